@@ -1,0 +1,24 @@
+"""flowtop: a terminal monitor for Python workflows whose tasks retry.
+
+``from flowtop import task, Flow`` is all a flow module needs. This module imports only
+the engine, so ``flowtop run`` and ``flowtop --help`` never pay for the TUI.
+"""
+
+from .engine import (
+    Flow,
+    Retry,
+    RetriesExhausted,
+    State,
+    StateType,
+    Task,
+    TaskTimeout,
+    exponential_backoff,
+    task,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Flow", "Retry", "RetriesExhausted", "State", "StateType", "Task", "TaskTimeout",
+    "exponential_backoff", "task", "__version__",
+]

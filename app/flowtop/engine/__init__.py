@@ -1,0 +1,17 @@
+"""The engine: tasks, flows, the retry rules, the runner and its events. No UI here."""
+
+from .delays import exponential_backoff
+from .errors import PredicateError, RetriesExhausted, Retry, TaskTimeout
+from .events import ErrorInfo, Event, EventBus, RunFinished, RunStarted, TaskStateChanged
+from .flow import Flow
+from .policy import Decision, RetryPolicy, decide
+from .runner import FlowRun, Runner, RunResult
+from .states import State, StateType
+from .task import Task, task
+
+__all__ = [
+    "Decision", "ErrorInfo", "Event", "EventBus", "Flow", "FlowRun", "PredicateError",
+    "RetriesExhausted", "Retry", "RetryPolicy", "RunFinished", "RunResult", "RunStarted",
+    "Runner", "State", "StateType", "Task", "TaskStateChanged", "TaskTimeout", "decide",
+    "exponential_backoff", "task",
+]

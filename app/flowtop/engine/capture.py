@@ -1,0 +1,129 @@
+"""Per-attempt capture of print() output and logging, per thread.
+
+Tasks run in parallel on pool threads, so swapping ``sys.stdout`` per attempt would mix
+their output. Instead ``sys.stdout``/``sys.stderr`` are wrapped once by a proxy that
+writes to the buffer of the attempt running on the current thread, or passes through to
+the real stream. A root logging handler does the same for log records.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import sys
+import threading
+from typing import Any, TextIO
+
+#: Captured output kept per attempt; beyond it the middle is dropped with a note.
+MAX_CAPTURE = 256 * 1024
+
+_local = threading.local()
+_install_lock = threading.Lock()
+
+
+class _Buffer:
+    __slots__ = ("head", "tail", "size", "dropped")
+
+    def __init__(self) -> None:
+        self.head: list[str] = []
+        self.tail: list[str] = []
+        self.size = 0
+        self.dropped = 0
+
+    def write(self, text: str) -> None:
+        if self.size < MAX_CAPTURE // 2:
+            self.head.append(text)
+        else:
+            self.tail.append(text)
+            if len(self.tail) > 4096:
+                self._trim()
+        self.size += len(text)
+
+    def _trim(self) -> None:
+        joined = "".join(self.tail)
+        keep = joined[-MAX_CAPTURE // 2 :]
+        self.dropped += len(joined) - len(keep)
+        self.tail = [keep]
+
+    def getvalue(self) -> str:
+        self._trim()
+        head = "".join(self.head)
+        tail = "".join(self.tail)
+        if self.dropped:
+            return f"{head}\n… {self.dropped} characters of output dropped …\n{tail}"
+        return head + tail
+
+
+class _ThreadRoutedStream(io.TextIOBase):
+    """Stands in for sys.stdout/stderr: the capturing thread's buffer, else the original."""
+
+    def __init__(self, original: TextIO) -> None:
+        self.original = original
+
+    def write(self, text: str) -> int:  # type: ignore[override]
+        buffer = getattr(_local, "buffer", None)
+        if buffer is None:
+            return self.original.write(text)
+        buffer.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        if getattr(_local, "buffer", None) is None:
+            self.original.flush()
+
+    def isatty(self) -> bool:
+        return self.original.isatty()
+
+    def fileno(self) -> int:
+        return self.original.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.original, "encoding", "utf-8")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.original, name)
+
+
+class _CaptureHandler(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        buffer = getattr(_local, "buffer", None)
+        if buffer is not None:
+            try:
+                buffer.write(self.format(record) + "\n")
+            except Exception:  # noqa: BLE001 - logging must never break a task
+                self.handleError(record)
+
+
+_handler = _CaptureHandler()
+
+
+def _ensure_installed() -> None:
+    """Wrap the current sys streams (again, if something replaced them since)."""
+    if isinstance(sys.stdout, _ThreadRoutedStream) and isinstance(sys.stderr, _ThreadRoutedStream):
+        return
+    with _install_lock:
+        if not isinstance(sys.stdout, _ThreadRoutedStream) and sys.stdout is not None:
+            sys.stdout = _ThreadRoutedStream(sys.stdout)
+        if not isinstance(sys.stderr, _ThreadRoutedStream) and sys.stderr is not None:
+            sys.stderr = _ThreadRoutedStream(sys.stderr)
+        root = logging.getLogger()
+        if _handler not in root.handlers:
+            root.addHandler(_handler)
+
+
+def begin() -> None:
+    """Start capturing for the attempt about to run on this thread."""
+    _ensure_installed()
+    _local.buffer = _Buffer()
+
+
+def end() -> str:
+    """Stop capturing on this thread and return what the attempt wrote."""
+    buffer = getattr(_local, "buffer", None)
+    _local.buffer = None
+    return buffer.getvalue() if buffer is not None else ""

@@ -1,0 +1,38 @@
+"""Exceptions that are part of the flow-authoring contract.
+
+They live apart from the runner so that flow modules, the policy and the UI can all
+name them without importing any machinery.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+
+class Retry(Exception):
+    """Raised by a task to ask for another attempt.
+
+    ``delay`` (seconds or ``timedelta``) replaces the policy's delay for this one retry,
+    e.g. from an HTTP ``Retry-After`` header.
+    """
+
+    def __init__(self, message: str = "", *, delay: float | timedelta | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if isinstance(delay, timedelta):
+            delay = delay.total_seconds()
+        if delay is not None and (isinstance(delay, bool) or not isinstance(delay, int | float) or delay < 0):
+            raise ValueError(f"Retry(delay=) must be a non-negative number of seconds or a timedelta, got {delay!r}")
+        self.delay: float | None = None if delay is None else float(delay)
+
+
+class TaskTimeout(TimeoutError):
+    """An attempt ran past its ``timeout``. Retryable like any other exception."""
+
+
+class RetriesExhausted(Exception):
+    """A completed attempt that the retry predicate still wanted to retry, with no budget left."""
+
+
+class PredicateError(Exception):
+    """The task's ``retry_predicate`` raised; the task fails without a retry."""

@@ -1,0 +1,228 @@
+"""Immutable engine events and the bus that hands them to any number of sinks.
+
+The engine only ever appends to a queue; each sink drains its own queue on its own
+thread, in batches. So a slow sink (a terminal, a database) never slows a run, and one
+sink never delays another. Events of a run are emitted under that run's lock, so every
+sink sees them in the order the engine decided them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, Union
+
+from .states import StateType
+
+log = logging.getLogger("flowtop.events")
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorInfo:
+    type: str
+    message: str
+    traceback: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {"type": self.type, "message": self.message, "traceback": self.traceback}
+
+
+@dataclass(frozen=True, slots=True)
+class RunStarted:
+    run_id: str
+    flow: str
+    run: int
+    tasks: tuple[str, ...]
+    max_attempts: tuple[int, ...]  # per task, same order as ``tasks``
+    policies: tuple[str, ...]  # one-line policy summary per task
+    rerun_of: str | None = None
+    ts: float = field(default_factory=time.time)
+    event: str = "run_started"
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "event": self.event, "run_id": self.run_id, "flow": self.flow, "run": self.run,
+            "tasks": len(self.tasks), "ts": self.ts,
+        }
+        if self.rerun_of:
+            data["rerun_of"] = self.rerun_of
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class TaskStateChanged:
+    """One task entering one state. Attempt-ending states carry what the attempt left."""
+
+    run_id: str
+    flow: str
+    task: str
+    state: StateType
+    attempt: int
+    max_attempts: int
+    ts: float
+    retry_in: float | None = None  # AWAITING_RETRY: seconds until the next attempt
+    delay_explained: str = ""  # AWAITING_RETRY: how retry_in was computed
+    error: ErrorInfo | None = None
+    result: str | None = None  # COMPLETED: repr cut to 200 characters
+    duration: float | None = None  # the attempt's run time
+    output: str = ""  # captured stdout/stderr/logging of the attempt
+    reused: bool = False  # COMPLETED carried over from the source run
+    message: str = ""
+    event: str = "task_state"
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "event": self.event, "run_id": self.run_id, "flow": self.flow, "task": self.task,
+            "state": self.state.value, "attempt": self.attempt, "max_attempts": self.max_attempts,
+            "ts": self.ts,
+        }
+        if self.retry_in is not None:
+            data["retry_in"] = round(self.retry_in, 3)
+        if self.error is not None:
+            data["error"] = self.error.as_dict()
+        if self.result is not None:
+            data["result"] = self.result
+        if self.duration is not None:
+            data["duration"] = round(self.duration, 6)
+        if self.reused:
+            data["reused"] = True
+        if self.message:
+            data["message"] = self.message
+        if self.output:
+            data["output"] = self.output
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class RunFinished:
+    run_id: str
+    flow: str
+    run: int
+    state: StateType
+    counts: dict[str, int]
+    duration: float
+    ts: float = field(default_factory=time.time)
+    event: str = "run_finished"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "event": self.event, "run_id": self.run_id, "flow": self.flow, "run": self.run,
+            "state": self.state.value, "counts": dict(self.counts),
+            "duration": round(self.duration, 6), "ts": self.ts,
+        }
+
+
+Event = Union[RunStarted, TaskStateChanged, RunFinished]
+
+
+class Sink(Protocol):
+    def __call__(self, events: list[Event]) -> None: ...
+
+
+class _SinkWorker:
+    """One sink's queue and thread. Delivers batches in emit order.
+
+    ``flush`` enqueues a marker (a ``threading.Event``) and waits for the thread to reach
+    it, so "everything emitted before flush was delivered" holds without counters.
+    """
+
+    def __init__(self, sink: Callable[[list[Event]], None], name: str) -> None:
+        self.sink = sink
+        self.queue: deque[Any] = deque()
+        self.wakeup = threading.Event()
+        self.closed = False
+        self.thread = threading.Thread(target=self._loop, name=f"flowtop-sink-{name}", daemon=True)
+        self.thread.start()
+
+    def put(self, event: Any) -> None:
+        self.queue.append(event)
+        if not self.wakeup.is_set():
+            self.wakeup.set()
+
+    def _loop(self) -> None:
+        queue = self.queue
+        while True:
+            self.wakeup.wait()
+            self.wakeup.clear()
+            while queue:
+                batch: list[Event] = []
+                markers: list[threading.Event] = []
+                try:
+                    while len(batch) < 4096:
+                        item = queue.popleft()
+                        if isinstance(item, threading.Event):
+                            markers.append(item)
+                            break
+                        batch.append(item)
+                except IndexError:
+                    pass
+                if batch:
+                    try:
+                        self.sink(batch)
+                    except Exception:  # noqa: BLE001 - a broken consumer must not stop the others
+                        log.exception("event sink %r failed", self.sink)
+                for marker in markers:
+                    marker.set()
+            if self.closed and not queue:
+                return
+
+    def flush(self, timeout: float | None) -> bool:
+        if not self.thread.is_alive():
+            return True
+        marker = threading.Event()
+        self.put(marker)
+        return marker.wait(timeout)
+
+    def close(self, timeout: float | None) -> None:
+        self.flush(timeout)
+        self.closed = True
+        self.wakeup.set()
+        self.thread.join(timeout)
+
+
+class EventBus:
+    """Fan-out of engine events to sinks, each on its own thread.
+
+    A sink is a callable taking a list of events (a batch). ``flush`` waits until every
+    sink has seen everything emitted so far, which is what tests and the CLI need.
+    """
+
+    def __init__(self, sinks: Iterable[Callable[[list[Event]], None]] = ()) -> None:
+        self._workers: list[_SinkWorker] = []
+        self._lock = threading.Lock()
+        for sink in sinks:
+            self.add_sink(sink)
+
+    def add_sink(self, sink: Callable[[list[Event]], None]) -> None:
+        with self._lock:
+            self._workers = [*self._workers, _SinkWorker(sink, getattr(sink, "__name__", type(sink).__name__))]
+
+    def remove_sink(self, sink: Callable[[list[Event]], None]) -> None:
+        with self._lock:
+            keep = [w for w in self._workers if w.sink is not sink]
+            gone = [w for w in self._workers if w.sink is sink]
+            self._workers = keep
+        for worker in gone:
+            worker.close(1.0)
+
+    def emit(self, event: Event) -> None:
+        for worker in self._workers:
+            worker.put(event)
+
+    def flush(self, timeout: float | None = 10.0) -> bool:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for worker in self._workers:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not worker.flush(left):
+                return False
+        return True
+
+    def close(self, timeout: float = 5.0) -> None:
+        with self._lock:
+            workers, self._workers = self._workers, []
+        for worker in workers:
+            worker.close(timeout)

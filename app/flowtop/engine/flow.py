@@ -1,0 +1,190 @@
+"""``Flow``: a named DAG of task nodes, built imperatively or in a ``with`` block.
+
+A node is one use of a task in the flow; the same task used twice gets keys ``name``
+and ``name-2``. Edges either pass a result (positional or keyword argument) or only
+order two nodes (``upstream_tasks``). Cycles and duplicate keys are refused when the
+edge or node is added, naming the tasks, so a broken flow never reaches the runner.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .task import Task
+
+if TYPE_CHECKING:
+    from .runner import RunResult
+
+_context = threading.local()
+
+
+def current_flow() -> Flow | None:
+    stack = getattr(_context, "stack", None)
+    return stack[-1] if stack else None
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A node's result used as another node's argument."""
+
+    key: str
+
+
+@dataclass(slots=True)
+class Node:
+    key: str
+    task: Task
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    upstream: list[str] = field(default_factory=list)  # every node this one waits for
+
+    def __repr__(self) -> str:
+        return f"<Node {self.key}>"
+
+
+class Flow:
+    def __init__(self, name: str) -> None:
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"Flow name must be a non-empty string, got {name!r}")
+        self.name = name
+        self.nodes: dict[str, Node] = {}
+        self._first_node: dict[int, str] = {}  # id(task) -> key of its first node
+        #: Where the flow was defined, filled by the loader (file path).
+        self.source: str | None = None
+
+    # -- building -------------------------------------------------------------------
+    def __enter__(self) -> Flow:
+        if not hasattr(_context, "stack"):
+            _context.stack = []
+        _context.stack.append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _context.stack.pop()
+
+    def _new_key(self, task: Task, key: str | None) -> str:
+        if key is not None:
+            if key in self.nodes:
+                raise ValueError(f"flow {self.name!r}: duplicate task key {key!r}")
+            return key
+        key, n = task.name, 1
+        while key in self.nodes:
+            n += 1
+            key = f"{task.name}-{n}"
+        return key
+
+    def add_task(self, task: Task, *, key: str | None = None) -> Node:
+        """Add ``task`` once (adding the same task again returns its node)."""
+        if not isinstance(task, Task):
+            raise TypeError(f"flow {self.name!r}: add_task needs a @task, got {type(task).__name__} {task!r}")
+        if key is None and id(task) in self._first_node:
+            return self.nodes[self._first_node[id(task)]]
+        node = Node(self._new_key(task, key), task)
+        self.nodes[node.key] = node
+        self._first_node.setdefault(id(task), node.key)
+        return node
+
+    def add_call(self, task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Ref:
+        """A task called inside ``with Flow(...)``: a new node fed by the refs it was given."""
+        node = Node(self._new_key(task, None), task)
+        node.args = tuple(self._as_input(a) for a in args)
+        node.kwargs = {k: self._as_input(v) for k, v in kwargs.items()}
+        node.upstream = _dedupe(ref.key for ref in _refs(node.args, node.kwargs))
+        self.nodes[node.key] = node
+        self._first_node.setdefault(id(task), node.key)
+        return Ref(node.key)
+
+    def _as_input(self, value: Any) -> Any:
+        if isinstance(value, Node):
+            return Ref(value.key)
+        if isinstance(value, Task):
+            return Ref(self.add_task(value).key)
+        return value
+
+    def _node(self, item: Task | Node | Ref | str, option: str) -> Node:
+        if isinstance(item, Node):
+            return item
+        if isinstance(item, Ref | str):
+            key = item.key if isinstance(item, Ref) else item
+            if key not in self.nodes:
+                raise ValueError(f"flow {self.name!r}: {option} names unknown task {key!r}")
+            return self.nodes[key]
+        if isinstance(item, Task):
+            return self.add_task(item)
+        raise TypeError(f"flow {self.name!r}: {option} must hold tasks, got {type(item).__name__} {item!r}")
+
+    def set_dependencies(
+        self,
+        task: Task | Node | Ref | str,
+        upstream_tasks: Iterable[Task | Node | Ref | str] = (),
+        keyword_tasks: Mapping[str, Task | Node | Ref | str] | None = None,
+    ) -> Node:
+        """``upstream_tasks`` run first; ``keyword_tasks`` also pass their results as kwargs."""
+        node = self._node(task, "set_dependencies(task)")
+        new_up = [self._node(t, "upstream_tasks").key for t in upstream_tasks]
+        new_kw = {name: Ref(self._node(t, f"keyword_tasks[{name!r}]").key) for name, t in (keyword_tasks or {}).items()}
+        upstream = _dedupe([*node.upstream, *new_up, *(r.key for r in new_kw.values())])
+        cycle = self._cycle_through(node.key, upstream)
+        if cycle:
+            raise ValueError(f"flow {self.name!r}: dependency cycle {' -> '.join(cycle)}")
+        node.upstream = upstream
+        node.kwargs.update(new_kw)
+        return node
+
+    def _cycle_through(self, key: str, upstream: list[str]) -> list[str] | None:
+        """The path key -> ... -> key that the new edges would close, if any."""
+        parents = {k: n.upstream for k, n in self.nodes.items()}
+        parents[key] = upstream
+        stack = [(u, [key, u]) for u in upstream]
+        seen: set[str] = set()
+        while stack:
+            current, path = stack.pop()
+            if current == key:
+                return list(reversed(path))
+            if current in seen:
+                continue
+            seen.add(current)
+            stack.extend((p, [*path, p]) for p in parents.get(current, ()))
+        return None
+
+    # -- reading --------------------------------------------------------------------
+    @property
+    def tasks(self) -> list[Node]:
+        return list(self.nodes.values())
+
+    def downstream_of(self, keys: Iterable[str]) -> set[str]:
+        """``keys`` and every node that depends on them, directly or not."""
+        children: dict[str, list[str]] = {k: [] for k in self.nodes}
+        for node in self.nodes.values():
+            for up in node.upstream:
+                children[up].append(node.key)
+        found, stack = set(), list(keys)
+        while stack:
+            key = stack.pop()
+            if key not in found:
+                found.add(key)
+                stack.extend(children.get(key, ()))
+        return found
+
+    def run(self, *, workers: int = 8, default_max_retries: int | None = None) -> RunResult:
+        """Run to the end without a UI; return the final ``State`` of every task."""
+        from .runner import Runner
+
+        with Runner(workers=workers) as runner:
+            return runner.run(self, default_max_retries=default_max_retries)
+
+    def __repr__(self) -> str:
+        return f"<Flow {self.name!r}: {len(self.nodes)} tasks>"
+
+
+def _refs(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Iterable[Ref]:
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, Ref):
+            yield value
+
+
+def _dedupe(keys: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(keys))

@@ -1,0 +1,202 @@
+"""The retry policy of a task and the one pure function that applies SPEC §3 to it.
+
+``decide`` takes a policy and how an attempt ended and returns what happens next. It
+touches no clock, thread or task: the runner, the tests and the hypothesis properties all
+call the same function, so the rules live in exactly one place.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any
+
+from .delays import DelayBreakdown, ExponentialBackoff, compute_delay, fmt_seconds
+from .errors import PredicateError, RetriesExhausted, Retry
+from .states import State, StateType
+
+DEFAULT_MAX_RETRIES = 3
+
+#: The layer names a value can come from, lowest precedence first (SPEC §6).
+LAYERS = ("builtin", "defaults", "task", "flowtop.toml", "overrides")
+
+POLICY_FIELDS = (
+    "max_retries",
+    "retry_delay",
+    "retry_on",
+    "retry_predicate",
+    "retry_jitter",
+    "retry_deadline",
+    "timeout",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Effective retry settings of one task.
+
+    ``max_retries`` is None unless some layer above ``[defaults]`` set it: rule 3 retries
+    a plain failure only when it was set explicitly. ``default_max_retries`` is the budget
+    otherwise. ``sources`` maps each field to the layer it came from.
+    """
+
+    max_retries: int | None = None
+    retry_delay: float | tuple[float, ...] | Callable[[int], Any] = 0.0
+    retry_on: tuple[type[BaseException], ...] | None = None
+    retry_predicate: Callable[[State], Any] | None = None
+    retry_jitter: float = 0.0
+    retry_deadline: float | None = None
+    timeout: float | None = None
+    default_max_retries: int = DEFAULT_MAX_RETRIES
+    sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def budget(self) -> int:
+        return self.default_max_retries if self.max_retries is None else self.max_retries
+
+    @property
+    def max_attempts(self) -> int:
+        return self.budget + 1
+
+    def source(self, name: str) -> str:
+        return self.sources.get(name, "builtin")
+
+    def with_values(self, layer: str, **values: Any) -> RetryPolicy:
+        """A copy with ``values`` set and their source recorded as ``layer``."""
+        sources = dict(self.sources)
+        sources.update(dict.fromkeys(values, layer))
+        return replace(self, sources=MappingProxyType(sources), **values)
+
+    def summary(self) -> str:
+        """One short line for the table: ``3× 1s×2^(n-1) on ConnectionError``."""
+        retries_plain_failures = self.max_retries is not None or self.retry_on or self.retry_predicate
+        parts = [f"{self.budget}×" if retries_plain_failures else f"{self.budget}× on Retry only"]
+        parts.append(describe_delay(self.retry_delay))
+        if self.retry_jitter:
+            parts.append(f"±{self.retry_jitter * 100:.0f}%")
+        if self.retry_on:
+            parts.append("on " + ",".join(t.__name__ for t in self.retry_on))
+        if self.retry_predicate is not None:
+            parts.append("if predicate")
+        if self.timeout is not None:
+            parts.append(f"timeout {fmt_seconds(self.timeout)}")
+        if self.retry_deadline is not None:
+            parts.append(f"deadline {fmt_seconds(self.retry_deadline)}")
+        return " ".join(parts)
+
+    def describe(self) -> dict[str, tuple[str, str]]:
+        """Every field as ``name -> (readable value, layer)`` for `flowtop list` and the TUI."""
+        values = {
+            "max_retries": (
+                str(self.max_retries) if self.max_retries is not None else f"unset (budget {self.default_max_retries}, Retry only)"
+            ),
+            "retry_delay": describe_delay(self.retry_delay),
+            "retry_on": ", ".join(t.__name__ for t in self.retry_on) if self.retry_on else "unset",
+            "retry_predicate": getattr(self.retry_predicate, "__qualname__", repr(self.retry_predicate))
+            if self.retry_predicate
+            else "unset",
+            "retry_jitter": f"{self.retry_jitter:g}",
+            "retry_deadline": fmt_seconds(self.retry_deadline) if self.retry_deadline is not None else "unset",
+            "timeout": fmt_seconds(self.timeout) if self.timeout is not None else "unset",
+        }
+        layer = {name: self.source(name) for name in values}
+        if self.max_retries is None:
+            layer["max_retries"] = self.sources.get("default_max_retries", "builtin")
+        return {name: (value, layer[name]) for name, value in values.items()}
+
+
+def describe_delay(spec: Any) -> str:
+    if isinstance(spec, int | float):
+        return fmt_seconds(spec)
+    if isinstance(spec, tuple):
+        return "[" + ", ".join(fmt_seconds(s) for s in spec) + "]"
+    if isinstance(spec, ExponentialBackoff):
+        return spec.describe()
+    return f"{getattr(spec, '__qualname__', 'callable')}(n)"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What follows an attempt: retry after ``delay``, or the final state."""
+
+    retry: bool
+    final: StateType | None  # COMPLETED or FAILED when not retrying
+    delay: DelayBreakdown | None = None
+    error: BaseException | None = None  # the error the final FAILED state carries
+    reason: str = ""
+
+
+def decide(
+    policy: RetryPolicy,
+    outcome: State,
+    *,
+    elapsed: float = 0.0,
+    rng: Callable[[], float] = random.random,
+) -> Decision:
+    """Apply SPEC §3 to attempt ``outcome.attempt`` that ended in ``outcome``.
+
+    ``elapsed`` is the time since the first attempt started; a retry is only scheduled
+    when it would start within ``retry_deadline`` of that.
+    """
+    attempt = outcome.attempt
+    failed = outcome.type is StateType.FAILED
+    error = outcome.exception if failed else None
+    override: float | None = None
+
+    if failed and not isinstance(error, Exception):
+        return Decision(False, StateType.FAILED, error=error, reason=f"{type(error).__name__} is never retried")
+
+    if isinstance(error, Retry):
+        eligible, override, why = True, error.delay, "task raised Retry"
+    elif policy.retry_predicate is not None:
+        try:
+            eligible = bool(policy.retry_predicate(outcome))
+        except Exception as exc:  # noqa: BLE001 - any predicate bug fails the task, clearly
+            name = getattr(policy.retry_predicate, "__qualname__", "retry_predicate")
+            failure = PredicateError(f"retry_predicate {name} raised {type(exc).__name__}: {exc}")
+            failure.__cause__ = exc
+            return Decision(False, StateType.FAILED, error=failure, reason="retry_predicate raised")
+        why = "retry_predicate returned True" if eligible else "retry_predicate returned False"
+        if eligible and failed and policy.retry_on is not None and not isinstance(error, policy.retry_on):
+            eligible, why = False, f"{type(error).__name__} is not in retry_on"
+    elif failed:
+        if policy.retry_on is not None:
+            eligible = isinstance(error, policy.retry_on)
+            why = f"{type(error).__name__} {'is' if eligible else 'is not'} in retry_on"
+        else:
+            eligible = policy.max_retries is not None
+            why = "max_retries is set" if eligible else "no retry options (only Retry retries)"
+    else:
+        return Decision(False, StateType.COMPLETED, reason="completed")
+
+    if not eligible:
+        return Decision(False, StateType.FAILED if failed else StateType.COMPLETED, error=error, reason=why)
+
+    if attempt - 1 >= policy.budget:
+        if failed:
+            return Decision(False, StateType.FAILED, error=error, reason=f"{why}; no retries left ({policy.budget})")
+        name = getattr(policy.retry_predicate, "__qualname__", "retry_predicate")
+        exhausted = RetriesExhausted(
+            f"retry_predicate {name} still asked for a retry after {attempt} attempts "
+            f"(max_retries={policy.budget}); last result: {safe_repr(outcome.result)}"
+        )
+        return Decision(False, StateType.FAILED, error=exhausted, reason="retries exhausted")
+
+    delay = compute_delay(policy.retry_delay, attempt, jitter=policy.retry_jitter, override=override, rng=rng)
+    if policy.retry_deadline is not None and elapsed + delay.seconds > policy.retry_deadline:
+        reason = f"{why}; retry_deadline {fmt_seconds(policy.retry_deadline)} would pass"
+        if failed:
+            return Decision(False, StateType.FAILED, error=error, reason=reason)
+        return Decision(False, StateType.FAILED, error=RetriesExhausted(reason), reason=reason)
+    return Decision(True, None, delay=delay, reason=why)
+
+
+def safe_repr(value: Any, limit: int = 200) -> str:
+    """``repr`` that never raises and never floods a screen."""
+    try:
+        text = repr(value)
+    except Exception as exc:  # noqa: BLE001 - a user's __repr__ may do anything
+        text = f"<unrepresentable {type(value).__name__}: {type(exc).__name__}>"
+    return text if len(text) <= limit else text[: limit - 1] + "…"

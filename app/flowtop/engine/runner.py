@@ -1,0 +1,571 @@
+"""The runner: a flow's DAG on a thread pool, retries on one timer, events out.
+
+Every state change of a run happens under that run's lock and is emitted there, so
+events of a task are totally ordered. Attempts run on pool threads without the lock.
+A retry wait is a timer entry, never a sleeping thread. Each attempt carries a token;
+a result that comes back after its attempt was timed out, cancelled or given up finds
+the token changed and is dropped, which is how a thread that cannot be killed is made
+harmless.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+import traceback
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any
+
+from . import capture
+from .errors import TaskTimeout
+from .events import ErrorInfo, Event, EventBus, RunFinished, RunStarted, TaskStateChanged
+from .flow import Flow, Node, Ref
+from .policy import RetryPolicy, decide, safe_repr
+from .states import State, StateType
+from .timer import Timer, TimerHandle
+
+#: Longest error message carried by an event; the rest is summarised, not dropped silently.
+MAX_MESSAGE = 100_000
+
+PolicyProvider = Callable[[Flow, Node], RetryPolicy]
+
+
+def error_info(exc: BaseException, *, with_traceback: bool = True) -> ErrorInfo:
+    try:
+        message = str(exc)
+    except Exception:  # noqa: BLE001 - a user's __str__ may raise
+        message = f"<unprintable {type(exc).__name__}>"
+    if len(message) > MAX_MESSAGE:
+        message = f"{message[:MAX_MESSAGE]}… ({len(message) - MAX_MESSAGE} more characters)"
+    tb = ""
+    if with_traceback:
+        try:
+            tb = "".join(traceback.format_exception(exc))
+        except Exception:  # noqa: BLE001
+            tb = ""
+        if len(tb) > 2 * MAX_MESSAGE:
+            tb = tb[:MAX_MESSAGE] + "\n…\n" + tb[-MAX_MESSAGE:]
+    return ErrorInfo(type(exc).__name__, message, tb)
+
+
+@dataclass(slots=True)
+class Attempt:
+    """One attempt of one task, as the run remembers it."""
+
+    number: int
+    started: float  # wall clock
+    duration: float | None = None
+    state: StateType = StateType.RUNNING
+    error: ErrorInfo | None = None
+    output: str = ""
+    retry_in: float | None = None
+    delay_explained: str = ""
+
+
+class TaskRun:
+    """Mutable per-run record of one node. Only touched under the run's lock."""
+
+    __slots__ = (
+        "node", "key", "policy", "state", "attempt", "token", "result", "exception", "message",
+        "waiting_on", "children", "first_start", "timer", "attempts", "reused",
+    )
+
+    def __init__(self, node: Node, policy: RetryPolicy) -> None:
+        self.node = node
+        self.key = node.key
+        self.policy = policy
+        self.state = StateType.PENDING
+        self.attempt = 0
+        self.token = 0
+        self.result: Any = None
+        self.exception: BaseException | None = None
+        self.message = ""
+        self.waiting_on = len(node.upstream)
+        self.children: list[TaskRun] = []
+        self.first_start: float | None = None
+        self.timer: TimerHandle | None = None
+        self.attempts: list[Attempt] = []
+        self.reused = False
+
+    def to_state(self) -> State:
+        result = self.exception if self.state is StateType.FAILED and self.exception is not None else self.result
+        return State(self.state, result, self.exception, self.attempt, self.message, self.key)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a finished (or cancelled) run leaves: every task's final ``State``."""
+
+    run_id: str
+    flow: Flow
+    number: int
+    state: StateType
+    states: Mapping[str, State]
+    attempts: Mapping[str, tuple[Attempt, ...]]
+    duration: float
+    rerun_of: str | None = None
+
+    def __getitem__(self, key: str) -> State:
+        return self.states[key]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(s.type.value for s in self.states.values()))
+
+    def is_completed(self) -> bool:
+        return self.state is StateType.COMPLETED
+
+    def is_failed(self) -> bool:
+        return self.state is StateType.FAILED
+
+    @property
+    def result(self) -> dict[str, State]:
+        """Prefect-1 style access: ``flow.run().result[key]``."""
+        return dict(self.states)
+
+
+class FlowRun:
+    """A run in progress. Thread-safe handle: wait, cancel, retry now, give up."""
+
+    def __init__(
+        self,
+        runner: Runner,
+        flow: Flow,
+        number: int,
+        policies: Mapping[str, RetryPolicy],
+        reuse: Mapping[str, State],
+        rerun_of: str | None,
+    ) -> None:
+        self.runner = runner
+        self.flow = flow
+        self.number = number
+        self.run_id = uuid.uuid4().hex[:12]
+        self.rerun_of = rerun_of
+        self._lock = threading.RLock()
+        self._done = threading.Event()
+        self._emit = runner.bus.emit
+        self._clock = runner.clock
+        self.state = StateType.RUNNING
+        self.cancelled = False
+        self.started = self._clock()
+        self.finished_at: float | None = None
+        self.tasks: dict[str, TaskRun] = {key: TaskRun(node, policies[key]) for key, node in flow.nodes.items()}
+        for tr in self.tasks.values():
+            for up in tr.node.upstream:
+                self.tasks[up].children.append(tr)
+        self._unfinished = len(self.tasks)
+        self._reuse = {k: s for k, s in reuse.items() if k in self.tasks and s.is_completed()}
+        self._starting = True  # while reused tasks are carried over, nothing is submitted
+
+    # -- lifecycle ------------------------------------------------------------------
+    def _begin(self) -> None:
+        tasks = list(self.tasks.values())
+        with self._lock:
+            self._emit(
+                RunStarted(
+                    self.run_id, self.flow.name, self.number,
+                    tuple(t.key for t in tasks), tuple(t.policy.max_attempts for t in tasks),
+                    tuple(t.policy.summary() for t in tasks), self.rerun_of,
+                )
+            )
+            for tr in tasks:
+                reused = self._reuse.get(tr.key)
+                if reused is not None:
+                    tr.reused = True
+                    tr.attempt = reused.attempt
+                    self._complete(tr, reused.result, reused=True)
+            self._starting = False
+            ready = [t for t in tasks if t.state is StateType.PENDING and t.waiting_on == 0]
+            for tr in ready:
+                self._submit(tr)
+            if self._unfinished == 0:
+                self._finish()
+
+    def _submit(self, tr: TaskRun) -> None:
+        """Queue the next attempt of ``tr`` (called under the lock)."""
+        tr.token += 1
+        self.runner.executor.submit(self._attempt, tr, tr.token)
+
+    def _attempt(self, tr: TaskRun, token: int) -> None:
+        clock = self._clock
+        with self._lock:
+            if tr.token != token or self.state is not StateType.RUNNING:
+                return
+            tr.attempt += 1
+            tr.state = StateType.RUNNING
+            now = clock()
+            if tr.first_start is None:
+                tr.first_start = now
+            wall = time.time()
+            tr.attempts.append(Attempt(tr.attempt, wall))
+            self._emit(
+                TaskStateChanged(self.run_id, self.flow.name, tr.key, StateType.RUNNING, tr.attempt, tr.policy.max_attempts, wall)
+            )
+            if tr.policy.timeout is not None:
+                tr.timer = self.runner.timer.call_at(now + tr.policy.timeout, lambda: self._timed_out(tr, token))
+            node = tr.node
+            tasks = self.tasks
+            args = [tasks[a.key].result if isinstance(a, Ref) else a for a in node.args]
+            kwargs = {k: tasks[v.key].result if isinstance(v, Ref) else v for k, v in node.kwargs.items()}
+        capture.begin()
+        started = clock()
+        try:
+            value = node.task.fn(*args, **kwargs)
+            error: BaseException | None = None
+        except BaseException as exc:  # noqa: BLE001 - every outcome is reported, none escapes
+            value, error = None, exc
+            if exc.__traceback__ is not None and exc.__traceback__.tb_next is not None:
+                exc.__traceback__ = exc.__traceback__.tb_next  # the user's frames, not ours
+        duration = clock() - started
+        output = capture.end()
+        with self._lock:
+            if tr.token != token or tr.state is not StateType.RUNNING:
+                return  # timed out, cancelled or given up meanwhile: the late result is discarded
+            if tr.timer is not None:
+                tr.timer.cancel()
+                tr.timer = None
+            self._attempt_ended(tr, value, error, duration, output)
+
+    def _timed_out(self, tr: TaskRun, token: int) -> None:
+        with self._lock:
+            if tr.token != token or tr.state is not StateType.RUNNING:
+                return
+            tr.token += 1  # the thread still runs; whatever it returns is now stale
+            tr.timer = None
+            timeout = tr.policy.timeout or 0.0
+            error = TaskTimeout(
+                f"attempt {tr.attempt} of {tr.key!r} ran past its timeout of {timeout:g}s "
+                "(its thread cannot be killed; a late result will be discarded)"
+            )
+            self._attempt_ended(tr, None, error, timeout, "")
+
+    def _attempt_ended(self, tr: TaskRun, value: Any, error: BaseException | None, duration: float, output: str) -> None:
+        """Apply the retry decision to a finished attempt (under the lock)."""
+        record = tr.attempts[-1]
+        record.duration = duration
+        record.output = output
+        failed = error is not None
+        outcome = State(
+            StateType.FAILED if failed else StateType.COMPLETED,
+            error if failed else value, error, tr.attempt, "", tr.key,
+        )
+        if failed or tr.policy.retry_predicate is not None:
+            now = self._clock()
+            decision = decide(tr.policy, outcome, elapsed=now - (tr.first_start or now), rng=self.runner.rng)
+        else:
+            decision = None  # the common case: a plain success is final (rule 4)
+        if decision is None or decision.final is StateType.COMPLETED:
+            record.state = StateType.COMPLETED
+            self._complete(tr, value, duration=duration, output=output)
+        elif decision.retry:
+            assert decision.delay is not None
+            delay = decision.delay
+            info = error_info(error) if error is not None else None
+            record.state, record.error = StateType.AWAITING_RETRY, info
+            record.retry_in, record.delay_explained = delay.seconds, delay.explain()
+            tr.state = StateType.AWAITING_RETRY
+            tr.exception = error
+            tr.result = value
+            tr.message = decision.reason
+            self._emit(
+                TaskStateChanged(
+                    self.run_id, self.flow.name, tr.key, StateType.AWAITING_RETRY, tr.attempt,
+                    tr.policy.max_attempts, time.time(), retry_in=delay.seconds,
+                    delay_explained=delay.explain(), error=info,
+                    result=None if failed else safe_repr(value), duration=duration, output=output,
+                    message=decision.reason,
+                )
+            )
+            tr.token += 1
+            token = tr.token
+            tr.timer = self.runner.timer.call_at(self._clock() + delay.seconds, lambda: self._retry_due(tr, token))
+        else:
+            final_error = decision.error if decision.error is not None else error
+            assert final_error is not None
+            record.state = StateType.FAILED
+            record.error = error_info(final_error)
+            self._fail(tr, final_error, decision.reason, duration=duration, output=output, info=record.error)
+
+    def _retry_due(self, tr: TaskRun, token: int) -> None:
+        with self._lock:
+            if tr.token == token and tr.state is StateType.AWAITING_RETRY and self.state is StateType.RUNNING:
+                tr.timer = None
+                self.runner.executor.submit(self._attempt, tr, token)
+
+    def _complete(self, tr: TaskRun, value: Any, *, duration: float | None = None, output: str = "", reused: bool = False) -> None:
+        tr.state = StateType.COMPLETED
+        tr.result = value
+        tr.exception = None
+        tr.message = "reused from the source run" if reused else ""
+        self._emit(
+            TaskStateChanged(
+                self.run_id, self.flow.name, tr.key, StateType.COMPLETED, tr.attempt, tr.policy.max_attempts,
+                time.time(), result=safe_repr(value), duration=duration, output=output, reused=reused,
+                message=tr.message,
+            )
+        )
+        self._unfinished -= 1
+        for child in tr.children:
+            child.waiting_on -= 1
+            if child.waiting_on == 0 and child.state is StateType.PENDING and not self._starting:
+                self._submit(child)
+        if self._unfinished == 0:
+            self._finish()
+
+    def _fail(
+        self, tr: TaskRun, error: BaseException, reason: str, *, duration: float | None = None,
+        output: str = "", info: ErrorInfo | None = None,
+    ) -> None:
+        tr.state = StateType.FAILED
+        tr.exception = error
+        tr.message = reason
+        self._emit(
+            TaskStateChanged(
+                self.run_id, self.flow.name, tr.key, StateType.FAILED, tr.attempt, tr.policy.max_attempts,
+                time.time(), error=info or error_info(error), duration=duration, output=output, message=reason,
+            )
+        )
+        self._unfinished -= 1
+        self._upstream_failed(tr)
+        if self._unfinished == 0:
+            self._finish()
+
+    def _upstream_failed(self, failed: TaskRun) -> None:
+        stack = list(failed.children)
+        while stack:
+            child = stack.pop()
+            if child.state is not StateType.PENDING:
+                continue
+            child.state = StateType.UPSTREAM_FAILED
+            child.message = f"upstream task {failed.key!r} did not complete"
+            self._emit(
+                TaskStateChanged(
+                    self.run_id, self.flow.name, child.key, StateType.UPSTREAM_FAILED, child.attempt,
+                    child.policy.max_attempts, time.time(), message=child.message,
+                )
+            )
+            self._unfinished -= 1
+            stack.extend(child.children)
+
+    def _finish(self) -> None:
+        if self.state is not StateType.RUNNING:
+            return
+        if self.cancelled:
+            self.state = StateType.CANCELLED
+        elif all(t.state is StateType.COMPLETED for t in self.tasks.values()):
+            self.state = StateType.COMPLETED
+        else:
+            self.state = StateType.FAILED
+        self.finished_at = self._clock()
+        counts = dict(Counter(t.state.value for t in self.tasks.values()))
+        self._emit(RunFinished(self.run_id, self.flow.name, self.number, self.state, counts, self.finished_at - self.started))
+        self._done.set()
+        self.runner._run_done(self)
+
+    # -- user actions ---------------------------------------------------------------
+    def cancel(self) -> bool:
+        """Stop scheduling, drop pending retries, mark unfinished tasks CANCELLED."""
+        with self._lock:
+            if self.state is not StateType.RUNNING:
+                return False
+            self.cancelled = True
+            for tr in self.tasks.values():
+                if tr.state.is_final:
+                    continue
+                if tr.timer is not None:
+                    tr.timer.cancel()
+                    tr.timer = None
+                tr.token += 1
+                tr.state = StateType.CANCELLED
+                tr.message = "cancelled by the user"
+                self._emit(
+                    TaskStateChanged(
+                        self.run_id, self.flow.name, tr.key, StateType.CANCELLED, tr.attempt,
+                        tr.policy.max_attempts, time.time(), message=tr.message,
+                    )
+                )
+                self._unfinished -= 1
+            self._finish()
+            return True
+
+    def retry_now(self, key: str) -> bool:
+        """Start the next attempt of a task awaiting retry at once (the TUI's ``n``)."""
+        with self._lock:
+            tr = self.tasks.get(key)
+            if tr is None or tr.state is not StateType.AWAITING_RETRY or self.state is not StateType.RUNNING:
+                return False
+            if tr.timer is not None:
+                tr.timer.cancel()
+                tr.timer = None
+            self._submit(tr)
+            return True
+
+    def give_up(self, key: str) -> bool:
+        """Fail a task awaiting retry now, with its last error (the TUI's ``x``)."""
+        with self._lock:
+            tr = self.tasks.get(key)
+            if tr is None or tr.state is not StateType.AWAITING_RETRY or self.state is not StateType.RUNNING:
+                return False
+            if tr.timer is not None:
+                tr.timer.cancel()
+                tr.timer = None
+            tr.token += 1
+            error = tr.exception
+            if error is None:
+                from .errors import RetriesExhausted
+
+                error = RetriesExhausted(f"gave up on {tr.key!r} after {tr.attempt} attempts; last result {safe_repr(tr.result)}")
+            if tr.attempts:
+                tr.attempts[-1].state = StateType.FAILED
+            self._fail(tr, error, "gave up by the user")
+            return True
+
+    # -- reading --------------------------------------------------------------------
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._done.wait(timeout)
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def result(self, timeout: float | None = None) -> RunResult:
+        """Wait for the end and return every task's final state."""
+        if not self._done.wait(timeout):
+            raise TimeoutError(f"run #{self.number} of {self.flow.name!r} still running after {timeout}s")
+        return self.snapshot()
+
+    def snapshot(self) -> RunResult:
+        with self._lock:
+            end = self.finished_at if self.finished_at is not None else self._clock()
+            return RunResult(
+                self.run_id, self.flow, self.number, self.state,
+                {k: t.to_state() for k, t in self.tasks.items()},
+                {k: tuple(replace(a) for a in t.attempts) for k, t in self.tasks.items()},
+                end - self.started, self.rerun_of,
+            )
+
+
+class Runner:
+    """Owns the worker pool, the timer and the event bus shared by all runs.
+
+    ``policy_for(flow, node)`` supplies each task's effective policy (the workspace's
+    settings layers); without it the ``@task`` policy is used. ``next_number(flow)``
+    numbers runs (the history store continues its own numbering).
+    """
+
+    def __init__(
+        self,
+        workers: int = 8,
+        *,
+        sinks: Iterable[Callable[[list[Event]], None]] = (),
+        policy_for: PolicyProvider | None = None,
+        next_number: Callable[[str], int] | None = None,
+        executor: Executor | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        rng: Callable[[], float] | None = None,
+    ) -> None:
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise ValueError(f"workers must be an int >= 1, got {workers!r}")
+        import random
+
+        self.workers = workers
+        self.bus = EventBus(sinks)
+        self.executor = executor or ThreadPoolExecutor(workers, thread_name_prefix="flowtop-worker")
+        self._own_executor = executor is None
+        self.clock = clock
+        self.timer = Timer(clock)
+        self.rng = rng or random.random
+        self.policy_for = policy_for
+        self._next_number = next_number
+        self._numbers: dict[str, itertools.count[int]] = {}
+        self._lock = threading.Lock()
+        self._active: set[FlowRun] = set()
+        self.closed = False
+
+    def add_sink(self, sink: Callable[[list[Event]], None]) -> None:
+        self.bus.add_sink(sink)
+
+    def _number(self, flow: Flow) -> int:
+        if self._next_number is not None:
+            return self._next_number(flow.name)
+        with self._lock:
+            counter = self._numbers.setdefault(flow.name, itertools.count(1))
+            return next(counter)
+
+    def policies(self, flow: Flow, default_max_retries: int | None = None) -> dict[str, RetryPolicy]:
+        policies = {}
+        for key, node in flow.nodes.items():
+            policy = self.policy_for(flow, node) if self.policy_for else node.task.policy
+            if default_max_retries is not None:
+                policy = policy.with_values("defaults", default_max_retries=default_max_retries)
+            policies[key] = policy
+        return policies
+
+    def start(
+        self,
+        flow: Flow,
+        *,
+        reuse: Mapping[str, State] | None = None,
+        rerun_of: str | None = None,
+        default_max_retries: int | None = None,
+    ) -> FlowRun:
+        """Start a run and return at once; events tell the rest."""
+        if self.closed:
+            raise RuntimeError("runner is shut down")
+        run = FlowRun(self, flow, self._number(flow), self.policies(flow, default_max_retries), reuse or {}, rerun_of)
+        with self._lock:
+            self._active.add(run)
+        run._begin()
+        return run
+
+    def run(self, flow: Flow, **kwargs: Any) -> RunResult:
+        return self.start(flow, **kwargs).result()
+
+    def rerun_failed(self, source: RunResult | FlowRun, flow: Flow | None = None) -> FlowRun:
+        """A new linked run: tasks that completed in ``source`` are carried over, the rest run."""
+        result = source.snapshot() if isinstance(source, FlowRun) else source
+        reuse = {k: s for k, s in result.states.items() if s.is_completed()}
+        return self.start(flow or result.flow, reuse=reuse, rerun_of=result.run_id)
+
+    def rerun_task(self, source: RunResult | FlowRun, key: str, flow: Flow | None = None) -> FlowRun:
+        """A new linked run of ``key`` and everything downstream of it; the rest is reused."""
+        result = source.snapshot() if isinstance(source, FlowRun) else source
+        target = flow or result.flow
+        if key not in target.nodes:
+            raise KeyError(f"flow {target.name!r} has no task {key!r}")
+        forced = target.downstream_of([key])
+        reuse = {k: s for k, s in result.states.items() if s.is_completed() and k not in forced}
+        return self.start(target, reuse=reuse, rerun_of=result.run_id)
+
+    def _run_done(self, run: FlowRun) -> None:
+        with self._lock:
+            self._active.discard(run)
+
+    @property
+    def active_runs(self) -> list[FlowRun]:
+        with self._lock:
+            return list(self._active)
+
+    def shutdown(self, *, cancel: bool = True, wait: bool = True) -> None:
+        """Cancel what still runs, deliver every event, stop the threads."""
+        if self.closed:
+            return
+        if cancel:
+            for run in self.active_runs:
+                run.cancel()
+        self.closed = True
+        self.timer.stop()
+        if self._own_executor:
+            self.executor.shutdown(wait=wait, cancel_futures=True)
+        self.bus.close()
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()

@@ -1,0 +1,70 @@
+"""Task states: the vocabulary shared by the engine, its events and every consumer."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class StateType(str, Enum):
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    AWAITING_RETRY = "AWAITING_RETRY"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    UPSTREAM_FAILED = "UPSTREAM_FAILED"
+    CANCELLED = "CANCELLED"
+
+    @property
+    def is_final(self) -> bool:
+        return self in FINAL_STATES
+
+    def __str__(self) -> str:
+        return self.value
+
+
+FINAL_STATES = frozenset(
+    {StateType.COMPLETED, StateType.FAILED, StateType.UPSTREAM_FAILED, StateType.CANCELLED}
+)
+
+#: Which state may follow which. Property tests check every event stream against this.
+TRANSITIONS: dict[StateType | None, frozenset[StateType]] = {
+    None: frozenset({StateType.RUNNING, StateType.UPSTREAM_FAILED, StateType.CANCELLED, StateType.COMPLETED}),
+    StateType.PENDING: frozenset({StateType.RUNNING, StateType.UPSTREAM_FAILED, StateType.CANCELLED, StateType.COMPLETED}),
+    StateType.RUNNING: frozenset({StateType.COMPLETED, StateType.FAILED, StateType.AWAITING_RETRY, StateType.CANCELLED}),
+    StateType.AWAITING_RETRY: frozenset({StateType.RUNNING, StateType.FAILED, StateType.CANCELLED}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """The state of one task after one attempt (or before any).
+
+    ``result`` is the return value when completed, the exception when failed — the shape
+    Prefect users know, and what ``retry_predicate`` receives.
+    """
+
+    type: StateType
+    result: Any = None
+    exception: BaseException | None = None
+    attempt: int = 0
+    message: str = ""
+    task: str = ""
+    timestamp: float = field(default_factory=time.time)
+
+    def is_completed(self) -> bool:
+        return self.type is StateType.COMPLETED
+
+    def is_failed(self) -> bool:
+        return self.type in (StateType.FAILED, StateType.UPSTREAM_FAILED)
+
+    def is_pending(self) -> bool:
+        return self.type is StateType.PENDING
+
+    def is_running(self) -> bool:
+        return self.type is StateType.RUNNING
+
+    def __repr__(self) -> str:
+        return f"State({self.type.value}, task={self.task!r}, attempt={self.attempt})"

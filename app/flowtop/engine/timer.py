@@ -1,0 +1,94 @@
+"""One thread and one heap for every wait: retry delays and attempt timeouts.
+
+A thousand tasks waiting for a retry cost a thousand heap entries, not a thousand
+sleeping worker threads. Callbacks run on the timer thread and must be quick (they only
+hand work to the executor).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+log = logging.getLogger("flowtop.timer")
+
+
+class TimerHandle:
+    __slots__ = ("when", "callback", "cancelled")
+
+    def __init__(self, when: float, callback: Callable[[], None]) -> None:
+        self.when = when
+        self.callback = callback
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class Timer:
+    """Runs callbacks at monotonic deadlines on a single daemon thread."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._heap: list[tuple[float, int, TimerHandle]] = []
+        self._seq = itertools.count()
+        self._cond = threading.Condition()
+        self._stopped = False
+        self._thread: threading.Thread | None = None
+
+    def call_at(self, when: float, callback: Callable[[], None]) -> TimerHandle:
+        handle = TimerHandle(when, callback)
+        with self._cond:
+            if self._stopped:
+                raise RuntimeError("timer is stopped")
+            heapq.heappush(self._heap, (when, next(self._seq), handle))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="flowtop-timer", daemon=True)
+                self._thread.start()
+            if self._heap[0][2] is handle:
+                self._cond.notify()
+        return handle
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> TimerHandle:
+        return self.call_at(self._clock() + delay, callback)
+
+    def _loop(self) -> None:
+        heap = self._heap
+        while True:
+            with self._cond:
+                while not self._stopped:
+                    if heap:
+                        wait = heap[0][0] - self._clock()
+                        if wait <= 0:
+                            break
+                        self._cond.wait(wait)
+                    else:
+                        self._cond.wait()
+                if self._stopped:
+                    return
+                now = self._clock()
+                due = []
+                while heap and heap[0][0] <= now:
+                    due.append(heapq.heappop(heap)[2])
+            for handle in due:
+                if handle.cancelled:
+                    continue
+                try:
+                    handle.callback()
+                except Exception:  # noqa: BLE001 - one bad callback must not stop all timers
+                    log.exception("timer callback failed")
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._heap.clear()
+            self._cond.notify()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(2.0)
+
+    def __len__(self) -> int:
+        return sum(1 for _, _, h in self._heap if not h.cancelled)
