@@ -22,30 +22,38 @@ _install_lock = threading.Lock()
 
 
 class _Buffer:
-    __slots__ = ("head", "tail", "size", "dropped")
+    __slots__ = ("head", "tail", "size", "tail_size", "dropped")
 
     def __init__(self) -> None:
         self.head: list[str] = []
         self.tail: list[str] = []
         self.size = 0
+        self.tail_size = 0
         self.dropped = 0
 
     def write(self, text: str) -> None:
-        if self.size < MAX_CAPTURE // 2:
-            self.head.append(text)
-        else:
-            self.tail.append(text)
-            if len(self.tail) > 4096:
-                self._trim()
+        room = MAX_CAPTURE // 2 - self.size
         self.size += len(text)
+        if room > 0:  # a single huge write is split, so the head never outgrows its half
+            self.head.append(text[:room])
+            text = text[room:]
+            if not text:
+                return
+        self.tail.append(text)
+        self.tail_size += len(text)
+        if len(self.tail) > 4096 or self.tail_size > MAX_CAPTURE:
+            self._trim()
 
     def _trim(self) -> None:
         joined = "".join(self.tail)
         keep = joined[-MAX_CAPTURE // 2 :]
         self.dropped += len(joined) - len(keep)
         self.tail = [keep]
+        self.tail_size = len(keep)
 
     def getvalue(self) -> str:
+        if not self.size:
+            return ""
         self._trim()
         head = "".join(self.head)
         tail = "".join(self.tail)
@@ -118,7 +126,8 @@ def _ensure_installed() -> None:
 
 def begin() -> None:
     """Start capturing for the attempt about to run on this thread."""
-    _ensure_installed()
+    if sys.stdout.__class__ is not _ThreadRoutedStream or sys.stderr.__class__ is not _ThreadRoutedStream:
+        _ensure_installed()
     _local.buffer = _Buffer()
 
 

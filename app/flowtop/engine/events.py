@@ -1,5 +1,8 @@
 """Immutable engine events and the bus that hands them to any number of sinks.
 
+Events are ``NamedTuple``s: immutable like a frozen dataclass but four times cheaper to
+build, which matters on the per-task hot path (two events per attempt).
+
 The engine only ever appends to a queue; each sink drains its own queue on its own
 thread, in batches. So a slow sink (a terminal, a database) never slows a run, and one
 sink never delays another. Events of a run are emitted under that run's lock, so every
@@ -13,16 +16,14 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any, Protocol, Union
+from typing import Any, NamedTuple, Protocol, Union
 
 from .states import StateType
 
 log = logging.getLogger("flowtop.events")
 
 
-@dataclass(frozen=True, slots=True)
-class ErrorInfo:
+class ErrorInfo(NamedTuple):
     type: str
     message: str
     traceback: str = ""
@@ -31,8 +32,9 @@ class ErrorInfo:
         return {"type": self.type, "message": self.message, "traceback": self.traceback}
 
 
-@dataclass(frozen=True, slots=True)
-class RunStarted:
+class RunStarted(NamedTuple):
+    """A run began. Every task listed starts PENDING (no per-task PENDING events)."""
+
     run_id: str
     flow: str
     run: int
@@ -40,7 +42,7 @@ class RunStarted:
     max_attempts: tuple[int, ...]  # per task, same order as ``tasks``
     policies: tuple[str, ...]  # one-line policy summary per task
     rerun_of: str | None = None
-    ts: float = field(default_factory=time.time)
+    ts: float = 0.0
     event: str = "run_started"
 
     def as_json(self) -> dict[str, Any]:
@@ -53,8 +55,7 @@ class RunStarted:
         return data
 
 
-@dataclass(frozen=True, slots=True)
-class TaskStateChanged:
+class TaskStateChanged(NamedTuple):
     """One task entering one state. Attempt-ending states carry what the attempt left."""
 
     run_id: str
@@ -97,15 +98,14 @@ class TaskStateChanged:
         return data
 
 
-@dataclass(frozen=True, slots=True)
-class RunFinished:
+class RunFinished(NamedTuple):
     run_id: str
     flow: str
     run: int
     state: StateType
     counts: dict[str, int]
     duration: float
-    ts: float = field(default_factory=time.time)
+    ts: float = 0.0
     event: str = "run_finished"
 
     def as_json(self) -> dict[str, Any]:

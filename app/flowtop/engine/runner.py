@@ -18,7 +18,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from . import capture
@@ -72,13 +72,14 @@ class TaskRun:
 
     __slots__ = (
         "node", "key", "policy", "state", "attempt", "token", "result", "exception", "message",
-        "waiting_on", "children", "first_start", "timer", "attempts", "reused",
+        "waiting_on", "children", "first_start", "timer", "attempts", "reused", "max_attempts",
     )
 
     def __init__(self, node: Node, policy: RetryPolicy) -> None:
         self.node = node
         self.key = node.key
         self.policy = policy
+        self.max_attempts = policy.max_attempts
         self.state = StateType.PENDING
         self.attempt = 0
         self.token = 0
@@ -146,7 +147,7 @@ class FlowRun:
         self.number = number
         self.run_id = uuid.uuid4().hex[:12]
         self.rerun_of = rerun_of
-        self._lock = threading.RLock()
+        self._lock = threading.Lock()  # never re-entered: keep it cheap, it is on the hot path
         self._done = threading.Event()
         self._emit = runner.bus.emit
         self._clock = runner.clock
@@ -165,12 +166,16 @@ class FlowRun:
     # -- lifecycle ------------------------------------------------------------------
     def _begin(self) -> None:
         tasks = list(self.tasks.values())
+        summaries: dict[int, str] = {}  # tasks of one @task share a policy: summarise it once
+        for t in tasks:
+            if id(t.policy) not in summaries:
+                summaries[id(t.policy)] = t.policy.summary()
         with self._lock:
             self._emit(
                 RunStarted(
                     self.run_id, self.flow.name, self.number,
-                    tuple(t.key for t in tasks), tuple(t.policy.max_attempts for t in tasks),
-                    tuple(t.policy.summary() for t in tasks), self.rerun_of,
+                    tuple(t.key for t in tasks), tuple(t.max_attempts for t in tasks),
+                    tuple(summaries[id(t.policy)] for t in tasks), self.rerun_of, time.time(),
                 )
             )
             for tr in tasks:
@@ -204,7 +209,7 @@ class FlowRun:
             wall = time.time()
             tr.attempts.append(Attempt(tr.attempt, wall))
             self._emit(
-                TaskStateChanged(self.run_id, self.flow.name, tr.key, StateType.RUNNING, tr.attempt, tr.policy.max_attempts, wall)
+                TaskStateChanged(self.run_id, self.flow.name, tr.key, StateType.RUNNING, tr.attempt, tr.max_attempts, wall)
             )
             if tr.policy.timeout is not None:
                 tr.timer = self.runner.timer.call_at(now + tr.policy.timeout, lambda: self._timed_out(tr, token))
@@ -250,11 +255,11 @@ class FlowRun:
         record.duration = duration
         record.output = output
         failed = error is not None
-        outcome = State(
-            StateType.FAILED if failed else StateType.COMPLETED,
-            error if failed else value, error, tr.attempt, "", tr.key,
-        )
         if failed or tr.policy.retry_predicate is not None:
+            outcome = State(
+                StateType.FAILED if failed else StateType.COMPLETED,
+                error if failed else value, error, tr.attempt, "", tr.key,
+            )
             now = self._clock()
             decision = decide(tr.policy, outcome, elapsed=now - (tr.first_start or now), rng=self.runner.rng)
         else:
@@ -275,7 +280,7 @@ class FlowRun:
             self._emit(
                 TaskStateChanged(
                     self.run_id, self.flow.name, tr.key, StateType.AWAITING_RETRY, tr.attempt,
-                    tr.policy.max_attempts, time.time(), retry_in=delay.seconds,
+                    tr.max_attempts, time.time(), retry_in=delay.seconds,
                     delay_explained=delay.explain(), error=info,
                     result=None if failed else safe_repr(value), duration=duration, output=output,
                     message=decision.reason,
@@ -304,7 +309,7 @@ class FlowRun:
         tr.message = "reused from the source run" if reused else ""
         self._emit(
             TaskStateChanged(
-                self.run_id, self.flow.name, tr.key, StateType.COMPLETED, tr.attempt, tr.policy.max_attempts,
+                self.run_id, self.flow.name, tr.key, StateType.COMPLETED, tr.attempt, tr.max_attempts,
                 time.time(), result=safe_repr(value), duration=duration, output=output, reused=reused,
                 message=tr.message,
             )
@@ -326,7 +331,7 @@ class FlowRun:
         tr.message = reason
         self._emit(
             TaskStateChanged(
-                self.run_id, self.flow.name, tr.key, StateType.FAILED, tr.attempt, tr.policy.max_attempts,
+                self.run_id, self.flow.name, tr.key, StateType.FAILED, tr.attempt, tr.max_attempts,
                 time.time(), error=info or error_info(error), duration=duration, output=output, message=reason,
             )
         )
@@ -346,7 +351,7 @@ class FlowRun:
             self._emit(
                 TaskStateChanged(
                     self.run_id, self.flow.name, child.key, StateType.UPSTREAM_FAILED, child.attempt,
-                    child.policy.max_attempts, time.time(), message=child.message,
+                    child.max_attempts, time.time(), message=child.message,
                 )
             )
             self._unfinished -= 1
@@ -363,7 +368,12 @@ class FlowRun:
             self.state = StateType.FAILED
         self.finished_at = self._clock()
         counts = dict(Counter(t.state.value for t in self.tasks.values()))
-        self._emit(RunFinished(self.run_id, self.flow.name, self.number, self.state, counts, self.finished_at - self.started))
+        self._emit(
+            RunFinished(
+                self.run_id, self.flow.name, self.number, self.state, counts,
+                self.finished_at - self.started, time.time(),
+            )
+        )
         self._done.set()
         self.runner._run_done(self)
 
@@ -386,7 +396,7 @@ class FlowRun:
                 self._emit(
                     TaskStateChanged(
                         self.run_id, self.flow.name, tr.key, StateType.CANCELLED, tr.attempt,
-                        tr.policy.max_attempts, time.time(), message=tr.message,
+                        tr.max_attempts, time.time(), message=tr.message,
                     )
                 )
                 self._unfinished -= 1
@@ -445,7 +455,7 @@ class FlowRun:
             return RunResult(
                 self.run_id, self.flow, self.number, self.state,
                 {k: t.to_state() for k, t in self.tasks.items()},
-                {k: tuple(replace(a) for a in t.attempts) for k, t in self.tasks.items()},
+                {k: tuple(t.attempts) for k, t in self.tasks.items()},
                 end - self.started, self.rerun_of,
             )
 

@@ -1,0 +1,64 @@
+"""The ``flowtop`` command line: the TUI by default, and headless subcommands.
+
+Only argparse and the standard library are imported at module level, so ``flowtop
+--help`` and ``flowtop run`` never pay for Textual. Each subcommand lives in its own
+module under ``flowtop.commands`` and is imported only when chosen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+
+#: subcommand -> (module under flowtop.commands, one-line help)
+COMMANDS = {
+    "open": ("open", "open the TUI on a flow file or folder (the default command)"),
+    "run": ("run", "run flows headless, printing state changes (or JSON lines)"),
+    "list": ("list", "list flows, tasks, dependencies and effective retry policies"),
+    "history": ("history", "show past runs from .flowtop/history.db"),
+    "serve": ("serve", "serve the TUI in a web browser (textual-serve)"),
+}
+
+
+def default_path() -> str:
+    """``./flows`` when it exists, else the current folder (SPEC §6)."""
+    return "flows" if Path("flows").is_dir() else "."
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="flowtop",
+        description="A terminal monitor for Python workflows whose tasks retry. "
+        "`flowtop [PATH]` opens the TUI on PATH (default ./flows).",
+    )
+    parser.add_argument("--version", action="version", version=f"flowtop {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module, help_text) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        importlib.import_module(f"flowtop.commands.{module}").configure(command)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list or (args_list[0] not in COMMANDS and args_list[0] not in ("-h", "--help", "--version")):
+        args_list.insert(0, "open")
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    if getattr(args, "path", None) is None and hasattr(args, "path"):
+        args.path = default_path()
+    module = importlib.import_module(f"flowtop.commands.{COMMANDS[args.command][0]}")
+    try:
+        return int(module.main(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,59 @@
+"""``flowtop list PATH``: flows, tasks, dependencies and where each retry setting comes from."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from .common import open_workspace, report_load_errors, select_flows
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", nargs="?", help="flow file or folder (default: ./flows, else .)")
+    parser.add_argument("--flow", metavar="NAME", help="list only this flow")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per flow")
+
+
+def describe(workspace: Any, name: str) -> dict[str, Any]:
+    flow = workspace.flows[name]
+    tasks = []
+    for key, node in flow.nodes.items():
+        policy = workspace.policy_for(flow, node)
+        tasks.append(
+            {
+                "task": key,
+                "upstream": list(node.upstream),
+                "max_attempts": policy.max_attempts,
+                "summary": policy.summary(),
+                "policy": {field: {"value": value, "layer": layer} for field, (value, layer) in policy.describe().items()},
+            }
+        )
+    source = workspace.flow_files.get(name)
+    return {"flow": name, "file": str(source) if source else None, "tasks": tasks}
+
+
+def main(args: argparse.Namespace) -> int:
+    workspace = open_workspace(args.path)
+    if workspace is None:
+        return 2
+    had_errors = report_load_errors(workspace)
+    names = select_flows(workspace, args.flow) if workspace.flows or args.flow else []
+    if names is None:
+        return 2
+    out = sys.stdout
+    for name in names:
+        info = describe(workspace, name)
+        if args.json:
+            out.write(json.dumps(info, ensure_ascii=False) + "\n")
+            continue
+        out.write(f"{name}  ({info['file']}, {len(info['tasks'])} tasks)\n")
+        for task in info["tasks"]:
+            after = f"  after {', '.join(task['upstream'])}" if task["upstream"] else ""
+            out.write(f"  {task['task']}{after}\n")
+            for field, entry in task["policy"].items():
+                if entry["value"] in ("unset", "0") and entry["layer"] == "builtin":
+                    continue
+                out.write(f"      {field:<16} {entry['value']:<32} [{entry['layer']}]\n")
+    return 2 if had_errors else 0

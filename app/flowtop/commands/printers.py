@@ -1,0 +1,114 @@
+"""Event sinks for headless runs: JSON lines, or a line per state change for people.
+
+Both run on the event bus's own thread, so a slow terminal or pipe never slows a run.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from typing import TextIO
+
+from ..engine.delays import fmt_seconds
+from ..engine.events import Event, RunFinished, RunStarted, TaskStateChanged
+from ..engine.states import StateType
+
+SYMBOLS = {
+    StateType.PENDING: "…",
+    StateType.RUNNING: "▶",
+    StateType.AWAITING_RETRY: "⟳",
+    StateType.COMPLETED: "✓",
+    StateType.FAILED: "✗",
+    StateType.UPSTREAM_FAILED: "⊘",
+    StateType.CANCELLED: "■",
+}
+
+
+class JsonPrinter:
+    """SPEC §5: one JSON object per line, flushed per batch as they happen."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def __call__(self, events: list[Event]) -> None:
+        write = self.stream.write
+        for event in events:
+            write(json.dumps(event.as_json(), ensure_ascii=False, default=str) + "\n")
+        self.stream.flush()
+
+
+def _one_line(text: str, limit: int = 160) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+class HumanPrinter:
+    """A readable line per state change; on a TTY, a live one-line summary below them."""
+
+    def __init__(self, stream: TextIO, *, live: bool, verbose: bool = True) -> None:
+        self.stream = stream
+        self.live = live
+        self.verbose = verbose
+        self.states: dict[str, dict[str, StateType]] = {}
+        self.started: dict[str, float] = {}
+        self.names: dict[str, str] = {}
+        self._status_shown = False
+        self._last_status = 0.0
+
+    def __call__(self, events: list[Event]) -> None:
+        lines = [line for line in map(self.describe, events) if line]
+        out = self.stream
+        if self._status_shown:
+            out.write("\r\x1b[2K")
+            self._status_shown = False
+        if lines:
+            out.write("\n".join(lines) + "\n")
+        if self.live:
+            status = self.status()
+            if status:
+                out.write(status)
+                self._status_shown = True
+        out.flush()
+
+    def describe(self, event: Event) -> str:
+        stamp = time.strftime("%H:%M:%S", time.localtime(event.ts))
+        if isinstance(event, RunStarted):
+            self.states[event.run_id] = dict.fromkeys(event.tasks, StateType.PENDING)
+            self.started[event.run_id] = time.monotonic()
+            self.names[event.run_id] = f"{event.flow} #{event.run}"
+            rerun = f" (rerun of {event.rerun_of})" if event.rerun_of else ""
+            return f"{stamp} {event.flow} #{event.run} started: {len(event.tasks)} tasks{rerun}"
+        if isinstance(event, RunFinished):
+            self.states.pop(event.run_id, None)
+            counts = ", ".join(f"{n} {s.lower()}" for s, n in sorted(event.counts.items()))
+            return f"{stamp} {event.flow} #{event.run} {event.state.value}: {counts} in {fmt_seconds(event.duration)}"
+        run_states = self.states.get(event.run_id)
+        if run_states is not None:
+            run_states[event.task] = event.state
+        if not self.verbose and event.state in (StateType.RUNNING, StateType.COMPLETED):
+            return ""
+        head = f"{stamp} {event.flow}/{event.task} {SYMBOLS[event.state]} {event.state.value.lower().replace('_', ' ')}"
+        attempt = f" (attempt {event.attempt}/{event.max_attempts})" if event.attempt else ""
+        if event.state is StateType.AWAITING_RETRY:
+            head = f"{stamp} {event.flow}/{event.task} ⟳ retry in {fmt_seconds(event.retry_in or 0)}"
+        detail = ""
+        if event.error is not None and event.state in (StateType.AWAITING_RETRY, StateType.FAILED):
+            detail = f": {event.error.type}: {_one_line(event.error.message)}"
+        elif event.state is StateType.COMPLETED:
+            detail = " (reused)" if event.reused else f" → {_one_line(event.result or '', 60)}"
+        elif event.message and event.state in (StateType.UPSTREAM_FAILED, StateType.FAILED):
+            detail = f": {_one_line(event.message)}"
+        return head + attempt + detail
+
+    def status(self) -> str:
+        parts = []
+        for run_id, states in self.states.items():
+            counts = Counter(states.values())
+            elapsed = time.monotonic() - self.started[run_id]
+            parts.append(
+                f"{self.names[run_id]}: {counts[StateType.COMPLETED]}/{len(states)} done · "
+                f"{counts[StateType.RUNNING]} running · {counts[StateType.AWAITING_RETRY]} retrying · "
+                f"{counts[StateType.FAILED] + counts[StateType.UPSTREAM_FAILED]} failed · {fmt_seconds(elapsed)}"
+            )
+        return " | ".join(parts)

@@ -1,0 +1,157 @@
+"""`flowtop run` and `flowtop list` as a script or CI job would use them (SPEC §5)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def flowtop(*args: str, cwd: Path | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "flowtop", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env
+    )
+
+
+def write(folder: Path, name: str, body: str) -> Path:
+    path = folder / name
+    path.write_text(textwrap.dedent(body))
+    return path
+
+
+FLAKY = """
+    import itertools
+    from flowtop import Flow, task
+
+    calls = itertools.count(1)
+
+    @task(max_retries=2, retry_delay=0.01)
+    def flaky():
+        if next(calls) < 3:
+            raise ConnectionError("reset [by] peer")
+        return "ok"
+
+    @task
+    def after(x):
+        return x + "!"
+
+    with Flow("flaky") as flow:
+        after(flaky())
+"""
+
+
+def json_lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def test_run_json_follows_the_spec(tmp_path: Path) -> None:
+    write(tmp_path, "flaky.py", FLAKY)
+    done = flowtop("run", str(tmp_path), "--json")
+    assert done.returncode == 0, done.stderr
+    events = json_lines(done.stdout)
+    assert events[0]["event"] == "run_started"
+    assert events[0]["flow"] == "flaky" and events[0]["run"] == 1 and events[0]["tasks"] == 2
+    states = [(e["task"], e["state"], e["attempt"]) for e in events if e["event"] == "task_state"]
+    assert states == [
+        ("flaky", "RUNNING", 1), ("flaky", "AWAITING_RETRY", 1),
+        ("flaky", "RUNNING", 2), ("flaky", "AWAITING_RETRY", 2),
+        ("flaky", "RUNNING", 3), ("flaky", "COMPLETED", 3),
+        ("after", "RUNNING", 1), ("after", "COMPLETED", 1),
+    ]
+    retry = next(e for e in events if e.get("state") == "AWAITING_RETRY")
+    assert retry["max_attempts"] == 3 and retry["retry_in"] == pytest.approx(0.01)
+    assert retry["error"]["type"] == "ConnectionError" and retry["error"]["message"] == "reset [by] peer"
+    assert "Traceback" in retry["error"]["traceback"]
+    done_event = next(e for e in events if e.get("state") == "COMPLETED" and e["task"] == "after")
+    assert done_event["result"] == "'ok!'" and "duration" in done_event
+    assert events[-1] == {**events[-1], "event": "run_finished", "state": "COMPLETED", "counts": {"COMPLETED": 2}}
+
+
+def test_run_exit_1_when_a_run_fails(tmp_path: Path) -> None:
+    write(tmp_path, "bad.py", """
+        from flowtop import Flow, task
+
+        @task
+        def boom():
+            raise ValueError("no")
+
+        @task
+        def later(x):
+            return x
+
+        with Flow("bad") as flow:
+            later(boom())
+    """)
+    done = flowtop("run", str(tmp_path), "--json")
+    assert done.returncode == 1
+    final = json_lines(done.stdout)[-1]
+    assert final["state"] == "FAILED" and final["counts"] == {"FAILED": 1, "UPSTREAM_FAILED": 1}
+
+
+def test_run_exit_2_with_file_and_line_for_a_broken_flow(tmp_path: Path) -> None:
+    write(tmp_path, "broken.py", "from flowtop import Flow\n\nflow = Flow('x'\n")
+    done = flowtop("run", str(tmp_path))
+    assert done.returncode == 2
+    assert "broken.py:3" in done.stderr and "SyntaxError" in done.stderr
+
+
+def test_run_exit_2_for_unknown_flow_and_missing_path(tmp_path: Path) -> None:
+    write(tmp_path, "flaky.py", FLAKY)
+    done = flowtop("run", str(tmp_path), "--flow", "nope")
+    assert done.returncode == 2 and "no flow named 'nope'" in done.stderr and "flaky" in done.stderr
+    done = flowtop("run", str(tmp_path / "missing"))
+    assert done.returncode == 2 and "no such file or folder" in done.stderr
+
+
+def test_run_human_output_has_a_line_per_change(tmp_path: Path) -> None:
+    write(tmp_path, "flaky.py", FLAKY)
+    done = flowtop("run", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "flaky #1 started: 2 tasks" in out
+    assert "flaky/flaky ⟳ retry in" in out and "ConnectionError: reset [by] peer" in out
+    assert "flaky/after ✓ completed" in out
+    assert "flaky #1 COMPLETED" in out
+
+
+def test_run_bundled_seed_examples(tmp_path: Path) -> None:
+    done = flowtop("run", str(ROOT / "flows" / "seed_examples.py"), "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    finished = {e["flow"]: e for e in json_lines(done.stdout) if e["event"] == "run_finished"}
+    assert set(finished) == {"example-flow", "retry-on-flow", "predicate-flow"}
+    assert all(e["state"] == "COMPLETED" for e in finished.values())
+
+
+def test_list_json_shows_layers(tmp_path: Path) -> None:
+    write(tmp_path, "flaky.py", FLAKY)
+    write(tmp_path, "flowtop.toml", """
+        [defaults]
+        max_retries = 5
+
+        [flows."flaky".tasks."flaky"]
+        retry_delay = 2
+    """)
+    done = flowtop("list", str(tmp_path), "--json")
+    assert done.returncode == 0, done.stderr
+    (info,) = json_lines(done.stdout)
+    tasks = {t["task"]: t for t in info["tasks"]}
+    assert tasks["after"]["upstream"] == ["flaky"]
+    policy = tasks["flaky"]["policy"]
+    assert policy["max_retries"] == {"value": "2", "layer": "task"}
+    assert policy["retry_delay"]["layer"] == "flowtop.toml" and policy["retry_delay"]["value"] == "2s"
+    assert tasks["after"]["policy"]["max_retries"]["layer"] == "defaults"
+
+
+def test_help_lists_commands() -> None:
+    done = flowtop("--help")
+    assert done.returncode == 0
+    for command in ("run", "list", "history"):
+        assert command in done.stdout
