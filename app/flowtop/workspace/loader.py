@@ -1,0 +1,599 @@
+"""Import flow modules from a folder so that one broken file never takes the others down.
+
+Each flow file is compiled and executed by hand under a unique module name
+(``flowtop_flows.<stem>_<hash>``): the name never clashes with a helper or a library, the
+source is read fresh on every reload (no stale ``.pyc``), and every failure — bad
+encoding, syntax, an exception at import, no flows, a duplicate flow name — becomes a
+:class:`LoadError` carrying the line in the user's file. The folder goes on ``sys.path``
+so helper modules beside the flows import normally; the loader remembers which helpers
+each flow module uses (its ``import`` statements, followed through the helpers, plus what
+appeared in ``sys.modules`` while it ran) so a saved helper is evicted and re-imported
+together with the flow modules that depend on it.
+
+Only the folder's own ``*.py`` files are flow modules; subfolders are ordinary packages
+the flow modules may import (they reload when they change too). A top-level file that
+mentions neither ``flowtop`` nor ``Flow`` is never executed, so pointing flowtop at a
+project folder does not run its ``setup.py`` or scripts.
+"""
+
+from __future__ import annotations
+
+import ast
+import errno
+import hashlib
+import importlib
+import importlib.util
+import io
+import os
+import re
+import sys
+import tokenize
+import traceback
+import types
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..engine.flow import Flow
+
+#: Parent package of every loaded flow module.
+FLOW_PACKAGE = "flowtop_flows"
+#: A folder file is executed only when its source mentions one of these.
+FLOW_MARKERS = (b"flowtop", b"Flow")
+SKIPPED_FILES = frozenset({"__init__.py", "__main__.py"})
+
+
+def display_path(path: Path | str) -> str:
+    """The path relative to the current folder when it is below it, else as given."""
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+@dataclass(frozen=True)
+class LoadError:
+    """A flow file or settings file that could not be used, and where it went wrong."""
+
+    path: Path
+    line: int | None
+    column: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = display_path(self.path)
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class LoadedModule:
+    """The last good import of one flow file."""
+
+    path: Path
+    name: str
+    module: types.ModuleType
+    flows: dict[str, Flow]
+
+
+@dataclass
+class LoadOutcome:
+    """What one load or reload did, for :class:`~flowtop.workspace.WorkspaceChanged`."""
+
+    modules: list[Path] = field(default_factory=list)  # flow files imported successfully
+    helpers: list[Path] = field(default_factory=list)  # helper files evicted for re-import
+    flows: list[str] = field(default_factory=list)  # flows (re)loaded
+    removed: list[str] = field(default_factory=list)  # flows gone with their file
+    errors: list[LoadError] = field(default_factory=list)  # new or changed errors
+
+
+class _Failed(Exception):
+    def __init__(self, error: LoadError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def module_name_for(path: Path) -> str:
+    """A stable, unique module name for a flow file: same file, same name, across reloads."""
+    stem = re.sub(r"\W", "_", path.stem) or "module"
+    if stem[0].isdigit():
+        stem = "_" + stem
+    digest = hashlib.sha1(str(path).encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{FLOW_PACKAGE}.{stem}_{digest}"
+
+
+def _same_file(a: str | None, b: Path) -> bool:
+    if not a:
+        return False
+    return os.path.normcase(os.path.abspath(a)) == os.path.normcase(str(b))
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise _Failed(LoadError(path, None, None, "file disappeared while reloading")) from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _Failed(LoadError(path, None, None, "symlink loop: cannot read file")) from None
+        reason = exc.strerror or type(exc).__name__
+        raise _Failed(LoadError(path, None, None, f"cannot read file: {reason}")) from None
+
+
+def _decode(path: Path, data: bytes) -> str:
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        raise _Failed(LoadError(path, exc.lineno, None, f"SyntaxError: {exc.msg}")) from None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        byte = data[exc.start : exc.start + 1].hex()
+        raise _Failed(
+            LoadError(
+                path,
+                line,
+                column,
+                f"file is not valid {encoding.upper()} text: byte 0x{byte} ({exc.reason})",
+            )
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def _parse(path: Path, text: str) -> ast.Module:
+    try:
+        return ast.parse(text, str(path))
+    except SyntaxError as exc:
+        raise _Failed(
+            LoadError(path, exc.lineno, exc.offset, f"{type(exc).__name__}: {exc.msg}")
+        ) from None
+    except ValueError as exc:  # e.g. null bytes in the source
+        raise _Failed(LoadError(path, None, None, f"cannot compile: {exc}")) from None
+
+
+def _import_error(path: Path, exc: BaseException) -> LoadError:
+    """Point an exception raised while importing ``path`` at the line in ``path``."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    line = None
+    for frame in frames:
+        if _same_file(frame.filename, path):
+            line = frame.lineno
+    message = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, SyntaxError) and exc.filename and not _same_file(exc.filename, path):
+        message = f"SyntaxError in {display_path(exc.filename)}:{exc.lineno}: {exc.msg}"
+    elif (
+        frames
+        and not _same_file(frames[-1].filename, path)
+        and not frames[-1].filename.startswith("<")
+    ):
+        message += f" (raised in {display_path(frames[-1].filename)}:{frames[-1].lineno})"
+    return LoadError(path, line, None, message)
+
+
+def _binding_lines(tree: ast.Module) -> dict[str, int]:
+    """The line where each module-level name is bound, to point duplicate flows at it."""
+    lines: dict[str, int] = {}
+
+    def bind(target: ast.AST, lineno: int) -> None:
+        for node in ast.walk(target):
+            if isinstance(node, ast.Name):
+                lines.setdefault(node.id, lineno)
+
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                bind(target, stmt.lineno)
+        elif isinstance(stmt, ast.AnnAssign | ast.AugAssign):
+            bind(stmt.target, stmt.lineno)
+        elif isinstance(stmt, ast.With):
+            for item in stmt.items:
+                if item.optional_vars is not None:
+                    bind(item.optional_vars, stmt.lineno)
+        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            lines.setdefault(stmt.name, stmt.lineno)
+    return lines
+
+
+def _flow_of(value: Any) -> Flow | None:
+    if isinstance(value, Flow):
+        return value
+    if isinstance(value, types.ModuleType | type):
+        return None
+    try:
+        marked = getattr(value, "__flowtop_flow__", None)
+    except Exception:  # noqa: BLE001 - odd objects with a raising __getattr__
+        return None
+    return marked if isinstance(marked, Flow) else None
+
+
+def find_flows(path: Path, module: types.ModuleType, tree: ast.Module) -> dict[str, Flow]:
+    """Module-level flows of ``module`` by name; two flows with one name is an error."""
+    found: dict[str, tuple[str, Flow]] = {}
+    lines = _binding_lines(tree)
+    for var, value in list(vars(module).items()):
+        flow = _flow_of(value)
+        if flow is None or (flow.source is not None and not _same_file(flow.source, path)):
+            continue
+        if flow.name in found:
+            first_var, first = found[flow.name]
+            if first is flow:
+                continue
+            raise _Failed(
+                LoadError(
+                    path,
+                    lines.get(var),
+                    None,
+                    f"two flows named {flow.name!r} ({first_var} at line {lines.get(first_var, '?')} and {var})",
+                )
+            )
+        found[flow.name] = (var, flow)
+    return {name: flow for name, (_, flow) in found.items()}
+
+
+class ImportGraph:
+    """Which local files a file imports, from its ``import`` statements (cached by mtime)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._cache: dict[Path, tuple[tuple[int, int], frozenset[Path]]] = {}
+
+    def direct(self, path: Path, tree: ast.Module | None = None) -> frozenset[Path]:
+        try:
+            st = path.stat()
+        except OSError:
+            return frozenset()
+        stamp = (st.st_mtime_ns, st.st_size)
+        cached = self._cache.get(path)
+        if cached is not None and cached[0] == stamp and tree is None:
+            return cached[1]
+        if tree is None:
+            try:
+                tree = ast.parse(path.read_bytes(), str(path))
+            except (OSError, SyntaxError, ValueError):
+                return frozenset()
+        deps = frozenset(self._imports(path, tree))
+        self._cache[path] = (stamp, deps)
+        return deps
+
+    def closure(self, path: Path, tree: ast.Module | None = None) -> set[Path]:
+        seen: set[Path] = set()
+        stack = list(self.direct(path, tree))
+        while stack:
+            dep = stack.pop()
+            if dep not in seen and dep != path:
+                seen.add(dep)
+                stack.extend(self.direct(dep))
+        return seen
+
+    def _imports(self, path: Path, tree: ast.Module) -> Iterable[Path]:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    yield from self._resolve(self.root, alias.name.split("."))
+            elif isinstance(node, ast.ImportFrom):
+                base = self.root
+                if node.level:
+                    base = path.parent
+                    for _ in range(node.level - 1):
+                        base = base.parent
+                parts = node.module.split(".") if node.module else []
+                yield from self._resolve(base, parts)
+                for alias in node.names:
+                    yield from self._resolve(base, [*parts, alias.name])
+
+    @staticmethod
+    def _resolve(base: Path, parts: list[str]) -> Iterable[Path]:
+        folder = base
+        for part in parts:
+            if part == "*":
+                return
+            package = folder / part / "__init__.py"
+            module = folder / f"{part}.py"
+            if package.is_file():
+                yield package
+                folder = folder / part
+            elif module.is_file():
+                yield module
+                return
+            else:
+                return
+
+
+class Loader:
+    """Loads the flow files of one folder (or one file) and keeps their last good version."""
+
+    def __init__(self, root: Path, only: Path | None = None) -> None:
+        self.root = root
+        self.only = only  # a single flow file, when the workspace was opened on one
+        self.modules: dict[Path, LoadedModule] = {}
+        self.errors: dict[Path, LoadError] = {}
+        self.flows: dict[str, Flow] = {}
+        self.flow_files: dict[str, Path] = {}
+        self.deps: dict[Path, frozenset[Path]] = {}
+        self.graph = ImportGraph(root)
+        self._helpers: dict[str, Path] = {}  # helper module name -> file, imported by our flows
+
+    # -- public -----------------------------------------------------------------------
+    def activate(self) -> None:
+        """Make helper modules beside the flows importable."""
+        if str(self.root) not in sys.path:
+            sys.path.insert(0, str(self.root))
+        if FLOW_PACKAGE not in sys.modules:
+            package = types.ModuleType(FLOW_PACKAGE, "Flow modules loaded by flowtop.")
+            package.__path__ = []
+            sys.modules[FLOW_PACKAGE] = package
+
+    def deactivate(self) -> None:
+        if str(self.root) in sys.path:
+            sys.path.remove(str(self.root))
+        for loaded in self.modules.values():
+            sys.modules.pop(loaded.name, None)
+        self._evict(set(self._helpers.values()))
+
+    def candidates(self) -> list[Path]:
+        """The flow files: the one file, or the folder's own ``*.py`` files."""
+        if self.only is not None:
+            return [self.only]
+        found = []
+        try:
+            entries = list(os.scandir(self.root))
+        except OSError:
+            return []
+        for entry in entries:
+            if (
+                not entry.name.endswith(".py")
+                or entry.name.startswith(".")
+                or entry.name in SKIPPED_FILES
+            ):
+                continue
+            try:
+                if entry.is_dir():
+                    continue
+            except OSError:
+                pass  # a symlink loop: reported when read
+            found.append(self.root / entry.name)
+        return sorted(found)
+
+    def load_all(self) -> LoadOutcome:
+        self.activate()
+        outcome = LoadOutcome()
+        self._evict(set(self._helpers.values()), outcome)
+        current = set(self.candidates())
+        for gone in sorted((set(self.modules) | set(self.errors)) - current):
+            self._forget(gone, outcome)
+        self._load_files(sorted(current), outcome, explicit=set(self.modules) | set(self.errors))
+        return outcome
+
+    def reload(self, paths: Iterable[Path]) -> LoadOutcome:
+        """Reload what ``paths`` (changed ``.py`` files) affect."""
+        self.activate()
+        outcome = LoadOutcome()
+        changed = {Path(os.path.abspath(p)) for p in paths if str(p).endswith(".py")}
+        candidates = set(self.candidates())
+        known = set(self.modules) | set(self.errors)
+        helper_files = set(self._helpers.values()) | {
+            d for deps in self.deps.values() for d in deps
+        }
+        changed_helpers = changed & helper_files
+        stale = set(changed_helpers)
+        for helper in helper_files:
+            if self.graph.closure(helper) & changed_helpers:
+                stale.add(helper)
+        self._evict(stale | (changed - candidates), outcome)
+        to_load = (changed & candidates) | {
+            f for f, deps in self.deps.items() if deps & stale and f in candidates
+        }
+        unknown = changed - helper_files - known
+        if any(p.exists() for p in unknown):  # a new module may be the one an errored file lacked
+            to_load |= set(self.errors) & candidates
+        for gone in sorted(p for p in (changed & known) if p not in candidates):
+            self._forget(gone, outcome)
+        self._load_files(sorted(to_load), outcome, explicit=known)
+        return outcome
+
+    def module_of(self, flow_name: str) -> types.ModuleType | None:
+        path = self.flow_files.get(flow_name)
+        loaded = self.modules.get(path) if path else None
+        return loaded.module if loaded else None
+
+    # -- internals --------------------------------------------------------------------
+    def _load_files(self, paths: list[Path], outcome: LoadOutcome, explicit: set[Path]) -> None:
+        importlib.invalidate_caches()
+        attempted: dict[Path, LoadedModule] = {}
+        for path in paths:
+            previous_error = self.errors.get(path)
+            try:
+                loaded = self._load_one(path, force=path in explicit or path == self.only)
+            except _Failed as failed:
+                self._set_error(path, failed.error, previous_error, outcome)
+                continue
+            if loaded is not None:
+                attempted[path] = loaded
+        for path, loaded in attempted.items():
+            previous_error = self.errors.get(path)
+            if not loaded.flows:
+                sys.modules.pop(loaded.name, None)
+                if not self._is_helper(path, attempted):
+                    self._set_error(path, _no_flows(path), previous_error, outcome)
+                elif path in self.modules:  # it became a pure helper: its flows are gone
+                    self._forget(path, outcome)
+                else:
+                    self.errors.pop(path, None)
+                continue
+            clash = self._claim(path, loaded)
+            if clash is not None:
+                self._set_error(path, clash, previous_error, outcome)
+                self._restore_module(path, loaded.name)
+                continue
+            self._accept(path, loaded, outcome)
+
+    def _load_one(self, path: Path, *, force: bool) -> LoadedModule | None:
+        try:
+            os.stat(path)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise _Failed(
+                    LoadError(path, None, None, "symlink loop: cannot read file")
+                ) from None
+        data = _read(path)
+        if not force and not any(marker in data for marker in FLOW_MARKERS):
+            return None
+        text = _decode(path, data)
+        tree = _parse(path, text)
+        try:
+            code = compile(tree, str(path), "exec", dont_inherit=True)
+        except (SyntaxError, ValueError) as exc:
+            line = getattr(exc, "lineno", None)
+            raise _Failed(
+                LoadError(path, line, getattr(exc, "offset", None), f"{type(exc).__name__}: {exc}")
+            ) from None
+        name = module_name_for(path)
+        module = types.ModuleType(name)
+        module.__file__ = str(path)
+        module.__spec__ = importlib.util.spec_from_file_location(name, path)
+        previous = sys.modules.get(name)
+        before = set(sys.modules)
+        sys.modules[name] = module
+        try:
+            exec(code, module.__dict__)
+        except (Exception, SystemExit) as exc:
+            self._note_helpers(set(sys.modules) - before, path)
+            if previous is not None:
+                sys.modules[name] = previous
+            else:
+                sys.modules.pop(name, None)
+            raise _Failed(_import_error(path, exc)) from None
+        finally:
+            self.deps[path] = frozenset(self.graph.closure(path, tree))
+        self.deps[path] |= self._note_helpers(set(sys.modules) - before, path)
+        try:
+            flows = find_flows(path, module, tree)
+        except _Failed:
+            self._restore_module(path, name, previous)
+            raise
+        return LoadedModule(path, name, module, flows)
+
+    def _note_helpers(self, names: set[str], importer: Path) -> frozenset[Path]:
+        """Remember local modules that importing ``importer`` brought in."""
+        files = set()
+        for name in names:
+            if name.startswith(FLOW_PACKAGE + "."):
+                continue
+            file = getattr(sys.modules.get(name), "__file__", None)
+            if not file:
+                continue
+            path = Path(os.path.abspath(file))
+            if path.is_relative_to(self.root) and path != importer:
+                self._helpers[name] = path
+                files.add(path)
+        return frozenset(files)
+
+    def _is_helper(self, path: Path, attempted: dict[Path, LoadedModule]) -> bool:
+        """A flow-less file that a flow module imports is a helper, not an error."""
+        users = set(self.modules) | {p for p, m in attempted.items() if m.flows}
+        return any(path in deps for f, deps in self.deps.items() if f != path and f in users)
+
+    def _claim(self, path: Path, loaded: LoadedModule) -> LoadError | None:
+        for name in loaded.flows:
+            owner = self.flow_files.get(name)
+            if owner is not None and owner != path:
+                return LoadError(
+                    path, None, None, f"flow {name!r} is already defined in {display_path(owner)}"
+                )
+        return None
+
+    def _accept(self, path: Path, loaded: LoadedModule, outcome: LoadOutcome) -> None:
+        old = self.modules.get(path)
+        for name in old.flows if old else ():
+            if name not in loaded.flows:
+                self.flows.pop(name, None)
+                self.flow_files.pop(name, None)
+                outcome.removed.append(name)
+        for name, flow in loaded.flows.items():
+            flow.source = str(path)
+            self.flows[name] = flow
+            self.flow_files[name] = path
+            outcome.flows.append(name)
+        self.modules[path] = loaded
+        self.errors.pop(path, None)
+        if loaded.flows:
+            outcome.modules.append(path)
+
+    def _set_error(
+        self, path: Path, error: LoadError, previous: LoadError | None, outcome: LoadOutcome
+    ) -> None:
+        self.errors[path] = error
+        if previous is None or str(previous) != str(error):
+            outcome.errors.append(error)
+
+    def _restore_module(
+        self, path: Path, name: str, previous: types.ModuleType | None = None
+    ) -> None:
+        good = self.modules.get(path)
+        if good is not None:
+            sys.modules[name] = good.module
+        elif previous is not None:
+            sys.modules[name] = previous
+        else:
+            sys.modules.pop(name, None)
+
+    def _forget(self, path: Path, outcome: LoadOutcome) -> None:
+        """A flow file was deleted: its flows go with it."""
+        loaded = self.modules.pop(path, None)
+        self.errors.pop(path, None)
+        self.deps.pop(path, None)
+        if loaded is None:
+            return
+        sys.modules.pop(loaded.name, None)
+        for name in loaded.flows:
+            if self.flow_files.get(name) == path:
+                self.flows.pop(name, None)
+                self.flow_files.pop(name, None)
+                outcome.removed.append(name)
+
+    def _evict(self, files: set[Path], outcome: LoadOutcome | None = None) -> None:
+        """Drop helper modules of ``files`` from ``sys.modules`` so the next import re-reads them."""
+        if not files:
+            return
+        names = {n for n, f in self._helpers.items() if f in files}
+        for name, module in list(sys.modules.items()):
+            if name.split(".")[0] in ("flowtop", FLOW_PACKAGE):
+                continue
+            if _file_in(getattr(module, "__file__", None), files):
+                names.add(name)
+        evicted = set()
+        for name in names:
+            module = sys.modules.pop(name, None)
+            evicted.add(
+                self._helpers.pop(name, None)
+                or Path(os.path.abspath(getattr(module, "__file__", "") or "."))
+            )
+            for sub in [n for n in sys.modules if n.startswith(name + ".")]:
+                sys.modules.pop(sub, None)
+                self._helpers.pop(sub, None)
+        for file in files:
+            try:  # a save within the same second with the same size would reuse a stale .pyc
+                os.unlink(importlib.util.cache_from_source(str(file)))
+            except (OSError, ValueError, NotImplementedError):
+                pass
+        if outcome is not None:
+            outcome.helpers.extend(sorted(f for f in evicted & files if f.suffix == ".py"))
+
+
+def _no_flows(path: Path) -> LoadError:
+    return LoadError(
+        path,
+        None,
+        None,
+        "defines no flows (no module-level flowtop.Flow); a helper module is fine once a flow module imports it",
+    )
+
+
+def _file_in(file: str | None, files: set[Path]) -> bool:
+    return bool(file) and Path(os.path.abspath(file)) in files

@@ -1,0 +1,89 @@
+"""Writing ``.flowtop/overrides.toml``: the only settings file flowtop ever writes.
+
+The TUI's retry editor changes one task's table; every other table in the file is kept.
+The new content goes to a temporary file in the same folder, is flushed and fsynced, and
+replaces the old file with ``os.replace``, so a crash leaves either the old file or the
+new one, never half of one. The temporary name does not end in ``.toml``, so the watcher
+only sees the final rename.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+HEADER = (
+    "# Written by flowtop's retry editor. Highest settings layer: it beats flowtop.toml\n"
+    "# and @task arguments. Delete a table to drop that override.\n\n"
+)
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """The file's tables, or an empty dict when it does not exist yet."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    return tomllib.loads(text)
+
+
+def write_toml_atomic(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = (HEADER + tomli_w.dumps(data)).encode("utf-8")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError, AttributeError):  # make the rename itself durable (POSIX)
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+
+
+def with_task_values(
+    data: dict[str, Any], flow: str, task: str, values: dict[str, Any]
+) -> dict[str, Any]:
+    """``data`` with one task table updated; a None value removes that key."""
+    tasks = data.setdefault("flows", {}).setdefault(flow, {}).setdefault("tasks", {})
+    table = tasks.setdefault(task, {})
+    for key, value in values.items():
+        if value is None:
+            table.pop(key, None)
+        else:
+            table[key] = list(value) if isinstance(value, tuple) else value
+    return prune(data, flow, task)
+
+
+def without_task(data: dict[str, Any], flow: str, task: str) -> dict[str, Any]:
+    tasks = data.get("flows", {}).get(flow, {}).get("tasks", {})
+    if isinstance(tasks, dict):
+        tasks.pop(task, None)
+    return prune(data, flow, task)
+
+
+def prune(data: dict[str, Any], flow: str, task: str) -> dict[str, Any]:
+    """Drop the task, flow and ``flows`` tables that became empty."""
+    flows = data.get("flows", {})
+    tasks = flows.get(flow, {}).get("tasks", {})
+    if task in tasks and not tasks[task]:
+        del tasks[task]
+    if flow in flows and not flows[flow].get("tasks") and set(flows[flow]) <= {"tasks"}:
+        del flows[flow]
+    if "flows" in data and not data["flows"]:
+        del data["flows"]
+    return data

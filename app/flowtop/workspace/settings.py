@@ -1,0 +1,357 @@
+"""``flowtop.toml`` and ``.flowtop/overrides.toml``: parsed, checked, and layered onto policies.
+
+Both files share one validator, and so does :meth:`Workspace.set_override`, so a value the
+retry editor accepts is exactly a value the file accepts. A file that fails to parse or
+check is reported with its line and the table and key at fault, and the last good
+version of that file stays in force: a typo while editing never resets retries to the
+built-in defaults halfway through a run.
+"""
+
+from __future__ import annotations
+
+import builtins
+import difflib
+import importlib
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from ..engine.delays import ExponentialBackoff
+from ..engine.policy import RetryPolicy
+from .loader import LoadError
+
+DEFAULT_KEYS = ("max_retries", "retry_delay", "retry_jitter", "timeout", "workers", "executor")
+TASK_KEYS = ("max_retries", "retry_delay", "retry_on", "retry_jitter", "retry_deadline", "timeout")
+BACKOFF_KEYS = ("base", "factor", "max_delay")
+EXECUTORS = ("thread",)
+#: ``[defaults]`` keys that fill policy fields a task left unset.
+POLICY_DEFAULTS = ("retry_delay", "retry_jitter", "timeout")
+
+TaskId = tuple[str, str]  # (flow name, task key)
+
+
+class SettingsError(ValueError):
+    """A settings value that is not acceptable; the message names the table and key."""
+
+    def __init__(self, message: str, table: tuple[str, ...] = (), key: str | None = None) -> None:
+        super().__init__(message)
+        self.table = table
+        self.key = key
+
+
+def table_name(table: tuple[str, ...]) -> str:
+    """``("flows", "etl", "tasks", "x")`` -> ``[flows."etl".tasks."x"]``."""
+    if not table:
+        return "top level"
+    parts = [part if i % 2 == 0 else f'"{part}"' for i, part in enumerate(table)]
+    return "[" + ".".join(parts) + "]"
+
+
+def _unknown(
+    key: str, valid: tuple[str, ...], table: tuple[str, ...], what: str = "key"
+) -> SettingsError:
+    close = difflib.get_close_matches(key, valid, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return SettingsError(
+        f"{table_name(table)}: unknown {what} {key!r}{hint}; valid {what}s: {', '.join(valid)}",
+        table,
+        key,
+    )
+
+
+def _bad(table: tuple[str, ...], key: str, expected: str, value: Any) -> SettingsError:
+    return SettingsError(
+        f"{table_name(table)}: {key} must be {expected}, got {type(value).__name__} {value!r}",
+        table,
+        key,
+    )
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _seconds(table: tuple[str, ...], key: str, value: Any, *, positive: bool = False) -> float:
+    if not _number(value) or value != value or value < 0 or (positive and value == 0):
+        expected = "a number of seconds > 0" if positive else "a number of seconds >= 0"
+        raise _bad(table, key, expected, value)
+    return float(value)
+
+
+def _delay(table: tuple[str, ...], value: Any) -> float | tuple[float, ...] | ExponentialBackoff:
+    expected = "seconds, a list of seconds, or a table { base = 1, factor = 2, max_delay = 30 }"
+    if isinstance(value, list):
+        if not value:
+            raise _bad(table, "retry_delay", "a non-empty list of seconds", value)
+        return tuple(_seconds(table, f"retry_delay[{i}]", v) for i, v in enumerate(value))
+    if isinstance(value, dict):
+        for key in value:
+            if key not in BACKOFF_KEYS:
+                raise _unknown(key, BACKOFF_KEYS, (*table, "retry_delay"))
+        try:
+            return ExponentialBackoff(**value)
+        except (TypeError, ValueError) as exc:
+            raise SettingsError(
+                f"{table_name(table)}: retry_delay: {exc}", table, "retry_delay"
+            ) from None
+    if _number(value):
+        return _seconds(table, "retry_delay", value)
+    raise _bad(table, "retry_delay", expected, value)
+
+
+def _count(table: tuple[str, ...], key: str, value: Any, minimum: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise _bad(table, key, f"an integer >= {minimum}", value)
+    return value
+
+
+def _names(table: tuple[str, ...], value: Any) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(v, str) and v.strip() for v in items):
+        raise _bad(table, "retry_on", 'a list of exception names like ["ConnectionError"]', value)
+    names = tuple(v.strip() for v in items)
+    for name in names:
+        if "." in name:  # dotted names can be checked now; bare names may live in the flow module
+            resolve_exception(name, {}, table)
+    return names
+
+
+def check_value(table: tuple[str, ...], key: str, value: Any) -> Any:
+    """One TOML value -> the value the policy field takes (``retry_on`` stays names)."""
+    if key == "max_retries":
+        return _count(table, key, value, 0)
+    if key == "workers":
+        return _count(table, key, value, 1)
+    if key == "retry_delay":
+        return _delay(table, value)
+    if key == "retry_on":
+        return _names(table, value)
+    if key == "retry_jitter":
+        if not _number(value) or not value >= 0:
+            raise _bad(table, key, "a number >= 0 (a fraction: 0.1 adds up to 10%)", value)
+        return float(value)
+    if key == "timeout":
+        return _seconds(table, key, value, positive=True)
+    if key == "retry_deadline":
+        return _seconds(table, key, value)
+    if key == "executor":
+        if value not in EXECUTORS:
+            raise _bad(table, key, " or ".join(repr(e) for e in EXECUTORS), value)
+        return value
+    raise AssertionError(key)
+
+
+def check_table(
+    table: tuple[str, ...], values: Mapping[str, Any], valid: tuple[str, ...]
+) -> dict[str, Any]:
+    if not isinstance(values, dict):
+        raise SettingsError(
+            f"{table_name(table)} must be a table, got {type(values).__name__}", table
+        )
+    checked = {}
+    for key, value in values.items():
+        if key not in valid:
+            raise _unknown(key, valid, table)
+        checked[key] = check_value(table, key, value)
+    return checked
+
+
+def resolve_exception(
+    name: str, namespace: Mapping[str, Any], table: tuple[str, ...] = ()
+) -> type[BaseException]:
+    """An exception class from the flow module's names, builtins, or a dotted import path."""
+    where = f"{table_name(table)}: retry_on" if table else "retry_on"
+    found: Any = namespace.get(name, getattr(builtins, name, None)) if "." not in name else None
+    if "." in name:
+        module_name, _, attr = name.rpartition(".")
+        try:
+            module = importlib.import_module(module_name)
+        except Exception as exc:  # noqa: BLE001 - any import failure is the user's to see
+            raise SettingsError(
+                f"{where}: cannot import {module_name!r} for {name!r} ({type(exc).__name__}: {exc})",
+                table,
+                "retry_on",
+            ) from None
+        found = getattr(module, attr, None)
+    if found is None:
+        raise SettingsError(
+            f"{where}: unknown exception {name!r} (not a builtin, not defined in the flow's module; "
+            "use a dotted name like 'requests.exceptions.HTTPError')",
+            table,
+            "retry_on",
+        )
+    if not (isinstance(found, type) and issubclass(found, BaseException)):
+        raise SettingsError(f"{where}: {name!r} is not an exception class", table, "retry_on")
+    return found
+
+
+@dataclass(frozen=True)
+class SettingsFile:
+    """One checked settings file: ``[defaults]`` and the task tables, as policy values."""
+
+    path: Path
+    raw: Mapping[str, Any] = field(default_factory=dict)
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    tasks: Mapping[TaskId, Mapping[str, Any]] = field(default_factory=dict)
+    text: str = ""
+
+
+_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+
+
+def parse_settings(path: Path, text: str, *, allow_defaults: bool = True) -> SettingsFile:
+    """Parse and check one settings file; raise :class:`SettingsFileError` with its location."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        match = _TOML_POSITION.search(message)
+        line = column = None
+        if match:
+            line, column = int(match.group(1)), int(match.group(2))
+            message = message[: match.start()]
+        elif message.endswith("(at end of document)"):
+            line = text.count("\n") + 1
+            message = message.removesuffix("(at end of document)").strip() + " at end of file"
+        raise SettingsFileError(LoadError(path, line, column, f"invalid TOML: {message}")) from None
+    try:
+        return _check_file(path, raw, text, allow_defaults)
+    except SettingsError as exc:
+        line = locate(text, exc.table, exc.key)
+        raise SettingsFileError(LoadError(path, line, None, str(exc))) from None
+
+
+def _check_file(path: Path, raw: dict[str, Any], text: str, allow_defaults: bool) -> SettingsFile:
+    top = ("defaults", "flows") if allow_defaults else ("flows",)
+    for key in raw:
+        if key not in top:
+            raise _unknown(key, top, (), "table")
+    defaults = check_table(("defaults",), raw.get("defaults", {}), DEFAULT_KEYS)
+    flows = raw.get("flows", {})
+    if not isinstance(flows, dict):
+        raise SettingsError(
+            f"flows must be a table of flows, got {type(flows).__name__}", (), "flows"
+        )
+    tasks: dict[TaskId, Mapping[str, Any]] = {}
+    for flow_name, flow_table in flows.items():
+        where = ("flows", flow_name)
+        if not isinstance(flow_table, dict):
+            raise SettingsError(f"{table_name(where)} must be a table", where)
+        for key in flow_table:
+            if key != "tasks":
+                raise _unknown(key, ("tasks",), where)
+        task_tables = flow_table.get("tasks", {})
+        if not isinstance(task_tables, dict):
+            raise SettingsError(
+                f"{table_name((*where, 'tasks'))} must be a table", (*where, "tasks")
+            )
+        for task_key, values in task_tables.items():
+            table = ("flows", flow_name, "tasks", task_key)
+            tasks[(flow_name, task_key)] = MappingProxyType(check_table(table, values, TASK_KEYS))
+    return SettingsFile(path, raw, MappingProxyType(defaults), MappingProxyType(tasks), text)
+
+
+class SettingsFileError(Exception):
+    def __init__(self, error: LoadError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _header_path(line: str) -> tuple[str, ...] | None:
+    """The table path of a ``[a."b".c]`` header line, read by tomllib itself."""
+    stripped = line.strip()
+    if not stripped.startswith("[") or stripped.startswith("[["):
+        return None
+    try:
+        node: Any = tomllib.loads(stripped + "\n")
+    except tomllib.TOMLDecodeError:
+        return None
+    parts = []
+    while isinstance(node, dict) and len(node) == 1:
+        key = next(iter(node))
+        parts.append(key)
+        node = node[key]
+    return tuple(parts)
+
+
+def locate(text: str, table: tuple[str, ...], key: str | None) -> int | None:
+    """Best-effort line of ``key`` in ``table`` (or of the table's header) in TOML ``text``."""
+    current: tuple[str, ...] = ()
+    header_line = None
+    key_re = (
+        re.compile(rf"""^\s*(?:"{re.escape(key)}"|'{re.escape(key)}'|{re.escape(key)})\s*[=.]""")
+        if key
+        else None
+    )
+    for number, line in enumerate(text.splitlines(), 1):
+        header = _header_path(line)
+        if header is not None:
+            current = header
+            if header == table:
+                header_line = number
+            continue
+        if current == table and key_re is not None and key_re.match(line):
+            return number
+    return header_line
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The effective workspace settings: ``[defaults]`` plus the task tables of both files."""
+
+    workers: int = 8
+    executor: str = "thread"
+    max_retries: int | None = None  # the default retry budget (SPEC §3), None = built-in 3
+    retry_delay: Any = None
+    retry_jitter: float | None = None
+    timeout: float | None = None
+    tasks: Mapping[TaskId, Mapping[str, Any]] = field(default_factory=dict)  # flowtop.toml
+    overrides: Mapping[TaskId, Mapping[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def from_files(cls, toml: SettingsFile | None, overrides: SettingsFile | None) -> Settings:
+        defaults = dict(toml.defaults) if toml else {}
+        return cls(
+            workers=defaults.get("workers", 8),
+            executor=defaults.get("executor", "thread"),
+            max_retries=defaults.get("max_retries"),
+            retry_delay=defaults.get("retry_delay"),
+            retry_jitter=defaults.get("retry_jitter"),
+            timeout=defaults.get("timeout"),
+            tasks=toml.tasks if toml else {},
+            overrides=overrides.tasks if overrides else {},
+        )
+
+
+def apply_layers(
+    policy: RetryPolicy,
+    settings: Settings,
+    task: TaskId,
+    resolve: Callable[[tuple[str, ...], tuple[str, ...]], tuple[type[BaseException], ...] | None],
+) -> RetryPolicy:
+    """``[defaults]`` under the ``@task`` values, then the two task-table layers over them.
+
+    ``resolve(names, table)`` turns ``retry_on`` names into classes, or None when one does
+    not resolve (the workspace reports it; the layer's other values still apply).
+    """
+    fill = {k: getattr(settings, k) for k in POLICY_DEFAULTS if getattr(settings, k) is not None}
+    fill = {k: v for k, v in fill.items() if policy.source(k) == "builtin"}
+    if fill:
+        policy = policy.with_values("defaults", **fill)
+    if settings.max_retries is not None:
+        policy = policy.with_values("defaults", default_max_retries=settings.max_retries)
+    for layer, tables in (("flowtop.toml", settings.tasks), ("overrides", settings.overrides)):
+        values = dict(tables.get(task, {}))
+        if not values:
+            continue
+        if "retry_on" in values:
+            table = ("flows", task[0], "tasks", task[1])
+            classes = resolve(values.pop("retry_on"), table)
+            if classes is not None:
+                values["retry_on"] = classes
+        policy = policy.with_values(layer, **values)
+    return policy

@@ -1,0 +1,397 @@
+"""The workspace facade: one object the TUI and the CLI use for flows, settings and history.
+
+It ties the loader, the settings files and the watcher together and owns the rule that
+nothing the user saves can crash the app: every load and reload returns a
+:class:`WorkspaceChanged` describing what happened, errors included, and never raises
+for a bad flow file or settings file. A lock serialises reloads with ``set_override`` so
+the watcher thread and the UI thread never interleave half a reload.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import threading
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..engine.flow import Flow, Node
+from ..engine.policy import RetryPolicy
+from ..engine.runner import Runner
+from . import overrides as overrides_file
+from .loader import Loader, LoadError, LoadOutcome, display_path
+from .settings import (
+    TASK_KEYS,
+    Settings,
+    SettingsError,
+    SettingsFile,
+    SettingsFileError,
+    apply_layers,
+    check_table,
+    locate,
+    parse_settings,
+    resolve_exception,
+    table_name,
+)
+
+if TYPE_CHECKING:
+    from .history import History
+
+SETTINGS_FILE = "flowtop.toml"
+STATE_DIR = ".flowtop"
+OVERRIDES_FILE = "overrides.toml"
+
+
+@dataclass(frozen=True)
+class WorkspaceChanged:
+    """What one load or reload did: the TUI toasts ``summary()`` and refreshes from it."""
+
+    paths: tuple[Path, ...] = ()
+    modules: tuple[str, ...] = ()  # flow files reloaded, as displayed
+    flows: tuple[str, ...] = ()  # flows (re)loaded
+    errors: tuple[LoadError, ...] = ()  # new or changed errors
+    settings_changed: bool = False
+    removed: tuple[str, ...] = ()  # flows gone with their file
+    helpers: tuple[str, ...] = ()  # helper modules re-imported
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.modules or self.flows or self.errors or self.settings_changed or self.removed
+        )
+
+    def summary(self) -> str:
+        parts = []
+        if self.errors:
+            more = f" (+{len(self.errors) - 1} more errors)" if len(self.errors) > 1 else ""
+            parts.append(f"{self.errors[0]}{more}")
+        if self.modules:
+            count = len(self.flows)
+            parts.append(
+                f"Reloaded {', '.join(self.modules)} ({count} flow{'s' if count != 1 else ''})"
+            )
+        if self.removed:
+            parts.append(
+                f"Removed flow{'s' if len(self.removed) > 1 else ''} {', '.join(self.removed)}"
+            )
+        if self.settings_changed:
+            parts.append("Reloaded settings")
+        if not parts:
+            names = ", ".join(display_path(p) for p in self.paths) or "nothing"
+            return f"No flow changed ({names})"
+        return "; ".join(parts)
+
+
+@dataclass
+class _SettingsState:
+    """Last good file per layer, the file errors by layer, and unresolved retry_on names."""
+
+    files: dict[str, SettingsFile | None] = field(
+        default_factory=lambda: {"flowtop.toml": None, "overrides": None}
+    )
+    errors: dict[str, LoadError] = field(default_factory=dict)
+    name_errors: list[LoadError] = field(default_factory=list)
+
+
+class Workspace:
+    """A flow file or a folder of them, with its settings files and state folder."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        given = Path(path)
+        if not given.exists():
+            raise FileNotFoundError(f"no such file or folder: {path}")
+        resolved = given.resolve()
+        if resolved.is_dir():
+            self.root, only = resolved, None
+        elif resolved.suffix == ".py":
+            self.root, only = resolved.parent, resolved
+        else:
+            raise ValueError(f"{path}: not a folder or a .py file")
+        self.path = resolved
+        self.state_dir = self.root / STATE_DIR
+        self.settings_path = self.root / SETTINGS_FILE
+        self.overrides_path = self.state_dir / OVERRIDES_FILE
+        self._loader = Loader(self.root, only)
+        self._settings = _SettingsState()
+        self._lock = threading.RLock()
+        self._history: History | None = None
+
+    # -- flows ------------------------------------------------------------------------
+    @property
+    def flows(self) -> dict[str, Flow]:
+        return dict(self._loader.flows)
+
+    @property
+    def flow_files(self) -> dict[str, Path]:
+        return dict(self._loader.flow_files)
+
+    @property
+    def errors(self) -> dict[Path, LoadError]:
+        return dict(self._loader.errors)
+
+    def load(self) -> WorkspaceChanged:
+        """(Re)load every flow file and both settings files."""
+        with self._lock:
+            settings_changed, settings_errors = self._reload_settings()
+            outcome = self._loader.load_all()
+            name_errors = self._check_names()
+            return self._changed((), outcome, settings_changed, [*settings_errors, *name_errors])
+
+    def reload_paths(self, paths: Iterable[str | os.PathLike[str]]) -> WorkspaceChanged:
+        """Reload what the changed ``paths`` affect (what :meth:`watch` calls per batch)."""
+        changed = tuple(sorted({Path(os.path.abspath(p)) for p in paths}))
+        with self._lock:
+            settings_changed, settings_errors = False, []
+            if any(p in (self.settings_path, self.overrides_path) for p in changed):
+                # Saved means re-read: set_override may have applied the content already,
+                # and the UI still wants the event to refresh the policies it shows.
+                _, settings_errors = self._reload_settings()
+                settings_changed = True
+            outcome = self._loader.reload(p for p in changed if p.suffix == ".py")
+            name_errors = (
+                self._check_names() if settings_changed or outcome.modules or outcome.errors else []
+            )
+            return self._changed(
+                changed, outcome, settings_changed, [*settings_errors, *name_errors]
+            )
+
+    async def watch(self, stop_event: Any = None) -> AsyncIterator[WorkspaceChanged]:
+        """Watch the folder and yield a :class:`WorkspaceChanged` per batch of saves."""
+        from .watcher import watch
+
+        async for change in watch(self, stop_event):
+            yield change
+
+    def _changed(
+        self,
+        paths: tuple[Path, ...],
+        outcome: LoadOutcome,
+        settings_changed: bool,
+        errors: list[LoadError],
+    ) -> WorkspaceChanged:
+        return WorkspaceChanged(
+            paths=paths,
+            modules=tuple(display_path(p) for p in outcome.modules),
+            flows=tuple(outcome.flows),
+            errors=(*outcome.errors, *errors),
+            settings_changed=settings_changed,
+            removed=tuple(outcome.removed),
+            helpers=tuple(display_path(p) for p in outcome.helpers),
+        )
+
+    # -- settings ---------------------------------------------------------------------
+    @property
+    def settings(self) -> Settings:
+        files = self._settings.files
+        return Settings.from_files(files["flowtop.toml"], files["overrides"])
+
+    @property
+    def settings_errors(self) -> list[LoadError]:
+        return [*self._settings.errors.values(), *self._settings.name_errors]
+
+    @property
+    def settings_error(self) -> LoadError | None:
+        errors = self.settings_errors
+        return errors[0] if errors else None
+
+    def _reload_settings(self) -> tuple[bool, list[LoadError]]:
+        """Re-read both files; a bad one keeps its last good version. Returns (changed, new errors)."""
+        state = self._settings
+        changed, new_errors = False, []
+        for layer, path in (
+            ("flowtop.toml", self.settings_path),
+            ("overrides", self.overrides_path),
+        ):
+            before, before_error = state.files[layer], state.errors.get(layer)
+            try:
+                text = path.read_text(encoding="utf-8")
+            except FileNotFoundError:
+                state.files[layer] = None
+                state.errors.pop(layer, None)
+            except (OSError, UnicodeDecodeError) as exc:
+                state.errors[layer] = LoadError(path, None, None, f"cannot read settings: {exc}")
+            else:
+                try:
+                    state.files[layer] = parse_settings(
+                        path, text, allow_defaults=layer == "flowtop.toml"
+                    )
+                    state.errors.pop(layer, None)
+                except SettingsFileError as exc:
+                    state.errors[layer] = exc.error
+            after, after_error = state.files[layer], state.errors.get(layer)
+            if (before.raw if before else None) != (after.raw if after else None):
+                changed = True
+            if after_error is not None and str(after_error) != str(before_error):
+                new_errors.append(after_error)
+            if (after_error is None) != (before_error is None):
+                changed = True
+        return changed, new_errors
+
+    def _check_names(self) -> list[LoadError]:
+        """Report task tables naming a task, flow or ``retry_on`` exception that does not exist.
+
+        These depend on the loaded flows, so they are checked after every reload; the
+        rest of the file still applies (only the unresolvable ``retry_on`` is skipped).
+        """
+        before = {str(e) for e in self._settings.name_errors}
+        errors = []
+        for layer, path in (
+            ("flowtop.toml", self.settings_path),
+            ("overrides", self.overrides_path),
+        ):
+            file = self._settings.files[layer]
+            for (flow_name, key), values in file.tasks.items() if file else ():
+                table = ("flows", flow_name, "tasks", key)
+                problem = self._table_problem(flow_name, key, values, table)
+                if problem is not None:
+                    line = locate(file.text, table, "retry_on" if "retry_on:" in problem else None)
+                    errors.append(LoadError(path, line, None, problem))
+        self._settings.name_errors = errors
+        return [e for e in errors if str(e) not in before]
+
+    def _table_problem(
+        self, flow_name: str, key: str, values: Mapping[str, Any], table: tuple[str, ...]
+    ) -> str | None:
+        flow = self._loader.flows.get(flow_name)
+        if flow is None:
+            if self._loader.only is not None or self._loader.errors:
+                return None  # the flow may live in another file, or in one that failed to load
+            known = ", ".join(sorted(self._loader.flows)) or "none loaded"
+            return f"{table_name(table)}: no flow named {flow_name!r} (flows: {known})"
+        if key not in flow.nodes:
+            close = difflib.get_close_matches(key, list(flow.nodes), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            tasks = ", ".join(flow.nodes)
+            return f"{table_name(table)}: flow {flow_name!r} has no task {key!r}{hint}; its tasks: {tasks}"
+        if "retry_on" in values:
+            try:
+                self._resolve(flow_name, values["retry_on"], table)
+            except SettingsError as exc:
+                return str(exc)
+        return None
+
+    def _resolve(
+        self, flow_name: str, names: tuple[str, ...], table: tuple[str, ...]
+    ) -> tuple[type[BaseException], ...]:
+        module = self._loader.module_of(flow_name)
+        namespace: Mapping[str, Any] = vars(module) if module is not None else {}
+        return tuple(resolve_exception(name, namespace, table) for name in names)
+
+    def policy_for(self, flow: Flow, node: Node) -> RetryPolicy:
+        """The effective policy of one task: every settings layer applied, sources recorded."""
+
+        def resolve(
+            names: tuple[str, ...], table: tuple[str, ...]
+        ) -> tuple[type[BaseException], ...] | None:
+            try:
+                return self._resolve(flow.name, names, table)
+            except SettingsError:
+                return None  # reported in settings_errors; the layer's other values still apply
+
+        return apply_layers(node.task.policy, self.settings, (flow.name, node.key), resolve)
+
+    def describe_policies(
+        self, flow_name: str
+    ) -> list[tuple[str, list[str], dict[str, tuple[str, str]]]]:
+        """``(task key, upstream keys, policy.describe())`` per task, for ``flowtop list``."""
+        flow = self._loader.flows[flow_name]
+        return [
+            (key, list(node.upstream), self.policy_for(flow, node).describe())
+            for key, node in flow.nodes.items()
+        ]
+
+    # -- overrides --------------------------------------------------------------------
+    def override_for(self, flow: str, task: str) -> dict[str, Any]:
+        """The task's table in ``.flowtop/overrides.toml`` as TOML values (for the editor)."""
+        file = self._settings.files["overrides"]
+        if file is None:
+            return {}
+        table = file.raw.get("flows", {}).get(flow, {}).get("tasks", {}).get(task, {})
+        return dict(table)
+
+    def set_override(self, flow: str, task: str, **values: Any) -> None:
+        """Check ``values`` like the file would be checked, then write them atomically.
+
+        ``None`` removes one key. Raises :class:`SettingsError` (a ``ValueError``) naming
+        the key for a bad value, before anything is written.
+        """
+        table = ("flows", flow, "tasks", task)
+        given = {k: (list(v) if isinstance(v, tuple) else v) for k, v in values.items()}
+        check_table(table, {k: v for k, v in given.items() if v is not None}, TASK_KEYS)
+        if given.get("retry_on") is not None and flow in self._loader.flows:
+            names = (
+                (given["retry_on"],)
+                if isinstance(given["retry_on"], str)
+                else tuple(given["retry_on"])
+            )
+            self._resolve(flow, names, table)
+        with self._lock:
+            data = self._current_overrides()
+            overrides_file.write_toml_atomic(
+                self.overrides_path, overrides_file.with_task_values(data, flow, task, given)
+            )
+            self._reload_settings()
+            self._check_names()
+
+    def clear_override(self, flow: str, task: str) -> None:
+        """Remove the task's table from ``.flowtop/overrides.toml`` (and tables left empty)."""
+        with self._lock:
+            data = self._current_overrides()
+            if task not in data.get("flows", {}).get(flow, {}).get("tasks", {}):
+                return
+            overrides_file.write_toml_atomic(
+                self.overrides_path, overrides_file.without_task(data, flow, task)
+            )
+            self._reload_settings()
+            self._check_names()
+
+    def _current_overrides(self) -> dict[str, Any]:
+        import tomllib
+
+        try:
+            return overrides_file.read_toml(self.overrides_path)
+        except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as exc:
+            raise SettingsError(
+                f"{display_path(self.overrides_path)} cannot be updated: {exc}; fix or delete it first"
+            ) from None
+
+    # -- runs -------------------------------------------------------------------------
+    @property
+    def history(self) -> History:
+        """The run history at ``.flowtop/history.db``, opened on first use."""
+        with self._lock:
+            if self._history is None:
+                from .history import History
+
+                self.state_dir.mkdir(parents=True, exist_ok=True)
+                self._history = History(self.state_dir / "history.db")
+            return self._history
+
+    def make_runner(self, sinks: Iterable[Callable[[list[Any]], None]] = (), **kw: Any) -> Runner:
+        """A runner wired to this workspace: settings layers, worker count, history, numbering."""
+        history = self.history
+        kw.setdefault("workers", self.settings.workers)
+        return Runner(
+            sinks=[history.sink, *sinks],
+            policy_for=self.policy_for,
+            next_number=history.next_number,
+            **kw,
+        )
+
+    def close(self) -> None:
+        """Close the history and take the folder back off ``sys.path``."""
+        with self._lock:
+            if self._history is not None:
+                self._history.close()
+                self._history = None
+            self._loader.deactivate()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Workspace {display_path(self.path)}: {len(self._loader.flows)} flows, {len(self._loader.errors)} errors>"

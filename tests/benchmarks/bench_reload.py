@@ -1,0 +1,133 @@
+"""Hot-reload latency: a flow file is saved -> its WorkspaceChanged arrives.
+
+Goal (issue 3): p50 < 300 ms, p99 < 600 ms. The baseline, measured in the same run, is
+a bare ``watchfiles.awatch`` with the same debounce noticing the same kind of save: the
+difference is what flowtop's filter, thread hop and module reload add.
+
+    python tests/benchmarks/bench_reload.py            # 30 saves each
+    python tests/benchmarks/bench_reload.py --quick    # 8 saves each
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _util import percentile, table, verdict  # noqa: E402
+from watchfiles import awatch  # noqa: E402
+
+from flowtop.workspace import Workspace  # noqa: E402
+from flowtop.workspace.watcher import DEBOUNCE_MS, STEP_MS  # noqa: E402
+
+FLOW = """
+from flowtop import Flow, task
+import helper
+
+@task(max_retries={n})
+def extract():
+    return helper.VALUE
+
+@task
+def load(x):
+    return x
+
+with Flow("etl") as flow:
+    load(extract())
+"""
+
+
+async def save_and_wait(path: Path, n: int, changes) -> float:
+    start = time.perf_counter()
+    path.write_text(FLOW.format(n=n % 10))
+    await asyncio.wait_for(anext(changes), 10)
+    return time.perf_counter() - start
+
+
+async def measure_workspace(folder: Path, saves: int) -> list[float]:
+    ws = Workspace(folder)
+    ws.load()
+    stop = asyncio.Event()
+    changes = ws.watch(stop)
+    try:
+        first = asyncio.ensure_future(anext(changes))
+        await asyncio.sleep(0.3)  # let the watcher start
+        path = folder / "etl.py"
+        start = time.perf_counter()
+        path.write_text(FLOW.format(n=1))
+        await asyncio.wait_for(first, 10)
+        samples = [time.perf_counter() - start]
+        for n in range(2, saves + 1):
+            await asyncio.sleep(0.1)  # a user does not save 10 times a second
+            samples.append(await save_and_wait(path, n, changes))
+        assert ws.errors == {}, ws.errors
+        return samples
+    finally:
+        stop.set()
+        await changes.aclose()
+        ws.close()
+
+
+async def measure_bare_awatch(folder: Path, saves: int) -> list[float]:
+    stop = asyncio.Event()
+    changes = awatch(folder, debounce=DEBOUNCE_MS, step=STEP_MS, stop_event=stop)
+    try:
+        first = asyncio.ensure_future(anext(changes))
+        await asyncio.sleep(0.3)
+        path = folder / "bare.py"
+        start = time.perf_counter()
+        path.write_text(FLOW.format(n=1))
+        await asyncio.wait_for(first, 10)
+        samples = [time.perf_counter() - start]
+        for n in range(2, saves + 1):
+            await asyncio.sleep(0.1)
+            samples.append(await save_and_wait(path, n, changes))
+        return samples
+    finally:
+        stop.set()
+        await changes.aclose()
+
+
+def figures(samples: list[float]) -> tuple[float, float]:
+    return statistics.median(samples) * 1000, percentile(samples, 99) * 1000
+
+
+def main(quick: bool = False) -> dict[str, float]:
+    """Measure both; print a table; return the figures (milliseconds)."""
+    saves = 8 if quick else 30
+    with tempfile.TemporaryDirectory() as bare_dir, tempfile.TemporaryDirectory() as ws_dir:
+        folder = Path(ws_dir)
+        (folder / "helper.py").write_text("VALUE = 1\n")
+        (folder / "etl.py").write_text(FLOW.format(n=0))
+        bare = asyncio.run(measure_bare_awatch(Path(bare_dir), saves))
+        full = asyncio.run(measure_workspace(folder, saves))
+        for name in [n for n in sys.modules if n == "helper" or n.startswith("flowtop_flows.")]:
+            del sys.modules[name]
+    base50, base99 = figures(bare)
+    p50, p99 = figures(full)
+    print(f"hot reload, {saves} saves, debounce {DEBOUNCE_MS} ms, step {STEP_MS} ms")
+    print(
+        table(
+            [
+                ("measure", "p50", "p99"),
+                ("bare awatch (baseline)", f"{base50:.1f} ms", f"{base99:.1f} ms"),
+                ("save -> WorkspaceChanged", f"{p50:.1f} ms", f"{p99:.1f} ms"),
+            ]
+        )
+    )
+    print(f"ratio p50 vs baseline: {p50 / base50:.2f}x (flowtop adds {p50 - base50:.1f} ms)")
+    print(f"goal p50 < 300 ms, p99 < 600 ms: {verdict(p50 < 300 and p99 < 600)}")
+    return {"p50_ms": p50, "p99_ms": p99, "baseline_p50_ms": base50, "baseline_p99_ms": base99}
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="8 saves instead of 30")
+    result = main(parser.parse_args().quick)
+    sys.exit(0 if result["p50_ms"] < 300 and result["p99_ms"] < 600 else 1)

@@ -1,0 +1,304 @@
+"""Settings layers: precedence with sources, every bad value named, overrides written atomically."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from flowtop.engine.delays import ExponentialBackoff
+from flowtop.workspace import SettingsError
+
+FLOW = """
+from flowtop import Flow, task
+
+class Flaky(Exception):
+    pass
+
+@task(retry_delay=7)
+def extract():
+    return 1
+
+@task
+def load(x):
+    return x
+
+with Flow("etl") as flow:
+    load(extract())
+"""
+
+
+@pytest.fixture
+def etl(write, workspace):
+    """A loaded workspace with flow ``etl`` (tasks ``extract``, ``load``); ``etl(toml)`` adds flowtop.toml."""
+
+    def make(toml: str | None = None, overrides: str | None = None):
+        write("etl.py", FLOW)
+        if toml is not None:
+            write("flowtop.toml", toml)
+        if overrides is not None:
+            write(".flowtop/overrides.toml", overrides)
+        return workspace()
+
+    return make
+
+
+def policy(ws, key="extract"):
+    flow = ws.flows["etl"]
+    return ws.policy_for(flow, flow.nodes[key])
+
+
+# -- precedence --------------------------------------------------------------------------
+def test_without_settings_the_task_policy_is_used(etl):
+    ws = etl()
+    p = policy(ws)
+    assert p.retry_delay == 7 and p.source("retry_delay") == "task"
+    assert p.budget == 3 and ws.settings.workers == 8 and ws.settings.executor == "thread"
+
+
+def test_defaults_fill_only_what_the_task_left_unset(etl):
+    ws = etl(
+        "[defaults]\nretry_delay = 2\nretry_jitter = 0.5\ntimeout = 30\nmax_retries = 5\nworkers = 3\n"
+    )
+    extract, load = policy(ws), policy(ws, "load")
+    assert extract.retry_delay == 7 and extract.source("retry_delay") == "task"
+    assert load.retry_delay == 2 and load.source("retry_delay") == "defaults"
+    assert load.timeout == 30 and load.source("timeout") == "defaults"
+    assert load.retry_jitter == 0.5
+    # [defaults] max_retries is the budget, not an explicit max_retries (SPEC §3 rule 3)
+    assert load.max_retries is None and load.budget == 5
+    assert load.describe()["max_retries"] == ("unset (budget 5, Retry only)", "defaults")
+    assert ws.settings.workers == 3 and ws.settings.max_retries == 5
+
+
+def test_task_tables_beat_task_args_and_overrides_beat_both(etl):
+    ws = etl(
+        '[defaults]\nretry_delay = 2\n[flows."etl".tasks."extract"]\nretry_delay = 9\nmax_retries = 4\n',
+        '[flows."etl".tasks."extract"]\nmax_retries = 1\n',
+    )
+    p = policy(ws)
+    assert (p.retry_delay, p.source("retry_delay")) == (9, "flowtop.toml")
+    assert (p.max_retries, p.source("max_retries")) == (1, "overrides")
+    assert policy(ws, "load").source("max_retries") == "builtin"
+
+
+def test_toml_delay_forms_become_policy_values(etl):
+    ws = etl(
+        '[flows."etl".tasks."extract"]\nretry_delay = { base = 1, factor = 3, max_delay = 30 }\n'
+        '[flows."etl".tasks."load"]\nretry_delay = [1, 2.5]\n'
+    )
+    assert policy(ws).retry_delay == ExponentialBackoff(1, 3, 30)
+    assert policy(ws, "load").retry_delay == (1.0, 2.5)
+
+
+def test_retry_on_resolves_builtins_dotted_names_and_the_flow_modules_own(etl):
+    ws = etl(
+        '[flows."etl".tasks."extract"]\nretry_on = ["ConnectionError", "json.JSONDecodeError", "Flaky"]\n'
+    )
+    import json
+
+    names = [c.__name__ for c in policy(ws).retry_on]
+    assert names == ["ConnectionError", "JSONDecodeError", "Flaky"]
+    assert policy(ws).retry_on[1] is json.JSONDecodeError
+    assert ws.settings_error is None
+
+
+# -- errors --------------------------------------------------------------------------------
+def test_bad_toml_names_line_and_column_and_last_good_settings_stay(etl, tmp_path):
+    ws = etl('[flows."etl".tasks."extract"]\nmax_retries = 4\n')
+    (tmp_path / "flowtop.toml").write_text('[flows."etl".tasks."extract"]\nmax_retries = = 4\n')
+    change = ws.reload_paths([tmp_path / "flowtop.toml"])
+    error = ws.settings_error
+    assert (error.line, error.column) == (2, 15)
+    assert str(error) == "flowtop.toml:2:15: invalid TOML: Invalid value"
+    assert change.errors == (error,)
+    assert policy(ws).max_retries == 4  # the last good file still applies
+    (tmp_path / "flowtop.toml").write_text('[flows."etl".tasks."extract"]\nmax_retries = 6\n')
+    ws.reload_paths([tmp_path / "flowtop.toml"])
+    assert ws.settings_error is None and policy(ws).max_retries == 6
+
+
+def test_unknown_key_names_file_table_line_and_valid_keys(etl):
+    ws = etl(
+        '[defaults]\nworkers = 2\n\n[flows."etl".tasks."extract"]\nretry_delay = 1\nmax_retry = 3\n'
+    )
+    text = str(ws.settings_error)
+    assert text.startswith(
+        "flowtop.toml:6: [flows.\"etl\".tasks.\"extract\"]: unknown key 'max_retry' (did you mean 'max_retries'?)"
+    )
+    assert (
+        "valid keys: max_retries, retry_delay, retry_on, retry_jitter, retry_deadline, timeout"
+        in text
+    )
+    assert ws.settings.workers == 8  # a bad file is not applied halfway
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        (
+            "[defaults]\nworker = 2\n",
+            "flowtop.toml:2: [defaults]: unknown key 'worker' (did you mean 'workers'?)",
+        ),
+        (
+            "[default]\nworkers = 2\n",
+            "flowtop.toml: top level: unknown table 'default' (did you mean 'defaults'?)",
+        ),
+        ('[flows."etl"]\nretries = 2\n', "flowtop.toml:2: [flows.\"etl\"]: unknown key 'retries'"),
+        (
+            '[flows."etl".tasks."extract"]\nretry_delay = "5s"\n',
+            'flowtop.toml:2: [flows."etl".tasks."extract"]: retry_delay must be seconds, a list of seconds, or a table',
+        ),
+        (
+            "[defaults]\nmax_retries = -1\n",
+            "flowtop.toml:2: [defaults]: max_retries must be an integer >= 0, got int -1",
+        ),
+        (
+            "[defaults]\nworkers = 0\n",
+            "flowtop.toml:2: [defaults]: workers must be an integer >= 1",
+        ),
+        (
+            "[defaults]\nexecutor = 'process'\n",
+            "flowtop.toml:2: [defaults]: executor must be 'thread', got str 'process'",
+        ),
+        (
+            "[defaults]\ntimeout = 0\n",
+            "flowtop.toml:2: [defaults]: timeout must be a number of seconds > 0",
+        ),
+        (
+            '[flows."etl".tasks."x"]\nretry_delay = [1, -2]\n',
+            "retry_delay[1] must be a number of seconds >= 0",
+        ),
+        ('[flows."etl".tasks."x"]\nretry_delay = {base = 1, step = 2}\n', "unknown key 'step'"),
+        (
+            '[flows."etl".tasks."x"]\nretry_delay = {factor = 0.5}\n',
+            "retry_delay: exponential_backoff(factor=) must be a number >= 1",
+        ),
+        ('[flows."etl".tasks."x"]\nretry_on = [1]\n', "retry_on must be a list of exception names"),
+        ('[flows."etl".tasks."x"]\nretry_jitter = true\n', "retry_jitter must be a number >= 0"),
+    ],
+)
+def test_bad_values_name_the_key(etl, toml, expected):
+    error = etl(toml).settings_error
+    assert error is not None
+    assert expected in str(error)
+
+
+def test_unknown_exception_name_says_which_and_where(etl):
+    ws = etl(
+        '[flows."etl".tasks."extract"]\nmax_retries = 2\nretry_on = ["ConnectionError", "Flakey"]\n'
+    )
+    text = str(ws.settings_error)
+    assert text.startswith(
+        'flowtop.toml:3: [flows."etl".tasks."extract"]: retry_on: unknown exception \'Flakey\''
+    )
+    p = policy(ws)
+    assert p.retry_on is None and p.max_retries == 2  # the name is skipped, the rest applies
+
+
+def test_unimportable_dotted_exception_name_is_a_file_error(etl):
+    ws = etl('[flows."etl".tasks."extract"]\nretry_on = ["nosuchpkg.errors.Boom"]\n')
+    assert "retry_on: cannot import 'nosuchpkg.errors' for 'nosuchpkg.errors.Boom'" in str(
+        ws.settings_error
+    )
+
+
+def test_non_exception_name_is_refused(etl):
+    ws = etl('[flows."etl".tasks."extract"]\nretry_on = ["print"]\n')
+    assert "'print' is not an exception class" in str(ws.settings_error)
+
+
+def test_overrides_file_holds_only_task_tables(etl):
+    ws = etl(overrides="[defaults]\nworkers = 2\n")
+    assert str(ws.settings_error).startswith(
+        ".flowtop/overrides.toml: top level: unknown table 'defaults'; valid tables: flows"
+    )
+
+
+# -- set_override / clear_override ---------------------------------------------------------
+def test_set_override_writes_validated_values_and_keeps_other_tables(etl, tmp_path):
+    toml = '[flows."etl".tasks."extract"]\nmax_retries = 4\n'
+    ws = etl(toml, '[flows."other".tasks."t"]\ntimeout = 5\n')
+    ws.set_override(
+        "etl", "extract", max_retries=9, retry_on=["Flaky"], retry_delay={"base": 2, "factor": 2}
+    )
+    p = policy(ws)
+    assert (p.max_retries, p.source("max_retries")) == (9, "overrides")
+    assert p.retry_on[0].__name__ == "Flaky" and p.retry_delay == ExponentialBackoff(2, 2)
+    assert ws.override_for("etl", "extract") == {
+        "max_retries": 9,
+        "retry_on": ["Flaky"],
+        "retry_delay": {"base": 2, "factor": 2},
+    }
+    assert ws.override_for("other", "t") == {"timeout": 5}
+    assert (tmp_path / "flowtop.toml").read_text() == toml  # never written
+    ws.set_override("etl", "extract", max_retries=None)
+    assert ws.override_for("etl", "extract") == {
+        "retry_on": ["Flaky"],
+        "retry_delay": {"base": 2, "factor": 2},
+    }
+    assert policy(ws).max_retries == 4
+
+
+def test_set_override_refuses_bad_values_before_writing(etl, tmp_path):
+    ws = etl()
+    with pytest.raises(
+        SettingsError,
+        match=r"\[flows.\"etl\".tasks.\"extract\"\]: unknown key 'max_retry' \(did you mean 'max_retries'\?\)",
+    ):
+        ws.set_override("etl", "extract", max_retry=3)
+    with pytest.raises(SettingsError, match="retry_delay must be"):
+        ws.set_override("etl", "extract", retry_delay="soon")
+    with pytest.raises(SettingsError, match="unknown exception 'Nope'"):
+        ws.set_override("etl", "extract", retry_on=["Nope"])
+    assert not (tmp_path / ".flowtop" / "overrides.toml").exists()
+
+
+def test_clear_override_removes_the_task_and_empty_parents(etl, tmp_path):
+    ws = etl()
+    ws.set_override("etl", "extract", max_retries=2)
+    ws.set_override("etl", "load", timeout=3)
+    ws.clear_override("etl", "extract")
+    assert ws.override_for("etl", "extract") == {} and ws.override_for("etl", "load") == {
+        "timeout": 3
+    }
+    ws.clear_override("etl", "load")
+    text = (tmp_path / ".flowtop" / "overrides.toml").read_text()
+    assert "[flows" not in text
+    assert policy(ws, "load").source("timeout") == "builtin"
+
+
+def test_a_crash_while_writing_leaves_the_old_overrides_and_no_temp_file(
+    etl, tmp_path, monkeypatch
+):
+    ws = etl()
+    ws.set_override("etl", "extract", max_retries=2)
+    path = tmp_path / ".flowtop" / "overrides.toml"
+    before = path.read_bytes()
+
+    def crash(src, dst):
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError, match="disk gone"):
+        ws.set_override("etl", "extract", max_retries=5)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in path.parent.iterdir()) == ["overrides.toml"]
+    assert policy(ws).max_retries == 2
+
+
+def test_set_override_refuses_to_overwrite_a_broken_overrides_file(etl, tmp_path):
+    ws = etl(overrides="[flows\n")
+    with pytest.raises(SettingsError, match="overrides.toml cannot be updated"):
+        ws.set_override("etl", "extract", max_retries=1)
+    assert (tmp_path / ".flowtop" / "overrides.toml").read_text() == "[flows\n"
+
+
+def test_a_table_naming_a_missing_task_or_flow_is_reported(etl):
+    ws = etl('[flows."etl".tasks."extrct"]\nmax_retries = 1\n')
+    assert str(ws.settings_error) == (
+        "flowtop.toml:1: [flows.\"etl\".tasks.\"extrct\"]: flow 'etl' has no task 'extrct' "
+        "(did you mean 'extract'?); its tasks: extract, load"
+    )
+    ws = etl('[flows."elt".tasks."extract"]\nmax_retries = 1\n')
+    assert "no flow named 'elt' (flows: etl)" in str(ws.settings_error)

@@ -1,0 +1,116 @@
+"""The facade the TUI and CLI use: opening, summaries, policies for `flowtop list`, runners."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from flowtop.workspace import LoadError, Workspace, WorkspaceChanged
+
+FLAKY = """
+from flowtop import Flow, task
+
+calls = []
+
+@task
+def flaky():
+    calls.append(1)
+    raise ConnectionError("down")
+
+@task
+def after(x):
+    return x
+
+with Flow("flaky") as flow:
+    after(flaky())
+"""
+
+
+def test_opening_a_missing_path_or_a_non_python_file_fails_clearly(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no such file or folder"):
+        Workspace(tmp_path / "nope")
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(ValueError, match="not a folder or a .py file"):
+        Workspace(tmp_path / "notes.txt")
+
+
+def test_paths_of_a_folder_workspace(tmp_path):
+    ws = Workspace(tmp_path)
+    assert ws.root == tmp_path.resolve()
+    assert ws.state_dir == ws.root / ".flowtop"
+    assert ws.overrides_path == ws.root / ".flowtop" / "overrides.toml"
+    assert ws.flows == {} and ws.errors == {} and ws.settings_error is None
+
+
+def test_load_error_str_has_file_line_and_message(tmp_path):
+    assert (
+        str(LoadError(Path("etl.py"), 12, None, "SyntaxError: invalid syntax"))
+        == "etl.py:12: SyntaxError: invalid syntax"
+    )
+    assert str(LoadError(Path("etl.py"), 3, 7, "x")) == "etl.py:3:7: x"
+    assert str(LoadError(Path("etl.py"), None, None, "x")) == "etl.py: x"
+
+
+def test_summary_forms():
+    assert (
+        WorkspaceChanged(modules=("etl.py",), flows=("a", "b")).summary()
+        == "Reloaded etl.py (2 flows)"
+    )
+    error = LoadError(Path("etl.py"), 2, None, "SyntaxError: bad")
+    assert WorkspaceChanged(errors=(error,)).summary() == "etl.py:2: SyntaxError: bad"
+    assert WorkspaceChanged(settings_changed=True).summary() == "Reloaded settings"
+    nothing = WorkspaceChanged(paths=(Path("notes.py"),))
+    assert not nothing and nothing.summary() == "No flow changed (notes.py)"
+
+
+def test_load_reports_flows_and_errors_together(write, workspace):
+    write("flaky.py", FLAKY)
+    write("bad.py", "from flowtop import Flow\n(\n")
+    ws = workspace(load=False)
+    change = ws.load()
+    assert change.flows == ("flaky",)
+    assert [e.path.name for e in change.errors] == ["bad.py"]
+    assert change.summary().startswith("bad.py:2:")
+    again = ws.load()
+    assert again.errors == ()  # an unchanged error is not news
+
+
+def test_describe_policies_lists_tasks_upstream_and_sources(write, workspace):
+    write("flaky.py", FLAKY)
+    write("flowtop.toml", '[flows."flaky".tasks."flaky"]\nmax_retries = 2\n')
+    rows = workspace().describe_policies("flaky")
+    assert [(key, up) for key, up, _ in rows] == [("flaky", []), ("after", ["flaky"])]
+    assert rows[0][2]["max_retries"] == ("2", "flowtop.toml")
+
+
+def test_make_runner_applies_settings_and_numbers_runs_from_history(write, workspace):
+    pytest.importorskip("flowtop.workspace.history")
+    write("flaky.py", FLAKY)
+    write(
+        "flowtop.toml", '[defaults]\nworkers = 2\n[flows."flaky".tasks."flaky"]\nmax_retries = 2\n'
+    )
+    ws = workspace()
+    events = []
+    runner = ws.make_runner(sinks=[events.extend])
+    try:
+        assert runner.workers == 2
+        first = runner.run(ws.flows["flaky"])
+        second = runner.run(ws.flows["flaky"])
+    finally:
+        runner.shutdown()
+    assert first["flaky"].attempt == 3 and first.is_failed()
+    assert (first.number, second.number) == (1, 2)
+    assert [r.number for r in ws.history.runs(flow="flaky")] == [2, 1]
+    assert events
+
+
+def test_close_takes_the_folder_off_sys_path(write, tmp_path):
+    import sys
+
+    write("flaky.py", FLAKY)
+    ws = Workspace(tmp_path)
+    ws.load()
+    assert str(ws.root) in sys.path
+    ws.close()
+    assert str(ws.root) not in sys.path
