@@ -1,0 +1,290 @@
+"""``flowtop history [PATH]``: past runs from ``.flowtop/history.db``, without the TUI.
+
+A table of runs, or with ``--run`` one run's tasks and every attempt (error, retry
+delay, captured output, the final traceback). ``--json`` prints JSON lines for scripts.
+Text that came from tasks is printed with control characters made visible, so an
+error message full of ANSI escapes cannot repaint the user's terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from pathlib import Path
+from typing import TextIO
+
+from ..workspace.history import (
+    AttemptRecord,
+    History,
+    HistoryError,
+    RunDetail,
+    RunRecord,
+    TaskRecord,
+)
+
+#: Order of the states in a run's counts.
+STATE_ORDER = (
+    "COMPLETED",
+    "FAILED",
+    "UPSTREAM_FAILED",
+    "CANCELLED",
+    "INTERRUPTED",
+    "RUNNING",
+    "AWAITING_RETRY",
+    "PENDING",
+)
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "path",
+        nargs="?",
+        help="flow file or folder whose history to show (default: ./flows, else .)",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
+    parser.add_argument(
+        "--run",
+        metavar="N",
+        help="show one run: its number (with --flow if several flows have it) or run id",
+    )
+    parser.add_argument("--flow", metavar="NAME", help="only this flow's runs")
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=50,
+        metavar="N",
+        help="how many runs to list, newest first (default 50)",
+    )
+
+
+def main(args: argparse.Namespace) -> int:
+    out = sys.stdout
+    path = Path(
+        args.path if args.path is not None else ("flows" if Path("flows").is_dir() else ".")
+    )
+    if not path.exists():
+        return _usage(f"{path}: no such file or folder")
+    if args.limit is not None and args.limit < 1:
+        return _usage(f"--limit must be at least 1, got {args.limit}")
+    root = path if path.is_dir() else path.parent
+    db = root / ".flowtop" / "history.db"
+    if not db.is_file():
+        print(
+            f"No run history yet: {db} does not exist. Runs are recorded by `flowtop run` and the TUI.",
+            file=out,
+        )
+        return 0
+    try:
+        history = History(db)
+    except HistoryError as exc:
+        print(f"flowtop: {exc}", file=sys.stderr)
+        return 1
+    try:
+        if args.run is not None:
+            record = _find(history, args.run, args.flow)
+            if isinstance(record, str):
+                return _usage(record)
+            detail = history.run_detail(record.run_id)
+            if args.json:
+                _print_detail_json(detail, out)
+            else:
+                _print_detail(detail, out)
+            return 0
+        runs = history.runs(args.flow, limit=args.limit)
+        if not runs:
+            if args.flow is not None and history.runs(limit=1):
+                flows = sorted({r.flow for r in history.runs(limit=None)})
+                return _usage(
+                    f"no runs of flow {args.flow!r} in {db} (flows with runs: {', '.join(flows)})"
+                )
+            print(f"No runs recorded yet in {db}.", file=out)
+            return 0
+        if args.json:
+            for run in runs:
+                print(json.dumps({"record": "run", **run.as_json()}), file=out)
+        else:
+            _print_table(runs, out)
+        return 0
+    finally:
+        history.close()
+
+
+def _usage(message: str) -> int:
+    print(f"flowtop history: {message}", file=sys.stderr)
+    return 2
+
+
+def _find(history: History, wanted: str, flow: str | None) -> RunRecord | str:
+    """The run ``--run`` names, or the error message saying why there is none.
+
+    A number is a run number; hex is a run id or a unique prefix of one. Digits that
+    name no run number are tried as an id prefix too, since ids can be all digits.
+    """
+    scope = f" of flow {flow!r}" if flow else ""
+    if wanted.lstrip("#").isdigit():
+        number = int(wanted.lstrip("#"))
+        if flow is not None:
+            candidates = [r for r in [history.find_run(flow, number)] if r is not None]
+        else:
+            candidates = history.runs_numbered(number)
+        flows = sorted({r.flow for r in candidates})
+        if len(flows) > 1:
+            return f"run #{number} exists for several flows ({', '.join(flows)}): add --flow NAME"
+        if candidates:
+            return candidates[0]
+        by_id = _by_id(history, wanted, flow) if len(wanted) >= 4 else None
+        return (
+            by_id if isinstance(by_id, RunRecord) else f"no run #{number}{scope} in {history.path}"
+        )
+    if len(wanted) < 4 or not re.fullmatch(r"[0-9a-fA-F]+", wanted):
+        return (
+            "--run takes a run number (e.g. 3) or a run id (hex, at least 4 characters), "
+            f"got {wanted!r}"
+        )
+    return _by_id(history, wanted, flow)
+
+
+def _by_id(history: History, prefix: str, flow: str | None) -> RunRecord | str:
+    matches = [r for r in history.runs(flow, limit=None) if r.run_id.startswith(prefix.lower())]
+    if len(matches) > 1:
+        return f"run id {prefix!r} is ambiguous: {', '.join(r.run_id for r in matches[:5])}"
+    if not matches:
+        scope = f" of flow {flow!r}" if flow else ""
+        return f"no run with id {prefix!r}{scope} in {history.path}"
+    return matches[0]
+
+
+# -- human output -------------------------------------------------------------------
+def clean(text: str) -> str:
+    """Task-provided text with control characters (ANSI escapes, NULs) made visible."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def fmt_time(ts: float | None) -> str:
+    return "-" if ts is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
+
+
+def fmt_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds == 0:
+        return "0s"
+    if seconds < 1:
+        if seconds >= 0.0005:
+            return f"{seconds * 1000:.0f}ms"
+        return f"{seconds * 1000:.2f}ms" if seconds >= 0.00001 else "<0.01ms"
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m {secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m"
+
+
+def fmt_counts(counts: dict[str, int]) -> str:
+    order = {state: i for i, state in enumerate(STATE_ORDER)}
+    items = sorted(counts.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
+    return ", ".join(f"{n} {state.lower().replace('_', ' ')}" for state, n in items if n) or "-"
+
+
+def _print_table(runs: list[RunRecord], out: TextIO) -> None:
+    header = ("FLOW", "#", "STATE", "STARTED", "DURATION", "TASKS", "RERUN OF")
+    rows = [
+        (
+            clean(r.flow),
+            str(r.number),
+            r.state,
+            fmt_time(r.started),
+            fmt_duration(r.duration),
+            fmt_counts(r.counts) if r.counts else f"{r.tasks} tasks",
+            f"#{r.rerun_of_number}" if r.rerun_of_number is not None else (r.rerun_of or ""),
+        )
+        for r in runs
+    ]
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
+    for row in (header, *rows):
+        print(
+            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip(), file=out
+        )
+
+
+def _print_detail(detail: RunDetail, out: TextIO) -> None:
+    run = detail.run
+    rerun = f"  rerun of #{run.rerun_of_number}" if run.rerun_of_number is not None else ""
+    print(
+        f"{clean(run.flow)} #{run.number}  {run.state}  started {fmt_time(run.started)}  "
+        f"duration {fmt_duration(run.duration)}{rerun}",
+        file=out,
+    )
+    print(
+        f"run id {run.run_id} · {run.tasks} tasks: {fmt_counts(run.counts) if run.counts else 'running'}",
+        file=out,
+    )
+    for task in detail.tasks:
+        print(file=out)
+        _print_task(task, out)
+
+
+def _print_task(task: TaskRecord, out: TextIO) -> None:
+    parts = [
+        clean(task.task),
+        task.state,
+        f"attempt {task.attempts}/{task.max_attempts}",
+        fmt_duration(task.duration),
+    ]
+    if task.reused:
+        parts.append("reused from the source run")
+    print("  ".join(parts), file=out)
+    if task.policy:
+        print(f"  policy: {task.policy}", file=out)
+    if task.result is not None and task.state == "COMPLETED":
+        print(f"  result: {clean(task.result)}", file=out)
+    if task.message and not task.reused:
+        print(f"  {clean(task.message)}", file=out)
+    for attempt in task.attempt_records:
+        _print_attempt(attempt, out)
+
+
+def _print_attempt(attempt: AttemptRecord, out: TextIO) -> None:
+    line = f"  attempt {attempt.number}  {attempt.state}  {fmt_duration(attempt.duration)}"
+    if attempt.error_type is not None:
+        line += f"  {attempt.error_type}: {clean(_first_line(attempt.error_message or ''))}"
+    print(line, file=out)
+    pad = "      "
+    if attempt.retry_in is not None:
+        print(
+            f"{pad}retry in {fmt_duration(attempt.retry_in)} ({clean(attempt.delay_explained)})",
+            file=out,
+        )
+    if attempt.error_message and "\n" in attempt.error_message:
+        _block("message", attempt.error_message, out)
+    if attempt.output:
+        _block("output", attempt.output, out)
+    if attempt.traceback and attempt.state == "FAILED":
+        _block("traceback", attempt.traceback, out)
+
+
+def _block(title: str, text: str, out: TextIO) -> None:
+    print(f"      {title}:", file=out)
+    for line in text.rstrip("\n").split("\n"):
+        print(f"        {clean(line)}", file=out)
+
+
+def _first_line(text: str) -> str:
+    first, _, rest = text.partition("\n")
+    return first + (" …" if rest else "")
+
+
+# -- JSON output --------------------------------------------------------------------
+def _print_detail_json(detail: RunDetail, out: TextIO) -> None:
+    print(json.dumps({"record": "run", **detail.run.as_json()}), file=out)
+    for task in detail.tasks:
+        print(
+            json.dumps({"record": "task", "run_id": detail.run.run_id, **task.as_json()}), file=out
+        )

@@ -1,0 +1,949 @@
+"""Run history in SQLite: what ran, how each attempt ended, and what a crash left behind.
+
+The store is an event sink, so the engine never waits for the disk: the sink only hands
+events to the store's writer thread, which commits at most every ``WRITE_INTERVAL``
+(and as soon as a run finishes). The writer keeps the rows of live runs in memory,
+folds the events into them and writes each changed row once per commit, in one
+transaction. WAL with ``synchronous=NORMAL`` keeps every committed write through a
+SIGKILL, and a run whose process died is marked INTERRUPTED by the next process that
+opens the file. Readers (the TUI, ``flowtop history``) use their own short-lived
+connections, which WAL lets read while the writer writes.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import os
+import socket
+import sqlite3
+import threading
+import time
+import uuid
+import weakref
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from itertools import chain
+from pathlib import Path
+from typing import Any
+
+from ..engine.events import Event, RunFinished, RunStarted, TaskStateChanged
+from ..engine.states import StateType
+
+log = logging.getLogger("flowtop.history")
+
+SCHEMA_VERSION = 1
+
+#: Not an engine state: the run (or task, or attempt) was live when its process died.
+INTERRUPTED = "INTERRUPTED"
+
+#: Changed rows kept while the database cannot be written (locked, disk full) before
+#: they are dropped with an error: memory stays bounded however long the outage.
+MAX_WAITING_ROWS = 500_000
+
+#: The writer commits what the sink handed over at most this long after it arrived
+#: (at once when a run finishes). A SIGKILL loses at most this much of the record; in
+#: exchange a short burst of events is written after the run rather than during it,
+#: where its GIL time would slow the engine.
+WRITE_INTERVAL = 0.5
+#: This many events waiting wake the writer at once, bounding memory in a storm.
+WRITE_AT = 20_000
+#: How long a write waits for another process's lock before it counts as failed.
+BUSY_TIMEOUT_MS = 5000
+#: Longest a run-finishing batch waits for its commit (a locked file may hold it up).
+FINISH_WAIT = 30.0
+#: While runs are live, checkpoint the WAL after this many written rows (else when idle).
+CHECKPOINT_ROWS = 50_000
+#: After a failed write (locked, disk full), the kept rows are retried this often.
+RETRY_INTERVAL = 1.0
+
+_RUNNING = StateType.RUNNING
+_COMPLETED = StateType.COMPLETED
+_CANCELLED = StateType.CANCELLED
+_FINAL = tuple(s.value for s in StateType if s.is_final)
+_ATTEMPT_ENDS = frozenset({StateType.AWAITING_RETRY, StateType.COMPLETED, StateType.FAILED})
+
+# Column positions in the in-memory rows, which are lists in the tables' column order.
+T_STATE = 3
+T_ATTEMPTS = 4
+T_MAX = 5
+T_RESULT = 7
+T_REUSED = 8
+T_MESSAGE = 9
+T_ETYPE = 10
+T_EMSG = 11
+T_STARTED = 12
+T_DURATION = 13
+T_UPDATED = 14
+A_NUMBER = 2
+A_STATE = 3
+A_DURATION = 5
+A_RESULT = 6
+A_ETYPE = 7
+A_EMSG = 8
+A_TB = 9
+A_OUTPUT = 10
+A_RETRY_IN = 11
+A_EXPLAINED = 12
+
+# task_runs and attempts are WITHOUT ROWID: one b-tree per row write instead of two.
+_SCHEMA = """
+CREATE TABLE runs (
+    run_id TEXT PRIMARY KEY,
+    flow TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    started REAL NOT NULL,
+    finished REAL,
+    duration REAL,
+    rerun_of TEXT,
+    counts TEXT,
+    tasks INTEGER NOT NULL DEFAULT 0,
+    plan TEXT NOT NULL DEFAULT '[]',
+    owner TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX runs_flow_number ON runs(flow, number);
+CREATE INDEX runs_started ON runs(started);
+CREATE INDEX runs_state ON runs(state);
+CREATE TABLE task_runs (
+    run_id TEXT NOT NULL,
+    task TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    max_attempts INTEGER NOT NULL DEFAULT 1,
+    policy TEXT NOT NULL DEFAULT '',
+    result TEXT,
+    reused INTEGER NOT NULL DEFAULT 0,
+    message TEXT NOT NULL DEFAULT '',
+    error_type TEXT,
+    error_message TEXT,
+    started REAL,
+    duration REAL,
+    updated REAL,
+    PRIMARY KEY (run_id, task)
+) WITHOUT ROWID;
+CREATE TABLE attempts (
+    run_id TEXT NOT NULL,
+    task TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    started REAL,
+    duration REAL,
+    result TEXT,
+    error_type TEXT,
+    error_message TEXT,
+    traceback TEXT,
+    output TEXT NOT NULL DEFAULT '',
+    retry_in REAL,
+    delay_explained TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (run_id, task, number)
+) WITHOUT ROWID;
+"""
+
+
+class HistoryError(Exception):
+    """The history file cannot be used (not SQLite, newer schema, unreadable)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    run_id: str
+    flow: str
+    number: int
+    state: str
+    started: float
+    finished: float | None
+    duration: float | None
+    rerun_of: str | None
+    rerun_of_number: int | None
+    counts: dict[str, int]
+    tasks: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "flow": self.flow,
+            "run": self.number,
+            "state": self.state,
+            "started": self.started,
+            "finished": self.finished,
+            "duration": self.duration,
+            "rerun_of": self.rerun_of,
+            "rerun_of_run": self.rerun_of_number,
+            "counts": dict(self.counts),
+            "tasks": self.tasks,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRecord:
+    number: int
+    state: str
+    started: float | None
+    duration: float | None
+    result: str | None
+    error_type: str | None
+    error_message: str | None
+    traceback: str | None
+    output: str
+    retry_in: float | None
+    delay_explained: str
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "attempt": self.number,
+            "state": self.state,
+            "started": self.started,
+            "duration": self.duration,
+        }
+        if self.result is not None:
+            data["result"] = self.result
+        if self.error_type is not None:
+            data["error"] = {
+                "type": self.error_type,
+                "message": self.error_message or "",
+                "traceback": self.traceback or "",
+            }
+        if self.output:
+            data["output"] = self.output
+        if self.retry_in is not None:
+            data["retry_in"] = self.retry_in
+            data["delay_explained"] = self.delay_explained
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRecord:
+    task: str
+    state: str
+    attempts: int
+    max_attempts: int
+    policy: str
+    result: str | None
+    reused: bool
+    message: str
+    error_type: str | None
+    error_message: str | None
+    started: float | None
+    duration: float | None
+    updated: float | None
+    attempt_records: tuple[AttemptRecord, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "task": self.task,
+            "state": self.state,
+            "attempt": self.attempts,
+            "max_attempts": self.max_attempts,
+            "policy": self.policy,
+            "duration": self.duration,
+        }
+        if self.result is not None:
+            data["result"] = self.result
+        if self.reused:
+            data["reused"] = True
+        if self.message:
+            data["message"] = self.message
+        if self.error_type is not None:
+            data["error"] = {"type": self.error_type, "message": self.error_message or ""}
+        data["attempts"] = [a.as_json() for a in self.attempt_records]
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class RunDetail:
+    run: RunRecord
+    tasks: tuple[TaskRecord, ...] = field(default_factory=tuple)
+
+    def task(self, key: str) -> TaskRecord:
+        for record in self.tasks:
+            if record.task == key:
+                return record
+        raise KeyError(f"run {self.run.run_id} of {self.run.flow!r} has no task {key!r}")
+
+
+# Owners are "host:pid:token". A run whose owner process is gone was interrupted; the
+# token tells apart two History objects of one process (tests open several).
+_HOST = socket.gethostname()
+_LIVE_OWNERS: set[str] = set()
+_LIVE_LOCK = threading.Lock()
+
+
+def _owner_alive(owner: str) -> bool:
+    host, _, rest = owner.partition(":")
+    pid_text, _, token = rest.partition(":")
+    if host != _HOST or not pid_text.isdigit():
+        return host != _HOST  # another machine's process cannot be checked: leave it alone
+    pid = int(pid_text)
+    if pid == os.getpid():
+        with _LIVE_LOCK:
+            return owner in _LIVE_OWNERS
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    except OSError:
+        return False
+    return True
+
+
+def _connect(path: Path, *, check_same_thread: bool = True) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        path,
+        isolation_level=None,
+        check_same_thread=check_same_thread,
+        timeout=BUSY_TIMEOUT_MS / 1000,
+    )
+    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_MS)}")
+    return conn
+
+
+class _LiveRun:
+    """A run this sink has seen start and not yet finish: its plan and its rows."""
+
+    __slots__ = ("plan", "tasks", "current")
+
+    def __init__(self, event: RunStarted) -> None:
+        self.plan = {
+            key: (i, limit, policy)
+            for i, (key, limit, policy) in enumerate(
+                zip(event.tasks, event.max_attempts, event.policies, strict=False)
+            )
+        }
+        self.tasks: dict[str, list[Any]] = {}
+        self.current: dict[str, list[Any]] = {}  # each task's latest attempt row
+
+
+class History:
+    """The run history of one workspace: an event sink on the way in, records on the way out."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.owner = f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._write_lock = threading.Lock()
+        self._number_lock = threading.Lock()
+        self._handed: dict[str, int] = {}
+        self._live: dict[str, _LiveRun] = {}
+        # Rows changed since the last commit; kept through a failed write for the next one.
+        self._new_runs: list[tuple[Any, ...]] = []
+        self._dirty_tasks: dict[tuple[str, str], list[Any]] = {}
+        self._dirty_attempts: dict[tuple[str, str, int], list[Any]] = {}
+        self._finished: list[tuple[Any, ...]] = []
+        self._failures = 0
+        self._unchecked = 0  # rows committed since the last checkpoint
+        self._closed = False
+        # Hand-over from the sink to the writer thread.
+        self._cond = threading.Condition()
+        self._buffer: list[Event] = []
+        self._first_at = 0.0
+        self._received = 0
+        self._written = 0
+        self._passes = 0
+        self._wake = False
+        self._stop = False
+        self._retry = False
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise HistoryError(
+                f"{self.path.parent}: cannot create the history folder: {exc}"
+            ) from exc
+        try:
+            self._conn = _connect(self.path, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise HistoryError(f"{self.path}: cannot open the history database: {exc}") from exc
+        try:
+            self._setup()
+            self._numbers = _connect(self.path, check_same_thread=False)
+        except HistoryError:
+            self._conn.close()
+            raise
+        except sqlite3.Error as exc:
+            self._conn.close()
+            raise HistoryError(f"{self.path}: cannot use the history database: {exc}") from exc
+        with _LIVE_LOCK:
+            _LIVE_OWNERS.add(self.owner)
+        self._writer = threading.Thread(
+            target=self._write_loop, name="flowtop-history", daemon=True
+        )
+        self._writer.start()
+        self._atexit = lambda ref=weakref.ref(self): _close_at_exit(ref)
+        atexit.register(self._atexit)
+
+    # -- opening --------------------------------------------------------------------
+    def _setup(self) -> None:
+        conn = self._conn
+        version = conn.execute("PRAGMA user_version").fetchone()[0]  # fails on a non-SQLite file
+        if version > SCHEMA_VERSION:
+            raise HistoryError(
+                f"{self.path}: history schema version {version} was written by a newer flowtop; "
+                f"this one reads up to version {SCHEMA_VERSION}. Upgrade flowtop, or move the file away."
+            )
+        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            log.warning(
+                "%s: WAL mode unavailable (journal_mode=%s); history still works, slower",
+                self.path,
+                mode,
+            )
+        conn.execute("PRAGMA synchronous=NORMAL")
+        # Checkpoints (which fsync) run when the writer is idle, not inside a commit.
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0:
+                tables = conn.execute(
+                    "SELECT count(*) FROM sqlite_master WHERE type='table'"
+                ).fetchone()[0]
+                if tables:
+                    raise HistoryError(
+                        f"{self.path}: not a flowtop history database (tables but no schema version)"
+                    )
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            rows = conn.execute(
+                "SELECT run_id, owner FROM runs WHERE state = ?", (_RUNNING.value,)
+            ).fetchall()
+            self._interrupt(conn, [run_id for run_id, owner in rows if not _owner_alive(owner)])
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def _interrupt(self, conn: sqlite3.Connection, run_ids: list[str]) -> None:
+        """Mark runs, their unfinished tasks and running attempts INTERRUPTED (in the caller's transaction)."""
+        marks = ",".join("?" * len(_FINAL))
+        why = "its process stopped before the run ended"
+        for run_id in run_ids:
+            started, plan = conn.execute(
+                "SELECT started, plan FROM runs WHERE run_id = ?", (run_id,)
+            ).fetchone()
+            conn.executemany(
+                "INSERT OR IGNORE INTO task_runs(run_id, task, position, state, max_attempts, policy, message) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (run_id, key, i, INTERRUPTED, limit, policy, why)
+                    for i, (key, limit, policy) in enumerate(json.loads(plan))
+                ],
+            )
+            conn.execute(
+                f"UPDATE task_runs SET state = ?, message = ? WHERE run_id = ? AND state NOT IN ({marks})",
+                (INTERRUPTED, why, run_id, *_FINAL),
+            )
+            conn.execute(
+                "UPDATE attempts SET state = ? WHERE run_id = ? AND state = ?",
+                (INTERRUPTED, run_id, _RUNNING.value),
+            )
+            counts = dict(
+                conn.execute(
+                    "SELECT state, count(*) FROM task_runs WHERE run_id = ? GROUP BY state",
+                    (run_id,),
+                )
+            )
+            last = conn.execute(
+                "SELECT max(updated) FROM task_runs WHERE run_id = ?", (run_id,)
+            ).fetchone()[0]
+            finished = max(last or started, started)
+            conn.execute(
+                "UPDATE runs SET state = ?, counts = ?, finished = ?, duration = ? WHERE run_id = ?",
+                (
+                    INTERRUPTED,
+                    json.dumps(counts, sort_keys=True),
+                    finished,
+                    finished - started,
+                    run_id,
+                ),
+            )
+        if run_ids:
+            log.info(
+                "%s: marked %d run(s) left running by a stopped process as interrupted",
+                self.path,
+                len(run_ids),
+            )
+
+    # -- numbering ------------------------------------------------------------------
+    def next_number(self, flow: str) -> int:
+        """The next run number of ``flow``, continuing the numbering kept in the file.
+
+        Numbers handed out here count too, since their runs may not be written yet.
+        """
+        with self._number_lock:
+            try:
+                row = self._numbers.execute(
+                    "SELECT max(number) FROM runs WHERE flow = ?", (flow,)
+                ).fetchone()
+                stored = row[0] or 0
+            except sqlite3.Error as exc:
+                log.warning(
+                    "%s: cannot read run numbers (%s); numbering from this session only",
+                    self.path,
+                    exc,
+                )
+                stored = 0
+            number = max(stored, self._handed.get(flow, 0)) + 1
+            self._handed[flow] = number
+            return number
+
+    # -- writing (the event sink) ---------------------------------------------------
+    def sink(self, events: list[Event]) -> None:
+        """Hand a batch of engine events to the writer thread. Never raises.
+
+        A batch that finishes a run waits until the writer has committed it (the bus
+        runs this sink on its own thread, so the engine does not wait), which makes
+        ``runner.bus.flush()`` after ``run.result()`` mean "the history has the run".
+        """
+        if not events:
+            return
+        finished = any(type(e) is RunFinished for e in events)
+        with self._cond:
+            if self._stop:
+                return
+            if not self._buffer:
+                self._first_at = time.monotonic()
+                self._cond.notify()
+            self._buffer.extend(events)
+            self._received += len(events)
+            if finished or len(self._buffer) >= WRITE_AT:
+                self._wake = True
+                self._cond.notify()
+            if finished:
+                target = self._received
+                self._cond.wait_for(
+                    lambda: self._written >= target or self._stop or not self._writer.is_alive(),
+                    FINISH_WAIT,
+                )
+
+    __call__ = sink
+
+    def flush(self, timeout: float | None = 10.0) -> bool:
+        """Write everything handed over so far (retrying rows a failed write kept).
+
+        False when that did not happen within ``timeout`` or the write failed again.
+        """
+        with self._cond:
+            target, passes = self._received, self._passes
+            self._wake = True
+            self._cond.notify()
+            done = self._cond.wait_for(
+                lambda: (
+                    (self._written >= target and self._passes > passes)
+                    or not self._writer.is_alive()
+                ),
+                timeout,
+            )
+            return done and not self._retry
+
+    @property
+    def failures(self) -> int:
+        """How many writes failed (a status line can show it)."""
+        return self._failures
+
+    def _write_loop(self) -> None:
+        cond = self._cond
+        while True:
+            with cond:
+                while not (self._wake or self._stop):
+                    if self._buffer or self._retry:
+                        due = self._first_at + (WRITE_INTERVAL if self._buffer else RETRY_INTERVAL)
+                        left = due - time.monotonic()
+                        if left <= 0:
+                            break
+                        cond.wait(left)
+                    else:
+                        cond.wait()
+                events, self._buffer = self._buffer, []
+                self._wake = False
+                self._first_at = time.monotonic()
+                taken = self._received
+                stop = self._stop
+            with self._write_lock:
+                if events:
+                    try:
+                        self._fold(events)
+                    except Exception:  # noqa: BLE001 - a history bug must never stop a run
+                        self._failures += 1
+                        log.exception(
+                            "%s: could not record %d history events", self.path, len(events)
+                        )
+                self._retry = not self._commit()
+            with cond:
+                self._written = taken
+                self._passes += 1
+                cond.notify_all()
+                if stop and not self._buffer:
+                    return
+            if self._unchecked and (not self._live or self._unchecked >= CHECKPOINT_ROWS):
+                self._checkpoint()
+
+    def _fold(self, events: list[Event]) -> None:
+        """Apply events to the in-memory rows, remembering which rows changed."""
+        live_runs = self._live
+        dirty_tasks = self._dirty_tasks
+        dirty_attempts = self._dirty_attempts
+        for event in events:
+            if type(event) is not TaskStateChanged:
+                if type(event) is RunStarted:
+                    live = live_runs[event.run_id] = _LiveRun(event)
+                    plan = json.dumps(
+                        [[k, limit, policy] for k, (_, limit, policy) in live.plan.items()]
+                    )
+                    self._new_runs.append(
+                        (
+                            event.run_id,
+                            event.flow,
+                            event.run,
+                            _RUNNING.value,
+                            event.ts,
+                            event.rerun_of,
+                            len(event.tasks),
+                            plan,
+                            self.owner,
+                        )
+                    )
+                elif type(event) is RunFinished:
+                    live_runs.pop(event.run_id, None)
+                    self._finished.append(
+                        (
+                            event.state.value,
+                            event.ts,
+                            event.duration,
+                            json.dumps(event.counts, sort_keys=True),
+                            event.run_id,
+                        )
+                    )
+                continue
+            live = live_runs.get(event.run_id)
+            if live is None:
+                continue  # a run that started before this sink was attached
+            key = event.task
+            state = event.state
+            row = live.tasks.get(key)
+            if row is None:
+                position, limit, policy = live.plan.get(
+                    key, (len(live.plan), event.max_attempts, "")
+                )
+                row = live.tasks[key] = [
+                    event.run_id,
+                    key,
+                    position,
+                    None,
+                    0,
+                    limit,
+                    policy,
+                    None,
+                    0,
+                    "",
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                ]
+            row[T_STATE] = state  # a str enum: SQLite stores its value
+            row[T_ATTEMPTS] = event.attempt
+            row[T_MAX] = event.max_attempts
+            row[T_MESSAGE] = event.message
+            row[T_UPDATED] = event.ts
+            dirty_tasks[(event.run_id, key)] = row
+            if state is _RUNNING:
+                if row[T_STARTED] is None:
+                    row[T_STARTED] = event.ts
+                attempt = live.current[key] = [
+                    event.run_id,
+                    key,
+                    event.attempt,
+                    state,
+                    event.ts,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    "",
+                    None,
+                    "",
+                ]
+                dirty_attempts[(event.run_id, key, event.attempt)] = attempt
+            elif event.reused:
+                row[T_REUSED] = 1
+                row[T_RESULT] = event.result
+            elif state in _ATTEMPT_ENDS:
+                error = event.error
+                if event.result is not None or state is _COMPLETED:
+                    row[T_RESULT] = event.result
+                row[T_ETYPE] = error.type if error is not None else None
+                row[T_EMSG] = error.message if error is not None else None
+                if event.duration is not None:
+                    row[T_DURATION] = (row[T_DURATION] or 0.0) + event.duration
+                attempt = live.current.get(key)
+                if attempt is not None and attempt[A_NUMBER] == event.attempt:
+                    attempt[A_STATE] = state
+                    if event.duration is not None:
+                        attempt[A_DURATION] = event.duration
+                    if event.result is not None:
+                        attempt[A_RESULT] = event.result
+                    if error is not None:
+                        attempt[A_ETYPE], attempt[A_EMSG], attempt[A_TB] = (
+                            error.type,
+                            error.message,
+                            error.traceback,
+                        )
+                    if event.output:
+                        attempt[A_OUTPUT] = event.output
+                    if event.retry_in is not None:
+                        attempt[A_RETRY_IN], attempt[A_EXPLAINED] = (
+                            event.retry_in,
+                            event.delay_explained,
+                        )
+                    dirty_attempts[(event.run_id, key, event.attempt)] = attempt
+            elif state is _CANCELLED:
+                attempt = live.current.get(key)
+                if attempt is not None and attempt[A_STATE] is _RUNNING:
+                    attempt[A_STATE] = state
+                    dirty_attempts[(event.run_id, key, attempt[A_NUMBER])] = attempt
+
+    def _commit(self) -> bool:
+        """Write every changed row in one transaction; on failure keep them for the next try."""
+        if not (self._new_runs or self._dirty_tasks or self._dirty_attempts or self._finished):
+            return True
+        conn = self._conn
+        try:
+            conn.execute("BEGIN")
+            if self._new_runs:
+                conn.executemany(
+                    "INSERT OR IGNORE INTO runs(run_id, flow, number, state, started, rerun_of, tasks, plan, owner) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    self._new_runs,
+                )
+            if self._dirty_tasks:
+                _insert_rows(conn, "task_runs", list(self._dirty_tasks.values()))
+            if self._dirty_attempts:
+                _insert_rows(conn, "attempts", list(self._dirty_attempts.values()))
+            if self._finished:
+                conn.executemany(
+                    "UPDATE runs SET state = ?, finished = ?, duration = ?, counts = ? WHERE run_id = ?",
+                    self._finished,
+                )
+            conn.execute("COMMIT")
+        except Exception as exc:  # noqa: BLE001 - locked, disk full, I/O error, or a bug: never raise
+            try:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            self._failures += 1
+            waiting = len(self._dirty_tasks) + len(self._dirty_attempts)
+            if isinstance(exc, sqlite3.OperationalError) and waiting <= MAX_WAITING_ROWS:
+                log.warning(
+                    "%s: history write failed (%s); %d rows kept for the next try",
+                    self.path,
+                    exc,
+                    waiting,
+                )
+                return False
+            log.error(
+                "%s: history write failed (%s: %s); %d rows dropped",
+                self.path,
+                type(exc).__name__,
+                exc,
+                waiting,
+            )
+        self._unchecked += len(self._dirty_tasks) + len(self._dirty_attempts) + 1
+        self._new_runs = []
+        self._dirty_tasks = {}
+        self._dirty_attempts = {}
+        self._finished = []
+        return True
+
+    def _checkpoint(self) -> None:
+        """Copy the WAL into the database file, so the WAL stays small."""
+        with self._write_lock:
+            try:
+                self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                self._unchecked = 0
+            except sqlite3.Error as exc:
+                log.warning("%s: WAL checkpoint failed: %s", self.path, exc)
+
+    # -- reading --------------------------------------------------------------------
+    @contextmanager
+    def _reader(self) -> Iterator[sqlite3.Connection]:
+        """A connection for the calling thread only, so reads never wait on the sink's lock."""
+        with closing(_connect(self.path)) as conn:
+            conn.execute("PRAGMA query_only = 1")
+            yield conn
+
+    _RUNS = (
+        "SELECT r.run_id, r.flow, r.number, r.state, r.started, r.finished, r.duration, r.rerun_of, "
+        "src.number, r.counts, r.tasks FROM runs r LEFT JOIN runs src ON src.run_id = r.rerun_of"
+    )
+
+    def runs(self, flow: str | None = None, limit: int | None = 100) -> list[RunRecord]:
+        """Runs, newest first."""
+        query, params = self._RUNS, []
+        if flow is not None:
+            query += " WHERE r.flow = ?"
+            params.append(flow)
+        query += " ORDER BY r.started DESC, r.number DESC"
+        if limit is not None:
+            query += " LIMIT ?"
+            params.append(int(limit))
+        with self._reader() as conn:
+            return [_run_record(row) for row in conn.execute(query, params)]
+
+    def find_run(self, flow: str, number: int) -> RunRecord | None:
+        """Run #``number`` of ``flow`` (the newest, should two processes ever give out one number twice)."""
+        with self._reader() as conn:
+            row = conn.execute(
+                f"{self._RUNS} WHERE r.flow = ? AND r.number = ? ORDER BY r.started DESC LIMIT 1",
+                (flow, number),
+            ).fetchone()
+        return None if row is None else _run_record(row)
+
+    def runs_numbered(self, number: int) -> list[RunRecord]:
+        """Every flow's run #``number`` (``flowtop history --run N`` without ``--flow``)."""
+        with self._reader() as conn:
+            rows = conn.execute(
+                f"{self._RUNS} WHERE r.number = ? ORDER BY r.flow, r.started DESC", (number,)
+            ).fetchall()
+        return [_run_record(row) for row in rows]
+
+    def run_detail(self, run_id: str) -> RunDetail:
+        """One run with its tasks in flow order (PENDING for those not started) and every attempt."""
+        with self._reader() as conn:
+            row = conn.execute(f"{self._RUNS} WHERE r.run_id = ?", (run_id,)).fetchone()
+            if row is None:
+                raise KeyError(f"no run with id {run_id!r} in {self.path}")
+            plan = json.loads(
+                conn.execute("SELECT plan FROM runs WHERE run_id = ?", (run_id,)).fetchone()[0]
+            )
+            attempts: dict[str, list[AttemptRecord]] = {}
+            for a in conn.execute(
+                "SELECT task, number, state, started, duration, result, error_type, error_message, traceback, "
+                "output, retry_in, delay_explained FROM attempts WHERE run_id = ? ORDER BY task, number",
+                (run_id,),
+            ):
+                attempts.setdefault(a[0], []).append(AttemptRecord(*a[1:]))
+            stored = {
+                t[0]: TaskRecord(*t[:6], bool(t[6]), *t[7:], tuple(attempts.get(t[0], ())))
+                for t in conn.execute(
+                    "SELECT task, state, attempts, max_attempts, policy, result, reused, message, error_type, "
+                    "error_message, started, duration, updated FROM task_runs WHERE run_id = ? ORDER BY position",
+                    (run_id,),
+                )
+            }
+        tasks = [
+            stored.pop(key, None)
+            or TaskRecord(
+                key,
+                StateType.PENDING.value,
+                0,
+                limit,
+                policy,
+                None,
+                False,
+                "",
+                None,
+                None,
+                None,
+                None,
+                None,
+            )
+            for key, limit, policy in plan
+        ]
+        return RunDetail(_run_record(row), (*tasks, *stored.values()))
+
+    # -- closing --------------------------------------------------------------------
+    def close(self) -> None:
+        """Write what is still pending, mark this process's unfinished runs, release the file."""
+        with self._cond:
+            if self._stop:
+                return
+            self._stop = True
+            self._cond.notify_all()
+        self._writer.join(30.0)
+        atexit.unregister(self._atexit)
+        with self._write_lock:
+            if self._buffer:  # the writer could not finish (stuck on a locked file)
+                events, self._buffer = self._buffer, []
+                self._fold(events)
+            self._commit()
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                rows = self._conn.execute(
+                    "SELECT run_id FROM runs WHERE state = ? AND owner = ?",
+                    (_RUNNING.value, self.owner),
+                ).fetchall()
+                self._interrupt(self._conn, [run_id for (run_id,) in rows])
+                self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                log.warning("%s: could not mark unfinished runs at close: %s", self.path, exc)
+            self._closed = True
+            self._conn.close()
+        with self._number_lock:
+            self._numbers.close()
+        with _LIVE_LOCK:
+            _LIVE_OWNERS.discard(self.owner)
+
+    def __enter__(self) -> History:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<History {self.path}>"
+
+
+def _insert_rows(conn: sqlite3.Connection, table: str, rows: list[list[Any]]) -> None:
+    """INSERT OR REPLACE many rows with a few multi-row statements.
+
+    One statement step per chunk, not per row: each step releases the GIL, and a
+    release per row hands it back and forth with the engine's workers thousands of times.
+    """
+    width = len(rows[0])
+    per = max(1, min(500, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width))
+    one = "(" + ", ".join("?" * width) + ")"
+    full = f"INSERT OR REPLACE INTO {table} VALUES " + ", ".join([one] * per)
+    for start in range(0, len(rows), per):
+        chunk = rows[start : start + per]
+        sql = (
+            full
+            if len(chunk) == per
+            else f"INSERT OR REPLACE INTO {table} VALUES " + ", ".join([one] * len(chunk))
+        )
+        params = list(chain.from_iterable(chunk))
+        try:
+            conn.execute(sql, params)
+        except UnicodeEncodeError:
+            # A lone surrogate in task output: store it replaced rather than lose the batch.
+            conn.execute(
+                sql,
+                [
+                    p.encode("utf-8", "replace").decode("utf-8") if isinstance(p, str) else p
+                    for p in params
+                ],
+            )
+
+
+def _close_at_exit(ref: weakref.ReferenceType[History]) -> None:
+    history = ref()
+    if history is not None:
+        try:
+            history.close()
+        except Exception:  # noqa: BLE001 - nothing may fail at interpreter exit
+            log.exception("closing the history at exit failed")
+
+
+def _run_record(row: tuple[Any, ...]) -> RunRecord:
+    counts = json.loads(row[9]) if row[9] else {}
+    return RunRecord(*row[:9], counts, row[10])

@@ -1,0 +1,109 @@
+"""What the SQLite history costs a run: 5,000 trivial tasks with and without its sink.
+
+Issue 3 allows the history ≤ 10% of the engine's wall time. Two clocks per run: until
+``run.result()`` returns (what the user waits for; the history writes on its own
+thread) and until the history holds every event (``bus.flush()`` + ``history.flush()``),
+so a store that merely queues work cannot hide its cost. The baseline is measured in
+the same process, interleaved with the history runs; medians, and minimums (the least
+disturbed run, useful on a shared machine). A second measurement, 40,000 tasks, runs
+longer than the history's write interval, so its writes overlap the run: the steady
+per-event cost rather than the cost of one short burst.
+
+    python tests/benchmarks/bench_history.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from flowtop import Flow, task
+from flowtop.engine import Event, Runner
+from flowtop.workspace.history import History
+
+
+@task
+def trivial() -> int:
+    return 1
+
+
+def build_flow(size: int) -> Flow:
+    flow = Flow("bench-history")
+    for i in range(size):
+        flow.add_task(trivial, key=f"t{i}")
+    return flow
+
+
+def noop_sink(events: list[Event]) -> None:
+    """A consumer that does nothing: what any sink costs the engine (the bus's queue and thread)."""
+
+
+def one_run(flow: Flow, history: History | None, *, noop: bool = False) -> tuple[float, float]:
+    sinks = [history.sink] if history is not None else [noop_sink] if noop else []
+    runner = Runner(8, sinks=sinks, next_number=history.next_number if history else None)
+    try:
+        started = time.perf_counter()
+        run = runner.start(flow)
+        result = run.result(timeout=120)
+        engine_done = time.perf_counter() - started
+        runner.bus.flush(timeout=120)
+        if history is not None:
+            assert history.flush(timeout=120)
+        all_done = time.perf_counter() - started
+    finally:
+        runner.shutdown()
+    assert result.is_completed(), result.counts
+    if history is not None:
+        detail = history.run_detail(run.run_id)
+        assert detail.run.state == "COMPLETED" and len(detail.tasks) == len(flow.nodes), detail.run
+        assert all(t.state == "COMPLETED" for t in detail.tasks)
+    return engine_done, all_done
+
+
+def main(quick: bool = False) -> dict[str, float]:
+    ratios = measure(*((1_000, 3) if quick else (5_000, 5)))
+    if not quick:
+        # Past WRITE_INTERVAL the history writes while the run goes on: the steady cost.
+        ratios |= {f"sustained {k}": v for k, v in measure(40_000, 3).items()}
+    return ratios
+
+
+def measure(size: int, repeats: int) -> dict[str, float]:
+    flow = build_flow(size)
+    times: dict[str, list[tuple[float, float]]] = {"no sink": [], "no-op sink": [], "history": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        history = History(Path(tmp) / ".flowtop" / "history.db")
+        try:
+            one_run(flow, None)  # warm-up: imports, thread start, page cache
+            one_run(flow, history)
+            for _ in range(repeats):  # interleaved, so drifting machine load hits all alike
+                times["no sink"].append(one_run(flow, None))
+                times["no-op sink"].append(one_run(flow, None, noop=True))
+                times["history"].append(one_run(flow, history))
+        finally:
+            history.close()
+    print(f"history benchmark: {size} trivial independent tasks, {repeats} runs each, 8 workers")
+    ratios = {}
+    for label, index in (("until run.result()", 0), ("until every event is saved", 1)):
+        for stat in (statistics.median, min):
+            value = {name: stat(t[index] for t in samples) for name, samples in times.items()}
+            h = value["history"]
+            vs_none, vs_noop = h / value["no sink"], h / value["no-op sink"]
+            ratios[f"{label} ({stat.__name__}) vs no sink"] = vs_none
+            ratios[f"{label} ({stat.__name__}) vs no-op sink"] = vs_noop
+            print(
+                f"  {label:<27} {stat.__name__:<6} no sink {value['no sink'] * 1000:7.1f} ms"
+                f"  no-op sink {value['no-op sink'] * 1000:7.1f} ms  history {h * 1000:7.1f} ms"
+                f"  ratio {vs_none:.3f} (vs no-op sink {vs_noop:.3f})"
+                f"  {'OK' if vs_none <= 1.10 else 'over the 1.10 target'}"
+            )
+    return ratios
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1,000 tasks, 3 runs (CI smoke)")
+    main(parser.parse_args().quick)

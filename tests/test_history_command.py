@@ -1,0 +1,217 @@
+"""``flowtop history``: the runs table, one run's attempts, JSON lines and every bad input.
+
+The history is written by a real runner with the history sink, then read through the
+command's ``main`` on a namespace from its own ``configure`` (and once through
+``python -m flowtop``), exactly as the CLI calls it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flowtop import Flow, task
+from flowtop.commands import history as command
+from flowtop.engine import Runner, RunResult
+from flowtop.workspace.history import History
+
+
+def make_flow(name: str = "etl") -> Flow:
+    calls = itertools.count()
+
+    @task(max_retries=3, retry_delay=0)
+    def fetch() -> str:
+        n = next(calls)
+        print(f"fetching, try {n} \x1b[31mred\x1b[0m")
+        if n < 1:
+            raise ConnectionError("connection reset")
+        return "rows"
+
+    @task(retry_on=[ConnectionError], max_retries=1)
+    def load(rows: str) -> None:
+        raise ValueError(f"cannot load {rows}\nsecond line")
+
+    with Flow(name) as flow:
+        load(fetch())
+    return flow
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    (tmp_path / "flows").mkdir()
+    return tmp_path / "flows"
+
+
+def record_runs(root: Path, *flows: Flow, rerun: bool = False) -> list[RunResult]:
+    history = History(root / ".flowtop" / "history.db")
+    runner = Runner(2, sinks=[history.sink], next_number=history.next_number)
+    results = []
+    try:
+        for flow in flows:
+            results.append(runner.start(flow).result(timeout=30))
+        if rerun:
+            results.append(runner.rerun_failed(results[0]).result(timeout=30))
+    finally:
+        runner.shutdown()
+        history.close()
+    return results
+
+
+def run_command(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    parser = argparse.ArgumentParser(prog="flowtop history")
+    command.configure(parser)
+    code = command.main(parser.parse_args(list(argv)))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_no_history_yet_is_a_clear_message_not_an_error(capsys, workspace: Path) -> None:
+    code, out, err = run_command(capsys, str(workspace))
+    assert code == 0 and err == ""
+    assert "No run history yet" in out and str(workspace / ".flowtop" / "history.db") in out
+    assert not (workspace / ".flowtop").exists()  # looking must not create it
+
+
+def test_the_table_lists_runs_newest_first_with_counts_and_rerun_links(
+    capsys, workspace: Path
+) -> None:
+    record_runs(workspace, make_flow(), rerun=True)
+    code, out, err = run_command(capsys, str(workspace))
+    assert code == 0 and err == ""
+    header, *rows = out.splitlines()
+    assert header.split() == ["FLOW", "#", "STATE", "STARTED", "DURATION", "TASKS", "RERUN", "OF"]
+    assert rows[0].split()[:3] == ["etl", "2", "FAILED"] and rows[0].rstrip().endswith("#1")
+    assert rows[1].split()[:3] == ["etl", "1", "FAILED"]
+    assert "1 completed, 1 failed" in rows[1]
+
+
+def test_one_run_shows_every_attempt_with_error_output_and_traceback(
+    capsys, workspace: Path
+) -> None:
+    (result,) = record_runs(workspace, make_flow())
+    code, out, err = run_command(capsys, str(workspace), "--run", "1")
+    assert code == 0 and err == ""
+    assert out.startswith("etl #1  FAILED")
+    assert f"run id {result.run_id}" in out
+    assert "attempt 1  AWAITING_RETRY" in out and "ConnectionError: connection reset" in out
+    assert "retry in 0s" in out
+    assert (
+        "fetching, try 0 \\x1b[31mred\\x1b[0m" in out
+    )  # escapes shown, never sent to the terminal
+    assert "\x1b" not in out
+    assert "ValueError: cannot load rows …" in out and "second line" in out
+    assert "Traceback (most recent call last)" in out and 'raise ValueError(f"cannot load' in out
+
+
+def test_json_lines_for_the_list_and_for_one_run(capsys, workspace: Path) -> None:
+    (result,) = record_runs(workspace, make_flow())
+    code, out, _ = run_command(capsys, str(workspace), "--json")
+    (line,) = out.splitlines()
+    data = json.loads(line)
+    assert (
+        data["record"] == "run"
+        and data["run_id"] == result.run_id
+        and data["counts"] == result.counts
+    )
+
+    code, out, _ = run_command(
+        capsys, str(workspace), "--json", "--run", result.run_id[:6]
+    )  # id prefix
+    assert code == 0
+    run, *tasks = (json.loads(line) for line in out.splitlines())
+    assert run["record"] == "run" and [t["task"] for t in tasks] == ["fetch", "load"]
+    fetch = tasks[0]
+    assert [a["state"] for a in fetch["attempts"]] == [
+        a.state.value for a in result.attempts["fetch"]
+    ]
+    assert fetch["attempts"][0]["error"]["type"] == "ConnectionError"
+    assert "traceback" in fetch["attempts"][0]["error"]
+    assert fetch["attempts"][0]["output"].startswith(
+        "fetching, try 0 \x1b[31m"
+    )  # JSON keeps the raw text
+
+
+def test_a_run_number_shared_by_two_flows_needs_flow(capsys, workspace: Path) -> None:
+    record_runs(workspace, make_flow("etl"), make_flow("report"))
+    code, _, err = run_command(capsys, str(workspace), "--run", "1")
+    assert code == 2 and "run #1 exists for several flows (etl, report): add --flow NAME" in err
+    code, out, _ = run_command(capsys, str(workspace), "--run", "1", "--flow", "report")
+    assert code == 0 and out.startswith("report #1")
+    code, out, _ = run_command(capsys, str(workspace), "--flow", "report")
+    assert code == 0 and [r.split()[0] for r in out.splitlines()[1:]] == ["report"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--run", "7"], "no run #7 in "),
+        (["--run", "7", "--flow", "etl"], "no run #7 of flow 'etl'"),
+        (["--run", "x!"], "--run takes a run number (e.g. 3) or a run id"),
+        (["--run", "abcdef"], "no run with id 'abcdef'"),
+        (["--flow", "nope"], "no runs of flow 'nope' in"),
+        (["--limit", "0"], "--limit must be at least 1"),
+    ],
+)
+def test_bad_arguments_exit_2_with_a_clear_message(
+    capsys, workspace: Path, argv: list[str], message: str
+) -> None:
+    record_runs(workspace, make_flow())
+    code, out, err = run_command(capsys, str(workspace), *argv)
+    assert code == 2 and out == ""
+    assert err.startswith("flowtop history: ") and message in err
+
+
+def test_a_run_id_of_digits_only_is_still_found(capsys, workspace: Path) -> None:
+    record_runs(workspace, make_flow())
+    db = workspace / ".flowtop" / "history.db"
+    with sqlite3.connect(db) as raw:  # ids are hex, so some are all digits
+        raw.execute("UPDATE runs SET run_id = '123456789012'")
+        raw.execute("UPDATE task_runs SET run_id = '123456789012'")
+        raw.execute("UPDATE attempts SET run_id = '123456789012'")
+    code, out, err = run_command(capsys, str(workspace), "--run", "12345")
+    assert (code, err) == (0, "") and "run id 123456789012" in out
+    code, out, _ = run_command(capsys, str(workspace), "--run", "1")  # still run #1 first
+    assert code == 0 and out.startswith("etl #1")
+
+
+def test_a_missing_path_exits_2(capsys, tmp_path: Path) -> None:
+    code, _, err = run_command(capsys, str(tmp_path / "nowhere"))
+    assert code == 2 and "nowhere: no such file or folder" in err
+
+
+def test_a_flow_file_uses_its_folder_s_history(capsys, workspace: Path) -> None:
+    record_runs(workspace, make_flow())
+    flow_file = workspace / "etl.py"
+    flow_file.write_text("")
+    code, out, _ = run_command(capsys, str(flow_file))
+    assert code == 0 and out.splitlines()[1].startswith("etl")
+
+
+def test_an_unreadable_history_file_is_reported(capsys, workspace: Path) -> None:
+    (workspace / ".flowtop").mkdir()
+    (workspace / ".flowtop" / "history.db").write_bytes(b"garbage" * 200)
+    code, _, err = run_command(capsys, str(workspace))
+    assert code == 1 and "history.db: cannot use the history database" in err
+
+
+def test_through_the_real_cli_with_the_default_path(workspace: Path) -> None:
+    record_runs(workspace, make_flow())
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "flowtop", "history"],
+        cwd=workspace.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[1].split()[:3] == ["etl", "1", "FAILED"]
