@@ -1,0 +1,37 @@
+"""The Textual app. Importing this package is cheap: Textual loads only in ``run_tui``.
+
+``flowtop --help`` and ``flowtop run`` never pay for the UI; the engine and workspace
+never import from here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def run_tui(path: str, *, executor: str | None = None) -> int:
+    """Open the TUI on a flow file or folder; return the exit status."""
+    from flowtop.workspace import Workspace
+
+    from .app import FlowtopApp
+
+    options: dict[str, Any] = {}
+    if executor not in (None, "thread"):
+        try:
+            from flowtop.engine.executors import make_executor  # type: ignore[import-not-found]
+        except ImportError:
+            raise ValueError(
+                f"unknown executor {executor!r}; this build supports 'thread'"
+            ) from None
+        options["executor"] = make_executor(executor)
+    workspace = Workspace(path)
+    app = FlowtopApp(workspace, runner_options=options, load=True)
+    try:
+        app.run()
+    finally:
+        app.shutdown()
+        workspace.close()
+    return app.return_code or 0
+
+
+__all__ = ["run_tui"]

@@ -1,0 +1,428 @@
+"""FlowtopApp: the main screen wiring the workspace, the runner and the widgets.
+
+The engine reaches the UI only through its events: a sink appends them to an
+``EventBuffer`` on the engine's thread, and a frame timer folds them into the view model
+and repaints the rows that changed. User actions call the runner's thread-safe handles
+(start, cancel, retry now, give up). The workspace is reloaded by one watcher worker that
+posts messages; a broken file never takes the app down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input
+
+from flowtop.engine.events import RunFinished, RunStarted
+from flowtop.engine.states import StateType
+from flowtop.tui.bindings import APP_BINDINGS
+from flowtop.tui.clock import Clock, system_clock
+from flowtop.tui.event_buffer import EventBuffer
+from flowtop.tui.messages import EventsPending, WatcherFailed, WorkspaceLoaded, WorkspaceReloaded
+from flowtop.tui.model import SORT_MODES, RunModel, RunStore, TaskRow
+from flowtop.tui.run_actions import RunActions
+from flowtop.tui.widgets.detail_pane import DetailPane
+from flowtop.tui.widgets.filter_input import FilterInput
+from flowtop.tui.widgets.flow_list import FlowList
+from flowtop.tui.widgets.run_header import RunHeader
+from flowtop.tui.widgets.task_table import TaskTable
+
+FRAME = 0.03  # seconds between event flushes: one batch per frame at most
+LIVE_TICK = 0.1  # countdowns and running durations
+FLUSH_LIMIT = 50_000  # events folded per frame; the rest waits for the next one
+
+
+class FlowtopApp(RunActions, App[int]):
+    CSS_PATH = Path(__file__).with_name("flowtop.tcss")  # absolute: subclasses live elsewhere
+    TITLE = "flowtop"
+
+    BINDINGS = APP_BINDINGS
+
+    def __init__(
+        self,
+        workspace: Any,
+        *,
+        clock: Clock = system_clock,
+        runner_options: dict[str, Any] | None = None,
+        watch: bool = True,
+        load: bool = False,
+    ) -> None:
+        """``load=True`` loads the workspace on a thread after the first frame (what
+        ``flowtop`` does); otherwise ``workspace`` must already be loaded."""
+        super().__init__()
+        self._load = load
+        self.workspace = workspace
+        self.clock = clock
+        self.buffer = EventBuffer()
+        self.store = RunStore()
+        self.handles: dict[str, Any] = {}  # run id -> FlowRun of every run of this session
+        self.runner: Any = None
+        self._runner_options = runner_options or {}
+        self._watch = watch
+        self._stop_watch: asyncio.Event | None = None
+        self.selected_flow: str | None = None
+        self.selected_error: str | None = None
+        self.auto_rerun = False
+        self._previews: dict[str, RunModel] = {}
+        self._policy_cache: dict[tuple[str, str], str] = {}
+        self._closed = False
+        self._last_flush = 0.0
+        self._flush_timer: Any = None
+
+    # -- layout ---------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        # Kept as attributes: timers run while a modal screen is on top, where a
+        # query would search the modal instead of the main screen.
+        self.flow_list = FlowList(id="flows")
+        self.header = RunHeader(id="run-header")
+        self.filter_box = FilterInput(
+            placeholder="filter by task name or state · Enter keeps · Esc clears",
+            id="filter",
+            compact=True,
+        )
+        self.table = TaskTable(clock=self.clock, id="tasks")
+        self.detail = DetailPane(id="detail")
+        with Horizontal(id="main"):
+            yield self.flow_list
+            with Vertical(id="right"):
+                yield self.header
+                yield self.filter_box
+                yield self.table
+                yield self.detail
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.title = f"flowtop · {getattr(self.workspace, 'root', '')}"
+        self.table.policy_source = self._policy_summary
+        self.buffer.wake = lambda: self.post_message(EventsPending())  # post_message is thread-safe
+        self.set_interval(LIVE_TICK, self._tick, name="live-tick")
+        self.table.focus()
+        if self._load:
+            self.header.update(Text("Loading flows…", style="dim"))
+            self._load_workspace()
+        else:
+            self._workspace_ready()
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def _load_workspace(self) -> None:
+        """Importing the flow modules is the slow part of startup: after the first frame."""
+        self.post_message(WorkspaceLoaded(self.workspace.load()))
+
+    def on_workspace_loaded(self, message: WorkspaceLoaded) -> None:
+        if getattr(message.change, "errors", None):
+            self.notify(message.change.summary(), severity="error", markup=False, timeout=8)
+        self._workspace_ready()
+
+    def _workspace_ready(self) -> None:
+        if self._closed or self.runner is not None:
+            return
+        self.runner = self.workspace.make_runner(
+            sinks=[self.buffer.append_batch], **self._runner_options
+        )
+        self._show_flows()
+        if not self.workspace.flows and not self._errors():
+            self.header.update(
+                Text("No flows found: add a .py file that defines a Flow", style="dim")
+            )
+        if self._watch:
+            self._stop_watch = asyncio.Event()
+            self._watch_workspace()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding)
+            yield SystemCommand(
+                binding.description, binding.tooltip, partial(self.run_action, binding.action)
+            )
+
+    # -- flows and selection --------------------------------------------------------
+    def _errors(self) -> dict[str, Any]:
+        errors = {str(path): err for path, err in self.workspace.errors.items()}
+        settings_errors = getattr(self.workspace, "settings_errors", None)
+        if settings_errors is None:
+            one = getattr(self.workspace, "settings_error", None)
+            settings_errors = [one] if one is not None else []
+        for error in settings_errors:
+            errors.setdefault(str(getattr(error, "path", "flowtop.toml")), error)
+        return errors
+
+    def _show_flows(self) -> None:
+        states = {
+            name: run.state for name in self.workspace.flows if (run := self.store.latest_for(name))
+        }
+        flows = self.flow_list
+        flows.show(
+            self.workspace.flows, self._errors(), states, root=getattr(self.workspace, "root", None)
+        )
+        if self.selected_flow is None and self.selected_error is None and self.workspace.flows:
+            self._select_flow(next(iter(self.workspace.flows)))
+
+    def on_flow_list_selected(self, event: FlowList.Selected) -> None:
+        if event.kind == "flow":
+            if event.value != self.selected_flow or self.selected_error is not None:
+                self._select_flow(event.value)
+        elif event.kind == "error" and event.value != self.selected_error:
+            self._select_error(event.value)
+
+    def _sync_selection(self) -> None:
+        """Catch up with the list's highlight before acting: a key typed right after an
+        arrow key can arrive before the list's highlight message does."""
+        option = self.flow_list.highlighted_option
+        kind, _, value = (option.id or "").partition(":") if option is not None else ("", "", "")
+        if kind == "flow" and (value != self.selected_flow or self.selected_error is not None):
+            self._select_flow(value)
+        elif kind == "error" and value != self.selected_error:
+            self._select_error(value)
+
+    def _select_flow(self, name: str) -> None:
+        self.selected_flow, self.selected_error = name, None
+        self.table.show_run(self._run_for(name))
+        self._update_header()
+        self._update_detail()
+
+    def _select_error(self, key: str) -> None:
+        self.selected_error = key
+        error = self._errors().get(key)
+        self.table.show_run(None)
+        where = Path(key).name
+        self.header.show(where, None, self.clock(), error=str(error))
+        self.detail.show_error(where, str(error) if error is not None else "")
+
+    def _run_for(self, name: str) -> RunModel | None:
+        """The flow's newest run this session, else its task list as it would run."""
+        run = self.store.latest_for(name)
+        if run is not None:
+            return run
+        preview = self._previews.get(name)
+        flow = self.workspace.flows.get(name)
+        if flow is None:
+            return None
+        if preview is None or preview.order != list(flow.nodes):
+            preview = self._previews[name] = RunModel(name, list(flow.nodes))
+        return preview
+
+    @property
+    def shown_run(self) -> RunModel | None:
+        return self.table.run
+
+    def _selected_row(self) -> TaskRow | None:
+        run, key = self.table.run, self.table.cursor_key
+        return run.rows.get(key) if run is not None and key is not None else None
+
+    # -- policies -------------------------------------------------------------------
+    def _policy(self, key: str) -> Any:
+        flow = self.workspace.flows.get(self.selected_flow or "")
+        node = flow.nodes.get(key) if flow is not None else None
+        if node is None:
+            return None
+        try:
+            return self.workspace.policy_for(flow, node)
+        except Exception:  # noqa: BLE001 - a settings problem shows as a load error, not a crash
+            return None
+
+    def _policy_summary(self, row: TaskRow) -> str:
+        """The policy the next run would use (after reloads and edits); cached per task."""
+        cache_key = (self.selected_flow or "", row.key)
+        text = self._policy_cache.get(cache_key)
+        if text is None:
+            policy = self._policy(row.key)
+            text = self._policy_cache[cache_key] = (
+                policy.summary() if policy is not None else row.policy
+            )
+        return text
+
+    def _policies_changed(self) -> None:
+        self._policy_cache.clear()
+        self.table.refresh()
+        self._update_detail()
+
+    # -- events → screen ------------------------------------------------------------
+    def on_events_pending(self, message: EventsPending) -> None:
+        """Flush now, or at the next frame when the last flush was under a frame ago."""
+        if self._flush_timer is not None:
+            return
+        wait = self._last_flush + FRAME - time.monotonic()
+        if wait <= 0:
+            self._flush()
+        else:
+            self._flush_timer = self.set_timer(wait, self._flush)
+
+    def _flush(self) -> None:
+        self._flush_timer = None
+        self._last_flush = time.monotonic()
+        events = self.buffer.drain(FLUSH_LIMIT)
+        if len(self.buffer):  # more than one frame's worth: the rest next frame
+            self._flush_timer = self.set_timer(FRAME, self._flush)
+        if not events:
+            return
+        changed = self.store.apply_batch(events)
+        lifecycle = [e for e in events if isinstance(e, RunStarted | RunFinished)]
+        table = self.table
+        if self.selected_error is None and self.selected_flow is not None:
+            latest = self.store.latest_for(self.selected_flow)
+            if latest is not None and latest is not table.run:
+                table.show_run(latest)
+                self._update_header()
+                self._update_detail()
+            elif table.run is not None and table.run.run_id in changed:
+                keys = changed[table.run.run_id]
+                table.rows_changed(keys)
+                self._update_header()
+                if table.cursor_key in keys:
+                    self._update_detail()
+        if lifecycle:
+            self._show_flows()
+
+    def _tick(self) -> None:
+        table = self.table
+        table.tick()
+        run = table.run
+        if run is not None and run.is_live and self.selected_error is None:
+            self._update_header()
+            row = self._selected_row()
+            if row is not None and row.state in (StateType.RUNNING, StateType.AWAITING_RETRY):
+                self.detail.show_title(row, self.clock())
+
+    def _update_header(self) -> None:
+        if self.selected_error is not None:
+            return
+        extra = []
+        if self.table.sort != "definition":
+            extra.append(f"sort: {self.table.sort}")
+        if self.table.query:
+            extra.append(f"filter: {self.table.query}")
+        if self.auto_rerun:
+            extra.append("auto-rerun on save: on")
+        self.header.show(self.selected_flow, self.table.run, self.clock(), extra="  ".join(extra))
+
+    def _update_detail(self) -> None:
+        if self.selected_error is not None:
+            return
+        row = self._selected_row()
+        policy = self._policy(row.key) if row is not None else None
+        self.detail.show_task(row, policy.describe() if policy is not None else None, self.clock())
+
+    def on_task_table_highlighted(self, event: TaskTable.Highlighted) -> None:
+        self._update_detail()
+
+    # -- hot reload -----------------------------------------------------------------
+    @work(exclusive=True, group="watch", exit_on_error=False)
+    async def _watch_workspace(self) -> None:
+        assert self._stop_watch is not None
+        try:
+            async for change in self.workspace.watch(self._stop_watch):
+                self.post_message(WorkspaceReloaded(change))
+        except Exception as exc:  # noqa: BLE001 - reload stops; the app keeps running
+            self.post_message(WatcherFailed(exc))
+
+    def on_workspace_reloaded(self, message: WorkspaceReloaded) -> None:
+        self.apply_change(message.change)
+
+    def on_watcher_failed(self, message: WatcherFailed) -> None:
+        self.notify(
+            f"File watching stopped: {message.error}", severity="error", markup=False, timeout=10
+        )
+
+    def apply_change(self, change: Any) -> None:
+        """After a reload: toast, flows list, policies; optionally rerun what failed."""
+        errors = list(getattr(change, "errors", ()) or ())
+        summary = change.summary() if hasattr(change, "summary") else "Reloaded"
+        self.notify(
+            summary,
+            severity="error" if errors else "information",
+            markup=False,
+            timeout=6 if errors else 3,
+        )
+        self._previews.clear()
+        self._policy_cache.clear()
+        self._show_flows()
+        if self.selected_error is not None and self.selected_error not in self._errors():
+            name = self.selected_flow or next(iter(self.workspace.flows), None)
+            if name is not None:
+                self.flow_list.select_flow(name)
+                self._select_flow(name)
+        elif self.selected_flow is not None and self.selected_flow in self.workspace.flows:
+            if self.store.latest_for(self.selected_flow) is None:
+                self.table.show_run(self._run_for(self.selected_flow))
+            self._policies_changed()
+        if self.auto_rerun and not errors:
+            for name in self._changed_flows(change):
+                self._auto_rerun(name)
+
+    def _changed_flows(self, change: Any) -> list[str]:
+        names = [getattr(f, "name", f) for f in (getattr(change, "flows", ()) or ())]
+        return [n for n in names if isinstance(n, str)] or (
+            [self.selected_flow] if self.selected_flow else []
+        )
+
+    # -- view actions ---------------------------------------------------------------
+    def action_filter(self) -> None:
+        box = self.filter_box
+        box.add_class("-shown")
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.table.set_view(query=event.value)
+            self._update_header()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            if not event.value:
+                event.input.remove_class("-shown")
+                self.table.set_view(query="")
+                self._update_header()
+            self.table.focus()
+
+    def action_sort(self) -> None:
+        table = self.table
+        mode = SORT_MODES[(SORT_MODES.index(table.sort) + 1) % len(SORT_MODES)]
+        table.set_view(sort=mode)
+        self._update_header()
+        self.notify(f"Sorted by {mode}", markup=False, timeout=1.5)
+
+    def action_history(self) -> None:
+        from flowtop.tui.screens.history import HistoryScreen
+
+        self.push_screen(HistoryScreen(self.workspace.history, self.selected_flow))
+
+    def action_help(self) -> None:
+        from flowtop.tui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen([*self.BINDINGS, *TaskTable.BINDINGS]))
+
+    def action_toggle_auto_rerun(self) -> None:
+        self.auto_rerun = not self.auto_rerun
+        state = "on" if self.auto_rerun else "off"
+        self.notify(f"Auto-rerun of failed tasks on save: {state}", markup=False, timeout=2)
+        self._update_header()
+
+    async def action_quit(self) -> None:
+        self.shutdown()
+        self.exit(0)
+
+    # -- teardown -------------------------------------------------------------------
+    def shutdown(self) -> None:
+        """Cancel runs, stop the watcher and the runner's threads. Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._stop_watch is not None:
+            self._stop_watch.set()
+        if self.runner is not None:
+            self.runner.shutdown(cancel=True, wait=False)
+
+    def on_unmount(self) -> None:
+        self.shutdown()

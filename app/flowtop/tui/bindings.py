@@ -1,0 +1,49 @@
+"""The app's keys, each with an id so a keymap can rebind it (``app.set_keymap``).
+
+One list feeds the footer, the command palette and the ``?`` screen, so the three
+can never disagree.
+"""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+KEYS = (
+    # key, action, footer label, binding id suffix, what it does
+    ("r", "run", "Run", "run", "Start a new run of the selected flow"),
+    (
+        "f",
+        "rerun_failed",
+        "Rerun failed",
+        "rerun_failed",
+        "New linked run: completed tasks reused, the rest run again",
+    ),
+    (
+        "t",
+        "rerun_task",
+        "Rerun task",
+        "rerun_task",
+        "Rerun the selected task and everything downstream of it",
+    ),
+    ("c", "cancel", "Cancel", "cancel", "Cancel the shown run"),
+    ("n", "retry_now", "Retry now", "retry_now", "Start the selected task's next attempt now"),
+    ("x", "give_up", "Give up", "give_up", "Fail the selected task now instead of retrying"),
+    ("e", "edit_retry", "Edit retry", "edit_retry", "Edit the selected task's retry settings"),
+    ("slash", "filter", "Filter", "filter", "Filter rows by task name or state"),
+    ("s", "sort", "Sort", "sort", "Cycle: definition order, state, name, duration"),
+    ("h", "history", "History", "history", "Past runs from the history database"),
+    ("question_mark", "help", "Help", "help", "Every key"),
+    (
+        "a",
+        "toggle_auto_rerun",
+        "Auto-rerun",
+        "auto_rerun",
+        "Rerun failed tasks automatically when a file is saved",
+    ),
+    ("q", "quit", "Quit", "quit", "Cancel runs and quit"),
+)
+
+APP_BINDINGS = [
+    Binding(key, action, label, id=f"flowtop.{ident}", tooltip=help_text)
+    for key, action, label, ident, help_text in KEYS
+]

@@ -1,0 +1,368 @@
+"""The per-run view model the table, header and detail pane read: built from events only.
+
+The engine tells the TUI everything through events, so this module is the whole of the
+UI's knowledge of a run. It is plain Python (no Textual), which keeps the event → row
+logic testable on its own and cheap enough to apply tens of thousands of events a second.
+Only the latest state of each task is rendered; every attempt is still kept for the
+detail pane.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flowtop.engine.events import ErrorInfo, RunFinished, RunStarted, TaskStateChanged
+from flowtop.engine.states import StateType
+
+S = StateType
+
+#: Symbol, word and style name per state: the symbol carries the meaning without colour.
+STATE_LOOK: dict[StateType | None, tuple[str, str, str]] = {
+    None: ("·", "Not run", "notrun"),
+    S.PENDING: ("…", "Pending", "pending"),
+    S.RUNNING: ("▶", "Running", "running"),
+    S.AWAITING_RETRY: ("⟳", "Retry", "retry"),
+    S.COMPLETED: ("✓", "Completed", "completed"),
+    S.FAILED: ("✗", "Failed", "failed"),
+    S.UPSTREAM_FAILED: ("⊘", "Upstream failed", "upstream"),
+    S.CANCELLED: ("■", "Cancelled", "cancelled"),
+}
+REUSED_LOOK = ("↺", "Reused", "reused")
+
+#: "state" sort: what needs attention first.
+STATE_RANK = {
+    S.FAILED: 0,
+    S.AWAITING_RETRY: 1,
+    S.RUNNING: 2,
+    S.UPSTREAM_FAILED: 3,
+    S.PENDING: 4,
+    S.CANCELLED: 5,
+    S.COMPLETED: 6,
+    None: 7,
+}
+
+SORT_MODES = ("definition", "state", "name", "duration")
+
+
+def fmt_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    if seconds < 10:
+        return f"{max(seconds, 0.0):.2f}s"
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    if seconds < 3600:
+        minutes, secs = divmod(int(seconds), 60)
+        return f"{minutes}m{secs:02d}s"
+    hours, rest = divmod(int(seconds), 3600)
+    return f"{hours}h{rest // 60:02d}m"
+
+
+@dataclass(slots=True)
+class AttemptView:
+    number: int
+    started: float  # wall clock
+    state: StateType = S.RUNNING
+    duration: float | None = None
+    error: ErrorInfo | None = None
+    output: str = ""
+    result: str | None = None
+    retry_in: float | None = None
+    delay_explained: str = ""
+    message: str = ""
+    reused: bool = False
+
+
+class TaskRow:
+    """One task's latest state. A plain class with class-level defaults: a 100k-task
+    flow makes 100k of these before its first frame, and only five fields vary at first."""
+
+    attempt = 0
+    started: float | None = None  # wall clock start of the current attempt
+    duration: float | None = None  # of the last finished attempt
+    retry_due: float | None = None  # wall clock time of the next attempt
+    delay_explained = ""
+    error: ErrorInfo | None = None  # the last error seen
+    message = ""
+    result: str | None = None
+    reused = False
+    attempts: list[AttemptView] | tuple[()] = ()
+
+    def __init__(
+        self,
+        key: str,
+        index: int,
+        state: StateType | None = None,
+        max_attempts: int = 0,
+        policy: str = "",
+    ) -> None:
+        self.key = key
+        self.index = index  # definition order
+        self.state = state
+        self.max_attempts = max_attempts
+        self.policy = policy
+
+    def add_attempt(self, attempt: AttemptView) -> None:
+        if not self.attempts:
+            self.attempts = []
+        self.attempts.append(attempt)  # type: ignore[union-attr]
+
+    def look(self) -> tuple[str, str, str]:
+        if self.reused and self.state is S.COMPLETED:
+            return REUSED_LOOK
+        return STATE_LOOK[self.state]
+
+    def state_text(self, now: float) -> str:
+        """``✓ Completed``, ``⟳ Retry in 2.1s``: readable with no colour at all."""
+        symbol, word, _ = self.look()
+        if self.state is S.AWAITING_RETRY and self.retry_due is not None:
+            return f"{symbol} Retry in {max(0.0, self.retry_due - now):.1f}s"
+        return f"{symbol} {word}"
+
+    def live_duration(self, now: float) -> float | None:
+        if self.state is S.RUNNING and self.started is not None:
+            return max(0.0, now - self.started)
+        return self.duration
+
+    def attempt_text(self) -> str:
+        if not self.max_attempts:
+            return ""
+        return f"{self.attempt}/{self.max_attempts}"
+
+    def error_text(self) -> str:
+        if self.error is not None:
+            first = self.error.message.strip().splitlines()[0] if self.error.message.strip() else ""
+            return f"{self.error.type}: {first}" if first else self.error.type
+        if self.state in (S.UPSTREAM_FAILED, S.CANCELLED):
+            return self.message
+        return ""
+
+
+class RunModel:
+    """One run of one flow as the UI sees it; or, before any run, the flow's task list."""
+
+    def __init__(
+        self,
+        flow: str,
+        keys: Sequence[str],
+        *,
+        run_id: str | None = None,
+        number: int | None = None,
+        max_attempts: Sequence[int] = (),
+        policies: Sequence[str] = (),
+        rerun_of: str | None = None,
+        started: float | None = None,
+    ) -> None:
+        self.flow = flow
+        self.run_id = run_id
+        self.number = number
+        self.rerun_of = rerun_of
+        self.started = started
+        self.finished: float | None = None
+        self.duration: float | None = None
+        self.state: StateType | None = S.RUNNING if run_id else None
+        initial = S.PENDING if run_id else None
+        self.order: list[str] = list(keys)
+        n = len(self.order)
+        attempts = list(max_attempts) if len(max_attempts) == n else [0] * n
+        summaries = list(policies) if len(policies) == n else [""] * n
+        paused = gc.isenabled()
+        gc.disable()  # one allocation burst of n rows: collecting midway only costs time
+        try:
+            self.rows: dict[str, TaskRow] = {
+                key: TaskRow(key, i, initial, attempts[i], summaries[i])
+                for i, key in enumerate(self.order)
+            }
+        finally:
+            if paused:
+                gc.enable()
+        self.counts: Counter[StateType | None] = Counter(
+            {initial: len(self.order)} if self.order else {}
+        )
+        self.reused = 0
+        self.version = 0  # bumps on every change, so views can tell when to re-sort
+
+    @classmethod
+    def from_started(cls, event: RunStarted) -> RunModel:
+        return cls(
+            event.flow,
+            event.tasks,
+            run_id=event.run_id,
+            number=event.run,
+            max_attempts=event.max_attempts,
+            policies=event.policies,
+            rerun_of=event.rerun_of,
+            started=event.ts,
+        )
+
+    @property
+    def is_live(self) -> bool:
+        return self.state is S.RUNNING
+
+    def elapsed(self, now: float) -> float | None:
+        if self.duration is not None:
+            return self.duration
+        if self.started is None:
+            return None
+        return max(0.0, now - self.started)
+
+    def apply(self, event: Any) -> str | None:
+        """Fold one event of this run in; return the task key whose row changed."""
+        if isinstance(event, TaskStateChanged):
+            row = self.rows.get(event.task)
+            if row is None:
+                return None
+            self._task_event(row, event)
+            self.version += 1
+            return row.key
+        if isinstance(event, RunFinished):
+            self.state = event.state
+            self.duration = event.duration
+            self.finished = event.ts
+            self.version += 1
+        return None
+
+    def _task_event(self, row: TaskRow, ev: TaskStateChanged) -> None:
+        state = ev.state
+        if row.state is not state:
+            self.counts[row.state] -= 1
+            self.counts[state] += 1
+        row.state = state
+        row.attempt = ev.attempt
+        if ev.max_attempts:
+            row.max_attempts = ev.max_attempts
+        row.message = ev.message
+        if state is S.RUNNING:
+            row.started = ev.ts
+            row.retry_due = None
+            row.add_attempt(AttemptView(ev.attempt, ev.ts))
+            return
+        if ev.error is not None:
+            row.error = ev.error
+        if ev.duration is not None:
+            row.duration = ev.duration
+        if ev.result is not None:
+            row.result = ev.result
+        if state is S.AWAITING_RETRY:
+            row.retry_due = ev.ts + (ev.retry_in or 0.0)
+            row.delay_explained = ev.delay_explained
+        else:
+            row.retry_due = None
+        if state is S.COMPLETED and ev.reused:
+            row.reused = True
+            self.reused += 1
+            row.add_attempt(
+                AttemptView(
+                    ev.attempt,
+                    ev.ts,
+                    S.COMPLETED,
+                    result=ev.result,
+                    message=ev.message,
+                    reused=True,
+                )
+            )
+            return
+        last = row.attempts[-1] if row.attempts else None
+        if last is None or last.number != ev.attempt or last.reused:
+            return  # upstream failed or cancelled before any attempt
+        if last.state is S.RUNNING or state is S.FAILED:
+            last.state = state  # an attempt ends, or a wait for retry is given up
+        if ev.duration is not None:
+            last.duration = ev.duration
+        last.error = ev.error or last.error
+        last.output = ev.output or last.output
+        if ev.result is not None:
+            last.result = ev.result
+        if ev.retry_in is not None:
+            last.retry_in = ev.retry_in
+            last.delay_explained = ev.delay_explained
+        last.message = ev.message or last.message
+
+
+class RunStore:
+    """Every run seen this session, by id, plus which one each flow shows."""
+
+    def __init__(self) -> None:
+        self.runs: dict[str, RunModel] = {}
+        self.latest: dict[str, str] = {}  # flow name -> run id of its newest run
+
+    def latest_for(self, flow: str) -> RunModel | None:
+        run_id = self.latest.get(flow)
+        return self.runs.get(run_id) if run_id else None
+
+    def apply_batch(self, events: Iterable[Any]) -> dict[str, set[str]]:
+        """Fold events in; return run id -> keys of rows that changed (an empty set when
+        only the run itself changed)."""
+        changed: dict[str, set[str]] = {}
+        runs = self.runs
+        for event in events:
+            run_id = event.run_id
+            if isinstance(event, RunStarted):
+                runs[run_id] = RunModel.from_started(event)
+                self.latest[event.flow] = run_id
+                changed[run_id] = set()
+                continue
+            run = runs.get(run_id)
+            if run is None:
+                continue  # a run started before the sink was attached
+            key = run.apply(event)
+            keys = changed.get(run_id)
+            if keys is None:
+                keys = changed[run_id] = set()
+            if key is not None:
+                keys.add(key)
+        return changed
+
+
+def row_matches(row: TaskRow, query: str) -> bool:
+    """Filter on task name or state word (``fail``, ``retry``, ``reused`` …)."""
+    if query in row.key.lower():
+        return True
+    symbol, word, _ = row.look()
+    return query in word.lower() or query == symbol
+
+
+def view_order(
+    run: RunModel, *, query: str = "", sort: str = "definition", now: float = 0.0
+) -> list[str]:
+    """The keys the table shows, filtered and sorted."""
+    rows = run.rows
+    query = query.strip().lower()
+    if query:
+        keys = [k for k in run.order if row_matches(rows[k], query)]
+    else:
+        keys = list(run.order)
+    if sort == "state":
+        keys.sort(key=lambda k: (STATE_RANK[rows[k].state], rows[k].index))
+    elif sort == "name":
+        keys.sort()
+    elif sort == "duration":
+        keys.sort(key=lambda k: (-(rows[k].live_duration(now) or 0.0), rows[k].index))
+    elif sort != "definition":
+        raise ValueError(f"unknown sort mode {sort!r}; expected one of {', '.join(SORT_MODES)}")
+    return keys
+
+
+def counts_text(run: RunModel) -> str:
+    """``✓ 5  ✗ 1  ⟳ 2  ▶ 1  … 3``: only the states present, in a fixed order."""
+    parts = []
+    for state in (
+        S.COMPLETED,
+        S.FAILED,
+        S.AWAITING_RETRY,
+        S.RUNNING,
+        S.PENDING,
+        S.UPSTREAM_FAILED,
+        S.CANCELLED,
+    ):
+        n = run.counts.get(state, 0)
+        if n:
+            symbol, word, _ = STATE_LOOK[state]
+            parts.append(f"{symbol} {n} {word.lower()}")
+    if run.reused:
+        parts.append(f"↺ {run.reused} reused")
+    return "  ".join(parts)

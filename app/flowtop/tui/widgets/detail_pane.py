@@ -1,0 +1,154 @@
+"""Everything about the selected task: its attempts, errors, output and effective policy.
+
+This is where a countdown explains itself (base delay, backoff, jitter, cap or a
+``Retry(delay=)`` override, as the engine computed it) and where each policy value
+names the settings layer it came from. Task output and error text go in as ``Text``,
+never markup, so ``[bold]oops[/`` in an exception is shown as written.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from flowtop.engine.states import StateType
+from flowtop.tui.model import AttemptView, TaskRow, fmt_duration
+from flowtop.tui.widgets.palette import LOOK_STYLE
+
+MAX_BLOCK = 20_000  # characters of one traceback/output shown; the rest is summarised
+
+ATTEMPT_LOOK = {
+    StateType.RUNNING: ("▶", "running"),
+    StateType.AWAITING_RETRY: ("✗", "failed"),  # the attempt failed; a retry followed
+    StateType.COMPLETED: ("✓", "completed"),
+    StateType.FAILED: ("✗", "failed"),
+    StateType.CANCELLED: ("■", "cancelled"),
+}
+
+
+def clock_time(ts: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(ts))
+
+
+def _block(text: str) -> str:
+    text = text.rstrip("\n")
+    if len(text) > MAX_BLOCK:
+        return f"{text[:MAX_BLOCK]}\n… ({len(text) - MAX_BLOCK} more characters)"
+    return text
+
+
+def title_text(row: TaskRow | None, now: float) -> Text:
+    """The first line: changes every tick while a countdown or an attempt runs."""
+    if row is None:
+        return Text("No task selected", style="dim")
+    symbol, word, look = row.look()
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(row.key, style="bold")
+    text.append("  ")
+    text.append(row.state_text(now), style=LOOK_STYLE[look])
+    if row.max_attempts:
+        text.append(f"  attempt {row.attempt_text()}")
+    if row.state is StateType.RUNNING and row.started is not None:
+        text.append(f"  running for {fmt_duration(now - row.started)}")
+    if row.state is StateType.AWAITING_RETRY and row.retry_due is not None:
+        text.append(f"  (due {clock_time(row.retry_due)})", style="dim")
+    return text
+
+
+def body_text(row: TaskRow, policy: Mapping[str, tuple[str, str]] | None) -> Text:
+    """Why it is in this state, the countdown's arithmetic, the policy and every attempt."""
+    out = Text()
+    if row.message:
+        out.append("Why: ", style="bold")
+        out.append(f"{row.message}\n")
+    if row.state is StateType.AWAITING_RETRY and row.delay_explained:
+        out.append("Countdown: ", style="bold")
+        out.append(f"{row.delay_explained}\n")
+    if row.result is not None and row.state is StateType.COMPLETED:
+        out.append("Result: ", style="bold")
+        out.append(f"{row.result}\n")
+    out.append("\nAttempts\n", style="bold")
+    if not row.attempts:
+        out.append("  none yet\n", style="dim")
+    for attempt in row.attempts:
+        _attempt(out, attempt)
+    if policy:
+        out.append("\nRetry policy for the next run", style="bold")
+        out.append("  value · layer\n", style="dim")
+        width = max(len(name) for name in policy)
+        for name, (value, layer) in policy.items():
+            out.append(f"  {name.ljust(width)}  {value}")
+            out.append(f"  · {layer}\n", style="dim" if layer == "builtin" else "cyan")
+    return out
+
+
+def _attempt(out: Text, a: AttemptView) -> None:
+    if a.reused:
+        out.append(f"  #{a.number}  ↺ reused from the source run", style=LOOK_STYLE["reused"])
+        if a.result is not None:
+            out.append(f"  → {a.result}")
+        out.append("\n")
+        return
+    symbol, look = ATTEMPT_LOOK.get(a.state, ("·", "pending"))
+    out.append(f"  #{a.number}  {clock_time(a.started)}  ")
+    out.append(symbol, style=LOOK_STYLE[look])
+    out.append(f"  {fmt_duration(a.duration) or '…'}")
+    if a.error is not None:
+        out.append("  ")
+        out.append(
+            f"{a.error.type}: {a.error.message.splitlines()[0] if a.error.message else ''}",
+            style="red",
+        )
+    elif a.result is not None:
+        out.append(f"  → {a.result}")
+    out.append("\n")
+    if a.retry_in is not None:
+        out.append(f"      retry in {a.retry_in:.2f}s: {a.delay_explained}\n", style="dim")
+    if a.error is not None and a.error.traceback:
+        for line in _block(a.error.traceback).splitlines():
+            out.append(f"      {line}\n", style="dim")
+    if a.output:
+        out.append("      output:\n", style="dim")
+        for line in _block(a.output).splitlines():
+            out.append("      │ ", style="dim")
+            out.append(f"{line}\n")
+
+
+class DetailPane(VerticalScroll):
+    """A live title line over a body that is rebuilt only when the task changes."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # Held directly: the app may update the pane before it is mounted.
+        self.title_line = Static(id="detail-title")
+        self.body = Static(id="detail-body")
+
+    def compose(self) -> ComposeResult:
+        yield self.title_line
+        yield self.body
+
+    def show_title(self, row: TaskRow | None, now: float) -> None:
+        self.title_line.update(title_text(row, now))
+
+    def show_task(
+        self, row: TaskRow | None, policy: Mapping[str, tuple[str, str]] | None, now: float
+    ) -> None:
+        self.show_title(row, now)
+        self.body.update(body_text(row, policy) if row is not None else Text(""))
+
+    def show_error(self, where: str, message: str) -> None:
+        """A file that failed to load: its error, verbatim."""
+        title = Text.assemble(("✗ ", "bold red"), (where, "bold"), ("  failed to load", "red"))
+        self.title_line.update(title)
+        body = Text(message)
+        body.append(
+            "\n\nFix the file and save it: it reloads on its own. The last good version of its flows stays usable.",
+            style="dim",
+        )
+        self.body.update(body)

@@ -1,0 +1,88 @@
+"""The flows of the workspace, and the files that failed to load, on the left.
+
+A file that fails to import is listed with a ✗ next to the flows that loaded, so the
+user sees at once that something is broken and can select it to read the error.
+Every prompt is a ``Text`` object: file names and flow names are never parsed as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from flowtop.tui.model import STATE_LOOK
+from flowtop.tui.widgets.palette import LOOK_STYLE
+
+
+class FlowList(OptionList):
+    """Options have ids ``flow:NAME`` or ``error:PATH``."""
+
+    class Selected(Message):
+        """A flow (``kind == "flow"``) or a load error (``kind == "error"``) was highlighted."""
+
+        def __init__(self, flow_list: FlowList, kind: str, value: str) -> None:
+            super().__init__()
+            self.flow_list = flow_list
+            self.kind = kind
+            self.value = value
+
+        @property
+        def control(self) -> FlowList:
+            return self.flow_list
+
+    def show(
+        self,
+        flows: Iterable[str],
+        errors: Mapping[str, Any],
+        run_states: Mapping[str, Any] | None = None,
+        *,
+        root: Path | None = None,
+    ) -> None:
+        """Replace the options, keeping the highlight on the same id when it still exists."""
+        current = self.highlighted_option.id if self.highlighted_option is not None else None
+        options: list[Option] = []
+        for name in flows:
+            state = (run_states or {}).get(name)
+            symbol, _, look = STATE_LOOK[state] if state in STATE_LOOK else STATE_LOOK[None]
+            prompt = Text.assemble((f"{symbol} ", LOOK_STYLE[look]), (name, ""))
+            options.append(Option(prompt, id=f"flow:{name}"))
+        for key in errors:
+            label = _short(key, root)
+            options.append(
+                Option(Text.assemble(("✗ ", "bold red"), (label, "red")), id=f"error:{key}")
+            )
+        self.clear_options()
+        self.add_options(options)
+        ids = [o.id for o in options]
+        if current in ids:
+            self.highlighted = ids.index(current)
+        elif options:
+            self.highlighted = 0
+
+    def select_flow(self, name: str) -> None:
+        try:
+            self.highlighted = self.get_option_index(f"flow:{name}")
+        except Exception:  # noqa: BLE001 - an unknown flow simply isn't highlighted
+            pass
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        option_id = event.option.id or ""
+        kind, _, value = option_id.partition(":")
+        self.post_message(self.Selected(self, kind, value))
+
+
+def _short(key: str, root: Path | None) -> str:
+    path = Path(key)
+    if root is not None:
+        try:
+            return str(path.relative_to(root))
+        except ValueError:
+            pass
+    return path.name or key

@@ -1,0 +1,47 @@
+"""One glance at the shown run: flow, run number, state, elapsed time and counts."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from flowtop.tui.model import STATE_LOOK, RunModel, counts_text, fmt_duration
+from flowtop.tui.widgets.palette import LOOK_STYLE
+
+
+class RunHeader(Static):
+    def show(
+        self,
+        flow: str | None,
+        run: RunModel | None,
+        now: float,
+        *,
+        extra: str = "",
+        error: str = "",
+    ) -> None:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if flow is None:
+            text.append("No flow selected", style="dim")
+        else:
+            text.append(flow, style="bold")
+        if error:
+            text.append("  ✗ failed to load", style="bold red")
+        elif run is None or run.run_id is None:
+            if flow is not None:
+                text.append("  not run yet — press r to run", style="dim")
+        else:
+            text.append(f"  run #{run.number}")
+            if run.rerun_of:
+                text.append(" (rerun)", style="dim")
+            symbol, word, look = STATE_LOOK[run.state]
+            text.append("  ")
+            text.append(f"{symbol} {word}", style=LOOK_STYLE[look])
+            text.append(f"  {fmt_duration(run.elapsed(now))}")
+        line2 = Text(no_wrap=True, overflow="ellipsis")
+        if run is not None and run.run_id is not None:
+            line2.append(counts_text(run))
+        elif run is not None:
+            line2.append(f"{len(run.order)} tasks", style="dim")
+        if extra:
+            line2.append(("   " if line2 else "") + extra, style="dim")
+        self.update(Text("\n").join([text, line2]))

@@ -1,0 +1,388 @@
+"""TUI benchmarks (issue 4): event storms, huge flows, startup. Headless Textual pilot.
+
+Run: ``python tests/benchmarks/bench_tui.py`` (``--quick`` for a smoke run).
+Goals: 20k events/s into a 10k-task table with key-press p95 < 100 ms; a 100k-task flow
+shows its first frame in < 0.5 s and an update reaches the screen in < 30 ms; startup to
+first frame < 0.4 s. Baselines are measured in the same run: an empty Textual app's
+startup, and ``DataTable``'s first frame for the same number of rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _util import percentile, table, verdict  # noqa: E402
+
+from flowtop.engine import Flow, Runner, task  # noqa: E402
+from flowtop.engine.events import ErrorInfo, RunStarted, TaskStateChanged  # noqa: E402
+from flowtop.engine.states import StateType  # noqa: E402
+
+S = StateType
+REPO = Path(__file__).resolve().parents[2]
+SIZE = (120, 36)
+
+
+@task
+def noop() -> None:
+    return None
+
+
+def big_flow(n: int) -> Flow:
+    flow = Flow(f"big-{n}")
+    for i in range(n):
+        flow.add_task(noop, key=f"task-{i:06d}")
+    return flow
+
+
+class BenchWorkspace:
+    """Just enough workspace for the app: one flow, no files, no watcher."""
+
+    def __init__(self, flow: Flow) -> None:
+        self.root = Path(".")
+        self.flows = {flow.name: flow}
+        self.errors: dict[Path, Any] = {}
+        self.settings_errors: list[Any] = []
+        self.runners: list[Runner] = []
+
+    def policy_for(self, flow: Flow, node: Any) -> Any:
+        return node.task.policy
+
+    def make_runner(self, sinks: Any = (), **kw: Any) -> Runner:
+        runner = Runner(2, sinks=sinks, **kw)
+        self.runners.append(runner)
+        return runner
+
+
+def make_app(flow: Flow) -> Any:
+    from flowtop.tui.app import FlowtopApp
+
+    class TimedApp(FlowtopApp):
+        first_frame: float | None = None
+
+        def on_mount(
+            self,
+        ) -> None:  # Textual also runs FlowtopApp.on_mount (handlers run per class)
+            self.call_after_refresh(self._mark)
+
+        def _mark(self) -> None:
+            self.first_frame = time.perf_counter()
+
+    return TimedApp(BenchWorkspace(flow), watch=False)
+
+
+def started(flow: Flow, run_id: str = "bench") -> RunStarted:
+    keys = tuple(flow.nodes)
+    return RunStarted(
+        run_id, flow.name, 1, keys, (4,) * len(keys), ("3× 1s",) * len(keys), None, time.time()
+    )
+
+
+async def wait_until(predicate: Any, timeout: float = 30.0) -> None:
+    deadline = time.perf_counter() + timeout
+    while not predicate():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("benchmark condition not reached")
+        await asyncio.sleep(0.001)
+
+
+# -- 1. event storm + key latency ---------------------------------------------------
+async def storm(n_tasks: int, rate: int, seconds: float) -> tuple[list[float], float, int]:
+    flow = big_flow(n_tasks)
+    app = make_app(flow)
+    keys = list(flow.nodes)
+    async with app.run_test(size=SIZE):
+        app.buffer.append_batch([started(flow)])
+        await wait_until(lambda: app.table.run is not None and app.table.run.run_id == "bench")
+        stop = threading.Event()
+        produced = [0]
+
+        def produce() -> None:
+            """``rate`` events/s in 100 batches a second, like a busy sink thread."""
+            per_tick = max(1, rate // 100)
+            i = 0
+            next_at = time.perf_counter()
+            err = ErrorInfo("ConnectionError", "reset [by peer]")
+            while not stop.is_set():
+                batch = []
+                now = time.time()
+                for _ in range(per_tick):
+                    key = keys[i % n_tasks]
+                    attempt = i // n_tasks + 1
+                    kind = i % 3
+                    if kind == 0:
+                        batch.append(
+                            TaskStateChanged("bench", flow.name, key, S.RUNNING, attempt, 4, now)
+                        )
+                    elif kind == 1:
+                        batch.append(
+                            TaskStateChanged(
+                                "bench",
+                                flow.name,
+                                key,
+                                S.AWAITING_RETRY,
+                                attempt,
+                                4,
+                                now,
+                                retry_in=2.0,
+                                delay_explained="fixed → 2s",
+                                error=err,
+                                duration=0.01,
+                            )
+                        )
+                    else:
+                        batch.append(
+                            TaskStateChanged(
+                                "bench",
+                                flow.name,
+                                key,
+                                S.COMPLETED,
+                                attempt,
+                                4,
+                                now,
+                                result="1",
+                                duration=0.01,
+                            )
+                        )
+                    i += 1
+                app.buffer.append_batch(batch)
+                produced[0] += len(batch)
+                next_at += 0.01
+                time.sleep(max(0.0, next_at - time.perf_counter()))
+
+        thread = threading.Thread(target=produce, daemon=True)
+        thread.start()
+        from textual import events
+
+        table_widget = app.table
+        original = table_widget.render_row
+        painted: list[tuple[str, float]] = []
+
+        def spy(row, *args, cursor: bool, **kwargs):
+            if cursor:
+                painted.append((row.key, time.perf_counter()))
+            return original(row, *args, cursor=cursor, **kwargs)
+
+        table_widget.render_row = spy
+        latencies = []
+        t_start = time.perf_counter()
+        received_at_start = app.buffer.received
+        k = 0
+        while time.perf_counter() - t_start < seconds:
+            key = ("down", "down", "down", "up")[k % 4]
+            k += 1
+            target = table_widget.keys[table_widget.cursor + (1 if key == "down" else -1)]
+            painted.clear()
+            t0 = time.perf_counter()
+            event = events.Key(key, None)
+            event.set_sender(app)
+            app._driver.send_message(event)  # what a keystroke does; pilot.press waits for idle
+            await wait_until(lambda _t=target: any(k == _t for k, _ in painted))
+            latencies.append(next(t for k, t in painted if k == target) - t0)
+            await asyncio.sleep(0.03)
+        stop.set()
+        thread.join()
+        table_widget.render_row = original
+        elapsed = time.perf_counter() - t_start
+        rate_seen = (app.buffer.received - received_at_start) / elapsed
+        await wait_until(lambda: len(app.buffer) == 0)
+        backlog = len(app.buffer)
+    return latencies, rate_seen, backlog
+
+
+# -- 2. huge flow: first frame, then one update -------------------------------------
+async def huge_first_frame(n: int) -> tuple[float, list[float]]:
+    flow = big_flow(n)
+    app = make_app(flow)
+    t0 = time.perf_counter()
+    updates = []
+    async with app.run_test(size=SIZE):
+        await wait_until(lambda: app.first_frame is not None)
+        first = app.first_frame - t0
+        app.buffer.append_batch([started(flow)])
+        await wait_until(lambda: app.table.run is not None and app.table.run.run_id == "bench")
+        await asyncio.sleep(0.05)
+        table_widget = app.table
+        original = table_widget.render_row
+        for i in range(7):
+            key = list(flow.nodes)[i]
+            seen: list[float] = []
+
+            def spy(row, *args, _key=key, _seen=seen, **kwargs):
+                if row.key == _key and row.state is S.FAILED and not _seen:
+                    _seen.append(time.perf_counter())
+                return original(row, *args, **kwargs)
+
+            table_widget.render_row = spy
+            t1 = time.perf_counter()
+            app.buffer.append_batch(
+                [
+                    TaskStateChanged(
+                        "bench",
+                        flow.name,
+                        key,
+                        S.FAILED,
+                        1,
+                        4,
+                        time.time(),
+                        error=ErrorInfo("ValueError", "boom"),
+                    )
+                ]
+            )
+            await wait_until(lambda _s=seen: bool(_s))
+            updates.append(seen[0] - t1)
+            await asyncio.sleep(0.05)
+        table_widget.render_row = original
+    return first, updates
+
+
+async def datatable_first_frame(n: int) -> float:
+    from textual.app import App, ComposeResult
+    from textual.widgets import DataTable
+
+    class Baseline(App[None]):
+        first_frame: float | None = None
+
+        def compose(self) -> ComposeResult:
+            yield DataTable()
+
+        def on_mount(self) -> None:
+            dt = self.query_one(DataTable)
+            dt.add_columns("task", "state", "try", "time", "policy", "error")
+            dt.add_rows((f"task-{i:06d}", "… Pending", "0/4", "", "3× 1s", "") for i in range(n))
+            self.call_after_refresh(self._mark)
+
+        def _mark(self) -> None:
+            self.first_frame = time.perf_counter()
+
+    app = Baseline()
+    t0 = time.perf_counter()
+    async with app.run_test(size=SIZE):
+        await wait_until(lambda: app.first_frame is not None, timeout=120)
+    return app.first_frame - t0
+
+
+# -- 3. startup, in a fresh interpreter ---------------------------------------------
+STARTUP = r"""
+import sys, time
+t0 = time.perf_counter()
+flows = sys.argv[1]
+if flows == "-":
+    from textual.app import App
+    from textual.widgets import Static
+    class A(App):
+        def compose(self):
+            yield Static("hello")
+        def on_mount(self):
+            self.call_after_refresh(lambda: (print(time.perf_counter() - t0), self.exit()))
+    A().run(headless=True, size=(120, 36))
+else:
+    from flowtop.workspace import Workspace
+    from flowtop.tui.app import FlowtopApp
+    class T(FlowtopApp):
+        def on_mount(self):
+            self.call_after_refresh(lambda: print(time.perf_counter() - t0))
+        def _workspace_ready(self):
+            super()._workspace_ready()
+            self.call_after_refresh(lambda: (print(time.perf_counter() - t0), self.exit()))
+    ws = Workspace(flows)
+    T(ws, watch=False, load=True).run(headless=True, size=(120, 36))
+    ws.close()
+"""
+
+
+def startup(flows: str) -> tuple[float, float]:
+    """(first frame, flows listed) in seconds since the interpreter started the script."""
+    out = subprocess.run(
+        [sys.executable, "-c", STARTUP, flows],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "0"},
+    )
+    times = [float(line) for line in out.stdout.split()]
+    return times[0], times[-1]
+
+
+def main(quick: bool = False) -> str:
+    rows = [("benchmark", "median", "detail", "baseline / goal")]
+    repeat = 2 if quick else 5
+
+    with tempfile.TemporaryDirectory() as tmp:
+        flows = Path(tmp) / "flows"
+        shutil.copytree(
+            REPO / "flows", flows, ignore=shutil.ignore_patterns(".flowtop", "__pycache__")
+        )
+        startup(str(flows))  # warm the bytecode caches once
+        base = statistics.median(startup("-")[0] for _ in range(repeat))
+        ours = [startup(str(flows)) for _ in range(repeat)]
+    med = statistics.median(t for t, _ in ours)
+    listed = statistics.median(t for _, t in ours)
+    rows.append(
+        (
+            "startup to first frame (bundled flows)",
+            f"{med * 1e3:.0f} ms",
+            f"empty Textual app {base * 1e3:.0f} ms (×{med / base:.1f}); flows listed at {listed * 1e3:.0f} ms",
+            f"goal < 400 ms ({verdict(med < 0.4)})",
+        )
+    )
+
+    n_storm = 2_000 if quick else 10_000
+    latencies, rate_seen, backlog = asyncio.run(storm(n_storm, 20_000, 2.0 if quick else 6.0))
+    p50, p95 = percentile(latencies, 50), percentile(latencies, 95)
+    rows.append(
+        (
+            f"key press during 20k events/s, {n_storm} tasks",
+            f"{p50 * 1e3:.1f} ms",
+            f"p95 {p95 * 1e3:.1f} ms to the repaint, {len(latencies)} presses, {rate_seen:,.0f} ev/s in, backlog {backlog}",
+            f"goal p95 < 100 ms ({verdict(p95 < 0.1)})",
+        )
+    )
+
+    n_huge = 20_000 if quick else 100_000
+    firsts, updates = [], []
+    for _ in range(1 if quick else 3):
+        first, ups = asyncio.run(huge_first_frame(n_huge))
+        firsts.append(first)
+        updates += ups
+    first = statistics.median(firsts)
+    n_dt = 2_000 if quick else 10_000
+    dt_first = asyncio.run(datatable_first_frame(n_dt))
+    rows.append(
+        (
+            f"first frame, {n_huge:,}-task flow",
+            f"{first * 1e3:.0f} ms",
+            f"DataTable {n_dt:,} rows: {dt_first * 1e3:.0f} ms ({dt_first / n_dt * 1e6:.0f} µs/row)",
+            f"goal < 500 ms ({verdict(first < 0.5)})",
+        )
+    )
+    upd = statistics.median(updates)
+    rows.append(
+        (
+            f"event → row on screen, {n_huge:,} tasks",
+            f"{upd * 1e3:.1f} ms",
+            f"max {max(updates) * 1e3:.1f} ms over {len(updates)} (≤ 1 flush per 30 ms frame)",
+            f"goal < 30 ms ({verdict(upd < 0.03)})",
+        )
+    )
+    text = table(rows)
+    print(text)
+    return text
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes, for CI smoke runs")
+    main(parser.parse_args().quick)

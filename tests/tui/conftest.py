@@ -1,0 +1,189 @@
+"""Pilot-test kit: a small fake workspace over real engine flows, and a wait helper.
+
+The app only needs the workspace facade (flows, errors, policy_for, overrides, watch,
+history, make_runner), so the fake keeps the real ``Runner`` and real flows and fakes
+only the file system side. Changes are pushed into ``watch`` by the test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from flowtop.engine import Flow, Retry, Runner, task
+from flowtop.engine.policy import RetryPolicy
+
+
+@dataclass
+class FakeLoadError:
+    path: Path
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path.name}:{self.line}: {self.message}"
+
+
+@dataclass
+class FakeChange:
+    text: str
+    flows: list[str] = field(default_factory=list)
+    errors: list[Any] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return self.text
+
+
+class FakeHistory:
+    def runs(self, flow: str | None = None, limit: int = 100) -> list[Any]:
+        return []
+
+    def run_detail(self, run_id: str) -> Any:
+        return None
+
+    def close(self) -> None:
+        pass
+
+
+class FakeWorkspace:
+    def __init__(
+        self, root: Path, flows: dict[str, Flow], errors: dict[Path, Any] | None = None
+    ) -> None:
+        self.root = root
+        self.flows = flows
+        self.flow_files = {name: root / f"{name}.py" for name in flows}
+        self.errors = errors or {}
+        self.settings_error = None
+        self.overrides: dict[tuple[str, str], dict[str, Any]] = {}
+        self.history = FakeHistory()
+        self.runners: list[Runner] = []
+        self.changes: asyncio.Queue[Any] | None = None
+
+    def load(self) -> FakeChange:
+        self.loads = getattr(self, "loads", 0) + 1
+        return FakeChange(f"Loaded {len(self.flows)} flows", flows=list(self.flows))
+
+    def policy_for(self, flow: Flow, node: Any) -> RetryPolicy:
+        policy = node.task.policy
+        values = self.overrides.get((flow.name, node.key))
+        return policy.with_values("overrides", **values) if values else policy
+
+    def set_override(self, flow_name: str, task_key: str, **values: Any) -> None:
+        self.overrides.setdefault((flow_name, task_key), {}).update(values)
+
+    def clear_override(self, flow_name: str, task_key: str) -> None:
+        self.overrides.pop((flow_name, task_key), None)
+
+    def override_for(self, flow: str, task_key: str) -> dict[str, Any]:
+        return dict(self.overrides.get((flow, task_key), {}))
+
+    async def watch(self, stop_event: asyncio.Event) -> AsyncIterator[Any]:
+        self.changes = asyncio.Queue()
+        while not stop_event.is_set():
+            get = asyncio.ensure_future(self.changes.get())
+            stop = asyncio.ensure_future(stop_event.wait())
+            done, pending = await asyncio.wait({get, stop}, return_when=asyncio.FIRST_COMPLETED)
+            for future in pending:
+                future.cancel()
+            if get in done:
+                yield get.result()
+
+    def make_runner(self, sinks: Any = (), **kwargs: Any) -> Runner:
+        runner = Runner(4, sinks=sinks, policy_for=self.policy_for, rng=lambda: 0.5, **kwargs)
+        self.runners.append(runner)
+        return runner
+
+
+class Calls:
+    """How many times each test task ran; fresh per test."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    def bump(self, name: str) -> int:
+        with self.lock:
+            self.counts[name] = self.counts.get(name, 0) + 1
+            return self.counts[name]
+
+
+def demo_flow(calls: Calls) -> Flow:
+    """extract ✓, flaky fails once then ✓, load ✓, broken ✗ (markup in its message), report ⊘."""
+
+    @task
+    def extract() -> int:
+        calls.bump("extract")
+        return 1
+
+    @task(max_retries=2, retry_delay=0.05, retry_on=[ConnectionError])
+    def flaky() -> str:
+        if calls.bump("flaky") == 1:
+            raise ConnectionError("connection reset")
+        return "ok"
+
+    @task
+    def load(a: int, b: str) -> str:
+        calls.bump("load")
+        return f"{a}{b}"
+
+    @task(max_retries=0)
+    def broken() -> None:
+        calls.bump("broken")
+        print("about to fail")
+        raise ValueError("[bold]oops[/ [red]unclosed")
+
+    @task
+    def report(x: Any) -> None:
+        calls.bump("report")
+
+    with Flow("demo") as flow:
+        load(extract(), flaky())
+        report(broken())
+    return flow
+
+
+def waiting_flow(calls: Calls) -> Flow:
+    """``waiter`` fails its first attempt and waits a minute for the retry; then succeeds."""
+
+    @task(max_retries=3, retry_delay=60)
+    def waiter() -> str:
+        if calls.bump("waiter") == 1:
+            raise Retry("rate limited [429]")
+        return "done"
+
+    flow = Flow("waiting")
+    flow.add_task(waiter)
+    return flow
+
+
+@pytest.fixture
+def calls() -> Calls:
+    return Calls()
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, calls: Calls) -> Iterator[FakeWorkspace]:
+    broken_file = tmp_path / "broken.py"
+    errors = {broken_file: FakeLoadError(broken_file, 3, "SyntaxError: invalid syntax [unclosed")}
+    ws = FakeWorkspace(tmp_path, {"demo": demo_flow(calls), "waiting": waiting_flow(calls)}, errors)
+    yield ws
+    for runner in ws.runners:
+        runner.shutdown(wait=True)
+
+
+async def wait_for(
+    pilot: Any, predicate: Callable[[], Any], what: str, timeout: float = 10.0
+) -> None:
+    """Let the app run until ``predicate()`` holds (a safety timeout, not a timing check)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.02)

@@ -1,0 +1,396 @@
+"""Pilot tests of the main screen: one per key, each asserting what the key did."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from flowtop.engine.states import StateType
+from flowtop.tui.app import FlowtopApp
+from flowtop.tui.widgets.flow_list import FlowList
+
+from .conftest import FakeChange, FakeWorkspace, wait_for
+
+S = StateType
+SIZE = (120, 36)
+
+
+def make_app(workspace: FakeWorkspace) -> FlowtopApp:
+    return FlowtopApp(workspace)
+
+
+def _lines(app: FlowtopApp) -> str:
+    return "\n".join(
+        "".join(segment.text for segment in line) for line in app.screen._compositor.render_strips()
+    )
+
+
+async def run_demo(pilot, app: FlowtopApp) -> None:
+    await pilot.press("r")
+    await wait_for(
+        pilot,
+        lambda: app.table.run is not None and app.table.run.state is S.FAILED,
+        "the demo run to fail",
+    )
+
+
+async def test_first_screen_lists_flows_and_the_broken_file(workspace: FakeWorkspace) -> None:
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        text = _lines(app)
+        assert "demo" in text and "waiting" in text
+        assert "✗ broken.py" in text
+        assert "· Not run" in text  # the demo flow's tasks before any run
+        assert "extract" in text
+
+
+async def test_r_runs_the_flow_and_rows_follow_the_events(workspace: FakeWorkspace) -> None:
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await run_demo(pilot, app)
+        run = app.table.run
+        assert run.number == 1
+        assert run.rows["extract"].state is S.COMPLETED
+        assert run.rows["flaky"].attempt == 2 and run.rows["flaky"].state is S.COMPLETED
+        assert run.rows["report"].state is S.UPSTREAM_FAILED
+        await pilot.pause(0.05)
+        text = _lines(app)
+        assert "✓ Completed" in text and "✗ Failed" in text and "⊘ Upstream failed" in text
+        assert "2/3" in text  # flaky: attempt 2 of max 3
+
+
+async def test_markup_in_an_error_is_shown_verbatim(workspace: FakeWorkspace) -> None:
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await run_demo(pilot, app)
+        assert app.table.move_to("broken")
+        await pilot.pause(0.05)
+        text = _lines(app)
+        assert "ValueError: [bold]oops[/ [red]unclosed" in text  # table and detail pane
+        assert "about to fail" in text  # captured output in the detail pane
+        app.notify("ValueError: [bold]oops[/ [red]unclosed", markup=False)
+        app.apply_change(FakeChange("flows/x.py:1: [bold]oops[/", errors=["x"]))
+        await wait_for(
+            pilot, lambda: "flows/x.py:1: [bold]oops[/" in _lines(app), "the error toast"
+        )
+
+
+async def test_f_reruns_failed_with_completed_tasks_reused(workspace: FakeWorkspace, calls) -> None:
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await run_demo(pilot, app)
+        first = app.table.run
+        await pilot.press("f")
+        await wait_for(
+            pilot,
+            lambda: app.table.run is not first and app.table.run.state is S.FAILED,
+            "the rerun",
+        )
+        rerun = app.table.run
+        assert rerun.number == 2 and rerun.rerun_of == first.run_id
+        assert {k for k, r in rerun.rows.items() if r.reused} == {"extract", "flaky", "load"}
+        assert calls.counts["extract"] == 1 and calls.counts["broken"] == 2
+        await pilot.pause(0.05)
+        assert "↺ Reused" in _lines(app)
+
+
+async def test_t_reruns_the_selected_task_and_its_downstream(
+    workspace: FakeWorkspace, calls
+) -> None:
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await run_demo(pilot, app)
+        first = app.table.run
+        assert app.table.move_to("extract")
+        await pilot.press("t")
+        await wait_for(
+            pilot,
+            lambda: app.table.run is not first and not app.table.run.is_live,
+            "the task rerun",
+        )
+        rerun = app.table.run
+        assert not rerun.rows["extract"].reused and not rerun.rows["load"].reused
+        assert rerun.rows["flaky"].reused
+        assert calls.counts["extract"] == 2 and calls.counts["flaky"] == 2  # flaky not run again
+
+
+async def test_n_starts_the_next_attempt_now(workspace: FakeWorkspace) -> None:
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.click("#flows")
+        app.query_one(FlowList).select_flow("waiting")
+        await pilot.press("r")
+        await wait_for(
+            pilot,
+            lambda: (
+                app.table.run is not None and app.table.run.rows["waiter"].state is S.AWAITING_RETRY
+            ),
+            "the retry wait",
+        )
+        await pilot.pause(0.15)
+        assert "⟳ Retry in 5" in _lines(app)  # a 60 s wait counting down
+        assert "Countdown:" in _lines(app)
+        app.table.focus()
+        await pilot.press("n")
+        await wait_for(
+            pilot, lambda: app.table.run.state is S.COMPLETED, "the retried run to complete"
+        )
+        assert app.table.run.rows["waiter"].attempt == 2
+
+
+async def test_x_gives_up_on_a_waiting_task(workspace: FakeWorkspace) -> None:
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        app.query_one(FlowList).select_flow("waiting")
+        await pilot.press("r")
+        await wait_for(
+            pilot,
+            lambda: (
+                app.table.run is not None and app.table.run.rows["waiter"].state is S.AWAITING_RETRY
+            ),
+            "the retry wait",
+        )
+        await pilot.press("x")
+        await wait_for(
+            pilot, lambda: app.table.run.rows["waiter"].state is S.FAILED, "the task to fail"
+        )
+        assert app.table.run.state is S.FAILED
+        await pilot.pause(0.05)
+        assert "✗ Failed" in _lines(app)
+
+
+async def test_n_on_a_task_not_waiting_only_warns(workspace: FakeWorkspace) -> None:
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await run_demo(pilot, app)
+        before = app.table.run
+        await pilot.press("n", "x")
+        await pilot.pause(0.05)
+        assert app.table.run is before
+        assert "awaiting retry" in _lines(app)
+
+
+async def test_c_cancels_after_confirmation(workspace: FakeWorkspace) -> None:
+    pytest.importorskip("flowtop.tui.screens.confirm")
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        app.query_one(FlowList).select_flow("waiting")
+        await pilot.press("r")
+        await wait_for(
+            pilot,
+            lambda: (
+                app.table.run is not None and app.table.run.rows["waiter"].state is S.AWAITING_RETRY
+            ),
+            "the retry wait",
+        )
+        await pilot.press("c")
+        await wait_for(
+            pilot, lambda: "ConfirmScreen" in type(app.screen).__name__, "the confirmation"
+        )
+        assert app.table.run.is_live  # nothing happens before the answer
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.table.run.state is S.CANCELLED, "the run to be cancelled")
+        assert app.table.run.rows["waiter"].state is S.CANCELLED
+
+
+async def test_e_opens_the_editor_and_the_table_shows_the_new_policy(
+    workspace: FakeWorkspace,
+) -> None:
+    editor = pytest.importorskip("flowtop.tui.screens.retry_editor")
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        assert app.table.move_to("broken")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, editor.RetryEditor), "the editor")
+        # What the editor does on save, then its dismissal with True:
+        workspace.set_override("demo", "broken", max_retries=5)
+        app.screen.dismiss(True)
+        await wait_for(
+            pilot, lambda: not isinstance(app.screen, editor.RetryEditor), "the editor to close"
+        )
+        await pilot.pause(0.05)
+        text = _lines(app)
+        assert (
+            "5×" in text and "overrides" in text
+        )  # policy column and the layer in the detail pane
+
+
+async def test_slash_filters_rows_by_name_or_state(workspace: FakeWorkspace) -> None:
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await run_demo(pilot, app)
+        await pilot.press("slash", *"fail")
+        await pilot.pause(0.05)
+        assert app.table.keys == ["broken", "report"]  # "Failed" and "Upstream failed"
+        await pilot.press("enter")
+        assert app.table.has_focus and app.table.keys == ["broken", "report"]
+        await pilot.press("slash", *["backspace"] * 4, *"lo", "enter")
+        await pilot.pause(0.05)
+        assert app.table.keys == ["load"]
+        await pilot.press("slash", "escape")
+        await pilot.pause(0.05)
+        assert len(app.table.keys) == 5
+
+
+async def test_s_cycles_the_sort_order(workspace: FakeWorkspace) -> None:
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await run_demo(pilot, app)
+        assert app.table.keys == ["extract", "flaky", "load", "broken", "report"]
+        await pilot.press("s")
+        assert app.table.sort == "state" and app.table.keys[0] == "broken"
+        await pilot.press("s")
+        assert app.table.keys == sorted(app.table.keys)
+        await pilot.press("s", "s")
+        assert app.table.sort == "definition" and app.table.keys[0] == "extract"
+
+
+async def test_h_opens_history(workspace: FakeWorkspace) -> None:
+    history = pytest.importorskip("flowtop.tui.screens.history")
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("h")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, history.HistoryScreen), "the history screen"
+        )
+
+
+async def test_question_mark_shows_every_key(workspace: FakeWorkspace) -> None:
+    help_screen = pytest.importorskip("flowtop.tui.screens.help")
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("question_mark")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, help_screen.HelpScreen), "the help screen"
+        )
+        await pilot.pause(0.05)
+        text = _lines(app)
+        assert "Rerun failed" in text and "Give up" in text
+
+
+async def test_a_toggles_auto_rerun_on_save(workspace: FakeWorkspace, calls) -> None:
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await run_demo(pilot, app)
+        first = app.table.run
+        await pilot.press("a")
+        assert app.auto_rerun
+        assert workspace.changes is not None
+        workspace.changes.put_nowait(FakeChange("Reloaded demo.py (1 flow)", flows=["demo"]))
+        await wait_for(
+            pilot,
+            lambda: app.table.run is not first and not app.table.run.is_live,
+            "the automatic rerun",
+        )
+        assert app.table.run.rerun_of == first.run_id
+        await wait_for(
+            pilot, lambda: "Reloaded demo.py (1 flow)" in _lines(app), "the reload toast"
+        )
+        await pilot.press("a")
+        assert not app.auto_rerun
+
+
+async def test_a_broken_file_is_listed_with_its_error(workspace: FakeWorkspace) -> None:
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        flows = app.query_one(FlowList)
+        flows.focus()
+        await pilot.press("end")
+        await pilot.pause(0.05)
+        assert app.selected_error is not None
+        text = _lines(app)
+        assert "broken.py:3: SyntaxError: invalid syntax [unclosed" in text
+        await pilot.press("r")  # nothing to run here: a warning, no crash
+        await pilot.pause(0.05)
+        assert not workspace.runners[0].active_runs
+
+
+async def test_q_quits_and_leaves_no_threads(workspace: FakeWorkspace) -> None:
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        app.query_one(FlowList).select_flow("waiting")
+        await pilot.press("r")
+        await wait_for(
+            pilot,
+            lambda: (
+                app.table.run is not None and app.table.run.rows["waiter"].state is S.AWAITING_RETRY
+            ),
+            "the retry wait",
+        )
+        handle = next(iter(app.handles.values()))
+        await pilot.press("q")
+        await pilot.pause(0.05)
+    assert handle.state is S.CANCELLED
+    assert workspace.runners[0].closed
+    for thread in threading.enumerate():
+        if thread.name.startswith("flowtop-"):
+            thread.join(2.0)
+    assert not [
+        t.name for t in threading.enumerate() if t.name.startswith("flowtop-") and t.is_alive()
+    ]
+
+
+async def test_command_palette_offers_the_actions(workspace: FakeWorkspace) -> None:
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        assert {"Run", "Rerun failed", "Retry now", "Give up", "Edit retry", "Filter"} <= set(
+            commands
+        )
+        await commands["Run"].callback()
+        await wait_for(
+            pilot, lambda: app.table.run is not None and app.table.run.run_id is not None, "a run"
+        )
+
+
+async def test_keys_can_be_remapped_by_binding_id(workspace: FakeWorkspace) -> None:
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        app.set_keymap({"flowtop.run": "R"})
+        await pilot.press("R")
+        await wait_for(
+            pilot, lambda: app.table.run is not None and app.table.run.run_id is not None, "a run"
+        )
+
+
+async def test_keyboard_only_at_80_by_24(workspace: FakeWorkspace) -> None:
+    app = make_app(workspace)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await run_demo(pilot, app)
+        await pilot.press("down", "down", "down")
+        await pilot.pause(0.05)
+        assert app.table.cursor_key == "broken"
+        text = _lines(app)
+        assert "✗ Failed" in text and "broken" in text
+        await pilot.press("tab")  # focus moves on; keys still work from anywhere
+        await pilot.press("s")
+        assert app.table.sort == "state"
+
+
+async def test_flowtop_loads_the_workspace_after_the_first_frame(workspace: FakeWorkspace) -> None:
+    app = FlowtopApp(workspace, load=True)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.runner is not None, "the workspace load")
+        assert workspace.loads == 1
+        await pilot.pause(0.05)
+        assert "demo" in _lines(app) and "extract" in _lines(app)
+
+
+async def test_a_file_broken_on_save_is_listed_and_the_last_good_flow_stays(
+    workspace: FakeWorkspace, tmp_path
+) -> None:
+    from .conftest import FakeLoadError
+
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for(pilot, lambda: workspace.changes is not None, "the watcher")
+        bad = tmp_path / "demo.py"
+        error = FakeLoadError(bad, 7, "NameError: name 'x' is not defined [here]")
+        workspace.errors[bad] = error
+        workspace.changes.put_nowait(FakeChange(str(error), errors=[error]))
+        await wait_for(pilot, lambda: "✗ demo.py" in _lines(app), "the broken file in the list")
+        await wait_for(pilot, lambda: "demo.py:7: NameError" in _lines(app), "the error toast")
+        assert app.selected_flow == "demo" and app.selected_error is None
+        await run_demo(pilot, app)  # the last good version still runs

@@ -1,0 +1,217 @@
+"""The event → row logic of the view model, without Textual."""
+
+from __future__ import annotations
+
+import pytest
+
+from flowtop.engine.events import ErrorInfo, RunFinished, RunStarted, TaskStateChanged
+from flowtop.engine.states import StateType
+from flowtop.tui.model import RunModel, RunStore, counts_text, fmt_duration, view_order
+
+S = StateType
+T0 = 1_000.0
+
+
+def started(*keys: str, run_id: str = "r1", rerun_of: str | None = None) -> RunStarted:
+    return RunStarted(
+        run_id, "etl", 1, keys, tuple(4 for _ in keys), tuple("3× 1s" for _ in keys), rerun_of, T0
+    )
+
+
+def ev(
+    key: str, state: StateType, attempt: int, ts: float, run_id: str = "r1", **kw
+) -> TaskStateChanged:
+    return TaskStateChanged(run_id, "etl", key, state, attempt, 4, ts, **kw)
+
+
+def store_with(*events) -> RunStore:
+    store = RunStore()
+    store.apply_batch([started("a", "b", "c"), *events])
+    return store
+
+
+def test_run_started_makes_pending_rows_in_definition_order() -> None:
+    run = store_with().latest_for("etl")
+    assert run.order == ["a", "b", "c"]
+    assert all(r.state is S.PENDING for r in run.rows.values())
+    assert run.rows["a"].state_text(T0) == "… Pending"
+    assert run.rows["a"].attempt_text() == "0/4" and run.rows["a"].policy == "3× 1s"
+
+
+def test_a_retry_counts_down_from_the_event_time() -> None:
+    err = ErrorInfo("ConnectionError", "reset", "Traceback…")
+    store = store_with(
+        ev("a", S.RUNNING, 1, T0 + 1),
+        ev(
+            "a",
+            S.AWAITING_RETRY,
+            1,
+            T0 + 2,
+            retry_in=3.0,
+            delay_explained="1s × 2^1 = 2s, jitter +50% = 3s",
+            error=err,
+            duration=1.0,
+        ),
+    )
+    row = store.latest_for("etl").rows["a"]
+    assert row.retry_due == T0 + 5
+    assert row.state_text(T0 + 2.9) == "⟳ Retry in 2.1s"
+    assert row.state_text(T0 + 9) == "⟳ Retry in 0.0s"  # never negative
+    assert row.error_text() == "ConnectionError: reset"
+    (attempt,) = row.attempts
+    assert attempt.state is S.AWAITING_RETRY and attempt.retry_in == 3.0 and attempt.error is err
+    assert attempt.delay_explained.startswith("1s × 2^1")
+
+
+def test_every_attempt_is_kept_while_the_row_shows_the_latest() -> None:
+    store = store_with(
+        ev("a", S.RUNNING, 1, T0),
+        ev(
+            "a",
+            S.AWAITING_RETRY,
+            1,
+            T0 + 1,
+            retry_in=0.5,
+            error=ErrorInfo("E", "first"),
+            duration=1.0,
+            output="out 1",
+        ),
+        ev("a", S.RUNNING, 2, T0 + 2),
+        ev("a", S.COMPLETED, 2, T0 + 3, result="'ok'", duration=0.25),
+    )
+    row = store.latest_for("etl").rows["a"]
+    assert row.state_text(T0 + 10) == "✓ Completed"
+    assert row.attempt_text() == "2/4" and row.duration == 0.25 and row.result == "'ok'"
+    assert [(a.number, a.state) for a in row.attempts] == [(1, S.AWAITING_RETRY), (2, S.COMPLETED)]
+    assert row.attempts[0].output == "out 1" and row.attempts[0].error.message == "first"
+
+
+def test_running_duration_is_live_and_final_duration_is_the_attempts() -> None:
+    store = store_with(ev("a", S.RUNNING, 1, T0))
+    row = store.latest_for("etl").rows["a"]
+    assert row.state_text(T0) == "▶ Running"
+    assert row.live_duration(T0 + 4) == 4.0
+    store.apply_batch(
+        [ev("a", S.FAILED, 1, T0 + 5, error=ErrorInfo("ValueError", "[bold]x[/"), duration=5.0)]
+    )
+    assert row.live_duration(T0 + 100) == 5.0
+    assert row.state_text(T0) == "✗ Failed"
+    assert row.error_text() == "ValueError: [bold]x[/"
+
+
+def test_give_up_while_waiting_fails_the_last_attempt() -> None:
+    store = store_with(
+        ev("a", S.RUNNING, 1, T0),
+        ev("a", S.AWAITING_RETRY, 1, T0 + 1, retry_in=60.0, error=ErrorInfo("E", "m")),
+        ev("a", S.FAILED, 1, T0 + 2, error=ErrorInfo("E", "m"), message="gave up by the user"),
+    )
+    row = store.latest_for("etl").rows["a"]
+    assert row.retry_due is None and row.attempts[-1].state is S.FAILED
+    assert row.message == "gave up by the user"
+
+
+def test_upstream_failed_cancelled_and_reused_rows() -> None:
+    store = store_with(
+        ev("a", S.COMPLETED, 1, T0, reused=True, result="1", message="reused from the source run"),
+        ev("b", S.UPSTREAM_FAILED, 0, T0, message="upstream task 'x' did not complete"),
+        ev("c", S.CANCELLED, 0, T0, message="cancelled by the user"),
+    )
+    rows = store.latest_for("etl").rows
+    assert rows["a"].state_text(T0) == "↺ Reused" and rows["a"].attempts[0].reused
+    assert (
+        rows["b"].state_text(T0) == "⊘ Upstream failed"
+        and "did not complete" in rows["b"].error_text()
+    )
+    assert rows["c"].state_text(T0) == "■ Cancelled" and not rows["b"].attempts
+
+
+def test_counts_follow_transitions_and_the_run_finishes() -> None:
+    store = store_with(
+        ev("a", S.RUNNING, 1, T0),
+        ev("a", S.COMPLETED, 1, T0 + 1),
+        ev("b", S.RUNNING, 1, T0),
+        ev("b", S.FAILED, 1, T0 + 1, error=ErrorInfo("E", "")),
+        ev("c", S.UPSTREAM_FAILED, 0, T0 + 1),
+        RunFinished("r1", "etl", 1, S.FAILED, {}, 1.5, T0 + 2),
+    )
+    run = store.latest_for("etl")
+    assert run.counts[S.COMPLETED] == 1 and run.counts[S.FAILED] == 1 and run.counts[S.PENDING] == 0
+    assert counts_text(run) == "✓ 1 completed  ✗ 1 failed  ⊘ 1 upstream failed"
+    assert run.state is S.FAILED and run.elapsed(T0 + 100) == 1.5
+
+
+def test_apply_batch_reports_changed_keys_per_run_and_ignores_unknown_runs() -> None:
+    store = RunStore()
+    changed = store.apply_batch(
+        [
+            started("a", "b"),
+            ev("a", S.RUNNING, 1, T0),
+            ev("a", S.COMPLETED, 1, T0),
+            ev("z", S.RUNNING, 1, T0),
+            ev("a", S.RUNNING, 1, T0, run_id="unknown"),
+        ]
+    )
+    assert changed == {"r1": {"a"}}
+
+
+def test_a_new_run_of_the_flow_becomes_the_latest() -> None:
+    store = store_with()
+    store.apply_batch([started("a", "b", "c", run_id="r2", rerun_of="r1")])
+    assert store.latest_for("etl").run_id == "r2" and store.latest_for("etl").rerun_of == "r1"
+    assert set(store.runs) == {"r1", "r2"}
+
+
+def test_filter_matches_task_names_and_state_words() -> None:
+    store = store_with(
+        ev("b", S.RUNNING, 1, T0), ev("b", S.FAILED, 1, T0), ev("c", S.UPSTREAM_FAILED, 0, T0)
+    )
+    run = store.latest_for("etl")
+    assert view_order(run, query="FAIL") == ["b", "c"]
+    assert view_order(run, query="upstream") == ["c"]
+    assert view_order(run, query="pending") == ["a"]
+    assert view_order(run, query="nothing") == []
+
+
+def test_sort_modes() -> None:
+    store = RunStore()
+    store.apply_batch(
+        [
+            started("zeta", "alpha", "mid"),
+            ev("zeta", S.RUNNING, 1, T0),
+            ev("zeta", S.COMPLETED, 1, T0, duration=1.0),
+            ev("alpha", S.RUNNING, 1, T0),
+            ev("alpha", S.COMPLETED, 1, T0, duration=9.0),
+            ev("mid", S.RUNNING, 1, T0),
+            ev("mid", S.FAILED, 1, T0, duration=0.1),
+        ]
+    )
+    run = store.latest_for("etl")
+    assert view_order(run, sort="definition") == ["zeta", "alpha", "mid"]
+    assert view_order(run, sort="state") == ["mid", "zeta", "alpha"]
+    assert view_order(run, sort="name") == ["alpha", "mid", "zeta"]
+    assert view_order(run, sort="duration") == ["alpha", "zeta", "mid"]
+    with pytest.raises(ValueError, match="unknown sort mode 'size'"):
+        view_order(run, sort="size")
+
+
+def test_a_flow_not_run_yet_shows_its_tasks() -> None:
+    preview = RunModel("etl", ["a", "b"])
+    assert preview.run_id is None and preview.state is None
+    assert (
+        preview.rows["a"].state_text(T0) == "· Not run" and preview.rows["a"].attempt_text() == ""
+    )
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (None, ""),
+        (0.1234, "0.12s"),
+        (12.34, "12.3s"),
+        (125, "2m05s"),
+        (3725, "1h02m"),
+        (-1, "0.00s"),
+    ],
+)
+def test_fmt_duration(seconds, text) -> None:
+    assert fmt_duration(seconds) == text
