@@ -72,6 +72,8 @@ class _ThreadRoutedStream(io.TextIOBase):
         buffer = getattr(_local, "buffer", None)
         if buffer is None:
             return self.original.write(text)
+        if not isinstance(text, str):  # as a real text stream would: the task fails, the run goes on
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
         buffer.write(text)
         return len(text)
 

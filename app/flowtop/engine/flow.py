@@ -31,6 +31,7 @@ class Ref:
     """A node's result used as another node's argument."""
 
     key: str
+    flow: Flow | None = field(default=None, compare=False, repr=False)  # the flow that made it
 
 
 @dataclass(slots=True)
@@ -92,22 +93,37 @@ class Flow:
         node = Node(self._new_key(task, None), task)
         node.args = tuple(self._as_input(a) for a in args)
         node.kwargs = {k: self._as_input(v) for k, v in kwargs.items()}
+        for ref in _refs(node.args, node.kwargs):
+            self._check_own(ref, f"task {node.key!r}")
         node.upstream = _dedupe(ref.key for ref in _refs(node.args, node.kwargs))
         self.nodes[node.key] = node
         self._first_node.setdefault(id(task), node.key)
-        return Ref(node.key)
+        return Ref(node.key, self)
+
+    def _check_own(self, ref: Ref, where: str) -> None:
+        """A result from another flow would run nothing, or silently bind to a same-named task."""
+        foreign = ref.flow is not None and ref.flow is not self
+        if foreign or ref.key not in self.nodes:
+            origin = f" of flow {ref.flow.name!r}" if foreign and ref.flow is not None else ""
+            raise ValueError(f"flow {self.name!r}: {where} was given the result of {ref.key!r}{origin}, not a task of this flow")
 
     def _as_input(self, value: Any) -> Any:
         if isinstance(value, Node):
-            return Ref(value.key)
+            if self.nodes.get(value.key) is not value:
+                raise ValueError(f"flow {self.name!r}: argument node {value.key!r} is not a task of this flow")
+            return Ref(value.key, self)
         if isinstance(value, Task):
-            return Ref(self.add_task(value).key)
+            return Ref(self.add_task(value).key, self)
         return value
 
     def _node(self, item: Task | Node | Ref | str, option: str) -> Node:
         if isinstance(item, Node):
+            if self.nodes.get(item.key) is not item:
+                raise ValueError(f"flow {self.name!r}: {option} was given node {item.key!r}, not a task of this flow")
             return item
         if isinstance(item, Ref | str):
+            if isinstance(item, Ref):
+                self._check_own(item, option)
             key = item.key if isinstance(item, Ref) else item
             if key not in self.nodes:
                 raise ValueError(f"flow {self.name!r}: {option} names unknown task {key!r}")

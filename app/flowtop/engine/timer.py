@@ -65,7 +65,7 @@ class Timer:
                         wait = heap[0][0] - self._clock()
                         if wait <= 0:
                             break
-                        self._cond.wait(wait)
+                        self._cond.wait(min(wait, 3600.0))  # an infinite delay must not overflow the wait
                     else:
                         self._cond.wait()
                 if self._stopped:

@@ -1,0 +1,58 @@
+"""Shared helpers for the engine tests: a recording sink and a runner that always shuts down.
+
+Every runner made here gets a fixed ``rng`` so jitter is reproducible, and is shut down
+at teardown so no worker, timer or sink thread outlives its test.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from flowtop.engine import Runner
+
+from .kit import Recorder
+
+
+def _flowtop_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("flowtop-")]
+
+
+@pytest.fixture(autouse=True)
+def no_thread_outlives_its_test() -> Iterator[None]:
+    """Every worker, timer and sink thread a test starts must be gone when it ends."""
+    before = set(_flowtop_threads())
+    yield
+    deadline = time.monotonic() + 3
+    while (left := set(_flowtop_threads()) - before) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not left, f"threads still running after the test: {sorted(left)}"
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def make_runner() -> Iterator:
+    """Build runners (fixed jitter rng) that are all shut down after the test."""
+    made: list[Runner] = []
+
+    def make(workers: int = 4, *, sinks: tuple = (), **kwargs: object) -> Runner:
+        kwargs.setdefault("rng", lambda: 0.5)
+        runner = Runner(workers, sinks=sinks, **kwargs)  # type: ignore[arg-type]
+        made.append(runner)
+        return runner
+
+    yield make
+    for runner in made:
+        runner.shutdown()
+
+
+@pytest.fixture
+def runner(make_runner, recorder: Recorder) -> Runner:
+    return make_runner(4, sinks=(recorder,))

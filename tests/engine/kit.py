@@ -1,0 +1,58 @@
+"""Test helpers for the engine suite: a sink that records events, and polling without hangs."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from flowtop.engine.events import Event, RunFinished, RunStarted, TaskStateChanged
+from flowtop.engine.states import StateType
+
+
+class Recorder:
+    """A sink that keeps every event it is given, in order, and can be read while a run goes on."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._events: list[Event] = []
+        self.batches = 0
+
+    def __call__(self, events: list[Event]) -> None:
+        with self._lock:
+            self._events.extend(events)
+            self.batches += 1
+
+    @property
+    def events(self) -> list[Event]:
+        with self._lock:
+            return list(self._events)
+
+    def task_events(self, run_id: str | None = None) -> list[TaskStateChanged]:
+        return [
+            e
+            for e in self.events
+            if isinstance(e, TaskStateChanged) and (run_id is None or e.run_id == run_id)
+        ]
+
+    def states(self, task: str, run_id: str | None = None) -> list[StateType]:
+        return [e.state for e in self.task_events(run_id) if e.task == task]
+
+    def of(self, task: str, state: StateType, run_id: str | None = None) -> list[TaskStateChanged]:
+        return [e for e in self.task_events(run_id) if e.task == task and e.state is state]
+
+    def run_started(self, run_id: str) -> RunStarted:
+        (event,) = [e for e in self.events if isinstance(e, RunStarted) and e.run_id == run_id]
+        return event
+
+    def run_finished(self, run_id: str) -> RunFinished:
+        (event,) = [e for e in self.events if isinstance(e, RunFinished) and e.run_id == run_id]
+        return event
+
+
+def wait_until(condition, timeout: float = 5.0, interval: float = 0.002) -> None:
+    """Poll ``condition`` until true; fail the test (not hang it) when it never becomes true."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s: {condition}")
+        time.sleep(interval)

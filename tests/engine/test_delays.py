@@ -1,0 +1,138 @@
+"""Every form ``retry_delay`` accepts (SPEC §2), every bad form refused by name, and ``fmt_seconds``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from flowtop import task
+from flowtop.engine.delays import compute_delay, exponential_backoff, fmt_seconds, normalize_delay
+
+
+def delays(spec: object, attempts: int = 5, **kwargs: object) -> list[float]:
+    normalized = normalize_delay(spec)
+    return [compute_delay(normalized, n, **kwargs).seconds for n in range(1, attempts + 1)]  # type: ignore[arg-type]
+
+
+def test_default_is_zero() -> None:
+    assert delays(None, 2) == [0.0, 0.0]
+
+
+def test_timedelta() -> None:
+    assert delays(timedelta(minutes=1), 2) == [60.0, 60.0]
+
+
+@pytest.mark.parametrize("spec", [3, 3.0])
+def test_int_and_float_seconds(spec: float) -> None:
+    assert delays(spec, 3) == [3.0, 3.0, 3.0]
+
+
+def test_list_one_per_retry_last_repeats() -> None:
+    assert delays([1, 2.5, timedelta(seconds=10)], 5) == [1.0, 2.5, 10.0, 10.0, 10.0]
+
+
+def test_tuple_works_like_a_list() -> None:
+    assert delays((4, 8), 3) == [4.0, 8.0, 8.0]
+
+
+def test_callable_gets_the_attempt_number() -> None:
+    assert delays(lambda n: n * 10, 3) == [10.0, 20.0, 30.0]
+
+
+def test_callable_may_return_a_timedelta() -> None:
+    assert delays(lambda n: timedelta(seconds=n), 2) == [1.0, 2.0]
+
+
+def test_exponential_backoff_doubles_by_default() -> None:
+    assert delays(exponential_backoff(), 4) == [1.0, 2.0, 4.0, 8.0]
+
+
+def test_exponential_backoff_with_base_factor_and_cap() -> None:
+    assert delays(exponential_backoff(base=0.5, factor=3, max_delay=5), 4) == [0.5, 1.5, 4.5, 5.0]
+
+
+def test_backoff_accepts_timedeltas() -> None:
+    backoff = exponential_backoff(base=timedelta(seconds=2), max_delay=timedelta(seconds=3))
+    assert delays(backoff, 3) == [2.0, 3.0, 3.0]
+
+
+def test_backoff_never_overflows() -> None:
+    backoff = exponential_backoff(max_delay=60)
+    assert compute_delay(backoff, 100_000).seconds == 60.0
+    assert exponential_backoff()(100_000) == float("inf")
+
+
+def test_backoff_explains_the_cap() -> None:
+    breakdown = compute_delay(exponential_backoff(1, 2, max_delay=5), 4)
+    assert breakdown.base == 8.0 and breakdown.capped_at == 5.0 and breakdown.seconds == 5.0
+    assert "capped at 5s" in breakdown.explain()
+
+
+def test_jitter_scales_the_delay_within_its_band() -> None:
+    assert compute_delay(10.0, 1, jitter=0.5, rng=lambda: 0.0).seconds == 10.0
+    assert compute_delay(10.0, 1, jitter=0.5, rng=lambda: 1.0).seconds == 15.0
+    assert "jitter +25%" in compute_delay(10.0, 1, jitter=0.5, rng=lambda: 0.5).explain()
+
+
+def test_override_ignores_spec_and_jitter() -> None:
+    breakdown = compute_delay(99.0, 1, jitter=1.0, override=2.0, rng=lambda: 0.9)
+    assert breakdown.seconds == 2.0 and breakdown.source == "Retry(delay=)"
+
+
+@pytest.mark.parametrize(
+    ("spec", "error", "named"),
+    [
+        (-1, ValueError, "retry_delay"),
+        (-0.5, ValueError, "retry_delay"),
+        (timedelta(seconds=-3), ValueError, "retry_delay"),
+        (float("nan"), ValueError, "retry_delay"),
+        ("5", TypeError, "retry_delay"),
+        (True, TypeError, "retry_delay"),
+        ({"a": 1}, TypeError, "retry_delay"),
+        ([], ValueError, "retry_delay"),
+        ([1, -2], ValueError, r"retry_delay\[1\]"),
+        ([1, "x"], TypeError, r"retry_delay\[1\]"),
+    ],
+)
+def test_bad_delays_are_refused_at_definition_naming_task_and_option(
+    spec: object, error: type, named: str
+) -> None:
+    with pytest.raises(error, match=rf"task 'fetch'.*{named}"):
+
+        @task(retry_delay=spec)
+        def fetch() -> None: ...
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "named"),
+    [
+        ({"base": -1}, "base"),
+        ({"factor": 0.5}, "factor"),
+        ({"factor": "2"}, "factor"),
+        ({"max_delay": -1}, "max_delay"),
+    ],
+)
+def test_bad_backoff_is_refused_naming_the_argument(kwargs: dict, named: str) -> None:
+    with pytest.raises((TypeError, ValueError), match=rf"exponential_backoff\({named}="):
+        exponential_backoff(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (0, "0s"),
+        (0.5, "0.5s"),
+        (1.25, "1.25s"),
+        (9.5, "9.5s"),
+        (12, "12s"),
+        (59.4, "59s"),
+        (60, "1m00s"),
+        (185, "3m05s"),
+        (3600, "1h00m"),
+        (3720, "1h02m"),
+        (float("inf"), "∞"),
+    ],
+)
+def test_fmt_seconds(seconds: float, text: str) -> None:
+    assert fmt_seconds(seconds) == text

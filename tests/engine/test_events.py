@@ -1,0 +1,238 @@
+"""The event bus (no consumer can slow or break a run) and the JSON shapes of SPEC §5."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+
+import pytest
+
+from flowtop import Flow, Retry, task
+from flowtop.engine import EventBus, Runner
+from flowtop.engine.events import RunFinished, RunStarted, TaskStateChanged
+
+from .kit import Recorder
+
+
+def many(n: int, name: str = "many") -> Flow:
+    @task
+    def noop(i: int) -> int:
+        return i
+
+    with Flow(name) as flow:
+        for i in range(n):
+            noop(i)
+    return flow
+
+
+def test_every_sink_gets_the_same_ordered_stream(make_runner) -> None:
+    sinks = [Recorder() for _ in range(3)]
+    runner = make_runner(4, sinks=sinks)
+    runs = [runner.start(many(50, f"f{i}")) for i in range(3)]
+    for run in runs:
+        run.wait(5)
+    assert runner.bus.flush(5)
+    streams = [s.events for s in sinks]
+    assert len(streams[0]) == 3 * (1 + 2 * 50 + 1)
+    assert streams[0] == streams[1] == streams[2]
+
+
+def test_a_sink_added_later_sees_later_events(make_runner) -> None:
+    early, late = Recorder(), Recorder()
+    runner = make_runner(2, sinks=(early,))
+    runner.start(many(3, "a")).wait(5)
+    runner.bus.flush()
+    runner.add_sink(late)
+    runner.start(many(3, "b")).wait(5)
+    runner.bus.flush()
+    assert {e.flow for e in late.events} == {"b"}
+    assert early.events[-len(late.events) :] == late.events
+
+
+def test_a_slow_sink_does_not_slow_the_run(make_runner) -> None:
+    slow_done = threading.Event()
+    delivered: list[int] = []
+
+    def slow(events: list) -> None:
+        time.sleep(0.5)
+        delivered.append(len(events))
+        if any(isinstance(e, RunFinished) for e in events):
+            slow_done.set()
+
+    fast = Recorder()
+    runner = make_runner(4, sinks=(slow, fast))
+    run = runner.start(many(200))
+    assert run.wait(5)
+    assert not slow_done.is_set(), "the run waited for a sink that sleeps 0.5 s per batch"
+    assert runner.bus.flush(5)
+    assert slow_done.is_set()
+    assert sum(delivered) == len(fast.events) == 1 + 2 * 200 + 1
+    assert len(delivered) <= 3  # batched, not one call per event
+
+
+def test_a_raising_sink_does_not_stop_the_others(make_runner, caplog) -> None:
+    calls: list[int] = []
+
+    def broken(events: list) -> None:
+        calls.append(len(events))
+        raise RuntimeError("consumer bug")
+
+    good = Recorder()
+    runner = make_runner(2, sinks=(broken, good))
+    with caplog.at_level(logging.ERROR, logger="flowtop.events"):
+        runner.start(many(5, "one")).wait(5)
+        runner.bus.flush()
+        runner.start(many(5, "two")).wait(5)
+        runner.bus.flush()
+    assert len(good.events) == 2 * (1 + 10 + 1)
+    assert sum(calls) == len(good.events)  # the broken sink kept being called
+    assert "event sink" in caplog.text and "consumer bug" in caplog.text
+
+
+def test_flush_waits_for_delivery_and_times_out_on_a_stuck_sink() -> None:
+    gate = threading.Event()
+    got: list = []
+
+    def gated(events: list) -> None:
+        gate.wait(5)
+        got.extend(events)
+
+    bus = EventBus([gated])
+    try:
+        for i in range(10):
+            bus.emit(i)  # type: ignore[arg-type]
+        assert bus.flush(timeout=0.05) is False
+        gate.set()
+        assert bus.flush(timeout=5) is True
+        assert got == list(range(10))
+        bus.emit(10)  # type: ignore[arg-type]
+        assert bus.flush() and got == list(range(11))
+    finally:
+        gate.set()
+        bus.close()
+
+
+def test_close_delivers_everything_then_stops_the_thread() -> None:
+    got: list = []
+    bus = EventBus([got.extend])
+    for i in range(1000):
+        bus.emit(i)  # type: ignore[arg-type]
+    workers = list(bus._workers)
+    bus.close()
+    assert got == list(range(1000))
+    assert not any(w.thread.is_alive() for w in workers)
+
+
+def test_remove_sink_stops_delivery() -> None:
+    kept, removed = Recorder(), Recorder()
+    bus = EventBus([kept, removed])
+    try:
+        bus.emit("a")  # type: ignore[arg-type]
+        bus.remove_sink(removed)
+        bus.emit("b")  # type: ignore[arg-type]
+        bus.flush()
+        assert kept.events == ["a", "b"] and removed.events == ["a"]
+    finally:
+        bus.close()
+
+
+def test_events_are_immutable(runner: Runner, recorder: Recorder) -> None:
+    runner.start(many(1)).wait(5)
+    runner.bus.flush()
+    for event in recorder.events:
+        with pytest.raises(AttributeError):
+            event.flow = "changed"  # type: ignore[misc]
+
+
+RUN_STARTED = {"event", "run_id", "flow", "run", "tasks", "ts"}
+TASK_STATE = {"event", "run_id", "flow", "task", "state", "attempt", "max_attempts", "ts"}
+RUN_FINISHED = {"event", "run_id", "flow", "run", "state", "counts", "duration", "ts"}
+
+
+def test_json_shapes_match_the_spec(runner: Runner, recorder: Recorder) -> None:
+    calls: list[int] = []
+
+    @task(max_retries=3, retry_delay=0.01)
+    def my_task() -> str:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("refused")
+        if len(calls) == 2:
+            raise Retry("again", delay=0)
+        return "ok"
+
+    @task
+    def broken() -> None:
+        raise ValueError("bad")
+
+    flow = Flow("example-flow")
+    flow.add_task(my_task)
+    flow.add_task(broken)
+    run = runner.start(flow)
+    run.wait(5)
+    rerun = runner.rerun_failed(run)
+    rerun.wait(5)
+    runner.bus.flush()
+    lines = [json.loads(json.dumps(e.as_json())) for e in recorder.events if e.run_id == run.run_id]
+
+    assert set(lines[0]) == RUN_STARTED
+    assert lines[0] | {"run_id": None, "ts": None} == {
+        "event": "run_started",
+        "run_id": None,
+        "flow": "example-flow",
+        "run": 1,
+        "tasks": 2,
+        "ts": None,
+    }
+    for line in lines[1:-1]:
+        assert line["event"] == "task_state" and TASK_STATE <= set(line), line
+        assert line["max_attempts"] == 4
+    mine = [line for line in lines if line.get("task") == "my_task"]
+    assert [(m["state"], m["attempt"]) for m in mine] == [
+        ("RUNNING", 1),
+        ("AWAITING_RETRY", 1),
+        ("RUNNING", 2),
+        ("AWAITING_RETRY", 2),
+        ("RUNNING", 3),
+        ("COMPLETED", 3),
+    ]
+    waiting = mine[1]
+    assert waiting["retry_in"] == 0.01
+    assert (
+        waiting["error"]["type"] == "ConnectionError" and waiting["error"]["message"] == "refused"
+    )
+    assert "ConnectionError: refused" in waiting["error"]["traceback"]
+    assert mine[3]["retry_in"] == 0 and mine[3]["error"]["type"] == "Retry"
+    done = mine[-1]
+    assert done["result"] == "'ok'" and isinstance(done["duration"], float) and "error" not in done
+    assert "retry_in" not in mine[0] and "result" not in mine[0]
+    failed = [line for line in lines if line.get("task") == "broken" and line["state"] == "FAILED"][
+        0
+    ]
+    assert failed["error"]["type"] == "ValueError"
+    assert set(lines[-1]) == RUN_FINISHED
+    assert lines[-1]["event"] == "run_finished" and lines[-1]["state"] == "FAILED"
+    assert lines[-1]["counts"] == {"COMPLETED": 1, "FAILED": 1}
+    assert lines[-1]["run"] == 1 and lines[-1]["duration"] >= 0
+
+    again = [e.as_json() for e in recorder.events if e.run_id == rerun.run_id]
+    assert again[0]["rerun_of"] == run.run_id and again[0]["run"] == 2
+    reused = [line for line in again if line.get("task") == "my_task"]
+    assert (
+        reused == [reused[0]] and reused[0]["reused"] is True and reused[0]["state"] == "COMPLETED"
+    )
+    assert all(json.dumps(e.as_json()) for e in recorder.events)
+
+
+def test_event_types_of_a_run(runner: Runner, recorder: Recorder) -> None:
+    run = runner.start(many(2))
+    run.wait(5)
+    runner.bus.flush()
+    kinds = [type(e) for e in recorder.events]
+    assert kinds[0] is RunStarted and kinds[-1] is RunFinished
+    assert all(k is TaskStateChanged for k in kinds[1:-1])
+    started = recorder.run_started(run.run_id)
+    assert started.tasks == ("noop", "noop-2") and started.max_attempts == (4, 4)
+    assert started.policies == ("3× on Retry only 0s", "3× on Retry only 0s")

@@ -1,0 +1,251 @@
+"""What a user (or the clock) does to a live run: timeout, cancel, retry now, give up.
+
+Tasks block on ``threading.Event``s instead of sleeping, so each test controls exactly
+when an attempt ends and runs in milliseconds.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from flowtop import Flow, StateType, TaskTimeout, task
+from flowtop.engine import Runner
+from flowtop.engine.errors import RetriesExhausted
+from flowtop.engine.events import RunFinished
+from flowtop.engine.states import TRANSITIONS
+
+from .kit import Recorder, wait_until
+
+
+def assert_nothing_after_run_finished(recorder: Recorder, run_id: str) -> None:
+    events = [e for e in recorder.events if e.run_id == run_id]
+    assert isinstance(events[-1], RunFinished), events[-1]
+    assert sum(isinstance(e, RunFinished) for e in events) == 1
+
+
+def assert_valid_transitions(recorder: Recorder, run_id: str) -> None:
+    last: dict[str, StateType | None] = {}
+    for event in recorder.task_events(run_id):
+        previous = last.get(event.task)
+        assert event.state in TRANSITIONS[previous], f"{event.task}: {previous} -> {event.state}"
+        last[event.task] = event.state
+
+
+def test_timeout_fails_the_attempt_retries_and_discards_the_late_result(recorder: Recorder) -> None:
+    release = threading.Event()
+    calls: list[int] = []
+
+    @task(timeout=0.05, max_retries=1, retry_delay=0)
+    def slow() -> str:
+        calls.append(1)
+        if len(calls) == 1:
+            release.wait(5)
+            return "late"
+        return "in time"
+
+    flow = Flow("timeouts")
+    flow.add_task(slow)
+    executor = ThreadPoolExecutor(2)
+    runner = Runner(2, sinks=(recorder,), executor=executor)
+    try:
+        run = runner.start(flow)
+        result = run.result(timeout=5)
+        assert result["slow"].result == "in time" and result["slow"].attempt == 2
+        release.set()
+        executor.shutdown(wait=True)  # the first attempt's thread has now returned "late"
+        runner.bus.flush()
+        assert run.snapshot()["slow"].result == "in time"
+        (wait,) = recorder.of("slow", StateType.AWAITING_RETRY, run.run_id)
+        assert wait.error is not None and wait.error.type == "TaskTimeout"
+        assert "timeout of 0.05s" in wait.error.message and "cannot be killed" in wait.error.message
+        assert [e.result for e in recorder.of("slow", StateType.COMPLETED)] == ["'in time'"]
+        assert_nothing_after_run_finished(recorder, run.run_id)
+        assert_valid_transitions(recorder, run.run_id)
+    finally:
+        release.set()
+        runner.shutdown()
+
+
+def test_timeout_without_retry_options_fails(runner: Runner) -> None:
+    release = threading.Event()
+
+    @task(timeout=0.02)
+    def hang() -> None:
+        release.wait(5)
+
+    flow = Flow("hang")
+    flow.add_task(hang)
+    try:
+        state = runner.start(flow).result(timeout=5)["hang"]
+    finally:
+        release.set()
+    assert state.type is StateType.FAILED and isinstance(state.exception, TaskTimeout)
+    assert isinstance(state.exception, TimeoutError)
+
+
+def test_cancel_marks_unfinished_tasks_and_drops_pending_retries(
+    runner: Runner, recorder: Recorder
+) -> None:
+    release = threading.Event()
+
+    @task
+    def done() -> str:
+        return "early"
+
+    @task
+    def blocked() -> str:
+        release.wait(5)
+        return "too late"
+
+    @task(max_retries=3, retry_delay=10)
+    def waiting() -> None:
+        raise ConnectionError("down")
+
+    @task
+    def after(x: object) -> None: ...
+
+    with Flow("cancel-me") as flow:
+        done()
+        after(blocked())
+        waiting()
+
+    run = runner.start(flow)
+    try:
+        wait_until(lambda: run.tasks["waiting"].state is StateType.AWAITING_RETRY)
+        wait_until(
+            lambda: (
+                run.tasks["blocked"].state is StateType.RUNNING and run.tasks["done"].state.is_final
+            )
+        )
+        assert len(runner.timer) == 1
+        assert run.cancel() is True
+        assert run.wait(1)
+        assert run.cancel() is False  # a finished run cannot be cancelled twice
+        assert len(runner.timer) == 0  # the 10 s retry is gone, not merely ignored later
+        result = run.result()
+        assert result.state is StateType.CANCELLED
+        assert {k: s.type for k, s in result.states.items()} == {
+            "done": StateType.COMPLETED,
+            "blocked": StateType.CANCELLED,
+            "after": StateType.CANCELLED,
+            "waiting": StateType.CANCELLED,
+        }
+    finally:
+        release.set()
+    runner.shutdown()  # waits for the worker that ran `blocked` to return
+    assert run.snapshot()["blocked"].type is StateType.CANCELLED
+    assert recorder.run_finished(run.run_id).counts == {"COMPLETED": 1, "CANCELLED": 3}
+    assert recorder.run_finished(run.run_id).state is StateType.CANCELLED
+    assert_nothing_after_run_finished(recorder, run.run_id)
+    assert_valid_transitions(recorder, run.run_id)
+
+
+def test_shutdown_cancels_active_runs(make_runner, recorder: Recorder) -> None:
+    @task(max_retries=1, retry_delay=10)
+    def waiting() -> None:
+        raise ConnectionError("down")
+
+    flow = Flow("left-behind")
+    flow.add_task(waiting)
+    runner = make_runner(1, sinks=(recorder,))
+    run = runner.start(flow)
+    wait_until(lambda: run.tasks["waiting"].state is StateType.AWAITING_RETRY)
+    runner.shutdown()
+    assert run.done and run.state is StateType.CANCELLED
+    assert_nothing_after_run_finished(recorder, run.run_id)
+
+
+def awaiting_flow(calls: list[int]) -> Flow:
+    @task(max_retries=2, retry_delay=10)
+    def fetch() -> str:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("first call fails")
+        return "fetched"
+
+    @task
+    def use(data: str) -> str:
+        return data.upper()
+
+    with Flow("long-wait") as flow:
+        use(fetch())
+    return flow
+
+
+def test_retry_now_starts_the_next_attempt_at_once(runner: Runner, recorder: Recorder) -> None:
+    calls: list[int] = []
+    run = runner.start(awaiting_flow(calls))
+    wait_until(lambda: run.tasks["fetch"].state is StateType.AWAITING_RETRY)
+    assert run.retry_now("use") is False  # not awaiting a retry
+    assert run.retry_now("nope") is False
+    assert run.retry_now("fetch") is True
+    result = run.result(timeout=2)  # well before the 10 s delay
+    assert result.state is StateType.COMPLETED
+    assert result["fetch"].attempt == 2 and result["use"].result == "FETCHED"
+    assert len(calls) == 2
+    assert len(runner.timer) == 0
+    assert run.retry_now("fetch") is False
+    runner.bus.flush()
+    assert_valid_transitions(recorder, run.run_id)
+
+
+def test_give_up_fails_the_task_now_with_its_last_error(runner: Runner, recorder: Recorder) -> None:
+    calls: list[int] = []
+    run = runner.start(awaiting_flow(calls))
+    wait_until(lambda: run.tasks["fetch"].state is StateType.AWAITING_RETRY)
+    assert run.give_up("use") is False
+    assert run.give_up("fetch") is True
+    result = run.result(timeout=2)
+    assert result.state is StateType.FAILED
+    assert result["fetch"].type is StateType.FAILED
+    assert str(result["fetch"].exception) == "first call fails"
+    assert result["use"].type is StateType.UPSTREAM_FAILED
+    assert len(calls) == 1 and len(runner.timer) == 0
+    assert result.attempts["fetch"][-1].state is StateType.FAILED
+    runner.bus.flush()
+    (failed,) = recorder.of("fetch", StateType.FAILED, run.run_id)
+    assert failed.message == "gave up by the user"
+    assert_valid_transitions(recorder, run.run_id)
+    assert_nothing_after_run_finished(recorder, run.run_id)
+
+
+def test_give_up_on_a_result_retry_says_retries_exhausted(runner: Runner) -> None:
+    @task(retry_predicate=lambda s: s.result == "not yet", max_retries=5, retry_delay=10)
+    def poll() -> str:
+        return "not yet"
+
+    flow = Flow("poll")
+    flow.add_task(poll)
+    run = runner.start(flow)
+    wait_until(lambda: run.tasks["poll"].state is StateType.AWAITING_RETRY)
+    assert run.give_up("poll")
+    state = run.result(timeout=2)["poll"]
+    assert isinstance(state.exception, RetriesExhausted)
+    assert "gave up" in str(state.exception) and "'not yet'" in str(state.exception)
+
+
+def test_cancel_stops_scheduling_queued_attempts(make_runner, recorder: Recorder) -> None:
+    release = threading.Event()
+    started: list[str] = []
+
+    @task
+    def work(name: str) -> str:
+        started.append(name)
+        if name == "first":
+            release.wait(5)
+        return name
+
+    with Flow("queued") as flow:
+        for name in ("first", "second", "third", "fourth"):
+            work(name)
+
+    runner = make_runner(1, sinks=(recorder,))  # one worker: the other three wait in the queue
+    run = runner.start(flow)
+    wait_until(lambda: started == ["first"])
+    run.cancel()
+    release.set()
+    runner.shutdown()
+    assert started == ["first"]
+    assert {s.type for s in run.result().states.values()} == {StateType.CANCELLED}
+    assert_nothing_after_run_finished(recorder, run.run_id)

@@ -1,0 +1,95 @@
+"""The one timer thread every retry wait and timeout shares: if it dies, every run hangs."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from flowtop import Flow, StateType, task
+from flowtop.engine import Runner
+from flowtop.engine.timer import Timer
+
+from .kit import wait_until
+
+
+@pytest.fixture
+def timer() -> Iterator[Timer]:
+    t = Timer()
+    yield t
+    t.stop()
+
+
+def test_callbacks_fire_in_deadline_order(timer: Timer) -> None:
+    fired: list[int] = []
+    done = threading.Event()
+    timer.call_later(0.03, lambda: (fired.append(3), done.set()))
+    timer.call_later(0.01, lambda: fired.append(1))
+    timer.call_later(0.02, lambda: fired.append(2))
+    assert done.wait(2)
+    assert fired == [1, 2, 3]
+
+
+def test_cancelled_handles_never_fire(timer: Timer) -> None:
+    fired: list[str] = []
+    done = threading.Event()
+    handle = timer.call_later(0.01, lambda: fired.append("cancelled"))
+    handle.cancel()
+    timer.call_later(0.02, done.set)
+    assert done.wait(2)
+    assert fired == [] and len(timer) == 0
+
+
+def test_a_raising_callback_does_not_stop_the_timer(timer: Timer) -> None:
+    done = threading.Event()
+
+    def boom() -> None:
+        raise RuntimeError("callback bug")
+
+    timer.call_later(0, boom)
+    timer.call_later(0.01, done.set)
+    assert done.wait(2)
+
+
+def test_an_infinite_delay_does_not_kill_the_timer(timer: Timer) -> None:
+    done = threading.Event()
+    timer.call_later(float("inf"), lambda: None)
+    wait_until(lambda: timer._thread is not None)
+    timer.call_later(0.01, done.set)
+    assert done.wait(2)
+    assert timer._thread is not None and timer._thread.is_alive()
+
+
+def test_stop_refuses_new_timers() -> None:
+    t = Timer()
+    t.stop()
+    with pytest.raises(RuntimeError, match="stopped"):
+        t.call_later(1, lambda: None)
+
+
+def test_an_endless_retry_delay_waits_for_the_user_and_blocks_no_other_run(runner: Runner) -> None:
+    """``retry_delay=inf`` (or a backoff that overflows) must not stall other runs' retries."""
+    calls: list[int] = []
+
+    @task(max_retries=1, retry_delay=float("inf"))
+    def manual() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("down")
+
+    @task(max_retries=1, retry_delay=0.01)
+    def quick() -> str:
+        calls.append(2)
+        if calls.count(2) == 1:
+            raise ConnectionError("blip")
+        return "ok"
+
+    waiting, other = Flow("manual"), Flow("quick")
+    waiting.add_task(manual)
+    other.add_task(quick)
+    run = runner.start(waiting)
+    wait_until(lambda: run.tasks["manual"].state is StateType.AWAITING_RETRY)
+    assert runner.start(other).result(timeout=2)["quick"].result == "ok"
+    assert run.retry_now("manual")
+    assert run.result(timeout=2).is_completed()
