@@ -41,6 +41,7 @@ class Node:
     args: tuple[Any, ...] = ()
     kwargs: dict[str, Any] = field(default_factory=dict)
     upstream: list[str] = field(default_factory=list)  # every node this one waits for
+    nested: bool = False  # some ref sits inside a list/tuple/dict argument
 
     def __repr__(self) -> str:
         return f"<Node {self.key}>"
@@ -53,6 +54,7 @@ class Flow:
         self.name = name
         self.nodes: dict[str, Node] = {}
         self._first_node: dict[int, str] = {}  # id(task) -> key of its first node
+        self._name_uses: dict[str, int] = {}  # task name -> highest n used in "name-n"
         #: Where the flow was defined, filled by the loader (file path).
         self.source: str | None = None
 
@@ -71,10 +73,14 @@ class Flow:
             if key in self.nodes:
                 raise ValueError(f"flow {self.name!r}: duplicate task key {key!r}")
             return key
-        key, n = task.name, 1
+        # Continue from the last number handed out for this name: probing name, name-2, …
+        # from the start each time made building a 5,000-task fan-out quadratic.
+        n = self._name_uses.get(task.name, 0) + 1
+        key = task.name if n == 1 else f"{task.name}-{n}"
         while key in self.nodes:
             n += 1
             key = f"{task.name}-{n}"
+        self._name_uses[task.name] = n
         return key
 
     def add_task(self, task: Task, *, key: str | None = None) -> Node:
@@ -93,9 +99,12 @@ class Flow:
         node = Node(self._new_key(task, None), task)
         node.args = tuple(self._as_input(a) for a in args)
         node.kwargs = {k: self._as_input(v) for k, v in kwargs.items()}
-        for ref in _refs(node.args, node.kwargs):
+        refs = list(_refs(node.args, node.kwargs))
+        nested = [ref for value in (*node.args, *node.kwargs.values()) if not isinstance(value, Ref) for ref in find_refs(value)]
+        for ref in (*refs, *nested):
             self._check_own(ref, f"task {node.key!r}")
-        node.upstream = _dedupe(ref.key for ref in _refs(node.args, node.kwargs))
+        node.nested = bool(nested)
+        node.upstream = _dedupe(ref.key for ref in (*refs, *nested))
         self.nodes[node.key] = node
         self._first_node.setdefault(id(task), node.key)
         return Ref(node.key, self)
@@ -204,3 +213,32 @@ def _refs(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Iterable[Ref]:
 
 def _dedupe(keys: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(keys))
+
+
+_CONTAINERS = (list, tuple, set, frozenset, dict)
+
+
+def find_refs(value: Any, depth: int = 0) -> Iterable[Ref]:
+    """Refs inside list/tuple/set/dict arguments (``t([a(), b()])``), a few levels deep."""
+    if isinstance(value, Ref):
+        yield value
+    elif depth < 4 and isinstance(value, _CONTAINERS):
+        items = value.values() if isinstance(value, dict) else value
+        for item in items:
+            yield from find_refs(item, depth + 1)
+
+
+def resolve_refs(value: Any, tasks: Mapping[str, Any], depth: int = 0) -> Any:
+    """``value`` with every Ref (nested as ``find_refs`` finds them) replaced by its task's result."""
+    if isinstance(value, Ref):
+        return tasks[value.key].result
+    if depth >= 5 or not isinstance(value, _CONTAINERS):
+        return value
+    if isinstance(value, dict):
+        return {k: resolve_refs(v, tasks, depth + 1) for k, v in value.items()}
+    resolved = [resolve_refs(v, tasks, depth + 1) for v in value]
+    if isinstance(value, list):
+        return resolved
+    if hasattr(value, "_fields"):  # a namedtuple takes its fields positionally
+        return type(value)(*resolved)
+    return type(value)(resolved)

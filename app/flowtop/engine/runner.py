@@ -18,14 +18,14 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import capture
 from .errors import TaskTimeout
 from .events import ErrorInfo, Event, EventBus, RunFinished, RunStarted, TaskStateChanged
-from .flow import Flow, Node, Ref
-from .policy import RetryPolicy, decide, safe_repr
+from .flow import Flow, Node, Ref, resolve_refs
+from .policy import Decision, RetryPolicy, decide, safe_repr
 from .states import State, StateType
 from .timer import Timer, TimerHandle
 
@@ -110,6 +110,10 @@ class RunResult:
     attempts: Mapping[str, tuple[Attempt, ...]]
     duration: float
     rerun_of: str | None = None
+    #: @flow functions only: what the function returned or raised, and each call's input hash
+    value: Any = None
+    error: BaseException | None = None
+    inputs: Mapping[str, str | None] = field(default_factory=dict)
 
     def __getitem__(self, key: str) -> State:
         return self.states[key]
@@ -187,9 +191,16 @@ class FlowRun:
             self._starting = False
             ready = [t for t in tasks if t.state is StateType.PENDING and t.waiting_on == 0]
             for tr in ready:
-                self._submit(tr)
+                self._ready(tr)
             if self._unfinished == 0:
                 self._finish()
+
+    def _notify(self) -> None:
+        """A task reached a final state (dynamic runs wake the flow function here)."""
+
+    def _ready(self, tr: TaskRun) -> None:
+        """Every upstream task of ``tr`` completed (under the lock)."""
+        self._submit(tr)
 
     def _submit(self, tr: TaskRun) -> None:
         """Queue the next attempt of ``tr`` (called under the lock)."""
@@ -213,10 +224,8 @@ class FlowRun:
             )
             if tr.policy.timeout is not None:
                 tr.timer = self.runner.timer.call_at(now + tr.policy.timeout, lambda: self._timed_out(tr, token))
-            node = tr.node
-            tasks = self.tasks
-            args = [tasks[a.key].result if isinstance(a, Ref) else a for a in node.args]
-            kwargs = {k: tasks[v.key].result if isinstance(v, Ref) else v for k, v in node.kwargs.items()}
+            args, kwargs = self._inputs(tr.node)
+        node = tr.node
         capture.begin()
         started = clock()
         try:
@@ -228,13 +237,33 @@ class FlowRun:
                 exc.__traceback__ = exc.__traceback__.tb_next  # the user's frames, not ours
         duration = clock() - started
         output = capture.end()
+        # A failure, or a predicate to consult: the decision may call user code
+        # (retry_predicate, a retry_delay callable), so it is made outside the lock.
+        decision = self._decide(tr, value, error) if error is not None or tr.policy.retry_predicate else None
         with self._lock:
             if tr.token != token or tr.state is not StateType.RUNNING:
                 return  # timed out, cancelled or given up meanwhile: the late result is discarded
             if tr.timer is not None:
                 tr.timer.cancel()
                 tr.timer = None
-            self._attempt_ended(tr, value, error, duration, output)
+            self._attempt_ended(tr, value, error, duration, output, decision)
+
+    def _inputs(self, node: Node) -> tuple[list[Any], dict[str, Any]]:
+        """The node's arguments with upstream results in place of their refs."""
+        tasks = self.tasks
+        if node.nested:
+            return resolve_refs(list(node.args), tasks), resolve_refs(node.kwargs, tasks)
+        args = [tasks[a.key].result if isinstance(a, Ref) else a for a in node.args]
+        kwargs = {k: tasks[v.key].result if isinstance(v, Ref) else v for k, v in node.kwargs.items()}
+        return args, kwargs
+
+    def _decide(self, tr: TaskRun, value: Any, error: BaseException | None) -> Decision:
+        failed = error is not None
+        outcome = State(
+            StateType.FAILED if failed else StateType.COMPLETED, error if failed else value, error, tr.attempt, "", tr.key
+        )
+        now = self._clock()
+        return decide(tr.policy, outcome, elapsed=now - (tr.first_start or now), rng=self.runner.rng)
 
     def _timed_out(self, tr: TaskRun, token: int) -> None:
         with self._lock:
@@ -247,23 +276,20 @@ class FlowRun:
                 f"attempt {tr.attempt} of {tr.key!r} ran past its timeout of {timeout:g}s "
                 "(its thread cannot be killed; a late result will be discarded)"
             )
-            self._attempt_ended(tr, None, error, timeout, "")
+            self._attempt_ended(tr, None, error, timeout, "", self._decide(tr, None, error))
 
-    def _attempt_ended(self, tr: TaskRun, value: Any, error: BaseException | None, duration: float, output: str) -> None:
-        """Apply the retry decision to a finished attempt (under the lock)."""
+    def _attempt_ended(
+        self, tr: TaskRun, value: Any, error: BaseException | None, duration: float, output: str,
+        decision: Decision | None,
+    ) -> None:
+        """Apply the retry decision to a finished attempt (under the lock).
+
+        ``decision`` is None for the common case, a plain success, which is final (rule 4).
+        """
         record = tr.attempts[-1]
         record.duration = duration
         record.output = output
         failed = error is not None
-        if failed or tr.policy.retry_predicate is not None:
-            outcome = State(
-                StateType.FAILED if failed else StateType.COMPLETED,
-                error if failed else value, error, tr.attempt, "", tr.key,
-            )
-            now = self._clock()
-            decision = decide(tr.policy, outcome, elapsed=now - (tr.first_start or now), rng=self.runner.rng)
-        else:
-            decision = None  # the common case: a plain success is final (rule 4)
         if decision is None or decision.final is StateType.COMPLETED:
             record.state = StateType.COMPLETED
             self._complete(tr, value, duration=duration, output=output)
@@ -318,7 +344,8 @@ class FlowRun:
         for child in tr.children:
             child.waiting_on -= 1
             if child.waiting_on == 0 and child.state is StateType.PENDING and not self._starting:
-                self._submit(child)
+                self._ready(child)
+        self._notify()
         if self._unfinished == 0:
             self._finish()
 
@@ -337,6 +364,7 @@ class FlowRun:
         )
         self._unfinished -= 1
         self._upstream_failed(tr)
+        self._notify()
         if self._unfinished == 0:
             self._finish()
 
@@ -360,12 +388,7 @@ class FlowRun:
     def _finish(self) -> None:
         if self.state is not StateType.RUNNING:
             return
-        if self.cancelled:
-            self.state = StateType.CANCELLED
-        elif all(t.state is StateType.COMPLETED for t in self.tasks.values()):
-            self.state = StateType.COMPLETED
-        else:
-            self.state = StateType.FAILED
+        self.state = self._final_state()
         self.finished_at = self._clock()
         counts = dict(Counter(t.state.value for t in self.tasks.values()))
         self._emit(
@@ -374,8 +397,16 @@ class FlowRun:
                 self.finished_at - self.started, time.time(),
             )
         )
+        self._notify()
         self._done.set()
         self.runner._run_done(self)
+
+    def _final_state(self) -> StateType:
+        if self.cancelled:
+            return StateType.CANCELLED
+        if all(t.state is StateType.COMPLETED for t in self.tasks.values()):
+            return StateType.COMPLETED
+        return StateType.FAILED
 
     # -- user actions ---------------------------------------------------------------
     def cancel(self) -> bool:
