@@ -155,3 +155,34 @@ def test_help_lists_commands() -> None:
     assert done.returncode == 0
     for command in ("run", "list", "history"):
         assert command in done.stdout
+
+
+FLOW_FUNCTION = """
+    import itertools
+    from flowtop import flow, task
+
+    calls = itertools.count(1)
+
+    @task(retries=1, retry_delay_seconds=0)
+    def fetch(n):
+        if next(calls) == 1:
+            raise TimeoutError("slow")
+        return n * 2
+
+    @flow(name="fn-flow")
+    def pipeline():
+        return sum(f.result() for f in fetch.map([1, 2, 3]))
+"""
+
+
+def test_run_a_flow_function_headless(tmp_path: Path) -> None:
+    write(tmp_path, "fn.py", FLOW_FUNCTION)
+    done = flowtop("run", str(tmp_path), "--json")
+    assert done.returncode == 0, done.stderr
+    events = json_lines(done.stdout)
+    assert events[0]["event"] == "run_started" and events[0]["tasks"] == 0
+    pending = [e["task"] for e in events if e.get("state") == "PENDING"]
+    assert pending == ["fetch", "fetch-2", "fetch-3"]
+    assert events[-1]["state"] == "COMPLETED" and events[-1]["counts"] == {"COMPLETED": 3}
+    listed = flowtop("list", str(tmp_path))
+    assert "fn-flow" in listed.stdout and "a @flow function" in listed.stdout

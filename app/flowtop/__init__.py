@@ -13,6 +13,7 @@ from .engine import (
     Task,
     TaskTimeout,
     exponential_backoff,
+    flow,
     task,
 )
 
@@ -20,5 +21,5 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Flow", "Retry", "RetriesExhausted", "State", "StateType", "Task", "TaskTimeout",
-    "exponential_backoff", "task", "__version__",
+    "exponential_backoff", "flow", "task", "__version__",
 ]

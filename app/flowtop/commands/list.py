@@ -31,7 +31,8 @@ def describe(workspace: Any, name: str) -> dict[str, Any]:
             }
         )
     source = workspace.flow_files.get(name)
-    return {"flow": name, "file": str(source) if source else None, "tasks": tasks}
+    dynamic = bool(getattr(flow, "is_dynamic", False))
+    return {"flow": name, "file": str(source) if source else None, "dynamic": dynamic, "tasks": tasks}
 
 
 def main(args: argparse.Namespace) -> int:
@@ -47,6 +48,9 @@ def main(args: argparse.Namespace) -> int:
         info = describe(workspace, name)
         if args.json:
             out.write(json.dumps(info, ensure_ascii=False) + "\n")
+            continue
+        if info["dynamic"]:
+            out.write(f"{name}  ({info['file']}, a @flow function: its tasks appear as it runs)\n")
             continue
         out.write(f"{name}  ({info['file']}, {len(info['tasks'])} tasks)\n")
         for task in info["tasks"]:

@@ -78,7 +78,8 @@ class HumanPrinter:
             self.started[event.run_id] = time.monotonic()
             self.names[event.run_id] = f"{event.flow} #{event.run}"
             rerun = f" (rerun of {event.rerun_of})" if event.rerun_of else ""
-            return f"{stamp} {event.flow} #{event.run} started: {len(event.tasks)} tasks{rerun}"
+            tasks = f"{len(event.tasks)} tasks" if event.tasks else "tasks appear as the flow reaches them"
+            return f"{stamp} {event.flow} #{event.run} started: {tasks}{rerun}"
         if isinstance(event, RunFinished):
             self.states.pop(event.run_id, None)
             counts = ", ".join(f"{n} {s.lower()}" for s, n in sorted(event.counts.items()))
@@ -86,7 +87,7 @@ class HumanPrinter:
         run_states = self.states.get(event.run_id)
         if run_states is not None:
             run_states[event.task] = event.state
-        if not self.verbose and event.state in (StateType.RUNNING, StateType.COMPLETED):
+        if not self.verbose and event.state in (StateType.PENDING, StateType.RUNNING, StateType.COMPLETED):
             return ""
         head = f"{stamp} {event.flow}/{event.task} {SYMBOLS[event.state]} {event.state.value.lower().replace('_', ' ')}"
         attempt = f" (attempt {event.attempt}/{event.max_attempts})" if event.attempt else ""

@@ -1,6 +1,7 @@
 """The engine: tasks, flows, the retry rules, the runner and its events. No UI here."""
 
 from .delays import exponential_backoff
+from .dynamic import FlowFunction, RunCancelled, TaskFuture, UpstreamFailed, flow
 from .errors import PredicateError, RetriesExhausted, Retry, TaskTimeout
 from .events import ErrorInfo, Event, EventBus, RunFinished, RunStarted, TaskStateChanged
 from .flow import Flow
@@ -13,5 +14,5 @@ __all__ = [
     "Decision", "ErrorInfo", "Event", "EventBus", "Flow", "FlowRun", "PredicateError",
     "RetriesExhausted", "Retry", "RetryPolicy", "RunFinished", "RunResult", "RunStarted",
     "Runner", "State", "StateType", "Task", "TaskStateChanged", "TaskTimeout", "decide",
-    "exponential_backoff", "task",
+    "exponential_backoff", "task", "flow", "FlowFunction", "TaskFuture", "UpstreamFailed", "RunCancelled",
 ]

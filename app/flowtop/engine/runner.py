@@ -538,14 +538,15 @@ class Runner:
             counter = self._numbers.setdefault(flow.name, itertools.count(1))
             return next(counter)
 
+    def policy_of(self, flow: Flow, node: Node, default_max_retries: int | None = None) -> RetryPolicy:
+        """The effective policy of one node: the settings layers, then a run's own default."""
+        policy = self.policy_for(flow, node) if self.policy_for else node.task.policy
+        if default_max_retries is not None:
+            policy = policy.with_values("defaults", default_max_retries=default_max_retries)
+        return policy
+
     def policies(self, flow: Flow, default_max_retries: int | None = None) -> dict[str, RetryPolicy]:
-        policies = {}
-        for key, node in flow.nodes.items():
-            policy = self.policy_for(flow, node) if self.policy_for else node.task.policy
-            if default_max_retries is not None:
-                policy = policy.with_values("defaults", default_max_retries=default_max_retries)
-            policies[key] = policy
-        return policies
+        return {key: self.policy_of(flow, node, default_max_retries) for key, node in flow.nodes.items()}
 
     def start(
         self,
@@ -554,29 +555,62 @@ class Runner:
         reuse: Mapping[str, State] | None = None,
         rerun_of: str | None = None,
         default_max_retries: int | None = None,
+        cache: Mapping[tuple[str, str], Any] | None = None,
+        args: tuple[Any, ...] = (),
+        kwargs: Mapping[str, Any] | None = None,
+        flow_attempt: int = 1,
     ) -> FlowRun:
-        """Start a run and return at once; events tell the rest."""
+        """Start a run and return at once; events tell the rest.
+
+        ``reuse`` carries completed states over by task key (static flows); ``cache``,
+        ``args``, ``kwargs`` and ``flow_attempt`` are for ``@flow`` functions.
+        """
         if self.closed:
             raise RuntimeError("runner is shut down")
-        run = FlowRun(self, flow, self._number(flow), self.policies(flow, default_max_retries), reuse or {}, rerun_of)
+        run: FlowRun
+        if getattr(flow, "is_dynamic", False):
+            from .dynamic import DynamicRun
+
+            run = DynamicRun(
+                self, flow, self._number(flow), args=args, kwargs=kwargs, cache=cache, rerun_of=rerun_of,  # type: ignore[arg-type]
+                default_max_retries=default_max_retries, flow_attempt=flow_attempt,
+            )
+        else:
+            run = FlowRun(self, flow, self._number(flow), self.policies(flow, default_max_retries), reuse or {}, rerun_of)
         with self._lock:
             self._active.add(run)
         run._begin()
         return run
 
     def run(self, flow: Flow, **kwargs: Any) -> RunResult:
-        return self.start(flow, **kwargs).result()
+        """Start a run and wait for its end (after a ``@flow``'s own retries, if any)."""
+        run = self.start(flow, **kwargs)
+        final = getattr(run, "final_result", None)
+        return final() if final is not None else run.result()
 
     def rerun_failed(self, source: RunResult | FlowRun, flow: Flow | None = None) -> FlowRun:
         """A new linked run: tasks that completed in ``source`` are carried over, the rest run."""
         result = source.snapshot() if isinstance(source, FlowRun) else source
+        target = flow or result.flow
+        if getattr(target, "is_dynamic", False):
+            from .dynamic import cache_of
+
+            return self.start(target, cache=cache_of(result), rerun_of=result.run_id)
         reuse = {k: s for k, s in result.states.items() if s.is_completed()}
-        return self.start(flow or result.flow, reuse=reuse, rerun_of=result.run_id)
+        return self.start(target, reuse=reuse, rerun_of=result.run_id)
 
     def rerun_task(self, source: RunResult | FlowRun, key: str, flow: Flow | None = None) -> FlowRun:
         """A new linked run of ``key`` and everything downstream of it; the rest is reused."""
         result = source.snapshot() if isinstance(source, FlowRun) else source
         target = flow or result.flow
+        if getattr(target, "is_dynamic", False):
+            from .dynamic import cache_of
+
+            if key not in result.states:
+                raise KeyError(f"run #{result.number} of {target.name!r} has no task {key!r}")
+            # The graph of a @flow is only known by running it: rerun the task's own call and
+            # let everything fed by it miss the cache, since its inputs change with it.
+            return self.start(target, cache=cache_of(result, exclude=[key]), rerun_of=result.run_id)
         if key not in target.nodes:
             raise KeyError(f"flow {target.name!r} has no task {key!r}")
         forced = target.downstream_of([key])

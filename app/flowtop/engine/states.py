@@ -31,7 +31,8 @@ FINAL_STATES = frozenset(
 
 #: Which state may follow which. Property tests check every event stream against this.
 TRANSITIONS: dict[StateType | None, frozenset[StateType]] = {
-    None: frozenset({StateType.RUNNING, StateType.UPSTREAM_FAILED, StateType.CANCELLED, StateType.COMPLETED}),
+    # None: not announced yet. Static tasks are announced by run_started; @flow tasks by PENDING.
+    None: frozenset({StateType.PENDING, StateType.RUNNING, StateType.UPSTREAM_FAILED, StateType.CANCELLED, StateType.COMPLETED}),
     StateType.PENDING: frozenset({StateType.RUNNING, StateType.UPSTREAM_FAILED, StateType.CANCELLED, StateType.COMPLETED}),
     StateType.RUNNING: frozenset({StateType.COMPLETED, StateType.FAILED, StateType.AWAITING_RETRY, StateType.CANCELLED}),
     StateType.AWAITING_RETRY: frozenset({StateType.RUNNING, StateType.FAILED, StateType.CANCELLED}),

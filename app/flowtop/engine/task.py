@@ -40,12 +40,30 @@ class Task:
         functools.update_wrapper(self, fn)  # type: ignore[arg-type]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from .flow import current_flow  # the flow module imports this one
+        """In ``with Flow(...)``: add a node. In a running ``@flow``: run it, retries
+        included, and return its result. Anywhere else: call the function."""
+        from .dynamic import current_run  # these modules import this one
+        from .flow import current_flow
 
         flow = current_flow()
-        if flow is None:
-            return self.fn(*args, **kwargs)
-        return flow.add_call(self, args, kwargs)
+        if flow is not None:
+            return flow.add_call(self, args, kwargs)
+        run = current_run()
+        if run is not None:
+            return run.submit_call(self, args, kwargs).result()
+        return self.fn(*args, **kwargs)
+
+    def submit(self, *args: Any, **kwargs: Any) -> Any:
+        """Inside a running ``@flow``: start the task and return a ``TaskFuture`` at once."""
+        from .dynamic import submit
+
+        return submit(self, args, kwargs)
+
+    def map(self, *args: Any, **kwargs: Any) -> list[Any]:
+        """Inside a running ``@flow``: one submitted call per item of the list arguments."""
+        from .dynamic import map_calls
+
+        return map_calls(self, args, kwargs)
 
     def __repr__(self) -> str:
         return f"<Task {self.name}>"

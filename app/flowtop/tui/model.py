@@ -184,6 +184,7 @@ class RunModel:
             {initial: len(self.order)} if self.order else {}
         )
         self.reused = 0
+        self.added = 0  # rows added after run_started (@flow tasks), so views know to re-layout
         self.version = 0  # bumps on every change, so views can tell when to re-sort
 
     @classmethod
@@ -215,7 +216,7 @@ class RunModel:
         if isinstance(event, TaskStateChanged):
             row = self.rows.get(event.task)
             if row is None:
-                return None
+                row = self._add_row(event)
             self._task_event(row, event)
             self.version += 1
             return row.key
@@ -225,6 +226,15 @@ class RunModel:
             self.finished = event.ts
             self.version += 1
         return None
+
+    def _add_row(self, event: TaskStateChanged) -> TaskRow:
+        """A task of a ``@flow`` function, announced when the function reaches it."""
+        row = TaskRow(event.task, len(self.order), None, event.max_attempts, "")
+        self.rows[event.task] = row
+        self.order.append(event.task)
+        self.counts[None] += 1
+        self.added += 1
+        return row
 
     def _task_event(self, row: TaskRow, ev: TaskStateChanged) -> None:
         state = ev.state

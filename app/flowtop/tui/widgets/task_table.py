@@ -110,6 +110,7 @@ class TaskTable(ScrollView, can_focus=True):
         self.policy_source: Callable[[TaskRow], str] | None = None
         self._reorder_pending = False
         self._last_reorder = 0.0
+        self._added_seen = 0
         self._highlighted: str | None = None
 
     # -- what is shown --------------------------------------------------------------
@@ -146,6 +147,7 @@ class TaskTable(ScrollView, can_focus=True):
             view_order(run, query=self.query, sort=self.sort, now=self.clock()) if run else []
         )
         self.positions = {k: i for i, k in enumerate(self.keys)}
+        self._added_seen = run.added if run else 0
         self._reorder_pending = False
         self._last_reorder = self.clock()
         self.virtual_size = Size(self.size.width, len(self.keys) + 1)
@@ -167,6 +169,9 @@ class TaskTable(ScrollView, can_focus=True):
     # -- updates --------------------------------------------------------------------
     def rows_changed(self, keys: Iterable[str]) -> None:
         """Repaint the visible lines of ``keys``; re-sort later when the order depends on state."""
+        if self.run is not None and self.run.added != self._added_seen:
+            self.rebuild(keep=self.cursor_key)  # a @flow reached new tasks: new rows to lay out
+            return
         if not self.ordered:
             self._reorder_pending = True
         top, bottom = self._visible_range()
