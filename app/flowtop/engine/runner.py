@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from . import capture
 from .errors import TaskTimeout
@@ -33,6 +33,22 @@ from .timer import Timer, TimerHandle
 MAX_MESSAGE = 100_000
 
 PolicyProvider = Callable[[Flow, Node], RetryPolicy]
+
+
+class AttemptBackend(Protocol):
+    """Runs one attempt somewhere else (a process, a Dask cluster) and reports its outcome.
+
+    Retries, timers, states and events stay in the runner, so every consumer sees the same
+    stream whatever runs the attempts. ``call`` blocks the calling pool thread until the
+    attempt ends and returns ``(value, error, captured output)``; it never raises.
+    ``timeout`` lets the backend stop an attempt that the runner has already failed.
+    """
+
+    def call(
+        self, fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any], *, timeout: float | None
+    ) -> tuple[Any, BaseException | None, str]: ...
+
+    def close(self) -> None: ...
 
 
 def error_info(exc: BaseException, *, with_traceback: bool = True) -> ErrorInfo:
@@ -226,17 +242,21 @@ class FlowRun:
                 tr.timer = self.runner.timer.call_at(now + tr.policy.timeout, lambda: self._timed_out(tr, token))
             args, kwargs = self._inputs(tr.node)
         node = tr.node
-        capture.begin()
+        backend = self.runner.backend
         started = clock()
-        try:
-            value = node.task.fn(*args, **kwargs)
-            error: BaseException | None = None
-        except BaseException as exc:  # noqa: BLE001 - every outcome is reported, none escapes
-            value, error = None, exc
-            if exc.__traceback__ is not None and exc.__traceback__.tb_next is not None:
-                exc.__traceback__ = exc.__traceback__.tb_next  # the user's frames, not ours
+        if backend is None:  # the default: run the attempt right here, on this pool thread
+            capture.begin()
+            try:
+                value = node.task.fn(*args, **kwargs)
+                error: BaseException | None = None
+            except BaseException as exc:  # noqa: BLE001 - every outcome is reported, none escapes
+                value, error = None, exc
+                if exc.__traceback__ is not None and exc.__traceback__.tb_next is not None:
+                    exc.__traceback__ = exc.__traceback__.tb_next  # the user's frames, not ours
+            output = capture.end()
+        else:  # another process or a cluster runs the attempt; retries stay here
+            value, error, output = backend.call(node.task.fn, args, kwargs, timeout=tr.policy.timeout)
         duration = clock() - started
-        output = capture.end()
         # A failure, or a predicate to consult: the decision may call user code
         # (retry_predicate, a retry_delay callable), so it is made outside the lock.
         decision = self._decide(tr, value, error) if error is not None or tr.policy.retry_predicate else None
@@ -507,6 +527,7 @@ class Runner:
         policy_for: PolicyProvider | None = None,
         next_number: Callable[[str], int] | None = None,
         executor: Executor | None = None,
+        backend: AttemptBackend | None = None,
         clock: Callable[[], float] = time.monotonic,
         rng: Callable[[], float] | None = None,
     ) -> None:
@@ -522,6 +543,7 @@ class Runner:
         self.timer = Timer(clock)
         self.rng = rng or random.random
         self.policy_for = policy_for
+        self.backend = backend
         self._next_number = next_number
         self._numbers: dict[str, itertools.count[int]] = {}
         self._lock = threading.Lock()
@@ -637,6 +659,8 @@ class Runner:
         self.timer.stop()
         if self._own_executor:
             self.executor.shutdown(wait=wait, cancel_futures=True)
+        if self.backend is not None:
+            self.backend.close()
         self.bus.close()
 
     def __enter__(self) -> Runner:
