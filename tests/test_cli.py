@@ -186,3 +186,26 @@ def test_run_a_flow_function_headless(tmp_path: Path) -> None:
     assert events[-1]["state"] == "COMPLETED" and events[-1]["counts"] == {"COMPLETED": 3}
     listed = flowtop("list", str(tmp_path))
     assert "fn-flow" in listed.stdout and "a @flow function" in listed.stdout
+
+
+def test_info_logs_of_a_task_reach_its_output(tmp_path: Path) -> None:
+    write(tmp_path, "logs.py", """
+        import logging
+        from flowtop import Flow, task
+
+        log = logging.getLogger("etl.extract")
+
+        @task
+        def chatty():
+            log.info("fetched %d rows", 12)
+            print("plain print")
+            return 1
+
+        with Flow("logs") as flow:
+            chatty()
+    """)
+    done = flowtop("run", str(tmp_path), "--json")
+    assert done.returncode == 0, done.stderr
+    completed = next(e for e in json_lines(done.stdout) if e.get("state") == "COMPLETED")
+    assert "INFO etl.extract: fetched 12 rows" in completed["output"] and "plain print" in completed["output"]
+    assert "fetched" not in done.stderr

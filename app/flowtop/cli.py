@@ -52,6 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(args_list)
     if getattr(args, "path", None) is None and hasattr(args, "path"):
         args.path = default_path()
+    if args.command in ("run", "open"):
+        from .engine.capture import capture_info_logs
+
+        capture_info_logs()
     module = importlib.import_module(f"flowtop.commands.{COMMANDS[args.command][0]}")
     try:
         return int(module.main(args) or 0)

@@ -99,14 +99,19 @@ class _CaptureHandler(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
         self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        #: Records from outside any attempt at or above this level go to stderr (see
+        #: ``capture_info_logs``); by default none do, as with any other handler.
+        self.passthrough_level = logging.CRITICAL + 1
 
     def emit(self, record: logging.LogRecord) -> None:
         buffer = getattr(_local, "buffer", None)
-        if buffer is not None:
-            try:
+        try:
+            if buffer is not None:
                 buffer.write(self.format(record) + "\n")
-            except Exception:  # noqa: BLE001 - logging must never break a task
-                self.handleError(record)
+            elif record.levelno >= self.passthrough_level:
+                sys.stderr.write(self.format(record) + "\n")
+        except Exception:  # noqa: BLE001 - logging must never break a task
+            self.handleError(record)
 
 
 _handler = _CaptureHandler()
@@ -138,3 +143,18 @@ def end() -> str:
     buffer = getattr(_local, "buffer", None)
     _local.buffer = None
     return buffer.getvalue() if buffer is not None else ""
+
+
+def capture_info_logs() -> None:
+    """For the flowtop commands: let tasks' INFO records reach their attempt's output.
+
+    Python's root logger passes only WARNING and above until the program configures
+    logging, so ``log.info`` in a task would never be seen. When logging is unconfigured,
+    lower the root level to INFO, and keep what Python's last-resort handler did for
+    records outside tasks (WARNING and above to stderr). A configured program is left alone.
+    """
+    root = logging.getLogger()
+    _ensure_installed()
+    if root.level == logging.WARNING and all(h is _handler for h in root.handlers):
+        root.setLevel(logging.INFO)
+        _handler.passthrough_level = logging.WARNING
