@@ -15,15 +15,9 @@ def run_tui(path: str, *, executor: str | None = None) -> int:
 
     from .app import FlowtopApp
 
-    options: dict[str, Any] = {}
-    if executor not in (None, "thread"):
-        try:
-            from flowtop.engine.executors import make_executor  # type: ignore[import-not-found]
-        except ImportError:
-            raise ValueError(
-                f"unknown executor {executor!r}; this build supports 'thread'"
-            ) from None
-        options["executor"] = make_executor(executor)
+    # The spec goes to ``workspace.make_runner``, which builds the backend; None means
+    # ``[defaults] executor`` from flowtop.toml.
+    options: dict[str, Any] = {"executor": executor} if executor is not None else {}
     workspace = Workspace(path)
     app = FlowtopApp(workspace, runner_options=options, load=True)
     try:

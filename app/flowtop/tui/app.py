@@ -26,7 +26,8 @@ from textual.widgets import Footer, Input
 
 from flowtop.engine.events import RunFinished, RunStarted
 from flowtop.engine.states import StateType
-from flowtop.tui.bindings import APP_BINDINGS
+from flowtop.printable import printable
+from flowtop.tui.bindings import APP_BINDINGS, KEYS
 from flowtop.tui.clock import Clock, system_clock
 from flowtop.tui.event_buffer import EventBuffer
 from flowtop.tui.messages import EventsPending, WatcherFailed, WorkspaceLoaded, WorkspaceReloaded
@@ -41,6 +42,10 @@ from flowtop.tui.widgets.task_table import TaskTable
 FRAME = 0.03  # seconds between event flushes: one batch per frame at most
 LIVE_TICK = 0.1  # countdowns and running durations
 FLUSH_LIMIT = 50_000  # events folded per frame; the rest waits for the next one
+
+
+#: Every app key except quit and help (those work from any screen).
+MAIN_SCREEN_ACTIONS = frozenset(action for _, action, *_ in KEYS) - {"quit", "help"}
 
 
 class FlowtopApp(RunActions, App[int]):
@@ -76,9 +81,13 @@ class FlowtopApp(RunActions, App[int]):
         self.auto_rerun = False
         self._previews: dict[str, RunModel] = {}
         self._policy_cache: dict[tuple[str, str], str] = {}
-        self._closed = False
+        self._shut_down = False
         self._last_flush = 0.0
         self._flush_timer: Any = None
+
+    def notify(self, message: str, **kwargs: Any) -> None:
+        """Toasts quote user code (load errors): its escapes never reach the terminal."""
+        super().notify(printable(message) if isinstance(message, str) else message, **kwargs)
 
     # -- layout ---------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -101,6 +110,13 @@ class FlowtopApp(RunActions, App[int]):
                 yield self.table
                 yield self.detail
         yield Footer(compact=True)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Main-screen keys act on the main screen's selection: off while another screen
+        (history, editor, help) is on top, so `h` in history can't stack a second history."""
+        if len(self.screen_stack) > 1 and action in MAIN_SCREEN_ACTIONS:
+            return False
+        return True
 
     def on_mount(self) -> None:
         self.title = f"flowtop · {getattr(self.workspace, 'root', '')}"
@@ -125,7 +141,7 @@ class FlowtopApp(RunActions, App[int]):
         self._workspace_ready()
 
     def _workspace_ready(self) -> None:
-        if self._closed or self.runner is not None:
+        if self._shut_down or self.runner is not None:
             return
         self.runner = self.workspace.make_runner(
             sinks=[self.buffer.append_batch], **self._runner_options
@@ -255,16 +271,16 @@ class FlowtopApp(RunActions, App[int]):
             return
         wait = self._last_flush + FRAME - time.monotonic()
         if wait <= 0:
-            self._flush()
+            self._flush_events()
         else:
-            self._flush_timer = self.set_timer(wait, self._flush)
+            self._flush_timer = self.set_timer(wait, self._flush_events)
 
-    def _flush(self) -> None:
+    def _flush_events(self) -> None:
         self._flush_timer = None
         self._last_flush = time.monotonic()
         events = self.buffer.drain(FLUSH_LIMIT)
         if len(self.buffer):  # more than one frame's worth: the rest next frame
-            self._flush_timer = self.set_timer(FRAME, self._flush)
+            self._flush_timer = self.set_timer(FRAME, self._flush_events)
         if not events:
             return
         changed = self.store.apply_batch(events)
@@ -416,9 +432,9 @@ class FlowtopApp(RunActions, App[int]):
     # -- teardown -------------------------------------------------------------------
     def shutdown(self) -> None:
         """Cancel runs, stop the watcher and the runner's threads. Safe to call twice."""
-        if self._closed:
+        if self._shut_down:
             return
-        self._closed = True
+        self._shut_down = True
         if self._stop_watch is not None:
             self._stop_watch.set()
         if self.runner is not None:

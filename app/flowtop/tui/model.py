@@ -17,6 +17,7 @@ from typing import Any
 
 from flowtop.engine.events import ErrorInfo, RunFinished, RunStarted, TaskStateChanged
 from flowtop.engine.states import StateType
+from flowtop.printable import has_control, printable
 
 S = StateType
 
@@ -237,6 +238,8 @@ class RunModel:
         return row
 
     def _task_event(self, row: TaskRow, ev: TaskStateChanged) -> None:
+        if (ev.error is not None or ev.output or ev.message or ev.result) and _unsafe(ev):
+            ev = _printable_event(ev)
         state = ev.state
         if row.state is not state:
             self.counts[row.state] -= 1
@@ -291,6 +294,29 @@ class RunModel:
             last.retry_in = ev.retry_in
             last.delay_explained = ev.delay_explained
         last.message = ev.message or last.message
+
+
+def _unsafe(ev: TaskStateChanged) -> bool:
+    error = ev.error
+    texts = (ev.output, ev.message, ev.result or "")
+    if error is not None:
+        texts += (error.type, error.message, error.traceback)
+    return any(has_control(text) for text in texts if text)
+
+
+def _printable_event(ev: TaskStateChanged) -> TaskStateChanged:
+    """The event with its user-made text safe for the terminal (no raw ANSI escapes)."""
+    error = ev.error
+    if error is not None:
+        error = ErrorInfo(
+            printable(error.type), printable(error.message), printable(error.traceback)
+        )
+    return ev._replace(
+        error=error,
+        output=printable(ev.output),
+        message=printable(ev.message),
+        result=printable(ev.result) if ev.result is not None else None,
+    )
 
 
 class RunStore:

@@ -18,6 +18,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from flowtop.engine.states import StateType
+from flowtop.printable import printable
 from flowtop.tui.model import AttemptView, TaskRow, fmt_duration
 from flowtop.tui.widgets.palette import LOOK_STYLE
 
@@ -146,7 +147,7 @@ class DetailPane(VerticalScroll):
         """A file that failed to load: its error, verbatim."""
         title = Text.assemble(("✗ ", "bold red"), (where, "bold"), ("  failed to load", "red"))
         self.title_line.update(title)
-        body = Text(message)
+        body = Text(printable(message))
         body.append(
             "\n\nFix the file and save it: it reloads on its own. The last good version of its flows stays usable.",
             style="dim",

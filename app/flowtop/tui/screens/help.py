@@ -1,0 +1,67 @@
+"""The `?` screen: every key the app answers to, from the app's own Binding objects.
+
+Built from the bindings rather than written by hand, so a remapped key or a new action
+shows here without anyone remembering to update a help text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+
+def key_rows(
+    bindings: Iterable[BindingType], display: Callable[[Binding], str]
+) -> list[tuple[str, str, str]]:
+    """(keys, description, tooltip) per action; keys of one action joined ("y / ⏎")."""
+    rows: dict[tuple[str, str], tuple[list[str], str]] = {}
+    for binding in Binding.make_bindings(bindings):
+        description = binding.description or binding.action
+        keys, _ = rows.setdefault((binding.action, description), ([], binding.tooltip))
+        shown = display(binding)
+        if shown not in keys:
+            keys.append(shown)
+    return [(" / ".join(keys), desc, tip) for (_, desc), (keys, tip) in rows.items()]
+
+
+class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen #dialog {
+        width: 90; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    HelpScreen #title { text-style: bold; margin-bottom: 1; }
+    HelpScreen #keys { height: auto; max-height: 1fr; }
+    HelpScreen #hint { color: $text-muted; margin-top: 1; }
+    """
+
+    BINDINGS = [
+        Binding("escape,question_mark,q", "dismiss", "Close", id="help.close"),
+    ]
+
+    def __init__(self, bindings: Iterable[BindingType]) -> None:
+        super().__init__()
+        self.rows: list[tuple[str, str, str]] = []
+        self._help_bindings = list(bindings)
+
+    def compose(self) -> ComposeResult:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column(no_wrap=True)
+        table.add_column(style="dim")
+        self.rows = key_rows(self._help_bindings, self.app.get_key_display)
+        for keys, description, tooltip in self.rows:
+            table.add_row(Text(keys), Text(description), Text(tooltip))
+        with Vertical(id="dialog"):
+            yield Static("Keys", id="title")
+            with VerticalScroll(id="keys"):
+                yield Static(table, id="table")
+            yield Static("Escape or ? closes · ctrl+p opens the command palette", id="hint")

@@ -1,0 +1,275 @@
+"""The history screens (`h`): past runs from SQLite, and one run's tasks and attempts.
+
+They read ``History`` only (never the live run model), so what they show is exactly what
+``flowtop history`` prints and what survived a crash. Everything a task wrote (errors,
+tracebacks, output) is shown as plain text, never parsed as markup.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from ...engine.states import StateType
+from ..model import STATE_LOOK, fmt_duration
+
+#: How many runs the list reads; older ones stay in the file (`flowtop history`).
+RUN_LIMIT = 500
+#: Longest error/traceback/output block shown per attempt; a 1 MB message must not stall.
+TEXT_LIMIT = 20_000
+#: The table's error cell; the whole message is in the attempts pane below it.
+ERROR_CELL = 60
+
+_STYLE = {
+    "completed": "green",
+    "failed": "red",
+    "retry": "yellow",
+    "running": "cyan",
+    "upstream": "magenta",
+    "cancelled": "bright_black",
+    "pending": "",
+    "notrun": "",
+}
+_CONTROL: dict[int, str | None] = {
+    c: f"\\x{c:02x}" for c in (*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F)
+}
+_CONTROL[0x0D] = None  # CRLF output reads as plain lines
+
+
+def plain(text: str | None, limit: int = TEXT_LIMIT, *, cell: bool = False) -> str:
+    """Task text made safe to draw: control characters escaped, length capped."""
+    text = (text or "").translate(_CONTROL)
+    if len(text) > limit:
+        cut = "…" if cell else f"… ({len(text) - limit:,} more characters)"
+        text = text[: limit - 1 if cell else limit] + cut
+    return text
+
+
+def state_text(state: str) -> Text:
+    """``✓ Completed`` etc., like the live table; unknown states (INTERRUPTED) as words."""
+    try:
+        symbol, word, look = STATE_LOOK[StateType(state)]
+    except ValueError:
+        return Text(f"⚡ {state.title()}", style="yellow")
+    return Text(f"{symbol} {word}", style=_STYLE.get(look, ""))
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    parts = []
+    for state in StateType:
+        n = counts.get(state.value, 0)
+        if n:
+            parts.append(f"{STATE_LOOK[state][0]} {n}")
+    parts.extend(
+        f"{name.title()} {n}"
+        for name, n in counts.items()
+        if name not in StateType.__members__ and n
+    )
+    return "  ".join(parts)
+
+
+def fmt_time(ts: float | None) -> str:
+    return "" if ts is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
+
+
+class HistoryScreen(Screen[None]):
+    """Runs, newest first, of one flow (or all flows with `a`)."""
+
+    DEFAULT_CSS = """
+    HistoryScreen #heading { height: 1; padding: 0 1; text-style: bold; background: $boost; }
+    HistoryScreen #runs { height: 1fr; }
+    HistoryScreen #message { padding: 1 2; color: $text-muted; height: auto; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="history.back"),
+        Binding("a", "toggle_all", "All flows / this flow", id="history.all"),
+        Binding("enter", "open", "Open run", show=True, id="history.open"),
+    ]
+
+    def __init__(self, history: Any, flow: str | None) -> None:
+        super().__init__()
+        self.history = history
+        self.flow = flow
+        self.show_all = flow is None
+        self.records: dict[str, Any] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="heading")
+        table: DataTable[Any] = DataTable(id="runs", cursor_type="row", zebra_stripes=True)
+        table.add_columns("Flow", "#", "State", "Started", "Duration", "Counts", "Rerun of")
+        yield table
+        yield Static("", id="message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        self.load()
+
+    def load(self) -> None:
+        flow = None if self.show_all else self.flow
+        table = self.query_one("#runs", DataTable)
+        message = self.query_one("#message", Static)
+        scope = "all flows" if flow is None else f"flow {flow}"
+        try:
+            records = self.history.runs(flow=flow, limit=RUN_LIMIT)
+        except Exception as exc:  # noqa: BLE001 - an unreadable history file is shown, not fatal
+            records = []
+            message.update(Text(f"Cannot read the run history: {exc}"))
+        else:
+            message.update(
+                Text(
+                    "No runs yet: press r on the main screen to run a flow." if not records else ""
+                )
+            )
+        message.display = not records
+        count = f"{len(records)} run" + ("" if len(records) == 1 else "s")
+        self.query_one("#heading", Static).update(Text(f"History · {scope} · {count}"))
+        table.clear()
+        self.records = {}
+        for record in records:
+            self.records[record.run_id] = record
+            table.add_row(
+                Text(plain(record.flow, 60, cell=True)),
+                Text(str(record.number), justify="right"),
+                state_text(record.state),
+                fmt_time(record.started),
+                Text(fmt_duration(record.duration), justify="right"),
+                counts_text(record.counts),
+                f"#{record.rerun_of_number}" if record.rerun_of_number else "",
+                key=record.run_id,
+            )
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_toggle_all(self) -> None:
+        if self.flow is not None:
+            self.show_all = not self.show_all
+            self.load()
+
+    def action_open(self) -> None:
+        table = self.query_one("#runs", DataTable)
+        if table.row_count:
+            self._open(str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value))
+
+    @on(DataTable.RowSelected, "#runs")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self._open(str(event.row_key.value))
+
+    def _open(self, run_id: str) -> None:
+        try:
+            detail = self.history.run_detail(run_id)
+        except Exception as exc:  # noqa: BLE001 - a run deleted or unreadable is a message
+            self.notify(
+                plain(str(exc), 500), title="Cannot open run", severity="error", markup=False
+            )
+            return
+        self.app.push_screen(RunDetailScreen(detail))
+
+
+class RunDetailScreen(Screen[None]):
+    """One past run: its tasks, and every attempt of the highlighted one."""
+
+    DEFAULT_CSS = """
+    RunDetailScreen #heading { height: auto; padding: 0 1; text-style: bold; background: $boost; }
+    RunDetailScreen #tasks { height: auto; max-height: 40%; }
+    RunDetailScreen #attempts { height: 1fr; border-top: solid $primary; padding: 0 1; }
+    """
+
+    BINDINGS = [Binding("escape", "back", "Back", id="history.run.back")]
+
+    def __init__(self, detail: Any) -> None:
+        super().__init__()
+        self.detail = detail
+        self.tasks = {record.task: record for record in detail.tasks}
+
+    def compose(self) -> ComposeResult:
+        run = self.detail.run
+        heading = Text(f"{run.flow} #{run.number} · ")
+        heading.append_text(state_text(run.state))
+        heading.append(
+            f" · started {fmt_time(run.started)} · {fmt_duration(run.duration) or 'unfinished'}"
+        )
+        if run.rerun_of_number:
+            heading.append(f" · rerun of #{run.rerun_of_number}")
+        yield Static(heading, id="heading")
+        table: DataTable[Any] = DataTable(id="tasks", cursor_type="row", zebra_stripes=True)
+        table.add_columns("Task", "State", "Attempts", "Duration", "Last error")
+        for record in self.detail.tasks:
+            state = Text("↺ Reused", style="green") if record.reused else state_text(record.state)
+            error = f"{record.error_type}: {record.error_message}" if record.error_type else ""
+            table.add_row(
+                Text(plain(record.task, 80, cell=True)),
+                state,
+                f"{record.attempts}/{record.max_attempts}",
+                Text(fmt_duration(record.duration), justify="right"),
+                Text(plain(error.replace("\n", " "), ERROR_CELL, cell=True)),
+                key=record.task,
+            )
+        yield table
+        with VerticalScroll(id="attempts"):
+            yield Static("", id="attempt-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.detail.tasks:
+            self.show_task(self.detail.tasks[0].task)
+        else:
+            self.query_one("#attempt-text", Static).update("This run recorded no tasks.")
+
+    @on(DataTable.RowHighlighted, "#tasks")
+    def _task_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.show_task(str(event.row_key.value))
+
+    def show_task(self, key: str) -> None:
+        self.query_one("#attempt-text", Static).update(attempts_text(self.tasks[key]))
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+
+def attempts_text(record: Any) -> Text:
+    """Every attempt of one task: state, timing, error, traceback, output, next delay."""
+    text = Text()
+    text.append(plain(record.task, 200), style="bold")
+    text.append(f"  {record.policy}\n" if record.policy else "\n", style="dim")
+    if record.reused:
+        text.append("Carried over from the source run (not executed again).\n", style="green")
+    if record.message:
+        text.append(plain(record.message) + "\n", style="italic")
+    if not record.attempt_records:
+        text.append("No attempts recorded.\n", style="dim")
+    for attempt in record.attempt_records:
+        text.append(f"\nAttempt {attempt.number} · ", style="bold")
+        if attempt.state == StateType.AWAITING_RETRY.value:
+            text.append("✗ Failed, retried", style="yellow")
+        else:
+            text.append_text(state_text(attempt.state))
+        text.append(f" · {fmt_duration(attempt.duration)} · started {fmt_time(attempt.started)}\n")
+        if attempt.error_type:
+            text.append(
+                plain(f"{attempt.error_type}: {attempt.error_message or ''}") + "\n", style="red"
+            )
+        if attempt.retry_in is not None:
+            why = f" ({plain(attempt.delay_explained, 300)})" if attempt.delay_explained else ""
+            text.append(f"retry after {fmt_duration(attempt.retry_in)}{why}\n", style="yellow")
+        if attempt.result is not None:
+            text.append("result: " + plain(attempt.result, 500) + "\n")
+        if attempt.traceback:
+            text.append(plain(attempt.traceback).rstrip("\n") + "\n", style="dim")
+        if attempt.output:
+            text.append("output:\n", style="bold")
+            text.append(plain(attempt.output).rstrip("\n") + "\n")
+    return text

@@ -1,0 +1,178 @@
+"""The retry editor (`e`): change one task's retry settings without touching its code.
+
+It writes through the workspace (``set_override`` → ``.flowtop/overrides.toml``); the
+watcher then reloads and the table shows the new policy, so the editor never updates
+the table itself. Every field says which settings layer its current value comes from.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+
+from ...engine.policy import RetryPolicy
+from .retry_form import DELAY_FIELDS, FIELDS, FormState, initial_texts, placeholders, read_form
+
+
+class RetryEditor(ModalScreen[bool]):
+    """Dismisses True when it wrote or cleared an override, False when cancelled."""
+
+    DEFAULT_CSS = """
+    RetryEditor { align: center middle; }
+    RetryEditor #dialog {
+        width: 96; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    RetryEditor #title { text-style: bold; }
+    RetryEditor #policy { color: $text-muted; margin-bottom: 1; }
+    RetryEditor #fields { height: auto; max-height: 1fr; }
+    RetryEditor .row { height: 1; margin-top: 1; }
+    RetryEditor .label { width: 16; }
+    RetryEditor .row Input { width: 1fr; }
+    RetryEditor .row Input.-invalid { background: $error 30%; }
+    RetryEditor .layer { width: 16; padding-left: 1; color: $text-muted; }
+    RetryEditor .layer.-override { color: $warning; text-style: bold; }
+    RetryEditor .error { color: $error; padding-left: 16; height: auto; }
+    RetryEditor #form-error { color: $error; height: auto; margin-top: 1; }
+    RetryEditor #hint { color: $text-muted; margin-top: 1; }
+    RetryEditor #buttons { height: auto; margin-top: 1; align-horizontal: right; }
+    RetryEditor #buttons Button { margin-left: 1; }
+    RetryEditor.-short .row { margin-top: 0; }
+    RetryEditor.-short #policy { margin-bottom: 0; }
+    RetryEditor.-short #hint { display: none; }
+    """
+
+    #: Below 30 rows (80×24 over SSH) the form drops its blank lines so Save stays visible.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="editor.cancel"),
+        Binding("ctrl+s", "save", "Save", id="editor.save"),
+    ]
+
+    def __init__(self, workspace: Any, flow_name: str, task_key: str) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.flow_name = flow_name
+        self.task_key = task_key
+        flow = workspace.flows.get(flow_name)
+        node = flow.nodes.get(task_key) if flow is not None else None
+        #: Set when a reload removed the task before the editor opened: nothing to edit.
+        self.gone = "" if node is not None else f"{task_key} is no longer in flow {flow_name}"
+        self.policy = workspace.policy_for(flow, node) if node is not None else RetryPolicy()
+        self.override: dict[str, Any] = dict(workspace.override_for(flow_name, task_key) or {})
+        self.initial = initial_texts(self.policy)
+        self.state = FormState()
+
+    def compose(self) -> ComposeResult:
+        hints = placeholders(self.policy)
+        layers = {name: layer for name, (_, layer) in self.policy.describe().items()}
+        with Vertical(id="dialog"):
+            yield Static(Text(f"Retry settings · {self.flow_name} / {self.task_key}"), id="title")
+            yield Static(Text(f"Now: {self.policy.summary()}"), id="policy")
+            with VerticalScroll(id="fields"):
+                for name, label in FIELDS.items():
+                    setting = "retry_delay" if name in DELAY_FIELDS else name
+                    layer = layers.get(setting, "builtin")
+                    with Horizontal(classes="row"):
+                        yield Static(label, classes="label")
+                        yield Input(
+                            self.initial[name],
+                            placeholder=hints[name],
+                            id=f"field-{name}",
+                            compact=True,
+                            select_on_focus=False,
+                        )
+                        yield Static(
+                            Text(f"← {layer}"),
+                            classes="layer -override" if layer == "overrides" else "layer",
+                            id=f"layer-{name}",
+                        )
+                    yield Static("", classes="error", id=f"error-{name}")
+            yield Static("", id="form-error")
+            yield Static(
+                "An empty field inherits from the layers below. Enter or ctrl+s saves, Escape cancels.",
+                id="hint",
+            )
+            with Horizontal(id="buttons"):
+                yield Button("Save", variant="primary", id="save")
+                yield Button(
+                    "Clear override", variant="warning", id="clear", disabled=not self.override
+                )
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self._validate()
+        if self.gone:
+            for widget in self.query(Input):
+                widget.disabled = True
+            return
+        self.query_one("#field-max_retries", Input).focus()
+
+    def texts(self) -> dict[str, str]:
+        return {name: self.query_one(f"#field-{name}", Input).value for name in FIELDS}
+
+    def _validate(self) -> None:
+        self.state = read_form(self.texts(), self.initial)
+        for name in FIELDS:
+            message = self.state.errors.get(name, "")
+            error = self.query_one(f"#error-{name}", Static)
+            error.update(Text(message))
+            error.display = bool(message)
+            self.query_one(f"#field-{name}", Input).set_class(bool(message), "-invalid")
+        self.query_one("#save", Button).disabled = bool(self.gone) or not self.state.valid
+        self._show_form_error(self.gone)
+
+    def _show_form_error(self, message: str) -> None:
+        box = self.query_one("#form-error", Static)
+        box.update(Text(message))
+        box.display = bool(message)
+
+    @on(Input.Changed)
+    def _field_changed(self) -> None:
+        self._validate()
+
+    @on(Input.Submitted)
+    def _field_submitted(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#clear")
+    def _clear_pressed(self) -> None:
+        try:
+            self.workspace.clear_override(self.flow_name, self.task_key)
+        except (OSError, ValueError, TypeError) as exc:
+            self._show_form_error(f"Could not clear the override: {exc}")
+            return
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    def action_save(self) -> None:
+        self._validate()
+        if self.gone or not self.state.valid:
+            return
+        if not self.state.values:
+            self.dismiss(False)
+            return
+        try:
+            self.workspace.set_override(self.flow_name, self.task_key, **self.state.values)
+        except (OSError, ValueError, TypeError) as exc:
+            self._show_form_error(f"Not saved: {exc}")
+            return
+        self.dismiss(True)

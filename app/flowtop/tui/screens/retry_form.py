@@ -1,0 +1,213 @@
+"""The retry editor's fields as text, and the override values (or errors) they mean.
+
+Pure functions, no widgets: every rule of the form is unit-tested without a terminal,
+and the screen only shows what ``read_form`` says. A field left as it was prefilled is
+not sent, so saving one changed value never pins the others into the override file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...engine.delays import ExponentialBackoff
+from ...engine.policy import RetryPolicy
+from ...workspace.loader import FLOW_PACKAGE
+
+#: Field name -> label, in the order the form shows them.
+FIELDS: dict[str, str] = {
+    "max_retries": "Max retries",
+    "retry_delay": "Delay (s)",
+    "backoff_factor": "Backoff factor",
+    "max_delay": "Max delay (s)",
+    "retry_jitter": "Jitter",
+    "retry_on": "Retry on",
+    "timeout": "Timeout (s)",
+    "retry_deadline": "Deadline (s)",
+}
+
+#: The form fields that together make the one ``retry_delay`` setting.
+DELAY_FIELDS = ("retry_delay", "backoff_factor", "max_delay")
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+@dataclass(frozen=True, slots=True)
+class FormState:
+    """What the form means right now: values to save, or what is wrong per field."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+
+def fmt_number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def exception_name(exc_type: type[BaseException]) -> str:
+    """The name ``retry_on`` in TOML uses for a type.
+
+    Bare for builtins and for classes of the flow's own module (the workspace looks bare
+    names up there), dotted for anything importable.
+    """
+    module = exc_type.__module__
+    if module == "builtins" or module.startswith(FLOW_PACKAGE + "."):
+        return exc_type.__name__
+    return f"{exc_type.__module__}.{exc_type.__qualname__}"
+
+
+def initial_texts(policy: RetryPolicy) -> dict[str, str]:
+    """The effective policy as field text; values TOML cannot hold are left empty."""
+    texts = dict.fromkeys(FIELDS, "")
+    if policy.max_retries is not None:
+        texts["max_retries"] = str(policy.max_retries)
+    delay = policy.retry_delay
+    if isinstance(delay, int | float):
+        texts["retry_delay"] = fmt_number(delay)
+    elif isinstance(delay, tuple):
+        texts["retry_delay"] = ", ".join(fmt_number(d) for d in delay)
+    elif isinstance(delay, ExponentialBackoff):
+        texts["retry_delay"] = fmt_number(delay.base)
+        texts["backoff_factor"] = fmt_number(delay.factor)
+        if delay.max_delay is not None:
+            texts["max_delay"] = fmt_number(delay.max_delay)
+    texts["retry_jitter"] = fmt_number(policy.retry_jitter)
+    if policy.retry_on:
+        texts["retry_on"] = ", ".join(exception_name(t) for t in policy.retry_on)
+    if policy.timeout is not None:
+        texts["timeout"] = fmt_number(policy.timeout)
+    if policy.retry_deadline is not None:
+        texts["retry_deadline"] = fmt_number(policy.retry_deadline)
+    return texts
+
+
+def placeholders(policy: RetryPolicy) -> dict[str, str]:
+    """What an empty field means, so an empty box never looks like a missing value."""
+    delay = policy.retry_delay
+    custom = callable(delay) and not isinstance(delay, ExponentialBackoff)
+    return {
+        "max_retries": f"unset: budget {policy.default_max_retries}, retries on Retry only",
+        "retry_delay": (
+            f"{getattr(delay, '__qualname__', 'callable')}(n) in code; type to replace"
+            if custom
+            else "seconds, or a list: 1, 5, 30"
+        ),
+        "backoff_factor": "none (e.g. 2 doubles each retry)",
+        "max_delay": "no cap (needs a backoff factor)",
+        "retry_jitter": "0 (0.1 adds up to +10%)",
+        "retry_on": "any exception when max retries is set",
+        "timeout": "none",
+        "retry_deadline": "none (stop retrying this long after the first attempt)",
+    }
+
+
+def _number(text: str, label: str, *, minimum: float, above: bool = False) -> int | float:
+    try:
+        value: int | float = int(text)
+    except ValueError:
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"{label} must be a number, got {text!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"{label} must be a finite number, got {text!r}")
+    if above and value <= minimum:
+        raise ValueError(f"{label} must be more than {fmt_number(minimum)}, got {text}")
+    if value < minimum:
+        raise ValueError(f"{label} must be at least {fmt_number(minimum)}, got {text}")
+    return value
+
+
+def parse_max_retries(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"max retries must be a whole number, got {text!r}") from None
+    if value < 0:
+        raise ValueError(f"max retries must be 0 or more, got {value}")
+    return value
+
+
+def parse_delays(text: str) -> int | float | list[int | float]:
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) == 1:
+        return _number(parts[0], "delay", minimum=0)
+    if any(not p for p in parts):
+        raise ValueError(f"delay list has an empty item: {text!r}")
+    return [_number(p, f"delay #{i}", minimum=0) for i, p in enumerate(parts, 1)]
+
+
+def parse_names(text: str) -> list[str]:
+    names = [p.strip() for p in text.split(",")]
+    for name in names:
+        if not name:
+            raise ValueError(f"retry on has an empty name: {text!r}")
+        if not _NAME.fullmatch(name):
+            raise ValueError(
+                f"{name!r} is not an exception name (like ConnectionError or pkg.mod.Error)"
+            )
+    return names
+
+
+_PARSERS = {
+    "max_retries": parse_max_retries,
+    "retry_delay": parse_delays,
+    "backoff_factor": lambda t: _number(t, "backoff factor", minimum=1),
+    "max_delay": lambda t: _number(t, "max delay", minimum=0),
+    "retry_jitter": lambda t: _number(t, "jitter", minimum=0),
+    "retry_on": parse_names,
+    "timeout": lambda t: _number(t, "timeout", minimum=0, above=True),
+    "retry_deadline": lambda t: _number(t, "deadline", minimum=0),
+}
+
+
+def read_form(texts: dict[str, str], initial: dict[str, str]) -> FormState:
+    """Parse every field; return the changed settings as override values, or the errors.
+
+    A changed field that is now empty maps to None, which removes that key from the
+    override so the value falls back to the lower layers.
+    """
+    texts = {name: texts.get(name, "").strip() for name in FIELDS}
+    parsed: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, text in texts.items():
+        if text:
+            try:
+                parsed[name] = _PARSERS[name](text)
+            except ValueError as exc:
+                errors[name] = str(exc)
+
+    factor, cap, delay = texts["backoff_factor"], texts["max_delay"], texts["retry_delay"]
+    if factor and "retry_delay" not in errors:
+        if not delay:
+            errors["retry_delay"] = "a backoff needs a base delay (the first wait)"
+        elif isinstance(parsed.get("retry_delay"), list):
+            errors["retry_delay"] = "with a backoff factor the delay is one number (the base)"
+    if cap and not factor and "max_delay" not in errors:
+        errors["max_delay"] = "max delay caps a backoff: set a backoff factor too"
+    if errors:
+        return FormState(errors=errors)
+
+    def changed(*names: str) -> bool:
+        return any(texts[n] != initial.get(n, "").strip() for n in names)
+
+    values: dict[str, Any] = {}
+    for name in FIELDS:
+        if name in DELAY_FIELDS:
+            continue
+        if changed(name):
+            values[name] = parsed.get(name)
+    if changed(*DELAY_FIELDS):
+        if factor:
+            backoff = {"base": parsed["retry_delay"], "factor": parsed["backoff_factor"]}
+            if cap:
+                backoff["max_delay"] = parsed["max_delay"]
+            values["retry_delay"] = backoff
+        else:
+            values["retry_delay"] = parsed.get("retry_delay")
+    return FormState(values=values)

@@ -1,0 +1,1 @@
+"""End-to-end tests: the real `flowtop` binary in a real terminal (tmux)."""

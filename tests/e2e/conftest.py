@@ -1,0 +1,97 @@
+"""A private tmux server per test: start a command in a 120×36 pane, type, read the screen.
+
+Each test gets its own server socket (``tmux -L``), so it never touches a user's tmux
+sessions and its teardown kills only what it started.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+
+WIDTH, HEIGHT = 120, 36
+
+
+class Tmux:
+    def __init__(self, socket: str) -> None:
+        self.socket = socket
+        self.session = "flowtop-e2e"
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["tmux", "-L", self.socket, *args],
+            check=check,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+
+    def start(self, argv: list[str], *, cwd: str, env: dict[str, str] | None = None) -> None:
+        """Start ``argv`` in a detached 120×36 session; the pane stays after it exits."""
+        assignments = [f"{k}={shlex.quote(v)}" for k, v in (env or {}).items()]
+        command = " ".join(["exec", "env", *assignments, *map(shlex.quote, argv)])
+        self.run(
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            self.session,
+            "-x",
+            str(WIDTH),
+            "-y",
+            str(HEIGHT),
+            "-c",
+            cwd,
+            command,
+        )
+        self.run("set-option", "-t", self.session, "remain-on-exit", "on")
+
+    def keys(self, *keys: str) -> None:
+        self.run("send-keys", "-t", self.session, *keys)
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p", "-t", self.session).stdout
+
+    def pane_dead(self) -> bool:
+        out = self.run(
+            "display-message", "-p", "-t", self.session, "#{pane_dead}", check=False
+        ).stdout
+        return out.strip() == "1"
+
+    def wait_for(self, predicate: Callable[[str], bool], what: str, timeout: float = 20.0) -> str:
+        """Poll the screen until ``predicate(screen)`` holds; fail with the last screen."""
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if predicate(screen):
+                return screen
+            if self.pane_dead():
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"timed out waiting for {what}; the screen was:\n{screen}")
+
+    def wait_text(self, text: str, timeout: float = 20.0) -> str:
+        return self.wait_for(lambda screen: text in screen, repr(text), timeout)
+
+    def kill(self) -> None:
+        self.run("kill-server", check=False)
+
+
+@pytest.fixture
+def tmux() -> Iterator[Tmux]:
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed (.ci/run installs it; apt-get install tmux)")
+    server = Tmux(f"flowtop-e2e-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    try:
+        yield server
+    finally:
+        server.kill()

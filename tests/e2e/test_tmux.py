@@ -1,0 +1,77 @@
+"""The whole promise, in a real terminal: run, watch a retry, fix the file, rerun failed.
+
+Drives ``python -m flowtop`` in tmux exactly as a user would: keys in, the screen read
+back with ``capture-pane``. Every wait polls the screen with a timeout; none is a sleep.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+BROKEN = """\
+from flowtop import Flow, task
+
+
+@task(max_retries=2, retry_delay=1.5, retry_on=[ConnectionError])
+def fetch_prices():
+    raise ConnectionError("price API unreachable")
+
+
+@task
+def publish(prices):
+    return f"published {prices}"
+
+
+with Flow("prices") as flow:
+    publish(fetch_prices())
+"""
+
+FIXED = BROKEN.replace('raise ConnectionError("price API unreachable")', "return [101, 102]")
+
+
+STATE_SYMBOLS = ("✓", "✗", "⟳", "▶", "…", "⊘", "·")
+
+
+def row(screen: str, task: str) -> str:
+    """The first line showing ``task`` with a state: its table row (the table is on top)."""
+    name = re.compile(rf"(?<![\w-]){re.escape(task)}(?![\w-])")
+    for line in screen.splitlines():
+        if name.search(line) and any(symbol in line for symbol in STATE_SYMBOLS):
+            return line
+    return ""
+
+
+def test_run_retry_fail_fix_reload_rerun_failed(tmux, tmp_path):
+    flow_file = tmp_path / "prices.py"
+    flow_file.write_text(BROKEN, encoding="utf-8")
+    tmux.start(
+        [sys.executable, "-m", "flowtop", str(tmp_path)],
+        cwd=str(tmp_path),
+        env={"TERM": "xterm-256color", "COLORTERM": "truecolor"},
+    )
+
+    tmux.wait_text("fetch_prices")  # the app is up, the flow loaded
+    tmux.keys("r")
+    tmux.wait_for(
+        lambda s: "⟳ Retry in" in row(s, "fetch_prices"), "a retry countdown on fetch_prices"
+    )
+    screen = tmux.wait_for(lambda s: "✗ Failed" in row(s, "fetch_prices"), "fetch_prices to fail")
+    assert "3/3" in row(screen, "fetch_prices")  # 1 attempt + 2 retries
+    assert "⊘ Upstream failed" in row(screen, "publish")
+
+    flow_file.write_text(FIXED, encoding="utf-8")
+    tmux.wait_text("Reloaded")
+    tmux.keys("f")
+    screen = tmux.wait_for(
+        lambda s: "✓ Completed" in row(s, "fetch_prices") and "✓ Completed" in row(s, "publish"),
+        "the rerun to complete fetch_prices and publish",
+    )
+    assert "run #2" in screen  # a new run, linked to #1
+
+    tmux.keys("q")
+    tmux.wait_for(lambda s: tmux.pane_dead(), "flowtop to quit", timeout=10)

@@ -1,0 +1,360 @@
+"""The modal and secondary screens, each hosted in a tiny app and driven by keys.
+
+The retry editor runs against a real ``Workspace`` on a temporary folder, so a save is
+checked by what lands in ``.flowtop/overrides.toml`` and in the effective policy.
+"""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+from textual.binding import Binding
+from textual.widgets import Button, DataTable, Input, Static
+
+from flowtop.tui.screens import (
+    ConfirmScreen,
+    HelpScreen,
+    HistoryScreen,
+    RetryEditor,
+    RunDetailScreen,
+)
+
+from .snapshot_apps import HostApp, make_history, make_workspace
+
+SIZE = (120, 36)
+
+
+def rendered(widget: Static) -> str:
+    return str(widget.render())
+
+
+# -- confirm --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "answer"), [("y", True), ("enter", True), ("n", False), ("escape", False)]
+)
+async def test_confirm_answers_by_key(key, answer):
+    app = HostApp(lambda: ConfirmScreen("Cancel run #3 of etl?"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press(key)
+        await pilot.pause()
+        assert app.results == [answer]
+        assert not isinstance(app.screen, ConfirmScreen)
+
+
+async def test_confirm_question_is_not_markup():
+    app = HostApp(lambda: ConfirmScreen("Cancel [bold]run[/bold] of [etl]?"))
+    async with app.run_test(size=SIZE):
+        assert (
+            rendered(app.screen.query_one("#question", Static))
+            == "Cancel [bold]run[/bold] of [etl]?"
+        )
+
+
+# -- help -----------------------------------------------------------------------------
+
+BINDINGS = [
+    Binding("r", "run", "Run flow", tooltip="Start a new run"),
+    Binding("question_mark", "help", "Help"),
+    Binding("y,enter", "confirm", "Confirm"),
+    ("q", "quit", "Quit"),
+]
+
+
+async def test_help_lists_every_key_with_its_description():
+    app = HostApp(lambda: HelpScreen(BINDINGS))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.screen.rows == [
+            ("r", "Run flow", "Start a new run"),
+            ("?", "Help", ""),
+            ("y / ⏎", "Confirm", ""),
+            ("q", "Quit", ""),
+        ]
+
+
+@pytest.mark.parametrize("key", ["escape", "question_mark"])
+async def test_help_closes_with_escape_or_question_mark(key):
+    app = HostApp(lambda: HelpScreen(BINDINGS))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press(key)
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
+
+
+# -- retry editor ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def real_workspace(tmp_path):
+    ws = make_workspace(tmp_path)
+    yield ws
+    ws.close()
+
+
+def editor_app(real_workspace):
+    return HostApp(lambda: RetryEditor(real_workspace, "etl", "fetch_orders"))
+
+
+def field(app, name) -> Input:
+    return app.screen.query_one(f"#field-{name}", Input)
+
+
+async def set_field(pilot, app, name, text):
+    field(app, name).value = text
+    await pilot.pause()
+
+
+def overrides_file(real_workspace) -> dict:
+    return (
+        tomllib.loads(real_workspace.overrides_path.read_text())
+        if real_workspace.overrides_path.exists()
+        else {}
+    )
+
+
+def policy(real_workspace):
+    flow = real_workspace.flows["etl"]
+    return real_workspace.policy_for(flow, flow.nodes["fetch_orders"])
+
+
+async def test_editor_is_prefilled_and_names_each_layer(real_workspace):
+    app = editor_app(real_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert field(app, "max_retries").value == "3"
+        assert field(app, "retry_delay").value == "1, 5"
+        assert field(app, "retry_on").value == "ConnectionError, ApiError"
+        assert field(app, "timeout").value == ""
+        assert rendered(app.screen.query_one("#layer-max_retries", Static)) == "← task"
+        assert rendered(app.screen.query_one("#layer-timeout", Static)) == "← builtin"
+        assert app.screen.query_one("#clear", Button).disabled  # nothing to clear yet
+
+
+async def test_editor_validates_as_you_type(real_workspace):
+    app = editor_app(real_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        save = app.screen.query_one("#save", Button)
+        error = app.screen.query_one("#error-max_retries", Static)
+        await pilot.press("end", "backspace", "x")  # focus starts in max retries
+        await pilot.pause()
+        assert field(app, "max_retries").value == "x"
+        assert save.disabled and error.display
+        assert "whole number" in rendered(error)
+        assert field(app, "max_retries").has_class("-invalid")
+        await pilot.press("backspace", "5")
+        await pilot.pause()
+        assert not save.disabled and not error.display
+
+
+async def test_save_writes_only_changed_values_through_the_workspace(real_workspace):
+    app = editor_app(real_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await set_field(pilot, app, "max_retries", "5")
+        await set_field(pilot, app, "retry_delay", "2")
+        await set_field(pilot, app, "backoff_factor", "3")
+        await set_field(pilot, app, "max_delay", "30")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.results == [True]
+    table = overrides_file(real_workspace)["flows"]["etl"]["tasks"]["fetch_orders"]
+    assert table == {"max_retries": 5, "retry_delay": {"base": 2, "factor": 3, "max_delay": 30}}
+    now = policy(real_workspace)
+    assert now.max_retries == 5 and now.source("max_retries") == "overrides"
+    assert [t.__name__ for t in now.retry_on] == ["ConnectionError", "ApiError"]
+    assert now.source("retry_on") == "task"  # untouched, so not copied into the override
+
+
+async def test_enter_in_a_field_saves(real_workspace):
+    app = editor_app(real_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await set_field(pilot, app, "timeout", "2.5")
+        field(app, "timeout").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.results == [True]
+    assert policy(real_workspace).timeout == 2.5
+
+
+async def test_escape_cancels_without_writing(real_workspace):
+    app = editor_app(real_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await set_field(pilot, app, "max_retries", "9")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.results == [False]
+    assert not real_workspace.overrides_path.exists()
+
+
+async def test_saving_an_unchanged_form_writes_nothing(real_workspace):
+    app = editor_app(real_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.results == [False]
+    assert not real_workspace.overrides_path.exists()
+
+
+async def test_a_task_removed_by_a_reload_is_reported_not_raised(real_workspace):
+    app = HostApp(lambda: RetryEditor(real_workspace, "etl", "no_such_task"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "no_such_task is no longer in flow etl" in rendered(
+            app.screen.query_one("#form-error", Static)
+        )
+        assert app.screen.query_one("#save", Button).disabled
+        await pilot.press("ctrl+s", "escape")
+        await pilot.pause()
+        assert app.results == [False]
+    assert not real_workspace.overrides_path.exists()
+
+
+async def test_a_refused_value_is_shown_in_the_form_not_raised(real_workspace):
+    app = editor_app(real_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await set_field(pilot, app, "retry_on", "ConnectionError, NoSuchError")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, RetryEditor) and app.results == []
+        message = rendered(app.screen.query_one("#form-error", Static))
+        assert message.startswith("Not saved:") and "NoSuchError" in message
+    assert not real_workspace.overrides_path.exists()
+
+
+async def test_clear_override_removes_the_task_table(real_workspace):
+    real_workspace.set_override("etl", "fetch_orders", max_retries=7)
+    assert policy(real_workspace).max_retries == 7
+    app = editor_app(real_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert field(app, "max_retries").value == "7"
+        assert rendered(app.screen.query_one("#layer-max_retries", Static)) == "← overrides"
+        await pilot.click("#clear")
+        await pilot.pause()
+        assert app.results == [True]
+    assert "flows" not in overrides_file(real_workspace)
+    assert policy(real_workspace).max_retries == 3
+
+
+async def test_editor_fits_80x24_with_save_reachable(real_workspace):
+    app = editor_app(real_workspace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await set_field(pilot, app, "max_retries", "4")
+        save = app.screen.query_one("#save", Button)
+        assert save.region.bottom <= 24 and save.region.right <= 80
+        await pilot.click("#save")
+        await pilot.pause()
+        assert app.results == [True]
+
+
+# -- history --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def history(tmp_path):
+    store = make_history(tmp_path)
+    yield store
+    store.close()
+
+
+async def test_history_lists_runs_newest_first(history):
+    app = HostApp(lambda: HistoryScreen(history, "etl"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#runs", DataTable)
+        assert table.row_count == 2
+        first = [str(cell) for cell in table.get_row_at(0)]
+        second = [str(cell) for cell in table.get_row_at(1)]
+        assert first[:3] == ["etl", "2", "✓ Completed"] and first[6] == "#1"
+        assert second[:3] == ["etl", "1", "✗ Failed"] and second[4] == "4.50s"
+        assert second[5] == "✓ 1  ✗ 1  ⊘ 1"
+
+
+async def test_history_of_another_flow_is_empty_until_all_flows(history):
+    app = HostApp(lambda: HistoryScreen(history, "other"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.screen.query_one("#runs", DataTable).row_count == 0
+        assert "No runs yet" in rendered(app.screen.query_one("#message", Static))
+        await pilot.press("a")
+        await pilot.pause()
+        assert app.screen.query_one("#runs", DataTable).row_count == 2
+
+
+async def test_enter_opens_a_run_with_every_attempt_as_plain_text(history):
+    app = HostApp(lambda: HistoryScreen(history, None))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("down", "enter")  # run #1, the failed one
+        await pilot.pause()
+        assert isinstance(app.screen, RunDetailScreen)
+        tasks = app.screen.query_one("#tasks", DataTable)
+        assert [str(tasks.get_row_at(i)[0]) for i in range(tasks.row_count)] == [
+            "extract",
+            "fetch_orders",
+            "load",
+        ]
+        await pilot.press("down")
+        await pilot.pause()
+        text = rendered(app.screen.query_one("#attempt-text", Static))
+        for n in (1, 2, 3, 4):
+            assert f"Attempt {n} · " in text
+        assert (
+            text.count("ConnectionError: [bold]api.example.com[/bold] connection reset") == 8
+        )  # error + traceback
+        assert "retry after 1.00s (list[0] → 1s)" in text
+        assert "GET /orders try 4\\x1b[31m" in text  # an escape sequence is shown, not obeyed
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HistoryScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.results == [None]
+
+
+async def test_unreadable_history_is_a_message_not_a_crash():
+    class Broken:
+        def runs(self, flow=None, limit=100):
+            raise OSError("disk on fire")
+
+    app = HostApp(lambda: HistoryScreen(Broken(), "etl"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "disk on fire" in rendered(app.screen.query_one("#message", Static))
+
+
+async def test_main_screen_keys_are_off_while_history_is_open(tmp_path) -> None:
+    """`h` inside history must not stack another history, nor `r` start a run from there."""
+    from flowtop.tui.screens.history import HistoryScreen
+    from flowtop.tui.app import FlowtopApp
+
+    (tmp_path / "one.py").write_text(
+        "from flowtop import Flow, task\n\n@task\ndef a():\n    return 1\n\nflow = Flow('one')\nflow.add_task(a)\n"
+    )
+    from flowtop.workspace import Workspace
+
+    workspace = Workspace(tmp_path)
+    workspace.load()
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await pilot.press("h")
+        await pilot.pause()
+        assert isinstance(app.screen, HistoryScreen)
+        depth = len(app.screen_stack)
+        await pilot.press("h", "r")
+        await pilot.pause()
+        assert len(app.screen_stack) == depth
+        assert app.check_action("run", ()) is False and app.check_action("quit", ()) is True

@@ -1,0 +1,118 @@
+"""Snapshots (pytest-textual-snapshot) of the main screen mid-run and of every secondary screen.
+
+Fixed 120×36, frozen clock, fixed event timestamps, UTC, no cursor blink: a snapshot
+changes only when what the user sees changes. After an intended change, regenerate with
+``pytest tests/tui/test_snapshots.py --snapshot-update`` and look at the SVGs.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from textual.widgets import Input
+
+from flowtop.tui.screens import HistoryScreen, RetryEditor
+
+from .snapshot_apps import (
+    HostApp,
+    feed,
+    make_history,
+    make_main_app,
+    make_workspace,
+    mid_run_events,
+)
+
+SIZE = (120, 36)
+
+
+@pytest.fixture(autouse=True)
+def utc(monkeypatch):
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    ws = make_workspace(tmp_path)
+    yield ws
+    ws.close()
+
+
+def no_blink(pilot) -> None:
+    for box in pilot.app.screen.query(Input):
+        box.cursor_blink = False
+
+
+def test_main_screen_mid_run_with_a_task_awaiting_retry(snap_compare, workspace):
+    app = make_main_app(workspace)
+
+    async def run_before(pilot):
+        await feed(pilot, mid_run_events(workspace))
+
+    try:
+        assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    finally:
+        app.shutdown()
+
+
+def test_detail_pane_explains_the_countdown(snap_compare, workspace):
+    app = make_main_app(workspace)
+
+    async def run_before(pilot):
+        await feed(pilot, mid_run_events(workspace))
+        assert pilot.app.table.move_to("fetch_orders")
+        await pilot.pause()
+
+    try:
+        assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    finally:
+        app.shutdown()
+
+
+def test_retry_editor(snap_compare, workspace):
+    async def run_before(pilot):
+        await pilot.pause()
+        no_blink(pilot)
+
+    app = HostApp(lambda: RetryEditor(workspace, "etl", "fetch_orders"))
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_retry_editor_showing_an_error(snap_compare, workspace):
+    async def run_before(pilot):
+        await pilot.pause()
+        no_blink(pilot)
+        pilot.app.screen.query_one("#field-backoff_factor", Input).value = "0.5"
+        await pilot.pause()
+
+    app = HostApp(lambda: RetryEditor(workspace, "etl", "fetch_orders"))
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_history_run_list(snap_compare, tmp_path):
+    history = make_history(tmp_path)
+    try:
+        assert snap_compare(HostApp(lambda: HistoryScreen(history, "etl")), terminal_size=SIZE)
+    finally:
+        history.close()
+
+
+def test_history_run_detail(snap_compare, tmp_path):
+    history = make_history(tmp_path)
+    try:
+        app = HostApp(lambda: HistoryScreen(history, "etl"))
+        assert snap_compare(app, terminal_size=SIZE, press=["down", "enter", "down"])
+    finally:
+        history.close()
+
+
+def test_help_screen(snap_compare, workspace):
+    app = make_main_app(workspace)
+    try:
+        assert snap_compare(app, terminal_size=SIZE, press=["question_mark"])
+    finally:
+        app.shutdown()
