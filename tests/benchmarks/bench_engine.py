@@ -35,17 +35,16 @@ def independent_flow(n: int) -> Flow:
 
 def bench_overhead(n: int, repeat: int) -> list[tuple[str, ...]]:
     flow = independent_flow(n)
-    pool = ThreadPoolExecutor(8)
-    runner = Runner(workers=8)
 
-    def raw() -> float:
+    def raw() -> float:  # a fresh pool each time, as flow.run() makes a fresh runner
         start = time.perf_counter()
-        wait([pool.submit(trivial, i) for i in range(n)])
+        with ThreadPoolExecutor(8) as pool:
+            wait([pool.submit(trivial, i) for i in range(n)])
         return time.perf_counter() - start
 
     def engine() -> float:
         start = time.perf_counter()
-        result = runner.run(flow)
+        result = flow.run(workers=8)
         elapsed = time.perf_counter() - start
         assert result.is_completed(), result.counts
         return elapsed
@@ -55,8 +54,6 @@ def bench_overhead(n: int, repeat: int) -> list[tuple[str, ...]]:
     for _ in range(repeat):  # interleaved, so drift hits both
         raw_samples.append(raw())
         engine_samples.append(engine())
-    runner.shutdown()
-    pool.shutdown()
     r = sorted(raw_samples)[len(raw_samples) // 2]
     e = sorted(engine_samples)[len(engine_samples) // 2]
     ratio = e / r

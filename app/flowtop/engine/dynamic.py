@@ -261,22 +261,11 @@ class DynamicRun(FlowRun):
                 TaskStateChanged(self.run_id, self.flow.name, key, StateType.PENDING, 0, tr.max_attempts, time.time())
             )
             if failed_upstream is not None:
-                self._upstream_failed_one(tr, failed_upstream)
+                self._mark_upstream_failed(tr, failed_upstream)
+                self._notify()
             elif tr.waiting_on == 0:
                 self._ready(tr)
             return TaskFuture(self, tr)
-
-    def _upstream_failed_one(self, tr: TaskRun, failed: TaskRun) -> None:
-        tr.state = StateType.UPSTREAM_FAILED
-        tr.message = f"upstream task {failed.key!r} did not complete"
-        self._emit(
-            TaskStateChanged(
-                self.run_id, self.flow.name, tr.key, StateType.UPSTREAM_FAILED, 0, tr.max_attempts, time.time(),
-                message=tr.message,
-            )
-        )
-        self._unfinished -= 1
-        self._notify()
 
     def _ready(self, tr: TaskRun) -> None:
         """Inputs are done: serve the call from the cache when it matches, else run it."""

@@ -392,18 +392,20 @@ class FlowRun:
         stack = list(failed.children)
         while stack:
             child = stack.pop()
-            if child.state is not StateType.PENDING:
-                continue
-            child.state = StateType.UPSTREAM_FAILED
-            child.message = f"upstream task {failed.key!r} did not complete"
-            self._emit(
-                TaskStateChanged(
-                    self.run_id, self.flow.name, child.key, StateType.UPSTREAM_FAILED, child.attempt,
-                    child.max_attempts, time.time(), message=child.message,
-                )
+            if child.state is StateType.PENDING:
+                self._mark_upstream_failed(child, failed)
+                stack.extend(child.children)
+
+    def _mark_upstream_failed(self, tr: TaskRun, failed: TaskRun) -> None:
+        tr.state = StateType.UPSTREAM_FAILED
+        tr.message = f"upstream task {failed.key!r} did not complete"
+        self._emit(
+            TaskStateChanged(
+                self.run_id, self.flow.name, tr.key, StateType.UPSTREAM_FAILED, tr.attempt,
+                tr.max_attempts, time.time(), message=tr.message,
             )
-            self._unfinished -= 1
-            stack.extend(child.children)
+        )
+        self._unfinished -= 1
 
     def _finish(self) -> None:
         if self.state is not StateType.RUNNING:
@@ -454,27 +456,31 @@ class FlowRun:
             self._finish()
             return True
 
+    def _take_waiting(self, key: str) -> TaskRun | None:
+        """The task ``key`` if it is awaiting a retry in a live run, its timer dropped (under the lock)."""
+        tr = self.tasks.get(key)
+        if tr is None or tr.state is not StateType.AWAITING_RETRY or self.state is not StateType.RUNNING:
+            return None
+        if tr.timer is not None:
+            tr.timer.cancel()
+            tr.timer = None
+        return tr
+
     def retry_now(self, key: str) -> bool:
         """Start the next attempt of a task awaiting retry at once (the TUI's ``n``)."""
         with self._lock:
-            tr = self.tasks.get(key)
-            if tr is None or tr.state is not StateType.AWAITING_RETRY or self.state is not StateType.RUNNING:
+            tr = self._take_waiting(key)
+            if tr is None:
                 return False
-            if tr.timer is not None:
-                tr.timer.cancel()
-                tr.timer = None
             self._submit(tr)
             return True
 
     def give_up(self, key: str) -> bool:
         """Fail a task awaiting retry now, with its last error (the TUI's ``x``)."""
         with self._lock:
-            tr = self.tasks.get(key)
-            if tr is None or tr.state is not StateType.AWAITING_RETRY or self.state is not StateType.RUNNING:
+            tr = self._take_waiting(key)
+            if tr is None:
                 return False
-            if tr.timer is not None:
-                tr.timer.cancel()
-                tr.timer = None
             tr.token += 1
             error = tr.exception
             if error is None:
