@@ -13,6 +13,7 @@ from typing import TextIO
 from ..engine.delays import fmt_seconds
 from ..engine.events import Event, RunFinished, RunStarted, TaskStateChanged
 from ..engine.states import StateType
+from ..printable import printable
 
 SYMBOLS = {
     StateType.PENDING: "…",
@@ -39,7 +40,7 @@ class JsonPrinter:
 
 
 def _one_line(text: str, limit: int = 160) -> str:
-    line = " ".join(text.split())
+    line = " ".join(printable(text).split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 

@@ -71,7 +71,7 @@ class FlowtopApp(RunActions, App[int]):
         self.clock = clock
         self.buffer = EventBuffer()
         self.store = RunStore()
-        self.handles: dict[str, Any] = {}  # run id -> FlowRun of every run of this session
+        self.handles: dict[str, Any] = {}  # run id -> FlowRun of the runs the store keeps
         self.runner: Any = None
         self._runner_options = runner_options or {}
         self._watch = watch
@@ -284,6 +284,8 @@ class FlowtopApp(RunActions, App[int]):
         if not events:
             return
         changed = self.store.apply_batch(events)
+        for run_id in self.store.take_evicted():
+            self.handles.pop(run_id, None)  # a superseded, finished run: nothing shows it
         lifecycle = [e for e in events if isinstance(e, RunStarted | RunFinished)]
         table = self.table
         if self.selected_error is None and self.selected_flow is not None:

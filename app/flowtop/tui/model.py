@@ -320,11 +320,18 @@ def _printable_event(ev: TaskStateChanged) -> TaskStateChanged:
 
 
 class RunStore:
-    """Every run seen this session, by id, plus which one each flow shows."""
+    """The runs the screen can show, by id, plus which one each flow shows.
+
+    A finished run stops being kept once a newer run of its flow started: only a flow's
+    newest run is ever shown (older ones are in the history), and keeping every run of a
+    session grew memory by ~10 MB per rerun of a 10,000-task flow. ``evicted`` lists the
+    ids dropped, so the app can let go of their engine handles too.
+    """
 
     def __init__(self) -> None:
         self.runs: dict[str, RunModel] = {}
         self.latest: dict[str, str] = {}  # flow name -> run id of its newest run
+        self.evicted: list[str] = []
 
     def latest_for(self, flow: str) -> RunModel | None:
         run_id = self.latest.get(flow)
@@ -338,20 +345,33 @@ class RunStore:
         for event in events:
             run_id = event.run_id
             if isinstance(event, RunStarted):
+                previous = self.latest_for(event.flow)
                 runs[run_id] = RunModel.from_started(event)
                 self.latest[event.flow] = run_id
                 changed[run_id] = set()
+                if previous is not None and not previous.is_live:
+                    self._evict(previous)
                 continue
             run = runs.get(run_id)
             if run is None:
                 continue  # a run started before the sink was attached
             key = run.apply(event)
+            if isinstance(event, RunFinished) and self.latest.get(run.flow) != run_id:
+                self._evict(run)  # superseded while it ran
             keys = changed.get(run_id)
             if keys is None:
                 keys = changed[run_id] = set()
             if key is not None:
                 keys.add(key)
         return changed
+
+    def _evict(self, run: RunModel) -> None:
+        if run.run_id is not None and self.runs.pop(run.run_id, None) is not None:
+            self.evicted.append(run.run_id)
+
+    def take_evicted(self) -> list[str]:
+        evicted, self.evicted = self.evicted, []
+        return evicted
 
 
 def row_matches(row: TaskRow, query: str) -> bool:

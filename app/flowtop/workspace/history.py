@@ -909,17 +909,24 @@ def _insert_rows(conn: sqlite3.Connection, table: str, rows: list[list[Any]]) ->
 
     One statement step per chunk, not per row: each step releases the GIL, and a
     release per row hands it back and forth with the engine's workers thousands of times.
+    A remainder goes in power-of-two chunks, so only a few distinct statements exist:
+    sqlite3 caches 128 prepared statements per connection, and one per remainder length
+    (up to 500 rows each) held tens of MB that grew with every run.
     """
     width = len(rows[0])
     per = max(1, min(500, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width))
     one = "(" + ", ".join("?" * width) + ")"
     full = f"INSERT OR REPLACE INTO {table} VALUES " + ", ".join([one] * per)
-    for start in range(0, len(rows), per):
-        chunk = rows[start : start + per]
+    start = 0
+    while start < len(rows):
+        left = len(rows) - start
+        size = per if left >= per else 1 << (left.bit_length() - 1)
+        chunk = rows[start : start + size]
+        start += size
         sql = (
             full
-            if len(chunk) == per
-            else f"INSERT OR REPLACE INTO {table} VALUES " + ", ".join([one] * len(chunk))
+            if size == per
+            else f"INSERT OR REPLACE INTO {table} VALUES " + ", ".join([one] * size)
         )
         params = list(chain.from_iterable(chunk))
         try:

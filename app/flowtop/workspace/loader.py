@@ -26,6 +26,7 @@ import importlib.util
 import io
 import os
 import re
+import stat
 import sys
 import tokenize
 import traceback
@@ -435,12 +436,15 @@ class Loader:
 
     def _load_one(self, path: Path, *, force: bool) -> LoadedModule | None:
         try:
-            os.stat(path)
+            mode = os.stat(path).st_mode
         except OSError as exc:
             if exc.errno == errno.ELOOP:
                 raise _Failed(
                     LoadError(path, None, None, "symlink loop: cannot read file")
                 ) from None
+        else:
+            if not stat.S_ISREG(mode):  # reading a named pipe would block the load forever
+                raise _Failed(LoadError(path, None, None, f"not a regular file ({_kind(mode)})"))
         data = _read(path)
         if not force and not any(marker in data for marker in FLOW_MARKERS):
             return None
@@ -593,6 +597,16 @@ def _no_flows(path: Path) -> LoadError:
         None,
         "defines no flows (no module-level flowtop.Flow); a helper module is fine once a flow module imports it",
     )
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a special file"
 
 
 def _file_in(file: str | None, files: set[Path]) -> bool:

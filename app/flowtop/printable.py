@@ -1,0 +1,30 @@
+"""Make text from user code safe to put on a terminal.
+
+Exception messages, task output and reprs come from user code and may hold ANSI escapes
+(``\\x1b[2J`` clears the screen, ``\\x1b]0;…\\x07`` retitles the window). Written raw, they
+would act on the user's terminal instead of being shown. Rich strips only a few control
+characters, so every view of such text (the TUI, the headless printer) passes it through
+:func:`printable` first: each control character becomes a visible stand-in of one cell
+(``␛`` for ESC), newlines and tabs stay.
+"""
+
+from __future__ import annotations
+
+import re
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_PICTURES = {c: chr(0x2400 + c) for c in range(0x20) if c not in (0x09, 0x0A)}
+_PICTURES[0x7F] = "\u2421"  # ␡
+_PICTURES.update({c: f"\\x{c:02x}" for c in range(0x80, 0xA0)})
+
+
+def has_control(text: str) -> bool:
+    """True when :func:`printable` would change ``text``."""
+    return _CONTROL.search(text) is not None
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters other than newline and tab made visible."""
+    if not _CONTROL.search(text):
+        return text
+    return text.translate(_PICTURES)
