@@ -348,13 +348,16 @@ async def test_main_screen_keys_are_off_while_history_is_open(tmp_path) -> None:
     workspace = Workspace(tmp_path)
     workspace.load()
     app = FlowtopApp(workspace, watch=False)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await pilot.pause()
-        await pilot.press("h")
-        await pilot.pause()
-        assert isinstance(app.screen, HistoryScreen)
-        depth = len(app.screen_stack)
-        await pilot.press("h", "r")
-        await pilot.pause()
-        assert len(app.screen_stack) == depth
-        assert app.check_action("run", ()) is False and app.check_action("quit", ()) is True
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            await pilot.press("h")
+            await pilot.pause()
+            assert isinstance(app.screen, HistoryScreen)
+            depth = len(app.screen_stack)
+            await pilot.press("h", "r")
+            await pilot.pause()
+            assert len(app.screen_stack) == depth
+            assert app.check_action("run", ()) is False and app.check_action("quit", ()) is True
+    finally:
+        workspace.close()

@@ -17,7 +17,7 @@ import traceback
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -26,6 +26,7 @@ from .errors import TaskTimeout
 from .events import ErrorInfo, Event, EventBus, RunFinished, RunStarted, TaskStateChanged
 from .flow import Flow, Node, Ref, resolve_refs
 from .policy import Decision, RetryPolicy, decide, safe_repr
+from .pool import WorkerPool
 from .states import State, StateType
 from .timer import Timer, TimerHandle
 
@@ -543,7 +544,7 @@ class Runner:
 
         self.workers = workers
         self.bus = EventBus(sinks)
-        self.executor = executor or ThreadPoolExecutor(workers, thread_name_prefix="flowtop-worker")
+        self.executor: Executor | WorkerPool = executor or WorkerPool(workers)
         self._own_executor = executor is None
         self.clock = clock
         self.timer = Timer(clock)
