@@ -209,3 +209,22 @@ def test_info_logs_of_a_task_reach_its_output(tmp_path: Path) -> None:
     completed = next(e for e in json_lines(done.stdout) if e.get("state") == "COMPLETED")
     assert "INFO etl.extract: fetched 12 rows" in completed["output"] and "plain print" in completed["output"]
     assert "fetched" not in done.stderr
+
+
+def test_a_hung_task_past_its_timeout_does_not_hold_the_process(tmp_path: Path) -> None:
+    """Threads can't be killed; flowtop must still exit once the run is decided."""
+    write(tmp_path, "hang.py", """
+        import time
+        from flowtop import Flow, task
+
+        @task(timeout=0.3, max_retries=0)
+        def hangs():
+            time.sleep(60)
+
+        with Flow("hang") as flow:
+            hangs()
+    """)
+    done = flowtop("run", str(tmp_path), "--json", timeout=30)  # would take 60 s if the thread were joined
+    assert done.returncode == 1
+    failed = json_lines(done.stdout)[-2]
+    assert failed["state"] == "FAILED" and failed["error"]["type"] == "TaskTimeout"

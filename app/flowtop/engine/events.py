@@ -22,6 +22,9 @@ from .states import StateType
 
 log = logging.getLogger("flowtop.events")
 
+#: How long a sink thread lets events pile up after a wake-up before it delivers them.
+BATCH_WINDOW = 0.005
+
 
 class ErrorInfo(NamedTuple):
     type: str
@@ -147,6 +150,10 @@ class _SinkWorker:
         queue = self.queue
         while True:
             self.wakeup.wait()
+            if not self.closed:
+                # Let a burst accumulate: one wake-up per few milliseconds instead of one per
+                # event keeps this thread from fighting the workers for the GIL.
+                time.sleep(BATCH_WINDOW)
             self.wakeup.clear()
             while queue:
                 batch: list[Event] = []
