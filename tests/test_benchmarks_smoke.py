@@ -12,7 +12,9 @@ BENCH = Path(__file__).resolve().parent / "benchmarks"
 def test_engine_and_reload_benchmarks_run_quick() -> None:
     done = subprocess.run(
         [sys.executable, str(BENCH / "run_all.py"), "--quick", "--only", "engine,reload"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "raw ThreadPoolExecutor(8)" in done.stdout and "flow.run()" in done.stdout
@@ -21,6 +23,9 @@ def test_engine_and_reload_benchmarks_run_quick() -> None:
 
 def test_unknown_benchmark_is_a_usage_error() -> None:
     done = subprocess.run(
-        [sys.executable, str(BENCH / "run_all.py"), "--only", "nope"], capture_output=True, text=True, timeout=60
+        [sys.executable, str(BENCH / "run_all.py"), "--only", "nope"],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 2 and "unknown benchmark" in done.stderr

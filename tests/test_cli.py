@@ -14,10 +14,17 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def flowtop(*args: str, cwd: Path | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def flowtop(
+    *args: str, cwd: Path | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.run(
-        [sys.executable, "-m", "flowtop", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env
+        [sys.executable, "-m", "flowtop", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
     )
 
 
@@ -61,22 +68,37 @@ def test_run_json_follows_the_spec(tmp_path: Path) -> None:
     assert events[0]["flow"] == "flaky" and events[0]["run"] == 1 and events[0]["tasks"] == 2
     states = [(e["task"], e["state"], e["attempt"]) for e in events if e["event"] == "task_state"]
     assert states == [
-        ("flaky", "RUNNING", 1), ("flaky", "AWAITING_RETRY", 1),
-        ("flaky", "RUNNING", 2), ("flaky", "AWAITING_RETRY", 2),
-        ("flaky", "RUNNING", 3), ("flaky", "COMPLETED", 3),
-        ("after", "RUNNING", 1), ("after", "COMPLETED", 1),
+        ("flaky", "RUNNING", 1),
+        ("flaky", "AWAITING_RETRY", 1),
+        ("flaky", "RUNNING", 2),
+        ("flaky", "AWAITING_RETRY", 2),
+        ("flaky", "RUNNING", 3),
+        ("flaky", "COMPLETED", 3),
+        ("after", "RUNNING", 1),
+        ("after", "COMPLETED", 1),
     ]
     retry = next(e for e in events if e.get("state") == "AWAITING_RETRY")
     assert retry["max_attempts"] == 3 and retry["retry_in"] == pytest.approx(0.01)
-    assert retry["error"]["type"] == "ConnectionError" and retry["error"]["message"] == "reset [by] peer"
+    assert (
+        retry["error"]["type"] == "ConnectionError"
+        and retry["error"]["message"] == "reset [by] peer"
+    )
     assert "Traceback" in retry["error"]["traceback"]
     done_event = next(e for e in events if e.get("state") == "COMPLETED" and e["task"] == "after")
     assert done_event["result"] == "'ok!'" and "duration" in done_event
-    assert events[-1] == {**events[-1], "event": "run_finished", "state": "COMPLETED", "counts": {"COMPLETED": 2}}
+    assert events[-1] == {
+        **events[-1],
+        "event": "run_finished",
+        "state": "COMPLETED",
+        "counts": {"COMPLETED": 2},
+    }
 
 
 def test_run_exit_1_when_a_run_fails(tmp_path: Path) -> None:
-    write(tmp_path, "bad.py", """
+    write(
+        tmp_path,
+        "bad.py",
+        """
         from flowtop import Flow, task
 
         @task
@@ -89,7 +111,8 @@ def test_run_exit_1_when_a_run_fails(tmp_path: Path) -> None:
 
         with Flow("bad") as flow:
             later(boom())
-    """)
+    """,
+    )
     done = flowtop("run", str(tmp_path), "--json")
     assert done.returncode == 1
     final = json_lines(done.stdout)[-1]
@@ -132,13 +155,17 @@ def test_run_bundled_seed_examples(tmp_path: Path) -> None:
 
 def test_list_json_shows_layers(tmp_path: Path) -> None:
     write(tmp_path, "flaky.py", FLAKY)
-    write(tmp_path, "flowtop.toml", """
+    write(
+        tmp_path,
+        "flowtop.toml",
+        """
         [defaults]
         max_retries = 5
 
         [flows."flaky".tasks."flaky"]
         retry_delay = 2
-    """)
+    """,
+    )
     done = flowtop("list", str(tmp_path), "--json")
     assert done.returncode == 0, done.stderr
     (info,) = json_lines(done.stdout)
@@ -146,7 +173,9 @@ def test_list_json_shows_layers(tmp_path: Path) -> None:
     assert tasks["after"]["upstream"] == ["flaky"]
     policy = tasks["flaky"]["policy"]
     assert policy["max_retries"] == {"value": "2", "layer": "task"}
-    assert policy["retry_delay"]["layer"] == "flowtop.toml" and policy["retry_delay"]["value"] == "2s"
+    assert (
+        policy["retry_delay"]["layer"] == "flowtop.toml" and policy["retry_delay"]["value"] == "2s"
+    )
     assert tasks["after"]["policy"]["max_retries"]["layer"] == "defaults"
 
 
@@ -189,7 +218,10 @@ def test_run_a_flow_function_headless(tmp_path: Path) -> None:
 
 
 def test_info_logs_of_a_task_reach_its_output(tmp_path: Path) -> None:
-    write(tmp_path, "logs.py", """
+    write(
+        tmp_path,
+        "logs.py",
+        """
         import logging
         from flowtop import Flow, task
 
@@ -203,17 +235,24 @@ def test_info_logs_of_a_task_reach_its_output(tmp_path: Path) -> None:
 
         with Flow("logs") as flow:
             chatty()
-    """)
+    """,
+    )
     done = flowtop("run", str(tmp_path), "--json")
     assert done.returncode == 0, done.stderr
     completed = next(e for e in json_lines(done.stdout) if e.get("state") == "COMPLETED")
-    assert "INFO etl.extract: fetched 12 rows" in completed["output"] and "plain print" in completed["output"]
+    assert (
+        "INFO etl.extract: fetched 12 rows" in completed["output"]
+        and "plain print" in completed["output"]
+    )
     assert "fetched" not in done.stderr
 
 
 def test_a_hung_task_past_its_timeout_does_not_hold_the_process(tmp_path: Path) -> None:
     """Threads can't be killed; flowtop must still exit once the run is decided."""
-    write(tmp_path, "hang.py", """
+    write(
+        tmp_path,
+        "hang.py",
+        """
         import time
         from flowtop import Flow, task
 
@@ -223,8 +262,11 @@ def test_a_hung_task_past_its_timeout_does_not_hold_the_process(tmp_path: Path) 
 
         with Flow("hang") as flow:
             hangs()
-    """)
-    done = flowtop("run", str(tmp_path), "--json", timeout=30)  # would take 60 s if the thread were joined
+    """,
+    )
+    done = flowtop(
+        "run", str(tmp_path), "--json", timeout=30
+    )  # would take 60 s if the thread were joined
     assert done.returncode == 1
     failed = json_lines(done.stdout)[-2]
     assert failed["state"] == "FAILED" and failed["error"]["type"] == "TaskTimeout"

@@ -30,6 +30,9 @@ def test_import_linter_contract_holds() -> None:
     ids=["engine+workspace", "cli-help"],
 )
 def test_textual_not_imported(code: str) -> None:
-    probe = code + "\nimport sys\nassert 'textual' not in sys.modules, sorted(m for m in sys.modules if m.startswith('textual'))"
+    probe = (
+        code
+        + "\nimport sys\nassert 'textual' not in sys.modules, sorted(m for m in sys.modules if m.startswith('textual'))"
+    )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr

@@ -6,8 +6,8 @@ the engine, so ``flowtop run`` and ``flowtop --help`` never pay for the TUI.
 
 from .engine import (
     Flow,
-    Retry,
     RetriesExhausted,
+    Retry,
     State,
     StateType,
     Task,
@@ -20,6 +20,15 @@ from .engine import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "Flow", "Retry", "RetriesExhausted", "State", "StateType", "Task", "TaskTimeout",
-    "exponential_backoff", "flow", "task", "__version__",
+    "Flow",
+    "Retry",
+    "RetriesExhausted",
+    "State",
+    "StateType",
+    "Task",
+    "TaskTimeout",
+    "exponential_backoff",
+    "flow",
+    "task",
+    "__version__",
 ]

@@ -22,7 +22,9 @@ SCRIPTS = ("engine", "history", "reload", "tui", "memory", "dask")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--only", help=f"comma-separated subset of: {', '.join(SCRIPTS)}")
     args = parser.parse_args(argv)
@@ -31,8 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown benchmark(s) {', '.join(unknown)}; choose from {', '.join(SCRIPTS)}")
     sys.path.insert(0, str(HERE))
-    print(f"# flowtop benchmarks — {time.strftime('%Y-%m-%d %H:%M')} — Python {platform.python_version()}, "
-          f"{platform.machine()}, load {Path('/proc/loadavg').read_text().split()[:3] if Path('/proc/loadavg').exists() else '?'}")
+    print(
+        f"# flowtop benchmarks — {time.strftime('%Y-%m-%d %H:%M')} — Python {platform.python_version()}, "
+        f"{platform.machine()}, load {Path('/proc/loadavg').read_text().split()[:3] if Path('/proc/loadavg').exists() else '?'}"
+    )
     failed = []
     for name in chosen:
         if not (HERE / f"bench_{name}.py").exists():

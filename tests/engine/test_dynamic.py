@@ -31,7 +31,9 @@ def counter() -> itertools.count:
     return itertools.count(1)
 
 
-def test_a_task_call_inside_a_flow_runs_with_retries_and_returns_its_result(runner, recorder: Recorder) -> None:
+def test_a_task_call_inside_a_flow_runs_with_retries_and_returns_its_result(
+    runner, recorder: Recorder
+) -> None:
     calls = counter()
 
     @task(max_retries=2, retry_delay=0)
@@ -47,14 +49,25 @@ def test_a_task_call_inside_a_flow_runs_with_retries_and_returns_its_result(runn
     result = finished(runner, runner.start(pipeline), 5)
     assert result.state is S.COMPLETED and result.value == 41
     assert recorder.states("flaky", result.run_id) == [
-        S.PENDING, S.RUNNING, S.AWAITING_RETRY, S.RUNNING, S.AWAITING_RETRY, S.RUNNING, S.COMPLETED,
+        S.PENDING,
+        S.RUNNING,
+        S.AWAITING_RETRY,
+        S.RUNNING,
+        S.AWAITING_RETRY,
+        S.RUNNING,
+        S.COMPLETED,
     ]
 
 
 @pytest.mark.parametrize(
     ("options", "error", "attempts", "final"),
     [
-        ({"retry_on": [ConnectionError]}, ConnectionError("x"), 4, S.FAILED),  # rule 3, default budget 3
+        (
+            {"retry_on": [ConnectionError]},
+            ConnectionError("x"),
+            4,
+            S.FAILED,
+        ),  # rule 3, default budget 3
         ({"retry_on": [ConnectionError]}, ValueError("x"), 1, S.FAILED),  # not in retry_on
         ({}, ValueError("x"), 1, S.FAILED),  # no options: plain failures are final
         ({}, Retry("again"), 4, S.FAILED),  # rule 1 with the default budget
@@ -62,7 +75,9 @@ def test_a_task_call_inside_a_flow_runs_with_retries_and_returns_its_result(runn
         ({"max_retries": 0, "retry_on": [ValueError]}, ValueError("x"), 1, S.FAILED),
     ],
 )
-def test_spec_rules_hold_for_flow_functions(runner, recorder, options, error, attempts, final) -> None:
+def test_spec_rules_hold_for_flow_functions(
+    runner, recorder, options, error, attempts, final
+) -> None:
     @task(retry_delay=0, **options)
     def always_fails() -> None:
         raise error
@@ -236,8 +251,16 @@ def test_cache_misses_when_inputs_change(runner) -> None:
         return echo(x)
 
     first = finished(runner, runner.start(pipeline, kwargs={"x": 1}), 5)
-    finished(runner, runner.start(pipeline, cache={("echo", first.inputs["echo"]): 99}, kwargs={"x": 2}), 5)
-    third = finished(runner, runner.start(pipeline, cache={("echo", first.inputs["echo"]): 99}, kwargs={"x": 1}), 5)
+    finished(
+        runner,
+        runner.start(pipeline, cache={("echo", first.inputs["echo"]): 99}, kwargs={"x": 2}),
+        5,
+    )
+    third = finished(
+        runner,
+        runner.start(pipeline, cache={("echo", first.inputs["echo"]): 99}, kwargs={"x": 1}),
+        5,
+    )
     assert calls == [1, 2] and third.value == 99
 
 
@@ -284,7 +307,11 @@ def test_every_task_event_follows_the_state_machine(runner, recorder) -> None:
     runner.bus.flush()
     last: dict[str, StateType | None] = {}
     for event in recorder.task_events(result.run_id):
-        assert event.state in TRANSITIONS[last.get(event.task)], (event.task, last.get(event.task), event.state)
+        assert event.state in TRANSITIONS[last.get(event.task)], (
+            event.task,
+            last.get(event.task),
+            event.state,
+        )
         last[event.task] = event.state
     assert result.value == sum(range(30)) and len(last) == 30
     assert all(state is S.COMPLETED for state in last.values())

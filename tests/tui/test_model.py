@@ -155,12 +155,18 @@ def test_apply_batch_reports_changed_keys_per_run_and_ignores_unknown_runs() -> 
 
 def test_tasks_of_a_flow_function_get_rows_as_they_appear() -> None:
     store = RunStore()
-    changed = store.apply_batch([started(), ev("fetch", S.PENDING, 0, T0), ev("fetch", S.RUNNING, 1, T0)])
+    changed = store.apply_batch(
+        [started(), ev("fetch", S.PENDING, 0, T0), ev("fetch", S.RUNNING, 1, T0)]
+    )
     run = store.latest_for("etl")
     assert changed == {"r1": {"fetch"}}
     assert run.order == ["fetch"] and run.rows["fetch"].state is S.RUNNING and run.added == 1
     store.apply_batch([ev("fetch-2", S.PENDING, 0, T0)])
-    assert run.order == ["fetch", "fetch-2"] and run.counts[S.PENDING] == 1 and run.counts[S.RUNNING] == 1
+    assert (
+        run.order == ["fetch", "fetch-2"]
+        and run.counts[S.PENDING] == 1
+        and run.counts[S.RUNNING] == 1
+    )
 
 
 def test_a_new_run_of_the_flow_becomes_the_latest() -> None:

@@ -337,8 +337,8 @@ async def test_unreadable_history_is_a_message_not_a_crash():
 
 async def test_main_screen_keys_are_off_while_history_is_open(tmp_path) -> None:
     """`h` inside history must not stack another history, nor `r` start a run from there."""
-    from flowtop.tui.screens.history import HistoryScreen
     from flowtop.tui.app import FlowtopApp
+    from flowtop.tui.screens.history import HistoryScreen
 
     (tmp_path / "one.py").write_text(
         "from flowtop import Flow, task\n\n@task\ndef a():\n    return 1\n\nflow = Flow('one')\nflow.add_task(a)\n"

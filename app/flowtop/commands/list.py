@@ -27,12 +27,20 @@ def describe(workspace: Any, name: str) -> dict[str, Any]:
                 "upstream": list(node.upstream),
                 "max_attempts": policy.max_attempts,
                 "summary": policy.summary(),
-                "policy": {field: {"value": value, "layer": layer} for field, (value, layer) in policy.describe().items()},
+                "policy": {
+                    field: {"value": value, "layer": layer}
+                    for field, (value, layer) in policy.describe().items()
+                },
             }
         )
     source = workspace.flow_files.get(name)
     dynamic = bool(getattr(flow, "is_dynamic", False))
-    return {"flow": name, "file": str(source) if source else None, "dynamic": dynamic, "tasks": tasks}
+    return {
+        "flow": name,
+        "file": str(source) if source else None,
+        "dynamic": dynamic,
+        "tasks": tasks,
+    }
 
 
 def main(args: argparse.Namespace) -> int:

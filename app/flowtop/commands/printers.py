@@ -11,7 +11,7 @@ from collections import Counter
 from typing import TextIO
 
 from ..engine.delays import fmt_seconds
-from ..engine.events import Event, RunFinished, RunStarted, TaskStateChanged
+from ..engine.events import Event, RunFinished, RunStarted
 from ..engine.states import StateType
 from ..printable import printable
 
@@ -79,7 +79,11 @@ class HumanPrinter:
             self.started[event.run_id] = time.monotonic()
             self.names[event.run_id] = f"{event.flow} #{event.run}"
             rerun = f" (rerun of {event.rerun_of})" if event.rerun_of else ""
-            tasks = f"{len(event.tasks)} tasks" if event.tasks else "tasks appear as the flow reaches them"
+            tasks = (
+                f"{len(event.tasks)} tasks"
+                if event.tasks
+                else "tasks appear as the flow reaches them"
+            )
             return f"{stamp} {event.flow} #{event.run} started: {tasks}{rerun}"
         if isinstance(event, RunFinished):
             self.states.pop(event.run_id, None)
@@ -88,12 +92,18 @@ class HumanPrinter:
         run_states = self.states.get(event.run_id)
         if run_states is not None:
             run_states[event.task] = event.state
-        if not self.verbose and event.state in (StateType.PENDING, StateType.RUNNING, StateType.COMPLETED):
+        if not self.verbose and event.state in (
+            StateType.PENDING,
+            StateType.RUNNING,
+            StateType.COMPLETED,
+        ):
             return ""
         head = f"{stamp} {event.flow}/{event.task} {SYMBOLS[event.state]} {event.state.value.lower().replace('_', ' ')}"
         attempt = f" (attempt {event.attempt}/{event.max_attempts})" if event.attempt else ""
         if event.state is StateType.AWAITING_RETRY:
-            head = f"{stamp} {event.flow}/{event.task} ⟳ retry in {fmt_seconds(event.retry_in or 0)}"
+            head = (
+                f"{stamp} {event.flow}/{event.task} ⟳ retry in {fmt_seconds(event.retry_in or 0)}"
+            )
         detail = ""
         if event.error is not None and event.state in (StateType.AWAITING_RETRY, StateType.FAILED):
             detail = f": {event.error.type}: {_one_line(event.error.message)}"

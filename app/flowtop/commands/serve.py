@@ -28,6 +28,9 @@ def main(args: argparse.Namespace) -> int:
         print('flowtop serve needs textual-serve: pip install "flowtop[serve]"', file=sys.stderr)
         return 2
     command = shlex.join([sys.executable, "-m", "flowtop", "open", str(Path(args.path).resolve())])
-    print(f"flowtop: serving {args.path} on http://{args.host}:{args.port} (Ctrl+C stops)", file=sys.stderr)
+    print(
+        f"flowtop: serving {args.path} on http://{args.host}:{args.port} (Ctrl+C stops)",
+        file=sys.stderr,
+    )
     Server(command, host=args.host, port=args.port, title="flowtop").serve()
     return 0

@@ -72,7 +72,9 @@ class _ThreadRoutedStream(io.TextIOBase):
         buffer = getattr(_local, "buffer", None)
         if buffer is None:
             return self.original.write(text)
-        if not isinstance(text, str):  # as a real text stream would: the task fails, the run goes on
+        if not isinstance(
+            text, str
+        ):  # as a real text stream would: the task fails, the run goes on
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
         buffer.write(text)
         return len(text)
@@ -133,7 +135,10 @@ def _ensure_installed() -> None:
 
 def begin() -> None:
     """Start capturing for the attempt about to run on this thread."""
-    if sys.stdout.__class__ is not _ThreadRoutedStream or sys.stderr.__class__ is not _ThreadRoutedStream:
+    if (
+        sys.stdout.__class__ is not _ThreadRoutedStream
+        or sys.stderr.__class__ is not _ThreadRoutedStream
+    ):
         _ensure_installed()
     _local.buffer = _Buffer()
 

@@ -10,10 +10,10 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Union
+from typing import Any
 
-Seconds = Union[int, float, timedelta]
-DelaySpec = Union[Seconds, Sequence[Seconds], Callable[[int], Seconds]]
+Seconds = int | float | timedelta
+DelaySpec = Seconds | Sequence[Seconds] | Callable[[int], Seconds]
 
 
 def to_seconds(value: Any, *, what: str) -> float:
@@ -21,7 +21,9 @@ def to_seconds(value: Any, *, what: str) -> float:
     if isinstance(value, timedelta):
         seconds = value.total_seconds()
     elif isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"{what} must be seconds (int/float) or a timedelta, got {type(value).__name__} {value!r}")
+        raise TypeError(
+            f"{what} must be seconds (int/float) or a timedelta, got {type(value).__name__} {value!r}"
+        )
     else:
         seconds = float(value)
     if seconds != seconds or seconds < 0:
@@ -34,12 +36,18 @@ class ExponentialBackoff:
 
     __slots__ = ("base", "factor", "max_delay")
 
-    def __init__(self, base: Seconds = 1.0, factor: float = 2.0, max_delay: Seconds | None = None) -> None:
+    def __init__(
+        self, base: Seconds = 1.0, factor: float = 2.0, max_delay: Seconds | None = None
+    ) -> None:
         self.base = to_seconds(base, what="exponential_backoff(base=)")
         if isinstance(factor, bool) or not isinstance(factor, int | float) or factor < 1:
             raise ValueError(f"exponential_backoff(factor=) must be a number >= 1, got {factor!r}")
         self.factor = float(factor)
-        self.max_delay = None if max_delay is None else to_seconds(max_delay, what="exponential_backoff(max_delay=)")
+        self.max_delay = (
+            None
+            if max_delay is None
+            else to_seconds(max_delay, what="exponential_backoff(max_delay=)")
+        )
 
     def uncapped(self, attempt: int) -> float:
         try:
@@ -59,7 +67,11 @@ class ExponentialBackoff:
         return f"exponential_backoff(base={self.base:g}, factor={self.factor:g}, max_delay={self.max_delay!r})"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, ExponentialBackoff) and (self.base, self.factor, self.max_delay) == (
+        return isinstance(other, ExponentialBackoff) and (
+            self.base,
+            self.factor,
+            self.max_delay,
+        ) == (
             other.base,
             other.factor,
             other.max_delay,
@@ -69,12 +81,16 @@ class ExponentialBackoff:
         return hash((self.base, self.factor, self.max_delay))
 
 
-def exponential_backoff(base: Seconds = 1.0, factor: float = 2.0, max_delay: Seconds | None = None) -> ExponentialBackoff:
+def exponential_backoff(
+    base: Seconds = 1.0, factor: float = 2.0, max_delay: Seconds | None = None
+) -> ExponentialBackoff:
     """A ``retry_delay`` that doubles (by default) on every retry, up to ``max_delay``."""
     return ExponentialBackoff(base, factor, max_delay)
 
 
-def normalize_delay(spec: Any, *, what: str = "retry_delay") -> float | tuple[float, ...] | Callable[[int], Any]:
+def normalize_delay(
+    spec: Any, *, what: str = "retry_delay"
+) -> float | tuple[float, ...] | Callable[[int], Any]:
     """Check a ``retry_delay`` at definition time; return seconds, a tuple, or the callable."""
     if spec is None:
         return 0.0

@@ -15,12 +15,12 @@ Flow-level retries (``@flow(retries=2)``) are such reruns, started by the runner
 from __future__ import annotations
 
 import functools
-from dataclasses import replace
 import hashlib
 import pickle
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -55,7 +55,14 @@ class FlowFunction(Flow):
 
     is_dynamic = True
 
-    def __init__(self, fn: Callable[..., Any], *, name: str | None = None, retries: int = 0, retry_delay: Any = 0) -> None:
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        *,
+        name: str | None = None,
+        retries: int = 0,
+        retry_delay: Any = 0,
+    ) -> None:
         super().__init__(name or getattr(fn, "__name__", "flow").replace("_", "-"))
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
             raise ValueError(f"flow {self.name!r}: retries must be an int >= 0, got {retries!r}")
@@ -66,7 +73,9 @@ class FlowFunction(Flow):
         functools.update_wrapper(self, fn)  # type: ignore[arg-type]
 
     def __enter__(self) -> Flow:
-        raise TypeError(f"flow {self.name!r} is a @flow function: call it, don't use it in a with block")
+        raise TypeError(
+            f"flow {self.name!r} is a @flow function: call it, don't use it in a with block"
+        )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Run the flow: inline inside another flow, else on a private runner (a plain script)."""
@@ -80,7 +89,9 @@ class FlowFunction(Flow):
             raise result.error
         if result.state is not StateType.COMPLETED:
             failed = [k for k, s in result.states.items() if not s.is_completed()]
-            raise RuntimeError(f"flow {self.name!r} ended {result.state.value}: tasks {', '.join(failed)} did not complete")
+            raise RuntimeError(
+                f"flow {self.name!r} ended {result.state.value}: tasks {', '.join(failed)} did not complete"
+            )
         return result.value
 
     def __repr__(self) -> str:
@@ -131,7 +142,9 @@ class TaskFuture:
         run = self._run
         with run._cond:
             if not run._cond.wait_for(lambda: self._tr.state.is_final, timeout):
-                raise TimeoutError(f"task {self.key!r} still {self._tr.state.value} after {timeout}s")
+                raise TimeoutError(
+                    f"task {self.key!r} still {self._tr.state.value} after {timeout}s"
+                )
             return self._tr.to_state()
 
     def result(self, timeout: float | None = None) -> Any:
@@ -213,8 +226,14 @@ class DynamicRun(FlowRun):
     def _begin(self) -> None:
         self._starting = False
         with self._lock:
-            self._emit(RunStarted(self.run_id, self.flow.name, self.number, (), (), (), self.rerun_of, time.time()))
-        threading.Thread(target=self._body, name=f"flowtop-flow-{self.flow.name}", daemon=True).start()
+            self._emit(
+                RunStarted(
+                    self.run_id, self.flow.name, self.number, (), (), (), self.rerun_of, time.time()
+                )
+            )
+        threading.Thread(
+            target=self._body, name=f"flowtop-flow-{self.flow.name}", daemon=True
+        ).start()
 
     def _body(self) -> None:
         _local.run = self
@@ -235,13 +254,24 @@ class DynamicRun(FlowRun):
         """A task reached by the function body: add its node, start it when its inputs are done."""
         with self._lock:
             if self.state is not StateType.RUNNING:
-                raise RunCancelled(f"flow {self.flow.name!r} run #{self.number} is {self.state.value}; task {task.name!r} not started")
+                raise RunCancelled(
+                    f"flow {self.flow.name!r} run #{self.number} is {self.state.value}; task {task.name!r} not started"
+                )
             n = self._uses[task.name] = self._uses.get(task.name, 0) + 1
             key = task.name if n == 1 else f"{task.name}-{n}"
-            node = Node(key, task, tuple(_as_refs(a) for a in args), {k: _as_refs(v) for k, v in kwargs.items()})
+            node = Node(
+                key,
+                task,
+                tuple(_as_refs(a) for a in args),
+                {k: _as_refs(v) for k, v in kwargs.items()},
+            )
             refs = [r for value in (*node.args, *node.kwargs.values()) for r in find_refs(value)]
             node.upstream = list(dict.fromkeys(r.key for r in refs))
-            node.nested = any(not isinstance(v, Ref) for v in (*node.args, *node.kwargs.values()) if list(find_refs(v)))
+            node.nested = any(
+                not isinstance(v, Ref)
+                for v in (*node.args, *node.kwargs.values())
+                if list(find_refs(v))
+            )
             policy = self.runner.policy_of(self.flow, node, self._default_max_retries)
             tr = TaskRun(node, policy)
             self.tasks[key] = tr
@@ -258,7 +288,15 @@ class DynamicRun(FlowRun):
                     tr.waiting_on += 1
                     up.children.append(tr)
             self._emit(
-                TaskStateChanged(self.run_id, self.flow.name, key, StateType.PENDING, 0, tr.max_attempts, time.time())
+                TaskStateChanged(
+                    self.run_id,
+                    self.flow.name,
+                    key,
+                    StateType.PENDING,
+                    0,
+                    tr.max_attempts,
+                    time.time(),
+                )
             )
             if failed_upstream is not None:
                 self._mark_upstream_failed(tr, failed_upstream)
@@ -307,8 +345,12 @@ class DynamicRun(FlowRun):
         try:
             if not self.runner.closed:
                 self.next_run = self.runner.start(
-                    self.flow, cache=cache_of(self.snapshot()), rerun_of=self.run_id,
-                    args=self._args, kwargs=self._kwargs, flow_attempt=self.flow_attempt + 1,
+                    self.flow,
+                    cache=cache_of(self.snapshot()),
+                    rerun_of=self.run_id,
+                    args=self._args,
+                    kwargs=self._kwargs,
+                    flow_attempt=self.flow_attempt + 1,
                 )
         finally:
             self._successor.set()
@@ -338,7 +380,10 @@ def cache_of(result: RunResult, exclude: Iterable[str] = ()) -> dict[tuple[str, 
     return {
         (key, fingerprint): result.states[key].result
         for key, fingerprint in result.inputs.items()
-        if fingerprint is not None and key not in skip and key in result.states and result.states[key].is_completed()
+        if fingerprint is not None
+        and key not in skip
+        and key in result.states
+        and result.states[key].is_completed()
     }
 
 
@@ -353,17 +398,22 @@ def map_calls(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list
     """One call per item: list/tuple arguments are zipped, every other argument is repeated."""
     iterables = [a for a in (*args, *kwargs.values()) if isinstance(a, list | tuple | range)]
     if not iterables:
-        raise TypeError(f"{task.name}.map() needs at least one list, tuple or range argument to map over")
+        raise TypeError(
+            f"{task.name}.map() needs at least one list, tuple or range argument to map over"
+        )
     lengths = {len(a) for a in iterables}
     if len(lengths) > 1:
-        raise ValueError(f"{task.name}.map(): mapped arguments have different lengths {sorted(lengths)}")
+        raise ValueError(
+            f"{task.name}.map(): mapped arguments have different lengths {sorted(lengths)}"
+        )
     (n,) = lengths
 
     def pick(value: Any, i: int) -> Any:
         return value[i] if isinstance(value, list | tuple | range) else value
 
     return [
-        submit(task, tuple(pick(a, i) for a in args), {k: pick(v, i) for k, v in kwargs.items()}) for i in range(n)
+        submit(task, tuple(pick(a, i) for a in args), {k: pick(v, i) for k, v in kwargs.items()})
+        for i in range(n)
     ]
 
 

@@ -21,8 +21,12 @@ class Retry(Exception):
         self.message = message
         if isinstance(delay, timedelta):
             delay = delay.total_seconds()
-        if delay is not None and (isinstance(delay, bool) or not isinstance(delay, int | float) or delay < 0):
-            raise ValueError(f"Retry(delay=) must be a non-negative number of seconds or a timedelta, got {delay!r}")
+        if delay is not None and (
+            isinstance(delay, bool) or not isinstance(delay, int | float) or delay < 0
+        ):
+            raise ValueError(
+                f"Retry(delay=) must be a non-negative number of seconds or a timedelta, got {delay!r}"
+            )
         self.delay: float | None = None if delay is None else float(delay)
 
 

@@ -16,7 +16,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import Any, NamedTuple, Protocol, Union
+from typing import Any, NamedTuple, Protocol
 
 from .states import StateType
 
@@ -50,8 +50,12 @@ class RunStarted(NamedTuple):
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "event": self.event, "run_id": self.run_id, "flow": self.flow, "run": self.run,
-            "tasks": len(self.tasks), "ts": self.ts,
+            "event": self.event,
+            "run_id": self.run_id,
+            "flow": self.flow,
+            "run": self.run,
+            "tasks": len(self.tasks),
+            "ts": self.ts,
         }
         if self.rerun_of:
             data["rerun_of"] = self.rerun_of
@@ -80,8 +84,13 @@ class TaskStateChanged(NamedTuple):
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "event": self.event, "run_id": self.run_id, "flow": self.flow, "task": self.task,
-            "state": self.state.value, "attempt": self.attempt, "max_attempts": self.max_attempts,
+            "event": self.event,
+            "run_id": self.run_id,
+            "flow": self.flow,
+            "task": self.task,
+            "state": self.state.value,
+            "attempt": self.attempt,
+            "max_attempts": self.max_attempts,
             "ts": self.ts,
         }
         if self.retry_in is not None:
@@ -113,13 +122,18 @@ class RunFinished(NamedTuple):
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "event": self.event, "run_id": self.run_id, "flow": self.flow, "run": self.run,
-            "state": self.state.value, "counts": dict(self.counts),
-            "duration": round(self.duration, 6), "ts": self.ts,
+            "event": self.event,
+            "run_id": self.run_id,
+            "flow": self.flow,
+            "run": self.run,
+            "state": self.state.value,
+            "counts": dict(self.counts),
+            "duration": round(self.duration, 6),
+            "ts": self.ts,
         }
 
 
-Event = Union[RunStarted, TaskStateChanged, RunFinished]
+Event = RunStarted | TaskStateChanged | RunFinished
 
 
 class Sink(Protocol):
@@ -206,7 +220,10 @@ class EventBus:
 
     def add_sink(self, sink: Callable[[list[Event]], None]) -> None:
         with self._lock:
-            self._workers = [*self._workers, _SinkWorker(sink, getattr(sink, "__name__", type(sink).__name__))]
+            self._workers = [
+                *self._workers,
+                _SinkWorker(sink, getattr(sink, "__name__", type(sink).__name__)),
+            ]
 
     def remove_sink(self, sink: Callable[[list[Event]], None]) -> None:
         with self._lock:

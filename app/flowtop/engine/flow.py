@@ -86,7 +86,9 @@ class Flow:
     def add_task(self, task: Task, *, key: str | None = None) -> Node:
         """Add ``task`` once (adding the same task again returns its node)."""
         if not isinstance(task, Task):
-            raise TypeError(f"flow {self.name!r}: add_task needs a @task, got {type(task).__name__} {task!r}")
+            raise TypeError(
+                f"flow {self.name!r}: add_task needs a @task, got {type(task).__name__} {task!r}"
+            )
         if key is None and id(task) in self._first_node:
             return self.nodes[self._first_node[id(task)]]
         node = Node(self._new_key(task, key), task)
@@ -100,7 +102,12 @@ class Flow:
         node.args = tuple(self._as_input(a) for a in args)
         node.kwargs = {k: self._as_input(v) for k, v in kwargs.items()}
         refs = list(_refs(node.args, node.kwargs))
-        nested = [ref for value in (*node.args, *node.kwargs.values()) if not isinstance(value, Ref) for ref in find_refs(value)]
+        nested = [
+            ref
+            for value in (*node.args, *node.kwargs.values())
+            if not isinstance(value, Ref)
+            for ref in find_refs(value)
+        ]
         for ref in (*refs, *nested):
             self._check_own(ref, f"task {node.key!r}")
         node.nested = bool(nested)
@@ -114,12 +121,16 @@ class Flow:
         foreign = ref.flow is not None and ref.flow is not self
         if foreign or ref.key not in self.nodes:
             origin = f" of flow {ref.flow.name!r}" if foreign and ref.flow is not None else ""
-            raise ValueError(f"flow {self.name!r}: {where} was given the result of {ref.key!r}{origin}, not a task of this flow")
+            raise ValueError(
+                f"flow {self.name!r}: {where} was given the result of {ref.key!r}{origin}, not a task of this flow"
+            )
 
     def _as_input(self, value: Any) -> Any:
         if isinstance(value, Node):
             if self.nodes.get(value.key) is not value:
-                raise ValueError(f"flow {self.name!r}: argument node {value.key!r} is not a task of this flow")
+                raise ValueError(
+                    f"flow {self.name!r}: argument node {value.key!r} is not a task of this flow"
+                )
             return Ref(value.key, self)
         if isinstance(value, Task):
             return Ref(self.add_task(value).key, self)
@@ -128,7 +139,9 @@ class Flow:
     def _node(self, item: Task | Node | Ref | str, option: str) -> Node:
         if isinstance(item, Node):
             if self.nodes.get(item.key) is not item:
-                raise ValueError(f"flow {self.name!r}: {option} was given node {item.key!r}, not a task of this flow")
+                raise ValueError(
+                    f"flow {self.name!r}: {option} was given node {item.key!r}, not a task of this flow"
+                )
             return item
         if isinstance(item, Ref | str):
             if isinstance(item, Ref):
@@ -139,7 +152,9 @@ class Flow:
             return self.nodes[key]
         if isinstance(item, Task):
             return self.add_task(item)
-        raise TypeError(f"flow {self.name!r}: {option} must hold tasks, got {type(item).__name__} {item!r}")
+        raise TypeError(
+            f"flow {self.name!r}: {option} must hold tasks, got {type(item).__name__} {item!r}"
+        )
 
     def set_dependencies(
         self,
@@ -150,7 +165,10 @@ class Flow:
         """``upstream_tasks`` run first; ``keyword_tasks`` also pass their results as kwargs."""
         node = self._node(task, "set_dependencies(task)")
         new_up = [self._node(t, "upstream_tasks").key for t in upstream_tasks]
-        new_kw = {name: Ref(self._node(t, f"keyword_tasks[{name!r}]").key) for name, t in (keyword_tasks or {}).items()}
+        new_kw = {
+            name: Ref(self._node(t, f"keyword_tasks[{name!r}]").key)
+            for name, t in (keyword_tasks or {}).items()
+        }
         upstream = _dedupe([*node.upstream, *new_up, *(r.key for r in new_kw.values())])
         cycle = self._cycle_through(node.key, upstream)
         if cycle:

@@ -71,7 +71,9 @@ class RetryPolicy:
 
     def summary(self) -> str:
         """One short line for the table: ``3× 1s×2^(n-1) on ConnectionError``."""
-        retries_plain_failures = self.max_retries is not None or self.retry_on or self.retry_predicate
+        retries_plain_failures = (
+            self.max_retries is not None or self.retry_on or self.retry_predicate
+        )
         parts = [f"{self.budget}×" if retries_plain_failures else f"{self.budget}× on Retry only"]
         parts.append(describe_delay(self.retry_delay))
         if self.retry_jitter:
@@ -90,15 +92,21 @@ class RetryPolicy:
         """Every field as ``name -> (readable value, layer)`` for `flowtop list` and the TUI."""
         values = {
             "max_retries": (
-                str(self.max_retries) if self.max_retries is not None else f"unset (budget {self.default_max_retries}, Retry only)"
+                str(self.max_retries)
+                if self.max_retries is not None
+                else f"unset (budget {self.default_max_retries}, Retry only)"
             ),
             "retry_delay": describe_delay(self.retry_delay),
             "retry_on": ", ".join(t.__name__ for t in self.retry_on) if self.retry_on else "unset",
-            "retry_predicate": getattr(self.retry_predicate, "__qualname__", repr(self.retry_predicate))
+            "retry_predicate": getattr(
+                self.retry_predicate, "__qualname__", repr(self.retry_predicate)
+            )
             if self.retry_predicate
             else "unset",
             "retry_jitter": f"{self.retry_jitter:g}",
-            "retry_deadline": fmt_seconds(self.retry_deadline) if self.retry_deadline is not None else "unset",
+            "retry_deadline": fmt_seconds(self.retry_deadline)
+            if self.retry_deadline is not None
+            else "unset",
             "timeout": fmt_seconds(self.timeout) if self.timeout is not None else "unset",
         }
         layer = {name: self.source(name) for name in values}
@@ -146,7 +154,9 @@ def decide(
     override: float | None = None
 
     if failed and not isinstance(error, Exception):
-        return Decision(False, StateType.FAILED, error=error, reason=f"{type(error).__name__} is never retried")
+        return Decision(
+            False, StateType.FAILED, error=error, reason=f"{type(error).__name__} is never retried"
+        )
 
     if isinstance(error, Retry):
         eligible, override, why = True, error.delay, "task raised Retry"
@@ -159,7 +169,12 @@ def decide(
             failure.__cause__ = exc
             return Decision(False, StateType.FAILED, error=failure, reason="retry_predicate raised")
         why = "retry_predicate returned True" if eligible else "retry_predicate returned False"
-        if eligible and failed and policy.retry_on is not None and not isinstance(error, policy.retry_on):
+        if (
+            eligible
+            and failed
+            and policy.retry_on is not None
+            and not isinstance(error, policy.retry_on)
+        ):
             eligible, why = False, f"{type(error).__name__} is not in retry_on"
     elif failed:
         if policy.retry_on is not None:
@@ -172,11 +187,18 @@ def decide(
         return Decision(False, StateType.COMPLETED, reason="completed")
 
     if not eligible:
-        return Decision(False, StateType.FAILED if failed else StateType.COMPLETED, error=error, reason=why)
+        return Decision(
+            False, StateType.FAILED if failed else StateType.COMPLETED, error=error, reason=why
+        )
 
     if attempt - 1 >= policy.budget:
         if failed:
-            return Decision(False, StateType.FAILED, error=error, reason=f"{why}; no retries left ({policy.budget})")
+            return Decision(
+                False,
+                StateType.FAILED,
+                error=error,
+                reason=f"{why}; no retries left ({policy.budget})",
+            )
         name = getattr(policy.retry_predicate, "__qualname__", "retry_predicate")
         exhausted = RetriesExhausted(
             f"retry_predicate {name} still asked for a retry after {attempt} attempts "
@@ -185,7 +207,9 @@ def decide(
         return Decision(False, StateType.FAILED, error=exhausted, reason="retries exhausted")
 
     try:
-        delay = compute_delay(policy.retry_delay, attempt, jitter=policy.retry_jitter, override=override, rng=rng)
+        delay = compute_delay(
+            policy.retry_delay, attempt, jitter=policy.retry_jitter, override=override, rng=rng
+        )
     except Exception as exc:  # noqa: BLE001 - a user's delay callable may do anything; fail the task, clearly
         name = getattr(policy.retry_delay, "__qualname__", "retry_delay")
         failure = ValueError(f"retry_delay {name}({attempt}) failed: {type(exc).__name__}: {exc}")

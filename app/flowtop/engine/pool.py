@@ -26,7 +26,9 @@ class WorkerPool:
     def __init__(self, workers: int, name: str = "flowtop-worker") -> None:
         self.workers = workers
         self.name = name
-        self._queue: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...]] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...]] | None] = (
+            queue.SimpleQueue()
+        )
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._closed = False
@@ -43,7 +45,8 @@ class WorkerPool:
             if self._threads or self._closed:
                 return
             threads = [
-                threading.Thread(target=self._work, name=f"{self.name}-{i}", daemon=True) for i in range(self.workers)
+                threading.Thread(target=self._work, name=f"{self.name}-{i}", daemon=True)
+                for i in range(self.workers)
             ]
             for thread in threads:
                 thread.start()

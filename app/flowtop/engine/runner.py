@@ -46,7 +46,12 @@ class AttemptBackend(Protocol):
     """
 
     def call(
-        self, fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any], *, timeout: float | None
+        self,
+        fn: Callable[..., Any],
+        args: list[Any],
+        kwargs: dict[str, Any],
+        *,
+        timeout: float | None,
     ) -> tuple[Any, BaseException | None, str]: ...
 
     def close(self) -> None: ...
@@ -88,8 +93,22 @@ class TaskRun:
     """Mutable per-run record of one node. Only touched under the run's lock."""
 
     __slots__ = (
-        "node", "key", "policy", "state", "attempt", "token", "result", "exception", "message",
-        "waiting_on", "children", "first_start", "timer", "attempts", "reused", "max_attempts",
+        "node",
+        "key",
+        "policy",
+        "state",
+        "attempt",
+        "token",
+        "result",
+        "exception",
+        "message",
+        "waiting_on",
+        "children",
+        "first_start",
+        "timer",
+        "attempts",
+        "reused",
+        "max_attempts",
     )
 
     def __init__(self, node: Node, policy: RetryPolicy) -> None:
@@ -111,7 +130,11 @@ class TaskRun:
         self.reused = False
 
     def to_state(self) -> State:
-        result = self.exception if self.state is StateType.FAILED and self.exception is not None else self.result
+        result = (
+            self.exception
+            if self.state is StateType.FAILED and self.exception is not None
+            else self.result
+        )
         return State(self.state, result, self.exception, self.attempt, self.message, self.key)
 
 
@@ -176,7 +199,9 @@ class FlowRun:
         self.cancelled = False
         self.started = self._clock()
         self.finished_at: float | None = None
-        self.tasks: dict[str, TaskRun] = {key: TaskRun(node, policies[key]) for key, node in flow.nodes.items()}
+        self.tasks: dict[str, TaskRun] = {
+            key: TaskRun(node, policies[key]) for key, node in flow.nodes.items()
+        }
         for tr in self.tasks.values():
             for up in tr.node.upstream:
                 self.tasks[up].children.append(tr)
@@ -194,9 +219,14 @@ class FlowRun:
         with self._lock:
             self._emit(
                 RunStarted(
-                    self.run_id, self.flow.name, self.number,
-                    tuple(t.key for t in tasks), tuple(t.max_attempts for t in tasks),
-                    tuple(summaries[id(t.policy)] for t in tasks), self.rerun_of, time.time(),
+                    self.run_id,
+                    self.flow.name,
+                    self.number,
+                    tuple(t.key for t in tasks),
+                    tuple(t.max_attempts for t in tasks),
+                    tuple(summaries[id(t.policy)] for t in tasks),
+                    self.rerun_of,
+                    time.time(),
                 )
             )
             for tr in tasks:
@@ -237,10 +267,20 @@ class FlowRun:
             wall = time.time()
             tr.attempts.append(Attempt(tr.attempt, wall))
             self._emit(
-                TaskStateChanged(self.run_id, self.flow.name, tr.key, StateType.RUNNING, tr.attempt, tr.max_attempts, wall)
+                TaskStateChanged(
+                    self.run_id,
+                    self.flow.name,
+                    tr.key,
+                    StateType.RUNNING,
+                    tr.attempt,
+                    tr.max_attempts,
+                    wall,
+                )
             )
             if tr.policy.timeout is not None:
-                tr.timer = self.runner.timer.call_at(now + tr.policy.timeout, lambda: self._timed_out(tr, token))
+                tr.timer = self.runner.timer.call_at(
+                    now + tr.policy.timeout, lambda: self._timed_out(tr, token)
+                )
             args, kwargs = self._inputs(tr.node)
         node = tr.node
         backend = self.runner.backend
@@ -256,11 +296,17 @@ class FlowRun:
                     exc.__traceback__ = exc.__traceback__.tb_next  # the user's frames, not ours
             output = capture.end()
         else:  # another process or a cluster runs the attempt; retries stay here
-            value, error, output = backend.call(node.task.fn, args, kwargs, timeout=tr.policy.timeout)
+            value, error, output = backend.call(
+                node.task.fn, args, kwargs, timeout=tr.policy.timeout
+            )
         duration = clock() - started
         # A failure, or a predicate to consult: the decision may call user code
         # (retry_predicate, a retry_delay callable), so it is made outside the lock.
-        decision = self._decide(tr, value, error) if error is not None or tr.policy.retry_predicate else None
+        decision = (
+            self._decide(tr, value, error)
+            if error is not None or tr.policy.retry_predicate
+            else None
+        )
         with self._lock:
             if tr.token != token or tr.state is not StateType.RUNNING:
                 return  # timed out, cancelled or given up meanwhile: the late result is discarded
@@ -275,16 +321,25 @@ class FlowRun:
         if node.nested:
             return resolve_refs(list(node.args), tasks), resolve_refs(node.kwargs, tasks)
         args = [tasks[a.key].result if isinstance(a, Ref) else a for a in node.args]
-        kwargs = {k: tasks[v.key].result if isinstance(v, Ref) else v for k, v in node.kwargs.items()}
+        kwargs = {
+            k: tasks[v.key].result if isinstance(v, Ref) else v for k, v in node.kwargs.items()
+        }
         return args, kwargs
 
     def _decide(self, tr: TaskRun, value: Any, error: BaseException | None) -> Decision:
         failed = error is not None
         outcome = State(
-            StateType.FAILED if failed else StateType.COMPLETED, error if failed else value, error, tr.attempt, "", tr.key
+            StateType.FAILED if failed else StateType.COMPLETED,
+            error if failed else value,
+            error,
+            tr.attempt,
+            "",
+            tr.key,
         )
         now = self._clock()
-        return decide(tr.policy, outcome, elapsed=now - (tr.first_start or now), rng=self.runner.rng)
+        return decide(
+            tr.policy, outcome, elapsed=now - (tr.first_start or now), rng=self.runner.rng
+        )
 
     def _timed_out(self, tr: TaskRun, token: int) -> None:
         with self._lock:
@@ -300,7 +355,12 @@ class FlowRun:
             self._attempt_ended(tr, None, error, timeout, "", self._decide(tr, None, error))
 
     def _attempt_ended(
-        self, tr: TaskRun, value: Any, error: BaseException | None, duration: float, output: str,
+        self,
+        tr: TaskRun,
+        value: Any,
+        error: BaseException | None,
+        duration: float,
+        output: str,
         decision: Decision | None,
     ) -> None:
         """Apply the retry decision to a finished attempt (under the lock).
@@ -326,38 +386,77 @@ class FlowRun:
             tr.message = decision.reason
             self._emit(
                 TaskStateChanged(
-                    self.run_id, self.flow.name, tr.key, StateType.AWAITING_RETRY, tr.attempt,
-                    tr.max_attempts, time.time(), retry_in=delay.seconds,
-                    delay_explained=delay.explain(), error=info,
-                    result=None if failed else safe_repr(value), duration=duration, output=output,
+                    self.run_id,
+                    self.flow.name,
+                    tr.key,
+                    StateType.AWAITING_RETRY,
+                    tr.attempt,
+                    tr.max_attempts,
+                    time.time(),
+                    retry_in=delay.seconds,
+                    delay_explained=delay.explain(),
+                    error=info,
+                    result=None if failed else safe_repr(value),
+                    duration=duration,
+                    output=output,
                     message=decision.reason,
                 )
             )
             tr.token += 1
             token = tr.token
-            tr.timer = self.runner.timer.call_at(self._clock() + delay.seconds, lambda: self._retry_due(tr, token))
+            tr.timer = self.runner.timer.call_at(
+                self._clock() + delay.seconds, lambda: self._retry_due(tr, token)
+            )
         else:
             final_error = decision.error if decision.error is not None else error
             assert final_error is not None
             record.state = StateType.FAILED
             record.error = error_info(final_error)
-            self._fail(tr, final_error, decision.reason, duration=duration, output=output, info=record.error)
+            self._fail(
+                tr,
+                final_error,
+                decision.reason,
+                duration=duration,
+                output=output,
+                info=record.error,
+            )
 
     def _retry_due(self, tr: TaskRun, token: int) -> None:
         with self._lock:
-            if tr.token == token and tr.state is StateType.AWAITING_RETRY and self.state is StateType.RUNNING:
+            if (
+                tr.token == token
+                and tr.state is StateType.AWAITING_RETRY
+                and self.state is StateType.RUNNING
+            ):
                 tr.timer = None
                 self.runner.executor.submit(self._attempt, tr, token)
 
-    def _complete(self, tr: TaskRun, value: Any, *, duration: float | None = None, output: str = "", reused: bool = False) -> None:
+    def _complete(
+        self,
+        tr: TaskRun,
+        value: Any,
+        *,
+        duration: float | None = None,
+        output: str = "",
+        reused: bool = False,
+    ) -> None:
         tr.state = StateType.COMPLETED
         tr.result = value
         tr.exception = None
         tr.message = "reused from the source run" if reused else ""
         self._emit(
             TaskStateChanged(
-                self.run_id, self.flow.name, tr.key, StateType.COMPLETED, tr.attempt, tr.max_attempts,
-                time.time(), result=safe_repr(value), duration=duration, output=output, reused=reused,
+                self.run_id,
+                self.flow.name,
+                tr.key,
+                StateType.COMPLETED,
+                tr.attempt,
+                tr.max_attempts,
+                time.time(),
+                result=safe_repr(value),
+                duration=duration,
+                output=output,
+                reused=reused,
                 message=tr.message,
             )
         )
@@ -371,16 +470,31 @@ class FlowRun:
             self._finish()
 
     def _fail(
-        self, tr: TaskRun, error: BaseException, reason: str, *, duration: float | None = None,
-        output: str = "", info: ErrorInfo | None = None,
+        self,
+        tr: TaskRun,
+        error: BaseException,
+        reason: str,
+        *,
+        duration: float | None = None,
+        output: str = "",
+        info: ErrorInfo | None = None,
     ) -> None:
         tr.state = StateType.FAILED
         tr.exception = error
         tr.message = reason
         self._emit(
             TaskStateChanged(
-                self.run_id, self.flow.name, tr.key, StateType.FAILED, tr.attempt, tr.max_attempts,
-                time.time(), error=info or error_info(error), duration=duration, output=output, message=reason,
+                self.run_id,
+                self.flow.name,
+                tr.key,
+                StateType.FAILED,
+                tr.attempt,
+                tr.max_attempts,
+                time.time(),
+                error=info or error_info(error),
+                duration=duration,
+                output=output,
+                message=reason,
             )
         )
         self._unfinished -= 1
@@ -402,8 +516,14 @@ class FlowRun:
         tr.message = f"upstream task {failed.key!r} did not complete"
         self._emit(
             TaskStateChanged(
-                self.run_id, self.flow.name, tr.key, StateType.UPSTREAM_FAILED, tr.attempt,
-                tr.max_attempts, time.time(), message=tr.message,
+                self.run_id,
+                self.flow.name,
+                tr.key,
+                StateType.UPSTREAM_FAILED,
+                tr.attempt,
+                tr.max_attempts,
+                time.time(),
+                message=tr.message,
             )
         )
         self._unfinished -= 1
@@ -416,8 +536,13 @@ class FlowRun:
         counts = dict(Counter(t.state.value for t in self.tasks.values()))
         self._emit(
             RunFinished(
-                self.run_id, self.flow.name, self.number, self.state, counts,
-                self.finished_at - self.started, time.time(),
+                self.run_id,
+                self.flow.name,
+                self.number,
+                self.state,
+                counts,
+                self.finished_at - self.started,
+                time.time(),
             )
         )
         self._notify()
@@ -449,8 +574,14 @@ class FlowRun:
                 tr.message = "cancelled by the user"
                 self._emit(
                     TaskStateChanged(
-                        self.run_id, self.flow.name, tr.key, StateType.CANCELLED, tr.attempt,
-                        tr.max_attempts, time.time(), message=tr.message,
+                        self.run_id,
+                        self.flow.name,
+                        tr.key,
+                        StateType.CANCELLED,
+                        tr.attempt,
+                        tr.max_attempts,
+                        time.time(),
+                        message=tr.message,
                     )
                 )
                 self._unfinished -= 1
@@ -460,7 +591,11 @@ class FlowRun:
     def _take_waiting(self, key: str) -> TaskRun | None:
         """The task ``key`` if it is awaiting a retry in a live run, its timer dropped (under the lock)."""
         tr = self.tasks.get(key)
-        if tr is None or tr.state is not StateType.AWAITING_RETRY or self.state is not StateType.RUNNING:
+        if (
+            tr is None
+            or tr.state is not StateType.AWAITING_RETRY
+            or self.state is not StateType.RUNNING
+        ):
             return None
         if tr.timer is not None:
             tr.timer.cancel()
@@ -487,7 +622,9 @@ class FlowRun:
             if error is None:
                 from .errors import RetriesExhausted
 
-                error = RetriesExhausted(f"gave up on {tr.key!r} after {tr.attempt} attempts; last result {safe_repr(tr.result)}")
+                error = RetriesExhausted(
+                    f"gave up on {tr.key!r} after {tr.attempt} attempts; last result {safe_repr(tr.result)}"
+                )
             if tr.attempts:
                 tr.attempts[-1].state = StateType.FAILED
             self._fail(tr, error, "gave up by the user")
@@ -504,17 +641,23 @@ class FlowRun:
     def result(self, timeout: float | None = None) -> RunResult:
         """Wait for the end and return every task's final state."""
         if not self._done.wait(timeout):
-            raise TimeoutError(f"run #{self.number} of {self.flow.name!r} still running after {timeout}s")
+            raise TimeoutError(
+                f"run #{self.number} of {self.flow.name!r} still running after {timeout}s"
+            )
         return self.snapshot()
 
     def snapshot(self) -> RunResult:
         with self._lock:
             end = self.finished_at if self.finished_at is not None else self._clock()
             return RunResult(
-                self.run_id, self.flow, self.number, self.state,
+                self.run_id,
+                self.flow,
+                self.number,
+                self.state,
                 {k: t.to_state() for k, t in self.tasks.items()},
                 {k: tuple(t.attempts) for k, t in self.tasks.items()},
-                end - self.started, self.rerun_of,
+                end - self.started,
+                self.rerun_of,
             )
 
 
@@ -567,15 +710,21 @@ class Runner:
             counter = self._numbers.setdefault(flow.name, itertools.count(1))
             return next(counter)
 
-    def policy_of(self, flow: Flow, node: Node, default_max_retries: int | None = None) -> RetryPolicy:
+    def policy_of(
+        self, flow: Flow, node: Node, default_max_retries: int | None = None
+    ) -> RetryPolicy:
         """The effective policy of one node: the settings layers, then a run's own default."""
         policy = self.policy_for(flow, node) if self.policy_for else node.task.policy
         if default_max_retries is not None:
             policy = policy.with_values("defaults", default_max_retries=default_max_retries)
         return policy
 
-    def policies(self, flow: Flow, default_max_retries: int | None = None) -> dict[str, RetryPolicy]:
-        return {key: self.policy_of(flow, node, default_max_retries) for key, node in flow.nodes.items()}
+    def policies(
+        self, flow: Flow, default_max_retries: int | None = None
+    ) -> dict[str, RetryPolicy]:
+        return {
+            key: self.policy_of(flow, node, default_max_retries) for key, node in flow.nodes.items()
+        }
 
     def start(
         self,
@@ -601,11 +750,25 @@ class Runner:
             from .dynamic import DynamicRun
 
             run = DynamicRun(
-                self, flow, self._number(flow), args=args, kwargs=kwargs, cache=cache, rerun_of=rerun_of,  # type: ignore[arg-type]
-                default_max_retries=default_max_retries, flow_attempt=flow_attempt,
+                self,
+                flow,
+                self._number(flow),
+                args=args,
+                kwargs=kwargs,
+                cache=cache,
+                rerun_of=rerun_of,  # type: ignore[arg-type]
+                default_max_retries=default_max_retries,
+                flow_attempt=flow_attempt,
             )
         else:
-            run = FlowRun(self, flow, self._number(flow), self.policies(flow, default_max_retries), reuse or {}, rerun_of)
+            run = FlowRun(
+                self,
+                flow,
+                self._number(flow),
+                self.policies(flow, default_max_retries),
+                reuse or {},
+                rerun_of,
+            )
         with self._lock:
             self._active.add(run)
         run._begin()
@@ -628,7 +791,9 @@ class Runner:
         reuse = {k: s for k, s in result.states.items() if s.is_completed()}
         return self.start(target, reuse=reuse, rerun_of=result.run_id)
 
-    def rerun_task(self, source: RunResult | FlowRun, key: str, flow: Flow | None = None) -> FlowRun:
+    def rerun_task(
+        self, source: RunResult | FlowRun, key: str, flow: Flow | None = None
+    ) -> FlowRun:
         """A new linked run of ``key`` and everything downstream of it; the rest is reused."""
         result = source.snapshot() if isinstance(source, FlowRun) else source
         target = flow or result.flow

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class StateType(str, Enum):
+class StateType(StrEnum):
     PENDING = "PENDING"
     RUNNING = "RUNNING"
     AWAITING_RETRY = "AWAITING_RETRY"
@@ -32,9 +32,21 @@ FINAL_STATES = frozenset(
 #: Which state may follow which. Property tests check every event stream against this.
 TRANSITIONS: dict[StateType | None, frozenset[StateType]] = {
     # None: not announced yet. Static tasks are announced by run_started; @flow tasks by PENDING.
-    None: frozenset({StateType.PENDING, StateType.RUNNING, StateType.UPSTREAM_FAILED, StateType.CANCELLED, StateType.COMPLETED}),
-    StateType.PENDING: frozenset({StateType.RUNNING, StateType.UPSTREAM_FAILED, StateType.CANCELLED, StateType.COMPLETED}),
-    StateType.RUNNING: frozenset({StateType.COMPLETED, StateType.FAILED, StateType.AWAITING_RETRY, StateType.CANCELLED}),
+    None: frozenset(
+        {
+            StateType.PENDING,
+            StateType.RUNNING,
+            StateType.UPSTREAM_FAILED,
+            StateType.CANCELLED,
+            StateType.COMPLETED,
+        }
+    ),
+    StateType.PENDING: frozenset(
+        {StateType.RUNNING, StateType.UPSTREAM_FAILED, StateType.CANCELLED, StateType.COMPLETED}
+    ),
+    StateType.RUNNING: frozenset(
+        {StateType.COMPLETED, StateType.FAILED, StateType.AWAITING_RETRY, StateType.CANCELLED}
+    ),
     StateType.AWAITING_RETRY: frozenset({StateType.RUNNING, StateType.FAILED, StateType.CANCELLED}),
 }
 

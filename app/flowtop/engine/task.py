@@ -70,7 +70,9 @@ class Task:
 
 
 def _check_retry_on(name: str, retry_on: Any) -> tuple[type[BaseException], ...]:
-    items: Iterable[Any] = retry_on if isinstance(retry_on, list | tuple | set | frozenset) else (retry_on,)
+    items: Iterable[Any] = (
+        retry_on if isinstance(retry_on, list | tuple | set | frozenset) else (retry_on,)
+    )
     checked = []
     for item in items:
         if not (isinstance(item, type) and issubclass(item, BaseException)):
@@ -96,7 +98,9 @@ def build_policy(name: str, options: dict[str, Any]) -> RetryPolicy:
             values["retry_on"] = _check_retry_on(name, options["retry_on"])
         if options.get("retry_predicate") is not None:
             if not callable(options["retry_predicate"]):
-                raise TypeError(f"retry_predicate must be callable, got {options['retry_predicate']!r}")
+                raise TypeError(
+                    f"retry_predicate must be callable, got {options['retry_predicate']!r}"
+                )
             values["retry_predicate"] = options["retry_predicate"]
         if options.get("retry_jitter") is not None:
             j = options["retry_jitter"]
@@ -122,7 +126,11 @@ def _resolve_options(owner: str, kwargs: dict[str, Any]) -> dict[str, Any]:
         canonical = ALIASES.get(key, key)
         if canonical not in TASK_OPTIONS:
             close = difflib.get_close_matches(key, [*TASK_OPTIONS, *ALIASES], n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else f"; valid options: {', '.join(TASK_OPTIONS)}"
+            hint = (
+                f" (did you mean {close[0]!r}?)"
+                if close
+                else f"; valid options: {', '.join(TASK_OPTIONS)}"
+            )
             raise TypeError(f"{owner}: unknown option {key!r}{hint}")
         if canonical in options and options[canonical] is not None and value is not None:
             raise TypeError(f"{owner}: {key!r} and {canonical!r} both given; use one")

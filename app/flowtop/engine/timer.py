@@ -47,7 +47,9 @@ class Timer:
                 raise RuntimeError("timer is stopped")
             heapq.heappush(self._heap, (when, next(self._seq), handle))
             if self._thread is None:
-                self._thread = threading.Thread(target=self._loop, name="flowtop-timer", daemon=True)
+                self._thread = threading.Thread(
+                    target=self._loop, name="flowtop-timer", daemon=True
+                )
                 self._thread.start()
             if self._heap[0][2] is handle:
                 self._cond.notify()
@@ -65,7 +67,9 @@ class Timer:
                         wait = heap[0][0] - self._clock()
                         if wait <= 0:
                             break
-                        self._cond.wait(min(wait, 3600.0))  # an infinite delay must not overflow the wait
+                        self._cond.wait(
+                            min(wait, 3600.0)
+                        )  # an infinite delay must not overflow the wait
                     else:
                         self._cond.wait()
                 if self._stopped:

@@ -47,6 +47,13 @@ KEYS = (
 NOT_IN_FOOTER = frozenset({"filter", "sort", "auto_rerun"})
 
 APP_BINDINGS = [
-    Binding(key, action, label, id=f"flowtop.{ident}", tooltip=help_text, show=ident not in NOT_IN_FOOTER)
+    Binding(
+        key,
+        action,
+        label,
+        id=f"flowtop.{ident}",
+        tooltip=help_text,
+        show=ident not in NOT_IN_FOOTER,
+    )
     for key, action, label, ident, help_text in KEYS
 ]
