@@ -36,3 +36,16 @@ def test_textual_not_imported(code: str) -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["check", "app", "tests"], ["format", "--check", "app", "tests"]],
+    ids=["lint", "format"],
+)
+def test_ruff_is_clean(args: list[str]) -> None:
+    exe = shutil.which("ruff")
+    if exe is None:
+        pytest.skip("ruff is not installed (it is in the [test] extra)")
+    done = subprocess.run([exe, *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr

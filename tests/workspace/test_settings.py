@@ -158,8 +158,9 @@ def test_unknown_key_names_file_table_line_and_valid_keys(etl):
             "flowtop.toml:2: [defaults]: workers must be an integer >= 1",
         ),
         (
-            "[defaults]\nexecutor = 'process'\n",
-            "flowtop.toml:2: [defaults]: executor must be 'thread', got str 'process'",
+            "[defaults]\nexecutor = 'procss'\n",
+            "flowtop.toml:2: [defaults]: executor must be 'thread', 'process', 'dask' or "
+            "'dask:tcp://HOST:PORT', got str 'procss' (did you mean 'process'?)",
         ),
         (
             "[defaults]\ntimeout = 0\n",

@@ -114,3 +114,15 @@ def test_close_takes_the_folder_off_sys_path(write, tmp_path):
     assert str(ws.root) in sys.path
     ws.close()
     assert str(ws.root) not in sys.path
+
+
+def test_a_settings_file_that_is_a_named_pipe_is_reported_not_read(tmp_path) -> None:
+    import os
+
+    from flowtop.workspace import Workspace
+
+    os.mkfifo(tmp_path / "flowtop.toml")  # opening it for reading would block forever
+    ws = Workspace(tmp_path)
+    ws.load()
+    assert ws.settings_error is not None
+    assert "flowtop.toml is not a regular file" in str(ws.settings_error)

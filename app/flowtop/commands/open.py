@@ -6,15 +6,31 @@ import argparse
 import sys
 from pathlib import Path
 
+from .run import executor_spec
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", nargs="?", help="flow file or folder (default: ./flows, else .)")
+    parser.add_argument(
+        "--executor",
+        type=executor_spec,
+        metavar="SPEC",
+        help="where attempts run: thread, process, dask or dask:tcp://HOST:PORT (default: [defaults] executor, else thread)",
+    )
 
 
 def main(args: argparse.Namespace) -> int:
     if not Path(args.path).exists():
         print(f"flowtop: {args.path}: no such file or folder", file=sys.stderr)
         return 2
+    from ..engine.executors import ExecutorError, check_spec
+
+    if args.executor is not None:
+        try:  # a missing extra is reported before the screen is taken over
+            check_spec(args.executor)
+        except ExecutorError as exc:
+            print(f"flowtop: {exc}", file=sys.stderr)
+            return 2
     from ..tui import run_tui  # Textual is imported only here
 
-    return run_tui(args.path)
+    return run_tui(args.path, executor=args.executor)

@@ -14,8 +14,32 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", nargs="?", help="flow file or folder (default: ./flows, else .)")
     parser.add_argument("--flow", metavar="NAME", help="run only this flow")
     parser.add_argument("--json", action="store_true", help="print one JSON object per event")
-    parser.add_argument("--workers", type=int, metavar="N", help="worker threads (default: [defaults] workers, else 8)")
-    parser.add_argument("--quiet", action="store_true", help="omit running/completed lines (human output)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="worker threads (default: [defaults] workers, else 8)",
+    )
+    parser.add_argument(
+        "--quiet", action="store_true", help="omit running/completed lines (human output)"
+    )
+    parser.add_argument(
+        "--executor",
+        type=executor_spec,
+        metavar="SPEC",
+        help="where attempts run: thread, process, dask or dask:tcp://HOST:PORT (default: [defaults] executor, else thread)",
+    )
+
+
+def executor_spec(text: str) -> str:
+    """argparse type for ``--executor``: the syntax now, the installed extra when used."""
+    from ..engine.executors import ExecutorError, parse_spec
+
+    try:
+        parse_spec(text)
+    except ExecutorError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text.strip()
 
 
 def main(args: argparse.Namespace) -> int:
@@ -36,12 +60,24 @@ def main(args: argparse.Namespace) -> int:
     else:
         printer = HumanPrinter(sys.stdout, live=sys.stdout.isatty(), verbose=not args.quiet)
     kwargs = {"workers": args.workers} if args.workers else {}
-    runner = workspace.make_runner(sinks=[printer], **kwargs)
+    from ..engine.executors import ExecutorError
+
+    try:
+        runner = workspace.make_runner(sinks=[printer], executor=args.executor, **kwargs)
+    except ExecutorError as exc:
+        print(f"flowtop: {exc}", file=sys.stderr)
+        return 2
+    try:  # connect to the cluster now: a wrong address is one clear error, not one per task
+        getattr(runner.backend, "start", lambda: None)()
+    except ExecutorError as exc:
+        runner.shutdown(wait=False)  # a thread hung past its timeout must not hold the exit
+        print(f"flowtop: {exc}", file=sys.stderr)
+        return 2
     ok = True
     try:
         for name in names:
             result = runner.run(workspace.flows[name])
             ok = ok and result.state is StateType.COMPLETED
     finally:
-        runner.shutdown()
+        runner.shutdown(wait=False)  # a thread hung past its timeout must not hold the exit
     return 0 if ok else 1

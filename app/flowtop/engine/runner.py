@@ -42,7 +42,9 @@ class AttemptBackend(Protocol):
     Retries, timers, states and events stay in the runner, so every consumer sees the same
     stream whatever runs the attempts. ``call`` blocks the calling pool thread until the
     attempt ends and returns ``(value, error, captured output)``; it never raises.
-    ``timeout`` lets the backend stop an attempt that the runner has already failed.
+    ``timeout`` lets the backend stop an attempt that the runner has already failed;
+    ``abandoned()`` turns true once the runner has timed out, cancelled or given up the
+    attempt, so the backend can stop it (kill its process, cancel its future).
     """
 
     def call(
@@ -52,6 +54,7 @@ class AttemptBackend(Protocol):
         kwargs: dict[str, Any],
         *,
         timeout: float | None,
+        abandoned: Callable[[], bool] | None = None,
     ) -> tuple[Any, BaseException | None, str]: ...
 
     def close(self) -> None: ...
@@ -297,7 +300,11 @@ class FlowRun:
             output = capture.end()
         else:  # another process or a cluster runs the attempt; retries stay here
             value, error, output = backend.call(
-                node.task.fn, args, kwargs, timeout=tr.policy.timeout
+                node.task.fn,
+                args,
+                kwargs,
+                timeout=tr.policy.timeout,
+                abandoned=lambda: tr.token != token,
             )
         duration = clock() - started
         # A failure, or a predicate to consult: the decision may call user code
@@ -348,9 +355,13 @@ class FlowRun:
             tr.token += 1  # the thread still runs; whatever it returns is now stale
             tr.timer = None
             timeout = tr.policy.timeout or 0.0
+            how = (
+                "its thread cannot be killed; a late result will be discarded"
+                if self.runner.backend is None
+                else "the executor was told to stop it"
+            )
             error = TaskTimeout(
-                f"attempt {tr.attempt} of {tr.key!r} ran past its timeout of {timeout:g}s "
-                "(its thread cannot be killed; a late result will be discarded)"
+                f"attempt {tr.attempt} of {tr.key!r} ran past its timeout of {timeout:g}s ({how})"
             )
             self._attempt_ended(tr, None, error, timeout, "", self._decide(tr, None, error))
 

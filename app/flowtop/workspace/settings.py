@@ -21,13 +21,14 @@ from types import MappingProxyType
 from typing import Any
 
 from ..engine.delays import ExponentialBackoff
+from ..engine.executors import ExecutorError, check_spec
 from ..engine.policy import RetryPolicy
 from .loader import LoadError
 
 DEFAULT_KEYS = ("max_retries", "retry_delay", "retry_jitter", "timeout", "workers", "executor")
 TASK_KEYS = ("max_retries", "retry_delay", "retry_on", "retry_jitter", "retry_deadline", "timeout")
 BACKOFF_KEYS = ("base", "factor", "max_delay")
-EXECUTORS = ("thread",)
+EXECUTORS = ("thread", "process", "dask", "dask:tcp://HOST:PORT")
 #: ``[defaults]`` keys that fill policy fields a task left unset.
 POLICY_DEFAULTS = ("retry_delay", "retry_jitter", "timeout")
 
@@ -139,9 +140,10 @@ def check_value(table: tuple[str, ...], key: str, value: Any) -> Any:
     if key == "retry_deadline":
         return _seconds(table, key, value)
     if key == "executor":
-        if value not in EXECUTORS:
-            raise _bad(table, key, " or ".join(repr(e) for e in EXECUTORS), value)
-        return value
+        try:  # the spec's syntax, and that the extra it needs is installed
+            return check_spec(value)
+        except ExecutorError as exc:
+            raise SettingsError(f"{table_name(table)}: {exc}", table, key) from None
     raise AssertionError(key)
 
 

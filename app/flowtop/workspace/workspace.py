@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..engine.executors import make_backend
 from ..engine.flow import Flow, Node
 from ..engine.policy import RetryPolicy
 from ..engine.runner import Runner
@@ -205,6 +206,8 @@ class Workspace:
         ):
             before, before_error = state.files[layer], state.errors.get(layer)
             try:
+                if path.exists() and not path.is_file():  # a FIFO would block the read forever
+                    raise OSError(f"{path.name} is not a regular file")
                 text = path.read_text(encoding="utf-8")
             except FileNotFoundError:
                 state.files[layer] = None
@@ -368,10 +371,22 @@ class Workspace:
                 self._history = History(self.state_dir / "history.db")
             return self._history
 
-    def make_runner(self, sinks: Iterable[Callable[[list[Any]], None]] = (), **kw: Any) -> Runner:
-        """A runner wired to this workspace: settings layers, worker count, history, numbering."""
+    def make_runner(
+        self,
+        sinks: Iterable[Callable[[list[Any]], None]] = (),
+        *,
+        executor: str | None = None,
+        **kw: Any,
+    ) -> Runner:
+        """A runner wired to this workspace: settings layers, worker count, history, numbering.
+
+        ``executor`` (else ``[defaults] executor``) picks where attempts run; raises
+        :class:`~flowtop.engine.executors.ExecutorError` for a bad spec or a missing extra.
+        """
         history = self.history
         kw.setdefault("workers", self.settings.workers)
+        if "backend" not in kw:
+            kw["backend"] = make_backend(executor or self.settings.executor, workers=kw["workers"])
         return Runner(
             sinks=[history.sink, *sinks],
             policy_for=self.policy_for,

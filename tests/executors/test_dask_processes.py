@@ -1,0 +1,81 @@
+"""A ``LocalCluster`` with worker *processes*: the flow module crosses a process boundary."""
+
+from __future__ import annotations
+
+import logging
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from flowtop.engine.executors import DaskBackend
+from flowtop.workspace import Workspace
+
+from .conftest import Recorder
+
+FLOW = """
+    import os
+    from pathlib import Path
+
+    from flowtop import Flow, Retry, task
+
+    COUNTER = Path(__file__).with_name("n.txt")
+
+
+    class NotYet(Exception):
+        pass
+
+
+    @task(retry_on=NotYet, max_retries=3)
+    def where():
+        with COUNTER.open("a") as f:
+            f.write("x")
+        if len(COUNTER.read_text()) < 2:
+            raise NotYet("again")
+        return os.getpid()
+
+
+    @task
+    def asks_for_retry(pid):
+        if not Path(__file__).with_name("retried").exists():
+            Path(__file__).with_name("retried").write_text("")
+            raise Retry("once more")
+        return pid
+
+
+    with Flow("remote") as flow:
+        asks_for_retry(where())
+"""
+
+
+def test_retry_rules_hold_on_worker_processes(tmp_path: Path):
+    distributed = pytest.importorskip("distributed")
+    (tmp_path / "remote.py").write_text(textwrap.dedent(FLOW))
+    ws = Workspace(tmp_path)
+    ws.load()
+    recorder = Recorder()
+    with distributed.LocalCluster(
+        processes=True,
+        n_workers=1,
+        threads_per_worker=2,
+        dashboard_address=":0",  # no fixed port to collide with
+        silence_logs=logging.ERROR,
+    ) as cluster:
+        runner = ws.make_runner(sinks=[recorder], backend=DaskBackend(cluster=cluster), workers=2)
+        try:
+            result = runner.run(ws.flows["remote"])
+            runner.bus.flush()
+        finally:
+            runner.shutdown()
+            ws.close()
+    assert result.is_completed(), result.states
+    import os
+
+    assert result["where"].result != os.getpid()  # it really ran elsewhere
+    assert recorder.states("where") == ["RUNNING", "AWAITING_RETRY", "RUNNING", "COMPLETED"]
+    assert recorder.states("asks_for_retry") == [
+        "RUNNING",
+        "AWAITING_RETRY",
+        "RUNNING",
+        "COMPLETED",
+    ]
