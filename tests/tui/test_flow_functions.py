@@ -1,0 +1,72 @@
+"""@flow functions in the TUI: rows appear as the function reaches tasks; `f` replays with the cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flowtop import flow, task
+from flowtop.engine.states import StateType
+from flowtop.tui.app import FlowtopApp
+
+from .conftest import Calls, FakeWorkspace, wait_for
+from .test_app import SIZE, _lines
+
+S = StateType
+
+
+def pipeline_flow(calls: Calls, broken: dict[str, bool]):
+    @task
+    def fetch(region: str) -> int:
+        calls.bump("fetch")
+        return len(region)
+
+    @task
+    def publish(total: int) -> str:
+        calls.bump("publish")
+        if broken["publish"]:
+            raise ConnectionError("[red]gateway[/ down")
+        return f"published {total}"
+
+    @flow(name="fn-report")
+    def report() -> str:
+        totals = [f.result() for f in fetch.map(["eu", "us", "apac"])]
+        return publish(sum(totals))
+
+    return report
+
+
+async def test_rows_appear_as_reached_and_f_replays_with_the_cache(tmp_path: Path) -> None:
+    calls, broken = Calls(), {"publish": True}
+    workspace = FakeWorkspace(tmp_path, {"fn-report": pipeline_flow(calls, broken)})
+    app = FlowtopApp(workspace)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        assert "fn-report" in _lines(app)
+        await pilot.press("r")
+        await wait_for(
+            pilot,
+            lambda: app.table.run is not None and app.table.run.state is S.FAILED,
+            "the run to fail",
+        )
+        first = app.table.run
+        assert first.order == ["fetch", "fetch-2", "fetch-3", "publish"]
+        assert first.rows["publish"].state is S.FAILED
+        assert app.table.move_to("publish")
+        await pilot.pause(0.05)
+        text = _lines(app)
+        assert "fetch-3" in text and "✗ Failed" in text
+        assert "ConnectionError: [red]gateway[/ down" in text  # detail pane, verbatim
+
+        broken["publish"] = False
+        await pilot.press("f")
+        await wait_for(
+            pilot,
+            lambda: app.table.run is not first and app.table.run.state is S.COMPLETED,
+            "the rerun to complete",
+        )
+        rerun = app.table.run
+        assert rerun.rerun_of == first.run_id
+        assert {k for k, r in rerun.rows.items() if r.reused} == {"fetch", "fetch-2", "fetch-3"}
+        assert calls.counts == {"fetch": 3, "publish": 2}
+        await pilot.pause(0.05)
+        assert "↺ Reused" in _lines(app)
