@@ -9,18 +9,9 @@ from types import MappingProxyType
 from typing import Any
 
 from .delays import normalize_delay, to_seconds
-from .policy import RetryPolicy
+from .policy import POLICY_FIELDS, RetryPolicy
 
-TASK_OPTIONS = (
-    "name",
-    "max_retries",
-    "retry_delay",
-    "retry_on",
-    "retry_predicate",
-    "retry_jitter",
-    "retry_deadline",
-    "timeout",
-)
+TASK_OPTIONS = ("name", *POLICY_FIELDS)
 #: Prefect 2/3 spellings accepted as aliases.
 ALIASES = {"retries": "max_retries", "retry_delay_seconds": "retry_delay"}
 
