@@ -361,3 +361,42 @@ async def test_main_screen_keys_are_off_while_history_is_open(tmp_path) -> None:
             assert app.check_action("run", ()) is False and app.check_action("quit", ()) is True
     finally:
         workspace.close()
+
+
+async def test_keys_table_in_flowtop_toml_rebinds_by_binding_id(tmp_path) -> None:
+    from flowtop.tui.app import FlowtopApp
+    from flowtop.workspace import Workspace
+
+    (tmp_path / "one.py").write_text(
+        "from flowtop import Flow, task\n\n@task\ndef a():\n    return 1\n\nflow = Flow('one')\nflow.add_task(a)\n"
+    )
+    (tmp_path / "flowtop.toml").write_text('[keys]\n"flowtop.run" = "R"\n"flowtop.nope" = "z"\n')
+    workspace = Workspace(tmp_path)
+    workspace.load()
+    app = FlowtopApp(workspace, watch=False)
+    try:
+        async with app.run_test(size=(120, 36), notifications=True) as pilot:
+            await pilot.pause()
+            assert any("unknown binding id flowtop.nope" in n.message for n in app._notifications)
+            await pilot.press("r")  # no longer bound
+            await pilot.pause(0.2)
+            assert app.store.latest_for("one") is None
+            await pilot.press("R")
+            for _ in range(50):
+                await pilot.pause(0.02)
+                run = app.store.latest_for("one")
+                if run is not None and run.state is not None and run.state.is_final:
+                    break
+            assert app.store.latest_for("one") is not None
+    finally:
+        workspace.close()
+
+
+def test_keys_table_must_map_ids_to_key_names(tmp_path) -> None:
+    from flowtop.workspace import Workspace
+
+    (tmp_path / "flowtop.toml").write_text('[keys]\n"flowtop.run" = 5\n')
+    workspace = Workspace(tmp_path)
+    workspace.load()
+    assert "flowtop.toml:2" in str(workspace.settings_error)
+    assert "'flowtop.run' must be a key name" in str(workspace.settings_error)

@@ -82,6 +82,7 @@ class FlowtopApp(RunActions, App[int]):
         self._previews: dict[str, RunModel] = {}
         self._policy_cache: dict[tuple[str, str], str] = {}
         self._shut_down = False
+        self._keymap: dict[str, str] = {}
         self._last_flush = 0.0
         self._flush_timer: Any = None
 
@@ -146,6 +147,7 @@ class FlowtopApp(RunActions, App[int]):
         self.runner = self.workspace.make_runner(
             sinks=[self.buffer.append_batch], **self._runner_options
         )
+        self._apply_keymap()
         self._show_flows()
         if not self.workspace.flows and not self._errors():
             self.header.update(
@@ -154,6 +156,24 @@ class FlowtopApp(RunActions, App[int]):
         if self._watch:
             self._stop_watch = asyncio.Event()
             self._watch_workspace()
+
+    def _apply_keymap(self) -> None:
+        """``[keys]`` in flowtop.toml rebinds keys by binding id; unknown ids are named."""
+        keymap = dict(getattr(getattr(self.workspace, "settings", None), "keys", None) or {})
+        if keymap == self._keymap:
+            return
+        known = {b.id for b in self.BINDINGS if isinstance(b, Binding) and b.id}
+        unknown = sorted(set(keymap) - known)
+        if unknown:
+            self.notify(
+                f"flowtop.toml [keys]: unknown binding id {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(known))}",
+                severity="warning",
+                markup=False,
+                timeout=10,
+            )
+        self._keymap = keymap
+        self.set_keymap({k: v for k, v in keymap.items() if k in known})
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -365,6 +385,7 @@ class FlowtopApp(RunActions, App[int]):
         )
         self._previews.clear()
         self._policy_cache.clear()
+        self._apply_keymap()
         self._show_flows()
         if self.selected_error is not None and self.selected_error not in self._errors():
             name = self.selected_flow or next(iter(self.workspace.flows), None)

@@ -200,6 +200,7 @@ class SettingsFile:
     defaults: Mapping[str, Any] = field(default_factory=dict)
     tasks: Mapping[TaskId, Mapping[str, Any]] = field(default_factory=dict)
     text: str = ""
+    keys: Mapping[str, str] = field(default_factory=dict)  # [keys]: binding id -> key(s)
 
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
@@ -228,7 +229,7 @@ def parse_settings(path: Path, text: str, *, allow_defaults: bool = True) -> Set
 
 
 def _check_file(path: Path, raw: dict[str, Any], text: str, allow_defaults: bool) -> SettingsFile:
-    top = ("defaults", "flows") if allow_defaults else ("flows",)
+    top = ("defaults", "flows", "keys") if allow_defaults else ("flows",)
     for key in raw:
         if key not in top:
             raise _unknown(key, top, (), "table")
@@ -254,7 +255,27 @@ def _check_file(path: Path, raw: dict[str, Any], text: str, allow_defaults: bool
         for task_key, values in task_tables.items():
             table = ("flows", flow_name, "tasks", task_key)
             tasks[(flow_name, task_key)] = MappingProxyType(check_table(table, values, TASK_KEYS))
-    return SettingsFile(path, raw, MappingProxyType(defaults), MappingProxyType(tasks), text)
+    keys = _check_keys(raw.get("keys", {}))
+    return SettingsFile(
+        path, raw, MappingProxyType(defaults), MappingProxyType(tasks), text, MappingProxyType(keys)
+    )
+
+
+def _check_keys(table: Any) -> dict[str, str]:
+    """``[keys]``: binding id -> key(s), e.g. ``"flowtop.run" = "R"`` or ``"f5,r"``.
+
+    Only the shape is checked here; which ids exist is the TUI's to say (it warns).
+    """
+    if not isinstance(table, dict):
+        raise SettingsError(f"keys must be a table, got {type(table).__name__}", (), "keys")
+    for binding_id, keys in table.items():
+        if not isinstance(keys, str) or not keys.strip():
+            raise SettingsError(
+                f'[keys]: {binding_id!r} must be a key name such as "R" or "ctrl+r", got {keys!r}',
+                ("keys",),
+                binding_id,
+            )
+    return {binding_id: keys.replace(" ", "") for binding_id, keys in table.items()}
 
 
 class SettingsFileError(Exception):
@@ -313,6 +334,7 @@ class Settings:
     timeout: float | None = None
     tasks: Mapping[TaskId, Mapping[str, Any]] = field(default_factory=dict)  # flowtop.toml
     overrides: Mapping[TaskId, Mapping[str, Any]] = field(default_factory=dict)
+    keys: Mapping[str, str] = field(default_factory=dict)  # the TUI's keymap
 
     @classmethod
     def from_files(cls, toml: SettingsFile | None, overrides: SettingsFile | None) -> Settings:
@@ -326,6 +348,7 @@ class Settings:
             timeout=defaults.get("timeout"),
             tasks=toml.tasks if toml else {},
             overrides=overrides.tasks if overrides else {},
+            keys=toml.keys if toml else {},
         )
 
 
