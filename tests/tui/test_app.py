@@ -394,3 +394,17 @@ async def test_a_file_broken_on_save_is_listed_and_the_last_good_flow_stays(
         await wait_for(pilot, lambda: "demo.py:7: NameError" in _lines(app), "the error toast")
         assert app.selected_flow == "demo" and app.selected_error is None
         await run_demo(pilot, app)  # the last good version still runs
+
+
+async def test_left_and_right_hop_between_flows_and_tasks(workspace: FakeWorkspace) -> None:
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.focused is app.table
+        await pilot.press("left")
+        assert app.focused is app.flow_list
+        await pilot.press("down")
+        await pilot.pause()
+        assert app.selected_flow == "waiting"
+        await pilot.press("right")
+        assert app.focused is app.table

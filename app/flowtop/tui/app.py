@@ -45,14 +45,36 @@ FLUSH_LIMIT = 50_000  # events folded per frame; the rest waits for the next one
 
 
 #: Every app key except quit and help (those work from any screen).
-MAIN_SCREEN_ACTIONS = frozenset(action for _, action, *_ in KEYS) - {"quit", "help"}
+MAIN_SCREEN_ACTIONS = frozenset(action for _, action, *_ in KEYS) - {"quit", "help"} | {
+    "focus_flows",
+    "focus_tasks",
+}
 
 
 class FlowtopApp(RunActions, App[int]):
     CSS_PATH = Path(__file__).with_name("flowtop.tcss")  # absolute: subclasses live elsewhere
     TITLE = "flowtop"
 
-    BINDINGS = APP_BINDINGS
+    BINDINGS = [
+        *APP_BINDINGS,
+        # Arrow-key hops between the flows list and the task table (inputs keep their arrows).
+        Binding(
+            "left",
+            "focus_flows",
+            "Go to flows",
+            show=False,
+            id="flowtop.focus_flows",
+            tooltip="Move to the flows list",
+        ),
+        Binding(
+            "right",
+            "focus_tasks",
+            "Go to tasks",
+            show=False,
+            id="flowtop.focus_tasks",
+            tooltip="Move to the task table",
+        ),
+    ]
 
     def __init__(
         self,
@@ -111,6 +133,12 @@ class FlowtopApp(RunActions, App[int]):
                 yield self.table
                 yield self.detail
         yield Footer(compact=True)
+
+    def action_focus_flows(self) -> None:
+        self.flow_list.focus()
+
+    def action_focus_tasks(self) -> None:
+        self.table.focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Main-screen keys act on the main screen's selection: off while another screen
