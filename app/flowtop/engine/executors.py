@@ -26,6 +26,7 @@ import importlib.util
 import logging
 import multiprocessing
 import os
+import queue
 import re
 import signal
 import sys
@@ -514,6 +515,9 @@ class DaskBackend:
         self._client: Any = None
         self._lock = threading.Lock()
         self.closed = False
+        self._pending: dict[str, tuple[Any, ...]] = {}  # future key -> what submit() needs back
+        self._finished: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._collector: threading.Thread | None = None
 
     def start(self) -> Any:
         """Connect (or start the local cluster) now; returns the ``Client``."""
@@ -545,6 +549,124 @@ class DaskBackend:
                 )
                 self._client = Client(self._cluster, set_as_default=False)
             return self._client
+
+    def submit(
+        self,
+        fn: Callable[..., Any],
+        args: list[Any],
+        kwargs: dict[str, Any],
+        *,
+        timeout: float | None,
+        abandoned: Callable[[], bool] | None = None,
+        on_done: Callable[[Any, BaseException | None, str], None],
+    ) -> None:
+        """Start an attempt and return; ``on_done`` gets its outcome from the collector thread.
+
+        Nothing blocks per attempt: finished futures are gathered in batches (one round
+        trip for many results), which is what keeps flowtop near plain ``client.submit``.
+        """
+        name = task_name(fn)
+        try:
+            client = self.start()
+            payload = pack(fn, args, kwargs)
+        except ShippingError as exc:
+            on_done(None, exc, "")
+            return
+        except Exception as exc:  # noqa: BLE001 - no cluster, or unpicklable inputs
+            if isinstance(exc, (ExecutorError, AttemptStopped)):
+                on_done(None, exc, "")
+            else:
+                on_done(
+                    None,
+                    ShippingError(f"task {name!r} could not be sent to Dask: {_describe(exc)}"),
+                    "",
+                )
+            return
+        deadline = None if timeout is None else time.monotonic() + timeout + GRACE
+        key = f"{name.replace('.', '_')}-{uuid.uuid4().hex}"
+        try:
+            future = client.submit(run_pickled, payload, "Dask worker", key=key, pure=False)
+        except Exception as exc:  # noqa: BLE001 - e.g. the scheduler went away
+            on_done(
+                None,
+                ShippingError(f"task {name!r} could not be submitted to Dask: {_describe(exc)}"),
+                "",
+            )
+            return
+        with self._lock:
+            self._pending[future.key] = (
+                future,
+                name,
+                on_done,
+                abandoned or _never,
+                deadline,
+                timeout,
+            )
+            if self._collector is None:
+                self._collector = threading.Thread(
+                    target=self._collect, name="flowtop-dask-results", daemon=True
+                )
+                self._collector.start()
+        future.add_done_callback(self._finished.put)
+
+    def _collect(self) -> None:
+        """Gather finished futures in batches; stop overdue or abandoned ones."""
+        while not self.closed:
+            try:
+                batch = [self._finished.get(timeout=POLL)]
+            except queue.Empty:
+                self._sweep()
+                continue
+            with contextlib.suppress(queue.Empty):
+                while len(batch) < 1000:
+                    batch.append(self._finished.get_nowait())
+            with self._lock:
+                entries = [(f, self._pending.pop(f.key, None)) for f in batch]
+            entries = [(f, e) for f, e in entries if e is not None]
+            ready = [f for f, _ in entries if f.status == "finished"]
+            try:
+                data = (
+                    dict(zip((f.key for f in ready), self._client.gather(ready), strict=True))
+                    if ready
+                    else {}
+                )
+            except Exception:  # noqa: BLE001 - fall back to one by one, to say which failed
+                data = {}
+            for future, (_, name, on_done, _, _, _) in entries:
+                try:
+                    raw = data[future.key] if future.key in data else future.result()
+                    outcome = unpack(raw, name, "Dask worker")
+                except BaseException as exc:  # noqa: BLE001 - a lost worker, a cancelled future
+                    outcome = (
+                        None,
+                        ShippingError(f"Dask could not run task {name!r}: {_describe(exc)}"),
+                        "",
+                    )
+                try:
+                    on_done(*outcome)
+                except Exception:  # noqa: BLE001 - the runner's bug must not stop other results
+                    logging.getLogger("flowtop.executors").exception(
+                        "applying a Dask result failed"
+                    )
+            self._sweep()
+
+    def _sweep(self) -> None:
+        """Cancel futures whose attempt timed out or was abandoned by the runner."""
+        now = time.monotonic()
+        with self._lock:
+            overdue = [
+                (key, entry)
+                for key, entry in self._pending.items()
+                if entry[3]() or (entry[4] is not None and now >= entry[4])
+            ]
+            for key, _ in overdue:
+                del self._pending[key]
+        for _, (future, name, on_done, abandoned, _, timeout) in overdue:
+            future.cancel()
+            if abandoned():
+                on_done(None, AttemptStopped(f"attempt of {name!r} was stopped"), "")
+            else:
+                on_done(None, _timed_out(name, timeout or 0.0, "its Dask future was cancelled"), "")
 
     def call(
         self,

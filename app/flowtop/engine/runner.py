@@ -60,6 +60,25 @@ class AttemptBackend(Protocol):
     def close(self) -> None: ...
 
 
+class AsyncAttemptBackend(AttemptBackend, Protocol):
+    """A backend that can also start an attempt without blocking a runner thread.
+
+    ``submit`` returns at once and calls ``on_done(value, error, output)`` from any thread
+    when the attempt ends; the runner prefers it over ``call`` when a backend has it.
+    """
+
+    def submit(
+        self,
+        fn: Callable[..., Any],
+        args: list[Any],
+        kwargs: dict[str, Any],
+        *,
+        timeout: float | None,
+        abandoned: Callable[[], bool],
+        on_done: Callable[[Any, BaseException | None, str], None],
+    ) -> None: ...
+
+
 def error_info(exc: BaseException, *, with_traceback: bool = True) -> ErrorInfo:
     try:
         message = str(exc)
@@ -298,7 +317,19 @@ class FlowRun:
                 if exc.__traceback__ is not None and exc.__traceback__.tb_next is not None:
                     exc.__traceback__ = exc.__traceback__.tb_next  # the user's frames, not ours
             output = capture.end()
-        else:  # another process or a cluster runs the attempt; retries stay here
+        elif hasattr(backend, "submit"):  # a cluster: don't hold this thread while it runs
+            backend.submit(
+                node.task.fn,
+                args,
+                kwargs,
+                timeout=tr.policy.timeout,
+                abandoned=lambda: tr.token != token,
+                on_done=lambda value, error, output: self._conclude(
+                    tr, token, value, error, output, clock() - started
+                ),
+            )
+            return
+        else:  # another process runs the attempt; retries stay here
             value, error, output = backend.call(
                 node.task.fn,
                 args,
@@ -306,7 +337,18 @@ class FlowRun:
                 timeout=tr.policy.timeout,
                 abandoned=lambda: tr.token != token,
             )
-        duration = clock() - started
+        self._conclude(tr, token, value, error, output, clock() - started)
+
+    def _conclude(
+        self,
+        tr: TaskRun,
+        token: int,
+        value: Any,
+        error: BaseException | None,
+        output: str,
+        duration: float,
+    ) -> None:
+        """An attempt came back: decide, then apply unless it was abandoned meanwhile."""
         # A failure, or a predicate to consult: the decision may call user code
         # (retry_predicate, a retry_delay callable), so it is made outside the lock.
         decision = (
