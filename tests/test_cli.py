@@ -270,3 +270,51 @@ def test_a_hung_task_past_its_timeout_does_not_hold_the_process(tmp_path: Path) 
     assert done.returncode == 1
     failed = json_lines(done.stdout)[-2]
     assert failed["state"] == "FAILED" and failed["error"]["type"] == "TaskTimeout"
+
+
+@pytest.mark.parametrize("command", ["run", "list", "open"])
+def test_a_path_that_is_not_flows_is_a_usage_error(tmp_path: Path, command: str) -> None:
+    notes = write(tmp_path, "notes.txt", "not python")
+    done = flowtop(command, str(notes))
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"flowtop: {notes}: not a folder or a .py file"
+
+
+def test_json_output_survives_text_a_strict_stdout_cannot_encode(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "odd.py",
+        """
+        from flowtop import Flow, task
+
+        @task
+        def odd():
+            print("half a surrogate: \\udcff")
+            return "\\udcff"
+
+        with Flow("odd") as flow:
+            odd()
+    """,
+    )
+    env_done = subprocess.run(
+        [sys.executable, "-m", "flowtop", "run", str(tmp_path), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8:strict"},
+    )
+    assert env_done.returncode == 0, env_done.stderr
+    events = json_lines(env_done.stdout)
+    assert events[-1]["event"] == "run_finished" and events[-1]["state"] == "COMPLETED"
+    completed = next(e for e in events if e.get("state") == "COMPLETED")
+    assert "\udcff" in completed["output"]  # exact text, carried as a JSON escape
+
+
+def test_a_corrupt_history_file_does_not_stop_a_run(tmp_path: Path) -> None:
+    write(tmp_path, "flaky.py", FLAKY)
+    (tmp_path / ".flowtop").mkdir()
+    (tmp_path / ".flowtop" / "history.db").write_bytes(b"this is not a database" * 100)
+    done = flowtop("run", str(tmp_path), "--json")
+    assert done.returncode == 0, done.stderr
+    assert "running without history" in done.stderr and "history.db" in done.stderr
+    assert json_lines(done.stdout)[-1]["state"] == "COMPLETED"

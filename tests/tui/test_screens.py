@@ -400,3 +400,35 @@ def test_keys_table_must_map_ids_to_key_names(tmp_path) -> None:
     workspace.load()
     assert "flowtop.toml:2" in str(workspace.settings_error)
     assert "'flowtop.run' must be a key name" in str(workspace.settings_error)
+
+
+async def test_a_corrupt_history_file_is_reported_and_the_app_stays_up(tmp_path) -> None:
+    from flowtop.tui.app import FlowtopApp
+    from flowtop.workspace import Workspace
+
+    (tmp_path / "one.py").write_text(
+        "from flowtop import Flow, task\n\n@task\ndef a():\n    return 1\n\nflow = Flow('one')\nflow.add_task(a)\n"
+    )
+    (tmp_path / ".flowtop").mkdir()
+    (tmp_path / ".flowtop" / "history.db").write_bytes(b"not a database" * 100)
+    workspace = Workspace(tmp_path)
+    workspace.load()
+    app = FlowtopApp(workspace, watch=False)
+    try:
+        async with app.run_test(size=(120, 36), notifications=True) as pilot:
+            await pilot.pause()
+            messages = [n.message for n in app._notifications]
+            assert any(m.startswith("Running without history:") for m in messages)
+            await pilot.press("h")
+            await pilot.pause()
+            assert any(n.message.startswith("No history:") for n in app._notifications)
+            assert len(app.screen_stack) == 1
+            await pilot.press("r")
+            for _ in range(50):
+                await pilot.pause(0.02)
+                run = app.store.latest_for("one")
+                if run is not None and run.state is not None and run.state.is_final:
+                    break
+            assert app.store.latest_for("one").state.value == "COMPLETED"
+    finally:
+        workspace.close()

@@ -10,10 +10,22 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 
+def bad_path(path: str) -> bool:
+    """Print why ``path`` can't be opened as flows (a usage error, exit 2); False when it can."""
+    target = Path(path)
+    if not target.exists():
+        problem = "no such file or folder"
+    elif not (target.is_dir() or (target.is_file() and target.suffix == ".py")):
+        problem = "not a folder or a .py file"
+    else:
+        return False
+    print(f"flowtop: {path}: {problem}", file=sys.stderr)
+    return True
+
+
 def open_workspace(path: str) -> Workspace | None:
-    """Load ``path``; on a missing path print why and return None (exit 2)."""
-    if not Path(path).exists():
-        print(f"flowtop: {path}: no such file or folder", file=sys.stderr)
+    """Load ``path``; when it can't be opened print why and return None (exit 2)."""
+    if bad_path(path):
         return None
     from ..workspace import Workspace
 

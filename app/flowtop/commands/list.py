@@ -55,7 +55,7 @@ def main(args: argparse.Namespace) -> int:
     for name in names:
         info = describe(workspace, name)
         if args.json:
-            out.write(json.dumps(info, ensure_ascii=False) + "\n")
+            out.write(json.dumps(info) + "\n")
             continue
         if info["dynamic"]:
             out.write(f"{name}  ({info['file']}, a @flow function: its tasks appear as it runs)\n")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
+from .common import bad_path
 from .run import executor_spec
 
 
@@ -20,8 +20,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    if not Path(args.path).exists():
-        print(f"flowtop: {args.path}: no such file or folder", file=sys.stderr)
+    if bad_path(args.path):
         return 2
     from ..engine.executors import ExecutorError, check_spec
 

@@ -35,7 +35,7 @@ class JsonPrinter:
     def __call__(self, events: list[Event]) -> None:
         write = self.stream.write
         for event in events:
-            write(json.dumps(event.as_json(), ensure_ascii=False, default=str) + "\n")
+            write(json.dumps(event.as_json(), ensure_ascii=True, default=str) + "\n")
         self.stream.flush()
 
 

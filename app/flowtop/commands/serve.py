@@ -11,6 +11,8 @@ import shlex
 import sys
 from pathlib import Path
 
+from .common import bad_path
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", nargs="?", help="flow file or folder (default: ./flows, else .)")
@@ -19,8 +21,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    if not Path(args.path).exists():
-        print(f"flowtop: {args.path}: no such file or folder", file=sys.stderr)
+    if bad_path(args.path):
         return 2
     try:
         from textual_serve.server import Server

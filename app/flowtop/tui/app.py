@@ -175,6 +175,13 @@ class FlowtopApp(RunActions, App[int]):
         self.runner = self.workspace.make_runner(
             sinks=[self.buffer.append_batch], **self._runner_options
         )
+        if getattr(self.workspace, "history_error", None):
+            self.notify(
+                f"Running without history: {self.workspace.history_error}",
+                severity="warning",
+                markup=False,
+                timeout=10,
+            )
         self._apply_keymap()
         self._show_flows()
         if not self.workspace.flows and not self._errors():
@@ -463,7 +470,12 @@ class FlowtopApp(RunActions, App[int]):
     def action_history(self) -> None:
         from flowtop.tui.screens.history import HistoryScreen
 
-        self.push_screen(HistoryScreen(self.workspace.history, self.selected_flow))
+        try:
+            history = self.workspace.history
+        except Exception as exc:  # noqa: BLE001 - a corrupt history file: say so, stay up
+            self.notify(f"No history: {exc}", severity="error", markup=False, timeout=8)
+            return
+        self.push_screen(HistoryScreen(history, self.selected_flow))
 
     def action_help(self) -> None:
         from flowtop.tui.screens.help import HelpScreen

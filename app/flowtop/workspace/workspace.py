@@ -117,6 +117,8 @@ class Workspace:
         self._settings = _SettingsState()
         self._lock = threading.RLock()
         self._history: History | None = None
+        #: Why the last ``make_runner`` runs without a history (a corrupt or locked file), or None.
+        self.history_error: str | None = None
 
     # -- flows ------------------------------------------------------------------------
     @property
@@ -383,10 +385,19 @@ class Workspace:
         ``executor`` (else ``[defaults] executor``) picks where attempts run; raises
         :class:`~flowtop.engine.executors.ExecutorError` for a bad spec or a missing extra.
         """
-        history = self.history
         kw.setdefault("workers", self.settings.workers)
         if "backend" not in kw:
             kw["backend"] = make_backend(executor or self.settings.executor, workers=kw["workers"])
+        from .history import HistoryError
+
+        try:
+            history = self.history
+        except HistoryError as exc:
+            # A corrupt or unusable history must not stop the flows from running: run
+            # without it and let the caller say so (``history_error``).
+            self.history_error = str(exc)
+            return Runner(sinks=list(sinks), policy_for=self.policy_for, **kw)
+        self.history_error = None
         return Runner(
             sinks=[history.sink, *sinks],
             policy_for=self.policy_for,
