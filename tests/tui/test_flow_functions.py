@@ -50,6 +50,7 @@ async def test_rows_appear_as_reached_and_f_replays_with_the_cache(tmp_path: Pat
         )
         first = app.table.run
         assert first.order == ["fetch", "fetch-2", "fetch-3", "publish"]
+        assert app._policy_summary(first.rows["fetch-2"]).startswith("3× on Retry only")
         assert first.rows["publish"].state is S.FAILED
         assert app.table.move_to("publish")
         await pilot.pause(0.05)

@@ -126,3 +126,27 @@ def test_a_settings_file_that_is_a_named_pipe_is_reported_not_read(tmp_path) -> 
     ws.load()
     assert ws.settings_error is not None
     assert "flowtop.toml is not a regular file" in str(ws.settings_error)
+
+
+def test_task_tables_apply_to_flow_functions(tmp_path) -> None:
+    """A @flow's tasks are only known by running it; its keys still name its @tasks."""
+    from flowtop.workspace import Workspace
+
+    (tmp_path / "fn.py").write_text(
+        "from flowtop import flow, task\n\n"
+        "@task\ndef fetch(x):\n    return x\n\n"
+        "@flow(name='fn')\ndef fn():\n    return [fetch(i) for i in range(3)]\n"
+    )
+    (tmp_path / "flowtop.toml").write_text(
+        '[flows."fn".tasks."fetch-2"]\nmax_retries = 5\n\n[flows."fn".tasks."nope"]\nmax_retries = 1\n'
+    )
+    ws = Workspace(tmp_path)
+    ws.load()
+    flow = ws.flows["fn"]
+    policy = ws.policy_for(flow, flow.node("fetch-2"))
+    assert policy.max_retries == 5 and policy.source("max_retries") == "flowtop.toml"
+    assert flow.node("fetch").task.name == "fetch" and flow.node("nope") is None
+    assert [str(e) for e in ws.settings_errors] == [
+        "flowtop.toml:4: [flows.\"fn\".tasks.\"nope\"]: @flow 'fn' calls no task named 'nope'"
+    ]
+    ws.close()

@@ -31,9 +31,10 @@ from .policy import safe_repr
 from .runner import FlowRun, RunResult, TaskRun
 from .states import StateType
 
+from .task import Task
+
 if TYPE_CHECKING:
     from .runner import Runner
-    from .task import Task
 
 _local = threading.local()
 
@@ -70,7 +71,26 @@ class FlowFunction(Flow):
         self.retries = retries
         self.retry_delay = to_seconds(retry_delay, what=f"flow {self.name!r}: retry_delay")
         self.__flowtop_flow__ = self
+        #: Nodes the latest runs made, by key (see ``node``).
+        self.known_nodes: dict[str, Node] = {}
         functools.update_wrapper(self, fn)  # type: ignore[arg-type]
+
+    def node(self, key: str) -> Node | None:
+        """The node a run made for ``key``, or one built from the task the key names.
+
+        A ``@flow``'s graph is only known by running it, but its keys are ``name`` or
+        ``name-N`` of a ``@task`` in the function's module: enough for the settings, the
+        retry editor and the policy column before (or without) a run.
+        """
+        known = self.known_nodes.get(key)
+        if known is not None:
+            return known
+        base, _, number = key.rpartition("-")
+        name = base if base and number.isdigit() else key
+        for value in getattr(self.fn, "__globals__", {}).values():
+            if isinstance(value, Task) and value.name == name:
+                return Node(key, value)
+        return None
 
     def __enter__(self) -> Flow:
         raise TypeError(
@@ -272,6 +292,7 @@ class DynamicRun(FlowRun):
                 for v in (*node.args, *node.kwargs.values())
                 if list(find_refs(v))
             )
+            self.flow.known_nodes[key] = node
             policy = self.runner.policy_of(self.flow, node, self._default_max_retries)
             tr = TaskRun(node, policy)
             self.tasks[key] = tr

@@ -198,6 +198,10 @@ class Flow:
     def tasks(self) -> list[Node]:
         return list(self.nodes.values())
 
+    def node(self, key: str) -> Node | None:
+        """The node with task key ``key``, if this flow has one."""
+        return self.nodes.get(key)
+
     def downstream_of(self, keys: Iterable[str]) -> set[str]:
         """``keys`` and every node that depends on them, directly or not."""
         children: dict[str, list[str]] = {k: [] for k in self.nodes}

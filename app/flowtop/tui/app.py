@@ -295,7 +295,7 @@ class FlowtopApp(RunActions, App[int]):
     # -- policies -------------------------------------------------------------------
     def _policy(self, key: str) -> Any:
         flow = self.workspace.flows.get(self.selected_flow or "")
-        node = flow.nodes.get(key) if flow is not None else None
+        node = flow.node(key) if flow is not None else None
         if node is None:
             return None
         try:

@@ -95,7 +95,7 @@ class RunActions:
         key = self.table.cursor_key
         if handle is None or key is None:
             return
-        if key not in flow.nodes:
+        if flow.node(key) is None:
             self.notify(f"Task {key} is no longer in {flow.name}", severity="warning", markup=False)
             return
         self._track(self.runner.rerun_task(handle, key, flow=flow))

@@ -264,7 +264,9 @@ class Workspace:
                 return None  # the flow may live in another file, or in one that failed to load
             known = ", ".join(sorted(self._loader.flows)) or "none loaded"
             return f"{table_name(table)}: no flow named {flow_name!r} (flows: {known})"
-        if key not in flow.nodes:
+        if flow.node(key) is None:
+            if getattr(flow, "is_dynamic", False):
+                return f"{table_name(table)}: @flow {flow_name!r} calls no task named {key!r}"
             close = difflib.get_close_matches(key, list(flow.nodes), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             tasks = ", ".join(flow.nodes)

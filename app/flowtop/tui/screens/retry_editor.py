@@ -63,7 +63,7 @@ class RetryEditor(ModalScreen[bool]):
         self.flow_name = flow_name
         self.task_key = task_key
         flow = workspace.flows.get(flow_name)
-        node = flow.nodes.get(task_key) if flow is not None else None
+        node = flow.node(task_key) if flow is not None else None
         #: Set when a reload removed the task before the editor opened: nothing to edit.
         self.gone = "" if node is not None else f"{task_key} is no longer in flow {flow_name}"
         self.policy = workspace.policy_for(flow, node) if node is not None else RetryPolicy()
