@@ -30,7 +30,6 @@ from .flow import Flow, Node, Ref, find_refs
 from .policy import safe_repr
 from .runner import FlowRun, RunResult, TaskRun
 from .states import StateType
-
 from .task import Task
 
 if TYPE_CHECKING:
