@@ -103,9 +103,7 @@ def test_one_run_shows_every_attempt_with_error_output_and_traceback(
     assert f"run id {result.run_id}" in out
     assert "attempt 1  AWAITING_RETRY" in out and "ConnectionError: connection reset" in out
     assert "retry in 0s" in out
-    assert (
-        "fetching, try 0 \\x1b[31mred\\x1b[0m" in out
-    )  # escapes shown, never sent to the terminal
+    assert "fetching, try 0 ␛[31mred␛[0m" in out  # escapes shown, never sent to the terminal
     assert "\x1b" not in out
     assert "ValueError: cannot load rows …" in out and "second line" in out
     assert "Traceback (most recent call last)" in out and 'raise ValueError(f"cannot load' in out

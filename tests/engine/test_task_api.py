@@ -237,3 +237,14 @@ def test_backoff_is_exported_for_flow_authors() -> None:
     def f(): ...
 
     assert f.policy.retry_delay == exponential_backoff(0, max_delay=0)
+
+
+def test_names_and_keys_that_would_reach_a_terminal_must_be_printable() -> None:
+    from flowtop import Flow, task
+
+    with pytest.raises(ValueError, match="task name must be printable"):
+        task(name="evil\x1b[2J")(lambda: None)
+    with pytest.raises(ValueError, match="Flow name must be printable"):
+        Flow("evil\x1b]0;title\x07")
+    with pytest.raises(ValueError, match="task key must be printable"):
+        Flow("ok").add_task(task(lambda: None), key="bad\x07")

@@ -71,3 +71,43 @@ async def test_rows_appear_as_reached_and_f_replays_with_the_cache(tmp_path: Pat
         assert calls.counts == {"fetch": 3, "publish": 2}
         await pilot.pause(0.05)
         assert "↺ Reused" in _lines(app)
+
+
+async def test_a_flow_level_retry_run_can_be_cancelled_from_the_table(tmp_path: Path) -> None:
+    import threading
+
+    release = threading.Event()
+    attempts = Calls()
+
+    @task
+    def slow() -> int:
+        if attempts.bump("slow") == 1:
+            raise RuntimeError("first flow attempt fails")
+        release.wait(5)  # the retry run stays busy until the test cancels it
+        return 1
+
+    @flow(name="fn-retry", retries=1, retry_delay=0)
+    def again() -> int:
+        return slow()
+
+    workspace = FakeWorkspace(tmp_path, {"fn-retry": again})
+    app = FlowtopApp(workspace)
+    try:
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await pilot.pause()
+            await pilot.press("r")
+            await wait_for(
+                pilot,
+                lambda: app.table.run is not None and app.table.run.number == 2,
+                "the flow's own retry run to show",
+            )
+            second = app.table.run
+            assert second.rerun_of is not None and app._handle(second) is not None
+            await pilot.press("c")
+            await pilot.pause()
+            await pilot.press("y")
+            await wait_for(
+                pilot, lambda: second.state is S.CANCELLED, "the retry run to be cancelled"
+            )
+    finally:
+        release.set()

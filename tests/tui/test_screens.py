@@ -315,7 +315,7 @@ async def test_enter_opens_a_run_with_every_attempt_as_plain_text(history):
             text.count("ConnectionError: [bold]api.example.com[/bold] connection reset") == 8
         )  # error + traceback
         assert "retry after 1.00s (list[0] → 1s)" in text
-        assert "GET /orders try 4\\x1b[31m" in text  # an escape sequence is shown, not obeyed
+        assert "GET /orders try 4␛[31m" in text  # an escape sequence is shown, not obeyed
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, HistoryScreen)

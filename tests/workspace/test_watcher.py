@@ -23,6 +23,8 @@ FLOW = "from flowtop import Flow\nflow = Flow({name!r})\n"
         (".flowtop/history.db-wal", False),
         (".flowtop/.overrides.toml.x1y2.tmp", False),
         (".flowtop/other.toml", False),
+        ("pyproject.toml", False),
+        ("lib/flowtop.toml", False),
         ("__pycache__/etl.cpython-311.py", False),
         ("etl.py~", False),
         (".etl.py.swp", False),

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+from ..printable import printable
 from ..workspace.history import (
     AttemptRecord,
     History,
@@ -36,8 +37,6 @@ STATE_ORDER = (
     "AWAITING_RETRY",
     "PENDING",
 )
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -162,7 +161,7 @@ def _by_id(history: History, prefix: str, flow: str | None) -> RunRecord | str:
 # -- human output -------------------------------------------------------------------
 def clean(text: str) -> str:
     """Task-provided text with control characters (ANSI escapes, NULs) made visible."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return printable(text)
 
 
 def fmt_time(ts: float | None) -> str:

@@ -51,6 +51,8 @@ class Flow:
     def __init__(self, name: str) -> None:
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"Flow name must be a non-empty string, got {name!r}")
+        if not name.isprintable():  # names reach terminals: no escape sequences in them
+            raise ValueError(f"Flow name must be printable text, got {name!r}")
         self.name = name
         self.nodes: dict[str, Node] = {}
         self._first_node: dict[int, str] = {}  # id(task) -> key of its first node
@@ -70,6 +72,10 @@ class Flow:
 
     def _new_key(self, task: Task, key: str | None) -> str:
         if key is not None:
+            if not isinstance(key, str) or not key or not key.isprintable():
+                raise ValueError(
+                    f"flow {self.name!r}: task key must be printable text, got {key!r}"
+                )
             if key in self.nodes:
                 raise ValueError(f"flow {self.name!r}: duplicate task key {key!r}")
             return key

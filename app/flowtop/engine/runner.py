@@ -15,6 +15,7 @@ import threading
 import time
 import traceback
 import uuid
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor
@@ -405,7 +406,10 @@ class FlowRun:
             error = TaskTimeout(
                 f"attempt {tr.attempt} of {tr.key!r} ran past its timeout of {timeout:g}s ({how})"
             )
-            self._attempt_ended(tr, None, error, timeout, "", self._decide(tr, None, error))
+            conclusion = tr.token
+        # As for any attempt, the decision (which may call the user's predicate) is made
+        # outside the lock; a cancel meanwhile changes the token and wins.
+        self._conclude(tr, conclusion, None, error, "", timeout)
 
     def _attempt_ended(
         self,
@@ -751,6 +755,8 @@ class Runner:
         self._numbers: dict[str, itertools.count[int]] = {}
         self._lock = threading.Lock()
         self._active: set[FlowRun] = set()
+        #: Every run this runner started, while something still holds it (see ``find``).
+        self._by_id: weakref.WeakValueDictionary[str, FlowRun] = weakref.WeakValueDictionary()
         self.closed = False
 
     def add_sink(self, sink: Callable[[list[Event]], None]) -> None:
@@ -824,8 +830,14 @@ class Runner:
             )
         with self._lock:
             self._active.add(run)
+            self._by_id[run.run_id] = run
         run._begin()
         return run
+
+    def find(self, run_id: str) -> FlowRun | None:
+        """The handle of a run this runner started (alive while running, or while held)."""
+        with self._lock:
+            return self._by_id.get(run_id)
 
     def run(self, flow: Flow, **kwargs: Any) -> RunResult:
         """Start a run and wait for its end (after a ``@flow``'s own retries, if any)."""

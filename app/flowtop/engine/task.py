@@ -26,6 +26,8 @@ class Task:
         self.name = name or getattr(fn, "__name__", None) or type(fn).__name__
         if not isinstance(self.name, str) or not self.name:
             raise TypeError(f"task name must be a non-empty string, got {self.name!r}")
+        if not self.name.isprintable():  # names reach terminals: no escape sequences in them
+            raise ValueError(f"task name must be printable text, got {self.name!r}")
         self.options = MappingProxyType(dict(options))
         self.policy = build_policy(self.name, options)
         functools.update_wrapper(self, fn)  # type: ignore[arg-type]

@@ -342,6 +342,13 @@ class FlowtopApp(RunActions, App[int]):
         for run_id in self.store.take_evicted():
             self.handles.pop(run_id, None)  # a superseded, finished run: nothing shows it
         lifecycle = [e for e in events if isinstance(e, RunStarted | RunFinished)]
+        for event in lifecycle:
+            if isinstance(event, RunStarted) and event.run_id not in self.handles and self.runner:
+                # A run the runner started itself (a @flow's own retry): keep its handle so
+                # c, n, x, f and t work on it like on any run started with a key.
+                handle = self.runner.find(event.run_id)
+                if handle is not None:
+                    self._track(handle)
         table = self.table
         if self.selected_error is None and self.selected_flow is not None:
             latest = self.store.latest_for(self.selected_flow)

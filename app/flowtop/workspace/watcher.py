@@ -44,7 +44,7 @@ STATE_DIR = ".flowtop"
 
 
 class WatchFilter:
-    """Pass ``.py`` and ``.toml`` saves; drop caches, editor swap/backup files, history.db."""
+    """Pass ``.py`` saves and the two settings files; drop caches, editor swap/backup files."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -64,6 +64,8 @@ class WatchFilter:
         folders = parts[:-1]
         if folders[:1] == (STATE_DIR,):
             return parts == (STATE_DIR, "overrides.toml")
+        if name.endswith(".toml") and parts != ("flowtop.toml",):
+            return False  # only the two settings files matter; pyproject.toml & co don't
         return not any(part in IGNORED_DIRS or part.startswith(".") for part in folders)
 
 

@@ -18,6 +18,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from flowtop.printable import printable
+
 from ...engine.states import StateType
 from ..model import STATE_LOOK, fmt_duration
 
@@ -38,15 +40,11 @@ _STYLE = {
     "pending": "",
     "notrun": "",
 }
-_CONTROL: dict[int, str | None] = {
-    c: f"\\x{c:02x}" for c in (*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F)
-}
-_CONTROL[0x0D] = None  # CRLF output reads as plain lines
 
 
 def plain(text: str | None, limit: int = TEXT_LIMIT, *, cell: bool = False) -> str:
     """Task text made safe to draw: control characters escaped, length capped."""
-    text = (text or "").translate(_CONTROL)
+    text = printable((text or "").replace("\r\n", "\n"))
     if len(text) > limit:
         cut = "…" if cell else f"… ({len(text) - limit:,} more characters)"
         text = text[: limit - 1 if cell else limit] + cut
