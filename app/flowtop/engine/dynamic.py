@@ -327,14 +327,23 @@ class DynamicRun(FlowRun):
 
     def _ready(self, tr: TaskRun) -> None:
         """Inputs are done: serve the call from the cache when it matches, else run it."""
-        args, kwargs = self._inputs(tr.node)
-        fingerprint = input_hash(args, kwargs)
-        self._inputs_by_key[tr.key] = fingerprint
-        if fingerprint is not None and (tr.key, fingerprint) in self._cache:
-            tr.reused = True
-            self._complete(tr, self._cache[(tr.key, fingerprint)], reused=True)
-        else:
-            self._submit(tr)
+        if self._cache:  # a rerun: the hash decides, so it is needed now (under the lock)
+            args, kwargs = self._inputs(tr.node)
+            fingerprint = input_hash(args, kwargs)
+            self._inputs_by_key[tr.key] = fingerprint
+            if fingerprint is not None and (tr.key, fingerprint) in self._cache:
+                tr.reused = True
+                self._complete(tr, self._cache[(tr.key, fingerprint)], reused=True)
+                return
+        self._submit(tr)
+
+    def _attempt(self, tr: TaskRun, token: int) -> None:
+        if tr.key not in self._inputs_by_key:
+            # Hashing pickles the inputs, which may be large: on this worker, outside the
+            # run lock (the upstream results it reads are final).
+            args, kwargs = self._inputs(tr.node)
+            self._inputs_by_key[tr.key] = input_hash(args, kwargs)
+        super()._attempt(tr, token)
 
     def _notify(self) -> None:
         self._cond.notify_all()
