@@ -76,14 +76,6 @@ def test_load_reports_flows_and_errors_together(write, workspace):
     assert again.errors == ()  # an unchanged error is not news
 
 
-def test_describe_policies_lists_tasks_upstream_and_sources(write, workspace):
-    write("flaky.py", FLAKY)
-    write("flowtop.toml", '[flows."flaky".tasks."flaky"]\nmax_retries = 2\n')
-    rows = workspace().describe_policies("flaky")
-    assert [(key, up) for key, up, _ in rows] == [("flaky", []), ("after", ["flaky"])]
-    assert rows[0][2]["max_retries"] == ("2", "flowtop.toml")
-
-
 def test_make_runner_applies_settings_and_numbers_runs_from_history(write, workspace):
     pytest.importorskip("flowtop.workspace.history")
     write("flaky.py", FLAKY)

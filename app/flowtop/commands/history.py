@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+from ..engine.delays import fmt_seconds
 from ..printable import printable
 from ..workspace.history import (
     AttemptRecord,
@@ -179,11 +180,7 @@ def fmt_duration(seconds: float | None) -> str:
         return f"{seconds * 1000:.2f}ms" if seconds >= 0.00001 else "<0.01ms"
     if seconds < 60:
         return f"{seconds:.1f}s"
-    minutes, secs = divmod(int(seconds), 60)
-    if minutes < 60:
-        return f"{minutes}m {secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h {minutes:02d}m"
+    return fmt_seconds(seconds)
 
 
 def fmt_counts(counts: dict[str, int]) -> str:

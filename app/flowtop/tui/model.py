@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flowtop.engine.delays import fmt_seconds
 from flowtop.engine.events import ErrorInfo, RunFinished, RunStarted, TaskStateChanged
 from flowtop.engine.states import StateType
 from flowtop.printable import has_control, printable
@@ -56,11 +57,7 @@ def fmt_duration(seconds: float | None) -> str:
         return f"{max(seconds, 0.0):.2f}s"
     if seconds < 60:
         return f"{seconds:.1f}s"
-    if seconds < 3600:
-        minutes, secs = divmod(int(seconds), 60)
-        return f"{minutes}m{secs:02d}s"
-    hours, rest = divmod(int(seconds), 3600)
-    return f"{hours}h{rest // 60:02d}m"
+    return fmt_seconds(seconds)
 
 
 @dataclass(slots=True)

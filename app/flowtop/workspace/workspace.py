@@ -298,16 +298,6 @@ class Workspace:
 
         return apply_layers(node.task.policy, self.settings, (flow.name, node.key), resolve)
 
-    def describe_policies(
-        self, flow_name: str
-    ) -> list[tuple[str, list[str], dict[str, tuple[str, str]]]]:
-        """``(task key, upstream keys, policy.describe())`` per task, for ``flowtop list``."""
-        flow = self._loader.flows[flow_name]
-        return [
-            (key, list(node.upstream), self.policy_for(flow, node).describe())
-            for key, node in flow.nodes.items()
-        ]
-
     # -- overrides --------------------------------------------------------------------
     def override_for(self, flow: str, task: str) -> dict[str, Any]:
         """The task's table in ``.flowtop/overrides.toml`` as TOML values (for the editor)."""
