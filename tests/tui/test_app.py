@@ -35,6 +35,19 @@ async def run_demo(pilot, app: FlowtopApp) -> None:
     )
 
 
+async def start_waiting(pilot, app: FlowtopApp) -> None:
+    """Run the `waiting` flow until its task sits in a (long) retry wait."""
+    app.query_one(FlowList).select_flow("waiting")
+    await pilot.press("r")
+    await wait_for(
+        pilot,
+        lambda: (
+            app.table.run is not None and app.table.run.rows["waiter"].state is S.AWAITING_RETRY
+        ),
+        "the retry wait",
+    )
+
+
 async def test_first_screen_lists_flows_and_the_broken_file(workspace: FakeWorkspace) -> None:
     app = make_app(workspace)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -120,15 +133,7 @@ async def test_n_starts_the_next_attempt_now(workspace: FakeWorkspace) -> None:
     app = make_app(workspace)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.click("#flows")
-        app.query_one(FlowList).select_flow("waiting")
-        await pilot.press("r")
-        await wait_for(
-            pilot,
-            lambda: (
-                app.table.run is not None and app.table.run.rows["waiter"].state is S.AWAITING_RETRY
-            ),
-            "the retry wait",
-        )
+        await start_waiting(pilot, app)
         await pilot.pause(0.15)
         assert "⟳ Retry in 5" in _lines(app)  # a 60 s wait counting down
         assert "Countdown:" in _lines(app)
@@ -143,15 +148,7 @@ async def test_n_starts_the_next_attempt_now(workspace: FakeWorkspace) -> None:
 async def test_x_gives_up_on_a_waiting_task(workspace: FakeWorkspace) -> None:
     app = make_app(workspace)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        app.query_one(FlowList).select_flow("waiting")
-        await pilot.press("r")
-        await wait_for(
-            pilot,
-            lambda: (
-                app.table.run is not None and app.table.run.rows["waiter"].state is S.AWAITING_RETRY
-            ),
-            "the retry wait",
-        )
+        await start_waiting(pilot, app)
         await pilot.press("x")
         await wait_for(
             pilot, lambda: app.table.run.rows["waiter"].state is S.FAILED, "the task to fail"
@@ -176,15 +173,7 @@ async def test_c_cancels_after_confirmation(workspace: FakeWorkspace) -> None:
     pytest.importorskip("flowtop.tui.screens.confirm")
     app = make_app(workspace)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        app.query_one(FlowList).select_flow("waiting")
-        await pilot.press("r")
-        await wait_for(
-            pilot,
-            lambda: (
-                app.table.run is not None and app.table.run.rows["waiter"].state is S.AWAITING_RETRY
-            ),
-            "the retry wait",
-        )
+        await start_waiting(pilot, app)
         await pilot.press("c")
         await wait_for(
             pilot, lambda: "ConfirmScreen" in type(app.screen).__name__, "the confirmation"
@@ -310,15 +299,7 @@ async def test_a_broken_file_is_listed_with_its_error(workspace: FakeWorkspace) 
 async def test_q_quits_and_leaves_no_threads(workspace: FakeWorkspace) -> None:
     app = make_app(workspace)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        app.query_one(FlowList).select_flow("waiting")
-        await pilot.press("r")
-        await wait_for(
-            pilot,
-            lambda: (
-                app.table.run is not None and app.table.run.rows["waiter"].state is S.AWAITING_RETRY
-            ),
-            "the retry wait",
-        )
+        await start_waiting(pilot, app)
         handle = next(iter(app.handles.values()))
         await pilot.press("q")
         await pilot.pause(0.05)
