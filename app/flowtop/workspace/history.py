@@ -24,13 +24,20 @@ import uuid
 import weakref
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from ..engine.events import Event, RunFinished, RunStarted, TaskStateChanged
 from ..engine.states import StateType
+from .history_records import (  # noqa: F401 - re-exported: the store's public records
+    AttemptRecord,
+    HistoryError,
+    RunDetail,
+    RunRecord,
+    TaskRecord,
+    _run_record,
+)
 
 log = logging.getLogger("flowtop.history")
 
@@ -144,129 +151,6 @@ CREATE TABLE attempts (
 """
 
 
-class HistoryError(Exception):
-    """The history file cannot be used (not SQLite, newer schema, unreadable)."""
-
-
-@dataclass(frozen=True, slots=True)
-class RunRecord:
-    run_id: str
-    flow: str
-    number: int
-    state: str
-    started: float
-    finished: float | None
-    duration: float | None
-    rerun_of: str | None
-    rerun_of_number: int | None
-    counts: dict[str, int]
-    tasks: int
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "run_id": self.run_id,
-            "flow": self.flow,
-            "run": self.number,
-            "state": self.state,
-            "started": self.started,
-            "finished": self.finished,
-            "duration": self.duration,
-            "rerun_of": self.rerun_of,
-            "rerun_of_run": self.rerun_of_number,
-            "counts": dict(self.counts),
-            "tasks": self.tasks,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class AttemptRecord:
-    number: int
-    state: str
-    started: float | None
-    duration: float | None
-    result: str | None
-    error_type: str | None
-    error_message: str | None
-    traceback: str | None
-    output: str
-    retry_in: float | None
-    delay_explained: str
-
-    def as_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "attempt": self.number,
-            "state": self.state,
-            "started": self.started,
-            "duration": self.duration,
-        }
-        if self.result is not None:
-            data["result"] = self.result
-        if self.error_type is not None:
-            data["error"] = {
-                "type": self.error_type,
-                "message": self.error_message or "",
-                "traceback": self.traceback or "",
-            }
-        if self.output:
-            data["output"] = self.output
-        if self.retry_in is not None:
-            data["retry_in"] = self.retry_in
-            data["delay_explained"] = self.delay_explained
-        return data
-
-
-@dataclass(frozen=True, slots=True)
-class TaskRecord:
-    task: str
-    state: str
-    attempts: int
-    max_attempts: int
-    policy: str
-    result: str | None
-    reused: bool
-    message: str
-    error_type: str | None
-    error_message: str | None
-    started: float | None
-    duration: float | None
-    updated: float | None
-    attempt_records: tuple[AttemptRecord, ...] = ()
-
-    def as_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "task": self.task,
-            "state": self.state,
-            "attempt": self.attempts,
-            "max_attempts": self.max_attempts,
-            "policy": self.policy,
-            "duration": self.duration,
-        }
-        if self.result is not None:
-            data["result"] = self.result
-        if self.reused:
-            data["reused"] = True
-        if self.message:
-            data["message"] = self.message
-        if self.error_type is not None:
-            data["error"] = {"type": self.error_type, "message": self.error_message or ""}
-        data["attempts"] = [a.as_json() for a in self.attempt_records]
-        return data
-
-
-@dataclass(frozen=True, slots=True)
-class RunDetail:
-    run: RunRecord
-    tasks: tuple[TaskRecord, ...] = field(default_factory=tuple)
-
-    def task(self, key: str) -> TaskRecord:
-        for record in self.tasks:
-            if record.task == key:
-                return record
-        raise KeyError(f"run {self.run.run_id} of {self.run.flow!r} has no task {key!r}")
-
-
-# Owners are "host:pid:token". A run whose owner process is gone was interrupted; the
-# token tells apart two History objects of one process (tests open several).
 _HOST = socket.gethostname()
 _LIVE_OWNERS: set[str] = set()
 _LIVE_LOCK = threading.Lock()
@@ -949,8 +833,3 @@ def _close_at_exit(ref: weakref.ReferenceType[History]) -> None:
             history.close()
         except Exception:  # noqa: BLE001 - nothing may fail at interpreter exit
             log.exception("closing the history at exit failed")
-
-
-def _run_record(row: tuple[Any, ...]) -> RunRecord:
-    counts = json.loads(row[9]) if row[9] else {}
-    return RunRecord(*row[:9], counts, row[10])
