@@ -18,9 +18,9 @@ from typing import TextIO
 
 from ..engine.delays import fmt_seconds
 from ..printable import printable
-from ..workspace.history import (
+from ..workspace.history import History
+from ..workspace.history_records import (
     AttemptRecord,
-    History,
     HistoryError,
     RunDetail,
     RunRecord,
