@@ -16,7 +16,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple
 
 from .states import StateType
 
@@ -136,8 +136,8 @@ class RunFinished(NamedTuple):
 Event = RunStarted | TaskStateChanged | RunFinished
 
 
-class Sink(Protocol):
-    def __call__(self, events: list[Event]) -> None: ...
+#: A consumer of events: called with a batch, in emit order, on the sink's own thread.
+Sink = Callable[[list[Event]], None]
 
 
 class _SinkWorker:
@@ -147,7 +147,7 @@ class _SinkWorker:
     it, so "everything emitted before flush was delivered" holds without counters.
     """
 
-    def __init__(self, sink: Callable[[list[Event]], None], name: str) -> None:
+    def __init__(self, sink: Sink, name: str) -> None:
         self.sink = sink
         self.queue: deque[Any] = deque()
         self.wakeup = threading.Event()
@@ -215,14 +215,14 @@ class EventBus:
     sink has seen everything emitted so far, which is what tests and the CLI need.
     """
 
-    def __init__(self, sinks: Iterable[Callable[[list[Event]], None]] = ()) -> None:
+    def __init__(self, sinks: Iterable[Sink] = ()) -> None:
         self._workers: list[_SinkWorker] = []
         self._puts: tuple[Callable[[Any], None], ...] = ()
         self._lock = threading.Lock()
         for sink in sinks:
             self.add_sink(sink)
 
-    def add_sink(self, sink: Callable[[list[Event]], None]) -> None:
+    def add_sink(self, sink: Sink) -> None:
         with self._lock:
             self._set_workers(
                 [*self._workers, _SinkWorker(sink, getattr(sink, "__name__", type(sink).__name__))]
@@ -233,7 +233,7 @@ class EventBus:
         self._workers = workers
         self._puts = tuple(w.put for w in workers)
 
-    def remove_sink(self, sink: Callable[[list[Event]], None]) -> None:
+    def remove_sink(self, sink: Sink) -> None:
         with self._lock:
             keep = [w for w in self._workers if w.sink is not sink]
             gone = [w for w in self._workers if w.sink is sink]

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from . import capture
 from .errors import TaskTimeout
-from .events import ErrorInfo, Event, EventBus, RunFinished, RunStarted, TaskStateChanged
+from .events import ErrorInfo, EventBus, RunFinished, RunStarted, Sink, TaskStateChanged
 from .flow import Flow, Node, Ref, resolve_refs
 from .policy import Decision, RetryPolicy, decide, safe_repr
 from .pool import WorkerPool
@@ -730,7 +730,7 @@ class Runner:
         self,
         workers: int = 8,
         *,
-        sinks: Iterable[Callable[[list[Event]], None]] = (),
+        sinks: Iterable[Sink] = (),
         policy_for: PolicyProvider | None = None,
         next_number: Callable[[str], int] | None = None,
         executor: Executor | None = None,
@@ -759,7 +759,7 @@ class Runner:
         self._by_id: weakref.WeakValueDictionary[str, FlowRun] = weakref.WeakValueDictionary()
         self.closed = False
 
-    def add_sink(self, sink: Callable[[list[Event]], None]) -> None:
+    def add_sink(self, sink: Sink) -> None:
         self.bus.add_sink(sink)
 
     def _number(self, flow: Flow) -> int:
