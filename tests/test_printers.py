@@ -1,0 +1,59 @@
+"""The headless printers: a line per change for people, with a live summary on a terminal."""
+
+from __future__ import annotations
+
+import io
+
+from flowtop.commands.printers import HumanPrinter, JsonPrinter
+from flowtop.engine.events import ErrorInfo, RunFinished, RunStarted, TaskStateChanged
+from flowtop.engine.states import StateType as S
+
+T0 = 1_700_000_000.0
+
+
+def events() -> list:
+    return [
+        RunStarted("r1", "etl", 3, ("extract", "load"), (4, 1), ("", ""), None, T0),
+        TaskStateChanged("r1", "etl", "extract", S.RUNNING, 1, 4, T0),
+        TaskStateChanged(
+            "r1",
+            "etl",
+            "extract",
+            S.AWAITING_RETRY,
+            1,
+            4,
+            T0,
+            retry_in=2.0,
+            error=ErrorInfo("ConnectionError", "reset\x1b[2J by peer"),
+        ),
+    ]
+
+
+def test_a_terminal_gets_a_live_summary_line_rewritten_in_place() -> None:
+    out = io.StringIO()
+    printer = HumanPrinter(out, live=True)
+    printer(events())
+    text = out.getvalue()
+    assert "etl #3 started: 2 tasks" in text
+    assert "etl/extract ⟳ retry in 2s (attempt 1/4): ConnectionError: reset␛[2J by peer" in text
+    assert text.endswith(
+        "etl #3: 0/2 done · 0 running · 1 retrying · 0 failed · " + text.rsplit("· ", 1)[1]
+    )
+    printer([RunFinished("r1", "etl", 3, S.COMPLETED, {"COMPLETED": 2}, 2.5, T0 + 3)])
+    after = out.getvalue()[len(text) :]
+    assert after.startswith("\r\x1b[2K")  # the summary line is cleared before the next line
+    assert "etl #3 COMPLETED: 2 completed in 2.5s" in after and "retrying" not in after
+
+
+def test_a_pipe_gets_plain_lines_only() -> None:
+    out = io.StringIO()
+    HumanPrinter(out, live=False)(events())
+    assert "\r" not in out.getvalue() and "retrying ·" not in out.getvalue()
+
+
+def test_json_printer_writes_one_flushed_object_per_event() -> None:
+    out = io.StringIO()
+    JsonPrinter(out)(events())
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 3 and '"state": "AWAITING_RETRY"' in lines[2]
+    assert "\\u001b[2J" in lines[2]  # JSON keeps the text exactly, escaped
