@@ -215,6 +215,7 @@ def test_run_a_flow_function_headless(tmp_path: Path) -> None:
     assert events[-1]["state"] == "COMPLETED" and events[-1]["counts"] == {"COMPLETED": 3}
     listed = flowtop("list", str(tmp_path))
     assert "fn-flow" in listed.stdout and "a @flow function" in listed.stdout
+    assert "  fetch\n      max_retries      1" in listed.stdout  # its @tasks and their policies
 
 
 def test_info_logs_of_a_task_reach_its_output(tmp_path: Path) -> None:

@@ -18,8 +18,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def describe(workspace: Any, name: str) -> dict[str, Any]:
     flow = workspace.flows[name]
+    dynamic = bool(getattr(flow, "is_dynamic", False))
+    # A @flow's graph exists only while it runs: list the @tasks it can call instead.
+    nodes = flow.task_nodes() if dynamic else flow.nodes
     tasks = []
-    for key, node in flow.nodes.items():
+    for key, node in nodes.items():
         policy = workspace.policy_for(flow, node)
         tasks.append(
             {
@@ -34,7 +37,6 @@ def describe(workspace: Any, name: str) -> dict[str, Any]:
             }
         )
     source = workspace.flow_files.get(name)
-    dynamic = bool(getattr(flow, "is_dynamic", False))
     return {
         "flow": name,
         "file": str(source) if source else None,
@@ -58,9 +60,12 @@ def main(args: argparse.Namespace) -> int:
             out.write(json.dumps(info) + "\n")
             continue
         if info["dynamic"]:
-            out.write(f"{name}  ({info['file']}, a @flow function: its tasks appear as it runs)\n")
-            continue
-        out.write(f"{name}  ({info['file']}, {len(info['tasks'])} tasks)\n")
+            out.write(
+                f"{name}  ({info['file']}, a @flow function: calls of these tasks appear as it "
+                "runs, keyed name, name-2, …)\n"
+            )
+        else:
+            out.write(f"{name}  ({info['file']}, {len(info['tasks'])} tasks)\n")
         for task in info["tasks"]:
             after = f"  after {', '.join(task['upstream'])}" if task["upstream"] else ""
             out.write(f"  {task['task']}{after}\n")

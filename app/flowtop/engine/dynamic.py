@@ -91,6 +91,15 @@ class FlowFunction(Flow):
                 return Node(key, value)
         return None
 
+    def task_nodes(self) -> dict[str, Node]:
+        """One node per ``@task`` the function's module defines, keyed by task name: what
+        ``flowtop list`` can show of a graph that only exists while it runs."""
+        tasks = {}
+        for value in getattr(self.fn, "__globals__", {}).values():
+            if isinstance(value, Task) and value.name not in tasks:
+                tasks[value.name] = Node(value.name, value)
+        return tasks
+
     def __enter__(self) -> Flow:
         raise TypeError(
             f"flow {self.name!r} is a @flow function: call it, don't use it in a with block"
