@@ -64,7 +64,7 @@ def one_run(flow: Flow, history: History | None, *, noop: bool = False) -> tuple
 
 
 def main(quick: bool = False) -> dict[str, float]:
-    ratios = measure(*((1_000, 3) if quick else (5_000, 5)))
+    ratios = measure(*((1_000, 3) if quick else (5_000, 15)))  # runs are bimodal: many repeats
     if not quick:
         # Past WRITE_INTERVAL the history writes while the run goes on: the steady cost.
         ratios |= {f"sustained {k}": v for k, v in measure(40_000, 3).items()}
