@@ -173,7 +173,7 @@ class TaskFuture:
                 raise TimeoutError(
                     f"task {self.key!r} still {self._tr.state.value} after {timeout}s"
                 )
-            return self._tr.to_state()
+            return self._tr.to_state(time.time())
 
     def result(self, timeout: float | None = None) -> Any:
         """The task's return value, or its final exception raised here."""

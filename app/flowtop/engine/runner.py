@@ -152,13 +152,15 @@ class TaskRun:
         self.attempts: list[Attempt] = []
         self.reused = False
 
-    def to_state(self) -> State:
+    def to_state(self, timestamp: float) -> State:
         result = (
             self.exception
             if self.state is StateType.FAILED and self.exception is not None
             else self.result
         )
-        return State(self.state, result, self.exception, self.attempt, self.message, self.key)
+        return State(
+            self.state, result, self.exception, self.attempt, self.message, self.key, timestamp
+        )
 
 
 @dataclass(frozen=True)
@@ -385,6 +387,7 @@ class FlowRun:
             tr.attempt,
             "",
             tr.key,
+            time.time(),
         )
         now = self._clock()
         return decide(
@@ -704,6 +707,7 @@ class FlowRun:
         return self.snapshot()
 
     def snapshot(self) -> RunResult:
+        wall = time.time()
         with self._lock:
             end = self.finished_at if self.finished_at is not None else self._clock()
             return RunResult(
@@ -711,7 +715,7 @@ class FlowRun:
                 self.flow,
                 self.number,
                 self.state,
-                {k: t.to_state() for k, t in self.tasks.items()},
+                {k: t.to_state(wall) for k, t in self.tasks.items()},
                 {k: tuple(t.attempts) for k, t in self.tasks.items()},
                 end - self.started,
                 self.rerun_of,

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class StateType(StrEnum):
@@ -51,12 +49,13 @@ TRANSITIONS: dict[StateType | None, frozenset[StateType]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class State:
+class State(NamedTuple):
     """The state of one task after one attempt (or before any).
 
     ``result`` is the return value when completed, the exception when failed — the shape
-    Prefect users know, and what ``retry_predicate`` receives.
+    Prefect users know, and what ``retry_predicate`` receives. A ``NamedTuple`` (immutable,
+    like the events) because ``run.result()`` builds one per task: a frozen dataclass made
+    that a visible part of a 5,000-task run.
     """
 
     type: StateType
@@ -65,7 +64,7 @@ class State:
     attempt: int = 0
     message: str = ""
     task: str = ""
-    timestamp: float = field(default_factory=time.time)
+    timestamp: float = 0.0  # wall clock, set by whoever makes the state
 
     def is_completed(self) -> bool:
         return self.type is StateType.COMPLETED
