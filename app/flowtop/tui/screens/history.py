@@ -22,6 +22,7 @@ from flowtop.printable import printable
 
 from ...engine.states import StateType
 from ..model import STATE_LOOK, fmt_duration
+from ..widgets.state_colors import LOOK_STYLE
 
 #: How many runs the list reads; older ones stay in the file (`flowtop history`).
 RUN_LIMIT = 500
@@ -29,17 +30,6 @@ RUN_LIMIT = 500
 TEXT_LIMIT = 20_000
 #: The table's error cell; the whole message is in the attempts pane below it.
 ERROR_CELL = 60
-
-_STYLE = {
-    "completed": "green",
-    "failed": "red",
-    "retry": "yellow",
-    "running": "cyan",
-    "upstream": "magenta",
-    "cancelled": "bright_black",
-    "pending": "",
-    "notrun": "",
-}
 
 
 def plain(text: str | None, limit: int = TEXT_LIMIT, *, cell: bool = False) -> str:
@@ -57,7 +47,7 @@ def state_text(state: str) -> Text:
         symbol, word, look = STATE_LOOK[StateType(state)]
     except ValueError:
         return Text(f"⚡ {state.title()}", style="yellow")
-    return Text(f"{symbol} {word}", style=_STYLE.get(look, ""))
+    return Text(f"{symbol} {word}", style=LOOK_STYLE.get(look, ""))
 
 
 def counts_text(counts: dict[str, int]) -> str:

@@ -20,7 +20,7 @@ from textual.widgets import Static
 from flowtop.engine.states import StateType
 from flowtop.printable import printable
 from flowtop.tui.model import AttemptView, TaskRow, fmt_duration
-from flowtop.tui.widgets.palette import LOOK_STYLE
+from flowtop.tui.widgets.state_colors import LOOK_STYLE
 
 MAX_BLOCK = 20_000  # characters of one traceback/output shown; the rest is summarised
 

@@ -17,7 +17,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from flowtop.tui.model import STATE_LOOK
-from flowtop.tui.widgets.palette import LOOK_STYLE
+from flowtop.tui.widgets.state_colors import LOOK_STYLE
 
 
 class FlowList(OptionList):

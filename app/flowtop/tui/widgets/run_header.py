@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from flowtop.tui.model import STATE_LOOK, RunModel, counts_text, fmt_duration
-from flowtop.tui.widgets.palette import LOOK_STYLE
+from flowtop.tui.widgets.state_colors import LOOK_STYLE
 
 
 class RunHeader(Static):
