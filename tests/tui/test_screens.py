@@ -20,6 +20,7 @@ from flowtop.tui.screens import (
     RunDetailScreen,
 )
 
+from .conftest import wait_for
 from .snapshot_apps import HostApp, make_history, make_workspace
 
 SIZE = (120, 36)
@@ -340,9 +341,7 @@ async def test_main_screen_keys_are_off_while_history_is_open(tmp_path) -> None:
     from flowtop.tui.app import FlowtopApp
     from flowtop.tui.screens.history import HistoryScreen
 
-    (tmp_path / "one.py").write_text(
-        "from flowtop import Flow, task\n\n@task\ndef a():\n    return 1\n\nflow = Flow('one')\nflow.add_task(a)\n"
-    )
+    write_one_flow(tmp_path)
     from flowtop.workspace import Workspace
 
     workspace = Workspace(tmp_path)
@@ -367,9 +366,7 @@ async def test_keys_table_in_flowtop_toml_rebinds_by_binding_id(tmp_path) -> Non
     from flowtop.tui.app import FlowtopApp
     from flowtop.workspace import Workspace
 
-    (tmp_path / "one.py").write_text(
-        "from flowtop import Flow, task\n\n@task\ndef a():\n    return 1\n\nflow = Flow('one')\nflow.add_task(a)\n"
-    )
+    write_one_flow(tmp_path)
     (tmp_path / "flowtop.toml").write_text('[keys]\n"flowtop.run" = "R"\n"flowtop.nope" = "z"\n')
     workspace = Workspace(tmp_path)
     workspace.load()
@@ -382,11 +379,7 @@ async def test_keys_table_in_flowtop_toml_rebinds_by_binding_id(tmp_path) -> Non
             await pilot.pause(0.2)
             assert app.store.latest_for("one") is None
             await pilot.press("R")
-            for _ in range(50):
-                await pilot.pause(0.02)
-                run = app.store.latest_for("one")
-                if run is not None and run.state is not None and run.state.is_final:
-                    break
+            await wait_for(pilot, lambda: one_run_ended(app), "the run of 'one' to end")
             assert app.store.latest_for("one") is not None
     finally:
         workspace.close()
@@ -406,9 +399,7 @@ async def test_a_corrupt_history_file_is_reported_and_the_app_stays_up(tmp_path)
     from flowtop.tui.app import FlowtopApp
     from flowtop.workspace import Workspace
 
-    (tmp_path / "one.py").write_text(
-        "from flowtop import Flow, task\n\n@task\ndef a():\n    return 1\n\nflow = Flow('one')\nflow.add_task(a)\n"
-    )
+    write_one_flow(tmp_path)
     (tmp_path / ".flowtop").mkdir()
     (tmp_path / ".flowtop" / "history.db").write_bytes(b"not a database" * 100)
     workspace = Workspace(tmp_path)
@@ -424,11 +415,19 @@ async def test_a_corrupt_history_file_is_reported_and_the_app_stays_up(tmp_path)
             assert any(n.message.startswith("No history:") for n in app._notifications)
             assert len(app.screen_stack) == 1
             await pilot.press("r")
-            for _ in range(50):
-                await pilot.pause(0.02)
-                run = app.store.latest_for("one")
-                if run is not None and run.state is not None and run.state.is_final:
-                    break
+            await wait_for(pilot, lambda: one_run_ended(app), "the run of 'one' to end")
             assert app.store.latest_for("one").state.value == "COMPLETED"
     finally:
         workspace.close()
+
+
+def write_one_flow(folder) -> None:
+    """A one-task flow named 'one', for tests that need a real workspace."""
+    (folder / "one.py").write_text(
+        "from flowtop import Flow, task\n\n@task\ndef a():\n    return 1\n\nflow = Flow('one')\nflow.add_task(a)\n"
+    )
+
+
+def one_run_ended(app) -> bool:
+    run = app.store.latest_for("one")
+    return run is not None and run.state is not None and run.state.is_final

@@ -572,18 +572,24 @@ class FlowRun:
                 stack.extend(child.children)
 
     def _mark_upstream_failed(self, tr: TaskRun, failed: TaskRun) -> None:
-        tr.state = StateType.UPSTREAM_FAILED
-        tr.message = f"upstream task {failed.key!r} did not complete"
+        self._end_unrun(
+            tr, StateType.UPSTREAM_FAILED, f"upstream task {failed.key!r} did not complete"
+        )
+
+    def _end_unrun(self, tr: TaskRun, state: StateType, message: str) -> None:
+        """End a task that no attempt will finish: upstream failed, or cancelled (under the lock)."""
+        tr.state = state
+        tr.message = message
         self._emit(
             TaskStateChanged(
                 self.run_id,
                 self.flow.name,
                 tr.key,
-                StateType.UPSTREAM_FAILED,
+                state,
                 tr.attempt,
                 tr.max_attempts,
                 time.time(),
-                message=tr.message,
+                message=message,
             )
         )
         self._unfinished -= 1
@@ -630,21 +636,7 @@ class FlowRun:
                     tr.timer.cancel()
                     tr.timer = None
                 tr.token += 1
-                tr.state = StateType.CANCELLED
-                tr.message = "cancelled by the user"
-                self._emit(
-                    TaskStateChanged(
-                        self.run_id,
-                        self.flow.name,
-                        tr.key,
-                        StateType.CANCELLED,
-                        tr.attempt,
-                        tr.max_attempts,
-                        time.time(),
-                        message=tr.message,
-                    )
-                )
-                self._unfinished -= 1
+                self._end_unrun(tr, StateType.CANCELLED, "cancelled by the user")
             self._finish()
             return True
 
