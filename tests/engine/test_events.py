@@ -13,7 +13,7 @@ from flowtop import Flow, Retry, task
 from flowtop.engine import EventBus, Runner
 from flowtop.engine.events import RunFinished, RunStarted, TaskStateChanged
 
-from .kit import Recorder
+from .kit import Recorder, wait_until
 
 
 def many(n: int, name: str = "many") -> Flow:
@@ -111,6 +111,25 @@ def test_flush_waits_for_delivery_and_times_out_on_a_stuck_sink() -> None:
         assert bus.flush() and got == list(range(11))
     finally:
         gate.set()
+        bus.close()
+
+
+def test_a_sink_s_own_batch_window_gathers_a_burst_and_flush_cuts_it_short() -> None:
+    patient = Recorder()
+    patient.batch_window = 60.0  # type: ignore[attr-defined]  # far longer than this test
+    eager = Recorder()
+    bus = EventBus([patient, eager])
+    try:
+        for i in range(200):
+            bus.emit(i)  # type: ignore[arg-type]
+            if i % 50 == 0:
+                time.sleep(0.02)  # longer than the default window: the eager sink drains
+        wait_until(lambda: eager.events == list(range(200)))
+        assert patient.events == []  # still inside its window
+        assert bus.flush(timeout=5)  # does not wait out the 60 s
+        assert patient.events == list(range(200)) and patient.batches == 1
+        assert eager.batches > 1
+    finally:
         bus.close()
 
 

@@ -22,7 +22,8 @@ from .states import StateType
 
 log = logging.getLogger("flowtop.events")
 
-#: How long a sink thread lets events pile up after a wake-up before it delivers them.
+#: How long a sink thread lets events pile up after a wake-up before it delivers them,
+#: unless the sink sets its own ``batch_window`` (see ``EventBus``).
 BATCH_WINDOW = 0.005
 
 
@@ -145,12 +146,15 @@ class _SinkWorker:
 
     ``flush`` enqueues a marker (a ``threading.Event``) and waits for the thread to reach
     it, so "everything emitted before flush was delivered" holds without counters.
+    A flush also cuts the current batch window short (``hurried``).
     """
 
     def __init__(self, sink: Sink, name: str) -> None:
         self.sink = sink
+        self.window: float = getattr(sink, "batch_window", BATCH_WINDOW)
         self.queue: deque[Any] = deque()
         self.wakeup = threading.Event()
+        self.hurried = threading.Event()
         self.signalled = False
         self.closed = False
         self.thread = threading.Thread(target=self._loop, name=f"flowtop-sink-{name}", daemon=True)
@@ -167,9 +171,10 @@ class _SinkWorker:
         while True:
             self.wakeup.wait()
             if not self.closed:
-                # Let a burst accumulate: one wake-up per few milliseconds instead of one per
-                # event keeps this thread from fighting the workers for the GIL.
-                time.sleep(BATCH_WINDOW)
+                # Let a burst accumulate: one wake-up per window instead of one per event
+                # keeps this thread from fighting the workers for the GIL.
+                self.hurried.wait(self.window)
+            self.hurried.clear()  # a flush from now on finds its marker still queued
             self.signalled = False  # before draining: a put from now on wakes the next round
             self.wakeup.clear()
             while queue:
@@ -199,6 +204,7 @@ class _SinkWorker:
             return True
         marker = threading.Event()
         self.put(marker)
+        self.hurried.set()
         return marker.wait(timeout)
 
     def close(self, timeout: float | None) -> None:
@@ -213,6 +219,12 @@ class EventBus:
 
     A sink is a callable taking a list of events (a batch). ``flush`` waits until every
     sink has seen everything emitted so far, which is what tests and the CLI need.
+
+    A sink may carry a ``batch_window`` attribute: how long its thread lets events pile
+    up after the first one (default ``BATCH_WINDOW``, 5 ms, right for a screen). A sink
+    that writes in bulk anyway, like the run history, sets a long one, so its thread
+    wakes a few times a second during a burst instead of 200 times. ``flush`` delivers
+    at once whatever the window.
     """
 
     def __init__(self, sinks: Iterable[Sink] = ()) -> None:

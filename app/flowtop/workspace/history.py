@@ -2,9 +2,9 @@
 
 The store is an event sink, so the engine never waits for the disk: the sink only hands
 events to the store's writer thread, which commits at most every ``WRITE_INTERVAL``
-(and as soon as a run finishes). The writer keeps the rows of live runs in memory,
-folds the events into them and writes each changed row once per commit, in one
-transaction. WAL with ``synchronous=NORMAL`` keeps every committed write through a
+(and as soon as a run finishes). Each commit stages the events and lets SQLite fold
+them into rows, in one transaction (``history_fold``: SQL runs without the GIL the
+engine's workers need, where a Python fold slowed them). WAL with ``synchronous=NORMAL`` keeps every committed write through a
 SIGKILL, and a run whose process died is marked INTERRUPTED by the next process that
 opens the file. Readers (the TUI, ``flowtop history``) use their own short-lived
 connections, which WAL lets read while the writer writes.
@@ -24,12 +24,11 @@ import uuid
 import weakref
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
-from itertools import chain
 from pathlib import Path
-from typing import Any
 
-from ..engine.events import Event, RunFinished, RunStarted, TaskStateChanged
+from ..engine.events import Event, RunFinished
 from ..engine.states import StateType
+from . import history_fold
 from .history_records import (  # noqa: F401 - re-exported: the store's public records
     AttemptRecord,
     HistoryError,
@@ -46,54 +45,31 @@ SCHEMA_VERSION = 1
 #: Not an engine state: the run (or task, or attempt) was live when its process died.
 INTERRUPTED = "INTERRUPTED"
 
-#: Changed rows kept while the database cannot be written (locked, disk full) before
-#: they are dropped with an error: memory stays bounded however long the outage.
-MAX_WAITING_ROWS = 500_000
+#: Events kept while the database cannot be written (locked, disk full) before they
+#: are dropped with an error: memory stays bounded however long the outage.
+MAX_WAITING_EVENTS = 1_000_000
 
 #: The writer commits what the sink handed over at most this long after it arrived
 #: (at once when a run finishes). A SIGKILL loses at most this much of the record; in
 #: exchange a short burst of events is written after the run rather than during it,
 #: where its GIL time would slow the engine.
 WRITE_INTERVAL = 0.5
+#: The bus hands the sink its events this often during a burst: the writer batches for
+#: longer anyway, and each wake-up of a thread costs the engine's workers GIL time.
+SINK_WINDOW = 0.25
 #: This many events waiting wake the writer at once, bounding memory in a storm.
 WRITE_AT = 20_000
 #: How long a write waits for another process's lock before it counts as failed.
 BUSY_TIMEOUT_MS = 5000
 #: Longest a run-finishing batch waits for its commit (a locked file may hold it up).
 FINISH_WAIT = 30.0
-#: While runs are live, checkpoint the WAL after this many written rows (else when idle).
+#: While runs are live, checkpoint the WAL after this many written events (else when idle).
 CHECKPOINT_ROWS = 50_000
-#: After a failed write (locked, disk full), the kept rows are retried this often.
+#: After a failed write (locked, disk full), the kept events are retried this often.
 RETRY_INTERVAL = 1.0
 
 _RUNNING = StateType.RUNNING
-_COMPLETED = StateType.COMPLETED
-_CANCELLED = StateType.CANCELLED
 _FINAL = tuple(s.value for s in StateType if s.is_final)
-_ATTEMPT_ENDS = frozenset({StateType.AWAITING_RETRY, StateType.COMPLETED, StateType.FAILED})
-
-# Column positions in the in-memory rows, which are lists in the tables' column order.
-T_STATE = 3
-T_ATTEMPTS = 4
-T_MAX = 5
-T_RESULT = 7
-T_REUSED = 8
-T_MESSAGE = 9
-T_ETYPE = 10
-T_EMSG = 11
-T_STARTED = 12
-T_DURATION = 13
-T_UPDATED = 14
-A_NUMBER = 2
-A_STATE = 3
-A_DURATION = 5
-A_RESULT = 6
-A_ETYPE = 7
-A_EMSG = 8
-A_TB = 9
-A_OUTPUT = 10
-A_RETRY_IN = 11
-A_EXPLAINED = 12
 
 # task_runs and attempts are WITHOUT ROWID: one b-tree per row write instead of two.
 _SCHEMA = """
@@ -187,22 +163,6 @@ def _connect(path: Path, *, check_same_thread: bool = True) -> sqlite3.Connectio
     return conn
 
 
-class _LiveRun:
-    """A run this sink has seen start and not yet finish: its plan and its rows."""
-
-    __slots__ = ("plan", "tasks", "current")
-
-    def __init__(self, event: RunStarted) -> None:
-        self.plan = {
-            key: (i, limit, policy)
-            for i, (key, limit, policy) in enumerate(
-                zip(event.tasks, event.max_attempts, event.policies, strict=False)
-            )
-        }
-        self.tasks: dict[str, list[Any]] = {}
-        self.current: dict[str, list[Any]] = {}  # each task's latest attempt row
-
-
 class History:
     """The run history of one workspace: an event sink on the way in, records on the way out."""
 
@@ -212,14 +172,11 @@ class History:
         self._write_lock = threading.Lock()
         self._number_lock = threading.Lock()
         self._handed: dict[str, int] = {}
-        self._live: dict[str, _LiveRun] = {}
-        # Rows changed since the last commit; kept through a failed write for the next one.
-        self._new_runs: list[tuple[Any, ...]] = []
-        self._dirty_tasks: dict[tuple[str, str], list[Any]] = {}
-        self._dirty_attempts: dict[tuple[str, str, int], list[Any]] = {}
-        self._finished: list[tuple[Any, ...]] = []
+        self._live: set[str] = set()  # runs started and not finished, as of the last commit
+        # Events taken from the sink and not yet committed; kept through a failed write.
+        self._pending: list[Event] = []
         self._failures = 0
-        self._unchecked = 0  # rows committed since the last checkpoint
+        self._unchecked = 0  # events committed since the last checkpoint
         self._closed = False
         # Hand-over from the sink to the writer thread.
         self._cond = threading.Condition()
@@ -243,6 +200,7 @@ class History:
             raise HistoryError(f"{self.path}: cannot open the history database: {exc}") from exc
         try:
             self._setup()
+            history_fold.prepare(self._conn)
             self._numbers = _connect(self.path, check_same_thread=False)
         except HistoryError:
             self._conn.close()
@@ -405,10 +363,11 @@ class History:
                     FINISH_WAIT,
                 )
 
+    sink.batch_window = SINK_WINDOW  # type: ignore[attr-defined]  # read by EventBus
     __call__ = sink
 
     def flush(self, timeout: float | None = 10.0) -> bool:
-        """Write everything handed over so far (retrying rows a failed write kept).
+        """Write everything handed over so far (retrying events a failed write kept).
 
         False when that did not happen within ``timeout`` or the write failed again.
         """
@@ -449,14 +408,7 @@ class History:
                 taken = self._received
                 stop = self._stop
             with self._write_lock:
-                if events:
-                    try:
-                        self._fold(events)
-                    except Exception:  # noqa: BLE001 - a history bug must never stop a run
-                        self._failures += 1
-                        log.exception(
-                            "%s: could not record %d history events", self.path, len(events)
-                        )
+                self._pending.extend(events)
                 self._retry = not self._commit()
             with cond:
                 self._written = taken
@@ -467,155 +419,14 @@ class History:
             if self._unchecked and (not self._live or self._unchecked >= CHECKPOINT_ROWS):
                 self._checkpoint()
 
-    def _fold(self, events: list[Event]) -> None:
-        """Apply events to the in-memory rows, remembering which rows changed."""
-        live_runs = self._live
-        dirty_tasks = self._dirty_tasks
-        dirty_attempts = self._dirty_attempts
-        for event in events:
-            if type(event) is not TaskStateChanged:
-                if type(event) is RunStarted:
-                    live = live_runs[event.run_id] = _LiveRun(event)
-                    plan = json.dumps(
-                        [[k, limit, policy] for k, (_, limit, policy) in live.plan.items()]
-                    )
-                    self._new_runs.append(
-                        (
-                            event.run_id,
-                            event.flow,
-                            event.run,
-                            _RUNNING.value,
-                            event.ts,
-                            event.rerun_of,
-                            len(event.tasks),
-                            plan,
-                            self.owner,
-                        )
-                    )
-                elif type(event) is RunFinished:
-                    live_runs.pop(event.run_id, None)
-                    self._finished.append(
-                        (
-                            event.state.value,
-                            event.ts,
-                            event.duration,
-                            json.dumps(event.counts, sort_keys=True),
-                            event.run_id,
-                        )
-                    )
-                continue
-            live = live_runs.get(event.run_id)
-            if live is None:
-                continue  # a run that started before this sink was attached
-            key = event.task
-            state = event.state
-            row = live.tasks.get(key)
-            if row is None:
-                position, limit, policy = live.plan.get(
-                    key, (len(live.plan), event.max_attempts, "")
-                )
-                row = live.tasks[key] = [
-                    event.run_id,
-                    key,
-                    position,
-                    None,
-                    0,
-                    limit,
-                    policy,
-                    None,
-                    0,
-                    "",
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                ]
-            row[T_STATE] = state  # a str enum: SQLite stores its value
-            row[T_ATTEMPTS] = event.attempt
-            row[T_MAX] = event.max_attempts
-            row[T_MESSAGE] = event.message
-            row[T_UPDATED] = event.ts
-            dirty_tasks[(event.run_id, key)] = row
-            if state is _RUNNING:
-                if row[T_STARTED] is None:
-                    row[T_STARTED] = event.ts
-                attempt = live.current[key] = [
-                    event.run_id,
-                    key,
-                    event.attempt,
-                    state,
-                    event.ts,
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                    "",
-                    None,
-                    "",
-                ]
-                dirty_attempts[(event.run_id, key, event.attempt)] = attempt
-            elif event.reused:
-                row[T_REUSED] = 1
-                row[T_RESULT] = event.result
-            elif state in _ATTEMPT_ENDS:
-                error = event.error
-                if event.result is not None or state is _COMPLETED:
-                    row[T_RESULT] = event.result
-                row[T_ETYPE] = error.type if error is not None else None
-                row[T_EMSG] = error.message if error is not None else None
-                if event.duration is not None:
-                    row[T_DURATION] = (row[T_DURATION] or 0.0) + event.duration
-                attempt = live.current.get(key)
-                if attempt is not None and attempt[A_NUMBER] == event.attempt:
-                    attempt[A_STATE] = state
-                    if event.duration is not None:
-                        attempt[A_DURATION] = event.duration
-                    if event.result is not None:
-                        attempt[A_RESULT] = event.result
-                    if error is not None:
-                        attempt[A_ETYPE], attempt[A_EMSG], attempt[A_TB] = (
-                            error.type,
-                            error.message,
-                            error.traceback,
-                        )
-                    if event.output:
-                        attempt[A_OUTPUT] = event.output
-                    if event.retry_in is not None:
-                        attempt[A_RETRY_IN], attempt[A_EXPLAINED] = (
-                            event.retry_in,
-                            event.delay_explained,
-                        )
-                    dirty_attempts[(event.run_id, key, event.attempt)] = attempt
-            elif state is _CANCELLED:
-                attempt = live.current.get(key)
-                if attempt is not None and attempt[A_STATE] is _RUNNING:
-                    attempt[A_STATE] = state
-                    dirty_attempts[(event.run_id, key, attempt[A_NUMBER])] = attempt
-
     def _commit(self) -> bool:
-        """Write every changed row in one transaction; on failure keep them for the next try."""
-        if not (self._new_runs or self._dirty_tasks or self._dirty_attempts or self._finished):
+        """Apply every pending event in one transaction; on failure keep them for the next try."""
+        if not self._pending:
             return True
         conn = self._conn
         try:
             conn.execute("BEGIN")
-            if self._new_runs:
-                conn.executemany(
-                    "INSERT OR IGNORE INTO runs(run_id, flow, number, state, started, rerun_of, tasks, plan, owner) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    self._new_runs,
-                )
-            if self._dirty_tasks:
-                _insert_rows(conn, "task_runs", list(self._dirty_tasks.values()))
-            if self._dirty_attempts:
-                _insert_rows(conn, "attempts", list(self._dirty_attempts.values()))
-            if self._finished:
-                conn.executemany(
-                    "UPDATE runs SET state = ?, finished = ?, duration = ?, counts = ? WHERE run_id = ?",
-                    self._finished,
-                )
+            live = history_fold.apply(conn, self._pending, self.owner)
             conn.execute("COMMIT")
         except Exception as exc:  # noqa: BLE001 - locked, disk full, I/O error, or a bug: never raise
             try:
@@ -624,27 +435,26 @@ class History:
             except sqlite3.Error:
                 pass
             self._failures += 1
-            waiting = len(self._dirty_tasks) + len(self._dirty_attempts)
-            if isinstance(exc, sqlite3.OperationalError) and waiting <= MAX_WAITING_ROWS:
+            waiting = len(self._pending)
+            if isinstance(exc, sqlite3.OperationalError) and waiting <= MAX_WAITING_EVENTS:
                 log.warning(
-                    "%s: history write failed (%s); %d rows kept for the next try",
+                    "%s: history write failed (%s); %d events kept for the next try",
                     self.path,
                     exc,
                     waiting,
                 )
                 return False
             log.error(
-                "%s: history write failed (%s: %s); %d rows dropped",
+                "%s: history write failed (%s: %s); %d events dropped",
                 self.path,
                 type(exc).__name__,
                 exc,
                 waiting,
             )
-        self._unchecked += len(self._dirty_tasks) + len(self._dirty_attempts) + 1
-        self._new_runs = []
-        self._dirty_tasks = {}
-        self._dirty_attempts = {}
-        self._finished = []
+            live = self._live
+        self._unchecked += len(self._pending)
+        self._pending = []
+        self._live = live
         return True
 
     def _checkpoint(self) -> None:
@@ -757,7 +567,7 @@ class History:
         with self._write_lock:
             if self._buffer:  # the writer could not finish (stuck on a locked file)
                 events, self._buffer = self._buffer, []
-                self._fold(events)
+                self._pending.extend(events)
             self._commit()
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
@@ -786,44 +596,6 @@ class History:
 
     def __repr__(self) -> str:
         return f"<History {self.path}>"
-
-
-def _insert_rows(conn: sqlite3.Connection, table: str, rows: list[list[Any]]) -> None:
-    """INSERT OR REPLACE many rows with a few multi-row statements.
-
-    One statement step per chunk, not per row: each step releases the GIL, and a
-    release per row hands it back and forth with the engine's workers thousands of times.
-    A remainder goes in power-of-two chunks, so only a few distinct statements exist:
-    sqlite3 caches 128 prepared statements per connection, and one per remainder length
-    (up to 500 rows each) held tens of MB that grew with every run.
-    """
-    width = len(rows[0])
-    per = max(1, min(500, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width))
-    one = "(" + ", ".join("?" * width) + ")"
-    full = f"INSERT OR REPLACE INTO {table} VALUES " + ", ".join([one] * per)
-    start = 0
-    while start < len(rows):
-        left = len(rows) - start
-        size = per if left >= per else 1 << (left.bit_length() - 1)
-        chunk = rows[start : start + size]
-        start += size
-        sql = (
-            full
-            if size == per
-            else f"INSERT OR REPLACE INTO {table} VALUES " + ", ".join([one] * size)
-        )
-        params = list(chain.from_iterable(chunk))
-        try:
-            conn.execute(sql, params)
-        except UnicodeEncodeError:
-            # A lone surrogate in task output: store it replaced rather than lose the batch.
-            conn.execute(
-                sql,
-                [
-                    p.encode("utf-8", "replace").decode("utf-8") if isinstance(p, str) else p
-                    for p in params
-                ],
-            )
 
 
 def _close_at_exit(ref: weakref.ReferenceType[History]) -> None:
