@@ -15,13 +15,14 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from flowtop.workspace.loader import FLOW_PACKAGE
+from pilot_kit import wait_for
 
 SIZE = (200, 40)  # wide enough that one error message fits on a line of the detail pane
 
@@ -58,24 +59,6 @@ def flowtop(
 
 def json_lines(text: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
-
-
-def screen_text(app: Any) -> str:
-    """What the terminal would show, one line per screen row (the same read as tests/tui)."""
-    return "\n".join(
-        "".join(segment.text for segment in line) for line in app.screen._compositor.render_strips()
-    )
-
-
-async def wait_for(
-    pilot: Any, predicate: Callable[[], Any], what: str, timeout: float = 15.0
-) -> None:
-    """Let the app run until ``predicate()`` holds (a safety timeout, not a timing check)."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.02)
 
 
 @contextlib.asynccontextmanager

@@ -21,8 +21,9 @@ from typing import Any
 import pytest
 
 from flowtop.engine.states import StateType
+from pilot_kit import screen_text, wait_for
 
-from .conftest import flowtop, json_lines, run_flow, screen_text, tui, wait_for
+from .conftest import flowtop, json_lines, run_flow, tui
 
 S = StateType
 ROOT = os.geteuid() == 0

@@ -15,13 +15,12 @@ from pathlib import Path
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
 from flowtop.workspace import Workspace
+from pilot_kit import screen_text, wait_for
 
 from .conftest import (
     SIZE,
     leftover_threads,
     run_flow,
-    screen_text,
-    wait_for,
     wait_no_leftover_threads,
 )
 

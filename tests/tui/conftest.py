@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -176,14 +175,3 @@ def workspace(tmp_path: Path, calls: Calls) -> Iterator[FakeWorkspace]:
     yield ws
     for runner in ws.runners:
         runner.shutdown(wait=True)
-
-
-async def wait_for(
-    pilot: Any, predicate: Callable[[], Any], what: str, timeout: float = 10.0
-) -> None:
-    """Let the app run until ``predicate()`` holds (a safety timeout, not a timing check)."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.02)

@@ -9,8 +9,9 @@ import pytest
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
 from flowtop.tui.widgets.flow_list import FlowList
+from pilot_kit import screen_text, wait_for
 
-from .conftest import FakeChange, FakeWorkspace, wait_for
+from .conftest import FakeChange, FakeWorkspace
 
 S = StateType
 SIZE = (120, 36)
@@ -18,12 +19,6 @@ SIZE = (120, 36)
 
 def make_app(workspace: FakeWorkspace) -> FlowtopApp:
     return FlowtopApp(workspace)
-
-
-def _lines(app: FlowtopApp) -> str:
-    return "\n".join(
-        "".join(segment.text for segment in line) for line in app.screen._compositor.render_strips()
-    )
 
 
 async def run_demo(pilot, app: FlowtopApp) -> None:
@@ -52,7 +47,7 @@ async def test_first_screen_lists_flows_and_the_broken_file(workspace: FakeWorks
     app = make_app(workspace)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.pause()
-        text = _lines(app)
+        text = screen_text(app)
         assert "demo" in text and "waiting" in text
         assert "✗ broken.py" in text
         assert "· Not run" in text  # the demo flow's tasks before any run
@@ -69,7 +64,7 @@ async def test_r_runs_the_flow_and_rows_follow_the_events(workspace: FakeWorkspa
         assert run.rows["flaky"].attempt == 2 and run.rows["flaky"].state is S.COMPLETED
         assert run.rows["report"].state is S.UPSTREAM_FAILED
         await pilot.pause(0.05)
-        text = _lines(app)
+        text = screen_text(app)
         assert "✓ Completed" in text and "✗ Failed" in text and "⊘ Upstream failed" in text
         assert "2/3" in text  # flaky: attempt 2 of max 3
 
@@ -80,13 +75,13 @@ async def test_markup_in_an_error_is_shown_verbatim(workspace: FakeWorkspace) ->
         await run_demo(pilot, app)
         assert app.table.move_to("broken")
         await pilot.pause(0.05)
-        text = _lines(app)
+        text = screen_text(app)
         assert "ValueError: [bold]oops[/ [red]unclosed" in text  # table and detail pane
         assert "about to fail" in text  # captured output in the detail pane
         app.notify("ValueError: [bold]oops[/ [red]unclosed", markup=False)
         app.apply_change(FakeChange("flows/x.py:1: [bold]oops[/", errors=["x"]))
         await wait_for(
-            pilot, lambda: "flows/x.py:1: [bold]oops[/" in _lines(app), "the error toast"
+            pilot, lambda: "flows/x.py:1: [bold]oops[/" in screen_text(app), "the error toast"
         )
 
 
@@ -106,7 +101,7 @@ async def test_f_reruns_failed_with_completed_tasks_reused(workspace: FakeWorksp
         assert {k for k, r in rerun.rows.items() if r.reused} == {"extract", "flaky", "load"}
         assert calls.counts["extract"] == 1 and calls.counts["broken"] == 2
         await pilot.pause(0.05)
-        assert "↺ Reused" in _lines(app)
+        assert "↺ Reused" in screen_text(app)
 
 
 async def test_t_reruns_the_selected_task_and_its_downstream(
@@ -135,8 +130,8 @@ async def test_n_starts_the_next_attempt_now(workspace: FakeWorkspace) -> None:
         await pilot.click("#flows")
         await start_waiting(pilot, app)
         await pilot.pause(0.15)
-        assert "⟳ Retry in 5" in _lines(app)  # a 60 s wait counting down
-        assert "Countdown:" in _lines(app)
+        assert "⟳ Retry in 5" in screen_text(app)  # a 60 s wait counting down
+        assert "Countdown:" in screen_text(app)
         app.table.focus()
         await pilot.press("n")
         await wait_for(
@@ -155,7 +150,7 @@ async def test_x_gives_up_on_a_waiting_task(workspace: FakeWorkspace) -> None:
         )
         assert app.table.run.state is S.FAILED
         await pilot.pause(0.05)
-        assert "✗ Failed" in _lines(app)
+        assert "✗ Failed" in screen_text(app)
 
 
 async def test_n_on_a_task_not_waiting_only_warns(workspace: FakeWorkspace) -> None:
@@ -166,7 +161,7 @@ async def test_n_on_a_task_not_waiting_only_warns(workspace: FakeWorkspace) -> N
         await pilot.press("n", "x")
         await pilot.pause(0.05)
         assert app.table.run is before
-        assert "awaiting retry" in _lines(app)
+        assert "awaiting retry" in screen_text(app)
 
 
 async def test_c_cancels_after_confirmation(workspace: FakeWorkspace) -> None:
@@ -200,7 +195,7 @@ async def test_e_opens_the_editor_and_the_table_shows_the_new_policy(
             pilot, lambda: not isinstance(app.screen, editor.RetryEditor), "the editor to close"
         )
         await pilot.pause(0.05)
-        text = _lines(app)
+        text = screen_text(app)
         assert (
             "5×" in text and "overrides" in text
         )  # policy column and the layer in the detail pane
@@ -255,7 +250,7 @@ async def test_question_mark_shows_every_key(workspace: FakeWorkspace) -> None:
             pilot, lambda: isinstance(app.screen, help_screen.HelpScreen), "the help screen"
         )
         await pilot.pause(0.05)
-        text = _lines(app)
+        text = screen_text(app)
         assert "Rerun failed" in text and "Give up" in text
 
 
@@ -275,7 +270,7 @@ async def test_a_toggles_auto_rerun_on_save(workspace: FakeWorkspace, calls) -> 
         )
         assert app.table.run.rerun_of == first.run_id
         await wait_for(
-            pilot, lambda: "Reloaded demo.py (1 flow)" in _lines(app), "the reload toast"
+            pilot, lambda: "Reloaded demo.py (1 flow)" in screen_text(app), "the reload toast"
         )
         await pilot.press("a")
         assert not app.auto_rerun
@@ -289,7 +284,7 @@ async def test_a_broken_file_is_listed_with_its_error(workspace: FakeWorkspace) 
         await pilot.press("end")
         await pilot.pause(0.05)
         assert app.selected_error is not None
-        text = _lines(app)
+        text = screen_text(app)
         assert "broken.py:3: SyntaxError: invalid syntax [unclosed" in text
         await pilot.press("r")  # nothing to run here: a warning, no crash
         await pilot.pause(0.05)
@@ -343,7 +338,7 @@ async def test_keyboard_only_at_80_by_24(workspace: FakeWorkspace) -> None:
         await pilot.press("down", "down", "down")
         await pilot.pause(0.05)
         assert app.table.cursor_key == "broken"
-        text = _lines(app)
+        text = screen_text(app)
         assert "✗ Failed" in text and "broken" in text
         await pilot.press("tab")  # focus moves on; keys still work from anywhere
         await pilot.press("s")
@@ -356,7 +351,7 @@ async def test_flowtop_loads_the_workspace_after_the_first_frame(workspace: Fake
         await wait_for(pilot, lambda: app.runner is not None, "the workspace load")
         assert workspace.loads == 1
         await pilot.pause(0.05)
-        assert "demo" in _lines(app) and "extract" in _lines(app)
+        assert "demo" in screen_text(app) and "extract" in screen_text(app)
 
 
 async def test_a_file_broken_on_save_is_listed_and_the_last_good_flow_stays(
@@ -371,8 +366,10 @@ async def test_a_file_broken_on_save_is_listed_and_the_last_good_flow_stays(
         error = FakeLoadError(bad, 7, "NameError: name 'x' is not defined [here]")
         workspace.errors[bad] = error
         workspace.changes.put_nowait(FakeChange(str(error), errors=[error]))
-        await wait_for(pilot, lambda: "✗ demo.py" in _lines(app), "the broken file in the list")
-        await wait_for(pilot, lambda: "demo.py:7: NameError" in _lines(app), "the error toast")
+        await wait_for(
+            pilot, lambda: "✗ demo.py" in screen_text(app), "the broken file in the list"
+        )
+        await wait_for(pilot, lambda: "demo.py:7: NameError" in screen_text(app), "the error toast")
         assert app.selected_flow == "demo" and app.selected_error is None
         await run_demo(pilot, app)  # the last good version still runs
 

@@ -7,9 +7,10 @@ from pathlib import Path
 from flowtop import flow, task
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
+from pilot_kit import screen_text, wait_for
 
-from .conftest import Calls, FakeWorkspace, wait_for
-from .test_app import SIZE, _lines
+from .conftest import Calls, FakeWorkspace
+from .test_app import SIZE
 
 S = StateType
 
@@ -41,7 +42,7 @@ async def test_rows_appear_as_reached_and_f_replays_with_the_cache(tmp_path: Pat
     app = FlowtopApp(workspace)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.pause()
-        assert "fn-report" in _lines(app)
+        assert "fn-report" in screen_text(app)
         await pilot.press("r")
         await wait_for(
             pilot,
@@ -54,7 +55,7 @@ async def test_rows_appear_as_reached_and_f_replays_with_the_cache(tmp_path: Pat
         assert first.rows["publish"].state is S.FAILED
         assert app.table.move_to("publish")
         await pilot.pause(0.05)
-        text = _lines(app)
+        text = screen_text(app)
         assert "fetch-3" in text and "✗ Failed" in text
         assert "ConnectionError: [red]gateway[/ down" in text  # detail pane, verbatim
 
@@ -70,7 +71,7 @@ async def test_rows_appear_as_reached_and_f_replays_with_the_cache(tmp_path: Pat
         assert {k for k, r in rerun.rows.items() if r.reused} == {"fetch", "fetch-2", "fetch-3"}
         assert calls.counts == {"fetch": 3, "publish": 2}
         await pilot.pause(0.05)
-        assert "↺ Reused" in _lines(app)
+        assert "↺ Reused" in screen_text(app)
 
 
 async def test_a_flow_level_retry_run_can_be_cancelled_from_the_table(tmp_path: Path) -> None:

@@ -19,8 +19,8 @@ from flowtop.tui.screens import (
     RetryEditor,
     RunDetailScreen,
 )
+from pilot_kit import wait_for
 
-from .conftest import wait_for
 from .snapshot_apps import HostApp, make_history, make_workspace
 
 SIZE = (120, 36)

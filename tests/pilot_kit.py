@@ -1,0 +1,29 @@
+"""Helpers for Textual pilot tests, shared by ``tests/tui`` and ``tests/reliability``.
+
+``tests/`` is not a package, but pytest puts it on ``sys.path`` for the packages under
+it, so both suites import this module by its plain name.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+def screen_text(app: Any) -> str:
+    """What the terminal would show, one line per screen row."""
+    return "\n".join(
+        "".join(segment.text for segment in line) for line in app.screen._compositor.render_strips()
+    )
+
+
+async def wait_for(
+    pilot: Any, predicate: Callable[[], Any], what: str, timeout: float = 15.0
+) -> None:
+    """Let the app run until ``predicate()`` holds (a safety timeout, not a timing check)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.02)
