@@ -31,6 +31,10 @@ sqlite3.register_adapter(ErrorInfo, _error_json)
 
 #: The staged columns are the event's own fields, so the two cannot drift apart.
 _FIELDS = TaskStateChanged._fields
+_STAGE = f"INSERT INTO temp.staged({', '.join(_FIELDS)}) VALUES"
+#: Events staged and folded at a time. The in-memory staging table keeps the pages of
+#: its largest fill, so a backlog (a database locked for minutes) goes through in slices.
+STAGE_AT_MOST = 20_000
 
 _TEMP_SCHEMA = f"""
 CREATE TEMP TABLE IF NOT EXISTS staged (
@@ -148,8 +152,8 @@ def apply(conn: sqlite3.Connection, events: Sequence[Event], owner: str) -> set[
     for event in others:
         if type(event) is RunStarted:
             _start(conn, event, owner)
-    if steps:
-        insert_rows(conn, f"INSERT INTO temp.staged({', '.join(_FIELDS)}) VALUES", steps)
+    for start in range(0, len(steps), STAGE_AT_MOST):
+        insert_rows(conn, _STAGE, steps[start : start + STAGE_AT_MOST])
         conn.execute(_FOLD_TASKS)
         conn.execute(_OPEN_ATTEMPTS)
         conn.execute(_CLOSE_ATTEMPTS)
