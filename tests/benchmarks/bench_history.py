@@ -75,7 +75,7 @@ def one_run(flow: Flow, history: History | None, *, noop: bool = False) -> tuple
 
 
 def main(quick: bool = False) -> dict[str, float]:
-    ratios = measure(*((1_000, 3) if quick else (5_000, 30)))  # noisy machines: many repeats
+    ratios = measure(*((1_000, 3) if quick else (5_000, 60)))  # noisy machines: many repeats
     if not quick:
         # Longer than SINK_WINDOW and WRITE_INTERVAL: the history writes during the run.
         ratios |= {f"sustained {k}": v for k, v in measure(40_000, 5).items()}

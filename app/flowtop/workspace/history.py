@@ -3,10 +3,10 @@
 The store is an event sink, so the engine never waits for the disk: the sink only hands
 events to the store's writer thread, which commits at most every ``WRITE_INTERVAL``
 (and as soon as a run finishes). Each commit stages the events and lets SQLite fold
-them into rows, in one transaction (``history_fold``: SQL runs without the GIL the
-engine's workers need, where a Python fold slowed them). WAL with ``synchronous=NORMAL`` keeps every committed write through a
-SIGKILL, and a run whose process died is marked INTERRUPTED by the next process that
-opens the file. Readers (the TUI, ``flowtop history``) use their own short-lived
+them into rows, in one transaction (``history_fold``: SQLite runs that SQL without the
+GIL the engine's workers need, where a Python fold slowed them). WAL with
+``synchronous=NORMAL`` keeps every committed write through a SIGKILL, and a run whose
+process died is marked INTERRUPTED by the next process that opens the file. Readers (the TUI, ``flowtop history``) use their own short-lived
 connections, which WAL lets read while the writer writes.
 """
 
@@ -50,9 +50,9 @@ INTERRUPTED = "INTERRUPTED"
 MAX_WAITING_EVENTS = 1_000_000
 
 #: The writer commits what the sink handed over at most this long after it arrived
-#: (at once when a run finishes). A SIGKILL loses at most this much of the record; in
-#: exchange a short burst of events is written after the run rather than during it,
-#: where its GIL time would slow the engine.
+#: (at once when a run finishes). A SIGKILL loses at most this much of the record, plus
+#: ``SINK_WINDOW``; in exchange a short burst of events is written after the run rather
+#: than during it, where its GIL time would slow the engine.
 WRITE_INTERVAL = 0.5
 #: The bus hands the sink its events this often during a burst: the writer batches for
 #: longer anyway, and each wake-up of a thread costs the engine's workers GIL time.
@@ -64,7 +64,7 @@ BUSY_TIMEOUT_MS = 5000
 #: Longest a run-finishing batch waits for its commit (a locked file may hold it up).
 FINISH_WAIT = 30.0
 #: While runs are live, checkpoint the WAL after this many written events (else when idle).
-CHECKPOINT_ROWS = 50_000
+CHECKPOINT_EVENTS = 50_000
 #: After a failed write (locked, disk full), the kept events are retried this often.
 RETRY_INTERVAL = 1.0
 
@@ -416,7 +416,7 @@ class History:
                 cond.notify_all()
                 if stop and not self._buffer:
                     return
-            if self._unchecked and (not self._live or self._unchecked >= CHECKPOINT_ROWS):
+            if self._unchecked and (not self._live or self._unchecked >= CHECKPOINT_EVENTS):
                 self._checkpoint()
 
     def _commit(self) -> bool:
