@@ -362,6 +362,31 @@ async def test_main_screen_keys_are_off_while_history_is_open(tmp_path) -> None:
         workspace.close()
 
 
+async def test_history_lists_a_run_that_ended_a_moment_ago(tmp_path) -> None:
+    """The history takes events four times a second; `h` hands it the rest first."""
+    from flowtop.tui.app import FlowtopApp
+    from flowtop.tui.screens.history import HistoryScreen
+    from flowtop.workspace import Workspace
+
+    write_one_flow(tmp_path)
+    workspace = Workspace(tmp_path)
+    workspace.load()
+    app = FlowtopApp(workspace, watch=False)
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            await pilot.press("r")
+            await wait_for(pilot, lambda: one_run_ended(app), "the run of 'one' to end")
+            await pilot.press("h")
+            await pilot.pause()
+            assert isinstance(app.screen, HistoryScreen)
+            table = app.screen.query_one("#runs", DataTable)
+            assert table.row_count == 1
+            assert "Completed" in str(table.get_row_at(0)[2])
+    finally:
+        workspace.close()
+
+
 async def test_keys_table_in_flowtop_toml_rebinds_by_binding_id(tmp_path) -> None:
     from flowtop.tui.app import FlowtopApp
     from flowtop.workspace import Workspace

@@ -40,6 +40,7 @@ from flowtop.tui.widgets.run_header import RunHeader
 from flowtop.tui.widgets.task_table import TaskTable
 
 FRAME = 0.03  # seconds between event flushes: one batch per frame at most
+HISTORY_FLUSH_WAIT = 1.0  # longest `h` waits for the history to take the latest events
 LIVE_TICK = 0.1  # countdowns and running durations
 FLUSH_LIMIT = 50_000  # events folded per frame; the rest waits for the next one
 
@@ -482,6 +483,10 @@ class FlowtopApp(RunActions, App[int]):
         except Exception as exc:  # noqa: BLE001 - a corrupt history file: say so, stay up
             self.notify(f"No history: {exc}", severity="error", markup=False, timeout=8)
             return
+        if self.runner is not None:
+            # The history takes events four times a second: hand it the rest now, so a run
+            # that ended a moment ago is listed as ended (bounded: a locked file must not hang us).
+            self.runner.bus.flush(timeout=HISTORY_FLUSH_WAIT)
         self.push_screen(HistoryScreen(history, self.selected_flow))
 
     def action_help(self) -> None:
