@@ -5,7 +5,8 @@ Issue 3 allows the history ≤ 10% of the engine's wall time. Two clocks per run
 thread) and until the history holds every event (``bus.flush()`` + ``history.flush()``),
 so a store that merely queues work cannot hide its cost. The baseline is measured in
 the same process: rounds of one run of each kind, in rotating order, and the verdict is the
-median of the within-round ratios. Every run starts alike: the last
+median of the within-round ratios. An A/A control (the bare engine against itself) shows
+how far from 1.000 that reads when nothing differs. Every run starts alike: the last
 run's garbage collected and the machine left idle for ``SETTLE`` (a run started right
 after another one measured up to 20% slower here, whichever configuration it was).
 Medians, and minimums (the least disturbed run, useful on a shared machine).
@@ -84,19 +85,22 @@ def main(quick: bool = False) -> dict[str, float]:
 
 def measure(size: int, repeats: int) -> dict[str, float]:
     flow = build_flow(size)
-    times: dict[str, list[tuple[float, float]]] = {"no sink": [], "no-op sink": [], "history": []}
+    configs = [
+        ("no sink", None, False),
+        ("no sink, again", None, False),  # an A/A control: what the method itself reads
+        ("no-op sink", None, True),
+        ("history", None, False),
+    ]
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name, _, _ in configs}
     with tempfile.TemporaryDirectory() as tmp:
         history = History(Path(tmp) / ".flowtop" / "history.db")
         try:
             one_run(flow, None)  # warm-up: imports, thread start, page cache
             one_run(flow, history)
-            configs = [
-                ("no sink", None, False),
-                ("no-op sink", None, True),
-                ("history", history, False),
-            ]
+            configs[-1] = ("history", history, False)
             for i in range(repeats):  # interleaved and rotated: drifting load hits all alike
-                for name, store, noop in configs[i % 3 :] + configs[: i % 3]:
+                turn = i % len(configs)
+                for name, store, noop in configs[turn:] + configs[:turn]:
                     times[name].append(one_run(flow, store, noop=noop))
         finally:
             history.close()
@@ -114,19 +118,24 @@ def measure(size: int, repeats: int) -> dict[str, float]:
                 f"  no-op sink {value['no-op sink'] * 1000:7.1f} ms  history {h * 1000:7.1f} ms"
                 f"  ratio {vs_none:.3f} (vs no-op sink {vs_noop:.3f})"
             )
-    # Each round ran all three back to back: a ratio within a round cancels the drift of a
+
+    # Each round ran every kind back to back: a ratio within a round cancels the drift of a
     # shared machine, which moves single runs by ±20% here, better than a ratio of medians.
-    paired = {
-        name: statistics.median(
-            h[0] / other[0] for h, other in zip(times["history"], times[name], strict=True)
-        )
-        for name in ("no sink", "no-op sink")
+    # The A/A control says how far from 1.000 the method reads when nothing differs.
+    def paired(a: str, b: str) -> float:
+        return statistics.median(x[0] / y[0] for x, y in zip(times[a], times[b], strict=True))
+
+    control = paired("no sink, again", "no sink")
+    vs_none, vs_noop = paired("history", "no sink"), paired("history", "no-op sink")
+    ratios |= {
+        "paired median vs no sink": vs_none,
+        "paired median vs no-op sink": vs_noop,
+        "paired median, A/A control": control,
     }
-    ratios |= {f"paired median vs {name}": value for name, value in paired.items()}
     print(
         f"  until run.result(), median of the {repeats} within-round ratios:"
-        f" vs no sink {paired['no sink']:.3f}, vs no-op sink {paired['no-op sink']:.3f}"
-        + verdict(paired["no sink"])
+        f" vs no sink {vs_none:.3f}, vs no-op sink {vs_noop:.3f};"
+        f" A/A control (no sink vs no sink) {control:.3f}" + verdict(vs_none)
     )
     return ratios
 
