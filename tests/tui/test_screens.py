@@ -6,7 +6,11 @@ checked by what lands in ``.flowtop/overrides.toml`` and in the effective policy
 
 from __future__ import annotations
 
+import contextlib
 import tomllib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.binding import Binding
@@ -338,76 +342,40 @@ async def test_unreadable_history_is_a_message_not_a_crash():
 
 async def test_main_screen_keys_are_off_while_history_is_open(tmp_path) -> None:
     """`h` inside history must not stack another history, nor `r` start a run from there."""
-    from flowtop.tui.app import FlowtopApp
-    from flowtop.tui.screens.history import HistoryScreen
-
-    write_one_flow(tmp_path)
-    from flowtop.workspace import Workspace
-
-    workspace = Workspace(tmp_path)
-    workspace.load()
-    app = FlowtopApp(workspace, watch=False)
-    try:
-        async with app.run_test(size=(120, 36)) as pilot:
-            await pilot.pause()
-            await pilot.press("h")
-            await pilot.pause()
-            assert isinstance(app.screen, HistoryScreen)
-            depth = len(app.screen_stack)
-            await pilot.press("h", "r")
-            await pilot.pause()
-            assert len(app.screen_stack) == depth
-            assert app.check_action("run", ()) is False and app.check_action("quit", ()) is True
-    finally:
-        workspace.close()
+    async with app_on_one_flow(tmp_path) as (app, pilot):
+        await pilot.press("h")
+        await pilot.pause()
+        assert isinstance(app.screen, HistoryScreen)
+        depth = len(app.screen_stack)
+        await pilot.press("h", "r")
+        await pilot.pause()
+        assert len(app.screen_stack) == depth
+        assert app.check_action("run", ()) is False and app.check_action("quit", ()) is True
 
 
 async def test_history_lists_a_run_that_ended_a_moment_ago(tmp_path) -> None:
     """The history takes events four times a second; `h` hands it the rest first."""
-    from flowtop.tui.app import FlowtopApp
-    from flowtop.tui.screens.history import HistoryScreen
-    from flowtop.workspace import Workspace
-
-    write_one_flow(tmp_path)
-    workspace = Workspace(tmp_path)
-    workspace.load()
-    app = FlowtopApp(workspace, watch=False)
-    try:
-        async with app.run_test(size=(120, 36)) as pilot:
-            await pilot.pause()
-            await pilot.press("r")
-            await wait_for(pilot, lambda: one_run_ended(app), "the run of 'one' to end")
-            await pilot.press("h")
-            await pilot.pause()
-            assert isinstance(app.screen, HistoryScreen)
-            table = app.screen.query_one("#runs", DataTable)
-            assert table.row_count == 1
-            assert "Completed" in str(table.get_row_at(0)[2])
-    finally:
-        workspace.close()
+    async with app_on_one_flow(tmp_path) as (app, pilot):
+        await pilot.press("r")
+        await wait_for(pilot, lambda: one_run_ended(app), "the run of 'one' to end")
+        await pilot.press("h")
+        await pilot.pause()
+        assert isinstance(app.screen, HistoryScreen)
+        table = app.screen.query_one("#runs", DataTable)
+        assert table.row_count == 1
+        assert "Completed" in str(table.get_row_at(0)[2])
 
 
 async def test_keys_table_in_flowtop_toml_rebinds_by_binding_id(tmp_path) -> None:
-    from flowtop.tui.app import FlowtopApp
-    from flowtop.workspace import Workspace
-
-    write_one_flow(tmp_path)
     (tmp_path / "flowtop.toml").write_text('[keys]\n"flowtop.run" = "R"\n"flowtop.nope" = "z"\n')
-    workspace = Workspace(tmp_path)
-    workspace.load()
-    app = FlowtopApp(workspace, watch=False)
-    try:
-        async with app.run_test(size=(120, 36), notifications=True) as pilot:
-            await pilot.pause()
-            assert any("unknown binding id flowtop.nope" in n.message for n in app._notifications)
-            await pilot.press("r")  # no longer bound
-            await pilot.pause(0.2)
-            assert app.store.latest_for("one") is None
-            await pilot.press("R")
-            await wait_for(pilot, lambda: one_run_ended(app), "the run of 'one' to end")
-            assert app.store.latest_for("one") is not None
-    finally:
-        workspace.close()
+    async with app_on_one_flow(tmp_path) as (app, pilot):
+        assert any("unknown binding id flowtop.nope" in n.message for n in app._notifications)
+        await pilot.press("r")  # no longer bound
+        await pilot.pause(0.2)
+        assert app.store.latest_for("one") is None
+        await pilot.press("R")
+        await wait_for(pilot, lambda: one_run_ended(app), "the run of 'one' to end")
+        assert app.store.latest_for("one") is not None
 
 
 def test_keys_table_must_map_ids_to_key_names(tmp_path) -> None:
@@ -421,27 +389,34 @@ def test_keys_table_must_map_ids_to_key_names(tmp_path) -> None:
 
 
 async def test_a_corrupt_history_file_is_reported_and_the_app_stays_up(tmp_path) -> None:
+    (tmp_path / ".flowtop").mkdir()
+    (tmp_path / ".flowtop" / "history.db").write_bytes(b"not a database" * 100)
+    async with app_on_one_flow(tmp_path) as (app, pilot):
+        messages = [n.message for n in app._notifications]
+        assert any(m.startswith("Running without history:") for m in messages)
+        await pilot.press("h")
+        await pilot.pause()
+        assert any(n.message.startswith("No history:") for n in app._notifications)
+        assert len(app.screen_stack) == 1
+        await pilot.press("r")
+        await wait_for(pilot, lambda: one_run_ended(app), "the run of 'one' to end")
+        assert app.store.latest_for("one").state.value == "COMPLETED"
+
+
+@contextlib.asynccontextmanager
+async def app_on_one_flow(folder: Path) -> AsyncIterator[tuple[Any, Any]]:
+    """The real app on a real workspace of ``folder``, with the flow 'one' written there."""
     from flowtop.tui.app import FlowtopApp
     from flowtop.workspace import Workspace
 
-    write_one_flow(tmp_path)
-    (tmp_path / ".flowtop").mkdir()
-    (tmp_path / ".flowtop" / "history.db").write_bytes(b"not a database" * 100)
-    workspace = Workspace(tmp_path)
+    write_one_flow(folder)
+    workspace = Workspace(folder)
     workspace.load()
     app = FlowtopApp(workspace, watch=False)
     try:
-        async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
             await pilot.pause()
-            messages = [n.message for n in app._notifications]
-            assert any(m.startswith("Running without history:") for m in messages)
-            await pilot.press("h")
-            await pilot.pause()
-            assert any(n.message.startswith("No history:") for n in app._notifications)
-            assert len(app.screen_stack) == 1
-            await pilot.press("r")
-            await wait_for(pilot, lambda: one_run_ended(app), "the run of 'one' to end")
-            assert app.store.latest_for("one").state.value == "COMPLETED"
+            yield app, pilot
     finally:
         workspace.close()
 
