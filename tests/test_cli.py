@@ -319,3 +319,38 @@ def test_a_corrupt_history_file_does_not_stop_a_run(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "running without history" in done.stderr and "history.db" in done.stderr
     assert json_lines(done.stdout)[-1]["state"] == "COMPLETED"
+
+
+def test_a_reader_that_leaves_stops_the_run_without_a_traceback(tmp_path: Path) -> None:
+    """`flowtop run --json | head -1`: like a Unix tool on SIGPIPE, not a page of errors."""
+    write(
+        tmp_path,
+        "slow.py",
+        """
+        import time
+        from flowtop import Flow, task
+
+        @task
+        def nap(i):
+            time.sleep(0.2)
+            return i
+
+        with Flow("slow") as flow:
+            for i in range(100):
+                nap(i)
+    """,
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flowtop", "run", str(tmp_path), "--json", "--workers", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert json.loads(proc.stdout.readline())["event"] == "run_started"
+    proc.stdout.close()  # the reader leaves; the run has ~20 s of work left
+    assert proc.wait(timeout=15) == 141
+    assert "Traceback" not in proc.stderr.read()
+    proc.stderr.close()
+    history = json_lines(flowtop("history", str(tmp_path), "--json").stdout)
+    assert [(r["flow"], r["state"]) for r in history] == [("slow", "CANCELLED")]

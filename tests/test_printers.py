@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from flowtop.commands.printers import HumanPrinter, JsonPrinter
+from flowtop.commands.printers import READER_GONE, HumanPrinter, JsonPrinter
 from flowtop.engine.events import ErrorInfo, RunFinished, RunStarted, TaskStateChanged
 from flowtop.engine.states import StateType as S
 
@@ -57,3 +57,31 @@ def test_json_printer_writes_one_flushed_object_per_event() -> None:
     lines = out.getvalue().splitlines()
     assert len(lines) == 3 and '"state": "AWAITING_RETRY"' in lines[2]
     assert "\\u001b[2J" in lines[2]  # JSON keeps the text exactly, escaped
+
+
+class ClosedPipe(io.StringIO):
+    """A stdout whose reader has gone (`flowtop run | head`)."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_a_reader_that_left_stops_the_output_and_is_reported_at_every_write() -> None:
+    for printer in (JsonPrinter(ClosedPipe()), HumanPrinter(ClosedPipe(), live=False)):
+        calls: list[int] = []
+        printer.output.on_reader_gone = lambda calls=calls: calls.append(1)
+        printer(events())  # no BrokenPipeError escapes to the bus thread
+        assert printer.output.reader_gone.is_set() and calls == [1]
+        printer(events())  # again: a run started since (a @flow's retry) is stopped too
+        assert calls == [1, 1]
+
+
+def test_cli_exits_quietly_when_stdout_s_reader_left(monkeypatch, tmp_path, capsys) -> None:
+    from flowtop import cli
+
+    (tmp_path / "one.py").write_text(
+        "from flowtop import Flow, task\n\n@task\ndef a():\n    return 1\n\nflow = Flow('one')\nflow.add_task(a)\n"
+    )
+    monkeypatch.setattr("sys.stdout", ClosedPipe())
+    assert cli.main(["list", str(tmp_path)]) == READER_GONE == 141
+    assert capsys.readouterr().err == ""

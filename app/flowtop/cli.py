@@ -64,6 +64,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `flowtop history | head`: the reader has what it wanted
+        from .commands.printers import READER_GONE, silence
+
+        silence(sys.stdout)
+        return READER_GONE
 
 
 if __name__ == "__main__":

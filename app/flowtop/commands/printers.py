@@ -1,13 +1,17 @@
 """Event sinks for headless runs: JSON lines, or a line per state change for people.
 
 Both run on the event bus's own thread, so a slow terminal or pipe never slows a run.
+Both write through ``Output``, which notices a reader that left (``flowtop run | head``).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import TextIO
 
 from ..engine.delays import fmt_seconds
@@ -26,17 +30,64 @@ SYMBOLS = {
 }
 
 
+#: Exit status when stdout's reader left early: 128 + SIGPIPE, as a shell reports for a
+#: Unix tool that SIGPIPE stopped.
+READER_GONE = 141
+
+
+class Output:
+    """A stream whose reader may go away: then writes stop, without a traceback.
+
+    ``reader_gone`` is set, and ``on_reader_gone`` is called (on the writing thread) at
+    every write from then on, so the command can stop its runs, including one that
+    starts later (a ``@flow``'s retry), the way SIGPIPE stops a Unix tool.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.reader_gone = threading.Event()
+        self.on_reader_gone: Callable[[], None] | None = None
+
+    def write(self, text: str) -> None:
+        if not self.reader_gone.is_set():
+            try:
+                self.stream.write(text)
+                self.stream.flush()
+                return
+            except BrokenPipeError:
+                self.reader_gone.set()
+                silence(self.stream)
+        if self.on_reader_gone is not None:
+            self.on_reader_gone()
+
+
+def silence(stream: TextIO) -> None:
+    """Point ``stream``'s descriptor at /dev/null: what is still buffered, and the
+    interpreter's last flush at exit, then go nowhere instead of failing again."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # not backed by a descriptor (a StringIO in tests): nothing will flush it
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
 class JsonPrinter:
     """SPEC §5: one JSON object per line, flushed per batch as they happen."""
 
     def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
+        self.output = Output(stream)
 
     def __call__(self, events: list[Event]) -> None:
-        write = self.stream.write
-        for event in events:
-            write(json.dumps(event.as_json(), ensure_ascii=True, default=str) + "\n")
-        self.stream.flush()
+        self.output.write(
+            "".join(
+                json.dumps(event.as_json(), ensure_ascii=True, default=str) + "\n"
+                for event in events
+            )
+        )
 
 
 def _one_line(text: str, limit: int = 160) -> str:
@@ -48,7 +99,7 @@ class HumanPrinter:
     """A readable line per state change; on a TTY, a live one-line summary below them."""
 
     def __init__(self, stream: TextIO, *, live: bool, verbose: bool = True) -> None:
-        self.stream = stream
+        self.output = Output(stream)
         self.live = live
         self.verbose = verbose
         self.states: dict[str, dict[str, StateType]] = {}
@@ -59,18 +110,19 @@ class HumanPrinter:
 
     def __call__(self, events: list[Event]) -> None:
         lines = [line for line in map(self.describe, events) if line]
-        out = self.stream
+        text = ""
         if self._status_shown:
-            out.write("\r\x1b[2K")
+            text += "\r\x1b[2K"
             self._status_shown = False
         if lines:
-            out.write("\n".join(lines) + "\n")
+            text += "\n".join(lines) + "\n"
         if self.live:
             status = self.status()
             if status:
-                out.write(status)
+                text += status
                 self._status_shown = True
-        out.flush()
+        if text:
+            self.output.write(text)
 
     def describe(self, event: Event) -> str:
         stamp = time.strftime("%H:%M:%S", time.localtime(event.ts))

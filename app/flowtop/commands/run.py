@@ -7,7 +7,7 @@ import sys
 
 from ..engine.states import StateType
 from .common import open_workspace, report_load_errors, select_flows
-from .printers import HumanPrinter, JsonPrinter
+from .printers import READER_GONE, HumanPrinter, JsonPrinter
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -75,11 +75,23 @@ def main(args: argparse.Namespace) -> int:
         runner.shutdown(wait=False)  # a thread hung past its timeout must not hold the exit
         print(f"flowtop: {exc}", file=sys.stderr)
         return 2
+    # A reader that leaves (`flowtop run --json | head -3`) stops the runs, as SIGPIPE
+    # stops a Unix tool: nobody sees the rest, and the history records them cancelled.
+    gone = printer.output.reader_gone
+    printer.output.on_reader_gone = lambda: [run.cancel() for run in runner.active_runs]
     ok = True
     try:
         for name in names:
-            result = runner.run(workspace.flows[name])
+            if gone.is_set():
+                break
+            run = runner.start(workspace.flows[name])
+            if gone.is_set():  # the reader left while this run was being started
+                run.cancel()
+            final = getattr(run, "final_result", None)
+            result = final() if final is not None else run.result()
             ok = ok and result.state is StateType.COMPLETED
     finally:
         runner.shutdown(wait=False)  # a thread hung past its timeout must not hold the exit
+    if gone.is_set():
+        return READER_GONE
     return 0 if ok else 1
