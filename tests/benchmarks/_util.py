@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+import gc
 import statistics
+import time
 from collections.abc import Callable, Sequence
+
+#: Idle time before a timed run, so no run inherits the previous one's load: on the
+#: shared 2-core machines here, a run started right after another one measured up to
+#: 20% slower, whatever it ran.
+SETTLE = 0.3
+
+
+def settle() -> None:
+    """Start a timed run like every other: the last run's garbage collected, the machine idle."""
+    gc.collect()
+    time.sleep(SETTLE)
 
 
 def median_of(fn: Callable[[], float], repeat: int) -> tuple[float, float, float]:

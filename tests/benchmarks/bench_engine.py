@@ -2,7 +2,8 @@
 
 Run: ``python tests/benchmarks/bench_engine.py`` (``--quick`` for a smoke run).
 Every figure is a median over repeats, with the raw ThreadPoolExecutor baseline measured
-in the same process right beside it, so machine noise hits both sides alike.
+in the same process right beside it, so machine noise hits both sides alike; each overhead
+sample starts after ``settle()`` (garbage collected, machine idle), in alternating order.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _util import median_of, percentile, table, verdict  # noqa: E402
+from _util import median_of, percentile, settle, table, verdict  # noqa: E402
 
 from flowtop import Flow, task  # noqa: E402
 from flowtop.engine import Runner  # noqa: E402
@@ -51,9 +52,10 @@ def bench_overhead(n: int, repeat: int) -> list[tuple[str, ...]]:
 
     raw(), engine()  # warm both pools
     raw_samples, engine_samples = [], []
-    for _ in range(repeat):  # interleaved, so drift hits both
-        raw_samples.append(raw())
-        engine_samples.append(engine())
+    for i in range(repeat):  # interleaved in alternating order, each after settle(): alike
+        for kind in (raw, engine) if i % 2 == 0 else (engine, raw):
+            settle()
+            (raw_samples if kind is raw else engine_samples).append(kind())
     r = sorted(raw_samples)[len(raw_samples) // 2]
     e = sorted(engine_samples)[len(engine_samples) // 2]
     ratio = e / r

@@ -7,7 +7,7 @@ so a store that merely queues work cannot hide its cost. The baseline is measure
 the same process: rounds of one run of each kind, in rotating order, and the verdict is the
 median of the within-round ratios. An A/A control (the bare engine against itself) shows
 how far from 1.000 that reads when nothing differs. Every run starts alike: the last
-run's garbage collected and the machine left idle for ``SETTLE`` (a run started right
+run's garbage collected and the machine left idle for ``_util.SETTLE`` (a run started right
 after another one measured up to 20% slower here, whichever configuration it was).
 Medians, and minimums (the least disturbed run, useful on a shared machine).
 
@@ -20,15 +20,19 @@ the run goes on, so it shows the steady per-event cost rather than one short bur
 from __future__ import annotations
 
 import argparse
-import gc
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from flowtop import Flow, task
-from flowtop.engine import Event, Runner
-from flowtop.workspace.history import History
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _util import settle  # noqa: E402
+
+from flowtop import Flow, task  # noqa: E402
+from flowtop.engine import Event, Runner  # noqa: E402
+from flowtop.workspace.history import History  # noqa: E402
 
 
 @task
@@ -43,10 +47,6 @@ def build_flow(size: int) -> Flow:
     return flow
 
 
-#: Idle time before each run, so no run inherits the previous one's load.
-SETTLE = 0.3
-
-
 def noop_sink(events: list[Event]) -> None:
     """A consumer that does nothing: what any sink costs the engine (the bus's queue and thread)."""
 
@@ -55,8 +55,7 @@ def one_run(flow: Flow, history: History | None, *, noop: bool = False) -> tuple
     sinks = [history.sink] if history is not None else [noop_sink] if noop else []
     runner = Runner(8, sinks=sinks, next_number=history.next_number if history else None)
     try:
-        gc.collect()  # the last run's garbage is collected here, not inside this run's timing
-        time.sleep(SETTLE)
+        settle()  # the last run's garbage and load stay out of this run's timing
         started = time.perf_counter()
         run = runner.start(flow)
         result = run.result(timeout=120)
