@@ -87,8 +87,7 @@ def main(args: argparse.Namespace) -> int:
             run = runner.start(workspace.flows[name])
             if gone.is_set():  # the reader left while this run was being started
                 run.cancel()
-            final = getattr(run, "final_result", None)
-            result = final() if final is not None else run.result()
+            result = run.final_result()
             ok = ok and result.state is StateType.COMPLETED
     finally:
         runner.shutdown(wait=False)  # a thread hung past its timeout must not hold the exit

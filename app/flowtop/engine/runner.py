@@ -690,6 +690,11 @@ class FlowRun:
     def done(self) -> bool:
         return self._done.is_set()
 
+    def final_result(self, timeout: float | None = None) -> RunResult:
+        """The result to report for this run: its own (a ``@flow`` run's comes after its
+        flow-level retries, see ``DynamicRun``)."""
+        return self.result(timeout)
+
     def result(self, timeout: float | None = None) -> RunResult:
         """Wait for the end and return every task's final state."""
         if not self._done.wait(timeout):
@@ -837,9 +842,7 @@ class Runner:
 
     def run(self, flow: Flow, **kwargs: Any) -> RunResult:
         """Start a run and wait for its end (after a ``@flow``'s own retries, if any)."""
-        run = self.start(flow, **kwargs)
-        final = getattr(run, "final_result", None)
-        return final() if final is not None else run.result()
+        return self.start(flow, **kwargs).final_result()
 
     def rerun_failed(self, source: RunResult | FlowRun, flow: Flow | None = None) -> FlowRun:
         """A new linked run: tasks that completed in ``source`` are carried over, the rest run."""

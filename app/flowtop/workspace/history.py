@@ -6,8 +6,9 @@ events to the store's writer thread, which commits at most every ``WRITE_INTERVA
 them into rows, in one transaction (``history_fold``: SQLite runs that SQL without the
 GIL the engine's workers need, where a Python fold slowed them). WAL with
 ``synchronous=NORMAL`` keeps every committed write through a SIGKILL, and a run whose
-process died is marked INTERRUPTED by the next process that opens the file. Readers (the TUI, ``flowtop history``) use their own short-lived
-connections, which WAL lets read while the writer writes.
+process died is marked INTERRUPTED by the next process that opens the file. Readers (the
+TUI, ``flowtop history``) use their own short-lived connections, which WAL lets read
+while the writer writes.
 """
 
 from __future__ import annotations
