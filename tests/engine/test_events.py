@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import threading
@@ -10,8 +11,15 @@ import time
 import pytest
 
 from flowtop import Flow, Retry, task
-from flowtop.engine import EventBus, Runner
-from flowtop.engine.events import RunFinished, RunStarted, TaskStateChanged
+from flowtop.engine import EventBus, Runner, StateType
+from flowtop.engine.events import (
+    PackedSteps,
+    RunFinished,
+    RunStarted,
+    TaskStateChanged,
+    count_events,
+    unpack,
+)
 
 from .kit import Recorder, wait_until
 
@@ -37,6 +45,66 @@ def test_every_sink_gets_the_same_ordered_stream(make_runner) -> None:
     streams = [s.events for s in sinks]
     assert len(streams[0]) == 3 * (1 + 2 * 50 + 1)
     assert streams[0] == streams[1] == streams[2]
+
+
+class PackedRecorder(Recorder):
+    """Takes steps packed, as the history does, and keeps the batches as handed over."""
+
+    packed_steps = True
+
+    def __init__(self, window: float | None = None) -> None:
+        super().__init__()
+        self.raw: list = []
+        if window is not None:
+            self.batch_window = window
+
+    def __call__(self, events: list) -> None:
+        self.raw.extend(events)
+        super().__call__(unpack(events))
+
+
+def test_a_packed_sink_gets_the_same_stream_with_steps_packed(make_runner) -> None:
+    plain, packed = Recorder(), PackedRecorder()
+    runner = make_runner(4, sinks=[plain, packed])
+    flaky = {"n": 0}
+
+    @task(max_retries=1)
+    def fails_once() -> str:
+        flaky["n"] += 1
+        if flaky["n"] == 1:
+            raise ConnectionError("flaky")
+        return "ok"
+
+    with Flow("mixed") as flow:
+        fails_once()
+    runs = [runner.start(many(30, "a")), runner.start(flow), runner.start(many(5, "b"))]
+    for run in runs:
+        run.wait(5)
+    assert runner.bus.flush(5)
+    assert packed.events == plain.events  # errors (ErrorInfo) included
+    assert count_events(packed.raw) == len(plain.events)
+    blocks = [item for item in packed.raw if type(item) is PackedSteps]
+    assert blocks and not any(type(item) is TaskStateChanged for item in packed.raw)
+    assert all(len(block.values) == len(block) * len(TaskStateChanged._fields) for block in blocks)
+    # Run starts and ends stay objects, in their place between the steps.
+    kinds = [type(item) for item in packed.raw if type(item) is not PackedSteps]
+    assert kinds.count(RunStarted) == kinds.count(RunFinished) == 3
+
+
+def test_a_packed_sink_s_waiting_events_are_not_kept_as_objects() -> None:
+    """The point of packing: the garbage collector has no event object to traverse."""
+    sink = PackedRecorder(window=60.0)
+    bus = EventBus([sink])
+    try:
+        before = sum(type(o) is TaskStateChanged for o in gc.get_objects())
+        for i in range(500):
+            bus.emit(TaskStateChanged("r", "f", f"t{i}", StateType.RUNNING, 1, 1, float(i)))
+        waiting = sum(type(o) is TaskStateChanged for o in gc.get_objects())
+        assert sink.events == [] and waiting == before  # inside its window, held as fields
+        assert bus.flush(timeout=5)
+        assert [e.task for e in sink.events] == [f"t{i}" for i in range(500)]
+    finally:
+        bus.close()
 
 
 def test_a_sink_added_later_sees_later_events(make_runner) -> None:

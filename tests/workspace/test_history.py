@@ -360,16 +360,16 @@ def test_a_history_bug_is_logged_and_the_next_run_is_recorded(
 ) -> None:
     history = open_history()
     runner = runner_for(history)
-    real = history_fold.insert_rows
+    real = history_fold.insert_values
 
     def broken(*args: object) -> None:
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(history_fold, "insert_rows", broken)
+    monkeypatch.setattr(history_fold, "insert_values", broken)
     with caplog.at_level(logging.ERROR, logger="flowtop.history"):
         first = run_to_end(runner, retry_flow())
     assert "simulated bug" in caplog.text and "dropped" in caplog.text
-    monkeypatch.setattr(history_fold, "insert_rows", real)
+    monkeypatch.setattr(history_fold, "insert_values", real)
     second = run_to_end(runner, retry_flow())
     assert history.run_detail(second.run_id).run.state == "FAILED"
     assert first.state is StateType.FAILED

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 
-from ..engine.events import Event, RunFinished
+from ..engine.events import BatchItem, RunFinished, count_events
 from ..engine.states import StateType
 from . import history_fold
 from .history_records import (  # noqa: F401 - re-exported: the store's public records
@@ -175,13 +175,14 @@ class History:
         self._handed: dict[str, int] = {}
         self._live: set[str] = set()  # runs started and not finished, as of the last commit
         # Events taken from the sink and not yet committed; kept through a failed write.
-        self._pending: list[Event] = []
+        self._pending: list[BatchItem] = []
         self._failures = 0
         self._unchecked = 0  # events committed since the last checkpoint
         self._closed = False
         # Hand-over from the sink to the writer thread.
         self._cond = threading.Condition()
-        self._buffer: list[Event] = []
+        self._buffer: list[BatchItem] = []
+        self._buffered = 0  # events in _buffer (a PackedSteps holds many)
         self._first_at = 0.0
         self._received = 0
         self._written = 0
@@ -336,7 +337,7 @@ class History:
             return number
 
     # -- writing (the event sink) ---------------------------------------------------
-    def sink(self, events: list[Event]) -> None:
+    def sink(self, events: list[BatchItem]) -> None:
         """Hand a batch of engine events to the writer thread. Never raises.
 
         A batch that finishes a run waits until the writer has committed it (the bus
@@ -352,9 +353,11 @@ class History:
             if not self._buffer:
                 self._first_at = time.monotonic()
                 self._cond.notify()
+            count = count_events(events)
             self._buffer.extend(events)
-            self._received += len(events)
-            if finished or len(self._buffer) >= WRITE_AT:
+            self._buffered += count
+            self._received += count
+            if finished or self._buffered >= WRITE_AT:
                 self._wake = True
                 self._cond.notify()
             if finished:
@@ -364,7 +367,9 @@ class History:
                     FINISH_WAIT,
                 )
 
-    sink.batch_window = SINK_WINDOW  # type: ignore[attr-defined]  # read by EventBus
+    # Read by EventBus: a long window, and steps handed over as fields, not event objects.
+    sink.batch_window = SINK_WINDOW  # type: ignore[attr-defined]
+    sink.packed_steps = True  # type: ignore[attr-defined]
     __call__ = sink
 
     def flush(self, timeout: float | None = 10.0) -> bool:
@@ -403,7 +408,7 @@ class History:
                         cond.wait(left)
                     else:
                         cond.wait()
-                events, self._buffer = self._buffer, []
+                events, self._buffer, self._buffered = self._buffer, [], 0
                 self._wake = False
                 self._first_at = time.monotonic()
                 taken = self._received
@@ -436,7 +441,7 @@ class History:
             except sqlite3.Error:
                 pass
             self._failures += 1
-            waiting = len(self._pending)
+            waiting = count_events(self._pending)
             if isinstance(exc, sqlite3.OperationalError) and waiting <= MAX_WAITING_EVENTS:
                 log.warning(
                     "%s: history write failed (%s); %d events kept for the next try",
@@ -453,7 +458,7 @@ class History:
                 waiting,
             )
             live = self._live
-        self._unchecked += len(self._pending)
+        self._unchecked += count_events(self._pending)
         self._pending = []
         self._live = live
         return True
@@ -567,7 +572,7 @@ class History:
         atexit.unregister(self._atexit)
         with self._write_lock:
             if self._buffer:  # the writer could not finish (stuck on a locked file)
-                events, self._buffer = self._buffer, []
+                events, self._buffer, self._buffered = self._buffer, [], 0
                 self._pending.extend(events)
             self._commit()
             try:

@@ -4,8 +4,9 @@ The history's writer thread runs beside the engine's workers, and every Python s
 takes per event holds the GIL those workers need: folding 80,000 events a second in
 Python cost a run of trivial tasks about a third of its speed. Here the only per-event
 work that holds the GIL is binding each event's fields into a multi-row ``INSERT``
-(done in C). Folding them into ``task_runs`` and ``attempts`` is SQL, which SQLite
-executes with the GIL released, on another core.
+(done in C, from the flat field lists the bus packs steps into: ``PackedSteps``).
+Folding them into ``task_runs`` and ``attempts`` is SQL, which SQLite executes with the
+GIL released, on another core.
 
 Every statement here runs inside the caller's transaction, temporary tables included,
 so a failed write rolls back completely and the same events can be applied again.
@@ -15,11 +16,18 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
-from itertools import chain
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..engine.events import ErrorInfo, Event, RunFinished, RunStarted, TaskStateChanged
+from ..engine.events import (
+    STEP_WIDTH,
+    BatchItem,
+    ErrorInfo,
+    PackedSteps,
+    RunFinished,
+    RunStarted,
+    TaskStateChanged,
+)
 
 
 def _error_json(error: ErrorInfo) -> str:
@@ -141,24 +149,34 @@ def prepare(conn: sqlite3.Connection) -> None:
     conn.executescript(_TEMP_SCHEMA)
 
 
-def apply(conn: sqlite3.Connection, events: Sequence[Event], owner: str) -> set[str]:
+def apply(conn: sqlite3.Connection, events: Iterable[BatchItem], owner: str) -> set[str]:
     """Fold ``events`` (in emit order) into the tables; return the runs they left live.
 
     Run starts go first and run ends last: a run's own events always come between its
     start and its end, so this order gives the same rows as applying them one by one.
     """
-    others = [e for e in events if type(e) is not TaskStateChanged]
-    steps = [e for e in events if type(e) is TaskStateChanged] if others else events
-    for event in others:
-        if type(event) is RunStarted:
-            _start(conn, event, owner)
-    for start in range(0, len(steps), STAGE_AT_MOST):
-        insert_rows(conn, _STAGE, steps[start : start + STAGE_AT_MOST])
+    starts: list[RunStarted] = []
+    finished: list[RunFinished] = []
+    steps: list[Any] = []  # every step's fields, end to end, as ``PackedSteps`` has them
+    for item in events:
+        kind = type(item)
+        if kind is PackedSteps:
+            steps += item.values  # type: ignore[union-attr]
+        elif kind is TaskStateChanged:
+            steps += item  # type: ignore[arg-type]
+        elif kind is RunStarted:
+            starts.append(item)  # type: ignore[arg-type]
+        else:
+            finished.append(item)  # type: ignore[arg-type]
+    for event in starts:
+        _start(conn, event, owner)
+    slice_size = STAGE_AT_MOST * STEP_WIDTH
+    for start in range(0, len(steps), slice_size):
+        insert_values(conn, _STAGE, steps[start : start + slice_size], STEP_WIDTH)
         conn.execute(_FOLD_TASKS)
         conn.execute(_OPEN_ATTEMPTS)
         conn.execute(_CLOSE_ATTEMPTS)
         conn.execute("DELETE FROM temp.staged")
-    finished = [e for e in others if type(e) is RunFinished]
     if finished:
         conn.executemany(
             "UPDATE runs SET state = ?, finished = ?, duration = ?, counts = ? WHERE run_id = ?",
@@ -200,8 +218,8 @@ def _start(conn: sqlite3.Connection, event: RunStarted, owner: str) -> None:
     )
 
 
-def insert_rows(conn: sqlite3.Connection, insert: str, rows: Sequence[Sequence[Any]]) -> None:
-    """Run ``insert`` (``INSERT ... VALUES``) for many rows with a few multi-row statements.
+def insert_values(conn: sqlite3.Connection, insert: str, values: Sequence[Any], width: int) -> None:
+    """Run ``insert`` (``INSERT ... VALUES``) for rows of ``width`` values laid end to end.
 
     One statement step per chunk, not per row: each step releases the GIL, and a
     release per row hands it back and forth with the engine's workers thousands of times.
@@ -209,18 +227,17 @@ def insert_rows(conn: sqlite3.Connection, insert: str, rows: Sequence[Sequence[A
     sqlite3 caches 128 prepared statements per connection, and one per remainder length
     (up to 500 rows each) held tens of MB that grew with every run.
     """
-    width = len(rows[0])
+    rows = len(values) // width
     per = max(1, min(500, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width))
     one = "(" + ", ".join("?" * width) + ")"
     full = f"{insert} " + ", ".join([one] * per)
     start = 0
-    while start < len(rows):
-        left = len(rows) - start
+    while start < rows:
+        left = rows - start
         size = per if left >= per else 1 << (left.bit_length() - 1)
-        chunk = rows[start : start + size]
+        params = values[start * width : (start + size) * width]
         start += size
         sql = full if size == per else f"{insert} " + ", ".join([one] * size)
-        params = list(chain.from_iterable(chunk))
         try:
             conn.execute(sql, params)
         except UnicodeEncodeError:
