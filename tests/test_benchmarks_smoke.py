@@ -9,9 +9,9 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent / "benchmarks"
 
 
-def test_engine_and_reload_benchmarks_run_quick() -> None:
+def test_engine_reload_and_history_benchmarks_run_quick() -> None:
     done = subprocess.run(
-        [sys.executable, str(BENCH / "run_all.py"), "--quick", "--only", "engine,reload"],
+        [sys.executable, str(BENCH / "run_all.py"), "--quick", "--only", "engine,reload,history"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -19,6 +19,7 @@ def test_engine_and_reload_benchmarks_run_quick() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "raw ThreadPoolExecutor(8)" in done.stdout and "flow.run()" in done.stdout
     assert "## reload" in done.stdout and "FAILED" not in done.stdout
+    assert "A/A control" in done.stdout and "target <= 1.10" in done.stdout
 
 
 def test_unknown_benchmark_is_a_usage_error() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import random
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -17,6 +18,30 @@ def settle() -> None:
     """Start a timed run like every other: the last run's garbage collected, the machine idle."""
     gc.collect()
     time.sleep(SETTLE)
+
+
+def williams_orders(kinds: int) -> list[list[int]]:
+    """Orders of ``kinds`` (even) runs in which each kind follows every other exactly once.
+
+    A run is not independent of the one before it: a run after a history run, whose
+    memory the allocator kept, measured faster here than one after a bare run. With a
+    plain rotation the baseline nearly always came right after the history run, which
+    biased the ratio by several percent. Cycling through these orders (a Williams
+    design) balances that carry-over.
+    """
+    first = [0]
+    for step in range(1, kinds):
+        first.append(step // 2 + 1 if step % 2 else kinds - step // 2)
+    return [[(kind + shift) % kinds for kind in first] for shift in range(kinds)]
+
+
+def median_ci(values: Sequence[float], resamples: int = 4000) -> tuple[float, float, float]:
+    """The median and a 95% bootstrap interval for it (seeded, so a rerun prints the same)."""
+    rng = random.Random(0)
+    medians = sorted(
+        statistics.median(rng.choices(values, k=len(values))) for _ in range(resamples)
+    )
+    return statistics.median(values), medians[resamples // 40], medians[-resamples // 40 - 1]
 
 
 def median_of(fn: Callable[[], float], repeat: int) -> tuple[float, float, float]:
