@@ -91,6 +91,36 @@ def test_a_packed_sink_gets_the_same_stream_with_steps_packed(make_runner) -> No
     assert kinds.count(RunStarted) == kinds.count(RunFinished) == 3
 
 
+def test_a_packed_sink_gets_steps_of_a_live_run_without_a_flush(make_runner) -> None:
+    """Steps do not wake a packed sink's thread: it must look on its own while runs are live."""
+    sink = PackedRecorder(window=0.02)
+    runner = make_runner(2, sinks=[sink])
+    gates = {"first": threading.Event(), "second": threading.Event()}
+
+    @task
+    def gated(name: str, after: str = "") -> str:
+        gates[name].wait(10)
+        return name
+
+    with Flow("gated") as flow:
+        gated("second", gated("first"))
+
+    def states() -> list[tuple[str, StateType]]:
+        return [(e.task, e.state) for e in sink.task_events()]
+
+    run = runner.start(flow)
+    try:  # the run's start woke the thread; every step from here on is put silently
+        wait_until(lambda: states() == [("gated", StateType.RUNNING)], 5)
+        gates["first"].set()
+        wait_until(lambda: states()[-1:] == [("gated-2", StateType.RUNNING)], 5)
+    finally:
+        for gate in gates.values():
+            gate.set()
+    run.wait(5)
+    wait_until(lambda: any(type(e) is RunFinished for e in sink.events), 5)
+    assert states()[-1] == ("gated-2", StateType.COMPLETED)
+
+
 def test_a_packed_sink_s_waiting_events_are_not_kept_as_objects() -> None:
     """The point of packing: the garbage collector has no event object to traverse."""
     sink = PackedRecorder(window=60.0)

@@ -316,7 +316,7 @@ class DynamicRun(FlowRun):
                 else:
                     tr.waiting_on += 1
                     up.children.append(tr)
-            self._emit(
+            self._emit_step(
                 TaskStateChanged(
                     self.run_id,
                     self.flow.name,

@@ -209,15 +209,21 @@ class _SinkWorker:
     For a ``packed_steps`` sink the queue holds a ``TaskStateChanged``'s fields rather
     than the event (see ``PackedSteps``). A step's first field, ``run_id``, is a ``str``
     and nothing else queued is, which is how the thread finds where each step begins.
+    Steps reach that queue through ``put_step``, the deque's own ``extend``: no Python
+    frame, and no wake-up either. So while a run it saw start is live (``live``), the
+    thread looks at the queue every window without being woken; run starts, run ends and
+    flush markers still wake it.
     """
 
     def __init__(self, sink: Sink, name: str) -> None:
         self.sink = sink
         self.window: float = getattr(sink, "batch_window", BATCH_WINDOW)
         self.packed: bool = getattr(sink, "packed_steps", False)
-        self.put = self._put_packed if self.packed else self._put
-        self.deliver = self._deliver_packed if self.packed else self._deliver
         self.queue: deque[Any] = deque()
+        self.put = self._put_packed if self.packed else self._put
+        self.put_step = self.queue.extend if self.packed else self._put
+        self.deliver = self._deliver_packed if self.packed else self._deliver
+        self.live: set[str] = set()  # runs seen starting and not yet finished (packed only)
         self.wakeup = threading.Event()
         self.hurried = threading.Event()
         self.signalled = False
@@ -243,7 +249,8 @@ class _SinkWorker:
     def _loop(self) -> None:
         queue = self.queue
         while True:
-            self.wakeup.wait()
+            if not self.live:  # with runs live, steps arrive without waking this thread
+                self.wakeup.wait()
             if not self.closed:
                 # Let a burst accumulate: one wake-up per window instead of one per event
                 # keeps this thread from fighting the workers for the GIL.
@@ -291,6 +298,10 @@ class _SinkWorker:
                 markers.append(item)
             else:
                 batch.append(item)
+                if type(item) is RunStarted:
+                    self.live.add(item.run_id)
+                elif type(item) is RunFinished:
+                    self.live.discard(item.run_id)
             index += 1
             start = index
         if len(items) > start:
@@ -342,6 +353,7 @@ class EventBus:
     def __init__(self, sinks: Iterable[Sink] = ()) -> None:
         self._workers: list[_SinkWorker] = []
         self._puts: tuple[Callable[[Any], None], ...] = ()
+        self._step_puts: tuple[Callable[[Any], None], ...] = ()
         self._lock = threading.Lock()
         for sink in sinks:
             self.add_sink(sink)
@@ -356,6 +368,7 @@ class EventBus:
         """Swap in a new worker list; ``emit`` reads the bound ``put``s without the lock."""
         self._workers = workers
         self._puts = tuple(w.put for w in workers)
+        self._step_puts = tuple(w.put_step for w in workers)
 
     def remove_sink(self, sink: Sink) -> None:
         with self._lock:
@@ -367,6 +380,16 @@ class EventBus:
 
     def emit(self, event: Event) -> None:
         for put in self._puts:
+            put(event)
+
+    def emit_step(self, event: TaskStateChanged) -> None:
+        """``emit`` for a ``TaskStateChanged``, the engine's hot path (two per attempt).
+
+        For a ``packed_steps`` sink this is one C call, with no Python frame: that took
+        about a point off the history's cost to a 5,000-task run (one core: ×1.069 and
+        ×1.070 before, ×1.057 after).
+        """
+        for put in self._step_puts:
             put(event)
 
     def flush(self, timeout: float | None = 10.0) -> bool:

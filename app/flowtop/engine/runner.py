@@ -219,6 +219,7 @@ class FlowRun:
         self._lock = threading.Lock()  # never re-entered: keep it cheap, it is on the hot path
         self._done = threading.Event()
         self._emit = runner.bus.emit
+        self._emit_step = runner.bus.emit_step  # TaskStateChanged only: the hot path
         self._clock = runner.clock
         self.state = StateType.RUNNING
         self.cancelled = False
@@ -291,7 +292,7 @@ class FlowRun:
                 tr.first_start = now
             wall = time.time()
             tr.attempts.append(Attempt(tr.attempt, wall))
-            self._emit(
+            self._emit_step(
                 TaskStateChanged(
                     self.run_id,
                     self.flow.name,
@@ -444,7 +445,7 @@ class FlowRun:
             tr.exception = error
             tr.result = value
             tr.message = decision.reason
-            self._emit(
+            self._emit_step(
                 TaskStateChanged(
                     self.run_id,
                     self.flow.name,
@@ -504,7 +505,7 @@ class FlowRun:
         tr.result = value
         tr.exception = None
         tr.message = "reused from the source run" if reused else ""
-        self._emit(
+        self._emit_step(
             TaskStateChanged(
                 self.run_id,
                 self.flow.name,
@@ -542,7 +543,7 @@ class FlowRun:
         tr.state = StateType.FAILED
         tr.exception = error
         tr.message = reason
-        self._emit(
+        self._emit_step(
             TaskStateChanged(
                 self.run_id,
                 self.flow.name,
@@ -580,7 +581,7 @@ class FlowRun:
         """End a task that no attempt will finish: upstream failed, or cancelled (under the lock)."""
         tr.state = state
         tr.message = message
-        self._emit(
+        self._emit_step(
             TaskStateChanged(
                 self.run_id,
                 self.flow.name,
