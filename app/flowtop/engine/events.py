@@ -195,7 +195,8 @@ def count_events(batch: Sequence[BatchItem]) -> int:
     return sum(len(item) if type(item) is PackedSteps else 1 for item in batch)
 
 
-#: A consumer of events: called with a batch, in emit order, on the sink's own thread.
+#: A consumer of events: called with a batch, in emit order, on the sink's own thread
+#: (a ``packed_steps`` sink's batch is a ``list[BatchItem]``).
 Sink = Callable[[list[Event]], None]
 
 
