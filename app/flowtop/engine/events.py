@@ -219,11 +219,11 @@ class _SinkWorker:
     def __init__(self, sink: Sink, name: str) -> None:
         self.sink = sink
         self.window: float = getattr(sink, "batch_window", BATCH_WINDOW)
-        self.packed: bool = getattr(sink, "packed_steps", False)
+        packed = getattr(sink, "packed_steps", False)
         self.queue: deque[Any] = deque()
-        self.put = self._put_packed if self.packed else self._put
-        self.put_step = self.queue.extend if self.packed else self._put
-        self.deliver = self._deliver_packed if self.packed else self._deliver
+        self.put = self._put_packed if packed else self._put
+        self.put_step = self.queue.extend if packed else self._put
+        self.deliver = self._deliver_packed if packed else self._deliver
         self.live: set[str] = set()  # runs seen starting and not yet finished (packed only)
         self.wakeup = threading.Event()
         self.hurried = threading.Event()
