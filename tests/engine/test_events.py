@@ -353,3 +353,35 @@ def test_event_types_of_a_run(runner: Runner, recorder: Recorder) -> None:
     started = recorder.run_started(run.run_id)
     assert started.tasks == ("noop", "noop-2") and started.max_attempts == (4, 4)
     assert started.policies == ("3× on Retry only 0s", "3× on Retry only 0s")
+
+
+class _RacingEvent(threading.Event):
+    """A wake-up event whose first ``clear`` lets a put land just before it clears."""
+
+    def __init__(self, put_between) -> None:
+        super().__init__()
+        self.put_between = put_between
+
+    def clear(self) -> None:
+        put, self.put_between = self.put_between, None
+        if put is not None:
+            put()
+        super().clear()
+
+
+def test_a_put_racing_the_sink_reset_is_not_lost() -> None:
+    """Regression: a put between the loop's flag reset and ``wakeup.clear()`` put the sink to sleep."""
+    from flowtop.engine.events import _SinkWorker
+
+    got: list = []
+    worker = _SinkWorker(got.extend, "racing")
+    asleep_on = worker.wakeup
+    worker.wakeup = _RacingEvent(lambda: worker.put("raced"))
+    asleep_on.set()  # one round of the loop, whose reset the put then races
+    try:
+        assert worker.flush(2.0), "the sink never woke for the put that raced its reset"
+        worker.put("later")
+        assert worker.flush(2.0)
+        assert got == ["raced", "later"]
+    finally:
+        worker.close(1.0)

@@ -386,3 +386,46 @@ async def test_left_and_right_hop_between_flows_and_tasks(workspace: FakeWorkspa
         assert app.selected_flow == "waiting"
         await pilot.press("right")
         assert app.focused is app.table
+
+
+async def test_double_clicking_the_table_does_not_crash(workspace: FakeWorkspace) -> None:
+    """Regression: ``TaskTable.query = ""`` hid ``DOMNode.query``; a double click called it."""
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await run_demo(pilot, app)
+        await pilot.click(app.table, offset=(3, 2), times=2)
+        await pilot.pause(0.05)
+        assert app.is_running
+        assert callable(app.table.query)
+
+
+def test_no_flowtop_widget_hides_a_textual_method() -> None:
+    """An attribute assigned on a widget must not shadow a method Textual defines."""
+    import importlib
+    import inspect
+    import pkgutil
+    import re
+
+    import flowtop.tui as tui
+    from textual.dom import DOMNode
+
+    # Textual's own state we set on purpose (reactives and documented attributes).
+    meant = {"value", "highlighted", "virtual_size", "title"}
+    clashes: list[str] = []
+    for info in pkgutil.walk_packages(tui.__path__, "flowtop.tui."):
+        module = importlib.import_module(info.name)
+        for cls in vars(module).values():
+            if not (inspect.isclass(cls) and issubclass(cls, DOMNode)):
+                continue
+            if cls.__module__ != module.__name__:
+                continue
+            textual = {
+                name
+                for base in cls.__mro__
+                if base.__module__.startswith("textual")
+                for name, value in vars(base).items()
+                if callable(value) or isinstance(value, property)
+            }
+            assigned = set(re.findall(r"self\.(\w+)\s*(?::[^=\n]*)?=(?!=)", inspect.getsource(cls)))
+            clashes += [f"{cls.__name__}.{name}" for name in assigned & textual - meant]
+    assert clashes == []

@@ -257,8 +257,12 @@ class _SinkWorker:
                 # keeps this thread from fighting the workers for the GIL.
                 self.hurried.wait(self.window)
             self.hurried.clear()  # a flush from now on finds its marker still queued
-            self.signalled = False  # before draining: a put from now on wakes the next round
+            # Clear the event before the flag: a put landing between the two lines then
+            # either finds the flag still set (its item is drained just below) or sets
+            # the event again. The other order could leave the flag set with the event
+            # cleared, and the thread asleep for good.
             self.wakeup.clear()
+            self.signalled = False
             self.deliver()
             if self.closed and not queue:
                 return

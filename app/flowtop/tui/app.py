@@ -382,8 +382,8 @@ class FlowtopApp(RunActions, App[int]):
         extra = []
         if self.table.sort != "definition":
             extra.append(f"sort: {self.table.sort}")
-        if self.table.query:
-            extra.append(f"filter: {self.table.query}")
+        if self.table.filter_text:
+            extra.append(f"filter: {self.table.filter_text}")
         if self.auto_rerun:
             extra.append("auto-rerun on save: on")
         self.header.show(self.selected_flow, self.table.run, self.clock(), extra="  ".join(extra))

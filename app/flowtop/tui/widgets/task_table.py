@@ -103,7 +103,8 @@ class TaskTable(ScrollView, can_focus=True):
         self.keys: list[str] = []
         self.positions: dict[str, int] = {}
         self.cursor = 0
-        self.query = ""
+        #: The ``/`` filter text. Not ``query``: that would hide Textual's ``DOMNode.query``.
+        self.filter_text = ""
         self.sort = "definition"
         #: Current policy summary of a task (the workspace's, after reloads); falls
         #: back to the one the run started with.
@@ -121,7 +122,7 @@ class TaskTable(ScrollView, can_focus=True):
     @property
     def ordered(self) -> bool:
         """Rows stay where they are as states change (no sort, no filter)."""
-        return self.sort == "definition" and not self.query.strip()
+        return self.sort == "definition" and not self.filter_text.strip()
 
     def show_run(self, run: RunModel | None) -> None:
         """Switch to another run, keeping the cursor on the same task key when it exists."""
@@ -137,14 +138,14 @@ class TaskTable(ScrollView, can_focus=True):
                 )
             self.sort = sort
         if query is not None:
-            self.query = query
+            self.filter_text = query
         self.rebuild(keep=self.cursor_key)
 
     def rebuild(self, keep: str | None = None) -> None:
         """Recompute the visible key order (filter + sort) and repaint."""
         run = self.run
         self.keys = (
-            view_order(run, query=self.query, sort=self.sort, now=self.clock()) if run else []
+            view_order(run, query=self.filter_text, sort=self.sort, now=self.clock()) if run else []
         )
         self.positions = {k: i for i, k in enumerate(self.keys)}
         self._added_seen = run.added if run else 0
@@ -259,7 +260,7 @@ class TaskTable(ScrollView, can_focus=True):
             if not self.keys and y == 1:
                 style = base + self.get_component_rich_style("task-table--dim")
                 text = (
-                    "No tasks match the filter" if self.run and self.query else "No flow selected"
+                    "No tasks match the filter" if self.run and self.filter_text else "No flow selected"
                 )
                 return Strip([Segment(set_cell_size(f" {text}", width), style)], width)
             return Strip.blank(width, base)
