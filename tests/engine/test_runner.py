@@ -171,7 +171,7 @@ def test_next_number_hook_numbers_runs(make_runner) -> None:
 
     flow = Flow("numbered")
     flow.add_task(noop)
-    runner = make_runner(1, next_number=lambda name: 41 if name == "numbered" else 0)
+    runner = make_runner(1, next_number=lambda name, run_id: 41 if name == "numbered" else 0)
     assert runner.start(flow).result(timeout=5).number == 41
 
 

@@ -303,7 +303,7 @@ def test_a_newer_schema_is_refused_with_a_clear_error(db: Path) -> None:
         raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(
         HistoryError,
-        match=rf"history.db: history schema version {SCHEMA_VERSION + 1} .*newer flowtop",
+        match=rf"history.db: run store schema version {SCHEMA_VERSION + 1} .*newer flowtop",
     ):
         History(db)
 
@@ -319,7 +319,7 @@ def test_another_program_s_database_is_refused(db: Path) -> None:
     db.parent.mkdir(parents=True)
     with sqlite3.connect(db) as raw:
         raw.execute("CREATE TABLE mine (x)")
-    with pytest.raises(HistoryError, match="not a flowtop history database"):
+    with pytest.raises(HistoryError, match="not a flowtop run store"):
         History(db)
 
 

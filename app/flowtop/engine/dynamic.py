@@ -233,8 +233,9 @@ class DynamicRun(FlowRun):
         rerun_of: str | None = None,
         default_max_retries: int | None = None,
         flow_attempt: int = 1,
+        run_id: str | None = None,
     ) -> None:
-        super().__init__(runner, flow, number, {}, {}, rerun_of)
+        super().__init__(runner, flow, number, {}, {}, rerun_of, run_id=run_id)
         self._cond = threading.Condition(self._lock)
         self._args = args
         self._kwargs = dict(kwargs or {})

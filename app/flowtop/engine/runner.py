@@ -80,6 +80,11 @@ class AsyncAttemptBackend(AttemptBackend, Protocol):
     ) -> None: ...
 
 
+def new_run_id() -> str:
+    """A run's id: unique across processes, short enough to type (``flowtop watch ID``)."""
+    return uuid.uuid4().hex[:12]
+
+
 def error_info(exc: BaseException, *, with_traceback: bool = True) -> ErrorInfo:
     try:
         message = str(exc)
@@ -210,11 +215,13 @@ class FlowRun:
         policies: Mapping[str, RetryPolicy],
         reuse: Mapping[str, State],
         rerun_of: str | None,
+        *,
+        run_id: str | None = None,
     ) -> None:
         self.runner = runner
         self.flow = flow
         self.number = number
-        self.run_id = uuid.uuid4().hex[:12]
+        self.run_id = run_id or new_run_id()
         self.rerun_of = rerun_of
         self._lock = threading.Lock()  # never re-entered: keep it cheap, it is on the hot path
         self._done = threading.Event()
@@ -724,8 +731,8 @@ class Runner:
     """Owns the worker pool, the timer and the event bus shared by all runs.
 
     ``policy_for(flow, node)`` supplies each task's effective policy (the workspace's
-    settings layers); without it the ``@task`` policy is used. ``next_number(flow)``
-    numbers runs (the history store continues its own numbering).
+    settings layers); without it the ``@task`` policy is used. ``next_number(flow, run_id)``
+    numbers runs (the run store allocates numbers, and records the run at once).
     """
 
     def __init__(
@@ -734,7 +741,7 @@ class Runner:
         *,
         sinks: Iterable[Sink] = (),
         policy_for: PolicyProvider | None = None,
-        next_number: Callable[[str], int] | None = None,
+        next_number: Callable[[str, str], int] | None = None,
         executor: Executor | None = None,
         backend: AttemptBackend | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -764,9 +771,9 @@ class Runner:
     def add_sink(self, sink: Sink) -> None:
         self.bus.add_sink(sink)
 
-    def _number(self, flow: Flow) -> int:
+    def _number(self, flow: Flow, run_id: str) -> int:
         if self._next_number is not None:
-            return self._next_number(flow.name)
+            return self._next_number(flow.name, run_id)
         with self._lock:
             counter = self._numbers.setdefault(flow.name, itertools.count(1))
             return next(counter)
@@ -798,14 +805,18 @@ class Runner:
         args: tuple[Any, ...] = (),
         kwargs: Mapping[str, Any] | None = None,
         flow_attempt: int = 1,
+        run_id: str | None = None,
     ) -> FlowRun:
         """Start a run and return at once; events tell the rest.
 
         ``reuse`` carries completed states over by task key (static flows); ``cache``,
-        ``args``, ``kwargs`` and ``flow_attempt`` are for ``@flow`` functions.
+        ``args``, ``kwargs`` and ``flow_attempt`` are for ``@flow`` functions. ``run_id``
+        names the run (a launcher that must print the id before the run starts picks it).
         """
         if self.closed:
             raise RuntimeError("runner is shut down")
+        run_id = run_id or new_run_id()
+        number = self._number(flow, run_id)
         run: FlowRun
         if getattr(flow, "is_dynamic", False):
             from .dynamic import DynamicRun
@@ -813,22 +824,24 @@ class Runner:
             run = DynamicRun(
                 self,
                 flow,
-                self._number(flow),
+                number,
                 args=args,
                 kwargs=kwargs,
                 cache=cache,
                 rerun_of=rerun_of,  # type: ignore[arg-type]
                 default_max_retries=default_max_retries,
                 flow_attempt=flow_attempt,
+                run_id=run_id,
             )
         else:
             run = FlowRun(
                 self,
                 flow,
-                self._number(flow),
+                number,
                 self.policies(flow, default_max_retries),
                 reuse or {},
                 rerun_of,
+                run_id=run_id,
             )
         with self._lock:
             self._active.add(run)

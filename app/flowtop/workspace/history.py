@@ -29,7 +29,10 @@ from pathlib import Path
 
 from ..engine.events import BatchItem, RunFinished, count_events
 from ..engine.states import StateType
-from . import history_fold
+from . import history_fold, store_schema
+from .run_log import encode_interrupted
+from .ownership import Owner, owner_gone, pid_running
+from .store_schema import SCHEMA_VERSION  # noqa: F401 - re-exported
 from .history_records import (  # noqa: F401 - re-exported: the store's public records
     AttemptRecord,
     HistoryError,
@@ -40,8 +43,6 @@ from .history_records import (  # noqa: F401 - re-exported: the store's public r
 )
 
 log = logging.getLogger("flowtop.history")
-
-SCHEMA_VERSION = 1
 
 #: Not an engine state: the run (or task, or attempt) was live when its process died.
 INTERRUPTED = "INTERRUPTED"
@@ -72,85 +73,42 @@ RETRY_INTERVAL = 1.0
 _RUNNING = StateType.RUNNING
 _FINAL = tuple(s.value for s in StateType if s.is_final)
 
-# task_runs and attempts are WITHOUT ROWID: one b-tree per row write instead of two.
-_SCHEMA = """
-CREATE TABLE runs (
-    run_id TEXT PRIMARY KEY,
-    flow TEXT NOT NULL,
-    number INTEGER NOT NULL,
-    state TEXT NOT NULL,
-    started REAL NOT NULL,
-    finished REAL,
-    duration REAL,
-    rerun_of TEXT,
-    counts TEXT,
-    tasks INTEGER NOT NULL DEFAULT 0,
-    plan TEXT NOT NULL DEFAULT '[]',
-    owner TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX runs_flow_number ON runs(flow, number);
-CREATE INDEX runs_started ON runs(started);
-CREATE INDEX runs_state ON runs(state);
-CREATE TABLE task_runs (
-    run_id TEXT NOT NULL,
-    task TEXT NOT NULL,
-    position INTEGER NOT NULL,
-    state TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    max_attempts INTEGER NOT NULL DEFAULT 1,
-    policy TEXT NOT NULL DEFAULT '',
-    result TEXT,
-    reused INTEGER NOT NULL DEFAULT 0,
-    message TEXT NOT NULL DEFAULT '',
-    error_type TEXT,
-    error_message TEXT,
-    started REAL,
-    duration REAL,
-    updated REAL,
-    PRIMARY KEY (run_id, task)
-) WITHOUT ROWID;
-CREATE TABLE attempts (
-    run_id TEXT NOT NULL,
-    task TEXT NOT NULL,
-    number INTEGER NOT NULL,
-    state TEXT NOT NULL,
-    started REAL,
-    duration REAL,
-    result TEXT,
-    error_type TEXT,
-    error_message TEXT,
-    traceback TEXT,
-    output TEXT NOT NULL DEFAULT '',
-    retry_in REAL,
-    delay_explained TEXT NOT NULL DEFAULT '',
-    PRIMARY KEY (run_id, task, number)
-) WITHOUT ROWID;
-"""
-
-
 _HOST = socket.gethostname()
 _LIVE_OWNERS: set[str] = set()
 _LIVE_LOCK = threading.Lock()
+_ME = Owner.current()
 
 
-def _owner_alive(owner: str) -> bool:
+def _legacy_owner_alive(owner: str) -> bool:
+    """Liveness of an owner recorded before version 2 (``host:pid:token``, no heartbeat)."""
     host, _, rest = owner.partition(":")
-    pid_text, _, token = rest.partition(":")
+    pid_text, _, _token = rest.partition(":")
     if host != _HOST or not pid_text.isdigit():
         return host != _HOST  # another machine's process cannot be checked: leave it alone
-    pid = int(pid_text)
-    if pid == os.getpid():
-        with _LIVE_LOCK:
-            return owner in _LIVE_OWNERS
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    return pid_running(int(pid_text))
+
+
+def gone_reason(
+    owner: str, host: str, pid: int | None, boot: str, start: str, heartbeat: float | None
+) -> str | None:
+    """Why a RUNNING run's owner is gone for sure, or None while it may be alive."""
+    if pid is None:
+        if pid_running_here(owner):
+            return None
+        return None if _legacy_owner_alive(owner) else "its process stopped before the run ended"
+    me = _ME
+    if (host, pid, boot, start) == (me.host, me.pid, me.boot, me.start):
+        # This process: a History of it that is still open owns the run.
+        return None if pid_running_here(owner) else "its process stopped before the run ended"
+    return owner_gone(Owner(host, pid, boot, start), heartbeat)
+
+
+def pid_running_here(owner: str) -> bool:
+    """True when ``owner`` is an open History of this very process."""
+    if not owner.startswith(f"{_HOST}:{os.getpid()}:"):
         return False
-    except PermissionError:
-        return True  # someone else's live process
-    except OSError:
-        return False
-    return True
+    with _LIVE_LOCK:
+        return owner in _LIVE_OWNERS
 
 
 def _connect(path: Path, *, check_same_thread: bool = True) -> sqlite3.Connection:
@@ -170,6 +128,7 @@ class History:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.owner = f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._identity = (_ME.host, _ME.pid, _ME.boot, _ME.start)
         self._write_lock = threading.Lock()
         self._number_lock = threading.Lock()
         self._handed: dict[str, int] = {}
@@ -222,12 +181,7 @@ class History:
     # -- opening --------------------------------------------------------------------
     def _setup(self) -> None:
         conn = self._conn
-        version = conn.execute("PRAGMA user_version").fetchone()[0]  # fails on a non-SQLite file
-        if version > SCHEMA_VERSION:
-            raise HistoryError(
-                f"{self.path}: history schema version {version} was written by a newer flowtop; "
-                f"this one reads up to version {SCHEMA_VERSION}. Upgrade flowtop, or move the file away."
-            )
+        store_schema.check_version(conn, self.path)  # fails on a non-SQLite file
         mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             log.warning(
@@ -240,33 +194,51 @@ class History:
         conn.execute("PRAGMA wal_autocheckpoint = 0")
         conn.execute("BEGIN IMMEDIATE")
         try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version == 0:
-                tables = conn.execute(
-                    "SELECT count(*) FROM sqlite_master WHERE type='table'"
-                ).fetchone()[0]
-                if tables:
-                    raise HistoryError(
-                        f"{self.path}: not a flowtop history database (tables but no schema version)"
-                    )
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            rows = conn.execute(
-                "SELECT run_id, owner FROM runs WHERE state = ?", (_RUNNING.value,)
-            ).fetchall()
-            self._interrupt(conn, [run_id for run_id, owner in rows if not _owner_alive(owner)])
+            store_schema.migrate(conn, self.path)
+            self._reap(conn)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
 
-    def _interrupt(self, conn: sqlite3.Connection, run_ids: list[str]) -> None:
-        """Mark runs, their unfinished tasks and running attempts INTERRUPTED (in the caller's transaction)."""
+    _LIVE_ROWS = (
+        "SELECT run_id, owner, host, pid, boot_id, proc_start, heartbeat FROM runs WHERE state = ?"
+    )
+
+    def _reap(self, conn: sqlite3.Connection) -> list[str]:
+        """Mark the RUNNING runs whose owner is gone INTERRUPTED (in the caller's transaction)."""
+        gone: dict[str, str] = {}
+        for run_id, owner, host, pid, boot, start, heartbeat in conn.execute(
+            self._LIVE_ROWS, (_RUNNING.value,)
+        ).fetchall():
+            why = gone_reason(owner, host, pid, boot, start, heartbeat)
+            if why is not None:
+                gone[run_id] = why
+        self._interrupt(conn, gone)
+        return list(gone)
+
+    def reap(self) -> list[str]:
+        """Mark runs whose owner died INTERRUPTED now; the ids marked. Readers call this."""
+        with self._write_lock:
+            conn = self._conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                marked = self._reap(conn)
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                log.warning("%s: could not check for interrupted runs: %s", self.path, exc)
+                return []
+            return marked
+
+    def _interrupt(self, conn: sqlite3.Connection, runs: dict[str, str]) -> None:
+        """Mark runs, their unfinished tasks and running attempts INTERRUPTED (in the caller's transaction).
+
+        ``runs`` maps each run id to why it was interrupted, which the run keeps as its note.
+        """
         marks = ",".join("?" * len(_FINAL))
-        why = "its process stopped before the run ended"
-        for run_id in run_ids:
+        for run_id, why in runs.items():
             started, plan = conn.execute(
                 "SELECT started, plan FROM runs WHERE run_id = ?", (run_id,)
             ).fetchone()
@@ -297,42 +269,65 @@ class History:
             ).fetchone()[0]
             finished = max(last or started, started)
             conn.execute(
-                "UPDATE runs SET state = ?, counts = ?, finished = ?, duration = ? WHERE run_id = ?",
+                "UPDATE runs SET state = ?, counts = ?, finished = ?, duration = ?, note = ? "
+                "WHERE run_id = ?",
                 (
                     INTERRUPTED,
                     json.dumps(counts, sort_keys=True),
                     finished,
                     finished - started,
+                    f"interrupted: {why}",
                     run_id,
                 ),
             )
-        if run_ids:
+            conn.execute(
+                "INSERT INTO events(run_id, body) VALUES (?, ?)",
+                (run_id, encode_interrupted(run_id, why, finished)),
+            )
+        if runs:
             log.info(
                 "%s: marked %d run(s) left running by a stopped process as interrupted",
                 self.path,
-                len(run_ids),
+                len(runs),
             )
 
     # -- numbering ------------------------------------------------------------------
-    def next_number(self, flow: str) -> int:
-        """The next run number of ``flow``, continuing the numbering kept in the file.
+    def next_number(self, flow: str, run_id: str | None = None) -> int:
+        """The next run number of ``flow``, never handed out twice by any process.
 
-        Numbers handed out here count too, since their runs may not be written yet.
+        Allocated in a write transaction over ``run_numbers``. With ``run_id`` the run is
+        also recorded at once (RUNNING, owned by this process, heartbeat now), so a
+        process killed before its first event reaches the file still leaves a record.
         """
         with self._number_lock:
+            conn = self._numbers
             try:
-                row = self._numbers.execute(
-                    "SELECT max(number) FROM runs WHERE flow = ?", (flow,)
-                ).fetchone()
-                stored = row[0] or 0
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    (stored,) = conn.execute(
+                        "SELECT max(number) FROM run_numbers WHERE flow = ?", (flow,)
+                    ).fetchone()
+                    number = max(stored or 0, self._handed.get(flow, 0)) + 1
+                    conn.execute("INSERT INTO run_numbers VALUES (?, ?)", (flow, number))
+                    if run_id is not None:
+                        now = time.time()
+                        conn.execute(
+                            "INSERT INTO runs(run_id, flow, number, state, started, owner, host, "
+                            "pid, boot_id, proc_start, heartbeat) "
+                            "VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?)",
+                            (run_id, flow, number, now, self.owner, *self._identity, now),
+                        )
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
             except sqlite3.Error as exc:
                 log.warning(
-                    "%s: cannot read run numbers (%s); numbering from this session only",
+                    "%s: cannot allocate a run number (%s); numbering from this session only",
                     self.path,
                     exc,
                 )
-                stored = 0
-            number = max(stored, self._handed.get(flow, 0)) + 1
+                number = self._handed.get(flow, 0) + 1
             self._handed[flow] = number
             return number
 
@@ -432,7 +427,7 @@ class History:
         conn = self._conn
         try:
             conn.execute("BEGIN")
-            live = history_fold.apply(conn, self._pending, self.owner)
+            live = history_fold.apply(conn, self._pending, (self.owner, *self._identity))
             conn.execute("COMMIT")
         except Exception as exc:  # noqa: BLE001 - locked, disk full, I/O error, or a bug: never raise
             try:
@@ -581,7 +576,9 @@ class History:
                     "SELECT run_id FROM runs WHERE state = ? AND owner = ?",
                     (_RUNNING.value, self.owner),
                 ).fetchall()
-                self._interrupt(self._conn, [run_id for (run_id,) in rows])
+                self._interrupt(
+                    self._conn, {run_id: "flowtop closed the store first" for (run_id,) in rows}
+                )
                 self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 if self._conn.in_transaction:

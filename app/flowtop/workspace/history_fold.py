@@ -19,6 +19,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from . import run_log
 from ..engine.events import (
     STEP_WIDTH,
     BatchItem,
@@ -143,14 +144,30 @@ ON CONFLICT (run_id, task, number) DO UPDATE SET
 """
 
 
+# Every step of a live run, whole, to the event log (the row is built by SQLite).
+_LOG_STEPS = f"""
+INSERT INTO events(run_id, body)
+SELECT s.run_id, {run_log.STEP_ROW_SQL}
+FROM temp.staged s JOIN temp.live_runs l ON l.run_id = s.run_id
+WHERE s.event = 'task_state'
+ORDER BY s.seq
+"""
+
+
 def prepare(conn: sqlite3.Connection) -> None:
     """Create the connection's staging tables (temporary: they live and die with it)."""
     conn.execute("PRAGMA temp_store = MEMORY")
     conn.executescript(_TEMP_SCHEMA)
 
 
-def apply(conn: sqlite3.Connection, events: Iterable[BatchItem], owner: str) -> set[str]:
+def apply(
+    conn: sqlite3.Connection, events: Iterable[BatchItem], owner: tuple[str, str, int, str, str]
+) -> set[str]:
     """Fold ``events`` (in emit order) into the tables; return the runs they left live.
+
+    ``owner`` is the writing process as the runs table records it (owner token, host,
+    pid, boot id, process start). Every event also goes to the event log, in the order
+    it is folded, for readers in other processes to tail.
 
     Run starts go first and run ends last: a run's own events always come between its
     start and its end, so this order gives the same rows as applying them one by one.
@@ -170,14 +187,18 @@ def apply(conn: sqlite3.Connection, events: Iterable[BatchItem], owner: str) -> 
             finished.append(item)  # type: ignore[arg-type]
     for event in starts:
         _start(conn, event, owner)
+    _log = "INSERT INTO events(run_id, body) VALUES (?, ?)"
+    conn.executemany(_log, [(e.run_id, run_log.encode(e)) for e in starts])
     slice_size = STAGE_AT_MOST * STEP_WIDTH
     for start in range(0, len(steps), slice_size):
         insert_values(conn, _STAGE, steps[start : start + slice_size], STEP_WIDTH)
         conn.execute(_FOLD_TASKS)
         conn.execute(_OPEN_ATTEMPTS)
         conn.execute(_CLOSE_ATTEMPTS)
+        conn.execute(_LOG_STEPS)
         conn.execute("DELETE FROM temp.staged")
     if finished:
+        conn.executemany(_log, [(e.run_id, run_log.encode(e)) for e in finished])
         conn.executemany(
             "UPDATE runs SET state = ?, finished = ?, duration = ?, counts = ? WHERE run_id = ?",
             [
@@ -191,11 +212,17 @@ def apply(conn: sqlite3.Connection, events: Iterable[BatchItem], owner: str) -> 
     return {run_id for (run_id,) in conn.execute("SELECT run_id FROM temp.live_runs")}
 
 
-def _start(conn: sqlite3.Connection, event: RunStarted, owner: str) -> None:
+def _start(
+    conn: sqlite3.Connection, event: RunStarted, owner: tuple[str, str, int, str, str]
+) -> None:
     plan = json.dumps(list(zip(event.tasks, event.max_attempts, event.policies, strict=False)))
+    # The run may be recorded already (numbered with its id before it started).
     conn.execute(
-        "INSERT OR IGNORE INTO runs(run_id, flow, number, state, started, rerun_of, tasks, plan, owner) "
-        "VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?)",
+        "INSERT INTO runs(run_id, flow, number, state, started, rerun_of, tasks, plan, owner, "
+        "host, pid, boot_id, proc_start, heartbeat) "
+        "VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (run_id) DO UPDATE SET started = excluded.started, "
+        "rerun_of = excluded.rerun_of, tasks = excluded.tasks, plan = excluded.plan",
         (
             event.run_id,
             event.flow,
@@ -204,7 +231,8 @@ def _start(conn: sqlite3.Connection, event: RunStarted, owner: str) -> None:
             event.rerun_of,
             len(event.tasks),
             plan,
-            owner,
+            *owner,
+            event.ts,
         ),
     )
     conn.execute(

@@ -1,0 +1,101 @@
+"""Who owns a live run, and whether that owner still exists.
+
+A run in the store is owned by the process executing it. Readers in other processes
+(another TUI, ``flowtop history``, ``flowtop watch``) must tell a run whose owner died
+from one that is merely busy, without being fooled by a reused pid, a container that
+shares the folder under another hostname, or a PID namespace where the recorded pid
+means another process on this host. So an owner is identified by host, boot id, pid and
+the process's start time, and it proves it is alive with a heartbeat.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from dataclasses import dataclass
+from functools import cache
+
+#: The owner of a live run writes its heartbeat at least this often (seconds).
+HEARTBEAT = 1.0
+#: A heartbeat older than this is stale: the owner may be gone, so look closer.
+STALE_AFTER = 5.0
+
+
+@cache
+def boot_id() -> str:
+    """This machine's boot id (Linux), so a pid from before a reboot is never taken as live."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as handle:
+            return handle.read().strip()
+    except OSError:
+        return ""
+
+
+def process_start(pid: int) -> str:
+    """When ``pid`` started, in clock ticks since boot ('' when unknown or gone).
+
+    Two processes that share a pid never share a start time, so (pid, start) names one
+    process for the life of the machine.
+    """
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            stat = handle.read()
+    except OSError:
+        return ""
+    # The command name (field 2) may hold spaces and parentheses: count from the last ')'.
+    fields = stat[stat.rfind(")") + 2 :].split()
+    return fields[19] if len(fields) > 19 else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """A process that may own runs, as recorded in the store."""
+
+    host: str
+    pid: int
+    boot: str
+    start: str
+
+    @classmethod
+    def current(cls) -> Owner:
+        pid = os.getpid()
+        return cls(socket.gethostname(), pid, boot_id(), process_start(pid))
+
+    def describe(self) -> str:
+        return f"pid {self.pid} on {self.host}"
+
+
+def pid_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    except OSError:
+        return False
+    return True
+
+
+def owner_gone(owner: Owner, heartbeat: float | None, now: float | None = None) -> str | None:
+    """Why ``owner`` is certainly gone, or None while it may still be running the run.
+
+    An owner on this machine (same host and boot) is looked at directly: gone when its
+    pid is free or now names a process that started at another time. An owner elsewhere
+    (another host, container or boot) can't be looked at, so a stale heartbeat tells.
+    """
+    now = time.time() if now is None else now
+    me = Owner.current()
+    if owner.host == me.host and owner.boot and owner.boot == me.boot:
+        if not pid_running(owner.pid):
+            return f"its process ({owner.describe()}) is gone"
+        if owner.start and process_start(owner.pid) != owner.start:
+            return f"its process ({owner.describe()}) is gone (the pid now names another process)"
+        return None
+    if heartbeat is None or now - heartbeat < STALE_AFTER:
+        return None  # beating, or an owner from before heartbeats: nothing says it is gone
+    return (
+        f"its process ({owner.describe()}) stopped sending heartbeats "
+        f"{now - heartbeat:.0f} s ago"
+    )

@@ -1,0 +1,197 @@
+"""The store's event log: how events are written as rows, and how readers tail them.
+
+Every flowtop process that shows runs (the TUI, ``flowtop watch``, a browser tab) is a
+client of the store: it reads the log from an id onwards and folds the events into its
+own view, exactly as it would fold the events of a run in its own process. So the log
+keeps each event whole, as a compact JSON array of its fields, in the order the owner
+emitted it; the id (``INTEGER PRIMARY KEY AUTOINCREMENT``) only ever grows.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from ..engine.events import ErrorInfo, Event, RunFinished, RunStarted, TaskStateChanged
+from ..engine.states import StateType
+
+#: A step's log row, built by SQLite from the staged fields (see ``history_fold``).
+STEP_ROW_SQL = (
+    "json_array('task_state', s.run_id, s.flow, s.task, s.state, s.attempt, s.max_attempts, "
+    "s.ts, s.retry_in, s.delay_explained, json(s.error), s.result, s.duration, s.output, "
+    "s.reused, s.message)"
+)
+
+
+class RunInterrupted(NamedTuple):
+    """Not an engine event: a reader found the run's owner gone and ended the run for it."""
+
+    run_id: str
+    reason: str
+    ts: float
+    event: str = "run_interrupted"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"event": self.event, "run_id": self.run_id, "reason": self.reason, "ts": self.ts}
+
+
+LogEvent = Event | RunInterrupted
+
+
+def encode(event: RunStarted | RunFinished) -> str:
+    """A run start or end as its log body."""
+    if type(event) is RunStarted:
+        return json.dumps(
+            [
+                "run_started",
+                event.run_id,
+                event.flow,
+                event.run,
+                event.tasks,
+                event.max_attempts,
+                event.policies,
+                event.rerun_of,
+                event.ts,
+            ],
+            separators=(",", ":"),
+        )
+    assert type(event) is RunFinished
+    return json.dumps(
+        [
+            "run_finished",
+            event.run_id,
+            event.flow,
+            event.run,
+            event.state.value,
+            event.counts,
+            event.duration,
+            event.ts,
+        ],
+        separators=(",", ":"),
+    )
+
+
+def encode_interrupted(run_id: str, reason: str, ts: float) -> str:
+    return json.dumps(["run_interrupted", run_id, reason, ts], separators=(",", ":"))
+
+
+def decode(body: str) -> LogEvent:
+    """The event a log body holds (raises ``ValueError`` on a body no flowtop wrote)."""
+    fields = json.loads(body)
+    kind = fields[0]
+    if kind == "task_state":
+        (
+            run_id,
+            flow,
+            task,
+            state,
+            attempt,
+            max_attempts,
+            ts,
+            retry_in,
+            explained,
+            error,
+            result,
+            duration,
+            output,
+            reused,
+            message,
+        ) = fields[1:]
+        return TaskStateChanged(
+            run_id,
+            flow,
+            task,
+            StateType(state),
+            attempt,
+            max_attempts,
+            ts,
+            retry_in,
+            explained or "",
+            ErrorInfo(*error) if error else None,
+            result,
+            duration,
+            output or "",
+            bool(reused),
+            message or "",
+        )
+    if kind == "run_started":
+        run_id, flow, number, tasks, limits, policies, rerun_of, ts = fields[1:]
+        return RunStarted(
+            run_id, flow, number, tuple(tasks), tuple(limits), tuple(policies), rerun_of, ts
+        )
+    if kind == "run_finished":
+        run_id, flow, number, state, counts, duration, ts = fields[1:]
+        return RunFinished(run_id, flow, number, StateType(state), dict(counts), duration, ts)
+    if kind == "run_interrupted":
+        run_id, reason, ts = fields[1:]
+        return RunInterrupted(run_id, reason, ts)
+    raise ValueError(f"unknown event kind {kind!r} in the run store's log")
+
+
+def connect_reader(path: Path) -> sqlite3.Connection:
+    """A read-only connection: works on a read-only folder and never waits on writers."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+    conn.execute("PRAGMA busy_timeout = 1000")
+    conn.execute("PRAGMA query_only = 1")
+    return conn
+
+
+class LogTail:
+    """Reads the log from where it last stopped: a client's view of every run's events.
+
+    ``start_at`` is the id to read after (0: from the very first event). Rows come in id
+    order, at most ``limit`` per call, so a reader that falls behind catches up in
+    bounded steps instead of one huge read.
+    """
+
+    def __init__(self, path: Path, start_at: int = 0) -> None:
+        self.path = path
+        self.last = start_at
+        self._conn: sqlite3.Connection | None = None
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self._conn = connect_reader(self.path)
+        return self._conn
+
+    def read(self, limit: int = 20_000, run_id: str | None = None) -> list[LogEvent]:
+        """The events logged since the last read (of ``run_id`` only, when given)."""
+        conn = self._connection()
+        if run_id is None:
+            rows = conn.execute(
+                "SELECT id, body FROM events WHERE id > ? ORDER BY id LIMIT ?", (self.last, limit)
+            ).fetchall()
+        else:
+            rows = conn.execute(
+                "SELECT id, body FROM events WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?",
+                (run_id, self.last, limit),
+            ).fetchall()
+        if rows:
+            self.last = rows[-1][0]
+        return [decode(body) for _, body in rows]
+
+    def end(self) -> int:
+        """The id of the newest event now (to start tailing from "now")."""
+        (last,) = self._connection().execute("SELECT coalesce(max(id), 0) FROM events").fetchone()
+        return int(last)
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def __iter__(self) -> Iterator[LogEvent]:
+        yield from self.read()
+
+
+def first_event_id(path: Path, run_id: str) -> int:
+    """The id just before ``run_id``'s first event, to replay that run from its start."""
+    with closing(connect_reader(path)) as conn:
+        (first,) = conn.execute(
+            "SELECT coalesce(min(id), 0) FROM events WHERE run_id = ?", (run_id,)
+        ).fetchone()
+    return max(0, int(first) - 1)

@@ -1,0 +1,151 @@
+"""The run store's tables, and the migrations that bring an older file up to date.
+
+One versioned schema (``PRAGMA user_version``), migrated forward inside the opening
+transaction. A file written by a newer flowtop is refused with a message saying so and
+is never touched: an older flowtop must not rewrite what it does not understand.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from .history_records import HistoryError
+
+SCHEMA_VERSION = 2
+
+# task_runs and attempts are WITHOUT ROWID: one b-tree per row write instead of two.
+_VERSION_1 = """
+CREATE TABLE runs (
+    run_id TEXT PRIMARY KEY,
+    flow TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    started REAL NOT NULL,
+    finished REAL,
+    duration REAL,
+    rerun_of TEXT,
+    counts TEXT,
+    tasks INTEGER NOT NULL DEFAULT 0,
+    plan TEXT NOT NULL DEFAULT '[]',
+    owner TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX runs_flow_number ON runs(flow, number);
+CREATE INDEX runs_started ON runs(started);
+CREATE INDEX runs_state ON runs(state);
+CREATE TABLE task_runs (
+    run_id TEXT NOT NULL,
+    task TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    max_attempts INTEGER NOT NULL DEFAULT 1,
+    policy TEXT NOT NULL DEFAULT '',
+    result TEXT,
+    reused INTEGER NOT NULL DEFAULT 0,
+    message TEXT NOT NULL DEFAULT '',
+    error_type TEXT,
+    error_message TEXT,
+    started REAL,
+    duration REAL,
+    updated REAL,
+    PRIMARY KEY (run_id, task)
+) WITHOUT ROWID;
+CREATE TABLE attempts (
+    run_id TEXT NOT NULL,
+    task TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    started REAL,
+    duration REAL,
+    result TEXT,
+    error_type TEXT,
+    error_message TEXT,
+    traceback TEXT,
+    output TEXT NOT NULL DEFAULT '',
+    retry_in REAL,
+    delay_explained TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (run_id, task, number)
+) WITHOUT ROWID;
+"""
+
+# Version 2: the history becomes the run store every flowtop process shares.
+# - runs: who owns a live run (host, pid, boot id, process start) and its heartbeat,
+#   the flow file it was started from, why it was interrupted;
+# - run_numbers: numbers handed out in a write transaction, so never twice;
+# - events: the append-only log any reader can tail from any id;
+# - results: completed tasks' return values, pickled, for reruns in another process;
+# - commands: cancel / retry now / give up, addressed to a run, applied by its owner.
+_VERSION_2 = """
+ALTER TABLE runs ADD COLUMN host TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN pid INTEGER;
+ALTER TABLE runs ADD COLUMN boot_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN proc_start TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN heartbeat REAL;
+ALTER TABLE runs ADD COLUMN source TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN note TEXT NOT NULL DEFAULT '';
+CREATE TABLE run_numbers (
+    flow TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    PRIMARY KEY (flow, number)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO run_numbers SELECT flow, number FROM runs;
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX events_run ON events(run_id, id);
+CREATE TABLE results (
+    run_id TEXT NOT NULL,
+    task TEXT NOT NULL,
+    data BLOB,
+    reusable INTEGER NOT NULL,
+    why TEXT NOT NULL DEFAULT '',
+    fingerprint TEXT,
+    PRIMARY KEY (run_id, task)
+) WITHOUT ROWID;
+CREATE TABLE commands (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    task TEXT,
+    created REAL NOT NULL,
+    taken REAL,
+    outcome TEXT
+);
+CREATE INDEX commands_open ON commands(run_id, taken);
+"""
+
+#: Script that takes a file from version ``n - 1`` to ``n``, by ``n``.
+MIGRATIONS = {1: _VERSION_1, 2: _VERSION_2}
+
+
+def check_version(conn: sqlite3.Connection, path: Path) -> int:
+    """The file's schema version; refuses a newer one (fails on a non-SQLite file)."""
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if version > SCHEMA_VERSION:
+        raise HistoryError(
+            f"{path}: run store schema version {version} was written by a newer flowtop; "
+            f"this one reads up to version {SCHEMA_VERSION}. Upgrade flowtop, or move the "
+            "file away (nothing was changed)."
+        )
+    return version
+
+
+def migrate(conn: sqlite3.Connection, path: Path) -> None:
+    """Bring the file to ``SCHEMA_VERSION``, inside the caller's write transaction."""
+    version = check_version(conn, path)
+    if version == 0:
+        tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()
+        if tables[0]:
+            raise HistoryError(
+                f"{path}: not a flowtop run store (tables but no schema version); "
+                "move it away and flowtop starts a new one"
+            )
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        for statement in MIGRATIONS[target].split(";"):
+            if statement.strip():
+                conn.execute(statement)
+    if version < SCHEMA_VERSION:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
