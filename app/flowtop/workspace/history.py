@@ -14,6 +14,7 @@ while the writer writes.
 from __future__ import annotations
 
 import atexit
+import functools
 import json
 import logging
 import os
@@ -30,9 +31,6 @@ from pathlib import Path
 from ..engine.events import BatchItem, RunFinished, count_events
 from ..engine.states import StateType
 from . import history_fold, store_schema
-from .run_log import encode_interrupted
-from .ownership import Owner, owner_gone, pid_running
-from .store_schema import SCHEMA_VERSION  # noqa: F401 - re-exported
 from .history_records import (  # noqa: F401 - re-exported: the store's public records
     AttemptRecord,
     HistoryError,
@@ -41,6 +39,9 @@ from .history_records import (  # noqa: F401 - re-exported: the store's public r
     TaskRecord,
     _run_record,
 )
+from .ownership import Owner, owner_gone, pid_running
+from .run_log import encode_interrupted
+from .store_schema import SCHEMA_VERSION  # noqa: F401 - re-exported
 
 log = logging.getLogger("flowtop.history")
 
@@ -56,6 +57,9 @@ MAX_WAITING_EVENTS = 1_000_000
 #: ``SINK_WINDOW``; in exchange a short burst of events is written after the run rather
 #: than during it, where its GIL time would slow the engine.
 WRITE_INTERVAL = 0.5
+#: What a run process uses, so a TUI in another process shows an event within ~50 ms.
+LIVE_WRITE_INTERVAL = 0.02
+LIVE_SINK_WINDOW = 0.01
 #: The bus hands the sink its events this often during a burst: the writer batches for
 #: longer anyway, and each wake-up of a thread costs the engine's workers GIL time.
 SINK_WINDOW = 0.25
@@ -122,11 +126,119 @@ def _connect(path: Path, *, check_same_thread: bool = True) -> sqlite3.Connectio
     return conn
 
 
+_LIVE_ROWS = (
+    "SELECT run_id, owner, host, pid, boot_id, proc_start, heartbeat FROM runs WHERE state = ?"
+)
+
+
+def _reap(conn: sqlite3.Connection) -> list[str]:
+    """Mark the RUNNING runs whose owner is gone INTERRUPTED (in the caller's transaction)."""
+    gone: dict[str, str] = {}
+    for run_id, owner, host, pid, boot, start, heartbeat in conn.execute(
+        _LIVE_ROWS, (_RUNNING.value,)
+    ).fetchall():
+        why = gone_reason(owner, host, pid, boot, start, heartbeat)
+        if why is not None:
+            gone[run_id] = why
+    _interrupt(conn, gone)
+    return list(gone)
+
+
+def _interrupt(conn: sqlite3.Connection, runs: dict[str, str]) -> None:
+    """Mark runs, their unfinished tasks and running attempts INTERRUPTED (in the caller's transaction).
+
+    ``runs`` maps each run id to why it was interrupted, which the run keeps as its note.
+    """
+    marks = ",".join("?" * len(_FINAL))
+    for run_id, why in runs.items():
+        started, plan = conn.execute(
+            "SELECT started, plan FROM runs WHERE run_id = ?", (run_id,)
+        ).fetchone()
+        conn.executemany(
+            "INSERT OR IGNORE INTO task_runs(run_id, task, position, state, max_attempts, policy, message) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (run_id, key, i, INTERRUPTED, limit, policy, why)
+                for i, (key, limit, policy) in enumerate(json.loads(plan))
+            ],
+        )
+        conn.execute(
+            f"UPDATE task_runs SET state = ?, message = ? WHERE run_id = ? AND state NOT IN ({marks})",
+            (INTERRUPTED, why, run_id, *_FINAL),
+        )
+        conn.execute(
+            "UPDATE attempts SET state = ? WHERE run_id = ? AND state = ?",
+            (INTERRUPTED, run_id, _RUNNING.value),
+        )
+        counts = dict(
+            conn.execute(
+                "SELECT state, count(*) FROM task_runs WHERE run_id = ? GROUP BY state",
+                (run_id,),
+            )
+        )
+        last = conn.execute(
+            "SELECT max(updated) FROM task_runs WHERE run_id = ?", (run_id,)
+        ).fetchone()[0]
+        finished = max(last or started, started)
+        conn.execute(
+            "UPDATE runs SET state = ?, counts = ?, finished = ?, duration = ?, note = ? "
+            "WHERE run_id = ?",
+            (
+                INTERRUPTED,
+                json.dumps(counts, sort_keys=True),
+                finished,
+                finished - started,
+                f"interrupted: {why}",
+                run_id,
+            ),
+        )
+        conn.execute(
+            "INSERT INTO events(run_id, body) VALUES (?, ?)",
+            (run_id, encode_interrupted(run_id, why, finished)),
+        )
+    if runs:
+        log.info("marked %d run(s) whose process stopped as interrupted", len(runs))
+
+
+def reap_store(path: Path) -> list[str]:
+    """Mark the runs whose owner died INTERRUPTED, without opening a History.
+
+    What a reader (``flowtop watch``, the TUI) calls now and then. On a read-only store
+    nothing is marked (and nothing fails): the runs just stay as recorded.
+    """
+    try:
+        with closing(_connect(path)) as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                marked = _reap(conn)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            return marked
+    except sqlite3.Error:
+        return []
+
+
 class History:
     """The run history of one workspace: an event sink on the way in, records on the way out."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        write_interval: float = WRITE_INTERVAL,
+        sink_window: float = SINK_WINDOW,
+    ) -> None:
+        """``write_interval`` and ``sink_window`` bound how late other processes see an
+        event; a run process that others watch live uses short ones (``LIVE_*``)."""
         self.path = Path(path)
+        self.write_interval = write_interval
+        # The bus reads a sink's options from the callable it is given: a long window,
+        # and steps handed over as fields, not event objects.
+        self.sink = functools.partial(self._take)
+        self.sink.batch_window = sink_window  # type: ignore[attr-defined]
+        self.sink.packed_steps = True  # type: ignore[attr-defined]
         self.owner = f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._identity = (_ME.host, _ME.pid, _ME.boot, _ME.start)
         self._write_lock = threading.Lock()
@@ -195,27 +307,11 @@ class History:
         conn.execute("BEGIN IMMEDIATE")
         try:
             store_schema.migrate(conn, self.path)
-            self._reap(conn)
+            _reap(conn)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-
-    _LIVE_ROWS = (
-        "SELECT run_id, owner, host, pid, boot_id, proc_start, heartbeat FROM runs WHERE state = ?"
-    )
-
-    def _reap(self, conn: sqlite3.Connection) -> list[str]:
-        """Mark the RUNNING runs whose owner is gone INTERRUPTED (in the caller's transaction)."""
-        gone: dict[str, str] = {}
-        for run_id, owner, host, pid, boot, start, heartbeat in conn.execute(
-            self._LIVE_ROWS, (_RUNNING.value,)
-        ).fetchall():
-            why = gone_reason(owner, host, pid, boot, start, heartbeat)
-            if why is not None:
-                gone[run_id] = why
-        self._interrupt(conn, gone)
-        return list(gone)
 
     def reap(self) -> list[str]:
         """Mark runs whose owner died INTERRUPTED now; the ids marked. Readers call this."""
@@ -223,7 +319,7 @@ class History:
             conn = self._conn
             try:
                 conn.execute("BEGIN IMMEDIATE")
-                marked = self._reap(conn)
+                marked = _reap(conn)
                 conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 if conn.in_transaction:
@@ -231,65 +327,6 @@ class History:
                 log.warning("%s: could not check for interrupted runs: %s", self.path, exc)
                 return []
             return marked
-
-    def _interrupt(self, conn: sqlite3.Connection, runs: dict[str, str]) -> None:
-        """Mark runs, their unfinished tasks and running attempts INTERRUPTED (in the caller's transaction).
-
-        ``runs`` maps each run id to why it was interrupted, which the run keeps as its note.
-        """
-        marks = ",".join("?" * len(_FINAL))
-        for run_id, why in runs.items():
-            started, plan = conn.execute(
-                "SELECT started, plan FROM runs WHERE run_id = ?", (run_id,)
-            ).fetchone()
-            conn.executemany(
-                "INSERT OR IGNORE INTO task_runs(run_id, task, position, state, max_attempts, policy, message) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (run_id, key, i, INTERRUPTED, limit, policy, why)
-                    for i, (key, limit, policy) in enumerate(json.loads(plan))
-                ],
-            )
-            conn.execute(
-                f"UPDATE task_runs SET state = ?, message = ? WHERE run_id = ? AND state NOT IN ({marks})",
-                (INTERRUPTED, why, run_id, *_FINAL),
-            )
-            conn.execute(
-                "UPDATE attempts SET state = ? WHERE run_id = ? AND state = ?",
-                (INTERRUPTED, run_id, _RUNNING.value),
-            )
-            counts = dict(
-                conn.execute(
-                    "SELECT state, count(*) FROM task_runs WHERE run_id = ? GROUP BY state",
-                    (run_id,),
-                )
-            )
-            last = conn.execute(
-                "SELECT max(updated) FROM task_runs WHERE run_id = ?", (run_id,)
-            ).fetchone()[0]
-            finished = max(last or started, started)
-            conn.execute(
-                "UPDATE runs SET state = ?, counts = ?, finished = ?, duration = ?, note = ? "
-                "WHERE run_id = ?",
-                (
-                    INTERRUPTED,
-                    json.dumps(counts, sort_keys=True),
-                    finished,
-                    finished - started,
-                    f"interrupted: {why}",
-                    run_id,
-                ),
-            )
-            conn.execute(
-                "INSERT INTO events(run_id, body) VALUES (?, ?)",
-                (run_id, encode_interrupted(run_id, why, finished)),
-            )
-        if runs:
-            log.info(
-                "%s: marked %d run(s) left running by a stopped process as interrupted",
-                self.path,
-                len(runs),
-            )
 
     # -- numbering ------------------------------------------------------------------
     def next_number(self, flow: str, run_id: str | None = None) -> int:
@@ -332,7 +369,7 @@ class History:
             return number
 
     # -- writing (the event sink) ---------------------------------------------------
-    def sink(self, events: list[BatchItem]) -> None:
+    def _take(self, events: list[BatchItem]) -> None:
         """Hand a batch of engine events to the writer thread. Never raises.
 
         A batch that finishes a run waits until the writer has committed it (the bus
@@ -362,10 +399,8 @@ class History:
                     FINISH_WAIT,
                 )
 
-    # Read by EventBus: a long window, and steps handed over as fields, not event objects.
-    sink.batch_window = SINK_WINDOW  # type: ignore[attr-defined]
-    sink.packed_steps = True  # type: ignore[attr-defined]
-    __call__ = sink
+    def __call__(self, events: list[BatchItem]) -> None:
+        self._take(events)
 
     def flush(self, timeout: float | None = 10.0) -> bool:
         """Write everything handed over so far (retrying events a failed write kept).
@@ -396,7 +431,9 @@ class History:
             with cond:
                 while not (self._wake or self._stop):
                     if self._buffer or self._retry:
-                        due = self._first_at + (WRITE_INTERVAL if self._buffer else RETRY_INTERVAL)
+                        due = self._first_at + (
+                            self.write_interval if self._buffer else RETRY_INTERVAL
+                        )
                         left = due - time.monotonic()
                         if left <= 0:
                             break
@@ -576,7 +613,7 @@ class History:
                     "SELECT run_id FROM runs WHERE state = ? AND owner = ?",
                     (_RUNNING.value, self.owner),
                 ).fetchall()
-                self._interrupt(
+                _interrupt(
                     self._conn, {run_id: "flowtop closed the store first" for (run_id,) in rows}
                 )
                 self._conn.execute("COMMIT")

@@ -19,7 +19,6 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from . import run_log
 from ..engine.events import (
     STEP_WIDTH,
     BatchItem,
@@ -29,6 +28,7 @@ from ..engine.events import (
     RunStarted,
     TaskStateChanged,
 )
+from . import run_log
 
 
 def _error_json(error: ErrorInfo) -> str:

@@ -96,6 +96,5 @@ def owner_gone(owner: Owner, heartbeat: float | None, now: float | None = None) 
     if heartbeat is None or now - heartbeat < STALE_AFTER:
         return None  # beating, or an owner from before heartbeats: nothing says it is gone
     return (
-        f"its process ({owner.describe()}) stopped sending heartbeats "
-        f"{now - heartbeat:.0f} s ago"
+        f"its process ({owner.describe()}) stopped sending heartbeats {now - heartbeat:.0f} s ago"
     )

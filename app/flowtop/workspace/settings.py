@@ -25,7 +25,17 @@ from ..engine.executors import ExecutorError, check_spec
 from ..engine.policy import RetryPolicy
 from .loader import LoadError
 
-DEFAULT_KEYS = ("max_retries", "retry_delay", "retry_jitter", "timeout", "workers", "executor")
+DEFAULT_KEYS = (
+    "max_retries",
+    "retry_delay",
+    "retry_jitter",
+    "timeout",
+    "workers",
+    "executor",
+    "max_result_bytes",
+)
+#: ``[tui] on_quit``: what ``q`` does with live runs started in this TUI.
+ON_QUIT = ("ask", "keep", "cancel")
 TASK_KEYS = ("max_retries", "retry_delay", "retry_on", "retry_jitter", "retry_deadline", "timeout")
 BACKOFF_KEYS = ("base", "factor", "max_delay")
 EXECUTORS = ("thread", "process", "dask", "dask:tcp://HOST:PORT")
@@ -127,6 +137,8 @@ def check_value(table: tuple[str, ...], key: str, value: Any) -> Any:
         return _count(table, key, value, 0)
     if key == "workers":
         return _count(table, key, value, 1)
+    if key == "max_result_bytes":
+        return _count(table, key, value, 0)
     if key == "retry_delay":
         return _delay(table, value)
     if key == "retry_on":
@@ -201,6 +213,7 @@ class SettingsFile:
     tasks: Mapping[TaskId, Mapping[str, Any]] = field(default_factory=dict)
     text: str = ""
     keys: Mapping[str, str] = field(default_factory=dict)  # [keys]: binding id -> key(s)
+    tui: Mapping[str, str] = field(default_factory=dict)  # [tui]: on_quit
 
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
@@ -229,7 +242,7 @@ def parse_settings(path: Path, text: str, *, allow_defaults: bool = True) -> Set
 
 
 def _check_file(path: Path, raw: dict[str, Any], text: str, allow_defaults: bool) -> SettingsFile:
-    top = ("defaults", "flows", "keys") if allow_defaults else ("flows",)
+    top = ("defaults", "flows", "keys", "tui") if allow_defaults else ("flows",)
     for key in raw:
         if key not in top:
             raise _unknown(key, top, (), "table")
@@ -256,9 +269,28 @@ def _check_file(path: Path, raw: dict[str, Any], text: str, allow_defaults: bool
             table = ("flows", flow_name, "tasks", task_key)
             tasks[(flow_name, task_key)] = MappingProxyType(check_table(table, values, TASK_KEYS))
     keys = _check_keys(raw.get("keys", {}))
+    tui = _check_tui(raw.get("tui", {}))
     return SettingsFile(
-        path, raw, MappingProxyType(defaults), MappingProxyType(tasks), text, MappingProxyType(keys)
+        path,
+        raw,
+        MappingProxyType(defaults),
+        MappingProxyType(tasks),
+        text,
+        MappingProxyType(keys),
+        MappingProxyType(tui),
     )
+
+
+def _check_tui(table: Any) -> dict[str, str]:
+    """``[tui]``: ``on_quit = "ask" | "keep" | "cancel"``."""
+    if not isinstance(table, dict):
+        raise SettingsError(f"tui must be a table, got {type(table).__name__}", (), "tui")
+    for key, value in table.items():
+        if key != "on_quit":
+            raise _unknown(key, ("on_quit",), ("tui",))
+        if value not in ON_QUIT:
+            raise _bad(("tui",), key, " or ".join(f'"{v}"' for v in ON_QUIT), value)
+    return dict(table)
 
 
 def _check_keys(table: Any) -> dict[str, str]:
@@ -335,6 +367,8 @@ class Settings:
     tasks: Mapping[TaskId, Mapping[str, Any]] = field(default_factory=dict)  # flowtop.toml
     overrides: Mapping[TaskId, Mapping[str, Any]] = field(default_factory=dict)
     keys: Mapping[str, str] = field(default_factory=dict)  # the TUI's keymap
+    max_result_bytes: int = 10 * 1024 * 1024  # per stored result (reruns in other processes)
+    on_quit: str = "ask"  # [tui] on_quit
 
     @classmethod
     def from_files(cls, toml: SettingsFile | None, overrides: SettingsFile | None) -> Settings:
@@ -349,6 +383,8 @@ class Settings:
             tasks=toml.tasks if toml else {},
             overrides=overrides.tasks if overrides else {},
             keys=toml.keys if toml else {},
+            max_result_bytes=defaults.get("max_result_bytes", 10 * 1024 * 1024),
+            on_quit=toml.tui.get("on_quit", "ask") if toml else "ask",
         )
 
 

@@ -117,6 +117,8 @@ class Workspace:
         self._settings = _SettingsState()
         self._lock = threading.RLock()
         self._history: History | None = None
+        #: What ``make_runner`` started beside the history: closed before it.
+        self._owned: list[Any] = []
         #: Why the last ``make_runner`` runs without a history (a corrupt or locked file), or None.
         self.history_error: str | None = None
 
@@ -359,10 +361,14 @@ class Workspace:
         """The run history at ``.flowtop/history.db``, opened on first use."""
         with self._lock:
             if self._history is None:
-                from .history import History
+                from .history import LIVE_SINK_WINDOW, LIVE_WRITE_INTERVAL, History
 
                 self.state_dir.mkdir(parents=True, exist_ok=True)
-                self._history = History(self.state_dir / "history.db")
+                self._history = History(
+                    self.state_dir / "history.db",
+                    write_interval=LIVE_WRITE_INTERVAL,
+                    sink_window=LIVE_SINK_WINDOW,
+                )
             return self._history
 
     def make_runner(
@@ -390,16 +396,30 @@ class Workspace:
             self.history_error = str(exc)
             return Runner(sinks=list(sinks), policy_for=self.policy_for, **kw)
         self.history_error = None
-        return Runner(
-            sinks=[history.sink, *sinks],
+        from .owner_agent import OwnerAgent
+        from .results import ResultKeeper
+
+        keeper = ResultKeeper(
+            history.path,
+            lambda run_id, key: _value_of(runner, run_id, key),
+            cap=self.settings.max_result_bytes,
+        )
+        runner = Runner(
+            sinks=[history.sink, keeper, *sinks],
             policy_for=self.policy_for,
             next_number=history.next_number,
             **kw,
         )
+        agent = OwnerAgent(history.path, history.owner, lambda *c: _apply_command(runner, *c))
+        self._owned.extend([agent, keeper])
+        return runner
 
     def close(self) -> None:
         """Close the history and take the folder back off ``sys.path``."""
         with self._lock:
+            for part in reversed(self._owned):
+                part.close()
+            self._owned.clear()
             if self._history is not None:
                 self._history.close()
                 self._history = None
@@ -413,3 +433,25 @@ class Workspace:
 
     def __repr__(self) -> str:
         return f"<Workspace {display_path(self.path)}: {len(self._loader.flows)} flows, {len(self._loader.errors)} errors>"
+
+
+def _value_of(runner: Runner, run_id: str, key: str) -> tuple[bool, Any, str | None]:
+    """A completed task's value in a live run of ``runner``, and its input fingerprint."""
+    run = runner.find(run_id)
+    task = run.tasks.get(key) if run is not None else None
+    if run is None or task is None:
+        return False, None, None
+    fingerprints: Mapping[str, str | None] = getattr(run, "_inputs_by_key", {})
+    return True, task.result, fingerprints.get(key)
+
+
+def _apply_command(runner: Runner, run_id: str, kind: str, task: str | None) -> bool:
+    """A command another process queued for one of ``runner``'s runs (see ``OwnerAgent``)."""
+    run = runner.find(run_id)
+    if run is None or run.done:
+        return False
+    if kind == "cancel":
+        return run.cancel()
+    if task is None:
+        return False
+    return run.retry_now(task) if kind == "retry_now" else run.give_up(task)

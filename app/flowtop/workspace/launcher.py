@@ -1,0 +1,69 @@
+"""Starting a run in a process of its own, which outlives whoever started it.
+
+A run started from the TUI, a browser tab or ``flowtop run --detach`` executes in a new
+``flowtop run`` process in its own session: a hang-up of the terminal, ``q`` in the TUI
+or a closed tab never reaches it. It imports the flow file afresh, so the run uses the
+code and settings saved when it started. The starter picks the run id, so it can watch
+the run (or print its id) before the process has even imported the flows.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..engine.runner import new_run_id
+
+#: The run processes' own output (a crash before their first event) goes here.
+LOGS = "logs"
+
+
+@dataclass(frozen=True, slots=True)
+class Launched:
+    run_id: str
+    pid: int
+    log: Path
+
+
+def launch(
+    path: Path,
+    flow: str,
+    *,
+    state_dir: Path,
+    rerun_of: str | None = None,
+    task: str | None = None,
+    executor: str | None = None,
+    workers: int | None = None,
+) -> Launched:
+    """Start ``flowtop run PATH --flow FLOW`` detached; return at once with its run id."""
+    run_id = new_run_id()
+    command = [sys.executable, "-m", "flowtop", "run", str(path), "--flow", flow]
+    command += ["--run-id", run_id, "--quiet"]
+    if rerun_of is not None:
+        command += ["--rerun-of", rerun_of]
+    if task is not None:
+        command += ["--task", task]
+    if executor is not None:
+        command += ["--executor", executor]
+    if workers is not None:
+        command += ["--workers", str(workers)]
+    logs = state_dir / LOGS
+    logs.mkdir(parents=True, exist_ok=True, mode=0o700)
+    log = logs / f"{run_id}.log"
+    env = dict(os.environ)
+    env.pop("FLOWTOP_TUI", None)
+    with open(log, "wb", buffering=0) as out:
+        os.chmod(log, 0o600)
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # no SIGHUP from the terminal, no ^C from its group
+            close_fds=True,
+            env=env,
+        )
+    return Launched(run_id, process.pid, log)

@@ -1,0 +1,108 @@
+"""The owner's side of the run store: heartbeats, and commands other processes queued.
+
+A process that executes runs proves it is alive by writing a heartbeat for its live
+runs every second, and it is the only one that can act on them: a TUI in another
+process, ``flowtop cancel`` or a browser tab queue a command (cancel, retry now, give
+up) addressed to a run, and this agent hands it to the run within a poll interval.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from contextlib import closing
+from pathlib import Path
+
+from .ownership import HEARTBEAT
+
+log = logging.getLogger("flowtop.store")
+
+#: How often the owner looks for queued commands (seconds): the bound on a key's delay.
+POLL = 0.02
+
+COMMANDS = ("cancel", "retry_now", "give_up")
+
+#: Applies one command to one run of this process: True when it took effect.
+Apply = Callable[[str, str, str | None], bool]
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, timeout=5.0, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 5000")
+    return conn
+
+
+def enqueue(path: Path, run_id: str, kind: str, task: str | None = None) -> int:
+    """Queue a command for the owner of ``run_id``; its id (raises ``ValueError`` for a bad kind)."""
+    if kind not in COMMANDS:
+        raise ValueError(f"unknown command {kind!r}; expected one of {', '.join(COMMANDS)}")
+    with closing(_connect(path)) as conn:
+        cursor = conn.execute(
+            "INSERT INTO commands(run_id, kind, task, created) VALUES (?, ?, ?, ?)",
+            (run_id, kind, task, time.time()),
+        )
+        return int(cursor.lastrowid or 0)
+
+
+def outcome(path: Path, command_id: int) -> str | None:
+    """What the owner did with a command ('applied', 'ignored: …'), None while not taken."""
+    with closing(_connect(path)) as conn:
+        row = conn.execute("SELECT outcome FROM commands WHERE id = ?", (command_id,)).fetchone()
+    return None if row is None else row[0]
+
+
+class OwnerAgent:
+    """One thread per owning process: heartbeats for ``owner``'s live runs, and commands.
+
+    ``apply(run_id, kind, task)`` is called on this thread; the engine's run handles are
+    thread-safe, so it may call them directly.
+    """
+
+    def __init__(self, path: Path, owner: str, apply: Apply) -> None:
+        self.path = path
+        self.owner = owner
+        self.apply = apply
+        self._stop = threading.Event()
+        self._conn = _connect(path)
+        self._thread = threading.Thread(target=self._loop, name="flowtop-owner", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        next_beat = 0.0
+        while not self._stop.wait(POLL):
+            try:
+                now = time.time()
+                if now >= next_beat:
+                    self._conn.execute(
+                        "UPDATE runs SET heartbeat = ? WHERE owner = ? AND state = 'RUNNING'",
+                        (now, self.owner),
+                    )
+                    next_beat = now + HEARTBEAT / 2
+                self._take_commands()
+            except sqlite3.Error as exc:  # a locked or full disk: try again next round
+                log.warning("%s: heartbeat/commands failed: %s", self.path, exc)
+
+    def _take_commands(self) -> None:
+        rows = self._conn.execute(
+            "SELECT c.id, c.run_id, c.kind, c.task FROM commands c JOIN runs r "
+            "ON r.run_id = c.run_id WHERE c.taken IS NULL AND r.owner = ? ORDER BY c.id",
+            (self.owner,),
+        ).fetchall()
+        for command_id, run_id, kind, task in rows:
+            try:
+                done = self.apply(run_id, kind, task)
+                result = "applied" if done else "ignored: nothing to do"
+            except Exception as exc:  # noqa: BLE001 - a bad command must not stop the agent
+                result = f"failed: {type(exc).__name__}: {exc}"
+            self._conn.execute(
+                "UPDATE commands SET taken = ?, outcome = ? WHERE id = ?",
+                (time.time(), result, command_id),
+            )
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5.0)
+        self._conn.close()

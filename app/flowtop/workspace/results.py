@@ -1,0 +1,125 @@
+"""Completed tasks' results, kept in the run store so a rerun in another process reuses them.
+
+A rerun (``f``, ``t``) may happen in another process, after a restart, days later: the
+run that produced a result is gone, so its completed tasks' return values are pickled
+into the store as they complete (cloudpickle for what pickle refuses). A result that
+cannot be stored (unpicklable, or over ``max_result_bytes``) is marked not reusable with
+the reason, and a rerun runs that task again and says why.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import sqlite3
+import threading
+from collections.abc import Callable, Mapping
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+from ..engine.events import BatchItem, TaskStateChanged, unpack
+from ..engine.states import State, StateType
+
+log = logging.getLogger("flowtop.store")
+
+#: Default per-result cap (``[defaults] max_result_bytes``).
+MAX_RESULT_BYTES = 10 * 1024 * 1024
+
+
+def dumps(value: Any, cap: int) -> tuple[bytes | None, str]:
+    """``value`` pickled, or None and why it can't be kept."""
+    try:
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as first:  # noqa: BLE001 - any pickling failure: try cloudpickle
+        try:
+            import cloudpickle  # type: ignore[import-untyped]
+
+            data = cloudpickle.dumps(value)
+        except ImportError:
+            return None, f"its result can't be pickled ({type(first).__name__}: {first})"
+        except Exception as exc:  # noqa: BLE001 - unpicklable even so
+            return None, f"its result can't be pickled ({type(exc).__name__}: {exc})"
+    if len(data) > cap:
+        return None, f"its result is {len(data):,} bytes, over max_result_bytes ({cap:,})"
+    return data, ""
+
+
+class ResultKeeper:
+    """An event sink of the owning process: stores each completed task's result.
+
+    ``value_of(run_id, task)`` reads the value from the live run (the event carries only
+    a repr). Reused tasks are stored again, so a rerun of a rerun finds them too.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        value_of: Callable[[str, str], tuple[bool, Any, str | None]],
+        cap: int = MAX_RESULT_BYTES,
+    ) -> None:
+        self.path = path
+        self.value_of = value_of
+        self.cap = cap
+        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._conn.execute("PRAGMA busy_timeout = 5000")
+        self._lock = threading.Lock()
+        self.failed = 0
+
+    def __call__(self, batch: list[BatchItem]) -> None:
+        rows = []
+        for event in unpack(batch):
+            if type(event) is not TaskStateChanged or event.state is not StateType.COMPLETED:
+                continue
+            found, value, fingerprint = self.value_of(event.run_id, event.task)
+            if not found:
+                continue
+            data, why = dumps(value, self.cap)
+            rows.append((event.run_id, event.task, data, data is not None, why, fingerprint))
+        if not rows:
+            return
+        with self._lock:
+            try:
+                self._conn.executemany(
+                    "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?)", rows
+                )
+            except sqlite3.Error as exc:
+                self.failed += len(rows)
+                log.warning("%s: could not store %d result(s): %s", self.path, len(rows), exc)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+def load(path: Path, run_id: str) -> tuple[dict[str, Any], dict[str, str], dict[str, str | None]]:
+    """A run's stored results: values by task, why others can't be reused, fingerprints."""
+    values: dict[str, Any] = {}
+    refused: dict[str, str] = {}
+    fingerprints: dict[str, str | None] = {}
+    from .run_log import connect_reader
+
+    with closing(connect_reader(path)) as conn:
+        rows = conn.execute(
+            "SELECT task, data, reusable, why, fingerprint FROM results WHERE run_id = ?",
+            (run_id,),
+        ).fetchall()
+    for task, data, reusable, why, fingerprint in rows:
+        if not reusable:
+            refused[task] = why
+            continue
+        try:
+            values[task] = pickle.loads(data)
+        except Exception as exc:  # noqa: BLE001 - a class that moved or changed since
+            refused[task] = f"its stored result can't be read back ({type(exc).__name__}: {exc})"
+            continue
+        fingerprints[task] = fingerprint
+    return values, refused, fingerprints
+
+
+def reusable_states(values: Mapping[str, Any], attempts: Mapping[str, int]) -> dict[str, State]:
+    """Completed states to carry into a rerun, one per stored result."""
+    return {
+        key: State(StateType.COMPLETED, value, None, attempts.get(key, 1), "", key)
+        for key, value in values.items()
+    }
