@@ -87,8 +87,10 @@ def test_the_table_lists_runs_newest_first_with_counts_and_rerun_links(
     code, out, err = run_command(capsys, str(workspace))
     assert code == 0 and err == ""
     header, *rows = out.splitlines()
-    assert header.split() == ["FLOW", "#", "STATE", "STARTED", "DURATION", "TASKS", "RERUN", "OF"]
-    assert rows[0].split()[:3] == ["etl", "2", "FAILED"] and rows[0].rstrip().endswith("#1")
+    assert header.split() == [
+        "FLOW", "#", "STATE", "STARTED", "DURATION", "TASKS", "RERUN", "OF", "RUN", "ID", "NOTE"
+    ]
+    assert rows[0].split()[:3] == ["etl", "2", "FAILED"] and " #1 " in rows[0]
     assert rows[1].split()[:3] == ["etl", "1", "FAILED"]
     assert "1 completed, 1 failed" in rows[1]
 
@@ -197,7 +199,8 @@ def test_an_unreadable_history_file_is_reported(capsys, workspace: Path) -> None
     (workspace / ".flowtop").mkdir()
     (workspace / ".flowtop" / "history.db").write_bytes(b"garbage" * 200)
     code, _, err = run_command(capsys, str(workspace))
-    assert code == 1 and "history.db: cannot use the history database" in err
+    assert code == 2 and "history.db: cannot read the run store (file is not a database)" in err
+    assert "move it away" in err and len(err.strip().splitlines()) == 1
 
 
 def test_through_the_real_cli_with_the_default_path(workspace: Path) -> None:

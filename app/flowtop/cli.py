@@ -20,7 +20,9 @@ COMMANDS = {
     "open": ("open", "open the TUI on a flow file or folder (the default command)"),
     "run": ("run", "run flows headless, printing state changes (or JSON lines)"),
     "list": ("list", "list flows, tasks, dependencies and effective retry policies"),
-    "history": ("history", "show past runs from .flowtop/history.db"),
+    "history": ("history", "show past and live runs from .flowtop/history.db"),
+    "watch": ("watch", "follow a run's events live, whoever started it; exit with its code"),
+    "cancel": ("cancel", "cancel a live run, whichever process executes it"),
     "serve": ("serve", "serve the TUI in a web browser (textual-serve)"),
 }
 

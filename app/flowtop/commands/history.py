@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import TextIO
 
 from ..engine.delays import fmt_seconds
 from ..printable import printable
-from ..workspace.history import History
+from ..workspace.history import History, reap_store
 from ..workspace.history_records import (
     AttemptRecord,
     HistoryError,
@@ -26,6 +27,7 @@ from ..workspace.history_records import (
     RunRecord,
     TaskRecord,
 )
+from ..workspace.store_reader import StoreReader
 
 #: Order of the states in a run's counts.
 STATE_ORDER = (
@@ -54,6 +56,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--flow", metavar="NAME", help="only this flow's runs")
     parser.add_argument(
+        "--prune",
+        type=int,
+        metavar="N",
+        help="delete all but the newest N runs of each flow (with --flow: of that flow), "
+        "their attempts, events and stored results",
+    )
+    parser.add_argument(
         "--limit",
         type=int,
         default=50,
@@ -79,11 +88,10 @@ def main(args: argparse.Namespace) -> int:
             file=out,
         )
         return 0
-    try:
-        history = History(db)
-    except HistoryError as exc:
-        print(f"flowtop: {exc}", file=sys.stderr)
-        return 1
+    if args.prune is not None:
+        return _prune(db, args.prune, args.flow)
+    reap_store(db)  # best effort: a read-only store is read as it is
+    history = StoreReader(db)
     try:
         if args.run is not None:
             record = _find(history, args.run, args.flow)
@@ -110,8 +118,33 @@ def main(args: argparse.Namespace) -> int:
         else:
             _print_table(runs, out)
         return 0
+    except HistoryError as exc:
+        print(f"flowtop: {exc}", file=sys.stderr)
+        return 2
+    except sqlite3.Error as exc:
+        print(
+            f"flowtop: {db}: cannot read the run store ({exc}); if it is not a flowtop store, "
+            "move it away and flowtop starts a new one",
+            file=sys.stderr,
+        )
+        return 2
+
+
+def _prune(db: Path, keep: int, flow: str | None) -> int:
+    """``--prune N``: keep the newest N runs of each flow (and their results); live runs stay."""
+    if keep < 0:
+        return _usage(f"--prune must be at least 0, got {keep}")
+    try:
+        history = History(db)
+    except HistoryError as exc:
+        print(f"flowtop: {exc}", file=sys.stderr)
+        return 2
+    try:
+        removed = history.prune(keep, flow)
     finally:
         history.close()
+    print(f"Removed {removed} run(s); kept the newest {keep} of each flow.")
+    return 0
 
 
 def _usage(message: str) -> int:
@@ -190,7 +223,7 @@ def fmt_counts(counts: dict[str, int]) -> str:
 
 
 def _print_table(runs: list[RunRecord], out: TextIO) -> None:
-    header = ("FLOW", "#", "STATE", "STARTED", "DURATION", "TASKS", "RERUN OF")
+    header = ("FLOW", "#", "STATE", "STARTED", "DURATION", "TASKS", "RERUN OF", "RUN ID", "NOTE")
     rows = [
         (
             clean(r.flow),
@@ -200,6 +233,8 @@ def _print_table(runs: list[RunRecord], out: TextIO) -> None:
             fmt_duration(r.duration),
             fmt_counts(r.counts) if r.counts else f"{r.tasks} tasks",
             f"#{r.rerun_of_number}" if r.rerun_of_number is not None else (r.rerun_of or ""),
+            r.run_id,
+            clean(r.owner if r.state == "RUNNING" else r.note),
         )
         for r in runs
     ]

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from typing import TYPE_CHECKING, Any
 
 from ..engine.states import StateType
 from .common import open_workspace, report_load_errors, select_flows
 from .printers import READER_GONE, HumanPrinter, JsonPrinter
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -23,6 +28,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quiet", action="store_true", help="omit running/completed lines (human output)"
     )
+    parser.add_argument(
+        "--detach",
+        action="store_true",
+        help="start each run in a process of its own, print its run id and return at once",
+    )
+    parser.add_argument(
+        "--rerun-of",
+        metavar="RUN_ID",
+        help="rerun a stored run of --flow: its completed tasks are reused, the rest run again",
+    )
+    parser.add_argument(
+        "--task",
+        metavar="KEY",
+        help="with --rerun-of: rerun this task and everything downstream of it",
+    )
+    # The run id a launcher picked for this run process (see workspace.launcher).
+    parser.add_argument("--run-id", help=argparse.SUPPRESS)
     parser.add_argument(
         "--executor",
         type=executor_spec,
@@ -55,6 +77,14 @@ def main(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         print("flowtop: --workers must be at least 1", file=sys.stderr)
         return 2
+    if (args.rerun_of or args.task or args.run_id) and args.flow is None:
+        print("flowtop: --rerun-of, --task and --run-id need --flow NAME", file=sys.stderr)
+        return 2
+    if args.task and not args.rerun_of:
+        print("flowtop: --task needs --rerun-of RUN_ID (the run to take results from)", file=sys.stderr)
+        return 2
+    if args.detach:
+        return detach(workspace, names, args)
     if args.json:
         printer = JsonPrinter(sys.stdout)
     else:
@@ -84,7 +114,10 @@ def main(args: argparse.Namespace) -> int:
         for name in names:
             if gone.is_set():
                 break
-            run = runner.start(workspace.flows[name])
+            start = rerun_start(workspace, name, args) if args.rerun_of else {}
+            if start is None:
+                return 2
+            run = runner.start(workspace.flows[name], run_id=args.run_id, **start)
             if gone.is_set():  # the reader left while this run was being started
                 run.cancel()
             result = run.final_result()
@@ -94,3 +127,39 @@ def main(args: argparse.Namespace) -> int:
     if gone.is_set():
         return READER_GONE
     return 0 if ok else 1
+
+
+def rerun_start(workspace: Workspace, name: str, args: argparse.Namespace) -> dict[str, Any] | None:
+    """``Runner.start`` arguments reusing ``--rerun-of``'s stored results; None after an error."""
+    from ..workspace.reruns import plan_rerun
+
+    try:
+        plan = plan_rerun(workspace.history, args.rerun_of, workspace.flows[name], args.task)
+    except (KeyError, ValueError) as exc:
+        print(f"flowtop: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+        return None
+    for note in plan.notes:
+        print(f"flowtop: {note}", file=sys.stderr)
+    return plan.start
+
+
+def detach(workspace: Workspace, names: list[str], args: argparse.Namespace) -> int:
+    """Start each flow's run in its own process and print the run ids (one per line)."""
+    from ..workspace.launcher import launch
+
+    for name in names:
+        launched = launch(
+            workspace.flow_files.get(name, workspace.path),
+            name,
+            state_dir=workspace.state_dir,
+            rerun_of=args.rerun_of,
+            task=args.task,
+            executor=args.executor,
+            workers=args.workers,
+        )
+        if args.json:
+            print(json.dumps({"event": "run_detached", "flow": name, "run_id": launched.run_id}))
+        else:
+            print(launched.run_id)
+    return 0
+

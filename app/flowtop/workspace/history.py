@@ -24,8 +24,7 @@ import threading
 import time
 import uuid
 import weakref
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from pathlib import Path
 
 from ..engine.events import BatchItem, RunFinished, count_events
@@ -41,6 +40,7 @@ from .history_records import (  # noqa: F401 - re-exported: the store's public r
 )
 from .ownership import Owner, owner_gone, pid_running
 from .run_log import encode_interrupted
+from .store_reader import StoreReader
 from .store_schema import SCHEMA_VERSION  # noqa: F401 - re-exported
 
 log = logging.getLogger("flowtop.history")
@@ -220,7 +220,7 @@ def reap_store(path: Path) -> list[str]:
         return []
 
 
-class History:
+class History(StoreReader):
     """The run history of one workspace: an event sink on the way in, records on the way out."""
 
     def __init__(
@@ -504,93 +504,34 @@ class History:
             except sqlite3.Error as exc:
                 log.warning("%s: WAL checkpoint failed: %s", self.path, exc)
 
-    # -- reading --------------------------------------------------------------------
-    @contextmanager
-    def _reader(self) -> Iterator[sqlite3.Connection]:
-        """A connection for the calling thread only, so reads never wait on the sink's lock."""
-        with closing(_connect(self.path)) as conn:
-            conn.execute("PRAGMA query_only = 1")
-            yield conn
+    # -- pruning --------------------------------------------------------------------
+    def prune(self, keep: int, flow: str | None = None) -> int:
+        """Delete all but the newest ``keep`` finished runs of each flow; how many went.
 
-    _RUNS = (
-        "SELECT r.run_id, r.flow, r.number, r.state, r.started, r.finished, r.duration, r.rerun_of, "
-        "src.number, r.counts, r.tasks FROM runs r LEFT JOIN runs src ON src.run_id = r.rerun_of"
-    )
-
-    def runs(self, flow: str | None = None, limit: int | None = 100) -> list[RunRecord]:
-        """Runs, newest first."""
-        query, params = self._RUNS, []
-        if flow is not None:
-            query += " WHERE r.flow = ?"
-            params.append(flow)
-        query += " ORDER BY r.started DESC, r.number DESC"
-        if limit is not None:
-            query += " LIMIT ?"
-            params.append(int(limit))
-        with self._reader() as conn:
-            return [_run_record(row) for row in conn.execute(query, params)]
-
-    def find_run(self, flow: str, number: int) -> RunRecord | None:
-        """Run #``number`` of ``flow`` (the newest, should two processes ever give out one number twice)."""
-        with self._reader() as conn:
-            row = conn.execute(
-                f"{self._RUNS} WHERE r.flow = ? AND r.number = ? ORDER BY r.started DESC LIMIT 1",
-                (flow, number),
-            ).fetchone()
-        return None if row is None else _run_record(row)
-
-    def runs_numbered(self, number: int) -> list[RunRecord]:
-        """Every flow's run #``number`` (``flowtop history --run N`` without ``--flow``)."""
-        with self._reader() as conn:
-            rows = conn.execute(
-                f"{self._RUNS} WHERE r.number = ? ORDER BY r.flow, r.started DESC", (number,)
-            ).fetchall()
-        return [_run_record(row) for row in rows]
-
-    def run_detail(self, run_id: str) -> RunDetail:
-        """One run with its tasks in flow order (PENDING for those not started) and every attempt."""
-        with self._reader() as conn:
-            row = conn.execute(f"{self._RUNS} WHERE r.run_id = ?", (run_id,)).fetchone()
-            if row is None:
-                raise KeyError(f"no run with id {run_id!r} in {self.path}")
-            plan = json.loads(
-                conn.execute("SELECT plan FROM runs WHERE run_id = ?", (run_id,)).fetchone()[0]
-            )
-            attempts: dict[str, list[AttemptRecord]] = {}
-            for a in conn.execute(
-                "SELECT task, number, state, started, duration, result, error_type, error_message, traceback, "
-                "output, retry_in, delay_explained FROM attempts WHERE run_id = ? ORDER BY task, number",
-                (run_id,),
-            ):
-                attempts.setdefault(a[0], []).append(AttemptRecord(*a[1:]))
-            stored = {
-                t[0]: TaskRecord(*t[:6], bool(t[6]), *t[7:], tuple(attempts.get(t[0], ())))
-                for t in conn.execute(
-                    "SELECT task, state, attempts, max_attempts, policy, result, reused, message, error_type, "
-                    "error_message, started, duration, updated FROM task_runs WHERE run_id = ? ORDER BY position",
-                    (run_id,),
-                )
-            }
-        tasks = [
-            stored.pop(key, None)
-            or TaskRecord(
-                key,
-                StateType.PENDING.value,
-                0,
-                limit,
-                policy,
-                None,
-                False,
-                "",
-                None,
-                None,
-                None,
-                None,
-                None,
-            )
-            for key, limit, policy in plan
-        ]
-        return RunDetail(_run_record(row), (*tasks, *stored.values()))
+        A live run is never deleted, nor counted against ``keep``. The run numbers stay
+        allocated, so numbering goes on where it was.
+        """
+        with self._write_lock:
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                doomed = [
+                    run_id
+                    for (run_id,) in conn.execute(
+                        "SELECT run_id FROM (SELECT run_id, state, row_number() OVER "
+                        "(PARTITION BY flow ORDER BY started DESC, number DESC) AS place "
+                        "FROM runs WHERE state <> 'RUNNING' AND (? IS NULL OR flow = ?)) "
+                        "WHERE place > ?",
+                        (flow, flow, keep),
+                    )
+                ]
+                for table in ("attempts", "task_runs", "events", "results", "commands", "runs"):
+                    conn.executemany(f"DELETE FROM {table} WHERE run_id = ?", [(r,) for r in doomed])
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            return len(doomed)
 
     # -- closing --------------------------------------------------------------------
     def close(self) -> None:

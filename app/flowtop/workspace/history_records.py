@@ -28,9 +28,13 @@ class RunRecord:
     rerun_of_number: int | None
     counts: dict[str, int]
     tasks: int
+    #: Why the run was interrupted (empty otherwise).
+    note: str = ""
+    #: The process that executes it (live runs): "pid 123 on host".
+    owner: str = ""
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "run_id": self.run_id,
             "flow": self.flow,
             "run": self.number,
@@ -43,6 +47,11 @@ class RunRecord:
             "counts": dict(self.counts),
             "tasks": self.tasks,
         }
+        if self.note:
+            data["note"] = self.note
+        if self.owner and self.state == "RUNNING":
+            data["owner"] = self.owner
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,4 +147,6 @@ class RunDetail:
 
 def _run_record(row: tuple[Any, ...]) -> RunRecord:
     counts = json.loads(row[9]) if row[9] else {}
-    return RunRecord(*row[:9], counts, row[10])
+    host, pid = row[12], row[13]
+    owner = f"pid {pid} on {host}" if pid is not None else ""
+    return RunRecord(*row[:9], counts, row[10], row[11] or "", owner)

@@ -1,0 +1,61 @@
+"""``flowtop cancel [PATH] RUN_ID``: ask the process that executes a run to cancel it.
+
+The run may belong to any process (a TUI's run process, ``flowtop run`` in cron, another
+machine sharing the folder): the command goes into the store's queue, and the owner
+applies it within a few tens of milliseconds. Waits (up to ``WAIT`` seconds) to say so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from ..printable import printable
+from .store_access import find_run, store_path, usage
+
+#: How long to wait for the owner to take the command (seconds).
+WAIT = 5.0
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "target", nargs="+", metavar="[PATH] RUN_ID", help="flow folder or file, and the run id"
+    )
+
+
+def main(args: argparse.Namespace) -> int:
+    from ..workspace.history import reap_store
+    from ..workspace.owner_agent import enqueue, outcome
+
+    found = store_path(args.target, "cancel")
+    if isinstance(found, int):
+        return found
+    db, run_ref = found
+    if run_ref is None:
+        return usage("cancel", "which run? give its RUN_ID (see `flowtop history`)")
+    reap_store(db)
+    record = find_run(db, run_ref, None, "cancel")
+    if isinstance(record, int):
+        return record
+    name = f"run #{record.number} of {printable(record.flow)} ({record.run_id})"
+    if record.state != "RUNNING":
+        print(f"flowtop cancel: {name} is not running ({record.state})", file=sys.stderr)
+        return 1
+    command_id = enqueue(db, record.run_id, "cancel")
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        done = outcome(db, command_id)
+        if done is not None:
+            if done == "applied":
+                print(f"Cancelled {name}")
+                return 0
+            print(f"flowtop cancel: {name}: {done}", file=sys.stderr)
+            return 1
+        time.sleep(0.02)
+    print(
+        f"flowtop cancel: {name}: its process ({record.owner}) did not take the request within "
+        f"{WAIT:.0f} s; it stays queued",
+        file=sys.stderr,
+    )
+    return 1

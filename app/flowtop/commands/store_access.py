@@ -1,0 +1,67 @@
+"""What the store commands share (``watch``, ``cancel``): finding the store and a run in it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..workspace.history_records import HistoryError, RunRecord
+
+STORE = Path(".flowtop") / "history.db"
+
+
+def usage(command: str, message: str) -> int:
+    print(f"flowtop {command}: {message}", file=sys.stderr)
+    return 2
+
+
+def store_path(targets: list[str], command: str) -> tuple[Path, str | None] | int:
+    """The store of ``[PATH] [RUN_ID]`` and the run id given, or an exit code after an error.
+
+    One argument is a path when it exists, else a run id; the path defaults to ./flows
+    (else the current folder), as for every other command.
+    """
+    if len(targets) > 2:
+        return usage(command, f"expected [PATH] [RUN_ID], got {len(targets)} arguments")
+    path: str | None = None
+    run: str | None = None
+    if len(targets) == 2:
+        path, run = targets
+    elif len(targets) == 1:
+        if Path(targets[0]).exists():
+            path = targets[0]
+        else:
+            run = targets[0]
+    if path is None:
+        path = "flows" if Path("flows").is_dir() else "."
+    folder = Path(path)
+    if not folder.exists():
+        return usage(command, f"{path}: no such file or folder")
+    root = folder if folder.is_dir() else folder.parent
+    db = root / STORE
+    if not db.is_file():
+        return usage(command, f"no runs yet: {db} does not exist")
+    return db, run
+
+
+def find_run(db: Path, run: str | None, flow: str | None, command: str) -> RunRecord | int:
+    """The run named by id (or a unique prefix), else the newest of ``flow``, else the newest."""
+    from ..workspace.store_reader import StoreReader
+
+    reader = StoreReader(db)
+    try:
+        if run is not None:
+            matches = [r for r in reader.runs(flow, limit=None) if r.run_id.startswith(run)]
+            if len(matches) == 1:
+                return matches[0]
+            if not matches:
+                return usage(command, f"no run with id {run!r} in {db}")
+            return usage(command, f"run id {run!r} is ambiguous: {len(matches)} runs start with it")
+        runs = reader.runs(flow, limit=1)
+    except HistoryError as exc:
+        print(f"flowtop: {exc}", file=sys.stderr)
+        return 2
+    if not runs:
+        where = f" of flow {flow!r}" if flow else ""
+        return usage(command, f"no runs{where} in {db}")
+    return runs[0]

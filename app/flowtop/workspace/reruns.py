@@ -1,0 +1,71 @@
+"""A rerun of a stored run: what carries over, and what runs again and why.
+
+``f`` (rerun failed) and ``t`` (rerun a task and its downstream) work on any finished run
+in the store, including one made by another process or before a restart. What the new
+run may reuse is what the source run completed *and* stored: a task whose result could
+not be stored runs again, and the caller tells the user why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..engine.flow import Flow
+from ..engine.states import State, StateType
+from .history import History
+from .results import load, reusable_states
+
+
+@dataclass(frozen=True)
+class RerunPlan:
+    """Keyword arguments for ``Runner.start`` and the notes to show the user."""
+
+    start: dict[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+
+def plan_rerun(
+    history: History, source_id: str, flow: Flow, task: str | None = None
+) -> RerunPlan:
+    """Reuse what ``source_id`` completed and stored; rerun the rest (``task`` and downstream).
+
+    Raises ``KeyError`` for an unknown run or task, ``ValueError`` for a run of another
+    flow or one that is still running.
+    """
+    detail = history.run_detail(source_id)
+    record = detail.run
+    if record.flow != flow.name:
+        raise ValueError(f"run {source_id} is a run of {record.flow!r}, not of {flow.name!r}")
+    if record.state == StateType.RUNNING.value:
+        raise ValueError(f"run #{record.number} of {record.flow} is still running")
+    completed = {t.task: t.attempts for t in detail.tasks if t.state == "COMPLETED"}
+    if task is not None and task not in {t.task for t in detail.tasks}:
+        raise KeyError(f"run #{record.number} of {record.flow} has no task {task!r}")
+    values, refused, fingerprints = load(Path(history.path), source_id)
+    forced: set[str] = set()
+    if task is not None:
+        forced = {task}
+        if not getattr(flow, "is_dynamic", False):
+            forced |= set(flow.downstream_of([task]))
+    notes = []
+    for key in completed:
+        if key in forced:
+            continue
+        if key in refused:
+            notes.append(f"{key} runs again: {refused[key]}")
+        elif key not in values:
+            notes.append(f"{key} runs again: its result was not stored")
+    keep = {k: v for k, v in values.items() if k in completed and k not in forced}
+    start: dict[str, Any] = {"rerun_of": source_id}
+    if getattr(flow, "is_dynamic", False):
+        start["cache"] = {
+            (key, fingerprints[key]): value
+            for key, value in keep.items()
+            if fingerprints.get(key) is not None
+        }
+    else:
+        reuse: dict[str, State] = reusable_states(keep, completed)
+        start["reuse"] = reuse
+    return RerunPlan(start, tuple(notes))

@@ -1,0 +1,114 @@
+"""Reading the run store: runs, one run's tasks and attempts, the live runs and their owners.
+
+Apart from the writer (``history.History``) so that a reader needs only read access:
+``flowtop history`` works on a read-only store and never waits for a process that is
+writing to it (WAL lets readers read while one writer writes).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
+
+from ..engine.states import StateType
+from .history_records import AttemptRecord, RunDetail, RunRecord, TaskRecord, _run_record
+from .run_log import connect_reader
+
+
+class StoreReader:
+    """Read access to the run store at ``path``."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+
+    # -- reading --------------------------------------------------------------------
+    @contextmanager
+    def _reader(self) -> Iterator[sqlite3.Connection]:
+        """A read-only connection for the calling thread only: it never waits on a writer
+        (WAL), and needs no write access to the file or its folder."""
+        with closing(connect_reader(self.path)) as conn:
+            yield conn
+
+    _RUNS = (
+        "SELECT r.run_id, r.flow, r.number, r.state, r.started, r.finished, r.duration, r.rerun_of, "
+        "src.number, r.counts, r.tasks, r.note, r.host, r.pid FROM runs r LEFT JOIN runs src ON src.run_id = r.rerun_of"
+    )
+
+    def runs(self, flow: str | None = None, limit: int | None = 100) -> list[RunRecord]:
+        """Runs, newest first."""
+        query, params = self._RUNS, []
+        if flow is not None:
+            query += " WHERE r.flow = ?"
+            params.append(flow)
+        query += " ORDER BY r.started DESC, r.number DESC"
+        if limit is not None:
+            query += " LIMIT ?"
+            params.append(int(limit))
+        with self._reader() as conn:
+            return [_run_record(row) for row in conn.execute(query, params)]
+
+    def find_run(self, flow: str, number: int) -> RunRecord | None:
+        """Run #``number`` of ``flow`` (the newest, should two processes ever give out one number twice)."""
+        with self._reader() as conn:
+            row = conn.execute(
+                f"{self._RUNS} WHERE r.flow = ? AND r.number = ? ORDER BY r.started DESC LIMIT 1",
+                (flow, number),
+            ).fetchone()
+        return None if row is None else _run_record(row)
+
+    def runs_numbered(self, number: int) -> list[RunRecord]:
+        """Every flow's run #``number`` (``flowtop history --run N`` without ``--flow``)."""
+        with self._reader() as conn:
+            rows = conn.execute(
+                f"{self._RUNS} WHERE r.number = ? ORDER BY r.flow, r.started DESC", (number,)
+            ).fetchall()
+        return [_run_record(row) for row in rows]
+
+    def run_detail(self, run_id: str) -> RunDetail:
+        """One run with its tasks in flow order (PENDING for those not started) and every attempt."""
+        with self._reader() as conn:
+            row = conn.execute(f"{self._RUNS} WHERE r.run_id = ?", (run_id,)).fetchone()
+            if row is None:
+                raise KeyError(f"no run with id {run_id!r} in {self.path}")
+            plan = json.loads(
+                conn.execute("SELECT plan FROM runs WHERE run_id = ?", (run_id,)).fetchone()[0]
+            )
+            attempts: dict[str, list[AttemptRecord]] = {}
+            for a in conn.execute(
+                "SELECT task, number, state, started, duration, result, error_type, error_message, traceback, "
+                "output, retry_in, delay_explained FROM attempts WHERE run_id = ? ORDER BY task, number",
+                (run_id,),
+            ):
+                attempts.setdefault(a[0], []).append(AttemptRecord(*a[1:]))
+            stored = {
+                t[0]: TaskRecord(*t[:6], bool(t[6]), *t[7:], tuple(attempts.get(t[0], ())))
+                for t in conn.execute(
+                    "SELECT task, state, attempts, max_attempts, policy, result, reused, message, error_type, "
+                    "error_message, started, duration, updated FROM task_runs WHERE run_id = ? ORDER BY position",
+                    (run_id,),
+                )
+            }
+        tasks = [
+            stored.pop(key, None)
+            or TaskRecord(
+                key,
+                StateType.PENDING.value,
+                0,
+                limit,
+                policy,
+                None,
+                False,
+                "",
+                None,
+                None,
+                None,
+                None,
+                None,
+            )
+            for key, limit, policy in plan
+        ]
+        return RunDetail(_run_record(row), (*tasks, *stored.values()))
+
