@@ -46,12 +46,12 @@ async def test_r_runs_on_the_chosen_executor(tmp_path: Path, executor: str):
             deadline = time.monotonic() + 20
             while app.table.run is None or app.table.run.state is not StateType.COMPLETED:
                 assert time.monotonic() < deadline, [
-                    h.snapshot().attempts for h in app.handles.values()
+                    h.snapshot().attempts for h in app.control.handles.values()
                 ]
                 await pilot.pause(0.05)
             row = app.table.run.rows["elsewhere"]
             assert row.attempt == 2
-            handle = next(iter(app.handles.values()))
+            handle = next(iter(app.control.handles.values()))
             # in-process Dask threads share our pid; the process pool does not
             expected = executor == "process"
             assert handle.snapshot()["elsewhere"].result is expected

@@ -72,14 +72,14 @@ async def tui(folder: Path, *, watch: bool = True) -> AsyncIterator[tuple[Any, A
     app = FlowtopApp(workspace, load=True, watch=watch)
     try:
         async with app.run_test(size=SIZE, notifications=True) as pilot:
-            await wait_for(pilot, lambda: app.runner is not None, "the workspace to load")
+            await wait_for(pilot, lambda: app.control is not None, "the workspace to load")
             await pilot.pause(0.05)
             yield app, pilot
             assert app.is_running, "the app died"
     finally:
         app.shutdown()
-        if app.runner is not None:
-            app.runner.shutdown(wait=True)
+        if app.control is not None:
+            app.control.runner.shutdown(wait=True)
         workspace.close()
 
 

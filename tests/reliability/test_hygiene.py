@@ -57,7 +57,7 @@ async def test_quit_after_runs_reruns_and_a_reload_leaves_no_threads(tmp_path: P
     app = FlowtopApp(workspace, load=True)
     try:
         async with app.run_test(size=SIZE, notifications=True) as pilot:
-            await wait_for(pilot, lambda: app.runner is not None, "the workspace to load")
+            await wait_for(pilot, lambda: app.control is not None, "the workspace to load")
             assert (await run_flow(app, pilot, "etl")).state is S.FAILED
             first = app.store.latest_for("etl")
             await pilot.press("f")
@@ -80,7 +80,7 @@ async def test_quit_after_runs_reruns_and_a_reload_leaves_no_threads(tmp_path: P
             )
             assert app.store.latest_for("etl").state is S.COMPLETED
             # Three runs of etl: only the shown one (and its engine handle) is kept.
-            assert list(app.store.runs) == list(app.handles) == [app.store.latest["etl"]]
+            assert list(app.store.runs) == list(app.control.handles) == [app.store.latest["etl"]]
             app.flow_list.select_flow("waiting")
             await wait_for(pilot, lambda: app.selected_flow == "waiting", "the waiting flow")
             await pilot.press("r")
@@ -92,7 +92,7 @@ async def test_quit_after_runs_reruns_and_a_reload_leaves_no_threads(tmp_path: P
                 ),
                 "a retry wait of a minute",
             )
-            waiting = next(h for h in app.handles.values() if h.flow.name == "waiting")
+            waiting = next(h for h in app.control.handles.values() if h.flow.name == "waiting")
             busy = " ".join(leftover_threads())
             for kind in ("flowtop-timer", "flowtop-history", "flowtop-sink", "anyio"):
                 assert kind in busy, f"the check cannot see {kind}: {busy}"

@@ -295,8 +295,12 @@ async def test_q_quits_and_leaves_no_threads(workspace: FakeWorkspace) -> None:
     app = make_app(workspace)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await start_waiting(pilot, app)
-        handle = next(iter(app.handles.values()))
-        await pilot.press("q")
+        handle = next(iter(app.control.handles.values()))
+        await pilot.press("q")  # a live run: q asks first, never cancels silently
+        await pilot.pause(0.05)
+        assert "Quitting cancels them" in screen_text(app) and app.is_running
+        assert not handle.cancelled
+        await pilot.press("c")
         await pilot.pause(0.05)
     assert handle.state is S.CANCELLED
     assert workspace.runners[0].closed
@@ -348,7 +352,7 @@ async def test_keyboard_only_at_80_by_24(workspace: FakeWorkspace) -> None:
 async def test_flowtop_loads_the_workspace_after_the_first_frame(workspace: FakeWorkspace) -> None:
     app = FlowtopApp(workspace, load=True)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await wait_for(pilot, lambda: app.runner is not None, "the workspace load")
+        await wait_for(pilot, lambda: app.control is not None, "the workspace load")
         assert workspace.loads == 1
         await pilot.pause(0.05)
         assert "demo" in screen_text(app) and "extract" in screen_text(app)

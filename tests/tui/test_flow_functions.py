@@ -103,7 +103,7 @@ async def test_a_flow_level_retry_run_can_be_cancelled_from_the_table(tmp_path: 
                 "the flow's own retry run to show",
             )
             second = app.table.run
-            assert second.rerun_of is not None and app._handle(second) is not None
+            assert second.rerun_of is not None and second.run_id in app.control.handles
             await pilot.press("c")
             await pilot.pause()
             await pilot.press("y")

@@ -15,11 +15,11 @@ def run_tui(path: str, *, executor: str | None = None) -> int:
 
     from .app import FlowtopApp
 
-    # The spec goes to ``workspace.make_runner``, which builds the backend; None means
+    # Runs execute in processes of their own (``--executor`` goes to them); None means
     # ``[defaults] executor`` from flowtop.toml.
     options: dict[str, Any] = {"executor": executor} if executor is not None else {}
     workspace = Workspace(path)
-    app = FlowtopApp(workspace, runner_options=options, load=True)
+    app = FlowtopApp(workspace, runner_options=options, load=True, run_processes=True)
     try:
         app.run()
     finally:

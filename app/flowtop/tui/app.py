@@ -1,9 +1,9 @@
-"""FlowtopApp: the main screen wiring the workspace, the runner and the widgets.
+"""FlowtopApp: the main screen wiring the workspace, the runs and the widgets.
 
-The engine reaches the UI only through its events: a sink appends them to an
-``EventBuffer`` on the engine's thread, and a frame timer folds them into the view model
-and repaints the rows that changed. User actions call the runner's thread-safe handles
-(start, cancel, retry now, give up). The workspace is reloaded by one watcher worker that
+Runs reach the UI only through their events: a sink appends them to an ``EventBuffer``
+(from the run store's log, or from a runner in this process), and a frame timer folds
+them into the view model and repaints the rows that changed. User actions go to a
+``RunControl`` (start, rerun, cancel, retry now, give up). The workspace is reloaded by one watcher worker that
 posts messages; a broken file never takes the app down.
 """
 
@@ -33,11 +33,13 @@ from flowtop.tui.event_buffer import EventBuffer
 from flowtop.tui.messages import EventsPending, WatcherFailed, WorkspaceLoaded, WorkspaceReloaded
 from flowtop.tui.model import SORT_MODES, RunModel, RunStore, TaskRow
 from flowtop.tui.run_actions import RunActions
+from flowtop.tui.run_control import InProcessControl, RunControl, StoreControl
 from flowtop.tui.widgets.detail_pane import DetailPane
 from flowtop.tui.widgets.filter_input import FilterInput
 from flowtop.tui.widgets.flow_list import FlowList
 from flowtop.tui.widgets.run_header import RunHeader
 from flowtop.tui.widgets.task_table import TaskTable
+from flowtop.workspace.run_log import RunInterrupted
 
 FRAME = 0.03  # seconds between event flushes: one batch per frame at most
 HISTORY_FLUSH_WAIT = 1.0  # longest `h` waits for the history to take the latest events
@@ -85,17 +87,20 @@ class FlowtopApp(RunActions, App[int]):
         runner_options: dict[str, Any] | None = None,
         watch: bool = True,
         load: bool = False,
+        run_processes: bool = False,
     ) -> None:
         """``load=True`` loads the workspace on a thread after the first frame (what
-        ``flowtop`` does); otherwise ``workspace`` must already be loaded."""
+        ``flowtop`` does); otherwise ``workspace`` must already be loaded.
+        ``run_processes=True`` runs flows in processes of their own through the run store
+        (what ``flowtop`` does); otherwise on a runner in this process."""
         super().__init__()
         self._load = load
         self.workspace = workspace
         self.clock = clock
         self.buffer = EventBuffer()
         self.store = RunStore()
-        self.handles: dict[str, Any] = {}  # run id -> FlowRun of the runs the store keeps
-        self.runner: Any = None
+        self.control: RunControl | None = None
+        self._run_processes = run_processes
         self._runner_options = runner_options or {}
         self._watch = watch
         self._stop_watch: asyncio.Event | None = None
@@ -171,11 +176,12 @@ class FlowtopApp(RunActions, App[int]):
         self._workspace_ready()
 
     def _workspace_ready(self) -> None:
-        if self._shut_down or self.runner is not None:
+        if self._shut_down or self.control is not None:
             return
-        self.runner = self.workspace.make_runner(
-            sinks=[self.buffer.append_batch], **self._runner_options
-        )
+        try:
+            self.control = self._make_control()
+        except Exception as exc:  # noqa: BLE001 - a bad store: say so, keep the app up
+            self.notify(f"Cannot run flows: {exc}", severity="error", markup=False, timeout=15)
         if getattr(self.workspace, "history_error", None):
             self.notify(
                 f"Running without history: {self.workspace.history_error}",
@@ -192,6 +198,12 @@ class FlowtopApp(RunActions, App[int]):
         if self._watch:
             self._stop_watch = asyncio.Event()
             self._watch_workspace()
+
+    def _make_control(self) -> RunControl:
+        sink = self.buffer.append_batch
+        if self._run_processes:
+            return StoreControl(self.workspace, sink, **self._runner_options)
+        return InProcessControl(self.workspace, sink, **self._runner_options)
 
     def _apply_keymap(self) -> None:
         """``[keys]`` in flowtop.toml rebinds keys by binding id; unknown ids are named."""
@@ -340,16 +352,15 @@ class FlowtopApp(RunActions, App[int]):
         if not events:
             return
         changed = self.store.apply_batch(events)
+        control = self.control
+        in_process = control if isinstance(control, InProcessControl) else None
         for run_id in self.store.take_evicted():
-            self.handles.pop(run_id, None)  # a superseded, finished run: nothing shows it
-        lifecycle = [e for e in events if isinstance(e, RunStarted | RunFinished)]
+            if in_process is not None:
+                in_process.forget(run_id)  # a superseded, finished run: nothing shows it
+        lifecycle = [e for e in events if isinstance(e, RunStarted | RunFinished | RunInterrupted)]
         for event in lifecycle:
-            if isinstance(event, RunStarted) and event.run_id not in self.handles and self.runner:
-                # A run the runner started itself (a @flow's own retry): keep its handle so
-                # c, n, x, f and t work on it like on any run started with a key.
-                handle = self.runner.find(event.run_id)
-                if handle is not None:
-                    self._track(handle)
+            if isinstance(event, RunStarted) and in_process is not None:
+                in_process.adopt(event.run_id)
         table = self.table
         if self.selected_error is None and self.selected_flow is not None:
             latest = self.store.latest_for(self.selected_flow)
@@ -483,10 +494,9 @@ class FlowtopApp(RunActions, App[int]):
         except Exception as exc:  # noqa: BLE001 - a corrupt history file: say so, stay up
             self.notify(f"No history: {exc}", severity="error", markup=False, timeout=8)
             return
-        if self.runner is not None:
-            # The history takes events four times a second: hand it the rest now, so a run
-            # that ended a moment ago is listed as ended (bounded: a locked file must not hang us).
-            self.runner.bus.flush(timeout=HISTORY_FLUSH_WAIT)
+        if self.control is not None:
+            # Bounded: a locked file must not hang us.
+            self.control.settle(HISTORY_FLUSH_WAIT)
         self.push_screen(HistoryScreen(history, self.selected_flow))
 
     def action_help(self) -> None:
@@ -501,19 +511,38 @@ class FlowtopApp(RunActions, App[int]):
         self._update_header()
 
     async def action_quit(self) -> None:
-        self.shutdown()
+        """Quit; with live runs started here, ask first (``[tui] on_quit``)."""
+        live = self.control.live_started_here() if self.control is not None else []
+        separate = isinstance(self.control, StoreControl)
+        choice = getattr(getattr(self.workspace, "settings", None), "on_quit", "ask")
+        if not live or (separate and choice == "keep"):
+            self._quit(cancel=False)
+        elif choice == "cancel":
+            self._quit(cancel=True)
+        else:
+            from flowtop.tui.screens.quit import QuitScreen
+
+            def answered(answer: str | None) -> None:
+                if answer in ("keep", "cancel"):
+                    self._quit(cancel=answer == "cancel")
+
+            self.push_screen(QuitScreen(live, can_keep=separate), answered)
+
+    def _quit(self, *, cancel: bool) -> None:
+        self.shutdown(cancel=cancel)
         self.exit(0)
 
     # -- teardown -------------------------------------------------------------------
-    def shutdown(self) -> None:
-        """Cancel runs, stop the watcher and the runner's threads. Safe to call twice."""
+    def shutdown(self, *, cancel: bool = False) -> None:
+        """Stop the watcher and let go of the runs: runs in their own processes go on
+        unless ``cancel``; runs in this process end with it. Safe to call twice."""
         if self._shut_down:
             return
         self._shut_down = True
         if self._stop_watch is not None:
             self._stop_watch.set()
-        if self.runner is not None:
-            self.runner.shutdown(cancel=True, wait=False)
+        if self.control is not None:
+            self.control.close(cancel=cancel)
 
     def on_unmount(self) -> None:
         self.shutdown()

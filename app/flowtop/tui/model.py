@@ -19,6 +19,7 @@ from flowtop.engine.delays import fmt_seconds
 from flowtop.engine.events import ErrorInfo, RunFinished, RunStarted, TaskStateChanged
 from flowtop.engine.states import StateType
 from flowtop.printable import has_control, printable
+from flowtop.workspace.run_log import RunInterrupted
 
 S = StateType
 
@@ -162,6 +163,8 @@ class RunModel:
         self.started = started
         self.finished: float | None = None
         self.duration: float | None = None
+        #: Why the run ended without its process (interrupted), shown in the header.
+        self.note = ""
         self.state: StateType | None = S.RUNNING if run_id else None
         initial = S.PENDING if run_id else None
         self.order: list[str] = list(keys)
@@ -222,6 +225,14 @@ class RunModel:
             self.state = event.state
             self.duration = event.duration
             self.finished = event.ts
+            self.version += 1
+        elif isinstance(event, RunInterrupted):
+            # Its process died: the run can't go on. Shown as failed, with the reason.
+            self.state = S.FAILED
+            self.note = f"interrupted: {event.reason}"
+            self.finished = event.ts
+            if self.started is not None:
+                self.duration = max(0.0, event.ts - self.started)
             self.version += 1
         return None
 
@@ -353,7 +364,7 @@ class RunStore:
             if run is None:
                 continue  # a run started before the sink was attached
             key = run.apply(event)
-            if isinstance(event, RunFinished) and self.latest.get(run.flow) != run_id:
+            if isinstance(event, RunFinished | RunInterrupted) and self.latest.get(run.flow) != run_id:
                 self._evict(run)  # superseded while it ran
             keys = changed.get(run_id)
             if keys is None:

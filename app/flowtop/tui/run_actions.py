@@ -1,45 +1,64 @@
 """What the run keys do: start, rerun, cancel, retry now, give up, edit the policy.
 
 Kept apart from the app's wiring: each action checks it makes sense for the selected
-flow/task and otherwise says why in a toast (never markup), then calls the engine's
-thread-safe handles. The resulting events come back through the event buffer.
+flow/task and otherwise says why in a toast (never markup), then asks the app's
+``RunControl`` (run processes through the store, or a runner in this process). The
+resulting events come back through the event buffer.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from flowtop.engine.states import StateType
+from flowtop.tui.run_control import RunControlError
 
 if TYPE_CHECKING:
-    from flowtop.tui.model import RunModel, RunStore
+    from flowtop.tui.model import RunModel, RunStore, TaskRow
+    from flowtop.tui.run_control import RunControl
     from flowtop.tui.widgets.task_table import TaskTable
 
 
+#: What ``_act`` returns when the action could not be done (a toast said why).
+FAILED = object()
+
+
 class RunActions:
-    """Mixed into ``FlowtopApp``: uses its runner, workspace, store, table and handles."""
+    """Mixed into ``FlowtopApp``: uses its control, workspace, store and table."""
 
     # Provided by FlowtopApp:
-    runner: Any
+    control: RunControl | None
     workspace: Any
     store: RunStore
-    handles: dict[str, Any]
     table: TaskTable
     selected_flow: str | None
     selected_error: str | None
 
-    def _handle(self, run: RunModel | None) -> Any:
-        """The engine's handle of a run started this session (None for previews)."""
-        if run is None or run.run_id is None:
-            return None
-        return self.handles.get(run.run_id)
+    if TYPE_CHECKING:
 
-    def _track(self, handle: Any) -> None:
-        self.handles[handle.run_id] = handle
+        def notify(self, message: str, **kwargs: Any) -> None: ...
+        def push_screen(self, screen: Any, callback: Any = None) -> Any: ...
+        def _sync_selection(self) -> None: ...
+        def _selected_row(self) -> TaskRow | None: ...
+        def _policies_changed(self) -> None: ...
 
-    def _flow_or_warn(self) -> Any:
+    def _act(self, action: Callable[[RunControl], object]) -> object:
+        """Run ``action`` on the control; a ``RunControlError`` becomes a warning toast."""
+        if self.control is None:
+            self.notify("Still loading the flows…", severity="warning", markup=False)
+            return FAILED
+        try:
+            return action(self.control)
+        except RunControlError as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+        except OSError as exc:  # a run process could not be started
+            self.notify(f"Could not start the run: {exc}", severity="error", markup=False)
+        return FAILED
+
+    def _flow_or_warn(self) -> str | None:
         self._sync_selection()
-        if self.runner is None:
+        if self.control is None:
             self.notify("Still loading the flows…", severity="warning", markup=False)
             return None
         if self.selected_error is not None or self.selected_flow is None:
@@ -47,95 +66,96 @@ class RunActions:
                 "Select a flow first (this file failed to load)", severity="warning", markup=False
             )
             return None
-        flow = self.workspace.flows.get(self.selected_flow)
-        if flow is None:
+        if self.selected_flow not in self.workspace.flows:
             self.notify(
                 f"Flow {self.selected_flow} is not loaded", severity="warning", markup=False
             )
-        return flow
+            return None
+        return self.selected_flow
 
     def action_run(self) -> None:
-        flow = self._flow_or_warn()
-        if flow is not None:
-            self._track(self.runner.start(flow))
+        name = self._flow_or_warn()
+        if name is not None:
+            self._act(lambda control: control.start(name))
 
-    def _source_run(self, verb: str) -> Any:
-        flow = self._flow_or_warn()
-        if flow is None:
-            return None, None
-        run = self.store.latest_for(flow.name)
-        handle = self._handle(run)
-        if handle is None:
+    def _source_run(self) -> RunModel | None:
+        name = self._flow_or_warn()
+        if name is None:
+            return None
+        run = self.store.latest_for(name)
+        if run is None:
             self.notify(
-                f"No run of {flow.name} to {verb} yet: press r to run it",
+                f"No run of {name} to rerun yet: press r to run it",
                 severity="warning",
                 markup=False,
             )
-            return None, None
-        if not handle.done:
-            self.notify(
-                f"Run #{handle.number} is still running: press c to cancel it first",
-                severity="warning",
-                markup=False,
-            )
-            return None, None
-        return flow, handle
+        return run
 
     def action_rerun_failed(self) -> None:
-        flow, handle = self._source_run("rerun")
-        if handle is None:
+        run = self._source_run()
+        if run is None:
             return
-        if handle.state is StateType.COMPLETED:
-            self.notify(f"Run #{handle.number} of {flow.name} has nothing to rerun", markup=False)
+        if run.state is StateType.COMPLETED:
+            self.notify(f"Run #{run.number} of {run.flow} has nothing to rerun", markup=False)
             return
-        self._track(self.runner.rerun_failed(handle, flow=flow))
+        self._act(lambda control: control.rerun_failed(run))
 
     def action_rerun_task(self) -> None:
-        flow, handle = self._source_run("rerun")
+        run = self._source_run()
         key = self.table.cursor_key
-        if handle is None or key is None:
+        if run is None or key is None:
             return
-        if flow.node(key) is None:
-            self.notify(f"Task {key} is no longer in {flow.name}", severity="warning", markup=False)
+        flow = self.workspace.flows.get(run.flow)
+        if flow is None or flow.node(key) is None:
+            self.notify(f"Task {key} is no longer in {run.flow}", severity="warning", markup=False)
             return
-        self._track(self.runner.rerun_task(handle, key, flow=flow))
+        self._act(lambda control: control.rerun_task(run, key))
 
     def action_cancel(self) -> None:
         self._sync_selection()
-        handle = self._handle(self.table.run)
-        if handle is None or handle.done:
+        run = self.table.run
+        if run is None or run.run_id is None or not run.is_live:
             self.notify("Nothing is running here", severity="warning", markup=False)
             return
         from flowtop.tui.screens.confirm import ConfirmScreen
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                handle.cancel()
+                self._act(lambda control: control.cancel(run))
 
-        self.push_screen(
-            ConfirmScreen(f"Cancel run #{handle.number} of {handle.flow.name}?"), confirmed
-        )
+        self.push_screen(ConfirmScreen(f"Cancel run #{run.number} of {run.flow}?"), confirmed)
 
-    def _awaiting(self, verb: str) -> tuple[Any, str | None]:
+    def _awaiting(self, verb: str) -> tuple[RunModel | None, str | None]:
         self._sync_selection()
         row = self._selected_row()
-        handle = self._handle(self.table.run)
-        if row is None or handle is None or row.state is not StateType.AWAITING_RETRY:
+        run = self.table.run
+        if (
+            row is None
+            or run is None
+            or not run.is_live
+            or row.state is not StateType.AWAITING_RETRY
+        ):
             self.notify(
                 f"{verb} works on a task awaiting retry (⟳)", severity="warning", markup=False
             )
             return None, None
-        return handle, row.key
+        return run, row.key
 
     def action_retry_now(self) -> None:
-        handle, key = self._awaiting("Retry now")
-        if handle is not None and not handle.retry_now(key):
-            self.notify(f"{key} is no longer awaiting a retry", severity="warning", markup=False)
+        run, key = self._awaiting("Retry now")
+        if run is not None and key is not None:
+            if self._act(lambda control: control.retry_now(run, key)) is False:
+                self.notify(
+                    f"{key} is no longer awaiting a retry", severity="warning", markup=False
+                )
 
     def action_give_up(self) -> None:
-        handle, key = self._awaiting("Give up")
-        if handle is not None and not handle.give_up(key):
-            self.notify(f"{key} is no longer awaiting a retry", severity="warning", markup=False)
+        run, key = self._awaiting("Give up")
+        if run is not None and key is not None:
+            if self._act(lambda control: control.give_up(run, key)) is False:
+                self.notify(
+                    f"{key} is no longer awaiting a retry", severity="warning", markup=False
+                )
 
     def action_edit_retry(self) -> None:
         if self._flow_or_warn() is None or self.table.cursor_key is None:
@@ -151,9 +171,9 @@ class RunActions:
 
     def _auto_rerun(self, name: str) -> None:
         run = self.store.latest_for(name)
-        handle = self._handle(run)
         if run is None or run.state is not StateType.FAILED or name not in self.workspace.flows:
             return
-        if handle is not None and handle.done:
-            self._track(self.runner.rerun_failed(handle, flow=self.workspace.flows[name]))
+        if run.is_live:
+            return
+        if self._act(lambda control: control.rerun_failed(run)) is not FAILED:
             self.notify(f"Auto-rerun of failed tasks in {name}", markup=False)

@@ -134,7 +134,12 @@ def decode(body: str) -> LogEvent:
 
 def connect_reader(path: Path) -> sqlite3.Connection:
     """A read-only connection: works on a read-only folder and never waits on writers."""
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+    conn = sqlite3.connect(
+        f"{path.resolve().as_uri()}?mode=ro",
+        uri=True,
+        isolation_level=None,
+        check_same_thread=False,  # a tail may be set up on one thread and read on another
+    )
     conn.execute("PRAGMA busy_timeout = 1000")
     conn.execute("PRAGMA query_only = 1")
     return conn
@@ -158,17 +163,23 @@ class LogTail:
             self._conn = connect_reader(self.path)
         return self._conn
 
-    def read(self, limit: int = 20_000, run_id: str | None = None) -> list[LogEvent]:
-        """The events logged since the last read (of ``run_id`` only, when given)."""
+    def read(
+        self, limit: int = 20_000, run_id: str | None = None, upto: int | None = None
+    ) -> list[LogEvent]:
+        """The events logged since the last read (of ``run_id`` only, and up to the id
+        ``upto``, when given)."""
         conn = self._connection()
+        bound = (1 << 62) if upto is None else upto
         if run_id is None:
             rows = conn.execute(
-                "SELECT id, body FROM events WHERE id > ? ORDER BY id LIMIT ?", (self.last, limit)
+                "SELECT id, body FROM events WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
+                (self.last, bound, limit),
             ).fetchall()
         else:
             rows = conn.execute(
-                "SELECT id, body FROM events WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?",
-                (run_id, self.last, limit),
+                "SELECT id, body FROM events WHERE run_id = ? AND id > ? AND id <= ? "
+                "ORDER BY id LIMIT ?",
+                (run_id, self.last, bound, limit),
             ).fetchall()
         if rows:
             self.last = rows[-1][0]

@@ -37,6 +37,8 @@ class RunHeader(Static):
             text.append("  ")
             text.append(f"{symbol} {word}", style=LOOK_STYLE[look])
             text.append(f"  {fmt_duration(run.elapsed(now))}")
+            if run.note:
+                text.append(f"  {run.note}", style="bold")
         line2 = Text(no_wrap=True, overflow="ellipsis")
         if run is not None and run.run_id is not None:
             line2.append(counts_text(run))

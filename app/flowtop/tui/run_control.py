@@ -1,0 +1,179 @@
+"""Where the TUI's runs execute: in run processes through the store, or in this process.
+
+The run keys (``r f t c n x``) and ``q`` talk to a ``RunControl``; its events reach the
+screen through the app's event buffer either way. ``StoreControl`` is what ``flowtop``
+uses: every run is a process of its own that outlives the TUI, and the TUI is one client
+of the workspace's run store among others. ``InProcessControl`` runs flows on a runner
+in this process: for tests with a fake workspace and for embedding the app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from flowtop.engine.states import StateType
+from flowtop.tui.model import RunModel
+
+
+class RunControlError(Exception):
+    """An action that can't be done; its message is shown to the user as is."""
+
+
+class RunControl(Protocol):
+    def start(self, flow: str) -> None: ...
+    def rerun_failed(self, run: RunModel) -> None: ...
+    def rerun_task(self, run: RunModel, key: str) -> None: ...
+    def cancel(self, run: RunModel) -> None: ...
+    def retry_now(self, run: RunModel, key: str) -> bool: ...
+    def give_up(self, run: RunModel, key: str) -> bool: ...
+    def live_started_here(self) -> list[str]: ...
+    def settle(self, timeout: float) -> None: ...
+    def close(self, *, cancel: bool) -> None: ...
+
+
+class StoreControl:
+    """Runs in run processes; actions go through the store (see ``StoreClient``)."""
+
+    def __init__(self, workspace: Any, sink: Callable[[list[Any]], None], **options: Any) -> None:
+        from flowtop.workspace.store_client import StoreClient
+
+        self.workspace = workspace
+        self.client = StoreClient(
+            workspace.state_dir / "history.db",
+            sink,
+            executor=options.get("executor"),
+            workers=options.get("workers"),
+        )
+        self.client.open()
+
+    def _file_of(self, flow: str) -> Path:
+        path = self.workspace.flow_files.get(flow)
+        if path is None:
+            raise RunControlError(f"Flow {flow} is not loaded")
+        return Path(path)
+
+    def start(self, flow: str) -> None:
+        self.client.start(self._file_of(flow), flow)
+
+    def _source(self, run: RunModel) -> str:
+        if run.run_id is None:
+            raise RunControlError(f"No run of {run.flow} to rerun yet: press r to run it")
+        if run.is_live:
+            raise RunControlError(f"Run #{run.number} is still running: press c to cancel it first")
+        return run.run_id
+
+    def rerun_failed(self, run: RunModel) -> None:
+        source = self._source(run)
+        self.client.start(self._file_of(run.flow), run.flow, rerun_of=source)
+
+    def rerun_task(self, run: RunModel, key: str) -> None:
+        source = self._source(run)
+        self.client.start(self._file_of(run.flow), run.flow, rerun_of=source, task=key)
+
+    def _live(self, run: RunModel) -> str:
+        if run.run_id is None or not run.is_live:
+            raise RunControlError("Nothing is running here")
+        return run.run_id
+
+    def cancel(self, run: RunModel) -> None:
+        self.client.command(self._live(run), "cancel")
+
+    def retry_now(self, run: RunModel, key: str) -> bool:
+        self.client.command(self._live(run), "retry_now", key)
+        return True
+
+    def give_up(self, run: RunModel, key: str) -> bool:
+        self.client.command(self._live(run), "give_up", key)
+        return True
+
+    def live_started_here(self) -> list[str]:
+        return [f"{r.flow} #{r.number}" for r in self.client.live_started_here()]
+
+    def settle(self, timeout: float) -> None:
+        """Nothing to wait for: the run processes write the store themselves."""
+
+    def close(self, *, cancel: bool) -> None:
+        if cancel:
+            for record in self.client.live_started_here():
+                self.client.command(record.run_id, "cancel")
+        self.client.close()
+
+
+class InProcessControl:
+    """Runs on a runner in this process (the app's own threads)."""
+
+    def __init__(self, workspace: Any, sink: Callable[[list[Any]], None], **options: Any) -> None:
+        self.workspace = workspace
+        self.runner = workspace.make_runner(sinks=[sink], **options)
+        self.handles: dict[str, Any] = {}
+
+    def track(self, handle: Any) -> None:
+        self.handles[handle.run_id] = handle
+
+    def forget(self, run_id: str) -> None:
+        self.handles.pop(run_id, None)
+
+    def adopt(self, run_id: str) -> None:
+        """A run the runner started itself (a ``@flow``'s own retry): act on it like any."""
+        if run_id not in self.handles:
+            handle = self.runner.find(run_id)
+            if handle is not None:
+                self.track(handle)
+
+    def _flow(self, name: str) -> Any:
+        flow = self.workspace.flows.get(name)
+        if flow is None:
+            raise RunControlError(f"Flow {name} is not loaded")
+        return flow
+
+    def start(self, flow: str) -> None:
+        self.track(self.runner.start(self._flow(flow)))
+
+    def _finished_handle(self, run: RunModel) -> Any:
+        handle = self.handles.get(run.run_id or "")
+        if handle is None:
+            raise RunControlError(f"No run of {run.flow} to rerun yet: press r to run it")
+        if not handle.done:
+            raise RunControlError(
+                f"Run #{handle.number} is still running: press c to cancel it first"
+            )
+        return handle
+
+    def rerun_failed(self, run: RunModel) -> None:
+        handle = self._finished_handle(run)
+        if handle.state is StateType.COMPLETED:
+            raise RunControlError(f"Run #{handle.number} of {run.flow} has nothing to rerun")
+        self.track(self.runner.rerun_failed(handle, flow=self._flow(run.flow)))
+
+    def rerun_task(self, run: RunModel, key: str) -> None:
+        handle = self._finished_handle(run)
+        self.track(self.runner.rerun_task(handle, key, flow=self._flow(run.flow)))
+
+    def _live_handle(self, run: RunModel) -> Any:
+        handle = self.handles.get(run.run_id or "")
+        if handle is None or handle.done:
+            raise RunControlError("Nothing is running here")
+        return handle
+
+    def cancel(self, run: RunModel) -> None:
+        self._live_handle(run).cancel()
+
+    def retry_now(self, run: RunModel, key: str) -> bool:
+        return bool(self._live_handle(run).retry_now(key))
+
+    def give_up(self, run: RunModel, key: str) -> bool:
+        return bool(self._live_handle(run).give_up(key))
+
+    def live_started_here(self) -> list[str]:
+        return [f"{h.flow.name} #{h.number}" for h in self.runner.active_runs]
+
+    def settle(self, timeout: float) -> None:
+        """Hand the history the latest events, so a run that just ended is listed as ended."""
+        self.runner.bus.flush(timeout=timeout)
+
+    def close(self, *, cancel: bool) -> None:
+        # Runs in this process can't outlive it: they end with it whatever ``cancel`` says.
+        del cancel
+        self.runner.shutdown(cancel=True, wait=False)

@@ -1,0 +1,156 @@
+"""A client of the run store: sees every run of the workspace, acts on any of them.
+
+The TUI (and each browser tab) uses one. It never executes a run itself: ``start`` and
+the reruns launch a run process (``launcher``), the run keys queue commands for the
+run's owner (``owner_agent``), and a thread tails the event log and hands every event,
+of every run whoever started it, to the sink the client was given, the same way an
+in-process run's events would arrive. On open, each flow's newest run is replayed first,
+so a restarted TUI shows where everything stands.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .history import History, reap_store
+from .history_records import HistoryError, RunRecord
+from .launcher import Launched, launch
+from .owner_agent import enqueue
+from .run_log import LogTail
+from .store_reader import StoreReader
+
+log = logging.getLogger("flowtop.client")
+
+#: How often the log is read while runs are live (seconds), and when all is quiet.
+POLL_LIVE = 0.02
+POLL_IDLE = 0.1
+#: How often the client checks that live runs' owners still exist (seconds).
+REAP_EVERY = 1.0
+
+
+class StoreClient:
+    """One workspace's runs, as seen from a process that does not execute them."""
+
+    def __init__(
+        self,
+        db: Path,
+        sink: Callable[[list[Any]], None],
+        *,
+        executor: str | None = None,
+        workers: int | None = None,
+    ) -> None:
+        self.db = db
+        self.sink = sink
+        self.executor = executor
+        self.workers = workers
+        #: Runs this client started (run id -> process), for "keep or cancel?" at quit.
+        self.started: dict[str, Launched] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._ensure_store()
+
+    def _ensure_store(self) -> None:
+        """Create (or migrate) the store once, so readers can open it read-only."""
+        if not self.db.exists():
+            self.db.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            History(self.db).close()
+
+    # -- reading ----------------------------------------------------------------------
+    def open(self) -> None:
+        """Replay each flow's newest run, then follow the log on a thread."""
+        tail = LogTail(self.db)
+        end = tail.end()
+        reader = StoreReader(self.db)
+        reap_store(self.db)
+        latest: dict[str, RunRecord] = {}
+        for record in reader.runs(limit=None):
+            latest.setdefault(record.flow, record)
+        for record in latest.values():
+            replay = LogTail(self.db)
+            try:
+                # Up to ``end``: what comes later arrives through the live tail, once.
+                events = replay.read(limit=1 << 40, run_id=record.run_id, upto=end)
+            finally:
+                replay.close()
+            if events:
+                self.sink(events)
+        tail.last = end
+        self._thread = threading.Thread(
+            target=self._follow, args=(tail,), name="flowtop-store-tail", daemon=True
+        )
+        self._thread.start()
+
+    def _follow(self, tail: LogTail) -> None:
+        next_reap = 0.0
+        quiet = 0
+        failing = False
+        try:
+            while not self._stop.is_set():
+                try:
+                    events = tail.read()
+                    failing = False
+                except Exception as exc:  # noqa: BLE001 - a locked or vanished file: retry
+                    if not failing:  # once per outage, not once per poll
+                        log.warning("%s: cannot read the event log: %s", self.db, exc)
+                    failing = True
+                    events = []
+                if events:
+                    quiet = 0
+                    self.sink(events)
+                    continue
+                quiet += 1
+                now = time.monotonic()
+                if now >= next_reap:
+                    reap_store(self.db)
+                    next_reap = now + REAP_EVERY
+                self._stop.wait(POLL_LIVE if quiet < 50 else POLL_IDLE)
+        finally:
+            tail.close()
+
+    def runs(self, flow: str | None = None, limit: int | None = 20) -> list[RunRecord]:
+        return StoreReader(self.db).runs(flow, limit=limit)
+
+    def record(self, run_id: str) -> RunRecord | None:
+        matches = [r for r in StoreReader(self.db).runs(limit=None) if r.run_id == run_id]
+        return matches[0] if matches else None
+
+    # -- acting -----------------------------------------------------------------------
+    def start(
+        self, path: Path, flow: str, *, rerun_of: str | None = None, task: str | None = None
+    ) -> str:
+        """Launch a run process for ``flow`` (from the file at ``path``); its run id."""
+        launched = launch(
+            path,
+            flow,
+            state_dir=self.db.parent,
+            rerun_of=rerun_of,
+            task=task,
+            executor=self.executor,
+            workers=self.workers,
+        )
+        self.started[launched.run_id] = launched
+        return launched.run_id
+
+    def command(self, run_id: str, kind: str, task: str | None = None) -> None:
+        """Queue cancel / retry_now / give_up for the run's owner."""
+        enqueue(self.db, run_id, kind, task)
+
+    def live_started_here(self) -> list[RunRecord]:
+        """Runs this client launched that are still running (asked about at quit)."""
+        if not self.started:
+            return []
+        try:
+            live = StoreReader(self.db).runs(limit=None)
+        except (HistoryError, OSError):
+            return []
+        return [r for r in live if r.run_id in self.started and r.state == "RUNNING"]
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(2.0)
