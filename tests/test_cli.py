@@ -311,13 +311,16 @@ def test_json_output_survives_text_a_strict_stdout_cannot_encode(tmp_path: Path)
     assert "\udcff" in completed["output"]  # exact text, carried as a JSON escape
 
 
-def test_a_corrupt_history_file_does_not_stop_a_run(tmp_path: Path) -> None:
+def test_a_corrupt_store_stops_a_run_with_one_line_unless_no_history(tmp_path: Path) -> None:
     write(tmp_path, "flaky.py", FLAKY)
     (tmp_path / ".flowtop").mkdir()
     (tmp_path / ".flowtop" / "history.db").write_bytes(b"this is not a database" * 100)
-    done = flowtop("run", str(tmp_path), "--json")
+    refused = flowtop("run", str(tmp_path), "--json")
+    assert refused.returncode == 2 and refused.stdout == ""
+    (line,) = refused.stderr.strip().splitlines()
+    assert "history.db" in line and "--no-history" in line
+    done = flowtop("run", str(tmp_path), "--json", "--no-history")
     assert done.returncode == 0, done.stderr
-    assert "running without history" in done.stderr and "history.db" in done.stderr
     assert json_lines(done.stdout)[-1]["state"] == "COMPLETED"
 
 

@@ -43,6 +43,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="KEY",
         help="with --rerun-of: rerun this task and everything downstream of it",
     )
+    parser.add_argument(
+        "--no-history",
+        action="store_true",
+        help="run without recording in the run store (other flowtop processes won't see the run)",
+    )
     # The run id a launcher picked for this run process (see workspace.launcher).
     parser.add_argument("--run-id", help=argparse.SUPPRESS)
     parser.add_argument(
@@ -93,12 +98,20 @@ def main(args: argparse.Namespace) -> int:
     from ..engine.executors import ExecutorError
 
     try:
-        runner = workspace.make_runner(sinks=[printer], executor=args.executor, **kwargs)
+        runner = workspace.make_runner(
+            sinks=[printer], executor=args.executor, record=not args.no_history, **kwargs
+        )
     except ExecutorError as exc:
         print(f"flowtop: {exc}", file=sys.stderr)
         return 2
-    if getattr(workspace, "history_error", None):
-        print(f"flowtop: running without history: {workspace.history_error}", file=sys.stderr)
+    if workspace.history_error:
+        runner.shutdown(wait=False)
+        print(
+            f"flowtop: {workspace.history_error} (the run was not started; "
+            "--no-history runs it without recording it)",
+            file=sys.stderr,
+        )
+        return 2
     try:  # connect to the cluster now: a wrong address is one clear error, not one per task
         getattr(runner.backend, "start", lambda: None)()
     except ExecutorError as exc:

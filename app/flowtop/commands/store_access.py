@@ -44,8 +44,13 @@ def store_path(targets: list[str], command: str) -> tuple[Path, str | None] | in
     return db, run
 
 
-def find_run(db: Path, run: str | None, flow: str | None, command: str) -> RunRecord | int:
-    """The run named by id (or a unique prefix), else the newest of ``flow``, else the newest."""
+def find_run(
+    db: Path, run: str | None, flow: str | None, command: str, *, quiet: bool = False
+) -> RunRecord | int:
+    """The run named by id (or a unique prefix), else the newest of ``flow``, else the newest.
+
+    ``quiet``: an unknown run id is not reported (the caller may look again).
+    """
     from ..workspace.store_reader import StoreReader
 
     reader = StoreReader(db)
@@ -55,7 +60,7 @@ def find_run(db: Path, run: str | None, flow: str | None, command: str) -> RunRe
             if len(matches) == 1:
                 return matches[0]
             if not matches:
-                return usage(command, f"no run with id {run!r} in {db}")
+                return 2 if quiet else usage(command, f"no run with id {run!r} in {db}")
             return usage(command, f"run id {run!r} is ambiguous: {len(matches)} runs start with it")
         runs = reader.runs(flow, limit=1)
     except HistoryError as exc:

@@ -22,6 +22,8 @@ from .store_access import find_run, store_path
 
 #: How often the log is read (seconds).
 POLL = 0.05
+#: How long ``watch RUN_ID`` waits for a run that is not in the store yet (just detached).
+STARTING = 10.0
 #: How often a watcher checks that the run's owner is still alive (seconds).
 REAP_EVERY = 1.0
 
@@ -42,7 +44,11 @@ def main(args: argparse.Namespace) -> int:
     if isinstance(found, int):
         return found
     db, run_ref = found
-    record = find_run(db, run_ref, args.flow, "watch")
+    record = find_run(db, run_ref, args.flow, "watch", quiet=run_ref is not None)
+    deadline = time.monotonic() + STARTING
+    while isinstance(record, int) and run_ref is not None and time.monotonic() < deadline:
+        time.sleep(POLL)  # a run just detached may not be in the store yet
+        record = find_run(db, run_ref, args.flow, "watch", quiet=time.monotonic() < deadline)
     if isinstance(record, int):
         return record
     return follow(db, record.run_id, json_lines=args.json)

@@ -208,6 +208,7 @@ def reap_store(path: Path) -> list[str]:
     """
     try:
         with closing(_connect(path)) as conn:
+            store_schema.check_version(conn, path)
             conn.execute("BEGIN IMMEDIATE")
             try:
                 marked = _reap(conn)
@@ -216,8 +217,8 @@ def reap_store(path: Path) -> list[str]:
                 conn.execute("ROLLBACK")
                 raise
             return marked
-    except sqlite3.Error:
-        return []
+    except (sqlite3.Error, HistoryError):
+        return []  # read-only, locked, not a store, or a newer one: the readers say so
 
 
 class History(StoreReader):

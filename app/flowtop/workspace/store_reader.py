@@ -16,6 +16,7 @@ from pathlib import Path
 from ..engine.states import StateType
 from .history_records import AttemptRecord, RunDetail, RunRecord, TaskRecord, _run_record
 from .run_log import connect_reader
+from .store_schema import check_version
 
 
 class StoreReader:
@@ -30,6 +31,7 @@ class StoreReader:
         """A read-only connection for the calling thread only: it never waits on a writer
         (WAL), and needs no write access to the file or its folder."""
         with closing(connect_reader(self.path)) as conn:
+            check_version(conn, self.path)  # a newer flowtop's store is refused, untouched
             yield conn
 
     _RUNS = (

@@ -376,6 +376,7 @@ class Workspace:
         sinks: Iterable[Callable[[list[Any]], None]] = (),
         *,
         executor: str | None = None,
+        record: bool = True,
         **kw: Any,
     ) -> Runner:
         """A runner wired to this workspace: settings layers, worker count, history, numbering.
@@ -388,6 +389,9 @@ class Workspace:
             kw["backend"] = make_backend(executor or self.settings.executor, workers=kw["workers"])
         from .history import HistoryError
 
+        if not record:
+            self.history_error = None
+            return Runner(sinks=list(sinks), policy_for=self.policy_for, **kw)
         try:
             history = self.history
         except HistoryError as exc:

@@ -1,0 +1,96 @@
+"""Run store tests: real processes sharing one workspace folder, as users run them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+APP = Path(__file__).resolve().parents[2] / "app"
+
+#: A flow whose first task counts its executions in a file, and whose second fails
+#: until a file named ``ok`` exists: what reruns must reuse, and what they must redo.
+ETL = """
+    import os
+    from pathlib import Path
+    from flowtop import Flow, task
+
+    HERE = Path(__file__).parent
+
+    @task
+    def extract():
+        count = HERE / "extract-count"
+        n = int(count.read_text()) if count.exists() else 0
+        count.write_text(str(n + 1))
+        return [1, 2, 3]
+
+    @task(max_retries=1, retry_delay=0.05)
+    def load(rows):
+        if not (HERE / "ok").exists():
+            raise ConnectionError("warehouse down")
+        return sum(rows)
+
+    with Flow("etl") as flow:
+        load(extract())
+"""
+
+#: A task that waits a long time between retries: a run that stays live.
+WAITING = """
+    from flowtop import Flow, task
+
+    @task(max_retries=3, retry_delay=30)
+    def waiter():
+        raise ConnectionError("not yet")
+
+    with Flow("waiting") as flow:
+        waiter()
+"""
+
+
+def env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(APP), "PYTHONUNBUFFERED": "1"}
+
+
+def flowtop(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "flowtop", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env(),
+    )
+
+
+def json_lines(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def wait_until(check: Callable[[], Any], what: str, timeout: float = 20.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Callable[..., Path]:
+    """A workspace folder with the given flow files (dedented)."""
+
+    def make(**files: str) -> Path:
+        for name, body in files.items():
+            (tmp_path / f"{name}.py").write_text(textwrap.dedent(body))
+        return tmp_path
+
+    return make

@@ -1,0 +1,203 @@
+"""The run store through the CLI: runs outlive whoever started them; any flowtop acts on any run."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from flowtop.workspace.history_records import RunRecord
+from flowtop.workspace.run_log import LogTail, RunInterrupted
+from flowtop.workspace.store_reader import StoreReader
+
+from .conftest import ETL, WAITING, env, flowtop, json_lines, wait_until
+
+
+def store(folder: Path) -> Path:
+    return folder / ".flowtop" / "history.db"
+
+
+def runs(folder: Path, state: str | None = None) -> list[RunRecord]:
+    """The store's runs (none while it is still being created)."""
+    try:
+        found = StoreReader(store(folder)).runs()
+    except sqlite3.Error:
+        return []
+    return [r for r in found if state is None or r.state == state]
+
+
+def test_a_rerun_in_a_new_process_reuses_stored_results(ws) -> None:
+    folder = ws(etl=ETL)
+    first = flowtop("run", ".", "--json", cwd=folder)
+    assert first.returncode == 1, first.stderr
+    source = json_lines(first.stdout)[0]["run_id"]
+    (folder / "ok").touch()
+    again = flowtop("run", ".", "--flow", "etl", "--rerun-of", source, "--json", cwd=folder)
+    assert again.returncode == 0, again.stderr
+    events = json_lines(again.stdout)
+    assert events[0]["rerun_of"] == source
+    extract = [e for e in events if e.get("task") == "extract"]
+    assert [e.get("reused") for e in extract] == [True]
+    assert (folder / "extract-count").read_text() == "1"  # not executed again
+
+
+def test_rerun_of_a_task_reruns_it_and_its_downstream(ws) -> None:
+    folder = ws(etl=ETL)
+    (folder / "ok").touch()
+    source = json_lines(flowtop("run", ".", "--json", cwd=folder).stdout)[0]["run_id"]
+    again = flowtop(
+        "run", ".", "--flow", "etl", "--rerun-of", source, "--task", "extract", "--json", cwd=folder
+    )
+    assert again.returncode == 0, again.stderr
+    assert (folder / "extract-count").read_text() == "2"
+    assert not any(e.get("reused") for e in json_lines(again.stdout))
+
+
+def test_a_result_that_cannot_be_stored_runs_again_and_says_why(ws) -> None:
+    folder = ws(
+        gen="""
+        from flowtop import Flow, task
+
+        @task
+        def make():
+            return (i for i in range(3))  # a generator: neither pickle nor cloudpickle takes it
+
+        @task(max_retries=0)
+        def use(items):
+            raise ValueError("boom")
+
+        with Flow("gen") as flow:
+            use(make())
+        """
+    )
+    source = json_lines(flowtop("run", ".", "--json", cwd=folder).stdout)[0]["run_id"]
+    again = flowtop("run", ".", "--flow", "gen", "--rerun-of", source, cwd=folder)
+    assert "make runs again: its result can't be pickled" in again.stderr
+
+
+def test_run_numbers_are_never_given_twice_by_concurrent_processes(ws) -> None:
+    folder = ws(etl=ETL)
+    (folder / "ok").touch()
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "flowtop", "run", ".", "--json"],
+            cwd=folder,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env(),
+        )
+        for _ in range(3)
+    ]
+    numbers = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        numbers.append(json_lines(out)[0]["run"])
+    assert sorted(numbers) == [1, 2, 3]
+
+
+def test_detach_returns_at_once_and_watch_follows_to_the_end(ws) -> None:
+    folder = ws(etl=ETL)
+    (folder / "ok").touch()
+    started = flowtop("run", ".", "--flow", "etl", "--detach", cwd=folder)
+    assert started.returncode == 0, started.stderr
+    run_id = started.stdout.strip()
+    assert len(run_id) == 12
+    watched = flowtop("watch", ".", run_id, "--json", cwd=folder)
+    assert watched.returncode == 0, watched.stderr
+    events = json_lines(watched.stdout)
+    assert events[0]["event"] == "run_started" and events[0]["run_id"] == run_id
+    assert events[-1]["event"] == "run_finished" and events[-1]["state"] == "COMPLETED"
+    assert (
+        flowtop("watch", ".", "--flow", "etl", cwd=folder).returncode == 0
+    )  # replays a finished run
+
+
+def test_watch_exits_1_for_a_failed_run(ws) -> None:
+    folder = ws(etl=ETL)
+    flowtop("run", ".", cwd=folder)
+    watched = flowtop("watch", ".", cwd=folder)
+    assert watched.returncode == 1
+    assert "etl #1 FAILED" in watched.stdout
+
+
+def test_cancel_reaches_a_run_owned_by_another_process(ws) -> None:
+    folder = ws(waiting=WAITING)
+    owner = subprocess.Popen(
+        [sys.executable, "-m", "flowtop", "run", ".", "--json"],
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env(),
+    )
+    try:
+        run = wait_until(lambda: runs(folder, "RUNNING"), "a live run")[0]
+        assert run.owner.startswith(f"pid {owner.pid} on ")
+        listed = flowtop("history", ".", cwd=folder)
+        assert "RUNNING" in listed.stdout and f"pid {owner.pid}" in listed.stdout
+        cancelled = flowtop("cancel", ".", run.run_id, cwd=folder)
+        assert cancelled.returncode == 0, cancelled.stderr
+        assert "Cancelled run #1 of waiting" in cancelled.stdout
+        out, _ = owner.communicate(timeout=20)
+    finally:
+        if owner.poll() is None:
+            owner.kill()
+    assert json_lines(out)[-1]["state"] == "CANCELLED"
+    again = flowtop("cancel", ".", run.run_id, cwd=folder)
+    assert again.returncode == 1 and "is not running (CANCELLED)" in again.stderr
+
+
+def test_a_killed_owner_s_run_is_marked_interrupted_by_a_reader(ws) -> None:
+    folder = ws(waiting=WAITING)
+    owner = subprocess.Popen(
+        [sys.executable, "-m", "flowtop", "run", "."],
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env(),
+    )
+    wait_until(lambda: runs(folder, "RUNNING"), "a live run")
+    owner.kill()
+    owner.wait()
+    watched = flowtop("watch", ".", "--json", cwd=folder, timeout=30)
+    assert watched.returncode == 1
+    last = json_lines(watched.stdout)[-1]
+    assert last["event"] == "run_interrupted" and f"pid {owner.pid}" in last["reason"]
+    (run,) = runs(folder)
+    assert run.state == "INTERRUPTED" and "is gone" in run.note
+    tail = LogTail(store(folder))
+    assert isinstance(tail.read()[-1], RunInterrupted)
+    tail.close()
+
+
+def test_a_store_from_a_newer_flowtop_is_refused_and_left_untouched(ws) -> None:
+    folder = ws(etl=ETL)
+    flowtop("run", ".", cwd=folder)
+    db = store(folder)
+    with sqlite3.connect(db) as raw:
+        raw.execute("PRAGMA user_version = 99")
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # all of it in the main file
+    before = db.read_bytes()
+    for command in (("history", "."), ("watch", "."), ("run", ".")):
+        result = flowtop(*command, cwd=folder)
+        assert result.returncode == 2, (command, result.stdout, result.stderr)
+        line = result.stderr.strip().splitlines()[-1]
+        assert "history.db" in line and "newer flowtop" in line, (command, result.stderr)
+    assert db.read_bytes() == before
+
+
+def test_prune_keeps_the_newest_runs_of_each_flow(ws) -> None:
+    folder = ws(etl=ETL)
+    for _ in range(4):
+        flowtop("run", ".", cwd=folder)
+    pruned = flowtop("history", ".", "--prune", "2", cwd=folder)
+    assert pruned.returncode == 0 and "Removed 2 run(s)" in pruned.stdout
+    runs = StoreReader(store(folder)).runs()
+    assert [r.number for r in runs] == [4, 3]
+    with sqlite3.connect(store(folder)) as raw:
+        kept = {r for (r,) in raw.execute("SELECT DISTINCT run_id FROM events")}
+        assert kept == {r.run_id for r in runs}
+    assert json_lines(flowtop("run", ".", "--json", cwd=folder).stdout)[0]["run"] == 5

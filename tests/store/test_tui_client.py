@@ -1,0 +1,122 @@
+"""The TUI as a client of the run store: its runs live in their own processes."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from flowtop.engine.states import StateType
+from flowtop.tui.app import FlowtopApp
+from flowtop.workspace import Workspace
+from flowtop.workspace.history_records import RunRecord
+from flowtop.workspace.store_reader import StoreReader
+from pilot_kit import screen_text, wait_for
+
+from .conftest import ETL, WAITING, env
+
+SIZE = (120, 36)
+S = StateType
+
+
+@contextlib.asynccontextmanager
+async def client_app(folder: Path, flow: str) -> AsyncIterator[tuple[FlowtopApp, Any]]:
+    """The real app on ``folder``, running flows in run processes, with ``flow`` selected."""
+    workspace = Workspace(folder)
+    workspace.load()
+    app = FlowtopApp(workspace, watch=False, run_processes=True)
+    try:
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await wait_for(pilot, lambda: app.control is not None, "the app to be ready")
+            app.flow_list.select_flow(flow)
+            await pilot.pause()
+            yield app, pilot
+            app.shutdown(cancel=True)
+    finally:
+        workspace.close()
+
+
+def latest_state(app: FlowtopApp, flow: str) -> S | None:
+    run = app.store.latest_for(flow)
+    return None if run is None else run.state
+
+
+def store_runs(folder: Path) -> list[RunRecord]:
+    return StoreReader(folder / ".flowtop" / "history.db").runs()
+
+
+async def test_r_runs_in_a_process_and_f_reuses_its_results_after_a_restart(tmp_path: Path) -> None:
+    (tmp_path / "etl.py").write_text(ETL.replace("\n    ", "\n").lstrip())
+    async with client_app(tmp_path, "etl") as (app, pilot):
+        await pilot.press("r")
+        await wait_for(pilot, lambda: latest_state(app, "etl") is S.FAILED, "the run to fail", 20)
+        (run,) = store_runs(tmp_path)
+        assert run.owner == "" or run.state == "FAILED"
+    assert (tmp_path / "extract-count").read_text() == "1"
+    (tmp_path / "ok").touch()
+    async with client_app(tmp_path, "etl") as (app, pilot):  # a new TUI: the same store
+        await wait_for(pilot, lambda: latest_state(app, "etl") is S.FAILED, "the stored run", 10)
+        assert "run #1" in screen_text(app)
+        await pilot.press("f")
+        await wait_for(
+            pilot, lambda: latest_state(app, "etl") is S.COMPLETED, "the rerun to complete", 20
+        )
+        rerun = app.store.latest_for("etl")
+        assert rerun is not None and rerun.number == 2 and rerun.reused == 1
+        await pilot.pause(0.1)
+        assert "↺ Reused" in screen_text(app)
+    assert (tmp_path / "extract-count").read_text() == "1"  # extract was not run again
+
+
+async def test_x_gives_up_a_retry_of_a_run_owned_by_flowtop_run(tmp_path: Path) -> None:
+    (tmp_path / "waiting.py").write_text(WAITING.replace("\n    ", "\n").lstrip())
+    async with client_app(tmp_path, "waiting") as (app, pilot):
+        owner = subprocess.Popen(
+            [sys.executable, "-m", "flowtop", "run", ".", "--quiet"],
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env(),
+        )
+        try:
+            await wait_for(
+                pilot,
+                lambda: (
+                    (run := app.store.latest_for("waiting")) is not None
+                    and run.rows["waiter"].state is S.AWAITING_RETRY
+                ),
+                "the other process's run to wait for a retry",
+                20,
+            )
+            await pilot.press("x")
+            await wait_for(pilot, lambda: latest_state(app, "waiting") is S.FAILED, "x applied", 10)
+            assert owner.wait(10) == 1  # the owner ended its run: failed, given up
+        finally:
+            if owner.poll() is None:
+                owner.kill()
+
+
+async def test_q_keeps_runs_started_here_running_by_default(tmp_path: Path) -> None:
+    (tmp_path / "waiting.py").write_text(WAITING.replace("\n    ", "\n").lstrip())
+    async with client_app(tmp_path, "waiting") as (app, pilot):
+        await pilot.press("r")
+        await wait_for(pilot, lambda: latest_state(app, "waiting") is S.RUNNING, "a live run", 20)
+        await pilot.press("q")
+        await pilot.pause(0.1)
+        assert "Keep them running in the background" in screen_text(app)
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+    (run,) = store_runs(tmp_path)
+    assert run.state == "RUNNING"  # the TUI is gone; its run goes on
+    from flowtop.workspace.owner_agent import enqueue
+
+    enqueue(tmp_path / ".flowtop" / "history.db", run.run_id, "cancel")
+    import time
+
+    deadline = time.monotonic() + 10
+    while store_runs(tmp_path)[0].state == "RUNNING" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert store_runs(tmp_path)[0].state == "CANCELLED"
