@@ -39,6 +39,7 @@ from .history_records import (  # noqa: F401 - re-exported: the store's public r
     _run_record,
 )
 from .ownership import Owner, owner_gone, pid_running
+from .private import private_file
 from .run_log import encode_interrupted
 from .store_reader import StoreReader
 from .store_schema import SCHEMA_VERSION  # noqa: F401 - re-exported
@@ -263,7 +264,8 @@ class History(StoreReader):
         self._stop = False
         self._retry = False
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.exists():
+                private_file(self.path)  # 0600 in a 0700 folder: outputs may hold secrets
         except OSError as exc:
             raise HistoryError(
                 f"{self.path.parent}: cannot create the history folder: {exc}"

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..engine.runner import new_run_id
+from .private import private_file, private_folder
 
 #: The run processes' own output (a crash before their first event) goes here.
 LOGS = "logs"
@@ -50,13 +51,11 @@ def launch(
         command += ["--executor", executor]
     if workers is not None:
         command += ["--workers", str(workers)]
-    logs = state_dir / LOGS
-    logs.mkdir(parents=True, exist_ok=True, mode=0o700)
-    log = logs / f"{run_id}.log"
+    logs = private_folder(state_dir / LOGS)
+    log = private_file(logs / f"{run_id}.log")
     env = dict(os.environ)
     env.pop("FLOWTOP_TUI", None)
     with open(log, "wb", buffering=0) as out:
-        os.chmod(log, 0o600)
         process = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,

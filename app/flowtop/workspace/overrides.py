@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
+import time
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import tomli_w
+
+from .private import FILE_MODE, private_folder
 
 HEADER = (
     "# Written by flowtop's retry editor. Highest settings layer: it beats flowtop.toml\n"
@@ -33,11 +37,22 @@ def read_toml(path: Path) -> dict[str, Any]:
     return tomllib.loads(text)
 
 
+#: A temporary file older than this was left by a writer that was killed: remove it.
+STALE_TMP_SECONDS = 60.0
+
+
 def write_toml_atomic(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Replace ``path`` with ``data`` atomically, keeping the file's mode (new files: 0600)."""
+    private_folder(path.parent)
+    _remove_stale_temporaries(path)
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = FILE_MODE
     payload = (HEADER + tomli_w.dumps(data)).encode("utf-8")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()
@@ -87,3 +102,13 @@ def prune(data: dict[str, Any], flow: str, task: str) -> dict[str, Any]:
     if "flows" in data and not data["flows"]:
         del data["flows"]
     return data
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Temporaries a killed writer left (``.overrides.toml.*.tmp``), once they are old."""
+    now = time.time()
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            if now - stale.stat().st_mtime > STALE_TMP_SECONDS:
+                stale.unlink()
+

@@ -21,6 +21,7 @@ from .history import History, reap_store
 from .history_records import HistoryError, RunRecord
 from .launcher import Launched, launch
 from .owner_agent import enqueue
+from .private import private_folder
 from .run_log import LogTail
 from .store_reader import StoreReader
 
@@ -57,7 +58,7 @@ class StoreClient:
     def _ensure_store(self) -> None:
         """Create (or migrate) the store once, so readers can open it read-only."""
         if not self.db.exists():
-            self.db.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            private_folder(self.db.parent)
             History(self.db).close()
 
     # -- reading ----------------------------------------------------------------------

@@ -23,6 +23,7 @@ from ..engine.policy import RetryPolicy
 from ..engine.runner import Runner
 from . import overrides as overrides_file
 from .loader import Loader, LoadError, LoadOutcome, display_path
+from .private import private_folder
 from .settings import (
     TASK_KEYS,
     Settings,
@@ -363,7 +364,7 @@ class Workspace:
             if self._history is None:
                 from .history import LIVE_SINK_WINDOW, LIVE_WRITE_INTERVAL, History
 
-                self.state_dir.mkdir(parents=True, exist_ok=True)
+                private_folder(self.state_dir)
                 self._history = History(
                     self.state_dir / "history.db",
                     write_interval=LIVE_WRITE_INTERVAL,

@@ -1,0 +1,33 @@
+"""``.flowtop/`` holds captured output and tracebacks, which may hold secrets: keep it private.
+
+The folder is created 0700 and the files flowtop creates in it 0600, whatever the umask,
+so other local users can't read what a task printed. Files that exist keep their mode:
+a user who chose to share them (a group-readable store) is not overruled.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+FOLDER_MODE = 0o700
+FILE_MODE = 0o600
+
+
+def private_folder(path: Path) -> Path:
+    """Create ``path`` (and parents) with mode 0700 when missing; return it."""
+    if not path.is_dir():
+        path.mkdir(parents=True, exist_ok=True)
+        os.chmod(path, FOLDER_MODE)  # mkdir's mode is masked by the umask
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """Create an empty ``path`` with mode 0600 when missing (before SQLite opens it)."""
+    private_folder(path.parent)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
+    except FileExistsError:
+        return path
+    os.close(fd)
+    return path

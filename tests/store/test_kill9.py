@@ -1,0 +1,93 @@
+"""kill -9 of a run process at random moments: the store stays sound and reruns still work."""
+
+from __future__ import annotations
+
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from flowtop.engine.flow import Flow
+from flowtop.workspace.history import History, reap_store
+from flowtop.workspace.reruns import plan_rerun
+from flowtop.workspace.results import load
+
+from .conftest import env
+
+TRIALS = 20
+
+CHAINS = """
+import random
+import time
+from flowtop import Flow, task
+
+@task(max_retries=2, retry_delay=0.01)
+def step(i: int, upstream: int = 0) -> int:
+    time.sleep(0.01)
+    if random.random() < 0.2:
+        raise ConnectionError(f"step {i} flaked")
+    return upstream + i
+
+with Flow("chains") as flow:
+    for chain in range(20):
+        value = step(chain * 100)
+        for link in range(1, 8):
+            value = step(chain * 100 + link, value)
+"""
+
+
+def _live(db: Path) -> bool:
+    try:
+        with sqlite3.connect(db, timeout=1) as raw:
+            return raw.execute("SELECT count(*) FROM runs WHERE state = 'RUNNING'").fetchone()[0] > 0
+    except sqlite3.Error:
+        return False
+
+
+def test_kill_9_at_random_moments_leaves_a_sound_store(tmp_path: Path) -> None:
+    (tmp_path / "chains.py").write_text(CHAINS)
+    db = tmp_path / ".flowtop" / "history.db"
+    rng = random.Random(1234)
+    interrupted = 0
+    for trial in range(TRIALS):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "flowtop", "run", ".", "--quiet"],
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env(),
+        )
+        started = time.monotonic()
+        while time.monotonic() - started < 20 and not _live(db):
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 0.4))  # somewhere in the run, commits going on
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        if not db.exists():
+            continue  # killed before it opened the store: nothing to check
+        with sqlite3.connect(db) as raw:
+            assert raw.execute("PRAGMA integrity_check").fetchall() == [("ok",)], trial
+        reap_store(db)
+        with History(db) as history:
+            runs = history.runs(limit=None)
+            assert all(r.state != "RUNNING" for r in runs), (trial, runs)
+            newest = runs[0] if runs else None
+            if newest is None or newest.state == "COMPLETED":
+                continue
+            if newest.state == "INTERRUPTED":
+                assert "is gone" in newest.note, newest
+                interrupted += 1
+            detail = history.run_detail(newest.run_id)
+            completed = {t.task for t in detail.tasks if t.state == "COMPLETED"}
+            values, refused, _ = load(db, newest.run_id)
+            assert not refused, refused
+            flow = Flow("chains")  # the keys are enough to plan: static reuse by key
+            plan = plan_rerun(history, newest.run_id, flow)
+            reused = set(plan.start["reuse"])
+            assert reused == completed & set(values), trial
+            for note in plan.notes:
+                assert note.endswith("its result was not stored"), note
+    assert interrupted >= TRIALS // 2  # the kills did land mid-run
