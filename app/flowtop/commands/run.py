@@ -55,6 +55,7 @@ def main(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         print("flowtop: --workers must be at least 1", file=sys.stderr)
         return 2
+    printer: JsonPrinter | HumanPrinter
     if args.json:
         printer = JsonPrinter(sys.stdout)
     else:

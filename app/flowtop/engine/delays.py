@@ -95,7 +95,8 @@ def normalize_delay(
     if spec is None:
         return 0.0
     if callable(spec) and not isinstance(spec, timedelta):
-        return spec
+        delay: Callable[[int], Any] = spec
+        return delay
     if isinstance(spec, list | tuple):
         if not spec:
             raise ValueError(f"{what} list must not be empty")

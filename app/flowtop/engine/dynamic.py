@@ -72,7 +72,7 @@ class FlowFunction(Flow):
         self.__flowtop_flow__ = self
         #: Nodes the latest runs made, by key (see ``node``).
         self.known_nodes: dict[str, Node] = {}
-        functools.update_wrapper(self, fn)  # type: ignore[arg-type]
+        functools.update_wrapper(self, fn)
 
     def node(self, key: str) -> Node | None:
         """The node a run made for ``key``, or one built from the task the key names.
@@ -382,7 +382,7 @@ class DynamicRun(FlowRun):
     def _start_retry(self) -> None:
         try:
             if not self.runner.closed:
-                self.next_run = self.runner.start(
+                run = self.runner.start(
                     self.flow,
                     cache=cache_of(self.snapshot()),
                     rerun_of=self.run_id,
@@ -390,6 +390,8 @@ class DynamicRun(FlowRun):
                     kwargs=self._kwargs,
                     flow_attempt=self.flow_attempt + 1,
                 )
+                assert isinstance(run, DynamicRun)  # a FlowFunction always starts one
+                self.next_run = run
         finally:
             self._successor.set()
 

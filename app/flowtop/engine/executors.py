@@ -188,7 +188,8 @@ def pack(fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]) -> byt
     _register_by_value(fn)
     level = logging.getLogger().getEffectiveLevel()
     filename = getattr(getattr(fn, "__code__", None), "co_filename", None)
-    return cloudpickle.dumps((fn, args, kwargs, level, filename), protocol=5)
+    payload: bytes = cloudpickle.dumps((fn, args, kwargs, level, filename), protocol=5)
+    return payload
 
 
 def _with_filename(code: types.CodeType, filename: str) -> types.CodeType:
@@ -212,7 +213,8 @@ def _restore_filename(fn: Any, filename: str | None) -> None:
 def _dump(outcome: tuple[Any, ...]) -> bytes:
     import cloudpickle
 
-    return cloudpickle.dumps(outcome, protocol=5)
+    payload: bytes = cloudpickle.dumps(outcome, protocol=5)
+    return payload
 
 
 def _describe(exc: BaseException) -> str:
@@ -230,8 +232,8 @@ def run_pickled(payload: bytes, where: str) -> bytes:
         fn, args, kwargs, level, filename = cloudpickle.loads(payload)
         _restore_filename(fn, filename)
     except BaseException as exc:  # noqa: BLE001 - reported to the coordinator, not raised here
-        error = ShippingError(f"the task could not be loaded in the {where}: {_describe(exc)}")
-        return _dump(("error", error, traceback.format_exc(), ""))
+        failure = ShippingError(f"the task could not be loaded in the {where}: {_describe(exc)}")
+        return _dump(("error", failure, traceback.format_exc(), ""))
     root = logging.getLogger()
     if root.getEffectiveLevel() > level:  # log.info in a task is captured as it is at home
         root.setLevel(level)
@@ -621,8 +623,8 @@ class DaskBackend:
                 while len(batch) < 1000:
                     batch.append(self._finished.get_nowait())
             with self._lock:
-                entries = [(f, self._pending.pop(f.key, None)) for f in batch]
-            entries = [(f, e) for f, e in entries if e is not None]
+                popped = [(f, self._pending.pop(f.key, None)) for f in batch]
+            entries = [(f, e) for f, e in popped if e is not None]
             ready = [f for f, _ in entries if f.status == "finished"]
             try:
                 data = (

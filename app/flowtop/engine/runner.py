@@ -807,9 +807,9 @@ class Runner:
         if self.closed:
             raise RuntimeError("runner is shut down")
         run: FlowRun
-        if getattr(flow, "is_dynamic", False):
-            from .dynamic import DynamicRun
+        from .dynamic import DynamicRun, FlowFunction  # here: dynamic imports this module
 
+        if isinstance(flow, FlowFunction):
             run = DynamicRun(
                 self,
                 flow,
@@ -817,7 +817,7 @@ class Runner:
                 args=args,
                 kwargs=kwargs,
                 cache=cache,
-                rerun_of=rerun_of,  # type: ignore[arg-type]
+                rerun_of=rerun_of,
                 default_max_retries=default_max_retries,
                 flow_attempt=flow_attempt,
             )

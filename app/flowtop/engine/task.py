@@ -30,7 +30,7 @@ class Task:
             raise ValueError(f"task name must be printable text, got {self.name!r}")
         self.options = MappingProxyType(dict(options))
         self.policy = build_policy(self.name, options)
-        functools.update_wrapper(self, fn)  # type: ignore[arg-type]
+        functools.update_wrapper(self, fn)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """In ``with Flow(...)``: add a node. In a running ``@flow``: run it, retries

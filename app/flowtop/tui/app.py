@@ -211,7 +211,7 @@ class FlowtopApp(RunActions, App[int]):
         self._keymap = keymap
         self.set_keymap({k: v for k, v in keymap.items() if k in known})
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for binding in self.BINDINGS:
             assert isinstance(binding, Binding)

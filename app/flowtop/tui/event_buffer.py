@@ -22,7 +22,7 @@ class EventBuffer:
         self.received = 0  # total events ever appended, for benchmarks and the header
         #: Called (on the appending thread) when the buffer stops being empty: the UI's
         #: wake-up, at most once per drain however many events arrive.
-        self.wake: Callable[[], None] | None = None
+        self.wake: Callable[[], object] | None = None  # its result is ignored
 
     def append_batch(self, events: Iterable[Any]) -> None:
         """The engine sink: called on the sink thread with a list of events."""

@@ -23,7 +23,7 @@ import threading
 import time
 import uuid
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
 
@@ -337,7 +337,7 @@ class History:
             return number
 
     # -- writing (the event sink) ---------------------------------------------------
-    def sink(self, events: list[BatchItem]) -> None:
+    def sink(self, events: Sequence[BatchItem]) -> None:
         """Hand a batch of engine events to the writer thread. Never raises.
 
         A batch that finishes a run waits until the writer has committed it (the bus
@@ -487,7 +487,8 @@ class History:
 
     def runs(self, flow: str | None = None, limit: int | None = 100) -> list[RunRecord]:
         """Runs, newest first."""
-        query, params = self._RUNS, []
+        query = self._RUNS
+        params: list[str | int] = []
         if flow is not None:
             query += " WHERE r.flow = ?"
             params.append(flow)
@@ -532,7 +533,7 @@ class History:
             ):
                 attempts.setdefault(a[0], []).append(AttemptRecord(*a[1:]))
             stored = {
-                t[0]: TaskRecord(*t[:6], bool(t[6]), *t[7:], tuple(attempts.get(t[0], ())))
+                t[0]: TaskRecord(*(*t[:6], bool(t[6]), *t[7:], tuple(attempts.get(t[0], ()))))
                 for t in conn.execute(
                     "SELECT task, state, attempts, max_attempts, policy, result, reused, message, error_type, "
                     "error_message, started, duration, updated FROM task_runs WHERE run_id = ? ORDER BY position",
@@ -540,8 +541,9 @@ class History:
                 )
             }
         tasks = [
-            stored.pop(key, None)
-            or TaskRecord(
+            stored.pop(key)
+            if key in stored
+            else TaskRecord(
                 key,
                 StateType.PENDING.value,
                 0,

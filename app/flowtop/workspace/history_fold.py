@@ -163,7 +163,7 @@ def apply(conn: sqlite3.Connection, events: Iterable[BatchItem], owner: str) -> 
         if kind is PackedSteps:
             steps += item.values  # type: ignore[union-attr]
         elif kind is TaskStateChanged:
-            steps += item  # type: ignore[arg-type]
+            steps += item
         elif kind is RunStarted:
             starts.append(item)  # type: ignore[arg-type]
         else:

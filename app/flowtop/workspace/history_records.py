@@ -137,5 +137,9 @@ class RunDetail:
 
 
 def _run_record(row: tuple[Any, ...]) -> RunRecord:
+    run_id, flow, number, state, started, finished, duration, rerun_of, rerun_number = row[:9]
     counts = json.loads(row[9]) if row[9] else {}
-    return RunRecord(*row[:9], counts, row[10])
+    return RunRecord(
+        run_id, flow, number, state, started, finished, duration, rerun_of, rerun_number,
+        counts, row[10],
+    )

@@ -571,13 +571,11 @@ class Loader:
                 continue
             if _file_in(getattr(module, "__file__", None), files):
                 names.add(name)
-        evicted = set()
+        evicted: set[Path] = set()
         for name in names:
-            module = sys.modules.pop(name, None)
-            evicted.add(
-                self._helpers.pop(name, None)
-                or Path(os.path.abspath(getattr(module, "__file__", "") or "."))
-            )
+            gone = sys.modules.pop(name, None)
+            helper = self._helpers.pop(name, None)
+            evicted.add(helper or Path(os.path.abspath(getattr(gone, "__file__", "") or ".")))
             for sub in [n for n in sys.modules if n.startswith(name + ".")]:
                 sys.modules.pop(sub, None)
                 self._helpers.pop(sub, None)
@@ -610,4 +608,4 @@ def _kind(mode: int) -> str:
 
 
 def _file_in(file: str | None, files: set[Path]) -> bool:
-    return bool(file) and Path(os.path.abspath(file)) in files
+    return file is not None and file != "" and Path(os.path.abspath(file)) in files

@@ -145,7 +145,8 @@ class Workspace:
         """Reload what the changed ``paths`` affect (what :meth:`watch` calls per batch)."""
         changed = tuple(sorted({Path(os.path.abspath(p)) for p in paths}))
         with self._lock:
-            settings_changed, settings_errors = False, []
+            settings_changed = False
+            settings_errors: list[LoadError] = []
             if any(p in (self.settings_path, self.overrides_path) for p in changed):
                 # Saved means re-read: set_override may have applied the content already,
                 # and the UI still wants the event to refresh the policies it shows.
@@ -246,7 +247,9 @@ class Workspace:
             ("overrides", self.overrides_path),
         ):
             file = self._settings.files[layer]
-            for (flow_name, key), values in file.tasks.items() if file else ():
+            if file is None:
+                continue
+            for (flow_name, key), values in file.tasks.items():
                 table = ("flows", flow_name, "tasks", key)
                 problem = self._table_problem(flow_name, key, values, table)
                 if problem is not None:
@@ -380,7 +383,7 @@ class Workspace:
         kw.setdefault("workers", self.settings.workers)
         if "backend" not in kw:
             kw["backend"] = make_backend(executor or self.settings.executor, workers=kw["workers"])
-        from .history import HistoryError
+        from .history_records import HistoryError
 
         try:
             history = self.history
