@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from .delays import to_seconds
 from .events import RunStarted, TaskStateChanged
@@ -126,6 +126,26 @@ class FlowFunction(Flow):
         return f"<@flow {self.name!r}>"
 
 
+@overload
+def flow(
+    fn: Callable[..., Any],
+    *,
+    name: str | None = None,
+    retries: int = 0,
+    retry_delay: float | timedelta | None = None,
+    retry_delay_seconds: float | None = None,
+) -> FlowFunction: ...
+@overload
+def flow(
+    fn: None = None,
+    *,
+    name: str | None = None,
+    retries: int = 0,
+    retry_delay: float | timedelta | None = None,
+    retry_delay_seconds: float | None = None,
+) -> Callable[[Callable[..., Any]], FlowFunction]: ...
+
+
 def flow(
     fn: Callable[..., Any] | None = None,
     *,
@@ -133,7 +153,7 @@ def flow(
     retries: int = 0,
     retry_delay: float | timedelta | None = None,
     retry_delay_seconds: float | None = None,
-) -> Any:
+) -> FlowFunction | Callable[[Callable[..., Any]], FlowFunction]:
     """Make a flow of a function: ``@flow`` or ``@flow(name=..., retries=..., retry_delay=...)``.
 
     ``retry_delay`` is seconds or a ``timedelta``; Prefect's ``retry_delay_seconds`` is an alias.

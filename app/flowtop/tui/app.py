@@ -22,9 +22,12 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input
 
 from flowtop.engine.events import RunFinished, RunStarted
+from flowtop.engine.policy import RetryPolicy
+from flowtop.engine.runner import FlowRun, Runner
 from flowtop.engine.states import StateType
 from flowtop.printable import printable
 from flowtop.tui.bindings import APP_BINDINGS, KEYS
@@ -38,6 +41,7 @@ from flowtop.tui.widgets.filter_input import FilterInput
 from flowtop.tui.widgets.flow_list import FlowList
 from flowtop.tui.widgets.run_header import RunHeader
 from flowtop.tui.widgets.task_table import TaskTable
+from flowtop.tui.workspace_view import Change, WorkspaceView
 
 FRAME = 0.03  # seconds between event flushes: one batch per frame at most
 HISTORY_FLUSH_WAIT = 1.0  # longest `h` waits for the history to take the latest events
@@ -79,7 +83,7 @@ class FlowtopApp(RunActions, App[int]):
 
     def __init__(
         self,
-        workspace: Any,
+        workspace: WorkspaceView,
         *,
         clock: Clock = system_clock,
         runner_options: dict[str, Any] | None = None,
@@ -94,8 +98,8 @@ class FlowtopApp(RunActions, App[int]):
         self.clock = clock
         self.buffer = EventBuffer()
         self.store = RunStore()
-        self.handles: dict[str, Any] = {}  # run id -> FlowRun of the runs the store keeps
-        self.runner: Any = None
+        self.handles: dict[str, FlowRun] = {}  # run id -> handle of the runs the store keeps
+        self.runner: Runner | None = None
         self._runner_options = runner_options or {}
         self._watch = watch
         self._stop_watch: asyncio.Event | None = None
@@ -107,7 +111,7 @@ class FlowtopApp(RunActions, App[int]):
         self._shut_down = False
         self._keymap: dict[str, str] = {}
         self._last_flush = 0.0
-        self._flush_timer: Any = None
+        self._flush_timer: Timer | None = None
 
     def notify(self, message: str, **kwargs: Any) -> None:
         """Toasts quote user code (load errors): its escapes never reach the terminal."""
@@ -149,7 +153,7 @@ class FlowtopApp(RunActions, App[int]):
         return True
 
     def on_mount(self) -> None:
-        self.title = f"flowtop · {getattr(self.workspace, 'root', '')}"
+        self.title = f"flowtop · {self.workspace.root}"
         self.table.policy_source = self._policy_summary
         self.buffer.wake = lambda: self.post_message(EventsPending())  # post_message is thread-safe
         self.set_interval(LIVE_TICK, self._tick, name="live-tick")
@@ -166,7 +170,7 @@ class FlowtopApp(RunActions, App[int]):
         self.post_message(WorkspaceLoaded(self.workspace.load()))
 
     def on_workspace_loaded(self, message: WorkspaceLoaded) -> None:
-        if getattr(message.change, "errors", None):
+        if message.change.errors:
             self.notify(message.change.summary(), severity="error", markup=False, timeout=8)
         self._workspace_ready()
 
@@ -176,7 +180,7 @@ class FlowtopApp(RunActions, App[int]):
         self.runner = self.workspace.make_runner(
             sinks=[self.buffer.append_batch], **self._runner_options
         )
-        if getattr(self.workspace, "history_error", None):
+        if self.workspace.history_error:
             self.notify(
                 f"Running without history: {self.workspace.history_error}",
                 severity="warning",
@@ -195,7 +199,7 @@ class FlowtopApp(RunActions, App[int]):
 
     def _apply_keymap(self) -> None:
         """``[keys]`` in flowtop.toml rebinds keys by binding id; unknown ids are named."""
-        keymap = dict(getattr(getattr(self.workspace, "settings", None), "keys", None) or {})
+        keymap = dict(self.workspace.settings.keys)
         if keymap == self._keymap:
             return
         known = {b.id for b in self.BINDINGS if isinstance(b, Binding) and b.id}
@@ -220,14 +224,10 @@ class FlowtopApp(RunActions, App[int]):
             )
 
     # -- flows and selection --------------------------------------------------------
-    def _errors(self) -> dict[str, Any]:
+    def _errors(self) -> dict[str, object]:
         errors = {str(path): err for path, err in self.workspace.errors.items()}
-        settings_errors = getattr(self.workspace, "settings_errors", None)
-        if settings_errors is None:
-            one = getattr(self.workspace, "settings_error", None)
-            settings_errors = [one] if one is not None else []
-        for error in settings_errors:
-            errors.setdefault(str(getattr(error, "path", "flowtop.toml")), error)
+        for error in self.workspace.settings_errors:
+            errors.setdefault(str(error.path), error)
         return errors
 
     def _show_flows(self) -> None:
@@ -236,7 +236,7 @@ class FlowtopApp(RunActions, App[int]):
         }
         flows = self.flow_list
         flows.show(
-            self.workspace.flows, self._errors(), states, root=getattr(self.workspace, "root", None)
+            self.workspace.flows, self._errors(), states, root=self.workspace.root
         )
         if self.selected_flow is None and self.selected_error is None and self.workspace.flows:
             self._select_flow(next(iter(self.workspace.flows)))
@@ -294,10 +294,10 @@ class FlowtopApp(RunActions, App[int]):
         return run.rows.get(key) if run is not None and key is not None else None
 
     # -- policies -------------------------------------------------------------------
-    def _policy(self, key: str) -> Any:
+    def _policy(self, key: str) -> RetryPolicy | None:
         flow = self.workspace.flows.get(self.selected_flow or "")
         node = flow.node(key) if flow is not None else None
-        if node is None:
+        if flow is None or node is None:
             return None
         try:
             return self.workspace.policy_for(flow, node)
@@ -416,10 +416,10 @@ class FlowtopApp(RunActions, App[int]):
             f"File watching stopped: {message.error}", severity="error", markup=False, timeout=10
         )
 
-    def apply_change(self, change: Any) -> None:
+    def apply_change(self, change: Change) -> None:
         """After a reload: toast, flows list, policies; optionally rerun what failed."""
-        errors = list(getattr(change, "errors", ()) or ())
-        summary = change.summary() if hasattr(change, "summary") else "Reloaded"
+        errors = list(change.errors)
+        summary = change.summary()
         self.notify(
             summary,
             severity="error" if errors else "information",
@@ -443,11 +443,8 @@ class FlowtopApp(RunActions, App[int]):
             for name in self._changed_flows(change):
                 self._auto_rerun(name)
 
-    def _changed_flows(self, change: Any) -> list[str]:
-        names = [getattr(f, "name", f) for f in (getattr(change, "flows", ()) or ())]
-        return [n for n in names if isinstance(n, str)] or (
-            [self.selected_flow] if self.selected_flow else []
-        )
+    def _changed_flows(self, change: Change) -> list[str]:
+        return list(change.flows) or ([self.selected_flow] if self.selected_flow else [])
 
     # -- view actions ---------------------------------------------------------------
     def action_filter(self) -> None:

@@ -13,10 +13,9 @@ import gc
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from flowtop.engine.delays import fmt_seconds
-from flowtop.engine.events import ErrorInfo, RunFinished, RunStarted, TaskStateChanged
+from flowtop.engine.events import ErrorInfo, Event, RunFinished, RunStarted, TaskStateChanged
 from flowtop.engine.states import StateType
 from flowtop.printable import has_control, printable
 
@@ -209,7 +208,7 @@ class RunModel:
             return None
         return max(0.0, now - self.started)
 
-    def apply(self, event: Any) -> str | None:
+    def apply(self, event: Event) -> str | None:
         """Fold one event of this run in; return the task key whose row changed."""
         if isinstance(event, TaskStateChanged):
             row = self.rows.get(event.task)
@@ -334,7 +333,7 @@ class RunStore:
         run_id = self.latest.get(flow)
         return self.runs.get(run_id) if run_id else None
 
-    def apply_batch(self, events: Iterable[Any]) -> dict[str, set[str]]:
+    def apply_batch(self, events: Iterable[Event]) -> dict[str, set[str]]:
         """Fold events in; return run id -> keys of rows that changed (an empty set when
         only the run itself changed)."""
         changed: dict[str, set[str]] = {}

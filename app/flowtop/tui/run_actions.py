@@ -7,37 +7,56 @@ thread-safe handles. The resulting events come back through the event buffer.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flowtop.engine.states import StateType
 
 if TYPE_CHECKING:
-    from flowtop.tui.model import RunModel, RunStore
+    from textual.app import App
+
+    from flowtop.engine.flow import Flow
+    from flowtop.engine.runner import FlowRun, Runner
+    from flowtop.tui.model import RunModel, RunStore, TaskRow
     from flowtop.tui.widgets.task_table import TaskTable
+    from flowtop.tui.workspace_view import WorkspaceView
+
+    # The checker sees the mixin as the App it is mixed into (notify, push_screen, ...);
+    # at run time it is a plain class, so it shadows none of the App's methods.
+    _AppBase = App[int]
+else:
+    _AppBase = object
 
 
-class RunActions:
+class RunActions(_AppBase):
     """Mixed into ``FlowtopApp``: uses its runner, workspace, store, table and handles."""
 
     # Provided by FlowtopApp:
-    runner: Any
-    workspace: Any
+    runner: Runner | None
+    workspace: WorkspaceView
     store: RunStore
-    handles: dict[str, Any]
+    handles: dict[str, FlowRun]
     table: TaskTable
     selected_flow: str | None
     selected_error: str | None
 
-    def _handle(self, run: RunModel | None) -> Any:
+    if TYPE_CHECKING:  # FlowtopApp's own methods the actions call
+
+        def _sync_selection(self) -> None: ...
+
+        def _selected_row(self) -> TaskRow | None: ...
+
+        def _policies_changed(self) -> None: ...
+
+    def _handle(self, run: RunModel | None) -> FlowRun | None:
         """The engine's handle of a run started this session (None for previews)."""
         if run is None or run.run_id is None:
             return None
         return self.handles.get(run.run_id)
 
-    def _track(self, handle: Any) -> None:
+    def _track(self, handle: FlowRun) -> None:
         self.handles[handle.run_id] = handle
 
-    def _flow_or_warn(self) -> Any:
+    def _flow_or_warn(self) -> Flow | None:
         self._sync_selection()
         if self.runner is None:
             self.notify("Still loading the flows…", severity="warning", markup=False)
@@ -56,13 +75,14 @@ class RunActions:
 
     def action_run(self) -> None:
         flow = self._flow_or_warn()
-        if flow is not None:
+        if flow is not None and self.runner is not None:
             self._track(self.runner.start(flow))
 
-    def _source_run(self, verb: str) -> Any:
+    def _source_run(self, verb: str) -> tuple[Flow, FlowRun, Runner] | None:
+        """The selected flow, its latest run (ended) and the runner; None after a toast."""
         flow = self._flow_or_warn()
-        if flow is None:
-            return None, None
+        if flow is None or self.runner is None:
+            return None
         run = self.store.latest_for(flow.name)
         handle = self._handle(run)
         if handle is None:
@@ -71,34 +91,36 @@ class RunActions:
                 severity="warning",
                 markup=False,
             )
-            return None, None
+            return None
         if not handle.done:
             self.notify(
                 f"Run #{handle.number} is still running: press c to cancel it first",
                 severity="warning",
                 markup=False,
             )
-            return None, None
-        return flow, handle
+            return None
+        return flow, handle, self.runner
 
     def action_rerun_failed(self) -> None:
-        flow, handle = self._source_run("rerun")
-        if handle is None:
+        source = self._source_run("rerun")
+        if source is None:
             return
+        flow, handle, runner = source
         if handle.state is StateType.COMPLETED:
             self.notify(f"Run #{handle.number} of {flow.name} has nothing to rerun", markup=False)
             return
-        self._track(self.runner.rerun_failed(handle, flow=flow))
+        self._track(runner.rerun_failed(handle, flow=flow))
 
     def action_rerun_task(self) -> None:
-        flow, handle = self._source_run("rerun")
+        source = self._source_run("rerun")
         key = self.table.cursor_key
-        if handle is None or key is None:
+        if source is None or key is None:
             return
+        flow, handle, runner = source
         if flow.node(key) is None:
             self.notify(f"Task {key} is no longer in {flow.name}", severity="warning", markup=False)
             return
-        self._track(self.runner.rerun_task(handle, key, flow=flow))
+        self._track(runner.rerun_task(handle, key, flow=flow))
 
     def action_cancel(self) -> None:
         self._sync_selection()
@@ -116,7 +138,8 @@ class RunActions:
             ConfirmScreen(f"Cancel run #{handle.number} of {handle.flow.name}?"), confirmed
         )
 
-    def _awaiting(self, verb: str) -> tuple[Any, str | None]:
+    def _awaiting(self, verb: str) -> tuple[FlowRun, str] | None:
+        """The selected run's handle and the selected task awaiting retry; None after a toast."""
         self._sync_selection()
         row = self._selected_row()
         handle = self._handle(self.table.run)
@@ -124,23 +147,30 @@ class RunActions:
             self.notify(
                 f"{verb} works on a task awaiting retry (⟳)", severity="warning", markup=False
             )
-            return None, None
+            return None
         return handle, row.key
 
     def action_retry_now(self) -> None:
-        handle, key = self._awaiting("Retry now")
-        if handle is not None and not handle.retry_now(key):
+        waiting = self._awaiting("Retry now")
+        if waiting is None:
+            return
+        handle, key = waiting
+        if not handle.retry_now(key):
             self.notify(f"{key} is no longer awaiting a retry", severity="warning", markup=False)
 
     def action_give_up(self) -> None:
-        handle, key = self._awaiting("Give up")
-        if handle is not None and not handle.give_up(key):
+        waiting = self._awaiting("Give up")
+        if waiting is None:
+            return
+        handle, key = waiting
+        if not handle.give_up(key):
             self.notify(f"{key} is no longer awaiting a retry", severity="warning", markup=False)
 
     def action_edit_retry(self) -> None:
-        if self._flow_or_warn() is None or self.table.cursor_key is None:
-            return
+        flow = self._flow_or_warn()
         key = self.table.cursor_key
+        if flow is None or key is None or self.selected_flow is None:
+            return
         from flowtop.tui.screens.retry_editor import RetryEditor
 
         def done(saved: bool | None) -> None:
@@ -154,6 +184,6 @@ class RunActions:
         handle = self._handle(run)
         if run is None or run.state is not StateType.FAILED or name not in self.workspace.flows:
             return
-        if handle is not None and handle.done:
+        if handle is not None and handle.done and self.runner is not None:
             self._track(self.runner.rerun_failed(handle, flow=self.workspace.flows[name]))
             self.notify(f"Auto-rerun of failed tasks in {name}", markup=False)

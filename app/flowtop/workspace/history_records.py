@@ -140,6 +140,15 @@ def _run_record(row: tuple[Any, ...]) -> RunRecord:
     run_id, flow, number, state, started, finished, duration, rerun_of, rerun_number = row[:9]
     counts = json.loads(row[9]) if row[9] else {}
     return RunRecord(
-        run_id, flow, number, state, started, finished, duration, rerun_of, rerun_number,
-        counts, row[10],
+        run_id,
+        flow,
+        number,
+        state,
+        started,
+        finished,
+        duration,
+        rerun_of,
+        rerun_number,
+        counts,
+        row[10],
     )
