@@ -55,8 +55,7 @@ def record_runs(root: Path, *flows: Flow, rerun: bool = False) -> list[RunResult
     runner = Runner(2, sinks=[history.sink], next_number=history.next_number)
     results = []
     try:
-        for flow in flows:
-            results.append(runner.start(flow).result(timeout=30))
+        results.extend(runner.start(flow).result(timeout=30) for flow in flows)
         if rerun:
             results.append(runner.rerun_failed(results[0]).result(timeout=30))
     finally:

@@ -24,11 +24,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _util import percentile, table, verdict  # noqa: E402
+from _util import percentile, table, verdict
 
-from flowtop.engine import Flow, Runner, task  # noqa: E402
-from flowtop.engine.events import ErrorInfo, RunStarted, TaskStateChanged  # noqa: E402
-from flowtop.engine.states import StateType  # noqa: E402
+from flowtop.engine import Flow, Runner, task
+from flowtop.engine.events import ErrorInfo, RunStarted, TaskStateChanged
+from flowtop.engine.states import StateType
 
 S = StateType
 REPO = Path(__file__).resolve().parents[2]

@@ -31,7 +31,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _util import table  # noqa: E402
+from _util import table  # noqa: E402 - needs the sys.path line above
 
 WORKLOADS = HERE / "compare_workloads"
 RESULT_MARK = "COMPARE-RESULT "  # keep in step with compare_workloads/_common.py

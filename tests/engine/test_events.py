@@ -304,7 +304,7 @@ def test_json_shapes_match_the_spec(runner: Runner, recorder: Recorder) -> None:
         "ts": None,
     }
     for line in lines[1:-1]:
-        assert line["event"] == "task_state" and TASK_STATE <= set(line), line
+        assert line["event"] == "task_state" and set(line) >= TASK_STATE, line
         assert line["max_attempts"] == 4
     mine = [line for line in lines if line.get("task") == "my_task"]
     assert [(m["state"], m["attempt"]) for m in mine] == [
@@ -325,9 +325,9 @@ def test_json_shapes_match_the_spec(runner: Runner, recorder: Recorder) -> None:
     done = mine[-1]
     assert done["result"] == "'ok'" and isinstance(done["duration"], float) and "error" not in done
     assert "retry_in" not in mine[0] and "result" not in mine[0]
-    failed = [line for line in lines if line.get("task") == "broken" and line["state"] == "FAILED"][
-        0
-    ]
+    failed = next(
+        line for line in lines if line.get("task") == "broken" and line["state"] == "FAILED"
+    )
     assert failed["error"]["type"] == "ValueError"
     assert set(lines[-1]) == RUN_FINISHED
     assert lines[-1]["event"] == "run_finished" and lines[-1]["state"] == "FAILED"

@@ -165,7 +165,7 @@ def fmt_seconds(seconds: float) -> str:
     if seconds < 60:
         return f"{seconds:.0f}s"
     if seconds < 3600:
-        m, s = divmod(int(round(seconds)), 60)
+        m, s = divmod(round(seconds), 60)
         return f"{m}m{s:02d}s"
-    h, m = divmod(int(round(seconds)) // 60, 60)
+    h, m = divmod(round(seconds) // 60, 60)
     return f"{h}h{m:02d}m"

@@ -318,7 +318,7 @@ class _SinkWorker:
         if batch:
             try:
                 self.sink(batch)
-            except Exception:  # noqa: BLE001 - a broken consumer must not stop the others
+            except Exception:  # a broken consumer must not stop the others
                 log.exception("event sink %r failed", self.sink)
         for marker in markers:
             marker.set()

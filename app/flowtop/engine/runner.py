@@ -91,7 +91,7 @@ def error_info(exc: BaseException, *, with_traceback: bool = True) -> ErrorInfo:
     if with_traceback:
         try:
             tb = "".join(traceback.format_exception(exc))
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - a broken exception may not format
             tb = ""
         if len(tb) > 2 * MAX_MESSAGE:
             tb = tb[:MAX_MESSAGE] + "\n…\n" + tb[-MAX_MESSAGE:]

@@ -14,12 +14,12 @@ import time
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
@@ -60,7 +60,7 @@ class FlowtopApp(RunActions, App[int]):
     CSS_PATH = Path(__file__).with_name("flowtop.tcss")  # absolute: subclasses live elsewhere
     TITLE = "flowtop"
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         *APP_BINDINGS,
         # Arrow-key hops between the flows list and the task table (inputs keep their arrows).
         Binding(
@@ -148,9 +148,7 @@ class FlowtopApp(RunActions, App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Main-screen keys act on the main screen's selection: off while another screen
         (history, editor, help) is on top, so `h` in history can't stack a second history."""
-        if len(self.screen_stack) > 1 and action in MAIN_SCREEN_ACTIONS:
-            return False
-        return True
+        return not (len(self.screen_stack) > 1 and action in MAIN_SCREEN_ACTIONS)
 
     def on_mount(self) -> None:
         self.title = f"flowtop · {self.workspace.root}"
@@ -235,9 +233,7 @@ class FlowtopApp(RunActions, App[int]):
             name: run.state for name in self.workspace.flows if (run := self.store.latest_for(name))
         }
         flows = self.flow_list
-        flows.show(
-            self.workspace.flows, self._errors(), states, root=self.workspace.root
-        )
+        flows.show(self.workspace.flows, self._errors(), states, root=self.workspace.root)
         if self.selected_flow is None and self.selected_error is None and self.workspace.flows:
             self._select_flow(next(iter(self.workspace.flows)))
 

@@ -384,10 +384,7 @@ def view_order(
     """The keys the table shows, filtered and sorted."""
     rows = run.rows
     query = query.strip().lower()
-    if query:
-        keys = [k for k in run.order if row_matches(rows[k], query)]
-    else:
-        keys = list(run.order)
+    keys = [k for k in run.order if row_matches(rows[k], query)] if query else list(run.order)
     if sort == "state":
         keys.sort(key=lambda k: (STATE_RANK[rows[k].state], rows[k].index))
     elif sort == "name":

@@ -30,7 +30,7 @@ from pathlib import Path
 from ..engine.events import BatchItem, RunFinished, count_events
 from ..engine.states import StateType
 from . import history_fold
-from .history_records import (  # noqa: F401 - re-exported: the store's public records
+from .history_records import (  # re-exported: the store's public records
     AttemptRecord,
     HistoryError,
     RunDetail,
@@ -135,7 +135,7 @@ _LIVE_LOCK = threading.Lock()
 
 def _owner_alive(owner: str) -> bool:
     host, _, rest = owner.partition(":")
-    pid_text, _, token = rest.partition(":")
+    pid_text, _, _token = rest.partition(":")
     if host != _HOST or not pid_text.isdigit():
         return host != _HOST  # another machine's process cannot be checked: leave it alone
     pid = int(pid_text)
@@ -216,7 +216,8 @@ class History:
             target=self._write_loop, name="flowtop-history", daemon=True
         )
         self._writer.start()
-        self._atexit = lambda ref=weakref.ref(self): _close_at_exit(ref)
+        ref = weakref.ref(self)  # the exit hook must not keep the History alive
+        self._atexit = lambda: _close_at_exit(ref)
         atexit.register(self._atexit)
 
     # -- opening --------------------------------------------------------------------
@@ -611,5 +612,5 @@ def _close_at_exit(ref: weakref.ReferenceType[History]) -> None:
     if history is not None:
         try:
             history.close()
-        except Exception:  # noqa: BLE001 - nothing may fail at interpreter exit
+        except Exception:  # nothing may fail at interpreter exit
             log.exception("closing the history at exit failed")

@@ -19,6 +19,7 @@ project folder does not run its ``setup.py`` or scripts.
 from __future__ import annotations
 
 import ast
+import contextlib
 import errno
 import hashlib
 import importlib
@@ -466,7 +467,7 @@ class Loader:
         sys.modules[name] = module
         try:
             exec(code, module.__dict__)
-        except (Exception, SystemExit) as exc:
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - user code: any failure is a load error
             self._note_helpers(set(sys.modules) - before, path)
             if previous is not None:
                 sys.modules[name] = previous
@@ -580,10 +581,9 @@ class Loader:
                 sys.modules.pop(sub, None)
                 self._helpers.pop(sub, None)
         for file in files:
-            try:  # a save within the same second with the same size would reuse a stale .pyc
+            # A save within the same second with the same size would reuse a stale .pyc.
+            with contextlib.suppress(OSError, ValueError, NotImplementedError):
                 os.unlink(importlib.util.cache_from_source(str(file)))
-            except (OSError, ValueError, NotImplementedError):
-                pass
         if outcome is not None:
             outcome.helpers.extend(sorted(f for f in evicted & files if f.suffix == ".py"))
 

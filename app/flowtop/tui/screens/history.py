@@ -8,12 +8,12 @@ tracebacks, output) is shown as plain text, never parsed as markup.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
@@ -81,7 +81,7 @@ class HistoryScreen(Screen[None]):
     HistoryScreen #message { padding: 1 2; color: $text-muted; height: auto; }
     """
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="history.back"),
         Binding("a", "toggle_all", "All flows / this flow", id="history.all"),
         Binding("enter", "open", "Open run", show=True, id="history.open"),
@@ -180,7 +180,9 @@ class RunDetailScreen(Screen[None]):
     RunDetailScreen #attempts { height: 1fr; border-top: solid $primary; padding: 0 1; }
     """
 
-    BINDINGS = [Binding("escape", "back", "Back", id="history.run.back")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="history.run.back")
+    ]
 
     def __init__(self, detail: RunDetail) -> None:
         super().__init__()

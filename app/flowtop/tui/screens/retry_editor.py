@@ -7,12 +7,12 @@ the table itself. Every field says which settings layer its current value comes 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
@@ -53,9 +53,10 @@ class RetryEditor(ModalScreen[bool]):
     """
 
     #: Below 30 rows (80×24 over SSH) the form drops its blank lines so Save stays visible.
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
+    # Textual types this as an instance attribute (no ClassVar); it is never mutated.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # noqa: RUF012 - see above
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="editor.cancel"),
         Binding("ctrl+s", "save", "Save", id="editor.save"),
     ]
