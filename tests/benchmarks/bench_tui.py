@@ -346,7 +346,8 @@ def main(quick: bool = False) -> str:
         (
             f"key press during 20k events/s, {n_storm} tasks",
             f"{p50 * 1e3:.1f} ms",
-            f"p95 {p95 * 1e3:.1f} ms to the repaint, {len(latencies)} presses, {rate_seen:,.0f} ev/s in, backlog {backlog}",
+            f"p95 {p95 * 1e3:.1f} ms to the repaint, {len(latencies)} presses, "
+            f"{rate_seen:,.0f} ev/s in, backlog {backlog}",
             f"goal p95 < 100 ms ({verdict(p95 < 0.1)})",
         )
     )

@@ -290,7 +290,8 @@ def notes(all_runs: dict[str, EngineRuns], sizes: Sizes) -> list[str]:
         f"busy after {large:,}: how much longer a 1-task run takes right after the {large:,}-task run "
         "returned than when idle — work the engine still does after handing back the results "
         "(each workload is followed by such a run, so the next one starts idle).",
-        "raw pool: retries are a hand-written loop in the worker thread, so its retry delay sleeps in (holds) the thread.",
+        "raw pool: retries are a hand-written loop in the worker thread, "
+        "so its retry delay sleeps in (holds) the thread.",
         "Prefect: `@task(retries=…, retry_delay_seconds=…)`, `.submit` on ThreadPoolTaskRunner(max_workers=8), "
         "one flow run per workload, default logging; its delay also sleeps in the worker thread.",
         "Dask: `client.submit(…, retries=…, pure=False)`. Dask has no retry delay, so in the wait "

@@ -117,10 +117,11 @@ def reference(policy: RetryPolicy, s: State, elapsed: float, u: float) -> Expect
         if failed and policy.retry_on is not None and not isinstance(e, policy.retry_on):
             eligible = False
     elif failed:  # rule 3
-        if policy.retry_on is not None:
-            eligible = isinstance(e, policy.retry_on)
-        else:
-            eligible = policy.max_retries is not None
+        eligible = (
+            isinstance(e, policy.retry_on)
+            if policy.retry_on is not None
+            else policy.max_retries is not None
+        )
     else:  # rule 4
         eligible = False
     if not eligible:

@@ -35,7 +35,8 @@ def test_valid_specs(spec, expected):
     [
         (
             "procss",
-            "executor must be 'thread', 'process', 'dask' or 'dask:tcp://HOST:PORT', got str 'procss' (did you mean 'process'?)",
+            "executor must be 'thread', 'process', 'dask' or 'dask:tcp://HOST:PORT', "
+            "got str 'procss' (did you mean 'process'?)",
         ),
         (
             "dask:localhost",

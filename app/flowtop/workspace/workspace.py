@@ -415,4 +415,8 @@ class Workspace:
         self.close()
 
     def __repr__(self) -> str:
-        return f"<Workspace {display_path(self.path)}: {len(self._loader.flows)} flows, {len(self._loader.errors)} errors>"
+        loader = self._loader
+        return (
+            f"<Workspace {display_path(self.path)}: "
+            f"{len(loader.flows)} flows, {len(loader.errors)} errors>"
+        )
