@@ -7,13 +7,12 @@ show the user how a countdown came about (base, backoff, cap, jitter, override).
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 Seconds = int | float | timedelta
-DelaySpec = Seconds | Sequence[Seconds] | Callable[[int], Seconds]
 
 
 def to_seconds(value: Any, *, what: str) -> float:

@@ -375,14 +375,6 @@ class EventBus:
         self._puts = tuple(w.put for w in workers)
         self._step_puts = tuple(w.put_step for w in workers)
 
-    def remove_sink(self, sink: Sink) -> None:
-        with self._lock:
-            keep = [w for w in self._workers if w.sink is not sink]
-            gone = [w for w in self._workers if w.sink is sink]
-            self._set_workers(keep)
-        for worker in gone:
-            worker.close(1.0)
-
     def emit(self, event: Event) -> None:
         for put in self._puts:
             put(event)

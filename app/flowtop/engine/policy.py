@@ -19,9 +19,6 @@ from .states import State, StateType
 
 DEFAULT_MAX_RETRIES = 3
 
-#: The layer names a value can come from, lowest precedence first (SPEC §6).
-LAYERS = ("builtin", "defaults", "task", "flowtop.toml", "overrides")
-
 POLICY_FIELDS = (
     "max_retries",
     "retry_delay",

@@ -61,25 +61,6 @@ class AttemptBackend(Protocol):
     def close(self) -> None: ...
 
 
-class AsyncAttemptBackend(AttemptBackend, Protocol):
-    """A backend that can also start an attempt without blocking a runner thread.
-
-    ``submit`` returns at once and calls ``on_done(value, error, output)`` from any thread
-    when the attempt ends; the runner prefers it over ``call`` when a backend has it.
-    """
-
-    def submit(
-        self,
-        fn: Callable[..., Any],
-        args: list[Any],
-        kwargs: dict[str, Any],
-        *,
-        timeout: float | None,
-        abandoned: Callable[[], bool],
-        on_done: Callable[[Any, BaseException | None, str], None],
-    ) -> None: ...
-
-
 def error_info(exc: BaseException, *, with_traceback: bool = True) -> ErrorInfo:
     try:
         message = str(exc)
@@ -760,9 +741,6 @@ class Runner:
         #: Every run this runner started, while something still holds it (see ``find``).
         self._by_id: weakref.WeakValueDictionary[str, FlowRun] = weakref.WeakValueDictionary()
         self.closed = False
-
-    def add_sink(self, sink: Sink) -> None:
-        self.bus.add_sink(sink)
 
     def _number(self, flow: Flow) -> int:
         if self._next_number is not None:

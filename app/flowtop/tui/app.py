@@ -281,10 +281,6 @@ class FlowtopApp(RunActions, App[int]):
             preview = self._previews[name] = RunModel(name, list(flow.nodes))
         return preview
 
-    @property
-    def shown_run(self) -> RunModel | None:
-        return self.table.run
-
     def _selected_row(self) -> TaskRow | None:
         run, key = self.table.run, self.table.cursor_key
         return run.rows.get(key) if run is not None and key is not None else None

@@ -393,7 +393,8 @@ class History:
 
     @property
     def failures(self) -> int:
-        """How many writes failed (a status line can show it)."""
+        """How many writes failed. Only tests read it: the seam that shows a locked file's
+        failed write was counted and kept for the next try (tests/workspace/test_history.py)."""
         return self._failures
 
     def _write_loop(self) -> None:

@@ -28,7 +28,6 @@ from .loader import LoadError
 DEFAULT_KEYS = ("max_retries", "retry_delay", "retry_jitter", "timeout", "workers", "executor")
 TASK_KEYS = ("max_retries", "retry_delay", "retry_on", "retry_jitter", "retry_deadline", "timeout")
 BACKOFF_KEYS = ("base", "factor", "max_delay")
-EXECUTORS = ("thread", "process", "dask", "dask:tcp://HOST:PORT")
 #: ``[defaults]`` keys that fill policy fields a task left unset.
 POLICY_DEFAULTS = ("retry_delay", "retry_jitter", "timeout")
 

@@ -1,4 +1,4 @@
-"""A yes/no question before something that cannot be undone (cancel a run, quit mid-run)."""
+"""A yes/no question before something that cannot be undone (cancelling a run)."""
 
 from __future__ import annotations
 

@@ -160,7 +160,9 @@ class TaskTable(ScrollView, can_focus=True):
         self._announce()
 
     def move_to(self, key: str) -> bool:
-        """Put the cursor on ``key``; False when that row is filtered out or unknown."""
+        """Put the cursor on ``key``; False when that row is filtered out or unknown.
+
+        Only the tests call it (the pilot's seam for "select this task" without arrow keys)."""
         index = self.positions.get(key)
         if index is None:
             return False
