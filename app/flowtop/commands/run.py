@@ -69,7 +69,7 @@ def main(args: argparse.Namespace) -> int:
     except ExecutorError as exc:
         print(f"flowtop: {exc}", file=sys.stderr)
         return 2
-    if getattr(workspace, "history_error", None):
+    if workspace.history_error:
         print(f"flowtop: running without history: {workspace.history_error}", file=sys.stderr)
     try:  # connect to the cluster now: a wrong address is one clear error, not one per task
         getattr(runner.backend, "start", lambda: None)()
