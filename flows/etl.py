@@ -11,7 +11,11 @@ from flowtop import Flow, Retry, exponential_backoff, task
 SCHEMA_VERSION = 1
 
 
-@task(retry_on=[ConnectionError, TooManyRequests], max_retries=4, retry_delay=exponential_backoff(0.5, 2, max_delay=4))
+@task(
+    retry_on=[ConnectionError, TooManyRequests],
+    max_retries=4,
+    retry_delay=exponential_backoff(0.5, 2, max_delay=4),
+)
 def extract(endpoint: str) -> list[dict]:
     try:
         return get(endpoint)
@@ -29,7 +33,9 @@ def transform(orders: list[dict], refunds: list[dict]) -> dict:
 @task(max_retries=1, retry_delay=0.5, timeout=5)
 def load(summary: dict) -> str:
     if SCHEMA_VERSION < 2:
-        raise ValueError("warehouse rejected schema v1 (expects v2): set SCHEMA_VERSION = 2 in etl.py")
+        raise ValueError(
+            "warehouse rejected schema v1 (expects v2): set SCHEMA_VERSION = 2 in etl.py"
+        )
     return f"loaded {summary['rows']} rows"
 
 

@@ -55,8 +55,7 @@ def record_runs(root: Path, *flows: Flow, rerun: bool = False) -> list[RunResult
     runner = Runner(2, sinks=[history.sink], next_number=history.next_number)
     results = []
     try:
-        for flow in flows:
-            results.append(runner.start(flow).result(timeout=30))
+        results.extend(runner.start(flow).result(timeout=30) for flow in flows)
         if rerun:
             results.append(runner.rerun_failed(results[0]).result(timeout=30))
     finally:
@@ -88,7 +87,17 @@ def test_the_table_lists_runs_newest_first_with_counts_and_rerun_links(
     assert code == 0 and err == ""
     header, *rows = out.splitlines()
     assert header.split() == [
-        "FLOW", "#", "STATE", "STARTED", "DURATION", "TASKS", "RERUN", "OF", "RUN", "ID", "NOTE"
+        "FLOW",
+        "#",
+        "STATE",
+        "STARTED",
+        "DURATION",
+        "TASKS",
+        "RERUN",
+        "OF",
+        "RUN",
+        "ID",
+        "NOTE",
     ]
     assert rows[0].split()[:3] == ["etl", "2", "FAILED"] and " #1 " in rows[0]
     assert rows[1].split()[:3] == ["etl", "1", "FAILED"]

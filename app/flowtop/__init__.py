@@ -21,14 +21,14 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Flow",
-    "Retry",
     "RetriesExhausted",
+    "Retry",
     "State",
     "StateType",
     "Task",
     "TaskTimeout",
+    "__version__",
     "exponential_backoff",
     "flow",
     "task",
-    "__version__",
 ]

@@ -30,8 +30,7 @@ def williams_orders(kinds: int) -> list[list[int]]:
     design) balances that carry-over.
     """
     first = [0]
-    for step in range(1, kinds):
-        first.append(step // 2 + 1 if step % 2 else kinds - step // 2)
+    first.extend(step // 2 + 1 if step % 2 else kinds - step // 2 for step in range(1, kinds))
     return [[(kind + shift) % kinds for kind in first] for shift in range(kinds)]
 
 

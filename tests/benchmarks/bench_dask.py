@@ -26,10 +26,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _util import table, verdict  # noqa: E402
+from _util import table, verdict
 
-from flowtop import Flow, task  # noqa: E402
-from flowtop.engine import Runner  # noqa: E402
+from flowtop import Flow, task
+from flowtop.engine import Runner
 
 GOAL = 1.5
 

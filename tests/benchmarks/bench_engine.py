@@ -16,10 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _util import median_of, percentile, settle, table, verdict  # noqa: E402
+from _util import median_of, percentile, settle, table, verdict
 
-from flowtop import Flow, task  # noqa: E402
-from flowtop.engine import Runner  # noqa: E402
+from flowtop import Flow, task
+from flowtop.engine import Runner
 
 
 def trivial(x: int) -> int:

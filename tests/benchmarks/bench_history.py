@@ -47,11 +47,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _util import median_ci, settle, williams_orders  # noqa: E402
+from _util import median_ci, settle, williams_orders
 
-from flowtop import Flow, task  # noqa: E402
-from flowtop.engine import Event, Runner  # noqa: E402
-from flowtop.workspace.history import History  # noqa: E402
+from flowtop import Flow, task
+from flowtop.engine import Event, Runner
+from flowtop.workspace.history import History
 
 TARGET = 1.10
 

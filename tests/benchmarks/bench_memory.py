@@ -26,10 +26,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _util import table, verdict  # noqa: E402
+from _util import table, verdict
 
-from flowtop.engine import Flow, Runner, task  # noqa: E402
-from flowtop.workspace.history import History  # noqa: E402
+from flowtop.engine import Flow, Runner, task
+from flowtop.workspace.history import History
 
 RUNS = 6
 

@@ -20,11 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _util import percentile, table, verdict  # noqa: E402
-from watchfiles import awatch  # noqa: E402
+from _util import percentile, table, verdict
+from watchfiles import awatch
 
-from flowtop.workspace import Workspace  # noqa: E402
-from flowtop.workspace.watcher import DEBOUNCE_MS, STEP_MS  # noqa: E402
+from flowtop.workspace import Workspace
+from flowtop.workspace.watcher import DEBOUNCE_MS, STEP_MS
 
 FLOW = """
 from flowtop import Flow, task

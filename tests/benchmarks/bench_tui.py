@@ -24,11 +24,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _util import percentile, table, verdict  # noqa: E402
+from _util import percentile, table, verdict
 
-from flowtop.engine import Flow, Runner, task  # noqa: E402
-from flowtop.engine.events import ErrorInfo, RunStarted, TaskStateChanged  # noqa: E402
-from flowtop.engine.states import StateType  # noqa: E402
+from flowtop.engine import Flow, Runner, task
+from flowtop.engine.events import ErrorInfo, RunStarted, TaskStateChanged
+from flowtop.engine.states import StateType
 
 S = StateType
 REPO = Path(__file__).resolve().parents[2]
@@ -346,7 +346,8 @@ def main(quick: bool = False) -> str:
         (
             f"key press during 20k events/s, {n_storm} tasks",
             f"{p50 * 1e3:.1f} ms",
-            f"p95 {p95 * 1e3:.1f} ms to the repaint, {len(latencies)} presses, {rate_seen:,.0f} ev/s in, backlog {backlog}",
+            f"p95 {p95 * 1e3:.1f} ms to the repaint, {len(latencies)} presses, "
+            f"{rate_seen:,.0f} ev/s in, backlog {backlog}",
             f"goal p95 < 100 ms ({verdict(p95 < 0.1)})",
         )
     )

@@ -31,7 +31,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _util import table  # noqa: E402
+from _util import table  # noqa: E402 - needs the sys.path line above
 
 WORKLOADS = HERE / "compare_workloads"
 RESULT_MARK = "COMPARE-RESULT "  # keep in step with compare_workloads/_common.py
@@ -290,7 +290,8 @@ def notes(all_runs: dict[str, EngineRuns], sizes: Sizes) -> list[str]:
         f"busy after {large:,}: how much longer a 1-task run takes right after the {large:,}-task run "
         "returned than when idle — work the engine still does after handing back the results "
         "(each workload is followed by such a run, so the next one starts idle).",
-        "raw pool: retries are a hand-written loop in the worker thread, so its retry delay sleeps in (holds) the thread.",
+        "raw pool: retries are a hand-written loop in the worker thread, "
+        "so its retry delay sleeps in (holds) the thread.",
         "Prefect: `@task(retries=…, retry_delay_seconds=…)`, `.submit` on ThreadPoolTaskRunner(max_workers=8), "
         "one flow run per workload, default logging; its delay also sleeps in the worker thread.",
         "Dask: `client.submit(…, retries=…, pure=False)`. Dask has no retry delay, so in the wait "

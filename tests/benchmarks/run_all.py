@@ -21,6 +21,12 @@ HERE = Path(__file__).resolve().parent
 SCRIPTS = ("engine", "history", "reload", "tui", "memory", "dask")
 
 
+def _loadavg() -> str:
+    """The 1, 5 and 15 minute load averages, or ? off Linux."""
+    path = Path("/proc/loadavg")
+    return str(path.read_text().split()[:3]) if path.exists() else "?"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -35,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(HERE))
     print(
         f"# flowtop benchmarks — {time.strftime('%Y-%m-%d %H:%M')} — Python {platform.python_version()}, "
-        f"{platform.machine()}, load {Path('/proc/loadavg').read_text().split()[:3] if Path('/proc/loadavg').exists() else '?'}"
+        f"{platform.machine()}, load {_loadavg()}"
     )
     failed = []
     for name in chosen:

@@ -112,15 +112,16 @@ def reference(policy: RetryPolicy, s: State, elapsed: float, u: float) -> Expect
     elif policy.retry_predicate is not None:  # rule 2
         try:
             eligible = bool(policy.retry_predicate(s))
-        except Exception:
+        except Exception:  # noqa: BLE001 - the model of decide: any predicate error fails
             return Expected(False, StateType.FAILED, PredicateError)
         if failed and policy.retry_on is not None and not isinstance(e, policy.retry_on):
             eligible = False
     elif failed:  # rule 3
-        if policy.retry_on is not None:
-            eligible = isinstance(e, policy.retry_on)
-        else:
-            eligible = policy.max_retries is not None
+        eligible = (
+            isinstance(e, policy.retry_on)
+            if policy.retry_on is not None
+            else policy.max_retries is not None
+        )
     else:  # rule 4
         eligible = False
     if not eligible:

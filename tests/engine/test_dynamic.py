@@ -398,6 +398,5 @@ def test_flow_options_are_checked() -> None:
         flow(retries=-1)(lambda: None)
     with pytest.raises(TypeError, match="both given"):
         flow(retry_delay=1, retry_delay_seconds=1)
-    with pytest.raises(TypeError, match="call it"):
-        with flow(lambda: None):
-            pass
+    with pytest.raises(TypeError, match="call it"), flow(lambda: None):
+        pass

@@ -142,7 +142,7 @@ def test_a_sink_added_later_sees_later_events(make_runner) -> None:
     runner = make_runner(2, sinks=(early,))
     runner.start(many(3, "a")).wait(5)
     runner.bus.flush()
-    runner.add_sink(late)
+    runner.bus.add_sink(late)
     runner.start(many(3, "b")).wait(5)
     runner.bus.flush()
     assert {e.flow for e in late.events} == {"b"}
@@ -242,19 +242,6 @@ def test_close_delivers_everything_then_stops_the_thread() -> None:
     assert not any(w.thread.is_alive() for w in workers)
 
 
-def test_remove_sink_stops_delivery() -> None:
-    kept, removed = Recorder(), Recorder()
-    bus = EventBus([kept, removed])
-    try:
-        bus.emit("a")  # type: ignore[arg-type]
-        bus.remove_sink(removed)
-        bus.emit("b")  # type: ignore[arg-type]
-        bus.flush()
-        assert kept.events == ["a", "b"] and removed.events == ["a"]
-    finally:
-        bus.close()
-
-
 def test_events_are_immutable(runner: Runner, recorder: Recorder) -> None:
     runner.start(many(1)).wait(5)
     runner.bus.flush()
@@ -304,7 +291,7 @@ def test_json_shapes_match_the_spec(runner: Runner, recorder: Recorder) -> None:
         "ts": None,
     }
     for line in lines[1:-1]:
-        assert line["event"] == "task_state" and TASK_STATE <= set(line), line
+        assert line["event"] == "task_state" and set(line) >= TASK_STATE, line
         assert line["max_attempts"] == 4
     mine = [line for line in lines if line.get("task") == "my_task"]
     assert [(m["state"], m["attempt"]) for m in mine] == [
@@ -325,9 +312,9 @@ def test_json_shapes_match_the_spec(runner: Runner, recorder: Recorder) -> None:
     done = mine[-1]
     assert done["result"] == "'ok'" and isinstance(done["duration"], float) and "error" not in done
     assert "retry_in" not in mine[0] and "result" not in mine[0]
-    failed = [line for line in lines if line.get("task") == "broken" and line["state"] == "FAILED"][
-        0
-    ]
+    failed = next(
+        line for line in lines if line.get("task") == "broken" and line["state"] == "FAILED"
+    )
     assert failed["error"]["type"] == "ValueError"
     assert set(lines[-1]) == RUN_FINISHED
     assert lines[-1]["event"] == "run_finished" and lines[-1]["state"] == "FAILED"

@@ -182,12 +182,15 @@ def test_downstream_of() -> None:
 def test_a_result_from_another_flow_is_refused_naming_both() -> None:
     with Flow("a") as first:
         rows = extract()
-    with pytest.raises(
-        ValueError, match=r"flow 'b': task 'double' was given the result of 'extract' of flow 'a'"
+    with (  # noqa: PT012 - the error comes from inside the flow's with block
+        pytest.raises(
+            ValueError,
+            match=r"flow 'b': task 'double' was given the result of 'extract' of flow 'a'",
+        ),
+        Flow("b") as second,
     ):
-        with Flow("b") as second:
-            extract()  # a task of the same name here must not silently take its place
-            double(rows)
+        extract()  # a task of the same name here must not silently take its place
+        double(rows)
     assert list(second.nodes) == ["extract"]
     with pytest.raises(
         ValueError, match=r"flow 'c': upstream_tasks was given the result of 'extract' of flow 'a'"
@@ -205,11 +208,13 @@ def test_a_node_from_another_flow_is_refused() -> None:
         ValueError, match=r"flow 'mine': upstream_tasks was given node 'extract', not a task"
     ):
         flow.set_dependencies(double, upstream_tasks=[foreign])
-    with pytest.raises(
-        ValueError, match=r"flow 'mine': argument node 'extract' is not a task of this flow"
+    with (
+        pytest.raises(
+            ValueError, match=r"flow 'mine': argument node 'extract' is not a task of this flow"
+        ),
+        flow,
     ):
-        with flow:
-            double(foreign)
+        double(foreign)
     own = flow.nodes["extract"]
     flow.set_dependencies(double, upstream_tasks=[own])
     assert flow.nodes["double"].upstream == ["extract"]

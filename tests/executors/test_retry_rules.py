@@ -120,6 +120,9 @@ def test_event_stream_has_the_shape_of_the_thread_executor(
 
     expected = shape("thread")
     got = shape(kind)
-    by_task = lambda events: {t: [e for e in events if e[0] == t] for t in {e[0] for e in events}}  # noqa: E731
+
+    def by_task(events: list[tuple]) -> dict[str, list[tuple]]:
+        return {t: [e for e in events if e[0] == t] for t in {e[0] for e in events}}
+
     assert by_task(got) == by_task(expected)
     assert ("noisy", "COMPLETED", 1, None, "working on 3\n") in got

@@ -35,7 +35,8 @@ def test_valid_specs(spec, expected):
     [
         (
             "procss",
-            "executor must be 'thread', 'process', 'dask' or 'dask:tcp://HOST:PORT', got str 'procss' (did you mean 'process'?)",
+            "executor must be 'thread', 'process', 'dask' or 'dask:tcp://HOST:PORT', "
+            "got str 'procss' (did you mean 'process'?)",
         ),
         (
             "dask:localhost",
@@ -75,7 +76,7 @@ def test_unreachable_scheduler_is_one_clear_error(monkeypatch):
     backend = DaskBackend("tcp://127.0.0.1:9")
     try:
         with pytest.raises(
-            ExecutorError, match="cannot connect to the Dask scheduler at tcp://127.0.0.1:9"
+            ExecutorError, match=r"cannot connect to the Dask scheduler at tcp://127\.0\.0\.1:9"
         ):
             backend.start()
         value, error, _ = backend.call(len, [[1]], {}, timeout=None)

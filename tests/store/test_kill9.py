@@ -42,7 +42,9 @@ with Flow("chains") as flow:
 def _live(db: Path) -> bool:
     try:
         with sqlite3.connect(db, timeout=1) as raw:
-            return raw.execute("SELECT count(*) FROM runs WHERE state = 'RUNNING'").fetchone()[0] > 0
+            return (
+                raw.execute("SELECT count(*) FROM runs WHERE state = 'RUNNING'").fetchone()[0] > 0
+            )
     except sqlite3.Error:
         return False
 

@@ -1,23 +1,28 @@
 """Pilot-test kit: a small fake workspace over real engine flows, and a wait helper.
 
-The app only needs the workspace facade (flows, errors, policy_for, overrides, watch,
-history, make_runner), so the fake keeps the real ``Runner`` and real flows and fakes
-only the file system side. Changes are pushed into ``watch`` by the test.
+The app only needs the workspace facade (``flowtop.tui.workspace_view.WorkspaceView``:
+flows, errors, settings, policy_for, overrides, watch, history, make_runner), so the fake
+keeps the real ``Runner`` and real flows and fakes only the file system side. Changes are
+pushed into ``watch`` by the test. mypy checks the fake against the protocol (see the end).
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from flowtop.engine import Flow, Retry, Runner, task
+from flowtop.engine.flow import Node
 from flowtop.engine.policy import RetryPolicy
+from flowtop.workspace.history_records import RunDetail, RunRecord
+from flowtop.workspace.loader import LoadError
+from flowtop.workspace.settings import Settings
 
 
 @dataclass
@@ -41,11 +46,11 @@ class FakeChange:
 
 
 class FakeHistory:
-    def runs(self, flow: str | None = None, limit: int = 100) -> list[Any]:
+    def runs(self, flow: str | None = None, limit: int | None = 100) -> list[RunRecord]:
         return []
 
-    def run_detail(self, run_id: str) -> Any:
-        return None
+    def run_detail(self, run_id: str) -> RunDetail:
+        raise KeyError(f"no run with id {run_id!r}")
 
     def close(self) -> None:
         pass
@@ -58,32 +63,36 @@ class FakeWorkspace:
         self.root = root
         self.flows = flows
         self.flow_files = {name: root / f"{name}.py" for name in flows}
+        self.state_dir = root / ".flowtop"
         self.errors = errors or {}
-        self.settings_error = None
+        self.settings = Settings()
+        self.settings_errors: list[LoadError] = []
+        self.history_error: str | None = None
         self.overrides: dict[tuple[str, str], dict[str, Any]] = {}
         self.history = FakeHistory()
         self.runners: list[Runner] = []
-        self.changes: asyncio.Queue[Any] | None = None
+        self.changes: asyncio.Queue[FakeChange] | None = None
+        self.loads = 0
 
     def load(self) -> FakeChange:
-        self.loads = getattr(self, "loads", 0) + 1
+        self.loads += 1
         return FakeChange(f"Loaded {len(self.flows)} flows", flows=list(self.flows))
 
-    def policy_for(self, flow: Flow, node: Any) -> RetryPolicy:
+    def policy_for(self, flow: Flow, node: Node) -> RetryPolicy:
         policy = node.task.policy
         values = self.overrides.get((flow.name, node.key))
         return policy.with_values("overrides", **values) if values else policy
 
-    def set_override(self, flow_name: str, task_key: str, **values: Any) -> None:
-        self.overrides.setdefault((flow_name, task_key), {}).update(values)
+    def set_override(self, flow: str, task: str, **values: Any) -> None:
+        self.overrides.setdefault((flow, task), {}).update(values)
 
-    def clear_override(self, flow_name: str, task_key: str) -> None:
-        self.overrides.pop((flow_name, task_key), None)
+    def clear_override(self, flow: str, task: str) -> None:
+        self.overrides.pop((flow, task), None)
 
-    def override_for(self, flow: str, task_key: str) -> dict[str, Any]:
-        return dict(self.overrides.get((flow, task_key), {}))
+    def override_for(self, flow: str, task: str) -> dict[str, Any]:
+        return dict(self.overrides.get((flow, task), {}))
 
-    async def watch(self, stop_event: asyncio.Event) -> AsyncIterator[Any]:
+    async def watch(self, stop_event: asyncio.Event) -> AsyncIterator[FakeChange]:
         self.changes = asyncio.Queue()
         while not stop_event.is_set():
             get = asyncio.ensure_future(self.changes.get())
@@ -94,7 +103,9 @@ class FakeWorkspace:
             if get in done:
                 yield get.result()
 
-    def make_runner(self, sinks: Any = (), **kwargs: Any) -> Runner:
+    def make_runner(
+        self, sinks: Iterable[Callable[[list[Any]], None]] = (), **kwargs: Any
+    ) -> Runner:
         runner = Runner(4, sinks=sinks, policy_for=self.policy_for, rng=lambda: 0.5, **kwargs)
         self.runners.append(runner)
         return runner
@@ -175,3 +186,10 @@ def workspace(tmp_path: Path, calls: Calls) -> Iterator[FakeWorkspace]:
     yield ws
     for runner in ws.runners:
         runner.shutdown(wait=True)
+
+
+if TYPE_CHECKING:
+    from flowtop.tui.workspace_view import WorkspaceView
+
+    def _fake_is_a_workspace_view(fake: FakeWorkspace) -> WorkspaceView:
+        return fake  # mypy (pyproject [tool.mypy] files) checks the fake against the protocol

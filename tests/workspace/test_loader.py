@@ -259,7 +259,8 @@ def test_a_changed_helper_is_reimported_with_the_flows_using_it(
     helper = write("helper.py", "VALUE = 1\n")
     write(
         "etl.py",
-        "from flowtop import Flow, task\nimport helper\n\n@task\ndef get():\n    return helper.VALUE\n\nflow = Flow('etl')\nflow.add_task(get)\n",
+        "from flowtop import Flow, task\nimport helper\n\n"
+        "@task\ndef get():\n    return helper.VALUE\n\nflow = Flow('etl')\nflow.add_task(get)\n",
     )
     write("other.py", simple("other"))
     ws = workspace()
@@ -278,7 +279,8 @@ def test_helpers_are_followed_transitively_and_into_packages(write, workspace, t
     write("lib/util.py", "from .consts import VALUE\n\ndef value():\n    return VALUE\n")
     write(
         "etl.py",
-        "from flowtop import Flow, task\nfrom lib.util import value\n\n@task\ndef get():\n    return value()\n\nflow = Flow('etl')\nflow.add_task(get)\n",
+        "from flowtop import Flow, task\nfrom lib.util import value\n\n"
+        "@task\ndef get():\n    return value()\n\nflow = Flow('etl')\nflow.add_task(get)\n",
     )
     ws = workspace()
     assert ws.flows["etl"].nodes["get"].task.fn() == 1

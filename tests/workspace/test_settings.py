@@ -290,7 +290,7 @@ def test_a_crash_while_writing_leaves_the_old_overrides_and_no_temp_file(
 
 def test_set_override_refuses_to_overwrite_a_broken_overrides_file(etl, tmp_path):
     ws = etl(overrides="[flows\n")
-    with pytest.raises(SettingsError, match="overrides.toml cannot be updated"):
+    with pytest.raises(SettingsError, match=r"overrides\.toml cannot be updated"):
         ws.set_override("etl", "extract", max_retries=1)
     assert (tmp_path / ".flowtop" / "overrides.toml").read_text() == "[flows\n"
 

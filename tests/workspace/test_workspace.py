@@ -31,7 +31,7 @@ def test_opening_a_missing_path_or_a_non_python_file_fails_clearly(tmp_path):
     with pytest.raises(FileNotFoundError, match="no such file or folder"):
         Workspace(tmp_path / "nope")
     (tmp_path / "notes.txt").write_text("x")
-    with pytest.raises(ValueError, match="not a folder or a .py file"):
+    with pytest.raises(ValueError, match=r"not a folder or a \.py file"):
         Workspace(tmp_path / "notes.txt")
 
 

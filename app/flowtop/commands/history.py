@@ -152,7 +152,7 @@ def _usage(message: str) -> int:
     return 2
 
 
-def _find(history: History, wanted: str, flow: str | None) -> RunRecord | str:
+def _find(history: StoreReader, wanted: str, flow: str | None) -> RunRecord | str:
     """The run ``--run`` names, or the error message saying why there is none.
 
     A number is a run number; hex is a run id or a unique prefix of one. Digits that
@@ -182,7 +182,7 @@ def _find(history: History, wanted: str, flow: str | None) -> RunRecord | str:
     return _by_id(history, wanted, flow)
 
 
-def _by_id(history: History, prefix: str, flow: str | None) -> RunRecord | str:
+def _by_id(history: StoreReader, prefix: str, flow: str | None) -> RunRecord | str:
     matches = [r for r in history.runs(flow, limit=None) if r.run_id.startswith(prefix.lower())]
     if len(matches) > 1:
         return f"run id {prefix!r} is ambiguous: {', '.join(r.run_id for r in matches[:5])}"

@@ -15,7 +15,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--executor",
         type=executor_spec,
         metavar="SPEC",
-        help="where attempts run: thread, process, dask or dask:tcp://HOST:PORT (default: [defaults] executor, else thread)",
+        help="where attempts run: thread, process, dask or dask:tcp://HOST:PORT "
+        "(default: [defaults] executor, else thread)",
     )
 
 

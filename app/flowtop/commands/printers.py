@@ -46,7 +46,7 @@ class Output:
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self.reader_gone = threading.Event()
-        self.on_reader_gone: Callable[[], None] | None = None
+        self.on_reader_gone: Callable[[], object] | None = None  # result ignored
 
     def write(self, text: str) -> None:
         if not self.reader_gone.is_set():

@@ -54,7 +54,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--executor",
         type=executor_spec,
         metavar="SPEC",
-        help="where attempts run: thread, process, dask or dask:tcp://HOST:PORT (default: [defaults] executor, else thread)",
+        help="where attempts run: thread, process, dask or dask:tcp://HOST:PORT "
+        "(default: [defaults] executor, else thread)",
     )
 
 
@@ -86,10 +87,14 @@ def main(args: argparse.Namespace) -> int:
         print("flowtop: --rerun-of, --task and --run-id need --flow NAME", file=sys.stderr)
         return 2
     if args.task and not args.rerun_of:
-        print("flowtop: --task needs --rerun-of RUN_ID (the run to take results from)", file=sys.stderr)
+        print(
+            "flowtop: --task needs --rerun-of RUN_ID (the run to take results from)",
+            file=sys.stderr,
+        )
         return 2
     if args.detach:
         return detach(workspace, names, args)
+    printer: JsonPrinter | HumanPrinter
     if args.json:
         printer = JsonPrinter(sys.stdout)
     else:
@@ -175,4 +180,3 @@ def detach(workspace: Workspace, names: list[str], args: argparse.Namespace) -> 
         else:
             print(launched.run_id)
     return 0
-

@@ -68,7 +68,7 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
             events = tail.read(run_id=run_id)
             engine_events = [e for e in events if not isinstance(e, RunInterrupted)]
             if engine_events:
-                printer(engine_events)  # type: ignore[arg-type]
+                printer(engine_events)
             for event in events:
                 if isinstance(event, RunFinished):
                     return 0 if event.state is StateType.COMPLETED else 1

@@ -68,7 +68,7 @@ class _ThreadRoutedStream(io.TextIOBase):
     def __init__(self, original: TextIO) -> None:
         self.original = original
 
-    def write(self, text: str) -> int:  # type: ignore[override]
+    def write(self, text: str) -> int:
         buffer = getattr(_local, "buffer", None)
         if buffer is None:
             return self.original.write(text)

@@ -7,13 +7,12 @@ show the user how a countdown came about (base, backoff, cap, jitter, override).
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 Seconds = int | float | timedelta
-DelaySpec = Seconds | Sequence[Seconds] | Callable[[int], Seconds]
 
 
 def to_seconds(value: Any, *, what: str) -> float:
@@ -95,7 +94,8 @@ def normalize_delay(
     if spec is None:
         return 0.0
     if callable(spec) and not isinstance(spec, timedelta):
-        return spec
+        delay: Callable[[int], Any] = spec
+        return delay
     if isinstance(spec, list | tuple):
         if not spec:
             raise ValueError(f"{what} list must not be empty")
@@ -164,7 +164,7 @@ def fmt_seconds(seconds: float) -> str:
     if seconds < 60:
         return f"{seconds:.0f}s"
     if seconds < 3600:
-        m, s = divmod(int(round(seconds)), 60)
+        m, s = divmod(round(seconds), 60)
         return f"{m}m{s:02d}s"
-    h, m = divmod(int(round(seconds)) // 60, 60)
+    h, m = divmod(round(seconds) // 60, 60)
     return f"{h}h{m:02d}m"

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from .delays import to_seconds
 from .events import RunStarted, TaskStateChanged
@@ -72,7 +72,7 @@ class FlowFunction(Flow):
         self.__flowtop_flow__ = self
         #: Nodes the latest runs made, by key (see ``node``).
         self.known_nodes: dict[str, Node] = {}
-        functools.update_wrapper(self, fn)  # type: ignore[arg-type]
+        functools.update_wrapper(self, fn)
 
     def node(self, key: str) -> Node | None:
         """The node a run made for ``key``, or one built from the task the key names.
@@ -126,6 +126,26 @@ class FlowFunction(Flow):
         return f"<@flow {self.name!r}>"
 
 
+@overload
+def flow(
+    fn: Callable[..., Any],
+    *,
+    name: str | None = None,
+    retries: int = 0,
+    retry_delay: float | timedelta | None = None,
+    retry_delay_seconds: float | None = None,
+) -> FlowFunction: ...
+@overload
+def flow(
+    fn: None = None,
+    *,
+    name: str | None = None,
+    retries: int = 0,
+    retry_delay: float | timedelta | None = None,
+    retry_delay_seconds: float | None = None,
+) -> Callable[[Callable[..., Any]], FlowFunction]: ...
+
+
 def flow(
     fn: Callable[..., Any] | None = None,
     *,
@@ -133,7 +153,7 @@ def flow(
     retries: int = 0,
     retry_delay: float | timedelta | None = None,
     retry_delay_seconds: float | None = None,
-) -> Any:
+) -> FlowFunction | Callable[[Callable[..., Any]], FlowFunction]:
     """Make a flow of a function: ``@flow`` or ``@flow(name=..., retries=..., retry_delay=...)``.
 
     ``retry_delay`` is seconds or a ``timedelta``; Prefect's ``retry_delay_seconds`` is an alias.
@@ -383,7 +403,7 @@ class DynamicRun(FlowRun):
     def _start_retry(self) -> None:
         try:
             if not self.runner.closed:
-                self.next_run = self.runner.start(
+                run = self.runner.start(
                     self.flow,
                     cache=cache_of(self.snapshot()),
                     rerun_of=self.run_id,
@@ -391,6 +411,8 @@ class DynamicRun(FlowRun):
                     kwargs=self._kwargs,
                     flow_attempt=self.flow_attempt + 1,
                 )
+                assert isinstance(run, DynamicRun)  # a FlowFunction always starts one
+                self.next_run = run
         finally:
             self._successor.set()
 

@@ -318,7 +318,7 @@ class _SinkWorker:
         if batch:
             try:
                 self.sink(batch)
-            except Exception:  # noqa: BLE001 - a broken consumer must not stop the others
+            except Exception:  # a broken consumer must not stop the others
                 log.exception("event sink %r failed", self.sink)
         for marker in markers:
             marker.set()
@@ -374,14 +374,6 @@ class EventBus:
         self._workers = workers
         self._puts = tuple(w.put for w in workers)
         self._step_puts = tuple(w.put_step for w in workers)
-
-    def remove_sink(self, sink: Sink) -> None:
-        with self._lock:
-            keep = [w for w in self._workers if w.sink is not sink]
-            gone = [w for w in self._workers if w.sink is sink]
-            self._set_workers(keep)
-        for worker in gone:
-            worker.close(1.0)
 
     def emit(self, event: Event) -> None:
         for put in self._puts:

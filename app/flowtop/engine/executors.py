@@ -175,9 +175,13 @@ def _register_by_value(fn: Callable[..., Any]) -> None:
             ):
                 continue
             path = os.path.normcase(os.path.abspath(file))
-            if any(path.startswith(r) for r in roots) and not path.startswith(installed):
-                if "site-packages" not in path and "dist-packages" not in path:
-                    cloudpickle.register_pickle_by_value(mod)
+            if (
+                any(path.startswith(r) for r in roots)
+                and not path.startswith(installed)
+                and "site-packages" not in path
+                and "dist-packages" not in path
+            ):
+                cloudpickle.register_pickle_by_value(mod)
         _shipped[name] = id(module)
 
 
@@ -188,7 +192,8 @@ def pack(fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]) -> byt
     _register_by_value(fn)
     level = logging.getLogger().getEffectiveLevel()
     filename = getattr(getattr(fn, "__code__", None), "co_filename", None)
-    return cloudpickle.dumps((fn, args, kwargs, level, filename), protocol=5)
+    payload: bytes = cloudpickle.dumps((fn, args, kwargs, level, filename), protocol=5)
+    return payload
 
 
 def _with_filename(code: types.CodeType, filename: str) -> types.CodeType:
@@ -212,7 +217,8 @@ def _restore_filename(fn: Any, filename: str | None) -> None:
 def _dump(outcome: tuple[Any, ...]) -> bytes:
     import cloudpickle
 
-    return cloudpickle.dumps(outcome, protocol=5)
+    payload: bytes = cloudpickle.dumps(outcome, protocol=5)
+    return payload
 
 
 def _describe(exc: BaseException) -> str:
@@ -230,8 +236,8 @@ def run_pickled(payload: bytes, where: str) -> bytes:
         fn, args, kwargs, level, filename = cloudpickle.loads(payload)
         _restore_filename(fn, filename)
     except BaseException as exc:  # noqa: BLE001 - reported to the coordinator, not raised here
-        error = ShippingError(f"the task could not be loaded in the {where}: {_describe(exc)}")
-        return _dump(("error", error, traceback.format_exc(), ""))
+        failure = ShippingError(f"the task could not be loaded in the {where}: {_describe(exc)}")
+        return _dump(("error", failure, traceback.format_exc(), ""))
     root = logging.getLogger()
     if root.getEffectiveLevel() > level:  # log.info in a task is captured as it is at home
         root.setLevel(level)
@@ -246,7 +252,7 @@ def run_pickled(payload: bytes, where: str) -> bytes:
     if error is None:
         try:
             return _dump(("ok", value, output))
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:  # noqa: BLE001 - an unpicklable result is the task's error
             problem = ShippingError(
                 f"result of task {name!r} could not be sent back from the {where}: {_describe(exc)}"
             )
@@ -258,7 +264,7 @@ def run_pickled(payload: bytes, where: str) -> bytes:
     error.__traceback__ = error.__cause__ = error.__context__ = None
     try:
         return _dump(("error", error, text, output))
-    except BaseException as exc:  # noqa: BLE001
+    except BaseException as exc:  # noqa: BLE001 - an unpicklable error is reported
         problem = ShippingError(
             f"exception of task {name!r} could not be sent back from the {where}: "
             f"{_describe(error)} (pickling it failed: {_describe(exc)})"
@@ -272,7 +278,7 @@ def unpack(data: bytes, name: str, where: str) -> tuple[Any, BaseException | Non
 
     try:
         outcome = cloudpickle.loads(data)
-    except BaseException as exc:  # noqa: BLE001
+    except BaseException as exc:  # noqa: BLE001 - bad bytes are a ShippingError
         error = ShippingError(
             f"result of task {name!r} could not be received from the {where}: {_describe(exc)}"
         )
@@ -621,8 +627,8 @@ class DaskBackend:
                 while len(batch) < 1000:
                     batch.append(self._finished.get_nowait())
             with self._lock:
-                entries = [(f, self._pending.pop(f.key, None)) for f in batch]
-            entries = [(f, e) for f, e in entries if e is not None]
+                popped = [(f, self._pending.pop(f.key, None)) for f in batch]
+            entries = [(f, e) for f, e in popped if e is not None]
             ready = [f for f, _ in entries if f.status == "finished"]
             try:
                 data = (
@@ -644,7 +650,7 @@ class DaskBackend:
                     )
                 try:
                     on_done(*outcome)
-                except Exception:  # noqa: BLE001 - the runner's bug must not stop other results
+                except Exception:  # the runner's bug must not stop other results
                     logging.getLogger("flowtop.executors").exception(
                         "applying a Dask result failed"
                     )
@@ -685,7 +691,7 @@ class DaskBackend:
             return None, exc, ""
         try:
             payload = pack(fn, args, kwargs)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - a failed pack is the task's error
             error = ShippingError(f"task {name!r} could not be sent to Dask: {_describe(exc)}")
             return None, error, ""
         key = f"{name.replace('.', '_')}-{uuid.uuid4().hex}"
@@ -725,8 +731,6 @@ class DaskBackend:
             # Threads cannot be killed: do not wait for attempts still running on them
             # (a quit would hang until they end); their results are dropped anyway.
             for worker in list(cluster.workers.values()):
-                try:
+                with contextlib.suppress(Exception):  # closing the cluster below still happens
                     cluster.sync(worker.close, executor_wait=False, reason="flowtop-close")
-                except Exception:  # noqa: BLE001 - closing the cluster below still happens
-                    pass
             cluster.close()

@@ -19,9 +19,6 @@ from .states import State, StateType
 
 DEFAULT_MAX_RETRIES = 3
 
-#: The layer names a value can come from, lowest precedence first (SPEC §6).
-LAYERS = ("builtin", "defaults", "task", "flowtop.toml", "overrides")
-
 POLICY_FIELDS = (
     "max_retries",
     "retry_delay",
@@ -212,9 +209,9 @@ def decide(
         )
     except Exception as exc:  # noqa: BLE001 - a user's delay callable may do anything; fail the task, clearly
         name = getattr(policy.retry_delay, "__qualname__", "retry_delay")
-        failure = ValueError(f"retry_delay {name}({attempt}) failed: {type(exc).__name__}: {exc}")
-        failure.__cause__ = exc
-        return Decision(False, StateType.FAILED, error=failure, reason="retry_delay raised")
+        broken = ValueError(f"retry_delay {name}({attempt}) failed: {type(exc).__name__}: {exc}")
+        broken.__cause__ = exc
+        return Decision(False, StateType.FAILED, error=broken, reason="retry_delay raised")
     if policy.retry_deadline is not None and elapsed + delay.seconds > policy.retry_deadline:
         reason = f"{why}; retry_deadline {fmt_seconds(policy.retry_deadline)} would pass"
         if failed:

@@ -61,7 +61,7 @@ class WorkerPool:
             fn, args = item
             try:
                 fn(*args)
-            except BaseException:  # noqa: BLE001 - the runner reports task errors; this is a bug guard
+            except BaseException:  # the runner reports task errors; this is a bug guard
                 log.exception("flowtop worker: unexpected error in %r", fn)
 
     def shutdown(self, wait: bool = True, cancel_futures: bool = True) -> None:

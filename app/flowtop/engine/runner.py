@@ -96,7 +96,7 @@ def error_info(exc: BaseException, *, with_traceback: bool = True) -> ErrorInfo:
     if with_traceback:
         try:
             tb = "".join(traceback.format_exception(exc))
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - a broken exception may not format
             tb = ""
         if len(tb) > 2 * MAX_MESSAGE:
             tb = tb[:MAX_MESSAGE] + "\n…\n" + tb[-MAX_MESSAGE:]
@@ -818,9 +818,9 @@ class Runner:
         run_id = run_id or new_run_id()
         number = self._number(flow, run_id)
         run: FlowRun
-        if getattr(flow, "is_dynamic", False):
-            from .dynamic import DynamicRun
+        from .dynamic import DynamicRun, FlowFunction  # here: dynamic imports this module
 
+        if isinstance(flow, FlowFunction):
             run = DynamicRun(
                 self,
                 flow,
@@ -828,7 +828,7 @@ class Runner:
                 args=args,
                 kwargs=kwargs,
                 cache=cache,
-                rerun_of=rerun_of,  # type: ignore[arg-type]
+                rerun_of=rerun_of,
                 default_max_retries=default_max_retries,
                 flow_attempt=flow_attempt,
                 run_id=run_id,

@@ -72,9 +72,6 @@ class State(NamedTuple):
     def is_failed(self) -> bool:
         return self.type in (StateType.FAILED, StateType.UPSTREAM_FAILED)
 
-    def is_pending(self) -> bool:
-        return self.type is StateType.PENDING
-
     def is_running(self) -> bool:
         return self.type is StateType.RUNNING
 

@@ -6,7 +6,7 @@ import difflib
 import functools
 from collections.abc import Callable, Iterable
 from types import MappingProxyType
-from typing import Any
+from typing import Any, overload
 
 from .delays import normalize_delay, to_seconds
 from .policy import POLICY_FIELDS, RetryPolicy
@@ -30,7 +30,7 @@ class Task:
             raise ValueError(f"task name must be printable text, got {self.name!r}")
         self.options = MappingProxyType(dict(options))
         self.policy = build_policy(self.name, options)
-        functools.update_wrapper(self, fn)  # type: ignore[arg-type]
+        functools.update_wrapper(self, fn)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """In ``with Flow(...)``: add a node. In a running ``@flow``: run it, retries
@@ -132,7 +132,15 @@ def _resolve_options(owner: str, kwargs: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
-def task(fn: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
+@overload
+def task(fn: Callable[..., Any], **kwargs: Any) -> Task: ...
+@overload
+def task(fn: None = None, **kwargs: Any) -> Callable[[Callable[..., Any]], Task]: ...
+
+
+def task(
+    fn: Callable[..., Any] | None = None, **kwargs: Any
+) -> Task | Callable[[Callable[..., Any]], Task]:
     """Make a task, bare (``@task``) or with options (``@task(max_retries=3)``).
 
     Options: ``name, max_retries, retry_delay, retry_on, retry_predicate, retry_jitter,

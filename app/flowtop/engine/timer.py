@@ -83,7 +83,7 @@ class Timer:
                     continue
                 try:
                     handle.callback()
-                except Exception:  # noqa: BLE001 - one bad callback must not stop all timers
+                except Exception:  # one bad callback must not stop all timers
                     log.exception("timer callback failed")
 
     def stop(self) -> None:

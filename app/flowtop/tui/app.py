@@ -14,17 +14,19 @@ import time
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input
 
 from flowtop.engine.events import RunFinished, RunStarted
+from flowtop.engine.policy import RetryPolicy
 from flowtop.engine.states import StateType
 from flowtop.printable import printable
 from flowtop.tui.bindings import APP_BINDINGS, KEYS
@@ -39,6 +41,7 @@ from flowtop.tui.widgets.filter_input import FilterInput
 from flowtop.tui.widgets.flow_list import FlowList
 from flowtop.tui.widgets.run_header import RunHeader
 from flowtop.tui.widgets.task_table import TaskTable
+from flowtop.tui.workspace_view import Change, WorkspaceView
 from flowtop.workspace.run_log import RunInterrupted
 
 FRAME = 0.03  # seconds between event flushes: one batch per frame at most
@@ -58,7 +61,7 @@ class FlowtopApp(RunActions, App[int]):
     CSS_PATH = Path(__file__).with_name("flowtop.tcss")  # absolute: subclasses live elsewhere
     TITLE = "flowtop"
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         *APP_BINDINGS,
         # Arrow-key hops between the flows list and the task table (inputs keep their arrows).
         Binding(
@@ -81,7 +84,7 @@ class FlowtopApp(RunActions, App[int]):
 
     def __init__(
         self,
-        workspace: Any,
+        workspace: WorkspaceView,
         *,
         clock: Clock = system_clock,
         runner_options: dict[str, Any] | None = None,
@@ -112,7 +115,7 @@ class FlowtopApp(RunActions, App[int]):
         self._shut_down = False
         self._keymap: dict[str, str] = {}
         self._last_flush = 0.0
-        self._flush_timer: Any = None
+        self._flush_timer: Timer | None = None
 
     def notify(self, message: str, **kwargs: Any) -> None:
         """Toasts quote user code (load errors): its escapes never reach the terminal."""
@@ -149,12 +152,10 @@ class FlowtopApp(RunActions, App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Main-screen keys act on the main screen's selection: off while another screen
         (history, editor, help) is on top, so `h` in history can't stack a second history."""
-        if len(self.screen_stack) > 1 and action in MAIN_SCREEN_ACTIONS:
-            return False
-        return True
+        return not (len(self.screen_stack) > 1 and action in MAIN_SCREEN_ACTIONS)
 
     def on_mount(self) -> None:
-        self.title = f"flowtop · {getattr(self.workspace, 'root', '')}"
+        self.title = f"flowtop · {self.workspace.root}"
         self.table.policy_source = self._policy_summary
         self.buffer.wake = lambda: self.post_message(EventsPending())  # post_message is thread-safe
         self.set_interval(LIVE_TICK, self._tick, name="live-tick")
@@ -171,7 +172,7 @@ class FlowtopApp(RunActions, App[int]):
         self.post_message(WorkspaceLoaded(self.workspace.load()))
 
     def on_workspace_loaded(self, message: WorkspaceLoaded) -> None:
-        if getattr(message.change, "errors", None):
+        if message.change.errors:
             self.notify(message.change.summary(), severity="error", markup=False, timeout=8)
         self._workspace_ready()
 
@@ -182,7 +183,7 @@ class FlowtopApp(RunActions, App[int]):
             self.control = self._make_control()
         except Exception as exc:  # noqa: BLE001 - a bad store: say so, keep the app up
             self.notify(f"Cannot run flows: {exc}", severity="error", markup=False, timeout=15)
-        if getattr(self.workspace, "history_error", None):
+        if self.workspace.history_error:
             self.notify(
                 f"Running without history: {self.workspace.history_error}",
                 severity="warning",
@@ -207,7 +208,7 @@ class FlowtopApp(RunActions, App[int]):
 
     def _apply_keymap(self) -> None:
         """``[keys]`` in flowtop.toml rebinds keys by binding id; unknown ids are named."""
-        keymap = dict(getattr(getattr(self.workspace, "settings", None), "keys", None) or {})
+        keymap = dict(self.workspace.settings.keys)
         if keymap == self._keymap:
             return
         known = {b.id for b in self.BINDINGS if isinstance(b, Binding) and b.id}
@@ -223,7 +224,7 @@ class FlowtopApp(RunActions, App[int]):
         self._keymap = keymap
         self.set_keymap({k: v for k, v in keymap.items() if k in known})
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for binding in self.BINDINGS:
             assert isinstance(binding, Binding)
@@ -232,14 +233,10 @@ class FlowtopApp(RunActions, App[int]):
             )
 
     # -- flows and selection --------------------------------------------------------
-    def _errors(self) -> dict[str, Any]:
+    def _errors(self) -> dict[str, object]:
         errors = {str(path): err for path, err in self.workspace.errors.items()}
-        settings_errors = getattr(self.workspace, "settings_errors", None)
-        if settings_errors is None:
-            one = getattr(self.workspace, "settings_error", None)
-            settings_errors = [one] if one is not None else []
-        for error in settings_errors:
-            errors.setdefault(str(getattr(error, "path", "flowtop.toml")), error)
+        for error in self.workspace.settings_errors:
+            errors.setdefault(str(error.path), error)
         return errors
 
     def _show_flows(self) -> None:
@@ -247,9 +244,7 @@ class FlowtopApp(RunActions, App[int]):
             name: run.state for name in self.workspace.flows if (run := self.store.latest_for(name))
         }
         flows = self.flow_list
-        flows.show(
-            self.workspace.flows, self._errors(), states, root=getattr(self.workspace, "root", None)
-        )
+        flows.show(self.workspace.flows, self._errors(), states, root=self.workspace.root)
         if self.selected_flow is None and self.selected_error is None and self.workspace.flows:
             self._select_flow(next(iter(self.workspace.flows)))
 
@@ -297,19 +292,15 @@ class FlowtopApp(RunActions, App[int]):
             preview = self._previews[name] = RunModel(name, list(flow.nodes))
         return preview
 
-    @property
-    def shown_run(self) -> RunModel | None:
-        return self.table.run
-
     def _selected_row(self) -> TaskRow | None:
         run, key = self.table.run, self.table.cursor_key
         return run.rows.get(key) if run is not None and key is not None else None
 
     # -- policies -------------------------------------------------------------------
-    def _policy(self, key: str) -> Any:
+    def _policy(self, key: str) -> RetryPolicy | None:
         flow = self.workspace.flows.get(self.selected_flow or "")
         node = flow.node(key) if flow is not None else None
-        if node is None:
+        if flow is None or node is None:
             return None
         try:
             return self.workspace.policy_for(flow, node)
@@ -427,10 +418,10 @@ class FlowtopApp(RunActions, App[int]):
             f"File watching stopped: {message.error}", severity="error", markup=False, timeout=10
         )
 
-    def apply_change(self, change: Any) -> None:
+    def apply_change(self, change: Change) -> None:
         """After a reload: toast, flows list, policies; optionally rerun what failed."""
-        errors = list(getattr(change, "errors", ()) or ())
-        summary = change.summary() if hasattr(change, "summary") else "Reloaded"
+        errors = list(change.errors)
+        summary = change.summary()
         self.notify(
             summary,
             severity="error" if errors else "information",
@@ -454,11 +445,8 @@ class FlowtopApp(RunActions, App[int]):
             for name in self._changed_flows(change):
                 self._auto_rerun(name)
 
-    def _changed_flows(self, change: Any) -> list[str]:
-        names = [getattr(f, "name", f) for f in (getattr(change, "flows", ()) or ())]
-        return [n for n in names if isinstance(n, str)] or (
-            [self.selected_flow] if self.selected_flow else []
-        )
+    def _changed_flows(self, change: Change) -> list[str]:
+        return list(change.flows) or ([self.selected_flow] if self.selected_flow else [])
 
     # -- view actions ---------------------------------------------------------------
     def action_filter(self) -> None:
@@ -514,7 +502,7 @@ class FlowtopApp(RunActions, App[int]):
         """Quit; with live runs started here, ask first (``[tui] on_quit``)."""
         live = self.control.live_started_here() if self.control is not None else []
         separate = isinstance(self.control, StoreControl)
-        choice = getattr(getattr(self.workspace, "settings", None), "on_quit", "ask")
+        choice = self.workspace.settings.on_quit
         if not live or (separate and choice == "keep"):
             self._quit(cancel=False)
         elif choice == "cancel":

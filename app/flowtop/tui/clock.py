@@ -15,13 +15,10 @@ system_clock: Clock = time.time
 
 
 class FrozenClock:
-    """A clock that only moves when told to: stable snapshots, deterministic countdowns."""
+    """A clock that stands still unless a test sets ``now``: stable snapshots and countdowns."""
 
     def __init__(self, now: float = 1_700_000_000.0) -> None:
         self.now = now
 
     def __call__(self) -> float:
         return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds

@@ -8,23 +8,26 @@ thread. Engine events do not travel as messages at all: they go through the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual.message import Message
+
+if TYPE_CHECKING:
+    from flowtop.tui.workspace_view import Change
 
 
 @dataclass
 class WorkspaceLoaded(Message):
     """The first load finished (on a thread, after the first frame)."""
 
-    change: Any
+    change: Change
 
 
 @dataclass
 class WorkspaceReloaded(Message):
     """The watcher reloaded files; ``change`` is a ``WorkspaceChanged``."""
 
-    change: Any
+    change: Change
 
 
 @dataclass

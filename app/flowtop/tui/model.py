@@ -13,10 +13,9 @@ import gc
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from flowtop.engine.delays import fmt_seconds
-from flowtop.engine.events import ErrorInfo, RunFinished, RunStarted, TaskStateChanged
+from flowtop.engine.events import ErrorInfo, Event, RunFinished, RunStarted, TaskStateChanged
 from flowtop.engine.states import StateType
 from flowtop.printable import has_control, printable
 from flowtop.workspace.run_log import RunInterrupted
@@ -108,7 +107,7 @@ class TaskRow:
     def add_attempt(self, attempt: AttemptView) -> None:
         if not self.attempts:
             self.attempts = []
-        self.attempts.append(attempt)  # type: ignore[union-attr]
+        self.attempts.append(attempt)
 
     def look(self) -> tuple[str, str, str]:
         if self.reused and self.state is S.COMPLETED:
@@ -212,7 +211,7 @@ class RunModel:
             return None
         return max(0.0, now - self.started)
 
-    def apply(self, event: Any) -> str | None:
+    def apply(self, event: Event) -> str | None:
         """Fold one event of this run in; return the task key whose row changed."""
         if isinstance(event, TaskStateChanged):
             row = self.rows.get(event.task)
@@ -306,7 +305,7 @@ class RunModel:
 
 def _unsafe(ev: TaskStateChanged) -> bool:
     error = ev.error
-    texts = (ev.output, ev.message, ev.result or "")
+    texts: tuple[str | None, ...] = (ev.output, ev.message, ev.result or "")
     if error is not None:
         texts += (error.type, error.message, error.traceback)
     return any(has_control(text) for text in texts if text)
@@ -345,7 +344,7 @@ class RunStore:
         run_id = self.latest.get(flow)
         return self.runs.get(run_id) if run_id else None
 
-    def apply_batch(self, events: Iterable[Any]) -> dict[str, set[str]]:
+    def apply_batch(self, events: Iterable[Event]) -> dict[str, set[str]]:
         """Fold events in; return run id -> keys of rows that changed (an empty set when
         only the run itself changed)."""
         changed: dict[str, set[str]] = {}
@@ -364,7 +363,10 @@ class RunStore:
             if run is None:
                 continue  # a run started before the sink was attached
             key = run.apply(event)
-            if isinstance(event, RunFinished | RunInterrupted) and self.latest.get(run.flow) != run_id:
+            if (
+                isinstance(event, RunFinished | RunInterrupted)
+                and self.latest.get(run.flow) != run_id
+            ):
                 self._evict(run)  # superseded while it ran
             keys = changed.get(run_id)
             if keys is None:
@@ -396,10 +398,7 @@ def view_order(
     """The keys the table shows, filtered and sorted."""
     rows = run.rows
     query = query.strip().lower()
-    if query:
-        keys = [k for k in run.order if row_matches(rows[k], query)]
-    else:
-        keys = list(run.order)
+    keys = [k for k in run.order if row_matches(rows[k], query)] if query else list(run.order)
     if sort == "state":
         keys.sort(key=lambda k: (STATE_RANK[rows[k].state], rows[k].index))
     elif sort == "name":

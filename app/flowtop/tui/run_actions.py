@@ -9,38 +9,47 @@ resulting events come back through the event buffer.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flowtop.engine.states import StateType
 from flowtop.tui.run_control import RunControlError
 
 if TYPE_CHECKING:
+    from textual.app import App
+
     from flowtop.tui.model import RunModel, RunStore, TaskRow
     from flowtop.tui.run_control import RunControl
     from flowtop.tui.widgets.task_table import TaskTable
+    from flowtop.tui.workspace_view import WorkspaceView
+
+    # The checker sees the mixin as the App it is mixed into (notify, push_screen, ...);
+    # at run time it is a plain class, so it shadows none of the App's methods.
+    _AppBase = App[int]
+else:
+    _AppBase = object
 
 
 #: What ``_act`` returns when the action could not be done (a toast said why).
 FAILED = object()
 
 
-class RunActions:
+class RunActions(_AppBase):
     """Mixed into ``FlowtopApp``: uses its control, workspace, store and table."""
 
     # Provided by FlowtopApp:
     control: RunControl | None
-    workspace: Any
+    workspace: WorkspaceView
     store: RunStore
     table: TaskTable
     selected_flow: str | None
     selected_error: str | None
 
-    if TYPE_CHECKING:
+    if TYPE_CHECKING:  # FlowtopApp's own methods the actions call
 
-        def notify(self, message: str, **kwargs: Any) -> None: ...
-        def push_screen(self, screen: Any, callback: Any = None) -> Any: ...
         def _sync_selection(self) -> None: ...
+
         def _selected_row(self) -> TaskRow | None: ...
+
         def _policies_changed(self) -> None: ...
 
     def _act(self, action: Callable[[RunControl], object]) -> object:
@@ -142,25 +151,23 @@ class RunActions:
         return run, row.key
 
     def action_retry_now(self) -> None:
-        run, key = self._awaiting("Retry now")
-        if run is not None and key is not None:
-            if self._act(lambda control: control.retry_now(run, key)) is False:
-                self.notify(
-                    f"{key} is no longer awaiting a retry", severity="warning", markup=False
-                )
+        self._on_awaiting("Retry now", lambda control, run, key: control.retry_now(run, key))
 
     def action_give_up(self) -> None:
-        run, key = self._awaiting("Give up")
-        if run is not None and key is not None:
-            if self._act(lambda control: control.give_up(run, key)) is False:
-                self.notify(
-                    f"{key} is no longer awaiting a retry", severity="warning", markup=False
-                )
+        self._on_awaiting("Give up", lambda control, run, key: control.give_up(run, key))
+
+    def _on_awaiting(self, verb: str, act: Callable[[RunControl, RunModel, str], bool]) -> None:
+        run, key = self._awaiting(verb)
+        if run is None or key is None:
+            return
+        if self._act(lambda control: act(control, run, key)) is False:
+            self.notify(f"{key} is no longer awaiting a retry", severity="warning", markup=False)
 
     def action_edit_retry(self) -> None:
-        if self._flow_or_warn() is None or self.table.cursor_key is None:
-            return
+        flow = self._flow_or_warn()
         key = self.table.cursor_key
+        if flow is None or key is None or self.selected_flow is None:
+            return
         from flowtop.tui.screens.retry_editor import RetryEditor
 
         def done(saved: bool | None) -> None:

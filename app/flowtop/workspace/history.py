@@ -24,19 +24,15 @@ import threading
 import time
 import uuid
 import weakref
+from collections.abc import Sequence
 from contextlib import closing
 from pathlib import Path
 
 from ..engine.events import BatchItem, RunFinished, count_events
 from ..engine.states import StateType
 from . import history_fold, store_schema
-from .history_records import (  # noqa: F401 - re-exported: the store's public records
-    AttemptRecord,
+from .history_records import (  # re-exported: the store's public records
     HistoryError,
-    RunDetail,
-    RunRecord,
-    TaskRecord,
-    _run_record,
 )
 from .ownership import Owner, owner_gone, pid_running
 from .private import private_file
@@ -290,7 +286,8 @@ class History(StoreReader):
             target=self._write_loop, name="flowtop-history", daemon=True
         )
         self._writer.start()
-        self._atexit = lambda ref=weakref.ref(self): _close_at_exit(ref)
+        ref = weakref.ref(self)  # the exit hook must not keep the History alive
+        self._atexit = lambda: _close_at_exit(ref)
         atexit.register(self._atexit)
 
     # -- opening --------------------------------------------------------------------
@@ -372,7 +369,7 @@ class History(StoreReader):
             return number
 
     # -- writing (the event sink) ---------------------------------------------------
-    def _take(self, events: list[BatchItem]) -> None:
+    def _take(self, events: Sequence[BatchItem]) -> None:
         """Hand a batch of engine events to the writer thread. Never raises.
 
         A batch that finishes a run waits until the writer has committed it (the bus
@@ -402,7 +399,7 @@ class History(StoreReader):
                     FINISH_WAIT,
                 )
 
-    def __call__(self, events: list[BatchItem]) -> None:
+    def __call__(self, events: Sequence[BatchItem]) -> None:
         self._take(events)
 
     def flush(self, timeout: float | None = 10.0) -> bool:
@@ -425,7 +422,8 @@ class History(StoreReader):
 
     @property
     def failures(self) -> int:
-        """How many writes failed (a status line can show it)."""
+        """How many writes failed. Only tests read it: the seam that shows a locked file's
+        failed write was counted and kept for the next try (tests/workspace/test_history.py)."""
         return self._failures
 
     def _write_loop(self) -> None:
@@ -529,7 +527,9 @@ class History(StoreReader):
                     )
                 ]
                 for table in ("attempts", "task_runs", "events", "results", "commands", "runs"):
-                    conn.executemany(f"DELETE FROM {table} WHERE run_id = ?", [(r,) for r in doomed])
+                    conn.executemany(
+                        f"DELETE FROM {table} WHERE run_id = ?", [(r,) for r in doomed]
+                    )
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -587,5 +587,5 @@ def _close_at_exit(ref: weakref.ReferenceType[History]) -> None:
     if history is not None:
         try:
             history.close()
-        except Exception:  # noqa: BLE001 - nothing may fail at interpreter exit
+        except Exception:  # nothing may fail at interpreter exit
             log.exception("closing the history at exit failed")

@@ -180,7 +180,7 @@ def apply(
         if kind is PackedSteps:
             steps += item.values  # type: ignore[union-attr]
         elif kind is TaskStateChanged:
-            steps += item  # type: ignore[arg-type]
+            steps += item
         elif kind is RunStarted:
             starts.append(item)  # type: ignore[arg-type]
         else:

@@ -146,7 +146,21 @@ class RunDetail:
 
 
 def _run_record(row: tuple[Any, ...]) -> RunRecord:
+    run_id, flow, number, state, started, finished, duration, rerun_of, rerun_number = row[:9]
     counts = json.loads(row[9]) if row[9] else {}
     host, pid = row[12], row[13]
-    owner = f"pid {pid} on {host}" if pid is not None else ""
-    return RunRecord(*row[:9], counts, row[10], row[11] or "", owner)
+    return RunRecord(
+        run_id,
+        flow,
+        number,
+        state,
+        started,
+        finished,
+        duration,
+        rerun_of,
+        rerun_number,
+        counts,
+        row[10],
+        note=row[11] or "",
+        owner=f"pid {pid} on {host}" if pid is not None else "",
+    )

@@ -19,6 +19,7 @@ project folder does not run its ``setup.py`` or scripts.
 from __future__ import annotations
 
 import ast
+import contextlib
 import errno
 import hashlib
 import importlib
@@ -466,7 +467,7 @@ class Loader:
         sys.modules[name] = module
         try:
             exec(code, module.__dict__)
-        except (Exception, SystemExit) as exc:
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - user code: any failure is a load error
             self._note_helpers(set(sys.modules) - before, path)
             if previous is not None:
                 sys.modules[name] = previous
@@ -571,21 +572,18 @@ class Loader:
                 continue
             if _file_in(getattr(module, "__file__", None), files):
                 names.add(name)
-        evicted = set()
+        evicted: set[Path] = set()
         for name in names:
-            module = sys.modules.pop(name, None)
-            evicted.add(
-                self._helpers.pop(name, None)
-                or Path(os.path.abspath(getattr(module, "__file__", "") or "."))
-            )
+            gone = sys.modules.pop(name, None)
+            helper = self._helpers.pop(name, None)
+            evicted.add(helper or Path(os.path.abspath(getattr(gone, "__file__", "") or ".")))
             for sub in [n for n in sys.modules if n.startswith(name + ".")]:
                 sys.modules.pop(sub, None)
                 self._helpers.pop(sub, None)
         for file in files:
-            try:  # a save within the same second with the same size would reuse a stale .pyc
+            # A save within the same second with the same size would reuse a stale .pyc.
+            with contextlib.suppress(OSError, ValueError, NotImplementedError):
                 os.unlink(importlib.util.cache_from_source(str(file)))
-            except (OSError, ValueError, NotImplementedError):
-                pass
         if outcome is not None:
             outcome.helpers.extend(sorted(f for f in evicted & files if f.suffix == ".py"))
 
@@ -610,4 +608,4 @@ def _kind(mode: int) -> str:
 
 
 def _file_in(file: str | None, files: set[Path]) -> bool:
-    return bool(file) and Path(os.path.abspath(file)) in files
+    return file is not None and file != "" and Path(os.path.abspath(file)) in files

@@ -111,4 +111,3 @@ def _remove_stale_temporaries(path: Path) -> None:
         with contextlib.suppress(OSError):
             if now - stale.stat().st_mtime > STALE_TMP_SECONDS:
                 stale.unlink()
-

@@ -26,9 +26,7 @@ class RerunPlan:
     notes: tuple[str, ...] = ()
 
 
-def plan_rerun(
-    history: History, source_id: str, flow: Flow, task: str | None = None
-) -> RerunPlan:
+def plan_rerun(history: History, source_id: str, flow: Flow, task: str | None = None) -> RerunPlan:
     """Reuse what ``source_id`` completed and stored; rerun the rest (``task`` and downstream).
 
     Raises ``KeyError`` for an unknown run or task, ``ValueError`` for a run of another

@@ -13,12 +13,12 @@ import logging
 import pickle
 import sqlite3
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from ..engine.events import BatchItem, TaskStateChanged, unpack
+from ..engine.events import TaskStateChanged, unpack
 from ..engine.states import State, StateType
 
 log = logging.getLogger("flowtop.store")
@@ -33,7 +33,7 @@ def dumps(value: Any, cap: int) -> tuple[bytes | None, str]:
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as first:  # noqa: BLE001 - any pickling failure: try cloudpickle
         try:
-            import cloudpickle  # type: ignore[import-untyped]
+            import cloudpickle
 
             data = cloudpickle.dumps(value)
         except ImportError:
@@ -66,7 +66,7 @@ class ResultKeeper:
         self._lock = threading.Lock()
         self.failed = 0
 
-    def __call__(self, batch: list[BatchItem]) -> None:
+    def __call__(self, batch: Sequence[Any]) -> None:
         rows = []
         for event in unpack(batch):
             if type(event) is not TaskStateChanged or event.state is not StateType.COMPLETED:

@@ -38,7 +38,6 @@ DEFAULT_KEYS = (
 ON_QUIT = ("ask", "keep", "cancel")
 TASK_KEYS = ("max_retries", "retry_delay", "retry_on", "retry_jitter", "retry_deadline", "timeout")
 BACKOFF_KEYS = ("base", "factor", "max_delay")
-EXECUTORS = ("thread", "process", "dask", "dask:tcp://HOST:PORT")
 #: ``[defaults]`` keys that fill policy fields a task left unset.
 POLICY_DEFAULTS = ("retry_delay", "retry_jitter", "timeout")
 

@@ -41,7 +41,8 @@ class StoreReader:
 
     def runs(self, flow: str | None = None, limit: int | None = 100) -> list[RunRecord]:
         """Runs, newest first."""
-        query, params = self._RUNS, []
+        query = self._RUNS
+        params: list[str | int] = []
         if flow is not None:
             query += " WHERE r.flow = ?"
             params.append(flow)
@@ -86,7 +87,7 @@ class StoreReader:
             ):
                 attempts.setdefault(a[0], []).append(AttemptRecord(*a[1:]))
             stored = {
-                t[0]: TaskRecord(*t[:6], bool(t[6]), *t[7:], tuple(attempts.get(t[0], ())))
+                t[0]: TaskRecord(*(*t[:6], bool(t[6]), *t[7:], tuple(attempts.get(t[0], ()))))
                 for t in conn.execute(
                     "SELECT task, state, attempts, max_attempts, policy, result, reused, message, error_type, "
                     "error_message, started, duration, updated FROM task_runs WHERE run_id = ? ORDER BY position",
@@ -94,8 +95,9 @@ class StoreReader:
                 )
             }
         tasks = [
-            stored.pop(key, None)
-            or TaskRecord(
+            stored.pop(key)
+            if key in stored
+            else TaskRecord(
                 key,
                 StateType.PENDING.value,
                 0,
@@ -113,4 +115,3 @@ class StoreReader:
             for key, limit, policy in plan
         ]
         return RunDetail(_run_record(row), (*tasks, *stored.values()))
-

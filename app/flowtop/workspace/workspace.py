@@ -148,7 +148,8 @@ class Workspace:
         """Reload what the changed ``paths`` affect (what :meth:`watch` calls per batch)."""
         changed = tuple(sorted({Path(os.path.abspath(p)) for p in paths}))
         with self._lock:
-            settings_changed, settings_errors = False, []
+            settings_changed = False
+            settings_errors: list[LoadError] = []
             if any(p in (self.settings_path, self.overrides_path) for p in changed):
                 # Saved means re-read: set_override may have applied the content already,
                 # and the UI still wants the event to refresh the policies it shows.
@@ -249,7 +250,9 @@ class Workspace:
             ("overrides", self.overrides_path),
         ):
             file = self._settings.files[layer]
-            for (flow_name, key), values in file.tasks.items() if file else ():
+            if file is None:
+                continue
+            for (flow_name, key), values in file.tasks.items():
                 table = ("flows", flow_name, "tasks", key)
                 problem = self._table_problem(flow_name, key, values, table)
                 if problem is not None:
@@ -388,7 +391,7 @@ class Workspace:
         kw.setdefault("workers", self.settings.workers)
         if "backend" not in kw:
             kw["backend"] = make_backend(executor or self.settings.executor, workers=kw["workers"])
-        from .history import HistoryError
+        from .history_records import HistoryError
 
         if not record:
             self.history_error = None
@@ -437,7 +440,11 @@ class Workspace:
         self.close()
 
     def __repr__(self) -> str:
-        return f"<Workspace {display_path(self.path)}: {len(self._loader.flows)} flows, {len(self._loader.errors)} errors>"
+        loader = self._loader
+        return (
+            f"<Workspace {display_path(self.path)}: "
+            f"{len(loader.flows)} flows, {len(loader.errors)} errors>"
+        )
 
 
 def _value_of(runner: Runner, run_id: str, key: str) -> tuple[bool, Any, str | None]:

@@ -9,14 +9,14 @@ from __future__ import annotations
 import time
 
 _t0 = time.perf_counter()
-from concurrent.futures import ThreadPoolExecutor  # noqa: E402
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402 - imported after the timer starts
 
 IMPORT_S = time.perf_counter() - _t0
 
-import platform  # noqa: E402
-from collections.abc import Callable  # noqa: E402
+import platform  # noqa: E402 - imported after the timer starts
+from collections.abc import Callable  # noqa: E402 - imported after the timer starts
 
-from _common import fail_once, fail_twice, main, trivial  # noqa: E402
+from _common import fail_once, fail_twice, main, trivial  # noqa: E402 - imported after the timer starts
 
 
 def with_retries(fn: Callable[[int], int], i: int, retries: int, delay: float) -> int:

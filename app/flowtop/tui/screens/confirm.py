@@ -1,11 +1,13 @@
-"""A yes/no question before something that cannot be undone (cancel a run)."""
+"""A yes/no question before something that cannot be undone (cancelling a run)."""
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
@@ -25,7 +27,7 @@ class ConfirmScreen(ModalScreen[bool]):
     ConfirmScreen #buttons Button { margin-right: 2; }
     """
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y,enter", "answer(True)", "Yes", id="confirm.yes"),
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),
     ]

@@ -7,6 +7,7 @@ shows here without anyone remembering to update a help text.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
@@ -43,7 +44,7 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen #hint { color: $text-muted; margin-top: 1; }
     """
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,q", "dismiss", "Close", id="help.close"),
     ]
 

@@ -8,12 +8,12 @@ tracebacks, output) is shown as plain text, never parsed as markup.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
@@ -23,6 +23,10 @@ from flowtop.printable import printable
 from ...engine.states import StateType
 from ..model import STATE_LOOK, fmt_duration
 from ..widgets.state_colors import LOOK_STYLE
+
+if TYPE_CHECKING:
+    from ...workspace.history_records import RunDetail, RunRecord, TaskRecord
+    from ..workspace_view import HistoryView
 
 #: How many runs the list reads; older ones stay in the file (`flowtop history`).
 RUN_LIMIT = 500
@@ -77,18 +81,18 @@ class HistoryScreen(Screen[None]):
     HistoryScreen #message { padding: 1 2; color: $text-muted; height: auto; }
     """
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="history.back"),
         Binding("a", "toggle_all", "All flows / this flow", id="history.all"),
         Binding("enter", "open", "Open run", show=True, id="history.open"),
     ]
 
-    def __init__(self, history: Any, flow: str | None) -> None:
+    def __init__(self, history: HistoryView, flow: str | None) -> None:
         super().__init__()
         self.history = history
         self.flow = flow
         self.show_all = flow is None
-        self.records: dict[str, Any] = {}
+        self.records: dict[str, RunRecord] = {}
 
     def compose(self) -> ComposeResult:
         yield Static("", id="heading")
@@ -176,9 +180,11 @@ class RunDetailScreen(Screen[None]):
     RunDetailScreen #attempts { height: 1fr; border-top: solid $primary; padding: 0 1; }
     """
 
-    BINDINGS = [Binding("escape", "back", "Back", id="history.run.back")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="history.run.back")
+    ]
 
-    def __init__(self, detail: Any) -> None:
+    def __init__(self, detail: RunDetail) -> None:
         super().__init__()
         self.detail = detail
         self.tasks = {record.task: record for record in detail.tasks}
@@ -228,7 +234,7 @@ class RunDetailScreen(Screen[None]):
         self.dismiss(None)
 
 
-def attempts_text(record: Any) -> Text:
+def attempts_text(record: TaskRecord) -> Text:
     """Every attempt of one task: state, timing, error, traceback, output, next delay."""
     text = Text()
     text.append(plain(record.task, 200), style="bold")

@@ -7,12 +7,12 @@ them as the default (Enter), and ``[tui] on_quit`` can answer once and for all.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
@@ -34,7 +34,7 @@ class QuitScreen(ModalScreen[QuitChoice]):
     QuitScreen #buttons Button { margin-right: 2; }
     """
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("k,enter", "choose('keep')", "Keep running", id="quit.keep"),
         Binding("c", "choose('cancel')", "Cancel them", id="quit.cancel"),
         Binding("s,escape", "choose('stay')", "Stay", id="quit.stay"),

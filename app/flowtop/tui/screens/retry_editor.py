@@ -7,18 +7,21 @@ the table itself. Every field says which settings layer its current value comes 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from ...engine.policy import RetryPolicy
 from .retry_form import DELAY_FIELDS, FIELDS, FormState, initial_texts, placeholders, read_form
+
+if TYPE_CHECKING:
+    from ..workspace_view import WorkspaceView
 
 
 class RetryEditor(ModalScreen[bool]):
@@ -50,14 +53,15 @@ class RetryEditor(ModalScreen[bool]):
     """
 
     #: Below 30 rows (80×24 over SSH) the form drops its blank lines so Save stays visible.
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
+    # Textual types this as an instance attribute (no ClassVar); it is never mutated.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # noqa: RUF012 - see above
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="editor.cancel"),
         Binding("ctrl+s", "save", "Save", id="editor.save"),
     ]
 
-    def __init__(self, workspace: Any, flow_name: str, task_key: str) -> None:
+    def __init__(self, workspace: WorkspaceView, flow_name: str, task_key: str) -> None:
         super().__init__()
         self.workspace = workspace
         self.flow_name = flow_name
@@ -66,7 +70,11 @@ class RetryEditor(ModalScreen[bool]):
         node = flow.node(task_key) if flow is not None else None
         #: Set when a reload removed the task before the editor opened: nothing to edit.
         self.gone = "" if node is not None else f"{task_key} is no longer in flow {flow_name}"
-        self.policy = workspace.policy_for(flow, node) if node is not None else RetryPolicy()
+        self.policy = (
+            workspace.policy_for(flow, node)
+            if flow is not None and node is not None
+            else RetryPolicy()
+        )
         self.override: dict[str, Any] = dict(workspace.override_for(flow_name, task_key) or {})
         self.initial = initial_texts(self.policy)
         self.state = FormState()

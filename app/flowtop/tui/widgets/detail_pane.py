@@ -48,7 +48,7 @@ def title_text(row: TaskRow | None, now: float) -> Text:
     """The first line: changes every tick while a countdown or an attempt runs."""
     if row is None:
         return Text("No task selected", style="dim")
-    symbol, word, look = row.look()
+    _, _, look = row.look()
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(row.key, style="bold")
     text.append("  ")

@@ -7,6 +7,7 @@ Every prompt is a ``Text`` object: file names and flow names are never parsed as
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import OptionList
-from textual.widgets.option_list import Option
+from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from flowtop.tui.model import STATE_LOOK
 from flowtop.tui.widgets.state_colors import LOOK_STYLE
@@ -66,10 +67,8 @@ class FlowList(OptionList):
             self.highlighted = 0
 
     def select_flow(self, name: str) -> None:
-        try:
+        with contextlib.suppress(OptionDoesNotExist):  # an unknown flow isn't highlighted
             self.highlighted = self.get_option_index(f"flow:{name}")
-        except Exception:  # noqa: BLE001 - an unknown flow simply isn't highlighted
-            pass
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()

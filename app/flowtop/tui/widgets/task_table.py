@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -66,7 +66,7 @@ def fit(text: str, width: int) -> str:
 class TaskTable(ScrollView, can_focus=True):
     """Rows of one run (or of a flow not run yet), by task key."""
 
-    COMPONENT_CLASSES = {
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
         "task-table--header",
         "task-table--cursor",
         *(f"task-table--{look[2]}" for look in STATE_LOOK.values()),
@@ -75,7 +75,7 @@ class TaskTable(ScrollView, can_focus=True):
         "task-table--dim",
     }
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "cursor(-1)", "Up", show=False),
         Binding("down,j", "cursor(1)", "Down", show=False),
         Binding("pageup", "page(-1)", "Page up", show=False),
@@ -160,7 +160,9 @@ class TaskTable(ScrollView, can_focus=True):
         self._announce()
 
     def move_to(self, key: str) -> bool:
-        """Put the cursor on ``key``; False when that row is filtered out or unknown."""
+        """Put the cursor on ``key``; False when that row is filtered out or unknown.
+
+        Only the tests call it (the pilot's seam for "select this task" without arrow keys)."""
         index = self.positions.get(key)
         if index is None:
             return False
@@ -260,7 +262,9 @@ class TaskTable(ScrollView, can_focus=True):
             if not self.keys and y == 1:
                 style = base + self.get_component_rich_style("task-table--dim")
                 text = (
-                    "No tasks match the filter" if self.run and self.filter_text else "No flow selected"
+                    "No tasks match the filter"
+                    if self.run and self.filter_text
+                    else "No flow selected"
                 )
                 return Strip([Segment(set_cell_size(f" {text}", width), style)], width)
             return Strip.blank(width, base)

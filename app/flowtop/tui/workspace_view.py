@@ -1,0 +1,88 @@
+"""What the TUI needs from the workspace, as protocols.
+
+``flowtop.workspace.Workspace`` implements them; so does the pilot tests' fake
+(tests/tui/conftest.py), which keeps the real runner and flows and fakes the files.
+The app type-checks against these, never against ``Any``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from flowtop.engine.flow import Flow, Node
+    from flowtop.engine.policy import RetryPolicy
+    from flowtop.engine.runner import Runner
+    from flowtop.workspace.history_records import RunDetail, RunRecord
+    from flowtop.workspace.loader import LoadError
+    from flowtop.workspace.settings import Settings
+
+
+class HistoryView(Protocol):
+    """The run history as the history screens read it."""
+
+    def runs(self, flow: str | None = None, limit: int | None = 100) -> list[RunRecord]: ...
+
+    def run_detail(self, run_id: str) -> RunDetail: ...
+
+
+class Change(Protocol):
+    """What one load or reload did (``WorkspaceChanged``)."""
+
+    @property
+    def flows(self) -> Sequence[str]: ...
+
+    @property
+    def errors(self) -> Sequence[object]: ...
+
+    def summary(self) -> str: ...
+
+
+class WorkspaceView(Protocol):
+    """The workspace facade the app, the run keys and the retry editor use."""
+
+    @property
+    def root(self) -> Path: ...
+
+    @property
+    def state_dir(self) -> Path: ...
+
+    @property
+    def flow_files(self) -> Mapping[str, Path]: ...
+
+    @property
+    def flows(self) -> Mapping[str, Flow]: ...
+
+    @property
+    def errors(self) -> Mapping[Path, object]: ...
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def settings_errors(self) -> Sequence[LoadError]: ...
+
+    @property
+    def history_error(self) -> str | None: ...
+
+    @property
+    def history(self) -> HistoryView: ...
+
+    def load(self) -> Change: ...
+
+    def watch(self, stop_event: asyncio.Event) -> AsyncIterator[Change]: ...
+
+    def make_runner(
+        self, sinks: Iterable[Callable[[list[Any]], None]] = (), **kw: Any
+    ) -> Runner: ...
+
+    def policy_for(self, flow: Flow, node: Node) -> RetryPolicy: ...
+
+    def override_for(self, flow: str, task: str) -> dict[str, Any]: ...
+
+    def set_override(self, flow: str, task: str, **values: Any) -> None: ...
+
+    def clear_override(self, flow: str, task: str) -> None: ...
