@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..engine.pool import MAX_WORKERS
 from ..engine.states import StateType
 from .common import open_workspace, report_load_errors, select_flows
 from .printers import READER_GONE, HumanPrinter, JsonPrinter
@@ -52,8 +53,11 @@ def main(args: argparse.Namespace) -> int:
     names = select_flows(workspace, args.flow)
     if names is None:
         return 2
-    if args.workers is not None and args.workers < 1:
-        print("flowtop: --workers must be at least 1", file=sys.stderr)
+    if args.workers is not None and not 1 <= args.workers <= MAX_WORKERS:
+        print(
+            f"flowtop: --workers must be from 1 to {MAX_WORKERS}, got {args.workers}",
+            file=sys.stderr,
+        )
         return 2
     if args.json:
         printer = JsonPrinter(sys.stdout)
