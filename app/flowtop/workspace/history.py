@@ -41,7 +41,12 @@ from .history_records import (  # noqa: F401 - re-exported: the store's public r
 
 log = logging.getLogger("flowtop.history")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: What brings a database of version N - 1 to version N (run inside the opening transaction).
+_MIGRATIONS = {
+    # Version 2: what a @flow function raised, as JSON [type, message, traceback].
+    2: ("ALTER TABLE runs ADD COLUMN error TEXT",),
+}
 
 #: Not an engine state: the run (or task, or attempt) was live when its process died.
 INTERRUPTED = "INTERRUPTED"
@@ -86,7 +91,8 @@ CREATE TABLE runs (
     counts TEXT,
     tasks INTEGER NOT NULL DEFAULT 0,
     plan TEXT NOT NULL DEFAULT '[]',
-    owner TEXT NOT NULL DEFAULT ''
+    owner TEXT NOT NULL DEFAULT '',
+    error TEXT
 );
 CREATE INDEX runs_flow_number ON runs(flow, number);
 CREATE INDEX runs_started ON runs(started);
@@ -251,6 +257,11 @@ class History:
                     )
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            elif version < SCHEMA_VERSION:
+                for step in range(version + 1, SCHEMA_VERSION + 1):
+                    for statement in _MIGRATIONS[step]:
                         conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             rows = conn.execute(
@@ -482,7 +493,7 @@ class History:
 
     _RUNS = (
         "SELECT r.run_id, r.flow, r.number, r.state, r.started, r.finished, r.duration, r.rerun_of, "
-        "src.number, r.counts, r.tasks FROM runs r LEFT JOIN runs src ON src.run_id = r.rerun_of"
+        "src.number, r.counts, r.tasks, r.error FROM runs r LEFT JOIN runs src ON src.run_id = r.rerun_of"
     )
 
     def runs(self, flow: str | None = None, limit: int | None = 100) -> list[RunRecord]:

@@ -28,9 +28,11 @@ class RunRecord:
     rerun_of_number: int | None
     counts: dict[str, int]
     tasks: int
+    #: What a ``@flow`` function raised: ``{"type", "message", "traceback"}``, else None.
+    error: dict[str, str] | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "run_id": self.run_id,
             "flow": self.flow,
             "run": self.number,
@@ -43,6 +45,9 @@ class RunRecord:
             "counts": dict(self.counts),
             "tasks": self.tasks,
         }
+        if self.error is not None:
+            data["error"] = dict(self.error)
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,4 +143,8 @@ class RunDetail:
 
 def _run_record(row: tuple[Any, ...]) -> RunRecord:
     counts = json.loads(row[9]) if row[9] else {}
-    return RunRecord(*row[:9], counts, row[10])
+    error = None
+    if len(row) > 11 and row[11]:
+        kind, message, trace = json.loads(row[11])
+        error = {"type": kind, "message": message, "traceback": trace}
+    return RunRecord(*row[:9], counts, row[10], error)
