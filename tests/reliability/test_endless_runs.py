@@ -263,6 +263,55 @@ def test_a_predicate_exiting_after_a_timeout_leaves_the_timer_working(
     assert run_one(runner, later).attempt == 2  # retry timers still fire
 
 
+class ExitsWhenPickled:
+    def __reduce__(self) -> Any:
+        sys.exit(4)
+
+    def __repr__(self) -> str:
+        return "ExitsWhenPickled()"
+
+
+def test_an_argument_whose_pickling_calls_sys_exit_does_not_stall_a_flow_run(
+    runner: Runner,
+) -> None:
+    """A ``@flow`` fingerprints each call's inputs by pickling them: user code too."""
+    from flowtop import flow
+
+    @task
+    def echo(value: object) -> str:
+        return repr(value)
+
+    @flow
+    def pipeline() -> str:
+        return echo(ExitsWhenPickled())  # type: ignore[no-any-return]
+
+    result = runner.start(pipeline).final_result(BOUND)
+    assert result.state is S.COMPLETED and result.value == "ExitsWhenPickled()"
+
+
+class ExitingBackend:
+    """An executor backend whose shipping of an attempt raises what user code raised."""
+
+    def call(self, fn: Any, args: Any, kwargs: Any, **options: Any) -> Any:
+        raise SystemExit(5)
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_backend_raising_system_exit_fails_the_attempt_instead_of_stalling_the_run() -> None:
+    @task
+    def job() -> int:
+        return 1
+
+    runner = Runner(1, backend=ExitingBackend())
+    try:
+        state = run_one(runner, job)
+    finally:
+        runner.shutdown()
+    assert state.type is S.FAILED and isinstance(state.exception, SystemExit)
+
+
 # -- 4. hung attempts with a timeout, on every worker ---------------------------------------
 def test_hung_attempts_past_their_timeout_do_not_use_up_the_workers(
     release: threading.Event,

@@ -193,7 +193,7 @@ def input_hash(args: Any, kwargs: Any) -> str | None:
     """A stable fingerprint of a call's inputs, or None when they can't be fingerprinted."""
     try:
         data = pickle.dumps((args, kwargs), protocol=5)
-    except Exception:  # noqa: BLE001 - unpicklable inputs: fall back to their repr
+    except BaseException:  # noqa: BLE001 - unpicklable inputs (a __reduce__ may even sys.exit): their repr
         text = safe_repr((args, kwargs), limit=1_000_000)
         if text.startswith("<unrepresentable") or " at 0x" in text:
             return None  # an identity-based repr would never match across runs

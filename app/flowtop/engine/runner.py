@@ -324,25 +324,31 @@ class FlowRun:
                     exc.__traceback__ = exc.__traceback__.tb_next  # the user's frames, not ours
             output = capture.end()
         elif hasattr(backend, "submit"):  # a cluster: don't hold this thread while it runs
-            backend.submit(
-                node.task.fn,
-                args,
-                kwargs,
-                timeout=tr.policy.timeout,
-                abandoned=lambda: tr.token != token,
-                on_done=lambda value, error, output: self._conclude(
-                    tr, token, value, error, output, clock() - started
-                ),
-            )
+            try:
+                backend.submit(
+                    node.task.fn,
+                    args,
+                    kwargs,
+                    timeout=tr.policy.timeout,
+                    abandoned=lambda: tr.token != token,
+                    on_done=lambda value, error, output: self._conclude(
+                        tr, token, value, error, output, clock() - started
+                    ),
+                )
+            except BaseException as exc:  # noqa: BLE001 - e.g. a user's __reduce__ calling sys.exit
+                self._conclude(tr, token, None, exc, "", clock() - started)
             return
         else:  # another process runs the attempt; retries stay here
-            value, error, output = backend.call(
-                node.task.fn,
-                args,
-                kwargs,
-                timeout=tr.policy.timeout,
-                abandoned=lambda: tr.token != token,
-            )
+            try:
+                value, error, output = backend.call(
+                    node.task.fn,
+                    args,
+                    kwargs,
+                    timeout=tr.policy.timeout,
+                    abandoned=lambda: tr.token != token,
+                )
+            except BaseException as exc:  # noqa: BLE001 - an attempt's end is always reported
+                value, error, output = None, exc, ""
         self._conclude(tr, token, value, error, output, clock() - started)
 
     def _conclude(
