@@ -361,7 +361,7 @@ def test_past_the_most_stuck_threads_a_timed_out_task_is_not_retried(
     finally:
         runner.shutdown(wait=False)
     assert state.type is S.FAILED and state.attempt == 2  # replaced once, then not retried
-    assert "the most flowtop replaces: not retried" in str(state.exception)
+    assert "1 stuck threads are the most flowtop replaces: not retried" in str(state.exception)
 
 
 def test_the_pool_replaces_an_abandoned_thread_and_that_thread_ends_after_its_call() -> None:

@@ -436,8 +436,9 @@ class FlowRun:
                     how = "its thread cannot be killed; it was left to finish alone, a new worker took its place"
                 else:
                     no_retry = True
+                    stuck = getattr(self.runner.executor, "abandoned", MAX_ABANDONED)
                     how = (
-                        f"its thread cannot be killed, and {MAX_ABANDONED} stuck threads are "
+                        f"its thread cannot be killed, and {stuck} stuck threads are "
                         "the most flowtop replaces: not retried"
                     )
             error = TaskTimeout(
