@@ -63,6 +63,46 @@ def test_backoff_never_overflows() -> None:
     assert exponential_backoff()(100_000) == float("inf")
 
 
+# -- Prefect 3's exponential_backoff(backoff_factor) (issue 14) ----------------------------
+def test_prefect_s_backoff_returns_its_list_of_delays() -> None:
+    from flowtop.tasks import exponential_backoff as prefect_backoff
+
+    # Prefect: [backoff_factor * 2**i for i in range(min(retries, 50))]
+    assert prefect_backoff(10)(3) == [10.0, 20.0, 40.0]
+    assert prefect_backoff(backoff_factor=0.5)(0) == []
+    assert len(prefect_backoff(1)(80)) == 50
+    assert exponential_backoff(backoff_factor=10)(4) == [10.0, 20.0, 40.0, 80.0]
+
+
+def test_prefect_s_backoff_as_a_task_s_retry_delay_waits_as_its_list_says() -> None:
+    from flowtop.tasks import exponential_backoff as prefect_backoff
+
+    listed = prefect_backoff(10)(50)
+    assert delays(exponential_backoff(backoff_factor=10), 50) == listed
+    # past the 50th retry, Prefect keeps using the last delay of its list
+    assert compute_delay(normalize_delay(prefect_backoff(10)), 60).seconds == listed[-1]
+
+    @task(retries=3, retry_delay_seconds=exponential_backoff(backoff_factor=10))
+    def fetch() -> None: ...
+
+    policy = fetch.policy
+    assert [compute_delay(policy.retry_delay, n).seconds for n in (1, 2, 3)] == [10.0, 20.0, 40.0]
+    assert policy.describe()["retry_delay"] == ("backoff 10s×2^(n-1) (Prefect's)", "task")
+
+
+def test_prefect_s_backoff_is_checked_and_not_mixed_with_flowtop_s_form() -> None:
+    with pytest.raises(
+        ValueError, match=r"exponential_backoff\(backoff_factor=\) must be a finite"
+    ):
+        exponential_backoff(backoff_factor=float("nan"))
+    with pytest.raises(
+        ValueError, match=r"backoff_factor=\) must be a finite number of seconds >= 0"
+    ):
+        exponential_backoff(backoff_factor=-1)
+    with pytest.raises(TypeError, match="backoff_factor= is Prefect's form"):
+        exponential_backoff(2, backoff_factor=10)
+
+
 def test_backoff_explains_the_cap() -> None:
     breakdown = compute_delay(exponential_backoff(1, 2, max_delay=5), 4)
     assert breakdown.base == 8.0 and breakdown.capped_at == 5.0 and breakdown.seconds == 5.0

@@ -155,7 +155,7 @@ def test_unknown_key_names_file_table_line_and_valid_keys(etl):
         ),
         (
             "[defaults]\nworkers = 0\n",
-            "flowtop.toml:2: [defaults]: workers must be an integer >= 1",
+            "flowtop.toml:2: [defaults]: workers must be an integer from 1 to 1024",
         ),
         (
             "[defaults]\nexecutor = 'procss'\n",
@@ -164,19 +164,64 @@ def test_unknown_key_names_file_table_line_and_valid_keys(etl):
         ),
         (
             "[defaults]\ntimeout = 0\n",
-            "flowtop.toml:2: [defaults]: timeout must be a number of seconds > 0",
+            "flowtop.toml:2: [defaults]: timeout must be a finite number of seconds > 0",
         ),
         (
             '[flows."etl".tasks."x"]\nretry_delay = [1, -2]\n',
-            "retry_delay[1] must be a number of seconds >= 0",
+            "retry_delay[1] must be a finite number of seconds >= 0",
         ),
         ('[flows."etl".tasks."x"]\nretry_delay = {base = 1, step = 2}\n', "unknown key 'step'"),
         (
             '[flows."etl".tasks."x"]\nretry_delay = {factor = 0.5}\n',
-            "retry_delay: exponential_backoff(factor=) must be a number >= 1",
+            "retry_delay: exponential_backoff(factor=) must be a finite number >= 1",
         ),
         ('[flows."etl".tasks."x"]\nretry_on = [1]\n', "retry_on must be a list of exception names"),
-        ('[flows."etl".tasks."x"]\nretry_jitter = true\n', "retry_jitter must be a number >= 0"),
+        (
+            '[flows."etl".tasks."x"]\nretry_jitter = true\n',
+            "retry_jitter must be a finite number >= 0",
+        ),
+        # Issue 16: values that made a run wait forever or fail to start its threads.
+        (
+            "[defaults]\nworkers = 100000\n",
+            "flowtop.toml:2: [defaults]: workers must be an integer from 1 to 1024, got int 100000",
+        ),
+        (
+            "[defaults]\nretry_jitter = 1e309\n",
+            "flowtop.toml:2: [defaults]: retry_jitter must be a finite number >= 0",
+        ),
+        (
+            "[defaults]\nretry_jitter = nan\n",
+            "flowtop.toml:2: [defaults]: retry_jitter must be a finite number >= 0",
+        ),
+        (
+            "[defaults]\nretry_delay = inf\n",
+            "flowtop.toml:2: [defaults]: retry_delay must be a finite number of seconds >= 0, got float inf",
+        ),
+        (
+            '[flows."etl".tasks."x"]\nretry_delay = nan\n',
+            "retry_delay must be a finite number of seconds >= 0, got float nan",
+        ),
+        (
+            '[flows."etl".tasks."x"]\nretry_delay = [1, inf]\n',
+            "retry_delay[1] must be a finite number of seconds >= 0, got float inf",
+        ),
+        ("[defaults]\ntimeout = inf\n", "timeout must be a finite number of seconds > 0"),
+        (
+            '[flows."etl".tasks."x"]\nretry_deadline = -inf\n',
+            "retry_deadline must be a finite number of seconds >= 0",
+        ),
+        (
+            '[flows."etl".tasks."x"]\nretry_delay = {base = inf}\n',
+            "exponential_backoff(base=) must be a finite number of seconds, got inf",
+        ),
+        (
+            '[flows."etl".tasks."x"]\nretry_delay = {factor = inf}\n',
+            "exponential_backoff(factor=) must be a finite number >= 1, got inf",
+        ),
+        (
+            '[flows."etl".tasks."x"]\nretry_delay = {max_delay = nan}\n',
+            "exponential_backoff(max_delay=) must be a finite number of seconds, got nan",
+        ),
     ],
 )
 def test_bad_values_name_the_key(etl, toml, expected):

@@ -6,7 +6,6 @@ Both write through ``Output``, which notices a reader that left (``flowtop run |
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
@@ -15,7 +14,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from ..engine.delays import fmt_seconds
-from ..engine.events import Event, RunFinished, RunStarted
+from ..engine.events import Event, RunFinished, RunStarted, json_line
 from ..engine.states import StateType
 from ..printable import printable
 
@@ -82,12 +81,7 @@ class JsonPrinter:
         self.output = Output(stream)
 
     def __call__(self, events: list[Event]) -> None:
-        self.output.write(
-            "".join(
-                json.dumps(event.as_json(), ensure_ascii=True, default=str) + "\n"
-                for event in events
-            )
-        )
+        self.output.write("".join(map(json_line, events)))
 
 
 def _one_line(text: str, limit: int = 160) -> str:
@@ -140,7 +134,16 @@ class HumanPrinter:
         if isinstance(event, RunFinished):
             self.states.pop(event.run_id, None)
             counts = ", ".join(f"{n} {s.lower()}" for s, n in sorted(event.counts.items()))
-            return f"{stamp} {event.flow} #{event.run} {event.state.value}: {counts} in {fmt_seconds(event.duration)}"
+            line = f"{stamp} {event.flow} #{event.run} {event.state.value}: {counts} in {fmt_seconds(event.duration)}"
+            failed = event.counts.get(StateType.FAILED.value, 0)
+            if event.state is StateType.COMPLETED and failed:  # a @flow that handled them
+                line += f" ({failed} task{'s' if failed != 1 else ''} failed, handled by the flow)"
+            if event.error is not None:  # what the @flow function raised, with its traceback
+                line += f"\n  flow raised {event.error.type}: {_one_line(event.error.message)}"
+                if event.error.traceback:
+                    trace = printable(event.error.traceback.rstrip("\n"))
+                    line += "\n" + "\n".join(f"    {part}" for part in trace.splitlines())
+            return line
         run_states = self.states.get(event.run_id)
         if run_states is not None:
             run_states[event.task] = event.state

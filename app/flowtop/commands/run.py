@@ -7,6 +7,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
+from ..engine.pool import MAX_WORKERS
 from ..engine.states import StateType
 from .common import open_workspace, report_load_errors, select_flows
 from .printers import READER_GONE, HumanPrinter, JsonPrinter
@@ -80,8 +81,11 @@ def main(args: argparse.Namespace) -> int:
     names = select_flows(workspace, args.flow)
     if names is None:
         return 2
-    if args.workers is not None and args.workers < 1:
-        print("flowtop: --workers must be at least 1", file=sys.stderr)
+    if args.workers is not None and not 1 <= args.workers <= MAX_WORKERS:
+        print(
+            f"flowtop: --workers must be from 1 to {MAX_WORKERS}, got {args.workers}",
+            file=sys.stderr,
+        )
         return 2
     if (args.rerun_of or args.task or args.run_id) and args.flow is None:
         print("flowtop: --rerun-of, --task and --run-id need --flow NAME", file=sys.stderr)
@@ -162,8 +166,19 @@ def rerun_start(workspace: Workspace, name: str, args: argparse.Namespace) -> di
 
 
 def detach(workspace: Workspace, names: list[str], args: argparse.Namespace) -> int:
-    """Start each flow's run in its own process and print the run ids (one per line)."""
+    """Start each flow's run in its own process and print the run ids (one per line).
+
+    The store is opened (created, migrated) first: a broken one is reported here, and a
+    ``flowtop watch`` right after finds it, even before the run process is up.
+    """
+    from ..workspace.history import HistoryError
     from ..workspace.launcher import launch
+
+    try:
+        workspace.history.flush(0)
+    except HistoryError as exc:
+        print(f"flowtop: {exc}", file=sys.stderr)
+        return 2
 
     for name in names:
         launched = launch(

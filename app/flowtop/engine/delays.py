@@ -6,6 +6,7 @@ show the user how a countdown came about (base, backoff, cap, jitter, override).
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,10 +25,22 @@ def to_seconds(value: Any, *, what: str) -> float:
             f"{what} must be seconds (int/float) or a timedelta, got {type(value).__name__} {value!r}"
         )
     else:
-        seconds = float(value)
-    if seconds != seconds or seconds < 0:
+        try:
+            seconds = float(value)
+        except OverflowError:  # an int too large for a float: infinite for every purpose here
+            seconds = math.inf
+    if not math.isfinite(seconds):  # NaN or infinity: a wait that would never end
+        raise ValueError(f"{what} must be a finite number of seconds, got {value!r}")
+    if seconds < 0:
         raise ValueError(f"{what} must not be negative, got {value!r}")
     return seconds
+
+
+class DelayError(ValueError):
+    """A retry delay could not be computed (the callable raised, or the value was unusable).
+
+    The message names the ``retry_delay`` and the attempt; the task fails with it.
+    """
 
 
 class ExponentialBackoff:
@@ -39,9 +52,12 @@ class ExponentialBackoff:
         self, base: Seconds = 1.0, factor: float = 2.0, max_delay: Seconds | None = None
     ) -> None:
         self.base = to_seconds(base, what="exponential_backoff(base=)")
-        if isinstance(factor, bool) or not isinstance(factor, int | float) or factor < 1:
-            raise ValueError(f"exponential_backoff(factor=) must be a number >= 1, got {factor!r}")
-        self.factor = float(factor)
+        finite = finite_float(factor)
+        if finite is None or finite < 1:
+            raise ValueError(
+                f"exponential_backoff(factor=) must be a finite number >= 1, got {factor!r}"
+            )
+        self.factor = finite
         self.max_delay = (
             None
             if max_delay is None
@@ -49,6 +65,8 @@ class ExponentialBackoff:
         )
 
     def uncapped(self, attempt: int) -> float:
+        if self.base == 0:
+            return 0.0  # not 0 × an overflowed power
         try:
             return self.base * self.factor ** (attempt - 1)
         except OverflowError:
@@ -81,10 +99,80 @@ class ExponentialBackoff:
 
 
 def exponential_backoff(
-    base: Seconds = 1.0, factor: float = 2.0, max_delay: Seconds | None = None
-) -> ExponentialBackoff:
-    """A ``retry_delay`` that doubles (by default) on every retry, up to ``max_delay``."""
+    base: Seconds = 1.0,
+    factor: float = 2.0,
+    max_delay: Seconds | None = None,
+    *,
+    backoff_factor: float | None = None,
+) -> ExponentialBackoff | PrefectBackoff:
+    """A ``retry_delay`` that doubles (by default) on every retry, up to ``max_delay``.
+
+    ``exponential_backoff(backoff_factor=10)`` is Prefect 3's form: see :class:`PrefectBackoff`.
+    """
+    if backoff_factor is not None:
+        if (base, factor, max_delay) != (1.0, 2.0, None):
+            raise TypeError(
+                "exponential_backoff(): backoff_factor= is Prefect's form and takes no "
+                "base=, factor= or max_delay="
+            )
+        return PrefectBackoff(backoff_factor)
     return ExponentialBackoff(base, factor, max_delay)
+
+
+class PrefectBackoff:
+    """Prefect 3's ``exponential_backoff(backoff_factor)``: called with a task's number of
+    retries, it returns the delays ``[backoff_factor * 2**i for i in range(retries)]``
+    (at most 50 of them, as in Prefect; later retries wait as long as the 50th).
+
+    As a ``retry_delay`` it needs no retry count: retry n waits ``delay(n)``, which is
+    ``backoff_factor × 2^(n-1)`` up to the 50th retry and the 50th delay after it,
+    exactly what Prefect's list gives.
+    """
+
+    __slots__ = ("backoff_factor",)
+
+    #: Prefect configures at most this many retry delays per task.
+    MAX_DELAYS = 50
+
+    def __init__(self, backoff_factor: float) -> None:
+        factor = finite_float(backoff_factor)
+        if factor is None or factor < 0:
+            raise ValueError(
+                "exponential_backoff(backoff_factor=) must be a finite number of seconds >= 0, "
+                f"got {backoff_factor!r}"
+            )
+        self.backoff_factor = factor
+
+    def __call__(self, retries: int) -> list[float]:
+        count = min(int(retries), self.MAX_DELAYS)
+        return [self.backoff_factor * 2.0**i for i in range(count)]
+
+    def delay(self, attempt: int) -> float:
+        """Seconds before retry ``attempt`` (1-based)."""
+        return self.backoff_factor * 2.0 ** (min(attempt, self.MAX_DELAYS) - 1)
+
+    def describe(self) -> str:
+        return f"backoff {fmt_seconds(self.backoff_factor)}×2^(n-1) (Prefect's)"
+
+    def __repr__(self) -> str:
+        return f"exponential_backoff(backoff_factor={self.backoff_factor:g})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PrefectBackoff) and self.backoff_factor == other.backoff_factor
+
+    def __hash__(self) -> int:
+        return hash(("prefect", self.backoff_factor))
+
+
+def finite_float(value: Any) -> float | None:
+    """``value`` as a finite float, or None when it is not a finite real number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def normalize_delay(
@@ -93,6 +181,8 @@ def normalize_delay(
     """Check a ``retry_delay`` at definition time; return seconds, a tuple, or the callable."""
     if spec is None:
         return 0.0
+    if isinstance(spec, PrefectBackoff):
+        return spec
     if callable(spec) and not isinstance(spec, timedelta):
         delay: Callable[[int], Any] = spec
         return delay
@@ -136,7 +226,8 @@ def compute_delay(
     asked for (often a server's Retry-After) and is honoured exactly.
     """
     if override is not None:
-        return DelayBreakdown(override, override, "Retry(delay=)")
+        seconds = to_seconds(override, what="Retry(delay=)")
+        return DelayBreakdown(seconds, seconds, "Retry(delay=)")
     capped = None
     if isinstance(spec, int | float):
         base, source = float(spec), "fixed"
@@ -147,18 +238,42 @@ def compute_delay(
         base, source = spec.uncapped(attempt), spec.describe()
         if spec.max_delay is not None and base > spec.max_delay:
             capped = spec.max_delay
+    elif isinstance(spec, PrefectBackoff):
+        base, source = spec.delay(attempt), spec.describe()
     else:
-        base = to_seconds(spec(attempt), what=f"retry_delay({attempt})")
+        name = f"retry_delay {callable_name(spec)}({attempt})"
+        try:
+            value = spec(attempt)
+        except BaseException as exc:
+            raise DelayError(f"{name} raised {type(exc).__name__}: {exc}") from exc
+        try:
+            base = to_seconds(value, what=name)
+        except (TypeError, ValueError) as exc:
+            raise DelayError(str(exc)) from None
         source = "callable"
     added = jitter * rng() if jitter else 0.0
     effective = base if capped is None else capped
-    return DelayBreakdown(effective * (1 + added), base, source, capped, added)
+    seconds = effective * (1 + added)
+    if not math.isfinite(seconds):  # a backoff grown past any float, or a huge jitter
+        raise DelayError(
+            f"retry_delay {source} gave a delay of {seconds} s before retry {attempt}: "
+            "a delay must be a finite number of seconds (set max_delay to cap a backoff)"
+        )
+    return DelayBreakdown(seconds, base, source, capped, added)
+
+
+def callable_name(fn: Any) -> str:
+    """A user callable's name for messages (never raises)."""
+    name = getattr(fn, "__qualname__", None)
+    return name if isinstance(name, str) else type(fn).__name__
 
 
 def fmt_seconds(seconds: float) -> str:
     """Short human form: 0.5s, 12s, 3m05s, 1h02m."""
     if seconds == float("inf"):
         return "∞"
+    if seconds != seconds:  # NaN: never computed as a delay, but never crash a display
+        return "?s"
     if seconds < 10:
         return f"{seconds:.3g}s"
     if seconds < 60:

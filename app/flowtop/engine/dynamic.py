@@ -25,10 +25,10 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, overload
 
 from .delays import to_seconds
-from .events import RunStarted, TaskStateChanged
+from .events import ErrorInfo, RunStarted, TaskStateChanged
 from .flow import Flow, Node, Ref, find_refs
 from .policy import safe_repr
-from .runner import FlowRun, RunResult, TaskRun
+from .runner import FlowRun, RunResult, TaskRun, error_info
 from .states import StateType
 from .task import Task
 
@@ -113,13 +113,12 @@ class FlowFunction(Flow):
 
         with Runner() as runner:
             result = runner.start(self, args=args, kwargs=kwargs).final_result()
+        # The function's own outcome, as in Prefect: a task failure it handled does not
+        # fail the call.
         if result.error is not None:
             raise result.error
-        if result.state is not StateType.COMPLETED:
-            failed = [k for k, s in result.states.items() if not s.is_completed()]
-            raise RuntimeError(
-                f"flow {self.name!r} ended {result.state.value}: tasks {', '.join(failed)} did not complete"
-            )
+        if result.state is StateType.CANCELLED:
+            raise RunCancelled(f"flow {self.name!r} run #{result.number} was cancelled")
         return result.value
 
     def __repr__(self) -> str:
@@ -214,7 +213,7 @@ def input_hash(args: Any, kwargs: Any) -> str | None:
     """A stable fingerprint of a call's inputs, or None when they can't be fingerprinted."""
     try:
         data = pickle.dumps((args, kwargs), protocol=5)
-    except Exception:  # noqa: BLE001 - unpicklable inputs: fall back to their repr
+    except BaseException:  # noqa: BLE001 - unpicklable inputs (a __reduce__ may even sys.exit): their repr
         text = safe_repr((args, kwargs), limit=1_000_000)
         if text.startswith("<unrepresentable") or " at 0x" in text:
             return None  # an identity-based repr would never match across runs
@@ -379,11 +378,17 @@ class DynamicRun(FlowRun):
         self._cond.notify_all()
 
     def _final_state(self) -> StateType:
+        """The function's outcome, as in Prefect: it returned → COMPLETED, it raised →
+        FAILED. A task that failed and that the function handled stays FAILED in the
+        counts without failing the run."""
         if self.cancelled:
             return StateType.CANCELLED
         if self.error is not None:
             return StateType.FAILED
-        return super()._final_state()
+        return StateType.COMPLETED
+
+    def _run_error(self) -> ErrorInfo | None:
+        return None if self.error is None else error_info(self.error)
 
     def _finish(self) -> None:
         if self.state is not StateType.RUNNING:

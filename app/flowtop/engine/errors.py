@@ -6,6 +6,7 @@ name them without importing any machinery.
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 
@@ -21,13 +22,23 @@ class Retry(Exception):
         self.message = message
         if isinstance(delay, timedelta):
             delay = delay.total_seconds()
-        if delay is not None and (
-            isinstance(delay, bool) or not isinstance(delay, int | float) or delay < 0
-        ):
-            raise ValueError(
-                f"Retry(delay=) must be a non-negative number of seconds or a timedelta, got {delay!r}"
-            )
-        self.delay: float | None = None if delay is None else float(delay)
+        self.delay: float | None = None if delay is None else _delay_seconds(delay)
+
+
+def _delay_seconds(delay: object) -> float:
+    """``Retry(delay=)`` as float seconds; NaN and infinity are refused (a wait that never ends)."""
+    seconds = math.nan
+    if isinstance(delay, int | float) and not isinstance(delay, bool):
+        try:
+            seconds = float(delay)
+        except OverflowError:
+            seconds = math.inf
+    if not 0 <= seconds < math.inf:
+        raise ValueError(
+            "Retry(delay=) must be a finite, non-negative number of seconds or a timedelta, "
+            f"got {delay!r}"
+        )
+    return seconds
 
 
 class TaskTimeout(TimeoutError):

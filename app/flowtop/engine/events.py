@@ -11,7 +11,9 @@ sink sees them in the order the engine decided them.
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import operator
 import threading
 import time
@@ -114,6 +116,8 @@ class TaskStateChanged(NamedTuple):
 
 
 class RunFinished(NamedTuple):
+    """A run ended. ``error``: what a ``@flow`` function raised (None otherwise)."""
+
     run_id: str
     flow: str
     run: int
@@ -122,9 +126,10 @@ class RunFinished(NamedTuple):
     duration: float
     ts: float = 0.0
     event: str = "run_finished"
+    error: ErrorInfo | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "event": self.event,
             "run_id": self.run_id,
             "flow": self.flow,
@@ -134,9 +139,42 @@ class RunFinished(NamedTuple):
             "duration": round(self.duration, 6),
             "ts": self.ts,
         }
+        if self.error is not None:
+            data["error"] = self.error.as_dict()
+        return data
 
 
 Event = RunStarted | TaskStateChanged | RunFinished
+
+
+def dumps_strict(data: Any) -> str:
+    """``data`` as strict JSON (RFC 8259), ASCII only, on one line.
+
+    ``json.dumps`` writes a non-finite float as a bare ``NaN`` or ``Infinity``, which is not
+    JSON: a strict parser rejects the whole line. The engine keeps every number it emits
+    finite; should one slip through anyway, it is written as ``null`` rather than break
+    the stream.
+    """
+    try:
+        return json.dumps(data, ensure_ascii=True, default=str, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(data), ensure_ascii=True, default=str, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def json_line(event: Event) -> str:
+    """One event as the line ``flowtop run --json`` prints (SPEC §5), newline included."""
+    return dumps_strict(event.as_json()) + "\n"
+
 
 #: Fields per ``TaskStateChanged``: the stride of a ``PackedSteps``.
 STEP_WIDTH = len(TaskStateChanged._fields)

@@ -13,7 +13,15 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
-from .delays import DelayBreakdown, ExponentialBackoff, compute_delay, fmt_seconds
+from .delays import (
+    DelayBreakdown,
+    DelayError,
+    ExponentialBackoff,
+    PrefectBackoff,
+    callable_name,
+    compute_delay,
+    fmt_seconds,
+)
 from .errors import PredicateError, RetriesExhausted, Retry
 from .states import State, StateType
 
@@ -117,9 +125,9 @@ def describe_delay(spec: Any) -> str:
         return fmt_seconds(spec)
     if isinstance(spec, tuple):
         return "[" + ", ".join(fmt_seconds(s) for s in spec) + "]"
-    if isinstance(spec, ExponentialBackoff):
+    if isinstance(spec, ExponentialBackoff | PrefectBackoff):
         return spec.describe()
-    return f"{getattr(spec, '__qualname__', 'callable')}(n)"
+    return f"{callable_name(spec)}(n)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,9 +168,11 @@ def decide(
     elif policy.retry_predicate is not None:
         try:
             eligible = bool(policy.retry_predicate(outcome))
-        except Exception as exc:  # noqa: BLE001 - any predicate bug fails the task, clearly
-            name = getattr(policy.retry_predicate, "__qualname__", "retry_predicate")
-            failure = PredicateError(f"retry_predicate {name} raised {type(exc).__name__}: {exc}")
+        except BaseException as exc:  # noqa: BLE001 - sys.exit() too: any predicate bug fails the task, clearly
+            name = callable_name(policy.retry_predicate)
+            failure = PredicateError(
+                f"retry_predicate {name} raised {type(exc).__name__}: {safe_str(exc)}"
+            )
             failure.__cause__ = exc
             return Decision(False, StateType.FAILED, error=failure, reason="retry_predicate raised")
         why = "retry_predicate returned True" if eligible else "retry_predicate returned False"
@@ -207,11 +217,15 @@ def decide(
         delay = compute_delay(
             policy.retry_delay, attempt, jitter=policy.retry_jitter, override=override, rng=rng
         )
-    except Exception as exc:  # noqa: BLE001 - a user's delay callable may do anything; fail the task, clearly
-        name = getattr(policy.retry_delay, "__qualname__", "retry_delay")
-        broken = ValueError(f"retry_delay {name}({attempt}) failed: {type(exc).__name__}: {exc}")
-        broken.__cause__ = exc
-        return Decision(False, StateType.FAILED, error=broken, reason="retry_delay raised")
+    except DelayError as exc:  # the callable raised, or the delay is not a finite number
+        return Decision(False, StateType.FAILED, error=exc, reason="retry_delay failed")
+    except BaseException as exc:  # noqa: BLE001 - anything else: fail the task, clearly
+        name = callable_name(policy.retry_delay)
+        delay_failure = DelayError(
+            f"retry_delay {name}({attempt}) failed: {type(exc).__name__}: {safe_str(exc)}"
+        )
+        delay_failure.__cause__ = exc
+        return Decision(False, StateType.FAILED, error=delay_failure, reason="retry_delay failed")
     if policy.retry_deadline is not None and elapsed + delay.seconds > policy.retry_deadline:
         reason = f"{why}; retry_deadline {fmt_seconds(policy.retry_deadline)} would pass"
         if failed:
@@ -224,6 +238,14 @@ def safe_repr(value: Any, limit: int = 200) -> str:
     """``repr`` that never raises and never floods a screen."""
     try:
         text = repr(value)
-    except Exception as exc:  # noqa: BLE001 - a user's __repr__ may do anything
+    except BaseException as exc:  # noqa: BLE001 - a user's __repr__ may do anything, sys.exit() too
         text = f"<unrepresentable {type(value).__name__}: {type(exc).__name__}>"
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def safe_str(exc: BaseException) -> str:
+    """``str(exc)`` that never raises (a user's ``__str__`` may)."""
+    try:
+        return str(exc)
+    except BaseException:  # noqa: BLE001
+        return f"<unprintable {type(exc).__name__}>"

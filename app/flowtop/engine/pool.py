@@ -9,6 +9,7 @@ costs less per task than the executor's futures, semaphore and bookkeeping.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import queue
 import threading
@@ -19,17 +20,38 @@ log = logging.getLogger("flowtop.pool")
 
 _STOP = None
 
+#: Most worker threads a pool (``--workers``, ``[defaults] workers``) may have: each is an
+#: OS thread, and a process that asks for 100,000 fails to start them, mid-run.
+MAX_WORKERS = 1024
+#: Most threads given up on (an attempt past its timeout, still running) that a pool
+#: replaces at once. A thread that cannot be killed keeps its stack until its call returns.
+MAX_ABANDONED = 256
+
 
 class WorkerPool:
-    """``submit(fn, *args)`` runs ``fn(*args)`` on one of ``workers`` daemon threads."""
+    """``submit(fn, *args)`` runs ``fn(*args)`` on one of ``workers`` daemon threads.
+
+    A thread whose call was given up on (``abandon``) is replaced, so a task that hangs
+    past its timeout does not take a worker with it: after ``workers`` of them, a pool
+    that kept them would run nothing more, and its run would never end.
+    """
 
     def __init__(self, workers: int, name: str = "flowtop-worker") -> None:
+        if (
+            isinstance(workers, bool)
+            or not isinstance(workers, int)
+            or not 1 <= workers <= MAX_WORKERS
+        ):
+            raise ValueError(f"workers must be an integer from 1 to {MAX_WORKERS}, got {workers!r}")
         self.workers = workers
         self.name = name
         self._queue: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...]] | None] = (
             queue.SimpleQueue()
         )
         self._threads: list[threading.Thread] = []
+        #: Threads given up on and still in their call; each leaves the set when it returns.
+        self._abandoned: set[threading.Thread] = set()
+        self._serial = itertools.count(workers)
         self._lock = threading.Lock()
         self._closed = False
 
@@ -52,8 +74,45 @@ class WorkerPool:
                 thread.start()
             self._threads = threads
 
+    def abandon(self, thread: threading.Thread) -> bool:
+        """Give up on the call ``thread`` is in: start a worker in its place and let it end
+        on its own once that call returns (it takes no more work).
+
+        The caller must make sure ``thread`` is still in the call it gives up on (the runner
+        holds the run's lock, which the call needs before it can return). False when no
+        replacement was started: the pool is shut down, ``thread`` is not one of its
+        workers, or ``MAX_ABANDONED`` abandoned threads are still running.
+        """
+        with self._lock:
+            if self._closed or thread not in self._threads:
+                return False
+            if len(self._abandoned) >= MAX_ABANDONED:
+                log.warning(
+                    "flowtop worker pool: %d threads stuck past their timeouts; not replacing more",
+                    len(self._abandoned),
+                )
+                return False
+            replacement = threading.Thread(
+                target=self._work, name=f"{self.name}-{next(self._serial)}", daemon=True
+            )
+            try:
+                replacement.start()
+            except RuntimeError as exc:  # the OS has no thread left to give
+                log.warning("flowtop worker pool: cannot replace a stuck worker: %s", exc)
+                return False
+            self._threads[self._threads.index(thread)] = replacement
+            self._abandoned.add(thread)
+            return True
+
+    @property
+    def abandoned(self) -> int:
+        """How many threads given up on are still in their call."""
+        return len(self._abandoned)
+
     def _work(self) -> None:
         get = self._queue.get
+        me = threading.current_thread()
+        abandoned = self._abandoned
         while True:
             item = get()
             if item is _STOP:
@@ -63,12 +122,17 @@ class WorkerPool:
                 fn(*args)
             except BaseException:  # the runner reports task errors; this is a bug guard
                 log.exception("flowtop worker: unexpected error in %r", fn)
+            if abandoned and me in abandoned:  # replaced while in that call: end here
+                with self._lock:
+                    abandoned.discard(me)
+                return
 
     def shutdown(self, wait: bool = True, cancel_futures: bool = True) -> None:
         """Stop the threads; queued work is dropped when ``cancel_futures``, else done first.
 
         With ``wait=False`` a thread stuck in a task is left to finish on its own (it is a
-        daemon, so it never holds up the interpreter's exit).
+        daemon, so it never holds up the interpreter's exit). Threads already abandoned
+        are never waited for.
         """
         with self._lock:
             if self._closed:
@@ -81,7 +145,7 @@ class WorkerPool:
                     self._queue.get_nowait()
             except queue.Empty:
                 pass
-        for _ in threads:
+        for _ in range(len(threads) + len(self._abandoned)):  # one each, with some to spare
             self._queue.put(_STOP)
         if wait:
             for thread in threads:

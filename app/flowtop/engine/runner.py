@@ -26,8 +26,8 @@ from . import capture
 from .errors import TaskTimeout
 from .events import ErrorInfo, EventBus, RunFinished, RunStarted, Sink, TaskStateChanged
 from .flow import Flow, Node, Ref, resolve_refs
-from .policy import Decision, RetryPolicy, decide, safe_repr
-from .pool import WorkerPool
+from .policy import Decision, RetryPolicy, decide, safe_repr, safe_str
+from .pool import MAX_ABANDONED, MAX_WORKERS, WorkerPool
 from .states import State, StateType
 from .timer import Timer, TimerHandle
 
@@ -86,17 +86,14 @@ def new_run_id() -> str:
 
 
 def error_info(exc: BaseException, *, with_traceback: bool = True) -> ErrorInfo:
-    try:
-        message = str(exc)
-    except Exception:  # noqa: BLE001 - a user's __str__ may raise
-        message = f"<unprintable {type(exc).__name__}>"
+    message = safe_str(exc)  # a user's __str__ may raise
     if len(message) > MAX_MESSAGE:
         message = f"{message[:MAX_MESSAGE]}… ({len(message) - MAX_MESSAGE} more characters)"
     tb = ""
     if with_traceback:
         try:
             tb = "".join(traceback.format_exception(exc))
-        except Exception:  # noqa: BLE001 - a broken exception may not format
+        except BaseException:  # noqa: BLE001 - a user's __str__ may raise anything
             tb = ""
         if len(tb) > 2 * MAX_MESSAGE:
             tb = tb[:MAX_MESSAGE] + "\n…\n" + tb[-MAX_MESSAGE:]
@@ -137,6 +134,7 @@ class TaskRun:
         "attempts",
         "reused",
         "max_attempts",
+        "thread",
     )
 
     def __init__(self, node: Node, policy: RetryPolicy) -> None:
@@ -156,6 +154,8 @@ class TaskRun:
         self.timer: TimerHandle | None = None
         self.attempts: list[Attempt] = []
         self.reused = False
+        #: The pool thread running the current attempt (default backend), to give up on it.
+        self.thread: threading.Thread | None = None
 
     def to_state(self, timestamp: float) -> State:
         result = (
@@ -315,8 +315,10 @@ class FlowRun:
                     now + tr.policy.timeout, lambda: self._timed_out(tr, token)
                 )
             args, kwargs = self._inputs(tr.node)
+            backend = self.runner.backend
+            if backend is None:
+                tr.thread = threading.current_thread()
         node = tr.node
-        backend = self.runner.backend
         started = clock()
         if backend is None:  # the default: run the attempt right here, on this pool thread
             capture.begin()
@@ -329,25 +331,31 @@ class FlowRun:
                     exc.__traceback__ = exc.__traceback__.tb_next  # the user's frames, not ours
             output = capture.end()
         elif hasattr(backend, "submit"):  # a cluster: don't hold this thread while it runs
-            backend.submit(
-                node.task.fn,
-                args,
-                kwargs,
-                timeout=tr.policy.timeout,
-                abandoned=lambda: tr.token != token,
-                on_done=lambda value, error, output: self._conclude(
-                    tr, token, value, error, output, clock() - started
-                ),
-            )
+            try:
+                backend.submit(
+                    node.task.fn,
+                    args,
+                    kwargs,
+                    timeout=tr.policy.timeout,
+                    abandoned=lambda: tr.token != token,
+                    on_done=lambda value, error, output: self._conclude(
+                        tr, token, value, error, output, clock() - started
+                    ),
+                )
+            except BaseException as exc:  # noqa: BLE001 - e.g. a user's __reduce__ calling sys.exit
+                self._conclude(tr, token, None, exc, "", clock() - started)
             return
         else:  # another process runs the attempt; retries stay here
-            value, error, output = backend.call(
-                node.task.fn,
-                args,
-                kwargs,
-                timeout=tr.policy.timeout,
-                abandoned=lambda: tr.token != token,
-            )
+            try:
+                value, error, output = backend.call(
+                    node.task.fn,
+                    args,
+                    kwargs,
+                    timeout=tr.policy.timeout,
+                    abandoned=lambda: tr.token != token,
+                )
+            except BaseException as exc:  # noqa: BLE001 - an attempt's end is always reported
+                value, error, output = None, exc, ""
         self._conclude(tr, token, value, error, output, clock() - started)
 
     def _conclude(
@@ -358,15 +366,26 @@ class FlowRun:
         error: BaseException | None,
         output: str,
         duration: float,
+        *,
+        decision: Decision | None = None,
     ) -> None:
-        """An attempt came back: decide, then apply unless it was abandoned meanwhile."""
+        """An attempt came back: decide, then apply unless it was abandoned meanwhile.
+
+        ``decision`` is given when the outcome is already final (no retry to weigh).
+        """
         # A failure, or a predicate to consult: the decision may call user code
         # (retry_predicate, a retry_delay callable), so it is made outside the lock.
-        decision = (
-            self._decide(tr, value, error)
-            if error is not None or tr.policy.retry_predicate
-            else None
-        )
+        if decision is None and (error is not None or tr.policy.retry_predicate):
+            try:
+                decision = self._decide(tr, value, error)
+            except BaseException as exc:  # noqa: BLE001 - decide guards user code; this guards decide
+                failure = RuntimeError(
+                    f"flowtop could not decide the retry of {tr.key!r}: {type(exc).__name__}: {safe_str(exc)}"
+                )
+                failure.__cause__ = exc
+                decision = Decision(
+                    False, StateType.FAILED, error=failure, reason="retry decision failed"
+                )
         with self._lock:
             if tr.token != token or tr.state is not StateType.RUNNING:
                 return  # timed out, cancelled or given up meanwhile: the late result is discarded
@@ -409,18 +428,40 @@ class FlowRun:
             tr.token += 1  # the thread still runs; whatever it returns is now stale
             tr.timer = None
             timeout = tr.policy.timeout or 0.0
-            how = (
-                "its thread cannot be killed; a late result will be discarded"
-                if self.runner.backend is None
-                else "the executor was told to stop it"
-            )
+            no_retry = False
+            if self.runner.backend is not None:
+                how = "the executor was told to stop it"
+            else:
+                # The thread cannot be killed. Give it up, so the pool starts another in
+                # its place: a worker kept per hung attempt would leave none for the
+                # retries, and the run would never end. (The attempt needs this lock to
+                # return, so its thread is still in the call.)
+                abandon = getattr(self.runner.executor, "abandon", None)
+                if abandon is None or tr.thread is None:
+                    how = "its thread cannot be killed; a late result will be discarded"
+                elif abandon(tr.thread):
+                    how = "its thread cannot be killed; it was left to finish alone, a new worker took its place"
+                else:
+                    no_retry = True
+                    stuck = getattr(self.runner.executor, "abandoned", MAX_ABANDONED)
+                    how = (
+                        f"its thread cannot be killed, and {stuck} stuck threads are "
+                        "the most flowtop replaces: not retried"
+                    )
             error = TaskTimeout(
                 f"attempt {tr.attempt} of {tr.key!r} ran past its timeout of {timeout:g}s ({how})"
+            )
+            final = (
+                Decision(
+                    False, StateType.FAILED, error=error, reason="timed out; no worker to retry on"
+                )
+                if no_retry
+                else None
             )
             conclusion = tr.token
         # As for any attempt, the decision (which may call the user's predicate) is made
         # outside the lock; a cancel meanwhile changes the token and wins.
-        self._conclude(tr, conclusion, None, error, "", timeout)
+        self._conclude(tr, conclusion, None, error, "", timeout, decision=final)
 
     def _attempt_ended(
         self,
@@ -617,11 +658,16 @@ class FlowRun:
                 counts,
                 self.finished_at - self.started,
                 time.time(),
+                error=self._run_error(),
             )
         )
         self._notify()
         self._done.set()
         self.runner._run_done(self)
+
+    def _run_error(self) -> ErrorInfo | None:
+        """What the run itself raised, apart from its tasks (a ``@flow`` function's error)."""
+        return None
 
     def _final_state(self) -> StateType:
         if self.cancelled:
@@ -747,8 +793,12 @@ class Runner:
         clock: Callable[[], float] = time.monotonic,
         rng: Callable[[], float] | None = None,
     ) -> None:
-        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-            raise ValueError(f"workers must be an int >= 1, got {workers!r}")
+        if (
+            isinstance(workers, bool)
+            or not isinstance(workers, int)
+            or not 1 <= workers <= MAX_WORKERS
+        ):
+            raise ValueError(f"workers must be an integer from 1 to {MAX_WORKERS}, got {workers!r}")
         import random
 
         self.workers = workers

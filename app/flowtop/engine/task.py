@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from types import MappingProxyType
 from typing import Any, overload
 
-from .delays import normalize_delay, to_seconds
+from .delays import finite_float, normalize_delay, to_seconds
 from .policy import POLICY_FIELDS, RetryPolicy
 
 TASK_OPTIONS = ("name", *POLICY_FIELDS)
@@ -97,9 +97,10 @@ def build_policy(name: str, options: dict[str, Any]) -> RetryPolicy:
             values["retry_predicate"] = options["retry_predicate"]
         if options.get("retry_jitter") is not None:
             j = options["retry_jitter"]
-            if isinstance(j, bool) or not isinstance(j, int | float) or not j >= 0:
-                raise ValueError(f"retry_jitter must be a number >= 0, got {j!r}")
-            values["retry_jitter"] = float(j)
+            jitter = finite_float(j)
+            if jitter is None or jitter < 0:
+                raise ValueError(f"retry_jitter must be a finite number >= 0, got {j!r}")
+            values["retry_jitter"] = jitter
         for key in ("retry_deadline", "timeout"):
             if options.get(key) is not None:
                 values[key] = to_seconds(options[key], what=key)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -41,6 +42,8 @@ class Timer:
         self._thread: threading.Thread | None = None
 
     def call_at(self, when: float, callback: Callable[[], None]) -> TimerHandle:
+        if math.isnan(when):  # it would sort anywhere in the heap and never come due
+            raise ValueError("timer deadline must be a time, got NaN")
         handle = TimerHandle(when, callback)
         with self._cond:
             if self._stopped:
@@ -83,7 +86,7 @@ class Timer:
                     continue
                 try:
                     handle.callback()
-                except Exception:  # one bad callback must not stop all timers
+                except BaseException:
                     log.exception("timer callback failed")
 
     def stop(self) -> None:

@@ -200,9 +200,17 @@ def apply(
     if finished:
         conn.executemany(_log, [(e.run_id, run_log.encode(e)) for e in finished])
         conn.executemany(
-            "UPDATE runs SET state = ?, finished = ?, duration = ?, counts = ? WHERE run_id = ?",
+            "UPDATE runs SET state = ?, finished = ?, duration = ?, counts = ?, error = ? "
+            "WHERE run_id = ?",
             [
-                (e.state.value, e.ts, e.duration, json.dumps(e.counts, sort_keys=True), e.run_id)
+                (
+                    e.state.value,
+                    e.ts,
+                    e.duration,
+                    json.dumps(e.counts, sort_keys=True),
+                    e.error,  # an ErrorInfo is stored as JSON (the adapter above), None as NULL
+                    e.run_id,
+                )
                 for e in finished
             ],
         )

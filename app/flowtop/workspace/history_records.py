@@ -32,6 +32,8 @@ class RunRecord:
     note: str = ""
     #: The process that executes it (live runs): "pid 123 on host".
     owner: str = ""
+    #: What a ``@flow`` function raised: ``{"type", "message", "traceback"}``, else None.
+    error: dict[str, str] | None = None
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -51,6 +53,8 @@ class RunRecord:
             data["note"] = self.note
         if self.owner and self.state == "RUNNING":
             data["owner"] = self.owner
+        if self.error is not None:
+            data["error"] = dict(self.error)
         return data
 
 
@@ -163,4 +167,13 @@ def _run_record(row: tuple[Any, ...]) -> RunRecord:
         row[10],
         note=row[11] or "",
         owner=f"pid {pid} on {host}" if pid is not None else "",
+        error=_flow_error(row[14]),
     )
+
+
+def _flow_error(stored: str | None) -> dict[str, str] | None:
+    """A ``@flow`` function's error, stored as a JSON ``[type, message, traceback]``."""
+    if not stored:
+        return None
+    kind, message, trace = json.loads(stored)
+    return {"type": kind, "message": message, "traceback": trace}

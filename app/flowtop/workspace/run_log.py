@@ -70,6 +70,7 @@ def encode(event: RunStarted | RunFinished) -> str:
             event.counts,
             event.duration,
             event.ts,
+            list(event.error) if event.error is not None else None,
         ],
         separators=(",", ":"),
     )
@@ -124,8 +125,17 @@ def decode(body: str) -> LogEvent:
             run_id, flow, number, tuple(tasks), tuple(limits), tuple(policies), rerun_of, ts
         )
     if kind == "run_finished":
-        run_id, flow, number, state, counts, duration, ts = fields[1:]
-        return RunFinished(run_id, flow, number, StateType(state), dict(counts), duration, ts)
+        run_id, flow, number, state, counts, duration, ts, error = fields[1:]
+        return RunFinished(
+            run_id,
+            flow,
+            number,
+            StateType(state),
+            dict(counts),
+            duration,
+            ts,
+            error=ErrorInfo(*error) if error else None,
+        )
     if kind == "run_interrupted":
         run_id, reason, ts = fields[1:]
         return RunInterrupted(run_id, reason, ts)

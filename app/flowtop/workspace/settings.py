@@ -20,9 +20,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from ..engine.delays import ExponentialBackoff
+from ..engine.delays import ExponentialBackoff, finite_float
 from ..engine.executors import ExecutorError, check_spec
 from ..engine.policy import RetryPolicy
+from ..engine.pool import MAX_WORKERS
 from .loader import LoadError
 
 DEFAULT_KEYS = (
@@ -86,10 +87,12 @@ def _number(value: Any) -> bool:
 
 
 def _seconds(table: tuple[str, ...], key: str, value: Any, *, positive: bool = False) -> float:
-    if not _number(value) or value != value or value < 0 or (positive and value == 0):
-        expected = "a number of seconds > 0" if positive else "a number of seconds >= 0"
+    # TOML's inf and nan are refused too: a wait or a timeout that never ends.
+    seconds = finite_float(value)
+    if seconds is None or seconds < 0 or (positive and seconds == 0):
+        expected = "a finite number of seconds " + ("> 0" if positive else ">= 0")
         raise _bad(table, key, expected, value)
-    return float(value)
+    return seconds
 
 
 def _delay(table: tuple[str, ...], value: Any) -> float | tuple[float, ...] | ExponentialBackoff:
@@ -113,9 +116,21 @@ def _delay(table: tuple[str, ...], value: Any) -> float | tuple[float, ...] | Ex
     raise _bad(table, "retry_delay", expected, value)
 
 
-def _count(table: tuple[str, ...], key: str, value: Any, minimum: int) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise _bad(table, key, f"an integer >= {minimum}", value)
+def _count(
+    table: tuple[str, ...], key: str, value: Any, minimum: int, maximum: int | None = None
+) -> int:
+    if (
+        not isinstance(value, int)
+        or isinstance(value, bool)
+        or value < minimum
+        or (maximum is not None and value > maximum)
+    ):
+        expected = (
+            f"an integer >= {minimum}"
+            if maximum is None
+            else f"an integer from {minimum} to {maximum}"
+        )
+        raise _bad(table, key, expected, value)
     return value
 
 
@@ -134,8 +149,8 @@ def check_value(table: tuple[str, ...], key: str, value: Any) -> Any:
     """One TOML value -> the value the policy field takes (``retry_on`` stays names)."""
     if key == "max_retries":
         return _count(table, key, value, 0)
-    if key == "workers":
-        return _count(table, key, value, 1)
+    if key == "workers":  # each is a thread: 100,000 of them would fail to start
+        return _count(table, key, value, 1, MAX_WORKERS)
     if key == "max_result_bytes":
         return _count(table, key, value, 0)
     if key == "retry_delay":
@@ -143,9 +158,10 @@ def check_value(table: tuple[str, ...], key: str, value: Any) -> Any:
     if key == "retry_on":
         return _names(table, value)
     if key == "retry_jitter":
-        if not _number(value) or not value >= 0:
-            raise _bad(table, key, "a number >= 0 (a fraction: 0.1 adds up to 10%)", value)
-        return float(value)
+        jitter = finite_float(value)
+        if jitter is None or jitter < 0:
+            raise _bad(table, key, "a finite number >= 0 (a fraction: 0.1 adds up to 10%)", value)
+        return jitter
     if key == "timeout":
         return _seconds(table, key, value, positive=True)
     if key == "retry_deadline":

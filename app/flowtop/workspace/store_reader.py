@@ -35,8 +35,9 @@ class StoreReader:
             yield conn
 
     _RUNS = (
-        "SELECT r.run_id, r.flow, r.number, r.state, r.started, r.finished, r.duration, r.rerun_of, "
-        "src.number, r.counts, r.tasks, r.note, r.host, r.pid FROM runs r LEFT JOIN runs src ON src.run_id = r.rerun_of"
+        "SELECT r.run_id, r.flow, r.number, r.state, r.started, r.finished, r.duration, "
+        "r.rerun_of, src.number, r.counts, r.tasks, r.note, r.host, r.pid, r.error "
+        "FROM runs r LEFT JOIN runs src ON src.run_id = r.rerun_of"
     )
 
     def runs(self, flow: str | None = None, limit: int | None = 100) -> list[RunRecord]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .history_records import HistoryError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # task_runs and attempts are WITHOUT ROWID: one b-tree per row write instead of two.
 _VERSION_1 = """
@@ -117,8 +117,13 @@ CREATE TABLE commands (
 CREATE INDEX commands_open ON commands(run_id, taken);
 """
 
+# Version 3: what a @flow function raised, as JSON [type, message, traceback].
+_VERSION_3 = """
+ALTER TABLE runs ADD COLUMN error TEXT;
+"""
+
 #: Script that takes a file from version ``n - 1`` to ``n``, by ``n``.
-MIGRATIONS = {1: _VERSION_1, 2: _VERSION_2}
+MIGRATIONS = {1: _VERSION_1, 2: _VERSION_2, 3: _VERSION_3}
 
 
 def check_version(conn: sqlite3.Connection, path: Path) -> int:
