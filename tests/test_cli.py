@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -146,7 +147,8 @@ def test_run_human_output_has_a_line_per_change(tmp_path: Path) -> None:
 
 
 def test_run_bundled_seed_examples(tmp_path: Path) -> None:
-    done = flowtop("run", str(ROOT / "flows" / "seed_examples.py"), "--json", cwd=tmp_path)
+    shutil.copytree(ROOT / "flows", tmp_path / "flows", ignore=shutil.ignore_patterns(".flowtop"))
+    done = flowtop("run", str(tmp_path / "flows" / "seed_examples.py"), "--json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     finished = {e["flow"]: e for e in json_lines(done.stdout) if e["event"] == "run_finished"}
     assert set(finished) == {"example-flow", "retry-on-flow", "predicate-flow"}
