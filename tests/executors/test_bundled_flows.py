@@ -38,7 +38,9 @@ SHORT_DELAYS = "".join(
 
 def copy_flows(target: Path) -> Path:
     folder = target / "flows"
-    shutil.copytree(ROOT / "flows", folder, ignore=shutil.ignore_patterns(".flowtop", "__pycache__"))
+    shutil.copytree(
+        ROOT / "flows", folder, ignore=shutil.ignore_patterns(".flowtop", "__pycache__")
+    )
     (folder / "flowtop.toml").write_text(SHORT_DELAYS)
     return folder
 
@@ -124,7 +126,9 @@ def test_every_bundled_flow_runs_alike_on_every_executor(tmp_path: Path) -> None
     ] * 2
     assert thread["predicate-flow", "poll_job"].count(("AWAITING_RETRY", None)) == 2
     timed_out = [k for k, states in thread.items() if ("AWAITING_RETRY", "TimeoutError") in states]
-    assert sorted(timed_out) == sorted(("fanout-1000", f"fetch_page-{i + 1}") for i in range(7, 1000, 20))
+    assert sorted(timed_out) == sorted(
+        ("fanout-1000", f"fetch_page-{i + 1}") for i in range(7, 1000, 20)
+    )
     assert thread["regional-report", "fetch"][2] == ("AWAITING_RETRY", "ConnectionError")
     for executor in ("process", "dask"):
         assert stories[executor] == thread, executor

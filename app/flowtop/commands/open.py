@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
+from ..printable import say
 from .common import bad_path
 from .run import executor_spec
 
@@ -28,7 +28,7 @@ def main(args: argparse.Namespace) -> int:
         try:  # a missing extra is reported before the screen is taken over
             check_spec(args.executor)
         except ExecutorError as exc:
-            print(f"flowtop: {exc}", file=sys.stderr)
+            say(str(exc))
             return 2
     from ..tui import run_tui  # Textual is imported only here
 

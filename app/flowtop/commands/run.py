@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ..engine.states import StateType
+from ..printable import say
 from .common import open_workspace, report_load_errors, select_flows
 from .printers import READER_GONE, HumanPrinter, JsonPrinter
 
@@ -47,14 +48,17 @@ def main(args: argparse.Namespace) -> int:
     if workspace is None:
         return 2
     had_errors = report_load_errors(workspace)
-    if had_errors and args.flow is None:
+    # One rule: a settings error is a usage error (exit 2), whatever is run. A flow file
+    # that failed to load stops `run` of every flow, not `run --flow` of another one.
+    if workspace.settings_error is not None or (had_errors and args.flow is None):
         return 2
     names = select_flows(workspace, args.flow)
     if names is None:
         return 2
     if args.workers is not None and args.workers < 1:
-        print("flowtop: --workers must be at least 1", file=sys.stderr)
+        say("--workers must be at least 1")
         return 2
+    printer: JsonPrinter | HumanPrinter
     if args.json:
         printer = JsonPrinter(sys.stdout)
     else:
@@ -65,20 +69,25 @@ def main(args: argparse.Namespace) -> int:
     try:
         runner = workspace.make_runner(sinks=[printer], executor=args.executor, **kwargs)
     except ExecutorError as exc:
-        print(f"flowtop: {exc}", file=sys.stderr)
+        say(str(exc))
         return 2
     if getattr(workspace, "history_error", None):
-        print(f"flowtop: running without history: {workspace.history_error}", file=sys.stderr)
+        say(f"running without history: {workspace.history_error}")
     try:  # connect to the cluster now: a wrong address is one clear error, not one per task
         getattr(runner.backend, "start", lambda: None)()
     except ExecutorError as exc:
         runner.shutdown(wait=False)  # a thread hung past its timeout must not hold the exit
-        print(f"flowtop: {exc}", file=sys.stderr)
+        say(str(exc))
         return 2
     # A reader that leaves (`flowtop run --json | head -3`) stops the runs, as SIGPIPE
     # stops a Unix tool: nobody sees the rest, and the history records them cancelled.
     gone = printer.output.reader_gone
-    printer.output.on_reader_gone = lambda: [run.cancel() for run in runner.active_runs]
+
+    def stop_runs() -> None:
+        for active in runner.active_runs:
+            active.cancel()
+
+    printer.output.on_reader_gone = stop_runs
     ok = True
     try:
         for name in names:
