@@ -260,9 +260,7 @@ class TaskTable(ScrollView, can_focus=True):
             if not self.keys and y == 1:
                 style = base + self.get_component_rich_style("task-table--dim")
                 text = (
-                    "No tasks match the filter"
-                    if self.run and self.filter_text
-                    else "No flow selected"
+                    "No tasks match the filter" if self.run and self.filter_text else "No flow selected"
                 )
                 return Strip([Segment(set_cell_size(f" {text}", width), style)], width)
             return Strip.blank(width, base)
