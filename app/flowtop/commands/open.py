@@ -6,7 +6,7 @@ import argparse
 
 from ..printable import say
 from .common import bad_path
-from .run import executor_spec
+from .run import add_dashboard_flag, executor_spec, want_dashboard
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -17,6 +17,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="SPEC",
         help="where attempts run: thread, process, dask or dask:tcp://HOST:PORT (default: [defaults] executor, else thread)",
     )
+    add_dashboard_flag(parser)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -30,6 +31,9 @@ def main(args: argparse.Namespace) -> int:
         except ExecutorError as exc:
             say(str(exc))
             return 2
+    # without --executor the TUI uses [defaults] executor, which only it reads: trust it
+    if not want_dashboard(args, args.executor or "dask"):
+        return 2
     from ..tui import run_tui  # Textual is imported only here
 
     return run_tui(args.path, executor=args.executor)

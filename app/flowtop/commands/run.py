@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from ..engine.states import StateType
@@ -30,6 +31,33 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="SPEC",
         help="where attempts run: thread, process, dask or dask:tcp://HOST:PORT (default: [defaults] executor, else thread)",
     )
+    add_dashboard_flag(parser)
+
+
+def add_dashboard_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dask-dashboard",
+        action="store_true",
+        help="with --executor dask: serve the local cluster's dashboard on 127.0.0.1:8787 "
+        "(off by default: it shows task arguments)",
+    )
+
+
+def want_dashboard(args: argparse.Namespace, spec: str | None) -> bool:
+    """Honour ``--dask-dashboard``; False (after saying why) when the executor has none."""
+    if not args.dask_dashboard:
+        return True
+    from ..engine.executors import DASHBOARD_ENV, ExecutorError, parse_spec
+
+    try:
+        local_dask = parse_spec(spec or "thread") == ("dask", None)
+    except ExecutorError:
+        local_dask = False
+    if not local_dask:
+        say(f"--dask-dashboard needs --executor dask (a local cluster), not {spec or 'thread'!r}")
+        return False
+    os.environ[DASHBOARD_ENV] = "1"
+    return True
 
 
 def executor_spec(text: str) -> str:
@@ -59,6 +87,8 @@ def main(args: argparse.Namespace) -> int:
         say("--workers must be at least 1")
         return 2
     printer: JsonPrinter | HumanPrinter
+    if not want_dashboard(args, args.executor or workspace.settings.executor):
+        return 2
     if args.json:
         printer = JsonPrinter(sys.stdout)
     else:
@@ -79,6 +109,9 @@ def main(args: argparse.Namespace) -> int:
         runner.shutdown(wait=False)  # a thread hung past its timeout must not hold the exit
         say(str(exc))
         return 2
+    link = getattr(runner.backend, "dashboard_link", None)
+    if link:
+        say(f"Dask dashboard: {link}")
     # A reader that leaves (`flowtop run --json | head -3`) stops the runs, as SIGPIPE
     # stops a Unix tool: nobody sees the rest, and the history records them cancelled.
     gone = printer.output.reader_gone
