@@ -127,7 +127,7 @@ def make_server(
     def refuse(why: str) -> web.Response:
         return web.Response(status=403, text=f"flowtop serve: {why}\n")
 
-    class GuardedServer(Server):  # type: ignore[misc]
+    class GuardedServer(Server):
         def origin_ok(self, request: web.Request) -> bool:
             origin = request.headers.get("Origin")
             if origin is None:
@@ -174,7 +174,9 @@ def make_server(
             response.headers["Referrer-Policy"] = "no-referrer"  # the token stays here
             return response
 
-        async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
+        async def handle_websocket(  # type: ignore[override]  # a 403 is a plain response
+            self, request: web.Request
+        ) -> web.StreamResponse:
             if not token_ok(request.match_info.get("token")):
                 return refuse("wrong or missing token")
             if not self.origin_ok(request):
