@@ -51,6 +51,8 @@ def main(args: argparse.Namespace) -> int:
     if workspace is None:
         return 2
     had_errors = report_load_errors(workspace)
+    if had_errors and not workspace.flows and args.flow is None:
+        return 2  # the errors said why there is nothing to list
     names = select_flows(workspace, args.flow)
     if names is None:
         return 2
