@@ -4,8 +4,8 @@ Tests run flows on copies in temporary folders; one that ran ``flows/`` in place
 leave ``flows/.flowtop/history.db`` behind (ignored by git, so easy to miss). A session
 fixture notes the checkout's state before the first test and fails the last one's teardown
 when anything was added, changed or removed, tracked, untracked or ignored. Tool caches
-(``__pycache__``, ``.pytest_cache``, ``.hypothesis``, ``.mypy_cache``, ``.ruff_cache``) are
-not the project's state and are left out.
+(``__pycache__``, ``.pytest_cache``, ``.hypothesis``, ``.mypy_cache``, ``.ruff_cache``,
+``.import_linter_cache``) are not the project's state and are left out.
 """
 
 from __future__ import annotations
@@ -18,7 +18,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CACHES = ("__pycache__/", ".pytest_cache/", ".hypothesis/", ".mypy_cache/", ".ruff_cache/")
+CACHES = (
+    "__pycache__/",
+    ".pytest_cache/",
+    ".hypothesis/",
+    ".mypy_cache/",
+    ".ruff_cache/",
+    ".import_linter_cache/",  # tests/test_layers.py runs import-linter from the root
+)
 
 
 def checkout_state(root: Path = ROOT) -> set[str] | None:
