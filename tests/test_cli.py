@@ -476,3 +476,22 @@ def test_no_command_writes_control_characters_from_user_code(tmp_path: Path) -> 
     failed = next(e for e in events if e.get("state") == "FAILED")
     assert failed["error"]["type"] == "Boom\x1b]0;PWNED-TITLE\x07"
     assert failed["error"]["message"] == "bad\x1b[31m message\x9b"
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--workers", "0"], "flowtop run: argument --workers: must be from 1 to 1024, got 0"),
+        (["--workers", "100000"], "argument --workers: must be from 1 to 1024, got 100000"),
+        (["--workers", "9" * 20], "argument --workers: must be from 1 to 1024, got 999"),
+        (["--workers", "1e3"], "argument --workers: must be a whole number, got '1e3'"),
+        (["--executor", "threads"], "argument --executor: executor must be 'thread', 'process'"),
+        (["--bogus"], "flowtop: unrecognized arguments: --bogus"),
+    ],
+)
+def test_odd_run_values_are_one_line_and_exit_2(tmp_path: Path, args: list[str], says: str) -> None:
+    write(tmp_path, "flaky.py", FLAKY)
+    done = flowtop("run", str(tmp_path), *args, timeout=30)
+    assert done.returncode == 2, done.stderr
+    assert len(done.stderr.splitlines()) == 1 and says in done.stderr, done.stderr
+    assert done.stdout == ""

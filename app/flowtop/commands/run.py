@@ -6,10 +6,14 @@ import argparse
 import os
 import sys
 
+from ..engine import pool
 from ..engine.states import StateType
 from ..printable import say
-from .common import open_workspace, report_load_errors, select_flows
+from .common import open_workspace, report_load_errors, select_flows, whole_number
 from .printers import READER_GONE, HumanPrinter, JsonPrinter
+
+#: Each worker is a thread: 100,000 of them cannot start (the engine's own bound, once it has one).
+MAX_WORKERS: int = getattr(pool, "MAX_WORKERS", 1024)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -18,9 +22,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object per event")
     parser.add_argument(
         "--workers",
-        type=int,
+        type=whole_number(1, MAX_WORKERS),
         metavar="N",
-        help="worker threads (default: [defaults] workers, else 8)",
+        help=f"attempts in flight, 1-{MAX_WORKERS} (default: [defaults] workers, else 8)",
     )
     parser.add_argument(
         "--quiet", action="store_true", help="omit running/completed lines (human output)"
@@ -82,9 +86,6 @@ def main(args: argparse.Namespace) -> int:
         return 2
     names = select_flows(workspace, args.flow)
     if names is None:
-        return 2
-    if args.workers is not None and args.workers < 1:
-        say("--workers must be at least 1")
         return 2
     printer: JsonPrinter | HumanPrinter
     if not want_dashboard(args, args.executor or workspace.settings.executor):
