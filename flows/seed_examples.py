@@ -1,20 +1,21 @@
 """The three examples from Prefect's retry docs, as written, with only the import changed.
 
-Delays are seconds instead of minutes so the flows finish while you watch.
+Delays are seconds instead of minutes so the flows finish while you watch. The tasks'
+flakiness is counted by `flaky_api.failures_so_far` (in files, so it behaves the same
+under the thread, process and dask executors), and repeats on every run.
 """
 
-import itertools
 from datetime import timedelta
 
-from flowtop import Flow, task
+from flaky_api import failures_so_far
 
-_calls = itertools.count(1)
+from flowtop import Flow, task
 
 
 @task(retry_delay=timedelta(seconds=1), max_retries=3)
 def my_task():
-    # Fails on its first call in this process, then succeeds: one retry to watch.
-    if next(_calls) == 1:
+    # Fails on its first call of each run, then succeeds: one retry to watch.
+    if failures_so_far("my_task", 1) is not None:
         raise RuntimeError("first call fails")
     return "ok"
 
@@ -23,15 +24,12 @@ flow = Flow("example-flow")
 flow.add_task(my_task)
 
 
-_connects = itertools.count(1)
-
-
 @task(retry_on=[ConnectionError, TimeoutError], retry_delay=0.5)
 def fetch_rates():
     # Retried on connection trouble only; any other error would fail at once.
-    n = next(_connects)
-    if n <= 2:
-        raise ConnectionError(f"connection reset by peer (call {n})")
+    failure = failures_so_far("fetch_rates", 2)
+    if failure is not None:
+        raise ConnectionError(f"connection reset by peer (call {failure + 1})")
     return {"EUR": 1.08, "GBP": 1.27}
 
 
@@ -39,13 +37,10 @@ retry_on_flow = Flow("retry-on-flow")
 retry_on_flow.add_task(fetch_rates)
 
 
-_polls = itertools.count(1)
-
-
 @task(retry_predicate=lambda state: state.result == "error", retry_delay=0.5)
 def poll_job():
     # Returns "error" twice: a result-based retry, no exception involved.
-    return "error" if next(_polls) <= 2 else "done"
+    return "error" if failures_so_far("poll_job", 2) is not None else "done"
 
 
 predicate_flow = Flow("predicate-flow")

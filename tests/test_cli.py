@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -146,7 +148,8 @@ def test_run_human_output_has_a_line_per_change(tmp_path: Path) -> None:
 
 
 def test_run_bundled_seed_examples(tmp_path: Path) -> None:
-    done = flowtop("run", str(ROOT / "flows" / "seed_examples.py"), "--json", cwd=tmp_path)
+    shutil.copytree(ROOT / "flows", tmp_path / "flows", ignore=shutil.ignore_patterns(".flowtop"))
+    done = flowtop("run", str(tmp_path / "flows" / "seed_examples.py"), "--json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     finished = {e["flow"]: e for e in json_lines(done.stdout) if e["event"] == "run_finished"}
     assert set(finished) == {"example-flow", "retry-on-flow", "predicate-flow"}
@@ -357,3 +360,141 @@ def test_a_reader_that_leaves_stops_the_run_without_a_traceback(tmp_path: Path) 
     proc.stderr.close()
     history = json_lines(flowtop("history", str(tmp_path), "--json").stdout)
     assert [(r["flow"], r["state"]) for r in history] == [("slow", "CANCELLED")]
+
+
+# -- one rule for errors (issue 15 #20) -----------------------------------------------
+def test_a_settings_error_exits_2_also_with_flow(tmp_path: Path) -> None:
+    write(tmp_path, "flaky.py", FLAKY)
+    write(tmp_path, "flowtop.toml", "[defaults]\nmax_retry = 3\n")
+    for args in ([], ["--flow", "flaky"]):
+        done = flowtop("run", str(tmp_path), "--json", *args)
+        assert done.returncode == 2, (args, done.stderr)
+        assert done.stdout == ""  # nothing ran on built-in settings
+        assert "flowtop.toml:2" in done.stderr and "max_retry" in done.stderr
+    done = flowtop("list", str(tmp_path), "--flow", "flaky")
+    assert done.returncode == 2 and "flowtop.toml:2" in done.stderr
+
+
+def test_run_flow_still_runs_it_when_another_file_is_broken(tmp_path: Path) -> None:
+    write(tmp_path, "flaky.py", FLAKY)
+    write(tmp_path, "broken.py", "from flowtop import Flow\n\nflow = Flow('x'\n")
+    assert flowtop("run", str(tmp_path)).returncode == 2
+    done = flowtop("run", str(tmp_path), "--flow", "flaky")
+    assert done.returncode == 0 and "broken.py:3" in done.stderr
+
+
+@pytest.mark.parametrize("command", ["run", "list"])
+def test_an_empty_folder_says_no_flows_found(tmp_path: Path, command: str) -> None:
+    done = flowtop(command, str(tmp_path))
+    assert done.returncode == 2
+    assert done.stderr == f"flowtop: no flows found in {tmp_path}\n"
+
+
+def test_one_task_is_not_one_tasks(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "single.py",
+        """
+        from flowtop import Flow, task
+
+        @task
+        def only():
+            return 1
+
+        with Flow("single") as flow:
+            only()
+        """,
+    )
+    done = flowtop("run", str(tmp_path))
+    assert "single #1 started: 1 task\n" in done.stdout
+    assert "single  (" in (listed := flowtop("list", str(tmp_path)).stdout)
+    assert ", 1 task)" in listed
+    history = flowtop("history", str(tmp_path), "--run", "1").stdout
+    assert "· 1 task: 1 completed" in history
+    assert "1 tasks" not in done.stdout + listed + history
+
+
+def test_a_load_error_does_not_end_with_flowtops_own_frame(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "typo.py",
+        """
+        from flowtop import Flow, task
+
+        @task(max_retry=3)
+        def a():
+            pass
+        """,
+    )
+    done = flowtop("list", str(tmp_path))
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"flowtop: {tmp_path / 'typo.py'}:4: TypeError: task 'a': unknown option "
+        "'max_retry' (did you mean 'max_retries'?)\n"
+    )
+
+
+# -- one sanitiser for the terminal (issue 16 #10) ------------------------------------
+ESCAPES = """
+    from flowtop import Flow, task
+
+    Boom = type("Boom\\x1b]0;PWNED-TITLE\\x07", (Exception,), {})
+
+
+    def wait(attempt):
+        return 0.01
+
+
+    wait.__qualname__ = "wait\\x1b[2J"
+
+
+    @task(retry_on=[Boom], max_retries=1, retry_delay=wait)
+    def explode():
+        print("out\\x1b[31mput")
+        raise Boom("bad\\x1b[31m message\\x9b")
+
+
+    with Flow("evil") as flow:
+        explode()
+"""
+
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def test_no_command_writes_control_characters_from_user_code(tmp_path: Path) -> None:
+    write(tmp_path, "evil.py", ESCAPES)
+    runs = flowtop("run", str(tmp_path))
+    assert runs.returncode == 1 and "Boom␛]0;PWNED-TITLE␇: bad␛[31m message\\x9b" in runs.stdout
+    listed = flowtop("list", str(tmp_path))
+    assert "wait␛[2J" in listed.stdout and "Boom␛]0;PWNED-TITLE␇" in listed.stdout
+    detail = flowtop("history", str(tmp_path), "--run", "1")
+    assert "policy: 1× wait␛[2J(n) on Boom␛]0;PWNED-TITLE␇" in detail.stdout
+    table = flowtop("history", str(tmp_path))
+    missing = flowtop("run", str(tmp_path), "--flow", "evil\x1b[2J")
+    assert missing.returncode == 2 and "no flow named 'evil\\x1b[2J'" in missing.stderr
+    for done in (runs, listed, detail, table, missing):
+        assert not CONTROL.search(done.stdout + done.stderr), done.args
+    # --json keeps the exact text, escaped as JSON
+    events = json_lines(flowtop("run", str(tmp_path), "--json").stdout)
+    failed = next(e for e in events if e.get("state") == "FAILED")
+    assert failed["error"]["type"] == "Boom\x1b]0;PWNED-TITLE\x07"
+    assert failed["error"]["message"] == "bad\x1b[31m message\x9b"
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--workers", "0"], "flowtop run: argument --workers: must be from 1 to 1024, got 0"),
+        (["--workers", "100000"], "argument --workers: must be from 1 to 1024, got 100000"),
+        (["--workers", "9" * 20], "argument --workers: must be from 1 to 1024, got 999"),
+        (["--workers", "1e3"], "argument --workers: must be a whole number, got '1e3'"),
+        (["--executor", "threads"], "argument --executor: executor must be 'thread', 'process'"),
+        (["--bogus"], "flowtop: unrecognized arguments: --bogus"),
+    ],
+)
+def test_odd_run_values_are_one_line_and_exit_2(tmp_path: Path, args: list[str], says: str) -> None:
+    write(tmp_path, "flaky.py", FLAKY)
+    done = flowtop("run", str(tmp_path), *args, timeout=30)
+    assert done.returncode == 2, done.stderr
+    assert len(done.stderr.splitlines()) == 1 and says in done.stderr, done.stderr
+    assert done.stdout == ""

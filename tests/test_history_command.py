@@ -7,7 +7,6 @@ command's ``main`` on a namespace from its own ``configure`` (and once through
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 import os
@@ -19,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from flowtop import Flow, task
+from flowtop.cli import Parser
 from flowtop.commands import history as command
 from flowtop.engine import Runner, RunResult
 from flowtop.workspace.history import History
@@ -65,9 +65,12 @@ def record_runs(root: Path, *flows: Flow, rerun: bool = False) -> list[RunResult
 
 
 def run_command(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    parser = argparse.ArgumentParser(prog="flowtop history")
+    parser = Parser(prog="flowtop history")  # the CLI's: a usage error is one line, exit 2
     command.configure(parser)
-    code = command.main(parser.parse_args(list(argv)))
+    try:
+        code = command.main(parser.parse_args(list(argv)))
+    except SystemExit as exc:
+        code = int(exc.code or 0)
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -166,7 +169,12 @@ def test_a_run_number_shared_by_two_flows_needs_flow(capsys, workspace: Path) ->
         (["--run", "x!"], "--run takes a run number (e.g. 3) or a run id"),
         (["--run", "abcdef"], "no run with id 'abcdef'"),
         (["--flow", "nope"], "no runs of flow 'nope' in"),
-        (["--limit", "0"], "--limit must be at least 1"),
+        (["--limit", "0"], "argument --limit: must be from 1 to 1000000000, got 0"),
+        (["--limit", "1e20"], "argument --limit: must be a whole number, got '1e20'"),
+        (["--limit", "9" * 20], "argument --limit: must be from 1 to 1000000000, got 999"),
+        (["--run", "²"], "--run takes a run number (e.g. 3) or a run id"),
+        (["--run", "٣"], "--run takes a run number (e.g. 3) or a run id"),
+        (["--run", "9" * 20], "no run #99999999999999999999 in "),
     ],
 )
 def test_bad_arguments_exit_2_with_a_clear_message(
@@ -176,6 +184,7 @@ def test_bad_arguments_exit_2_with_a_clear_message(
     code, out, err = run_command(capsys, str(workspace), *argv)
     assert code == 2 and out == ""
     assert err.startswith("flowtop history: ") and message in err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
 
 
 def test_a_run_id_of_digits_only_is_still_found(capsys, workspace: Path) -> None:

@@ -85,3 +85,39 @@ def test_cli_exits_quietly_when_stdout_s_reader_left(monkeypatch, tmp_path, caps
     monkeypatch.setattr("sys.stdout", ClosedPipe())
     assert cli.main(["list", str(tmp_path)]) == READER_GONE == 141
     assert capsys.readouterr().err == ""
+
+
+def test_every_part_of_a_human_line_is_made_printable() -> None:
+    """Not only messages: an exception's class name comes from user code too."""
+    out = io.StringIO()
+    HumanPrinter(out, live=True)(
+        [
+            RunStarted("r1", "etl", 1, ("extract",), (2,), ("",), None, T0),
+            TaskStateChanged(
+                "r1",
+                "etl",
+                "extract",
+                S.FAILED,
+                2,
+                2,
+                T0,
+                error=ErrorInfo("Boom\x1b]0;PWNED\x07", "bad\x9b"),
+                message="Boom\x1b]0;PWNED\x07 is in retry_on",
+            ),
+        ]
+    )
+    text = out.getvalue()
+    assert "etl #1 started: 1 task\n" in text
+    assert "etl/extract ✗ failed (attempt 2/2): Boom␛]0;PWNED␇: bad\\x9b" in text
+    # the only escape written is the printer's own, clearing its live summary line
+    assert "\x1b]" not in text and "\x07" not in text and "\x9b" not in text
+
+
+def test_printable_stream_and_say_sanitise_what_they_write(capsys) -> None:
+    from flowtop.printable import PrintableStream, say
+
+    out = io.StringIO()
+    print("name\x1b[2J\tkept\nline two", file=PrintableStream(out))
+    assert out.getvalue() == "name␛[2J\tkept\nline two\n"
+    say("no flow named 'x\x1b[31m'", command="flowtop run")
+    assert capsys.readouterr().err == "flowtop run: no flow named 'x␛[31m'\n"

@@ -1,12 +1,20 @@
-"""`flowtop serve` puts the TUI in a browser page, on loopback by default."""
+"""`flowtop serve` puts the TUI in a browser page: on loopback by default, behind a token,
+and only for pages of its own origin."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -17,58 +25,229 @@ ROOT = Path(__file__).resolve().parents[1]
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        return int(s.getsockname()[1])
 
 
-def test_serve_answers_on_loopback() -> None:
+@dataclass
+class Served:
+    proc: subprocess.Popen[str]
+    port: int
+    link: str
+    banner: str
+
+    @property
+    def token(self) -> str:
+        return self.link.rsplit("token=", 1)[1]
+
+
+def serve(folder: Path, *extra: str) -> Served:
     pytest.importorskip("textual_serve")
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "flowtop", "serve", str(ROOT / "flows"), "--port", str(port)],
+        [sys.executable, "-m", "flowtop", "serve", str(folder), "--port", str(port), *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+    assert proc.stderr is not None
+    banner = ""
+    while "token=" not in banner:
+        line = proc.stderr.readline()
+        if not line:
+            pytest.fail(f"flowtop serve exited: {banner}")
+        banner += line
+    link = re.search(r"(\S+\?token=\S+)", banner)
+    assert link is not None, banner
+    served = Served(proc, port, link.group(1), banner)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return served
+        except OSError:
+            time.sleep(0.1)
+    stop(served)
+    pytest.fail("flowtop serve did not listen within 20 s")
+
+
+def stop(served: Served) -> None:
+    served.proc.terminate()
     try:
-        deadline = time.monotonic() + 20
-        page = None
-        while time.monotonic() < deadline and page is None:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
-                    page = response.read().decode()
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail(
-                        f"flowtop serve exited: {proc.stderr.read() if proc.stderr else ''}"
-                    )
-                time.sleep(0.2)
-        assert page is not None, "no answer from flowtop serve within 20 s"
-        assert "flowtop" in page and "textual" in page.lower()
-        with socket.socket() as s:  # bound to loopback only, not every interface
-            s.bind(("0.0.0.0", 0))
-        listening = (
-            subprocess.run(["ss", "-ltn"], capture_output=True, text=True).stdout
-            if _has("ss")
-            else ""
-        )
-        if listening:
-            assert f"127.0.0.1:{port}" in listening and f"0.0.0.0:{port}" not in listening
+        served.proc.wait(10)
     finally:
-        proc.terminate()
-        proc.wait(10)
+        for stream in (served.proc.stdout, served.proc.stderr):
+            if stream is not None:
+                stream.close()
 
 
-def test_serve_missing_path_is_a_usage_error(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "flowtop", "serve", str(tmp_path / "nope")],
+@pytest.fixture(scope="module")
+def flows(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("serve") / "flows"
+    shutil.copytree(ROOT / "flows", folder, ignore=shutil.ignore_patterns(".flowtop"))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def loopback(flows: Path) -> Iterator[Served]:
+    served = serve(flows)
+    yield served
+    stop(served)
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def websocket(url: str, origin: str | None) -> int:
+    """101 when the websocket opened (and the app answered), else the refusal's status."""
+    aiohttp = pytest.importorskip("aiohttp")
+
+    async def connect() -> int:
+        headers = {"Origin": origin} if origin else {}
+        async with aiohttp.ClientSession() as session:
+            try:
+                async with session.ws_connect(url, headers=headers) as ws:
+                    message = await ws.receive(timeout=15)
+                    assert message.type in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT)
+                    return 101
+            except aiohttp.WSServerHandshakeError as exc:
+                return int(exc.status)
+
+    return asyncio.run(connect())
+
+
+def ws_url(page: str) -> str:
+    found = re.search(r'data-session-websocket-url="([^"]+)"', page)
+    assert found is not None, page[:500]
+    return found.group(1).replace("ws://", "http://", 1) + "?width=80&height=24"
+
+
+def test_serve_answers_on_loopback_with_its_token(loopback: Served) -> None:
+    assert loopback.link == f"http://127.0.0.1:{loopback.port}/?token={loopback.token}"
+    assert len(loopback.token) >= 24
+    status, page = get(loopback.link)
+    assert status == 200 and "flowtop" in page and "textual" in page.lower()
+    assert f'"ws://127.0.0.1:{loopback.port}/ws/{loopback.token}"' in page
+    listening = (
+        subprocess.run(["ss", "-ltn"], capture_output=True, text=True).stdout
+        if shutil.which("ss")
+        else ""
+    )
+    if listening:  # bound to loopback only, not every interface
+        assert f"127.0.0.1:{loopback.port}" in listening
+        assert f"0.0.0.0:{loopback.port}" not in listening
+
+
+def test_the_page_needs_the_token(loopback: Served) -> None:
+    for url in (
+        f"http://127.0.0.1:{loopback.port}/",
+        f"http://127.0.0.1:{loopback.port}/?token=wrong",
+    ):
+        status, text = get(url)
+        assert status == 403 and "token" in text
+        assert loopback.token not in text
+
+
+def test_the_websocket_needs_the_token_and_its_own_origin(loopback: Served) -> None:
+    _, page = get(loopback.link)
+    url = ws_url(page)
+    own = f"http://127.0.0.1:{loopback.port}"
+    assert websocket(url.replace(loopback.token, "wrong"), own) == 403
+    assert websocket(url, "https://evil.example") == 403
+    assert websocket(url, f"http://evil.example:{loopback.port}") == 403  # DNS rebinding
+    assert websocket(url, own) == 101
+    assert websocket(url, f"http://localhost:{loopback.port}") == 101
+
+
+def test_a_public_bind_warns_and_links_where_the_browser_is(flows: Path) -> None:
+    served = serve(flows, "--host", "0.0.0.0", "--public-url", "https://flows.example.org/top")
+    try:
+        assert "warning: listening on 0.0.0.0" in served.banner
+        assert served.link == f"https://flows.example.org/top/?token={served.token}"
+        status, page = get(f"http://127.0.0.1:{served.port}/?token={served.token}")
+        assert status == 200
+        assert f'"wss://flows.example.org/top/ws/{served.token}"' in page
+        assert "0.0.0.0" not in page
+        assert (
+            websocket(
+                ws_url(
+                    page.replace("wss://flows.example.org/top", f"ws://127.0.0.1:{served.port}")
+                ),
+                "https://flows.example.org",
+            )
+            == 101
+        )
+        assert (
+            websocket(
+                ws_url(
+                    page.replace("wss://flows.example.org/top", f"ws://127.0.0.1:{served.port}")
+                ),
+                "https://evil.example",
+            )
+            == 403
+        )
+    finally:
+        stop(served)
+
+
+def test_a_public_bind_without_public_url_links_to_the_address_used(flows: Path) -> None:
+    served = serve(flows, "--host", "0.0.0.0")
+    try:
+        assert "warning: listening on 0.0.0.0" in served.banner
+        status, page = get(f"http://127.0.0.1:{served.port}/?token={served.token}")
+        assert status == 200
+        assert f'"ws://127.0.0.1:{served.port}/ws/{served.token}"' in page
+        assert "0.0.0.0" not in page
+    finally:
+        stop(served)
+
+
+def run_serve(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "flowtop", "serve", *args],
         capture_output=True,
         text=True,
         timeout=30,
     )
+
+
+def test_serve_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    done = run_serve(str(tmp_path / "nope"))
     assert done.returncode == 2 and "no such file or folder" in done.stderr
 
 
-def _has(tool: str) -> bool:
-    from shutil import which
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--port", "99999"], "argument --port: must be a port number 1-65535, got 99999"),
+        (["--port", "http"], "argument --port: must be a port number 1-65535, got 'http'"),
+        (["--host", "no-such-host.invalid"], "--host 'no-such-host.invalid': not an address"),
+        (["--public-url", "flows.example.org"], "argument --public-url: must be an http://"),
+    ],
+)
+def test_odd_serve_values_are_one_line_and_exit_2(
+    tmp_path: Path, args: list[str], says: str
+) -> None:
+    pytest.importorskip("textual_serve")
+    done = run_serve(str(tmp_path), *args)
+    assert done.returncode == 2, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert says in done.stderr and "Traceback" not in done.stderr
 
-    return which(tool) is not None
+
+def test_a_port_in_use_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    pytest.importorskip("textual_serve")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = run_serve(str(tmp_path), "--port", str(port))
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"flowtop: cannot listen on 127.0.0.1:{port}: Address already in use"
+    ]

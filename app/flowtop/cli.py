@@ -12,6 +12,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__
 
@@ -32,8 +33,17 @@ def default_path() -> str:
     return "flows" if Path("flows").is_dir() else "."
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with a usage error on one line (``flowtop run: argument --workers: …``)."""
+
+    def error(self, message: str) -> NoReturn:
+        from .printable import printable
+
+        self.exit(2, printable(f"{self.prog}: {message} (see {self.prog} --help)") + "\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="flowtop",
         description="A terminal monitor for Python workflows whose tasks retry. "
         "`flowtop [PATH]` opens the TUI on PATH (default ./flows).",

@@ -11,6 +11,8 @@ characters, so every view of such text (the TUI, the headless printer) passes it
 from __future__ import annotations
 
 import re
+import sys
+from typing import Protocol, TextIO
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _PICTURES = {c: chr(0x2400 + c) for c in range(0x20) if c not in (0x09, 0x0A)}
@@ -28,3 +30,32 @@ def printable(text: str) -> str:
     if not _CONTROL.search(text):
         return text
     return text.translate(_PICTURES)
+
+
+class Writer(Protocol):
+    """What the printers write to: a text stream or a :class:`PrintableStream`."""
+
+    def write(self, text: str, /) -> object: ...
+
+
+class PrintableStream:
+    """A text stream for people: everything written passes through :func:`printable`.
+
+    Human output of every command goes through one of these (JSON output does not: JSON
+    escapes control characters itself), so no name, message or result that came from
+    user code can write an escape sequence, whichever part of a line it lands in.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str, /) -> int:
+        return self.stream.write(printable(text))
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def say(message: str, *, command: str = "flowtop", stream: TextIO | None = None) -> None:
+    """One error or notice line on stderr, ``flowtop: message``, made printable."""
+    print(printable(f"{command}: {message}"), file=stream if stream is not None else sys.stderr)

@@ -67,7 +67,7 @@ def test_make_backend_per_spec():
 @pytest.mark.parametrize("spec", ["dask", "dask:tcp://127.0.0.1:8786", "process"])
 def test_missing_extra_is_named(monkeypatch, spec):
     monkeypatch.setattr(executors, "_missing", lambda module: True)
-    with pytest.raises(ExecutorError, match=r'pip install "flowtop\[dask\]"'):
+    with pytest.raises(ExecutorError, match=r'pip install -e "\.\[dask\]"'):
         make_backend(spec)
 
 

@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
-import sys
+import argparse
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..printable import say
+
 if TYPE_CHECKING:
     from ..workspace import Workspace
+
+
+def whole_number(minimum: int, maximum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``minimum`` to ``maximum``, or a one-line error."""
+
+    def parse(text: str) -> int:
+        value = text.strip()
+        if not re.fullmatch(r"[+-]?[0-9]+", value):  # ASCII digits: not "1e20", not "²"
+            raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}")
+        number = int(value)
+        if not minimum <= number <= maximum:
+            raise argparse.ArgumentTypeError(
+                f"must be from {minimum} to {maximum}, got {value if len(value) < 30 else value[:27] + '…'}"
+            )
+        return number
+
+    return parse
 
 
 def bad_path(path: str) -> bool:
@@ -19,7 +40,7 @@ def bad_path(path: str) -> bool:
         problem = "not a folder or a .py file"
     else:
         return False
-    print(f"flowtop: {path}: {problem}", file=sys.stderr)
+    say(f"{path}: {problem}")
     return True
 
 
@@ -40,7 +61,7 @@ def report_load_errors(workspace: Workspace) -> bool:
     if workspace.settings_error is not None:
         errors.append(str(workspace.settings_error))
     for line in errors:
-        print(f"flowtop: {line}", file=sys.stderr)
+        say(line)
     return bool(errors)
 
 
@@ -49,10 +70,15 @@ def select_flows(workspace: Workspace, name: str | None) -> list[str] | None:
     if name is not None:
         if name not in workspace.flows:
             known = ", ".join(sorted(workspace.flows)) or "none"
-            print(f"flowtop: no flow named {name!r} (flows: {known})", file=sys.stderr)
+            say(f"no flow named {name!r} (flows: {known})")
             return None
         return [name]
     if not workspace.flows:
-        print(f"flowtop: no flows found in {workspace.root}", file=sys.stderr)
+        say(f"no flows found in {workspace.root}")
         return None
     return sorted(workspace.flows)
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 task``, ``2 tasks``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

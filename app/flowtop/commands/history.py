@@ -15,10 +15,9 @@ import sqlite3
 import sys
 import time
 from pathlib import Path
-from typing import TextIO
 
 from ..engine.delays import fmt_seconds
-from ..printable import printable
+from ..printable import PrintableStream, Writer, printable, say
 from ..workspace.history import History, reap_store
 from ..workspace.history_records import (
     AttemptRecord,
@@ -28,6 +27,12 @@ from ..workspace.history_records import (
     TaskRecord,
 )
 from ..workspace.store_reader import StoreReader
+from .common import plural, whole_number
+
+#: The most runs ``--limit`` takes; SQLite integers stop at 2**63 - 1.
+MAX_LIMIT = 1_000_000_000
+#: Run numbers are SQLite integers: a bigger number names no run.
+MAX_NUMBER = 2**63 - 1
 
 #: Order of the states in a run's counts.
 STATE_ORDER = (
@@ -64,7 +69,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--limit",
-        type=int,
+        type=whole_number(1, MAX_LIMIT),
         default=50,
         metavar="N",
         help="how many runs to list, newest first (default 50)",
@@ -72,14 +77,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    out = sys.stdout
+    # JSON escapes control characters itself; everything else is for people
+    out: Writer = sys.stdout if args.json else PrintableStream(sys.stdout)
     path = Path(
         args.path if args.path is not None else ("flows" if Path("flows").is_dir() else ".")
     )
     if not path.exists():
         return _usage(f"{path}: no such file or folder")
-    if args.limit is not None and args.limit < 1:
-        return _usage(f"--limit must be at least 1, got {args.limit}")
     root = path if path.is_dir() else path.parent
     db = root / ".flowtop" / "history.db"
     if not db.is_file():
@@ -119,13 +123,12 @@ def main(args: argparse.Namespace) -> int:
             _print_table(runs, out)
         return 0
     except HistoryError as exc:
-        print(f"flowtop: {exc}", file=sys.stderr)
+        say(str(exc))
         return 2
     except sqlite3.Error as exc:
-        print(
-            f"flowtop: {db}: cannot read the run store ({exc}); if it is not a flowtop store, "
-            "move it away and flowtop starts a new one",
-            file=sys.stderr,
+        say(
+            f"{db}: cannot read the run store ({exc}); if it is not a flowtop store, "
+            "move it away and flowtop starts a new one"
         )
         return 2
 
@@ -137,7 +140,7 @@ def _prune(db: Path, keep: int, flow: str | None) -> int:
     try:
         history = History(db)
     except HistoryError as exc:
-        print(f"flowtop: {exc}", file=sys.stderr)
+        say(str(exc))
         return 2
     try:
         removed = history.prune(keep, flow)
@@ -148,7 +151,7 @@ def _prune(db: Path, keep: int, flow: str | None) -> int:
 
 
 def _usage(message: str) -> int:
-    print(f"flowtop history: {message}", file=sys.stderr)
+    say(message, command="flowtop history")
     return 2
 
 
@@ -159,8 +162,10 @@ def _find(history: StoreReader, wanted: str, flow: str | None) -> RunRecord | st
     name no run number are tried as an id prefix too, since ids can be all digits.
     """
     scope = f" of flow {flow!r}" if flow else ""
-    if wanted.lstrip("#").isdigit():
+    if re.fullmatch(r"#?[0-9]+", wanted):  # ASCII digits only: int("²") raises
         number = int(wanted.lstrip("#"))
+        if number > MAX_NUMBER:
+            return f"no run #{wanted.lstrip('#')[:30]}{scope} in {history.path}"
         if flow is not None:
             candidates = [r for r in [history.find_run(flow, number)] if r is not None]
         else:
@@ -222,7 +227,7 @@ def fmt_counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {state.lower().replace('_', ' ')}" for state, n in items if n) or "-"
 
 
-def _print_table(runs: list[RunRecord], out: TextIO) -> None:
+def _print_table(runs: list[RunRecord], out: Writer) -> None:
     header = ("FLOW", "#", "STATE", "STARTED", "DURATION", "TASKS", "RERUN OF", "RUN ID", "NOTE")
     rows = [
         (
@@ -231,7 +236,7 @@ def _print_table(runs: list[RunRecord], out: TextIO) -> None:
             r.state,
             fmt_time(r.started),
             fmt_duration(r.duration),
-            fmt_counts(r.counts) if r.counts else f"{r.tasks} tasks",
+            fmt_counts(r.counts) if r.counts else plural(r.tasks, "task"),
             f"#{r.rerun_of_number}" if r.rerun_of_number is not None else (r.rerun_of or ""),
             r.run_id,
             clean(r.owner if r.state == "RUNNING" else r.note),
@@ -245,7 +250,7 @@ def _print_table(runs: list[RunRecord], out: TextIO) -> None:
         )
 
 
-def _print_detail(detail: RunDetail, out: TextIO) -> None:
+def _print_detail(detail: RunDetail, out: Writer) -> None:
     run = detail.run
     rerun = f"  rerun of #{run.rerun_of_number}" if run.rerun_of_number is not None else ""
     print(
@@ -254,7 +259,7 @@ def _print_detail(detail: RunDetail, out: TextIO) -> None:
         file=out,
     )
     print(
-        f"run id {run.run_id} · {run.tasks} tasks: {fmt_counts(run.counts) if run.counts else 'running'}",
+        f"run id {run.run_id} · {plural(run.tasks, 'task')}: {fmt_counts(run.counts) if run.counts else 'running'}",
         file=out,
     )
     for task in detail.tasks:
@@ -262,7 +267,7 @@ def _print_detail(detail: RunDetail, out: TextIO) -> None:
         _print_task(task, out)
 
 
-def _print_task(task: TaskRecord, out: TextIO) -> None:
+def _print_task(task: TaskRecord, out: Writer) -> None:
     parts = [
         clean(task.task),
         task.state,
@@ -282,7 +287,7 @@ def _print_task(task: TaskRecord, out: TextIO) -> None:
         _print_attempt(attempt, out)
 
 
-def _print_attempt(attempt: AttemptRecord, out: TextIO) -> None:
+def _print_attempt(attempt: AttemptRecord, out: Writer) -> None:
     line = f"  attempt {attempt.number}  {attempt.state}  {fmt_duration(attempt.duration)}"
     if attempt.error_type is not None:
         line += f"  {attempt.error_type}: {clean(_first_line(attempt.error_message or ''))}"
@@ -301,7 +306,7 @@ def _print_attempt(attempt: AttemptRecord, out: TextIO) -> None:
         _block("traceback", attempt.traceback, out)
 
 
-def _block(title: str, text: str, out: TextIO) -> None:
+def _block(title: str, text: str, out: Writer) -> None:
     print(f"      {title}:", file=out)
     for line in text.rstrip("\n").split("\n"):
         print(f"        {clean(line)}", file=out)
@@ -313,7 +318,7 @@ def _first_line(text: str) -> str:
 
 
 # -- JSON output --------------------------------------------------------------------
-def _print_detail_json(detail: RunDetail, out: TextIO) -> None:
+def _print_detail_json(detail: RunDetail, out: Writer) -> None:
     print(json.dumps({"record": "run", **detail.run.as_json()}), file=out)
     for task in detail.tasks:
         print(

@@ -7,7 +7,8 @@ import json
 import sys
 from typing import Any
 
-from .common import open_workspace, report_load_errors, select_flows
+from ..printable import PrintableStream, Writer
+from .common import open_workspace, plural, report_load_errors, select_flows
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -50,10 +51,12 @@ def main(args: argparse.Namespace) -> int:
     if workspace is None:
         return 2
     had_errors = report_load_errors(workspace)
-    names = select_flows(workspace, args.flow) if workspace.flows or args.flow else []
+    if had_errors and not workspace.flows and args.flow is None:
+        return 2  # the errors said why there is nothing to list
+    names = select_flows(workspace, args.flow)
     if names is None:
         return 2
-    out = sys.stdout
+    out: Writer = sys.stdout if args.json else PrintableStream(sys.stdout)
     for name in names:
         info = describe(workspace, name)
         if args.json:
@@ -65,7 +68,7 @@ def main(args: argparse.Namespace) -> int:
                 "runs, keyed name, name-2, …)\n"
             )
         else:
-            out.write(f"{name}  ({info['file']}, {len(info['tasks'])} tasks)\n")
+            out.write(f"{name}  ({info['file']}, {plural(len(info['tasks']), 'task')})\n")
         for task in info["tasks"]:
             after = f"  after {', '.join(task['upstream'])}" if task["upstream"] else ""
             out.write(f"  {task['task']}{after}\n")

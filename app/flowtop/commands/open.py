@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
+from ..printable import say
 from .common import bad_path
-from .run import executor_spec
+from .run import add_dashboard_flag, executor_spec, want_dashboard
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -18,6 +18,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="where attempts run: thread, process, dask or dask:tcp://HOST:PORT "
         "(default: [defaults] executor, else thread)",
     )
+    add_dashboard_flag(parser)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -29,8 +30,11 @@ def main(args: argparse.Namespace) -> int:
         try:  # a missing extra is reported before the screen is taken over
             check_spec(args.executor)
         except ExecutorError as exc:
-            print(f"flowtop: {exc}", file=sys.stderr)
+            say(str(exc))
             return 2
+    # without --executor the TUI uses [defaults] executor, which only it reads: trust it
+    if not want_dashboard(args, args.executor or "dask"):
+        return 2
     from ..tui import run_tui  # Textual is imported only here
 
     return run_tui(args.path, executor=args.executor)

@@ -17,6 +17,7 @@ from ..engine.delays import fmt_seconds
 from ..engine.events import Event, RunFinished, RunStarted, json_line
 from ..engine.states import StateType
 from ..printable import printable
+from .common import plural
 
 SYMBOLS = {
     StateType.PENDING: "…",
@@ -103,7 +104,9 @@ class HumanPrinter:
         self._last_status = 0.0
 
     def __call__(self, events: list[Event]) -> None:
-        lines = [line for line in map(self.describe, events) if line]
+        # names of flows, tasks and exceptions come from user code too: every line is made
+        # printable, not only the messages, before the status line's own escape is added
+        lines = [printable(line) for line in map(self.describe, events) if line]
         text = ""
         if self._status_shown:
             text += "\r\x1b[2K"
@@ -111,7 +114,7 @@ class HumanPrinter:
         if lines:
             text += "\n".join(lines) + "\n"
         if self.live:
-            status = self.status()
+            status = printable(self.status())
             if status:
                 text += status
                 self._status_shown = True
@@ -126,14 +129,16 @@ class HumanPrinter:
             self.names[event.run_id] = f"{event.flow} #{event.run}"
             rerun = f" (rerun of {event.rerun_of})" if event.rerun_of else ""
             tasks = (
-                f"{len(event.tasks)} tasks"
+                plural(len(event.tasks), "task")
                 if event.tasks
                 else "tasks appear as the flow reaches them"
             )
             return f"{stamp} {event.flow} #{event.run} started: {tasks}{rerun}"
         if isinstance(event, RunFinished):
             self.states.pop(event.run_id, None)
-            counts = ", ".join(f"{n} {s.lower()}" for s, n in sorted(event.counts.items()))
+            counts = ", ".join(
+                f"{n} {s.lower().replace('_', ' ')}" for s, n in sorted(event.counts.items())
+            )
             line = f"{stamp} {event.flow} #{event.run} {event.state.value}: {counts} in {fmt_seconds(event.duration)}"
             failed = event.counts.get(StateType.FAILED.value, 0)
             if event.state is StateType.COMPLETED and failed:  # a @flow that handled them

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import TYPE_CHECKING, Any
 
 from ..engine.pool import MAX_WORKERS
 from ..engine.states import StateType
-from .common import open_workspace, report_load_errors, select_flows
+from ..printable import say
+from .common import open_workspace, report_load_errors, select_flows, whole_number
 from .printers import READER_GONE, HumanPrinter, JsonPrinter
 
 if TYPE_CHECKING:
@@ -22,9 +24,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object per event")
     parser.add_argument(
         "--workers",
-        type=int,
+        type=whole_number(1, MAX_WORKERS),
         metavar="N",
-        help="worker threads (default: [defaults] workers, else 8)",
+        help=f"attempts in flight, 1-{MAX_WORKERS} (default: [defaults] workers, else 8)",
     )
     parser.add_argument(
         "--quiet", action="store_true", help="omit running/completed lines (human output)"
@@ -58,6 +60,33 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="where attempts run: thread, process, dask or dask:tcp://HOST:PORT "
         "(default: [defaults] executor, else thread)",
     )
+    add_dashboard_flag(parser)
+
+
+def add_dashboard_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dask-dashboard",
+        action="store_true",
+        help="with --executor dask: serve the local cluster's dashboard on 127.0.0.1:8787 "
+        "(off by default: it shows task arguments)",
+    )
+
+
+def want_dashboard(args: argparse.Namespace, spec: str | None) -> bool:
+    """Honour ``--dask-dashboard``; False (after saying why) when the executor has none."""
+    if not args.dask_dashboard:
+        return True
+    from ..engine.executors import DASHBOARD_ENV, ExecutorError, parse_spec
+
+    try:
+        local_dask = parse_spec(spec or "thread") == ("dask", None)
+    except ExecutorError:
+        local_dask = False
+    if not local_dask:
+        say(f"--dask-dashboard needs --executor dask (a local cluster), not {spec or 'thread'!r}")
+        return False
+    os.environ[DASHBOARD_ENV] = "1"
+    return True
 
 
 def executor_spec(text: str) -> str:
@@ -76,25 +105,20 @@ def main(args: argparse.Namespace) -> int:
     if workspace is None:
         return 2
     had_errors = report_load_errors(workspace)
-    if had_errors and args.flow is None:
+    # One rule: a settings error is a usage error (exit 2), whatever is run. A flow file
+    # that failed to load stops `run` of every flow, not `run --flow` of another one.
+    if workspace.settings_error is not None or (had_errors and args.flow is None):
         return 2
     names = select_flows(workspace, args.flow)
     if names is None:
         return 2
-    if args.workers is not None and not 1 <= args.workers <= MAX_WORKERS:
-        print(
-            f"flowtop: --workers must be from 1 to {MAX_WORKERS}, got {args.workers}",
-            file=sys.stderr,
-        )
+    if not want_dashboard(args, args.executor or workspace.settings.executor):
         return 2
     if (args.rerun_of or args.task or args.run_id) and args.flow is None:
-        print("flowtop: --rerun-of, --task and --run-id need --flow NAME", file=sys.stderr)
+        say("--rerun-of, --task and --run-id need --flow NAME")
         return 2
     if args.task and not args.rerun_of:
-        print(
-            "flowtop: --task needs --rerun-of RUN_ID (the run to take results from)",
-            file=sys.stderr,
-        )
+        say("--task needs --rerun-of RUN_ID (the run to take results from)")
         return 2
     if args.detach:
         return detach(workspace, names, args)
@@ -111,26 +135,33 @@ def main(args: argparse.Namespace) -> int:
             sinks=[printer], executor=args.executor, record=not args.no_history, **kwargs
         )
     except ExecutorError as exc:
-        print(f"flowtop: {exc}", file=sys.stderr)
+        say(str(exc))
         return 2
     if workspace.history_error:
         runner.shutdown(wait=False)
-        print(
-            f"flowtop: {workspace.history_error} (the run was not started; "
-            "--no-history runs it without recording it)",
-            file=sys.stderr,
+        say(
+            f"{workspace.history_error} (the run was not started; "
+            "--no-history runs it without recording it)"
         )
         return 2
     try:  # connect to the cluster now: a wrong address is one clear error, not one per task
         getattr(runner.backend, "start", lambda: None)()
     except ExecutorError as exc:
         runner.shutdown(wait=False)  # a thread hung past its timeout must not hold the exit
-        print(f"flowtop: {exc}", file=sys.stderr)
+        say(str(exc))
         return 2
+    link = getattr(runner.backend, "dashboard_link", None)
+    if link:
+        say(f"Dask dashboard: {link}")
     # A reader that leaves (`flowtop run --json | head -3`) stops the runs, as SIGPIPE
     # stops a Unix tool: nobody sees the rest, and the history records them cancelled.
     gone = printer.output.reader_gone
-    printer.output.on_reader_gone = lambda: [run.cancel() for run in runner.active_runs]
+
+    def stop_runs() -> None:
+        for active in runner.active_runs:
+            active.cancel()
+
+    printer.output.on_reader_gone = stop_runs
     ok = True
     try:
         for name in names:
@@ -158,10 +189,10 @@ def rerun_start(workspace: Workspace, name: str, args: argparse.Namespace) -> di
     try:
         plan = plan_rerun(workspace.history, args.rerun_of, workspace.flows[name], args.task)
     except (KeyError, ValueError) as exc:
-        print(f"flowtop: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+        say(str(exc.args[0] if exc.args else exc))
         return None
     for note in plan.notes:
-        print(f"flowtop: {note}", file=sys.stderr)
+        say(note)
     return plan.start
 
 
@@ -171,13 +202,13 @@ def detach(workspace: Workspace, names: list[str], args: argparse.Namespace) -> 
     The store is opened (created, migrated) first: a broken one is reported here, and a
     ``flowtop watch`` right after finds it, even before the run process is up.
     """
-    from ..workspace.history import HistoryError
+    from ..workspace.history_records import HistoryError
     from ..workspace.launcher import launch
 
     try:
         workspace.history.flush(0)
     except HistoryError as exc:
-        print(f"flowtop: {exc}", file=sys.stderr)
+        say(str(exc))
         return 2
 
     for name in names:

@@ -14,7 +14,7 @@ registered with cloudpickle to be pickled by value. Classes pickled by value kee
 identity on the way back (cloudpickle tracks them), so ``retry_on=MyError`` still
 matches an exception raised on a worker.
 
-Dask and cloudpickle are optional (``pip install "flowtop[dask]"``): nothing here
+Dask and cloudpickle are optional (``pip install -e ".[dask]"``): nothing here
 imports them until a backend is made.
 """
 
@@ -42,7 +42,7 @@ from typing import Any
 from . import capture
 from .errors import TaskTimeout
 
-EXTRA = 'pip install "flowtop[dask]"'
+EXTRA = 'pip install -e ".[dask]" (in the flowtop checkout)'
 SPEC_HELP = "'thread', 'process', 'dask' or 'dask:tcp://HOST:PORT'"
 FLOW_PACKAGE = "flowtop_flows"  # where the workspace loader imports flow modules
 #: How often a waiting call looks whether its attempt was abandoned (timed out, cancelled).
@@ -124,6 +124,16 @@ def make_backend(spec: str | None, *, workers: int = 8) -> Any:
     if kind == "process":
         return ProcessBackend(workers)
     return DaskBackend(address, workers=workers)
+
+
+#: Set (to "1") by ``--dask-dashboard``: the local cluster then serves its dashboard on
+#: :data:`DASHBOARD_ADDRESS`. An environment variable, so the TUI's runners see it too.
+DASHBOARD_ENV = "FLOWTOP_DASK_DASHBOARD"
+DASHBOARD_ADDRESS = "127.0.0.1:8787"
+
+
+def dashboard_wanted() -> bool:
+    return os.environ.get(DASHBOARD_ENV) == "1"
 
 
 # -- shipping ---------------------------------------------------------------------------
@@ -524,6 +534,8 @@ class DaskBackend:
         self._pending: dict[str, tuple[Any, ...]] = {}  # future key -> what submit() needs back
         self._finished: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._collector: threading.Thread | None = None
+        #: The local cluster's dashboard, when ``--dask-dashboard`` asked for one.
+        self.dashboard_link: str | None = None
 
     def start(self) -> Any:
         """Connect (or start the local cluster) now; returns the ``Client``."""
@@ -546,13 +558,22 @@ class DaskBackend:
                         f"cannot connect to the Dask scheduler at {self.address}: {exc}"
                     ) from None
             else:
+                # Attempts travel in-process (inproc://), but the scheduler and the worker
+                # each still serve HTTP (health, metrics, the dashboard): on loopback only,
+                # and the dashboard only when asked for (it shows task arguments).
+                dashboard = dashboard_wanted()
                 self._cluster = LocalCluster(
                     processes=False,
                     n_workers=1,
                     threads_per_worker=self.workers,
-                    dashboard_address=":0",  # no fixed port to collide with
+                    dashboard_address=DASHBOARD_ADDRESS if dashboard else "127.0.0.1:0",
+                    worker_dashboard_address="127.0.0.1:0",
+                    scheduler_kwargs={"dashboard": dashboard},
                     silence_logs=logging.ERROR,
                 )
+                if dashboard:
+                    port = self._cluster.scheduler.http_server.port
+                    self.dashboard_link = f"http://127.0.0.1:{port}/status"
                 self._client = Client(self._cluster, set_as_default=False)
             return self._client
 

@@ -313,7 +313,7 @@ class FlowtopApp(RunActions, App[int]):
         text = self._policy_cache.get(cache_key)
         if text is None:
             policy = self._policy(row.key)
-            text = self._policy_cache[cache_key] = (
+            text = self._policy_cache[cache_key] = printable(
                 policy.summary() if policy is not None else row.policy
             )
         return text
@@ -395,7 +395,12 @@ class FlowtopApp(RunActions, App[int]):
             return
         row = self._selected_row()
         policy = self._policy(row.key) if row is not None else None
-        self.detail.show_task(row, policy.describe() if policy is not None else None, self.clock())
+        described = (  # class and function names in a policy come from user code
+            {k: (printable(v), layer) for k, (v, layer) in policy.describe().items()}
+            if policy is not None
+            else None
+        )
+        self.detail.show_task(row, described, self.clock())
 
     def on_task_table_highlighted(self, event: TaskTable.Highlighted) -> None:
         self._update_detail()

@@ -195,7 +195,7 @@ class RunModel:
             run_id=event.run_id,
             number=event.run,
             max_attempts=event.max_attempts,
-            policies=event.policies,
+            policies=[printable(p) for p in event.policies],
             rerun_of=event.rerun_of,
             started=event.ts,
         )
@@ -245,7 +245,9 @@ class RunModel:
         return row
 
     def _task_event(self, row: TaskRow, ev: TaskStateChanged) -> None:
-        if (ev.error is not None or ev.output or ev.message or ev.result) and _unsafe(ev):
+        if (
+            ev.error is not None or ev.output or ev.message or ev.result or ev.delay_explained
+        ) and _unsafe(ev):
             ev = _printable_event(ev)
         state = ev.state
         if row.state is not state:
@@ -305,7 +307,7 @@ class RunModel:
 
 def _unsafe(ev: TaskStateChanged) -> bool:
     error = ev.error
-    texts: tuple[str | None, ...] = (ev.output, ev.message, ev.result or "")
+    texts: tuple[str, ...] = (ev.output, ev.message, ev.result or "", ev.delay_explained or "")
     if error is not None:
         texts += (error.type, error.message, error.traceback)
     return any(has_control(text) for text in texts if text)
@@ -323,6 +325,7 @@ def _printable_event(ev: TaskStateChanged) -> TaskStateChanged:
         output=printable(ev.output),
         message=printable(ev.message),
         result=printable(ev.result) if ev.result is not None else None,
+        delay_explained=printable(ev.delay_explained),
     )
 
 

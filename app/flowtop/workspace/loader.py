@@ -159,9 +159,24 @@ def _parse(path: Path, text: str) -> ast.Module:
         raise _Failed(LoadError(path, None, None, f"cannot compile: {exc}")) from None
 
 
+_FLOWTOP_PACKAGE = Path(__file__).resolve().parent.parent
+
+
+def _inside(filename: str, folder: Path) -> bool:
+    try:
+        return Path(filename).resolve().is_relative_to(folder)
+    except (OSError, ValueError):
+        return False
+
+
 def _import_error(path: Path, exc: BaseException) -> LoadError:
     """Point an exception raised while importing ``path`` at the line in ``path``."""
-    frames = traceback.extract_tb(exc.__traceback__)
+    # flowtop's own frames (a @task refusing an option) say nothing the message doesn't
+    frames = [
+        frame
+        for frame in traceback.extract_tb(exc.__traceback__)
+        if not _inside(frame.filename, _FLOWTOP_PACKAGE)
+    ]
     line = None
     for frame in frames:
         if _same_file(frame.filename, path):

@@ -1,0 +1,71 @@
+"""The whole suite leaves the checkout as it found it.
+
+Tests run flows on copies in temporary folders; one that ran ``flows/`` in place would
+leave ``flows/.flowtop/history.db`` behind (ignored by git, so easy to miss). A session
+fixture notes the checkout's state before the first test and fails the last one's teardown
+when anything was added, changed or removed, tracked, untracked or ignored. Tool caches
+(``__pycache__``, ``.pytest_cache``, ``.hypothesis``, ``.mypy_cache``, ``.ruff_cache``,
+``.import_linter_cache``) are not the project's state and are left out.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHES = (
+    "__pycache__/",
+    ".pytest_cache/",
+    ".hypothesis/",
+    ".mypy_cache/",
+    ".ruff_cache/",
+    ".import_linter_cache/",  # tests/test_layers.py runs import-linter from the root
+)
+
+
+def checkout_state(root: Path = ROOT) -> set[str] | None:
+    """Every path git reports as changed, untracked or ignored, and every file of ``flows/``
+    with its size and modification time; None outside a git checkout."""
+    if shutil.which("git") is None or not (root / ".git").exists():
+        return None
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--ignored", "--untracked-files=all"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if status.returncode != 0:
+        return None
+    state = {line for line in status.stdout.splitlines() if not any(c in line for c in CACHES)}
+    flows = root / "flows"
+    if flows.is_dir():
+        for path in flows.rglob("*"):
+            if path.is_file() and "__pycache__" not in path.parts:
+                info = path.stat()
+                state.add(f"{path.relative_to(root)} {info.st_size} {info.st_mtime_ns}")
+    return state
+
+
+def describe_change(before: set[str], after: set[str]) -> str:
+    lines = [f"  + {line}" for line in sorted(after - before)]
+    lines += [f"  - {line}" for line in sorted(before - after)]
+    return "\n".join(lines[:40])
+
+
+@pytest.fixture(scope="session", autouse=True)
+def checkout_unchanged() -> Iterator[None]:
+    before = checkout_state()
+    yield
+    after = checkout_state()
+    if before is None or after is None:
+        return
+    assert after == before, (
+        "the test suite changed the checkout (tests must work on copies in tmp_path):\n"
+        + describe_change(before, after)
+    )

@@ -1,0 +1,66 @@
+"""The TUI shows user-made names (retry_on classes, retry_delay functions) with their
+control characters visible, never sent raw to the terminal (issue 16 #10)."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+from pilot_kit import screen_text, wait_for
+
+ESCAPES = """
+    from flowtop import Flow, task
+
+    Boom = type("Boom\\x1b]0;PWNED-TITLE\\x07", (Exception,), {})
+
+
+    def wait(attempt):
+        return 0.01
+
+
+    wait.__qualname__ = "wait\\x1b[2J"
+
+
+    @task(retry_on=[Boom], max_retries=1, retry_delay=wait)
+    def explode():
+        raise Boom("bad\\x1b[31m message")
+
+
+    with Flow("evil") as flow:
+        explode()
+"""
+
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+async def test_policy_names_from_user_code_reach_the_screen_printable(tmp_path: Path) -> None:
+    from flowtop.tui.app import FlowtopApp
+    from flowtop.workspace import Workspace
+
+    (tmp_path / "evil.py").write_text(textwrap.dedent(ESCAPES))
+    workspace = Workspace(tmp_path)
+    workspace.load()
+    assert not workspace.errors, workspace.errors
+    app = FlowtopApp(workspace, watch=False)
+    try:
+        async with app.run_test(size=(160, 40), notifications=True) as pilot:
+            await pilot.pause()
+            await wait_for(pilot, lambda: "explode" in screen_text(app), "the task row")
+            before_run = screen_text(app)
+            assert not CONTROL.search(before_run), before_run
+            assert "Boom␛]0;PWNED-TITLE␇" in before_run  # the policy, before any run
+            await pilot.press("r")
+
+            def ended() -> bool:
+                run = app.store.latest_for("evil")
+                return run is not None and run.state.value == "FAILED"
+
+            await wait_for(pilot, ended, "the run to fail")
+            await pilot.pause()
+            after_run = screen_text(app)
+            assert not CONTROL.search(after_run), after_run
+            assert "wait␛[2J" in after_run
+            assert not any(CONTROL.search(str(n.message)) for n in app._notifications)
+    finally:
+        workspace.close()
