@@ -403,4 +403,7 @@ def test_flowtop_run_refuses_too_many_workers_in_one_line(tmp_path: Path) -> Non
     )
     done = flowtop("run", "--workers", "100000", "flows.py", cwd=tmp_path)
     assert done.returncode == 2
-    assert done.stderr == "flowtop: --workers must be from 1 to 1024, got 100000\n"
+    assert done.stderr == (
+        "flowtop run: argument --workers: must be from 1 to 1024, got 100000"
+        " (see flowtop run --help)\n"
+    )
