@@ -39,19 +39,32 @@ class Columns:
     task: int
     policy: int
     error: int
+    attempts: int = TRY_WIDTH
+    time: int = TIME_WIDTH
 
     def widths(self) -> tuple[int, ...]:
-        return (self.task, STATE_WIDTH, TRY_WIDTH, TIME_WIDTH, self.policy, self.error)
+        return (self.task, STATE_WIDTH, self.attempts, self.time, self.policy, self.error)
 
 
-def layout_columns(width: int) -> Columns:
-    """Fit the columns to ``width``: task and state first, then error, then policy."""
+def layout_columns(width: int, try_width: int = TRY_WIDTH) -> Columns:
+    """Fit the columns to ``width`` (never wider: the table has no horizontal scroll).
+
+    Task, state and try come first, then time, then the error, then the policy; at the
+    narrowest the task name shrinks (down to 6 cells) before anything else goes.
+    """
+    time_width = TIME_WIDTH
+    fixed = STATE_WIDTH + GAP + try_width + GAP + time_width + GAP
     task = max(12, min(28, width // 4))
-    rest = width - task - STATE_WIDTH - TRY_WIDTH - TIME_WIDTH - 4 * GAP
+    rest = width - task - fixed - GAP
     if rest >= 36:
         policy = min(28, rest * 9 // 20)
-        return Columns(task, policy, rest - policy - GAP)
-    return Columns(task, 0, max(0, rest - GAP))
+        return Columns(task, policy, rest - policy - GAP, try_width, time_width)
+    if rest >= 8:
+        return Columns(task, 0, rest, try_width, time_width)
+    if width - fixed >= 6:  # no room for errors: the name takes what is left
+        return Columns(min(28, width - fixed), 0, 0, try_width, time_width)
+    fixed -= time_width + GAP  # narrower still: drop the time column
+    return Columns(max(6, width - fixed), 0, 0, try_width, 0)
 
 
 def fit(text: str, width: int) -> str:
@@ -64,7 +77,15 @@ def fit(text: str, width: int) -> str:
 
 
 class TaskTable(ScrollView, can_focus=True):
-    """Rows of one run (or of a flow not run yet), by task key."""
+    """Rows of one run (or of a flow not run yet), by task key.
+
+    The columns always fit the width, so there is never a horizontal scrollbar: ``←``
+    and ``→`` stay free to hop between the flows list and the table.
+    """
+
+    DEFAULT_CSS = """
+    TaskTable { overflow-x: hidden; }
+    """
 
     COMPONENT_CLASSES = {
         "task-table--header",
@@ -151,7 +172,7 @@ class TaskTable(ScrollView, can_focus=True):
         self._added_seen = run.added if run else 0
         self._reorder_pending = False
         self._last_reorder = self.clock()
-        self.virtual_size = Size(self.size.width, len(self.keys) + 1)
+        self.virtual_size = Size(0, len(self.keys) + 1)
         if keep is not None and keep in self.positions:
             self.cursor = self.positions[keep]
         self.cursor = max(0, min(self.cursor, len(self.keys) - 1))
@@ -245,7 +266,12 @@ class TaskTable(ScrollView, can_focus=True):
             self._set_cursor(int(self.scroll_offset.y) + event.y - 1)
 
     def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(event.size.width, len(self.keys) + 1)
+        self.virtual_size = Size(0, len(self.keys) + 1)
+
+    @property
+    def allow_horizontal_scroll(self) -> bool:
+        """Never: the columns fit, and ``←``/``→`` belong to the pane hops."""
+        return False
 
     # -- painting -------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:

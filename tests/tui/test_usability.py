@@ -1,0 +1,68 @@
+"""Issue 15: the interface as a new user meets it (keys, focus, colour, small terminals).
+
+Each test drives the app like a user (pilot keys at the sizes a user has) and asserts
+what the user would see or what the key did.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from flowtop.engine import Flow, task
+from flowtop.engine.states import StateType
+from flowtop.tui.app import FlowtopApp
+from flowtop.tui.widgets.task_table import layout_columns
+from pilot_kit import screen_text, wait_for
+
+from .conftest import FakeWorkspace
+
+S = StateType
+
+
+def long_flow(n: int = 40) -> Flow:
+    """``n`` independent tasks named work-1 … work-n: long enough for the table to scroll."""
+    flow = Flow("long")
+    for i in range(1, n + 1):
+
+        @task(name=f"work-{i}")
+        def work() -> int:
+            return 1
+
+        flow.add_task(work, key=f"work-{i}")
+    return flow
+
+
+@pytest.fixture
+def long_workspace(tmp_path, calls) -> FakeWorkspace:
+    from .conftest import demo_flow
+
+    ws = FakeWorkspace(tmp_path, {"long": long_flow(), "demo": demo_flow(calls)})
+    yield ws
+    for runner in ws.runners:
+        runner.shutdown(wait=True)
+
+
+# -- 3: ← and → always hop panes ------------------------------------------------------
+
+
+@pytest.mark.parametrize("width", [*range(40, 130), 160, 200, 240])
+def test_columns_never_overflow_the_table(width: int) -> None:
+    columns = layout_columns(width)
+    shown = [w for w in columns.widths() if w > 0]
+    assert sum(shown) + len(shown) - 1 <= max(width, 6 + 17 + 5 + 2)
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24), (60, 20)])
+async def test_left_leaves_a_table_long_enough_to_scroll(long_workspace, size) -> None:
+    app = FlowtopApp(long_workspace, watch=False)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        assert app.selected_flow == "long" and app.focused is app.table
+        assert app.table.max_scroll_y > 0  # it does scroll vertically
+        assert not app.table.show_horizontal_scrollbar
+        await pilot.press("left")
+        assert app.focused is app.flow_list
+        await pilot.press("right")
+        assert app.focused is app.table
