@@ -66,3 +66,55 @@ async def test_left_leaves_a_table_long_enough_to_scroll(long_workspace, size) -
         assert app.focused is app.flow_list
         await pilot.press("right")
         assert app.focused is app.table
+
+
+# -- 4: j k g G in the flows list and the history lists ------------------------------
+
+
+async def test_j_k_g_G_move_in_the_flows_list(workspace) -> None:
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("left")
+        assert app.flow_list.highlighted == 0
+        await pilot.press("j")
+        assert app.flow_list.highlighted == 1
+        await pilot.press("k")
+        assert app.flow_list.highlighted == 0
+        await pilot.press("G")
+        assert app.flow_list.highlighted == app.flow_list.option_count - 1
+        await pilot.press("g")
+        assert app.flow_list.highlighted == 0
+
+
+async def test_j_k_g_G_move_in_the_history_lists(tmp_path) -> None:
+    from textual.widgets import DataTable
+
+    from flowtop.tui.screens import HistoryScreen
+
+    from .snapshot_apps import HostApp, make_history
+
+    history = make_history(tmp_path)
+    try:
+        app = HostApp(lambda: HistoryScreen(history, None))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            runs = app.screen.query_one("#runs", DataTable)
+            assert runs.row_count >= 2 and runs.cursor_row == 0
+            await pilot.press("j")
+            assert runs.cursor_row == 1
+            await pilot.press("k")
+            assert runs.cursor_row == 0
+            await pilot.press("G")
+            assert runs.cursor_row == runs.row_count - 1
+            await pilot.press("g")
+            assert runs.cursor_row == 0
+            await pilot.press("enter")
+            await pilot.pause()
+            tasks = app.screen.query_one("#tasks", DataTable)
+            await pilot.press("j")
+            assert tasks.cursor_row == 1
+            await pilot.press("G", "g")
+            assert tasks.cursor_row == 0
+    finally:
+        history.close()

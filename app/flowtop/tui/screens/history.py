@@ -68,6 +68,17 @@ def fmt_time(ts: float | None) -> str:
     return "" if ts is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
 
 
+class RunTable(DataTable[Any]):
+    """A row-cursor table that also answers to the main table's ``j k g G``."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("g", "scroll_top", "First", show=False),
+        Binding("G", "scroll_bottom", "Last", show=False),
+    ]
+
+
 class HistoryScreen(Screen[None]):
     """Runs, newest first, of one flow (or all flows with `a`)."""
 
@@ -92,7 +103,7 @@ class HistoryScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="heading")
-        table: DataTable[Any] = DataTable(id="runs", cursor_type="row", zebra_stripes=True)
+        table = RunTable(id="runs", cursor_type="row", zebra_stripes=True)
         table.add_columns("Flow", "#", "State", "Started", "Duration", "Counts", "Rerun of")
         yield table
         yield Static("", id="message")
@@ -193,7 +204,7 @@ class RunDetailScreen(Screen[None]):
         if run.rerun_of_number:
             heading.append(f" · rerun of #{run.rerun_of_number}")
         yield Static(heading, id="heading")
-        table: DataTable[Any] = DataTable(id="tasks", cursor_type="row", zebra_stripes=True)
+        table = RunTable(id="tasks", cursor_type="row", zebra_stripes=True)
         table.add_columns("Task", "State", "Attempts", "Duration", "Last error")
         for record in self.detail.tasks:
             state = Text("↺ Reused", style="green") if record.reused else state_text(record.state)

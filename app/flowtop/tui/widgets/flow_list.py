@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -22,6 +23,14 @@ from flowtop.tui.widgets.state_colors import LOOK_STYLE
 
 class FlowList(OptionList):
     """Options have ids ``flow:NAME`` or ``error:PATH``."""
+
+    #: The table's ``j k g G`` work here too (the arrows, Home and End are OptionList's).
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("g", "first", "First", show=False),
+        Binding("G", "last", "Last", show=False),
+    ]
 
     class Selected(Message):
         """A flow (``kind == "flow"``) or a load error (``kind == "error"``) was highlighted."""
