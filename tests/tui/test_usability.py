@@ -118,3 +118,43 @@ async def test_j_k_g_G_move_in_the_history_lists(tmp_path) -> None:
             assert tasks.cursor_row == 0
     finally:
         history.close()
+
+
+# -- 5: filter: opens at the top, Esc in the table clears it, the cursor stays put -----
+
+
+async def test_filter_opens_at_top_and_esc_in_the_table_clears_it(workspace) -> None:
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("G")
+        assert app.table.cursor_key == "report"
+        await pilot.press("slash", "a")
+        await pilot.pause()
+        assert app.table.keys == ["extract", "flaky", "load"]
+        assert app.table.cursor_key == "extract"  # a filtered view opens at the top
+        await pilot.press("enter")  # keep the filter, back to the table
+        assert app.focused is app.table
+        await pilot.press("j")
+        assert app.table.cursor_key == "flaky"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.table.filter_text == ""
+        assert app.filter_box.value == "" and not app.filter_box.display
+        assert len(app.table.keys) == 5
+        assert app.table.cursor_key == "flaky"  # same task as before clearing
+        assert "filter:" not in screen_text(app)
+
+
+async def test_clearing_a_filter_that_matched_nothing_keeps_the_task(workspace) -> None:
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("j", "j", "j")
+        assert app.table.cursor_key == "broken"
+        await pilot.press("slash", "z", "z")
+        await pilot.pause()
+        assert app.table.keys == []
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.focused is app.table and app.table.cursor_key == "broken"

@@ -463,10 +463,20 @@ class FlowtopApp(RunActions, App[int]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "filter":
             if not event.value:
-                event.input.remove_class("-shown")
-                self.table.set_view(query="")
-                self._update_header()
+                self._clear_filter()
             self.table.focus()
+
+    def on_task_table_filter_cleared(self, event: TaskTable.FilterCleared) -> None:
+        self._clear_filter()
+
+    def _clear_filter(self) -> None:
+        """Esc in the filter line, or in the table while a filter is kept."""
+        box = self.filter_box
+        box.remove_class("-shown")
+        with box.prevent(Input.Changed):
+            box.value = ""
+        self.table.set_view(query="")
+        self._update_header()
 
     def action_sort(self) -> None:
         table = self.table

@@ -16,6 +16,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
@@ -103,7 +104,11 @@ class TaskTable(ScrollView, can_focus=True):
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("home,g", "jump(0)", "First", show=False),
         Binding("end,G", "jump(-1)", "Last", show=False),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
+
+    class FilterCleared(Message):
+        """Esc in the table with a filter kept: the app clears the filter line."""
 
     class Highlighted(Message):
         """The cursor moved to another task (or to none)."""
@@ -126,6 +131,7 @@ class TaskTable(ScrollView, can_focus=True):
         self.cursor = 0
         #: The ``/`` filter text. Not ``query``: that would hide Textual's ``DOMNode.query``.
         self.filter_text = ""
+        self._prefilter_key: str | None = None  # the cursor's task when filtering began
         self.sort = "definition"
         #: Current policy summary of a task (the workspace's, after reloads); falls
         #: back to the one the run started with.
@@ -152,15 +158,27 @@ class TaskTable(ScrollView, can_focus=True):
         self.rebuild(keep=key)
 
     def set_view(self, *, query: str | None = None, sort: str | None = None) -> None:
+        """Sort and filter. A new filter opens at its first row; clearing the filter
+        keeps the cursor on the task it was on (or on the one before filtering)."""
         if sort is not None:
             if sort not in SORT_MODES:
                 raise ValueError(
                     f"unknown sort mode {sort!r}; expected one of {', '.join(SORT_MODES)}"
                 )
             self.sort = sort
+        keep = self.cursor_key
+        if query is not None and query.strip() != self.filter_text.strip():
+            if not self.filter_text.strip():
+                self._prefilter_key = keep
+            if query.strip():
+                keep = None
+                self.cursor = 0
+            else:
+                keep = keep or self._prefilter_key
+                self._prefilter_key = None
         if query is not None:
             self.filter_text = query
-        self.rebuild(keep=self.cursor_key)
+        self.rebuild(keep=keep)
 
     def rebuild(self, keep: str | None = None) -> None:
         """Recompute the visible key order (filter + sort) and repaint."""
@@ -257,6 +275,11 @@ class TaskTable(ScrollView, can_focus=True):
         self._set_cursor(
             self.cursor + direction * max(1, self.scrollable_content_region.height - 2)
         )
+
+    def action_clear_filter(self) -> None:
+        if not self.filter_text:
+            raise SkipAction()  # nothing to clear: Esc means whatever it means elsewhere
+        self.post_message(self.FilterCleared())
 
     def action_jump(self, index: int) -> None:
         self._set_cursor(len(self.keys) - 1 if index < 0 else index)
