@@ -158,3 +158,51 @@ async def test_clearing_a_filter_that_matched_nothing_keeps_the_task(workspace) 
         await pilot.press("escape")
         await pilot.pause()
         assert app.focused is app.table and app.table.cursor_key == "broken"
+
+
+# -- 6: everything that names a key reads the live bindings -------------------------
+
+
+async def test_a_rebound_key_is_named_everywhere(workspace) -> None:
+    from flowtop.tui.screens import HelpScreen
+
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        await pilot.pause()
+        app.set_keymap({"flowtop.run": "R", "flowtop.history": "H"})
+        await pilot.pause()
+        text = screen_text(app)
+        assert "press R to run" in text and "press r to run" not in text
+        assert "R Run" in text  # the footer
+        await pilot.press("t")  # rerun task before any run: the toast names the run key
+        await pilot.pause()
+        assert any("press R to run it" in n.message for n in app._notifications)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        rows = {desc: keys for keys, desc, _ in app.screen.rows}
+        assert rows["Run"] == "R" and rows["History"] == "H"
+        await pilot.press("escape")
+        await pilot.press("H")
+        await pilot.pause()
+        assert "press R on the main screen" in screen_text(app)
+
+
+def test_a_mistyped_binding_id_gets_a_did_you_mean() -> None:
+    from flowtop.tui.app import unknown_binding_message
+
+    known = ["flowtop.run", "flowtop.rerun_failed", "flowtop.help"]
+    assert unknown_binding_message("flowtop.rerun_faild", known).endswith(
+        'did you mean "flowtop.rerun_failed"?'
+    )
+    far = unknown_binding_message("zzz", known)
+    assert "unknown binding id zzz" in far and "known: flowtop.help, flowtop.rerun_failed" in far
+
+
+async def test_keys_table_typo_is_answered_with_the_near_id(tmp_path) -> None:
+    from .test_screens import app_on_one_flow
+
+    (tmp_path / "flowtop.toml").write_text('[keys]\n"flowtop.rnu" = "R"\n')
+    async with app_on_one_flow(tmp_path) as (app, pilot):
+        messages = [n.message for n in app._notifications]
+        assert any('unknown binding id flowtop.rnu; did you mean "flowtop.run"?' in m for m in messages)

@@ -10,8 +10,10 @@ posts messages; a broken file never takes the app down.
 from __future__ import annotations
 
 import asyncio
+import difflib
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,14 @@ FRAME = 0.03  # seconds between event flushes: one batch per frame at most
 HISTORY_FLUSH_WAIT = 1.0  # longest `h` waits for the history to take the latest events
 LIVE_TICK = 0.1  # countdowns and running durations
 FLUSH_LIMIT = 50_000  # events folded per frame; the rest waits for the next one
+
+
+def unknown_binding_message(unknown: str, known: Iterable[str]) -> str:
+    """One line naming a ``[keys]`` id that matches no binding, with the nearest one."""
+    known = sorted(known)
+    close = difflib.get_close_matches(unknown, known, n=1, cutoff=0.6)
+    hint = f'; did you mean "{close[0]}"?' if close else f"; known: {', '.join(known)}"
+    return f"flowtop.toml [keys]: unknown binding id {unknown}{hint}"
 
 
 #: Every app key except quit and help (those work from any screen).
@@ -105,7 +115,8 @@ class FlowtopApp(RunActions, App[int]):
         self._previews: dict[str, RunModel] = {}
         self._policy_cache: dict[tuple[str, str], str] = {}
         self._shut_down = False
-        self._keymap: dict[str, str] = {}
+        self._toml_keys: dict[str, str] = {}  # the [keys] table last applied
+        self.keymap_now: dict[str, str] = {}  # binding id -> key(s): what set_keymap was given
         self._last_flush = 0.0
         self._flush_timer: Any = None
 
@@ -196,20 +207,39 @@ class FlowtopApp(RunActions, App[int]):
     def _apply_keymap(self) -> None:
         """``[keys]`` in flowtop.toml rebinds keys by binding id; unknown ids are named."""
         keymap = dict(getattr(getattr(self.workspace, "settings", None), "keys", None) or {})
-        if keymap == self._keymap:
+        if keymap == self._toml_keys:
             return
         known = {b.id for b in self.BINDINGS if isinstance(b, Binding) and b.id}
-        unknown = sorted(set(keymap) - known)
-        if unknown:
-            self.notify(
-                f"flowtop.toml [keys]: unknown binding id {', '.join(unknown)}; "
-                f"known: {', '.join(sorted(known))}",
-                severity="warning",
-                markup=False,
-                timeout=10,
-            )
-        self._keymap = keymap
+        for unknown in sorted(set(keymap) - known):
+            self.notify(unknown_binding_message(unknown, known), severity="warning", markup=False, timeout=10)
+        self._toml_keys = keymap
         self.set_keymap({k: v for k, v in keymap.items() if k in known})
+
+    def set_keymap(self, keymap: Mapping[str, str]) -> None:
+        """Rebind, and redraw everything that names a key (header hint, footer, `?`)."""
+        self.keymap_now = dict(keymap)
+        super().set_keymap(keymap)
+        header = getattr(self, "header", None)
+        if header is not None and header.is_mounted:
+            self._update_header()
+
+    def live_bindings(self) -> list[Binding]:
+        """The app's bindings with their keys as rebound now (``[keys]``, ``set_keymap``)."""
+        out = []
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding)
+            keys = self.keymap_now.get(binding.id or "")
+            out.append(replace(binding, key=keys) if keys else binding)
+        return out
+
+    def key_for(self, action: str) -> str:
+        """How the footer shows the key that runs ``action`` now (``r``, or ``R`` after
+        ``[keys] "flowtop.run" = "R"``); every hint that names a key asks here."""
+        for binding in self.live_bindings():
+            if binding.action == action:
+                first = binding.key.split(",")[0].strip()
+                return self.get_key_display(replace(binding, key=first))
+        return action
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -386,7 +416,13 @@ class FlowtopApp(RunActions, App[int]):
             extra.append(f"filter: {self.table.filter_text}")
         if self.auto_rerun:
             extra.append("auto-rerun on save: on")
-        self.header.show(self.selected_flow, self.table.run, self.clock(), extra="  ".join(extra))
+        self.header.show(
+            self.selected_flow,
+            self.table.run,
+            self.clock(),
+            extra="  ".join(extra),
+            run_key=self.key_for("run"),
+        )
 
     def _update_detail(self) -> None:
         if self.selected_error is not None:
@@ -497,12 +533,12 @@ class FlowtopApp(RunActions, App[int]):
             # The history takes events four times a second: hand it the rest now, so a run
             # that ended a moment ago is listed as ended (bounded: a locked file must not hang us).
             self.runner.bus.flush(timeout=HISTORY_FLUSH_WAIT)
-        self.push_screen(HistoryScreen(history, self.selected_flow))
+        self.push_screen(HistoryScreen(history, self.selected_flow, run_key=self.key_for("run")))
 
     def action_help(self) -> None:
         from flowtop.tui.screens.help import HelpScreen
 
-        self.push_screen(HelpScreen([*self.BINDINGS, *TaskTable.BINDINGS]))
+        self.push_screen(HelpScreen([*self.live_bindings(), *TaskTable.BINDINGS]))
 
     def action_toggle_auto_rerun(self) -> None:
         self.auto_rerun = not self.auto_rerun

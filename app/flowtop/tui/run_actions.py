@@ -7,6 +7,7 @@ thread-safe handles. The resulting events come back through the event buffer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from flowtop.engine.states import StateType
@@ -27,6 +28,7 @@ class RunActions:
     table: TaskTable
     selected_flow: str | None
     selected_error: str | None
+    key_for: Callable[[str], str]  # the live key of an action (after [keys])
 
     def _handle(self, run: RunModel | None) -> Any:
         """The engine's handle of a run started this session (None for previews)."""
@@ -67,14 +69,15 @@ class RunActions:
         handle = self._handle(run)
         if handle is None:
             self.notify(
-                f"No run of {flow.name} to {verb} yet: press r to run it",
+                f"No run of {flow.name} to {verb} yet: press {self.key_for('run')} to run it",
                 severity="warning",
                 markup=False,
             )
             return None, None
         if not handle.done:
             self.notify(
-                f"Run #{handle.number} is still running: press c to cancel it first",
+                f"Run #{handle.number} is still running: "
+                f"press {self.key_for('cancel')} to cancel it first",
                 severity="warning",
                 markup=False,
             )

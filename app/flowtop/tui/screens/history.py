@@ -94,8 +94,10 @@ class HistoryScreen(Screen[None]):
         Binding("enter", "open", "Open run", show=True, id="history.open"),
     ]
 
-    def __init__(self, history: Any, flow: str | None) -> None:
+    def __init__(self, history: Any, flow: str | None, *, run_key: str = "r") -> None:
+        """``run_key``: the main screen's run key as rebound now, for the empty-list hint."""
         super().__init__()
+        self.run_key = run_key
         self.history = history
         self.flow = flow
         self.show_all = flow is None
@@ -128,7 +130,9 @@ class HistoryScreen(Screen[None]):
         else:
             message.update(
                 Text(
-                    "No runs yet: press r on the main screen to run a flow." if not records else ""
+                    f"No runs yet: press {self.run_key} on the main screen to run a flow."
+                    if not records
+                    else ""
                 )
             )
         message.display = not records

@@ -18,7 +18,9 @@ class RunHeader(Static):
         *,
         extra: str = "",
         error: str = "",
+        run_key: str = "r",
     ) -> None:
+        """``run_key``: the key that runs now (after ``[keys]``), for the hint."""
         text = Text(no_wrap=True, overflow="ellipsis")
         if flow is None:
             text.append("No flow selected", style="dim")
@@ -28,7 +30,7 @@ class RunHeader(Static):
             text.append("  ✗ failed to load", style="bold red")
         elif run is None or run.run_id is None:
             if flow is not None:
-                text.append("  not run yet — press r to run", style="dim")
+                text.append(f"  not run yet — press {run_key} to run", style="dim")
         else:
             text.append(f"  run #{run.number}")
             if run.rerun_of:
