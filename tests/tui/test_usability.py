@@ -206,3 +206,27 @@ async def test_keys_table_typo_is_answered_with_the_near_id(tmp_path) -> None:
     async with app_on_one_flow(tmp_path) as (app, pilot):
         messages = [n.message for n in app._notifications]
         assert any('unknown binding id flowtop.rnu; did you mean "flowtop.run"?' in m for m in messages)
+
+
+# -- 9: the selected row is highlighted across every column ---------------------------
+
+
+@pytest.mark.parametrize("focused", [True, False])
+async def test_the_cursor_row_is_one_colour_across_every_column(workspace, focused) -> None:
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(160, 36)) as pilot:
+        await pilot.press("r")
+        await wait_for(
+            pilot,
+            lambda: app.table.run is not None and app.table.run.state is S.FAILED,
+            "the demo run to fail",
+        )
+        assert app.table.move_to("broken")  # failed: a state colour and an error cell
+        if not focused:
+            app.flow_list.focus()
+        await pilot.pause()
+        strip = app.table.render_line(1 + app.table.cursor)
+        looks = {(seg.style.bgcolor, seg.style.color, seg.style.reverse) for seg in strip}
+        assert len(looks) == 1, looks
+        text = "".join(seg.text for seg in strip)
+        assert "Failed" in text and "ValueError" in text

@@ -321,11 +321,17 @@ class TaskTable(ScrollView, can_focus=True):
     ) -> Strip:
         now = self.clock()
         if cursor:
-            cursor_style = self.get_component_rich_style("task-table--cursor")
-            base = base + cursor_style if self.has_focus else base + Style(reverse=True)
-        state_style = base + self.get_component_rich_style(f"task-table--{row.look()[2]}")
-        dim = base + self.get_component_rich_style("task-table--dim")
-        error = base + self.get_component_rich_style("task-table--error")
+            # The whole row in the cursor's colours: a cell in its state colour would keep
+            # its own background and break the bar (the symbol still says the state).
+            if self.has_focus:
+                base = base + self.get_component_rich_style("task-table--cursor")
+            else:
+                base = base + Style(reverse=True)
+            state_style = dim = error = base
+        else:
+            state_style = base + self.get_component_rich_style(f"task-table--{row.look()[2]}")
+            dim = base + self.get_component_rich_style("task-table--dim")
+            error = base + self.get_component_rich_style("task-table--error")
         policy = self.policy_source(row) if self.policy_source is not None else row.policy
         cells = (
             row.key,
