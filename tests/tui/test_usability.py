@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from rich.style import Style
 
 from flowtop.engine import Flow, task
 from flowtop.engine.states import StateType
@@ -230,3 +231,96 @@ async def test_the_cursor_row_is_one_colour_across_every_column(workspace, focus
         assert len(looks) == 1, looks
         text = "".join(seg.text for seg in strip)
         assert "Failed" in text and "ValueError" in text
+
+
+# -- 8: NO_COLOR and 16 colours: a failure stands out; a countdown looks the same -----
+
+
+def segments_with(strips: Any, needle: str) -> list[Any]:
+    """The rendered segments whose text contains ``needle``."""
+    return [seg for strip in strips for seg in strip if needle in seg.text]
+
+
+async def test_no_color_failures_are_reverse_video(workspace, monkeypatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = FlowtopApp(workspace, watch=False)
+    assert app.no_color
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("r")
+        await wait_for(
+            pilot,
+            lambda: app.table.run is not None and app.table.run.state is S.FAILED,
+            "the demo run to fail",
+        )
+        assert app.table.move_to("extract")  # the cursor away from the failed row
+        await pilot.pause(0.05)
+        strips = app.screen._compositor.render_strips()
+        failed = segments_with(strips, "✗ Failed")
+        assert len(failed) >= 2  # the header and the table row
+        for seg in failed:
+            assert seg.style.bold and seg.style.reverse, seg
+        icon = [seg for seg in segments_with(strips, "✗ ") if seg.text == "✗ "]  # flows list
+        assert icon and all(seg.style.reverse for seg in icon), [
+            (seg.text, seg.style.reverse) for seg in icon
+        ]
+        error = segments_with(strips, "ValueError")
+        assert error and all(seg.style.bold for seg in error)
+
+
+@pytest.mark.parametrize("no_color", [False, True])
+async def test_the_countdown_looks_the_same_in_table_and_detail(
+    workspace, monkeypatch, no_color
+) -> None:
+    from .test_app import start_waiting
+
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await start_waiting(pilot, app)
+        await pilot.pause(0.05)
+        table = app.table
+        row = table.run.rows["waiter"]
+        table_strip = table.render_row(
+            row, layout_columns(100), 100, table.rich_style, cursor=False
+        )
+        in_table = segments_with([table_strip], "Retry in")
+        assert in_table
+        title = app.detail.title_line.render()
+        start = title.plain.index("Retry in")
+        span_style = Style()
+        for span in title.spans:
+            if span.start <= start < span.end:
+                style = span.style
+                style = getattr(style, "rich_style", style)  # Textual's Style → Rich's
+                span_style += Style.parse(style) if isinstance(style, str) else style
+        detail_style = Style.combine([app.detail.title_line.rich_style, span_style])
+        assert look(in_table[0].style) == look(detail_style)
+
+
+def look(style: Any) -> tuple[Any, ...]:
+    color = style.color
+    return (
+        (color.number, color.triplet) if color is not None else None,
+        bool(style.bold),
+        bool(style.reverse),
+    )
+
+
+async def test_sixteen_colours_failures_are_reverse_video(workspace) -> None:
+    from rich.color import ColorSystem
+
+    app = FlowtopApp(workspace, watch=False)
+    app.console._color_system = ColorSystem.STANDARD  # what TERM=xterm gets
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("r")
+        await wait_for(
+            pilot,
+            lambda: app.table.run is not None and app.table.run.state is S.FAILED,
+            "the demo run to fail",
+        )
+        assert app.table.move_to("extract")
+        await pilot.pause(0.05)
+        failed = segments_with(app.screen._compositor.render_strips(), "✗ Failed")
+        assert len(failed) >= 2 and all(seg.style.reverse for seg in failed)

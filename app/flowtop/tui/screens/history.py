@@ -8,6 +8,7 @@ tracebacks, output) is shown as plain text, never parsed as markup.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from rich.text import Text
@@ -22,7 +23,7 @@ from flowtop.printable import printable
 
 from ...engine.states import StateType
 from ..model import STATE_LOOK, fmt_duration
-from ..widgets.state_colors import LOOK_STYLE
+from ..widgets.state_colors import LOOK_STYLE, looks
 
 #: How many runs the list reads; older ones stay in the file (`flowtop history`).
 RUN_LIMIT = 500
@@ -41,13 +42,13 @@ def plain(text: str | None, limit: int = TEXT_LIMIT, *, cell: bool = False) -> s
     return text
 
 
-def state_text(state: str) -> Text:
+def state_text(state: str, styles: Mapping[str, str] = LOOK_STYLE) -> Text:
     """``✓ Completed`` etc., like the live table; unknown states (INTERRUPTED) as words."""
     try:
         symbol, word, look = STATE_LOOK[StateType(state)]
     except ValueError:
         return Text(f"⚡ {state.title()}", style="yellow")
-    return Text(f"{symbol} {word}", style=LOOK_STYLE.get(look, ""))
+    return Text(f"{symbol} {word}", style=styles.get(look, ""))
 
 
 def counts_text(counts: dict[str, int]) -> str:
@@ -145,7 +146,7 @@ class HistoryScreen(Screen[None]):
             table.add_row(
                 Text(plain(record.flow, 60, cell=True)),
                 Text(str(record.number), justify="right"),
-                state_text(record.state),
+                state_text(record.state, looks(self.app)),
                 fmt_time(record.started),
                 Text(fmt_duration(record.duration), justify="right"),
                 counts_text(record.counts),
@@ -201,7 +202,8 @@ class RunDetailScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         run = self.detail.run
         heading = Text(f"{run.flow} #{run.number} · ")
-        heading.append_text(state_text(run.state))
+        styles = looks(self.app)
+        heading.append_text(state_text(run.state, styles))
         heading.append(
             f" · started {fmt_time(run.started)} · {fmt_duration(run.duration) or 'unfinished'}"
         )
@@ -211,7 +213,11 @@ class RunDetailScreen(Screen[None]):
         table = RunTable(id="tasks", cursor_type="row", zebra_stripes=True)
         table.add_columns("Task", "State", "Attempts", "Duration", "Last error")
         for record in self.detail.tasks:
-            state = Text("↺ Reused", style="green") if record.reused else state_text(record.state)
+            state = (
+                Text("↺ Reused", style=styles["reused"])
+                if record.reused
+                else state_text(record.state, styles)
+            )
             error = f"{record.error_type}: {record.error_message}" if record.error_type else ""
             table.add_row(
                 Text(plain(record.task, 80, cell=True)),
@@ -237,19 +243,23 @@ class RunDetailScreen(Screen[None]):
         self.show_task(str(event.row_key.value))
 
     def show_task(self, key: str) -> None:
-        self.query_one("#attempt-text", Static).update(attempts_text(self.tasks[key]))
+        self.query_one("#attempt-text", Static).update(
+            attempts_text(self.tasks[key], looks(self.app))
+        )
 
     def action_back(self) -> None:
         self.dismiss(None)
 
 
-def attempts_text(record: Any) -> Text:
+def attempts_text(record: Any, styles: Mapping[str, str] = LOOK_STYLE) -> Text:
     """Every attempt of one task: state, timing, error, traceback, output, next delay."""
     text = Text()
     text.append(plain(record.task, 200), style="bold")
     text.append(f"  {record.policy}\n" if record.policy else "\n", style="dim")
     if record.reused:
-        text.append("Carried over from the source run (not executed again).\n", style="green")
+        text.append(
+            "Carried over from the source run (not executed again).\n", style=styles["reused"]
+        )
     if record.message:
         text.append(plain(record.message) + "\n", style="italic")
     if not record.attempt_records:
@@ -259,11 +269,12 @@ def attempts_text(record: Any) -> Text:
         if attempt.state == StateType.AWAITING_RETRY.value:
             text.append("✗ Failed, retried", style="yellow")
         else:
-            text.append_text(state_text(attempt.state))
+            text.append_text(state_text(attempt.state, styles))
         text.append(f" · {fmt_duration(attempt.duration)} · started {fmt_time(attempt.started)}\n")
         if attempt.error_type:
             text.append(
-                plain(f"{attempt.error_type}: {attempt.error_message or ''}") + "\n", style="red"
+                plain(f"{attempt.error_type}: {attempt.error_message or ''}") + "\n",
+                style=styles["error"],
             )
         if attempt.retry_in is not None:
             why = f" ({plain(attempt.delay_explained, 300)})" if attempt.delay_explained else ""

@@ -20,7 +20,7 @@ from textual.widgets import Static
 from flowtop.engine.states import StateType
 from flowtop.printable import printable
 from flowtop.tui.model import AttemptView, TaskRow, fmt_duration
-from flowtop.tui.widgets.state_colors import LOOK_STYLE
+from flowtop.tui.widgets.state_colors import LOOK_STYLE, looks
 
 MAX_BLOCK = 20_000  # characters of one traceback/output shown; the rest is summarised
 
@@ -44,7 +44,7 @@ def _block(text: str) -> str:
     return text
 
 
-def title_text(row: TaskRow | None, now: float) -> Text:
+def title_text(row: TaskRow | None, now: float, styles: Mapping[str, str] = LOOK_STYLE) -> Text:
     """The first line: changes every tick while a countdown or an attempt runs."""
     if row is None:
         return Text("No task selected", style="dim")
@@ -52,7 +52,7 @@ def title_text(row: TaskRow | None, now: float) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(row.key, style="bold")
     text.append("  ")
-    text.append(row.state_text(now), style=LOOK_STYLE[look])
+    text.append(row.state_text(now), style=styles[look])
     if row.max_attempts:
         text.append(f"  attempt {row.attempt_text()}")
     if row.state is StateType.RUNNING and row.started is not None:
@@ -62,7 +62,11 @@ def title_text(row: TaskRow | None, now: float) -> Text:
     return text
 
 
-def body_text(row: TaskRow, policy: Mapping[str, tuple[str, str]] | None) -> Text:
+def body_text(
+    row: TaskRow,
+    policy: Mapping[str, tuple[str, str]] | None,
+    styles: Mapping[str, str] = LOOK_STYLE,
+) -> Text:
     """Why it is in this state, the countdown's arithmetic, the policy and every attempt."""
     out = Text()
     if row.message:
@@ -78,33 +82,33 @@ def body_text(row: TaskRow, policy: Mapping[str, tuple[str, str]] | None) -> Tex
     if not row.attempts:
         out.append("  none yet\n", style="dim")
     for attempt in row.attempts:
-        _attempt(out, attempt)
+        _attempt(out, attempt, styles)
     if policy:
         out.append("\nRetry policy for the next run", style="bold")
         out.append("  value · layer\n", style="dim")
         width = max(len(name) for name in policy)
         for name, (value, layer) in policy.items():
             out.append(f"  {name.ljust(width)}  {value}")
-            out.append(f"  · {layer}\n", style="dim" if layer == "builtin" else "cyan")
+            out.append(f"  · {layer}\n", style="dim" if layer == "builtin" else styles["layer"])
     return out
 
 
-def _attempt(out: Text, a: AttemptView) -> None:
+def _attempt(out: Text, a: AttemptView, styles: Mapping[str, str]) -> None:
     if a.reused:
-        out.append(f"  #{a.number}  ↺ reused from the source run", style=LOOK_STYLE["reused"])
+        out.append(f"  #{a.number}  ↺ reused from the source run", style=styles["reused"])
         if a.result is not None:
             out.append(f"  → {a.result}")
         out.append("\n")
         return
     symbol, look = ATTEMPT_LOOK.get(a.state, ("·", "pending"))
     out.append(f"  #{a.number}  {clock_time(a.started)}  ")
-    out.append(symbol, style=LOOK_STYLE[look])
+    out.append(symbol, style=styles[look])
     out.append(f"  {fmt_duration(a.duration) or '…'}")
     if a.error is not None:
         out.append("  ")
         out.append(
             f"{a.error.type}: {a.error.message.splitlines()[0] if a.error.message else ''}",
-            style="red",
+            style=styles["error"],
         )
     elif a.result is not None:
         out.append(f"  → {a.result}")
@@ -134,18 +138,29 @@ class DetailPane(VerticalScroll):
         yield self.title_line
         yield self.body
 
+    @property
+    def styles_now(self) -> Mapping[str, str]:
+        """State styles for this terminal (plain under ``NO_COLOR``)."""
+        try:
+            return looks(self.app)
+        except Exception:  # noqa: BLE001 - no app yet (built before mounting): colours
+            return LOOK_STYLE
+
     def show_title(self, row: TaskRow | None, now: float) -> None:
-        self.title_line.update(title_text(row, now))
+        self.title_line.update(title_text(row, now, self.styles_now))
 
     def show_task(
         self, row: TaskRow | None, policy: Mapping[str, tuple[str, str]] | None, now: float
     ) -> None:
         self.show_title(row, now)
-        self.body.update(body_text(row, policy) if row is not None else Text(""))
+        self.body.update(body_text(row, policy, self.styles_now) if row is not None else Text(""))
 
     def show_error(self, where: str, message: str) -> None:
         """A file that failed to load: its error, verbatim."""
-        title = Text.assemble(("✗ ", "bold red"), (where, "bold"), ("  failed to load", "red"))
+        styles = self.styles_now
+        title = Text.assemble(
+            ("✗ ", styles["failed"]), (where, "bold"), ("  failed to load", styles["error"])
+        )
         self.title_line.update(title)
         body = Text(printable(message))
         body.append(

@@ -18,7 +18,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from flowtop.tui.model import STATE_LOOK
-from flowtop.tui.widgets.state_colors import LOOK_STYLE
+from flowtop.tui.widgets.state_colors import looks
 
 
 class FlowList(OptionList):
@@ -56,15 +56,19 @@ class FlowList(OptionList):
         """Replace the options, keeping the highlight on the same id when it still exists."""
         current = self.highlighted_option.id if self.highlighted_option is not None else None
         options: list[Option] = []
+        styles = looks(self.app)
         for name in flows:
             state = (run_states or {}).get(name)
             symbol, _, look = STATE_LOOK[state] if state in STATE_LOOK else STATE_LOOK[None]
-            prompt = Text.assemble((f"{symbol} ", LOOK_STYLE[look]), (name, ""))
+            prompt = Text.assemble((f"{symbol} ", styles[look]), (name, ""))
             options.append(Option(prompt, id=f"flow:{name}"))
         for key in errors:
             label = _short(key, root)
             options.append(
-                Option(Text.assemble(("✗ ", "bold red"), (label, "red")), id=f"error:{key}")
+                Option(
+                    Text.assemble(("✗ ", styles["failed"]), (label, styles["error"])),
+                    id=f"error:{key}",
+                )
             )
         self.clear_options()
         self.add_options(options)

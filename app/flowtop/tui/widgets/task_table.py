@@ -25,6 +25,7 @@ from textual.strip import Strip
 
 from flowtop.engine.states import StateType
 from flowtop.tui.clock import Clock, system_clock
+from flowtop.tui.widgets.state_colors import colour_mode
 from flowtop.tui.model import SORT_MODES, STATE_LOOK, RunModel, TaskRow, fmt_duration, view_order
 
 LIVE_STATES = (StateType.RUNNING, StateType.AWAITING_RETRY)
@@ -287,6 +288,9 @@ class TaskTable(ScrollView, can_focus=True):
     def on_click(self, event: events.Click) -> None:
         if event.y >= 1:
             self._set_cursor(int(self.scroll_offset.y) + event.y - 1)
+
+    def on_mount(self) -> None:
+        self.add_class(f"-{colour_mode(self.app)}")  # -plain under NO_COLOR, -ansi16, -full
 
     def on_resize(self, event: events.Resize) -> None:
         self.virtual_size = Size(0, len(self.keys) + 1)
