@@ -324,3 +324,45 @@ async def test_sixteen_colours_failures_are_reverse_video(workspace) -> None:
         await pilot.pause(0.05)
         failed = segments_with(app.screen._compositor.render_strips(), "✗ Failed")
         assert len(failed) >= 2 and all(seg.style.reverse for seg in failed)
+
+
+# -- 15: the footer: the focused pane's keys by priority, ? and q always, never cut ----
+
+
+def footer_entries_shown(line: str) -> list[str]:
+    return [part.strip() for part in line.strip().split("  ") if part.strip()]
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24), (60, 20), (100, 30)])
+async def test_footer_keeps_help_and_quit_and_never_cuts_a_word(workspace, size) -> None:
+    from flowtop.tui.bindings import ALWAYS_IN_FOOTER, FOOTER_KEYS
+
+    labels = {label for keys in FOOTER_KEYS.values() for _, label in keys}
+    labels |= {label for _, label in ALWAYS_IN_FOOTER}
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        for pane in ("tasks", "flows"):
+            if pane == "flows":
+                await pilot.press("left")
+                await pilot.pause()
+            footer = screen_text(app).splitlines()[-1]
+            assert len(footer) <= size[0]
+            shown = footer_entries_shown(footer)
+            assert shown[-2:] == ["? Help", "q Quit"], footer
+            for entry in shown:
+                key, _, label = entry.partition(" ")
+                assert label in labels, (entry, footer)
+            assert shown[0] == "r Run"
+        if size[0] >= 80:
+            assert "→ Tasks" in footer  # the flows list's own keys
+
+
+async def test_footer_in_the_filter_line_shows_its_keys(workspace) -> None:
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("slash")
+        await pilot.pause()
+        footer = screen_text(app).splitlines()[-1]
+        assert "Keep filter" in footer and "Clear filter" in footer
+        assert "r Run" not in footer  # r types into the filter here

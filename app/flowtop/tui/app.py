@@ -24,12 +24,18 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from flowtop.engine.events import RunFinished, RunStarted
 from flowtop.engine.states import StateType
 from flowtop.printable import printable
-from flowtop.tui.bindings import APP_BINDINGS, KEYS
+from flowtop.tui.bindings import (
+    ALWAYS_IN_FOOTER,
+    APP_BINDINGS,
+    FILTER_FOOTER,
+    FOOTER_KEYS,
+    KEYS,
+)
 from flowtop.tui.clock import Clock, system_clock
 from flowtop.tui.event_buffer import EventBuffer
 from flowtop.tui.messages import EventsPending, WatcherFailed, WorkspaceLoaded, WorkspaceReloaded
@@ -38,6 +44,7 @@ from flowtop.tui.run_actions import RunActions
 from flowtop.tui.widgets.detail_pane import DetailPane
 from flowtop.tui.widgets.filter_input import FilterInput
 from flowtop.tui.widgets.flow_list import FlowList
+from flowtop.tui.widgets.key_bar import Entry, KeyBar
 from flowtop.tui.widgets.run_header import RunHeader
 from flowtop.tui.widgets.task_table import TaskTable
 
@@ -144,7 +151,25 @@ class FlowtopApp(RunActions, App[int]):
                 yield self.filter_box
                 yield self.table
                 yield self.detail
-        yield Footer(compact=True)
+        self.key_bar = KeyBar(self.footer_entries, id="keys")
+        yield self.key_bar
+
+    def footer_entries(self) -> tuple[list[Entry], list[Entry]]:
+        """The focused pane's keys (as rebound now) by priority, and ``?``/``q``."""
+        focused = self.focused
+        if focused is self.filter_box:
+            return [(self.get_key_display(Binding(k, k)), lbl) for k, lbl in FILTER_FOOTER], []
+        pane = "flows" if focused is self.flow_list else "tasks"
+        return (
+            [(self.key_for(action), label) for action, label in FOOTER_KEYS[pane]],
+            [(self.key_for(action), label) for action, label in ALWAYS_IN_FOOTER],
+        )
+
+    def on_descendant_focus(self) -> None:
+        self.key_bar.refresh()
+
+    def on_descendant_blur(self) -> None:
+        self.key_bar.refresh()
 
     def action_focus_flows(self) -> None:
         self.flow_list.focus()
@@ -162,7 +187,7 @@ class FlowtopApp(RunActions, App[int]):
     def on_mount(self) -> None:
         self.title = f"flowtop · {getattr(self.workspace, 'root', '')}"
         self.table.policy_source = self._policy_summary
-        self.buffer.wake = lambda: self.post_message(EventsPending())  # post_message is thread-safe
+        self.buffer.wake = self._wake  # called on the engine's thread
         self.set_interval(LIVE_TICK, self._tick, name="live-tick")
         self.table.focus()
         if self._load:
@@ -170,6 +195,9 @@ class FlowtopApp(RunActions, App[int]):
             self._load_workspace()
         else:
             self._workspace_ready()
+
+    def _wake(self) -> None:
+        self.post_message(EventsPending())  # post_message is thread-safe
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def _load_workspace(self) -> None:
@@ -222,6 +250,7 @@ class FlowtopApp(RunActions, App[int]):
         header = getattr(self, "header", None)
         if header is not None and header.is_mounted:
             self._update_header()
+            self.key_bar.refresh()
 
     def live_bindings(self) -> list[Binding]:
         """The app's bindings with their keys as rebound now (``[keys]``, ``set_keymap``)."""
@@ -235,13 +264,15 @@ class FlowtopApp(RunActions, App[int]):
     def key_for(self, action: str) -> str:
         """How the footer shows the key that runs ``action`` now (``r``, or ``R`` after
         ``[keys] "flowtop.run" = "R"``); every hint that names a key asks here."""
+        if action == "command_palette":
+            return self.get_key_display(Binding(self.COMMAND_PALETTE_BINDING, action))
         for binding in self.live_bindings():
             if binding.action == action:
                 first = binding.key.split(",")[0].strip()
                 return self.get_key_display(replace(binding, key=first))
         return action
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for binding in self.BINDINGS:
             assert isinstance(binding, Binding)

@@ -43,7 +43,39 @@ KEYS = (
     ("q", "quit", "Quit", "quit", "Cancel runs and quit"),
 )
 
-#: Left out of the footer so the rest fits 120 columns; still in `?` and the palette.
+#: The footer's keys per focused pane, most useful first: as many as fit are shown,
+#: whole, then ``ALWAYS_IN_FOOTER`` at the right end. Actions, labels.
+FOOTER_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
+    "tasks": (
+        ("run", "Run"),
+        ("retry_now", "Retry now"),
+        ("give_up", "Give up"),
+        ("rerun_failed", "Rerun failed"),
+        ("edit_retry", "Edit retry"),
+        ("rerun_task", "Rerun task"),
+        ("cancel", "Cancel"),
+        ("filter", "Filter"),
+        ("sort", "Sort"),
+        ("history", "History"),
+        ("focus_flows", "Flows"),
+        ("toggle_auto_rerun", "Auto-rerun"),
+        ("command_palette", "Palette"),
+    ),
+    "flows": (
+        ("run", "Run"),
+        ("rerun_failed", "Rerun failed"),
+        ("history", "History"),
+        ("cancel", "Cancel"),
+        ("focus_tasks", "Tasks"),
+        ("toggle_auto_rerun", "Auto-rerun"),
+        ("command_palette", "Palette"),
+    ),
+}
+ALWAYS_IN_FOOTER = (("help", "Help"), ("quit", "Quit"))
+#: While the filter line has focus every letter is typed into it: only its own keys.
+FILTER_FOOTER = (("enter", "Keep filter"), ("escape", "Clear filter"))
+
+#: Not drawn by Textual's footer (the app draws its own); kept for the palette's sake.
 NOT_IN_FOOTER = frozenset({"filter", "sort", "auto_rerun"})
 
 APP_BINDINGS = [
