@@ -366,3 +366,26 @@ async def test_footer_in_the_filter_line_shows_its_keys(workspace) -> None:
         footer = screen_text(app).splitlines()[-1]
         assert "Keep filter" in footer and "Clear filter" in footer
         assert "r Run" not in footer  # r types into the filter here
+
+
+# -- 16: the command palette: one Quit, no Keys beside Help, each command's key -------
+
+
+async def test_palette_has_one_quit_no_keys_and_names_each_key(workspace) -> None:
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        app.set_keymap({"flowtop.run": "R"})
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert titles.count("Quit") == 1 and titles.count("Help") == 1
+        assert "Keys" not in titles
+        helps = {c.title: c.help for c in app.get_system_commands(app.screen)}
+        assert helps["Run"].startswith("key R · ")
+        assert helps["Filter"].startswith("key / · ")
+        assert helps["Quit"].startswith("key q · ")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"quit")
+        await pilot.pause(0.3)
+        palette = "\n".join(screen_text(app).splitlines()[:-1])  # without the footer
+        assert palette.count("Quit") == 1 and "key q · Cancel runs and quit" in palette

@@ -273,11 +273,17 @@ class FlowtopApp(RunActions, App[int]):
         return action
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        for binding in self.BINDINGS:
-            assert isinstance(binding, Binding)
+        """Textual's commands without its own Quit and Keys (ours cancel runs first and
+        list every key), then one per app key, its key (as rebound now) in its help."""
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Quit", "Keys"):
+                yield command
+        for binding in self.live_bindings():
+            key = self.key_for(binding.action)
             yield SystemCommand(
-                binding.description, binding.tooltip, partial(self.run_action, binding.action)
+                binding.description,
+                f"key {key} · {binding.tooltip}",
+                partial(self.run_action, binding.action),
             )
 
     # -- flows and selection --------------------------------------------------------
