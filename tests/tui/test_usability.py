@@ -389,3 +389,63 @@ async def test_palette_has_one_quit_no_keys_and_names_each_key(workspace) -> Non
         await pilot.pause(0.3)
         palette = "\n".join(screen_text(app).splitlines()[:-1])  # without the footer
         assert palette.count("Quit") == 1 and "key q · Cancel runs and quit" in palette
+
+
+# -- 10: a budget only Retry can spend is shown as such -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("width", "extract_try"), [(120, "1/1 (+3 on Retry)"), (80, "1/1+3 Retry")]
+)
+async def test_try_column_shows_a_retry_only_budget(workspace, width, extract_try) -> None:
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(width, 30)) as pilot:
+        await pilot.press("r")
+        await wait_for(
+            pilot,
+            lambda: app.table.run is not None and app.table.run.state is S.FAILED,
+            "the demo run to fail",
+        )
+        await pilot.pause(0.05)
+        extract = next(line for line in screen_text(app).splitlines() if "▕extract " in line)
+        assert extract_try in extract and "0/4" not in extract and "1/4" not in extract
+        flaky = next(line for line in screen_text(app).splitlines() if "▕flaky " in line)
+        assert " 2/3 " in flaky  # max_retries set: a plain budget
+        assert "attempt 1/1 (+3 on Retry)" in app.detail.title_line.render().plain
+
+
+def test_try_text_forms() -> None:
+    from flowtop.tui.model import try_text
+
+    assert try_text(0, 4, True) == "0/1 (+3 on Retry)"
+    assert try_text(3, 4, True) == "3/4 (on Retry)"
+    assert try_text(2, 4, False) == "2/4"
+    assert try_text(1, 1, True) == "1/1"
+    assert try_text(1, 4, True, compact=True) == "1/1+3 Retry"
+    assert try_text(0, 0, True) == ""
+
+
+# -- 11: reused tasks are counted inside completed ----------------------------------
+
+
+def test_header_counts_reused_inside_completed() -> None:
+    from flowtop.engine import RunStarted, TaskStateChanged
+    from flowtop.tui.model import RunModel, counts_text
+
+    run = RunModel.from_started(
+        RunStarted(
+            run_id="r1", flow="f", run=1, tasks=("a", "b", "c", "d"), max_attempts=(1,) * 4,
+            policies=("",) * 4, rerun_of="r0", ts=0.0,
+        )
+    )
+
+    def done(key: str, reused: bool) -> TaskStateChanged:
+        return TaskStateChanged(
+            run_id="r1", flow="f", task=key, state=S.COMPLETED, attempt=1, max_attempts=1,
+            ts=0.0, reused=reused,
+        )
+
+    for key in "abc":
+        run.apply(done(key, True))
+    run.apply(done("d", False))
+    assert counts_text(run) == "✓ 4 completed (3 reused)"

@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Footer, Static
 from flowtop.printable import printable
 
 from ...engine.states import StateType
-from ..model import STATE_LOOK, fmt_duration
+from ..model import RETRY_ONLY, STATE_LOOK, fmt_duration, try_text
 from ..widgets.state_colors import LOOK_STYLE, looks
 
 #: How many runs the list reads; older ones stay in the file (`flowtop history`).
@@ -222,7 +222,9 @@ class RunDetailScreen(Screen[None]):
             table.add_row(
                 Text(plain(record.task, 80, cell=True)),
                 state,
-                f"{record.attempts}/{record.max_attempts}",
+                try_text(
+                    record.attempts, record.max_attempts, RETRY_ONLY in (record.policy or "")
+                ),
                 Text(fmt_duration(record.duration), justify="right"),
                 Text(plain(error.replace("\n", " "), ERROR_CELL, cell=True)),
                 key=record.task,

@@ -9,7 +9,7 @@ Rows are addressed by task key, so an event never needs a row search.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rich.cells import cell_len, set_cell_size
@@ -43,6 +43,7 @@ class Columns:
     error: int
     attempts: int = TRY_WIDTH
     time: int = TIME_WIDTH
+    compact: bool = False  # TRY in its short form: ``1/1+3 Retry``
 
     def widths(self) -> tuple[int, ...]:
         return (self.task, STATE_WIDTH, self.attempts, self.time, self.policy, self.error)
@@ -301,9 +302,18 @@ class TaskTable(ScrollView, can_focus=True):
         return False
 
     # -- painting -------------------------------------------------------------------
+    def columns(self, width: int) -> Columns:
+        """The layout for ``width``: TRY as wide as this run's budgets need (the long
+        form ``1/1 (+3 on Retry)`` from 100 cells, the short one below)."""
+        run = self.run
+        long, short = run.try_widths if run is not None else (TRY_WIDTH, TRY_WIDTH)
+        compact = width < 100 and long > TRY_WIDTH
+        columns = layout_columns(width, max(TRY_WIDTH, short if compact else long))
+        return replace(columns, compact=compact) if compact else columns
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        columns = layout_columns(width)
+        columns = self.columns(width)
         base = self.rich_style
         if y == 0:
             style = base + self.get_component_rich_style("task-table--header")
@@ -340,7 +350,7 @@ class TaskTable(ScrollView, can_focus=True):
         cells = (
             row.key,
             row.state_text(now),
-            row.attempt_text(),
+            row.attempt_text(compact=columns.compact),
             fmt_duration(row.live_duration(now)),
             policy,
             row.error_text().replace("\n", " "),
