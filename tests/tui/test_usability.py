@@ -449,3 +449,125 @@ def test_header_counts_reused_inside_completed() -> None:
         run.apply(done(key, True))
     run.apply(done("d", False))
     assert counts_text(run) == "✓ 4 completed (3 reused)"
+
+
+# -- 12: history: back to the same row, "no runs yet", n and cancel recorded as such ---
+
+
+async def test_esc_from_a_run_returns_to_the_same_row(tmp_path) -> None:
+    from textual.widgets import DataTable
+
+    from flowtop.tui.screens import HistoryScreen, RunDetailScreen
+
+    from .snapshot_apps import HostApp, make_history
+
+    history = make_history(tmp_path)
+    try:
+        app = HostApp(lambda: HistoryScreen(history, "etl"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("down", "enter")
+            await pilot.pause()
+            assert isinstance(app.screen, RunDetailScreen)
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen.query_one("#runs", DataTable).cursor_row == 1
+    finally:
+        history.close()
+
+
+async def test_a_flow_with_no_runs_says_so_at_the_top(tmp_path) -> None:
+    from flowtop.tui.screens import HistoryScreen
+
+    from .snapshot_apps import HostApp, make_history
+
+    history = make_history(tmp_path)
+    try:
+        app = HostApp(lambda: HistoryScreen(history, "other"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            top = "\n".join(screen_text(app).splitlines()[:5])
+            assert "no runs yet" in top.lower() and "other" in top
+            assert "Rerun of" not in screen_text(app)  # no empty table header
+    finally:
+        history.close()
+
+
+WAITER_FLOW = """\
+from flowtop import Flow, task
+
+calls = []
+
+
+@task(max_retries=3, retry_delay=60)
+def waiter():
+    calls.append(1)
+    if len(calls) == 1:
+        raise ConnectionError("reset")
+    return "done"
+
+
+flow = Flow("wait")
+flow.add_task(waiter)
+"""
+
+
+async def history_attempts(app: Any, pilot: Any) -> str:
+    """Open the history's newest run and return its first task's attempts text."""
+    from flowtop.tui.screens import HistoryScreen, RunDetailScreen
+
+    await pilot.press("h")
+    await pilot.pause()
+    assert isinstance(app.screen, HistoryScreen)
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(app.screen, RunDetailScreen)
+    from textual.widgets import Static
+
+    return str(app.screen.query_one("#attempt-text", Static).render())
+
+
+async def wait_run(app: Any, pilot: Any, state: S) -> None:
+    await wait_for(
+        pilot,
+        lambda: (run := app.store.latest_for("wait")) is not None
+        and run.rows["waiter"].state is state,
+        f"waiter {state}",
+    )
+
+
+@pytest.mark.parametrize("how", ["n", "cancel", "x"])
+async def test_an_attempt_ended_by_n_cancel_or_x_is_recorded_as_such(tmp_path, how) -> None:
+    from flowtop.workspace import Workspace
+
+    (tmp_path / "wait.py").write_text(WAITER_FLOW)
+    workspace = Workspace(tmp_path)
+    workspace.load()
+    app = FlowtopApp(workspace, watch=False)
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            await pilot.press("r")
+            await wait_run(app, pilot, S.AWAITING_RETRY)
+            if how == "n":
+                await pilot.press("n")
+                await wait_run(app, pilot, S.COMPLETED)
+            elif how == "x":
+                await pilot.press("x")
+                await wait_run(app, pilot, S.FAILED)
+            else:
+                await pilot.press("c", "y")
+                await wait_run(app, pilot, S.CANCELLED)
+            text = await history_attempts(app, pilot)
+            assert "retry after 1" not in text  # the planned minute never ran out
+            if how == "n":
+                assert "✗ Failed, retried" in text
+                assert "retried now (n) after" in text and "of a planned 1m" in text
+            elif how == "x":
+                assert "given up during its wait" in text and "gave up during the 1m" in text
+            else:
+                assert "then cancelled during its wait" in text
+                assert "cancelled during the 1m" in text
+                assert "retried" not in text
+    finally:
+        workspace.close()

@@ -86,7 +86,7 @@ class HistoryScreen(Screen[None]):
     DEFAULT_CSS = """
     HistoryScreen #heading { height: 1; padding: 0 1; text-style: bold; background: $boost; }
     HistoryScreen #runs { height: 1fr; }
-    HistoryScreen #message { padding: 1 2; color: $text-muted; height: auto; }
+    HistoryScreen #message { padding: 1 2; height: auto; }
     """
 
     BINDINGS = [
@@ -119,25 +119,28 @@ class HistoryScreen(Screen[None]):
         self.load()
 
     def load(self) -> None:
+        """(Re)read the runs; the cursor stays on the run it was on (back from a run)."""
         flow = None if self.show_all else self.flow
         table = self.query_one("#runs", DataTable)
         message = self.query_one("#message", Static)
         scope = "all flows" if flow is None else f"flow {flow}"
+        was_on = self._cursor_run(table)
         try:
             records = self.history.runs(flow=flow, limit=RUN_LIMIT)
         except Exception as exc:  # noqa: BLE001 - an unreadable history file is shown, not fatal
             records = []
             message.update(Text(f"Cannot read the run history: {exc}"))
         else:
-            message.update(
-                Text(
-                    f"No runs yet: press {self.run_key} on the main screen to run a flow."
-                    if not records
-                    else ""
+            hint = f"No runs yet: press {self.run_key} on the main screen to run a flow"
+            if flow is not None:
+                hint = (
+                    f"No runs yet of {flow}: press {self.run_key} on the main screen to run it,"
+                    " or a here for every flow's runs"
                 )
-            )
+            message.update(Text(hint + "." if not records else ""))
         message.display = not records
-        count = f"{len(records)} run" + ("" if len(records) == 1 else "s")
+        table.display = bool(records)  # an empty table's header would hide the message
+        count = f"{len(records)} run" + ("" if len(records) == 1 else "s") if records else "no runs yet"
         self.query_one("#heading", Static).update(Text(f"History · {scope} · {count}"))
         table.clear()
         self.records = {}
@@ -153,6 +156,14 @@ class HistoryScreen(Screen[None]):
                 f"#{record.rerun_of_number}" if record.rerun_of_number else "",
                 key=record.run_id,
             )
+        if was_on in self.records:
+            table.move_cursor(row=table.get_row_index(was_on), animate=False)
+
+    @staticmethod
+    def _cursor_run(table: DataTable[Any]) -> str | None:
+        if not table.row_count:
+            return None
+        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
 
     def action_back(self) -> None:
         self.dismiss(None)
@@ -266,10 +277,19 @@ def attempts_text(record: Any, styles: Mapping[str, str] = LOOK_STYLE) -> Text:
         text.append(plain(record.message) + "\n", style="italic")
     if not record.attempt_records:
         text.append("No attempts recorded.\n", style="dim")
-    for attempt in record.attempt_records:
+    attempts = record.attempt_records
+    for i, attempt in enumerate(attempts):
+        after = attempts[i + 1] if i + 1 < len(attempts) else None
         text.append(f"\nAttempt {attempt.number} · ", style="bold")
-        if attempt.state == StateType.AWAITING_RETRY.value:
-            text.append("✗ Failed, retried", style="yellow")
+        waited = attempt.retry_in is not None and attempt.error_type is not None
+        if attempt.state == StateType.AWAITING_RETRY.value and after is not None:
+            text.append("✗ Failed, retried", style=styles["retry"])
+        elif waited and attempt.state == StateType.CANCELLED.value:
+            text.append("✗ Failed, then cancelled during its wait", style=styles["failed"])
+        elif waited and after is None and attempt.state == StateType.FAILED.value:
+            text.append("✗ Failed, given up during its wait", style=styles["failed"])
+        elif attempt.state == StateType.AWAITING_RETRY.value:
+            text.append("✗ Failed, waiting to retry", style=styles["retry"])  # a live run
         else:
             text.append_text(state_text(attempt.state, styles))
         text.append(f" · {fmt_duration(attempt.duration)} · started {fmt_time(attempt.started)}\n")
@@ -279,8 +299,7 @@ def attempts_text(record: Any, styles: Mapping[str, str] = LOOK_STYLE) -> Text:
                 style=styles["error"],
             )
         if attempt.retry_in is not None:
-            why = f" ({plain(attempt.delay_explained, 300)})" if attempt.delay_explained else ""
-            text.append(f"retry after {fmt_duration(attempt.retry_in)}{why}\n", style="yellow")
+            text.append(retry_line(attempt, after), style=styles["retry"])
         if attempt.result is not None:
             text.append("result: " + plain(attempt.result, 500) + "\n")
         if attempt.traceback:
@@ -289,3 +308,27 @@ def attempts_text(record: Any, styles: Mapping[str, str] = LOOK_STYLE) -> Text:
             text.append("output:\n", style="bold")
             text.append(plain(attempt.output).rstrip("\n") + "\n")
     return text
+
+
+#: A next attempt that starts this much before its planned time was started by `n`
+#: (timers never fire early; the margin absorbs clock rounding).
+EARLY = 0.05
+
+
+def retry_line(attempt: Any, after: Any) -> str:
+    """What became of the wait after a failed attempt: kept, cut short by `n`, or
+    ended by `x` or a cancel (no next attempt)."""
+    planned = fmt_duration(attempt.retry_in)
+    why = f" ({plain(attempt.delay_explained, 300)})" if attempt.delay_explained else ""
+    if after is None:
+        if attempt.state == StateType.FAILED.value:
+            return f"gave up during the {planned} wait{why}\n"
+        if attempt.state == StateType.CANCELLED.value:
+            return f"cancelled during the {planned} wait{why}\n"
+        return f"retry after {planned}{why}\n"
+    ended = (attempt.started or 0.0) + (attempt.duration or 0.0)
+    if attempt.started is not None and after.started is not None:
+        waited = max(0.0, after.started - ended)
+        if waited < attempt.retry_in - EARLY:
+            return f"retried now (n) after {fmt_duration(waited)} of a planned {planned}{why}\n"
+    return f"retry after {planned}{why}\n"
