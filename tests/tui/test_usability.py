@@ -206,7 +206,9 @@ async def test_keys_table_typo_is_answered_with_the_near_id(tmp_path) -> None:
     (tmp_path / "flowtop.toml").write_text('[keys]\n"flowtop.rnu" = "R"\n')
     async with app_on_one_flow(tmp_path) as (app, pilot):
         messages = [n.message for n in app._notifications]
-        assert any('unknown binding id flowtop.rnu; did you mean "flowtop.run"?' in m for m in messages)
+        assert any(
+            'unknown binding id flowtop.rnu; did you mean "flowtop.run"?' in m for m in messages
+        )
 
 
 # -- 9: the selected row is highlighted across every column ---------------------------
@@ -434,15 +436,27 @@ def test_header_counts_reused_inside_completed() -> None:
 
     run = RunModel.from_started(
         RunStarted(
-            run_id="r1", flow="f", run=1, tasks=("a", "b", "c", "d"), max_attempts=(1,) * 4,
-            policies=("",) * 4, rerun_of="r0", ts=0.0,
+            run_id="r1",
+            flow="f",
+            run=1,
+            tasks=("a", "b", "c", "d"),
+            max_attempts=(1,) * 4,
+            policies=("",) * 4,
+            rerun_of="r0",
+            ts=0.0,
         )
     )
 
     def done(key: str, reused: bool) -> TaskStateChanged:
         return TaskStateChanged(
-            run_id="r1", flow="f", task=key, state=S.COMPLETED, attempt=1, max_attempts=1,
-            ts=0.0, reused=reused,
+            run_id="r1",
+            flow="f",
+            task=key,
+            state=S.COMPLETED,
+            attempt=1,
+            max_attempts=1,
+            ts=0.0,
+            reused=reused,
         )
 
     for key in "abc":
@@ -530,8 +544,9 @@ async def history_attempts(app: Any, pilot: Any) -> str:
 async def wait_run(app: Any, pilot: Any, state: S) -> None:
     await wait_for(
         pilot,
-        lambda: (run := app.store.latest_for("wait")) is not None
-        and run.rows["waiter"].state is state,
+        lambda: (
+            (run := app.store.latest_for("wait")) is not None and run.rows["waiter"].state is state
+        ),
         f"waiter {state}",
     )
 
@@ -571,3 +586,40 @@ async def test_an_attempt_ended_by_n_cancel_or_x_is_recorded_as_such(tmp_path, h
                 assert "retried" not in text
     finally:
         workspace.close()
+
+
+# -- 7: sorting: numeric-aware names, a direction, an arrow on the sorted column -------
+
+
+def test_name_sort_is_numeric_aware() -> None:
+    from flowtop.tui.model import RunModel, view_order
+
+    run = RunModel("f", ["work-10", "work-2", "Work-1", "work-1b", "a"])
+    assert view_order(run, sort="name") == ["a", "Work-1", "work-1b", "work-2", "work-10"]
+    assert view_order(run, sort="name", reverse=True) == [
+        "work-10",
+        "work-2",
+        "work-1b",
+        "Work-1",
+        "a",
+    ]
+
+
+async def test_sort_has_a_direction_and_an_arrow_on_its_column(long_workspace) -> None:
+    app = FlowtopApp(long_workspace, watch=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await pilot.press("s", "s")  # state, then name
+        await pilot.pause()
+        assert app.table.sort == "name"
+        assert app.table.keys[:3] == ["work-1", "work-2", "work-3"]
+        text = screen_text(app)
+        assert "TASK ▲" in text and "sort: name ▲" in text
+        await pilot.press("S")
+        await pilot.pause()
+        assert app.table.keys[:2] == ["work-40", "work-39"]
+        text = screen_text(app)
+        assert "TASK ▼" in text and "sort: name ▼" in text
+        await pilot.press("s")  # duration: longest first, arrow on TIME
+        await pilot.pause()
+        assert "TIME ▼" in screen_text(app) and "TASK ▼" not in screen_text(app)

@@ -239,7 +239,12 @@ class FlowtopApp(RunActions, App[int]):
             return
         known = {b.id for b in self.BINDINGS if isinstance(b, Binding) and b.id}
         for unknown in sorted(set(keymap) - known):
-            self.notify(unknown_binding_message(unknown, known), severity="warning", markup=False, timeout=10)
+            self.notify(
+                unknown_binding_message(unknown, known),
+                severity="warning",
+                markup=False,
+                timeout=10,
+            )
         self._toml_keys = keymap
         self.set_keymap({k: v for k, v in keymap.items() if k in known})
 
@@ -447,8 +452,8 @@ class FlowtopApp(RunActions, App[int]):
         if self.selected_error is not None:
             return
         extra = []
-        if self.table.sort != "definition":
-            extra.append(f"sort: {self.table.sort}")
+        if self.table.sort != "definition" or self.table.sort_reverse:
+            extra.append(f"sort: {self.table.sort} {self.table.sort_arrow}")
         if self.table.filter_text:
             extra.append(f"filter: {self.table.filter_text}")
         if self.auto_rerun:
@@ -554,9 +559,15 @@ class FlowtopApp(RunActions, App[int]):
     def action_sort(self) -> None:
         table = self.table
         mode = SORT_MODES[(SORT_MODES.index(table.sort) + 1) % len(SORT_MODES)]
-        table.set_view(sort=mode)
+        table.set_view(sort=mode, reverse=False)
         self._update_header()
-        self.notify(f"Sorted by {mode}", markup=False, timeout=1.5)
+        self.notify(f"Sorted by {mode} {table.sort_arrow}".rstrip(), markup=False, timeout=1.5)
+
+    def action_sort_reverse(self) -> None:
+        table = self.table
+        table.set_view(reverse=not table.sort_reverse)
+        self._update_header()
+        self.notify(f"Sorted by {table.sort} {table.sort_arrow}", markup=False, timeout=1.5)
 
     def action_history(self) -> None:
         from flowtop.tui.screens.history import HistoryScreen

@@ -31,6 +31,7 @@ KEYS = (
     ("e", "edit_retry", "Edit retry", "edit_retry", "Edit the selected task's retry settings"),
     ("slash", "filter", "Filter", "filter", "Filter rows by task name or state"),
     ("s", "sort", "Sort", "sort", "Cycle: definition order, state, name, duration"),
+    ("S", "sort_reverse", "Reverse sort", "sort_reverse", "Flip the sort direction (▲ / ▼)"),
     ("h", "history", "History", "history", "Past runs from the history database"),
     ("question_mark", "help", "Help", "help", "Every key"),
     (
@@ -76,7 +77,7 @@ ALWAYS_IN_FOOTER = (("help", "Help"), ("quit", "Quit"))
 FILTER_FOOTER = (("enter", "Keep filter"), ("escape", "Clear filter"))
 
 #: Not drawn by Textual's footer (the app draws its own); kept for the palette's sake.
-NOT_IN_FOOTER = frozenset({"filter", "sort", "auto_rerun"})
+NOT_IN_FOOTER = frozenset({"filter", "sort", "sort_reverse", "auto_rerun"})
 
 APP_BINDINGS = [
     Binding(

@@ -10,6 +10,7 @@ detail pane.
 from __future__ import annotations
 
 import gc
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -48,6 +49,9 @@ STATE_RANK = {
 }
 
 SORT_MODES = ("definition", "state", "name", "duration")
+#: The column each sort orders by (an arrow marks it), and whether its natural order
+#: is descending (duration: longest first).
+SORT_COLUMN = {"state": (1, False), "name": (0, False), "duration": (3, True)}
 
 
 def fmt_duration(seconds: float | None) -> str:
@@ -320,7 +324,11 @@ def _try_widths(max_attempts: Sequence[int], retry_only: Sequence[bool]) -> tupl
     long = compact = 3
     for m, only in set(zip(max_attempts, retry_only, strict=True)):
         long = max(long, len(try_text(m, m, only)), len(try_text(1, m, only)))
-        compact = max(compact, len(try_text(m, m, only, compact=True)), len(try_text(1, m, only, compact=True)))
+        compact = max(
+            compact,
+            len(try_text(m, m, only, compact=True)),
+            len(try_text(1, m, only, compact=True)),
+        )
     return long, compact
 
 
@@ -410,10 +418,26 @@ def row_matches(row: TaskRow, query: str) -> bool:
     return query in word.lower() or query == symbol
 
 
+def natural_key(name: str) -> tuple[Any, ...]:
+    """``work-2`` before ``work-10``: digit runs compare as numbers, the rest without case."""
+    parts = _DIGITS.split(name)
+    return tuple(
+        (1, int(part), part) if i % 2 else (0, part.lower(), part) for i, part in enumerate(parts)
+    )
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
 def view_order(
-    run: RunModel, *, query: str = "", sort: str = "definition", now: float = 0.0
+    run: RunModel,
+    *,
+    query: str = "",
+    sort: str = "definition",
+    now: float = 0.0,
+    reverse: bool = False,
 ) -> list[str]:
-    """The keys the table shows, filtered and sorted."""
+    """The keys the table shows, filtered and sorted (``reverse`` flips the order)."""
     rows = run.rows
     query = query.strip().lower()
     if query:
@@ -423,11 +447,13 @@ def view_order(
     if sort == "state":
         keys.sort(key=lambda k: (STATE_RANK[rows[k].state], rows[k].index))
     elif sort == "name":
-        keys.sort()
+        keys.sort(key=natural_key)
     elif sort == "duration":
         keys.sort(key=lambda k: (-(rows[k].live_duration(now) or 0.0), rows[k].index))
     elif sort != "definition":
         raise ValueError(f"unknown sort mode {sort!r}; expected one of {', '.join(SORT_MODES)}")
+    if reverse:
+        keys.reverse()
     return keys
 
 

@@ -140,7 +140,9 @@ class HistoryScreen(Screen[None]):
             message.update(Text(hint + "." if not records else ""))
         message.display = not records
         table.display = bool(records)  # an empty table's header would hide the message
-        count = f"{len(records)} run" + ("" if len(records) == 1 else "s") if records else "no runs yet"
+        count = (
+            f"{len(records)} run" + ("" if len(records) == 1 else "s") if records else "no runs yet"
+        )
         self.query_one("#heading", Static).update(Text(f"History · {scope} · {count}"))
         table.clear()
         self.records = {}
@@ -233,9 +235,7 @@ class RunDetailScreen(Screen[None]):
             table.add_row(
                 Text(plain(record.task, 80, cell=True)),
                 state,
-                try_text(
-                    record.attempts, record.max_attempts, RETRY_ONLY in (record.policy or "")
-                ),
+                try_text(record.attempts, record.max_attempts, RETRY_ONLY in (record.policy or "")),
                 Text(fmt_duration(record.duration), justify="right"),
                 Text(plain(error.replace("\n", " "), ERROR_CELL, cell=True)),
                 key=record.task,

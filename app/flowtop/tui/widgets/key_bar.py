@@ -66,7 +66,7 @@ class KeyBar(Widget):
         self,
         entries: Callable[[], tuple[Sequence[Entry], Sequence[Entry]]],
         *,
-        id: str | None = None,
+        id: str | None = None,  # noqa: A002 - Textual's widget id
     ) -> None:
         """``entries()``: (the focused pane's entries by priority, the ones always shown)."""
         super().__init__(id=id)

@@ -25,8 +25,16 @@ from textual.strip import Strip
 
 from flowtop.engine.states import StateType
 from flowtop.tui.clock import Clock, system_clock
+from flowtop.tui.model import (
+    SORT_COLUMN,
+    SORT_MODES,
+    STATE_LOOK,
+    RunModel,
+    TaskRow,
+    fmt_duration,
+    view_order,
+)
 from flowtop.tui.widgets.state_colors import colour_mode
-from flowtop.tui.model import SORT_MODES, STATE_LOOK, RunModel, TaskRow, fmt_duration, view_order
 
 LIVE_STATES = (StateType.RUNNING, StateType.AWAITING_RETRY)
 GAP = 1
@@ -135,6 +143,7 @@ class TaskTable(ScrollView, can_focus=True):
         self.filter_text = ""
         self._prefilter_key: str | None = None  # the cursor's task when filtering began
         self.sort = "definition"
+        self.sort_reverse = False
         #: Current policy summary of a task (the workspace's, after reloads); falls
         #: back to the one the run started with.
         self.policy_source: Callable[[TaskRow], str] | None = None
@@ -151,7 +160,7 @@ class TaskTable(ScrollView, can_focus=True):
     @property
     def ordered(self) -> bool:
         """Rows stay where they are as states change (no sort, no filter)."""
-        return self.sort == "definition" and not self.filter_text.strip()
+        return self.sort == "definition" and not self.sort_reverse and not self.filter_text.strip()
 
     def show_run(self, run: RunModel | None) -> None:
         """Switch to another run, keeping the cursor on the same task key when it exists."""
@@ -159,7 +168,9 @@ class TaskTable(ScrollView, can_focus=True):
         self.run = run
         self.rebuild(keep=key)
 
-    def set_view(self, *, query: str | None = None, sort: str | None = None) -> None:
+    def set_view(
+        self, *, query: str | None = None, sort: str | None = None, reverse: bool | None = None
+    ) -> None:
         """Sort and filter. A new filter opens at its first row; clearing the filter
         keeps the cursor on the task it was on (or on the one before filtering)."""
         if sort is not None:
@@ -168,6 +179,8 @@ class TaskTable(ScrollView, can_focus=True):
                     f"unknown sort mode {sort!r}; expected one of {', '.join(SORT_MODES)}"
                 )
             self.sort = sort
+        if reverse is not None:
+            self.sort_reverse = reverse
         keep = self.cursor_key
         if query is not None and query.strip() != self.filter_text.strip():
             if not self.filter_text.strip():
@@ -186,7 +199,15 @@ class TaskTable(ScrollView, can_focus=True):
         """Recompute the visible key order (filter + sort) and repaint."""
         run = self.run
         self.keys = (
-            view_order(run, query=self.filter_text, sort=self.sort, now=self.clock()) if run else []
+            view_order(
+                run,
+                query=self.filter_text,
+                sort=self.sort,
+                now=self.clock(),
+                reverse=self.sort_reverse,
+            )
+            if run
+            else []
         )
         self.positions = {k: i for i, k in enumerate(self.keys)}
         self._added_seen = run.added if run else 0
@@ -302,6 +323,21 @@ class TaskTable(ScrollView, can_focus=True):
         return False
 
     # -- painting -------------------------------------------------------------------
+    @property
+    def sort_arrow(self) -> str:
+        """``▲`` or ``▼``: the way the sorted column runs (empty in definition order)."""
+        if self.sort not in SORT_COLUMN:
+            return "▼" if self.sort_reverse else ""
+        descending = SORT_COLUMN[self.sort][1] != self.sort_reverse
+        return "▼" if descending else "▲"
+
+    def headers(self) -> tuple[str, ...]:
+        """The column titles, the sorted one with its arrow."""
+        if self.sort not in SORT_COLUMN:
+            return HEADERS
+        index = SORT_COLUMN[self.sort][0]
+        return tuple(f"{h} {self.sort_arrow}" if i == index else h for i, h in enumerate(HEADERS))
+
     def columns(self, width: int) -> Columns:
         """The layout for ``width``: TRY as wide as this run's budgets need (the long
         form ``1/1 (+3 on Retry)`` from 100 cells, the short one below)."""
@@ -317,13 +353,15 @@ class TaskTable(ScrollView, can_focus=True):
         base = self.rich_style
         if y == 0:
             style = base + self.get_component_rich_style("task-table--header")
-            return self._strip(HEADERS, columns, [style] * 6, width, style)
+            return self._strip(self.headers(), columns, [style] * 6, width, style)
         index = int(self.scroll_offset.y) + y - 1
         if not 0 <= index < len(self.keys) or self.run is None:
             if not self.keys and y == 1:
                 style = base + self.get_component_rich_style("task-table--dim")
                 text = (
-                    "No tasks match the filter" if self.run and self.filter_text else "No flow selected"
+                    "No tasks match the filter"
+                    if self.run and self.filter_text
+                    else "No flow selected"
                 )
                 return Strip([Segment(set_cell_size(f" {text}", width), style)], width)
             return Strip.blank(width, base)
