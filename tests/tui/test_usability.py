@@ -311,10 +311,19 @@ def look(style: Any) -> tuple[Any, ...]:
 
 
 async def test_sixteen_colours_failures_are_reverse_video(workspace) -> None:
+    from types import SimpleNamespace
+
     from rich.color import ColorSystem
 
+    from flowtop.tui.widgets.state_colors import colour_mode
+
+    terminal = SimpleNamespace(no_color=False, is_headless=False, colour_mode=None)
+    terminal.console = SimpleNamespace(color_system=ColorSystem.STANDARD.name.lower())
+    assert colour_mode(terminal) == "ansi16"  # what TERM=xterm gets
+    terminal.console.color_system = "truecolor"
+    assert colour_mode(terminal) == "full"
     app = FlowtopApp(workspace, watch=False)
-    app.console._color_system = ColorSystem.STANDARD  # what TERM=xterm gets
+    app.colour_mode = "ansi16"  # headless has no terminal to ask
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("r")
         await wait_for(
@@ -396,9 +405,7 @@ async def test_palette_has_one_quit_no_keys_and_names_each_key(workspace) -> Non
 # -- 10: a budget only Retry can spend is shown as such -----------------------------
 
 
-@pytest.mark.parametrize(
-    ("width", "extract_try"), [(120, "1/1 (+3 on Retry)"), (80, "1/1+3 Retry")]
-)
+@pytest.mark.parametrize(("width", "extract_try"), [(120, "1/1 (+3 on Retry)"), (80, "1/1+3 ")])
 async def test_try_column_shows_a_retry_only_budget(workspace, width, extract_try) -> None:
     app = FlowtopApp(workspace, watch=False)
     async with app.run_test(size=(width, 30)) as pilot:
@@ -423,7 +430,8 @@ def test_try_text_forms() -> None:
     assert try_text(3, 4, True) == "3/4 (on Retry)"
     assert try_text(2, 4, False) == "2/4"
     assert try_text(1, 1, True) == "1/1"
-    assert try_text(1, 4, True, compact=True) == "1/1+3 Retry"
+    assert try_text(1, 4, True, compact=True) == "1/1+3"
+    assert try_text(2, 4, True, compact=True) == "2/4"
     assert try_text(0, 0, True) == ""
 
 
@@ -623,3 +631,43 @@ async def test_sort_has_a_direction_and_an_arrow_on_its_column(long_workspace) -
         await pilot.press("s")  # duration: longest first, arrow on TIME
         await pilot.pause()
         assert "TIME ▼" in screen_text(app) and "TASK ▼" not in screen_text(app)
+
+
+# -- 13: the detail pane: free rows, ↓ when focused, wrapped indent, neighbours --------
+
+
+async def test_detail_pane_takes_the_rows_a_short_table_leaves(workspace) -> None:
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.table.size.height == 6  # header + the demo flow's five tasks
+        assert app.detail.size.height >= 12
+
+
+async def test_detail_pane_scrolls_wraps_with_indent_and_names_neighbours(workspace) -> None:
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("r")
+        await wait_for(
+            pilot,
+            lambda: app.table.run is not None and app.table.run.state is S.FAILED,
+            "the demo run to fail",
+        )
+        assert app.table.move_to("broken")
+        await pilot.pause(0.05)
+        lines = screen_text(app).splitlines()
+        pane = [line.split("▕", 1)[1] for line in lines if "▕" in line]
+        assert any("Downstream: report" in line for line in pane)
+        assert any("Upstream: none" in line for line in pane)
+        # the traceback's File line is wider than the pane: its continuation keeps the indent
+        wrapped = next(line for line in pane if "in broken" in line)
+        assert wrapped.startswith(" " * 7), repr(wrapped)  # padding 1 + indent 6
+        assert app.detail.max_scroll_y > 0
+        app.detail.focus()
+        await pilot.press("down", "down")
+        await pilot.pause()
+        assert app.detail.scroll_y == 2
+        app.table.focus()
+        assert app.table.move_to("load")
+        await pilot.pause(0.05)
+        assert "Upstream: extract, flaky" in screen_text(app)

@@ -121,6 +121,9 @@ class FlowtopApp(RunActions, App[int]):
         self.auto_rerun = False
         self._previews: dict[str, RunModel] = {}
         self._policy_cache: dict[tuple[str, str], str] = {}
+        self._children: dict[str, dict[str, list[str]]] = {}  # flow -> task -> downstream
+        #: "plain", "ansi16" or "full" forces the state colours; None asks the terminal.
+        self.colour_mode: str | None = None
         self._shut_down = False
         self._toml_keys: dict[str, str] = {}  # the [keys] table last applied
         self.keymap_now: dict[str, str] = {}  # binding id -> key(s): what set_keymap was given
@@ -471,7 +474,26 @@ class FlowtopApp(RunActions, App[int]):
             return
         row = self._selected_row()
         policy = self._policy(row.key) if row is not None else None
-        self.detail.show_task(row, policy.describe() if policy is not None else None, self.clock())
+        self.detail.show_task(
+            row,
+            policy.describe() if policy is not None else None,
+            self.clock(),
+            self._links(row.key) if row is not None else None,
+        )
+
+    def _links(self, key: str) -> tuple[list[str], list[str]] | None:
+        """The task's upstream and downstream keys in the selected flow (as loaded now)."""
+        flow = self.workspace.flows.get(self.selected_flow or "")
+        node = flow.node(key) if flow is not None else None
+        if node is None:
+            return None
+        children = self._children.get(flow.name)
+        if children is None:  # once per flow and reload: a 100k-task flow is one pass
+            children = self._children[flow.name] = {}
+            for other in flow.nodes.values():
+                for up in other.upstream:
+                    children.setdefault(up, []).append(other.key)
+        return list(node.upstream), children.get(key, [])
 
     def on_task_table_highlighted(self, event: TaskTable.Highlighted) -> None:
         self._update_detail()
@@ -506,6 +528,7 @@ class FlowtopApp(RunActions, App[int]):
         )
         self._previews.clear()
         self._policy_cache.clear()
+        self._children.clear()
         self._apply_keymap()
         self._show_flows()
         if self.selected_error is not None and self.selected_error not in self._errors():

@@ -86,8 +86,8 @@ def try_text(attempt: int, max_attempts: int, retry_only: bool, *, compact: bool
         return f"{attempt}/{max_attempts}"
     if attempt <= 1:
         extra = max_attempts - 1
-        return f"{attempt}/1+{extra} Retry" if compact else f"{attempt}/1 (+{extra} on Retry)"
-    return f"{attempt}/{max_attempts} Retry" if compact else f"{attempt}/{max_attempts} (on Retry)"
+        return f"{attempt}/1+{extra}" if compact else f"{attempt}/1 (+{extra} on Retry)"
+    return f"{attempt}/{max_attempts}" if compact else f"{attempt}/{max_attempts} (on Retry)"
 
 
 RETRY_ONLY = "on Retry only"  # how RetryPolicy.summary() says it
@@ -146,7 +146,7 @@ class TaskRow:
         return self.duration
 
     def attempt_text(self, *, compact: bool = False) -> str:
-        """``2/4``; a budget only ``Retry`` can spend reads ``1/1 (+3 on Retry)`` (``1/1+3 Retry``
+        """``2/4``; a budget only ``Retry`` can spend reads ``1/1 (+3 on Retry)`` (``1/1+3``
         when ``compact``): a plain failure ends it at once, so ``0/4`` would mislead."""
         return try_text(self.attempt, self.max_attempts, self.retry_only, compact=compact)
 

@@ -40,9 +40,18 @@ ANSI16_LOOK_STYLE: Mapping[str, str] = {**LOOK_STYLE, "failed": "bold reverse re
 
 
 def colour_mode(app: Any) -> str:
-    """``"plain"`` under ``NO_COLOR``, ``"ansi16"`` on a 16-colour terminal, else ``"full"``."""
+    """``"plain"`` under ``NO_COLOR``, ``"ansi16"`` on a 16-colour terminal, else ``"full"``.
+
+    ``app.colour_mode`` (when set) wins. Headless (tests, snapshots) has no terminal to
+    ask, so it is ``"full"`` whatever ``TERM`` the test runner happens to have.
+    """
+    forced = getattr(app, "colour_mode", None)
+    if isinstance(forced, str):
+        return forced
     if getattr(app, "no_color", False):
         return "plain"
+    if getattr(app, "is_headless", False):
+        return "full"
     console = getattr(app, "console", None)
     if getattr(console, "color_system", None) in ("standard", "windows"):
         return "ansi16"

@@ -51,7 +51,7 @@ class Columns:
     error: int
     attempts: int = TRY_WIDTH
     time: int = TIME_WIDTH
-    compact: bool = False  # TRY in its short form: ``1/1+3 Retry``
+    compact: bool = False  # TRY in its short form: ``1/1+3``
 
     def widths(self) -> tuple[int, ...]:
         return (self.task, STATE_WIDTH, self.attempts, self.time, self.policy, self.error)
