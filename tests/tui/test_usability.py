@@ -671,3 +671,99 @@ async def test_detail_pane_scrolls_wraps_with_indent_and_names_neighbours(worksp
         assert app.table.move_to("load")
         await pilot.pause(0.05)
         assert "Upstream: extract, flaky" in screen_text(app)
+
+
+# -- 17: the retry editor ------------------------------------------------------------
+
+
+async def test_editor_flags_an_unknown_retry_on_name_as_you_type(tmp_path) -> None:
+    from textual.widgets import Button, Input, Static
+
+    from flowtop.tui.screens import RetryEditor
+
+    from .snapshot_apps import HostApp, make_workspace
+
+    workspace = make_workspace(tmp_path)
+    try:
+        app = HostApp(lambda: RetryEditor(workspace, "etl", "fetch_orders"))
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            box = app.screen.query_one("#field-retry_on", Input)
+            box.value = "ConnectionError, ApiErorr"
+            await pilot.pause()
+            error = app.screen.query_one("#error-retry_on", Static)
+            assert error.display and "unknown exception 'ApiErorr'" in str(error.render())
+            assert app.screen.query_one("#save", Button).disabled
+            box.value = "ConnectionError, ApiError"
+            await pilot.pause()
+            assert not error.display and not app.screen.query_one("#save", Button).disabled
+    finally:
+        workspace.close()
+
+
+async def test_save_says_what_it_saved(tmp_path) -> None:
+    from textual.widgets import Input
+
+    from flowtop.tui.screens import RetryEditor
+
+    from .snapshot_apps import HostApp, make_workspace
+
+    workspace = make_workspace(tmp_path)
+    try:
+        app = HostApp(lambda: RetryEditor(workspace, "etl", "fetch_orders"))
+        async with app.run_test(size=(120, 36), notifications=True) as pilot:
+            await pilot.pause()
+            app.screen.query_one("#field-max_retries", Input).value = "5"
+            app.screen.query_one("#field-timeout", Input).value = "2.5"
+            await pilot.pause()
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert app.results == [True]
+            messages = [n.message for n in app._notifications]
+            assert (
+                "Saved etl / fetch_orders to .flowtop/overrides.toml: max_retries = 5; "
+                "timeout = 2.5" in messages
+            )
+    finally:
+        workspace.close()
+
+
+async def test_clearing_an_override_with_auto_rerun_on_says_a_rerun_follows(workspace) -> None:
+    from flowtop.tui.screens import RetryEditor
+
+    workspace.overrides[("demo", "broken")] = {"max_retries": 1}
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        await pilot.press("r")
+        await wait_for(
+            pilot,
+            lambda: app.table.run is not None and app.table.run.state is S.FAILED,
+            "the demo run to fail",
+        )
+        await pilot.press("a")
+        assert app.table.move_to("broken")
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, RetryEditor)
+        await pilot.click("#clear")
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any(m.startswith("Cleared the override of demo / broken") for m in messages)
+        assert any(m.startswith("Auto-rerun is on: the failed tasks of demo") for m in messages)
+
+
+def test_a_refused_flowtop_toml_is_not_called_reloaded(tmp_path) -> None:
+    from flowtop.workspace import Workspace
+
+    (tmp_path / "flowtop.toml").write_text("[defaults]\nmax_retries = 1\n")
+    workspace = Workspace(tmp_path)
+    try:
+        workspace.load()
+        (tmp_path / "flowtop.toml").write_text("[defaults\n")
+        summary = workspace.reload_paths([tmp_path / "flowtop.toml"]).summary()
+        assert "invalid TOML" in summary and summary.endswith("; kept the last good settings")
+        assert "Reloaded settings" not in summary
+        (tmp_path / "flowtop.toml").write_text("[defaults]\nmax_retries = 2\n")
+        assert workspace.reload_paths([tmp_path / "flowtop.toml"]).summary() == "Reloaded settings"
+    finally:
+        workspace.close()

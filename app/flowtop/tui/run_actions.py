@@ -28,6 +28,7 @@ class RunActions:
     table: TaskTable
     selected_flow: str | None
     selected_error: str | None
+    auto_rerun: bool
     key_for: Callable[[str], str]  # the live key of an action (after [keys])
 
     def _handle(self, run: RunModel | None) -> Any:
@@ -146,9 +147,18 @@ class RunActions:
         key = self.table.cursor_key
         from flowtop.tui.screens.retry_editor import RetryEditor
 
+        flow_name = self.selected_flow
+
         def done(saved: bool | None) -> None:
             if saved:
                 self._policies_changed()
+                run = self.store.latest_for(flow_name or "")
+                if self.auto_rerun and run is not None and run.state is StateType.FAILED:
+                    self.notify(
+                        f"Auto-rerun is on: the failed tasks of {flow_name} rerun "
+                        "as soon as the new settings load",
+                        markup=False,
+                    )
 
         self.push_screen(RetryEditor(self.workspace, self.selected_flow, key), done)
 
