@@ -767,3 +767,103 @@ def test_a_refused_flowtop_toml_is_not_called_reloaded(tmp_path) -> None:
         assert workspace.reload_paths([tmp_path / "flowtop.toml"]).summary() == "Reloaded settings"
     finally:
         workspace.close()
+
+
+# -- 14: o opens the failing line in $EDITOR, y copies the error ---------------------
+
+
+FAILING_FLOW = """\
+from flowtop import Flow, task
+
+
+def helper():
+    raise ValueError("bad row 7")
+
+
+@task(max_retries=0)
+def crunch():
+    helper()  # line 10
+
+
+flow = Flow("crunchy")
+flow.add_task(crunch)
+"""
+
+
+async def failed_crunch(tmp_path, pilot, app) -> None:
+    await pilot.pause()
+    await pilot.press("r")
+    await wait_for(
+        pilot,
+        lambda: (run := app.store.latest_for("crunchy")) is not None and run.state is S.FAILED,
+        "crunchy to fail",
+    )
+    await pilot.pause(0.05)
+
+
+async def test_o_opens_the_failing_line_in_the_editor(tmp_path, monkeypatch) -> None:
+    from flowtop.workspace import Workspace
+
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "crunchy.py").write_text(FAILING_FLOW)
+    record = tmp_path / "editor-args.txt"
+    editor = tmp_path / "fake-editor.sh"
+    editor.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > "{record}"\n')
+    editor.chmod(0o755)
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", f"{editor} --wait")
+    workspace = Workspace(flows)
+    workspace.load()
+    app = FlowtopApp(workspace, watch=False)
+    try:
+        async with app.run_test(size=(120, 36), notifications=True) as pilot:
+            await failed_crunch(tmp_path, pilot, app)
+            await pilot.press("o")
+            await wait_for(pilot, record.exists, "the editor to run")
+            assert app.is_running
+            # the last frame in the flow file is helper()'s raise (line 5), not crunch's call
+            assert record.read_text().splitlines() == [
+                "--wait",
+                "+5",
+                str((flows / "crunchy.py").resolve()),
+            ]
+    finally:
+        workspace.close()
+
+
+async def test_y_copies_the_error_and_says_where_else_it_is(tmp_path) -> None:
+    from pathlib import Path
+
+    from flowtop.workspace import Workspace
+
+    (tmp_path / "crunchy.py").write_text(FAILING_FLOW)
+    workspace = Workspace(tmp_path)
+    workspace.load()
+    app = FlowtopApp(workspace, watch=False)
+    try:
+        async with app.run_test(size=(120, 36), notifications=True) as pilot:
+            await failed_crunch(tmp_path, pilot, app)
+            await pilot.press("y")
+            await pilot.pause()
+            assert app.clipboard.startswith("crunchy / crunch: ValueError: bad row 7\n")
+            assert "Traceback (most recent call last)" in app.clipboard
+            assert 'line 5, in helper' in app.clipboard
+            message = [n.message for n in app._notifications][-1]
+            assert message.startswith("Copied the error of crunch (OSC 52")
+            path = Path(message.rsplit("also in ", 1)[1])
+            assert path.read_text() == app.clipboard
+            path.unlink()
+    finally:
+        workspace.close()
+
+
+async def test_o_and_y_on_a_task_without_error_only_warn(workspace) -> None:
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        await pilot.pause()
+        await pilot.press("o", "y")
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert "Open in editor works on a task with an error (✗ or ⟳)" in messages
+        assert "Copy error works on a task with an error (✗ or ⟳)" in messages

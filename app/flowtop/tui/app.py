@@ -37,6 +37,7 @@ from flowtop.tui.bindings import (
     KEYS,
 )
 from flowtop.tui.clock import Clock, system_clock
+from flowtop.tui.error_actions import ErrorActions
 from flowtop.tui.event_buffer import EventBuffer
 from flowtop.tui.messages import EventsPending, WatcherFailed, WorkspaceLoaded, WorkspaceReloaded
 from flowtop.tui.model import SORT_MODES, RunModel, RunStore, TaskRow
@@ -69,7 +70,7 @@ MAIN_SCREEN_ACTIONS = frozenset(action for _, action, *_ in KEYS) - {"quit", "he
 }
 
 
-class FlowtopApp(RunActions, App[int]):
+class FlowtopApp(RunActions, ErrorActions, App[int]):
     CSS_PATH = Path(__file__).with_name("flowtop.tcss")  # absolute: subclasses live elsewhere
     TITLE = "flowtop"
 
