@@ -405,7 +405,9 @@ async def test_palette_has_one_quit_no_keys_and_names_each_key(workspace) -> Non
 # -- 10: a budget only Retry can spend is shown as such -----------------------------
 
 
-@pytest.mark.parametrize(("width", "extract_try"), [(120, "1/1 (+3 on Retry)"), (80, "1/1+3 ")])
+@pytest.mark.parametrize(
+    ("width", "extract_try"), [(160, "1/1 (+3 on Retry)"), (120, "1/1+3 "), (80, "1/1+3 ")]
+)
 async def test_try_column_shows_a_retry_only_budget(workspace, width, extract_try) -> None:
     app = FlowtopApp(workspace, watch=False)
     async with app.run_test(size=(width, 30)) as pilot:

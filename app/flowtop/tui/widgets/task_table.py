@@ -339,13 +339,17 @@ class TaskTable(ScrollView, can_focus=True):
         return tuple(f"{h} {self.sort_arrow}" if i == index else h for i, h in enumerate(HEADERS))
 
     def columns(self, width: int) -> Columns:
-        """The layout for ``width``: TRY as wide as this run's budgets need (the long
-        form ``1/1 (+3 on Retry)`` from 100 cells, the short one below)."""
+        """The layout for ``width``: TRY as wide as this run's budgets need, in the long
+        form ``1/1 (+3 on Retry)`` when the policy column still fits beside it, else in
+        the short ``1/1+3`` (the policy column and the detail pane say the rest)."""
         run = self.run
         long, short = run.try_widths if run is not None else (TRY_WIDTH, TRY_WIDTH)
-        compact = width < 100 and long > TRY_WIDTH
-        columns = layout_columns(width, max(TRY_WIDTH, short if compact else long))
-        return replace(columns, compact=compact) if compact else columns
+        if long <= TRY_WIDTH:
+            return layout_columns(width)
+        wide = layout_columns(width, long)
+        if wide.policy > 0:
+            return wide
+        return replace(layout_columns(width, max(TRY_WIDTH, short)), compact=True)
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
