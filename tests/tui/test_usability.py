@@ -850,7 +850,7 @@ async def test_y_copies_the_error_and_says_where_else_it_is(tmp_path) -> None:
             await pilot.pause()
             assert app.clipboard.startswith("crunchy / crunch: ValueError: bad row 7\n")
             assert "Traceback (most recent call last)" in app.clipboard
-            assert 'line 5, in helper' in app.clipboard
+            assert "line 5, in helper" in app.clipboard
             message = [n.message for n in app._notifications][-1]
             assert message.startswith("Copied the error of crunch (OSC 52")
             path = Path(message.rsplit("also in ", 1)[1])
@@ -869,3 +869,23 @@ async def test_o_and_y_on_a_task_without_error_only_warn(workspace) -> None:
         messages = [n.message for n in app._notifications]
         assert "Open in editor works on a task with an error (✗ or ⟳)" in messages
         assert "Copy error works on a task with an error (✗ or ⟳)" in messages
+
+
+# -- 22: the README shows every screenshot with a caption ---------------------------
+
+
+def test_readme_shows_all_five_screenshots_with_captions() -> None:
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## The monitor") :]
+    section = section[: section.index("\n## ", 5)]
+    shown = re.findall(r"!\[[^\]]+\]\(screenshots/([\w-]+)\.png\)\n\*([^*]+)\*", section)
+    names = [name for name, _ in shown]
+    assert sorted(names) == ["detail", "history", "history-run", "main", "retry-editor"]
+    for name, caption in shown:
+        assert (root / "screenshots" / f"{name}.png").is_file()
+        assert len(caption.split()) >= 6, caption
+    assert "lengthened" in section  # the bundled delays were changed for the picture
