@@ -20,7 +20,15 @@ from typing import TYPE_CHECKING, Any
 from textual.app import SuspendNotSupported
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from textual.app import App
+
     from flowtop.tui.model import TaskRow
+
+    _Base = App[int]  # the mixin only ever lives in FlowtopApp: type it as an App
+else:
+    _Base = object
 
 #: ``File "/path/flow.py", line 12, in fetch`` as Python prints a frame.
 FRAME = re.compile(r'^\s*File "(?P<path>[^"]+)", line (?P<line>\d+)', re.MULTILINE)
@@ -77,16 +85,17 @@ def safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text)[:80] or "task"
 
 
-class ErrorActions:
+class ErrorActions(_Base):
     """Mixed into ``FlowtopApp`` (its notify, workspace, selection and suspend)."""
 
     workspace: Any
     selected_flow: str | None
+    _selected_row: Callable[[], TaskRow | None]
 
     def _error_row(self, verb: str) -> TaskRow | None:
-        row: TaskRow | None = self._selected_row()  # type: ignore[attr-defined]
+        row = self._selected_row()
         if row is None or row.error is None:
-            self.notify(  # type: ignore[attr-defined]
+            self.notify(
                 f"{verb} works on a task with an error (✗ or ⟳)", severity="warning", markup=False
             )
             return None
@@ -102,12 +111,12 @@ class ErrorActions:
         found = failing_line(row.error.traceback, flow_file, Path(root) if root else None)
         path, line = found if found is not None else (flow_file, None)
         if path is None:
-            self.notify(f"No file to open for {row.key}", severity="warning", markup=False)  # type: ignore[attr-defined]
+            self.notify(f"No file to open for {row.key}", severity="warning", markup=False)
             return
         command = editor_command(Path(path), line)
         if command is None:
             where = f"{path}:{line}" if line else str(path)
-            self.notify(  # type: ignore[attr-defined]
+            self.notify(
                 f"Set $EDITOR to open files; the failing line is {where}",
                 severity="warning",
                 markup=False,
@@ -115,17 +124,17 @@ class ErrorActions:
             )
             return
         try:
-            with self.suspend():  # type: ignore[attr-defined]
+            with self.suspend():
                 returncode = subprocess.call(command)
         except SuspendNotSupported:  # no terminal to hand over (headless, textual-serve)
             returncode = subprocess.call(
                 command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL
             )
         except OSError as exc:
-            self.notify(f"Cannot run {command[0]}: {exc}", severity="error", markup=False)  # type: ignore[attr-defined]
+            self.notify(f"Cannot run {command[0]}: {exc}", severity="error", markup=False)
             return
         if returncode:
-            self.notify(  # type: ignore[attr-defined]
+            self.notify(
                 f"{command[0]} exited with status {returncode}", severity="warning", markup=False
             )
 
@@ -134,19 +143,19 @@ class ErrorActions:
         if row is None:
             return
         text = error_report(self.selected_flow or "", row)
-        self.copy_to_clipboard(text)  # type: ignore[attr-defined]  # OSC 52
+        self.copy_to_clipboard(text)  # OSC 52
         path = Path(tempfile.gettempdir()) / (
             f"flowtop-{safe_name(self.selected_flow or 'flow')}-{safe_name(row.key)}.txt"
         )
         try:
             path.write_text(text, encoding="utf-8")
         except OSError as exc:
-            self.notify(  # type: ignore[attr-defined]
+            self.notify(
                 f"Copied the error of {row.key} (OSC 52); could not also write a file: {exc}",
                 markup=False,
             )
             return
-        self.notify(  # type: ignore[attr-defined]
+        self.notify(
             f"Copied the error of {row.key} (OSC 52, if your terminal allows it); also in {path}",
             markup=False,
             timeout=8,

@@ -126,7 +126,8 @@ class TaskRow:
     def add_attempt(self, attempt: AttemptView) -> None:
         if not self.attempts:
             self.attempts = []
-        self.attempts.append(attempt)  # type: ignore[union-attr]
+        assert isinstance(self.attempts, list)
+        self.attempts.append(attempt)
 
     def look(self) -> tuple[str, str, str]:
         if self.reused and self.state is S.COMPLETED:
@@ -334,7 +335,7 @@ def _try_widths(max_attempts: Sequence[int], retry_only: Sequence[bool]) -> tupl
 
 def _unsafe(ev: TaskStateChanged) -> bool:
     error = ev.error
-    texts = (ev.output, ev.message, ev.result or "")
+    texts: tuple[str, ...] = (ev.output, ev.message, ev.result or "")
     if error is not None:
         texts += (error.type, error.message, error.traceback)
     return any(has_control(text) for text in texts if text)

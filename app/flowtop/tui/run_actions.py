@@ -17,7 +17,17 @@ if TYPE_CHECKING:
     from flowtop.tui.widgets.task_table import TaskTable
 
 
-class RunActions:
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from flowtop.tui.model import TaskRow
+
+    _Base = App[int]  # the mixin only ever lives in FlowtopApp: type it as an App
+else:
+    _Base = object
+
+
+class RunActions(_Base):
     """Mixed into ``FlowtopApp``: uses its runner, workspace, store, table and handles."""
 
     # Provided by FlowtopApp:
@@ -30,6 +40,9 @@ class RunActions:
     selected_error: str | None
     auto_rerun: bool
     key_for: Callable[[str], str]  # the live key of an action (after [keys])
+    _sync_selection: Callable[[], None]
+    _selected_row: Callable[[], TaskRow | None]
+    _policies_changed: Callable[[], None]
 
     def _handle(self, run: RunModel | None) -> Any:
         """The engine's handle of a run started this session (None for previews)."""
@@ -142,17 +155,18 @@ class RunActions:
             self.notify(f"{key} is no longer awaiting a retry", severity="warning", markup=False)
 
     def action_edit_retry(self) -> None:
-        if self._flow_or_warn() is None or self.table.cursor_key is None:
-            return
+        flow = self._flow_or_warn()
         key = self.table.cursor_key
+        if flow is None or key is None:
+            return
         from flowtop.tui.screens.retry_editor import RetryEditor
 
-        flow_name = self.selected_flow
+        flow_name: str = flow.name
 
         def done(saved: bool | None) -> None:
             if saved:
                 self._policies_changed()
-                run = self.store.latest_for(flow_name or "")
+                run = self.store.latest_for(flow_name)
                 if self.auto_rerun and run is not None and run.state is StateType.FAILED:
                     self.notify(
                         f"Auto-rerun is on: the failed tasks of {flow_name} rerun "
@@ -160,7 +174,7 @@ class RunActions:
                         markup=False,
                     )
 
-        self.push_screen(RetryEditor(self.workspace, self.selected_flow, key), done)
+        self.push_screen(RetryEditor(self.workspace, flow_name, key), done)
 
     def _auto_rerun(self, name: str) -> None:
         run = self.store.latest_for(name)

@@ -8,6 +8,7 @@ not sent, so saving one changed value never pins the others into the override fi
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -154,7 +155,7 @@ def parse_names(text: str) -> list[str]:
     return names
 
 
-_PARSERS = {
+_PARSERS: dict[str, Callable[[str], Any]] = {
     "max_retries": parse_max_retries,
     "retry_delay": parse_delays,
     "backoff_factor": lambda t: _number(t, "backoff factor", minimum=1),
