@@ -889,3 +889,26 @@ def test_readme_shows_all_five_screenshots_with_captions() -> None:
         assert (root / "screenshots" / f"{name}.png").is_file()
         assert len(caption.split()) >= 6, caption
     assert "lengthened" in section  # the bundled delays were changed for the picture
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+async def test_history_footers_keep_help_and_quit_whole(tmp_path, width) -> None:
+    from flowtop.tui.screens import RunDetailScreen
+
+    from .test_screens import app_on_one_flow, one_run_ended
+
+    async with app_on_one_flow(tmp_path) as (app, pilot):
+        await pilot.resize_terminal(width, 20)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: one_run_ended(app), "the run of 'one' to end")
+        await pilot.press("h")
+        await pilot.pause()
+        for screen in ("history", "run"):
+            if screen == "run":
+                await pilot.press("enter")
+                await pilot.pause()
+                assert isinstance(app.screen, RunDetailScreen)
+            footer = screen_text(app).splitlines()[-1]
+            shown = footer_entries_shown(footer)
+            assert shown[-2:] == ["? Help", "q Quit"], footer
+            assert shown[0] == "esc Back", footer

@@ -17,12 +17,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from flowtop.printable import printable
 
 from ...engine.states import StateType
 from ..model import RETRY_ONLY, STATE_LOOK, fmt_duration, try_text
+from ..widgets.key_bar import Entry, KeyBar
 from ..widgets.state_colors import LOOK_STYLE, looks
 
 #: How many runs the list reads; older ones stay in the file (`flowtop history`).
@@ -69,6 +70,23 @@ def fmt_time(ts: float | None) -> str:
     return "" if ts is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
 
 
+def footer_entries(screen: Screen[Any]) -> tuple[list[Entry], list[Entry]]:
+    """A history screen's own keys, then ``?`` and ``q`` (the app's, as rebound now)."""
+    app = screen.app
+    own = [
+        (app.get_key_display(b), b.description)
+        for b in screen.BINDINGS
+        if isinstance(b, Binding) and b.show
+    ]
+    key_for = getattr(app, "key_for", None)
+    always = [(key_for(a) if key_for else k, label) for a, k, label in ALWAYS]
+    return own, always
+
+
+#: The app keys every screen answers to: (action, default key, label).
+ALWAYS = (("help", "?", "Help"), ("quit", "q", "Quit"))
+
+
 class RunTable(DataTable[Any]):
     """A row-cursor table that also answers to the main table's ``j k g G``."""
 
@@ -110,7 +128,7 @@ class HistoryScreen(Screen[None]):
         table.add_columns("Flow", "#", "State", "Started", "Duration", "Counts", "Rerun of")
         yield table
         yield Static("", id="message")
-        yield Footer()
+        yield KeyBar(lambda: footer_entries(self))
 
     def on_mount(self) -> None:
         self.load()
@@ -243,7 +261,7 @@ class RunDetailScreen(Screen[None]):
         yield table
         with VerticalScroll(id="attempts"):
             yield Static("", id="attempt-text")
-        yield Footer()
+        yield KeyBar(lambda: footer_entries(self))
 
     def on_mount(self) -> None:
         if self.detail.tasks:
