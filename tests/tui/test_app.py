@@ -406,8 +406,9 @@ def test_no_flowtop_widget_hides_a_textual_method() -> None:
     import pkgutil
     import re
 
-    import flowtop.tui as tui
     from textual.dom import DOMNode
+
+    import flowtop.tui as tui
 
     # Textual's own state we set on purpose (reactives and documented attributes).
     meant = {"value", "highlighted", "virtual_size", "title"}

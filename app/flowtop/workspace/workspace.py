@@ -78,7 +78,9 @@ class WorkspaceChanged:
                 f"Removed flow{'s' if len(self.removed) > 1 else ''} {', '.join(self.removed)}"
             )
         if self.settings_changed:
-            parts.append("kept the last good settings" if self.settings_kept else "Reloaded settings")
+            parts.append(
+                "kept the last good settings" if self.settings_kept else "Reloaded settings"
+            )
         if not parts:
             names = ", ".join(display_path(p) for p in self.paths) or "nothing"
             return f"No flow changed ({names})"
