@@ -666,6 +666,8 @@ async def test_detail_pane_scrolls_wraps_with_indent_and_names_neighbours(worksp
         assert wrapped.startswith(" " * 7), repr(wrapped)  # padding 1 + indent 6
         assert app.detail.max_scroll_y > 0
         app.detail.focus()
+        await pilot.pause()
+        assert footer_entries_shown(screen_text(app).splitlines()[-1])[0] == "↑↓ Scroll"
         await pilot.press("down", "down")
         await pilot.pause()
         assert app.detail.scroll_y == 2

@@ -164,10 +164,10 @@ class FlowtopApp(RunActions, ErrorActions, App[int]):
         if focused is self.filter_box:
             return [(self.get_key_display(Binding(k, k)), lbl) for k, lbl in FILTER_FOOTER], []
         pane = "flows" if focused is self.flow_list else "tasks"
-        return (
-            [(self.key_for(action), label) for action, label in FOOTER_KEYS[pane]],
-            [(self.key_for(action), label) for action, label in ALWAYS_IN_FOOTER],
-        )
+        entries = [(self.key_for(action), label) for action, label in FOOTER_KEYS[pane]]
+        if focused is self.detail:  # the arrows scroll the pane here, not the table
+            entries.insert(0, ("↑↓", "Scroll"))
+        return entries, [(self.key_for(action), label) for action, label in ALWAYS_IN_FOOTER]
 
     def on_descendant_focus(self) -> None:
         self.key_bar.refresh()
