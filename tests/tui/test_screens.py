@@ -224,7 +224,7 @@ async def test_a_task_removed_by_a_reload_is_reported_not_raised(real_workspace)
     assert not real_workspace.overrides_path.exists()
 
 
-async def test_a_refused_value_is_shown_in_the_form_not_raised(real_workspace):
+async def test_a_refused_value_is_shown_in_the_form_not_raised(real_workspace, monkeypatch):
     app = editor_app(real_workspace)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -232,8 +232,19 @@ async def test_a_refused_value_is_shown_in_the_form_not_raised(real_workspace):
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, RetryEditor) and app.results == []
+        message = rendered(app.screen.query_one("#error-retry_on", Static))
+        assert "NoSuchError" in message  # flagged under the field, before any save
+
+        def refuse(*args, **kwargs):
+            raise OSError("disk full")
+
+        monkeypatch.setattr(real_workspace, "set_override", refuse)
+        await set_field(pilot, app, "retry_on", "ConnectionError")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, RetryEditor) and app.results == []
         message = rendered(app.screen.query_one("#form-error", Static))
-        assert message.startswith("Not saved:") and "NoSuchError" in message
+        assert message == "Not saved: disk full"
     assert not real_workspace.overrides_path.exists()
 
 

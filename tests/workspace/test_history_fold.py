@@ -129,6 +129,7 @@ def lives(draw: st.DrawFn, key: str, planned: bool) -> Life:
         attempt.state, attempt.retry_in = "AWAITING_RETRY", retry_in
         if draw(st.booleans()) and draw(st.booleans()):  # cancelled while waiting
             emit(S.CANCELLED, number, message="cancelled by the user")
+            attempt.state = "CANCELLED"  # recorded as cut by the cancel, not "retried"
             return life
     return life
 

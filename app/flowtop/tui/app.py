@@ -10,8 +10,10 @@ posts messages; a broken file never takes the app down.
 from __future__ import annotations
 
 import asyncio
+import difflib
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
@@ -23,14 +25,21 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from flowtop.engine.events import RunFinished, RunStarted
 from flowtop.engine.policy import RetryPolicy
 from flowtop.engine.states import StateType
 from flowtop.printable import printable
-from flowtop.tui.bindings import APP_BINDINGS, KEYS
+from flowtop.tui.bindings import (
+    ALWAYS_IN_FOOTER,
+    APP_BINDINGS,
+    FILTER_FOOTER,
+    FOOTER_KEYS,
+    KEYS,
+)
 from flowtop.tui.clock import Clock, system_clock
+from flowtop.tui.error_actions import ErrorActions
 from flowtop.tui.event_buffer import EventBuffer
 from flowtop.tui.messages import EventsPending, WatcherFailed, WorkspaceLoaded, WorkspaceReloaded
 from flowtop.tui.model import SORT_MODES, RunModel, RunStore, TaskRow
@@ -39,6 +48,7 @@ from flowtop.tui.run_control import InProcessControl, RunControl, StoreControl
 from flowtop.tui.widgets.detail_pane import DetailPane
 from flowtop.tui.widgets.filter_input import FilterInput
 from flowtop.tui.widgets.flow_list import FlowList
+from flowtop.tui.widgets.key_bar import Entry, KeyBar
 from flowtop.tui.widgets.run_header import RunHeader
 from flowtop.tui.widgets.task_table import TaskTable
 from flowtop.tui.workspace_view import Change, WorkspaceView
@@ -50,6 +60,14 @@ LIVE_TICK = 0.1  # countdowns and running durations
 FLUSH_LIMIT = 50_000  # events folded per frame; the rest waits for the next one
 
 
+def unknown_binding_message(unknown: str, known: Iterable[str]) -> str:
+    """One line naming a ``[keys]`` id that matches no binding, with the nearest one."""
+    known = sorted(known)
+    close = difflib.get_close_matches(unknown, known, n=1, cutoff=0.6)
+    hint = f'; did you mean "{close[0]}"?' if close else f"; known: {', '.join(known)}"
+    return f"flowtop.toml [keys]: unknown binding id {unknown}{hint}"
+
+
 #: Every app key except quit and help (those work from any screen).
 MAIN_SCREEN_ACTIONS = frozenset(action for _, action, *_ in KEYS) - {"quit", "help"} | {
     "focus_flows",
@@ -57,7 +75,7 @@ MAIN_SCREEN_ACTIONS = frozenset(action for _, action, *_ in KEYS) - {"quit", "he
 }
 
 
-class FlowtopApp(RunActions, App[int]):
+class FlowtopApp(RunActions, ErrorActions, App[int]):
     CSS_PATH = Path(__file__).with_name("flowtop.tcss")  # absolute: subclasses live elsewhere
     TITLE = "flowtop"
 
@@ -112,8 +130,12 @@ class FlowtopApp(RunActions, App[int]):
         self.auto_rerun = False
         self._previews: dict[str, RunModel] = {}
         self._policy_cache: dict[tuple[str, str], str] = {}
+        self._children: dict[str, dict[str, list[str]]] = {}  # flow -> task -> downstream
+        #: "plain", "ansi16" or "full" forces the state colours; None asks the terminal.
+        self.colour_mode: str | None = None
         self._shut_down = False
-        self._keymap: dict[str, str] = {}
+        self._toml_keys: dict[str, str] = {}  # the [keys] table last applied
+        self.keymap_now: dict[str, str] = {}  # binding id -> key(s): what set_keymap was given
         self._last_flush = 0.0
         self._flush_timer: Timer | None = None
 
@@ -141,7 +163,25 @@ class FlowtopApp(RunActions, App[int]):
                 yield self.filter_box
                 yield self.table
                 yield self.detail
-        yield Footer(compact=True)
+        self.key_bar = KeyBar(self.footer_entries, id="keys")
+        yield self.key_bar
+
+    def footer_entries(self) -> tuple[list[Entry], list[Entry]]:
+        """The focused pane's keys (as rebound now) by priority, and ``?``/``q``."""
+        focused = self.focused
+        if focused is self.filter_box:
+            return [(self.get_key_display(Binding(k, k)), lbl) for k, lbl in FILTER_FOOTER], []
+        pane = "flows" if focused is self.flow_list else "tasks"
+        entries = [(self.key_for(action), label) for action, label in FOOTER_KEYS[pane]]
+        if focused is self.detail:  # the arrows scroll the pane here, not the table
+            entries.insert(0, ("↑↓", "Scroll"))
+        return entries, [(self.key_for(action), label) for action, label in ALWAYS_IN_FOOTER]
+
+    def on_descendant_focus(self) -> None:
+        self.key_bar.refresh()
+
+    def on_descendant_blur(self) -> None:
+        self.key_bar.refresh()
 
     def action_focus_flows(self) -> None:
         self.flow_list.focus()
@@ -157,7 +197,7 @@ class FlowtopApp(RunActions, App[int]):
     def on_mount(self) -> None:
         self.title = f"flowtop · {self.workspace.root}"
         self.table.policy_source = self._policy_summary
-        self.buffer.wake = lambda: self.post_message(EventsPending())  # post_message is thread-safe
+        self.buffer.wake = self._wake  # called on the engine's thread
         self.set_interval(LIVE_TICK, self._tick, name="live-tick")
         self.table.focus()
         if self._load:
@@ -165,6 +205,9 @@ class FlowtopApp(RunActions, App[int]):
             self._load_workspace()
         else:
             self._workspace_ready()
+
+    def _wake(self) -> None:
+        self.post_message(EventsPending())  # post_message is thread-safe
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def _load_workspace(self) -> None:
@@ -209,27 +252,60 @@ class FlowtopApp(RunActions, App[int]):
     def _apply_keymap(self) -> None:
         """``[keys]`` in flowtop.toml rebinds keys by binding id; unknown ids are named."""
         keymap = dict(self.workspace.settings.keys)
-        if keymap == self._keymap:
+        if keymap == self._toml_keys:
             return
         known = {b.id for b in self.BINDINGS if isinstance(b, Binding) and b.id}
-        unknown = sorted(set(keymap) - known)
-        if unknown:
+        for unknown in sorted(set(keymap) - known):
             self.notify(
-                f"flowtop.toml [keys]: unknown binding id {', '.join(unknown)}; "
-                f"known: {', '.join(sorted(known))}",
+                unknown_binding_message(unknown, known),
                 severity="warning",
                 markup=False,
                 timeout=10,
             )
-        self._keymap = keymap
+        self._toml_keys = keymap
         self.set_keymap({k: v for k, v in keymap.items() if k in known})
 
-    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+    def set_keymap(self, keymap: Mapping[str, str]) -> None:
+        """Rebind, and redraw everything that names a key (header hint, footer, `?`)."""
+        self.keymap_now = dict(keymap)
+        super().set_keymap(keymap)
+        header = getattr(self, "header", None)
+        if header is not None and header.is_mounted:
+            self._update_header()
+            self.key_bar.refresh()
+
+    def live_bindings(self) -> list[Binding]:
+        """The app's bindings with their keys as rebound now (``[keys]``, ``set_keymap``)."""
+        out = []
         for binding in self.BINDINGS:
             assert isinstance(binding, Binding)
+            keys = self.keymap_now.get(binding.id or "")
+            out.append(replace(binding, key=keys) if keys else binding)
+        return out
+
+    def key_for(self, action: str) -> str:
+        """How the footer shows the key that runs ``action`` now (``r``, or ``R`` after
+        ``[keys] "flowtop.run" = "R"``); every hint that names a key asks here."""
+        if action == "command_palette":
+            return self.get_key_display(Binding(self.COMMAND_PALETTE_BINDING, action))
+        for binding in self.live_bindings():
+            if binding.action == action:
+                first = binding.key.split(",")[0].strip()
+                return self.get_key_display(replace(binding, key=first))
+        return action
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's commands without its own Quit and Keys (ours cancel runs first and
+        list every key), then one per app key, its key (as rebound now) in its help."""
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Quit", "Keys"):
+                yield command
+        for binding in self.live_bindings():
+            key = self.key_for(binding.action)
             yield SystemCommand(
-                binding.description, binding.tooltip, partial(self.run_action, binding.action)
+                binding.description,
+                f"key {key} · {binding.tooltip}",
+                partial(self.run_action, binding.action),
             )
 
     # -- flows and selection --------------------------------------------------------
@@ -382,13 +458,19 @@ class FlowtopApp(RunActions, App[int]):
         if self.selected_error is not None:
             return
         extra = []
-        if self.table.sort != "definition":
-            extra.append(f"sort: {self.table.sort}")
+        if self.table.sort != "definition" or self.table.sort_reverse:
+            extra.append(f"sort: {self.table.sort} {self.table.sort_arrow}")
         if self.table.filter_text:
             extra.append(f"filter: {self.table.filter_text}")
         if self.auto_rerun:
             extra.append("auto-rerun on save: on")
-        self.header.show(self.selected_flow, self.table.run, self.clock(), extra="  ".join(extra))
+        self.header.show(
+            self.selected_flow,
+            self.table.run,
+            self.clock(),
+            extra="  ".join(extra),
+            run_key=self.key_for("run"),
+        )
 
     def _update_detail(self) -> None:
         if self.selected_error is not None:
@@ -400,7 +482,23 @@ class FlowtopApp(RunActions, App[int]):
             if policy is not None
             else None
         )
-        self.detail.show_task(row, described, self.clock())
+        self.detail.show_task(
+            row, described, self.clock(), self._links(row.key) if row is not None else None
+        )
+
+    def _links(self, key: str) -> tuple[list[str], list[str]] | None:
+        """The task's upstream and downstream keys in the selected flow (as loaded now)."""
+        flow = self.workspace.flows.get(self.selected_flow or "")
+        node = flow.node(key) if flow is not None else None
+        if flow is None or node is None:
+            return None
+        children = self._children.get(flow.name)
+        if children is None:  # once per flow and reload: a 100k-task flow is one pass
+            children = self._children[flow.name] = {}
+            for other in flow.nodes.values():
+                for up in other.upstream:
+                    children.setdefault(up, []).append(other.key)
+        return list(node.upstream), children.get(key, [])
 
     def on_task_table_highlighted(self, event: TaskTable.Highlighted) -> None:
         self._update_detail()
@@ -435,6 +533,7 @@ class FlowtopApp(RunActions, App[int]):
         )
         self._previews.clear()
         self._policy_cache.clear()
+        self._children.clear()
         self._apply_keymap()
         self._show_flows()
         if self.selected_error is not None and self.selected_error not in self._errors():
@@ -467,17 +566,33 @@ class FlowtopApp(RunActions, App[int]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "filter":
             if not event.value:
-                event.input.remove_class("-shown")
-                self.table.set_view(query="")
-                self._update_header()
+                self._clear_filter()
             self.table.focus()
+
+    def on_task_table_filter_cleared(self, event: TaskTable.FilterCleared) -> None:
+        self._clear_filter()
+
+    def _clear_filter(self) -> None:
+        """Esc in the filter line, or in the table while a filter is kept."""
+        box = self.filter_box
+        box.remove_class("-shown")
+        with box.prevent(Input.Changed):
+            box.value = ""
+        self.table.set_view(query="")
+        self._update_header()
 
     def action_sort(self) -> None:
         table = self.table
         mode = SORT_MODES[(SORT_MODES.index(table.sort) + 1) % len(SORT_MODES)]
-        table.set_view(sort=mode)
+        table.set_view(sort=mode, reverse=False)
         self._update_header()
-        self.notify(f"Sorted by {mode}", markup=False, timeout=1.5)
+        self.notify(f"Sorted by {mode} {table.sort_arrow}".rstrip(), markup=False, timeout=1.5)
+
+    def action_sort_reverse(self) -> None:
+        table = self.table
+        table.set_view(reverse=not table.sort_reverse)
+        self._update_header()
+        self.notify(f"Sorted by {table.sort} {table.sort_arrow}", markup=False, timeout=1.5)
 
     def action_history(self) -> None:
         from flowtop.tui.screens.history import HistoryScreen
@@ -490,12 +605,12 @@ class FlowtopApp(RunActions, App[int]):
         if self.control is not None:
             # Bounded: a locked file must not hang us.
             self.control.settle(HISTORY_FLUSH_WAIT)
-        self.push_screen(HistoryScreen(history, self.selected_flow))
+        self.push_screen(HistoryScreen(history, self.selected_flow, run_key=self.key_for("run")))
 
     def action_help(self) -> None:
         from flowtop.tui.screens.help import HelpScreen
 
-        self.push_screen(HelpScreen([*self.BINDINGS, *TaskTable.BINDINGS]))
+        self.push_screen(HelpScreen([*self.live_bindings(), *TaskTable.BINDINGS]))
 
     def action_toggle_auto_rerun(self) -> None:
         self.auto_rerun = not self.auto_rerun

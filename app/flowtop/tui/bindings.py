@@ -29,8 +29,17 @@ KEYS = (
     ("n", "retry_now", "Retry now", "retry_now", "Start the selected task's next attempt now"),
     ("x", "give_up", "Give up", "give_up", "Fail the selected task now instead of retrying"),
     ("e", "edit_retry", "Edit retry", "edit_retry", "Edit the selected task's retry settings"),
+    (
+        "o",
+        "open_editor",
+        "Open in editor",
+        "open_editor",
+        "Open the selected task's failing line in $EDITOR",
+    ),
+    ("y", "copy_error", "Copy error", "copy_error", "Copy the selected task's error and traceback"),
     ("slash", "filter", "Filter", "filter", "Filter rows by task name or state"),
     ("s", "sort", "Sort", "sort", "Cycle: definition order, state, name, duration"),
+    ("S", "sort_reverse", "Reverse sort", "sort_reverse", "Flip the sort direction (▲ / ▼)"),
     ("h", "history", "History", "history", "Past runs from the history database"),
     ("question_mark", "help", "Help", "help", "Every key"),
     (
@@ -43,8 +52,42 @@ KEYS = (
     ("q", "quit", "Quit", "quit", "Cancel runs and quit"),
 )
 
-#: Left out of the footer so the rest fits 120 columns; still in `?` and the palette.
-NOT_IN_FOOTER = frozenset({"filter", "sort", "auto_rerun"})
+#: The footer's keys per focused pane, most useful first: as many as fit are shown,
+#: whole, then ``ALWAYS_IN_FOOTER`` at the right end. Actions, labels.
+FOOTER_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
+    "tasks": (
+        ("run", "Run"),
+        ("retry_now", "Retry now"),
+        ("give_up", "Give up"),
+        ("rerun_failed", "Rerun failed"),
+        ("edit_retry", "Edit retry"),
+        ("rerun_task", "Rerun task"),
+        ("cancel", "Cancel"),
+        ("open_editor", "Open"),
+        ("copy_error", "Copy"),
+        ("filter", "Filter"),
+        ("sort", "Sort"),
+        ("history", "History"),
+        ("focus_flows", "Flows"),
+        ("toggle_auto_rerun", "Auto-rerun"),
+        ("command_palette", "Palette"),
+    ),
+    "flows": (
+        ("run", "Run"),
+        ("rerun_failed", "Rerun failed"),
+        ("history", "History"),
+        ("cancel", "Cancel"),
+        ("focus_tasks", "Tasks"),
+        ("toggle_auto_rerun", "Auto-rerun"),
+        ("command_palette", "Palette"),
+    ),
+}
+ALWAYS_IN_FOOTER = (("help", "Help"), ("quit", "Quit"))
+#: While the filter line has focus every letter is typed into it: only its own keys.
+FILTER_FOOTER = (("enter", "Keep filter"), ("escape", "Clear filter"))
+
+#: Not drawn by Textual's footer (the app draws its own); kept for the palette's sake.
+NOT_IN_FOOTER = frozenset({"filter", "sort", "sort_reverse", "auto_rerun"})
 
 APP_BINDINGS = [
     Binding(

@@ -10,6 +10,7 @@ detail pane.
 from __future__ import annotations
 
 import gc
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -48,6 +49,9 @@ STATE_RANK = {
 }
 
 SORT_MODES = ("definition", "state", "name", "duration")
+#: The column each sort orders by (an arrow marks it), and whether its natural order
+#: is descending (duration: longest first).
+SORT_COLUMN = {"state": (1, False), "name": (0, False), "duration": (3, True)}
 
 
 def fmt_duration(seconds: float | None) -> str:
@@ -75,6 +79,20 @@ class AttemptView:
     reused: bool = False
 
 
+def try_text(attempt: int, max_attempts: int, retry_only: bool, *, compact: bool = False) -> str:
+    if not max_attempts:
+        return ""
+    if not retry_only or max_attempts <= 1:
+        return f"{attempt}/{max_attempts}"
+    if attempt <= 1:
+        extra = max_attempts - 1
+        return f"{attempt}/1+{extra}" if compact else f"{attempt}/1 (+{extra} on Retry)"
+    return f"{attempt}/{max_attempts}" if compact else f"{attempt}/{max_attempts} (on Retry)"
+
+
+RETRY_ONLY = "on Retry only"  # how RetryPolicy.summary() says it
+
+
 class TaskRow:
     """One task's latest state. A plain class with class-level defaults: a 100k-task
     flow makes 100k of these before its first frame, and only five fields vary at first."""
@@ -88,6 +106,7 @@ class TaskRow:
     message = ""
     result: str | None = None
     reused = False
+    retry_only = False  # the budget is spent only on ``Retry`` (no max_retries set)
     attempts: list[AttemptView] | tuple[()] = ()
 
     def __init__(
@@ -107,6 +126,7 @@ class TaskRow:
     def add_attempt(self, attempt: AttemptView) -> None:
         if not self.attempts:
             self.attempts = []
+        assert isinstance(self.attempts, list)
         self.attempts.append(attempt)
 
     def look(self) -> tuple[str, str, str]:
@@ -126,10 +146,10 @@ class TaskRow:
             return max(0.0, now - self.started)
         return self.duration
 
-    def attempt_text(self) -> str:
-        if not self.max_attempts:
-            return ""
-        return f"{self.attempt}/{self.max_attempts}"
+    def attempt_text(self, *, compact: bool = False) -> str:
+        """``2/4``; a budget only ``Retry`` can spend reads ``1/1 (+3 on Retry)`` (``1/1+3``
+        when ``compact``): a plain failure ends it at once, so ``0/4`` would mislead."""
+        return try_text(self.attempt, self.max_attempts, self.retry_only, compact=compact)
 
     def error_text(self) -> str:
         if self.error is not None:
@@ -180,6 +200,11 @@ class RunModel:
         finally:
             if paused:
                 gc.enable()
+        for key, summary in zip(self.order, summaries, strict=True):
+            if RETRY_ONLY in summary:
+                self.rows[key].retry_only = True
+        #: Widest TRY text any row can reach (long, compact), for the table's column.
+        self.try_widths = _try_widths(attempts, [RETRY_ONLY in p for p in summaries])
         self.counts: Counter[StateType | None] = Counter(
             {initial: len(self.order)} if self.order else {}
         )
@@ -242,6 +267,8 @@ class RunModel:
         self.order.append(event.task)
         self.counts[None] += 1
         self.added += 1
+        long, compact = _try_widths([event.max_attempts], [False])
+        self.try_widths = (max(long, self.try_widths[0]), max(compact, self.try_widths[1]))
         return row
 
     def _task_event(self, row: TaskRow, ev: TaskStateChanged) -> None:
@@ -303,6 +330,19 @@ class RunModel:
             last.retry_in = ev.retry_in
             last.delay_explained = ev.delay_explained
         last.message = ev.message or last.message
+
+
+def _try_widths(max_attempts: Sequence[int], retry_only: Sequence[bool]) -> tuple[int, int]:
+    """The widest TRY texts (long, compact) over every (max, retry only) pair present."""
+    long = compact = 3
+    for m, only in set(zip(max_attempts, retry_only, strict=True)):
+        long = max(long, len(try_text(m, m, only)), len(try_text(1, m, only)))
+        compact = max(
+            compact,
+            len(try_text(m, m, only, compact=True)),
+            len(try_text(1, m, only, compact=True)),
+        )
+    return long, compact
 
 
 def _unsafe(ev: TaskStateChanged) -> bool:
@@ -395,26 +435,45 @@ def row_matches(row: TaskRow, query: str) -> bool:
     return query in word.lower() or query == symbol
 
 
+def natural_key(name: str) -> tuple[tuple[int, int | str, str], ...]:
+    """``work-2`` before ``work-10``: digit runs compare as numbers, the rest without case."""
+    parts = _DIGITS.split(name)
+    return tuple(
+        (1, int(part), part) if i % 2 else (0, part.lower(), part) for i, part in enumerate(parts)
+    )
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
 def view_order(
-    run: RunModel, *, query: str = "", sort: str = "definition", now: float = 0.0
+    run: RunModel,
+    *,
+    query: str = "",
+    sort: str = "definition",
+    now: float = 0.0,
+    reverse: bool = False,
 ) -> list[str]:
-    """The keys the table shows, filtered and sorted."""
+    """The keys the table shows, filtered and sorted (``reverse`` flips the order)."""
     rows = run.rows
     query = query.strip().lower()
     keys = [k for k in run.order if row_matches(rows[k], query)] if query else list(run.order)
     if sort == "state":
         keys.sort(key=lambda k: (STATE_RANK[rows[k].state], rows[k].index))
     elif sort == "name":
-        keys.sort()
+        keys.sort(key=natural_key)
     elif sort == "duration":
         keys.sort(key=lambda k: (-(rows[k].live_duration(now) or 0.0), rows[k].index))
     elif sort != "definition":
         raise ValueError(f"unknown sort mode {sort!r}; expected one of {', '.join(SORT_MODES)}")
+    if reverse:
+        keys.reverse()
     return keys
 
 
 def counts_text(run: RunModel) -> str:
-    """``✓ 5  ✗ 1  ⟳ 2  ▶ 1  … 3``: only the states present, in a fixed order."""
+    """``✓ 5 completed (2 reused)  ✗ 1 failed  ⟳ 2 retry``: only the states present,
+    in a fixed order."""
     parts = []
     for state in (
         S.COMPLETED,
@@ -428,7 +487,8 @@ def counts_text(run: RunModel) -> str:
         n = run.counts.get(state, 0)
         if n:
             symbol, word, _ = STATE_LOOK[state]
-            parts.append(f"{symbol} {n} {word.lower()}")
-    if run.reused:
-        parts.append(f"↺ {run.reused} reused")
+            part = f"{symbol} {n} {word.lower()}"
+            if state is S.COMPLETED and run.reused:
+                part += f" ({run.reused} reused)"  # reused tasks are completed ones
+            parts.append(part)
     return "  ".join(parts)

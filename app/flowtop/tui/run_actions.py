@@ -43,6 +43,7 @@ class RunActions(_AppBase):
     table: TaskTable
     selected_flow: str | None
     selected_error: str | None
+    auto_rerun: bool
 
     if TYPE_CHECKING:  # FlowtopApp's own methods the actions call
 
@@ -52,6 +53,8 @@ class RunActions(_AppBase):
 
         def _policies_changed(self) -> None: ...
 
+        def key_for(self, action: str) -> str: ...  # the live key of an action (after [keys])
+
     def _act(self, action: Callable[[RunControl], object]) -> object:
         """Run ``action`` on the control; a ``RunControlError`` becomes a warning toast."""
         if self.control is None:
@@ -60,7 +63,7 @@ class RunActions(_AppBase):
         try:
             return action(self.control)
         except RunControlError as exc:
-            self.notify(str(exc), severity="warning", markup=False)
+            self.notify(exc.say(self.key_for), severity="warning", markup=False)
         except OSError as exc:  # a run process could not be started
             self.notify(f"Could not start the run: {exc}", severity="error", markup=False)
         return FAILED
@@ -94,7 +97,7 @@ class RunActions(_AppBase):
         run = self.store.latest_for(name)
         if run is None:
             self.notify(
-                f"No run of {name} to rerun yet: press r to run it",
+                f"No run of {name} to rerun yet: press {self.key_for('run')} to run it",
                 severity="warning",
                 markup=False,
             )
@@ -164,17 +167,24 @@ class RunActions(_AppBase):
             self.notify(f"{key} is no longer awaiting a retry", severity="warning", markup=False)
 
     def action_edit_retry(self) -> None:
-        flow = self._flow_or_warn()
+        flow_name = self._flow_or_warn()
         key = self.table.cursor_key
-        if flow is None or key is None or self.selected_flow is None:
+        if flow_name is None or key is None:
             return
         from flowtop.tui.screens.retry_editor import RetryEditor
 
         def done(saved: bool | None) -> None:
             if saved:
                 self._policies_changed()
+                run = self.store.latest_for(flow_name)
+                if self.auto_rerun and run is not None and run.state is StateType.FAILED:
+                    self.notify(
+                        f"Auto-rerun is on: the failed tasks of {flow_name} rerun "
+                        "as soon as the new settings load",
+                        markup=False,
+                    )
 
-        self.push_screen(RetryEditor(self.workspace, self.selected_flow, key), done)
+        self.push_screen(RetryEditor(self.workspace, flow_name, key), done)
 
     def _auto_rerun(self, name: str) -> None:
         run = self.store.latest_for(name)

@@ -18,7 +18,19 @@ from flowtop.tui.model import RunModel
 
 
 class RunControlError(Exception):
-    """An action that can't be done; its message is shown to the user as is."""
+    """An action that can't be done, and why: shown to the user.
+
+    ``key`` names the action whose key the message mentions (``{key}`` in it): the app
+    fills in the key as bound now, since ``[keys]`` may have rebound it.
+    """
+
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.key = key
+
+    def say(self, key_for: Callable[[str], str]) -> str:
+        return self.message.format(key=key_for(self.key)) if self.key else self.message
 
 
 class RunControl(Protocol):
@@ -59,9 +71,13 @@ class StoreControl:
 
     def _source(self, run: RunModel) -> str:
         if run.run_id is None:
-            raise RunControlError(f"No run of {run.flow} to rerun yet: press r to run it")
+            raise RunControlError(
+                f"No run of {run.flow} to rerun yet: press {{key}} to run it", "run"
+            )
         if run.is_live:
-            raise RunControlError(f"Run #{run.number} is still running: press c to cancel it first")
+            raise RunControlError(
+                f"Run #{run.number} is still running: press {{key}} to cancel it first", "cancel"
+            )
         return run.run_id
 
     def rerun_failed(self, run: RunModel) -> None:
@@ -134,10 +150,13 @@ class InProcessControl:
     def _finished_handle(self, run: RunModel) -> Any:
         handle = self.handles.get(run.run_id or "")
         if handle is None:
-            raise RunControlError(f"No run of {run.flow} to rerun yet: press r to run it")
+            raise RunControlError(
+                f"No run of {run.flow} to rerun yet: press {{key}} to run it", "run"
+            )
         if not handle.done:
             raise RunControlError(
-                f"Run #{handle.number} is still running: press c to cancel it first"
+                f"Run #{handle.number} is still running: press {{key}} to cancel it first",
+                "cancel",
             )
         return handle
 

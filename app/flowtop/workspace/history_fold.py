@@ -111,7 +111,8 @@ FROM temp.staged s JOIN temp.live_runs l ON l.run_id = s.run_id
 WHERE s.event = 'task_state' AND s.state = 'RUNNING'
 """
 
-# An attempt's end fills in its row; a cancel marks it only while it was running.
+# An attempt's end fills in its row; a cancel marks it while it was running or waiting
+# for its retry (a wait cut by a cancel is not "failed, retried").
 # Events for an attempt with no row (nothing to end) change nothing: the WHERE keeps
 # them out, so the INSERT part never adds a row and only the UPDATE part acts.
 _CLOSE_ATTEMPTS = f"""
@@ -129,7 +130,7 @@ WHERE s.event = 'task_state'
 ORDER BY s.seq
 ON CONFLICT (run_id, task, number) DO UPDATE SET
     state = CASE WHEN excluded.state <> 'CANCELLED' THEN excluded.state
-                 WHEN state = 'RUNNING' THEN 'CANCELLED' ELSE state END,
+                 WHEN state IN ('RUNNING', 'AWAITING_RETRY') THEN 'CANCELLED' ELSE state END,
     duration = coalesce(excluded.duration, duration),
     result = coalesce(excluded.result, result),
     error_type = coalesce(excluded.error_type, error_type),

@@ -13,7 +13,7 @@ import difflib
 import os
 import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +55,7 @@ class WorkspaceChanged:
     flows: tuple[str, ...] = ()  # flows (re)loaded
     errors: tuple[LoadError, ...] = ()  # new or changed errors
     settings_changed: bool = False
+    settings_kept: bool = False  # a saved settings file was refused: its last good version stays
     removed: tuple[str, ...] = ()  # flows gone with their file
     helpers: tuple[str, ...] = ()  # helper modules re-imported
 
@@ -78,7 +79,9 @@ class WorkspaceChanged:
                 f"Removed flow{'s' if len(self.removed) > 1 else ''} {', '.join(self.removed)}"
             )
         if self.settings_changed:
-            parts.append("Reloaded settings")
+            parts.append(
+                "kept the last good settings" if self.settings_kept else "Reloaded settings"
+            )
         if not parts:
             names = ", ".join(display_path(p) for p in self.paths) or "nothing"
             return f"No flow changed ({names})"
@@ -159,9 +162,10 @@ class Workspace:
             name_errors = (
                 self._check_names() if settings_changed or outcome.modules or outcome.errors else []
             )
-            return self._changed(
+            change = self._changed(
                 changed, outcome, settings_changed, [*settings_errors, *name_errors]
             )
+            return replace(change, settings_kept=bool(settings_errors))
 
     async def watch(self, stop_event: Any = None) -> AsyncIterator[WorkspaceChanged]:
         """Watch the folder and yield a :class:`WorkspaceChanged` per batch of saves."""
@@ -303,6 +307,15 @@ class Workspace:
                 return None  # reported in settings_errors; the layer's other values still apply
 
         return apply_layers(node.task.policy, self.settings, (flow.name, node.key), resolve)
+
+    def check_retry_on(self, flow: str, names: Iterable[str]) -> str | None:
+        """Why ``retry_on`` names would not resolve for ``flow`` (None when they do): the
+        retry editor asks as you type, before anything is saved."""
+        try:
+            self._resolve(flow, tuple(names), ("flows", flow, "retry_on"))
+        except SettingsError as exc:
+            return str(exc)
+        return None
 
     # -- overrides --------------------------------------------------------------------
     def override_for(self, flow: str, task: str) -> dict[str, Any]:

@@ -8,6 +8,7 @@ tracebacks, output) is shown as plain text, never parsed as markup.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -16,13 +17,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from flowtop.printable import printable
 
 from ...engine.states import StateType
-from ..model import STATE_LOOK, fmt_duration
-from ..widgets.state_colors import LOOK_STYLE
+from ..model import RETRY_ONLY, STATE_LOOK, fmt_duration, try_text
+from ..widgets.key_bar import Entry, KeyBar
+from ..widgets.state_colors import LOOK_STYLE, looks
 
 if TYPE_CHECKING:
     from ...workspace.history_records import RunDetail, RunRecord, TaskRecord
@@ -45,13 +47,13 @@ def plain(text: str | None, limit: int = TEXT_LIMIT, *, cell: bool = False) -> s
     return text
 
 
-def state_text(state: str) -> Text:
+def state_text(state: str, styles: Mapping[str, str] = LOOK_STYLE) -> Text:
     """``✓ Completed`` etc., like the live table; unknown states (INTERRUPTED) as words."""
     try:
         symbol, word, look = STATE_LOOK[StateType(state)]
     except ValueError:
         return Text(f"⚡ {state.title()}", style="yellow")
-    return Text(f"{symbol} {word}", style=LOOK_STYLE.get(look, ""))
+    return Text(f"{symbol} {word}", style=styles.get(look, ""))
 
 
 def counts_text(counts: dict[str, int]) -> str:
@@ -72,13 +74,41 @@ def fmt_time(ts: float | None) -> str:
     return "" if ts is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
 
 
+def footer_entries(screen: Screen[Any]) -> tuple[list[Entry], list[Entry]]:
+    """A history screen's own keys, then ``?`` and ``q`` (the app's, as rebound now)."""
+    app = screen.app
+    own = [
+        (app.get_key_display(b), b.description)
+        for b in screen.BINDINGS
+        if isinstance(b, Binding) and b.show
+    ]
+    key_for = getattr(app, "key_for", None)
+    always = [(key_for(a) if key_for else k, label) for a, k, label in ALWAYS]
+    return own, always
+
+
+#: The app keys every screen answers to: (action, default key, label).
+ALWAYS = (("help", "?", "Help"), ("quit", "q", "Quit"))
+
+
+class RunTable(DataTable[Any]):
+    """A row-cursor table that also answers to the main table's ``j k g G``."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("g", "scroll_top", "First", show=False),
+        Binding("G", "scroll_bottom", "Last", show=False),
+    ]
+
+
 class HistoryScreen(Screen[None]):
     """Runs, newest first, of one flow (or all flows with `a`)."""
 
     DEFAULT_CSS = """
     HistoryScreen #heading { height: 1; padding: 0 1; text-style: bold; background: $boost; }
     HistoryScreen #runs { height: 1fr; }
-    HistoryScreen #message { padding: 1 2; color: $text-muted; height: auto; }
+    HistoryScreen #message { padding: 1 2; height: auto; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -87,8 +117,10 @@ class HistoryScreen(Screen[None]):
         Binding("enter", "open", "Open run", show=True, id="history.open"),
     ]
 
-    def __init__(self, history: HistoryView, flow: str | None) -> None:
+    def __init__(self, history: HistoryView, flow: str | None, *, run_key: str = "r") -> None:
+        """``run_key``: the main screen's run key as rebound now, for the empty-list hint."""
         super().__init__()
+        self.run_key = run_key
         self.history = history
         self.flow = flow
         self.show_all = flow is None
@@ -96,11 +128,11 @@ class HistoryScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="heading")
-        table: DataTable[Any] = DataTable(id="runs", cursor_type="row", zebra_stripes=True)
+        table = RunTable(id="runs", cursor_type="row", zebra_stripes=True)
         table.add_columns("Flow", "#", "State", "Started", "Duration", "Counts", "Rerun of")
         yield table
         yield Static("", id="message")
-        yield Footer()
+        yield KeyBar(lambda: footer_entries(self))
 
     def on_mount(self) -> None:
         self.load()
@@ -109,23 +141,30 @@ class HistoryScreen(Screen[None]):
         self.load()
 
     def load(self) -> None:
+        """(Re)read the runs; the cursor stays on the run it was on (back from a run)."""
         flow = None if self.show_all else self.flow
         table = self.query_one("#runs", DataTable)
         message = self.query_one("#message", Static)
         scope = "all flows" if flow is None else f"flow {flow}"
+        was_on = self._cursor_run(table)
         try:
             records = self.history.runs(flow=flow, limit=RUN_LIMIT)
         except Exception as exc:  # noqa: BLE001 - an unreadable history file is shown, not fatal
             records = []
             message.update(Text(f"Cannot read the run history: {exc}"))
         else:
-            message.update(
-                Text(
-                    "No runs yet: press r on the main screen to run a flow." if not records else ""
+            hint = f"No runs yet: press {self.run_key} on the main screen to run a flow"
+            if flow is not None:
+                hint = (
+                    f"No runs yet of {flow}: press {self.run_key} on the main screen to run it,"
+                    " or a here for every flow's runs"
                 )
-            )
+            message.update(Text(hint + "." if not records else ""))
         message.display = not records
-        count = f"{len(records)} run" + ("" if len(records) == 1 else "s")
+        table.display = bool(records)  # an empty table's header would hide the message
+        count = (
+            f"{len(records)} run" + ("" if len(records) == 1 else "s") if records else "no runs yet"
+        )
         self.query_one("#heading", Static).update(Text(f"History · {scope} · {count}"))
         table.clear()
         self.records = {}
@@ -134,13 +173,21 @@ class HistoryScreen(Screen[None]):
             table.add_row(
                 Text(plain(record.flow, 60, cell=True)),
                 Text(str(record.number), justify="right"),
-                state_text(record.state),
+                state_text(record.state, looks(self.app)),
                 fmt_time(record.started),
                 Text(fmt_duration(record.duration), justify="right"),
                 counts_text(record.counts),
                 f"#{record.rerun_of_number}" if record.rerun_of_number else "",
                 key=record.run_id,
             )
+        if was_on in self.records:
+            table.move_cursor(row=table.get_row_index(was_on), animate=False)
+
+    @staticmethod
+    def _cursor_run(table: DataTable[Any]) -> str | None:
+        if not table.row_count:
+            return None
+        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
 
     def action_back(self) -> None:
         self.dismiss(None)
@@ -192,22 +239,27 @@ class RunDetailScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         run = self.detail.run
         heading = Text(f"{run.flow} #{run.number} · ")
-        heading.append_text(state_text(run.state))
+        styles = looks(self.app)
+        heading.append_text(state_text(run.state, styles))
         heading.append(
             f" · started {fmt_time(run.started)} · {fmt_duration(run.duration) or 'unfinished'}"
         )
         if run.rerun_of_number:
             heading.append(f" · rerun of #{run.rerun_of_number}")
         yield Static(heading, id="heading")
-        table: DataTable[Any] = DataTable(id="tasks", cursor_type="row", zebra_stripes=True)
+        table = RunTable(id="tasks", cursor_type="row", zebra_stripes=True)
         table.add_columns("Task", "State", "Attempts", "Duration", "Last error")
         for record in self.detail.tasks:
-            state = Text("↺ Reused", style="green") if record.reused else state_text(record.state)
+            state = (
+                Text("↺ Reused", style=styles["reused"])
+                if record.reused
+                else state_text(record.state, styles)
+            )
             error = f"{record.error_type}: {record.error_message}" if record.error_type else ""
             table.add_row(
                 Text(plain(record.task, 80, cell=True)),
                 state,
-                f"{record.attempts}/{record.max_attempts}",
+                try_text(record.attempts, record.max_attempts, RETRY_ONLY in (record.policy or "")),
                 Text(fmt_duration(record.duration), justify="right"),
                 Text(plain(error.replace("\n", " "), ERROR_CELL, cell=True)),
                 key=record.task,
@@ -215,7 +267,7 @@ class RunDetailScreen(Screen[None]):
         yield table
         with VerticalScroll(id="attempts"):
             yield Static("", id="attempt-text")
-        yield Footer()
+        yield KeyBar(lambda: footer_entries(self))
 
     def on_mount(self) -> None:
         if self.detail.tasks:
@@ -228,37 +280,50 @@ class RunDetailScreen(Screen[None]):
         self.show_task(str(event.row_key.value))
 
     def show_task(self, key: str) -> None:
-        self.query_one("#attempt-text", Static).update(attempts_text(self.tasks[key]))
+        self.query_one("#attempt-text", Static).update(
+            attempts_text(self.tasks[key], looks(self.app))
+        )
 
     def action_back(self) -> None:
         self.dismiss(None)
 
 
-def attempts_text(record: TaskRecord) -> Text:
+def attempts_text(record: TaskRecord, styles: Mapping[str, str] = LOOK_STYLE) -> Text:
     """Every attempt of one task: state, timing, error, traceback, output, next delay."""
     text = Text()
     text.append(plain(record.task, 200), style="bold")
     text.append(f"  {record.policy}\n" if record.policy else "\n", style="dim")
     if record.reused:
-        text.append("Carried over from the source run (not executed again).\n", style="green")
+        text.append(
+            "Carried over from the source run (not executed again).\n", style=styles["reused"]
+        )
     if record.message:
         text.append(plain(record.message) + "\n", style="italic")
     if not record.attempt_records:
         text.append("No attempts recorded.\n", style="dim")
-    for attempt in record.attempt_records:
+    attempts = record.attempt_records
+    for i, attempt in enumerate(attempts):
+        after = attempts[i + 1] if i + 1 < len(attempts) else None
         text.append(f"\nAttempt {attempt.number} · ", style="bold")
-        if attempt.state == StateType.AWAITING_RETRY.value:
-            text.append("✗ Failed, retried", style="yellow")
+        waited = attempt.retry_in is not None and attempt.error_type is not None
+        if attempt.state == StateType.AWAITING_RETRY.value and after is not None:
+            text.append("✗ Failed, retried", style=styles["retry"])
+        elif waited and attempt.state == StateType.CANCELLED.value:
+            text.append("✗ Failed, then cancelled during its wait", style=styles["failed"])
+        elif waited and after is None and attempt.state == StateType.FAILED.value:
+            text.append("✗ Failed, given up during its wait", style=styles["failed"])
+        elif attempt.state == StateType.AWAITING_RETRY.value:
+            text.append("✗ Failed, waiting to retry", style=styles["retry"])  # a live run
         else:
-            text.append_text(state_text(attempt.state))
+            text.append_text(state_text(attempt.state, styles))
         text.append(f" · {fmt_duration(attempt.duration)} · started {fmt_time(attempt.started)}\n")
         if attempt.error_type:
             text.append(
-                plain(f"{attempt.error_type}: {attempt.error_message or ''}") + "\n", style="red"
+                plain(f"{attempt.error_type}: {attempt.error_message or ''}") + "\n",
+                style=styles["error"],
             )
         if attempt.retry_in is not None:
-            why = f" ({plain(attempt.delay_explained, 300)})" if attempt.delay_explained else ""
-            text.append(f"retry after {fmt_duration(attempt.retry_in)}{why}\n", style="yellow")
+            text.append(retry_line(attempt, after), style=styles["retry"])
         if attempt.result is not None:
             text.append("result: " + plain(attempt.result, 500) + "\n")
         if attempt.traceback:
@@ -267,3 +332,27 @@ def attempts_text(record: TaskRecord) -> Text:
             text.append("output:\n", style="bold")
             text.append(plain(attempt.output).rstrip("\n") + "\n")
     return text
+
+
+#: A next attempt that starts this much before its planned time was started by `n`
+#: (timers never fire early; the margin absorbs clock rounding).
+EARLY = 0.05
+
+
+def retry_line(attempt: Any, after: Any) -> str:
+    """What became of the wait after a failed attempt: kept, cut short by `n`, or
+    ended by `x` or a cancel (no next attempt)."""
+    planned = fmt_duration(attempt.retry_in)
+    why = f" ({plain(attempt.delay_explained, 300)})" if attempt.delay_explained else ""
+    if after is None:
+        if attempt.state == StateType.FAILED.value:
+            return f"gave up during the {planned} wait{why}\n"
+        if attempt.state == StateType.CANCELLED.value:
+            return f"cancelled during the {planned} wait{why}\n"
+        return f"retry after {planned}{why}\n"
+    ended = (attempt.started or 0.0) + (attempt.duration or 0.0)
+    if attempt.started is not None and after.started is not None:
+        waited = max(0.0, after.started - ended)
+        if waited < attempt.retry_in - EARLY:
+            return f"retried now (n) after {fmt_duration(waited)} of a planned {planned}{why}\n"
+    return f"retry after {planned}{why}\n"

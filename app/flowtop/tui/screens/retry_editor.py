@@ -18,7 +18,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from ...engine.policy import RetryPolicy
-from .retry_form import DELAY_FIELDS, FIELDS, FormState, initial_texts, placeholders, read_form
+from .retry_form import (
+    DELAY_FIELDS,
+    FIELDS,
+    FormState,
+    initial_texts,
+    parse_names,
+    placeholders,
+    read_form,
+)
 
 if TYPE_CHECKING:
     from ..workspace_view import WorkspaceView
@@ -128,7 +136,13 @@ class RetryEditor(ModalScreen[bool]):
         return {name: self.query_one(f"#field-{name}", Input).value for name in FIELDS}
 
     def _validate(self) -> None:
-        self.state = read_form(self.texts(), self.initial)
+        texts = self.texts()
+        self.state = read_form(texts, self.initial)
+        names = texts["retry_on"].strip()
+        if names and "retry_on" not in self.state.errors:
+            problem = self._unknown_names(parse_names(names))
+            if problem:
+                self.state = FormState(errors={**self.state.errors, "retry_on": problem})
         for name in FIELDS:
             message = self.state.errors.get(name, "")
             error = self.query_one(f"#error-{name}", Static)
@@ -137,6 +151,17 @@ class RetryEditor(ModalScreen[bool]):
             self.query_one(f"#field-{name}", Input).set_class(bool(message), "-invalid")
         self.query_one("#save", Button).disabled = bool(self.gone) or not self.state.valid
         self._show_form_error(self.gone)
+
+    def _unknown_names(self, names: list[str]) -> str:
+        """Why ``retry_on`` names would not resolve in the flow's module ("" when they do),
+        checked as you type so Save never meets it."""
+        check = getattr(self.workspace, "check_retry_on", None)
+        if check is None:
+            return ""
+        problem = check(self.flow_name, names)
+        if not problem:
+            return ""
+        return str(problem).split("]: ", 1)[-1]  # the table name is this form
 
     def _show_form_error(self, message: str) -> None:
         box = self.query_one("#form-error", Static)
@@ -162,6 +187,11 @@ class RetryEditor(ModalScreen[bool]):
         except (OSError, ValueError, TypeError) as exc:
             self._show_form_error(f"Could not clear the override: {exc}")
             return
+        self.app.notify(
+            f"Cleared the override of {self.flow_name} / {self.task_key}: "
+            "its settings come from flowtop.toml and its code again",
+            markup=False,
+        )
         self.dismiss(True)
 
     @on(Button.Pressed, "#cancel")
@@ -183,4 +213,24 @@ class RetryEditor(ModalScreen[bool]):
         except (OSError, ValueError, TypeError) as exc:
             self._show_form_error(f"Not saved: {exc}")
             return
+        self.app.notify(saved_text(self.flow_name, self.task_key, self.state.values), markup=False)
         self.dismiss(True)
+
+
+def saved_text(flow: str, task: str, values: dict[str, Any]) -> str:
+    """The toast after Save: each value written, or dropped back to the layers below."""
+    parts = []
+    for name, value in values.items():
+        if value is None:
+            parts.append(f"{name} removed (inherited again)")
+        elif isinstance(value, dict):
+            parts.append(f"{name} = " + ", ".join(f"{k} {fmt(v)}" for k, v in value.items()))
+        else:
+            parts.append(f"{name} = {fmt(value)}")
+    return f"Saved {flow} / {task} to .flowtop/overrides.toml: " + "; ".join(parts)
+
+
+def fmt(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(fmt(v) for v in value)
+    return str(value)

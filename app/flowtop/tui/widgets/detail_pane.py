@@ -9,9 +9,11 @@ never markup, so ``[bold]oops[/`` in an exception is shown as written.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -20,7 +22,7 @@ from textual.widgets import Static
 from flowtop.engine.states import StateType
 from flowtop.printable import printable
 from flowtop.tui.model import AttemptView, TaskRow, fmt_duration
-from flowtop.tui.widgets.state_colors import LOOK_STYLE
+from flowtop.tui.widgets.state_colors import LOOK_STYLE, looks
 
 MAX_BLOCK = 20_000  # characters of one traceback/output shown; the rest is summarised
 
@@ -44,7 +46,7 @@ def _block(text: str) -> str:
     return text
 
 
-def title_text(row: TaskRow | None, now: float) -> Text:
+def title_text(row: TaskRow | None, now: float, styles: Mapping[str, str] = LOOK_STYLE) -> Text:
     """The first line: changes every tick while a countdown or an attempt runs."""
     if row is None:
         return Text("No task selected", style="dim")
@@ -52,7 +54,7 @@ def title_text(row: TaskRow | None, now: float) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(row.key, style="bold")
     text.append("  ")
-    text.append(row.state_text(now), style=LOOK_STYLE[look])
+    text.append(row.state_text(now), style=styles[look])
     if row.max_attempts:
         text.append(f"  attempt {row.attempt_text()}")
     if row.state is StateType.RUNNING and row.started is not None:
@@ -62,9 +64,41 @@ def title_text(row: TaskRow | None, now: float) -> Text:
     return text
 
 
-def body_text(row: TaskRow, policy: Mapping[str, tuple[str, str]] | None) -> Text:
-    """Why it is in this state, the countdown's arithmetic, the policy and every attempt."""
-    out = Text()
+class Body:
+    """Text in blocks by indent: a wrapped line keeps its block's indent (a traceback
+    line that wraps stays under the traceback, not at the pane's left edge)."""
+
+    def __init__(self) -> None:
+        self.parts: list[tuple[int, Text]] = []
+
+    def at(self, indent: int) -> Text:
+        """The text to append lines of ``indent`` to (each line ends in ``\\n``)."""
+        if not self.parts or self.parts[-1][0] != indent:
+            self.parts.append((indent, Text()))
+        return self.parts[-1][1]
+
+    def renderable(self) -> Group:
+        blocks: list[RenderableType] = []
+        for indent, text in self.parts:
+            text.rstrip()  # the block's last newline: the Group starts the next one's line
+            blocks.append(Padding(text, (0, 0, 0, indent)) if indent else text)
+        return Group(*blocks)
+
+    @property
+    def plain(self) -> str:
+        return "".join(" " * indent + text.plain for indent, text in self.parts)
+
+
+def body_text(
+    row: TaskRow,
+    policy: Mapping[str, tuple[str, str]] | None,
+    styles: Mapping[str, str] = LOOK_STYLE,
+    links: tuple[Sequence[str], Sequence[str]] | None = None,
+) -> Body:
+    """Why it is in this state, the countdown's arithmetic, the task's neighbours in the
+    flow (``links``: upstream, downstream), every attempt and the policy."""
+    body = Body()
+    out = body.at(0)
     if row.message:
         out.append("Why: ", style="bold")
         out.append(f"{row.message}\n")
@@ -74,51 +108,72 @@ def body_text(row: TaskRow, policy: Mapping[str, tuple[str, str]] | None) -> Tex
     if row.result is not None and row.state is StateType.COMPLETED:
         out.append("Result: ", style="bold")
         out.append(f"{row.result}\n")
+    if links is not None:
+        upstream, downstream = links
+        out.append("Upstream: ", style="bold")
+        out.append(f"{_names(upstream)}\n", style="" if upstream else "dim")
+        out.append("Downstream: ", style="bold")
+        out.append(f"{_names(downstream)}\n", style="" if downstream else "dim")
     out.append("\nAttempts\n", style="bold")
     if not row.attempts:
-        out.append("  none yet\n", style="dim")
+        body.at(2).append("none yet\n", style="dim")
     for attempt in row.attempts:
-        _attempt(out, attempt)
+        _attempt(body, attempt, styles)
     if policy:
+        out = body.at(0)
         out.append("\nRetry policy for the next run", style="bold")
         out.append("  value · layer\n", style="dim")
         width = max(len(name) for name in policy)
+        out = body.at(2)
         for name, (value, layer) in policy.items():
-            out.append(f"  {name.ljust(width)}  {value}")
-            out.append(f"  · {layer}\n", style="dim" if layer == "builtin" else "cyan")
-    return out
+            out.append(f"{name.ljust(width)}  {value}")
+            out.append(f"  · {layer}\n", style="dim" if layer == "builtin" else styles["layer"])
+    return body
 
 
-def _attempt(out: Text, a: AttemptView) -> None:
+#: Neighbours listed by name in the detail pane; the rest are counted.
+MAX_LINKS = 8
+
+
+def _names(keys: Sequence[str]) -> str:
+    if not keys:
+        return "none"
+    shown = ", ".join(keys[:MAX_LINKS])
+    return shown + (f" and {len(keys) - MAX_LINKS} more" if len(keys) > MAX_LINKS else "")
+
+
+def _attempt(body: Body, a: AttemptView, styles: Mapping[str, str]) -> None:
+    out = body.at(2)
     if a.reused:
-        out.append(f"  #{a.number}  ↺ reused from the source run", style=LOOK_STYLE["reused"])
+        out.append(f"#{a.number}  ↺ reused from the source run", style=styles["reused"])
         if a.result is not None:
             out.append(f"  → {a.result}")
         out.append("\n")
         return
     symbol, look = ATTEMPT_LOOK.get(a.state, ("·", "pending"))
-    out.append(f"  #{a.number}  {clock_time(a.started)}  ")
-    out.append(symbol, style=LOOK_STYLE[look])
+    out.append(f"#{a.number}  {clock_time(a.started)}  ")
+    out.append(symbol, style=styles[look])
     out.append(f"  {fmt_duration(a.duration) or '…'}")
     if a.error is not None:
         out.append("  ")
         out.append(
             f"{a.error.type}: {a.error.message.splitlines()[0] if a.error.message else ''}",
-            style="red",
+            style=styles["error"],
         )
     elif a.result is not None:
         out.append(f"  → {a.result}")
     out.append("\n")
+    detail = body.at(6)
     if a.retry_in is not None:
-        out.append(f"      retry in {a.retry_in:.2f}s: {a.delay_explained}\n", style="dim")
+        detail.append(f"retry in {a.retry_in:.2f}s: {a.delay_explained}\n", style="dim")
     if a.error is not None and a.error.traceback:
         for line in _block(a.error.traceback).splitlines():
-            out.append(f"      {line}\n", style="dim")
+            detail.append(f"{line}\n", style="dim")
     if a.output:
-        out.append("      output:\n", style="dim")
+        detail.append("output:\n", style="dim")
         for line in _block(a.output).splitlines():
-            out.append("      │ ", style="dim")
-            out.append(f"{line}\n")
+            detail.append("│ ", style="dim")
+            detail.append(f"{line}\n")
 
 
 class DetailPane(VerticalScroll):
@@ -134,18 +189,37 @@ class DetailPane(VerticalScroll):
         yield self.title_line
         yield self.body
 
+    @property
+    def styles_now(self) -> Mapping[str, str]:
+        """State styles for this terminal (plain under ``NO_COLOR``)."""
+        try:
+            return looks(self.app)
+        except Exception:  # noqa: BLE001 - no app yet (built before mounting): colours
+            return LOOK_STYLE
+
     def show_title(self, row: TaskRow | None, now: float) -> None:
-        self.title_line.update(title_text(row, now))
+        self.title_line.update(title_text(row, now, self.styles_now))
 
     def show_task(
-        self, row: TaskRow | None, policy: Mapping[str, tuple[str, str]] | None, now: float
+        self,
+        row: TaskRow | None,
+        policy: Mapping[str, tuple[str, str]] | None,
+        now: float,
+        links: tuple[Sequence[str], Sequence[str]] | None = None,
     ) -> None:
+        """``links``: the task's upstream and downstream task keys in its flow."""
         self.show_title(row, now)
-        self.body.update(body_text(row, policy) if row is not None else Text(""))
+        if row is None:
+            self.body.update(Text(""))
+        else:
+            self.body.update(body_text(row, policy, self.styles_now, links).renderable())
 
     def show_error(self, where: str, message: str) -> None:
         """A file that failed to load: its error, verbatim."""
-        title = Text.assemble(("✗ ", "bold red"), (where, "bold"), ("  failed to load", "red"))
+        styles = self.styles_now
+        title = Text.assemble(
+            ("✗ ", styles["failed"]), (where, "bold"), ("  failed to load", styles["error"])
+        )
         self.title_line.update(title)
         body = Text(printable(message))
         body.append(

@@ -10,19 +10,28 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from flowtop.tui.model import STATE_LOOK
-from flowtop.tui.widgets.state_colors import LOOK_STYLE
+from flowtop.tui.widgets.state_colors import looks
 
 
 class FlowList(OptionList):
     """Options have ids ``flow:NAME`` or ``error:PATH``."""
+
+    #: The table's ``j k g G`` work here too (the arrows, Home and End are OptionList's).
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("g", "first", "First", show=False),
+        Binding("G", "last", "Last", show=False),
+    ]
 
     class Selected(Message):
         """A flow (``kind == "flow"``) or a load error (``kind == "error"``) was highlighted."""
@@ -48,15 +57,19 @@ class FlowList(OptionList):
         """Replace the options, keeping the highlight on the same id when it still exists."""
         current = self.highlighted_option.id if self.highlighted_option is not None else None
         options: list[Option] = []
+        styles = looks(self.app)
         for name in flows:
             state = (run_states or {}).get(name)
             symbol, _, look = STATE_LOOK[state] if state in STATE_LOOK else STATE_LOOK[None]
-            prompt = Text.assemble((f"{symbol} ", LOOK_STYLE[look]), (name, ""))
+            prompt = Text.assemble((f"{symbol} ", styles[look]), (name, ""))
             options.append(Option(prompt, id=f"flow:{name}"))
         for key in errors:
             label = _short(key, root)
             options.append(
-                Option(Text.assemble(("✗ ", "bold red"), (label, "red")), id=f"error:{key}")
+                Option(
+                    Text.assemble(("✗ ", styles["failed"]), (label, styles["error"])),
+                    id=f"error:{key}",
+                )
             )
         self.clear_options()
         self.add_options(options)

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from flowtop.tui.model import STATE_LOOK, RunModel, counts_text, fmt_duration
-from flowtop.tui.widgets.state_colors import LOOK_STYLE
+from flowtop.tui.widgets.state_colors import looks
 
 
 class RunHeader(Static):
@@ -18,24 +18,27 @@ class RunHeader(Static):
         *,
         extra: str = "",
         error: str = "",
+        run_key: str = "r",
     ) -> None:
+        """``run_key``: the key that runs now (after ``[keys]``), for the hint."""
+        styles = looks(self.app)
         text = Text(no_wrap=True, overflow="ellipsis")
         if flow is None:
             text.append("No flow selected", style="dim")
         else:
             text.append(flow, style="bold")
         if error:
-            text.append("  ✗ failed to load", style="bold red")
+            text.append("  ✗ failed to load", style=styles["failed"])
         elif run is None or run.run_id is None:
             if flow is not None:
-                text.append("  not run yet — press r to run", style="dim")
+                text.append(f"  not run yet — press {run_key} to run", style="dim")
         else:
             text.append(f"  run #{run.number}")
             if run.rerun_of:
                 text.append(" (rerun)", style="dim")
             symbol, word, look = STATE_LOOK[run.state]
             text.append("  ")
-            text.append(f"{symbol} {word}", style=LOOK_STYLE[look])
+            text.append(f"{symbol} {word}", style=styles[look])
             text.append(f"  {fmt_duration(run.elapsed(now))}")
             if run.note:
                 text.append(f"  {run.note}", style="bold")

@@ -1,10 +1,18 @@
-"""Colours for state words outside the table, in the 16 ANSI colours.
+"""Styles of state words outside the table, in the 16 ANSI colours, and the plain looks.
 
-Colour only repeats what the symbol already says, so ``NO_COLOR`` loses nothing.
-The table itself is styled from ``flowtop.tcss`` (component classes, theme variables).
+Colour only repeats what the symbol already says. Without colour (``NO_COLOR``, where
+Textual greys every colour by its luminance, so dark red on black becomes grey on grey)
+and on 16-colour terminals, a failure stands out by weight and reverse video instead.
+The table is styled from ``flowtop.tcss`` with the same ANSI colours, so a state (a
+countdown, a failure) looks the same in the table, the header and the detail pane.
 """
 
-LOOK_STYLE = {
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+LOOK_STYLE: Mapping[str, str] = {
     "completed": "green",
     "reused": "green",
     "failed": "bold red",
@@ -14,4 +22,47 @@ LOOK_STYLE = {
     "upstream": "magenta",
     "cancelled": "",
     "notrun": "",
+    "error": "red",  # error text: messages, load errors
+    "layer": "cyan",  # a policy value set above the builtin layer
 }
+
+#: ``NO_COLOR``: no colour at all; a failure is bold reverse video, error text bold.
+PLAIN_LOOK_STYLE: Mapping[str, str] = {
+    **dict.fromkeys(LOOK_STYLE, ""),
+    "reused": "italic",
+    "failed": "bold reverse",
+    "error": "bold",
+    "layer": "bold",
+}
+
+#: 16 colours: the colours stay, a failure is also in reverse video.
+ANSI16_LOOK_STYLE: Mapping[str, str] = {**LOOK_STYLE, "failed": "bold reverse red"}
+
+
+def colour_mode(app: Any) -> str:
+    """``"plain"`` under ``NO_COLOR``, ``"ansi16"`` on a 16-colour terminal, else ``"full"``.
+
+    ``app.colour_mode`` (when set) wins. Headless (tests, snapshots) has no terminal to
+    ask, so it is ``"full"`` whatever ``TERM`` the test runner happens to have.
+    """
+    forced = getattr(app, "colour_mode", None)
+    if isinstance(forced, str):
+        return forced
+    if getattr(app, "no_color", False):
+        return "plain"
+    if getattr(app, "is_headless", False):
+        return "full"
+    console = getattr(app, "console", None)
+    if getattr(console, "color_system", None) in ("standard", "windows"):
+        return "ansi16"
+    return "full"
+
+
+def looks(app: Any) -> Mapping[str, str]:
+    """The look name -> Rich style map for ``app``'s terminal."""
+    mode = colour_mode(app)
+    if mode == "plain":
+        return PLAIN_LOOK_STYLE
+    if mode == "ansi16":
+        return ANSI16_LOOK_STYLE
+    return LOOK_STYLE

@@ -9,13 +9,14 @@ Rows are addressed by task key, so an event never needs a row search.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.actions import SkipAction
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
@@ -24,7 +25,16 @@ from textual.strip import Strip
 
 from flowtop.engine.states import StateType
 from flowtop.tui.clock import Clock, system_clock
-from flowtop.tui.model import SORT_MODES, STATE_LOOK, RunModel, TaskRow, fmt_duration, view_order
+from flowtop.tui.model import (
+    SORT_COLUMN,
+    SORT_MODES,
+    STATE_LOOK,
+    RunModel,
+    TaskRow,
+    fmt_duration,
+    view_order,
+)
+from flowtop.tui.widgets.state_colors import colour_mode
 
 LIVE_STATES = (StateType.RUNNING, StateType.AWAITING_RETRY)
 GAP = 1
@@ -39,19 +49,33 @@ class Columns:
     task: int
     policy: int
     error: int
+    attempts: int = TRY_WIDTH
+    time: int = TIME_WIDTH
+    compact: bool = False  # TRY in its short form: ``1/1+3``
 
     def widths(self) -> tuple[int, ...]:
-        return (self.task, STATE_WIDTH, TRY_WIDTH, TIME_WIDTH, self.policy, self.error)
+        return (self.task, STATE_WIDTH, self.attempts, self.time, self.policy, self.error)
 
 
-def layout_columns(width: int) -> Columns:
-    """Fit the columns to ``width``: task and state first, then error, then policy."""
+def layout_columns(width: int, try_width: int = TRY_WIDTH) -> Columns:
+    """Fit the columns to ``width`` (never wider: the table has no horizontal scroll).
+
+    Task, state and try come first, then time, then the error, then the policy; at the
+    narrowest the task name shrinks (down to 6 cells) before anything else goes.
+    """
+    time_width = TIME_WIDTH
+    fixed = STATE_WIDTH + GAP + try_width + GAP + time_width + GAP
     task = max(12, min(28, width // 4))
-    rest = width - task - STATE_WIDTH - TRY_WIDTH - TIME_WIDTH - 4 * GAP
+    rest = width - task - fixed - GAP
     if rest >= 36:
         policy = min(28, rest * 9 // 20)
-        return Columns(task, policy, rest - policy - GAP)
-    return Columns(task, 0, max(0, rest - GAP))
+        return Columns(task, policy, rest - policy - GAP, try_width, time_width)
+    if rest >= 8:
+        return Columns(task, 0, rest, try_width, time_width)
+    if width - fixed >= 6:  # no room for errors: the name takes what is left
+        return Columns(min(28, width - fixed), 0, 0, try_width, time_width)
+    fixed -= time_width + GAP  # narrower still: drop the time column
+    return Columns(max(6, width - fixed), 0, 0, try_width, 0)
 
 
 def fit(text: str, width: int) -> str:
@@ -64,7 +88,15 @@ def fit(text: str, width: int) -> str:
 
 
 class TaskTable(ScrollView, can_focus=True):
-    """Rows of one run (or of a flow not run yet), by task key."""
+    """Rows of one run (or of a flow not run yet), by task key.
+
+    The columns always fit the width, so there is never a horizontal scrollbar: ``←``
+    and ``→`` stay free to hop between the flows list and the table.
+    """
+
+    DEFAULT_CSS = """
+    TaskTable { overflow-x: hidden; }
+    """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "task-table--header",
@@ -82,7 +114,11 @@ class TaskTable(ScrollView, can_focus=True):
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("home,g", "jump(0)", "First", show=False),
         Binding("end,G", "jump(-1)", "Last", show=False),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
+
+    class FilterCleared(Message):
+        """Esc in the table with a filter kept: the app clears the filter line."""
 
     class Highlighted(Message):
         """The cursor moved to another task (or to none)."""
@@ -105,7 +141,9 @@ class TaskTable(ScrollView, can_focus=True):
         self.cursor = 0
         #: The ``/`` filter text. Not ``query``: that would hide Textual's ``DOMNode.query``.
         self.filter_text = ""
+        self._prefilter_key: str | None = None  # the cursor's task when filtering began
         self.sort = "definition"
+        self.sort_reverse = False
         #: Current policy summary of a task (the workspace's, after reloads); falls
         #: back to the one the run started with.
         self.policy_source: Callable[[TaskRow], str] | None = None
@@ -122,7 +160,7 @@ class TaskTable(ScrollView, can_focus=True):
     @property
     def ordered(self) -> bool:
         """Rows stay where they are as states change (no sort, no filter)."""
-        return self.sort == "definition" and not self.filter_text.strip()
+        return self.sort == "definition" and not self.sort_reverse and not self.filter_text.strip()
 
     def show_run(self, run: RunModel | None) -> None:
         """Switch to another run, keeping the cursor on the same task key when it exists."""
@@ -130,28 +168,52 @@ class TaskTable(ScrollView, can_focus=True):
         self.run = run
         self.rebuild(keep=key)
 
-    def set_view(self, *, query: str | None = None, sort: str | None = None) -> None:
+    def set_view(
+        self, *, query: str | None = None, sort: str | None = None, reverse: bool | None = None
+    ) -> None:
+        """Sort and filter. A new filter opens at its first row; clearing the filter
+        keeps the cursor on the task it was on (or on the one before filtering)."""
         if sort is not None:
             if sort not in SORT_MODES:
                 raise ValueError(
                     f"unknown sort mode {sort!r}; expected one of {', '.join(SORT_MODES)}"
                 )
             self.sort = sort
+        if reverse is not None:
+            self.sort_reverse = reverse
+        keep = self.cursor_key
+        if query is not None and query.strip() != self.filter_text.strip():
+            if not self.filter_text.strip():
+                self._prefilter_key = keep
+            if query.strip():
+                keep = None
+                self.cursor = 0
+            else:
+                keep = keep or self._prefilter_key
+                self._prefilter_key = None
         if query is not None:
             self.filter_text = query
-        self.rebuild(keep=self.cursor_key)
+        self.rebuild(keep=keep)
 
     def rebuild(self, keep: str | None = None) -> None:
         """Recompute the visible key order (filter + sort) and repaint."""
         run = self.run
         self.keys = (
-            view_order(run, query=self.filter_text, sort=self.sort, now=self.clock()) if run else []
+            view_order(
+                run,
+                query=self.filter_text,
+                sort=self.sort,
+                now=self.clock(),
+                reverse=self.sort_reverse,
+            )
+            if run
+            else []
         )
         self.positions = {k: i for i, k in enumerate(self.keys)}
         self._added_seen = run.added if run else 0
         self._reorder_pending = False
         self._last_reorder = self.clock()
-        self.virtual_size = Size(self.size.width, len(self.keys) + 1)
+        self.virtual_size = Size(0, len(self.keys) + 1)
         if keep is not None and keep in self.positions:
             self.cursor = self.positions[keep]
         self.cursor = max(0, min(self.cursor, len(self.keys) - 1))
@@ -239,6 +301,11 @@ class TaskTable(ScrollView, can_focus=True):
             self.cursor + direction * max(1, self.scrollable_content_region.height - 2)
         )
 
+    def action_clear_filter(self) -> None:
+        if not self.filter_text:
+            raise SkipAction()  # nothing to clear: Esc means whatever it means elsewhere
+        self.post_message(self.FilterCleared())
+
     def action_jump(self, index: int) -> None:
         self._set_cursor(len(self.keys) - 1 if index < 0 else index)
 
@@ -246,17 +313,53 @@ class TaskTable(ScrollView, can_focus=True):
         if event.y >= 1:
             self._set_cursor(int(self.scroll_offset.y) + event.y - 1)
 
+    def on_mount(self) -> None:
+        self.add_class(f"-{colour_mode(self.app)}")  # -plain under NO_COLOR, -ansi16, -full
+
     def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(event.size.width, len(self.keys) + 1)
+        self.virtual_size = Size(0, len(self.keys) + 1)
+
+    @property
+    def allow_horizontal_scroll(self) -> bool:
+        """Never: the columns fit, and ``←``/``→`` belong to the pane hops."""
+        return False
 
     # -- painting -------------------------------------------------------------------
+    @property
+    def sort_arrow(self) -> str:
+        """``▲`` or ``▼``: the way the sorted column runs (empty in definition order)."""
+        if self.sort not in SORT_COLUMN:
+            return "▼" if self.sort_reverse else ""
+        descending = SORT_COLUMN[self.sort][1] != self.sort_reverse
+        return "▼" if descending else "▲"
+
+    def headers(self) -> tuple[str, ...]:
+        """The column titles, the sorted one with its arrow."""
+        if self.sort not in SORT_COLUMN:
+            return HEADERS
+        index = SORT_COLUMN[self.sort][0]
+        return tuple(f"{h} {self.sort_arrow}" if i == index else h for i, h in enumerate(HEADERS))
+
+    def columns(self, width: int) -> Columns:
+        """The layout for ``width``: TRY as wide as this run's budgets need, in the long
+        form ``1/1 (+3 on Retry)`` when the policy column still fits beside it, else in
+        the short ``1/1+3`` (the policy column and the detail pane say the rest)."""
+        run = self.run
+        long, short = run.try_widths if run is not None else (TRY_WIDTH, TRY_WIDTH)
+        if long <= TRY_WIDTH:
+            return layout_columns(width)
+        wide = layout_columns(width, long)
+        if wide.policy > 0:
+            return wide
+        return replace(layout_columns(width, max(TRY_WIDTH, short)), compact=True)
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        columns = layout_columns(width)
+        columns = self.columns(width)
         base = self.rich_style
         if y == 0:
             style = base + self.get_component_rich_style("task-table--header")
-            return self._strip(HEADERS, columns, [style] * 6, width, style)
+            return self._strip(self.headers(), columns, [style] * 6, width, style)
         index = int(self.scroll_offset.y) + y - 1
         if not 0 <= index < len(self.keys) or self.run is None:
             if not self.keys and y == 1:
@@ -276,16 +379,22 @@ class TaskTable(ScrollView, can_focus=True):
     ) -> Strip:
         now = self.clock()
         if cursor:
-            cursor_style = self.get_component_rich_style("task-table--cursor")
-            base = base + cursor_style if self.has_focus else base + Style(reverse=True)
-        state_style = base + self.get_component_rich_style(f"task-table--{row.look()[2]}")
-        dim = base + self.get_component_rich_style("task-table--dim")
-        error = base + self.get_component_rich_style("task-table--error")
+            # The whole row in the cursor's colours: a cell in its state colour would keep
+            # its own background and break the bar (the symbol still says the state).
+            if self.has_focus:
+                base = base + self.get_component_rich_style("task-table--cursor")
+            else:
+                base = base + Style(reverse=True)
+            state_style = dim = error = base
+        else:
+            state_style = base + self.get_component_rich_style(f"task-table--{row.look()[2]}")
+            dim = base + self.get_component_rich_style("task-table--dim")
+            error = base + self.get_component_rich_style("task-table--error")
         policy = self.policy_source(row) if self.policy_source is not None else row.policy
         cells = (
             row.key,
             row.state_text(now),
-            row.attempt_text(),
+            row.attempt_text(compact=columns.compact),
             fmt_duration(row.live_duration(now)),
             policy,
             row.error_text().replace("\n", " "),

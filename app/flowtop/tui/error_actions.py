@@ -1,0 +1,162 @@
+"""`o` and `y`: take the selected task's error out of the app.
+
+``o`` opens the failing line in ``$VISUAL``/``$EDITOR``: the traceback's last frame in
+the flow's own file (else its last frame in the workspace, else the flow file's top),
+with the app suspended while the editor runs. ``y`` copies the error and its traceback
+with OSC 52 (terminals that allow it put it on the clipboard) and also writes it to a
+file, whose path the toast gives, for terminals (and tmux set-ups) that don't.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual.app import SuspendNotSupported
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from textual.app import App
+
+    from flowtop.tui.model import TaskRow
+
+    _Base = App[int]  # the mixin only ever lives in FlowtopApp: type it as an App
+else:
+    _Base = object
+
+#: ``File "/path/flow.py", line 12, in fetch`` as Python prints a frame.
+FRAME = re.compile(r'^\s*File "(?P<path>[^"]+)", line (?P<line>\d+)', re.MULTILINE)
+#: Editors that take ``FILE:LINE`` after a flag rather than ``+LINE FILE``.
+GOTO_FLAG = {"code": "-g", "code-insiders": "-g", "codium": "-g", "cursor": "-g"}
+COLON_STYLE = {"subl", "zed", "hx", "helix", "kak"}
+
+
+def failing_line(
+    traceback: str, flow_file: Path | None, root: Path | None
+) -> tuple[Path, int] | None:
+    """The frame to open: the last one in ``flow_file``, else the last under ``root``."""
+    frames = [(Path(m["path"]), int(m["line"])) for m in FRAME.finditer(traceback)]
+    for wanted in (flow_file, root):
+        if wanted is None:
+            continue
+        wanted = wanted.resolve()
+        for path, line in reversed(frames):
+            resolved = (
+                path.resolve() if path.is_absolute() else ((root or Path.cwd()) / path).resolve()
+            )
+            if resolved == wanted or (wanted.is_dir() and wanted in resolved.parents):
+                return resolved, line
+    return None
+
+
+def editor_command(path: Path, line: int | None) -> list[str] | None:
+    """``$VISUAL`` or ``$EDITOR`` (split like a shell would) with the file and line."""
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not editor:
+        return None
+    argv = shlex.split(editor)
+    name = Path(argv[0]).name if argv else ""
+    if line is None:
+        return [*argv, str(path)]
+    if name in GOTO_FLAG:
+        return [*argv, GOTO_FLAG[name], f"{path}:{line}"]
+    if name in COLON_STYLE:
+        return [*argv, f"{path}:{line}"]
+    return [*argv, f"+{line}", str(path)]
+
+
+def error_report(flow: str, row: TaskRow) -> str:
+    """What ``y`` copies: where, the error line and the whole traceback."""
+    error = row.error
+    assert error is not None
+    lines = [f"{flow} / {row.key}: {error.type}: {error.message}".rstrip()]
+    if error.traceback:
+        lines += ["", error.traceback.rstrip("\n")]
+    return "\n".join(lines) + "\n"
+
+
+def safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text)[:80] or "task"
+
+
+class ErrorActions(_Base):
+    """Mixed into ``FlowtopApp`` (its notify, workspace, selection and suspend)."""
+
+    workspace: Any
+    selected_flow: str | None
+    _selected_row: Callable[[], TaskRow | None]
+
+    def _error_row(self, verb: str) -> TaskRow | None:
+        row = self._selected_row()
+        if row is None or row.error is None:
+            self.notify(
+                f"{verb} works on a task with an error (✗ or ⟳)", severity="warning", markup=False
+            )
+            return None
+        return row
+
+    def action_open_editor(self) -> None:
+        row = self._error_row("Open in editor")
+        if row is None or row.error is None:
+            return
+        files = getattr(self.workspace, "flow_files", {}) or {}
+        flow_file = files.get(self.selected_flow or "")
+        root = getattr(self.workspace, "root", None)
+        found = failing_line(row.error.traceback, flow_file, Path(root) if root else None)
+        path, line = found if found is not None else (flow_file, None)
+        if path is None:
+            self.notify(f"No file to open for {row.key}", severity="warning", markup=False)
+            return
+        command = editor_command(Path(path), line)
+        if command is None:
+            where = f"{path}:{line}" if line else str(path)
+            self.notify(
+                f"Set $EDITOR to open files; the failing line is {where}",
+                severity="warning",
+                markup=False,
+                timeout=10,
+            )
+            return
+        try:
+            with self.suspend():
+                returncode = subprocess.call(command)
+        except SuspendNotSupported:  # no terminal to hand over (headless, textual-serve)
+            returncode = subprocess.call(
+                command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL
+            )
+        except OSError as exc:
+            self.notify(f"Cannot run {command[0]}: {exc}", severity="error", markup=False)
+            return
+        if returncode:
+            self.notify(
+                f"{command[0]} exited with status {returncode}", severity="warning", markup=False
+            )
+
+    def action_copy_error(self) -> None:
+        row = self._error_row("Copy error")
+        if row is None:
+            return
+        text = error_report(self.selected_flow or "", row)
+        self.copy_to_clipboard(text)  # OSC 52
+        path = Path(tempfile.gettempdir()) / (
+            f"flowtop-{safe_name(self.selected_flow or 'flow')}-{safe_name(row.key)}.txt"
+        )
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            self.notify(
+                f"Copied the error of {row.key} (OSC 52); could not also write a file: {exc}",
+                markup=False,
+            )
+            return
+        self.notify(
+            f"Copied the error of {row.key} (OSC 52, if your terminal allows it); also in {path}",
+            markup=False,
+            timeout=8,
+        )

@@ -1,0 +1,916 @@
+"""Issue 15: the interface as a new user meets it (keys, focus, colour, small terminals).
+
+Each test drives the app like a user (pilot keys at the sizes a user has) and asserts
+what the user would see or what the key did.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rich.style import Style
+
+from flowtop.engine import Flow, task
+from flowtop.engine.states import StateType
+from flowtop.tui.app import FlowtopApp
+from flowtop.tui.widgets.task_table import layout_columns
+from pilot_kit import screen_text, wait_for
+
+from .conftest import FakeWorkspace
+
+S = StateType
+
+
+def long_flow(n: int = 40) -> Flow:
+    """``n`` independent tasks named work-1 … work-n: long enough for the table to scroll."""
+    flow = Flow("long")
+    for i in range(1, n + 1):
+
+        @task(name=f"work-{i}")
+        def work() -> int:
+            return 1
+
+        flow.add_task(work, key=f"work-{i}")
+    return flow
+
+
+@pytest.fixture
+def long_workspace(tmp_path, calls) -> FakeWorkspace:
+    from .conftest import demo_flow
+
+    ws = FakeWorkspace(tmp_path, {"long": long_flow(), "demo": demo_flow(calls)})
+    yield ws
+    for runner in ws.runners:
+        runner.shutdown(wait=True)
+
+
+# -- 3: ← and → always hop panes ------------------------------------------------------
+
+
+@pytest.mark.parametrize("width", [*range(40, 130), 160, 200, 240])
+def test_columns_never_overflow_the_table(width: int) -> None:
+    columns = layout_columns(width)
+    shown = [w for w in columns.widths() if w > 0]
+    assert sum(shown) + len(shown) - 1 <= max(width, 6 + 17 + 5 + 2)
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24), (60, 20)])
+async def test_left_leaves_a_table_long_enough_to_scroll(long_workspace, size) -> None:
+    app = FlowtopApp(long_workspace, watch=False)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        assert app.selected_flow == "long" and app.focused is app.table
+        assert app.table.max_scroll_y > 0  # it does scroll vertically
+        assert not app.table.show_horizontal_scrollbar
+        await pilot.press("left")
+        assert app.focused is app.flow_list
+        await pilot.press("right")
+        assert app.focused is app.table
+
+
+# -- 4: j k g G in the flows list and the history lists ------------------------------
+
+
+async def test_j_k_g_G_move_in_the_flows_list(workspace) -> None:
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("left")
+        assert app.flow_list.highlighted == 0
+        await pilot.press("j")
+        assert app.flow_list.highlighted == 1
+        await pilot.press("k")
+        assert app.flow_list.highlighted == 0
+        await pilot.press("G")
+        assert app.flow_list.highlighted == app.flow_list.option_count - 1
+        await pilot.press("g")
+        assert app.flow_list.highlighted == 0
+
+
+async def test_j_k_g_G_move_in_the_history_lists(tmp_path) -> None:
+    from textual.widgets import DataTable
+
+    from flowtop.tui.screens import HistoryScreen
+
+    from .snapshot_apps import HostApp, make_history
+
+    history = make_history(tmp_path)
+    try:
+        app = HostApp(lambda: HistoryScreen(history, None))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            runs = app.screen.query_one("#runs", DataTable)
+            assert runs.row_count >= 2 and runs.cursor_row == 0
+            await pilot.press("j")
+            assert runs.cursor_row == 1
+            await pilot.press("k")
+            assert runs.cursor_row == 0
+            await pilot.press("G")
+            assert runs.cursor_row == runs.row_count - 1
+            await pilot.press("g")
+            assert runs.cursor_row == 0
+            await pilot.press("enter")
+            await pilot.pause()
+            tasks = app.screen.query_one("#tasks", DataTable)
+            await pilot.press("j")
+            assert tasks.cursor_row == 1
+            await pilot.press("G", "g")
+            assert tasks.cursor_row == 0
+    finally:
+        history.close()
+
+
+# -- 5: filter: opens at the top, Esc in the table clears it, the cursor stays put -----
+
+
+async def test_filter_opens_at_top_and_esc_in_the_table_clears_it(workspace) -> None:
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("G")
+        assert app.table.cursor_key == "report"
+        await pilot.press("slash", "a")
+        await pilot.pause()
+        assert app.table.keys == ["extract", "flaky", "load"]
+        assert app.table.cursor_key == "extract"  # a filtered view opens at the top
+        await pilot.press("enter")  # keep the filter, back to the table
+        assert app.focused is app.table
+        await pilot.press("j")
+        assert app.table.cursor_key == "flaky"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.table.filter_text == ""
+        assert app.filter_box.value == "" and not app.filter_box.display
+        assert len(app.table.keys) == 5
+        assert app.table.cursor_key == "flaky"  # same task as before clearing
+        assert "filter:" not in screen_text(app)
+
+
+async def test_clearing_a_filter_that_matched_nothing_keeps_the_task(workspace) -> None:
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("j", "j", "j")
+        assert app.table.cursor_key == "broken"
+        await pilot.press("slash", "z", "z")
+        await pilot.pause()
+        assert app.table.keys == []
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.focused is app.table and app.table.cursor_key == "broken"
+
+
+# -- 6: everything that names a key reads the live bindings -------------------------
+
+
+async def test_a_rebound_key_is_named_everywhere(workspace) -> None:
+    from flowtop.tui.screens import HelpScreen
+
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        await pilot.pause()
+        app.set_keymap({"flowtop.run": "R", "flowtop.history": "H"})
+        await pilot.pause()
+        text = screen_text(app)
+        assert "press R to run" in text and "press r to run" not in text
+        assert "R Run" in text  # the footer
+        await pilot.press("t")  # rerun task before any run: the toast names the run key
+        await pilot.pause()
+        assert any("press R to run it" in n.message for n in app._notifications)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        rows = {desc: keys for keys, desc, _ in app.screen.rows}
+        assert rows["Run"] == "R" and rows["History"] == "H"
+        await pilot.press("escape")
+        await pilot.press("H")
+        await pilot.pause()
+        assert "press R on the main screen" in screen_text(app)
+
+
+def test_a_mistyped_binding_id_gets_a_did_you_mean() -> None:
+    from flowtop.tui.app import unknown_binding_message
+
+    known = ["flowtop.run", "flowtop.rerun_failed", "flowtop.help"]
+    assert unknown_binding_message("flowtop.rerun_faild", known).endswith(
+        'did you mean "flowtop.rerun_failed"?'
+    )
+    far = unknown_binding_message("zzz", known)
+    assert "unknown binding id zzz" in far and "known: flowtop.help, flowtop.rerun_failed" in far
+
+
+async def test_keys_table_typo_is_answered_with_the_near_id(tmp_path) -> None:
+    from .test_screens import app_on_one_flow
+
+    (tmp_path / "flowtop.toml").write_text('[keys]\n"flowtop.rnu" = "R"\n')
+    async with app_on_one_flow(tmp_path) as (app, _pilot):
+        messages = [n.message for n in app._notifications]
+        assert any(
+            'unknown binding id flowtop.rnu; did you mean "flowtop.run"?' in m for m in messages
+        )
+
+
+# -- 9: the selected row is highlighted across every column ---------------------------
+
+
+@pytest.mark.parametrize("focused", [True, False])
+async def test_the_cursor_row_is_one_colour_across_every_column(workspace, focused) -> None:
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(160, 36)) as pilot:
+        await pilot.press("r")
+        await wait_for(
+            pilot,
+            lambda: app.table.run is not None and app.table.run.state is S.FAILED,
+            "the demo run to fail",
+        )
+        assert app.table.move_to("broken")  # failed: a state colour and an error cell
+        if not focused:
+            app.flow_list.focus()
+        await pilot.pause()
+        strip = app.table.render_line(1 + app.table.cursor)
+        looks = {(seg.style.bgcolor, seg.style.color, seg.style.reverse) for seg in strip}
+        assert len(looks) == 1, looks
+        text = "".join(seg.text for seg in strip)
+        assert "Failed" in text and "ValueError" in text
+
+
+# -- 8: NO_COLOR and 16 colours: a failure stands out; a countdown looks the same -----
+
+
+def segments_with(strips: Any, needle: str) -> list[Any]:
+    """The rendered segments whose text contains ``needle``."""
+    return [seg for strip in strips for seg in strip if needle in seg.text]
+
+
+async def test_no_color_failures_are_reverse_video(workspace, monkeypatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = FlowtopApp(workspace, watch=False)
+    assert app.no_color
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("r")
+        await wait_for(
+            pilot,
+            lambda: app.table.run is not None and app.table.run.state is S.FAILED,
+            "the demo run to fail",
+        )
+        assert app.table.move_to("extract")  # the cursor away from the failed row
+        await pilot.pause(0.05)
+        strips = app.screen._compositor.render_strips()
+        failed = segments_with(strips, "✗ Failed")
+        assert len(failed) >= 2  # the header and the table row
+        for seg in failed:
+            assert seg.style.bold and seg.style.reverse, seg
+        icon = [seg for seg in segments_with(strips, "✗ ") if seg.text == "✗ "]  # flows list
+        assert icon and all(seg.style.reverse for seg in icon), [
+            (seg.text, seg.style.reverse) for seg in icon
+        ]
+        error = segments_with(strips, "ValueError")
+        assert error and all(seg.style.bold for seg in error)
+
+
+@pytest.mark.parametrize("no_color", [False, True])
+async def test_the_countdown_looks_the_same_in_table_and_detail(
+    workspace, monkeypatch, no_color
+) -> None:
+    from .test_app import start_waiting
+
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await start_waiting(pilot, app)
+        await pilot.pause(0.05)
+        table = app.table
+        row = table.run.rows["waiter"]
+        table_strip = table.render_row(
+            row, layout_columns(100), 100, table.rich_style, cursor=False
+        )
+        in_table = segments_with([table_strip], "Retry in")
+        assert in_table
+        title = app.detail.title_line.render()
+        start = title.plain.index("Retry in")
+        span_style = Style()
+        for span in title.spans:
+            if span.start <= start < span.end:
+                style = span.style
+                style = getattr(style, "rich_style", style)  # Textual's Style → Rich's
+                span_style += Style.parse(style) if isinstance(style, str) else style
+        detail_style = Style.combine([app.detail.title_line.rich_style, span_style])
+        assert look(in_table[0].style) == look(detail_style)
+
+
+def look(style: Any) -> tuple[Any, ...]:
+    color = style.color
+    return (
+        (color.number, color.triplet) if color is not None else None,
+        bool(style.bold),
+        bool(style.reverse),
+    )
+
+
+async def test_sixteen_colours_failures_are_reverse_video(workspace) -> None:
+    from types import SimpleNamespace
+
+    from rich.color import ColorSystem
+
+    from flowtop.tui.widgets.state_colors import colour_mode
+
+    terminal = SimpleNamespace(no_color=False, is_headless=False, colour_mode=None)
+    terminal.console = SimpleNamespace(color_system=ColorSystem.STANDARD.name.lower())
+    assert colour_mode(terminal) == "ansi16"  # what TERM=xterm gets
+    terminal.console.color_system = "truecolor"
+    assert colour_mode(terminal) == "full"
+    app = FlowtopApp(workspace, watch=False)
+    app.colour_mode = "ansi16"  # headless has no terminal to ask
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("r")
+        await wait_for(
+            pilot,
+            lambda: app.table.run is not None and app.table.run.state is S.FAILED,
+            "the demo run to fail",
+        )
+        assert app.table.move_to("extract")
+        await pilot.pause(0.05)
+        failed = segments_with(app.screen._compositor.render_strips(), "✗ Failed")
+        assert len(failed) >= 2 and all(seg.style.reverse for seg in failed)
+
+
+# -- 15: the footer: the focused pane's keys by priority, ? and q always, never cut ----
+
+
+def footer_entries_shown(line: str) -> list[str]:
+    return [part.strip() for part in line.strip().split("  ") if part.strip()]
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24), (60, 20), (100, 30)])
+async def test_footer_keeps_help_and_quit_and_never_cuts_a_word(workspace, size) -> None:
+    from flowtop.tui.bindings import ALWAYS_IN_FOOTER, FOOTER_KEYS
+
+    labels = {label for keys in FOOTER_KEYS.values() for _, label in keys}
+    labels |= {label for _, label in ALWAYS_IN_FOOTER}
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        for pane in ("tasks", "flows"):
+            if pane == "flows":
+                await pilot.press("left")
+                await pilot.pause()
+            footer = screen_text(app).splitlines()[-1]
+            assert len(footer) <= size[0]
+            shown = footer_entries_shown(footer)
+            assert shown[-2:] == ["? Help", "q Quit"], footer
+            for entry in shown:
+                _key, _, label = entry.partition(" ")
+                assert label in labels, (entry, footer)
+            assert shown[0] == "r Run"
+        if size[0] >= 80:
+            assert "→ Tasks" in footer  # the flows list's own keys
+
+
+async def test_footer_in_the_filter_line_shows_its_keys(workspace) -> None:
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("slash")
+        await pilot.pause()
+        footer = screen_text(app).splitlines()[-1]
+        assert "Keep filter" in footer and "Clear filter" in footer
+        assert "r Run" not in footer  # r types into the filter here
+
+
+# -- 16: the command palette: one Quit, no Keys beside Help, each command's key -------
+
+
+async def test_palette_has_one_quit_no_keys_and_names_each_key(workspace) -> None:
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        app.set_keymap({"flowtop.run": "R"})
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert titles.count("Quit") == 1 and titles.count("Help") == 1
+        assert "Keys" not in titles
+        helps = {c.title: c.help for c in app.get_system_commands(app.screen)}
+        assert helps["Run"].startswith("key R · ")
+        assert helps["Filter"].startswith("key / · ")
+        assert helps["Quit"].startswith("key q · ")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"quit")
+        await pilot.pause(0.3)
+        palette = "\n".join(screen_text(app).splitlines()[:-1])  # without the footer
+        assert palette.count("Quit") == 1 and "key q · Cancel runs and quit" in palette
+
+
+# -- 10: a budget only Retry can spend is shown as such -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("width", "extract_try"), [(160, "1/1 (+3 on Retry)"), (120, "1/1+3 "), (80, "1/1+3 ")]
+)
+async def test_try_column_shows_a_retry_only_budget(workspace, width, extract_try) -> None:
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(width, 30)) as pilot:
+        await pilot.press("r")
+        await wait_for(
+            pilot,
+            lambda: app.table.run is not None and app.table.run.state is S.FAILED,
+            "the demo run to fail",
+        )
+        await pilot.pause(0.05)
+        extract = next(line for line in screen_text(app).splitlines() if "▕extract " in line)
+        assert extract_try in extract and "0/4" not in extract and "1/4" not in extract
+        flaky = next(line for line in screen_text(app).splitlines() if "▕flaky " in line)
+        assert " 2/3 " in flaky  # max_retries set: a plain budget
+        assert "attempt 1/1 (+3 on Retry)" in app.detail.title_line.render().plain
+
+
+def test_try_text_forms() -> None:
+    from flowtop.tui.model import try_text
+
+    assert try_text(0, 4, True) == "0/1 (+3 on Retry)"
+    assert try_text(3, 4, True) == "3/4 (on Retry)"
+    assert try_text(2, 4, False) == "2/4"
+    assert try_text(1, 1, True) == "1/1"
+    assert try_text(1, 4, True, compact=True) == "1/1+3"
+    assert try_text(2, 4, True, compact=True) == "2/4"
+    assert try_text(0, 0, True) == ""
+
+
+# -- 11: reused tasks are counted inside completed ----------------------------------
+
+
+def test_header_counts_reused_inside_completed() -> None:
+    from flowtop.engine import RunStarted, TaskStateChanged
+    from flowtop.tui.model import RunModel, counts_text
+
+    run = RunModel.from_started(
+        RunStarted(
+            run_id="r1",
+            flow="f",
+            run=1,
+            tasks=("a", "b", "c", "d"),
+            max_attempts=(1,) * 4,
+            policies=("",) * 4,
+            rerun_of="r0",
+            ts=0.0,
+        )
+    )
+
+    def done(key: str, reused: bool) -> TaskStateChanged:
+        return TaskStateChanged(
+            run_id="r1",
+            flow="f",
+            task=key,
+            state=S.COMPLETED,
+            attempt=1,
+            max_attempts=1,
+            ts=0.0,
+            reused=reused,
+        )
+
+    for key in "abc":
+        run.apply(done(key, True))
+    run.apply(done("d", False))
+    assert counts_text(run) == "✓ 4 completed (3 reused)"
+
+
+# -- 12: history: back to the same row, "no runs yet", n and cancel recorded as such ---
+
+
+async def test_esc_from_a_run_returns_to_the_same_row(tmp_path) -> None:
+    from textual.widgets import DataTable
+
+    from flowtop.tui.screens import HistoryScreen, RunDetailScreen
+
+    from .snapshot_apps import HostApp, make_history
+
+    history = make_history(tmp_path)
+    try:
+        app = HostApp(lambda: HistoryScreen(history, "etl"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("down", "enter")
+            await pilot.pause()
+            assert isinstance(app.screen, RunDetailScreen)
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen.query_one("#runs", DataTable).cursor_row == 1
+    finally:
+        history.close()
+
+
+async def test_a_flow_with_no_runs_says_so_at_the_top(tmp_path) -> None:
+    from flowtop.tui.screens import HistoryScreen
+
+    from .snapshot_apps import HostApp, make_history
+
+    history = make_history(tmp_path)
+    try:
+        app = HostApp(lambda: HistoryScreen(history, "other"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            top = "\n".join(screen_text(app).splitlines()[:5])
+            assert "no runs yet" in top.lower() and "other" in top
+            assert "Rerun of" not in screen_text(app)  # no empty table header
+    finally:
+        history.close()
+
+
+WAITER_FLOW = """\
+from flowtop import Flow, task
+
+calls = []
+
+
+@task(max_retries=3, retry_delay=60)
+def waiter():
+    calls.append(1)
+    if len(calls) == 1:
+        raise ConnectionError("reset")
+    return "done"
+
+
+flow = Flow("wait")
+flow.add_task(waiter)
+"""
+
+
+async def history_attempts(app: Any, pilot: Any) -> str:
+    """Open the history's newest run and return its first task's attempts text."""
+    from flowtop.tui.screens import HistoryScreen, RunDetailScreen
+
+    await pilot.press("h")
+    await pilot.pause()
+    assert isinstance(app.screen, HistoryScreen)
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(app.screen, RunDetailScreen)
+    from textual.widgets import Static
+
+    return str(app.screen.query_one("#attempt-text", Static).render())
+
+
+async def wait_run(app: Any, pilot: Any, state: S) -> None:
+    await wait_for(
+        pilot,
+        lambda: (
+            (run := app.store.latest_for("wait")) is not None and run.rows["waiter"].state is state
+        ),
+        f"waiter {state}",
+    )
+
+
+@pytest.mark.parametrize("how", ["n", "cancel", "x"])
+async def test_an_attempt_ended_by_n_cancel_or_x_is_recorded_as_such(tmp_path, how) -> None:
+    from flowtop.workspace import Workspace
+
+    (tmp_path / "wait.py").write_text(WAITER_FLOW)
+    workspace = Workspace(tmp_path)
+    workspace.load()
+    app = FlowtopApp(workspace, watch=False)
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            await pilot.press("r")
+            await wait_run(app, pilot, S.AWAITING_RETRY)
+            if how == "n":
+                await pilot.press("n")
+                await wait_run(app, pilot, S.COMPLETED)
+            elif how == "x":
+                await pilot.press("x")
+                await wait_run(app, pilot, S.FAILED)
+            else:
+                await pilot.press("c", "y")
+                await wait_run(app, pilot, S.CANCELLED)
+            text = await history_attempts(app, pilot)
+            assert "retry after 1" not in text  # the planned minute never ran out
+            if how == "n":
+                assert "✗ Failed, retried" in text
+                assert "retried now (n) after" in text and "of a planned 1m" in text
+            elif how == "x":
+                assert "given up during its wait" in text and "gave up during the 1m" in text
+            else:
+                assert "then cancelled during its wait" in text
+                assert "cancelled during the 1m" in text
+                assert "retried" not in text
+    finally:
+        workspace.close()
+
+
+# -- 7: sorting: numeric-aware names, a direction, an arrow on the sorted column -------
+
+
+def test_name_sort_is_numeric_aware() -> None:
+    from flowtop.tui.model import RunModel, view_order
+
+    run = RunModel("f", ["work-10", "work-2", "Work-1", "work-1b", "a"])
+    assert view_order(run, sort="name") == ["a", "Work-1", "work-1b", "work-2", "work-10"]
+    assert view_order(run, sort="name", reverse=True) == [
+        "work-10",
+        "work-2",
+        "work-1b",
+        "Work-1",
+        "a",
+    ]
+
+
+async def test_sort_has_a_direction_and_an_arrow_on_its_column(long_workspace) -> None:
+    app = FlowtopApp(long_workspace, watch=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await pilot.press("s", "s")  # state, then name
+        await pilot.pause()
+        assert app.table.sort == "name"
+        assert app.table.keys[:3] == ["work-1", "work-2", "work-3"]
+        text = screen_text(app)
+        assert "TASK ▲" in text and "sort: name ▲" in text
+        await pilot.press("S")
+        await pilot.pause()
+        assert app.table.keys[:2] == ["work-40", "work-39"]
+        text = screen_text(app)
+        assert "TASK ▼" in text and "sort: name ▼" in text
+        await pilot.press("s")  # duration: longest first, arrow on TIME
+        await pilot.pause()
+        assert "TIME ▼" in screen_text(app) and "TASK ▼" not in screen_text(app)
+
+
+# -- 13: the detail pane: free rows, ↓ when focused, wrapped indent, neighbours --------
+
+
+async def test_detail_pane_takes_the_rows_a_short_table_leaves(workspace) -> None:
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.table.size.height == 6  # header + the demo flow's five tasks
+        assert app.detail.size.height >= 12
+
+
+async def test_detail_pane_scrolls_wraps_with_indent_and_names_neighbours(workspace) -> None:
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("r")
+        await wait_for(
+            pilot,
+            lambda: app.table.run is not None and app.table.run.state is S.FAILED,
+            "the demo run to fail",
+        )
+        assert app.table.move_to("broken")
+        await pilot.pause(0.05)
+        lines = screen_text(app).splitlines()
+        pane = [line.split("▕", 1)[1] for line in lines if "▕" in line]
+        assert any("Downstream: report" in line for line in pane)
+        assert any("Upstream: none" in line for line in pane)
+        # the traceback's File line is wider than the pane: its continuation keeps the indent
+        wrapped = next(line for line in pane if "in broken" in line)
+        assert wrapped.startswith(" " * 7), repr(wrapped)  # padding 1 + indent 6
+        assert app.detail.max_scroll_y > 0
+        app.detail.focus()
+        await pilot.pause()
+        assert footer_entries_shown(screen_text(app).splitlines()[-1])[0] == "↑↓ Scroll"
+        await pilot.press("down", "down")
+        await pilot.pause()
+        assert app.detail.scroll_y == 2
+        app.table.focus()
+        assert app.table.move_to("load")
+        await pilot.pause(0.05)
+        assert "Upstream: extract, flaky" in screen_text(app)
+
+
+# -- 17: the retry editor ------------------------------------------------------------
+
+
+async def test_editor_flags_an_unknown_retry_on_name_as_you_type(tmp_path) -> None:
+    from textual.widgets import Button, Input, Static
+
+    from flowtop.tui.screens import RetryEditor
+
+    from .snapshot_apps import HostApp, make_workspace
+
+    workspace = make_workspace(tmp_path)
+    try:
+        app = HostApp(lambda: RetryEditor(workspace, "etl", "fetch_orders"))
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            box = app.screen.query_one("#field-retry_on", Input)
+            box.value = "ConnectionError, ApiErorr"
+            await pilot.pause()
+            error = app.screen.query_one("#error-retry_on", Static)
+            assert error.display and "unknown exception 'ApiErorr'" in str(error.render())
+            assert app.screen.query_one("#save", Button).disabled
+            box.value = "ConnectionError, ApiError"
+            await pilot.pause()
+            assert not error.display and not app.screen.query_one("#save", Button).disabled
+    finally:
+        workspace.close()
+
+
+async def test_save_says_what_it_saved(tmp_path) -> None:
+    from textual.widgets import Input
+
+    from flowtop.tui.screens import RetryEditor
+
+    from .snapshot_apps import HostApp, make_workspace
+
+    workspace = make_workspace(tmp_path)
+    try:
+        app = HostApp(lambda: RetryEditor(workspace, "etl", "fetch_orders"))
+        async with app.run_test(size=(120, 36), notifications=True) as pilot:
+            await pilot.pause()
+            app.screen.query_one("#field-max_retries", Input).value = "5"
+            app.screen.query_one("#field-timeout", Input).value = "2.5"
+            await pilot.pause()
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert app.results == [True]
+            messages = [n.message for n in app._notifications]
+            assert (
+                "Saved etl / fetch_orders to .flowtop/overrides.toml: max_retries = 5; "
+                "timeout = 2.5" in messages
+            )
+    finally:
+        workspace.close()
+
+
+async def test_clearing_an_override_with_auto_rerun_on_says_a_rerun_follows(workspace) -> None:
+    from flowtop.tui.screens import RetryEditor
+
+    workspace.overrides[("demo", "broken")] = {"max_retries": 1}
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        await pilot.press("r")
+        await wait_for(
+            pilot,
+            lambda: app.table.run is not None and app.table.run.state is S.FAILED,
+            "the demo run to fail",
+        )
+        await pilot.press("a")
+        assert app.table.move_to("broken")
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, RetryEditor)
+        await pilot.click("#clear")
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any(m.startswith("Cleared the override of demo / broken") for m in messages)
+        assert any(m.startswith("Auto-rerun is on: the failed tasks of demo") for m in messages)
+
+
+def test_a_refused_flowtop_toml_is_not_called_reloaded(tmp_path) -> None:
+    from flowtop.workspace import Workspace
+
+    (tmp_path / "flowtop.toml").write_text("[defaults]\nmax_retries = 1\n")
+    workspace = Workspace(tmp_path)
+    try:
+        workspace.load()
+        (tmp_path / "flowtop.toml").write_text("[defaults\n")
+        summary = workspace.reload_paths([tmp_path / "flowtop.toml"]).summary()
+        assert "invalid TOML" in summary and summary.endswith("; kept the last good settings")
+        assert "Reloaded settings" not in summary
+        (tmp_path / "flowtop.toml").write_text("[defaults]\nmax_retries = 2\n")
+        assert workspace.reload_paths([tmp_path / "flowtop.toml"]).summary() == "Reloaded settings"
+    finally:
+        workspace.close()
+
+
+# -- 14: o opens the failing line in $EDITOR, y copies the error ---------------------
+
+
+FAILING_FLOW = """\
+from flowtop import Flow, task
+
+
+def helper():
+    raise ValueError("bad row 7")
+
+
+@task(max_retries=0)
+def crunch():
+    helper()  # line 10
+
+
+flow = Flow("crunchy")
+flow.add_task(crunch)
+"""
+
+
+async def failed_crunch(tmp_path, pilot, app) -> None:
+    await pilot.pause()
+    await pilot.press("r")
+    await wait_for(
+        pilot,
+        lambda: (run := app.store.latest_for("crunchy")) is not None and run.state is S.FAILED,
+        "crunchy to fail",
+    )
+    await pilot.pause(0.05)
+
+
+async def test_o_opens_the_failing_line_in_the_editor(tmp_path, monkeypatch) -> None:
+    from flowtop.workspace import Workspace
+
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "crunchy.py").write_text(FAILING_FLOW)
+    record = tmp_path / "editor-args.txt"
+    editor = tmp_path / "fake-editor.sh"
+    editor.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > "{record}"\n')
+    editor.chmod(0o755)
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", f"{editor} --wait")
+    workspace = Workspace(flows)
+    workspace.load()
+    app = FlowtopApp(workspace, watch=False)
+    try:
+        async with app.run_test(size=(120, 36), notifications=True) as pilot:
+            await failed_crunch(tmp_path, pilot, app)
+            await pilot.press("o")
+            await wait_for(pilot, record.exists, "the editor to run")
+            assert app.is_running
+            # the last frame in the flow file is helper()'s raise (line 5), not crunch's call
+            assert record.read_text().splitlines() == [
+                "--wait",
+                "+5",
+                str((flows / "crunchy.py").resolve()),
+            ]
+    finally:
+        workspace.close()
+
+
+async def test_y_copies_the_error_and_says_where_else_it_is(tmp_path) -> None:
+    from pathlib import Path
+
+    from flowtop.workspace import Workspace
+
+    (tmp_path / "crunchy.py").write_text(FAILING_FLOW)
+    workspace = Workspace(tmp_path)
+    workspace.load()
+    app = FlowtopApp(workspace, watch=False)
+    try:
+        async with app.run_test(size=(120, 36), notifications=True) as pilot:
+            await failed_crunch(tmp_path, pilot, app)
+            await pilot.press("y")
+            await pilot.pause()
+            assert app.clipboard.startswith("crunchy / crunch: ValueError: bad row 7\n")
+            assert "Traceback (most recent call last)" in app.clipboard
+            assert "line 5, in helper" in app.clipboard
+            message = [n.message for n in app._notifications][-1]
+            assert message.startswith("Copied the error of crunch (OSC 52")
+            path = Path(message.rsplit("also in ", 1)[1])
+            assert path.read_text() == app.clipboard
+            path.unlink()
+    finally:
+        workspace.close()
+
+
+async def test_o_and_y_on_a_task_without_error_only_warn(workspace) -> None:
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        await pilot.pause()
+        await pilot.press("o", "y")
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert "Open in editor works on a task with an error (✗ or ⟳)" in messages
+        assert "Copy error works on a task with an error (✗ or ⟳)" in messages
+
+
+# -- 22: the README shows every screenshot with a caption ---------------------------
+
+
+def test_readme_shows_all_five_screenshots_with_captions() -> None:
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## The monitor") :]
+    section = section[: section.index("\n## ", 5)]
+    shown = re.findall(r"!\[[^\]]+\]\(screenshots/([\w-]+)\.png\)\n\*([^*]+)\*", section)
+    names = [name for name, _ in shown]
+    assert sorted(names) == ["detail", "history", "history-run", "main", "retry-editor"]
+    for name, caption in shown:
+        assert (root / "screenshots" / f"{name}.png").is_file()
+        assert len(caption.split()) >= 6, caption
+    assert "lengthened" in section  # the bundled delays were changed for the picture
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+async def test_history_footers_keep_help_and_quit_whole(tmp_path, width) -> None:
+    from flowtop.tui.screens import RunDetailScreen
+
+    from .test_screens import app_on_one_flow, one_run_ended
+
+    async with app_on_one_flow(tmp_path) as (app, pilot):
+        await pilot.resize_terminal(width, 20)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: one_run_ended(app), "the run of 'one' to end")
+        await pilot.press("h")
+        await pilot.pause()
+        for screen in ("history", "run"):
+            if screen == "run":
+                await pilot.press("enter")
+                await pilot.pause()
+                assert isinstance(app.screen, RunDetailScreen)
+            footer = screen_text(app).splitlines()[-1]
+            shown = footer_entries_shown(footer)
+            assert shown[-2:] == ["? Help", "q Quit"], footer
+            assert shown[0] == "esc Back", footer
