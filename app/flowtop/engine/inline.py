@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     from .task import Task
 
 
-def _attempt(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, BaseException | None]:
+def _attempt(
+    task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[Any, BaseException | None]:
     timeout = task.policy.timeout
 
     def call() -> tuple[Any, BaseException | None]:
@@ -80,5 +82,11 @@ def run_inline(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Sta
             return outcome
         final_error = decision.error if decision.error is not None else error
         return State(
-            StateType.FAILED, final_error, final_error, attempt, decision.reason, task.name, time.time()
+            StateType.FAILED,
+            final_error,
+            final_error,
+            attempt,
+            decision.reason,
+            task.name,
+            time.time(),
         )

@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -72,7 +72,7 @@ class State(Generic[T]):
 
     def __init__(
         self,
-        type: StateType,
+        type: StateType,  # noqa: A002 - Prefect's keyword
         *,
         name: str | None = None,
         message: str | None = None,
@@ -90,9 +90,7 @@ class State(Generic[T]):
         return self.type is StateType.COMPLETED
 
     def is_failed(self) -> bool:
-        return (
-            self.type in (StateType.FAILED, StateType.UPSTREAM_FAILED) and self.name != "Crashed"
-        )
+        return self.type in (StateType.FAILED, StateType.UPSTREAM_FAILED) and self.name != "Crashed"
 
     def is_crashed(self) -> bool:
         return self.type is StateType.FAILED and self.name == "Crashed"
@@ -179,7 +177,9 @@ def state_exception(state: State[Any]) -> BaseException:
     return wrapper(state.message or f"run ended {state.type.value}")
 
 
-def Completed(*, data: Any = None, message: str | None = None, name: str = "Completed") -> State[Any]:  # noqa: N802
+def Completed(
+    *, data: Any = None, message: str | None = None, name: str = "Completed"
+) -> State[Any]:  # noqa: N802
     return State(StateType.COMPLETED, data=data, message=message, name=name)
 
 
@@ -218,9 +218,7 @@ def from_engine(state: EngineState, *, task_run_id: str | None = None) -> State[
     if state.type is StateType.COMPLETED:
         return State(StateType.COMPLETED, data=state.result, message=message, state_details=details)
     if state.type is StateType.FAILED:
-        return State(
-            StateType.FAILED, data=state.exception, message=message, state_details=details
-        )
+        return State(StateType.FAILED, data=state.exception, message=message, state_details=details)
     if state.type is StateType.UPSTREAM_FAILED:
         from .dynamic import UpstreamFailed
 
@@ -298,7 +296,7 @@ class RetryCondition:
 
     def __call__(self, outcome: EngineState) -> bool:
         error = outcome.exception
-        state = State(
+        state: State[Any] = State(
             StateType.FAILED,
             data=error,
             message=f"Task run encountered unexpected exception: {error!r}",
@@ -375,10 +373,7 @@ def get_run_logger(**extra: Any) -> logging.LoggerAdapter:  # type: ignore[type-
     run = current_run()
     if run is not None:
         return _RunLogger(
-            _logger("flowtop.flow_runs"), {"flow_name": run.flow.name, "run_id": run.run_id, **extra}
+            _logger("flowtop.flow_runs"),
+            {"flow_name": run.flow.name, "run_id": run.run_id, **extra},
         )
     raise MissingContextError("There is no active flow or task run context.")
-
-
-def iter_states(values: Iterable[Any]) -> list[State[Any]]:
-    return [v for v in values if isinstance(v, State)]
