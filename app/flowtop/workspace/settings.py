@@ -201,6 +201,7 @@ class SettingsFile:
     tasks: Mapping[TaskId, Mapping[str, Any]] = field(default_factory=dict)
     text: str = ""
     keys: Mapping[str, str] = field(default_factory=dict)  # [keys]: binding id -> key(s)
+    workspace: Mapping[str, Any] = field(default_factory=dict)  # [workspace]
 
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
@@ -229,7 +230,7 @@ def parse_settings(path: Path, text: str, *, allow_defaults: bool = True) -> Set
 
 
 def _check_file(path: Path, raw: dict[str, Any], text: str, allow_defaults: bool) -> SettingsFile:
-    top = ("defaults", "flows", "keys") if allow_defaults else ("flows",)
+    top = ("defaults", "flows", "keys", "workspace") if allow_defaults else ("flows",)
     for key in raw:
         if key not in top:
             raise _unknown(key, top, (), "table")
@@ -256,9 +257,31 @@ def _check_file(path: Path, raw: dict[str, Any], text: str, allow_defaults: bool
             table = ("flows", flow_name, "tasks", task_key)
             tasks[(flow_name, task_key)] = MappingProxyType(check_table(table, values, TASK_KEYS))
     keys = _check_keys(raw.get("keys", {}))
+    workspace = _check_workspace(raw.get("workspace", {}))
     return SettingsFile(
-        path, raw, MappingProxyType(defaults), MappingProxyType(tasks), text, MappingProxyType(keys)
+        path,
+        raw,
+        MappingProxyType(defaults),
+        MappingProxyType(tasks),
+        text,
+        MappingProxyType(keys),
+        MappingProxyType(workspace),
     )
+
+
+def _check_workspace(table: Any) -> dict[str, Any]:
+    """``[workspace]``: ``prefect_compat = true`` turns on drop-in mode for Prefect files."""
+    where = ("workspace",)
+    if not isinstance(table, dict):
+        raise SettingsError(
+            f"workspace must be a table, got {type(table).__name__}", (), "workspace"
+        )
+    for key, value in table.items():
+        if key != "prefect_compat":
+            raise _unknown(key, ("prefect_compat",), where)
+        if not isinstance(value, bool):
+            raise _bad(where, key, "true or false", value)
+    return dict(table)
 
 
 def _check_keys(table: Any) -> dict[str, str]:
@@ -335,6 +358,7 @@ class Settings:
     tasks: Mapping[TaskId, Mapping[str, Any]] = field(default_factory=dict)  # flowtop.toml
     overrides: Mapping[TaskId, Mapping[str, Any]] = field(default_factory=dict)
     keys: Mapping[str, str] = field(default_factory=dict)  # the TUI's keymap
+    prefect_compat: bool = False  # [workspace] prefect_compat: drop-in mode
 
     @classmethod
     def from_files(cls, toml: SettingsFile | None, overrides: SettingsFile | None) -> Settings:
@@ -349,6 +373,7 @@ class Settings:
             tasks=toml.tasks if toml else {},
             overrides=overrides.tasks if overrides else {},
             keys=toml.keys if toml else {},
+            prefect_compat=bool(toml.workspace.get("prefect_compat", False)) if toml else False,
         )
 
 
