@@ -130,9 +130,10 @@ def test_an_installed_prefect_is_never_shadowed(folder: Path) -> None:
 
 def test_stand_ins_exist_only_inside_the_window() -> None:
     with prefect_imports():
+        from prefect.utilities.annotations import unmapped  # type: ignore[import-not-found]
+
         import prefect  # type: ignore[import-not-found]
         from flowtop import unmapped as flowtop_unmapped
-        from prefect.utilities.annotations import unmapped  # type: ignore[import-not-found]
 
         assert unmapped is flowtop_unmapped and prefect.__version__.startswith("3.")
     assert "prefect" not in sys.modules or sys.modules["prefect"] is not prefect

@@ -14,13 +14,15 @@ Flow-level retries (``@flow(retries=2)``) are such reruns, started by the runner
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
+import inspect
 import pickle
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import replace
 from datetime import timedelta
 from types import SimpleNamespace
@@ -69,6 +71,8 @@ class FlowFunction(Flow):
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
             raise ValueError(f"flow {self.name!r}: retries must be an int >= 0, got {retries!r}")
         self.fn = fn
+        #: ``async def``: calling it gives a coroutine; its body runs on its own loop.
+        self.is_async = inspect.iscoroutinefunction(fn)
         self.retries = retries
         self.retry_delay = to_seconds(retry_delay, what=f"flow {self.name!r}: retry_delay")
         self.__flowtop_flow__ = self
@@ -112,13 +116,19 @@ class FlowFunction(Flow):
 
         ``return_state=True`` (Prefect 3) returns the run's outcome as a ``State``.
         """
+        parent = kwargs.pop("_flowtop_parent", None) or current_run()
+        sync = kwargs.pop("_flowtop_sync", False)
+        if self.is_async and not sync:
+            return self._acall(parent, args, kwargs)
+        if parent is not None and not kwargs.get("return_state"):
+            return self._child_run(parent, args, kwargs)
         if "return_state" in kwargs:
             if not kwargs.pop("return_state"):
                 return self(*args, **kwargs)
             from .prefect_api import outcome_state
 
             try:
-                value = self(*args, **kwargs)
+                value = self(*args, _flowtop_parent=parent, _flowtop_sync=True, **kwargs)
             except Exception as exc:  # noqa: BLE001 - the outcome, as a Failed state
                 return outcome_state(None, exc)
             return outcome_state(value, None)
@@ -135,6 +145,26 @@ class FlowFunction(Flow):
             raise RuntimeError(
                 f"flow {self.name!r} ended {result.state.value}: tasks {', '.join(failed)} did not complete"
             )
+        return result.value
+
+    async def _acall(
+        self, parent: DynamicRun | None, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        """Calling an ``async def`` flow gives a coroutine (as in Prefect); the run itself
+        goes on the flow's own thread while the caller's loop stays free."""
+        return await asyncio.to_thread(
+            functools.partial(self, *args, _flowtop_parent=parent, _flowtop_sync=True, **kwargs)
+        )
+
+    def _child_run(self, parent: DynamicRun, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """A flow called inside a running flow: a run of its own on the same runner (its own
+        row in the TUI and history, its own retries); the parent waits for its outcome."""
+        run = parent.runner.start(self, args=args, kwargs=kwargs)
+        result = run.final_result()
+        if result.error is not None:
+            raise result.error
+        if result.state is StateType.CANCELLED:
+            raise RunCancelled(f"subflow {self.name!r} run #{result.number} was cancelled")
         return result.value
 
     def __repr__(self) -> str:
@@ -257,6 +287,18 @@ class TaskFuture:
         if raise_on_failure:
             raise error
         return error
+
+    async def awaited(self, return_state: bool = False) -> Any:
+        """Wait on the calling event loop (no thread held); the result, or the ``State``."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        self._run.add_waiter(self._tr, loop, waiter)
+        await waiter
+        return self.final_state() if return_state else self.result()
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        """``await future`` in async code: its result, without blocking the loop."""
+        return self.awaited().__await__()
 
     def __repr__(self) -> str:
         return f"<TaskFuture {self.key} {self._tr.state.value}>"
@@ -386,6 +428,10 @@ class DynamicRun(FlowRun):
         self._retrying = False
         #: task key -> upstream keys whose failure it allows (``allow_failure``)
         self._tolerant: dict[str, frozenset[str]] = {}
+        #: event-loop futures of ``await task(...)`` calls, resolved when their task is final
+        self._async_waiters: list[
+            tuple[TaskRun, asyncio.AbstractEventLoop, asyncio.Future[None]]
+        ] = []
 
     # -- the function body ----------------------------------------------------------
     def _begin(self) -> None:
@@ -403,7 +449,7 @@ class DynamicRun(FlowRun):
     def _body(self) -> None:
         _local.run = self
         try:
-            self.value = resolve_return(self.flow.fn(*self._args, **self._kwargs))
+            self.value = resolve_return(_awaited(self.flow.fn(*self._args, **self._kwargs)))
         except BaseException as exc:  # noqa: BLE001 - the flow's outcome, reported like a task's
             if exc.__traceback__ is not None and exc.__traceback__.tb_next is not None:
                 exc.__traceback__ = exc.__traceback__.tb_next
@@ -556,6 +602,24 @@ class DynamicRun(FlowRun):
 
     def _notify(self) -> None:
         self._cond.notify_all()
+        if self._async_waiters:
+            waiting = []
+            for tr, loop, waiter in self._async_waiters:
+                if tr.state.is_final or self.state is not StateType.RUNNING:
+                    _wake(loop, waiter)
+                else:
+                    waiting.append((tr, loop, waiter))
+            self._async_waiters = waiting
+
+    def add_waiter(
+        self, tr: TaskRun, loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[None]
+    ) -> None:
+        """Resolve ``waiter`` (on ``loop``) once ``tr`` is final."""
+        with self._lock:
+            if tr.state.is_final:
+                _wake(loop, waiter)
+            else:
+                self._async_waiters.append((tr, loop, waiter))
 
     def _final_state(self) -> StateType:
         if self.cancelled:
@@ -679,6 +743,24 @@ def map_calls(
         )
         for i in range(n)
     ]
+
+
+def _wake(loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[None]) -> None:
+    def wake() -> None:
+        if not waiter.done():
+            waiter.set_result(None)
+
+    try:
+        loop.call_soon_threadsafe(wake)
+    except RuntimeError:  # the loop is closed: nobody awaits any more
+        pass
+
+
+def _awaited(value: Any) -> Any:
+    """An ``async def`` flow's coroutine, run to its end on the flow's own thread."""
+    if inspect.iscoroutine(value):
+        return asyncio.run(value)
+    return value
 
 
 def resolve_return(value: Any) -> Any:

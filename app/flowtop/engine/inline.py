@@ -9,10 +9,13 @@ the runner, an attempt that overran cannot be killed and its late result is disc
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
+from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
+from .aloop import run_sync
 from .errors import TaskTimeout
 from .policy import decide
 from .prefect_api import _inline
@@ -30,6 +33,8 @@ def _attempt(
     def call() -> tuple[Any, BaseException | None]:
         _inline.depth = getattr(_inline, "depth", 0) + 1
         try:
+            if task.is_async:
+                return run_sync(task.fn(*args, **kwargs)), None
             return task.fn(*args, **kwargs), None
         except BaseException as exc:  # noqa: BLE001 - every outcome goes to decide()
             if exc.__traceback__ is not None and exc.__traceback__.tb_next is not None:
@@ -56,11 +61,49 @@ def _attempt(
 
 def run_inline(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> State:
     """Run ``task`` to its final state, retries included, on this thread."""
+    steps = _steps(task)
+    next(steps)
+    while True:
+        try:
+            wait = steps.send(_attempt(task, args, kwargs))
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        time.sleep(wait)
+
+
+async def run_inline_async(
+    task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], return_state: bool
+) -> Any:
+    """``await task(...)`` outside any flow: the attempts and the waits on this loop."""
+    from .task import _outcome
+
+    steps = _steps(task)
+    next(steps)
+    while True:
+        _inline.depth = getattr(_inline, "depth", 0) + 1
+        try:
+            try:
+                result: tuple[Any, BaseException | None] = (await task.fn(*args, **kwargs), None)
+            except Exception as exc:  # noqa: BLE001 - every outcome goes to decide()
+                result = (None, exc)
+        finally:
+            _inline.depth -= 1
+        try:
+            wait = steps.send(result)
+        except StopIteration as stop:
+            return _outcome(stop.value, return_state)
+        await asyncio.sleep(wait)
+
+
+def _steps(task: Task) -> Generator[float, tuple[Any, BaseException | None], State]:
+    """The retry rules as a generator: send each attempt's ``(value, error)``, get the
+    seconds to wait before the next one; it returns the final state."""
     first = time.monotonic()
     attempt = 0
+    result = yield 0.0  # primed: then each send() is an attempt's outcome
     while True:
         attempt += 1
-        value, error = _attempt(task, args, kwargs)
+        value, error = result
         failed = error is not None
         outcome = State(
             StateType.FAILED if failed else StateType.COMPLETED,
@@ -76,7 +119,7 @@ def run_inline(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Sta
         decision = decide(task.policy, outcome, elapsed=time.monotonic() - first)
         if decision.retry:
             assert decision.delay is not None
-            time.sleep(decision.delay.seconds)
+            result = yield decision.delay.seconds
             continue
         if decision.final is StateType.COMPLETED:
             return outcome

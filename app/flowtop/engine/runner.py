@@ -311,6 +311,18 @@ class FlowRun:
         node = tr.node
         backend = self.runner.backend
         started = clock()
+        if node.task.is_async:  # awaited on the event loop: no thread is held meanwhile
+            from .aloop import start_attempt
+
+            start_attempt(
+                node.task.fn,
+                args,
+                kwargs,
+                lambda value, error, output: self._conclude(
+                    tr, token, value, error, output, clock() - started
+                ),
+            )
+            return
         if backend is None:  # the default: run the attempt right here, on this pool thread
             capture.begin()
             try:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import functools
+import inspect
 from collections.abc import Callable, Iterable
 from types import MappingProxyType
 from typing import Any
 
 from .delays import normalize_delay, to_seconds
 from .policy import POLICY_FIELDS, RetryPolicy
-from .states import StateType
+from .states import State, StateType
 
 #: Prefect 3 options with Prefect's semantics (see ``policy.decide``).
 PREFECT_OPTIONS = ("retry_condition_fn", "retry_jitter_factor")
@@ -65,6 +67,8 @@ class Task:
             condition = RetryCondition(options["retry_condition_fn"], self)
             self.policy = self.policy.with_values("task", retry_condition_fn=condition)
         functools.update_wrapper(self, fn)  # type: ignore[arg-type]
+        #: ``async def``: attempts run on the event loop; in async code a call is awaited.
+        self.is_async = inspect.iscoroutinefunction(fn)
 
     def __call__(
         self, *args: Any, return_state: bool = False, wait_for: Any = None, **kwargs: Any
@@ -87,19 +91,16 @@ class Task:
         run = current_run()
         if run is not None:
             future = run.submit_call(self, args, kwargs, wait_for=wait_for)
+            if self.is_async and _in_event_loop():
+                return future.awaited(return_state)  # ``await task(...)`` in an async flow
             return future.final_state() if return_state else future.result()
-        from .inline import run_inline
-        from .prefect_api import from_engine
+        from .inline import run_inline, run_inline_async
 
         if wait_for is not None:
             _wait_all(self.name, wait_for)
-        state = run_inline(self, args, kwargs)
-        if return_state:
-            return from_engine(state)
-        if state.type is StateType.COMPLETED:
-            return state.result
-        assert state.exception is not None
-        raise state.exception
+        if self.is_async:  # as in Prefect: a coroutine, to await
+            return run_inline_async(self, args, kwargs, return_state)
+        return _outcome(run_inline(self, args, kwargs), return_state)
 
     def submit(self, *args: Any, wait_for: Any = None, **kwargs: Any) -> Any:
         """Start the task and return a ``TaskFuture`` at once: a node of the running
@@ -129,6 +130,26 @@ class Task:
 
     def __repr__(self) -> str:
         return f"<Task {self.name}>"
+
+
+def _in_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _outcome(state: State, return_state: bool) -> Any:
+    """A final engine state as a call returns it: the value, the error raised, or a State."""
+    if return_state:
+        from .prefect_api import from_engine
+
+        return from_engine(state)
+    if state.type is StateType.COMPLETED:
+        return state.result
+    assert state.exception is not None
+    raise state.exception
 
 
 def _wait_all(name: str, wait_for: Any) -> None:

@@ -1,0 +1,128 @@
+"""The event loop that ``async def`` tasks run on, one per process, on a thread of its own.
+
+An attempt of an async task is started by a pool thread in a few microseconds (it only
+hands the coroutine to this loop) and concluded by a callback when the coroutine ends:
+no thread is held while the task awaits, and a retry wait is the runner's timer entry as
+for any task. Output is captured per attempt as for thread tasks: each step of the
+coroutine runs with that attempt's capture buffer installed on the loop thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Awaitable, Callable, Coroutine, Generator
+from typing import Any
+
+from . import capture
+
+_lock = threading.Lock()
+_loop: asyncio.AbstractEventLoop | None = None
+
+Done = Callable[[Any, BaseException | None, str], None]
+
+
+def get_loop() -> asyncio.AbstractEventLoop:
+    """The shared loop, started on first use (a daemon thread: it never keeps a process up)."""
+    global _loop
+    with _lock:
+        if _loop is None or _loop.is_closed():
+            loop = asyncio.new_event_loop()
+            ready = threading.Event()
+
+            def serve() -> None:
+                asyncio.set_event_loop(loop)
+                loop.call_soon(ready.set)
+                loop.run_forever()
+
+            threading.Thread(target=serve, name="flowtop-async-loop", daemon=True).start()
+            ready.wait()
+            _loop = loop
+        return _loop
+
+
+class _Captured:
+    """Awaits ``coro`` with ``buffer`` as the capture buffer during each of its steps."""
+
+    __slots__ = ("coro", "buffer")
+
+    def __init__(self, coro: Coroutine[Any, Any, Any], buffer: Any) -> None:
+        self.coro = coro
+        self.buffer = buffer
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        local = capture._local
+        send: Any = None
+        throw: BaseException | None = None
+        while True:
+            previous = getattr(local, "buffer", None)
+            local.buffer = self.buffer
+            try:
+                yielded = self.coro.throw(throw) if throw is not None else self.coro.send(send)
+            except StopIteration as stop:
+                return stop.value
+            finally:
+                local.buffer = previous
+            try:
+                send, throw = (yield yielded), None
+            except GeneratorExit:
+                self.coro.close()
+                raise
+            except BaseException as exc:  # noqa: BLE001 - passed into the coroutine, as await does
+                send, throw = None, exc
+
+
+def start_attempt(
+    fn: Callable[..., Awaitable[Any]], args: list[Any], kwargs: dict[str, Any], on_done: Done
+) -> None:
+    """Run ``fn(*args, **kwargs)`` on the loop; ``on_done(value, error, output)`` when it ends."""
+    loop = get_loop()
+
+    def launch() -> None:
+        capture.begin()  # installs the stream proxies; the buffer is only ours during steps
+        buffer = capture._local.buffer
+        capture._local.buffer = None
+        try:
+            coro = fn(*args, **kwargs)
+            if not asyncio.iscoroutine(coro):
+                raise TypeError(f"async task returned {type(coro).__name__}, not a coroutine")
+        except BaseException as exc:  # noqa: BLE001 - reported like any attempt's error
+            on_done(None, exc, buffer.getvalue())
+            return
+
+        async def body() -> Any:
+            return await _Captured(coro, buffer)
+
+        def finished(task: asyncio.Task[Any]) -> None:
+            if task.cancelled():
+                error: BaseException | None = asyncio.CancelledError("async task was cancelled")
+                value = None
+            else:
+                error = task.exception()
+                value = None if error is not None else task.result()
+            if error is not None and error.__traceback__ is not None:
+                tb = error.__traceback__
+                while tb.tb_next is not None and tb.tb_frame.f_code.co_filename == __file__:
+                    tb = tb.tb_next
+                error.__traceback__ = tb
+            on_done(value, error, buffer.getvalue())
+
+        loop.create_task(body()).add_done_callback(finished)
+
+    loop.call_soon_threadsafe(launch)
+
+
+def run_sync(awaitable: Awaitable[Any]) -> Any:
+    """Run an awaitable from synchronous code: on this thread's own new loop, or, when a
+    loop already runs on this thread, on the shared loop while this thread waits."""
+
+    async def wrap() -> Any:
+        return await awaitable
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(wrap())
+    if get_loop() is asyncio.get_running_loop():
+        raise RuntimeError("cannot wait for a coroutine on the event loop that must run it")
+    return asyncio.run_coroutine_threadsafe(wrap(), get_loop()).result()
