@@ -429,9 +429,10 @@ class DynamicRun(FlowRun):
         #: task key -> upstream keys whose failure it allows (``allow_failure``)
         self._tolerant: dict[str, frozenset[str]] = {}
         #: event-loop futures of ``await task(...)`` calls, resolved when their task is final
-        self._async_waiters: list[
-            tuple[TaskRun, asyncio.AbstractEventLoop, asyncio.Future[None]]
-        ] = []
+        self._async_waiters: dict[
+            str, list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]
+        ] = {}
+
 
     # -- the function body ----------------------------------------------------------
     def _begin(self) -> None:
@@ -602,24 +603,36 @@ class DynamicRun(FlowRun):
 
     def _notify(self) -> None:
         self._cond.notify_all()
+
+    def _wake_waiters(self, tr: TaskRun) -> None:
+        """``tr`` is final: resolve what ``await``s it (under the lock)."""
+        for loop, waiter in self._async_waiters.pop(tr.key, ()):
+            _wake(loop, waiter)
+
+    def _complete(self, tr: TaskRun, value: Any, **kwargs: Any) -> None:
+        super()._complete(tr, value, **kwargs)
         if self._async_waiters:
-            waiting = []
-            for tr, loop, waiter in self._async_waiters:
-                if tr.state.is_final or self.state is not StateType.RUNNING:
-                    _wake(loop, waiter)
-                else:
-                    waiting.append((tr, loop, waiter))
-            self._async_waiters = waiting
+            self._wake_waiters(tr)
+
+    def _fail(self, tr: TaskRun, error: BaseException, reason: str, **kwargs: Any) -> None:
+        super()._fail(tr, error, reason, **kwargs)
+        if self._async_waiters:
+            self._wake_waiters(tr)
+
+    def _end_unrun(self, tr: TaskRun, state: StateType, message: str) -> None:
+        super()._end_unrun(tr, state, message)
+        if self._async_waiters:
+            self._wake_waiters(tr)
 
     def add_waiter(
         self, tr: TaskRun, loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[None]
     ) -> None:
         """Resolve ``waiter`` (on ``loop``) once ``tr`` is final."""
         with self._lock:
-            if tr.state.is_final:
+            if tr.state.is_final or self.state is not StateType.RUNNING:
                 _wake(loop, waiter)
             else:
-                self._async_waiters.append((tr, loop, waiter))
+                self._async_waiters.setdefault(tr.key, []).append((loop, waiter))
 
     def _final_state(self) -> StateType:
         if self.cancelled:
