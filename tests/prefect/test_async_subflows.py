@@ -93,6 +93,25 @@ def test_submit_from_async_code_and_await_the_future() -> None:
         assert runner.run(pipeline).value == [0, 2, 4, 6]
 
 
+def test_async_tasks_fed_by_async_tasks() -> None:
+    """A downstream async task is started from the loop thread while the run's lock is held."""
+
+    @task
+    async def step(x: int) -> int:
+        await asyncio.sleep(0)
+        return x + 1
+
+    @flow
+    async def chain() -> int:
+        future = step.submit(0)
+        for _ in range(5):
+            future = step.submit(future)
+        return await future
+
+    with Runner() as runner:
+        assert runner.start(chain).final_result(timeout=10).value == 6
+
+
 def test_async_task_failure_reaches_the_awaiting_flow() -> None:
     @task
     async def boom() -> None:

@@ -72,6 +72,56 @@ class _Captured:
                 send, throw = None, exc
 
 
+class _Mailbox:
+    """Calls posted to one loop from other threads, delivered with one wake-up per batch:
+    a thousand tasks starting at once cost one self-pipe write, not a thousand."""
+
+    __slots__ = ("loop", "lock", "calls", "scheduled")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.lock = threading.Lock()
+        self.calls: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
+        self.scheduled = False
+
+    def post(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        with self.lock:
+            self.calls.append((fn, args))
+            if self.scheduled:
+                return
+            self.scheduled = True
+        self.loop.call_soon_threadsafe(self.drain)
+
+    def drain(self) -> None:
+        with self.lock:
+            calls, self.calls = self.calls, []
+            self.scheduled = False
+        for fn, args in calls:
+            fn(*args)
+
+
+_mailboxes: dict[asyncio.AbstractEventLoop, _Mailbox] = {}
+
+
+def post(loop: asyncio.AbstractEventLoop, fn: Callable[..., Any], *args: Any) -> None:
+    """``loop.call_soon_threadsafe(fn, *args)``, batched. Never runs ``fn`` right away,
+    even on ``loop`` itself: the caller may hold a lock that ``fn`` takes."""
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is loop:
+        loop.call_soon(fn, *args)
+        return
+    box = _mailboxes.get(loop)
+    if box is None:
+        with _lock:
+            for old in [lp for lp in _mailboxes if lp.is_closed()]:
+                del _mailboxes[old]
+            box = _mailboxes.setdefault(loop, _Mailbox(loop))
+    box.post(fn, args)
+
+
 def start_attempt(
     fn: Callable[..., Awaitable[Any]], args: list[Any], kwargs: dict[str, Any], on_done: Done
 ) -> None:
@@ -109,7 +159,7 @@ def start_attempt(
 
         loop.create_task(body()).add_done_callback(finished)
 
-    loop.call_soon_threadsafe(launch)
+    post(loop, launch)
 
 
 def run_sync(awaitable: Awaitable[Any]) -> Any:

@@ -433,7 +433,6 @@ class DynamicRun(FlowRun):
             str, list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]
         ] = {}
 
-
     # -- the function body ----------------------------------------------------------
     def _begin(self) -> None:
         self._starting = False
@@ -592,6 +591,31 @@ class DynamicRun(FlowRun):
                 self._complete(tr, self._cache[(tr.key, fingerprint)], reused=True)
                 return
         self._submit(tr)
+
+    def _submit(self, tr: TaskRun) -> None:
+        """As the runner's; an ``async def`` task's attempt starts on the event loop itself."""
+        if not tr.node.task.is_async:
+            super()._submit(tr)
+            return
+        from .aloop import get_loop, post
+
+        tr.token += 1
+        post(get_loop(), self._attempt, tr, tr.token)
+
+    def _retry_due(self, tr: TaskRun, token: int) -> None:
+        if not tr.node.task.is_async:
+            super()._retry_due(tr, token)
+            return
+        from .aloop import get_loop, post
+
+        with self._lock:
+            if (
+                tr.token == token
+                and tr.state is StateType.AWAITING_RETRY
+                and self.state is StateType.RUNNING
+            ):
+                tr.timer = None
+                post(get_loop(), self._attempt, tr, token)
 
     def _attempt(self, tr: TaskRun, token: int) -> None:
         if tr.key not in self._inputs_by_key:
@@ -759,14 +783,17 @@ def map_calls(
 
 
 def _wake(loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[None]) -> None:
-    def wake() -> None:
-        if not waiter.done():
-            waiter.set_result(None)
+    from .aloop import post
 
     try:
-        loop.call_soon_threadsafe(wake)
+        post(loop, _set_done, waiter)
     except RuntimeError:  # the loop is closed: nobody awaits any more
         pass
+
+
+def _set_done(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 def _awaited(value: Any) -> Any:
