@@ -7,8 +7,6 @@ import asyncio
 import threading
 from typing import Any
 
-import pytest
-
 from flowtop import flow, task
 from flowtop.engine import Runner, RunStarted, StateType
 from flowtop.engine.dynamic import TaskFuture
@@ -210,8 +208,21 @@ def test_subflow_failure_raises_in_the_parent() -> None:
         assert runner.run(parent).value == "caught"
 
 
-def test_async_loop_thread_is_shared() -> None:
-    names = {t.name for t in threading.enumerate()}
-    if "flowtop-async-loop" not in names:
-        pytest.skip("no async task ran yet in this process")
-    assert sum(1 for t in threading.enumerate() if t.name == "flowtop-async-loop") == 1
+def test_the_event_loop_thread_ends_with_its_last_runner() -> None:
+    @task
+    async def one() -> int:
+        return 1
+
+    @flow
+    async def pipeline() -> int:
+        return await one()
+
+    def loop_threads() -> int:
+        return sum(1 for t in threading.enumerate() if t.name == "flowtop-async-loop")
+
+    with Runner() as first, Runner() as second:
+        assert first.run(pipeline).value == 1 and second.run(pipeline).value == 1
+        assert loop_threads() == 1  # one loop, shared
+        first.shutdown()
+        assert loop_threads() == 1  # still used by the second runner
+    assert loop_threads() == 0

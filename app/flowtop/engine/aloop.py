@@ -18,27 +18,57 @@ from . import capture
 
 _lock = threading.Lock()
 _loop: asyncio.AbstractEventLoop | None = None
+_thread: threading.Thread | None = None
+_users: set[int] = set()  # ids of the runners that started async attempts on the loop
 
 Done = Callable[[Any, BaseException | None, str], None]
 
 
-def get_loop() -> asyncio.AbstractEventLoop:
-    """The shared loop, started on first use (a daemon thread: it never keeps a process up)."""
-    global _loop
+def get_loop(user: object) -> asyncio.AbstractEventLoop:
+    """The shared loop, started on first use; ``user`` (a runner) keeps it until it calls
+    :func:`release`. A daemon thread: it never keeps a process up."""
+    global _loop, _thread
     with _lock:
-        if _loop is None or _loop.is_closed():
+        _users.add(id(user))
+        if _loop is None:
             loop = asyncio.new_event_loop()
             ready = threading.Event()
 
             def serve() -> None:
                 asyncio.set_event_loop(loop)
                 loop.call_soon(ready.set)
-                loop.run_forever()
+                try:
+                    loop.run_forever()
+                finally:
+                    loop.close()
 
-            threading.Thread(target=serve, name="flowtop-async-loop", daemon=True).start()
+            _thread = threading.Thread(target=serve, name="flowtop-async-loop", daemon=True)
+            _thread.start()
             ready.wait()
             _loop = loop
         return _loop
+
+
+def release(user: object) -> None:
+    """``user`` is done with the loop (its runner shut down); the last one stops it, after
+    cancelling what still runs there, and waits for its thread to end."""
+    global _loop, _thread
+    with _lock:
+        _users.discard(id(user))
+        if _users or _loop is None:
+            return
+        loop, thread = _loop, _thread
+        _loop = _thread = None
+        _mailboxes.pop(loop, None)
+
+    def stop() -> None:
+        for task in asyncio.all_tasks(loop):
+            task.cancel()
+        loop.call_soon(loop.stop)
+
+    loop.call_soon_threadsafe(stop)
+    if thread is not None and thread is not threading.current_thread():
+        thread.join(5)
 
 
 class _Captured:
@@ -123,10 +153,15 @@ def post(loop: asyncio.AbstractEventLoop, fn: Callable[..., Any], *args: Any) ->
 
 
 def start_attempt(
-    fn: Callable[..., Awaitable[Any]], args: list[Any], kwargs: dict[str, Any], on_done: Done
+    fn: Callable[..., Awaitable[Any]],
+    args: list[Any],
+    kwargs: dict[str, Any],
+    on_done: Done,
+    *,
+    user: object,
 ) -> None:
     """Run ``fn(*args, **kwargs)`` on the loop; ``on_done(value, error, output)`` when it ends."""
-    loop = get_loop()
+    loop = get_loop(user)
 
     def launch() -> None:
         capture.begin()  # installs the stream proxies; the buffer is only ours during steps
@@ -163,8 +198,8 @@ def start_attempt(
 
 
 def run_sync(awaitable: Awaitable[Any]) -> Any:
-    """Run an awaitable from synchronous code: on this thread's own new loop, or, when a
-    loop already runs on this thread, on the shared loop while this thread waits."""
+    """Run an awaitable to its end from synchronous code: on a new loop on this thread, or,
+    when a loop already runs on this thread, on a new loop on a helper thread."""
 
     async def wrap() -> Any:
         return await awaitable
@@ -173,6 +208,18 @@ def run_sync(awaitable: Awaitable[Any]) -> Any:
         asyncio.get_running_loop()
     except RuntimeError:
         return asyncio.run(wrap())
-    if get_loop() is asyncio.get_running_loop():
-        raise RuntimeError("cannot wait for a coroutine on the event loop that must run it")
-    return asyncio.run_coroutine_threadsafe(wrap(), get_loop()).result()
+    box: list[Any] = []
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            box.append(asyncio.run(wrap()))
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
+            errors.append(exc)
+
+    thread = threading.Thread(target=target, name="flowtop-coroutine", daemon=True)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+    return box[0]

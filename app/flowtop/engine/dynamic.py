@@ -600,7 +600,7 @@ class DynamicRun(FlowRun):
         from .aloop import get_loop, post
 
         tr.token += 1
-        post(get_loop(), self._attempt, tr, tr.token)
+        post(get_loop(self.runner), self._attempt, tr, tr.token)
 
     def _retry_due(self, tr: TaskRun, token: int) -> None:
         if not tr.node.task.is_async:
@@ -615,7 +615,7 @@ class DynamicRun(FlowRun):
                 and self.state is StateType.RUNNING
             ):
                 tr.timer = None
-                post(get_loop(), self._attempt, tr, token)
+                post(get_loop(self.runner), self._attempt, tr, token)
 
     def _attempt(self, tr: TaskRun, token: int) -> None:
         if tr.key not in self._inputs_by_key:

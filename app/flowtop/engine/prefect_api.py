@@ -10,7 +10,6 @@ wrappers; they live here so ``flowtop.states``, ``flowtop.futures`` and the drop
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import logging
 import threading
@@ -316,30 +315,9 @@ class RetryCondition:
 
 
 def _run_coroutine(awaitable: Any) -> Any:
-    """Run a coroutine to its end from synchronous code, even under a running loop."""
+    from .aloop import run_sync
 
-    async def wrap() -> Any:
-        return await awaitable
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(wrap())
-    box: list[Any] = []
-    errors: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            box.append(asyncio.run(wrap()))
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
-            errors.append(exc)
-
-    thread = threading.Thread(target=target, name="flowtop-coroutine", daemon=True)
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
-    return box[0]
+    return run_sync(awaitable)
 
 
 # -- get_run_logger ----------------------------------------------------------------------

@@ -321,6 +321,7 @@ class FlowRun:
                 lambda value, error, output: self._conclude(
                     tr, token, value, error, output, clock() - started
                 ),
+                user=self.runner,
             )
             return
         if backend is None:  # the default: run the attempt right here, on this pool thread
@@ -910,6 +911,9 @@ class Runner:
             self.executor.shutdown(wait=wait, cancel_futures=True)
         if self.backend is not None:
             self.backend.close()
+        from .aloop import release
+
+        release(self)  # the async tasks' loop stops with its last runner
         self.bus.close()
 
     def __enter__(self) -> Runner:
