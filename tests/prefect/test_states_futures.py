@@ -279,3 +279,21 @@ def test_upstream_failed_future_result_raises() -> None:
         return d.result(raise_on_failure=False)
 
     assert isinstance(run(pipeline).value, UpstreamFailed)
+
+
+def test_nested_task_with_a_timeout_keeps_the_outer_attempts_output() -> None:
+    @task(timeout_seconds=5)
+    def inner() -> int:
+        print("inner speaking")
+        return 1
+
+    @task
+    def outer() -> int:
+        return inner() + 1
+
+    @flow
+    def pipeline() -> int:
+        return outer()
+
+    result = run(pipeline)
+    assert result.value == 2 and "inner speaking" in result.attempts["outer"][0].output

@@ -15,6 +15,7 @@ import time
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
+from . import capture
 from .aloop import run_sync
 from .errors import TaskTimeout
 from .policy import decide
@@ -46,9 +47,16 @@ def _attempt(
     if timeout is None:
         return call()
     box: list[tuple[Any, BaseException | None]] = []
-    thread = threading.Thread(
-        target=lambda: box.append(call()), name=f"flowtop-inline-{task.name}", daemon=True
-    )
+    buffer = getattr(capture._local, "buffer", None)  # inside a task attempt: keep capturing
+
+    def on_thread() -> None:
+        capture._local.buffer = buffer
+        try:
+            box.append(call())
+        finally:
+            capture._local.buffer = None
+
+    thread = threading.Thread(target=on_thread, name=f"flowtop-inline-{task.name}", daemon=True)
     thread.start()
     thread.join(timeout)
     if not box:
