@@ -421,7 +421,7 @@ SCENARIOS: dict[str, str] = {
 
 #: Scenarios whose gaps are not compared: random by design (jitter), or dominated by
 #: Prefect's own latency (a flow retry with no delay takes Prefect about 1 s to start).
-RANDOM_GAPS = {"jitter_attempts", "flow_retries"}
+RANDOM_GAPS = {"jitter_attempts", "flow_retries", "subflow_retries"}
 GAP_TOLERANCE = 0.25  # seconds: Prefect's own bookkeeping adds latency to every retry
 
 
