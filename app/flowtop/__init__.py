@@ -16,6 +16,7 @@ from .engine import (
     flow,
     task,
 )
+from .engine.prefect_api import allow_failure, get_run_logger, unmapped
 
 __version__ = "0.1.0"
 
@@ -28,7 +29,10 @@ __all__ = [
     "Task",
     "TaskTimeout",
     "__version__",
+    "allow_failure",
     "exponential_backoff",
     "flow",
+    "get_run_logger",
     "task",
+    "unmapped",
 ]

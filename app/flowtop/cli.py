@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -49,6 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
         "`flowtop [PATH]` opens the TUI on PATH (default ./flows).",
     )
     parser.add_argument("--version", action="version", version=f"flowtop {__version__}")
+    parser.add_argument(
+        "--prefect-compat",
+        action="store_true",
+        help="drop-in mode: `from prefect import flow, task` in flow files gets flowtop's "
+        "(as [workspace] prefect_compat = true in flowtop.toml)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_text) in COMMANDS.items():
         command = sub.add_parser(name, help=help_text, description=help_text)
@@ -58,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if "--prefect-compat" in args_list:  # before or after the command: drop-in mode
+        args_list.remove("--prefect-compat")
+        from .compat import ENV_FLAG
+
+        os.environ[ENV_FLAG] = "1"
     if not args_list or (
         args_list[0] not in COMMANDS and args_list[0] not in ("-h", "--help", "--version")
     ):

@@ -72,6 +72,8 @@ def test_run_retry_fail_fix_reload_rerun_failed(tmux, tmp_path):
         "the rerun to complete fetch_prices and publish",
     )
     assert "run #2" in screen  # a new run, linked to #1
+    # Its end, not just its tasks': q with a live run started here would ask first.
+    tmux.wait_for(lambda s: "(rerun)  ✓ Completed" in s, "run #2 to end")
 
     tmux.keys("q")
     tmux.wait_for(lambda s: tmux.pane_dead(), "flowtop to quit", timeout=10)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from flowtop import Retry, flow, task
+from flowtop import Flow, Retry, flow, task
 from flowtop.engine import RunCancelled, StateType, UpstreamFailed
 from flowtop.engine.states import TRANSITIONS
 
@@ -386,12 +386,25 @@ def test_a_flow_raising_in_a_plain_call_raises_to_the_caller() -> None:
         pipeline()
 
 
-def test_submit_outside_a_flow_says_where_it_belongs() -> None:
+def test_submit_outside_a_flow_runs_the_task_with_its_retries() -> None:
+    calls = []
+
+    @task(retries=1)
+    def t(x: int) -> int:
+        calls.append(x)
+        if len(calls) == 1:
+            raise ConnectionError("first")
+        return x * 2
+
+    assert t.submit(4).result() == 8 and calls == [4, 4]  # as in Prefect 3
+
+
+def test_submit_in_a_with_flow_block_says_where_it_belongs() -> None:
     @task
     def t() -> None:
         return None
 
-    with pytest.raises(RuntimeError, match="inside a running @flow"):
+    with Flow("static"), pytest.raises(RuntimeError, match="works in @flow functions"):
         t.submit()
 
 

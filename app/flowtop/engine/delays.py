@@ -208,7 +208,7 @@ class DelayBreakdown:
         if self.capped_at is not None:
             text += f", capped at {fmt_seconds(self.capped_at)}"
         if self.jitter:
-            text += f", jitter +{self.jitter * 100:.0f}% = {fmt_seconds(self.seconds)}"
+            text += f", jitter {self.jitter * 100:+.0f}% = {fmt_seconds(self.seconds)}"
         return text
 
 

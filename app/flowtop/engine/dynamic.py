@@ -14,19 +14,24 @@ Flow-level retries (``@flow(retries=2)``) are such reruns, started by the runner
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import hashlib
+import inspect
 import pickle
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+import uuid
+from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import replace
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, overload
 
 from .delays import to_seconds
 from .events import ErrorInfo, RunStarted, TaskStateChanged
-from .flow import Flow, Node, Ref, find_refs
+from .flow import Flow, Node, Ref, find_refs, resolve_refs
 from .policy import safe_repr
 from .runner import FlowRun, RunResult, TaskRun, error_info
 from .states import StateType
@@ -67,6 +72,8 @@ class FlowFunction(Flow):
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
             raise ValueError(f"flow {self.name!r}: retries must be an int >= 0, got {retries!r}")
         self.fn = fn
+        #: ``async def``: calling it gives a coroutine; its body runs on its own loop.
+        self.is_async = inspect.iscoroutinefunction(fn)
         self.retries = retries
         self.retry_delay = to_seconds(retry_delay, what=f"flow {self.name!r}: retry_delay")
         self.__flowtop_flow__ = self
@@ -106,7 +113,26 @@ class FlowFunction(Flow):
         )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        """Run the flow: inline inside another flow, else on a private runner (a plain script)."""
+        """Run the flow: inline inside another flow, else on a private runner (a plain script).
+
+        ``return_state=True`` (Prefect 3) returns the run's outcome as a ``State``.
+        """
+        parent = kwargs.pop("_flowtop_parent", None) or current_run()
+        sync = kwargs.pop("_flowtop_sync", False)
+        if self.is_async and not sync:
+            return self._acall(parent, args, kwargs)
+        if parent is not None and not kwargs.get("return_state"):
+            return self._child_run(parent, args, kwargs)
+        if "return_state" in kwargs:
+            if not kwargs.pop("return_state"):
+                return self(*args, **kwargs)
+            from .prefect_api import outcome_state
+
+            try:
+                value = self(*args, _flowtop_parent=parent, _flowtop_sync=True, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - the outcome, as a Failed state
+                return outcome_state(None, exc)
+            return outcome_state(value, None)
         if current_run() is not None:
             return self.fn(*args, **kwargs)
         from .runner import Runner
@@ -121,8 +147,48 @@ class FlowFunction(Flow):
             raise RunCancelled(f"flow {self.name!r} run #{result.number} was cancelled")
         return result.value
 
+    async def _acall(
+        self, parent: DynamicRun | None, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        """Calling an ``async def`` flow gives a coroutine (as in Prefect); the run itself
+        goes on the flow's own thread while the caller's loop stays free."""
+        return await asyncio.to_thread(
+            functools.partial(self, *args, _flowtop_parent=parent, _flowtop_sync=True, **kwargs)
+        )
+
+    def _child_run(self, parent: DynamicRun, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """A flow called inside a running flow: a run of its own on the same runner (its own
+        row in the TUI and history, its own retries); the parent waits for its outcome."""
+        run = parent.runner.start(self, args=args, kwargs=kwargs)
+        result = run.final_result()
+        if result.error is not None:
+            raise result.error
+        if result.state is StateType.CANCELLED:
+            raise RunCancelled(f"subflow {self.name!r} run #{result.number} was cancelled")
+        return result.value
+
     def __repr__(self) -> str:
         return f"<@flow {self.name!r}>"
+
+
+_IGNORED_FLOW_OPTIONS = frozenset(
+    {"log_prints", "description", "version", "validate_parameters", "persist_result"}
+)
+_UNSUPPORTED_FLOW_OPTIONS = frozenset(
+    {
+        "timeout_seconds",
+        "task_runner",
+        "flow_run_name",
+        "result_storage",
+        "result_serializer",
+        "cache_result_in_memory",
+        "on_completion",
+        "on_failure",
+        "on_cancellation",
+        "on_crashed",
+        "on_running",
+    }
+)
 
 
 @overload
@@ -133,6 +199,7 @@ def flow(
     retries: int = 0,
     retry_delay: float | timedelta | None = None,
     retry_delay_seconds: float | None = None,
+    **prefect_options: Any,
 ) -> FlowFunction: ...
 @overload
 def flow(
@@ -142,6 +209,7 @@ def flow(
     retries: int = 0,
     retry_delay: float | timedelta | None = None,
     retry_delay_seconds: float | None = None,
+    **prefect_options: Any,
 ) -> Callable[[Callable[..., Any]], FlowFunction]: ...
 
 
@@ -152,11 +220,22 @@ def flow(
     retries: int = 0,
     retry_delay: float | timedelta | None = None,
     retry_delay_seconds: float | None = None,
+    **prefect_options: Any,
 ) -> FlowFunction | Callable[[Callable[..., Any]], FlowFunction]:
     """Make a flow of a function: ``@flow`` or ``@flow(name=..., retries=..., retry_delay=...)``.
 
     ``retry_delay`` is seconds or a ``timedelta``; Prefect's ``retry_delay_seconds`` is an alias.
+    Prefect's ``log_prints``, ``description``, ``version``, ``validate_parameters`` and
+    ``persist_result`` are accepted and change nothing; other Prefect options are refused.
     """
+    for key in prefect_options:
+        if key in _UNSUPPORTED_FLOW_OPTIONS:
+            raise TypeError(f"@flow: Prefect option {key!r} is not available in flowtop")
+        if key not in _IGNORED_FLOW_OPTIONS:
+            raise TypeError(
+                f"@flow: unknown option {key!r}; valid options: name, retries, retry_delay, "
+                "retry_delay_seconds"
+            )
     if retry_delay is not None and retry_delay_seconds is not None:
         raise TypeError("@flow: 'retry_delay_seconds' and 'retry_delay' both given; use one")
     delay = retry_delay if retry_delay is not None else (retry_delay_seconds or 0)
@@ -168,7 +247,11 @@ def flow(
 
 
 class TaskFuture:
-    """The pending result of ``task.submit(...)`` inside a running ``@flow``."""
+    """The pending result of ``task.submit(...)`` inside a running ``@flow``.
+
+    As Prefect 3's ``PrefectFuture``: ``result()``, ``wait()`` (returns None), ``state``
+    (a Prefect-style ``State``) and ``task_run_id``.
+    """
 
     __slots__ = ("_run", "_tr")
 
@@ -181,32 +264,114 @@ class TaskFuture:
         return self._tr.key
 
     @property
-    def state(self) -> StateType:
-        return self._tr.state
+    def task_run_id(self) -> str:
+        return f"{self._run.run_id}:{self._tr.key}"
 
-    def wait(self, timeout: float | None = None) -> Any:
-        """Block until the task is final; return its ``State``."""
+    @property
+    def state(self) -> Any:
+        """The task's state now, as a Prefect-style ``State`` (``is_completed()``, …)."""
+        from .prefect_api import from_engine
+
+        with self._run._lock:
+            state = self._tr.to_state(time.time())
+        return from_engine(state, task_run_id=self.task_run_id)
+
+    def _wait(self, timeout: float | None) -> bool:
         run = self._run
         with run._cond:
-            if not run._cond.wait_for(lambda: self._tr.state.is_final, timeout):
-                raise TimeoutError(
-                    f"task {self.key!r} still {self._tr.state.value} after {timeout}s"
-                )
-            return self._tr.to_state(time.time())
+            return run._cond.wait_for(lambda: self._tr.state.is_final, timeout)
 
-    def result(self, timeout: float | None = None) -> Any:
-        """The task's return value, or its final exception raised here."""
-        state = self.wait(timeout)
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until the task is final, or ``timeout`` seconds pass (as Prefect: no error)."""
+        self._wait(timeout)
+
+    def final_state(self, timeout: float | None = None) -> Any:
+        """Wait for the end and return the Prefect-style ``State``."""
+        if not self._wait(timeout):
+            raise TimeoutError(f"task {self.key!r} still {self._tr.state.value} after {timeout}s")
+        return self.state
+
+    def result(self, timeout: float | None = None, raise_on_failure: bool = True) -> Any:
+        """The task's return value, or its final exception raised here (returned with
+        ``raise_on_failure=False``)."""
+        if not self._wait(timeout):
+            raise TimeoutError(f"task {self.key!r} still {self._tr.state.value} after {timeout}s")
+        with self._run._lock:
+            state = self._tr.to_state(time.time())
         if state.type is StateType.COMPLETED:
             return state.result
         if state.type is StateType.FAILED and state.exception is not None:
-            raise state.exception
-        if state.type is StateType.UPSTREAM_FAILED:
-            raise UpstreamFailed(f"task {self.key!r}: {state.message}")
-        raise RunCancelled(f"task {self.key!r} was cancelled")
+            error: BaseException = state.exception
+        elif state.type is StateType.UPSTREAM_FAILED:
+            error = UpstreamFailed(f"task {self.key!r}: {state.message}")
+        else:
+            error = RunCancelled(f"task {self.key!r} was cancelled")
+        if raise_on_failure:
+            raise error
+        return error
+
+    async def awaited(self, return_state: bool = False) -> Any:
+        """Wait on the calling event loop (no thread held); the result, or the ``State``."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        self._run.add_waiter(self._tr, loop, waiter)
+        await waiter
+        return self.final_state() if return_state else self.result()
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        """``await future`` in async code: its result, without blocking the loop."""
+        return self.awaited().__await__()
 
     def __repr__(self) -> str:
         return f"<TaskFuture {self.key} {self._tr.state.value}>"
+
+
+class InlineFuture:
+    """``task.submit()`` outside any flow: the call runs (retries included) on a thread."""
+
+    __slots__ = ("_task", "_done", "_state", "task_run_id")
+
+    def __init__(self, task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        from .inline import run_inline
+
+        self._task = task
+        self._done = threading.Event()
+        self._state: Any = None
+        self.task_run_id = uuid.uuid4().hex
+
+        def body() -> None:
+            try:
+                self._state = run_inline(task, args, kwargs)
+            finally:
+                self._done.set()
+
+        threading.Thread(target=body, name=f"flowtop-submit-{task.name}", daemon=True).start()
+
+    @property
+    def key(self) -> str:
+        return self._task.name
+
+    @property
+    def state(self) -> Any:
+        from .prefect_api import Pending, from_engine
+
+        if not self._done.is_set():
+            return Pending()
+        return from_engine(self._state, task_run_id=self.task_run_id)
+
+    def wait(self, timeout: float | None = None) -> None:
+        self._done.wait(timeout)
+
+    def final_state(self, timeout: float | None = None) -> Any:
+        if not self._done.wait(timeout):
+            raise TimeoutError(f"task {self.key!r} still running after {timeout}s")
+        return self.state
+
+    def result(self, timeout: float | None = None, raise_on_failure: bool = True) -> Any:
+        return self.final_state(timeout).result(raise_on_failure=raise_on_failure)
+
+    def __repr__(self) -> str:
+        return f"<InlineFuture {self.key} {'done' if self._done.is_set() else 'running'}>"
 
 
 def input_hash(args: Any, kwargs: Any) -> str | None:
@@ -221,14 +386,29 @@ def input_hash(args: Any, kwargs: Any) -> str | None:
     return hashlib.sha256(data).hexdigest()[:32]
 
 
-def _as_refs(value: Any, depth: int = 0) -> Any:
-    """Futures in the arguments (also inside lists/dicts) become refs to their tasks."""
+def _as_refs(value: Any, depth: int = 0, tolerant: set[str] | None = None) -> Any:
+    """Futures in the arguments (also inside lists/dicts) become refs to their tasks.
+
+    ``allow_failure(future)`` becomes a ref too, its key noted in ``tolerant``; other
+    annotations (``unmapped``, ``allow_failure`` of a plain value) are unwrapped.
+    """
+    from .prefect_api import _Annotation, allow_failure
+
     if isinstance(value, TaskFuture):
         return Ref(value.key)
+    if isinstance(value, _Annotation):
+        inner = value.unwrap()
+        if isinstance(inner, TaskFuture) and isinstance(value, allow_failure):
+            if tolerant is not None:
+                tolerant.add(inner.key)
+            return Ref(inner.key)
+        return _as_refs(inner, depth, tolerant)
+    if isinstance(value, InlineFuture):
+        return value.result()
     if depth < 4 and isinstance(value, list | tuple | dict | set | frozenset):
         if isinstance(value, dict):
-            return {k: _as_refs(v, depth + 1) for k, v in value.items()}
-        items = [_as_refs(v, depth + 1) for v in value]
+            return {k: _as_refs(v, depth + 1, tolerant) for k, v in value.items()}
+        items = [_as_refs(v, depth + 1, tolerant) for v in value]
         if isinstance(value, list):
             return items
         return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
@@ -269,6 +449,12 @@ class DynamicRun(FlowRun):
         self.next_run: DynamicRun | None = None
         self._successor = threading.Event()
         self._retrying = False
+        #: task key -> upstream keys whose failure it allows (``allow_failure``)
+        self._tolerant: dict[str, frozenset[str]] = {}
+        #: event-loop futures of ``await task(...)`` calls, resolved when their task is final
+        self._async_waiters: dict[
+            str, list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]
+        ] = {}
 
     # -- the function body ----------------------------------------------------------
     def _begin(self) -> None:
@@ -286,7 +472,7 @@ class DynamicRun(FlowRun):
     def _body(self) -> None:
         _local.run = self
         try:
-            self.value = self.flow.fn(*self._args, **self._kwargs)
+            self.value = resolve_return(_awaited(self.flow.fn(*self._args, **self._kwargs)))
         except BaseException as exc:  # noqa: BLE001 - the flow's outcome, reported like a task's
             if exc.__traceback__ is not None and exc.__traceback__.tb_next is not None:
                 exc.__traceback__ = exc.__traceback__.tb_next
@@ -298,8 +484,15 @@ class DynamicRun(FlowRun):
             if self._unfinished == 0:
                 self._finish()
 
-    def submit_call(self, task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> TaskFuture:
-        """A task reached by the function body: add its node, start it when its inputs are done."""
+    def submit_call(
+        self, task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], *, wait_for: Any = None
+    ) -> TaskFuture:
+        """A task reached by the function body: add its node, start it when its inputs
+        (and the futures ``wait_for`` names) are done."""
+        tolerant: set[str] = set()
+        order_only = self._wait_for_keys(task, wait_for, tolerant)
+        node_args = tuple(_as_refs(a, 0, tolerant) for a in args)
+        node_kwargs = {k: _as_refs(v, 0, tolerant) for k, v in kwargs.items()}
         with self._lock:
             if self.state is not StateType.RUNNING:
                 raise RunCancelled(
@@ -307,14 +500,11 @@ class DynamicRun(FlowRun):
                 )
             n = self._uses[task.name] = self._uses.get(task.name, 0) + 1
             key = task.name if n == 1 else f"{task.name}-{n}"
-            node = Node(
-                key,
-                task,
-                tuple(_as_refs(a) for a in args),
-                {k: _as_refs(v) for k, v in kwargs.items()},
-            )
+            node = Node(key, task, node_args, node_kwargs)
             refs = [r for value in (*node.args, *node.kwargs.values()) for r in find_refs(value)]
-            node.upstream = list(dict.fromkeys(r.key for r in refs))
+            node.upstream = list(dict.fromkeys([*(r.key for r in refs), *order_only]))
+            if tolerant:
+                self._tolerant[key] = frozenset(tolerant)
             node.nested = any(
                 not isinstance(v, Ref)
                 for v in (*node.args, *node.kwargs.values())
@@ -330,6 +520,8 @@ class DynamicRun(FlowRun):
             for up_key in node.upstream:
                 up = self.tasks[up_key]
                 if up.state is StateType.COMPLETED:
+                    continue
+                if up.state.is_final and up_key in tolerant:
                     continue
                 if up.state.is_final:
                     failed_upstream = up
@@ -354,6 +546,63 @@ class DynamicRun(FlowRun):
                 self._ready(tr)
             return TaskFuture(self, tr)
 
+    def _wait_for_keys(self, task: Task, wait_for: Any, tolerant: set[str]) -> list[str]:
+        """The task keys ``wait_for`` names (futures of this run, maybe ``allow_failure``)."""
+        from .prefect_api import allow_failure
+
+        if wait_for is None:
+            return []
+        items = wait_for if isinstance(wait_for, list | tuple | set | frozenset) else [wait_for]
+        keys = []
+        for item in items:
+            allowed = isinstance(item, allow_failure)
+            target = item.unwrap() if allowed else item
+            if isinstance(target, InlineFuture):
+                target.wait()
+                continue
+            if not isinstance(target, TaskFuture) or target._run is not self:
+                raise TypeError(
+                    f"task {task.name!r}: wait_for must hold futures of this flow run, "
+                    f"got {type(target).__name__} {target!r}"
+                )
+            keys.append(target.key)
+            if allowed:
+                tolerant.add(target.key)
+        return keys
+
+    def _upstream_failed(self, failed: TaskRun) -> None:
+        """As the runner's, except that a child which allows this upstream's failure
+        (``allow_failure``) only stops waiting for it (under the lock)."""
+        stack = [(failed, child) for child in failed.children]
+        while stack:
+            parent, child = stack.pop()
+            if child.state is not StateType.PENDING:
+                continue
+            if parent.key in self._tolerant.get(child.key, ()):
+                child.waiting_on -= 1
+                if child.waiting_on == 0:
+                    self._ready(child)
+                continue
+            self._mark_upstream_failed(child, parent)
+            stack.extend((child, grandchild) for grandchild in child.children)
+
+    def _inputs(self, node: Node) -> tuple[list[Any], dict[str, Any]]:
+        """As the runner's; an ``allow_failure`` input whose task failed is its exception."""
+        allowed = self._tolerant.get(node.key)
+        if not allowed:
+            return super()._inputs(node)
+        values: dict[str, Any] = {}
+        for key in node.upstream:
+            up = self.tasks[key]
+            if up.state is StateType.COMPLETED or key not in allowed:
+                value = up.result
+            elif up.exception is not None:
+                value = up.exception
+            else:
+                value = UpstreamFailed(f"task {key!r}: {up.message or up.state.value}")
+            values[key] = SimpleNamespace(result=value)
+        return resolve_refs(list(node.args), values), resolve_refs(node.kwargs, values)
+
     def _ready(self, tr: TaskRun) -> None:
         """Inputs are done: serve the call from the cache when it matches, else run it."""
         if self._cache:  # a rerun: the hash decides, so it is needed now (under the lock)
@@ -366,6 +615,31 @@ class DynamicRun(FlowRun):
                 return
         self._submit(tr)
 
+    def _submit(self, tr: TaskRun) -> None:
+        """As the runner's; an ``async def`` task's attempt starts on the event loop itself."""
+        if not tr.node.task.is_async:
+            super()._submit(tr)
+            return
+        from .aloop import get_loop, post
+
+        tr.token += 1
+        post(get_loop(self.runner), self._attempt, tr, tr.token)
+
+    def _retry_due(self, tr: TaskRun, token: int) -> None:
+        if not tr.node.task.is_async:
+            super()._retry_due(tr, token)
+            return
+        from .aloop import get_loop, post
+
+        with self._lock:
+            if (
+                tr.token == token
+                and tr.state is StateType.AWAITING_RETRY
+                and self.state is StateType.RUNNING
+            ):
+                tr.timer = None
+                post(get_loop(self.runner), self._attempt, tr, token)
+
     def _attempt(self, tr: TaskRun, token: int) -> None:
         if tr.key not in self._inputs_by_key:
             # Hashing pickles the inputs, which may be large: on this worker, outside the
@@ -376,6 +650,36 @@ class DynamicRun(FlowRun):
 
     def _notify(self) -> None:
         self._cond.notify_all()
+
+    def _wake_waiters(self, tr: TaskRun) -> None:
+        """``tr`` is final: resolve what ``await``s it (under the lock)."""
+        for loop, waiter in self._async_waiters.pop(tr.key, ()):
+            _wake(loop, waiter)
+
+    def _complete(self, tr: TaskRun, value: Any, **kwargs: Any) -> None:
+        super()._complete(tr, value, **kwargs)
+        if self._async_waiters:
+            self._wake_waiters(tr)
+
+    def _fail(self, tr: TaskRun, error: BaseException, reason: str, **kwargs: Any) -> None:
+        super()._fail(tr, error, reason, **kwargs)
+        if self._async_waiters:
+            self._wake_waiters(tr)
+
+    def _end_unrun(self, tr: TaskRun, state: StateType, message: str) -> None:
+        super()._end_unrun(tr, state, message)
+        if self._async_waiters:
+            self._wake_waiters(tr)
+
+    def add_waiter(
+        self, tr: TaskRun, loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[None]
+    ) -> None:
+        """Resolve ``waiter`` (on ``loop``) once ``tr`` is final."""
+        with self._lock:
+            if tr.state.is_final or self.state is not StateType.RUNNING:
+                _wake(loop, waiter)
+            else:
+                self._async_waiters.setdefault(tr.key, []).append((loop, waiter))
 
     def _final_state(self) -> StateType:
         """The function's outcome, as in Prefect: it returned → COMPLETED, it raised →
@@ -453,16 +757,37 @@ def cache_of(result: RunResult, exclude: Iterable[str] = ()) -> dict[tuple[str, 
     }
 
 
-def submit(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> TaskFuture:
+def submit(
+    task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], *, wait_for: Any = None
+) -> TaskFuture | InlineFuture:
     run = current_run()
     if run is None:
-        raise RuntimeError(f"{task.name}.submit() must be called inside a running @flow function")
-    return run.submit_call(task, args, kwargs)
+        from .flow import current_flow
+
+        if current_flow() is not None:
+            raise RuntimeError(
+                f"{task.name}.submit() works in @flow functions; in a with Flow(...) block call the task"
+            )
+        if wait_for is not None:
+            from .task import _wait_all
+
+            _wait_all(task.name, wait_for)
+        return InlineFuture(task, args, kwargs)
+    return run.submit_call(task, args, kwargs, wait_for=wait_for)
 
 
-def map_calls(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[TaskFuture]:
-    """One call per item: list/tuple arguments are zipped, every other argument is repeated."""
-    iterables = [a for a in (*args, *kwargs.values()) if isinstance(a, list | tuple | range)]
+def _mapped(value: Any) -> bool:
+    from .prefect_api import unmapped
+
+    return isinstance(value, list | tuple | range) and not isinstance(value, unmapped)
+
+
+def map_calls(
+    task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], *, wait_for: Any = None
+) -> list[TaskFuture | InlineFuture]:
+    """One call per item: list/tuple arguments are zipped, every other argument (and
+    ``unmapped(x)``) is repeated."""
+    iterables = [a for a in (*args, *kwargs.values()) if _mapped(a)]
     if not iterables:
         raise TypeError(
             f"{task.name}.map() needs at least one list, tuple or range argument to map over"
@@ -475,12 +800,78 @@ def map_calls(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list
     (n,) = lengths
 
     def pick(value: Any, i: int) -> Any:
-        return value[i] if isinstance(value, list | tuple | range) else value
+        return value[i] if _mapped(value) else value
 
     return [
-        submit(task, tuple(pick(a, i) for a in args), {k: pick(v, i) for k, v in kwargs.items()})
+        submit(
+            task,
+            tuple(pick(a, i) for a in args),
+            {k: pick(v, i) for k, v in kwargs.items()},
+            wait_for=wait_for,
+        )
         for i in range(n)
     ]
 
 
-__all__ = ["FlowFunction", "RunCancelled", "TaskFuture", "UpstreamFailed", "flow"]
+def _wake(loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[None]) -> None:
+    from .aloop import post
+
+    with contextlib.suppress(RuntimeError):  # the loop is closed: nobody awaits any more
+        post(loop, _set_done, waiter)
+
+
+def _set_done(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+def _awaited(value: Any) -> Any:
+    """An ``async def`` flow's coroutine, run to its end on the flow's own thread."""
+    if inspect.iscoroutine(value):
+        return asyncio.run(value)
+    return value
+
+
+def resolve_return(value: Any) -> Any:
+    """What a ``@flow`` function's return value makes of the run, as in Prefect 3.
+
+    Futures (also inside lists, tuples, sets, dicts) become their final states. A state
+    made by hand (``Completed(...)``, ``Failed(...)``) is the outcome: its data is the
+    value, or its exception is raised. A task's state, or a collection of states, is the
+    value when every one completed; otherwise the first failed one's exception is raised.
+    """
+    from .prefect_api import State, is_state_iterable, state_exception
+
+    value = _futures_to_states(value)
+    if isinstance(value, State) and value.state_details.task_run_id is None:
+        return value.result()
+    if isinstance(value, State) or is_state_iterable(value):
+        states = [value] if isinstance(value, State) else list(value)
+        for state in states:
+            if not state.is_completed():
+                raise state_exception(state)
+    return value
+
+
+def _futures_to_states(value: Any, depth: int = 0) -> Any:
+    if isinstance(value, TaskFuture | InlineFuture):
+        return value.final_state()
+    if depth < 4 and isinstance(value, list | tuple | set | frozenset | dict):
+        if isinstance(value, dict):
+            return {k: _futures_to_states(v, depth + 1) for k, v in value.items()}
+        items = [_futures_to_states(v, depth + 1) for v in value]
+        if isinstance(value, list):
+            return items
+        return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
+    return value
+
+
+__all__ = [
+    "FlowFunction",
+    "InlineFuture",
+    "RunCancelled",
+    "TaskFuture",
+    "UpstreamFailed",
+    "flow",
+    "resolve_return",
+]

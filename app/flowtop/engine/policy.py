@@ -7,6 +7,7 @@ call the same function, so the rules live in exactly one place.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -54,6 +55,12 @@ class RetryPolicy:
     retry_jitter: float = 0.0
     retry_deadline: float | None = None
     timeout: float | None = None
+    #: Prefect 3's ``retry_condition_fn(task, task_run, state)``: consulted on failures only,
+    #: when a retry is left. Set by ``@task`` as a :class:`RetryCondition`.
+    retry_condition_fn: Callable[[State], bool] | None = None
+    #: Prefect 3's ``retry_jitter_factor``: the delay is drawn around its base value
+    #: (:func:`clamped_poisson_interval`), at most ``base × (1 + factor)``.
+    retry_jitter_factor: float | None = None
     default_max_retries: int = DEFAULT_MAX_RETRIES
     sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -87,6 +94,10 @@ class RetryPolicy:
             parts.append("on " + ",".join(t.__name__ for t in self.retry_on))
         if self.retry_predicate is not None:
             parts.append("if predicate")
+        if self.retry_condition_fn is not None:
+            parts.append("if retry_condition_fn")
+        if self.retry_jitter_factor:
+            parts.append(f"jitter factor {self.retry_jitter_factor:g}")
         if self.timeout is not None:
             parts.append(f"timeout {fmt_seconds(self.timeout)}")
         if self.retry_deadline is not None:
@@ -114,6 +125,12 @@ class RetryPolicy:
             else "unset",
             "timeout": fmt_seconds(self.timeout) if self.timeout is not None else "unset",
         }
+        if self.retry_condition_fn is not None:
+            values["retry_condition_fn"] = getattr(
+                self.retry_condition_fn, "__qualname__", repr(self.retry_condition_fn)
+            )
+        if self.retry_jitter_factor is not None:
+            values["retry_jitter_factor"] = f"{self.retry_jitter_factor:g}"
         layer = {name: self.source(name) for name in values}
         if self.max_retries is None:
             layer["max_retries"] = self.sources.get("default_max_retries", "builtin")
@@ -198,6 +215,30 @@ def decide(
             False, StateType.FAILED if failed else StateType.COMPLETED, error=error, reason=why
         )
 
+    if (
+        failed
+        and policy.retry_condition_fn is not None
+        and not isinstance(error, Retry)
+        and attempt - 1 < policy.budget
+    ):
+        # As in Prefect, the condition is asked only while a retry is left, and a
+        # condition that raises means "don't retry": the task fails with its own error.
+        name = getattr(policy.retry_condition_fn, "__qualname__", "retry_condition_fn")
+        try:
+            eligible = bool(policy.retry_condition_fn(outcome))
+        except Exception as exc:  # noqa: BLE001 - Prefect logs it and does not retry
+            return Decision(
+                False,
+                StateType.FAILED,
+                error=error,
+                reason=f"retry_condition_fn {name} raised {type(exc).__name__}: {exc}",
+            )
+        if not eligible:
+            return Decision(
+                False, StateType.FAILED, error=error, reason="retry_condition_fn returned False"
+            )
+        why = f"{why}; retry_condition_fn returned True"
+
     if attempt - 1 >= policy.budget:
         if failed:
             return Decision(
@@ -226,12 +267,41 @@ def decide(
         )
         delay_failure.__cause__ = exc
         return Decision(False, StateType.FAILED, error=delay_failure, reason="retry_delay failed")
+    if policy.retry_jitter_factor and delay.seconds > 0 and override is None:
+        jittered = clamped_poisson_interval(delay.seconds, policy.retry_jitter_factor, rng)
+        delay = replace(delay, seconds=jittered, jitter=jittered / delay.seconds - 1)
     if policy.retry_deadline is not None and elapsed + delay.seconds > policy.retry_deadline:
         reason = f"{why}; retry_deadline {fmt_seconds(policy.retry_deadline)} would pass"
         if failed:
             return Decision(False, StateType.FAILED, error=error, reason=reason)
         return Decision(False, StateType.FAILED, error=RetriesExhausted(reason), reason=reason)
     return Decision(True, None, delay=delay, reason=why)
+
+
+def clamped_poisson_interval(
+    average: float, clamping_factor: float, rng: Callable[[], float] = random.random
+) -> float:
+    """Prefect's ``retry_jitter_factor`` delay: an exponential variate around ``average``.
+
+    The same computation as ``prefect.utilities.math.clamped_poisson_interval``: at most
+    ``average × (1 + clamping_factor)``, a lower bound chosen so the mean stays about
+    ``average``; ``rng`` stands for ``random.random``.
+    """
+    upper_multiple = 1 + clamping_factor
+    lower_multiple = (
+        0.0
+        if upper_multiple >= 50
+        else math.log(max(2**upper_multiple / (2**upper_multiple - 1), 1e-10), 2)
+    )
+    upper_bound = average * upper_multiple
+    lower_bound = max(0.0, average * lower_multiple)
+
+    def cdf(x: float) -> float:
+        return 1 - math.exp(-x / average)
+
+    lower_rv, upper_rv = cdf(lower_bound), cdf(upper_bound)
+    u = lower_rv + (upper_rv - lower_rv) * rng()
+    return -math.log(max(1 - u, 1e-10)) * average
 
 
 def safe_repr(value: Any, limit: int = 200) -> str:

@@ -320,6 +320,19 @@ class FlowRun:
                 tr.thread = threading.current_thread()
         node = tr.node
         started = clock()
+        if node.task.is_async:  # awaited on the event loop: no thread is held meanwhile
+            from .aloop import start_attempt
+
+            start_attempt(
+                node.task.fn,
+                args,
+                kwargs,
+                lambda value, error, output: self._conclude(
+                    tr, token, value, error, output, clock() - started
+                ),
+                user=self.runner,
+            )
+            return
         if backend is None:  # the default: run the attempt right here, on this pool thread
             capture.begin()
             try:
@@ -961,6 +974,9 @@ class Runner:
             self.executor.shutdown(wait=wait, cancel_futures=True)
         if self.backend is not None:
             self.backend.close()
+        from .aloop import release
+
+        release(self)  # the async tasks' loop stops with its last runner
         self.bus.close()
 
     def __enter__(self) -> Runner:

@@ -2,18 +2,49 @@
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import functools
+import inspect
 from collections.abc import Callable, Iterable
 from types import MappingProxyType
 from typing import Any, overload
 
 from .delays import finite_float, normalize_delay, to_seconds
 from .policy import POLICY_FIELDS, RetryPolicy
+from .states import State, StateType
 
-TASK_OPTIONS = ("name", *POLICY_FIELDS)
+#: Prefect 3 options with Prefect's semantics (see ``policy.decide``).
+PREFECT_OPTIONS = ("retry_condition_fn", "retry_jitter_factor")
+TASK_OPTIONS = ("name", *POLICY_FIELDS, *PREFECT_OPTIONS)
 #: Prefect 2/3 spellings accepted as aliases.
-ALIASES = {"retries": "max_retries", "retry_delay_seconds": "retry_delay"}
+ALIASES = {
+    "retries": "max_retries",
+    "retry_delay_seconds": "retry_delay",
+    "timeout_seconds": "timeout",
+}
+#: Prefect options that change nothing in flowtop (prints are captured anyway; tags,
+#: descriptions and versions are not shown): accepted so Prefect files run unchanged.
+IGNORED_OPTIONS = ("log_prints", "tags", "description", "version", "persist_result")
+#: Prefect options flowtop does not implement: refused at definition (import) time.
+UNSUPPORTED_OPTIONS = (
+    "cache_key_fn",
+    "cache_expiration",
+    "cache_policy",
+    "refresh_cache",
+    "cache_result_in_memory",
+    "result_storage",
+    "result_storage_key",
+    "result_serializer",
+    "on_completion",
+    "on_failure",
+    "on_running",
+    "on_commit",
+    "on_rollback",
+    "task_run_name",
+    "viz_return_value",
+    "asset_deps",
+)
 
 
 class Task:
@@ -30,36 +61,110 @@ class Task:
             raise ValueError(f"task name must be printable text, got {self.name!r}")
         self.options = MappingProxyType(dict(options))
         self.policy = build_policy(self.name, options)
-        functools.update_wrapper(self, fn)
+        if options.get("retry_condition_fn") is not None:
+            from .prefect_api import RetryCondition
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            condition = RetryCondition(options["retry_condition_fn"], self)
+            self.policy = self.policy.with_values("task", retry_condition_fn=condition)
+        functools.update_wrapper(self, fn)
+        #: ``async def``: attempts run on the event loop; in async code a call is awaited.
+        self.is_async = inspect.iscoroutinefunction(fn)
+
+    def __call__(
+        self, *args: Any, return_state: bool = False, wait_for: Any = None, **kwargs: Any
+    ) -> Any:
         """In ``with Flow(...)``: add a node. In a running ``@flow``: run it, retries
-        included, and return its result. Anywhere else: call the function."""
+        included, and return its result. Anywhere else (a script, another task): run it
+        here, retries included. ``return_state=True`` returns its final ``State`` instead
+        of raising; ``wait_for`` lists futures to finish first (Prefect 3)."""
         from .dynamic import current_run  # these modules import this one
         from .flow import current_flow
 
         flow = current_flow()
         if flow is not None:
+            if return_state or wait_for is not None:
+                raise TypeError(
+                    f"task {self.name!r}: return_state= and wait_for= work in @flow functions, "
+                    "not in a with Flow(...) block (use upstream_tasks there)"
+                )
             return flow.add_call(self, args, kwargs)
         run = current_run()
         if run is not None:
-            return run.submit_call(self, args, kwargs).result()
-        return self.fn(*args, **kwargs)
+            future = run.submit_call(self, args, kwargs, wait_for=wait_for)
+            if self.is_async and _in_event_loop():
+                return future.awaited(return_state)  # ``await task(...)`` in an async flow
+            return future.final_state() if return_state else future.result()
+        from .inline import run_inline, run_inline_async
 
-    def submit(self, *args: Any, **kwargs: Any) -> Any:
-        """Inside a running ``@flow``: start the task and return a ``TaskFuture`` at once."""
+        if wait_for is not None:
+            _wait_all(self.name, wait_for)
+        if self.is_async:  # as in Prefect: a coroutine, to await
+            return run_inline_async(self, args, kwargs, return_state)
+        return _outcome(run_inline(self, args, kwargs), return_state)
+
+    def submit(self, *args: Any, wait_for: Any = None, **kwargs: Any) -> Any:
+        """Start the task and return a ``TaskFuture`` at once: a node of the running
+        ``@flow``, or outside any flow a call on a thread of its own, retries included."""
         from .dynamic import submit
 
-        return submit(self, args, kwargs)
+        kwargs.pop("return_state", None)  # a future already gives its state
+        return submit(self, args, kwargs, wait_for=wait_for)
 
-    def map(self, *args: Any, **kwargs: Any) -> list[Any]:
-        """Inside a running ``@flow``: one submitted call per item of the list arguments."""
+    def map(self, *args: Any, wait_for: Any = None, **kwargs: Any) -> list[Any]:
+        """Inside a running ``@flow``: one submitted call per item of the list arguments
+        (``unmapped(x)`` is passed whole to every call)."""
         from .dynamic import map_calls
 
-        return map_calls(self, args, kwargs)
+        kwargs.pop("return_state", None)
+        return map_calls(self, args, kwargs, wait_for=wait_for)
+
+    def with_options(self, **kwargs: Any) -> Task:
+        """A copy with some options changed (Prefect 3's ``Task.with_options``); an option
+        given as None keeps this task's value."""
+        owner = f"task {self.name!r}.with_options"
+        changes = _resolve_options(owner, kwargs)
+        name = changes.pop("name", None)
+        options = dict(self.options)
+        options.update({k: v for k, v in changes.items() if v is not None})
+        return Task(self.fn, name=name or self.name, **options)
 
     def __repr__(self) -> str:
         return f"<Task {self.name}>"
+
+
+def _in_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _outcome(state: State, return_state: bool) -> Any:
+    """A final engine state as a call returns it: the value, the error raised, or a State."""
+    if return_state:
+        from .prefect_api import from_engine
+
+        return from_engine(state)
+    if state.type is StateType.COMPLETED:
+        return state.result
+    assert state.exception is not None
+    raise state.exception
+
+
+def _wait_all(name: str, wait_for: Any) -> None:
+    """Outside a flow: wait for the futures ``wait_for`` names before running."""
+    from .prefect_api import allow_failure
+
+    items = wait_for if isinstance(wait_for, list | tuple | set | frozenset) else [wait_for]
+    for item in items:
+        target = item.unwrap() if isinstance(item, allow_failure) else item
+        wait = getattr(target, "wait", None)
+        if not callable(wait):
+            raise TypeError(
+                f"task {name!r}: wait_for must hold futures, got {type(target).__name__} {target!r}"
+            )
+        wait()
 
 
 def _check_retry_on(name: str, retry_on: Any) -> tuple[type[BaseException], ...]:
@@ -101,6 +206,18 @@ def build_policy(name: str, options: dict[str, Any]) -> RetryPolicy:
             if jitter is None or jitter < 0:
                 raise ValueError(f"retry_jitter must be a finite number >= 0, got {j!r}")
             values["retry_jitter"] = jitter
+        condition = options.get("retry_condition_fn")
+        if condition is not None and not callable(condition):
+            raise TypeError(
+                "retry_condition_fn must be callable (task, task_run, state) -> bool, "
+                f"got {type(condition).__name__}"
+            )
+        if options.get("retry_jitter_factor") is not None:
+            j = options["retry_jitter_factor"]
+            jitter_factor = finite_float(j)
+            if jitter_factor is None or jitter_factor < 0:
+                raise ValueError(f"retry_jitter_factor must be a finite number >= 0, got {j!r}")
+            values["retry_jitter_factor"] = jitter_factor
         for key in ("retry_deadline", "timeout"):
             if options.get(key) is not None:
                 values[key] = to_seconds(options[key], what=key)
@@ -118,6 +235,10 @@ def _resolve_options(owner: str, kwargs: dict[str, Any]) -> dict[str, Any]:
     options: dict[str, Any] = {}
     for key, value in kwargs.items():
         canonical = ALIASES.get(key, key)
+        if key in IGNORED_OPTIONS:
+            continue
+        if key in UNSUPPORTED_OPTIONS:
+            raise TypeError(f"{owner}: Prefect option {key!r} is not available in flowtop")
         if canonical not in TASK_OPTIONS:
             close = difflib.get_close_matches(key, [*TASK_OPTIONS, *ALIASES], n=1)
             hint = (
@@ -145,7 +266,8 @@ def task(
     """Make a task, bare (``@task``) or with options (``@task(max_retries=3)``).
 
     Options: ``name, max_retries, retry_delay, retry_on, retry_predicate, retry_jitter,
-    retry_deadline, timeout``; Prefect's ``retries`` and ``retry_delay_seconds`` too.
+    retry_deadline, timeout``; Prefect's ``retries``, ``retry_delay_seconds``,
+    ``timeout_seconds``, ``retry_condition_fn`` and ``retry_jitter_factor`` too.
     """
 
     def make(func: Callable[..., Any]) -> Task:

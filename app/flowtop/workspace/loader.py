@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..compat import forced as forced_compat
+from ..compat import prefect_imports
 from ..engine.flow import Flow
 
 #: Parent package of every loaded flow module.
@@ -325,9 +327,13 @@ class ImportGraph:
 class Loader:
     """Loads the flow files of one folder (or one file) and keeps their last good version."""
 
-    def __init__(self, root: Path, only: Path | None = None) -> None:
+    def __init__(
+        self, root: Path, only: Path | None = None, *, prefect_compat: bool = False
+    ) -> None:
         self.root = root
         self.only = only  # a single flow file, when the workspace was opened on one
+        #: Drop-in mode (``[workspace] prefect_compat``): ``prefect`` imports get flowtop's.
+        self.prefect_compat = prefect_compat
         self.modules: dict[Path, LoadedModule] = {}
         self.errors: dict[Path, LoadError] = {}
         self.flows: dict[str, Flow] = {}
@@ -462,7 +468,9 @@ class Loader:
             if not stat.S_ISREG(mode):  # reading a named pipe would block the load forever
                 raise _Failed(LoadError(path, None, None, f"not a regular file ({_kind(mode)})"))
         data = _read(path)
-        if not force and not any(marker in data for marker in FLOW_MARKERS):
+        compat = self.prefect_compat or forced_compat()
+        markers = (*FLOW_MARKERS, b"prefect") if compat else FLOW_MARKERS
+        if not force and not any(marker in data for marker in markers):
             return None
         text = _decode(path, data)
         tree = _parse(path, text)
@@ -481,7 +489,8 @@ class Loader:
         before = set(sys.modules)
         sys.modules[name] = module
         try:
-            exec(code, module.__dict__)
+            with prefect_imports() if compat else contextlib.nullcontext():
+                exec(code, module.__dict__)
         except (Exception, SystemExit) as exc:  # noqa: BLE001 - user code: any failure is a load error
             self._note_helpers(set(sys.modules) - before, path)
             if previous is not None:

@@ -229,6 +229,7 @@ class SettingsFile:
     text: str = ""
     keys: Mapping[str, str] = field(default_factory=dict)  # [keys]: binding id -> key(s)
     tui: Mapping[str, str] = field(default_factory=dict)  # [tui]: on_quit
+    workspace: Mapping[str, Any] = field(default_factory=dict)  # [workspace]
 
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
@@ -257,7 +258,7 @@ def parse_settings(path: Path, text: str, *, allow_defaults: bool = True) -> Set
 
 
 def _check_file(path: Path, raw: dict[str, Any], text: str, allow_defaults: bool) -> SettingsFile:
-    top = ("defaults", "flows", "keys", "tui") if allow_defaults else ("flows",)
+    top = ("defaults", "flows", "keys", "tui", "workspace") if allow_defaults else ("flows",)
     for key in raw:
         if key not in top:
             raise _unknown(key, top, (), "table")
@@ -285,6 +286,7 @@ def _check_file(path: Path, raw: dict[str, Any], text: str, allow_defaults: bool
             tasks[(flow_name, task_key)] = MappingProxyType(check_table(table, values, TASK_KEYS))
     keys = _check_keys(raw.get("keys", {}))
     tui = _check_tui(raw.get("tui", {}))
+    workspace = _check_workspace(raw.get("workspace", {}))
     return SettingsFile(
         path,
         raw,
@@ -293,6 +295,7 @@ def _check_file(path: Path, raw: dict[str, Any], text: str, allow_defaults: bool
         text,
         MappingProxyType(keys),
         MappingProxyType(tui),
+        MappingProxyType(workspace),
     )
 
 
@@ -305,6 +308,21 @@ def _check_tui(table: Any) -> dict[str, str]:
             raise _unknown(key, ("on_quit",), ("tui",))
         if value not in ON_QUIT:
             raise _bad(("tui",), key, " or ".join(f'"{v}"' for v in ON_QUIT), value)
+    return dict(table)
+
+
+def _check_workspace(table: Any) -> dict[str, Any]:
+    """``[workspace]``: ``prefect_compat = true`` turns on drop-in mode for Prefect files."""
+    where = ("workspace",)
+    if not isinstance(table, dict):
+        raise SettingsError(
+            f"workspace must be a table, got {type(table).__name__}", (), "workspace"
+        )
+    for key, value in table.items():
+        if key != "prefect_compat":
+            raise _unknown(key, ("prefect_compat",), where)
+        if not isinstance(value, bool):
+            raise _bad(where, key, "true or false", value)
     return dict(table)
 
 
@@ -384,6 +402,7 @@ class Settings:
     keys: Mapping[str, str] = field(default_factory=dict)  # the TUI's keymap
     max_result_bytes: int = 10 * 1024 * 1024  # per stored result (reruns in other processes)
     on_quit: str = "ask"  # [tui] on_quit
+    prefect_compat: bool = False  # [workspace] prefect_compat: drop-in mode
 
     @classmethod
     def from_files(cls, toml: SettingsFile | None, overrides: SettingsFile | None) -> Settings:
@@ -400,6 +419,7 @@ class Settings:
             keys=toml.keys if toml else {},
             max_result_bytes=defaults.get("max_result_bytes", 10 * 1024 * 1024),
             on_quit=toml.tui.get("on_quit", "ask") if toml else "ask",
+            prefect_compat=bool(toml.workspace.get("prefect_compat", False)) if toml else False,
         )
 
 

@@ -143,6 +143,7 @@ class Workspace:
         """(Re)load every flow file and both settings files."""
         with self._lock:
             settings_changed, settings_errors = self._reload_settings()
+            self._loader.prefect_compat = self.settings.prefect_compat
             outcome = self._loader.load_all()
             name_errors = self._check_names()
             return self._changed((), outcome, settings_changed, [*settings_errors, *name_errors])
@@ -158,6 +159,7 @@ class Workspace:
                 # and the UI still wants the event to refresh the policies it shows.
                 _, settings_errors = self._reload_settings()
                 settings_changed = True
+                self._loader.prefect_compat = self.settings.prefect_compat
             outcome = self._loader.reload(p for p in changed if p.suffix == ".py")
             name_errors = (
                 self._check_names() if settings_changed or outcome.modules or outcome.errors else []

@@ -1,0 +1,191 @@
+"""Drop-in mode: ``from prefect import flow, task`` in a flow module gets flowtop's.
+
+With ``[workspace] prefect_compat = true`` in ``flowtop.toml`` (or ``flowtop
+--prefect-compat``), the workspace loader imports flow modules inside
+:func:`prefect_imports`. For that while only, a meta-path finder answers every
+``prefect`` / ``prefect.*`` import: the modules flowtop implements (see ``MODULES``) are
+built from flowtop's own objects, any other is refused at import with one line naming it
+(``prefect.deployments is not available in flowtop``), and so is a missing name
+(``from prefect import deploy``). Before the window an installed Prefect already in
+``sys.modules`` is set aside, after it it is put back and flowtop's stand-ins are removed:
+code outside flow modules never sees them, and an installed Prefect is never shadowed.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import os
+import sys
+import threading
+import types
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+#: Set by ``flowtop --prefect-compat``: drop-in mode whatever flowtop.toml says.
+ENV_FLAG = "FLOWTOP_PREFECT_COMPAT"
+#: Marks a stand-in module (so only ours are removed after the window).
+MARKER = "__flowtop_compat__"
+
+
+def forced() -> bool:
+    """True when ``flowtop --prefect-compat`` asked for drop-in mode."""
+    return os.environ.get(ENV_FLAG, "") not in ("", "0")
+
+
+def _prefect() -> dict[str, Any]:
+    from .. import __version__
+    from ..engine.dynamic import FlowFunction, flow
+    from ..engine.prefect_api import State, allow_failure, get_run_logger, unmapped
+    from ..engine.task import Task, task
+
+    return {
+        "flow": flow,
+        "task": task,
+        "Flow": FlowFunction,
+        "Task": Task,
+        "State": State,
+        "get_run_logger": get_run_logger,
+        "allow_failure": allow_failure,
+        "unmapped": unmapped,
+        "__version__": f"3.0.0+flowtop.{__version__}",
+    }
+
+
+def _flows() -> dict[str, Any]:
+    from ..engine.dynamic import FlowFunction, flow
+
+    return {"flow": flow, "Flow": FlowFunction}
+
+
+def _tasks() -> dict[str, Any]:
+    from .. import tasks
+
+    return {name: getattr(tasks, name) for name in tasks.__all__}
+
+
+def _public(module: str) -> Callable[[], dict[str, Any]]:
+    def build() -> dict[str, Any]:
+        mod = __import__(f"flowtop.{module}", fromlist=["__all__"])
+        return {name: getattr(mod, name) for name in mod.__all__}
+
+    return build
+
+
+def _annotations() -> dict[str, Any]:
+    from ..engine.prefect_api import allow_failure, unmapped
+
+    return {"allow_failure": allow_failure, "unmapped": unmapped}
+
+
+def _task_run_objects() -> dict[str, Any]:
+    from ..engine.prefect_api import State, TaskRunInfo
+
+    return {"TaskRun": TaskRunInfo, "State": State}
+
+
+def _package() -> dict[str, Any]:
+    return {}
+
+
+#: Module name -> (is a package, builder of its names).
+MODULES: dict[str, tuple[bool, Callable[[], dict[str, Any]]]] = {
+    "prefect": (True, _prefect),
+    "prefect.flows": (False, _flows),
+    "prefect.tasks": (False, _tasks),
+    "prefect.futures": (False, _public("futures")),
+    "prefect.states": (False, _public("states")),
+    "prefect.logging": (False, _public("logging")),
+    "prefect.exceptions": (False, _public("exceptions")),
+    "prefect.utilities": (True, _package),
+    "prefect.utilities.annotations": (False, _annotations),
+    "prefect.client": (True, _package),
+    "prefect.client.schemas": (True, _package),
+    "prefect.client.schemas.objects": (False, _task_run_objects),
+}
+
+
+class NotAvailable(ModuleNotFoundError):
+    """A part of Prefect that flowtop does not implement, imported in drop-in mode."""
+
+
+def _missing_name(module: str) -> Callable[[str], Any]:
+    def __getattr__(name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        full = f"{module}.{name}"
+        if (
+            full in MODULES
+        ):  # a submodule not imported yet: ``prefect.futures`` after ``import prefect``
+            return __import__(full, fromlist=["_"])
+        # ImportError, not AttributeError: ``from prefect import x`` then shows this line.
+        raise NotAvailable(f"{full} is not available in flowtop", name=full)
+
+    return __getattr__
+
+
+class _StandIns(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    def find_spec(
+        self,
+        fullname: str,
+        path: Sequence[str] | None = None,
+        target: types.ModuleType | None = None,
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname != "prefect" and not fullname.startswith("prefect."):
+            return None
+        if fullname not in MODULES:
+            raise NotAvailable(f"{fullname} is not available in flowtop", name=fullname)
+        is_package, _ = MODULES[fullname]
+        return importlib.machinery.ModuleSpec(fullname, self, is_package=is_package)
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType | None:
+        return None
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        _, build = MODULES[module.__name__]
+        module.__dict__.update(build())
+        module.__dict__[MARKER] = True
+        module.__dict__["__getattr__"] = _missing_name(module.__name__)
+        if module.__spec__ is not None and module.__spec__.submodule_search_locations is not None:
+            module.__path__ = []
+
+
+_finder = _StandIns()
+_lock = threading.RLock()
+_depth = 0
+_saved: dict[str, types.ModuleType] = {}
+
+
+def _prefect_names() -> list[str]:
+    return [n for n in list(sys.modules) if n == "prefect" or n.startswith("prefect.")]
+
+
+@contextmanager
+def prefect_imports() -> Iterator[None]:
+    """While inside: ``prefect`` imports get flowtop's stand-ins (see the module doc)."""
+    global _depth
+    with _lock:
+        if _depth == 0:
+            _saved.clear()
+            for name in _prefect_names():
+                module = sys.modules.pop(name)
+                if not getattr(module, MARKER, False):
+                    _saved[name] = module
+            sys.meta_path.insert(0, _finder)
+        _depth += 1
+        try:
+            yield
+        finally:
+            _depth -= 1
+            if _depth == 0:
+                if _finder in sys.meta_path:
+                    sys.meta_path.remove(_finder)
+                for name in _prefect_names():
+                    if getattr(sys.modules[name], MARKER, False):
+                        del sys.modules[name]
+                sys.modules.update(_saved)
+                _saved.clear()
+
+
+__all__ = ["ENV_FLAG", "MODULES", "NotAvailable", "forced", "prefect_imports"]

@@ -1,0 +1,225 @@
+"""The event loop that ``async def`` tasks run on, one per process, on a thread of its own.
+
+An attempt of an async task is started by a pool thread in a few microseconds (it only
+hands the coroutine to this loop) and concluded by a callback when the coroutine ends:
+no thread is held while the task awaits, and a retry wait is the runner's timer entry as
+for any task. Output is captured per attempt as for thread tasks: each step of the
+coroutine runs with that attempt's capture buffer installed on the loop thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Awaitable, Callable, Coroutine, Generator
+from typing import Any
+
+from . import capture
+
+_lock = threading.Lock()
+_loop: asyncio.AbstractEventLoop | None = None
+_thread: threading.Thread | None = None
+_users: set[int] = set()  # ids of the runners that started async attempts on the loop
+
+Done = Callable[[Any, BaseException | None, str], None]
+
+
+def get_loop(user: object) -> asyncio.AbstractEventLoop:
+    """The shared loop, started on first use; ``user`` (a runner) keeps it until it calls
+    :func:`release`. A daemon thread: it never keeps a process up."""
+    global _loop, _thread
+    with _lock:
+        _users.add(id(user))
+        if _loop is None:
+            loop = asyncio.new_event_loop()
+            ready = threading.Event()
+
+            def serve() -> None:
+                asyncio.set_event_loop(loop)
+                loop.call_soon(ready.set)
+                try:
+                    loop.run_forever()
+                finally:
+                    loop.close()
+
+            _thread = threading.Thread(target=serve, name="flowtop-async-loop", daemon=True)
+            _thread.start()
+            ready.wait()
+            _loop = loop
+        return _loop
+
+
+def release(user: object) -> None:
+    """``user`` is done with the loop (its runner shut down); the last one stops it, after
+    cancelling what still runs there, and waits for its thread to end."""
+    global _loop, _thread
+    with _lock:
+        _users.discard(id(user))
+        if _users or _loop is None:
+            return
+        loop, thread = _loop, _thread
+        _loop = _thread = None
+        _mailboxes.pop(loop, None)
+
+    def stop() -> None:
+        for task in asyncio.all_tasks(loop):
+            task.cancel()
+        loop.call_soon(loop.stop)
+
+    loop.call_soon_threadsafe(stop)
+    if thread is not None and thread is not threading.current_thread():
+        thread.join(5)
+
+
+class _Captured:
+    """Awaits ``coro`` with ``buffer`` as the capture buffer during each of its steps."""
+
+    __slots__ = ("coro", "buffer")
+
+    def __init__(self, coro: Coroutine[Any, Any, Any], buffer: Any) -> None:
+        self.coro = coro
+        self.buffer = buffer
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        local = capture._local
+        send: Any = None
+        throw: BaseException | None = None
+        while True:
+            previous = getattr(local, "buffer", None)
+            local.buffer = self.buffer
+            try:
+                yielded = self.coro.throw(throw) if throw is not None else self.coro.send(send)
+            except StopIteration as stop:
+                return stop.value
+            finally:
+                local.buffer = previous
+            try:
+                send, throw = (yield yielded), None
+            except GeneratorExit:
+                self.coro.close()
+                raise
+            except BaseException as exc:  # noqa: BLE001 - passed into the coroutine, as await does
+                send, throw = None, exc
+
+
+class _Mailbox:
+    """Calls posted to one loop from other threads, delivered with one wake-up per batch:
+    a thousand tasks starting at once cost one self-pipe write, not a thousand."""
+
+    __slots__ = ("loop", "lock", "calls", "scheduled")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.lock = threading.Lock()
+        self.calls: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
+        self.scheduled = False
+
+    def post(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        with self.lock:
+            self.calls.append((fn, args))
+            if self.scheduled:
+                return
+            self.scheduled = True
+        self.loop.call_soon_threadsafe(self.drain)
+
+    def drain(self) -> None:
+        with self.lock:
+            calls, self.calls = self.calls, []
+            self.scheduled = False
+        for fn, args in calls:
+            fn(*args)
+
+
+_mailboxes: dict[asyncio.AbstractEventLoop, _Mailbox] = {}
+
+
+def post(loop: asyncio.AbstractEventLoop, fn: Callable[..., Any], *args: Any) -> None:
+    """``loop.call_soon_threadsafe(fn, *args)``, batched. Never runs ``fn`` right away,
+    even on ``loop`` itself: the caller may hold a lock that ``fn`` takes."""
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is loop:
+        loop.call_soon(fn, *args)
+        return
+    box = _mailboxes.get(loop)
+    if box is None:
+        with _lock:
+            for old in [lp for lp in _mailboxes if lp.is_closed()]:
+                del _mailboxes[old]
+            box = _mailboxes.setdefault(loop, _Mailbox(loop))
+    box.post(fn, args)
+
+
+def start_attempt(
+    fn: Callable[..., Awaitable[Any]],
+    args: list[Any],
+    kwargs: dict[str, Any],
+    on_done: Done,
+    *,
+    user: object,
+) -> None:
+    """Run ``fn(*args, **kwargs)`` on the loop; ``on_done(value, error, output)`` when it ends."""
+    loop = get_loop(user)
+
+    def launch() -> None:
+        capture.begin()  # installs the stream proxies; the buffer is only ours during steps
+        buffer = capture._local.buffer
+        capture._local.buffer = None
+        try:
+            coro = fn(*args, **kwargs)
+            if not asyncio.iscoroutine(coro):
+                raise TypeError(f"async task returned {type(coro).__name__}, not a coroutine")
+        except BaseException as exc:  # noqa: BLE001 - reported like any attempt's error
+            on_done(None, exc, buffer.getvalue())
+            return
+
+        async def body() -> Any:
+            return await _Captured(coro, buffer)
+
+        def finished(task: asyncio.Task[Any]) -> None:
+            if task.cancelled():
+                error: BaseException | None = asyncio.CancelledError("async task was cancelled")
+                value = None
+            else:
+                error = task.exception()
+                value = None if error is not None else task.result()
+            if error is not None and error.__traceback__ is not None:
+                tb = error.__traceback__
+                while tb.tb_next is not None and tb.tb_frame.f_code.co_filename == __file__:
+                    tb = tb.tb_next
+                error.__traceback__ = tb
+            on_done(value, error, buffer.getvalue())
+
+        loop.create_task(body()).add_done_callback(finished)
+
+    post(loop, launch)
+
+
+def run_sync(awaitable: Awaitable[Any]) -> Any:
+    """Run an awaitable to its end from synchronous code: on a new loop on this thread, or,
+    when a loop already runs on this thread, on a new loop on a helper thread."""
+
+    async def wrap() -> Any:
+        return await awaitable
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(wrap())
+    box: list[Any] = []
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            box.append(asyncio.run(wrap()))
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
+            errors.append(exc)
+
+    thread = threading.Thread(target=target, name="flowtop-coroutine", daemon=True)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+    return box[0]

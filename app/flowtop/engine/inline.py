@@ -1,0 +1,143 @@
+"""A task called outside any run (a script, a test, another task): its retries, in-process.
+
+Prefect 3 runs such a call as a task run of its own. flowtop runs it on the calling
+thread with the same rules as the runner (:func:`~flowtop.engine.policy.decide`): attempt,
+decide, wait the delay, attempt again. Nothing is emitted, since no run watches it. A
+``timeout`` runs the attempt on a helper thread so the caller can stop waiting; as in
+the runner, an attempt that overran cannot be killed and its late result is discarded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+from . import capture
+from .aloop import run_sync
+from .errors import TaskTimeout
+from .policy import decide
+from .prefect_api import _inline
+from .states import State, StateType
+
+if TYPE_CHECKING:
+    from .task import Task
+
+
+def _attempt(
+    task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[Any, BaseException | None]:
+    timeout = task.policy.timeout
+
+    def call() -> tuple[Any, BaseException | None]:
+        _inline.depth = getattr(_inline, "depth", 0) + 1
+        try:
+            if task.is_async:
+                return run_sync(task.fn(*args, **kwargs)), None
+            return task.fn(*args, **kwargs), None
+        except BaseException as exc:  # noqa: BLE001 - every outcome goes to decide()
+            if exc.__traceback__ is not None and exc.__traceback__.tb_next is not None:
+                exc.__traceback__ = exc.__traceback__.tb_next
+            return None, exc
+        finally:
+            _inline.depth -= 1
+
+    if timeout is None:
+        return call()
+    box: list[tuple[Any, BaseException | None]] = []
+    buffer = getattr(capture._local, "buffer", None)  # inside a task attempt: keep capturing
+
+    def on_thread() -> None:
+        capture._local.buffer = buffer
+        try:
+            box.append(call())
+        finally:
+            capture._local.buffer = None
+
+    thread = threading.Thread(target=on_thread, name=f"flowtop-inline-{task.name}", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if not box:
+        return None, TaskTimeout(
+            f"{task.name!r} ran past its timeout of {timeout:g}s "
+            "(its thread cannot be killed; a late result will be discarded)"
+        )
+    return box[0]
+
+
+def run_inline(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> State:
+    """Run ``task`` to its final state, retries included, on this thread."""
+    steps = _steps(task)
+    next(steps)
+    while True:
+        try:
+            wait = steps.send(_attempt(task, args, kwargs))
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        time.sleep(wait)
+
+
+async def run_inline_async(
+    task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], return_state: bool
+) -> Any:
+    """``await task(...)`` outside any flow: the attempts and the waits on this loop."""
+    from .task import _outcome
+
+    steps = _steps(task)
+    next(steps)
+    while True:
+        _inline.depth = getattr(_inline, "depth", 0) + 1
+        try:
+            try:
+                result: tuple[Any, BaseException | None] = (await task.fn(*args, **kwargs), None)
+            except Exception as exc:  # noqa: BLE001 - every outcome goes to decide()
+                result = (None, exc)
+        finally:
+            _inline.depth -= 1
+        try:
+            wait = steps.send(result)
+        except StopIteration as stop:
+            return _outcome(stop.value, return_state)
+        await asyncio.sleep(wait)
+
+
+def _steps(task: Task) -> Generator[float, tuple[Any, BaseException | None], State]:
+    """The retry rules as a generator: send each attempt's ``(value, error)``, get the
+    seconds to wait before the next one; it returns the final state."""
+    first = time.monotonic()
+    attempt = 0
+    result = yield 0.0  # primed: then each send() is an attempt's outcome
+    while True:
+        attempt += 1
+        value, error = result
+        failed = error is not None
+        outcome = State(
+            StateType.FAILED if failed else StateType.COMPLETED,
+            error if failed else value,
+            error,
+            attempt,
+            "",
+            task.name,
+            time.time(),
+        )
+        if not failed and task.policy.retry_predicate is None:
+            return outcome
+        decision = decide(task.policy, outcome, elapsed=time.monotonic() - first)
+        if decision.retry:
+            assert decision.delay is not None
+            result = yield decision.delay.seconds
+            continue
+        if decision.final is StateType.COMPLETED:
+            return outcome
+        final_error = decision.error if decision.error is not None else error
+        return State(
+            StateType.FAILED,
+            final_error,
+            final_error,
+            attempt,
+            decision.reason,
+            task.name,
+            time.time(),
+        )

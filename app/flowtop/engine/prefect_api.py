@@ -1,0 +1,357 @@
+"""Prefect 3's vocabulary on top of the engine: State objects, annotations, the run logger.
+
+The engine keeps its own ``State`` (a ``NamedTuple`` whose ``result`` is a field, which
+``retry_predicate`` and ``RunResult`` use). Prefect code expects ``state.result()`` as a
+method, ``Completed(...)``/``Failed(...)`` constructors and ``allow_failure``/``unmapped``
+wrappers; they live here so ``flowtop.states``, ``flowtop.futures`` and the drop-in
+``prefect`` modules can share one implementation. Semantics follow Prefect 3's source
+(``prefect/states.py``, ``prefect/utilities/annotations.py``, ``task_engine.can_retry``).
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from .states import State as EngineState
+from .states import StateType
+
+T = TypeVar("T")
+
+
+# -- exceptions (as in prefect.exceptions) ---------------------------------------------
+class FailedRun(RuntimeError):
+    """A failed state whose data is not an exception: its message, raised."""
+
+
+class CrashedRun(RuntimeError):
+    """A crashed state, raised."""
+
+
+class CancelledRun(RuntimeError):
+    """A cancelled state, raised."""
+
+
+class UnfinishedRun(RuntimeError):
+    """The result of a state that is not final was asked for."""
+
+
+class MissingContextError(RuntimeError):
+    """``get_run_logger()`` outside any flow or task run."""
+
+
+class MissingResult(RuntimeError):
+    """A state without data."""
+
+
+# -- states -------------------------------------------------------------------------------
+@dataclass(slots=True)
+class StateDetails:
+    """Where a state came from: None for one made by hand with ``Completed(...)``."""
+
+    task_run_id: str | None = None
+    flow_run_id: str | None = None
+    task_key: str | None = None
+
+
+class State(Generic[T]):
+    """A Prefect 3 style state: ``type``, ``name``, ``message``, ``data``, ``result()``.
+
+    ``type`` is flowtop's :class:`StateType`; a task whose upstream failed is
+    ``UPSTREAM_FAILED`` (name ``NotReady``) and counts as failed.
+    """
+
+    __slots__ = ("type", "name", "message", "data", "state_details", "timestamp")
+
+    def __init__(
+        self,
+        type: StateType,  # noqa: A002 - Prefect's keyword
+        *,
+        name: str | None = None,
+        message: str | None = None,
+        data: Any = None,
+        state_details: StateDetails | None = None,
+    ) -> None:
+        self.type = StateType(type)
+        self.name = name or _NAMES.get(self.type, self.type.value.title())
+        self.message = message
+        self.data = data
+        self.state_details = state_details or StateDetails()
+        self.timestamp = time.time()
+
+    def is_completed(self) -> bool:
+        return self.type is StateType.COMPLETED
+
+    def is_failed(self) -> bool:
+        return self.type in (StateType.FAILED, StateType.UPSTREAM_FAILED) and self.name != "Crashed"
+
+    def is_crashed(self) -> bool:
+        return self.type is StateType.FAILED and self.name == "Crashed"
+
+    def is_cancelled(self) -> bool:
+        return self.type is StateType.CANCELLED
+
+    def is_cancelling(self) -> bool:
+        return False
+
+    def is_pending(self) -> bool:
+        return self.type is StateType.PENDING
+
+    def is_running(self) -> bool:
+        return self.type is StateType.RUNNING
+
+    def is_scheduled(self) -> bool:
+        return self.type is StateType.AWAITING_RETRY
+
+    def is_paused(self) -> bool:
+        return False
+
+    def is_final(self) -> bool:
+        return self.type.is_final
+
+    def result(self, raise_on_failure: bool = True, fetch: bool = True, **_: Any) -> Any:
+        """The data of a completed state; the exception of a failed one, raised unless
+        ``raise_on_failure=False`` (then returned)."""
+        if self.type in (StateType.FAILED, StateType.UPSTREAM_FAILED, StateType.CANCELLED):
+            exc = state_exception(self)
+            if raise_on_failure:
+                raise exc
+            return exc
+        if not self.type.is_final and raise_on_failure:
+            raise UnfinishedRun(f"run is in {self.type.value} state, its result is not final")
+        return self.data
+
+    def __repr__(self) -> str:
+        shown = self.data if not isinstance(self.data, State) else "State"
+        message = f"{self.message!r}, " if self.message else ""
+        return f"{self.name}({message}type={self.type.value}, result={shown!r})"
+
+
+_NAMES = {
+    StateType.PENDING: "Pending",
+    StateType.RUNNING: "Running",
+    StateType.AWAITING_RETRY: "AwaitingRetry",
+    StateType.COMPLETED: "Completed",
+    StateType.FAILED: "Failed",
+    StateType.UPSTREAM_FAILED: "NotReady",
+    StateType.CANCELLED: "Cancelled",
+}
+
+
+def is_state_iterable(value: Any) -> bool:
+    """A list, tuple or set of states only (Prefect's rule for aggregating a return value)."""
+    return (
+        isinstance(value, list | tuple | set | frozenset)
+        and bool(value)
+        and all(isinstance(v, State) for v in value)
+    )
+
+
+def state_exception(state: State[Any]) -> BaseException:
+    """The exception a non-completed state stands for (``prefect.states.get_state_exception``)."""
+    data = state.data
+    if isinstance(data, BaseException):
+        return data
+    if isinstance(data, State):
+        return state_exception(data)
+    if is_state_iterable(data):
+        for inner in data:
+            if not inner.is_completed():
+                return state_exception(inner)
+    wrapper: type[RuntimeError]
+    if state.is_crashed():
+        wrapper = CrashedRun
+    elif state.type is StateType.CANCELLED:
+        wrapper = CancelledRun
+    else:
+        wrapper = FailedRun
+    if isinstance(data, str):
+        return wrapper(data)
+    return wrapper(state.message or f"run ended {state.type.value}")
+
+
+def Completed(
+    *, data: Any = None, message: str | None = None, name: str = "Completed"
+) -> State[Any]:
+    return State(StateType.COMPLETED, data=data, message=message, name=name)
+
+
+def Failed(*, data: Any = None, message: str | None = None, name: str = "Failed") -> State[Any]:
+    return State(StateType.FAILED, data=data, message=message, name=name)
+
+
+def Crashed(*, data: Any = None, message: str | None = None) -> State[Any]:
+    return State(StateType.FAILED, data=data, message=message, name="Crashed")
+
+
+def Cancelled(*, data: Any = None, message: str | None = None) -> State[Any]:
+    return State(StateType.CANCELLED, data=data, message=message, name="Cancelled")
+
+
+def Pending(*, message: str | None = None, name: str = "Pending") -> State[Any]:
+    return State(StateType.PENDING, message=message, name=name)
+
+
+def Running(*, message: str | None = None, name: str = "Running") -> State[Any]:
+    return State(StateType.RUNNING, message=message, name=name)
+
+
+def AwaitingRetry(*, message: str | None = None) -> State[Any]:
+    return State(StateType.AWAITING_RETRY, message=message, name="AwaitingRetry")
+
+
+def Retrying(*, message: str | None = None) -> State[Any]:
+    return State(StateType.RUNNING, message=message, name="Retrying")
+
+
+def from_engine(state: EngineState, *, task_run_id: str | None = None) -> State[Any]:
+    """The Prefect form of one engine ``State`` (a task's state after its last attempt)."""
+    details = StateDetails(task_run_id=task_run_id or uuid.uuid4().hex, task_key=state.task)
+    message = state.message or None
+    if state.type is StateType.COMPLETED:
+        return State(StateType.COMPLETED, data=state.result, message=message, state_details=details)
+    if state.type is StateType.FAILED:
+        return State(StateType.FAILED, data=state.exception, message=message, state_details=details)
+    if state.type is StateType.UPSTREAM_FAILED:
+        from .dynamic import UpstreamFailed
+
+        error = UpstreamFailed(f"task {state.task!r}: {state.message}")
+        return State(state.type, data=error, message=message, state_details=details)
+    if state.type is StateType.CANCELLED:
+        return State(
+            state.type,
+            data=CancelledRun(f"task {state.task!r} was cancelled"),
+            message=message,
+            state_details=details,
+        )
+    return State(state.type, message=message, state_details=details)
+
+
+def outcome_state(value: Any, error: BaseException | None) -> State[Any]:
+    """Completed with ``value``, or Failed with ``error``."""
+    if error is None:
+        return State(StateType.COMPLETED, data=value)
+    return State(StateType.FAILED, data=error, message=f"{type(error).__name__}: {error}")
+
+
+# -- annotations (prefect.utilities.annotations) ---------------------------------------
+class _Annotation(Generic[T]):
+    __slots__ = ("value",)
+
+    def __init__(self, value: T) -> None:
+        self.value = value
+
+    def unwrap(self) -> T:
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.value!r})"
+
+
+class allow_failure(_Annotation[T]):
+    """An input (or ``wait_for`` entry) whose task may fail: the downstream task still
+    runs and receives the upstream exception as the value."""
+
+
+class unmapped(_Annotation[T]):
+    """A ``.map()`` argument passed whole to every call instead of iterated."""
+
+    def __getitem__(self, _: Any) -> T:
+        return self.value
+
+
+# -- retry_condition_fn -----------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class TaskRunInfo:
+    """The ``task_run`` that ``retry_condition_fn`` receives: Prefect's commonly read fields."""
+
+    name: str
+    task_key: str
+    run_count: int
+    flow_run_id: str | None = None
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @property
+    def state_name(self) -> str:
+        return "Failed"
+
+
+class RetryCondition:
+    """A ``retry_condition_fn(task, task_run, state)`` as the policy calls it: with an engine
+    ``State`` of a failed attempt. An ``async def`` condition runs on its own event loop."""
+
+    __slots__ = ("fn", "task", "__qualname__")
+
+    def __init__(self, fn: Callable[..., Any], task: Any) -> None:
+        self.fn = fn
+        self.task = task
+        self.__qualname__ = getattr(fn, "__qualname__", repr(fn))
+
+    def __call__(self, outcome: EngineState) -> bool:
+        error = outcome.exception
+        state: State[Any] = State(
+            StateType.FAILED,
+            data=error,
+            message=f"Task run encountered unexpected exception: {error!r}",
+        )
+        task_run = TaskRunInfo(
+            name=outcome.task or self.task.name,
+            task_key=self.task.name,
+            run_count=outcome.attempt,
+        )
+        answer = self.fn(self.task, task_run, state)
+        if inspect.isawaitable(answer):
+            answer = _run_coroutine(answer)
+        return bool(answer)
+
+    def __repr__(self) -> str:
+        return f"<retry_condition_fn {self.__qualname__}>"
+
+
+def _run_coroutine(awaitable: Any) -> Any:
+    from .aloop import run_sync
+
+    return run_sync(awaitable)
+
+
+# -- get_run_logger ----------------------------------------------------------------------
+_inline = threading.local()
+
+
+def inline_depth() -> int:
+    return getattr(_inline, "depth", 0)
+
+
+class _RunLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
+    def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
+        return msg, kwargs
+
+
+def _logger(name: str) -> logging.Logger:
+    logger = logging.getLogger(name)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO)  # like Prefect's run loggers: INFO is recorded
+    return logger
+
+
+def get_run_logger(**extra: Any) -> logging.LoggerAdapter:  # type: ignore[type-arg]
+    """The logger of the current task or flow run. In a task attempt its lines are part
+    of that attempt's captured output (the detail pane, history, ``--json``)."""
+    from . import capture
+    from .dynamic import current_run
+
+    if getattr(capture._local, "buffer", None) is not None or inline_depth() > 0:
+        return _RunLogger(_logger("flowtop.task_runs"), extra)
+    run = current_run()
+    if run is not None:
+        return _RunLogger(
+            _logger("flowtop.flow_runs"),
+            {"flow_name": run.flow.name, "run_id": run.run_id, **extra},
+        )
+    raise MissingContextError("There is no active flow or task run context.")

@@ -1,0 +1,26 @@
+"""Prefect 3's ``prefect.exceptions`` that flowtop can raise."""
+
+from .engine.dynamic import RunCancelled, UpstreamFailed
+from .engine.errors import TaskTimeout
+from .engine.prefect_api import (
+    CancelledRun,
+    CrashedRun,
+    FailedRun,
+    MissingContextError,
+    MissingResult,
+    UnfinishedRun,
+)
+
+TaskRunTimeoutError = TaskTimeout
+
+__all__ = [
+    "CancelledRun",
+    "CrashedRun",
+    "FailedRun",
+    "MissingContextError",
+    "MissingResult",
+    "RunCancelled",
+    "TaskRunTimeoutError",
+    "UnfinishedRun",
+    "UpstreamFailed",
+]

@@ -1,0 +1,40 @@
+"""Prefect 3 style states: ``Completed(...)``, ``Failed(...)``, ``state.result()``.
+
+What ``task(..., return_state=True)``, ``future.state`` and ``my_flow(return_state=True)``
+return, and what a ``@flow`` function may return to set its own outcome. (``flowtop.State``
+is the engine's per-attempt state that ``retry_predicate`` receives; this is another type.)
+"""
+
+from .engine.prefect_api import (
+    AwaitingRetry,
+    Cancelled,
+    Completed,
+    Crashed,
+    Failed,
+    Pending,
+    Retrying,
+    Running,
+    State,
+    StateDetails,
+    is_state_iterable,
+    state_exception,
+)
+from .engine.states import StateType
+
+get_state_exception = state_exception
+
+__all__ = [
+    "AwaitingRetry",
+    "Cancelled",
+    "Completed",
+    "Crashed",
+    "Failed",
+    "Pending",
+    "Retrying",
+    "Running",
+    "State",
+    "StateDetails",
+    "StateType",
+    "get_state_exception",
+    "is_state_iterable",
+]

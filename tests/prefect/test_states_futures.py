@@ -1,0 +1,299 @@
+"""Prefect 3's states and futures: return_state, future.state/wait, wait_for,
+allow_failure, unmapped, with_options, what a flow may return, tasks outside flows."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from flowtop import allow_failure, flow, task, unmapped
+from flowtop.engine import Runner, StateType, UpstreamFailed
+from flowtop.exceptions import FailedRun
+from flowtop.futures import as_completed, wait
+from flowtop.states import Completed, Failed, State
+
+
+@task
+def boom() -> None:
+    raise ValueError("boom")
+
+
+@task
+def double(x: int) -> int:
+    return x * 2
+
+
+def run(pipeline: Any) -> Any:
+    with Runner() as runner:
+        return runner.run(pipeline)
+
+
+def test_flow_returning_states_fails_when_one_failed() -> None:
+    @flow
+    def pipeline() -> tuple[Any, Any]:
+        return boom(return_state=True), double(2, return_state=True)
+
+    result = run(pipeline)
+    assert result.state is StateType.FAILED and isinstance(result.error, ValueError)
+
+
+def test_state_constructors_and_result() -> None:
+    done = Completed(data=5)
+    assert done.is_completed() and not done.is_failed() and done.result() == 5
+    err = ValueError("x")
+    failed = Failed(data=err)
+    assert failed.is_failed() and failed.result(raise_on_failure=False) is err
+    with pytest.raises(ValueError, match="x"):
+        failed.result()
+    with pytest.raises(FailedRun, match="went wrong"):
+        Failed(message="went wrong").result()
+
+
+def test_return_state_in_a_flow_never_raises() -> None:
+    @flow
+    def pipeline() -> dict[str, Any]:
+        return {"bad": boom(return_state=True), "good": double(2, return_state=True)}
+
+    result = run(pipeline)
+    assert result.error is None  # a dict is a value, not a state collection
+    bad, good = result.value["bad"], result.value["good"]
+    assert isinstance(bad, State) and bad.is_failed() and bad.type is StateType.FAILED
+    assert isinstance(bad.result(raise_on_failure=False), ValueError)
+    assert good.is_completed() and good.result() == 4
+
+
+def test_future_state_and_wait() -> None:
+    release = threading.Event()
+
+    @task
+    def slow() -> int:
+        release.wait(5)
+        return 7
+
+    @flow
+    def pipeline() -> list[Any]:
+        future = slow.submit()
+        before = future.state
+        release.set()
+        assert future.wait() is None  # as Prefect: wait() returns nothing
+        return [before.is_final(), future.state.is_completed(), future.state.result()]
+
+    assert run(pipeline).value == [False, True, 7]
+
+
+def test_wait_for_orders_without_passing_data_and_fails_downstream() -> None:
+    order: list[str] = []
+
+    @task
+    def first() -> None:
+        order.append("first")
+
+    @task
+    def second() -> str:
+        order.append("second")
+        return "ok"
+
+    @flow
+    def pipeline() -> Any:
+        f = first.submit()
+        s = second.submit(wait_for=[f])
+        b = boom.submit()
+        after_boom = second.submit(wait_for=[b])
+        return s.result(), after_boom.state
+
+    with Runner() as runner:
+        run = runner.start(pipeline)
+        result = run.final_result()
+    value, blocked = result.value
+    assert value == "ok" and order[:2] == ["first", "second"]
+    assert blocked.is_failed() and blocked.type is StateType.UPSTREAM_FAILED
+    assert result.states["second"].is_completed()
+    assert result.states["second-2"].type is StateType.UPSTREAM_FAILED
+    assert "second-2" in result.flow.known_nodes and result.flow.known_nodes["second"].upstream == [
+        "first"
+    ]
+
+
+def test_allow_failure_runs_downstream_with_the_upstream_exception() -> None:
+    @task
+    def report(upstream: Any) -> str:
+        return f"got {type(upstream).__name__}"
+
+    @flow
+    def pipeline() -> Any:
+        b = boom.submit()
+        r = report.submit(allow_failure(b))
+        after = double.submit(1, wait_for=[allow_failure(b)])
+        return r.result(), after.result()
+
+    assert run(pipeline).value == ("got ValueError", 2)
+
+
+def test_allow_failure_of_an_already_failed_future() -> None:
+    @task
+    def report(upstream: Any) -> str:
+        return type(upstream).__name__
+
+    @flow
+    def pipeline() -> str:
+        b = boom.submit()
+        b.wait()
+        return report(allow_failure(b))
+
+    assert run(pipeline).value == "ValueError"
+
+
+def test_unmapped_is_passed_whole_to_every_call() -> None:
+    @task
+    def add(x: int, ys: list[int]) -> int:
+        return x + sum(ys)
+
+    @flow
+    def pipeline() -> list[int]:
+        return [f.result() for f in add.map([1, 2, 3], unmapped([10, 20]))]
+
+    assert run(pipeline).value == [31, 32, 33]
+
+
+def test_with_options_copies_the_task_with_changes() -> None:
+    calls = []
+
+    @task(retries=0)
+    def flaky() -> str:
+        calls.append(1)
+        if len(calls) < 3:
+            raise ConnectionError("down")
+        return "up"
+
+    patient = flaky.with_options(name="patient", retries=2, retry_delay_seconds=0)
+    assert patient.name == "patient" and patient.policy.max_retries == 2
+    assert flaky.policy.max_retries == 0 and flaky.name == "flaky"
+    assert patient() == "up" and len(calls) == 3
+    with pytest.raises(TypeError, match="with_options: unknown option 'retrys'"):
+        flaky.with_options(retrys=2)
+
+
+def test_flow_returning_a_failed_future_fails_with_its_error() -> None:
+    @flow
+    def pipeline() -> Any:
+        return boom.submit()
+
+    with Runner() as runner:
+        result = runner.run(pipeline)
+    assert result.state is StateType.FAILED and isinstance(result.error, ValueError)
+
+
+def test_flow_returning_a_completed_future_returns_its_state() -> None:
+    @flow
+    def pipeline() -> Any:
+        return double.submit(21)
+
+    result = run(pipeline)
+    assert result.state is StateType.COMPLETED
+    assert isinstance(result.value, State) and result.value.result() == 42  # as Prefect 3
+
+
+def test_flow_returning_a_manual_state_sets_its_outcome() -> None:
+    @flow
+    def good() -> Any:
+        return Completed(data="fine")
+
+    @flow
+    def bad() -> Any:
+        return Failed(message="declined")
+
+    with Runner() as runner:
+        assert runner.run(good).value == "fine"
+        failed = runner.run(bad)
+    assert failed.state is StateType.FAILED and isinstance(failed.error, FailedRun)
+
+
+def test_flow_return_state_true() -> None:
+    @flow
+    def good() -> int:
+        return 3
+
+    state = good(return_state=True)
+    assert state.is_completed() and state.result() == 3
+
+
+def test_task_outside_a_flow_runs_with_its_retries() -> None:
+    calls = []
+
+    @task(retries=2, retry_delay_seconds=0)
+    def flaky() -> str:
+        calls.append(1)
+        if len(calls) < 3:
+            raise ConnectionError("down")
+        return "up"
+
+    assert flaky() == "up" and len(calls) == 3
+    calls.clear()
+    state = boom(return_state=True)
+    assert state.is_failed() and isinstance(state.result(raise_on_failure=False), ValueError)
+
+
+def test_task_inside_a_task_runs_inline_with_its_retries() -> None:
+    calls = []
+
+    @task(retries=1)
+    def inner() -> int:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("once")
+        return 5
+
+    @task
+    def outer() -> int:
+        return inner() + 1
+
+    @flow
+    def pipeline() -> int:
+        return outer()
+
+    result = run(pipeline)
+    assert result.value == 6 and len(calls) == 2
+    assert list(result.states) == ["outer"]  # the inner call is part of outer's attempt
+
+
+def test_wait_and_as_completed() -> None:
+    @flow
+    def pipeline() -> tuple[int, int, list[int]]:
+        futures = double.map([1, 2, 3])
+        done, not_done = wait(futures)
+        values = sorted(f.result() for f in as_completed(futures))
+        return len(done), len(not_done), values
+
+    assert run(pipeline).value == (3, 0, [2, 4, 6])
+
+
+def test_upstream_failed_future_result_raises() -> None:
+    @flow
+    def pipeline() -> Any:
+        b = boom.submit()
+        d = double.submit(b)
+        with pytest.raises(UpstreamFailed):
+            d.result()
+        return d.result(raise_on_failure=False)
+
+    assert isinstance(run(pipeline).value, UpstreamFailed)
+
+
+def test_nested_task_with_a_timeout_keeps_the_outer_attempts_output() -> None:
+    @task(timeout_seconds=5)
+    def inner() -> int:
+        print("inner speaking")
+        return 1
+
+    @task
+    def outer() -> int:
+        return inner() + 1
+
+    @flow
+    def pipeline() -> int:
+        return outer()
+
+    result = run(pipeline)
+    assert result.value == 2 and "inner speaking" in result.attempts["outer"][0].output
