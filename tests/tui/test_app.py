@@ -11,7 +11,7 @@ from flowtop.tui.app import FlowtopApp
 from flowtop.tui.widgets.flow_list import FlowList
 from pilot_kit import screen_text, wait_for
 
-from .conftest import FakeChange, FakeWorkspace
+from .conftest import Calls, FakeChange, FakeWorkspace
 
 S = StateType
 SIZE = (120, 36)
@@ -434,3 +434,35 @@ def test_no_flowtop_widget_hides_a_textual_method() -> None:
             assigned = set(re.findall(r"self\.(\w+)\s*(?::[^=\n]*)?=(?!=)", inspect.getsource(cls)))
             clashes += [f"{cls.__name__}.{name}" for name in assigned & textual - meant]
     assert clashes == []
+
+
+async def test_r_with_a_live_run_asks_and_w_switches_between_live_runs(
+    workspace: FakeWorkspace, calls: Calls, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(calls, "bump", lambda key: 1)  # every run of waiter waits a minute
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await start_waiting(pilot, app)
+        first = app.table.run
+        assert first is not None and first.number == 1
+        await pilot.press("r")  # the flow is live: r asks before starting a second run
+        await pilot.pause(0.05)
+        assert "waiting is already running (#1). Start another run beside it?" in screen_text(app)
+        await pilot.press("y")
+        await wait_for(
+            pilot,
+            lambda: app.table.run is not None and app.table.run.number == 2,
+            "the second run to show",
+        )
+        await pilot.pause(0.05)
+        assert "2 live runs (#1, #2): w switches" in screen_text(app)
+        await pilot.press("w")
+        await pilot.pause(0.05)
+        assert app.table.run is first
+        assert "run #1" in screen_text(app)
+        await pilot.press("w")
+        await pilot.pause(0.05)
+        assert app.table.run is not None and app.table.run.number == 2
+        await pilot.press("r", "n")  # asked again; "n" starts nothing
+        await pilot.pause(0.05)
+        assert len(app.store.live_for("waiting")) == 2

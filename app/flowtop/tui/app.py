@@ -129,6 +129,8 @@ class FlowtopApp(RunActions, ErrorActions, App[int]):
         self.selected_error: str | None = None
         self.auto_rerun = False
         self._previews: dict[str, RunModel] = {}
+        #: flow -> run id the user switched to with ``w`` (else the newest run is shown)
+        self._pinned: dict[str, str] = {}
         self._policy_cache: dict[tuple[str, str], str] = {}
         self._children: dict[str, dict[str, list[str]]] = {}  # flow -> task -> downstream
         #: "plain", "ansi16" or "full" forces the state colours; None asks the terminal.
@@ -356,7 +358,11 @@ class FlowtopApp(RunActions, ErrorActions, App[int]):
         self.detail.show_error(where, str(error) if error is not None else "")
 
     def _run_for(self, name: str) -> RunModel | None:
-        """The flow's newest run this session, else its task list as it would run."""
+        """The run the user chose to watch (``w``), else the flow's newest run, else its
+        task list as it would run."""
+        pinned = self.store.runs.get(self._pinned.get(name, ""))
+        if pinned is not None:
+            return pinned
         run = self.store.latest_for(name)
         if run is not None:
             return run
@@ -421,17 +427,19 @@ class FlowtopApp(RunActions, ErrorActions, App[int]):
         changed = self.store.apply_batch(events)
         control = self.control
         in_process = control if isinstance(control, InProcessControl) else None
-        for run_id in self.store.take_evicted():
+        evicted = set(self.store.take_evicted())  # superseded, finished runs: nothing shows them
+        for run_id in evicted:
             if in_process is not None:
-                in_process.forget(run_id)  # a superseded, finished run: nothing shows it
+                in_process.forget(run_id)
+        self._pinned = {f: r for f, r in self._pinned.items() if r not in evicted}
         lifecycle = [e for e in events if isinstance(e, RunStarted | RunFinished | RunInterrupted)]
         for event in lifecycle:
             if isinstance(event, RunStarted) and in_process is not None:
                 in_process.adopt(event.run_id)
         table = self.table
         if self.selected_error is None and self.selected_flow is not None:
-            latest = self.store.latest_for(self.selected_flow)
-            if latest is not None and latest is not table.run:
+            latest = self._run_for(self.selected_flow)
+            if latest is not None and latest.run_id is not None and latest is not table.run:
                 table.show_run(latest)
                 self._update_header()
                 self._update_detail()
@@ -464,6 +472,13 @@ class FlowtopApp(RunActions, ErrorActions, App[int]):
             extra.append(f"filter: {self.table.filter_text}")
         if self.auto_rerun:
             extra.append("auto-rerun on save: on")
+        live = self.store.live_for(self.selected_flow) if self.selected_flow else []
+        if len(live) > 1:
+            shown = [r.number for r in live]
+            extra.append(
+                f"{len(live)} live runs (#{', #'.join(map(str, shown))}): "
+                f"{self.key_for('next_live_run')} switches"
+            )
         self.header.show(
             self.selected_flow,
             self.table.run,
@@ -553,6 +568,25 @@ class FlowtopApp(RunActions, ErrorActions, App[int]):
         return list(change.flows) or ([self.selected_flow] if self.selected_flow else [])
 
     # -- view actions ---------------------------------------------------------------
+    def action_next_live_run(self) -> None:
+        """Show the selected flow's next live run (when several run at once), then the newest."""
+        name = self.selected_flow
+        live = self.store.live_for(name) if name else []
+        if name is None or not live:
+            self.notify("No live run of this flow to switch to", severity="warning", markup=False)
+            return
+        choices = [r for r in live if r.run_id is not None]
+        current = self.table.run
+        index = next((i for i, r in enumerate(choices) if r is current), -1)
+        target = choices[(index + 1) % len(choices)]
+        if target is self.store.latest_for(name):
+            self._pinned.pop(name, None)  # following the newest run again
+        elif target.run_id is not None:
+            self._pinned[name] = target.run_id
+        self.table.show_run(target)
+        self._update_header()
+        self._update_detail()
+
     def action_filter(self) -> None:
         box = self.filter_box
         box.add_class("-shown")

@@ -40,6 +40,13 @@ KEYS = (
     ("slash", "filter", "Filter", "filter", "Filter rows by task name or state"),
     ("s", "sort", "Sort", "sort", "Cycle: definition order, state, name, duration"),
     ("S", "sort_reverse", "Reverse sort", "sort_reverse", "Flip the sort direction (▲ / ▼)"),
+    (
+        "w",
+        "next_live_run",
+        "Switch run",
+        "next_live_run",
+        "Show the flow's next live run, when several run at once",
+    ),
     ("h", "history", "History", "history", "Past runs from the history database"),
     ("question_mark", "help", "Help", "help", "Every key"),
     (
@@ -49,7 +56,7 @@ KEYS = (
         "auto_rerun",
         "Rerun failed tasks automatically when a file is saved",
     ),
-    ("q", "quit", "Quit", "quit", "Cancel runs and quit"),
+    ("q", "quit", "Quit", "quit", "Quit (asks first about live runs started here)"),
 )
 
 #: The footer's keys per focused pane, most useful first: as many as fit are shown,
@@ -87,7 +94,7 @@ ALWAYS_IN_FOOTER = (("help", "Help"), ("quit", "Quit"))
 FILTER_FOOTER = (("enter", "Keep filter"), ("escape", "Clear filter"))
 
 #: Not drawn by Textual's footer (the app draws its own); kept for the palette's sake.
-NOT_IN_FOOTER = frozenset({"filter", "sort", "sort_reverse", "auto_rerun"})
+NOT_IN_FOOTER = frozenset({"filter", "sort", "sort_reverse", "auto_rerun", "next_live_run"})
 
 APP_BINDINGS = [
     Binding(

@@ -387,6 +387,11 @@ class RunStore:
         run_id = self.latest.get(flow)
         return self.runs.get(run_id) if run_id else None
 
+    def live_for(self, flow: str) -> list[RunModel]:
+        """The flow's runs still running, oldest first (several when started in parallel)."""
+        live = [r for r in self.runs.values() if r.flow == flow and r.is_live]
+        return sorted(live, key=lambda r: (r.started or 0.0, r.number or 0))
+
     def apply_batch(self, events: Iterable[Event]) -> dict[str, set[str]]:
         """Fold events in; return run id -> keys of rows that changed (an empty set when
         only the run itself changed)."""

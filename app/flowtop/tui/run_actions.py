@@ -86,9 +86,28 @@ class RunActions(_AppBase):
         return self.selected_flow
 
     def action_run(self) -> None:
+        """Start a run; with one already live, ask first (two at once is rarely meant)."""
         name = self._flow_or_warn()
-        if name is not None:
+        if name is None:
+            return
+        live = self.store.live_for(name)
+        if not live:
             self._act(lambda control: control.start(name))
+            return
+        from flowtop.tui.screens.confirm import ConfirmScreen
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._act(lambda control: control.start(name))
+
+        numbers = ", ".join(f"#{r.number}" for r in live)
+        self.push_screen(
+            ConfirmScreen(
+                f"{name} is already running ({numbers}). Start another run beside it? "
+                f"(then {self.key_for('next_live_run')} switches between them)"
+            ),
+            confirmed,
+        )
 
     def _source_run(self) -> RunModel | None:
         name = self._flow_or_warn()
