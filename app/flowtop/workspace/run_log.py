@@ -19,11 +19,18 @@ from typing import Any, NamedTuple
 from ..engine.events import ErrorInfo, Event, RunFinished, RunStarted, TaskStateChanged
 from ..engine.states import StateType
 
+
+def _exact(column: str) -> str:
+    """A REAL as JSON with all its digits: SQLite's own JSON keeps 15, which drops the
+    microseconds of a timestamp; 17 read back as the very same float."""
+    return f"CASE WHEN {column} IS NULL THEN NULL ELSE json(printf('%!.17g', {column})) END"
+
+
 #: A step's log row, built by SQLite from the staged fields (see ``history_fold``).
 STEP_ROW_SQL = (
     "json_array('task_state', s.run_id, s.flow, s.task, s.state, s.attempt, s.max_attempts, "
-    "s.ts, s.retry_in, s.delay_explained, json(s.error), s.result, s.duration, s.output, "
-    "s.reused, s.message)"
+    f"{_exact('s.ts')}, {_exact('s.retry_in')}, s.delay_explained, json(s.error), s.result, "
+    f"{_exact('s.duration')}, s.output, s.reused, s.message)"
 )
 
 
