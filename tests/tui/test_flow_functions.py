@@ -112,3 +112,58 @@ async def test_a_flow_level_retry_run_can_be_cancelled_from_the_table(tmp_path: 
             )
     finally:
         release.set()
+
+
+async def test_a_flow_function_s_error_is_in_the_header_and_the_detail_pane(
+    tmp_path: Path,
+) -> None:
+    @task
+    def part(n: int) -> None:
+        return None
+
+    @flow(name="summing")
+    def summing() -> int:
+        return sum(part(n) for n in range(2))  # None + None: the function itself raises
+
+    @task(max_retries=0)
+    def shaky() -> None:
+        raise ValueError("shaky")
+
+    @flow(name="handling")
+    def handling() -> str:
+        try:
+            shaky()
+        except ValueError:
+            return "handled"
+        return "?"
+
+    workspace = FakeWorkspace(tmp_path, {"summing": summing, "handling": handling})
+    app = FlowtopApp(workspace)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("r")
+        await wait_for(
+            pilot,
+            lambda: (
+                app.store.latest_for("summing") is not None
+                and app.store.latest_for("summing").state is S.FAILED
+            ),
+            "summing to fail",
+        )
+        await pilot.pause(0.05)
+        text = screen_text(app)
+        assert "flow raised TypeError: unsupported operand type(s)" in text  # header
+        assert "The flow function raised TypeError" in text  # detail pane
+        assert "in summing" in text  # with its traceback
+        app.flow_list.select_flow("handling")
+        await pilot.pause()
+        await pilot.press("r")
+        await wait_for(
+            pilot,
+            lambda: (
+                app.store.latest_for("handling") is not None
+                and app.store.latest_for("handling").state is S.COMPLETED
+            ),
+            "handling to complete",
+        )
+        await pilot.pause(0.05)
+        assert "(1 task failed, handled by the flow)" in screen_text(app)

@@ -497,8 +497,13 @@ class FlowtopApp(RunActions, ErrorActions, App[int]):
             if policy is not None
             else None
         )
+        run = self.table.run
         self.detail.show_task(
-            row, described, self.clock(), self._links(row.key) if row is not None else None
+            row,
+            described,
+            self.clock(),
+            self._links(row.key) if row is not None else None,
+            run.error if run is not None else None,
         )
 
     def _links(self, key: str) -> tuple[list[str], list[str]] | None:

@@ -184,6 +184,8 @@ class RunModel:
         self.duration: float | None = None
         #: Why the run ended without its process (interrupted), shown in the header.
         self.note = ""
+        #: What a ``@flow`` function raised (its run failed because of it), else None.
+        self.error: ErrorInfo | None = None
         self.state: StateType | None = S.RUNNING if run_id else None
         initial = S.PENDING if run_id else None
         self.order: list[str] = list(keys)
@@ -249,6 +251,8 @@ class RunModel:
             self.state = event.state
             self.duration = event.duration
             self.finished = event.ts
+            if event.error is not None:  # text from user code: no escapes reach the screen
+                self.error = ErrorInfo(*(printable(part) for part in event.error))
             self.version += 1
         elif isinstance(event, RunInterrupted):
             # Its process died: the run can't go on. Shown as failed, with the reason.

@@ -19,6 +19,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from flowtop.engine.events import ErrorInfo
 from flowtop.engine.states import StateType
 from flowtop.printable import printable
 from flowtop.tui.model import AttemptView, TaskRow, fmt_duration
@@ -94,11 +95,19 @@ def body_text(
     policy: Mapping[str, tuple[str, str]] | None,
     styles: Mapping[str, str] = LOOK_STYLE,
     links: tuple[Sequence[str], Sequence[str]] | None = None,
+    flow_error: ErrorInfo | None = None,
 ) -> Body:
-    """Why it is in this state, the countdown's arithmetic, the task's neighbours in the
-    flow (``links``: upstream, downstream), every attempt and the policy."""
+    """What the ``@flow`` function raised (``flow_error``), why the task is in this state,
+    the countdown's arithmetic, the task's neighbours in the flow (``links``: upstream,
+    downstream), every attempt and the policy."""
     body = Body()
     out = body.at(0)
+    if flow_error is not None:
+        out.append("The flow function raised ", style="bold")
+        out.append(f"{flow_error.type}: {flow_error.message}\n", style=styles["error"])
+        if flow_error.traceback:
+            body.at(2).append(flow_error.traceback.rstrip("\n") + "\n\n", style="dim")
+        out = body.at(0)
     if row.message:
         out.append("Why: ", style="bold")
         out.append(f"{row.message}\n")
@@ -206,13 +215,16 @@ class DetailPane(VerticalScroll):
         policy: Mapping[str, tuple[str, str]] | None,
         now: float,
         links: tuple[Sequence[str], Sequence[str]] | None = None,
+        flow_error: ErrorInfo | None = None,
     ) -> None:
-        """``links``: the task's upstream and downstream task keys in its flow."""
+        """``links``: the task's upstream and downstream task keys in its flow;
+        ``flow_error``: what the run's ``@flow`` function raised."""
         self.show_title(row, now)
         if row is None:
             self.body.update(Text(""))
         else:
-            self.body.update(body_text(row, policy, self.styles_now, links).renderable())
+            body = body_text(row, policy, self.styles_now, links, flow_error)
+            self.body.update(body.renderable())
 
     def show_error(self, where: str, message: str) -> None:
         """A file that failed to load: its error, verbatim."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from flowtop.engine.states import StateType
 from flowtop.tui.model import STATE_LOOK, RunModel, counts_text, fmt_duration
 from flowtop.tui.widgets.state_colors import looks
 
@@ -42,9 +43,19 @@ class RunHeader(Static):
             text.append(f"  {fmt_duration(run.elapsed(now))}")
             if run.note:
                 text.append(f"  {run.note}", style="bold")
+            if run.error is not None:
+                text.append(
+                    f"  flow raised {run.error.type}: {run.error.message}", style=styles["error"]
+                )
         line2 = Text(no_wrap=True, overflow="ellipsis")
         if run is not None and run.run_id is not None:
             line2.append(counts_text(run))
+            failed = run.counts.get(StateType.FAILED, 0)
+            if run.state is StateType.COMPLETED and failed:
+                line2.append(
+                    f"  ({failed} task{'s' if failed != 1 else ''} failed, handled by the flow)",
+                    style="dim",
+                )
         elif run is not None:
             line2.append(f"{len(run.order)} tasks", style="dim")
         if extra:
