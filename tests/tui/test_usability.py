@@ -399,7 +399,8 @@ async def test_palette_has_one_quit_no_keys_and_names_each_key(workspace) -> Non
         await pilot.press(*"quit")
         await pilot.pause(0.3)
         palette = "\n".join(screen_text(app).splitlines()[:-1])  # without the footer
-        assert palette.count("Quit") == 1 and "key q · Cancel runs and quit" in palette
+        assert palette.count("Quit") == 1
+        assert "key q · Leave flowtop (asks first about live runs started here)" in palette
 
 
 # -- 10: a budget only Retry can spend is shown as such -----------------------------

@@ -56,7 +56,7 @@ KEYS = (
         "auto_rerun",
         "Rerun failed tasks automatically when a file is saved",
     ),
-    ("q", "quit", "Quit", "quit", "Quit (asks first about live runs started here)"),
+    ("q", "quit", "Quit", "quit", "Leave flowtop (asks first about live runs started here)"),
 )
 
 #: The footer's keys per focused pane, most useful first: as many as fit are shown,
