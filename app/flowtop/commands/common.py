@@ -77,8 +77,3 @@ def select_flows(workspace: Workspace, name: str | None) -> list[str] | None:
         say(f"no flows found in {workspace.root}")
         return None
     return sorted(workspace.flows)
-
-
-def plural(count: int, noun: str) -> str:
-    """``1 task``, ``2 tasks``."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

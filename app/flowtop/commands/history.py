@@ -13,10 +13,9 @@ import json
 import re
 import sqlite3
 import sys
-import time
 from pathlib import Path
 
-from ..engine.delays import fmt_seconds
+from ..formats import date_time, plural, precise_duration, state_counts
 from ..printable import PrintableStream, Writer, printable, say
 from ..workspace.history import History, reap_store
 from ..workspace.history_records import (
@@ -27,7 +26,7 @@ from ..workspace.history_records import (
     TaskRecord,
 )
 from ..workspace.store_reader import StoreReader
-from .common import plural, whole_number
+from .common import whole_number
 
 #: The most runs ``--limit`` takes; SQLite integers stop at 2**63 - 1.
 MAX_LIMIT = 1_000_000_000
@@ -203,28 +202,8 @@ def clean(text: str) -> str:
     return printable(text)
 
 
-def fmt_time(ts: float | None) -> str:
-    return "-" if ts is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
-
-
-def fmt_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    if seconds == 0:
-        return "0s"
-    if seconds < 1:
-        if seconds >= 0.0005:
-            return f"{seconds * 1000:.0f}ms"
-        return f"{seconds * 1000:.2f}ms" if seconds >= 0.00001 else "<0.01ms"
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    return fmt_seconds(seconds)
-
-
 def fmt_counts(counts: dict[str, int]) -> str:
-    order = {state: i for i, state in enumerate(STATE_ORDER)}
-    items = sorted(counts.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
-    return ", ".join(f"{n} {state.lower().replace('_', ' ')}" for state, n in items if n) or "-"
+    return state_counts(counts, STATE_ORDER) or "-"
 
 
 def _print_table(runs: list[RunRecord], out: Writer) -> None:
@@ -234,8 +213,8 @@ def _print_table(runs: list[RunRecord], out: Writer) -> None:
             clean(r.flow),
             str(r.number),
             r.state,
-            fmt_time(r.started),
-            fmt_duration(r.duration),
+            date_time(r.started),
+            precise_duration(r.duration),
             fmt_counts(r.counts) if r.counts else plural(r.tasks, "task"),
             f"#{r.rerun_of_number}" if r.rerun_of_number is not None else (r.rerun_of or ""),
             r.run_id,
@@ -254,8 +233,8 @@ def _print_detail(detail: RunDetail, out: Writer) -> None:
     run = detail.run
     rerun = f"  rerun of #{run.rerun_of_number}" if run.rerun_of_number is not None else ""
     print(
-        f"{clean(run.flow)} #{run.number}  {run.state}  started {fmt_time(run.started)}  "
-        f"duration {fmt_duration(run.duration)}{rerun}",
+        f"{clean(run.flow)} #{run.number}  {run.state}  started {date_time(run.started)}  "
+        f"duration {precise_duration(run.duration)}{rerun}",
         file=out,
     )
     print(
@@ -272,7 +251,7 @@ def _print_task(task: TaskRecord, out: Writer) -> None:
         clean(task.task),
         task.state,
         f"attempt {task.attempts}/{task.max_attempts}",
-        fmt_duration(task.duration),
+        precise_duration(task.duration),
     ]
     if task.reused:
         parts.append("reused from the source run")
@@ -288,14 +267,14 @@ def _print_task(task: TaskRecord, out: Writer) -> None:
 
 
 def _print_attempt(attempt: AttemptRecord, out: Writer) -> None:
-    line = f"  attempt {attempt.number}  {attempt.state}  {fmt_duration(attempt.duration)}"
+    line = f"  attempt {attempt.number}  {attempt.state}  {precise_duration(attempt.duration)}"
     if attempt.error_type is not None:
         line += f"  {attempt.error_type}: {clean(_first_line(attempt.error_message or ''))}"
     print(line, file=out)
     pad = "      "
     if attempt.retry_in is not None:
         print(
-            f"{pad}retry in {fmt_duration(attempt.retry_in)} ({clean(attempt.delay_explained)})",
+            f"{pad}retry in {precise_duration(attempt.retry_in)} ({clean(attempt.delay_explained)})",
             file=out,
         )
     if attempt.error_message and "\n" in attempt.error_message:

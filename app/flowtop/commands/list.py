@@ -7,8 +7,9 @@ import json
 import sys
 from typing import Any
 
+from ..formats import plural
 from ..printable import PrintableStream, Writer
-from .common import open_workspace, plural, report_load_errors, select_flows
+from .common import open_workspace, report_load_errors, select_flows
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

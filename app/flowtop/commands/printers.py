@@ -16,19 +16,9 @@ from typing import TextIO
 from ..engine.delays import fmt_seconds
 from ..engine.events import Event, RunFinished, RunStarted, json_line
 from ..engine.states import StateType
+from ..formats import clock_time, plural, state_counts
+from ..looks import STATE_LOOK, state_words
 from ..printable import printable
-from .common import plural
-
-SYMBOLS = {
-    StateType.PENDING: "…",
-    StateType.RUNNING: "▶",
-    StateType.AWAITING_RETRY: "⟳",
-    StateType.COMPLETED: "✓",
-    StateType.FAILED: "✗",
-    StateType.UPSTREAM_FAILED: "⊘",
-    StateType.CANCELLED: "■",
-}
-
 
 #: Exit status when stdout's reader left early: 128 + SIGPIPE, as a shell reports for a
 #: Unix tool that SIGPIPE stopped.
@@ -122,7 +112,7 @@ class HumanPrinter:
             self.output.write(text)
 
     def describe(self, event: Event) -> str:
-        stamp = time.strftime("%H:%M:%S", time.localtime(event.ts))
+        stamp = clock_time(event.ts)
         if isinstance(event, RunStarted):
             self.states[event.run_id] = dict.fromkeys(event.tasks, StateType.PENDING)
             self.started[event.run_id] = time.monotonic()
@@ -136,9 +126,7 @@ class HumanPrinter:
             return f"{stamp} {event.flow} #{event.run} started: {tasks}{rerun}"
         if isinstance(event, RunFinished):
             self.states.pop(event.run_id, None)
-            counts = ", ".join(
-                f"{n} {s.lower().replace('_', ' ')}" for s, n in sorted(event.counts.items())
-            )
+            counts = state_counts(event.counts)
             line = f"{stamp} {event.flow} #{event.run} {event.state.value}: {counts} in {fmt_seconds(event.duration)}"
             failed = event.counts.get(StateType.FAILED.value, 0)
             if event.state is StateType.COMPLETED and failed:  # a @flow that handled them
@@ -158,7 +146,7 @@ class HumanPrinter:
             StateType.COMPLETED,
         ):
             return ""
-        head = f"{stamp} {event.flow}/{event.task} {SYMBOLS[event.state]} {event.state.value.lower().replace('_', ' ')}"
+        head = f"{stamp} {event.flow}/{event.task} {STATE_LOOK[event.state][0]} {state_words(event.state)}"
         attempt = f" (attempt {event.attempt}/{event.max_attempts})" if event.attempt else ""
         if event.state is StateType.AWAITING_RETRY:
             head = (

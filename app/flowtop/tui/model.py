@@ -15,26 +15,15 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from flowtop.engine.delays import fmt_seconds
 from flowtop.engine.events import ErrorInfo, Event, RunFinished, RunStarted, TaskStateChanged
 from flowtop.engine.states import StateType
+from flowtop.formats import short_duration
+from flowtop.looks import REUSED_LOOK, STATE_LOOK
 from flowtop.printable import has_control, printable
 from flowtop.workspace.run_log import RunInterrupted
 
 S = StateType
 
-#: Symbol, word and style name per state: the symbol carries the meaning without colour.
-STATE_LOOK: dict[StateType | None, tuple[str, str, str]] = {
-    None: ("·", "Not run", "notrun"),
-    S.PENDING: ("…", "Pending", "pending"),
-    S.RUNNING: ("▶", "Running", "running"),
-    S.AWAITING_RETRY: ("⟳", "Retry", "retry"),
-    S.COMPLETED: ("✓", "Completed", "completed"),
-    S.FAILED: ("✗", "Failed", "failed"),
-    S.UPSTREAM_FAILED: ("⊘", "Upstream failed", "upstream"),
-    S.CANCELLED: ("■", "Cancelled", "cancelled"),
-}
-REUSED_LOOK = ("↺", "Reused", "reused")
 
 #: "state" sort: what needs attention first.
 STATE_RANK = {
@@ -54,14 +43,8 @@ SORT_MODES = ("definition", "state", "name", "duration")
 SORT_COLUMN = {"state": (1, False), "name": (0, False), "duration": (3, True)}
 
 
-def fmt_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    if seconds < 10:
-        return f"{max(seconds, 0.0):.2f}s"
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    return fmt_seconds(seconds)
+#: A live duration (``0.42s``, ``3m05s``): the one form every live view uses.
+fmt_duration = short_duration
 
 
 @dataclass(slots=True)

@@ -7,7 +7,6 @@ tracebacks, output) is shown as plain text, never parsed as markup.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -19,10 +18,12 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
+from flowtop.formats import date_time
+from flowtop.looks import STATE_LOOK
 from flowtop.printable import printable
 
 from ...engine.states import StateType
-from ..model import RETRY_ONLY, STATE_LOOK, fmt_duration, try_text
+from ..model import RETRY_ONLY, fmt_duration, try_text
 from ..widgets.key_bar import Entry, KeyBar
 from ..widgets.state_colors import LOOK_STYLE, looks
 
@@ -68,10 +69,6 @@ def counts_text(counts: dict[str, int]) -> str:
         if name not in StateType.__members__ and n
     )
     return "  ".join(parts)
-
-
-def fmt_time(ts: float | None) -> str:
-    return "" if ts is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
 
 
 def footer_entries(screen: Screen[Any]) -> tuple[list[Entry], list[Entry]]:
@@ -174,7 +171,7 @@ class HistoryScreen(Screen[None]):
                 Text(plain(record.flow, 60, cell=True)),
                 Text(str(record.number), justify="right"),
                 state_text(record.state, looks(self.app)),
-                fmt_time(record.started),
+                date_time(record.started, ""),
                 Text(fmt_duration(record.duration), justify="right"),
                 counts_text(record.counts),
                 f"#{record.rerun_of_number}" if record.rerun_of_number else "",
@@ -242,7 +239,7 @@ class RunDetailScreen(Screen[None]):
         styles = looks(self.app)
         heading.append_text(state_text(run.state, styles))
         heading.append(
-            f" · started {fmt_time(run.started)} · {fmt_duration(run.duration) or 'unfinished'}"
+            f" · started {date_time(run.started, '')} · {fmt_duration(run.duration) or 'unfinished'}"
         )
         if run.rerun_of_number:
             heading.append(f" · rerun of #{run.rerun_of_number}")
@@ -316,7 +313,9 @@ def attempts_text(record: TaskRecord, styles: Mapping[str, str] = LOOK_STYLE) ->
             text.append("✗ Failed, waiting to retry", style=styles["retry"])  # a live run
         else:
             text.append_text(state_text(attempt.state, styles))
-        text.append(f" · {fmt_duration(attempt.duration)} · started {fmt_time(attempt.started)}\n")
+        text.append(
+            f" · {fmt_duration(attempt.duration)} · started {date_time(attempt.started, '')}\n"
+        )
         if attempt.error_type:
             text.append(
                 plain(f"{attempt.error_type}: {attempt.error_message or ''}") + "\n",

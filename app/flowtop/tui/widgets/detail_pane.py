@@ -8,7 +8,6 @@ never markup, so ``[bold]oops[/`` in an exception is shown as written.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -21,6 +20,7 @@ from textual.widgets import Static
 
 from flowtop.engine.events import ErrorInfo
 from flowtop.engine.states import StateType
+from flowtop.formats import clock_time
 from flowtop.printable import printable
 from flowtop.tui.model import AttemptView, TaskRow, fmt_duration
 from flowtop.tui.widgets.state_colors import LOOK_STYLE, looks
@@ -34,10 +34,6 @@ ATTEMPT_LOOK = {
     StateType.FAILED: ("✗", "failed"),
     StateType.CANCELLED: ("■", "cancelled"),
 }
-
-
-def clock_time(ts: float) -> str:
-    return time.strftime("%H:%M:%S", time.localtime(ts))
 
 
 def _block(text: str) -> str:

@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
-from flowtop.tui.model import STATE_LOOK
+from flowtop.looks import STATE_LOOK
 from flowtop.tui.widgets.state_colors import looks
 
 

@@ -6,7 +6,8 @@ from rich.text import Text
 from textual.widgets import Static
 
 from flowtop.engine.states import StateType
-from flowtop.tui.model import STATE_LOOK, RunModel, counts_text, fmt_duration
+from flowtop.looks import STATE_LOOK
+from flowtop.tui.model import RunModel, counts_text, fmt_duration
 from flowtop.tui.widgets.state_colors import looks
 
 

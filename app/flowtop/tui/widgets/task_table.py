@@ -24,11 +24,11 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from flowtop.engine.states import StateType
+from flowtop.looks import STATE_LOOK
 from flowtop.tui.clock import Clock, system_clock
 from flowtop.tui.model import (
     SORT_COLUMN,
     SORT_MODES,
-    STATE_LOOK,
     RunModel,
     TaskRow,
     fmt_duration,

@@ -1,0 +1,72 @@
+"""Durations, times and counts as people read them: one place for every screen and command.
+
+Two duration forms, because they answer two questions: ``short_duration`` for a value
+that ticks on screen (``0.42s``, ``12.3s``, ``3m05s``: steady width), ``precise_duration``
+for a record in a table (``3ms``, ``0.02ms``: a fast task's time is still visible).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+
+from flowtop.engine.delays import fmt_seconds
+from flowtop.looks import state_words
+
+__all__ = [
+    "clock_time",
+    "date_time",
+    "fmt_seconds",
+    "plural",
+    "precise_duration",
+    "short_duration",
+    "state_counts",
+]
+
+
+def short_duration(seconds: float | None) -> str:
+    """A live duration: two decimals under 10 s, one under a minute, then ``3m05s``."""
+    if seconds is None:
+        return ""
+    if seconds < 10:
+        return f"{max(seconds, 0.0):.2f}s"
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    return fmt_seconds(seconds)
+
+
+def precise_duration(seconds: float | None) -> str:
+    """A recorded duration, down to hundredths of a millisecond (``-`` when unknown)."""
+    if seconds is None:
+        return "-"
+    if seconds == 0:
+        return "0s"
+    if seconds < 1:
+        if seconds >= 0.0005:
+            return f"{seconds * 1000:.0f}ms"
+        return f"{seconds * 1000:.2f}ms" if seconds >= 0.00001 else "<0.01ms"
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    return fmt_seconds(seconds)
+
+
+def date_time(ts: float | None, missing: str = "-") -> str:
+    """A wall-clock timestamp as local ``YYYY-MM-DD HH:MM:SS``."""
+    return missing if ts is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
+
+
+def clock_time(ts: float) -> str:
+    """A wall-clock timestamp as local ``HH:MM:SS`` (today's events)."""
+    return time.strftime("%H:%M:%S", time.localtime(ts))
+
+
+def plural(n: int, word: str) -> str:
+    """``1 task``, ``2 tasks``."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def state_counts(counts: Mapping[str, int], order: Iterable[str] = ()) -> str:
+    """``3 completed, 1 failed``: counts by state name, in ``order`` first, zeros left out."""
+    rank = {state: i for i, state in enumerate(order)}
+    items = sorted(counts.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))
+    return ", ".join(f"{n} {state_words(state)}" for state, n in items if n)

@@ -1,0 +1,33 @@
+"""How a state looks, everywhere: its symbol, its word, and the name of its style.
+
+The TUI's table, header, flows list, detail pane and history screens, and the human
+output of ``flowtop run`` and ``flowtop history``, all show a state through this one
+table, so a symbol means the same thing in every place. The symbol carries the meaning
+without colour; the style name is what the TUI colours (``tui/widgets/state_colors``).
+"""
+
+from __future__ import annotations
+
+from flowtop.engine.states import StateType
+
+S = StateType
+
+#: Symbol, word and style name per state (``None``: a task of a flow not run yet).
+STATE_LOOK: dict[StateType | None, tuple[str, str, str]] = {
+    None: ("·", "Not run", "notrun"),
+    S.PENDING: ("…", "Pending", "pending"),
+    S.RUNNING: ("▶", "Running", "running"),
+    S.AWAITING_RETRY: ("⟳", "Retry", "retry"),
+    S.COMPLETED: ("✓", "Completed", "completed"),
+    S.FAILED: ("✗", "Failed", "failed"),
+    S.UPSTREAM_FAILED: ("⊘", "Upstream failed", "upstream"),
+    S.CANCELLED: ("■", "Cancelled", "cancelled"),
+}
+#: A completed task carried over from the run it reran.
+REUSED_LOOK = ("↺", "Reused", "reused")
+
+
+def state_words(state: StateType | str) -> str:
+    """``AWAITING_RETRY`` → ``awaiting retry``: a state name as words in a sentence."""
+    value = state.value if isinstance(state, StateType) else state
+    return value.lower().replace("_", " ")
