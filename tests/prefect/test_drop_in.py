@@ -128,9 +128,9 @@ def test_an_installed_prefect_is_never_shadowed(folder: Path) -> None:
 
 def test_stand_ins_exist_only_inside_the_window() -> None:
     with prefect_imports():
+        import prefect  # type: ignore[import-not-found]
         from prefect.utilities.annotations import unmapped  # type: ignore[import-not-found]
 
-        import prefect  # type: ignore[import-not-found]
         from flowtop import unmapped as flowtop_unmapped
 
         assert unmapped is flowtop_unmapped and prefect.__version__.startswith("3.")
