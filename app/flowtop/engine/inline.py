@@ -19,7 +19,7 @@ from . import capture
 from .aloop import run_sync
 from .errors import TaskTimeout
 from .policy import decide
-from .prefect_api import _inline
+from .prefect_api import _inline, returned_state
 from .states import State, StateType
 
 if TYPE_CHECKING:
@@ -35,8 +35,8 @@ def _attempt(
         _inline.depth = getattr(_inline, "depth", 0) + 1
         try:
             if task.is_async:
-                return run_sync(task.fn(*args, **kwargs)), None
-            return task.fn(*args, **kwargs), None
+                return returned_state(run_sync(task.fn(*args, **kwargs)))
+            return returned_state(task.fn(*args, **kwargs))
         except BaseException as exc:  # noqa: BLE001 - every outcome goes to decide()
             if exc.__traceback__ is not None and exc.__traceback__.tb_next is not None:
                 exc.__traceback__ = exc.__traceback__.tb_next
@@ -91,7 +91,7 @@ async def run_inline_async(
         _inline.depth = getattr(_inline, "depth", 0) + 1
         try:
             try:
-                result: tuple[Any, BaseException | None] = (await task.fn(*args, **kwargs), None)
+                result = returned_state(await task.fn(*args, **kwargs))
             except Exception as exc:  # noqa: BLE001 - every outcome goes to decide()
                 result = (None, exc)
         finally:

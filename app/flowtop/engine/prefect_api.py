@@ -233,6 +233,22 @@ def from_engine(state: EngineState, *, task_run_id: str | None = None) -> State[
     return State(state.type, message=message, state_details=details)
 
 
+def returned_state(value: Any) -> tuple[Any, BaseException | None]:
+    """An attempt's ``(value, error)`` when a task returned ``value``, as in Prefect 3's
+    ``return_value_to_state``: a failed state made by hand (``Failed(message=...)``) fails
+    the attempt with its exception (retried under the task's retries, like a raise). Any
+    other value is the value as it is, a ``Completed(...)`` too: Prefect 3.9 hands the
+    caller that state object itself."""
+    if (
+        type(value) is State
+        and value.state_details.task_run_id is None
+        and value.state_details.flow_run_id is None
+        and value.type in (StateType.FAILED, StateType.UPSTREAM_FAILED, StateType.CANCELLED)
+    ):
+        return None, state_exception(value)
+    return value, None
+
+
 def outcome_state(value: Any, error: BaseException | None) -> State[Any]:
     """Completed with ``value``, or Failed with ``error``."""
     if error is None:
