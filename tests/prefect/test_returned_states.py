@@ -82,3 +82,36 @@ def test_a_task_called_in_a_task_returning_failed_fails_its_caller() -> None:
 
     with Runner() as runner:
         assert runner.run(pipeline).value == "inner declined"
+
+
+def test_a_timed_out_task_s_state_is_named_timed_out() -> None:
+    import time
+
+    @task(timeout_seconds=0.05)
+    def slow() -> None:
+        time.sleep(0.5)
+
+    @flow
+    def pipeline() -> list[object]:
+        state = slow(return_state=True)
+        return [state.name, state.is_failed(), state.is_crashed()]
+
+    assert pipeline() == ["TimedOut", True, False]
+
+
+async def test_state_result_is_awaited_in_async_code_and_futures_stay_sync() -> None:
+    done = Completed(data=5)
+    pending = done.result()  # a running event loop: Prefect 3 hands back an awaitable
+    assert await pending == 5
+    assert done.result(_sync=True) == 5
+    assert await done.aresult() == 5
+
+    @task
+    def double(x: int) -> int:
+        return 2 * x
+
+    assert double.submit(4).result() == 8  # a future's result() is sync everywhere
+
+
+def test_state_result_is_the_value_in_sync_code() -> None:
+    assert Completed(data=5).result() == 5
