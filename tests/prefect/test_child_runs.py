@@ -163,3 +163,22 @@ def test_the_tui_names_the_parent_of_a_child_run() -> None:
     assert top is not None and kid is not None
     assert top.parent_run is None and top.parent_label == ""
     assert kid.parent_run == top.run_id and kid.parent_label == f"#{top.number} of parent"
+
+
+def test_flowtop_run_says_which_run_a_child_run_belongs_to() -> None:
+    import io
+
+    from flowtop.commands.printers import HumanPrinter
+
+    out = io.StringIO()
+    HumanPrinter(out, live=False)(
+        [
+            RunStarted("p1", "parent", 4, (), (), (), None, 0.0),
+            RunStarted("c1", "child", 9, (), (), (), None, 0.0, parent_run="p1"),
+        ]
+    )
+    parent_line, child_line = out.getvalue().splitlines()
+    assert "child of" not in parent_line
+    assert child_line.endswith(
+        "child #9 started: tasks appear as the flow reaches them (child of parent #4)"
+    )
