@@ -126,7 +126,7 @@ def test_retry_condition_fn_must_be_callable() -> None:
 
 def test_retry_jitter_factor_must_not_be_negative() -> None:
     with pytest.raises(
-        ValueError, match="task 't': retry_jitter_factor must be a finite number >= 0"
+        ValueError, match="task 't': `retry_jitter_factor` must be >= 0 \\(a finite number\\)"
     ):
 
         @task(retries=42, retry_delay_seconds=100, retry_jitter_factor=-10)

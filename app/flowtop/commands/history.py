@@ -218,7 +218,7 @@ def _print_table(runs: list[RunRecord], out: Writer) -> None:
             fmt_counts(r.counts) if r.counts else plural(r.tasks, "task"),
             f"#{r.rerun_of_number}" if r.rerun_of_number is not None else (r.rerun_of or ""),
             r.run_id,
-            clean(r.owner if r.state == "RUNNING" else r.note),
+            clean(_note(r)),
         )
         for r in runs
     ]
@@ -229,12 +229,20 @@ def _print_table(runs: list[RunRecord], out: Writer) -> None:
         )
 
 
+def _note(run: RunRecord) -> str:
+    """The NOTE column: a subflow's parent run, then who runs it (live) or why it was
+    interrupted."""
+    note = run.owner if run.state == "RUNNING" else run.note
+    return "; ".join(part for part in (run.child_of, note) if part)
+
+
 def _print_detail(detail: RunDetail, out: Writer) -> None:
     run = detail.run
     rerun = f"  rerun of #{run.rerun_of_number}" if run.rerun_of_number is not None else ""
+    child = f"  {run.child_of}" if run.child_of else ""
     print(
         f"{clean(run.flow)} #{run.number}  {run.state}  started {date_time(run.started)}  "
-        f"duration {precise_duration(run.duration)}{rerun}",
+        f"duration {precise_duration(run.duration)}{rerun}{clean(child)}",
         file=out,
     )
     print(

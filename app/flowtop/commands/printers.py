@@ -118,6 +118,9 @@ class HumanPrinter:
             self.started[event.run_id] = time.monotonic()
             self.names[event.run_id] = f"{event.flow} #{event.run}"
             rerun = f" (rerun of {event.rerun_of})" if event.rerun_of else ""
+            if event.parent_run:
+                parent = self.names.get(event.parent_run, f"run {event.parent_run}")
+                rerun += f" (child of {parent})"
             tasks = (
                 plural(len(event.tasks), "task")
                 if event.tasks

@@ -55,6 +55,19 @@ def current_run() -> DynamicRun | None:
     return getattr(_local, "run", None)
 
 
+@contextlib.contextmanager
+def _child_of(parent_run: str | None) -> Generator[None]:
+    """Runs this thread starts meanwhile are child runs of ``parent_run`` (a subflow's,
+    and its flow-level retries): ``Runner.start`` builds the ``DynamicRun`` on the
+    calling thread, which reads this in its ``__init__``."""
+    before = getattr(_local, "child_of", None)
+    _local.child_of = parent_run
+    try:
+        yield
+    finally:
+        _local.child_of = before
+
+
 class FlowFunction(Flow):
     """``@flow``: a function whose task calls are the flow. Still callable as a plain function."""
 
@@ -159,7 +172,8 @@ class FlowFunction(Flow):
     def _child_run(self, parent: DynamicRun, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """A flow called inside a running flow: a run of its own on the same runner (its own
         row in the TUI and history, its own retries); the parent waits for its outcome."""
-        run = parent.runner.start(self, args=args, kwargs=kwargs)
+        with _child_of(parent.run_id):
+            run = parent.runner.start(self, args=args, kwargs=kwargs)
         result = run.final_result()
         if result.error is not None:
             raise result.error
@@ -444,6 +458,8 @@ class DynamicRun(FlowRun):
         self._default_max_retries = default_max_retries
         self._unfinished = 1  # the function body itself
         self.flow_attempt = flow_attempt
+        #: The run whose flow function called this one (a subflow), else None.
+        self.parent_run: str | None = getattr(_local, "child_of", None)
         self.value: Any = None
         self.error: BaseException | None = None
         self.next_run: DynamicRun | None = None
@@ -462,7 +478,15 @@ class DynamicRun(FlowRun):
         with self._lock:
             self._emit(
                 RunStarted(
-                    self.run_id, self.flow.name, self.number, (), (), (), self.rerun_of, time.time()
+                    self.run_id,
+                    self.flow.name,
+                    self.number,
+                    (),
+                    (),
+                    (),
+                    self.rerun_of,
+                    time.time(),
+                    parent_run=self.parent_run,
                 )
             )
         threading.Thread(
@@ -712,14 +736,15 @@ class DynamicRun(FlowRun):
     def _start_retry(self) -> None:
         try:
             if not self.runner.closed:
-                run = self.runner.start(
-                    self.flow,
-                    cache=cache_of(self.snapshot()),
-                    rerun_of=self.run_id,
-                    args=self._args,
-                    kwargs=self._kwargs,
-                    flow_attempt=self.flow_attempt + 1,
-                )
+                with _child_of(self.parent_run):  # a subflow's retry is its parent's child too
+                    run = self.runner.start(
+                        self.flow,
+                        cache=cache_of(self.snapshot()),
+                        rerun_of=self.run_id,
+                        args=self._args,
+                        kwargs=self._kwargs,
+                        flow_attempt=self.flow_attempt + 1,
+                    )
                 assert isinstance(run, DynamicRun)  # a FlowFunction always starts one
                 self.next_run = run
         finally:

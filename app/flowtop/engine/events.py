@@ -52,6 +52,8 @@ class RunStarted(NamedTuple):
     rerun_of: str | None = None
     ts: float = 0.0
     event: str = "run_started"
+    #: A subflow's run: the id of the run whose flow function called it (None otherwise).
+    parent_run: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -64,6 +66,8 @@ class RunStarted(NamedTuple):
         }
         if self.rerun_of:
             data["rerun_of"] = self.rerun_of
+        if self.parent_run:
+            data["parent_run"] = self.parent_run
         return data
 
 

@@ -19,7 +19,7 @@ from . import capture
 from .aloop import run_sync
 from .errors import TaskTimeout
 from .policy import decide
-from .prefect_api import _inline
+from .prefect_api import _inline, returned_state
 from .states import State, StateType
 
 if TYPE_CHECKING:
@@ -35,8 +35,8 @@ def _attempt(
         _inline.depth = getattr(_inline, "depth", 0) + 1
         try:
             if task.is_async:
-                return run_sync(task.fn(*args, **kwargs)), None
-            return task.fn(*args, **kwargs), None
+                return returned_state(run_sync(task.fn(*args, **kwargs)))
+            return returned_state(task.fn(*args, **kwargs))
         except BaseException as exc:  # noqa: BLE001 - every outcome goes to decide()
             if exc.__traceback__ is not None and exc.__traceback__.tb_next is not None:
                 exc.__traceback__ = exc.__traceback__.tb_next
@@ -60,11 +60,15 @@ def _attempt(
     thread.start()
     thread.join(timeout)
     if not box:
-        return None, TaskTimeout(
-            f"{task.name!r} ran past its timeout of {timeout:g}s "
-            "(its thread cannot be killed; a late result will be discarded)"
-        )
+        return None, _timed_out(task, "its thread cannot be killed; a late result is discarded")
     return box[0]
+
+
+def _timed_out(task: Task, how: str) -> TaskTimeout:
+    # Prefect's wording ("timed out after 0.1 seconds"): code matching on it still matches.
+    timeout = task.policy.timeout
+    assert timeout is not None
+    return TaskTimeout(f"task {task.name!r} timed out after {timeout:g} seconds ({how})")
 
 
 def run_inline(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> State:
@@ -89,10 +93,14 @@ async def run_inline_async(
     next(steps)
     while True:
         _inline.depth = getattr(_inline, "depth", 0) + 1
+        deadline = asyncio.timeout(task.policy.timeout)  # None: no timeout
         try:
             try:
-                result: tuple[Any, BaseException | None] = (await task.fn(*args, **kwargs), None)
+                async with deadline:
+                    result = returned_state(await task.fn(*args, **kwargs))
             except Exception as exc:  # noqa: BLE001 - every outcome goes to decide()
+                if isinstance(exc, TimeoutError) and deadline.expired():
+                    exc = _timed_out(task, "the attempt was cancelled")
                 result = (None, exc)
         finally:
             _inline.depth -= 1

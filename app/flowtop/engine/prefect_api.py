@@ -10,8 +10,10 @@ wrappers; they live here so ``flowtop.states``, ``flowtop.futures`` and the drop
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
+import sys
 import threading
 import time
 import uuid
@@ -58,6 +60,8 @@ class StateDetails:
     task_run_id: str | None = None
     flow_run_id: str | None = None
     task_key: str | None = None
+    #: A task's state: how many attempts it took (flowtop's; Prefect keeps it on the run).
+    run_count: int | None = None
 
 
 class State(Generic[T]):
@@ -115,9 +119,28 @@ class State(Generic[T]):
     def is_final(self) -> bool:
         return self.type.is_final
 
-    def result(self, raise_on_failure: bool = True, fetch: bool = True, **_: Any) -> Any:
+    def result(
+        self, raise_on_failure: bool = True, fetch: bool = True, _sync: bool | None = None, **_: Any
+    ) -> Any:
         """The data of a completed state; the exception of a failed one, raised unless
-        ``raise_on_failure=False`` (then returned)."""
+        ``raise_on_failure=False`` (then returned).
+
+        As in Prefect 3 (``async_dispatch``): called from async code (a running event
+        loop, outside a sync task's attempt) it returns an awaitable of the same; ``_sync``
+        forces either way. flowtop's own callers (``future.result()``, which Prefect keeps
+        sync everywhere, a flow's return value) always get the value."""
+        if _sync is None:
+            caller = sys._getframe(1).f_globals.get("__name__", "")
+            _sync = caller.startswith("flowtop.") or not _in_async_context()
+        if not _sync:
+            return self.aresult(raise_on_failure)
+        return self._result(raise_on_failure)
+
+    async def aresult(self, raise_on_failure: bool = True, **_: Any) -> Any:
+        """``result()`` for async code, always awaited."""
+        return self._result(raise_on_failure)
+
+    def _result(self, raise_on_failure: bool) -> Any:
         if self.type in (StateType.FAILED, StateType.UPSTREAM_FAILED, StateType.CANCELLED):
             exc = state_exception(self)
             if raise_on_failure:
@@ -131,6 +154,18 @@ class State(Generic[T]):
         shown = self.data if not isinstance(self.data, State) else "State"
         message = f"{self.message!r}, " if self.message else ""
         return f"{self.name}({message}type={self.type.value}, result={shown!r})"
+
+
+def _in_async_context() -> bool:
+    """Prefect's ``is_in_async_context``: a running event loop, unless this is the attempt
+    of a sync task called inline (on the caller's thread, which may run a loop)."""
+    if inline_depth() > 0:
+        return False
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 _NAMES = {
@@ -212,12 +247,23 @@ def Retrying(*, message: str | None = None) -> State[Any]:
 
 def from_engine(state: EngineState, *, task_run_id: str | None = None) -> State[Any]:
     """The Prefect form of one engine ``State`` (a task's state after its last attempt)."""
-    details = StateDetails(task_run_id=task_run_id or uuid.uuid4().hex, task_key=state.task)
+    details = StateDetails(
+        task_run_id=task_run_id or uuid.uuid4().hex, task_key=state.task, run_count=state.attempt
+    )
     message = state.message or None
     if state.type is StateType.COMPLETED:
         return State(StateType.COMPLETED, data=state.result, message=message, state_details=details)
     if state.type is StateType.FAILED:
-        return State(StateType.FAILED, data=state.exception, message=message, state_details=details)
+        from .errors import TaskTimeout
+
+        name = "TimedOut" if isinstance(state.exception, TaskTimeout) else None  # as Prefect
+        return State(
+            StateType.FAILED,
+            data=state.exception,
+            message=message,
+            state_details=details,
+            name=name,
+        )
     if state.type is StateType.UPSTREAM_FAILED:
         from .dynamic import UpstreamFailed
 
@@ -231,6 +277,22 @@ def from_engine(state: EngineState, *, task_run_id: str | None = None) -> State[
             state_details=details,
         )
     return State(state.type, message=message, state_details=details)
+
+
+def returned_state(value: Any) -> tuple[Any, BaseException | None]:
+    """An attempt's ``(value, error)`` when a task returned ``value``, as in Prefect 3's
+    ``return_value_to_state``: a failed state made by hand (``Failed(message=...)``) fails
+    the attempt with its exception (retried under the task's retries, like a raise). Any
+    other value is the value as it is, a ``Completed(...)`` too: Prefect 3.9 hands the
+    caller that state object itself."""
+    if (
+        type(value) is State
+        and value.state_details.task_run_id is None
+        and value.state_details.flow_run_id is None
+        and value.type in (StateType.FAILED, StateType.UPSTREAM_FAILED, StateType.CANCELLED)
+    ):
+        return None, state_exception(value)
+    return value, None
 
 
 def outcome_state(value: Any, error: BaseException | None) -> State[Any]:

@@ -47,6 +47,10 @@ UNSUPPORTED_OPTIONS = (
 )
 
 
+#: A list of retry delays holds at most this many (Prefect 3's limit).
+MAX_DELAYS = 50
+
+
 class Task:
     """A function plus its retry policy. Calling it inside ``with Flow(...)`` adds a node."""
 
@@ -128,6 +132,29 @@ class Task:
         options.update({k: v for k, v in changes.items() if v is not None})
         return Task(self.fn, name=name or self.name, **options)
 
+    # -- Prefect 3's attribute names: read-only views of the options ---------------------
+    @property
+    def retries(self) -> int:
+        return int(self.options.get("max_retries") or 0)
+
+    @property
+    def retry_delay_seconds(self) -> Any:
+        """As given (seconds, a list, a callable); 0 when not given."""
+        delay = self.options.get("retry_delay")
+        return 0 if delay is None else delay
+
+    @property
+    def timeout_seconds(self) -> Any:
+        return self.options.get("timeout")
+
+    @property
+    def retry_jitter_factor(self) -> Any:
+        return self.options.get("retry_jitter_factor")
+
+    @property
+    def retry_condition_fn(self) -> Any:
+        return self.options.get("retry_condition_fn")
+
     def __repr__(self) -> str:
         return f"<Task {self.name}>"
 
@@ -191,7 +218,16 @@ def build_policy(name: str, options: dict[str, Any]) -> RetryPolicy:
                 raise ValueError(f"max_retries must be an int >= 0, got {n!r}")
             values["max_retries"] = n
         if options.get("retry_delay") is not None:
-            values["retry_delay"] = normalize_delay(options["retry_delay"])
+            delay = options["retry_delay"]
+            if isinstance(delay, list | tuple) and len(delay) > MAX_DELAYS:
+                raise ValueError(
+                    f"Can not configure more than {MAX_DELAYS} retry delays per task "
+                    f"(Prefect's limit), got {len(delay)}"
+                )
+            try:
+                values["retry_delay"] = normalize_delay(delay)
+            except TypeError as exc:  # Prefect's word, so code matching on it still matches
+                raise TypeError(f"Invalid {exc}") from None
         if options.get("retry_on") is not None:
             values["retry_on"] = _check_retry_on(name, options["retry_on"])
         if options.get("retry_predicate") is not None:
@@ -216,7 +252,7 @@ def build_policy(name: str, options: dict[str, Any]) -> RetryPolicy:
             j = options["retry_jitter_factor"]
             jitter_factor = finite_float(j)
             if jitter_factor is None or jitter_factor < 0:
-                raise ValueError(f"retry_jitter_factor must be a finite number >= 0, got {j!r}")
+                raise ValueError(f"`retry_jitter_factor` must be >= 0 (a finite number), got {j!r}")
             values["retry_jitter_factor"] = jitter_factor
         for key in ("retry_deadline", "timeout"):
             if options.get(key) is not None:

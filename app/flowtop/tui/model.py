@@ -157,11 +157,15 @@ class RunModel:
         policies: Sequence[str] = (),
         rerun_of: str | None = None,
         started: float | None = None,
+        parent_run: str | None = None,
     ) -> None:
         self.flow = flow
         self.run_id = run_id
         self.number = number
         self.rerun_of = rerun_of
+        #: A subflow's run: the id of the run that called it, and ``#3 of parent`` once known.
+        self.parent_run = parent_run
+        self.parent_label = ""
         self.started = started
         self.finished: float | None = None
         self.duration: float | None = None
@@ -208,6 +212,7 @@ class RunModel:
             policies=[printable(p) for p in event.policies],
             rerun_of=event.rerun_of,
             started=event.ts,
+            parent_run=event.parent_run,
         )
 
     @property
@@ -388,7 +393,11 @@ class RunStore:
             run_id = event.run_id
             if isinstance(event, RunStarted):
                 previous = self.latest_for(event.flow)
-                runs[run_id] = RunModel.from_started(event)
+                model = runs[run_id] = RunModel.from_started(event)
+                if event.parent_run is not None:
+                    parent = runs.get(event.parent_run)  # live: it waits for its child
+                    if parent is not None:
+                        model.parent_label = f"#{parent.number} of {parent.flow}"
                 self.latest[event.flow] = run_id
                 changed[run_id] = set()
                 if previous is not None and not previous.is_live:

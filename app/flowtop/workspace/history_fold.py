@@ -228,10 +228,11 @@ def _start(
     # The run may be recorded already (numbered with its id before it started).
     conn.execute(
         "INSERT INTO runs(run_id, flow, number, state, started, rerun_of, tasks, plan, owner, "
-        "host, pid, boot_id, proc_start, heartbeat) "
-        "VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "host, pid, boot_id, proc_start, heartbeat, parent) "
+        "VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (run_id) DO UPDATE SET started = excluded.started, "
-        "rerun_of = excluded.rerun_of, tasks = excluded.tasks, plan = excluded.plan",
+        "rerun_of = excluded.rerun_of, tasks = excluded.tasks, plan = excluded.plan, "
+        "parent = excluded.parent",
         (
             event.run_id,
             event.flow,
@@ -242,6 +243,7 @@ def _start(
             plan,
             *owner,
             event.ts,
+            event.parent_run,
         ),
     )
     conn.execute(

@@ -34,6 +34,19 @@ class RunRecord:
     owner: str = ""
     #: What a ``@flow`` function raised: ``{"type", "message", "traceback"}``, else None.
     error: dict[str, str] | None = None
+    #: A subflow's run: the id, flow and number of the run that called it (else None).
+    parent: str | None = None
+    parent_flow: str | None = None
+    parent_number: int | None = None
+
+    @property
+    def child_of(self) -> str:
+        """``child of parent #3`` for a subflow's run ("" otherwise)."""
+        if self.parent is None:
+            return ""
+        if self.parent_flow is None:  # the parent's row was pruned
+            return f"child of run {self.parent}"
+        return f"child of {self.parent_flow} #{self.parent_number}"
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -55,6 +68,10 @@ class RunRecord:
             data["owner"] = self.owner
         if self.error is not None:
             data["error"] = dict(self.error)
+        if self.parent is not None:
+            data["parent_run"] = self.parent
+            data["parent_flow"] = self.parent_flow
+            data["parent_run_number"] = self.parent_number
         return data
 
 
@@ -168,6 +185,9 @@ def _run_record(row: tuple[Any, ...]) -> RunRecord:
         note=row[11] or "",
         owner=f"pid {pid} on {host}" if pid is not None else "",
         error=_flow_error(row[14]),
+        parent=row[15],
+        parent_flow=row[16],
+        parent_number=row[17],
     )
 
 

@@ -63,6 +63,7 @@ def encode(event: RunStarted | RunFinished) -> str:
                 event.policies,
                 event.rerun_of,
                 event.ts,
+                event.parent_run,
             ],
             separators=(",", ":"),
         )
@@ -127,9 +128,18 @@ def decode(body: str) -> LogEvent:
             message or "",
         )
     if kind == "run_started":
-        run_id, flow, number, tasks, limits, policies, rerun_of, ts = fields[1:]
+        run_id, flow, number, tasks, limits, policies, rerun_of, ts = fields[1:9]
+        parent_run = fields[9] if len(fields) > 9 else None  # logged before version 4: none
         return RunStarted(
-            run_id, flow, number, tuple(tasks), tuple(limits), tuple(policies), rerun_of, ts
+            run_id,
+            flow,
+            number,
+            tuple(tasks),
+            tuple(limits),
+            tuple(policies),
+            rerun_of,
+            ts,
+            parent_run=parent_run,
         )
     if kind == "run_finished":
         run_id, flow, number, state, counts, duration, ts, error = fields[1:]

@@ -36,8 +36,10 @@ class StoreReader:
 
     _RUNS = (
         "SELECT r.run_id, r.flow, r.number, r.state, r.started, r.finished, r.duration, "
-        "r.rerun_of, src.number, r.counts, r.tasks, r.note, r.host, r.pid, r.error "
-        "FROM runs r LEFT JOIN runs src ON src.run_id = r.rerun_of"
+        "r.rerun_of, src.number, r.counts, r.tasks, r.note, r.host, r.pid, r.error, "
+        "r.parent, up.flow, up.number "
+        "FROM runs r LEFT JOIN runs src ON src.run_id = r.rerun_of "
+        "LEFT JOIN runs up ON up.run_id = r.parent"
     )
 
     def runs(self, flow: str | None = None, limit: int | None = 100) -> list[RunRecord]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .history_records import HistoryError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # task_runs and attempts are WITHOUT ROWID: one b-tree per row write instead of two.
 _VERSION_1 = """
@@ -122,8 +122,13 @@ _VERSION_3 = """
 ALTER TABLE runs ADD COLUMN error TEXT;
 """
 
+# Version 4: a subflow's run names the run whose flow function called it.
+_VERSION_4 = """
+ALTER TABLE runs ADD COLUMN parent TEXT;
+"""
+
 #: Script that takes a file from version ``n - 1`` to ``n``, by ``n``.
-MIGRATIONS = {1: _VERSION_1, 2: _VERSION_2, 3: _VERSION_3}
+MIGRATIONS = {1: _VERSION_1, 2: _VERSION_2, 3: _VERSION_3, 4: _VERSION_4}
 
 
 def check_version(conn: sqlite3.Connection, path: Path) -> int:

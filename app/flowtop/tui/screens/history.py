@@ -167,8 +167,11 @@ class HistoryScreen(Screen[None]):
         self.records = {}
         for record in records:
             self.records[record.run_id] = record
+            flow_cell = Text(plain(record.flow, 60, cell=True))
+            if record.child_of:  # a subflow's run: which run called it
+                flow_cell.append(f" ({plain(record.child_of, 80, cell=True)})", style="dim")
             table.add_row(
-                Text(plain(record.flow, 60, cell=True)),
+                flow_cell,
                 Text(str(record.number), justify="right"),
                 state_text(record.state, looks(self.app)),
                 date_time(record.started, ""),
@@ -243,6 +246,8 @@ class RunDetailScreen(Screen[None]):
         )
         if run.rerun_of_number:
             heading.append(f" · rerun of #{run.rerun_of_number}")
+        if run.child_of:
+            heading.append(f" · {plain(run.child_of, 80)}")
         yield Static(heading, id="heading")
         table = RunTable(id="tasks", cursor_type="row", zebra_stripes=True)
         table.add_columns("Task", "State", "Attempts", "Duration", "Last error")

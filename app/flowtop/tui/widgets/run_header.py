@@ -38,6 +38,11 @@ class RunHeader(Static):
             text.append(f"  run #{run.number}")
             if run.rerun_of:
                 text.append(" (rerun)", style="dim")
+            if run.parent_run:
+                text.append(
+                    f" (child of run {run.parent_label})" if run.parent_label else " (child run)",
+                    style="dim",
+                )
             symbol, word, look = STATE_LOOK[run.state]
             text.append("  ")
             text.append(f"{symbol} {word}", style=styles[look])

@@ -1,0 +1,117 @@
+"""A task that returns a state made by hand, as in Prefect 3: ``Failed(...)`` fails the
+attempt (and is retried like a raise), ``Completed(...)`` is handed back as it is."""
+
+from __future__ import annotations
+
+import pytest
+
+from flowtop import flow, task
+from flowtop.engine import Runner
+from flowtop.engine.prefect_api import FailedRun, returned_state
+from flowtop.states import Completed, Failed
+
+
+def test_a_failed_state_made_by_hand_is_the_attempt_s_error() -> None:
+    value, error = returned_state(Failed(message="declined"))
+    assert value is None and isinstance(error, FailedRun) and str(error) == "declined"
+    own = ValueError("mine")
+    assert returned_state(Failed(data=own)) == (None, own)
+    done = Completed(data=5)
+    assert returned_state(done) == (done, None)
+    assert returned_state(7) == (7, None)
+
+
+def test_outside_a_flow_a_returned_failed_state_is_retried_then_raised() -> None:
+    calls: list[int] = []
+
+    @task(retries=2, retry_delay_seconds=0)
+    def declines() -> object:
+        calls.append(1)
+        return Failed(message="declined")
+
+    with pytest.raises(FailedRun, match="declined"):
+        declines()
+    assert len(calls) == 3
+    state = declines(return_state=True)
+    assert state.is_failed() and len(calls) == 6
+
+
+def test_outside_a_flow_a_returned_completed_state_is_the_value() -> None:
+    @task
+    def gives() -> object:
+        return Completed(data=5)
+
+    result = gives()
+    assert result.is_completed() and result.result() == 5
+
+
+def test_an_async_task_in_a_flow_returning_failed_is_retried() -> None:
+    calls: list[int] = []
+
+    @task(retries=1, retry_delay_seconds=0)
+    async def declines() -> object:
+        calls.append(1)
+        return Failed(message="declined")
+
+    @flow
+    async def pipeline() -> bool:
+        return bool((await declines(return_state=True)).is_failed())
+
+    with Runner() as runner:
+        result = runner.run(pipeline)
+    assert result.value is True and len(calls) == 2
+    assert result.attempts["declines"][-1].state.value == "FAILED"
+
+
+def test_a_task_called_in_a_task_returning_failed_fails_its_caller() -> None:
+    @task(retries=1, retry_delay_seconds=0)
+    def inner() -> object:
+        return Failed(message="inner declined")
+
+    @task
+    def outer() -> object:
+        return inner()
+
+    @flow
+    def pipeline() -> str:
+        try:
+            outer()
+        except FailedRun as exc:
+            return str(exc)
+        return "no"
+
+    with Runner() as runner:
+        assert runner.run(pipeline).value == "inner declined"
+
+
+def test_a_timed_out_task_s_state_is_named_timed_out() -> None:
+    import time
+
+    @task(timeout_seconds=0.05)
+    def slow() -> None:
+        time.sleep(0.5)
+
+    @flow
+    def pipeline() -> list[object]:
+        state = slow(return_state=True)
+        return [state.name, state.is_failed(), state.is_crashed()]
+
+    assert pipeline() == ["TimedOut", True, False]
+
+
+async def test_state_result_is_awaited_in_async_code_and_futures_stay_sync() -> None:
+    done = Completed(data=5)
+    pending = done.result()  # a running event loop: Prefect 3 hands back an awaitable
+    assert await pending == 5
+    assert done.result(_sync=True) == 5
+    assert await done.aresult() == 5
+
+    @task
+    def double(x: int) -> int:
+        return 2 * x
+
+    assert double.submit(4).result() == 8  # a future's result() is sync everywhere
+
+
+def test_state_result_is_the_value_in_sync_code() -> None:
+    assert Completed(data=5).result() == 5
