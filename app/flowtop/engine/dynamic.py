@@ -30,7 +30,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, overload
 
 from .delays import to_seconds
-from .events import ErrorInfo, RunStarted, TaskStateChanged
+from .events import ErrorInfo, RunStarted
 from .flow import Flow, Node, Ref, find_refs, resolve_refs
 from .policy import safe_repr
 from .runner import FlowRun, RunResult, TaskRun, error_info
@@ -528,17 +528,7 @@ class DynamicRun(FlowRun):
                 else:
                     tr.waiting_on += 1
                     up.children.append(tr)
-            self._emit_step(
-                TaskStateChanged(
-                    self.run_id,
-                    self.flow.name,
-                    key,
-                    StateType.PENDING,
-                    0,
-                    tr.max_attempts,
-                    time.time(),
-                )
-            )
+            self._transition(tr, StateType.PENDING, announce=True)
             if failed_upstream is not None:
                 self._mark_upstream_failed(tr, failed_upstream)
                 self._notify()

@@ -28,8 +28,16 @@ from .events import ErrorInfo, EventBus, RunFinished, RunStarted, Sink, TaskStat
 from .flow import Flow, Node, Ref, resolve_refs
 from .policy import Decision, RetryPolicy, decide, safe_repr, safe_str
 from .pool import MAX_ABANDONED, MAX_WORKERS, WorkerPool
-from .states import State, StateType
+from .states import TRANSITIONS, State, StateType
 from .timer import Timer, TimerHandle
+
+#: ``FlowRun._transition``: a record field the caller leaves as it is.
+_KEEP: Any = object()
+
+
+class IllegalTransition(RuntimeError):
+    """A state change ``TRANSITIONS`` does not allow: a bug in the engine, refused."""
+
 
 #: Longest error message carried by an event; the rest is summarised, not dropped silently.
 MAX_MESSAGE = 100_000
@@ -293,23 +301,12 @@ class FlowRun:
             if tr.token != token or self.state is not StateType.RUNNING:
                 return
             tr.attempt += 1
-            tr.state = StateType.RUNNING
             now = clock()
             if tr.first_start is None:
                 tr.first_start = now
             wall = time.time()
             tr.attempts.append(Attempt(tr.attempt, wall))
-            self._emit_step(
-                TaskStateChanged(
-                    self.run_id,
-                    self.flow.name,
-                    tr.key,
-                    StateType.RUNNING,
-                    tr.attempt,
-                    tr.max_attempts,
-                    wall,
-                )
-            )
+            self._transition(tr, StateType.RUNNING, ts=wall)
             if tr.policy.timeout is not None:
                 tr.timer = self.runner.timer.call_at(
                     now + tr.policy.timeout, lambda: self._timed_out(tr, token)
@@ -502,27 +499,18 @@ class FlowRun:
             info = error_info(error) if error is not None else None
             record.state, record.error = StateType.AWAITING_RETRY, info
             record.retry_in, record.delay_explained = delay.seconds, delay.explain()
-            tr.state = StateType.AWAITING_RETRY
-            tr.exception = error
-            tr.result = value
-            tr.message = decision.reason
-            self._emit_step(
-                TaskStateChanged(
-                    self.run_id,
-                    self.flow.name,
-                    tr.key,
-                    StateType.AWAITING_RETRY,
-                    tr.attempt,
-                    tr.max_attempts,
-                    time.time(),
-                    retry_in=delay.seconds,
-                    delay_explained=delay.explain(),
-                    error=info,
-                    result=None if failed else safe_repr(value),
-                    duration=duration,
-                    output=output,
-                    message=decision.reason,
-                )
+            self._transition(
+                tr,
+                StateType.AWAITING_RETRY,
+                message=decision.reason,
+                value=value,
+                exception=error,
+                retry_in=delay.seconds,
+                delay_explained=delay.explain(),
+                error=info,
+                result=None if failed else safe_repr(value),
+                duration=duration,
+                output=output,
             )
             tr.token += 1
             token = tr.token
@@ -562,25 +550,16 @@ class FlowRun:
         output: str = "",
         reused: bool = False,
     ) -> None:
-        tr.state = StateType.COMPLETED
-        tr.result = value
-        tr.exception = None
-        tr.message = "reused from the source run" if reused else ""
-        self._emit_step(
-            TaskStateChanged(
-                self.run_id,
-                self.flow.name,
-                tr.key,
-                StateType.COMPLETED,
-                tr.attempt,
-                tr.max_attempts,
-                time.time(),
-                result=safe_repr(value),
-                duration=duration,
-                output=output,
-                reused=reused,
-                message=tr.message,
-            )
+        self._transition(
+            tr,
+            StateType.COMPLETED,
+            message="reused from the source run" if reused else "",
+            value=value,
+            exception=None,
+            result=safe_repr(value),
+            duration=duration,
+            output=output,
+            reused=reused,
         )
         self._unfinished -= 1
         for child in tr.children:
@@ -601,23 +580,14 @@ class FlowRun:
         output: str = "",
         info: ErrorInfo | None = None,
     ) -> None:
-        tr.state = StateType.FAILED
-        tr.exception = error
-        tr.message = reason
-        self._emit_step(
-            TaskStateChanged(
-                self.run_id,
-                self.flow.name,
-                tr.key,
-                StateType.FAILED,
-                tr.attempt,
-                tr.max_attempts,
-                time.time(),
-                error=info or error_info(error),
-                duration=duration,
-                output=output,
-                message=reason,
-            )
+        self._transition(
+            tr,
+            StateType.FAILED,
+            message=reason,
+            exception=error,
+            error=info or error_info(error),
+            duration=duration,
+            output=output,
         )
         self._unfinished -= 1
         self._upstream_failed(tr)
@@ -640,21 +610,54 @@ class FlowRun:
 
     def _end_unrun(self, tr: TaskRun, state: StateType, message: str) -> None:
         """End a task that no attempt will finish: upstream failed, or cancelled (under the lock)."""
+        self._transition(tr, state, message=message)
+        self._unfinished -= 1
+
+    def _transition(
+        self,
+        tr: TaskRun,
+        state: StateType,
+        *,
+        message: str = "",
+        value: Any = _KEEP,
+        exception: Any = _KEEP,
+        announce: bool = False,
+        ts: float | None = None,
+        **event: Any,
+    ) -> None:
+        """The one place a task changes state (under the run's lock).
+
+        Refuses a change ``TRANSITIONS`` does not allow, then updates the record (its
+        state and message; its result and exception when given) and emits the
+        ``TaskStateChanged``. ``announce``: the task is new to the consumers (a ``@flow``
+        call, announced PENDING), so it is checked as coming from no state. ``event``:
+        the event's optional fields (``error``, ``duration``, ``output``, …).
+        """
+        prior = None if announce else tr.state
+        allowed = TRANSITIONS.get(prior)
+        if allowed is None or state not in allowed:
+            raise IllegalTransition(
+                f"task {tr.key!r} of run {self.run_id}: {prior} -> {state} is not allowed"
+            )
         tr.state = state
         tr.message = message
+        if value is not _KEEP:
+            tr.result = value
+        if exception is not _KEEP:
+            tr.exception = exception
         self._emit_step(
             TaskStateChanged(
-                self.run_id,
-                self.flow.name,
-                tr.key,
-                state,
-                tr.attempt,
-                tr.max_attempts,
-                time.time(),
+                run_id=self.run_id,
+                flow=self.flow.name,
+                task=tr.key,
+                state=state,
+                attempt=tr.attempt,
+                max_attempts=tr.max_attempts,
+                ts=time.time() if ts is None else ts,
                 message=message,
+                **event,
             )
         )
-        self._unfinished -= 1
 
     def _finish(self) -> None:
         if self.state is not StateType.RUNNING:
