@@ -230,7 +230,10 @@ class FlowRun:
         )
         now = self._clock()
         return decide(
-            tr.policy, outcome, elapsed=now - (tr.first_start or now), rng=self.runner.rng
+            tr.policy,
+            outcome,
+            elapsed=now - (now if tr.first_start is None else tr.first_start),
+            rng=self.runner.rng,
         )
 
     def _timed_out(self, tr: TaskRun, token: int) -> None:
