@@ -56,7 +56,6 @@ class FlowRun:
         self._lock = threading.Lock()  # never re-entered: keep it cheap, it is on the hot path
         self._done = threading.Event()
         self._emit = runner.bus.emit
-        self._emit_step = runner.bus.emit_step  # TaskStateChanged only: the hot path
         self._clock = runner.clock
         self.state = StateType.RUNNING
         self.cancelled = False
@@ -450,7 +449,7 @@ class FlowRun:
             tr.result = value
         if exception is not _KEEP:
             tr.exception = exception
-        self._emit_step(
+        self._emit(
             TaskStateChanged(
                 run_id=self.run_id,
                 flow=self.flow.name,

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from . import aloop
 from .backends import AsyncAttemptBackend, AttemptBackend
 from .errors import IllegalTransition
-from .events import EventBus, Sink
+from .events import BATCH_WINDOW, EventBus, Sink, Subscription
 from .policy import RetryPolicy
 from .pool import MAX_WORKERS, WorkerPool
 from .records import MAX_MESSAGE, Attempt, RunResult, TaskRun, error_info, new_run_id
@@ -62,7 +62,7 @@ class Runner:
         self,
         workers: int = 8,
         *,
-        sinks: Iterable[Sink] = (),
+        sinks: Iterable[Sink | Subscription] = (),
         policy_for: PolicyProvider | None = None,
         next_number: Callable[[str, str], int] | None = None,
         executor: Executor | None = None,
@@ -93,8 +93,8 @@ class Runner:
         self._by_id: weakref.WeakValueDictionary[str, FlowRun] = weakref.WeakValueDictionary()
         self.closed = False
 
-    def add_sink(self, sink: Sink) -> None:
-        self.bus.add_sink(sink)
+    def add_sink(self, sink: Sink, *, batch_window: float = BATCH_WINDOW) -> None:
+        self.bus.add_sink(sink, batch_window=batch_window)
 
     def _number(self, flow: Flow, run_id: str) -> int:
         if self._next_number is not None:
