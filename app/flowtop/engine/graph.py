@@ -69,3 +69,13 @@ def resolve_refs(value: Any, tasks: Mapping[str, Any], depth: int = 0) -> Any:
     if hasattr(value, "_fields"):  # a namedtuple takes its fields positionally
         return type(value)(*resolved)
     return type(value)(resolved)
+
+
+def resolve_inputs(node: Node, tasks: Mapping[str, Any]) -> tuple[list[Any], dict[str, Any]]:
+    """``node``'s arguments with the results of ``tasks`` (records with a ``result``) in
+    place of their refs; the common case, refs only at the top level, without recursion."""
+    if node.nested:
+        return resolve_refs(list(node.args), tasks), resolve_refs(node.kwargs, tasks)
+    args = [tasks[a.key].result if isinstance(a, Ref) else a for a in node.args]
+    kwargs = {k: tasks[v.key].result if isinstance(v, Ref) else v for k, v in node.kwargs.items()}
+    return args, kwargs

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -135,6 +135,28 @@ class RetryPolicy:
         if self.max_retries is None:
             layer["max_retries"] = self.sources.get("default_max_retries", "builtin")
         return {name: (value, layer[name]) for name, value in values.items()}
+
+
+def summaries(policies: list[RetryPolicy]) -> tuple[str, ...]:
+    """Each policy's ``summary()``, for a run's start event. The tasks of one ``@task``
+    share a policy object, and separate ``task()`` objects often have equal policies:
+    each distinct one is summarised once (``summary`` reads every field but ``sources``)."""
+    by_id: dict[int, str] = {}
+    by_value: dict[tuple[Any, ...], str] = {}
+    out = []
+    for policy in policies:
+        text = by_id.get(id(policy))
+        if text is None:
+            key = tuple(getattr(policy, f.name) for f in fields(policy) if f.name != "sources")
+            try:
+                text = by_value.get(key)
+                if text is None:
+                    text = by_value[key] = policy.summary()
+            except TypeError:  # an unhashable value in some field: summarised on its own
+                text = policy.summary()
+            by_id[id(policy)] = text
+        out.append(text)
+    return tuple(out)
 
 
 def describe_delay(spec: Any) -> str:

@@ -11,6 +11,7 @@ import uuid
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from .events import ErrorInfo
@@ -38,12 +39,50 @@ def error_info(exc: BaseException, *, with_traceback: bool = True) -> ErrorInfo:
     tb = ""
     if with_traceback:
         try:
-            tb = "".join(traceback.format_exception(exc))
+            tb = format_traceback(exc)
         except BaseException:  # noqa: BLE001 - a user's __str__ may raise anything
             tb = ""
         if len(tb) > 2 * MAX_MESSAGE:
             tb = tb[:MAX_MESSAGE] + "\n…\n" + tb[-MAX_MESSAGE:]
     return ErrorInfo(type(exc).__name__, message, tb)
+
+
+#: Formatted tracebacks by where they ran and what they say (see ``format_traceback``).
+_TRACEBACKS: dict[tuple[Any, ...], str] = {}
+_TRACEBACKS_MAX = 1024
+
+
+def format_traceback(exc: BaseException) -> str:
+    """``"".join(traceback.format_exception(exc))``, each distinct traceback formatted once.
+
+    A retried task fails the same way, at the same place, attempt after attempt, and
+    formatting its traceback (reading source lines, placing the ``^^^`` markers) cost a
+    retry with no delay five times the attempt itself. The text depends only on each
+    frame's code and instruction and on the exception's type and message, so it is kept
+    by those. A chained exception (``__cause__``, ``__context__``), one with notes, or a
+    long message is formatted each time.
+    """
+    message = str(exc)
+    if (
+        exc.__cause__ is not None
+        or exc.__context__ is not None
+        or hasattr(exc, "__notes__")
+        or len(message) > 1000
+    ):
+        return "".join(traceback.format_exception(exc))
+    where: list[Any] = [type(exc), message]
+    tb: TracebackType | None = exc.__traceback__
+    while tb is not None:
+        where.append((tb.tb_frame.f_code, tb.tb_lasti))
+        tb = tb.tb_next
+    key = tuple(where)
+    text = _TRACEBACKS.get(key)
+    if text is None:
+        text = "".join(traceback.format_exception(exc))
+        if len(_TRACEBACKS) >= _TRACEBACKS_MAX:
+            _TRACEBACKS.clear()
+        _TRACEBACKS[key] = text
+    return text
 
 
 @dataclass(slots=True)

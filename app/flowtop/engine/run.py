@@ -20,8 +20,8 @@ from . import aloop, capture
 from .backends import hand_over
 from .errors import IllegalTransition, RetriesExhausted, TaskTimeout
 from .events import ErrorInfo, RunFinished, RunStarted, TaskStateChanged
-from .graph import Node, Ref, resolve_refs
-from .policy import Decision, RetryPolicy, decide, safe_repr, safe_str
+from .graph import Node, resolve_inputs
+from .policy import Decision, RetryPolicy, decide, safe_repr, safe_str, summaries
 from .pool import MAX_ABANDONED
 from .records import Attempt, RunResult, TaskRun, error_info, new_run_id
 from .states import TRANSITIONS, State, StateType
@@ -74,10 +74,6 @@ class FlowRun:
     # -- lifecycle ------------------------------------------------------------------
     def _begin(self) -> None:
         tasks = list(self.tasks.values())
-        summaries: dict[int, str] = {}  # tasks of one @task share a policy: summarise it once
-        for t in tasks:
-            if id(t.policy) not in summaries:
-                summaries[id(t.policy)] = t.policy.summary()
         with self._lock:
             self._emit(
                 RunStarted(
@@ -86,7 +82,7 @@ class FlowRun:
                     self.number,
                     tuple(t.key for t in tasks),
                     tuple(t.max_attempts for t in tasks),
-                    tuple(summaries[id(t.policy)] for t in tasks),
+                    summaries([t.policy for t in tasks]),
                     self.rerun_of,
                     time.time(),
                 )
@@ -117,10 +113,18 @@ class FlowRun:
         self.runner.executor.submit(self._attempt, tr, tr.token)
 
     def _attempt(self, tr: TaskRun, token: int) -> None:
+        """Run the attempt ``token`` names, then on this same thread each retry that has no
+        delay: a retry loop, with no timer or pool round trip between its attempts."""
+        again: int | None = token
+        while again is not None:
+            again = self._attempt_once(tr, again)
+
+    def _attempt_once(self, tr: TaskRun, token: int) -> int | None:
+        """One attempt; the token of a retry to start at once, if it ended in one here."""
         clock = self._clock
         with self._lock:
             if tr.token != token or self.state is not StateType.RUNNING:
-                return
+                return None
             tr.attempt += 1
             now = clock()
             if tr.first_start is None:
@@ -149,11 +153,12 @@ class FlowRun:
                 if exc.__traceback__ is not None and exc.__traceback__.tb_next is not None:
                     exc.__traceback__ = exc.__traceback__.tb_next  # the user's frames, not ours
             output = capture.end()
-            self._conclude(tr, token, value, error, output, clock() - started)
-            return
+            return self._conclude(tr, token, value, error, output, clock() - started)
 
         def done(value: Any, error: BaseException | None, output: str) -> None:
-            self._conclude(tr, token, value, error, output, clock() - started)
+            again = self._conclude(tr, token, value, error, output, clock() - started)
+            if again is not None:
+                self._retry_due(tr, again)
 
         if tr.node.task.is_async:  # awaited on the event loop: no thread is held meanwhile
             aloop.start_attempt(fn, args, kwargs, done, user=self.runner)
@@ -168,6 +173,7 @@ class FlowRun:
                 abandoned=lambda: tr.token != token,
                 on_done=done,
             )
+        return None
 
     def _conclude(
         self,
@@ -179,10 +185,11 @@ class FlowRun:
         duration: float,
         *,
         decision: Decision | None = None,
-    ) -> None:
+    ) -> int | None:
         """An attempt came back: decide, then apply unless it was abandoned meanwhile.
 
         ``decision`` is given when the outcome is already final (no retry to weigh).
+        Returns the token of a retry with no delay, for the caller to start at once.
         """
         # A failure, or a predicate to consult: the decision may call user code
         # (retry_predicate, a retry_delay callable), so it is made outside the lock.
@@ -197,43 +204,31 @@ class FlowRun:
                 decision = Decision(
                     False, StateType.FAILED, error=failure, reason="retry decision failed"
                 )
+        info = None  # the error the attempt's record and event show, formatted off the lock
+        if decision is not None and decision.final is not StateType.COMPLETED:
+            shown = error if decision.retry or decision.error is None else decision.error
+            info = None if shown is None else error_info(shown)
         with self._lock:
             if tr.token != token or tr.state is not StateType.RUNNING:
-                return  # timed out, cancelled or given up meanwhile: the late result is discarded
+                return None  # timed out, cancelled or given up meanwhile: the result is dropped
             if tr.timer is not None:
                 tr.timer.cancel()
                 tr.timer = None
-            self._attempt_ended(tr, value, error, duration, output, decision)
+            return self._attempt_ended(tr, value, error, duration, output, decision, info)
 
     def _inputs(self, node: Node) -> tuple[list[Any], dict[str, Any]]:
         """The node's arguments with upstream results in place of their refs."""
-        tasks = self.tasks
-        if node.nested:
-            return resolve_refs(list(node.args), tasks), resolve_refs(node.kwargs, tasks)
-        args = [tasks[a.key].result if isinstance(a, Ref) else a for a in node.args]
-        kwargs = {
-            k: tasks[v.key].result if isinstance(v, Ref) else v for k, v in node.kwargs.items()
-        }
-        return args, kwargs
+        return resolve_inputs(node, self.tasks)
 
     def _decide(self, tr: TaskRun, value: Any, error: BaseException | None) -> Decision:
         failed = error is not None
+        kind = StateType.FAILED if failed else StateType.COMPLETED
         outcome = State(
-            StateType.FAILED if failed else StateType.COMPLETED,
-            error if failed else value,
-            error,
-            tr.attempt,
-            "",
-            tr.key,
-            time.time(),
+            kind, error if failed else value, error, tr.attempt, "", tr.key, time.time()
         )
         now = self._clock()
-        return decide(
-            tr.policy,
-            outcome,
-            elapsed=now - (now if tr.first_start is None else tr.first_start),
-            rng=self.runner.rng,
-        )
+        start = now if tr.first_start is None else tr.first_start
+        return decide(tr.policy, outcome, elapsed=now - start, rng=self.runner.rng)
 
     def _timed_out(self, tr: TaskRun, token: int) -> None:
         with self._lock:
@@ -265,17 +260,17 @@ class FlowRun:
             error = TaskTimeout(
                 f"attempt {tr.attempt} of {tr.key!r} ran past its timeout of {timeout:g}s ({how})"
             )
-            final = (
-                Decision(
-                    False, StateType.FAILED, error=error, reason="timed out; no worker to retry on"
+            final = None
+            if no_retry:
+                final = Decision(
+                    False, StateType.FAILED, error=error, reason="timed out; no worker"
                 )
-                if no_retry
-                else None
-            )
             conclusion = tr.token
         # As for any attempt, the decision (which may call the user's predicate) is made
         # outside the lock; a cancel meanwhile changes the token and wins.
-        self._conclude(tr, conclusion, None, error, "", timeout, decision=final)
+        again = self._conclude(tr, conclusion, None, error, "", timeout, decision=final)
+        if again is not None:
+            self._retry_due(tr, again)
 
     def _attempt_ended(
         self,
@@ -285,10 +280,12 @@ class FlowRun:
         duration: float,
         output: str,
         decision: Decision | None,
-    ) -> None:
+        info: ErrorInfo | None,
+    ) -> int | None:
         """Apply the retry decision to a finished attempt (under the lock).
 
         ``decision`` is None for the common case, a plain success, which is final (rule 4).
+        Returns the token of a retry with no delay: its caller starts it at once.
         """
         record = tr.attempts[-1]
         record.duration = duration
@@ -300,7 +297,6 @@ class FlowRun:
         elif decision.retry:
             assert decision.delay is not None
             delay = decision.delay
-            info = error_info(error) if error is not None else None
             record.state, record.error = StateType.AWAITING_RETRY, info
             record.retry_in, record.delay_explained = delay.seconds, delay.explain()
             self._transition(
@@ -310,7 +306,7 @@ class FlowRun:
                 value=value,
                 exception=error,
                 retry_in=delay.seconds,
-                delay_explained=delay.explain(),
+                delay_explained=record.delay_explained,
                 error=info,
                 result=None if failed else safe_repr(value),
                 duration=duration,
@@ -318,6 +314,8 @@ class FlowRun:
             )
             tr.token += 1
             token = tr.token
+            if delay.seconds <= 0:
+                return token
             tr.timer = self.runner.timer.call_at(
                 self._clock() + delay.seconds, lambda: self._retry_due(tr, token)
             )
@@ -325,7 +323,7 @@ class FlowRun:
             final_error = decision.error if decision.error is not None else error
             assert final_error is not None
             record.state = StateType.FAILED
-            record.error = error_info(final_error)
+            record.error = info or error_info(final_error)
             self._fail(
                 tr,
                 final_error,
@@ -334,6 +332,7 @@ class FlowRun:
                 output=output,
                 info=record.error,
             )
+        return None
 
     def _retry_due(self, tr: TaskRun, token: int) -> None:
         with self._lock:
