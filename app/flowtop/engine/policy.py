@@ -8,6 +8,7 @@ call the same function, so the rules live in exactly one place.
 from __future__ import annotations
 
 import math
+import operator
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -137,6 +138,10 @@ class RetryPolicy:
         return {name: (value, layer[name]) for name, value in values.items()}
 
 
+#: Every field ``summary`` may read (all but ``sources``), fetched as one tuple, in C.
+_summary_key = operator.attrgetter(*(f.name for f in fields(RetryPolicy) if f.name != "sources"))
+
+
 def summaries(policies: list[RetryPolicy]) -> tuple[str, ...]:
     """Each policy's ``summary()``, for a run's start event. The tasks of one ``@task``
     share a policy object, and separate ``task()`` objects often have equal policies:
@@ -147,7 +152,7 @@ def summaries(policies: list[RetryPolicy]) -> tuple[str, ...]:
     for policy in policies:
         text = by_id.get(id(policy))
         if text is None:
-            key = tuple(getattr(policy, f.name) for f in fields(policy) if f.name != "sources")
+            key = _summary_key(policy)
             try:
                 text = by_value.get(key)
                 if text is None:
