@@ -1007,10 +1007,6 @@ KNOWN: dict[str, str] = {
         "justified: the class is named TaskTimeout; drop-in's "
         "prefect.exceptions.TaskRunTimeoutError is that class (a TimeoutError)"
     ),
-    "task_returns_failed_state": (
-        "engine fix pending: a sync task in a flow that returns Failed(...) should fail its "
-        "attempt (runner._conclude: prefect_api.returned_state, as inline.py and aloop.py do)"
-    ),
     "flow_returns_list_with_failed_future": (
         "engine fix pending: Prefect returns the list of states (the run is FAILED); "
         "flowtop raises the first failure (dynamic.resolve_return)"

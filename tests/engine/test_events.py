@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import threading
@@ -11,14 +10,13 @@ import time
 import pytest
 
 from flowtop import Flow, Retry, task
-from flowtop.engine import EventBus, Runner, StateType
+from flowtop.engine import EventBus, Runner
 from flowtop.engine.events import (
-    PackedSteps,
+    BATCH_WINDOW,
     RunFinished,
     RunStarted,
+    Subscription,
     TaskStateChanged,
-    count_events,
-    unpack,
 )
 
 from .kit import Recorder, wait_until
@@ -47,96 +45,6 @@ def test_every_sink_gets_the_same_ordered_stream(make_runner) -> None:
     assert streams[0] == streams[1] == streams[2]
 
 
-class PackedRecorder(Recorder):
-    """Takes steps packed, as the history does, and keeps the batches as handed over."""
-
-    packed_steps = True
-
-    def __init__(self, window: float | None = None) -> None:
-        super().__init__()
-        self.raw: list = []
-        if window is not None:
-            self.batch_window = window
-
-    def __call__(self, events: list) -> None:
-        self.raw.extend(events)
-        super().__call__(unpack(events))
-
-
-def test_a_packed_sink_gets_the_same_stream_with_steps_packed(make_runner) -> None:
-    plain, packed = Recorder(), PackedRecorder()
-    runner = make_runner(4, sinks=[plain, packed])
-    flaky = {"n": 0}
-
-    @task(max_retries=1)
-    def fails_once() -> str:
-        flaky["n"] += 1
-        if flaky["n"] == 1:
-            raise ConnectionError("flaky")
-        return "ok"
-
-    with Flow("mixed") as flow:
-        fails_once()
-    runs = [runner.start(many(30, "a")), runner.start(flow), runner.start(many(5, "b"))]
-    for run in runs:
-        run.wait(5)
-    assert runner.bus.flush(5)
-    assert packed.events == plain.events  # errors (ErrorInfo) included
-    assert count_events(packed.raw) == len(plain.events)
-    blocks = [item for item in packed.raw if type(item) is PackedSteps]
-    assert blocks and not any(type(item) is TaskStateChanged for item in packed.raw)
-    assert all(len(block.values) == len(block) * len(TaskStateChanged._fields) for block in blocks)
-    # Run starts and ends stay objects, in their place between the steps.
-    kinds = [type(item) for item in packed.raw if type(item) is not PackedSteps]
-    assert kinds.count(RunStarted) == kinds.count(RunFinished) == 3
-
-
-def test_a_packed_sink_gets_steps_of_a_live_run_without_a_flush(make_runner) -> None:
-    """Steps do not wake a packed sink's thread: it must look on its own while runs are live."""
-    sink = PackedRecorder(window=0.02)
-    runner = make_runner(2, sinks=[sink])
-    gates = {"first": threading.Event(), "second": threading.Event()}
-
-    @task
-    def gated(name: str, after: str = "") -> str:
-        gates[name].wait(10)
-        return name
-
-    with Flow("gated") as flow:
-        gated("second", gated("first"))
-
-    def states() -> list[tuple[str, StateType]]:
-        return [(e.task, e.state) for e in sink.task_events()]
-
-    run = runner.start(flow)
-    try:  # the run's start woke the thread; every step from here on is put silently
-        wait_until(lambda: states() == [("gated", StateType.RUNNING)], 5)
-        gates["first"].set()
-        wait_until(lambda: states()[-1:] == [("gated-2", StateType.RUNNING)], 5)
-    finally:
-        for gate in gates.values():
-            gate.set()
-    run.wait(5)
-    wait_until(lambda: any(type(e) is RunFinished for e in sink.events), 5)
-    assert states()[-1] == ("gated-2", StateType.COMPLETED)
-
-
-def test_a_packed_sink_s_waiting_events_are_not_kept_as_objects() -> None:
-    """The point of packing: the garbage collector has no event object to traverse."""
-    sink = PackedRecorder(window=60.0)
-    bus = EventBus([sink])
-    try:
-        before = sum(type(o) is TaskStateChanged for o in gc.get_objects())
-        for i in range(500):
-            bus.emit(TaskStateChanged("r", "f", f"t{i}", StateType.RUNNING, 1, 1, float(i)))
-        waiting = sum(type(o) is TaskStateChanged for o in gc.get_objects())
-        assert sink.events == [] and waiting == before  # inside its window, held as fields
-        assert bus.flush(timeout=5)
-        assert [e.task for e in sink.events] == [f"t{i}" for i in range(500)]
-    finally:
-        bus.close()
-
-
 def test_a_sink_added_later_sees_later_events(make_runner) -> None:
     early, late = Recorder(), Recorder()
     runner = make_runner(2, sinks=(early,))
@@ -150,11 +58,13 @@ def test_a_sink_added_later_sees_later_events(make_runner) -> None:
 
 
 def test_a_slow_sink_does_not_slow_the_run(make_runner) -> None:
+    """A sink stuck in its first batch until the run is over: the run ends regardless."""
     slow_done = threading.Event()
+    released = threading.Event()
     delivered: list[int] = []
 
     def slow(events: list) -> None:
-        time.sleep(0.5)
+        released.wait(5)
         delivered.append(len(events))
         if any(isinstance(e, RunFinished) for e in events):
             slow_done.set()
@@ -162,8 +72,9 @@ def test_a_slow_sink_does_not_slow_the_run(make_runner) -> None:
     fast = Recorder()
     runner = make_runner(4, sinks=(slow, fast))
     run = runner.start(many(200))
-    assert run.wait(5)
-    assert not slow_done.is_set(), "the run waited for a sink that sleeps 0.5 s per batch"
+    assert run.wait(5), "the run waited for a sink that was stuck"
+    assert not slow_done.is_set()
+    released.set()
     assert runner.bus.flush(5)
     assert slow_done.is_set()
     assert sum(delivered) == len(fast.events) == 1 + 2 * 200 + 1
@@ -214,9 +125,8 @@ def test_flush_waits_for_delivery_and_times_out_on_a_stuck_sink() -> None:
 
 def test_a_sink_s_own_batch_window_gathers_a_burst_and_flush_cuts_it_short() -> None:
     patient = Recorder()
-    patient.batch_window = 60.0  # type: ignore[attr-defined]  # far longer than this test
     eager = Recorder()
-    bus = EventBus([patient, eager])
+    bus = EventBus([Subscription(patient, batch_window=60.0), eager])  # 60 s: past this test
     try:
         for i in range(200):
             bus.emit(i)  # type: ignore[arg-type]
@@ -227,6 +137,22 @@ def test_a_sink_s_own_batch_window_gathers_a_burst_and_flush_cuts_it_short() -> 
         assert bus.flush(timeout=5)  # does not wait out the 60 s
         assert patient.events == list(range(200)) and patient.batches == 1
         assert eager.batches > 1
+    finally:
+        bus.close()
+
+
+def test_add_sink_takes_the_window_as_an_argument_and_refuses_a_bad_one() -> None:
+    patient, eager = Recorder(), Recorder()
+    bus = EventBus([eager])
+    try:
+        bus.add_sink(patient, batch_window=60.0)
+        bus.emit(1)  # type: ignore[arg-type]
+        wait_until(lambda: eager.events == [1])
+        assert patient.events == []  # a minute's window, from the argument
+        assert bus.flush(timeout=5) and patient.events == [1]
+        for bad in (-1, float("nan"), float("inf"), "1"):
+            with pytest.raises(ValueError, match="batch_window must be seconds >= 0"):
+                bus.add_sink(Recorder(), batch_window=bad)  # type: ignore[arg-type]
     finally:
         bus.close()
 
@@ -361,7 +287,7 @@ def test_a_put_racing_the_sink_reset_is_not_lost() -> None:
     from flowtop.engine.events import _SinkWorker
 
     got: list = []
-    worker = _SinkWorker(got.extend, "racing")
+    worker = _SinkWorker(got.extend, "racing", BATCH_WINDOW)
     asleep_on = worker.wakeup
     worker.wakeup = _RacingEvent(lambda: worker.put("raced"))
     asleep_on.set()  # one round of the loop, whose reset the put then races

@@ -4,15 +4,15 @@ retries happen, and a retry wait holds no worker thread."""
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
 from flowtop import Flow, Retry, StateType, task
 from flowtop.engine import Runner
 from flowtop.engine.events import RunFinished, RunStarted
+from flowtop.engine.timer import ManualClock
 
-from .kit import Recorder
+from .kit import Recorder, wait_until
 
 
 def test_results_are_passed_downstream(runner: Runner) -> None:
@@ -120,8 +120,12 @@ def test_retries_exhausted_fails_with_the_last_error(runner: Runner) -> None:
     assert str(state.exception) == "still down"
 
 
-def test_waits_hold_no_thread(make_runner) -> None:
-    """20 retries of 0.2 s on 2 workers: sleeping threads would need 2 s, a timer needs ~0.2 s."""
+def test_waits_hold_no_thread(make_runner, recorder: Recorder) -> None:
+    """20 retries of 0.2 s on 2 workers: all 20 wait at once, so no wait holds a thread.
+
+    The runner's clock only moves when the test says: the waits never come due by
+    themselves, and the test sleeps for none of them.
+    """
     seen: set[str] = set()
     lock = threading.Lock()
 
@@ -138,15 +142,23 @@ def test_waits_hold_no_thread(make_runner) -> None:
         for i in range(20):
             once(f"t{i}")
 
-    runner = make_runner(2)
-    started = time.monotonic()
-    result = runner.start(flow).result(timeout=10)
-    elapsed = time.monotonic() - started
+    clock = ManualClock()
+    runner = make_runner(2, sinks=(recorder,), clock=clock)
+    run = runner.start(flow)
+
+    def waiting() -> list[float | None]:
+        return [
+            w.retry_in
+            for w in recorder.task_events(run.run_id)
+            if w.state.value == "AWAITING_RETRY"
+        ]
+
+    wait_until(lambda: len(waiting()) == 20)
+    assert not run.done and set(waiting()) == {0.2}
+    clock.advance(0.2)
+    result = run.result(timeout=10)
     assert result.state is StateType.COMPLETED
     assert all(s.attempt == 2 for s in result.states.values())
-    assert elapsed < 1.5, (
-        f"20 waits of 0.2s on 2 workers took {elapsed:.2f}s: a wait is holding a thread"
-    )
 
 
 def test_run_numbers_count_per_flow(runner: Runner, recorder: Recorder) -> None:
@@ -263,15 +275,30 @@ def test_a_broken_retry_delay_callable_fails_the_task_instead_of_hanging_the_run
     assert "retry_delay" in str(state.exception) and "must not be negative" in str(state.exception)
 
 
-def test_retry_deadline_stops_retrying(runner: Runner) -> None:
-    @task(max_retries=1000, retry_delay=0.02, retry_deadline=0.1)
+def test_retry_deadline_stops_retrying(make_runner, recorder: Recorder) -> None:
+    """Retries 0.25 s apart within a 1 s deadline: attempts at 0, 0.25, 0.5, 0.75 and 1.0 s
+    of the runner's clock; after the fifth, a retry at 1.25 s would pass the deadline."""
+
+    @task(max_retries=1000, retry_delay=0.25, retry_deadline=1.0)
     def stubborn() -> None:
         raise ConnectionError("down")
 
     flow = Flow("deadline")
     flow.add_task(stubborn)
-    state = runner.start(flow).result(timeout=5)["stubborn"]
-    assert state.type is StateType.FAILED and 1 <= state.attempt < 10
+    clock = ManualClock()
+    runner = make_runner(1, sinks=(recorder,), clock=clock)
+    run = runner.start(flow)
+
+    def waits() -> int:
+        return len(recorder.of("stubborn", StateType.AWAITING_RETRY))
+
+    for n in range(1, 10):
+        wait_until(lambda n=n: run.done or waits() == n)
+        if run.done:
+            break
+        clock.advance(0.25)
+    state = run.result(timeout=5)["stubborn"]
+    assert state.type is StateType.FAILED and state.attempt == 5
     assert "retry_deadline" in state.message and isinstance(state.exception, ConnectionError)
 
 

@@ -14,6 +14,7 @@ from flowtop.engine import Runner
 from flowtop.engine.errors import RetriesExhausted
 from flowtop.engine.events import RunFinished
 from flowtop.engine.states import TRANSITIONS
+from flowtop.engine.timer import ManualClock
 
 from .kit import Recorder, wait_until
 
@@ -47,9 +48,12 @@ def test_timeout_fails_the_attempt_retries_and_discards_the_late_result(recorder
     flow = Flow("timeouts")
     flow.add_task(slow)
     executor = ThreadPoolExecutor(2)
-    runner = Runner(2, sinks=(recorder,), executor=executor)
+    clock = ManualClock()  # the timeout comes due when the test moves the clock, not before
+    runner = Runner(2, sinks=(recorder,), executor=executor, clock=clock)
     try:
         run = runner.start(flow)
+        wait_until(lambda: calls == [1])
+        clock.advance(0.05)
         result = run.result(timeout=5)
         assert result["slow"].result == "in time" and result["slow"].attempt == 2
         release.set()
@@ -67,17 +71,24 @@ def test_timeout_fails_the_attempt_retries_and_discards_the_late_result(recorder
         runner.shutdown()
 
 
-def test_timeout_without_retry_options_fails(runner: Runner) -> None:
+def test_timeout_without_retry_options_fails(make_runner) -> None:
     release = threading.Event()
+    started = threading.Event()
 
     @task(timeout=0.02)
     def hang() -> None:
+        started.set()
         release.wait(5)
 
     flow = Flow("hang")
     flow.add_task(hang)
+    clock = ManualClock()
+    runner = make_runner(2, clock=clock)
     try:
-        state = runner.start(flow).result(timeout=5)["hang"]
+        run = runner.start(flow)
+        assert started.wait(5)
+        clock.advance(0.02)
+        state = run.result(timeout=5)["hang"]
     finally:
         release.set()
     assert state.type is StateType.FAILED and isinstance(state.exception, TaskTimeout)

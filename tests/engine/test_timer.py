@@ -9,7 +9,7 @@ import pytest
 
 from flowtop import Flow, StateType, task
 from flowtop.engine import Runner
-from flowtop.engine.timer import Timer
+from flowtop.engine.timer import ManualClock, Timer
 
 from .kit import wait_until
 
@@ -93,3 +93,29 @@ def test_a_very_long_retry_delay_waits_for_the_user_and_blocks_no_other_run(runn
     assert runner.start(other).result(timeout=2)["quick"].result == "ok"
     assert run.retry_now("manual")
     assert run.result(timeout=2).is_completed()
+
+
+def test_a_manual_clock_fires_callbacks_when_advanced_and_only_then() -> None:
+    clock = ManualClock()
+    timer = Timer(clock)
+    fired: list[str] = []
+    try:
+        timer.call_later(3600, lambda: fired.append("an hour"))
+        timer.call_later(1, lambda: fired.append("a second"))
+        clock.advance(0.5)
+        assert not fired_within(fired, 0.05)
+        clock.advance(0.5)
+        wait_until(lambda: fired == ["a second"])
+        clock.advance(3600)
+        wait_until(lambda: fired == ["a second", "an hour"])
+        with pytest.raises(ValueError, match="only moves forward"):
+            clock.advance(-1)
+    finally:
+        timer.stop()
+
+
+def fired_within(fired: list[str], seconds: float) -> bool:
+    """Whether anything fired within ``seconds`` (a short look, for 'not yet')."""
+    done = threading.Event()
+    done.wait(seconds)
+    return bool(fired)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from flowtop.engine import executors
+from flowtop.engine import dask_backend
+from flowtop.engine import spec as spec_module
 from flowtop.engine.executors import (
     DaskBackend,
     ExecutorError,
@@ -66,13 +67,13 @@ def test_make_backend_per_spec():
 
 @pytest.mark.parametrize("spec", ["dask", "dask:tcp://127.0.0.1:8786", "process"])
 def test_missing_extra_is_named(monkeypatch, spec):
-    monkeypatch.setattr(executors, "_missing", lambda module: True)
+    monkeypatch.setattr(spec_module, "_missing", lambda module: True)
     with pytest.raises(ExecutorError, match=r'pip install -e "\.\[dask\]"'):
         make_backend(spec)
 
 
 def test_unreachable_scheduler_is_one_clear_error(monkeypatch):
-    monkeypatch.setattr(executors, "CONNECT_TIMEOUT", 0.5)
+    monkeypatch.setattr(dask_backend, "CONNECT_TIMEOUT", 0.5)
     backend = DaskBackend("tcp://127.0.0.1:9")
     try:
         with pytest.raises(

@@ -855,11 +855,6 @@ class TestTaskRetriesEngine:
         await test_flow()
         assert mock.call_count == 2
 
-    @XFAIL(
-        strict=True,
-        reason="a sync task in a flow returning Failed(...) completes: the runner does not yet "
-        "apply prefect_api.returned_state (runner._conclude)",
-    )
     async def test_sync_task_retries_with_explicit_failed_state(self) -> None:
         mock = MagicMock()
 

@@ -3,10 +3,9 @@
 Hypothesis draws task lives the engine can produce (attempts that retry, fail or
 complete, a cancel while running or waiting, a task reused by a rerun, one skipped
 because its upstream failed, a task a ``@flow`` only reaches mid-run), interleaves them
-as concurrent workers would, and cuts the stream into batches at random, some of them
-with their steps packed as the bus hands them to the history (``PackedSteps``). What the
+as concurrent workers would, and cuts the stream into batches at random. What the
 history reads back must match the model, and must not depend on where the cuts fell,
-on which batches came packed, nor on how a backlog is sliced for staging.
+nor on how a backlog is sliced for staging.
 """
 
 from __future__ import annotations
@@ -20,15 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flowtop.engine.events import (
-    ErrorInfo,
-    Event,
-    PackedSteps,
-    RunFinished,
-    RunStarted,
-    TaskStateChanged,
-    unpack,
-)
+from flowtop.engine.events import ErrorInfo, Event, RunFinished, RunStarted, TaskStateChanged
 from flowtop.engine.states import StateType as S
 from flowtop.workspace import history_fold
 from flowtop.workspace.history import History
@@ -161,20 +152,7 @@ def streams(draw: st.DrawFn) -> tuple[list[Life], list[list[Event]]]:
         events.append(RunFinished(RUN, FLOW, 1, S.FAILED, {}, 1.0, 999.0))
     cuts = sorted(draw(st.sets(st.integers(1, max(1, len(events) - 1)), max_size=6)))
     batches = [events[a:b] for a, b in zip([0, *cuts], [*cuts, len(events)], strict=True)]
-    return tasks, [packed(b) if draw(st.booleans()) else b for b in batches if b]
-
-
-def packed(batch: list[Event]) -> list:
-    """``batch`` as the bus hands it to a ``packed_steps`` sink: runs of steps as fields."""
-    out: list = []
-    for event in batch:
-        if type(event) is not TaskStateChanged:
-            out.append(event)
-        elif out and type(out[-1]) is PackedSteps:
-            out[-1].values.extend(event)
-        else:
-            out.append(PackedSteps(list(event)))
-    return out
+    return tasks, [b for b in batches if b]
 
 
 def stored(batches: list[list[Event]]) -> tuple:
@@ -194,7 +172,7 @@ def stored(batches: list[list[Event]]) -> tuple:
 def test_the_stored_run_is_what_each_task_went_through(drawn) -> None:
     tasks, batches = drawn
     detail = stored(batches)
-    seen = [e.task for batch in batches for e in unpack(batch) if type(e) is TaskStateChanged]
+    seen = [e.task for batch in batches for e in batch if type(e) is TaskStateChanged]
     reached = sorted((life for life in tasks if not life.planned), key=lambda t: seen.index(t.key))
     expected = [life for life in tasks if life.planned] + reached  # the plan, then first reached
     assert [t.task for t in detail.tasks] == [life.key for life in expected]
@@ -227,7 +205,7 @@ def test_the_stored_run_is_what_each_task_went_through(drawn) -> None:
 @given(streams())
 def test_where_the_batches_were_cut_does_not_matter(drawn) -> None:
     _, batches = drawn
-    whole = stored([[e for batch in batches for e in unpack(batch)]])
+    whole = stored([[e for batch in batches for e in batch]])
     assert stored(batches) == whole
     with mock.patch.object(history_fold, "STAGE_AT_MOST", 2):  # a backlog, folded in slices
-        assert stored([[e for batch in batches for e in unpack(batch)]]) == whole
+        assert stored([[e for batch in batches for e in batch]]) == whole

@@ -15,7 +15,6 @@ from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any
 
 from . import capture
-from .prefect_api import returned_state
 
 _lock = threading.Lock()
 _loop: asyncio.AbstractEventLoop | None = None
@@ -186,8 +185,6 @@ def start_attempt(
             else:
                 error = task.exception()
                 value = None if error is not None else task.result()
-                if error is None:  # Completed(...) / Failed(...) returned: the outcome
-                    value, error = returned_state(value)
             if error is not None and error.__traceback__ is not None:
                 tb = error.__traceback__
                 while tb.tb_next is not None and tb.tb_frame.f_code.co_filename == __file__:

@@ -51,3 +51,15 @@ class RetriesExhausted(Exception):
 
 class PredicateError(Exception):
     """The task's ``retry_predicate`` raised; the task fails without a retry."""
+
+
+class IllegalTransition(RuntimeError):
+    """A state change ``TRANSITIONS`` does not allow: a bug in the engine, refused."""
+
+
+class UpstreamFailed(Exception):
+    """A task future whose upstream task did not complete."""
+
+
+class RunCancelled(Exception):
+    """The run was cancelled while the flow function was still calling tasks."""

@@ -14,12 +14,11 @@ from __future__ import annotations
 import json
 import logging
 import math
-import operator
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import repeat
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from .states import StateType
@@ -27,7 +26,7 @@ from .states import StateType
 log = logging.getLogger("flowtop.events")
 
 #: How long a sink thread lets events pile up after a wake-up before it delivers them,
-#: unless the sink sets its own ``batch_window`` (see ``EventBus``).
+#: unless the sink was added with its own ``batch_window`` (see ``EventBus.add_sink``).
 BATCH_WINDOW = 0.005
 
 
@@ -180,66 +179,25 @@ def json_line(event: Event) -> str:
     return dumps_strict(event.as_json()) + "\n"
 
 
-#: Fields per ``TaskStateChanged``: the stride of a ``PackedSteps``.
-STEP_WIDTH = len(TaskStateChanged._fields)
+#: A consumer of events: called with a batch, in emit order, on the sink's own thread.
+Sink = Callable[[list[Event]], None]
 
 
-class PackedSteps:
-    """Consecutive ``TaskStateChanged`` events, their fields laid end to end in ``values``.
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A sink with its options, for ``EventBus(sinks=...)`` and ``Runner(sinks=...)``.
 
-    What the bus hands a sink that sets ``packed_steps = True``, in place of those events.
-    A sink that keeps events for a while (the history writes twice a second) keeps each
-    one alive through the cyclic GC's young collections, which then traverse all of its
-    fields, twice: that doubled the GC's work during a 5,000-task run (3 ms to 6 ms, a
-    twentieth of the run). Events are ``NamedTuple`` subclasses, which the GC never
-    untracks. Packed, the event dies as soon as it is emitted, as with no sink at all;
-    only its fields are kept, and those (``str``, ``float``, ``int``, ``None``, the
-    long-lived ``StateType`` members) cost the young collections nothing.
-
-    A ``PackedSteps`` is also a sequence of events: ``len`` counts them and iterating
-    rebuilds them, for a consumer that wants objects after all.
+    ``batch_window``: how long the sink's thread lets events pile up after a wake-up
+    before it delivers them. A sink that writes in bulk anyway, like the run history,
+    takes a long one, so its thread wakes a few times a second during a burst instead
+    of 200 times. Calling a subscription calls its sink.
     """
 
-    __slots__ = ("values",)
+    sink: Sink
+    batch_window: float = BATCH_WINDOW
 
-    def __init__(self, values: list[Any]) -> None:
-        self.values = values
-
-    def __len__(self) -> int:
-        return len(self.values) // STEP_WIDTH
-
-    def __iter__(self) -> Iterator[TaskStateChanged]:
-        values, make = self.values, TaskStateChanged._make
-        for start in range(0, len(values), STEP_WIDTH):
-            yield make(values[start : start + STEP_WIDTH])
-
-    def __repr__(self) -> str:
-        return f"<PackedSteps of {len(self)} events>"
-
-
-#: What a sink's batch holds: events, and for a ``packed_steps`` sink ``PackedSteps`` too.
-BatchItem = Event | PackedSteps
-
-
-def unpack(batch: Iterable[BatchItem]) -> list[Event]:
-    """The events of a batch, ``PackedSteps`` rebuilt into ``TaskStateChanged`` objects."""
-    events: list[Event] = []
-    for item in batch:
-        if type(item) is PackedSteps:
-            events.extend(item)
-        else:
-            events.append(item)  # type: ignore[arg-type]
-    return events
-
-
-def count_events(batch: Sequence[BatchItem]) -> int:
-    """How many events a batch carries (a ``PackedSteps`` counts as the events in it)."""
-    return sum(len(item) if type(item) is PackedSteps else 1 for item in batch)
-
-
-#: A consumer of events: called with a batch, in emit order, on the sink's own thread
-#: (a ``packed_steps`` sink's batch is a ``list[BatchItem]``).
-Sink = Callable[[list[Event]], None]
+    def __call__(self, events: list[Event]) -> None:
+        self.sink(events)
 
 
 class _SinkWorker:
@@ -248,25 +206,12 @@ class _SinkWorker:
     ``flush`` enqueues a marker (a ``threading.Event``) and waits for the thread to reach
     it, so "everything emitted before flush was delivered" holds without counters.
     A flush also cuts the current batch window short (``hurried``).
-
-    For a ``packed_steps`` sink the queue holds a ``TaskStateChanged``'s fields rather
-    than the event (see ``PackedSteps``). A step's first field, ``run_id``, is a ``str``
-    and nothing else queued is, which is how the thread finds where each step begins.
-    Steps reach that queue through ``put_step``, the deque's own ``extend``: no Python
-    frame, and no wake-up either. So while a run it saw start is live (``live``), the
-    thread looks at the queue every window without being woken; run starts, run ends and
-    flush markers still wake it.
     """
 
-    def __init__(self, sink: Sink, name: str) -> None:
+    def __init__(self, sink: Sink, name: str, window: float) -> None:
         self.sink = sink
-        self.window: float = getattr(sink, "batch_window", BATCH_WINDOW)
-        packed = getattr(sink, "packed_steps", False)
+        self.window = window
         self.queue: deque[Any] = deque()
-        self.put = self._put_packed if packed else self._put
-        self.put_step = self.queue.extend if packed else self._put
-        self.deliver = self._deliver_packed if packed else self._deliver
-        self.live: set[str] = set()  # runs seen starting and not yet finished (packed only)
         self.wakeup = threading.Event()
         self.hurried = threading.Event()
         self.signalled = False
@@ -274,26 +219,16 @@ class _SinkWorker:
         self.thread = threading.Thread(target=self._loop, name=f"flowtop-sink-{name}", daemon=True)
         self.thread.start()
 
-    def _put(self, event: Any) -> None:
+    def put(self, event: Any) -> None:
         self.queue.append(event)
         if not self.signalled:  # a plain flag: Event.is_set() per event cost the engine ~1 µs
-            self.signalled = True
-            self.wakeup.set()
-
-    def _put_packed(self, event: Any) -> None:
-        if type(event) is TaskStateChanged:
-            self.queue.extend(event)  # one C call; the event itself is freed on return
-        else:
-            self.queue.append(event)
-        if not self.signalled:
             self.signalled = True
             self.wakeup.set()
 
     def _loop(self) -> None:
         queue = self.queue
         while True:
-            if not self.live:  # with runs live, steps arrive without waking this thread
-                self.wakeup.wait()
+            self.wakeup.wait()
             if not self.closed:
                 # Let a burst accumulate: one wake-up per window instead of one per event
                 # keeps this thread from fighting the workers for the GIL.
@@ -305,7 +240,7 @@ class _SinkWorker:
             # cleared, and the thread asleep for good.
             self.wakeup.clear()
             self.signalled = False
-            self.deliver()
+            self._deliver()
             if self.closed and not queue:
                 return
 
@@ -324,46 +259,13 @@ class _SinkWorker:
                     batch.append(item)
             except IndexError:
                 pass
-            self._hand(batch, markers)
-
-    def _deliver_packed(self) -> None:
-        """Hand over all that is queued: runs of steps as ``PackedSteps``, the rest as is."""
-        queue = self.queue
-        # Everything queued so far, in one C loop (a put's ``extend`` is atomic under the GIL).
-        items = list(map(operator.call, repeat(queue.popleft, len(queue))))
-        batch: list[Any] = []
-        markers: list[threading.Event] = []
-        start = index = 0
-        while index < len(items):
-            item = items[index]
-            if type(item) is str:  # a step's run_id: skip over its fields
-                index += STEP_WIDTH
-                continue
-            if index > start:
-                batch.append(PackedSteps(items[start:index]))
-            if isinstance(item, threading.Event):
-                markers.append(item)
-            else:
-                batch.append(item)
-                if type(item) is RunStarted:
-                    self.live.add(item.run_id)
-                elif type(item) is RunFinished:
-                    self.live.discard(item.run_id)
-            index += 1
-            start = index
-        if len(items) > start:
-            batch.append(PackedSteps(items[start:]))
-        self._hand(batch, markers)  # everything put before each marker is in this batch
-
-    def _hand(self, batch: list[Any], markers: list[threading.Event]) -> None:
-        """Give the sink its batch, then release the flushes waiting on ``markers``."""
-        if batch:
-            try:
-                self.sink(batch)
-            except Exception:  # a broken consumer must not stop the others
-                log.exception("event sink %r failed", self.sink)
-        for marker in markers:
-            marker.set()
+            if batch:
+                try:
+                    self.sink(batch)
+                except Exception:  # a broken consumer must not stop the others
+                    log.exception("event sink %r failed", self.sink)
+            for marker in markers:
+                marker.set()
 
     def flush(self, timeout: float | None) -> bool:
         if not self.thread.is_alive():
@@ -385,50 +287,36 @@ class EventBus:
 
     A sink is a callable taking a list of events (a batch). ``flush`` waits until every
     sink has seen everything emitted so far, which is what tests and the CLI need.
-
-    A sink may carry a ``batch_window`` attribute: how long its thread lets events pile
-    up after the first one (default ``BATCH_WINDOW``, 5 ms, right for a screen). A sink
-    that writes in bulk anyway, like the run history, sets a long one, so its thread
-    wakes a few times a second during a burst instead of 200 times. ``flush`` delivers
-    at once whatever the window.
-
-    A sink that keeps events until later may also set ``packed_steps = True`` and take
-    ``TaskStateChanged`` events as ``PackedSteps`` (their fields in one list), which
-    spares the engine the garbage collector's work on every kept event.
+    A sink's options are arguments: ``add_sink(sink, batch_window=...)``, or a
+    ``Subscription`` among ``sinks``. ``flush`` delivers at once whatever the window.
     """
 
-    def __init__(self, sinks: Iterable[Sink] = ()) -> None:
+    def __init__(self, sinks: Iterable[Sink | Subscription] = ()) -> None:
         self._workers: list[_SinkWorker] = []
         self._puts: tuple[Callable[[Any], None], ...] = ()
-        self._step_puts: tuple[Callable[[Any], None], ...] = ()
         self._lock = threading.Lock()
         for sink in sinks:
-            self.add_sink(sink)
+            if isinstance(sink, Subscription):
+                self.add_sink(sink.sink, batch_window=sink.batch_window)
+            else:
+                self.add_sink(sink)
 
-    def add_sink(self, sink: Sink) -> None:
+    def add_sink(self, sink: Sink, *, batch_window: float = BATCH_WINDOW) -> None:
+        """Deliver every event emitted from now on to ``sink``, in batches gathered over
+        ``batch_window`` seconds (default 5 ms, right for a screen)."""
+        if not (isinstance(batch_window, int | float) and 0 <= batch_window < math.inf):
+            raise ValueError(f"add_sink: batch_window must be seconds >= 0, got {batch_window!r}")
+        name = getattr(sink, "__name__", type(sink).__name__)
         with self._lock:
-            self._set_workers(
-                [*self._workers, _SinkWorker(sink, getattr(sink, "__name__", type(sink).__name__))]
-            )
+            self._set_workers([*self._workers, _SinkWorker(sink, name, float(batch_window))])
 
     def _set_workers(self, workers: list[_SinkWorker]) -> None:
         """Swap in a new worker list; ``emit`` reads the bound ``put``s without the lock."""
         self._workers = workers
         self._puts = tuple(w.put for w in workers)
-        self._step_puts = tuple(w.put_step for w in workers)
 
     def emit(self, event: Event) -> None:
         for put in self._puts:
-            put(event)
-
-    def emit_step(self, event: TaskStateChanged) -> None:
-        """``emit`` for a ``TaskStateChanged``, the engine's hot path (two per attempt).
-
-        For a ``packed_steps`` sink this is one C call, with no Python frame: that took
-        about a point off the history's cost to a 5,000-task run (one core: ×1.069 and
-        ×1.070 before, ×1.057 after).
-        """
-        for put in self._step_puts:
             put(event)
 
     def flush(self, timeout: float | None = 10.0) -> bool:

@@ -8,43 +8,20 @@ edge or node is added, naming the tasks, so a broken flow never reaches the runn
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .context import current_flow, enter_flow, exit_flow
+from .graph import Node, Ref, _dedupe, _refs, find_refs, resolve_refs
+from .run import FlowRun
+from .runner import Runner
 from .task import Task
 
 if TYPE_CHECKING:
-    from .runner import RunResult
+    from .records import RunResult
+    from .states import State
 
-_context = threading.local()
-
-
-def current_flow() -> Flow | None:
-    stack = getattr(_context, "stack", None)
-    return stack[-1] if stack else None
-
-
-@dataclass(frozen=True, slots=True)
-class Ref:
-    """A node's result used as another node's argument."""
-
-    key: str
-    flow: Flow | None = field(default=None, compare=False, repr=False)  # the flow that made it
-
-
-@dataclass(slots=True)
-class Node:
-    key: str
-    task: Task
-    args: tuple[Any, ...] = ()
-    kwargs: dict[str, Any] = field(default_factory=dict)
-    upstream: list[str] = field(default_factory=list)  # every node this one waits for
-    nested: bool = False  # some ref sits inside a list/tuple/dict argument
-
-    def __repr__(self) -> str:
-        return f"<Node {self.key}>"
+__all__ = ["Flow", "Node", "Ref", "current_flow", "find_refs", "resolve_refs"]
 
 
 class Flow:
@@ -62,13 +39,11 @@ class Flow:
 
     # -- building -------------------------------------------------------------------
     def __enter__(self) -> Flow:
-        if not hasattr(_context, "stack"):
-            _context.stack = []
-        _context.stack.append(self)
+        enter_flow(self)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        _context.stack.pop()
+        exit_flow()
 
     def _new_key(self, task: Task, key: str | None) -> str:
         if key is not None:
@@ -222,51 +197,53 @@ class Flow:
                 stack.extend(children.get(key, ()))
         return found
 
+    # -- running --------------------------------------------------------------------
     def run(self, *, workers: int = 8, default_max_retries: int | None = None) -> RunResult:
         """Run to the end without a UI; return the final ``State`` of every task."""
-        from .runner import Runner
-
         with Runner(workers=workers) as runner:
             return runner.run(self, default_max_retries=default_max_retries)
 
+    def make_run(
+        self,
+        runner: Runner,
+        number: int,
+        run_id: str,
+        *,
+        reuse: Mapping[str, State] | None = None,
+        rerun_of: str | None = None,
+        default_max_retries: int | None = None,
+        cache: Mapping[tuple[str, str], Any] | None = None,
+        args: tuple[Any, ...] = (),
+        kwargs: Mapping[str, Any] | None = None,
+        flow_attempt: int = 1,
+    ) -> FlowRun:
+        """A run of this flow, not begun yet (``Runner.start`` begins it).
+
+        The runner asks the flow for its run, so each kind of flow makes its own:
+        this graph's nodes, with their policies; ``reuse`` carries completed states over
+        by key. ``cache``, ``args``, ``kwargs`` and ``flow_attempt`` are a ``@flow``
+        function's (``FlowFunction.make_run``); a graph has no use for them.
+        """
+        return FlowRun(
+            runner,
+            self,
+            number,
+            runner.policies(self, default_max_retries),
+            reuse or {},
+            rerun_of,
+            run_id=run_id,
+        )
+
+    def rerun_plan(self, source: RunResult, key: str | None = None) -> dict[str, Any]:
+        """What ``Runner.start`` needs to rerun ``source``: its failed tasks, or (``key``)
+        that task and everything downstream of it. Completed tasks are carried over."""
+        forced: set[str] = set()
+        if key is not None:
+            if key not in self.nodes:
+                raise KeyError(f"flow {self.name!r} has no task {key!r}")
+            forced = self.downstream_of([key])
+        reuse = {k: s for k, s in source.states.items() if s.is_completed() and k not in forced}
+        return {"reuse": reuse}
+
     def __repr__(self) -> str:
         return f"<Flow {self.name!r}: {len(self.nodes)} tasks>"
-
-
-def _refs(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Iterable[Ref]:
-    for value in (*args, *kwargs.values()):
-        if isinstance(value, Ref):
-            yield value
-
-
-def _dedupe(keys: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(keys))
-
-
-_CONTAINERS = (list, tuple, set, frozenset, dict)
-
-
-def find_refs(value: Any, depth: int = 0) -> Iterable[Ref]:
-    """Refs inside list/tuple/set/dict arguments (``t([a(), b()])``), a few levels deep."""
-    if isinstance(value, Ref):
-        yield value
-    elif depth < 4 and isinstance(value, _CONTAINERS):
-        items = value.values() if isinstance(value, dict) else value
-        for item in items:
-            yield from find_refs(item, depth + 1)
-
-
-def resolve_refs(value: Any, tasks: Mapping[str, Any], depth: int = 0) -> Any:
-    """``value`` with every Ref (nested as ``find_refs`` finds them) replaced by its task's result."""
-    if isinstance(value, Ref):
-        return tasks[value.key].result
-    if depth >= 5 or not isinstance(value, _CONTAINERS):
-        return value
-    if isinstance(value, dict):
-        return {k: resolve_refs(v, tasks, depth + 1) for k, v in value.items()}
-    resolved = [resolve_refs(v, tasks, depth + 1) for v in value]
-    if isinstance(value, list):
-        return resolved
-    if hasattr(value, "_fields"):  # a namedtuple takes its fields positionally
-        return type(value)(*resolved)
-    return type(value)(resolved)

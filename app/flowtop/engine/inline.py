@@ -19,7 +19,7 @@ from . import capture
 from .aloop import run_sync
 from .errors import TaskTimeout
 from .policy import decide
-from .prefect_api import _inline, returned_state
+from .prefect_api import _inline, from_engine, returned_state
 from .states import State, StateType
 
 if TYPE_CHECKING:
@@ -87,8 +87,6 @@ async def run_inline_async(
     task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], return_state: bool
 ) -> Any:
     """``await task(...)`` outside any flow: the attempts and the waits on this loop."""
-    from .task import _outcome
-
     steps = _steps(task)
     next(steps)
     while True:
@@ -107,7 +105,7 @@ async def run_inline_async(
         try:
             wait = steps.send(result)
         except StopIteration as stop:
-            return _outcome(stop.value, return_state)
+            return outcome(stop.value, return_state)
         await asyncio.sleep(wait)
 
 
@@ -149,3 +147,13 @@ def _steps(task: Task) -> Generator[float, tuple[Any, BaseException | None], Sta
             task.name,
             time.time(),
         )
+
+
+def outcome(state: State, return_state: bool) -> Any:
+    """A final engine state as a call returns it: the value, the error raised, or a State."""
+    if return_state:
+        return from_engine(state)
+    if state.type is StateType.COMPLETED:
+        return state.result
+    assert state.exception is not None
+    raise state.exception

@@ -8,9 +8,10 @@ call the same function, so the rules live in exactly one place.
 from __future__ import annotations
 
 import math
+import operator
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -135,6 +136,32 @@ class RetryPolicy:
         if self.max_retries is None:
             layer["max_retries"] = self.sources.get("default_max_retries", "builtin")
         return {name: (value, layer[name]) for name, value in values.items()}
+
+
+#: Every field ``summary`` may read (all but ``sources``), fetched as one tuple, in C.
+_summary_key = operator.attrgetter(*(f.name for f in fields(RetryPolicy) if f.name != "sources"))
+
+
+def summaries(policies: list[RetryPolicy]) -> tuple[str, ...]:
+    """Each policy's ``summary()``, for a run's start event. The tasks of one ``@task``
+    share a policy object, and separate ``task()`` objects often have equal policies:
+    each distinct one is summarised once (``summary`` reads every field but ``sources``)."""
+    by_id: dict[int, str] = {}
+    by_value: dict[tuple[Any, ...], str] = {}
+    out = []
+    for policy in policies:
+        text = by_id.get(id(policy))
+        if text is None:
+            key = _summary_key(policy)
+            try:
+                text = by_value.get(key)
+                if text is None:
+                    text = by_value[key] = policy.summary()
+            except TypeError:  # an unhashable value in some field: summarised on its own
+                text = policy.summary()
+            by_id[id(policy)] = text
+        out.append(text)
+    return tuple(out)
 
 
 def describe_delay(spec: Any) -> str:

@@ -21,6 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from . import capture
+from .aloop import run_sync
+from .context import current_run
+from .errors import UpstreamFailed
 from .states import State as EngineState
 from .states import StateType
 
@@ -265,8 +269,6 @@ def from_engine(state: EngineState, *, task_run_id: str | None = None) -> State[
             name=name,
         )
     if state.type is StateType.UPSTREAM_FAILED:
-        from .dynamic import UpstreamFailed
-
         error = UpstreamFailed(f"task {state.task!r}: {state.message}")
         return State(state.type, data=error, message=message, state_details=details)
     if state.type is StateType.CANCELLED:
@@ -377,8 +379,6 @@ class RetryCondition:
 
 
 def _run_coroutine(awaitable: Any) -> Any:
-    from .aloop import run_sync
-
     return run_sync(awaitable)
 
 
@@ -405,9 +405,6 @@ def _logger(name: str) -> logging.Logger:
 def get_run_logger(**extra: Any) -> logging.LoggerAdapter:  # type: ignore[type-arg]
     """The logger of the current task or flow run. In a task attempt its lines are part
     of that attempt's captured output (the detail pane, history, ``--json``)."""
-    from . import capture
-    from .dynamic import current_run
-
     if getattr(capture._local, "buffer", None) is not None or inline_depth() > 0:
         return _RunLogger(_logger("flowtop.task_runs"), extra)
     run = current_run()

@@ -10,9 +10,12 @@ from collections.abc import Callable, Iterable
 from types import MappingProxyType
 from typing import Any, overload
 
+from .calls import map_calls, submit, wait_all
+from .context import current_flow, current_run
 from .delays import finite_float, normalize_delay, to_seconds
+from .inline import outcome, run_inline, run_inline_async
 from .policy import POLICY_FIELDS, RetryPolicy
-from .states import State, StateType
+from .prefect_api import RetryCondition
 
 #: Prefect 3 options with Prefect's semantics (see ``policy.decide``).
 PREFECT_OPTIONS = ("retry_condition_fn", "retry_jitter_factor")
@@ -66,8 +69,6 @@ class Task:
         self.options = MappingProxyType(dict(options))
         self.policy = build_policy(self.name, options)
         if options.get("retry_condition_fn") is not None:
-            from .prefect_api import RetryCondition
-
             condition = RetryCondition(options["retry_condition_fn"], self)
             self.policy = self.policy.with_values("task", retry_condition_fn=condition)
         functools.update_wrapper(self, fn)
@@ -81,9 +82,6 @@ class Task:
         included, and return its result. Anywhere else (a script, another task): run it
         here, retries included. ``return_state=True`` returns its final ``State`` instead
         of raising; ``wait_for`` lists futures to finish first (Prefect 3)."""
-        from .dynamic import current_run  # these modules import this one
-        from .flow import current_flow
-
         flow = current_flow()
         if flow is not None:
             if return_state or wait_for is not None:
@@ -98,27 +96,21 @@ class Task:
             if self.is_async and _in_event_loop():
                 return future.awaited(return_state)  # ``await task(...)`` in an async flow
             return future.final_state() if return_state else future.result()
-        from .inline import run_inline, run_inline_async
-
         if wait_for is not None:
-            _wait_all(self.name, wait_for)
+            wait_all(self.name, wait_for)
         if self.is_async:  # as in Prefect: a coroutine, to await
             return run_inline_async(self, args, kwargs, return_state)
-        return _outcome(run_inline(self, args, kwargs), return_state)
+        return outcome(run_inline(self, args, kwargs), return_state)
 
     def submit(self, *args: Any, wait_for: Any = None, **kwargs: Any) -> Any:
         """Start the task and return a ``TaskFuture`` at once: a node of the running
         ``@flow``, or outside any flow a call on a thread of its own, retries included."""
-        from .dynamic import submit
-
         kwargs.pop("return_state", None)  # a future already gives its state
         return submit(self, args, kwargs, wait_for=wait_for)
 
     def map(self, *args: Any, wait_for: Any = None, **kwargs: Any) -> list[Any]:
         """Inside a running ``@flow``: one submitted call per item of the list arguments
         (``unmapped(x)`` is passed whole to every call)."""
-        from .dynamic import map_calls
-
         kwargs.pop("return_state", None)
         return map_calls(self, args, kwargs, wait_for=wait_for)
 
@@ -165,33 +157,6 @@ def _in_event_loop() -> bool:
     except RuntimeError:
         return False
     return True
-
-
-def _outcome(state: State, return_state: bool) -> Any:
-    """A final engine state as a call returns it: the value, the error raised, or a State."""
-    if return_state:
-        from .prefect_api import from_engine
-
-        return from_engine(state)
-    if state.type is StateType.COMPLETED:
-        return state.result
-    assert state.exception is not None
-    raise state.exception
-
-
-def _wait_all(name: str, wait_for: Any) -> None:
-    """Outside a flow: wait for the futures ``wait_for`` names before running."""
-    from .prefect_api import allow_failure
-
-    items = wait_for if isinstance(wait_for, list | tuple | set | frozenset) else [wait_for]
-    for item in items:
-        target = item.unwrap() if isinstance(item, allow_failure) else item
-        wait = getattr(target, "wait", None)
-        if not callable(wait):
-            raise TypeError(
-                f"task {name!r}: wait_for must hold futures, got {type(target).__name__} {target!r}"
-            )
-        wait()
 
 
 def _check_retry_on(name: str, retry_on: Any) -> tuple[type[BaseException], ...]:

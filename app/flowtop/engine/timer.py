@@ -8,11 +8,13 @@ hand work to the executor).
 from __future__ import annotations
 
 import heapq
+import inspect
 import itertools
 import logging
 import math
 import threading
 import time
+import weakref
 from collections.abc import Callable
 
 log = logging.getLogger("flowtop.timer")
@@ -30,8 +32,53 @@ class TimerHandle:
         self.cancelled = True
 
 
+class ManualClock:
+    """A monotonic clock that moves only when told: the runner's, in tests of delays.
+
+    ``Runner(clock=ManualClock())``: a retry delay or a timeout then comes due when the
+    test calls ``advance``, not after real seconds, so such tests neither sleep nor
+    depend on the machine's speed. The timers reading the clock are woken on each
+    ``advance`` (``watch``).
+    """
+
+    def __init__(self, start: float = 0.0) -> None:
+        self._now = start
+        self._lock = threading.Lock()
+        self._watchers: list[Callable[[], Callable[[], None] | None]] = []
+
+    def __call__(self) -> float:
+        return self._now
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock forward by ``seconds`` and wake what waits on it."""
+        if not seconds >= 0:
+            raise ValueError(f"a clock only moves forward: advance({seconds!r})")
+        with self._lock:
+            self._now += seconds
+            watchers = list(self._watchers)
+        for ref in watchers:
+            wake = ref()
+            if wake is not None:
+                wake()
+
+    def watch(self, wake: Callable[[], None]) -> None:
+        """Call ``wake`` after every ``advance`` (a timer re-reads its deadlines).
+
+        A bound method is held weakly: a clock shared by many runners keeps none alive.
+        """
+        ref: Callable[[], Callable[[], None] | None] = (
+            weakref.WeakMethod(wake) if inspect.ismethod(wake) else (lambda: wake)
+        )
+        with self._lock:
+            self._watchers.append(ref)
+
+
 class Timer:
-    """Runs callbacks at monotonic deadlines on a single daemon thread."""
+    """Runs callbacks at monotonic deadlines on a single daemon thread.
+
+    ``clock`` is ``time.monotonic`` unless a test gives a ``ManualClock``, whose
+    ``advance`` wakes this timer.
+    """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
@@ -40,6 +87,13 @@ class Timer:
         self._cond = threading.Condition()
         self._stopped = False
         self._thread: threading.Thread | None = None
+        watch = getattr(clock, "watch", None)
+        if watch is not None:
+            watch(self._wake)
+
+    def _wake(self) -> None:
+        with self._cond:
+            self._cond.notify()
 
     def call_at(self, when: float, callback: Callable[[], None]) -> TimerHandle:
         if math.isnan(when):  # it would sort anywhere in the heap and never come due

@@ -14,7 +14,6 @@ while the writer writes.
 from __future__ import annotations
 
 import atexit
-import functools
 import json
 import logging
 import os
@@ -28,7 +27,7 @@ from collections.abc import Sequence
 from contextlib import closing
 from pathlib import Path
 
-from ..engine.events import BatchItem, RunFinished, count_events
+from ..engine.events import Event, RunFinished, Subscription
 from ..engine.states import StateType
 from . import history_fold, store_schema
 from .history_records import (  # re-exported: the store's public records
@@ -232,11 +231,9 @@ class History(StoreReader):
         event; a run process that others watch live uses short ones (``LIVE_*``)."""
         self.path = Path(path)
         self.write_interval = write_interval
-        # The bus reads a sink's options from the callable it is given: a long window,
-        # and steps handed over as fields, not event objects.
-        self.sink = functools.partial(self._take)
-        self.sink.batch_window = sink_window  # type: ignore[attr-defined]
-        self.sink.packed_steps = True  # type: ignore[attr-defined]
+        # What a runner is given (``Runner(sinks=[history.sink])``): this history's
+        # ``_take`` with a long batch window, since it writes in bulk anyway.
+        self.sink = Subscription(self._take, batch_window=sink_window)
         self.owner = f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._identity = (_ME.host, _ME.pid, _ME.boot, _ME.start)
         self._write_lock = threading.Lock()
@@ -244,14 +241,14 @@ class History(StoreReader):
         self._handed: dict[str, int] = {}
         self._live: set[str] = set()  # runs started and not finished, as of the last commit
         # Events taken from the sink and not yet committed; kept through a failed write.
-        self._pending: list[BatchItem] = []
+        self._pending: list[Event] = []
         self._failures = 0
         self._unchecked = 0  # events committed since the last checkpoint
         self._closed = False
         # Hand-over from the sink to the writer thread.
         self._cond = threading.Condition()
-        self._buffer: list[BatchItem] = []
-        self._buffered = 0  # events in _buffer (a PackedSteps holds many)
+        self._buffer: list[Event] = []
+        self._buffered = 0  # events in _buffer
         self._first_at = 0.0
         self._received = 0
         self._written = 0
@@ -369,7 +366,7 @@ class History(StoreReader):
             return number
 
     # -- writing (the event sink) ---------------------------------------------------
-    def _take(self, events: Sequence[BatchItem]) -> None:
+    def _take(self, events: Sequence[Event]) -> None:
         """Hand a batch of engine events to the writer thread. Never raises.
 
         A batch that finishes a run waits until the writer has committed it (the bus
@@ -385,7 +382,7 @@ class History(StoreReader):
             if not self._buffer:
                 self._first_at = time.monotonic()
                 self._cond.notify()
-            count = count_events(events)
+            count = len(events)
             self._buffer.extend(events)
             self._buffered += count
             self._received += count
@@ -399,7 +396,7 @@ class History(StoreReader):
                     FINISH_WAIT,
                 )
 
-    def __call__(self, events: Sequence[BatchItem]) -> None:
+    def __call__(self, events: Sequence[Event]) -> None:
         self._take(events)
 
     def flush(self, timeout: float | None = 10.0) -> bool:
@@ -474,7 +471,7 @@ class History(StoreReader):
             except sqlite3.Error:
                 pass
             self._failures += 1
-            waiting = count_events(self._pending)
+            waiting = len(self._pending)
             if isinstance(exc, sqlite3.OperationalError) and waiting <= MAX_WAITING_EVENTS:
                 log.warning(
                     "%s: history write failed (%s); %d events kept for the next try",
@@ -491,7 +488,7 @@ class History(StoreReader):
                 waiting,
             )
             live = self._live
-        self._unchecked += count_events(self._pending)
+        self._unchecked += len(self._pending)
         self._pending = []
         self._live = live
         return True

@@ -4,7 +4,8 @@ The history's writer thread runs beside the engine's workers, and every Python s
 takes per event holds the GIL those workers need: folding 80,000 events a second in
 Python cost a run of trivial tasks about a third of its speed. Here the only per-event
 work that holds the GIL is binding each event's fields into a multi-row ``INSERT``
-(done in C, from the flat field lists the bus packs steps into: ``PackedSteps``).
+(done in C: each step's fields are laid end to end in one list, bound by a few
+statements).
 Folding them into ``task_runs`` and ``attempts`` is SQL, which SQLite executes with the
 GIL released, on another core.
 
@@ -19,16 +20,11 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..engine.events import (
-    STEP_WIDTH,
-    BatchItem,
-    ErrorInfo,
-    PackedSteps,
-    RunFinished,
-    RunStarted,
-    TaskStateChanged,
-)
+from ..engine.events import ErrorInfo, Event, RunFinished, RunStarted, TaskStateChanged
 from . import run_log
+
+#: Fields per ``TaskStateChanged``: the stride of the staged steps.
+STEP_WIDTH = len(TaskStateChanged._fields)
 
 
 def _error_json(error: ErrorInfo) -> str:
@@ -162,7 +158,7 @@ def prepare(conn: sqlite3.Connection) -> None:
 
 
 def apply(
-    conn: sqlite3.Connection, events: Iterable[BatchItem], owner: tuple[str, str, int, str, str]
+    conn: sqlite3.Connection, events: Iterable[Event], owner: tuple[str, str, int, str, str]
 ) -> set[str]:
     """Fold ``events`` (in emit order) into the tables; return the runs they left live.
 
@@ -175,12 +171,10 @@ def apply(
     """
     starts: list[RunStarted] = []
     finished: list[RunFinished] = []
-    steps: list[Any] = []  # every step's fields, end to end, as ``PackedSteps`` has them
+    steps: list[Any] = []  # every step's fields, end to end
     for item in events:
         kind = type(item)
-        if kind is PackedSteps:
-            steps += item.values  # type: ignore[union-attr]
-        elif kind is TaskStateChanged:
+        if kind is TaskStateChanged:
             steps += item
         elif kind is RunStarted:
             starts.append(item)  # type: ignore[arg-type]

@@ -18,7 +18,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from ..engine.events import TaskStateChanged, unpack
+from ..engine.events import TaskStateChanged
 from ..engine.states import State, StateType
 
 log = logging.getLogger("flowtop.store")
@@ -68,7 +68,7 @@ class ResultKeeper:
 
     def __call__(self, batch: Sequence[Any]) -> None:
         rows = []
-        for event in unpack(batch):
+        for event in batch:
             if type(event) is not TaskStateChanged or event.state is not StateType.COMPLETED:
                 continue
             found, value, fingerprint = self.value_of(event.run_id, event.task)

@@ -1,0 +1,83 @@
+"""What runs an attempt somewhere other than the runner's own threads (a process, Dask).
+
+Only the protocols: the backends themselves are in ``process_backend`` and
+``dask_backend``; ``executors.make_backend`` picks one from a spec.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+
+class AttemptBackend(Protocol):
+    """Runs one attempt somewhere else (a process, a Dask cluster) and reports its outcome.
+
+    Retries, timers, states and events stay in the runner, so every consumer sees the same
+    stream whatever runs the attempts. ``call`` blocks the calling pool thread until the
+    attempt ends and returns ``(value, error, captured output)``; it never raises.
+    ``timeout`` lets the backend stop an attempt that the runner has already failed;
+    ``abandoned()`` turns true once the runner has timed out, cancelled or given up the
+    attempt, so the backend can stop it (kill its process, cancel its future).
+    """
+
+    def call(
+        self,
+        fn: Callable[..., Any],
+        args: list[Any],
+        kwargs: dict[str, Any],
+        *,
+        timeout: float | None,
+        abandoned: Callable[[], bool] | None = None,
+    ) -> tuple[Any, BaseException | None, str]: ...
+
+    def close(self) -> None: ...
+
+
+class AsyncAttemptBackend(AttemptBackend, Protocol):
+    """A backend that can also start an attempt without blocking a runner thread.
+
+    ``submit`` returns at once and calls ``on_done(value, error, output)`` from any thread
+    when the attempt ends; the runner prefers it over ``call`` when a backend has it.
+    """
+
+    def submit(
+        self,
+        fn: Callable[..., Any],
+        args: list[Any],
+        kwargs: dict[str, Any],
+        *,
+        timeout: float | None,
+        abandoned: Callable[[], bool],
+        on_done: Callable[[Any, BaseException | None, str], None],
+    ) -> None: ...
+
+
+def hand_over(
+    backend: AttemptBackend,
+    fn: Callable[..., Any],
+    args: list[Any],
+    kwargs: dict[str, Any],
+    *,
+    timeout: float | None,
+    abandoned: Callable[[], bool],
+    on_done: Callable[[Any, BaseException | None, str], None],
+) -> None:
+    """Run one attempt on ``backend``; ``on_done(value, error, output)`` when it ends.
+
+    A backend with ``submit`` (a cluster) does not hold the calling thread while the
+    attempt runs; one with only ``call`` (the process pool) blocks it. Never raises:
+    whatever goes wrong is the attempt's error.
+    """
+    submit = getattr(backend, "submit", None)
+    if submit is not None:
+        try:
+            submit(fn, args, kwargs, timeout=timeout, abandoned=abandoned, on_done=on_done)
+        except BaseException as exc:  # noqa: BLE001 - e.g. a user's __reduce__ calling sys.exit
+            on_done(None, exc, "")
+        return
+    try:
+        value, error, output = backend.call(fn, args, kwargs, timeout=timeout, abandoned=abandoned)
+    except BaseException as exc:  # noqa: BLE001 - an attempt's end is always reported
+        value, error, output = None, exc, ""
+    on_done(value, error, output)

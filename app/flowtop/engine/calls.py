@@ -1,0 +1,127 @@
+"""Task calls that do not wait: ``task.submit()`` and ``task.map()``.
+
+Inside a running ``@flow`` a call becomes a node of that run (``DynamicRun.submit_call``)
+and gives a ``TaskFuture``; anywhere else it runs on a thread of its own, retries
+included, and gives an ``InlineFuture``.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from .context import current_flow, current_run
+from .inline import run_inline
+from .prefect_api import Pending, allow_failure, from_engine, unmapped
+
+if TYPE_CHECKING:
+    from .dynamic_run import TaskFuture
+    from .task import Task
+
+
+class InlineFuture:
+    """``task.submit()`` outside any flow: the call runs (retries included) on a thread."""
+
+    __slots__ = ("_task", "_done", "_state", "task_run_id")
+
+    def __init__(self, task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self._task = task
+        self._done = threading.Event()
+        self._state: Any = None
+        self.task_run_id = uuid.uuid4().hex
+
+        def body() -> None:
+            try:
+                self._state = run_inline(task, args, kwargs)
+            finally:
+                self._done.set()
+
+        threading.Thread(target=body, name=f"flowtop-submit-{task.name}", daemon=True).start()
+
+    @property
+    def key(self) -> str:
+        return self._task.name
+
+    @property
+    def state(self) -> Any:
+        if not self._done.is_set():
+            return Pending()
+        return from_engine(self._state, task_run_id=self.task_run_id)
+
+    def wait(self, timeout: float | None = None) -> None:
+        self._done.wait(timeout)
+
+    def final_state(self, timeout: float | None = None) -> Any:
+        if not self._done.wait(timeout):
+            raise TimeoutError(f"task {self.key!r} still running after {timeout}s")
+        return self.state
+
+    def result(self, timeout: float | None = None, raise_on_failure: bool = True) -> Any:
+        return self.final_state(timeout).result(raise_on_failure=raise_on_failure)
+
+    def __repr__(self) -> str:
+        return f"<InlineFuture {self.key} {'done' if self._done.is_set() else 'running'}>"
+
+
+def submit(
+    task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], *, wait_for: Any = None
+) -> TaskFuture | InlineFuture:
+    run = current_run()
+    if run is None:
+        if current_flow() is not None:
+            raise RuntimeError(
+                f"{task.name}.submit() works in @flow functions; in a with Flow(...) block call the task"
+            )
+        if wait_for is not None:
+            wait_all(task.name, wait_for)
+        return InlineFuture(task, args, kwargs)
+    return run.submit_call(task, args, kwargs, wait_for=wait_for)
+
+
+def _mapped(value: Any) -> bool:
+    return isinstance(value, list | tuple | range) and not isinstance(value, unmapped)
+
+
+def map_calls(
+    task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], *, wait_for: Any = None
+) -> list[TaskFuture | InlineFuture]:
+    """One call per item: list/tuple arguments are zipped, every other argument (and
+    ``unmapped(x)``) is repeated."""
+    iterables = [a for a in (*args, *kwargs.values()) if _mapped(a)]
+    if not iterables:
+        raise TypeError(
+            f"{task.name}.map() needs at least one list, tuple or range argument to map over"
+        )
+    lengths = {len(a) for a in iterables}
+    if len(lengths) > 1:
+        raise ValueError(
+            f"{task.name}.map(): mapped arguments have different lengths {sorted(lengths)}"
+        )
+    (n,) = lengths
+
+    def pick(value: Any, i: int) -> Any:
+        return value[i] if _mapped(value) else value
+
+    return [
+        submit(
+            task,
+            tuple(pick(a, i) for a in args),
+            {k: pick(v, i) for k, v in kwargs.items()},
+            wait_for=wait_for,
+        )
+        for i in range(n)
+    ]
+
+
+def wait_all(name: str, wait_for: Any) -> None:
+    """Outside a flow: wait for the futures ``wait_for`` names before running."""
+    items = wait_for if isinstance(wait_for, list | tuple | set | frozenset) else [wait_for]
+    for item in items:
+        target = item.unwrap() if isinstance(item, allow_failure) else item
+        wait = getattr(target, "wait", None)
+        if not callable(wait):
+            raise TypeError(
+                f"task {name!r}: wait_for must hold futures, got {type(target).__name__} {target!r}"
+            )
+        wait()

@@ -1,0 +1,63 @@
+"""Where a task call is: in a ``with Flow(...)`` block, in a running ``@flow``, or neither.
+
+Thread-local, and kept apart from the modules that set it so that ``task`` can ask
+without importing the flow and run modules (which import ``task``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Generator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .dynamic_run import DynamicRun
+    from .flow import Flow
+
+_local = threading.local()
+
+
+def current_flow() -> Flow | None:
+    """The innermost ``with Flow(...)`` block open on this thread."""
+    stack: list[Flow] | None = getattr(_local, "stack", None)
+    return stack[-1] if stack else None
+
+
+def enter_flow(flow: Flow) -> None:
+    if not hasattr(_local, "stack"):
+        _local.stack = []
+    _local.stack.append(flow)
+
+
+def exit_flow() -> None:
+    _local.stack.pop()
+
+
+def current_run() -> DynamicRun | None:
+    """The ``@flow`` run whose function body runs on this thread."""
+    run: DynamicRun | None = getattr(_local, "run", None)
+    return run
+
+
+def set_run(run: DynamicRun | None) -> None:
+    _local.run = run
+
+
+@contextlib.contextmanager
+def child_of(parent_run: str | None) -> Generator[None]:
+    """Runs this thread starts meanwhile are child runs of ``parent_run`` (a subflow's,
+    and its flow-level retries): ``Runner.start`` builds the ``DynamicRun`` on the
+    calling thread, which reads this in its ``__init__``."""
+    before = getattr(_local, "child_of", None)
+    _local.child_of = parent_run
+    try:
+        yield
+    finally:
+        _local.child_of = before
+
+
+def parent_run() -> str | None:
+    """The run a run started now on this thread is a child of (see ``child_of``)."""
+    parent: str | None = getattr(_local, "child_of", None)
+    return parent

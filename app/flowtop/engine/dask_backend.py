@@ -1,0 +1,288 @@
+"""The ``dask`` executor: attempts as futures on a local or remote Dask cluster."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from .shipping import (
+    GRACE,
+    POLL,
+    AttemptStopped,
+    ShippingError,
+    describe_error,
+    never,
+    pack,
+    run_pickled,
+    task_name,
+    timed_out,
+    unpack,
+)
+from .spec import DASHBOARD_ADDRESS, ExecutorError, check_spec, dashboard_wanted
+
+CONNECT_TIMEOUT = 10.0
+
+
+# -- Dask -------------------------------------------------------------------------------
+class DaskBackend:
+    """Attempts as Dask futures, on a new ``LocalCluster`` or an existing scheduler.
+
+    Without an address a ``LocalCluster(processes=False)`` is started on first use: it
+    starts in well under a second and runs attempts on threads of this process (pickled
+    all the same, so behaviour matches a real cluster); use ``process`` or a real cluster
+    for CPU-bound tasks. With an address only a ``Client`` is made, and closed at the end.
+    Cancelling a future stops an attempt that has not started; a running one finishes on
+    its worker thread and its result is dropped.
+    """
+
+    def __init__(
+        self, address: str | None = None, *, workers: int = 8, cluster: Any = None
+    ) -> None:
+        check_spec(f"dask:{address}" if address else "dask")
+        self.address = address
+        self.workers = workers
+        self._given_cluster = cluster  # tests share one cluster; it is theirs to close
+        self._cluster: Any = None
+        self._client: Any = None
+        self._lock = threading.Lock()
+        self.closed = False
+        self._pending: dict[str, tuple[Any, ...]] = {}  # future key -> what submit() needs back
+        self._finished: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._collector: threading.Thread | None = None
+        #: The local cluster's dashboard, when ``--dask-dashboard`` asked for one.
+        self.dashboard_link: str | None = None
+
+    def start(self) -> Any:
+        """Connect (or start the local cluster) now; returns the ``Client``."""
+        with self._lock:
+            if self._client is not None:
+                return self._client
+            if self.closed:
+                raise AttemptStopped("the Dask executor is shut down")
+            from distributed import Client, LocalCluster
+
+            if self._given_cluster is not None:
+                self._client = Client(self._given_cluster, set_as_default=False)
+            elif self.address is not None:
+                try:
+                    self._client = Client(
+                        self.address, timeout=CONNECT_TIMEOUT, set_as_default=False
+                    )
+                except (OSError, TimeoutError) as exc:
+                    raise ExecutorError(
+                        f"cannot connect to the Dask scheduler at {self.address}: {exc}"
+                    ) from None
+            else:
+                # Attempts travel in-process (inproc://), but the scheduler and the worker
+                # each still serve HTTP (health, metrics, the dashboard): on loopback only,
+                # and the dashboard only when asked for (it shows task arguments).
+                dashboard = dashboard_wanted()
+                self._cluster = LocalCluster(
+                    processes=False,
+                    n_workers=1,
+                    threads_per_worker=self.workers,
+                    dashboard_address=DASHBOARD_ADDRESS if dashboard else "127.0.0.1:0",
+                    worker_dashboard_address="127.0.0.1:0",
+                    scheduler_kwargs={"dashboard": dashboard},
+                    silence_logs=logging.ERROR,
+                )
+                if dashboard:
+                    port = self._cluster.scheduler.http_server.port
+                    self.dashboard_link = f"http://127.0.0.1:{port}/status"
+                self._client = Client(self._cluster, set_as_default=False)
+            return self._client
+
+    def submit(
+        self,
+        fn: Callable[..., Any],
+        args: list[Any],
+        kwargs: dict[str, Any],
+        *,
+        timeout: float | None,
+        abandoned: Callable[[], bool] | None = None,
+        on_done: Callable[[Any, BaseException | None, str], None],
+    ) -> None:
+        """Start an attempt and return; ``on_done`` gets its outcome from the collector thread.
+
+        Nothing blocks per attempt: finished futures are gathered in batches (one round
+        trip for many results), which is what keeps flowtop near plain ``client.submit``.
+        """
+        name = task_name(fn)
+        try:
+            client = self.start()
+            payload = pack(fn, args, kwargs)
+        except ShippingError as exc:
+            on_done(None, exc, "")
+            return
+        except Exception as exc:  # noqa: BLE001 - no cluster, or unpicklable inputs
+            if isinstance(exc, (ExecutorError, AttemptStopped)):
+                on_done(None, exc, "")
+            else:
+                on_done(
+                    None,
+                    ShippingError(
+                        f"task {name!r} could not be sent to Dask: {describe_error(exc)}"
+                    ),
+                    "",
+                )
+            return
+        deadline = None if timeout is None else time.monotonic() + timeout + GRACE
+        key = f"{name.replace('.', '_')}-{uuid.uuid4().hex}"
+        try:
+            future = client.submit(run_pickled, payload, "Dask worker", key=key, pure=False)
+        except Exception as exc:  # noqa: BLE001 - e.g. the scheduler went away
+            on_done(
+                None,
+                ShippingError(
+                    f"task {name!r} could not be submitted to Dask: {describe_error(exc)}"
+                ),
+                "",
+            )
+            return
+        with self._lock:
+            self._pending[future.key] = (
+                future,
+                name,
+                on_done,
+                abandoned or never,
+                deadline,
+                timeout,
+            )
+            if self._collector is None:
+                self._collector = threading.Thread(
+                    target=self._collect, name="flowtop-dask-results", daemon=True
+                )
+                self._collector.start()
+        future.add_done_callback(self._finished.put)
+
+    def _collect(self) -> None:
+        """Gather finished futures in batches; stop overdue or abandoned ones."""
+        while not self.closed:
+            try:
+                batch = [self._finished.get(timeout=POLL)]
+            except queue.Empty:
+                self._sweep()
+                continue
+            with contextlib.suppress(queue.Empty):
+                while len(batch) < 1000:
+                    batch.append(self._finished.get_nowait())
+            with self._lock:
+                popped = [(f, self._pending.pop(f.key, None)) for f in batch]
+            entries = [(f, e) for f, e in popped if e is not None]
+            ready = [f for f, _ in entries if f.status == "finished"]
+            try:
+                data = (
+                    dict(zip((f.key for f in ready), self._client.gather(ready), strict=True))
+                    if ready
+                    else {}
+                )
+            except Exception:  # noqa: BLE001 - fall back to one by one, to say which failed
+                data = {}
+            for future, (_, name, on_done, _, _, _) in entries:
+                try:
+                    raw = data[future.key] if future.key in data else future.result()
+                    outcome = unpack(raw, name, "Dask worker")
+                except BaseException as exc:  # noqa: BLE001 - a lost worker, a cancelled future
+                    outcome = (
+                        None,
+                        ShippingError(f"Dask could not run task {name!r}: {describe_error(exc)}"),
+                        "",
+                    )
+                try:
+                    on_done(*outcome)
+                except Exception:  # the runner's bug must not stop other results
+                    logging.getLogger("flowtop.executors").exception(
+                        "applying a Dask result failed"
+                    )
+            self._sweep()
+
+    def _sweep(self) -> None:
+        """Cancel futures whose attempt timed out or was abandoned by the runner."""
+        now = time.monotonic()
+        with self._lock:
+            overdue = [
+                (key, entry)
+                for key, entry in self._pending.items()
+                if entry[3]() or (entry[4] is not None and now >= entry[4])
+            ]
+            for key, _ in overdue:
+                del self._pending[key]
+        for _, (future, name, on_done, abandoned, _, timeout) in overdue:
+            future.cancel()
+            if abandoned():
+                on_done(None, AttemptStopped(f"attempt of {name!r} was stopped"), "")
+            else:
+                on_done(None, timed_out(name, timeout or 0.0, "its Dask future was cancelled"), "")
+
+    def call(
+        self,
+        fn: Callable[..., Any],
+        args: list[Any],
+        kwargs: dict[str, Any],
+        *,
+        timeout: float | None,
+        abandoned: Callable[[], bool] | None = None,
+    ) -> tuple[Any, BaseException | None, str]:
+        abandoned = abandoned or never
+        name = task_name(fn)
+        try:
+            client = self.start()
+        except Exception as exc:  # noqa: BLE001 - every attempt says why the cluster is missing
+            return None, exc, ""
+        try:
+            payload = pack(fn, args, kwargs)
+        except Exception as exc:  # noqa: BLE001 - a failed pack is the task's error
+            error = ShippingError(f"task {name!r} could not be sent to Dask: {describe_error(exc)}")
+            return None, error, ""
+        key = f"{name.replace('.', '_')}-{uuid.uuid4().hex}"
+        done = threading.Event()
+        try:
+            future = client.submit(run_pickled, payload, "Dask worker", key=key, pure=False)
+            future.add_done_callback(lambda _: done.set())
+        except Exception as exc:  # noqa: BLE001 - e.g. the scheduler went away
+            return (
+                None,
+                ShippingError(
+                    f"task {name!r} could not be submitted to Dask: {describe_error(exc)}"
+                ),
+                "",
+            )
+        deadline = None if timeout is None else time.monotonic() + timeout + GRACE
+        while not done.wait(POLL):
+            if deadline is not None and time.monotonic() >= deadline:
+                future.cancel()
+                assert timeout is not None
+                return None, timed_out(name, timeout, "its Dask future was cancelled"), ""
+            if self.closed or abandoned():
+                future.cancel()
+                return None, AttemptStopped(f"attempt of {name!r} was stopped"), ""
+        try:
+            data = future.result()
+        except BaseException as exc:  # noqa: BLE001 - a lost worker, a cancelled future
+            return (
+                None,
+                ShippingError(f"Dask could not run task {name!r}: {describe_error(exc)}"),
+                "",
+            )
+        return unpack(data, name, "Dask worker")
+
+    def close(self) -> None:
+        with self._lock:
+            self.closed = True
+            client, cluster = self._client, self._cluster
+            self._client = self._cluster = None
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            # Threads cannot be killed: do not wait for attempts still running on them
+            # (a quit would hang until they end); their results are dropped anyway.
+            for worker in list(cluster.workers.values()):
+                with contextlib.suppress(Exception):  # closing the cluster below still happens
+                    cluster.sync(worker.close, executor_wait=False, reason="flowtop-close")
+            cluster.close()

@@ -1,0 +1,81 @@
+"""The pieces of a flow's graph: nodes, the refs between them, and finding/resolving refs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .flow import Flow
+    from .task import Task
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A node's result used as another node's argument."""
+
+    key: str
+    flow: Flow | None = field(default=None, compare=False, repr=False)  # the flow that made it
+
+
+@dataclass(slots=True)
+class Node:
+    key: str
+    task: Task
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    upstream: list[str] = field(default_factory=list)  # every node this one waits for
+    nested: bool = False  # some ref sits inside a list/tuple/dict argument
+
+    def __repr__(self) -> str:
+        return f"<Node {self.key}>"
+
+
+def _refs(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Iterable[Ref]:
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, Ref):
+            yield value
+
+
+def _dedupe(keys: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(keys))
+
+
+_CONTAINERS = (list, tuple, set, frozenset, dict)
+
+
+def find_refs(value: Any, depth: int = 0) -> Iterable[Ref]:
+    """Refs inside list/tuple/set/dict arguments (``t([a(), b()])``), a few levels deep."""
+    if isinstance(value, Ref):
+        yield value
+    elif depth < 4 and isinstance(value, _CONTAINERS):
+        items = value.values() if isinstance(value, dict) else value
+        for item in items:
+            yield from find_refs(item, depth + 1)
+
+
+def resolve_refs(value: Any, tasks: Mapping[str, Any], depth: int = 0) -> Any:
+    """``value`` with every Ref (nested as ``find_refs`` finds them) replaced by its task's result."""
+    if isinstance(value, Ref):
+        return tasks[value.key].result
+    if depth >= 5 or not isinstance(value, _CONTAINERS):
+        return value
+    if isinstance(value, dict):
+        return {k: resolve_refs(v, tasks, depth + 1) for k, v in value.items()}
+    resolved = [resolve_refs(v, tasks, depth + 1) for v in value]
+    if isinstance(value, list):
+        return resolved
+    if hasattr(value, "_fields"):  # a namedtuple takes its fields positionally
+        return type(value)(*resolved)
+    return type(value)(resolved)
+
+
+def resolve_inputs(node: Node, tasks: Mapping[str, Any]) -> tuple[list[Any], dict[str, Any]]:
+    """``node``'s arguments with the results of ``tasks`` (records with a ``result``) in
+    place of their refs; the common case, refs only at the top level, without recursion."""
+    if node.nested:
+        return resolve_refs(list(node.args), tasks), resolve_refs(node.kwargs, tasks)
+    args = [tasks[a.key].result if isinstance(a, Ref) else a for a in node.args]
+    kwargs = {k: tasks[v.key].result if isinstance(v, Ref) else v for k, v in node.kwargs.items()}
+    return args, kwargs

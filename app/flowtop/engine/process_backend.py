@@ -1,0 +1,227 @@
+"""The ``process`` executor: each attempt in a worker process, killed when abandoned."""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import signal
+import sys
+import threading
+import time
+import types
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from .shipping import (
+    GRACE,
+    POLL,
+    AttemptStopped,
+    ShippingError,
+    describe_error,
+    never,
+    pack,
+    run_pickled,
+    task_name,
+    timed_out,
+    unpack,
+)
+from .spec import check_spec
+
+
+# -- processes --------------------------------------------------------------------------
+def _worker_main(conn: Any) -> None:
+    """A worker process: run attempts from the pipe until the coordinator goes away."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's to handle
+    while True:
+        try:
+            payload = conn.recv_bytes()
+        except (EOFError, OSError):
+            return
+        conn.send_bytes(run_pickled(payload, "process"))
+
+
+@contextlib.contextmanager
+def _stderr_with_a_file() -> Iterator[None]:
+    """Let multiprocessing pass stderr's descriptor to the helper processes it starts.
+
+    It hands ``sys.stderr.fileno()`` to its resource tracker; under the TUI stderr is a
+    capture whose ``fileno()`` is -1, and the start fails ("bad value(s) in fds_to_keep").
+    """
+    try:
+        usable = sys.stderr is None or sys.stderr.fileno() >= 0
+    except Exception:  # noqa: BLE001 - multiprocessing skips a stderr without a file itself
+        usable = True
+    if usable or sys.__stderr__ is None:
+        yield
+        return
+    saved, sys.stderr = sys.stderr, sys.__stderr__
+    try:
+        yield
+    finally:
+        sys.stderr = saved
+
+
+@contextlib.contextmanager
+def _main_hidden() -> Iterator[None]:
+    """Start a worker without it re-importing the coordinator's ``__main__``.
+
+    multiprocessing makes each spawned or forkserver child import the parent's main
+    script, which re-runs an unguarded script and fails outright for ``python -`` or a
+    notebook. Workers need nothing from it: attempts arrive pickled by value.
+    """
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+
+
+class _Worker:
+    def __init__(self, ctx: Any) -> None:
+        parent, child = ctx.Pipe()
+        self.process = ctx.Process(
+            target=_worker_main, args=(child,), daemon=True, name="flowtop-attempt"
+        )
+        self.process.start()
+        child.close()
+        self.conn = parent
+
+    def kill(self) -> None:
+        try:
+            self.process.kill()
+            self.process.join(5)
+        finally:
+            self.conn.close()
+
+
+class ProcessBackend:
+    """A pool of worker processes, one attempt at a time each.
+
+    A worker whose attempt timed out or was cancelled is killed and replaced (on demand),
+    which is what threads cannot do. Processes start with ``forkserver`` (``spawn`` where
+    there is none): forking the multi-threaded app itself could copy a held lock.
+    """
+
+    def __init__(self, workers: int = 8, *, start_method: str | None = None) -> None:
+        check_spec("process")
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise ValueError(f"workers must be an int >= 1, got {workers!r}")
+        methods = multiprocessing.get_all_start_methods()
+        method = start_method or ("forkserver" if "forkserver" in methods else "spawn")
+        self.start_method = method
+        self._ctx = multiprocessing.get_context(method)
+        if method == "forkserver":
+            self._ctx.set_forkserver_preload([__name__, "cloudpickle"])
+        self.workers = workers
+        self._slots = threading.Semaphore(workers)
+        self._lock = threading.Lock()
+        self._idle: list[_Worker] = []
+        self._busy: set[_Worker] = set()
+        self.closed = False
+
+    @property
+    def pids(self) -> list[int]:
+        """Live worker processes (tests look here to see a timed-out one gone)."""
+        with self._lock:
+            return [w.process.pid for w in (*self._idle, *self._busy) if w.process.pid]
+
+    def _checkout(self) -> _Worker:
+        with self._lock:
+            if self.closed:
+                raise AttemptStopped("the process executor is shut down")
+            worker = self._idle.pop() if self._idle else None
+            if worker is None or not worker.process.is_alive():
+                if worker is not None:
+                    worker.kill()
+                with _stderr_with_a_file(), _main_hidden():
+                    worker = _Worker(self._ctx)
+            self._busy.add(worker)
+            return worker
+
+    def _release(self, worker: _Worker, *, keep: bool) -> None:
+        with self._lock:
+            self._busy.discard(worker)
+            if keep and not self.closed:
+                self._idle.append(worker)
+                return
+        worker.kill()
+
+    def call(
+        self,
+        fn: Callable[..., Any],
+        args: list[Any],
+        kwargs: dict[str, Any],
+        *,
+        timeout: float | None,
+        abandoned: Callable[[], bool] | None = None,
+    ) -> tuple[Any, BaseException | None, str]:
+        abandoned = abandoned or never
+        name = task_name(fn)
+        try:
+            payload = pack(fn, args, kwargs)
+        except Exception as exc:  # noqa: BLE001 - the attempt fails, the run goes on
+            error = ShippingError(
+                f"task {name!r} could not be sent to the process: {describe_error(exc)}"
+            )
+            return None, error, ""
+        while not self._slots.acquire(timeout=POLL):
+            if self.closed or abandoned():
+                return (
+                    None,
+                    AttemptStopped(f"attempt of {name!r} was stopped before it started"),
+                    "",
+                )
+        try:
+            try:
+                worker = self._checkout()
+            except AttemptStopped as exc:
+                return None, exc, ""
+            except Exception as exc:  # noqa: BLE001 - e.g. no more processes
+                return None, ShippingError(f"could not start a process for {name!r}: {exc}"), ""
+            return self._exchange(worker, payload, name, timeout, abandoned)
+        finally:
+            self._slots.release()
+
+    def _exchange(
+        self,
+        worker: _Worker,
+        payload: bytes,
+        name: str,
+        timeout: float | None,
+        abandoned: Callable[[], bool],
+    ) -> tuple[Any, BaseException | None, str]:
+        deadline = None if timeout is None else time.monotonic() + timeout + GRACE
+        try:
+            worker.conn.send_bytes(payload)
+            while not worker.conn.poll(POLL):
+                if deadline is not None and time.monotonic() >= deadline:
+                    self._release(worker, keep=False)
+                    assert timeout is not None
+                    return None, timed_out(name, timeout, "its process was killed"), ""
+                if self.closed or abandoned():
+                    self._release(worker, keep=False)
+                    return None, AttemptStopped(f"attempt of {name!r} was stopped"), ""
+            data = worker.conn.recv_bytes()
+        except (EOFError, OSError):
+            worker.process.join(1)
+            code = worker.process.exitcode
+            self._release(worker, keep=False)
+            if self.closed:
+                return None, AttemptStopped("the process executor was shut down"), ""
+            return (
+                None,
+                ShippingError(f"the process running task {name!r} died (exit code {code})"),
+                "",
+            )
+        self._release(worker, keep=True)
+        return unpack(data, name, "process")
+
+    def close(self) -> None:
+        with self._lock:
+            self.closed = True
+            workers = [*self._idle, *self._busy]
+            self._idle.clear()
+        for worker in workers:
+            worker.kill()

@@ -1,0 +1,189 @@
+"""What a run remembers: its attempts, one record per task, and the result it leaves.
+
+The records are plain data; only the run (``run.FlowRun``) changes them, under its lock.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+import uuid
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from .events import ErrorInfo
+from .policy import RetryPolicy, safe_str
+from .states import State, StateType
+from .timer import TimerHandle
+
+if TYPE_CHECKING:
+    from .flow import Flow
+    from .graph import Node
+
+#: Longest error message carried by an event; the rest is summarised, not dropped silently.
+MAX_MESSAGE = 100_000
+
+
+def new_run_id() -> str:
+    """A run's id: unique across processes, short enough to type (``flowtop watch ID``)."""
+    return uuid.uuid4().hex[:12]
+
+
+def error_info(exc: BaseException, *, with_traceback: bool = True) -> ErrorInfo:
+    message = safe_str(exc)  # a user's __str__ may raise
+    if len(message) > MAX_MESSAGE:
+        message = f"{message[:MAX_MESSAGE]}… ({len(message) - MAX_MESSAGE} more characters)"
+    tb = ""
+    if with_traceback:
+        try:
+            tb = format_traceback(exc)
+        except BaseException:  # noqa: BLE001 - a user's __str__ may raise anything
+            tb = ""
+        if len(tb) > 2 * MAX_MESSAGE:
+            tb = tb[:MAX_MESSAGE] + "\n…\n" + tb[-MAX_MESSAGE:]
+    return ErrorInfo(type(exc).__name__, message, tb)
+
+
+#: Formatted tracebacks by where they ran and what they say (see ``format_traceback``).
+_TRACEBACKS: dict[tuple[Any, ...], str] = {}
+_TRACEBACKS_MAX = 1024
+
+
+def format_traceback(exc: BaseException) -> str:
+    """``"".join(traceback.format_exception(exc))``, each distinct traceback formatted once.
+
+    A retried task fails the same way, at the same place, attempt after attempt, and
+    formatting its traceback (reading source lines, placing the ``^^^`` markers) cost a
+    retry with no delay five times the attempt itself. The text depends only on each
+    frame's code and instruction and on the exception's type and message, so it is kept
+    by those. A chained exception (``__cause__``, ``__context__``), one with notes, or a
+    long message is formatted each time.
+    """
+    message = str(exc)
+    if (
+        exc.__cause__ is not None
+        or exc.__context__ is not None
+        or hasattr(exc, "__notes__")
+        or len(message) > 1000
+    ):
+        return "".join(traceback.format_exception(exc))
+    where: list[Any] = [type(exc), message]
+    tb: TracebackType | None = exc.__traceback__
+    while tb is not None:
+        where.append((tb.tb_frame.f_code, tb.tb_lasti))
+        tb = tb.tb_next
+    key = tuple(where)
+    text = _TRACEBACKS.get(key)
+    if text is None:
+        text = "".join(traceback.format_exception(exc))
+        if len(_TRACEBACKS) >= _TRACEBACKS_MAX:
+            _TRACEBACKS.clear()
+        _TRACEBACKS[key] = text
+    return text
+
+
+@dataclass(slots=True)
+class Attempt:
+    """One attempt of one task, as the run remembers it."""
+
+    number: int
+    started: float  # wall clock
+    duration: float | None = None
+    state: StateType = StateType.RUNNING
+    error: ErrorInfo | None = None
+    output: str = ""
+    retry_in: float | None = None
+    delay_explained: str = ""
+
+
+class TaskRun:
+    """Mutable per-run record of one node. Only touched under the run's lock."""
+
+    __slots__ = (
+        "node",
+        "key",
+        "policy",
+        "state",
+        "attempt",
+        "token",
+        "result",
+        "exception",
+        "message",
+        "waiting_on",
+        "children",
+        "first_start",
+        "timer",
+        "attempts",
+        "reused",
+        "max_attempts",
+        "thread",
+    )
+
+    def __init__(self, node: Node, policy: RetryPolicy) -> None:
+        self.node = node
+        self.key = node.key
+        self.policy = policy
+        self.max_attempts = policy.max_attempts
+        self.state = StateType.PENDING
+        self.attempt = 0
+        self.token = 0
+        self.result: Any = None
+        self.exception: BaseException | None = None
+        self.message = ""
+        self.waiting_on = len(node.upstream)
+        self.children: list[TaskRun] = []
+        self.first_start: float | None = None
+        self.timer: TimerHandle | None = None
+        self.attempts: list[Attempt] = []
+        self.reused = False
+        #: The pool thread running the current attempt (default backend), to give up on it.
+        self.thread: threading.Thread | None = None
+
+    def to_state(self, timestamp: float) -> State:
+        result = (
+            self.exception
+            if self.state is StateType.FAILED and self.exception is not None
+            else self.result
+        )
+        return State(
+            self.state, result, self.exception, self.attempt, self.message, self.key, timestamp
+        )
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a finished (or cancelled) run leaves: every task's final ``State``."""
+
+    run_id: str
+    flow: Flow
+    number: int
+    state: StateType
+    states: Mapping[str, State]
+    attempts: Mapping[str, tuple[Attempt, ...]]
+    duration: float
+    rerun_of: str | None = None
+    #: @flow functions only: what the function returned or raised, and each call's input hash
+    value: Any = None
+    error: BaseException | None = None
+    inputs: Mapping[str, str | None] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> State:
+        return self.states[key]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(s.type.value for s in self.states.values()))
+
+    def is_completed(self) -> bool:
+        return self.state is StateType.COMPLETED
+
+    def is_failed(self) -> bool:
+        return self.state is StateType.FAILED
+
+    @property
+    def result(self) -> dict[str, State]:
+        """Prefect-1 style access: ``flow.run().result[key]``."""
+        return dict(self.states)

@@ -1,0 +1,233 @@
+"""Shipping an attempt to a worker and its outcome back: cloudpickle, both ways.
+
+Both backends ship the same bytes: the function, its arguments and the coordinator's
+log level, pickled by cloudpickle, and get back the pickled outcome. Pickling on both
+sides (even for an in-process Dask cluster) is what makes an unpicklable result fail the
+same way everywhere, with a message that names the task, instead of hanging a worker or
+succeeding on one executor only.
+
+Flow modules are imported by flowtop under ``flowtop_flows.*`` names no worker can
+import, and their helper modules live in a folder no worker has on its path: both are
+registered with cloudpickle to be pickled by value. Classes pickled by value keep their
+identity on the way back (cloudpickle tracks them), so ``retry_on=MyError`` still
+matches an exception raised on a worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import sysconfig
+import threading
+import traceback
+import types
+from collections.abc import Callable
+from typing import Any
+
+from . import capture
+from .errors import TaskTimeout
+
+FLOW_PACKAGE = "flowtop_flows"  # where the workspace loader imports flow modules
+#: How often a waiting call looks whether its attempt was abandoned (timed out, cancelled).
+POLL = 0.05
+#: Let the runner's own timer fail a timed-out attempt first; the backend then stops it.
+GRACE = 0.05
+
+
+class ShippingError(Exception):
+    """An attempt's function, arguments, result or exception could not cross to or from its worker."""
+
+
+class AttemptStopped(Exception):
+    """The backend stopped an attempt the runner had already given up (cancel, shutdown)."""
+
+
+class RemoteTraceback(Exception):
+    """Carries the worker's traceback text as the ``__cause__`` of a shipped exception.
+
+    Tracebacks do not pickle, so the text is made on the worker and chained here, the way
+    ``concurrent.futures`` does: the event's traceback then shows the task's own frames.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+    def __str__(self) -> str:
+        return f'\n"""\n{self.text.rstrip()}\n"""'
+
+
+# -- shipping ---------------------------------------------------------------------------
+_shipped: dict[str, int] = {}  # module name -> id of the module object last registered
+_ship_lock = threading.Lock()
+
+
+def task_name(fn: Callable[..., Any]) -> str:
+    return getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
+
+
+def _installed_paths() -> tuple[str, ...]:
+    paths = {sysconfig.get_paths().get(k) for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+    return tuple(os.path.normcase(os.path.abspath(p)) + os.sep for p in paths if p)
+
+
+def _register_by_value(fn: Callable[..., Any]) -> None:
+    """Make cloudpickle ship ``fn``'s flow module and the helpers beside it by value.
+
+    Helpers are the modules whose file lies in the folder of a loaded flow module (not an
+    installed package, not flowtop itself). Done again when a reload makes a new module.
+    """
+    name = getattr(fn, "__module__", None) or ""
+    module = sys.modules.get(name)
+    if (
+        not name.startswith(FLOW_PACKAGE + ".")
+        or module is None
+        or _shipped.get(name) == id(module)
+    ):
+        return
+    import cloudpickle
+
+    with _ship_lock:
+        modules = list(sys.modules.items())
+        roots = set()
+        for mod_name, mod in modules:
+            file = getattr(mod, "__file__", None)
+            if mod_name.startswith(FLOW_PACKAGE + ".") and file:
+                roots.add(os.path.normcase(os.path.dirname(os.path.abspath(file))) + os.sep)
+        installed = _installed_paths()
+        if FLOW_PACKAGE in sys.modules:
+            cloudpickle.register_pickle_by_value(sys.modules[FLOW_PACKAGE])
+        for mod_name, mod in modules:
+            file = getattr(mod, "__file__", None)
+            if (
+                not file
+                or mod_name == "__main__"
+                or mod_name.split(".")[0] in ("flowtop", FLOW_PACKAGE)
+            ):
+                continue
+            path = os.path.normcase(os.path.abspath(file))
+            if (
+                any(path.startswith(r) for r in roots)
+                and not path.startswith(installed)
+                and "site-packages" not in path
+                and "dist-packages" not in path
+            ):
+                cloudpickle.register_pickle_by_value(mod)
+        _shipped[name] = id(module)
+
+
+def pack(fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]) -> bytes:
+    """The bytes a worker needs to run one attempt."""
+    import cloudpickle
+
+    _register_by_value(fn)
+    level = logging.getLogger().getEffectiveLevel()
+    filename = getattr(getattr(fn, "__code__", None), "co_filename", None)
+    payload: bytes = cloudpickle.dumps((fn, args, kwargs, level, filename), protocol=5)
+    return payload
+
+
+def _with_filename(code: types.CodeType, filename: str) -> types.CodeType:
+    consts = tuple(
+        _with_filename(c, filename) if isinstance(c, types.CodeType) else c for c in code.co_consts
+    )
+    return code.replace(co_filename=filename, co_consts=consts)
+
+
+def _restore_filename(fn: Any, filename: str | None) -> None:
+    """Give a function shipped by value its file back, so tracebacks show the user's lines.
+
+    cloudpickle names the code of every function it pickles by value ``<dynamic-code>``
+    (``@task`` functions are always pickled by value: the module attribute is the Task).
+    """
+    code = getattr(fn, "__code__", None)
+    if filename and isinstance(code, types.CodeType) and code.co_filename != filename:
+        fn.__code__ = _with_filename(code, filename)
+
+
+def _dump(outcome: tuple[Any, ...]) -> bytes:
+    import cloudpickle
+
+    payload: bytes = cloudpickle.dumps(outcome, protocol=5)
+    return payload
+
+
+def describe_error(exc: BaseException) -> str:
+    try:
+        return f"{type(exc).__name__}: {exc}"
+    except Exception:  # noqa: BLE001 - a user's __str__ may raise
+        return type(exc).__name__
+
+
+def run_pickled(payload: bytes, where: str) -> bytes:
+    """On the worker: run one packed attempt and return its packed outcome. Never raises."""
+    import cloudpickle
+
+    try:
+        fn, args, kwargs, level, filename = cloudpickle.loads(payload)
+        _restore_filename(fn, filename)
+    except BaseException as exc:  # noqa: BLE001 - reported to the coordinator, not raised here
+        failure = ShippingError(
+            f"the task could not be loaded in the {where}: {describe_error(exc)}"
+        )
+        return _dump(("error", failure, traceback.format_exc(), ""))
+    root = logging.getLogger()
+    if root.getEffectiveLevel() > level:  # log.info in a task is captured as it is at home
+        root.setLevel(level)
+    name = task_name(fn)
+    capture.begin()
+    try:
+        value = fn(*args, **kwargs)
+        error = None
+    except BaseException as exc:  # noqa: BLE001 - every outcome is reported, none escapes
+        value, error = None, exc
+    output = capture.end()
+    if error is None:
+        try:
+            return _dump(("ok", value, output))
+        except BaseException as exc:  # noqa: BLE001 - an unpicklable result is the task's error
+            problem = ShippingError(
+                f"result of task {name!r} could not be sent back from the {where}: {describe_error(exc)}"
+            )
+            return _dump(("error", problem, "", output))
+    tb = error.__traceback__
+    text = "".join(traceback.format_exception(type(error), error, tb.tb_next if tb else None))
+    # The text has the frames and the chain; dropping them keeps the pickle small and the
+    # same whether or not tblib (installed by distributed) would pickle tracebacks too.
+    error.__traceback__ = error.__cause__ = error.__context__ = None
+    try:
+        return _dump(("error", error, text, output))
+    except BaseException as exc:  # noqa: BLE001 - an unpicklable error is reported
+        problem = ShippingError(
+            f"exception of task {name!r} could not be sent back from the {where}: "
+            f"{describe_error(error)} (pickling it failed: {describe_error(exc)})"
+        )
+        return _dump(("error", problem, text, output))
+
+
+def unpack(data: bytes, name: str, where: str) -> tuple[Any, BaseException | None, str]:
+    """The coordinator's side of :func:`run_pickled`: ``(value, error, output)``."""
+    import cloudpickle
+
+    try:
+        outcome = cloudpickle.loads(data)
+    except BaseException as exc:  # noqa: BLE001 - bad bytes are a ShippingError
+        error = ShippingError(
+            f"result of task {name!r} could not be received from the {where}: {describe_error(exc)}"
+        )
+        return None, error, ""
+    if outcome[0] == "ok":
+        return outcome[1], None, outcome[2]
+    _, error, text, output = outcome
+    if text:
+        error.__cause__ = RemoteTraceback(text)
+    return None, error, output
+
+
+def never() -> bool:
+    return False
+
+
+def timed_out(name: str, timeout: float, how: str) -> TaskTimeout:
+    return TaskTimeout(f"attempt of {name!r} ran past its timeout of {timeout:g}s ({how})")
