@@ -27,15 +27,18 @@ pytestmark = pytest.mark.e2e
 SSHD = shutil.which("sshd") or ("/usr/sbin/sshd" if os.path.exists("/usr/sbin/sshd") else None)
 
 FLOW = """
-    import itertools
+    from pathlib import Path
     from flowtop import Flow, task
 
-    calls = itertools.count(1)
+    # Each run is a process of its own: the calls are counted in a file beside the flow.
+    CALLS = Path(__file__).with_name("calls")
 
     @task(max_retries=1, retry_delay=2)
     def flaky_upload():
+        n = int(CALLS.read_text()) + 1 if CALLS.exists() else 1
+        CALLS.write_text(str(n))
         # Calls 1 and 2 (the first run) fail; the rerun's call succeeds.
-        if next(calls) <= 2:
+        if n <= 2:
             raise ConnectionError("upload reset by peer")
         return "uploaded"
 
