@@ -505,6 +505,21 @@ class History(StoreReader):
             except sqlite3.Error as exc:
                 log.warning("%s: WAL checkpoint failed: %s", self.path, exc)
 
+    def _truncate_wal(self) -> None:
+        """Fold the WAL into the database and empty it: a closed store is one file its size.
+
+        SQLite does that itself only when the last connection to the file closes, and a
+        TUI tailing the store, or a connection this process left open, keeps it from
+        happening: the WAL then keeps a second copy of everything since the last
+        checkpoint (as much again as the database grew). A reader in the middle of a read
+        makes the checkpoint give up after a moment, leaving the WAL for the next one.
+        """
+        try:
+            self._conn.execute("PRAGMA busy_timeout = 200")
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        except sqlite3.Error as exc:
+            log.debug("%s: WAL not truncated at close: %s", self.path, exc)
+
     # -- pruning --------------------------------------------------------------------
     def prune(self, keep: int, flow: str | None = None) -> int:
         """Delete all but the newest ``keep`` finished runs of each flow; how many went.
@@ -566,6 +581,7 @@ class History(StoreReader):
                     self._conn.execute("ROLLBACK")
                 log.warning("%s: could not mark unfinished runs at close: %s", self.path, exc)
             self._closed = True
+            self._truncate_wal()
             self._conn.close()
         with self._number_lock:
             self._numbers.close()

@@ -63,6 +63,8 @@ class ResultKeeper:
         self.cap = cap
         self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA busy_timeout = 5000")
+        # As the history's writer: WAL survives a SIGKILL without an fsync per commit.
+        self._conn.execute("PRAGMA synchronous = NORMAL")
         self._lock = threading.Lock()
         self.failed = 0
 
@@ -79,11 +81,15 @@ class ResultKeeper:
         if not rows:
             return
         with self._lock:
+            conn = self._conn
             try:
-                self._conn.executemany(
-                    "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?)", rows
-                )
+                # One transaction per batch: in autocommit each row would be its own commit.
+                conn.execute("BEGIN")
+                conn.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?)", rows)
+                conn.execute("COMMIT")
             except sqlite3.Error as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 self.failed += len(rows)
                 log.warning("%s: could not store %d result(s): %s", self.path, len(rows), exc)
 

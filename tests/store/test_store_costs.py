@@ -1,0 +1,172 @@
+"""What the run store costs: disk per event, commits per batch, and how soon a client looks.
+
+The figures themselves are in tests/benchmarks/bench_store.py; these pin the behaviours
+behind them, without timing anything.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from flowtop import Flow, task
+from flowtop.engine import Runner
+from flowtop.engine.events import ErrorInfo, RunStarted, TaskStateChanged
+from flowtop.engine.states import StateType
+from flowtop.workspace import store_client
+from flowtop.workspace.history import History
+from flowtop.workspace.results import ResultKeeper
+from flowtop.workspace.run_log import LogTail, connect_reader
+from flowtop.workspace.store_client import StoreClient
+
+S = StateType
+
+
+@task
+def one() -> int:
+    return 1
+
+
+def trivial_flow(size: int) -> Flow:
+    flow = Flow("trivial")
+    for i in range(size):
+        flow.add_task(one, key=f"t{i}")
+    return flow
+
+
+def record(history: History, flow: Flow) -> str:
+    """Run ``flow`` with ``history`` as its sink, to the end; its run id."""
+    runner = Runner(4, sinks=[history.sink], next_number=history.next_number)
+    try:
+        run = runner.start(flow)
+        assert run.result(timeout=30).is_completed()
+        assert runner.bus.flush(timeout=30)
+        assert history.flush(timeout=30)
+    finally:
+        runner.shutdown()
+    return run.run_id
+
+
+def test_a_step_is_logged_compact_and_read_back_whole(tmp_path: Path) -> None:
+    db = tmp_path / "history.db"
+    with History(db) as history:
+        run_id = record(history, trivial_flow(3))
+        with closing(connect_reader(db)) as conn:
+            bodies = [b for (b,) in conn.execute("SELECT body FROM events ORDER BY id")]
+        tail = LogTail(db)
+        events = tail.read()
+        tail.close()
+    running = [b for b in bodies if '"RUNNING"' in b]
+    # No run id (the row has it), and nothing after ts while the fields hold defaults.
+    assert running and all(run_id not in b and b.startswith('["s",') for b in running)
+    assert all(b.count(",") == 6 for b in running), running
+    steps = [e for e in events if type(e) is TaskStateChanged]
+    assert [(e.task, e.state) for e in steps if e.task == "t0"] == [
+        ("t0", S.RUNNING),
+        ("t0", S.COMPLETED),
+    ]
+    done = next(e for e in steps if e.task == "t0" and e.state is S.COMPLETED)
+    assert done.run_id == run_id and done.result == "1" and done.error is None
+    assert done.output == "" and done.reused is False and done.message == ""
+
+
+def test_a_long_step_body_written_before_the_compact_form_still_reads(tmp_path: Path) -> None:
+    db = tmp_path / "history.db"
+    History(db).close()
+    old = (
+        '["task_state","r1","etl","load","AWAITING_RETRY",1,3,1.5,2.0,"fixed → 2s",'
+        '["ConnectionError","down","tb"],null,0.25,"out",0,""]'
+    )
+    with closing(sqlite3.connect(db)) as conn:
+        conn.execute("INSERT INTO events(run_id, body) VALUES ('r1', ?)", (old,))
+        conn.commit()
+    tail = LogTail(db)
+    (event,) = tail.read()
+    tail.close()
+    assert event == TaskStateChanged(
+        "r1",
+        "etl",
+        "load",
+        S.AWAITING_RETRY,
+        1,
+        3,
+        1.5,
+        2.0,
+        "fixed → 2s",
+        ErrorInfo("ConnectionError", "down", "tb"),
+        None,
+        0.25,
+        "out",
+        False,
+        "",
+    )
+
+
+def test_closing_the_store_empties_its_wal_while_a_reader_keeps_the_file_open(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "history.db"
+    history = History(db)
+    reader = connect_reader(db)  # a TUI tailing the store: SQLite can't delete the WAL
+    try:
+        reader.execute("SELECT count(*) FROM events").fetchone()
+        record(history, trivial_flow(500))
+        history.close()
+        wal = db.with_name("history.db-wal")
+        assert not wal.exists() or wal.stat().st_size == 0
+        (count,) = reader.execute("SELECT count(*) FROM events").fetchone()
+        assert count == 1002  # everything is in the database file itself
+    finally:
+        reader.close()
+
+
+def test_a_batch_of_results_is_stored_in_one_commit(tmp_path: Path) -> None:
+    db = tmp_path / "history.db"
+    History(db).close()
+    events = [
+        TaskStateChanged("r1", "f", f"t{i}", S.COMPLETED, 1, 1, 1.0, result="1") for i in range(200)
+    ]
+    keeper = ResultKeeper(db, lambda run_id, key: (True, key, None))
+    try:
+        keeper(events)
+        # Each commit appends at least one frame to the WAL: one per row was 200 commits.
+        (_, frames, _) = keeper._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    finally:
+        keeper.close()
+    assert frames < 20, frames
+    with closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("SELECT count(*) FROM results").fetchone() == (200,)
+
+
+def test_a_client_looks_at_once_after_it_queued_a_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An idle client tails slowly; a key it just sent makes it look again right away."""
+    monkeypatch.setattr(store_client, "POLL_IDLE", 60.0)
+    monkeypatch.setattr(store_client, "QUIET_POLLS", 0)
+    db = tmp_path / "history.db"
+    got: list[Any] = []
+    arrived = threading.Event()
+
+    def sink(events: list[Any]) -> None:
+        got.extend(events)
+        arrived.set()
+
+    client = StoreClient(db, sink)
+    client.open()
+    try:
+        client._hurry.wait(0.3)  # the tail is now asleep for POLL_IDLE
+        with closing(sqlite3.connect(db)) as conn:
+            body = '["run_started","r1","f",1,[],[],[],null,1.0]'
+            conn.execute("INSERT INTO events(run_id, body) VALUES ('r1', ?)", (body,))
+            conn.commit()
+        client.command("r1", "cancel")
+        assert arrived.wait(10), "the tail slept through the command"
+    finally:
+        client.close()
+    assert [type(e) for e in got] == [RunStarted]
