@@ -7,7 +7,10 @@ behind them, without timing anything.
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 import threading
+import time
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,8 @@ from flowtop.workspace.history import History
 from flowtop.workspace.results import ResultKeeper
 from flowtop.workspace.run_log import LogTail, connect_reader
 from flowtop.workspace.store_client import StoreClient
+
+from .conftest import env
 
 S = StateType
 
@@ -170,3 +175,36 @@ def test_a_client_looks_at_once_after_it_queued_a_command(
     finally:
         client.close()
     assert [type(e) for e in got] == [RunStarted]
+
+
+def test_a_run_start_is_written_at_once_whatever_the_write_interval(tmp_path: Path) -> None:
+    """Another process waits to show a new run: its start does not wait for the interval."""
+    db = tmp_path / "history.db"
+    with History(db, write_interval=60.0) as history:
+        history.sink([RunStarted("r1", "f", 1, ("a",), (1,), ("",), None, 1.0)])
+        tail = LogTail(db)
+        try:
+            deadline = time.monotonic() + 10
+            events: list[Any] = []
+            while not events and time.monotonic() < deadline:
+                events = tail.read()
+                time.sleep(0.01)
+        finally:
+            tail.close()
+        assert [type(e) for e in events] == [RunStarted]
+
+
+def test_a_run_process_sets_up_only_the_run_command() -> None:
+    """``flowtop run`` (every run process) imports no other command's module."""
+    code = (
+        "import sys; from flowtop import cli; parser = cli.build_parser('run'); "
+        "args = parser.parse_args(['run', 'x.py', '--flow', 'f', '--quiet']); "
+        "print(args.flow, sorted(m for m in sys.modules if m.startswith('flowtop.commands.')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env(), check=True
+    )
+    assert done.stdout.split(" ", 1) == [
+        "f",
+        "['flowtop.commands.common', 'flowtop.commands.printers', 'flowtop.commands.run']\n",
+    ]

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from contextlib import closing
 from pathlib import Path
 
-from ..engine.events import BatchItem, RunFinished, count_events
+from ..engine.events import BatchItem, RunFinished, RunStarted, count_events
 from ..engine.states import StateType
 from . import history_fold, store_schema
 from .history_records import (  # re-exported: the store's public records
@@ -379,6 +379,8 @@ class History(StoreReader):
         if not events:
             return
         finished = any(type(e) is RunFinished for e in events)
+        # A run start is written at once too: other processes are waiting to show it.
+        started = any(type(e) is RunStarted for e in events)
         with self._cond:
             if self._stop:
                 return
@@ -389,7 +391,7 @@ class History(StoreReader):
             self._buffer.extend(events)
             self._buffered += count
             self._received += count
-            if finished or self._buffered >= WRITE_AT:
+            if finished or started or self._buffered >= WRITE_AT:
                 self._wake = True
                 self._cond.notify()
             if finished:
