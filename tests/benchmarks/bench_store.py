@@ -12,7 +12,8 @@ times are the run process's own ``ts`` (the wall clock, shared by both processes
 2. ``n`` / ``x`` / ``c`` pressed here → applied by the owner and painted here: p95 ≤ 200 ms.
    Baseline: the same keys on a run in this process.
 3. 20,000 events/s from a run process into a 10,000-task table: no growing backlog, key
-   press → repaint p95 < 100 ms. Baseline: ``bench_tui``'s in-process storm figure.
+   press → repaint p95 < 100 ms. Baseline: the same table and events at the same rate,
+   made by a thread of this process (as ``bench_tui.py`` does).
 4. a 5,000-task run as ``flowtop run`` (its own process, with the store) ≤ 1.5× the same
    flow's ``flow.run()`` under ``python -c`` (no store); 50,000 tasks ≤ 1.3×. Both walls
    from spawn to exit: interpreter start and imports included.
@@ -35,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, closing
@@ -375,22 +377,9 @@ async def storm(folder: Path, seconds: float, runs: int) -> dict[str, Any]:
             lambda: shown_run(app) is not None and shown_run(app).is_live, what="the storm's run"
         )
         await wait_until(lambda: len(logged.events) > 2_000, what="the storm to start")
-        painted = Painted(app)
-        widget = app.table
-        latencies: list[float] = []
         received0 = app.buffer.received
         t_start = time.perf_counter()
-        k = 0
-        while time.perf_counter() - t_start < seconds:
-            key = ("down", "down", "down", "up")[k % 4]
-            k += 1
-            target = widget.keys[widget.cursor + (1 if key == "down" else -1)]
-            painted.cursor.clear()
-            t0 = time.time()
-            press(app, key)
-            await wait_until(lambda _t=target: any(c == _t for c, _ in painted.cursor))
-            latencies.append(next(t for c, t in painted.cursor if c == target) - t0)
-            await asyncio.sleep(0.03)
+        latencies = await key_presses(app, seconds)
         elapsed = time.perf_counter() - t_start
         rate = (app.buffer.received - received0) / elapsed
         window = [(at, lag) for at, lag in logged.lag if at >= time.time() - elapsed]
@@ -406,6 +395,74 @@ async def storm(folder: Path, seconds: float, runs: int) -> dict[str, Any]:
         "lag_last": statistics.median(last),
         "backlog": backlog,
     }
+
+
+async def key_presses(app: Any, seconds: float) -> list[float]:
+    """Seconds from each arrow key to the cursor's new row painted, for ``seconds``."""
+    painted = Painted(app)
+    widget = app.table
+    latencies: list[float] = []
+    started = time.perf_counter()
+    k = 0
+    while time.perf_counter() - started < seconds:
+        key = ("down", "down", "down", "up")[k % 4]
+        k += 1
+        target = widget.keys[widget.cursor + (1 if key == "down" else -1)]
+        painted.cursor.clear()
+        t0 = time.time()
+        press(app, key)
+        await wait_until(lambda _t=target: any(c == _t for c, _ in painted.cursor))
+        latencies.append(next(t for c, t in painted.cursor if c == target) - t0)
+        await asyncio.sleep(0.03)
+    return latencies
+
+
+async def storm_in_process(folder: Path, rate: int, seconds: float) -> list[float]:
+    """The baseline: the same table, the same kind of events at ``rate``, made by a thread
+    of this process and handed to the app's buffer as an in-process run's would be."""
+    from flowtop.engine.events import RunStarted
+
+    async with app_on(folder, "storm", processes=False) as app:
+        flow = app.workspace.flows["storm"]
+        keys = list(flow.nodes)
+        count = len(keys)
+        app.buffer.append_batch(
+            [
+                RunStarted(
+                    "base", "storm", 1, tuple(keys), (1,) * count, ("",) * count, None, time.time()
+                )
+            ]
+        )
+        await wait_until(lambda: shown_run(app) is not None and shown_run(app).run_id == "base")
+        stop = threading.Event()
+
+        def produce() -> None:
+            per_tick, i, next_at = rate // 100, 0, time.perf_counter()
+            while not stop.is_set():
+                now = time.time()
+                batch = []
+                for _ in range(per_tick):
+                    state = S.RUNNING if i % 2 == 0 else S.COMPLETED
+                    key = keys[(i // 2) % count]
+                    attempt = i // (2 * count) + 1
+                    result = None if state is S.RUNNING else "1"
+                    batch.append(
+                        TaskStateChanged(
+                            "base", "storm", key, state, attempt, 1, now, result=result
+                        )
+                    )
+                    i += 1
+                app.buffer.append_batch(batch)
+                next_at += 0.01
+                time.sleep(max(0.0, next_at - time.perf_counter()))
+
+        producer = threading.Thread(target=produce, daemon=True)
+        producer.start()
+        try:
+            return await key_presses(app, seconds)
+        finally:
+            stop.set()
+            producer.join()
 
 
 # -- 4. a run as its own process vs flow.run() ------------------------------------------
@@ -571,9 +628,7 @@ def measure(quick: bool) -> str:
         stormy = tmp / "storm"
         write_flow(stormy, "storm", STORM.format(count=n_storm, rate=rate // 2))
         got = asyncio.run(storm(stormy, seconds, storm_runs))
-        import bench_tui  # the same storm, events made in this process: the baseline
-
-        base_lat, _, _ = asyncio.run(bench_tui.storm(n_storm, rate, seconds))
+        base_lat = asyncio.run(storm_in_process(stormy, rate, seconds))
         p95 = percentile(got["latencies"], 95)
         growing = got["lag_last"] > got["lag_first"] + 0.1
         rows.append(

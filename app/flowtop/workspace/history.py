@@ -27,10 +27,12 @@ import weakref
 from collections.abc import Sequence
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
-from ..engine.events import BatchItem, RunFinished, RunStarted, count_events
+from ..engine.events import BatchItem, RunFinished, RunStarted
 from ..engine.states import StateType
 from . import history_fold, store_schema
+from .history_fold import StoreItem, count_items
 from .history_records import (  # re-exported: the store's public records
     HistoryError,
 )
@@ -244,13 +246,13 @@ class History(StoreReader):
         self._handed: dict[str, int] = {}
         self._live: set[str] = set()  # runs started and not finished, as of the last commit
         # Events taken from the sink and not yet committed; kept through a failed write.
-        self._pending: list[BatchItem] = []
+        self._pending: list[StoreItem] = []
         self._failures = 0
         self._unchecked = 0  # events committed since the last checkpoint
         self._closed = False
         # Hand-over from the sink to the writer thread.
         self._cond = threading.Condition()
-        self._buffer: list[BatchItem] = []
+        self._buffer: list[StoreItem] = []
         self._buffered = 0  # events in _buffer (a PackedSteps holds many)
         self._first_at = 0.0
         self._received = 0
@@ -369,7 +371,7 @@ class History(StoreReader):
             return number
 
     # -- writing (the event sink) ---------------------------------------------------
-    def _take(self, events: Sequence[BatchItem]) -> None:
+    def _take(self, events: Sequence[StoreItem]) -> None:
         """Hand a batch of engine events to the writer thread. Never raises.
 
         A batch that finishes a run waits until the writer has committed it (the bus
@@ -387,7 +389,7 @@ class History(StoreReader):
             if not self._buffer:
                 self._first_at = time.monotonic()
                 self._cond.notify()
-            count = count_events(events)
+            count = count_items(events)
             self._buffer.extend(events)
             self._buffered += count
             self._received += count
@@ -403,6 +405,10 @@ class History(StoreReader):
 
     def __call__(self, events: Sequence[BatchItem]) -> None:
         self._take(events)
+
+    def keep_results(self, rows: list[tuple[Any, ...]]) -> None:
+        """Store completed tasks' results (``results.ResultKeeper``) with the next commit."""
+        self._take([history_fold.ResultRows(rows)])
 
     def flush(self, timeout: float | None = 10.0) -> bool:
         """Write everything handed over so far (retrying events a failed write kept).
@@ -476,7 +482,7 @@ class History(StoreReader):
             except sqlite3.Error:
                 pass
             self._failures += 1
-            waiting = count_events(self._pending)
+            waiting = count_items(self._pending)
             if isinstance(exc, sqlite3.OperationalError) and waiting <= MAX_WAITING_EVENTS:
                 log.warning(
                     "%s: history write failed (%s); %d events kept for the next try",
@@ -493,7 +499,7 @@ class History(StoreReader):
                 waiting,
             )
             live = self._live
-        self._unchecked += count_events(self._pending)
+        self._unchecked += count_items(self._pending)
         self._pending = []
         self._live = live
         return True

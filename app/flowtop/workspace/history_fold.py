@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..engine.events import (
     STEP_WIDTH,
@@ -29,6 +29,22 @@ from ..engine.events import (
     TaskStateChanged,
 )
 from . import run_log
+
+
+class ResultRows(NamedTuple):
+    """Completed tasks' stored results (``results.ResultKeeper``), written in the same
+    transaction as the steps: ``INSERT OR REPLACE INTO results`` rows."""
+
+    rows: list[tuple[Any, ...]]
+
+
+#: What the history's writer applies: engine events, packed steps, and result rows.
+StoreItem = BatchItem | ResultRows
+
+
+def count_items(items: Sequence[StoreItem]) -> int:
+    """How many events ``items`` carry (``count_events``; result rows count as one)."""
+    return sum(len(item) if type(item) is PackedSteps else 1 for item in items)
 
 
 def _error_json(error: ErrorInfo) -> str:
@@ -162,7 +178,7 @@ def prepare(conn: sqlite3.Connection) -> None:
 
 
 def apply(
-    conn: sqlite3.Connection, events: Iterable[BatchItem], owner: tuple[str, str, int, str, str]
+    conn: sqlite3.Connection, events: Iterable[StoreItem], owner: tuple[str, str, int, str, str]
 ) -> set[str]:
     """Fold ``events`` (in emit order) into the tables; return the runs they left live.
 
@@ -176,12 +192,15 @@ def apply(
     starts: list[RunStarted] = []
     finished: list[RunFinished] = []
     steps: list[Any] = []  # every step's fields, end to end, as ``PackedSteps`` has them
+    results: list[tuple[Any, ...]] = []
     for item in events:
         kind = type(item)
         if kind is PackedSteps:
             steps += item.values  # type: ignore[union-attr]
         elif kind is TaskStateChanged:
             steps += item
+        elif kind is ResultRows:
+            results += item.rows  # type: ignore[union-attr]
         elif kind is RunStarted:
             starts.append(item)  # type: ignore[arg-type]
         else:
@@ -198,6 +217,7 @@ def apply(
         conn.execute(_CLOSE_ATTEMPTS)
         conn.execute(_LOG_STEPS)
         conn.execute("DELETE FROM temp.staged")
+    conn.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?)", results)
     if finished:
         conn.executemany(_log, [(e.run_id, run_log.encode(e)) for e in finished])
         conn.executemany(
