@@ -217,7 +217,8 @@ def apply(
         conn.execute(_CLOSE_ATTEMPTS)
         conn.execute(_LOG_STEPS)
         conn.execute("DELETE FROM temp.staged")
-    conn.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?)", results)
+    # Multi-row, like the steps: executemany would hand the GIL back and forth per row.
+    insert_values(conn, "INSERT OR REPLACE INTO results VALUES", [v for r in results for v in r], 6)
     if finished:
         conn.executemany(_log, [(e.run_id, run_log.encode(e)) for e in finished])
         conn.executemany(
