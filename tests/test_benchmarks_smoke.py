@@ -22,6 +22,27 @@ def test_engine_reload_and_history_benchmarks_run_quick() -> None:
     assert "A/A control" in done.stdout and "target <= 1.10" in done.stdout
 
 
+def test_run_store_benchmark_runs_quick() -> None:
+    """Run processes and a headless TUI tailing the store (issue 13's targets)."""
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "run_all.py"), "--quick", "--only", "store"],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "## store" in done.stdout and "FAILED" not in done.stdout
+    for row in (
+        "row repainted here",
+        "key r →",
+        "n / x / c",
+        "events/s",
+        "`flowtop run`",
+        "per small event",
+    ):
+        assert row in done.stdout, done.stdout
+
+
 def test_unknown_benchmark_is_a_usage_error() -> None:
     done = subprocess.run(
         [sys.executable, str(BENCH / "run_all.py"), "--only", "nope"],

@@ -43,7 +43,12 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, printable(f"{self.prog}: {message} (see {self.prog} --help)") + "\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with ``chosen``, only that subcommand's options are set up.
+
+    Setting up a subcommand imports its module: a run process (``flowtop run``, what the
+    TUI's ``r`` starts) would otherwise import the other six before its run can start.
+    """
     parser = Parser(
         prog="flowtop",
         description="A terminal monitor for Python workflows whose tasks retry. "
@@ -59,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_text) in COMMANDS.items():
         command = sub.add_parser(name, help=help_text, description=help_text)
-        importlib.import_module(f"flowtop.commands.{module}").configure(command)
+        if chosen is None or name == chosen:
+            importlib.import_module(f"flowtop.commands.{module}").configure(command)
     return parser
 
 
@@ -74,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args_list[0] not in COMMANDS and args_list[0] not in ("-h", "--help", "--version")
     ):
         args_list.insert(0, "open")
-    parser = build_parser()
+    parser = build_parser(args_list[0] if args_list[0] in COMMANDS else None)
     args = parser.parse_args(args_list)
     if getattr(args, "path", None) is None and hasattr(args, "path"):
         args.path = default_path()

@@ -348,3 +348,16 @@ def test_a_table_naming_a_missing_task_or_flow_is_reported(etl):
     )
     ws = etl('[flows."elt".tasks."extract"]\nmax_retries = 1\n')
     assert "no flow named 'elt' (flows: etl)" in str(ws.settings_error)
+
+
+def test_settings_are_built_once_and_again_after_a_settings_file_changed(etl, write):
+    """``policy_for`` asks for the settings once per task: they are not rebuilt each time."""
+    ws = etl("[defaults]\nworkers = 3\n")
+    first = ws.settings
+    assert first.workers == 3 and ws.settings is first
+    write("flowtop.toml", "[defaults]\nworkers = 5\n")
+    ws.reload_paths([ws.root / "flowtop.toml"])
+    assert ws.settings.workers == 5 and ws.settings is not first
+    ws.set_override("etl", "extract", max_retries=1)
+    p = policy(ws)  # an override written since is seen at once
+    assert p.max_retries == 1 and p.source("max_retries") == "overrides"

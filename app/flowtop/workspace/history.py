@@ -26,10 +26,12 @@ import weakref
 from collections.abc import Sequence
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
-from ..engine.events import Event, RunFinished, Subscription
+from ..engine.events import Event, RunFinished, RunStarted, Subscription
 from ..engine.states import StateType
 from . import history_fold, store_schema
+from .history_fold import StoreItem
 from .history_records import (  # re-exported: the store's public records
     HistoryError,
 )
@@ -241,13 +243,13 @@ class History(StoreReader):
         self._handed: dict[str, int] = {}
         self._live: set[str] = set()  # runs started and not finished, as of the last commit
         # Events taken from the sink and not yet committed; kept through a failed write.
-        self._pending: list[Event] = []
+        self._pending: list[StoreItem] = []
         self._failures = 0
         self._unchecked = 0  # events committed since the last checkpoint
         self._closed = False
         # Hand-over from the sink to the writer thread.
         self._cond = threading.Condition()
-        self._buffer: list[Event] = []
+        self._buffer: list[StoreItem] = []
         self._buffered = 0  # events in _buffer
         self._first_at = 0.0
         self._received = 0
@@ -366,7 +368,7 @@ class History(StoreReader):
             return number
 
     # -- writing (the event sink) ---------------------------------------------------
-    def _take(self, events: Sequence[Event]) -> None:
+    def _take(self, events: Sequence[StoreItem]) -> None:
         """Hand a batch of engine events to the writer thread. Never raises.
 
         A batch that finishes a run waits until the writer has committed it (the bus
@@ -376,6 +378,8 @@ class History(StoreReader):
         if not events:
             return
         finished = any(type(e) is RunFinished for e in events)
+        # A run start is written at once too: other processes are waiting to show it.
+        started = any(type(e) is RunStarted for e in events)
         with self._cond:
             if self._stop:
                 return
@@ -386,7 +390,7 @@ class History(StoreReader):
             self._buffer.extend(events)
             self._buffered += count
             self._received += count
-            if finished or self._buffered >= WRITE_AT:
+            if finished or started or self._buffered >= WRITE_AT:
                 self._wake = True
                 self._cond.notify()
             if finished:
@@ -398,6 +402,10 @@ class History(StoreReader):
 
     def __call__(self, events: Sequence[Event]) -> None:
         self._take(events)
+
+    def keep_results(self, rows: list[tuple[Any, ...]]) -> None:
+        """Store completed tasks' results (``results.ResultKeeper``) with the next commit."""
+        self._take([history_fold.ResultRows(rows)])
 
     def flush(self, timeout: float | None = 10.0) -> bool:
         """Write everything handed over so far (retrying events a failed write kept).
@@ -502,6 +510,21 @@ class History(StoreReader):
             except sqlite3.Error as exc:
                 log.warning("%s: WAL checkpoint failed: %s", self.path, exc)
 
+    def _truncate_wal(self) -> None:
+        """Fold the WAL into the database and empty it: a closed store is one file its size.
+
+        SQLite does that itself only when the last connection to the file closes, and a
+        TUI tailing the store, or a connection this process left open, keeps it from
+        happening: the WAL then keeps a second copy of everything since the last
+        checkpoint (as much again as the database grew). A reader in the middle of a read
+        makes the checkpoint give up after a moment, leaving the WAL for the next one.
+        """
+        try:
+            self._conn.execute("PRAGMA busy_timeout = 200")
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        except sqlite3.Error as exc:
+            log.debug("%s: WAL not truncated at close: %s", self.path, exc)
+
     # -- pruning --------------------------------------------------------------------
     def prune(self, keep: int, flow: str | None = None) -> int:
         """Delete all but the newest ``keep`` finished runs of each flow; how many went.
@@ -563,6 +586,7 @@ class History(StoreReader):
                     self._conn.execute("ROLLBACK")
                 log.warning("%s: could not mark unfinished runs at close: %s", self.path, exc)
             self._closed = True
+            self._truncate_wal()
             self._conn.close()
         with self._number_lock:
             self._numbers.close()

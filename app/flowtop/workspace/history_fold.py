@@ -18,13 +18,24 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..engine.events import ErrorInfo, Event, RunFinished, RunStarted, TaskStateChanged
 from . import run_log
 
 #: Fields per ``TaskStateChanged``: the stride of the staged steps.
 STEP_WIDTH = len(TaskStateChanged._fields)
+
+
+class ResultRows(NamedTuple):
+    """Completed tasks' stored results (``results.ResultKeeper``), written in the same
+    transaction as the steps: ``INSERT OR REPLACE INTO results`` rows."""
+
+    rows: list[tuple[Any, ...]]
+
+
+#: What the history's writer applies: engine events and result rows.
+StoreItem = Event | ResultRows
 
 
 def _error_json(error: ErrorInfo) -> str:
@@ -158,7 +169,7 @@ def prepare(conn: sqlite3.Connection) -> None:
 
 
 def apply(
-    conn: sqlite3.Connection, events: Iterable[Event], owner: tuple[str, str, int, str, str]
+    conn: sqlite3.Connection, events: Iterable[StoreItem], owner: tuple[str, str, int, str, str]
 ) -> set[str]:
     """Fold ``events`` (in emit order) into the tables; return the runs they left live.
 
@@ -172,10 +183,13 @@ def apply(
     starts: list[RunStarted] = []
     finished: list[RunFinished] = []
     steps: list[Any] = []  # every step's fields, end to end
+    results: list[tuple[Any, ...]] = []
     for item in events:
         kind = type(item)
         if kind is TaskStateChanged:
             steps += item
+        elif kind is ResultRows:
+            results += item.rows  # type: ignore[union-attr]
         elif kind is RunStarted:
             starts.append(item)  # type: ignore[arg-type]
         else:
@@ -192,6 +206,8 @@ def apply(
         conn.execute(_CLOSE_ATTEMPTS)
         conn.execute(_LOG_STEPS)
         conn.execute("DELETE FROM temp.staged")
+    # Multi-row, like the steps: executemany would hand the GIL back and forth per row.
+    insert_values(conn, "INSERT OR REPLACE INTO results VALUES", [v for r in results for v in r], 6)
     if finished:
         conn.executemany(_log, [(e.run_id, run_log.encode(e)) for e in finished])
         conn.executemany(

@@ -27,11 +27,24 @@ def _exact(column: str) -> str:
 
 
 #: A step's log row, built by SQLite from the staged fields (see ``history_fold``).
-STEP_ROW_SQL = (
-    "json_array('task_state', s.run_id, s.flow, s.task, s.state, s.attempt, s.max_attempts, "
-    f"{_exact('s.ts')}, {_exact('s.retry_in')}, s.delay_explained, json(s.error), s.result, "
-    f"{_exact('s.duration')}, s.output, s.reused, s.message)"
-)
+#: Compact, since a step is most of the log: tagged ``s``, without the run id (the row
+#: has it in its own column), its duration rounded to the microsecond, and its trailing
+#: fields left out while they hold their defaults (a RUNNING step stops at ``ts``).
+#: ``decode`` fills them back in, and also reads the long ``task_state`` form.
+STEP_ROW_SQL = f"""CASE
+WHEN s.retry_in IS NULL AND coalesce(s.delay_explained, '') = '' AND s.error IS NULL
+     AND s.result IS NULL AND s.duration IS NULL AND coalesce(s.output, '') = ''
+     AND NOT s.reused AND coalesce(s.message, '') = ''
+THEN json_array('s', s.flow, s.task, s.state, s.attempt, s.max_attempts, {_exact("s.ts")})
+WHEN coalesce(s.output, '') = '' AND NOT s.reused AND coalesce(s.message, '') = ''
+THEN json_array('s', s.flow, s.task, s.state, s.attempt, s.max_attempts, {_exact("s.ts")}, {_exact("s.retry_in")},
+                s.delay_explained, json(s.error), s.result, round(s.duration, 6))
+ELSE json_array('s', s.flow, s.task, s.state, s.attempt, s.max_attempts, {_exact("s.ts")}, {_exact("s.retry_in")},
+                s.delay_explained, json(s.error), s.result, round(s.duration, 6), s.output,
+                s.reused, s.message)
+END"""
+#: A step's fields after ``ts``, as a short body leaves them out.
+_STEP_DEFAULTS = (None, "", None, None, None, "", 0, "")
 
 
 class RunInterrupted(NamedTuple):
@@ -88,10 +101,14 @@ def encode_interrupted(run_id: str, reason: str, ts: float) -> str:
     return json.dumps(["run_interrupted", run_id, reason, ts], separators=(",", ":"))
 
 
-def decode(body: str) -> LogEvent:
-    """The event a log body holds (raises ``ValueError`` on a body no flowtop wrote)."""
+def decode(body: str, run_id: str) -> LogEvent:
+    """The event a log body of ``run_id``'s holds (raises ``ValueError`` on a body no
+    flowtop wrote)."""
     fields = json.loads(body)
     kind = fields[0]
+    if kind == "s":  # a compact step (``STEP_ROW_SQL``)
+        fields = ["task_state", run_id, *fields[1:], *_STEP_DEFAULTS[len(fields) - 7 :]]
+        kind = "task_state"
     if kind == "task_state":
         (
             run_id,
@@ -199,18 +216,18 @@ class LogTail:
         bound = (1 << 62) if upto is None else upto
         if run_id is None:
             rows = conn.execute(
-                "SELECT id, body FROM events WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
+                "SELECT id, run_id, body FROM events WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
                 (self.last, bound, limit),
             ).fetchall()
         else:
             rows = conn.execute(
-                "SELECT id, body FROM events WHERE run_id = ? AND id > ? AND id <= ? "
+                "SELECT id, run_id, body FROM events WHERE run_id = ? AND id > ? AND id <= ? "
                 "ORDER BY id LIMIT ?",
                 (run_id, self.last, bound, limit),
             ).fetchall()
         if rows:
             self.last = rows[-1][0]
-        return [decode(body) for _, body in rows]
+        return [decode(body, run) for _, run, body in rows]
 
     def end(self) -> int:
         """The id of the newest event now (to start tailing from "now")."""

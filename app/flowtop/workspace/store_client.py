@@ -30,6 +30,8 @@ log = logging.getLogger("flowtop.client")
 #: How often the log is read while runs are live (seconds), and when all is quiet.
 POLL_LIVE = 0.02
 POLL_IDLE = 0.1
+#: Polls without an event before the tail slows from ``POLL_LIVE`` to ``POLL_IDLE``.
+QUIET_POLLS = 50
 #: How often the client checks that live runs' owners still exist (seconds).
 REAP_EVERY = 1.0
 
@@ -52,6 +54,9 @@ class StoreClient:
         #: Runs this client started (run id -> process), for "keep or cancel?" at quit.
         self.started: dict[str, Launched] = {}
         self._stop = threading.Event()
+        #: Set when this client started a run or queued a command: its effect is due
+        #: soon, so the tail polls fast again at once instead of at the idle pace.
+        self._hurry = threading.Event()
         self._thread: threading.Thread | None = None
         self._ensure_store()
 
@@ -109,7 +114,9 @@ class StoreClient:
                 if now >= next_reap:
                     reap_store(self.db)
                     next_reap = now + REAP_EVERY
-                self._stop.wait(POLL_LIVE if quiet < 50 else POLL_IDLE)
+                if self._hurry.wait(POLL_LIVE if quiet < QUIET_POLLS else POLL_IDLE):
+                    self._hurry.clear()
+                    quiet = 0
         finally:
             tail.close()
 
@@ -135,11 +142,13 @@ class StoreClient:
             workers=self.workers,
         )
         self.started[launched.run_id] = launched
+        self._hurry.set()
         return launched.run_id
 
     def command(self, run_id: str, kind: str, task: str | None = None) -> None:
         """Queue cancel / retry_now / give_up for the run's owner."""
         enqueue(self.db, run_id, kind, task)
+        self._hurry.set()
 
     def live_started_here(self) -> list[RunRecord]:
         """Runs this client launched that are still running (asked about at quit)."""
@@ -153,5 +162,6 @@ class StoreClient:
 
     def close(self) -> None:
         self._stop.set()
+        self._hurry.set()
         if self._thread is not None:
             self._thread.join(2.0)

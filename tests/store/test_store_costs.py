@@ -1,0 +1,223 @@
+"""What the run store costs: disk per event, commits per batch, and how soon a client looks.
+
+The figures themselves are in tests/benchmarks/bench_store.py; these pin the behaviours
+behind them, without timing anything.
+"""
+
+from __future__ import annotations
+
+import pickle
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from flowtop import Flow, task
+from flowtop.engine import Runner
+from flowtop.engine.events import ErrorInfo, RunStarted, TaskStateChanged
+from flowtop.engine.states import StateType
+from flowtop.workspace import history as history_module
+from flowtop.workspace import store_client
+from flowtop.workspace.history import History
+from flowtop.workspace.results import ResultKeeper
+from flowtop.workspace.run_log import LogTail, connect_reader
+from flowtop.workspace.store_client import StoreClient
+
+from .conftest import env
+
+S = StateType
+
+
+@task
+def one() -> int:
+    return 1
+
+
+def trivial_flow(size: int) -> Flow:
+    flow = Flow("trivial")
+    for i in range(size):
+        flow.add_task(one, key=f"t{i}")
+    return flow
+
+
+def record(history: History, flow: Flow) -> str:
+    """Run ``flow`` with ``history`` as its sink, to the end; its run id."""
+    runner = Runner(4, sinks=[history.sink], next_number=history.next_number)
+    try:
+        run = runner.start(flow)
+        assert run.result(timeout=30).is_completed()
+        assert runner.bus.flush(timeout=30)
+        assert history.flush(timeout=30)
+    finally:
+        runner.shutdown()
+    return run.run_id
+
+
+def test_a_step_is_logged_compact_and_read_back_whole(tmp_path: Path) -> None:
+    db = tmp_path / "history.db"
+    with History(db) as history:
+        run_id = record(history, trivial_flow(3))
+        with closing(connect_reader(db)) as conn:
+            bodies = [b for (b,) in conn.execute("SELECT body FROM events ORDER BY id")]
+        tail = LogTail(db)
+        events = tail.read()
+        tail.close()
+    running = [b for b in bodies if '"RUNNING"' in b]
+    # No run id (the row has it), and nothing after ts while the fields hold defaults.
+    assert running and all(run_id not in b and b.startswith('["s",') for b in running)
+    assert all(b.count(",") == 6 for b in running), running
+    steps = [e for e in events if type(e) is TaskStateChanged]
+    assert [(e.task, e.state) for e in steps if e.task == "t0"] == [
+        ("t0", S.RUNNING),
+        ("t0", S.COMPLETED),
+    ]
+    done = next(e for e in steps if e.task == "t0" and e.state is S.COMPLETED)
+    assert done.run_id == run_id and done.result == "1" and done.error is None
+    assert done.output == "" and done.reused is False and done.message == ""
+
+
+def test_a_long_step_body_written_before_the_compact_form_still_reads(tmp_path: Path) -> None:
+    db = tmp_path / "history.db"
+    History(db).close()
+    old = (
+        '["task_state","r1","etl","load","AWAITING_RETRY",1,3,1.5,2.0,"fixed → 2s",'
+        '["ConnectionError","down","tb"],null,0.25,"out",0,""]'
+    )
+    with closing(sqlite3.connect(db)) as conn:
+        conn.execute("INSERT INTO events(run_id, body) VALUES ('r1', ?)", (old,))
+        conn.commit()
+    tail = LogTail(db)
+    (event,) = tail.read()
+    tail.close()
+    assert event == TaskStateChanged(
+        "r1",
+        "etl",
+        "load",
+        S.AWAITING_RETRY,
+        1,
+        3,
+        1.5,
+        2.0,
+        "fixed → 2s",
+        ErrorInfo("ConnectionError", "down", "tb"),
+        None,
+        0.25,
+        "out",
+        False,
+        "",
+    )
+
+
+def test_closing_the_store_empties_its_wal_while_a_reader_keeps_the_file_open(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "history.db"
+    history = History(db)
+    reader = connect_reader(db)  # a TUI tailing the store: SQLite can't delete the WAL
+    try:
+        reader.execute("SELECT count(*) FROM events").fetchone()
+        record(history, trivial_flow(500))
+        history.close()
+        wal = db.with_name("history.db-wal")
+        assert not wal.exists() or wal.stat().st_size == 0
+        (count,) = reader.execute("SELECT count(*) FROM events").fetchone()
+        assert count == 1002  # everything is in the database file itself
+    finally:
+        reader.close()
+
+
+def test_results_are_written_by_the_history_and_kept_through_a_locked_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The keeper has no connection of its own to fight the history's writer for the lock:
+    its rows go in the history's commit, and a failed write keeps them for the next try."""
+    monkeypatch.setattr(history_module, "BUSY_TIMEOUT_MS", 50)
+    db = tmp_path / "history.db"
+    events = [
+        TaskStateChanged("r1", "f", f"t{i}", S.COMPLETED, 1, 1, 1.0, result="1") for i in range(200)
+    ]
+    with History(db) as history:
+        keeper = ResultKeeper(history.keep_results, lambda run_id, key: (True, key, None))
+        blocker = sqlite3.connect(db, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        try:
+            keeper(events)
+            assert not history.flush(timeout=10)  # the write failed: rows kept
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        assert history.flush(timeout=10)
+        keeper.close()
+    with closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("SELECT count(*) FROM results").fetchone() == (200,)
+        assert conn.execute("SELECT data FROM results WHERE task = 't7'").fetchone() == (
+            pickle.dumps("t7", protocol=pickle.HIGHEST_PROTOCOL),
+        )
+
+
+def test_a_client_looks_at_once_after_it_queued_a_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An idle client tails slowly; a key it just sent makes it look again right away."""
+    monkeypatch.setattr(store_client, "POLL_IDLE", 60.0)
+    monkeypatch.setattr(store_client, "QUIET_POLLS", 0)
+    db = tmp_path / "history.db"
+    got: list[Any] = []
+    arrived = threading.Event()
+
+    def sink(events: list[Any]) -> None:
+        got.extend(events)
+        arrived.set()
+
+    client = StoreClient(db, sink)
+    client.open()
+    try:
+        client._hurry.wait(0.3)  # the tail is now asleep for POLL_IDLE
+        with closing(sqlite3.connect(db)) as conn:
+            body = '["run_started","r1","f",1,[],[],[],null,1.0]'
+            conn.execute("INSERT INTO events(run_id, body) VALUES ('r1', ?)", (body,))
+            conn.commit()
+        client.command("r1", "cancel")
+        assert arrived.wait(10), "the tail slept through the command"
+    finally:
+        client.close()
+    assert [type(e) for e in got] == [RunStarted]
+
+
+def test_a_run_start_is_written_at_once_whatever_the_write_interval(tmp_path: Path) -> None:
+    """Another process waits to show a new run: its start does not wait for the interval."""
+    db = tmp_path / "history.db"
+    with History(db, write_interval=60.0) as history:
+        history.sink([RunStarted("r1", "f", 1, ("a",), (1,), ("",), None, 1.0)])
+        tail = LogTail(db)
+        try:
+            deadline = time.monotonic() + 10
+            events: list[Any] = []
+            while not events and time.monotonic() < deadline:
+                events = tail.read()
+                time.sleep(0.01)
+        finally:
+            tail.close()
+        assert [type(e) for e in events] == [RunStarted]
+
+
+def test_a_run_process_sets_up_only_the_run_command() -> None:
+    """``flowtop run`` (every run process) imports no other command's module."""
+    code = (
+        "import sys; from flowtop import cli; parser = cli.build_parser('run'); "
+        "args = parser.parse_args(['run', 'x.py', '--flow', 'f', '--quiet']); "
+        "print(args.flow, sorted(m for m in sys.modules if m.startswith('flowtop.commands.')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env(), check=True
+    )
+    assert done.stdout.split(" ", 1) == [
+        "f",
+        "['flowtop.commands.common', 'flowtop.commands.printers', 'flowtop.commands.run']\n",
+    ]
