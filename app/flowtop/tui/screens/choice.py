@@ -1,0 +1,55 @@
+"""A question with a few answers, each a key and a button: the base of every dialog.
+
+The answers are keys first (the keyboard alone must do): buttons are for the mouse and
+never take focus, since a focused button would take Enter for itself, and Enter must
+give the dialog's default answer whatever has focus.
+"""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+Answer = TypeVar("Answer")
+
+
+class ChoiceScreen(ModalScreen[Answer], Generic[Answer]):
+    """Shows ``question`` and one button per answer; subclasses bind the keys."""
+
+    DEFAULT_CSS = """
+    ChoiceScreen { align: center middle; }
+    ChoiceScreen #dialog {
+        width: auto; min-width: 40; max-width: 90%; height: auto;
+        border: thick $warning; background: $surface; padding: 1 2;
+    }
+    ChoiceScreen #question { width: auto; max-width: 100%; }
+    ChoiceScreen #buttons { height: auto; width: auto; margin-top: 1; }
+    ChoiceScreen #buttons Button { margin-right: 2; }
+    """
+
+    def __init__(self, question: str, answers: list[tuple[str, str, str, Answer]]) -> None:
+        """``answers``: (button label, variant, id, the value the dialog dismisses with)."""
+        super().__init__()
+        self.question = question
+        self.answers = answers
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(Text(self.question), id="question")  # never markup: names from code
+            with Horizontal(id="buttons"):
+                for label, variant, ident, _ in self.answers:
+                    yield Button(label, variant=variant, id=ident)  # type: ignore[arg-type]
+
+    def on_mount(self) -> None:
+        for button in self.query(Button):
+            button.can_focus = False
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        for _, _, ident, value in self.answers:
+            if event.button.id == ident:
+                self.dismiss(value)
