@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+from textual.widgets.button import ButtonVariant
 
 Answer = TypeVar("Answer")
 
@@ -32,7 +33,9 @@ class ChoiceScreen(ModalScreen[Answer], Generic[Answer]):
     ChoiceScreen #buttons Button { margin-right: 2; }
     """
 
-    def __init__(self, question: str, answers: list[tuple[str, str, str, Answer]]) -> None:
+    def __init__(
+        self, question: str, answers: list[tuple[str, ButtonVariant, str, Answer]]
+    ) -> None:
         """``answers``: (button label, variant, id, the value the dialog dismisses with)."""
         super().__init__()
         self.question = question
@@ -43,7 +46,7 @@ class ChoiceScreen(ModalScreen[Answer], Generic[Answer]):
             yield Static(Text(self.question), id="question")  # never markup: names from code
             with Horizontal(id="buttons"):
                 for label, variant, ident, _ in self.answers:
-                    yield Button(label, variant=variant, id=ident)  # type: ignore[arg-type]
+                    yield Button(label, variant=variant, id=ident)
 
     def on_mount(self) -> None:
         for button in self.query(Button):

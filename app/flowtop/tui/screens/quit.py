@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 from textual.binding import Binding, BindingType
+from textual.widgets.button import ButtonVariant
 
 from flowtop.tui.screens.choice import ChoiceScreen
 
@@ -28,7 +29,7 @@ class QuitScreen(ChoiceScreen[QuitChoice]):
     def __init__(self, live: list[str], *, can_keep: bool = True) -> None:
         more = f" and {len(live) - 5} more" if len(live) > 5 else ""
         runs = ", ".join(live[:5]) + more
-        answers: list[tuple[str, str, str, QuitChoice]] = []
+        answers: list[tuple[str, ButtonVariant, str, QuitChoice]] = []
         if can_keep:
             question = (
                 f"{len(live)} run(s) started here are still running: {runs}.\n"
@@ -45,8 +46,6 @@ class QuitScreen(ChoiceScreen[QuitChoice]):
         super().__init__(question, answers)
         self.can_keep = can_keep
 
-    def action_choose(self, choice: str) -> None:
-        if choice == "keep" and not self.can_keep:
-            return
-        if choice in ("keep", "cancel", "stay"):
-            self.dismiss(choice)  # type: ignore[arg-type]
+    def action_choose(self, choice: QuitChoice) -> None:
+        if choice != "keep" or self.can_keep:
+            self.dismiss(choice)
