@@ -32,7 +32,7 @@ import sys
 import tokenize
 import traceback
 import types
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -183,7 +183,7 @@ def _import_error(path: Path, exc: BaseException) -> LoadError:
     for frame in frames:
         if _same_file(frame.filename, path):
             line = frame.lineno
-    message = f"{type(exc).__name__}: {exc}"
+    message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     if isinstance(exc, SyntaxError) and exc.filename and not _same_file(exc.filename, path):
         message = f"SyntaxError in {display_path(exc.filename)}:{exc.lineno}: {exc.msg}"
     elif (
@@ -328,12 +328,20 @@ class Loader:
     """Loads the flow files of one folder (or one file) and keeps their last good version."""
 
     def __init__(
-        self, root: Path, only: Path | None = None, *, prefect_compat: bool = False
+        self,
+        root: Path,
+        only: Path | None = None,
+        *,
+        prefect_compat: bool = False,
+        probe: Callable[[Path, bool], LoadError | None] | None = None,
     ) -> None:
         self.root = root
         self.only = only  # a single flow file, when the workspace was opened on one
         #: Drop-in mode (``[workspace] prefect_compat``): ``prefect`` imports get flowtop's.
         self.prefect_compat = prefect_compat
+        #: Imports the file in a child process first (see ``loader_process``): a file that
+        #: hangs, exits or fails at import is reported without running it here.
+        self.probe = probe
         self.modules: dict[Path, LoadedModule] = {}
         self.errors: dict[Path, LoadError] = {}
         self.flows: dict[str, Flow] = {}
@@ -481,6 +489,11 @@ class Loader:
             raise _Failed(
                 LoadError(path, line, getattr(exc, "offset", None), f"{type(exc).__name__}: {exc}")
             ) from None
+        if self.probe is not None:
+            failed = self.probe(path, compat)
+            if failed is not None:
+                self.deps[path] = frozenset(self.graph.closure(path, tree))
+                raise _Failed(failed)
         name = module_name_for(path)
         module = types.ModuleType(name)
         module.__file__ = str(path)
@@ -491,7 +504,7 @@ class Loader:
         try:
             with prefect_imports() if compat else contextlib.nullcontext():
                 exec(code, module.__dict__)
-        except (Exception, SystemExit) as exc:  # noqa: BLE001 - user code: any failure is a load error
+        except BaseException as exc:  # noqa: BLE001 - user code: KeyboardInterrupt, SystemExit, CancelledError too
             self._note_helpers(set(sys.modules) - before, path)
             if previous is not None:
                 sys.modules[name] = previous

@@ -34,6 +34,7 @@ DEFAULT_KEYS = (
     "workers",
     "executor",
     "max_result_bytes",
+    "load_timeout",
 )
 #: ``[tui] on_quit``: what ``q`` does with live runs started in this TUI.
 ON_QUIT = ("ask", "keep", "cancel")
@@ -166,6 +167,8 @@ def check_value(table: tuple[str, ...], key: str, value: Any) -> Any:
         return _seconds(table, key, value, positive=True)
     if key == "retry_deadline":
         return _seconds(table, key, value)
+    if key == "load_timeout":  # importing a flow file in the loader process
+        return _seconds(table, key, value, positive=True)
     if key == "executor":
         try:  # the spec's syntax, and that the extra it needs is installed
             return check_spec(value)
@@ -403,6 +406,7 @@ class Settings:
     max_result_bytes: int = 10 * 1024 * 1024  # per stored result (reruns in other processes)
     on_quit: str = "ask"  # [tui] on_quit
     prefect_compat: bool = False  # [workspace] prefect_compat: drop-in mode
+    load_timeout: float = 10.0  # [defaults] load_timeout: seconds one flow file may take to import
 
     @classmethod
     def from_files(cls, toml: SettingsFile | None, overrides: SettingsFile | None) -> Settings:
@@ -420,6 +424,7 @@ class Settings:
             max_result_bytes=defaults.get("max_result_bytes", 10 * 1024 * 1024),
             on_quit=toml.tui.get("on_quit", "ask") if toml else "ask",
             prefect_compat=bool(toml.workspace.get("prefect_compat", False)) if toml else False,
+            load_timeout=defaults.get("load_timeout", 10.0),
         )
 
 

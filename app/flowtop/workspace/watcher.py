@@ -92,4 +92,11 @@ async def watch(
         force_polling=force_polling,
     ):
         paths = sorted({Path(path) for _, path in changes})
-        yield await asyncio.to_thread(workspace.reload_paths, paths)
+        try:
+            change = await asyncio.to_thread(workspace.reload_paths, paths)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # this watcher is being cancelled
+            continue  # raised by user code in the reload thread: hot reload goes on
+        yield change

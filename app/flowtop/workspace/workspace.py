@@ -102,7 +102,10 @@ class _SettingsState:
 class Workspace:
     """A flow file or a folder of them, with its settings files and state folder."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, isolate_imports: bool = True) -> None:
+        """``isolate_imports``: import each flow file in a loader process first (a hang, an
+        exit or a ``BaseException`` at import is reported as a broken file, never felt here).
+        """
         given = Path(path)
         if not given.exists():
             raise FileNotFoundError(f"no such file or folder: {path}")
@@ -117,7 +120,12 @@ class Workspace:
         self.state_dir = self.root / STATE_DIR
         self.settings_path = self.root / SETTINGS_FILE
         self.overrides_path = self.state_dir / OVERRIDES_FILE
-        self._loader = Loader(self.root, only)
+        from . import loader_process
+
+        probe = self._probe if isolate_imports and loader_process.available() else None
+        self._loader = Loader(self.root, only, probe=probe)
+        #: What each flow file printed at import in the loader process (its tail), by file.
+        self.import_output: dict[Path, str] = {}
         self._settings = _SettingsState()
         self._lock = threading.RLock()
         self._history: History | None = None
@@ -138,6 +146,15 @@ class Workspace:
     @property
     def errors(self) -> dict[Path, LoadError]:
         return dict(self._loader.errors)
+
+    def _probe(self, path: Path, prefect_compat: bool) -> LoadError | None:
+        from .loader_process import probe
+
+        result = probe(
+            path, self.root, prefect_compat=prefect_compat, timeout=self.settings.load_timeout
+        )
+        self.import_output[path] = result.output
+        return result.error
 
     def load(self) -> WorkspaceChanged:
         """(Re)load every flow file and both settings files."""

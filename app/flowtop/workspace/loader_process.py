@@ -1,0 +1,403 @@
+"""Import a flow file in a child process first, with a timeout, so user code at import
+can never take the monitor down.
+
+A flow file that loops forever at import, calls ``os._exit``, dies of a signal, or raises
+``KeyboardInterrupt``/``SystemExit``/``CancelledError`` would otherwise hang or kill the
+process that imports it (the TUI, ``flowtop list``, a run process). :func:`probe` imports
+the file in a forked child with its output captured and reports how that went: a
+:class:`~flowtop.workspace.loader.LoadError` for a file that is broken (``slow.py: import
+did not finish in 10 s``, ``crash.py: the import ended the process (exit code 3)``), or
+the flows it defines.
+
+Forking is cheap when flowtop is already imported; forking a process that runs threads
+is not safe (a lock held by another thread stays held in the child). So a process with
+a single thread (a ``flowtop run`` or ``flowtop list`` while it loads) forks the child
+itself, and any other (the TUI, whose loads run on worker threads) asks a *fork server*:
+one warm single-threaded helper process, started on first use and shared by every
+workspace of the process, that forks one child per import. Hot reload then costs a fork
+and the user's own import, not an interpreter start.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import select
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .loader import LoadError
+
+#: ``[defaults] load_timeout``: seconds an import may take before the file is reported.
+DEFAULT_LOAD_TIMEOUT = 10.0
+#: Output a module prints at import is kept up to this many characters (the tail).
+MAX_OUTPUT = 64 * 1024
+_HEADER = struct.Struct("!I")
+
+
+@dataclass(frozen=True)
+class FlowInfo:
+    """What the child saw of one flow: enough to list it without importing it here."""
+
+    name: str
+    dynamic: bool
+    tasks: tuple[tuple[str, tuple[str, ...]], ...]  # (task key, upstream keys)
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """How importing one flow file in a child went."""
+
+    error: LoadError | None = None
+    flows: tuple[FlowInfo, ...] = ()
+    output: str = ""  # what the module wrote to stdout/stderr at import (a tail)
+    #: True when the failure is one only a separate process can report (a hang, an exit,
+    #: a signal): importing the file here would hang or end this process.
+    fatal: bool = False
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def available() -> bool:
+    """Whether imports can be tried in a child (POSIX ``fork``)."""
+    return hasattr(os, "fork") and sys.platform != "win32"
+
+
+def probe(path: Path, root: Path, *, prefect_compat: bool, timeout: float) -> ProbeResult:
+    """Import ``path`` (a flow file of the folder ``root``) in a child; see the module doc."""
+    request = {
+        "path": str(path),
+        "root": str(root),
+        "compat": prefect_compat,
+        "timeout": timeout,
+        "cwd": os.getcwd(),
+    }
+    if threading.active_count() == 1:
+        for stream in (sys.stdout, sys.stderr):  # or the child would write it out again
+            with contextlib.suppress(Exception):
+                stream.flush()
+        reply = run_child(request)
+    else:
+        reply = _server().ask(request, timeout)
+    return _result(path, reply)
+
+
+# -- the child ---------------------------------------------------------------------------
+
+
+def run_child(request: dict[str, Any]) -> dict[str, Any]:
+    """Fork a child that imports the file, wait for it within the timeout, and say how it went.
+
+    The reply is plain JSON: ``{"error": [line, column, message] | None, "flows": [...],
+    "output": str, "fatal": bool}``. Called by a single-threaded caller and by the server.
+    """
+    timeout = float(request["timeout"])
+    read_fd, write_fd = os.pipe()
+    output = tempfile.TemporaryFile()  # noqa: SIM115 - shared with the child by fd
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        os.close(read_fd)
+        _child_main(request, write_fd, output.fileno())
+    os.close(write_fd)
+    try:
+        data, status = _wait(pid, read_fd, timeout)
+    finally:
+        os.close(read_fd)
+    try:
+        output.seek(0, os.SEEK_END)
+        size = output.tell()
+        output.seek(max(0, size - MAX_OUTPUT * 4))
+        printed = output.read().decode("utf-8", "replace")[-MAX_OUTPUT:]
+    finally:
+        output.close()
+    reply: dict[str, Any] | None = None
+    if data is not None:
+        with contextlib.suppress(ValueError):
+            reply = json.loads(data)
+    if reply is None:
+        reply = {"error": [None, None, _ended(status, timeout)], "flows": [], "fatal": True}
+    reply["output"] = printed
+    return reply
+
+
+def _ended(status: int | None, timeout: float) -> str:
+    if status is None:
+        return f"import did not finish in {timeout:g} s"
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = str(number)
+        return f"the import ended the process (killed by signal {name})"
+    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else status
+    return f"the import ended the process (exit code {code})"
+
+
+def _wait(pid: int, read_fd: int, timeout: float) -> tuple[bytes | None, int | None]:
+    """The child's reply (None if it sent none) and its wait status (None after a timeout)."""
+    deadline = time.monotonic() + timeout
+    chunks: list[bytes] = []
+    status: int | None = None
+    eof = False
+    while True:
+        if not eof:
+            remaining = deadline - time.monotonic()
+            ready, _, _ = select.select([read_fd], [], [], max(0.0, min(remaining, 0.05)))
+            if ready:
+                chunk = os.read(read_fd, 65536)
+                if chunk:
+                    chunks.append(chunk)
+                else:
+                    eof = True
+        done, wait_status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            status = wait_status
+            # what the child wrote before it exited is still in the pipe
+            while select.select([read_fd], [], [], 0)[0]:
+                chunk = os.read(read_fd, 65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            break
+        if time.monotonic() >= deadline:
+            _kill(pid)
+            return None, None
+        if eof:
+            time.sleep(0.002)  # the reply is in: the child is exiting
+    data = b"".join(chunks)
+    if status == 0 and data:
+        return data, status
+    return None, status
+
+
+def _kill(pid: int) -> None:
+    """End a child that overran its time, and whatever it started in its process group."""
+    with contextlib.suppress(OSError):
+        os.killpg(pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+
+
+def _child_main(request: dict[str, Any], reply_fd: int, output_fd: int) -> None:
+    """Import the file, write the reply, and leave without running any exit handler."""
+    code = 0
+    try:
+        with contextlib.suppress(OSError):
+            os.setpgid(0, 0)  # a timeout kills what the import started, too
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(output_fd, 1)  # a module printing at import never reaches a terminal
+        os.dup2(output_fd, 2)
+        sys.stdout = open(1, "w", encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
+        sys.stderr = open(2, "w", encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
+        with contextlib.suppress(OSError):
+            os.chdir(request["cwd"])
+        reply = _import(Path(request["path"]), Path(request["root"]), bool(request["compat"]))
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        data = json.dumps(reply).encode()
+        view = memoryview(data)
+        while view:
+            written = os.write(reply_fd, view)
+            view = view[written:]
+    except BaseException:  # noqa: BLE001 - the parent reads the exit code
+        code = 70
+    finally:
+        os._exit(code)
+
+
+def _import(path: Path, root: Path, compat: bool) -> dict[str, Any]:
+    from ..engine.dynamic import FlowFunction
+    from .loader import Loader, _Failed
+
+    loader = Loader(root, None, prefect_compat=compat)
+    loader.activate()
+    try:
+        loaded = loader._load_one(path, force=True)
+    except _Failed as failed:
+        error = failed.error
+        return {"error": [error.line, error.column, error.message], "flows": [], "fatal": False}
+    flows = []
+    for name, flow in (loaded.flows if loaded else {}).items():
+        dynamic = isinstance(flow, FlowFunction)
+        nodes = flow.task_nodes() if isinstance(flow, FlowFunction) else flow.nodes
+        flows.append(
+            {
+                "name": name,
+                "dynamic": dynamic,
+                "tasks": [[key, list(node.upstream)] for key, node in nodes.items()],
+            }
+        )
+    return {"error": None, "flows": flows, "fatal": False}
+
+
+def _result(path: Path, reply: dict[str, Any]) -> ProbeResult:
+    error = None
+    if reply.get("error"):
+        line, column, message = reply["error"]
+        error = LoadError(path, line, column, str(message))
+    flows = tuple(
+        FlowInfo(
+            str(info["name"]),
+            bool(info["dynamic"]),
+            tuple((str(key), tuple(str(u) for u in up)) for key, up in info["tasks"]),
+        )
+        for info in reply.get("flows", [])
+    )
+    return ProbeResult(
+        error, flows, str(reply.get("output", "")), bool(reply.get("fatal")), dict(reply)
+    )
+
+
+# -- the fork server ---------------------------------------------------------------------
+
+
+class ForkServer:
+    """A warm helper process with flowtop imported that forks one child per import."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._socket: socket.socket | None = None
+
+    def ask(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
+        with self._lock:
+            for attempt in (1, 2):
+                try:
+                    sock = self._connect()
+                    _send(sock, request)
+                    # the server enforces the timeout; this bound is for a server gone wrong
+                    sock.settimeout(timeout + 10)
+                    return _receive(sock)
+                except (OSError, EOFError, ValueError):
+                    self._stop()
+                    if attempt == 2:
+                        return {
+                            "error": [None, None, "the loader process failed; import skipped"],
+                            "flows": [],
+                            "fatal": True,
+                        }
+            raise AssertionError("unreachable")
+
+    def _connect(self) -> socket.socket:
+        if self._socket is not None and self._process is not None and self._process.poll() is None:
+            return self._socket
+        self._stop()
+        ours, theirs = socket.socketpair()
+        package_parent = str(Path(__file__).resolve().parent.parent.parent)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [package_parent, *filter(None, [env.get("PYTHONPATH")])]
+        )
+        self._process = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from flowtop.workspace.loader_process import serve; "
+                "serve(int(sys.argv[1]))",
+                str(theirs.fileno()),
+            ],
+            pass_fds=(theirs.fileno(),),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,  # a Ctrl-C or hang-up of the terminal is not for it
+        )
+        theirs.close()
+        self._socket = ours
+        return ours
+
+    def _stop(self) -> None:
+        if self._socket is not None:
+            with contextlib.suppress(OSError):
+                self._socket.close()
+            self._socket = None
+        if self._process is not None:
+            with contextlib.suppress(OSError):
+                self._process.kill()
+            with contextlib.suppress(Exception):
+                self._process.wait(timeout=5)
+            self._process = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop()
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+
+_shared: ForkServer | None = None
+_shared_lock = threading.Lock()
+
+
+def _server() -> ForkServer:
+    global _shared  # one server per process, started on first use
+    with _shared_lock:
+        if _shared is None:
+            _shared = ForkServer()
+            atexit.register(_shared.close)
+        return _shared
+
+
+def serve(fd: int) -> None:
+    """The fork server's loop: one request in, one forked child, one reply out."""
+    import flowtop.workspace.loader  # noqa: F401 - warm: the children inherit it
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sock = socket.socket(fileno=fd)
+    while True:
+        try:
+            request = _receive(sock)
+        except (OSError, EOFError, ValueError):
+            return  # the client went away: so do we
+        try:
+            reply = run_child(request)
+        except Exception as exc:  # noqa: BLE001 - said to the client, the server goes on
+            reply = {"error": [None, None, f"loader process: {exc}"], "flows": [], "fatal": True}
+        try:
+            _send(sock, reply)
+        except OSError:
+            return
+
+
+def _send(sock: socket.socket, message: dict[str, Any]) -> None:
+    data = json.dumps(message).encode()
+    sock.sendall(_HEADER.pack(len(data)) + data)
+
+
+def _receive(sock: socket.socket) -> dict[str, Any]:
+    header = _exactly(sock, _HEADER.size)
+    (size,) = _HEADER.unpack(header)
+    value = json.loads(_exactly(sock, size))
+    if not isinstance(value, dict):
+        raise ValueError("not a message")
+    return value
+
+
+def _exactly(sock: socket.socket, size: int) -> bytes:
+    chunks: list[bytes] = []
+    while size:
+        chunk = sock.recv(min(size, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
