@@ -206,7 +206,10 @@ def _child_main(request: dict[str, Any], reply_fd: int, output_fd: int) -> None:
         sys.stderr = open(2, "w", encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
         with contextlib.suppress(OSError):
             os.chdir(request["cwd"])
-        reply = _import(Path(request["path"]), Path(request["root"]), bool(request["compat"]))
+        if request.get("kind") == "describe":
+            reply = _describe(request["path"])
+        else:
+            reply = _import(Path(request["path"]), Path(request["root"]), bool(request["compat"]))
         with contextlib.suppress(Exception):
             sys.stdout.flush()
             sys.stderr.flush()
@@ -244,6 +247,108 @@ def _import(path: Path, root: Path, compat: bool) -> dict[str, Any]:
             }
         )
     return {"error": None, "flows": flows, "fatal": False}
+
+
+# -- a whole workspace, described ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkspaceDescription:
+    """A workspace as a loader process saw it: what ``flowtop list`` shows, as plain data."""
+
+    root: str
+    errors: tuple[str, ...]  # flow files that failed to load, and settings errors
+    settings_error: str | None
+    flows: dict[str, dict[str, Any]]  # name -> describe_flow()
+    output: str = ""  # what the flow modules printed at import
+
+
+def describe_workspace(path: str) -> WorkspaceDescription:
+    """Load the workspace at ``path`` in a loader process and describe its flows.
+
+    The process calling this imports no user code: each flow file is imported in a child
+    of that process (with the ``load_timeout`` of each), and only the description comes
+    back. A loader process that itself fails is reported as an error of the workspace.
+    """
+    from .workspace import Workspace
+
+    workspace = Workspace(path, isolate_imports=False)  # imports nothing: settings only
+    try:
+        workspace.read_settings()
+        files = len(workspace.flow_file_candidates())
+        budget = (2 * files + 1) * workspace.settings.load_timeout + 10
+        root = str(workspace.root)
+    finally:
+        workspace.close()
+    request = {"kind": "describe", "path": str(path), "cwd": os.getcwd(), "timeout": budget}
+    if threading.active_count() == 1:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        reply = run_child(request)
+    else:
+        reply = _server().ask(request, budget)
+    if reply.get("error"):
+        _, _, message = reply["error"]
+        return WorkspaceDescription(
+            root, (f"{path}: {message}",), None, {}, reply.get("output", "")
+        )
+    return WorkspaceDescription(
+        str(reply["root"]),
+        tuple(str(e) for e in reply["errors"]),
+        reply.get("settings_error"),
+        dict(reply["flows"]),
+        str(reply.get("output", "")),
+    )
+
+
+def describe_flow(workspace: Any, name: str) -> dict[str, Any]:
+    """One loaded flow as ``flowtop list --json`` prints it: tasks, upstreams, effective
+    policies with the layer each value comes from."""
+    from ..engine.dynamic import FlowFunction
+
+    flow = workspace.flows[name]
+    dynamic = isinstance(flow, FlowFunction)
+    # A @flow's graph exists only while it runs: list the @tasks it can call instead.
+    nodes = flow.task_nodes() if isinstance(flow, FlowFunction) else flow.nodes
+    tasks = []
+    for key, node in nodes.items():
+        policy = workspace.policy_for(flow, node)
+        tasks.append(
+            {
+                "task": key,
+                "upstream": list(node.upstream),
+                "max_attempts": policy.max_attempts,
+                "summary": policy.summary(),
+                "policy": {
+                    field: {"value": value, "layer": layer}
+                    for field, (value, layer) in policy.describe().items()
+                },
+            }
+        )
+    source = workspace.flow_files.get(name)
+    return {
+        "flow": name,
+        "file": str(source) if source else None,
+        "dynamic": dynamic,
+        "tasks": tasks,
+    }
+
+
+def _describe(path: str) -> dict[str, Any]:
+    """In the loader process: load the workspace (each file in a child of its own)."""
+    from .workspace import Workspace
+
+    with Workspace(path) as workspace:
+        workspace.load()
+        settings_error = workspace.settings_error
+        return {
+            "error": None,
+            "root": str(workspace.root),
+            "errors": [str(e) for e in workspace.errors.values()],
+            "settings_error": str(settings_error) if settings_error is not None else None,
+            "flows": {name: describe_flow(workspace, name) for name in sorted(workspace.flows)},
+        }
 
 
 def _result(path: Path, reply: dict[str, Any]) -> ProbeResult:

@@ -156,6 +156,15 @@ class Workspace:
         self.import_output[path] = result.output
         return result.error
 
+    def flow_file_candidates(self) -> list[Path]:
+        """The files a load would import: the one file, or the folder's own ``*.py``."""
+        return self._loader.candidates()
+
+    def read_settings(self) -> list[LoadError]:
+        """Read both settings files without loading any flow (their new errors)."""
+        with self._lock:
+            return self._reload_settings()[1]
+
     def load(self) -> WorkspaceChanged:
         """(Re)load every flow file and both settings files."""
         with self._lock:

@@ -1,0 +1,63 @@
+"""User code runs in loader and run processes, never in the process of ``flowtop list``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+MARKED = """\
+import os
+from pathlib import Path
+from flowtop import Flow, task
+
+Path(os.environ["MARKER"]).write_text(str(os.getpid()))
+print("printed at import")
+
+@task
+def job():
+    return 1
+
+with Flow("marked") as flow:
+    job()
+"""
+
+
+def test_flowtop_list_imports_no_flow_file_in_its_own_process(tmp_path: Path) -> None:
+    (tmp_path / "marked.py").write_text(MARKED)
+    marker = tmp_path / "imported-by"
+    env = {**os.environ, "MARKER": str(marker), "NO_COLOR": "1"}
+    listing = subprocess.Popen(
+        [sys.executable, "-m", "flowtop", "list", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    out, err = listing.communicate(timeout=60)
+    assert listing.returncode == 0, err
+    assert "marked  (" in out and "  job" in out
+    assert marker.exists()  # the file was imported, by another process
+    assert int(marker.read_text()) != listing.pid
+    assert "printed at import" not in out  # nor did its output reach stdout
+
+
+def test_flowtop_list_reports_a_file_that_ends_the_process_and_lists_the_rest(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "marked.py").write_text(MARKED)
+    (tmp_path / "crash.py").write_text("import os\nfrom flowtop import Flow\nos._exit(3)\n")
+    env = {**os.environ, "MARKER": str(tmp_path / "m"), "NO_COLOR": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "flowtop", "list", "."],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr == "flowtop: crash.py: the import ended the process (exit code 3)\n"
+    assert "marked  (" in done.stdout
