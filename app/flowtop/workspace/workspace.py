@@ -321,7 +321,7 @@ class Workspace:
     ) -> tuple[type[BaseException], ...]:
         module = self._loader.module_of(flow_name)
         namespace: Mapping[str, Any] = vars(module) if module is not None else {}
-        return tuple(resolve_exception(name, namespace, table) for name in names)
+        return tuple(resolve_exception(name, namespace, table, root=self.root) for name in names)
 
     def policy_for(self, flow: Flow, node: Node) -> RetryPolicy:
         """The effective policy of one task: every settings layer applied, sources recorded."""
@@ -362,7 +362,7 @@ class Workspace:
         """
         table = ("flows", flow, "tasks", task)
         given = {k: (list(v) if isinstance(v, tuple) else v) for k, v in values.items()}
-        check_table(table, {k: v for k, v in given.items() if v is not None}, TASK_KEYS)
+        check_table(table, {k: v for k, v in given.items() if v is not None}, TASK_KEYS, self.root)
         if given.get("retry_on") is not None and flow in self._loader.flows:
             names = (
                 (given["retry_on"],)
