@@ -109,14 +109,16 @@ class Workspace:
         given = Path(path)
         if not given.exists():
             raise FileNotFoundError(f"no such file or folder: {path}")
-        resolved = given.resolve()
-        if resolved.is_dir():
-            self.root, only = resolved, None
-        elif resolved.suffix == ".py":
-            self.root, only = resolved.parent, resolved
+        # The workspace is the folder that was opened: a symlinked flow file (or folder)
+        # takes its settings and history from here, not from wherever the link points.
+        opened = Path(os.path.abspath(given))
+        if opened.is_dir():
+            self.root, only = opened, None
+        elif opened.suffix == ".py":
+            self.root, only = opened.parent, opened
         else:
             raise ValueError(f"{path}: not a folder or a .py file")
-        self.path = resolved
+        self.path = opened
         self.state_dir = self.root / STATE_DIR
         self.settings_path = self.root / SETTINGS_FILE
         self.overrides_path = self.state_dir / OVERRIDES_FILE
