@@ -61,3 +61,46 @@ def test_flowtop_list_reports_a_file_that_ends_the_process_and_lists_the_rest(
     assert done.returncode == 2
     assert done.stderr == "flowtop: crash.py: the import ended the process (exit code 3)\n"
     assert "marked  (" in done.stdout
+
+
+NOISY = """\
+import os
+import threading
+from flowtop import Flow, task
+
+print("printed at import " + "x" * 5000)
+os.write(1, b"written to fd 1 at import\\n")
+
+@task
+def job():
+    thread = threading.Thread(target=lambda: print("from a thread the task started"))
+    thread.start()
+    thread.join()
+    print("inside the task")
+    return 1
+
+with Flow("noisy") as flow:
+    job()
+"""
+
+
+def test_run_json_stdout_holds_json_lines_only(tmp_path: Path) -> None:
+    """issue 16 item 9: output at import and from a task's own thread never lands on stdout."""
+    import json
+
+    (tmp_path / "noisy.py").write_text(NOISY)
+    done = subprocess.run(
+        [sys.executable, "-m", "flowtop", "run", ".", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in done.stdout.splitlines()]  # every line is JSON
+    assert events[-1]["event"] == "run_finished"
+    assert "printed at import" in done.stderr
+    assert "written to fd 1 at import" in done.stderr
+    assert "from a thread the task started" in done.stderr
+    output = [e.get("output", "") for e in events if e.get("task") == "job"]
+    assert any("inside the task" in text for text in output)  # the task's own, in its event

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ..engine.pool import MAX_WORKERS
 from ..engine.states import StateType
@@ -100,7 +101,25 @@ def executor_spec(text: str) -> str:
     return text.strip()
 
 
+def json_stdout() -> TextIO:
+    """The JSON lines' own stream; from now on whatever else writes to fd 1 goes to stderr.
+
+    Under ``--json`` stdout holds JSON lines only: a module printing at import (in this
+    process), a thread started by a task, a C extension writing to fd 1 — their output
+    lands on stderr, never between two JSON lines.
+    """
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+        os.dup2(2, 1)
+    except OSError:
+        return sys.stdout  # no descriptors to move (an embedded interpreter): as before
+    return open(saved, "w", encoding="utf-8", errors="backslashreplace")
+
+
 def main(args: argparse.Namespace) -> int:
+    out: TextIO = json_stdout() if args.json else sys.stdout
     workspace = open_workspace(args.path)
     if workspace is None:
         return 2
@@ -121,10 +140,10 @@ def main(args: argparse.Namespace) -> int:
         say("--task needs --rerun-of RUN_ID (the run to take results from)")
         return 2
     if args.detach:
-        return detach(workspace, names, args)
+        return detach(workspace, names, args, out)
     printer: JsonPrinter | HumanPrinter
     if args.json:
-        printer = JsonPrinter(sys.stdout)
+        printer = JsonPrinter(out)
     else:
         printer = HumanPrinter(sys.stdout, live=sys.stdout.isatty(), verbose=not args.quiet)
     kwargs = {"workers": args.workers} if args.workers else {}
@@ -196,7 +215,7 @@ def rerun_start(workspace: Workspace, name: str, args: argparse.Namespace) -> di
     return plan.start
 
 
-def detach(workspace: Workspace, names: list[str], args: argparse.Namespace) -> int:
+def detach(workspace: Workspace, names: list[str], args: argparse.Namespace, out: TextIO) -> int:
     """Start each flow's run in its own process and print the run ids (one per line).
 
     The store is opened (created, migrated) first: a broken one is reported here, and a
@@ -222,7 +241,8 @@ def detach(workspace: Workspace, names: list[str], args: argparse.Namespace) -> 
             workers=args.workers,
         )
         if args.json:
-            print(json.dumps({"event": "run_detached", "flow": name, "run_id": launched.run_id}))
+            event = {"event": "run_detached", "flow": name, "run_id": launched.run_id}
+            print(json.dumps(event), file=out, flush=True)
         else:
-            print(launched.run_id)
+            print(launched.run_id, file=out, flush=True)
     return 0
