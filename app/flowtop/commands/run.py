@@ -198,7 +198,25 @@ def main(args: argparse.Namespace) -> int:
         runner.shutdown(wait=False)  # a thread hung past its timeout must not hold the exit
     if gone.is_set():
         return READER_GONE
+    if not args.no_history and not recorded(workspace):
+        return 1
     return 0 if ok else 1
+
+
+def recorded(workspace: Workspace) -> bool:
+    """Whether the run store has every event of the runs; if not, say so plainly (the
+    process is about to exit: nothing is kept for a next try)."""
+    history = workspace.history
+    if history.flush(10.0) and not history.lost:
+        return True
+    reason = history.last_error or "the write did not finish"
+    store = history.path
+    workspace.close()  # its last write fails too; this line is the last word
+    say(
+        f"{store}: the run was not recorded ({reason}): `flowtop history` and other flowtop "
+        "windows will not show it (--no-history runs without recording on purpose)"
+    )
+    return False
 
 
 def rerun_start(workspace: Workspace, name: str, args: argparse.Namespace) -> dict[str, Any] | None:
