@@ -281,7 +281,9 @@ def describe_workspace(path: str) -> WorkspaceDescription:
     finally:
         workspace.close()
     request = {"kind": "describe", "path": str(path), "cwd": os.getcwd(), "timeout": budget}
-    if threading.active_count() == 1:
+    if not available():  # no fork (Windows): load here, as flowtop did before
+        reply = _describe(str(path))
+    elif threading.active_count() == 1:
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):
                 stream.flush()
