@@ -104,3 +104,39 @@ def test_run_json_stdout_holds_json_lines_only(tmp_path: Path) -> None:
     assert "from a thread the task started" in done.stderr
     output = [e.get("output", "") for e in events if e.get("task") == "job"]
     assert any("inside the task" in text for text in output)  # the task's own, in its event
+
+
+GOOD = """\
+from flowtop import Flow, task
+
+@task
+def ok():
+    return 1
+
+with Flow("good") as flow:
+    ok()
+"""
+
+
+async def test_the_tui_survives_saving_files_that_end_hang_or_interrupt_their_import(
+    tmp_path: Path,
+) -> None:
+    """issue 16 item 6: os._exit at import used to kill the TUI on hot reload."""
+    from pilot_kit import screen_text, wait_for
+
+    from .conftest import run_flow, tui
+
+    (tmp_path / "good.py").write_text(GOOD)
+    (tmp_path / "flowtop.toml").write_text("[defaults]\nload_timeout = 1\n")
+    async with tui(tmp_path) as (app, pilot):
+        await pilot.pause(0.3)  # the watcher is up
+        (tmp_path / "crash.py").write_text("import os\nfrom flowtop import Flow\nos._exit(3)\n")
+        (tmp_path / "slow.py").write_text("from flowtop import Flow\nwhile True:\n    pass\n")
+        (tmp_path / "kbd.py").write_text("from flowtop import Flow\nraise KeyboardInterrupt\n")
+        for name in ("crash.py", "slow.py", "kbd.py"):
+            await wait_for(pilot, lambda n=name: f"✗ {n}" in screen_text(app), f"✗ {name}")
+        errors = {path.name: str(error) for path, error in app.workspace.errors.items()}
+        assert errors["crash.py"].endswith("crash.py: the import ended the process (exit code 3)")
+        assert errors["slow.py"].endswith("slow.py: import did not finish in 1 s")
+        run = await run_flow(app, pilot, "good")  # the rest still works
+        assert run.state.name == "COMPLETED"
