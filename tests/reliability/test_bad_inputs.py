@@ -158,7 +158,9 @@ DELETER = """\
 from pathlib import Path
 from flowtop import Flow, task
 
-Path(__file__).with_name("b_victim.py").unlink()  # the file vanishes mid-load
+# the file vanishes mid-load (missing_ok: the file is imported twice, in the loader process
+# and then in the process that shows it)
+Path(__file__).with_name("b_victim.py").unlink(missing_ok=True)
 
 @task
 def step():

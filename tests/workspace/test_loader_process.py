@@ -170,3 +170,28 @@ def test_the_process_importing_is_never_the_one_that_hangs(tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, cwd=tmp_path
     )
     assert done.stdout.strip() == "['slow.py: import did not finish in 0.5 s']", done.stderr
+
+
+WAITS_FOR = """\
+import time
+from pathlib import Path
+from flowtop import Flow
+
+Path("{me}.flag").touch()
+while not Path("{other}.flag").exists():  # only true if the other file is imported meanwhile
+    time.sleep(0.01)
+flow = Flow("{me}")
+"""
+
+
+@pytest.mark.parametrize("threaded", [False, True], ids=["forked-here", "fork-server"])
+def test_files_are_imported_in_parallel_children(write, tmp_path, request_threaded, threaded):
+    """Two files that each wait for the other: only imports running at once both finish, so
+    several slow files cost one load_timeout, not one each."""
+    write("a.py", WAITS_FOR.format(me="a", other="b"))
+    write("b.py", WAITS_FOR.format(me="b", other="a"))
+    write("flowtop.toml", "[defaults]\nload_timeout = 20\n")
+    with Workspace(tmp_path) as ws:
+        ws.load()
+        assert ws.errors == {}
+        assert sorted(ws.flows) == ["a", "b"]

@@ -75,21 +75,34 @@ def available() -> bool:
 
 def probe(path: Path, root: Path, *, prefect_compat: bool, timeout: float) -> ProbeResult:
     """Import ``path`` (a flow file of the folder ``root``) in a child; see the module doc."""
-    request = {
-        "path": str(path),
-        "root": str(root),
-        "compat": prefect_compat,
-        "timeout": timeout,
-        "cwd": os.getcwd(),
-    }
+    return probe_many([path], root, prefect_compat=prefect_compat, timeout=timeout)[path]
+
+
+def probe_many(
+    paths: list[Path], root: Path, *, prefect_compat: bool, timeout: float
+) -> dict[Path, ProbeResult]:
+    """:func:`probe` for several files of ``root`` at once, in parallel children."""
+    if not paths:
+        return {}
+    requests = [
+        {
+            "path": str(path),
+            "root": str(root),
+            "compat": prefect_compat,
+            "timeout": timeout,
+            "cwd": os.getcwd(),
+        }
+        for path in paths
+    ]
     if threading.active_count() == 1:
-        for stream in (sys.stdout, sys.stderr):  # or the child would write it out again
+        for stream in (sys.stdout, sys.stderr):  # or the children would write it out again
             with contextlib.suppress(Exception):
                 stream.flush()
-        reply = run_child(request)
+        replies = run_children(requests)
     else:
-        reply = _server().ask(request, timeout)
-    return _result(path, reply)
+        answer = _server().ask({"kind": "batch", "requests": requests}, timeout)
+        replies = answer.get("replies") or [answer] * len(paths)
+    return {path: _result(path, reply) for path, reply in zip(paths, replies, strict=True)}
 
 
 # -- the child ---------------------------------------------------------------------------
@@ -101,33 +114,90 @@ def run_child(request: dict[str, Any]) -> dict[str, Any]:
     The reply is plain JSON: ``{"error": [line, column, message] | None, "flows": [...],
     "output": str, "fatal": bool}``. Called by a single-threaded caller and by the server.
     """
-    timeout = float(request["timeout"])
-    read_fd, write_fd = os.pipe()
-    output = tempfile.TemporaryFile()  # noqa: SIM115 - shared with the child by fd
-    pid = os.fork()
-    if pid == 0:  # the child: never returns
-        os.close(read_fd)
-        _child_main(request, write_fd, output.fileno())
-    os.close(write_fd)
-    try:
-        data, status = _wait(pid, read_fd, timeout)
-    finally:
-        os.close(read_fd)
-    try:
-        output.seek(0, os.SEEK_END)
-        size = output.tell()
-        output.seek(max(0, size - MAX_OUTPUT * 4))
-        printed = output.read().decode("utf-8", "replace")[-MAX_OUTPUT:]
-    finally:
-        output.close()
-    reply: dict[str, Any] | None = None
-    if data is not None:
-        with contextlib.suppress(ValueError):
-            reply = json.loads(data)
-    if reply is None:
-        reply = {"error": [None, None, _ended(status, timeout)], "flows": [], "fatal": True}
-    reply["output"] = printed
-    return reply
+    return run_children([request])[0]
+
+
+def run_children(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """:func:`run_child` for several files at once: one child each, all in parallel, so
+    three files that hang cost one timeout, not three."""
+    children = [_Child(request) for request in requests]
+    while True:
+        waiting = [c for c in children if not c.done]
+        if not waiting:
+            break
+        readable = [c.read_fd for c in waiting if not c.eof]
+        if readable:
+            ready, _, _ = select.select(readable, [], [], 0.02)
+            for child in waiting:
+                if child.read_fd in ready:
+                    child.read()
+        else:
+            time.sleep(0.002)  # every reply is in: the children are exiting
+        for child in waiting:
+            child.poll()
+    return [child.reply() for child in children]
+
+
+class _Child:
+    """One forked import: its pipe for the reply, its captured output, its deadline."""
+
+    def __init__(self, request: dict[str, Any]) -> None:
+        self.timeout = float(request["timeout"])
+        self.read_fd, write_fd = os.pipe()
+        self.output = tempfile.TemporaryFile()  # noqa: SIM115 - shared with the child by fd
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            os.close(self.read_fd)
+            _child_main(request, write_fd, self.output.fileno())
+        os.close(write_fd)
+        self.pid = pid
+        self.deadline = time.monotonic() + self.timeout
+        self.chunks: list[bytes] = []
+        self.status: int | None = None  # the wait status; None after a timeout
+        self.eof = False
+        self.done = False
+
+    def read(self) -> None:
+        chunk = os.read(self.read_fd, 65536)
+        if chunk:
+            self.chunks.append(chunk)
+        else:
+            self.eof = True
+
+    def poll(self) -> None:
+        done, status = os.waitpid(self.pid, os.WNOHANG)
+        if done:
+            self.status = status
+            # what the child wrote before it exited is still in the pipe
+            while not self.eof and select.select([self.read_fd], [], [], 0)[0]:
+                self.read()
+            self._finish()
+        elif time.monotonic() >= self.deadline:
+            _kill(self.pid)
+            self._finish()
+
+    def _finish(self) -> None:
+        os.close(self.read_fd)
+        self.done = True
+
+    def reply(self) -> dict[str, Any]:
+        try:
+            self.output.seek(0, os.SEEK_END)
+            size = self.output.tell()
+            self.output.seek(max(0, size - MAX_OUTPUT * 4))
+            printed = self.output.read().decode("utf-8", "replace")[-MAX_OUTPUT:]
+        finally:
+            self.output.close()
+        data = b"".join(self.chunks)
+        reply: dict[str, Any] | None = None
+        if self.status == 0 and data:
+            with contextlib.suppress(ValueError):
+                reply = json.loads(data)
+        if reply is None:
+            message = _ended(self.status, self.timeout)
+            reply = {"error": [None, None, message], "flows": [], "fatal": True}
+        reply["output"] = printed
+        return reply
 
 
 def _ended(status: int | None, timeout: float) -> str:
@@ -142,43 +212,6 @@ def _ended(status: int | None, timeout: float) -> str:
         return f"the import ended the process (killed by signal {name})"
     code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else status
     return f"the import ended the process (exit code {code})"
-
-
-def _wait(pid: int, read_fd: int, timeout: float) -> tuple[bytes | None, int | None]:
-    """The child's reply (None if it sent none) and its wait status (None after a timeout)."""
-    deadline = time.monotonic() + timeout
-    chunks: list[bytes] = []
-    status: int | None = None
-    eof = False
-    while True:
-        if not eof:
-            remaining = deadline - time.monotonic()
-            ready, _, _ = select.select([read_fd], [], [], max(0.0, min(remaining, 0.05)))
-            if ready:
-                chunk = os.read(read_fd, 65536)
-                if chunk:
-                    chunks.append(chunk)
-                else:
-                    eof = True
-        done, wait_status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            status = wait_status
-            # what the child wrote before it exited is still in the pipe
-            while select.select([read_fd], [], [], 0)[0]:
-                chunk = os.read(read_fd, 65536)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-            break
-        if time.monotonic() >= deadline:
-            _kill(pid)
-            return None, None
-        if eof:
-            time.sleep(0.002)  # the reply is in: the child is exiting
-    data = b"".join(chunks)
-    if status == 0 and data:
-        return data, status
-    return None, status
 
 
 def _kill(pid: int) -> None:
@@ -475,8 +508,12 @@ def serve(fd: int) -> None:
             request = _receive(sock)
         except (OSError, EOFError, ValueError):
             return  # the client went away: so do we
+        reply: dict[str, Any]
         try:
-            reply = run_child(request)
+            if request.get("kind") == "batch":
+                reply = {"replies": run_children(list(request["requests"]))}
+            else:
+                reply = run_child(request)
         except Exception as exc:  # noqa: BLE001 - said to the client, the server goes on
             reply = {"error": [None, None, f"loader process: {exc}"], "flows": [], "fatal": True}
         try:

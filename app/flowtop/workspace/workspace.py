@@ -149,14 +149,15 @@ class Workspace:
     def errors(self) -> dict[Path, LoadError]:
         return dict(self._loader.errors)
 
-    def _probe(self, path: Path, prefect_compat: bool) -> LoadError | None:
-        from .loader_process import probe
+    def _probe(self, paths: list[Path], prefect_compat: bool) -> dict[Path, LoadError | None]:
+        from .loader_process import probe_many
 
-        result = probe(
-            path, self.root, prefect_compat=prefect_compat, timeout=self.settings.load_timeout
+        results = probe_many(
+            paths, self.root, prefect_compat=prefect_compat, timeout=self.settings.load_timeout
         )
-        self.import_output[path] = result.output
-        return result.error
+        for path, result in results.items():
+            self.import_output[path] = result.output
+        return {path: result.error for path, result in results.items()}
 
     def flow_file_candidates(self) -> list[Path]:
         """The files a load would import: the one file, or the folder's own ``*.py``."""
