@@ -195,3 +195,19 @@ def test_files_are_imported_in_parallel_children(write, tmp_path, request_thread
         ws.load()
         assert ws.errors == {}
         assert sorted(ws.flows) == ["a", "b"]
+
+
+def test_a_file_that_fails_in_the_loader_process_never_runs_in_this_one(write, tmp_path):
+    """What the monitor process may still import: only files the loader process imported
+    cleanly. A failing one is reported from there and never executed here."""
+    import os
+
+    write(
+        "boom.py",
+        "import os\nfrom pathlib import Path\nfrom flowtop import Flow\n"
+        "Path('ran-in').write_text(str(os.getpid()))\nraise RuntimeError('boom')\n",
+    )
+    with Workspace(tmp_path) as ws:
+        ws.load()
+        assert str(ws.errors[tmp_path / "boom.py"]) == "boom.py:5: RuntimeError: boom"
+    assert (tmp_path / "ran-in").read_text() != str(os.getpid())
