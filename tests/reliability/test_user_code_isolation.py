@@ -140,3 +140,48 @@ async def test_the_tui_survives_saving_files_that_end_hang_or_interrupt_their_im
         assert errors["slow.py"].endswith("slow.py: import did not finish in 1 s")
         run = await run_flow(app, pilot, "good")  # the rest still works
         assert run.state.name == "COMPLETED"
+
+
+PID_LOG = """\
+import os
+from pathlib import Path
+from flowtop import Flow, task
+
+with open(os.environ["MARKER"], "a") as log:
+    log.write(f"{os.getpid()}\\n")
+
+@task
+def job():
+    return 1
+
+with Flow("logged") as flow:
+    job()
+"""
+
+
+def test_run_detach_imports_no_flow_file_in_its_own_process(tmp_path: Path) -> None:
+    (tmp_path / "logged.py").write_text(PID_LOG)
+    marker = tmp_path / "importers"
+    env = {**os.environ, "MARKER": str(marker), "NO_COLOR": "1"}
+    detach = subprocess.Popen(
+        [sys.executable, "-m", "flowtop", "run", ".", "--detach"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    out, err = detach.communicate(timeout=60)
+    assert detach.returncode == 0, err
+    run_id = out.strip()
+    watched = subprocess.run(
+        [sys.executable, "-m", "flowtop", "watch", run_id],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert watched.returncode == 0, watched.stderr  # the run process ran it
+    importers = marker.read_text().split()
+    assert importers and str(detach.pid) not in importers

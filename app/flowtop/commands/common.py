@@ -65,11 +65,6 @@ def report_load_errors(workspace: Workspace) -> bool:
     return bool(errors)
 
 
-def select_flows(workspace: Workspace, name: str | None) -> list[str] | None:
-    """Flow names to act on, or None after printing why there are none."""
-    return select_names(workspace.flows, workspace.root, name)
-
-
 def select_names(flows: Iterable[str], root: object, name: str | None) -> list[str] | None:
     """Of the flows named ``flows`` (of the workspace at ``root``), those to act on, or None
     after printing why there are none."""

@@ -7,12 +7,14 @@ import contextlib
 import json
 import os
 import sys
+from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..engine.pool import MAX_WORKERS
 from ..engine.states import StateType
 from ..printable import say
-from .common import open_workspace, report_load_errors, select_flows, whole_number
+from .common import bad_path, open_workspace, report_load_errors, select_names, whole_number
 from .printers import READER_GONE, HumanPrinter, JsonPrinter
 
 if TYPE_CHECKING:
@@ -120,27 +122,22 @@ def json_stdout() -> TextIO:
 
 def main(args: argparse.Namespace) -> int:
     out: TextIO = json_stdout() if args.json else sys.stdout
+    if args.detach:
+        return detach_main(args, out)
     workspace = open_workspace(args.path)
     if workspace is None:
         return 2
     had_errors = report_load_errors(workspace)
-    # One rule: a settings error is a usage error (exit 2), whatever is run. A flow file
-    # that failed to load stops `run` of every flow, not `run --flow` of another one.
-    if workspace.settings_error is not None or (had_errors and args.flow is None):
-        return 2
-    names = select_flows(workspace, args.flow)
+    names = checked_names(
+        args,
+        workspace.flows,
+        workspace.root,
+        settings_bad=workspace.settings_error is not None,
+        had_errors=had_errors,
+        executor=workspace.settings.executor,
+    )
     if names is None:
         return 2
-    if not want_dashboard(args, args.executor or workspace.settings.executor):
-        return 2
-    if (args.rerun_of or args.task or args.run_id) and args.flow is None:
-        say("--rerun-of, --task and --run-id need --flow NAME")
-        return 2
-    if args.task and not args.rerun_of:
-        say("--task needs --rerun-of RUN_ID (the run to take results from)")
-        return 2
-    if args.detach:
-        return detach(workspace, names, args, out)
     printer: JsonPrinter | HumanPrinter
     if args.json:
         printer = JsonPrinter(out)
@@ -219,6 +216,65 @@ def recorded(workspace: Workspace) -> bool:
     return False
 
 
+def checked_names(
+    args: argparse.Namespace,
+    flows: Iterable[str],
+    root: object,
+    *,
+    settings_bad: bool,
+    had_errors: bool,
+    executor: str,
+) -> list[str] | None:
+    """The flows to run, or None after saying why not (exit 2)."""
+    # One rule: a settings error is a usage error (exit 2), whatever is run. A flow file
+    # that failed to load stops `run` of every flow, not `run --flow` of another one.
+    if settings_bad or (had_errors and args.flow is None):
+        return None
+    names = select_names(flows, root, args.flow)
+    if names is None:
+        return None
+    if not want_dashboard(args, args.executor or executor):
+        return None
+    if (args.rerun_of or args.task or args.run_id) and args.flow is None:
+        say("--rerun-of, --task and --run-id need --flow NAME")
+        return None
+    if args.task and not args.rerun_of:
+        say("--task needs --rerun-of RUN_ID (the run to take results from)")
+        return None
+    return names
+
+
+def detach_main(args: argparse.Namespace, out: TextIO) -> int:
+    """``--detach``: the flows are loaded in a loader process (this process imports no user
+    code), then each run starts in a run process of its own."""
+    if bad_path(args.path):
+        return 2
+    from ..workspace import Workspace
+    from ..workspace.loader_process import describe_workspace
+
+    listed = describe_workspace(args.path)
+    errors = [*listed.errors, *([listed.settings_error] if listed.settings_error else [])]
+    for line in errors:
+        say(line)
+    workspace = Workspace(args.path, isolate_imports=False)  # its store and settings only
+    try:
+        workspace.read_settings()
+        names = checked_names(
+            args,
+            listed.flows,
+            listed.root,
+            settings_bad=listed.settings_error is not None,
+            had_errors=bool(errors),
+            executor=workspace.settings.executor,
+        )
+        if names is None:
+            return 2
+        files = {name: Path(info["file"]) for name, info in listed.flows.items() if info["file"]}
+        return detach(workspace, names, args, out, files)
+    finally:
+        workspace.close()
+
+
 def rerun_start(workspace: Workspace, name: str, args: argparse.Namespace) -> dict[str, Any] | None:
     """``Runner.start`` arguments reusing ``--rerun-of``'s stored results; None after an error."""
     from ..workspace.reruns import plan_rerun
@@ -233,7 +289,13 @@ def rerun_start(workspace: Workspace, name: str, args: argparse.Namespace) -> di
     return plan.start
 
 
-def detach(workspace: Workspace, names: list[str], args: argparse.Namespace, out: TextIO) -> int:
+def detach(
+    workspace: Workspace,
+    names: list[str],
+    args: argparse.Namespace,
+    out: TextIO,
+    files: dict[str, Path],
+) -> int:
     """Start each flow's run in its own process and print the run ids (one per line).
 
     The store is opened (created, migrated) first: a broken one is reported here, and a
@@ -250,7 +312,7 @@ def detach(workspace: Workspace, names: list[str], args: argparse.Namespace, out
 
     for name in names:
         launched = launch(
-            workspace.flow_files.get(name, workspace.path),
+            files.get(name, workspace.path),
             name,
             state_dir=workspace.state_dir,
             rerun_of=args.rerun_of,
