@@ -1,8 +1,14 @@
-"""Hot-reload latency: a flow file is saved -> its WorkspaceChanged arrives.
+"""Hot-reload latency: a flow file is saved -> the task's new policy is there to show.
 
-Goal (issue 3): p50 < 300 ms, p99 < 600 ms. The baseline, measured in the same run, is
-a bare ``watchfiles.awatch`` with the same debounce noticing the same kind of save: the
-difference is what flowtop's filter, thread hop and module reload add.
+Each save changes ``max_retries``; the time is taken when the WorkspaceChanged has
+arrived and ``policy_for`` gives the new value. The reload goes through the loader
+process as in the TUI: the watcher reloads on a worker thread, so the file is imported
+first by a child of the warm fork server (``workspace/loader_process.py``), then here.
+
+Goal (issue 13 item 3): p50 <= 250 ms, p95 <= 500 ms. The baseline, measured in the same
+run, is a bare ``watchfiles.awatch`` with the same debounce noticing the same kind of
+save: the difference is what flowtop's filter, thread hop, loader process and module
+reload add.
 
     python tests/benchmarks/bench_reload.py            # 30 saves each
     python tests/benchmarks/bench_reload.py --quick    # 8 saves each
@@ -43,11 +49,21 @@ with Flow("etl") as flow:
 """
 
 
-async def save_and_wait(path: Path, n: int, changes) -> float:
+async def save_and_wait(path: Path, n: int, changes, ws: Workspace | None = None) -> float:
     start = time.perf_counter()
     path.write_text(FLOW.format(n=n % 10))
     await asyncio.wait_for(anext(changes), 10)
+    if ws is not None:  # the new policy is what the table shows next
+        while max_retries(ws) != n % 10:
+            await asyncio.wait_for(anext(changes), 10)
     return time.perf_counter() - start
+
+
+def max_retries(ws: Workspace) -> int | None:
+    flow = ws.flows["etl"]
+    node = flow.node("extract")
+    assert node is not None
+    return ws.policy_for(flow, node).max_retries
 
 
 async def measure_workspace(folder: Path, saves: int) -> list[float]:
@@ -62,10 +78,12 @@ async def measure_workspace(folder: Path, saves: int) -> list[float]:
         start = time.perf_counter()
         path.write_text(FLOW.format(n=1))
         await asyncio.wait_for(first, 10)
+        while max_retries(ws) != 1:
+            await asyncio.wait_for(anext(changes), 10)
         samples = [time.perf_counter() - start]
         for n in range(2, saves + 1):
             await asyncio.sleep(0.1)  # a user does not save 10 times a second
-            samples.append(await save_and_wait(path, n, changes))
+            samples.append(await save_and_wait(path, n, changes, ws))
         assert ws.errors == {}, ws.errors
         return samples
     finally:
@@ -95,7 +113,7 @@ async def measure_bare_awatch(folder: Path, saves: int) -> list[float]:
 
 
 def figures(samples: list[float]) -> tuple[float, float]:
-    return statistics.median(samples) * 1000, percentile(samples, 99) * 1000
+    return statistics.median(samples) * 1000, percentile(samples, 95) * 1000
 
 
 def main(quick: bool = False) -> dict[str, float]:
@@ -109,25 +127,25 @@ def main(quick: bool = False) -> dict[str, float]:
         full = asyncio.run(measure_workspace(folder, saves))
         for name in [n for n in sys.modules if n == "helper" or n.startswith("flowtop_flows.")]:
             del sys.modules[name]
-    base50, base99 = figures(bare)
-    p50, p99 = figures(full)
+    base50, base95 = figures(bare)
+    p50, p95 = figures(full)
     print(f"hot reload, {saves} saves, debounce {DEBOUNCE_MS} ms, step {STEP_MS} ms")
     print(
         table(
             [
-                ("measure", "p50", "p99"),
-                ("bare awatch (baseline)", f"{base50:.1f} ms", f"{base99:.1f} ms"),
-                ("save -> WorkspaceChanged", f"{p50:.1f} ms", f"{p99:.1f} ms"),
+                ("measure", "p50", "p95"),
+                ("bare awatch (baseline)", f"{base50:.1f} ms", f"{base95:.1f} ms"),
+                ("save -> new policy (loader process)", f"{p50:.1f} ms", f"{p95:.1f} ms"),
             ]
         )
     )
     print(f"ratio p50 vs baseline: {p50 / base50:.2f}x (flowtop adds {p50 - base50:.1f} ms)")
-    print(f"goal p50 < 300 ms, p99 < 600 ms: {verdict(p50 < 300 and p99 < 600)}")
-    return {"p50_ms": p50, "p99_ms": p99, "baseline_p50_ms": base50, "baseline_p99_ms": base99}
+    print(f"goal p50 <= 250 ms, p95 <= 500 ms: {verdict(p50 <= 250 and p95 <= 500)}")
+    return {"p50_ms": p50, "p95_ms": p95, "baseline_p50_ms": base50, "baseline_p95_ms": base95}
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="8 saves instead of 30")
     result = main(parser.parse_args().quick)
-    sys.exit(0 if result["p50_ms"] < 300 and result["p99_ms"] < 600 else 1)
+    sys.exit(0 if result["p50_ms"] <= 250 and result["p95_ms"] <= 500 else 1)

@@ -82,9 +82,9 @@ def test_a_flow_called_outside_any_flow_has_no_parent() -> None:
 
 def test_the_log_keeps_parent_run_and_reads_bodies_logged_without_it() -> None:
     event = RunStarted("c1", "child", 2, (), (), (), None, 5.0, parent_run="p1")
-    assert decode(encode(event)) == event
+    assert decode(encode(event), "c1") == event
     old_body = json.dumps(["run_started", "c1", "child", 2, [], [], [], None, 5.0])
-    assert decode(old_body).parent_run is None  # type: ignore[union-attr]
+    assert decode(old_body, "c1").parent_run is None  # type: ignore[union-attr]
 
 
 def record(root: Path) -> None:

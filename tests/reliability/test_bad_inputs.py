@@ -158,7 +158,9 @@ DELETER = """\
 from pathlib import Path
 from flowtop import Flow, task
 
-Path(__file__).with_name("b_victim.py").unlink()  # the file vanishes mid-load
+# the file vanishes mid-load (missing_ok: the file is imported twice, in the loader process
+# and then in the process that shows it)
+Path(__file__).with_name("b_victim.py").unlink(missing_ok=True)
 
 @task
 def step():
@@ -182,6 +184,43 @@ ROWS = [
         },
         error="imp.py:4: RuntimeError: boom at import",
         label="imp.py",
+    ),
+    # User code that would take the process importing it down (issue 16 item 6): each is
+    # imported in a loader process first and shown as a broken file with the reason.
+    Row(
+        "loops-at-import",
+        {
+            "slow.py": "from flowtop import Flow\n\nwhile True:\n    pass\n",
+            "flowtop.toml": "[defaults]\nload_timeout = 1\n",
+        },
+        error="slow.py: import did not finish in 1 s",
+        label="slow.py",
+    ),
+    Row(
+        "os-exit-at-import",
+        {"crash.py": "import os\nfrom flowtop import Flow\n\nos._exit(3)\n"},
+        error="crash.py: the import ended the process (exit code 3)",
+        label="crash.py",
+    ),
+    Row(
+        "keyboard-interrupt-at-import",
+        {"kbd.py": "from flowtop import Flow\n\nraise KeyboardInterrupt\n"},
+        error="kbd.py:3: KeyboardInterrupt",
+        label="kbd.py",
+    ),
+    Row(
+        "cancelled-error-at-import",
+        {
+            "cancel.py": "import asyncio\nfrom flowtop import Flow\n\nraise asyncio.CancelledError()\n"
+        },
+        error="cancel.py:4: CancelledError",
+        label="cancel.py",
+    ),
+    Row(
+        "system-exit-at-import",
+        {"bye.py": "import sys\nfrom flowtop import Flow\n\nsys.exit(7)\n"},
+        error="bye.py:4: SystemExit: 7",
+        label="bye.py",
     ),
     Row(
         "no-flows",

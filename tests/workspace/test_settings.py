@@ -361,3 +361,38 @@ def test_settings_are_built_once_and_again_after_a_settings_file_changed(etl, wr
     ws.set_override("etl", "extract", max_retries=1)
     p = policy(ws)  # an override written since is seen at once
     assert p.max_retries == 1 and p.source("max_retries") == "overrides"
+
+
+DEPLOY = """\
+from pathlib import Path
+Path("deploy-ran").write_text("the deploy script ran")
+
+class Boom(Exception):
+    pass
+"""
+
+
+def test_a_dotted_retry_on_never_runs_a_workspace_script(etl, write, tmp_path):
+    """issue 16 item 7: ``deploy.Boom`` must not import (run) deploy.py, not a flow module."""
+    write("deploy.py", DEPLOY)
+    ws = etl('[flows."etl".tasks."extract"]\nmax_retries = 2\nretry_on = ["deploy.Boom"]\n')
+    assert not (tmp_path / "deploy-ran").exists()
+    assert str(ws.settings_error) == (
+        'flowtop.toml:3: [flows."etl".tasks."extract"]: retry_on: \'deploy.Boom\' would run '
+        "deploy.py, a file of the workspace, to look it up; flowtop only imports installed "
+        "packages for retry_on: import Boom in the flow's module and write 'Boom'"
+    )
+    assert policy(ws).max_retries == 2  # the rest of the table applies
+    with pytest.raises(SettingsError, match=r"would run deploy\.py"):
+        ws.set_override("etl", "extract", retry_on=["deploy.Boom"])
+    assert ws.check_retry_on("etl", ["deploy.Boom"]) is not None
+    assert not (tmp_path / "deploy-ran").exists()
+
+
+def test_a_dotted_retry_on_may_name_a_helper_the_flow_module_imported(write, workspace):
+    write("errors_lib.py", "class Boom(Exception):\n    pass\n")
+    write("etl.py", "import errors_lib\n" + FLOW)
+    write("flowtop.toml", '[flows."etl".tasks."extract"]\nretry_on = ["errors_lib.Boom"]\n')
+    ws = workspace()
+    assert ws.settings_error is None
+    assert [c.__name__ for c in policy(ws).retry_on] == ["Boom"]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
+from pathlib import Path
 
 import pytest
 from watchfiles import Change
 
-from flowtop.workspace.watcher import WatchFilter
+from flowtop.workspace.watcher import WatchFilter, watched_folders
 
 FLOW = "from flowtop import Flow\nflow = Flow({name!r})\n"
 
@@ -66,3 +68,79 @@ async def test_a_saved_file_arrives_as_a_workspace_changed(write, workspace, tmp
     assert ws.override_for("renamed", "t") == {"timeout": 3}
     stop.set()
     await changes.aclose()
+
+
+def inotify_watches() -> int | None:
+    """inotify watches this process holds (Linux), or None when it can't be told."""
+    fds = Path("/proc/self/fd")
+    if not fds.is_dir():
+        return None
+    count = 0
+    for fd in fds.iterdir():
+        try:
+            if os.readlink(fd) != "anon_inode:inotify":
+                continue
+            info = Path(f"/proc/self/fdinfo/{fd.name}").read_text()
+        except OSError:
+            continue
+        count += sum(1 for line in info.splitlines() if line.startswith("inotify wd:"))
+    return count
+
+
+def test_watched_folders_never_follow_a_symlink_out_of_the_workspace(tmp_path):
+    """issue 16 item 8: a link to /usr in the flows folder made the watcher place 15,547 watches."""
+    outside = tmp_path / "outside"
+    for i in range(30):
+        (outside / f"d{i}" / "x").mkdir(parents=True)
+    ws = tmp_path / "ws"
+    (ws / "lib" / "sub").mkdir(parents=True)
+    (ws / "__pycache__").mkdir()
+    (ws / ".flowtop" / "logs").mkdir(parents=True)
+    os.symlink(outside, ws / "usr")
+    os.symlink(tmp_path, ws / "loop")
+    folders = watched_folders(ws)
+    assert sorted(p.relative_to(ws).as_posix() for p in folders) == [
+        ".",
+        ".flowtop",
+        "lib",
+        "lib/sub",
+    ]
+
+
+async def test_the_watcher_places_no_watch_through_a_symlink_and_sees_new_folders(
+    write, workspace, tmp_path
+):
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    for i in range(40):
+        (outside / f"d{i}").mkdir(parents=True, exist_ok=True)
+    try:
+        os.symlink(outside, tmp_path / "usr")
+        write("etl.py", FLOW.format(name="etl"))
+        ws = workspace()
+        before = inotify_watches()
+        stop = asyncio.Event()
+        changes = ws.watch(stop)
+        watching = asyncio.ensure_future(next_change(changes))
+        await asyncio.sleep(0.3)
+        during = inotify_watches()
+        if before is not None and during is not None:  # Linux: count them
+            assert during - before <= 3, f"{during - before} inotify watches"  # ., .flowtop
+        # a helper package created after the watch started is watched too
+        (tmp_path / "pkg").mkdir()
+        await asyncio.sleep(0.3)
+        write("pkg/__init__.py", "")
+        write("etl.py", "import pkg\n" + FLOW.format(name="etl2"))
+        change = await watching
+        while "etl2" not in change.flows:
+            change = await next_change(changes)
+        write("pkg/__init__.py", "VALUE = 2\n")
+        change = await next_change(changes)
+        while not change.helpers:
+            change = await next_change(changes)
+        assert change.helpers == ("pkg/__init__.py",)
+        stop.set()
+        await changes.aclose()
+    finally:
+        import shutil
+
+        shutil.rmtree(outside)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -65,15 +65,16 @@ def report_load_errors(workspace: Workspace) -> bool:
     return bool(errors)
 
 
-def select_flows(workspace: Workspace, name: str | None) -> list[str] | None:
-    """Flow names to act on, or None after printing why there are none."""
+def select_names(flows: Iterable[str], root: object, name: str | None) -> list[str] | None:
+    """Of the flows named ``flows`` (of the workspace at ``root``), those to act on, or None
+    after printing why there are none."""
+    known = sorted(flows)
     if name is not None:
-        if name not in workspace.flows:
-            known = ", ".join(sorted(workspace.flows)) or "none"
-            say(f"no flow named {name!r} (flows: {known})")
+        if name not in known:
+            say(f"no flow named {name!r} (flows: {', '.join(known) or 'none'})")
             return None
         return [name]
-    if not workspace.flows:
-        say(f"no flows found in {workspace.root}")
+    if not known:
+        say(f"no flows found in {root}")
         return None
-    return sorted(workspace.flows)
+    return known

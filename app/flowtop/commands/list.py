@@ -1,15 +1,19 @@
-"""``flowtop list PATH``: flows, tasks, dependencies and where each retry setting comes from."""
+"""``flowtop list PATH``: flows, tasks, dependencies and where each retry setting comes from.
+
+The flow files are imported in a loader process, never in this one: a file that hangs or
+ends the process at import is listed as broken, and what modules print at import never
+reaches this process's stdout.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from typing import Any
 
 from ..formats import plural
-from ..printable import PrintableStream, Writer
-from .common import open_workspace, report_load_errors, select_flows
+from ..printable import PrintableStream, Writer, say
+from .common import bad_path, select_names
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -18,48 +22,24 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object per flow")
 
 
-def describe(workspace: Any, name: str) -> dict[str, Any]:
-    flow = workspace.flows[name]
-    dynamic = bool(getattr(flow, "is_dynamic", False))
-    # A @flow's graph exists only while it runs: list the @tasks it can call instead.
-    nodes = flow.task_nodes() if dynamic else flow.nodes
-    tasks = []
-    for key, node in nodes.items():
-        policy = workspace.policy_for(flow, node)
-        tasks.append(
-            {
-                "task": key,
-                "upstream": list(node.upstream),
-                "max_attempts": policy.max_attempts,
-                "summary": policy.summary(),
-                "policy": {
-                    field: {"value": value, "layer": layer}
-                    for field, (value, layer) in policy.describe().items()
-                },
-            }
-        )
-    source = workspace.flow_files.get(name)
-    return {
-        "flow": name,
-        "file": str(source) if source else None,
-        "dynamic": dynamic,
-        "tasks": tasks,
-    }
-
-
 def main(args: argparse.Namespace) -> int:
-    workspace = open_workspace(args.path)
-    if workspace is None:
+    if bad_path(args.path):
         return 2
-    had_errors = report_load_errors(workspace)
-    if had_errors and not workspace.flows and args.flow is None:
+    from ..workspace.loader_process import describe_workspace
+
+    listed = describe_workspace(args.path)
+    errors = [*listed.errors, *([listed.settings_error] if listed.settings_error else [])]
+    for line in errors:
+        say(line)
+    had_errors = bool(errors)
+    if had_errors and not listed.flows and args.flow is None:
         return 2  # the errors said why there is nothing to list
-    names = select_flows(workspace, args.flow)
+    names = select_names(listed.flows, listed.root, args.flow)
     if names is None:
         return 2
     out: Writer = sys.stdout if args.json else PrintableStream(sys.stdout)
     for name in names:
-        info = describe(workspace, name)
+        info = listed.flows[name]
         if args.json:
             out.write(json.dumps(info) + "\n")
             continue

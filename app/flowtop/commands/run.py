@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ..engine.pool import MAX_WORKERS
 from ..engine.states import StateType
 from ..printable import say
-from .common import open_workspace, report_load_errors, select_flows, whole_number
+from .common import bad_path, open_workspace, report_load_errors, select_names, whole_number
 from .printers import READER_GONE, HumanPrinter, JsonPrinter
 
 if TYPE_CHECKING:
@@ -100,31 +103,44 @@ def executor_spec(text: str) -> str:
     return text.strip()
 
 
+def json_stdout() -> TextIO:
+    """The JSON lines' own stream; from now on whatever else writes to fd 1 goes to stderr.
+
+    Under ``--json`` stdout holds JSON lines only: a module printing at import (in this
+    process), a thread started by a task, a C extension writing to fd 1 — their output
+    lands on stderr, never between two JSON lines.
+    """
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+        os.dup2(2, 1)
+    except OSError:
+        return sys.stdout  # no descriptors to move (an embedded interpreter): as before
+    return open(saved, "w", encoding="utf-8", errors="backslashreplace")
+
+
 def main(args: argparse.Namespace) -> int:
+    out: TextIO = json_stdout() if args.json else sys.stdout
+    if args.detach:
+        return detach_main(args, out)
     workspace = open_workspace(args.path)
     if workspace is None:
         return 2
     had_errors = report_load_errors(workspace)
-    # One rule: a settings error is a usage error (exit 2), whatever is run. A flow file
-    # that failed to load stops `run` of every flow, not `run --flow` of another one.
-    if workspace.settings_error is not None or (had_errors and args.flow is None):
-        return 2
-    names = select_flows(workspace, args.flow)
+    names = checked_names(
+        args,
+        workspace.flows,
+        workspace.root,
+        settings_bad=workspace.settings_error is not None,
+        had_errors=had_errors,
+        executor=workspace.settings.executor,
+    )
     if names is None:
         return 2
-    if not want_dashboard(args, args.executor or workspace.settings.executor):
-        return 2
-    if (args.rerun_of or args.task or args.run_id) and args.flow is None:
-        say("--rerun-of, --task and --run-id need --flow NAME")
-        return 2
-    if args.task and not args.rerun_of:
-        say("--task needs --rerun-of RUN_ID (the run to take results from)")
-        return 2
-    if args.detach:
-        return detach(workspace, names, args)
     printer: JsonPrinter | HumanPrinter
     if args.json:
-        printer = JsonPrinter(sys.stdout)
+        printer = JsonPrinter(out)
     else:
         printer = HumanPrinter(sys.stdout, live=sys.stdout.isatty(), verbose=not args.quiet)
     kwargs = {"workers": args.workers} if args.workers else {}
@@ -179,7 +195,84 @@ def main(args: argparse.Namespace) -> int:
         runner.shutdown(wait=False)  # a thread hung past its timeout must not hold the exit
     if gone.is_set():
         return READER_GONE
+    if not args.no_history and not recorded(workspace):
+        return 1
     return 0 if ok else 1
+
+
+def recorded(workspace: Workspace) -> bool:
+    """Whether the run store has every event of the runs; if not, say so plainly (the
+    process is about to exit: nothing is kept for a next try)."""
+    history = workspace.history
+    if history.flush(10.0) and not history.lost:
+        return True
+    reason = history.last_error or "the write did not finish"
+    store = history.path
+    workspace.close()  # its last write fails too; this line is the last word
+    say(
+        f"{store}: the run was not recorded ({reason}): `flowtop history` and other flowtop "
+        "windows will not show it (--no-history runs without recording on purpose)"
+    )
+    return False
+
+
+def checked_names(
+    args: argparse.Namespace,
+    flows: Iterable[str],
+    root: object,
+    *,
+    settings_bad: bool,
+    had_errors: bool,
+    executor: str,
+) -> list[str] | None:
+    """The flows to run, or None after saying why not (exit 2)."""
+    # One rule: a settings error is a usage error (exit 2), whatever is run. A flow file
+    # that failed to load stops `run` of every flow, not `run --flow` of another one.
+    if settings_bad or (had_errors and args.flow is None):
+        return None
+    names = select_names(flows, root, args.flow)
+    if names is None:
+        return None
+    if not want_dashboard(args, args.executor or executor):
+        return None
+    if (args.rerun_of or args.task or args.run_id) and args.flow is None:
+        say("--rerun-of, --task and --run-id need --flow NAME")
+        return None
+    if args.task and not args.rerun_of:
+        say("--task needs --rerun-of RUN_ID (the run to take results from)")
+        return None
+    return names
+
+
+def detach_main(args: argparse.Namespace, out: TextIO) -> int:
+    """``--detach``: the flows are loaded in a loader process (this process imports no user
+    code), then each run starts in a run process of its own."""
+    if bad_path(args.path):
+        return 2
+    from ..workspace import Workspace
+    from ..workspace.loader_process import describe_workspace
+
+    listed = describe_workspace(args.path)
+    errors = [*listed.errors, *([listed.settings_error] if listed.settings_error else [])]
+    for line in errors:
+        say(line)
+    workspace = Workspace(args.path, isolate_imports=False)  # its store and settings only
+    try:
+        workspace.read_settings()
+        names = checked_names(
+            args,
+            listed.flows,
+            listed.root,
+            settings_bad=listed.settings_error is not None,
+            had_errors=bool(errors),
+            executor=workspace.settings.executor,
+        )
+        if names is None:
+            return 2
+        files = {name: Path(info["file"]) for name, info in listed.flows.items() if info["file"]}
+        return detach(workspace, names, args, out, files)
+    finally:
+        workspace.close()
 
 
 def rerun_start(workspace: Workspace, name: str, args: argparse.Namespace) -> dict[str, Any] | None:
@@ -196,7 +289,13 @@ def rerun_start(workspace: Workspace, name: str, args: argparse.Namespace) -> di
     return plan.start
 
 
-def detach(workspace: Workspace, names: list[str], args: argparse.Namespace) -> int:
+def detach(
+    workspace: Workspace,
+    names: list[str],
+    args: argparse.Namespace,
+    out: TextIO,
+    files: dict[str, Path],
+) -> int:
     """Start each flow's run in its own process and print the run ids (one per line).
 
     The store is opened (created, migrated) first: a broken one is reported here, and a
@@ -213,7 +312,7 @@ def detach(workspace: Workspace, names: list[str], args: argparse.Namespace) -> 
 
     for name in names:
         launched = launch(
-            workspace.flow_files.get(name, workspace.path),
+            files.get(name, workspace.path),
             name,
             state_dir=workspace.state_dir,
             rerun_of=args.rerun_of,
@@ -222,7 +321,8 @@ def detach(workspace: Workspace, names: list[str], args: argparse.Namespace) -> 
             workers=args.workers,
         )
         if args.json:
-            print(json.dumps({"event": "run_detached", "flow": name, "run_id": launched.run_id}))
+            event = {"event": "run_detached", "flow": name, "run_id": launched.run_id}
+            print(json.dumps(event), file=out, flush=True)
         else:
-            print(launched.run_id)
+            print(launched.run_id, file=out, flush=True)
     return 0

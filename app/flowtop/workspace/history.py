@@ -245,6 +245,10 @@ class History(StoreReader):
         # Events taken from the sink and not yet committed; kept through a failed write.
         self._pending: list[StoreItem] = []
         self._failures = 0
+        #: Why the last write failed (None after a write that went through), and how many
+        #: events were given up on: ``flowtop run`` says the run was not recorded.
+        self.last_error: str | None = None
+        self.lost = 0
         self._unchecked = 0  # events committed since the last checkpoint
         self._closed = False
         # Hand-over from the sink to the writer thread.
@@ -453,7 +457,7 @@ class History(StoreReader):
                 stop = self._stop
             with self._write_lock:
                 self._pending.extend(events)
-                self._retry = not self._commit()
+                self._retry = not self._commit(final=stop)
             with cond:
                 self._written = taken
                 self._passes += 1
@@ -463,8 +467,9 @@ class History(StoreReader):
             if self._unchecked and (not self._live or self._unchecked >= CHECKPOINT_EVENTS):
                 self._checkpoint()
 
-    def _commit(self) -> bool:
-        """Apply every pending event in one transaction; on failure keep them for the next try."""
+    def _commit(self, *, final: bool = False) -> bool:
+        """Apply every pending event in one transaction; on failure keep them for the next
+        try, unless ``final`` (the store is closing: there is no next try)."""
         if not self._pending:
             return True
         conn = self._conn
@@ -479,7 +484,18 @@ class History(StoreReader):
             except sqlite3.Error:
                 pass
             self._failures += 1
+            self.last_error = str(exc) or type(exc).__name__
             waiting = len(self._pending)
+            if final or self._stop:  # the store is closing: there is no next try
+                log.error(
+                    "%s: the run store could not be written (%s): %d events not recorded",
+                    self.path,
+                    self.last_error,
+                    waiting,
+                )
+                self.lost += waiting
+                self._pending = []
+                return False
             if isinstance(exc, sqlite3.OperationalError) and waiting <= MAX_WAITING_EVENTS:
                 log.warning(
                     "%s: history write failed (%s); %d events kept for the next try",
@@ -495,7 +511,10 @@ class History(StoreReader):
                 exc,
                 waiting,
             )
+            self.lost += waiting
             live = self._live
+        else:
+            self.last_error = None
         self._unchecked += len(self._pending)
         self._pending = []
         self._live = live
@@ -570,7 +589,7 @@ class History(StoreReader):
             if self._buffer:  # the writer could not finish (stuck on a locked file)
                 events, self._buffer, self._buffered = self._buffer, [], 0
                 self._pending.extend(events)
-            self._commit()
+            self._commit(final=True)
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
                 rows = self._conn.execute(

@@ -32,7 +32,7 @@ import sys
 import tokenize
 import traceback
 import types
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -183,7 +183,7 @@ def _import_error(path: Path, exc: BaseException) -> LoadError:
     for frame in frames:
         if _same_file(frame.filename, path):
             line = frame.lineno
-    message = f"{type(exc).__name__}: {exc}"
+    message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     if isinstance(exc, SyntaxError) and exc.filename and not _same_file(exc.filename, path):
         message = f"SyntaxError in {display_path(exc.filename)}:{exc.lineno}: {exc.msg}"
     elif (
@@ -328,12 +328,21 @@ class Loader:
     """Loads the flow files of one folder (or one file) and keeps their last good version."""
 
     def __init__(
-        self, root: Path, only: Path | None = None, *, prefect_compat: bool = False
+        self,
+        root: Path,
+        only: Path | None = None,
+        *,
+        prefect_compat: bool = False,
+        probe: Callable[[list[Path], bool], dict[Path, LoadError | None]] | None = None,
     ) -> None:
         self.root = root
         self.only = only  # a single flow file, when the workspace was opened on one
         #: Drop-in mode (``[workspace] prefect_compat``): ``prefect`` imports get flowtop's.
         self.prefect_compat = prefect_compat
+        #: Imports the file in a child process first (see ``loader_process``): a file that
+        #: hangs, exits or fails at import is reported without running it here.
+        self.probe = probe
+        self._probed: dict[Path, LoadError | None] = {}
         self.modules: dict[Path, LoadedModule] = {}
         self.errors: dict[Path, LoadError] = {}
         self.flows: dict[str, Flow] = {}
@@ -420,6 +429,14 @@ class Loader:
         self._load_files(sorted(to_load), outcome, explicit=known)
         return outcome
 
+    def compat(self) -> bool:
+        """Drop-in mode: ``[workspace] prefect_compat`` or forced by the environment."""
+        return self.prefect_compat or forced_compat()
+
+    def markers(self) -> tuple[bytes, ...]:
+        """A folder file is imported only when its source mentions one of these."""
+        return (*FLOW_MARKERS, b"prefect") if self.compat() else FLOW_MARKERS
+
     def module_of(self, flow_name: str) -> types.ModuleType | None:
         path = self.flow_files.get(flow_name)
         loaded = self.modules.get(path) if path else None
@@ -429,6 +446,12 @@ class Loader:
     def _load_files(self, paths: list[Path], outcome: LoadOutcome, explicit: set[Path]) -> None:
         importlib.invalidate_caches()
         attempted: dict[Path, LoadedModule] = {}
+        self._probed = {}
+        if self.probe is not None:  # every file that will be imported, in parallel children
+            wanted = [
+                p for p in paths if _to_import(p, p in explicit or p == self.only, self.markers())
+            ]
+            self._probed = self.probe(wanted, self.compat())
         for path in paths:
             previous_error = self.errors.get(path)
             try:
@@ -468,9 +491,8 @@ class Loader:
             if not stat.S_ISREG(mode):  # reading a named pipe would block the load forever
                 raise _Failed(LoadError(path, None, None, f"not a regular file ({_kind(mode)})"))
         data = _read(path)
-        compat = self.prefect_compat or forced_compat()
-        markers = (*FLOW_MARKERS, b"prefect") if compat else FLOW_MARKERS
-        if not force and not any(marker in data for marker in markers):
+        compat = self.compat()
+        if not force and not any(marker in data for marker in self.markers()):
             return None
         text = _decode(path, data)
         tree = _parse(path, text)
@@ -481,6 +503,12 @@ class Loader:
             raise _Failed(
                 LoadError(path, line, getattr(exc, "offset", None), f"{type(exc).__name__}: {exc}")
             ) from None
+        if self.probe is not None:
+            probed = self._probed if path in self._probed else self.probe([path], compat)
+            failed = probed.get(path)
+            if failed is not None:
+                self.deps[path] = frozenset(self.graph.closure(path, tree))
+                raise _Failed(failed)
         name = module_name_for(path)
         module = types.ModuleType(name)
         module.__file__ = str(path)
@@ -491,7 +519,7 @@ class Loader:
         try:
             with prefect_imports() if compat else contextlib.nullcontext():
                 exec(code, module.__dict__)
-        except (Exception, SystemExit) as exc:  # noqa: BLE001 - user code: any failure is a load error
+        except BaseException as exc:  # noqa: BLE001 - user code: KeyboardInterrupt, SystemExit, CancelledError too
             self._note_helpers(set(sys.modules) - before, path)
             if previous is not None:
                 sys.modules[name] = previous
@@ -610,6 +638,16 @@ class Loader:
                 os.unlink(importlib.util.cache_from_source(str(file)))
         if outcome is not None:
             outcome.helpers.extend(sorted(f for f in evicted & files if f.suffix == ".py"))
+
+
+def _to_import(path: Path, force: bool, markers: tuple[bytes, ...]) -> bool:
+    """Whether loading ``path`` would execute it (a regular file that mentions a marker)."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False
+        return force or any(marker in path.read_bytes() for marker in markers)
+    except OSError:
+        return False
 
 
 def _no_flows(path: Path) -> LoadError:

@@ -10,9 +10,13 @@ built-in defaults halfway through a run.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import difflib
 import importlib
+import importlib.machinery
+import importlib.util
 import re
+import sys
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +38,7 @@ DEFAULT_KEYS = (
     "workers",
     "executor",
     "max_result_bytes",
+    "load_timeout",
 )
 #: ``[tui] on_quit``: what ``q`` does with live runs started in this TUI.
 ON_QUIT = ("ask", "keep", "cancel")
@@ -134,19 +139,25 @@ def _count(
     return value
 
 
-def _names(table: tuple[str, ...], value: Any) -> tuple[str, ...]:
+def _names(table: tuple[str, ...], value: Any, root: Path | None = None) -> tuple[str, ...]:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not all(isinstance(v, str) and v.strip() for v in items):
         raise _bad(table, "retry_on", 'a list of exception names like ["ConnectionError"]', value)
     names = tuple(v.strip() for v in items)
     for name in names:
-        if "." in name:  # dotted names can be checked now; bare names may live in the flow module
-            resolve_exception(name, {}, table)
+        # Dotted names of installed packages can be checked now; bare names may live in the
+        # flow module, and a workspace module is checked once the flows are loaded (it is
+        # fine only if a flow module imported it).
+        if "." in name and _workspace_script(name.rpartition(".")[0], root) is None:
+            resolve_exception(name, {}, table, root=root)
     return names
 
 
-def check_value(table: tuple[str, ...], key: str, value: Any) -> Any:
-    """One TOML value -> the value the policy field takes (``retry_on`` stays names)."""
+def check_value(table: tuple[str, ...], key: str, value: Any, root: Path | None = None) -> Any:
+    """One TOML value -> the value the policy field takes (``retry_on`` stays names).
+
+    ``root``: the workspace folder, whose scripts a dotted ``retry_on`` never imports.
+    """
     if key == "max_retries":
         return _count(table, key, value, 0)
     if key == "workers":  # each is a thread: 100,000 of them would fail to start
@@ -156,7 +167,7 @@ def check_value(table: tuple[str, ...], key: str, value: Any) -> Any:
     if key == "retry_delay":
         return _delay(table, value)
     if key == "retry_on":
-        return _names(table, value)
+        return _names(table, value, root)
     if key == "retry_jitter":
         jitter = finite_float(value)
         if jitter is None or jitter < 0:
@@ -166,6 +177,8 @@ def check_value(table: tuple[str, ...], key: str, value: Any) -> Any:
         return _seconds(table, key, value, positive=True)
     if key == "retry_deadline":
         return _seconds(table, key, value)
+    if key == "load_timeout":  # importing a flow file in the loader process
+        return _seconds(table, key, value, positive=True)
     if key == "executor":
         try:  # the spec's syntax, and that the extra it needs is installed
             return check_spec(value)
@@ -175,7 +188,10 @@ def check_value(table: tuple[str, ...], key: str, value: Any) -> Any:
 
 
 def check_table(
-    table: tuple[str, ...], values: Mapping[str, Any], valid: tuple[str, ...]
+    table: tuple[str, ...],
+    values: Mapping[str, Any],
+    valid: tuple[str, ...],
+    root: Path | None = None,
 ) -> dict[str, Any]:
     if not isinstance(values, dict):
         raise SettingsError(
@@ -185,18 +201,66 @@ def check_table(
     for key, value in values.items():
         if key not in valid:
             raise _unknown(key, valid, table)
-        checked[key] = check_value(table, key, value)
+        checked[key] = check_value(table, key, value, root)
     return checked
 
 
+def _workspace_script(module_name: str, root: Path | None) -> Path | None:
+    """The file in the workspace ``root`` that importing ``module_name`` would run, if any.
+
+    A module already imported (an installed package, or a helper a flow module imported)
+    runs nothing new; otherwise the top-level module is located without importing it.
+    """
+    top = module_name.partition(".")[0]
+    if root is None or top in sys.modules:
+        return None
+    candidates = []
+    with contextlib.suppress(ImportError, ValueError):
+        # the workspace folder is on sys.path while flows load: look there first, then
+        # where an import would look (a top-level name: this finds, it imports nothing)
+        candidates.append(importlib.machinery.PathFinder.find_spec(top, [str(root)]))
+        candidates.append(importlib.util.find_spec(top))
+    folder = root.resolve()
+    for spec in candidates:
+        if spec is None:
+            continue
+        for place in [spec.origin, *(spec.submodule_search_locations or [])]:
+            if not place or place in ("built-in", "frozen"):
+                continue
+            try:
+                where = Path(place).resolve()
+            except (OSError, RuntimeError):
+                continue
+            if where.is_relative_to(folder):
+                return where
+    return None
+
+
 def resolve_exception(
-    name: str, namespace: Mapping[str, Any], table: tuple[str, ...] = ()
+    name: str,
+    namespace: Mapping[str, Any],
+    table: tuple[str, ...] = (),
+    *,
+    root: Path | None = None,
 ) -> type[BaseException]:
-    """An exception class from the flow module's names, builtins, or a dotted import path."""
+    """An exception class from the flow module's names, builtins, or an installed package.
+
+    A dotted name is imported, unless that would run a script of the workspace ``root``
+    that is not a flow module (``deploy.Boom`` must not run ``deploy.py``).
+    """
     where = f"{table_name(table)}: retry_on" if table else "retry_on"
     found: Any = namespace.get(name, getattr(builtins, name, None)) if "." not in name else None
     if "." in name:
         module_name, _, attr = name.rpartition(".")
+        script = _workspace_script(module_name, root)
+        if script is not None:
+            raise SettingsError(
+                f"{where}: {name!r} would run {script.name}, a file of the workspace, to look "
+                f"it up; flowtop only imports installed packages for retry_on: import "
+                f"{attr} in the flow's module and write {attr!r}",
+                table,
+                "retry_on",
+            )
         try:
             module = importlib.import_module(module_name)
         except Exception as exc:  # noqa: BLE001 - any import failure is the user's to see
@@ -262,7 +326,9 @@ def _check_file(path: Path, raw: dict[str, Any], text: str, allow_defaults: bool
     for key in raw:
         if key not in top:
             raise _unknown(key, top, (), "table")
-    defaults = check_table(("defaults",), raw.get("defaults", {}), DEFAULT_KEYS)
+    # flowtop.toml sits in the workspace folder, overrides.toml in its .flowtop/
+    root = path.parent if allow_defaults else path.parent.parent
+    defaults = check_table(("defaults",), raw.get("defaults", {}), DEFAULT_KEYS, root)
     flows = raw.get("flows", {})
     if not isinstance(flows, dict):
         raise SettingsError(
@@ -283,7 +349,9 @@ def _check_file(path: Path, raw: dict[str, Any], text: str, allow_defaults: bool
             )
         for task_key, values in task_tables.items():
             table = ("flows", flow_name, "tasks", task_key)
-            tasks[(flow_name, task_key)] = MappingProxyType(check_table(table, values, TASK_KEYS))
+            tasks[(flow_name, task_key)] = MappingProxyType(
+                check_table(table, values, TASK_KEYS, root)
+            )
     keys = _check_keys(raw.get("keys", {}))
     tui = _check_tui(raw.get("tui", {}))
     workspace = _check_workspace(raw.get("workspace", {}))
@@ -403,6 +471,7 @@ class Settings:
     max_result_bytes: int = 10 * 1024 * 1024  # per stored result (reruns in other processes)
     on_quit: str = "ask"  # [tui] on_quit
     prefect_compat: bool = False  # [workspace] prefect_compat: drop-in mode
+    load_timeout: float = 10.0  # [defaults] load_timeout: seconds one flow file may take to import
 
     @classmethod
     def from_files(cls, toml: SettingsFile | None, overrides: SettingsFile | None) -> Settings:
@@ -420,6 +489,7 @@ class Settings:
             max_result_bytes=defaults.get("max_result_bytes", 10 * 1024 * 1024),
             on_quit=toml.tui.get("on_quit", "ask") if toml else "ask",
             prefect_compat=bool(toml.workspace.get("prefect_compat", False)) if toml else False,
+            load_timeout=defaults.get("load_timeout", 10.0),
         )
 
 

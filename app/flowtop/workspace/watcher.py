@@ -1,7 +1,10 @@
 """Hot reload: one ``watchfiles.awatch`` over the workspace folder.
 
 The folder holds the flow modules, their helpers, ``flowtop.toml`` and
-``.flowtop/overrides.toml``, so one recursive watcher sees every file that matters. The
+``.flowtop/overrides.toml``, so one watcher sees every file that matters. It watches the
+workspace's own folders, each without recursion, and never follows a symlink out of the
+workspace (a link to ``/usr`` would cost thousands of inotify watches, a link to ``/``
+would stop hot reload); a folder created later is added by restarting the watch. The
 debounce is 50 ms instead of watchfiles' 1.6 s: an editor's save is one burst of events a
 few milliseconds long, and the user is waiting to see the table change. The reload runs
 in a thread so a slow module import never freezes the event loop (and the TUI with it).
@@ -11,7 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +73,60 @@ class WatchFilter:
         return not any(part in IGNORED_DIRS or part.startswith(".") for part in folders)
 
 
+def _real_folder(path: Path) -> bool:
+    try:
+        return path.is_dir() and not path.is_symlink()
+    except OSError:
+        return False
+
+
+def _skipped_folder(name: str) -> bool:
+    return name in IGNORED_DIRS or (name.startswith(".") and name != STATE_DIR)
+
+
+def watched_folders(root: Path) -> list[Path]:
+    """The workspace's own folders: the root, ``.flowtop/`` and every real subfolder that
+    is not a cache or hidden; symlinked folders are not followed."""
+    folders = [root]
+    for dirpath, dirnames, _ in os.walk(root, followlinks=False):
+        here = Path(dirpath)
+        if here != root and here.name == STATE_DIR:
+            dirnames[:] = []  # only overrides.toml matters in .flowtop/
+            continue
+        dirnames[:] = [d for d in dirnames if not _skipped_folder(d) and _real_folder(here / d)]
+        folders.extend(here / d for d in dirnames)
+    return folders
+
+
+def _new_folders(root: Path, changes: Iterable[tuple[Change, str]]) -> list[Path]:
+    found = []
+    for change, raw in changes:
+        path = Path(raw)
+        if change != Change.added or not _real_folder(path):
+            continue
+        try:
+            parts = path.relative_to(root).parts
+        except ValueError:
+            continue
+        if (
+            parts
+            and not any(_skipped_folder(part) for part in parts)
+            and STATE_DIR not in parts[:-1]
+        ):
+            found.append(path)
+    return found
+
+
+def _python_files(folders: Iterable[Path]) -> list[Path]:
+    """Files that appeared with new folders before the watch on them started."""
+    files: list[Path] = []
+    for folder in folders:
+        for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+            dirnames[:] = [d for d in dirnames if not _skipped_folder(d)]
+            files.extend(Path(dirpath) / f for f in filenames if f.endswith(".py"))
+    return files
+
+
 async def watch(
     workspace: Workspace,
     stop_event: Any = None,
@@ -83,13 +141,49 @@ async def watch(
     # inotify misses files created in a folder that appears after the watch started.
     with contextlib.suppress(OSError):
         workspace.state_dir.mkdir(exist_ok=True)
-    async for changes in awatch(
-        workspace.root,
-        watch_filter=WatchFilter(workspace.root),
-        debounce=debounce,
-        step=step,
-        stop_event=stop_event,
-        force_polling=force_polling,
-    ):
-        paths = sorted({Path(path) for _, path in changes})
-        yield await asyncio.to_thread(workspace.reload_paths, paths)
+    root = workspace.root
+    wanted = WatchFilter(root)
+
+    def passes(change: Change, path: str) -> bool:  # saves that matter, and new folders
+        return wanted(change, path) or (change == Change.added and _real_folder(Path(path)))
+
+    pending: list[Path] = []
+    while True:
+        folders = watched_folders(root)
+        restart = False
+        if pending:  # files of folders created while the watch was being renewed
+            if (change := await _reload(workspace, pending)) is not None:
+                yield change
+            pending = []
+        async for changes in awatch(
+            *folders,
+            watch_filter=passes,
+            debounce=debounce,
+            step=step,
+            stop_event=stop_event,
+            force_polling=force_polling,
+            recursive=False,
+        ):
+            created = _new_folders(root, changes)
+            paths = sorted({Path(path) for change, path in changes if wanted(change, path)})
+            if created:
+                pending = _python_files(created)
+                restart = True
+            if paths and (change := await _reload(workspace, paths)) is not None:
+                yield change
+            if restart:
+                break
+        if not restart:
+            return
+
+
+async def _reload(workspace: Workspace, paths: list[Path]) -> WorkspaceChanged | None:
+    """Reload on a thread (a slow import never freezes the event loop); None when user code
+    raised ``CancelledError`` through the reload: hot reload goes on."""
+    try:
+        return await asyncio.to_thread(workspace.reload_paths, paths)
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise  # this watcher is being cancelled
+        return None

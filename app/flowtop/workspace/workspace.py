@@ -102,22 +102,32 @@ class _SettingsState:
 class Workspace:
     """A flow file or a folder of them, with its settings files and state folder."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, isolate_imports: bool = True) -> None:
+        """``isolate_imports``: import each flow file in a loader process first (a hang, an
+        exit or a ``BaseException`` at import is reported as a broken file, never felt here).
+        """
         given = Path(path)
         if not given.exists():
             raise FileNotFoundError(f"no such file or folder: {path}")
-        resolved = given.resolve()
-        if resolved.is_dir():
-            self.root, only = resolved, None
-        elif resolved.suffix == ".py":
-            self.root, only = resolved.parent, resolved
+        # The workspace is the folder that was opened: a symlinked flow file (or folder)
+        # takes its settings and history from here, not from wherever the link points.
+        opened = Path(os.path.abspath(given))
+        if opened.is_dir():
+            self.root, only = opened, None
+        elif opened.suffix == ".py":
+            self.root, only = opened.parent, opened
         else:
             raise ValueError(f"{path}: not a folder or a .py file")
-        self.path = resolved
+        self.path = opened
         self.state_dir = self.root / STATE_DIR
         self.settings_path = self.root / SETTINGS_FILE
         self.overrides_path = self.state_dir / OVERRIDES_FILE
-        self._loader = Loader(self.root, only)
+        from . import loader_process
+
+        probe = self._probe if isolate_imports and loader_process.available() else None
+        self._loader = Loader(self.root, only, probe=probe)
+        #: What each flow file printed at import in the loader process (its tail), by file.
+        self.import_output: dict[Path, str] = {}
         self._settings = _SettingsState()
         #: ``settings`` as last built, with the two files it was built from.
         self._settings_built: tuple[Any, Any, Settings] | None = None
@@ -140,6 +150,25 @@ class Workspace:
     @property
     def errors(self) -> dict[Path, LoadError]:
         return dict(self._loader.errors)
+
+    def _probe(self, paths: list[Path], prefect_compat: bool) -> dict[Path, LoadError | None]:
+        from .loader_process import probe_many
+
+        results = probe_many(
+            paths, self.root, prefect_compat=prefect_compat, timeout=self.settings.load_timeout
+        )
+        for path, result in results.items():
+            self.import_output[path] = result.output
+        return {path: result.error for path, result in results.items()}
+
+    def flow_file_candidates(self) -> list[Path]:
+        """The files a load would import: the one file, or the folder's own ``*.py``."""
+        return self._loader.candidates()
+
+    def read_settings(self) -> list[LoadError]:
+        """Read both settings files without loading any flow (their new errors)."""
+        with self._lock:
+            return self._reload_settings()[1]
 
     def load(self) -> WorkspaceChanged:
         """(Re)load every flow file and both settings files."""
@@ -303,7 +332,7 @@ class Workspace:
     ) -> tuple[type[BaseException], ...]:
         module = self._loader.module_of(flow_name)
         namespace: Mapping[str, Any] = vars(module) if module is not None else {}
-        return tuple(resolve_exception(name, namespace, table) for name in names)
+        return tuple(resolve_exception(name, namespace, table, root=self.root) for name in names)
 
     def policy_for(self, flow: Flow, node: Node) -> RetryPolicy:
         """The effective policy of one task: every settings layer applied, sources recorded."""
@@ -344,7 +373,7 @@ class Workspace:
         """
         table = ("flows", flow, "tasks", task)
         given = {k: (list(v) if isinstance(v, tuple) else v) for k, v in values.items()}
-        check_table(table, {k: v for k, v in given.items() if v is not None}, TASK_KEYS)
+        check_table(table, {k: v for k, v in given.items() if v is not None}, TASK_KEYS, self.root)
         if given.get("retry_on") is not None and flow in self._loader.flows:
             names = (
                 (given["retry_on"],)

@@ -1,0 +1,547 @@
+"""Import a flow file in a child process first, with a timeout, so user code at import
+can never take the monitor down.
+
+A flow file that loops forever at import, calls ``os._exit``, dies of a signal, or raises
+``KeyboardInterrupt``/``SystemExit``/``CancelledError`` would otherwise hang or kill the
+process that imports it (the TUI, ``flowtop list``, a run process). :func:`probe` imports
+the file in a forked child with its output captured and reports how that went: a
+:class:`~flowtop.workspace.loader.LoadError` for a file that is broken (``slow.py: import
+did not finish in 10 s``, ``crash.py: the import ended the process (exit code 3)``), or
+the flows it defines.
+
+Forking is cheap when flowtop is already imported; forking a process that runs threads
+is not safe (a lock held by another thread stays held in the child). So a process with
+a single thread (a ``flowtop run`` or ``flowtop list`` while it loads) forks the child
+itself, and any other (the TUI, whose loads run on worker threads) asks a *fork server*:
+one warm single-threaded helper process, started on first use and shared by every
+workspace of the process, that forks one child per import. Hot reload then costs a fork
+and the user's own import, not an interpreter start.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import select
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .loader import LoadError
+
+#: ``[defaults] load_timeout``: seconds an import may take before the file is reported.
+DEFAULT_LOAD_TIMEOUT = 10.0
+#: Output a module prints at import is kept up to this many characters (the tail).
+MAX_OUTPUT = 64 * 1024
+_HEADER = struct.Struct("!I")
+
+
+@dataclass(frozen=True)
+class FlowInfo:
+    """What the child saw of one flow: enough to list it without importing it here."""
+
+    name: str
+    dynamic: bool
+    tasks: tuple[tuple[str, tuple[str, ...]], ...]  # (task key, upstream keys)
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """How importing one flow file in a child went."""
+
+    error: LoadError | None = None
+    flows: tuple[FlowInfo, ...] = ()
+    output: str = ""  # what the module wrote to stdout/stderr at import (a tail)
+    #: True when the failure is one only a separate process can report (a hang, an exit,
+    #: a signal): importing the file here would hang or end this process.
+    fatal: bool = False
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def available() -> bool:
+    """Whether imports can be tried in a child (POSIX ``fork``)."""
+    return hasattr(os, "fork") and sys.platform != "win32"
+
+
+def probe(path: Path, root: Path, *, prefect_compat: bool, timeout: float) -> ProbeResult:
+    """Import ``path`` (a flow file of the folder ``root``) in a child; see the module doc."""
+    return probe_many([path], root, prefect_compat=prefect_compat, timeout=timeout)[path]
+
+
+def probe_many(
+    paths: list[Path], root: Path, *, prefect_compat: bool, timeout: float
+) -> dict[Path, ProbeResult]:
+    """:func:`probe` for several files of ``root`` at once, in parallel children."""
+    if not paths:
+        return {}
+    requests = [
+        {
+            "path": str(path),
+            "root": str(root),
+            "compat": prefect_compat,
+            "timeout": timeout,
+            "cwd": os.getcwd(),
+        }
+        for path in paths
+    ]
+    if threading.active_count() == 1:
+        for stream in (sys.stdout, sys.stderr):  # or the children would write it out again
+            with contextlib.suppress(Exception):
+                stream.flush()
+        replies = run_children(requests)
+    else:
+        answer = _server().ask({"kind": "batch", "requests": requests}, timeout)
+        replies = answer.get("replies") or [answer] * len(paths)
+    return {path: _result(path, reply) for path, reply in zip(paths, replies, strict=True)}
+
+
+# -- the child ---------------------------------------------------------------------------
+
+
+def run_child(request: dict[str, Any]) -> dict[str, Any]:
+    """Fork a child that imports the file, wait for it within the timeout, and say how it went.
+
+    The reply is plain JSON: ``{"error": [line, column, message] | None, "flows": [...],
+    "output": str, "fatal": bool}``. Called by a single-threaded caller and by the server.
+    """
+    return run_children([request])[0]
+
+
+def run_children(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """:func:`run_child` for several files at once: one child each, all in parallel, so
+    three files that hang cost one timeout, not three."""
+    children = [_Child(request) for request in requests]
+    while True:
+        waiting = [c for c in children if not c.done]
+        if not waiting:
+            break
+        readable = [c.read_fd for c in waiting if not c.eof]
+        if readable:
+            ready, _, _ = select.select(readable, [], [], 0.02)
+            for child in waiting:
+                if child.read_fd in ready:
+                    child.read()
+        else:
+            time.sleep(0.002)  # every reply is in: the children are exiting
+        for child in waiting:
+            child.poll()
+    return [child.reply() for child in children]
+
+
+class _Child:
+    """One forked import: its pipe for the reply, its captured output, its deadline."""
+
+    def __init__(self, request: dict[str, Any]) -> None:
+        self.timeout = float(request["timeout"])
+        self.read_fd, write_fd = os.pipe()
+        self.output = tempfile.TemporaryFile()  # noqa: SIM115 - shared with the child by fd
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            os.close(self.read_fd)
+            _child_main(request, write_fd, self.output.fileno())
+        os.close(write_fd)
+        self.pid = pid
+        self.deadline = time.monotonic() + self.timeout
+        self.chunks: list[bytes] = []
+        self.status: int | None = None  # the wait status; None after a timeout
+        self.eof = False
+        self.done = False
+
+    def read(self) -> None:
+        chunk = os.read(self.read_fd, 65536)
+        if chunk:
+            self.chunks.append(chunk)
+        else:
+            self.eof = True
+
+    def poll(self) -> None:
+        done, status = os.waitpid(self.pid, os.WNOHANG)
+        if done:
+            self.status = status
+            # what the child wrote before it exited is still in the pipe
+            while not self.eof and select.select([self.read_fd], [], [], 0)[0]:
+                self.read()
+            self._finish()
+        elif time.monotonic() >= self.deadline:
+            _kill(self.pid)
+            self._finish()
+
+    def _finish(self) -> None:
+        os.close(self.read_fd)
+        self.done = True
+
+    def reply(self) -> dict[str, Any]:
+        try:
+            self.output.seek(0, os.SEEK_END)
+            size = self.output.tell()
+            self.output.seek(max(0, size - MAX_OUTPUT * 4))
+            printed = self.output.read().decode("utf-8", "replace")[-MAX_OUTPUT:]
+        finally:
+            self.output.close()
+        data = b"".join(self.chunks)
+        reply: dict[str, Any] | None = None
+        if self.status == 0 and data:
+            with contextlib.suppress(ValueError):
+                reply = json.loads(data)
+        if reply is None:
+            message = _ended(self.status, self.timeout)
+            reply = {"error": [None, None, message], "flows": [], "fatal": True}
+        reply["output"] = printed
+        return reply
+
+
+def _ended(status: int | None, timeout: float) -> str:
+    if status is None:
+        return f"import did not finish in {timeout:g} s"
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = str(number)
+        return f"the import ended the process (killed by signal {name})"
+    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else status
+    return f"the import ended the process (exit code {code})"
+
+
+def _kill(pid: int) -> None:
+    """End a child that overran its time, and whatever it started in its process group."""
+    with contextlib.suppress(OSError):
+        os.killpg(pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+
+
+def _child_main(request: dict[str, Any], reply_fd: int, output_fd: int) -> None:
+    """Import the file, write the reply, and leave without running any exit handler."""
+    code = 0
+    try:
+        with contextlib.suppress(OSError):
+            os.setpgid(0, 0)  # a timeout kills what the import started, too
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(output_fd, 1)  # a module printing at import never reaches a terminal
+        os.dup2(output_fd, 2)
+        sys.stdout = open(1, "w", encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
+        sys.stderr = open(2, "w", encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
+        with contextlib.suppress(OSError):
+            os.chdir(request["cwd"])
+        if request.get("kind") == "describe":
+            reply = _describe(request["path"])
+        else:
+            reply = _import(Path(request["path"]), Path(request["root"]), bool(request["compat"]))
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        data = json.dumps(reply).encode()
+        view = memoryview(data)
+        while view:
+            written = os.write(reply_fd, view)
+            view = view[written:]
+    except BaseException:  # noqa: BLE001 - the parent reads the exit code
+        code = 70
+    finally:
+        os._exit(code)
+
+
+def _import(path: Path, root: Path, compat: bool) -> dict[str, Any]:
+    from ..engine.dynamic import FlowFunction
+    from .loader import Loader, _Failed
+
+    loader = Loader(root, None, prefect_compat=compat)
+    loader.activate()
+    try:
+        loaded = loader._load_one(path, force=True)
+    except _Failed as failed:
+        error = failed.error
+        return {"error": [error.line, error.column, error.message], "flows": [], "fatal": False}
+    flows = []
+    for name, flow in (loaded.flows if loaded else {}).items():
+        dynamic = isinstance(flow, FlowFunction)
+        nodes = flow.task_nodes() if isinstance(flow, FlowFunction) else flow.nodes
+        flows.append(
+            {
+                "name": name,
+                "dynamic": dynamic,
+                "tasks": [[key, list(node.upstream)] for key, node in nodes.items()],
+            }
+        )
+    return {"error": None, "flows": flows, "fatal": False}
+
+
+# -- a whole workspace, described ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkspaceDescription:
+    """A workspace as a loader process saw it: what ``flowtop list`` shows, as plain data."""
+
+    root: str
+    errors: tuple[str, ...]  # flow files that failed to load, and settings errors
+    settings_error: str | None
+    flows: dict[str, dict[str, Any]]  # name -> describe_flow()
+    output: str = ""  # what the flow modules printed at import
+
+
+def describe_workspace(path: str) -> WorkspaceDescription:
+    """Load the workspace at ``path`` in a loader process and describe its flows.
+
+    The process calling this imports no user code: each flow file is imported in a child
+    of that process (with the ``load_timeout`` of each), and only the description comes
+    back. A loader process that itself fails is reported as an error of the workspace.
+    """
+    from .workspace import Workspace
+
+    workspace = Workspace(path, isolate_imports=False)  # imports nothing: settings only
+    try:
+        workspace.read_settings()
+        files = len(workspace.flow_file_candidates())
+        budget = (2 * files + 1) * workspace.settings.load_timeout + 10
+        root = str(workspace.root)
+    finally:
+        workspace.close()
+    request = {"kind": "describe", "path": str(path), "cwd": os.getcwd(), "timeout": budget}
+    if not available():  # no fork (Windows): load here, as flowtop did before
+        reply = _describe(str(path))
+    elif threading.active_count() == 1:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        reply = run_child(request)
+    else:
+        reply = _server().ask(request, budget)
+    if reply.get("error"):
+        _, _, message = reply["error"]
+        return WorkspaceDescription(
+            root, (f"{path}: {message}",), None, {}, reply.get("output", "")
+        )
+    return WorkspaceDescription(
+        str(reply["root"]),
+        tuple(str(e) for e in reply["errors"]),
+        reply.get("settings_error"),
+        dict(reply["flows"]),
+        str(reply.get("output", "")),
+    )
+
+
+def describe_flow(workspace: Any, name: str) -> dict[str, Any]:
+    """One loaded flow as ``flowtop list --json`` prints it: tasks, upstreams, effective
+    policies with the layer each value comes from."""
+    from ..engine.dynamic import FlowFunction
+
+    flow = workspace.flows[name]
+    dynamic = isinstance(flow, FlowFunction)
+    # A @flow's graph exists only while it runs: list the @tasks it can call instead.
+    nodes = flow.task_nodes() if isinstance(flow, FlowFunction) else flow.nodes
+    tasks = []
+    for key, node in nodes.items():
+        policy = workspace.policy_for(flow, node)
+        tasks.append(
+            {
+                "task": key,
+                "upstream": list(node.upstream),
+                "max_attempts": policy.max_attempts,
+                "summary": policy.summary(),
+                "policy": {
+                    field: {"value": value, "layer": layer}
+                    for field, (value, layer) in policy.describe().items()
+                },
+            }
+        )
+    source = workspace.flow_files.get(name)
+    return {
+        "flow": name,
+        "file": str(source) if source else None,
+        "dynamic": dynamic,
+        "tasks": tasks,
+    }
+
+
+def _describe(path: str) -> dict[str, Any]:
+    """In the loader process: load the workspace (each file in a child of its own)."""
+    from .workspace import Workspace
+
+    with Workspace(path) as workspace:
+        workspace.load()
+        settings_error = workspace.settings_error
+        return {
+            "error": None,
+            "root": str(workspace.root),
+            "errors": [str(e) for e in workspace.errors.values()],
+            "settings_error": str(settings_error) if settings_error is not None else None,
+            "flows": {name: describe_flow(workspace, name) for name in sorted(workspace.flows)},
+        }
+
+
+def _result(path: Path, reply: dict[str, Any]) -> ProbeResult:
+    error = None
+    if reply.get("error"):
+        line, column, message = reply["error"]
+        error = LoadError(path, line, column, str(message))
+    flows = tuple(
+        FlowInfo(
+            str(info["name"]),
+            bool(info["dynamic"]),
+            tuple((str(key), tuple(str(u) for u in up)) for key, up in info["tasks"]),
+        )
+        for info in reply.get("flows", [])
+    )
+    return ProbeResult(
+        error, flows, str(reply.get("output", "")), bool(reply.get("fatal")), dict(reply)
+    )
+
+
+# -- the fork server ---------------------------------------------------------------------
+
+
+class ForkServer:
+    """A warm helper process with flowtop imported that forks one child per import."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._socket: socket.socket | None = None
+
+    def ask(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
+        with self._lock:
+            for attempt in (1, 2):
+                try:
+                    sock = self._connect()
+                    _send(sock, request)
+                    # the server enforces the timeout; this bound is for a server gone wrong
+                    sock.settimeout(timeout + 10)
+                    return _receive(sock)
+                except (OSError, EOFError, ValueError):
+                    self._stop()
+                    if attempt == 2:
+                        return {
+                            "error": [None, None, "the loader process failed; import skipped"],
+                            "flows": [],
+                            "fatal": True,
+                        }
+            raise AssertionError("unreachable")
+
+    def _connect(self) -> socket.socket:
+        if self._socket is not None and self._process is not None and self._process.poll() is None:
+            return self._socket
+        self._stop()
+        ours, theirs = socket.socketpair()
+        package_parent = str(Path(__file__).resolve().parent.parent.parent)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [package_parent, *filter(None, [env.get("PYTHONPATH")])]
+        )
+        self._process = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from flowtop.workspace.loader_process import serve; "
+                "serve(int(sys.argv[1]))",
+                str(theirs.fileno()),
+            ],
+            pass_fds=(theirs.fileno(),),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,  # a Ctrl-C or hang-up of the terminal is not for it
+        )
+        theirs.close()
+        self._socket = ours
+        return ours
+
+    def _stop(self) -> None:
+        if self._socket is not None:
+            with contextlib.suppress(OSError):
+                self._socket.close()
+            self._socket = None
+        if self._process is not None:
+            with contextlib.suppress(OSError):
+                self._process.kill()
+            with contextlib.suppress(Exception):
+                self._process.wait(timeout=5)
+            self._process = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop()
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+
+_shared: ForkServer | None = None
+_shared_lock = threading.Lock()
+
+
+def _server() -> ForkServer:
+    global _shared  # one server per process, started on first use
+    with _shared_lock:
+        if _shared is None:
+            _shared = ForkServer()
+            atexit.register(_shared.close)
+        return _shared
+
+
+def serve(fd: int) -> None:
+    """The fork server's loop: one request in, one forked child, one reply out."""
+    import flowtop.workspace.loader  # noqa: F401 - warm: the children inherit it
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sock = socket.socket(fileno=fd)
+    while True:
+        try:
+            request = _receive(sock)
+        except (OSError, EOFError, ValueError):
+            return  # the client went away: so do we
+        reply: dict[str, Any]
+        try:
+            if request.get("kind") == "batch":
+                reply = {"replies": run_children(list(request["requests"]))}
+            else:
+                reply = run_child(request)
+        except Exception as exc:  # noqa: BLE001 - said to the client, the server goes on
+            reply = {"error": [None, None, f"loader process: {exc}"], "flows": [], "fatal": True}
+        try:
+            _send(sock, reply)
+        except OSError:
+            return
+
+
+def _send(sock: socket.socket, message: dict[str, Any]) -> None:
+    data = json.dumps(message).encode()
+    sock.sendall(_HEADER.pack(len(data)) + data)
+
+
+def _receive(sock: socket.socket) -> dict[str, Any]:
+    header = _exactly(sock, _HEADER.size)
+    (size,) = _HEADER.unpack(header)
+    value = json.loads(_exactly(sock, size))
+    if not isinstance(value, dict):
+        raise ValueError("not a message")
+    return value
+
+
+def _exactly(sock: socket.socket, size: int) -> bytes:
+    chunks: list[bytes] = []
+    while size:
+        chunk = sock.recv(min(size, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
