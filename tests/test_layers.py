@@ -49,3 +49,19 @@ def test_ruff_is_clean(args: list[str]) -> None:
         pytest.skip("ruff is not installed (it is in the [test] extra)")
     done = subprocess.run([exe, *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_every_noqa_says_why() -> None:
+    """``# noqa: CODE - reason``: a bare suppression hides why the rule does not apply."""
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    bare = re.compile(r"# noqa(: *[A-Z]+[0-9]+(, *[A-Z]+[0-9]+)*)? *$")
+    found = [
+        f"{path.relative_to(root)}:{number}"
+        for folder in ("app", "tests", "flows")
+        for path in sorted((root / folder).rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if bare.search(line)
+    ]
+    assert found == []

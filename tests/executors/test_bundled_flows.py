@@ -151,7 +151,7 @@ def test_a_second_run_in_the_same_session_retries_the_same_way(tmp_path: Path) -
                 try:
                     flaky_api.get("/x")
                     run.append("ok")
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:  # noqa: BLE001 - any failure of the flaky call is the record
                     run.append(type(exc).__name__)
             outcomes.append(run)
     finally:

@@ -139,7 +139,7 @@ def test_clamped_poisson_interval_matches_prefects_formula(u: float) -> None:
     average, factor = 10.0, 0.5
     k = 1 + factor
     lower_multiple = math.log(max(2**k / (2**k - 1), 1e-10), 2)
-    cdf = lambda x: 1 - math.exp(-x / average)  # noqa: E731
+    cdf = lambda x: 1 - math.exp(-x / average)  # noqa: E731 - reads as the formula it is
     lo, hi = cdf(average * lower_multiple), cdf(average * k)
     expected = -math.log(max(1 - (lo + (hi - lo) * u), 1e-10)) * average
     got = clamped_poisson_interval(average, factor, lambda: u)

@@ -209,7 +209,7 @@ def main(args: argparse.Namespace) -> int:
     if bad_path(args.path):
         return 2
     try:
-        import textual_serve.server  # noqa: F401
+        import textual_serve.server  # noqa: F401 - only asks whether the extra is installed
     except ImportError:
         say('flowtop serve needs the serve extra (textual-serve): pip install -e ".[serve]"')
         return 2

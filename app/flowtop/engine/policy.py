@@ -344,5 +344,5 @@ def safe_str(exc: BaseException) -> str:
     """``str(exc)`` that never raises (a user's ``__str__`` may)."""
     try:
         return str(exc)
-    except BaseException:  # noqa: BLE001
+    except BaseException:  # noqa: BLE001 - a user's __str__ may raise anything
         return f"<unprintable {type(exc).__name__}>"

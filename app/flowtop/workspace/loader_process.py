@@ -235,8 +235,8 @@ def _child_main(request: dict[str, Any], reply_fd: int, output_fd: int) -> None:
         os.dup2(null, 0)
         os.dup2(output_fd, 1)  # a module printing at import never reaches a terminal
         os.dup2(output_fd, 2)
-        sys.stdout = open(1, "w", encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
-        sys.stderr = open(2, "w", encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
+        sys.stdout = open(1, "w", encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115 - lives as long as the child
+        sys.stderr = open(2, "w", encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115 - lives as long as the child
         with contextlib.suppress(OSError):
             os.chdir(request["cwd"])
         if request.get("kind") == "describe":
