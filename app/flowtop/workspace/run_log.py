@@ -177,9 +177,24 @@ def decode(body: str, run_id: str) -> LogEvent:
 
 
 def connect_reader(path: Path) -> sqlite3.Connection:
-    """A read-only connection: works on a read-only folder and never waits on writers."""
+    """A read-only connection: works on a read-only folder and never waits on writers.
+
+    WAL readers share a memory file (``-shm``) that they create when it is missing; in a
+    folder this process cannot write (a store shared read-only, a backup), that fails,
+    so the file is then read as immutable: nobody can be writing what nobody may write.
+    """
+    conn = _reader(path, "mode=ro")
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        conn.close()
+        conn = _reader(path, "immutable=1")
+    return conn
+
+
+def _reader(path: Path, options: str) -> sqlite3.Connection:
     conn = sqlite3.connect(
-        f"{path.resolve().as_uri()}?mode=ro",
+        f"{path.resolve().as_uri()}?{options}",
         uri=True,
         isolation_level=None,
         check_same_thread=False,  # a tail may be set up on one thread and read on another
