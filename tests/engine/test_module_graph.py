@@ -18,7 +18,11 @@ MAX_LINES = 600
 
 
 def _engine_imports() -> dict[str, set[str]]:
-    graph = grimp.build_graph("flowtop", exclude_type_checking_imports=True)
+    graph = grimp.build_graph(
+        "flowtop",
+        exclude_type_checking_imports=True,
+        cache_dir=None,  # no cache in the checkout
+    )
     modules = {m for m in graph.modules if m.startswith(ENGINE + ".")}
     return {m: graph.find_modules_directly_imported_by(m) & modules for m in modules}
 
