@@ -1,14 +1,13 @@
 """Prefect 3's ``prefect.exceptions`` that flowtop can raise."""
 
 from .engine.dynamic import RunCancelled, UpstreamFailed
-from .engine.errors import TaskTimeout
+from .engine.errors import TaskTimeout, UnfinishedRun
 from .engine.prefect_api import (
     CancelledRun,
     CrashedRun,
     FailedRun,
     MissingContextError,
     MissingResult,
-    UnfinishedRun,
 )
 
 TaskRunTimeoutError = TaskTimeout

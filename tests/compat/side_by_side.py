@@ -1000,20 +1000,15 @@ FLOW_RETRY_LATENCY = 2.0
 FLOW_RETRIES = {"flow_retries", "flow_retries_exhausted", "flow_retry_delay", "subflow_retries"}
 
 #: Scenarios known to differ, each with its reason: a difference README's "Differences
-#: from Prefect 3" table justifies, or a fix that waits on the engine's runner/dynamic
-#: modules (being reworked). Shown as KNOWN, not counted as the same.
+#: from Prefect 3" table justifies. Shown as KNOWN, not counted as the same.
 KNOWN: dict[str, str] = {
     "timeout_every_attempt": (
         "justified: the class is named TaskTimeout; drop-in's "
         "prefect.exceptions.TaskRunTimeoutError is that class (a TimeoutError)"
     ),
-    "flow_returns_list_with_failed_future": (
-        "engine fix pending: Prefect returns the list of states (the run is FAILED); "
-        "flowtop raises the first failure (dynamic.resolve_return)"
-    ),
     "wait_for_failed_upstream": (
-        "engine fix pending: Prefect's never-run task raises UnfinishedRun even with "
-        "raise_on_failure=False; flowtop returns UpstreamFailed (dynamic.TaskFuture.result)"
+        "justified: the class is named UpstreamFailed; it is a subclass of drop-in's "
+        "prefect.exceptions.UnfinishedRun, raised even with raise_on_failure=False as Prefect does"
     ),
 }
 

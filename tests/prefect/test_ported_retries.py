@@ -541,27 +541,18 @@ def timeout_test_flow() -> Any:
     return test_flow
 
 
-RETURNED_STATES = (
-    "a flow returning futures of which one failed: Prefect's state keeps the task states "
-    "as data; flowtop's Failed state holds the first failure (dynamic.resolve_return)"
-)
-
-
 class TestTaskTimeouts:
-    @XFAIL(strict=True, reason=RETURNED_STATES)
     async def test_task_timeouts_actually_timeout(self) -> None:
         flow_state = timeout_test_flow()(return_state=True)
         timed_out, _, _ = await flow_state.result(raise_on_failure=False)
         assert timed_out.name == "TimedOut"
         assert timed_out.is_failed()
 
-    @XFAIL(strict=True, reason=RETURNED_STATES)
     async def test_task_timeouts_are_not_task_crashes(self) -> None:
         flow_state = timeout_test_flow()(return_state=True)
         timed_out, _, _ = await flow_state.result(raise_on_failure=False)
         assert timed_out.is_crashed() is False
 
-    @XFAIL(strict=True, reason=RETURNED_STATES)
     async def test_task_timeouts_do_not_crash_flow_runs(self) -> None:
         flow_state = timeout_test_flow()(return_state=True)
         timed_out, _, _ = await flow_state.result(raise_on_failure=False)

@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 
 from flowtop import allow_failure, flow, task, unmapped
-from flowtop.engine import Runner, StateType, UpstreamFailed
-from flowtop.exceptions import FailedRun
+from flowtop.engine import RunFinished, Runner, StateType, UpstreamFailed
+from flowtop.engine.events import ErrorInfo
+from flowtop.engine.prefect_api import UnfinishedRun as PrefectUnfinishedRun
+from flowtop.exceptions import FailedRun, UnfinishedRun
 from flowtop.futures import as_completed, wait
 from flowtop.states import Completed, Failed, State
 
@@ -36,7 +38,9 @@ def test_flow_returning_states_fails_when_one_failed() -> None:
         return boom(return_state=True), double(2, return_state=True)
 
     result = run(pipeline)
-    assert result.state is StateType.FAILED and isinstance(result.error, ValueError)
+    assert result.state is StateType.FAILED and result.error is None  # as Prefect 3.9
+    bad, good = result.value
+    assert bad.is_failed() and good.result() == 4
 
 
 def test_state_constructors_and_result() -> None:
@@ -269,16 +273,71 @@ def test_wait_and_as_completed() -> None:
     assert run(pipeline).value == (3, 0, [2, 4, 6])
 
 
-def test_upstream_failed_future_result_raises() -> None:
+def test_upstream_failed_future_result_raises_even_without_raise_on_failure() -> None:
+    """The task never ran: no result and no error of its own to return, so Prefect 3 raises
+    ``UnfinishedRun`` whatever ``raise_on_failure`` says; ``UpstreamFailed`` is one."""
+
     @flow
     def pipeline() -> Any:
         b = boom.submit()
         d = double.submit(b)
-        with pytest.raises(UpstreamFailed):
-            d.result()
-        return d.result(raise_on_failure=False)
+        after = double.submit(1, wait_for=[b])
+        caught = []
+        for future in (d, after):
+            for raise_on_failure in (True, False):
+                with pytest.raises(UnfinishedRun, match="upstream task 'boom' did not complete"):
+                    future.result(raise_on_failure=raise_on_failure)
+                with pytest.raises(UpstreamFailed):
+                    future.state.result(raise_on_failure=raise_on_failure)
+                caught.append(raise_on_failure)
+        return caught, b.result(raise_on_failure=False)
 
-    assert isinstance(run(pipeline).value, UpstreamFailed)
+    caught, boom_error = run(pipeline).value
+    assert caught == [True, False, True, False]
+    assert isinstance(boom_error, ValueError)  # a task that ran and failed: its error, returned
+    assert issubclass(UpstreamFailed, UnfinishedRun) and UnfinishedRun is PrefectUnfinishedRun
+
+
+def test_flow_returning_futures_of_which_one_failed_returns_their_states() -> None:
+    """As Prefect 3.9: the call returns the states, the run ends FAILED "1/2 states failed."."""
+
+    @flow
+    def pipeline() -> Any:
+        return [double.submit(2), boom.submit()]
+
+    got = pipeline()
+    assert [s.type for s in got] == [StateType.COMPLETED, StateType.FAILED]
+    assert got[0].result() == 4 and isinstance(got[1].result(raise_on_failure=False), ValueError)
+
+    finished: list[RunFinished] = []
+    with Runner(
+        sinks=[lambda events: finished.extend(e for e in events if isinstance(e, RunFinished))]
+    ) as runner:
+        result = runner.run(pipeline)
+    assert result.state is StateType.FAILED and result.error is None
+    assert [s.type for s in result.value] == [StateType.COMPLETED, StateType.FAILED]
+    assert [f.state for f in finished] == [StateType.FAILED]
+    assert finished[0].error == ErrorInfo("FailedRun", "1/2 states failed.")
+
+
+def test_flow_returning_failed_states_return_state_is_failed_with_them_as_data() -> None:
+    @flow
+    def pipeline() -> Any:
+        return (boom.submit(), double.submit(3), boom.submit())
+
+    state = pipeline(return_state=True)
+    assert state.is_failed() and state.message == "2/3 states failed."
+    assert state.data is state.result(raise_on_failure=False)
+    assert [s.type for s in state.data] == [StateType.FAILED, StateType.COMPLETED, StateType.FAILED]
+    with pytest.raises(ValueError, match="boom"):
+        state.result()
+
+    @flow
+    def fine() -> Any:
+        return {double.submit(5)}  # a set of states, all completed: the value
+
+    (only,) = fine(return_state=True).result()
+    assert only.result() == 10
 
 
 def test_nested_task_with_a_timeout_keeps_the_outer_attempts_output() -> None:

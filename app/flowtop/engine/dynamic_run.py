@@ -35,8 +35,8 @@ from .prefect_api import (
     _Annotation,
     allow_failure,
     from_engine,
-    is_state_iterable,
     state_exception,
+    states_failed,
 )
 from .records import RunResult, TaskRun, error_info
 from .run import FlowRun
@@ -93,17 +93,19 @@ class TaskFuture:
 
     def result(self, timeout: float | None = None, raise_on_failure: bool = True) -> Any:
         """The task's return value, or its final exception raised here (returned with
-        ``raise_on_failure=False``)."""
+        ``raise_on_failure=False``). A task that never ran because an upstream failed has
+        neither: ``UpstreamFailed`` (an ``UnfinishedRun``) is raised even then, as Prefect 3
+        raises ``UnfinishedRun``."""
         if not self._wait(timeout):
             raise TimeoutError(f"task {self.key!r} still {self._tr.state.value} after {timeout}s")
         with self._run._lock:
             state = self._tr.to_state(time.time())
         if state.type is StateType.COMPLETED:
             return state.result
+        if state.type is StateType.UPSTREAM_FAILED:
+            raise UpstreamFailed(f"task {self.key!r}: {state.message}")
         if state.type is StateType.FAILED and state.exception is not None:
             error: BaseException = state.exception
-        elif state.type is StateType.UPSTREAM_FAILED:
-            error = UpstreamFailed(f"task {self.key!r}: {state.message}")
         else:
             error = RunCancelled(f"task {self.key!r} was cancelled")
         if raise_on_failure:
@@ -198,6 +200,9 @@ class DynamicRun(FlowRun):
         self.parent_run: str | None = parent_run()
         self.value: Any = None
         self.error: BaseException | None = None
+        #: The function returned states of which one did not complete: the run is FAILED
+        #: with this message ("1/2 states failed."), the call still returns the states.
+        self.states_failed: str | None = None
         self.next_run: DynamicRun | None = None
         self._successor = threading.Event()
         self._retrying = False
@@ -233,6 +238,7 @@ class DynamicRun(FlowRun):
         set_run(self)
         try:
             self.value = resolve_return(_awaited(self.flow.fn(*self._args, **self._kwargs)))
+            self.states_failed = states_failed(self.value)
         except BaseException as exc:  # noqa: BLE001 - the flow's outcome, reported like a task's
             if exc.__traceback__ is not None and exc.__traceback__.tb_next is not None:
                 exc.__traceback__ = exc.__traceback__.tb_next
@@ -431,11 +437,13 @@ class DynamicRun(FlowRun):
         counts without failing the run."""
         if self.cancelled:
             return StateType.CANCELLED
-        if self.error is not None:
+        if self.error is not None or self.states_failed is not None:
             return StateType.FAILED
         return StateType.COMPLETED
 
     def _run_error(self) -> ErrorInfo | None:
+        if self.error is None and self.states_failed is not None:
+            return ErrorInfo("FailedRun", self.states_failed)
         return None if self.error is None else error_info(self.error)
 
     def _finish(self) -> None:
@@ -524,17 +532,15 @@ def resolve_return(value: Any) -> Any:
 
     Futures (also inside lists, tuples, sets, dicts) become their final states. A state
     made by hand (``Completed(...)``, ``Failed(...)``) is the outcome: its data is the
-    value, or its exception is raised. A task's state, or a collection of states, is the
-    value when every one completed; otherwise the first failed one's exception is raised.
+    value, or its exception is raised. A task's state is the value when it completed;
+    otherwise its exception is raised. A list, tuple or set of states is the value either
+    way: when one did not complete the run ends FAILED (``states_failed``), as in Prefect.
     """
     value = _futures_to_states(value)
     if isinstance(value, State) and value.state_details.task_run_id is None:
         return value.result()
-    if isinstance(value, State) or is_state_iterable(value):
-        states = [value] if isinstance(value, State) else list(value)
-        for state in states:
-            if not state.is_completed():
-                raise state_exception(state)
+    if isinstance(value, State) and not value.is_completed():
+        raise state_exception(value)
     return value
 
 

@@ -57,8 +57,13 @@ class IllegalTransition(RuntimeError):
     """A state change ``TRANSITIONS`` does not allow: a bug in the engine, refused."""
 
 
-class UpstreamFailed(Exception):
-    """A task future whose upstream task did not complete."""
+class UnfinishedRun(RuntimeError):
+    """The result of a state that is not final was asked for (``prefect.exceptions``)."""
+
+
+class UpstreamFailed(UnfinishedRun):
+    """A task future whose upstream task did not complete: the task never ran, so it has
+    no result to give, even with ``raise_on_failure=False`` (as Prefect's ``UnfinishedRun``)."""
 
 
 class RunCancelled(Exception):

@@ -24,7 +24,7 @@ from typing import Any, Generic, TypeVar
 from . import capture
 from .aloop import run_sync
 from .context import current_run
-from .errors import UpstreamFailed
+from .errors import UnfinishedRun, UpstreamFailed
 from .states import State as EngineState
 from .states import StateType
 
@@ -42,10 +42,6 @@ class CrashedRun(RuntimeError):
 
 class CancelledRun(RuntimeError):
     """A cancelled state, raised."""
-
-
-class UnfinishedRun(RuntimeError):
-    """The result of a state that is not final was asked for."""
 
 
 class MissingContextError(RuntimeError):
@@ -147,8 +143,10 @@ class State(Generic[T]):
     def _result(self, raise_on_failure: bool) -> Any:
         if self.type in (StateType.FAILED, StateType.UPSTREAM_FAILED, StateType.CANCELLED):
             exc = state_exception(self)
-            if raise_on_failure:
-                raise exc
+            if raise_on_failure or self.type is StateType.UPSTREAM_FAILED:
+                raise exc  # a task that never ran has no result, whatever the flag (UnfinishedRun)
+            if is_state_iterable(self.data):
+                return self.data  # a flow's Failed state over the states it returned, as Prefect
             return exc
         if not self.type.is_final and raise_on_failure:
             raise UnfinishedRun(f"run is in {self.type.value} state, its result is not final")
@@ -190,6 +188,26 @@ def is_state_iterable(value: Any) -> bool:
         and bool(value)
         and all(isinstance(v, State) for v in value)
     )
+
+
+def states_failed(value: Any) -> str | None:
+    """Why a returned collection of states fails its run (Prefect 3's ``StateGroup``
+    messages: ``"1/2 states failed."``), or None when it does not (all completed, or not
+    a collection of states)."""
+    if not is_state_iterable(value):
+        return None
+    states = list(value)
+    total = len(states)
+    cancelled = sum(s.is_cancelled() for s in states)
+    failed = sum(s.is_failed() or s.is_crashed() for s in states)
+    unfinished = sum(not s.is_final() for s in states)
+    if cancelled:
+        return f"{cancelled}/{total} states cancelled."
+    if failed:
+        return f"{failed}/{total} states failed."
+    if unfinished:
+        return f"{unfinished}/{total} states are not final."
+    return None
 
 
 def state_exception(state: State[Any]) -> BaseException:
@@ -298,7 +316,11 @@ def returned_state(value: Any) -> tuple[Any, BaseException | None]:
 
 
 def outcome_state(value: Any, error: BaseException | None) -> State[Any]:
-    """Completed with ``value``, or Failed with ``error``."""
+    """Completed with ``value``, or Failed with ``error``; a returned collection of states
+    of which one did not complete is a Failed state whose data is that collection."""
+    failure = states_failed(value) if error is None else None
+    if failure is not None:
+        return State(StateType.FAILED, data=value, message=failure)
     if error is None:
         return State(StateType.COMPLETED, data=value)
     return State(StateType.FAILED, data=error, message=f"{type(error).__name__}: {error}")
