@@ -9,6 +9,7 @@ import threading
 import traceback
 
 from flowtop import Flow, StateType, task
+from flowtop.engine.layers import Layer
 from flowtop.engine.policy import RetryPolicy, summaries
 from flowtop.engine.records import error_info, format_traceback
 
@@ -110,7 +111,9 @@ def test_summaries_match_each_policy_s_own_summary() -> None:
         shared,
         shared,
         RetryPolicy(max_retries=3, retry_delay=(1.0, 2.0)),  # equal, another object
-        RetryPolicy(max_retries=3, retry_delay=(1.0, 2.0)).with_values("task", retry_jitter=0.5),
+        RetryPolicy(max_retries=3, retry_delay=(1.0, 2.0)).with_values(
+            Layer.TASK, retry_jitter=0.5
+        ),
         RetryPolicy(retry_on=(ConnectionError,)),
         RetryPolicy(retry_delay=lambda n: n),
         RetryPolicy(retry_predicate=lambda s: True, sources={"x": "y"}),  # type: ignore[arg-type]

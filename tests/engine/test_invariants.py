@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from flowtop import Flow, Retry, State, StateType, task
 from flowtop.engine import Runner
 from flowtop.engine.events import RunFinished, RunStarted
+from flowtop.engine.layers import Layer
 from flowtop.engine.policy import RetryPolicy, decide
 from flowtop.engine.states import TRANSITIONS
 
@@ -177,7 +178,9 @@ def test_event_streams_follow_the_rules(scenario: tuple[list[NodeSpec], int, int
     calls: Counter = Counter()
     flow = build(nodes, calls)
     policy = [
-        flow.nodes[f"n{i}"].task.policy.with_values("defaults", default_max_retries=default_budget)
+        flow.nodes[f"n{i}"].task.policy.with_values(
+            Layer.DEFAULTS, default_max_retries=default_budget
+        )
         for i in range(len(nodes))
     ]
     recorder = Recorder()
@@ -228,7 +231,9 @@ def test_cancel_at_any_point_leaves_a_consistent_stream(
     nodes, default_budget, workers = scenario
     flow = build(nodes, Counter())
     policy = [
-        flow.nodes[f"n{i}"].task.policy.with_values("defaults", default_max_retries=default_budget)
+        flow.nodes[f"n{i}"].task.policy.with_values(
+            Layer.DEFAULTS, default_max_retries=default_budget
+        )
         for i in range(len(nodes))
     ]
     sink = CancelAfter(k)

@@ -10,6 +10,7 @@ import pytest
 from flowtop import Flow, Retry, StateType, task
 from flowtop.engine import Runner
 from flowtop.engine.events import RunFinished, RunStarted
+from flowtop.engine.layers import Layer
 from flowtop.engine.timer import ManualClock
 
 from .kit import Recorder, wait_until
@@ -205,7 +206,7 @@ def test_policy_for_replaces_the_task_policy(make_runner) -> None:
     flow = Flow("layered")
     flow.add_task(flaky)
     runner = make_runner(
-        2, policy_for=lambda f, node: node.task.policy.with_values("overrides", max_retries=1)
+        2, policy_for=lambda f, node: node.task.policy.with_values(Layer.OVERRIDES, max_retries=1)
     )
     state = runner.start(flow).result(timeout=5)["flaky"]
     assert state.is_completed() and state.attempt == 2

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from flowtop import flow, task
+from flowtop.engine.layers import Layer
 from flowtop.engine.policy import RetryPolicy, clamped_poisson_interval, decide
 from flowtop.engine.states import State, StateType
 
@@ -161,7 +162,7 @@ def test_retry_jitter_factor_scales_the_policy_delay_within_prefects_bounds() ->
 
 
 def test_retry_jitter_factor_with_no_delay_stays_zero() -> None:
-    policy = RetryPolicy().with_values("task", max_retries=2, retry_jitter_factor=0.5)
+    policy = RetryPolicy().with_values(Layer.TASK, max_retries=2, retry_jitter_factor=0.5)
     outcome = State(StateType.FAILED, ValueError("x"), ValueError("x"), 1, "", "t")
     decision = decide(policy, outcome, rng=lambda: 0.7)
     assert decision.retry and decision.delay is not None and decision.delay.seconds == 0

@@ -19,6 +19,7 @@ import pytest
 
 from flowtop.engine import Flow, Retry, Runner, task
 from flowtop.engine.flow import Node
+from flowtop.engine.layers import Layer
 from flowtop.engine.policy import RetryPolicy
 from flowtop.workspace.history_records import RunDetail, RunRecord
 from flowtop.workspace.loader import LoadError
@@ -81,7 +82,7 @@ class FakeWorkspace:
     def policy_for(self, flow: Flow, node: Node) -> RetryPolicy:
         policy = node.task.policy
         values = self.overrides.get((flow.name, node.key))
-        return policy.with_values("overrides", **values) if values else policy
+        return policy.with_values(Layer.OVERRIDES, **values) if values else policy
 
     def set_override(self, flow: str, task: str, **values: Any) -> None:
         self.overrides.setdefault((flow, task), {}).update(values)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import pytest
 
+from flowtop.engine import Flow, Retry, Runner, task
 from flowtop.engine.events import ErrorInfo, RunFinished, RunStarted, TaskStateChanged
+from flowtop.engine.records import Attempt
 from flowtop.engine.states import StateType
 from flowtop.tui.model import RunModel, RunStore, counts_text, fmt_duration, view_order
 
@@ -230,3 +234,36 @@ def test_a_flow_not_run_yet_shows_its_tasks() -> None:
 )
 def test_fmt_duration(seconds, text) -> None:
     assert fmt_duration(seconds) == text
+
+
+def test_the_monitors_attempts_are_the_engines_records_folded_from_events() -> None:
+    """One attempt record: the view is the engine's ``Attempt`` plus what only events carry,
+    and folding a real run's events gives the engine's own attempts, field for field."""
+    events: list = []
+
+    @task(retry_delay=0)
+    def flaky(calls: list[int] = []) -> int:  # noqa: B006  (counts calls across retries)
+        calls.append(1)
+        print(f"try {len(calls)}")
+        if len(calls) < 3:
+            raise Retry(f"attempt {len(calls)}")
+        return len(calls)
+
+    with Flow("etl") as flow:
+        flaky()
+
+    runner = Runner(2, sinks=(events.extend,))
+    try:
+        result = runner.start(flow).result(timeout=10)
+    finally:
+        runner.shutdown()
+    store = RunStore()
+    store.apply_batch(events)
+    views = store.latest_for("etl").rows["flaky"].attempts
+    engine = result.attempts["flaky"]
+    assert len(engine) == 3 and all(isinstance(v, Attempt) for v in views)
+    shared = [f.name for f in fields(Attempt)]
+    assert [[getattr(v, n) for n in shared] for v in views] == [
+        [getattr(a, n) for n in shared] for a in engine
+    ]
+    assert views[-1].result == "3" and not any(v.reused for v in views)

@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 
+from ..engine.layers import Layer
 from ..formats import plural
 from ..printable import PrintableStream, Writer, say
 from .common import bad_path, select_names
@@ -54,7 +55,7 @@ def main(args: argparse.Namespace) -> int:
             after = f"  after {', '.join(task['upstream'])}" if task["upstream"] else ""
             out.write(f"  {task['task']}{after}\n")
             for field, entry in task["policy"].items():
-                if entry["value"] in ("unset", "0") and entry["layer"] == "builtin":
+                if entry["value"] in ("unset", "0") and entry["layer"] == Layer.BUILTIN:
                     continue
                 out.write(f"      {field:<16} {entry['value']:<32} [{entry['layer']}]\n")
     return 2 if had_errors else 0

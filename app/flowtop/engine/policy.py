@@ -25,6 +25,7 @@ from .delays import (
     fmt_seconds,
 )
 from .errors import PredicateError, RetriesExhausted, Retry
+from .layers import Layer
 from .states import State, StateType
 
 DEFAULT_MAX_RETRIES = 3
@@ -63,7 +64,7 @@ class RetryPolicy:
     #: (:func:`clamped_poisson_interval`), at most ``base × (1 + factor)``.
     retry_jitter_factor: float | None = None
     default_max_retries: int = DEFAULT_MAX_RETRIES
-    sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    sources: Mapping[str, Layer] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def budget(self) -> int:
@@ -73,10 +74,10 @@ class RetryPolicy:
     def max_attempts(self) -> int:
         return self.budget + 1
 
-    def source(self, name: str) -> str:
-        return self.sources.get(name, "builtin")
+    def source(self, name: str) -> Layer:
+        return self.sources.get(name, Layer.BUILTIN)
 
-    def with_values(self, layer: str, **values: Any) -> RetryPolicy:
+    def with_values(self, layer: Layer, **values: Any) -> RetryPolicy:
         """A copy with ``values`` set and their source recorded as ``layer``."""
         sources = dict(self.sources)
         sources.update(dict.fromkeys(values, layer))
@@ -105,7 +106,7 @@ class RetryPolicy:
             parts.append(f"deadline {fmt_seconds(self.retry_deadline)}")
         return " ".join(parts)
 
-    def describe(self) -> dict[str, tuple[str, str]]:
+    def describe(self) -> dict[str, tuple[str, Layer]]:
         """Every field as ``name -> (readable value, layer)`` for `flowtop list` and the TUI."""
         values = {
             "max_retries": (
@@ -134,7 +135,7 @@ class RetryPolicy:
             values["retry_jitter_factor"] = f"{self.retry_jitter_factor:g}"
         layer = {name: self.source(name) for name in values}
         if self.max_retries is None:
-            layer["max_retries"] = self.sources.get("default_max_retries", "builtin")
+            layer["max_retries"] = self.sources.get("default_max_retries", Layer.BUILTIN)
         return {name: (value, layer[name]) for name, value in values.items()}
 
 

@@ -21,6 +21,7 @@ from . import aloop
 from .backends import AsyncAttemptBackend, AttemptBackend
 from .errors import IllegalTransition
 from .events import BATCH_WINDOW, EventBus, Sink, Subscription
+from .layers import Layer
 from .policy import RetryPolicy
 from .pool import MAX_WORKERS, WorkerPool
 from .records import MAX_MESSAGE, Attempt, RunResult, TaskRun, error_info, new_run_id
@@ -109,7 +110,7 @@ class Runner:
         """The effective policy of one node: the settings layers, then a run's own default."""
         policy = self.policy_for(flow, node) if self.policy_for else node.task.policy
         if default_max_retries is not None:
-            policy = policy.with_values("defaults", default_max_retries=default_max_retries)
+            policy = policy.with_values(Layer.DEFAULTS, default_max_retries=default_max_retries)
         return policy
 
     def policies(

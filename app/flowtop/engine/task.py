@@ -14,6 +14,7 @@ from .calls import map_calls, submit, wait_all
 from .context import current_flow, current_run
 from .delays import finite_float, normalize_delay, to_seconds
 from .inline import outcome, run_inline, run_inline_async
+from .layers import Layer
 from .policy import POLICY_FIELDS, RetryPolicy
 from .prefect_api import RetryCondition
 
@@ -70,7 +71,7 @@ class Task:
         self.policy = build_policy(self.name, options)
         if options.get("retry_condition_fn") is not None:
             condition = RetryCondition(options["retry_condition_fn"], self)
-            self.policy = self.policy.with_values("task", retry_condition_fn=condition)
+            self.policy = self.policy.with_values(Layer.TASK, retry_condition_fn=condition)
         functools.update_wrapper(self, fn)
         #: ``async def``: attempts run on the event loop; in async code a call is awaited.
         self.is_async = inspect.iscoroutinefunction(fn)
@@ -229,7 +230,7 @@ def build_policy(name: str, options: dict[str, Any]) -> RetryPolicy:
         if not message.startswith(f"task {name!r}"):
             message = f"task {name!r}: {message}"
         raise type(exc)(message) from None
-    return RetryPolicy().with_values("task", **values) if values else RetryPolicy()
+    return RetryPolicy().with_values(Layer.TASK, **values) if values else RetryPolicy()
 
 
 def _resolve_options(owner: str, kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from flowtop.engine.events import ErrorInfo, Event, RunFinished, RunStarted, TaskStateChanged
+from flowtop.engine.records import Attempt
 from flowtop.engine.states import StateType
 from flowtop.formats import short_duration
 from flowtop.looks import REUSED_LOOK, STATE_LOOK
@@ -48,16 +49,13 @@ fmt_duration = short_duration
 
 
 @dataclass(slots=True)
-class AttemptView:
-    number: int
-    started: float  # wall clock
-    state: StateType = S.RUNNING
-    duration: float | None = None
-    error: ErrorInfo | None = None
-    output: str = ""
+class AttemptView(Attempt):
+    """The engine's :class:`Attempt` record as the monitor folds it from events, plus what
+    only the events carry: the result's text, the transition's message, and whether the
+    attempt was carried over from a source run. The engine's record has no use for these
+    (it holds the result value on its ``TaskRun``, and reused tasks make no attempt there)."""
+
     result: str | None = None
-    retry_in: float | None = None
-    delay_explained: str = ""
     message: str = ""
     reused: bool = False
 
@@ -300,7 +298,7 @@ class RunModel:
                 AttemptView(
                     ev.attempt,
                     ev.ts,
-                    S.COMPLETED,
+                    state=S.COMPLETED,
                     result=ev.result,
                     message=ev.message,
                     reused=True,

@@ -77,6 +77,14 @@ class RunRecord:
 
 @dataclass(frozen=True, slots=True)
 class AttemptRecord:
+    """One stored attempt, read back from the store's ``attempts`` table.
+
+    Not the engine's :class:`~flowtop.engine.records.Attempt`: this is a frozen row built
+    from the columns in order (``AttemptRecord(*row)``), its state is the stored text (left
+    unparsed, so any row prints), ``started`` may be missing, and the error is the three
+    stored columns rather than an ``ErrorInfo``; ``as_json`` is ``history --json``'s shape.
+    """
+
     number: int
     state: str
     started: float | None

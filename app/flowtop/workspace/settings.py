@@ -26,6 +26,7 @@ from typing import Any
 
 from ..engine.delays import ExponentialBackoff, finite_float
 from ..engine.executors import ExecutorError, check_spec
+from ..engine.layers import Layer
 from ..engine.policy import RetryPolicy
 from ..engine.pool import MAX_WORKERS
 from .loader import LoadError
@@ -505,12 +506,12 @@ def apply_layers(
     not resolve (the workspace reports it; the layer's other values still apply).
     """
     fill = {k: getattr(settings, k) for k in POLICY_DEFAULTS if getattr(settings, k) is not None}
-    fill = {k: v for k, v in fill.items() if policy.source(k) == "builtin"}
+    fill = {k: v for k, v in fill.items() if policy.source(k) == Layer.BUILTIN}
     if fill:
-        policy = policy.with_values("defaults", **fill)
+        policy = policy.with_values(Layer.DEFAULTS, **fill)
     if settings.max_retries is not None:
-        policy = policy.with_values("defaults", default_max_retries=settings.max_retries)
-    for layer, tables in (("flowtop.toml", settings.tasks), ("overrides", settings.overrides)):
+        policy = policy.with_values(Layer.DEFAULTS, default_max_retries=settings.max_retries)
+    for layer, tables in ((Layer.TOML, settings.tasks), (Layer.OVERRIDES, settings.overrides)):
         values = dict(tables.get(task, {}))
         if not values:
             continue

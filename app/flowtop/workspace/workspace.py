@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..engine.executors import make_backend
 from ..engine.flow import Flow, Node
+from ..engine.layers import Layer
 from ..engine.policy import RetryPolicy
 from ..engine.runner import Runner
 from . import overrides as overrides_file
@@ -92,10 +93,10 @@ class WorkspaceChanged:
 class _SettingsState:
     """Last good file per layer, the file errors by layer, and unresolved retry_on names."""
 
-    files: dict[str, SettingsFile | None] = field(
-        default_factory=lambda: {"flowtop.toml": None, "overrides": None}
+    files: dict[Layer, SettingsFile | None] = field(
+        default_factory=lambda: {Layer.TOML: None, Layer.OVERRIDES: None}
     )
-    errors: dict[str, LoadError] = field(default_factory=dict)
+    errors: dict[Layer, LoadError] = field(default_factory=dict)
     name_errors: list[LoadError] = field(default_factory=list)
 
 
@@ -230,7 +231,7 @@ class Workspace:
         """Built again only when a settings file changed: ``policy_for`` asks once per
         task, and building it each time cost a 50,000-task run about a quarter second."""
         files = self._settings.files
-        toml, overrides = files["flowtop.toml"], files["overrides"]
+        toml, overrides = files[Layer.TOML], files[Layer.OVERRIDES]
         built = self._settings_built
         if built is None or built[0] is not toml or built[1] is not overrides:
             built = self._settings_built = (toml, overrides, Settings.from_files(toml, overrides))
@@ -250,8 +251,8 @@ class Workspace:
         state = self._settings
         changed, new_errors = False, []
         for layer, path in (
-            ("flowtop.toml", self.settings_path),
-            ("overrides", self.overrides_path),
+            (Layer.TOML, self.settings_path),
+            (Layer.OVERRIDES, self.overrides_path),
         ):
             before, before_error = state.files[layer], state.errors.get(layer)
             try:
@@ -266,7 +267,7 @@ class Workspace:
             else:
                 try:
                     state.files[layer] = parse_settings(
-                        path, text, allow_defaults=layer == "flowtop.toml"
+                        path, text, allow_defaults=layer == Layer.TOML
                     )
                     state.errors.pop(layer, None)
                 except SettingsFileError as exc:
@@ -289,8 +290,8 @@ class Workspace:
         before = {str(e) for e in self._settings.name_errors}
         errors = []
         for layer, path in (
-            ("flowtop.toml", self.settings_path),
-            ("overrides", self.overrides_path),
+            (Layer.TOML, self.settings_path),
+            (Layer.OVERRIDES, self.overrides_path),
         ):
             file = self._settings.files[layer]
             if file is None:
@@ -359,7 +360,7 @@ class Workspace:
     # -- overrides --------------------------------------------------------------------
     def override_for(self, flow: str, task: str) -> dict[str, Any]:
         """The task's table in ``.flowtop/overrides.toml`` as TOML values (for the editor)."""
-        file = self._settings.files["overrides"]
+        file = self._settings.files[Layer.OVERRIDES]
         if file is None:
             return {}
         table = file.raw.get("flows", {}).get(flow, {}).get("tasks", {}).get(task, {})

@@ -17,6 +17,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
+from ...engine.layers import Layer
 from ...engine.policy import RetryPolicy
 from .retry_form import (
     DELAY_FIELDS,
@@ -96,7 +97,7 @@ class RetryEditor(ModalScreen[bool]):
             with VerticalScroll(id="fields"):
                 for name, label in FIELDS.items():
                     setting = "retry_delay" if name in DELAY_FIELDS else name
-                    layer = layers.get(setting, "builtin")
+                    layer = layers.get(setting, Layer.BUILTIN)
                     with Horizontal(classes="row"):
                         yield Static(label, classes="label")
                         yield Input(
@@ -108,7 +109,7 @@ class RetryEditor(ModalScreen[bool]):
                         )
                         yield Static(
                             Text(f"← {layer}"),
-                            classes="layer -override" if layer == "overrides" else "layer",
+                            classes="layer -override" if layer == Layer.OVERRIDES else "layer",
                             id=f"layer-{name}",
                         )
                     yield Static("", classes="error", id=f"error-{name}")

@@ -19,6 +19,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from flowtop.engine.events import ErrorInfo
+from flowtop.engine.layers import Layer
 from flowtop.engine.states import StateType
 from flowtop.formats import clock_time
 from flowtop.printable import printable
@@ -132,7 +133,7 @@ def body_text(
         out = body.at(2)
         for name, (value, layer) in policy.items():
             out.append(f"{name.ljust(width)}  {value}")
-            out.append(f"  · {layer}\n", style="dim" if layer == "builtin" else styles["layer"])
+            out.append(f"  · {layer}\n", style="dim" if layer == Layer.BUILTIN else styles["layer"])
     return body
 
 
