@@ -85,7 +85,7 @@ async def drive(folder: Path) -> None:
     app = FlowtopApp(workspace, clock=clock, watch=False)
     S = StateType
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: app.runner is not None, "the workspace to load")
+        await until(pilot, lambda: app.control is not None, "the workspace to load")
         app.flow_list.select_flow("etl")
         await until(pilot, lambda: app.selected_flow == "etl", "the etl flow to be selected")
 
