@@ -201,3 +201,14 @@ def test_prune_keeps_the_newest_runs_of_each_flow(ws) -> None:
         kept = {r for (r,) in raw.execute("SELECT DISTINCT run_id FROM events")}
         assert kept == {r.run_id for r in runs}
     assert json_lines(flowtop("run", ".", "--json", cwd=folder).stdout)[0]["run"] == 5
+
+
+def test_a_garbage_store_is_one_line_for_every_command_that_reads_it(ws) -> None:
+    folder = ws(etl=ETL)
+    (folder / ".flowtop").mkdir()
+    (folder / ".flowtop" / "history.db").write_bytes(b"not a database" * 300)
+    for command in (("history", "."), ("watch", "."), ("cancel", ".", "abc"), ("run", ".")):
+        result = flowtop(*command, cwd=folder)
+        assert result.returncode == 2, (command, result.stderr)
+        (line,) = result.stderr.strip().splitlines()
+        assert "history.db" in line and "move it away" in line, (command, line)

@@ -311,7 +311,7 @@ def test_a_newer_schema_is_refused_with_a_clear_error(db: Path) -> None:
 def test_a_file_that_is_not_sqlite_is_refused_naming_it(db: Path) -> None:
     db.parent.mkdir(parents=True)
     db.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(HistoryError, match=r"history\.db: cannot use the history database"):
+    with pytest.raises(HistoryError, match=r"history\.db: cannot use the run store"):
         History(db)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -65,6 +66,13 @@ def find_run(
         runs = reader.runs(flow, limit=1)
     except HistoryError as exc:
         print(f"flowtop: {exc}", file=sys.stderr)
+        return 2
+    except sqlite3.Error as exc:
+        print(
+            f"flowtop: {db}: cannot read the run store ({exc}); if it is not a flowtop store, "
+            "move it away and flowtop starts a new one",
+            file=sys.stderr,
+        )
         return 2
     if not runs:
         where = f" of flow {flow!r}" if flow else ""

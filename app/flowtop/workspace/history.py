@@ -282,7 +282,10 @@ class History(StoreReader):
             raise
         except sqlite3.Error as exc:
             self._conn.close()
-            raise HistoryError(f"{self.path}: cannot use the history database: {exc}") from exc
+            raise HistoryError(
+                f"{self.path}: cannot use the run store ({exc}); if it is not a flowtop "
+                "store, move it away and flowtop starts a new one"
+            ) from exc
         with _LIVE_LOCK:
             _LIVE_OWNERS.add(self.owner)
         self._writer = threading.Thread(
