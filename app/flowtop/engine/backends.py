@@ -34,25 +34,6 @@ class AttemptBackend(Protocol):
     def close(self) -> None: ...
 
 
-class AsyncAttemptBackend(AttemptBackend, Protocol):
-    """A backend that can also start an attempt without blocking a runner thread.
-
-    ``submit`` returns at once and calls ``on_done(value, error, output)`` from any thread
-    when the attempt ends; the runner prefers it over ``call`` when a backend has it.
-    """
-
-    def submit(
-        self,
-        fn: Callable[..., Any],
-        args: list[Any],
-        kwargs: dict[str, Any],
-        *,
-        timeout: float | None,
-        abandoned: Callable[[], bool],
-        on_done: Callable[[Any, BaseException | None, str], None],
-    ) -> None: ...
-
-
 def hand_over(
     backend: AttemptBackend,
     fn: Callable[..., Any],

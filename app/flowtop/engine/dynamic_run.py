@@ -491,6 +491,10 @@ class DynamicRun(FlowRun):
                 return result
             run = run.next_run
 
+    def input_fingerprint(self, key: str) -> str | None:
+        with self._lock:
+            return self._inputs_by_key.get(key)
+
     def snapshot(self) -> RunResult:
         base = super().snapshot()
         with self._lock:

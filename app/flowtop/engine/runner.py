@@ -18,9 +18,9 @@ from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any
 
 from . import aloop
-from .backends import AsyncAttemptBackend, AttemptBackend
+from .backends import AttemptBackend
 from .errors import IllegalTransition
-from .events import BATCH_WINDOW, EventBus, Sink, Subscription
+from .events import EventBus, Sink, Subscription
 from .layers import Layer
 from .policy import RetryPolicy
 from .pool import MAX_WORKERS, WorkerPool
@@ -37,7 +37,6 @@ PolicyProvider = Callable[["Flow", "Node"], RetryPolicy]
 
 __all__ = [
     "MAX_MESSAGE",
-    "AsyncAttemptBackend",
     "Attempt",
     "AttemptBackend",
     "FlowRun",
@@ -93,9 +92,6 @@ class Runner:
         #: Every run this runner started, while something still holds it (see ``find``).
         self._by_id: weakref.WeakValueDictionary[str, FlowRun] = weakref.WeakValueDictionary()
         self.closed = False
-
-    def add_sink(self, sink: Sink, *, batch_window: float = BATCH_WINDOW) -> None:
-        self.bus.add_sink(sink, batch_window=batch_window)
 
     def _number(self, flow: Flow, run_id: str) -> int:
         if self._next_number is not None:

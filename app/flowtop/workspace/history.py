@@ -37,7 +37,7 @@ from .history_records import (  # re-exported: the store's public records
 )
 from .ownership import Owner, owner_gone, pid_running
 from .private import private_file
-from .run_log import encode_interrupted
+from .run_log import connect_reader, encode_interrupted
 from .store_reader import StoreReader
 from .store_schema import SCHEMA_VERSION  # noqa: F401 - re-exported
 
@@ -78,7 +78,6 @@ _FINAL = tuple(s.value for s in StateType if s.is_final)
 _HOST = socket.gethostname()
 _LIVE_OWNERS: set[str] = set()
 _LIVE_LOCK = threading.Lock()
-_ME = Owner.current()
 
 
 def _legacy_owner_alive(owner: str) -> bool:
@@ -98,11 +97,11 @@ def gone_reason(
         if pid_running_here(owner):
             return None
         return None if _legacy_owner_alive(owner) else "its process stopped before the run ended"
-    me = _ME
-    if (host, pid, boot, start) == (me.host, me.pid, me.boot, me.start):
+    recorded = Owner(host, pid, boot, start)
+    if recorded == Owner.current():
         # This process: a History of it that is still open owns the run.
         return None if pid_running_here(owner) else "its process stopped before the run ended"
-    return owner_gone(Owner(host, pid, boot, start), heartbeat)
+    return owner_gone(recorded, heartbeat)
 
 
 def pid_running_here(owner: str) -> bool:
@@ -129,8 +128,8 @@ _LIVE_ROWS = (
 )
 
 
-def _reap(conn: sqlite3.Connection) -> list[str]:
-    """Mark the RUNNING runs whose owner is gone INTERRUPTED (in the caller's transaction)."""
+def _orphans(conn: sqlite3.Connection) -> dict[str, str]:
+    """The RUNNING runs whose owner is gone, and why."""
     gone: dict[str, str] = {}
     for run_id, owner, host, pid, boot, start, heartbeat in conn.execute(
         _LIVE_ROWS, (_RUNNING.value,)
@@ -138,6 +137,12 @@ def _reap(conn: sqlite3.Connection) -> list[str]:
         why = gone_reason(owner, host, pid, boot, start, heartbeat)
         if why is not None:
             gone[run_id] = why
+    return gone
+
+
+def _reap(conn: sqlite3.Connection) -> list[str]:
+    """Mark the RUNNING runs whose owner is gone INTERRUPTED (in the caller's transaction)."""
+    gone = _orphans(conn)
     _interrupt(conn, gone)
     return list(gone)
 
@@ -201,12 +206,17 @@ def _interrupt(conn: sqlite3.Connection, runs: dict[str, str]) -> None:
 def reap_store(path: Path) -> list[str]:
     """Mark the runs whose owner died INTERRUPTED, without opening a History.
 
-    What a reader (``flowtop watch``, the TUI) calls now and then. On a read-only store
-    nothing is marked (and nothing fails): the runs just stay as recorded.
+    What a reader (``flowtop watch``, the TUI) calls every second: it looks first with a
+    read-only connection and takes the write lock only when there is a run to mark, so a
+    quiet check never waits behind a run process's commit. On a read-only store nothing
+    is marked (and nothing fails): the runs just stay as recorded.
     """
     try:
+        with closing(connect_reader(path)) as reader:
+            store_schema.check_version(reader, path)
+            if not _orphans(reader):
+                return []
         with closing(_connect(path)) as conn:
-            store_schema.check_version(conn, path)
             conn.execute("BEGIN IMMEDIATE")
             try:
                 marked = _reap(conn)
@@ -237,7 +247,8 @@ class History(StoreReader):
         # ``_take`` with a long batch window, since it writes in bulk anyway.
         self.sink = Subscription(self._take, batch_window=sink_window)
         self.owner = f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self._identity = (_ME.host, _ME.pid, _ME.boot, _ME.start)
+        me = Owner.current()
+        self._identity = (me.host, me.pid, me.boot, me.start)  # the runs table's columns
         self._write_lock = threading.Lock()
         self._number_lock = threading.Lock()
         self._handed: dict[str, int] = {}

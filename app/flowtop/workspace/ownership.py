@@ -59,11 +59,16 @@ class Owner:
 
     @classmethod
     def current(cls) -> Owner:
-        pid = os.getpid()
-        return cls(socket.gethostname(), pid, boot_id(), process_start(pid))
+        """This process (read once per pid: readers ask for every live run, every second)."""
+        return _owner_of(os.getpid())
 
     def describe(self) -> str:
         return f"pid {self.pid} on {self.host}"
+
+
+@cache
+def _owner_of(pid: int) -> Owner:
+    return Owner(socket.gethostname(), pid, boot_id(), process_start(pid))
 
 
 def pid_running(pid: int) -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -253,9 +252,6 @@ class LogTail:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
-
-    def __iter__(self) -> Iterator[LogEvent]:
-        yield from self.read()
 
 
 def first_event_id(path: Path, run_id: str) -> int:

@@ -120,13 +120,6 @@ class StoreClient:
         finally:
             tail.close()
 
-    def runs(self, flow: str | None = None, limit: int | None = 20) -> list[RunRecord]:
-        return StoreReader(self.db).runs(flow, limit=limit)
-
-    def record(self, run_id: str) -> RunRecord | None:
-        matches = [r for r in StoreReader(self.db).runs(limit=None) if r.run_id == run_id]
-        return matches[0] if matches else None
-
     # -- acting -----------------------------------------------------------------------
     def start(
         self, path: Path, flow: str, *, rerun_of: str | None = None, task: str | None = None

@@ -506,8 +506,7 @@ def _value_of(runner: Runner, run_id: str, key: str) -> tuple[bool, Any, str | N
     task = run.tasks.get(key) if run is not None else None
     if run is None or task is None:
         return False, None, None
-    fingerprints: Mapping[str, str | None] = getattr(run, "_inputs_by_key", {})
-    return True, task.result, fingerprints.get(key)
+    return True, task.result, run.input_fingerprint(key)
 
 
 def _apply_command(runner: Runner, run_id: str, kind: str, task: str | None) -> bool:
