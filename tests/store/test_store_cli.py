@@ -212,3 +212,14 @@ def test_a_garbage_store_is_one_line_for_every_command_that_reads_it(ws) -> None
         assert result.returncode == 2, (command, result.stderr)
         (line,) = result.stderr.strip().splitlines()
         assert "history.db" in line and "move it away" in line, (command, line)
+
+
+def test_prune_refuses_odd_counts_in_one_line(ws) -> None:
+    folder = ws(etl=ETL)
+    flowtop("run", ".", cwd=folder)
+    for value in ("-1", "99999999999999999999", "x"):
+        result = flowtop("history", ".", "--prune", value, cwd=folder)
+        assert result.returncode == 2, (value, result.stderr)
+        (line,) = result.stderr.strip().splitlines()
+        assert line.startswith("flowtop history: argument --prune:"), line
+    assert len(StoreReader(store(folder)).runs()) == 1

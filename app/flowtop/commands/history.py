@@ -61,7 +61,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--flow", metavar="NAME", help="only this flow's runs")
     parser.add_argument(
         "--prune",
-        type=int,
+        type=whole_number(0, MAX_LIMIT),
         metavar="N",
         help="delete all but the newest N runs of each flow (with --flow: of that flow), "
         "their attempts, events and stored results",
@@ -134,8 +134,6 @@ def main(args: argparse.Namespace) -> int:
 
 def _prune(db: Path, keep: int, flow: str | None) -> int:
     """``--prune N``: keep the newest N runs of each flow (and their results); live runs stay."""
-    if keep < 0:
-        return _usage(f"--prune must be at least 0, got {keep}")
     try:
         history = History(db)
     except HistoryError as exc:
