@@ -9,7 +9,6 @@ the run (or print its id) before the process has even imported the flows.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -53,8 +52,6 @@ def launch(
         command += ["--workers", str(workers)]
     logs = private_folder(state_dir / LOGS)
     log = private_file(logs / f"{run_id}.log")
-    env = dict(os.environ)
-    env.pop("FLOWTOP_TUI", None)
     with open(log, "wb", buffering=0) as out:
         process = subprocess.Popen(
             command,
@@ -63,6 +60,5 @@ def launch(
             stderr=subprocess.STDOUT,
             start_new_session=True,  # no SIGHUP from the terminal, no ^C from its group
             close_fds=True,
-            env=env,
         )
     return Launched(run_id, process.pid, log)
