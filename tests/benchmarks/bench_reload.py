@@ -1,14 +1,15 @@
 """Hot-reload latency: a flow file is saved -> the task's new policy is there to show.
 
 Each save changes ``max_retries``; the time is taken when the WorkspaceChanged has
-arrived and ``policy_for`` gives the new value. The reload goes through the loader
-process as in the TUI: the watcher reloads on a worker thread, so the file is imported
-first by a child of the warm fork server (``workspace/loader_process.py``), then here.
+arrived and the flow's shape shows the new value. The reload goes the TUI's way: the
+watcher (in this process) asks the flow host process (``RemoteWorkspace``), which imports
+the file first in a child of its warm fork server (``workspace/loader_process.py``), then
+itself, and sends the new shapes back.
 
 Goal (issue 13 item 3): p50 <= 250 ms, p95 <= 500 ms. The baseline, measured in the same
 run, is a bare ``watchfiles.awatch`` with the same debounce noticing the same kind of
 save: the difference is what flowtop's filter, thread hop, loader process and module
-reload add.
+reload and the trip to the flow host add.
 
     python tests/benchmarks/bench_reload.py            # 30 saves each
     python tests/benchmarks/bench_reload.py --quick    # 8 saves each
@@ -29,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _util import percentile, table, verdict
 from watchfiles import awatch
 
-from flowtop.workspace import Workspace
+from flowtop.workspace import RemoteWorkspace
 from flowtop.workspace.watcher import DEBOUNCE_MS, STEP_MS
 
 FLOW = """
@@ -49,7 +50,7 @@ with Flow("etl") as flow:
 """
 
 
-async def save_and_wait(path: Path, n: int, changes, ws: Workspace | None = None) -> float:
+async def save_and_wait(path: Path, n: int, changes, ws: RemoteWorkspace | None = None) -> float:
     start = time.perf_counter()
     path.write_text(FLOW.format(n=n % 10))
     await asyncio.wait_for(anext(changes), 10)
@@ -59,15 +60,15 @@ async def save_and_wait(path: Path, n: int, changes, ws: Workspace | None = None
     return time.perf_counter() - start
 
 
-def max_retries(ws: Workspace) -> int | None:
-    flow = ws.flows["etl"]
-    node = flow.node("extract")
+def max_retries(ws: RemoteWorkspace) -> int | None:
+    node = ws.shapes["etl"].node("extract")
     assert node is not None
-    return ws.policy_for(flow, node).max_retries
+    text = node.policy.texts["max_retries"]
+    return int(text) if text else None
 
 
 async def measure_workspace(folder: Path, saves: int) -> list[float]:
-    ws = Workspace(folder)
+    ws = RemoteWorkspace(folder)
     ws.load()
     stop = asyncio.Event()
     changes = ws.watch(stop)
@@ -135,7 +136,7 @@ def main(quick: bool = False) -> dict[str, float]:
             [
                 ("measure", "p50", "p95"),
                 ("bare awatch (baseline)", f"{base50:.1f} ms", f"{base95:.1f} ms"),
-                ("save -> new policy (loader process)", f"{p50:.1f} ms", f"{p95:.1f} ms"),
+                ("save -> new policy (flow host)", f"{p50:.1f} ms", f"{p95:.1f} ms"),
             ]
         )
     )

@@ -66,6 +66,11 @@ class Tmux:
         ).stdout
         return out.strip() == "1"
 
+    def pane_pid(self) -> int:
+        """The pid of the pane's program (``start`` execs it in place of the shell)."""
+        out = self.run("display-message", "-p", "-t", self.session, "#{pane_pid}").stdout
+        return int(out.strip())
+
     def wait_for(self, predicate: Callable[[str], bool], what: str, timeout: float = 20.0) -> str:
         """Poll the screen until ``predicate(screen)`` holds; fail with the last screen."""
         deadline = time.monotonic() + timeout

@@ -3,7 +3,9 @@ hot reload, never freeze or kill the monitor, and ``q`` still quits (issue 13 it
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -40,5 +42,51 @@ def test_a_file_looping_or_exiting_at_import_leaves_the_monitor_usable(tmux, tmp
     tmux.keys("r")  # the good flow still runs
     tmux.wait_for(lambda s: "✓ Completed" in s, "the steady flow to complete")
     tmux.wait_for(lambda s: "Completed" in s and "run #1" in s, "run #1 to end")
+    tmux.keys("q")
+    tmux.wait_for(lambda s: tmux.pane_dead(), "flowtop to quit", timeout=10)
+
+
+PID_LOG = """\
+import os
+from flowtop import Flow, task
+
+with open(os.environ["MARKER"], "a") as log:
+    log.write(f"{os.getpid()}\\n")
+
+
+@task(max_retries=1)
+def job():
+    return 1
+
+
+with Flow("logged") as flow:
+    job()
+"""
+
+
+def test_the_monitor_never_imports_a_flow_file_in_its_own_process(tmux, tmp_path: Path) -> None:
+    """issue 13 item 3: open, hot reload, the retry editor and a run: every import of the
+    flow file happens in another process (the loader's child, the flow host, the run)."""
+    (tmp_path / "logged.py").write_text(PID_LOG, encoding="utf-8")
+    marker = tmp_path / "importers"
+    tmux.start(
+        [sys.executable, "-m", "flowtop", str(tmp_path)],
+        cwd=str(tmp_path),
+        env={"TERM": "xterm-256color", "MARKER": str(marker)},
+    )
+    tmux.wait_text("job")
+    with (tmp_path / "logged.py").open("a") as file:  # a hot reload
+        file.write("\nflow.description = 'saved'\n")
+    tmux.wait_for(lambda s: "Reloaded" in s, "the reload")
+    tmux.keys("e")  # the retry editor: its policy and retry_on checks come from the host
+    tmux.wait_text("Retry settings")
+    tmux.keys("Escape")
+    tmux.wait_for(lambda s: "Retry settings" not in s, "the editor to close")
+    tmux.keys("r")
+    tmux.wait_for(lambda s: "✓ Completed" in s, "the run to complete")
+    importers = {int(pid) for pid in marker.read_text().split()}
+    assert len(importers) >= 4  # loader children, the host (twice), the run process
+    assert tmux.pane_pid() not in importers
+    assert os.getpid() not in importers
     tmux.keys("q")
     tmux.wait_for(lambda s: tmux.pane_dead(), "flowtop to quit", timeout=10)

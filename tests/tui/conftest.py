@@ -9,6 +9,7 @@ pushed into ``watch`` by the test. mypy checks the fake against the protocol (se
 from __future__ import annotations
 
 import asyncio
+import builtins
 import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -21,8 +22,9 @@ from flowtop.engine import Flow, Retry, Runner, task
 from flowtop.engine.flow import Node
 from flowtop.engine.layers import Layer
 from flowtop.engine.policy import RetryPolicy
+from flowtop.workspace.flow_shapes import FlowShape, ShapeMaker
 from flowtop.workspace.history_records import RunDetail, RunRecord
-from flowtop.workspace.loader import LoadError
+from flowtop.workspace.load_error import LoadError
 from flowtop.workspace.settings import Settings
 
 
@@ -78,6 +80,18 @@ class FakeWorkspace:
     def load(self) -> FakeChange:
         self.loads += 1
         return FakeChange(f"Loaded {len(self.flows)} flows", flows=list(self.flows))
+
+    @property
+    def shapes(self) -> dict[str, FlowShape]:
+        """Built afresh on each read: the overrides change them, and the flows are small."""
+        maker = ShapeMaker(
+            self.policy_for, lambda flow: [k for f, k in self.overrides if f == flow]
+        )
+        return {name: maker.shape(flow) for name, flow in self.flows.items()}
+
+    def check_retry_on(self, flow: str, names: Iterable[str]) -> str | None:
+        unknown = [n for n in names if not isinstance(getattr(builtins, n, None), type)]
+        return f"[flows.{flow}]: retry_on: unknown exception {unknown[0]!r}" if unknown else None
 
     def policy_for(self, flow: Flow, node: Node) -> RetryPolicy:
         policy = node.task.policy
@@ -190,7 +204,7 @@ def workspace(tmp_path: Path, calls: Calls) -> Iterator[FakeWorkspace]:
 
 
 if TYPE_CHECKING:
-    from flowtop.tui.workspace_view import WorkspaceView
+    from flowtop.tui.workspace_view import LocalWorkspace
 
-    def _fake_is_a_workspace_view(fake: FakeWorkspace) -> WorkspaceView:
+    def _fake_is_a_workspace_view(fake: FakeWorkspace) -> LocalWorkspace:
         return fake  # mypy (pyproject [tool.mypy] files) checks the fake against the protocol

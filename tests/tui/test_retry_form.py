@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from flowtop.engine import exponential_backoff, task
-from flowtop.tui.screens.retry_form import initial_texts, read_form
+from flowtop.tui.screens.retry_form import read_form
+from flowtop.workspace.flow_shapes import initial_texts
 
 
 def policy_of(**options):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from flowtop.workspace import Workspace
-from flowtop.workspace.loader import FLOW_PACKAGE
+from flowtop.workspace.flow_shapes import FLOW_PACKAGE
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from flowtop import Flow
-from flowtop.workspace.loader import FLOW_PACKAGE, module_name_for
+from flowtop.workspace.flow_shapes import FLOW_PACKAGE
+from flowtop.workspace.loader import module_name_for
 
 ETL = """
 from flowtop import Flow, task

@@ -11,14 +11,15 @@ from typing import Any
 
 def run_tui(path: str, *, executor: str | None = None) -> int:
     """Open the TUI on a flow file or folder; return the exit status."""
-    from flowtop.workspace import Workspace
+    from flowtop.workspace.remote_workspace import RemoteWorkspace
 
     from .app import FlowtopApp
 
     # Runs execute in processes of their own (``--executor`` goes to them); None means
     # ``[defaults] executor`` from flowtop.toml.
     options: dict[str, Any] = {"executor": executor} if executor is not None else {}
-    workspace = Workspace(path)
+    # The flow files are imported by a flow host process, never here (issue 13).
+    workspace = RemoteWorkspace(path)
     app = FlowtopApp(workspace, runner_options=options, load=True, run_processes=True)
     try:
         app.run()

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from rich.text import Text
 from textual import work
@@ -28,7 +28,6 @@ from textual.timer import Timer
 from textual.widgets import Input
 
 from flowtop.engine.events import RunFinished, RunStarted
-from flowtop.engine.policy import RetryPolicy
 from flowtop.engine.states import StateType
 from flowtop.printable import printable
 from flowtop.tui.bindings import (
@@ -44,14 +43,15 @@ from flowtop.tui.event_buffer import EventBuffer
 from flowtop.tui.messages import EventsPending, WatcherFailed, WorkspaceLoaded, WorkspaceReloaded
 from flowtop.tui.model import SORT_MODES, RunModel, RunStore, TaskRow
 from flowtop.tui.run_actions import RunActions
-from flowtop.tui.run_control import InProcessControl, RunControl, StoreControl
+from flowtop.tui.run_control import InProcessControl, RunControl, RunControlError, StoreControl
 from flowtop.tui.widgets.detail_pane import DetailPane
 from flowtop.tui.widgets.filter_input import FilterInput
 from flowtop.tui.widgets.flow_list import FlowList
 from flowtop.tui.widgets.key_bar import Entry, KeyBar
 from flowtop.tui.widgets.run_header import RunHeader
 from flowtop.tui.widgets.task_table import TaskTable
-from flowtop.tui.workspace_view import Change, WorkspaceView
+from flowtop.tui.workspace_view import Change, LocalWorkspace, WorkspaceView
+from flowtop.workspace.flow_shapes import PolicyView
 from flowtop.workspace.run_log import RunInterrupted
 
 FRAME = 0.03  # seconds between event flushes: one batch per frame at most
@@ -237,7 +237,7 @@ class FlowtopApp(RunActions, ErrorActions, App[int]):
             )
         self._apply_keymap()
         self._show_flows()
-        if not self.workspace.flows and not self._errors():
+        if not self.workspace.shapes and not self._errors():
             self.header.update(
                 Text("No flows found: add a .py file that defines a Flow", style="dim")
             )
@@ -249,7 +249,12 @@ class FlowtopApp(RunActions, ErrorActions, App[int]):
         sink = self.buffer.append_batch
         if self._run_processes:
             return StoreControl(self.workspace, sink, **self._runner_options)
-        return InProcessControl(self.workspace, sink, **self._runner_options)
+        # (not isinstance: a protocol check reads every property, the history's included)
+        if not callable(getattr(self.workspace, "make_runner", None)):
+            raise RunControlError("this workspace runs flows in run processes only")
+        return InProcessControl(
+            cast("LocalWorkspace", self.workspace), sink, **self._runner_options
+        )
 
     def _apply_keymap(self) -> None:
         """``[keys]`` in flowtop.toml rebinds keys by binding id; unknown ids are named."""
@@ -319,12 +324,14 @@ class FlowtopApp(RunActions, ErrorActions, App[int]):
 
     def _show_flows(self) -> None:
         states = {
-            name: run.state for name in self.workspace.flows if (run := self.store.latest_for(name))
+            name: run.state
+            for name in self.workspace.shapes
+            if (run := self.store.latest_for(name))
         }
         flows = self.flow_list
-        flows.show(self.workspace.flows, self._errors(), states, root=self.workspace.root)
-        if self.selected_flow is None and self.selected_error is None and self.workspace.flows:
-            self._select_flow(next(iter(self.workspace.flows)))
+        flows.show(self.workspace.shapes, self._errors(), states, root=self.workspace.root)
+        if self.selected_flow is None and self.selected_error is None and self.workspace.shapes:
+            self._select_flow(next(iter(self.workspace.shapes)))
 
     def on_flow_list_selected(self, event: FlowList.Selected) -> None:
         if event.kind == "flow":
@@ -367,7 +374,7 @@ class FlowtopApp(RunActions, ErrorActions, App[int]):
         if run is not None:
             return run
         preview = self._previews.get(name)
-        flow = self.workspace.flows.get(name)
+        flow = self.workspace.shapes.get(name)
         if flow is None:
             return None
         if preview is None or preview.order != list(flow.nodes):
@@ -379,15 +386,10 @@ class FlowtopApp(RunActions, ErrorActions, App[int]):
         return run.rows.get(key) if run is not None and key is not None else None
 
     # -- policies -------------------------------------------------------------------
-    def _policy(self, key: str) -> RetryPolicy | None:
-        flow = self.workspace.flows.get(self.selected_flow or "")
+    def _policy(self, key: str) -> PolicyView | None:
+        flow = self.workspace.shapes.get(self.selected_flow or "")
         node = flow.node(key) if flow is not None else None
-        if flow is None or node is None:
-            return None
-        try:
-            return self.workspace.policy_for(flow, node)
-        except Exception:  # noqa: BLE001 - a settings problem shows as a load error, not a crash
-            return None
+        return node.policy if node is not None else None
 
     def _policy_summary(self, row: TaskRow) -> str:
         """The policy the next run would use (after reloads and edits); cached per task."""
@@ -396,7 +398,7 @@ class FlowtopApp(RunActions, ErrorActions, App[int]):
         if text is None:
             policy = self._policy(row.key)
             text = self._policy_cache[cache_key] = printable(
-                policy.summary() if policy is not None else row.policy
+                policy.summary if policy is not None else row.policy
             )
         return text
 
@@ -493,7 +495,7 @@ class FlowtopApp(RunActions, ErrorActions, App[int]):
         row = self._selected_row()
         policy = self._policy(row.key) if row is not None else None
         described = (  # class and function names in a policy come from user code
-            {k: (printable(v), layer) for k, (v, layer) in policy.describe().items()}
+            {k: (printable(v), layer) for k, (v, layer) in policy.layers.items()}
             if policy is not None
             else None
         )
@@ -508,7 +510,7 @@ class FlowtopApp(RunActions, ErrorActions, App[int]):
 
     def _links(self, key: str) -> tuple[list[str], list[str]] | None:
         """The task's upstream and downstream keys in the selected flow (as loaded now)."""
-        flow = self.workspace.flows.get(self.selected_flow or "")
+        flow = self.workspace.shapes.get(self.selected_flow or "")
         node = flow.node(key) if flow is not None else None
         if flow is None or node is None:
             return None
@@ -557,11 +559,11 @@ class FlowtopApp(RunActions, ErrorActions, App[int]):
         self._apply_keymap()
         self._show_flows()
         if self.selected_error is not None and self.selected_error not in self._errors():
-            name = self.selected_flow or next(iter(self.workspace.flows), None)
+            name = self.selected_flow or next(iter(self.workspace.shapes), None)
             if name is not None:
                 self.flow_list.select_flow(name)
                 self._select_flow(name)
-        elif self.selected_flow is not None and self.selected_flow in self.workspace.flows:
+        elif self.selected_flow is not None and self.selected_flow in self.workspace.shapes:
             if self.store.latest_for(self.selected_flow) is None:
                 self.table.show_run(self._run_for(self.selected_flow))
             self._policies_changed()

@@ -78,7 +78,7 @@ class RunActions(_AppBase):
                 "Select a flow first (this file failed to load)", severity="warning", markup=False
             )
             return None
-        if self.selected_flow not in self.workspace.flows:
+        if self.selected_flow not in self.workspace.shapes:
             self.notify(
                 f"Flow {self.selected_flow} is not loaded", severity="warning", markup=False
             )
@@ -136,7 +136,7 @@ class RunActions(_AppBase):
         key = self.table.cursor_key
         if run is None or key is None:
             return
-        flow = self.workspace.flows.get(run.flow)
+        flow = self.workspace.shapes.get(run.flow)
         if flow is None or flow.node(key) is None:
             self.notify(f"Task {key} is no longer in {run.flow}", severity="warning", markup=False)
             return
@@ -207,7 +207,7 @@ class RunActions(_AppBase):
 
     def _auto_rerun(self, name: str) -> None:
         run = self.store.latest_for(name)
-        if run is None or run.state is not StateType.FAILED or name not in self.workspace.flows:
+        if run is None or run.state is not StateType.FAILED or name not in self.workspace.shapes:
             return
         if run.is_live:
             return

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from flowtop.engine.states import StateType
 from flowtop.tui.model import RunModel
+
+if TYPE_CHECKING:
+    from flowtop.tui.workspace_view import LocalWorkspace, WorkspaceView
 
 
 class RunControlError(Exception):
@@ -48,7 +51,9 @@ class RunControl(Protocol):
 class StoreControl:
     """Runs in run processes; actions go through the store (see ``StoreClient``)."""
 
-    def __init__(self, workspace: Any, sink: Callable[[list[Any]], None], **options: Any) -> None:
+    def __init__(
+        self, workspace: WorkspaceView, sink: Callable[[list[Any]], None], **options: Any
+    ) -> None:
         from flowtop.workspace.store_client import StoreClient
 
         self.workspace = workspace
@@ -120,7 +125,9 @@ class StoreControl:
 class InProcessControl:
     """Runs on a runner in this process (the app's own threads)."""
 
-    def __init__(self, workspace: Any, sink: Callable[[list[Any]], None], **options: Any) -> None:
+    def __init__(
+        self, workspace: LocalWorkspace, sink: Callable[[list[Any]], None], **options: Any
+    ) -> None:
         self.workspace = workspace
         self.runner = workspace.make_runner(sinks=[sink], **options)
         self.handles: dict[str, Any] = {}

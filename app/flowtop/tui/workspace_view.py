@@ -1,7 +1,11 @@
 """What the TUI needs from the workspace, as protocols.
 
-``flowtop.workspace.Workspace`` implements them; so does the pilot tests' fake
-(tests/tui/conftest.py), which keeps the real runner and flows and fakes the files.
+``WorkspaceView`` is all ``flowtop`` needs: flows as shapes (plain data), never the
+flows themselves, so ``flowtop.workspace.RemoteWorkspace`` — whose flows live in a flow
+host process — implements it and the TUI's process runs no user code. ``LocalWorkspace``
+adds the live flows and a runner, for running flows in this process
+(``InProcessControl``): ``flowtop.workspace.Workspace`` and the pilot tests' fake
+(tests/tui/conftest.py, real flows and runner, fake files) implement both.
 The app type-checks against these, never against ``Any``.
 """
 
@@ -13,11 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from flowtop.engine.flow import Flow, Node
-    from flowtop.engine.policy import RetryPolicy
+    from flowtop.engine.flow import Flow
     from flowtop.engine.runner import Runner
+    from flowtop.workspace.flow_shapes import FlowShape
     from flowtop.workspace.history_records import RunDetail, RunRecord
-    from flowtop.workspace.loader import LoadError
+    from flowtop.workspace.load_error import LoadError
     from flowtop.workspace.settings import Settings
 
 
@@ -54,7 +58,7 @@ class WorkspaceView(Protocol):
     def flow_files(self) -> Mapping[str, Path]: ...
 
     @property
-    def flows(self) -> Mapping[str, Flow]: ...
+    def shapes(self) -> Mapping[str, FlowShape]: ...
 
     @property
     def errors(self) -> Mapping[Path, object]: ...
@@ -75,14 +79,21 @@ class WorkspaceView(Protocol):
 
     def watch(self, stop_event: asyncio.Event) -> AsyncIterator[Change]: ...
 
-    def make_runner(
-        self, sinks: Iterable[Callable[[list[Any]], None]] = (), **kw: Any
-    ) -> Runner: ...
-
-    def policy_for(self, flow: Flow, node: Node) -> RetryPolicy: ...
-
     def override_for(self, flow: str, task: str) -> dict[str, Any]: ...
 
     def set_override(self, flow: str, task: str, **values: Any) -> None: ...
 
     def clear_override(self, flow: str, task: str) -> None: ...
+
+    def check_retry_on(self, flow: str, names: Iterable[str]) -> str | None: ...
+
+
+class LocalWorkspace(WorkspaceView, Protocol):
+    """A workspace holding its flows in this process: what ``InProcessControl`` runs."""
+
+    @property
+    def flows(self) -> Mapping[str, Flow]: ...
+
+    def make_runner(
+        self, sinks: Iterable[Callable[[list[Any]], None]] = (), **kw: Any
+    ) -> Runner: ...

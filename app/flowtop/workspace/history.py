@@ -36,7 +36,7 @@ from .history_records import (  # re-exported: the store's public records
     HistoryError,
 )
 from .ownership import Owner, owner_gone, pid_running
-from .private import private_file
+from .private import private_file, private_folder
 from .run_log import connect_reader, encode_interrupted
 from .store_reader import StoreReader
 from .store_schema import SCHEMA_VERSION  # noqa: F401 - re-exported
@@ -643,3 +643,13 @@ def _close_at_exit(ref: weakref.ReferenceType[History]) -> None:
             history.close()
         except Exception:  # nothing may fail at interpreter exit
             log.exception("closing the history at exit failed")
+
+
+def open_live_history(state_dir: Path) -> History:
+    """The workspace's store as a live process opens it (the TUI, a run process)."""
+    private_folder(state_dir)
+    return History(
+        state_dir / "history.db",
+        write_interval=LIVE_WRITE_INTERVAL,
+        sink_window=LIVE_SINK_WINDOW,
+    )

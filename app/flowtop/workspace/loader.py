@@ -40,38 +40,12 @@ from typing import Any
 from ..compat import forced as forced_compat
 from ..compat import prefect_imports
 from ..engine.flow import Flow
+from .flow_shapes import FLOW_PACKAGE
+from .load_error import LoadError, display_path
 
-#: Parent package of every loaded flow module.
-FLOW_PACKAGE = "flowtop_flows"
 #: A folder file is executed only when its source mentions one of these.
 FLOW_MARKERS = (b"flowtop", b"Flow")
 SKIPPED_FILES = frozenset({"__init__.py", "__main__.py"})
-
-
-def display_path(path: Path | str) -> str:
-    """The path relative to the current folder when it is below it, else as given."""
-    try:
-        return str(Path(path).relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
-@dataclass(frozen=True)
-class LoadError:
-    """A flow file or settings file that could not be used, and where it went wrong."""
-
-    path: Path
-    line: int | None
-    column: int | None
-    message: str
-
-    def __str__(self) -> str:
-        where = display_path(self.path)
-        if self.line is not None:
-            where += f":{self.line}"
-            if self.column is not None:
-                where += f":{self.column}"
-        return f"{where}: {self.message}"
 
 
 @dataclass

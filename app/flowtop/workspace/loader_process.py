@@ -27,8 +27,6 @@ import os
 import select
 import signal
 import socket
-import struct
-import subprocess
 import sys
 import tempfile
 import threading
@@ -37,13 +35,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .loader import LoadError
+from .helper_process import HelperGone, HelperProcess, receive, send
+from .load_error import LoadError
 
 #: ``[defaults] load_timeout``: seconds an import may take before the file is reported.
 DEFAULT_LOAD_TIMEOUT = 10.0
 #: Output a module prints at import is kept up to this many characters (the tail).
 MAX_OUTPUT = 64 * 1024
-_HEADER = struct.Struct("!I")
 
 
 @dataclass(frozen=True)
@@ -411,77 +409,28 @@ class ForkServer:
     """A warm helper process with flowtop imported that forks one child per import."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._process: subprocess.Popen[bytes] | None = None
-        self._socket: socket.socket | None = None
+        self._helper = HelperProcess(__name__)
 
     def ask(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
-        with self._lock:
-            for attempt in (1, 2):
-                try:
-                    sock = self._connect()
-                    _send(sock, request)
-                    # the server enforces the timeout; this bound is for a server gone wrong
-                    sock.settimeout(timeout + 10)
-                    return _receive(sock)
-                except (OSError, EOFError, ValueError):
-                    self._stop()
-                    if attempt == 2:
-                        return {
-                            "error": [None, None, "the loader process failed; import skipped"],
-                            "flows": [],
-                            "fatal": True,
-                        }
-            raise AssertionError("unreachable")
-
-    def _connect(self) -> socket.socket:
-        if self._socket is not None and self._process is not None and self._process.poll() is None:
-            return self._socket
-        self._stop()
-        ours, theirs = socket.socketpair()
-        package_parent = str(Path(__file__).resolve().parent.parent.parent)
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(
-            [package_parent, *filter(None, [env.get("PYTHONPATH")])]
-        )
-        self._process = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                "import sys; from flowtop.workspace.loader_process import serve; "
-                "serve(int(sys.argv[1]))",
-                str(theirs.fileno()),
-            ],
-            pass_fds=(theirs.fileno(),),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env=env,
-            start_new_session=True,  # a Ctrl-C or hang-up of the terminal is not for it
-        )
-        theirs.close()
-        self._socket = ours
-        return ours
-
-    def _stop(self) -> None:
-        if self._socket is not None:
-            with contextlib.suppress(OSError):
-                self._socket.close()
-            self._socket = None
-        if self._process is not None:
-            with contextlib.suppress(OSError):
-                self._process.kill()
-            with contextlib.suppress(Exception):
-                self._process.wait(timeout=5)
-            self._process = None
+        for attempt in (1, 2):
+            try:
+                # the server enforces the timeout; this bound is for a server gone wrong
+                return self._helper.ask(request, timeout + 10)
+            except HelperGone:
+                if attempt == 2:
+                    break
+        return {
+            "error": [None, None, "the loader process failed; import skipped"],
+            "flows": [],
+            "fatal": True,
+        }
 
     def close(self) -> None:
-        with self._lock:
-            self._stop()
+        self._helper.close()
 
     @property
     def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
+        return self._helper.pid
 
 
 _shared: ForkServer | None = None
@@ -505,7 +454,7 @@ def serve(fd: int) -> None:
     sock = socket.socket(fileno=fd)
     while True:
         try:
-            request = _receive(sock)
+            request = receive(sock)
         except (OSError, EOFError, ValueError):
             return  # the client went away: so do we
         reply: dict[str, Any]
@@ -517,31 +466,6 @@ def serve(fd: int) -> None:
         except Exception as exc:  # noqa: BLE001 - said to the client, the server goes on
             reply = {"error": [None, None, f"loader process: {exc}"], "flows": [], "fatal": True}
         try:
-            _send(sock, reply)
+            send(sock, reply)
         except OSError:
             return
-
-
-def _send(sock: socket.socket, message: dict[str, Any]) -> None:
-    data = json.dumps(message).encode()
-    sock.sendall(_HEADER.pack(len(data)) + data)
-
-
-def _receive(sock: socket.socket) -> dict[str, Any]:
-    header = _exactly(sock, _HEADER.size)
-    (size,) = _HEADER.unpack(header)
-    value = json.loads(_exactly(sock, size))
-    if not isinstance(value, dict):
-        raise ValueError("not a message")
-    return value
-
-
-def _exactly(sock: socket.socket, size: int) -> bytes:
-    chunks: list[bytes] = []
-    while size:
-        chunk = sock.recv(min(size, 1 << 20))
-        if not chunk:
-            raise EOFError
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)

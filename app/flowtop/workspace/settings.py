@@ -29,7 +29,7 @@ from ..engine.executors import ExecutorError, check_spec
 from ..engine.layers import Layer
 from ..engine.policy import RetryPolicy
 from ..engine.pool import MAX_WORKERS
-from .loader import LoadError
+from .load_error import LoadError
 
 DEFAULT_KEYS = (
     "max_retries",
@@ -473,6 +473,10 @@ class Settings:
     on_quit: str = "ask"  # [tui] on_quit
     prefect_compat: bool = False  # [workspace] prefect_compat: drop-in mode
     load_timeout: float = 10.0  # [defaults] load_timeout: seconds one flow file may take to import
+
+    def task_keys(self, flow: str) -> list[str]:
+        """The task keys of ``flow`` that a task table of either file names."""
+        return [key for name, key in (*self.tasks, *self.overrides) if name == flow]
 
     @classmethod
     def from_files(cls, toml: SettingsFile | None, overrides: SettingsFile | None) -> Settings:

@@ -17,12 +17,27 @@ import contextlib
 import os
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from watchfiles import Change
 
+from .places import OVERRIDES_FILE, STATE_DIR
+
 if TYPE_CHECKING:
-    from .workspace import Workspace, WorkspaceChanged
+    from .changes import WorkspaceChanged
+
+
+class Reloadable(Protocol):
+    """What the watcher needs of a workspace: where it is, and a reload per batch."""
+
+    @property
+    def root(self) -> Path: ...
+
+    @property
+    def state_dir(self) -> Path: ...
+
+    def reload_paths(self, paths: Iterable[str | os.PathLike[str]]) -> WorkspaceChanged: ...
+
 
 DEBOUNCE_MS = 50
 STEP_MS = 20
@@ -44,7 +59,6 @@ IGNORED_DIRS = frozenset(
         ".vscode",
     }
 )
-STATE_DIR = ".flowtop"
 
 
 class WatchFilter:
@@ -67,7 +81,7 @@ class WatchFilter:
             return False
         folders = parts[:-1]
         if folders[:1] == (STATE_DIR,):
-            return parts == (STATE_DIR, "overrides.toml")
+            return parts == (STATE_DIR, OVERRIDES_FILE)
         if name.endswith(".toml") and parts != ("flowtop.toml",):
             return False  # only the two settings files matter; pyproject.toml & co don't
         return not any(part in IGNORED_DIRS or part.startswith(".") for part in folders)
@@ -128,7 +142,7 @@ def _python_files(folders: Iterable[Path]) -> list[Path]:
 
 
 async def watch(
-    workspace: Workspace,
+    workspace: Reloadable,
     stop_event: Any = None,
     *,
     debounce: int = DEBOUNCE_MS,
@@ -177,7 +191,7 @@ async def watch(
             return
 
 
-async def _reload(workspace: Workspace, paths: list[Path]) -> WorkspaceChanged | None:
+async def _reload(workspace: Reloadable, paths: list[Path]) -> WorkspaceChanged | None:
     """Reload on a thread (a slow import never freezes the event loop); None when user code
     raised ``CancelledError`` through the reload: hot reload goes on."""
     try:

@@ -23,8 +23,11 @@ from ..engine.layers import Layer
 from ..engine.policy import RetryPolicy
 from ..engine.runner import Runner
 from . import overrides as overrides_file
-from .loader import Loader, LoadError, LoadOutcome, display_path
-from .private import private_folder
+from .changes import WorkspaceChanged
+from .flow_shapes import FlowShape, ShapeMaker
+from .load_error import LoadError, display_path
+from .loader import Loader, LoadOutcome
+from .places import Places
 from .settings import (
     TASK_KEYS,
     Settings,
@@ -41,52 +44,6 @@ from .settings import (
 
 if TYPE_CHECKING:
     from .history import History
-
-SETTINGS_FILE = "flowtop.toml"
-STATE_DIR = ".flowtop"
-OVERRIDES_FILE = "overrides.toml"
-
-
-@dataclass(frozen=True)
-class WorkspaceChanged:
-    """What one load or reload did: the TUI toasts ``summary()`` and refreshes from it."""
-
-    paths: tuple[Path, ...] = ()
-    modules: tuple[str, ...] = ()  # flow files reloaded, as displayed
-    flows: tuple[str, ...] = ()  # flows (re)loaded
-    errors: tuple[LoadError, ...] = ()  # new or changed errors
-    settings_changed: bool = False
-    settings_kept: bool = False  # a saved settings file was refused: its last good version stays
-    removed: tuple[str, ...] = ()  # flows gone with their file
-    helpers: tuple[str, ...] = ()  # helper modules re-imported
-
-    def __bool__(self) -> bool:
-        return bool(
-            self.modules or self.flows or self.errors or self.settings_changed or self.removed
-        )
-
-    def summary(self) -> str:
-        parts = []
-        if self.errors:
-            more = f" (+{len(self.errors) - 1} more errors)" if len(self.errors) > 1 else ""
-            parts.append(f"{self.errors[0]}{more}")
-        if self.modules:
-            count = len(self.flows)
-            parts.append(
-                f"Reloaded {', '.join(self.modules)} ({count} flow{'s' if count != 1 else ''})"
-            )
-        if self.removed:
-            parts.append(
-                f"Removed flow{'s' if len(self.removed) > 1 else ''} {', '.join(self.removed)}"
-            )
-        if self.settings_changed:
-            parts.append(
-                "kept the last good settings" if self.settings_kept else "Reloaded settings"
-            )
-        if not parts:
-            names = ", ".join(display_path(p) for p in self.paths) or "nothing"
-            return f"No flow changed ({names})"
-        return "; ".join(parts)
 
 
 @dataclass
@@ -107,22 +64,11 @@ class Workspace:
         """``isolate_imports``: import each flow file in a loader process first (a hang, an
         exit or a ``BaseException`` at import is reported as a broken file, never felt here).
         """
-        given = Path(path)
-        if not given.exists():
-            raise FileNotFoundError(f"no such file or folder: {path}")
-        # The workspace is the folder that was opened: a symlinked flow file (or folder)
-        # takes its settings and history from here, not from wherever the link points.
-        opened = Path(os.path.abspath(given))
-        if opened.is_dir():
-            self.root, only = opened, None
-        elif opened.suffix == ".py":
-            self.root, only = opened.parent, opened
-        else:
-            raise ValueError(f"{path}: not a folder or a .py file")
-        self.path = opened
-        self.state_dir = self.root / STATE_DIR
-        self.settings_path = self.root / SETTINGS_FILE
-        self.overrides_path = self.state_dir / OVERRIDES_FILE
+        places = Places.of(path)
+        self.path, self.root, only = places.path, places.root, places.only
+        self.state_dir = places.state_dir
+        self.settings_path = places.settings_path
+        self.overrides_path = places.overrides_path
         from . import loader_process
 
         probe = self._probe if isolate_imports and loader_process.available() else None
@@ -138,11 +84,29 @@ class Workspace:
         self._owned: list[Any] = []
         #: Why the last ``make_runner`` runs without a history (a corrupt or locked file), or None.
         self.history_error: str | None = None
+        #: ``shapes`` as last built; dropped by whatever changes flows or settings.
+        self._shapes: dict[str, FlowShape] | None = None
 
     # -- flows ------------------------------------------------------------------------
     @property
     def flows(self) -> dict[str, Flow]:
         return dict(self._loader.flows)
+
+    @property
+    def shapes(self) -> dict[str, FlowShape]:
+        """Every flow as plain data with its effective policies: what the TUI shows."""
+        with self._lock:
+            if self._shapes is None:
+                maker = ShapeMaker(self.policy_for, self.settings.task_keys)
+                self._shapes = {name: maker.shape(flow) for name, flow in self.flows.items()}
+            return self._shapes
+
+    def shape_changes(self, change: WorkspaceChanged) -> dict[str, FlowShape]:
+        """The shapes ``change`` made new: all of them when the settings changed."""
+        shapes = self.shapes
+        if change.settings_changed:
+            return shapes
+        return {name: shapes[name] for name in change.flows if name in shapes}
 
     @property
     def flow_files(self) -> dict[str, Path]:
@@ -178,6 +142,7 @@ class Workspace:
             self._loader.prefect_compat = self.settings.prefect_compat
             outcome = self._loader.load_all()
             name_errors = self._check_names()
+            self._shapes = None
             return self._changed((), outcome, settings_changed, [*settings_errors, *name_errors])
 
     def reload_paths(self, paths: Iterable[str | os.PathLike[str]]) -> WorkspaceChanged:
@@ -199,6 +164,7 @@ class Workspace:
             change = self._changed(
                 changed, outcome, settings_changed, [*settings_errors, *name_errors]
             )
+            self._shapes = None
             return replace(change, settings_kept=bool(settings_errors))
 
     async def watch(self, stop_event: Any = None) -> AsyncIterator[WorkspaceChanged]:
@@ -250,6 +216,7 @@ class Workspace:
         """Re-read both files; a bad one keeps its last good version. Returns (changed, new errors)."""
         state = self._settings
         changed, new_errors = False, []
+        self._shapes = None
         for layer, path in (
             (Layer.TOML, self.settings_path),
             (Layer.OVERRIDES, self.overrides_path),
@@ -418,14 +385,9 @@ class Workspace:
         """The run history at ``.flowtop/history.db``, opened on first use."""
         with self._lock:
             if self._history is None:
-                from .history import LIVE_SINK_WINDOW, LIVE_WRITE_INTERVAL, History
+                from .history import open_live_history
 
-                private_folder(self.state_dir)
-                self._history = History(
-                    self.state_dir / "history.db",
-                    write_interval=LIVE_WRITE_INTERVAL,
-                    sink_window=LIVE_SINK_WINDOW,
-                )
+                self._history = open_live_history(self.state_dir)
             return self._history
 
     def make_runner(

@@ -19,15 +19,8 @@ from textual.widgets import Button, Input, Static
 
 from ...engine.layers import Layer
 from ...engine.policy import RetryPolicy
-from .retry_form import (
-    DELAY_FIELDS,
-    FIELDS,
-    FormState,
-    initial_texts,
-    parse_names,
-    placeholders,
-    read_form,
-)
+from ...workspace.flow_shapes import FIELDS, PolicyView
+from .retry_form import DELAY_FIELDS, FormState, parse_names, read_form
 
 if TYPE_CHECKING:
     from ..workspace_view import WorkspaceView
@@ -75,25 +68,21 @@ class RetryEditor(ModalScreen[bool]):
         self.workspace = workspace
         self.flow_name = flow_name
         self.task_key = task_key
-        flow = workspace.flows.get(flow_name)
+        flow = workspace.shapes.get(flow_name)
         node = flow.node(task_key) if flow is not None else None
         #: Set when a reload removed the task before the editor opened: nothing to edit.
         self.gone = "" if node is not None else f"{task_key} is no longer in flow {flow_name}"
-        self.policy = (
-            workspace.policy_for(flow, node)
-            if flow is not None and node is not None
-            else RetryPolicy()
-        )
+        self.policy = node.policy if node is not None else PolicyView.of(RetryPolicy())
         self.override: dict[str, Any] = dict(workspace.override_for(flow_name, task_key) or {})
-        self.initial = initial_texts(self.policy)
+        self.initial = dict(self.policy.texts)
         self.state = FormState()
 
     def compose(self) -> ComposeResult:
-        hints = placeholders(self.policy)
-        layers = {name: layer for name, (_, layer) in self.policy.describe().items()}
+        hints = self.policy.hints
+        layers = {name: layer for name, (_, layer) in self.policy.layers.items()}
         with Vertical(id="dialog"):
             yield Static(Text(f"Retry settings · {self.flow_name} / {self.task_key}"), id="title")
-            yield Static(Text(f"Now: {self.policy.summary()}"), id="policy")
+            yield Static(Text(f"Now: {self.policy.summary}"), id="policy")
             with VerticalScroll(id="fields"):
                 for name, label in FIELDS.items():
                     setting = "retry_delay" if name in DELAY_FIELDS else name
@@ -156,10 +145,7 @@ class RetryEditor(ModalScreen[bool]):
     def _unknown_names(self, names: list[str]) -> str:
         """Why ``retry_on`` names would not resolve in the flow's module ("" when they do),
         checked as you type so Save never meets it."""
-        check = getattr(self.workspace, "check_retry_on", None)
-        if check is None:
-            return ""
-        problem = check(self.flow_name, names)
+        problem = self.workspace.check_retry_on(self.flow_name, names)
         if not problem:
             return ""
         return str(problem).split("]: ", 1)[-1]  # the table name is this form

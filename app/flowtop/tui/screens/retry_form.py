@@ -12,21 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...engine.delays import ExponentialBackoff
-from ...engine.policy import RetryPolicy
-from ...workspace.loader import FLOW_PACKAGE
-
-#: Field name -> label, in the order the form shows them.
-FIELDS: dict[str, str] = {
-    "max_retries": "Max retries",
-    "retry_delay": "Delay (s)",
-    "backoff_factor": "Backoff factor",
-    "max_delay": "Max delay (s)",
-    "retry_jitter": "Jitter",
-    "retry_on": "Retry on",
-    "timeout": "Timeout (s)",
-    "retry_deadline": "Deadline (s)",
-}
+from ...workspace.flow_shapes import FIELDS, fmt_number
 
 #: The form fields that together make the one ``retry_delay`` setting.
 DELAY_FIELDS = ("retry_delay", "backoff_factor", "max_delay")
@@ -44,67 +30,6 @@ class FormState:
     @property
     def valid(self) -> bool:
         return not self.errors
-
-
-def fmt_number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
-
-
-def exception_name(exc_type: type[BaseException]) -> str:
-    """The name ``retry_on`` in TOML uses for a type.
-
-    Bare for builtins and for classes of the flow's own module (the workspace looks bare
-    names up there), dotted for anything importable.
-    """
-    module = exc_type.__module__
-    if module == "builtins" or module.startswith(FLOW_PACKAGE + "."):
-        return exc_type.__name__
-    return f"{exc_type.__module__}.{exc_type.__qualname__}"
-
-
-def initial_texts(policy: RetryPolicy) -> dict[str, str]:
-    """The effective policy as field text; values TOML cannot hold are left empty."""
-    texts = dict.fromkeys(FIELDS, "")
-    if policy.max_retries is not None:
-        texts["max_retries"] = str(policy.max_retries)
-    delay = policy.retry_delay
-    if isinstance(delay, int | float):
-        texts["retry_delay"] = fmt_number(delay)
-    elif isinstance(delay, tuple):
-        texts["retry_delay"] = ", ".join(fmt_number(d) for d in delay)
-    elif isinstance(delay, ExponentialBackoff):
-        texts["retry_delay"] = fmt_number(delay.base)
-        texts["backoff_factor"] = fmt_number(delay.factor)
-        if delay.max_delay is not None:
-            texts["max_delay"] = fmt_number(delay.max_delay)
-    texts["retry_jitter"] = fmt_number(policy.retry_jitter)
-    if policy.retry_on:
-        texts["retry_on"] = ", ".join(exception_name(t) for t in policy.retry_on)
-    if policy.timeout is not None:
-        texts["timeout"] = fmt_number(policy.timeout)
-    if policy.retry_deadline is not None:
-        texts["retry_deadline"] = fmt_number(policy.retry_deadline)
-    return texts
-
-
-def placeholders(policy: RetryPolicy) -> dict[str, str]:
-    """What an empty field means, so an empty box never looks like a missing value."""
-    delay = policy.retry_delay
-    custom = callable(delay) and not isinstance(delay, ExponentialBackoff)
-    return {
-        "max_retries": f"unset: budget {policy.default_max_retries}, retries on Retry only",
-        "retry_delay": (
-            f"{getattr(delay, '__qualname__', 'callable')}(n) in code; type to replace"
-            if custom
-            else "seconds, or a list: 1, 5, 30"
-        ),
-        "backoff_factor": "none (e.g. 2 doubles each retry)",
-        "max_delay": "no cap (needs a backoff factor)",
-        "retry_jitter": "0 (0.1 adds up to +10%)",
-        "retry_on": "any exception when max retries is set",
-        "timeout": "none",
-        "retry_deadline": "none (stop retrying this long after the first attempt)",
-    }
 
 
 def _number(text: str, label: str, *, minimum: float, above: bool = False) -> int | float:

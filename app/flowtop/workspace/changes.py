@@ -1,0 +1,80 @@
+"""What one load or reload of a workspace did, as the TUI and the CLI are told.
+
+Its own module so a process that only hears of reloads (the TUI, from the flow host)
+never imports the loader.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .load_error import LoadError, display_path
+
+
+@dataclass(frozen=True)
+class WorkspaceChanged:
+    """What one load or reload did: the TUI toasts ``summary()`` and refreshes from it."""
+
+    paths: tuple[Path, ...] = ()
+    modules: tuple[str, ...] = ()  # flow files reloaded, as displayed
+    flows: tuple[str, ...] = ()  # flows (re)loaded
+    errors: tuple[LoadError, ...] = ()  # new or changed errors
+    settings_changed: bool = False
+    settings_kept: bool = False  # a saved settings file was refused: its last good version stays
+    removed: tuple[str, ...] = ()  # flows gone with their file
+    helpers: tuple[str, ...] = ()  # helper modules re-imported
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.modules or self.flows or self.errors or self.settings_changed or self.removed
+        )
+
+    def summary(self) -> str:
+        parts = []
+        if self.errors:
+            more = f" (+{len(self.errors) - 1} more errors)" if len(self.errors) > 1 else ""
+            parts.append(f"{self.errors[0]}{more}")
+        if self.modules:
+            count = len(self.flows)
+            parts.append(
+                f"Reloaded {', '.join(self.modules)} ({count} flow{'s' if count != 1 else ''})"
+            )
+        if self.removed:
+            parts.append(
+                f"Removed flow{'s' if len(self.removed) > 1 else ''} {', '.join(self.removed)}"
+            )
+        if self.settings_changed:
+            parts.append(
+                "kept the last good settings" if self.settings_kept else "Reloaded settings"
+            )
+        if not parts:
+            names = ", ".join(display_path(p) for p in self.paths) or "nothing"
+            return f"No flow changed ({names})"
+        return "; ".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "paths": [str(p) for p in self.paths],
+            "modules": list(self.modules),
+            "flows": list(self.flows),
+            "errors": [e.to_json() for e in self.errors],
+            "settings_changed": self.settings_changed,
+            "settings_kept": self.settings_kept,
+            "removed": list(self.removed),
+            "helpers": list(self.helpers),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> WorkspaceChanged:
+        return cls(
+            paths=tuple(Path(p) for p in data["paths"]),
+            modules=tuple(data["modules"]),
+            flows=tuple(data["flows"]),
+            errors=tuple(LoadError.from_json(e) for e in data["errors"]),
+            settings_changed=bool(data["settings_changed"]),
+            settings_kept=bool(data["settings_kept"]),
+            removed=tuple(data["removed"]),
+            helpers=tuple(data["helpers"]),
+        )

@@ -1,0 +1,104 @@
+"""The flow host: the one process of a TUI that imports the user's flow files.
+
+The TUI must never run user code (issue 13): a flow file that loops at import, calls
+``os._exit`` or takes the process down another way would take the screen with it. So
+the TUI's workspace (:class:`~flowtop.workspace.remote_workspace.RemoteWorkspace`) asks
+this process instead, over a socket: it holds a real :class:`Workspace` (whose loader
+still imports each file in a forked child first, with the load timeout) and answers with
+plain data — flow shapes, errors, settings — never an object of the user's.
+
+One request at a time, in order; ``serve`` ends when the TUI's end of the socket closes.
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+from collections.abc import Callable
+from typing import Any
+
+from .changes import WorkspaceChanged
+from .flow_shapes import shapes_to_json
+from .helper_process import receive, send
+from .settings import SettingsError
+from .workspace import Workspace
+
+
+def serve(fd: int, path: str) -> None:
+    """The host's loop (``HelperProcess`` starts it with the socket's fd)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sock = socket.socket(fileno=fd)
+    with Workspace(path) as workspace:
+        host = FlowHost(workspace)
+        while True:
+            try:
+                request = receive(sock)
+            except (OSError, EOFError, ValueError):
+                return  # the TUI went away: so do we
+            try:
+                reply = host.answer(request)
+            except Exception as exc:  # noqa: BLE001 - said to the TUI, the host goes on
+                reply = {"failed": f"{type(exc).__name__}: {exc}"}
+            try:
+                send(sock, reply)
+            except OSError:
+                return
+
+
+class FlowHost:
+    """Turns requests into calls on the workspace and its answers into JSON."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self._answers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "load": lambda r: self.state(workspace.load()),
+            "reload": lambda r: self.state(workspace.reload_paths(r["paths"])),
+            "check_retry_on": lambda r: {
+                "problem": workspace.check_retry_on(r["flow"], r["names"])
+            },
+            "override_for": lambda r: {"values": workspace.override_for(r["flow"], r["task"])},
+            "set_override": self._set_override,
+            "clear_override": self._clear_override,
+        }
+
+    def answer(self, request: dict[str, Any]) -> dict[str, Any]:
+        kind = request.get("kind")
+        answer = self._answers.get(str(kind))
+        if answer is None:
+            return {"failed": f"unknown request {kind!r}"}
+        return answer(request)
+
+    def _set_override(self, request: dict[str, Any]) -> dict[str, Any]:
+        try:
+            self.workspace.set_override(request["flow"], request["task"], **request["values"])
+        except SettingsError as exc:
+            return {"refused": str(exc), "key": exc.key}
+        return self.state(WorkspaceChanged(settings_changed=True))
+
+    def _clear_override(self, request: dict[str, Any]) -> dict[str, Any]:
+        try:
+            self.workspace.clear_override(request["flow"], request["task"])
+        except SettingsError as exc:
+            return {"refused": str(exc), "key": exc.key}
+        return self.state(WorkspaceChanged(settings_changed=True))
+
+    def state(self, change: WorkspaceChanged) -> dict[str, Any]:
+        """What ``change`` did, and everything the TUI shows that it may have changed:
+        the shapes of the flows it (re)loaded, every flow's name and file, the errors and
+        the settings the TUI reads (keys, quit)."""
+        workspace = self.workspace
+        settings = workspace.settings
+        return {
+            "change": change.to_json(),
+            "shapes": shapes_to_json(workspace.shape_changes(change)),
+            "flow_files": {name: str(path) for name, path in workspace.flow_files.items()},
+            "errors": [error.to_json() for error in workspace.errors.values()],
+            "settings_errors": [error.to_json() for error in workspace.settings_errors],
+            "settings": {
+                "keys": dict(settings.keys),
+                "on_quit": settings.on_quit,
+                "workers": settings.workers,
+                "executor": settings.executor,
+                "load_timeout": settings.load_timeout,
+            },
+        }

@@ -1,0 +1,286 @@
+"""Flows as plain data: what a process that must not run user code knows of them.
+
+The TUI never imports a flow file (issue 13): a flow host process imports them and sends
+each flow's *shape* — its task keys, their upstreams and each task's effective retry
+policy already put into words — over a pipe as JSON. The in-process ``Workspace`` builds
+the same shapes from the flows it holds, so the TUI reads one type whichever workspace
+it was given. Everything here is plain data: no class, function or exception type of the
+user's crosses into the TUI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from types import MappingProxyType
+from typing import Any
+
+from ..engine.delays import ExponentialBackoff
+from ..engine.dynamic import FlowFunction
+from ..engine.flow import Flow, Node
+from ..engine.layers import Layer
+from ..engine.policy import RetryPolicy
+
+#: The package every flow module is loaded under (see ``loader.py``): a ``retry_on`` class
+#: from there is named bare in TOML, as the workspace looks bare names up in the module.
+FLOW_PACKAGE = "flowtop_flows"
+
+#: Field name -> label, in the order the retry editor shows them.
+FIELDS: dict[str, str] = {
+    "max_retries": "Max retries",
+    "retry_delay": "Delay (s)",
+    "backoff_factor": "Backoff factor",
+    "max_delay": "Max delay (s)",
+    "retry_jitter": "Jitter",
+    "retry_on": "Retry on",
+    "timeout": "Timeout (s)",
+    "retry_deadline": "Deadline (s)",
+}
+
+
+def fmt_number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def exception_name(exc_type: type[BaseException]) -> str:
+    """The name ``retry_on`` in TOML uses for a type.
+
+    Bare for builtins and for classes of the flow's own module (the workspace looks bare
+    names up there), dotted for anything importable.
+    """
+    module = exc_type.__module__
+    if module == "builtins" or module.startswith(FLOW_PACKAGE + "."):
+        return exc_type.__name__
+    return f"{exc_type.__module__}.{exc_type.__qualname__}"
+
+
+def initial_texts(policy: RetryPolicy) -> dict[str, str]:
+    """The effective policy as the editor's field text; values TOML cannot hold are left empty."""
+    texts = dict.fromkeys(FIELDS, "")
+    if policy.max_retries is not None:
+        texts["max_retries"] = str(policy.max_retries)
+    delay = policy.retry_delay
+    if isinstance(delay, int | float):
+        texts["retry_delay"] = fmt_number(delay)
+    elif isinstance(delay, tuple):
+        texts["retry_delay"] = ", ".join(fmt_number(d) for d in delay)
+    elif isinstance(delay, ExponentialBackoff):
+        texts["retry_delay"] = fmt_number(delay.base)
+        texts["backoff_factor"] = fmt_number(delay.factor)
+        if delay.max_delay is not None:
+            texts["max_delay"] = fmt_number(delay.max_delay)
+    texts["retry_jitter"] = fmt_number(policy.retry_jitter)
+    if policy.retry_on:
+        texts["retry_on"] = ", ".join(exception_name(t) for t in policy.retry_on)
+    if policy.timeout is not None:
+        texts["timeout"] = fmt_number(policy.timeout)
+    if policy.retry_deadline is not None:
+        texts["retry_deadline"] = fmt_number(policy.retry_deadline)
+    return texts
+
+
+def placeholders(policy: RetryPolicy) -> dict[str, str]:
+    """What an empty field means, so an empty box never looks like a missing value."""
+    delay = policy.retry_delay
+    custom = callable(delay) and not isinstance(delay, ExponentialBackoff)
+    return {
+        "max_retries": f"unset: budget {policy.default_max_retries}, retries on Retry only",
+        "retry_delay": (
+            f"{getattr(delay, '__qualname__', 'callable')}(n) in code; type to replace"
+            if custom
+            else "seconds, or a list: 1, 5, 30"
+        ),
+        "backoff_factor": "none (e.g. 2 doubles each retry)",
+        "max_delay": "no cap (needs a backoff factor)",
+        "retry_jitter": "0 (0.1 adds up to +10%)",
+        "retry_on": "any exception when max retries is set",
+        "timeout": "none",
+        "retry_deadline": "none (stop retrying this long after the first attempt)",
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyView:
+    """One effective retry policy, put into words where it was computed."""
+
+    summary: str  # the table's policy column
+    layers: Mapping[str, tuple[str, Layer]]  # field -> (value, the layer it comes from)
+    texts: Mapping[str, str]  # the retry editor's prefilled fields
+    hints: Mapping[str, str]  # what an empty editor field means
+
+    @classmethod
+    def of(cls, policy: RetryPolicy) -> PolicyView:
+        return cls(
+            policy.summary(),
+            MappingProxyType(policy.describe()),
+            MappingProxyType(initial_texts(policy)),
+            MappingProxyType(placeholders(policy)),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "summary": self.summary,
+            "layers": {name: [value, str(layer)] for name, (value, layer) in self.layers.items()},
+            "texts": dict(self.texts),
+            "hints": dict(self.hints),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PolicyView:
+        return cls(
+            str(data["summary"]),
+            MappingProxyType(
+                {str(k): (str(v), Layer(layer)) for k, (v, layer) in data["layers"].items()}
+            ),
+            MappingProxyType({str(k): str(v) for k, v in data["texts"].items()}),
+            MappingProxyType({str(k): str(v) for k, v in data["hints"].items()}),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NodeShape:
+    """One task of a flow: its key, the keys it waits for, its policy."""
+
+    key: str
+    upstream: tuple[str, ...]
+    policy: PolicyView
+
+
+@dataclass(frozen=True)
+class FlowShape:
+    """One flow as the TUI needs it.
+
+    A ``@flow`` function's graph exists only while it runs (``dynamic``): ``nodes`` is
+    empty and ``policies`` holds the policy of each key its runs may use — every ``@task``
+    of its module by name, and every key a settings table names — while ``base_policies``
+    holds each task's policy for any other key (``fetch-2``: no task table applies).
+    """
+
+    name: str
+    dynamic: bool = False
+    nodes: Mapping[str, NodeShape] = field(default_factory=dict)
+    policies: Mapping[str, PolicyView] = field(default_factory=dict)
+    base_policies: Mapping[str, PolicyView] = field(default_factory=dict)
+
+    def node(self, key: str) -> NodeShape | None:
+        node = self.nodes.get(key)
+        if node is not None or not self.dynamic:
+            return node
+        policy = self.policies.get(key)
+        if policy is None:
+            base, _, number = key.rpartition("-")
+            policy = self.base_policies.get(base if base and number.isdigit() else key)
+        return NodeShape(key, (), policy) if policy is not None else None
+
+    def to_json(self, policy_index: Callable[[PolicyView], int]) -> dict[str, Any]:
+        """As JSON, each policy by its index in a table the caller keeps (a 100,000-task
+        flow of one ``@task`` sends its policy once)."""
+        return {
+            "name": self.name,
+            "dynamic": self.dynamic,
+            "nodes": [
+                [n.key, list(n.upstream), policy_index(n.policy)] for n in self.nodes.values()
+            ],
+            "policies": {k: policy_index(p) for k, p in self.policies.items()},
+            "base_policies": {k: policy_index(p) for k, p in self.base_policies.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], policies: list[PolicyView]) -> FlowShape:
+        return cls(
+            str(data["name"]),
+            bool(data["dynamic"]),
+            {
+                str(key): NodeShape(str(key), tuple(upstream), policies[index])
+                for key, upstream, index in data["nodes"]
+            },
+            {str(k): policies[i] for k, i in data["policies"].items()},
+            {str(k): policies[i] for k, i in data["base_policies"].items()},
+        )
+
+
+def shapes_to_json(shapes: Mapping[str, FlowShape]) -> dict[str, Any]:
+    table: list[dict[str, Any]] = []
+    index: dict[int, int] = {}
+
+    def policy_index(view: PolicyView) -> int:
+        at = index.get(id(view))
+        if at is None:
+            at = index[id(view)] = len(table)
+            table.append(view.to_json())
+        return at
+
+    flows = {name: shape.to_json(policy_index) for name, shape in shapes.items()}
+    return {"policies": table, "flows": flows}
+
+
+def shapes_from_json(data: Mapping[str, Any]) -> dict[str, FlowShape]:
+    policies = [PolicyView.from_json(p) for p in data["policies"]]
+    return {str(name): FlowShape.from_json(f, policies) for name, f in data["flows"].items()}
+
+
+#: Every field of a policy, for telling equal policies apart without summarising each.
+_POLICY_FIELDS = tuple(f.name for f in fields(RetryPolicy) if f.name != "sources")
+
+
+class ShapeMaker:
+    """Builds shapes, putting each distinct policy into words once.
+
+    Policies are compared by value: the 5,000 tasks of one ``@task`` (or 5,000 ``task()``
+    objects made alike) get one ``PolicyView``. ``setting_keys(flow)`` names the task keys
+    the settings files have tables for: only those can differ from their task's policy.
+    """
+
+    def __init__(
+        self,
+        policy_for: Callable[[Flow, Node], RetryPolicy],
+        setting_keys: Callable[[str], Iterable[str]] = lambda flow: (),
+    ) -> None:
+        self.policy_for = policy_for
+        self.setting_keys = setting_keys
+        self._views: dict[Any, PolicyView] = {}
+
+    def view(self, policy: RetryPolicy) -> PolicyView:
+        try:
+            key: Any = (
+                tuple(getattr(policy, name) for name in _POLICY_FIELDS),
+                tuple(sorted(policy.sources.items())),
+            )
+            hash(key)
+        except TypeError:  # an unhashable value in code (a delay object): not shared
+            return PolicyView.of(policy)
+        view = self._views.get(key)
+        if view is None:
+            view = self._views[key] = PolicyView.of(policy)
+        return view
+
+    def shape(self, flow: Flow) -> FlowShape:
+        keyed = set(self.setting_keys(flow.name))
+        if isinstance(flow, FlowFunction):
+            tasks = flow.task_nodes()
+            # keys its runs in this process made (tasks it calls that its module does not
+            # name), each task by name, and the keys the settings name
+            keys = dict.fromkeys([*flow.known_nodes, *tasks, *sorted(keyed)])
+            policies = {
+                key: self.view(self.policy_for(flow, node))
+                for key in keys
+                if (node := flow.node(key)) is not None
+            }
+            # A key no table names: the policy of its task under a key nothing names.
+            plain = "\0"
+            base = {
+                name: self.view(self.policy_for(flow, Node(plain, node.task)))
+                for name, node in tasks.items()
+            }
+            return FlowShape(flow.name, True, {}, policies, base)
+        by_task: dict[int, PolicyView] = {}
+        nodes = {}
+        for key, node in flow.nodes.items():
+            if key in keyed:
+                view = self.view(self.policy_for(flow, node))
+            elif (shared := by_task.get(id(node.task))) is not None:
+                view = shared
+            else:
+                view = by_task[id(node.task)] = self.view(self.policy_for(flow, node))
+            nodes[key] = NodeShape(key, tuple(node.upstream), view)
+        return FlowShape(flow.name, False, nodes)

@@ -1,0 +1,127 @@
+"""A helper process that answers JSON requests over a socket: the loader's fork server and
+the flow host are two.
+
+The helper runs ``serve(fd, *args)`` of a module, in a session of its own (a Ctrl-C or a
+hang-up of the terminal is not for it) with no terminal: what user code prints there
+never reaches the screen. It ends when its socket closes, so a client that dies — even
+of ``kill -9`` — leaves no helper behind. A helper that died or stopped answering is
+started again on the next request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import struct
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+_HEADER = struct.Struct("!I")
+
+
+class HelperGone(Exception):
+    """The helper died or did not answer in time (it is stopped; the next ask restarts it)."""
+
+
+class HelperProcess:
+    """One helper process, started on first use, asked one request at a time."""
+
+    def __init__(self, module: str, args: Sequence[str] = (), cwd: str | None = None) -> None:
+        self.module = module
+        self.args = list(args)
+        self.cwd = cwd
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._socket: socket.socket | None = None
+
+    def ask(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """The helper's reply; raises :class:`HelperGone` when it died or took longer than
+        ``timeout`` seconds (it is then stopped: whatever it was doing is lost)."""
+        with self._lock:
+            try:
+                sock = self._connect()
+                send(sock, request)
+                sock.settimeout(timeout)
+                return receive(sock)
+            except (OSError, EOFError, ValueError) as exc:
+                self._stop()
+                reason = "did not answer in time" if isinstance(exc, TimeoutError) else "died"
+                raise HelperGone(reason) from None
+
+    def _connect(self) -> socket.socket:
+        if self._socket is not None and self._process is not None and self._process.poll() is None:
+            return self._socket
+        self._stop()
+        ours, theirs = socket.socketpair()
+        package_parent = str(Path(__file__).resolve().parent.parent.parent)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [package_parent, *filter(None, [env.get("PYTHONPATH")])]
+        )
+        code = (
+            f"import sys; from {self.module} import serve; serve(int(sys.argv[1]), *sys.argv[2:])"
+        )
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", code, str(theirs.fileno()), *self.args],
+            pass_fds=(theirs.fileno(),),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            cwd=self.cwd,
+            start_new_session=True,
+        )
+        theirs.close()
+        self._socket = ours
+        return ours
+
+    def _stop(self) -> None:
+        if self._socket is not None:
+            with contextlib.suppress(OSError):
+                self._socket.close()
+            self._socket = None
+        if self._process is not None:
+            with contextlib.suppress(OSError):
+                self._process.kill()
+            with contextlib.suppress(Exception):
+                self._process.wait(timeout=5)
+            self._process = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop()
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+
+def send(sock: socket.socket, message: dict[str, Any]) -> None:
+    data = json.dumps(message).encode()
+    sock.sendall(_HEADER.pack(len(data)) + data)
+
+
+def receive(sock: socket.socket) -> dict[str, Any]:
+    header = _exactly(sock, _HEADER.size)
+    (size,) = _HEADER.unpack(header)
+    value = json.loads(_exactly(sock, size))
+    if not isinstance(value, dict):
+        raise ValueError("not a message")
+    return value
+
+
+def _exactly(sock: socket.socket, size: int) -> bytes:
+    chunks: list[bytes] = []
+    while size:
+        chunk = sock.recv(min(size, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)

@@ -1,0 +1,50 @@
+"""What went wrong with a flow file or a settings file, and where.
+
+Its own module because every process names errors, while only the loader imports user
+code: the TUI shows a ``LoadError`` it got from the flow host without importing the
+loader (see ``flow_host.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def display_path(path: Path | str) -> str:
+    """The path relative to the current folder when it is below it, else as given."""
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+@dataclass(frozen=True)
+class LoadError:
+    """A flow file or settings file that could not be used, and where it went wrong."""
+
+    path: Path
+    line: int | None
+    column: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = display_path(self.path)
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where}: {self.message}"
+
+    def to_json(self) -> list[object]:
+        return [str(self.path), self.line, self.column, self.message]
+
+    @classmethod
+    def from_json(cls, data: list[object]) -> LoadError:
+        path, line, column, message = data
+        return cls(
+            Path(str(path)),
+            int(line) if isinstance(line, int) else None,
+            int(column) if isinstance(column, int) else None,
+            str(message),
+        )

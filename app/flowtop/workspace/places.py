@@ -1,0 +1,52 @@
+"""Where a workspace keeps things: one definition for every process that opens one."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+SETTINGS_FILE = "flowtop.toml"
+STATE_DIR = ".flowtop"
+OVERRIDES_FILE = "overrides.toml"
+STORE_FILE = "history.db"
+
+
+@dataclass(frozen=True)
+class Places:
+    """The folder opened (or a flow file's folder) and the files flowtop reads there."""
+
+    path: Path  # what was opened, absolute
+    root: Path  # the workspace folder
+    only: Path | None  # the one flow file, when a file was opened
+
+    @classmethod
+    def of(cls, path: str | os.PathLike[str]) -> Places:
+        """Raises ``FileNotFoundError`` or ``ValueError`` naming ``path``."""
+        given = Path(path)
+        if not given.exists():
+            raise FileNotFoundError(f"no such file or folder: {path}")
+        # The workspace is the folder that was opened: a symlinked flow file (or folder)
+        # takes its settings and history from here, not from wherever the link points.
+        opened = Path(os.path.abspath(given))
+        if opened.is_dir():
+            return cls(opened, opened, None)
+        if opened.suffix == ".py":
+            return cls(opened, opened.parent, opened)
+        raise ValueError(f"{path}: not a folder or a .py file")
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / STATE_DIR
+
+    @property
+    def settings_path(self) -> Path:
+        return self.root / SETTINGS_FILE
+
+    @property
+    def overrides_path(self) -> Path:
+        return self.state_dir / OVERRIDES_FILE
+
+    @property
+    def store_path(self) -> Path:
+        return self.state_dir / STORE_FILE

@@ -1,0 +1,214 @@
+"""The TUI's workspace: every answer about the user's flows comes from the flow host.
+
+The TUI's process never imports a flow file (issue 13): this class keeps what the flow
+host (``flow_host.py``, a process of its own) last said — each flow's shape, the files
+that failed to load, the settings the TUI reads — and forwards loads, reloads and retry
+edits to it. A host that dies or stops answering is reported as a load error of the
+workspace and started again (loading every file afresh) on the next request, so a flow
+file that misbehaves costs at most a toast, never the screen.
+
+Nothing here imports the loader, the in-process ``Workspace`` or the engine's runner:
+an import-linter contract in pyproject.toml keeps it so.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import tomllib
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import overrides as overrides_file
+from .changes import WorkspaceChanged
+from .flow_shapes import FlowShape, shapes_from_json
+from .helper_process import HelperGone, HelperProcess
+from .load_error import LoadError
+from .places import OVERRIDES_FILE, Places
+from .settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from .history import History
+
+#: Seconds the host may take beyond its own import timeouts before it is given up on.
+SLACK = 10.0
+#: Seconds an edit or a check may take (the UI waits for it), and may wait for a load.
+QUICK = 5.0
+BUSY = 1.0
+
+
+class RemoteWorkspace:
+    """A workspace whose flows live in a flow host process."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        places = Places.of(path)
+        self.path, self.root, self._only = places.path, places.root, places.only
+        self.state_dir = places.state_dir
+        self._host = HelperProcess("flowtop.workspace.flow_host", [str(self.path)])
+        self._lock = threading.Lock()
+        self._loaded = False  # the host running now has loaded the workspace
+        self.shapes: dict[str, FlowShape] = {}
+        self.flow_files: dict[str, Path] = {}
+        self._file_errors: dict[Path, LoadError] = {}
+        self.settings_errors: list[LoadError] = []
+        self.settings = Settings()
+        #: Why the host last failed (shown as an error of the workspace), or None.
+        self.host_error: LoadError | None = None
+        self.history_error: str | None = None
+        self._history: History | None = None
+
+    @property
+    def errors(self) -> dict[Path, LoadError]:
+        """Flow files that failed to load, and the host itself when it failed."""
+        if self.host_error is None:
+            return dict(self._file_errors)
+        return {**self._file_errors, self.host_error.path: self.host_error}
+
+    # -- loading ----------------------------------------------------------------------
+    def load(self) -> WorkspaceChanged:
+        """(Re)load every flow file in the host."""
+        with self._lock:
+            return self._ask_state({"kind": "load"}, load=True)
+
+    def reload_paths(self, paths: Iterable[str | os.PathLike[str]]) -> WorkspaceChanged:
+        """Reload what the saved ``paths`` affect (what the watcher calls per batch)."""
+        request = {"kind": "reload", "paths": [str(p) for p in paths]}
+        with self._lock:
+            if not self._loaded:  # a host started afresh knows nothing yet: load it all
+                return self._ask_state({"kind": "load"}, load=True)
+            return self._ask_state(request)
+
+    async def watch(self, stop_event: Any = None) -> AsyncIterator[WorkspaceChanged]:
+        """Watch the folder (here: watching runs no user code) and reload in the host."""
+        from .watcher import watch
+
+        async for change in watch(self, stop_event):
+            yield change
+
+    def _timeout(self) -> float:
+        """A load may import every file twice (the loader's child, then the host)."""
+        files = 1 if self._only else sum(1 for _ in self.root.glob("*.py"))
+        return (2 * files + 1) * self.settings.load_timeout + SLACK
+
+    def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
+        """The host's reply; on a host that died or hung, one of the workspace's errors."""
+        loading = request["kind"] in ("load", "reload")
+        try:
+            if not self._loaded and not loading:
+                self._ask_state({"kind": "load"}, load=True)
+            # an edit or a check imports nothing: only a load may take long
+            reply = self._host.ask(request, self._timeout() if loading else QUICK)
+        except HelperGone as exc:
+            self._loaded = False
+            self.host_error = LoadError(
+                self.path,
+                None,
+                None,
+                f"the flow host {exc} (a flow file may have ended or hung it); "
+                "it starts again on the next save",
+            )
+            raise
+        if "failed" in reply:
+            self.host_error = LoadError(self.path, None, None, f"flow host: {reply['failed']}")
+            raise HelperGone(str(reply["failed"]))
+        self.host_error = None
+        return reply
+
+    def _ask_state(self, request: dict[str, Any], *, load: bool = False) -> WorkspaceChanged:
+        try:
+            reply = self._ask(request)
+        except HelperGone:
+            assert self.host_error is not None
+            return WorkspaceChanged(errors=(self.host_error,))
+        if load:
+            self._loaded = True
+        return self._apply(reply)
+
+    def _apply(self, reply: dict[str, Any]) -> WorkspaceChanged:
+        change = WorkspaceChanged.from_json(reply["change"])
+        self.flow_files = {name: Path(path) for name, path in reply["flow_files"].items()}
+        shapes = {name: s for name, s in self.shapes.items() if name in self.flow_files}
+        shapes.update(shapes_from_json(reply["shapes"]))
+        self.shapes = {name: shapes[name] for name in self.flow_files if name in shapes}
+        self._file_errors = {e.path: e for e in map(LoadError.from_json, reply["errors"])}
+        self.settings_errors = [LoadError.from_json(e) for e in reply["settings_errors"]]
+        given = reply["settings"]
+        self.settings = Settings(
+            keys=dict(given["keys"]),
+            on_quit=str(given["on_quit"]),
+            workers=int(given["workers"]),
+            executor=str(given["executor"]),
+            load_timeout=float(given["load_timeout"]),
+        )
+        return change
+
+    # -- the retry editor -------------------------------------------------------------
+    def override_for(self, flow: str, task: str) -> dict[str, Any]:
+        """The task's table in ``.flowtop/overrides.toml`` (read here: it is TOML)."""
+        try:
+            data = overrides_file.read_toml(self.state_dir / OVERRIDES_FILE)
+        except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
+            return {}
+        table = data.get("flows", {}).get(flow, {}).get("tasks", {}).get(task, {})
+        return dict(table) if isinstance(table, dict) else {}
+
+    def check_retry_on(self, flow: str, names: Iterable[str]) -> str | None:
+        """Why ``names`` would not resolve for ``flow``; None when they do, or when the host
+        is busy (the editor asks as you type; saving checks again)."""
+        request = {"kind": "check_retry_on", "flow": flow, "names": list(names)}
+        if not self._lock.acquire(timeout=BUSY):
+            return None
+        try:
+            problem = self._ask(request)["problem"]
+        except HelperGone:
+            return None
+        finally:
+            self._lock.release()
+        return str(problem) if problem is not None else None
+
+    def set_override(self, flow: str, task: str, **values: Any) -> None:
+        """Raises :class:`SettingsError` naming the key, as ``Workspace.set_override``."""
+        self._edit({"kind": "set_override", "flow": flow, "task": task, "values": values})
+
+    def clear_override(self, flow: str, task: str) -> None:
+        self._edit({"kind": "clear_override", "flow": flow, "task": task})
+
+    def _edit(self, request: dict[str, Any]) -> None:
+        if not self._lock.acquire(timeout=QUICK):
+            raise SettingsError("the flow host is busy loading flows: try again in a moment")
+        try:
+            reply = self._ask(request)
+        except HelperGone:
+            raise SettingsError(str(self.host_error)) from None
+        finally:
+            self._lock.release()
+        if "refused" in reply:
+            raise SettingsError(str(reply["refused"]), key=reply.get("key"))
+        self._apply(reply)
+
+    # -- runs -------------------------------------------------------------------------
+    @property
+    def history(self) -> History:
+        """The run store, opened on first use (reading it runs no user code)."""
+        if self._history is None:
+            from .history import open_live_history
+
+            self._history = open_live_history(self.state_dir)
+        return self._history
+
+    @property
+    def host_pid(self) -> int | None:
+        return self._host.pid
+
+    def close(self) -> None:
+        self._host.close()
+        if self._history is not None:
+            self._history.close()
+            self._history = None
+
+    def __enter__(self) -> RemoteWorkspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,198 @@
+"""The TUI's workspace: flows as shapes from a flow host process (issue 13 item 3).
+
+The host is a real process here; the shapes it sends must equal what an in-process
+``Workspace`` builds for the same folder, and nothing of the user's may be imported on
+this side.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from flowtop.workspace import RemoteWorkspace, SettingsError, Workspace
+from flowtop.workspace.helper_process import HelperGone, HelperProcess
+
+ETL = """
+from flowtop import Flow, task
+
+
+class Throttled(Exception):
+    pass
+
+
+@task(max_retries=2, retry_delay=[1, 5], retry_on=[Throttled])
+def extract():
+    return 1
+
+
+@task
+def load(x):
+    return x
+
+
+with Flow("etl") as flow:
+    load(extract())
+"""
+
+REPORT = """
+from flowtop import flow, task
+
+
+@task(max_retries=1)
+def fetch(region):
+    return region
+
+
+@flow
+def report():
+    return [fetch(r) for r in ("eu", "us")]
+"""
+
+
+@pytest.fixture
+def remote(tmp_path: Path) -> Iterator[Callable[[], RemoteWorkspace]]:
+    opened: list[RemoteWorkspace] = []
+
+    def make() -> RemoteWorkspace:
+        workspace = RemoteWorkspace(tmp_path)
+        opened.append(workspace)
+        return workspace
+
+    yield make
+    for workspace in opened:
+        workspace.close()
+
+
+def test_the_shapes_equal_those_the_workspace_builds_in_process(
+    write: Callable[[str, str], Path], remote: Callable[[], RemoteWorkspace], tmp_path: Path
+) -> None:
+    write("etl.py", ETL)
+    write("report.py", REPORT)
+    write(
+        "flowtop.toml",
+        '[defaults]\nretry_jitter = 0.1\n[flows.report.tasks."fetch-2"]\nmax_retries = 5\n',
+    )
+    workspace = remote()
+    change = workspace.load()
+    assert set(change.flows) == {"etl", "report"}
+    with Workspace(tmp_path) as local:
+        local.load()
+        assert workspace.shapes == local.shapes
+    etl = workspace.shapes["etl"]
+    assert list(etl.nodes) == ["extract", "load"]
+    assert etl.nodes["load"].upstream == ("extract",)
+    extract = etl.nodes["extract"].policy
+    assert extract.summary.startswith("2× [1s, 5s] ±10%")
+    assert extract.texts["retry_on"] == "Throttled"  # bare: a class of the flow's module
+    assert extract.layers["retry_jitter"] == ("0.1", "defaults")
+    report = workspace.shapes["report"]
+    assert report.dynamic and not report.nodes
+    assert report.node("fetch-3").policy.summary.startswith("1×")  # the task's own
+    assert report.node("fetch-2").policy.summary.startswith("5×")  # its table's
+    assert workspace.flow_files["etl"] == tmp_path / "etl.py"
+
+
+def test_saves_errors_and_retry_edits_go_through_the_host(
+    write: Callable[[str, str], Path], remote: Callable[[], RemoteWorkspace], tmp_path: Path
+) -> None:
+    write("etl.py", ETL)
+    workspace = remote()
+    workspace.load()
+    write("broken.py", "from flowtop import Flow\n\nflow = Flow(\n")
+    change = workspace.reload_paths([tmp_path / "broken.py"])
+    assert [error.path.name for error in change.errors] == ["broken.py"]
+    assert workspace.errors[tmp_path / "broken.py"].line == 3
+    assert "etl" in workspace.shapes  # the others stay
+
+    assert workspace.check_retry_on("etl", ["Throttled", "TimeoutError"]) is None
+    assert "unknown exception 'Nope'" in (workspace.check_retry_on("etl", ["Nope"]) or "")
+    workspace.set_override("etl", "extract", max_retries=7, retry_on=["Throttled"])
+    assert workspace.shapes["etl"].nodes["extract"].policy.summary.startswith("7×")
+    assert workspace.override_for("etl", "extract") == {
+        "max_retries": 7,
+        "retry_on": ["Throttled"],
+    }
+    with pytest.raises(SettingsError, match=r'tasks\."extract"\]: max_retries') as refused:
+        workspace.set_override("etl", "extract", max_retries=-1)
+    assert refused.value.key == "max_retries"
+    workspace.clear_override("etl", "extract")
+    assert workspace.shapes["etl"].nodes["extract"].policy.summary.startswith("2×")
+    assert workspace.override_for("etl", "extract") == {}
+
+
+def test_a_host_that_dies_is_an_error_of_the_workspace_then_starts_again(
+    write: Callable[[str, str], Path], remote: Callable[[], RemoteWorkspace], tmp_path: Path
+) -> None:
+    path = write("etl.py", ETL)
+    workspace = remote()
+    workspace.load()
+    first = workspace.host_pid
+    assert first is not None
+    os.kill(first, signal.SIGKILL)
+    change = workspace.reload_paths([path])
+    assert "the flow host died" in change.summary()
+    assert workspace.errors[tmp_path].message.startswith("the flow host died")
+    change = workspace.reload_paths([path])  # the next save: a fresh host loads it all
+    assert "etl" in change.flows and not change.errors
+    assert workspace.host_pid not in (None, first)
+    assert tmp_path not in workspace.errors and "etl" in workspace.shapes
+
+
+def test_a_helper_that_does_not_answer_is_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "mute_helper.py").write_text(
+        "import time\n\ndef serve(fd, *args):\n    time.sleep(60)\n"
+    )
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    helper = HelperProcess("mute_helper")
+    started = time.monotonic()
+    with pytest.raises(HelperGone, match="did not answer in time"):
+        helper.ask({"kind": "load"}, timeout=0.5)
+    assert time.monotonic() - started < 10
+    assert helper.pid is None  # killed and reaped
+    helper.close()
+
+
+def test_this_process_imports_no_flow_file_and_not_the_loader(tmp_path: Path) -> None:
+    """In a fresh interpreter with the TUI's modules, as it opens a workspace: the flow
+    file runs elsewhere, and neither the loader nor the in-process workspace is even
+    imported (the import-linter contract checks the same statically)."""
+    (tmp_path / "logged.py").write_text(
+        "import os\nfrom flowtop import Flow, task\n"
+        "open(os.environ['MARKER'], 'a').write(f'{os.getpid()}\\n')\n"
+        "@task\ndef job():\n    return 1\n\nwith Flow('logged') as flow:\n    job()\n"
+    )
+    marker = tmp_path / "importers"
+    probe = (
+        "import json, os, sys\n"
+        "import flowtop.tui.app, flowtop.tui.run_control, flowtop.workspace.store_client\n"
+        "from flowtop.workspace.remote_workspace import RemoteWorkspace\n"
+        "with RemoteWorkspace(sys.argv[1]) as ws:\n"
+        "    ws.load()\n"
+        "    print(json.dumps({'pid': os.getpid(), 'flows': list(ws.shapes),\n"
+        "        'modules': sorted(m for m in sys.modules if m.startswith(('flowtop', 'textual')))}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MARKER": str(marker)},
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    assert seen["flows"] == ["logged"]
+    importers = {int(pid) for pid in marker.read_text().split()}
+    assert importers and seen["pid"] not in importers
+    for module in ("flowtop.workspace.loader", "flowtop.workspace.workspace", "flowtop.compat"):
+        assert module not in seen["modules"]
