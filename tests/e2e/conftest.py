@@ -66,6 +66,11 @@ class Tmux:
         ).stdout
         return out.strip() == "1"
 
+    def wait_dead(self, what: str = "flowtop to quit") -> None:
+        """Wait for the pane's program to end. Generous: on a loaded machine tmux may take
+        seconds to notice an exit that took a fraction of one."""
+        self.wait_for(lambda screen: self.pane_dead(), what, timeout=40)
+
     def pane_pid(self) -> int:
         """The pid of the pane's program (``start`` execs it in place of the shell)."""
         out = self.run("display-message", "-p", "-t", self.session, "#{pane_pid}").stdout

@@ -43,7 +43,7 @@ def test_a_file_looping_or_exiting_at_import_leaves_the_monitor_usable(tmux, tmp
     tmux.wait_for(lambda s: "✓ Completed" in s, "the steady flow to complete")
     tmux.wait_for(lambda s: "Completed" in s and "run #1" in s, "run #1 to end")
     tmux.keys("q")
-    tmux.wait_for(lambda s: tmux.pane_dead(), "flowtop to quit", timeout=10)
+    tmux.wait_dead()
 
 
 PID_LOG = """\
@@ -89,4 +89,4 @@ def test_the_monitor_never_imports_a_flow_file_in_its_own_process(tmux, tmp_path
     assert tmux.pane_pid() not in importers
     assert os.getpid() not in importers
     tmux.keys("q")
-    tmux.wait_for(lambda s: tmux.pane_dead(), "flowtop to quit", timeout=10)
+    tmux.wait_dead()

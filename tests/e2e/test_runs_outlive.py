@@ -92,7 +92,7 @@ def test_f_after_a_restart_reuses_stored_results(tmux: Tmux, tmp_path: Path) -> 
     tmux.keys("r")
     tmux.wait_for(lambda s: "✗ Failed" in s, "the run to fail")
     tmux.keys("q")
-    tmux.wait_for(lambda s: tmux.pane_dead(), "flowtop to quit", timeout=10)
+    tmux.wait_dead()
     tmux.kill()
     (tmp_path / "fixed").touch()
     open_app(tmux, tmp_path)
@@ -111,7 +111,7 @@ def test_q_keeps_live_runs_running(tmux: Tmux, tmp_path: Path) -> None:
     tmux.keys("q")
     tmux.wait_text("Keep them running in the background")
     tmux.keys("Enter")
-    tmux.wait_for(lambda s: tmux.pane_dead(), "flowtop to quit", timeout=10)
+    tmux.wait_dead()
     assert runs(tmp_path)[0].state == "RUNNING"
     wait_for_state(tmp_path, "COMPLETED")
 

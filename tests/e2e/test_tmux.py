@@ -76,4 +76,4 @@ def test_run_retry_fail_fix_reload_rerun_failed(tmux, tmp_path):
     tmux.wait_for(lambda s: "(rerun)  ✓ Completed" in s, "run #2 to end")
 
     tmux.keys("q")
-    tmux.wait_for(lambda s: tmux.pane_dead(), "flowtop to quit", timeout=10)
+    tmux.wait_dead()
