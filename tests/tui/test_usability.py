@@ -190,7 +190,7 @@ async def test_a_rebound_key_is_named_everywhere(workspace) -> None:
 
 
 def test_a_mistyped_binding_id_gets_a_did_you_mean() -> None:
-    from flowtop.tui.app import unknown_binding_message
+    from flowtop.tui.keymap import unknown_binding_message
 
     known = ["flowtop.run", "flowtop.rerun_failed", "flowtop.help"]
     assert unknown_binding_message("flowtop.rerun_faild", known).endswith(

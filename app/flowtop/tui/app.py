@@ -10,22 +10,16 @@ posts messages; a broken file never takes the app down.
 from __future__ import annotations
 
 import asyncio
-import difflib
 import time
-from collections.abc import Iterable, Mapping
-from dataclasses import replace
-from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, cast
 
 from rich.text import Text
 from textual import work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Input
 
 from flowtop.engine.events import RunFinished, RunStarted
 from flowtop.engine.states import StateType
@@ -40,10 +34,12 @@ from flowtop.tui.bindings import (
 from flowtop.tui.clock import Clock, system_clock
 from flowtop.tui.error_actions import ErrorActions
 from flowtop.tui.event_buffer import EventBuffer
+from flowtop.tui.keymap import KeyActions
 from flowtop.tui.messages import EventsPending, WatcherFailed, WorkspaceLoaded, WorkspaceReloaded
-from flowtop.tui.model import SORT_MODES, RunModel, RunStore, TaskRow
+from flowtop.tui.model import RunModel, RunStore, TaskRow
 from flowtop.tui.run_actions import RunActions
 from flowtop.tui.run_control import InProcessControl, RunControl, RunControlError, StoreControl
+from flowtop.tui.view_actions import ViewActions
 from flowtop.tui.widgets.detail_pane import DetailPane
 from flowtop.tui.widgets.filter_input import FilterInput
 from flowtop.tui.widgets.flow_list import FlowList
@@ -60,14 +56,6 @@ LIVE_TICK = 0.1  # countdowns and running durations
 FLUSH_LIMIT = 50_000  # events folded per frame; the rest waits for the next one
 
 
-def unknown_binding_message(unknown: str, known: Iterable[str]) -> str:
-    """One line naming a ``[keys]`` id that matches no binding, with the nearest one."""
-    known = sorted(known)
-    close = difflib.get_close_matches(unknown, known, n=1, cutoff=0.6)
-    hint = f'; did you mean "{close[0]}"?' if close else f"; known: {', '.join(known)}"
-    return f"flowtop.toml [keys]: unknown binding id {unknown}{hint}"
-
-
 #: Every app key except quit and help (those work from any screen).
 MAIN_SCREEN_ACTIONS = frozenset(action for _, action, *_ in KEYS) - {"quit", "help"} | {
     "focus_flows",
@@ -75,7 +63,7 @@ MAIN_SCREEN_ACTIONS = frozenset(action for _, action, *_ in KEYS) - {"quit", "he
 }
 
 
-class FlowtopApp(RunActions, ErrorActions, App[int]):
+class FlowtopApp(RunActions, ViewActions, KeyActions, ErrorActions, App[int]):
     CSS_PATH = Path(__file__).with_name("flowtop.tcss")  # absolute: subclasses live elsewhere
     TITLE = "flowtop"
 
@@ -255,65 +243,6 @@ class FlowtopApp(RunActions, ErrorActions, App[int]):
         return InProcessControl(
             cast("LocalWorkspace", self.workspace), sink, **self._runner_options
         )
-
-    def _apply_keymap(self) -> None:
-        """``[keys]`` in flowtop.toml rebinds keys by binding id; unknown ids are named."""
-        keymap = dict(self.workspace.settings.keys)
-        if keymap == self._toml_keys:
-            return
-        known = {b.id for b in self.BINDINGS if isinstance(b, Binding) and b.id}
-        for unknown in sorted(set(keymap) - known):
-            self.notify(
-                unknown_binding_message(unknown, known),
-                severity="warning",
-                markup=False,
-                timeout=10,
-            )
-        self._toml_keys = keymap
-        self.set_keymap({k: v for k, v in keymap.items() if k in known})
-
-    def set_keymap(self, keymap: Mapping[str, str]) -> None:
-        """Rebind, and redraw everything that names a key (header hint, footer, `?`)."""
-        self.keymap_now = dict(keymap)
-        super().set_keymap(keymap)
-        header = getattr(self, "header", None)
-        if header is not None and header.is_mounted:
-            self._update_header()
-            self.key_bar.refresh()
-
-    def live_bindings(self) -> list[Binding]:
-        """The app's bindings with their keys as rebound now (``[keys]``, ``set_keymap``)."""
-        out = []
-        for binding in self.BINDINGS:
-            assert isinstance(binding, Binding)
-            keys = self.keymap_now.get(binding.id or "")
-            out.append(replace(binding, key=keys) if keys else binding)
-        return out
-
-    def key_for(self, action: str) -> str:
-        """How the footer shows the key that runs ``action`` now (``r``, or ``R`` after
-        ``[keys] "flowtop.run" = "R"``); every hint that names a key asks here."""
-        if action == "command_palette":
-            return self.get_key_display(Binding(self.COMMAND_PALETTE_BINDING, action))
-        for binding in self.live_bindings():
-            if binding.action == action:
-                first = binding.key.split(",")[0].strip()
-                return self.get_key_display(replace(binding, key=first))
-        return action
-
-    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """Textual's commands without its own Quit and Keys (ours cancel runs first and
-        list every key), then one per app key, its key (as rebound now) in its help."""
-        for command in super().get_system_commands(screen):
-            if command.title not in ("Quit", "Keys"):
-                yield command
-        for binding in self.live_bindings():
-            key = self.key_for(binding.action)
-            yield SystemCommand(
-                binding.description,
-                f"key {key} · {binding.tooltip}",
-                partial(self.run_action, binding.action),
-            )
 
     # -- flows and selection --------------------------------------------------------
     def _errors(self) -> dict[str, object]:
@@ -574,67 +503,7 @@ class FlowtopApp(RunActions, ErrorActions, App[int]):
     def _changed_flows(self, change: Change) -> list[str]:
         return list(change.flows) or ([self.selected_flow] if self.selected_flow else [])
 
-    # -- view actions ---------------------------------------------------------------
-    def action_next_live_run(self) -> None:
-        """Show the selected flow's next live run (when several run at once), then the newest."""
-        name = self.selected_flow
-        live = self.store.live_for(name) if name else []
-        if name is None or not live:
-            self.notify("No live run of this flow to switch to", severity="warning", markup=False)
-            return
-        choices = [r for r in live if r.run_id is not None]
-        current = self.table.run
-        index = next((i for i, r in enumerate(choices) if r is current), -1)
-        target = choices[(index + 1) % len(choices)]
-        if target is self.store.latest_for(name):
-            self._pinned.pop(name, None)  # following the newest run again
-        elif target.run_id is not None:
-            self._pinned[name] = target.run_id
-        self.table.show_run(target)
-        self._update_header()
-        self._update_detail()
-
-    def action_filter(self) -> None:
-        box = self.filter_box
-        box.add_class("-shown")
-        box.focus()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "filter":
-            self.table.set_view(query=event.value)
-            self._update_header()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "filter":
-            if not event.value:
-                self._clear_filter()
-            self.table.focus()
-
-    def on_task_table_filter_cleared(self, event: TaskTable.FilterCleared) -> None:
-        self._clear_filter()
-
-    def _clear_filter(self) -> None:
-        """Esc in the filter line, or in the table while a filter is kept."""
-        box = self.filter_box
-        box.remove_class("-shown")
-        with box.prevent(Input.Changed):
-            box.value = ""
-        self.table.set_view(query="")
-        self._update_header()
-
-    def action_sort(self) -> None:
-        table = self.table
-        mode = SORT_MODES[(SORT_MODES.index(table.sort) + 1) % len(SORT_MODES)]
-        table.set_view(sort=mode, reverse=False)
-        self._update_header()
-        self.notify(f"Sorted by {mode} {table.sort_arrow}".rstrip(), markup=False, timeout=1.5)
-
-    def action_sort_reverse(self) -> None:
-        table = self.table
-        table.set_view(reverse=not table.sort_reverse)
-        self._update_header()
-        self.notify(f"Sorted by {table.sort} {table.sort_arrow}", markup=False, timeout=1.5)
-
+    # -- screens ----------------------------------------------------------------------
     def action_history(self) -> None:
         from flowtop.tui.screens.history import HistoryScreen
 

@@ -1,0 +1,113 @@
+"""The app's keys as bound now: ``[keys]`` from flowtop.toml, and every place that names one.
+
+A key can be rebound by binding id (``"flowtop.run" = "R"``), so no hint may hard-code
+``r``: the header, the footer, ``?``, the command palette and the toasts all ask
+``key_for``. Kept apart from the app's wiring.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from textual.app import SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from flowtop.tui.widgets.key_bar import KeyBar
+    from flowtop.tui.widgets.run_header import RunHeader
+    from flowtop.tui.workspace_view import WorkspaceView
+
+    # The checker sees the mixin as the App it is mixed into; at run time it is a plain
+    # class whose ``super()`` is the next class of the app's MRO (Textual's App).
+    _AppBase = App[int]
+else:
+    _AppBase = object
+
+
+def unknown_binding_message(unknown: str, known: Iterable[str]) -> str:
+    """One line naming a ``[keys]`` id that matches no binding, with the nearest one."""
+    known = sorted(known)
+    close = difflib.get_close_matches(unknown, known, n=1, cutoff=0.6)
+    hint = f'; did you mean "{close[0]}"?' if close else f"; known: {', '.join(known)}"
+    return f"flowtop.toml [keys]: unknown binding id {unknown}{hint}"
+
+
+class KeyActions(_AppBase):
+    """Mixed into ``FlowtopApp``: rebinds from the workspace's settings."""
+
+    # Provided by FlowtopApp:
+    workspace: WorkspaceView
+    header: RunHeader
+    key_bar: KeyBar
+    _toml_keys: dict[str, str]  # the [keys] table last applied
+    keymap_now: dict[str, str]  # binding id -> key(s): what set_keymap was given
+
+    if TYPE_CHECKING:
+
+        def _update_header(self) -> None: ...
+
+    def _apply_keymap(self) -> None:
+        """``[keys]`` in flowtop.toml rebinds keys by binding id; unknown ids are named."""
+        keymap = dict(self.workspace.settings.keys)
+        if keymap == self._toml_keys:
+            return
+        known = {b.id for b in self.BINDINGS if isinstance(b, Binding) and b.id}
+        for unknown in sorted(set(keymap) - known):
+            self.notify(
+                unknown_binding_message(unknown, known),
+                severity="warning",
+                markup=False,
+                timeout=10,
+            )
+        self._toml_keys = keymap
+        self.set_keymap({k: v for k, v in keymap.items() if k in known})
+
+    def set_keymap(self, keymap: Mapping[str, str]) -> None:
+        """Rebind, and redraw everything that names a key (header hint, footer, `?`)."""
+        self.keymap_now = dict(keymap)
+        super().set_keymap(keymap)
+        header = getattr(self, "header", None)
+        if header is not None and header.is_mounted:
+            self._update_header()
+            self.key_bar.refresh()
+
+    def live_bindings(self) -> list[Binding]:
+        """The app's bindings with their keys as rebound now (``[keys]``, ``set_keymap``)."""
+        out = []
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding)
+            keys = self.keymap_now.get(binding.id or "")
+            out.append(replace(binding, key=keys) if keys else binding)
+        return out
+
+    def key_for(self, action: str) -> str:
+        """How the footer shows the key that runs ``action`` now (``r``, or ``R`` after
+        ``[keys] "flowtop.run" = "R"``); every hint that names a key asks here."""
+        if action == "command_palette":
+            return self.get_key_display(Binding(self.COMMAND_PALETTE_BINDING, action))
+        for binding in self.live_bindings():
+            if binding.action == action:
+                first = binding.key.split(",")[0].strip()
+                return self.get_key_display(replace(binding, key=first))
+        return action
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's commands without its own Quit and Keys (ours cancel runs first and
+        list every key), then one per app key, its key (as rebound now) in its help."""
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Quit", "Keys"):
+                yield command
+        for binding in self.live_bindings():
+            key = self.key_for(binding.action)
+            yield SystemCommand(
+                binding.description,
+                f"key {key} · {binding.tooltip}",
+                partial(self.run_action, binding.action),
+            )

@@ -1,0 +1,103 @@
+"""What the view keys do: filter and sort the task table, switch between live runs.
+
+They change what the screen shows and never a run: kept apart from the app's wiring
+and from the run keys (``run_actions.py``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.widgets import Input
+
+from flowtop.tui.model import SORT_MODES
+from flowtop.tui.widgets.task_table import TaskTable
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from flowtop.tui.model import RunStore
+    from flowtop.tui.widgets.filter_input import FilterInput
+
+    # The checker sees the mixin as the App it is mixed into (notify, ...); at run time
+    # it is a plain class, so it shadows none of the App's methods.
+    _AppBase = App[int]
+else:
+    _AppBase = object
+
+
+class ViewActions(_AppBase):
+    """Mixed into ``FlowtopApp``: uses its table, filter line, store and selection."""
+
+    # Provided by FlowtopApp:
+    table: TaskTable
+    filter_box: FilterInput
+    store: RunStore
+    selected_flow: str | None
+    _pinned: dict[str, str]
+
+    if TYPE_CHECKING:  # FlowtopApp's own methods the actions call
+
+        def _update_header(self) -> None: ...
+
+        def _update_detail(self) -> None: ...
+
+    def action_next_live_run(self) -> None:
+        """Show the selected flow's next live run (when several run at once), then the newest."""
+        name = self.selected_flow
+        live = self.store.live_for(name) if name else []
+        if name is None or not live:
+            self.notify("No live run of this flow to switch to", severity="warning", markup=False)
+            return
+        choices = [r for r in live if r.run_id is not None]
+        current = self.table.run
+        index = next((i for i, r in enumerate(choices) if r is current), -1)
+        target = choices[(index + 1) % len(choices)]
+        if target is self.store.latest_for(name):
+            self._pinned.pop(name, None)  # following the newest run again
+        elif target.run_id is not None:
+            self._pinned[name] = target.run_id
+        self.table.show_run(target)
+        self._update_header()
+        self._update_detail()
+
+    def action_filter(self) -> None:
+        box = self.filter_box
+        box.add_class("-shown")
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.table.set_view(query=event.value)
+            self._update_header()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            if not event.value:
+                self._clear_filter()
+            self.table.focus()
+
+    def on_task_table_filter_cleared(self, event: TaskTable.FilterCleared) -> None:
+        self._clear_filter()
+
+    def _clear_filter(self) -> None:
+        """Esc in the filter line, or in the table while a filter is kept."""
+        box = self.filter_box
+        box.remove_class("-shown")
+        with box.prevent(Input.Changed):
+            box.value = ""
+        self.table.set_view(query="")
+        self._update_header()
+
+    def action_sort(self) -> None:
+        table = self.table
+        mode = SORT_MODES[(SORT_MODES.index(table.sort) + 1) % len(SORT_MODES)]
+        table.set_view(sort=mode, reverse=False)
+        self._update_header()
+        self.notify(f"Sorted by {mode} {table.sort_arrow}".rstrip(), markup=False, timeout=1.5)
+
+    def action_sort_reverse(self) -> None:
+        table = self.table
+        table.set_view(reverse=not table.sort_reverse)
+        self._update_header()
+        self.notify(f"Sorted by {table.sort} {table.sort_arrow}", markup=False, timeout=1.5)
