@@ -10,6 +10,7 @@ coroutine runs with that attempt's capture buffer installed on the loop thread.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any
@@ -159,8 +160,10 @@ def start_attempt(
     on_done: Done,
     *,
     user: object,
+    context: contextvars.Context | None = None,
 ) -> None:
-    """Run ``fn(*args, **kwargs)`` on the loop; ``on_done(value, error, output)`` when it ends."""
+    """Run ``fn(*args, **kwargs)`` on the loop; ``on_done(value, error, output)`` when it ends.
+    ``context``: the context its asyncio task runs in (the current task run's)."""
     loop = get_loop(user)
 
     def launch() -> None:
@@ -192,7 +195,7 @@ def start_attempt(
                 error.__traceback__ = tb
             on_done(value, error, buffer.getvalue())
 
-        loop.create_task(body()).add_done_callback(finished)
+        loop.create_task(body(), context=context).add_done_callback(finished)
 
     post(loop, launch)
 

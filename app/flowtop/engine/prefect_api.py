@@ -18,7 +18,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from . import capture
@@ -353,21 +353,6 @@ class unmapped(_Annotation[T]):
 
 
 # -- retry_condition_fn -----------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class TaskRunInfo:
-    """The ``task_run`` that ``retry_condition_fn`` receives: Prefect's commonly read fields."""
-
-    name: str
-    task_key: str
-    run_count: int
-    flow_run_id: str | None = None
-    id: str = field(default_factory=lambda: uuid.uuid4().hex)
-
-    @property
-    def state_name(self) -> str:
-        return "Failed"
-
-
 class RetryCondition:
     """A ``retry_condition_fn(task, task_run, state)`` as the policy calls it: with an engine
     ``State`` of a failed attempt. An ``async def`` condition runs on its own event loop."""
@@ -386,10 +371,15 @@ class RetryCondition:
             data=error,
             message=f"Task run encountered unexpected exception: {error!r}",
         )
-        task_run = TaskRunInfo(
+        from .task_runs import TaskRun  # it imports this module
+
+        task_run = TaskRun(
+            id=uuid.uuid4().hex,
             name=outcome.task or self.task.name,
             task_key=self.task.name,
             run_count=outcome.attempt,
+            state_name="Failed",
+            state_type=StateType.FAILED,
         )
         answer = self.fn(self.task, task_run, state)
         if inspect.isawaitable(answer):

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from . import aloop, capture
+from . import aloop, capture, task_runs
 from .backends import hand_over
 from .errors import IllegalTransition, RetriesExhausted, TaskTimeout
 from .events import ErrorInfo, RunFinished, RunStarted, TaskStateChanged
@@ -141,18 +141,22 @@ class FlowRun:
             backend = self.runner.backend
             if backend is None:
                 tr.thread = threading.current_thread()
-        fn = tr.node.task.fn
+        fn, extras = tr.node.task.fn, tr.node.task.extras  # extras: Prefect hooks, or None
         started = clock()
         if backend is None and not tr.node.task.is_async:
             # The default: run the attempt right here, on this pool thread.
             capture.begin()
+            scope = task_runs.ATTEMPT.set((self, tr, args, kwargs))  # for TaskRunContext
             try:
+                if extras is not None:
+                    task_runs.begin_attempt(self, tr, args, kwargs)
                 value = fn(*args, **kwargs)
                 error: BaseException | None = None
             except BaseException as exc:  # noqa: BLE001 - every outcome is reported, none escapes
                 value, error = None, exc
                 if exc.__traceback__ is not None and exc.__traceback__.tb_next is not None:
                     exc.__traceback__ = exc.__traceback__.tb_next  # the user's frames, not ours
+            task_runs.ATTEMPT.reset(scope)
             output = capture.end()
             return self._conclude(tr, token, value, error, output, clock() - started)
 
@@ -161,8 +165,11 @@ class FlowRun:
             if again is not None:
                 self._retry_due(tr, again)
 
+        if extras is not None and not task_runs.began(self, tr, args, kwargs, done):
+            return None
         if tr.node.task.is_async:  # awaited on the event loop: no thread is held meanwhile
-            aloop.start_attempt(fn, args, kwargs, done, user=self.runner)
+            context = task_runs.attempt_context(self, tr, args, kwargs)
+            aloop.start_attempt(fn, args, kwargs, done, user=self.runner, context=context)
         else:  # another process or a cluster runs the attempt; retries stay here
             assert backend is not None
             hand_over(
@@ -211,6 +218,9 @@ class FlowRun:
         if decision is not None and decision.final is not StateType.COMPLETED:
             shown = error if decision.retry or decision.error is None else decision.error
             info = None if shown is None else error_info(shown)
+            task_runs.log_failure(tr.policy, tr.attempt, shown, decision)
+        if tr.node.task.extras is not None:  # Prefect's final hooks: run before the state shows
+            token = task_runs.end_task(self, tr, token, value, error, decision)
         with self._lock:
             if tr.token != token or tr.state is not StateType.RUNNING:
                 return None  # timed out, cancelled or given up meanwhile: the result is dropped
