@@ -3,7 +3,7 @@ its ``task_run`` (``run_count``, ``name``, ``id``, ``state_name``) and ``paramet
 ``FlowRunContext.get()`` the ``@flow`` run's; ``get_run_context()`` either."""
 
 from .engine.prefect_api import MissingContextError
-from .engine.task_runs import FlowRunContext, TaskRunContext, get_run_context
+from .engine.prefect_context import FlowRunContext, TaskRunContext, get_run_context
 
 EngineContext = FlowRunContext
 

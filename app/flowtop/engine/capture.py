@@ -16,6 +16,10 @@ from typing import Any, TextIO
 
 #: Captured output kept per attempt; beyond it the middle is dropped with a note.
 MAX_CAPTURE = 256 * 1024
+#: The engine's Prefect-style failure lines (``task_runs.ENGINE_LOG``): for the program's
+#: own logging setup; flowtop's output reports failures its own way, so neither an
+#: attempt's output nor ``flowtop run``'s stderr repeats them.
+QUIET_LOGGER = "flowtop.task_engine"
 
 _local = threading.local()
 _install_lock = threading.Lock()
@@ -106,6 +110,8 @@ class _CaptureHandler(logging.Handler):
         self.passthrough_level = logging.CRITICAL + 1
 
     def emit(self, record: logging.LogRecord) -> None:
+        if record.name == QUIET_LOGGER:
+            return
         buffer = getattr(_local, "buffer", None)
         try:
             if buffer is not None:

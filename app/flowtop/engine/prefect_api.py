@@ -18,7 +18,8 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from . import capture
@@ -353,6 +354,29 @@ class unmapped(_Annotation[T]):
 
 
 # -- retry_condition_fn -----------------------------------------------------------------
+@dataclass(slots=True)
+class TaskRun:
+    """What Prefect code reads of ``task_run`` (``prefect.client.schemas.objects.TaskRun``):
+    built on demand from the engine's record (``task_runs.task_run_of``), a snapshot."""
+
+    id: str
+    name: str
+    task_key: str
+    run_count: int
+    flow_run_id: str | None = None
+    state_name: str = "Running"
+    state_type: StateType = StateType.RUNNING
+    start_time: datetime | None = None
+    expected_start_time: datetime | None = None
+    dynamic_key: str = "0"
+    tags: list[str] = field(default_factory=list)
+    state: State[Any] | None = None
+
+    @property
+    def state_id(self) -> str:
+        return f"{self.id}:{self.run_count}:{self.state_name}"
+
+
 class RetryCondition:
     """A ``retry_condition_fn(task, task_run, state)`` as the policy calls it: with an engine
     ``State`` of a failed attempt. An ``async def`` condition runs on its own event loop."""
@@ -371,8 +395,6 @@ class RetryCondition:
             data=error,
             message=f"Task run encountered unexpected exception: {error!r}",
         )
-        from .task_runs import TaskRun  # it imports this module
-
         task_run = TaskRun(
             id=uuid.uuid4().hex,
             name=outcome.task or self.task.name,

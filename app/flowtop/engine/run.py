@@ -141,15 +141,12 @@ class FlowRun:
             backend = self.runner.backend
             if backend is None:
                 tr.thread = threading.current_thread()
-        fn, extras = tr.node.task.fn, tr.node.task.extras  # extras: Prefect hooks, or None
+        scope, fn = task_runs.enter(self, tr, args, kwargs, backend)  # TaskRunContext, hooks
         started = clock()
         if backend is None and not tr.node.task.is_async:
             # The default: run the attempt right here, on this pool thread.
             capture.begin()
-            scope = task_runs.ATTEMPT.set((self, tr, args, kwargs))  # for TaskRunContext
             try:
-                if extras is not None:
-                    task_runs.begin_attempt(self, tr, args, kwargs)
                 value = fn(*args, **kwargs)
                 error: BaseException | None = None
             except BaseException as exc:  # noqa: BLE001 - every outcome is reported, none escapes
@@ -165,11 +162,8 @@ class FlowRun:
             if again is not None:
                 self._retry_due(tr, again)
 
-        if extras is not None and not task_runs.began(self, tr, args, kwargs, done):
-            return None
         if tr.node.task.is_async:  # awaited on the event loop: no thread is held meanwhile
-            context = task_runs.attempt_context(self, tr, args, kwargs)
-            aloop.start_attempt(fn, args, kwargs, done, user=self.runner, context=context)
+            aloop.start_attempt(fn, args, kwargs, done, user=self.runner, context=scope)
         else:  # another process or a cluster runs the attempt; retries stay here
             assert backend is not None
             hand_over(
@@ -218,9 +212,7 @@ class FlowRun:
         if decision is not None and decision.final is not StateType.COMPLETED:
             shown = error if decision.retry or decision.error is None else decision.error
             info = None if shown is None else error_info(shown)
-            task_runs.log_failure(tr.policy, tr.attempt, shown, decision)
-        if tr.node.task.extras is not None:  # Prefect's final hooks: run before the state shows
-            token = task_runs.end_task(self, tr, token, value, error, decision)
+        token = task_runs.concluding(self, tr, token, value, error, decision)  # log, hooks
         with self._lock:
             if tr.token != token or tr.state is not StateType.RUNNING:
                 return None  # timed out, cancelled or given up meanwhile: the result is dropped
@@ -575,8 +567,7 @@ class FlowRun:
         return self._done.is_set()
 
     def final_result(self, timeout: float | None = None) -> RunResult:
-        """The result to report for this run: its own (a ``@flow`` run's comes after its
-        flow-level retries, see ``DynamicRun``)."""
+        """The result to report: its own (a ``@flow`` run's follows its retries: ``DynamicRun``)."""
         return self.result(timeout)
 
     def result(self, timeout: float | None = None) -> RunResult:

@@ -1,6 +1,7 @@
-"""Prefect 3's view of a task run from inside it: ``TaskRunContext``, the ``task_run``
-object, state hooks (``on_running``, ``on_completion``, ``on_failure``), ``task_run_name``
-and the engine's failure log lines.
+"""Prefect 3's view of a task run from inside it: the current attempt (which
+``TaskRunContext`` reads, see ``prefect_context``), the ``task_run`` object, state hooks
+(``on_running``, ``on_completion``, ``on_failure``), ``task_run_name`` and the engine's
+failure log lines.
 
 Semantics follow Prefect 3's ``task_engine.py`` (``call_hooks``, ``handle_retry``,
 ``setup_run_context``) and ``_internal/engine.resolve_custom_task_run_name``:
@@ -18,7 +19,8 @@ Semantics follow Prefect 3's ``task_engine.py`` (``call_hooks``, ``handle_retry`
   exception: ValueError('x') - Retry 1/3 will start immediately``, and when it is final
   ERROR ``... - Retries are exhausted`` (just ``Task run failed with exception: ...`` for a
   task without retries). The logger is at WARNING unless set otherwise, so retries cost
-  no log record; flowtop's own output does not repeat these lines (it reports failures).
+  no log record; flowtop's own output does not repeat these lines (it reports failures
+  its own way; see ``capture``).
 
 The current attempt is a ``ContextVar`` (:data:`ATTEMPT`): the runner sets it around a
 thread attempt, an async attempt's task gets it in its context, inline calls set it.
@@ -32,15 +34,15 @@ import uuid
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from contextvars import Context, ContextVar, copy_context
-from dataclasses import dataclass, field
+from contextvars import ContextVar, copy_context
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from . import capture
 from .aloop import run_sync
-from .context import current_run
-from .prefect_api import MissingContextError, State, StateDetails
+from .prefect_api import State, StateDetails, TaskRun
 from .states import StateType
 
 if TYPE_CHECKING:
@@ -54,7 +56,10 @@ if TYPE_CHECKING:
 ATTEMPT: ContextVar[Any] = ContextVar("flowtop_task_attempt", default=None)
 
 #: Where the engine's Prefect-style lines go (WARNING unless the program lowers it).
-ENGINE_LOG = logging.getLogger("flowtop.task_engine")
+ENGINE_LOG = logging.getLogger(capture.QUIET_LOGGER)
+#: A hook that raised is logged here, as Prefect logs it to the task run's logger: in an
+#: attempt's captured output, or (after the attempt) on stderr under ``flowtop run``.
+HOOK_LOG = logging.getLogger("flowtop.task_runs")
 if ENGINE_LOG.level == logging.NOTSET:
     ENGINE_LOG.setLevel(logging.WARNING)
 
@@ -66,29 +71,6 @@ def _when(ts: float | None) -> datetime | None:
 
 
 # -- the task_run object -------------------------------------------------------------------
-@dataclass(slots=True)
-class TaskRun:
-    """What Prefect code reads of ``task_run`` (``prefect.client.schemas.objects.TaskRun``):
-    built on demand from the engine's record, a snapshot."""
-
-    id: str
-    name: str
-    task_key: str
-    run_count: int
-    flow_run_id: str | None = None
-    state_name: str = "Running"
-    state_type: StateType = StateType.RUNNING
-    start_time: datetime | None = None
-    expected_start_time: datetime | None = None
-    dynamic_key: str = "0"
-    tags: list[str] = field(default_factory=list)
-    state: State[Any] | None = None
-
-    @property
-    def state_id(self) -> str:
-        return f"{self.id}:{self.run_count}:{self.state_name}"
-
-
 class InlineCall:
     """A task called outside any run (or a generator task): its task run, attempt by attempt."""
 
@@ -156,7 +138,7 @@ def task_run_of(current: Any, state: State[Any] | None = None) -> TaskRun:
     return view
 
 
-def _parameters(current: Any) -> dict[str, Any]:
+def parameters_of(current: Any) -> dict[str, Any]:
     if isinstance(current, InlineCall):
         task, args, kwargs = current.task, current.args, current.kwargs
     else:
@@ -174,90 +156,6 @@ def call_parameters(
         return {**{f"arg{i}": a for i, a in enumerate(args)}, **kwargs}
     bound.apply_defaults()
     return dict(bound.arguments)
-
-
-# -- contexts ------------------------------------------------------------------------------
-class TaskRunContext:
-    """Prefect 3's ``prefect.context.TaskRunContext``: ``TaskRunContext.get()`` inside a
-    task attempt, else None. ``task``, ``task_run``, ``parameters``, ``start_time``."""
-
-    __slots__ = ("task", "task_run", "parameters", "start_time", "log_prints")
-
-    def __init__(
-        self, task: Task, task_run: TaskRun, parameters: dict[str, Any], start_time: datetime
-    ) -> None:
-        self.task = task
-        self.task_run = task_run
-        self.parameters = parameters
-        self.start_time = start_time
-        self.log_prints = False
-
-    @classmethod
-    def get(cls) -> TaskRunContext | None:
-        current = ATTEMPT.get()
-        if current is None:
-            return None
-        task = current.task if isinstance(current, InlineCall) else current[1].node.task
-        task_run = task_run_of(current)
-        start = task_run.expected_start_time or datetime.now(UTC)
-        return cls(task, task_run, _parameters(current), start)
-
-    def __repr__(self) -> str:
-        return f"TaskRunContext(task={self.task.name!r}, run_count={self.task_run.run_count})"
-
-
-@dataclass(slots=True)
-class FlowRunInfo:
-    """What Prefect code reads of ``flow_run``: id, name, run count (flow-level attempts)."""
-
-    id: str
-    name: str
-    flow_id: str
-    run_count: int
-    parent_task_run_id: str | None = None
-
-
-class FlowRunContext:
-    """Prefect 3's ``FlowRunContext``: in a ``@flow`` body, or a task attempt of its run."""
-
-    __slots__ = ("flow", "flow_run", "parameters")
-
-    def __init__(self, flow: Any, flow_run: FlowRunInfo, parameters: dict[str, Any]) -> None:
-        self.flow = flow
-        self.flow_run = flow_run
-        self.parameters = parameters
-
-    @classmethod
-    def get(cls) -> FlowRunContext | None:
-        run: Any = current_run()
-        if run is None:
-            current = ATTEMPT.get()
-            if current is None or isinstance(current, InlineCall):
-                return None
-            run = current[0]
-        args = getattr(run, "_args", ())
-        kwargs = getattr(run, "_kwargs", {})
-        fn = getattr(run.flow, "fn", None)
-        parameters = call_parameters(fn, tuple(args), dict(kwargs)) if fn is not None else {}
-        info = FlowRunInfo(
-            id=run.run_id,
-            name=f"{run.flow.name} #{run.number}",
-            flow_id=run.flow.name,
-            run_count=getattr(run, "flow_attempt", 1),
-        )
-        return cls(run.flow, info, parameters)
-
-
-def get_run_context() -> TaskRunContext | FlowRunContext:
-    """The task run context, else the flow run context (Prefect's ``get_run_context``)."""
-    found: TaskRunContext | FlowRunContext | None = TaskRunContext.get()
-    if found is None:
-        found = FlowRunContext.get()
-    if found is None:
-        raise MissingContextError(
-            "No run context available. You are not in a flow or task run context."
-        )
-    return found
 
 
 # -- a task's Prefect run options --------------------------------------------------------
@@ -363,7 +261,7 @@ def call_hooks(
             if inspect.isawaitable(result):
                 run_sync(result)
         except Exception:  # noqa: BLE001 - Prefect logs a failing hook and goes on
-            ENGINE_LOG.error("An error was encountered while running hook %r", name, exc_info=True)
+            HOOK_LOG.error("An error was encountered while running hook %r", name, exc_info=True)
 
 
 async def acall_hooks(
@@ -377,7 +275,7 @@ async def acall_hooks(
             if inspect.isawaitable(result):
                 await result
         except Exception:  # noqa: BLE001 - Prefect logs a failing hook and goes on
-            ENGINE_LOG.error("An error was encountered while running hook %r", name, exc_info=True)
+            HOOK_LOG.error("An error was encountered while running hook %r", name, exc_info=True)
 
 
 @contextmanager
@@ -441,31 +339,54 @@ def begin_attempt(run: FlowRun, tr: TaskRecord, args: Any, kwargs: dict[str, Any
             call_hooks(extras.on_running, task, task_run_of(current, state), state)
 
 
-def began(
-    run: FlowRun,
-    tr: TaskRecord,
-    args: Any,
-    kwargs: dict[str, Any],
-    done: Callable[[Any, BaseException | None, str], None],
-) -> bool:
-    """``begin_attempt`` for an attempt that does not run on this thread (async, another
-    process): False when it failed (a ``task_run_name`` that raised), reported to ``done``."""
-    try:
-        begin_attempt(run, tr, args, kwargs)
-    except BaseException as exc:  # noqa: BLE001 - the attempt's error, like any other
-        done(None, exc, "")
-        return False
-    return True
+class _Raise:
+    """An attempt's function that raises ``error`` (a ``task_run_name`` that failed)."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise self.error
 
 
-def attempt_context(run: FlowRun, tr: TaskRecord, args: Any, kwargs: dict[str, Any]) -> Context:
-    """A context in which :data:`ATTEMPT` is this attempt (an async attempt's task runs in it)."""
-    context = copy_context()
-    context.run(ATTEMPT.set, (run, tr, args, kwargs))
-    return context
+def _araise(error: BaseException) -> Callable[..., Any]:
+    async def attempt(*args: Any, **kwargs: Any) -> Any:
+        raise error
+
+    return attempt
 
 
-def end_task(
+def enter(
+    run: FlowRun, tr: TaskRecord, args: Any, kwargs: dict[str, Any], backend: object
+) -> tuple[Any, Callable[..., Any]]:
+    """The runner starts an attempt: ``(scope, fn)``, ``fn`` the function to call.
+
+    ``scope`` is what makes it the current attempt (:data:`ATTEMPT`, for
+    ``TaskRunContext.get()``): for a thread attempt the token to reset when it ends, for
+    an async one the context its asyncio task runs in, None for an attempt another
+    process runs. A task with extras gets its run name (first attempt) and its
+    ``on_running`` hooks here; a run name that cannot be resolved fails the attempt.
+    """
+    task = tr.node.task
+    fn = task.fn
+    if task.extras is not None:
+        try:
+            begin_attempt(run, tr, args, kwargs)
+        except Exception as exc:  # noqa: BLE001 - the attempt's error, like any other
+            fn = _araise(exc) if task.is_async else _Raise(exc)
+    current = (run, tr, args, kwargs)
+    if task.is_async:
+        context = copy_context()
+        context.run(ATTEMPT.set, current)
+        return context, fn
+    if backend is not None:
+        return None, fn
+    return ATTEMPT.set(current), fn
+
+
+def concluding(
     run: FlowRun,
     tr: TaskRecord,
     token: int,
@@ -473,11 +394,15 @@ def end_task(
     error: BaseException | None,
     decision: Decision | None,
 ) -> int:
-    """An attempt of a task with extras came back. When the task reaches its final state
-    and has completion/failure hooks: claim the attempt's conclusion (a timeout or a late
-    result can then no longer conclude it), run the hooks outside the run's lock, and
-    return the token to conclude with; -1 when the attempt was dropped meanwhile (no
-    token matches it). Otherwise ``token`` as it is."""
+    """An attempt came back with ``decision`` (None: a plain success). A failure is
+    logged (``log_failure``). When the task reaches its final state and has completion
+    or failure hooks: claim the attempt's conclusion (a timeout or a late result can no
+    longer conclude it), run the hooks outside the run's lock, before its state shows,
+    and return the token to conclude with (-1: the attempt was dropped meanwhile, so no
+    token matches). Otherwise ``token`` as it is."""
+    if decision is not None and decision.final is not StateType.COMPLETED:
+        shown = error if decision.retry or decision.error is None else decision.error
+        log_failure(tr.policy, tr.attempt, shown, decision)
     extras = tr.node.task.extras
     if extras is None or not extras.final or (decision is not None and decision.retry):
         return token
@@ -533,18 +458,6 @@ def log_failure(
         ENGINE_LOG.error("Task run failed with %s: %r", kind, shown, exc_info=shown)
 
 
-__all__ = [
-    "ATTEMPT",
-    "ENGINE_LOG",
-    "FlowRunContext",
-    "InlineCall",
-    "TaskExtras",
-    "TaskRun",
-    "TaskRunContext",
-    "get_run_context",
-]
-
-
 # -- a task called outside any run ---------------------------------------------------------
 def inline_begins(call: InlineCall) -> None:
     """An inline attempt starts: its ``on_running`` hooks."""
@@ -587,3 +500,14 @@ async def ainline_ends(call: InlineCall, final: Any) -> None:
     if hooks:
         with attempt_scope(call):
             await acall_hooks(hooks, call.task, task_run_of(call, state), state)
+
+
+__all__ = [
+    "ATTEMPT",
+    "ENGINE_LOG",
+    "InlineCall",
+    "TaskExtras",
+    "TaskRun",
+    "concluding",
+    "enter",
+]
