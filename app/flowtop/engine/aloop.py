@@ -10,7 +10,6 @@ coroutine runs with that attempt's capture buffer installed on the loop thread.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import threading
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any
@@ -73,13 +72,15 @@ def release(user: object) -> None:
 
 
 class _Captured:
-    """Awaits ``coro`` with ``buffer`` as the capture buffer during each of its steps."""
+    """Awaits ``coro`` with ``buffer`` as the capture buffer (and ``attempt`` as the
+    current attempt) during each of its steps."""
 
-    __slots__ = ("coro", "buffer")
+    __slots__ = ("coro", "buffer", "attempt")
 
-    def __init__(self, coro: Coroutine[Any, Any, Any], buffer: Any) -> None:
+    def __init__(self, coro: Coroutine[Any, Any, Any], buffer: Any, attempt: object) -> None:
         self.coro = coro
         self.buffer = buffer
+        self.attempt = attempt
 
     def __await__(self) -> Generator[Any, Any, Any]:
         local = capture._local
@@ -87,13 +88,14 @@ class _Captured:
         throw: BaseException | None = None
         while True:
             previous = getattr(local, "buffer", None)
-            local.buffer = self.buffer
+            previous_attempt = getattr(local, "attempt", None)
+            local.buffer, local.attempt = self.buffer, self.attempt
             try:
                 yielded = self.coro.throw(throw) if throw is not None else self.coro.send(send)
             except StopIteration as stop:
                 return stop.value
             finally:
-                local.buffer = previous
+                local.buffer, local.attempt = previous, previous_attempt
             try:
                 send, throw = (yield yielded), None
             except GeneratorExit:
@@ -160,10 +162,10 @@ def start_attempt(
     on_done: Done,
     *,
     user: object,
-    context: contextvars.Context | None = None,
+    attempt: object = None,
 ) -> None:
     """Run ``fn(*args, **kwargs)`` on the loop; ``on_done(value, error, output)`` when it ends.
-    ``context``: the context its asyncio task runs in (the current task run's)."""
+    ``attempt``: the thread-local ``capture`` attempt during each step (``TaskRunContext``)."""
     loop = get_loop(user)
 
     def launch() -> None:
@@ -179,7 +181,7 @@ def start_attempt(
             return
 
         async def body() -> Any:
-            return await _Captured(coro, buffer)
+            return await _Captured(coro, buffer, attempt)
 
         def finished(task: asyncio.Task[Any]) -> None:
             if task.cancelled():
@@ -195,7 +197,7 @@ def start_attempt(
                 error.__traceback__ = tb
             on_done(value, error, buffer.getvalue())
 
-        loop.create_task(body(), context=context).add_done_callback(finished)
+        loop.create_task(body()).add_done_callback(finished)
 
     post(loop, launch)
 

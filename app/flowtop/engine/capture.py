@@ -139,20 +139,23 @@ def _ensure_installed() -> None:
             root.addHandler(_handler)
 
 
-def begin() -> None:
-    """Start capturing for the attempt about to run on this thread."""
+def begin(attempt: object = None) -> None:
+    """Start capturing for the attempt about to run on this thread; ``attempt`` (the
+    runner's ``(run, task record, args, kwargs)``) is what ``TaskRunContext.get()`` reads
+    meanwhile (``task_runs.current_attempt``)."""
     if (
         sys.stdout.__class__ is not _ThreadRoutedStream
         or sys.stderr.__class__ is not _ThreadRoutedStream
     ):
         _ensure_installed()
     _local.buffer = _Buffer()
+    _local.attempt = attempt
 
 
 def end() -> str:
     """Stop capturing on this thread and return what the attempt wrote."""
     buffer = getattr(_local, "buffer", None)
-    _local.buffer = None
+    _local.buffer = _local.attempt = None
     return buffer.getvalue() if buffer is not None else ""
 
 

@@ -1,5 +1,5 @@
 """Prefect 3's ``prefect.context`` run contexts: ``TaskRunContext.get()`` inside a task
-attempt (the attempt :data:`~flowtop.engine.task_runs.ATTEMPT` names), ``FlowRunContext.get()``
+attempt (``task_runs.current_attempt``), ``FlowRunContext.get()``
 in a ``@flow`` body or one of its task attempts, ``get_run_context()`` either.
 
 Built on demand from the engine's records when asked for: nothing is made per attempt.
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .context import current_run
 from .prefect_api import MissingContextError, TaskRun
-from .task_runs import ATTEMPT, InlineCall, call_parameters, parameters_of, task_run_of
+from .task_runs import InlineCall, call_parameters, current_attempt, parameters_of, task_run_of
 
 if TYPE_CHECKING:
     from .task import Task
@@ -36,7 +36,7 @@ class TaskRunContext:
 
     @classmethod
     def get(cls) -> TaskRunContext | None:
-        current = ATTEMPT.get()
+        current = current_attempt()
         if current is None:
             return None
         task = current.task if isinstance(current, InlineCall) else current[1].node.task
@@ -73,7 +73,7 @@ class FlowRunContext:
     def get(cls) -> FlowRunContext | None:
         run: Any = current_run()
         if run is None:
-            current = ATTEMPT.get()
+            current = current_attempt()
             if current is None or isinstance(current, InlineCall):
                 return None
             run = current[0]

@@ -141,11 +141,12 @@ class FlowRun:
             backend = self.runner.backend
             if backend is None:
                 tr.thread = threading.current_thread()
-        scope, fn = task_runs.enter(self, tr, args, kwargs, backend)  # TaskRunContext, hooks
+        attempt = (self, tr, args, kwargs)  # what TaskRunContext.get() reads in the attempt
+        fn = task_runs.entered(attempt) if tr.node.task.extras else tr.node.task.fn  # hooks
         started = clock()
         if backend is None and not tr.node.task.is_async:
             # The default: run the attempt right here, on this pool thread.
-            capture.begin()
+            capture.begin(attempt)
             try:
                 value = fn(*args, **kwargs)
                 error: BaseException | None = None
@@ -153,7 +154,6 @@ class FlowRun:
                 value, error = None, exc
                 if exc.__traceback__ is not None and exc.__traceback__.tb_next is not None:
                     exc.__traceback__ = exc.__traceback__.tb_next  # the user's frames, not ours
-            task_runs.ATTEMPT.reset(scope)
             output = capture.end()
             return self._conclude(tr, token, value, error, output, clock() - started)
 
@@ -163,7 +163,7 @@ class FlowRun:
                 self._retry_due(tr, again)
 
         if tr.node.task.is_async:  # awaited on the event loop: no thread is held meanwhile
-            aloop.start_attempt(fn, args, kwargs, done, user=self.runner, context=scope)
+            aloop.start_attempt(fn, args, kwargs, done, user=self.runner, attempt=attempt)
         else:  # another process or a cluster runs the attempt; retries stay here
             assert backend is not None
             hand_over(

@@ -22,8 +22,9 @@ Semantics follow Prefect 3's ``task_engine.py`` (``call_hooks``, ``handle_retry`
   no log record; flowtop's own output does not repeat these lines (it reports failures
   its own way; see ``capture``).
 
-The current attempt is a ``ContextVar`` (:data:`ATTEMPT`): the runner sets it around a
-thread attempt, an async attempt's task gets it in its context, inline calls set it.
+The current attempt (``current_attempt``): the runner's is the thread-local that
+``capture.begin(attempt)`` sets for a thread attempt and for each step of an async one
+(no cost beyond that), an inline call's and a hook's is the ``ContextVar`` :data:`ATTEMPT`.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import uuid
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar, copy_context
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -358,32 +359,27 @@ def _araise(error: BaseException) -> Callable[..., Any]:
     return attempt
 
 
-def enter(
-    run: FlowRun, tr: TaskRecord, args: Any, kwargs: dict[str, Any], backend: object
-) -> tuple[Any, Callable[..., Any]]:
-    """The runner starts an attempt: ``(scope, fn)``, ``fn`` the function to call.
-
-    ``scope`` is what makes it the current attempt (:data:`ATTEMPT`, for
-    ``TaskRunContext.get()``): for a thread attempt the token to reset when it ends, for
-    an async one the context its asyncio task runs in, None for an attempt another
-    process runs. A task with extras gets its run name (first attempt) and its
-    ``on_running`` hooks here; a run name that cannot be resolved fails the attempt.
-    """
+def entered(attempt: tuple[Any, ...]) -> Callable[..., Any]:
+    """The runner starts an attempt of a task with extras (``attempt``: ``(run, task
+    record, args, kwargs)``): its run name (first attempt), its ``on_running`` hooks. The
+    function to call: the task's, or one raising why the run name could not be resolved
+    (the attempt fails with it, as any attempt's error)."""
+    run, tr, args, kwargs = attempt
     task = tr.node.task
-    fn = task.fn
-    if task.extras is not None:
-        try:
-            begin_attempt(run, tr, args, kwargs)
-        except Exception as exc:  # noqa: BLE001 - the attempt's error, like any other
-            fn = _araise(exc) if task.is_async else _Raise(exc)
-    current = (run, tr, args, kwargs)
-    if task.is_async:
-        context = copy_context()
-        context.run(ATTEMPT.set, current)
-        return context, fn
-    if backend is not None:
-        return None, fn
-    return ATTEMPT.set(current), fn
+    try:
+        begin_attempt(run, tr, args, kwargs)
+    except Exception as exc:  # noqa: BLE001 - the attempt's error, like any other
+        return _araise(exc) if task.is_async else _Raise(exc)
+    return task.fn  # type: ignore[no-any-return]
+
+
+def current_attempt() -> Any:
+    """The attempt running here: an inline call or hook scope (:data:`ATTEMPT`), else the
+    runner's attempt on this thread or in this async step (``capture.begin(attempt)``)."""
+    current = ATTEMPT.get()
+    if current is None:
+        current = getattr(capture._local, "attempt", None)
+    return current
 
 
 def concluding(
@@ -401,8 +397,11 @@ def concluding(
     and return the token to conclude with (-1: the attempt was dropped meanwhile, so no
     token matches). Otherwise ``token`` as it is."""
     if decision is not None and decision.final is not StateType.COMPLETED:
-        shown = error if decision.retry or decision.error is None else decision.error
-        log_failure(tr.policy, tr.attempt, shown, decision)
+        if not decision.retry:
+            shown = error if decision.error is None else decision.error
+            log_failure(tr.policy, tr.attempt, shown, decision)
+        elif ENGINE_LOG.isEnabledFor(logging.INFO):  # retries: no call unless it logs
+            log_failure(tr.policy, tr.attempt, error, decision)
     extras = tr.node.task.extras
     if extras is None or not extras.final or (decision is not None and decision.retry):
         return token
@@ -509,5 +508,6 @@ __all__ = [
     "TaskExtras",
     "TaskRun",
     "concluding",
-    "enter",
+    "current_attempt",
+    "entered",
 ]
