@@ -50,12 +50,12 @@ def test_default_delay_and_bad_settings(monkeypatch: pytest.MonkeyPatch) -> None
         assert task(retries=2)(lambda: None).retry_delay_seconds == [1.0, 2.0]
     with temporary_settings(set_defaults={PREFECT_TASK_DEFAULT_RETRY_DELAY_SECONDS: 3}):
         assert task(lambda: None).retry_delay_seconds == 3.0
+    unknown = temporary_settings(updates={"PREFECT_API_URL": "x"})
     with pytest.raises(KeyError, match="setting 'PREFECT_API_URL' is not available in flowtop"):
-        with temporary_settings(updates={"PREFECT_API_URL": "x"}):
-            pass
+        unknown.__enter__()
+    negative = temporary_settings(updates={PREFECT_TASK_DEFAULT_RETRIES: "-1"})
     with pytest.raises(ValueError, match="PREFECT_TASK_DEFAULT_RETRIES: expected an int >= 0"):
-        with temporary_settings(updates={PREFECT_TASK_DEFAULT_RETRIES: "-1"}):
-            pass
+        negative.__enter__()
     monkeypatch.setenv("PREFECT_TASK_DEFAULT_RETRIES", "many")
     with pytest.raises(ValueError, match="environment variable PREFECT_TASK_DEFAULT_RETRIES"):
         task(lambda: None)
@@ -100,9 +100,12 @@ def test_a_generator_that_keeps_failing_raises_and_one_stopped_early_completes()
         raise KeyError("b")
 
     got: list[str] = []
-    with pytest.raises(KeyError):
-        for letter in letters():
-            got.append(letter)
+
+    def consume() -> None:
+        got.extend(letters())
+
+    with pytest.raises(KeyError, match="b"):
+        consume()
     assert got == ["a", "a"] and failures == ["Failed"]
     gen = letters()
     assert next(gen) == "a"
@@ -120,11 +123,12 @@ def test_an_async_generator_task_retries() -> None:
         yield 2
         raise ValueError("once more")
 
-    async def consume() -> list[int]:
-        seen = []
-        with pytest.raises(ValueError):
-            async for tick in ticks():
-                seen.append(tick)
-        return seen
+    seen: list[int] = []
 
-    assert asyncio.run(consume()) == [1, 2, 1, 2]
+    async def collect() -> None:
+        async for tick in ticks():
+            seen.append(tick)  # noqa: PERF401 - each value must be kept before the raise
+
+    with pytest.raises(ValueError, match="once more"):
+        asyncio.run(collect())
+    assert seen == [1, 2, 1, 2]

@@ -4,6 +4,7 @@ engine's Prefect-style failure log lines (``flowtop.task_engine``)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from typing import Any
@@ -144,17 +145,18 @@ def test_failure_lines_go_to_the_task_engine_logger(caplog: pytest.LogCaptureFix
     @flow
     def pipeline() -> None:
         for t in (retried, once):
-            try:
+            with contextlib.suppress(ValueError):
                 t()
-            except ValueError:
-                pass
 
     logger = logging.getLogger("flowtop.task_engine")
     with caplog.at_level(logging.INFO, logger="flowtop.task_engine"), Runner() as runner:
         result = runner.run(pipeline)
     lines = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == logger.name]
     assert lines == [
-        ("INFO", "Task run failed with exception: ValueError('boom') - Retry 1/1 will start immediately"),
+        (
+            "INFO",
+            "Task run failed with exception: ValueError('boom') - Retry 1/1 will start immediately",
+        ),
         ("ERROR", "Task run failed with exception: ValueError('boom') - Retries are exhausted"),
         ("ERROR", "Task run failed with exception: ValueError('bang')"),
     ]

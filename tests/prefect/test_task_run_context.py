@@ -148,7 +148,9 @@ def test_task_run_name_is_resolved_once_per_run_and_checked() -> None:
         result = runner.run(pipeline)
     assert result.is_failed() and len(attempts) == 4 and len(calls) == 1
 
-    with pytest.raises(TypeError, match=r"task 'bad': Expected string or callable for 'task_run_name'"):
+    with pytest.raises(
+        TypeError, match=r"task 'bad': Expected string or callable for 'task_run_name'"
+    ):
 
         @task(name="bad", task_run_name=3)
         def bad() -> None: ...
