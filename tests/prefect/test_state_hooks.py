@@ -163,3 +163,27 @@ def test_failure_lines_go_to_the_task_engine_logger(caplog: pytest.LogCaptureFix
     # flowtop's own record of the attempts does not repeat them
     assert all("Task run failed" not in a.output for a in result.attempts["retried"])
     assert logger.level == logging.WARNING  # retries log nothing unless asked
+
+
+def test_no_failure_record_is_made_without_a_logging_setup(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from flowtop.engine import capture, task_runs
+
+    handled: list[logging.LogRecord] = []
+    monkeypatch.setattr(task_runs.ENGINE_LOG, "handle", handled.append)
+    monkeypatch.setattr(logging.getLogger(), "handlers", [capture._handler])  # flowtop's only
+
+    @task
+    def once() -> None:
+        raise ValueError("unheard")
+
+    with pytest.raises(ValueError, match="unheard"):
+        once()
+    assert handled == []  # no record: nothing of the program's would have heard it
+    monkeypatch.setattr(logging.getLogger(), "handlers", [capture._handler, logging.NullHandler()])
+    with pytest.raises(ValueError, match="unheard"):
+        once()
+    assert [r.getMessage() for r in handled] == [
+        "Task run failed with exception: ValueError('unheard')"
+    ]

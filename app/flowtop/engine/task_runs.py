@@ -400,7 +400,7 @@ def concluding(
         if not decision.retry:
             shown = error if decision.error is None else decision.error
             log_failure(tr.policy, tr.attempt, shown, decision)
-        elif ENGINE_LOG.isEnabledFor(logging.INFO):  # retries: no call unless it logs
+        elif ENGINE_LOG.isEnabledFor(logging.INFO):  # retries: no call unless enabled
             log_failure(tr.policy, tr.attempt, error, decision)
     extras = tr.node.task.extras
     if extras is None or not extras.final or (decision is not None and decision.retry):
@@ -427,6 +427,22 @@ def concluding(
 
 
 # -- the engine's log lines ------------------------------------------------------------------
+def heard(level: int) -> bool:
+    """Whether a record at ``level`` on :data:`ENGINE_LOG` reaches a handler of the
+    program's (caplog's, ``basicConfig``'s, …): flowtop's capture handler drops these
+    records and Python's last-resort handler is not counted, so without a logging setup
+    no record is made (a failed task costs no record, and no line flowtop already shows)."""
+    if not ENGINE_LOG.isEnabledFor(level):
+        return False
+    logger: logging.Logger | None = ENGINE_LOG
+    while logger is not None:
+        for handler in logger.handlers:
+            if handler is not capture._handler and level >= handler.level:
+                return True
+        logger = logger.parent if logger.propagate else None
+    return False
+
+
 def log_failure(
     policy: RetryPolicy, attempt: int, error: BaseException | None, decision: Decision
 ) -> None:
@@ -435,7 +451,7 @@ def log_failure(
         return
     kind = "exception" if isinstance(error, Exception) else "state"
     if decision.retry:
-        if ENGINE_LOG.isEnabledFor(logging.INFO):
+        if heard(logging.INFO):
             delay = decision.delay.seconds if decision.delay is not None else 0.0
             ENGINE_LOG.info(
                 "Task run failed with %s: %r - Retry %s/%s will start %s",
@@ -446,7 +462,7 @@ def log_failure(
                 f"{delay:g} second(s) from now" if delay > 0 else "immediately",
             )
         return
-    if not ENGINE_LOG.isEnabledFor(logging.ERROR):
+    if not heard(logging.ERROR):
         return
     shown = decision.error if decision.error is not None else error
     if policy.budget > 0 and attempt > policy.budget:
