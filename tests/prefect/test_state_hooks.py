@@ -77,10 +77,12 @@ def test_completion_hook_with_with_options_decorators_and_a_static_flow() -> Non
     @ok.on_completion
     def done(task: Any, task_run: Any, state: Any) -> None:
         hooks("decorated")(task, task_run, state)
-        assert state.result() == 1 and TaskRunContext.get() is not None
+        ctx = TaskRunContext.get()
+        assert state.result() == 1 and ctx is not None and ctx.parameters == {"x": 1}
 
     copy = ok.with_options(on_running=[hooks("running")], task_run_name="ok-{x}")
     assert copy.on_completion_hooks == [done] and ok.on_running_hooks == []
+    assert ok.with_options(on_completion=[]).on_completion_hooks == [done]  # Prefect's `or`
     with Flow("static") as f:
         copy(1)
     with Runner() as runner:

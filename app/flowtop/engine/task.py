@@ -151,13 +151,15 @@ class Task:
 
     def with_options(self, **kwargs: Any) -> Task:
         """A copy with some options changed (Prefect 3's ``Task.with_options``); an option
-        given as None keeps this task's value."""
+        given as None keeps this task's value, and so does an empty list of hooks (as in
+        Prefect: ``on_failure or self.on_failure_hooks``)."""
         owner = f"task {self.name!r}.with_options"
         changes = _resolve_options(owner, kwargs)
         name = changes.pop("name", None)
         options = dict(self.options)
         options.update({kind: list(hooks) for kind, hooks in self._hooks.items()})
-        options.update({k: v for k, v in changes.items() if v is not None})
+        keep = {k for k in HOOK_KINDS if changes.get(k) is not None and not changes[k]}
+        options.update({k: v for k, v in changes.items() if v is not None and k not in keep})
         return Task(self.fn, name=name or self.name, **options)
 
     # -- Prefect 3's hook decorators: ``@my_task.on_failure`` ----------------------------

@@ -140,10 +140,15 @@ def task_run_of(current: Any, state: State[Any] | None = None) -> TaskRun:
 
 
 def parameters_of(current: Any) -> dict[str, Any]:
+    """The call's parameters; a final hook's scope has no arguments at hand: the run
+    resolves them again (its upstream results are final by then)."""
     if isinstance(current, InlineCall):
         task, args, kwargs = current.task, current.args, current.kwargs
     else:
-        task, args, kwargs = current[1].node.task, current[2], current[3]
+        run, tr, args, kwargs = current
+        task = tr.node.task
+        if args is None:
+            args, kwargs = run._inputs(tr.node)
     return call_parameters(task.fn, tuple(args), kwargs)
 
 
@@ -417,7 +422,7 @@ def concluding(
     if failed:
         assert decision is not None
         error = decision.error if decision.error is not None else error
-    current: tuple[Any, ...] = (run, tr, (), {})
+    current: tuple[Any, ...] = (run, tr, None, None)  # parameters: see parameters_of
     state = final_state(current, value, error if failed else None)
     hooks = extras.on_failure if failed else extras.on_completion
     if hooks:
