@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from .context import current_run
 from .prefect_api import MissingContextError, TaskRun
-from .task_runs import InlineCall, call_parameters, current_attempt, parameters_of, task_run_of
+from .task_runs import (
+    InlineCall,
+    attempt_started,
+    call_parameters,
+    current_attempt,
+    parameters_of,
+    task_run_of,
+)
 
 if TYPE_CHECKING:
     from .task import Task
@@ -41,7 +48,7 @@ class TaskRunContext:
             return None
         task = current.task if isinstance(current, InlineCall) else current[1].node.task
         task_run = task_run_of(current)
-        start = task_run.expected_start_time or datetime.now(UTC)
+        start = attempt_started(current) or datetime.now(UTC)
         return cls(task, task_run, parameters_of(current), start)
 
     def __repr__(self) -> str:

@@ -75,13 +75,13 @@ def _when(ts: float | None) -> datetime | None:
 class InlineCall:
     """A task called outside any run (or a generator task): its task run, attempt by attempt."""
 
-    __slots__ = ("task", "args", "kwargs", "id", "name", "attempt", "started", "first_started")
+    __slots__ = ("task", "args", "kwargs", "_id", "name", "attempt", "started", "first_started")
 
     def __init__(self, task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         self.task = task
         self.args = args
         self.kwargs = kwargs
-        self.id = uuid.uuid4().hex
+        self._id: str | None = None
         self.attempt = 0
         self.started = 0.0
         self.first_started: float | None = None
@@ -91,6 +91,13 @@ class InlineCall:
             if extras is not None and extras.run_name is not None
             else task.name
         )
+
+    @property
+    def id(self) -> str:
+        """A uuid, made when first asked for (most inline calls never are)."""
+        if self._id is None:
+            self._id = uuid.uuid4().hex
+        return self._id
 
     def next_attempt(self, now: float) -> None:
         self.attempt += 1
@@ -110,18 +117,16 @@ def _state_name(attempt: int) -> str:
 def task_run_of(current: Any, state: State[Any] | None = None) -> TaskRun:
     """The ``task_run`` of an :data:`ATTEMPT` value, in ``state`` (else its attempt's state)."""
     first: float | None
-    started: float | None
     if isinstance(current, InlineCall):
         run_id, task_key = None, current.task.name
         tr_id, name, attempt = current.id, current.name, current.attempt
-        first, started = current.first_started, current.started
+        first = current.first_started
     else:
         run, tr = current[0], current[1]
         run_id, task_key, attempt = run.run_id, tr.key, tr.attempt
         tr_id = f"{run.run_id}:{tr.key}"
         name = _run_names.get(run, {}).get(tr.key, tr.key)
         first = tr.attempts[0].started if tr.attempts else None
-        started = tr.attempts[-1].started if tr.attempts else None
     view = TaskRun(
         id=tr_id,
         name=name,
@@ -129,7 +134,7 @@ def task_run_of(current: Any, state: State[Any] | None = None) -> TaskRun:
         run_count=attempt,
         flow_run_id=run_id,
         start_time=_when(first),
-        expected_start_time=_when(started),
+        expected_start_time=_when(first),
         state=state,
     )
     if state is not None:
@@ -137,6 +142,14 @@ def task_run_of(current: Any, state: State[Any] | None = None) -> TaskRun:
     else:
         view.state_name = _state_name(attempt)
     return view
+
+
+def attempt_started(current: Any) -> datetime | None:
+    """When the current attempt started (wall clock)."""
+    if isinstance(current, InlineCall):
+        return _when(current.started)
+    attempts = current[1].attempts
+    return _when(attempts[-1].started) if attempts else None
 
 
 def parameters_of(current: Any) -> dict[str, Any]:
