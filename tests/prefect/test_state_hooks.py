@@ -189,3 +189,26 @@ def test_no_failure_record_is_made_without_a_logging_setup(
     assert [r.getMessage() for r in handled] == [
         "Task run failed with exception: ValueError('unheard')"
     ]
+
+
+def test_a_late_result_of_an_abandoned_attempt_logs_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from types import SimpleNamespace
+
+    from flowtop.engine import task_runs
+    from flowtop.engine.policy import Decision
+    from flowtop.engine.states import StateType
+
+    @task
+    def timed() -> None: ...
+
+    tr = SimpleNamespace(token=3, attempt=1, policy=timed.policy, node=SimpleNamespace(task=timed))
+    failed = Decision(False, StateType.FAILED, reason="no retries")
+    with caplog.at_level(logging.ERROR, logger="flowtop.task_engine"):
+        assert task_runs.concluding(None, tr, 2, None, ValueError("late"), failed) == 2  # type: ignore[arg-type]
+        assert caplog.records == []  # token 2 was abandoned (the run is at 3): no line
+        task_runs.concluding(None, tr, 3, None, ValueError("now"), failed)  # type: ignore[arg-type]
+    assert [r.getMessage() for r in caplog.records] == [
+        "Task run failed with exception: ValueError('now')"
+    ]

@@ -414,6 +414,8 @@ def concluding(
     longer conclude it), run the hooks outside the run's lock, before its state shows,
     and return the token to conclude with (-1: the attempt was dropped meanwhile, so no
     token matches). Otherwise ``token`` as it is."""
+    if tr.token != token:  # a late result of an abandoned attempt: the run drops it
+        return token
     if decision is not None and decision.final is not StateType.COMPLETED:
         if not decision.retry:
             shown = error if decision.error is None else decision.error
