@@ -149,3 +149,42 @@ def test_workspace_table_is_checked(folder: Path, text: str, message: str) -> No
     workspace = Workspace(folder)
     changed = workspace.load()
     assert any(message in str(e) for e in changed.errors), changed.errors
+
+
+PREFECT_RUN_FEATURES = """
+    from prefect import flow, task
+    from prefect.context import TaskRunContext
+    from prefect.settings import PREFECT_TASK_DEFAULT_RETRIES, temporary_settings
+
+    hooks = []
+
+    def remember(task, task_run, state):
+        hooks.append((state.name, task_run.name))
+
+    with temporary_settings(updates={PREFECT_TASK_DEFAULT_RETRIES: 1}):
+        @task(on_failure=[remember], on_completion=[remember], task_run_name="get-{n}")
+        def get(n):
+            if TaskRunContext.get().task_run.run_count == 1:
+                raise ConnectionError("reset")
+            return n
+
+    @task
+    def numbers():
+        yield 1
+        yield 2
+
+    @flow
+    def features():
+        return get(3) + sum(numbers()), list(hooks)
+"""
+
+
+def test_drop_in_context_hooks_settings_and_generators(folder: Path) -> None:
+    (folder / "features.py").write_text(textwrap.dedent(PREFECT_RUN_FEATURES))
+    workspace = Workspace(folder)
+    changed = workspace.load()
+    assert not changed.errors, changed.errors
+    with Runner() as runner:
+        result = runner.run(workspace.flows["features"])
+    assert result.value == (6, [("Completed", "get-3")])
+    assert len(result.attempts["get"]) == 2  # the default retry from temporary_settings

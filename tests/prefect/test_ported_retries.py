@@ -200,7 +200,6 @@ class TestTaskRetries:
             "Completed",
         ]
 
-    @XFAIL(strict=True, reason="prefect.context (TaskRunContext) is not available in flowtop")
     async def test_task_retries_receive_latest_task_run_in_context(self) -> None:
         task_run_context = missing("prefect.context", "TaskRunContext")
         state_names: list[str] = []
@@ -225,7 +224,6 @@ class TestTaskRetries:
         assert run_counts == [1, 2, 3, 4]
         assert start_times == sorted(start_times) and len(set(start_times)) == 4
 
-    @XFAIL(strict=True, reason="prefect.settings (temporary_settings) is not available in flowtop")
     async def test_global_task_retry_config(self) -> None:
         temporary_settings = missing("prefect.settings", "temporary_settings")
         default_retries = missing("prefect.settings", "PREFECT_TASK_DEFAULT_RETRIES")
@@ -249,22 +247,8 @@ class TestTaskRetries:
     @pytest.mark.parametrize(
         ("retries_configured", "expected_log_fragment"),
         [
-            pytest.param(
-                0,
-                None,
-                marks=XFAIL(
-                    strict=True,
-                    reason="flowtop logs no task failures to the prefect.task_engine logger",
-                ),
-            ),
-            pytest.param(
-                1,
-                "Retries are exhausted",
-                marks=XFAIL(
-                    strict=True,
-                    reason="flowtop logs no task failures to the prefect.task_engine logger",
-                ),
-            ),
+            (0, None),  # No retry-specific message when no retries configured
+            (1, "Retries are exhausted"),
         ],
     )
     async def test_task_retry_logging(
@@ -382,7 +366,6 @@ class TestTaskConstructorValidation:
         assert task_with_float_list_delay.retry_delay_seconds == [0.5, 1.1, 2.7]
 
 
-@XFAIL(strict=True, reason="task_run_name is refused by flowtop (runs are named by flowtop)")
 async def test_sets_run_name_once() -> None:
     generate_task_run_name = MagicMock(return_value="some-string")
     mocked_task_method = MagicMock(side_effect=RuntimeError("Oh-no!, anyway"))
@@ -401,7 +384,6 @@ async def test_sets_run_name_once() -> None:
 
 
 class TestTaskHooksOnFailure:
-    @XFAIL(strict=True, reason="on_failure hooks are not available in flowtop")
     def test_failure_hooks_dont_run_on_retries(self) -> None:
         my_mock = MagicMock()
 
@@ -424,7 +406,6 @@ class TestTaskHooksOnFailure:
 
 
 class TestTaskHooksOnRunning:
-    @XFAIL(strict=True, reason="on_running hooks are not available in flowtop")
     def test_on_running_hooks_fire_on_retry_with_delay(self) -> None:
         my_mock = MagicMock()
 
@@ -445,7 +426,6 @@ class TestTaskHooksOnRunning:
         assert state.type.value == "COMPLETED"
         assert my_mock.call_args_list == [call("running"), call("running")]
 
-    @XFAIL(strict=True, reason="on_running hooks are not available in flowtop")
     def test_on_running_hooks_fire_on_retry_without_delay(self) -> None:
         my_mock = MagicMock()
 
@@ -583,7 +563,6 @@ TASK_RUN_CONTEXT = "prefect.context (TaskRunContext) is not available in flowtop
 
 
 class TestTaskRunsAsync:
-    @XFAIL(strict=True, reason=TASK_RUN_CONTEXT)
     async def test_task_ends_in_failed_after_retrying(self, prefect_client: Recorder) -> None:
         task_run_context = missing("prefect.context", "TaskRunContext")
         ids: list[Any] = []
@@ -599,7 +578,6 @@ class TestTaskRunsAsync:
 
 
 class TestTaskRunsSync:
-    @XFAIL(strict=True, reason=TASK_RUN_CONTEXT)
     async def test_task_ends_in_failed_after_retrying(self, prefect_client: Recorder) -> None:
         task_run_context = missing("prefect.context", "TaskRunContext")
         ids: list[Any] = []
@@ -786,7 +764,6 @@ class TestTaskRetriesEngine:
             "Completed",
         ]
 
-    @XFAIL(strict=True, reason=TASK_RUN_CONTEXT)
     async def test_task_retries_receive_latest_task_run_in_context(self) -> None:
         task_run_context = missing("prefect.context", "TaskRunContext")
         state_names: list[str] = []
@@ -808,7 +785,6 @@ class TestTaskRetriesEngine:
         assert state_names == ["Running", "Retrying", "Retrying", "Retrying"]
         assert run_counts == [1, 2, 3, 4]
 
-    @XFAIL(strict=True, reason="prefect.settings (temporary_settings) is not available in flowtop")
     async def test_global_task_retry_config(self) -> None:
         temporary_settings = missing("prefect.settings", "temporary_settings")
         default_retries = missing("prefect.settings", "PREFECT_TASK_DEFAULT_RETRIES")
@@ -916,7 +892,6 @@ class TestTaskRetriesEngine:
 
 
 class TestTaskTimeTracking:
-    @XFAIL(strict=True, reason=TASK_RUN_CONTEXT)
     async def test_sync_tasks_have_correct_total_run_time_with_retries(self) -> None:
         task_run_context = missing("prefect.context", "TaskRunContext")
 
@@ -926,7 +901,6 @@ class TestTaskTimeTracking:
 
         await foo()
 
-    @XFAIL(strict=True, reason=TASK_RUN_CONTEXT)
     async def test_async_tasks_have_correct_total_run_time_with_retries(self) -> None:
         task_run_context = missing("prefect.context", "TaskRunContext")
 
@@ -941,7 +915,6 @@ GENERATORS = "generator tasks (yielding values across retries) are not available
 
 
 class TestGenerators:
-    @XFAIL(strict=True, reason=GENERATORS)
     async def test_generator_retries(self) -> None:
         @task(retries=2)
         def g() -> Any:
@@ -973,7 +946,6 @@ class TestGenerators:
 
 
 class TestAsyncGenerators:
-    @XFAIL(strict=True, reason=GENERATORS)
     async def test_generator_retries(self) -> None:
         @task(retries=2)
         async def g() -> Any:

@@ -80,9 +80,10 @@ def _annotations() -> dict[str, Any]:
 
 
 def _task_run_objects() -> dict[str, Any]:
-    from ..engine.prefect_api import State, TaskRunInfo
+    from ..engine.prefect_api import State
+    from ..engine.task_runs import TaskRun
 
-    return {"TaskRun": TaskRunInfo, "State": State}
+    return {"TaskRun": TaskRun, "State": State}
 
 
 def _package() -> dict[str, Any]:
@@ -98,6 +99,8 @@ MODULES: dict[str, tuple[bool, Callable[[], dict[str, Any]]]] = {
     "prefect.states": (False, _public("states")),
     "prefect.logging": (False, _public("logging")),
     "prefect.exceptions": (False, _public("exceptions")),
+    "prefect.context": (False, _public("context")),
+    "prefect.settings": (False, _public("settings")),
     "prefect.utilities": (True, _package),
     "prefect.utilities.annotations": (False, _annotations),
     "prefect.client": (True, _package),

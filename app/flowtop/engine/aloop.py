@@ -72,13 +72,15 @@ def release(user: object) -> None:
 
 
 class _Captured:
-    """Awaits ``coro`` with ``buffer`` as the capture buffer during each of its steps."""
+    """Awaits ``coro`` with ``buffer`` as the capture buffer (and ``attempt`` as the
+    current attempt) during each of its steps."""
 
-    __slots__ = ("coro", "buffer")
+    __slots__ = ("coro", "buffer", "attempt")
 
-    def __init__(self, coro: Coroutine[Any, Any, Any], buffer: Any) -> None:
+    def __init__(self, coro: Coroutine[Any, Any, Any], buffer: Any, attempt: object) -> None:
         self.coro = coro
         self.buffer = buffer
+        self.attempt = attempt
 
     def __await__(self) -> Generator[Any, Any, Any]:
         local = capture._local
@@ -86,13 +88,14 @@ class _Captured:
         throw: BaseException | None = None
         while True:
             previous = getattr(local, "buffer", None)
-            local.buffer = self.buffer
+            previous_attempt = getattr(local, "attempt", None)
+            local.buffer, local.attempt = self.buffer, self.attempt
             try:
                 yielded = self.coro.throw(throw) if throw is not None else self.coro.send(send)
             except StopIteration as stop:
                 return stop.value
             finally:
-                local.buffer = previous
+                local.buffer, local.attempt = previous, previous_attempt
             try:
                 send, throw = (yield yielded), None
             except GeneratorExit:
@@ -159,8 +162,10 @@ def start_attempt(
     on_done: Done,
     *,
     user: object,
+    attempt: object = None,
 ) -> None:
-    """Run ``fn(*args, **kwargs)`` on the loop; ``on_done(value, error, output)`` when it ends."""
+    """Run ``fn(*args, **kwargs)`` on the loop; ``on_done(value, error, output)`` when it ends.
+    ``attempt``: the thread-local ``capture`` attempt during each step (``TaskRunContext``)."""
     loop = get_loop(user)
 
     def launch() -> None:
@@ -176,7 +181,7 @@ def start_attempt(
             return
 
         async def body() -> Any:
-            return await _Captured(coro, buffer)
+            return await _Captured(coro, buffer, attempt)
 
         def finished(task: asyncio.Task[Any]) -> None:
             if task.cancelled():

@@ -16,6 +16,10 @@ from typing import Any, TextIO
 
 #: Captured output kept per attempt; beyond it the middle is dropped with a note.
 MAX_CAPTURE = 256 * 1024
+#: The engine's Prefect-style failure lines (``task_runs.ENGINE_LOG``): for the program's
+#: own logging setup; flowtop's output reports failures its own way, so neither an
+#: attempt's output nor ``flowtop run``'s stderr repeats them.
+QUIET_LOGGER = "flowtop.task_engine"
 
 _local = threading.local()
 _install_lock = threading.Lock()
@@ -106,6 +110,8 @@ class _CaptureHandler(logging.Handler):
         self.passthrough_level = logging.CRITICAL + 1
 
     def emit(self, record: logging.LogRecord) -> None:
+        if record.name == QUIET_LOGGER:
+            return
         buffer = getattr(_local, "buffer", None)
         try:
             if buffer is not None:
@@ -133,20 +139,23 @@ def _ensure_installed() -> None:
             root.addHandler(_handler)
 
 
-def begin() -> None:
-    """Start capturing for the attempt about to run on this thread."""
+def begin(attempt: object = None) -> None:
+    """Start capturing for the attempt about to run on this thread; ``attempt`` (the
+    runner's ``(run, task record, args, kwargs)``) is what ``TaskRunContext.get()`` reads
+    meanwhile (``task_runs.current_attempt``)."""
     if (
         sys.stdout.__class__ is not _ThreadRoutedStream
         or sys.stderr.__class__ is not _ThreadRoutedStream
     ):
         _ensure_installed()
     _local.buffer = _Buffer()
+    _local.attempt = attempt
 
 
 def end() -> str:
     """Stop capturing on this thread and return what the attempt wrote."""
     buffer = getattr(_local, "buffer", None)
-    _local.buffer = None
+    _local.buffer = _local.attempt = None
     return buffer.getvalue() if buffer is not None else ""
 
 

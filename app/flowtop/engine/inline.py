@@ -21,18 +21,28 @@ from .errors import TaskTimeout
 from .policy import decide
 from .prefect_api import _inline, from_engine, returned_state
 from .states import State, StateType
+from .task_runs import (
+    ATTEMPT,
+    InlineCall,
+    ainline_begins,
+    ainline_ends,
+    inline_begins,
+    inline_ends,
+    log_failure,
+)
 
 if TYPE_CHECKING:
     from .task import Task
 
 
 def _attempt(
-    task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]
+    task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], current: InlineCall
 ) -> tuple[Any, BaseException | None]:
     timeout = task.policy.timeout
 
     def call() -> tuple[Any, BaseException | None]:
         _inline.depth = getattr(_inline, "depth", 0) + 1
+        scope = ATTEMPT.set(current)  # TaskRunContext.get() in the attempt
         try:
             if task.is_async:
                 return returned_state(run_sync(task.fn(*args, **kwargs)))
@@ -42,6 +52,7 @@ def _attempt(
                 exc.__traceback__ = exc.__traceback__.tb_next
             return None, exc
         finally:
+            ATTEMPT.reset(scope)
             _inline.depth -= 1
 
     if timeout is None:
@@ -73,12 +84,16 @@ def _timed_out(task: Task, how: str) -> TaskTimeout:
 
 def run_inline(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> State:
     """Run ``task`` to its final state, retries included, on this thread."""
-    steps = _steps(task)
+    current = InlineCall(task, args, kwargs)
+    steps = steps_of(task)
     next(steps)
     while True:
+        current.next_attempt(time.time())
+        inline_begins(current)
         try:
-            wait = steps.send(_attempt(task, args, kwargs))
+            wait = steps.send(_attempt(task, args, kwargs, current))
         except StopIteration as stop:
+            inline_ends(current, stop.value)
             return stop.value  # type: ignore[no-any-return]
         time.sleep(wait)
 
@@ -87,10 +102,14 @@ async def run_inline_async(
     task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], return_state: bool
 ) -> Any:
     """``await task(...)`` outside any flow: the attempts and the waits on this loop."""
-    steps = _steps(task)
+    current = InlineCall(task, args, kwargs)
+    steps = steps_of(task)
     next(steps)
     while True:
+        current.next_attempt(time.time())
+        await ainline_begins(current)
         _inline.depth = getattr(_inline, "depth", 0) + 1
+        scope = ATTEMPT.set(current)
         deadline = asyncio.timeout(task.policy.timeout)  # None: no timeout
         try:
             try:
@@ -101,15 +120,17 @@ async def run_inline_async(
                     exc = _timed_out(task, "the attempt was cancelled")
                 result = (None, exc)
         finally:
+            ATTEMPT.reset(scope)
             _inline.depth -= 1
         try:
             wait = steps.send(result)
         except StopIteration as stop:
+            await ainline_ends(current, stop.value)
             return outcome(stop.value, return_state)
         await asyncio.sleep(wait)
 
 
-def _steps(task: Task) -> Generator[float, tuple[Any, BaseException | None], State]:
+def steps_of(task: Task) -> Generator[float, tuple[Any, BaseException | None], State]:
     """The retry rules as a generator: send each attempt's ``(value, error)``, get the
     seconds to wait before the next one; it returns the final state."""
     first = time.monotonic()
@@ -131,6 +152,9 @@ def _steps(task: Task) -> Generator[float, tuple[Any, BaseException | None], Sta
         if not failed and task.policy.retry_predicate is None:
             return outcome
         decision = decide(task.policy, outcome, elapsed=time.monotonic() - first)
+        shown = error if error is not None else decision.error
+        if shown is not None and (decision.retry or decision.final is StateType.FAILED):
+            log_failure(task.policy, attempt, shown, decision)
         if decision.retry:
             assert decision.delay is not None
             result = yield decision.delay.seconds

@@ -19,6 +19,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from . import capture
@@ -353,19 +354,27 @@ class unmapped(_Annotation[T]):
 
 
 # -- retry_condition_fn -----------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class TaskRunInfo:
-    """The ``task_run`` that ``retry_condition_fn`` receives: Prefect's commonly read fields."""
+@dataclass(slots=True)
+class TaskRun:
+    """What Prefect code reads of ``task_run`` (``prefect.client.schemas.objects.TaskRun``):
+    built on demand from the engine's record (``task_runs.task_run_of``), a snapshot."""
 
+    id: str
     name: str
     task_key: str
     run_count: int
     flow_run_id: str | None = None
-    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    state_name: str = "Running"
+    state_type: StateType = StateType.RUNNING
+    start_time: datetime | None = None
+    expected_start_time: datetime | None = None
+    dynamic_key: str = "0"
+    tags: list[str] = field(default_factory=list)
+    state: State[Any] | None = None
 
     @property
-    def state_name(self) -> str:
-        return "Failed"
+    def state_id(self) -> str:
+        return f"{self.id}:{self.run_count}:{self.state_name}"
 
 
 class RetryCondition:
@@ -386,10 +395,13 @@ class RetryCondition:
             data=error,
             message=f"Task run encountered unexpected exception: {error!r}",
         )
-        task_run = TaskRunInfo(
+        task_run = TaskRun(
+            id=uuid.uuid4().hex,
             name=outcome.task or self.task.name,
             task_key=self.task.name,
             run_count=outcome.attempt,
+            state_name="Failed",
+            state_type=StateType.FAILED,
         )
         answer = self.fn(self.task, task_run, state)
         if inspect.isawaitable(answer):

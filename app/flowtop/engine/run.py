@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from . import aloop, capture
+from . import aloop, capture, task_runs
 from .backends import hand_over
 from .errors import IllegalTransition, RetriesExhausted, TaskTimeout
 from .events import ErrorInfo, RunFinished, RunStarted, TaskStateChanged
@@ -141,11 +141,12 @@ class FlowRun:
             backend = self.runner.backend
             if backend is None:
                 tr.thread = threading.current_thread()
-        fn = tr.node.task.fn
+        attempt = (self, tr, args, kwargs)  # what TaskRunContext.get() reads in the attempt
+        fn = task_runs.entered(attempt) if tr.node.task.extras else tr.node.task.fn  # hooks
         started = clock()
         if backend is None and not tr.node.task.is_async:
             # The default: run the attempt right here, on this pool thread.
-            capture.begin()
+            capture.begin(attempt)
             try:
                 value = fn(*args, **kwargs)
                 error: BaseException | None = None
@@ -162,7 +163,7 @@ class FlowRun:
                 self._retry_due(tr, again)
 
         if tr.node.task.is_async:  # awaited on the event loop: no thread is held meanwhile
-            aloop.start_attempt(fn, args, kwargs, done, user=self.runner)
+            aloop.start_attempt(fn, args, kwargs, done, user=self.runner, attempt=attempt)
         else:  # another process or a cluster runs the attempt; retries stay here
             assert backend is not None
             hand_over(
@@ -211,6 +212,7 @@ class FlowRun:
         if decision is not None and decision.final is not StateType.COMPLETED:
             shown = error if decision.retry or decision.error is None else decision.error
             info = None if shown is None else error_info(shown)
+        token = task_runs.concluding(self, tr, token, value, error, decision)  # log, hooks
         with self._lock:
             if tr.token != token or tr.state is not StateType.RUNNING:
                 return None  # timed out, cancelled or given up meanwhile: the result is dropped
@@ -565,8 +567,7 @@ class FlowRun:
         return self._done.is_set()
 
     def final_result(self, timeout: float | None = None) -> RunResult:
-        """The result to report for this run: its own (a ``@flow`` run's comes after its
-        flow-level retries, see ``DynamicRun``)."""
+        """The result to report: its own (a ``@flow`` run's follows its retries: ``DynamicRun``)."""
         return self.result(timeout)
 
     def result(self, timeout: float | None = None) -> RunResult:

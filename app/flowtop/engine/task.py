@@ -17,9 +17,11 @@ from .inline import outcome, run_inline, run_inline_async
 from .layers import Layer
 from .policy import POLICY_FIELDS, RetryPolicy
 from .prefect_api import RetryCondition
+from .settings import task_defaults
+from .task_runs import HOOK_KINDS, TaskExtras, check_hooks, check_run_name, make_extras
 
-#: Prefect 3 options with Prefect's semantics (see ``policy.decide``).
-PREFECT_OPTIONS = ("retry_condition_fn", "retry_jitter_factor")
+#: Prefect 3 options with Prefect's semantics (see ``policy.decide``, ``task_runs``).
+PREFECT_OPTIONS = ("retry_condition_fn", "retry_jitter_factor", *HOOK_KINDS, "task_run_name")
 TASK_OPTIONS = ("name", *POLICY_FIELDS, *PREFECT_OPTIONS)
 #: Prefect 2/3 spellings accepted as aliases.
 ALIASES = {
@@ -40,12 +42,8 @@ UNSUPPORTED_OPTIONS = (
     "result_storage",
     "result_storage_key",
     "result_serializer",
-    "on_completion",
-    "on_failure",
-    "on_running",
     "on_commit",
     "on_rollback",
-    "task_run_name",
     "viz_return_value",
     "asset_deps",
 )
@@ -67,6 +65,9 @@ class Task:
             raise TypeError(f"task name must be a non-empty string, got {self.name!r}")
         if not self.name.isprintable():  # names reach terminals: no escape sequences in them
             raise ValueError(f"task name must be printable text, got {self.name!r}")
+        for key, value in task_defaults().items():  # Prefect's settings, when set
+            if options.get(key) is None:
+                options[key] = value
         self.options = MappingProxyType(dict(options))
         self.policy = build_policy(self.name, options)
         if options.get("retry_condition_fn") is not None:
@@ -75,6 +76,23 @@ class Task:
         functools.update_wrapper(self, fn)
         #: ``async def``: attempts run on the event loop; in async code a call is awaited.
         self.is_async = inspect.iscoroutinefunction(fn)
+        #: A generator function (sync or async): a call gives a generator (``generators``).
+        self.is_generator = inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn)
+        if self.is_generator and self.policy.timeout is not None:
+            raise TypeError(
+                f"task {self.name!r}: a generator task cannot have a timeout in flowtop"
+            )
+        try:
+            self._hooks = {
+                kind: check_hooks(kind, options[kind])
+                for kind in HOOK_KINDS
+                if options.get(kind) is not None
+            }
+            self._run_name = check_run_name(options.get("task_run_name"))
+        except TypeError as exc:
+            raise TypeError(f"task {self.name!r}: {exc}") from None
+        #: Hooks and task_run_name (``task_runs``); None for a task with neither.
+        self.extras: TaskExtras | None = make_extras(self._hooks, self._run_name)
 
     def __call__(
         self, *args: Any, return_state: bool = False, wait_for: Any = None, **kwargs: Any
@@ -84,6 +102,8 @@ class Task:
         here, retries included. ``return_state=True`` returns its final ``State`` instead
         of raising; ``wait_for`` lists futures to finish first (Prefect 3)."""
         flow = current_flow()
+        if self.is_generator and flow is None:
+            return self._generate(args, kwargs, return_state, wait_for)
         if flow is not None:
             if return_state or wait_for is not None:
                 raise TypeError(
@@ -103,6 +123,20 @@ class Task:
             return run_inline_async(self, args, kwargs, return_state)
         return outcome(run_inline(self, args, kwargs), return_state)
 
+    def _generate(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any], return_state: bool, wait_for: Any
+    ) -> Any:
+        """A generator task's call: a generator over its values, retries included."""
+        if return_state:  # Prefect's own check
+            raise ValueError("The return_type for a generator task must be 'result'")
+        if wait_for is not None:
+            wait_all(self.name, wait_for)
+        from .generators import arun_generator, run_generator
+
+        if inspect.isasyncgenfunction(self.fn):
+            return arun_generator(self, args, kwargs)
+        return run_generator(self, args, kwargs)
+
     def submit(self, *args: Any, wait_for: Any = None, **kwargs: Any) -> Any:
         """Start the task and return a ``TaskFuture`` at once: a node of the running
         ``@flow``, or outside any flow a call on a thread of its own, retries included."""
@@ -117,13 +151,56 @@ class Task:
 
     def with_options(self, **kwargs: Any) -> Task:
         """A copy with some options changed (Prefect 3's ``Task.with_options``); an option
-        given as None keeps this task's value."""
+        given as None keeps this task's value, and so does an empty list of hooks (as in
+        Prefect: ``on_failure or self.on_failure_hooks``)."""
         owner = f"task {self.name!r}.with_options"
         changes = _resolve_options(owner, kwargs)
         name = changes.pop("name", None)
         options = dict(self.options)
-        options.update({k: v for k, v in changes.items() if v is not None})
+        options.update({kind: list(hooks) for kind, hooks in self._hooks.items()})
+        keep = {k for k in HOOK_KINDS if changes.get(k) is not None and not changes[k]}
+        options.update({k: v for k, v in changes.items() if v is not None and k not in keep})
         return Task(self.fn, name=name or self.name, **options)
+
+    # -- Prefect 3's hook decorators: ``@my_task.on_failure`` ----------------------------
+    def _add_hook(self, kind: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        check_hooks(kind, [fn])
+        self._hooks.setdefault(kind, []).append(fn)
+        self.extras = make_extras(self._hooks, self._run_name)
+        return fn
+
+    def on_completion(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        return self._add_hook("on_completion", fn)
+
+    def on_failure(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        return self._add_hook("on_failure", fn)
+
+    def on_running(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        return self._add_hook("on_running", fn)
+
+    @property
+    def on_completion_hooks(self) -> list[Callable[..., Any]]:
+        return list(self._hooks.get("on_completion", ()))
+
+    @property
+    def on_failure_hooks(self) -> list[Callable[..., Any]]:
+        return list(self._hooks.get("on_failure", ()))
+
+    @property
+    def on_running_hooks(self) -> list[Callable[..., Any]]:
+        return list(self._hooks.get("on_running", ()))
+
+    @property
+    def task_run_name(self) -> Any:
+        return self._run_name
+
+    @property
+    def isasync(self) -> bool:
+        return self.is_async or inspect.isasyncgenfunction(self.fn)
+
+    @property
+    def isgenerator(self) -> bool:
+        return self.is_generator
 
     # -- Prefect 3's attribute names: read-only views of the options ---------------------
     @property
@@ -269,7 +346,8 @@ def task(
 
     Options: ``name, max_retries, retry_delay, retry_on, retry_predicate, retry_jitter,
     retry_deadline, timeout``; Prefect's ``retries``, ``retry_delay_seconds``,
-    ``timeout_seconds``, ``retry_condition_fn`` and ``retry_jitter_factor`` too.
+    ``timeout_seconds``, ``retry_condition_fn``, ``retry_jitter_factor``, the state hooks
+    ``on_running``, ``on_completion``, ``on_failure`` and ``task_run_name`` too.
     """
 
     def make(func: Callable[..., Any]) -> Task:

@@ -1,0 +1,16 @@
+"""Prefect 3's ``prefect.context``: ``TaskRunContext.get()`` inside a task attempt gives
+its ``task_run`` (``run_count``, ``name``, ``id``, ``state_name``) and ``parameters``;
+``FlowRunContext.get()`` the ``@flow`` run's; ``get_run_context()`` either."""
+
+from .engine.prefect_api import MissingContextError
+from .engine.prefect_context import FlowRunContext, TaskRunContext, get_run_context
+
+EngineContext = FlowRunContext
+
+__all__ = [
+    "EngineContext",
+    "FlowRunContext",
+    "MissingContextError",
+    "TaskRunContext",
+    "get_run_context",
+]

@@ -1,0 +1,119 @@
+"""Generator tasks: calling one gives a generator that yields the task's values, with
+the task's retries, as Prefect 3's ``run_generator_task_sync`` / ``_async`` do.
+
+An attempt that raises while it is iterated is retried from the start (its values are
+yielded again, as in Prefect: ``[1, 2, 1, 2, 1, 2]`` for a task yielding 1 and 2 then
+failing, with 2 retries); its final error is raised to the consumer. A consumer that
+stops early (``close()``, ``break``) ends the task as completed. The iteration runs in the
+caller (a flow body, a script), like a task called outside any flow: no row of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncGenerator, Generator
+from typing import TYPE_CHECKING, Any
+
+from .inline import steps_of
+from .prefect_api import returned_state
+from .states import State, StateType
+from .task_runs import (
+    InlineCall,
+    ainline_begins,
+    ainline_ends,
+    attempt_scope,
+    inline_begins,
+    inline_ends,
+)
+
+if TYPE_CHECKING:
+    from .task import Task
+
+
+def _completed(call: InlineCall) -> State:
+    return State(StateType.COMPLETED, None, None, call.attempt, "", call.task.name, time.time())
+
+
+def run_generator(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Generator[Any]:
+    """Iterate a generator task, retries included (see the module doc)."""
+    call = InlineCall(task, args, kwargs)
+    steps = steps_of(task)
+    next(steps)
+    while True:
+        call.next_attempt(time.time())
+        inline_begins(call)
+        outcome: tuple[Any, BaseException | None]
+        with attempt_scope(call):
+            gen = task.fn(*args, **kwargs)
+        while True:
+            try:
+                with attempt_scope(call):
+                    value = next(gen)
+            except StopIteration as stop:
+                outcome = returned_state(stop.value)
+                break
+            except Exception as exc:  # noqa: BLE001 - the attempt's error, to the retry rules
+                outcome = (None, exc)
+                break
+            try:
+                yield value
+            except GeneratorExit:
+                gen.close()
+                inline_ends(call, _completed(call))
+                raise
+        try:
+            wait = steps.send(outcome)
+        except StopIteration as stop:
+            final: State = stop.value
+        else:
+            time.sleep(wait)
+            continue
+        inline_ends(call, final)
+        if final.type is StateType.FAILED:
+            assert final.exception is not None
+            raise final.exception
+        return
+
+
+async def arun_generator(
+    task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> AsyncGenerator[Any]:
+    """``async for`` over an async generator task, retries included."""
+    call = InlineCall(task, args, kwargs)
+    steps = steps_of(task)
+    next(steps)
+    while True:
+        call.next_attempt(time.time())
+        await ainline_begins(call)
+        outcome: tuple[Any, BaseException | None]
+        with attempt_scope(call):
+            agen = task.fn(*args, **kwargs)
+        while True:
+            try:
+                with attempt_scope(call):
+                    value = await agen.__anext__()
+            except StopAsyncIteration:
+                outcome = (None, None)
+                break
+            except Exception as exc:  # noqa: BLE001 - the attempt's error, to the retry rules
+                outcome = (None, exc)
+                break
+            try:
+                yield value
+            except GeneratorExit:
+                await agen.aclose()
+                await ainline_ends(call, _completed(call))
+                raise
+        try:
+            wait = steps.send(outcome)
+        except StopIteration as stop:
+            final: State = stop.value
+        else:
+            await asyncio.sleep(wait)
+            continue
+        await ainline_ends(call, final)
+        if final.type is StateType.FAILED:
+            assert final.exception is not None
+            raise final.exception
+        return

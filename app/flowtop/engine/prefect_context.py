@@ -1,0 +1,109 @@
+"""Prefect 3's ``prefect.context`` run contexts: ``TaskRunContext.get()`` inside a task
+attempt (``task_runs.current_attempt``), ``FlowRunContext.get()``
+in a ``@flow`` body or one of its task attempts, ``get_run_context()`` either.
+
+Built on demand from the engine's records when asked for: nothing is made per attempt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from .context import current_run
+from .prefect_api import MissingContextError, TaskRun
+from .task_runs import (
+    InlineCall,
+    attempt_started,
+    call_parameters,
+    current_attempt,
+    parameters_of,
+    task_run_of,
+)
+
+if TYPE_CHECKING:
+    from .task import Task
+
+
+class TaskRunContext:
+    """Prefect 3's ``prefect.context.TaskRunContext``: ``TaskRunContext.get()`` inside a
+    task attempt, else None. ``task``, ``task_run``, ``parameters``, ``start_time``."""
+
+    __slots__ = ("task", "task_run", "parameters", "start_time", "log_prints")
+
+    def __init__(
+        self, task: Task, task_run: TaskRun, parameters: dict[str, Any], start_time: datetime
+    ) -> None:
+        self.task = task
+        self.task_run = task_run
+        self.parameters = parameters
+        self.start_time = start_time
+        self.log_prints = False
+
+    @classmethod
+    def get(cls) -> TaskRunContext | None:
+        current = current_attempt()
+        if current is None:
+            return None
+        task = current.task if isinstance(current, InlineCall) else current[1].node.task
+        task_run = task_run_of(current)
+        start = attempt_started(current) or datetime.now(UTC)
+        return cls(task, task_run, parameters_of(current), start)
+
+    def __repr__(self) -> str:
+        return f"TaskRunContext(task={self.task.name!r}, run_count={self.task_run.run_count})"
+
+
+@dataclass(slots=True)
+class FlowRunInfo:
+    """What Prefect code reads of ``flow_run``: id, name, run count (flow-level attempts)."""
+
+    id: str
+    name: str
+    flow_id: str
+    run_count: int
+    parent_task_run_id: str | None = None
+
+
+class FlowRunContext:
+    """Prefect 3's ``FlowRunContext``: in a ``@flow`` body, or a task attempt of its run."""
+
+    __slots__ = ("flow", "flow_run", "parameters")
+
+    def __init__(self, flow: Any, flow_run: FlowRunInfo, parameters: dict[str, Any]) -> None:
+        self.flow = flow
+        self.flow_run = flow_run
+        self.parameters = parameters
+
+    @classmethod
+    def get(cls) -> FlowRunContext | None:
+        run: Any = current_run()
+        if run is None:
+            current = current_attempt()
+            if current is None or isinstance(current, InlineCall):
+                return None
+            run = current[0]
+        args = getattr(run, "_args", ())
+        kwargs = getattr(run, "_kwargs", {})
+        fn = getattr(run.flow, "fn", None)
+        parameters = call_parameters(fn, tuple(args), dict(kwargs)) if fn is not None else {}
+        info = FlowRunInfo(
+            id=run.run_id,
+            name=f"{run.flow.name} #{run.number}",
+            flow_id=run.flow.name,
+            run_count=getattr(run, "flow_attempt", 1),
+        )
+        return cls(run.flow, info, parameters)
+
+
+def get_run_context() -> TaskRunContext | FlowRunContext:
+    """The task run context, else the flow run context (Prefect's ``get_run_context``)."""
+    found: TaskRunContext | FlowRunContext | None = TaskRunContext.get()
+    if found is None:
+        found = FlowRunContext.get()
+    if found is None:
+        raise MissingContextError(
+            "No run context available. You are not in a flow or task run context."
+        )
+    return found

@@ -1,0 +1,171 @@
+"""The Prefect 3 settings flowtop honours, and ``temporary_settings`` to change them.
+
+Only the settings that change what flowtop does exist here (any other is refused where
+it is named): a task's default retries and retry delay, read when a ``@task`` is defined
+without them, as Prefect's ``Task.__init__`` does. Each is read from, in order: the
+innermost ``temporary_settings`` that set it, the environment (``PREFECT_TASK_DEFAULT_RETRIES``
+or its newer spelling ``PREFECT_TASKS_DEFAULT_RETRIES``), a default set by
+``temporary_settings(set_defaults=...)``. Unset, the task keeps flowtop's own default.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+#: Marks "no value" in an override layer (``restore_defaults`` hides the environment too).
+_RESTORED: Any = object()
+
+
+def _retries(value: Any) -> int:
+    try:
+        n = int(str(value).strip()) if not isinstance(value, int) else value
+    except ValueError:
+        raise ValueError(f"expected an int >= 0, got {value!r}") from None
+    if isinstance(n, bool) or n < 0:
+        raise ValueError(f"expected an int >= 0, got {value!r}")
+    return n
+
+
+def _seconds(text: str) -> float:
+    seconds = float(text)
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError
+    return seconds
+
+
+def _delay(value: Any) -> float | list[float]:
+    """Seconds, or a list of them (``"1,2,4"`` or ``[1, 2, 4]``), as Prefect accepts."""
+    try:
+        if isinstance(value, list | tuple):
+            return [_seconds(str(v)) for v in value]
+        text = str(value).strip().strip("[]")
+        if "," in text:
+            return [_seconds(part) for part in text.split(",") if part.strip()]
+        return _seconds(text)
+    except ValueError:
+        raise ValueError(f"expected seconds >= 0 or a list of them, got {value!r}") from None
+
+
+class Setting:
+    """One Prefect setting: ``.name``, ``.value()``; a key of ``temporary_settings``."""
+
+    __slots__ = ("name", "field", "parse", "env")
+
+    def __init__(self, name: str, field: str, parse: Callable[[Any], Any], env: tuple[str, ...]):
+        self.name = name
+        self.field = field
+        self.parse = parse
+        self.env = (name, *env)
+
+    def value(self) -> Any:
+        """The value now, or None when nothing set it (flowtop's default then applies)."""
+        for layer in reversed(_layers.get()):
+            if self.name in layer:
+                found = layer[self.name]
+                return None if found is _RESTORED else found
+        for var in self.env:
+            raw = os.environ.get(var)
+            if raw not in (None, ""):
+                try:
+                    return self.parse(raw)
+                except ValueError as exc:
+                    raise ValueError(f"environment variable {var}: {exc}") from None
+        return _defaults.get().get(self.name)
+
+    def __repr__(self) -> str:
+        return f"<Setting {self.name}>"
+
+
+PREFECT_TASK_DEFAULT_RETRIES = Setting(
+    "PREFECT_TASK_DEFAULT_RETRIES",
+    "tasks.default_retries",
+    _retries,
+    ("PREFECT_TASKS_DEFAULT_RETRIES",),
+)
+PREFECT_TASK_DEFAULT_RETRY_DELAY_SECONDS = Setting(
+    "PREFECT_TASK_DEFAULT_RETRY_DELAY_SECONDS",
+    "tasks.default_retry_delay_seconds",
+    _delay,
+    ("PREFECT_TASKS_DEFAULT_RETRY_DELAY_SECONDS",),
+)
+SETTINGS = {
+    s.name: s for s in (PREFECT_TASK_DEFAULT_RETRIES, PREFECT_TASK_DEFAULT_RETRY_DELAY_SECONDS)
+}
+_BY_FIELD = {s.field: s for s in SETTINGS.values()}
+
+_layers: ContextVar[tuple[dict[str, Any], ...]] = ContextVar("flowtop_settings", default=())
+_defaults: ContextVar[dict[str, Any]] = ContextVar("flowtop_setting_defaults", default={})  # noqa: B039 - never mutated
+
+
+def _setting(key: Any, where: str) -> Setting:
+    if isinstance(key, Setting):
+        return key
+    if isinstance(key, str):
+        found = SETTINGS.get(key.upper()) or _BY_FIELD.get(key)
+        if found is not None:
+            return found
+    raise KeyError(
+        f"{where}: setting {key!r} is not available in flowtop (it has {', '.join(SETTINGS)})"
+    )
+
+
+def _parsed(items: Mapping[Any, Any] | None, where: str) -> dict[str, Any]:
+    parsed = {}
+    for key, raw in (items or {}).items():
+        setting = _setting(key, where)
+        try:
+            parsed[setting.name] = setting.parse(raw)
+        except ValueError as exc:
+            raise ValueError(f"{where}: {setting.name}: {exc}") from None
+    return parsed
+
+
+@contextmanager
+def temporary_settings(
+    updates: Mapping[Any, Any] | None = None,
+    set_defaults: Mapping[Any, Any] | None = None,
+    restore_defaults: Iterable[Any] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Prefect's ``temporary_settings``: within the block, ``updates`` override the
+    settings (keys are the ``PREFECT_...`` objects or names), ``set_defaults`` change what
+    applies when nothing else sets one, ``restore_defaults`` forget earlier overrides and
+    the environment. Yields the settings in force, by name."""
+    layer = _parsed(updates, "temporary_settings updates")
+    for key in restore_defaults or ():
+        layer.setdefault(_setting(key, "temporary_settings restore_defaults").name, _RESTORED)
+    defaults = {**_defaults.get(), **_parsed(set_defaults, "temporary_settings set_defaults")}
+    layers_token = _layers.set((*_layers.get(), layer))
+    defaults_token = _defaults.set(defaults)
+    try:
+        yield {name: setting.value() for name, setting in SETTINGS.items()}
+    finally:
+        _defaults.reset(defaults_token)
+        _layers.reset(layers_token)
+
+
+def task_defaults() -> dict[str, Any]:
+    """The ``@task`` options these settings give a task defined now (max_retries,
+    retry_delay), only those some setting sets."""
+    found = {}
+    retries = PREFECT_TASK_DEFAULT_RETRIES.value()
+    if retries is not None:
+        found["max_retries"] = retries
+    delay = PREFECT_TASK_DEFAULT_RETRY_DELAY_SECONDS.value()
+    if delay is not None:
+        found["retry_delay"] = delay
+    return found
+
+
+__all__ = [
+    "PREFECT_TASK_DEFAULT_RETRIES",
+    "PREFECT_TASK_DEFAULT_RETRY_DELAY_SECONDS",
+    "SETTINGS",
+    "Setting",
+    "task_defaults",
+    "temporary_settings",
+]

@@ -1,0 +1,549 @@
+"""Prefect 3's view of a task run from inside it: the current attempt (which
+``TaskRunContext`` reads, see ``prefect_context``), the ``task_run`` object, state hooks
+(``on_running``, ``on_completion``, ``on_failure``), ``task_run_name`` and the engine's
+failure log lines.
+
+Semantics follow Prefect 3's ``task_engine.py`` (``call_hooks``, ``handle_retry``,
+``setup_run_context``) and ``_internal/engine.resolve_custom_task_run_name``:
+
+- ``TaskRunContext.get()`` inside an attempt: ``task_run.run_count`` is the attempt number,
+  ``task_run.state_name`` ``Running`` on the first attempt and ``Retrying`` after, the id
+  and name stay the same across attempts; ``start_time`` is the attempt's start.
+- ``on_running`` hooks run as each attempt enters Running (first attempt and every retry);
+  ``on_completion`` / ``on_failure`` once, when the task reaches its final state and before
+  its caller sees it; never on an attempt that will be retried. A hook that raises is
+  logged and changes nothing. ``(task, task_run, state)`` as in Prefect.
+- ``task_run_name`` (a ``str.format`` template over the call's parameters, or a callable,
+  given ``parameters=`` when it takes that argument) is resolved once per task run.
+- a failed attempt logs on the ``flowtop.task_engine`` logger: INFO ``Task run failed with
+  exception: ValueError('x') - Retry 1/3 will start immediately``, and when it is final
+  ERROR ``... - Retries are exhausted`` (just ``Task run failed with exception: ...`` for a
+  task without retries). The logger is at WARNING unless set otherwise, so retries cost
+  no log record; flowtop's own output does not repeat these lines (it reports failures
+  its own way; see ``capture``).
+
+The current attempt (``current_attempt``): the runner's is the thread-local that
+``capture.begin(attempt)`` sets for a thread attempt and for each step of an async one
+(no cost beyond that), an inline call's and a hook's is the ``ContextVar`` :data:`ATTEMPT`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import uuid
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from . import capture
+from .aloop import run_sync
+from .prefect_api import State, StateDetails, TaskRun
+from .states import StateType
+
+if TYPE_CHECKING:
+    from .policy import Decision, RetryPolicy
+    from .records import TaskRun as TaskRecord
+    from .run import FlowRun
+    from .task import Task
+
+#: The attempt running in this context: ``(run, task record, args, kwargs)`` under the
+#: runner, an :class:`InlineCall` for a task called outside any run.
+ATTEMPT: ContextVar[Any] = ContextVar("flowtop_task_attempt", default=None)
+
+#: Where the engine's Prefect-style lines go (WARNING unless the program lowers it).
+ENGINE_LOG = logging.getLogger(capture.QUIET_LOGGER)
+#: A hook that raised is logged here, as Prefect logs it to the task run's logger: in an
+#: attempt's captured output, or (after the attempt) on stderr under ``flowtop run``.
+HOOK_LOG = logging.getLogger("flowtop.task_runs")
+if ENGINE_LOG.level == logging.NOTSET:
+    ENGINE_LOG.setLevel(logging.WARNING)
+
+HOOK_KINDS = ("on_completion", "on_failure", "on_running")
+
+
+def _when(ts: float | None) -> datetime | None:
+    return None if ts is None else datetime.fromtimestamp(ts, UTC)
+
+
+# -- the task_run object -------------------------------------------------------------------
+class InlineCall:
+    """A task called outside any run (or a generator task): its task run, attempt by attempt."""
+
+    __slots__ = ("task", "args", "kwargs", "_id", "name", "attempt", "started", "first_started")
+
+    def __init__(self, task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self.task = task
+        self.args = args
+        self.kwargs = kwargs
+        self._id: str | None = None
+        self.attempt = 0
+        self.started = 0.0
+        self.first_started: float | None = None
+        extras = task.extras
+        self.name = (
+            resolve_run_name(task, args, kwargs)
+            if extras is not None and extras.run_name is not None
+            else task.name
+        )
+
+    @property
+    def id(self) -> str:
+        """A uuid, made when first asked for (most inline calls never are)."""
+        if self._id is None:
+            self._id = uuid.uuid4().hex
+        return self._id
+
+    def next_attempt(self, now: float) -> None:
+        self.attempt += 1
+        self.started = now
+        if self.first_started is None:
+            self.first_started = now
+
+
+#: task_run_name values of the runner's task runs, by run then task key.
+_run_names: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
+def _state_name(attempt: int) -> str:
+    return "Running" if attempt <= 1 else "Retrying"
+
+
+def task_run_of(current: Any, state: State[Any] | None = None) -> TaskRun:
+    """The ``task_run`` of an :data:`ATTEMPT` value, in ``state`` (else its attempt's state)."""
+    first: float | None
+    if isinstance(current, InlineCall):
+        run_id, task_key = None, current.task.name
+        tr_id, name, attempt = current.id, current.name, current.attempt
+        first = current.first_started
+    else:
+        run, tr = current[0], current[1]
+        run_id, task_key, attempt = run.run_id, tr.key, tr.attempt
+        tr_id = f"{run.run_id}:{tr.key}"
+        name = _run_names.get(run, {}).get(tr.key, tr.key)
+        first = tr.attempts[0].started if tr.attempts else None
+    view = TaskRun(
+        id=tr_id,
+        name=name,
+        task_key=task_key,
+        run_count=attempt,
+        flow_run_id=run_id,
+        start_time=_when(first),
+        expected_start_time=_when(first),
+        state=state,
+    )
+    if state is not None:
+        view.state_name, view.state_type = state.name, state.type
+    else:
+        view.state_name = _state_name(attempt)
+    return view
+
+
+def attempt_started(current: Any) -> datetime | None:
+    """When the current attempt started (wall clock)."""
+    if isinstance(current, InlineCall):
+        return _when(current.started)
+    attempts = current[1].attempts
+    return _when(attempts[-1].started) if attempts else None
+
+
+def parameters_of(current: Any) -> dict[str, Any]:
+    """The call's parameters; a final hook's scope has no arguments at hand: the run
+    resolves them again (its upstream results are final by then)."""
+    if isinstance(current, InlineCall):
+        task, args, kwargs = current.task, current.args, current.kwargs
+    else:
+        run, tr, args, kwargs = current
+        task = tr.node.task
+        if args is None:
+            args, kwargs = run._inputs(tr.node)
+    return call_parameters(task.fn, tuple(args), kwargs)
+
+
+def call_parameters(
+    fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> dict[str, Any]:
+    """Prefect's ``get_call_parameters``: the call bound to the signature, defaults applied."""
+    try:
+        bound = inspect.signature(fn).bind(*args, **kwargs)
+    except (TypeError, ValueError):
+        return {**{f"arg{i}": a for i, a in enumerate(args)}, **kwargs}
+    bound.apply_defaults()
+    return dict(bound.arguments)
+
+
+# -- a task's Prefect run options --------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class TaskExtras:
+    """A task's state hooks and ``task_run_name``; a task without any has None, so the
+    runner's check costs one attribute read."""
+
+    on_completion: tuple[Callable[..., Any], ...] = ()
+    on_failure: tuple[Callable[..., Any], ...] = ()
+    on_running: tuple[Callable[..., Any], ...] = ()
+    run_name: str | Callable[..., Any] | None = None
+
+    @property
+    def final(self) -> bool:
+        return bool(self.on_completion or self.on_failure)
+
+
+def check_hooks(kind: str, hooks: Any) -> list[Callable[..., Any]]:
+    """Prefect's validation of ``on_failure=[...]`` etc.: an iterable of callables."""
+    try:
+        items = list(hooks)
+    except TypeError:
+        raise TypeError(
+            f"Expected iterable for '{kind}'; got {type(hooks).__name__} instead. Please "
+            f"provide a list of hooks to '{kind}': @task({kind}=[hook1, hook2])"
+        ) from None
+    for hook in items:
+        if not callable(hook):
+            raise TypeError(
+                f"Expected callables in '{kind}'; got {type(hook).__name__} instead. Please "
+                f"provide a list of hooks to '{kind}': @task({kind}=[hook1, hook2])"
+            )
+    return items
+
+
+def check_run_name(value: Any) -> Any:
+    if value is not None and not isinstance(value, str) and not callable(value):
+        raise TypeError(
+            f"Expected string or callable for 'task_run_name'; got {type(value).__name__} instead."
+        )
+    return value
+
+
+def make_extras(hooks: dict[str, list[Callable[..., Any]]], run_name: Any) -> TaskExtras | None:
+    if run_name is None and not any(hooks.values()):
+        return None
+    return TaskExtras(
+        on_completion=tuple(hooks.get("on_completion", ())),
+        on_failure=tuple(hooks.get("on_failure", ())),
+        on_running=tuple(hooks.get("on_running", ())),
+        run_name=run_name,
+    )
+
+
+def resolve_run_name(task: Task, args: Any, kwargs: dict[str, Any]) -> str:
+    """Prefect's ``resolve_custom_task_run_name``."""
+    extras = task.extras
+    spec = None if extras is None else extras.run_name
+    parameters = call_parameters(task.fn, tuple(args), kwargs)
+    if callable(spec):
+        try:
+            wants = "parameters" in inspect.signature(spec).parameters
+        except (TypeError, ValueError):
+            wants = False
+        name = spec(parameters=parameters) if wants else spec()
+        if not isinstance(name, str):
+            raise TypeError(
+                f"Callable {spec} for 'task_run_name' returned type {type(name).__name__} "
+                "but a string is required."
+            )
+        return name
+    if isinstance(spec, str):
+        try:
+            return spec.format(**parameters)
+        except (KeyError, IndexError) as exc:
+            raise KeyError(
+                f"task {task.name!r}: task_run_name {spec!r} names {exc} "
+                f"but the call's parameters are {sorted(parameters)}"
+            ) from None
+    return task.name
+
+
+# -- hooks ---------------------------------------------------------------------------------
+def _hook_name(hook: Callable[..., Any]) -> str:
+    """Prefect's ``get_hook_name``."""
+    if hasattr(hook, "__name__"):
+        return str(hook.__name__)
+    if isinstance(hook, partial):
+        return str(getattr(hook.func, "__name__", type(hook.func).__name__))
+    return type(hook).__name__
+
+
+def call_hooks(
+    hooks: tuple[Callable[..., Any], ...], task: Task, task_run: TaskRun, state: State[Any]
+) -> None:
+    """Run each hook ``(task, task_run, state)``; one that raises is logged, as in Prefect.
+    An ``async def`` hook is run to its end (on a helper thread when a loop runs here)."""
+    for hook in hooks:
+        name = _hook_name(hook)
+        try:
+            result = hook(task, task_run, state)
+            if inspect.isawaitable(result):
+                run_sync(result)
+        except Exception:  # noqa: BLE001 - Prefect logs a failing hook and goes on
+            HOOK_LOG.error("An error was encountered while running hook %r", name, exc_info=True)
+
+
+async def acall_hooks(
+    hooks: tuple[Callable[..., Any], ...], task: Task, task_run: TaskRun, state: State[Any]
+) -> None:
+    """``call_hooks`` from async code: an ``async def`` hook is awaited here."""
+    for hook in hooks:
+        name = _hook_name(hook)
+        try:
+            result = hook(task, task_run, state)
+            if inspect.isawaitable(result):
+                await result
+        except Exception:  # noqa: BLE001 - Prefect logs a failing hook and goes on
+            HOOK_LOG.error("An error was encountered while running hook %r", name, exc_info=True)
+
+
+@contextmanager
+def attempt_scope(current: Any) -> Iterator[None]:
+    token = ATTEMPT.set(current)
+    try:
+        yield
+    finally:
+        ATTEMPT.reset(token)
+
+
+def running_state(current: Any, attempt: int) -> State[Any]:
+    return State(StateType.RUNNING, name=_state_name(attempt), state_details=_details(current))
+
+
+def _details(current: Any) -> StateDetails:
+    if isinstance(current, InlineCall):
+        return StateDetails(
+            task_run_id=current.id, task_key=current.task.name, run_count=current.attempt
+        )
+    run, tr = current[0], current[1]
+    return StateDetails(
+        task_run_id=f"{run.run_id}:{tr.key}",
+        flow_run_id=run.run_id,
+        task_key=tr.key,
+        run_count=tr.attempt,
+    )
+
+
+def final_state(current: Any, value: Any, error: BaseException | None) -> State[Any]:
+    """The Prefect state a task ends in: Completed with its value, Failed with its error."""
+    details = _details(current)
+    if error is None:
+        return State(StateType.COMPLETED, data=value, state_details=details)
+    from .errors import TaskTimeout
+
+    return State(
+        StateType.FAILED,
+        data=error,
+        message=f"Task run encountered an exception {type(error).__name__}: {error}",
+        name="TimedOut" if isinstance(error, TaskTimeout) else None,
+        state_details=details,
+    )
+
+
+def begin_attempt(run: FlowRun, tr: TaskRecord, args: Any, kwargs: dict[str, Any]) -> None:
+    """The runner starts an attempt of a task with extras: its run name on the first
+    attempt, then its ``on_running`` hooks (on this thread, in the attempt's context)."""
+    task = tr.node.task
+    extras = task.extras
+    assert extras is not None
+    if extras.run_name is not None and tr.attempt == 1:
+        names = _run_names.get(run)
+        if names is None:
+            names = _run_names.setdefault(run, {})
+        names[tr.key] = resolve_run_name(task, args, kwargs)
+    if extras.on_running:
+        current = (run, tr, args, kwargs)
+        with attempt_scope(current):
+            state = running_state(current, tr.attempt)
+            call_hooks(extras.on_running, task, task_run_of(current, state), state)
+
+
+class _Raise:
+    """An attempt's function that raises ``error`` (a ``task_run_name`` that failed)."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise self.error
+
+
+def _araise(error: BaseException) -> Callable[..., Any]:
+    async def attempt(*args: Any, **kwargs: Any) -> Any:
+        raise error
+
+    return attempt
+
+
+def entered(attempt: tuple[Any, ...]) -> Callable[..., Any]:
+    """The runner starts an attempt of a task with extras (``attempt``: ``(run, task
+    record, args, kwargs)``): its run name (first attempt), its ``on_running`` hooks. The
+    function to call: the task's, or one raising why the run name could not be resolved
+    (the attempt fails with it, as any attempt's error)."""
+    run, tr, args, kwargs = attempt
+    task = tr.node.task
+    try:
+        begin_attempt(run, tr, args, kwargs)
+    except Exception as exc:  # noqa: BLE001 - the attempt's error, like any other
+        return _araise(exc) if task.is_async else _Raise(exc)
+    return task.fn  # type: ignore[no-any-return]
+
+
+def current_attempt() -> Any:
+    """The attempt running here: an inline call or hook scope (:data:`ATTEMPT`), else the
+    runner's attempt on this thread or in this async step (``capture.begin(attempt)``)."""
+    current = ATTEMPT.get()
+    if current is None:
+        current = getattr(capture._local, "attempt", None)
+    return current
+
+
+def concluding(
+    run: FlowRun,
+    tr: TaskRecord,
+    token: int,
+    value: Any,
+    error: BaseException | None,
+    decision: Decision | None,
+) -> int:
+    """An attempt came back with ``decision`` (None: a plain success). A failure is
+    logged (``log_failure``). When the task reaches its final state and has completion
+    or failure hooks: claim the attempt's conclusion (a timeout or a late result can no
+    longer conclude it), run the hooks outside the run's lock, before its state shows,
+    and return the token to conclude with (-1: the attempt was dropped meanwhile, so no
+    token matches). Otherwise ``token`` as it is."""
+    if tr.token != token:  # a late result of an abandoned attempt: the run drops it
+        return token
+    if decision is not None and decision.final is not StateType.COMPLETED:
+        if not decision.retry:
+            shown = error if decision.error is None else decision.error
+            log_failure(tr.policy, tr.attempt, shown, decision)
+        elif ENGINE_LOG.isEnabledFor(logging.INFO):  # retries: no call unless enabled
+            log_failure(tr.policy, tr.attempt, error, decision)
+    extras = tr.node.task.extras
+    if extras is None or not extras.final or (decision is not None and decision.retry):
+        return token
+    with run._lock:
+        if tr.token != token or tr.state is not StateType.RUNNING:
+            return -1
+        if tr.timer is not None:
+            tr.timer.cancel()
+            tr.timer = None
+        tr.token += 1
+        token = tr.token
+    failed = decision is not None and decision.final is not StateType.COMPLETED
+    if failed:
+        assert decision is not None
+        error = decision.error if decision.error is not None else error
+    current: tuple[Any, ...] = (run, tr, None, None)  # parameters: see parameters_of
+    state = final_state(current, value, error if failed else None)
+    hooks = extras.on_failure if failed else extras.on_completion
+    if hooks:
+        with attempt_scope(current):
+            call_hooks(hooks, tr.node.task, task_run_of(current, state), state)
+    return token
+
+
+# -- the engine's log lines ------------------------------------------------------------------
+def heard(level: int) -> bool:
+    """Whether a record at ``level`` on :data:`ENGINE_LOG` reaches a handler of the
+    program's (caplog's, ``basicConfig``'s, …): flowtop's capture handler drops these
+    records and Python's last-resort handler is not counted, so without a logging setup
+    no record is made (a failed task costs no record, and no line flowtop already shows)."""
+    if not ENGINE_LOG.isEnabledFor(level):
+        return False
+    logger: logging.Logger | None = ENGINE_LOG
+    while logger is not None:
+        for handler in logger.handlers:
+            if handler is not capture._handler and level >= handler.level:
+                return True
+        logger = logger.parent if logger.propagate else None
+    return False
+
+
+def log_failure(
+    policy: RetryPolicy, attempt: int, error: BaseException | None, decision: Decision
+) -> None:
+    """Prefect's ``handle_retry`` lines for a failed attempt (see the module doc)."""
+    if error is None:  # a completed attempt retried by a predicate
+        return
+    kind = "exception" if isinstance(error, Exception) else "state"
+    if decision.retry:
+        if heard(logging.INFO):
+            delay = decision.delay.seconds if decision.delay is not None else 0.0
+            ENGINE_LOG.info(
+                "Task run failed with %s: %r - Retry %s/%s will start %s",
+                kind,
+                error,
+                attempt,
+                policy.budget,
+                f"{delay:g} second(s) from now" if delay > 0 else "immediately",
+            )
+        return
+    if not heard(logging.ERROR):
+        return
+    shown = decision.error if decision.error is not None else error
+    if policy.budget > 0 and attempt > policy.budget:
+        ENGINE_LOG.error(
+            "Task run failed with %s: %r - Retries are exhausted", kind, shown, exc_info=shown
+        )
+    else:
+        ENGINE_LOG.error("Task run failed with %s: %r", kind, shown, exc_info=shown)
+
+
+# -- a task called outside any run ---------------------------------------------------------
+def inline_begins(call: InlineCall) -> None:
+    """An inline attempt starts: its ``on_running`` hooks."""
+    extras = call.task.extras
+    if extras is not None and extras.on_running:
+        with attempt_scope(call):
+            state = running_state(call, call.attempt)
+            call_hooks(extras.on_running, call.task, task_run_of(call, state), state)
+
+
+async def ainline_begins(call: InlineCall) -> None:
+    extras = call.task.extras
+    if extras is not None and extras.on_running:
+        with attempt_scope(call):
+            state = running_state(call, call.attempt)
+            await acall_hooks(extras.on_running, call.task, task_run_of(call, state), state)
+
+
+def _inline_final(
+    call: InlineCall, final: Any
+) -> tuple[tuple[Callable[..., Any], ...], State[Any]]:
+    extras = call.task.extras
+    if extras is None or not extras.final:
+        return (), State(StateType.COMPLETED)
+    error = final.exception if final.type is StateType.FAILED else None
+    state = final_state(call, final.result, error)
+    return (extras.on_failure if error is not None else extras.on_completion), state
+
+
+def inline_ends(call: InlineCall, final: Any) -> None:
+    """An inline task reached its final (engine) state: its completion or failure hooks."""
+    hooks, state = _inline_final(call, final)
+    if hooks:
+        with attempt_scope(call):
+            call_hooks(hooks, call.task, task_run_of(call, state), state)
+
+
+async def ainline_ends(call: InlineCall, final: Any) -> None:
+    hooks, state = _inline_final(call, final)
+    if hooks:
+        with attempt_scope(call):
+            await acall_hooks(hooks, call.task, task_run_of(call, state), state)
+
+
+__all__ = [
+    "ATTEMPT",
+    "ENGINE_LOG",
+    "InlineCall",
+    "TaskExtras",
+    "TaskRun",
+    "concluding",
+    "current_attempt",
+    "entered",
+]
