@@ -129,22 +129,57 @@ def test_saves_errors_and_retry_edits_go_through_the_host(
     assert workspace.override_for("etl", "extract") == {}
 
 
-def test_a_host_that_dies_is_an_error_of_the_workspace_then_starts_again(
+def _gone(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+    except OSError:
+        return True
+
+
+def test_a_host_that_died_between_saves_is_replaced_and_loads_everything(
     write: Callable[[str, str], Path], remote: Callable[[], RemoteWorkspace], tmp_path: Path
 ) -> None:
     path = write("etl.py", ETL)
+    write("report.py", REPORT)
     workspace = remote()
     workspace.load()
     first = workspace.host_pid
     assert first is not None
     os.kill(first, signal.SIGKILL)
-    change = workspace.reload_paths([path])
-    assert "the flow host died" in change.summary()
+    deadline = time.monotonic() + 10
+    while not _gone(first) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    change = workspace.reload_paths([path])  # a fresh host knows nothing: it loads it all
+    assert not change.errors
+    assert set(change.flows) == {"etl", "report"}
+    assert set(workspace.shapes) == {"etl", "report"}
+    assert workspace.host_pid not in (None, first)
+
+
+def test_a_host_that_dies_mid_request_is_an_error_then_starts_again(
+    write: Callable[[str, str], Path],
+    remote: Callable[[], RemoteWorkspace],
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A ``retry_on`` name typed in the editor imports its (installed) package in the
+    host: one that ends the process at import takes the host down, not the TUI."""
+    site = tmp_path_factory.mktemp("site")  # outside the workspace: an "installed" package
+    (site / "killer").mkdir()
+    (site / "killer" / "__init__.py").write_text("import os\nos._exit(9)\n")
+    monkeypatch.setenv("PYTHONPATH", str(site))
+    path = write("etl.py", ETL)
+    workspace = remote()
+    workspace.load()
+    first = workspace.host_pid
+    assert workspace.check_retry_on("etl", ["killer.Boom"]) is None  # unknown: said at save
     assert workspace.errors[tmp_path].message.startswith("the flow host died")
-    change = workspace.reload_paths([path])  # the next save: a fresh host loads it all
+    assert "etl" in workspace.shapes  # what it said last stays on screen
+    change = workspace.reload_paths([path])  # the next save
     assert "etl" in change.flows and not change.errors
     assert workspace.host_pid not in (None, first)
-    assert tmp_path not in workspace.errors and "etl" in workspace.shapes
+    assert tmp_path not in workspace.errors
 
 
 def test_a_helper_that_does_not_answer_is_stopped(

@@ -39,6 +39,9 @@ class HelperProcess:
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
         self._socket: socket.socket | None = None
+        #: How many processes were started: a client whose helper keeps state sees a
+        #: replacement (its predecessor died between two requests) by this changing.
+        self.starts = 0
 
     def ask(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
         """The helper's reply; raises :class:`HelperGone` when it died or took longer than
@@ -58,6 +61,7 @@ class HelperProcess:
         if self._socket is not None and self._process is not None and self._process.poll() is None:
             return self._socket
         self._stop()
+        self.starts += 1
         ours, theirs = socket.socketpair()
         package_parent = str(Path(__file__).resolve().parent.parent.parent)
         env = dict(os.environ)

@@ -69,14 +69,13 @@ class RemoteWorkspace:
     def load(self) -> WorkspaceChanged:
         """(Re)load every flow file in the host."""
         with self._lock:
-            return self._ask_state({"kind": "load"}, load=True)
+            self._loaded = False
+            return self._ask_state({"kind": "load"})
 
     def reload_paths(self, paths: Iterable[str | os.PathLike[str]]) -> WorkspaceChanged:
         """Reload what the saved ``paths`` affect (what the watcher calls per batch)."""
         request = {"kind": "reload", "paths": [str(p) for p in paths]}
         with self._lock:
-            if not self._loaded:  # a host started afresh knows nothing yet: load it all
-                return self._ask_state({"kind": "load"}, load=True)
             return self._ask_state(request)
 
     async def watch(self, stop_event: Any = None) -> AsyncIterator[WorkspaceChanged]:
@@ -92,13 +91,26 @@ class RemoteWorkspace:
         return (2 * files + 1) * self.settings.load_timeout + SLACK
 
     def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
-        """The host's reply; on a host that died or hung, one of the workspace's errors."""
-        loading = request["kind"] in ("load", "reload")
+        """The host's reply; on a host that died or hung, one of the workspace's errors.
+
+        A host started afresh (the first, or one replacing a host that died since the last
+        request) has loaded nothing: it loads the workspace first, and a reload is then
+        that load.
+        """
         try:
-            if not self._loaded and not loading:
-                self._ask_state({"kind": "load"}, load=True)
-            # an edit or a check imports nothing: only a load may take long
-            reply = self._host.ask(request, self._timeout() if loading else QUICK)
+            for _ in range(2):
+                if not self._loaded:
+                    reply = self._send({"kind": "load"})
+                    self._loaded = True
+                    if request["kind"] in ("load", "reload"):
+                        return reply
+                    self._apply(reply)
+                starts = self._host.starts
+                reply = self._send(request)
+                if self._host.starts == starts:
+                    return reply
+                self._loaded = False  # the host had died since: a fresh one answered
+            raise HelperGone("died again at once")
         except HelperGone as exc:
             self._loaded = False
             self.host_error = LoadError(
@@ -109,20 +121,22 @@ class RemoteWorkspace:
                 "it starts again on the next save",
             )
             raise
+
+    def _send(self, request: dict[str, Any]) -> dict[str, Any]:
+        loading = request["kind"] in ("load", "reload")
+        # an edit or a check imports nothing: only a load may take long
+        reply = self._host.ask(request, self._timeout() if loading else QUICK)
         if "failed" in reply:
-            self.host_error = LoadError(self.path, None, None, f"flow host: {reply['failed']}")
-            raise HelperGone(str(reply["failed"]))
+            raise HelperGone(f"failed: {reply['failed']}")
         self.host_error = None
         return reply
 
-    def _ask_state(self, request: dict[str, Any], *, load: bool = False) -> WorkspaceChanged:
+    def _ask_state(self, request: dict[str, Any]) -> WorkspaceChanged:
         try:
             reply = self._ask(request)
         except HelperGone:
             assert self.host_error is not None
             return WorkspaceChanged(errors=(self.host_error,))
-        if load:
-            self._loaded = True
         return self._apply(reply)
 
     def _apply(self, reply: dict[str, Any]) -> WorkspaceChanged:
