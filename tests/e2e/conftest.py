@@ -67,9 +67,8 @@ class Tmux:
         return out.strip() == "1"
 
     def wait_dead(self, what: str = "flowtop to quit") -> None:
-        """Wait for the pane's program to end. Generous: on a loaded machine tmux may take
-        seconds to notice an exit that took a fraction of one."""
-        self.wait_for(lambda screen: self.pane_dead(), what, timeout=40)
+        """Wait for the pane's program to end."""
+        self.wait_for(lambda screen: self.pane_dead(), what, timeout=20)
 
     def pane_pid(self) -> int:
         """The pid of the pane's program (``start`` execs it in place of the shell)."""
@@ -84,7 +83,10 @@ class Tmux:
             screen = self.screen()
             if predicate(screen):
                 return screen
-            if self.pane_dead():
+            if self.pane_dead():  # one last look: it may have died as the predicate held
+                screen = self.screen()
+                if predicate(screen):
+                    return screen
                 break
             time.sleep(0.05)
         raise AssertionError(f"timed out waiting for {what}; the screen was:\n{screen}")

@@ -7,8 +7,8 @@ edits to it. A host that dies or stops answering is reported as a load error of 
 workspace and started again (loading every file afresh) on the next request, so a flow
 file that misbehaves costs at most a toast, never the screen.
 
-Nothing here imports the loader, the in-process ``Workspace`` or the engine's runner:
-an import-linter contract in pyproject.toml keeps it so.
+Nothing here imports the loader or the in-process ``Workspace``: an import-linter
+contract in pyproject.toml keeps it so, and a test checks ``sys.modules``.
 """
 
 from __future__ import annotations
@@ -33,8 +33,9 @@ if TYPE_CHECKING:
 
 #: Seconds the host may take beyond its own import timeouts before it is given up on.
 SLACK = 10.0
-#: Seconds an edit or a check may take (the UI waits for it), and may wait for a load.
+#: Seconds an edit or a check may take: the UI waits for it.
 QUICK = 5.0
+#: Seconds a check as you type waits for a load in progress before it gives up.
 BUSY = 1.0
 
 
@@ -55,7 +56,7 @@ class RemoteWorkspace:
         self.settings = Settings()
         #: Why the host last failed (shown as an error of the workspace), or None.
         self.host_error: LoadError | None = None
-        self.history_error: str | None = None
+        self.history_error: str | None = None  # the run processes record, not this
         self._history: History | None = None
 
     @property
