@@ -240,6 +240,12 @@ class ShapeMaker:
         self.setting_keys = setting_keys
         self._views: dict[Any, PolicyView] = {}
 
+    def _policy(self, flow: Flow, node: Node) -> RetryPolicy:
+        try:
+            return self.policy_for(flow, node)
+        except Exception:  # noqa: BLE001 - a settings problem is shown as a settings error; the code's policy stands
+            return node.task.policy
+
     def view(self, policy: RetryPolicy) -> PolicyView:
         try:
             key: Any = (
@@ -262,14 +268,14 @@ class ShapeMaker:
             # name), each task by name, and the keys the settings name
             keys = dict.fromkeys([*flow.known_nodes, *tasks, *sorted(keyed)])
             policies = {
-                key: self.view(self.policy_for(flow, node))
+                key: self.view(self._policy(flow, node))
                 for key in keys
                 if (node := flow.node(key)) is not None
             }
             # A key no table names: the policy of its task under a key nothing names.
             plain = "\0"
             base = {
-                name: self.view(self.policy_for(flow, Node(plain, node.task)))
+                name: self.view(self._policy(flow, Node(plain, node.task)))
                 for name, node in tasks.items()
             }
             return FlowShape(flow.name, True, {}, policies, base)
@@ -277,10 +283,10 @@ class ShapeMaker:
         nodes = {}
         for key, node in flow.nodes.items():
             if key in keyed:
-                view = self.view(self.policy_for(flow, node))
+                view = self.view(self._policy(flow, node))
             elif (shared := by_task.get(id(node.task))) is not None:
                 view = shared
             else:
-                view = by_task[id(node.task)] = self.view(self.policy_for(flow, node))
+                view = by_task[id(node.task)] = self.view(self._policy(flow, node))
             nodes[key] = NodeShape(key, tuple(node.upstream), view)
         return FlowShape(flow.name, False, nodes)
