@@ -105,6 +105,7 @@ def test_wait_for_orders_without_passing_data_and_fails_downstream() -> None:
         s = second.submit(wait_for=[f])
         b = boom.submit()
         after_boom = second.submit(wait_for=[b])
+        after_boom.wait()  # boom may still be failing when ``second`` is done
         return s.result(), after_boom.state
 
     with Runner() as runner:

@@ -110,6 +110,10 @@ class WorkerPool:
             self._abandoned.add(thread)
             return True
 
+    def has_backlog(self) -> bool:
+        """Whether work is queued that no worker has taken yet."""
+        return not self._queue.empty()
+
     @property
     def abandoned(self) -> int:
         """How many threads given up on are still in their call."""
