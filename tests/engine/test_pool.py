@@ -68,3 +68,14 @@ def test_a_one_task_run_starts_one_worker_thread() -> None:
     flow.add_task(one)
     assert flow.run(workers=8).is_completed()
     assert len(names) == 1
+
+
+def test_a_shut_down_pool_has_no_backlog_to_yield_to() -> None:
+    pool = WorkerPool(1)
+    release = threading.Event()
+    pool.submit(release.wait, BOUND)
+    pool.submit(lambda: None)  # queued behind the first
+    wait_until(lambda: pool._threads and pool.has_backlog())
+    pool.shutdown(wait=False)  # its stop markers are queued now
+    assert not pool.has_backlog()
+    release.set()

@@ -111,8 +111,8 @@ class WorkerPool:
             return True
 
     def has_backlog(self) -> bool:
-        """Whether work is queued that no worker has taken yet."""
-        return not self._queue.empty()
+        """Whether work is queued that no worker has taken yet (never once shut down)."""
+        return not self._closed and not self._queue.empty()
 
     @property
     def abandoned(self) -> int:
