@@ -289,3 +289,28 @@ def test_a_run_with_a_sink_emits_every_event_in_order(make_runner, recorder: Rec
         ("after", StateType.RUNNING, None),
         ("after", StateType.COMPLETED, "2"),
     ]
+
+
+def test_a_finished_run_is_freed_without_the_garbage_collector() -> None:
+    """Nothing in a run refers back to it (its queue of due attempts holds no bound
+    method of the run): a finished run, its records and all, is freed as soon as nothing
+    holds it, instead of piling up for the collector's oldest generation."""
+    import gc
+
+    @task
+    def one(i: int) -> int:
+        return i
+
+    flow = Flow("freed")
+    for i in range(50):
+        flow.add_call(one, (i,), {})
+    flow.run(workers=4)  # warm: imports, caches
+    gc.collect()
+    gc.disable()
+    try:
+        result = flow.run(workers=4)
+        assert result.is_completed()
+        del result
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

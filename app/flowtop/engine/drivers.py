@@ -14,49 +14,41 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Executor
-from typing import Any
 
-from .pool import WorkerPool
 from .records import TaskRun
 
 #: An attempt begun (or due) under the lock: the task and the attempt's token.
 Begun = tuple[TaskRun, int]
 
 
-def _never() -> bool:
-    return False
-
-
 class Drivers:
-    """The queue of one run's due attempts and the count of drivers working through it."""
+    """The queue of one run's due attempts and the count of drivers working through it.
 
-    __slots__ = ("_due", "_running", "_most", "_submit", "_drive", "backlog", "_given_up")
+    Bookkeeping only: it tells the run when to hand the pool one more driver, and holds
+    no reference back to the run (a cycle would leave every finished run, records and
+    all, to the garbage collector).
+    """
 
-    def __init__(
-        self, executor: Executor | WorkerPool, most: int, drive: Callable[[], None]
-    ) -> None:
+    __slots__ = ("_due", "_running", "_most", "_given_up")
+
+    def __init__(self, most: int) -> None:
         self._due: deque[Begun] = deque()
         self._running = 0
         self._most = most
-        self._submit: Callable[..., Any] = executor.submit
-        self._drive = drive
-        #: Whether jobs wait in the pool that no worker has taken: a driver then lets
-        #: them go first (``yield_turn``), so runs sharing a pool take turns.
-        self.backlog = executor.has_backlog if isinstance(executor, WorkerPool) else _never
         #: Threads given up on in an attempt past its timeout: their drivers end there.
         self._given_up: set[threading.Thread] = set()
 
-    def due(self, tr: TaskRun, token: int) -> None:
-        """Attempt ``token`` of ``tr`` may start now: queue it, and start one more driver
-        unless ``most`` are at work."""
+    def due(self, tr: TaskRun, token: int) -> bool:
+        """Attempt ``token`` of ``tr`` may start now: queue it. True when one more driver
+        is wanted (fewer than ``most`` are at work); the caller hands it to the pool."""
         self._due.append((tr, token))
-        self._add()
+        return self._add()
 
-    def _add(self) -> None:
+    def _add(self) -> bool:
         if self._running < self._most:
             self._running += 1
-            self._submit(self._drive)
+            return True
+        return False
 
     def next(self, start: Callable[[TaskRun, int], bool]) -> Begun | None:
         """The first queued attempt that ``start`` begins (it refuses stale ones); None,
@@ -69,17 +61,12 @@ class Drivers:
         self._running -= 1
         return None
 
-    def yield_turn(self) -> None:
-        """This driver goes to the back of the pool's queue, behind the work waiting there."""
-        self._submit(self._drive)
-
-    def given_up(self, thread: threading.Thread) -> None:
-        """``thread`` was given up on in an attempt and replaced: its driver ends after that
-        attempt, so another takes its place if attempts are due."""
+    def given_up(self, thread: threading.Thread) -> bool:
+        """``thread`` was given up on in an attempt and replaced: its driver ends after
+        that attempt. True when another driver is wanted in its place."""
         self._given_up.add(thread)
         self._running -= 1
-        if self._due:
-            self._add()
+        return bool(self._due) and self._add()
 
     def ends_here(self) -> bool:
         """Whether this thread's driver ends now (its thread was given up on)."""

@@ -23,6 +23,7 @@ from .errors import IllegalTransition, RetriesExhausted, TaskTimeout
 from .events import ErrorInfo, RunFinished, RunStarted, TaskStateChanged
 from .graph import Node, resolve_inputs
 from .policy import Decision, RetryPolicy, safe_repr, summaries
+from .pool import WorkerPool
 from .records import Attempt, RunResult, TaskRun, error_info, new_run_id
 from .states import TRANSITIONS, State, StateType
 
@@ -32,6 +33,10 @@ if TYPE_CHECKING:
 
 #: ``FlowRun._transition``: a record field the caller leaves as it is.
 _KEEP: Any = object()
+
+
+def _never() -> bool:
+    return False
 
 
 class FlowRun:
@@ -71,7 +76,11 @@ class FlowRun:
         self._unfinished = len(self.tasks)
         self._reuse = {k: s for k, s in reuse.items() if k in self.tasks and s.is_completed()}
         self._starting = True  # while reused tasks are carried over, nothing is submitted
-        self._drivers = Drivers(runner.executor, runner.workers, self._drive)
+        self._drivers = Drivers(runner.workers)
+        #: Whether jobs wait in the pool that no worker has taken: a driver then lets them
+        #: go first, so runs sharing a pool take turns.
+        pool = runner.executor
+        self._backlog = pool.has_backlog if isinstance(pool, WorkerPool) else _never
 
     # -- lifecycle ------------------------------------------------------------------
     def _begin(self) -> None:
@@ -117,7 +126,8 @@ class FlowRun:
 
     def _attempt_due(self, tr: TaskRun, token: int) -> None:
         """Attempt ``token`` of ``tr`` may start now (under the lock): queue it for a driver."""
-        self._drivers.due(tr, token)
+        if self._drivers.due(tr, token):
+            self.runner.executor.submit(self._drive)
 
     def _drive(self) -> None:
         """A pool job (see ``drivers``): start the queued attempts one after another."""
@@ -185,8 +195,8 @@ class FlowRun:
                 return None
             if self._drivers.ends_here():
                 return None  # given up on and replaced (see _timed_out): this thread ends
-            if self._drivers.backlog():  # other work waits for a worker: take turns with it
-                self._drivers.yield_turn()
+            if self._backlog():  # other work waits for a worker: go behind it
+                self.runner.executor.submit(self._drive)
                 return None
             return self._drivers.next(self._start)
 
@@ -226,8 +236,8 @@ class FlowRun:
             tr.timer = None
             # The attempt needs this lock to conclude, so its thread has not moved on.
             how, replaced, no_retry = give_up_thread(self.runner, tr.thread)
-            if replaced and tr.thread is not None:
-                self._drivers.given_up(tr.thread)
+            if replaced and tr.thread is not None and self._drivers.given_up(tr.thread):
+                self.runner.executor.submit(self._drive)
             timeout = tr.policy.timeout or 0.0
             error = TaskTimeout(
                 f"attempt {tr.attempt} of {tr.key!r} ran past its timeout of {timeout:g}s ({how})"
