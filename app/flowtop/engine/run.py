@@ -142,9 +142,7 @@ class FlowRun:
         with self._lock:
             if not self._start(tr, token):
                 return
-        begun: Begun | None = (tr, token)
-        while begun is not None:
-            begun = self._run(*begun, driving=False)
+        self._run(tr, token, driving=False)
 
     def _start(self, tr: TaskRun, token: int) -> bool:
         """Under the lock: begin attempt ``token`` of ``tr`` (RUNNING, its record, its
@@ -167,13 +165,13 @@ class FlowRun:
         return True
 
     def _run(self, tr: TaskRun, token: int, *, driving: bool) -> Begun | None:
-        """Run the begun attempt ``token`` of ``tr``, then return the attempt this thread
-        runs next: the task's own retry when that has no delay (a retry loop, with no timer
-        or pool round trip), else (``driving``) the next queued one."""
+        """Run the begun attempt ``token`` of ``tr``, and each retry of it that has no
+        delay (a retry loop on this thread: no timer or pool round trip); then, when
+        ``driving``, begin and return the next queued attempt in the same hold of the lock."""
         args, kwargs = self._arguments(tr)  # outside the lock: upstream results are final
         clock = self._clock
-        started = clock()
         if self.runner.backend is not None or tr.node.task.is_async:
+            started = clock()
 
             def done(value: Any, error: BaseException | None, output: str) -> None:
                 self._conclude(tr, token, value, error, output, clock() - started)
@@ -184,21 +182,25 @@ class FlowRun:
             with self._lock:
                 return self._drivers.next(self._start)
         # The default: run the attempt right here, on this pool thread.
-        value, error, output = call_here(tr.node.task.fn, args, kwargs)
-        duration = clock() - started
-        judged = judge(tr, value, error, None, clock=clock, rng=self.runner.rng)
-        with self._lock:
-            again = self._apply(tr, token, judged, duration, output)
-            if again is not None and self._start(tr, again):
-                return tr, again
-            if not driving:
-                return None
-            if self._drivers.ends_here():
-                return None  # given up on and replaced (see _timed_out): this thread ends
-            if self._backlog():  # other work waits for a worker: go behind it
-                self.runner.executor.submit(self._drive)
-                return None
-            return self._drivers.next(self._start)
+        fn = tr.node.task.fn
+        while True:
+            started = clock()
+            value, error, output = call_here(fn, args, kwargs)
+            duration = clock() - started
+            judged = judge(tr, value, error, None, clock=clock, rng=self.runner.rng)
+            with self._lock:
+                again = self._apply(tr, token, judged, duration, output)
+                if again is not None and self._start(tr, again):
+                    token = again
+                    continue
+                if not driving:
+                    return None
+                if self._drivers.ends_here():
+                    return None  # given up on and replaced (see _timed_out): this thread ends
+                if self._backlog():  # other work waits for a worker: go behind it
+                    self.runner.executor.submit(self._drive)
+                    return None
+                return self._drivers.next(self._start)
 
     def _conclude(
         self,
