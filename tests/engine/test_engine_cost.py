@@ -314,3 +314,34 @@ def test_a_finished_run_is_freed_without_the_garbage_collector() -> None:
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+def test_a_run_hands_the_pool_its_first_drivers_after_releasing_its_lock() -> None:
+    """Starting a pool thread waits for it to run; under the run's lock no attempt could
+    begin meanwhile, so the first drivers are submitted once the lock is released."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from flowtop.engine import Runner
+
+    held: list[bool] = []
+
+    class Watching(ThreadPoolExecutor):
+        def submit(self, fn, /, *args, **kwargs) -> Future:  # type: ignore[no-untyped-def, override]
+            held.append(fn.__self__._lock.locked())
+            return super().submit(fn, *args, **kwargs)
+
+    @task
+    def one(i: int) -> int:
+        return i
+
+    flow = Flow("unlocked-start")
+    for i in range(6):
+        flow.add_call(one, (i,), {})
+    executor = Watching(3)
+    runner = Runner(3, executor=executor)
+    try:
+        assert runner.start(flow).result(timeout=5).is_completed()
+    finally:
+        runner.shutdown()
+        executor.shutdown(wait=True)
+    assert held[:3] == [False, False, False]

@@ -75,7 +75,11 @@ class FlowRun:
                 self.tasks[up].children.append(tr)
         self._unfinished = len(self.tasks)
         self._reuse = {k: s for k, s in reuse.items() if k in self.tasks and s.is_completed()}
-        self._starting = True  # while reused tasks are carried over, nothing is submitted
+        #: While the run is begun: reused tasks are carried over (their children wait for
+        #: the ready list), and the drivers wanted are counted in ``_unsent``, for ``_begin``
+        #: to hand the pool once it has released the lock.
+        self._starting = True
+        self._unsent = 0
         self._drivers = Drivers(runner.workers)
         #: Whether jobs wait in the pool that no worker has taken: a driver then lets them
         #: go first, so runs sharing a pool take turns.
@@ -105,12 +109,17 @@ class FlowRun:
                     tr.reused = True
                     tr.attempt = reused.attempt
                     self._complete(tr, reused.result, reused=True)
-            self._starting = False
             ready = [t for t in tasks if t.state is StateType.PENDING and t.waiting_on == 0]
             for tr in ready:
                 self._ready(tr)
+            self._starting = False
             if self._unfinished == 0:
                 self._finish()
+            drivers, self._unsent = self._unsent, 0
+        # Outside the lock: the pool may start a thread for each driver, and starting one
+        # waits for it to run. Under the lock no attempt could begin meanwhile.
+        for _ in range(drivers):
+            self.runner.executor.submit(self._drive)
 
     def _notify(self) -> None:
         """A task reached a final state (dynamic runs wake the flow function here)."""
@@ -127,7 +136,10 @@ class FlowRun:
     def _attempt_due(self, tr: TaskRun, token: int) -> None:
         """Attempt ``token`` of ``tr`` may start now (under the lock): queue it for a driver."""
         if self._drivers.due(tr, token):
-            self.runner.executor.submit(self._drive)
+            if self._starting:
+                self._unsent += 1
+            else:
+                self.runner.executor.submit(self._drive)
 
     def _drive(self) -> None:
         """A pool job (see ``drivers``): start the queued attempts one after another."""
