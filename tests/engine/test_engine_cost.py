@@ -120,3 +120,228 @@ def test_summaries_match_each_policy_s_own_summary() -> None:
     ]
     assert summaries(policies) == tuple(p.summary() for p in policies)
     assert summaries([]) == ()
+
+
+# -- one hold of the run's lock per attempt ------------------------------------------------
+class CountingLock:
+    """Stands in for a run's lock and counts how often it is taken."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.taken = 0
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+        self.taken += 1
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
+def counted_run(runner, flow: Flow) -> tuple[CountingLock, object]:  # type: ignore[no-untyped-def]
+    """Start ``flow`` with its run's lock counted from before its first attempt."""
+    from flowtop.engine import run as run_module
+
+    lock = CountingLock()
+    original = run_module.FlowRun._begin
+
+    def begin(run: run_module.FlowRun) -> None:
+        run._lock = lock  # type: ignore[assignment]
+        original(run)
+
+    run_module.FlowRun._begin = begin  # type: ignore[method-assign]
+    try:
+        run = runner.start(flow)
+    finally:
+        run_module.FlowRun._begin = original  # type: ignore[method-assign]
+    return lock, run
+
+
+def test_an_attempt_takes_the_run_s_lock_once(make_runner, recorder: Recorder) -> None:
+    """Applying an attempt's outcome and starting the next share one hold of the lock:
+    taking it twice per attempt, eight workers handed it to each other at every release."""
+    n, workers = 60, 4
+
+    @task
+    def one(i: int) -> int:
+        return i
+
+    flow = Flow("held-once")
+    for i in range(n):
+        flow.add_call(one, (i,), {})
+    runner = make_runner(workers, sinks=(recorder,))
+    lock, run = counted_run(runner, flow)
+    assert run.result(timeout=5).is_completed()  # type: ignore[attr-defined]
+    # One for the start, one per attempt, one per driver that finds the queue empty
+    # (and the result's own read): no longer two per attempt.
+    assert lock.taken <= 1 + n + workers + 1, lock.taken
+    runner.bus.flush()
+    for i in range(n):
+        key = "one" if i == 0 else f"one-{i + 1}"
+        assert recorder.states(key, run.run_id) == [StateType.RUNNING, StateType.COMPLETED]  # type: ignore[attr-defined]
+
+
+def test_a_retry_with_no_delay_takes_the_lock_once_per_attempt(make_runner) -> None:
+    calls: list[int] = []
+
+    @task(max_retries=4, retry_delay=0)
+    def flaky() -> str:
+        calls.append(1)
+        if len(calls) < 5:
+            raise ConnectionError("again")
+        return "ok"
+
+    flow = Flow("retried")
+    flow.add_task(flaky)
+    runner = make_runner(2)
+    lock, run = counted_run(runner, flow)
+    assert run.result(timeout=5)["flaky"].attempt == 5  # type: ignore[attr-defined]
+    assert lock.taken <= 1 + 5 + 1 + 1, lock.taken
+
+
+def test_runs_sharing_a_pool_take_turns(make_runner) -> None:
+    """A run with attempts queued does not keep the pool to itself: its driver lets
+    another run's waiting work go first after each attempt."""
+    order: list[str] = []
+    gate = threading.Event()
+
+    @task
+    def step(name: str) -> str:
+        if name == "a1":
+            gate.wait(5)
+        order.append(name)
+        return name
+
+    chain = Flow("chain")
+    previous = None
+    for i in range(1, 6):
+        ref = chain.add_call(step, (f"a{i}",), {})
+        if previous is not None:
+            chain.set_dependencies(ref, upstream_tasks=[previous])
+        previous = ref
+    other = Flow("other")
+    other.add_call(step, ("b",), {})
+    runner = make_runner(1)
+    first = runner.start(chain)
+    second = runner.start(other)  # queued while a1 holds the only worker
+    gate.set()
+    assert first.result(timeout=5).is_completed() and second.result(timeout=5).is_completed()
+    assert order.index("b") < order.index("a3"), order
+
+
+# -- no event built when no sink listens ---------------------------------------------------
+def test_a_run_without_sinks_builds_no_events(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from flowtop.engine import run as run_module
+
+    built: list[str] = []
+    for name in ("RunStarted", "TaskStateChanged", "RunFinished"):
+        real = getattr(run_module, name)
+        monkeypatch.setattr(
+            run_module,
+            name,
+            lambda *a, _real=real, _name=name, **k: built.append(_name) or _real(*a, **k),
+        )
+
+    calls: list[int] = []
+
+    @task(max_retries=1, retry_delay=0)
+    def once() -> int:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("blip")
+        return 1
+
+    flow = Flow("quiet")
+    flow.add_task(once)
+    result = flow.run(workers=2)
+    assert result.is_completed() and result["once"].attempt == 2
+    assert built == []
+
+
+def test_a_run_with_a_sink_emits_every_event_in_order(make_runner, recorder: Recorder) -> None:
+    calls: list[int] = []
+
+    @task(max_retries=1, retry_delay=0)
+    def flaky() -> dict[str, int]:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("blip")
+        return {"n": 1}
+
+    @task
+    def after(x: dict[str, int]) -> int:
+        return x["n"] + 1
+
+    with Flow("loud") as flow:
+        after(flaky())
+    runner = make_runner(2, sinks=(recorder,))
+    run = runner.start(flow)
+    assert run.result(timeout=5).is_completed()
+    runner.bus.flush()
+    events = [e for e in recorder.events if e.run_id == run.run_id]
+    assert [type(e).__name__ for e in (events[0], events[-1])] == ["RunStarted", "RunFinished"]
+    steps = [(e.task, e.state, e.result) for e in recorder.task_events(run.run_id)]
+    assert steps == [
+        ("flaky", StateType.RUNNING, None),
+        ("flaky", StateType.AWAITING_RETRY, None),
+        ("flaky", StateType.RUNNING, None),
+        ("flaky", StateType.COMPLETED, "{'n': 1}"),
+        ("after", StateType.RUNNING, None),
+        ("after", StateType.COMPLETED, "2"),
+    ]
+
+
+def test_a_finished_run_is_freed_without_the_garbage_collector() -> None:
+    """Nothing in a run refers back to it (its queue of due attempts holds no bound
+    method of the run): a finished run, its records and all, is freed as soon as nothing
+    holds it, instead of piling up for the collector's oldest generation."""
+    import gc
+
+    @task
+    def one(i: int) -> int:
+        return i
+
+    flow = Flow("freed")
+    for i in range(50):
+        flow.add_call(one, (i,), {})
+    flow.run(workers=4)  # warm: imports, caches
+    gc.collect()
+    gc.disable()
+    try:
+        result = flow.run(workers=4)
+        assert result.is_completed()
+        del result
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+
+
+def test_a_run_hands_the_pool_its_first_drivers_after_releasing_its_lock() -> None:
+    """Starting a pool thread waits for it to run; under the run's lock no attempt could
+    begin meanwhile, so the first drivers are submitted once the lock is released."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from flowtop.engine import Runner
+
+    held: list[bool] = []
+
+    class Watching(ThreadPoolExecutor):
+        def submit(self, fn, /, *args, **kwargs) -> Future:  # type: ignore[no-untyped-def, override]
+            held.append(fn.__self__._lock.locked())
+            return super().submit(fn, *args, **kwargs)
+
+    @task
+    def one(i: int) -> int:
+        return i
+
+    flow = Flow("unlocked-start")
+    for i in range(6):
+        flow.add_call(one, (i,), {})
+    executor = Watching(3)
+    runner = Runner(3, executor=executor)
+    try:
+        assert runner.start(flow).result(timeout=5).is_completed()
+    finally:
+        runner.shutdown()
+        executor.shutdown(wait=True)
+    assert held[:3] == [False, False, False]

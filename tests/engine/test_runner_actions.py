@@ -260,3 +260,27 @@ def test_cancel_stops_scheduling_queued_attempts(make_runner, recorder: Recorder
     assert started == ["first"]
     assert {s.type for s in run.result().states.values()} == {StateType.CANCELLED}
     assert_nothing_after_run_finished(recorder, run.run_id)
+
+
+def test_an_async_attempt_past_its_timeout_gives_up_no_pool_thread(make_runner) -> None:
+    """An ``async def`` attempt runs on the event loop, not on the pool thread that
+    started it: its timeout must not make the pool replace that (healthy) thread."""
+    import asyncio
+
+    from flowtop.engine.pool import WorkerPool
+
+    @task(timeout=0.05)
+    async def hangs() -> None:
+        await asyncio.sleep(5)
+
+    flow = Flow("async-timeout")
+    flow.add_task(hangs)
+    clock = ManualClock()
+    runner = make_runner(2, clock=clock)
+    run = runner.start(flow)
+    wait_until(lambda: run.snapshot()["hangs"].type is StateType.RUNNING)
+    clock.advance(0.05)
+    state = run.result(timeout=5)["hangs"]
+    assert state.type is StateType.FAILED and isinstance(state.exception, TaskTimeout)
+    assert "a late result will be discarded" in str(state.exception)
+    assert isinstance(runner.executor, WorkerPool) and runner.executor.abandoned == 0

@@ -369,34 +369,20 @@ class DynamicRun(FlowRun):
                 return
         self._submit(tr)
 
-    def _submit(self, tr: TaskRun) -> None:
+    def _attempt_due(self, tr: TaskRun, token: int) -> None:
         """As the runner's; an ``async def`` task's attempt starts on the event loop itself."""
         if not tr.node.task.is_async:
-            super()._submit(tr)
+            super()._attempt_due(tr, token)
             return
-        tr.token += 1
-        aloop.post(aloop.get_loop(self.runner), self._attempt, tr, tr.token)
+        aloop.post(aloop.get_loop(self.runner), self._attempt, tr, token)
 
-    def _retry_due(self, tr: TaskRun, token: int) -> None:
-        if not tr.node.task.is_async:
-            super()._retry_due(tr, token)
-            return
-        with self._lock:
-            if (
-                tr.token == token
-                and tr.state is StateType.AWAITING_RETRY
-                and self.state is StateType.RUNNING
-            ):
-                tr.timer = None
-                aloop.post(aloop.get_loop(self.runner), self._attempt, tr, token)
-
-    def _attempt(self, tr: TaskRun, token: int) -> None:
+    def _arguments(self, tr: TaskRun) -> tuple[list[Any], dict[str, Any]]:
+        args, kwargs = super()._arguments(tr)
         if tr.key not in self._inputs_by_key:
-            # Hashing pickles the inputs, which may be large: on this worker, outside the
-            # run lock (the upstream results it reads are final).
-            args, kwargs = self._inputs(tr.node)
+            # Hashing pickles the inputs, which may be large: on the attempt's thread,
+            # outside the run lock (the upstream results it reads are final).
             self._inputs_by_key[tr.key] = input_hash(args, kwargs)
-        super()._attempt(tr, token)
+        return args, kwargs
 
     def _notify(self) -> None:
         self._cond.notify_all()

@@ -294,6 +294,8 @@ class EventBus:
     def __init__(self, sinks: Iterable[Sink | Subscription] = ()) -> None:
         self._workers: list[_SinkWorker] = []
         self._puts: tuple[Callable[[Any], None], ...] = ()
+        #: Whether any sink listens: a run builds no event while none does.
+        self.has_sinks = False
         self._lock = threading.Lock()
         for sink in sinks:
             if isinstance(sink, Subscription):
@@ -314,6 +316,7 @@ class EventBus:
         """Swap in a new worker list; ``emit`` reads the bound ``put``s without the lock."""
         self._workers = workers
         self._puts = tuple(w.put for w in workers)
+        self.has_sinks = bool(workers)
 
     def emit(self, event: Event) -> None:
         for put in self._puts:

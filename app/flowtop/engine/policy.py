@@ -13,7 +13,7 @@ import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from .delays import (
     DelayBreakdown,
@@ -175,9 +175,9 @@ def describe_delay(spec: Any) -> str:
     return f"{callable_name(spec)}(n)"
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """What follows an attempt: retry after ``delay``, or the final state."""
+class Decision(NamedTuple):
+    """What follows an attempt: retry after ``delay``, or the final state (a ``NamedTuple``,
+    cheap to build once per attempt, like ``DelayBreakdown``)."""
 
     retry: bool
     final: StateType | None  # COMPLETED or FAILED when not retrying
@@ -297,7 +297,7 @@ def decide(
         return Decision(False, StateType.FAILED, error=delay_failure, reason="retry_delay failed")
     if policy.retry_jitter_factor and delay.seconds > 0 and override is None:
         jittered = clamped_poisson_interval(delay.seconds, policy.retry_jitter_factor, rng)
-        delay = replace(delay, seconds=jittered, jitter=jittered / delay.seconds - 1)
+        delay = delay._replace(seconds=jittered, jitter=jittered / delay.seconds - 1)
     if policy.retry_deadline is not None and elapsed + delay.seconds > policy.retry_deadline:
         reason = f"{why}; retry_deadline {fmt_seconds(policy.retry_deadline)} would pass"
         if failed:

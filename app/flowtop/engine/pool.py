@@ -5,6 +5,11 @@ interpreter exits, so quitting flowtop while a task hangs in a call that can't b
 interrupted would hang too; and the runner never reads the ``Future`` each submit builds.
 Daemon threads let a quit be a quit (late results are discarded anyway), and a bare queue
 costs less per task than the executor's futures, semaphore and bookkeeping.
+
+Threads start on demand, as the executor's do: a ``submit`` that finds no worker waiting
+starts one, up to ``workers``. Starting a thread waits for it to run, about 0.1–1 ms
+each here; starting all eight on the first submit cost a one-task run ten times what
+the executor's one thread costs.
 """
 
 from __future__ import annotations
@@ -51,28 +56,29 @@ class WorkerPool:
         self._threads: list[threading.Thread] = []
         #: Threads given up on and still in their call; each leaves the set when it returns.
         self._abandoned: set[threading.Thread] = set()
-        self._serial = itertools.count(workers)
+        self._serial = itertools.count()
+        #: One permit per worker that found the queue empty and waits on it: a submit that
+        #: takes one needs no new thread.
+        self._waiting = threading.Semaphore(0)
         self._lock = threading.Lock()
         self._closed = False
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> None:
         if self._closed:
             raise RuntimeError("worker pool is shut down")
-        if not self._threads:
-            self._start()
         self._queue.put((fn, args))
+        if not self._waiting.acquire(blocking=False) and len(self._threads) < self.workers:
+            self._start_one()
 
-    def _start(self) -> None:
+    def _start_one(self) -> None:
         with self._lock:
-            if self._threads or self._closed:
+            if len(self._threads) >= self.workers or self._closed:
                 return
-            threads = [
-                threading.Thread(target=self._work, name=f"{self.name}-{i}", daemon=True)
-                for i in range(self.workers)
-            ]
-            for thread in threads:
-                thread.start()
-            self._threads = threads
+            thread = threading.Thread(
+                target=self._work, name=f"{self.name}-{next(self._serial)}", daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
 
     def abandon(self, thread: threading.Thread) -> bool:
         """Give up on the call ``thread`` is in: start a worker in its place and let it end
@@ -104,17 +110,25 @@ class WorkerPool:
             self._abandoned.add(thread)
             return True
 
+    def has_backlog(self) -> bool:
+        """Whether work is queued that no worker has taken yet (never once shut down)."""
+        return not self._closed and not self._queue.empty()
+
     @property
     def abandoned(self) -> int:
         """How many threads given up on are still in their call."""
         return len(self._abandoned)
 
     def _work(self) -> None:
-        get = self._queue.get
+        get, get_nowait = self._queue.get, self._queue.get_nowait
         me = threading.current_thread()
         abandoned = self._abandoned
         while True:
-            item = get()
+            try:
+                item = get_nowait()
+            except queue.Empty:  # nothing queued: say so, then wait for the next submit
+                self._waiting.release()
+                item = get()
             if item is _STOP:
                 return
             fn, args = item

@@ -2,10 +2,11 @@
 
 Every state change of a run happens under that run's lock, through ``_transition``,
 and is emitted there, so events of a task are totally ordered. Attempts run on pool
-threads without the lock. A retry wait is a timer entry, never a sleeping thread. Each
-attempt carries a token; a result that comes back after its attempt was timed out,
-cancelled or given up finds the token changed and is dropped, which is how a thread
-that cannot be killed is made harmless.
+threads without the lock (``attempt``): a run queues the attempts due to start and hands
+the pool up to ``workers`` jobs that run them one after another. A retry wait is a timer
+entry, never a sleeping thread. Each attempt carries a token; a result that comes back
+after its attempt was timed out, cancelled or given up finds the token changed and is
+dropped, which is how a thread that cannot be killed is made harmless.
 """
 
 from __future__ import annotations
@@ -16,14 +17,14 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from . import aloop, capture, task_runs
-from .backends import hand_over
+from . import task_runs
+from .attempt import Judged, call_here, give_up_thread, judge, start_elsewhere
+from .drivers import Begun, Drivers
 from .errors import IllegalTransition, RetriesExhausted, TaskTimeout
 from .events import ErrorInfo, RunFinished, RunStarted, TaskStateChanged
 from .graph import Node, resolve_inputs
-from .policy import Decision, RetryPolicy, decide, safe_repr, safe_str, summaries
-from .pool import MAX_ABANDONED
-from .prefect_api import returned_state
+from .policy import Decision, RetryPolicy, safe_repr, summaries
+from .pool import WorkerPool
 from .records import Attempt, RunResult, TaskRun, error_info, new_run_id
 from .states import TRANSITIONS, State, StateType
 
@@ -33,6 +34,10 @@ if TYPE_CHECKING:
 
 #: ``FlowRun._transition``: a record field the caller leaves as it is.
 _KEEP: Any = object()
+
+
+def _never() -> bool:
+    return False
 
 
 class FlowRun:
@@ -56,6 +61,7 @@ class FlowRun:
         self.rerun_of = rerun_of
         self._lock = threading.Lock()  # never re-entered: keep it cheap, it is on the hot path
         self._done = threading.Event()
+        self._bus = runner.bus  # events are built only while a sink listens (see _transition)
         self._emit = runner.bus.emit
         self._clock = runner.clock
         self.state = StateType.RUNNING
@@ -70,36 +76,51 @@ class FlowRun:
                 self.tasks[up].children.append(tr)
         self._unfinished = len(self.tasks)
         self._reuse = {k: s for k, s in reuse.items() if k in self.tasks and s.is_completed()}
-        self._starting = True  # while reused tasks are carried over, nothing is submitted
+        #: While the run is begun: reused tasks are carried over (their children wait for
+        #: the ready list), and the drivers wanted are counted in ``_unsent``, for ``_begin``
+        #: to hand the pool once it has released the lock.
+        self._starting = True
+        self._unsent = 0
+        self._drivers = Drivers(runner.workers)
+        #: Whether jobs wait in the pool that no worker has taken: a driver then lets them
+        #: go first, so runs sharing a pool take turns.
+        pool = runner.executor
+        self._backlog = pool.has_backlog if isinstance(pool, WorkerPool) else _never
 
     # -- lifecycle ------------------------------------------------------------------
     def _begin(self) -> None:
         tasks = list(self.tasks.values())
         with self._lock:
-            self._emit(
-                RunStarted(
-                    self.run_id,
-                    self.flow.name,
-                    self.number,
-                    tuple(t.key for t in tasks),
-                    tuple(t.max_attempts for t in tasks),
-                    summaries([t.policy for t in tasks]),
-                    self.rerun_of,
-                    time.time(),
+            if self._bus.has_sinks:
+                self._emit(
+                    RunStarted(
+                        self.run_id,
+                        self.flow.name,
+                        self.number,
+                        tuple(t.key for t in tasks),
+                        tuple(t.max_attempts for t in tasks),
+                        summaries([t.policy for t in tasks]),
+                        self.rerun_of,
+                        time.time(),
+                    )
                 )
-            )
             for tr in tasks:
                 reused = self._reuse.get(tr.key)
                 if reused is not None:
                     tr.reused = True
                     tr.attempt = reused.attempt
                     self._complete(tr, reused.result, reused=True)
-            self._starting = False
             ready = [t for t in tasks if t.state is StateType.PENDING and t.waiting_on == 0]
             for tr in ready:
                 self._ready(tr)
+            self._starting = False
             if self._unfinished == 0:
                 self._finish()
+            drivers, self._unsent = self._unsent, 0
+        # Outside the lock: the pool may start a thread for each driver, and starting one
+        # waits for it to run. Under the lock no attempt could begin meanwhile.
+        for _ in range(drivers):
+            self.runner.executor.submit(self._drive)
 
     def _notify(self) -> None:
         """A task reached a final state (dynamic runs wake the flow function here)."""
@@ -111,71 +132,88 @@ class FlowRun:
     def _submit(self, tr: TaskRun) -> None:
         """Queue the next attempt of ``tr`` (called under the lock)."""
         tr.token += 1
-        self.runner.executor.submit(self._attempt, tr, tr.token)
+        self._attempt_due(tr, tr.token)
+
+    def _attempt_due(self, tr: TaskRun, token: int) -> None:
+        """Attempt ``token`` of ``tr`` may start now (under the lock): queue it for a driver."""
+        if self._drivers.due(tr, token):
+            if self._starting:
+                self._unsent += 1
+            else:
+                self.runner.executor.submit(self._drive)
+
+    def _drive(self) -> None:
+        """A pool job (see ``drivers``): start the queued attempts one after another."""
+        with self._lock:
+            begun = self._drivers.next(self._start)
+        while begun is not None:
+            begun = self._run(*begun, driving=True)
 
     def _attempt(self, tr: TaskRun, token: int) -> None:
-        """Run the attempt ``token`` names, then on this same thread each retry that has no
-        delay: a retry loop, with no timer or pool round trip between its attempts."""
-        again: int | None = token
-        while again is not None:
-            again = self._attempt_once(tr, again)
-
-    def _attempt_once(self, tr: TaskRun, token: int) -> int | None:
-        """One attempt; the token of a retry to start at once, if it ended in one here."""
-        clock = self._clock
+        """Start attempt ``token`` of ``tr`` on this thread, outside any driver (a ``@flow``
+        run's async attempts start on the event loop this way)."""
         with self._lock:
-            if tr.token != token or self.state is not StateType.RUNNING:
-                return None
-            tr.attempt += 1
-            now = clock()
-            if tr.first_start is None:
-                tr.first_start = now
-            wall = time.time()
-            tr.attempts.append(Attempt(tr.attempt, wall))
-            self._transition(tr, StateType.RUNNING, ts=wall)
-            if tr.policy.timeout is not None:
-                tr.timer = self.runner.timer.call_at(
-                    now + tr.policy.timeout, lambda: self._timed_out(tr, token)
-                )
-            args, kwargs = self._inputs(tr.node)
-            backend = self.runner.backend
-            if backend is None:
-                tr.thread = threading.current_thread()
-        attempt = (self, tr, args, kwargs)  # what TaskRunContext.get() reads in the attempt
-        fn = task_runs.entered(attempt) if tr.node.task.extras else tr.node.task.fn  # hooks
-        started = clock()
-        if backend is None and not tr.node.task.is_async:
-            # The default: run the attempt right here, on this pool thread.
-            capture.begin(attempt)
-            try:
-                value = fn(*args, **kwargs)
-                error: BaseException | None = None
-            except BaseException as exc:  # noqa: BLE001 - every outcome is reported, none escapes
-                value, error = None, exc
-                if exc.__traceback__ is not None and exc.__traceback__.tb_next is not None:
-                    exc.__traceback__ = exc.__traceback__.tb_next  # the user's frames, not ours
-            output = capture.end()
-            return self._conclude(tr, token, value, error, output, clock() - started)
+            if not self._start(tr, token):
+                return
+        self._run(tr, token, driving=False)
 
-        def done(value: Any, error: BaseException | None, output: str) -> None:
-            again = self._conclude(tr, token, value, error, output, clock() - started)
-            if again is not None:
-                self._retry_due(tr, again)
-
-        if tr.node.task.is_async:  # awaited on the event loop: no thread is held meanwhile
-            aloop.start_attempt(fn, args, kwargs, done, user=self.runner, attempt=attempt)
-        else:  # another process or a cluster runs the attempt; retries stay here
-            assert backend is not None
-            hand_over(
-                backend,
-                fn,
-                args,
-                kwargs,
-                timeout=tr.policy.timeout,
-                abandoned=lambda: tr.token != token,
-                on_done=done,
+    def _start(self, tr: TaskRun, token: int) -> bool:
+        """Under the lock: begin attempt ``token`` of ``tr`` (RUNNING, its record, its
+        timeout) unless it was cancelled, given up or replaced meanwhile."""
+        if tr.token != token or self.state is not StateType.RUNNING:
+            return False
+        tr.attempt += 1
+        now = self._clock()
+        tr.first_start = now if tr.first_start is None else tr.first_start
+        wall = time.time()
+        tr.attempts.append(Attempt(tr.attempt, wall))
+        self._transition(tr, StateType.RUNNING, ts=wall)
+        if tr.policy.timeout is not None:
+            tr.timer = self.runner.timer.call_at(
+                now + tr.policy.timeout, lambda: self._timed_out(tr, token)
             )
-        return None
+        here = self.runner.backend is None and not tr.node.task.is_async
+        tr.thread = threading.current_thread() if here else None
+        return True
+
+    def _run(self, tr: TaskRun, token: int, *, driving: bool) -> Begun | None:
+        """Run the begun attempt ``token`` of ``tr``, and each retry of it that has no
+        delay (a retry loop on this thread: no timer or pool round trip); then, when
+        ``driving``, begin and return the next queued attempt in the same hold of the lock."""
+        args, kwargs = self._arguments(tr)  # outside the lock: upstream results are final
+        attempt = (self, tr, args, kwargs)  # what TaskRunContext.get() reads in the attempt
+        clock = self._clock
+        if self.runner.backend is not None or tr.node.task.is_async:
+            started = clock()
+
+            def done(value: Any, error: BaseException | None, output: str) -> None:
+                self._conclude(tr, token, value, error, output, clock() - started)
+
+            start_elsewhere(self.runner, tr, token, attempt, done)
+            if not driving:
+                return None
+            with self._lock:
+                return self._drivers.next(self._start)
+        while True:  # the default: run the attempt right here, on this pool thread
+            fn = task_runs.entered(attempt) if tr.node.task.extras else tr.node.task.fn
+            started = clock()
+            value, error, output = call_here(fn, args, kwargs, attempt)
+            duration = clock() - started
+            judged = judge(tr, value, error, None, clock=clock, rng=self.runner.rng)
+            token = task_runs.concluding(self, tr, token, *judged[:3])  # log lines, hooks
+            with self._lock:
+                again = self._apply(tr, token, judged, duration, output)
+                if again is not None and self._start(tr, again):
+                    token = again
+                    continue
+                if not driving:
+                    return None
+                if self._drivers.ends_here():
+                    return None  # given up on and replaced (see _timed_out): this thread ends
+                if self._backlog():  # other work waits for a worker: go behind it
+                    self.runner.executor.submit(self._drive)
+                    return None
+                return self._drivers.next(self._start)
 
     def _conclude(
         self,
@@ -187,53 +225,24 @@ class FlowRun:
         duration: float,
         *,
         decision: Decision | None = None,
-    ) -> int | None:
-        """An attempt came back: decide, then apply unless it was abandoned meanwhile.
-
-        ``decision`` is given when the outcome is already final (no retry to weigh).
-        Returns the token of a retry with no delay, for the caller to start at once.
-        """
-        if error is None:  # a Prefect Failed(...) returned by hand fails the attempt
-            value, error = returned_state(value)
-        # A failure, or a predicate to consult: the decision may call user code
-        # (retry_predicate, a retry_delay callable), so it is made outside the lock.
-        if decision is None and (error is not None or tr.policy.retry_predicate):
-            try:
-                decision = self._decide(tr, value, error)
-            except BaseException as exc:  # noqa: BLE001 - decide guards user code; this guards decide
-                failure = RuntimeError(
-                    f"flowtop could not decide the retry of {tr.key!r}: {type(exc).__name__}: {safe_str(exc)}"
-                )
-                failure.__cause__ = exc
-                decision = Decision(
-                    False, StateType.FAILED, error=failure, reason="retry decision failed"
-                )
-        info = None  # the error the attempt's record and event show, formatted off the lock
-        if decision is not None and decision.final is not StateType.COMPLETED:
-            shown = error if decision.retry or decision.error is None else decision.error
-            info = None if shown is None else error_info(shown)
-        token = task_runs.concluding(self, tr, token, value, error, decision)  # log, hooks
+    ) -> None:
+        """An attempt that did not run on a driver came back (the event loop, a backend,
+        a timeout): apply its outcome, and queue its retry if that has no delay.
+        ``decision`` is given when the outcome is already final (no retry to weigh)."""
+        judged = judge(tr, value, error, decision, clock=self._clock, rng=self.runner.rng)
+        token = task_runs.concluding(self, tr, token, *judged[:3])  # log lines, hooks
         with self._lock:
-            if tr.token != token or tr.state is not StateType.RUNNING:
-                return None  # timed out, cancelled or given up meanwhile: the result is dropped
-            if tr.timer is not None:
-                tr.timer.cancel()
-                tr.timer = None
-            return self._attempt_ended(tr, value, error, duration, output, decision, info)
+            again = self._apply(tr, token, judged, duration, output)
+            if again is not None:
+                self._attempt_due(tr, again)
 
     def _inputs(self, node: Node) -> tuple[list[Any], dict[str, Any]]:
         """The node's arguments with upstream results in place of their refs."""
         return resolve_inputs(node, self.tasks)
 
-    def _decide(self, tr: TaskRun, value: Any, error: BaseException | None) -> Decision:
-        failed = error is not None
-        kind = StateType.FAILED if failed else StateType.COMPLETED
-        outcome = State(
-            kind, error if failed else value, error, tr.attempt, "", tr.key, time.time()
-        )
-        now = self._clock()
-        start = now if tr.first_start is None else tr.first_start
-        return decide(tr.policy, outcome, elapsed=now - start, rng=self.runner.rng)
+    def _arguments(self, tr: TaskRun) -> tuple[list[Any], dict[str, Any]]:
+        """What an attempt of ``tr`` is called with, read on its thread just before the call."""
+        return self._inputs(tr.node)
 
     def _timed_out(self, tr: TaskRun, token: int) -> None:
         with self._lock:
@@ -241,27 +250,11 @@ class FlowRun:
                 return
             tr.token += 1  # the thread still runs; whatever it returns is now stale
             tr.timer = None
+            # The attempt needs this lock to conclude, so its thread has not moved on.
+            how, replaced, no_retry = give_up_thread(self.runner, tr.thread)
+            if replaced and tr.thread is not None and self._drivers.given_up(tr.thread):
+                self.runner.executor.submit(self._drive)
             timeout = tr.policy.timeout or 0.0
-            no_retry = False
-            if self.runner.backend is not None:
-                how = "the executor was told to stop it"
-            else:
-                # The thread cannot be killed. Give it up, so the pool starts another in
-                # its place: a worker kept per hung attempt would leave none for the
-                # retries, and the run would never end. (The attempt needs this lock to
-                # return, so its thread is still in the call.)
-                abandon = getattr(self.runner.executor, "abandon", None)
-                if abandon is None or tr.thread is None:
-                    how = "its thread cannot be killed; a late result will be discarded"
-                elif abandon(tr.thread):
-                    how = "its thread cannot be killed; it was left to finish alone, a new worker took its place"
-                else:
-                    no_retry = True
-                    stuck = getattr(self.runner.executor, "abandoned", MAX_ABANDONED)
-                    how = (
-                        f"its thread cannot be killed, and {stuck} stuck threads are "
-                        "the most flowtop replaces: not retried"
-                    )
             error = TaskTimeout(
                 f"attempt {tr.attempt} of {tr.key!r} ran past its timeout of {timeout:g}s ({how})"
             )
@@ -273,29 +266,31 @@ class FlowRun:
             conclusion = tr.token
         # As for any attempt, the decision (which may call the user's predicate) is made
         # outside the lock; a cancel meanwhile changes the token and wins.
-        again = self._conclude(tr, conclusion, None, error, "", timeout, decision=final)
-        if again is not None:
-            self._retry_due(tr, again)
+        self._conclude(tr, conclusion, None, error, "", timeout, decision=final)
 
-    def _attempt_ended(
+    def _apply(
         self,
         tr: TaskRun,
-        value: Any,
-        error: BaseException | None,
+        token: int,
+        judged: Judged,
         duration: float,
         output: str,
-        decision: Decision | None,
-        info: ErrorInfo | None,
     ) -> int | None:
-        """Apply the retry decision to a finished attempt (under the lock).
+        """Apply the judged outcome of attempt ``token`` of ``tr`` (under the lock), unless
+        it was timed out, cancelled or given up meanwhile: then it is dropped.
 
-        ``decision`` is None for the common case, a plain success, which is final (rule 4).
-        Returns the token of a retry with no delay: its caller starts it at once.
+        Its decision is None for the common case, a plain success, which is final (rule 4).
+        Returns the token of a retry with no delay, for the caller to start at once.
         """
+        if tr.token != token or tr.state is not StateType.RUNNING:
+            return None
+        value, error, decision, info = judged
+        if tr.timer is not None:
+            tr.timer.cancel()
+            tr.timer = None
         record = tr.attempts[-1]
         record.duration = duration
         record.output = output
-        failed = error is not None
         if decision is None or decision.final is StateType.COMPLETED:
             record.state = StateType.COMPLETED
             self._complete(tr, value, duration=duration, output=output)
@@ -313,7 +308,6 @@ class FlowRun:
                 retry_in=delay.seconds,
                 delay_explained=record.delay_explained,
                 error=info,
-                result=None if failed else safe_repr(value),
                 duration=duration,
                 output=output,
             )
@@ -347,7 +341,7 @@ class FlowRun:
                 and self.state is StateType.RUNNING
             ):
                 tr.timer = None
-                self.runner.executor.submit(self._attempt, tr, token)
+                self._attempt_due(tr, token)
 
     def _complete(
         self,
@@ -364,7 +358,6 @@ class FlowRun:
             message="reused from the source run" if reused else "",
             value=value,
             exception=None,
-            result=safe_repr(value),
             duration=duration,
             output=output,
             reused=reused,
@@ -437,9 +430,11 @@ class FlowRun:
 
         Refuses a change ``TRANSITIONS`` does not allow, then updates the record (its
         state and message; its result and exception when given) and emits the
-        ``TaskStateChanged``. ``announce``: the task is new to the consumers (a ``@flow``
-        call, announced PENDING), so it is checked as coming from no state. ``event``:
-        the event's optional fields (``error``, ``duration``, ``output``, …).
+        ``TaskStateChanged``, whose ``result`` shows a value given without an exception.
+        ``announce``: the task is new to the consumers (a ``@flow`` call, announced
+        PENDING), so it is checked as coming from no state. ``event``: the event's
+        optional fields (``error``, ``duration``, ``output``, …). With no sink to hear it
+        (``flow.run()``), no event is built.
         """
         prior = None if announce else tr.state
         allowed = TRANSITIONS.get(prior)
@@ -453,6 +448,10 @@ class FlowRun:
             tr.result = value
         if exception is not _KEEP:
             tr.exception = exception
+        if not self._bus.has_sinks:
+            return
+        if value is not _KEEP and exception is None:
+            event["result"] = safe_repr(value)
         self._emit(
             TaskStateChanged(
                 run_id=self.run_id,
@@ -472,19 +471,20 @@ class FlowRun:
             return
         self.state = self._final_state()
         self.finished_at = self._clock()
-        counts = dict(Counter(t.state.value for t in self.tasks.values()))
-        self._emit(
-            RunFinished(
-                self.run_id,
-                self.flow.name,
-                self.number,
-                self.state,
-                counts,
-                self.finished_at - self.started,
-                time.time(),
-                error=self._run_error(),
+        self._drivers.clear()
+        if self._bus.has_sinks:
+            self._emit(
+                RunFinished(
+                    self.run_id,
+                    self.flow.name,
+                    self.number,
+                    self.state,
+                    dict(Counter(t.state.value for t in self.tasks.values())),
+                    self.finished_at - self.started,
+                    time.time(),
+                    error=self._run_error(),
+                )
             )
-        )
         self._notify()
         self._done.set()
         self.runner._run_done(self)

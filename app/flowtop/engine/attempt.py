@@ -1,0 +1,149 @@
+"""One attempt, outside the run's lock: the call itself, and what its outcome leads to.
+
+The run (``run.FlowRun``) begins an attempt and applies its outcome under its lock; what
+happens in between is here: calling the task on this thread (or handing it to the event
+loop or a backend), then weighing the outcome with ``policy.decide``, which may call the
+user's code and so never runs under the lock.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from . import aloop, capture, task_runs
+from .backends import hand_over
+from .events import ErrorInfo
+from .policy import Decision, decide, safe_str
+from .pool import MAX_ABANDONED
+from .prefect_api import returned_state
+from .records import TaskRun, error_info
+from .states import State, StateType
+
+if TYPE_CHECKING:
+    from .runner import Runner
+
+#: How an attempt ended, as a backend reports it: ``(value, error, captured output)``.
+Done = Callable[[Any, BaseException | None, str], None]
+#: An attempt as ``TaskRunContext.get()`` reads it: ``(run, task record, args, kwargs)``.
+Attempt = tuple[Any, TaskRun, list[Any], dict[str, Any]]
+
+
+def call_here(
+    fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any], attempt: Attempt
+) -> tuple[Any, BaseException | None, str]:
+    """``fn(*args, **kwargs)`` on this thread, its prints and logs captured: ``(value,
+    error, output)``. Never raises; an error's traceback starts in the user's code."""
+    capture.begin(attempt)
+    try:
+        value = fn(*args, **kwargs)
+        error: BaseException | None = None
+    except BaseException as exc:  # noqa: BLE001 - every outcome is reported, none escapes
+        value, error = None, exc
+        if exc.__traceback__ is not None and exc.__traceback__.tb_next is not None:
+            exc.__traceback__ = exc.__traceback__.tb_next  # the user's frames, not ours
+    return value, error, capture.end()
+
+
+def start_elsewhere(
+    runner: Runner, tr: TaskRun, token: int, attempt: Attempt, on_done: Done
+) -> None:
+    """Start attempt ``token`` of ``tr`` where it runs when not on this thread: an
+    ``async def`` task on the event loop, any other on the runner's backend (another
+    process, a cluster). ``on_done`` gets its outcome."""
+    _, _, args, kwargs = attempt
+    fn = task_runs.entered(attempt) if tr.node.task.extras else tr.node.task.fn  # hooks
+    if tr.node.task.is_async:  # awaited on the event loop: no thread is held meanwhile
+        aloop.start_attempt(fn, args, kwargs, on_done, user=runner, attempt=attempt)
+        return
+    assert runner.backend is not None
+    hand_over(
+        runner.backend,
+        fn,
+        args,
+        kwargs,
+        timeout=tr.policy.timeout,
+        abandoned=lambda: tr.token != token,
+        on_done=on_done,
+    )
+
+
+Judged = tuple[Any, BaseException | None, Decision | None, ErrorInfo | None]
+
+
+def judge(
+    tr: TaskRun,
+    value: Any,
+    error: BaseException | None,
+    decision: Decision | None,
+    *,
+    clock: Callable[[], float],
+    rng: Callable[[], float],
+) -> Judged:
+    """What an attempt's outcome leads to: ``(value, error, decision, info)``.
+
+    A returned Prefect ``Failed(...)`` fails the attempt. A plain success needs no
+    decision (None: rule 4); ``decision`` is given when the outcome is already final.
+    ``info`` is the error the attempt's record and event show (formatting it takes a
+    while, so it is done here too, outside the lock).
+    """
+    if error is None:
+        value, error = returned_state(value)
+    if decision is None and (error is not None or tr.policy.retry_predicate):
+        try:
+            failed = error is not None
+            outcome = State(
+                StateType.FAILED if failed else StateType.COMPLETED,
+                error if failed else value,
+                error,
+                tr.attempt,
+                "",
+                tr.key,
+                time.time(),
+            )
+            now = clock()
+            elapsed = 0.0 if tr.first_start is None else now - tr.first_start
+            decision = decide(tr.policy, outcome, elapsed=elapsed, rng=rng)
+        except BaseException as exc:  # noqa: BLE001 - decide guards user code; this guards decide
+            failure = RuntimeError(
+                f"flowtop could not decide the retry of {tr.key!r}: {type(exc).__name__}: {safe_str(exc)}"
+            )
+            failure.__cause__ = exc
+            decision = Decision(
+                False, StateType.FAILED, error=failure, reason="retry decision failed"
+            )
+    info = None
+    if decision is not None and decision.final is not StateType.COMPLETED:
+        shown = error if decision.retry or decision.error is None else decision.error
+        info = None if shown is None else error_info(shown)
+    return value, error, decision, info
+
+
+def give_up_thread(runner: Runner, thread: threading.Thread | None) -> tuple[str, bool, bool]:
+    """An attempt ran past its timeout on ``thread``, which cannot be killed: give it up
+    so the pool starts another in its place (a worker kept per hung attempt would leave
+    none for the retries, and the run would never end).
+
+    Returns how the attempt was stopped (for its error), whether ``thread`` was replaced,
+    and whether the task must not be retried (no replacement was possible).
+    """
+    if runner.backend is not None:
+        return "the executor was told to stop it", False, False
+    abandon = getattr(runner.executor, "abandon", None)
+    if abandon is None or thread is None:
+        return "its thread cannot be killed; a late result will be discarded", False, False
+    if abandon(thread):
+        return (
+            "its thread cannot be killed; it was left to finish alone, a new worker took its place",
+            True,
+            False,
+        )
+    stuck = getattr(runner.executor, "abandoned", MAX_ABANDONED)
+    return (
+        f"its thread cannot be killed, and {stuck} stuck threads are the most flowtop "
+        "replaces: not retried",
+        False,
+        True,
+    )
