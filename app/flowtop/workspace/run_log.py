@@ -18,30 +18,6 @@ from typing import Any, NamedTuple
 from ..engine.events import ErrorInfo, Event, RunFinished, RunStarted, TaskStateChanged
 from ..engine.states import StateType
 
-
-def _exact(column: str) -> str:
-    """A REAL as JSON with all its digits: SQLite's own JSON keeps 15, which drops the
-    microseconds of a timestamp; 17 read back as the very same float."""
-    return f"CASE WHEN {column} IS NULL THEN NULL ELSE json(printf('%!.17g', {column})) END"
-
-
-#: A step's log row, built by SQLite from the staged fields (see ``history_fold``).
-#: Compact, since a step is most of the log: tagged ``s``, without the run id (the row
-#: has it in its own column), its duration rounded to the microsecond, and its trailing
-#: fields left out while they hold their defaults (a RUNNING step stops at ``ts``).
-#: ``decode`` fills them back in, and also reads the long ``task_state`` form.
-STEP_ROW_SQL = f"""CASE
-WHEN s.retry_in IS NULL AND coalesce(s.delay_explained, '') = '' AND s.error IS NULL
-     AND s.result IS NULL AND s.duration IS NULL AND coalesce(s.output, '') = ''
-     AND NOT s.reused AND coalesce(s.message, '') = ''
-THEN json_array('s', s.flow, s.task, s.state, s.attempt, s.max_attempts, {_exact("s.ts")})
-WHEN coalesce(s.output, '') = '' AND NOT s.reused AND coalesce(s.message, '') = ''
-THEN json_array('s', s.flow, s.task, s.state, s.attempt, s.max_attempts, {_exact("s.ts")}, {_exact("s.retry_in")},
-                s.delay_explained, json(s.error), s.result, round(s.duration, 6))
-ELSE json_array('s', s.flow, s.task, s.state, s.attempt, s.max_attempts, {_exact("s.ts")}, {_exact("s.retry_in")},
-                s.delay_explained, json(s.error), s.result, round(s.duration, 6), s.output,
-                s.reused, s.message)
-END"""
 #: A step's fields after ``ts``, as a short body leaves them out.
 _STEP_DEFAULTS = (None, "", None, None, None, "", 0, "")
 
@@ -105,7 +81,7 @@ def decode(body: str, run_id: str) -> LogEvent:
     flowtop wrote)."""
     fields = json.loads(body)
     kind = fields[0]
-    if kind == "s":  # a compact step (``STEP_ROW_SQL``)
+    if kind == "s":  # a compact step (``history_fold.step_parts``)
         fields = ["task_state", run_id, *fields[1:], *_STEP_DEFAULTS[len(fields) - 7 :]]
         kind = "task_state"
     if kind == "task_state":

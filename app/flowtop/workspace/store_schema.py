@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .history_records import HistoryError
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # task_runs and attempts are WITHOUT ROWID: one b-tree per row write instead of two.
 _VERSION_1 = """
@@ -127,8 +127,15 @@ _VERSION_4 = """
 ALTER TABLE runs ADD COLUMN parent TEXT;
 """
 
+# Version 5: a run's tasks and attempts are no longer written as rows while it runs;
+# readers fold them from its event log (``log_fold``), so each event is written once.
+# No table changes: ``task_runs`` and ``attempts`` keep the runs recorded before, which
+# read as they were. The version still goes up, because a flowtop that reads only the
+# rows would show every newer run's tasks as never started: it must refuse the file.
+_VERSION_5 = ""
+
 #: Script that takes a file from version ``n - 1`` to ``n``, by ``n``.
-MIGRATIONS = {1: _VERSION_1, 2: _VERSION_2, 3: _VERSION_3, 4: _VERSION_4}
+MIGRATIONS = {1: _VERSION_1, 2: _VERSION_2, 3: _VERSION_3, 4: _VERSION_4, 5: _VERSION_5}
 
 
 def check_version(conn: sqlite3.Connection, path: Path) -> int:
