@@ -108,6 +108,9 @@ class History(StoreReader):
         #: events were given up on: ``flowtop run`` says the run was not recorded.
         self.last_error: str | None = None
         self.lost = 0
+        #: Events committed so far: with ``lost``, whether a run is recorded in part.
+        self.committed = 0
+        self._failed_at = 0.0  # when the last write failed (monotonic)
         self._unchecked = 0  # events committed since the last checkpoint
         self._closed = False
         # Hand-over from the sink to the writer thread.
@@ -305,6 +308,9 @@ class History(StoreReader):
                         due = self._first_at + (
                             self.write_interval if self._buffer else RETRY_INTERVAL
                         )
+                        if self._retry:  # new events do not make a failing store try sooner:
+                            # each try writes every kept event again
+                            due = max(due, self._failed_at + RETRY_INTERVAL)
                         left = due - time.monotonic()
                         if left <= 0:
                             break
@@ -360,11 +366,16 @@ class History(StoreReader):
                 self._pending = []
                 return False
             if isinstance(exc, sqlite3.OperationalError) and waiting <= MAX_WAITING_EVENTS:
-                log.warning(
-                    "%s: history write failed (%s); %d events kept for the next try",
+                # Said once per outage (a full disk fails every try): the run goes on.
+                first = not self._retry
+                self._failed_at = time.monotonic()
+                (log.warning if first else log.debug)(
+                    "%s: history write failed (%s); recording stopped, the run goes on: "
+                    "%d events kept for the next try (every %gs)",
                     self.path,
                     exc,
                     waiting,
+                    RETRY_INTERVAL,
                 )
                 return False
             log.error(
@@ -378,6 +389,11 @@ class History(StoreReader):
             live = self._live
         else:
             self.last_error = None
+            self.committed += len(self._pending)
+            if self._retry:
+                log.warning(
+                    "%s: recording resumed: %d events written", self.path, len(self._pending)
+                )
         self._unchecked += len(self._pending)
         self._pending = []
         self._live = live
