@@ -12,10 +12,17 @@ import time
 from contextlib import closing
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from flowtop import Flow, task
 from flowtop.engine import Runner
+from flowtop.engine.events import ErrorInfo, TaskStateChanged
+from flowtop.engine.states import StateType
 from flowtop.workspace import store_schema
 from flowtop.workspace.history import History, reap_store
+from flowtop.workspace.history_fold import step_body
+from flowtop.workspace.run_log import decode, decode_rows
 
 
 @task
@@ -190,3 +197,34 @@ def _step(run_id: str, key: str, state: str, attempt: int, **extra: object) -> l
     from flowtop.engine.states import StateType
 
     return [TaskStateChanged(run_id, "f", key, StateType(state), attempt, 1, time.time(), **extra)]
+
+
+_text = st.text(max_size=12)
+_float = st.floats(allow_nan=False, allow_infinity=False)
+_steps = st.builds(
+    TaskStateChanged,
+    run_id=st.just("r1"),
+    flow=_text,
+    task=_text,
+    state=st.sampled_from(list(StateType)),
+    attempt=st.integers(0, 5),
+    max_attempts=st.integers(1, 5),
+    ts=_float,
+    retry_in=st.none() | _float,
+    delay_explained=_text,
+    error=st.none() | st.builds(ErrorInfo, _text, _text, _text),
+    result=st.none() | _text,
+    duration=st.none() | _float,
+    output=_text,
+    reused=st.booleans(),
+    message=_text,
+    event=st.just("task_state"),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_steps, max_size=8))
+def test_a_logged_step_reads_back_exactly_as_the_engine_emitted_it(steps: list) -> None:
+    rows = [(e.run_id, step_body(e)) for e in steps]
+    assert decode_rows(rows) == steps
+    assert [decode(body, run_id) for run_id, body in rows] == steps

@@ -20,7 +20,7 @@ from typing import Any
 from ..engine.events import TaskStateChanged
 from ..engine.states import StateType
 from .history_records import AttemptRecord, TaskRecord
-from .run_log import LogEvent, RunInterrupted, decode
+from .run_log import LogEvent, RunInterrupted, decode_rows
 
 #: Not an engine state: the run (or task, or attempt) was live when its process died.
 INTERRUPTED = "INTERRUPTED"
@@ -205,7 +205,7 @@ def logged_tasks(conn: sqlite3.Connection, run_id: str, plan: list[PlanEntry]) -
     rows = conn.execute(
         "SELECT body FROM events WHERE run_id = ? ORDER BY id", (run_id,)
     ).fetchall()
-    return fold(plan, (decode(body, run_id) for (body,) in rows))
+    return fold(plan, decode_rows([(run_id, body) for (body,) in rows]))
 
 
 def stored_tasks(

@@ -24,7 +24,7 @@ from . import store_schema
 from .history_records import HistoryError
 from .log_fold import INTERRUPTED, fold, stored_tasks
 from .ownership import Owner, owner_gone, pid_running
-from .run_log import RunInterrupted, connect_reader, decode, encode_interrupted
+from .run_log import RunInterrupted, connect_reader, decode_rows, encode_interrupted
 
 log = logging.getLogger("flowtop.history")
 
@@ -123,7 +123,7 @@ def interrupt(conn: sqlite3.Connection, runs: dict[str, str]) -> None:
         rows = conn.execute(
             "SELECT body FROM events WHERE run_id = ? ORDER BY id", (run_id,)
         ).fetchall()
-        events = [decode(body, run_id) for (body,) in rows]
+        events = decode_rows([(run_id, body) for (body,) in rows])
         tasks = stored_tasks(conn, run_id, plan) or fold(
             plan, [*events, RunInterrupted(run_id, why, 0.0)]
         )

@@ -76,12 +76,61 @@ def encode_interrupted(run_id: str, reason: str, ts: float) -> str:
     return json.dumps(["run_interrupted", run_id, reason, ts], separators=(",", ":"))
 
 
+_STATES = {state.value: state for state in StateType}
+_make_step = TaskStateChanged._make
+
+
 def decode(body: str, run_id: str) -> LogEvent:
     """The event a log body of ``run_id``'s holds (raises ``ValueError`` on a body no
     flowtop wrote)."""
-    fields = json.loads(body)
+    return _from_fields(json.loads(body), run_id)
+
+
+def decode_rows(rows: list[tuple[str, str]]) -> list[LogEvent]:
+    """The events of log rows ``(run_id, body)``, in order: what a tail reads many of.
+
+    The bodies are parsed by one ``json.loads`` of them all, and a compact step becomes
+    its event without a call per field: a TUI tailing 20,000 events a second spends its
+    GIL on the keys, not on parsing.
+    """
+    if not rows:
+        return []
+    try:
+        parsed = json.loads("[" + ",".join([body for _, body in rows]) + "]")
+    except ValueError:
+        parsed = None
+    if parsed is None or len(parsed) != len(rows):  # a bad body: say which, as decode would
+        return [decode(body, run_id) for run_id, body in rows]
+    states = _STATES
+    out: list[LogEvent] = []
+    for (run_id, _), fields in zip(rows, parsed, strict=True):
+        size = len(fields)
+        if fields[0] == "s" and fields[3] in states and (size == 7 or size == 12):
+            if size == 7:  # every field after ts at its default: a RUNNING step
+                _, flow, task, state, attempt, limit, ts = fields
+                step = (run_id, flow, task, states[state], attempt, limit, ts, None, "", None)
+                out.append(_make_step((*step, *_QUIET_STEP)))
+                continue
+            _, flow, task, state, attempt, limit, ts, retry_in, explained, error, result, took = (
+                fields
+            )
+            if error is None:  # an attempt's end without output or message
+                ended = (run_id, flow, task, states[state], attempt, limit, ts, retry_in)
+                out.append(_make_step((*ended, explained or "", None, result, took, *_QUIET_END)))
+                continue
+        out.append(_from_fields(fields, run_id))
+    return out
+
+
+#: A step's fields after ``duration`` while they hold their defaults, and its tag.
+_QUIET_END = ("", False, "", "task_state")
+#: A step's fields after ``error`` while they hold their defaults, and its tag.
+_QUIET_STEP = (None, None, *_QUIET_END)
+
+
+def _from_fields(fields: list[Any], run_id: str) -> LogEvent:
     kind = fields[0]
-    if kind == "s":  # a compact step (``history_fold.step_parts``)
+    if kind == "s":  # a compact step (``history_fold.step_body``)
         fields = ["task_state", run_id, *fields[1:], *_STEP_DEFAULTS[len(fields) - 7 :]]
         kind = "task_state"
     if kind == "task_state":
@@ -106,7 +155,7 @@ def decode(body: str, run_id: str) -> LogEvent:
             run_id,
             flow,
             task,
-            StateType(state),
+            _STATES.get(state) or StateType(state),
             attempt,
             max_attempts,
             ts,
@@ -217,7 +266,7 @@ class LogTail:
             ).fetchall()
         if rows:
             self.last = rows[-1][0]
-        return [decode(body, run) for _, run, body in rows]
+        return decode_rows([(run, body) for _, run, body in rows])
 
     def end(self) -> int:
         """The id of the newest event now (to start tailing from "now")."""
