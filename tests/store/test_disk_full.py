@@ -99,17 +99,26 @@ def test_a_store_that_fills_up_before_the_process_exits_loses_only_what_it_says(
     assert not any("kept for the next try" in line for line in closing), closing
 
 
+#: The run's start is recorded (the gate gives the writer time); then its tasks' output
+#: fills the disk.
 FILLER = """
+    import time
     from flowtop import Flow, task
 
     @task
-    def job() -> str:
+    def gate() -> int:
+        time.sleep(0.5)
+        return 1
+
+    @task
+    def job(_: int) -> str:
         print("x" * 300)
         return "y" * 150
 
-    flow = Flow("filler")
-    for i in range(3000):
-        flow.add_task(job, key=f"job-{i}")
+    with Flow("filler") as flow:
+        opened = gate()
+        for i in range(3000):
+            job(opened)
 """
 
 
@@ -141,7 +150,7 @@ def test_flowtop_run_on_a_file_system_that_fills_up_says_recording_stopped(
     )
     done = subprocess.run([*prefix, script], capture_output=True, text=True, env=env(), timeout=120)
     assert done.returncode == 1, done.stderr
-    assert "filler #1 COMPLETED: 3000 completed" in done.stdout  # the run went on
+    assert "filler #1 COMPLETED: 3001 completed" in done.stdout  # the run went on
     store = workspace / ".flowtop" / "history.db"
     lines = done.stderr.strip().splitlines()
     assert sum("recording stopped, the run goes on" in line for line in lines) == 1, lines

@@ -69,9 +69,10 @@ def test_a_step_is_logged_compact_and_read_back_whole(tmp_path: Path) -> None:
         events = tail.read()
         tail.close()
     running = [b for b in bodies if '"RUNNING"' in b]
-    # No run id (the row has it), and nothing after ts while the fields hold defaults.
-    assert running and all(run_id not in b and b.startswith('["s",') for b in running)
-    assert all(b.count(",") == 6 for b in running), running
+    # No run id (the row has it), no floats (ts and duration have columns of their own),
+    # and nothing after max_attempts while the fields hold their defaults.
+    assert running and all(run_id not in b and b.startswith('["p",') for b in running)
+    assert all(b.count(",") == 5 for b in running), running
     steps = [e for e in events if type(e) is TaskStateChanged]
     assert [(e.task, e.state) for e in steps if e.task == "t0"] == [
         ("t0", S.RUNNING),

@@ -50,9 +50,13 @@ sqlite3.register_adapter(ErrorInfo, _error_json)
 STAGE_AT_MOST = 20_000
 
 _NAMES = {state: f'"{state.value}"' for state in StateType}
-#: A step's fields after ``ts`` while they hold their defaults (``run_log.STEP_DEFAULTS``).
-_QUIET = (None, "", None, None, None, "", False, "")
-_QUIET_END = _QUIET[5:]  # output, reused, message
+#: A step's fields after ``max_attempts`` but its duration (retry_in, delay_explained,
+#: error, result) and the last three (output, reused, message), at their defaults.
+_QUIET_MID = (None, "", None, None)
+_QUIET_END = ("", False, "")
+#: Bound for a missing duration: SQLite stores NaN as NULL, and a float binds at once,
+#: where ``None`` sends sqlite3 looking for an adapter.
+_NO_DURATION = math.nan
 
 
 def _number(value: float | None) -> str:
@@ -70,37 +74,42 @@ def _error(error: ErrorInfo | None) -> str:
 
 
 def step_body(e: TaskStateChanged) -> str:
-    """A step's log body: ``["s", flow, task, state, attempt, max_attempts, ts, …]``.
+    """A step's log body: ``["p", flow, task, state, attempt, max_attempts, …]``.
 
-    Compact, since steps are most of the log: tagged ``s``, without the run id (the row
-    has it in its own column), and its trailing fields left out while they hold their
-    defaults (a RUNNING step stops at ``ts``). Floats keep every digit (``repr``): the
-    log is the record, and reads back exactly as the engine reported. ``run_log.decode``
-    fills the left-out fields back in. (Built by SQLite instead, from the fields bound as
-    parameters, it cost more: sqlite3 looks for an adapter for every ``None``, enum and
-    bool it binds, and SQLite's own exact float format is slower than ``repr``.)
+    Its ``ts`` and ``duration`` go in the row's own REAL columns (``step_row``): exact,
+    eight bytes each, and bound as they are, where turning a float into text (``repr``)
+    was the costliest part of encoding a step. The body is compact, since steps are
+    most of the log: tagged ``p``, without the run id (the row has it), and its trailing
+    fields left out while they hold their defaults (a RUNNING step stops at
+    ``max_attempts``). ``run_log.decode`` fills them back in.
     """
-    head = (
-        f'["s",{encode_basestring(e[1])},{encode_basestring(e[2])},{_NAMES[e[3]]},'
-        f"{e[4]},{e[5]},{_number(e[6])}"
-    )
-    tail = e[7:15]
-    if tail == _QUIET:
-        return head + "]"
-    retry_in, explained, error, result, duration, output, reused, message = tail
-    mid = (
-        f"{head},{_number(retry_in)},{encode_basestring(explained or '')},{_error(error)},"
-        f"{'null' if result is None else encode_basestring(result)},{_number(duration)}"
-    )
-    if tail[5:] == _QUIET_END:
-        return mid + "]"
+    head = f'["p",{encode_basestring(e[1])},{encode_basestring(e[2])},{_NAMES[e[3]]},{e[4]},{e[5]}'
+    mid = e[7:11]
+    end = e[12:15]
+    if end == _QUIET_END:
+        if mid == _QUIET_MID:
+            return head + "]"
+        tail = "]"
+    else:
+        output, reused, message = end
+        tail = (
+            f",{encode_basestring(output or '')},{1 if reused else 0},"
+            f"{encode_basestring(message or '')}]"
+        )
+    retry_in, explained, error, result = mid
     return (
-        f"{mid},{encode_basestring(output or '')},{1 if reused else 0},"
-        f"{encode_basestring(message or '')}]"
+        f"{head},{_number(retry_in)},{encode_basestring(explained or '')},{_error(error)},"
+        f"{'null' if result is None else encode_basestring(result)}{tail}"
     )
 
 
-_LOG = "INSERT INTO events(run_id, body) VALUES"
+def step_row(e: TaskStateChanged) -> tuple[str, str, float, float]:
+    """A step's log row: run id, body, ts, duration (NaN, stored as NULL, when none)."""
+    duration = e[11]
+    return (e[0], step_body(e), e[6], _NO_DURATION if duration is None else duration)
+
+
+_LOG = "INSERT INTO events(run_id, body, ts, duration) VALUES"
 
 
 def apply(
@@ -118,23 +127,23 @@ def apply(
     readers to tail and fold; a step of a run this writer never started is dropped.
     """
     live = set(live)
-    steps: list[str] = []  # run id and body of every step, end to end
+    steps: list[Any] = []  # every step's log row, end to end
     results: list[Any] = []
     finished: list[RunFinished] = []
     for item in events:
         kind = type(item)
         if kind is TaskStateChanged:
             if item[0] in live:
-                steps += (item[0], step_body(item))  # type: ignore[arg-type]
-                if len(steps) >= 2 * STAGE_AT_MOST:
-                    insert_values(conn, _LOG, steps, 2)
+                steps += step_row(item)  # type: ignore[arg-type]
+                if len(steps) >= 4 * STAGE_AT_MOST:
+                    insert_values(conn, _LOG, steps, 4)
                     steps = []
         elif isinstance(item, ResultRows):
             for row in item.rows:
                 results += row
         else:
             # A run's start or end: rare, so written on its own, after the steps before it.
-            insert_values(conn, _LOG, steps, 2)
+            insert_values(conn, _LOG, steps, 4)
             steps = []
             if isinstance(item, RunStarted):
                 _start(conn, item, owner)
@@ -143,8 +152,11 @@ def apply(
                 assert isinstance(item, RunFinished)
                 finished.append(item)
                 live.discard(item.run_id)
-            conn.execute(f"{_LOG} (?, ?)", (item.run_id, run_log.encode(item)))
-    insert_values(conn, _LOG, steps, 2)
+            conn.execute(
+                "INSERT INTO events(run_id, body) VALUES (?, ?)",
+                (item.run_id, run_log.encode(item)),
+            )
+    insert_values(conn, _LOG, steps, 4)
     # Multi-row, like the steps: executemany would hand the GIL back and forth per row.
     insert_values(conn, "INSERT OR REPLACE INTO results VALUES", results, 6)
     if finished:

@@ -20,7 +20,7 @@ from typing import Any
 from ..engine.events import TaskStateChanged
 from ..engine.states import StateType
 from .history_records import AttemptRecord, TaskRecord
-from .run_log import LogEvent, RunInterrupted, decode_rows
+from .run_log import LogEvent, RunInterrupted, decode_rows, log_columns
 
 #: Not an engine state: the run (or task, or attempt) was live when its process died.
 INTERRUPTED = "INTERRUPTED"
@@ -203,9 +203,9 @@ def _interrupt(tasks: dict[str, _Task], planned: list[PlanEntry], why: str) -> N
 def logged_tasks(conn: sqlite3.Connection, run_id: str, plan: list[PlanEntry]) -> list[TaskRecord]:
     """``fold`` of ``run_id``'s log, read on ``conn``."""
     rows = conn.execute(
-        "SELECT body FROM events WHERE run_id = ? ORDER BY id", (run_id,)
+        f"SELECT {log_columns(conn)} FROM events WHERE run_id = ? ORDER BY id", (run_id,)
     ).fetchall()
-    return fold(plan, decode_rows([(run_id, body) for (body,) in rows]))
+    return fold(plan, decode_rows(rows))
 
 
 def stored_tasks(

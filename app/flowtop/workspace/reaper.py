@@ -24,7 +24,13 @@ from . import store_schema
 from .history_records import HistoryError
 from .log_fold import INTERRUPTED, fold, stored_tasks
 from .ownership import Owner, owner_gone, pid_running
-from .run_log import RunInterrupted, connect_reader, decode_rows, encode_interrupted
+from .run_log import (
+    RunInterrupted,
+    connect_reader,
+    decode_rows,
+    encode_interrupted,
+    log_columns,
+)
 
 log = logging.getLogger("flowtop.history")
 
@@ -121,9 +127,9 @@ def interrupt(conn: sqlite3.Connection, runs: dict[str, str]) -> None:
         if stored_tasks(conn, run_id, plan) is not None:
             _interrupt_rows(conn, run_id, plan, why)  # recorded before schema version 5
         rows = conn.execute(
-            "SELECT body FROM events WHERE run_id = ? ORDER BY id", (run_id,)
+            f"SELECT {log_columns(conn)} FROM events WHERE run_id = ? ORDER BY id", (run_id,)
         ).fetchall()
-        events = decode_rows([(run_id, body) for (body,) in rows])
+        events = decode_rows(rows)
         tasks = stored_tasks(conn, run_id, plan) or fold(
             plan, [*events, RunInterrupted(run_id, why, 0.0)]
         )

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from ..engine.events import ErrorInfo, Event, RunFinished, RunStarted, TaskStateChanged
 from ..engine.states import StateType
 
-#: A step's fields after ``ts``, as a short body leaves them out.
+#: An ``s`` step's fields after ``ts``, as a short body leaves them out.
 _STEP_DEFAULTS = (None, "", None, None, None, "", 0, "")
 
 
@@ -79,15 +79,29 @@ def encode_interrupted(run_id: str, reason: str, ts: float) -> str:
 _STATES = {state.value: state for state in StateType}
 _make_step = TaskStateChanged._make
 
+#: A log row as readers select it: run id, body, and a step's ``ts`` and ``duration``
+#: (``LOG_COLUMNS``), which a step keeps in columns of their own rather than in its body.
+LogRow = tuple[str, str, float | None, float | None]
+LOG_COLUMNS = "run_id, body, ts, duration"
 
-def decode(body: str, run_id: str) -> LogEvent:
-    """The event a log body of ``run_id``'s holds (raises ``ValueError`` on a body no
-    flowtop wrote)."""
-    return _from_fields(json.loads(body), run_id)
+
+def log_columns(conn: sqlite3.Connection) -> str:
+    """``LOG_COLUMNS``, or what stands for them in a store older than schema version 5
+    that nobody could migrate (a read-only one): its steps have their floats inside."""
+    names = {row[1] for row in conn.execute("PRAGMA table_info(events)")}
+    return LOG_COLUMNS if "duration" in names else "run_id, body, NULL, NULL"
 
 
-def decode_rows(rows: list[tuple[str, str]]) -> list[LogEvent]:
-    """The events of log rows ``(run_id, body)``, in order: what a tail reads many of.
+def decode(
+    body: str, run_id: str, ts: float | None = None, duration: float | None = None
+) -> LogEvent:
+    """The event a log row of ``run_id``'s holds (raises ``ValueError`` on a body no
+    flowtop wrote); ``ts`` and ``duration`` are the row's own columns."""
+    return _from_fields(json.loads(body), run_id, ts, duration)
+
+
+def decode_rows(rows: list[LogRow]) -> list[LogEvent]:
+    """The events of log rows (``LogRow``), in order: what a tail reads many of.
 
     The bodies are parsed by one ``json.loads`` of them all, and a compact step becomes
     its event without a call per field: a TUI tailing 20,000 events a second spends its
@@ -96,41 +110,59 @@ def decode_rows(rows: list[tuple[str, str]]) -> list[LogEvent]:
     if not rows:
         return []
     try:
-        parsed = json.loads("[" + ",".join([body for _, body in rows]) + "]")
+        parsed = json.loads("[" + ",".join([row[1] for row in rows]) + "]")
     except ValueError:
         parsed = None
     if parsed is None or len(parsed) != len(rows):  # a bad body: say which, as decode would
-        return [decode(body, run_id) for run_id, body in rows]
+        return [decode(body, run_id, ts, took) for run_id, body, ts, took in rows]
     states = _STATES
     out: list[LogEvent] = []
-    for (run_id, _), fields in zip(rows, parsed, strict=True):
+    for (run_id, _, ts, took), fields in zip(rows, parsed, strict=True):
         size = len(fields)
-        if fields[0] == "s" and fields[3] in states and (size == 7 or size == 12):
-            if size == 7:  # every field after ts at its default: a RUNNING step
-                _, flow, task, state, attempt, limit, ts = fields
+        if fields[0] == "p" and fields[3] in states and (size == 6 or size == 10):
+            if size == 6:  # every field at its default: a RUNNING step
+                _, flow, task, state, attempt, limit = fields
                 step = (run_id, flow, task, states[state], attempt, limit, ts, None, "", None)
-                out.append(_make_step((*step, *_QUIET_STEP)))
+                out.append(_make_step((*step, None, took, *_QUIET_END)))
                 continue
-            _, flow, task, state, attempt, limit, ts, retry_in, explained, error, result, took = (
-                fields
-            )
+            _, flow, task, state, attempt, limit, retry_in, explained, error, result = fields
             if error is None:  # an attempt's end without output or message
                 ended = (run_id, flow, task, states[state], attempt, limit, ts, retry_in)
                 out.append(_make_step((*ended, explained or "", None, result, took, *_QUIET_END)))
                 continue
-        out.append(_from_fields(fields, run_id))
+        out.append(_from_fields(fields, run_id, ts, took))
     return out
 
 
 #: A step's fields after ``duration`` while they hold their defaults, and its tag.
 _QUIET_END = ("", False, "", "task_state")
-#: A step's fields after ``error`` while they hold their defaults, and its tag.
-_QUIET_STEP = (None, None, *_QUIET_END)
+#: A ``p`` step's fields after ``max_attempts``, as a short body leaves them out.
+_P_DEFAULTS = (None, "", None, None, "", 0, "")
 
 
-def _from_fields(fields: list[Any], run_id: str) -> LogEvent:
+def _from_fields(
+    fields: list[Any], run_id: str, ts: float | None, duration: float | None
+) -> LogEvent:
     kind = fields[0]
-    if kind == "s":  # a compact step (``history_fold.step_body``)
+    if kind == "p":  # a step without its floats (``history_fold.step_body``)
+        head, tail = fields[1:6], [*fields[6:], *_P_DEFAULTS[len(fields) - 6 :]]
+        retry_in, explained, error, result, output, reused, message = tail
+        fields = [
+            "task_state",
+            run_id,
+            *head,
+            ts,
+            retry_in,
+            explained,
+            error,
+            result,
+            duration,
+            output,
+            reused,
+            message,
+        ]
+        kind = "task_state"
+    if kind == "s":  # a compact step written before schema version 5, its floats inside
         fields = ["task_state", run_id, *fields[1:], *_STEP_DEFAULTS[len(fields) - 7 :]]
         kind = "task_state"
     if kind == "task_state":
@@ -240,10 +272,12 @@ class LogTail:
         self.path = path
         self.last = start_at
         self._conn: sqlite3.Connection | None = None
+        self._columns = LOG_COLUMNS
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
             self._conn = connect_reader(self.path)
+            self._columns = log_columns(self._conn)
         return self._conn
 
     def read(
@@ -255,18 +289,19 @@ class LogTail:
         bound = (1 << 62) if upto is None else upto
         if run_id is None:
             rows = conn.execute(
-                "SELECT id, run_id, body FROM events WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
+                f"SELECT id, {self._columns} FROM events WHERE id > ? AND id <= ? "
+                "ORDER BY id LIMIT ?",
                 (self.last, bound, limit),
             ).fetchall()
         else:
             rows = conn.execute(
-                "SELECT id, run_id, body FROM events WHERE run_id = ? AND id > ? AND id <= ? "
+                f"SELECT id, {self._columns} FROM events WHERE run_id = ? AND id > ? AND id <= ? "
                 "ORDER BY id LIMIT ?",
                 (run_id, self.last, bound, limit),
             ).fetchall()
         if rows:
             self.last = rows[-1][0]
-        return decode_rows([(run, body) for _, run, body in rows])
+        return decode_rows([row[1:] for row in rows])
 
     def end(self) -> int:
         """The id of the newest event now (to start tailing from "now")."""

@@ -127,12 +127,15 @@ _VERSION_4 = """
 ALTER TABLE runs ADD COLUMN parent TEXT;
 """
 
-# Version 5: a run's tasks and attempts are no longer written as rows while it runs;
-# readers fold them from its event log (``log_fold``), so each event is written once.
-# No table changes: ``task_runs`` and ``attempts`` keep the runs recorded before, which
-# read as they were. The version still goes up, because a flowtop that reads only the
-# rows would show every newer run's tasks as never started: it must refuse the file.
-_VERSION_5 = ""
+# Version 5: each event is written once, to the log. A run's tasks and attempts are no
+# longer written as rows while it runs: readers fold them from its log (``log_fold``);
+# ``task_runs`` and ``attempts`` keep the runs recorded before, which read as they were.
+# A step's time and duration move out of its body into REAL columns (bodies tagged
+# ``p``; older ``s`` bodies still read, with these columns NULL).
+_VERSION_5 = """
+ALTER TABLE events ADD COLUMN ts REAL;
+ALTER TABLE events ADD COLUMN duration REAL;
+"""
 
 #: Script that takes a file from version ``n - 1`` to ``n``, by ``n``.
 MIGRATIONS = {1: _VERSION_1, 2: _VERSION_2, 3: _VERSION_3, 4: _VERSION_4, 5: _VERSION_5}
