@@ -22,7 +22,8 @@ from flowtop.engine.states import StateType
 from flowtop.workspace import store_schema
 from flowtop.workspace.history import History, reap_store
 from flowtop.workspace.history_fold import step_row
-from flowtop.workspace.run_log import decode, decode_rows
+from flowtop.workspace.run_log import LogTail, decode, decode_rows
+from flowtop.workspace.store_client import StoreClient
 
 
 @task
@@ -230,3 +231,34 @@ def test_a_logged_step_reads_back_exactly_as_the_engine_emitted_it(steps: list) 
     stored = [(r, body, ts, None if took != took else took) for r, body, ts, took in rows]
     assert decode_rows(stored) == steps  # (SQLite stores the NaN of "no duration" as NULL)
     assert [decode(body, r, ts, took) for r, body, ts, took in stored] == steps
+
+
+def test_a_client_migrates_an_older_store_and_a_tail_follows_a_migration(tmp_path: Path) -> None:
+    db = tmp_path / "history.db"
+    _version_4_store(db)
+    tail = LogTail(db)
+    try:
+        assert tail.read() == []  # reading the version 4 log, before anyone migrated it
+        with History(db) as history:  # a run process migrates it and records a run
+            flow = Flow("etl")
+            flow.add_task(one, key="extract")
+            runner = Runner(2, sinks=[history.sink], next_number=history.next_number)
+            try:
+                run = runner.start(flow)
+                run.result(timeout=30)
+                assert runner.bus.flush(30) and history.flush(30)
+            finally:
+                runner.shutdown()
+        steps = [e for e in tail.read() if type(e) is TaskStateChanged]
+    finally:
+        tail.close()
+    assert [(e.task, e.state) for e in steps if e.run_id == run.run_id] == [
+        ("extract", StateType.RUNNING),
+        ("extract", StateType.COMPLETED),
+    ]
+    assert all(isinstance(e.ts, float) for e in steps)
+    older = tmp_path / "older.db"
+    _version_4_store(older)
+    StoreClient(older, lambda events: None)  # what the TUI opens: migrates the file
+    with closing(sqlite3.connect(older)) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == store_schema.SCHEMA_VERSION

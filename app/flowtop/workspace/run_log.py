@@ -286,6 +286,8 @@ class LogTail:
         """The events logged since the last read (of ``run_id`` only, and up to the id
         ``upto``, when given)."""
         conn = self._connection()
+        if self._columns != LOG_COLUMNS:  # an older store: migrated by a writer since?
+            self._columns = log_columns(conn)
         bound = (1 << 62) if upto is None else upto
         if run_id is None:
             rows = conn.execute(
