@@ -222,3 +222,20 @@ def test_a_run_process_sets_up_only_the_run_command() -> None:
         "f",
         "['flowtop.commands.common', 'flowtop.commands.printers', 'flowtop.commands.run']\n",
     ]
+
+
+def test_a_write_after_a_quiet_spell_goes_out_at_once_whatever_the_write_interval(
+    tmp_path: Path,
+) -> None:
+    """The interval bounds how often the writer commits, not how long a lone event
+    waits: nothing was written for longer than it, so this write goes out now."""
+    db = tmp_path / "history.db"
+    with History(db, write_interval=60.0) as history:
+        history.keep_results([("r1", "t", b"data", True, "", None)])
+        deadline = time.monotonic() + 10
+        found = 0
+        while not found and time.monotonic() < deadline:
+            with closing(connect_reader(db)) as conn:
+                (found,) = conn.execute("SELECT count(*) FROM results").fetchone()
+            time.sleep(0.01)
+        assert found == 1, "the write waited for the interval"

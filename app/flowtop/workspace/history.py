@@ -2,13 +2,14 @@
 
 The store is an event sink, so the engine never waits for the disk: the sink only hands
 events to the store's writer thread, which commits at most every ``WRITE_INTERVAL``
-(and as soon as a run finishes). Each commit stages the events and lets SQLite fold
-them into rows, in one transaction (``history_fold``: SQLite runs that SQL without the
-GIL the engine's workers need, where a Python fold slowed them). WAL with
-``synchronous=NORMAL`` keeps every committed write through a SIGKILL, and a run whose
-process died is marked INTERRUPTED by the next process that opens the file. Readers (the
-TUI, ``flowtop history``) use their own short-lived connections, which WAL lets read
-while the writer writes.
+(and as soon as a run starts or finishes). Each commit writes every event once, to the
+log (``history_fold``), in one transaction; a run's tasks and attempts are folded from
+that log when someone reads them (``log_fold``). WAL with ``synchronous=NORMAL`` keeps
+every committed write through a SIGKILL, and a run whose process died is marked
+INTERRUPTED by the next process that opens the file (``reaper``). Readers (the TUI,
+``flowtop history``) use their own short-lived connections, which WAL lets read while
+the writer writes. A store that cannot be written (full, locked, read-only) never
+stops a run: the events wait in memory for the next try, and it says so once.
 """
 
 from __future__ import annotations
@@ -118,6 +119,7 @@ class History(StoreReader):
         self._buffer: list[StoreItem] = []
         self._buffered = 0  # events in _buffer
         self._first_at = 0.0
+        self._last_pass = 0.0  # when the writer last took the buffer (monotonic)
         self._received = 0
         self._written = 0
         self._passes = 0
@@ -252,7 +254,10 @@ class History(StoreReader):
             if self._stop:
                 return
             if not self._buffer:
-                self._first_at = time.monotonic()
+                # Due one interval after the last write, not after this event: an event
+                # after a quiet spell is written at once, a burst still in one commit
+                # per interval.
+                self._first_at = max(time.monotonic() - self.write_interval, self._last_pass)
                 self._cond.notify()
             count = len(events)
             self._buffer.extend(events)
@@ -319,7 +324,7 @@ class History(StoreReader):
                         cond.wait()
                 events, self._buffer, self._buffered = self._buffer, [], 0
                 self._wake = False
-                self._first_at = time.monotonic()
+                self._first_at = self._last_pass = time.monotonic()
                 taken = self._received
                 stop = self._stop
             with self._write_lock:
