@@ -57,9 +57,10 @@ def test_a_run_writes_each_event_once_and_reads_back_whole(tmp_path: Path) -> No
             raw.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
             for t in ("task_runs", "attempts")
         ]
+        (plan,) = raw.execute("SELECT plan FROM runs").fetchone()
     # run start, 20 × (RUNNING, COMPLETED), bad: RUNNING, AWAITING_RETRY, RUNNING, FAILED, run end
     assert events == 1 + 40 + 4 + 1
-    assert rows == [0, 0]  # nothing written twice
+    assert rows == [0, 0] and plan == "[]"  # nothing written twice: the plan is in the log
     assert detail.run.state == "FAILED" and len(detail.tasks) == 21
     bad = detail.task("bad")
     assert (bad.state, bad.attempts, bad.error_type) == ("FAILED", 2, "ConnectionError")

@@ -17,7 +17,7 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
-from ..engine.events import TaskStateChanged
+from ..engine.events import RunStarted, TaskStateChanged
 from ..engine.states import StateType
 from .history_records import AttemptRecord, TaskRecord
 from .run_log import LogEvent, RunInterrupted, decode_rows, log_columns
@@ -95,6 +95,9 @@ def fold(plan: Iterable[PlanEntry], events: Iterable[LogEvent]) -> list[TaskReco
     """The run's tasks in flow order (the plan, then tasks reached later in the order
     they first appeared), each with its attempts, after ``events`` in log order.
 
+    ``plan`` is the runs table's (runs recorded before schema version 5); a run that
+    has none there takes it from its ``run_started`` event.
+
     Planned tasks that never had an event are PENDING. A ``run_interrupted`` event ends
     every unfinished task INTERRUPTED (its message saying why) and marks the running
     attempts INTERRUPTED.
@@ -103,7 +106,10 @@ def fold(plan: Iterable[PlanEntry], events: Iterable[LogEvent]) -> list[TaskReco
     limits = {key: (limit, policy) for key, limit, policy in planned}
     tasks: dict[str, _Task] = {}
     for event in events:
-        if type(event) is TaskStateChanged:
+        if type(event) is RunStarted and not planned:  # the plan, as the run logged it
+            planned = list(zip(event.tasks, event.max_attempts, event.policies, strict=False))
+            limits = {key: (limit, policy) for key, limit, policy in planned}
+        elif type(event) is TaskStateChanged:
             task = tasks.get(event.task)
             if task is None:
                 limit_policy = limits.get(event.task)

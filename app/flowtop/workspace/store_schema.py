@@ -131,7 +131,8 @@ ALTER TABLE runs ADD COLUMN parent TEXT;
 # longer written as rows while it runs: readers fold them from its log (``log_fold``);
 # ``task_runs`` and ``attempts`` keep the runs recorded before, which read as they were.
 # A step's time and duration move out of its body into REAL columns (bodies tagged
-# ``p``; older ``s`` bodies still read, with these columns NULL).
+# ``p``; older ``s`` bodies still read, with these columns NULL). A new run's plan is
+# in its ``run_started`` event only (``runs.plan`` stays ``[]``).
 _VERSION_5 = """
 ALTER TABLE events ADD COLUMN ts REAL;
 ALTER TABLE events ADD COLUMN duration REAL;
