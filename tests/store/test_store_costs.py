@@ -239,3 +239,17 @@ def test_a_write_after_a_quiet_spell_goes_out_at_once_whatever_the_write_interva
                 (found,) = conn.execute("SELECT count(*) FROM results").fetchone()
             time.sleep(0.01)
         assert found == 1, "the write waited for the interval"
+
+
+def test_a_quiet_store_folds_its_wal_into_the_database_soon(tmp_path: Path) -> None:
+    """Not at once after a run (a run process's close does it anyway), but soon."""
+    db = tmp_path / "history.db"
+    with History(db) as history:
+        record(history, trivial_flow(200))
+        deadline = time.monotonic() + 10
+        while history._unchecked and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert history._unchecked == 0, "the WAL was never checkpointed"
+        with closing(connect_reader(db)) as conn:
+            _busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        assert frames == copied  # nothing left to copy: the writer did it

@@ -68,6 +68,8 @@ BUSY_TIMEOUT_MS = 5000
 FINISH_WAIT = 30.0
 #: While runs are live, checkpoint the WAL after this many written events (else when idle).
 CHECKPOINT_EVENTS = 50_000
+#: Quiet this long after its last write, the writer folds the WAL into the database.
+IDLE_CHECKPOINT = 0.25
 #: After a failed write (locked, disk full), the kept events are retried this often.
 RETRY_INTERVAL = 1.0
 
@@ -120,6 +122,7 @@ class History(StoreReader):
         self._buffered = 0  # events in _buffer
         self._first_at = 0.0
         self._last_pass = 0.0  # when the writer last took the buffer (monotonic)
+        self._checked_at = 0.0  # when it last tried an idle checkpoint
         self._received = 0
         self._written = 0
         self._passes = 0
@@ -320,8 +323,22 @@ class History(StoreReader):
                         if left <= 0:
                             break
                         cond.wait(left)
+                    elif self._unchecked and not self._live:
+                        # Quiet, with a WAL to fold in: after a moment, unless the store
+                        # closes first (a run process's close folds it in anyway).
+                        since = max(self._last_pass, self._checked_at)
+                        left = since + IDLE_CHECKPOINT - time.monotonic()
+                        if left <= 0:
+                            break
+                        cond.wait(left)
                     else:
                         cond.wait()
+                idle = not (self._wake or self._stop or self._buffer or self._retry)
+            if idle:  # woke for the idle checkpoint only
+                self._checkpoint()
+                self._checked_at = time.monotonic()  # a failed one waits as long again
+                continue
+            with cond:
                 events, self._buffer, self._buffered = self._buffer, [], 0
                 self._wake = False
                 self._first_at = self._last_pass = time.monotonic()
@@ -336,7 +353,7 @@ class History(StoreReader):
                 cond.notify_all()
                 if stop and not self._buffer:
                     return
-            if self._unchecked and (not self._live or self._unchecked >= CHECKPOINT_EVENTS):
+            if self._unchecked >= CHECKPOINT_EVENTS:
                 self._checkpoint()
 
     def _commit(self, *, final: bool = False) -> bool:
