@@ -376,7 +376,7 @@ class History(StoreReader):
                 pass
             self._failures += 1
             self.last_error = str(exc) or type(exc).__name__
-            waiting = len(self._pending)
+            waiting = _events_in(self._pending)
             if final or self._stop:  # the store is closing: there is no next try
                 log.error(
                     "%s: the run store could not be written (%s): %d events not recorded",
@@ -411,11 +411,10 @@ class History(StoreReader):
             live = self._live
         else:
             self.last_error = None
-            self.committed += len(self._pending)
+            written = _events_in(self._pending)
+            self.committed += written
             if self._retry:
-                log.warning(
-                    "%s: recording resumed: %d events written", self.path, len(self._pending)
-                )
+                log.warning("%s: recording resumed: %d events written", self.path, written)
         self._unchecked += len(self._pending)
         self._pending = []
         self._live = live
@@ -521,6 +520,11 @@ class History(StoreReader):
 
     def __repr__(self) -> str:
         return f"<History {self.path}>"
+
+
+def _events_in(items: list[StoreItem]) -> int:
+    """Engine events among ``items`` (not the result rows that ride along)."""
+    return sum(type(item) is not history_fold.ResultRows for item in items)
 
 
 def _close_at_exit(ref: weakref.ReferenceType[History]) -> None:
