@@ -250,9 +250,10 @@ class History(StoreReader):
         """
         if not events:
             return
-        finished = any(type(e) is RunFinished for e in events)
+        kinds = set(map(type, events))  # one pass in C: the sink sees every event
+        finished = RunFinished in kinds
         # A run start is written at once too: other processes are waiting to show it.
-        started = any(type(e) is RunStarted for e in events)
+        started = RunStarted in kinds
         with self._cond:
             if self._stop:
                 return
@@ -524,7 +525,7 @@ class History(StoreReader):
 
 def _events_in(items: list[StoreItem]) -> int:
     """Engine events among ``items`` (not the result rows that ride along)."""
-    return sum(type(item) is not history_fold.ResultRows for item in items)
+    return len(items) - list(map(type, items)).count(history_fold.ResultRows)
 
 
 def _close_at_exit(ref: weakref.ReferenceType[History]) -> None:
