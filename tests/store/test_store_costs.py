@@ -253,3 +253,16 @@ def test_a_quiet_store_folds_its_wal_into_the_database_soon(tmp_path: Path) -> N
         with closing(connect_reader(db)) as conn:
             _busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         assert frames == copied  # nothing left to copy: the writer did it
+
+
+def test_result_rows_hold_only_what_sqlite3_binds_without_an_adapter() -> None:
+    """bytes, bool and None each send sqlite3 looking for an adapter, on the writer's GIL."""
+    rows: list[Any] = []
+    keeper = ResultKeeper(rows.extend, lambda run_id, key: (True, {"v": key}, None))
+    keeper([TaskStateChanged("r1", "f", f"t{i}", S.COMPLETED, 1, 1, 1.0) for i in range(3)])
+    assert len(rows) == 3
+    exact = (str, int, float, bytearray)
+    assert all(type(value) in exact for row in rows for value in row), rows
+    with_fingerprint = ResultKeeper(rows.extend, lambda run_id, key: (True, 1, "abc"))
+    with_fingerprint([TaskStateChanged("r1", "f", "t9", S.COMPLETED, 1, 1, 1.0)])
+    assert rows[-1][-1] == "abc"
