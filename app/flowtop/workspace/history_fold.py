@@ -3,11 +3,12 @@
 The history's writer thread runs beside the engine's workers, and every Python step it
 takes per event holds the GIL those workers need. So each event is written exactly once,
 as its log row: the body is built here with a few C-level string operations (no
-``json.dumps`` call per event), and the rows go in with multi-row ``INSERT``s whose
-parameters are plain ``str`` (sqlite3 binds those without its adapter lookup, which
-cost more than the encoding). Nothing folds the steps into per-task rows while the run
-goes on: a reader that wants a run's tasks and attempts folds its log (``log_fold``).
-A run's start and end also go to the ``runs`` row, which ``flowtop history`` lists.
+``json.dumps`` call per event, no float turned into text), and the rows go in with
+multi-row ``INSERT``s whose parameters are plain ``str`` and ``float`` (sqlite3 binds
+those without its adapter lookup, which cost more than the encoding). Nothing folds the
+steps into per-task rows while the run goes on (the module's name is from when it did):
+a reader that wants a run's tasks and attempts folds its log (``log_fold``). A run's
+start and end also go to the ``runs`` row, which ``flowtop history`` lists.
 
 Every statement here runs inside the caller's transaction, so a failed write rolls back
 completely and the same events can be applied again.
