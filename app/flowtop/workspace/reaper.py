@@ -124,15 +124,16 @@ def interrupt(conn: sqlite3.Connection, runs: dict[str, str]) -> None:
             "SELECT started, plan FROM runs WHERE run_id = ?", (run_id,)
         ).fetchone()
         plan = json.loads(plan_text)
-        if stored_tasks(conn, run_id, plan) is not None:
-            _interrupt_rows(conn, run_id, plan, why)  # recorded before schema version 5
-        rows = conn.execute(
-            f"SELECT {log_columns(conn)} FROM events WHERE run_id = ? ORDER BY id", (run_id,)
-        ).fetchall()
-        events = decode_rows(rows)
-        tasks = stored_tasks(conn, run_id, plan) or fold(
-            plan, [*events, RunInterrupted(run_id, why, 0.0)]
-        )
+        tasks = stored_tasks(conn, run_id, plan)
+        if tasks is not None:  # recorded before schema version 5: its rows are marked
+            _interrupt_rows(conn, run_id, plan, why)
+            tasks = stored_tasks(conn, run_id, plan) or []
+        else:
+            rows = conn.execute(
+                f"SELECT {log_columns(conn)} FROM events WHERE run_id = ? ORDER BY id",
+                (run_id,),
+            ).fetchall()
+            tasks = fold(plan, [*decode_rows(rows), RunInterrupted(run_id, why, 0.0)])
         counts = Counter(t.state for t in tasks)
         last = max((t.updated for t in tasks if t.updated is not None), default=None)
         finished = max(last or started, started)
