@@ -69,9 +69,10 @@ def test_a_step_is_logged_compact_and_read_back_whole(tmp_path: Path) -> None:
         events = tail.read()
         tail.close()
     running = [b for b in bodies if '"RUNNING"' in b]
-    # No run id (the row has it), and nothing after ts while the fields hold defaults.
-    assert running and all(run_id not in b and b.startswith('["s",') for b in running)
-    assert all(b.count(",") == 6 for b in running), running
+    # No run id (the row has it), no floats (ts and duration have columns of their own),
+    # and nothing after max_attempts while the fields hold their defaults.
+    assert running and all(run_id not in b and b.startswith('["p",') for b in running)
+    assert all(b.count(",") == 5 for b in running), running
     steps = [e for e in events if type(e) is TaskStateChanged]
     assert [(e.task, e.state) for e in steps if e.task == "t0"] == [
         ("t0", S.RUNNING),
@@ -221,3 +222,47 @@ def test_a_run_process_sets_up_only_the_run_command() -> None:
         "f",
         "['flowtop.commands.common', 'flowtop.commands.printers', 'flowtop.commands.run']\n",
     ]
+
+
+def test_a_write_after_a_quiet_spell_goes_out_at_once_whatever_the_write_interval(
+    tmp_path: Path,
+) -> None:
+    """The interval bounds how often the writer commits, not how long a lone event
+    waits: nothing was written for longer than it, so this write goes out now."""
+    db = tmp_path / "history.db"
+    with History(db, write_interval=60.0) as history:
+        history.keep_results([("r1", "t", b"data", True, "", None)])
+        deadline = time.monotonic() + 10
+        found = 0
+        while not found and time.monotonic() < deadline:
+            with closing(connect_reader(db)) as conn:
+                (found,) = conn.execute("SELECT count(*) FROM results").fetchone()
+            time.sleep(0.01)
+        assert found == 1, "the write waited for the interval"
+
+
+def test_a_quiet_store_folds_its_wal_into_the_database_soon(tmp_path: Path) -> None:
+    """Not at once after a run (a run process's close does it anyway), but soon."""
+    db = tmp_path / "history.db"
+    with History(db) as history:
+        record(history, trivial_flow(200))
+        deadline = time.monotonic() + 10
+        while history._unchecked and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert history._unchecked == 0, "the WAL was never checkpointed"
+        with closing(connect_reader(db)) as conn:
+            _busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        assert frames == copied  # nothing left to copy: the writer did it
+
+
+def test_result_rows_hold_only_what_sqlite3_binds_without_an_adapter() -> None:
+    """bytes, bool and None each send sqlite3 looking for an adapter, on the writer's GIL."""
+    rows: list[Any] = []
+    keeper = ResultKeeper(rows.extend, lambda run_id, key: (True, {"v": key}, None))
+    keeper([TaskStateChanged("r1", "f", f"t{i}", S.COMPLETED, 1, 1, 1.0) for i in range(3)])
+    assert len(rows) == 3
+    exact = (str, int, float, bytearray)
+    assert all(type(value) in exact for row in rows for value in row), rows
+    with_fingerprint = ResultKeeper(rows.extend, lambda run_id, key: (True, 1, "abc"))
+    with_fingerprint([TaskStateChanged("r1", "f", "t9", S.COMPLETED, 1, 1, 1.0)])
+    assert rows[-1][-1] == "abc"

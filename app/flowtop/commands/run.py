@@ -208,11 +208,20 @@ def recorded(workspace: Workspace) -> bool:
         return True
     reason = history.last_error or "the write did not finish"
     store = history.path
-    workspace.close()  # its last write fails too; this line is the last word
-    say(
-        f"{store}: the run was not recorded ({reason}): `flowtop history` and other flowtop "
-        "windows will not show it (--no-history runs without recording on purpose)"
-    )
+    workspace.close()  # one last try; if it fails too, this line is the last word
+    if not history.lost:
+        return True
+    if history.committed:  # a disk that filled up mid-run: the store has its beginning
+        say(
+            f"{store}: recording stopped ({reason}): the last {history.lost:,} events were not "
+            "recorded, so `flowtop history` and other flowtop windows show the run only up "
+            "to then (--no-history runs without recording on purpose)"
+        )
+    else:
+        say(
+            f"{store}: the run was not recorded ({reason}): `flowtop history` and other "
+            "flowtop windows will not show it (--no-history runs without recording on purpose)"
+        )
     return False
 
 

@@ -2,29 +2,27 @@
 
 The store is an event sink, so the engine never waits for the disk: the sink only hands
 events to the store's writer thread, which commits at most every ``WRITE_INTERVAL``
-(and as soon as a run finishes). Each commit stages the events and lets SQLite fold
-them into rows, in one transaction (``history_fold``: SQLite runs that SQL without the
-GIL the engine's workers need, where a Python fold slowed them). WAL with
-``synchronous=NORMAL`` keeps every committed write through a SIGKILL, and a run whose
-process died is marked INTERRUPTED by the next process that opens the file. Readers (the
-TUI, ``flowtop history``) use their own short-lived connections, which WAL lets read
-while the writer writes.
+(and as soon as a run starts or finishes). Each commit writes every event once, to the
+log (``history_fold``), in one transaction; a run's tasks and attempts are folded from
+that log when someone reads them (``log_fold``). WAL with ``synchronous=NORMAL`` keeps
+every committed write through a SIGKILL, and a run whose process died is marked
+INTERRUPTED by the next process that opens the file (``reaper``). Readers (the TUI,
+``flowtop history``) use their own short-lived connections, which WAL lets read while
+the writer writes. A store that cannot be written (full, locked, read-only) never
+stops a run: the events wait in memory for the next try, and it says so once.
 """
 
 from __future__ import annotations
 
 import atexit
-import json
 import logging
 import os
-import socket
 import sqlite3
 import threading
 import time
 import uuid
 import weakref
 from collections.abc import Sequence
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -35,16 +33,17 @@ from .history_fold import StoreItem
 from .history_records import (  # re-exported: the store's public records
     HistoryError,
 )
-from .ownership import Owner, owner_gone, pid_running
+from .log_fold import INTERRUPTED  # noqa: F401 - re-exported
+from .ownership import Owner
 from .private import private_file, private_folder
-from .run_log import connect_reader, encode_interrupted
+from .reaper import _HOST as _HOST  # the owner token's host part (tests build dead owners)
+from .reaper import LIVE_LOCK, LIVE_OWNERS, connect, interrupt
+from .reaper import reap as reap_runs
+from .reaper import reap_store as reap_store  # re-exported: what readers call
 from .store_reader import StoreReader
 from .store_schema import SCHEMA_VERSION  # noqa: F401 - re-exported
 
 log = logging.getLogger("flowtop.history")
-
-#: Not an engine state: the run (or task, or attempt) was live when its process died.
-INTERRUPTED = "INTERRUPTED"
 
 #: Events kept while the database cannot be written (locked, disk full) before they
 #: are dropped with an error: memory stays bounded however long the outage.
@@ -69,164 +68,16 @@ BUSY_TIMEOUT_MS = 5000
 FINISH_WAIT = 30.0
 #: While runs are live, checkpoint the WAL after this many written events (else when idle).
 CHECKPOINT_EVENTS = 50_000
+#: Quiet this long after its last write, the writer folds the WAL into the database.
+IDLE_CHECKPOINT = 0.25
 #: After a failed write (locked, disk full), the kept events are retried this often.
 RETRY_INTERVAL = 1.0
 
 _RUNNING = StateType.RUNNING
-_FINAL = tuple(s.value for s in StateType if s.is_final)
-
-_HOST = socket.gethostname()
-_LIVE_OWNERS: set[str] = set()
-_LIVE_LOCK = threading.Lock()
-
-
-def _legacy_owner_alive(owner: str) -> bool:
-    """Liveness of an owner recorded before version 2 (``host:pid:token``, no heartbeat)."""
-    host, _, rest = owner.partition(":")
-    pid_text, _, _token = rest.partition(":")
-    if host != _HOST or not pid_text.isdigit():
-        return host != _HOST  # another machine's process cannot be checked: leave it alone
-    return pid_running(int(pid_text))
-
-
-def gone_reason(
-    owner: str, host: str, pid: int | None, boot: str, start: str, heartbeat: float | None
-) -> str | None:
-    """Why a RUNNING run's owner is gone for sure, or None while it may be alive."""
-    if pid is None:
-        if pid_running_here(owner):
-            return None
-        return None if _legacy_owner_alive(owner) else "its process stopped before the run ended"
-    recorded = Owner(host, pid, boot, start)
-    if recorded == Owner.current():
-        # This process: a History of it that is still open owns the run.
-        return None if pid_running_here(owner) else "its process stopped before the run ended"
-    return owner_gone(recorded, heartbeat)
-
-
-def pid_running_here(owner: str) -> bool:
-    """True when ``owner`` is an open History of this very process."""
-    if not owner.startswith(f"{_HOST}:{os.getpid()}:"):
-        return False
-    with _LIVE_LOCK:
-        return owner in _LIVE_OWNERS
 
 
 def _connect(path: Path, *, check_same_thread: bool = True) -> sqlite3.Connection:
-    conn = sqlite3.connect(
-        path,
-        isolation_level=None,
-        check_same_thread=check_same_thread,
-        timeout=BUSY_TIMEOUT_MS / 1000,
-    )
-    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_MS)}")
-    return conn
-
-
-_LIVE_ROWS = (
-    "SELECT run_id, owner, host, pid, boot_id, proc_start, heartbeat FROM runs WHERE state = ?"
-)
-
-
-def _orphans(conn: sqlite3.Connection) -> dict[str, str]:
-    """The RUNNING runs whose owner is gone, and why."""
-    gone: dict[str, str] = {}
-    for run_id, owner, host, pid, boot, start, heartbeat in conn.execute(
-        _LIVE_ROWS, (_RUNNING.value,)
-    ).fetchall():
-        why = gone_reason(owner, host, pid, boot, start, heartbeat)
-        if why is not None:
-            gone[run_id] = why
-    return gone
-
-
-def _reap(conn: sqlite3.Connection) -> list[str]:
-    """Mark the RUNNING runs whose owner is gone INTERRUPTED (in the caller's transaction)."""
-    gone = _orphans(conn)
-    _interrupt(conn, gone)
-    return list(gone)
-
-
-def _interrupt(conn: sqlite3.Connection, runs: dict[str, str]) -> None:
-    """Mark runs, their unfinished tasks and running attempts INTERRUPTED (in the caller's transaction).
-
-    ``runs`` maps each run id to why it was interrupted, which the run keeps as its note.
-    """
-    marks = ",".join("?" * len(_FINAL))
-    for run_id, why in runs.items():
-        started, plan = conn.execute(
-            "SELECT started, plan FROM runs WHERE run_id = ?", (run_id,)
-        ).fetchone()
-        conn.executemany(
-            "INSERT OR IGNORE INTO task_runs(run_id, task, position, state, max_attempts, policy, message) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                (run_id, key, i, INTERRUPTED, limit, policy, why)
-                for i, (key, limit, policy) in enumerate(json.loads(plan))
-            ],
-        )
-        conn.execute(
-            f"UPDATE task_runs SET state = ?, message = ? WHERE run_id = ? AND state NOT IN ({marks})",
-            (INTERRUPTED, why, run_id, *_FINAL),
-        )
-        conn.execute(
-            "UPDATE attempts SET state = ? WHERE run_id = ? AND state = ?",
-            (INTERRUPTED, run_id, _RUNNING.value),
-        )
-        counts = dict(
-            conn.execute(
-                "SELECT state, count(*) FROM task_runs WHERE run_id = ? GROUP BY state",
-                (run_id,),
-            )
-        )
-        last = conn.execute(
-            "SELECT max(updated) FROM task_runs WHERE run_id = ?", (run_id,)
-        ).fetchone()[0]
-        finished = max(last or started, started)
-        conn.execute(
-            "UPDATE runs SET state = ?, counts = ?, finished = ?, duration = ?, note = ? "
-            "WHERE run_id = ?",
-            (
-                INTERRUPTED,
-                json.dumps(counts, sort_keys=True),
-                finished,
-                finished - started,
-                f"interrupted: {why}",
-                run_id,
-            ),
-        )
-        conn.execute(
-            "INSERT INTO events(run_id, body) VALUES (?, ?)",
-            (run_id, encode_interrupted(run_id, why, finished)),
-        )
-    if runs:
-        log.info("marked %d run(s) whose process stopped as interrupted", len(runs))
-
-
-def reap_store(path: Path) -> list[str]:
-    """Mark the runs whose owner died INTERRUPTED, without opening a History.
-
-    What a reader (``flowtop watch``, the TUI) calls every second: it looks first with a
-    read-only connection and takes the write lock only when there is a run to mark, so a
-    quiet check never waits behind a run process's commit. On a read-only store nothing
-    is marked (and nothing fails): the runs just stay as recorded.
-    """
-    try:
-        with closing(connect_reader(path)) as reader:
-            store_schema.check_version(reader, path)
-            if not _orphans(reader):
-                return []
-        with closing(_connect(path)) as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                marked = _reap(conn)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            return marked
-    except (sqlite3.Error, HistoryError):
-        return []  # read-only, locked, not a store, or a newer one: the readers say so
+    return connect(path, check_same_thread=check_same_thread, busy_ms=BUSY_TIMEOUT_MS)
 
 
 class History(StoreReader):
@@ -260,6 +111,9 @@ class History(StoreReader):
         #: events were given up on: ``flowtop run`` says the run was not recorded.
         self.last_error: str | None = None
         self.lost = 0
+        #: Events committed so far: with ``lost``, whether a run is recorded in part.
+        self.committed = 0
+        self._failed_at = 0.0  # when the last write failed (monotonic)
         self._unchecked = 0  # events committed since the last checkpoint
         self._closed = False
         # Hand-over from the sink to the writer thread.
@@ -267,6 +121,8 @@ class History(StoreReader):
         self._buffer: list[StoreItem] = []
         self._buffered = 0  # events in _buffer
         self._first_at = 0.0
+        self._last_pass = 0.0  # when the writer last took the buffer (monotonic)
+        self._checked_at = 0.0  # when it last tried an idle checkpoint
         self._received = 0
         self._written = 0
         self._passes = 0
@@ -286,7 +142,6 @@ class History(StoreReader):
             raise HistoryError(f"{self.path}: cannot open the history database: {exc}") from exc
         try:
             self._setup()
-            history_fold.prepare(self._conn)
             self._numbers = _connect(self.path, check_same_thread=False)
         except HistoryError:
             self._conn.close()
@@ -297,8 +152,8 @@ class History(StoreReader):
                 f"{self.path}: cannot use the run store ({exc}); if it is not a flowtop "
                 "store, move it away and flowtop starts a new one"
             ) from exc
-        with _LIVE_LOCK:
-            _LIVE_OWNERS.add(self.owner)
+        with LIVE_LOCK:
+            LIVE_OWNERS.add(self.owner)
         self._writer = threading.Thread(
             target=self._write_loop, name="flowtop-history", daemon=True
         )
@@ -324,7 +179,7 @@ class History(StoreReader):
         conn.execute("BEGIN IMMEDIATE")
         try:
             store_schema.migrate(conn, self.path)
-            _reap(conn)
+            reap_runs(conn)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -336,7 +191,7 @@ class History(StoreReader):
             conn = self._conn
             try:
                 conn.execute("BEGIN IMMEDIATE")
-                marked = _reap(conn)
+                marked = reap_runs(conn)
                 conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 if conn.in_transaction:
@@ -395,14 +250,18 @@ class History(StoreReader):
         """
         if not events:
             return
-        finished = any(type(e) is RunFinished for e in events)
+        kinds = set(map(type, events))  # one pass in C: the sink sees every event
+        finished = RunFinished in kinds
         # A run start is written at once too: other processes are waiting to show it.
-        started = any(type(e) is RunStarted for e in events)
+        started = RunStarted in kinds
         with self._cond:
             if self._stop:
                 return
             if not self._buffer:
-                self._first_at = time.monotonic()
+                # Due one interval after the last write, not after this event: an event
+                # after a quiet spell is written at once, a burst still in one commit
+                # per interval.
+                self._first_at = max(time.monotonic() - self.write_interval, self._last_pass)
                 self._cond.notify()
             count = len(events)
             self._buffer.extend(events)
@@ -458,15 +317,32 @@ class History(StoreReader):
                         due = self._first_at + (
                             self.write_interval if self._buffer else RETRY_INTERVAL
                         )
+                        if self._retry:  # new events do not make a failing store try sooner:
+                            # each try writes every kept event again
+                            due = max(due, self._failed_at + RETRY_INTERVAL)
                         left = due - time.monotonic()
+                        if left <= 0:
+                            break
+                        cond.wait(left)
+                    elif self._unchecked and not self._live:
+                        # Quiet, with a WAL to fold in: after a moment, unless the store
+                        # closes first (a run process's close folds it in anyway).
+                        since = max(self._last_pass, self._checked_at)
+                        left = since + IDLE_CHECKPOINT - time.monotonic()
                         if left <= 0:
                             break
                         cond.wait(left)
                     else:
                         cond.wait()
+                idle = not (self._wake or self._stop or self._buffer or self._retry)
+            if idle:  # woke for the idle checkpoint only
+                self._checkpoint()
+                self._checked_at = time.monotonic()  # a failed one waits as long again
+                continue
+            with cond:
                 events, self._buffer, self._buffered = self._buffer, [], 0
                 self._wake = False
-                self._first_at = time.monotonic()
+                self._first_at = self._last_pass = time.monotonic()
                 taken = self._received
                 stop = self._stop
             with self._write_lock:
@@ -478,7 +354,7 @@ class History(StoreReader):
                 cond.notify_all()
                 if stop and not self._buffer:
                     return
-            if self._unchecked and (not self._live or self._unchecked >= CHECKPOINT_EVENTS):
+            if self._unchecked >= CHECKPOINT_EVENTS:
                 self._checkpoint()
 
     def _commit(self, *, final: bool = False) -> bool:
@@ -489,7 +365,9 @@ class History(StoreReader):
         conn = self._conn
         try:
             conn.execute("BEGIN")
-            live = history_fold.apply(conn, self._pending, (self.owner, *self._identity))
+            live = history_fold.apply(
+                conn, self._pending, (self.owner, *self._identity), self._live
+            )
             conn.execute("COMMIT")
         except Exception as exc:  # noqa: BLE001 - locked, disk full, I/O error, or a bug: never raise
             try:
@@ -499,7 +377,7 @@ class History(StoreReader):
                 pass
             self._failures += 1
             self.last_error = str(exc) or type(exc).__name__
-            waiting = len(self._pending)
+            waiting = _events_in(self._pending)
             if final or self._stop:  # the store is closing: there is no next try
                 log.error(
                     "%s: the run store could not be written (%s): %d events not recorded",
@@ -511,11 +389,16 @@ class History(StoreReader):
                 self._pending = []
                 return False
             if isinstance(exc, sqlite3.OperationalError) and waiting <= MAX_WAITING_EVENTS:
-                log.warning(
-                    "%s: history write failed (%s); %d events kept for the next try",
+                # Said once per outage (a full disk fails every try): the run goes on.
+                first = not self._retry
+                self._failed_at = time.monotonic()
+                (log.warning if first else log.debug)(
+                    "%s: history write failed (%s); recording stopped, the run goes on: "
+                    "%d events kept for the next try (every %gs)",
                     self.path,
                     exc,
                     waiting,
+                    RETRY_INTERVAL,
                 )
                 return False
             log.error(
@@ -529,6 +412,10 @@ class History(StoreReader):
             live = self._live
         else:
             self.last_error = None
+            written = _events_in(self._pending)
+            self.committed += written
+            if self._retry:
+                log.warning("%s: recording resumed: %d events written", self.path, written)
         self._unchecked += len(self._pending)
         self._pending = []
         self._live = live
@@ -610,7 +497,7 @@ class History(StoreReader):
                     "SELECT run_id FROM runs WHERE state = ? AND owner = ?",
                     (_RUNNING.value, self.owner),
                 ).fetchall()
-                _interrupt(
+                interrupt(
                     self._conn, {run_id: "flowtop closed the store first" for (run_id,) in rows}
                 )
                 self._conn.execute("COMMIT")
@@ -623,8 +510,8 @@ class History(StoreReader):
             self._conn.close()
         with self._number_lock:
             self._numbers.close()
-        with _LIVE_LOCK:
-            _LIVE_OWNERS.discard(self.owner)
+        with LIVE_LOCK:
+            LIVE_OWNERS.discard(self.owner)
 
     def __enter__(self) -> History:
         return self
@@ -634,6 +521,11 @@ class History(StoreReader):
 
     def __repr__(self) -> str:
         return f"<History {self.path}>"
+
+
+def _events_in(items: list[StoreItem]) -> int:
+    """Engine events among ``items`` (not the result rows that ride along)."""
+    return len(items) - list(map(type, items)).count(history_fold.ResultRows)
 
 
 def _close_at_exit(ref: weakref.ReferenceType[History]) -> None:

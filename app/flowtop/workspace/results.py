@@ -40,9 +40,11 @@ def dumps(value: Any, cap: int) -> tuple[bytes | None, str]:
     return data, ""
 
 
-#: A ``results`` row: run id, task, pickled value (None when refused), reusable, why not,
-#: input fingerprint.
-ResultRow = tuple[str, str, bytes | None, bool, str, str | None]
+#: A ``results`` row: run id, task, pickled value (None when refused), reusable (1 or 0),
+#: why not, input fingerprint ("" for none). The keeper builds them of types sqlite3
+#: binds as they are (``bytearray``, ``int``, ``str``): for ``bytes``, ``bool`` and
+#: ``None`` it looks for an adapter first, on the writer's GIL time.
+ResultRow = tuple[str, str, bytes | bytearray | None, int, str, str | None]
 
 
 class ResultKeeper:
@@ -75,7 +77,10 @@ class ResultKeeper:
             if not found:
                 continue
             data, why = dumps(value, self.cap)
-            rows.append((event.run_id, event.task, data, data is not None, why, fingerprint))
+            if data is None:
+                rows.append((event.run_id, event.task, None, 0, why, fingerprint or ""))
+            else:
+                rows.append((event.run_id, event.task, bytearray(data), 1, why, fingerprint or ""))
         if rows:
             self.store(rows)
 
@@ -104,7 +109,7 @@ def load(path: Path, run_id: str) -> tuple[dict[str, Any], dict[str, str], dict[
         except Exception as exc:  # noqa: BLE001 - a class that moved or changed since
             refused[task] = f"its stored result can't be read back ({type(exc).__name__}: {exc})"
             continue
-        fingerprints[task] = fingerprint
+        fingerprints[task] = fingerprint or None  # stored "" (or NULL before) for none
     return values, refused, fingerprints
 
 

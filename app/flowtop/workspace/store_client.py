@@ -11,9 +11,12 @@ so a restarted TUI shows where everything stands.
 from __future__ import annotations
 
 import logging
+import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +25,9 @@ from .history_records import HistoryError, RunRecord
 from .launcher import Launched, launch
 from .owner_agent import enqueue
 from .private import private_folder
-from .run_log import LogTail
+from .run_log import LogTail, connect_reader
 from .store_reader import StoreReader
+from .store_schema import SCHEMA_VERSION, check_version
 
 log = logging.getLogger("flowtop.client")
 
@@ -65,6 +69,17 @@ class StoreClient:
         if not self.db.exists():
             private_folder(self.db.parent)
             History(self.db).close()
+            return
+        try:
+            with closing(connect_reader(self.db)) as conn:
+                current = check_version(conn, self.db) >= SCHEMA_VERSION
+        except (sqlite3.Error, HistoryError):
+            return  # not a store, or a newer one: the reads say so
+        if not current and os.access(self.db, os.W_OK):
+            try:
+                History(self.db).close()  # migrates; a read-only store is read as it is
+            except HistoryError as exc:
+                log.warning("%s", exc)
 
     # -- reading ----------------------------------------------------------------------
     def open(self) -> None:

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 
-from ..engine.states import StateType
-from .history_records import AttemptRecord, RunDetail, RunRecord, TaskRecord, _run_record
+from .history_records import RunDetail, RunRecord, _run_record
+from .log_fold import run_tasks
 from .run_log import connect_reader
 from .store_schema import check_version
 
@@ -82,39 +82,5 @@ class StoreReader:
             plan = json.loads(
                 conn.execute("SELECT plan FROM runs WHERE run_id = ?", (run_id,)).fetchone()[0]
             )
-            attempts: dict[str, list[AttemptRecord]] = {}
-            for a in conn.execute(
-                "SELECT task, number, state, started, duration, result, error_type, error_message, traceback, "
-                "output, retry_in, delay_explained FROM attempts WHERE run_id = ? ORDER BY task, number",
-                (run_id,),
-            ):
-                attempts.setdefault(a[0], []).append(AttemptRecord(*a[1:]))
-            stored = {
-                t[0]: TaskRecord(*(*t[:6], bool(t[6]), *t[7:], tuple(attempts.get(t[0], ()))))
-                for t in conn.execute(
-                    "SELECT task, state, attempts, max_attempts, policy, result, reused, message, error_type, "
-                    "error_message, started, duration, updated FROM task_runs WHERE run_id = ? ORDER BY position",
-                    (run_id,),
-                )
-            }
-        tasks = [
-            stored.pop(key)
-            if key in stored
-            else TaskRecord(
-                key,
-                StateType.PENDING.value,
-                0,
-                limit,
-                policy,
-                None,
-                False,
-                "",
-                None,
-                None,
-                None,
-                None,
-                None,
-            )
-            for key, limit, policy in plan
-        ]
-        return RunDetail(_run_record(row), (*tasks, *stored.values()))
+            tasks = run_tasks(conn, run_id, plan)
+        return RunDetail(_run_record(row), tuple(tasks))

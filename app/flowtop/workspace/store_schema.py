@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .history_records import HistoryError
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # task_runs and attempts are WITHOUT ROWID: one b-tree per row write instead of two.
 _VERSION_1 = """
@@ -127,8 +127,19 @@ _VERSION_4 = """
 ALTER TABLE runs ADD COLUMN parent TEXT;
 """
 
+# Version 5: each event is written once, to the log. A run's tasks and attempts are no
+# longer written as rows while it runs: readers fold them from its log (``log_fold``);
+# ``task_runs`` and ``attempts`` keep the runs recorded before, which read as they were.
+# A step's time and duration move out of its body into REAL columns (bodies tagged
+# ``p``; older ``s`` bodies still read, with these columns NULL). A new run's plan is
+# in its ``run_started`` event only (``runs.plan`` stays ``[]``).
+_VERSION_5 = """
+ALTER TABLE events ADD COLUMN ts REAL;
+ALTER TABLE events ADD COLUMN duration REAL;
+"""
+
 #: Script that takes a file from version ``n - 1`` to ``n``, by ``n``.
-MIGRATIONS = {1: _VERSION_1, 2: _VERSION_2, 3: _VERSION_3, 4: _VERSION_4}
+MIGRATIONS = {1: _VERSION_1, 2: _VERSION_2, 3: _VERSION_3, 4: _VERSION_4, 5: _VERSION_5}
 
 
 def check_version(conn: sqlite3.Connection, path: Path) -> int:

@@ -1,0 +1,254 @@
+"""A run's tasks and attempts, folded from its event log when someone asks.
+
+The run process writes each event once, to the log (``history_fold``); nothing keeps
+per-task rows up to date while the run goes on. Whoever wants a run's tasks and
+attempts (``flowtop history --run``, the history screen, a rerun's plan, the reaper
+counting an interrupted run's tasks) folds that run's log here, the way the engine
+emitted it: one event after another, so what it reads back never depends on how the
+writer batched its commits.
+
+Runs recorded before schema version 5 had their tasks and attempts written as rows
+(``task_runs``, ``attempts``); those are read as they are (``stored_tasks``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from typing import Any
+
+from ..engine.events import RunStarted, TaskStateChanged
+from ..engine.states import StateType
+from .history_records import AttemptRecord, TaskRecord
+from .run_log import LogEvent, RunInterrupted, decode_rows, log_columns
+
+#: Not an engine state: the run (or task, or attempt) was live when its process died.
+INTERRUPTED = "INTERRUPTED"
+
+_RUNNING = StateType.RUNNING
+_COMPLETED = StateType.COMPLETED
+_CANCELLED = StateType.CANCELLED
+# Where an attempt ends: the task takes its result, error and run time.
+_ENDS = frozenset({StateType.AWAITING_RETRY, StateType.COMPLETED, StateType.FAILED})
+_FINAL = frozenset(s.value for s in StateType if s.is_final)
+_CANCELLABLE = frozenset({"RUNNING", "AWAITING_RETRY"})
+
+#: A plan entry as the runs table keeps it: task key, attempt limit, policy summary.
+PlanEntry = tuple[str, int, str]
+
+
+class _Task:
+    """One task's row while its events are folded (a ``TaskRecord`` at the end)."""
+
+    __slots__ = (
+        "attempts",
+        "duration",
+        "error_message",
+        "error_type",
+        "max_attempts",
+        "message",
+        "number",
+        "policy",
+        "result",
+        "reused",
+        "started",
+        "state",
+        "tries",
+        "updated",
+    )
+
+    def __init__(self, policy: str, max_attempts: int, state: str = "PENDING") -> None:
+        self.policy = policy
+        self.state = state
+        self.number = 0  # the attempt number of the task's last event
+        self.max_attempts = max_attempts
+        self.result: str | None = None
+        self.reused = False
+        self.message = ""
+        self.error_type: str | None = None
+        self.error_message: str | None = None
+        self.started: float | None = None
+        self.duration: float | None = None
+        self.updated: float | None = None
+        self.tries: dict[int, list[Any]] = {}  # attempt number -> AttemptRecord fields
+
+    def record(self, key: str) -> TaskRecord:
+        return TaskRecord(
+            key,
+            self.state,
+            self.number,
+            self.max_attempts,
+            self.policy,
+            self.result,
+            self.reused,
+            self.message,
+            self.error_type,
+            self.error_message,
+            self.started,
+            self.duration,
+            self.updated,
+            tuple(AttemptRecord(*self.tries[n]) for n in sorted(self.tries)),
+        )
+
+
+def fold(plan: Iterable[PlanEntry], events: Iterable[LogEvent]) -> list[TaskRecord]:
+    """The run's tasks in flow order (the plan, then tasks reached later in the order
+    they first appeared), each with its attempts, after ``events`` in log order.
+
+    ``plan`` is the runs table's (runs recorded before schema version 5); a run that
+    has none there takes it from its ``run_started`` event.
+
+    Planned tasks that never had an event are PENDING. A ``run_interrupted`` event ends
+    every unfinished task INTERRUPTED (its message saying why) and marks the running
+    attempts INTERRUPTED.
+    """
+    planned = [(key, limit, policy) for key, limit, policy in plan]
+    limits = {key: (limit, policy) for key, limit, policy in planned}
+    tasks: dict[str, _Task] = {}
+    for event in events:
+        if type(event) is RunStarted and not planned:  # the plan, as the run logged it
+            planned = list(zip(event.tasks, event.max_attempts, event.policies, strict=False))
+            limits = {key: (limit, policy) for key, limit, policy in planned}
+        elif type(event) is TaskStateChanged:
+            task = tasks.get(event.task)
+            if task is None:
+                limit_policy = limits.get(event.task)
+                policy = limit_policy[1] if limit_policy is not None else ""
+                task = tasks[event.task] = _Task(policy, event.max_attempts)
+            _step(task, event)
+        elif type(event) is RunInterrupted:
+            _interrupt(tasks, planned, event.reason)
+    order = [key for key, _, _ in planned]
+    known = set(order)
+    order += [key for key in tasks if key not in known]  # dicts keep first-seen order
+    out = []
+    for key in order:
+        task = tasks.get(key)
+        if task is None:
+            limit, policy = limits[key]
+            task = _Task(policy, limit)
+        out.append(task.record(key))
+    return out
+
+
+def _step(task: _Task, e: TaskStateChanged) -> None:
+    """Apply one step to its task and attempt: what the store used to do per row."""
+    state = e.state
+    ends = state in _ENDS
+    task.state = state.value
+    task.number = e.attempt
+    task.max_attempts = e.max_attempts
+    task.message = e.message
+    task.updated = e.ts
+    if state is _RUNNING:
+        if task.started is None:
+            task.started = e.ts
+        # A RUNNING step opens its attempt (afresh, should the number come again).
+        task.tries[e.attempt] = [
+            e.attempt,
+            "RUNNING",
+            e.ts,
+            None,
+            None,
+            None,
+            None,
+            None,
+            "",
+            None,
+            "",
+        ]
+        return
+    if e.reused:
+        task.reused = True
+    if state is _COMPLETED or (ends and e.result is not None):
+        task.result = e.result
+    fresh = ends and not e.reused
+    if fresh:
+        error = e.error
+        task.error_type = error[0] if error else None
+        task.error_message = error[1] if error else None
+        if e.duration is not None:
+            task.duration = (task.duration or 0.0) + e.duration
+    if not (fresh or state is _CANCELLED):
+        return
+    attempt = task.tries.get(e.attempt)
+    if attempt is None:  # nothing to end (a task cancelled before it ran)
+        return
+    if state is not _CANCELLED:
+        attempt[1] = state.value
+    elif attempt[1] in _CANCELLABLE:  # a wait cut by a cancel is not "failed, retried"
+        attempt[1] = "CANCELLED"
+    if e.duration is not None:
+        attempt[3] = e.duration
+    if e.result is not None:
+        attempt[4] = e.result
+    if e.error is not None:
+        attempt[5], attempt[6], attempt[7] = e.error
+    if e.output:
+        attempt[8] = e.output
+    if e.retry_in is not None:
+        attempt[9] = e.retry_in
+        attempt[10] = e.delay_explained
+    # else: the attempt keeps what it had
+
+
+def _interrupt(tasks: dict[str, _Task], planned: list[PlanEntry], why: str) -> None:
+    for key, limit, policy in planned:
+        if key not in tasks:
+            tasks[key] = _Task(policy, limit, INTERRUPTED)
+            tasks[key].message = why
+    for task in tasks.values():
+        if task.state not in _FINAL:
+            task.state = INTERRUPTED
+            task.message = why
+        for attempt in task.tries.values():
+            if attempt[1] == "RUNNING":
+                attempt[1] = INTERRUPTED
+
+
+def logged_tasks(conn: sqlite3.Connection, run_id: str, plan: list[PlanEntry]) -> list[TaskRecord]:
+    """``fold`` of ``run_id``'s log, read on ``conn``."""
+    rows = conn.execute(
+        f"SELECT {log_columns(conn)} FROM events WHERE run_id = ? ORDER BY id", (run_id,)
+    ).fetchall()
+    return fold(plan, decode_rows(rows))
+
+
+def stored_tasks(
+    conn: sqlite3.Connection, run_id: str, plan: list[PlanEntry]
+) -> list[TaskRecord] | None:
+    """A run recorded before schema version 5, from its rows; None when it has none."""
+    attempts: dict[str, list[AttemptRecord]] = {}
+    for a in conn.execute(
+        "SELECT task, number, state, started, duration, result, error_type, error_message, "
+        "traceback, output, retry_in, delay_explained FROM attempts WHERE run_id = ? "
+        "ORDER BY task, number",
+        (run_id,),
+    ):
+        attempts.setdefault(a[0], []).append(AttemptRecord(*a[1:]))
+    stored = {
+        t[0]: TaskRecord(*(*t[:6], bool(t[6]), *t[7:], tuple(attempts.get(t[0], ()))))
+        for t in conn.execute(
+            "SELECT task, state, attempts, max_attempts, policy, result, reused, message, "
+            "error_type, error_message, started, duration, updated FROM task_runs "
+            "WHERE run_id = ? ORDER BY position",
+            (run_id,),
+        )
+    }
+    if not stored:
+        return None
+    tasks = [
+        stored.pop(key)
+        if key in stored
+        else TaskRecord(
+            key, StateType.PENDING.value, 0, limit, policy, None, False, "", *(None,) * 5
+        )
+        for key, limit, policy in plan
+    ]
+    return [*tasks, *stored.values()]
+
+
+def run_tasks(conn: sqlite3.Connection, run_id: str, plan: list[PlanEntry]) -> list[TaskRecord]:
+    """A run's tasks and attempts, however the run was recorded."""
+    stored = stored_tasks(conn, run_id, plan)
+    return stored if stored is not None else logged_tasks(conn, run_id, plan)

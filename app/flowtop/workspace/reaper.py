@@ -1,0 +1,206 @@
+"""Runs whose process is gone: who decides so, and how they are marked INTERRUPTED.
+
+Any process that opens the store (a run process, the TUI, ``flowtop watch``) checks the
+RUNNING runs' owners; a run whose owner is gone for sure (``ownership``) is marked
+INTERRUPTED with the reason, its unfinished tasks and running attempts too. Those are
+folded from the run's log (``log_fold``), so the marking itself is the run's row and one
+``run_interrupted`` event in the log: a reader folding the log applies it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import sqlite3
+import threading
+from collections import Counter
+from contextlib import closing
+from pathlib import Path
+
+from ..engine.states import StateType
+from . import store_schema
+from .history_records import HistoryError
+from .log_fold import INTERRUPTED, fold, stored_tasks
+from .ownership import Owner, owner_gone, pid_running
+from .run_log import (
+    RunInterrupted,
+    connect_reader,
+    decode_rows,
+    encode_interrupted,
+    log_columns,
+)
+
+log = logging.getLogger("flowtop.history")
+
+_RUNNING = StateType.RUNNING
+_FINAL = tuple(s.value for s in StateType if s.is_final)
+
+_HOST = socket.gethostname()
+#: The owner tokens of this process's open stores (``History``).
+LIVE_OWNERS: set[str] = set()
+LIVE_LOCK = threading.Lock()
+#: How long a reader's write waits for another process's lock (ms).
+BUSY_TIMEOUT_MS = 5000
+
+
+def connect(
+    path: Path, *, check_same_thread: bool = True, busy_ms: int = BUSY_TIMEOUT_MS
+) -> sqlite3.Connection:
+    """A read-write connection to the store, in autocommit mode."""
+    conn = sqlite3.connect(
+        path, isolation_level=None, check_same_thread=check_same_thread, timeout=busy_ms / 1000
+    )
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
+    return conn
+
+
+def _legacy_owner_alive(owner: str) -> bool:
+    """Liveness of an owner recorded before version 2 (``host:pid:token``, no heartbeat)."""
+    host, _, rest = owner.partition(":")
+    pid_text, _, _token = rest.partition(":")
+    if host != _HOST or not pid_text.isdigit():
+        return host != _HOST  # another machine's process cannot be checked: leave it alone
+    return pid_running(int(pid_text))
+
+
+def gone_reason(
+    owner: str, host: str, pid: int | None, boot: str, start: str, heartbeat: float | None
+) -> str | None:
+    """Why a RUNNING run's owner is gone for sure, or None while it may be alive."""
+    if pid is None:
+        if pid_running_here(owner):
+            return None
+        return None if _legacy_owner_alive(owner) else "its process stopped before the run ended"
+    recorded = Owner(host, pid, boot, start)
+    if recorded == Owner.current():
+        # This process: a History of it that is still open owns the run.
+        return None if pid_running_here(owner) else "its process stopped before the run ended"
+    return owner_gone(recorded, heartbeat)
+
+
+def pid_running_here(owner: str) -> bool:
+    """True when ``owner`` is an open History of this very process."""
+    if not owner.startswith(f"{_HOST}:{os.getpid()}:"):
+        return False
+    with LIVE_LOCK:
+        return owner in LIVE_OWNERS
+
+
+_LIVE_ROWS = (
+    "SELECT run_id, owner, host, pid, boot_id, proc_start, heartbeat FROM runs WHERE state = ?"
+)
+
+
+def _orphans(conn: sqlite3.Connection) -> dict[str, str]:
+    """The RUNNING runs whose owner is gone, and why."""
+    gone: dict[str, str] = {}
+    for run_id, owner, host, pid, boot, start, heartbeat in conn.execute(
+        _LIVE_ROWS, (_RUNNING.value,)
+    ).fetchall():
+        why = gone_reason(owner, host, pid, boot, start, heartbeat)
+        if why is not None:
+            gone[run_id] = why
+    return gone
+
+
+def reap(conn: sqlite3.Connection) -> list[str]:
+    """Mark the RUNNING runs whose owner is gone INTERRUPTED (in the caller's transaction)."""
+    gone = _orphans(conn)
+    interrupt(conn, gone)
+    return list(gone)
+
+
+def interrupt(conn: sqlite3.Connection, runs: dict[str, str]) -> None:
+    """Mark runs, their unfinished tasks and running attempts INTERRUPTED (in the caller's
+    transaction).
+
+    ``runs`` maps each run id to why it was interrupted, which the run keeps as its note.
+    The run's counts are its tasks' states after the interruption, folded from its log.
+    """
+    for run_id, why in runs.items():
+        started, plan_text = conn.execute(
+            "SELECT started, plan FROM runs WHERE run_id = ?", (run_id,)
+        ).fetchone()
+        plan = json.loads(plan_text)
+        tasks = stored_tasks(conn, run_id, plan)
+        if tasks is not None:  # recorded before schema version 5: its rows are marked
+            _interrupt_rows(conn, run_id, plan, why)
+            tasks = stored_tasks(conn, run_id, plan) or []
+        else:
+            rows = conn.execute(
+                f"SELECT {log_columns(conn)} FROM events WHERE run_id = ? ORDER BY id",
+                (run_id,),
+            ).fetchall()
+            tasks = fold(plan, [*decode_rows(rows), RunInterrupted(run_id, why, 0.0)])
+        counts = Counter(t.state for t in tasks)
+        last = max((t.updated for t in tasks if t.updated is not None), default=None)
+        finished = max(last or started, started)
+        conn.execute(
+            "UPDATE runs SET state = ?, counts = ?, finished = ?, duration = ?, note = ? "
+            "WHERE run_id = ?",
+            (
+                INTERRUPTED,
+                json.dumps(dict(counts), sort_keys=True),
+                finished,
+                finished - started,
+                f"interrupted: {why}",
+                run_id,
+            ),
+        )
+        conn.execute(
+            "INSERT INTO events(run_id, body) VALUES (?, ?)",
+            (run_id, encode_interrupted(run_id, why, finished)),
+        )
+    if runs:
+        log.info("marked %d run(s) whose process stopped as interrupted", len(runs))
+
+
+def _interrupt_rows(
+    conn: sqlite3.Connection, run_id: str, plan: list[tuple[str, int, str]], why: str
+) -> None:
+    """Mark a run's task and attempt rows, for a run recorded with them (before version 5)."""
+    marks = ",".join("?" * len(_FINAL))
+    conn.executemany(
+        "INSERT OR IGNORE INTO task_runs(run_id, task, position, state, max_attempts, policy, "
+        "message) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (run_id, key, i, INTERRUPTED, limit, policy, why)
+            for i, (key, limit, policy) in enumerate(plan)
+        ],
+    )
+    conn.execute(
+        f"UPDATE task_runs SET state = ?, message = ? WHERE run_id = ? AND state NOT IN ({marks})",
+        (INTERRUPTED, why, run_id, *_FINAL),
+    )
+    conn.execute(
+        "UPDATE attempts SET state = ? WHERE run_id = ? AND state = ?",
+        (INTERRUPTED, run_id, _RUNNING.value),
+    )
+
+
+def reap_store(path: Path) -> list[str]:
+    """Mark the runs whose owner died INTERRUPTED, without opening a History.
+
+    What a reader (``flowtop watch``, the TUI) calls every second: it looks first with a
+    read-only connection and takes the write lock only when there is a run to mark, so a
+    quiet check never waits behind a run process's commit. On a read-only store nothing
+    is marked (and nothing fails): the runs just stay as recorded.
+    """
+    try:
+        with closing(connect_reader(path)) as reader:
+            store_schema.check_version(reader, path)
+            if not _orphans(reader):
+                return []
+        with closing(connect(path)) as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                marked = reap(conn)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            return marked
+    except (sqlite3.Error, HistoryError):
+        return []  # read-only, locked, not a store, or a newer one: the readers say so

@@ -1,0 +1,265 @@
+"""Each event is written once, to the log; a run's tasks and attempts are folded from it.
+
+Stores written before schema version 5 kept every task and attempt as rows as well:
+they are migrated without rewriting anything, and their runs read back from those rows.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from contextlib import closing
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from flowtop import Flow, task
+from flowtop.engine import Runner
+from flowtop.engine.events import ErrorInfo, TaskStateChanged
+from flowtop.engine.states import StateType
+from flowtop.workspace import store_schema
+from flowtop.workspace.history import History, reap_store
+from flowtop.workspace.history_fold import step_row
+from flowtop.workspace.run_log import LogTail, decode, decode_rows
+from flowtop.workspace.store_client import StoreClient
+
+
+@task
+def one() -> int:
+    return 1
+
+
+@task(max_retries=1, retry_delay=0)
+def flaky() -> int:
+    raise ConnectionError("down")
+
+
+def test_a_run_writes_each_event_once_and_reads_back_whole(tmp_path: Path) -> None:
+    db = tmp_path / "history.db"
+    flow = Flow("mixed")
+    for i in range(20):
+        flow.add_task(one, key=f"ok-{i}")
+    flow.add_task(flaky, key="bad")
+    with History(db) as history:
+        runner = Runner(4, sinks=[history.sink], next_number=history.next_number)
+        try:
+            run = runner.start(flow)
+            run.result(timeout=30)
+            assert runner.bus.flush(30) and history.flush(30)
+        finally:
+            runner.shutdown()
+        detail = history.run_detail(run.run_id)
+    with closing(sqlite3.connect(db)) as raw:
+        (events,) = raw.execute("SELECT count(*) FROM events").fetchone()
+        rows = [
+            raw.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("task_runs", "attempts")
+        ]
+        (plan,) = raw.execute("SELECT plan FROM runs").fetchone()
+    # run start, 20 × (RUNNING, COMPLETED), bad: RUNNING, AWAITING_RETRY, RUNNING, FAILED, run end
+    assert events == 1 + 40 + 4 + 1
+    assert rows == [0, 0] and plan == "[]"  # nothing written twice: the plan is in the log
+    assert detail.run.state == "FAILED" and len(detail.tasks) == 21
+    bad = detail.task("bad")
+    assert (bad.state, bad.attempts, bad.error_type) == ("FAILED", 2, "ConnectionError")
+    assert [(a.number, a.state) for a in bad.attempt_records] == [
+        (1, "AWAITING_RETRY"),
+        (2, "FAILED"),
+    ]
+    assert all(t.state == "COMPLETED" and t.result == "1" for t in detail.tasks[:20])
+
+
+def _version_4_store(db: Path) -> None:
+    """A store as flowtop wrote it at schema version 4: a finished run with task and
+    attempt rows, and a live run whose owner is long gone."""
+    with closing(sqlite3.connect(db, isolation_level=None)) as raw:
+        raw.execute("PRAGMA journal_mode=WAL")
+        for version in range(1, 5):
+            raw.executescript(store_schema.MIGRATIONS[version])
+        raw.execute("PRAGMA user_version = 4")
+        plan = json.dumps([["extract", 1, ""], ["load", 2, "retry once"], ["report", 1, ""]])
+        for run_id, number, state in (("old1", 1, "FAILED"), ("old2", 2, "RUNNING")):
+            raw.execute(
+                "INSERT INTO runs(run_id, flow, number, state, started, tasks, plan, owner, "
+                "host, pid, boot_id, proc_start, heartbeat) "
+                "VALUES (?, 'etl', ?, ?, 100.0, 3, ?, 'gone:1:x', 'another-host', 1, 'b', 's', 1.0)",
+                (run_id, number, state, plan),
+            )
+            raw.execute("INSERT INTO run_numbers VALUES ('etl', ?)", (number,))
+            raw.execute(
+                "INSERT INTO task_runs(run_id, task, position, state, attempts, max_attempts, "
+                "result, updated) VALUES (?, 'extract', 0, 'COMPLETED', 1, 1, '[1, 2]', 101.0)",
+                (run_id,),
+            )
+            raw.execute(
+                "INSERT INTO attempts(run_id, task, number, state, started, duration, result) "
+                "VALUES (?, 'extract', 1, 'COMPLETED', 100.5, 0.5, '[1, 2]')",
+                (run_id,),
+            )
+        raw.execute(
+            "INSERT INTO task_runs(run_id, task, position, state, attempts, max_attempts, "
+            "error_type, error_message, updated) "
+            "VALUES ('old1', 'load', 1, 'FAILED', 2, 2, 'ConnectionError', 'down', 103.0)"
+        )
+        raw.execute(
+            "INSERT INTO task_runs(run_id, task, position, state, attempts, max_attempts, "
+            "updated) VALUES ('old2', 'load', 1, 'RUNNING', 1, 2, 102.0)"
+        )
+        raw.execute(
+            "INSERT INTO attempts(run_id, task, number, state, started) "
+            "VALUES ('old2', 'load', 1, 'RUNNING', 101.5)"
+        )
+
+
+def test_a_version_4_store_is_migrated_and_its_runs_read_from_their_rows(tmp_path: Path) -> None:
+    db = tmp_path / "history.db"
+    _version_4_store(db)
+    with History(db) as history:  # opening migrates, and reaps the dead owner's run
+        with closing(sqlite3.connect(db)) as raw:
+            assert raw.execute("PRAGMA user_version").fetchone()[0] == store_schema.SCHEMA_VERSION
+        assert store_schema.SCHEMA_VERSION == 5
+        done = history.run_detail("old1")
+        assert [(t.task, t.state) for t in done.tasks] == [
+            ("extract", "COMPLETED"),
+            ("load", "FAILED"),
+            ("report", "PENDING"),
+        ]
+        assert done.task("extract").attempt_records[0].duration == 0.5
+        assert done.task("load").error_message == "down"
+        # The live run of an owner that is gone: marked in its own rows, as before.
+        cut = history.run_detail("old2")
+        assert cut.run.state == "INTERRUPTED"
+        assert [(t.task, t.state) for t in cut.tasks] == [
+            ("extract", "COMPLETED"),
+            ("load", "INTERRUPTED"),
+            ("report", "INTERRUPTED"),
+        ]
+        assert cut.task("load").attempt_records[0].state == "INTERRUPTED"
+        assert cut.run.counts == {"COMPLETED": 1, "INTERRUPTED": 2}
+        # A new run in the same store: from its log.
+        flow = Flow("etl")
+        flow.add_task(one, key="extract")
+        runner = Runner(2, sinks=[history.sink], next_number=history.next_number)
+        try:
+            run = runner.start(flow)
+            run.result(timeout=30)
+            assert runner.bus.flush(30) and history.flush(30)
+        finally:
+            runner.shutdown()
+        new = history.run_detail(run.run_id)
+        assert new.run.number == 3 and [(t.task, t.state) for t in new.tasks] == [
+            ("extract", "COMPLETED")
+        ]
+    assert reap_store(db) == []
+
+
+def test_an_interrupted_run_is_folded_from_its_log(tmp_path: Path) -> None:
+    """A run whose process died mid-run: its finished tasks as they ended, the rest
+    INTERRUPTED, counts to match, all from the log and one ``run_interrupted`` event."""
+    db = tmp_path / "history.db"
+    with History(db) as history:
+        history.sink(
+            [
+                *_started("r1", ("a", "b", "c")),
+                *_step("r1", "a", "RUNNING", 1),
+                *_step("r1", "a", "COMPLETED", 1, result="1", duration=0.25),
+                *_step("r1", "b", "RUNNING", 1),
+            ]
+        )
+        assert history.flush(10)
+        with closing(sqlite3.connect(db)) as raw:  # as if its owner had died
+            raw.execute("UPDATE runs SET owner = 'x', host = 'elsewhere', pid = 1, heartbeat = 0.0")
+            raw.commit()
+        assert history.reap() == ["r1"]
+        detail = history.run_detail("r1")
+    assert detail.run.state == "INTERRUPTED" and "interrupted:" in detail.run.note
+    assert [(t.task, t.state) for t in detail.tasks] == [
+        ("a", "COMPLETED"),
+        ("b", "INTERRUPTED"),
+        ("c", "INTERRUPTED"),
+    ]
+    assert detail.task("b").attempt_records[0].state == "INTERRUPTED"
+    assert detail.task("a").attempt_records[0].duration == 0.25
+    assert detail.run.counts == {"COMPLETED": 1, "INTERRUPTED": 2}
+    assert detail.task("c").message == detail.task("b").message != ""
+
+
+def _started(run_id: str, keys: tuple[str, ...]) -> list:
+    from flowtop.engine.events import RunStarted
+
+    return [
+        RunStarted(run_id, "f", 1, keys, (1,) * len(keys), ("",) * len(keys), None, time.time())
+    ]
+
+
+def _step(run_id: str, key: str, state: str, attempt: int, **extra: object) -> list:
+    from flowtop.engine.events import TaskStateChanged
+    from flowtop.engine.states import StateType
+
+    return [TaskStateChanged(run_id, "f", key, StateType(state), attempt, 1, time.time(), **extra)]
+
+
+_text = st.text(max_size=12)
+_float = st.floats(allow_nan=False, allow_infinity=False)
+_steps = st.builds(
+    TaskStateChanged,
+    run_id=st.just("r1"),
+    flow=_text,
+    task=_text,
+    state=st.sampled_from(list(StateType)),
+    attempt=st.integers(0, 5),
+    max_attempts=st.integers(1, 5),
+    ts=_float,
+    retry_in=st.none() | _float,
+    delay_explained=_text,
+    error=st.none() | st.builds(ErrorInfo, _text, _text, _text),
+    result=st.none() | _text,
+    duration=st.none() | _float,
+    output=_text,
+    reused=st.booleans(),
+    message=_text,
+    event=st.just("task_state"),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_steps, max_size=8))
+def test_a_logged_step_reads_back_exactly_as_the_engine_emitted_it(steps: list) -> None:
+    rows = [step_row(e) for e in steps]
+    assert all(isinstance(v, str | float) for row in rows for v in row)  # bound as they are
+    stored = [(r, body, ts, None if took != took else took) for r, body, ts, took in rows]
+    assert decode_rows(stored) == steps  # (SQLite stores the NaN of "no duration" as NULL)
+    assert [decode(body, r, ts, took) for r, body, ts, took in stored] == steps
+
+
+def test_a_client_migrates_an_older_store_and_a_tail_follows_a_migration(tmp_path: Path) -> None:
+    db = tmp_path / "history.db"
+    _version_4_store(db)
+    tail = LogTail(db)
+    try:
+        assert tail.read() == []  # reading the version 4 log, before anyone migrated it
+        with History(db) as history:  # a run process migrates it and records a run
+            flow = Flow("etl")
+            flow.add_task(one, key="extract")
+            runner = Runner(2, sinks=[history.sink], next_number=history.next_number)
+            try:
+                run = runner.start(flow)
+                run.result(timeout=30)
+                assert runner.bus.flush(30) and history.flush(30)
+            finally:
+                runner.shutdown()
+        steps = [e for e in tail.read() if type(e) is TaskStateChanged]
+    finally:
+        tail.close()
+    assert [(e.task, e.state) for e in steps if e.run_id == run.run_id] == [
+        ("extract", StateType.RUNNING),
+        ("extract", StateType.COMPLETED),
+    ]
+    assert all(isinstance(e.ts, float) for e in steps)
+    older = tmp_path / "older.db"
+    _version_4_store(older)
+    StoreClient(older, lambda events: None)  # what the TUI opens: migrates the file
+    with closing(sqlite3.connect(older)) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == store_schema.SCHEMA_VERSION
