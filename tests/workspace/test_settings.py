@@ -396,3 +396,38 @@ def test_a_dotted_retry_on_may_name_a_helper_the_flow_module_imported(write, wor
     ws = workspace()
     assert ws.settings_error is None
     assert [c.__name__ for c in policy(ws).retry_on] == ["Boom"]
+
+
+def test_tasks_of_one_task_share_a_policy_until_a_table_or_a_save_says_otherwise(
+    write, workspace, tmp_path
+):
+    write(
+        "pair.py",
+        """
+        from flowtop import Flow, task
+
+        @task
+        def step():
+            return 1
+
+        with Flow("pair") as flow:
+            step()
+            step()
+            step()
+        """,
+    )
+    write(
+        "flowtop.toml",
+        '[defaults]\nretry_jitter = 0.1\n[flows.pair.tasks."step-3"]\nmax_retries = 5\n',
+    )
+    ws = workspace()
+    flow = ws.flows["pair"]
+    first, second, third = (
+        ws.policy_for(flow, flow.nodes[k]) for k in ("step", "step-2", "step-3")
+    )
+    assert first is second and first.retry_jitter == 0.1  # asked once for both
+    assert third.max_retries == 5 and third.retry_jitter == 0.1
+    write("flowtop.toml", "[defaults]\nretry_jitter = 0.2\n")
+    ws.reload_paths([tmp_path / "flowtop.toml"])
+    assert ws.policy_for(flow, flow.nodes["step"]).retry_jitter == 0.2  # the save is seen
+    assert ws.policy_for(flow, flow.nodes["step-3"]).max_retries is None

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from ..engine.delays import fmt_seconds
-from ..engine.events import Event, RunFinished, RunStarted, json_line
+from ..engine.events import Event, RunFinished, RunStarted, TaskStateChanged, json_line
 from ..engine.states import StateType
 from ..formats import clock_time, plural, state_counts
 from ..looks import STATE_LOOK, state_words
@@ -80,6 +80,10 @@ def _one_line(text: str, limit: int = 160) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
+#: What ``--quiet`` leaves out.
+QUIET_STATES = frozenset({StateType.PENDING, StateType.RUNNING, StateType.COMPLETED})
+
+
 class HumanPrinter:
     """A readable line per state change; on a TTY, a live one-line summary below them."""
 
@@ -112,6 +116,8 @@ class HumanPrinter:
             self.output.write(text)
 
     def describe(self, event: Event) -> str:
+        if not isinstance(event, RunStarted | RunFinished):  # a task's step: the most of them
+            return self._describe_step(event)
         stamp = clock_time(event.ts)
         if isinstance(event, RunStarted):
             self.states[event.run_id] = dict.fromkeys(event.tasks, StateType.PENDING)
@@ -139,16 +145,15 @@ class HumanPrinter:
                 if event.error.traceback:
                     trace = printable(event.error.traceback.rstrip("\n"))
                     line += "\n" + "\n".join(f"    {part}" for part in trace.splitlines())
-            return line
+        return line
+
+    def _describe_step(self, event: TaskStateChanged) -> str:
         run_states = self.states.get(event.run_id)
         if run_states is not None:
             run_states[event.task] = event.state
-        if not self.verbose and event.state in (
-            StateType.PENDING,
-            StateType.RUNNING,
-            StateType.COMPLETED,
-        ):
-            return ""
+        if not self.verbose and event.state in QUIET_STATES:
+            return ""  # --quiet: no clock formatted for a line nobody sees
+        stamp = clock_time(event.ts)
         head = f"{stamp} {event.flow}/{event.task} {STATE_LOOK[event.state][0]} {state_words(event.state)}"
         attempt = f" (attempt {event.attempt}/{event.max_attempts})" if event.attempt else ""
         if event.state is StateType.AWAITING_RETRY:

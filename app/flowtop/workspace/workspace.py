@@ -21,6 +21,7 @@ from ..engine.executors import make_backend
 from ..engine.flow import Flow, Node
 from ..engine.layers import Layer
 from ..engine.policy import RetryPolicy
+from ..engine.run import FlowRun
 from ..engine.runner import Runner
 from . import overrides as overrides_file
 from .changes import WorkspaceChanged
@@ -84,6 +85,8 @@ class Workspace:
         self._owned: list[Any] = []
         #: Why the last ``make_runner`` runs without a history (a corrupt or locked file), or None.
         self.history_error: str | None = None
+        #: ``policy_for`` of tasks no table names, by their code's policy (see there).
+        self._plain_policies: dict[int, tuple[RetryPolicy, Settings, RetryPolicy]] = {}
         #: ``shapes`` as last built; dropped by whatever changes flows or settings.
         self._shapes: dict[str, FlowShape] | None = None
 
@@ -303,8 +306,20 @@ class Workspace:
         return tuple(resolve_exception(name, namespace, table, root=self.root) for name in names)
 
     def policy_for(self, flow: Flow, node: Node) -> RetryPolicy:
-        """The effective policy of one task: every settings layer applied, sources recorded."""
+        """The effective policy of one task: every settings layer applied, sources recorded.
 
+        A task no table names gets its code's policy under ``[defaults]``: one answer per
+        ``@task`` and settings, kept (a 50,000-task run asks 50,000 times).
+        """
+        settings, code, task_id = self.settings, node.task.policy, (flow.name, node.key)
+        if task_id in settings.tasks or task_id in settings.overrides:
+            return self._layered(flow, node)
+        kept = self._plain_policies.get(id(code))
+        if kept is None or kept[0] is not code or kept[1] is not settings:
+            kept = self._plain_policies[id(code)] = (code, settings, self._layered(flow, node))
+        return kept[2]
+
+    def _layered(self, flow: Flow, node: Node) -> RetryPolicy:
         def resolve(
             names: tuple[str, ...], table: tuple[str, ...]
         ) -> tuple[type[BaseException], ...] | None:
@@ -422,17 +437,15 @@ class Workspace:
         from .owner_agent import OwnerAgent
         from .results import ResultKeeper
 
-        keeper = ResultKeeper(
-            history.keep_results,
-            lambda run_id, key: _value_of(runner, run_id, key),
-            cap=self.settings.max_result_bytes,
-        )
+        values = _LiveValues()
+        keeper = ResultKeeper(history.keep_results, values, cap=self.settings.max_result_bytes)
         runner = Runner(
             sinks=[history.sink, keeper, *sinks],
             policy_for=self.policy_for,
             next_number=history.next_number,
             **kw,
         )
+        values.runner = runner
         agent = OwnerAgent(history.path, history.owner, lambda *c: _apply_command(runner, *c))
         self._owned.extend([agent, keeper])
         return runner
@@ -462,13 +475,24 @@ class Workspace:
         )
 
 
-def _value_of(runner: Runner, run_id: str, key: str) -> tuple[bool, Any, str | None]:
-    """A completed task's value in a live run of ``runner``, and its input fingerprint."""
-    run = runner.find(run_id)
-    task = run.tasks.get(key) if run is not None else None
-    if run is None or task is None:
-        return False, None, None
-    return True, task.result, run.input_fingerprint(key)
+class _LiveValues:
+    """A completed task's value in a live run of ``runner``, and its input fingerprint:
+    what the result keeper stores. The run is looked up once per run, not per task (the
+    runner's lock is busy while tasks complete)."""
+
+    def __init__(self) -> None:
+        self.runner: Runner | None = None  # set once the runner (which sinks here) exists
+        self._last: tuple[str, FlowRun | None] = ("", None)
+
+    def __call__(self, run_id: str, key: str) -> tuple[bool, Any, str | None]:
+        run = self._last[1] if self._last[0] == run_id else None
+        if run is None and self.runner is not None:
+            run = self.runner.find(run_id)
+            self._last = (run_id, run)
+        task = run.tasks.get(key) if run is not None else None
+        if run is None or task is None:
+            return False, None, None
+        return True, task.result, run.input_fingerprint(key)
 
 
 def _apply_command(runner: Runner, run_id: str, kind: str, task: str | None) -> bool:
