@@ -42,7 +42,10 @@ async def test_rows_appear_as_reached_and_f_replays_with_the_cache(tmp_path: Pat
     app = FlowtopApp(workspace)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.pause()
-        assert "fn-report" in screen_text(app)
+        before = screen_text(app)
+        assert "fn-report" in before
+        assert "its tasks appear as the flow reaches them" in before  # not "0 tasks"
+        assert "No tasks yet: they appear as the flow reaches them" in before
         await pilot.press("r")
         await wait_for(
             pilot,

@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from flowtop.engine.states import StateType
+from flowtop.formats import plural
 from flowtop.looks import STATE_LOOK
 from flowtop.tui.model import RunModel, counts_text, fmt_duration
 from flowtop.tui.widgets.state_colors import looks
@@ -62,8 +63,10 @@ class RunHeader(Static):
                     f"  ({failed} task{'s' if failed != 1 else ''} failed, handled by the flow)",
                     style="dim",
                 )
-        elif run is not None:
-            line2.append(f"{len(run.order)} tasks", style="dim")
+        elif run is not None and run.order:
+            line2.append(plural(len(run.order), "task"), style="dim")
+        elif run is not None:  # a @flow's graph exists only while it runs
+            line2.append("its tasks appear as the flow reaches them", style="dim")
         if extra:
             line2.append(("   " if line2 else "") + extra, style="dim")
         self.update(Text("\n").join([text, line2]))

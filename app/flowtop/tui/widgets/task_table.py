@@ -364,11 +364,12 @@ class TaskTable(ScrollView, can_focus=True):
         if not 0 <= index < len(self.keys) or self.run is None:
             if not self.keys and y == 1:
                 style = base + self.get_component_rich_style("task-table--dim")
-                text = (
-                    "No tasks match the filter"
-                    if self.run and self.filter_text
-                    else "No flow selected"
-                )
+                if self.run is None:
+                    text = "No flow selected"
+                elif self.filter_text:
+                    text = "No tasks match the filter"
+                else:
+                    text = "No tasks yet: they appear as the flow reaches them"
                 return Strip([Segment(set_cell_size(f" {text}", width), style)], width)
             return Strip.blank(width, base)
         row = self.run.rows[self.keys[index]]
