@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,42 @@ def test_the_monitor_never_imports_a_flow_file_in_its_own_process(tmux, tmp_path
     assert os.getpid() not in importers
     tmux.keys("q")
     tmux.wait_dead()
+
+
+def _processes_naming(text: str) -> list[str]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if text in cmdline and not cmdline.startswith("tmux"):  # tmux's server names it too
+                found.append(f"{proc.name}: {cmdline}")
+    return found
+
+
+def test_quitting_while_a_file_hangs_at_import_is_at_once_and_leaves_nothing_running(
+    tmux, tmp_path: Path
+) -> None:
+    """q during the first load: the flow host is stopped mid-load, and the import it had
+    forked (looping for up to load_timeout) dies with it instead of spinning on."""
+    (tmp_path / "steady.py").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "slow.py").write_text("from flowtop import Flow\nwhile True:\n    pass\n")
+    (tmp_path / "flowtop.toml").write_text("[defaults]\nload_timeout = 60\n")
+    tmux.start(
+        [sys.executable, "-m", "flowtop", str(tmp_path)],
+        cwd=str(tmp_path),
+        env={"TERM": "xterm-256color"},
+    )
+    tmux.wait_text("Loading flows")
+    deadline = time.monotonic() + 20
+    while not _processes_naming("flowtop.workspace.flow_host import serve"):
+        assert time.monotonic() < deadline, "no flow host started"
+        time.sleep(0.05)
+    tmux.keys("q")
+    tmux.wait_dead()  # well before the 60 s the import may take
+    deadline = time.monotonic() + 10
+    while (left := _processes_naming(str(tmp_path))) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert left == []

@@ -89,6 +89,9 @@ class FakeWorkspace:
         )
         return {name: maker.shape(flow) for name, flow in self.flows.items()}
 
+    def stop_loading(self) -> None:
+        pass
+
     def check_retry_on(self, flow: str, names: Iterable[str]) -> str | None:
         unknown = [n for n in names if not isinstance(getattr(builtins, n, None), type)]
         return f"[flows.{flow}]: retry_on: unknown exception {unknown[0]!r}" if unknown else None

@@ -559,6 +559,7 @@ class FlowtopApp(RunActions, ViewActions, KeyActions, ErrorActions, App[int]):
         self._shut_down = True
         if self._stop_watch is not None:
             self._stop_watch.set()
+        self.workspace.stop_loading()  # a load still importing must not hold up the exit
         if self.control is not None:
             self.control.close(cancel=cancel)
 

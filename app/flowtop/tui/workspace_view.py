@@ -87,6 +87,9 @@ class WorkspaceView(Protocol):
 
     def check_retry_on(self, flow: str, names: Iterable[str]) -> str | None: ...
 
+    def stop_loading(self) -> None:
+        """The app is quitting: end a load or reload in progress now, if that can be done."""
+
 
 class LocalWorkspace(WorkspaceView, Protocol):
     """A workspace holding its flows in this process: what ``InProcessControl`` runs."""

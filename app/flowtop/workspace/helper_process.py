@@ -98,6 +98,12 @@ class HelperProcess:
             self._process = None
 
     def close(self) -> None:
+        """Stop the helper now, even mid-request: the request in flight ends with
+        :class:`HelperGone` instead of holding the caller (quitting during a slow load)."""
+        process = self._process
+        if process is not None:
+            with contextlib.suppress(OSError):
+                process.kill()
         with self._lock:
             self._stop()
 

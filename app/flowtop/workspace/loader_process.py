@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import json
 import os
 import select
@@ -37,6 +38,9 @@ from typing import Any
 
 from .helper_process import HelperGone, HelperProcess, receive, send
 from .load_error import LoadError
+
+#: ``prctl`` option: a signal for this process when its parent dies (linux/prctl.h).
+_PR_SET_PDEATHSIG = 1
 
 #: ``[defaults] load_timeout``: seconds an import may take before the file is reported.
 DEFAULT_LOAD_TIMEOUT = 10.0
@@ -143,8 +147,10 @@ class _Child:
         self.timeout = float(request["timeout"])
         self.read_fd, write_fd = os.pipe()
         self.output = tempfile.TemporaryFile()  # noqa: SIM115 - shared with the child by fd
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # the child: never returns
+            _die_with(parent)
             os.close(self.read_fd)
             _child_main(request, write_fd, self.output.fileno())
         os.close(write_fd)
@@ -233,6 +239,10 @@ def _child_main(request: dict[str, Any], reply_fd: int, output_fd: int) -> None:
         os.dup2(null, 0)
         os.dup2(output_fd, 1)  # a module printing at import never reaches a terminal
         os.dup2(output_fd, 2)
+        # Nothing else of the parent's stays open here: a socket of the flow host's would
+        # keep the TUI from seeing the host die while this import hangs.
+        os.closerange(3, reply_fd)
+        os.closerange(reply_fd + 1, _max_fd())
         sys.stdout = open(1, "w", encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115 - lives as long as the child
         sys.stderr = open(2, "w", encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115 - lives as long as the child
         with contextlib.suppress(OSError):
@@ -253,6 +263,23 @@ def _child_main(request: dict[str, Any], reply_fd: int, output_fd: int) -> None:
         code = 70
     finally:
         os._exit(code)
+
+
+def _die_with(parent: int) -> None:
+    """End this child when the process that forked it dies (Linux): its parent kills it
+    at the timeout, so a parent killed first (a flow host the TUI stopped) must not leave
+    an import looping forever behind it."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before the request took effect
+        os._exit(70)
+
+
+def _max_fd() -> int:
+    try:
+        return int(os.sysconf("SC_OPEN_MAX"))
+    except (OSError, ValueError):
+        return 4096
 
 
 def _import(path: Path, root: Path, compat: bool) -> dict[str, Any]:

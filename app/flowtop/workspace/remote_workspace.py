@@ -212,6 +212,11 @@ class RemoteWorkspace:
             self._history = open_live_history(self.state_dir)
         return self._history
 
+    def stop_loading(self) -> None:
+        """Stop the host, even mid-load (the app is quitting): the load in flight ends
+        with an error at once instead of after its imports' timeouts."""
+        self._host.close()
+
     @property
     def host_pid(self) -> int | None:
         return self._host.pid

@@ -450,6 +450,9 @@ class Workspace:
         self._owned.extend([agent, keeper])
         return runner
 
+    def stop_loading(self) -> None:
+        """An import in this process cannot be interrupted: a load ends when it ends."""
+
     def close(self) -> None:
         """Close the history and take the folder back off ``sys.path``."""
         with self._lock:
