@@ -231,3 +231,19 @@ def test_this_process_imports_no_flow_file_and_not_the_loader(tmp_path: Path) ->
     assert importers and seen["pid"] not in importers
     for module in ("flowtop.workspace.loader", "flowtop.workspace.workspace", "flowtop.compat"):
         assert module not in seen["modules"]
+
+
+def test_the_first_load_waits_as_long_as_flowtop_toml_lets_an_import_take(
+    write: Callable[[str, str], Path], remote: Callable[[], RemoteWorkspace]
+) -> None:
+    """Before the host has said anything, its settings are read from the file: a slow
+    import allowed 60 s must not be given up on at the built-in 10 s budget."""
+    write("etl.py", ETL)
+    write("flowtop.toml", "[defaults]\nload_timeout = 60\n")
+    workspace = remote()
+    assert workspace._timeout() >= 3 * 60  # (2 × 1 file + 1) × 60 s
+    workspace.load()
+    assert workspace.settings.load_timeout == 60
+    write("flowtop.toml", "[defaults]\nload_timeout = 2\n")  # the host's word counts now
+    workspace.reload_paths([workspace.root / "flowtop.toml"])
+    assert workspace.settings.load_timeout == 2

@@ -25,7 +25,7 @@ from .changes import WorkspaceChanged
 from .flow_shapes import FlowShape, shapes_from_json
 from .helper_process import HelperGone, HelperProcess
 from .load_error import LoadError
-from .places import OVERRIDES_FILE, Places
+from .places import OVERRIDES_FILE, SETTINGS_FILE, Places
 from .settings import Settings, SettingsError
 
 if TYPE_CHECKING:
@@ -49,6 +49,7 @@ class RemoteWorkspace:
         self._host = HelperProcess("flowtop.workspace.flow_host", [str(self.path)])
         self._lock = threading.Lock()
         self._loaded = False  # the host running now has loaded the workspace
+        self._heard = False  # a host answered a load once: ``settings`` are its
         self.shapes: dict[str, FlowShape] = {}
         self.flow_files: dict[str, Path] = {}
         self._file_errors: dict[Path, LoadError] = {}
@@ -89,7 +90,21 @@ class RemoteWorkspace:
     def _timeout(self) -> float:
         """A load may import every file twice (the loader's child, then the host)."""
         files = 1 if self._only else sum(1 for _ in self.root.glob("*.py"))
-        return (2 * files + 1) * self.settings.load_timeout + SLACK
+        return (2 * files + 1) * self._load_timeout() + SLACK
+
+    def _load_timeout(self) -> float:
+        """``[defaults] load_timeout`` as the host last said, or, before it said anything,
+        as flowtop.toml says (read as plain TOML: checking it may import packages)."""
+        if self._heard:
+            return self.settings.load_timeout
+        try:
+            with open(self.root / SETTINGS_FILE, "rb") as file:
+                value = tomllib.load(file).get("defaults", {}).get("load_timeout")
+        except (OSError, tomllib.TOMLDecodeError, AttributeError):
+            value = None
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+            return float(value)
+        return self.settings.load_timeout
 
     def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
         """The host's reply; on a host that died or hung, one of the workspace's errors.
@@ -148,6 +163,7 @@ class RemoteWorkspace:
         self.shapes = {name: shapes[name] for name in self.flow_files if name in shapes}
         self._file_errors = {e.path: e for e in map(LoadError.from_json, reply["errors"])}
         self.settings_errors = [LoadError.from_json(e) for e in reply["settings_errors"]]
+        self._heard = True
         given = reply["settings"]
         self.settings = Settings(
             keys=dict(given["keys"]),
