@@ -5,8 +5,11 @@ distinct policy once. The figures are in tests/benchmarks/bench_engine.py."""
 
 from __future__ import annotations
 
+import linecache
 import threading
 import traceback
+
+import pytest
 
 from flowtop import Flow, StateType, task
 from flowtop.engine.layers import Layer
@@ -103,6 +106,28 @@ def test_format_traceback_is_format_exception_however_often_it_is_asked() -> Non
         assert format_traceback(exc) == "".join(traceback.format_exception(exc))
     assert "other message" in error_info(cases[2]).traceback
     assert "a note" in error_info(cases[4]).traceback
+
+
+def test_one_place_failing_with_many_messages_reads_its_source_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Tasks that fail at one place, each with its own message (``failure of task 7``),
+    format that stack once: the first failures of a run read no source file again."""
+    read = []
+    original = linecache.getline
+
+    def counting(*args: object, **kwargs: object) -> str:
+        read.append(args)
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    first = _caught(_raise, "failure of task 0")
+    format_traceback(first)  # the place, formatted now
+    monkeypatch.setattr(linecache, "getline", counting)
+    caught = [_caught(_raise, f"failure of task {i}") for i in range(1, 50)]
+    ours = [format_traceback(exc) for exc in caught]
+    assert read == []  # no source line read again
+    monkeypatch.setattr(linecache, "getline", original)
+    assert ours == ["".join(traceback.format_exception(exc)) for exc in caught]
 
 
 def test_summaries_match_each_policy_s_own_summary() -> None:

@@ -47,42 +47,42 @@ def error_info(exc: BaseException, *, with_traceback: bool = True) -> ErrorInfo:
     return ErrorInfo(type(exc).__name__, message, tb)
 
 
-#: Formatted tracebacks by where they ran and what they say (see ``format_traceback``).
-_TRACEBACKS: dict[tuple[Any, ...], str] = {}
-_TRACEBACKS_MAX = 1024
+#: Formatted stacks by where they ran (see ``format_traceback``).
+_STACKS: dict[tuple[Any, ...], str] = {}
+_STACKS_MAX = 1024
+_HEADER = "Traceback (most recent call last):\n"
 
 
 def format_traceback(exc: BaseException) -> str:
-    """``"".join(traceback.format_exception(exc))``, each distinct traceback formatted once.
+    """``"".join(traceback.format_exception(exc))``, each distinct stack formatted once.
 
     A retried task fails the same way, at the same place, attempt after attempt, and
-    formatting its traceback (reading source lines, placing the ``^^^`` markers) cost a
-    retry with no delay five times the attempt itself. The text depends only on each
-    frame's code and instruction and on the exception's type and message, so it is kept
-    by those. A chained exception (``__cause__``, ``__context__``), one with notes, or a
-    long message is formatted each time.
+    formatting its stack (reading source lines, placing the ``^^^`` markers) cost a retry
+    with no delay five times the attempt itself — and on first use, reading the source
+    files, far more. The stack's text depends only on each frame's code and instruction,
+    so it is kept by those; the exception's own line (its message may name the input) is
+    formatted each time, which reads no source. A chained exception (``__cause__``,
+    ``__context__``) or one with notes is formatted whole each time.
     """
-    message = str(exc)
-    if (
-        exc.__cause__ is not None
-        or exc.__context__ is not None
-        or hasattr(exc, "__notes__")
-        or len(message) > 1000
-    ):
+    if exc.__cause__ is not None or exc.__context__ is not None or hasattr(exc, "__notes__"):
         return "".join(traceback.format_exception(exc))
-    where: list[Any] = [type(exc), message]
+    last = "".join(traceback.format_exception_only(type(exc), exc))
     tb: TracebackType | None = exc.__traceback__
+    if tb is None:
+        return last
+    where: list[Any] = []
     while tb is not None:
         where.append((tb.tb_frame.f_code, tb.tb_lasti))
         tb = tb.tb_next
     key = tuple(where)
-    text = _TRACEBACKS.get(key)
-    if text is None:
-        text = "".join(traceback.format_exception(exc))
-        if len(_TRACEBACKS) >= _TRACEBACKS_MAX:
-            _TRACEBACKS.clear()
-        _TRACEBACKS[key] = text
-    return text
+    stack = _STACKS.get(key)
+    if stack is None:
+        summary = traceback.TracebackException(type(exc), exc, exc.__traceback__).stack
+        stack = "".join(summary.format())
+        if len(_STACKS) >= _STACKS_MAX:
+            _STACKS.clear()
+        _STACKS[key] = stack
+    return _HEADER + stack + last
 
 
 @dataclass(slots=True)
