@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from flowtop.engine import dask_backend
 from flowtop.engine import spec as spec_module
+from flowtop.engine.backends import hand_over
 from flowtop.engine.executors import (
     DaskBackend,
     ExecutorError,
@@ -80,7 +83,17 @@ def test_unreachable_scheduler_is_one_clear_error(monkeypatch):
             ExecutorError, match=r"cannot connect to the Dask scheduler at tcp://127\.0\.0\.1:9"
         ):
             backend.start()
-        value, error, _ = backend.call(len, [[1]], {}, timeout=None)
+        outcomes: list[tuple[Any, BaseException | None, str]] = []
+        hand_over(
+            backend,
+            len,
+            [[1]],
+            {},
+            timeout=None,
+            abandoned=lambda: False,
+            on_done=lambda *outcome: outcomes.append(outcome),
+        )
+        [(value, error, _)] = outcomes
         assert value is None and "cannot connect" in str(error)
     finally:
         backend.close()

@@ -15,13 +15,12 @@ from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any
 
 from . import capture
+from .backends import Done
 
 _lock = threading.Lock()
 _loop: asyncio.AbstractEventLoop | None = None
 _thread: threading.Thread | None = None
 _users: set[int] = set()  # ids of the runners that started async attempts on the loop
-
-Done = Callable[[Any, BaseException | None, str], None]
 
 
 def get_loop(user: object) -> asyncio.AbstractEventLoop:

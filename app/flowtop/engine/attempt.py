@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import aloop, capture, task_runs
-from .backends import hand_over
+from .backends import Done, hand_over
 from .events import ErrorInfo
 from .policy import Decision, decide, safe_str
 from .pool import MAX_ABANDONED
@@ -25,8 +25,6 @@ from .states import State, StateType
 if TYPE_CHECKING:
     from .runner import Runner
 
-#: How an attempt ended, as a backend reports it: ``(value, error, captured output)``.
-Done = Callable[[Any, BaseException | None, str], None]
 #: An attempt as ``TaskRunContext.get()`` reads it: ``(run, task record, args, kwargs)``.
 Attempt = tuple[Any, TaskRun, list[Any], dict[str, Any]]
 

@@ -7,18 +7,20 @@ Only the protocols: the backends themselves are in ``process_backend`` and
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
+
+#: How an attempt ended: ``on_done(value, error, captured output)``.
+Done = Callable[[Any, BaseException | None, str], None]
 
 
-class AttemptBackend(Protocol):
-    """Runs one attempt somewhere else (a process, a Dask cluster) and reports its outcome.
+class BlockingBackend(Protocol):
+    """Runs one attempt somewhere else (a process) while the calling pool thread waits.
 
     Retries, timers, states and events stay in the runner, so every consumer sees the same
-    stream whatever runs the attempts. ``call`` blocks the calling pool thread until the
-    attempt ends and returns ``(value, error, captured output)``; it never raises.
-    ``timeout`` lets the backend stop an attempt that the runner has already failed;
-    ``abandoned()`` turns true once the runner has timed out, cancelled or given up the
-    attempt, so the backend can stop it (kill its process, cancel its future).
+    stream whatever runs the attempts. ``call`` returns ``(value, error, captured
+    output)``; it never raises. ``timeout`` lets the backend stop an attempt that the
+    runner has already failed; ``abandoned()`` turns true once the runner has timed out,
+    cancelled or given up the attempt, so the backend can stop it (kill its process).
     """
 
     def call(
@@ -34,6 +36,28 @@ class AttemptBackend(Protocol):
     def close(self) -> None: ...
 
 
+@runtime_checkable
+class SubmittingBackend(Protocol):
+    """Starts one attempt somewhere else (a cluster) and returns at once: ``on_done``
+    gets its outcome later, so no pool thread is held while it runs."""
+
+    def submit(
+        self,
+        fn: Callable[..., Any],
+        args: list[Any],
+        kwargs: dict[str, Any],
+        *,
+        timeout: float | None,
+        abandoned: Callable[[], bool] | None = None,
+        on_done: Done,
+    ) -> None: ...
+
+    def close(self) -> None: ...
+
+
+AttemptBackend = BlockingBackend | SubmittingBackend
+
+
 def hand_over(
     backend: AttemptBackend,
     fn: Callable[..., Any],
@@ -42,7 +66,7 @@ def hand_over(
     *,
     timeout: float | None,
     abandoned: Callable[[], bool],
-    on_done: Callable[[Any, BaseException | None, str], None],
+    on_done: Done,
 ) -> None:
     """Run one attempt on ``backend``; ``on_done(value, error, output)`` when it ends.
 
@@ -50,10 +74,9 @@ def hand_over(
     attempt runs; one with only ``call`` (the process pool) blocks it. Never raises:
     whatever goes wrong is the attempt's error.
     """
-    submit = getattr(backend, "submit", None)
-    if submit is not None:
+    if isinstance(backend, SubmittingBackend):
         try:
-            submit(fn, args, kwargs, timeout=timeout, abandoned=abandoned, on_done=on_done)
+            backend.submit(fn, args, kwargs, timeout=timeout, abandoned=abandoned, on_done=on_done)
         except BaseException as exc:  # noqa: BLE001 - e.g. a user's __reduce__ calling sys.exit
             on_done(None, exc, "")
         return

@@ -220,58 +220,6 @@ class DaskBackend:
             else:
                 on_done(None, timed_out(name, timeout or 0.0, "its Dask future was cancelled"), "")
 
-    def call(
-        self,
-        fn: Callable[..., Any],
-        args: list[Any],
-        kwargs: dict[str, Any],
-        *,
-        timeout: float | None,
-        abandoned: Callable[[], bool] | None = None,
-    ) -> tuple[Any, BaseException | None, str]:
-        abandoned = abandoned or never
-        name = task_name(fn)
-        try:
-            client = self.start()
-        except Exception as exc:  # noqa: BLE001 - every attempt says why the cluster is missing
-            return None, exc, ""
-        try:
-            payload = pack(fn, args, kwargs)
-        except Exception as exc:  # noqa: BLE001 - a failed pack is the task's error
-            error = ShippingError(f"task {name!r} could not be sent to Dask: {describe_error(exc)}")
-            return None, error, ""
-        key = f"{name.replace('.', '_')}-{uuid.uuid4().hex}"
-        done = threading.Event()
-        try:
-            future = client.submit(run_pickled, payload, "Dask worker", key=key, pure=False)
-            future.add_done_callback(lambda _: done.set())
-        except Exception as exc:  # noqa: BLE001 - e.g. the scheduler went away
-            return (
-                None,
-                ShippingError(
-                    f"task {name!r} could not be submitted to Dask: {describe_error(exc)}"
-                ),
-                "",
-            )
-        deadline = None if timeout is None else time.monotonic() + timeout + GRACE
-        while not done.wait(POLL):
-            if deadline is not None and time.monotonic() >= deadline:
-                future.cancel()
-                assert timeout is not None
-                return None, timed_out(name, timeout, "its Dask future was cancelled"), ""
-            if self.closed or abandoned():
-                future.cancel()
-                return None, AttemptStopped(f"attempt of {name!r} was stopped"), ""
-        try:
-            data = future.result()
-        except BaseException as exc:  # noqa: BLE001 - a lost worker, a cancelled future
-            return (
-                None,
-                ShippingError(f"Dask could not run task {name!r}: {describe_error(exc)}"),
-                "",
-            )
-        return unpack(data, name, "Dask worker")
-
     def close(self) -> None:
         with self._lock:
             self.closed = True
