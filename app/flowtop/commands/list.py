@@ -29,7 +29,7 @@ def main(args: argparse.Namespace) -> int:
     from ..workspace.loader_process import describe_workspace
 
     listed = describe_workspace(args.path)
-    errors = [*listed.errors, *([listed.settings_error] if listed.settings_error else [])]
+    errors = listed.problems
     for line in errors:
         say(line)
     had_errors = bool(errors)

@@ -262,7 +262,7 @@ def detach_main(args: argparse.Namespace, out: TextIO) -> int:
     from ..workspace.loader_process import describe_workspace
 
     listed = describe_workspace(args.path)
-    errors = [*listed.errors, *([listed.settings_error] if listed.settings_error else [])]
+    errors = listed.problems
     for line in errors:
         say(line)
     workspace = Workspace(args.path, isolate_imports=False)  # its store and settings only

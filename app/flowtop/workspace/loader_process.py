@@ -320,6 +320,11 @@ class WorkspaceDescription:
     flows: dict[str, dict[str, Any]]  # name -> describe_flow()
     output: str = ""  # what the flow modules printed at import
 
+    @property
+    def problems(self) -> list[str]:
+        """Every line to show before the flows: broken files, then the settings error."""
+        return [*self.errors, *([self.settings_error] if self.settings_error else [])]
+
 
 def describe_workspace(path: str) -> WorkspaceDescription:
     """Load the workspace at ``path`` in a loader process and describe its flows.
