@@ -5,6 +5,7 @@ distinct policy once. The figures are in tests/benchmarks/bench_engine.py."""
 
 from __future__ import annotations
 
+import json
 import linecache
 import threading
 import traceback
@@ -93,6 +94,20 @@ def _noted() -> None:
     raise exc
 
 
+def _raise_each_kind(kind: str) -> None:
+    """Exceptions whose last traceback line is written differently."""
+    if kind == "empty":
+        raise ConnectionError
+    if kind == "key":
+        {}["missing"]  # KeyError: its str is the key's repr
+    if kind == "module":
+        json.loads("{")  # json.decoder.JSONDecodeError: a qualified name
+    if kind == "syntax":
+        compile("x = (", "<flow>", "exec")  # SyntaxError: its line shows the source
+    if kind == "group":
+        raise ExceptionGroup("two", [ValueError("a"), KeyError("b")])
+
+
 def test_format_traceback_is_format_exception_however_often_it_is_asked() -> None:
     cases = [
         _caught(_raise, "down"),
@@ -101,6 +116,10 @@ def test_format_traceback_is_format_exception_however_often_it_is_asked() -> Non
         _caught(_chained),
         _caught(_noted),
         ConnectionError("never raised"),  # no traceback at all
+        *(
+            _caught(_raise_each_kind, kind)
+            for kind in ("empty", "key", "module", "syntax", "group")
+        ),
     ]
     for exc in cases * 2:
         assert format_traceback(exc) == "".join(traceback.format_exception(exc))

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .context import current_flow, enter_flow, exit_flow
-from .graph import Node, Ref, _dedupe, _refs, find_refs, resolve_refs
+from .graph import Node, Ref, _dedupe, find_refs, resolve_refs
 from .run import FlowRun
 from .runner import Runner
 from .task import Task
@@ -82,17 +82,19 @@ class Flow:
         node = Node(self._new_key(task, None), task)
         node.args = tuple(self._as_input(a) for a in args)
         node.kwargs = {k: self._as_input(v) for k, v in kwargs.items()}
-        refs = list(_refs(node.args, node.kwargs))
-        nested = [
-            ref
-            for value in (*node.args, *node.kwargs.values())
-            if not isinstance(value, Ref)
-            for ref in find_refs(value)
-        ]
-        for ref in (*refs, *nested):
-            self._check_own(ref, f"task {node.key!r}")
-        node.nested = bool(nested)
-        node.upstream = _dedupe(ref.key for ref in (*refs, *nested))
+        upstream: list[str] = []
+        for value in (*node.args, *node.kwargs.values()):
+            # One pass over the arguments: building a 5,000-task fan-out spent more time
+            # here than the run spent per task.
+            if isinstance(value, Ref):
+                refs = [value]
+            else:  # a ref may sit inside a list/tuple/dict argument
+                refs = list(find_refs(value))
+                node.nested = node.nested or bool(refs)
+            for ref in refs:
+                self._check_own(ref, f"task {node.key!r}")
+                upstream.append(ref.key)
+        node.upstream = _dedupe(upstream)
         self.nodes[node.key] = node
         self._first_node.setdefault(id(task), node.key)
         return Ref(node.key, self)

@@ -32,12 +32,6 @@ class Node:
         return f"<Node {self.key}>"
 
 
-def _refs(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Iterable[Ref]:
-    for value in (*args, *kwargs.values()):
-        if isinstance(value, Ref):
-            yield value
-
-
 def _dedupe(keys: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(keys))
 

@@ -33,13 +33,14 @@ def new_run_id() -> str:
 
 
 def error_info(exc: BaseException, *, with_traceback: bool = True) -> ErrorInfo:
-    message = safe_str(exc)  # a user's __str__ may raise
+    text = safe_str(exc)  # a user's __str__ may raise
+    message = text
     if len(message) > MAX_MESSAGE:
         message = f"{message[:MAX_MESSAGE]}… ({len(message) - MAX_MESSAGE} more characters)"
     tb = ""
     if with_traceback:
         try:
-            tb = format_traceback(exc)
+            tb = format_traceback(exc, text)
         except BaseException:  # noqa: BLE001 - a user's __str__ may raise anything
             tb = ""
         if len(tb) > 2 * MAX_MESSAGE:
@@ -53,7 +54,7 @@ _STACKS_MAX = 1024
 _HEADER = "Traceback (most recent call last):\n"
 
 
-def format_traceback(exc: BaseException) -> str:
+def format_traceback(exc: BaseException, text: str | None = None) -> str:
     """``"".join(traceback.format_exception(exc))``, each distinct stack formatted once.
 
     A retried task fails the same way, at the same place, attempt after attempt, and
@@ -61,12 +62,17 @@ def format_traceback(exc: BaseException) -> str:
     with no delay five times the attempt itself — and on first use, reading the source
     files, far more. The stack's text depends only on each frame's code and instruction,
     so it is kept by those; the exception's own line (its message may name the input) is
-    formatted each time, which reads no source. A chained exception (``__cause__``,
-    ``__context__``) or one with notes is formatted whole each time.
+    written each time (``text``: its ``str``, when the caller has it). A chained exception
+    (``__cause__``, ``__context__``), a group, or one with notes is formatted whole each time.
     """
-    if exc.__cause__ is not None or exc.__context__ is not None or hasattr(exc, "__notes__"):
+    if (
+        exc.__cause__ is not None
+        or exc.__context__ is not None
+        or hasattr(exc, "__notes__")
+        or isinstance(exc, BaseExceptionGroup)
+    ):
         return "".join(traceback.format_exception(exc))
-    last = "".join(traceback.format_exception_only(type(exc), exc))
+    last = _exception_line(exc, safe_str(exc) if text is None else text)
     tb: TracebackType | None = exc.__traceback__
     if tb is None:
         return last
@@ -83,6 +89,22 @@ def format_traceback(exc: BaseException) -> str:
             _STACKS.clear()
         _STACKS[key] = stack
     return _HEADER + stack + last
+
+
+def _exception_line(exc: BaseException, text: str) -> str:
+    """The traceback's last line, ``module.Type: message``, as ``traceback`` writes it.
+
+    ``traceback.format_exception_only`` builds a whole ``TracebackException`` for this
+    one line: more than half of what a failed attempt cost the engine. Only a
+    ``SyntaxError`` (its line shows the source and a caret) is left to it.
+    """
+    cls = type(exc)
+    if isinstance(exc, SyntaxError):
+        return "".join(traceback.format_exception_only(cls, exc))
+    name = cls.__qualname__
+    if cls.__module__ not in ("__main__", "builtins"):
+        name = f"{cls.__module__}.{name}"
+    return f"{name}: {text}\n" if text else f"{name}\n"
 
 
 @dataclass(slots=True)
