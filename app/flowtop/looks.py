@@ -25,6 +25,16 @@ STATE_LOOK: dict[StateType | None, tuple[str, str, str]] = {
 }
 #: A completed task carried over from the run it reran.
 REUSED_LOOK = ("↺", "Reused", "reused")
+#: The error "type" of a run that ended before any task ran (its flow file failed to
+#: import or lacks the flow): its message is the reason (``commands/run_start``).
+NOT_STARTED = "not started"
+
+
+def run_error_text(error_type: str, message: str) -> str:
+    """A run's own error as a phrase: what its ``@flow`` function raised, or why it never started."""
+    if error_type == NOT_STARTED:
+        return f"did not start: {message}"
+    return f"flow raised {error_type}: {message}"
 
 
 def state_words(state: StateType | str) -> str:

@@ -44,17 +44,6 @@ def bad_path(path: str) -> bool:
     return True
 
 
-def open_workspace(path: str) -> Workspace | None:
-    """Load ``path``; when it can't be opened print why and return None (exit 2)."""
-    if bad_path(path):
-        return None
-    from ..workspace import Workspace
-
-    workspace = Workspace(path)
-    workspace.load()
-    return workspace
-
-
 def report_load_errors(workspace: Workspace) -> bool:
     """Print every load and settings error to stderr; True when there was any."""
     errors = [str(e) for e in workspace.errors.values()]

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from ..formats import date_time, plural, precise_duration, state_counts
+from ..looks import NOT_STARTED, run_error_text
 from ..printable import PrintableStream, Writer, printable, say
 from ..workspace.history import History, reap_store
 from ..workspace.history_records import (
@@ -228,10 +229,16 @@ def _print_table(runs: list[RunRecord], out: Writer) -> None:
 
 
 def _note(run: RunRecord) -> str:
-    """The NOTE column: a subflow's parent run, then who runs it (live) or why it was
-    interrupted."""
+    """The NOTE column: a subflow's parent run, then who runs it (live), why it was
+    interrupted, or why it never started."""
     note = run.owner if run.state == "RUNNING" else run.note
-    return "; ".join(part for part in (run.child_of, note) if part)
+    error = run.error or {}
+    why = (
+        run_error_text(NOT_STARTED, error.get("message", ""))
+        if error.get("type") == NOT_STARTED
+        else ""
+    )
+    return "; ".join(part for part in (run.child_of, note, why) if part)
 
 
 def _print_detail(detail: RunDetail, out: Writer) -> None:

@@ -17,7 +17,7 @@ from ..engine.delays import fmt_seconds
 from ..engine.events import Event, RunFinished, RunStarted, TaskStateChanged, json_line
 from ..engine.states import StateType
 from ..formats import clock_time, plural, state_counts
-from ..looks import STATE_LOOK, state_words
+from ..looks import STATE_LOOK, run_error_text, state_words
 from ..printable import printable
 
 #: Exit status when stdout's reader left early: 128 + SIGPIPE, as a shell reports for a
@@ -136,12 +136,14 @@ class HumanPrinter:
         if isinstance(event, RunFinished):
             self.states.pop(event.run_id, None)
             counts = state_counts(event.counts)
-            line = f"{stamp} {event.flow} #{event.run} {event.state.value}: {counts} in {fmt_seconds(event.duration)}"
+            line = f"{stamp} {event.flow} #{event.run} {event.state.value}"
+            line += f": {counts}" if counts else ""  # none: a run that never started
+            line += f" in {fmt_seconds(event.duration)}"
             failed = event.counts.get(StateType.FAILED.value, 0)
             if event.state is StateType.COMPLETED and failed:  # a @flow that handled them
                 line += f" ({failed} task{'s' if failed != 1 else ''} failed, handled by the flow)"
             if event.error is not None:  # what the @flow function raised, with its traceback
-                line += f"\n  flow raised {event.error.type}: {_one_line(event.error.message)}"
+                line += f"\n  {run_error_text(event.error.type, _one_line(event.error.message))}"
                 if event.error.traceback:
                     trace = printable(event.error.traceback.rstrip("\n"))
                     line += "\n" + "\n".join(f"    {part}" for part in trace.splitlines())

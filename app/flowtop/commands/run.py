@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from ..engine.pool import MAX_WORKERS
 from ..engine.states import StateType
 from ..printable import say
-from .common import bad_path, open_workspace, report_load_errors, select_names, whole_number
+from .common import bad_path, report_load_errors, select_names, whole_number
 from .printers import READER_GONE, HumanPrinter, JsonPrinter
 
 if TYPE_CHECKING:
@@ -124,9 +124,11 @@ def main(args: argparse.Namespace) -> int:
     out: TextIO = json_stdout() if args.json else sys.stdout
     if args.detach:
         return detach_main(args, out)
-    workspace = open_workspace(args.path)
-    if workspace is None:
+    if bad_path(args.path):
         return 2
+    from .run_start import open_for_run, why_not_started
+
+    workspace, reservation = open_for_run(args)
     had_errors = report_load_errors(workspace)
     names = checked_names(
         args,
@@ -137,7 +139,16 @@ def main(args: argparse.Namespace) -> int:
         executor=workspace.settings.executor,
     )
     if names is None:
+        if reservation is not None:  # what was said above, for whoever launched the run
+            reservation.fail(why_not_started(workspace, reservation.flow))
         return 2
+
+    def cannot_start(reason: str) -> int:
+        say(reason)
+        if reservation is not None:
+            reservation.fail(reason)
+        return 2
+
     printer: JsonPrinter | HumanPrinter
     if args.json:
         printer = JsonPrinter(out)
@@ -151,8 +162,7 @@ def main(args: argparse.Namespace) -> int:
             sinks=[printer], executor=args.executor, record=not args.no_history, **kwargs
         )
     except ExecutorError as exc:
-        say(str(exc))
-        return 2
+        return cannot_start(str(exc))
     if workspace.history_error:
         runner.shutdown(wait=False)
         say(
@@ -164,8 +174,7 @@ def main(args: argparse.Namespace) -> int:
         getattr(runner.backend, "start", lambda: None)()
     except ExecutorError as exc:
         runner.shutdown(wait=False)  # a thread hung past its timeout must not hold the exit
-        say(str(exc))
-        return 2
+        return cannot_start(str(exc))
     link = getattr(runner.backend, "dashboard_link", None)
     if link:
         say(f"Dask dashboard: {link}")
@@ -184,8 +193,8 @@ def main(args: argparse.Namespace) -> int:
             if gone.is_set():
                 break
             start = rerun_start(workspace, name, args) if args.rerun_of else {}
-            if start is None:
-                return 2
+            if isinstance(start, str):
+                return cannot_start(start)
             run = runner.start(workspace.flows[name], run_id=args.run_id, **start)
             if gone.is_set():  # the reader left while this run was being started
                 run.cancel()
@@ -284,15 +293,14 @@ def detach_main(args: argparse.Namespace, out: TextIO) -> int:
         workspace.close()
 
 
-def rerun_start(workspace: Workspace, name: str, args: argparse.Namespace) -> dict[str, Any] | None:
-    """``Runner.start`` arguments reusing ``--rerun-of``'s stored results; None after an error."""
+def rerun_start(workspace: Workspace, name: str, args: argparse.Namespace) -> dict[str, Any] | str:
+    """``Runner.start`` arguments reusing ``--rerun-of``'s stored results, or why there are none."""
     from ..workspace.reruns import plan_rerun
 
     try:
         plan = plan_rerun(workspace.history, args.rerun_of, workspace.flows[name], args.task)
     except (KeyError, ValueError) as exc:
-        say(str(exc.args[0] if exc.args else exc))
-        return None
+        return str(exc.args[0] if exc.args else exc)
     for note in plan.notes:
         say(note)
     return plan.start

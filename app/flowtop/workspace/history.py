@@ -206,13 +206,22 @@ class History(StoreReader):
 
         Allocated in a write transaction over ``run_numbers``. With ``run_id`` the run is
         also recorded at once (RUNNING, owned by this process, heartbeat now), so a
-        process killed before its first event reaches the file still leaves a record.
+        process killed before its first event reaches the file still leaves a record; a
+        run id recorded already keeps its number (a run process reserves its run before
+        it imports the flow file, then starts it).
         """
         with self._number_lock:
             conn = self._numbers
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 try:
+                    reserved = conn.execute(
+                        "SELECT number FROM runs WHERE run_id = ? AND flow = ?", (run_id, flow)
+                    ).fetchone()
+                    if reserved is not None:
+                        conn.execute("COMMIT")
+                        self._handed[flow] = max(self._handed.get(flow, 0), reserved[0])
+                        return int(reserved[0])
                     (stored,) = conn.execute(
                         "SELECT max(number) FROM run_numbers WHERE flow = ?", (flow,)
                     ).fetchone()

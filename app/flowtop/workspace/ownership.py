@@ -38,14 +38,30 @@ def process_start(pid: int) -> str:
     Two processes that share a pid never share a start time, so (pid, start) names one
     process for the life of the machine.
     """
+    fields = _stat(pid)
+    return fields[19] if len(fields) > 19 else ""
+
+
+def has_ended(pid: int) -> bool:
+    """Whether ``pid`` is a process that has ended but not been waited for (a zombie).
+
+    Its pid is still taken, so it looks alive to ``kill(pid, 0)``. A run process the TUI
+    launched stays one until the TUI reaps it: a run whose process died while importing
+    would look owned for as long as the TUI stays open.
+    """
+    fields = _stat(pid)
+    return bool(fields) and fields[0] in ("Z", "X")
+
+
+def _stat(pid: int) -> list[str]:
+    """The fields of ``/proc/PID/stat`` after the command name (state first); [] if unknown."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
             stat = handle.read()
     except OSError:
-        return ""
+        return []
     # The command name (field 2) may hold spaces and parentheses: count from the last ')'.
-    fields = stat[stat.rfind(")") + 2 :].split()
-    return fields[19] if len(fields) > 19 else ""
+    return stat[stat.rfind(")") + 2 :].split()
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +109,7 @@ def owner_gone(owner: Owner, heartbeat: float | None, now: float | None = None) 
     now = time.time() if now is None else now
     me = Owner.current()
     if owner.host == me.host and owner.boot and owner.boot == me.boot:
-        if not pid_running(owner.pid):
+        if not pid_running(owner.pid) or has_ended(owner.pid):
             return f"its process ({owner.describe()}) is gone"
         if owner.start and process_start(owner.pid) != owner.start:
             return f"its process ({owner.describe()}) is gone (the pid now names another process)"

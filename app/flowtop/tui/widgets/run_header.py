@@ -7,7 +7,7 @@ from textual.widgets import Static
 
 from flowtop.engine.states import StateType
 from flowtop.formats import plural
-from flowtop.looks import STATE_LOOK
+from flowtop.looks import STATE_LOOK, run_error_text
 from flowtop.tui.model import RunModel, counts_text, fmt_duration
 from flowtop.tui.widgets.state_colors import looks
 
@@ -52,7 +52,7 @@ class RunHeader(Static):
                 text.append(f"  {run.note}", style="bold")
             if run.error is not None:
                 text.append(
-                    f"  flow raised {run.error.type}: {run.error.message}", style=styles["error"]
+                    f"  {run_error_text(run.error.type, run.error.message)}", style=styles["error"]
                 )
         line2 = Text(no_wrap=True, overflow="ellipsis")
         if run is not None and run.run_id is not None:

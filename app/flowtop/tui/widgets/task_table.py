@@ -24,7 +24,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from flowtop.engine.states import StateType
-from flowtop.looks import STATE_LOOK
+from flowtop.looks import NOT_STARTED, STATE_LOOK
 from flowtop.tui.clock import Clock, system_clock
 from flowtop.tui.model import (
     SORT_COLUMN,
@@ -368,6 +368,8 @@ class TaskTable(ScrollView, can_focus=True):
                     text = "No flow selected"
                 elif self.filter_text:
                     text = "No tasks match the filter"
+                elif self.run.error is not None and self.run.error.type == NOT_STARTED:
+                    text = "No task ran: the run did not start (the reason is above)"
                 else:
                     text = "No tasks yet: they appear as the flow reaches them"
                 return Strip([Segment(set_cell_size(f" {text}", width), style)], width)

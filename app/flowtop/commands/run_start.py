@@ -1,0 +1,129 @@
+"""How ``flowtop run`` gets a run going: its flow file imported once, under a deadline,
+and a launched run that cannot start recorded as a run that failed, with the reason.
+
+A run process imports the flow file it runs, so its code is the code saved when it
+started. Importing it in a loader process first, as the TUI and ``flowtop list`` do,
+only made the run import every file twice (a 5,000-task flow built twice, and a fork)
+to protect a process whose whole job is to run that code. So one file is imported
+here, and a deadline stands in for the loader's timeout: an import still going after
+``[defaults] load_timeout`` ends the process with the loader's words
+(``slow.py: import did not finish in 10 s``). A folder still goes through loader
+processes: one broken file there must not stop the flows of the others.
+
+A run launched by the TUI, a browser tab or ``--detach`` has a run id its starter is
+already watching. Its process reserves that run in the store before importing anything
+(RUNNING, owned by this process), so a process that dies while importing leaves a run
+that readers mark interrupted. A run that cannot start — the file fails, hangs or lacks
+the flow, the source of a rerun is gone — ends FAILED with the reason, shown by the
+TUI's header, ``flowtop watch`` and ``flowtop history``. It used to be a line in the
+process's log file: ``r`` seemed to do nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..engine.events import ErrorInfo, RunFinished, RunStarted
+from ..engine.states import StateType
+from ..looks import NOT_STARTED
+from ..printable import say
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+    from ..workspace.history import History
+
+
+class Reservation:
+    """A launched run's place in the store, held while its process gets ready to run it."""
+
+    def __init__(self, history: History, flow: str, run_id: str) -> None:
+        self.history = history
+        self.flow = flow
+        self.run_id = run_id
+        #: ``Runner.start`` with this run id gets the same number back.
+        self.number = history.next_number(flow, run_id)
+
+    def fail(self, reason: str) -> None:
+        """End the run FAILED before any task ran: ``reason`` is what its starter sees."""
+        now = time.time()
+        self.history(
+            [
+                RunStarted(self.run_id, self.flow, self.number, (), (), (), ts=now),
+                RunFinished(
+                    self.run_id,
+                    self.flow,
+                    self.number,
+                    StateType.FAILED,
+                    {},
+                    0.0,
+                    ts=now,
+                    error=ErrorInfo(NOT_STARTED, reason, ""),
+                ),
+            ]
+        )
+        self.history.flush(10.0)
+
+
+def open_for_run(args: argparse.Namespace) -> tuple[Workspace, Reservation | None]:
+    """The workspace with its flows loaded, and the launched run's reservation (if any)."""
+    from ..workspace import Workspace
+
+    one_file = Path(args.path).is_file()
+    workspace = Workspace(args.path, isolate_imports=not one_file)
+    if not one_file:
+        workspace.load()
+        return workspace, None
+    workspace.read_settings()  # the deadline is [defaults] load_timeout
+    reservation = None
+    if args.run_id and args.flow and not args.no_history:
+        try:
+            reservation = Reservation(workspace.history, args.flow, args.run_id)
+        except Exception:  # noqa: BLE001 - a broken store: run.main reports it (history_error)
+            reservation = None
+    with import_deadline(workspace, reservation):
+        workspace.load()
+    return workspace, reservation
+
+
+@contextmanager
+def import_deadline(workspace: Workspace, reservation: Reservation | None) -> Iterator[None]:
+    """An import cannot be interrupted: one still going after ``load_timeout`` ends this
+    process (exit 2), after saying so and failing the reserved run."""
+    seconds = workspace.settings.load_timeout
+    done = threading.Event()
+
+    def expire() -> None:
+        if done.wait(seconds):
+            return
+        from ..workspace.load_error import display_path
+
+        reason = f"{display_path(workspace.path)}: import did not finish in {seconds:g} s"
+        say(reason)
+        if reservation is not None:
+            reservation.fail(reason)
+        os._exit(2)
+
+    threading.Thread(target=expire, name="flowtop-import-deadline", daemon=True).start()
+    try:
+        yield
+    finally:
+        done.set()
+
+
+def why_not_started(workspace: Workspace, flow: str) -> str:
+    """Why ``flow`` cannot run from ``workspace``: its load and settings errors, or its absence."""
+    problems = [str(error) for error in workspace.errors.values()]
+    if workspace.settings_error is not None:
+        problems.append(str(workspace.settings_error))
+    if not problems:
+        from ..workspace.load_error import display_path
+
+        problems.append(f"{display_path(workspace.path)} defines no flow named {flow!r}")
+    return "; ".join(problems)
