@@ -1,0 +1,184 @@
+"""How a run process starts: its flow file imported once, and a launched run that cannot
+start recorded as a run that failed, with the reason, for whoever launched it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from flowtop.commands.printers import HumanPrinter
+from flowtop.engine.events import ErrorInfo, RunFinished
+from flowtop.engine.states import StateType
+from flowtop.looks import NOT_STARTED
+from flowtop.workspace.history import History
+from flowtop.workspace.ownership import has_ended
+from flowtop.workspace.store_reader import StoreReader
+
+from .conftest import flowtop, json_lines
+
+#: A flow file that records the pid of every process that imports it, then does what
+#: the ``mode`` file next to it says: nothing, raise, loop forever or end the process.
+TRICKY = """
+import os
+from pathlib import Path
+from flowtop import Flow, task
+
+HERE = Path(__file__).parent
+with open(HERE / "imported-by", "a") as out:
+    out.write(f"{os.getpid()}\\n")
+mode = (HERE / "mode").read_text().strip() if (HERE / "mode").exists() else ""
+if mode == "raise":
+    raise RuntimeError("the database is down")
+if mode == "loop":
+    while True:
+        pass
+if mode == "exit":
+    os._exit(3)
+
+@task
+def extract():
+    return 1
+
+flow = Flow("etl")
+flow.add_task(extract)
+"""
+
+RUN_ID = "0123456789ab"
+
+
+def folder_with(tmp_path: Path, mode: str = "") -> Path:
+    (tmp_path / "etl.py").write_text(TRICKY)
+    (tmp_path / "flowtop.toml").write_text("[defaults]\nload_timeout = 1\n")
+    if mode:
+        (tmp_path / "mode").write_text(mode)
+    return tmp_path
+
+
+def launched(folder: Path) -> subprocess.CompletedProcess[str]:
+    """The command the TUI's ``r`` runs (``workspace.launcher``), in the foreground."""
+    return flowtop("run", "etl.py", "--flow", "etl", "--run-id", RUN_ID, "--quiet", cwd=folder)
+
+
+def stored_run(folder: Path):  # type: ignore[no-untyped-def]
+    (run,) = StoreReader(folder / ".flowtop" / "history.db").runs()
+    return run
+
+
+def test_a_run_process_imports_its_flow_file_once(tmp_path: Path) -> None:
+    folder = folder_with(tmp_path)
+    done = flowtop("run", "etl.py", "--flow", "etl", "--json", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    importers = (folder / "imported-by").read_text().split()
+    assert len(importers) == 1  # no loader process imported it first
+    assert [e["event"] for e in json_lines(done.stdout)][-1] == "run_finished"
+
+
+def test_a_launched_run_whose_file_raises_at_import_ends_failed_with_the_reason(
+    tmp_path: Path,
+) -> None:
+    folder = folder_with(tmp_path, "raise")
+    done = launched(folder)
+    assert done.returncode == 2
+    assert "etl.py:11: RuntimeError: the database is down" in done.stderr
+    run = stored_run(folder)
+    assert (run.run_id, run.state, run.number) == (RUN_ID, "FAILED", 1)
+    assert run.error is not None and run.error["type"] == NOT_STARTED
+    assert run.error["message"] == "etl.py:11: RuntimeError: the database is down"
+    watched = flowtop("watch", ".", RUN_ID, cwd=folder)
+    assert watched.returncode == 1
+    assert "did not start: etl.py:11: RuntimeError: the database is down" in watched.stdout
+    listed = flowtop("history", ".", cwd=folder)
+    assert "did not start: etl.py:11: RuntimeError" in listed.stdout
+
+
+def test_a_launched_run_of_a_flow_the_file_lacks_says_so(tmp_path: Path) -> None:
+    folder = folder_with(tmp_path)
+    done = flowtop("run", "etl.py", "--flow", "elt", "--run-id", RUN_ID, cwd=folder)
+    assert done.returncode == 2
+    (run,) = StoreReader(folder / ".flowtop" / "history.db").runs()
+    assert run.error == {
+        "type": NOT_STARTED,
+        "message": "etl.py defines no flow named 'elt'",
+        "traceback": "",
+    }
+
+
+def test_an_import_past_load_timeout_ends_the_run_process_and_fails_the_run(
+    tmp_path: Path,
+) -> None:
+    folder = folder_with(tmp_path, "loop")
+    started = time.monotonic()
+    done = launched(folder)
+    assert time.monotonic() - started < 20
+    assert done.returncode == 2
+    assert "etl.py: import did not finish in 1 s" in done.stderr
+    run = stored_run(folder)
+    assert run.state == "FAILED"
+    assert run.error is not None and run.error["message"] == "etl.py: import did not finish in 1 s"
+
+
+def test_a_foreground_run_past_load_timeout_says_so_without_recording_a_run(
+    tmp_path: Path,
+) -> None:
+    folder = folder_with(tmp_path, "loop")
+    done = flowtop("run", "etl.py", "--flow", "etl", cwd=folder)
+    assert done.returncode == 2
+    assert "etl.py: import did not finish in 1 s" in done.stderr
+    db = folder / ".flowtop" / "history.db"
+    assert not db.exists() or StoreReader(db).runs() == []  # no run id to report it to
+
+
+def test_a_launched_run_whose_import_ends_the_process_is_interrupted(tmp_path: Path) -> None:
+    """Reserved before the import, the run outlives its process as INTERRUPTED."""
+    folder = folder_with(tmp_path, "exit")
+    done = launched(folder)
+    assert done.returncode == 3
+    listed = flowtop("history", ".", cwd=folder)  # a reader finds the owner gone
+    assert "INTERRUPTED" in listed.stdout, listed.stdout
+    assert "is gone" in listed.stdout
+
+
+def test_a_reserved_run_id_keeps_its_number(tmp_path: Path) -> None:
+    with History(tmp_path / "history.db") as history:
+        reserved = history.next_number("etl", RUN_ID)
+        assert history.next_number("etl", RUN_ID) == reserved
+        assert history.next_number("etl", "another0000") == reserved + 1
+
+
+def test_a_process_that_ended_unwaited_for_counts_as_ended() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        deadline = time.monotonic() + 10
+        while not has_ended(child.pid) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert has_ended(child.pid)  # a zombie: kill(pid, 0) still finds it
+    finally:
+        child.wait()
+    assert not has_ended(os.getpid())
+
+
+def test_the_printer_words_a_run_that_never_started(tmp_path: Path) -> None:
+    out = tmp_path / "out.txt"
+    with out.open("w") as stream:
+        printer = HumanPrinter(stream, live=False, verbose=True)
+        printer(
+            [
+                RunFinished(
+                    RUN_ID,
+                    "etl",
+                    4,
+                    StateType.FAILED,
+                    {},
+                    0.0,
+                    ts=0.0,
+                    error=ErrorInfo(NOT_STARTED, "etl.py: import did not finish in 1 s", ""),
+                )
+            ]
+        )
+    text = out.read_text()
+    assert "etl #4 FAILED in 0s" in text
+    assert "did not start: etl.py: import did not finish in 1 s" in text
+    assert "flow raised" not in text
