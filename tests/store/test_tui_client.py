@@ -120,3 +120,28 @@ async def test_q_keeps_runs_started_here_running_by_default(tmp_path: Path) -> N
     while store_runs(tmp_path)[0].state == "RUNNING" and time.monotonic() < deadline:
         time.sleep(0.05)
     assert store_runs(tmp_path)[0].state == "CANCELLED"
+
+
+async def test_r_on_a_file_that_fails_in_the_run_process_shows_why_the_run_did_not_start(
+    tmp_path: Path,
+) -> None:
+    """The file loaded fine for the flows list, then failed in the run process: the
+    reason is on screen, not only in the run process's log file."""
+    (tmp_path / "etl.py").write_text(
+        "from pathlib import Path\nfrom flowtop import Flow, task\n\n"
+        "if (Path(__file__).parent / 'down').exists():\n"
+        "    raise RuntimeError('the database is down')\n\n"
+        "@task\ndef extract():\n    return 1\n\n"
+        'flow = Flow("etl")\nflow.add_task(extract)\n'
+    )
+    async with client_app(tmp_path, "etl") as (app, pilot):
+        (tmp_path / "down").touch()
+        await pilot.press("r")
+        await wait_for(pilot, lambda: latest_state(app, "etl") is S.FAILED, "the run to fail", 20)
+        await pilot.pause(0.1)
+        text = screen_text(app)
+        assert "✗ Failed  0.00s  did not start: " in text  # the header, then the reason
+        assert "No task ran: the run did not start" in text
+        run = app.store.latest_for("etl")
+        assert run is not None and run.error is not None
+        assert run.error.message.endswith("etl.py:5: RuntimeError: the database is down")
