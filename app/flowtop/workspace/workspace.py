@@ -25,7 +25,6 @@ from ..engine.run import FlowRun
 from ..engine.runner import Runner
 from . import overrides as overrides_file
 from .changes import WorkspaceChanged
-from .flow_shapes import FlowShape, ShapeMaker
 from .load_error import LoadError, display_path
 from .loader import Loader, LoadOutcome
 from .places import Places
@@ -44,6 +43,7 @@ from .settings import (
 )
 
 if TYPE_CHECKING:
+    from .flow_shapes import FlowShape
     from .history import History
 
 
@@ -70,9 +70,11 @@ class Workspace:
         self.state_dir = places.state_dir
         self.settings_path = places.settings_path
         self.overrides_path = places.overrides_path
-        from . import loader_process
+        probe = None
+        if isolate_imports:  # imported only then: a run process starts sooner without it
+            from . import loader_process
 
-        probe = self._probe if isolate_imports and loader_process.available() else None
+            probe = self._probe if loader_process.available() else None
         self._loader = Loader(self.root, only, probe=probe)
         #: What each flow file printed at import in the loader process (its tail), by file.
         self.import_output: dict[Path, str] = {}
@@ -100,6 +102,8 @@ class Workspace:
         """Every flow as plain data with its effective policies: what the TUI shows."""
         with self._lock:
             if self._shapes is None:
+                from .flow_shapes import ShapeMaker  # for the TUI's flow host only
+
                 maker = ShapeMaker(self.policy_for, self.settings.task_keys)
                 self._shapes = {name: maker.shape(flow) for name, flow in self.flows.items()}
             return self._shapes
