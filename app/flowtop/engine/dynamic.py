@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, overload
 
@@ -35,7 +35,7 @@ from .task import Task
 
 if TYPE_CHECKING:
     from .records import RunResult
-    from .states import State
+    from .run_options import RunOptions
 
 
 class FlowFunction(Flow):
@@ -148,32 +148,19 @@ class FlowFunction(Flow):
         return result.value
 
     # -- running --------------------------------------------------------------------
-    def make_run(
-        self,
-        runner: Runner,
-        number: int,
-        run_id: str,
-        *,
-        reuse: Mapping[str, State] | None = None,
-        rerun_of: str | None = None,
-        default_max_retries: int | None = None,
-        cache: Mapping[tuple[str, str], Any] | None = None,
-        args: tuple[Any, ...] = (),
-        kwargs: Mapping[str, Any] | None = None,
-        flow_attempt: int = 1,
-    ) -> DynamicRun:
-        """A run of the function (see ``Flow.make_run``); ``reuse`` has no meaning here,
-        a ``cache`` of completed calls does that work."""
+    def make_run(self, runner: Runner, number: int, run_id: str, options: RunOptions) -> DynamicRun:
+        """A run of the function (see ``Flow.make_run``); ``options.reuse`` has no meaning
+        here, a ``cache`` of completed calls does that work."""
         return DynamicRun(
             runner,
             self,
             number,
-            args=args,
-            kwargs=kwargs,
-            cache=cache,
-            rerun_of=rerun_of,
-            default_max_retries=default_max_retries,
-            flow_attempt=flow_attempt,
+            args=options.args,
+            kwargs=options.kwargs,
+            cache=options.cache,
+            rerun_of=options.rerun_of,
+            default_max_retries=options.default_max_retries,
+            flow_attempt=options.flow_attempt,
             run_id=run_id,
         )
 

@@ -19,7 +19,7 @@ from .task import Task
 
 if TYPE_CHECKING:
     from .records import RunResult
-    from .states import State
+    from .run_options import RunOptions
 
 __all__ = ["Flow", "Node", "Ref", "current_flow", "find_refs", "resolve_refs"]
 
@@ -205,34 +205,21 @@ class Flow:
         with Runner(workers=workers) as runner:
             return runner.run(self, default_max_retries=default_max_retries)
 
-    def make_run(
-        self,
-        runner: Runner,
-        number: int,
-        run_id: str,
-        *,
-        reuse: Mapping[str, State] | None = None,
-        rerun_of: str | None = None,
-        default_max_retries: int | None = None,
-        cache: Mapping[tuple[str, str], Any] | None = None,
-        args: tuple[Any, ...] = (),
-        kwargs: Mapping[str, Any] | None = None,
-        flow_attempt: int = 1,
-    ) -> FlowRun:
+    def make_run(self, runner: Runner, number: int, run_id: str, options: RunOptions) -> FlowRun:
         """A run of this flow, not begun yet (``Runner.start`` begins it).
 
-        The runner asks the flow for its run, so each kind of flow makes its own:
-        this graph's nodes, with their policies; ``reuse`` carries completed states over
-        by key. ``cache``, ``args``, ``kwargs`` and ``flow_attempt`` are a ``@flow``
-        function's (``FlowFunction.make_run``); a graph has no use for them.
+        The runner asks the flow for its run, so each kind of flow makes its own: this
+        graph's nodes, with their policies, and completed states carried over by key
+        (``options.reuse``). The ``@flow`` function's options (``FlowFunction.make_run``)
+        have no use here.
         """
         return FlowRun(
             runner,
             self,
             number,
-            runner.policies(self, default_max_retries),
-            reuse or {},
-            rerun_of,
+            runner.policies(self, options.default_max_retries),
+            options.reuse,
+            options.rerun_of,
             run_id=run_id,
         )
 

@@ -26,6 +26,7 @@ from .policy import RetryPolicy
 from .pool import MAX_WORKERS, WorkerPool
 from .records import MAX_MESSAGE, Attempt, RunResult, TaskRun, error_info, new_run_id
 from .run import FlowRun
+from .run_options import RunOptions
 from .states import State
 from .timer import Timer
 
@@ -139,11 +140,8 @@ class Runner:
             raise RuntimeError("runner is shut down")
         run_id = run_id or new_run_id()
         number = self._number(flow, run_id)
-        run = flow.make_run(
-            self,
-            number,
-            run_id,
-            reuse=reuse,
+        options = RunOptions(
+            reuse=reuse or {},
             rerun_of=rerun_of,
             default_max_retries=default_max_retries,
             cache=cache,
@@ -151,6 +149,7 @@ class Runner:
             kwargs=kwargs,
             flow_attempt=flow_attempt,
         )
+        run = flow.make_run(self, number, run_id, options)
         with self._lock:
             self._active.add(run)
             self._by_id[run.run_id] = run
