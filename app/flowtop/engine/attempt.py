@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import aloop, capture, task_runs
 from .backends import Done, hand_over
+from .errors import TaskTimeout
 from .events import ErrorInfo
 from .policy import Decision, decide, safe_str
 from .pool import MAX_ABANDONED
@@ -117,6 +118,18 @@ def judge(
         shown = error if decision.retry or decision.error is None else decision.error
         info = None if shown is None else error_info(shown)
     return value, error, decision, info
+
+
+def timed_out(tr: TaskRun, how: str, *, no_retry: bool) -> tuple[TaskTimeout, Decision | None]:
+    """The error of an attempt of ``tr`` past its timeout (``how`` it was stopped), and
+    its final decision when it must not be retried (no worker could replace its thread)."""
+    timeout = tr.policy.timeout or 0.0
+    error = TaskTimeout(
+        f"attempt {tr.attempt} of {tr.key!r} ran past its timeout of {timeout:g}s ({how})"
+    )
+    if not no_retry:
+        return error, None
+    return error, Decision(False, StateType.FAILED, error=error, reason="timed out; no worker")
 
 
 def give_up_thread(runner: Runner, thread: threading.Thread | None) -> tuple[str, bool, bool]:

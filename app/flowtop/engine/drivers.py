@@ -1,11 +1,22 @@
 """A run's attempts due to start, and the pool jobs ("drivers") that run them.
 
 A run does not hand the pool one job per attempt. It queues the attempts due to start
-and hands the pool up to ``workers`` drivers; each starts an attempt, runs it, then
-applies its outcome and starts the next in the same hold of the run's lock. Eight
-workers taking the lock twice per attempt handed it to each other at every release, a
-thread switch each time: more than half of what the engine added to a raw pool's time
-on trivial tasks.
+and hands the pool drivers; each starts an attempt, runs it, then applies its outcome
+and starts the next in the same hold of the run's lock. Eight workers taking the lock
+twice per attempt handed it to each other at every release, a thread switch each time:
+more than half of what the engine added to a raw pool's time on trivial tasks.
+
+How many drivers a run needs depends on its attempts. Quick ones gain nothing from a
+second driver (they hold the GIL; it only fights the first for the run's lock, which
+made 5,000 trivial tasks take twice as long on eight drivers as on one). Attempts that
+wait (I/O, sleeps) need one driver each, up to ``workers``. So a driver back from a
+quick attempt ends when another driver is free to take the queue, and the run hands
+the pool another driver when:
+
+- nothing drives it (the first attempt, or every driver ended);
+- its attempts are slow (the last one took ``QUICK`` or more), as each comes due;
+- its drivers are all stuck in attempts while others wait (``stalled``, checked by a
+  watchdog ``STALL`` seconds after): the first slow attempt after quick ones.
 
 Every method is called under the run's lock.
 """
@@ -21,53 +32,112 @@ from .records import TaskRun
 #: An attempt begun (or due) under the lock: the task and the attempt's token.
 Begun = tuple[TaskRun, int]
 
+#: An attempt quicker than this (seconds, wall time) gains nothing from another driver.
+QUICK = 0.001
+#: How long attempts may wait while every driver is inside an attempt (seconds).
+STALL = 0.005
+
 
 class Drivers:
     """The queue of one run's due attempts and the count of drivers working through it.
 
-    Bookkeeping only: it tells the run when to hand the pool one more driver, and holds
-    no reference back to the run (a cycle would leave every finished run, records and
-    all, to the garbage collector).
+    Bookkeeping only: it tells the run when to hand the pool more drivers and when a
+    driver should end, and holds no reference back to the run (a cycle would leave every
+    finished run, records and all, to the garbage collector).
     """
 
-    __slots__ = ("_due", "_running", "_most", "_given_up")
+    __slots__ = (
+        "_due",
+        "_running",
+        "_busy",
+        "_most",
+        "_given_up",
+        "_quick",
+        "_returns",
+        "_watched_at",
+    )
 
     def __init__(self, most: int) -> None:
         self._due: deque[Begun] = deque()
-        self._running = 0
+        self._running = 0  # drivers handed to the pool and not ended
+        self._busy = 0  # of those, drivers inside an attempt (outside the lock)
         self._most = most
         #: Threads given up on in an attempt past its timeout: their drivers end there.
         self._given_up: set[threading.Thread] = set()
+        self._quick = False  # whether the last attempt back was quicker than QUICK
+        self._returns = 0  # attempts drivers came back from: progress, for ``stalled``
+        self._watched_at: int | None = None  # ``_returns`` when the watchdog was set
 
-    def due(self, tr: TaskRun, token: int) -> bool:
-        """Attempt ``token`` of ``tr`` may start now: queue it. True when one more driver
-        is wanted (fewer than ``most`` are at work); the caller hands it to the pool."""
+    def due(self, tr: TaskRun, token: int) -> int:
+        """Attempt ``token`` of ``tr`` may start now: queue it. Returns how many more
+        drivers the caller hands the pool (0 or 1)."""
         self._due.append((tr, token))
-        return self._add()
+        if self._running == 0 or not self._quick:
+            return self._add(1)
+        return 0
 
-    def _add(self) -> bool:
-        if self._running < self._most:
-            self._running += 1
-            return True
-        return False
+    def _add(self, wanted: int) -> int:
+        more = max(0, min(wanted, self._most - self._running))
+        self._running += more
+        return more
 
     def next(self, start: Callable[[TaskRun, int], bool]) -> Begun | None:
-        """The first queued attempt that ``start`` begins (it refuses stale ones); None,
-        and one driver fewer, when none is left."""
+        """The first queued attempt that ``start`` begins (it refuses stale ones): the
+        driver runs it next. None, and one driver fewer, when none is left."""
         due = self._due
         while due:
             tr, token = due.popleft()
             if start(tr, token):
+                self._busy += 1
                 return tr, token
         self._running -= 1
         return None
 
-    def given_up(self, thread: threading.Thread) -> bool:
+    def back(self, seconds: float) -> tuple[bool, int]:
+        """A driver is back from an attempt that took ``seconds`` (wall time). Returns
+        whether it ends here (the attempt was quick and another driver is free to take
+        the queue) and how many more drivers the caller hands the pool (slow attempts
+        while several wait)."""
+        self._busy -= 1
+        self._returns += 1
+        self._quick = seconds < QUICK
+        free = self._running - self._busy  # this driver included
+        if self._quick:
+            if free > 1:
+                self._running -= 1
+                return True, 0
+            return False, 0
+        return False, self._add(len(self._due) - free)
+
+    def watch(self) -> bool:
+        """After a driver began an attempt: whether to set the watchdog (attempts wait,
+        every driver is inside one, and no watchdog is set)."""
+        if (
+            self._due
+            and self._busy == self._running
+            and self._running < self._most
+            and self._watched_at is None
+        ):
+            self._watched_at = self._returns
+            return True
+        return False
+
+    def stalled(self) -> int:
+        """The watchdog: how many drivers to hand the pool because no driver came back
+        from an attempt since it was set while attempts still wait (they are slow)."""
+        watched_at, self._watched_at = self._watched_at, None
+        if not self._due or watched_at != self._returns:
+            return 0
+        self._quick = False
+        return self._add(len(self._due))
+
+    def given_up(self, thread: threading.Thread) -> int:
         """``thread`` was given up on in an attempt and replaced: its driver ends after
-        that attempt. True when another driver is wanted in its place."""
+        that attempt. Returns how many drivers to hand the pool in its place."""
         self._given_up.add(thread)
         self._running -= 1
-        return bool(self._due) and self._add()
+        self._busy -= 1
+        return self._add(1) if self._due else 0
 
     def ends_here(self) -> bool:
         """Whether this thread's driver ends now (its thread was given up on)."""

@@ -18,14 +18,15 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import task_runs
-from .attempt import Judged, call_here, give_up_thread, judge, start_elsewhere
-from .drivers import Begun, Drivers
-from .errors import IllegalTransition, RetriesExhausted, TaskTimeout
+from .attempt import Judged, call_here, give_up_thread, judge, start_elsewhere, timed_out
+from .drivers import STALL, Begun, Drivers
+from .errors import IllegalTransition, RetriesExhausted
 from .events import ErrorInfo, RunFinished, RunStarted, TaskStateChanged
 from .graph import Node, resolve_inputs
 from .policy import Decision, RetryPolicy, safe_repr, summaries
 from .pool import WorkerPool
-from .records import Attempt, RunResult, TaskRun, error_info, new_run_id
+from .records import Attempt, TaskRun, error_info, new_run_id
+from .run_handle import RunHandle
 from .states import TRANSITIONS, State, StateType
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ def _never() -> bool:
     return False
 
 
-class FlowRun:
+class FlowRun(RunHandle):
     """A run in progress. Thread-safe handle: wait, cancel, retry now, give up."""
 
     def __init__(
@@ -136,18 +137,43 @@ class FlowRun:
 
     def _attempt_due(self, tr: TaskRun, token: int) -> None:
         """Attempt ``token`` of ``tr`` may start now (under the lock): queue it for a driver."""
-        if self._drivers.due(tr, token):
-            if self._starting:
-                self._unsent += 1
-            else:
-                self.runner.executor.submit(self._drive)
+        more = self._drivers.due(tr, token)
+        if self._starting:
+            self._unsent += more
+        else:
+            self._hand_drivers(more)
+
+    def _hand_drivers(self, count: int) -> None:
+        """Hand the pool ``count`` more drivers (see ``drivers``)."""
+        for _ in range(count):
+            self.runner.executor.submit(self._drive)
 
     def _drive(self) -> None:
         """A pool job (see ``drivers``): start the queued attempts one after another."""
         with self._lock:
-            begun = self._drivers.next(self._start)
+            begun = self._next_attempt()
         while begun is not None:
             begun = self._run(*begun, driving=True)
+
+    def _next_attempt(self) -> Begun | None:
+        """Under the lock: begin the next queued attempt for this driver."""
+        begun = self._drivers.next(self._start)
+        if begun is not None:
+            self._watch()
+        return begun
+
+    def _watch(self) -> None:
+        """Under the lock: set the watchdog if attempts wait while every driver is inside one."""
+        if self._drivers.watch():
+            self.runner.watchdog.call_at(time.monotonic() + STALL, self._stalled)
+
+    def _stalled(self) -> None:
+        """The watchdog (on its timer thread): more drivers if none came back since it
+        was set; else it watches again while every driver is inside an attempt."""
+        with self._lock:
+            if self.state is StateType.RUNNING:
+                self._hand_drivers(self._drivers.stalled())
+                self._watch()
 
     def _attempt(self, tr: TaskRun, token: int) -> None:
         """Start attempt ``token`` of ``tr`` on this thread, outside any driver (a ``@flow``
@@ -193,12 +219,12 @@ class FlowRun:
             if not driving:
                 return None
             with self._lock:
-                return self._drivers.next(self._start)
+                return self._then(0.0)  # handing an attempt over is quick
         while True:  # the default: run the attempt right here, on this pool thread
             fn = task_runs.entered(attempt) if tr.node.task.extras else tr.node.task.fn
-            started = clock()
+            started, wall = clock(), time.perf_counter()
             value, error, output = call_here(fn, args, kwargs, attempt)
-            duration = clock() - started
+            duration, wall = clock() - started, time.perf_counter() - wall
             judged = judge(tr, value, error, None, clock=clock, rng=self.runner.rng)
             token = task_runs.concluding(self, tr, token, *judged[:3])  # log lines, hooks
             with self._lock:
@@ -206,14 +232,21 @@ class FlowRun:
                 if again is not None and self._start(tr, again):
                     token = again
                     continue
-                if not driving:
-                    return None
-                if self._drivers.ends_here():
-                    return None  # given up on and replaced (see _timed_out): this thread ends
-                if self._backlog():  # other work waits for a worker: go behind it
-                    self.runner.executor.submit(self._drive)
-                    return None
-                return self._drivers.next(self._start)
+                return self._then(wall) if driving else None
+
+    def _then(self, seconds: float) -> Begun | None:
+        """Under the lock, a driver back from an attempt that took ``seconds``: the next
+        attempt it begins, or None when it ends here."""
+        if self._drivers.ends_here():
+            return None  # given up on and replaced (see _timed_out): this thread ends
+        ends, more = self._drivers.back(seconds)
+        self._hand_drivers(more)
+        if ends:
+            return None
+        if self._backlog():  # other work waits for a worker: go behind it
+            self.runner.executor.submit(self._drive)
+            return None
+        return self._next_attempt()
 
     def _conclude(
         self,
@@ -252,21 +285,13 @@ class FlowRun:
             tr.timer = None
             # The attempt needs this lock to conclude, so its thread has not moved on.
             how, replaced, no_retry = give_up_thread(self.runner, tr.thread)
-            if replaced and tr.thread is not None and self._drivers.given_up(tr.thread):
-                self.runner.executor.submit(self._drive)
-            timeout = tr.policy.timeout or 0.0
-            error = TaskTimeout(
-                f"attempt {tr.attempt} of {tr.key!r} ran past its timeout of {timeout:g}s ({how})"
-            )
-            final = None
-            if no_retry:
-                final = Decision(
-                    False, StateType.FAILED, error=error, reason="timed out; no worker"
-                )
+            if replaced and tr.thread is not None:
+                self._hand_drivers(self._drivers.given_up(tr.thread))
+            error, final = timed_out(tr, how, no_retry=no_retry)
             conclusion = tr.token
         # As for any attempt, the decision (which may call the user's predicate) is made
         # outside the lock; a cancel meanwhile changes the token and wins.
-        self._conclude(tr, conclusion, None, error, "", timeout, decision=final)
+        self._conclude(tr, conclusion, None, error, "", tr.policy.timeout or 0.0, decision=final)
 
     def _apply(
         self,
@@ -557,44 +582,3 @@ class FlowRun:
                 tr.attempts[-1].state = StateType.FAILED
             self._fail(tr, error, "gave up by the user")
             return True
-
-    # -- reading --------------------------------------------------------------------
-    def wait(self, timeout: float | None = None) -> bool:
-        return self._done.wait(timeout)
-
-    @property
-    def done(self) -> bool:
-        return self._done.is_set()
-
-    def final_result(self, timeout: float | None = None) -> RunResult:
-        """The result to report: its own (a ``@flow`` run's follows its retries: ``DynamicRun``)."""
-        return self.result(timeout)
-
-    def result(self, timeout: float | None = None) -> RunResult:
-        """Wait for the end and return every task's final state."""
-        if not self._done.wait(timeout):
-            raise TimeoutError(
-                f"run #{self.number} of {self.flow.name!r} still running after {timeout}s"
-            )
-        return self.snapshot()
-
-    def input_fingerprint(self, key: str) -> str | None:
-        """What a rerun matches a completed call by (``@flow`` runs); a static flow's tasks
-        are matched by key alone, so None."""
-        del key
-        return None
-
-    def snapshot(self) -> RunResult:
-        wall = time.time()
-        with self._lock:
-            end = self.finished_at if self.finished_at is not None else self._clock()
-            return RunResult(
-                self.run_id,
-                self.flow,
-                self.number,
-                self.state,
-                {k: t.to_state(wall) for k, t in self.tasks.items()},
-                {k: tuple(t.attempts) for k, t in self.tasks.items()},
-                end - self.started,
-                self.rerun_of,
-            )

@@ -83,6 +83,8 @@ class Runner:
         self._own_executor = executor is None
         self.clock = clock
         self.timer = Timer(clock)
+        #: Wall-clock checks of the runs' drivers (``drivers.STALL``), whatever ``clock`` is.
+        self.watchdog = Timer()
         self.rng = rng or random.random
         self.policy_for = policy_for
         self.backend = backend
@@ -197,6 +199,7 @@ class Runner:
                 run.cancel()
         self.closed = True
         self.timer.stop()
+        self.watchdog.stop()
         if self._own_executor:
             self.executor.shutdown(wait=wait, cancel_futures=True)
         if self.backend is not None:

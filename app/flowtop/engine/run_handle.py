@@ -1,0 +1,74 @@
+"""What any holder of a run reads: its end, waited for, and every task's final state.
+
+``FlowRun`` (and ``DynamicRun``, a ``@flow`` function's run) are these; how a run runs is
+theirs (``run``). Kept apart so the state machine stays one readable file.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from .records import RunResult, TaskRun
+from .states import StateType
+
+if TYPE_CHECKING:
+    from .flow import Flow
+
+
+class RunHandle:
+    """The reading half of a run (``run.FlowRun`` sets every attribute below)."""
+
+    run_id: str
+    flow: Flow
+    number: int
+    state: StateType
+    rerun_of: str | None
+    started: float
+    finished_at: float | None
+    tasks: dict[str, TaskRun]
+    _done: threading.Event
+    _lock: threading.Lock
+    _clock: Callable[[], float]
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._done.wait(timeout)
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def final_result(self, timeout: float | None = None) -> RunResult:
+        """The result to report: its own (a ``@flow`` run's follows its retries: ``DynamicRun``)."""
+        return self.result(timeout)
+
+    def result(self, timeout: float | None = None) -> RunResult:
+        """Wait for the end and return every task's final state."""
+        if not self._done.wait(timeout):
+            raise TimeoutError(
+                f"run #{self.number} of {self.flow.name!r} still running after {timeout}s"
+            )
+        return self.snapshot()
+
+    def input_fingerprint(self, key: str) -> str | None:
+        """What a rerun matches a completed call by (``@flow`` runs); a static flow's tasks
+        are matched by key alone, so None."""
+        del key
+        return None
+
+    def snapshot(self) -> RunResult:
+        wall = time.time()
+        with self._lock:
+            end = self.finished_at if self.finished_at is not None else self._clock()
+            return RunResult(
+                self.run_id,
+                self.flow,
+                self.number,
+                self.state,
+                {k: t.to_state(wall) for k, t in self.tasks.items()},
+                {k: tuple(t.attempts) for k, t in self.tasks.items()},
+                end - self.started,
+                self.rerun_of,
+            )
