@@ -84,7 +84,7 @@ class Runner:
         self.clock = clock
         self.timer = Timer(clock)
         #: Wall-clock checks of the runs' drivers (``drivers.STALL``), whatever ``clock`` is.
-        self.watchdog = Timer()
+        self.watchdog = Timer(name="flowtop-watchdog")
         self.rng = rng or random.random
         self.policy_for = policy_for
         self.backend = backend

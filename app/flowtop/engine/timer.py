@@ -80,8 +80,11 @@ class Timer:
     ``advance`` wakes this timer.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, *, name: str = "flowtop-timer"
+    ) -> None:
         self._clock = clock
+        self._name = name
         self._heap: list[tuple[float, int, TimerHandle]] = []
         self._seq = itertools.count()
         self._cond = threading.Condition()
@@ -104,9 +107,7 @@ class Timer:
                 raise RuntimeError("timer is stopped")
             heapq.heappush(self._heap, (when, next(self._seq), handle))
             if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._loop, name="flowtop-timer", daemon=True
-                )
+                self._thread = threading.Thread(target=self._loop, name=self._name, daemon=True)
                 self._thread.start()
             if self._heap[0][2] is handle:
                 self._cond.notify()
