@@ -289,6 +289,8 @@ def test_flow_level_retries_rerun_the_function_with_the_cache(runner, recorder) 
     final = first.final_result(5)
     assert final.state is S.COMPLETED and final.value == 5 and final.rerun_of == first.run_id
     assert calls == {"fetch": 1, "save": 2}
+    assert first.final_state(5) is S.COMPLETED  # what `flowtop run` exits by
+    assert first.state is S.FAILED  # the first try itself failed
 
 
 def test_every_task_event_follows_the_state_machine(runner, recorder) -> None:

@@ -198,8 +198,7 @@ def main(args: argparse.Namespace) -> int:
             run = runner.start(workspace.flows[name], run_id=args.run_id, **start)
             if gone.is_set():  # the reader left while this run was being started
                 run.cancel()
-            result = run.final_result()
-            ok = ok and result.state is StateType.COMPLETED
+            ok = run.final_state() is StateType.COMPLETED and ok
     finally:
         runner.shutdown(wait=False)  # a thread hung past its timeout must not hold the exit
     if gone.is_set():

@@ -34,8 +34,10 @@ Begun = tuple[TaskRun, int]
 
 #: An attempt quicker than this (seconds, wall time) gains nothing from another driver.
 QUICK = 0.001
-#: How long attempts may wait while every driver is inside an attempt (seconds).
-STALL = 0.005
+#: How long attempts may wait while every driver is inside an attempt (seconds). Long
+#: enough that a driver kept off the GIL by the run's other threads (the history's
+#: writer) is not taken for one stuck in a slow attempt.
+STALL = 0.05
 
 
 class Drivers:

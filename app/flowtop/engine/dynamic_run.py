@@ -465,16 +465,16 @@ class DynamicRun(FlowRun):
             self._successor.set()
 
     # -- reading --------------------------------------------------------------------
-    def final_result(self, timeout: float | None = None) -> RunResult:
-        """The result of this run, or of the last flow-level retry it led to."""
+    def final_run(self, timeout: float | None = None) -> DynamicRun:
+        """This run once it ended, or the last flow-level retry it led to."""
         run: DynamicRun = self
         while True:
-            result = run.result(timeout)
+            run._wait_end(timeout)
             if not run._retrying:
-                return result
+                return run
             run._successor.wait(timeout)
             if run.next_run is None:
-                return result
+                return run
             run = run.next_run
 
     def input_fingerprint(self, key: str) -> str | None:
