@@ -123,3 +123,35 @@ def test_attempts_that_need_each_other_run_at_once_after_quick_ones() -> None:
         flow.add_call(together, (last,), {})
     result = flow.run(workers=8)
     assert result.is_completed(), result.counts
+
+
+def test_an_attempt_coming_due_while_the_one_driver_waits_gets_a_driver() -> None:
+    """Quick tasks leave one driver; it then waits in a task for another task's retry,
+    which comes due on the timer: the retry must not wait for that driver."""
+    retried = threading.Event()
+    attempts: list[int] = []
+
+    @task
+    def quick(i: int) -> int:
+        return i
+
+    @task(max_retries=0)
+    def waits(_: int) -> bool:
+        if not retried.wait(20):
+            raise TimeoutError("the retry never ran")
+        return True
+
+    @task(max_retries=1, retry_delay=0.2)
+    def flaky(_: int) -> int:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise ConnectionError("first attempt")
+        retried.set()
+        return 1
+
+    flow = Flow("due-later")
+    last = [flow.add_call(quick, (i,), {}) for i in range(300)][-1]
+    flow.add_call(waits, (last,), {})
+    flow.add_call(flaky, (last,), {})
+    result = flow.run(workers=8)
+    assert result.is_completed(), result.counts

@@ -16,7 +16,8 @@ the pool another driver when:
 - nothing drives it (the first attempt, or every driver ended);
 - its attempts are slow (the last one took ``QUICK`` or more), as each comes due;
 - its drivers are all stuck in attempts while others wait (``stalled``, checked by a
-  watchdog ``STALL`` seconds after): the first slow attempt after quick ones.
+  watchdog ``STALL`` seconds after an attempt began or came due in that state): the first
+  slow attempt after quick ones, or a retry coming due while the one driver waits.
 
 Every method is called under the run's lock.
 """
@@ -112,8 +113,9 @@ class Drivers:
         return False, self._add(len(self._due) - free)
 
     def watch(self) -> bool:
-        """After a driver began an attempt: whether to set the watchdog (attempts wait,
-        every driver is inside one, and no watchdog is set)."""
+        """After a driver began an attempt, or one came due without a new driver:
+        whether to set the watchdog (attempts wait, every driver is inside one, and no
+        watchdog is set)."""
         if (
             self._due
             and self._busy == self._running

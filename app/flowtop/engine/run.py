@@ -142,6 +142,8 @@ class FlowRun(RunHandle):
             self._unsent += more
         else:
             self._hand_drivers(more)
+        if not more:  # a driver will take it, unless every driver is stuck in a slow attempt
+            self._watch()
 
     def _hand_drivers(self, count: int) -> None:
         """Hand the pool ``count`` more drivers (see ``drivers``)."""
