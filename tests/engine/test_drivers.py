@@ -11,7 +11,7 @@ import threading
 from typing import Any
 
 from flowtop import Flow, task
-from flowtop.engine.drivers import QUICK, Drivers
+from flowtop.engine.drivers import QUICK, SLOW_IN_A_ROW, Drivers
 from flowtop.engine.records import TaskRun
 
 SLOW = QUICK * 10
@@ -65,8 +65,22 @@ def test_slow_attempts_ask_for_a_driver_per_waiting_attempt() -> None:
     begin(drivers)
     assert queued(drivers, 3) == [1, 1, 1]  # nothing is known to be quick yet
     assert drivers.back(SLOW) == (False, 0)  # three drivers are free for three attempts
-    queued_more = queued(drivers, 2)
-    assert queued_more == [1, 1]
+    assert queued(drivers, 2) == [1, 1]
+
+
+def test_one_slow_attempt_among_quick_ones_is_a_pause_not_slow_attempts() -> None:
+    drivers = Drivers(most=8)
+    queued(drivers, 1)
+    begin(drivers)
+    drivers.back(QUICK / 2)  # quick: one driver from now on
+    queued(drivers, 6)
+    backs = []
+    for _ in range(SLOW_IN_A_ROW):
+        begin(drivers)
+        backs.append(drivers.back(SLOW))  # the first one: the collector ran during it, say
+    # Slow in a row: one more driver each time one comes back while attempts wait.
+    assert backs == [(False, 0)] * (SLOW_IN_A_ROW - 1) + [(False, 1)]
+    assert queued(drivers, 1) == [1]  # and one per attempt coming due
 
 
 def test_the_watchdog_adds_drivers_only_when_no_driver_came_back() -> None:

@@ -14,7 +14,9 @@ quick attempt ends when another driver is free to take the queue, and the run ha
 the pool another driver when:
 
 - nothing drives it (the first attempt, or every driver ended);
-- its attempts are slow (the last one took ``QUICK`` or more), as each comes due;
+- its attempts are slow (``SLOW_IN_A_ROW`` took ``QUICK`` or more; one alone is a
+  pause, not a slow task), as each comes due, and one more as each slow one ends while
+  attempts wait;
 - its drivers are all stuck in attempts while others wait (``stalled``, checked by a
   watchdog ``STALL`` seconds after an attempt began or came due in that state): the first
   slow attempt after quick ones, or a retry coming due while the one driver waits.
@@ -34,7 +36,9 @@ from .records import TaskRun
 Begun = tuple[TaskRun, int]
 
 #: An attempt quicker than this (seconds, wall time) gains nothing from another driver.
-QUICK = 0.001
+QUICK = 0.0002
+#: Slow attempts back in a row that make a run's attempts slow.
+SLOW_IN_A_ROW = 3
 #: How long attempts may wait while every driver is inside an attempt (seconds). Long
 #: enough that a driver kept off the GIL by the run's other threads (the history's
 #: writer) is not taken for one stuck in a slow attempt.
@@ -56,6 +60,7 @@ class Drivers:
         "_most",
         "_given_up",
         "_quick",
+        "_slow",
         "_returns",
         "_watched_at",
     )
@@ -67,7 +72,8 @@ class Drivers:
         self._most = most
         #: Threads given up on in an attempt past its timeout: their drivers end there.
         self._given_up: set[threading.Thread] = set()
-        self._quick = False  # whether the last attempt back was quicker than QUICK
+        self._quick = False  # whether attempts are quick (see ``back``); unknown: not
+        self._slow = SLOW_IN_A_ROW  # slow attempts back in a row (unknown counts as slow)
         self._returns = 0  # attempts drivers came back from: progress, for ``stalled``
         self._watched_at: int | None = None  # ``_returns`` when the watchdog was set
 
@@ -98,19 +104,22 @@ class Drivers:
 
     def back(self, seconds: float) -> tuple[bool, int]:
         """A driver is back from an attempt that took ``seconds`` (wall time). Returns
-        whether it ends here (the attempt was quick and another driver is free to take
-        the queue) and how many more drivers the caller hands the pool (slow attempts
-        while several wait)."""
+        whether it ends here (attempts are quick and another driver is free to take the
+        queue) and how many more drivers the caller hands the pool (one, while attempts
+        are slow and more wait than free drivers can take)."""
         self._busy -= 1
         self._returns += 1
-        self._quick = seconds < QUICK
+        # One slow attempt among quick ones is a pause (the collector, another thread
+        # holding the GIL), not slow attempts: more drivers would only fight.
+        self._slow = self._slow + 1 if seconds >= QUICK else 0
+        self._quick = self._slow < SLOW_IN_A_ROW
         free = self._running - self._busy  # this driver included
         if self._quick:
             if free > 1:
                 self._running -= 1
                 return True, 0
             return False, 0
-        return False, self._add(len(self._due) - free)
+        return False, self._add(min(1, len(self._due) - free))
 
     def watch(self) -> bool:
         """After a driver began an attempt, or one came due without a new driver:
@@ -132,7 +141,7 @@ class Drivers:
         watched_at, self._watched_at = self._watched_at, None
         if not self._due or watched_at != self._returns:
             return 0
-        self._quick = False
+        self._quick, self._slow = False, SLOW_IN_A_ROW
         return self._add(len(self._due))
 
     def given_up(self, thread: threading.Thread) -> int:
