@@ -59,7 +59,6 @@ class Drivers:
         "_busy",
         "_most",
         "_given_up",
-        "_quick",
         "_slow",
         "_returns",
         "_watched_at",
@@ -72,7 +71,6 @@ class Drivers:
         self._most = most
         #: Threads given up on in an attempt past its timeout: their drivers end there.
         self._given_up: set[threading.Thread] = set()
-        self._quick = False  # whether attempts are quick (see ``back``); unknown: not
         self._slow = SLOW_IN_A_ROW  # slow attempts back in a row (unknown counts as slow)
         self._returns = 0  # attempts drivers came back from: progress, for ``stalled``
         self._watched_at: int | None = None  # ``_returns`` when the watchdog was set
@@ -81,9 +79,14 @@ class Drivers:
         """Attempt ``token`` of ``tr`` may start now: queue it. Returns how many more
         drivers the caller hands the pool (0 or 1)."""
         self._due.append((tr, token))
-        if self._running == 0 or not self._quick:
+        if self._running == 0 or self._slow_now():
             return self._add(1)
         return 0
+
+    def _slow_now(self) -> bool:
+        """Whether the run's attempts are slow: ``SLOW_IN_A_ROW`` came back so (one alone
+        is a pause, the collector or another thread holding the GIL), or none yet."""
+        return self._slow >= SLOW_IN_A_ROW
 
     def _add(self, wanted: int) -> int:
         more = max(0, min(wanted, self._most - self._running))
@@ -109,17 +112,14 @@ class Drivers:
         are slow and more wait than free drivers can take)."""
         self._busy -= 1
         self._returns += 1
-        # One slow attempt among quick ones is a pause (the collector, another thread
-        # holding the GIL), not slow attempts: more drivers would only fight.
         self._slow = self._slow + 1 if seconds >= QUICK else 0
-        self._quick = self._slow < SLOW_IN_A_ROW
         free = self._running - self._busy  # this driver included
-        if self._quick:
-            if free > 1:
-                self._running -= 1
-                return True, 0
-            return False, 0
-        return False, self._add(min(1, len(self._due) - free))
+        if self._slow_now():
+            return False, self._add(min(1, len(self._due) - free))
+        if free > 1:
+            self._running -= 1
+            return True, 0
+        return False, 0
 
     def watch(self) -> bool:
         """After a driver began an attempt, or one came due without a new driver:
@@ -141,7 +141,7 @@ class Drivers:
         watched_at, self._watched_at = self._watched_at, None
         if not self._due or watched_at != self._returns:
             return 0
-        self._quick, self._slow = False, SLOW_IN_A_ROW
+        self._slow = SLOW_IN_A_ROW
         return self._add(len(self._due))
 
     def given_up(self, thread: threading.Thread) -> int:
