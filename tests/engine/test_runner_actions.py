@@ -269,8 +269,11 @@ def test_an_async_attempt_past_its_timeout_gives_up_no_pool_thread(make_runner) 
 
     from flowtop.engine.pool import WorkerPool
 
+    awaited = threading.Event()
+
     @task(timeout=0.05)
     async def hangs() -> None:
+        awaited.set()
         await asyncio.sleep(5)
 
     flow = Flow("async-timeout")
@@ -278,7 +281,8 @@ def test_an_async_attempt_past_its_timeout_gives_up_no_pool_thread(make_runner) 
     clock = ManualClock()
     runner = make_runner(2, clock=clock)
     run = runner.start(flow)
-    wait_until(lambda: run.snapshot()["hangs"].type is StateType.RUNNING)
+    # Running on the loop, not only RUNNING: a coroutine never started is a warning at exit.
+    assert awaited.wait(5)
     clock.advance(0.05)
     state = run.result(timeout=5)["hangs"]
     assert state.type is StateType.FAILED and isinstance(state.exception, TaskTimeout)
