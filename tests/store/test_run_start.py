@@ -182,3 +182,14 @@ def test_the_printer_words_a_run_that_never_started(tmp_path: Path) -> None:
     assert "etl #4 FAILED in 0s" in text
     assert "did not start: etl.py: import did not finish in 1 s" in text
     assert "flow raised" not in text
+
+
+def test_an_interruption_names_its_run_and_reads_back_from_older_logs() -> None:
+    from flowtop.workspace.run_log import RunInterrupted, decode_rows, encode_interrupted
+
+    new = encode_interrupted(RUN_ID, "its process is gone", 5.0, "etl", 4)
+    old = f'["run_interrupted","{RUN_ID}","its process is gone",5.0]'  # before flow, number
+    (now, before) = decode_rows([(RUN_ID, new, None, None), (RUN_ID, old, None, None)])
+    assert now == RunInterrupted(RUN_ID, "its process is gone", 5.0, flow="etl", run=4)
+    assert before == RunInterrupted(RUN_ID, "its process is gone", 5.0)
+    assert now.as_json()["flow"] == "etl" and "flow" not in before.as_json()

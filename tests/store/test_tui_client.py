@@ -145,3 +145,25 @@ async def test_r_on_a_file_that_fails_in_the_run_process_shows_why_the_run_did_n
         run = app.store.latest_for("etl")
         assert run is not None and run.error is not None
         assert run.error.message.endswith("etl.py:5: RuntimeError: the database is down")
+
+
+async def test_r_on_a_file_that_ends_the_run_process_while_importing_shows_it_interrupted(
+    tmp_path: Path,
+) -> None:
+    """The run process dies before logging its start: its reserved run is found without
+    an owner and shown, not left invisible."""
+    (tmp_path / "etl.py").write_text(
+        "import os\nfrom pathlib import Path\nfrom flowtop import Flow, task\n\n"
+        "if (Path(__file__).parent / 'crash').exists():\n"
+        "    os._exit(3)\n\n"
+        "@task\ndef extract():\n    return 1\n\n"
+        'flow = Flow("etl")\nflow.add_task(extract)\n'
+    )
+    async with client_app(tmp_path, "etl") as (app, pilot):
+        (tmp_path / "crash").touch()
+        await pilot.press("r")
+        await wait_for(pilot, lambda: latest_state(app, "etl") is S.FAILED, "the run to end", 20)
+        await pilot.pause(0.1)
+        text = screen_text(app)
+        assert "interrupted: its process" in text
+        assert "No task ran: the run was interrupted" in text

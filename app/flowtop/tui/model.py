@@ -390,18 +390,15 @@ class RunStore:
         for event in events:
             run_id = event.run_id
             if isinstance(event, RunStarted):
-                previous = self.latest_for(event.flow)
-                model = runs[run_id] = RunModel.from_started(event)
+                model = RunModel.from_started(event)
                 if event.parent_run is not None:
                     parent = runs.get(event.parent_run)  # live: it waits for its child
                     if parent is not None:
                         model.parent_label = f"#{parent.number} of {parent.flow}"
-                self.latest[event.flow] = run_id
+                self._newest(model)
                 changed[run_id] = set()
-                if previous is not None and not previous.is_live:
-                    self._evict(previous)
                 continue
-            run = runs.get(run_id)
+            run = runs.get(run_id) or self._never_started(event)
             if run is None:
                 continue  # a run started before the sink was attached
             key = run.apply(event)
@@ -416,6 +413,28 @@ class RunStore:
             if key is not None:
                 keys.add(key)
         return changed
+
+    def _newest(self, model: RunModel) -> None:
+        """``model`` is its flow's newest run: shown from now on; the one it replaces is
+        dropped once finished."""
+        previous = self.latest_for(model.flow)
+        assert model.run_id is not None
+        self.runs[model.run_id] = model
+        self.latest[model.flow] = model.run_id
+        if previous is not None and not previous.is_live:
+            self._evict(previous)
+
+    def _never_started(self, event: Event | RunInterrupted) -> RunModel | None:
+        """A run whose process died before logging its start (while importing its flow
+        file), known by its interruption: shown if it is its flow's newest run."""
+        if not isinstance(event, RunInterrupted) or not event.flow:
+            return None
+        latest = self.latest_for(event.flow)
+        if latest is not None and (latest.number or 0) >= event.run:
+            return None
+        model = RunModel(event.flow, [], run_id=event.run_id, number=event.run, started=event.ts)
+        self._newest(model)
+        return model
 
     def _evict(self, run: RunModel) -> None:
         if run.run_id is not None and self.runs.pop(run.run_id, None) is not None:

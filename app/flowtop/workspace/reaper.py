@@ -120,8 +120,8 @@ def interrupt(conn: sqlite3.Connection, runs: dict[str, str]) -> None:
     The run's counts are its tasks' states after the interruption, folded from its log.
     """
     for run_id, why in runs.items():
-        started, plan_text = conn.execute(
-            "SELECT started, plan FROM runs WHERE run_id = ?", (run_id,)
+        started, plan_text, flow, number = conn.execute(
+            "SELECT started, plan, flow, number FROM runs WHERE run_id = ?", (run_id,)
         ).fetchone()
         plan = json.loads(plan_text)
         tasks = stored_tasks(conn, run_id, plan)
@@ -151,7 +151,7 @@ def interrupt(conn: sqlite3.Connection, runs: dict[str, str]) -> None:
         )
         conn.execute(
             "INSERT INTO events(run_id, body) VALUES (?, ?)",
-            (run_id, encode_interrupted(run_id, why, finished)),
+            (run_id, encode_interrupted(run_id, why, finished, flow, number)),
         )
     if runs:
         log.info("marked %d run(s) whose process stopped as interrupted", len(runs))

@@ -23,15 +23,30 @@ _STEP_DEFAULTS = (None, "", None, None, None, "", 0, "")
 
 
 class RunInterrupted(NamedTuple):
-    """Not an engine event: a reader found the run's owner gone and ended the run for it."""
+    """Not an engine event: a reader found the run's owner gone and ended the run for it.
+
+    ``flow`` and ``run`` (its number) let a reader show a run whose process died before
+    its start was logged (a run process that ended while importing its flow file); a
+    log written before they were added leaves them empty.
+    """
 
     run_id: str
     reason: str
     ts: float
     event: str = "run_interrupted"
+    flow: str = ""
+    run: int = 0
 
     def as_json(self) -> dict[str, Any]:
-        return {"event": self.event, "run_id": self.run_id, "reason": self.reason, "ts": self.ts}
+        data: dict[str, Any] = {
+            "event": self.event,
+            "run_id": self.run_id,
+            "reason": self.reason,
+            "ts": self.ts,
+        }
+        if self.flow:
+            data["flow"], data["run"] = self.flow, self.run
+        return data
 
 
 LogEvent = Event | RunInterrupted
@@ -72,8 +87,8 @@ def encode(event: RunStarted | RunFinished) -> str:
     )
 
 
-def encode_interrupted(run_id: str, reason: str, ts: float) -> str:
-    return json.dumps(["run_interrupted", run_id, reason, ts], separators=(",", ":"))
+def encode_interrupted(run_id: str, reason: str, ts: float, flow: str, number: int) -> str:
+    return json.dumps(["run_interrupted", run_id, reason, ts, flow, number], separators=(",", ":"))
 
 
 _STATES = {state.value: state for state in StateType}
@@ -227,8 +242,8 @@ def _from_fields(
             error=ErrorInfo(*error) if error else None,
         )
     if kind == "run_interrupted":
-        run_id, reason, ts = fields[1:]
-        return RunInterrupted(run_id, reason, ts)
+        run_id, reason, ts, *named = fields[1:]  # flow and number: not in older logs
+        return RunInterrupted(run_id, reason, ts, "run_interrupted", *named)
     raise ValueError(f"unknown event kind {kind!r} in the run store's log")
 
 

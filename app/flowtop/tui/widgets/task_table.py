@@ -368,8 +368,8 @@ class TaskTable(ScrollView, can_focus=True):
                     text = "No flow selected"
                 elif self.filter_text:
                     text = "No tasks match the filter"
-                elif self.run.error is not None and self.run.error.type == NOT_STARTED:
-                    text = "No task ran: the run did not start (the reason is above)"
+                elif self.run.run_id is not None and not self.run.is_live:
+                    text = f"No task ran{_why_none_ran(self.run)}"
                 else:
                     text = "No tasks yet: they appear as the flow reaches them"
                 return Strip([Segment(set_cell_size(f" {text}", width), style)], width)
@@ -422,3 +422,12 @@ class TaskTable(ScrollView, can_focus=True):
         if used < width:
             segments.append(Segment(" " * (width - used), base))
         return Strip(segments, max(width, used)).crop(0, width)
+
+
+def _why_none_ran(run: RunModel) -> str:
+    """For a finished run without tasks: why, when the header says more."""
+    if run.error is not None and run.error.type == NOT_STARTED:
+        return ": the run did not start (the reason is above)"
+    if run.note:
+        return ": the run was interrupted (the reason is above)"
+    return ""
