@@ -4,6 +4,7 @@ start recorded as a run that failed, with the reason, for whoever launched it.""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -17,7 +18,7 @@ from flowtop.workspace.history import History
 from flowtop.workspace.ownership import has_ended
 from flowtop.workspace.store_reader import StoreReader
 
-from .conftest import flowtop, json_lines
+from .conftest import env, flowtop, json_lines
 
 #: A flow file that records the pid of every process that imports it, then does what
 #: the ``mode`` file next to it says: nothing, raise, loop forever or end the process.
@@ -193,3 +194,36 @@ def test_an_interruption_names_its_run_and_reads_back_from_older_logs() -> None:
     assert now == RunInterrupted(RUN_ID, "its process is gone", 5.0, flow="etl", run=4)
     assert before == RunInterrupted(RUN_ID, "its process is gone", 5.0)
     assert now.as_json()["flow"] == "etl" and "flow" not in before.as_json()
+
+
+def test_a_reserved_run_beats_while_its_file_imports(tmp_path: Path) -> None:
+    """An import slower than a heartbeat: the reserved run's heartbeat still moves."""
+    (tmp_path / "etl.py").write_text(
+        "import time\nfrom pathlib import Path\nfrom flowtop import Flow, task\n\n"
+        "time.sleep(2.5)\n(Path(__file__).parent / 'imported').touch()\n\n"
+        '@task\ndef extract():\n    return 1\n\nflow = Flow("etl")\nflow.add_task(extract)\n'
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flowtop", "run", "etl.py", "--flow", "etl", "--run-id", RUN_ID],
+        cwd=tmp_path,
+        env=env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        db = tmp_path / ".flowtop" / "history.db"
+        deadline = time.monotonic() + 20
+        beats: set[float] = set()
+        while process.poll() is None and time.monotonic() < deadline:
+            if db.exists():
+                with sqlite3.connect(db) as conn:
+                    row = conn.execute(
+                        "SELECT heartbeat FROM runs WHERE run_id = ?", (RUN_ID,)
+                    ).fetchone()
+                if row is not None and not (tmp_path / "imported").exists():
+                    beats.add(row[0])  # reserved, its file still importing
+            time.sleep(0.1)
+        assert process.wait(20) == 0
+        assert len(beats) >= 3  # the reservation's own stamp, then a beat every half second
+    finally:
+        process.kill()

@@ -34,6 +34,7 @@ from ..engine.events import ErrorInfo, RunFinished, RunStarted
 from ..engine.states import StateType
 from ..looks import NOT_STARTED
 from ..printable import say
+from ..workspace.ownership import HEARTBEAT
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -49,6 +50,10 @@ class Reservation:
         self.run_id = run_id
         #: ``Runner.start`` with this run id gets the same number back.
         self.number = history.next_number(flow, run_id)
+
+    def beat(self) -> None:
+        """Say the run's process is alive while it gets ready (``HEARTBEAT``)."""
+        self.history.beat(self.run_id)
 
     def fail(self, reason: str) -> None:
         """End the run FAILED before any task ran: ``reason`` is what its starter sees."""
@@ -95,12 +100,20 @@ def open_for_run(args: argparse.Namespace) -> tuple[Workspace, Reservation | Non
 @contextmanager
 def import_deadline(workspace: Workspace, reservation: Reservation | None) -> Iterator[None]:
     """An import cannot be interrupted: one still going after ``load_timeout`` ends this
-    process (exit 2), after saying so and failing the reserved run."""
+    process (exit 2), after saying so and failing the reserved run. Meanwhile the run's
+    heartbeat goes on, so a reader on another host does not take a slow import for a
+    dead owner."""
     seconds = workspace.settings.load_timeout
     done = threading.Event()
 
     def expire() -> None:
-        if done.wait(seconds):
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            if done.wait(min(HEARTBEAT / 2, left)):
+                return
+            if reservation is not None:  # a slow import is not a dead owner
+                reservation.beat()
+        if done.is_set():
             return
         from ..workspace.load_error import display_path
 

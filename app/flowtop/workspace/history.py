@@ -249,6 +249,17 @@ class History(StoreReader):
             self._handed[flow] = number
             return number
 
+    def beat(self, run_id: str) -> None:
+        """The heartbeat of a run this process reserved and has not begun (while its
+        flow file imports); once it runs, the ``OwnerAgent`` beats for it."""
+        with self._number_lock:
+            try:
+                self._numbers.execute(
+                    "UPDATE runs SET heartbeat = ? WHERE run_id = ?", (time.time(), run_id)
+                )
+            except sqlite3.Error as exc:  # locked or full: the next beat tries again
+                log.debug("%s: heartbeat failed: %s", self.path, exc)
+
     # -- writing (the event sink) ---------------------------------------------------
     def _take(self, events: Sequence[StoreItem]) -> None:
         """Hand a batch of engine events to the writer thread. Never raises.
