@@ -145,6 +145,8 @@ async def test_r_on_a_file_that_fails_in_the_run_process_shows_why_the_run_did_n
         run = app.store.latest_for("etl")
         assert run is not None and run.error is not None
         assert run.error.message.endswith("etl.py:5: RuntimeError: the database is down")
+        # In full below, where the header had to cut it (no task is selected)
+        assert "etl.py:5: RuntimeError: the database is down" in app.detail.body.render().plain
 
 
 async def test_r_on_a_file_that_ends_the_run_process_while_importing_shows_it_interrupted(

@@ -22,6 +22,7 @@ from flowtop.engine.events import ErrorInfo
 from flowtop.engine.layers import Layer
 from flowtop.engine.states import StateType
 from flowtop.formats import clock_time
+from flowtop.looks import run_error_text
 from flowtop.printable import printable
 from flowtop.tui.model import AttemptView, TaskRow, fmt_duration
 from flowtop.tui.widgets.state_colors import LOOK_STYLE, looks
@@ -217,11 +218,19 @@ class DetailPane(VerticalScroll):
         """``links``: the task's upstream and downstream task keys in its flow;
         ``flow_error``: what the run's ``@flow`` function raised."""
         self.show_title(row, now)
-        if row is None:
-            self.body.update(Text(""))
+        if row is None:  # a run's own error in full: its header has room for one line
+            self.body.update(Text("") if flow_error is None else self._run_error(flow_error))
         else:
             body = body_text(row, policy, self.styles_now, links, flow_error)
             self.body.update(body.renderable())
+
+    def _run_error(self, error: ErrorInfo) -> Text:
+        text = Text(
+            f"{run_error_text(error.type, error.message)}\n", style=self.styles_now["error"]
+        )
+        if error.traceback:
+            text.append(f"\n{error.traceback.rstrip()}\n", style="dim")
+        return text
 
     def show_error(self, where: str, message: str) -> None:
         """A file that failed to load: its error, verbatim."""

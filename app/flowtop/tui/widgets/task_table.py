@@ -427,7 +427,7 @@ class TaskTable(ScrollView, can_focus=True):
 def _why_none_ran(run: RunModel) -> str:
     """For a finished run without tasks: why, when the header says more."""
     if run.error is not None and run.error.type == NOT_STARTED:
-        return ": the run did not start (the reason is above)"
+        return ": the run did not start"
     if run.note:
-        return ": the run was interrupted (the reason is above)"
+        return ": the run was interrupted"
     return ""
