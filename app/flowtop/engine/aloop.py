@@ -9,13 +9,19 @@ coroutine runs with that attempt's capture buffer installed on the loop thread.
 
 from __future__ import annotations
 
-import asyncio
+import sys
 import threading
 from collections.abc import Awaitable, Callable, Coroutine, Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import capture
 from .backends import Done
+
+if TYPE_CHECKING:
+    import asyncio
+
+# ``asyncio`` is imported where a loop is made or used, not with flowtop: it is half of
+# ``import flowtop``'s time, and most flows have no ``async def`` task.
 
 _lock = threading.Lock()
 _loop: asyncio.AbstractEventLoop | None = None
@@ -26,6 +32,8 @@ _users: set[int] = set()  # ids of the runners that started async attempts on th
 def get_loop(user: object) -> asyncio.AbstractEventLoop:
     """The shared loop, started on first use; ``user`` (a runner) keeps it until it calls
     :func:`release`. A daemon thread: it never keeps a process up."""
+    import asyncio
+
     global _loop, _thread
     with _lock:
         _users.add(id(user))
@@ -61,6 +69,8 @@ def release(user: object) -> None:
         _mailboxes.pop(loop, None)
 
     def stop() -> None:
+        import asyncio
+
         for task in asyncio.all_tasks(loop):
             task.cancel()
         loop.call_soon(loop.stop)
@@ -135,14 +145,23 @@ class _Mailbox:
 _mailboxes: dict[asyncio.AbstractEventLoop, _Mailbox] = {}
 
 
+def running_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop running on this thread, if any: asked without importing ``asyncio``
+    (no loop runs where nothing imported it)."""
+    module = sys.modules.get("asyncio")
+    if module is None:
+        return None
+    try:
+        loop: asyncio.AbstractEventLoop = module.get_running_loop()
+    except RuntimeError:
+        return None
+    return loop
+
+
 def post(loop: asyncio.AbstractEventLoop, fn: Callable[..., Any], *args: Any) -> None:
     """``loop.call_soon_threadsafe(fn, *args)``, batched. Never runs ``fn`` right away,
     even on ``loop`` itself: the caller may hold a lock that ``fn`` takes."""
-    try:
-        running = asyncio.get_running_loop()
-    except RuntimeError:
-        running = None
-    if running is loop:
+    if running_loop() is loop:
         loop.call_soon(fn, *args)
         return
     box = _mailboxes.get(loop)
@@ -165,6 +184,8 @@ def start_attempt(
 ) -> None:
     """Run ``fn(*args, **kwargs)`` on the loop; ``on_done(value, error, output)`` when it ends.
     ``attempt``: the thread-local ``capture`` attempt during each step (``TaskRunContext``)."""
+    import asyncio
+
     loop = get_loop(user)
 
     def launch() -> None:
@@ -205,12 +226,12 @@ def run_sync(awaitable: Awaitable[Any]) -> Any:
     """Run an awaitable to its end from synchronous code: on a new loop on this thread, or,
     when a loop already runs on this thread, on a new loop on a helper thread."""
 
+    import asyncio
+
     async def wrap() -> Any:
         return await awaitable
 
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
+    if running_loop() is None:
         return asyncio.run(wrap())
     box: list[Any] = []
     errors: list[BaseException] = []

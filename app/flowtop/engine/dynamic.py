@@ -14,7 +14,6 @@ Flow-level retries (``@flow(retries=2)``) are such reruns, started by the runner
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import inspect
 from collections.abc import Callable
@@ -131,6 +130,8 @@ class FlowFunction(Flow):
     ) -> Any:
         """Calling an ``async def`` flow gives a coroutine (as in Prefect); the run itself
         goes on the flow's own thread while the caller's loop stays free."""
+        import asyncio  # a loop runs: imported already (not with flowtop: see ``aloop``)
+
         return await asyncio.to_thread(
             functools.partial(self, *args, _flowtop_parent=parent, _flowtop_sync=True, **kwargs)
         )

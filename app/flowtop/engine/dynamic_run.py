@@ -11,7 +11,6 @@ in the source run returns the cached result without executing.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import inspect
@@ -43,6 +42,8 @@ from .run import FlowRun
 from .states import StateType
 
 if TYPE_CHECKING:
+    import asyncio
+
     from .dynamic import FlowFunction
     from .runner import Runner
     from .task import Task
@@ -114,6 +115,8 @@ class TaskFuture:
 
     async def awaited(self, return_state: bool = False) -> Any:
         """Wait on the calling event loop (no thread held); the result, or the ``State``."""
+        import asyncio  # a loop runs: imported already (not with flowtop: see ``aloop``)
+
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[None] = loop.create_future()
         self._run.add_waiter(self._tr, loop, waiter)
@@ -513,6 +516,8 @@ def _set_done(waiter: asyncio.Future[None]) -> None:
 def _awaited(value: Any) -> Any:
     """An ``async def`` flow's coroutine, run to its end on the flow's own thread."""
     if inspect.iscoroutine(value):
+        import asyncio  # not with flowtop: see ``aloop``
+
         return asyncio.run(value)
     return value
 

@@ -10,7 +10,6 @@ caller (a flow body, a script), like a task called outside any flow: no row of i
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncGenerator, Generator
 from typing import TYPE_CHECKING, Any
@@ -80,6 +79,8 @@ async def arun_generator(
     task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> AsyncGenerator[Any]:
     """``async for`` over an async generator task, retries included."""
+    import asyncio  # a loop runs: imported already (not with flowtop: see ``aloop``)
+
     call = InlineCall(task, args, kwargs)
     steps = steps_of(task)
     next(steps)

@@ -9,7 +9,6 @@ the runner, an attempt that overran cannot be killed and its late result is disc
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from collections.abc import Generator
@@ -102,6 +101,8 @@ async def run_inline_async(
     task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], return_state: bool
 ) -> Any:
     """``await task(...)`` outside any flow: the attempts and the waits on this loop."""
+    import asyncio  # a loop runs: imported already (not with flowtop: see ``aloop``)
+
     current = InlineCall(task, args, kwargs)
     steps = steps_of(task)
     next(steps)

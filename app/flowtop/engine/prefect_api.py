@@ -10,7 +10,6 @@ wrappers; they live here so ``flowtop.states``, ``flowtop.futures`` and the drop
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import logging
 import sys
@@ -23,7 +22,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from . import capture
-from .aloop import run_sync
+from .aloop import run_sync, running_loop
 from .context import current_run
 from .errors import UnfinishedRun, UpstreamFailed
 from .states import State as EngineState
@@ -162,13 +161,7 @@ class State(Generic[T]):
 def _in_async_context() -> bool:
     """Prefect's ``is_in_async_context``: a running event loop, unless this is the attempt
     of a sync task called inline (on the caller's thread, which may run a loop)."""
-    if inline_depth() > 0:
-        return False
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
+    return inline_depth() == 0 and running_loop() is not None
 
 
 _NAMES = {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import difflib
 import functools
 import inspect
@@ -10,6 +9,7 @@ from collections.abc import Callable, Iterable
 from types import MappingProxyType
 from typing import Any, overload
 
+from .aloop import running_loop
 from .calls import map_calls, submit, wait_all
 from .context import current_flow, current_run
 from .delays import finite_float, normalize_delay, to_seconds
@@ -114,7 +114,7 @@ class Task:
         run = current_run()
         if run is not None:
             future = run.submit_call(self, args, kwargs, wait_for=wait_for)
-            if self.is_async and _in_event_loop():
+            if self.is_async and running_loop() is not None:
                 return future.awaited(return_state)  # ``await task(...)`` in an async flow
             return future.final_state() if return_state else future.result()
         if wait_for is not None:
@@ -227,14 +227,6 @@ class Task:
 
     def __repr__(self) -> str:
         return f"<Task {self.name}>"
-
-
-def _in_event_loop() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
 
 
 def _check_retry_on(name: str, retry_on: Any) -> tuple[type[BaseException], ...]:
