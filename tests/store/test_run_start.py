@@ -3,12 +3,16 @@ start recorded as a run that failed, with the reason, for whoever launched it.""
 
 from __future__ import annotations
 
+import argparse
 import os
 import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
+
+import pytest
 
 from flowtop.commands.printers import HumanPrinter
 from flowtop.engine.events import ErrorInfo, RunFinished
@@ -215,15 +219,40 @@ def test_a_reserved_run_beats_while_its_file_imports(tmp_path: Path) -> None:
         deadline = time.monotonic() + 20
         beats: set[float] = set()
         while process.poll() is None and time.monotonic() < deadline:
-            if db.exists():
-                with sqlite3.connect(db) as conn:
+            try:  # read-only: never the one to create the store
+                with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
                     row = conn.execute(
                         "SELECT heartbeat FROM runs WHERE run_id = ?", (RUN_ID,)
                     ).fetchone()
-                if row is not None and not (tmp_path / "imported").exists():
-                    beats.add(row[0])  # reserved, its file still importing
+            except sqlite3.Error:  # the store is still being created
+                row = None
+            if row is not None and not (tmp_path / "imported").exists():
+                beats.add(row[0])  # reserved, its file still importing
             time.sleep(0.1)
         assert process.wait(20) == 0
         assert len(beats) >= 3  # the reservation's own stamp, then a beat every half second
     finally:
         process.kill()
+
+
+def test_watch_of_a_run_that_never_reached_the_store_shows_what_its_process_wrote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A detached process that died before it could reserve its run (a broken install,
+    say): `flowtop watch` has nothing to follow, and shows its process's own output."""
+    from flowtop.commands import watch
+
+    state = tmp_path / ".flowtop"
+    state.mkdir()
+    History(state / "history.db").close()
+    (state / "logs").mkdir()
+    (state / "logs" / f"{RUN_ID}.log").write_text(
+        "Traceback (most recent call last):\nModuleNotFoundError: No module named 'sqlite3'\n"
+    )
+    monkeypatch.setattr(watch, "STARTING", 0.1)
+    args = argparse.Namespace(target=[str(tmp_path), RUN_ID], flow=None, json=False)
+    assert watch.main(args) == 2
+    err = capsys.readouterr().err
+    assert f"no run with id {RUN_ID!r}" in err
+    assert "its run process wrote" in err
+    assert "ModuleNotFoundError: No module named 'sqlite3'" in err

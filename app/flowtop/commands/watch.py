@@ -50,8 +50,29 @@ def main(args: argparse.Namespace) -> int:
         time.sleep(POLL)  # a run just detached may not be in the store yet
         record = find_run(db, run_ref, args.flow, "watch", quiet=time.monotonic() < deadline)
     if isinstance(record, int):
+        if run_ref is not None:
+            say_launch_log(db.parent, run_ref)
         return record
     return follow(db, record.run_id, json_lines=args.json)
+
+
+#: Lines of a run process's own output shown when its run never reached the store.
+LOG_LINES = 20
+
+
+def say_launch_log(state_dir: Path, run_id: str) -> None:
+    """A run detached with this id that never reached the store: what its process printed
+    before it could (``workspace.launcher`` keeps it), if anything."""
+    from ..workspace.launcher import LOGS
+
+    log = state_dir / LOGS / f"{run_id}.log"
+    try:
+        lines = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    except OSError:
+        return
+    if lines:
+        shown = "\n".join(f"  {printable(line)}" for line in lines[-LOG_LINES:])
+        print(f"flowtop watch: its run process wrote ({log}):\n{shown}", file=sys.stderr)
 
 
 def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
