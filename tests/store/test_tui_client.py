@@ -122,31 +122,51 @@ async def test_q_keeps_runs_started_here_running_by_default(tmp_path: Path) -> N
     assert store_runs(tmp_path)[0].state == "CANCELLED"
 
 
+#: A flow file that loads for the flows list, then does ``{action}`` at import in the run
+#: process: once a file named ``broken`` exists beside it (made after the TUI loaded it).
+BREAKS_LATER = """
+import os
+from pathlib import Path
+from flowtop import Flow, task
+
+if (Path(__file__).parent / "broken").exists():
+    {action}
+
+@task
+def extract():
+    return 1
+
+flow = Flow("etl")
+flow.add_task(extract)
+"""
+
+
+@contextlib.asynccontextmanager
+async def r_once_broken(folder: Path, action: str) -> AsyncIterator[tuple[FlowtopApp, Any]]:
+    """The app on ``BREAKS_LATER``, after ``r`` once the file broke and its run ended."""
+    (folder / "etl.py").write_text(BREAKS_LATER.format(action=action).lstrip())
+    async with client_app(folder, "etl") as (app, pilot):
+        (folder / "broken").touch()
+        await pilot.press("r")
+        await wait_for(pilot, lambda: latest_state(app, "etl") is S.FAILED, "the run to end", 20)
+        await pilot.pause(0.1)
+        yield app, pilot
+
+
 async def test_r_on_a_file_that_fails_in_the_run_process_shows_why_the_run_did_not_start(
     tmp_path: Path,
 ) -> None:
     """The file loaded fine for the flows list, then failed in the run process: the
     reason is on screen, not only in the run process's log file."""
-    (tmp_path / "etl.py").write_text(
-        "from pathlib import Path\nfrom flowtop import Flow, task\n\n"
-        "if (Path(__file__).parent / 'down').exists():\n"
-        "    raise RuntimeError('the database is down')\n\n"
-        "@task\ndef extract():\n    return 1\n\n"
-        'flow = Flow("etl")\nflow.add_task(extract)\n'
-    )
-    async with client_app(tmp_path, "etl") as (app, pilot):
-        (tmp_path / "down").touch()
-        await pilot.press("r")
-        await wait_for(pilot, lambda: latest_state(app, "etl") is S.FAILED, "the run to fail", 20)
-        await pilot.pause(0.1)
+    async with r_once_broken(tmp_path, "raise RuntimeError('the database is down')") as (app, _):
         text = screen_text(app)
         assert "✗ Failed  0.00s  did not start: " in text  # the header, then the reason
         assert "No task ran: the run did not start" in text
         run = app.store.latest_for("etl")
         assert run is not None and run.error is not None
-        assert run.error.message.endswith("etl.py:5: RuntimeError: the database is down")
+        assert run.error.message.endswith("etl.py:6: RuntimeError: the database is down")
         # In full below, where the header had to cut it (no task is selected)
-        assert "etl.py:5: RuntimeError: the database is down" in app.detail.body.render().plain
+        assert "etl.py:6: RuntimeError: the database is down" in app.detail.body.render().plain
 
 
 async def test_r_on_a_file_that_ends_the_run_process_while_importing_shows_it_interrupted(
@@ -154,18 +174,7 @@ async def test_r_on_a_file_that_ends_the_run_process_while_importing_shows_it_in
 ) -> None:
     """The run process dies before logging its start: its reserved run is found without
     an owner and shown, not left invisible."""
-    (tmp_path / "etl.py").write_text(
-        "import os\nfrom pathlib import Path\nfrom flowtop import Flow, task\n\n"
-        "if (Path(__file__).parent / 'crash').exists():\n"
-        "    os._exit(3)\n\n"
-        "@task\ndef extract():\n    return 1\n\n"
-        'flow = Flow("etl")\nflow.add_task(extract)\n'
-    )
-    async with client_app(tmp_path, "etl") as (app, pilot):
-        (tmp_path / "crash").touch()
-        await pilot.press("r")
-        await wait_for(pilot, lambda: latest_state(app, "etl") is S.FAILED, "the run to end", 20)
-        await pilot.pause(0.1)
+    async with r_once_broken(tmp_path, "os._exit(3)") as (app, _):
         text = screen_text(app)
         assert "interrupted: its process" in text
         assert "No task ran: the run was interrupted" in text
