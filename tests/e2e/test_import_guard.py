@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import Tmux
+
 pytestmark = pytest.mark.e2e
 
 GOOD = """\
@@ -26,15 +28,20 @@ with Flow("steady") as flow:
 """
 
 
-def test_a_file_looping_or_exiting_at_import_leaves_the_monitor_usable(tmux, tmp_path):
-    (tmp_path / "steady.py").write_text(GOOD, encoding="utf-8")
-    (tmp_path / "slow.py").write_text("from flowtop import Flow\nwhile True:\n    pass\n")
-    (tmp_path / "flowtop.toml").write_text("[defaults]\nload_timeout = 1\n")
+def open_beside_a_looping_file(tmux: Tmux, folder: Path, load_timeout: int) -> None:
+    """The monitor on ``folder``: a good flow file, and one that loops at import."""
+    (folder / "steady.py").write_text(GOOD, encoding="utf-8")
+    (folder / "slow.py").write_text("from flowtop import Flow\nwhile True:\n    pass\n")
+    (folder / "flowtop.toml").write_text(f"[defaults]\nload_timeout = {load_timeout}\n")
     tmux.start(
-        [sys.executable, "-m", "flowtop", str(tmp_path)],
-        cwd=str(tmp_path),
+        [sys.executable, "-m", "flowtop", str(folder)],
+        cwd=str(folder),
         env={"TERM": "xterm-256color"},
     )
+
+
+def test_a_file_looping_or_exiting_at_import_leaves_the_monitor_usable(tmux, tmp_path):
+    open_beside_a_looping_file(tmux, tmp_path, load_timeout=1)
     tmux.wait_for(lambda s: "fetch" in s and "slow.py" in s, "the flows list with slow.py")
     # saved while the monitor runs: this import would have killed it
     (tmp_path / "crash.py").write_text("import os\nfrom flowtop import Flow\nos._exit(3)\n")
@@ -111,14 +118,7 @@ def test_quitting_while_a_file_hangs_at_import_is_at_once_and_leaves_nothing_run
 ) -> None:
     """q during the first load: the flow host is stopped mid-load, and the import it had
     forked (looping for up to load_timeout) dies with it instead of spinning on."""
-    (tmp_path / "steady.py").write_text(GOOD, encoding="utf-8")
-    (tmp_path / "slow.py").write_text("from flowtop import Flow\nwhile True:\n    pass\n")
-    (tmp_path / "flowtop.toml").write_text("[defaults]\nload_timeout = 60\n")
-    tmux.start(
-        [sys.executable, "-m", "flowtop", str(tmp_path)],
-        cwd=str(tmp_path),
-        env={"TERM": "xterm-256color"},
-    )
+    open_beside_a_looping_file(tmux, tmp_path, load_timeout=60)
     tmux.wait_text("Loading flows")
     deadline = time.monotonic() + 20
     while not _processes_naming("flowtop.workspace.flow_host import serve"):

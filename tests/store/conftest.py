@@ -14,6 +14,11 @@ from typing import Any
 
 import pytest
 
+from flowtop import Flow
+from flowtop.engine import Runner
+from flowtop.engine.run import FlowRun
+from flowtop.workspace.history import History
+
 APP = Path(__file__).resolve().parents[2] / "app"
 
 #: A flow whose first task counts its executions in a file, and whose second fails
@@ -68,6 +73,21 @@ def flowtop(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedP
         timeout=timeout,
         env=env(),
     )
+
+
+def run_into(history: History, flow: Flow, *, workers: int = 4, stored: bool = True) -> FlowRun:
+    """Run ``flow`` to its end with ``history`` as its sink and deliver every event; with
+    ``stored``, wait until the history has written them too."""
+    runner = Runner(workers, sinks=[history.sink], next_number=history.next_number)
+    try:
+        run = runner.start(flow)
+        run.result(timeout=30)
+        assert runner.bus.flush(30)
+        if stored:
+            assert history.flush(30)
+    finally:
+        runner.shutdown()
+    return run
 
 
 def json_lines(text: str) -> list[dict[str, Any]]:

@@ -16,7 +16,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flowtop import Flow, task
-from flowtop.engine import Runner
 from flowtop.engine.events import ErrorInfo, TaskStateChanged
 from flowtop.engine.states import StateType
 from flowtop.workspace import store_schema
@@ -24,6 +23,8 @@ from flowtop.workspace.history import History, reap_store
 from flowtop.workspace.history_fold import step_row
 from flowtop.workspace.run_log import LogTail, decode, decode_rows
 from flowtop.workspace.store_client import StoreClient
+
+from .conftest import run_into
 
 
 @task
@@ -43,13 +44,7 @@ def test_a_run_writes_each_event_once_and_reads_back_whole(tmp_path: Path) -> No
         flow.add_task(one, key=f"ok-{i}")
     flow.add_task(flaky, key="bad")
     with History(db) as history:
-        runner = Runner(4, sinks=[history.sink], next_number=history.next_number)
-        try:
-            run = runner.start(flow)
-            run.result(timeout=30)
-            assert runner.bus.flush(30) and history.flush(30)
-        finally:
-            runner.shutdown()
+        run = run_into(history, flow)
         detail = history.run_detail(run.run_id)
     with closing(sqlite3.connect(db)) as raw:
         (events,) = raw.execute("SELECT count(*) FROM events").fetchone()
@@ -141,13 +136,7 @@ def test_a_version_4_store_is_migrated_and_its_runs_read_from_their_rows(tmp_pat
         # A new run in the same store: from its log.
         flow = Flow("etl")
         flow.add_task(one, key="extract")
-        runner = Runner(2, sinks=[history.sink], next_number=history.next_number)
-        try:
-            run = runner.start(flow)
-            run.result(timeout=30)
-            assert runner.bus.flush(30) and history.flush(30)
-        finally:
-            runner.shutdown()
+        run = run_into(history, flow, workers=2)
         new = history.run_detail(run.run_id)
         assert new.run.number == 3 and [(t.task, t.state) for t in new.tasks] == [
             ("extract", "COMPLETED")
@@ -243,13 +232,7 @@ def test_a_client_migrates_an_older_store_and_a_tail_follows_a_migration(tmp_pat
         with History(db) as history:  # a run process migrates it and records a run
             flow = Flow("etl")
             flow.add_task(one, key="extract")
-            runner = Runner(2, sinks=[history.sink], next_number=history.next_number)
-            try:
-                run = runner.start(flow)
-                run.result(timeout=30)
-                assert runner.bus.flush(30) and history.flush(30)
-            finally:
-                runner.shutdown()
+            run = run_into(history, flow, workers=2)
         steps = [e for e in tail.read() if type(e) is TaskStateChanged]
     finally:
         tail.close()

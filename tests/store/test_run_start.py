@@ -19,7 +19,7 @@ from flowtop.engine.events import ErrorInfo, RunFinished
 from flowtop.engine.states import StateType
 from flowtop.looks import NOT_STARTED
 from flowtop.workspace.history import History
-from flowtop.workspace.ownership import has_ended
+from flowtop.workspace.ownership import pid_running
 from flowtop.workspace.store_reader import StoreReader
 
 from .conftest import env, flowtop, json_lines
@@ -157,12 +157,12 @@ def test_a_process_that_ended_unwaited_for_counts_as_ended() -> None:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     try:
         deadline = time.monotonic() + 10
-        while not has_ended(child.pid) and time.monotonic() < deadline:
+        while pid_running(child.pid) and time.monotonic() < deadline:
             time.sleep(0.02)
-        assert has_ended(child.pid)  # a zombie: kill(pid, 0) still finds it
+        assert not pid_running(child.pid)  # a zombie: kill(pid, 0) still finds it
     finally:
         child.wait()
-    assert not has_ended(os.getpid())
+    assert pid_running(os.getpid())
 
 
 def test_the_printer_words_a_run_that_never_started(tmp_path: Path) -> None:

@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 
 from flowtop import Flow, task
-from flowtop.engine import Runner
 from flowtop.engine.events import ErrorInfo, RunStarted, TaskStateChanged
 from flowtop.engine.states import StateType
 from flowtop.workspace import history as history_module
@@ -29,7 +28,7 @@ from flowtop.workspace.results import ResultKeeper
 from flowtop.workspace.run_log import LogTail, connect_reader
 from flowtop.workspace.store_client import StoreClient
 
-from .conftest import env
+from .conftest import env, run_into
 
 S = StateType
 
@@ -48,14 +47,8 @@ def trivial_flow(size: int) -> Flow:
 
 def record(history: History, flow: Flow) -> str:
     """Run ``flow`` with ``history`` as its sink, to the end; its run id."""
-    runner = Runner(4, sinks=[history.sink], next_number=history.next_number)
-    try:
-        run = runner.start(flow)
-        assert run.result(timeout=30).is_completed()
-        assert runner.bus.flush(timeout=30)
-        assert history.flush(timeout=30)
-    finally:
-        runner.shutdown()
+    run = run_into(history, flow)
+    assert run.result().is_completed()
     return run.run_id
 
 

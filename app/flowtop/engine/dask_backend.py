@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from .backends import Done
 from .shipping import (
     GRACE,
     POLL,
@@ -106,7 +107,7 @@ class DaskBackend:
         *,
         timeout: float | None,
         abandoned: Callable[[], bool] | None = None,
-        on_done: Callable[[Any, BaseException | None, str], None],
+        on_done: Done,
     ) -> None:
         """Start an attempt and return; ``on_done`` gets its outcome from the collector thread.
 

@@ -84,8 +84,6 @@ class Flow:
         node.kwargs = {k: self._as_input(v) for k, v in kwargs.items()}
         upstream: list[str] = []
         for value in (*node.args, *node.kwargs.values()):
-            # One pass over the arguments: building a 5,000-task fan-out spent more time
-            # here than the run spent per task.
             if isinstance(value, Ref):
                 refs = [value]
             else:  # a ref may sit inside a list/tuple/dict argument

@@ -218,23 +218,7 @@ class History(StoreReader):
                     reserved = conn.execute(
                         "SELECT number FROM runs WHERE run_id = ? AND flow = ?", (run_id, flow)
                     ).fetchone()
-                    if reserved is not None:
-                        conn.execute("COMMIT")
-                        self._handed[flow] = max(self._handed.get(flow, 0), reserved[0])
-                        return int(reserved[0])
-                    (stored,) = conn.execute(
-                        "SELECT max(number) FROM run_numbers WHERE flow = ?", (flow,)
-                    ).fetchone()
-                    number = max(stored or 0, self._handed.get(flow, 0)) + 1
-                    conn.execute("INSERT INTO run_numbers VALUES (?, ?)", (flow, number))
-                    if run_id is not None:
-                        now = time.time()
-                        conn.execute(
-                            "INSERT INTO runs(run_id, flow, number, state, started, owner, host, "
-                            "pid, boot_id, proc_start, heartbeat) "
-                            "VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?)",
-                            (run_id, flow, number, now, self.owner, *self._identity, now),
-                        )
+                    number = reserved[0] if reserved else self._allocate(conn, flow, run_id)
                     conn.execute("COMMIT")
                 except BaseException:
                     conn.execute("ROLLBACK")
@@ -246,8 +230,25 @@ class History(StoreReader):
                     exc,
                 )
                 number = self._handed.get(flow, 0) + 1
-            self._handed[flow] = number
+            self._handed[flow] = max(self._handed.get(flow, 0), number)
             return number
+
+    def _allocate(self, conn: sqlite3.Connection, flow: str, run_id: str | None) -> int:
+        """A new number for ``flow`` (in the caller's transaction), its run recorded with it."""
+        (stored,) = conn.execute(
+            "SELECT max(number) FROM run_numbers WHERE flow = ?", (flow,)
+        ).fetchone()
+        number: int = max(stored or 0, self._handed.get(flow, 0)) + 1
+        conn.execute("INSERT INTO run_numbers VALUES (?, ?)", (flow, number))
+        if run_id is not None:
+            now = time.time()
+            conn.execute(
+                "INSERT INTO runs(run_id, flow, number, state, started, owner, host, "
+                "pid, boot_id, proc_start, heartbeat) "
+                "VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?)",
+                (run_id, flow, number, now, self.owner, *self._identity, now),
+            )
+        return number
 
     def beat(self, run_id: str) -> None:
         """The heartbeat of a run this process reserved and has not begun (while its

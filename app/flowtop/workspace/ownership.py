@@ -42,17 +42,6 @@ def process_start(pid: int) -> str:
     return fields[19] if len(fields) > 19 else ""
 
 
-def has_ended(pid: int) -> bool:
-    """Whether ``pid`` is a process that has ended but not been waited for (a zombie).
-
-    Its pid is still taken, so it looks alive to ``kill(pid, 0)``. A run process the TUI
-    launched stays one until the TUI reaps it: a run whose process died while importing
-    would look owned for as long as the TUI stays open.
-    """
-    fields = _stat(pid)
-    return bool(fields) and fields[0] in ("Z", "X")
-
-
 def _stat(pid: int) -> list[str]:
     """The fields of ``/proc/PID/stat`` after the command name (state first); [] if unknown."""
     try:
@@ -88,15 +77,22 @@ def _owner_of(pid: int) -> Owner:
 
 
 def pid_running(pid: int) -> bool:
+    """Whether ``pid`` names a process that still runs.
+
+    A process that ended but was not waited for (a zombie) keeps its pid, so
+    ``kill(pid, 0)`` finds it: a run process the TUI launched stays one until the TUI
+    reaps it, and a run whose process died while importing looked owned meanwhile.
+    """
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True  # someone else's live process
+        pass  # someone else's process: alive unless it is a zombie
     except OSError:
         return False
-    return True
+    fields = _stat(pid)
+    return not fields or fields[0] not in ("Z", "X")
 
 
 def owner_gone(owner: Owner, heartbeat: float | None, now: float | None = None) -> str | None:
@@ -109,7 +105,7 @@ def owner_gone(owner: Owner, heartbeat: float | None, now: float | None = None) 
     now = time.time() if now is None else now
     me = Owner.current()
     if owner.host == me.host and owner.boot and owner.boot == me.boot:
-        if not pid_running(owner.pid) or has_ended(owner.pid):
+        if not pid_running(owner.pid):
             return f"its process ({owner.describe()}) is gone"
         if owner.start and process_start(owner.pid) != owner.start:
             return f"its process ({owner.describe()}) is gone (the pid now names another process)"
