@@ -24,7 +24,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     if bad_path(args.path):
         return 2
-    from ..engine.executors import ExecutorError, check_spec
+    from ..engine.spec import ExecutorError, check_spec
 
     if args.executor is not None:
         try:  # a missing extra is reported before the screen is taken over

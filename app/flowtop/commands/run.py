@@ -79,7 +79,7 @@ def want_dashboard(args: argparse.Namespace, spec: str | None) -> bool:
     """Honour ``--dask-dashboard``; False (after saying why) when the executor has none."""
     if not args.dask_dashboard:
         return True
-    from ..engine.executors import DASHBOARD_ENV, ExecutorError, parse_spec
+    from ..engine.spec import DASHBOARD_ENV, ExecutorError, parse_spec
 
     try:
         local_dask = parse_spec(spec or "thread") == ("dask", None)
@@ -94,7 +94,7 @@ def want_dashboard(args: argparse.Namespace, spec: str | None) -> bool:
 
 def executor_spec(text: str) -> str:
     """argparse type for ``--executor``: the syntax now, the installed extra when used."""
-    from ..engine.executors import ExecutorError, parse_spec
+    from ..engine.spec import ExecutorError, parse_spec
 
     try:
         parse_spec(text)
@@ -155,7 +155,7 @@ def main(args: argparse.Namespace) -> int:
     else:
         printer = HumanPrinter(sys.stdout, live=sys.stdout.isatty(), verbose=not args.quiet)
     kwargs = {"workers": args.workers} if args.workers else {}
-    from ..engine.executors import ExecutorError
+    from ..engine.spec import ExecutorError
 
     try:
         runner = workspace.make_runner(

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
 #: ``FlowRun._transition``: a record field the caller leaves as it is.
 _KEEP: Any = object()
+#: A ``TaskStateChanged`` from all its fields in order: no keyword matching per event.
+_step = TaskStateChanged._make
 
 
 def _never() -> bool:
@@ -451,7 +453,12 @@ class FlowRun(RunHandle):
         exception: Any = _KEEP,
         announce: bool = False,
         ts: float | None = None,
-        **event: Any,
+        retry_in: float | None = None,
+        delay_explained: str = "",
+        error: ErrorInfo | None = None,
+        duration: float | None = None,
+        output: str = "",
+        reused: bool = False,
     ) -> None:
         """The one place a task changes state (under the run's lock).
 
@@ -459,9 +466,10 @@ class FlowRun(RunHandle):
         state and message; its result and exception when given) and emits the
         ``TaskStateChanged``, whose ``result`` shows a value given without an exception.
         ``announce``: the task is new to the consumers (a ``@flow`` call, announced
-        PENDING), so it is checked as coming from no state. ``event``: the event's
-        optional fields (``error``, ``duration``, ``output``, …). With no sink to hear it
-        (``flow.run()``), no event is built.
+        PENDING), so it is checked as coming from no state. The arguments after ``ts``
+        are the event's own fields. With no sink to hear it (``flow.run()``), no event
+        is built; with one, it is built in one step from its fields in order, since
+        this runs under the lock every driver waits for, twice per attempt.
         """
         prior = None if announce else tr.state
         allowed = TRANSITIONS.get(prior)
@@ -477,21 +485,11 @@ class FlowRun(RunHandle):
             tr.exception = exception
         if not self._bus.has_sinks:
             return
-        if value is not _KEEP and exception is None:
-            event["result"] = safe_repr(value)
-        self._emit(
-            TaskStateChanged(
-                run_id=self.run_id,
-                flow=self.flow.name,
-                task=tr.key,
-                state=state,
-                attempt=tr.attempt,
-                max_attempts=tr.max_attempts,
-                ts=time.time() if ts is None else ts,
-                message=message,
-                **event,
-            )
-        )
+        result = safe_repr(value) if value is not _KEEP and exception is None else None
+        now = time.time() if ts is None else ts
+        head = (self.run_id, self.flow.name, tr.key, state, tr.attempt, tr.max_attempts, now)
+        tail = (retry_in, delay_explained, error, result, duration, output, reused, message)
+        self._emit(_step((*head, *tail, "task_state")))
 
     def _finish(self) -> None:
         if self.state is not StateType.RUNNING:

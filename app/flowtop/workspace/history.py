@@ -22,7 +22,7 @@ import threading
 import time
 import uuid
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -300,6 +300,20 @@ class History(StoreReader):
 
     def __call__(self, events: Sequence[Event]) -> None:
         self._take(events)
+
+    def subscription(self, *, before: Callable[[list[Event]], None]) -> Subscription:
+        """The history's sink, with ``before`` called first on each batch, on the same
+        thread: the result keeper, whose rows then go in with the steps that completed
+        them. A sink thread of its own would wake as often again, taking the GIL from
+        the engine's workers each time."""
+
+        def record(events: list[Event]) -> None:
+            try:
+                before(events)
+            finally:  # whatever ``before`` does, the history gets the events
+                self._take(events)
+
+        return Subscription(record, batch_window=self.sink.batch_window)
 
     def keep_results(self, rows: list[tuple[Any, ...]]) -> None:
         """Store completed tasks' results (``results.ResultKeeper``) with the next commit."""

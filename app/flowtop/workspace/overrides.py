@@ -14,11 +14,8 @@ import os
 import stat
 import tempfile
 import time
-import tomllib
 from pathlib import Path
 from typing import Any
-
-import tomli_w
 
 from .private import FILE_MODE, private_folder
 
@@ -34,6 +31,8 @@ def read_toml(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return {}
+    import tomllib  # here: a workspace without the file never pays for the parser
+
     return tomllib.loads(text)
 
 
@@ -49,6 +48,8 @@ def write_toml_atomic(path: Path, data: dict[str, Any]) -> None:
         mode = stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
         mode = FILE_MODE
+    import tomli_w  # only the retry editor writes: runs never import it
+
     payload = (HEADER + tomli_w.dumps(data)).encode("utf-8")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -11,7 +11,6 @@ the process's start time, and it proves it is alive with a heartbeat.
 from __future__ import annotations
 
 import os
-import socket
 import time
 from dataclasses import dataclass
 from functools import cache
@@ -71,9 +70,15 @@ class Owner:
         return f"pid {self.pid} on {self.host}"
 
 
+def host_name() -> str:
+    """This machine's name, as ``socket.gethostname()`` gives it (both read ``uname``),
+    without importing ``socket``: a run process pays every import before its first task."""
+    return os.uname().nodename
+
+
 @cache
 def _owner_of(pid: int) -> Owner:
-    return Owner(socket.gethostname(), pid, boot_id(), process_start(pid))
+    return Owner(host_name(), pid, boot_id(), process_start(pid))
 
 
 def pid_running(pid: int) -> bool:

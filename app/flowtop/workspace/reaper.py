@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import socket
 import sqlite3
 import threading
 from collections import Counter
@@ -23,7 +22,7 @@ from ..engine.states import StateType
 from . import store_schema
 from .history_records import HistoryError
 from .log_fold import INTERRUPTED, fold, stored_tasks
-from .ownership import Owner, owner_gone, pid_running
+from .ownership import Owner, host_name, owner_gone, pid_running
 from .run_log import (
     RunInterrupted,
     connect_reader,
@@ -37,7 +36,7 @@ log = logging.getLogger("flowtop.history")
 _RUNNING = StateType.RUNNING
 _FINAL = tuple(s.value for s in StateType if s.is_final)
 
-_HOST = socket.gethostname()
+_HOST = host_name()
 #: The owner tokens of this process's open stores (``History``).
 LIVE_OWNERS: set[str] = set()
 LIVE_LOCK = threading.Lock()

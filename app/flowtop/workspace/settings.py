@@ -17,7 +17,6 @@ import importlib.machinery
 import importlib.util
 import re
 import sys
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,10 +24,10 @@ from types import MappingProxyType
 from typing import Any
 
 from ..engine.delays import ExponentialBackoff, finite_float
-from ..engine.executors import ExecutorError, check_spec
 from ..engine.layers import Layer
 from ..engine.policy import RetryPolicy
 from ..engine.pool import MAX_WORKERS
+from ..engine.spec import ExecutorError, check_spec
 from .load_error import LoadError
 
 DEFAULT_KEYS = (
@@ -302,6 +301,8 @@ _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 
 def parse_settings(path: Path, text: str, *, allow_defaults: bool = True) -> SettingsFile:
     """Parse and check one settings file; raise :class:`SettingsFileError` with its location."""
+    import tomllib  # here: a workspace without settings files never pays for the parser
+
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -423,6 +424,8 @@ def _header_path(line: str) -> tuple[str, ...] | None:
     stripped = line.strip()
     if not stripped.startswith("[") or stripped.startswith("[["):
         return None
+    import tomllib
+
     try:
         node: Any = tomllib.loads(stripped + "\n")
     except tomllib.TOMLDecodeError:

@@ -17,12 +17,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..engine.executors import make_backend
 from ..engine.flow import Flow, Node
 from ..engine.layers import Layer
 from ..engine.policy import RetryPolicy
 from ..engine.run import FlowRun
 from ..engine.runner import Runner
+from ..engine.spec import parse_spec
 from . import overrides as overrides_file
 from .changes import WorkspaceChanged
 from .load_error import LoadError, display_path
@@ -423,8 +423,13 @@ class Workspace:
         :class:`~flowtop.engine.executors.ExecutorError` for a bad spec or a missing extra.
         """
         kw.setdefault("workers", self.settings.workers)
-        if "backend" not in kw:
-            kw["backend"] = make_backend(executor or self.settings.executor, workers=kw["workers"])
+        spec = executor or self.settings.executor
+        if "backend" in kw or parse_spec(spec or "thread")[0] == "thread":
+            kw.setdefault("backend", None)
+        else:  # imported only here: multiprocessing and sockets cost a run process's start
+            from ..engine.executors import make_backend
+
+            kw["backend"] = make_backend(spec, workers=kw["workers"])
         from .history_records import HistoryError
 
         if not record:
@@ -444,7 +449,7 @@ class Workspace:
         values = _LiveValues()
         keeper = ResultKeeper(history.keep_results, values, cap=self.settings.max_result_bytes)
         runner = Runner(
-            sinks=[history.sink, keeper, *sinks],
+            sinks=[history.subscription(before=keeper), *sinks],
             policy_for=self.policy_for,
             next_number=history.next_number,
             **kw,
