@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from flowtop.workspace.flow_shapes import FLOW_PACKAGE
+from flowtop.engine.flow_package import FLOW_PACKAGE
 from pilot_kit import wait_for
 
 SIZE = (200, 40)  # wide enough that one error message fits on a line of the detail pane

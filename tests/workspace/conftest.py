@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from flowtop.engine.flow_package import FLOW_PACKAGE
 from flowtop.workspace import Workspace
-from flowtop.workspace.flow_shapes import FLOW_PACKAGE
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from flowtop import Flow
-from flowtop.workspace.flow_shapes import FLOW_PACKAGE
+from flowtop.engine.flow_package import FLOW_PACKAGE
 from flowtop.workspace.loader import module_name_for
 
 ETL = """

@@ -26,6 +26,7 @@ from ..workspace.history_records import (
     RunRecord,
     TaskRecord,
 )
+from ..workspace.places import STATE_DIR, STORE_FILE
 from ..workspace.store_reader import StoreReader
 from .common import whole_number
 
@@ -85,7 +86,7 @@ def main(args: argparse.Namespace) -> int:
     if not path.exists():
         return _usage(f"{path}: no such file or folder")
     root = path if path.is_dir() else path.parent
-    db = root / ".flowtop" / "history.db"
+    db = root / STATE_DIR / STORE_FILE
     if not db.is_file():
         print(
             f"No run history yet: {db} does not exist. Runs are recorded by `flowtop run` and the TUI.",

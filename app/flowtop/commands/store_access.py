@@ -7,8 +7,7 @@ import sys
 from pathlib import Path
 
 from ..workspace.history_records import HistoryError, RunRecord
-
-STORE = Path(".flowtop") / "history.db"
+from ..workspace.places import STATE_DIR, STORE_FILE
 
 
 def usage(command: str, message: str) -> int:
@@ -39,7 +38,7 @@ def store_path(targets: list[str], command: str) -> tuple[Path, str | None] | in
     if not folder.exists():
         return usage(command, f"{path}: no such file or folder")
     root = folder if folder.is_dir() else folder.parent
-    db = root / STORE
+    db = root / STATE_DIR / STORE_FILE
     if not db.is_file():
         return usage(command, f"no runs yet: {db} does not exist")
     return db, run

@@ -16,9 +16,9 @@ from __future__ import annotations
 from typing import Any
 
 from .dask_backend import CONNECT_TIMEOUT, DaskBackend
+from .flow_package import FLOW_PACKAGE
 from .process_backend import ProcessBackend
 from .shipping import (
-    FLOW_PACKAGE,
     AttemptStopped,
     RemoteTraceback,
     ShippingError,

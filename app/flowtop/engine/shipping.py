@@ -27,8 +27,8 @@ from typing import Any
 
 from . import capture
 from .errors import TaskTimeout
+from .flow_package import FLOW_PACKAGE
 
-FLOW_PACKAGE = "flowtop_flows"  # where the workspace loader imports flow modules
 #: How often a waiting call looks whether its attempt was abandoned (timed out, cancelled).
 POLL = 0.05
 #: Let the runner's own timer fail a timed-out attempt first; the backend then stops it.

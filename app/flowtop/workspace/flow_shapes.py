@@ -18,12 +18,9 @@ from typing import Any
 from ..engine.delays import ExponentialBackoff
 from ..engine.dynamic import FlowFunction
 from ..engine.flow import Flow, Node
+from ..engine.flow_package import FLOW_PACKAGE
 from ..engine.layers import Layer
 from ..engine.policy import RetryPolicy
-
-#: The package every flow module is loaded under (see ``loader.py``): a ``retry_on`` class
-#: from there is named bare in TOML, as the workspace looks bare names up in the module.
-FLOW_PACKAGE = "flowtop_flows"
 
 #: Field name -> label, in the order the retry editor shows them.
 FIELDS: dict[str, str] = {

@@ -40,7 +40,7 @@ from typing import Any
 from ..compat import forced as forced_compat
 from ..compat import prefect_imports
 from ..engine.flow import Flow
-from .flow_shapes import FLOW_PACKAGE
+from ..engine.flow_package import FLOW_PACKAGE
 from .import_graph import ImportGraph
 from .load_error import LoadError, display_path
 
