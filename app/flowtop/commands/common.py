@@ -54,13 +54,19 @@ def report_load_errors(workspace: Workspace) -> bool:
     return bool(errors)
 
 
+def no_such_flow(name: str, known: Iterable[str]) -> str:
+    """Said when a command names a flow the workspace lacks: on stderr by ``flowtop run``
+    and ``list``, and as the stored reason of a launched run that could not start."""
+    return f"no flow named {name!r} (flows: {', '.join(sorted(known)) or 'none'})"
+
+
 def select_names(flows: Iterable[str], root: object, name: str | None) -> list[str] | None:
     """Of the flows named ``flows`` (of the workspace at ``root``), those to act on, or None
     after printing why there are none."""
     known = sorted(flows)
     if name is not None:
         if name not in known:
-            say(f"no flow named {name!r} (flows: {', '.join(known) or 'none'})")
+            say(no_such_flow(name, known))
             return None
         return [name]
     if not known:

@@ -137,6 +137,7 @@ def why_not_started(workspace: Workspace, flow: str) -> str:
         problems.append(str(workspace.settings_error))
     if not problems:
         from ..workspace.load_error import display_path
+        from .common import no_such_flow
 
-        problems.append(f"{display_path(workspace.path)} defines no flow named {flow!r}")
+        problems.append(f"{display_path(workspace.path)}: {no_such_flow(flow, workspace.flows)}")
     return "; ".join(problems)
