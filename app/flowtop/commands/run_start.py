@@ -93,7 +93,7 @@ def open_for_run(args: argparse.Namespace) -> tuple[Workspace, Reservation | Non
         except Exception:  # noqa: BLE001 - a broken store: run.main reports it (history_error)
             reservation = None
     with import_deadline(workspace, reservation):
-        workspace.load()
+        workspace.load_flows()
     return workspace, reservation
 
 

@@ -146,11 +146,22 @@ class Workspace:
         """(Re)load every flow file and both settings files."""
         with self._lock:
             settings_changed, settings_errors = self._reload_settings()
-            self._loader.prefect_compat = self.settings.prefect_compat
-            outcome = self._loader.load_all()
-            name_errors = self._check_names()
-            self._shapes = None
-            return self._changed((), outcome, settings_changed, [*settings_errors, *name_errors])
+            return self._load_flows(settings_changed, settings_errors)
+
+    def load_flows(self) -> WorkspaceChanged:
+        """Load every flow file under the settings as last read (``read_settings``): a
+        run process reads them first, for its import deadline, and not twice."""
+        with self._lock:
+            return self._load_flows(False, [])
+
+    def _load_flows(
+        self, settings_changed: bool, settings_errors: list[LoadError]
+    ) -> WorkspaceChanged:
+        self._loader.prefect_compat = self.settings.prefect_compat
+        outcome = self._loader.load_all()
+        name_errors = self._check_names()
+        self._shapes = None
+        return self._changed((), outcome, settings_changed, [*settings_errors, *name_errors])
 
     def reload_paths(self, paths: Iterable[str | os.PathLike[str]]) -> WorkspaceChanged:
         """Reload what the changed ``paths`` affect (what :meth:`watch` calls per batch)."""
