@@ -466,3 +466,18 @@ async def test_r_with_a_live_run_asks_and_w_switches_between_live_runs(
         await pilot.press("r", "n")  # asked again; "n" starts nothing
         await pilot.pause(0.05)
         assert len(app.store.live_for("waiting")) == 2
+
+
+async def test_what_exists_when_ready_is_out_of_the_collectors_sight_until_the_app_ends(
+    workspace: FakeWorkspace,
+) -> None:
+    """A full collection under an event storm must not scan Textual's objects (a 60-75 ms
+    pause about once a second), and a process that opens another app (the tests) must get
+    them back for collection."""
+    import gc
+
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.control is not None, "the app to be ready")
+        assert gc.get_freeze_count() > 1_000
+    assert gc.get_freeze_count() == 0

