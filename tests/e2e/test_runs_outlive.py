@@ -109,7 +109,7 @@ def test_q_keeps_live_runs_running(tmux: Tmux, tmp_path: Path) -> None:
     tmux.keys("r")
     tmux.wait_for(lambda s: "⟳ Retry in" in s, "load to wait for its retry")
     tmux.keys("q")
-    tmux.wait_text("Keep them running in the background")
+    tmux.wait_text("Keep it running in the background")
     tmux.keys("Enter")
     tmux.wait_dead()
     assert runs(tmp_path)[0].state == "RUNNING"

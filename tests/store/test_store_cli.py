@@ -194,7 +194,7 @@ def test_prune_keeps_the_newest_runs_of_each_flow(ws) -> None:
     for _ in range(4):
         flowtop("run", ".", cwd=folder)
     pruned = flowtop("history", ".", "--prune", "2", cwd=folder)
-    assert pruned.returncode == 0 and "Removed 2 run(s)" in pruned.stdout
+    assert pruned.returncode == 0 and "Removed 2 runs;" in pruned.stdout
     runs = StoreReader(store(folder)).runs()
     assert [r.number for r in runs] == [4, 3]
     with sqlite3.connect(store(folder)) as raw:

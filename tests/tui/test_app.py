@@ -298,7 +298,7 @@ async def test_q_quits_and_leaves_no_threads(workspace: FakeWorkspace) -> None:
         handle = next(iter(app.control.handles.values()))
         await pilot.press("q")  # a live run: q asks first, never cancels silently
         await pilot.pause(0.05)
-        assert "Quitting cancels them" in screen_text(app) and app.is_running
+        assert "Quitting cancels it" in screen_text(app) and app.is_running
         assert not handle.cancelled
         await pilot.press("c")
         await pilot.pause(0.05)

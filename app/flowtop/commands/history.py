@@ -145,7 +145,7 @@ def _prune(db: Path, keep: int, flow: str | None) -> int:
         removed = history.prune(keep, flow)
     finally:
         history.close()
-    print(f"Removed {removed} run(s); kept the newest {keep} of each flow.")
+    print(f"Removed {plural(removed, 'run')}; kept the newest {keep} of each flow.")
     return 0
 
 

@@ -29,16 +29,19 @@ class QuitScreen(ChoiceScreen[QuitChoice]):
     def __init__(self, live: list[str], *, can_keep: bool = True) -> None:
         more = f" and {len(live) - 5} more" if len(live) > 5 else ""
         runs = ", ".join(live[:5]) + more
+        one = len(live) == 1
+        count = "1 run" if one else f"{len(live)} runs"
+        are, them = ("is", "it") if one else ("are", "them")
         answers: list[tuple[str, ButtonVariant, str, QuitChoice]] = []
         if can_keep:
             question = (
-                f"{len(live)} run(s) started here are still running: {runs}.\n"
-                "Keep them running in the background (watch them with `flowtop watch` or by "
-                "opening flowtop again), or cancel them?"
+                f"{count} started here {are} still running: {runs}.\n"
+                f"Keep {them} running in the background (watch {them} with `flowtop watch` or "
+                f"by opening flowtop again), or cancel {them}?"
             )
             answers.append(("Keep running (k)", "primary", "keep", "keep"))
         else:
-            question = f"{len(live)} run(s) are still running: {runs}.\nQuitting cancels them."
+            question = f"{count} {are} still running: {runs}.\nQuitting cancels {them}."
         answers += [
             ("Cancel them (c)", "error", "cancel", "cancel"),
             ("Stay (s)", "default", "stay", "stay"),
