@@ -273,7 +273,7 @@ def decide(
                 False,
                 StateType.FAILED,
                 error=error,
-                reason=f"{why}; no retries left ({policy.budget})",
+                reason=f"{why}; no retries left (max_retries={policy.budget})",
             )
         name = getattr(policy.retry_predicate, "__qualname__", "retry_predicate")
         exhausted = RetriesExhausted(
