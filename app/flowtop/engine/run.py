@@ -202,8 +202,9 @@ class FlowRun(RunHandle):
             tr.timer = self.runner.timer.call_at(
                 now + tr.policy.timeout, lambda: self._timed_out(tr, token)
             )
-        here = self.runner.backend is None and not tr.node.task.is_async
-        tr.thread = threading.current_thread() if here else None
+            # Only a timeout needs the attempt's thread: to give it up and start another.
+            here = self.runner.backend is None and not tr.node.task.is_async
+            tr.thread = threading.current_thread() if here else None
         return True
 
     def _run(self, tr: TaskRun, token: int, *, driving: bool) -> Begun | None:
