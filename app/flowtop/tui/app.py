@@ -237,7 +237,7 @@ class FlowtopApp(RunActions, ViewActions, KeyActions, ErrorActions, App[int]):
         # What exists now (Textual, the widgets, the modules, the flows) lives as long as
         # the app: frozen out of the collector's sight, a full collection during an event
         # storm scans the runs' rows only. Unfrozen, it paused the app 60-75 ms about once
-        # a second under 20,000 events/s; frozen, under 20 ms.
+        # a second under 20,000 events/s; frozen, 17-30 ms.
         if not self._frozen:
             gc.freeze()
             self._frozen = True
