@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from flowtop import Flow, task
-from flowtop.engine.events import ErrorInfo, RunStarted, TaskStateChanged
+from flowtop.engine.events import ErrorInfo, RunFinished, RunStarted, TaskStateChanged
 from flowtop.engine.states import StateType
 from flowtop.workspace import history as history_module
 from flowtop.workspace import store_client
@@ -259,3 +259,34 @@ def test_result_rows_hold_only_what_sqlite3_binds_without_an_adapter() -> None:
     with_fingerprint = ResultKeeper(rows.extend, lambda run_id, key: (True, 1, "abc"))
     with_fingerprint([TaskStateChanged("r1", "f", "t9", S.COMPLETED, 1, 1, 1.0)])
     assert rows[-1][-1] == "abc"
+
+
+def test_the_keeper_shares_the_history_thread_its_rows_in_the_commit_that_ends_the_run(
+    tmp_path: Path,
+) -> None:
+    """The result keeper runs before the history on one sink thread: a run's last results
+    are committed with its end (a rerun from another process finds them as soon as it
+    sees the run finished), and a keeper that fails still leaves the history its events."""
+    db = tmp_path / "history.db"
+    started = RunStarted("r1", "f", 1, ("a", "b"), (1, 1), ("", ""), ts=1.0)
+    steps = [TaskStateChanged("r1", "f", k, S.COMPLETED, 1, 1, 1.0, result="1") for k in "ab"]
+    finished = RunFinished("r1", "f", 1, S.COMPLETED, {"COMPLETED": 2}, 0.1, 1.1)
+    with History(db) as history:
+        keeper = ResultKeeper(history.keep_results, lambda run_id, key: (True, key, None))
+        record = history.subscription(before=keeper)
+        record([started, *steps, finished])  # returns once the run's end is committed
+        with closing(sqlite3.connect(db)) as conn:
+            assert conn.execute("SELECT count(*) FROM results").fetchone() == (2,)
+
+        def broken(events: list[Any]) -> None:
+            raise RuntimeError("keeper bug")
+
+        again = history.subscription(before=broken)
+        with pytest.raises(RuntimeError, match="keeper bug"):
+            again([RunStarted("r2", "f", 2, ("a",), (1,), ("",), ts=2.0)])
+        assert history.flush(timeout=10)
+    with closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("SELECT run_id FROM runs ORDER BY run_id").fetchall() == [
+            ("r1",),
+            ("r2",),
+        ]
