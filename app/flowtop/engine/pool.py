@@ -136,6 +136,9 @@ class WorkerPool:
                 fn(*args)
             except BaseException:  # the runner reports task errors; this is a bug guard
                 log.exception("flowtop worker: unexpected error in %r", fn)
+            # An idle worker waits in ``get()`` above: holding its last job there kept
+            # that job's whole run (every task's record, result and error) alive.
+            del item, fn, args
             if abandoned and me in abandoned:  # replaced while in that call: end here
                 with self._lock:
                     abandoned.discard(me)

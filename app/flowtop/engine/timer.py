@@ -30,6 +30,13 @@ class TimerHandle:
 
     def cancel(self) -> None:
         self.cancelled = True
+        # It stays in the heap until its deadline (an hour, for a long retry delay): let
+        # go of the callback now, and with it the run it would have woken.
+        self.callback = _nothing
+
+
+def _nothing() -> None:
+    """A cancelled handle's callback."""
 
 
 class ManualClock:
@@ -136,13 +143,18 @@ class Timer:
                 due = []
                 while heap and heap[0][0] <= now:
                     due.append(heapq.heappop(heap)[2])
-            for handle in due:
-                if handle.cancelled:
-                    continue
-                try:
-                    handle.callback()
-                except BaseException:
-                    log.exception("timer callback failed")
+            self._fire(due)
+            del due  # the wait for the next deadline must not keep these runs alive
+
+    @staticmethod
+    def _fire(due: list[TimerHandle]) -> None:
+        for handle in due:
+            if handle.cancelled:
+                continue
+            try:
+                handle.callback()
+            except BaseException:
+                log.exception("timer callback failed")
 
     def stop(self) -> None:
         with self._cond:
