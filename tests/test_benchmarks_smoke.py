@@ -43,6 +43,21 @@ def test_run_store_benchmark_runs_quick() -> None:
         assert row in done.stdout, done.stdout
 
 
+def test_tui_and_memory_benchmarks_run_quick() -> None:
+    """The TUI's fake workspace must keep up with what the app asks of a workspace (it
+    had fallen behind unnoticed), and the memory series must still run."""
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "run_all.py"), "--quick", "--only", "tui,memory"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "## tui" in done.stdout and "## memory" in done.stdout
+    assert "FAILED" not in done.stdout, done.stdout
+    assert "first frame" in done.stdout and "runner + history" in done.stdout, done.stdout
+
+
 def test_unknown_benchmark_is_a_usage_error() -> None:
     done = subprocess.run(
         [sys.executable, str(BENCH / "run_all.py"), "--only", "nope"],

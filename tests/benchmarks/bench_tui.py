@@ -47,15 +47,36 @@ def big_flow(n: int) -> Flow:
     return flow
 
 
+class BenchHistory:
+    """No past runs: the benchmarks only run flows."""
+
+    def runs(self, flow: str | None = None, limit: int | None = 100) -> list[Any]:
+        return []
+
+    def run_detail(self, run_id: str) -> Any:
+        raise KeyError(f"no run with id {run_id!r}")
+
+
 class BenchWorkspace:
-    """Just enough workspace for the app: one flow, no files, no watcher."""
+    """Just enough workspace for the app (``tui.workspace_view.LocalWorkspace``): one flow,
+    no files, no watcher, no overrides."""
 
     def __init__(self, flow: Flow) -> None:
+        from flowtop.workspace.flow_shapes import ShapeMaker
+        from flowtop.workspace.settings import Settings
+
         self.root = Path(".")
+        self.state_dir = self.root / ".flowtop"
         self.flows = {flow.name: flow}
+        self.flow_files = {flow.name: self.root / f"{flow.name}.py"}
         self.errors: dict[Path, Any] = {}
+        self.settings = Settings()
         self.settings_errors: list[Any] = []
+        self.history_error: str | None = None
+        self.history = BenchHistory()
         self.runners: list[Runner] = []
+        maker = ShapeMaker(self.policy_for, lambda name: [])
+        self.shapes = {flow.name: maker.shape(flow)}  # built once: 100,000 tasks take a while
 
     def policy_for(self, flow: Flow, node: Any) -> Any:
         return node.task.policy
@@ -64,6 +85,28 @@ class BenchWorkspace:
         runner = Runner(2, sinks=sinks, **kw)
         self.runners.append(runner)
         return runner
+
+    def load(self) -> Any:
+        raise AssertionError("the benchmark's app is made with its flow loaded")
+
+    async def watch(self, stop_event: asyncio.Event) -> Any:
+        raise AssertionError("the benchmark's app does not watch files")
+        yield  # an async generator, as the protocol says
+
+    def override_for(self, flow: str, task: str) -> dict[str, Any]:
+        return {}
+
+    def set_override(self, flow: str, task: str, **values: Any) -> None:
+        raise AssertionError("the benchmarks edit no retry settings")
+
+    def clear_override(self, flow: str, task: str) -> None:
+        raise AssertionError("the benchmarks edit no retry settings")
+
+    def check_retry_on(self, flow: str, names: Any) -> str | None:
+        return None
+
+    def stop_loading(self) -> None:
+        """Nothing loads: the flow is given."""
 
 
 def make_app(flow: Flow) -> Any:
