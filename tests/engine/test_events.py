@@ -298,3 +298,37 @@ def test_a_put_racing_the_sink_reset_is_not_lost() -> None:
         assert got == ["raced", "later"]
     finally:
         worker.close(1.0)
+
+
+def test_a_state_change_fills_every_field_by_name(runner: Runner, recorder: Recorder) -> None:
+    """The engine builds a ``TaskStateChanged`` from its fields in order (no keywords, for
+    speed): this pins the order it writes them in to the names readers use."""
+    assert TaskStateChanged._fields == (
+        "run_id", "flow", "task", "state", "attempt", "max_attempts", "ts", "retry_in",
+        "delay_explained", "error", "result", "duration", "output", "reused", "message",
+        "event",
+    )  # fmt: skip
+    calls: list[int] = []
+
+    @task(max_retries=1, retry_delay=0.01)
+    def chatty() -> int:
+        calls.append(1)
+        print("working")
+        if len(calls) == 1:
+            raise ConnectionError("refused")
+        return 7
+
+    flow = Flow("fields")
+    flow.add_task(chatty)
+    run = runner.start(flow)
+    run.wait(5)
+    runner.bus.flush()
+    steps = [e for e in recorder.events if type(e) is TaskStateChanged]
+    running, waiting, _, done = steps
+    assert (running.run_id, running.flow, running.task) == (run.run_id, "fields", "chatty")
+    assert (running.attempt, running.max_attempts, running.event) == (1, 2, "task_state")
+    assert waiting.state.value == "AWAITING_RETRY" and waiting.retry_in == 0.01
+    assert "0.01" in waiting.delay_explained and waiting.error is not None
+    assert waiting.error.type == "ConnectionError" and waiting.result is None
+    assert waiting.output == "working\n" and waiting.message and waiting.duration is not None
+    assert done.result == "7" and done.reused is False and abs(done.ts - time.time()) < 60
