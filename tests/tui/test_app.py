@@ -299,6 +299,7 @@ async def test_q_quits_and_leaves_no_threads(workspace: FakeWorkspace) -> None:
         await pilot.press("q")  # a live run: q asks first, never cancels silently
         await pilot.pause(0.05)
         assert "Quitting cancels it" in screen_text(app) and app.is_running
+        assert "Cancel it (c)" in screen_text(app)
         assert not handle.cancelled
         await pilot.press("c")
         await pilot.pause(0.05)

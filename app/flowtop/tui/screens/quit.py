@@ -43,7 +43,7 @@ class QuitScreen(ChoiceScreen[QuitChoice]):
         else:
             question = f"{count} {are} still running: {runs}.\nQuitting cancels {them}."
         answers += [
-            ("Cancel them (c)", "error", "cancel", "cancel"),
+            (f"Cancel {them} (c)", "error", "cancel", "cancel"),
             ("Stay (s)", "default", "stay", "stay"),
         ]
         super().__init__(question, answers)
