@@ -9,29 +9,30 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent / "benchmarks"
 
 
-def test_engine_reload_and_history_benchmarks_run_quick() -> None:
+def run_quick(only: str, timeout: float) -> str:
+    """``run_all.py --quick --only ONLY``'s output, after checking it exited 0."""
     done = subprocess.run(
-        [sys.executable, str(BENCH / "run_all.py"), "--quick", "--only", "engine,reload,history"],
+        [sys.executable, str(BENCH / "run_all.py"), "--quick", "--only", only],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "raw ThreadPoolExecutor(8)" in done.stdout and "flow.run()" in done.stdout
-    assert "## reload" in done.stdout and "FAILED" not in done.stdout
-    assert "A/A control" in done.stdout and "target <= 1.10" in done.stdout
+    assert "FAILED" not in done.stdout, done.stdout
+    return done.stdout
+
+
+def test_engine_reload_and_history_benchmarks_run_quick() -> None:
+    out = run_quick("engine,reload,history", timeout=120)
+    assert "raw ThreadPoolExecutor(8)" in out and "flow.run()" in out
+    assert "## reload" in out
+    assert "A/A control" in out and "target <= 1.10" in out
 
 
 def test_run_store_benchmark_runs_quick() -> None:
     """Run processes and a headless TUI tailing the store (issue 13's targets)."""
-    done = subprocess.run(
-        [sys.executable, str(BENCH / "run_all.py"), "--quick", "--only", "store"],
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "## store" in done.stdout and "FAILED" not in done.stdout
+    out = run_quick("store", timeout=240)
+    assert "## store" in out
     for row in (
         "row repainted here",
         "key r →",
@@ -40,22 +41,15 @@ def test_run_store_benchmark_runs_quick() -> None:
         "`flowtop run`",
         "per small event",
     ):
-        assert row in done.stdout, done.stdout
+        assert row in out, out
 
 
 def test_tui_and_memory_benchmarks_run_quick() -> None:
     """The TUI's fake workspace must keep up with what the app asks of a workspace (it
     had fallen behind unnoticed), and the memory series must still run."""
-    done = subprocess.run(
-        [sys.executable, str(BENCH / "run_all.py"), "--quick", "--only", "tui,memory"],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "## tui" in done.stdout and "## memory" in done.stdout
-    assert "FAILED" not in done.stdout, done.stdout
-    assert "first frame" in done.stdout and "runner + history" in done.stdout, done.stdout
+    out = run_quick("tui,memory", timeout=180)
+    assert "## tui" in out and "## memory" in out
+    assert "first frame" in out and "runner + history" in out, out
 
 
 def test_unknown_benchmark_is_a_usage_error() -> None:
