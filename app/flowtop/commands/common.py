@@ -44,14 +44,20 @@ def bad_path(path: str) -> bool:
     return True
 
 
+def load_problems(workspace: Workspace) -> list[str]:
+    """Every load error of the workspace's files, then its settings error, as lines."""
+    problems = [str(e) for e in workspace.errors.values()]
+    if workspace.settings_error is not None:
+        problems.append(str(workspace.settings_error))
+    return problems
+
+
 def report_load_errors(workspace: Workspace) -> bool:
     """Print every load and settings error to stderr; True when there was any."""
-    errors = [str(e) for e in workspace.errors.values()]
-    if workspace.settings_error is not None:
-        errors.append(str(workspace.settings_error))
-    for line in errors:
+    problems = load_problems(workspace)
+    for line in problems:
         say(line)
-    return bool(errors)
+    return bool(problems)
 
 
 def no_such_flow(name: str, known: Iterable[str]) -> str:

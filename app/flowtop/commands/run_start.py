@@ -35,6 +35,7 @@ from ..engine.states import StateType
 from ..looks import NOT_STARTED
 from ..printable import say
 from ..workspace.ownership import HEARTBEAT
+from .common import load_problems, no_such_flow
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -132,12 +133,9 @@ def import_deadline(workspace: Workspace, reservation: Reservation | None) -> It
 
 def why_not_started(workspace: Workspace, flow: str) -> str:
     """Why ``flow`` cannot run from ``workspace``: its load and settings errors, or its absence."""
-    problems = [str(error) for error in workspace.errors.values()]
-    if workspace.settings_error is not None:
-        problems.append(str(workspace.settings_error))
+    problems = load_problems(workspace)
     if not problems:
         from ..workspace.load_error import display_path
-        from .common import no_such_flow
 
         problems.append(f"{display_path(workspace.path)}: {no_such_flow(flow, workspace.flows)}")
     return "; ".join(problems)

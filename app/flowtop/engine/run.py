@@ -35,10 +35,6 @@ if TYPE_CHECKING:
 
 #: ``FlowRun._transition``: a record field the caller leaves as it is.
 _KEEP: Any = object()
-#: A ``TaskStateChanged`` from all its fields in order, as ``tuple.__new__`` makes any
-#: named tuple: no keyword matching, no call of ``_make``, per event (a test checks the
-#: order against the fields).
-_step = tuple.__new__
 
 
 def _never() -> bool:
@@ -489,12 +485,14 @@ class FlowRun(RunHandle):
         if not self._bus.has_sinks:
             return
         result = safe_repr(value) if value is not _KEEP and exception is None else None
+        # All the fields in order, made as ``tuple.__new__`` makes any named tuple: no
+        # keyword matching per event (tests/engine/test_events.py pins the order).
         # fmt: off
         fields = (self.run_id, self.flow.name, tr.key, state, tr.attempt, tr.max_attempts,
                   time.time() if ts is None else ts, retry_in, delay_explained, error, result,
                   duration, output, reused, message, "task_state")
         # fmt: on
-        self._emit(_step(TaskStateChanged, fields))
+        self._emit(tuple.__new__(TaskStateChanged, fields))
 
     def _finish(self) -> None:
         if self.state is not StateType.RUNNING:
