@@ -53,6 +53,9 @@ class BenchHistory:
     def runs(self, flow: str | None = None, limit: int | None = 100) -> list[Any]:
         return []
 
+    def count(self, flow: str | None = None) -> int:
+        return 0
+
     def run_detail(self, run_id: str) -> Any:
         raise KeyError(f"no run with id {run_id!r}")
 

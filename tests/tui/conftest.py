@@ -52,6 +52,9 @@ class FakeHistory:
     def runs(self, flow: str | None = None, limit: int | None = 100) -> list[RunRecord]:
         return []
 
+    def count(self, flow: str | None = None) -> int:
+        return 0
+
     def run_detail(self, run_id: str) -> RunDetail:
         raise KeyError(f"no run with id {run_id!r}")
 

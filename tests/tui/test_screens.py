@@ -298,6 +298,18 @@ async def test_history_lists_runs_newest_first(history):
         assert second[5] == "✓ 1  ✗ 1  ⊘ 1"
 
 
+async def test_a_shortened_history_says_how_many_runs_the_file_holds(history, monkeypatch):
+    from flowtop.tui.screens import history as screen
+
+    monkeypatch.setattr(screen, "RUN_LIMIT", 1)
+    app = HostApp(lambda: HistoryScreen(history, "etl"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.screen.query_one("#runs", DataTable).row_count == 1
+        heading = rendered(app.screen.query_one("#heading", Static))
+        assert heading == "History · flow etl · newest 1 of 2 runs"
+
+
 async def test_history_of_another_flow_is_empty_until_all_flows(history):
     app = HostApp(lambda: HistoryScreen(history, "other"))
     async with app.run_test(size=SIZE) as pilot:

@@ -111,7 +111,7 @@ def main(args: argparse.Namespace) -> int:
         runs = history.runs(args.flow, limit=args.limit)
         if not runs:
             if args.flow is not None and history.runs(limit=1):
-                flows = sorted({r.flow for r in history.runs(limit=None)})
+                flows = history.flows()
                 return _usage(
                     f"no runs of flow {args.flow!r} in {db} (flows with runs: {', '.join(flows)})"
                 )
@@ -122,6 +122,9 @@ def main(args: argparse.Namespace) -> int:
                 print(json.dumps({"record": "run", **run.as_json()}), file=out)
         else:
             _print_table(runs, out)
+            total = history.count(args.flow) if len(runs) == args.limit else len(runs)
+            if total > len(runs):  # said after the table, where the reader's eye ends up
+                print(f"(newest {len(runs)} of {total:,} runs; --limit N shows more)", file=out)
         return 0
     except HistoryError as exc:
         say(str(exc))
@@ -187,7 +190,7 @@ def _find(history: StoreReader, wanted: str, flow: str | None) -> RunRecord | st
 
 
 def _by_id(history: StoreReader, prefix: str, flow: str | None) -> RunRecord | str:
-    matches = [r for r in history.runs(flow, limit=None) if r.run_id.startswith(prefix.lower())]
+    matches = history.with_id_prefix(prefix, flow)
     if len(matches) > 1:
         return f"run id {prefix!r} is ambiguous: {', '.join(r.run_id for r in matches[:5])}"
     if not matches:

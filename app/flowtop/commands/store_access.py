@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import sys
 from pathlib import Path
+from typing import Literal, overload
 
 from ..workspace.history_records import HistoryError, RunRecord
 from ..workspace.places import STATE_DIR, STORE_FILE
@@ -44,23 +45,33 @@ def store_path(targets: list[str], command: str) -> tuple[Path, str | None] | in
     return db, run
 
 
+@overload
+def find_run(
+    db: Path, run: str | None, flow: str | None, command: str, *, quiet: Literal[False] = False
+) -> RunRecord | int: ...
+@overload
+def find_run(
+    db: Path, run: str | None, flow: str | None, command: str, *, quiet: bool
+) -> RunRecord | int | None: ...
 def find_run(
     db: Path, run: str | None, flow: str | None, command: str, *, quiet: bool = False
-) -> RunRecord | int:
-    """The run named by id (or a unique prefix), else the newest of ``flow``, else the newest.
+) -> RunRecord | int | None:
+    """The run named by id (or a unique prefix), else the newest of ``flow``, else the
+    newest; an exit code once the reason there is none was said.
 
-    ``quiet``: an unknown run id is not reported (the caller may look again).
+    ``quiet``: an unknown run id is not reported but None returned (the caller may look
+    again: a run just launched may not be stored yet). An ambiguous one is final.
     """
     from ..workspace.store_reader import StoreReader
 
     reader = StoreReader(db)
     try:
         if run is not None:
-            matches = [r for r in reader.runs(flow, limit=None) if r.run_id.startswith(run)]
+            matches = reader.with_id_prefix(run, flow)
             if len(matches) == 1:
                 return matches[0]
             if not matches:
-                return 2 if quiet else usage(command, f"no run with id {run!r} in {db}")
+                return None if quiet else usage(command, f"no run with id {run!r} in {db}")
             return usage(command, f"run id {run!r} is ambiguous: {len(matches)} runs start with it")
         runs = reader.runs(flow, limit=1)
     except HistoryError as exc:

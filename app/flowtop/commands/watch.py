@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -45,10 +46,15 @@ def main(args: argparse.Namespace) -> int:
         return found
     db, run_ref = found
     record = find_run(db, run_ref, args.flow, "watch", quiet=run_ref is not None)
-    deadline = time.monotonic() + STARTING
-    while isinstance(record, int) and run_ref is not None and time.monotonic() < deadline:
-        time.sleep(POLL)  # a run just detached may not be in the store yet
-        record = find_run(db, run_ref, args.flow, "watch", quiet=time.monotonic() < deadline)
+    # A run launched from this folder may not be in the store yet: wait for it, but not
+    # for an id no launch here gave out (a typo is said at once).
+    waits = run_ref is not None and launched(db.parent, run_ref)
+    deadline = time.monotonic() + (STARTING if waits else 0.0)
+    while record is None:
+        waiting = time.monotonic() < deadline
+        if waiting:
+            time.sleep(POLL)
+        record = find_run(db, run_ref, args.flow, "watch", quiet=waiting)
     if isinstance(record, int):
         if run_ref is not None:
             say_launch_log(db.parent, run_ref)
@@ -58,6 +64,19 @@ def main(args: argparse.Namespace) -> int:
 
 #: Lines of a run process's own output shown when its run never reached the store.
 LOG_LINES = 20
+
+
+def launched(state_dir: Path, prefix: str) -> bool:
+    """Whether a run whose id starts with ``prefix`` was launched from this folder (its
+    process keeps a log named by its id, see ``workspace.launcher``)."""
+    from ..workspace.launcher import LOGS
+
+    try:
+        names = os.listdir(state_dir / LOGS)
+    except OSError:
+        return False
+    prefix = prefix.lower()
+    return any(name.startswith(prefix) and name.endswith(".log") for name in names)
 
 
 def say_launch_log(state_dir: Path, run_id: str) -> None:

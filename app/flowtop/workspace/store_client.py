@@ -88,10 +88,7 @@ class StoreClient:
         end = tail.end()
         reader = StoreReader(self.db)
         reap_store(self.db)
-        latest: dict[str, RunRecord] = {}
-        for record in reader.runs(limit=None):
-            latest.setdefault(record.flow, record)
-        for record in latest.values():
+        for record in reader.newest_per_flow():
             replay = LogTail(self.db)
             try:
                 # Up to ``end``: what comes later arrives through the live tail, once.
@@ -163,10 +160,10 @@ class StoreClient:
         if not self.started:
             return []
         try:
-            live = StoreReader(self.db).runs(limit=None)
+            live = StoreReader(self.db).running()
         except (HistoryError, OSError):
             return []
-        return [r for r in live if r.run_id in self.started and r.state == "RUNNING"]
+        return [r for r in live if r.run_id in self.started]
 
     def close(self) -> None:
         self._stop.set()

@@ -56,6 +56,49 @@ class StoreReader:
         with self._reader() as conn:
             return [_run_record(row) for row in conn.execute(query, params)]
 
+    def count(self, flow: str | None = None) -> int:
+        """How many runs the store holds (of ``flow``): what a shortened list leaves out."""
+        where = "" if flow is None else " WHERE flow = ?"
+        with self._reader() as conn:
+            row = conn.execute(f"SELECT COUNT(*) FROM runs{where}", () if flow is None else (flow,))
+            return int(row.fetchone()[0])
+
+    def flows(self) -> list[str]:
+        """The flows that have runs, by name."""
+        with self._reader() as conn:
+            return [row[0] for row in conn.execute("SELECT DISTINCT flow FROM runs ORDER BY flow")]
+
+    def newest_per_flow(self) -> list[RunRecord]:
+        """Each flow's newest run (what a TUI shows on open). Picked in SQL: a store a
+        cron job fills holds tens of thousands of runs, and reading them all took seconds."""
+        newest = (
+            "SELECT run_id FROM (SELECT run_id, ROW_NUMBER() OVER (PARTITION BY flow "
+            "ORDER BY started DESC, number DESC) AS nth FROM runs) WHERE nth = 1"
+        )
+        with self._reader() as conn:
+            rows = conn.execute(
+                f"{self._RUNS} WHERE r.run_id IN ({newest}) ORDER BY r.started DESC, r.number DESC"
+            )
+            return [_run_record(row) for row in rows]
+
+    def with_id_prefix(self, prefix: str, flow: str | None = None) -> list[RunRecord]:
+        """Runs whose id starts with ``prefix`` (ids are lowercase hex; a run is named by
+        a short prefix of its id, as git names commits), newest first."""
+        query = f"{self._RUNS} WHERE substr(r.run_id, 1, ?) = ?"
+        params: list[str | int] = [len(prefix), prefix.lower()]
+        if flow is not None:
+            query += " AND r.flow = ?"
+            params.append(flow)
+        with self._reader() as conn:
+            rows = conn.execute(query + " ORDER BY r.started DESC, r.number DESC", params)
+            return [_run_record(row) for row in rows]
+
+    def running(self) -> list[RunRecord]:
+        """Runs recorded as RUNNING (live, or dead and not reaped yet)."""
+        with self._reader() as conn:
+            rows = conn.execute(f"{self._RUNS} WHERE r.state = 'RUNNING'")
+            return [_run_record(row) for row in rows]
+
     def find_run(self, flow: str, number: int) -> RunRecord | None:
         """Run #``number`` of ``flow`` (the newest, should two processes ever give out one number twice)."""
         with self._reader() as conn:

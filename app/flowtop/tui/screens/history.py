@@ -8,6 +8,7 @@ tracebacks, output) is shown as plain text, never parsed as markup.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -18,7 +19,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from flowtop.formats import date_time
+from flowtop.formats import date_time, plural
 from flowtop.looks import STATE_LOOK
 from flowtop.printable import printable
 
@@ -159,9 +160,13 @@ class HistoryScreen(Screen[None]):
             message.update(Text(hint + "." if not records else ""))
         message.display = not records
         table.display = bool(records)  # an empty table's header would hide the message
-        count = (
-            f"{len(records)} run" + ("" if len(records) == 1 else "s") if records else "no runs yet"
-        )
+        total = len(records)
+        if total == RUN_LIMIT:  # perhaps the newest only: say how many the file holds
+            with suppress(Exception):  # the list itself was read; the total is extra
+                total = self.history.count(flow)
+        count = plural(len(records), "run") if records else "no runs yet"
+        if total > len(records):
+            count = f"newest {len(records)} of {total:,} runs"
         self.query_one("#heading", Static).update(Text(f"History · {scope} · {count}"))
         table.clear()
         self.records = {}
