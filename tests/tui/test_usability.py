@@ -768,6 +768,10 @@ def test_a_refused_flowtop_toml_is_not_called_reloaded(tmp_path) -> None:
         summary = workspace.reload_paths([tmp_path / "flowtop.toml"]).summary()
         assert "invalid TOML" in summary and summary.endswith("; kept the last good settings")
         assert "Reloaded settings" not in summary
+        # Saved again, still bad (the same error): still refused, not "Reloaded settings".
+        (tmp_path / "flowtop.toml").write_text("[defaults\n\n")
+        again = workspace.reload_paths([tmp_path / "flowtop.toml"]).summary()
+        assert again.endswith("kept the last good settings"), again
         (tmp_path / "flowtop.toml").write_text("[defaults]\nmax_retries = 2\n")
         assert workspace.reload_paths([tmp_path / "flowtop.toml"]).summary() == "Reloaded settings"
     finally:

@@ -183,7 +183,14 @@ class Workspace:
                 changed, outcome, settings_changed, [*settings_errors, *name_errors]
             )
             self._shapes = None
-            return replace(change, settings_kept=bool(settings_errors))
+            # A saved file that is still bad (even with the same error as before) was
+            # refused: saying "Reloaded settings" would claim the save took effect.
+            kept = any(
+                self._settings.errors.get(layer) is not None
+                for layer, path in self._settings_paths()
+                if path in changed
+            )
+            return replace(change, settings_kept=kept)
 
     async def watch(self, stop_event: Any = None) -> AsyncIterator[WorkspaceChanged]:
         """Watch the folder and yield a :class:`WorkspaceChanged` per batch of saves."""
@@ -230,15 +237,15 @@ class Workspace:
         errors = self.settings_errors
         return errors[0] if errors else None
 
+    def _settings_paths(self) -> tuple[tuple[Layer, Path], ...]:
+        return ((Layer.TOML, self.settings_path), (Layer.OVERRIDES, self.overrides_path))
+
     def _reload_settings(self) -> tuple[bool, list[LoadError]]:
         """Re-read both files; a bad one keeps its last good version. Returns (changed, new errors)."""
         state = self._settings
         changed, new_errors = False, []
         self._shapes = None
-        for layer, path in (
-            (Layer.TOML, self.settings_path),
-            (Layer.OVERRIDES, self.overrides_path),
-        ):
+        for layer, path in self._settings_paths():
             before, before_error = state.files[layer], state.errors.get(layer)
             try:
                 if path.exists() and not path.is_file():  # a FIFO would block the read forever
@@ -274,10 +281,7 @@ class Workspace:
         """
         before = {str(e) for e in self._settings.name_errors}
         errors = []
-        for layer, path in (
-            (Layer.TOML, self.settings_path),
-            (Layer.OVERRIDES, self.overrides_path),
-        ):
+        for layer, path in self._settings_paths():
             file = self._settings.files[layer]
             if file is None:
                 continue
