@@ -11,7 +11,7 @@ from flowtop.tui.app import FlowtopApp
 from flowtop.tui.widgets.flow_list import FlowList
 from pilot_kit import screen_text, wait_for
 
-from .conftest import Calls, FakeChange, FakeWorkspace
+from .conftest import Calls, FakeChange, FakeLoadError, FakeWorkspace
 
 S = StateType
 SIZE = (120, 36)
@@ -291,6 +291,22 @@ async def test_a_broken_file_is_listed_with_its_error(workspace: FakeWorkspace) 
         assert not workspace.runners[0].active_runs
 
 
+async def test_a_broken_settings_file_says_the_last_good_settings_stay(
+    workspace: FakeWorkspace,
+) -> None:
+    """Not "the last good version of its flows": a settings file has none."""
+    toml = workspace.root / "flowtop.toml"
+    workspace.errors = {toml: FakeLoadError(toml, 2, "[defaults]: max_retries must be an integer")}
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        app.query_one(FlowList).focus()
+        await pilot.press("end")
+        await pilot.pause(0.05)
+        text = screen_text(app)
+        assert "The last good settings stay in use" in text
+        assert "version of its flows" not in text
+
+
 async def test_q_quits_and_leaves_no_threads(workspace: FakeWorkspace) -> None:
     app = make_app(workspace)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -362,7 +378,6 @@ async def test_flowtop_loads_the_workspace_after_the_first_frame(workspace: Fake
 async def test_a_file_broken_on_save_is_listed_and_the_last_good_flow_stays(
     workspace: FakeWorkspace, tmp_path
 ) -> None:
-    from .conftest import FakeLoadError
 
     app = make_app(workspace)
     async with app.run_test(size=SIZE, notifications=True) as pilot:

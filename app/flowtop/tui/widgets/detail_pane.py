@@ -240,8 +240,10 @@ class DetailPane(VerticalScroll):
         )
         self.title_line.update(title)
         body = Text(printable(message))
-        body.append(
-            "\n\nFix the file and save it: it reloads on its own. The last good version of its flows stays usable.",
-            style="dim",
+        kept = (
+            "The last good settings stay in use (the defaults, if it never loaded)."
+            if where.endswith(".toml")
+            else "The last good version of its flows stays usable."
         )
+        body.append(f"\n\nFix the file and save it: it reloads on its own. {kept}", style="dim")
         self.body.update(body)
