@@ -414,6 +414,51 @@ def test_one_task_is_not_one_tasks(tmp_path: Path) -> None:
     assert "1 tasks" not in done.stdout + listed + history
 
 
+def test_list_prints_a_run_of_alike_tasks_once(tmp_path: Path) -> None:
+    """A fan-out of 1,000 calls printed 5,000 identical lines; two alike tasks stay apart."""
+    write(
+        tmp_path,
+        "fan.py",
+        """
+        from flowtop import Flow, task
+
+        @task(max_retries=2)
+        def page(n):
+            return n
+
+        @task(max_retries=2)
+        def side():
+            return 0
+
+        @task
+        def total(*pages):
+            return sum(pages)
+
+        with Flow("fan") as flow:
+            pages = [page(n) for n in range(10)]
+            total(*pages)
+            side()
+            side()
+        """,
+    )
+    done = flowtop("list", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[1:] == [
+        "  page, page-2, page-3, …, page-8, page-9, page-10 (10 tasks)",
+        "      max_retries      2                                [task]",
+        "      retry_delay      0s                               [builtin]",
+        "  total  after page, page-2, page-3, …, page-8, page-9, page-10 (10 tasks)",
+        "      max_retries      unset (budget 3, Retry only)     [builtin]",
+        "      retry_delay      0s                               [builtin]",
+        "  side",
+        "      max_retries      2                                [task]",
+        "      retry_delay      0s                               [builtin]",
+        "  side-2",
+        "      max_retries      2                                [task]",
+        "      retry_delay      0s                               [builtin]",
+    ]
+
+
 def test_a_load_error_does_not_end_with_flowtops_own_frame(tmp_path: Path) -> None:
     write(
         tmp_path,
