@@ -8,7 +8,7 @@ for a record in a table (``3ms``, ``0.02ms``: a fast task's time is still visibl
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from flowtop.engine.delays import fmt_seconds
 from flowtop.looks import state_words
@@ -65,8 +65,21 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def state_counts(counts: Mapping[str, int], order: Iterable[str] = ()) -> str:
-    """``3 completed, 1 failed``: counts by state name, in ``order`` first, zeros left out."""
-    rank = {state: i for i, state in enumerate(order)}
+#: The order of a run's counts wherever they are printed: how it ended first.
+COUNT_ORDER = (
+    "COMPLETED",
+    "FAILED",
+    "UPSTREAM_FAILED",
+    "CANCELLED",
+    "INTERRUPTED",
+    "RUNNING",
+    "AWAITING_RETRY",
+    "PENDING",
+)
+
+
+def state_counts(counts: Mapping[str, int]) -> str:
+    """``3 completed, 1 failed``: counts by state name in ``COUNT_ORDER``, zeros left out."""
+    rank = {state: i for i, state in enumerate(COUNT_ORDER)}
     items = sorted(counts.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))
     return ", ".join(f"{n} {state_words(state)}" for state, n in items if n)

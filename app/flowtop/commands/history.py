@@ -35,17 +35,6 @@ MAX_LIMIT = 1_000_000_000
 #: Run numbers are SQLite integers: a bigger number names no run.
 MAX_NUMBER = 2**63 - 1
 
-#: Order of the states in a run's counts.
-STATE_ORDER = (
-    "COMPLETED",
-    "FAILED",
-    "UPSTREAM_FAILED",
-    "CANCELLED",
-    "INTERRUPTED",
-    "RUNNING",
-    "AWAITING_RETRY",
-    "PENDING",
-)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -206,7 +195,7 @@ def clean(text: str) -> str:
 
 
 def fmt_counts(counts: dict[str, int]) -> str:
-    return state_counts(counts, STATE_ORDER) or "-"
+    return state_counts(counts) or "-"
 
 
 def _print_table(runs: list[RunRecord], out: Writer) -> None:
