@@ -36,7 +36,6 @@ MAX_LIMIT = 1_000_000_000
 MAX_NUMBER = 2**63 - 1
 
 
-
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "path",
