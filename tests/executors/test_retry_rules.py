@@ -75,6 +75,10 @@ def test_max_retries_budget_then_failed_with_the_remote_traceback(
     # the task's own frame, wherever it ran
     assert 'raise RuntimeError(f"still broken ({n})")' in failed[0].error.traceback
     assert "run_pickled" not in failed[0].error.traceback  # flowtop's own frames left out
+    # read as a thread attempt's: no RemoteTraceback wrapper around it, no chain line
+    assert failed[0].error.traceback.startswith("Traceback (most recent call last):\n")
+    assert failed[0].error.traceback.endswith("RuntimeError: still broken (3)\n")
+    assert "RemoteTraceback" not in failed[0].error.traceback
 
 
 @pytest.mark.parametrize("kind", EXECUTORS)

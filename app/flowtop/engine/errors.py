@@ -41,6 +41,21 @@ def _delay_seconds(delay: object) -> float:
     return seconds
 
 
+class RemoteTraceback(Exception):
+    """Carries the worker's traceback text as the ``__cause__`` of a shipped exception.
+
+    Tracebacks do not pickle, so the text is made on the worker and chained here, the way
+    ``concurrent.futures`` does: the event's traceback then shows the task's own frames.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+    def __str__(self) -> str:
+        return f'\n"""\n{self.text.rstrip()}\n"""'
+
+
 class TaskTimeout(TimeoutError):
     """An attempt ran past its ``timeout``. Retryable like any other exception."""
 

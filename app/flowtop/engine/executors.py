@@ -16,11 +16,11 @@ from __future__ import annotations
 from typing import Any
 
 from .dask_backend import CONNECT_TIMEOUT, DaskBackend
+from .errors import RemoteTraceback
 from .flow_package import FLOW_PACKAGE
 from .process_backend import ProcessBackend
 from .shipping import (
     AttemptStopped,
-    RemoteTraceback,
     ShippingError,
     pack,
     run_pickled,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from .errors import RemoteTraceback
 from .events import ErrorInfo
 from .policy import RetryPolicy, safe_str
 from .states import State, StateType
@@ -65,8 +66,11 @@ def format_traceback(exc: BaseException, text: str | None = None) -> str:
     written each time (``text``: its ``str``, when the caller has it). A chained exception
     (``__cause__``, ``__context__``), a group, or one with notes is formatted whole each time.
     """
+    cause = exc.__cause__
+    if isinstance(cause, RemoteTraceback) and exc.__traceback__ is None:
+        return cause.text  # made where it ran: the same text a thread attempt shows
     if (
-        exc.__cause__ is not None
+        cause is not None
         or exc.__context__ is not None
         or hasattr(exc, "__notes__")
         or isinstance(exc, BaseExceptionGroup)

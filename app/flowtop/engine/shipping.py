@@ -26,7 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import capture
-from .errors import TaskTimeout
+from .errors import RemoteTraceback, TaskTimeout
 from .flow_package import FLOW_PACKAGE
 
 #: How often a waiting call looks whether its attempt was abandoned (timed out, cancelled).
@@ -41,21 +41,6 @@ class ShippingError(Exception):
 
 class AttemptStopped(Exception):
     """The backend stopped an attempt the runner had already given up (cancel, shutdown)."""
-
-
-class RemoteTraceback(Exception):
-    """Carries the worker's traceback text as the ``__cause__`` of a shipped exception.
-
-    Tracebacks do not pickle, so the text is made on the worker and chained here, the way
-    ``concurrent.futures`` does: the event's traceback then shows the task's own frames.
-    """
-
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self.text = text
-
-    def __str__(self) -> str:
-        return f'\n"""\n{self.text.rstrip()}\n"""'
 
 
 # -- shipping ---------------------------------------------------------------------------
