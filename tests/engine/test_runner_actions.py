@@ -216,7 +216,7 @@ def test_give_up_fails_the_task_now_with_its_last_error(runner: Runner, recorder
     assert result.attempts["fetch"][-1].state is StateType.FAILED
     runner.bus.flush()
     (failed,) = recorder.of("fetch", StateType.FAILED, run.run_id)
-    assert failed.message == "gave up by the user"
+    assert failed.message == "given up by the user"
     assert_valid_transitions(recorder, run.run_id)
     assert_nothing_after_run_finished(recorder, run.run_id)
 

@@ -107,11 +107,11 @@ def test_give_up_while_waiting_fails_the_last_attempt() -> None:
     store = store_with(
         ev("a", S.RUNNING, 1, T0),
         ev("a", S.AWAITING_RETRY, 1, T0 + 1, retry_in=60.0, error=ErrorInfo("E", "m")),
-        ev("a", S.FAILED, 1, T0 + 2, error=ErrorInfo("E", "m"), message="gave up by the user"),
+        ev("a", S.FAILED, 1, T0 + 2, error=ErrorInfo("E", "m"), message="given up by the user"),
     )
     row = store.latest_for("etl").rows["a"]
     assert row.retry_due is None and row.attempts[-1].state is S.FAILED
-    assert row.message == "gave up by the user"
+    assert row.message == "given up by the user"
 
 
 def test_upstream_failed_cancelled_and_reused_rows() -> None:

@@ -583,5 +583,5 @@ class FlowRun(RunHandle):
                 )
             if tr.attempts:
                 tr.attempts[-1].state = StateType.FAILED
-            self._fail(tr, error, "gave up by the user")
+            self._fail(tr, error, "given up by the user")
             return True
