@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -274,6 +275,14 @@ async def test_a_toggles_auto_rerun_on_save(workspace: FakeWorkspace, calls) -> 
         )
         await pilot.press("a")
         assert not app.auto_rerun
+
+
+async def test_an_empty_folder_says_where_no_flows_were_found(tmp_path: Path) -> None:
+    """Opened in the wrong folder, the user sees which one it was."""
+    app = make_app(FakeWorkspace(tmp_path, {}))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.05)
+        assert f"No flows found in {tmp_path}: add a .py file" in screen_text(app)
 
 
 async def test_a_broken_file_is_listed_with_its_error(workspace: FakeWorkspace) -> None:

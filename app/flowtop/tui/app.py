@@ -229,7 +229,11 @@ class FlowtopApp(RunActions, ViewActions, KeyActions, ErrorActions, App[int]):
         self._show_flows()
         if not self.workspace.shapes and not self._errors():
             self.header.update(
-                Text("No flows found: add a .py file that defines a Flow", style="dim")
+                Text(
+                    f"No flows found in {self.workspace.root}: add a .py file that defines "
+                    "a Flow" + (", and it shows here when saved" if self._watch else ""),
+                    style="dim",
+                )
             )
         if self._watch:
             self._stop_watch = asyncio.Event()
