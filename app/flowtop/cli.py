@@ -92,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(module.main(args) or 0)
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(f"flowtop {args.command}: interrupted (Ctrl+C)", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `flowtop history | head`: the reader has what it wanted
         from .commands.printers import READER_GONE, silence

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -148,6 +149,30 @@ def test_cancel_reaches_a_run_owned_by_another_process(ws) -> None:
     assert json_lines(out)[-1]["state"] == "CANCELLED"
     again = flowtop("cancel", ".", run.run_id, cwd=folder)
     assert again.returncode == 1 and "is not running (CANCELLED)" in again.stderr
+
+
+def test_ctrl_c_cancels_a_foreground_run_records_it_and_exits_130(ws) -> None:
+    folder = ws(waiting=WAITING)
+    owner = subprocess.Popen(
+        [sys.executable, "-m", "flowtop", "run", "."],
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env(),
+    )
+    try:
+        wait_until(lambda: runs(folder, "RUNNING"), "a live run")
+        owner.send_signal(signal.SIGINT)
+        out, err = owner.communicate(timeout=20)
+    finally:
+        if owner.poll() is None:
+            owner.kill()
+    assert owner.returncode == 130
+    assert "waiting #1 CANCELLED" in out
+    assert err.endswith("flowtop run: interrupted (Ctrl+C)\n"), err
+    (run,) = runs(folder)
+    assert run.state == "CANCELLED"
 
 
 def test_a_killed_owner_s_run_is_marked_interrupted_by_a_reader(ws) -> None:
