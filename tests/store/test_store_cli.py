@@ -28,6 +28,19 @@ def runs(folder: Path, state: str | None = None) -> list[RunRecord]:
     return [r for r in found if state is None or r.state == state]
 
 
+def run_process(folder: Path, *extra: str, output: bool = True) -> subprocess.Popen[str]:
+    """``flowtop run . [extra]`` in the background, its output piped (or dropped)."""
+    pipe = subprocess.PIPE if output else subprocess.DEVNULL
+    return subprocess.Popen(
+        [sys.executable, "-m", "flowtop", "run", ".", *extra],
+        cwd=folder,
+        stdout=pipe,
+        stderr=pipe,
+        text=True,
+        env=env(),
+    )
+
+
 def test_a_rerun_in_a_new_process_reuses_stored_results(ws) -> None:
     folder = ws(etl=ETL)
     first = flowtop("run", ".", "--json", cwd=folder)
@@ -80,17 +93,7 @@ def test_a_result_that_cannot_be_stored_runs_again_and_says_why(ws) -> None:
 def test_run_numbers_are_never_given_twice_by_concurrent_processes(ws) -> None:
     folder = ws(etl=ETL)
     (folder / "ok").touch()
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "flowtop", "run", ".", "--json"],
-            cwd=folder,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env(),
-        )
-        for _ in range(3)
-    ]
+    procs = [run_process(folder, "--json") for _ in range(3)]
     numbers = []
     for proc in procs:
         out, err = proc.communicate(timeout=60)
@@ -126,14 +129,7 @@ def test_watch_exits_1_for_a_failed_run(ws) -> None:
 
 def test_cancel_reaches_a_run_owned_by_another_process(ws) -> None:
     folder = ws(waiting=WAITING)
-    owner = subprocess.Popen(
-        [sys.executable, "-m", "flowtop", "run", ".", "--json"],
-        cwd=folder,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env(),
-    )
+    owner = run_process(folder, "--json")
     try:
         run = wait_until(lambda: runs(folder, "RUNNING"), "a live run")[0]
         assert run.owner.startswith(f"pid {owner.pid} on ")
@@ -153,14 +149,7 @@ def test_cancel_reaches_a_run_owned_by_another_process(ws) -> None:
 
 def test_ctrl_c_cancels_a_foreground_run_records_it_and_exits_130(ws) -> None:
     folder = ws(waiting=WAITING)
-    owner = subprocess.Popen(
-        [sys.executable, "-m", "flowtop", "run", "."],
-        cwd=folder,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env(),
-    )
+    owner = run_process(folder)
     try:
         wait_until(lambda: runs(folder, "RUNNING"), "a live run")
         owner.send_signal(signal.SIGINT)
@@ -177,13 +166,7 @@ def test_ctrl_c_cancels_a_foreground_run_records_it_and_exits_130(ws) -> None:
 
 def test_a_killed_owner_s_run_is_marked_interrupted_by_a_reader(ws) -> None:
     folder = ws(waiting=WAITING)
-    owner = subprocess.Popen(
-        [sys.executable, "-m", "flowtop", "run", "."],
-        cwd=folder,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env(),
-    )
+    owner = run_process(folder, output=False)
     wait_until(lambda: runs(folder, "RUNNING"), "a live run")
     owner.kill()
     owner.wait()
