@@ -141,6 +141,27 @@ async def test_editor_is_prefilled_and_names_each_layer(real_workspace):
         assert app.screen.query_one("#clear", Button).disabled  # nothing to clear yet
 
 
+async def test_an_edited_field_says_where_its_value_will_come_from(real_workspace):
+    """Typed and not saved yet: the override (starred); emptied: the layers below."""
+    app = editor_app(real_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+
+        def marker(name: str) -> Static:
+            return app.screen.query_one(f"#layer-{name}", Static)
+
+        field(app, "max_retries").value = "5"
+        field(app, "retry_on").value = ""
+        await pilot.pause()
+        assert rendered(marker("max_retries")) == "← overrides*"
+        assert marker("max_retries").has_class("-override")
+        assert rendered(marker("retry_on")) == "← below*"
+        field(app, "max_retries").value = "3"  # back to what it was: nothing to save
+        await pilot.pause()
+        assert rendered(marker("max_retries")) == "← task"
+        assert not marker("max_retries").has_class("-override")
+
+
 async def test_editor_validates_as_you_type(real_workspace):
     app = editor_app(real_workspace)
     async with app.run_test(size=SIZE) as pilot:

@@ -93,7 +93,7 @@ class RetryPolicy:
         if self.retry_jitter:
             parts.append(f"±{self.retry_jitter * 100:.0f}%")
         if self.retry_on:
-            parts.append("on " + ",".join(t.__name__ for t in self.retry_on))
+            parts.append("on " + ", ".join(t.__name__ for t in self.retry_on))
         if self.retry_predicate is not None:
             parts.append("if predicate")
         if self.retry_condition_fn is not None:

@@ -77,16 +77,20 @@ class RetryEditor(ModalScreen[bool]):
         self.initial = dict(self.policy.texts)
         self.state = FormState()
 
+    def _layer(self, name: str) -> Layer:
+        """The layer field ``name``'s value comes from now (the delay fields share one)."""
+        setting = "retry_delay" if name in DELAY_FIELDS else name
+        layers = self.policy.layers
+        return layers[setting][1] if setting in layers else Layer.BUILTIN
+
     def compose(self) -> ComposeResult:
         hints = self.policy.hints
-        layers = {name: layer for name, (_, layer) in self.policy.layers.items()}
         with Vertical(id="dialog"):
             yield Static(Text(f"Retry settings · {self.flow_name} / {self.task_key}"), id="title")
             yield Static(Text(f"Now: {self.policy.summary}"), id="policy")
             with VerticalScroll(id="fields"):
                 for name, label in FIELDS.items():
-                    setting = "retry_delay" if name in DELAY_FIELDS else name
-                    layer = layers.get(setting, Layer.BUILTIN)
+                    layer = self._layer(name)
                     with Horizontal(classes="row"):
                         yield Static(label, classes="label")
                         yield Input(
@@ -104,7 +108,8 @@ class RetryEditor(ModalScreen[bool]):
                     yield Static("", classes="error", id=f"error-{name}")
             yield Static("", id="form-error")
             yield Static(
-                "An empty field inherits from the layers below. Enter or ctrl+s saves, Escape cancels.",
+                "An empty field inherits from the layers below; * marks a change not saved yet. "
+                "Enter or ctrl+s saves, Escape cancels.",
                 id="hint",
             )
             with Horizontal(id="buttons"):
@@ -134,6 +139,7 @@ class RetryEditor(ModalScreen[bool]):
             if problem:
                 self.state = FormState(errors={**self.state.errors, "retry_on": problem})
         for name in FIELDS:
+            self._mark_layer(name, texts[name].strip())
             message = self.state.errors.get(name, "")
             error = self.query_one(f"#error-{name}", Static)
             error.update(Text(message))
@@ -141,6 +147,19 @@ class RetryEditor(ModalScreen[bool]):
             self.query_one(f"#field-{name}", Input).set_class(bool(message), "-invalid")
         self.query_one("#save", Button).disabled = bool(self.gone) or not self.state.valid
         self._show_form_error(self.gone)
+
+    def _mark_layer(self, name: str, text: str) -> None:
+        """Where the field's value will come from once saved: an edited value from the
+        override (``overrides*``), an emptied one from the layers below (``below*``)."""
+        layer = self._layer(name)
+        if text == self.initial[name].strip():
+            shown, override = str(layer), layer == Layer.OVERRIDES
+        else:
+            shown, override = (str(Layer.OVERRIDES), True) if text else ("below", False)
+            shown += "*"
+        marker = self.query_one(f"#layer-{name}", Static)
+        marker.update(Text(f"← {shown}"))
+        marker.set_class(override, "-override")
 
     def _unknown_names(self, names: list[str]) -> str:
         """Why ``retry_on`` names would not resolve in the flow's module ("" when they do),
