@@ -156,6 +156,9 @@ async def test_an_edited_field_says_where_its_value_will_come_from(real_workspac
         assert rendered(marker("max_retries")) == "← overrides*"
         assert marker("max_retries").has_class("-override")
         assert rendered(marker("retry_on")) == "← below*"
+        field(app, "retry_delay").value = "2"  # the delay fields are written together
+        await pilot.pause()
+        assert rendered(marker("backoff_factor")) == "← overrides*"
         field(app, "max_retries").value = "3"  # back to what it was: nothing to save
         await pilot.pause()
         assert rendered(marker("max_retries")) == "← task"

@@ -139,7 +139,7 @@ class RetryEditor(ModalScreen[bool]):
             if problem:
                 self.state = FormState(errors={**self.state.errors, "retry_on": problem})
         for name in FIELDS:
-            self._mark_layer(name, texts[name].strip())
+            self._mark_layer(name, texts)
             message = self.state.errors.get(name, "")
             error = self.query_one(f"#error-{name}", Static)
             error.update(Text(message))
@@ -148,15 +148,18 @@ class RetryEditor(ModalScreen[bool]):
         self.query_one("#save", Button).disabled = bool(self.gone) or not self.state.valid
         self._show_form_error(self.gone)
 
-    def _mark_layer(self, name: str, text: str) -> None:
+    def _mark_layer(self, name: str, texts: dict[str, str]) -> None:
         """Where the field's value will come from once saved: an edited value from the
-        override (``overrides*``), an emptied one from the layers below (``below*``)."""
+        override (``overrides*``), an emptied one from the layers below (``below*``).
+        The delay fields are one setting: editing one writes all three."""
+        together = DELAY_FIELDS if name in DELAY_FIELDS else (name,)
         layer = self._layer(name)
-        if text == self.initial[name].strip():
+        if all(texts[n].strip() == self.initial[n].strip() for n in together):
             shown, override = str(layer), layer == Layer.OVERRIDES
+        elif any(texts[n].strip() for n in together):
+            shown, override = f"{Layer.OVERRIDES}*", True
         else:
-            shown, override = (str(Layer.OVERRIDES), True) if text else ("below", False)
-            shown += "*"
+            shown, override = "below*", False
         marker = self.query_one(f"#layer-{name}", Static)
         marker.update(Text(f"← {shown}"))
         marker.set_class(override, "-override")
