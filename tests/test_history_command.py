@@ -234,3 +234,54 @@ def test_through_the_real_cli_with_the_default_path(workspace: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[1].split()[:3] == ["etl", "1", "FAILED"]
+
+
+def test_prune_gives_the_space_back_and_says_how_much(capsys, workspace: Path) -> None:
+    record_runs(workspace, *(make_flow() for _ in range(30)))
+    db = workspace / ".flowtop" / "history.db"
+    code, out, err = run_command(capsys, str(workspace), "--prune", "1")
+    assert code == 0 and err == ""
+    assert out.startswith("Removed 29 runs; kept the newest 1 of each flow. The store went from ")
+    before, after = out.rstrip(".\n").rsplit("went from ", 1)[1].split(" to ")
+    assert before != after
+    assert db.stat().st_size < 100_000
+    code, out, _ = run_command(capsys, str(workspace), "--prune", "1")
+    assert out == "Removed 0 runs; kept the newest 1 of each flow.\n"  # nothing to give back
+
+
+def test_prune_while_another_process_writes_keeps_the_size_and_says_so(
+    capsys, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flowtop.workspace import history as store
+
+    record_runs(workspace, make_flow(), make_flow())
+    db = workspace / ".flowtop" / "history.db"
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 50)
+    original = store.History.compact
+
+    def compact_under_a_writer(self: History) -> bool:
+        writer = sqlite3.connect(db, isolation_level=None)
+        writer.execute("BEGIN IMMEDIATE")  # another flowtop mid-commit
+        try:
+            return original(self)
+        finally:
+            writer.execute("ROLLBACK")
+            writer.close()
+
+    monkeypatch.setattr(store.History, "compact", compact_under_a_writer)
+    code, out, err = run_command(capsys, str(workspace), "--prune", "1")
+    assert code == 0 and err == ""
+    assert out == (
+        "Removed 1 run; kept the newest 1 of each flow. Another flowtop was writing to the "
+        "store, so it keeps its size; later runs reuse the space.\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("size", "text"),
+    [(0, "0 B"), (1023, "1023 B"), (1024, "1.0 KB"), (215_040, "210 KB"), (9_453_568, "9.0 MB")],
+)
+def test_sizes_read_as_ls_h_rounds_them(size: int, text: str) -> None:
+    from flowtop.formats import size_text
+
+    assert size_text(size) == text

@@ -60,6 +60,18 @@ def clock_time(ts: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(ts))
 
 
+def size_text(n: int) -> str:
+    """``512 B``, ``210 KB``, ``9.0 MB``: a file's size as ``ls -lh`` rounds it (1 KB = 1024 B)."""
+    if n < 1024:
+        return f"{n} B"
+    value, unit = n / 1024, "KB"
+    for bigger in ("MB", "GB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, bigger
+    return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
+
+
 def plural(n: int, word: str) -> str:
     """``1 task``, ``2 tasks``."""
     return f"{n} {word}" if n == 1 else f"{n} {word}s"

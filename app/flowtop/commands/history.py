@@ -15,7 +15,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from ..formats import date_time, plural, precise_duration, state_counts
+from ..formats import date_time, plural, precise_duration, size_text, state_counts
 from ..looks import NOT_STARTED, run_error_text
 from ..printable import PrintableStream, Writer, printable, say
 from ..workspace.history import History, reap_store
@@ -132,12 +132,24 @@ def _prune(db: Path, keep: int, flow: str | None) -> int:
     except HistoryError as exc:
         say(str(exc))
         return 2
+    before = _store_size(db)
     try:
         removed = history.prune(keep, flow)
+        compacted = removed > 0 and history.compact()
     finally:
-        history.close()
-    print(f"Removed {plural(removed, 'run')}; kept the newest {keep} of each flow.")
+        history.close()  # folds the WAL in: the size below is the file's own
+    said = f"Removed {plural(removed, 'run')}; kept the newest {keep} of each flow."
+    if compacted:
+        said += f" The store went from {size_text(before)} to {size_text(_store_size(db))}."
+    elif removed:
+        said += " Another flowtop was writing to the store, so it keeps its size; later runs reuse the space."
+    print(said)
     return 0
+
+
+def _store_size(db: Path) -> int:
+    """The store's bytes on disk: the database and its write-ahead log."""
+    return sum(p.stat().st_size for p in (db, db.with_name(db.name + "-wal")) if p.exists())
 
 
 def _usage(message: str) -> int:

@@ -511,6 +511,18 @@ class History(StoreReader):
                 raise
             return len(doomed)
 
+    def compact(self) -> bool:
+        """Give the pages of deleted runs back to the file system (``VACUUM``): a prune
+        only frees them inside the file. False when another process held the store past
+        the busy timeout; the freed pages are then reused by later runs instead."""
+        with self._write_lock:
+            try:
+                self._conn.execute("VACUUM")
+            except sqlite3.OperationalError as exc:
+                log.debug("%s: VACUUM failed: %s", self.path, exc)
+                return False
+        return True
+
     # -- closing --------------------------------------------------------------------
     def close(self) -> None:
         """Write what is still pending, mark this process's unfinished runs, release the file."""
