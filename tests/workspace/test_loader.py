@@ -236,6 +236,18 @@ def test_deleting_a_flow_file_removes_its_flows(write, workspace, tmp_path):
     assert "Removed flow etl" in change.summary()
 
 
+def test_a_renamed_flow_file_moves_its_flows_and_removes_none(write, workspace, tmp_path):
+    """The toast said "Removed flows …" for flows that had only changed file."""
+    old = write("seeds.py", ETL)
+    ws = workspace()
+    new = tmp_path / "seed_examples.py"
+    old.rename(new)
+    change = ws.reload_paths([old, new])
+    assert list(ws.flows) == ["etl"] and ws.flow_files["etl"] == new
+    assert change.removed == ()
+    assert change.summary() == "Reloaded seed_examples.py (1 flow)"
+
+
 def test_flows_are_matched_by_name_across_reloads(write, workspace, tmp_path):
     path = write("etl.py", simple("old"))
     ws = workspace()

@@ -212,7 +212,9 @@ class Workspace:
             flows=tuple(outcome.flows),
             errors=(*outcome.errors, *errors),
             settings_changed=settings_changed,
-            removed=tuple(outcome.removed),
+            # A flow whose file was renamed (or that moved to another file) is gone from
+            # one file and loaded from another in the same batch: not removed.
+            removed=tuple(name for name in outcome.removed if name not in outcome.flows),
             helpers=tuple(display_path(p) for p in outcome.helpers),
         )
 
