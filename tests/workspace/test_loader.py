@@ -283,6 +283,7 @@ def test_a_changed_helper_is_reimported_with_the_flows_using_it(
     assert ws.flows["etl"].nodes["get"].task.fn() == 2
     assert change.modules == ("etl.py",)
     assert change.helpers == ("helper.py",)
+    assert change.summary() == "Reloaded etl.py (1 flow), which imports helper.py"
     assert ws.flows["other"] is other  # untouched: it does not import helper
 
 

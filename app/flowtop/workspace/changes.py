@@ -38,9 +38,13 @@ class WorkspaceChanged:
             parts.append(f"{self.errors[0]}{more}")
         if self.modules:
             count = len(self.flows)
-            parts.append(
+            reloaded = (
                 f"Reloaded {', '.join(self.modules)} ({count} flow{'s' if count != 1 else ''})"
             )
+            if self.helpers:  # why files nobody saved reloaded: a module they import changed
+                verb = "imports" if len(self.modules) == 1 else "import"
+                reloaded += f", which {verb} {', '.join(self.helpers)}"
+            parts.append(reloaded)
         if self.removed:
             parts.append(
                 f"Removed flow{'s' if len(self.removed) > 1 else ''} {', '.join(self.removed)}"
