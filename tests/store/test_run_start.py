@@ -106,7 +106,7 @@ def test_a_launched_run_of_a_flow_the_file_lacks_says_so(tmp_path: Path) -> None
     (run,) = StoreReader(folder / ".flowtop" / "history.db").runs()
     assert run.error == {
         "type": NOT_STARTED,
-        "message": "etl.py: no flow named 'elt' (flows: etl)",
+        "message": "etl.py: no flow named 'elt' (did you mean 'etl'?); flows: etl",
         "traceback": "",
     }
 

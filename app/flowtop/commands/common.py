@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..engine.suggest import did_you_mean
 from ..printable import say
 
 if TYPE_CHECKING:
@@ -63,7 +64,8 @@ def report_load_errors(workspace: Workspace) -> bool:
 def no_such_flow(name: str, known: Iterable[str]) -> str:
     """Said when a command names a flow the workspace lacks: on stderr by ``flowtop run``
     and ``list``, and as the stored reason of a launched run that could not start."""
-    return f"no flow named {name!r} (flows: {', '.join(sorted(known)) or 'none'})"
+    names = sorted(known)
+    return f"no flow named {name!r}{did_you_mean(name, names)}; flows: {', '.join(names) or 'none'}"
 
 
 def select_names(flows: Iterable[str], root: object, name: str | None) -> list[str] | None:

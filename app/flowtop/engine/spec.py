@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 import importlib.util
 import os
 import re
+
+from .suggest import did_you_mean
 
 EXTRA = 'pip install -e ".[dask]" (in the flowtop checkout)'
 SPEC_HELP = "'thread', 'process', 'dask' or 'dask:tcp://HOST:PORT'"
@@ -31,8 +32,7 @@ def parse_spec(spec: object) -> tuple[str, str | None]:
                 f"executor {spec!r}: {address!r} is not a scheduler address like tcp://HOST:PORT"
             )
         return "dask", address
-    close = difflib.get_close_matches(text, ["thread", "process", "dask"], n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    hint = did_you_mean(text, ["thread", "process", "dask"])
     raise ExecutorError(f"executor must be {SPEC_HELP}, got str {spec!r}{hint}")
 
 

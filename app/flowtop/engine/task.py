@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import functools
 import inspect
 from collections.abc import Callable, Iterable
@@ -18,6 +17,7 @@ from .layers import Layer
 from .policy import POLICY_FIELDS, RetryPolicy
 from .prefect_api import RetryCondition
 from .settings import task_defaults
+from .suggest import did_you_mean
 from .task_runs import HOOK_KINDS, TaskExtras, check_hooks, check_run_name, make_extras
 
 #: Prefect 3 options with Prefect's semantics (see ``policy.decide``, ``task_runs``).
@@ -311,11 +311,8 @@ def _resolve_options(owner: str, kwargs: dict[str, Any]) -> dict[str, Any]:
         if key in UNSUPPORTED_OPTIONS:
             raise TypeError(f"{owner}: Prefect option {key!r} is not available in flowtop")
         if canonical not in TASK_OPTIONS:
-            close = difflib.get_close_matches(key, [*TASK_OPTIONS, *ALIASES], n=1)
-            hint = (
-                f" (did you mean {close[0]!r}?)"
-                if close
-                else f"; valid options: {', '.join(TASK_OPTIONS)}"
+            hint = did_you_mean(key, [*TASK_OPTIONS, *ALIASES]) or (
+                f"; valid options: {', '.join(TASK_OPTIONS)}"
             )
             raise TypeError(f"{owner}: unknown option {key!r}{hint}")
         if canonical in options and options[canonical] is not None and value is not None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import builtins
 import contextlib
-import difflib
 import importlib
 import importlib.machinery
 import importlib.util
@@ -28,6 +27,7 @@ from ..engine.layers import Layer
 from ..engine.policy import RetryPolicy
 from ..engine.pool import MAX_WORKERS
 from ..engine.spec import ExecutorError, check_spec
+from ..engine.suggest import did_you_mean
 from .load_error import LoadError
 
 DEFAULT_KEYS = (
@@ -70,8 +70,7 @@ def table_name(table: tuple[str, ...]) -> str:
 def _unknown(
     key: str, valid: tuple[str, ...], table: tuple[str, ...], what: str = "key"
 ) -> SettingsError:
-    close = difflib.get_close_matches(key, valid, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    hint = did_you_mean(key, valid)
     return SettingsError(
         f"{table_name(table)}: unknown {what} {key!r}{hint}; valid {what}s: {', '.join(valid)}",
         table,

@@ -9,7 +9,6 @@ the watcher thread and the UI thread never interleave half a reload.
 
 from __future__ import annotations
 
-import difflib
 import os
 import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
@@ -23,6 +22,7 @@ from ..engine.policy import RetryPolicy
 from ..engine.run import FlowRun
 from ..engine.runner import Runner
 from ..engine.spec import parse_spec
+from ..engine.suggest import did_you_mean
 from . import overrides as overrides_file
 from .changes import WorkspaceChanged
 from .load_error import LoadError, display_path
@@ -303,13 +303,14 @@ class Workspace:
         if flow is None:
             if self._loader.only is not None or self._loader.errors:
                 return None  # the flow may live in another file, or in one that failed to load
-            known = ", ".join(sorted(self._loader.flows)) or "none loaded"
-            return f"{table_name(table)}: no flow named {flow_name!r} (flows: {known})"
+            flows = self._loader.flows
+            known = ", ".join(sorted(flows)) or "none loaded"
+            hint = did_you_mean(flow_name, flows)
+            return f"{table_name(table)}: no flow named {flow_name!r}{hint}; flows: {known}"
         if flow.node(key) is None:
             if getattr(flow, "is_dynamic", False):
                 return f"{table_name(table)}: @flow {flow_name!r} calls no task named {key!r}"
-            close = difflib.get_close_matches(key, list(flow.nodes), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = did_you_mean(key, flow.nodes)
             tasks = ", ".join(flow.nodes)
             return f"{table_name(table)}: flow {flow_name!r} has no task {key!r}{hint}; its tasks: {tasks}"
         if "retry_on" in values:
