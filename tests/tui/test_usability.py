@@ -69,6 +69,28 @@ async def test_left_leaves_a_table_long_enough_to_scroll(long_workspace, size) -
         assert app.focused is app.table
 
 
+@pytest.mark.parametrize("size", [(44, 12), (120, 12)])
+async def test_a_long_flow_name_is_cut_on_one_line_not_wrapped(tmp_path, calls, size) -> None:
+    """At 44 columns (a phone over SSH) the flows pane takes at most a third, and a name
+    that does not fit ends in "…" on its own line: a wrapped name looked like two flows."""
+    from .conftest import demo_flow
+
+    long_name = "nightly-warehouse-sync-for-every-region"
+    ws = FakeWorkspace(tmp_path, {"demo": demo_flow(calls), long_name: long_flow()})
+    app = FlowtopApp(ws, watch=False)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        pane = app.flow_list
+        assert pane.size.width <= max(20, size[0] * 0.3)
+        lines = [line.rstrip() for line in screen_text(app).splitlines()[:3]]
+        sidebar = [line.split("▕")[0].strip() for line in lines]  # left of its rule
+        assert sidebar[0].endswith("demo")
+        assert sidebar[1].startswith("· nightly") and sidebar[1].endswith("…")
+        assert not sidebar[2]  # nothing wrapped onto the next line
+    for runner in ws.runners:
+        runner.shutdown(wait=True)
+
+
 # -- 4: j k g G in the flows list and the history lists ------------------------------
 
 
