@@ -75,6 +75,7 @@ class BenchWorkspace:
         self.errors: dict[Path, Any] = {}
         self.settings = Settings()
         self.settings_errors: list[Any] = []
+        self.unread_prefect: list[str] = []
         self.history_error: str | None = None
         self.history = BenchHistory()
         self.runners: list[Runner] = []

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import flowtop as flowtop_package
 from flowtop.compat import prefect_imports
 from flowtop.engine import Runner, StateType
 from flowtop.workspace import Workspace
@@ -52,6 +53,19 @@ def folder(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def flowtop_cli(
+    *args: str, env: dict[str, str], cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "flowtop", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=cwd,
+    )
+
+
 @pytest.fixture(autouse=True)
 def no_flag(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("FLOWTOP_PREFECT_COMPAT", raising=False)
@@ -79,17 +93,60 @@ def test_without_compat_the_prefect_file_is_not_a_flowtop_flow(folder: Path) -> 
     assert workspace.flows == {}
 
 
+def test_without_compat_no_flows_found_names_the_prefect_files_and_the_fix(
+    folder: Path,
+) -> None:
+    """A Prefect user's first try: `flowtop list` on their folder said only "no flows found"."""
+    (folder / "flowtop.toml").write_text("")
+    (folder / "helper.py").write_text("VALUE = 1\n")  # imports no prefect: not named
+    workspace = Workspace(folder)
+    workspace.read_settings()
+    assert [p.name for p in workspace.unread_prefect_files()] == ["etl.py"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = flowtop_cli("list", str(folder), env=env)
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"flowtop: no flows found in {folder} (etl.py imports prefect: run flowtop with "
+        "--prefect-compat, or set [workspace] prefect_compat = true in flowtop.toml)\n"
+    )
+
+
+def test_turning_drop_in_mode_on_in_the_settings_loads_the_prefect_files(folder: Path) -> None:
+    """Following that hint in a running TUI: saving flowtop.toml reads every file again."""
+    toml = folder / "flowtop.toml"
+    toml.write_text("")
+    workspace = Workspace(folder)
+    workspace.load()
+    assert workspace.flows == {}
+    toml.write_text("[workspace]\nprefect_compat = true\n")
+    change = workspace.reload_paths([toml])
+    assert list(workspace.flows) == ["etl"] and not change.errors, change.errors
+    assert workspace.unread_prefect_files() == []
+
+
+def test_a_flowtop_file_importing_prefect_outside_drop_in_mode_says_how_to_turn_it_on(
+    folder: Path,
+) -> None:
+    (folder / "flowtop.toml").write_text("")
+    (folder / "mixed.py").write_text("import flowtop\nfrom prefect import flow\n")
+    # A process of its own: in this one, tests/prefect is importable as "prefect".
+    env = {**os.environ, "PYTHONPATH": str(Path(flowtop_package.__file__).parents[1])}
+    probe = [sys.executable, "-c", "import prefect"]
+    if subprocess.run(probe, env=env, cwd=folder, capture_output=True).returncode == 0:
+        pytest.skip("prefect is installed here: its import succeeds")
+    done = flowtop_cli("list", str(folder), env=env, cwd=folder)
+    assert (
+        "mixed.py:2: ModuleNotFoundError: No module named 'prefect'; mixed.py imports prefect: "
+        "run flowtop with --prefect-compat, or set [workspace] prefect_compat = true in "
+        "flowtop.toml"
+    ) in done.stderr, done.stderr
+
+
 def test_the_cli_flag_turns_drop_in_mode_on(folder: Path) -> None:
     (folder / "flowtop.toml").write_text("")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     env.pop("FLOWTOP_PREFECT_COMPAT", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "flowtop", "--prefect-compat", "run", str(folder)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-    )
+    done = flowtop_cli("--prefect-compat", "run", str(folder), env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "COMPLETED" in done.stdout
 

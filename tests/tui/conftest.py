@@ -73,6 +73,7 @@ class FakeWorkspace:
         self.errors = errors or {}
         self.settings = Settings()
         self.settings_errors: list[LoadError] = []
+        self.unread_prefect: list[str] = []
         self.history_error: str | None = None
         self.overrides: dict[tuple[str, str], dict[str, Any]] = {}
         self.history = FakeHistory()

@@ -286,6 +286,19 @@ async def test_an_empty_folder_says_where_no_flows_were_found(tmp_path: Path) ->
         assert said.startswith(f"No flows found in {tmp_path}: add a .py file"), said
 
 
+async def test_a_folder_of_prefect_flows_says_how_to_read_them(tmp_path: Path) -> None:
+    workspace = FakeWorkspace(tmp_path, {})
+    workspace.unread_prefect = ["etl.py"]
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.05)
+        said = str(app.header.render())
+        assert said == (
+            f"No flows found in {tmp_path}: etl.py imports prefect: run flowtop with "
+            "--prefect-compat, or set [workspace] prefect_compat = true in flowtop.toml"
+        )
+
+
 async def test_a_broken_file_is_listed_with_its_error(workspace: FakeWorkspace) -> None:
     app = make_app(workspace)
     async with app.run_test(size=SIZE, notifications=True) as pilot:

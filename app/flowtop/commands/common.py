@@ -68,9 +68,11 @@ def no_such_flow(name: str, known: Iterable[str]) -> str:
     return f"no flow named {name!r}{did_you_mean(name, names)}; flows: {', '.join(names) or 'none'}"
 
 
-def select_names(flows: Iterable[str], root: object, name: str | None) -> list[str] | None:
-    """Of the flows named ``flows`` (of the workspace at ``root``), those to act on, or None
-    after printing why there are none."""
+def select_names(
+    flows: Iterable[str], root: object, name: str | None, path: str | None = None
+) -> list[str] | None:
+    """Of the flows named ``flows`` (of the workspace at ``root``, given as ``path``),
+    those to act on, or None after printing why there are none."""
     known = sorted(flows)
     if name is not None:
         if name not in known:
@@ -78,6 +80,18 @@ def select_names(flows: Iterable[str], root: object, name: str | None) -> list[s
             return None
         return [name]
     if not known:
-        say(f"no flows found in {root}")
+        say(f"no flows found in {root}{prefect_hint(path if path is not None else str(root))}")
         return None
     return known
+
+
+def prefect_hint(path: str) -> str:
+    """Why a folder of Prefect flows showed no flows: drop-in mode is off (settings only
+    are read here; no flow file is imported)."""
+    from ..workspace import Workspace
+    from ..workspace.load_error import unread_prefect_hint
+
+    with Workspace(path, isolate_imports=False) as workspace:
+        workspace.read_settings()
+        hint = unread_prefect_hint([p.name for p in workspace.unread_prefect_files()])
+    return f" ({hint})" if hint else ""

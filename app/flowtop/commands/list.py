@@ -37,7 +37,7 @@ def main(args: argparse.Namespace) -> int:
     had_errors = bool(errors)
     if had_errors and not listed.flows and args.flow is None:
         return 2  # the errors said why there is nothing to list
-    names = select_names(listed.flows, listed.root, args.flow)
+    names = select_names(listed.flows, listed.root, args.flow, args.path)
     if names is None:
         return 2
     out: Writer = sys.stdout if args.json else PrintableStream(sys.stdout)

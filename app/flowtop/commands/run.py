@@ -247,7 +247,7 @@ def checked_names(
     # that failed to load stops `run` of every flow, not `run --flow` of another one.
     if settings_bad or (had_errors and args.flow is None):
         return None
-    names = select_names(flows, root, args.flow)
+    names = select_names(flows, root, args.flow, args.path)
     if names is None:
         return None
     if not want_dashboard(args, args.executor or executor):

@@ -49,6 +49,7 @@ from flowtop.tui.widgets.run_header import RunHeader
 from flowtop.tui.widgets.task_table import TaskTable
 from flowtop.tui.workspace_view import Change, LocalWorkspace, WorkspaceView
 from flowtop.workspace.flow_shapes import PolicyView
+from flowtop.workspace.load_error import unread_prefect_hint
 from flowtop.workspace.run_log import RunInterrupted
 
 FRAME = 0.03  # seconds between event flushes: one batch per frame at most
@@ -228,12 +229,12 @@ class FlowtopApp(RunActions, ViewActions, KeyActions, ErrorActions, App[int]):
         self._apply_keymap()
         self._show_flows()
         if not self.workspace.shapes and not self._errors():
+            hint = unread_prefect_hint(list(self.workspace.unread_prefect))
+            advice = hint or "add a .py file that defines a Flow" + (
+                ", and it shows here when saved" if self._watch else ""
+            )
             self.header.update(
-                Text(
-                    f"No flows found in {self.workspace.root}: add a .py file that defines "
-                    "a Flow" + (", and it shows here when saved" if self._watch else ""),
-                    style="dim",
-                )
+                Text(f"No flows found in {self.workspace.root}: {advice}", style="dim")
             )
         if self._watch:
             self._stop_watch = asyncio.Event()

@@ -72,6 +72,12 @@ class WorkspaceView(Protocol):
     def settings_errors(self) -> Sequence[LoadError]: ...
 
     @property
+    def unread_prefect(self) -> Sequence[str]:
+        """Flow files not read because they import prefect (drop-in mode off), when no
+        flow loaded."""
+        ...
+
+    @property
     def history_error(self) -> str | None: ...
 
     @property

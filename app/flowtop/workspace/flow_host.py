@@ -94,6 +94,10 @@ class FlowHost:
             "flow_files": {name: str(path) for name, path in workspace.flow_files.items()},
             "errors": [error.to_json() for error in workspace.errors.values()],
             "settings_errors": [error.to_json() for error in workspace.settings_errors],
+            # only asked when there is nothing to show: it reads every candidate file
+            "unread_prefect": []
+            if workspace.flows
+            else [path.name for path in workspace.unread_prefect_files()],
             "settings": {
                 "keys": dict(settings.keys),
                 "on_quit": settings.on_quit,

@@ -19,6 +19,18 @@ def display_path(path: Path | str) -> str:
         return str(path)
 
 
+def unread_prefect_hint(names: list[str]) -> str:
+    """Why a folder of Prefect flows shows no flows (``Workspace.unread_prefect_files``):
+    said by ``flowtop run``/``list`` and by the TUI alike."""
+    if not names:
+        return ""
+    files = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return (
+        f"{files} import{'s' if len(names) == 1 else ''} prefect: run flowtop with "
+        "--prefect-compat, or set [workspace] prefect_compat = true in flowtop.toml"
+    )
+
+
 @dataclass(frozen=True)
 class LoadError:
     """A flow file or settings file that could not be used, and where it went wrong."""

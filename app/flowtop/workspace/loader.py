@@ -42,7 +42,7 @@ from ..compat import prefect_imports
 from ..engine.flow import Flow
 from ..engine.flow_package import FLOW_PACKAGE
 from .import_graph import ImportGraph
-from .load_error import LoadError, display_path
+from .load_error import LoadError, display_path, unread_prefect_hint
 
 #: A folder file is executed only when its source mentions one of these.
 FLOW_MARKERS = (b"flowtop", b"Flow")
@@ -146,7 +146,7 @@ def _inside(filename: str, folder: Path) -> bool:
         return False
 
 
-def _import_error(path: Path, exc: BaseException) -> LoadError:
+def _import_error(path: Path, exc: BaseException, *, prefect_compat: bool) -> LoadError:
     """Point an exception raised while importing ``path`` at the line in ``path``."""
     # flowtop's own frames (a @task refusing an option) say nothing the message doesn't
     frames = [
@@ -167,6 +167,9 @@ def _import_error(path: Path, exc: BaseException) -> LoadError:
         and not frames[-1].filename.startswith("<")
     ):
         message += f" (raised in {display_path(frames[-1].filename)}:{frames[-1].lineno})"
+    missing = (exc.name or "") if isinstance(exc, ModuleNotFoundError) else ""
+    if not prefect_compat and missing.split(".")[0] == "prefect":
+        message += "; " + unread_prefect_hint([path.name])  # drop-in mode would provide it
     return LoadError(path, line, None, message)
 
 
@@ -431,7 +434,7 @@ class Loader:
                 sys.modules[name] = previous
             else:
                 sys.modules.pop(name, None)
-            raise _Failed(_import_error(path, exc)) from None
+            raise _Failed(_import_error(path, exc, prefect_compat=compat)) from None
         finally:
             self.deps[path] = frozenset(self.graph.closure(path, tree))
         self.deps[path] |= self._note_helpers(set(sys.modules) - before, path)

@@ -54,6 +54,9 @@ class RemoteWorkspace:
         self.flow_files: dict[str, Path] = {}
         self._file_errors: dict[Path, LoadError] = {}
         self.settings_errors: list[LoadError] = []
+        #: Flow files not read because they import prefect (drop-in mode off), when no
+        #: flow loaded: what the empty screen points at.
+        self.unread_prefect: list[str] = []
         self.settings = Settings()
         #: Why the host last failed (shown as an error of the workspace), or None.
         self.host_error: LoadError | None = None
@@ -163,6 +166,7 @@ class RemoteWorkspace:
         self.shapes = {name: shapes[name] for name in self.flow_files if name in shapes}
         self._file_errors = {e.path: e for e in map(LoadError.from_json, reply["errors"])}
         self.settings_errors = [LoadError.from_json(e) for e in reply["settings_errors"]]
+        self.unread_prefect = [str(name) for name in reply.get("unread_prefect", [])]
         self._heard = True
         given = reply["settings"]
         self.settings = Settings(

@@ -26,7 +26,7 @@ from ..engine.suggest import did_you_mean
 from . import overrides as overrides_file
 from .changes import WorkspaceChanged
 from .load_error import LoadError, display_path
-from .loader import Loader, LoadOutcome
+from .loader import FLOW_MARKERS, Loader, LoadOutcome
 from .places import Places
 from .settings import (
     TASK_KEYS,
@@ -137,6 +137,24 @@ class Workspace:
         """The files a load would import: the one file, or the folder's own ``*.py``."""
         return self._loader.candidates()
 
+    def unread_prefect_files(self) -> list[Path]:
+        """Flow files that import ``prefect`` and were therefore not read: with drop-in
+        mode off, a file is imported only when it mentions flowtop. What "no flows
+        found" points at, since a Prefect user's first try is a folder of such files."""
+        if self._loader.compat():
+            return []
+        found = []
+        for path in self.flow_file_candidates():
+            try:
+                data = path.read_bytes()
+            except OSError:
+                continue
+            if any(m in data for m in FLOW_MARKERS):
+                continue  # read (and reported) as any flow file
+            if b"from prefect" in data or b"import prefect" in data:
+                found.append(path)
+        return found
+
     def read_settings(self) -> list[LoadError]:
         """Read both settings files without loading any flow (their new errors)."""
         with self._lock:
@@ -169,13 +187,19 @@ class Workspace:
         with self._lock:
             settings_changed = False
             settings_errors: list[LoadError] = []
+            reads_prefect = self._loader.compat()
             if any(p in (self.settings_path, self.overrides_path) for p in changed):
                 # Saved means re-read: set_override may have applied the content already,
                 # and the UI still wants the event to refresh the policies it shows.
                 _, settings_errors = self._reload_settings()
                 settings_changed = True
                 self._loader.prefect_compat = self.settings.prefect_compat
-            outcome = self._loader.reload(p for p in changed if p.suffix == ".py")
+            if self._loader.compat() != reads_prefect:
+                # Drop-in mode turned on or off: which files are flow files changed, and
+                # what `from prefect import …` means in them; every file is read again.
+                outcome = self._loader.load_all()
+            else:
+                outcome = self._loader.reload(p for p in changed if p.suffix == ".py")
             name_errors = (
                 self._check_names() if settings_changed or outcome.modules or outcome.errors else []
             )
