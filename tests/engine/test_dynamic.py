@@ -240,6 +240,29 @@ def test_rerun_failed_replays_with_the_cache(make_runner, recorder) -> None:
     assert reused == ["extract"]
 
 
+def test_rerun_failed_calls_the_flow_with_its_arguments_again(runner) -> None:
+    """A @flow with parameters: its rerun lost them (``missing 1 required positional
+    argument``), where Prefect's retry of a flow run keeps its parameters."""
+    broken = {"x": 2}
+
+    @task(max_retries=0)
+    def double(x: int) -> int:
+        if x == broken.get("x"):
+            del broken["x"]  # fails once
+            raise ValueError("flaky")
+        return 2 * x
+
+    @flow
+    def scaled(n: int, factor: float = 1.0) -> float:
+        return sum(double(i) for i in range(n)) * factor
+
+    first = finished(runner, runner.start(scaled, args=(4,), kwargs={"factor": 0.5}))
+    assert first.state is S.FAILED and (first.args, first.kwargs) == ((4,), {"factor": 0.5})
+    second = finished(runner, runner.rerun_failed(first))
+    assert second.state is S.COMPLETED and second.value == 6.0, second.error
+    assert (second.args, second.kwargs) == ((4,), {"factor": 0.5})
+
+
 def test_cache_misses_when_inputs_change(runner) -> None:
     calls = []
 

@@ -173,7 +173,12 @@ class FlowFunction(Flow):
         """
         if key is not None and key not in source.states:
             raise KeyError(f"run #{source.number} of {self.name!r} has no task {key!r}")
-        return {"cache": cache_of(source, exclude=[] if key is None else [key])}
+        return {
+            "cache": cache_of(source, exclude=[] if key is None else [key]),
+            # the same call again: a flow with parameters reruns with the source's
+            "args": source.args,
+            "kwargs": dict(source.kwargs),
+        }
 
     def __repr__(self) -> str:
         return f"<@flow {self.name!r}>"

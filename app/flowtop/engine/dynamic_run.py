@@ -488,7 +488,14 @@ class DynamicRun(FlowRun):
         base = super().snapshot()
         with self._lock:
             inputs = dict(self._inputs_by_key)
-        return replace(base, value=self.value, error=self.error, inputs=inputs)
+        return replace(
+            base,
+            value=self.value,
+            error=self.error,
+            inputs=inputs,
+            args=self._args,
+            kwargs=dict(self._kwargs),
+        )
 
 
 def cache_of(result: RunResult, exclude: Iterable[str] = ()) -> dict[tuple[str, str], Any]:

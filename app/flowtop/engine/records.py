@@ -195,6 +195,10 @@ class RunResult:
     value: Any = None
     error: BaseException | None = None
     inputs: Mapping[str, str | None] = field(default_factory=dict)
+    #: @flow functions only: the arguments the function was called with (a rerun calls
+    #: it with them again)
+    args: tuple[Any, ...] = ()
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
 
     def __getitem__(self, key: str) -> State:
         return self.states[key]
