@@ -543,3 +543,35 @@ def test_odd_run_values_are_one_line_and_exit_2(tmp_path: Path, args: list[str],
     assert done.returncode == 2, done.stderr
     assert len(done.stderr.splitlines()) == 1 and says in done.stderr, done.stderr
     assert done.stdout == ""
+
+
+def test_a_flow_with_parameters_without_defaults_is_refused_before_it_starts(
+    tmp_path: Path,
+) -> None:
+    """flowtop calls a @flow with no arguments: it failed inside flowtop with a TypeError
+    and flowtop's own frame in its traceback."""
+    write(
+        tmp_path,
+        "scaled.py",
+        """
+        from flowtop import flow, task
+
+        @task
+        def double(x):
+            return 2 * x
+
+        @flow
+        def scaled(n: int, *rest, factor: float = 1.0, **extra):
+            return sum(double(i) for i in range(n)) * factor
+        """,
+    )
+    done = flowtop("run", str(tmp_path))
+    assert done.returncode == 2
+    assert done.stderr == (
+        "flowtop: flow 'scaled' needs n (no default): flowtop starts a @flow without "
+        "arguments; give its parameters defaults, or call it from Python\n"
+    )
+    assert (
+        not (tmp_path / ".flowtop").exists()
+        or "scaled" not in flowtop("history", str(tmp_path)).stdout
+    )  # nothing was run

@@ -18,6 +18,7 @@ from .common import bad_path, report_load_errors, select_names, whole_number
 from .printers import READER_GONE, HumanPrinter, JsonPrinter
 
 if TYPE_CHECKING:
+    from ..engine.flow import Flow
     from ..workspace import Workspace
 
 
@@ -149,6 +150,11 @@ def main(args: argparse.Namespace) -> int:
             reservation.fail(reason)
         return 2
 
+    for name in names:  # before any run starts: one flow that cannot start stops them all
+        needed = required_arguments(workspace.flows[name])
+        if needed:
+            return cannot_start(needed)
+
     printer: JsonPrinter | HumanPrinter
     if args.json:
         printer = JsonPrinter(out)
@@ -206,6 +212,20 @@ def main(args: argparse.Namespace) -> int:
     if not args.no_history and not recorded(workspace):
         return 1
     return 0 if ok else 1
+
+
+def required_arguments(flow: Flow) -> str:
+    """Why ``flow`` cannot be started here ("" when it can): a ``@flow`` whose parameters
+    have no default. Said before the run, not as a ``TypeError`` from inside flowtop."""
+    from ..engine.dynamic import FlowFunction
+
+    required = flow.required_parameters() if isinstance(flow, FlowFunction) else []
+    if not required:
+        return ""
+    return (
+        f"flow {flow.name!r} needs {', '.join(required)} (no default): flowtop starts a "
+        "@flow without arguments; give its parameters defaults, or call it from Python"
+    )
 
 
 def recorded(workspace: Workspace) -> bool:

@@ -63,6 +63,16 @@ class FlowFunction(Flow):
         self.known_nodes: dict[str, Node] = {}
         functools.update_wrapper(self, fn)
 
+    def required_parameters(self) -> list[str]:
+        """The function's parameters without a default: a run that flowtop starts (``r``,
+        ``flowtop run``) calls it with no arguments, so these would be missing."""
+        try:
+            parameters = inspect.signature(self.fn).parameters.values()
+        except (TypeError, ValueError):  # a builtin or odd callable: let the call say it
+            return []
+        variadic = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+        return [p.name for p in parameters if p.default is p.empty and p.kind not in variadic]
+
     def node(self, key: str) -> Node | None:
         """The node a run made for ``key``, or one built from the task the key names.
 
