@@ -45,6 +45,35 @@ def test_a_terminal_gets_a_live_summary_line_rewritten_in_place() -> None:
     assert "etl #3 COMPLETED: 2 completed in 2.5s" in after and "retrying" not in after
 
 
+def test_the_status_clock_counts_from_the_run_s_start_and_ticks_between_events(
+    monkeypatch,
+) -> None:
+    """`watch` joins a run late, and a retry wait brings no event for minutes: the clock
+    read 0.000117s and stood still."""
+    from flowtop.commands import printers
+
+    now = {"wall": T0 + 12.34, "mono": 100.0}
+    monkeypatch.setattr(printers.time, "time", lambda: now["wall"])
+    monkeypatch.setattr(printers.time, "monotonic", lambda: now["mono"])
+    out = io.StringIO()
+    printer = HumanPrinter(out, live=True)
+    printer(events())  # the run started at T0, 12.34 s ago
+    assert out.getvalue().endswith("1 retrying · 0 failed · 12.3s")
+    printer.tick()  # within a second of the last draw: nothing
+    assert out.getvalue().endswith("12.3s")
+    now["wall"] += 65
+    now["mono"] += 1.5
+    before = len(out.getvalue())
+    printer.tick()
+    assert (
+        out.getvalue()[before:]
+        == "\r\x1b[2Ketl #3: 0/2 done · 0 running · 1 retrying · 0 failed · 1m17s"
+    )
+    quiet = io.StringIO()
+    JsonPrinter(quiet).tick()
+    assert quiet.getvalue() == ""
+
+
 def test_a_pipe_gets_plain_lines_only() -> None:
     out = io.StringIO()
     HumanPrinter(out, live=False)(events())

@@ -74,6 +74,9 @@ class JsonPrinter:
     def __call__(self, events: list[Event]) -> None:
         self.output.write("".join(map(json_line, events)))
 
+    def tick(self) -> None:
+        """JSON lines are events only: nothing to refresh between them."""
+
 
 def _one_line(text: str, limit: int = 160) -> str:
     line = " ".join(printable(text).split())
@@ -92,26 +95,44 @@ class HumanPrinter:
         self.live = live
         self.verbose = verbose
         self.states: dict[str, dict[str, StateType]] = {}
+        #: Each live run's start (wall clock, from its event: `watch` joins runs late).
         self.started: dict[str, float] = {}
         self.names: dict[str, str] = {}
         self._status_shown = False
-        self._last_status = 0.0
+        self._last_status = 0.0  # when the status line was last drawn (monotonic)
+        #: Batches come on the bus's sink thread, ticks from the command's own thread.
+        self._lock = threading.Lock()
+
+    def tick(self) -> None:
+        """Redraw the live status line between events, so its clock keeps counting
+        through a long retry wait (at most once a second)."""
+        if not self.live or time.monotonic() - self._last_status < TICK:
+            return
+        with self._lock:
+            if self._status_shown:
+                self._draw("")
 
     def __call__(self, events: list[Event]) -> None:
+        with self._lock:
+            self._print(events)
+
+    def _print(self, events: list[Event]) -> None:
         # names of flows, tasks and exceptions come from user code too: every line is made
         # printable, not only the messages, before the status line's own escape is added
         lines = [printable(line) for line in map(self.describe, events) if line]
-        text = ""
+        self._draw("\n".join(lines) + "\n" if lines else "")
+
+    def _draw(self, text: str) -> None:
+        """Write ``text`` where the status line was, then the status line again below it."""
         if self._status_shown:
-            text += "\r\x1b[2K"
+            text = "\r\x1b[2K" + text
             self._status_shown = False
-        if lines:
-            text += "\n".join(lines) + "\n"
         if self.live:
             status = printable(self.status())
             if status:
                 text += status
                 self._status_shown = True
+                self._last_status = time.monotonic()
         if text:
             self.output.write(text)
 
@@ -121,7 +142,7 @@ class HumanPrinter:
         stamp = clock_time(event.ts)
         if isinstance(event, RunStarted):
             self.states[event.run_id] = dict.fromkeys(event.tasks, StateType.PENDING)
-            self.started[event.run_id] = time.monotonic()
+            self.started[event.run_id] = event.ts
             self.names[event.run_id] = f"{event.flow} #{event.run}"
             rerun = f" (rerun of {event.rerun_of})" if event.rerun_of else ""
             if event.parent_run:
@@ -175,10 +196,19 @@ class HumanPrinter:
         parts = []
         for run_id, states in self.states.items():
             counts = Counter(states.values())
-            elapsed = time.monotonic() - self.started[run_id]
+            elapsed = max(0.0, time.time() - self.started[run_id])
             parts.append(
                 f"{self.names[run_id]}: {counts[StateType.COMPLETED]}/{len(states)} done · "
                 f"{counts[StateType.RUNNING]} running · {counts[StateType.AWAITING_RETRY]} retrying · "
-                f"{counts[StateType.FAILED] + counts[StateType.UPSTREAM_FAILED]} failed · {fmt_seconds(elapsed)}"
+                f"{counts[StateType.FAILED] + counts[StateType.UPSTREAM_FAILED]} failed · {_elapsed(elapsed)}"
             )
         return " | ".join(parts)
+
+
+#: The live status line's clock is redrawn this often while no event comes.
+TICK = 1.0
+
+
+def _elapsed(seconds: float) -> str:
+    """A running clock: ``0.0s``, ``12.3s``, then ``1m05s`` (not ``0.000117s``)."""
+    return f"{seconds:.1f}s" if seconds < 60 else fmt_seconds(seconds)

@@ -15,7 +15,7 @@ from ..engine.pool import MAX_WORKERS
 from ..engine.states import StateType
 from ..printable import say
 from .common import bad_path, report_load_errors, select_names, whole_number
-from .printers import READER_GONE, HumanPrinter, JsonPrinter
+from .printers import READER_GONE, TICK, HumanPrinter, JsonPrinter
 
 if TYPE_CHECKING:
     from ..engine.flow import Flow
@@ -204,6 +204,8 @@ def main(args: argparse.Namespace) -> int:
             run = runner.start(workspace.flows[name], run_id=args.run_id, **start)
             if gone.is_set():  # the reader left while this run was being started
                 run.cancel()
+            while not run.wait(TICK):  # the status line's clock goes on through a retry wait
+                printer.tick()
             ok = run.final_state() is StateType.COMPLETED and ok
     finally:
         runner.shutdown(wait=False)  # a thread hung past its timeout must not hold the exit

@@ -119,6 +119,7 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                         print(f"run {run_id} INTERRUPTED: {printable(event.reason)}", file=out)
                     return 1
             if not events:
+                printer.tick()  # the status line's clock goes on through a retry wait
                 now = time.monotonic()
                 if now >= next_reap:
                     reap_store(db)
