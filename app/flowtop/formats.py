@@ -89,9 +89,10 @@ COUNT_ORDER = (
     "PENDING",
 )
 
+_RANK = {state: i for i, state in enumerate(COUNT_ORDER)}
+
 
 def state_counts(counts: Mapping[str, int]) -> str:
     """``3 completed, 1 failed``: counts by state name in ``COUNT_ORDER``, zeros left out."""
-    rank = {state: i for i, state in enumerate(COUNT_ORDER)}
-    items = sorted(counts.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))
+    items = sorted(counts.items(), key=lambda kv: (_RANK.get(kv[0], len(_RANK)), kv[0]))
     return ", ".join(f"{n} {state_words(state)}" for state, n in items if n)

@@ -69,7 +69,7 @@ def no_such_flow(name: str, known: Iterable[str]) -> str:
 
 
 def select_names(
-    flows: Iterable[str], root: object, name: str | None, path: str | None = None
+    flows: Iterable[str], root: object, name: str | None, path: str
 ) -> list[str] | None:
     """Of the flows named ``flows`` (of the workspace at ``root``, given as ``path``),
     those to act on, or None after printing why there are none."""
@@ -80,7 +80,7 @@ def select_names(
             return None
         return [name]
     if not known:
-        say(f"no flows found in {root}{prefect_hint(path if path is not None else str(root))}")
+        say(f"no flows found in {root}{prefect_hint(path)}")
         return None
     return known
 

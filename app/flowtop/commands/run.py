@@ -219,9 +219,7 @@ def main(args: argparse.Namespace) -> int:
 def required_arguments(flow: Flow) -> str:
     """Why ``flow`` cannot be started here ("" when it can): a ``@flow`` whose parameters
     have no default. Said before the run, not as a ``TypeError`` from inside flowtop."""
-    from ..engine.dynamic import FlowFunction
-
-    required = flow.required_parameters() if isinstance(flow, FlowFunction) else []
+    required = flow.required_parameters()
     if not required:
         return ""
     return (

@@ -221,6 +221,11 @@ class Flow:
             run_id=run_id,
         )
 
+    def required_parameters(self) -> list[str]:
+        """What a run started with no arguments would lack: nothing, for a static flow
+        (a ``@flow`` function names its parameters without defaults)."""
+        return []
+
     def rerun_plan(self, source: RunResult, key: str | None = None) -> dict[str, Any]:
         """What ``Runner.start`` needs to rerun ``source``: its failed tasks, or (``key``)
         that task and everything downstream of it. Completed tasks are carried over."""

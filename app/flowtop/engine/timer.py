@@ -148,6 +148,8 @@ class Timer:
 
     @staticmethod
     def _fire(due: list[TimerHandle]) -> None:
+        """Call the due callbacks. A frame of its own: the loop's last ``handle`` would
+        otherwise stay bound while the timer waits for the next deadline."""
         for handle in due:
             if handle.cancelled:
                 continue

@@ -229,7 +229,7 @@ class FlowtopApp(RunActions, ViewActions, KeyActions, ErrorActions, App[int]):
         self._apply_keymap()
         self._show_flows()
         if not self.workspace.shapes and not self._errors():
-            hint = unread_prefect_hint(list(self.workspace.unread_prefect))
+            hint = unread_prefect_hint(self.workspace.unread_prefect)
             advice = hint or "add a .py file that defines a Flow" + (
                 ", and it shows here when saved" if self._watch else ""
             )

@@ -7,6 +7,7 @@ loader (see ``flow_host.py``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +20,7 @@ def display_path(path: Path | str) -> str:
         return str(path)
 
 
-def unread_prefect_hint(names: list[str]) -> str:
+def unread_prefect_hint(names: Sequence[str]) -> str:
     """Why a folder of Prefect flows shows no flows (``Workspace.unread_prefect_files``):
     said by ``flowtop run``/``list`` and by the TUI alike."""
     if not names:
