@@ -567,10 +567,7 @@ def test_a_flow_with_parameters_without_defaults_is_refused_before_it_starts(
     )
     done = flowtop("run", str(tmp_path))
     assert done.returncode == 2
-    assert done.stderr == (
-        "flowtop: flow 'scaled' needs n (no default): flowtop starts a @flow without "
-        "arguments; give its parameters defaults, or call it from Python\n"
-    )
+    assert done.stderr == "flowtop: flow 'scaled' needs n (no default): give --param n=VALUE\n"
     assert (
         not (tmp_path / ".flowtop").exists()
         or "scaled" not in flowtop("history", str(tmp_path)).stdout

@@ -114,7 +114,8 @@ def test_a_launched_run_of_a_flow_the_file_lacks_says_so(tmp_path: Path) -> None
 def test_a_launched_run_of_a_flow_needing_arguments_ends_failed_with_the_reason(
     tmp_path: Path,
 ) -> None:
-    """`r` on a @flow whose parameters have no default: the TUI's header shows why."""
+    """A launched run of a @flow given no value for a parameter without a default (a
+    rerun of a run stored before parameters were): the TUI's header shows why."""
     (tmp_path / "scaled.py").write_text(
         "from flowtop import flow\n\n@flow\ndef scaled(n):\n    return n\n"
     )
@@ -122,10 +123,7 @@ def test_a_launched_run_of_a_flow_needing_arguments_ends_failed_with_the_reason(
     assert done.returncode == 2
     (run,) = StoreReader(tmp_path / ".flowtop" / "history.db").runs()
     assert run.state == "FAILED" and run.error is not None
-    assert run.error["message"] == (
-        "flow 'scaled' needs n (no default): flowtop starts a @flow without arguments; "
-        "give its parameters defaults, or call it from Python"
-    )
+    assert run.error["message"] == "flow 'scaled' needs n (no default): give --param n=VALUE"
 
 
 def test_an_import_past_load_timeout_ends_the_run_process_and_fails_the_run(

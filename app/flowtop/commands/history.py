@@ -15,6 +15,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
+from ..engine.parameters import describe as describe_parameters
 from ..formats import date_time, plural, precise_duration, size_text, state_counts
 from ..looks import NOT_STARTED, run_error_text
 from ..printable import PrintableStream, Writer, printable, say
@@ -254,10 +255,13 @@ def _print_detail(detail: RunDetail, out: Writer) -> None:
         f"duration {precise_duration(run.duration)}{rerun}{clean(child)}",
         file=out,
     )
+    tasks = max(run.tasks, len(detail.tasks))  # a @flow plans none: its tasks are as reached
     print(
-        f"run id {run.run_id} · {plural(run.tasks, 'task')}: {fmt_counts(run.counts) if run.counts else 'running'}",
+        f"run id {run.run_id} · {plural(tasks, 'task')}: {fmt_counts(run.counts) if run.counts else 'running'}",
         file=out,
     )
+    if run.parameters:
+        print(f"parameters: {clean(describe_parameters(run.parameters))}", file=out)
     for task in detail.tasks:
         print(file=out)
         _print_task(task, out)

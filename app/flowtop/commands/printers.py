@@ -15,6 +15,7 @@ from typing import TextIO
 
 from ..engine.delays import fmt_seconds
 from ..engine.events import Event, RunFinished, RunStarted, TaskStateChanged, json_line
+from ..engine.parameters import decode, describe
 from ..engine.states import StateType
 from ..formats import clock_time, plural, state_counts
 from ..looks import STATE_LOOK, run_error_text, state_words
@@ -153,7 +154,8 @@ class HumanPrinter:
                 if event.tasks
                 else "tasks appear as the flow reaches them"
             )
-            return f"{stamp} {event.flow} #{event.run} started: {tasks}{rerun}"
+            given = f" with {describe(decode(event.parameters))}" if event.parameters else ""
+            return f"{stamp} {event.flow} #{event.run} started{given}: {tasks}{rerun}"
         if isinstance(event, RunFinished):
             self.states.pop(event.run_id, None)
             counts = state_counts(event.counts)

@@ -51,6 +51,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="with --rerun-of: rerun this task and everything downstream of it",
     )
     parser.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a parameter of a @flow function, the value read as JSON (4, 0.5, true, "
+        '[1, 2], "text"), else as text; repeat for more (needs --flow)',
+    )
+    parser.add_argument(
+        "--params",
+        metavar="JSON",
+        help="@flow parameters as a JSON object, as in '{\"n\": 4}' (--param wins)",
+    )
+    parser.add_argument(
         "--no-history",
         action="store_true",
         help="run without recording in the run store (other flowtop processes won't see the run)",
@@ -121,8 +135,24 @@ def json_stdout() -> TextIO:
     return open(saved, "w", encoding="utf-8", errors="backslashreplace")
 
 
+def given_parameters(args: argparse.Namespace) -> dict[str, Any]:
+    """``--params`` then each ``--param`` over it. Raises ``ParameterError``."""
+    from ..engine.parameters import parse_assignment, parse_object
+
+    parameters = parse_object(args.params) if args.params is not None else {}
+    parameters.update(parse_assignment(text) for text in args.param)
+    return parameters
+
+
 def main(args: argparse.Namespace) -> int:
     out: TextIO = json_stdout() if args.json else sys.stdout
+    from ..engine.parameters import ParameterError
+
+    try:
+        args.parameters = given_parameters(args)
+    except ParameterError as exc:
+        say(str(exc))
+        return 2
     if args.detach:
         return detach_main(args, out)
     if bad_path(args.path):
@@ -150,10 +180,16 @@ def main(args: argparse.Namespace) -> int:
             reservation.fail(reason)
         return 2
 
+    starts: dict[str, dict[str, Any]] = {}
     for name in names:  # before any run starts: one flow that cannot start stops them all
-        needed = required_arguments(workspace.flows[name])
-        if needed:
-            return cannot_start(needed)
+        start = (
+            rerun_start(workspace, name, args)
+            if args.rerun_of
+            else call_start(workspace.flows[name], args.parameters)
+        )
+        if isinstance(start, str):
+            return cannot_start(start)
+        starts[name] = start
 
     printer: JsonPrinter | HumanPrinter
     if args.json:
@@ -198,10 +234,7 @@ def main(args: argparse.Namespace) -> int:
         for name in names:
             if gone.is_set():
                 break
-            start = rerun_start(workspace, name, args) if args.rerun_of else {}
-            if isinstance(start, str):
-                return cannot_start(start)
-            run = runner.start(workspace.flows[name], run_id=args.run_id, **start)
+            run = runner.start(workspace.flows[name], run_id=args.run_id, **starts[name])
             if gone.is_set():  # the reader left while this run was being started
                 run.cancel()
             while not run.wait(TICK):  # the status line's clock goes on through a retry wait
@@ -216,16 +249,16 @@ def main(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-def required_arguments(flow: Flow) -> str:
-    """Why ``flow`` cannot be started here ("" when it can): a ``@flow`` whose parameters
-    have no default. Said before the run, not as a ``TypeError`` from inside flowtop."""
-    required = flow.required_parameters()
-    if not required:
-        return ""
-    return (
-        f"flow {flow.name!r} needs {', '.join(required)} (no default): flowtop starts a "
-        "@flow without arguments; give its parameters defaults, or call it from Python"
-    )
+def call_start(flow: Flow, parameters: dict[str, Any]) -> dict[str, Any] | str:
+    """``Runner.start`` arguments calling ``flow`` with ``parameters``, or why it cannot
+    start: a ``@flow`` parameter without a default left out, a name it does not take.
+    Said before the run, not as a ``TypeError`` from inside flowtop."""
+    from ..engine.parameters import ParameterError
+
+    try:
+        return flow.start_arguments(parameters)
+    except ParameterError as exc:
+        return str(exc)
 
 
 def recorded(workspace: Workspace) -> bool:
@@ -272,8 +305,8 @@ def checked_names(
         return None
     if not want_dashboard(args, args.executor or executor):
         return None
-    if (args.rerun_of or args.task or args.run_id) and args.flow is None:
-        say("--rerun-of, --task and --run-id need --flow NAME")
+    if (args.rerun_of or args.task or args.run_id or args.parameters) and args.flow is None:
+        say("--rerun-of, --task, --param and --run-id need --flow NAME")
         return None
     if args.task and not args.rerun_of:
         say("--task needs --rerun-of RUN_ID (the run to take results from)")
@@ -317,7 +350,9 @@ def rerun_start(workspace: Workspace, name: str, args: argparse.Namespace) -> di
     from ..workspace.reruns import plan_rerun
 
     try:
-        plan = plan_rerun(workspace.history, args.rerun_of, workspace.flows[name], args.task)
+        plan = plan_rerun(
+            workspace.history, args.rerun_of, workspace.flows[name], args.task, args.parameters
+        )
     except (KeyError, ValueError) as exc:
         return str(exc.args[0] if exc.args else exc)
     for note in plan.notes:
@@ -355,6 +390,7 @@ def detach(
             task=args.task,
             executor=args.executor,
             workers=args.workers,
+            parameters=args.parameters,
         )
         if args.json:
             event = {"event": "run_detached", "flow": name, "run_id": launched.run_id}

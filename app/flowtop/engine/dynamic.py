@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, overload
 
@@ -27,6 +27,7 @@ from .dynamic_run import DynamicRun, TaskFuture, cache_of, input_hash, resolve_r
 from .errors import RunCancelled, UpstreamFailed
 from .flow import Flow
 from .graph import Node
+from .parameters import ParameterInfo, call_for, signature_parameters
 from .prefect_api import outcome_state
 from .runner import Runner
 from .states import StateType
@@ -63,15 +64,14 @@ class FlowFunction(Flow):
         self.known_nodes: dict[str, Node] = {}
         functools.update_wrapper(self, fn)
 
-    def required_parameters(self) -> list[str]:
-        """The function's parameters without a default: a run that flowtop starts (``r``,
-        ``flowtop run``) calls it with no arguments, so these would be missing."""
-        try:
-            parameters = inspect.signature(self.fn).parameters.values()
-        except (TypeError, ValueError):  # a builtin or odd callable: let the call say it
-            return []
-        variadic = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
-        return [p.name for p in parameters if p.default is p.empty and p.kind not in variadic]
+    def parameters(self) -> list[ParameterInfo]:
+        return signature_parameters(self.fn)
+
+    def start_arguments(self, parameters: Mapping[str, Any]) -> dict[str, Any]:
+        """The function called with ``parameters`` by name; one without a default must be
+        among them (a run that flowtop starts has no other arguments to give)."""
+        args, kwargs = call_for(self.fn, self.name, parameters)
+        return {"args": args, "kwargs": kwargs}
 
     def node(self, key: str) -> Node | None:
         """The node a run made for ``key``, or one built from the task the key names.

@@ -28,6 +28,7 @@ from .context import child_of, parent_run, set_run
 from .errors import RunCancelled, UpstreamFailed
 from .events import ErrorInfo, RunStarted
 from .graph import Node, Ref, find_refs, resolve_refs
+from .parameters import given_json
 from .policy import safe_repr
 from .prefect_api import (
     State,
@@ -231,6 +232,7 @@ class DynamicRun(FlowRun):
                     self.rerun_of,
                     time.time(),
                     parent_run=self.parent_run,
+                    parameters=given_json(self.flow.fn, self._args, self._kwargs),
                 )
             )
         threading.Thread(

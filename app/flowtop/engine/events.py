@@ -53,6 +53,9 @@ class RunStarted(NamedTuple):
     event: str = "run_started"
     #: A subflow's run: the id of the run whose flow function called it (None otherwise).
     parent_run: str | None = None
+    #: A ``@flow`` run's arguments by parameter name, a JSON object (``parameters.py``);
+    #: None for a run given none.
+    parameters: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -67,6 +70,8 @@ class RunStarted(NamedTuple):
             data["rerun_of"] = self.rerun_of
         if self.parent_run:
             data["parent_run"] = self.parent_run
+        if self.parameters:
+            data["parameters"] = json.loads(self.parameters)
         return data
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .context import current_flow, enter_flow, exit_flow
 from .graph import Node, Ref, _dedupe, find_refs, resolve_refs
+from .parameters import ParameterError, ParameterInfo
 from .run import FlowRun
 from .runner import Runner
 from .task import Task
@@ -221,10 +222,21 @@ class Flow:
             run_id=run_id,
         )
 
-    def required_parameters(self) -> list[str]:
-        """What a run started with no arguments would lack: nothing, for a static flow
-        (a ``@flow`` function names its parameters without defaults)."""
+    def parameters(self) -> list[ParameterInfo]:
+        """What a run can be given (``--param``): nothing, for a static flow; a ``@flow``
+        function's named parameters."""
         return []
+
+    def start_arguments(self, parameters: Mapping[str, Any]) -> dict[str, Any]:
+        """``Runner.start`` arguments that call the flow with ``parameters`` (by name, as
+        ``--param`` gives them). Raises ``ParameterError`` naming what does not fit: a
+        static flow takes none."""
+        if parameters:
+            raise ParameterError(
+                f"flow {self.name!r} takes no parameters (only a @flow function does): "
+                f"got {', '.join(parameters)}"
+            )
+        return {}
 
     def rerun_plan(self, source: RunResult, key: str | None = None) -> dict[str, Any]:
         """What ``Runner.start`` needs to rerun ``source``: its failed tasks, or (``key``)

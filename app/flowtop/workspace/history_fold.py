@@ -188,10 +188,11 @@ def _start(
     # The run may be recorded already (numbered with its id before it started).
     conn.execute(
         "INSERT INTO runs(run_id, flow, number, state, started, rerun_of, tasks, owner, "
-        "host, pid, boot_id, proc_start, heartbeat, parent) "
-        "VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "host, pid, boot_id, proc_start, heartbeat, parent, parameters) "
+        "VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (run_id) DO UPDATE SET started = excluded.started, "
-        "rerun_of = excluded.rerun_of, tasks = excluded.tasks, parent = excluded.parent",
+        "rerun_of = excluded.rerun_of, tasks = excluded.tasks, parent = excluded.parent, "
+        "parameters = excluded.parameters",
         (
             event.run_id,
             event.flow,
@@ -202,6 +203,7 @@ def _start(
             *owner,
             event.ts,
             event.parent_run,
+            event.parameters,
         ),
     )
 

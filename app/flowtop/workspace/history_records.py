@@ -10,6 +10,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..engine.parameters import decode as decode_parameters
+
 
 class HistoryError(Exception):
     """The history file cannot be used (not SQLite, newer schema, unreadable)."""
@@ -38,6 +40,8 @@ class RunRecord:
     parent: str | None = None
     parent_flow: str | None = None
     parent_number: int | None = None
+    #: A ``@flow`` run's arguments by parameter name (``engine/parameters.py``); {} if none.
+    parameters: dict[str, Any] = field(default_factory=dict)
 
     @property
     def child_of(self) -> str:
@@ -72,6 +76,8 @@ class RunRecord:
             data["parent_run"] = self.parent
             data["parent_flow"] = self.parent_flow
             data["parent_run_number"] = self.parent_number
+        if self.parameters:
+            data["parameters"] = dict(self.parameters)
         return data
 
 
@@ -196,6 +202,7 @@ def _run_record(row: tuple[Any, ...]) -> RunRecord:
         parent=row[15],
         parent_flow=row[16],
         parent_number=row[17],
+        parameters=decode_parameters(row[18]),
     )
 
 

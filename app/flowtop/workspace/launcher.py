@@ -9,10 +9,13 @@ the run (or print its id) before the process has even imported the flows.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..engine.runner import new_run_id
 from .private import private_file, private_folder
@@ -37,6 +40,7 @@ def launch(
     task: str | None = None,
     executor: str | None = None,
     workers: int | None = None,
+    parameters: Mapping[str, Any] | None = None,
 ) -> Launched:
     """Start ``flowtop run PATH --flow FLOW`` detached; return at once with its run id."""
     run_id = new_run_id()
@@ -50,6 +54,8 @@ def launch(
         command += ["--executor", executor]
     if workers is not None:
         command += ["--workers", str(workers)]
+    if parameters:  # JSON values (``--param``, the TUI's form): JSON carries them exactly
+        command += ["--params", json.dumps(dict(parameters), ensure_ascii=False)]
     logs = private_folder(state_dir / LOGS)
     log = private_file(logs / f"{run_id}.log")
     with open(log, "wb", buffering=0) as out:

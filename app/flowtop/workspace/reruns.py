@@ -8,6 +8,7 @@ not be stored runs again, and the caller tells the user why.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,12 +27,23 @@ class RerunPlan:
     notes: tuple[str, ...] = ()
 
 
-def plan_rerun(history: History, source_id: str, flow: Flow, task: str | None = None) -> RerunPlan:
+def plan_rerun(
+    history: History,
+    source_id: str,
+    flow: Flow,
+    task: str | None = None,
+    parameters: Mapping[str, Any] | None = None,
+) -> RerunPlan:
     """Reuse what ``source_id`` completed and stored; rerun the rest (``task`` and downstream).
 
+    A ``@flow`` is called with the source run's parameters, ``parameters`` over them (a
+    call whose inputs changed then runs again: its input hash no longer matches).
+
     Raises ``KeyError`` for an unknown run or task, ``ValueError`` for a run of another
-    flow or one that is still running.
+    flow or one that is still running, ``ParameterError`` (a ``ValueError``) for
+    parameters the flow cannot be called with.
     """
+    source_id = _full_id(history, source_id, flow.name)
     detail = history.run_detail(source_id)
     record = detail.run
     if record.flow != flow.name:
@@ -57,6 +69,7 @@ def plan_rerun(history: History, source_id: str, flow: Flow, task: str | None = 
             notes.append(f"{key} runs again: its result was not stored")
     keep = {k: v for k, v in values.items() if k in completed and k not in forced}
     start: dict[str, Any] = {"rerun_of": source_id}
+    start.update(flow.start_arguments({**record.parameters, **(parameters or {})}))
     if getattr(flow, "is_dynamic", False):
         start["cache"] = {
             (key, fingerprints[key]): value
@@ -67,3 +80,12 @@ def plan_rerun(history: History, source_id: str, flow: Flow, task: str | None = 
         reuse: dict[str, State] = reusable_states(keep, completed)
         start["reuse"] = reuse
     return RerunPlan(start, tuple(notes))
+
+
+def _full_id(history: History, source_id: str, flow: str) -> str:
+    """The id of the one run of ``flow`` whose id starts with ``source_id`` (runs are
+    named by a short prefix, as ``history`` prints them), else ``source_id`` as given."""
+    matches = history.with_id_prefix(source_id, flow) if len(source_id) >= 4 else []
+    if len(matches) > 1:
+        raise ValueError(f"run id {source_id!r} is ambiguous: {len(matches)} runs start with it")
+    return matches[0].run_id if matches else source_id

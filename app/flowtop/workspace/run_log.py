@@ -67,6 +67,7 @@ def encode(event: RunStarted | RunFinished) -> str:
                 event.rerun_of,
                 event.ts,
                 event.parent_run,
+                event.parameters,
             ],
             separators=(",", ":"),
         )
@@ -218,6 +219,7 @@ def _from_fields(
     if kind == "run_started":
         run_id, flow, number, tasks, limits, policies, rerun_of, ts = fields[1:9]
         parent_run = fields[9] if len(fields) > 9 else None  # logged before version 4: none
+        parameters = fields[10] if len(fields) > 10 else None  # logged before version 6: none
         return RunStarted(
             run_id,
             flow,
@@ -228,6 +230,7 @@ def _from_fields(
             rerun_of,
             ts,
             parent_run=parent_run,
+            parameters=parameters,
         )
     if kind == "run_finished":
         run_id, flow, number, state, counts, duration, ts, error = fields[1:]

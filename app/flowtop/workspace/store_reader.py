@@ -18,6 +18,9 @@ from .log_fold import run_tasks
 from .run_log import connect_reader
 from .store_schema import check_version
 
+#: The schema version that added ``runs.parameters``.
+PARAMETERS_VERSION = 6
+
 
 class StoreReader:
     """Read access to the run store at ``path``."""
@@ -31,30 +34,33 @@ class StoreReader:
         """A read-only connection for the calling thread only: it never waits on a writer
         (WAL), and needs no write access to the file or its folder."""
         with closing(connect_reader(self.path)) as conn:
-            check_version(conn, self.path)  # a newer flowtop's store is refused, untouched
+            # a newer flowtop's store is refused, untouched; an older one that nobody could
+            # migrate (a read-only folder) lacks the newer columns, read as NULL
+            if check_version(conn, self.path) < PARAMETERS_VERSION:
+                self._RUNS = StoreReader._RUNS.replace("r.parameters", "NULL")
             yield conn
 
     _RUNS = (
         "SELECT r.run_id, r.flow, r.number, r.state, r.started, r.finished, r.duration, "
         "r.rerun_of, src.number, r.counts, r.tasks, r.note, r.host, r.pid, r.error, "
-        "r.parent, up.flow, up.number "
+        "r.parent, up.flow, up.number, r.parameters "
         "FROM runs r LEFT JOIN runs src ON src.run_id = r.rerun_of "
         "LEFT JOIN runs up ON up.run_id = r.parent"
     )
 
     def runs(self, flow: str | None = None, limit: int | None = 100) -> list[RunRecord]:
         """Runs, newest first."""
-        query = self._RUNS
+        where = ""
         params: list[str | int] = []
         if flow is not None:
-            query += " WHERE r.flow = ?"
+            where = " WHERE r.flow = ?"
             params.append(flow)
-        query += " ORDER BY r.started DESC, r.number DESC"
+        where += " ORDER BY r.started DESC, r.number DESC"
         if limit is not None:
-            query += " LIMIT ?"
+            where += " LIMIT ?"
             params.append(int(limit))
         with self._reader() as conn:
-            return [_run_record(row) for row in conn.execute(query, params)]
+            return [_run_record(row) for row in conn.execute(self._RUNS + where, params)]
 
     def count(self, flow: str | None = None) -> int:
         """How many runs the store holds (of ``flow``): what a shortened list leaves out."""

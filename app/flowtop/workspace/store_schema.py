@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .history_records import HistoryError
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # task_runs and attempts are WITHOUT ROWID: one b-tree per row write instead of two.
 _VERSION_1 = """
@@ -138,8 +138,21 @@ ALTER TABLE events ADD COLUMN ts REAL;
 ALTER TABLE events ADD COLUMN duration REAL;
 """
 
+# Version 6: a @flow run's arguments by parameter name, as a JSON object (also in its
+# ``run_started`` event), so a rerun in another process calls the function the same way.
+_VERSION_6 = """
+ALTER TABLE runs ADD COLUMN parameters TEXT;
+"""
+
 #: Script that takes a file from version ``n - 1`` to ``n``, by ``n``.
-MIGRATIONS = {1: _VERSION_1, 2: _VERSION_2, 3: _VERSION_3, 4: _VERSION_4, 5: _VERSION_5}
+MIGRATIONS = {
+    1: _VERSION_1,
+    2: _VERSION_2,
+    3: _VERSION_3,
+    4: _VERSION_4,
+    5: _VERSION_5,
+    6: _VERSION_6,
+}
 
 
 def check_version(conn: sqlite3.Connection, path: Path) -> int:

@@ -1,0 +1,204 @@
+"""A ``@flow`` run's parameters: what its function was called with, kept as JSON.
+
+A run started from a terminal (``flowtop run --param n=4``, the TUI's parameter form)
+gets its arguments as JSON values, and a rerun in another process, maybe after a
+restart, must call the function the same way again. So a run's parameters are recorded
+by name as a JSON object: readable in the store, in ``history`` and in ``--json``, and
+turned back into the same call (``call_for``). A value JSON cannot hold (an object
+passed from Python) is kept as its ``repr`` under the tag ``UNSTORED``: shown as it
+is, refused by a rerun that would need it, by name.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+
+from .policy import safe_repr
+from .suggest import did_you_mean
+
+#: The tag of a value JSON cannot hold: ``{"$repr": "<Client at 0x…>"}``.
+UNSTORED = "$repr"
+
+_VARIADIC = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+
+
+class ParameterError(ValueError):
+    """Parameters a flow cannot be called with; the message names them."""
+
+
+class ParameterInfo(NamedTuple):
+    """One parameter of a ``@flow`` function, as a form asking for it shows it."""
+
+    name: str
+    required: bool  # no default
+    default: str  # the default as JSON (its repr if JSON cannot hold it); "" when required
+    annotation: str  # ``int``, ``list[str]``; "" when not annotated
+
+
+def signature_parameters(fn: Callable[..., Any]) -> list[ParameterInfo]:
+    """``fn``'s named parameters (not ``*args``/``**kwargs``), in order."""
+    signature = _signature(fn)
+    if signature is None:
+        return []
+    out = []
+    for p in signature.parameters.values():
+        if p.kind in _VARIADIC:
+            continue
+        required = p.default is p.empty
+        default = "" if required else json.dumps(p.default, default=safe_repr, ensure_ascii=False)
+        out.append(ParameterInfo(p.name, required, default, _annotation(p.annotation)))
+    return out
+
+
+def _annotation(annotation: Any) -> str:
+    if annotation is inspect.Parameter.empty:
+        return ""
+    if isinstance(annotation, str):  # ``from __future__ import annotations``
+        return annotation
+    if isinstance(annotation, type):
+        return annotation.__name__
+    return str(annotation).replace("typing.", "")
+
+
+def _signature(fn: Callable[..., Any]) -> inspect.Signature | None:
+    try:
+        return inspect.signature(fn)
+    except (TypeError, ValueError):  # a builtin or an odd callable: nothing to name
+        return None
+
+
+def _unstored(value: Any) -> dict[str, str]:
+    return {UNSTORED: safe_repr(value)}
+
+
+def given_json(
+    fn: Callable[..., Any], args: tuple[Any, ...], kwargs: Mapping[str, Any]
+) -> str | None:
+    """The arguments of a call of ``fn`` by parameter name, as a JSON object (defaults not
+    applied: a rerun takes the defaults of the code it runs); None for a call without any."""
+    if not args and not kwargs:
+        return None
+    signature = _signature(fn)
+    given: dict[str, Any]
+    try:
+        given = dict(signature.bind_partial(*args, **kwargs).arguments) if signature else {}
+    except TypeError:  # the call itself fails, and says why; keep what it was given
+        signature = None
+    if signature is None:
+        given = {**{f"arg{i}": a for i, a in enumerate(args)}, **kwargs}
+    return json.dumps(given, default=_unstored, ensure_ascii=False, separators=(",", ":"))
+
+
+def decode(text: str | None) -> dict[str, Any]:
+    """A run's stored parameters (``given_json``); {} for a run without any."""
+    if not text:
+        return {}
+    value = json.loads(text)
+    return value if isinstance(value, dict) else {}
+
+
+def call_for(
+    fn: Callable[..., Any], flow: str, parameters: Mapping[str, Any]
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The positional and keyword arguments that call ``fn`` with ``parameters`` by name.
+
+    Raises ``ParameterError`` for a name ``fn`` does not take (it has no ``**kwargs``), a
+    value kept only as its ``repr``, or a parameter without a default left out.
+    """
+    for name, value in parameters.items():
+        if isinstance(value, dict) and set(value) == {UNSTORED}:
+            raise ParameterError(
+                f"flow {flow!r}: parameter {name} was {value[UNSTORED]}, which the run store "
+                "cannot hold (not JSON): give it again with --param, or rerun from Python"
+            )
+    signature = _signature(fn)
+    if signature is None:
+        return (), dict(parameters)
+    named = signature.parameters
+    extra_name = next((p.name for p in named.values() if p.kind is p.VAR_KEYWORD), None)
+    arguments: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    unknown = []
+    for name, value in parameters.items():
+        parameter = named.get(name)
+        if parameter is not None and parameter.kind is parameter.VAR_POSITIONAL:
+            if not isinstance(value, list):
+                raise ParameterError(
+                    f"flow {flow!r}: {name} takes extra positional arguments: give a JSON "
+                    f"list, as in --param '{name}=[1, 2]'"
+                )
+            arguments[name] = tuple(value)
+        elif parameter is not None and parameter.kind is parameter.VAR_KEYWORD:
+            if not isinstance(value, dict):
+                raise ParameterError(
+                    f"flow {flow!r}: {name} takes extra keyword arguments: give a JSON object"
+                )
+            extra.update(value)
+        elif parameter is not None:
+            arguments[name] = value
+        elif extra_name is not None:
+            extra[name] = value
+        else:
+            unknown.append(name)
+    if unknown:
+        takes = [p.name for p in named.values() if p.kind not in _VARIADIC]
+        hint = did_you_mean(unknown[0], takes)
+        listed = f"it takes {', '.join(takes)}" if takes else "it takes none"
+        raise ParameterError(f"flow {flow!r} has no parameter {', '.join(unknown)}{hint}; {listed}")
+    missing = [
+        p.name
+        for p in named.values()
+        if p.default is p.empty and p.kind not in _VARIADIC and p.name not in arguments
+    ]
+    if missing:
+        raise ParameterError(
+            f"flow {flow!r} needs {', '.join(missing)} (no default): give "
+            + " ".join(f"--param {name}=VALUE" for name in missing)
+        )
+    if extra_name is not None and extra:
+        arguments[extra_name] = extra
+    ordered = {name: arguments[name] for name in named if name in arguments}
+    bound = inspect.BoundArguments(signature, ordered)
+    return tuple(bound.args), dict(bound.kwargs)
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """``NAME=VALUE`` as ``--param`` takes it: the value read as JSON (``4``, ``0.5``,
+    ``true``, ``[1, 2]``, ``"x"``), else as the text itself, as Prefect's CLI does."""
+    name, equals, raw = text.partition("=")
+    name = name.strip()
+    if not equals or not name.isidentifier():
+        raise ParameterError(f"--param {text!r}: expected NAME=VALUE, as in --param n=4")
+    try:
+        return name, json.loads(raw)
+    except ValueError:
+        return name, raw
+
+
+def parse_object(text: str) -> dict[str, Any]:
+    """``--params '{"n": 4}'``: a JSON object of parameters by name."""
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise ParameterError(f"--params: not JSON ({exc})") from None
+    if not isinstance(value, dict):
+        raise ParameterError(f"--params: expected a JSON object of NAME: VALUE, got {text!r}")
+    return value
+
+
+def describe(parameters: Mapping[str, Any], limit: int = 60) -> str:
+    """``n=4, factor=0.5, region="eu"``: a run's parameters on one line, each value cut
+    at ``limit`` characters."""
+    parts = []
+    for name, value in parameters.items():
+        if isinstance(value, dict) and set(value) == {UNSTORED}:
+            text = str(value[UNSTORED])
+        else:
+            text = json.dumps(value, ensure_ascii=False)
+        if len(text) > limit:
+            text = text[: limit - 1] + "…"
+        parts.append(f"{name}={text}")
+    return ", ".join(parts)

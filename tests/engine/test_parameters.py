@@ -1,0 +1,170 @@
+"""A @flow run's parameters: recorded by name as JSON, turned back into the same call."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from flowtop import flow
+from flowtop.engine import Runner
+from flowtop.engine.events import RunStarted
+from flowtop.engine.parameters import (
+    UNSTORED,
+    ParameterError,
+    ParameterInfo,
+    call_for,
+    decode,
+    describe,
+    given_json,
+    parse_assignment,
+    parse_object,
+    signature_parameters,
+)
+
+
+def scaled(n: int, factor: float = 1.0, *rest: int, label: str = "run", **extra: Any) -> Any:
+    return n, factor, rest, label, extra
+
+
+def positional(a: int, b: int = 2, /) -> tuple[int, int]:
+    return a, b
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner),
+    max_leaves=6,
+)
+
+
+@given(
+    n=JSON_VALUES,
+    factor=JSON_VALUES,
+    rest=st.lists(st.integers(), max_size=3),
+    extra=st.dictionaries(st.sampled_from(["x", "y", "zone"]), JSON_VALUES),
+)
+def test_a_recorded_call_is_made_again_the_same_way(
+    n: Any, factor: Any, rest: list[int], extra: dict[str, Any]
+) -> None:
+    """What a rerun in another process relies on: record, decode, call again."""
+    args, kwargs = (n, factor, *rest), {"label": "x", **extra}
+    again = call_for(scaled, "scaled", decode(given_json(scaled, args, kwargs)))
+    assert scaled(*again[0], **again[1]) == scaled(*args, **kwargs)
+
+
+def test_positional_only_parameters_go_back_by_position() -> None:
+    args, kwargs = call_for(positional, "p", decode(given_json(positional, (1, 5), {})))
+    assert (args, kwargs) == ((1, 5), {})
+
+
+def test_defaults_are_not_recorded_so_a_rerun_takes_the_code_s_own() -> None:
+    assert decode(given_json(scaled, (3,), {})) == {"n": 3}
+    assert given_json(scaled, (), {}) is None
+    assert decode(None) == {}
+
+
+def test_a_value_json_cannot_hold_is_kept_as_its_repr_and_refused_by_name() -> None:
+    recorded = decode(given_json(scaled, (object(),), {}))
+    assert set(recorded["n"]) == {UNSTORED} and "object object" in recorded["n"][UNSTORED]
+    assert describe(recorded).startswith("n=<object object at")
+    with pytest.raises(ParameterError, match=r"parameter n was <object object .*not JSON"):
+        call_for(scaled, "scaled", recorded)
+
+
+def test_missing_and_unknown_parameters_are_named() -> None:
+    with pytest.raises(
+        ParameterError, match=r"^flow 'scaled' needs n \(no default\): give --param n=VALUE$"
+    ):
+        call_for(scaled, "scaled", {"factor": 2})
+
+    def strict(n: int, factor: float = 1.0) -> None: ...
+
+    with pytest.raises(ParameterError) as caught:
+        call_for(strict, "strict", {"n": 1, "fator": 2})
+    assert str(caught.value) == (
+        "flow 'strict' has no parameter fator (did you mean 'factor'?); it takes n, factor"
+    )
+    # a function with **extra takes any name
+    assert call_for(scaled, "scaled", {"n": 1, "fator": 2}) == ((1,), {"fator": 2})
+
+
+def test_variadic_parameters_want_their_json_shape() -> None:
+    assert call_for(scaled, "s", {"n": 1, "factor": 2, "rest": [3, 4]}) == ((1, 2, 3, 4), {})
+    with pytest.raises(ParameterError, match="rest takes extra positional arguments"):
+        call_for(scaled, "s", {"n": 1, "rest": 3})
+    with pytest.raises(ParameterError, match="extra takes extra keyword arguments"):
+        call_for(scaled, "s", {"n": 1, "extra": [1]})
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        ("n=4", ("n", 4)),
+        ("factor=0.5", ("factor", 0.5)),
+        ("on=true", ("on", True)),
+        ("days=[1, 2]", ("days", [1, 2])),
+        ('label="4"', ("label", "4")),
+        ("region=eu-west", ("region", "eu-west")),  # not JSON: the text itself
+        ("empty=", ("empty", "")),
+        ("query=a=b", ("query", "a=b")),
+    ],
+)
+def test_param_values_are_json_else_text(text: str, parsed: tuple[str, Any]) -> None:
+    assert parse_assignment(text) == parsed
+
+
+@pytest.mark.parametrize("text", ["n", "=4", "two words=1", "1n=2"])
+def test_a_param_without_a_name_is_refused(text: str) -> None:
+    with pytest.raises(ParameterError, match="expected NAME=VALUE"):
+        parse_assignment(text)
+
+
+def test_params_is_a_json_object() -> None:
+    assert parse_object('{"n": 4}') == {"n": 4}
+    with pytest.raises(ParameterError, match="expected a JSON object"):
+        parse_object("[4]")
+    with pytest.raises(ParameterError, match="not JSON"):
+        parse_object("{n: 4}")
+
+
+def test_a_form_sees_each_named_parameter_with_its_default_and_type() -> None:
+    assert signature_parameters(scaled) == [
+        ParameterInfo("n", True, "", "int"),
+        ParameterInfo("factor", False, "1.0", "float"),
+        ParameterInfo("label", False, '"run"', "str"),
+    ]
+
+
+def test_describe_cuts_long_values() -> None:
+    assert describe({"n": 4, "label": "x" * 100}, limit=10) == 'n=4, label="xxxxxxxx…'
+
+
+def test_a_flow_run_records_its_parameters_in_run_started() -> None:
+    @flow
+    def add(a: int, b: int = 1) -> int:
+        return a + b
+
+    seen: list[Any] = []
+    with Runner(sinks=[seen.extend]) as runner:
+        result = runner.start(add, **add.start_arguments({"a": 2})).final_result()
+    assert result.value == 3
+    (started,) = [e for e in seen if isinstance(e, RunStarted)]
+    assert json.loads(started.parameters or "") == {"a": 2}
+    assert started.as_json()["parameters"] == {"a": 2}
+    assert add.parameters() == [
+        ParameterInfo("a", True, "", "int"),
+        ParameterInfo("b", False, "1", "int"),
+    ]
+
+
+def test_a_static_flow_takes_no_parameters() -> None:
+    from flowtop import Flow
+
+    static = Flow("etl")
+    assert static.parameters() == [] and static.start_arguments({}) == {}
+    with pytest.raises(ParameterError, match=r"flow 'etl' takes no parameters .*got n"):
+        static.start_arguments({"n": 1})

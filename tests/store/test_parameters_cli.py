@@ -1,0 +1,154 @@
+"""``flowtop run --param``: a @flow started with parameters, recorded in the run store so
+a rerun from another process (``--rerun-of``, the TUI's ``f``) calls it the same way."""
+
+from __future__ import annotations
+
+import sqlite3
+import textwrap
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from flowtop.workspace.store_reader import StoreReader
+
+from .conftest import flowtop, json_lines, wait_until
+
+#: A @flow whose third call fails until a file named ``ok`` exists.
+SCALED = """
+    from pathlib import Path
+    from flowtop import flow, task
+
+    HERE = Path(__file__).parent
+
+    @task
+    def double(x):
+        if x == 2 and not (HERE / "ok").exists():
+            raise ValueError("two is flaky")
+        return 2 * x
+
+    @flow
+    def scaled(n: int, factor: float = 1.0, *, label: str = "run"):
+        return sum(double(i) for i in range(n)) * factor
+"""
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    (tmp_path / "scaled.py").write_text(textwrap.dedent(SCALED))
+    return tmp_path
+
+
+def runs(folder: Path) -> StoreReader:
+    return StoreReader(folder / ".flowtop" / "history.db")
+
+
+def test_parameters_are_given_recorded_and_shown(folder: Path) -> None:
+    done = flowtop(
+        "run", "--flow", "scaled", "-p", "n=2", "--param", "label=nightly", "--json", cwd=folder
+    )
+    assert done.returncode == 0, done.stderr
+    started = json_lines(done.stdout)[0]
+    assert started["parameters"] == {"n": 2, "label": "nightly"}  # as given, no defaults
+    (run,) = runs(folder).runs()
+    assert run.parameters == {"n": 2, "label": "nightly"}
+    assert run.as_json()["parameters"] == {"n": 2, "label": "nightly"}
+    detail = flowtop("history", "--run", "1", cwd=folder).stdout
+    assert 'parameters: n=2, label="nightly"' in detail
+    assert "2 tasks: 2 completed" in detail  # a @flow plans none: counted as reached
+    human = flowtop("run", "--flow", "scaled", "--params", '{"n": 1, "factor": 3}', cwd=folder)
+    assert "scaled #2 started with n=1, factor=3: tasks appear" in human.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        ([], "flowtop: flow 'scaled' needs n (no default): give --param n=VALUE"),
+        (
+            ["-p", "n=1", "-p", "fator=2"],
+            "flowtop: flow 'scaled' has no parameter fator (did you mean 'factor'?); "
+            "it takes n, factor, label",
+        ),
+        (["-p", "n"], "flowtop: --param 'n': expected NAME=VALUE, as in --param n=4"),
+        (
+            ["--params", "[1]"],
+            "flowtop: --params: expected a JSON object of NAME: VALUE, got '[1]'",
+        ),
+    ],
+)
+def test_wrong_parameters_are_one_line_and_nothing_runs(
+    folder: Path, args: list[str], says: str
+) -> None:
+    done = flowtop("run", "--flow", "scaled", *args, cwd=folder)
+    assert (done.returncode, done.stderr, done.stdout) == (2, says + "\n", "")
+
+
+def test_param_needs_a_flow_and_a_static_flow_takes_none(folder: Path) -> None:
+    (folder / "static.py").write_text(
+        "from flowtop import Flow, task\n\n@task\ndef one():\n    return 1\n\n"
+        "with Flow('static') as flow:\n    one()\n"
+    )
+    done = flowtop("run", "-p", "n=1", cwd=folder)
+    assert done.returncode == 2 and "--param and --run-id need --flow NAME" in done.stderr
+    done = flowtop("run", "--flow", "static", "-p", "n=1", cwd=folder)
+    assert done.returncode == 2
+    assert "flow 'static' takes no parameters (only a @flow function does): got n" in done.stderr
+
+
+def test_a_rerun_calls_the_flow_with_the_source_run_s_parameters(folder: Path) -> None:
+    failed = flowtop("run", "--flow", "scaled", "-p", "n=3", "-p", "factor=0.5", cwd=folder)
+    assert failed.returncode == 1
+    (source,) = runs(folder).runs()
+    (folder / "ok").touch()
+    # a short prefix names the run, as `history` prints it
+    again = flowtop(
+        "run", "--flow", "scaled", "--rerun-of", source.run_id[:6], "--json", cwd=folder
+    )
+    assert again.returncode == 0, again.stderr
+    events = json_lines(again.stdout)
+    assert events[0]["parameters"] == {"n": 3, "factor": 0.5}
+    assert events[0]["rerun_of"] == source.run_id
+    reused = [e["task"] for e in events if e.get("reused")]
+    assert reused == ["double", "double-2"]  # stored under the full id, found by it
+    assert events[-1]["state"] == "COMPLETED"
+    # a parameter given with the rerun wins; the calls whose inputs match are still reused
+    more = flowtop(
+        "run", "--flow", "scaled", "--rerun-of", source.run_id, "-p", "n=4", "--json", cwd=folder
+    )
+    events = json_lines(more.stdout)
+    assert events[0]["parameters"] == {"n": 4, "factor": 0.5}
+    assert [e["task"] for e in events if e.get("reused")] == ["double", "double-2"]
+    assert [e.get("task") for e in events if e.get("state") == "COMPLETED"][-2:] == [
+        "double-4",
+        None,
+    ]
+
+
+def test_a_detached_run_gets_its_parameters(folder: Path) -> None:
+    (folder / "ok").touch()
+    done = flowtop(
+        "run", "--detach", "--flow", "scaled", "-p", 'label="a b"', "-p", "n=2", cwd=folder
+    )
+    assert done.returncode == 0, done.stderr
+    run_id = done.stdout.strip()
+    watched = flowtop("watch", run_id, cwd=folder)
+    assert watched.returncode == 0, watched.stderr
+    assert 'started with n=2, label="a b"' in watched.stdout  # in the signature's order
+    run = wait_until(lambda: runs(folder).runs()[0], "the run is stored")
+    assert run.parameters == {"label": "a b", "n": 2}
+
+
+def test_a_store_from_before_parameters_is_migrated_and_still_read(folder: Path) -> None:
+    """Version 5 had no ``runs.parameters``: opened read-only it reads as none; opened by a
+    writer the column is added."""
+    (folder / "ok").touch()
+    assert flowtop("run", "--flow", "scaled", "-p", "n=1", cwd=folder).returncode == 0
+    db = folder / ".flowtop" / "history.db"
+    with closing(sqlite3.connect(db)) as raw:
+        raw.execute("ALTER TABLE runs DROP COLUMN parameters")
+        raw.execute("PRAGMA user_version = 5")
+        raw.commit()
+    (run,) = runs(folder).runs()
+    assert run.parameters == {}  # the reader does not need the column
+    assert flowtop("run", "--flow", "scaled", "-p", "n=2", cwd=folder).returncode == 0
+    assert [r.parameters for r in runs(folder).runs()] == [{"n": 2}, {}]
