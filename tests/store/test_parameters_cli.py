@@ -7,9 +7,11 @@ import sqlite3
 import textwrap
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from flowtop.workspace.history_records import HistoryError
 from flowtop.workspace.store_reader import StoreReader
 
 from .conftest import flowtop, json_lines, wait_until
@@ -152,3 +154,26 @@ def test_a_store_from_before_parameters_is_migrated_and_still_read(folder: Path)
     assert run.parameters == {}  # the reader does not need the column
     assert flowtop("run", "--flow", "scaled", "-p", "n=2", cwd=folder).returncode == 0
     assert [r.parameters for r in runs(folder).runs()] == [{"n": 2}, {}]
+
+
+def test_a_run_the_tui_launches_gets_the_form_s_parameters(folder: Path) -> None:
+    """The TUI's form → ``StoreControl.start`` → ``launch``: the run process is given them."""
+    from flowtop.workspace.launcher import launch
+    from flowtop.workspace.private import private_folder
+
+    (folder / "ok").touch()
+    state = private_folder(folder / ".flowtop")
+    launched = launch(
+        folder / "scaled.py", "scaled", state_dir=state, parameters={"n": 2, "label": "a b"}
+    )
+
+    def completed() -> Any:
+        try:
+            stored = runs(folder).runs()
+        except (sqlite3.Error, HistoryError):  # the run process is still creating the store
+            return None
+        return next((r for r in stored if r.state == "COMPLETED"), None)
+
+    run = wait_until(completed, "the launched run to complete", timeout=60)
+    assert run.run_id == launched.run_id
+    assert run.parameters == {"n": 2, "label": "a b"}

@@ -12,7 +12,9 @@ import time
 import pytest
 from textual.widgets import Input
 
+from flowtop.engine.parameters import ParameterInfo
 from flowtop.tui.screens import HistoryScreen, RetryEditor
+from flowtop.tui.screens.run_form import RunForm
 
 from .snapshot_apps import (
     HostApp,
@@ -90,6 +92,23 @@ def test_retry_editor_showing_an_error(snap_compare, workspace):
         await pilot.pause()
 
     app = HostApp(lambda: RetryEditor(workspace, "etl", "fetch_orders"))
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_run_form_after_run_with_a_required_value_left_empty(snap_compare):
+    async def run_before(pilot):
+        await pilot.pause()
+        no_blink(pilot)
+        pilot.app.screen.query_one("#param-0", Input).value = ""
+        await pilot.press("enter")
+
+    parameters = (
+        ParameterInfo("day", True, "", "str"),
+        ParameterInfo("regions", False, '["eu", "us"]', "list[str]"),
+        ParameterInfo("limit", False, "100", "int"),
+    )
+    last = {"day": "2026-11-30", "regions": ["eu"]}
+    app = HostApp(lambda: RunForm("daily-report", parameters, last))
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 

@@ -172,10 +172,23 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     name = name.strip()
     if not equals or not name.isidentifier():
         raise ParameterError(f"--param {text!r}: expected NAME=VALUE, as in --param n=4")
+    return name, parse_value(raw)
+
+
+def parse_value(text: str) -> Any:
+    """A typed value: JSON if it reads as JSON, else the text itself (``eu-west``)."""
     try:
-        return name, json.loads(raw)
+        return json.loads(text)
     except ValueError:
-        return name, raw
+        return text
+
+
+def value_text(value: Any) -> str:
+    """A value as someone would type it back (``parse_value`` reads it as ``value``): a
+    string bare unless it would read as something else (``"4"``), the rest as JSON."""
+    if isinstance(value, str) and parse_value(value) == value:
+        return value
+    return json.dumps(value, ensure_ascii=False)
 
 
 def parse_object(text: str) -> dict[str, Any]:

@@ -12,6 +12,13 @@ KEYS = (
     # key, action, footer label, binding id suffix, what it does
     ("r", "run", "Run", "run", "Start a new run of the selected flow"),
     (
+        "R",
+        "run_with_parameters",
+        "Run with…",
+        "run_with_parameters",
+        "Start a run of the selected @flow with parameters you type",
+    ),
+    (
         "f",
         "rerun_failed",
         "Rerun failed",

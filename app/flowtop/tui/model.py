@@ -14,8 +14,10 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from flowtop.engine.events import ErrorInfo, Event, RunFinished, RunStarted, TaskStateChanged
+from flowtop.engine.parameters import decode as decode_parameters
 from flowtop.engine.records import Attempt
 from flowtop.engine.states import StateType
 from flowtop.formats import short_duration
@@ -156,8 +158,11 @@ class RunModel:
         rerun_of: str | None = None,
         started: float | None = None,
         parent_run: str | None = None,
+        parameters: dict[str, Any] | None = None,
     ) -> None:
         self.flow = flow
+        #: A ``@flow`` run's arguments by parameter name (JSON values); {} when none.
+        self.parameters = parameters or {}
         self.run_id = run_id
         self.number = number
         self.rerun_of = rerun_of
@@ -211,6 +216,7 @@ class RunModel:
             rerun_of=event.rerun_of,
             started=event.ts,
             parent_run=event.parent_run,
+            parameters=decode_parameters(event.parameters),
         )
 
     @property

@@ -9,7 +9,7 @@ resulting events come back through the event buffer.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flowtop.engine.states import StateType
 from flowtop.tui.run_control import RunControlError
@@ -86,19 +86,51 @@ class RunActions(_AppBase):
         return self.selected_flow
 
     def action_run(self) -> None:
-        """Start a run; with one already live, ask first (two at once is rarely meant)."""
+        """Start a run; a @flow with a parameter that has no default asks for values first."""
         name = self._flow_or_warn()
         if name is None:
             return
+        if self.workspace.shapes[name].needs_parameters:
+            self._ask_parameters(name)
+        else:
+            self._start(name, None)
+
+    def action_run_with_parameters(self) -> None:
+        name = self._flow_or_warn()
+        if name is None:
+            return
+        if not self.workspace.shapes[name].parameters:
+            self.notify(
+                f"{name} takes no parameters (only a @flow function does): "
+                f"press {self.key_for('run')} to run it",
+                severity="warning",
+                markup=False,
+            )
+            return
+        self._ask_parameters(name)
+
+    def _ask_parameters(self, name: str) -> None:
+        from flowtop.tui.screens.run_form import RunForm
+
+        def given(parameters: dict[str, Any] | None) -> None:
+            if parameters is not None:
+                self._start(name, parameters)
+
+        latest = self.store.latest_for(name)
+        last = latest.parameters if latest is not None else {}
+        self.push_screen(RunForm(name, self.workspace.shapes[name].parameters, last), given)
+
+    def _start(self, name: str, parameters: dict[str, Any] | None) -> None:
+        """Start the run; with one already live, ask first (two at once is rarely meant)."""
         live = self.store.live_for(name)
         if not live:
-            self._act(lambda control: control.start(name))
+            self._act(lambda control: control.start(name, parameters))
             return
         from flowtop.tui.screens.confirm import ConfirmScreen
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self._act(lambda control: control.start(name))
+                self._act(lambda control: control.start(name, parameters))
 
         numbers = ", ".join(f"#{r.number}" for r in live)
         self.push_screen(

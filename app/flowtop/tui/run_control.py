@@ -9,7 +9,7 @@ in this process: for tests with a fake workspace and for embedding the app.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -37,7 +37,7 @@ class RunControlError(Exception):
 
 
 class RunControl(Protocol):
-    def start(self, flow: str) -> None: ...
+    def start(self, flow: str, parameters: Mapping[str, Any] | None = None) -> None: ...
     def rerun_failed(self, run: RunModel) -> None: ...
     def rerun_task(self, run: RunModel, key: str) -> None: ...
     def cancel(self, run: RunModel) -> None: ...
@@ -71,8 +71,8 @@ class StoreControl:
             raise RunControlError(f"Flow {flow} is not loaded")
         return Path(path)
 
-    def start(self, flow: str) -> None:
-        self.client.start(self._file_of(flow), flow)
+    def start(self, flow: str, parameters: Mapping[str, Any] | None = None) -> None:
+        self.client.start(self._file_of(flow), flow, parameters=parameters)
 
     def _source(self, run: RunModel) -> str:
         if run.run_id is None:
@@ -151,8 +151,15 @@ class InProcessControl:
             raise RunControlError(f"Flow {name} is not loaded")
         return flow
 
-    def start(self, flow: str) -> None:
-        self.track(self.runner.start(self._flow(flow)))
+    def start(self, flow: str, parameters: Mapping[str, Any] | None = None) -> None:
+        from flowtop.engine.parameters import ParameterError
+
+        chosen = self._flow(flow)
+        try:
+            arguments = chosen.start_arguments(parameters or {})
+        except ParameterError as exc:
+            raise RunControlError(str(exc)) from None
+        self.track(self.runner.start(chosen, **arguments))
 
     def _finished_handle(self, run: RunModel) -> Any:
         handle = self.handles.get(run.run_id or "")

@@ -20,6 +20,7 @@ from ..engine.dynamic import FlowFunction
 from ..engine.flow import Flow, Node
 from ..engine.flow_package import FLOW_PACKAGE
 from ..engine.layers import Layer
+from ..engine.parameters import ParameterInfo
 from ..engine.policy import RetryPolicy
 
 #: Field name -> label, in the order the retry editor shows them.
@@ -158,6 +159,13 @@ class FlowShape:
     nodes: Mapping[str, NodeShape] = field(default_factory=dict)
     policies: Mapping[str, PolicyView] = field(default_factory=dict)
     base_policies: Mapping[str, PolicyView] = field(default_factory=dict)
+    #: A ``@flow`` function's named parameters, for the run form (``R``); () for others.
+    parameters: tuple[ParameterInfo, ...] = ()
+
+    @property
+    def needs_parameters(self) -> bool:
+        """Whether a run must be given a value (a parameter without a default)."""
+        return any(p.required for p in self.parameters)
 
     def node(self, key: str) -> NodeShape | None:
         node = self.nodes.get(key)
@@ -180,6 +188,7 @@ class FlowShape:
             ],
             "policies": {k: policy_index(p) for k, p in self.policies.items()},
             "base_policies": {k: policy_index(p) for k, p in self.base_policies.items()},
+            "parameters": [list(p) for p in self.parameters],
         }
 
     @classmethod
@@ -193,6 +202,7 @@ class FlowShape:
             },
             {str(k): policies[i] for k, i in data["policies"].items()},
             {str(k): policies[i] for k, i in data["base_policies"].items()},
+            tuple(ParameterInfo(*p) for p in data.get("parameters", ())),
         )
 
 
@@ -275,7 +285,7 @@ class ShapeMaker:
                 name: self.view(self._policy(flow, Node(plain, node.task)))
                 for name, node in tasks.items()
             }
-            return FlowShape(flow.name, True, {}, policies, base)
+            return FlowShape(flow.name, True, {}, policies, base, tuple(flow.parameters()))
         by_task: dict[int, PolicyView] = {}
         nodes = {}
         for key, node in flow.nodes.items():

@@ -15,7 +15,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -134,7 +134,13 @@ class StoreClient:
 
     # -- acting -----------------------------------------------------------------------
     def start(
-        self, path: Path, flow: str, *, rerun_of: str | None = None, task: str | None = None
+        self,
+        path: Path,
+        flow: str,
+        *,
+        rerun_of: str | None = None,
+        task: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
     ) -> str:
         """Launch a run process for ``flow`` (from the file at ``path``); its run id."""
         launched = launch(
@@ -145,6 +151,7 @@ class StoreClient:
             task=task,
             executor=self.executor,
             workers=self.workers,
+            parameters=parameters,
         )
         self.started[launched.run_id] = launched
         self._hurry.set()

@@ -23,6 +23,7 @@ from flowtop.formats import date_time, plural
 from flowtop.looks import STATE_LOOK
 from flowtop.printable import printable
 
+from ...engine.parameters import describe as describe_parameters
 from ...engine.states import StateType
 from ..model import RETRY_ONLY, fmt_duration, try_text
 from ..widgets.key_bar import Entry, KeyBar
@@ -253,6 +254,8 @@ class RunDetailScreen(Screen[None]):
             heading.append(f" · rerun of #{run.rerun_of_number}")
         if run.child_of:
             heading.append(f" · {plain(run.child_of, 80)}")
+        if run.parameters:
+            heading.append(f" · with {plain(describe_parameters(run.parameters, 30), 120)}")
         yield Static(heading, id="heading")
         table = RunTable(id="tasks", cursor_type="row", zebra_stripes=True)
         table.add_columns("Task", "State", "Attempts", "Duration", "Last error")

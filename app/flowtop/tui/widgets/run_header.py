@@ -5,9 +5,11 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from flowtop.engine.parameters import describe as describe_parameters
 from flowtop.engine.states import StateType
 from flowtop.formats import plural
 from flowtop.looks import STATE_LOOK, run_error_text
+from flowtop.printable import printable
 from flowtop.tui.model import RunModel, counts_text, fmt_duration
 from flowtop.tui.widgets.state_colors import looks
 
@@ -67,6 +69,9 @@ class RunHeader(Static):
             line2.append(plural(len(run.order), "task"), style="dim")
         elif run is not None:  # a @flow's graph exists only while it runs
             line2.append("its tasks appear as the flow reaches them", style="dim")
+        if run is not None and run.parameters:
+            given = describe_parameters(run.parameters, limit=30)
+            line2.append(("   " if line2 else "") + f"with {printable(given)}", style="dim")
         if extra:
             line2.append(("   " if line2 else "") + extra, style="dim")
         self.update(Text("\n").join([text, line2]))

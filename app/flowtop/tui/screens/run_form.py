@@ -1,0 +1,138 @@
+"""The run form (``R``, or ``r`` on a ``@flow`` that needs a value): its parameters, typed.
+
+A value is read as ``flowtop run --param`` reads it: JSON if it is JSON (``4``, ``0.5``,
+``true``, ``[1, 2]``, ``"4"``), else the text itself. Each field starts from the flow's
+latest run, so running again with one value changed is one edit; an empty field takes
+the function's default, which its placeholder shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+
+from ...engine.parameters import ParameterInfo, parse_value, value_text
+
+
+class RunForm(ModalScreen["dict[str, Any] | None"]):
+    """Dismisses the parameters to start the run with (by name), None when cancelled."""
+
+    DEFAULT_CSS = """
+    RunForm { align: center middle; }
+    RunForm #dialog {
+        width: 80; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    RunForm #title { text-style: bold; margin-bottom: 1; }
+    RunForm #fields { height: auto; max-height: 1fr; }
+    RunForm .row { height: 1; }
+    RunForm .label { width: 18; text-wrap: nowrap; text-overflow: ellipsis; }
+    RunForm .row Input { width: 1fr; }
+    RunForm .row Input.-invalid { background: $error 30%; }
+    RunForm .kind { width: 14; padding-left: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
+    RunForm .error { color: $error; padding-left: 18; height: auto; }
+    RunForm #hint { color: $text-muted; margin-top: 1; }
+    RunForm #buttons { height: auto; margin-top: 1; align-horizontal: right; }
+    RunForm #buttons Button { margin-left: 1; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="run_form.cancel"),
+        Binding("ctrl+s", "run", "Run", id="run_form.run"),
+    ]
+
+    def __init__(
+        self, flow: str, parameters: tuple[ParameterInfo, ...], last: Mapping[str, Any]
+    ) -> None:
+        super().__init__()
+        self.flow = flow
+        self.parameters = parameters
+        self.last = last
+        #: Run was pressed: a required field left empty is marked from then on, not before.
+        self.tried = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(Text(f"Run {self.flow} with"), id="title")
+            with VerticalScroll(id="fields"):
+                for index, p in enumerate(self.parameters):
+                    with Horizontal(classes="row"):
+                        yield Static(Text(p.name), classes="label")
+                        yield Input(
+                            value_text(self.last[p.name]) if p.name in self.last else "",
+                            placeholder="required" if p.required else f"default: {p.default}",
+                            id=f"param-{index}",
+                            compact=True,
+                            select_on_focus=False,
+                        )
+                        yield Static(Text(p.annotation), classes="kind")
+                    yield Static("", classes="error", id=f"error-{index}")
+            yield Static(
+                'Values are read as JSON (4, 0.5, true, [1, 2], "4"), else as text; an empty '
+                "field takes the default. Enter or ctrl+s runs, Escape cancels.",
+                id="hint",
+            )
+            with Horizontal(id="buttons"):
+                yield Button("Run", variant="primary", id="run")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        first_empty = next(
+            (i for i, p in enumerate(self.parameters) if p.required and p.name not in self.last),
+            0,
+        )
+        self.query_one(f"#param-{first_empty}", Input).focus()
+
+    def values(self) -> tuple[dict[str, Any], dict[int, str]]:
+        """The parameters typed (an empty field left out), and the fields in error."""
+        given: dict[str, Any] = {}
+        errors: dict[int, str] = {}
+        for index, p in enumerate(self.parameters):
+            text = self.query_one(f"#param-{index}", Input).value
+            if text.strip():
+                given[p.name] = parse_value(text.strip())
+            elif p.required:
+                errors[index] = f"{p.name} has no default: give it a value"
+        return given, errors
+
+    def _validate(self) -> bool:
+        _, errors = self.values()
+        for index in range(len(self.parameters)):
+            message = errors.get(index, "") if self.tried else ""
+            error = self.query_one(f"#error-{index}", Static)
+            error.update(Text(message))
+            error.display = bool(message)
+            self.query_one(f"#param-{index}", Input).set_class(bool(message), "-invalid")
+        return not errors
+
+    @on(Input.Changed)
+    def _changed(self) -> None:
+        self._validate()
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_run()
+
+    @on(Button.Pressed, "#run")
+    def _run_pressed(self) -> None:
+        self.action_run()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_run(self) -> None:
+        self.tried = True
+        if self._validate():
+            self.dismiss(self.values()[0])
