@@ -64,6 +64,9 @@ class Row:
     after: Callable[[Any, Any, Path], Awaitable[None]] | None = None  # more TUI steps
     cli_prefix: tuple[str, ...] = ()
     tui_skip: str = ""
+    #: Load rows: ``run --flow good`` still meets the error. Not when it comes from
+    #: importing another flow's file, which such a run imports only in a loader child.
+    meets_with_other_flow: bool = True
 
     @property
     def is_load(self) -> bool:
@@ -159,7 +162,8 @@ from pathlib import Path
 from flowtop import Flow, task
 
 # the file vanishes mid-load (missing_ok: the file is imported twice, in the loader process
-# and then in the process that shows it)
+# and then in the process that shows it; `run --flow good` imports it in its loader child
+# only, so whether that run meets the victim's error depends on which child goes first)
 Path(__file__).with_name("b_victim.py").unlink(missing_ok=True)
 
 @task
@@ -281,6 +285,7 @@ ROWS = [
         error="b_victim.py: file disappeared while reloading",
         label="b_victim.py",
         after=rename_then_delete,
+        meets_with_other_flow=False,
     ),
     Row(
         "symlink-loop",
@@ -433,7 +438,8 @@ def test_flowtop_run(row: Row, folder: Path) -> None:
             assert row.error in only_good.stderr
             return
         assert only_good.returncode == 0, only_good.stderr
-        assert row.error in only_good.stderr  # still reported
+        if row.meets_with_other_flow:
+            assert row.error in only_good.stderr  # still reported
         assert json_lines(only_good.stdout)[-1]["state"] == "COMPLETED"
         return
     assert done.returncode == row.run_exit, done.stderr

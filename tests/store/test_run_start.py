@@ -81,6 +81,33 @@ def test_a_run_process_imports_its_flow_file_once(tmp_path: Path) -> None:
     assert [e["event"] for e in json_lines(done.stdout)][-1] == "run_finished"
 
 
+def test_run_of_one_flow_of_a_folder_imports_the_other_files_only_in_their_loader_child(
+    tmp_path: Path,
+) -> None:
+    """`flowtop run DIR --flow NAME`: every file is imported in a loader child (a file
+    that hangs must not stop the run of another), which names its flows; only NAME's
+    file is imported again to run it. A slow file elsewhere was paid twice."""
+    folder = folder_with(tmp_path)
+    (folder / "other.py").write_text(TRICKY.replace('Flow("etl")', 'Flow("other")'))
+    done = flowtop("run", ".", "--flow", "other", "--quiet", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    importers = (folder / "imported-by").read_text().split()
+    assert len(importers) == 3  # etl.py by its loader child; other.py by its child and the run
+    assert importers.count(importers[-1]) == 1
+    # a misspelt name falls back to loading every flow, to suggest the right one
+    done = flowtop("run", ".", "--flow", "ohter", cwd=folder)
+    assert done.returncode == 2
+    assert "no flow named 'ohter' (did you mean 'other'?); flows: etl, other" in done.stderr
+    # a broken file is still reported, and does not stop the run of another
+    (folder / "mode").write_text("raise")
+    (folder / "other.py").write_text(
+        TRICKY.replace('Flow("etl")', 'Flow("other")').replace('"mode"', '"no-mode"')
+    )
+    done = flowtop("run", ".", "--flow", "other", "--quiet", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    assert "etl.py:11: RuntimeError: the database is down" in done.stderr
+
+
 def test_a_launched_run_whose_file_raises_at_import_ends_failed_with_the_reason(
     tmp_path: Path,
 ) -> None:

@@ -8,7 +8,8 @@ to protect a process whose whole job is to run that code. So one file is importe
 here, and a deadline stands in for the loader's timeout: an import still going after
 ``[defaults] load_timeout`` ends the process with the loader's words
 (``slow.py: import did not finish in 10 s``). A folder still goes through loader
-processes: one broken file there must not stop the flows of the others.
+processes: one broken file there must not stop the flows of the others. With ``--flow
+NAME`` those children name each file's flows, and only NAME's file is imported again here.
 
 A run launched by the TUI, a browser tab or ``--detach`` has a run id its starter is
 already watching. Its process reserves that run in the store before importing anything
@@ -84,7 +85,7 @@ def open_for_run(args: argparse.Namespace) -> tuple[Workspace, Reservation | Non
     one_file = Path(args.path).is_file()
     workspace = Workspace(args.path, isolate_imports=not one_file)
     if not one_file:
-        workspace.load()
+        workspace.load(flow=args.flow)
         return workspace, None
     workspace.read_settings()  # the deadline is [defaults] load_timeout
     reservation = None

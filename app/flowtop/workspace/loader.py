@@ -233,6 +233,10 @@ def find_flows(path: Path, module: types.ModuleType, tree: ast.Module) -> dict[s
     return {name: flow for name, (_, flow) in found.items()}
 
 
+#: What a probe (an import in a child) found of a file: its error, or its flows' names.
+Probed = tuple[LoadError | None, frozenset[str]]
+
+
 class Loader:
     """Loads the flow files of one folder (or one file) and keeps their last good version."""
 
@@ -242,7 +246,7 @@ class Loader:
         only: Path | None = None,
         *,
         prefect_compat: bool = False,
-        probe: Callable[[list[Path], bool], dict[Path, LoadError | None]] | None = None,
+        probe: Callable[[list[Path], bool], dict[Path, Probed]] | None = None,
     ) -> None:
         self.root = root
         self.only = only  # a single flow file, when the workspace was opened on one
@@ -251,7 +255,10 @@ class Loader:
         #: Imports the file in a child process first (see ``loader_process``): a file that
         #: hangs, exits or fails at import is reported without running it here.
         self.probe = probe
-        self._probed: dict[Path, LoadError | None] = {}
+        self._probed: dict[Path, Probed] = {}
+        #: Import here only the file that defines this flow (``flowtop run DIR --flow NAME``):
+        #: the probes name every file's flows, so the others need no second import.
+        self.only_flow: str | None = None
         self.modules: dict[Path, LoadedModule] = {}
         self.errors: dict[Path, LoadError] = {}
         self.flows: dict[str, Flow] = {}
@@ -361,6 +368,7 @@ class Loader:
                 p for p in paths if _to_import(p, p in explicit or p == self.only, self.markers())
             ]
             self._probed = self.probe(wanted, self.compat())
+            paths = self._defining(paths)
         for path in paths:
             previous_error = self.errors.get(path)
             try:
@@ -388,6 +396,16 @@ class Loader:
                 continue
             self._accept(path, loaded, outcome)
 
+    def _defining(self, paths: list[Path]) -> list[Path]:
+        """``paths`` less the files whose probe found flows, none of them ``only_flow``:
+        all of ``paths`` when no probe found it (the error then lists every flow)."""
+        wanted = self.only_flow
+        if wanted is None or not any(wanted in names for _, names in self._probed.values()):
+            return paths
+        # a file without flows is still imported: a helper, or an error to report
+        elsewhere = {p for p, (_, names) in self._probed.items() if names and wanted not in names}
+        return [p for p in paths if p not in elsewhere]
+
     def _load_one(self, path: Path, *, force: bool) -> LoadedModule | None:
         try:
             mode = os.stat(path).st_mode
@@ -414,7 +432,7 @@ class Loader:
             ) from None
         if self.probe is not None:
             probed = self._probed if path in self._probed else self.probe([path], compat)
-            failed = probed.get(path)
+            failed = probed[path][0] if path in probed else None
             if failed is not None:
                 self.deps[path] = frozenset(self.graph.closure(path, tree))
                 raise _Failed(failed)

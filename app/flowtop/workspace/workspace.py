@@ -26,7 +26,7 @@ from ..engine.suggest import did_you_mean
 from . import overrides as overrides_file
 from .changes import WorkspaceChanged
 from .load_error import LoadError, display_path
-from .loader import FLOW_MARKERS, Loader, LoadOutcome
+from .loader import FLOW_MARKERS, Loader, LoadOutcome, Probed
 from .places import Places
 from .settings import (
     TASK_KEYS,
@@ -123,7 +123,7 @@ class Workspace:
     def errors(self) -> dict[Path, LoadError]:
         return dict(self._loader.errors)
 
-    def _probe(self, paths: list[Path], prefect_compat: bool) -> dict[Path, LoadError | None]:
+    def _probe(self, paths: list[Path], prefect_compat: bool) -> dict[Path, Probed]:
         from .loader_process import probe_many
 
         results = probe_many(
@@ -131,7 +131,10 @@ class Workspace:
         )
         for path, result in results.items():
             self.import_output[path] = result.output
-        return {path: result.error for path, result in results.items()}
+        return {
+            path: (result.error, frozenset(flow.name for flow in result.flows))
+            for path, result in results.items()
+        }
 
     def flow_file_candidates(self) -> list[Path]:
         """The files a load would import: the one file, or the folder's own ``*.py``."""
@@ -160,11 +163,21 @@ class Workspace:
         with self._lock:
             return self._reload_settings()[1]
 
-    def load(self) -> WorkspaceChanged:
-        """(Re)load every flow file and both settings files."""
+    def load(self, flow: str | None = None) -> WorkspaceChanged:
+        """(Re)load every flow file and both settings files.
+
+        ``flow``: a run of that flow only (``flowtop run DIR --flow NAME``). Each file is
+        still imported in its loader child, which names its flows, but only the file that
+        defines ``flow`` is imported again here: a slow import elsewhere in the folder is
+        paid once, not twice.
+        """
         with self._lock:
             settings_changed, settings_errors = self._reload_settings()
-            return self._load_flows(settings_changed, settings_errors)
+            self._loader.only_flow = flow
+            try:
+                return self._load_flows(settings_changed, settings_errors)
+            finally:
+                self._loader.only_flow = None
 
     def load_flows(self) -> WorkspaceChanged:
         """Load every flow file under the settings as last read (``read_settings``): a
