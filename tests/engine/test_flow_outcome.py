@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+import flowtop
 from flowtop import Flow, flow, task
 from flowtop.commands.printers import HumanPrinter
 from flowtop.engine import RunFinished, StateType, TaskTimeout
@@ -164,6 +165,48 @@ def test_a_raising_flow_s_error_rides_on_run_finished(runner, recorder: Recorder
         "message": error.message,
         "traceback": error.traceback,
     }
+
+
+def test_a_flow_s_traceback_reads_as_the_user_wrote_it(runner, recorder: Recorder) -> None:
+    """A task that fails inside a @flow: the flow's line that called it, then the task's
+    line that raised; flowtop's call and future in between are not shown."""
+
+    @task
+    def fetch(region: str) -> int:
+        raise ConnectionError(f"{region} is down")
+
+    @flow(name="regional-report")
+    def report() -> int:
+        return fetch("eu") + 1
+
+    result = runner.start(report).final_result(5)
+    runner.bus.flush()
+    trace = recorder.run_finished(result.run_id).error.traceback
+    frames = [line.strip() for line in trace.splitlines() if line.strip().startswith("File ")]
+    assert [f.rsplit(" in ", 1)[1] for f in frames] == ["report", "fetch"]
+    package = str(Path(flowtop.__file__).parent)
+    assert not any(package in f for f in frames)
+    assert trace.rstrip().endswith("ConnectionError: eu is down")
+
+
+def test_an_error_from_flowtop_itself_keeps_flowtop_s_frames() -> None:
+    """Only frames *between* the user's are hidden: where flowtop failed stays visible."""
+    from flowtop.engine.parameters import call_for
+    from flowtop.engine.records import hide_own_frames
+
+    def user() -> None:
+        call_for(len, "f", {"x": {"$repr": "<object>"}})
+
+    try:
+        user()
+    except ValueError as exc:
+        hide_own_frames(exc)
+        names = []
+        tb = exc.__traceback__
+        while tb is not None:
+            names.append(tb.tb_frame.f_code.co_name)
+            tb = tb.tb_next
+        assert names[-2:] == ["user", "call_for"]
 
 
 def test_calling_a_raising_flow_raises_the_function_s_own_error() -> None:

@@ -38,7 +38,7 @@ from .prefect_api import (
     state_exception,
     states_failed,
 )
-from .records import RunResult, TaskRun, error_info
+from .records import RunResult, TaskRun, error_info, hide_own_frames
 from .run import FlowRun
 from .states import StateType
 
@@ -247,6 +247,7 @@ class DynamicRun(FlowRun):
         except BaseException as exc:  # noqa: BLE001 - the flow's outcome, reported like a task's
             if exc.__traceback__ is not None and exc.__traceback__.tb_next is not None:
                 exc.__traceback__ = exc.__traceback__.tb_next
+            hide_own_frames(exc)  # a failed task's call and future, between the user's lines
             self.error = exc
         finally:
             set_run(None)

@@ -5,6 +5,7 @@ The records are plain data; only the run (``run.FlowRun``) changes them, under i
 
 from __future__ import annotations
 
+import os
 import threading
 import traceback
 import uuid
@@ -93,6 +94,35 @@ def format_traceback(exc: BaseException, text: str | None = None) -> str:
             _STACKS.clear()
         _STACKS[key] = stack
     return _HEADER + stack + last
+
+
+#: flowtop's own package: its frames between a user's are hidden (``hide_own_frames``).
+_OWN = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def hide_own_frames(exc: BaseException) -> None:
+    """Drop flowtop's frames from between the user's in ``exc``'s traceback.
+
+    A ``@flow`` that calls a task which fails raises the task's exception through
+    flowtop's call and future (``task.py``, ``dynamic_run.py``): its traceback read as if
+    flowtop had failed. Without them it reads as the user wrote it: the flow's line that
+    called the task, then the task's line that raised. Frames of flowtop's after the last
+    user frame stay: an error that starts inside flowtop still shows where.
+    """
+    entries: list[TracebackType] = []
+    tb = exc.__traceback__
+    while tb is not None:
+        entries.append(tb)
+        tb = tb.tb_next
+    own = [entry.tb_frame.f_code.co_filename.startswith(_OWN) for entry in entries]
+    last_user = max((i for i, mine in enumerate(own) if not mine), default=-1)
+    kept = [e for i, e in enumerate(entries) if not own[i] or i > last_user]
+    if len(kept) == len(entries):
+        return
+    rebuilt: TracebackType | None = None
+    for entry in reversed(kept):
+        rebuilt = TracebackType(rebuilt, entry.tb_frame, entry.tb_lasti, entry.tb_lineno)
+    exc.__traceback__ = rebuilt
 
 
 def _exception_line(exc: BaseException, text: str) -> str:
