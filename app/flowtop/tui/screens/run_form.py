@@ -85,6 +85,7 @@ class RunForm(ModalScreen["dict[str, Any] | None"]):
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
+        self._validate()  # hides the error lines until Run is pressed
         first_empty = next(
             (i for i, p in enumerate(self.parameters) if p.required and p.name not in self.last),
             0,
