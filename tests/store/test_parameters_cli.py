@@ -55,6 +55,8 @@ def test_parameters_are_given_recorded_and_shown(folder: Path) -> None:
     (run,) = runs(folder).runs()
     assert run.parameters == {"n": 2, "label": "nightly"}
     assert run.as_json()["parameters"] == {"n": 2, "label": "nightly"}
+    listed = flowtop("history", cwd=folder).stdout
+    assert listed.splitlines()[1].endswith('with n=2, label="nightly"')  # the NOTE column
     detail = flowtop("history", "--run", "1", cwd=folder).stdout
     assert 'parameters: n=2, label="nightly"' in detail
     assert "2 tasks: 2 completed" in detail  # a @flow plans none: counted as reached

@@ -110,7 +110,7 @@ async def test_escape_cancels_and_a_flow_without_parameters_runs_at_once(tmp_pat
 
 
 async def test_the_history_screen_shows_a_run_s_parameters(tmp_path: Path) -> None:
-    from textual.widgets import Static
+    from textual.widgets import DataTable, Static
 
     from flowtop.engine.events import RunFinished, RunStarted
     from flowtop.tui.screens import HistoryScreen
@@ -130,6 +130,8 @@ async def test_the_history_screen_shows_a_run_s_parameters(tmp_path: Path) -> No
         app = HostApp(lambda: HistoryScreen(history, "scaled"))
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
+            table = app.screen.query_one("#runs", DataTable)
+            assert str(table.get_row_at(0)[0]) == 'scaled with n=3, label="x"'
             await pilot.press("enter")
             await pilot.pause()
             heading = str(app.screen.query_one("#heading", Static).render())

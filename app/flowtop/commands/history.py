@@ -234,8 +234,9 @@ def _print_table(runs: list[RunRecord], out: Writer) -> None:
 
 
 def _note(run: RunRecord) -> str:
-    """The NOTE column: a subflow's parent run, then who runs it (live), why it was
-    interrupted, or why it never started."""
+    """The NOTE column: a @flow run's parameters (which day a nightly run was for), a
+    subflow's parent run, then who runs it (live), why it was interrupted, or why it
+    never started."""
     note = run.owner if run.state == "RUNNING" else run.note
     error = run.error or {}
     why = (
@@ -243,7 +244,8 @@ def _note(run: RunRecord) -> str:
         if error.get("type") == NOT_STARTED
         else ""
     )
-    return "; ".join(part for part in (run.child_of, note, why) if part)
+    given = f"with {describe_parameters(run.parameters, 20)}" if run.parameters else ""
+    return "; ".join(part for part in (given, run.child_of, note, why) if part)
 
 
 def _print_detail(detail: RunDetail, out: Writer) -> None:

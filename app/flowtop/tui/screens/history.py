@@ -176,6 +176,9 @@ class HistoryScreen(Screen[None]):
             flow_cell = Text(plain(record.flow, 60, cell=True))
             if record.child_of:  # a subflow's run: which run called it
                 flow_cell.append(f" ({plain(record.child_of, 80, cell=True)})", style="dim")
+            if record.parameters:  # which day a nightly run was for
+                given = describe_parameters(record.parameters, 20)
+                flow_cell.append(f" with {plain(given, 60, cell=True)}", style="dim")
             table.add_row(
                 flow_cell,
                 Text(str(record.number), justify="right"),
