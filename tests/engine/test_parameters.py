@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import enum
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,6 +34,11 @@ def scaled(n: int, factor: float = 1.0, *rest: int, label: str = "run", **extra:
     return n, factor, rest, label, extra
 
 
+def loose(n, factor=1.0, *rest, label="run", **extra):  # type: ignore[no-untyped-def]
+    """Unannotated: any JSON value goes through as it is."""
+    return n, factor, rest, label, extra
+
+
 def positional(a: int, b: int = 2, /) -> tuple[int, int]:
     return a, b
 
@@ -52,8 +61,8 @@ def test_a_recorded_call_is_made_again_the_same_way(
 ) -> None:
     """What a rerun in another process relies on: record, decode, call again."""
     args, kwargs = (n, factor, *rest), {"label": "x", **extra}
-    again = call_for(scaled, "scaled", decode(given_json(scaled, args, kwargs)))
-    assert scaled(*again[0], **again[1]) == scaled(*args, **kwargs)
+    again = call_for(loose, "loose", decode(given_json(loose, args, kwargs)))
+    assert loose(*again[0], **again[1]) == loose(*args, **kwargs)
 
 
 def test_positional_only_parameters_go_back_by_position() -> None:
@@ -168,3 +177,78 @@ def test_a_static_flow_takes_no_parameters() -> None:
     assert static.parameters() == [] and static.start_arguments({}) == {}
     with pytest.raises(ParameterError, match=r"flow 'etl' takes no parameters .*got n"):
         static.start_arguments({"n": 1})
+
+
+class Mode(enum.Enum):
+    FAST = "fast"
+    FULL = "full"
+
+
+def daily(
+    day: dt.date,
+    at: dt.datetime | None = None,
+    out: Path = Path("/tmp/out.csv"),
+    mode: Mode = Mode.FAST,
+    limit: int | None = None,
+    ratio: float = 1.0,
+    label: str = "x",
+    on: bool = False,
+    tags: list[str] | None = None,
+) -> dict[str, Any]:
+    return dict(locals())
+
+
+def test_values_given_as_text_become_the_annotated_type_as_prefect_validates_them() -> None:
+    given = {
+        "day": "2026-11-30",
+        "at": "2026-11-30T06:00:00",
+        "out": "/data/x.csv",
+        "mode": "full",
+        "limit": "5",
+        "ratio": 2,
+        "label": 4,  # typed 4 in a field for a name
+        "on": "true",
+        "tags": ["a"],
+    }
+    args, kwargs = call_for(daily, "daily", given)
+    assert daily(*args, **kwargs) == {
+        "day": dt.date(2026, 11, 30),
+        "at": dt.datetime(2026, 11, 30, 6, 0),
+        "out": Path("/data/x.csv"),
+        "mode": Mode.FULL,
+        "limit": 5,
+        "ratio": 2.0,
+        "label": "4",
+        "on": True,
+        "tags": ["a"],
+    }
+    _, kwargs = call_for(daily, "d", {"day": "2026-11-30", "mode": "FAST"})
+    assert kwargs["mode"] is Mode.FAST  # by name too
+
+
+def test_such_values_are_recorded_as_their_text_and_called_again_the_same_way() -> None:
+    args = (dt.date(2026, 11, 30), None, Path("/data/x.csv"), Mode.FULL)
+    recorded = decode(given_json(daily, args, {}))
+    assert recorded == {"day": "2026-11-30", "at": None, "out": "/data/x.csv", "mode": "full"}
+    again_args, again_kwargs = call_for(daily, "daily", recorded)
+    assert daily(*again_args, **again_kwargs) == daily(*args)
+
+
+@pytest.mark.parametrize(
+    ("given", "says"),
+    [
+        ({"day": "yesterday"}, "parameter day: expected date, got 'yesterday'"),
+        ({"day": "2026-11-30", "limit": "abc"}, "parameter limit: expected int, got 'abc'"),
+        ({"day": "2026-11-30", "mode": "slow"}, "parameter mode: expected Mode, got 'slow'"),
+        ({"day": "2026-11-30", "ratio": [1]}, "parameter ratio: expected float, got [1]"),
+    ],
+)
+def test_a_value_that_is_not_of_its_type_is_named(given: dict[str, Any], says: str) -> None:
+    with pytest.raises(ParameterError, match=re.escape(f"flow 'daily': {says}")):
+        call_for(daily, "daily", given)
+
+
+def test_a_date_default_shows_as_its_text_in_the_form() -> None:
+    def later(day: dt.date = dt.date(2026, 1, 2), out: Path = Path("a.csv")) -> None: ...
+
+    assert [p.default for p in signature_parameters(later)] == ['"2026-01-02"', '"a.csv"']

@@ -61,7 +61,7 @@ def test_parameters_are_given_recorded_and_shown(folder: Path) -> None:
     assert 'parameters: n=2, label="nightly"' in detail
     assert "2 tasks: 2 completed" in detail  # a @flow plans none: counted as reached
     human = flowtop("run", "--flow", "scaled", "--params", '{"n": 1, "factor": 3}', cwd=folder)
-    assert "scaled #2 started with n=1, factor=3: tasks appear" in human.stdout
+    assert "scaled #2 started with n=1, factor=3.0: tasks appear" in human.stdout  # a float
 
 
 @pytest.mark.parametrize(

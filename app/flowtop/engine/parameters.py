@@ -4,9 +4,11 @@ A run started from a terminal (``flowtop run --param n=4``, the TUI's parameter 
 gets its arguments as JSON values, and a rerun in another process, maybe after a
 restart, must call the function the same way again. So a run's parameters are recorded
 by name as a JSON object: readable in the store, in ``history`` and in ``--json``, and
-turned back into the same call (``call_for``). A value JSON cannot hold (an object
-passed from Python) is kept as its ``repr`` under the tag ``UNSTORED``: shown as it
-is, refused by a rerun that would need it, by name.
+turned back into the same call (``call_for``), each value made the type its
+annotation declares (``parameter_types``: a ``date``, ``Path`` or ``Enum`` travels as
+its text). A value JSON cannot hold otherwise (an object passed from Python) is kept as
+its ``repr`` under the tag ``UNSTORED``: shown as it is, refused by a rerun that would
+need it, by name.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
+from .parameter_types import coerce, hints, to_json
 from .policy import safe_repr
 from .suggest import did_you_mean
 
@@ -48,7 +51,7 @@ def signature_parameters(fn: Callable[..., Any]) -> list[ParameterInfo]:
         if p.kind in _VARIADIC:
             continue
         required = p.default is p.empty
-        default = "" if required else json.dumps(p.default, default=safe_repr, ensure_ascii=False)
+        default = "" if required else json.dumps(p.default, default=_shown, ensure_ascii=False)
         out.append(ParameterInfo(p.name, required, default, _annotation(p.annotation)))
     return out
 
@@ -70,8 +73,21 @@ def _signature(fn: Callable[..., Any]) -> inspect.Signature | None:
         return None
 
 
-def _unstored(value: Any) -> dict[str, str]:
-    return {UNSTORED: safe_repr(value)}
+def _shown(value: Any) -> Any:
+    """A default as the form shows it: a date, path or enum as its text, else its repr."""
+    try:
+        return to_json(value)
+    except TypeError:
+        return safe_repr(value)
+
+
+def _stored(value: Any) -> Any:
+    """``json.dumps``' ``default``: a date, path or enum as its text; anything else JSON
+    cannot hold as its ``repr``, tagged ``UNSTORED``."""
+    try:
+        return to_json(value)
+    except TypeError:
+        return {UNSTORED: safe_repr(value)}
 
 
 def given_json(
@@ -89,7 +105,7 @@ def given_json(
         signature = None
     if signature is None:
         given = {**{f"arg{i}": a for i, a in enumerate(args)}, **kwargs}
-    return json.dumps(given, default=_unstored, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(given, default=_stored, ensure_ascii=False, separators=(",", ":"))
 
 
 def decode(text: str | None) -> dict[str, Any]:
@@ -118,6 +134,7 @@ def call_for(
     if signature is None:
         return (), dict(parameters)
     named = signature.parameters
+    types = hints(fn) if parameters else {}
     extra_name = next((p.name for p in named.values() if p.kind is p.VAR_KEYWORD), None)
     arguments: dict[str, Any] = {}
     extra: dict[str, Any] = {}
@@ -138,7 +155,10 @@ def call_for(
                 )
             extra.update(value)
         elif parameter is not None:
-            arguments[name] = value
+            try:
+                arguments[name] = coerce(value, types.get(name))
+            except ValueError as exc:
+                raise ParameterError(f"flow {flow!r}: parameter {name}: {exc}") from None
         elif extra_name is not None:
             extra[name] = value
         else:

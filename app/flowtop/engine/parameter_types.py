@@ -1,0 +1,98 @@
+"""A parameter's value made the type its ``@flow`` function declares, and back to JSON.
+
+A value given from a terminal (``--param day=2026-11-30``, the run form) or read back from
+the run store is JSON: a ``date``, a ``Path`` or an ``Enum`` arrives as a string. Prefect
+validates a flow's parameters against its annotations (``validate_parameters``) and
+turns ``"2026-11-30"`` into a ``date``; a flow written for Prefect does ``day.year``. So
+the common annotations are honoured here, without a validation library: ``int``,
+``float``, ``str``, ``bool``, ``date``, ``datetime``, ``time``, ``Path``, an ``Enum``,
+and ``X | None`` of these. Any other annotation (``list[str]``, a class of the user's)
+gets the JSON value as it is. The same types go back to JSON as that text
+(``to_json``), so a rerun calls the function with the same values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import types
+import typing
+from collections.abc import Callable
+from pathlib import PurePath
+from typing import Any
+
+
+def hints(fn: Callable[..., Any]) -> dict[str, Any]:
+    """``fn``'s annotations resolved (``from __future__ import annotations`` leaves them
+    as text); {} when they cannot be (a name defined only under ``TYPE_CHECKING``)."""
+    try:
+        return typing.get_type_hints(fn)
+    except Exception:  # noqa: BLE001 - any failure to resolve: no coercion, the values as given
+        return {}
+
+
+def coerce(value: Any, hint: Any) -> Any:
+    """``value`` as ``hint`` declares it; raises ``ValueError`` naming the type it needed."""
+    if value is None or hint is None or hint is Any:
+        return value
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        options = [h for h in typing.get_args(hint) if h is not type(None)]
+        return coerce(value, options[0]) if len(options) == 1 else value
+    if not isinstance(hint, type):
+        return value  # list[str], Literal[...], a TypeVar: JSON already gave the shape
+    if isinstance(value, hint) and not (hint is int and isinstance(value, bool)):
+        return value
+    made = _make(value, hint)
+    if made is _NOT:
+        raise ValueError(f"expected {hint.__name__}, got {value!r}")
+    return made
+
+
+_NOT = object()
+
+
+def _make(value: Any, hint: type) -> Any:
+    """``value`` (a JSON value of another type) as ``hint``, or ``_NOT``."""
+    try:
+        if hint is str and isinstance(value, int | float | bool):
+            return value if isinstance(value, bool) else str(value)  # typed 4 for a name
+        if hint is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if hint is int and isinstance(value, float) and value.is_integer():
+            return int(value)
+        if not isinstance(value, str):
+            return _NOT
+        if hint in (int, float):
+            return hint(value)
+        if hint is bool and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        if hint in (dt.date, dt.datetime, dt.time):
+            return hint.fromisoformat(value)
+        if issubclass(hint, PurePath):
+            return hint(value)
+        if issubclass(hint, enum.Enum):
+            return _member(hint, value)
+    except (ValueError, TypeError):
+        return _NOT
+    return _NOT
+
+
+def _member(kind: type[enum.Enum], value: str) -> Any:
+    """An enum member by value, else by name (``--param mode=fast``)."""
+    for member in kind:
+        if member.value == value or member.name == value:
+            return member
+    return _NOT
+
+
+def to_json(value: Any) -> Any:
+    """``json.dumps``' ``default`` for the types ``coerce`` makes, else ``TypeError``."""
+    if isinstance(value, dt.date | dt.time):  # a datetime is a date
+        return value.isoformat()
+    if isinstance(value, PurePath):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=repr)
+    raise TypeError(f"{type(value).__name__} is not JSON")
