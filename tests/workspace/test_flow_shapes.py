@@ -90,3 +90,22 @@ def test_a_policy_that_cannot_be_built_falls_back_to_the_codes() -> None:
         raise ValueError("a settings problem")
 
     assert ShapeMaker(broken).shape(one).nodes["only"].policy.summary.startswith("3×")
+
+
+def test_a_flow_function_s_parameters_reach_the_tui_through_json() -> None:
+    """What the run form asks for: sent by the flow host as plain data."""
+    from flowtop.engine.parameters import ParameterInfo
+
+    @flow(name="scaled")
+    def scaled(n: int, factor: float = 0.5) -> float:
+        return n * factor
+
+    shapes = {"scaled": ShapeMaker(code_policy).shape(scaled)}
+    back = shapes_from_json(shapes_to_json(shapes))["scaled"]
+    assert back.parameters == (
+        ParameterInfo("n", True, "", "int"),
+        ParameterInfo("factor", False, "0.5", "float"),
+    )
+    assert back.needs_parameters
+    static = Flow("static")
+    assert ShapeMaker(code_policy).shape(static).parameters == ()
