@@ -121,8 +121,10 @@ def call_for(
 ) -> tuple[tuple[Any, ...], dict[str, Any]]:
     """The positional and keyword arguments that call ``fn`` with ``parameters`` by name.
 
+    Each value is made the type its annotation declares (``parameter_types.coerce``).
     Raises ``ParameterError`` for a name ``fn`` does not take (it has no ``**kwargs``), a
-    value kept only as its ``repr``, or a parameter without a default left out.
+    value kept only as its ``repr`` or not of its type, or a parameter without a default
+    left out.
     """
     for name, value in parameters.items():
         if isinstance(value, dict) and set(value) == {UNSTORED}:
@@ -134,7 +136,7 @@ def call_for(
     if signature is None:
         return (), dict(parameters)
     named = signature.parameters
-    types = hints(fn) if parameters else {}
+    declared = hints(fn) if parameters else {}
     extra_name = next((p.name for p in named.values() if p.kind is p.VAR_KEYWORD), None)
     arguments: dict[str, Any] = {}
     extra: dict[str, Any] = {}
@@ -156,7 +158,7 @@ def call_for(
             extra.update(value)
         elif parameter is not None:
             try:
-                arguments[name] = coerce(value, types.get(name))
+                arguments[name] = coerce(value, declared.get(name))
             except ValueError as exc:
                 raise ParameterError(f"flow {flow!r}: parameter {name}: {exc}") from None
         elif extra_name is not None:
