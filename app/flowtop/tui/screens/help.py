@@ -14,8 +14,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from .form_dialog import FormDialog
 
 
 def key_rows(
@@ -32,16 +33,11 @@ def key_rows(
     return [(" / ".join(keys), desc, tip) for (_, desc), (keys, tip) in rows.items()]
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(FormDialog[None]):
     DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen #dialog {
-        width: 90; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
-    HelpScreen #title { text-style: bold; margin-bottom: 1; }
+    HelpScreen #dialog { width: 90; }
+    HelpScreen #title { margin-bottom: 1; }
     HelpScreen #keys { height: auto; max-height: 1fr; }
-    HelpScreen #hint { color: $text-muted; margin-top: 1; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [

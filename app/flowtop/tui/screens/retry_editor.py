@@ -14,28 +14,23 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from ...engine.layers import Layer
 from ...engine.policy import RetryPolicy
 from ...workspace.flow_shapes import FIELDS, PolicyView
+from .form_dialog import FormDialog
 from .retry_form import DELAY_FIELDS, FormState, parse_names, read_form
 
 if TYPE_CHECKING:
     from ..workspace_view import WorkspaceView
 
 
-class RetryEditor(ModalScreen[bool]):
+class RetryEditor(FormDialog[bool]):
     """Dismisses True when it wrote or cleared an override, False when cancelled."""
 
     DEFAULT_CSS = """
-    RetryEditor { align: center middle; }
-    RetryEditor #dialog {
-        width: 96; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
-    RetryEditor #title { text-style: bold; }
+    RetryEditor #dialog { width: 96; }
     RetryEditor #policy { color: $text-muted; margin-bottom: 1; }
     RetryEditor #fields { height: auto; max-height: 1fr; }
     RetryEditor .row { height: 1; margin-top: 1; }
@@ -46,9 +41,6 @@ class RetryEditor(ModalScreen[bool]):
     RetryEditor .layer.-override { color: $warning; text-style: bold; }
     RetryEditor .error { color: $error; padding-left: 16; height: auto; }
     RetryEditor #form-error { color: $error; height: auto; margin-top: 1; }
-    RetryEditor #hint { color: $text-muted; margin-top: 1; }
-    RetryEditor #buttons { height: auto; margin-top: 1; align-horizontal: right; }
-    RetryEditor #buttons Button { margin-left: 1; }
     RetryEditor.-short .row { margin-top: 0; }
     RetryEditor.-short #policy { margin-bottom: 0; }
     RetryEditor.-short #hint { display: none; }

@@ -16,22 +16,18 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from ...engine.parameters import ParameterInfo, parse_value, value_text
+from .form_dialog import FormDialog
 
 
-class RunForm(ModalScreen["dict[str, Any] | None"]):
+class RunForm(FormDialog["dict[str, Any] | None"]):
     """Dismisses the parameters to start the run with (by name), None when cancelled."""
 
     DEFAULT_CSS = """
-    RunForm { align: center middle; }
-    RunForm #dialog {
-        width: 80; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
-    RunForm #title { text-style: bold; margin-bottom: 1; }
+    RunForm #dialog { width: 80; }
+    RunForm #title { margin-bottom: 1; }
     RunForm #fields { height: auto; max-height: 1fr; }
     RunForm .row { height: 1; }
     RunForm .label { width: 18; text-wrap: nowrap; text-overflow: ellipsis; }
@@ -39,9 +35,6 @@ class RunForm(ModalScreen["dict[str, Any] | None"]):
     RunForm .row Input.-invalid { background: $error 30%; }
     RunForm .kind { width: 14; padding-left: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
     RunForm .error { color: $error; padding-left: 18; height: auto; }
-    RunForm #hint { color: $text-muted; margin-top: 1; }
-    RunForm #buttons { height: auto; margin-top: 1; align-horizontal: right; }
-    RunForm #buttons Button { margin-left: 1; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
