@@ -75,8 +75,11 @@ async def test_the_history_screen_lists_child_runs_as_such(tmp_path: Path) -> No
             await pilot.pause()
             table = app.screen.query_one("#runs", DataTable)
             flows = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
-            assert sorted(flows) == ["child (child of parent #1)", "parent"]
-            row = flows.index("child (child of parent #1)")
+            assert sorted(flows) == [
+                "child (child of parent #1) with x=1",
+                "parent",
+            ]  # its parameter too
+            row = flows.index("child (child of parent #1) with x=1")
             table.move_cursor(row=row)
             await pilot.press("enter")
             await pilot.pause()
