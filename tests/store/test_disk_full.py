@@ -18,6 +18,7 @@ import pytest
 
 from flowtop import Flow, task
 from flowtop.workspace.history import History
+from flowtop.workspace.history_fold import ResultRows
 
 from .conftest import env, run_into
 
@@ -84,7 +85,7 @@ def test_a_store_that_fills_up_before_the_process_exits_loses_only_what_it_says(
     (pages,) = history._conn.execute("PRAGMA page_count").fetchone()
     history._conn.execute(f"PRAGMA max_page_count = {pages}")
     run(history, flow_of(50))
-    history.keep_results([("r1", "t", b"data", True, "", None)])  # rows, not events
+    history.keep_results([ResultRows([("r1", "t", bytearray(b"data"), 1, "", "")])])  # not events
     caplog.clear()  # while the process goes on, "kept for the next try" is true
     with caplog.at_level(logging.WARNING, logger="flowtop.history"):
         history.close()

@@ -150,6 +150,7 @@ def test_a_store_from_before_parameters_is_migrated_and_still_read(folder: Path)
     db = folder / ".flowtop" / "history.db"
     with closing(sqlite3.connect(db)) as raw:
         raw.execute("ALTER TABLE runs DROP COLUMN parameters")
+        raw.execute("DROP TABLE result_batches")  # version 7's
         raw.execute("PRAGMA user_version = 5")
         raw.commit()
     (run,) = runs(folder).runs()

@@ -206,8 +206,9 @@ def test_prune_keeps_the_newest_runs_of_each_flow(ws) -> None:
     runs = StoreReader(store(folder)).runs()
     assert [r.number for r in runs] == [4, 3]
     with sqlite3.connect(store(folder)) as raw:
-        kept = {r for (r,) in raw.execute("SELECT DISTINCT run_id FROM events")}
-        assert kept == {r.run_id for r in runs}
+        for table in ("events", "result_batches"):  # its results go with a run
+            kept = {r for (r,) in raw.execute(f"SELECT DISTINCT run_id FROM {table}")}
+            assert kept == {r.run_id for r in runs}, table
     assert json_lines(flowtop("run", ".", "--json", cwd=folder).stdout)[0]["run"] == 5
 
 

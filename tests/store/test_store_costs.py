@@ -24,7 +24,8 @@ from flowtop.engine.states import StateType
 from flowtop.workspace import history as history_module
 from flowtop.workspace import store_client
 from flowtop.workspace.history import History
-from flowtop.workspace.results import ResultKeeper
+from flowtop.workspace.history_fold import ResultBatch, ResultRows
+from flowtop.workspace.results import ResultKeeper, load
 from flowtop.workspace.run_log import LogTail, connect_reader
 from flowtop.workspace.store_client import StoreClient
 
@@ -137,7 +138,9 @@ def test_results_are_written_by_the_history_and_kept_through_a_locked_file(
         TaskStateChanged("r1", "f", f"t{i}", S.COMPLETED, 1, 1, 1.0, result="1") for i in range(200)
     ]
     with History(db) as history:
-        keeper = ResultKeeper(history.keep_results, lambda run_id, key: (True, key, None))
+        keeper = ResultKeeper(
+            history.keep_results, lambda run_id, keys: {k: (k, None) for k in keys}
+        )
         blocker = sqlite3.connect(db, isolation_level=None)
         blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
         try:
@@ -148,11 +151,10 @@ def test_results_are_written_by_the_history_and_kept_through_a_locked_file(
             blocker.close()
         assert history.flush(timeout=10)
         keeper.close()
-    with closing(sqlite3.connect(db)) as conn:
-        assert conn.execute("SELECT count(*) FROM results").fetchone() == (200,)
-        assert conn.execute("SELECT data FROM results WHERE task = 't7'").fetchone() == (
-            pickle.dumps("t7", protocol=pickle.HIGHEST_PROTOCOL),
-        )
+    with closing(sqlite3.connect(db)) as conn:  # one delivery: one pickle, one row
+        assert conn.execute("SELECT count(*) FROM result_batches").fetchone() == (1,)
+    values, refused, _ = load(db, "r1")
+    assert len(values) == 200 and values["t7"] == "t7" and not refused
 
 
 def test_a_client_looks_at_once_after_it_queued_a_command(
@@ -224,7 +226,7 @@ def test_a_write_after_a_quiet_spell_goes_out_at_once_whatever_the_write_interva
     waits: nothing was written for longer than it, so this write goes out now."""
     db = tmp_path / "history.db"
     with History(db, write_interval=60.0) as history:
-        history.keep_results([("r1", "t", b"data", True, "", None)])
+        history.keep_results([ResultRows([("r1", "t", bytearray(b"data"), 1, "", "")])])
         deadline = time.monotonic() + 10
         found = 0
         while not found and time.monotonic() < deadline:
@@ -248,17 +250,38 @@ def test_a_quiet_store_folds_its_wal_into_the_database_soon(tmp_path: Path) -> N
         assert frames == copied  # nothing left to copy: the writer did it
 
 
-def test_result_rows_hold_only_what_sqlite3_binds_without_an_adapter() -> None:
+def test_stored_results_hold_only_what_sqlite3_binds_without_an_adapter() -> None:
     """bytes, bool and None each send sqlite3 looking for an adapter, on the writer's GIL."""
-    rows: list[Any] = []
-    keeper = ResultKeeper(rows.extend, lambda run_id, key: (True, {"v": key}, None))
-    keeper([TaskStateChanged("r1", "f", f"t{i}", S.COMPLETED, 1, 1, 1.0) for i in range(3)])
-    assert len(rows) == 3
+    items: list[Any] = []
+
+    def values(run_id: str, keys: list[str]) -> dict[str, tuple[Any, None]]:
+        return {k: ({"v": k}, None) for k in keys}
+
+    steps = [TaskStateChanged("r1", "f", f"t{i}", S.COMPLETED, 1, 1, 1.0) for i in range(3)]
+    ResultKeeper(items.extend, values)(steps)
+    (batch,) = items
+    assert isinstance(batch, ResultBatch) and list(map(type, batch)) == [str, str, bytearray]
+    # a batch over the cap goes result by result: each small enough on its own is kept
+    items.clear()
+    one = len(pickle.dumps({"v": "t0"}, protocol=pickle.HIGHEST_PROTOCOL))
+    ResultKeeper(items.extend, values, cap=one + 30)(steps)
+    (rows,) = items
+    assert isinstance(rows, ResultRows) and [r[3] for r in rows.rows] == [1, 1, 1]
     exact = (str, int, float, bytearray)
-    assert all(type(value) in exact for row in rows for value in row), rows
-    with_fingerprint = ResultKeeper(rows.extend, lambda run_id, key: (True, 1, "abc"))
-    with_fingerprint([TaskStateChanged("r1", "f", "t9", S.COMPLETED, 1, 1, 1.0)])
-    assert rows[-1][-1] == "abc"
+    assert all(type(value) in exact for row in rows.rows for value in row), rows
+    items.clear()
+    ResultKeeper(items.extend, lambda run_id, keys: {k: (1, "abc") for k in keys}, cap=1)(steps)
+    assert items[0].rows[0][-1] == "abc" and items[0].rows[0][3] == 0  # refused, fingerprint kept
+
+
+def test_a_batch_that_cannot_be_read_back_says_which_tasks_it_held(tmp_path: Path) -> None:
+    db = tmp_path / "history.db"
+    with History(db) as history:
+        history.keep_results([ResultBatch("r1", '["a", "b"]', bytearray(b"not a pickle"))])
+        assert history.flush(10)
+    values, refused, _ = load(db, "r1")
+    assert values == {} and set(refused) == {"a", "b"}
+    assert refused["a"].startswith("its stored result can't be read back (")
 
 
 def test_the_keeper_shares_the_history_thread_its_rows_in_the_commit_that_ends_the_run(
@@ -272,11 +295,12 @@ def test_the_keeper_shares_the_history_thread_its_rows_in_the_commit_that_ends_t
     steps = [TaskStateChanged("r1", "f", k, S.COMPLETED, 1, 1, 1.0, result="1") for k in "ab"]
     finished = RunFinished("r1", "f", 1, S.COMPLETED, {"COMPLETED": 2}, 0.1, 1.1)
     with History(db) as history:
-        keeper = ResultKeeper(history.keep_results, lambda run_id, key: (True, key, None))
+        keeper = ResultKeeper(
+            history.keep_results, lambda run_id, keys: {k: (k, None) for k in keys}
+        )
         record = history.subscription(before=keeper)
         record([started, *steps, finished])  # returns once the run's end is committed
-        with closing(sqlite3.connect(db)) as conn:
-            assert conn.execute("SELECT count(*) FROM results").fetchone() == (2,)
+        assert load(db, "r1")[0] == {"a": "a", "b": "b"}
 
         def broken(events: list[Any]) -> None:
             raise RuntimeError("keeper bug")

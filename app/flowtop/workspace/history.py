@@ -24,7 +24,6 @@ import uuid
 import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 from ..engine.events import Event, RunFinished, RunStarted, Subscription
 from ..engine.states import StateType
@@ -315,9 +314,9 @@ class History(StoreReader):
 
         return Subscription(record, batch_window=self.sink.batch_window)
 
-    def keep_results(self, rows: list[tuple[Any, ...]]) -> None:
+    def keep_results(self, items: list[history_fold.ResultRows | history_fold.ResultBatch]) -> None:
         """Store completed tasks' results (``results.ResultKeeper``) with the next commit."""
-        self._take([history_fold.ResultRows(rows)])
+        self._take(items)
 
     def flush(self, timeout: float | None = 10.0) -> bool:
         """Write everything handed over so far (retrying events a failed write kept).
@@ -501,7 +500,7 @@ class History(StoreReader):
                         (flow, flow, keep),
                     )
                 ]
-                for table in ("attempts", "task_runs", "events", "results", "commands", "runs"):
+                for table in RUN_TABLES:
                     conn.executemany(
                         f"DELETE FROM {table} WHERE run_id = ?", [(r,) for r in doomed]
                     )
@@ -570,9 +569,14 @@ class History(StoreReader):
         return f"<History {self.path}>"
 
 
+#: Every table with rows of a run, deleted with it (``prune``); ``runs`` last.
+RUN_TABLES = ("attempts", "task_runs", "events", "results", "result_batches", "commands", "runs")
+
+
 def _events_in(items: list[StoreItem]) -> int:
-    """Engine events among ``items`` (not the result rows that ride along)."""
-    return len(items) - list(map(type, items)).count(history_fold.ResultRows)
+    """Engine events among ``items`` (not the stored results that ride along)."""
+    kinds = list(map(type, items))
+    return len(items) - kinds.count(history_fold.ResultRows) - kinds.count(history_fold.ResultBatch)
 
 
 def _close_at_exit(ref: weakref.ReferenceType[History]) -> None:

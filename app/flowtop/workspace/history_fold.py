@@ -35,8 +35,17 @@ class ResultRows(NamedTuple):
     rows: list[tuple[Any, ...]]
 
 
-#: What the history's writer applies: engine events and result rows.
-StoreItem = Event | ResultRows
+class ResultBatch(NamedTuple):
+    """Completed tasks' results of one run in one pickle (``results.ResultKeeper``):
+    an ``INSERT INTO result_batches`` row, in the same transaction as the steps."""
+
+    run_id: str
+    tasks: str  # the task keys inside, a JSON list
+    data: bytearray
+
+
+#: What the history's writer applies: engine events and stored results.
+StoreItem = Event | ResultRows | ResultBatch
 
 
 def _error_json(error: ErrorInfo) -> str:
@@ -130,6 +139,7 @@ def apply(
     live = set(live)
     steps: list[Any] = []  # every step's log row, end to end
     results: list[Any] = []
+    batches: list[ResultBatch] = []
     finished: list[RunFinished] = []
     for item in events:
         kind = type(item)
@@ -139,6 +149,8 @@ def apply(
                 if len(steps) >= 4 * STAGE_AT_MOST:
                     insert_values(conn, _LOG, steps, 4)
                     steps = []
+        elif kind is ResultBatch:
+            batches.append(item)  # type: ignore[arg-type]
         elif isinstance(item, ResultRows):
             for row in item.rows:
                 results += row
@@ -160,6 +172,10 @@ def apply(
     insert_values(conn, _LOG, steps, 4)
     # Multi-row, like the steps: executemany would hand the GIL back and forth per row.
     insert_values(conn, "INSERT OR REPLACE INTO results VALUES", results, 6)
+    if batches:
+        conn.executemany(
+            "INSERT INTO result_batches(run_id, tasks, data) VALUES (?, ?, ?)", batches
+        )
     if finished:
         conn.executemany(
             "UPDATE runs SET state = ?, finished = ?, duration = ?, counts = ?, error = ? "

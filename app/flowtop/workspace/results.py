@@ -9,7 +9,9 @@ the reason, and a rerun runs that task again and says why.
 
 from __future__ import annotations
 
+import json
 import pickle
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import closing
 from pathlib import Path
@@ -17,6 +19,7 @@ from typing import Any
 
 from ..engine.events import TaskStateChanged
 from ..engine.states import State, StateType
+from .history_fold import ResultBatch, ResultRows
 
 #: Default per-result cap (``[defaults] max_result_bytes``).
 MAX_RESULT_BYTES = 10 * 1024 * 1024
@@ -46,43 +49,62 @@ def dumps(value: Any, cap: int) -> tuple[bytes | None, str]:
 #: ``None`` it looks for an adapter first, on the writer's GIL time.
 ResultRow = tuple[str, str, bytes | bytearray | None, int, str, str | None]
 
+#: ``values_of(run_id, keys)``: the live run's value and input fingerprint of each key.
+ValuesOf = Callable[[str, list[str]], dict[str, tuple[Any, str | None]]]
+
 
 class ResultKeeper:
     """An event sink of the owning process: stores each completed task's result.
 
-    ``value_of(run_id, task)`` reads the value from the live run (the event carries only
-    a repr). Reused tasks are stored again, so a rerun of a rerun finds them too.
-    ``store(rows)`` writes the rows: the history's ``keep_results``, which commits them
-    with the run's steps. A connection of its own would fight the history's writer for
-    the file's one write lock, each waiting out the other in SQLite's busy handler: that
-    made a 50,000-task run's store take three times as long as the run.
+    ``values_of`` reads the values from the live run (an event carries only a repr).
+    Reused tasks are stored again, so a rerun of a rerun finds them too. ``store(items)``
+    writes them: the history's ``keep_results``, which commits them with the run's
+    steps. A connection of its own would fight the history's writer for the file's one
+    write lock, each waiting out the other in SQLite's busy handler: that made a
+    50,000-task run's store take three times as long as the run.
+
+    What one delivery of events completed goes in as one pickle and one row
+    (``ResultBatch``): a pickle and a row per task cost a 50,000-task run about a third
+    more. The cap holds per result all the same: no result pickles larger alone than
+    the batch that holds it, and a batch over the cap, or one that pickle refuses, is
+    stored result by result (``ResultRows``), each kept or refused with its reason.
     """
 
     def __init__(
-        self,
-        store: Callable[[list[ResultRow]], None],
-        value_of: Callable[[str, str], tuple[bool, Any, str | None]],
-        cap: int = MAX_RESULT_BYTES,
+        self, store: Callable[[list[Any]], None], values_of: ValuesOf, cap: int = MAX_RESULT_BYTES
     ) -> None:
         self.store = store
-        self.value_of = value_of
+        self.values_of = values_of
         self.cap = cap
 
     def __call__(self, batch: Sequence[Any]) -> None:
-        rows: list[ResultRow] = []
+        completed: dict[str, list[str]] = {}
         for event in batch:
-            if type(event) is not TaskStateChanged or event.state is not StateType.COMPLETED:
-                continue
-            found, value, fingerprint = self.value_of(event.run_id, event.task)
-            if not found:
-                continue
-            data, why = dumps(value, self.cap)
-            if data is None:
-                rows.append((event.run_id, event.task, None, 0, why, fingerprint or ""))
-            else:
-                rows.append((event.run_id, event.task, bytearray(data), 1, why, fingerprint or ""))
-        if rows:
-            self.store(rows)
+            if type(event) is TaskStateChanged and event.state is StateType.COMPLETED:
+                completed.setdefault(event.run_id, []).append(event.task)
+        items: list[Any] = []
+        for run_id, keys in completed.items():
+            found = self.values_of(run_id, keys)
+            if found:
+                items.append(self._batch(run_id, found))
+        if items:
+            self.store(items)
+
+    def _batch(self, run_id: str, found: dict[str, tuple[Any, str | None]]) -> Any:
+        values = {key: value for key, (value, _) in found.items()}
+        fingerprints = {key: fp for key, (_, fp) in found.items() if fp is not None}
+        try:
+            data = pickle.dumps((values, fingerprints), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # noqa: BLE001 - one value pickle refuses: each on its own, below
+            data = None
+        if data is not None and len(data) <= self.cap:
+            return ResultBatch(run_id, json.dumps(list(values)), bytearray(data))
+        rows: list[ResultRow] = []
+        for key, (value, fingerprint) in found.items():
+            one, why = dumps(value, self.cap)
+            kept = None if one is None else bytearray(one)
+            rows.append((run_id, key, kept, int(one is not None), why, fingerprint or ""))
+        return ResultRows(rows)
 
     def close(self) -> None:
         """Nothing to release: the history writes the rows."""
@@ -100,6 +122,12 @@ def load(path: Path, run_id: str) -> tuple[dict[str, Any], dict[str, str], dict[
             "SELECT task, data, reusable, why, fingerprint FROM results WHERE run_id = ?",
             (run_id,),
         ).fetchall()
+        try:
+            batches = conn.execute(
+                "SELECT tasks, data FROM result_batches WHERE run_id = ? ORDER BY id", (run_id,)
+            ).fetchall()
+        except sqlite3.OperationalError:  # a store from before version 7 nobody migrated
+            batches = []
     for task, data, reusable, why, fingerprint in rows:
         if not reusable:
             refused[task] = why
@@ -107,10 +135,23 @@ def load(path: Path, run_id: str) -> tuple[dict[str, Any], dict[str, str], dict[
         try:
             values[task] = pickle.loads(data)
         except Exception as exc:  # noqa: BLE001 - a class that moved or changed since
-            refused[task] = f"its stored result can't be read back ({type(exc).__name__}: {exc})"
+            refused[task] = _unreadable(exc)
             continue
         fingerprints[task] = fingerprint or None  # stored "" (or NULL before) for none
+    for tasks, data in batches:
+        try:
+            batch_values, batch_fingerprints = pickle.loads(data)
+        except Exception as exc:  # noqa: BLE001 - one value's class moved: the batch is lost
+            refused.update(dict.fromkeys(json.loads(tasks), _unreadable(exc)))
+            continue
+        values.update(batch_values)
+        for task in batch_values:
+            fingerprints[task] = batch_fingerprints.get(task)
     return values, refused, fingerprints
+
+
+def _unreadable(exc: Exception) -> str:
+    return f"its stored result can't be read back ({type(exc).__name__}: {exc})"
 
 
 def reusable_states(values: Mapping[str, Any], attempts: Mapping[str, int]) -> dict[str, State]:

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 from ..engine.flow import Flow, Node
 from ..engine.layers import Layer
 from ..engine.policy import RetryPolicy
-from ..engine.run import FlowRun
 from ..engine.runner import Runner
 from ..engine.spec import parse_spec
 from ..engine.suggest import did_you_mean
@@ -543,23 +542,24 @@ class Workspace:
 
 
 class _LiveValues:
-    """A completed task's value in a live run of ``runner``, and its input fingerprint:
-    what the result keeper stores. The run is looked up once per run, not per task (the
-    runner's lock is busy while tasks complete)."""
+    """Completed tasks' values in a live run of ``runner``, with their input
+    fingerprints: what the result keeper stores, a batch of keys at a time (the run is
+    looked up once per batch; the runner's lock is busy while tasks complete)."""
 
     def __init__(self) -> None:
         self.runner: Runner | None = None  # set once the runner (which sinks here) exists
-        self._last: tuple[str, FlowRun | None] = ("", None)
 
-    def __call__(self, run_id: str, key: str) -> tuple[bool, Any, str | None]:
-        run = self._last[1] if self._last[0] == run_id else None
-        if run is None and self.runner is not None:
-            run = self.runner.find(run_id)
-            self._last = (run_id, run)
-        task = run.tasks.get(key) if run is not None else None
-        if run is None or task is None:
-            return False, None, None
-        return True, task.result, run.input_fingerprint(key)
+    def __call__(self, run_id: str, keys: list[str]) -> dict[str, tuple[Any, str | None]]:
+        run = self.runner.find(run_id) if self.runner is not None else None
+        if run is None:
+            return {}
+        tasks = run.tasks
+        fingerprint = run.input_fingerprint
+        return {
+            key: (task.result, fingerprint(key))
+            for key in keys
+            if (task := tasks.get(key)) is not None
+        }
 
 
 def _apply_command(runner: Runner, run_id: str, kind: str, task: str | None) -> bool:
