@@ -5,7 +5,8 @@
 It copies ``flows/`` to a scratch folder in the temp dir (so no history or override lands in the
 repository), opens the real ``FlowtopApp`` headless at 120×36 and drives it with keys
 like a user: slow down ``extract``'s retries in the retry editor, run ``etl``, catch the
-extracts mid-retry, open the detail pane, retry now, let the run finish, open history.
+extracts mid-retry, open the detail pane, retry now, let the run finish, open history,
+open the run form of the ``@flow`` ``regional-report``.
 The clock is frozen at fixed offsets from the run's start while a picture is taken, so
 countdowns and elapsed times come out the same on every run. PNGs need ``cairosvg``.
 """
@@ -152,6 +153,19 @@ async def drive(folder: Path) -> None:
         shoot(app, "history-run")
         await pilot.press("escape", "escape")
         await until(pilot, lambda: app.screen is app.screen_stack[0], "the main screen again")
+
+        # 5. The run form: R on the @flow regional-report, one region typed in.
+        app.flow_list.select_flow("regional-report")
+        await until(pilot, lambda: app.selected_flow == "regional-report", "regional-report")
+        await pilot.press("R")
+        await until(pilot, lambda: type(app.screen).__name__ == "RunForm", "the run form")
+        for box in app.screen.query("Input"):
+            box.cursor_blink = False
+        app.screen.query_one("#param-0").value = '["eu", "apac"]'
+        await pilot.pause(0.2)
+        shoot(app, "run-form")
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.screen_stack[0], "the form to close")
     # Leaving run_test unmounts the app, which cancels and stops its runner.
     workspace.close()
 

@@ -252,3 +252,11 @@ def test_a_date_default_shows_as_its_text_in_the_form() -> None:
     def later(day: dt.date = dt.date(2026, 1, 2), out: Path = Path("a.csv")) -> None: ...
 
     assert [p.default for p in signature_parameters(later)] == ['"2026-01-02"', '"a.csv"']
+
+
+def test_a_json_list_becomes_the_tuple_a_parameter_declares() -> None:
+    def regional(regions: tuple[str, ...] = ("eu",)) -> tuple[str, ...]:
+        return regions
+
+    args, kwargs = call_for(regional, "r", {"regions": ["eu", "us"]})
+    assert regional(*args, **kwargs) == ("eu", "us")

@@ -6,7 +6,7 @@ validates a flow's parameters against its annotations (``validate_parameters``) 
 turns ``"2026-11-30"`` into a ``date``; a flow written for Prefect does ``day.year``. So
 the common annotations are honoured here, without a validation library: ``int``,
 ``float``, ``str``, ``bool``, ``date``, ``datetime``, ``time``, ``Path``, an ``Enum``,
-and ``X | None`` of these. Any other annotation (``list[str]``, a class of the user's)
+``X | None`` of these, and a list for a ``tuple[...]``. Any other annotation (``list[str]``, a class of the user's)
 gets the JSON value as it is. The same types go back to JSON as that text
 (``to_json``), so a rerun calls the function with the same values.
 """
@@ -38,6 +38,8 @@ def coerce(value: Any, hint: Any) -> Any:
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         options = [h for h in typing.get_args(hint) if h is not type(None)]
         return coerce(value, options[0]) if len(options) == 1 else value
+    if typing.get_origin(hint) is tuple and isinstance(value, list):
+        return tuple(value)  # JSON has lists only
     if not isinstance(hint, type):
         return value  # list[str], Literal[...], a TypeVar: JSON already gave the shape
     if isinstance(value, hint) and not (hint is int and isinstance(value, bool)):

@@ -33,7 +33,9 @@ class RunForm(FormDialog["dict[str, Any] | None"]):
     RunForm .label { width: 18; text-wrap: nowrap; text-overflow: ellipsis; }
     RunForm .row Input { width: 1fr; }
     RunForm .row Input.-invalid { background: $error 30%; }
-    RunForm .kind { width: 14; padding-left: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
+    RunForm .kind {
+        width: 20; padding-left: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     RunForm .error { color: $error; padding-left: 18; height: auto; }
     """
 
