@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 import json
 import re
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import pytest
@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from flowtop import flow
 from flowtop.engine import Runner
 from flowtop.engine.events import RunStarted
+from flowtop.engine.parameter_types import hint_named
 from flowtop.engine.parameters import (
     UNSTORED,
     ParameterError,
@@ -260,3 +261,19 @@ def test_a_json_list_becomes_the_tuple_a_parameter_declares() -> None:
 
     args, kwargs = call_for(regional, "r", {"regions": ["eu", "us"]})
     assert regional(*args, **kwargs) == ("eu", "us")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("int", int),
+        ("date | None", dt.date),
+        ("Optional[float]", float),
+        ("pathlib.Path", PurePath),
+        ("list[str]", None),
+        ("Mode", None),  # a class of the user's: the run checks it
+        ("int | str", None),
+    ],
+)
+def test_the_run_form_knows_common_types_by_their_text(text: str, kind: Any) -> None:
+    assert hint_named(text) is kind

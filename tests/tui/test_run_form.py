@@ -52,7 +52,13 @@ async def test_r_asks_for_a_required_value_and_the_run_gets_what_was_typed(tmp_p
         await pilot.pause()
         assert isinstance(app.screen, RunForm)
         assert "n has no default: give it a value" in screen_text(app)
-        await pilot.press("3")
+        await pilot.press("x")  # n is an int: said as it is typed, and Run refuses it
+        await pilot.pause()
+        assert "n: expected int, got 'x'" in screen_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RunForm)
+        await pilot.press("backspace", "3")
         field(app, 2).value = "nightly"  # not JSON: the text itself
         await pilot.press("enter")
         await wait_for(

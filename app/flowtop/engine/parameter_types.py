@@ -87,6 +87,35 @@ def _member(kind: type[enum.Enum], value: str) -> Any:
     return _NOT
 
 
+#: Annotations a form can check without the user's module: by the text they are written as.
+_BY_NAME: dict[str, type] = {
+    "int": int,
+    "float": float,
+    "str": str,
+    "bool": bool,
+    "date": dt.date,
+    "datetime": dt.datetime,
+    "time": dt.time,
+    "datetime.date": dt.date,
+    "datetime.datetime": dt.datetime,
+    "datetime.time": dt.time,
+    "Path": PurePath,
+    "pathlib.Path": PurePath,
+}
+
+
+def hint_named(text: str) -> Any:
+    """The type an annotation's text names (``int``, ``date | None``, ``Optional[int]``), for
+    the run form, which never imports the flow's module; None when it is not one of
+    ``_BY_NAME`` (a class of the user's, ``list[str]``): then the run checks it."""
+    text = text.strip()
+    if text.startswith("Optional[") and text.endswith("]"):
+        text = text[len("Optional[") : -1]
+    parts = [part.strip() for part in text.split("|")]
+    named = [part for part in parts if part != "None"]
+    return _BY_NAME.get(named[0]) if len(named) == 1 else None
+
+
 def to_json(value: Any) -> Any:
     """``json.dumps``' ``default`` for the types ``coerce`` makes, else ``TypeError``."""
     if isinstance(value, dt.date | dt.time):  # a datetime is a date

@@ -18,6 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Static
 
+from ...engine.parameter_types import coerce, hint_named
 from ...engine.parameters import ParameterInfo, parse_value, value_text
 from .form_dialog import FormDialog
 
@@ -88,21 +89,27 @@ class RunForm(FormDialog["dict[str, Any] | None"]):
         self.query_one(f"#param-{first_empty}", Input).focus()
 
     def values(self) -> tuple[dict[str, Any], dict[int, str]]:
-        """The parameters typed (an empty field left out), and the fields in error."""
+        """The parameters typed (an empty field left out), and the fields in error: a
+        value not of its type as it is typed, a required one left empty once Run was
+        pressed."""
         given: dict[str, Any] = {}
         errors: dict[int, str] = {}
         for index, p in enumerate(self.parameters):
             text = self.query_one(f"#param-{index}", Input).value
             if text.strip():
-                given[p.name] = parse_value(text.strip())
-            elif p.required:
+                given[p.name] = value = parse_value(text.strip())
+                try:  # the types a form can know by name; the run checks the rest
+                    coerce(value, hint_named(p.annotation))
+                except ValueError as exc:
+                    errors[index] = f"{p.name}: {exc}"
+            elif p.required and self.tried:  # not marked before Run is pressed
                 errors[index] = f"{p.name} has no default: give it a value"
         return given, errors
 
     def _validate(self) -> bool:
         _, errors = self.values()
         for index in range(len(self.parameters)):
-            message = errors.get(index, "") if self.tried else ""
+            message = errors.get(index, "")
             error = self.query_one(f"#error-{index}", Static)
             error.update(Text(message))
             error.display = bool(message)
