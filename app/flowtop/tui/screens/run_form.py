@@ -31,7 +31,7 @@ class RunForm(FormDialog["dict[str, Any] | None"]):
     RunForm #title { margin-bottom: 1; }
     RunForm #fields { height: auto; max-height: 1fr; }
     RunForm .row { height: 1; }
-    RunForm .label { width: 18; text-wrap: nowrap; text-overflow: ellipsis; }
+    RunForm .label { width: 18; padding-right: 1; text-wrap: nowrap; text-overflow: ellipsis; }
     RunForm .row Input { width: 1fr; }
     RunForm .row Input.-invalid { background: $error 30%; }
     RunForm .kind {
