@@ -43,7 +43,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--rerun-of",
         metavar="RUN_ID",
-        help="rerun a stored run of --flow: its completed tasks are reused, the rest run again",
+        help="rerun a stored run of --flow (its id, or a unique prefix): its completed tasks "
+        "are reused, the rest run again",
     )
     parser.add_argument(
         "--task",
