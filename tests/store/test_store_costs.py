@@ -261,12 +261,16 @@ def test_stored_results_hold_only_what_sqlite3_binds_without_an_adapter() -> Non
     ResultKeeper(items.extend, values)(steps)
     (batch,) = items
     assert isinstance(batch, ResultBatch) and list(map(type, batch)) == [str, str, bytearray]
-    # a batch over the cap goes result by result: each small enough on its own is kept
+    # a batch over the cap goes in halves, down to one result, each kept when it fits
     items.clear()
-    one = len(pickle.dumps({"v": "t0"}, protocol=pickle.HIGHEST_PROTOCOL))
-    ResultKeeper(items.extend, values, cap=one + 30)(steps)
-    (rows,) = items
-    assert isinstance(rows, ResultRows) and [r[3] for r in rows.rows] == [1, 1, 1]
+    one = len(pickle.dumps(({"t0": {"v": "t0"}}, {}), protocol=pickle.HIGHEST_PROTOCOL))
+    ResultKeeper(items.extend, values, cap=one + 5)(steps)
+    assert [type(item) for item in items] == [ResultBatch] * 3
+    items.clear()
+    ResultKeeper(items.extend, values, cap=one - 5)(steps)  # none fits in a batch of one
+    assert [type(item) for item in items] == [ResultRows] * 3
+    rows = items[0]
+    assert [r[3] for r in rows.rows] == [1]  # alone, without the batch's frame, it fits
     exact = (str, int, float, bytearray)
     assert all(type(value) in exact for row in rows.rows for value in row), rows
     items.clear()

@@ -66,8 +66,10 @@ class ResultKeeper:
     What one delivery of events completed goes in as one pickle and one row
     (``ResultBatch``): a pickle and a row per task cost a 50,000-task run about a third
     more. The cap holds per result all the same: no result pickles larger alone than
-    the batch that holds it, and a batch over the cap, or one that pickle refuses, is
-    stored result by result (``ResultRows``), each kept or refused with its reason.
+    the batch that holds it; a batch over the cap is split in halves, and a single
+    result over it, or a batch that pickle refuses, is stored result by result
+    (``ResultRows``), each kept (cloudpickle for what pickle refuses) or refused with
+    its reason.
     """
 
     def __init__(
@@ -86,11 +88,13 @@ class ResultKeeper:
         for run_id, keys in completed.items():
             found = self.values_of(run_id, keys)
             if found:
-                items.append(self._batch(run_id, found))
+                items += self._batches(run_id, found)
         if items:
             self.store(items)
 
-    def _batch(self, run_id: str, found: dict[str, tuple[Any, str | None]]) -> Any:
+    def _batches(self, run_id: str, found: dict[str, tuple[Any, str | None]]) -> list[Any]:
+        """``found`` as one batch; in halves while it is over the cap (4,096 results of
+        3 KB each), down to single results, which are then kept or refused alone."""
         values = {key: value for key, (value, _) in found.items()}
         fingerprints = {key: fp for key, (_, fp) in found.items() if fp is not None}
         try:
@@ -98,13 +102,19 @@ class ResultKeeper:
         except Exception:  # noqa: BLE001 - one value pickle refuses: each on its own, below
             data = None
         if data is not None and len(data) <= self.cap:
-            return ResultBatch(run_id, json.dumps(list(values)), bytearray(data))
+            return [ResultBatch(run_id, json.dumps(list(values)), bytearray(data))]
+        if data is not None and len(found) > 1:
+            keys = list(found)
+            half = len(keys) // 2
+            first = {key: found[key] for key in keys[:half]}
+            second = {key: found[key] for key in keys[half:]}
+            return self._batches(run_id, first) + self._batches(run_id, second)
         rows: list[ResultRow] = []
         for key, (value, fingerprint) in found.items():
             one, why = dumps(value, self.cap)
             kept = None if one is None else bytearray(one)
             rows.append((run_id, key, kept, int(one is not None), why, fingerprint or ""))
-        return ResultRows(rows)
+        return [ResultRows(rows)]
 
     def close(self) -> None:
         """Nothing to release: the history writes the rows."""
