@@ -180,3 +180,18 @@ def test_a_run_the_tui_launches_gets_the_form_s_parameters(folder: Path) -> None
     run = wait_until(completed, "the launched run to complete", timeout=60)
     assert run.run_id == launched.run_id
     assert run.parameters == {"n": 2, "label": "a b"}
+
+
+def test_list_says_what_parameters_a_flow_takes(folder: Path) -> None:
+    listed = flowtop("list", "--flow", "scaled", cwd=folder)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines()[1] == (
+        '  parameters: n: int (required), factor: float = 1.0, label: str = "run"'
+    )
+    (described,) = json_lines(flowtop("list", "--flow", "scaled", "--json", cwd=folder).stdout)
+    assert described["parameters"][0] == {
+        "name": "n",
+        "required": True,
+        "default": "",
+        "annotation": "int",
+    }

@@ -53,11 +53,22 @@ def main(args: argparse.Namespace) -> int:
             )
         else:
             out.write(f"{name}  ({info['file']}, {plural(len(info['tasks']), 'task')})\n")
+        if info.get("parameters"):
+            out.write(f"  parameters: {_parameters(info['parameters'])}\n")
         for names, upstream, lines in _alike_runs(info["tasks"]):
             after = f"  after {_names(upstream)}" if upstream else ""
             out.write(f"  {_names(names)}{after}\n")
             out.write("".join(lines))
     return 2 if had_errors else 0
+
+
+def _parameters(parameters: list[dict[str, Any]]) -> str:
+    """``day: date (required), regions: list[str] = ["eu", "us"]``: what ``--param`` takes."""
+    parts = []
+    for p in parameters:
+        typed = f"{p['name']}: {p['annotation']}" if p["annotation"] else p["name"]
+        parts.append(f"{typed} (required)" if p["required"] else f"{typed} = {p['default']}")
+    return ", ".join(parts)
 
 
 #: Consecutive tasks alike in settings and upstream are listed as one entry from this many

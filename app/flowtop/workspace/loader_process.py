@@ -392,12 +392,15 @@ def describe_flow(workspace: Any, name: str) -> dict[str, Any]:
             }
         )
     source = workspace.flow_files.get(name)
-    return {
+    described = {
         "flow": name,
         "file": str(source) if source else None,
         "dynamic": dynamic,
         "tasks": tasks,
     }
+    if flow.parameters():  # what --param can give it
+        described["parameters"] = [p._asdict() for p in flow.parameters()]
+    return described
 
 
 def _describe(path: str) -> dict[str, Any]:
