@@ -277,3 +277,16 @@ def test_a_json_list_becomes_the_tuple_a_parameter_declares() -> None:
 )
 def test_the_run_form_knows_common_types_by_their_text(text: str, kind: Any) -> None:
     assert hint_named(text) is kind
+
+
+def test_validate_parameters_false_passes_values_as_given() -> None:
+    """Prefect's option: no coercion to the annotated types."""
+    from flowtop import flow as make_flow
+
+    def daily_fn(day: dt.date) -> Any:
+        return day
+
+    typed = make_flow(daily_fn)
+    untyped = make_flow(daily_fn, validate_parameters=False)
+    assert typed.start_arguments({"day": "2026-11-30"})["args"] == (dt.date(2026, 11, 30),)
+    assert untyped.start_arguments({"day": "2026-11-30"})["args"] == ("2026-11-30",)

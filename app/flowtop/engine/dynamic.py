@@ -50,8 +50,12 @@ class FlowFunction(Flow):
         name: str | None = None,
         retries: int = 0,
         retry_delay: Any = 0,
+        validate_parameters: bool = True,
     ) -> None:
         super().__init__(name or getattr(fn, "__name__", "flow").replace("_", "-"))
+        #: Prefect's option: parameters given by name (``--param``, the run form, a rerun
+        #: from the store) are made the types the function declares.
+        self.validate_parameters = validate_parameters
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
             raise ValueError(f"flow {self.name!r}: retries must be an int >= 0, got {retries!r}")
         self.fn = fn
@@ -70,7 +74,7 @@ class FlowFunction(Flow):
     def start_arguments(self, parameters: Mapping[str, Any]) -> dict[str, Any]:
         """The function called with ``parameters`` by name; one without a default must be
         among them (a run that flowtop starts has no other arguments to give)."""
-        args, kwargs = call_for(self.fn, self.name, parameters)
+        args, kwargs = call_for(self.fn, self.name, parameters, typed=self.validate_parameters)
         return {"args": args, "kwargs": kwargs}
 
     def node(self, key: str) -> Node | None:
@@ -194,9 +198,7 @@ class FlowFunction(Flow):
         return f"<@flow {self.name!r}>"
 
 
-_IGNORED_FLOW_OPTIONS = frozenset(
-    {"log_prints", "description", "version", "validate_parameters", "persist_result"}
-)
+_IGNORED_FLOW_OPTIONS = frozenset({"log_prints", "description", "version", "persist_result"})
 _UNSUPPORTED_FLOW_OPTIONS = frozenset(
     {
         "timeout_seconds",
@@ -222,6 +224,7 @@ def flow(
     retries: int = 0,
     retry_delay: float | timedelta | None = None,
     retry_delay_seconds: float | None = None,
+    validate_parameters: bool = True,
     **prefect_options: Any,
 ) -> FlowFunction: ...
 @overload
@@ -232,6 +235,7 @@ def flow(
     retries: int = 0,
     retry_delay: float | timedelta | None = None,
     retry_delay_seconds: float | None = None,
+    validate_parameters: bool = True,
     **prefect_options: Any,
 ) -> Callable[[Callable[..., Any]], FlowFunction]: ...
 
@@ -243,13 +247,16 @@ def flow(
     retries: int = 0,
     retry_delay: float | timedelta | None = None,
     retry_delay_seconds: float | None = None,
+    validate_parameters: bool = True,
     **prefect_options: Any,
 ) -> FlowFunction | Callable[[Callable[..., Any]], FlowFunction]:
     """Make a flow of a function: ``@flow`` or ``@flow(name=..., retries=..., retry_delay=...)``.
 
     ``retry_delay`` is seconds or a ``timedelta``; Prefect's ``retry_delay_seconds`` is an alias.
-    Prefect's ``log_prints``, ``description``, ``version``, ``validate_parameters`` and
-    ``persist_result`` are accepted and change nothing; other Prefect options are refused.
+    ``validate_parameters=False`` (Prefect's) passes parameters given by name as they
+    are, not made their annotated types. Prefect's ``log_prints``, ``description``,
+    ``version`` and ``persist_result`` are accepted and change nothing; other Prefect
+    options are refused.
     """
     for key in prefect_options:
         if key in _UNSUPPORTED_FLOW_OPTIONS:
@@ -264,7 +271,13 @@ def flow(
     delay = retry_delay if retry_delay is not None else (retry_delay_seconds or 0)
 
     def make(func: Callable[..., Any]) -> FlowFunction:
-        return FlowFunction(func, name=name, retries=retries, retry_delay=delay)
+        return FlowFunction(
+            func,
+            name=name,
+            retries=retries,
+            retry_delay=delay,
+            validate_parameters=validate_parameters,
+        )
 
     return make(fn) if fn is not None else make
 

@@ -117,11 +117,12 @@ def decode(text: str | None) -> dict[str, Any]:
 
 
 def call_for(
-    fn: Callable[..., Any], flow: str, parameters: Mapping[str, Any]
+    fn: Callable[..., Any], flow: str, parameters: Mapping[str, Any], *, typed: bool = True
 ) -> tuple[tuple[Any, ...], dict[str, Any]]:
     """The positional and keyword arguments that call ``fn`` with ``parameters`` by name.
 
-    Each value is made the type its annotation declares (``parameter_types.coerce``).
+    Each value is made the type its annotation declares (``parameter_types.coerce``),
+    unless not ``typed`` (Prefect's ``@flow(validate_parameters=False)``).
     Raises ``ParameterError`` for a name ``fn`` does not take (it has no ``**kwargs``), a
     value kept only as its ``repr`` or not of its type, or a parameter without a default
     left out.
@@ -136,7 +137,7 @@ def call_for(
     if signature is None:
         return (), dict(parameters)
     named = signature.parameters
-    declared = hints(fn) if parameters else {}
+    declared = hints(fn) if parameters and typed else {}
     extra_name = next((p.name for p in named.values() if p.kind is p.VAR_KEYWORD), None)
     arguments: dict[str, Any] = {}
     extra: dict[str, Any] = {}
