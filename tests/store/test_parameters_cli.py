@@ -93,7 +93,10 @@ def test_param_needs_a_flow_and_a_static_flow_takes_none(folder: Path) -> None:
         "with Flow('static') as flow:\n    one()\n"
     )
     done = flowtop("run", "-p", "n=1", cwd=folder)
-    assert done.returncode == 2 and "--param and --run-id need --flow NAME" in done.stderr
+    assert done.returncode == 2 and "--param needs --flow NAME: . holds 2 flows" in done.stderr
+    (folder / "ok").touch()  # a file of one @flow needs no --flow
+    done = flowtop("run", "scaled.py", "-p", "n=1", cwd=folder)
+    assert done.returncode == 0 and "scaled #1 started with n=1" in done.stdout, done.stderr
     done = flowtop("run", "--flow", "static", "-p", "n=1", cwd=folder)
     assert done.returncode == 2
     assert "flow 'static' takes no parameters (only a @flow function does): got n" in done.stderr

@@ -58,7 +58,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="NAME=VALUE",
         help="a parameter of a @flow function, the value read as JSON (4, 0.5, true, "
-        '[1, 2], "text"), else as text; repeat for more (needs --flow)',
+        '[1, 2], "text"), else as text; repeat for more (--flow NAME too, unless PATH '
+        "holds one flow)",
     )
     parser.add_argument(
         "--params",
@@ -306,8 +307,11 @@ def checked_names(
         return None
     if not want_dashboard(args, args.executor or executor):
         return None
-    if (args.rerun_of or args.task or args.run_id or args.parameters) and args.flow is None:
-        say("--rerun-of, --task, --param and --run-id need --flow NAME")
+    if (args.rerun_of or args.task or args.run_id) and args.flow is None:
+        say("--rerun-of, --task and --run-id need --flow NAME")
+        return None
+    if args.parameters and len(names) > 1:  # a file of one @flow needs no --flow
+        say(f"--param needs --flow NAME: {args.path or 'the folder'} holds {len(names)} flows")
         return None
     if args.task and not args.rerun_of:
         say("--task needs --rerun-of RUN_ID (the run to take results from)")
