@@ -170,3 +170,27 @@ async def test_a_flow_function_s_error_is_in_the_header_and_the_detail_pane(
         )
         await pilot.pause(0.05)
         assert "(1 task failed, handled by the flow)" in screen_text(app)
+
+
+async def test_the_detail_pane_shows_what_the_flow_body_printed(tmp_path: Path) -> None:
+    @task
+    def one() -> int:
+        return 1
+
+    @flow(name="talker")
+    def talker() -> int:
+        print("hello from the flow body")
+        return one()
+
+    app = FlowtopApp(FakeWorkspace(tmp_path, {"talker": talker}))
+    async with app.run_test(size=(120, 50)) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        await wait_for(
+            pilot,
+            lambda: app.table.run is not None and app.table.run.state is S.COMPLETED,
+            "the run to complete",
+        )
+        await pilot.pause(0.1)
+        text = screen_text(app)
+        assert "Flow output" in text and "hello from the flow body" in text

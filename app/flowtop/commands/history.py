@@ -264,6 +264,10 @@ def _print_detail(detail: RunDetail, out: Writer) -> None:
     )
     if run.parameters:
         print(f"parameters: {clean(describe_parameters(run.parameters))}", file=out)
+    if detail.output:  # what the @flow body printed itself
+        print("flow output:", file=out)
+        for line in detail.output.rstrip("\n").split("\n"):
+            print(f"  {clean(line)}", file=out)
     for task in detail.tasks:
         print(file=out)
         _print_task(task, out)
@@ -321,7 +325,8 @@ def _first_line(text: str) -> str:
 
 # -- JSON output --------------------------------------------------------------------
 def _print_detail_json(detail: RunDetail, out: Writer) -> None:
-    print(json.dumps({"record": "run", **detail.run.as_json()}), file=out)
+    output = {"output": detail.output} if detail.output else {}
+    print(json.dumps({"record": "run", **detail.run.as_json(), **output}), file=out)
     for task in detail.tasks:
         print(
             json.dumps({"record": "task", "run_id": detail.run.run_id, **task.as_json()}), file=out

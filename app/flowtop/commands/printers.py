@@ -91,10 +91,15 @@ QUIET_STATES = frozenset({StateType.PENDING, StateType.RUNNING, StateType.COMPLE
 class HumanPrinter:
     """A readable line per state change; on a TTY, a live one-line summary below them."""
 
-    def __init__(self, stream: TextIO, *, live: bool, verbose: bool = True) -> None:
+    def __init__(
+        self, stream: TextIO, *, live: bool, verbose: bool = True, run_output: bool = False
+    ) -> None:
         self.output = Output(stream)
         self.live = live
         self.verbose = verbose
+        #: Print what a ``@flow`` body printed under its run's last line: ``watch`` does,
+        #: for a run in another process; ``run`` does not (it reached the terminal live).
+        self.run_output = run_output
         self.states: dict[str, dict[str, StateType]] = {}
         #: Each live run's start (wall clock, from its event: `watch` joins runs late).
         self.started: dict[str, float] = {}
@@ -165,6 +170,11 @@ class HumanPrinter:
             failed = event.counts.get(StateType.FAILED.value, 0)
             if event.state is StateType.COMPLETED and failed:  # a @flow that handled them
                 line += f" ({failed} task{'s' if failed != 1 else ''} failed, handled by the flow)"
+            if self.run_output and event.output:  # what the @flow body printed itself
+                body = printable(event.output.rstrip("\n"))
+                line += "\n  flow output:\n" + "\n".join(
+                    f"    {part}" for part in body.splitlines()
+                )
             if event.error is not None:  # what the @flow function raised, with its traceback
                 line += f"\n  {run_error_text(event.error.type, _one_line(event.error.message))}"
                 if event.error.traceback:

@@ -100,7 +100,11 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
     from ..workspace.run_log import LogTail, RunInterrupted, first_event_id
 
     out = sys.stdout
-    printer = JsonPrinter(out) if json_lines else HumanPrinter(out, live=out.isatty(), verbose=True)
+    printer = (
+        JsonPrinter(out)
+        if json_lines
+        else HumanPrinter(out, live=out.isatty(), verbose=True, run_output=True)
+    )
     tail = LogTail(db, first_event_id(db, run_id))
     next_reap = 0.0
     try:

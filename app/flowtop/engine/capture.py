@@ -81,10 +81,12 @@ class _ThreadRoutedStream(io.TextIOBase):
         ):  # as a real text stream would: the task fails, the run goes on
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
         buffer.write(text)
+        if getattr(_local, "tee", False):
+            self.original.write(text)
         return len(text)
 
     def flush(self) -> None:
-        if getattr(_local, "buffer", None) is None:
+        if getattr(_local, "buffer", None) is None or getattr(_local, "tee", False):
             self.original.flush()
 
     def isatty(self) -> bool:
@@ -116,8 +118,10 @@ class _CaptureHandler(logging.Handler):
         try:
             if buffer is not None:
                 buffer.write(self.format(record) + "\n")
-            elif record.levelno >= self.passthrough_level:
-                sys.stderr.write(self.format(record) + "\n")
+            passes = buffer is None or getattr(_local, "tee", False)
+            if passes and record.levelno >= self.passthrough_level:
+                original = getattr(sys.stderr, "original", sys.stderr)
+                original.write(self.format(record) + "\n")
         except Exception:  # noqa: BLE001 - logging must never break a task
             self.handleError(record)
 
@@ -139,10 +143,11 @@ def _ensure_installed() -> None:
             root.addHandler(_handler)
 
 
-def begin(attempt: object = None) -> None:
+def begin(attempt: object = None, *, tee: bool = False) -> None:
     """Start capturing for the attempt about to run on this thread; ``attempt`` (the
     runner's ``(run, task record, args, kwargs)``) is what ``TaskRunContext.get()`` reads
-    meanwhile (``task_runs.current_attempt``)."""
+    meanwhile (``task_runs.current_attempt``). ``tee``: what is captured still goes where
+    it went (a ``@flow`` body's prints: to the terminal of ``flowtop run`` as they come)."""
     if (
         sys.stdout.__class__ is not _ThreadRoutedStream
         or sys.stderr.__class__ is not _ThreadRoutedStream
@@ -150,13 +155,21 @@ def begin(attempt: object = None) -> None:
         _ensure_installed()
     _local.buffer = _Buffer()
     _local.attempt = attempt
+    _local.tee = tee
 
 
 def end() -> str:
     """Stop capturing on this thread and return what the attempt wrote."""
     buffer = getattr(_local, "buffer", None)
     _local.buffer = _local.attempt = None
+    _local.tee = False
     return buffer.getvalue() if buffer is not None else ""
+
+
+def in_task_attempt() -> bool:
+    """Whether this thread runs a task attempt now: it captures, and not as a ``@flow``
+    body does (whose capture tees: its output is the run's own)."""
+    return getattr(_local, "buffer", None) is not None and not getattr(_local, "tee", False)
 
 
 def capture_info_logs() -> None:

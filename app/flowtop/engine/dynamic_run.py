@@ -22,7 +22,7 @@ from dataclasses import replace
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from . import aloop
+from . import aloop, capture
 from .calls import InlineFuture
 from .context import child_of, parent_run, set_run
 from .errors import RunCancelled, UpstreamFailed
@@ -204,6 +204,8 @@ class DynamicRun(FlowRun):
         self.parent_run: str | None = parent_run()
         self.value: Any = None
         self.error: BaseException | None = None
+        #: What the function's body printed or logged (``capture``), once it returned.
+        self.output = ""
         #: The function returned states of which one did not complete: the run is FAILED
         #: with this message ("1/2 states failed."), the call still returns the states.
         self.states_failed: str | None = None
@@ -241,6 +243,9 @@ class DynamicRun(FlowRun):
 
     def _body(self) -> None:
         set_run(self)
+        # what the body prints or logs is the run's own output; it still reaches the
+        # terminal of `flowtop run` as it comes (a run process's is a log file nobody reads)
+        capture.begin(tee=True)
         try:
             self.value = resolve_return(_awaited(self.flow.fn(*self._args, **self._kwargs)))
             self.states_failed = states_failed(self.value)
@@ -250,6 +255,7 @@ class DynamicRun(FlowRun):
             hide_own_frames(exc)  # a failed task's call and future, between the user's lines
             self.error = exc
         finally:
+            self.output = capture.end()
             set_run(None)
         with self._lock:
             self._unfinished -= 1
@@ -432,6 +438,9 @@ class DynamicRun(FlowRun):
         if self.error is not None or self.states_failed is not None:
             return StateType.FAILED
         return StateType.COMPLETED
+
+    def _run_output(self) -> str:
+        return self.output
 
     def _run_error(self) -> ErrorInfo | None:
         if self.error is None and self.states_failed is not None:

@@ -135,6 +135,9 @@ class RunFinished(NamedTuple):
     ts: float = 0.0
     event: str = "run_finished"
     error: ErrorInfo | None = None
+    #: What a ``@flow`` function's body printed or logged itself (its tasks' output is
+    #: their attempts'); "" otherwise.
+    output: str = ""
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -149,6 +152,8 @@ class RunFinished(NamedTuple):
         }
         if self.error is not None:
             data["error"] = self.error.as_dict()
+        if self.output:
+            data["output"] = self.output
         return data
 
 

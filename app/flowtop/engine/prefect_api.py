@@ -432,7 +432,7 @@ def _logger(name: str) -> logging.Logger:
 def get_run_logger(**extra: Any) -> logging.LoggerAdapter:  # type: ignore[type-arg]
     """The logger of the current task or flow run. In a task attempt its lines are part
     of that attempt's captured output (the detail pane, history, ``--json``)."""
-    if getattr(capture._local, "buffer", None) is not None or inline_depth() > 0:
+    if capture.in_task_attempt() or inline_depth() > 0:
         return _RunLogger(_logger("flowtop.task_runs"), extra)
     run = current_run()
     if run is not None:

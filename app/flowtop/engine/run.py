@@ -511,6 +511,7 @@ class FlowRun(RunHandle):
                     self.finished_at - self.started,
                     time.time(),
                     error=self._run_error(),
+                    output=self._run_output(),
                 )
             )
         self._notify()
@@ -520,6 +521,10 @@ class FlowRun(RunHandle):
     def _run_error(self) -> ErrorInfo | None:
         """What the run itself raised, apart from its tasks (a ``@flow`` function's error)."""
         return None
+
+    def _run_output(self) -> str:
+        """What the run itself printed, apart from its tasks (a ``@flow`` function's body)."""
+        return ""
 
     def _final_state(self) -> StateType:
         if self.cancelled:

@@ -449,6 +449,7 @@ class FlowtopApp(RunActions, ViewActions, KeyActions, ErrorActions, App[int]):
             self.clock(),
             self._links(row.key) if row is not None else None,
             run.error if run is not None else None,
+            run.output if run is not None else "",
         )
 
     def _links(self, key: str) -> tuple[list[str], list[str]] | None:

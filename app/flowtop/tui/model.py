@@ -176,6 +176,8 @@ class RunModel:
         self.note = ""
         #: What a ``@flow`` function raised (its run failed because of it), else None.
         self.error: ErrorInfo | None = None
+        #: What a ``@flow`` function's body printed or logged itself, once it returned.
+        self.output = ""
         self.state: StateType | None = S.RUNNING if run_id else None
         initial = S.PENDING if run_id else None
         self.order: list[str] = list(keys)
@@ -245,6 +247,7 @@ class RunModel:
             self.finished = event.ts
             if event.error is not None:  # text from user code: no escapes reach the screen
                 self.error = ErrorInfo(*(printable(part) for part in event.error))
+            self.output = printable(event.output)
             self.version += 1
         elif isinstance(event, RunInterrupted):
             # Its process died: the run can't go on. Shown as failed, with the reason.

@@ -168,6 +168,8 @@ class TaskRecord:
 class RunDetail:
     run: RunRecord
     tasks: tuple[TaskRecord, ...] = field(default_factory=tuple)
+    #: What a ``@flow`` function's body printed or logged itself ("" for none).
+    output: str = ""
 
     def task(self, key: str) -> TaskRecord:
         for record in self.tasks:

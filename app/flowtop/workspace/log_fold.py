@@ -17,8 +17,9 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
-from ..engine.events import RunStarted, TaskStateChanged
+from ..engine.events import RunFinished, RunStarted, TaskStateChanged
 from ..engine.states import StateType
+from . import run_log
 from .history_records import AttemptRecord, TaskRecord
 from .run_log import LogEvent, RunInterrupted, decode_rows, log_columns
 
@@ -252,3 +253,17 @@ def run_tasks(conn: sqlite3.Connection, run_id: str, plan: list[PlanEntry]) -> l
     """A run's tasks and attempts, however the run was recorded."""
     stored = stored_tasks(conn, run_id, plan)
     return stored if stored is not None else logged_tasks(conn, run_id, plan)
+
+
+def run_output(conn: sqlite3.Connection, run_id: str) -> str:
+    """What a ``@flow`` run's body printed itself: its ``run_finished`` event's, "" when
+    it has none (a static flow, a run not finished, one logged before version 7)."""
+    row = conn.execute(
+        "SELECT body FROM events WHERE run_id = ? AND body LIKE '[\"run_finished\"%' "
+        "ORDER BY id DESC LIMIT 1",
+        (run_id,),
+    ).fetchone()
+    if row is None:
+        return ""
+    event = run_log.decode(row[0], run_id)
+    return event.output if isinstance(event, RunFinished) else ""

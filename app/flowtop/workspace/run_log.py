@@ -83,6 +83,7 @@ def encode(event: RunStarted | RunFinished) -> str:
             event.duration,
             event.ts,
             list(event.error) if event.error is not None else None,
+            event.output,
         ],
         separators=(",", ":"),
     )
@@ -233,7 +234,8 @@ def _from_fields(
             parameters=parameters,
         )
     if kind == "run_finished":
-        run_id, flow, number, state, counts, duration, ts, error = fields[1:]
+        run_id, flow, number, state, counts, duration, ts, error = fields[1:9]
+        output = fields[9] if len(fields) > 9 else ""  # logged before version 7: none
         return RunFinished(
             run_id,
             flow,
@@ -243,6 +245,7 @@ def _from_fields(
             duration,
             ts,
             error=ErrorInfo(*error) if error else None,
+            output=output,
         )
     if kind == "run_interrupted":
         run_id, reason, ts, *named = fields[1:]  # flow and number: not in older logs

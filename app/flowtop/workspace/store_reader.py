@@ -14,7 +14,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 
 from .history_records import RunDetail, RunRecord, _run_record
-from .log_fold import run_tasks
+from .log_fold import run_output, run_tasks
 from .run_log import connect_reader
 from .store_schema import check_version
 
@@ -132,4 +132,5 @@ class StoreReader:
                 conn.execute("SELECT plan FROM runs WHERE run_id = ?", (run_id,)).fetchone()[0]
             )
             tasks = run_tasks(conn, run_id, plan)
-        return RunDetail(_run_record(row), tuple(tasks))
+            output = run_output(conn, run_id)
+        return RunDetail(_run_record(row), tuple(tasks), output)

@@ -94,10 +94,12 @@ def body_text(
     styles: Mapping[str, str] = LOOK_STYLE,
     links: tuple[Sequence[str], Sequence[str]] | None = None,
     flow_error: ErrorInfo | None = None,
+    flow_output: str = "",
 ) -> Body:
     """What the ``@flow`` function raised (``flow_error``), why the task is in this state,
     the countdown's arithmetic, the task's neighbours in the flow (``links``: upstream,
-    downstream), every attempt and the policy."""
+    downstream), every attempt, the policy, and what the function's body printed
+    (``flow_output``)."""
     body = Body()
     out = body.at(0)
     if flow_error is not None:
@@ -135,6 +137,10 @@ def body_text(
         for name, (value, layer) in policy.items():
             out.append(f"{name.ljust(width)}  {value}")
             out.append(f"  · {layer}\n", style="dim" if layer == Layer.BUILTIN else styles["layer"])
+    if flow_output:
+        body.at(0).append("\nFlow output", style="bold")
+        body.at(0).append("  what the @flow body printed itself\n", style="dim")
+        body.at(2).append(flow_output.rstrip("\n") + "\n")
     return body
 
 
@@ -214,14 +220,20 @@ class DetailPane(VerticalScroll):
         now: float,
         links: tuple[Sequence[str], Sequence[str]] | None = None,
         flow_error: ErrorInfo | None = None,
+        flow_output: str = "",
     ) -> None:
         """``links``: the task's upstream and downstream task keys in its flow;
-        ``flow_error``: what the run's ``@flow`` function raised."""
+        ``flow_error``: what the run's ``@flow`` function raised; ``flow_output``: what
+        its body printed."""
         self.show_title(row, now)
         if row is None:  # a run's own error in full: its header has room for one line
-            self.body.update(Text("") if flow_error is None else self._run_error(flow_error))
+            text = Text("") if flow_error is None else self._run_error(flow_error)
+            if flow_output:
+                text.append("\nFlow output\n", style="bold")
+                text.append(flow_output.rstrip("\n") + "\n")
+            self.body.update(text)
         else:
-            body = body_text(row, policy, self.styles_now, links, flow_error)
+            body = body_text(row, policy, self.styles_now, links, flow_error, flow_output)
             self.body.update(body.renderable())
 
     def _run_error(self, error: ErrorInfo) -> Text:

@@ -1,0 +1,70 @@
+"""What a @flow function's body prints or logs itself: the run's own output.
+
+Its tasks' output is their attempts'; the body's went only to the terminal, so a run in a
+process of its own (the TUI's `r`) lost it to a log file nobody reads.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+
+from flowtop import Flow, flow, task
+from flowtop.engine import Runner
+from flowtop.engine.events import RunFinished
+from flowtop.workspace import run_log
+
+
+@task
+def double(x: int) -> int:
+    print(f"doubling {x}")  # the attempt's output, not the flow's
+    return 2 * x
+
+
+@flow(name="hello", log_prints=True)
+def hello(n: int = 2) -> int:
+    print("starting the flow body")
+    logging.getLogger("etl").warning("a warning from the body")
+    total = sum(double(i) for i in range(n))
+    print(f"total is {total}")
+    return total
+
+
+def finished_of(flow_: Any) -> RunFinished:
+    seen: list[Any] = []
+    with Runner(sinks=[seen.extend]) as runner:
+        runner.start(flow_).final_result(10)
+        runner.bus.flush()
+    (finished,) = [e for e in seen if isinstance(e, RunFinished)]
+    return finished
+
+
+def test_a_flow_body_s_output_rides_on_run_finished_and_still_reaches_the_terminal(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    finished = finished_of(hello)
+    assert finished.output == (
+        "starting the flow body\nWARNING etl: a warning from the body\ntotal is 2\n"
+    )
+    assert "doubling" not in finished.output
+    assert finished.as_json()["output"] == finished.output
+    out = capsys.readouterr()
+    assert "starting the flow body\n" in out.out and "total is 2\n" in out.out  # live, as before
+    assert "doubling" not in out.out  # a task's output stays its attempt's
+
+
+def test_a_static_flow_has_no_output_of_its_own() -> None:
+    with Flow("static") as static:
+        double(1)
+    finished = finished_of(static)
+    assert finished.output == "" and "output" not in finished.as_json()
+
+
+def test_the_output_is_logged_and_read_back() -> None:
+    finished = finished_of(hello)
+    again = run_log.decode(run_log.encode(finished), finished.run_id)
+    assert isinstance(again, RunFinished) and again.output == finished.output
+    older = run_log.encode(finished._replace(output="")).rsplit(',""]', 1)[0] + "]"
+    assert run_log.decode(older, finished.run_id).output == ""  # logged before: none
