@@ -27,3 +27,12 @@ async def wait_for(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await pilot.pause(0.02)
+
+
+async def wait_for_run(pilot: Any, app: Any, state: Any, what: str = "the run") -> None:
+    """Let the app run until the shown run has reached ``state`` (a ``StateType``)."""
+    await wait_for(
+        pilot,
+        lambda: app.table.run is not None and app.table.run.state is state,
+        f"{what} (the shown run {state.value})",
+    )

@@ -7,7 +7,7 @@ from pathlib import Path
 from flowtop import flow, task
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
-from pilot_kit import screen_text, wait_for
+from pilot_kit import screen_text, wait_for, wait_for_run
 
 from .conftest import Calls, FakeWorkspace
 from .test_app import SIZE
@@ -47,11 +47,7 @@ async def test_rows_appear_as_reached_and_f_replays_with_the_cache(tmp_path: Pat
         assert "its tasks appear as the flow reaches them" in before  # not "0 tasks"
         assert "No tasks yet: they appear as the flow reaches them" in before
         await pilot.press("r")
-        await wait_for(
-            pilot,
-            lambda: app.table.run is not None and app.table.run.state is S.FAILED,
-            "the run to fail",
-        )
+        await wait_for_run(pilot, app, S.FAILED, "the run to fail")
         first = app.table.run
         assert first.order == ["fetch", "fetch-2", "fetch-3", "publish"]
         assert app._policy_summary(first.rows["fetch-2"]).startswith("3× on Retry only")
@@ -186,11 +182,7 @@ async def test_the_detail_pane_shows_what_the_flow_body_printed(tmp_path: Path) 
     async with app.run_test(size=(120, 50)) as pilot:
         await pilot.pause()
         await pilot.press("r")
-        await wait_for(
-            pilot,
-            lambda: app.table.run is not None and app.table.run.state is S.COMPLETED,
-            "the run to complete",
-        )
+        await wait_for_run(pilot, app, S.COMPLETED, "the run to complete")
         await pilot.pause(0.1)
         text = screen_text(app)
         assert "Flow output" in text and "hello from the flow body" in text

@@ -10,7 +10,7 @@ from flowtop import Flow, flow, task
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
 from flowtop.tui.screens.run_form import RunForm
-from pilot_kit import screen_text, wait_for
+from pilot_kit import screen_text, wait_for, wait_for_run
 
 from .conftest import FakeWorkspace
 from .test_app import SIZE
@@ -61,11 +61,7 @@ async def test_r_asks_for_a_required_value_and_the_run_gets_what_was_typed(tmp_p
         await pilot.press("backspace", "3")
         field(app, 2).value = "nightly"  # not JSON: the text itself
         await pilot.press("enter")
-        await wait_for(
-            pilot,
-            lambda: app.table.run is not None and app.table.run.state is S.COMPLETED,
-            "the run to complete",
-        )
+        await wait_for_run(pilot, app, S.COMPLETED, "the run to complete")
         assert seen == [(3, 1.0, "nightly")]
         assert app.table.run.parameters == {"n": 3, "label": "nightly"}
         await pilot.pause(0.05)
@@ -108,11 +104,7 @@ async def test_escape_cancels_and_a_flow_without_parameters_runs_at_once(tmp_pat
             "static takes no parameters (only a @flow function does): press r to run it"
         ]
         await pilot.press("r")  # no form: nothing to ask
-        await wait_for(
-            pilot,
-            lambda: app.table.run is not None and app.table.run.state is S.COMPLETED,
-            "the static run",
-        )
+        await wait_for_run(pilot, app, S.COMPLETED, "the static run")
 
 
 async def test_the_history_screen_shows_a_run_s_parameters(tmp_path: Path) -> None:
