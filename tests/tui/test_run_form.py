@@ -107,7 +107,7 @@ async def test_escape_cancels_and_a_flow_without_parameters_runs_at_once(tmp_pat
         await wait_for_run(pilot, app, S.COMPLETED, "the static run")
 
 
-async def test_the_history_screen_shows_a_run_s_parameters(tmp_path: Path) -> None:
+async def test_the_history_screen_shows_a_run_s_parameters_and_flow_output(tmp_path: Path) -> None:
     from textual.widgets import DataTable, Static
 
     from flowtop.engine.events import RunFinished, RunStarted
@@ -121,7 +121,7 @@ async def test_the_history_screen_shows_a_run_s_parameters(tmp_path: Path) -> No
         history.sink(
             [
                 RunStarted("r1", "scaled", 1, (), (), (), ts=1.0, parameters='{"n":3,"label":"x"}'),
-                RunFinished("r1", "scaled", 1, S.COMPLETED, {}, 0.5, 1.5),
+                RunFinished("r1", "scaled", 1, S.COMPLETED, {}, 0.5, 1.5, output="body said hi\n"),
             ]
         )
         assert history.flush(10)
@@ -134,5 +134,7 @@ async def test_the_history_screen_shows_a_run_s_parameters(tmp_path: Path) -> No
             await pilot.pause()
             heading = str(app.screen.query_one("#heading", Static).render())
             assert 'with n=3, label="x"' in heading
+            shown = str(app.screen.query_one("#attempt-text", Static).render())
+            assert "Flow output" in shown and "body said hi" in shown  # what the body printed
     finally:
         history.close()

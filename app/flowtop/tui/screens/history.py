@@ -286,16 +286,24 @@ class RunDetailScreen(Screen[None]):
         if self.detail.tasks:
             self.show_task(self.detail.tasks[0].task)
         else:
-            self.query_one("#attempt-text", Static).update("This run recorded no tasks.")
+            text = Text("This run recorded no tasks.\n")
+            self.query_one("#attempt-text", Static).update(self._with_flow_output(text))
 
     @on(DataTable.RowHighlighted, "#tasks")
     def _task_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.show_task(str(event.row_key.value))
 
     def show_task(self, key: str) -> None:
-        self.query_one("#attempt-text", Static).update(
-            attempts_text(self.tasks[key], looks(self.app))
-        )
+        text = attempts_text(self.tasks[key], looks(self.app))
+        self.query_one("#attempt-text", Static).update(self._with_flow_output(text))
+
+    def _with_flow_output(self, text: Text) -> Text:
+        """``text``, then what the run's ``@flow`` body printed itself (if anything)."""
+        if self.detail.output:
+            text.append("\nFlow output", style="bold")
+            text.append("  what the @flow body printed itself\n", style="dim")
+            text.append(plain(self.detail.output.rstrip("\n")) + "\n")
+        return text
 
     def action_back(self) -> None:
         self.dismiss(None)
