@@ -414,15 +414,29 @@ async def test_history_lists_a_run_that_ended_a_moment_ago(tmp_path) -> None:
 
 
 async def test_keys_table_in_flowtop_toml_rebinds_by_binding_id(tmp_path) -> None:
-    (tmp_path / "flowtop.toml").write_text('[keys]\n"flowtop.run" = "R"\n"flowtop.nope" = "z"\n')
+    (tmp_path / "flowtop.toml").write_text(
+        '[keys]\n"flowtop.run" = "ctrl+r"\n"flowtop.nope" = "z"\n'
+    )
     async with app_on_one_flow(tmp_path) as (app, pilot):
-        assert any("unknown binding id flowtop.nope" in n.message for n in app._notifications)
+        messages = [n.message for n in app._notifications]
+        assert any("unknown binding id flowtop.nope" in m for m in messages)
+        assert not any("is the key of both" in m for m in messages)
         await pilot.press("r")  # no longer bound
         await pilot.pause(0.2)
         assert app.store.latest_for("one") is None
-        await pilot.press("R")
+        await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: one_run_ended(app), "the run of 'one' to end")
         assert app.store.latest_for("one") is not None
+
+
+async def test_a_rebinding_that_takes_another_action_s_key_is_named(tmp_path) -> None:
+    """``R`` is the run form's key: giving it to ``run`` as well leaves one of them keyless."""
+    (tmp_path / "flowtop.toml").write_text('[keys]\n"flowtop.run" = "R"\n')
+    async with app_on_one_flow(tmp_path) as (app, _pilot):
+        assert [n.message for n in app._notifications if "is the key of both" in n.message] == [
+            "[keys]: R is the key of both flowtop.run and flowtop.run_with_parameters; "
+            "rebind one of them"
+        ]
 
 
 def test_keys_table_must_map_ids_to_key_names(tmp_path) -> None:

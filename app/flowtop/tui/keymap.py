@@ -1,6 +1,6 @@
 """The app's keys as bound now: ``[keys]`` from flowtop.toml, and every place that names one.
 
-A key can be rebound by binding id (``"flowtop.run" = "R"``), so no hint may hard-code
+A key can be rebound by binding id (``"flowtop.run" = "ctrl+r"``), so no hint may hard-code
 ``r``: the header, the footer, ``?``, the command palette and the toasts all ask
 ``key_for``. Kept apart from the app's wiring.
 """
@@ -29,6 +29,20 @@ if TYPE_CHECKING:
     _AppBase = App[int]
 else:
     _AppBase = object
+
+
+def key_clashes(bindings: Iterable[Binding]) -> list[str]:
+    """A warning per key that two actions share after ``[keys]``: only one of them can
+    have it (``"flowtop.run" = "R"`` takes ``R`` from ``flowtop.run_with_parameters``)."""
+    owners: dict[str, list[str]] = {}
+    for binding in bindings:
+        for key in binding.key.split(","):
+            owners.setdefault(key.strip(), []).append(binding.id or binding.action)
+    return [
+        f"[keys]: {key} is the key of both {' and '.join(ids)}; rebind one of them"
+        for key, ids in owners.items()
+        if len(ids) > 1
+    ]
 
 
 def unknown_binding_message(unknown: str, known: Iterable[str]) -> str:
@@ -68,6 +82,8 @@ class KeyActions(_AppBase):
             )
         self._toml_keys = keymap
         self.set_keymap({k: v for k, v in keymap.items() if k in known})
+        for clash in key_clashes(self.live_bindings()):
+            self.notify(clash, severity="warning", markup=False, timeout=10)
 
     def set_keymap(self, keymap: Mapping[str, str]) -> None:
         """Rebind, and redraw everything that names a key (header hint, footer, `?`)."""
@@ -88,8 +104,8 @@ class KeyActions(_AppBase):
         return out
 
     def key_for(self, action: str) -> str:
-        """How the footer shows the key that runs ``action`` now (``r``, or ``R`` after
-        ``[keys] "flowtop.run" = "R"``); every hint that names a key asks here."""
+        """How the footer shows the key that runs ``action`` now (``r``, or ``^r`` after
+        ``[keys] "flowtop.run" = "ctrl+r"``); every hint that names a key asks here."""
         if action == "command_palette":
             return self.get_key_display(Binding(self.COMMAND_PALETTE_BINDING, action))
         for binding in self.live_bindings():

@@ -396,7 +396,7 @@ def _check_workspace(table: Any) -> dict[str, Any]:
 
 
 def _check_keys(table: Any) -> dict[str, str]:
-    """``[keys]``: binding id -> key(s), e.g. ``"flowtop.run" = "R"`` or ``"f5,r"``.
+    """``[keys]``: binding id -> key(s), e.g. ``"flowtop.run" = "ctrl+r"`` or ``"f5,r"``.
 
     Only the shape is checked here; which ids exist is the TUI's to say (it warns).
     """
