@@ -290,3 +290,18 @@ def test_validate_parameters_false_passes_values_as_given() -> None:
     untyped = make_flow(daily_fn, validate_parameters=False)
     assert typed.start_arguments({"day": "2026-11-30"})["args"] == (dt.date(2026, 11, 30),)
     assert untyped.start_arguments({"day": "2026-11-30"})["args"] == ("2026-11-30",)
+
+
+class Level(enum.Enum):
+    LOW = 1
+    HIGH = 2
+
+
+def test_an_enum_of_numbers_takes_its_value_as_json() -> None:
+    def run(level: Level = Level.LOW) -> Level:
+        return level
+
+    assert call_for(run, "r", {"level": 2})[0] == (Level.HIGH,)
+    assert call_for(run, "r", {"level": "HIGH"})[0] == (Level.HIGH,)
+    with pytest.raises(ParameterError, match="expected Level, got 3"):
+        call_for(run, "r", {"level": 3})

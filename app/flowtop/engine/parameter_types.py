@@ -62,6 +62,8 @@ def _make(value: Any, hint: type) -> Any:
             return float(value)
         if hint is int and isinstance(value, float) and value.is_integer():
             return int(value)
+        if issubclass(hint, enum.Enum):  # by value (``1``, ``"fast"``) or by name
+            return _member(hint, value)
         if not isinstance(value, str):
             return _NOT
         if hint in (int, float):
@@ -72,14 +74,12 @@ def _make(value: Any, hint: type) -> Any:
             return hint.fromisoformat(value)
         if issubclass(hint, PurePath):
             return hint(value)
-        if issubclass(hint, enum.Enum):
-            return _member(hint, value)
     except (ValueError, TypeError):
         return _NOT
     return _NOT
 
 
-def _member(kind: type[enum.Enum], value: str) -> Any:
+def _member(kind: type[enum.Enum], value: Any) -> Any:
     """An enum member by value, else by name (``--param mode=fast``)."""
     for member in kind:
         if member.value == value or member.name == value:
