@@ -158,6 +158,7 @@ def test_a_store_from_before_parameters_is_migrated_and_still_read(folder: Path)
         raw.commit()
     (run,) = runs(folder).runs()
     assert run.parameters == {}  # the reader does not need the column
+    assert runs(folder).with_id_prefix(run.run_id[:6]) == [run]  # nor does a lookup by id
     assert flowtop("run", "--flow", "scaled", "-p", "n=2", cwd=folder).returncode == 0
     assert [r.parameters for r in runs(folder).runs()] == [{"n": 2}, {}]
 

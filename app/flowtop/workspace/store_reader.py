@@ -21,6 +21,15 @@ from .store_schema import check_version
 #: The schema version that added ``runs.parameters``.
 PARAMETERS_VERSION = 6
 
+#: Runs with the numbers of the runs they reran and were called by (``_run_record``'s row).
+_RUNS = (
+    "SELECT r.run_id, r.flow, r.number, r.state, r.started, r.finished, r.duration, "
+    "r.rerun_of, src.number, r.counts, r.tasks, r.note, r.host, r.pid, r.error, "
+    "r.parent, up.flow, up.number, r.parameters "
+    "FROM runs r LEFT JOIN runs src ON src.run_id = r.rerun_of "
+    "LEFT JOIN runs up ON up.run_id = r.parent"
+)
+
 
 class StoreReader:
     """Read access to the run store at ``path``."""
@@ -34,19 +43,20 @@ class StoreReader:
         """A read-only connection for the calling thread only: it never waits on a writer
         (WAL), and needs no write access to the file or its folder."""
         with closing(connect_reader(self.path)) as conn:
-            # a newer flowtop's store is refused, untouched; an older one that nobody could
-            # migrate (a read-only folder) lacks the newer columns, read as NULL
-            if check_version(conn, self.path) < PARAMETERS_VERSION:
-                self._RUNS = StoreReader._RUNS.replace("r.parameters", "NULL")
+            check_version(conn, self.path)  # a newer flowtop's store is refused, untouched
             yield conn
 
-    _RUNS = (
-        "SELECT r.run_id, r.flow, r.number, r.state, r.started, r.finished, r.duration, "
-        "r.rerun_of, src.number, r.counts, r.tasks, r.note, r.host, r.pid, r.error, "
-        "r.parent, up.flow, up.number, r.parameters "
-        "FROM runs r LEFT JOIN runs src ON src.run_id = r.rerun_of "
-        "LEFT JOIN runs up ON up.run_id = r.parent"
-    )
+    @contextmanager
+    def _runs_reader(self) -> Iterator[tuple[sqlite3.Connection, str]]:
+        """``_reader``'s connection and the runs query as that file's schema allows: an
+        older store nobody could migrate (a read-only folder) lacks the newer columns,
+        read as NULL."""
+        with self._reader() as conn:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            yield (
+                conn,
+                _RUNS if version >= PARAMETERS_VERSION else _RUNS.replace("r.parameters", "NULL"),
+            )
 
     def runs(self, flow: str | None = None, limit: int | None = 100) -> list[RunRecord]:
         """Runs, newest first."""
@@ -59,8 +69,8 @@ class StoreReader:
         if limit is not None:
             where += " LIMIT ?"
             params.append(int(limit))
-        with self._reader() as conn:
-            return [_run_record(row) for row in conn.execute(self._RUNS + where, params)]
+        with self._runs_reader() as (conn, runs):
+            return [_run_record(row) for row in conn.execute(runs + where, params)]
 
     def count(self, flow: str | None = None) -> int:
         """How many runs the store holds (of ``flow``): what a shortened list leaves out."""
@@ -81,51 +91,51 @@ class StoreReader:
             "SELECT run_id FROM (SELECT run_id, ROW_NUMBER() OVER (PARTITION BY flow "
             "ORDER BY started DESC, number DESC) AS nth FROM runs) WHERE nth = 1"
         )
-        with self._reader() as conn:
+        with self._runs_reader() as (conn, runs):
             rows = conn.execute(
-                f"{self._RUNS} WHERE r.run_id IN ({newest}) ORDER BY r.started DESC, r.number DESC"
+                f"{runs} WHERE r.run_id IN ({newest}) ORDER BY r.started DESC, r.number DESC"
             )
             return [_run_record(row) for row in rows]
 
     def with_id_prefix(self, prefix: str, flow: str | None = None) -> list[RunRecord]:
         """Runs whose id starts with ``prefix`` (ids are lowercase hex; a run is named by
         a short prefix of its id, as git names commits), newest first."""
-        query = f"{self._RUNS} WHERE substr(r.run_id, 1, ?) = ?"
+        where = " WHERE substr(r.run_id, 1, ?) = ?"
         params: list[str | int] = [len(prefix), prefix.lower()]
         if flow is not None:
-            query += " AND r.flow = ?"
+            where += " AND r.flow = ?"
             params.append(flow)
-        with self._reader() as conn:
-            rows = conn.execute(query + " ORDER BY r.started DESC, r.number DESC", params)
+        with self._runs_reader() as (conn, runs):
+            rows = conn.execute(runs + where + " ORDER BY r.started DESC, r.number DESC", params)
             return [_run_record(row) for row in rows]
 
     def running(self) -> list[RunRecord]:
         """Runs recorded as RUNNING (live, or dead and not reaped yet)."""
-        with self._reader() as conn:
-            rows = conn.execute(f"{self._RUNS} WHERE r.state = 'RUNNING'")
+        with self._runs_reader() as (conn, runs):
+            rows = conn.execute(f"{runs} WHERE r.state = 'RUNNING'")
             return [_run_record(row) for row in rows]
 
     def find_run(self, flow: str, number: int) -> RunRecord | None:
         """Run #``number`` of ``flow`` (the newest, should two processes ever give out one number twice)."""
-        with self._reader() as conn:
+        with self._runs_reader() as (conn, runs):
             row = conn.execute(
-                f"{self._RUNS} WHERE r.flow = ? AND r.number = ? ORDER BY r.started DESC LIMIT 1",
+                f"{runs} WHERE r.flow = ? AND r.number = ? ORDER BY r.started DESC LIMIT 1",
                 (flow, number),
             ).fetchone()
         return None if row is None else _run_record(row)
 
     def runs_numbered(self, number: int) -> list[RunRecord]:
         """Every flow's run #``number`` (``flowtop history --run N`` without ``--flow``)."""
-        with self._reader() as conn:
+        with self._runs_reader() as (conn, runs):
             rows = conn.execute(
-                f"{self._RUNS} WHERE r.number = ? ORDER BY r.flow, r.started DESC", (number,)
+                f"{runs} WHERE r.number = ? ORDER BY r.flow, r.started DESC", (number,)
             ).fetchall()
         return [_run_record(row) for row in rows]
 
     def run_detail(self, run_id: str) -> RunDetail:
         """One run with its tasks in flow order (PENDING for those not started) and every attempt."""
-        with self._reader() as conn:
-            row = conn.execute(f"{self._RUNS} WHERE r.run_id = ?", (run_id,)).fetchone()
+        with self._runs_reader() as (conn, runs):
+            row = conn.execute(f"{runs} WHERE r.run_id = ?", (run_id,)).fetchone()
             if row is None:
                 raise KeyError(f"no run with id {run_id!r} in {self.path}")
             plan = json.loads(
