@@ -183,6 +183,7 @@ async def test_the_detail_pane_shows_what_the_flow_body_printed(tmp_path: Path) 
         await pilot.pause()
         await pilot.press("r")
         await wait_for_run(pilot, app, S.COMPLETED, "the run to complete")
-        await pilot.pause(0.1)
-        text = screen_text(app)
-        assert "Flow output" in text and "hello from the flow body" in text
+        await wait_for(  # the detail pane is redrawn on the next frame
+            pilot, lambda: "hello from the flow body" in screen_text(app), "the flow's output"
+        )
+        assert "Flow output" in screen_text(app)
