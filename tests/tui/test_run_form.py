@@ -64,8 +64,9 @@ async def test_r_asks_for_a_required_value_and_the_run_gets_what_was_typed(tmp_p
         await wait_for_run(pilot, app, S.COMPLETED, "the run to complete")
         assert seen == [(3, 1.0, "nightly")]
         assert app.table.run.parameters == {"n": 3, "label": "nightly"}
-        await pilot.pause(0.05)
-        assert 'with n=3, label="nightly"' in screen_text(app)  # the header says how it ran
+        await wait_for(  # the header says how it ran
+            pilot, lambda: 'with n=3, label="nightly"' in screen_text(app), "the header"
+        )
 
         # R: the form starts from the latest run; one value changed is one edit
         await pilot.press("R")
