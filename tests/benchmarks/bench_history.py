@@ -136,10 +136,10 @@ def placed(one_core: bool) -> Iterator[str]:
 
 
 def main(quick: bool = False) -> dict[str, float]:
-    size, rounds = (1_000, 4) if quick else (5_000, 100)  # noisy machines: many rounds
+    size, rounds = (1_000, 2) if quick else (5_000, 100)  # noisy machines: many rounds
     ratios: dict[str, float] = {}
     if hasattr(os, "sched_setaffinity"):
-        ratios |= prefixed("one core", measure(size, 4 if quick else 40, one_core=True))
+        ratios |= prefixed("one core", measure(size, 2 if quick else 40, one_core=True))
     else:
         print("one-core measurement skipped: no sched_setaffinity on this system")
     ratios |= prefixed("all cores", measure(size, rounds, one_core=False))
@@ -228,5 +228,5 @@ def verdict(mid: float, low: float, high: float) -> str:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="1,000 tasks, 4 rounds (CI smoke)")
+    parser.add_argument("--quick", action="store_true", help="1,000 tasks, 2 rounds (CI smoke)")
     main(parser.parse_args().quick)

@@ -597,9 +597,9 @@ def measure(quick: bool) -> str:
             )
         )
 
-        r_ours = asyncio.run(r_to_running(ticker, 2 if quick else 8, processes=True))
-        r_base = asyncio.run(r_to_running(ticker, 2 if quick else 8, processes=False))
-        bare = bare_interpreter(3 if quick else 7)
+        r_ours = asyncio.run(r_to_running(ticker, 1 if quick else 8, processes=True))
+        r_base = asyncio.run(r_to_running(ticker, 1 if quick else 8, processes=False))
+        bare = bare_interpreter(1 if quick else 7)
         med = statistics.median(r_ours)
         rows.append(
             (
@@ -629,7 +629,7 @@ def measure(quick: bool) -> str:
         )
 
         n_storm = 2_000 if quick else 10_000
-        seconds = 2.0 if quick else 6.0
+        seconds = 1.0 if quick else 6.0
         rate = 20_000
         storm_runs = int(rate / 2 * (seconds + 3) / n_storm) + 1
         stormy = tmp / "storm"
@@ -651,7 +651,7 @@ def measure(quick: bool) -> str:
             )
         )
 
-        sizes = [(1_000, 2, 1.5)] if quick else [(5_000, 9, 1.5), (50_000, 5, 1.3)]
+        sizes = [(1_000, 1, 1.5)] if quick else [(5_000, 9, 1.5), (50_000, 5, 1.3)]
         for count, rounds, goal in sizes:
             folder = tmp / f"run-{count}"
             write_flow(folder, "trivial", TRIVIAL.format(count=count))
