@@ -109,6 +109,9 @@ class BenchWorkspace:
     def check_retry_on(self, flow: str, names: Any) -> str | None:
         return None
 
+    def check_parameters(self, flow: str, parameters: Any) -> None:
+        return None
+
     def stop_loading(self) -> None:
         """Nothing loads: the flow is given."""
 

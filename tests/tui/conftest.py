@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import builtins
 import threading
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +21,7 @@ import pytest
 from flowtop.engine import Flow, Retry, Runner, task
 from flowtop.engine.flow import Node
 from flowtop.engine.layers import Layer
+from flowtop.engine.parameters import ParameterProblem
 from flowtop.engine.policy import RetryPolicy
 from flowtop.workspace.flow_shapes import FlowShape, ShapeMaker
 from flowtop.workspace.history_records import RunDetail, RunRecord
@@ -99,6 +100,10 @@ class FakeWorkspace:
     def check_retry_on(self, flow: str, names: Iterable[str]) -> str | None:
         unknown = [n for n in names if not isinstance(getattr(builtins, n, None), type)]
         return f"[flows.{flow}]: retry_on: unknown exception {unknown[0]!r}" if unknown else None
+
+    def check_parameters(self, flow: str, parameters: Mapping[str, Any]) -> ParameterProblem | None:
+        loaded = self.flows.get(flow)
+        return loaded.parameter_problem(parameters) if loaded is not None else None
 
     def policy_for(self, flow: Flow, node: Node) -> RetryPolicy:
         policy = node.task.policy

@@ -3,6 +3,7 @@ gets what was typed (read as JSON, else text), and the next form starts from it.
 
 from __future__ import annotations
 
+import enum
 from pathlib import Path
 from typing import Any
 
@@ -139,3 +140,38 @@ async def test_the_history_screen_shows_a_run_s_parameters_and_flow_output(tmp_p
             assert "Flow output" in shown and "body said hi" in shown  # what the body printed
     finally:
         history.close()
+
+
+class Level(enum.Enum):
+    LOW = 1
+    HIGH = 2
+
+
+async def test_a_value_of_the_flow_s_own_type_is_checked_before_the_run(tmp_path: Path) -> None:
+    """The form cannot know ``Level`` by its name; the workspace, which has the flow's
+    code, says the value does not fit, and Run stays in the form instead of starting a
+    run that fails at once."""
+    seen: list[Level] = []
+
+    @flow(name="tuned")
+    def tuned(level: Level) -> None:
+        seen.append(level)
+
+    app = FlowtopApp(FakeWorkspace(tmp_path, {"tuned": tuned}))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, RunForm)
+        await pilot.press(*"MEDIUM")
+        await pilot.pause()
+        assert "level: expected Level (one of LOW, HIGH), got 'MEDIUM'" in screen_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RunForm) and seen == []
+        field(app, 0).value = "HIGH"
+        await pilot.pause()
+        assert "expected Level" not in screen_text(app)
+        await pilot.press("enter")
+        await wait_for_run(pilot, app, S.COMPLETED, "the run to complete")
+        assert seen == [Level.HIGH]

@@ -108,7 +108,7 @@ def test_run_form_after_run_with_a_required_value_left_empty(snap_compare):
         ParameterInfo("limit", False, "100", "int"),
     )
     last = {"day": "2026-11-30", "regions": ["eu"]}
-    app = HostApp(lambda: RunForm("daily-report", parameters, last))
+    app = HostApp(lambda: RunForm("daily-report", parameters, last, lambda values: None))
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 

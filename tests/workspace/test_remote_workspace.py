@@ -101,6 +101,45 @@ def test_the_shapes_equal_those_the_workspace_builds_in_process(
     assert workspace.flow_files["etl"] == tmp_path / "etl.py"
 
 
+LEVELS = """
+import enum
+
+from flowtop import flow
+
+
+class Level(enum.Enum):
+    LOW = 1
+    HIGH = 2
+
+
+@flow
+def tuned(level: Level, n: int = 1):
+    return level
+"""
+
+
+def test_parameters_are_checked_by_the_code_the_host_loaded(
+    write: Callable[[str, str], Path], remote: Callable[[], RemoteWorkspace]
+) -> None:
+    """The run form's check: the TUI cannot know the user's own ``Level``; the host can."""
+    write("tuned.py", LEVELS)
+    write("etl.py", ETL)
+    workspace = remote()
+    workspace.load()
+    problem = workspace.check_parameters("tuned", {"level": "MEDIUM"})
+    assert problem is not None and problem.name == "level"
+    assert "Level" in problem.reason and "MEDIUM" in problem.reason, problem
+    assert workspace.check_parameters("tuned", {"level": "HIGH"}) is None  # by name
+    assert workspace.check_parameters("tuned", {"level": 1, "n": 2}) is None  # by value
+    assert workspace.check_parameters("tuned", {"level": "LOW", "n": "x"}) == (
+        "n",
+        "expected int, got 'x'",
+    )
+    assert workspace.check_parameters("tuned", {}) == ("level", "has no default: give it a value")
+    assert workspace.check_parameters("etl", {}) is None  # a static flow: nothing to give
+    assert workspace.check_parameters("gone", {"level": 1}) is None  # not loaded: the run says
+
+
 def test_saves_errors_and_retry_edits_go_through_the_host(
     write: Callable[[str, str], Path], remote: Callable[[], RemoteWorkspace], tmp_path: Path
 ) -> None:

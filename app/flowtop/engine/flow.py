@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .context import current_flow, enter_flow, exit_flow
 from .graph import Node, Ref, _dedupe, find_refs, resolve_refs
-from .parameters import ParameterError, ParameterInfo
+from .parameters import ParameterError, ParameterInfo, ParameterProblem
 from .run import FlowRun
 from .runner import Runner
 from .task import Task
@@ -237,6 +237,17 @@ class Flow:
                 f"got {', '.join(parameters)}"
             )
         return {}
+
+    def parameter_problem(self, parameters: Mapping[str, Any]) -> ParameterProblem | None:
+        """The parameter a run with ``parameters`` would be refused for, and why; None
+        when it would start. The run form asks this of the process that has the flow's
+        code, so a value of the user's own type (an ``Enum`` of theirs) is checked before
+        the run starts, not by a run that fails at once."""
+        try:
+            self.start_arguments(parameters)
+        except ParameterError as exc:
+            return exc.problem
+        return None
 
     def rerun_plan(self, source: RunResult, key: str | None = None) -> dict[str, Any]:
         """What ``Runner.start`` needs to rerun ``source``: its failed tasks, or (``key``)

@@ -46,8 +46,15 @@ def coerce(value: Any, hint: Any) -> Any:
         return value
     made = _make(value, hint)
     if made is _NOT:
-        raise ValueError(f"expected {hint.__name__}, got {value!r}")
+        raise ValueError(f"expected {_named(hint)}, got {value!r}")
     return made
+
+
+def _named(hint: type) -> str:
+    """A type as an error names it: an ``Enum`` with its members, the choices to type."""
+    if issubclass(hint, enum.Enum):
+        return f"{hint.__name__} (one of {', '.join(member.name for member in hint)})"
+    return hint.__name__
 
 
 _NOT = object()

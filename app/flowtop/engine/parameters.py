@@ -28,8 +28,20 @@ UNSTORED = "$repr"
 _VARIADIC = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
 
 
+class ParameterProblem(NamedTuple):
+    """What a form marks: the parameter a value does not fit, and why."""
+
+    name: str
+    reason: str  # ``expected int, got 'x'``
+
+
 class ParameterError(ValueError):
-    """Parameters a flow cannot be called with; the message names them."""
+    """Parameters a flow cannot be called with; the message names them. ``problem`` is
+    set when one parameter is at fault, for a form to mark its field."""
+
+    def __init__(self, message: str, problem: ParameterProblem | None = None) -> None:
+        super().__init__(message)
+        self.problem = problem
 
 
 class ParameterInfo(NamedTuple):
@@ -131,7 +143,8 @@ def call_for(
         if isinstance(value, dict) and set(value) == {UNSTORED}:
             raise ParameterError(
                 f"flow {flow!r}: parameter {name} was {value[UNSTORED]}, which the run store "
-                "cannot hold (not JSON): give it again with --param, or rerun from Python"
+                "cannot hold (not JSON): give it again with --param, or rerun from Python",
+                ParameterProblem(name, f"was {value[UNSTORED]}, not JSON: give a value"),
             )
     signature = _signature(fn)
     if signature is None:
@@ -161,7 +174,9 @@ def call_for(
             try:
                 arguments[name] = coerce(value, declared.get(name))
             except ValueError as exc:
-                raise ParameterError(f"flow {flow!r}: parameter {name}: {exc}") from None
+                raise ParameterError(
+                    f"flow {flow!r}: parameter {name}: {exc}", ParameterProblem(name, str(exc))
+                ) from None
         elif extra_name is not None:
             extra[name] = value
         else:
@@ -179,7 +194,8 @@ def call_for(
     if missing:
         raise ParameterError(
             f"flow {flow!r} needs {', '.join(missing)} (no default): give "
-            + " ".join(f"--param {name}=VALUE" for name in missing)
+            + " ".join(f"--param {name}=VALUE" for name in missing),
+            ParameterProblem(missing[0], "has no default: give it a value"),
         )
     if extra_name is not None and extra:
         arguments[extra_name] = extra

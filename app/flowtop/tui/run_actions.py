@@ -9,6 +9,7 @@ resulting events come back through the event buffer.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from flowtop.engine.states import StateType
@@ -118,7 +119,8 @@ class RunActions(_AppBase):
 
         latest = self.store.latest_for(name)
         last = latest.parameters if latest is not None else {}
-        self.push_screen(RunForm(name, self.workspace.shapes[name].parameters, last), given)
+        check = partial(self.workspace.check_parameters, name)  # by the flow's own code
+        self.push_screen(RunForm(name, self.workspace.shapes[name].parameters, last, check), given)
 
     def _start(self, name: str, parameters: dict[str, Any] | None) -> None:
         """Start the run; with one already live, ask first (two at once is rarely meant)."""

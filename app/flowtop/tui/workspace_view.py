@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from flowtop.engine.flow import Flow
+    from flowtop.engine.parameters import ParameterProblem
     from flowtop.engine.runner import Runner
     from flowtop.workspace.flow_shapes import FlowShape
     from flowtop.workspace.history_records import RunDetail, RunRecord
@@ -94,6 +95,10 @@ class WorkspaceView(Protocol):
     def clear_override(self, flow: str, task: str) -> None: ...
 
     def check_retry_on(self, flow: str, names: Iterable[str]) -> str | None: ...
+
+    def check_parameters(
+        self, flow: str, parameters: Mapping[str, Any]
+    ) -> ParameterProblem | None: ...
 
     def stop_loading(self) -> None:
         """The app is quitting: end a load or reload in progress now, if that can be done."""

@@ -56,6 +56,9 @@ class FlowHost:
             "check_retry_on": lambda r: {
                 "problem": workspace.check_retry_on(r["flow"], r["names"])
             },
+            "check_parameters": lambda r: {
+                "problem": workspace.check_parameters(r["flow"], r["parameters"])
+            },
             "override_for": lambda r: {"values": workspace.override_for(r["flow"], r["task"])},
             "set_override": self._set_override,
             "clear_override": self._clear_override,

@@ -16,10 +16,11 @@ from __future__ import annotations
 import os
 import threading
 import tomllib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..engine.parameters import ParameterProblem
 from . import overrides as overrides_file
 from .changes import WorkspaceChanged
 from .flow_shapes import FlowShape, shapes_from_json
@@ -191,16 +192,28 @@ class RemoteWorkspace:
     def check_retry_on(self, flow: str, names: Iterable[str]) -> str | None:
         """Why ``names`` would not resolve for ``flow``; None when they do, or when the host
         is busy (the editor asks as you type; saving checks again)."""
-        request = {"kind": "check_retry_on", "flow": flow, "names": list(names)}
+        problem = self._check({"kind": "check_retry_on", "flow": flow, "names": list(names)})
+        return str(problem) if problem is not None else None
+
+    def check_parameters(self, flow: str, parameters: Mapping[str, Any]) -> ParameterProblem | None:
+        """The parameter a run of ``flow`` would be refused for, by the code the host
+        loaded; None when it would start, or when the host is busy (the run then says)."""
+        problem = self._check(
+            {"kind": "check_parameters", "flow": flow, "parameters": dict(parameters)}
+        )
+        return ParameterProblem(*problem) if problem is not None else None
+
+    def _check(self, request: dict[str, Any]) -> Any:
+        """The host's ``problem`` for a check; None when the host is busy or gone: a check
+        only spares the user a failed save or run, which still say what is wrong."""
         if not self._lock.acquire(timeout=BUSY):
             return None
         try:
-            problem = self._ask(request)["problem"]
+            return self._ask(request)["problem"]
         except HelperGone:
             return None
         finally:
             self._lock.release()
-        return str(problem) if problem is not None else None
 
     def set_override(self, flow: str, task: str, **values: Any) -> None:
         """Raises :class:`SettingsError` naming the key, as ``Workspace.set_override``."""

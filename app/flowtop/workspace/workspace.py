@@ -42,6 +42,7 @@ from .settings import (
 )
 
 if TYPE_CHECKING:
+    from ..engine.parameters import ParameterProblem
     from .flow_shapes import FlowShape
     from .history import History
 
@@ -396,6 +397,12 @@ class Workspace:
         except SettingsError as exc:
             return str(exc)
         return None
+
+    def check_parameters(self, flow: str, parameters: Mapping[str, Any]) -> ParameterProblem | None:
+        """The parameter a run of ``flow`` would be refused for (the run form asks before
+        it starts one); None when it would start, or when ``flow`` is not loaded."""
+        loaded = self.flows.get(flow)
+        return loaded.parameter_problem(parameters) if loaded is not None else None
 
     # -- overrides --------------------------------------------------------------------
     def override_for(self, flow: str, task: str) -> dict[str, Any]:

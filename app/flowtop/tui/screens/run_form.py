@@ -4,11 +4,16 @@ A value is read as ``flowtop run --param`` reads it: JSON if it is JSON (``4``, 
 ``true``, ``[1, 2]``, ``"4"``), else the text itself. Each field starts from the flow's
 latest run, so running again with one value changed is one edit; an empty field takes
 the function's default, which its placeholder shows.
+
+The values are checked as they are typed: here for the types a form knows by name
+(``int``, ``date``…), then by ``check`` — the process that has the flow's code (the
+flow host), so a value of the user's own ``Enum`` is refused in the form too, not by a
+run that fails at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -19,7 +24,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Static
 
 from ...engine.parameter_types import coerce, hint_named
-from ...engine.parameters import ParameterInfo, parse_value, value_text
+from ...engine.parameters import ParameterInfo, ParameterProblem, parse_value, value_text
 from .form_dialog import FormDialog
 
 
@@ -46,12 +51,17 @@ class RunForm(FormDialog["dict[str, Any] | None"]):
     ]
 
     def __init__(
-        self, flow: str, parameters: tuple[ParameterInfo, ...], last: Mapping[str, Any]
+        self,
+        flow: str,
+        parameters: tuple[ParameterInfo, ...],
+        last: Mapping[str, Any],
+        check: Callable[[Mapping[str, Any]], ParameterProblem | None],
     ) -> None:
         super().__init__()
         self.flow = flow
         self.parameters = parameters
         self.last = last
+        self.check = check
         #: Run was pressed: a required field left empty is marked from then on, not before.
         self.tried = False
 
@@ -90,8 +100,8 @@ class RunForm(FormDialog["dict[str, Any] | None"]):
 
     def values(self) -> tuple[dict[str, Any], dict[int, str]]:
         """The parameters typed (an empty field left out), and the fields in error: a
-        value not of its type as it is typed, a required one left empty once Run was
-        pressed."""
+        value not of its type as it is typed (here, then by ``check``), a required one
+        left empty once Run was pressed."""
         given: dict[str, Any] = {}
         errors: dict[int, str] = {}
         for index, p in enumerate(self.parameters):
@@ -104,17 +114,23 @@ class RunForm(FormDialog["dict[str, Any] | None"]):
                     errors[index] = f"{p.name}: {exc}"
             elif p.required and self.tried:  # not marked before Run is pressed
                 errors[index] = f"{p.name} has no default: give it a value"
+        if not errors:
+            problem = self.check(given)
+            if problem is not None and problem.name in given:  # an empty one: see above
+                index = next(i for i, p in enumerate(self.parameters) if p.name == problem.name)
+                errors[index] = f"{problem.name}: {problem.reason}"
         return given, errors
 
-    def _validate(self) -> bool:
-        _, errors = self.values()
+    def _validate(self) -> tuple[dict[str, Any], bool]:
+        """Mark the fields in error; the values typed, and whether they may run."""
+        given, errors = self.values()
         for index in range(len(self.parameters)):
             message = errors.get(index, "")
             error = self.query_one(f"#error-{index}", Static)
             error.update(Text(message))
             error.display = bool(message)
             self.query_one(f"#param-{index}", Input).set_class(bool(message), "-invalid")
-        return not errors
+        return given, not errors
 
     @on(Input.Changed)
     def _changed(self) -> None:
@@ -137,5 +153,6 @@ class RunForm(FormDialog["dict[str, Any] | None"]):
 
     def action_run(self) -> None:
         self.tried = True
-        if self._validate():
-            self.dismiss(self.values()[0])
+        given, valid = self._validate()
+        if valid:
+            self.dismiss(given)
