@@ -13,6 +13,7 @@ from flowtop import Flow, Retry, task
 from flowtop.engine import EventBus, Runner
 from flowtop.engine.events import (
     BATCH_WINDOW,
+    Event,
     RunFinished,
     RunStarted,
     Subscription,
@@ -287,7 +288,7 @@ def test_a_put_racing_the_sink_reset_is_not_lost() -> None:
     from flowtop.engine.events import _SinkWorker
 
     got: list = []
-    worker = _SinkWorker(got.extend, "racing", BATCH_WINDOW)
+    worker = _SinkWorker(got.extend, "racing", BATCH_WINDOW, False)
     asleep_on = worker.wakeup
     worker.wakeup = _RacingEvent(lambda: worker.put("raced"))
     asleep_on.set()  # one round of the loop, whose reset the put then races
@@ -332,3 +333,28 @@ def test_a_state_change_fills_every_field_by_name(runner: Runner, recorder: Reco
     assert waiting.error.type == "ConnectionError" and waiting.result is None
     assert waiting.output == "working\n" and waiting.message and waiting.duration is not None
     assert done.result == "7" and done.reused is False and abs(done.ts - time.time()) < 60
+
+
+def test_catch_up_delivers_at_once_to_the_sinks_ahead_of_output_only() -> None:
+    """What a ``@flow`` body prints waits for ``catch_up``: the printer (ahead of output)
+    has then printed everything emitted before, whatever its batch window; the history's
+    long window is left alone."""
+    printed: list[Event] = []
+    stored: list[Event] = []
+    bus = EventBus(
+        [
+            Subscription(printed.extend, batch_window=60.0, ahead_of_output=True),
+            Subscription(stored.extend, batch_window=60.0),
+        ]
+    )
+    try:
+        started = RunStarted("r1", "f", 1, ("a",), (1,), ("",))
+        bus.emit(started)
+        bus.catch_up()
+        assert printed == [started]  # not 60 s later
+        assert stored == []
+        bus.catch_up()  # nothing held: returns at once
+        assert printed == [started]
+    finally:
+        bus.close(timeout=1.0)
+    assert stored == [started]

@@ -42,3 +42,25 @@ def test_watch_and_history_show_what_the_flow_body_printed(tmp_path: Path) -> No
     # `flowtop run` printed it as it came: not a second time under the last line
     ran = flowtop("run", "hello.py", cwd=tmp_path)
     assert ran.stdout.count("starting the flow body") == 1 and "flow output:" not in ran.stdout
+
+
+def test_what_the_flow_body_prints_comes_after_the_lines_of_what_happened_before(
+    tmp_path: Path,
+) -> None:
+    """`flowtop run` prints state changes from the printer's thread and the body's own
+    output as it comes: the body's line must not overtake the lines of what happened
+    before it (the run starting, the task it just waited for completing)."""
+    (tmp_path / "hello.py").write_text(HELLO)
+    for _ in range(3):  # the printer lags by a thread wake-up: give a race three chances
+        lines = flowtop("run", "hello.py", cwd=tmp_path).stdout.splitlines()
+        at = {
+            what: next(i for i, line in enumerate(lines) if what in line)
+            for what in (
+                "started",
+                "starting the flow body",
+                "hello/double-2 ✓ completed",
+                "total is 2",
+            )
+        }
+        assert at["started"] < at["starting the flow body"], lines
+        assert at["hello/double-2 ✓ completed"] < at["total is 2"], lines

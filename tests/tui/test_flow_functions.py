@@ -187,3 +187,48 @@ async def test_the_detail_pane_shows_what_the_flow_body_printed(tmp_path: Path) 
             pilot, lambda: "hello from the flow body" in screen_text(app), "the flow's output"
         )
         assert "Flow output" in screen_text(app)
+
+
+async def test_the_detail_pane_shows_the_flow_s_end_when_it_arrives_on_its_own(
+    tmp_path: Path,
+) -> None:
+    """A run's end (its @flow body's error and output) can reach the app in a batch of
+    its own, after the last task's change: the detail pane of the task under the cursor
+    is redrawn for it too, not only when that task's row changes."""
+    from flowtop.engine.events import ErrorInfo, RunFinished, RunStarted, TaskStateChanged
+
+    @flow(name="talker")
+    def talker() -> None:
+        return None
+
+    app = FlowtopApp(FakeWorkspace(tmp_path, {"talker": talker}))
+    async with app.run_test(size=(120, 50)) as pilot:
+        await pilot.pause()
+        app.buffer.append_batch(
+            [
+                RunStarted("r1", "talker", 1, (), (), (), ts=1.0),
+                TaskStateChanged("r1", "talker", "one", S.RUNNING, 1, 1, 1.1),
+                TaskStateChanged("r1", "talker", "one", S.COMPLETED, 1, 1, 1.2, result="1"),
+            ]
+        )
+        await wait_for(pilot, lambda: "one" in screen_text(app), "the task's row")
+        app.buffer.append_batch(
+            [
+                RunFinished(
+                    "r1",
+                    "talker",
+                    1,
+                    S.FAILED,
+                    {"COMPLETED": 1},
+                    0.5,
+                    1.5,
+                    error=ErrorInfo("ValueError", "the body gave up", ""),
+                    output="hello from the flow body\n",
+                )
+            ]
+        )
+        await wait_for_run(pilot, app, S.FAILED, "the run's end")
+        await wait_for(
+            pilot, lambda: "hello from the flow body" in screen_text(app), "the flow's output"
+        )
+        assert "the body gave up" in screen_text(app)

@@ -199,11 +199,16 @@ def main(args: argparse.Namespace) -> int:
     else:
         printer = HumanPrinter(sys.stdout, live=sys.stdout.isatty(), verbose=not args.quiet)
     kwargs = {"workers": args.workers} if args.workers else {}
+    from ..engine.events import Subscription
     from ..engine.spec import ExecutorError
 
     try:
         runner = workspace.make_runner(
-            sinks=[printer], executor=args.executor, record=not args.no_history, **kwargs
+            # ahead of a @flow body's own output, which reaches the same terminal
+            sinks=[Subscription(printer, ahead_of_output=True)],
+            executor=args.executor,
+            record=not args.no_history,
+            **kwargs,
         )
     except ExecutorError as exc:
         return cannot_start(str(exc))

@@ -12,6 +12,7 @@ import io
 import logging
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any, TextIO
 
 #: Captured output kept per attempt; beyond it the middle is dropped with a note.
@@ -81,12 +82,14 @@ class _ThreadRoutedStream(io.TextIOBase):
         ):  # as a real text stream would: the task fails, the run goes on
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
         buffer.write(text)
-        if getattr(_local, "tee", False):
+        tee = getattr(_local, "tee", None)
+        if tee is not None:
+            tee()  # the lines of what happened before this one go out first
             self.original.write(text)
         return len(text)
 
     def flush(self) -> None:
-        if getattr(_local, "buffer", None) is None or getattr(_local, "tee", False):
+        if getattr(_local, "buffer", None) is None or getattr(_local, "tee", None) is not None:
             self.original.flush()
 
     def isatty(self) -> bool:
@@ -118,7 +121,9 @@ class _CaptureHandler(logging.Handler):
         try:
             if buffer is not None:
                 buffer.write(self.format(record) + "\n")
-            passes = buffer is None or getattr(_local, "tee", False)
+            # a teed record is not held back for the printer (as a print is): the printer
+            # could log through this handler, whose lock the body holds here
+            passes = buffer is None or getattr(_local, "tee", None) is not None
             if passes and record.levelno >= self.passthrough_level:
                 original = getattr(sys.stderr, "original", sys.stderr)
                 original.write(self.format(record) + "\n")
@@ -143,11 +148,12 @@ def _ensure_installed() -> None:
             root.addHandler(_handler)
 
 
-def begin(attempt: object = None, *, tee: bool = False) -> None:
+def begin(attempt: object = None, *, tee: Callable[[], object] | None = None) -> None:
     """Start capturing for the attempt about to run on this thread; ``attempt`` (the
     runner's ``(run, task record, args, kwargs)``) is what ``TaskRunContext.get()`` reads
     meanwhile (``task_runs.current_attempt``). ``tee``: what is captured still goes where
-    it went (a ``@flow`` body's prints: to the terminal of ``flowtop run`` as they come)."""
+    it went (a ``@flow`` body's prints: to the terminal of ``flowtop run`` as they come),
+    each write once ``tee()`` returns (the run's ``catch_up``: its printer's lines first)."""
     if (
         sys.stdout.__class__ is not _ThreadRoutedStream
         or sys.stderr.__class__ is not _ThreadRoutedStream
@@ -161,15 +167,14 @@ def begin(attempt: object = None, *, tee: bool = False) -> None:
 def end() -> str:
     """Stop capturing on this thread and return what the attempt wrote."""
     buffer = getattr(_local, "buffer", None)
-    _local.buffer = _local.attempt = None
-    _local.tee = False
+    _local.buffer = _local.attempt = _local.tee = None
     return buffer.getvalue() if buffer is not None else ""
 
 
 def in_task_attempt() -> bool:
     """Whether this thread runs a task attempt now: it captures, and not as a ``@flow``
     body does (whose capture tees: its output is the run's own)."""
-    return getattr(_local, "buffer", None) is not None and not getattr(_local, "tee", False)
+    return getattr(_local, "buffer", None) is not None and getattr(_local, "tee", None) is None
 
 
 def capture_info_logs() -> None:

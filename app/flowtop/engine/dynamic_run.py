@@ -244,8 +244,9 @@ class DynamicRun(FlowRun):
     def _body(self) -> None:
         set_run(self)
         # what the body prints or logs is the run's own output; it still reaches the
-        # terminal of `flowtop run` as it comes (a run process's is a log file nobody reads)
-        capture.begin(tee=True)
+        # terminal of `flowtop run` as it comes (a run process's is a log file nobody reads),
+        # after the printer's lines of what happened before it
+        capture.begin(tee=self._bus.catch_up)
         try:
             self.value = resolve_return(_awaited(self.flow.fn(*self._args, **self._kwargs)))
             self.states_failed = states_failed(self.value)

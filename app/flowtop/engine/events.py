@@ -201,10 +201,16 @@ class Subscription:
     before it delivers them. A sink that writes in bulk anyway, like the run history,
     takes a long one, so its thread wakes a few times a second during a burst instead
     of 200 times. Calling a subscription calls its sink.
+
+    ``ahead_of_output``: the sink prints to the terminal a ``@flow`` body prints to (the
+    human printer of ``flowtop run``). Before each line the body writes, the run has it
+    deliver what it holds (``EventBus.catch_up``), so the body's line never overtakes the
+    lines of what happened before it: the run starting, the task it just waited for.
     """
 
     sink: Sink
     batch_window: float = BATCH_WINDOW
+    ahead_of_output: bool = False
 
     def __call__(self, events: list[Event]) -> None:
         self.sink(events)
@@ -218,9 +224,13 @@ class _SinkWorker:
     A flush also cuts the current batch window short (``hurried``).
     """
 
-    def __init__(self, sink: Sink, name: str, window: float) -> None:
+    def __init__(self, sink: Sink, name: str, window: float, ahead_of_output: bool) -> None:
         self.sink = sink
         self.window = window
+        self.ahead_of_output = ahead_of_output
+        #: Between taking events off the queue and the sink returning: with an empty
+        #: queue, "not busy" means everything put so far was delivered.
+        self.busy = False
         self.queue: deque[Any] = deque()
         self.wakeup = threading.Event()
         self.hurried = threading.Event()
@@ -250,7 +260,9 @@ class _SinkWorker:
             # cleared, and the thread asleep for good.
             self.wakeup.clear()
             self.signalled = False
-            self._deliver()
+            self.busy = True
+            self._deliver()  # never raises: a sink's error is logged
+            self.busy = False
             if self.closed and not queue:
                 return
 
@@ -309,18 +321,26 @@ class EventBus:
         self._lock = threading.Lock()
         for sink in sinks:
             if isinstance(sink, Subscription):
-                self.add_sink(sink.sink, batch_window=sink.batch_window)
+                self.add_sink(
+                    sink.sink,
+                    batch_window=sink.batch_window,
+                    ahead_of_output=sink.ahead_of_output,
+                )
             else:
                 self.add_sink(sink)
 
-    def add_sink(self, sink: Sink, *, batch_window: float = BATCH_WINDOW) -> None:
+    def add_sink(
+        self, sink: Sink, *, batch_window: float = BATCH_WINDOW, ahead_of_output: bool = False
+    ) -> None:
         """Deliver every event emitted from now on to ``sink``, in batches gathered over
-        ``batch_window`` seconds (default 5 ms, right for a screen)."""
+        ``batch_window`` seconds (default 5 ms, right for a screen); ``ahead_of_output``:
+        see ``Subscription``."""
         if not (isinstance(batch_window, int | float) and 0 <= batch_window < math.inf):
             raise ValueError(f"add_sink: batch_window must be seconds >= 0, got {batch_window!r}")
         name = getattr(sink, "__name__", type(sink).__name__)
         with self._lock:
-            self._set_workers([*self._workers, _SinkWorker(sink, name, float(batch_window))])
+            worker = _SinkWorker(sink, name, float(batch_window), ahead_of_output)
+            self._set_workers([*self._workers, worker])
 
     def _set_workers(self, workers: list[_SinkWorker]) -> None:
         """Swap in a new worker list; ``emit`` reads the bound ``put``s without the lock."""
@@ -339,6 +359,14 @@ class EventBus:
             if not worker.flush(left):
                 return False
         return True
+
+    def catch_up(self) -> None:
+        """Before a ``@flow`` body's line goes out: the ``ahead_of_output`` sinks deliver
+        what they hold. Waits at most half a second, so a stuck printer never holds up
+        the body; with nothing held (the common case) it waits for no thread."""
+        for worker in self._workers:
+            if worker.ahead_of_output and (worker.queue or worker.busy):
+                worker.flush(0.5)
 
     def close(self, timeout: float = 5.0) -> None:
         with self._lock:

@@ -392,7 +392,14 @@ class FlowtopApp(RunActions, ViewActions, KeyActions, ErrorActions, App[int]):
                 keys = changed[table.run.run_id]
                 table.rows_changed(keys)
                 self._update_header()
-                if table.cursor_key in keys:
+                # the detail pane ends with the run's own error and output: redrawn when
+                # the run ends too, though the row under the cursor did not change
+                ended = any(
+                    isinstance(event, RunFinished | RunInterrupted)
+                    and event.run_id == table.run.run_id
+                    for event in lifecycle
+                )
+                if table.cursor_key in keys or ended:
                     self._update_detail()
         if lifecycle:
             self._show_flows()
