@@ -13,7 +13,7 @@ import pytest
 
 from flowtop import Flow, Retry, flow, task
 from flowtop.engine import RunCancelled, StateType, UpstreamFailed
-from flowtop.engine.states import TRANSITIONS
+from flowtop.engine.states import TRANSITIONS, State
 
 from .kit import Recorder
 
@@ -236,8 +236,9 @@ def test_rerun_failed_replays_with_the_cache(make_runner, recorder) -> None:
     second = finished(runner, runner.rerun_failed(first), 5)
     assert second.state is S.COMPLETED and second.value == 6 and second.rerun_of == first.run_id
     assert runs == {"extract": 2, "load": 3}  # extract("api") came from the cache
-    reused = [e.task for e in recorder.task_events(second.run_id) if e.reused]
-    assert reused == ["extract"]
+    reused = [(e.task, e.attempt) for e in recorder.task_events(second.run_id) if e.reused]
+    assert reused == [("extract", 1)]  # with the attempt it completed on, as a static flow's
+    assert second["extract"].attempt == 1
 
 
 def test_rerun_failed_calls_the_flow_with_its_arguments_again(runner) -> None:
@@ -276,16 +277,9 @@ def test_cache_misses_when_inputs_change(runner) -> None:
         return echo(x)
 
     first = finished(runner, runner.start(pipeline, kwargs={"x": 1}), 5)
-    finished(
-        runner,
-        runner.start(pipeline, cache={("echo", first.inputs["echo"]): 99}, kwargs={"x": 2}),
-        5,
-    )
-    third = finished(
-        runner,
-        runner.start(pipeline, cache={("echo", first.inputs["echo"]): 99}, kwargs={"x": 1}),
-        5,
-    )
+    cache = {("echo", first.inputs["echo"]): State(StateType.COMPLETED, 99, None, 1, "", "echo")}
+    finished(runner, runner.start(pipeline, cache=cache, kwargs={"x": 2}), 5)
+    third = finished(runner, runner.start(pipeline, cache=cache, kwargs={"x": 1}), 5)
     assert calls == [1, 2] and third.value == 99
 
 

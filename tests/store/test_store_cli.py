@@ -232,3 +232,44 @@ def test_prune_refuses_odd_counts_in_one_line(ws) -> None:
         (line,) = result.stderr.strip().splitlines()
         assert line.startswith("flowtop history: argument --prune:"), line
     assert len(StoreReader(store(folder)).runs()) == 1
+
+
+FLAKY_FLOW = """
+    from pathlib import Path
+    from flowtop import flow, task
+
+    @task(max_retries=1)
+    def extract(source: str) -> int:
+        marker = Path(f"{source}-failed-once")
+        if not marker.exists():
+            marker.touch()
+            raise ConnectionError("reset")
+        return 1
+
+    @task
+    def load(n: int) -> int:
+        if not Path("ok").exists():
+            raise ValueError("warehouse down")
+        return n
+
+    @flow
+    def etl() -> int:
+        return load(extract("api"))
+"""
+
+
+def test_a_reused_call_of_a_flow_function_keeps_the_attempt_it_completed_on(ws) -> None:
+    """As a static flow's reused task does: ``extract`` completed on its 2nd attempt, and
+    its reused row says so (it said 0/2), in a rerun from the store and in-process."""
+    folder = ws(etl=FLAKY_FLOW)
+    first = flowtop("run", ".", "--json", cwd=folder)
+    assert first.returncode == 1, first.stderr
+    source = json_lines(first.stdout)[0]["run_id"]
+    (folder / "ok").touch()
+    again = flowtop("run", ".", "--flow", "etl", "--rerun-of", source, "--json", cwd=folder)
+    assert again.returncode == 0, again.stderr
+    extract = [e for e in json_lines(again.stdout) if e.get("task") == "extract"]
+    assert [(e["state"], e["attempt"], e.get("reused")) for e in extract] == [
+        ("PENDING", 0, None),  # a @flow's call is pending until its inputs are known
+        ("COMPLETED", 2, True),
+    ]

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
     from .dynamic import FlowFunction
     from .runner import Runner
+    from .states import State as TaskState  # ``State`` here is Prefect's, for user code
     from .task import Task
 
 
@@ -184,7 +185,7 @@ class DynamicRun(FlowRun):
         *,
         args: tuple[Any, ...] = (),
         kwargs: Mapping[str, Any] | None = None,
-        cache: Mapping[tuple[str, str], Any] | None = None,
+        cache: Mapping[tuple[str, str], TaskState] | None = None,
         rerun_of: str | None = None,
         default_max_retries: int | None = None,
         flow_attempt: int = 1,
@@ -376,9 +377,11 @@ class DynamicRun(FlowRun):
             args, kwargs = self._inputs(tr.node)
             fingerprint = input_hash(args, kwargs)
             self._inputs_by_key[tr.key] = fingerprint
-            if fingerprint is not None and (tr.key, fingerprint) in self._cache:
+            reused = self._cache.get((tr.key, fingerprint)) if fingerprint is not None else None
+            if reused is not None:  # as a static flow's reuse: the source's result and attempt
                 tr.reused = True
-                self._complete(tr, self._cache[(tr.key, fingerprint)], reused=True)
+                tr.attempt = reused.attempt
+                self._complete(tr, reused.result, reused=True)
                 return
         self._submit(tr)
 
@@ -511,10 +514,12 @@ class DynamicRun(FlowRun):
         )
 
 
-def cache_of(result: RunResult, exclude: Iterable[str] = ()) -> dict[tuple[str, str], Any]:
+def cache_of(result: RunResult, exclude: Iterable[str] = ()) -> dict[tuple[str, str], TaskState]:
+    """The calls of ``result`` that completed, by task key and input hash: what a rerun
+    serves instead of calling them again (all but ``exclude``)."""
     skip = set(exclude)
     return {
-        (key, fingerprint): result.states[key].result
+        (key, fingerprint): result.states[key]
         for key, fingerprint in result.inputs.items()
         if fingerprint is not None
         and key not in skip

@@ -25,7 +25,7 @@ class RunOptions:
     reuse: Mapping[str, State] = field(default_factory=dict)
     rerun_of: str | None = None
     default_max_retries: int | None = None
-    cache: Mapping[tuple[str, str], Any] | None = None
+    cache: Mapping[tuple[str, str], State] | None = None
     args: tuple[Any, ...] = ()
     kwargs: Mapping[str, Any] | None = None
     flow_attempt: int = 1

@@ -126,7 +126,7 @@ class Runner:
         reuse: Mapping[str, State] | None = None,
         rerun_of: str | None = None,
         default_max_retries: int | None = None,
-        cache: Mapping[tuple[str, str], Any] | None = None,
+        cache: Mapping[tuple[str, str], State] | None = None,
         args: tuple[Any, ...] = (),
         kwargs: Mapping[str, Any] | None = None,
         flow_attempt: int = 1,
@@ -134,8 +134,9 @@ class Runner:
     ) -> FlowRun:
         """Start a run and return at once; events tell the rest.
 
-        ``reuse`` carries completed states over by task key (static flows); ``cache``,
-        ``args``, ``kwargs`` and ``flow_attempt`` are for ``@flow`` functions. ``run_id``
+        ``reuse`` carries completed states over by task key (static flows); ``cache``
+        (completed states by call: task key and input hash), ``args``, ``kwargs`` and
+        ``flow_attempt`` are for ``@flow`` functions. ``run_id``
         names the run (a launcher that must print the id before the run starts picks it).
         """
         if self.closed:

@@ -70,14 +70,14 @@ def plan_rerun(
     keep = {k: v for k, v in values.items() if k in completed and k not in forced}
     start: dict[str, Any] = {"rerun_of": source_id}
     start.update(flow.start_arguments({**record.parameters, **(parameters or {})}))
-    if getattr(flow, "is_dynamic", False):
+    reuse: dict[str, State] = reusable_states(keep, completed)
+    if getattr(flow, "is_dynamic", False):  # by call: its key and its input hash
         start["cache"] = {
-            (key, fingerprints[key]): value
-            for key, value in keep.items()
+            (key, fingerprints[key]): state
+            for key, state in reuse.items()
             if fingerprints.get(key) is not None
         }
     else:
-        reuse: dict[str, State] = reusable_states(keep, completed)
         start["reuse"] = reuse
     return RerunPlan(start, tuple(notes))
 
