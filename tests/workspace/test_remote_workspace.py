@@ -136,6 +136,10 @@ def test_parameters_are_checked_by_the_code_the_host_loaded(
         "expected int, got 'x'",
     )
     assert workspace.check_parameters("tuned", {}) == ("level", "has no default: give it a value")
+    assert workspace.check_parameters("tuned", {"level": 1, "size": 2}) == (
+        "size",  # a form opened before the file was saved without it
+        "the flow takes no such parameter; it takes level, n",
+    )
     assert workspace.check_parameters("etl", {}) is None  # a static flow: nothing to give
     assert workspace.check_parameters("gone", {"level": 1}) is None  # not loaded: the run says
 

@@ -185,7 +185,10 @@ def call_for(
         takes = [p.name for p in named.values() if p.kind not in _VARIADIC]
         hint = did_you_mean(unknown[0], takes)
         listed = f"it takes {', '.join(takes)}" if takes else "it takes none"
-        raise ParameterError(f"flow {flow!r} has no parameter {', '.join(unknown)}{hint}; {listed}")
+        raise ParameterError(
+            f"flow {flow!r} has no parameter {', '.join(unknown)}{hint}; {listed}",
+            ParameterProblem(unknown[0], f"the flow takes no such parameter; {listed}"),
+        )
     missing = [
         p.name
         for p in named.values()
