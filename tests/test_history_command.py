@@ -285,3 +285,32 @@ def test_sizes_read_as_ls_h_rounds_them(size: int, text: str) -> None:
     from flowtop.formats import size_text
 
     assert size_text(size) == text
+
+
+def test_the_note_says_what_a_flow_function_raised(capsys, workspace: Path) -> None:
+    """A @flow run can fail with every task completed: the NOTE column says why, in one
+    line, as the TUI's header does."""
+    from flowtop import flow
+
+    @task
+    def count() -> int:
+        return 8
+
+    @flow(name="nightly")
+    def nightly() -> int:
+        total = count()
+        raise ValueError(f"too big: {total}\nsecond line " + "x" * 80)
+
+    history = History(workspace / ".flowtop" / "history.db")
+    runner = Runner(2, sinks=[history.sink], next_number=history.next_number)
+    try:
+        assert runner.start(nightly).result(timeout=30).state.value == "FAILED"
+        runner.bus.flush(timeout=10)
+        assert history.flush(10)
+    finally:
+        runner.shutdown()
+        history.close()
+    code, out, _ = run_command(capsys, str(workspace))
+    assert code == 0
+    row = out.splitlines()[1]
+    assert "1 completed" in row and row.endswith("flow raised ValueError: too big: 8"), row

@@ -235,15 +235,17 @@ def _print_table(runs: list[RunRecord], out: Writer) -> None:
 
 def _note(run: RunRecord) -> str:
     """The NOTE column: a @flow run's parameters (which day a nightly run was for), a
-    subflow's parent run, then who runs it (live), why it was interrupted, or why it
-    never started."""
+    subflow's parent run, then who runs it (live), why it was interrupted, why it never
+    started, or what its @flow function raised (its first line: a run whose tasks all
+    completed failed for that)."""
     note = run.owner if run.state == "RUNNING" else run.note
     error = run.error or {}
-    why = (
-        run_error_text(NOT_STARTED, error.get("message", ""))
-        if error.get("type") == NOT_STARTED
-        else ""
-    )
+    why = ""
+    if error.get("type") == NOT_STARTED:
+        why = run_error_text(NOT_STARTED, error.get("message", ""))
+    elif error.get("type"):
+        first = error.get("message", "").strip().split("\n", 1)[0]
+        why = run_error_text(error["type"], first if len(first) <= 60 else first[:59] + "…")
     given = f"with {describe_parameters(run.parameters, 20)}" if run.parameters else ""
     return "; ".join(part for part in (given, run.child_of, note, why) if part)
 
