@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from flowtop.workspace.history_records import RunRecord
 from flowtop.workspace.run_log import LogTail, RunInterrupted
@@ -41,15 +42,21 @@ def run_process(folder: Path, *extra: str, output: bool = True) -> subprocess.Po
     )
 
 
-def test_a_rerun_in_a_new_process_reuses_stored_results(ws) -> None:
-    folder = ws(etl=ETL)
+def rerun_once_fixed(folder: Path) -> tuple[str, list[dict[str, Any]]]:
+    """Run ``etl`` (it fails until a file ``ok`` exists), fix it, rerun it from the store
+    in a new process: the first run's id and the rerun's events."""
     first = flowtop("run", ".", "--json", cwd=folder)
     assert first.returncode == 1, first.stderr
     source = json_lines(first.stdout)[0]["run_id"]
     (folder / "ok").touch()
     again = flowtop("run", ".", "--flow", "etl", "--rerun-of", source, "--json", cwd=folder)
     assert again.returncode == 0, again.stderr
-    events = json_lines(again.stdout)
+    return source, json_lines(again.stdout)
+
+
+def test_a_rerun_in_a_new_process_reuses_stored_results(ws) -> None:
+    folder = ws(etl=ETL)
+    source, events = rerun_once_fixed(folder)
     assert events[0]["rerun_of"] == source
     extract = [e for e in events if e.get("task") == "extract"]
     assert [e.get("reused") for e in extract] == [True]
@@ -261,14 +268,8 @@ FLAKY_FLOW = """
 def test_a_reused_call_of_a_flow_function_keeps_the_attempt_it_completed_on(ws) -> None:
     """As a static flow's reused task does: ``extract`` completed on its 2nd attempt, and
     its reused row says so (it said 0/2), in a rerun from the store and in-process."""
-    folder = ws(etl=FLAKY_FLOW)
-    first = flowtop("run", ".", "--json", cwd=folder)
-    assert first.returncode == 1, first.stderr
-    source = json_lines(first.stdout)[0]["run_id"]
-    (folder / "ok").touch()
-    again = flowtop("run", ".", "--flow", "etl", "--rerun-of", source, "--json", cwd=folder)
-    assert again.returncode == 0, again.stderr
-    extract = [e for e in json_lines(again.stdout) if e.get("task") == "extract"]
+    _, events = rerun_once_fixed(ws(etl=FLAKY_FLOW))
+    extract = [e for e in events if e.get("task") == "extract"]
     assert [(e["state"], e["attempt"], e.get("reused")) for e in extract] == [
         ("PENDING", 0, None),  # a @flow's call is pending until its inputs are known
         ("COMPLETED", 2, True),
