@@ -68,3 +68,31 @@ def test_the_output_is_logged_and_read_back() -> None:
     assert isinstance(again, RunFinished) and again.output == finished.output
     older = run_log.encode(finished._replace(output="")).rsplit(',""]', 1)[0] + "]"
     assert run_log.decode(older, finished.run_id).output == ""  # logged before: none
+
+
+def test_a_run_cancelled_mid_body_keeps_what_the_body_printed_so_far() -> None:
+    """``flowtop cancel`` of a @flow waiting on a retry: its body is still running, and
+    what it printed before is the run's output all the same."""
+    import threading
+
+    waiting = threading.Event()
+
+    @task(max_retries=1, retry_delay=60)
+    def fetch() -> int:
+        waiting.set()
+        raise ConnectionError("reset")
+
+    @flow(name="slow")
+    def slow() -> int:
+        print("slow starting")
+        return fetch()
+
+    seen: list[Any] = []
+    with Runner(sinks=[seen.extend]) as runner:
+        run = runner.start(slow)
+        assert waiting.wait(10)
+        run.cancel()
+        run.final_result(10)
+        runner.bus.flush()
+    (finished,) = [e for e in seen if isinstance(e, RunFinished)]
+    assert finished.state.value == "CANCELLED" and finished.output == "slow starting\n"

@@ -26,7 +26,10 @@ _local = threading.local()
 _install_lock = threading.Lock()
 
 
-class _Buffer:
+class Captured:
+    """What one attempt (or a ``@flow`` body) wrote: its head and tail, the middle dropped
+    past ``MAX_CAPTURE``. Readable from another thread while it is written."""
+
     __slots__ = ("head", "tail", "size", "tail_size", "dropped")
 
     def __init__(self) -> None:
@@ -148,20 +151,22 @@ def _ensure_installed() -> None:
             root.addHandler(_handler)
 
 
-def begin(attempt: object = None, *, tee: Callable[[], object] | None = None) -> None:
+def begin(attempt: object = None, *, tee: Callable[[], object] | None = None) -> Captured:
     """Start capturing for the attempt about to run on this thread; ``attempt`` (the
     runner's ``(run, task record, args, kwargs)``) is what ``TaskRunContext.get()`` reads
     meanwhile (``task_runs.current_attempt``). ``tee``: what is captured still goes where
     it went (a ``@flow`` body's prints: to the terminal of ``flowtop run`` as they come),
-    each write once ``tee()`` returns (the run's ``catch_up``: its printer's lines first)."""
+    each write once ``tee()`` returns (the run's ``catch_up``: its printer's lines first).
+    Returns what is captured, for a reader on another thread (a cancelled run's output)."""
     if (
         sys.stdout.__class__ is not _ThreadRoutedStream
         or sys.stderr.__class__ is not _ThreadRoutedStream
     ):
         _ensure_installed()
-    _local.buffer = _Buffer()
+    _local.buffer = captured = Captured()
     _local.attempt = attempt
     _local.tee = tee
+    return captured
 
 
 def end() -> str:

@@ -205,8 +205,10 @@ class DynamicRun(FlowRun):
         self.parent_run: str | None = parent_run()
         self.value: Any = None
         self.error: BaseException | None = None
-        #: What the function's body printed or logged (``capture``), once it returned.
+        #: What the function's body printed or logged (``capture``), once it returned;
+        #: meanwhile, what it has so far (a run cancelled mid-body still has that).
         self.output = ""
+        self._captured: capture.Captured | None = None
         #: The function returned states of which one did not complete: the run is FAILED
         #: with this message ("1/2 states failed."), the call still returns the states.
         self.states_failed: str | None = None
@@ -247,7 +249,7 @@ class DynamicRun(FlowRun):
         # what the body prints or logs is the run's own output; it still reaches the
         # terminal of `flowtop run` as it comes (a run process's is a log file nobody reads),
         # after the printer's lines of what happened before it
-        capture.begin(tee=self._bus.catch_up)
+        self._captured = capture.begin(tee=self._bus.catch_up)
         try:
             self.value = resolve_return(_awaited(self.flow.fn(*self._args, **self._kwargs)))
             self.states_failed = states_failed(self.value)
@@ -444,7 +446,10 @@ class DynamicRun(FlowRun):
         return StateType.COMPLETED
 
     def _run_output(self) -> str:
-        return self.output
+        captured = self._captured
+        if self.output or captured is None:
+            return self.output
+        return captured.getvalue()  # cancelled while the body runs: what it printed so far
 
     def _run_error(self) -> ErrorInfo | None:
         if self.error is None and self.states_failed is not None:
