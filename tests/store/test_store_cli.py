@@ -274,3 +274,43 @@ def test_a_reused_call_of_a_flow_function_keeps_the_attempt_it_completed_on(ws) 
         ("PENDING", 0, None),  # a @flow's call is pending until its inputs are known
         ("COMPLETED", 2, True),
     ]
+
+
+WAITING_FLOW = """
+    from flowtop import flow, task
+
+    @task
+    def ready() -> int:
+        return 1
+
+    @task(max_retries=3, retry_delay=30)
+    def waiter() -> int:
+        raise ConnectionError("not yet")
+
+    @flow
+    def nightly() -> int:
+        return ready() + waiter()
+"""
+
+
+def test_history_counts_a_live_flow_function_s_tasks_so_far(ws) -> None:
+    """A @flow plans no task: mid-run its row said "0 tasks"; it says what it reached."""
+    folder = ws(nightly=WAITING_FLOW)
+    run_id = flowtop("run", ".", "--detach", cwd=folder).stdout.strip()
+    try:
+        row = wait_until(
+            lambda: next(
+                (
+                    line
+                    for line in flowtop("history", cwd=folder).stdout.splitlines()
+                    if run_id in line and "awaiting retry" in line
+                ),
+                None,
+            ),
+            "the run waiting on its retry",
+        )
+        assert "RUNNING" in row and "1 completed, 1 awaiting retry" in row, row
+        (record,) = json_lines(flowtop("history", "--json", cwd=folder).stdout)
+        assert record["counts"] == {"COMPLETED": 1, "AWAITING_RETRY": 1}
+    finally:
+        flowtop("cancel", run_id, cwd=folder)
