@@ -158,3 +158,25 @@ def test_printable_stream_and_say_sanitise_what_they_write(capsys) -> None:
     assert out.getvalue() == "name␛[2J\tkept\nline two\n"
     say("no flow named 'x\x1b[31m'", command="flowtop run")
     assert capsys.readouterr().err == "flowtop run: no flow named 'x␛[31m'\n"
+
+
+def test_make_room_takes_the_status_line_away_for_a_flow_body_s_line(monkeypatch) -> None:
+    """A @flow body's print on a terminal was written after the status line: `… 0.4s
+    finished item 0`. ``make_room`` clears it first; the next tick draws it below."""
+    from flowtop.commands import printers
+
+    now = {"mono": 100.0}
+    monkeypatch.setattr(printers.time, "monotonic", lambda: now["mono"])
+    out = io.StringIO()
+    printer = HumanPrinter(out, live=True)
+    printer(events())
+    assert out.getvalue().endswith(" · 0 failed · " + out.getvalue().rsplit("· ", 1)[1])
+    before = len(out.getvalue())
+    printer.make_room()
+    assert out.getvalue()[before:] == "\r\x1b[2K"
+    printer.make_room()  # nothing shown: nothing written
+    out.write("finished item 0\n")  # the body's line
+    now["mono"] += 1.5
+    printer.tick()  # the status line is back, below the body's line
+    below = out.getvalue().split("finished item 0\n", 1)[1]
+    assert below.startswith("etl #3: 0/2 done · 0 running · 1 retrying · 0 failed · ")

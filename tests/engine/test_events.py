@@ -6,6 +6,7 @@ import json
 import logging
 import threading
 import time
+from typing import Any
 
 import pytest
 
@@ -288,7 +289,7 @@ def test_a_put_racing_the_sink_reset_is_not_lost() -> None:
     from flowtop.engine.events import _SinkWorker
 
     got: list = []
-    worker = _SinkWorker(got.extend, "racing", BATCH_WINDOW, False)
+    worker = _SinkWorker(got.extend, "racing", BATCH_WINDOW, None)
     asleep_on = worker.wakeup
     worker.wakeup = _RacingEvent(lambda: worker.put("raced"))
     asleep_on.set()  # one round of the loop, whose reset the put then races
@@ -335,15 +336,19 @@ def test_a_state_change_fills_every_field_by_name(runner: Runner, recorder: Reco
     assert done.result == "7" and done.reused is False and abs(done.ts - time.time()) < 60
 
 
-def test_catch_up_delivers_at_once_to_the_sinks_ahead_of_output_only() -> None:
-    """What a ``@flow`` body prints waits for ``catch_up``: the printer (ahead of output)
-    has then printed everything emitted before, whatever its batch window; the history's
-    long window is left alone."""
-    printed: list[Event] = []
+def test_catch_up_delivers_at_once_to_the_sinks_printing_beside_the_flow_only() -> None:
+    """What a ``@flow`` body prints waits for ``catch_up``: the printer (with a
+    ``before_output``) has then printed everything emitted before, whatever its batch
+    window, and made room; the history's long window is left alone."""
+    printed: list[Any] = []
     stored: list[Event] = []
     bus = EventBus(
         [
-            Subscription(printed.extend, batch_window=60.0, ahead_of_output=True),
+            Subscription(
+                printed.extend,
+                batch_window=60.0,
+                before_output=lambda: printed.append("room made"),
+            ),
             Subscription(stored.extend, batch_window=60.0),
         ]
     )
@@ -351,10 +356,10 @@ def test_catch_up_delivers_at_once_to_the_sinks_ahead_of_output_only() -> None:
         started = RunStarted("r1", "f", 1, ("a",), (1,), ("",))
         bus.emit(started)
         bus.catch_up()
-        assert printed == [started]  # not 60 s later
+        assert printed == [started, "room made"]  # not 60 s later
         assert stored == []
-        bus.catch_up()  # nothing held: returns at once
-        assert printed == [started]
+        bus.catch_up()  # nothing held: room made again, nothing delivered
+        assert printed == [started, "room made", "room made"]
     finally:
         bus.close(timeout=1.0)
     assert stored == [started]

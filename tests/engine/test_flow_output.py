@@ -96,3 +96,38 @@ def test_a_run_cancelled_mid_body_keeps_what_the_body_printed_so_far() -> None:
         runner.bus.flush()
     (finished,) = [e for e in seen if isinstance(e, RunFinished)]
     assert finished.state.value == "CANCELLED" and finished.output == "slow starting\n"
+
+
+def test_a_printer_s_lines_go_between_the_body_s_lines_never_inside_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``flowtop run`` prints state changes beside what the body prints: before each of
+    the body's lines, what happened before it (``catch_up``); within a line, nothing."""
+    import sys
+
+    from flowtop.engine.events import Subscription
+
+    @task
+    def step() -> int:
+        return 1
+
+    @flow(name="partial")
+    def partial() -> None:
+        sys.stdout.write("half a line, ")
+        step()  # its changes wait: the body's line is still open
+        print("then the rest")
+        print("next line")
+
+    def printer(events: list[Any]) -> None:  # a long window: only catch_up delivers early
+        sys.stdout.write(
+            "".join(f"[{type(e).__name__} {getattr(e, 'state', '')!s}]\n" for e in events)
+        )
+
+    with Runner(
+        sinks=[Subscription(printer, batch_window=60.0, before_output=lambda: None)]
+    ) as runner:
+        runner.start(partial).final_result(10)
+    out = capsys.readouterr().out
+    assert out.startswith("[RunStarted ]\nhalf a line, then the rest\n[TaskStateChanged"), out
+    assert out.index("[TaskStateChanged COMPLETED]") < out.index("next line"), out
+    assert out.index("next line") < out.index("[RunFinished"), out

@@ -78,6 +78,9 @@ class JsonPrinter:
     def tick(self) -> None:
         """JSON lines are events only: nothing to refresh between them."""
 
+    def make_room(self) -> None:
+        """A @flow body's line comes next: JSON lines leave nothing to take away."""
+
 
 def _one_line(text: str, limit: int = 160) -> str:
     line = " ".join(printable(text).split())
@@ -115,8 +118,16 @@ class HumanPrinter:
         if not self.live or time.monotonic() - self._last_status < TICK:
             return
         with self._lock:
-            if self._status_shown:
+            if self._status_shown or self.states:  # taken away by make_room: back again
                 self._draw("")
+
+    def make_room(self) -> None:
+        """A @flow body's line comes next: take the live status line away first, so the
+        line is not written after it. The next event or tick draws it again below."""
+        with self._lock:
+            if self._status_shown:
+                self.output.write("\r\x1b[2K")
+                self._status_shown = False
 
     def __call__(self, events: list[Event]) -> None:
         with self._lock:

@@ -204,8 +204,8 @@ def main(args: argparse.Namespace) -> int:
 
     try:
         runner = workspace.make_runner(
-            # ahead of a @flow body's own output, which reaches the same terminal
-            sinks=[Subscription(printer, ahead_of_output=True)],
+            # a @flow body's own output reaches the same terminal
+            sinks=[Subscription(printer, before_output=printer.make_room)],
             executor=args.executor,
             record=not args.no_history,
             **kwargs,

@@ -87,8 +87,17 @@ class _ThreadRoutedStream(io.TextIOBase):
         buffer.write(text)
         tee = getattr(_local, "tee", None)
         if tee is not None:
-            tee()  # the lines of what happened before this one go out first
+            if _local.line_start:
+                # the printer's lines of what happened before this one go out first
+                # (between the body's lines, never inside one); written on this thread,
+                # they are not the body's output: nothing is captured meanwhile
+                _local.buffer = _local.tee = None
+                try:
+                    tee()
+                finally:
+                    _local.buffer, _local.tee = buffer, tee
             self.original.write(text)
+            _local.line_start = text.endswith("\n")
         return len(text)
 
     def flush(self) -> None:
@@ -156,7 +165,7 @@ def begin(attempt: object = None, *, tee: Callable[[], object] | None = None) ->
     runner's ``(run, task record, args, kwargs)``) is what ``TaskRunContext.get()`` reads
     meanwhile (``task_runs.current_attempt``). ``tee``: what is captured still goes where
     it went (a ``@flow`` body's prints: to the terminal of ``flowtop run`` as they come),
-    each write once ``tee()`` returns (the run's ``catch_up``: its printer's lines first).
+    each line once ``tee()`` returns (the run's ``catch_up``: its printer's lines first).
     Returns what is captured, for a reader on another thread (a cancelled run's output)."""
     if (
         sys.stdout.__class__ is not _ThreadRoutedStream
@@ -166,6 +175,7 @@ def begin(attempt: object = None, *, tee: Callable[[], object] | None = None) ->
     _local.buffer = captured = Captured()
     _local.attempt = attempt
     _local.tee = tee
+    _local.line_start = True
     return captured
 
 

@@ -202,15 +202,16 @@ class Subscription:
     takes a long one, so its thread wakes a few times a second during a burst instead
     of 200 times. Calling a subscription calls its sink.
 
-    ``ahead_of_output``: the sink prints to the terminal a ``@flow`` body prints to (the
-    human printer of ``flowtop run``). Before each line the body writes, the run has it
-    deliver what it holds (``EventBus.catch_up``), so the body's line never overtakes the
-    lines of what happened before it: the run starting, the task it just waited for.
+    ``before_output``: the sink prints to the terminal a ``@flow`` body prints to (the
+    printers of ``flowtop run``). Before each line the body writes, what the sink holds
+    is delivered, then ``before_output()`` is called (``EventBus.catch_up``): the body's
+    line never overtakes the lines of what happened before it (the run starting, the
+    task it just waited for), and the human printer takes its live status line away.
     """
 
     sink: Sink
     batch_window: float = BATCH_WINDOW
-    ahead_of_output: bool = False
+    before_output: Callable[[], object] | None = None
 
     def __call__(self, events: list[Event]) -> None:
         self.sink(events)
@@ -224,13 +225,14 @@ class _SinkWorker:
     A flush also cuts the current batch window short (``hurried``).
     """
 
-    def __init__(self, sink: Sink, name: str, window: float, ahead_of_output: bool) -> None:
+    def __init__(
+        self, sink: Sink, name: str, window: float, before_output: Callable[[], object] | None
+    ) -> None:
         self.sink = sink
         self.window = window
-        self.ahead_of_output = ahead_of_output
-        #: Between taking events off the queue and the sink returning: with an empty
-        #: queue, "not busy" means everything put so far was delivered.
-        self.busy = False
+        self.before_output = before_output
+        #: Held while delivering: this thread and a ``catch_up`` take turns, in order.
+        self.delivering = threading.Lock()
         self.queue: deque[Any] = deque()
         self.wakeup = threading.Event()
         self.hurried = threading.Event()
@@ -260,14 +262,14 @@ class _SinkWorker:
             # cleared, and the thread asleep for good.
             self.wakeup.clear()
             self.signalled = False
-            self.busy = True
-            self._deliver()  # never raises: a sink's error is logged
-            self.busy = False
+            with self.delivering:
+                self.deliver()
             if self.closed and not queue:
                 return
 
-    def _deliver(self) -> None:
-        """Hand over what is queued, in batches of at most 4,096 events, up to each marker."""
+    def deliver(self) -> None:
+        """Hand over what is queued, in batches of at most 4,096 events, up to each marker
+        (holding ``delivering``; never raises: a sink's error is logged)."""
         queue = self.queue
         while queue:
             batch: list[Event] = []
@@ -322,24 +324,26 @@ class EventBus:
         for sink in sinks:
             if isinstance(sink, Subscription):
                 self.add_sink(
-                    sink.sink,
-                    batch_window=sink.batch_window,
-                    ahead_of_output=sink.ahead_of_output,
+                    sink.sink, batch_window=sink.batch_window, before_output=sink.before_output
                 )
             else:
                 self.add_sink(sink)
 
     def add_sink(
-        self, sink: Sink, *, batch_window: float = BATCH_WINDOW, ahead_of_output: bool = False
+        self,
+        sink: Sink,
+        *,
+        batch_window: float = BATCH_WINDOW,
+        before_output: Callable[[], object] | None = None,
     ) -> None:
         """Deliver every event emitted from now on to ``sink``, in batches gathered over
-        ``batch_window`` seconds (default 5 ms, right for a screen); ``ahead_of_output``:
+        ``batch_window`` seconds (default 5 ms, right for a screen); ``before_output``:
         see ``Subscription``."""
         if not (isinstance(batch_window, int | float) and 0 <= batch_window < math.inf):
             raise ValueError(f"add_sink: batch_window must be seconds >= 0, got {batch_window!r}")
         name = getattr(sink, "__name__", type(sink).__name__)
         with self._lock:
-            worker = _SinkWorker(sink, name, float(batch_window), ahead_of_output)
+            worker = _SinkWorker(sink, name, float(batch_window), before_output)
             self._set_workers([*self._workers, worker])
 
     def _set_workers(self, workers: list[_SinkWorker]) -> None:
@@ -361,12 +365,19 @@ class EventBus:
         return True
 
     def catch_up(self) -> None:
-        """Before a ``@flow`` body's line goes out: the ``ahead_of_output`` sinks deliver
-        what they hold. Waits at most half a second, so a stuck printer never holds up
-        the body; with nothing held (the common case) it waits for no thread."""
+        """Before a ``@flow`` body's line goes out: what the sinks with a ``before_output``
+        hold is delivered, then it is called. On the calling thread (a hand-over to the
+        sink's own cost a chatty body 0.1 ms a line), after any delivery in progress
+        there; that is waited for at most half a second, so a stuck printer never holds
+        up the body for long."""
         for worker in self._workers:
-            if worker.ahead_of_output and (worker.queue or worker.busy):
-                worker.flush(0.5)
+            before = worker.before_output
+            if before is not None and worker.delivering.acquire(timeout=0.5):
+                try:
+                    worker.deliver()
+                    before()
+                finally:
+                    worker.delivering.release()
 
     def close(self, timeout: float = 5.0) -> None:
         with self._lock:
