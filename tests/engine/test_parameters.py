@@ -308,3 +308,15 @@ def test_an_enum_of_numbers_takes_its_value_as_json() -> None:
     assert call_for(run, "r", {"level": "HIGH"})[0] == (Level.HIGH,)
     with pytest.raises(ParameterError, match=re.escape("expected Level (one of LOW, HIGH), got 3")):
         call_for(run, "r", {"level": 3})
+
+
+def test_an_enum_parameter_offers_its_members() -> None:
+    """The run form's placeholder and ``flowtop list`` say which values to type."""
+
+    def run(level: Level, backup: Level | None = None, n: int = 1) -> None:
+        del level, backup, n
+
+    level, backup, n = signature_parameters(run)
+    assert level.choices == ("LOW", "HIGH") and level.offered() == "one of LOW, HIGH"
+    assert backup.choices == ("LOW", "HIGH")  # | None too
+    assert n.choices == () and n.offered() == ""

@@ -198,4 +198,5 @@ def test_list_says_what_parameters_a_flow_takes(folder: Path) -> None:
         "required": True,
         "default": "",
         "annotation": "int",
+        "choices": [],  # an Enum's member names: see tests/engine/test_parameters.py
     }

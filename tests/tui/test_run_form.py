@@ -163,6 +163,7 @@ async def test_a_value_of_the_flow_s_own_type_is_checked_before_the_run(tmp_path
         await pilot.press("r")
         await pilot.pause()
         assert isinstance(app.screen, RunForm)
+        assert "required · one of LOW, HIGH" in screen_text(app)  # the values to type
         await pilot.press(*"MEDIUM")
         await pilot.pause()
         assert "level: expected Level (one of LOW, HIGH), got 'MEDIUM'" in screen_text(app)

@@ -63,11 +63,16 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _parameters(parameters: list[dict[str, Any]]) -> str:
-    """``day: date (required), regions: list[str] = ["eu", "us"]``: what ``--param`` takes."""
+    """``day: date (required), regions: list[str] = ["eu", "us"], level: Level = 1 (one
+    of LOW, HIGH)``: what ``--param`` takes."""
     parts = []
     for p in parameters:
         typed = f"{p['name']}: {p['annotation']}" if p["annotation"] else p["name"]
-        parts.append(f"{typed} (required)" if p["required"] else f"{typed} = {p['default']}")
+        offered = f"one of {', '.join(p['choices'])}" if p.get("choices") else ""
+        if p["required"]:
+            parts.append(f"{typed} (required{'; ' + offered if offered else ''})")
+        else:
+            parts.append(f"{typed} = {p['default']}{f' ({offered})' if offered else ''}")
     return ", ".join(parts)
 
 

@@ -50,6 +50,17 @@ def coerce(value: Any, hint: Any) -> Any:
     return made
 
 
+def choices(hint: Any) -> tuple[str, ...]:
+    """The member names an ``Enum`` parameter (or ``Enum | None``) takes, for a form or a
+    listing to offer; () for any other type."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        options = [h for h in typing.get_args(hint) if h is not type(None)]
+        return choices(options[0]) if len(options) == 1 else ()
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return tuple(member.name for member in hint)
+    return ()
+
+
 def _named(hint: type) -> str:
     """A type as an error names it: an ``Enum`` with its members, the choices to type."""
     if issubclass(hint, enum.Enum):

@@ -18,7 +18,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from .parameter_types import coerce, hints, to_json
+from .parameter_types import choices, coerce, hints, to_json
 from .policy import safe_repr
 from .suggest import did_you_mean
 
@@ -51,6 +51,12 @@ class ParameterInfo(NamedTuple):
     required: bool  # no default
     default: str  # the default as JSON (its repr if JSON cannot hold it); "" when required
     annotation: str  # ``int``, ``list[str]``; "" when not annotated
+    choices: tuple[str, ...] = ()  # an ``Enum``'s member names, the values to type
+
+    def offered(self) -> str:
+        """``one of LOW, HIGH``: what a form or a listing says of the values it takes
+        ("" when any value of its type goes)."""
+        return f"one of {', '.join(self.choices)}" if self.choices else ""
 
 
 def signature_parameters(fn: Callable[..., Any]) -> list[ParameterInfo]:
@@ -58,13 +64,17 @@ def signature_parameters(fn: Callable[..., Any]) -> list[ParameterInfo]:
     signature = _signature(fn)
     if signature is None:
         return []
+    declared = hints(fn)
     out = []
     for p in signature.parameters.values():
         if p.kind in _VARIADIC:
             continue
         required = p.default is p.empty
         default = "" if required else json.dumps(p.default, default=_shown, ensure_ascii=False)
-        out.append(ParameterInfo(p.name, required, default, _annotation(p.annotation)))
+        annotation = _annotation(p.annotation)
+        out.append(
+            ParameterInfo(p.name, required, default, annotation, choices(declared.get(p.name)))
+        )
     return out
 
 

@@ -10,7 +10,7 @@ user's crosses into the TUI.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any
@@ -202,8 +202,14 @@ class FlowShape:
             },
             {str(k): policies[i] for k, i in data["policies"].items()},
             {str(k): policies[i] for k, i in data["base_policies"].items()},
-            tuple(ParameterInfo(*p) for p in data.get("parameters", ())),
+            tuple(_parameter(p) for p in data.get("parameters", ())),
         )
+
+
+def _parameter(data: Sequence[Any]) -> ParameterInfo:
+    """A parameter as ``shapes_to_json`` wrote it: a list, its choices a list too."""
+    name, required, default, annotation, *rest = data
+    return ParameterInfo(name, required, default, annotation, tuple(rest[0]) if rest else ())
 
 
 def shapes_to_json(shapes: Mapping[str, FlowShape]) -> dict[str, Any]:

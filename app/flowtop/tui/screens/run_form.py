@@ -28,6 +28,12 @@ from ...engine.parameters import ParameterInfo, ParameterProblem, parse_value, v
 from .form_dialog import FormDialog
 
 
+def _placeholder(p: ParameterInfo) -> str:
+    """What an empty field means (required, or its default), and the values it takes."""
+    given = "required" if p.required else f"default: {p.default}"
+    return f"{given} · {p.offered()}" if p.choices else given
+
+
 class RunForm(FormDialog["dict[str, Any] | None"]):
     """Dismisses the parameters to start the run with (by name), None when cancelled."""
 
@@ -74,7 +80,7 @@ class RunForm(FormDialog["dict[str, Any] | None"]):
                         yield Static(Text(p.name), classes="label")
                         yield Input(
                             value_text(self.last[p.name]) if p.name in self.last else "",
-                            placeholder="required" if p.required else f"default: {p.default}",
+                            placeholder=_placeholder(p),
                             id=f"param-{index}",
                             compact=True,
                             select_on_focus=False,
