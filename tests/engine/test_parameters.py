@@ -320,3 +320,5 @@ def test_an_enum_parameter_offers_its_members() -> None:
     assert level.choices == ("LOW", "HIGH") and level.offered() == "one of LOW, HIGH"
     assert backup.choices == ("LOW", "HIGH")  # | None too
     assert n.choices == () and n.offered() == ""
+    many = ParameterInfo("code", True, "", "Code", tuple(f"C{i}" for i in range(20)))
+    assert many.offered() == "one of C0, C1, C2, C3, C4, C5, C6, C7, … (20 in all)"

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..engine.layers import Layer
+from ..engine.parameters import ParameterInfo
 from ..formats import plural
 from ..printable import PrintableStream, Writer, say
 from .common import bad_path, select_names
@@ -66,13 +67,13 @@ def _parameters(parameters: list[dict[str, Any]]) -> str:
     """``day: date (required), regions: list[str] = ["eu", "us"], level: Level = 1 (one
     of LOW, HIGH)``: what ``--param`` takes."""
     parts = []
-    for p in parameters:
-        typed = f"{p['name']}: {p['annotation']}" if p["annotation"] else p["name"]
-        offered = f"one of {', '.join(p['choices'])}" if p.get("choices") else ""
-        if p["required"]:
-            parts.append(f"{typed} (required{'; ' + offered if offered else ''})")
-        else:
-            parts.append(f"{typed} = {p['default']}{f' ({offered})' if offered else ''}")
+    for data in parameters:
+        p = ParameterInfo(**{**data, "choices": tuple(data.get("choices", ()))})
+        typed = f"{p.name}: {p.annotation}" if p.annotation else p.name
+        notes = ["required"] if p.required else []
+        notes += [p.offered()] if p.choices else []
+        given = typed if p.required else f"{typed} = {p.default}"
+        parts.append(f"{given} ({'; '.join(notes)})" if notes else given)
     return ", ".join(parts)
 
 

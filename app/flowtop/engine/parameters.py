@@ -53,10 +53,14 @@ class ParameterInfo(NamedTuple):
     annotation: str  # ``int``, ``list[str]``; "" when not annotated
     choices: tuple[str, ...] = ()  # an ``Enum``'s member names, the values to type
 
-    def offered(self) -> str:
+    def offered(self, most: int = 8) -> str:
         """``one of LOW, HIGH``: what a form or a listing says of the values it takes
-        ("" when any value of its type goes)."""
-        return f"one of {', '.join(self.choices)}" if self.choices else ""
+        ("" when any value of its type goes); past ``most`` names, the first few."""
+        if not self.choices:
+            return ""
+        if len(self.choices) <= most:
+            return f"one of {', '.join(self.choices)}"
+        return f"one of {', '.join(self.choices[:most])}, … ({len(self.choices)} in all)"
 
 
 def signature_parameters(fn: Callable[..., Any]) -> list[ParameterInfo]:
