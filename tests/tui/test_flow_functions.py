@@ -232,3 +232,34 @@ async def test_the_detail_pane_shows_the_flow_s_end_when_it_arrives_on_its_own(
             pilot, lambda: "hello from the flow body" in screen_text(app), "the flow's output"
         )
         assert "the body gave up" in screen_text(app)
+
+
+async def test_the_history_screen_counts_a_live_flow_run_s_tasks_so_far(tmp_path: Path) -> None:
+    """As `flowtop history` does: a @flow plans no task, so a live run's counts are its
+    tasks' states so far, not an empty cell."""
+    from textual.widgets import DataTable
+
+    from flowtop.engine.events import RunStarted, TaskStateChanged
+    from flowtop.tui.screens import HistoryScreen
+    from flowtop.workspace.history import History
+
+    from .snapshot_apps import HostApp
+
+    history = History(tmp_path / "history.db")
+    try:
+        history.sink(
+            [
+                RunStarted("r1", "nightly", 1, (), (), (), ts=1.0),
+                TaskStateChanged("r1", "nightly", "ready", S.RUNNING, 1, 1, 1.1),
+                TaskStateChanged("r1", "nightly", "ready", S.COMPLETED, 1, 1, 1.2, result="1"),
+                TaskStateChanged("r1", "nightly", "waiter", S.RUNNING, 1, 4, 1.3),
+            ]
+        )
+        assert history.flush(10)
+        app = HostApp(lambda: HistoryScreen(history, "nightly"))
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            row = [str(cell) for cell in app.screen.query_one("#runs", DataTable).get_row_at(0)]
+            assert "Running" in row[2] and "✓ 1" in row[5] and "▶ 1" in row[5], row
+    finally:
+        history.close()

@@ -13,8 +13,6 @@ import json
 import re
 import sqlite3
 import sys
-from collections import Counter
-from dataclasses import replace
 from pathlib import Path
 
 from ..engine.parameters import describe as describe_parameters
@@ -28,6 +26,7 @@ from ..workspace.history_records import (
     RunDetail,
     RunRecord,
     TaskRecord,
+    counts_so_far,
 )
 from ..workspace.places import STATE_DIR, STORE_FILE
 from ..workspace.store_reader import StoreReader
@@ -99,9 +98,8 @@ def main(args: argparse.Namespace) -> int:
             else:
                 _print_detail(detail, out)
             return 0
-        runs = [
-            _with_counts_so_far(history, run) for run in history.runs(args.flow, limit=args.limit)
-        ]
+        listed = history.runs(args.flow, limit=args.limit)
+        runs = [counts_so_far(run, history.run_detail) for run in listed]
         if not runs:
             if args.flow is not None and history.runs(limit=1):
                 flows = history.flows()
@@ -212,15 +210,6 @@ def clean(text: str) -> str:
 
 def fmt_counts(counts: dict[str, int]) -> str:
     return state_counts(counts) or "-"
-
-
-def _with_counts_so_far(history: StoreReader, run: RunRecord) -> RunRecord:
-    """A live run with its tasks' states so far: the runs table counts them when the run
-    ends, and a @flow, which plans no task, read "0 tasks" while it ran."""
-    if run.state != "RUNNING" or run.counts:
-        return run
-    counts = Counter(task.state for task in history.run_detail(run.run_id).tasks)
-    return replace(run, counts=dict(counts)) if counts else run
 
 
 def _print_table(runs: list[RunRecord], out: Writer) -> None:

@@ -7,7 +7,9 @@ the writer thread and its SQL.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..engine.parameters import decode as decode_parameters
@@ -180,6 +182,16 @@ class RunDetail:
 
 # Owners are "host:pid:token". A run whose owner process is gone was interrupted; the
 # token tells apart two History objects of one process (tests open several).
+
+
+def counts_so_far(run: RunRecord, run_detail: Callable[[str], RunDetail]) -> RunRecord:
+    """``run``, if live, with its tasks' states so far (``run_detail`` folds them): the
+    runs table counts them when a run ends, and a @flow, which plans no task, read
+    "0 tasks" while it ran."""
+    if run.state != "RUNNING" or run.counts:
+        return run
+    counts = Counter(task.state for task in run_detail(run.run_id).tasks)
+    return replace(run, counts=dict(counts)) if counts else run
 
 
 def _run_record(row: tuple[Any, ...]) -> RunRecord:

@@ -25,6 +25,7 @@ from flowtop.printable import printable
 
 from ...engine.parameters import describe as describe_parameters
 from ...engine.states import StateType
+from ...workspace.history_records import counts_so_far
 from ..model import RETRY_ONLY, fmt_duration, try_text
 from ..widgets.key_bar import Entry, KeyBar
 from ..widgets.state_colors import LOOK_STYLE, looks
@@ -147,7 +148,8 @@ class HistoryScreen(Screen[None]):
         scope = "all flows" if flow is None else f"flow {flow}"
         was_on = self._cursor_run(table)
         try:
-            records = self.history.runs(flow=flow, limit=RUN_LIMIT)
+            listed = self.history.runs(flow=flow, limit=RUN_LIMIT)
+            records = [counts_so_far(r, self.history.run_detail) for r in listed]
         except Exception as exc:  # noqa: BLE001 - an unreadable history file is shown, not fatal
             records = []
             message.update(Text(f"Cannot read the run history: {exc}"))
