@@ -80,11 +80,16 @@ def test_parameters_are_given_recorded_and_shown(folder: Path) -> None:
         ),
     ],
 )
+@pytest.mark.parametrize("detach", [False, True], ids=["foreground", "detach"])
 def test_wrong_parameters_are_one_line_and_nothing_runs(
-    folder: Path, args: list[str], says: str
+    folder: Path, args: list[str], says: str, detach: bool
 ) -> None:
-    done = flowtop("run", "--flow", "scaled", *args, cwd=folder)
+    """``--detach`` too: the loader process checks them by the flow's code, and no run is
+    launched only to fail (it used to print a run id, exit 0 and leave a failed run)."""
+    done = flowtop("run", "--flow", "scaled", *args, *(["--detach"] if detach else []), cwd=folder)
     assert (done.returncode, done.stderr, done.stdout) == (2, says + "\n", "")
+    store = folder / ".flowtop" / "history.db"
+    assert not store.exists() or runs(folder).runs() == []
 
 
 def test_param_needs_a_flow_and_a_static_flow_takes_none(folder: Path) -> None:

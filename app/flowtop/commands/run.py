@@ -332,7 +332,9 @@ def detach_main(args: argparse.Namespace, out: TextIO) -> int:
     from ..workspace import Workspace
     from ..workspace.loader_process import describe_workspace
 
-    listed = describe_workspace(args.path)
+    # checked there, by the flow's code: a run that cannot start is refused here, not
+    # launched to fail (a rerun's parameters are the stored ones: its run process checks)
+    listed = describe_workspace(args.path, None if args.rerun_of else args.parameters)
     errors = listed.problems
     for line in errors:
         say(line)
@@ -348,6 +350,13 @@ def detach_main(args: argparse.Namespace, out: TextIO) -> int:
             executor=workspace.settings.executor,
         )
         if names is None:
+            return 2
+        refused = [
+            listed.flows[name]["refused"] for name in names if "refused" in listed.flows[name]
+        ]
+        for reason in refused:
+            say(reason)
+        if refused:
             return 2
         files = {name: Path(info["file"]) for name, info in listed.flows.items() if info["file"]}
         return detach(workspace, names, args, out, files)

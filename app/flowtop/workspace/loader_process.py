@@ -32,6 +32,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -248,7 +249,7 @@ def _child_main(request: dict[str, Any], reply_fd: int, output_fd: int) -> None:
         with contextlib.suppress(OSError):
             os.chdir(request["cwd"])
         if request.get("kind") == "describe":
-            reply = _describe(request["path"])
+            reply = _describe(request["path"], request.get("parameters"))
         else:
             reply = _import(Path(request["path"]), Path(request["root"]), bool(request["compat"]))
         with contextlib.suppress(Exception):
@@ -326,8 +327,12 @@ class WorkspaceDescription:
         return [*self.errors, *([self.settings_error] if self.settings_error else [])]
 
 
-def describe_workspace(path: str) -> WorkspaceDescription:
-    """Load the workspace at ``path`` in a loader process and describe its flows.
+def describe_workspace(
+    path: str, parameters: Mapping[str, Any] | None = None
+) -> WorkspaceDescription:
+    """Load the workspace at ``path`` in a loader process and describe its flows; with
+    ``parameters``, each flow's description says as ``"refused"`` why a run with them
+    would not start (``flowtop run --detach`` says it before launching one).
 
     The process calling this imports no user code: each flow file is imported in a child
     of that process (with the ``load_timeout`` of each), and only the description comes
@@ -343,9 +348,15 @@ def describe_workspace(path: str) -> WorkspaceDescription:
         root = str(workspace.root)
     finally:
         workspace.close()
-    request = {"kind": "describe", "path": str(path), "cwd": os.getcwd(), "timeout": budget}
+    request = {
+        "kind": "describe",
+        "path": str(path),
+        "cwd": os.getcwd(),
+        "timeout": budget,
+        "parameters": None if parameters is None else dict(parameters),
+    }
     if not available():  # no fork (Windows): load here, as flowtop did before
-        reply = _describe(str(path))
+        reply = _describe(str(path), parameters)
     elif threading.active_count() == 1:
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):
@@ -403,19 +414,27 @@ def describe_flow(workspace: Any, name: str) -> dict[str, Any]:
     return described
 
 
-def _describe(path: str) -> dict[str, Any]:
+def _describe(path: str, parameters: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """In the loader process: load the workspace (each file in a child of its own)."""
+    from ..engine.parameters import ParameterError
     from .workspace import Workspace
 
     with Workspace(path) as workspace:
         workspace.load()
         settings_error = workspace.settings_error
+        flows = {name: describe_flow(workspace, name) for name in sorted(workspace.flows)}
+        for name, described in flows.items():
+            if parameters is not None:
+                try:
+                    workspace.flows[name].start_arguments(parameters)
+                except ParameterError as exc:
+                    described["refused"] = str(exc)
         return {
             "error": None,
             "root": str(workspace.root),
             "errors": [str(e) for e in workspace.errors.values()],
             "settings_error": str(settings_error) if settings_error is not None else None,
-            "flows": {name: describe_flow(workspace, name) for name in sorted(workspace.flows)},
+            "flows": flows,
         }
 
 
