@@ -423,8 +423,8 @@ def _describe(path: str, parameters: Mapping[str, Any] | None = None) -> dict[st
         workspace.load()
         settings_error = workspace.settings_error
         flows = {name: describe_flow(workspace, name) for name in sorted(workspace.flows)}
-        for name, described in flows.items():
-            if parameters is not None:
+        if parameters is not None:  # would a run with them start?
+            for name, described in flows.items():
                 try:
                     workspace.flows[name].start_arguments(parameters)
                 except ParameterError as exc:
