@@ -21,14 +21,23 @@ def timer() -> Iterator[Timer]:
     t.stop()
 
 
-def test_callbacks_fire_in_deadline_order(timer: Timer) -> None:
+def test_callbacks_fire_in_deadline_order() -> None:
+    """Registered out of order, fired in order. On the manual clock: with real time, a
+    loaded host once paused this test between two registrations for longer than the
+    deadlines apart, and the third fired before the second was registered."""
+    clock = ManualClock()
+    timer = Timer(clock)
     fired: list[int] = []
     done = threading.Event()
-    timer.call_later(0.03, lambda: (fired.append(3), done.set()))
-    timer.call_later(0.01, lambda: fired.append(1))
-    timer.call_later(0.02, lambda: fired.append(2))
-    assert done.wait(2)
-    assert fired == [1, 2, 3]
+    try:
+        timer.call_later(0.03, lambda: (fired.append(3), done.set()))
+        timer.call_later(0.01, lambda: fired.append(1))
+        timer.call_later(0.02, lambda: fired.append(2))
+        clock.advance(0.05)  # all three due at once: the heap gives them in order
+        assert done.wait(2)
+        assert fired == [1, 2, 3]
+    finally:
+        timer.stop()
 
 
 def test_cancelled_handles_never_fire(timer: Timer) -> None:
