@@ -40,14 +40,22 @@ def test_callbacks_fire_in_deadline_order() -> None:
         timer.stop()
 
 
-def test_cancelled_handles_never_fire(timer: Timer) -> None:
+def test_cancelled_handles_never_fire() -> None:
+    """On the manual clock: with real time, a pause of the test between scheduling and
+    cancelling longer than the delay would let the callback fire first."""
+    clock = ManualClock()
+    timer = Timer(clock)
     fired: list[str] = []
     done = threading.Event()
-    handle = timer.call_later(0.01, lambda: fired.append("cancelled"))
-    handle.cancel()
-    timer.call_later(0.02, done.set)
-    assert done.wait(2)
-    assert fired == [] and len(timer) == 0
+    try:
+        handle = timer.call_later(0.01, lambda: fired.append("cancelled"))
+        handle.cancel()
+        timer.call_later(0.02, done.set)
+        clock.advance(0.05)
+        assert done.wait(2)
+        assert fired == [] and len(timer) == 0
+    finally:
+        timer.stop()
 
 
 def test_a_raising_callback_does_not_stop_the_timer(timer: Timer) -> None:
