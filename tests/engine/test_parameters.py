@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from flowtop import flow
 from flowtop.engine import Runner
 from flowtop.engine.events import RunStarted
-from flowtop.engine.parameter_types import hint_named
+from flowtop.engine.parameter_types import coerce, hint_named
 from flowtop.engine.parameters import (
     UNSTORED,
     ParameterError,
@@ -245,6 +245,10 @@ def test_such_values_are_recorded_as_their_text_and_called_again_the_same_way() 
             "parameter mode: expected Mode (one of FAST, FULL), got 'slow'",
         ),
         ({"day": "2026-11-30", "ratio": [1]}, "parameter ratio: expected float, got [1]"),
+        (  # text is not a list of its letters
+            {"day": "2026-11-30", "tags": "eu"},
+            """parameter tags: expected list[str] as a JSON list (["a", "b"]), got 'eu'""",
+        ),
     ],
 )
 def test_a_value_that_is_not_of_its_type_is_named(given: dict[str, Any], says: str) -> None:
@@ -322,3 +326,12 @@ def test_an_enum_parameter_offers_its_members() -> None:
     assert n.choices == () and n.offered() == ""
     many = ParameterInfo("code", True, "", "Code", tuple(f"C{i}" for i in range(20)))
     assert many.offered() == "one of C0, C1, C2, C3, C4, C5, C6, C7, … (20 in all)"
+
+
+def test_a_list_tuple_or_dict_parameter_takes_json_of_that_shape() -> None:
+    assert coerce(["eu", "us"], tuple[str, ...]) == ("eu", "us")
+    assert coerce({"a": 1}, dict[str, int]) == {"a": 1}
+    with pytest.raises(ValueError, match=re.escape("expected tuple[str, ...] as a JSON list")):
+        coerce("[1,", tuple[str, ...])  # not JSON: the text, refused, not split into letters
+    with pytest.raises(ValueError, match=re.escape("expected dict[str, int] as a JSON object")):
+        coerce(["a"], dict[str, int])

@@ -38,7 +38,15 @@ def coerce(value: Any, hint: Any) -> Any:
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         options = [h for h in typing.get_args(hint) if h is not type(None)]
         return coerce(value, options[0]) if len(options) == 1 else value
-    if typing.get_origin(hint) is tuple and isinstance(value, list):
+    origin = typing.get_origin(hint)
+    if origin in (list, tuple) and not isinstance(value, list):
+        # text is not a list of its letters: ``regions=eu`` for ``list[str]``
+        shown = str(hint).replace("typing.", "")
+        raise ValueError(f'expected {shown} as a JSON list (["a", "b"]), got {value!r}')
+    if origin is dict and not isinstance(value, dict):
+        shown = str(hint).replace("typing.", "")
+        raise ValueError(f'expected {shown} as a JSON object ({{"a": 1}}), got {value!r}')
+    if origin is tuple:
         return tuple(value)  # JSON has lists only
     if not isinstance(hint, type):
         return value  # list[str], Literal[...], a TypeVar: JSON already gave the shape
