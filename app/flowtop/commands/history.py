@@ -31,6 +31,7 @@ from ..workspace.history_records import (
 from ..workspace.places import STATE_DIR, STORE_FILE
 from ..workspace.store_reader import StoreReader
 from .common import whole_number
+from .printers import one_line
 
 #: The most runs ``--limit`` takes; SQLite integers stop at 2**63 - 1.
 MAX_LIMIT = 1_000_000_000
@@ -247,7 +248,7 @@ def _note(run: RunRecord) -> str:
         why = run_error_text(NOT_STARTED, error.get("message", ""))
     elif error.get("type"):
         first = error.get("message", "").strip().split("\n", 1)[0]
-        why = run_error_text(error["type"], first if len(first) <= 60 else first[:59] + "…")
+        why = run_error_text(error["type"], one_line(first, 60))
     given = f"with {describe_parameters(run.parameters, 20)}" if run.parameters else ""
     return "; ".join(part for part in (given, run.child_of, note, why) if part)
 

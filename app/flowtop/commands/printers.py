@@ -82,7 +82,8 @@ class JsonPrinter:
         """A @flow body's line comes next: JSON lines leave nothing to take away."""
 
 
-def _one_line(text: str, limit: int = 160) -> str:
+def one_line(text: str, limit: int = 160) -> str:
+    """``text`` printable, on one line, cut at ``limit`` characters with "…"."""
     line = " ".join(printable(text).split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
@@ -187,7 +188,7 @@ class HumanPrinter:
                     f"    {part}" for part in body.splitlines()
                 )
             if event.error is not None:  # what the @flow function raised, with its traceback
-                line += f"\n  {run_error_text(event.error.type, _one_line(event.error.message))}"
+                line += f"\n  {run_error_text(event.error.type, one_line(event.error.message))}"
                 if event.error.traceback:
                     trace = printable(event.error.traceback.rstrip("\n"))
                     line += "\n" + "\n".join(f"    {part}" for part in trace.splitlines())
@@ -208,11 +209,11 @@ class HumanPrinter:
             )
         detail = ""
         if event.error is not None and event.state in (StateType.AWAITING_RETRY, StateType.FAILED):
-            detail = f": {event.error.type}: {_one_line(event.error.message)}"
+            detail = f": {event.error.type}: {one_line(event.error.message)}"
         elif event.state is StateType.COMPLETED:
-            detail = " (reused)" if event.reused else f" → {_one_line(event.result or '', 60)}"
+            detail = " (reused)" if event.reused else f" → {one_line(event.result or '', 60)}"
         elif event.message and event.state in (StateType.UPSTREAM_FAILED, StateType.FAILED):
-            detail = f": {_one_line(event.message)}"
+            detail = f": {one_line(event.message)}"
         return head + attempt + detail
 
     def status(self) -> str:

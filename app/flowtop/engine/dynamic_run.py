@@ -205,9 +205,8 @@ class DynamicRun(FlowRun):
         self.parent_run: str | None = parent_run()
         self.value: Any = None
         self.error: BaseException | None = None
-        #: What the function's body printed or logged (``capture``), once it returned;
-        #: meanwhile, what it has so far (a run cancelled mid-body still has that).
-        self.output = ""
+        #: What the function's body printed or logged (``capture``): all of it once it
+        #: returned, what it has so far meanwhile (a run cancelled mid-body has that).
         self._captured: capture.Captured | None = None
         #: The function returned states of which one did not complete: the run is FAILED
         #: with this message ("1/2 states failed."), the call still returns the states.
@@ -259,7 +258,7 @@ class DynamicRun(FlowRun):
             hide_own_frames(exc)  # a failed task's call and future, between the user's lines
             self.error = exc
         finally:
-            self.output = capture.end()
+            capture.end()
             set_run(None)
         with self._lock:
             self._unfinished -= 1
@@ -446,10 +445,7 @@ class DynamicRun(FlowRun):
         return StateType.COMPLETED
 
     def _run_output(self) -> str:
-        captured = self._captured
-        if self.output or captured is None:
-            return self.output
-        return captured.getvalue()  # cancelled while the body runs: what it printed so far
+        return self._captured.getvalue() if self._captured is not None else ""
 
     def _run_error(self) -> ErrorInfo | None:
         if self.error is None and self.states_failed is not None:

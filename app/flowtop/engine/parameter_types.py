@@ -6,9 +6,10 @@ validates a flow's parameters against its annotations (``validate_parameters``) 
 turns ``"2026-11-30"`` into a ``date``; a flow written for Prefect does ``day.year``. So
 the common annotations are honoured here, without a validation library: ``int``,
 ``float``, ``str``, ``bool``, ``date``, ``datetime``, ``time``, ``Path``, an ``Enum``,
-``X | None`` of these, and a list for a ``tuple[...]``. Any other annotation (``list[str]``, a class of the user's)
-gets the JSON value as it is. The same types go back to JSON as that text
-(``to_json``), so a rerun calls the function with the same values.
+``X | None`` of these; a ``list[...]`` or ``tuple[...]`` takes a JSON list and a
+``dict[...]`` a JSON object. Any other annotation (a class of the user's) gets the JSON
+value as it is. The same types go back to JSON as that text (``to_json``), so a rerun
+calls the function with the same values.
 """
 
 from __future__ import annotations
@@ -31,21 +32,26 @@ def hints(fn: Callable[..., Any]) -> dict[str, Any]:
         return {}
 
 
-def coerce(value: Any, hint: Any) -> Any:
-    """``value`` as ``hint`` declares it; raises ``ValueError`` naming the type it needed."""
-    if value is None or hint is None or hint is Any:
-        return value
+def _one_type(hint: Any) -> Any:
+    """``X`` for ``X | None`` (and for ``X``); None for a union of several types, which
+    no value is made."""
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         options = [h for h in typing.get_args(hint) if h is not type(None)]
-        return coerce(value, options[0]) if len(options) == 1 else value
+        return options[0] if len(options) == 1 else None
+    return hint
+
+
+def coerce(value: Any, hint: Any) -> Any:
+    """``value`` as ``hint`` declares it; raises ``ValueError`` naming the type it needed."""
+    hint = _one_type(hint)
+    if value is None or hint is None or hint is Any:
+        return value
     origin = typing.get_origin(hint)
     if origin in (list, tuple) and not isinstance(value, list):
         # text is not a list of its letters: ``regions=eu`` for ``list[str]``
-        shown = str(hint).replace("typing.", "")
-        raise ValueError(f'expected {shown} as a JSON list (["a", "b"]), got {value!r}')
+        raise ValueError(f'expected {type_text(hint)} as a JSON list (["a", "b"]), got {value!r}')
     if origin is dict and not isinstance(value, dict):
-        shown = str(hint).replace("typing.", "")
-        raise ValueError(f'expected {shown} as a JSON object ({{"a": 1}}), got {value!r}')
+        raise ValueError(f'expected {type_text(hint)} as a JSON object ({{"a": 1}}), got {value!r}')
     if origin is tuple:
         return tuple(value)  # JSON has lists only
     if not isinstance(hint, type):
@@ -61,19 +67,27 @@ def coerce(value: Any, hint: Any) -> Any:
 def choices(hint: Any) -> tuple[str, ...]:
     """The member names an ``Enum`` parameter (or ``Enum | None``) takes, for a form or a
     listing to offer; () for any other type."""
-    if typing.get_origin(hint) in (typing.Union, types.UnionType):
-        options = [h for h in typing.get_args(hint) if h is not type(None)]
-        return choices(options[0]) if len(options) == 1 else ()
+    hint = _one_type(hint)
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         return tuple(member.name for member in hint)
     return ()
 
 
+def type_text(hint: Any) -> str:
+    """An annotation as it is written: ``int``, ``list[str]``, ``Optional[int]`` (a
+    string annotation, left by ``from __future__ import annotations``, as it is)."""
+    if isinstance(hint, str):
+        return hint
+    if isinstance(hint, type):
+        return hint.__name__
+    return str(hint).replace("typing.", "")
+
+
 def _named(hint: type) -> str:
     """A type as an error names it: an ``Enum`` with its members, the choices to type."""
     if issubclass(hint, enum.Enum):
-        return f"{hint.__name__} (one of {', '.join(member.name for member in hint)})"
-    return hint.__name__
+        return f"{hint.__name__} (one of {', '.join(choices(hint))})"
+    return type_text(hint)
 
 
 _NOT = object()

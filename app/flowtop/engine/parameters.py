@@ -18,7 +18,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from .parameter_types import choices, coerce, hints, to_json
+from .parameter_types import choices, coerce, hints, to_json, type_text
 from .policy import safe_repr
 from .suggest import did_you_mean
 
@@ -75,21 +75,11 @@ def signature_parameters(fn: Callable[..., Any]) -> list[ParameterInfo]:
             continue
         required = p.default is p.empty
         default = "" if required else json.dumps(p.default, default=_shown, ensure_ascii=False)
-        annotation = _annotation(p.annotation)
+        annotation = "" if p.annotation is p.empty else type_text(p.annotation)
         out.append(
             ParameterInfo(p.name, required, default, annotation, choices(declared.get(p.name)))
         )
     return out
-
-
-def _annotation(annotation: Any) -> str:
-    if annotation is inspect.Parameter.empty:
-        return ""
-    if isinstance(annotation, str):  # ``from __future__ import annotations``
-        return annotation
-    if isinstance(annotation, type):
-        return annotation.__name__
-    return str(annotation).replace("typing.", "")
 
 
 def _signature(fn: Callable[..., Any]) -> inspect.Signature | None:
