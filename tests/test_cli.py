@@ -383,6 +383,20 @@ def test_run_flow_still_runs_it_when_another_file_is_broken(tmp_path: Path) -> N
     assert done.returncode == 0 and "broken.py:3" in done.stderr
 
 
+def test_run_flow_accepts_settings_of_a_flow_in_another_file(tmp_path: Path) -> None:
+    """``run DIR --flow NAME`` imports only NAME's file here; a table for a flow of another
+    file is still a flow of the folder, and a misspelt one is named with all of them."""
+    write(tmp_path, "flaky.py", FLAKY)
+    write(tmp_path, "other.py", "from flowtop import Flow, task\n\nflow = Flow('other')\n")
+    write(tmp_path, "flowtop.toml", "[flows.other.tasks.step]\nmax_retries = 1\n")
+    done = flowtop("run", str(tmp_path), "--flow", "flaky")
+    assert done.returncode == 0, done.stderr
+    write(tmp_path, "flowtop.toml", "[flows.othr.tasks.step]\nmax_retries = 1\n")
+    done = flowtop("run", str(tmp_path), "--flow", "flaky")
+    assert done.returncode == 2
+    assert "no flow named 'othr' (did you mean 'other'?); flows: flaky, other" in done.stderr
+
+
 @pytest.mark.parametrize("command", ["run", "list"])
 def test_an_empty_folder_says_no_flows_found(tmp_path: Path, command: str) -> None:
     done = flowtop(command, str(tmp_path))

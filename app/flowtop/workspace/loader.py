@@ -284,6 +284,18 @@ class Loader:
             sys.modules.pop(loaded.name, None)
         self._evict(set(self._helpers.values()))
 
+    def flows_not_imported(self) -> set[str]:
+        """The flows probes found in files this process left unimported (``only_flow``):
+        settings that name them are checked when a run of theirs loads them."""
+        if self.only_flow is None:
+            return set()
+        return {
+            name
+            for path, (_, names) in self._probed.items()
+            if path not in self.modules
+            for name in names
+        }
+
     def candidates(self) -> list[Path]:
         """The flow files: the one file, or the folder's own ``*.py`` files."""
         if self.only is not None:

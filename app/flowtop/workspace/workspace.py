@@ -338,9 +338,10 @@ class Workspace:
     ) -> str | None:
         flow = self._loader.flows.get(flow_name)
         if flow is None:
-            if self._loader.only is not None or self._loader.errors:
-                return None  # the flow may live in another file, or in one that failed to load
-            flows = self._loader.flows
+            elsewhere = self._loader.flows_not_imported()
+            if self._loader.only is not None or self._loader.errors or flow_name in elsewhere:
+                return None  # the flow may live in another file, one not imported or broken
+            flows = sorted({*self._loader.flows, *elsewhere})
             known = ", ".join(sorted(flows)) or "none loaded"
             hint = did_you_mean(flow_name, flows)
             return f"{table_name(table)}: no flow named {flow_name!r}{hint}; flows: {known}"
