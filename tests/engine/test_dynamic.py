@@ -59,6 +59,33 @@ def test_a_task_call_inside_a_flow_runs_with_retries_and_returns_its_result(
     ]
 
 
+def test_a_call_is_announced_with_its_policy(runner, recorder: Recorder) -> None:
+    """A static flow's start event names every task's policy; a @flow's calls are not
+    known then, so each call's first step (PENDING) names it, and only that step: the
+    monitor reads from it that a task without ``max_retries`` retries only on Retry."""
+
+    @task
+    def plain() -> int:
+        return 1
+
+    @task(max_retries=2, retry_delay=0.5)
+    def tuned(x: int) -> int:
+        return x
+
+    @flow
+    def pipeline() -> int:
+        return tuned(plain()) + tuned(2)
+
+    result = finished(runner, runner.start(pipeline), 5)
+    assert result.state is S.COMPLETED
+    named = [(e.task, e.state, e.policy) for e in recorder.task_events() if e.policy]
+    assert named == [
+        ("plain", S.PENDING, "3× on Retry only 0s"),
+        ("tuned", S.PENDING, "2× 0.5s"),
+        ("tuned-2", S.PENDING, "2× 0.5s"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("options", "error", "attempts", "final"),
     [

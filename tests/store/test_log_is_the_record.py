@@ -15,7 +15,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flowtop import Flow, task
+from flowtop import Flow, flow, task
 from flowtop.engine.events import ErrorInfo, TaskStateChanged
 from flowtop.engine.states import StateType
 from flowtop.workspace import store_schema
@@ -64,6 +64,29 @@ def test_a_run_writes_each_event_once_and_reads_back_whole(tmp_path: Path) -> No
         (2, "FAILED"),
     ]
     assert all(t.state == "COMPLETED" and t.result == "1" for t in detail.tasks[:20])
+
+
+def test_a_flow_functions_calls_read_back_with_their_policies(tmp_path: Path) -> None:
+    """A @flow's calls are in no plan: each one's policy comes from its first step, so
+    the history shows its budget as it does a static task's."""
+
+    @flow
+    def pipeline() -> int:
+        return one() + tuned(one())
+
+    with History(tmp_path / "history.db") as history:
+        run = run_into(history, pipeline)
+        detail = history.run_detail(run.run_id)
+    assert [(t.task, t.policy) for t in detail.tasks] == [
+        ("one", "3× on Retry only 0s"),
+        ("one-2", "3× on Retry only 0s"),
+        ("tuned", "1× 0s"),
+    ]
+
+
+@task(max_retries=1, retry_delay=0)
+def tuned(x: int) -> int:
+    return x
 
 
 def _version_4_store(db: Path) -> None:
@@ -209,6 +232,7 @@ _steps = st.builds(
     output=_text,
     reused=st.booleans(),
     message=_text,
+    policy=_text,
     event=st.just("task_state"),
 )
 

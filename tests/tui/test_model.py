@@ -173,6 +173,27 @@ def test_tasks_of_a_flow_function_get_rows_as_they_appear() -> None:
     )
 
 
+def test_a_flow_functions_row_takes_its_policy_from_its_first_step() -> None:
+    """A budget only Retry spends reads as one for a @flow call too: a plain failure
+    ends it at once, so ``1/4`` would mislead."""
+    store = RunStore()
+    store.apply_batch(
+        [
+            started(),
+            ev("plain", S.PENDING, 0, T0, policy="3× on Retry only 0s"),
+            ev("plain", S.RUNNING, 1, T0),
+            ev("tuned", S.PENDING, 0, T0, policy="3× 1s"),
+            ev("tuned", S.RUNNING, 1, T0),
+        ]
+    )
+    rows = store.latest_for("etl").rows
+    assert (rows["plain"].policy, rows["plain"].attempt_text()) == (
+        "3× on Retry only 0s",
+        "1/1 (+3 on Retry)",
+    )
+    assert (rows["tuned"].policy, rows["tuned"].attempt_text()) == ("3× 1s", "1/4")
+
+
 def test_a_new_run_of_the_flow_becomes_the_latest() -> None:
     store = store_with()
     store.apply_batch([started("a", "b", "c", run_id="r2", rerun_of="r1")])

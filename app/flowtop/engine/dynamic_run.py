@@ -309,7 +309,7 @@ class DynamicRun(FlowRun):
                 else:
                     tr.waiting_on += 1
                     up.children.append(tr)
-            self._transition(tr, StateType.PENDING, announce=True)
+            self._transition(tr, StateType.PENDING, announce=True, policy=policy)
             if failed_upstream is not None:
                 self._mark_upstream_failed(tr, failed_upstream)
                 self._notify()

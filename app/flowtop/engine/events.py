@@ -93,6 +93,9 @@ class TaskStateChanged(NamedTuple):
     output: str = ""  # captured stdout/stderr/logging of the attempt
     reused: bool = False  # COMPLETED carried over from the source run
     message: str = ""
+    #: A ``@flow`` call's first step (PENDING): its retry policy's summary, which a static
+    #: flow's ``RunStarted`` gives for every task; "" on every other step.
+    policy: str = ""
     event: str = "task_state"
 
     def as_json(self) -> dict[str, Any]:
@@ -120,6 +123,8 @@ class TaskStateChanged(NamedTuple):
             data["message"] = self.message
         if self.output:
             data["output"] = self.output
+        if self.policy:
+            data["policy"] = self.policy
         return data
 
 

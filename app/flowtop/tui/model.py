@@ -261,12 +261,14 @@ class RunModel:
 
     def _add_row(self, event: TaskStateChanged) -> TaskRow:
         """A task of a ``@flow`` function, announced when the function reaches it."""
-        row = TaskRow(event.task, len(self.order), None, event.max_attempts, "")
+        policy = printable(event.policy)  # its first step (PENDING) names it
+        row = TaskRow(event.task, len(self.order), None, event.max_attempts, policy)
+        row.retry_only = RETRY_ONLY in policy
         self.rows[event.task] = row
         self.order.append(event.task)
         self.counts[None] += 1
         self.added += 1
-        long, compact = _try_widths([event.max_attempts], [False])
+        long, compact = _try_widths([event.max_attempts], [row.retry_only])
         self.try_widths = (max(long, self.try_widths[0]), max(compact, self.try_widths[1]))
         return row
 

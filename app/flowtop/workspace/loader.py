@@ -20,16 +20,13 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import errno
 import hashlib
 import importlib
 import importlib.util
-import io
 import os
 import re
 import stat
 import sys
-import tokenize
 import traceback
 import types
 from collections.abc import Callable, Iterable
@@ -41,6 +38,7 @@ from ..compat import forced as forced_compat
 from ..compat import prefect_imports
 from ..engine.flow import Flow
 from ..engine.flow_package import FLOW_PACKAGE
+from .flow_source import LoadFailed, decode_source, parse_source, read_source
 from .import_graph import ImportGraph
 from .load_error import LoadError, display_path, unread_prefect_hint
 
@@ -70,12 +68,6 @@ class LoadOutcome:
     errors: list[LoadError] = field(default_factory=list)  # new or changed errors
 
 
-class _Failed(Exception):
-    def __init__(self, error: LoadError) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-
 def module_name_for(path: Path) -> str:
     """A stable, unique module name for a flow file: same file, same name, across reloads."""
     stem = re.sub(r"\W", "_", path.stem) or "module"
@@ -89,51 +81,6 @@ def _same_file(a: str | None, b: Path) -> bool:
     if not a:
         return False
     return os.path.normcase(os.path.abspath(a)) == os.path.normcase(str(b))
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise _Failed(LoadError(path, None, None, "file disappeared while reloading")) from None
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise _Failed(LoadError(path, None, None, "symlink loop: cannot read file")) from None
-        reason = exc.strerror or type(exc).__name__
-        raise _Failed(LoadError(path, None, None, f"cannot read file: {reason}")) from None
-
-
-def _decode(path: Path, data: bytes) -> str:
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as exc:
-        raise _Failed(LoadError(path, exc.lineno, None, f"SyntaxError: {exc.msg}")) from None
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        byte = data[exc.start : exc.start + 1].hex()
-        raise _Failed(
-            LoadError(
-                path,
-                line,
-                column,
-                f"file is not valid {encoding.upper()} text: byte 0x{byte} ({exc.reason})",
-            )
-        ) from None
-    return text.removeprefix("\ufeff")
-
-
-def _parse(path: Path, text: str) -> ast.Module:
-    try:
-        return ast.parse(text, str(path))
-    except SyntaxError as exc:
-        raise _Failed(
-            LoadError(path, exc.lineno, exc.offset, f"{type(exc).__name__}: {exc.msg}")
-        ) from None
-    except ValueError as exc:  # e.g. null bytes in the source
-        raise _Failed(LoadError(path, None, None, f"cannot compile: {exc}")) from None
 
 
 _FLOWTOP_PACKAGE = Path(__file__).resolve().parent.parent
@@ -221,7 +168,7 @@ def find_flows(path: Path, module: types.ModuleType, tree: ast.Module) -> dict[s
             first_var, first = found[flow.name]
             if first is flow:
                 continue
-            raise _Failed(
+            raise LoadFailed(
                 LoadError(
                     path,
                     lines.get(var),
@@ -385,7 +332,7 @@ class Loader:
             previous_error = self.errors.get(path)
             try:
                 loaded = self._load_one(path, force=path in explicit or path == self.only)
-            except _Failed as failed:
+            except LoadFailed as failed:
                 self._set_error(path, failed.error, previous_error, outcome)
                 continue
             if loaded is not None:
@@ -419,27 +366,17 @@ class Loader:
         return [p for p in paths if p not in elsewhere]
 
     def _load_one(self, path: Path, *, force: bool) -> LoadedModule | None:
-        try:
-            mode = os.stat(path).st_mode
-        except OSError as exc:
-            if exc.errno == errno.ELOOP:
-                raise _Failed(
-                    LoadError(path, None, None, "symlink loop: cannot read file")
-                ) from None
-        else:
-            if not stat.S_ISREG(mode):  # reading a named pipe would block the load forever
-                raise _Failed(LoadError(path, None, None, f"not a regular file ({_kind(mode)})"))
-        data = _read(path)
+        data = read_source(path)
         compat = self.compat()
         if not force and not any(marker in data for marker in self.markers()):
             return None
-        text = _decode(path, data)
-        tree = _parse(path, text)
+        text = decode_source(path, data)
+        tree = parse_source(path, text)
         try:
             code = compile(tree, str(path), "exec", dont_inherit=True)
         except (SyntaxError, ValueError) as exc:
             line = getattr(exc, "lineno", None)
-            raise _Failed(
+            raise LoadFailed(
                 LoadError(path, line, getattr(exc, "offset", None), f"{type(exc).__name__}: {exc}")
             ) from None
         if self.probe is not None:
@@ -447,7 +384,7 @@ class Loader:
             failed = probed[path][0] if path in probed else None
             if failed is not None:
                 self.deps[path] = frozenset(self.graph.closure(path, tree))
-                raise _Failed(failed)
+                raise LoadFailed(failed)
         name = module_name_for(path)
         module = types.ModuleType(name)
         module.__file__ = str(path)
@@ -464,13 +401,13 @@ class Loader:
                 sys.modules[name] = previous
             else:
                 sys.modules.pop(name, None)
-            raise _Failed(_import_error(path, exc, prefect_compat=compat)) from None
+            raise LoadFailed(_import_error(path, exc, prefect_compat=compat)) from None
         finally:
             self.deps[path] = frozenset(self.graph.closure(path, tree))
         self.deps[path] |= self._note_helpers(set(sys.modules) - before, path)
         try:
             flows = find_flows(path, module, tree)
-        except _Failed:
+        except LoadFailed:
             self._restore_module(path, name, previous)
             raise
         return LoadedModule(path, name, module, flows)
@@ -596,16 +533,6 @@ def _no_flows(path: Path) -> LoadError:
         None,
         "defines no flows (no module-level flowtop.Flow); a helper module is fine once a flow module imports it",
     )
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a named pipe"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "a special file"
 
 
 def _file_in(file: str | None, files: set[Path]) -> bool:

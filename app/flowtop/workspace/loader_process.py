@@ -285,13 +285,14 @@ def _max_fd() -> int:
 
 def _import(path: Path, root: Path, compat: bool) -> dict[str, Any]:
     from ..engine.dynamic import FlowFunction
-    from .loader import Loader, _Failed
+    from .flow_source import LoadFailed
+    from .loader import Loader
 
     loader = Loader(root, None, prefect_compat=compat)
     loader.activate()
     try:
         loaded = loader._load_one(path, force=True)
-    except _Failed as failed:
+    except LoadFailed as failed:
         error = failed.error
         return {"error": [error.line, error.column, error.message], "flows": [], "fatal": False}
     flows = []

@@ -114,7 +114,8 @@ def fold(plan: Iterable[PlanEntry], events: Iterable[LogEvent]) -> list[TaskReco
             task = tasks.get(event.task)
             if task is None:
                 limit_policy = limits.get(event.task)
-                policy = limit_policy[1] if limit_policy is not None else ""
+                # a @flow call is not in the plan: its first step names its policy
+                policy = limit_policy[1] if limit_policy is not None else event.policy
                 task = tasks[event.task] = _Task(policy, event.max_attempts)
             _step(task, event)
         elif type(event) is RunInterrupted:

@@ -1,0 +1,97 @@
+"""A flow file's source as the loader reads it: bytes, text, syntax tree.
+
+Each way reading can fail (the file gone, unreadable, a named pipe or a symlink loop,
+text in no encoding Python reads, a syntax error) is raised as :class:`LoadFailed`,
+whose :class:`LoadError` names the file and, where there is one, the line and column:
+what the flows list and ``flowtop list`` show for a file that never got to run.
+"""
+
+from __future__ import annotations
+
+import ast
+import errno
+import io
+import os
+import stat
+import tokenize
+from pathlib import Path
+
+from .load_error import LoadError
+
+
+class LoadFailed(Exception):
+    """A flow file that cannot be loaded, and why: unreadable here, or (raised by the
+    loader) failed at import."""
+
+    def __init__(self, error: LoadError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def read_source(path: Path) -> bytes:
+    """The file's bytes; never opens what is not a regular file (a named pipe would
+    block the load forever)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise LoadFailed(
+                LoadError(path, None, None, "symlink loop: cannot read file")
+            ) from None
+    else:
+        if not stat.S_ISREG(mode):
+            raise LoadFailed(LoadError(path, None, None, f"not a regular file ({_kind(mode)})"))
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise LoadFailed(LoadError(path, None, None, "file disappeared while reloading")) from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise LoadFailed(
+                LoadError(path, None, None, "symlink loop: cannot read file")
+            ) from None
+        reason = exc.strerror or type(exc).__name__
+        raise LoadFailed(LoadError(path, None, None, f"cannot read file: {reason}")) from None
+
+
+def decode_source(path: Path, data: bytes) -> str:
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        raise LoadFailed(LoadError(path, exc.lineno, None, f"SyntaxError: {exc.msg}")) from None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        byte = data[exc.start : exc.start + 1].hex()
+        raise LoadFailed(
+            LoadError(
+                path,
+                line,
+                column,
+                f"file is not valid {encoding.upper()} text: byte 0x{byte} ({exc.reason})",
+            )
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def parse_source(path: Path, text: str) -> ast.Module:
+    try:
+        return ast.parse(text, str(path))
+    except SyntaxError as exc:
+        raise LoadFailed(
+            LoadError(path, exc.lineno, exc.offset, f"{type(exc).__name__}: {exc.msg}")
+        ) from None
+    except ValueError as exc:  # e.g. null bytes in the source
+        raise LoadFailed(LoadError(path, None, None, f"cannot compile: {exc}")) from None
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a special file"
