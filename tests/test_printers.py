@@ -80,6 +80,29 @@ def test_a_pipe_gets_plain_lines_only() -> None:
     assert "\r" not in out.getvalue() and "retrying ·" not in out.getvalue()
 
 
+def test_what_an_attempt_printed_goes_under_the_line_of_its_end() -> None:
+    """As in a Prefect flow with ``log_prints``, a CI log shows what the tasks printed:
+    each attempt's output under its end, made printable, left out with the line
+    (``--quiet`` keeps a failure's and drops a success's)."""
+    steps = [
+        RunStarted("r1", "etl", 1, ("extract",), (2,), ("",), None, T0),
+        TaskStateChanged(
+            "r1", "etl", "extract", S.AWAITING_RETRY, 1, 2, T0, retry_in=1.0,
+            error=ErrorInfo("ConnectionError", "reset"), output="fetching page 1\nfailed\x1b[2J\n",
+        ),
+        TaskStateChanged("r1", "etl", "extract", S.COMPLETED, 2, 2, T0, result="3", output="done"),
+    ]  # fmt: skip
+    out = io.StringIO()
+    HumanPrinter(out, live=False)(steps)
+    lines = out.getvalue().splitlines()
+    assert lines[1].endswith("ConnectionError: reset")
+    assert lines[2:4] == ["  │ fetching page 1", "  │ failed␛[2J"]
+    assert lines[4].endswith("✓ completed (attempt 2/2) → 3") and lines[5] == "  │ done"
+    quiet = io.StringIO()
+    HumanPrinter(quiet, live=False, verbose=False)(steps)
+    assert "fetching page 1" in quiet.getvalue() and "done" not in quiet.getvalue()
+
+
 def test_a_runs_counts_read_in_the_order_history_prints_them() -> None:
     """How it ended first, as in ``flowtop history`` (they were alphabetical here)."""
     out = io.StringIO()

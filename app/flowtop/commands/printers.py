@@ -214,6 +214,8 @@ class HumanPrinter:
             detail = " (reused)" if event.reused else f" → {one_line(event.result or '', 60)}"
         elif event.message and event.state in (StateType.UPSTREAM_FAILED, StateType.FAILED):
             detail = f": {one_line(event.message)}"
+        if event.output:  # what the attempt printed or logged, under the line of its end
+            detail += "".join(f"\n  │ {part}" for part in event.output.rstrip("\n").split("\n"))
         return head + attempt + detail
 
     def status(self) -> str:
