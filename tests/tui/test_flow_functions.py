@@ -234,6 +234,42 @@ async def test_the_detail_pane_shows_the_flow_s_end_when_it_arrives_on_its_own(
         assert "the body gave up" in screen_text(app)
 
 
+async def test_a_run_whose_work_went_to_subflows_says_so_and_its_end_is_shown(
+    tmp_path: Path,
+) -> None:
+    """A @flow that only calls subflows has no rows: each subflow is a run of its own.
+    Instead of "No tasks yet" the table names them, and its line follows the run's end,
+    which comes in a batch of its own (no row changes with it)."""
+    from flowtop.engine.events import RunFinished, RunStarted
+
+    @flow(name="parent")
+    def parent() -> None:
+        return None
+
+    @flow(name="child")
+    def child() -> None:
+        return None
+
+    app = FlowtopApp(FakeWorkspace(tmp_path, {"parent": parent, "child": child}))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        app.selected_flow = "parent"
+        app.buffer.append_batch([RunStarted("p1", "parent", 1, (), (), (), ts=1.0)])
+        await wait_for(pilot, lambda: "No tasks yet" in screen_text(app), "the live parent")
+        app.buffer.append_batch([RunStarted("c1", "child", 4, (), (), (), ts=1.1, parent_run="p1")])
+        await wait_for(
+            pilot,
+            lambda: "its subflows run as runs of their own: child #4" in screen_text(app),
+            "the subflow named",
+        )
+        app.buffer.append_batch([RunFinished("p1", "parent", 1, S.COMPLETED, {}, 0.5, 1.5)])
+        await wait_for(
+            pilot,
+            lambda: "its subflows ran as runs of their own: child #4" in screen_text(app),
+            "the line to follow the run's end",
+        )
+
+
 async def test_the_history_screen_counts_a_live_flow_run_s_tasks_so_far(tmp_path: Path) -> None:
     """As `flowtop history` does: a @flow plans no task, so a live run's counts are its
     tasks' states so far, not an empty cell."""

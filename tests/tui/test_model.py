@@ -194,6 +194,17 @@ def test_a_flow_functions_row_takes_its_policy_from_its_first_step() -> None:
     assert (rows["tuned"].policy, rows["tuned"].attempt_text()) == ("3× 1s", "1/4")
 
 
+@pytest.mark.parametrize("parent_first", [True, False])
+def test_a_subflow_run_and_its_parent_name_each_other(parent_first: bool) -> None:
+    """Live, the parent starts first; read back from the store, the child may come first."""
+    parent = RunStarted("p1", "report", 2, (), (), (), None, T0)
+    child = RunStarted("c1", "extract", 7, (), (), (), None, T0, parent_run="p1")
+    store = RunStore()
+    store.apply_batch([parent, child] if parent_first else [child, parent])
+    assert store.runs["p1"].subflows == ["extract #7"]
+    assert store.runs["c1"].parent_label == "#2 of report"
+
+
 def test_a_new_run_of_the_flow_becomes_the_latest() -> None:
     store = store_with()
     store.apply_batch([started("a", "b", "c", run_id="r2", rerun_of="r1")])

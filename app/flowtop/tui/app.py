@@ -402,6 +402,8 @@ class FlowtopApp(RunActions, ViewActions, KeyActions, ErrorActions, App[int]):
                 if table.cursor_key in keys or ended:
                     self._update_detail()
         if lifecycle:
+            if not table.keys:  # its line instead of rows may say more: why none ran, subflows
+                table.refresh()
             self._show_flows()
 
     def _tick(self) -> None:

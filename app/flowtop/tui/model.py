@@ -169,6 +169,8 @@ class RunModel:
         #: A subflow's run: the id of the run that called it, and ``#3 of parent`` once known.
         self.parent_run = parent_run
         self.parent_label = ""
+        #: The subflows it called, as runs of their own: ``child #1``, in call order.
+        self.subflows: list[str] = []
         self.started = started
         self.finished: float | None = None
         self.duration: float | None = None
@@ -402,10 +404,12 @@ class RunStore:
             run_id = event.run_id
             if isinstance(event, RunStarted):
                 model = RunModel.from_started(event)
-                if event.parent_run is not None:
-                    parent = runs.get(event.parent_run)  # live: it waits for its child
-                    if parent is not None:
-                        model.parent_label = f"#{parent.number} of {parent.flow}"
+                parent = runs.get(event.parent_run or "")  # live: it waits for its child
+                if parent is not None:
+                    _link(parent, model)
+                # read back from the store, a child may come before its parent
+                for child in [r for r in runs.values() if r.parent_run == run_id]:
+                    _link(model, child)
                 self._newest(model)
                 changed[run_id] = set()
                 continue
@@ -521,3 +525,11 @@ def counts_text(run: RunModel) -> str:
                 part += f" ({run.reused} reused)"  # reused tasks are completed ones
             parts.append(part)
     return "  ".join(parts)
+
+
+def _link(parent: RunModel, child: RunModel) -> None:
+    """``child`` is a subflow's run that ``parent`` called: each names the other."""
+    child.parent_label = f"#{parent.number} of {parent.flow}"
+    label = f"{child.flow} #{child.number}"
+    if label not in parent.subflows:
+        parent.subflows.append(label)

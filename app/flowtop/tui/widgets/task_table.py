@@ -368,10 +368,8 @@ class TaskTable(ScrollView, can_focus=True):
                     text = "No flow selected"
                 elif self.filter_text:
                     text = "No tasks match the filter"
-                elif self.run.run_id is not None and not self.run.is_live:
-                    text = f"No task ran{_why_none_ran(self.run)}"
                 else:
-                    text = "No tasks yet: they appear as the flow reaches them"
+                    text = _no_rows_text(self.run)
                 return Strip([Segment(set_cell_size(f" {text}", width), style)], width)
             return Strip.blank(width, base)
         row = self.run.rows[self.keys[index]]
@@ -424,10 +422,17 @@ class TaskTable(ScrollView, can_focus=True):
         return Strip(segments, max(width, used)).crop(0, width)
 
 
-def _why_none_ran(run: RunModel) -> str:
-    """For a finished run without tasks: why, when the header says more."""
+def _no_rows_text(run: RunModel) -> str:
+    """What a run without rows says instead: why none ran, when the header says more, or
+    where its work went (subflows are runs of their own, each under its flow)."""
+    live = run.run_id is None or run.is_live
+    if run.subflows:
+        ran = "run" if live else "ran"
+        return f"No task of its own; its subflows {ran} as runs of their own: {', '.join(run.subflows)}"
+    if live:
+        return "No tasks yet: they appear as the flow reaches them"
     if run.error is not None and run.error.type == NOT_STARTED:
-        return ": the run did not start"
+        return "No task ran: the run did not start"
     if run.note:
-        return ": the run was interrupted"
-    return ""
+        return "No task ran: the run was interrupted"
+    return "No task ran"
