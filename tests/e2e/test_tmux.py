@@ -77,3 +77,23 @@ def test_run_retry_fail_fix_reload_rerun_failed(tmux, tmp_path):
 
     tmux.keys("q")
     tmux.wait_dead()
+
+
+def test_o_with_an_editor_that_is_not_installed_keeps_the_app_usable(tmux, tmp_path):
+    """Textual resumes a suspended app only when the ``with suspend()`` block ends
+    normally: an ``$EDITOR`` that does not exist used to leave a blank screen that read
+    no keys. Now the app comes back and says why."""
+    (tmp_path / "prices.py").write_text(BROKEN, encoding="utf-8")
+    tmux.start(
+        [sys.executable, "-m", "flowtop", str(tmp_path)],
+        cwd=str(tmp_path),
+        env={"TERM": "xterm-256color", "EDITOR": "no-such-editor-here", "VISUAL": ""},
+    )
+    tmux.wait_text("fetch_prices")
+    tmux.keys("r")
+    tmux.wait_for(lambda s: "✗ Failed" in row(s, "fetch_prices"), "fetch_prices to fail")
+    tmux.keys("o")
+    tmux.wait_text("Cannot run no-such-editor-here")
+    tmux.wait_for(lambda s: "✗ Failed" in row(s, "fetch_prices"), "the table back on screen")
+    tmux.keys("q")
+    tmux.wait_dead()

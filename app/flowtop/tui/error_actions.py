@@ -71,6 +71,14 @@ def editor_command(path: Path, line: int | None) -> list[str] | None:
     return [*argv, f"+{line}", str(path)]
 
 
+def _call(command: list[str], **options: Any) -> int | OSError:
+    """``command``'s exit status, or why it could not be started."""
+    try:
+        return subprocess.call(command, **options)
+    except OSError as exc:
+        return exc
+
+
 def error_report(flow: str, row: TaskRow) -> str:
     """What ``y`` copies: where, the error line and the whole traceback."""
     error = row.error
@@ -125,13 +133,16 @@ class ErrorActions(_Base):
             return
         try:
             with self.suspend():
-                returncode = subprocess.call(command)
+                # caught inside: Textual resumes the app only when the block ends normally
+                returncode = _call(command)
         except SuspendNotSupported:  # no terminal to hand over (headless, textual-serve)
-            returncode = subprocess.call(
-                command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL
+            returncode = _call(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        if isinstance(returncode, OSError):  # $EDITOR names no program, or one not runnable
+            self.notify(
+                f"Cannot run {command[0]} ($VISUAL or $EDITOR): {returncode.strerror or returncode}",
+                severity="error",
+                markup=False,
             )
-        except OSError as exc:
-            self.notify(f"Cannot run {command[0]}: {exc}", severity="error", markup=False)
             return
         if returncode:
             self.notify(
