@@ -123,6 +123,18 @@ def test_one_run_shows_every_attempt_with_error_output_and_traceback(
     assert "Traceback (most recent call last)" in out and 'raise ValueError(f"cannot load' in out
 
 
+def test_a_budget_only_retry_spends_reads_as_in_the_monitor(capsys, workspace: Path) -> None:
+    @task
+    def plain() -> int:  # no max_retries: only a Retry would use the default budget
+        return 1
+
+    flow = Flow("plain")
+    flow.add_task(plain)
+    record_runs(workspace, flow)
+    code, out, _ = run_command(capsys, str(workspace), "--run", "1")
+    assert code == 0 and "plain  COMPLETED  attempt 1/1 (+3 on Retry)" in out
+
+
 def test_json_lines_for_the_list_and_for_one_run(capsys, workspace: Path) -> None:
     (result,) = record_runs(workspace, make_flow())
     code, out, _ = run_command(capsys, str(workspace), "--json")

@@ -103,6 +103,26 @@ def test_what_an_attempt_printed_goes_under_the_line_of_its_end() -> None:
     assert "fetching page 1" in quiet.getvalue() and "done" not in quiet.getvalue()
 
 
+def test_a_budget_only_retry_spends_reads_as_in_the_monitor() -> None:
+    """A task without ``max_retries`` ends at its first plain failure: ``attempt 1/4``
+    would promise three more. The plan says which tasks (a static flow), or a @flow
+    call's first step does."""
+    out = io.StringIO()
+    HumanPrinter(out, live=False)(
+        [
+            RunStarted("r1", "etl", 1, ("plain", "tuned"), (4, 4), ("3× on Retry only 0s", "3× 1s"), None, T0),
+            TaskStateChanged("r1", "etl", "plain", S.RUNNING, 1, 4, T0),
+            TaskStateChanged("r1", "etl", "tuned", S.RUNNING, 1, 4, T0),
+            TaskStateChanged("r1", "etl", "call", S.PENDING, 0, 4, T0, policy="3× on Retry only 0s"),
+            TaskStateChanged("r1", "etl", "call", S.RUNNING, 2, 4, T0),
+        ]
+    )  # fmt: skip
+    lines = out.getvalue().splitlines()
+    assert lines[1].endswith("etl/plain ▶ running (attempt 1/1, +3 on Retry)")
+    assert lines[2].endswith("etl/tuned ▶ running (attempt 1/4)")
+    assert lines[4].endswith("etl/call ▶ running (attempt 2/4, on Retry)")
+
+
 def test_a_runs_counts_read_in_the_order_history_prints_them() -> None:
     """How it ended first, as in ``flowtop history`` (they were alphabetical here)."""
     out = io.StringIO()

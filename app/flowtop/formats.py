@@ -21,6 +21,7 @@ __all__ = [
     "precise_duration",
     "short_duration",
     "state_counts",
+    "try_text",
 ]
 
 
@@ -70,6 +71,35 @@ def size_text(n: int) -> str:
             break
         value, unit = value / 1024, bigger
     return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
+
+
+#: How ``RetryPolicy.summary()`` says a budget only ``Retry`` spends (no ``max_retries``).
+RETRY_ONLY = "on Retry only"
+
+
+def try_text(
+    attempt: int,
+    max_attempts: int,
+    retry_only: bool,
+    *,
+    compact: bool = False,
+    inline: bool = False,
+) -> str:
+    """``2/4``; a budget only ``Retry`` can spend reads ``1/1 (+3 on Retry)``: a plain
+    failure ends such a task at once, so ``1/4`` would mislead. ``compact`` (a narrow
+    table): ``1/1+3``; ``inline`` (inside a printed line's parentheses): ``1/1, +3 on Retry``."""
+    if not max_attempts:
+        return ""
+    if not retry_only or max_attempts <= 1:
+        return f"{attempt}/{max_attempts}"
+    if attempt <= 1:
+        count, extra = f"{attempt}/1", f"+{max_attempts - 1}"
+    else:
+        count, extra = f"{attempt}/{max_attempts}", ""
+    if compact:
+        return count + extra
+    said = f"{extra} on Retry".lstrip()
+    return f"{count}, {said}" if inline else f"{count} ({said})"
 
 
 def plural(n: int, word: str) -> str:

@@ -449,7 +449,7 @@ async def test_try_column_shows_a_retry_only_budget(workspace, width, extract_tr
 
 
 def test_try_text_forms() -> None:
-    from flowtop.tui.model import try_text
+    from flowtop.formats import try_text
 
     assert try_text(0, 4, True) == "0/1 (+3 on Retry)"
     assert try_text(3, 4, True) == "3/4 (on Retry)"
@@ -458,6 +458,8 @@ def test_try_text_forms() -> None:
     assert try_text(1, 4, True, compact=True) == "1/1+3"
     assert try_text(2, 4, True, compact=True) == "2/4"
     assert try_text(0, 0, True) == ""
+    assert try_text(1, 4, True, inline=True) == "1/1, +3 on Retry"  # inside a line's (…)
+    assert try_text(3, 4, True, inline=True) == "3/4, on Retry"
 
 
 # -- 11: reused tasks are counted inside completed ----------------------------------

@@ -16,7 +16,15 @@ import sys
 from pathlib import Path
 
 from ..engine.parameters import describe as describe_parameters
-from ..formats import date_time, plural, precise_duration, size_text, state_counts
+from ..formats import (
+    RETRY_ONLY,
+    date_time,
+    plural,
+    precise_duration,
+    size_text,
+    state_counts,
+    try_text,
+)
 from ..looks import NOT_STARTED, run_error_text
 from ..printable import PrintableStream, Writer, printable, say
 from ..workspace.history import History, reap_store
@@ -282,7 +290,7 @@ def _print_task(task: TaskRecord, out: Writer) -> None:
     parts = [
         clean(task.task),
         task.state,
-        f"attempt {task.attempts}/{task.max_attempts}",
+        f"attempt {try_text(task.attempts, task.max_attempts, RETRY_ONLY in task.policy)}",
         precise_duration(task.duration),
     ]
     if task.reused:

@@ -17,7 +17,7 @@ from ..engine.delays import fmt_seconds
 from ..engine.events import Event, RunFinished, RunStarted, TaskStateChanged, json_line
 from ..engine.parameters import decode, describe
 from ..engine.states import StateType
-from ..formats import clock_time, plural, state_counts
+from ..formats import RETRY_ONLY, clock_time, plural, state_counts, try_text
 from ..looks import STATE_LOOK, run_error_text, state_words
 from ..printable import printable
 
@@ -108,6 +108,8 @@ class HumanPrinter:
         #: Each live run's start (wall clock, from its event: `watch` joins runs late).
         self.started: dict[str, float] = {}
         self.names: dict[str, str] = {}
+        #: Each live run's tasks whose budget only ``Retry`` spends (``1/1, +3 on Retry``).
+        self.retry_only: dict[str, set[str]] = {}
         self._status_shown = False
         self._last_status = 0.0  # when the status line was last drawn (monotonic)
         #: Batches come on the bus's sink thread, ticks from the command's own thread.
@@ -162,6 +164,8 @@ class HumanPrinter:
             self.states[event.run_id] = dict.fromkeys(event.tasks, StateType.PENDING)
             self.started[event.run_id] = event.ts
             self.names[event.run_id] = f"{event.flow} #{event.run}"
+            planned = zip(event.tasks, event.policies, strict=False)  # none given: none retry-only
+            self.retry_only[event.run_id] = {key for key, p in planned if RETRY_ONLY in p}
             rerun = f" (rerun of {event.rerun_of})" if event.rerun_of else ""
             if event.parent_run:
                 parent = self.names.get(event.parent_run, f"run {event.parent_run}")
@@ -175,6 +179,7 @@ class HumanPrinter:
             return f"{stamp} {event.flow} #{event.run} started{given}: {tasks}{rerun}"
         if isinstance(event, RunFinished):
             self.states.pop(event.run_id, None)
+            self.retry_only.pop(event.run_id, None)
             counts = state_counts(event.counts)
             line = f"{stamp} {event.flow} #{event.run} {event.state.value}"
             line += f": {counts}" if counts else ""  # none: a run that never started
@@ -198,11 +203,16 @@ class HumanPrinter:
         run_states = self.states.get(event.run_id)
         if run_states is not None:
             run_states[event.task] = event.state
+        if RETRY_ONLY in event.policy:  # a @flow call, announced: its policy comes with it
+            self.retry_only.setdefault(event.run_id, set()).add(event.task)
         if not self.verbose and event.state in QUIET_STATES:
             return ""  # --quiet: no clock formatted for a line nobody sees
         stamp = clock_time(event.ts)
         head = f"{stamp} {event.flow}/{event.task} {STATE_LOOK[event.state][0]} {state_words(event.state)}"
-        attempt = f" (attempt {event.attempt}/{event.max_attempts})" if event.attempt else ""
+        attempt = ""
+        if event.attempt:
+            only = event.task in self.retry_only.get(event.run_id, ())
+            attempt = f" (attempt {try_text(event.attempt, event.max_attempts, only, inline=True)})"
         if event.state is StateType.AWAITING_RETRY:
             head = (
                 f"{stamp} {event.flow}/{event.task} ⟳ retry in {fmt_seconds(event.retry_in or 0)}"

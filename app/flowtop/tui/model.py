@@ -20,7 +20,7 @@ from flowtop.engine.events import ErrorInfo, Event, RunFinished, RunStarted, Tas
 from flowtop.engine.parameters import decode as decode_parameters
 from flowtop.engine.records import Attempt
 from flowtop.engine.states import StateType
-from flowtop.formats import short_duration
+from flowtop.formats import RETRY_ONLY, short_duration, try_text
 from flowtop.looks import REUSED_LOOK, STATE_LOOK
 from flowtop.printable import has_control, printable
 from flowtop.workspace.run_log import RunInterrupted
@@ -60,20 +60,6 @@ class AttemptView(Attempt):
     result: str | None = None
     message: str = ""
     reused: bool = False
-
-
-def try_text(attempt: int, max_attempts: int, retry_only: bool, *, compact: bool = False) -> str:
-    if not max_attempts:
-        return ""
-    if not retry_only or max_attempts <= 1:
-        return f"{attempt}/{max_attempts}"
-    if attempt <= 1:
-        extra = max_attempts - 1
-        return f"{attempt}/1+{extra}" if compact else f"{attempt}/1 (+{extra} on Retry)"
-    return f"{attempt}/{max_attempts}" if compact else f"{attempt}/{max_attempts} (on Retry)"
-
-
-RETRY_ONLY = "on Retry only"  # how RetryPolicy.summary() says it
 
 
 class TaskRow:

@@ -19,14 +19,14 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from flowtop.formats import date_time, plural
+from flowtop.formats import RETRY_ONLY, date_time, plural, try_text
 from flowtop.looks import STATE_LOOK
 from flowtop.printable import printable
 
 from ...engine.parameters import describe as describe_parameters
 from ...engine.states import StateType
 from ...workspace.history_records import counts_so_far
-from ..model import RETRY_ONLY, fmt_duration, try_text
+from ..model import fmt_duration
 from ..widgets.key_bar import Entry, KeyBar
 from ..widgets.state_colors import LOOK_STYLE, looks
 
