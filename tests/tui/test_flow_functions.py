@@ -57,6 +57,7 @@ async def test_rows_appear_as_reached_and_f_replays_with_the_cache(tmp_path: Pat
         text = screen_text(app)
         assert "fetch-3" in text and "✗ Failed" in text
         assert "ConnectionError: [red]gateway[/ down" in text  # detail pane, verbatim
+        assert "Upstream:" not in text  # a @flow's calls link up as it runs: not "none"
 
         broken["publish"] = False
         await pilot.press("f")
