@@ -59,10 +59,11 @@ def test_a_task_call_inside_a_flow_runs_with_retries_and_returns_its_result(
     ]
 
 
-def test_a_call_is_announced_with_its_policy(runner, recorder: Recorder) -> None:
-    """A static flow's start event names every task's policy; a @flow's calls are not
-    known then, so each call's first step (PENDING) names it, and only that step: the
-    monitor reads from it that a task without ``max_retries`` retries only on Retry."""
+def test_a_call_is_announced_with_its_policy_and_upstream(runner, recorder: Recorder) -> None:
+    """A static flow's plan names every task's policy and upstream tasks; a @flow's calls
+    are not known then, so each call's first step (PENDING) names them, and only that
+    step: the monitor reads from it that a task without ``max_retries`` retries only on
+    Retry, and which calls fed which."""
 
     @task
     def plain() -> int:
@@ -74,16 +75,18 @@ def test_a_call_is_announced_with_its_policy(runner, recorder: Recorder) -> None
 
     @flow
     def pipeline() -> int:
-        return tuned(plain()) + tuned(2)
+        first = plain.submit()
+        return tuned(first) + tuned(2, wait_for=[first])
 
     result = finished(runner, runner.start(pipeline), 5)
     assert result.state is S.COMPLETED
-    named = [(e.task, e.state, e.policy) for e in recorder.task_events() if e.policy]
+    named = [(e.task, e.state, e.policy, e.upstream) for e in recorder.task_events() if e.policy]
     assert named == [
-        ("plain", S.PENDING, "3× on Retry only 0s"),
-        ("tuned", S.PENDING, "2× 0.5s"),
-        ("tuned-2", S.PENDING, "2× 0.5s"),
+        ("plain", S.PENDING, "3× on Retry only 0s", ()),
+        ("tuned", S.PENDING, "2× 0.5s", ("plain",)),
+        ("tuned-2", S.PENDING, "2× 0.5s", ("plain",)),
     ]
+    assert all(e.upstream == () for e in recorder.task_events() if e.state is not S.PENDING)
 
 
 @pytest.mark.parametrize(

@@ -308,7 +308,7 @@ def test_a_state_change_fills_every_field_by_name(runner: Runner, recorder: Reco
     assert TaskStateChanged._fields == (
         "run_id", "flow", "task", "state", "attempt", "max_attempts", "ts", "retry_in",
         "delay_explained", "error", "result", "duration", "output", "reused", "message",
-        "policy", "event",
+        "policy", "upstream", "event",
     )  # fmt: skip
     calls: list[int] = []
 
@@ -334,7 +334,7 @@ def test_a_state_change_fills_every_field_by_name(runner: Runner, recorder: Reco
     assert waiting.error.type == "ConnectionError" and waiting.result is None
     assert waiting.output == "working\n" and waiting.message and waiting.duration is not None
     assert done.result == "7" and done.reused is False and abs(done.ts - time.time()) < 60
-    assert {step.policy for step in steps} == {""}  # a static flow's plan has the policies
+    assert {(step.policy, step.upstream) for step in steps} == {("", ())}  # in the plan
 
 
 def test_catch_up_delivers_at_once_to_the_sinks_printing_beside_the_flow_only() -> None:

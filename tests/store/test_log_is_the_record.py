@@ -233,6 +233,7 @@ _steps = st.builds(
     reused=st.booleans(),
     message=_text,
     policy=_text,
+    upstream=st.lists(_text, max_size=3).map(tuple),
     event=st.just("task_state"),
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from flowtop import flow, task
@@ -57,7 +58,6 @@ async def test_rows_appear_as_reached_and_f_replays_with_the_cache(tmp_path: Pat
         text = screen_text(app)
         assert "fetch-3" in text and "✗ Failed" in text
         assert "ConnectionError: [red]gateway[/ down" in text  # detail pane, verbatim
-        assert "Upstream:" not in text  # a @flow's calls link up as it runs: not "none"
 
         broken["publish"] = False
         await pilot.press("f")
@@ -233,6 +233,34 @@ async def test_the_detail_pane_shows_the_flow_s_end_when_it_arrives_on_its_own(
             pilot, lambda: "hello from the flow body" in screen_text(app), "the flow's output"
         )
         assert "the body gave up" in screen_text(app)
+
+
+async def test_the_detail_pane_links_a_flow_s_calls_as_they_ran(tmp_path: Path) -> None:
+    """A @flow's calls link up as its function runs: each call's first step names the
+    calls it waits for, and the detail pane lists them both ways."""
+
+    @task
+    def fetch(region: str) -> int:
+        return len(region)
+
+    @task
+    def total(rows: int) -> int:
+        return rows
+
+    @flow(name="linked")
+    def linked() -> int:
+        return sum(total(fetch.submit(region)) for region in ("eu", "us"))
+
+    app = FlowtopApp(FakeWorkspace(tmp_path, {"linked": linked}))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        await wait_for_run(pilot, app, S.COMPLETED, "the run to complete")
+        assert app.table.move_to("total-2")
+        await wait_for(pilot, lambda: "Upstream: fetch-2" in screen_text(app), "total-2's links")
+        assert app.table.move_to("fetch")
+        downstream = re.compile(r"Downstream: total(?![-\w])")
+        await wait_for(pilot, lambda: downstream.search(screen_text(app)), "fetch's links")
 
 
 async def test_a_run_whose_work_went_to_subflows_says_so_and_its_end_is_shown(

@@ -93,9 +93,10 @@ class TaskStateChanged(NamedTuple):
     output: str = ""  # captured stdout/stderr/logging of the attempt
     reused: bool = False  # COMPLETED carried over from the source run
     message: str = ""
-    #: A ``@flow`` call's first step (PENDING): its retry policy's summary, which a static
-    #: flow's ``RunStarted`` gives for every task; "" on every other step.
+    #: A ``@flow`` call's first step (PENDING): its retry policy's summary and the calls
+    #: it waits for, which a static flow's plan gives for every task; empty on other steps.
     policy: str = ""
+    upstream: tuple[str, ...] = ()
     event: str = "task_state"
 
     def as_json(self) -> dict[str, Any]:
@@ -125,6 +126,8 @@ class TaskStateChanged(NamedTuple):
             data["output"] = self.output
         if self.policy:
             data["policy"] = self.policy
+        if self.upstream:
+            data["upstream"] = list(self.upstream)
         return data
 
 

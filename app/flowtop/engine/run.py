@@ -466,8 +466,8 @@ class FlowRun(RunHandle):
         state and message; its result and exception when given) and emits the
         ``TaskStateChanged``, whose ``result`` shows a value given without an exception.
         ``announce``: the task is new to the consumers (a ``@flow`` call, announced
-        PENDING, with its ``policy``), so it is checked as coming from no state. The
-        arguments after ``ts``
+        PENDING, with its ``policy`` and upstream calls), so it is checked as coming from
+        no state. The arguments after ``ts``
         are the event's own fields. With no sink to hear it (``flow.run()``), no event
         is built; with one, it is built in one step from its fields in order, since
         this runs under the lock every driver waits for, twice per attempt.
@@ -493,7 +493,8 @@ class FlowRun(RunHandle):
         fields = (self.run_id, self.flow.name, tr.key, state, tr.attempt, tr.max_attempts,
                   time.time() if ts is None else ts, retry_in, delay_explained, error, result,
                   duration, output, reused, message,
-                  "" if policy is None else policy.summary(), "task_state")
+                  "" if policy is None else policy.summary(),
+                  tuple(tr.node.upstream) if announce else (), "task_state")
         # fmt: on
         self._emit(tuple.__new__(TaskStateChanged, fields))
 

@@ -462,12 +462,15 @@ class FlowtopApp(RunActions, ViewActions, KeyActions, ErrorActions, App[int]):
         )
 
     def _links(self, key: str) -> tuple[list[str], list[str]] | None:
-        """The task's upstream and downstream keys in the selected flow (as loaded now);
-        None when unknown: a @flow's calls link up only as its function runs."""
+        """The task's upstream and downstream keys in the selected flow (as loaded now),
+        or for a @flow's call, in the run shown (its calls link up as its function runs)."""
         flow = self.workspace.shapes.get(self.selected_flow or "")
         node = flow.node(key) if flow is not None else None
-        if flow is None or node is None or flow.dynamic:
+        if flow is None or node is None:
             return None
+        if flow.dynamic:
+            run = self.table.run
+            return run.call_links(key) if run is not None else None
         children = self._children.get(flow.name)
         if children is None:  # once per flow and reload: a 100k-task flow is one pass
             children = self._children[flow.name] = {}

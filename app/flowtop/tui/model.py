@@ -76,6 +76,7 @@ class TaskRow:
     result: str | None = None
     reused = False
     retry_only = False  # the budget is spent only on ``Retry`` (no max_retries set)
+    upstream: tuple[str, ...] = ()  # a @flow call's: the calls it waited for
     attempts: list[AttemptView] | tuple[()] = ()
 
     def __init__(
@@ -213,6 +214,13 @@ class RunModel:
     def is_live(self) -> bool:
         return self.state is S.RUNNING
 
+    def call_links(self, key: str) -> tuple[list[str], list[str]] | None:
+        """A @flow call's upstream and downstream calls in this run (None: no such call)."""
+        row = self.rows.get(key)
+        if row is None:
+            return None
+        return list(row.upstream), [k for k in self.order if key in self.rows[k].upstream]
+
     def elapsed(self, now: float) -> float | None:
         if self.duration is not None:
             return self.duration
@@ -252,6 +260,7 @@ class RunModel:
         policy = printable(event.policy)  # its first step (PENDING) names it
         row = TaskRow(event.task, len(self.order), None, event.max_attempts, policy)
         row.retry_only = RETRY_ONLY in policy
+        row.upstream = event.upstream
         self.rows[event.task] = row
         self.order.append(event.task)
         self.counts[None] += 1

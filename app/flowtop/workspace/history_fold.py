@@ -61,9 +61,10 @@ STAGE_AT_MOST = 20_000
 
 _NAMES = {state: f'"{state.value}"' for state in StateType}
 #: A step's fields after ``max_attempts`` but its duration (retry_in, delay_explained,
-#: error, result) and the last four (output, reused, message, policy), at their defaults.
+#: error, result) and the last five (output, reused, message, policy, upstream), at their
+#: defaults.
 _QUIET_MID = (None, "", None, None)
-_QUIET_END = ("", False, "", "")
+_QUIET_END = ("", False, "", "", ())
 #: Bound for a missing duration: SQLite stores NaN as NULL, and a float binds at once,
 #: where ``None`` sends sqlite3 looking for an adapter.
 _NO_DURATION = math.nan
@@ -91,22 +92,27 @@ def step_body(e: TaskStateChanged) -> str:
     was the costliest part of encoding a step. The body is compact, since steps are
     most of the log: tagged ``p``, without the run id (the row has it), and its trailing
     fields left out while they hold their defaults (a RUNNING step stops at
-    ``max_attempts``; only a ``@flow`` call's first step has a ``policy``, the last).
+    ``max_attempts``; only a ``@flow`` call's first step has a ``policy`` and
+    ``upstream``, the last two).
     ``run_log.decode`` fills them back in.
     """
     head = f'["p",{encode_basestring(e[1])},{encode_basestring(e[2])},{_NAMES[e[3]]},{e[4]},{e[5]}'
     mid = e[7:11]
-    end = e[12:16]
+    end = e[12:17]
     if end == _QUIET_END:
         if mid == _QUIET_MID:
             return head + "]"
         tail = "]"
     else:
-        output, reused, message, policy = end
+        output, reused, message, policy, upstream = end
+        announced = ""
+        if policy or upstream:
+            announced = f",{encode_basestring(policy)}"
+            if upstream:
+                announced += f",[{','.join(map(encode_basestring, upstream))}]"
         tail = (
             f",{encode_basestring(output or '')},{1 if reused else 0},"
-            f"{encode_basestring(message or '')}"
-            f"{f',{encode_basestring(policy)}' if policy else ''}]"
+            f"{encode_basestring(message or '')}{announced}]"
         )
     retry_in, explained, error, result = mid
     return (

@@ -152,9 +152,9 @@ def decode_rows(rows: list[LogRow]) -> list[LogEvent]:
 
 
 #: A step's fields after ``duration`` while they hold their defaults, and its tag.
-_QUIET_END = ("", False, "", "", "task_state")
+_QUIET_END = ("", False, "", "", (), "task_state")
 #: A ``p`` step's fields after ``max_attempts``, as a short body leaves them out.
-_P_DEFAULTS = (None, "", None, None, "", 0, "", "")
+_P_DEFAULTS = (None, "", None, None, "", 0, "", "", ())
 
 
 def _from_fields(
@@ -163,7 +163,7 @@ def _from_fields(
     kind = fields[0]
     if kind == "p":  # a step without its floats (``history_fold.step_body``)
         head, tail = fields[1:6], [*fields[6:], *_P_DEFAULTS[len(fields) - 6 :]]
-        retry_in, explained, error, result, output, reused, message, policy = tail
+        retry_in, explained, error, result, output, reused, message, policy, upstream = tail
         fields = [
             "task_state",
             run_id,
@@ -178,6 +178,7 @@ def _from_fields(
             reused,
             message,
             policy,
+            upstream,
         ]
         kind = "task_state"
     if kind == "s":  # a compact step written before schema version 5, its floats inside
@@ -201,7 +202,9 @@ def _from_fields(
             reused,
             message,
         ) = fields[1:16]
-        policy = fields[16] if len(fields) > 16 else ""  # a @flow call's first step only
+        # a @flow call's first step only
+        policy = fields[16] if len(fields) > 16 else ""
+        upstream = tuple(fields[17]) if len(fields) > 17 else ()
         return TaskStateChanged(
             run_id,
             flow,
@@ -219,6 +222,7 @@ def _from_fields(
             bool(reused),
             message or "",
             policy or "",
+            upstream,
         )
     if kind == "run_started":
         run_id, flow, number, tasks, limits, policies, rerun_of, ts = fields[1:9]
