@@ -467,10 +467,10 @@ class FlowRun(RunHandle):
         ``TaskStateChanged``, whose ``result`` shows a value given without an exception.
         ``announce``: the task is new to the consumers (a ``@flow`` call, announced
         PENDING, with its ``policy`` and upstream calls), so it is checked as coming from
-        no state. The arguments after ``ts``
-        are the event's own fields. With no sink to hear it (``flow.run()``), no event
-        is built; with one, it is built in one step from its fields in order, since
-        this runs under the lock every driver waits for, twice per attempt.
+        no state. The arguments after ``ts`` are the event's own fields. With no sink to
+        hear it (``flow.run()``), no event is built; with one, it is built in one step
+        from its fields in order, since this runs under the lock every driver waits for,
+        twice per attempt.
         """
         prior = None if announce else tr.state
         allowed = TRANSITIONS.get(prior)

@@ -33,15 +33,8 @@ def read_source(path: Path) -> bytes:
     block the load forever)."""
     try:
         mode = os.stat(path).st_mode
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise LoadFailed(
-                LoadError(path, None, None, "symlink loop: cannot read file")
-            ) from None
-    else:
         if not stat.S_ISREG(mode):
             raise LoadFailed(LoadError(path, None, None, f"not a regular file ({_kind(mode)})"))
-    try:
         return path.read_bytes()
     except FileNotFoundError:
         raise LoadFailed(LoadError(path, None, None, "file disappeared while reloading")) from None

@@ -93,8 +93,7 @@ def step_body(e: TaskStateChanged) -> str:
     most of the log: tagged ``p``, without the run id (the row has it), and its trailing
     fields left out while they hold their defaults (a RUNNING step stops at
     ``max_attempts``; only a ``@flow`` call's first step has a ``policy`` and
-    ``upstream``, the last two).
-    ``run_log.decode`` fills them back in.
+    ``upstream``, the last two). ``run_log.decode`` fills them back in.
     """
     head = f'["p",{encode_basestring(e[1])},{encode_basestring(e[2])},{_NAMES[e[3]]},{e[4]},{e[5]}'
     mid = e[7:11]

@@ -342,7 +342,7 @@ class Workspace:
             if self._loader.only is not None or self._loader.errors or flow_name in elsewhere:
                 return None  # the flow may live in another file, one not imported or broken
             flows = sorted({*self._loader.flows, *elsewhere})
-            known = ", ".join(sorted(flows)) or "none loaded"
+            known = ", ".join(flows) or "none loaded"
             hint = did_you_mean(flow_name, flows)
             return f"{table_name(table)}: no flow named {flow_name!r}{hint}; flows: {known}"
         if flow.node(key) is None:
