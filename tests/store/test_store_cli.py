@@ -132,6 +132,10 @@ def test_watch_exits_1_for_a_failed_run(ws) -> None:
     watched = flowtop("watch", ".", cwd=folder)
     assert watched.returncode == 1
     assert "etl #1 FAILED" in watched.stdout
+    misspelt = flowtop("watch", ".", "--flow", "etk", cwd=folder)
+    assert misspelt.returncode == 2
+    assert "no runs of flow 'etk' in " in misspelt.stderr
+    assert "(did you mean 'etl'?); flows with runs: etl" in misspelt.stderr
 
 
 def test_cancel_reaches_a_run_owned_by_another_process(ws) -> None:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Literal, overload
 
+from ..engine.suggest import did_you_mean
 from ..workspace.history_records import HistoryError, RunRecord
 from ..workspace.places import STATE_DIR, STORE_FILE
 
@@ -74,6 +75,7 @@ def find_run(
                 return None if quiet else usage(command, f"no run with id {run!r} in {db}")
             return usage(command, f"run id {run!r} is ambiguous: {len(matches)} runs start with it")
         runs = reader.runs(flow, limit=1)
+        named = reader.flows() if flow and not runs else []
     except HistoryError as exc:
         print(f"flowtop: {exc}", file=sys.stderr)
         return 2
@@ -86,5 +88,10 @@ def find_run(
         return 2
     if not runs:
         where = f" of flow {flow!r}" if flow else ""
-        return usage(command, f"no runs{where} in {db}")
+        known = (
+            f"{did_you_mean(flow, named)}; flows with runs: {', '.join(named)}"
+            if flow and named
+            else ""
+        )
+        return usage(command, f"no runs{where} in {db}{known}")
     return runs[0]
