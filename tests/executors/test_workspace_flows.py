@@ -21,6 +21,14 @@ from .conftest import Recorder
 HELPER = """
     def shout(text):
         return text.upper() + "!"
+
+
+    class Rows:
+        @staticmethod
+        def check(value):
+            if value != "DATA!":
+                raise ValueError(value)
+            raise KeyError("missing row")
 """
 
 FLOW = """
@@ -28,7 +36,7 @@ FLOW = """
     from pathlib import Path
 
     from flowtop import Flow, task
-    from shouting import shout
+    from shouting import Rows, shout
 
     log = logging.getLogger("etl")
     COUNTER = Path(__file__).with_name("attempts.txt")
@@ -51,9 +59,7 @@ FLOW = """
 
     @task
     def load(value):
-        if value != "DATA!":
-            raise ValueError(value)
-        raise KeyError("missing row")
+        Rows.check(value)  # the helper's frame is in the traceback too
 
 
     with Flow("etl") as flow:
@@ -84,11 +90,18 @@ def check_run(ws: Workspace, runner, recorder: Recorder) -> None:
     assert "INFO etl: logged from the task" in done[-1].output
     failed = [e for e in recorder.events if isinstance(e, TaskStateChanged) and e.task == "load"]
     assert failed[-1].state.value == "FAILED" and failed[-1].error.type == "KeyError"
-    # the remote frame names the flow file and shows its line
-    source = (ws.root / "etl.py").read_text().splitlines()
-    line = next(i for i, text in enumerate(source, 1) if "missing row" in text)
-    assert f'File "{ws.root / "etl.py"}", line {line}, in load' in failed[-1].error.traceback
-    assert 'raise KeyError("missing row")' in failed[-1].error.traceback
+    # the remote frames name the flow file and the helper's, and show their lines
+    # (cloudpickle ships both by value, naming their code "<dynamic-code>")
+    trace = failed[-1].error.traceback
+    for file, text, where in (
+        ("etl.py", "Rows.check(value)", "load"),
+        ("shouting.py", 'raise KeyError("missing row")', "check"),
+    ):
+        source = (ws.root / file).read_text().splitlines()
+        line = next(i for i, line_text in enumerate(source, 1) if text in line_text)
+        assert f'File "{ws.root / file}", line {line}, in {where}' in trace
+        assert text in trace
+    assert "<dynamic-code>" not in trace
 
 
 @pytest.fixture

@@ -45,6 +45,9 @@ class AttemptStopped(Exception):
 
 # -- shipping ---------------------------------------------------------------------------
 _shipped: dict[str, int] = {}  # module name -> id of the module object last registered
+#: Module name -> file of each module shipped by value: the worker gives their functions
+#: their files back (``_restore_filenames``).
+_by_value_files: dict[str, str] = {}
 _ship_lock = threading.Lock()
 
 
@@ -85,6 +88,10 @@ def _register_by_value(fn: Callable[..., Any]) -> None:
             cloudpickle.register_pickle_by_value(sys.modules[FLOW_PACKAGE])
         for mod_name, mod in modules:
             file = getattr(mod, "__file__", None)
+            if mod_name.startswith(FLOW_PACKAGE + ".") and file:
+                _by_value_files[mod_name] = file
+        for mod_name, mod in modules:
+            file = getattr(mod, "__file__", None)
             if (
                 not file
                 or mod_name == "__main__"
@@ -99,6 +106,7 @@ def _register_by_value(fn: Callable[..., Any]) -> None:
                 and "dist-packages" not in path
             ):
                 cloudpickle.register_pickle_by_value(mod)
+                _by_value_files[mod_name] = file
         _shipped[name] = id(module)
 
 
@@ -108,8 +116,12 @@ def pack(fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]) -> byt
 
     _register_by_value(fn)
     level = logging.getLogger().getEffectiveLevel()
+    files = dict(_by_value_files)
+    module = getattr(fn, "__module__", None)
     filename = getattr(getattr(fn, "__code__", None), "co_filename", None)
-    payload: bytes = cloudpickle.dumps((fn, args, kwargs, level, filename), protocol=5)
+    if module and filename:  # a task function of a module not shipped by value (a test's)
+        files.setdefault(module, filename)
+    payload: bytes = cloudpickle.dumps((fn, args, kwargs, level, files), protocol=5)
     return payload
 
 
@@ -120,15 +132,45 @@ def _with_filename(code: types.CodeType, filename: str) -> types.CodeType:
     return code.replace(co_filename=filename, co_consts=consts)
 
 
-def _restore_filename(fn: Any, filename: str | None) -> None:
-    """Give a function shipped by value its file back, so tracebacks show the user's lines.
+_DYNAMIC = "<dynamic-code>"
 
-    cloudpickle names the code of every function it pickles by value ``<dynamic-code>``
-    (``@task`` functions are always pickled by value: the module attribute is the Task).
+
+def _restore_filenames(fn: Any, files: dict[str, str]) -> None:
+    """Give the functions shipped by value their files back, so a traceback from a worker
+    shows the user's files and lines, the helper modules' as much as the flow file's.
+
+    cloudpickle names the code of every function it pickles by value ``<dynamic-code>``:
+    the task's (``@task`` functions are always pickled by value: the module attribute is
+    the Task) and every function of a flow or helper module. From the task's function,
+    this follows globals, class attributes and modules of those modules only, so a large
+    value in the globals is never walked.
     """
-    code = getattr(fn, "__code__", None)
-    if filename and isinstance(code, types.CodeType) and code.co_filename != filename:
-        fn.__code__ = _with_filename(code, filename)
+    seen: set[int] = set()
+    todo: list[Any] = [fn]
+    while todo:
+        obj = todo.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, staticmethod | classmethod):
+            todo.append(obj.__func__)
+        elif isinstance(obj, types.FunctionType):
+            file = files.get(obj.__module__ or "")
+            if file and obj.__code__.co_filename == _DYNAMIC:
+                obj.__code__ = _with_filename(obj.__code__, file)
+            todo.extend(v for v in obj.__globals__.values() if _shipped_with(v, files))
+        elif isinstance(obj, type | types.ModuleType):
+            todo.extend(v for v in vars(obj).values() if _shipped_with(v, files))
+
+
+def _shipped_with(value: Any, files: dict[str, str]) -> bool:
+    """Whether ``value`` may hold functions shipped by value: a function, class or
+    method of a module in ``files``, or such a module."""
+    if isinstance(value, staticmethod | classmethod):
+        value = value.__func__
+    if isinstance(value, types.ModuleType):
+        return value.__name__ in files
+    return isinstance(value, types.FunctionType | type) and value.__module__ in files
 
 
 def _dump(outcome: tuple[Any, ...]) -> bytes:
@@ -150,8 +192,8 @@ def run_pickled(payload: bytes, where: str) -> bytes:
     import cloudpickle
 
     try:
-        fn, args, kwargs, level, filename = cloudpickle.loads(payload)
-        _restore_filename(fn, filename)
+        fn, args, kwargs, level, files = cloudpickle.loads(payload)
+        _restore_filenames(fn, files)
     except BaseException as exc:  # noqa: BLE001 - reported to the coordinator, not raised here
         failure = ShippingError(
             f"the task could not be loaded in the {where}: {describe_error(exc)}"
