@@ -7,6 +7,7 @@ takes flowtop's ``(base, factor, max_delay)`` and Prefect's ``backoff_factor=`` 
 
 from __future__ import annotations
 
+from .engine.caching import task_input_hash
 from .engine.delays import PrefectBackoff
 from .engine.task import Task, task
 
@@ -21,4 +22,4 @@ def exponential_backoff(backoff_factor: float) -> PrefectBackoff:
     return PrefectBackoff(backoff_factor)
 
 
-__all__ = ["Task", "exponential_backoff", "task"]
+__all__ = ["Task", "exponential_backoff", "task", "task_input_hash"]

@@ -245,3 +245,46 @@ def test_drop_in_context_hooks_settings_and_generators(folder: Path) -> None:
         result = runner.run(workspace.flows["features"])
     assert result.value == (6, [("Completed", "get-3")])
     assert len(result.attempts["get"]) == 2  # the default retry from temporary_settings
+
+
+CACHED_FLOW = """
+    from datetime import timedelta
+
+    from prefect import flow, task
+    from prefect.cache_policies import INPUTS, TASK_SOURCE
+    from prefect.tasks import task_input_hash
+
+    calls = []
+
+    @task(cache_key_fn=task_input_hash, cache_expiration=timedelta(hours=1))
+    def fetch(region):
+        calls.append(region)
+        return region.upper()
+
+    @task(cache_policy=INPUTS + TASK_SOURCE - "verbose", persist_result=True)
+    def count(rows, verbose=False):
+        calls.append(rows)
+        return len(rows)
+
+    @flow(name="cached")
+    def cached(regions=("eu", "us")):
+        return sum(count(fetch(r), verbose=True) for r in regions)
+"""
+
+
+def test_prefect_caching_options_load_and_cache(folder: Path) -> None:
+    """The idioms of Prefect's caching docs run unchanged: ``task_input_hash``,
+    ``prefect.cache_policies``, ``cache_expiration``, policies added and subtracted."""
+    (folder / "cached.py").write_text(textwrap.dedent(CACHED_FLOW))
+    workspace = Workspace(folder)
+    try:
+        assert not workspace.load().errors
+        with workspace.make_runner(record=False) as runner:
+            first = runner.run(workspace.flows["cached"])
+            second = runner.run(workspace.flows["cached"])
+        assert first.value == second.value == 4
+        calls = workspace.flows["cached"].fn.__globals__["calls"]
+        assert calls == ["eu", "EU", "us", "US"]  # the second run was served from the cache
+        assert second["fetch"].message.startswith("cached result of cached #")
+    finally:
+        workspace.close()

@@ -178,9 +178,9 @@ def test_timeout_seconds_is_an_alias_of_timeout() -> None:
 
 
 def test_prefect_only_options_are_refused_at_definition() -> None:
-    with pytest.raises(TypeError, match="'cache_key_fn' is not available in flowtop"):
+    with pytest.raises(TypeError, match="'result_storage' is not available in flowtop"):
 
-        @task(cache_key_fn=lambda *a: "k")
+        @task(result_storage="s3-bucket/results")
         def t() -> None: ...
 
     @task(log_prints=True, tags=["a"])  # accepted: they change nothing in flowtop

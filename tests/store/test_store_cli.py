@@ -318,3 +318,54 @@ def test_history_counts_a_live_flow_function_s_tasks_so_far(ws) -> None:
         assert record["counts"] == {"COMPLETED": 1, "AWAITING_RETRY": 1}
     finally:
         flowtop("cancel", run_id, cwd=folder)
+
+
+CACHED = """
+    from datetime import timedelta
+    from pathlib import Path
+
+    from flowtop import flow, task
+    from flowtop.cache_policies import INPUTS
+
+    CALLS = Path(__file__).with_name("calls.txt")
+
+
+    @task(cache_policy=INPUTS, cache_expiration=timedelta(hours=1))
+    def expensive(x: int) -> int:
+        with CALLS.open("a") as f:
+            f.write(f"{x}\\n")
+        return x * 10
+
+
+    @task(cache_policy=INPUTS)
+    def unpicklable(x: int):
+        return (i for i in range(x))  # a generator: its result cannot be kept
+
+
+    @flow(name="cached")
+    def cached(n: int = 2) -> int:
+        unpicklable(n)
+        return sum(expensive(i) for i in range(n))
+"""
+
+
+def test_a_cached_result_outlives_the_process_that_stored_it(ws) -> None:
+    """The workspace keeps cached results as files (``.flowtop/cache/``, private): a
+    later ``flowtop run`` finds them, as Prefect finds its local result storage."""
+    folder = ws(cached=CACHED)
+    first = flowtop("run", ".", cwd=folder)
+    assert first.returncode == 0, first.stderr
+    assert (
+        "cached/unpicklable ✓ completed (attempt 1/1, +3 on Retry) (not cached: its result "
+        "can't be pickled" in first.stdout
+    )
+    second = flowtop("run", ".", cwd=folder)
+    assert second.returncode == 0, second.stderr
+    assert (folder / "calls.txt").read_text() == "0\n1\n"  # the second run called nothing
+    assert "cached/expensive ✓ completed (cached result of cached #1, " in second.stdout
+    assert "→ 10" in second.stdout
+    cache = folder / ".flowtop" / "cache"
+    assert oct(cache.stat().st_mode & 0o777) == "0o700"
+    assert all(oct(f.stat().st_mode & 0o777) == "0o600" for f in cache.iterdir())
+    third = flowtop("run", ".", "-p", "n=3", cwd=folder)  # a new input: only it runs
+    assert third.returncode == 0 and (folder / "calls.txt").read_text() == "0\n1\n2\n"

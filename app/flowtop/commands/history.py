@@ -15,6 +15,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
+from ..engine.events import REUSED_FROM_SOURCE
 from ..engine.parameters import describe as describe_parameters
 from ..formats import (
     RETRY_ONLY,
@@ -293,8 +294,8 @@ def _print_task(task: TaskRecord, out: Writer) -> None:
         f"attempt {try_text(task.attempts, task.max_attempts, RETRY_ONLY in task.policy)}",
         precise_duration(task.duration),
     ]
-    if task.reused:
-        parts.append("reused from the source run")
+    if task.reused:  # from the source run, or a cached result: its message says which
+        parts.append(clean(task.message) or REUSED_FROM_SOURCE)
     print("  ".join(parts), file=out)
     if task.policy:
         print(f"  policy: {task.policy}", file=out)

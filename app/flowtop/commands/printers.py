@@ -14,7 +14,14 @@ from collections.abc import Callable
 from typing import TextIO
 
 from ..engine.delays import fmt_seconds
-from ..engine.events import Event, RunFinished, RunStarted, TaskStateChanged, json_line
+from ..engine.events import (
+    REUSED_FROM_SOURCE,
+    Event,
+    RunFinished,
+    RunStarted,
+    TaskStateChanged,
+    json_line,
+)
 from ..engine.parameters import decode, describe
 from ..engine.states import StateType
 from ..formats import RETRY_ONLY, clock_time, plural, state_counts, try_text
@@ -221,7 +228,11 @@ class HumanPrinter:
         if event.error is not None and event.state in (StateType.AWAITING_RETRY, StateType.FAILED):
             detail = f": {event.error.type}: {one_line(event.error.message)}"
         elif event.state is StateType.COMPLETED:
-            detail = " (reused)" if event.reused else f" → {one_line(event.result or '', 60)}"
+            detail = f" → {one_line(event.result or '', 60)}"
+            if event.reused and event.message in ("", REUSED_FROM_SOURCE):
+                detail = " (reused)"
+            elif event.message:  # a cached result's source, or why a result was not cached
+                detail = f" ({one_line(event.message)}){detail}"
         elif event.message and event.state in (StateType.UPSTREAM_FAILED, StateType.FAILED):
             detail = f": {one_line(event.message)}"
         if event.output:  # what the attempt printed or logged, under the line of its end

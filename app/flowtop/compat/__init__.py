@@ -95,6 +95,7 @@ MODULES: dict[str, tuple[bool, Callable[[], dict[str, Any]]]] = {
     "prefect": (True, _prefect),
     "prefect.flows": (False, _flows),
     "prefect.tasks": (False, _tasks),
+    "prefect.cache_policies": (False, _public("cache_policies")),
     "prefect.futures": (False, _public("futures")),
     "prefect.states": (False, _public("states")),
     "prefect.logging": (False, _public("logging")),

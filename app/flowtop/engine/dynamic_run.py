@@ -384,7 +384,7 @@ class DynamicRun(FlowRun):
                 tr.attempt = reused.attempt
                 self._complete(tr, reused.result, reused=True)
                 return
-        self._submit(tr)
+        super()._ready(tr)
 
     def _attempt_due(self, tr: TaskRun, token: int) -> None:
         """As the runner's; an ``async def`` task's attempt starts on the event loop itself."""

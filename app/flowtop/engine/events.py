@@ -75,6 +75,11 @@ class RunStarted(NamedTuple):
         return data
 
 
+#: The message of a COMPLETED step carried over from a rerun's source run; a result from
+#: the cache (``caching``) says where it was stored instead.
+REUSED_FROM_SOURCE = "reused from the source run"
+
+
 class TaskStateChanged(NamedTuple):
     """One task entering one state. Attempt-ending states carry what the attempt left."""
 

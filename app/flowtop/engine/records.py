@@ -176,6 +176,8 @@ class TaskRun:
         "reused",
         "max_attempts",
         "thread",
+        "cache_key",
+        "cache_note",
     )
 
     def __init__(self, node: Node, policy: RetryPolicy) -> None:
@@ -197,6 +199,10 @@ class TaskRun:
         self.reused = False
         #: The pool thread running the current attempt (default backend), to give up on it.
         self.thread: threading.Thread | None = None
+        #: A task that caches: the key its result is stored under once it completes, or
+        #: why there is none (its COMPLETED step says it).
+        self.cache_key: str | None = None
+        self.cache_note = ""
 
     def to_state(self, timestamp: float) -> State:
         result = (

@@ -17,11 +17,11 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from . import task_runs
+from . import cached_calls, task_runs
 from .attempt import Judged, call_here, give_up_thread, judge, start_elsewhere, timed_out
 from .drivers import STALL, Begun, Drivers
 from .errors import IllegalTransition, RetriesExhausted
-from .events import ErrorInfo, RunFinished, RunStarted, TaskStateChanged
+from .events import REUSED_FROM_SOURCE, ErrorInfo, RunFinished, RunStarted, TaskStateChanged
 from .graph import Node, resolve_inputs
 from .policy import Decision, RetryPolicy, safe_repr, summaries
 from .pool import WorkerPool
@@ -127,8 +127,10 @@ class FlowRun(RunHandle):
         """A task reached a final state (dynamic runs wake the flow function here)."""
 
     def _ready(self, tr: TaskRun) -> None:
-        """Every upstream task of ``tr`` completed (under the lock)."""
-        self._submit(tr)
+        """Every upstream task of ``tr`` completed (under the lock): it runs, unless it
+        caches and its result is stored (``cached_calls``)."""
+        if tr.node.task.caching is None or not cached_calls.serve(self, tr):
+            self._submit(tr)
 
     def _submit(self, tr: TaskRun) -> None:
         """Queue the next attempt of ``tr`` (called under the lock)."""
@@ -379,11 +381,14 @@ class FlowRun(RunHandle):
         duration: float | None = None,
         output: str = "",
         reused: bool = False,
+        message: str = "",
     ) -> None:
+        if tr.node.task.caching is not None and not reused:
+            message = cached_calls.store(self, tr, value)  # "" once stored
         self._transition(
             tr,
             StateType.COMPLETED,
-            message="reused from the source run" if reused else "",
+            message=message or (REUSED_FROM_SOURCE if reused else ""),
             value=value,
             exception=None,
             duration=duration,
@@ -465,12 +470,11 @@ class FlowRun(RunHandle):
         Refuses a change ``TRANSITIONS`` does not allow, then updates the record (its
         state and message; its result and exception when given) and emits the
         ``TaskStateChanged``, whose ``result`` shows a value given without an exception.
-        ``announce``: the task is new to the consumers (a ``@flow`` call, announced
-        PENDING, with its ``policy`` and upstream calls), so it is checked as coming from
-        no state. The arguments after ``ts`` are the event's own fields. With no sink to
-        hear it (``flow.run()``), no event is built; with one, it is built in one step
-        from its fields in order, since this runs under the lock every driver waits for,
-        twice per attempt.
+        ``announce``: a ``@flow`` call new to the consumers (PENDING, with its ``policy``
+        and upstream calls), checked as coming from no state. The arguments after ``ts``
+        are the event's own fields. With no sink to hear it (``flow.run()``), no event is
+        built; with one, it is built in one step from its fields in order, since this runs
+        under the lock every driver waits for, twice per attempt.
         """
         prior = None if announce else tr.state
         allowed = TRANSITIONS.get(prior)

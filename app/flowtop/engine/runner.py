@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import aloop
 from .backends import AttemptBackend
+from .caching import PROCESS_CACHE, CacheStore
 from .errors import IllegalTransition
 from .events import EventBus, Sink, Subscription
 from .layers import Layer
@@ -70,6 +71,7 @@ class Runner:
         backend: AttemptBackend | None = None,
         clock: Callable[[], float] = time.monotonic,
         rng: Callable[[], float] | None = None,
+        cache: CacheStore | None = None,
     ) -> None:
         if (
             isinstance(workers, bool)
@@ -87,6 +89,9 @@ class Runner:
         self.watchdog = Timer(name="flowtop-watchdog")
         self.rng = rng or random.random
         self.policy_for = policy_for
+        #: Where tasks that cache keep their results (``caching``): the workspace's folder
+        #: for flowtop's runs, else this process's memory.
+        self.cache: CacheStore = cache if cache is not None else PROCESS_CACHE
         self.backend = backend
         self._next_number = next_number
         self._numbers: dict[str, itertools.count[int]] = {}

@@ -9,6 +9,7 @@ from types import MappingProxyType
 from typing import Any, overload
 
 from .aloop import running_loop
+from .caching import caching_of
 from .calls import map_calls, submit, wait_all
 from .context import current_flow, current_run
 from .delays import finite_float, normalize_delay, to_seconds
@@ -22,7 +23,15 @@ from .task_runs import HOOK_KINDS, TaskExtras, check_hooks, check_run_name, make
 
 #: Prefect 3 options with Prefect's semantics (see ``policy.decide``, ``task_runs``).
 PREFECT_OPTIONS = ("retry_condition_fn", "retry_jitter_factor", *HOOK_KINDS, "task_run_name")
-TASK_OPTIONS = ("name", *POLICY_FIELDS, *PREFECT_OPTIONS)
+#: Prefect 3's caching (``caching``): ``persist_result=True`` turns on its default policy.
+CACHE_OPTIONS = (
+    "cache_policy",
+    "cache_key_fn",
+    "cache_expiration",
+    "refresh_cache",
+    "persist_result",
+)
+TASK_OPTIONS = ("name", *POLICY_FIELDS, *PREFECT_OPTIONS, *CACHE_OPTIONS)
 #: Prefect 2/3 spellings accepted as aliases.
 ALIASES = {
     "retries": "max_retries",
@@ -31,13 +40,9 @@ ALIASES = {
 }
 #: Prefect options that change nothing in flowtop (prints are captured anyway; tags,
 #: descriptions and versions are not shown): accepted so Prefect files run unchanged.
-IGNORED_OPTIONS = ("log_prints", "tags", "description", "version", "persist_result")
+IGNORED_OPTIONS = ("log_prints", "tags", "description", "version")
 #: Prefect options flowtop does not implement: refused at definition (import) time.
 UNSUPPORTED_OPTIONS = (
-    "cache_key_fn",
-    "cache_expiration",
-    "cache_policy",
-    "refresh_cache",
     "cache_result_in_memory",
     "result_storage",
     "result_storage_key",
@@ -93,6 +98,8 @@ class Task:
             raise TypeError(f"task {self.name!r}: {exc}") from None
         #: Hooks and task_run_name (``task_runs``); None for a task with neither.
         self.extras: TaskExtras | None = make_extras(self._hooks, self._run_name)
+        #: Its cache policy and expiration (``caching``); None: every call runs.
+        self.caching = caching_of(options, f"task {self.name!r}")
 
     def __call__(
         self, *args: Any, return_state: bool = False, wait_for: Any = None, **kwargs: Any

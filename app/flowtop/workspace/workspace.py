@@ -27,6 +27,7 @@ from .changes import WorkspaceChanged
 from .load_error import LoadError, display_path
 from .loader import FLOW_MARKERS, Loader, LoadOutcome, Probed
 from .places import Places
+from .result_cache import FolderCache
 from .settings import (
     TASK_KEYS,
     Settings,
@@ -485,6 +486,9 @@ class Workspace:
         :class:`~flowtop.engine.executors.ExecutorError` for a bad spec or a missing extra.
         """
         kw.setdefault("workers", self.settings.workers)
+        kw.setdefault(
+            "cache", FolderCache(self.state_dir / "cache", self.settings.max_result_bytes)
+        )
         spec = executor or self.settings.executor
         if "backend" in kw or parse_spec(spec or "thread")[0] == "thread":
             kw.setdefault("backend", None)

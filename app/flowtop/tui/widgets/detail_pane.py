@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from flowtop.engine.events import ErrorInfo
+from flowtop.engine.events import REUSED_FROM_SOURCE, ErrorInfo
 from flowtop.engine.layers import Layer
 from flowtop.engine.states import StateType
 from flowtop.formats import clock_time
@@ -158,7 +158,8 @@ def _names(keys: Sequence[str]) -> str:
 def _attempt(body: Body, a: AttemptView, styles: Mapping[str, str]) -> None:
     out = body.at(2)
     if a.reused:
-        out.append(f"#{a.number}  ↺ reused from the source run", style=styles["reused"])
+        # reused from the source run, or a cached result (``cached result of etl #3, …``)
+        out.append(f"#{a.number}  ↺ {a.message or REUSED_FROM_SOURCE}", style=styles["reused"])
         if a.result is not None:
             out.append(f"  → {a.result}")
         out.append("\n")

@@ -1,0 +1,324 @@
+"""Prefect 3's task caching: a task whose cache key was stored unexpired completes with the
+stored result instead of running (``@task(cache_policy=INPUTS)``, ``cache_key_fn=…``).
+
+A *policy* computes the key from the call (its inputs, the task's source, the flow's
+parameters, the run's id; policies add up with ``+``, and ``INPUTS - "name"`` leaves an
+argument out), as Prefect's ``prefect.cache_policies`` do. A *store* keeps the results
+by key: :class:`MemoryCache` in a process (a flow called from a script), a folder of
+files in the workspace for flowtop's runs (``workspace.result_cache``), so that a cache
+outlives the process, as Prefect's local result storage does.
+
+Caching is on only for a task that asks for it: a ``cache_policy`` or ``cache_key_fn``,
+or ``persist_result=True`` (Prefect's ``DEFAULT`` policy: inputs, source and run id, so
+a call repeated in one run is served from the first).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import pickle
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from .prefect_context import TaskRunContext
+
+
+def hash_objects(*objects: Any) -> str | None:
+    """A stable hash of ``objects``: of their JSON when they have one, else of their
+    pickle (cloudpickle for what pickle refuses); None when neither can be made."""
+    try:
+        data = json.dumps(objects, sort_keys=True, default=_no_json).encode()
+    except (TypeError, ValueError):
+        try:
+            data = pickle.dumps(objects, protocol=5)
+        except Exception:  # noqa: BLE001 - a lambda, a lock…: cloudpickle may manage
+            try:
+                import cloudpickle
+
+                data = cloudpickle.dumps(objects, protocol=5)
+            except Exception:  # noqa: BLE001 - a lock, a file: no stable bytes at all
+                return None
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
+def _no_json(value: Any) -> Any:
+    raise TypeError(type(value).__name__)
+
+
+class CachePolicy:
+    """How a task's cache key is computed (Prefect 3's ``CachePolicy``)."""
+
+    def compute_key(
+        self,
+        task_ctx: TaskRunContext | None,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
+    ) -> str | None:
+        raise NotImplementedError
+
+    def __add__(self, other: CachePolicy) -> CachePolicy:
+        if isinstance(other, _None):
+            return self
+        return CompoundCachePolicy([self, other])
+
+    def __sub__(self, other: str) -> CachePolicy:
+        """Leave an argument out of the key: only a policy that hashes inputs has one."""
+        if not isinstance(other, str):
+            raise TypeError("Can only subtract strings from key policies.")
+        return self
+
+    @classmethod
+    def from_cache_key_fn(cls, cache_key_fn: Callable[..., str | None]) -> CacheKeyFnPolicy:
+        return CacheKeyFnPolicy(cache_key_fn)
+
+
+@dataclass(eq=False)
+class CacheKeyFnPolicy(CachePolicy):
+    """``cache_key_fn(context, parameters)``: the user's own key (None: not cached)."""
+
+    cache_key_fn: Callable[..., str | None] | None = None
+
+    def compute_key(
+        self,
+        task_ctx: TaskRunContext | None,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
+    ) -> str | None:
+        if self.cache_key_fn is None:
+            return None
+        return self.cache_key_fn(task_ctx, inputs)
+
+
+@dataclass(eq=False)
+class CompoundCachePolicy(CachePolicy):
+    """Several policies: the hash of their keys (a policy giving None is left out)."""
+
+    policies: list[CachePolicy] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        flat = [
+            p
+            for policy in self.policies
+            for p in (policy.policies if isinstance(policy, CompoundCachePolicy) else [policy])
+        ]
+        excluded = sorted({name for p in flat if isinstance(p, Inputs) for name in p.exclude})
+        self.policies = [p for p in flat if not isinstance(p, Inputs)]
+        if len(self.policies) < len(flat):  # one Inputs, leaving out what any of them did
+            self.policies.append(Inputs(excluded))
+
+    def compute_key(
+        self,
+        task_ctx: TaskRunContext | None,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
+    ) -> str | None:
+        keys = [p.compute_key(task_ctx, inputs, flow_parameters, **kwargs) for p in self.policies]
+        given = [key for key in keys if key is not None]
+        return hash_objects(*given) if given else None
+
+    def __sub__(self, other: str) -> CachePolicy:
+        if not isinstance(other, str):
+            raise TypeError("Can only subtract strings from key policies.")
+        if not any(isinstance(p, Inputs) for p in self.policies):
+            return self
+        return CompoundCachePolicy([*self.policies, Inputs([other])])
+
+
+@dataclass(eq=False)
+class _None(CachePolicy):
+    """No key: nothing is cached (``NO_CACHE``, ``NONE``)."""
+
+    def compute_key(
+        self,
+        task_ctx: TaskRunContext | None,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
+    ) -> str | None:
+        return None
+
+    def __add__(self, other: CachePolicy) -> CachePolicy:
+        return other
+
+
+@dataclass(eq=False)
+class TaskSource(CachePolicy):
+    """The task function's source: an edited task no longer matches its old results."""
+
+    def compute_key(
+        self,
+        task_ctx: TaskRunContext | None,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
+    ) -> str | None:
+        if task_ctx is None:
+            return None
+        return hash_objects(source_of(task_ctx.task.fn))
+
+
+@dataclass(eq=False)
+class FlowParameters(CachePolicy):
+    """The parameters the flow run was called with."""
+
+    def compute_key(
+        self,
+        task_ctx: TaskRunContext | None,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
+    ) -> str | None:
+        return hash_objects(flow_parameters) if flow_parameters else None
+
+
+@dataclass(eq=False)
+class RunId(CachePolicy):
+    """The run's id: results are reused within one run only."""
+
+    def compute_key(
+        self,
+        task_ctx: TaskRunContext | None,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
+    ) -> str | None:
+        if task_ctx is None:
+            return None
+        return str(task_ctx.task_run.flow_run_id or task_ctx.task_run.id)
+
+
+@dataclass(eq=False)
+class Inputs(CachePolicy):
+    """The call's arguments (by parameter name, defaults applied), but ``exclude``."""
+
+    exclude: list[str] = field(default_factory=list)
+
+    def compute_key(
+        self,
+        task_ctx: TaskRunContext | None,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
+    ) -> str | None:
+        kept = {name: value for name, value in inputs.items() if name not in self.exclude}
+        if not kept:
+            return None
+        key = hash_objects(kept)
+        if key is None:
+            raise ValueError(
+                "the task's inputs cannot be hashed for its cache key (a lock, a file handle, "
+                "another system resource?): leave them out (INPUTS - 'name'), give a "
+                "cache_key_fn, or cache_policy=NO_CACHE"
+            )
+        return key
+
+    def __sub__(self, other: str) -> CachePolicy:
+        if not isinstance(other, str):
+            raise TypeError("Can only subtract strings from key policies.")
+        return Inputs([*self.exclude, other])
+
+
+INPUTS = Inputs()
+NONE = _None()
+NO_CACHE = _None()
+TASK_SOURCE = TaskSource()
+FLOW_PARAMETERS = FlowParameters()
+RUN_ID = RunId()
+DEFAULT = INPUTS + TASK_SOURCE + RUN_ID
+
+
+def source_of(fn: Any) -> str | bytes:
+    """A function's source text (its bytecode when the source is not at hand)."""
+    try:
+        return inspect.getsource(fn)
+    except (OSError, TypeError):
+        code = getattr(fn, "__code__", None)
+        return code.co_code if code is not None else repr(fn)
+
+
+def task_input_hash(context: TaskRunContext, arguments: dict[str, Any]) -> str | None:
+    """Prefect's ``task_input_hash``, a ``cache_key_fn``: the task, its source and the
+    call's arguments."""
+    return hash_objects(context.task.name, source_of(context.task.fn), arguments)
+
+
+@dataclass(frozen=True)
+class Caching:
+    """A task's caching, as its options asked: the policy, how long a stored result is
+    good for (None: for ever), and ``refresh`` (run anyway and store anew)."""
+
+    policy: CachePolicy
+    expiration: float | None = None
+    refresh: bool = False
+
+
+def caching_of(options: dict[str, Any], owner: str) -> Caching | None:
+    """The caching ``options`` ask for (Prefect's rules), or None; raises on bad values."""
+    policy = options.get("cache_policy")
+    key_fn = options.get("cache_key_fn")
+    persist = options.get("persist_result")
+    if key_fn is not None:
+        if not callable(key_fn):
+            raise TypeError(f"{owner}: cache_key_fn must be callable, got {key_fn!r}")
+        policy = CacheKeyFnPolicy(key_fn)
+    if policy is not None and not isinstance(policy, CachePolicy):
+        raise TypeError(f"{owner}: cache_policy must be a cache policy (INPUTS, …), got {policy!r}")
+    if policy is None and persist:
+        policy = DEFAULT  # persisting results turns on Prefect's default caching
+    if policy is None or isinstance(policy, _None) or persist is False:
+        return None
+    expiration = options.get("cache_expiration")
+    if expiration is not None and not isinstance(expiration, timedelta):
+        raise TypeError(f"{owner}: cache_expiration must be a timedelta, got {expiration!r}")
+    seconds = None if expiration is None else expiration.total_seconds()
+    return Caching(policy, seconds, bool(options.get("refresh_cache")))
+
+
+@dataclass(frozen=True)
+class CachedResult:
+    """A stored result and where it came from (``source``: "etl #3, 10:42:05")."""
+
+    value: Any
+    source: str
+    expires: float | None = None
+
+
+class CacheStore(Protocol):
+    """Where results are kept by cache key."""
+
+    def get(self, key: str) -> CachedResult | None: ...
+
+    def put(self, key: str, result: CachedResult) -> None: ...
+
+
+class MemoryCache:
+    """Results kept in this process: a flow called from a script."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._results: dict[str, CachedResult] = {}
+
+    def get(self, key: str) -> CachedResult | None:
+        with self._lock:
+            found = self._results.get(key)
+        if found is None or (found.expires is not None and found.expires <= time.time()):
+            return None
+        return found
+
+    def put(self, key: str, result: CachedResult) -> None:
+        with self._lock:
+            self._results[key] = result
+
+
+#: The cache of runners given none: one per process, as Prefect's storage is one per machine.
+PROCESS_CACHE = MemoryCache()

@@ -1,0 +1,60 @@
+"""Cached task results as files of the workspace, ``.flowtop/cache/``: what a task that
+caches (``engine/caching.py``) finds again in a later run, whichever flowtop process runs
+it, as Prefect keeps them in its local result storage.
+
+One file per key, written whole to a temporary file and renamed into place, so a reader
+never sees half of one and two writers of one key leave one of their results. Values are
+pickled as the run store's results are (``results.dumps``: cloudpickle for what pickle
+refuses, at most ``max_result_bytes``). The folder is private (0700, files 0600): results
+may hold secrets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+import time
+from pathlib import Path
+
+from ..engine.caching import CachedResult
+from .private import private_folder
+from .results import dumps
+
+
+class FolderCache:
+    """The engine's ``CacheStore`` over a folder."""
+
+    def __init__(self, folder: Path, cap: int) -> None:
+        self.folder = folder
+        self.cap = cap
+
+    def _path(self, key: str) -> Path:
+        # a key is any text a cache_key_fn returned: its hash names the file
+        return self.folder / hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()[:40]
+
+    def get(self, key: str) -> CachedResult | None:
+        try:
+            data = self._path(key).read_bytes()
+        except FileNotFoundError:
+            return None
+        expires, source, value = pickle.loads(data)
+        if expires is not None and expires <= time.time():
+            return None
+        return CachedResult(pickle.loads(value), source, expires)
+
+    def put(self, key: str, result: CachedResult) -> None:
+        """Raises ``ValueError`` for a result that cannot be kept (unpicklable, too big)."""
+        value, why = dumps(result.value, self.cap)
+        if value is None:
+            raise ValueError(why)
+        private_folder(self.folder)
+        fd, temporary = tempfile.mkstemp(dir=self.folder, prefix=".writing-")  # 0600
+        try:
+            with os.fdopen(fd, "wb") as file:
+                pickle.dump((result.expires, result.source, value), file, protocol=5)
+            os.replace(temporary, self._path(key))
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise

@@ -1,0 +1,238 @@
+"""Prefect 3's task caching: a call whose cache key has a stored, unexpired result
+completes with it instead of running (``engine/caching.py``, ``engine/cached_calls.py``)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+
+from flowtop import Flow, flow, task
+from flowtop.engine.caching import (
+    INPUTS,
+    NO_CACHE,
+    TASK_SOURCE,
+    CachedResult,
+    MemoryCache,
+    task_input_hash,
+)
+from flowtop.engine.events import TaskStateChanged
+from flowtop.engine.states import StateType
+
+from .kit import Recorder
+
+S = StateType
+
+
+class Calls:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.made: list[object] = []
+
+    def __call__(self, what: object) -> None:
+        with self.lock:
+            self.made.append(what)
+
+
+@pytest.fixture
+def cached_runner(make_runner, recorder: Recorder):
+    return make_runner(4, sinks=(recorder,), cache=MemoryCache())
+
+
+def run(runner, target, **kwargs):
+    result = runner.start(target, **kwargs).final_result(10)
+    runner.bus.flush()
+    return result
+
+
+def test_a_call_with_a_stored_key_completes_without_running(cached_runner, recorder) -> None:
+    calls = Calls()
+
+    @task(cache_policy=INPUTS)
+    def square(x: int) -> int:
+        calls(x)
+        return x * x
+
+    @flow
+    def squares(n: int = 3) -> int:
+        return sum(square(i) for i in range(n))
+
+    assert run(cached_runner, squares).value == 5
+    first = run(cached_runner, squares)
+    assert first.value == 5 and calls.made == [0, 1, 2]  # the second run ran nothing
+    steps = [e for e in recorder.task_events(first.run_id) if e.state is S.COMPLETED]
+    assert all(e.reused and e.message.startswith("cached result of squares #1, ") for e in steps)
+    assert run(cached_runner, squares, kwargs={"n": 4}).value == 14 and calls.made[-1] == 3
+
+
+def test_a_static_flow_s_task_caches_too(cached_runner) -> None:
+    calls = Calls()
+
+    @task(cache_key_fn=task_input_hash)
+    def fetch(region: str) -> str:
+        calls(region)
+        return region.upper()
+
+    with Flow("static") as static:
+        fetch("eu")
+    assert run(cached_runner, static)["fetch"].result == "EU"
+    assert run(cached_runner, static)["fetch"].result == "EU"
+    assert calls.made == ["eu"]
+
+
+def test_an_argument_left_out_of_the_key_does_not_matter(cached_runner) -> None:
+    calls = Calls()
+
+    @task(cache_policy=INPUTS - "verbose")
+    def total(x: int, verbose: bool = False) -> int:
+        calls(x)
+        return x + 1
+
+    @flow
+    def both() -> int:
+        return total(1) + total(1, verbose=True) + total(2, verbose=True)
+
+    assert run(cached_runner, both).value == 7
+    assert calls.made == [1, 2]
+
+
+def test_persist_result_caches_within_a_run_only(cached_runner) -> None:
+    """Prefect's DEFAULT policy (inputs, source, run id) for ``persist_result=True``."""
+    calls = Calls()
+
+    @task(persist_result=True)
+    def add(a: int, b: int) -> int:
+        calls((a, b))
+        return a + b
+
+    @flow
+    def twice() -> int:
+        return add(1, 2) + add(1, 2)
+
+    assert run(cached_runner, twice).value == 6 and len(calls.made) == 1
+    run(cached_runner, twice)
+    assert len(calls.made) == 2  # a new run: a new run id
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"cache_policy": NO_CACHE}, {"cache_key_fn": lambda context, parameters: None}, {}],
+    ids=["NO_CACHE", "key fn gives None", "no caching asked"],
+)
+def test_without_a_key_every_call_runs(cached_runner, options) -> None:
+    calls = Calls()
+
+    @task(**options)
+    def once(x: int) -> int:
+        calls(x)
+        return x
+
+    for _ in range(2):
+        with Flow("plain") as plain:
+            once(1)
+        run(cached_runner, plain)
+    assert calls.made == [1, 1]
+
+
+def test_refresh_cache_runs_and_stores_anew(cached_runner) -> None:
+    calls = Calls()
+
+    @task(cache_policy=INPUTS, refresh_cache=True)
+    def fresh(x: int) -> int:
+        calls(x)
+        return len(calls.made)
+
+    @flow
+    def both() -> tuple[int, int]:
+        return fresh(1), fresh(1)
+
+    assert run(cached_runner, both).value == (1, 2)
+
+
+def test_a_result_is_good_until_its_expiration() -> None:
+    cache = MemoryCache()
+    cache.put("past", CachedResult(1, "x #1", expires=time.time() - 1))
+    cache.put("future", CachedResult(2, "x #1", expires=time.time() + 60))
+    cache.put("forever", CachedResult(3, "x #1"))
+    assert cache.get("past") is None
+    assert [cache.get(k).value for k in ("future", "forever")] == [2, 3]  # type: ignore[union-attr]
+
+
+def test_the_expiration_is_stored_with_the_result(make_runner) -> None:
+    stored: dict[str, CachedResult] = {}
+
+    class Recording(MemoryCache):
+        def put(self, key: str, result: CachedResult) -> None:
+            stored[key] = result
+            super().put(key, result)
+
+    @task(cache_policy=INPUTS, cache_expiration=timedelta(minutes=5))
+    def short(x: int) -> int:
+        return x
+
+    with Flow("expiring") as expiring:
+        short(1)
+    before = time.time()
+    run(make_runner(cache=Recording()), expiring)
+    (result,) = stored.values()
+    assert before + 299 < (result.expires or 0) < time.time() + 301
+
+
+def test_a_key_that_cannot_be_computed_runs_the_task_and_says_why(cached_runner) -> None:
+    def broken_key(context, parameters):
+        raise RuntimeError("no key today")
+
+    @task(cache_key_fn=broken_key)
+    def work() -> int:
+        return 7
+
+    @task(cache_policy=INPUTS)
+    def locked(lock: object) -> int:
+        return 8
+
+    with Flow("keyless") as keyless:
+        work()
+        locked(threading.Lock())
+    result = run(cached_runner, keyless)
+    assert (result["work"].result, result["locked"].result) == (7, 8)
+    assert result["work"].message == "not cached: no cache key (RuntimeError: no key today)"
+    assert result["locked"].message.startswith(
+        "not cached: no cache key (the task's inputs cannot be hashed"
+    )
+
+
+def test_policies_add_up_and_the_source_is_part_of_the_key() -> None:
+    def one() -> int:
+        return 1
+
+    def two() -> int:
+        return 2
+
+    class Context:
+        def __init__(self, fn):
+            self.task = task(fn)
+
+    assert TASK_SOURCE.compute_key(Context(one), {}, {}) != TASK_SOURCE.compute_key(
+        Context(two), {}, {}
+    )
+    combined = INPUTS + TASK_SOURCE
+    assert combined.compute_key(Context(one), {"x": 1}, {}) != combined.compute_key(
+        Context(one), {"x": 2}, {}
+    )
+    assert (INPUTS - "x").compute_key(None, {"x": 1}, {}) is None  # nothing left to hash
+
+
+def test_a_cached_step_is_an_ordinary_completed_event(cached_runner, recorder) -> None:
+    @task(cache_policy=INPUTS)
+    def value(x: int) -> int:
+        return x
+
+    with Flow("evented") as evented:
+        value(5)
+    run(cached_runner, evented)
+    second = run(cached_runner, evented)
+    steps = [e for e in recorder.task_events(second.run_id) if isinstance(e, TaskStateChanged)]
+    assert [e.state for e in steps] == [S.COMPLETED]
+    assert steps[0].result == "5" and steps[0].attempt == 0
