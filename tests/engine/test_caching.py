@@ -75,11 +75,33 @@ def test_a_static_flow_s_task_caches_too(cached_runner) -> None:
         calls(region)
         return region.upper()
 
+    @task
+    def shout(text: str) -> str:
+        return text + "!"
+
     with Flow("static") as static:
-        fetch("eu")
-    assert run(cached_runner, static)["fetch"].result == "EU"
-    assert run(cached_runner, static)["fetch"].result == "EU"
+        shout(fetch("eu"))  # served as the run begins: its downstream still runs
+    assert run(cached_runner, static)["shout"].result == "EU!"
+    assert run(cached_runner, static)["shout"].result == "EU!"
     assert calls.made == ["eu"]
+
+
+def test_a_long_chain_of_cached_tasks_is_served_without_recursing(cached_runner) -> None:
+    """Each hit readies the next task, whose hit readies the next: served one after the
+    other, not one inside the other (3,000 deep would exhaust the stack)."""
+
+    @task(cache_policy=INPUTS)
+    def step(x: int) -> int:
+        return x + 1
+
+    with Flow("chain") as chain:
+        value = step(0)
+        for _ in range(2_999):
+            value = step(value)
+    assert run(cached_runner, chain).state is S.COMPLETED
+    again = run(cached_runner, chain)
+    assert again.state is S.COMPLETED and again["step-3000"].result == 3000
+    assert all(state.message.startswith("cached result of") for state in again.states.values())
 
 
 def test_an_argument_left_out_of_the_key_does_not_matter(cached_runner) -> None:

@@ -11,12 +11,14 @@ not cached.
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .caching import CachedResult
 from .prefect_context import TaskRunContext
+from .states import StateType
 from .task_runs import call_parameters, task_run_of
 
 if TYPE_CHECKING:
@@ -45,8 +47,29 @@ def serve(run: FlowRun, tr: TaskRun) -> bool:
     if found is None:
         return False
     tr.reused = True
-    run._complete(tr, found.value, reused=True, message=f"cached result of {found.source}")
+    hits: list[tuple[TaskRun, CachedResult]] | None = getattr(_serving, "hits", None)
+    if hits is not None:  # inside another hit's completion: after it, not deeper (a long
+        hits.append((tr, found))  # chain of cached tasks would exhaust the stack)
+        return True
+    _serving.hits = hits = [(tr, found)]
+    try:
+        while hits:
+            _complete(run, *hits.pop(0))
+    finally:
+        _serving.hits = None
     return True
+
+
+#: The cache hits waiting to complete on this thread (under a run's lock): see ``serve``.
+_serving = threading.local()
+
+
+def _complete(run: FlowRun, tr: TaskRun, found: CachedResult) -> None:
+    run._complete(tr, found.value, reused=True, message=f"cached result of {found.source}")
+    if run._starting:  # the run readies only what was ready as it began: these are now
+        for child in tr.children:
+            if child.waiting_on == 0 and child.state is StateType.PENDING:
+                run._ready(child)
 
 
 def store(run: FlowRun, tr: TaskRun, value: Any) -> str:
