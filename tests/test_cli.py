@@ -586,3 +586,34 @@ def test_a_flow_with_parameters_without_defaults_is_refused_before_it_starts(
         not (tmp_path / ".flowtop").exists()
         or "scaled" not in flowtop("history", str(tmp_path)).stdout
     )  # nothing was run
+
+
+def test_list_shows_a_task_s_caching(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "cached.py",
+        """
+        from datetime import timedelta
+
+        from flowtop import Flow, task
+        from flowtop.cache_policies import INPUTS, TASK_SOURCE
+
+        @task(cache_policy=INPUTS + TASK_SOURCE - "verbose", cache_expiration=timedelta(hours=2))
+        def fetch(x, verbose=False):
+            return x
+
+        @task
+        def plain():
+            return 1
+
+        with Flow("cached") as flow:
+            fetch(1)
+            plain()
+        """,
+    )
+    listed = flowtop("list", str(tmp_path))
+    assert listed.returncode == 0, listed.stderr
+    assert "cache            TASK_SOURCE + INPUTS - verbose, for 2h00m [task]" in listed.stdout
+    (info,) = json_lines(flowtop("list", str(tmp_path), "--json").stdout)
+    caches = {t["task"]: t.get("cache") for t in info["tasks"]}
+    assert caches == {"fetch": "TASK_SOURCE + INPUTS - verbose, for 2h00m", "plain": None}

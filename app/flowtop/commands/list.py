@@ -96,6 +96,8 @@ def _alike_runs(
             for field, entry in task["policy"].items()
             if not (entry["value"] in ("unset", "0") and entry["layer"] == Layer.BUILTIN)
         ]
+        if "cache" in task:  # Prefect's caching, as the @task asked for it
+            lines.append(f"      {'cache':<16} {task['cache']:<32} [{Layer.TASK}]\n")
         if entries and entries[-1][1] == task["upstream"] and entries[-1][2] == lines:
             entries[-1][0].append(task["task"])
         else:

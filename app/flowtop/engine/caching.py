@@ -79,6 +79,10 @@ class CachePolicy:
     def from_cache_key_fn(cls, cache_key_fn: Callable[..., str | None]) -> CacheKeyFnPolicy:
         return CacheKeyFnPolicy(cache_key_fn)
 
+    def describe(self) -> str:
+        """As it was written: ``INPUTS + TASK_SOURCE - verbose`` (``flowtop list``)."""
+        return _NAMES.get(type(self), type(self).__name__)
+
 
 @dataclass(eq=False)
 class CacheKeyFnPolicy(CachePolicy):
@@ -96,6 +100,10 @@ class CacheKeyFnPolicy(CachePolicy):
         if self.cache_key_fn is None:
             return None
         return self.cache_key_fn(task_ctx, inputs)
+
+    def describe(self) -> str:
+        name = getattr(self.cache_key_fn, "__qualname__", None) or repr(self.cache_key_fn)
+        return f"cache_key_fn {name}"
 
 
 @dataclass(eq=False)
@@ -132,6 +140,9 @@ class CompoundCachePolicy(CachePolicy):
         if not any(isinstance(p, Inputs) for p in self.policies):
             return self
         return CompoundCachePolicy([*self.policies, Inputs([other])])
+
+    def describe(self) -> str:
+        return " + ".join(policy.describe() for policy in self.policies)
 
 
 @dataclass(eq=False)
@@ -227,7 +238,16 @@ class Inputs(CachePolicy):
             raise TypeError("Can only subtract strings from key policies.")
         return Inputs([*self.exclude, other])
 
+    def describe(self) -> str:
+        return "INPUTS" + "".join(f" - {name}" for name in self.exclude)
 
+
+_NAMES: dict[type[CachePolicy], str] = {
+    _None: "NO_CACHE",
+    TaskSource: "TASK_SOURCE",
+    FlowParameters: "FLOW_PARAMETERS",
+    RunId: "RUN_ID",
+}
 INPUTS = Inputs()
 NONE = _None()
 NO_CACHE = _None()
@@ -260,6 +280,14 @@ class Caching:
     policy: CachePolicy
     expiration: float | None = None
     refresh: bool = False
+
+    def describe(self) -> str:
+        """``INPUTS, for 1h`` (``flowtop list``)."""
+        from .delays import fmt_seconds
+
+        text = self.policy.describe()
+        text += "" if self.expiration is None else f", for {fmt_seconds(self.expiration)}"
+        return text + (", refreshed on every call" if self.refresh else "")
 
 
 def caching_of(options: dict[str, Any], owner: str) -> Caching | None:

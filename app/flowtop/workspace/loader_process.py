@@ -391,6 +391,7 @@ def describe_flow(workspace: Any, name: str) -> dict[str, Any]:
     tasks = []
     for key, node in nodes.items():
         policy = workspace.policy_for(flow, node)
+        caching = node.task.caching
         tasks.append(
             {
                 "task": key,
@@ -401,6 +402,7 @@ def describe_flow(workspace: Any, name: str) -> dict[str, Any]:
                     field: {"value": value, "layer": layer}
                     for field, (value, layer) in policy.describe().items()
                 },
+                **({"cache": caching.describe()} if caching is not None else {}),
             }
         )
     source = workspace.flow_files.get(name)
