@@ -22,9 +22,10 @@ import pickle
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+
+from .delays import fmt_seconds
 
 if TYPE_CHECKING:
     from .prefect_context import TaskRunContext
@@ -53,7 +54,10 @@ def _no_json(value: Any) -> Any:
 
 
 class CachePolicy:
-    """How a task's cache key is computed (Prefect 3's ``CachePolicy``)."""
+    """How a task's cache key is computed (Prefect 3's ``CachePolicy``).
+
+    Plain classes, not dataclasses: ``import flowtop`` makes all of them, and a dataclass
+    costs half a millisecond to make."""
 
     def compute_key(
         self,
@@ -83,12 +87,15 @@ class CachePolicy:
         """As it was written: ``INPUTS + TASK_SOURCE - verbose`` (``flowtop list``)."""
         return _NAMES.get(type(self), type(self).__name__)
 
+    def __repr__(self) -> str:
+        return f"<cache policy {self.describe()}>"
 
-@dataclass(eq=False)
+
 class CacheKeyFnPolicy(CachePolicy):
     """``cache_key_fn(context, parameters)``: the user's own key (None: not cached)."""
 
-    cache_key_fn: Callable[..., str | None] | None = None
+    def __init__(self, cache_key_fn: Callable[..., str | None] | None = None) -> None:
+        self.cache_key_fn = cache_key_fn
 
     def compute_key(
         self,
@@ -106,16 +113,15 @@ class CacheKeyFnPolicy(CachePolicy):
         return f"cache_key_fn {name}"
 
 
-@dataclass(eq=False)
 class CompoundCachePolicy(CachePolicy):
     """Several policies: the hash of their keys (a policy giving None is left out)."""
 
-    policies: list[CachePolicy] = field(default_factory=list)
+    policies: list[CachePolicy]
 
-    def __post_init__(self) -> None:
+    def __init__(self, policies: list[CachePolicy]) -> None:
         flat = [
             p
-            for policy in self.policies
+            for policy in policies
             for p in (policy.policies if isinstance(policy, CompoundCachePolicy) else [policy])
         ]
         excluded = sorted({name for p in flat if isinstance(p, Inputs) for name in p.exclude})
@@ -145,7 +151,6 @@ class CompoundCachePolicy(CachePolicy):
         return " + ".join(policy.describe() for policy in self.policies)
 
 
-@dataclass(eq=False)
 class _None(CachePolicy):
     """No key: nothing is cached (``NO_CACHE``, ``NONE``)."""
 
@@ -162,7 +167,6 @@ class _None(CachePolicy):
         return other
 
 
-@dataclass(eq=False)
 class TaskSource(CachePolicy):
     """The task function's source: an edited task no longer matches its old results."""
 
@@ -178,7 +182,6 @@ class TaskSource(CachePolicy):
         return hash_objects(source_of(task_ctx.task.fn))
 
 
-@dataclass(eq=False)
 class FlowParameters(CachePolicy):
     """The parameters the flow run was called with."""
 
@@ -192,7 +195,6 @@ class FlowParameters(CachePolicy):
         return hash_objects(flow_parameters) if flow_parameters else None
 
 
-@dataclass(eq=False)
 class RunId(CachePolicy):
     """The run's id: results are reused within one run only."""
 
@@ -208,11 +210,11 @@ class RunId(CachePolicy):
         return str(task_ctx.task_run.flow_run_id or task_ctx.task_run.id)
 
 
-@dataclass(eq=False)
 class Inputs(CachePolicy):
     """The call's arguments (by parameter name, defaults applied), but ``exclude``."""
 
-    exclude: list[str] = field(default_factory=list)
+    def __init__(self, exclude: list[str] | tuple[str, ...] = ()) -> None:
+        self.exclude = list(exclude)
 
     def compute_key(
         self,
@@ -272,8 +274,7 @@ def task_input_hash(context: TaskRunContext, arguments: dict[str, Any]) -> str |
     return hash_objects(context.task.name, source_of(context.task.fn), arguments)
 
 
-@dataclass(frozen=True)
-class Caching:
+class Caching(NamedTuple):
     """A task's caching, as its options asked: the policy, how long a stored result is
     good for (None: for ever), and ``refresh`` (run anyway and store anew)."""
 
@@ -282,9 +283,7 @@ class Caching:
     refresh: bool = False
 
     def describe(self) -> str:
-        """``INPUTS, for 1h`` (``flowtop list``)."""
-        from .delays import fmt_seconds
-
+        """``INPUTS, for 1h00m`` (``flowtop list``)."""
         text = self.policy.describe()
         text += "" if self.expiration is None else f", for {fmt_seconds(self.expiration)}"
         return text + (", refreshed on every call" if self.refresh else "")
@@ -312,8 +311,7 @@ def caching_of(options: dict[str, Any], owner: str) -> Caching | None:
     return Caching(policy, seconds, bool(options.get("refresh_cache")))
 
 
-@dataclass(frozen=True)
-class CachedResult:
+class CachedResult(NamedTuple):
     """A stored result and where it came from (``source``: "etl #3, 10:42:05")."""
 
     value: Any
