@@ -252,6 +252,7 @@ CACHED_FLOW = """
 
     from prefect import flow, task
     from prefect.cache_policies import INPUTS, TASK_SOURCE
+    from prefect.task_runners import ThreadPoolTaskRunner
     from prefect.tasks import task_input_hash
 
     calls = []
@@ -266,7 +267,7 @@ CACHED_FLOW = """
         calls.append(rows)
         return len(rows)
 
-    @flow(name="cached")
+    @flow(name="cached", task_runner=ThreadPoolTaskRunner(max_workers=2))
     def cached(regions=("eu", "us")):
         return sum(count(fetch(r), verbose=True) for r in regions)
 """
@@ -274,7 +275,8 @@ CACHED_FLOW = """
 
 def test_prefect_caching_options_load_and_cache(folder: Path) -> None:
     """The idioms of Prefect's caching docs run unchanged: ``task_input_hash``,
-    ``prefect.cache_policies``, ``cache_expiration``, policies added and subtracted."""
+    ``prefect.cache_policies``, ``cache_expiration``, policies added and subtracted; and
+    a flow's ``ThreadPoolTaskRunner``."""
     (folder / "cached.py").write_text(textwrap.dedent(CACHED_FLOW))
     workspace = Workspace(folder)
     try:
@@ -286,5 +288,6 @@ def test_prefect_caching_options_load_and_cache(folder: Path) -> None:
         calls = workspace.flows["cached"].fn.__globals__["calls"]
         assert calls == ["eu", "EU", "us", "US"]  # the second run was served from the cache
         assert second["fetch"].message.startswith("cached result of cached #")
+        assert workspace.flows["cached"].max_workers == 2
     finally:
         workspace.close()

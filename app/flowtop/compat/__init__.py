@@ -96,6 +96,7 @@ MODULES: dict[str, tuple[bool, Callable[[], dict[str, Any]]]] = {
     "prefect.flows": (False, _flows),
     "prefect.tasks": (False, _tasks),
     "prefect.cache_policies": (False, _public("cache_policies")),
+    "prefect.task_runners": (False, _public("task_runners")),
     "prefect.futures": (False, _public("futures")),
     "prefect.states": (False, _public("states")),
     "prefect.logging": (False, _public("logging")),

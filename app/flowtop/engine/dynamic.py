@@ -32,6 +32,7 @@ from .prefect_api import outcome_state
 from .runner import Runner
 from .states import StateType
 from .task import Task
+from .task_runners import max_workers_of
 
 if TYPE_CHECKING:
     from .records import RunResult
@@ -51,8 +52,11 @@ class FlowFunction(Flow):
         retries: int = 0,
         retry_delay: Any = 0,
         validate_parameters: bool = True,
+        max_workers: int | None = None,
     ) -> None:
         super().__init__(name or getattr(fn, "__name__", "flow").replace("_", "-"))
+        #: ``task_runner=ThreadPoolTaskRunner(max_workers=N)``: a run's attempts at once.
+        self.max_workers = max_workers
         #: Prefect's option: parameters given by name (``--param``, the run form, a rerun
         #: from the store) are made the types the function declares.
         self.validate_parameters = validate_parameters
@@ -202,7 +206,6 @@ _IGNORED_FLOW_OPTIONS = frozenset({"log_prints", "description", "version", "pers
 _UNSUPPORTED_FLOW_OPTIONS = frozenset(
     {
         "timeout_seconds",
-        "task_runner",
         "flow_run_name",
         "result_storage",
         "result_serializer",
@@ -258,6 +261,7 @@ def flow(
     ``version`` and ``persist_result`` are accepted and change nothing; other Prefect
     options are refused.
     """
+    max_workers = max_workers_of(prefect_options.pop("task_runner", None))
     for key in prefect_options:
         if key in _UNSUPPORTED_FLOW_OPTIONS:
             raise TypeError(f"@flow: Prefect option {key!r} is not available in flowtop")
@@ -277,6 +281,7 @@ def flow(
             retries=retries,
             retry_delay=delay,
             validate_parameters=validate_parameters,
+            max_workers=max_workers,
         )
 
     return make(fn) if fn is not None else make

@@ -26,6 +26,10 @@ __all__ = ["Flow", "Node", "Ref", "current_flow", "find_refs", "resolve_refs"]
 
 
 class Flow:
+    #: How many of a run's attempts may run on threads at once; None: the runner's workers
+    #: (a ``@flow``'s ``task_runner=ThreadPoolTaskRunner(max_workers=N)`` sets it).
+    max_workers: int | None = None
+
     def __init__(self, name: str) -> None:
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"Flow name must be a non-empty string, got {name!r}")

@@ -82,7 +82,7 @@ class FlowRun(RunHandle):
         #: to hand the pool once it has released the lock.
         self._starting = True
         self._unsent = 0
-        self._drivers = Drivers(runner.workers)
+        self._drivers = Drivers(min(runner.workers, flow.max_workers or runner.workers))
         #: Whether jobs wait in the pool that no worker has taken: a driver then lets them
         #: go first, so runs sharing a pool take turns.
         pool = runner.executor

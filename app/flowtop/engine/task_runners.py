@@ -1,0 +1,35 @@
+"""Prefect 3's ``ThreadPoolTaskRunner``: what ``@flow(task_runner=...)`` may be given.
+
+flowtop runs a flow's task attempts on threads of its runner's pool, which is what
+Prefect's default task runner does; ``max_workers`` caps how many of one run's attempts
+run on those threads at once (``drivers``). Processes and a Dask cluster are flowtop's
+``--executor``, for every flow of a run, not a flow's option.
+"""
+
+from __future__ import annotations
+
+
+class ThreadPoolTaskRunner:
+    """``ThreadPoolTaskRunner(max_workers=4)``: at most four of the flow's attempts at once."""
+
+    def __init__(self, max_workers: int | None = None) -> None:
+        if max_workers is not None and (
+            isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1
+        ):
+            raise ValueError(f"max_workers must be an int >= 1, got {max_workers!r}")
+        self.max_workers = max_workers
+
+    def __repr__(self) -> str:
+        return f"ThreadPoolTaskRunner(max_workers={self.max_workers!r})"
+
+
+def max_workers_of(task_runner: object) -> int | None:
+    """The cap ``@flow(task_runner=...)`` asks for (None: the runner's workers)."""
+    if task_runner is None:
+        return None
+    if not isinstance(task_runner, ThreadPoolTaskRunner):
+        raise TypeError(
+            f"@flow: task_runner must be a ThreadPoolTaskRunner in flowtop, got {task_runner!r}; "
+            "to run tasks in processes or on Dask, use --executor process or --executor dask"
+        )
+    return task_runner.max_workers

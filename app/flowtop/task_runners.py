@@ -1,0 +1,8 @@
+"""Prefect 3's task runners (drop-in: ``prefect.task_runners``):
+``@flow(task_runner=ThreadPoolTaskRunner(max_workers=4))`` caps a run's concurrent attempts."""
+
+from __future__ import annotations
+
+from .engine.task_runners import ThreadPoolTaskRunner
+
+__all__ = ["ThreadPoolTaskRunner"]
