@@ -35,12 +35,14 @@ class FolderCache:
         return self.folder / hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()[:40]
 
     def get(self, key: str) -> CachedResult | None:
+        path = self._path(key)
         try:
-            data = self._path(key).read_bytes()
+            data = path.read_bytes()
         except FileNotFoundError:
             return None
         expires, source, value = pickle.loads(data)
         if expires is not None and expires <= time.time():
+            path.unlink(missing_ok=True)  # expired: nobody can use it again
             return None
         return CachedResult(pickle.loads(value), source, expires)
 
