@@ -258,3 +258,24 @@ def test_a_cached_step_is_an_ordinary_completed_event(cached_runner, recorder) -
     steps = [e for e in recorder.task_events(second.run_id) if isinstance(e, TaskStateChanged)]
     assert [e.state for e in steps] == [S.COMPLETED]
     assert steps[0].result == "5" and steps[0].attempt == 0
+
+
+def test_a_rerun_runs_what_it_does_not_carry_over_whatever_the_cache_holds(
+    cached_runner,
+) -> None:
+    """``t`` on a task that caches means "run it again": the rerun does, and stores the
+    new result for later runs."""
+    calls = Calls()
+
+    @task(cache_policy=INPUTS)
+    def fetch(x: int) -> int:
+        calls(x)
+        return len(calls.made)
+
+    with Flow("again") as again:
+        fetch(1)
+    first = run(cached_runner, again)
+    rerun = cached_runner.rerun_task(first, "fetch").final_result(10)
+    cached_runner.bus.flush()
+    assert (first["fetch"].result, rerun["fetch"].result) == (1, 2) and calls.made == [1, 1]
+    assert run(cached_runner, again)["fetch"].result == 2  # the rerun's result, from the cache

@@ -37,7 +37,9 @@ def serve(run: FlowRun, tr: TaskRun) -> bool:
     except Exception as exc:  # noqa: BLE001 - a user's cache_key_fn may raise anything
         tr.cache_note = f"not cached: no cache key ({_why(exc)})"
         return False
-    if tr.cache_key is None or caching.refresh:
+    # a rerun (``f``, ``t``) runs what it does not carry over, whatever the cache holds:
+    # that is what it was asked for. The new result is stored, as with ``refresh_cache``.
+    if tr.cache_key is None or caching.refresh or run.rerun_of is not None:
         return False
     try:
         found = run.runner.cache.get(tr.cache_key)
