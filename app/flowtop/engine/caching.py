@@ -23,12 +23,17 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeAlias
 
 from .delays import fmt_seconds
 
 if TYPE_CHECKING:
     from .prefect_context import TaskRunContext
+
+#: What a policy's key is made of: the attempt's context (None outside a run), the call's
+#: arguments by parameter name, the flow run's parameters.
+Context: TypeAlias = "TaskRunContext | None"
+Params: TypeAlias = dict[str, Any]
 
 
 def hash_objects(*objects: Any) -> str | None:
@@ -66,6 +71,10 @@ class CachePolicy:
         flow_parameters: dict[str, Any],
         **kwargs: Any,
     ) -> str | None:
+        """Prefect's signature; each policy answers in ``_key``."""
+        return self._key(task_ctx, inputs, flow_parameters)
+
+    def _key(self, task_ctx: Context, inputs: Params, flow_parameters: Params) -> str | None:
         raise NotImplementedError
 
     def __add__(self, other: CachePolicy) -> CachePolicy:
@@ -97,13 +106,7 @@ class CacheKeyFnPolicy(CachePolicy):
     def __init__(self, cache_key_fn: Callable[..., str | None] | None = None) -> None:
         self.cache_key_fn = cache_key_fn
 
-    def compute_key(
-        self,
-        task_ctx: TaskRunContext | None,
-        inputs: dict[str, Any],
-        flow_parameters: dict[str, Any],
-        **kwargs: Any,
-    ) -> str | None:
+    def _key(self, task_ctx: Context, inputs: Params, flow_parameters: Params) -> str | None:
         if self.cache_key_fn is None:
             return None
         return self.cache_key_fn(task_ctx, inputs)
@@ -129,14 +132,8 @@ class CompoundCachePolicy(CachePolicy):
         if len(self.policies) < len(flat):  # one Inputs, leaving out what any of them did
             self.policies.append(Inputs(excluded))
 
-    def compute_key(
-        self,
-        task_ctx: TaskRunContext | None,
-        inputs: dict[str, Any],
-        flow_parameters: dict[str, Any],
-        **kwargs: Any,
-    ) -> str | None:
-        keys = [p.compute_key(task_ctx, inputs, flow_parameters, **kwargs) for p in self.policies]
+    def _key(self, task_ctx: Context, inputs: Params, flow_parameters: Params) -> str | None:
+        keys = [p._key(task_ctx, inputs, flow_parameters) for p in self.policies]
         given = [key for key in keys if key is not None]
         return hash_objects(*given) if given else None
 
@@ -154,13 +151,7 @@ class CompoundCachePolicy(CachePolicy):
 class _None(CachePolicy):
     """No key: nothing is cached (``NO_CACHE``, ``NONE``)."""
 
-    def compute_key(
-        self,
-        task_ctx: TaskRunContext | None,
-        inputs: dict[str, Any],
-        flow_parameters: dict[str, Any],
-        **kwargs: Any,
-    ) -> str | None:
+    def _key(self, task_ctx: Context, inputs: Params, flow_parameters: Params) -> str | None:
         return None
 
     def __add__(self, other: CachePolicy) -> CachePolicy:
@@ -170,13 +161,7 @@ class _None(CachePolicy):
 class TaskSource(CachePolicy):
     """The task function's source: an edited task no longer matches its old results."""
 
-    def compute_key(
-        self,
-        task_ctx: TaskRunContext | None,
-        inputs: dict[str, Any],
-        flow_parameters: dict[str, Any],
-        **kwargs: Any,
-    ) -> str | None:
+    def _key(self, task_ctx: Context, inputs: Params, flow_parameters: Params) -> str | None:
         if task_ctx is None:
             return None
         return hash_objects(source_of(task_ctx.task.fn))
@@ -185,26 +170,14 @@ class TaskSource(CachePolicy):
 class FlowParameters(CachePolicy):
     """The parameters the flow run was called with."""
 
-    def compute_key(
-        self,
-        task_ctx: TaskRunContext | None,
-        inputs: dict[str, Any],
-        flow_parameters: dict[str, Any],
-        **kwargs: Any,
-    ) -> str | None:
+    def _key(self, task_ctx: Context, inputs: Params, flow_parameters: Params) -> str | None:
         return hash_objects(flow_parameters) if flow_parameters else None
 
 
 class RunId(CachePolicy):
     """The run's id: results are reused within one run only."""
 
-    def compute_key(
-        self,
-        task_ctx: TaskRunContext | None,
-        inputs: dict[str, Any],
-        flow_parameters: dict[str, Any],
-        **kwargs: Any,
-    ) -> str | None:
+    def _key(self, task_ctx: Context, inputs: Params, flow_parameters: Params) -> str | None:
         if task_ctx is None:
             return None
         return str(task_ctx.task_run.flow_run_id or task_ctx.task_run.id)
@@ -216,13 +189,7 @@ class Inputs(CachePolicy):
     def __init__(self, exclude: list[str] | tuple[str, ...] = ()) -> None:
         self.exclude = list(exclude)
 
-    def compute_key(
-        self,
-        task_ctx: TaskRunContext | None,
-        inputs: dict[str, Any],
-        flow_parameters: dict[str, Any],
-        **kwargs: Any,
-    ) -> str | None:
+    def _key(self, task_ctx: Context, inputs: Params, flow_parameters: Params) -> str | None:
         kept = {name: value for name, value in inputs.items() if name not in self.exclude}
         if not kept:
             return None
