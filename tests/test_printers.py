@@ -123,6 +123,16 @@ def test_a_budget_only_retry_spends_reads_as_in_the_monitor() -> None:
     assert lines[4].endswith("etl/call ▶ running (attempt 2/4, on Retry)")
 
 
+def test_a_flow_run_name_follows_the_run_number() -> None:
+    out = io.StringIO()
+    HumanPrinter(out, live=False)(
+        [RunStarted("r1", "report", 3, (), (), (), None, T0, name="daily-eu")]
+    )
+    assert out.getvalue().endswith(
+        " report #3 (daily-eu) started: tasks appear as the flow reaches them\n"
+    )
+
+
 def test_a_runs_counts_read_in_the_order_history_prints_them() -> None:
     """How it ended first, as in ``flowtop history`` (they were alphabetical here)."""
     out = io.StringIO()

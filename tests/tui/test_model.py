@@ -194,6 +194,12 @@ def test_a_flow_functions_row_takes_its_policy_from_its_first_step() -> None:
     assert (rows["tuned"].policy, rows["tuned"].attempt_text()) == ("3× 1s", "1/4")
 
 
+def test_a_flow_run_name_is_kept_printable() -> None:
+    store = RunStore()
+    store.apply_batch([RunStarted("r1", "report", 1, (), (), (), None, T0, name="daily\x1b[2J")])
+    assert store.runs["r1"].run_name == "daily␛[2J"
+
+
 @pytest.mark.parametrize("parent_first", [True, False])
 def test_a_subflow_run_and_its_parent_name_each_other(parent_first: bool) -> None:
     """Live, the parent starts first; read back from the store, the child may come first."""

@@ -183,7 +183,8 @@ class HumanPrinter:
                 else "tasks appear as the flow reaches them"
             )
             given = f" with {describe(decode(event.parameters))}" if event.parameters else ""
-            return f"{stamp} {event.flow} #{event.run} started{given}: {tasks}{rerun}"
+            named = f" ({event.name})" if event.name else ""  # a @flow's flow_run_name
+            return f"{stamp} {event.flow} #{event.run}{named} started{given}: {tasks}{rerun}"
         if isinstance(event, RunFinished):
             self.states.pop(event.run_id, None)
             self.retry_only.pop(event.run_id, None)

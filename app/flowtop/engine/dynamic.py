@@ -21,10 +21,10 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, overload
 
 from .calls import InlineFuture, map_calls, submit
-from .context import child_of, current_run
+from .context import child_of, current_run, set_run
 from .delays import to_seconds
 from .dynamic_run import DynamicRun, TaskFuture, cache_of, input_hash, resolve_return
-from .errors import RunCancelled, UpstreamFailed
+from .errors import FlowRunNameError, RunCancelled, UpstreamFailed
 from .flow import Flow
 from .graph import Node
 from .parameters import ParameterInfo, call_for, signature_parameters
@@ -33,6 +33,7 @@ from .runner import Runner
 from .states import StateType
 from .task import Task
 from .task_runners import max_workers_of
+from .task_runs import call_parameters
 
 if TYPE_CHECKING:
     from .records import RunResult
@@ -53,10 +54,13 @@ class FlowFunction(Flow):
         retry_delay: Any = 0,
         validate_parameters: bool = True,
         max_workers: int | None = None,
+        run_name: str | Callable[[], str] | None = None,
     ) -> None:
         super().__init__(name or getattr(fn, "__name__", "flow").replace("_", "-"))
         #: ``task_runner=ThreadPoolTaskRunner(max_workers=N)``: a run's attempts at once.
         self.max_workers = max_workers
+        #: Prefect's ``flow_run_name``: a template of the parameters, or a callable.
+        self.run_name = run_name
         #: Prefect's option: parameters given by name (``--param``, the run form, a rerun
         #: from the store) are made the types the function declares.
         self.validate_parameters = validate_parameters
@@ -74,6 +78,33 @@ class FlowFunction(Flow):
 
     def parameters(self) -> list[ParameterInfo]:
         return signature_parameters(self.fn)
+
+    def run_name_for(self, run: DynamicRun) -> str:
+        """Prefect's ``flow_run_name`` for ``run`` ("" without one): the template filled
+        with the call's parameters, or the callable's string, called in the run's context
+        (``FlowRunContext.get()`` works there). Raises what Prefect raises for a bad one."""
+        spec = self.run_name
+        if spec is None:
+            return ""
+        if isinstance(spec, str):
+            try:
+                return spec.format(**call_parameters(self.fn, run._args, dict(run._kwargs)))
+            except (KeyError, IndexError) as exc:
+                raise FlowRunNameError(
+                    f"flow_run_name {spec!r} names {exc} that is not a parameter of {self.name!r}"
+                ) from None
+        before = current_run()
+        set_run(run)
+        try:
+            name = spec()
+        finally:
+            set_run(before)
+        if not isinstance(name, str):
+            raise TypeError(
+                f"Callable {spec} for 'flow_run_name' returned type {type(name).__name__} "
+                "but a string is required."
+            )
+        return name
 
     def start_arguments(self, parameters: Mapping[str, Any]) -> dict[str, Any]:
         """The function called with ``parameters`` by name; one without a default must be
@@ -206,7 +237,6 @@ _IGNORED_FLOW_OPTIONS = frozenset({"log_prints", "description", "version", "pers
 _UNSUPPORTED_FLOW_OPTIONS = frozenset(
     {
         "timeout_seconds",
-        "flow_run_name",
         "result_storage",
         "result_serializer",
         "cache_result_in_memory",
@@ -262,6 +292,11 @@ def flow(
     options are refused.
     """
     max_workers = max_workers_of(prefect_options.pop("task_runner", None))
+    run_name = prefect_options.pop("flow_run_name", None)
+    if run_name is not None and not (isinstance(run_name, str) or callable(run_name)):
+        raise TypeError(
+            f"Expected string or callable for 'flow_run_name'; got {type(run_name).__name__} instead."
+        )
     for key in prefect_options:
         if key in _UNSUPPORTED_FLOW_OPTIONS:
             raise TypeError(f"@flow: Prefect option {key!r} is not available in flowtop")
@@ -282,6 +317,7 @@ def flow(
             retry_delay=delay,
             validate_parameters=validate_parameters,
             max_workers=max_workers,
+            run_name=run_name,
         )
 
     return make(fn) if fn is not None else make

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from . import aloop, capture
 from .calls import InlineFuture
 from .context import child_of, parent_run, set_run
-from .errors import RunCancelled, UpstreamFailed
+from .errors import FlowRunNameError, RunCancelled, UpstreamFailed
 from .events import ErrorInfo, RunStarted
 from .graph import Node, Ref, find_refs, resolve_refs
 from .parameters import given_json
@@ -212,6 +212,9 @@ class DynamicRun(FlowRun):
         #: with this message ("1/2 states failed."), the call still returns the states.
         self.states_failed: str | None = None
         self.next_run: DynamicRun | None = None
+        #: Its ``flow_run_name`` ("" for none), or why that could not be made.
+        self.run_name = ""
+        self._name_error: Exception | None = None
         self._successor = threading.Event()
         self._retrying = False
         #: task key -> upstream keys whose failure it allows (``allow_failure``)
@@ -224,6 +227,13 @@ class DynamicRun(FlowRun):
     # -- the function body ----------------------------------------------------------
     def _begin(self) -> None:
         self._starting = False
+        try:
+            self.run_name = self.flow.run_name_for(self)
+        except FlowRunNameError as exc:
+            self._name_error = exc.with_traceback(None)  # flowtop's frames only
+        except Exception as exc:  # noqa: BLE001 - the user's flow_run_name: the run fails with it
+            hide_own_frames(exc)
+            self._name_error = exc
         with self._lock:
             self._emit(
                 RunStarted(
@@ -237,6 +247,7 @@ class DynamicRun(FlowRun):
                     time.time(),
                     parent_run=self.parent_run,
                     parameters=given_json(self.flow.fn, self._args, self._kwargs),
+                    name=self.run_name,
                 )
             )
         threading.Thread(
@@ -250,8 +261,11 @@ class DynamicRun(FlowRun):
         # after the printer's lines of what happened before it
         self._captured = capture.begin(tee=self._bus.catch_up)
         try:
-            self.value = resolve_return(_awaited(self.flow.fn(*self._args, **self._kwargs)))
-            self.states_failed = states_failed(self.value)
+            if self._name_error is not None:  # as in Prefect: the run fails before its body
+                self.error = self._name_error
+            else:
+                self.value = resolve_return(_awaited(self.flow.fn(*self._args, **self._kwargs)))
+                self.states_failed = states_failed(self.value)
         except BaseException as exc:  # noqa: BLE001 - the flow's outcome, reported like a task's
             if exc.__traceback__ is not None and exc.__traceback__.tb_next is not None:
                 exc.__traceback__ = exc.__traceback__.tb_next

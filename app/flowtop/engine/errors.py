@@ -83,3 +83,8 @@ class UpstreamFailed(UnfinishedRun):
 
 class RunCancelled(Exception):
     """The run was cancelled while the flow function was still calling tasks."""
+
+
+class FlowRunNameError(ValueError):
+    """A ``flow_run_name`` template naming what the call does not have: the run fails
+    with this line alone (a traceback would only show flowtop's frames)."""

@@ -56,6 +56,8 @@ class RunStarted(NamedTuple):
     #: A ``@flow`` run's arguments by parameter name, a JSON object (``parameters.py``);
     #: None for a run given none.
     parameters: str | None = None
+    #: A ``@flow``'s ``flow_run_name``, resolved for this run ("" for none).
+    name: str = ""
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -72,6 +74,8 @@ class RunStarted(NamedTuple):
             data["parent_run"] = self.parent_run
         if self.parameters:
             data["parameters"] = json.loads(self.parameters)
+        if self.name:
+            data["name"] = self.name
         return data
 
 

@@ -90,7 +90,7 @@ class FlowRunContext:
         parameters = call_parameters(fn, tuple(args), dict(kwargs)) if fn is not None else {}
         info = FlowRunInfo(
             id=run.run_id,
-            name=f"{run.flow.name} #{run.number}",
+            name=getattr(run, "run_name", "") or f"{run.flow.name} #{run.number}",
             flow_id=run.flow.name,
             run_count=getattr(run, "flow_attempt", 1),
         )

@@ -146,8 +146,11 @@ class RunModel:
         started: float | None = None,
         parent_run: str | None = None,
         parameters: dict[str, Any] | None = None,
+        run_name: str = "",
     ) -> None:
         self.flow = flow
+        #: A ``@flow``'s ``flow_run_name`` for this run ("" for none).
+        self.run_name = run_name
         #: A ``@flow`` run's arguments by parameter name (JSON values); {} when none.
         self.parameters = parameters or {}
         self.run_id = run_id
@@ -208,6 +211,7 @@ class RunModel:
             started=event.ts,
             parent_run=event.parent_run,
             parameters=decode_parameters(event.parameters),
+            run_name=printable(event.name),
         )
 
     @property

@@ -68,6 +68,7 @@ def encode(event: RunStarted | RunFinished) -> str:
                 event.ts,
                 event.parent_run,
                 event.parameters,
+                event.name,
             ],
             separators=(",", ":"),
         )
@@ -228,6 +229,7 @@ def _from_fields(
         run_id, flow, number, tasks, limits, policies, rerun_of, ts = fields[1:9]
         parent_run = fields[9] if len(fields) > 9 else None  # logged before version 4: none
         parameters = fields[10] if len(fields) > 10 else None  # logged before version 6: none
+        name = fields[11] if len(fields) > 11 else ""  # a @flow's flow_run_name; else none
         return RunStarted(
             run_id,
             flow,
@@ -239,6 +241,7 @@ def _from_fields(
             ts,
             parent_run=parent_run,
             parameters=parameters,
+            name=name or "",
         )
     if kind == "run_finished":
         run_id, flow, number, state, counts, duration, ts, error = fields[1:9]

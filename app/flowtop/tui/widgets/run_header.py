@@ -39,6 +39,8 @@ class RunHeader(Static):
                 text.append(f"  not run yet — press {run_key} to run", style="dim")
         else:
             text.append(f"  run #{run.number}")
+            if run.run_name:  # already made printable
+                text.append(f" {run.run_name}", style="italic")
             if run.rerun_of:
                 text.append(" (rerun)", style="dim")
             if run.parent_run:
