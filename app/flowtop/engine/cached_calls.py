@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .caching import CachedResult
-from .prefect_context import TaskRunContext
+from .prefect_context import TaskRunContext, flow_parameters
 from .states import StateType
 from .task_runs import call_parameters, task_run_of
 
@@ -100,12 +100,4 @@ def _key(run: FlowRun, tr: TaskRun, args: list[Any], kwargs: dict[str, Any]) -> 
     assert task.caching is not None
     inputs = call_parameters(task.fn, tuple(args), kwargs)
     context = TaskRunContext(task, task_run_of((run, tr, args, kwargs)), inputs, datetime.now(UTC))
-    flow_fn = getattr(run.flow, "fn", None)
-    flow_parameters = (
-        call_parameters(
-            flow_fn, tuple(getattr(run, "_args", ())), dict(getattr(run, "_kwargs", {}))
-        )
-        if flow_fn is not None
-        else {}
-    )
-    return task.caching.policy.compute_key(context, inputs, flow_parameters)
+    return task.caching.policy.compute_key(context, inputs, flow_parameters(run))

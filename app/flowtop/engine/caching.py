@@ -44,7 +44,7 @@ def hash_objects(*objects: Any) -> str | None:
     except (TypeError, ValueError):
         try:
             data = pickle.dumps(objects, protocol=5)
-        except Exception:  # noqa: BLE001 - a lambda, a lock…: cloudpickle may manage
+        except Exception:  # noqa: BLE001 - a lambda, a local class: cloudpickle may manage
             try:
                 import cloudpickle
 
@@ -304,8 +304,9 @@ class MemoryCache:
     def get(self, key: str) -> CachedResult | None:
         with self._lock:
             found = self._results.get(key)
-        if found is None or (found.expires is not None and found.expires <= time.time()):
-            return None
+            if found is not None and found.expires is not None and found.expires <= time.time():
+                del self._results[key]  # expired: nobody can use it again (as the folder's)
+                found = None
         return found
 
     def put(self, key: str, result: CachedResult) -> None:

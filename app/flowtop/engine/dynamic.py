@@ -29,11 +29,11 @@ from .flow import Flow
 from .graph import Node
 from .parameters import ParameterInfo, call_for, signature_parameters
 from .prefect_api import outcome_state
+from .prefect_context import flow_parameters
 from .runner import Runner
 from .states import StateType
 from .task import Task
 from .task_runners import max_workers_of
-from .task_runs import call_parameters
 
 if TYPE_CHECKING:
     from .records import RunResult
@@ -88,7 +88,7 @@ class FlowFunction(Flow):
             return ""
         if isinstance(spec, str):
             try:
-                return spec.format(**call_parameters(self.fn, run._args, dict(run._kwargs)))
+                return spec.format(**flow_parameters(run))
             except (KeyError, IndexError) as exc:
                 raise FlowRunNameError(
                     f"flow_run_name {spec!r} names {exc} that is not a parameter of {self.name!r}"

@@ -84,17 +84,22 @@ class FlowRunContext:
             if current is None or isinstance(current, InlineCall):
                 return None
             run = current[0]
-        args = getattr(run, "_args", ())
-        kwargs = getattr(run, "_kwargs", {})
-        fn = getattr(run.flow, "fn", None)
-        parameters = call_parameters(fn, tuple(args), dict(kwargs)) if fn is not None else {}
         info = FlowRunInfo(
             id=run.run_id,
             name=getattr(run, "run_name", "") or f"{run.flow.name} #{run.number}",
             flow_id=run.flow.name,
             run_count=getattr(run, "flow_attempt", 1),
         )
-        return cls(run.flow, info, parameters)
+        return cls(run.flow, info, flow_parameters(run))
+
+
+def flow_parameters(run: Any) -> dict[str, Any]:
+    """A run's parameters: its ``@flow`` call bound to the function's signature, defaults
+    applied; {} for a graph's run (``FlowRunContext``, a cache key, a ``flow_run_name``)."""
+    fn = getattr(run.flow, "fn", None)
+    if fn is None:
+        return {}
+    return call_parameters(fn, tuple(getattr(run, "_args", ())), dict(getattr(run, "_kwargs", {})))
 
 
 def get_run_context() -> TaskRunContext | FlowRunContext:

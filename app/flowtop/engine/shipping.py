@@ -83,13 +83,10 @@ def _register_by_value(fn: Callable[..., Any]) -> None:
             file = getattr(mod, "__file__", None)
             if mod_name.startswith(FLOW_PACKAGE + ".") and file:
                 roots.add(os.path.normcase(os.path.dirname(os.path.abspath(file))) + os.sep)
+                _by_value_files[mod_name] = file
         installed = _installed_paths()
         if FLOW_PACKAGE in sys.modules:
             cloudpickle.register_pickle_by_value(sys.modules[FLOW_PACKAGE])
-        for mod_name, mod in modules:
-            file = getattr(mod, "__file__", None)
-            if mod_name.startswith(FLOW_PACKAGE + ".") and file:
-                _by_value_files[mod_name] = file
         for mod_name, mod in modules:
             file = getattr(mod, "__file__", None)
             if (
