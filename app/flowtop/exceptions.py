@@ -1,7 +1,7 @@
 """Prefect 3's ``prefect.exceptions`` that flowtop can raise."""
 
 from .engine.dynamic import RunCancelled, UpstreamFailed
-from .engine.errors import TaskTimeout, UnfinishedRun
+from .engine.errors import FlowRunTimeoutError, TaskTimeout, UnfinishedRun
 from .engine.prefect_api import (
     CancelledRun,
     CrashedRun,
@@ -16,6 +16,7 @@ __all__ = [
     "CancelledRun",
     "CrashedRun",
     "FailedRun",
+    "FlowRunTimeoutError",
     "MissingContextError",
     "MissingResult",
     "RunCancelled",

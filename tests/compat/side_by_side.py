@@ -946,6 +946,167 @@ SCENARIOS: dict[str, str] = {
         def main():
             return observed(outcome_of(lambda: asyncio.run(parent())))
     """,
+    "flow_hooks_completion": """
+        from prefect import flow
+        def running(flow, flow_run, state):
+            hit(f"on_running {flow.name} {state.name} {flow_run.run_count}")
+        def completed(flow, flow_run, state):
+            hit(f"on_completion {flow.name} {state.name} {state.is_completed()}")
+        def failed(flow, flow_run, state):
+            hit("on_failure")
+        @flow(on_running=[running], on_completion=[completed], on_failure=[failed])
+        def f():
+            hit("body")
+            return 1
+        def main():
+            return observed(outcome_of(f))
+    """,
+    "flow_hooks_failure": """
+        from prefect import flow
+        def completed(flow, flow_run, state):
+            hit("on_completion")
+        def failed(flow, flow_run, state):
+            hit(f"on_failure {state.name} {state.is_failed()} {state.message}")
+            try:
+                state.result()
+            except ValueError as exc:
+                hit(f"result raised {exc}")
+        @flow(on_completion=[completed], on_failure=[failed])
+        def f():
+            hit("body")
+            raise ValueError("x")
+        def main():
+            return observed(outcome_of(f))
+    """,
+    "flow_hooks_retries": """
+        from prefect import flow
+        def running(flow, flow_run, state):
+            hit(f"on_running {state.name} {flow_run.run_count}")
+        def failed(flow, flow_run, state):
+            hit("on_failure")
+        def completed(flow, flow_run, state):
+            hit(f"on_completion {flow_run.run_count}")
+        @flow(retries=1, on_running=[running], on_failure=[failed], on_completion=[completed])
+        def f():
+            if hit("body") < 2:
+                raise RuntimeError("first run fails")
+            return "second run"
+        def main():
+            return observed(outcome_of(f))
+    """,
+    "flow_hook_raises": """
+        from prefect import flow
+        def broken(flow, flow_run, state):
+            hit("broken")
+            raise RuntimeError("hook bug")
+        def after(flow, flow_run, state):
+            hit("after")
+        @flow(on_completion=[broken, after])
+        def f():
+            return "done"
+        def main():
+            return observed(outcome_of(f))
+    """,
+    "flow_hook_decorators": """
+        from prefect import flow
+        @flow
+        def f(fail: bool = False):
+            if fail:
+                raise KeyError("k")
+            return "ok"
+        @f.on_completion
+        def completed(flow, flow_run, state):
+            hit("on_completion")
+        @f.on_failure
+        def failed(flow, flow_run, state):
+            hit("on_failure")
+        @f.on_running
+        async def running(flow, flow_run, state):
+            hit(f"on_running async, after {len(_calls)} names hit")
+        def main():
+            return observed([outcome_of(f), outcome_of(lambda: f(fail=True)),
+                             len(f.on_completion_hooks), len(f.on_cancellation_hooks),
+                             len(f.on_crashed_hooks)])
+    """,
+    "flow_hooks_returned_failed_state": """
+        from prefect import flow, task
+        @task
+        def boom():
+            raise ValueError("x")
+        def failed(flow, flow_run, state):
+            hit(f"on_failure {state.name}")
+        def completed(flow, flow_run, state):
+            hit("on_completion")
+        @flow(on_failure=[failed], on_completion=[completed])
+        def f():
+            return boom(return_state=True)
+        def main():
+            return observed(outcome_of(f))
+    """,
+    "flow_hook_bad_option": """
+        from prefect import flow
+        def main():
+            try:
+                @flow(on_failure=lambda flow, flow_run, state: None)
+                def f():
+                    return 1
+            except TypeError as exc:
+                return observed(f"TypeError {str(exc).splitlines()[0]}")
+            return observed("accepted")
+    """,
+    "flow_timeout": """
+        import time as _t
+        from prefect import flow
+        def failed(flow, flow_run, state):
+            hit(f"on_failure {state.name} {state.message}")
+        @flow(timeout_seconds=0.5, on_failure=[failed])
+        def f():
+            for _ in range(20):
+                hit("tick")
+                _t.sleep(0.15)
+            return "finished"
+        def main():
+            try:
+                f()
+            except TimeoutError as exc:
+                outcome = f"raised {type(exc).__name__}: {exc}"
+            else:
+                outcome = "returned"
+            _t.sleep(2.5)
+            return observed([outcome, f.timeout_seconds])
+    """,
+    "flow_timeout_retries": """
+        import time as _t
+        from prefect import flow
+        @flow(timeout_seconds=0.5, retries=1)
+        def f():
+            if hit("body") == 1:
+                for _ in range(10):
+                    _t.sleep(0.1)
+                hit("slow body went on")
+            return "second run"
+        def main():
+            return observed(outcome_of(f))
+    """,
+    "flow_timeout_task_in_flight": """
+        import time as _t
+        from prefect import flow, task
+        @task
+        def slow():
+            hit("slow")
+            _t.sleep(1.5)
+            hit("slow finished")
+            return 1
+        @flow(timeout_seconds=0.5)
+        def f():
+            value = slow()
+            hit("after slow")
+            return value
+        def main():
+            outcome = outcome_of(f)
+            _t.sleep(2)
+            return observed(outcome)
+    """,
     "subflow_failure_caught": """
         from prefect import flow
         @flow
@@ -997,11 +1158,24 @@ RANDOM_GAPS = {"jitter_attempts"}
 #: delay. Their gaps are the same when flowtop's is not longer than Prefect's, nor
 #: shorter by more than this.
 FLOW_RETRY_LATENCY = 2.0
-FLOW_RETRIES = {"flow_retries", "flow_retries_exhausted", "flow_retry_delay", "subflow_retries"}
+FLOW_RETRIES = {
+    "flow_retries",
+    "flow_retries_exhausted",
+    "flow_retry_delay",
+    "subflow_retries",
+    "flow_hooks_retries",
+    "flow_timeout_retries",
+}
 
 #: Scenarios known to differ, each with its reason: a difference README's "Differences
 #: from Prefect 3" table justifies. Shown as KNOWN, not counted as the same.
 KNOWN: dict[str, str] = {
+    "flow_timeout_task_in_flight": (
+        "justified: a task attempt runs on a worker thread, which flowtop does not "
+        "interrupt; at the flow's time limit the task is cancelled, its thread left to "
+        "finish alone and its result dropped (Prefect runs a direct task call on the "
+        "flow's own thread, which its time limit interrupts)"
+    ),
     "timeout_every_attempt": (
         "justified: the class is named TaskTimeout; drop-in's "
         "prefect.exceptions.TaskRunTimeoutError is that class (a TimeoutError)"
@@ -1023,6 +1197,9 @@ SLOW = {
     "exponential_backoff_three",
     "submit_retries_gaps",
     "timeout_every_attempt",
+    "flow_timeout",
+    "flow_timeout_retries",
+    "flow_timeout_task_in_flight",
 }
 
 #: Prefect 3's observations, recorded with --record: the default test run compares

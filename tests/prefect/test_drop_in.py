@@ -37,7 +37,10 @@ PREFECT_FLOW = """
     def total(rows, scale):
         return sum(rows) * scale
 
-    @flow(name="etl", log_prints=True)
+    def alert(flow, flow_run, state):
+        print(f"{flow_run.name}: {state.message}")
+
+    @flow(name="etl", log_prints=True, timeout_seconds=60, on_failure=[alert])
     def etl(n: int = 4):
         rows = extract.submit(n)
         futures = total.map([rows], unmapped(10))
@@ -186,11 +189,14 @@ def test_an_installed_prefect_is_never_shadowed(folder: Path) -> None:
 def test_stand_ins_exist_only_inside_the_window() -> None:
     with prefect_imports():
         import prefect  # type: ignore[import-not-found]
+        from prefect.flow_engine import FlowRunTimeoutError  # type: ignore[import-not-found]
         from prefect.utilities.annotations import unmapped  # type: ignore[import-not-found]
 
         from flowtop import unmapped as flowtop_unmapped
+        from flowtop.exceptions import FlowRunTimeoutError as flowtop_timeout
 
         assert unmapped is flowtop_unmapped and prefect.__version__.startswith("3.")
+        assert FlowRunTimeoutError is flowtop_timeout
     assert "prefect" not in sys.modules or sys.modules["prefect"] is not prefect
 
 

@@ -59,6 +59,12 @@ def _flows() -> dict[str, Any]:
     return {"flow": flow, "Flow": FlowFunction}
 
 
+def _flow_engine() -> dict[str, Any]:
+    from ..engine.errors import FlowRunTimeoutError
+
+    return {"FlowRunTimeoutError": FlowRunTimeoutError}
+
+
 def _tasks() -> dict[str, Any]:
     from .. import tasks
 
@@ -94,6 +100,7 @@ def _package() -> dict[str, Any]:
 MODULES: dict[str, tuple[bool, Callable[[], dict[str, Any]]]] = {
     "prefect": (True, _prefect),
     "prefect.flows": (False, _flows),
+    "prefect.flow_engine": (False, _flow_engine),
     "prefect.tasks": (False, _tasks),
     "prefect.cache_policies": (False, _public("cache_policies")),
     "prefect.task_runners": (False, _public("task_runners")),

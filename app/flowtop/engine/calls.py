@@ -16,8 +16,8 @@ from .inline import run_inline
 from .prefect_api import Pending, allow_failure, from_engine, unmapped
 
 if TYPE_CHECKING:
-    from .dynamic_run import TaskFuture
     from .task import Task
+    from .task_future import TaskFuture
 
 
 class InlineFuture:

@@ -160,19 +160,25 @@ def _ensure_installed() -> None:
             root.addHandler(_handler)
 
 
-def begin(attempt: object = None, *, tee: Callable[[], object] | None = None) -> Captured:
+def begin(
+    attempt: object = None,
+    *,
+    tee: Callable[[], object] | None = None,
+    into: Captured | None = None,
+) -> Captured:
     """Start capturing for the attempt about to run on this thread; ``attempt`` (the
     runner's ``(run, task record, args, kwargs)``) is what ``TaskRunContext.get()`` reads
     meanwhile (``task_runs.current_attempt``). ``tee``: what is captured still goes where
     it went (a ``@flow`` body's prints: to the terminal of ``flowtop run`` as they come),
     each line once ``tee()`` returns (the run's ``catch_up``: its printer's lines first).
+    ``into``: go on writing what was captured before (a ``@flow``'s hooks, after its body).
     Returns what is captured, for a reader on another thread (a cancelled run's output)."""
     if (
         sys.stdout.__class__ is not _ThreadRoutedStream
         or sys.stderr.__class__ is not _ThreadRoutedStream
     ):
         _ensure_installed()
-    _local.buffer = captured = Captured()
+    _local.buffer = captured = into if into is not None else Captured()
     _local.attempt = attempt
     _local.tee = tee
     _local.line_start = True

@@ -23,16 +23,20 @@ from typing import TYPE_CHECKING, Any, overload
 from .calls import InlineFuture, map_calls, submit
 from .context import child_of, current_run, set_run
 from .delays import to_seconds
-from .dynamic_run import DynamicRun, TaskFuture, cache_of, input_hash, resolve_return
+from .dynamic_run import DynamicRun, cache_of, input_hash
 from .errors import FlowRunNameError, RunCancelled, UpstreamFailed
 from .flow import Flow
+from .flow_hooks import FLOW_HOOK_KINDS, flow_timeout
 from .graph import Node
+from .hooks import Hook, check_hooks
 from .parameters import ParameterInfo, call_for, signature_parameters
 from .prefect_api import outcome_state
 from .prefect_context import flow_parameters
 from .runner import Runner
 from .states import StateType
+from .suggest import did_you_mean
 from .task import Task
+from .task_future import TaskFuture, resolve_return
 from .task_runners import max_workers_of
 
 if TYPE_CHECKING:
@@ -55,8 +59,16 @@ class FlowFunction(Flow):
         validate_parameters: bool = True,
         max_workers: int | None = None,
         run_name: str | Callable[[], str] | None = None,
+        hooks: Mapping[str, list[Hook]] | None = None,
+        timeout: float | None = None,
     ) -> None:
         super().__init__(name or getattr(fn, "__name__", "flow").replace("_", "-"))
+        #: Prefect's state hooks, by kind (``FLOW_HOOK_KINDS``); see ``flow_hooks``.
+        self.hooks: dict[str, list[Hook]] = {
+            kind: list((hooks or {}).get(kind, ())) for kind in FLOW_HOOK_KINDS
+        }
+        #: Prefect's ``timeout_seconds``: the body's time limit, None for none.
+        self.timeout = timeout
         #: ``task_runner=ThreadPoolTaskRunner(max_workers=N)``: a run's attempts at once.
         self.max_workers = max_workers
         #: Prefect's ``flow_run_name``: a template of the parameters, or a callable.
@@ -78,6 +90,51 @@ class FlowFunction(Flow):
 
     def parameters(self) -> list[ParameterInfo]:
         return signature_parameters(self.fn)
+
+    # -- Prefect 3's hook decorators and attributes: ``@my_flow.on_failure`` --------------
+    def _add_hook(self, kind: str, fn: Hook) -> Hook:
+        check_hooks(kind, [fn], decorator="flow")
+        self.hooks[kind].append(fn)
+        return fn
+
+    def on_completion(self, fn: Hook) -> Hook:
+        return self._add_hook("on_completion", fn)
+
+    def on_failure(self, fn: Hook) -> Hook:
+        return self._add_hook("on_failure", fn)
+
+    def on_cancellation(self, fn: Hook) -> Hook:
+        return self._add_hook("on_cancellation", fn)
+
+    def on_crashed(self, fn: Hook) -> Hook:
+        return self._add_hook("on_crashed", fn)
+
+    def on_running(self, fn: Hook) -> Hook:
+        return self._add_hook("on_running", fn)
+
+    @property
+    def on_completion_hooks(self) -> list[Hook]:
+        return self.hooks["on_completion"]
+
+    @property
+    def on_failure_hooks(self) -> list[Hook]:
+        return self.hooks["on_failure"]
+
+    @property
+    def on_cancellation_hooks(self) -> list[Hook]:
+        return self.hooks["on_cancellation"]
+
+    @property
+    def on_crashed_hooks(self) -> list[Hook]:
+        return self.hooks["on_crashed"]
+
+    @property
+    def on_running_hooks(self) -> list[Hook]:
+        return self.hooks["on_running"]
+
+    @property
+    def timeout_seconds(self) -> float | None:
+        return self.timeout
 
     def run_name_for(self, run: DynamicRun) -> str:
         """Prefect's ``flow_run_name`` for ``run`` ("" without one): the template filled
@@ -234,18 +291,21 @@ class FlowFunction(Flow):
 
 
 _IGNORED_FLOW_OPTIONS = frozenset({"log_prints", "description", "version", "persist_result"})
+#: Every option ``@flow`` takes, for the message that refuses another.
+_FLOW_OPTIONS = (
+    "name",
+    "retries",
+    "retry_delay",
+    "retry_delay_seconds",
+    "validate_parameters",
+    "flow_run_name",
+    "task_runner",
+    "timeout_seconds",
+    *FLOW_HOOK_KINDS,
+    *sorted(_IGNORED_FLOW_OPTIONS),
+)
 _UNSUPPORTED_FLOW_OPTIONS = frozenset(
-    {
-        "timeout_seconds",
-        "result_storage",
-        "result_serializer",
-        "cache_result_in_memory",
-        "on_completion",
-        "on_failure",
-        "on_cancellation",
-        "on_crashed",
-        "on_running",
-    }
+    {"result_storage", "result_serializer", "cache_result_in_memory"}
 )
 
 
@@ -287,11 +347,19 @@ def flow(
 
     ``retry_delay`` is seconds or a ``timedelta``; Prefect's ``retry_delay_seconds`` is an alias.
     ``validate_parameters=False`` (Prefect's) passes parameters given by name as they
-    are, not made their annotated types. Prefect's ``log_prints``, ``description``,
-    ``version`` and ``persist_result`` are accepted and change nothing; other Prefect
-    options are refused.
+    are, not made their annotated types. Prefect's ``flow_run_name``, ``task_runner``,
+    ``timeout_seconds`` and state hooks (``on_failure=[...]``, see ``flow_hooks``) work
+    as in Prefect; its ``log_prints``, ``description``, ``version`` and ``persist_result``
+    are accepted and change nothing; other Prefect options are refused.
     """
     max_workers = max_workers_of(prefect_options.pop("task_runner", None))
+    given_hooks = {kind: prefect_options.pop(kind, None) for kind in FLOW_HOOK_KINDS}
+    hooks = {
+        kind: check_hooks(kind, given, decorator="flow")
+        for kind, given in given_hooks.items()
+        if given is not None
+    }
+    timeout = flow_timeout(prefect_options.pop("timeout_seconds", None))
     run_name = prefect_options.pop("flow_run_name", None)
     if run_name is not None and not (isinstance(run_name, str) or callable(run_name)):
         raise TypeError(
@@ -302,8 +370,8 @@ def flow(
             raise TypeError(f"@flow: Prefect option {key!r} is not available in flowtop")
         if key not in _IGNORED_FLOW_OPTIONS:
             raise TypeError(
-                f"@flow: unknown option {key!r}; valid options: name, retries, retry_delay, "
-                "retry_delay_seconds"
+                f"@flow: unknown option {key!r}{did_you_mean(key, _FLOW_OPTIONS)}; "
+                f"valid options: {', '.join(_FLOW_OPTIONS)}"
             )
     if retry_delay is not None and retry_delay_seconds is not None:
         raise TypeError("@flow: 'retry_delay_seconds' and 'retry_delay' both given; use one")
@@ -318,6 +386,8 @@ def flow(
             validate_parameters=validate_parameters,
             max_workers=max_workers,
             run_name=run_name,
+            hooks=hooks,
+            timeout=timeout,
         )
 
     return make(fn) if fn is not None else make

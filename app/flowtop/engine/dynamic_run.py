@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import inspect
 import pickle
 import threading
 import time
-from collections.abc import Generator, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from . import aloop, capture
+from . import aloop, capture, flow_hooks
 from .calls import InlineFuture
 from .context import child_of, parent_run, set_run
 from .errors import FlowRunNameError, RunCancelled, UpstreamFailed
@@ -31,16 +30,14 @@ from .graph import Node, Ref, find_refs, resolve_refs
 from .parameters import given_json
 from .policy import safe_repr
 from .prefect_api import (
-    State,
     _Annotation,
     allow_failure,
-    from_engine,
-    state_exception,
     states_failed,
 )
 from .records import RunResult, TaskRun, error_info, hide_own_frames
 from .run import FlowRun
 from .states import StateType
+from .task_future import TaskFuture, awaited, resolve_return
 
 if TYPE_CHECKING:
     import asyncio
@@ -49,88 +46,6 @@ if TYPE_CHECKING:
     from .runner import Runner
     from .states import State as TaskState  # ``State`` here is Prefect's, for user code
     from .task import Task
-
-
-class TaskFuture:
-    """The pending result of ``task.submit(...)`` inside a running ``@flow``.
-
-    As Prefect 3's ``PrefectFuture``: ``result()``, ``wait()`` (returns None), ``state``
-    (a Prefect-style ``State``) and ``task_run_id``.
-    """
-
-    __slots__ = ("_run", "_tr")
-
-    def __init__(self, run: DynamicRun, tr: TaskRun) -> None:
-        self._run = run
-        self._tr = tr
-
-    @property
-    def key(self) -> str:
-        return self._tr.key
-
-    @property
-    def task_run_id(self) -> str:
-        return f"{self._run.run_id}:{self._tr.key}"
-
-    @property
-    def state(self) -> Any:
-        """The task's state now, as a Prefect-style ``State`` (``is_completed()``, …)."""
-        with self._run._lock:
-            state = self._tr.to_state(time.time())
-        return from_engine(state, task_run_id=self.task_run_id)
-
-    def _wait(self, timeout: float | None) -> bool:
-        run = self._run
-        with run._cond:
-            return run._cond.wait_for(lambda: self._tr.state.is_final, timeout)
-
-    def wait(self, timeout: float | None = None) -> None:
-        """Block until the task is final, or ``timeout`` seconds pass (as Prefect: no error)."""
-        self._wait(timeout)
-
-    def final_state(self, timeout: float | None = None) -> Any:
-        """Wait for the end and return the Prefect-style ``State``."""
-        if not self._wait(timeout):
-            raise TimeoutError(f"task {self.key!r} still {self._tr.state.value} after {timeout}s")
-        return self.state
-
-    def result(self, timeout: float | None = None, raise_on_failure: bool = True) -> Any:
-        """The task's return value, or its final exception raised here (returned with
-        ``raise_on_failure=False``). A task that never ran because an upstream failed has
-        neither: ``UpstreamFailed`` (an ``UnfinishedRun``) is raised even then, as Prefect 3
-        raises ``UnfinishedRun``."""
-        if not self._wait(timeout):
-            raise TimeoutError(f"task {self.key!r} still {self._tr.state.value} after {timeout}s")
-        with self._run._lock:
-            state = self._tr.to_state(time.time())
-        if state.type is StateType.COMPLETED:
-            return state.result
-        if state.type is StateType.UPSTREAM_FAILED:
-            raise UpstreamFailed(f"task {self.key!r}: {state.message}")
-        if state.type is StateType.FAILED and state.exception is not None:
-            error: BaseException = state.exception
-        else:
-            error = RunCancelled(f"task {self.key!r} was cancelled")
-        if raise_on_failure:
-            raise error
-        return error
-
-    async def awaited(self, return_state: bool = False) -> Any:
-        """Wait on the calling event loop (no thread held); the result, or the ``State``."""
-        import asyncio  # a loop runs: imported already (not with flowtop: see ``aloop``)
-
-        loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[None] = loop.create_future()
-        self._run.add_waiter(self._tr, loop, waiter)
-        await waiter
-        return self.final_state() if return_state else self.result()
-
-    def __await__(self) -> Generator[Any, None, Any]:
-        """``await future`` in async code: its result, without blocking the loop."""
-        return self.awaited().__await__()
-
-    def __repr__(self) -> str:
-        return f"<TaskFuture {self.key} {self._tr.state.value}>"
 
 
 def input_hash(args: Any, kwargs: Any) -> str | None:
@@ -217,6 +132,14 @@ class DynamicRun(FlowRun):
         self._name_error: Exception | None = None
         self._successor = threading.Event()
         self._retrying = False
+        #: Its state's message once its time limit (``timeout_seconds``) ended it.
+        self.timed_out: str | None = None
+        self._body_thread: threading.Thread | None = None
+        self._body_done = False
+        #: The thread running its final hooks (``flow_hooks``): the run ends after them,
+        #: with the outcome they were given.
+        self._hooks_thread: threading.Thread | None = None
+        self._outcome: StateType | None = None
         #: task key -> upstream keys whose failure it allows (``allow_failure``)
         self._tolerant: dict[str, frozenset[str]] = {}
         #: event-loop futures of ``await task(...)`` calls, resolved when their task is final
@@ -255,29 +178,58 @@ class DynamicRun(FlowRun):
         ).start()
 
     def _body(self) -> None:
+        with contextlib.suppress(flow_hooks.FlowInterrupted):  # landed past the body's end
+            self._run_body()
+
+    def _run_body(self) -> None:
         set_run(self)
+        self._body_thread = threading.current_thread()
         # what the body prints or logs is the run's own output; it still reaches the
         # terminal of `flowtop run` as it comes (a run process's is a log file nobody reads),
         # after the printer's lines of what happened before it
         self._captured = capture.begin(tee=self._bus.catch_up)
+        limit = None
         try:
             if self._name_error is not None:  # as in Prefect: the run fails before its body
                 self.error = self._name_error
             else:
-                self.value = resolve_return(_awaited(self.flow.fn(*self._args, **self._kwargs)))
+                flow_hooks.entering(self)
+                if self.flow.timeout is not None:
+                    limit = self.runner.timer.call_later(self.flow.timeout, self._time_out)
+                self.value = resolve_return(awaited(self.flow.fn(*self._args, **self._kwargs)))
                 self.states_failed = states_failed(self.value)
         except BaseException as exc:  # noqa: BLE001 - the flow's outcome, reported like a task's
-            if exc.__traceback__ is not None and exc.__traceback__.tb_next is not None:
-                exc.__traceback__ = exc.__traceback__.tb_next
-            hide_own_frames(exc)  # a failed task's call and future, between the user's lines
-            self.error = exc
+            if self.timed_out is None:  # else the run failed already, with its time limit
+                if exc.__traceback__ is not None and exc.__traceback__.tb_next is not None:
+                    exc.__traceback__ = exc.__traceback__.tb_next
+                hide_own_frames(exc)  # a failed task's call and future, between the user's lines
+                self.error = exc
         finally:
             capture.end()
             set_run(None)
         with self._lock:
+            self._body_done = True
+            if limit is not None:
+                limit.cancel()
             self._unfinished -= 1
             if self._unfinished == 0:
                 self._finish()
+
+    def _time_out(self) -> None:
+        """The body ran past ``timeout_seconds``: fail the run now, cancel its unfinished
+        tasks and interrupt the body (``flow_hooks``)."""
+        with self._lock:
+            if self._body_done or self.state is not StateType.RUNNING or self._closed():
+                return
+            assert self.flow.timeout is not None and self._body_thread is not None
+            self.error, self.timed_out = flow_hooks.timed_out(self.flow.timeout)
+            self._end_unfinished("the flow run timed out")
+            flow_hooks.interrupt(self._body_thread)
+            self._finish()
+
+    def _closed(self) -> bool:
+        """No task starts any more: cancelled, timed out, or ending."""
+        return self.cancelled or self.timed_out is not None or self._hooks_thread is not None
 
     def submit_call(
         self, task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], *, wait_for: Any = None
@@ -289,9 +241,11 @@ class DynamicRun(FlowRun):
         node_args = tuple(_as_refs(a, 0, tolerant) for a in args)
         node_kwargs = {k: _as_refs(v, 0, tolerant) for k, v in kwargs.items()}
         with self._lock:
-            if self.state is not StateType.RUNNING:
+            if self.state is not StateType.RUNNING or self._closed():
+                how = "timed out" if self.timed_out else "cancelled" if self.cancelled else "ending"
+                state = how if self.state is StateType.RUNNING else self.state.value
                 raise RunCancelled(
-                    f"flow {self.flow.name!r} run #{self.number} is {self.state.value}; task {task.name!r} not started"
+                    f"flow {self.flow.name!r} run #{self.number} is {state}; task {task.name!r} not started"
                 )
             n = self._uses[task.name] = self._uses.get(task.name, 0) + 1
             key = task.name if n == 1 else f"{task.name}-{n}"
@@ -452,6 +406,8 @@ class DynamicRun(FlowRun):
         """The function's outcome, as in Prefect: it returned → COMPLETED, it raised →
         FAILED. A task that failed and that the function handled stays FAILED in the
         counts without failing the run."""
+        if self._outcome is not None:  # what its final hooks were told
+            return self._outcome
         if self.cancelled:
             return StateType.CANCELLED
         if self.error is not None or self.states_failed is not None:
@@ -464,11 +420,28 @@ class DynamicRun(FlowRun):
     def _run_error(self) -> ErrorInfo | None:
         if self.error is None and self.states_failed is not None:
             return ErrorInfo("FailedRun", self.states_failed)
+        if self.timed_out is not None:  # the state's message says more than the exception's
+            return ErrorInfo(type(self.error).__name__, self.timed_out)
         return None if self.error is None else error_info(self.error)
+
+    # -- what the final hooks read (``flow_hooks.end_with_hooks``) ---------------------
+    @property
+    def body_output(self) -> capture.Captured | None:
+        return self._captured
+
+    def output_tee(self) -> None:
+        self._bus.catch_up()
+
+    def hooks_done(self) -> None:
+        with self._lock:
+            self._finish()
 
     def _finish(self) -> None:
         if self.state is not StateType.RUNNING:
             return
+        hooks = self._hooks_thread
+        if hooks is not None and hooks is not threading.current_thread():
+            return  # its final hooks run: it ends after them
         will_retry = (
             not self.cancelled
             and self.error is not None
@@ -476,6 +449,13 @@ class DynamicRun(FlowRun):
             and self.flow_attempt <= self.flow.retries
             and not self.runner.closed
         )
+        if hooks is None and not will_retry:
+            outcome = self._final_state()
+            kind = flow_hooks.ending_kind(self, outcome)
+            if self.flow.hooks[kind]:
+                self._outcome = outcome
+                self._hooks_thread = flow_hooks.end_with_hooks(self, kind)
+                return
         self._retrying = will_retry
         super()._finish()
         if will_retry:
@@ -551,42 +531,3 @@ def _wake(loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[None]) -> None
 def _set_done(waiter: asyncio.Future[None]) -> None:
     if not waiter.done():
         waiter.set_result(None)
-
-
-def _awaited(value: Any) -> Any:
-    """An ``async def`` flow's coroutine, run to its end on the flow's own thread."""
-    if inspect.iscoroutine(value):
-        import asyncio  # not with flowtop: see ``aloop``
-
-        return asyncio.run(value)
-    return value
-
-
-def resolve_return(value: Any) -> Any:
-    """What a ``@flow`` function's return value makes of the run, as in Prefect 3.
-
-    Futures (also inside lists, tuples, sets, dicts) become their final states. A state
-    made by hand (``Completed(...)``, ``Failed(...)``) is the outcome: its data is the
-    value, or its exception is raised. A task's state is the value when it completed;
-    otherwise its exception is raised. A list, tuple or set of states is the value either
-    way: when one did not complete the run ends FAILED (``states_failed``), as in Prefect.
-    """
-    value = _futures_to_states(value)
-    if isinstance(value, State) and value.state_details.task_run_id is None:
-        return value.result()
-    if isinstance(value, State) and not value.is_completed():
-        raise state_exception(value)
-    return value
-
-
-def _futures_to_states(value: Any, depth: int = 0) -> Any:
-    if isinstance(value, TaskFuture | InlineFuture):
-        return value.final_state()
-    if depth < 4 and isinstance(value, list | tuple | set | frozenset | dict):
-        if isinstance(value, dict):
-            return {k: _futures_to_states(v, depth + 1) for k, v in value.items()}
-        items = [_futures_to_states(v, depth + 1) for v in value]
-        if isinstance(value, list):
-            return items
-        return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
-    return value

@@ -60,6 +60,10 @@ class TaskTimeout(TimeoutError):
     """An attempt ran past its ``timeout``. Retryable like any other exception."""
 
 
+class FlowRunTimeoutError(TimeoutError):
+    """A ``@flow`` run went on past its ``timeout_seconds`` (Prefect 3's, of ``prefect.flow_engine``)."""
+
+
 class RetriesExhausted(Exception):
     """A completed attempt that the retry predicate still wanted to retry, with no budget left."""
 

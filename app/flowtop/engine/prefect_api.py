@@ -99,10 +99,11 @@ class State(Generic[T]):
         return self.type is StateType.FAILED and self.name == "Crashed"
 
     def is_cancelled(self) -> bool:
-        return self.type is StateType.CANCELLED
+        return self.type is StateType.CANCELLED and self.name != "Cancelling"
 
     def is_cancelling(self) -> bool:
-        return False
+        """A ``@flow``'s ``on_cancellation`` hooks get this state (``flow_hooks``)."""
+        return self.type is StateType.CANCELLED and self.name == "Cancelling"
 
     def is_pending(self) -> bool:
         return self.type is StateType.PENDING

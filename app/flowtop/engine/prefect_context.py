@@ -84,13 +84,19 @@ class FlowRunContext:
             if current is None or isinstance(current, InlineCall):
                 return None
             run = current[0]
-        info = FlowRunInfo(
-            id=run.run_id,
-            name=getattr(run, "run_name", "") or f"{run.flow.name} #{run.number}",
-            flow_id=run.flow.name,
-            run_count=getattr(run, "flow_attempt", 1),
-        )
-        return cls(run.flow, info, flow_parameters(run))
+        return cls(run.flow, flow_run_info(run), flow_parameters(run))
+
+
+def flow_run_info(run: Any, *, entering: bool = False) -> FlowRunInfo:
+    """Prefect's ``flow_run`` of ``run``. ``entering``: as an ``on_running`` hook sees it,
+    before Prefect counts the run (``run_count`` 0 the first time, 1 on the first retry)."""
+    count = getattr(run, "flow_attempt", 1)
+    return FlowRunInfo(
+        id=run.run_id,
+        name=getattr(run, "run_name", "") or f"{run.flow.name} #{run.number}",
+        flow_id=run.flow.name,
+        run_count=count - 1 if entering else count,
+    )
 
 
 def flow_parameters(run: Any) -> dict[str, Any]:

@@ -204,6 +204,12 @@ class TaskRun:
         self.cache_key: str | None = None
         self.cache_note = ""
 
+    def drop_timer(self) -> None:
+        """Cancel its pending retry or timeout, if any."""
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
     def to_state(self, timestamp: float) -> State:
         result = (
             self.exception

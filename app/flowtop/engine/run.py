@@ -315,9 +315,7 @@ class FlowRun(RunHandle):
         if tr.token != token or tr.state is not StateType.RUNNING:
             return None
         value, error, decision, info = judged
-        if tr.timer is not None:
-            tr.timer.cancel()
-            tr.timer = None
+        tr.drop_timer()
         record = tr.attempts[-1]
         record.duration = duration
         record.output = output
@@ -548,16 +546,17 @@ class FlowRun(RunHandle):
             if self.state is not StateType.RUNNING:
                 return False
             self.cancelled = True
-            for tr in self.tasks.values():
-                if tr.state.is_final:
-                    continue
-                if tr.timer is not None:
-                    tr.timer.cancel()
-                    tr.timer = None
-                tr.token += 1
-                self._end_unrun(tr, StateType.CANCELLED, "cancelled by the user")
+            self._end_unfinished("cancelled by the user")
             self._finish()
             return True
+
+    def _end_unfinished(self, why: str) -> None:
+        """Under the lock: every task not final ends CANCELLED, its pending retry dropped."""
+        for tr in self.tasks.values():
+            if not tr.state.is_final:
+                tr.drop_timer()
+                tr.token += 1
+                self._end_unrun(tr, StateType.CANCELLED, why)
 
     def _take_waiting(self, key: str) -> TaskRun | None:
         """The task ``key`` if it is awaiting a retry in a live run, its timer dropped (under the lock)."""
@@ -568,9 +567,7 @@ class FlowRun(RunHandle):
             or self.state is not StateType.RUNNING
         ):
             return None
-        if tr.timer is not None:
-            tr.timer.cancel()
-            tr.timer = None
+        tr.drop_timer()
         return tr
 
     def retry_now(self, key: str) -> bool:

@@ -13,13 +13,14 @@ from .caching import caching_of
 from .calls import map_calls, submit, wait_all
 from .context import current_flow, current_run
 from .delays import finite_float, normalize_delay, to_seconds
+from .hooks import check_hooks
 from .inline import outcome, run_inline, run_inline_async
 from .layers import Layer
 from .policy import POLICY_FIELDS, RetryPolicy
 from .prefect_api import RetryCondition
 from .settings import task_defaults
 from .suggest import did_you_mean
-from .task_runs import HOOK_KINDS, TaskExtras, check_hooks, check_run_name, make_extras
+from .task_runs import HOOK_KINDS, TaskExtras, check_run_name, make_extras
 
 #: Prefect 3 options with Prefect's semantics (see ``policy.decide``, ``task_runs``).
 PREFECT_OPTIONS = ("retry_condition_fn", "retry_jitter_factor", *HOOK_KINDS, "task_run_name")

@@ -38,11 +38,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from . import capture
-from .aloop import run_sync
+from .hooks import acall_hooks, call_hooks
 from .prefect_api import State, StateDetails, TaskRun
 from .states import StateType
 
@@ -193,24 +192,6 @@ class TaskExtras:
         return bool(self.on_completion or self.on_failure)
 
 
-def check_hooks(kind: str, hooks: Any) -> list[Callable[..., Any]]:
-    """Prefect's validation of ``on_failure=[...]`` etc.: an iterable of callables."""
-    try:
-        items = list(hooks)
-    except TypeError:
-        raise TypeError(
-            f"Expected iterable for '{kind}'; got {type(hooks).__name__} instead. Please "
-            f"provide a list of hooks to '{kind}': @task({kind}=[hook1, hook2])"
-        ) from None
-    for hook in items:
-        if not callable(hook):
-            raise TypeError(
-                f"Expected callables in '{kind}'; got {type(hook).__name__} instead. Please "
-                f"provide a list of hooks to '{kind}': @task({kind}=[hook1, hook2])"
-            )
-    return items
-
-
 def check_run_name(value: Any) -> Any:
     if value is not None and not isinstance(value, str) and not callable(value):
         raise TypeError(
@@ -256,45 +237,6 @@ def resolve_run_name(task: Task, args: Any, kwargs: dict[str, Any]) -> str:
                 f"but the call's parameters are {sorted(parameters)}"
             ) from None
     return task.name
-
-
-# -- hooks ---------------------------------------------------------------------------------
-def _hook_name(hook: Callable[..., Any]) -> str:
-    """Prefect's ``get_hook_name``."""
-    if hasattr(hook, "__name__"):
-        return str(hook.__name__)
-    if isinstance(hook, partial):
-        return str(getattr(hook.func, "__name__", type(hook.func).__name__))
-    return type(hook).__name__
-
-
-def call_hooks(
-    hooks: tuple[Callable[..., Any], ...], task: Task, task_run: TaskRun, state: State[Any]
-) -> None:
-    """Run each hook ``(task, task_run, state)``; one that raises is logged, as in Prefect.
-    An ``async def`` hook is run to its end (on a helper thread when a loop runs here)."""
-    for hook in hooks:
-        name = _hook_name(hook)
-        try:
-            result = hook(task, task_run, state)
-            if inspect.isawaitable(result):
-                run_sync(result)
-        except Exception:  # noqa: BLE001 - Prefect logs a failing hook and goes on
-            HOOK_LOG.error("An error was encountered while running hook %r", name, exc_info=True)
-
-
-async def acall_hooks(
-    hooks: tuple[Callable[..., Any], ...], task: Task, task_run: TaskRun, state: State[Any]
-) -> None:
-    """``call_hooks`` from async code: an ``async def`` hook is awaited here."""
-    for hook in hooks:
-        name = _hook_name(hook)
-        try:
-            result = hook(task, task_run, state)
-            if inspect.isawaitable(result):
-                await result
-        except Exception:  # noqa: BLE001 - Prefect logs a failing hook and goes on
-            HOOK_LOG.error("An error was encountered while running hook %r", name, exc_info=True)
 
 
 @contextmanager
@@ -355,7 +297,7 @@ def begin_attempt(run: FlowRun, tr: TaskRecord, args: Any, kwargs: dict[str, Any
         current = (run, tr, args, kwargs)
         with attempt_scope(current):
             state = running_state(current, tr.attempt)
-            call_hooks(extras.on_running, task, task_run_of(current, state), state)
+            call_hooks(extras.on_running, HOOK_LOG, task, task_run_of(current, state), state)
 
 
 class _Raise:
@@ -428,9 +370,7 @@ def concluding(
     with run._lock:
         if tr.token != token or tr.state is not StateType.RUNNING:
             return -1
-        if tr.timer is not None:
-            tr.timer.cancel()
-            tr.timer = None
+        tr.drop_timer()
         tr.token += 1
         token = tr.token
     failed = decision is not None and decision.final is not StateType.COMPLETED
@@ -442,7 +382,7 @@ def concluding(
     hooks = extras.on_failure if failed else extras.on_completion
     if hooks:
         with attempt_scope(current):
-            call_hooks(hooks, tr.node.task, task_run_of(current, state), state)
+            call_hooks(hooks, HOOK_LOG, tr.node.task, task_run_of(current, state), state)
     return token
 
 
@@ -500,7 +440,7 @@ def inline_begins(call: InlineCall) -> None:
     if extras is not None and extras.on_running:
         with attempt_scope(call):
             state = running_state(call, call.attempt)
-            call_hooks(extras.on_running, call.task, task_run_of(call, state), state)
+            call_hooks(extras.on_running, HOOK_LOG, call.task, task_run_of(call, state), state)
 
 
 async def ainline_begins(call: InlineCall) -> None:
@@ -508,7 +448,9 @@ async def ainline_begins(call: InlineCall) -> None:
     if extras is not None and extras.on_running:
         with attempt_scope(call):
             state = running_state(call, call.attempt)
-            await acall_hooks(extras.on_running, call.task, task_run_of(call, state), state)
+            await acall_hooks(
+                extras.on_running, HOOK_LOG, call.task, task_run_of(call, state), state
+            )
 
 
 def _inline_final(
@@ -527,14 +469,14 @@ def inline_ends(call: InlineCall, final: Any) -> None:
     hooks, state = _inline_final(call, final)
     if hooks:
         with attempt_scope(call):
-            call_hooks(hooks, call.task, task_run_of(call, state), state)
+            call_hooks(hooks, HOOK_LOG, call.task, task_run_of(call, state), state)
 
 
 async def ainline_ends(call: InlineCall, final: Any) -> None:
     hooks, state = _inline_final(call, final)
     if hooks:
         with attempt_scope(call):
-            await acall_hooks(hooks, call.task, task_run_of(call, state), state)
+            await acall_hooks(hooks, HOOK_LOG, call.task, task_run_of(call, state), state)
 
 
 __all__ = [

@@ -1,0 +1,156 @@
+"""A ``@flow``'s state hooks and its time limit, as Prefect 3's flow engine has them.
+
+Checked side by side with Prefect 3 (``tests/compat/side_by_side.py``, the scenarios
+``flow_hooks_*`` and ``flow_timeout*``):
+
+- ``on_running`` runs as each run of the flow enters Running, before its body: the
+  first run and every flow-level retry. Its ``flow_run.run_count`` is the runs before
+  this one (0 the first time), as Prefect's hook sees it.
+- ``on_completion`` / ``on_failure`` run once the run's outcome is known (its body
+  returned or raised, and its tasks ended), before its caller, ``flowtop run`` or any
+  window sees it end. A run that flow retries will run again calls neither: Prefect
+  turns that Failed into AwaitingRetry.
+- ``on_crashed`` replaces ``on_failure`` when the body raised what is not an
+  ``Exception`` (``KeyboardInterrupt``, ``SystemExit``): Prefect's ``Crashed``.
+- ``on_cancellation`` runs as a run is cancelled (``x``, ``c``, ``flowtop cancel``),
+  before it shows CANCELLED; the state it gets is ``Cancelling``.
+
+Each hook is called ``hook(flow, flow_run, state)``; one that raises is logged on
+``flowtop.flow_runs`` and changes nothing. The final ones run on a thread of their own,
+outside the run's lock (a hook may take its time, or read the run), and what they print
+is the run's output, as the body's is.
+
+``timeout_seconds``: once the body has run that long, the run fails with
+``FlowRunTimeoutError`` (its state ``TimedOut``, "Flow run exceeded timeout of 0.5
+second(s)"), its unfinished tasks are cancelled, and the body is interrupted as Prefect
+interrupts a flow's thread: an exception raised there at its next Python line (code
+blocked in C, such as a long ``time.sleep``, goes on until it returns, and a task it then
+calls is not started). Flow retries retry a timed-out run like any failed one.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from typing import TYPE_CHECKING, Any
+
+from . import capture
+from .context import set_run
+from .errors import FlowRunTimeoutError
+from .hooks import call_hooks
+from .prefect_api import State
+from .prefect_context import flow_run_info
+from .states import StateType
+
+if TYPE_CHECKING:
+    from .dynamic_run import DynamicRun
+
+FLOW_HOOK_KINDS = ("on_completion", "on_failure", "on_cancellation", "on_crashed", "on_running")
+#: A flow hook that raised is logged here, as Prefect logs it to the flow run's logger.
+HOOK_LOG = logging.getLogger("flowtop.flow_runs")
+
+
+class FlowInterrupted(BaseException):
+    """Raised in a ``@flow`` body's thread when its time is up. Not an ``Exception``, so
+    the body's own ``except Exception`` does not swallow it (Prefect's is a
+    ``CancelledError``); the run has already failed with ``FlowRunTimeoutError``."""
+
+
+def flow_timeout(value: Any) -> float | None:
+    """``timeout_seconds`` checked: Prefect's ``float(value) if value else None``."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(
+            f"@flow: timeout_seconds must be a number of seconds, got {type(value).__name__}"
+        )
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"@flow: timeout_seconds must be a number >= 0, got {value!r}")
+    return float(value) or None
+
+
+def timed_out(seconds: float) -> tuple[FlowRunTimeoutError, str]:
+    """What a run past its time limit raises to its caller, and its state's message
+    (Prefect's two texts)."""
+    return (
+        FlowRunTimeoutError(f"Scope timed out after {seconds} second(s)."),
+        f"Flow run exceeded timeout of {seconds} second(s)",
+    )
+
+
+def interrupt(thread: threading.Thread) -> None:
+    """Raise ``FlowInterrupted`` in ``thread`` at its next Python line (Prefect's
+    ``_send_exception_to_thread``)."""
+    import ctypes  # 2 ms at import, for flows with a time limit only
+
+    if thread.ident is not None and thread.is_alive():
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(thread.ident), ctypes.py_object(FlowInterrupted)
+        )
+
+
+# -- hooks ---------------------------------------------------------------------------------
+def entering(run: DynamicRun) -> None:
+    """The ``on_running`` hooks, on the body's thread before the body."""
+    hooks = run.flow.hooks["on_running"]
+    if hooks:
+        state: State[Any] = State(StateType.RUNNING)
+        call_hooks(hooks, HOOK_LOG, run.flow, flow_run_info(run, entering=True), state)
+
+
+def ending_kind(run: DynamicRun, outcome: StateType) -> str:
+    """Which hooks the run's end calls, ``outcome`` being its final state."""
+    if outcome is StateType.CANCELLED:
+        return "on_cancellation"
+    if outcome is StateType.COMPLETED:
+        return "on_completion"
+    if run.error is not None and not isinstance(run.error, Exception):
+        return "on_crashed"
+    return "on_failure"
+
+
+def ending_state(run: DynamicRun, kind: str) -> State[Any]:
+    """The Prefect state the hooks of ``kind`` are given."""
+    error = run.error
+    if kind == "on_completion":
+        return State(StateType.COMPLETED, data=run.value)
+    if kind == "on_cancellation":
+        return State(StateType.CANCELLED, name="Cancelling", message="cancelled by the user")
+    if kind == "on_crashed":
+        return State(StateType.FAILED, name="Crashed", message=_crash_message(error), data=error)
+    if run.timed_out is not None:
+        return State(StateType.FAILED, name="TimedOut", message=run.timed_out, data=error)
+    if error is None:  # it returned states of which one did not complete
+        return State(StateType.FAILED, data=run.value, message=run.states_failed)
+    message = f"Flow run encountered an exception: {type(error).__name__}: {error}"
+    return State(StateType.FAILED, data=error, message=message)
+
+
+def _crash_message(error: BaseException | None) -> str:
+    """Prefect's ``exception_to_crashed_state`` messages."""
+    if isinstance(error, KeyboardInterrupt):
+        return "Execution was aborted by an interrupt signal."
+    if isinstance(error, SystemExit):
+        return "Execution was aborted by Python system exit call."
+    return f"Execution was interrupted by an unexpected exception: {error!r}"
+
+
+def end_with_hooks(run: DynamicRun, kind: str) -> threading.Thread:
+    """Run the hooks of ``kind`` on a thread of their own, then end the run; their output
+    is the run's, after the body's."""
+
+    def call() -> None:
+        set_run(run)  # FlowRunContext.get() and get_run_logger() work in a hook
+        capture.begin(tee=run.output_tee, into=run.body_output)
+        try:
+            state = ending_state(run, kind)
+            call_hooks(run.flow.hooks[kind], HOOK_LOG, run.flow, flow_run_info(run), state)
+        finally:
+            capture.end()
+            set_run(None)
+            run.hooks_done()
+
+    thread = threading.Thread(target=call, name=f"flowtop-flow-hooks-{run.flow.name}", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,75 @@
+"""Prefect 3's state hooks, for tasks and flows alike: checking them and calling them.
+
+A hook is called ``hook(task_or_flow, run, state)``. As in Prefect, one that raises is
+logged (``An error was encountered while running hook 'name'``) and changes nothing:
+a notification that fails must not fail the work it reports on. An ``async def`` hook
+is run to its end. When each kind runs is the caller's business (``task_runs`` for
+tasks, ``flow_hooks`` for flows).
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import Any
+
+from .aloop import run_sync
+
+Hook = Callable[..., Any]
+
+
+def check_hooks(kind: str, hooks: Any, *, decorator: str = "task") -> list[Hook]:
+    """Prefect's validation of ``on_failure=[...]`` etc.: an iterable of callables."""
+    example = f"\n\n@{decorator}({kind}=[hook1, hook2])"  # Prefect's text, without its def
+    try:
+        items = list(hooks)
+    except TypeError:
+        raise TypeError(
+            f"Expected iterable for '{kind}'; got {type(hooks).__name__} instead. Please "
+            f"provide a list of hooks to '{kind}':{example}"
+        ) from None
+    for hook in items:
+        if not callable(hook):
+            raise TypeError(
+                f"Expected callables in '{kind}'; got {type(hook).__name__} instead. Please "
+                f"provide a list of hooks to '{kind}':{example}"
+            )
+    return items
+
+
+def hook_name(hook: Hook) -> str:
+    """Prefect's ``get_hook_name``."""
+    if hasattr(hook, "__name__"):
+        return str(hook.__name__)
+    if isinstance(hook, partial):
+        return str(getattr(hook.func, "__name__", type(hook.func).__name__))
+    return type(hook).__name__
+
+
+def call_hooks(hooks: Iterable[Hook], log: logging.Logger, *args: Any) -> None:
+    """Run each hook with ``args``; one that raises is logged on ``log``. An ``async def``
+    hook is run to its end (on a helper thread when a loop runs here)."""
+    for hook in hooks:
+        try:
+            result = hook(*args)
+            if inspect.isawaitable(result):
+                run_sync(result)
+        except Exception:
+            log.error(
+                "An error was encountered while running hook %r", hook_name(hook), exc_info=True
+            )
+
+
+async def acall_hooks(hooks: Iterable[Hook], log: logging.Logger, *args: Any) -> None:
+    """``call_hooks`` from async code: an ``async def`` hook is awaited here."""
+    for hook in hooks:
+        try:
+            result = hook(*args)
+            if inspect.isawaitable(result):
+                await result
+        except Exception:
+            log.error(
+                "An error was encountered while running hook %r", hook_name(hook), exc_info=True
+            )

@@ -1,0 +1,142 @@
+"""What a ``@flow`` body holds and returns: the futures of its task calls, and what its
+return value makes of the run (Prefect 3's ``PrefectFuture`` and
+``resolve_futures_to_states``)."""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+from .calls import InlineFuture
+from .errors import RunCancelled, UpstreamFailed
+from .prefect_api import State, from_engine, state_exception
+from .states import StateType
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from .dynamic_run import DynamicRun
+    from .records import TaskRun
+
+
+class TaskFuture:
+    """The pending result of ``task.submit(...)`` inside a running ``@flow``.
+
+    As Prefect 3's ``PrefectFuture``: ``result()``, ``wait()`` (returns None), ``state``
+    (a Prefect-style ``State``) and ``task_run_id``.
+    """
+
+    __slots__ = ("_run", "_tr")
+
+    def __init__(self, run: DynamicRun, tr: TaskRun) -> None:
+        self._run = run
+        self._tr = tr
+
+    @property
+    def key(self) -> str:
+        return self._tr.key
+
+    @property
+    def task_run_id(self) -> str:
+        return f"{self._run.run_id}:{self._tr.key}"
+
+    @property
+    def state(self) -> Any:
+        """The task's state now, as a Prefect-style ``State`` (``is_completed()``, …)."""
+        with self._run._lock:
+            state = self._tr.to_state(time.time())
+        return from_engine(state, task_run_id=self.task_run_id)
+
+    def _wait(self, timeout: float | None) -> bool:
+        run = self._run
+        with run._cond:
+            return run._cond.wait_for(lambda: self._tr.state.is_final, timeout)
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until the task is final, or ``timeout`` seconds pass (as Prefect: no error)."""
+        self._wait(timeout)
+
+    def final_state(self, timeout: float | None = None) -> Any:
+        """Wait for the end and return the Prefect-style ``State``."""
+        if not self._wait(timeout):
+            raise TimeoutError(f"task {self.key!r} still {self._tr.state.value} after {timeout}s")
+        return self.state
+
+    def result(self, timeout: float | None = None, raise_on_failure: bool = True) -> Any:
+        """The task's return value, or its final exception raised here (returned with
+        ``raise_on_failure=False``). A task that never ran because an upstream failed has
+        neither: ``UpstreamFailed`` (an ``UnfinishedRun``) is raised even then, as Prefect 3
+        raises ``UnfinishedRun``."""
+        if not self._wait(timeout):
+            raise TimeoutError(f"task {self.key!r} still {self._tr.state.value} after {timeout}s")
+        with self._run._lock:
+            state = self._tr.to_state(time.time())
+        if state.type is StateType.COMPLETED:
+            return state.result
+        if state.type is StateType.UPSTREAM_FAILED:
+            raise UpstreamFailed(f"task {self.key!r}: {state.message}")
+        if state.type is StateType.FAILED and state.exception is not None:
+            error: BaseException = state.exception
+        else:
+            error = RunCancelled(f"task {self.key!r} was cancelled")
+        if raise_on_failure:
+            raise error
+        return error
+
+    async def awaited(self, return_state: bool = False) -> Any:
+        """Wait on the calling event loop (no thread held); the result, or the ``State``."""
+        import asyncio  # a loop runs: imported already (not with flowtop: see ``aloop``)
+
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        self._run.add_waiter(self._tr, loop, waiter)
+        await waiter
+        return self.final_state() if return_state else self.result()
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        """``await future`` in async code: its result, without blocking the loop."""
+        return self.awaited().__await__()
+
+    def __repr__(self) -> str:
+        return f"<TaskFuture {self.key} {self._tr.state.value}>"
+
+
+def awaited(value: Any) -> Any:
+    """An ``async def`` flow's coroutine, run to its end on the flow's own thread."""
+    if inspect.iscoroutine(value):
+        import asyncio  # not with flowtop: see ``aloop``
+
+        return asyncio.run(value)
+    return value
+
+
+def resolve_return(value: Any) -> Any:
+    """What a ``@flow`` function's return value makes of the run, as in Prefect 3.
+
+    Futures (also inside lists, tuples, sets, dicts) become their final states. A state
+    made by hand (``Completed(...)``, ``Failed(...)``) is the outcome: its data is the
+    value, or its exception is raised. A task's state is the value when it completed;
+    otherwise its exception is raised. A list, tuple or set of states is the value either
+    way: when one did not complete the run ends FAILED (``states_failed``), as in Prefect.
+    """
+    value = _futures_to_states(value)
+    if isinstance(value, State) and value.state_details.task_run_id is None:
+        return value.result()
+    if isinstance(value, State) and not value.is_completed():
+        raise state_exception(value)
+    return value
+
+
+def _futures_to_states(value: Any, depth: int = 0) -> Any:
+    if isinstance(value, TaskFuture | InlineFuture):
+        return value.final_state()
+    if depth < 4 and isinstance(value, list | tuple | set | frozenset | dict):
+        if isinstance(value, dict):
+            return {k: _futures_to_states(v, depth + 1) for k, v in value.items()}
+        items = [_futures_to_states(v, depth + 1) for v in value]
+        if isinstance(value, list):
+            return items
+        return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
+    return value
