@@ -326,3 +326,37 @@ def test_the_note_says_what_a_flow_function_raised(capsys, workspace: Path) -> N
     assert code == 0
     row = out.splitlines()[1]
     assert "1 completed" in row and row.endswith("flow raised ValueError: too big: 8"), row
+
+
+def test_a_flow_run_name_is_in_the_table_the_run_and_json(capsys, workspace: Path) -> None:
+    """`flowtop run` says `report #1 (daily-eu) started`: the history names it the same way."""
+    from flowtop import flow
+
+    @task
+    def one() -> int:
+        return 1
+
+    @flow(name="report", flow_run_name="daily-{region}")
+    def report(region: str) -> int:
+        return one()
+
+    record_runs(workspace, make_flow("etl"))  # a graph's run: no name
+    history = History(workspace / ".flowtop" / "history.db")
+    runner = Runner(2, sinks=[history.sink], next_number=history.next_number)
+    try:
+        runner.start(report, kwargs={"region": "eu"}).result(timeout=30)
+        runner.bus.flush(timeout=10)
+        assert history.flush(10)
+    finally:
+        runner.shutdown()
+        history.close()
+    code, out, _ = run_command(capsys, str(workspace))
+    assert code == 0
+    rows = out.splitlines()
+    assert rows[1].split()[:3] == ["report", "1", "(daily-eu)"], rows
+    assert rows[2].split()[:3] == ["etl", "1", "FAILED"], rows
+    code, out, _ = run_command(capsys, str(workspace), "--run", "1", "--flow", "report")
+    assert code == 0 and out.startswith("report #1 (daily-eu)  COMPLETED"), out
+    code, out, _ = run_command(capsys, str(workspace), "--json")
+    named = [json.loads(line).get("name") for line in out.splitlines()]
+    assert named == ["daily-eu", None]

@@ -24,7 +24,7 @@ def step(x: int) -> int:
     return x + 1
 
 
-@flow(name="child")
+@flow(name="child", flow_run_name="child-of-{x}")
 def child(x: int) -> int:
     return step(x)
 
@@ -67,7 +67,9 @@ async def test_the_run_header_says_child_of_run_n_of_the_parent_flow(tmp_path: P
         assert "(child of run #1 of parent)" in app.header.render().plain  # type: ignore[attr-defined]
 
 
-async def test_the_history_screen_lists_child_runs_as_such(tmp_path: Path) -> None:
+async def test_the_history_screen_lists_child_runs_as_such_with_their_names(
+    tmp_path: Path,
+) -> None:
     record(tmp_path)
     with History(tmp_path / ".flowtop" / "history.db") as history:
         app = HostApp(lambda: HistoryScreen(history, None))
@@ -76,12 +78,13 @@ async def test_the_history_screen_lists_child_runs_as_such(tmp_path: Path) -> No
             table = app.screen.query_one("#runs", DataTable)
             flows = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
             assert sorted(flows) == [
-                "child (child of parent #1) with x=1",
+                "child child-of-1 (child of parent #1) with x=1",
                 "parent",
-            ]  # its parameter too
-            row = flows.index("child (child of parent #1) with x=1")
+            ]  # its flow_run_name and parameter too
+            row = flows.index("child child-of-1 (child of parent #1) with x=1")
             table.move_cursor(row=row)
             await pilot.press("enter")
             await pilot.pause()
             heading = app.screen.query_one("#heading", Static)
             assert "child of parent #1" in str(heading.render())
+            assert str(heading.render()).startswith("child #1 child-of-1 · ")

@@ -227,7 +227,7 @@ def _print_table(runs: list[RunRecord], out: Writer) -> None:
     rows = [
         (
             clean(r.flow),
-            str(r.number),
+            f"{r.number} ({clean(r.name)})" if r.name else str(r.number),
             r.state,
             date_time(r.started),
             precise_duration(r.duration),
@@ -266,8 +266,9 @@ def _print_detail(detail: RunDetail, out: Writer) -> None:
     run = detail.run
     rerun = f"  rerun of #{run.rerun_of_number}" if run.rerun_of_number is not None else ""
     child = f"  {run.child_of}" if run.child_of else ""
+    named = f" ({clean(run.name)})" if run.name else ""
     print(
-        f"{clean(run.flow)} #{run.number}  {run.state}  started {date_time(run.started)}  "
+        f"{clean(run.flow)} #{run.number}{named}  {run.state}  started {date_time(run.started)}  "
         f"duration {precise_duration(run.duration)}{rerun}{clean(child)}",
         file=out,
     )

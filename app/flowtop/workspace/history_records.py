@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..engine.parameters import decode as decode_parameters
+from .run_log import run_started_name
 
 
 class HistoryError(Exception):
@@ -44,6 +45,8 @@ class RunRecord:
     parent_number: int | None = None
     #: A ``@flow`` run's arguments by parameter name (``engine/parameters.py``); {} if none.
     parameters: dict[str, Any] = field(default_factory=dict)
+    #: A ``@flow`` run's ``flow_run_name`` ("" for none).
+    name: str = ""
 
     @property
     def child_of(self) -> str:
@@ -80,6 +83,8 @@ class RunRecord:
             data["parent_run_number"] = self.parent_number
         if self.parameters:
             data["parameters"] = dict(self.parameters)
+        if self.name:
+            data["name"] = self.name
         return data
 
 
@@ -217,6 +222,7 @@ def _run_record(row: tuple[Any, ...]) -> RunRecord:
         parent_flow=row[16],
         parent_number=row[17],
         parameters=decode_parameters(row[18]),
+        name=run_started_name(row[19]),
     )
 
 

@@ -90,6 +90,16 @@ def encode(event: RunStarted | RunFinished) -> str:
     )
 
 
+def run_started_name(body: str | None) -> str:
+    """The ``flow_run_name`` in a ``run_started`` body (see ``encode``); "" for any other
+    body, or one logged before names were (``flowtop history`` reads it for each run)."""
+    if not body or not body.startswith('["run_started"'):
+        return ""
+    fields = json.loads(body)
+    name = fields[11] if len(fields) > 11 else ""
+    return name if isinstance(name, str) else ""
+
+
 def encode_interrupted(run_id: str, reason: str, ts: float, flow: str, number: int) -> str:
     return json.dumps(["run_interrupted", run_id, reason, ts, flow, number], separators=(",", ":"))
 

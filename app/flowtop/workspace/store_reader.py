@@ -21,14 +21,24 @@ from .store_schema import check_version
 #: The schema version that added ``runs.parameters``.
 PARAMETERS_VERSION = 6
 
+#: A ``@flow`` run's first log event, its ``run_started``, whose body holds its
+#: ``flow_run_name`` (``run_log.run_started_name``); a graph's run has no name. Read from
+#: the log, where the run's other fields are, rather than copied into a column of ``runs``.
+_FIRST_EVENT = (
+    "CASE WHEN r.tasks = 0 THEN (SELECT e.body FROM events e WHERE e.run_id = r.run_id "
+    "ORDER BY e.id LIMIT 1) END"
+)
 #: Runs with the numbers of the runs they reran and were called by (``_run_record``'s row).
 _RUNS = (
     "SELECT r.run_id, r.flow, r.number, r.state, r.started, r.finished, r.duration, "
     "r.rerun_of, src.number, r.counts, r.tasks, r.note, r.host, r.pid, r.error, "
-    "r.parent, up.flow, up.number, r.parameters "
+    "r.parent, up.flow, up.number, r.parameters, "
+    f"{_FIRST_EVENT} "
     "FROM runs r LEFT JOIN runs src ON src.run_id = r.rerun_of "
     "LEFT JOIN runs up ON up.run_id = r.parent"
 )
+#: The same, for a store older than ``PARAMETERS_VERSION`` that nobody could migrate.
+_OLD_RUNS = _RUNS.replace("r.parameters", "NULL").replace(_FIRST_EVENT, "NULL")
 
 
 class StoreReader:
@@ -55,7 +65,7 @@ class StoreReader:
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
             yield (
                 conn,
-                _RUNS if version >= PARAMETERS_VERSION else _RUNS.replace("r.parameters", "NULL"),
+                _RUNS if version >= PARAMETERS_VERSION else _OLD_RUNS,
             )
 
     def runs(self, flow: str | None = None, limit: int | None = 100) -> list[RunRecord]:

@@ -176,6 +176,8 @@ class HistoryScreen(Screen[None]):
         for record in records:
             self.records[record.run_id] = record
             flow_cell = Text(plain(record.flow, 60, cell=True))
+            if record.name:  # its flow_run_name, as the monitor's header shows it
+                flow_cell.append(f" {plain(record.name, 60, cell=True)}", style="bold")
             if record.child_of:  # a subflow's run: which run called it
                 flow_cell.append(f" ({plain(record.child_of, 80, cell=True)})", style="dim")
             if record.parameters:  # which day a nightly run was for
@@ -249,7 +251,9 @@ class RunDetailScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         run = self.detail.run
-        heading = Text(f"{run.flow} #{run.number} · ")
+        heading = Text(
+            f"{run.flow} #{run.number}{f' {plain(run.name, 80)}' if run.name else ''} · "
+        )
         styles = looks(self.app)
         heading.append_text(state_text(run.state, styles))
         heading.append(
