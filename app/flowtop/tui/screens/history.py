@@ -307,7 +307,7 @@ class RunDetailScreen(Screen[None]):
         """``text``, then what the run's ``@flow`` body printed itself (if anything)."""
         if self.detail.output:
             text.append("\nFlow output", style="bold")
-            text.append("  what the @flow body printed itself\n", style="dim")
+            text.append("  what the @flow body and its hooks printed\n", style="dim")
             text.append(plain(self.detail.output.rstrip("\n")) + "\n")
         return text
 

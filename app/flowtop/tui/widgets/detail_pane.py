@@ -139,7 +139,7 @@ def body_text(
             out.append(f"  · {layer}\n", style="dim" if layer == Layer.BUILTIN else styles["layer"])
     if flow_output:
         body.at(0).append("\nFlow output", style="bold")
-        body.at(0).append("  what the @flow body printed itself\n", style="dim")
+        body.at(0).append("  what the @flow body and its hooks printed\n", style="dim")
         body.at(2).append(flow_output.rstrip("\n") + "\n")
     return body
 
