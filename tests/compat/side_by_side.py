@@ -1107,6 +1107,25 @@ SCENARIOS: dict[str, str] = {
             _t.sleep(2)
             return observed(outcome)
     """,
+    "cache_hit_state_name": """
+        import time as _t
+        from prefect import flow, task
+        from prefect.tasks import task_input_hash
+        @task(cache_key_fn=task_input_hash)
+        def double(x):
+            hit("double")
+            return 2 * x
+        @flow
+        def f():
+            x = _t.time_ns()  # a key no earlier run stored
+            first = double(x, return_state=True)
+            future = double.submit(x)
+            future.wait()
+            second = future.state
+            return [first.name, second.name, second.is_completed(), second.result() == 2 * x]
+        def main():
+            return observed(outcome_of(f))
+    """,
     "subflow_failure_caught": """
         from prefect import flow
         @flow

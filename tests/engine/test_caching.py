@@ -137,6 +137,12 @@ def test_persist_result_caches_within_a_run_only(cached_runner) -> None:
     run(cached_runner, twice)
     assert len(calls.made) == 2  # a new run: a new run id
 
+    @flow
+    def names() -> list[str]:  # a hit's state is named as Prefect names it
+        return [add(2, 2, return_state=True).name, add(2, 2, return_state=True).name]
+
+    assert run(cached_runner, names).value == ["Completed", "Cached"]
+
 
 @pytest.mark.parametrize(
     "options",

@@ -262,14 +262,24 @@ def Retrying(*, message: str | None = None) -> State[Any]:
     return State(StateType.RUNNING, message=message, name="Retrying")
 
 
-def from_engine(state: EngineState, *, task_run_id: str | None = None) -> State[Any]:
-    """The Prefect form of one engine ``State`` (a task's state after its last attempt)."""
+def from_engine(
+    state: EngineState, *, task_run_id: str | None = None, cached: bool = False
+) -> State[Any]:
+    """The Prefect form of one engine ``State`` (a task's state after its last attempt).
+    ``cached``: its result came from the cache (or a rerun's source run), not a call:
+    Prefect names that state ``Cached``."""
     details = StateDetails(
         task_run_id=task_run_id or uuid.uuid4().hex, task_key=state.task, run_count=state.attempt
     )
     message = state.message or None
     if state.type is StateType.COMPLETED:
-        return State(StateType.COMPLETED, data=state.result, message=message, state_details=details)
+        return State(
+            StateType.COMPLETED,
+            data=state.result,
+            message=message,
+            state_details=details,
+            name="Cached" if cached else None,
+        )
     if state.type is StateType.FAILED:
         from .errors import TaskTimeout
 

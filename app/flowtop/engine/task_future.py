@@ -47,7 +47,7 @@ class TaskFuture:
         """The task's state now, as a Prefect-style ``State`` (``is_completed()``, …)."""
         with self._run._lock:
             state = self._tr.to_state(time.time())
-        return from_engine(state, task_run_id=self.task_run_id)
+        return from_engine(state, task_run_id=self.task_run_id, cached=self._tr.reused)
 
     def _wait(self, timeout: float | None) -> bool:
         run = self._run
