@@ -520,3 +520,34 @@ async def test_what_exists_when_ready_is_out_of_the_collectors_sight_until_the_a
         await wait_for(pilot, lambda: app.control is not None, "the app to be ready")
         assert gc.get_freeze_count() > 1_000
     assert gc.get_freeze_count() == 0
+
+
+async def test_a_flow_whose_file_goes_stays_listed_while_its_run_goes_on(
+    workspace: FakeWorkspace,
+) -> None:
+    """Deleting or renaming a flow's file (or switching a git branch) mid-run made the flow,
+    and with it the only view of its live run, leave the list."""
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await start_waiting(pilot, app)
+        run = app.table.run
+        waiting = workspace.flows.pop("waiting")  # its file is gone
+        app.apply_change(FakeChange("Removed waiting", flows=["waiting"]))
+        await pilot.pause(0.05)
+        assert app.selected_flow == "waiting" and app.table.run is run and run.is_live
+        assert "waiting (gone)" in screen_text(app)
+        await pilot.press("r")  # nothing to start it from
+        await wait_for(
+            pilot, lambda: "no longer in any flow file" in screen_text(app), "the warning"
+        )
+        await pilot.press("c", "y")  # its run can still be acted on
+        await wait_for(pilot, lambda: run.state is S.CANCELLED, "the run to be cancelled")
+        app.flow_list.select_flow("demo")
+        await pilot.pause(0.05)
+        app.apply_change(FakeChange("Reloaded"))
+        await pilot.pause(0.05)
+        listed = [
+            app.flow_list.get_option_at_index(i).id for i in range(app.flow_list.option_count)
+        ]
+        assert "flow:waiting" not in listed  # ended and not on screen: it goes
+        workspace.flows["waiting"] = waiting

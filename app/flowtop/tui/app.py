@@ -266,13 +266,11 @@ class FlowtopApp(RunActions, ViewActions, KeyActions, ErrorActions, App[int]):
         return errors
 
     def _show_flows(self) -> None:
-        states = {
-            name: run.state
-            for name in self.workspace.shapes
-            if (run := self.store.latest_for(name))
-        }
+        gone = self.store.without_file(self.workspace.shapes, self.selected_flow)
+        names = [*self.workspace.shapes, *gone]
+        states = {name: run.state for name in names if (run := self.store.latest_for(name))}
         flows = self.flow_list
-        flows.show(self.workspace.shapes, self._errors(), states, root=self.workspace.root)
+        flows.show(names, self._errors(), states, root=self.workspace.root, gone=gone)
         if self.selected_flow is None and self.selected_error is None and self.workspace.shapes:
             self._select_flow(next(iter(self.workspace.shapes)))
 

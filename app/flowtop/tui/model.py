@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -393,6 +393,15 @@ class RunStore:
         """The flow's runs still running, oldest first (several when started in parallel)."""
         live = [r for r in self.runs.values() if r.flow == flow and r.is_live]
         return sorted(live, key=lambda r: (r.started or 0.0, r.number or 0))
+
+    def without_file(self, loaded: Collection[str], shown: str | None) -> list[str]:
+        """Flows no file defines any more (deleted, renamed, a branch switched) that still
+        have a run to watch: a live one, or ``shown``, the flow on screen, with any run.
+        Their runs go on; dropping them from the list would hide those runs."""
+        names = [r.flow for r in self.runs.values() if r.is_live and r.flow not in loaded]
+        if shown is not None and shown not in loaded and shown in self.latest:
+            names.append(shown)
+        return list(dict.fromkeys(names))
 
     def apply_batch(self, events: Iterable[Event]) -> dict[str, set[str]]:
         """Fold events in; return run id -> keys of rows that changed (an empty set when

@@ -81,7 +81,10 @@ class RunActions(_AppBase):
             return None
         if self.selected_flow not in self.workspace.shapes:
             self.notify(
-                f"Flow {self.selected_flow} is not loaded", severity="warning", markup=False
+                f"{self.selected_flow} is no longer in any flow file here: it is listed for "
+                "its runs, which go on (and stay in the history)",
+                severity="warning",
+                markup=False,
             )
             return None
         return self.selected_flow

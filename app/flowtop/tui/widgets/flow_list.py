@@ -8,7 +8,7 @@ Every prompt is a ``Text`` object: file names and flow names are never parsed as
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -53,8 +53,10 @@ class FlowList(OptionList):
         run_states: Mapping[str, Any] | None = None,
         *,
         root: Path | None = None,
+        gone: Collection[str] = (),
     ) -> None:
-        """Replace the options, keeping the highlight on the same id when it still exists."""
+        """Replace the options, keeping the highlight on the same id when it still exists.
+        ``gone``: flows no file defines any more, listed (dim) for their runs."""
         current = self.highlighted_option.id if self.highlighted_option is not None else None
         options: list[Option] = []
         styles = looks(self.app)
@@ -62,6 +64,9 @@ class FlowList(OptionList):
             state = (run_states or {}).get(name)
             symbol, _, look = STATE_LOOK[state] if state in STATE_LOOK else STATE_LOOK[None]
             prompt = Text.assemble((f"{symbol} ", styles[look]), (name, ""))
+            if name in gone:
+                prompt.stylize("dim", 2)
+                prompt.append(" (gone)", style="dim")
             options.append(Option(prompt, id=f"flow:{name}"))
         for key in errors:
             label = _short(key, root)
