@@ -123,6 +123,25 @@ def test_a_budget_only_retry_spends_reads_as_in_the_monitor() -> None:
     assert lines[4].endswith("etl/call ▶ running (attempt 2/4, on Retry)")
 
 
+def test_quiet_into_a_file_prints_failures_with_an_announced_budget_and_nothing_else() -> None:
+    """``--quiet`` in cron or CI: the steps that print nothing are dropped in one pass,
+    but a @flow call's announced policy still shapes its failure's line."""
+    out = io.StringIO()
+    error = ErrorInfo("ValueError", "bad row", "")
+    HumanPrinter(out, live=False, verbose=False)(
+        [
+            RunStarted("r1", "etl", 1, (), (), (), None, T0),
+            TaskStateChanged("r1", "etl", "call", S.PENDING, 0, 4, T0, policy="3× on Retry only 0s"),
+            TaskStateChanged("r1", "etl", "call", S.RUNNING, 1, 4, T0),
+            TaskStateChanged("r1", "etl", "call", S.FAILED, 1, 4, T0, error=error),
+            TaskStateChanged("r1", "etl", "other", S.COMPLETED, 1, 1, T0, result="1"),
+        ]
+    )  # fmt: skip
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 2 and "etl #1 started" in lines[0]
+    assert lines[1].endswith("etl/call ✗ failed (attempt 1/1, +3 on Retry): ValueError: bad row")
+
+
 def test_a_flow_run_name_follows_the_run_number() -> None:
     out = io.StringIO()
     HumanPrinter(out, live=False)(
