@@ -1126,6 +1126,31 @@ SCENARIOS: dict[str, str] = {
         def main():
             return observed(outcome_of(f))
     """,
+    "runtime_module": """
+        from prefect import flow, task
+        from prefect.runtime import deployment, flow_run, task_run
+        outside = [flow_run.id, flow_run.name, flow_run.run_count, flow_run.parameters,
+                   task_run.id, task_run.run_count, task_run.parameters, deployment.id]
+        @task(retries=1, retry_delay_seconds=0)
+        def step(x):
+            if hit("step") < 2:
+                raise ConnectionError("once")
+            return [task_run.task_name, task_run.run_count, task_run.parameters,
+                    flow_run.flow_name, flow_run.parameters]
+        @flow
+        def child():
+            return [flow_run.parent_flow_run_id is not None,
+                    flow_run.root_flow_run_id != flow_run.id]
+        def named():
+            return f"day-{flow_run.parameters['n']}"
+        @flow(flow_run_name=named)
+        def f(n: int = 2):
+            return [step(n), flow_run.name, flow_run.run_count, flow_run.root_flow_run_id == flow_run.id,
+                    flow_run.parent_flow_run_id, deployment.id, deployment.parameters,
+                    deployment.flow_run_id == flow_run.id, child()]
+        def main():
+            return observed([outside, outcome_of(f)])
+    """,
     "subflow_failure_caught": """
         from prefect import flow
         @flow

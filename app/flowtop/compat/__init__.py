@@ -65,6 +65,21 @@ def _flow_engine() -> dict[str, Any]:
     return {"FlowRunTimeoutError": FlowRunTimeoutError}
 
 
+def _runtime(part: str | None = None) -> Callable[[], dict[str, Any]]:
+    """``prefect.runtime`` (its three modules), or one of them: its attributes are read
+    when asked, by the module's own ``__getattr__``."""
+
+    def build() -> dict[str, Any]:
+        from .. import runtime
+
+        if part is None:
+            return {name: getattr(runtime, name) for name in runtime.__all__}
+        module = getattr(runtime, part)
+        return {"__getattr__": module.__getattr__, "__dir__": module.__dir__}
+
+    return build
+
+
 def _tasks() -> dict[str, Any]:
     from .. import tasks
 
@@ -100,6 +115,10 @@ def _package() -> dict[str, Any]:
 MODULES: dict[str, tuple[bool, Callable[[], dict[str, Any]]]] = {
     "prefect": (True, _prefect),
     "prefect.flows": (False, _flows),
+    "prefect.runtime": (True, _runtime()),
+    "prefect.runtime.flow_run": (False, _runtime("flow_run")),
+    "prefect.runtime.task_run": (False, _runtime("task_run")),
+    "prefect.runtime.deployment": (False, _runtime("deployment")),
     "prefect.flow_engine": (False, _flow_engine),
     "prefect.tasks": (False, _tasks),
     "prefect.cache_policies": (False, _public("cache_policies")),
@@ -158,7 +177,8 @@ class _StandIns(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         _, build = MODULES[module.__name__]
         module.__dict__.update(build())
         module.__dict__[MARKER] = True
-        module.__dict__["__getattr__"] = _missing_name(module.__name__)
+        # a module whose attributes are read when asked (prefect.runtime's) keeps its own
+        module.__dict__.setdefault("__getattr__", _missing_name(module.__name__))
         if module.__spec__ is not None and module.__spec__.submodule_search_locations is not None:
             module.__path__ = []
 

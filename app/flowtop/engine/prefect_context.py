@@ -78,13 +78,22 @@ class FlowRunContext:
 
     @classmethod
     def get(cls) -> FlowRunContext | None:
-        run: Any = current_run()
+        run = active_run()
         if run is None:
-            current = current_attempt()
-            if current is None or isinstance(current, InlineCall):
-                return None
-            run = current[0]
+            return None
         return cls(run.flow, flow_run_info(run), flow_parameters(run))
+
+
+def active_run() -> Any:
+    """The engine's run whose flow run context this is: the ``@flow`` run whose body, or
+    whose task attempt, runs here (any run's attempt, for a graph); else None."""
+    run: Any = current_run()
+    if run is None:
+        current = current_attempt()
+        if current is None or isinstance(current, InlineCall):
+            return None
+        run = current[0]
+    return run
 
 
 def flow_run_info(run: Any, *, entering: bool = False) -> FlowRunInfo:

@@ -68,6 +68,7 @@ class FlowRun(RunHandle):
         self.state = StateType.RUNNING
         self.cancelled = False
         self.started = self._clock()
+        self.started_at = time.time()  # wall clock (``prefect.runtime``'s start time)
         self.finished_at: float | None = None
         self.tasks: dict[str, TaskRun] = {
             key: TaskRun(node, policies[key]) for key, node in flow.nodes.items()

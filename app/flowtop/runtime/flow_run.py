@@ -1,0 +1,85 @@
+"""Prefect 3's ``prefect.runtime.flow_run``: the flow run this code runs in (its body, a
+task attempt of its run, a hook). flowtop has no API server: ``api_url``, ``ui_url``,
+``parent_deployment_id`` and ``job_variables`` are None, ``tags`` is empty."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from ..engine.prefect_context import active_run, flow_parameters, flow_run_info
+from .fields import Fields, reader
+
+
+def _id() -> str | None:
+    run = active_run()
+    return None if run is None else str(run.run_id)
+
+
+def _name() -> str | None:
+    run = active_run()
+    return None if run is None else flow_run_info(run).name
+
+
+def _flow_name() -> str | None:
+    run = active_run()
+    return None if run is None else str(run.flow.name)
+
+
+def _start() -> datetime:
+    """When the run started (Prefect's expected start); now outside a run."""
+    run = active_run()
+    return datetime.fromtimestamp(run.started_at, UTC) if run is not None else datetime.now(UTC)
+
+
+def _parameters() -> dict[str, Any]:
+    run = active_run()
+    return {} if run is None else flow_parameters(run)
+
+
+def _run_count() -> int:
+    run = active_run()
+    return 0 if run is None else int(getattr(run, "flow_attempt", 1))
+
+
+def _parent_id() -> str | None:
+    run = active_run()
+    return None if run is None else getattr(run, "parent_run", None)
+
+
+def _root_id() -> str | None:
+    """The outermost run of a chain of subflows (the run itself when it has no parent)."""
+    run = active_run()
+    if run is None:
+        return None
+    root = str(run.run_id)
+    parent = getattr(run, "parent_run", None)
+    while parent is not None:
+        root = parent
+        above = run.runner.find(parent)
+        parent = getattr(above, "parent_run", None) if above is not None else None
+    return root
+
+
+FIELDS: Fields = {
+    "id": _id,
+    "tags": list,
+    "scheduled_start_time": _start,
+    "name": _name,
+    "flow_name": _flow_name,
+    "flow_version": lambda: None,
+    "parameters": _parameters,
+    "parent_flow_run_id": _parent_id,
+    "parent_deployment_id": lambda: None,
+    "root_flow_run_id": _root_id,
+    "run_count": _run_count,
+    "api_url": lambda: None,
+    "ui_url": lambda: None,
+    "job_variables": lambda: None,
+}
+
+__getattr__ = reader("flow_run", FIELDS)
+
+
+def __dir__() -> list[str]:
+    return sorted(FIELDS)
