@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -62,6 +63,20 @@ def record_runs(root: Path, *flows: Flow, rerun: bool = False) -> list[RunResult
         runner.shutdown()
         history.close()
     return results
+
+
+def record_call(root: Path, flow: Flow, **kwargs: Any) -> RunResult:
+    """One run of a @flow with ``kwargs``, recorded in ``root``'s store."""
+    history = History(root / ".flowtop" / "history.db")
+    runner = Runner(2, sinks=[history.sink], next_number=history.next_number)
+    try:
+        result = runner.start(flow, kwargs=kwargs).result(timeout=30)
+        runner.bus.flush(timeout=10)
+        assert history.flush(10)
+    finally:
+        runner.shutdown()
+        history.close()
+    return result
 
 
 def run_command(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -313,15 +328,7 @@ def test_the_note_says_what_a_flow_function_raised(capsys, workspace: Path) -> N
         total = count()
         raise ValueError(f"too big: {total}\nsecond line " + "x" * 80)
 
-    history = History(workspace / ".flowtop" / "history.db")
-    runner = Runner(2, sinks=[history.sink], next_number=history.next_number)
-    try:
-        assert runner.start(nightly).result(timeout=30).state.value == "FAILED"
-        runner.bus.flush(timeout=10)
-        assert history.flush(10)
-    finally:
-        runner.shutdown()
-        history.close()
+    assert record_call(workspace, nightly).state.value == "FAILED"
     code, out, _ = run_command(capsys, str(workspace))
     assert code == 0
     row = out.splitlines()[1]
@@ -341,15 +348,7 @@ def test_a_flow_run_name_is_in_the_table_the_run_and_json(capsys, workspace: Pat
         return one()
 
     record_runs(workspace, make_flow("etl"))  # a graph's run: no name
-    history = History(workspace / ".flowtop" / "history.db")
-    runner = Runner(2, sinks=[history.sink], next_number=history.next_number)
-    try:
-        runner.start(report, kwargs={"region": "eu"}).result(timeout=30)
-        runner.bus.flush(timeout=10)
-        assert history.flush(10)
-    finally:
-        runner.shutdown()
-        history.close()
+    record_call(workspace, report, region="eu")
     code, out, _ = run_command(capsys, str(workspace))
     assert code == 0
     rows = out.splitlines()
