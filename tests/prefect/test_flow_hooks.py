@@ -8,8 +8,12 @@ cancellation, crashes, a body blocked in C, and bad options.
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
+import textwrap
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -308,3 +312,42 @@ def test_a_hook_option_given_as_none_is_no_hook_and_a_misspelt_option_is_named()
         TypeError, match=r"unknown option 'on_falure' \(did you mean 'on_failure'\?\)"
     ):
         flow(on_falure=[print])(lambda: None)
+
+
+def test_flowtop_list_says_what_a_flow_s_runs_do_beyond_its_tasks(tmp_path: Path) -> None:
+    (tmp_path / "nightly.py").write_text(
+        textwrap.dedent(
+            """
+            from flowtop import flow, task
+            from flowtop.task_runners import ThreadPoolTaskRunner
+
+            def notify(flow, flow_run, state):
+                print(state.name)
+
+            @task
+            def one() -> int:
+                return 1
+
+            @flow(retries=2, retry_delay=5, timeout_seconds=90, flow_run_name="daily-{day}",
+                  task_runner=ThreadPoolTaskRunner(max_workers=3), on_failure=[notify])
+            def nightly(day: str = "mon") -> int:
+                return one()
+
+            @flow
+            def plain() -> int:
+                return one()
+            """
+        )
+    )
+    listed = subprocess.run(
+        [sys.executable, "-m", "flowtop", "list", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.splitlines()
+    runs = [line for line in listed if line.startswith("  runs: ")]
+    assert runs == [
+        "  runs: retries 2, 5s apart; time limit 1m30s; named daily-{day}; "
+        "at most 3 tasks at once; on_failure: notify"
+    ]  # and none for `plain`, which sets none of them

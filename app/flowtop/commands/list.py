@@ -15,7 +15,7 @@ from typing import Any
 
 from ..engine.layers import Layer
 from ..engine.parameters import ParameterInfo
-from ..formats import plural
+from ..formats import fmt_seconds, plural
 from ..printable import PrintableStream, Writer, say
 from .common import bad_path, select_names
 
@@ -56,6 +56,8 @@ def main(args: argparse.Namespace) -> int:
             out.write(f"{name}  ({info['file']}, {plural(len(info['tasks']), 'task')})\n")
         if info.get("parameters"):
             out.write(f"  parameters: {_parameters(info['parameters'])}\n")
+        if info.get("runs"):
+            out.write(f"  runs: {_run_options(info['runs'])}\n")
         for names, upstream, lines in _alike_runs(info["tasks"]):
             after = f"  after {_names(upstream)}" if upstream else ""
             out.write(f"  {_names(names)}{after}\n")
@@ -75,6 +77,22 @@ def _parameters(parameters: list[dict[str, Any]]) -> str:
         given = typed if p.required else f"{typed} = {p.default}"
         parts.append(f"{given} ({'; '.join(notes)})" if notes else given)
     return ", ".join(parts)
+
+
+def _run_options(options: dict[str, Any]) -> str:
+    """``retries 2, 5s apart; time limit 20s; named daily-{region}; on_failure: notify``:
+    what a @flow's runs do beyond its tasks."""
+    parts = []
+    if "retries" in options:
+        parts.append(f"retries {options['retries']}, {fmt_seconds(options['retry_delay'])} apart")
+    if "timeout_seconds" in options:
+        parts.append(f"time limit {fmt_seconds(options['timeout_seconds'])}")
+    if "flow_run_name" in options:
+        parts.append(f"named {options['flow_run_name']}")
+    if "max_workers" in options:
+        parts.append(f"at most {options['max_workers']} tasks at once")
+    parts += [f"{kind}: {', '.join(names)}" for kind, names in options.get("hooks", {}).items()]
+    return "; ".join(parts)
 
 
 #: Consecutive tasks alike in settings and upstream are listed as one entry from this many

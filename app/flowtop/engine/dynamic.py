@@ -28,7 +28,7 @@ from .errors import FlowRunNameError, RunCancelled, UpstreamFailed
 from .flow import Flow
 from .flow_hooks import FLOW_HOOK_KINDS, flow_timeout
 from .graph import Node
-from .hooks import Hook, check_hooks
+from .hooks import Hook, check_hooks, hook_name
 from .parameters import ParameterInfo, call_for, signature_parameters
 from .prefect_api import outcome_state
 from .prefect_context import flow_parameters
@@ -135,6 +135,25 @@ class FlowFunction(Flow):
     @property
     def timeout_seconds(self) -> float | None:
         return self.timeout
+
+    def run_options(self) -> dict[str, Any]:
+        """What each run of it does beyond its tasks, for ``flowtop list``: the options
+        set (``retries`` and their delay, ``timeout_seconds``, ``flow_run_name``, the
+        ``max_workers`` of its task runner) and its state hooks by name."""
+        options: dict[str, Any] = {}
+        if self.retries:
+            options.update(retries=self.retries, retry_delay=self.retry_delay)
+        if self.timeout is not None:
+            options["timeout_seconds"] = self.timeout
+        if self.run_name is not None:
+            name = self.run_name
+            options["flow_run_name"] = name if isinstance(name, str) else hook_name(name)
+        if self.max_workers is not None:
+            options["max_workers"] = self.max_workers
+        hooks = {kind: [hook_name(h) for h in hooks] for kind, hooks in self.hooks.items() if hooks}
+        if hooks:
+            options["hooks"] = hooks
+        return options
 
     def run_name_for(self, run: DynamicRun) -> str:
         """Prefect's ``flow_run_name`` for ``run`` ("" without one): the template filled

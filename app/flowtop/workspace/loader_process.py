@@ -406,7 +406,7 @@ def describe_flow(workspace: Any, name: str) -> dict[str, Any]:
             }
         )
     source = workspace.flow_files.get(name)
-    described = {
+    described: dict[str, Any] = {
         "flow": name,
         "file": str(source) if source else None,
         "dynamic": dynamic,
@@ -414,6 +414,8 @@ def describe_flow(workspace: Any, name: str) -> dict[str, Any]:
     }
     if flow.parameters():  # what --param can give it
         described["parameters"] = [p._asdict() for p in flow.parameters()]
+    if isinstance(flow, FlowFunction) and (options := flow.run_options()):
+        described["runs"] = options
     return described
 
 
