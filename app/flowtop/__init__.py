@@ -16,7 +16,7 @@ from .engine import (
     flow,
     task,
 )
-from .engine.prefect_api import allow_failure, get_run_logger, unmapped
+from .engine.prefect_api import allow_failure, get_run_logger, opaque, quote, unmapped
 
 __version__ = "0.1.0"
 
@@ -33,6 +33,8 @@ __all__ = [
     "exponential_backoff",
     "flow",
     "get_run_logger",
+    "opaque",
+    "quote",
     "task",
     "unmapped",
 ]

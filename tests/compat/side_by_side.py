@@ -1151,6 +1151,43 @@ SCENARIOS: dict[str, str] = {
         def main():
             return observed([outside, outcome_of(f)])
     """,
+    "quote_and_opaque": """
+        from prefect import flow, task
+        from prefect.utilities.annotations import opaque, quote
+        @task
+        def one():
+            hit("one")
+            return 1
+        @task
+        def look(x):
+            inner = x[0] if isinstance(x, list) else x
+            is_future = hasattr(inner, "result") and not isinstance(inner, int)
+            return [type(x).__name__, is_future, inner if isinstance(inner, int) else None]
+        @flow
+        def f():
+            future = one.submit()
+            return [look(quote([future])), look(opaque(future)), look(quote(5)), look(opaque([3])),
+                    quote(7).unquote()]
+        def main():
+            return observed([outcome_of(f), outcome_of(lambda: look(quote([2])))])
+    """,
+    "inputs_outside_a_flow": """
+        from prefect import allow_failure, task, unmapped
+        from prefect.logging import disable_run_logger, get_run_logger
+        @task
+        def look(x):
+            return type(x).__name__ if not isinstance(x, int) else x
+        @task
+        def logs():
+            get_run_logger().info("hi")
+            return "logged"
+        def main():
+            with disable_run_logger():
+                quiet = outcome_of(logs.fn)
+            return observed([outcome_of(lambda: look(unmapped(3))),
+                             outcome_of(lambda: look(allow_failure(4))),
+                             outcome_of(logs.fn), quiet])
+    """,
     "subflow_failure_caught": """
         from prefect import flow
         @flow

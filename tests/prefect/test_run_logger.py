@@ -56,3 +56,22 @@ def test_run_logger_in_a_task_called_outside_a_flow(caplog: pytest.LogCaptureFix
     with caplog.at_level(logging.INFO):
         lone()
     assert "from a lone task" in caplog.text
+
+
+def test_disable_run_logger_lets_a_test_call_a_task_s_function_directly() -> None:
+    """Prefect's testing idiom: ``with disable_run_logger(): my_task.fn()``."""
+    from flowtop.logging import disable_run_logger, get_logger
+
+    @task
+    def logs() -> str:
+        get_run_logger().info("hello")
+        return "logged"
+
+    with pytest.raises(MissingContextError):
+        logs.fn()
+    with disable_run_logger():
+        assert logs.fn() == "logged"
+    with pytest.raises(MissingContextError):  # as it was after the block
+        logs.fn()
+    assert get_logger().name == "prefect" and get_logger("db").name == "prefect.db"
+    assert get_logger("prefect.x").name == "prefect.x"

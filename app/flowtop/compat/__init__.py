@@ -95,9 +95,9 @@ def _public(module: str) -> Callable[[], dict[str, Any]]:
 
 
 def _annotations() -> dict[str, Any]:
-    from ..engine.prefect_api import allow_failure, unmapped
+    from ..engine.prefect_api import allow_failure, opaque, quote, unmapped
 
-    return {"allow_failure": allow_failure, "unmapped": unmapped}
+    return {"allow_failure": allow_failure, "unmapped": unmapped, "quote": quote, "opaque": opaque}
 
 
 def _task_run_objects() -> dict[str, Any]:

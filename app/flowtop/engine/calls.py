@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .context import current_flow, current_run
 from .inline import run_inline
-from .prefect_api import Pending, allow_failure, from_engine, unmapped
+from .prefect_api import Pending, _Annotation, allow_failure, from_engine, quote, unmapped
 
 if TYPE_CHECKING:
     from .task import Task
@@ -64,6 +64,26 @@ class InlineFuture:
         return f"<InlineFuture {self.key} {'done' if self._done.is_set() else 'running'}>"
 
 
+def plain_inputs(
+    args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """A call outside any flow: its arguments as the task gets them, as Prefect resolves
+    them. Annotations are unwrapped (``quote``'s value as it is); a future, also under
+    ``opaque`` or ``allow_failure``, becomes its result (its exception, under
+    ``allow_failure``, when it failed)."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, quote):
+            return value.value
+        if isinstance(value, allow_failure) and isinstance(value.value, InlineFuture):
+            return value.value.result(raise_on_failure=False)
+        if isinstance(value, _Annotation):
+            value = value.unwrap()
+        return value.result() if isinstance(value, InlineFuture) else value
+
+    return tuple(map(plain, args)), {key: plain(value) for key, value in kwargs.items()}
+
+
 def submit(
     task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], *, wait_for: Any = None
 ) -> TaskFuture | InlineFuture:
@@ -75,7 +95,7 @@ def submit(
             )
         if wait_for is not None:
             wait_all(task.name, wait_for)
-        return InlineFuture(task, args, kwargs)
+        return InlineFuture(task, *plain_inputs(args, kwargs))
     return run.submit_call(task, args, kwargs, wait_for=wait_for)
 
 

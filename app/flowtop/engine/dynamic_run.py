@@ -32,6 +32,8 @@ from .policy import safe_repr
 from .prefect_api import (
     _Annotation,
     allow_failure,
+    opaque,
+    quote,
     states_failed,
 )
 from .records import RunResult, TaskRun, error_info, hide_own_frames
@@ -68,6 +70,13 @@ def _as_refs(value: Any, depth: int = 0, tolerant: set[str] | None = None) -> An
     """
     if isinstance(value, TaskFuture):
         return Ref(value.key)
+    if isinstance(value, quote):  # as it is, not searched: a future in it stays a future
+        return value.value
+    if isinstance(value, opaque):  # its future resolved, the value not searched
+        inner = value.value
+        if isinstance(inner, TaskFuture | InlineFuture):
+            return _as_refs(inner, depth, tolerant)
+        return inner
     if isinstance(value, _Annotation):
         inner = value.unwrap()
         if isinstance(inner, TaskFuture) and isinstance(value, allow_failure):

@@ -357,6 +357,18 @@ class unmapped(_Annotation[T]):
         return self.value
 
 
+class quote(_Annotation[T]):
+    """An input passed as it is: not searched for futures (a future inside it reaches the
+    task unresolved), only unwrapped."""
+
+    def unquote(self) -> T:
+        return self.value
+
+
+class opaque(_Annotation[T]):
+    """An input whose future is resolved, and whose value is then not searched further."""
+
+
 # -- retry_condition_fn -----------------------------------------------------------------
 @dataclass(slots=True)
 class TaskRun:
@@ -440,15 +452,24 @@ def _logger(name: str) -> logging.Logger:
     return logger
 
 
+#: The run loggers: a ``@flow`` body's, and task attempts' (``disable_run_logger``).
+RUN_LOGGERS = ("flowtop.flow_runs", "flowtop.task_runs")
+
+
 def get_run_logger(**extra: Any) -> logging.LoggerAdapter:  # type: ignore[type-arg]
     """The logger of the current task or flow run. In a task attempt its lines are part
     of that attempt's captured output (the detail pane, history, ``--json``)."""
+    flows, tasks = RUN_LOGGERS
     if capture.in_task_attempt() or inline_depth() > 0:
-        return _RunLogger(_logger("flowtop.task_runs"), extra)
+        return _RunLogger(_logger(tasks), extra)
     run = current_run()
     if run is not None:
         return _RunLogger(
-            _logger("flowtop.flow_runs"),
+            _logger(flows),
             {"flow_name": run.flow.name, "run_id": run.run_id, **extra},
         )
+    if logging.getLogger(flows).disabled and logging.getLogger(tasks).disabled:
+        null = logging.getLogger("null")  # ``disable_run_logger()``, as in Prefect
+        null.disabled = True
+        return _RunLogger(null, extra)
     raise MissingContextError("There is no active flow or task run context.")

@@ -10,7 +10,7 @@ from typing import Any, overload
 
 from .aloop import running_loop
 from .caching import caching_of
-from .calls import map_calls, submit, wait_all
+from .calls import map_calls, plain_inputs, submit, wait_all
 from .context import current_flow, current_run
 from .delays import finite_float, normalize_delay, to_seconds
 from .hooks import check_hooks
@@ -127,6 +127,7 @@ class Task:
             return future.final_state() if return_state else future.result()
         if wait_for is not None:
             wait_all(self.name, wait_for)
+        args, kwargs = plain_inputs(args, kwargs)
         if self.is_async:  # as in Prefect: a coroutine, to await
             return run_inline_async(self, args, kwargs, return_state)
         return outcome(run_inline(self, args, kwargs), return_state)
