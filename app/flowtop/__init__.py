@@ -17,6 +17,7 @@ from .engine import (
     task,
 )
 from .engine.prefect_api import allow_failure, get_run_logger, opaque, quote, unmapped
+from .engine.tags import tags
 
 __version__ = "0.1.0"
 
@@ -35,6 +36,7 @@ __all__ = [
     "get_run_logger",
     "opaque",
     "quote",
+    "tags",
     "task",
     "unmapped",
 ]

@@ -4,6 +4,7 @@ its ``task_run`` (``run_count``, ``name``, ``id``, ``state_name``) and ``paramet
 
 from .engine.prefect_api import MissingContextError
 from .engine.prefect_context import FlowRunContext, TaskRunContext, get_run_context
+from .engine.tags import tags
 
 EngineContext = FlowRunContext
 
@@ -13,4 +14,5 @@ __all__ = [
     "MissingContextError",
     "TaskRunContext",
     "get_run_context",
+    "tags",
 ]

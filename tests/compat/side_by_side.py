@@ -1188,6 +1188,23 @@ SCENARIOS: dict[str, str] = {
                              outcome_of(lambda: look(allow_failure(4))),
                              outcome_of(logs.fn), quiet])
     """,
+    "tags_context": """
+        from prefect import flow, tags, task
+        from prefect.runtime import flow_run, task_run
+        @task(tags=["own"])
+        def step():
+            return sorted(task_run.tags)
+        @flow
+        def f():
+            with tags("inner"):
+                first = step()
+            return [sorted(flow_run.tags), first, step()]
+        def main():
+            with tags("outer", "nightly") as current:
+                tagged = outcome_of(f)
+                seen = sorted(current)
+            return observed([tagged, seen, outcome_of(f), sorted(task_run.tags)])
+    """,
     "subflow_failure_caught": """
         from prefect import flow
         @flow

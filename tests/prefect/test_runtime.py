@@ -98,3 +98,32 @@ def test_drop_in_imports_read_the_run_when_asked() -> None:
 
         assert report() == ("report", None)
         assert prefect.runtime.flow_run.name is None
+
+
+def test_tags_reach_a_flow_s_tasks_subflows_hooks_and_calls_outside_a_flow() -> None:
+    from flowtop import tags
+
+    seen: dict[str, Any] = {}
+
+    def done(task_: Any, run: Any, state: Any) -> None:
+        seen["hook"] = run.tags
+
+    @task(tags=["db"], on_completion=[done])
+    def load() -> list[str]:
+        return sorted(task_run.tags)
+
+    @flow
+    def child() -> list[str]:
+        return sorted(flow_run.tags)
+
+    @flow
+    def parent() -> Any:
+        with tags("inner"):
+            return load(), child(), sorted(flow_run.tags)
+
+    with tags("nightly") as current:
+        assert current == {"nightly"}
+        assert parent() == (["db", "inner", "nightly"], ["inner", "nightly"], ["nightly"])
+        assert load() == ["db", "nightly"]  # outside any flow: the tags in effect here
+    assert seen["hook"] == ["db", "nightly"]
+    assert load() == ["db"] and task_run.tags == []

@@ -38,6 +38,7 @@ def _prefect() -> dict[str, Any]:
     from .. import __version__
     from ..engine.dynamic import FlowFunction, flow
     from ..engine.prefect_api import State, allow_failure, get_run_logger, unmapped
+    from ..engine.tags import tags
     from ..engine.task import Task, task
 
     return {
@@ -49,6 +50,7 @@ def _prefect() -> dict[str, Any]:
         "get_run_logger": get_run_logger,
         "allow_failure": allow_failure,
         "unmapped": unmapped,
+        "tags": tags,
         "__version__": f"3.0.0+flowtop.{__version__}",
     }
 

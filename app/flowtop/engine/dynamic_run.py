@@ -39,6 +39,7 @@ from .prefect_api import (
 from .records import RunResult, TaskRun, error_info, hide_own_frames
 from .run import FlowRun
 from .states import StateType
+from .tags import current_tags, tags_in_effect
 from .task_future import TaskFuture, awaited, resolve_return
 
 if TYPE_CHECKING:
@@ -127,6 +128,9 @@ class DynamicRun(FlowRun):
         self.flow_attempt = flow_attempt
         #: The run whose flow function called this one (a subflow), else None.
         self.parent_run: str | None = parent_run()
+        #: Prefect's tags in effect where it was called (``tags``), and each call's.
+        self.tags = current_tags()
+        self.task_tags: dict[str, frozenset[str]] = {}
         self.value: Any = None
         self.error: BaseException | None = None
         #: What the function's body printed or logged (``capture``): all of it once it
@@ -191,6 +195,10 @@ class DynamicRun(FlowRun):
             self._run_body()
 
     def _run_body(self) -> None:
+        with tags_in_effect(self.tags):
+            self._call_body()
+
+    def _call_body(self) -> None:
         set_run(self)
         self._body_thread = threading.current_thread()
         # what the body prints or logs is the run's own output; it still reaches the
@@ -272,6 +280,7 @@ class DynamicRun(FlowRun):
             policy = self.runner.policy_of(self.flow, node, self._default_max_retries)
             tr = TaskRun(node, policy)
             self.tasks[key] = tr
+            self.task_tags[key] = current_tags() | task.tags
             self._unfinished += 1
             tr.waiting_on = 0
             failed_upstream = None

@@ -23,7 +23,13 @@ from .suggest import did_you_mean
 from .task_runs import HOOK_KINDS, TaskExtras, check_run_name, make_extras
 
 #: Prefect 3 options with Prefect's semantics (see ``policy.decide``, ``task_runs``).
-PREFECT_OPTIONS = ("retry_condition_fn", "retry_jitter_factor", *HOOK_KINDS, "task_run_name")
+PREFECT_OPTIONS = (
+    "retry_condition_fn",
+    "retry_jitter_factor",
+    *HOOK_KINDS,
+    "task_run_name",
+    "tags",
+)
 #: Prefect 3's caching (``caching``): ``persist_result=True`` turns on its default policy.
 CACHE_OPTIONS = (
     "cache_policy",
@@ -39,9 +45,9 @@ ALIASES = {
     "retry_delay_seconds": "retry_delay",
     "timeout_seconds": "timeout",
 }
-#: Prefect options that change nothing in flowtop (prints are captured anyway; tags,
+#: Prefect options that change nothing in flowtop (prints are captured anyway;
 #: descriptions and versions are not shown): accepted so Prefect files run unchanged.
-IGNORED_OPTIONS = ("log_prints", "tags", "description", "version")
+IGNORED_OPTIONS = ("log_prints", "description", "version")
 #: Prefect options flowtop does not implement: refused at definition (import) time.
 UNSUPPORTED_OPTIONS = (
     "cache_result_in_memory",
@@ -75,6 +81,8 @@ class Task:
             if options.get(key) is None:
                 options[key] = value
         self.options = MappingProxyType(dict(options))
+        #: Prefect's ``tags=``: given back to Prefect code (``tags``), nothing more.
+        self.tags = frozenset(options.get("tags") or ())
         self.policy = build_policy(self.name, options)
         if options.get("retry_condition_fn") is not None:
             condition = RetryCondition(options["retry_condition_fn"], self)

@@ -44,6 +44,7 @@ from . import capture
 from .hooks import acall_hooks, call_hooks
 from .prefect_api import State, StateDetails, TaskRun
 from .states import StateType
+from .tags import current_tags
 
 if TYPE_CHECKING:
     from .policy import Decision, RetryPolicy
@@ -120,12 +121,14 @@ def task_run_of(current: Any, state: State[Any] | None = None) -> TaskRun:
         run_id, task_key = None, current.task.name
         tr_id, name, attempt = current.id, current.name, current.attempt
         first = current.first_started
+        tags = current_tags() | current.task.tags
     else:
         run, tr = current[0], current[1]
         run_id, task_key, attempt = run.run_id, tr.key, tr.attempt
         tr_id = f"{run.run_id}:{tr.key}"
         name = _run_names.get(run, {}).get(tr.key, tr.key)
         first = tr.attempts[0].started if tr.attempts else None
+        tags = getattr(run, "task_tags", {}).get(tr.key, tr.node.task.tags)
     view = TaskRun(
         id=tr_id,
         name=name,
@@ -134,6 +137,7 @@ def task_run_of(current: Any, state: State[Any] | None = None) -> TaskRun:
         flow_run_id=run_id,
         start_time=_when(first),
         expected_start_time=_when(first),
+        tags=sorted(tags),
         state=state,
     )
     if state is not None:

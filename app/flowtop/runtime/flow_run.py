@@ -1,6 +1,6 @@
 """Prefect 3's ``prefect.runtime.flow_run``: the flow run this code runs in (its body, a
 task attempt of its run, a hook). flowtop has no API server: ``api_url``, ``ui_url``,
-``parent_deployment_id`` and ``job_variables`` are None, ``tags`` is empty."""
+``parent_deployment_id`` and ``job_variables`` are None; ``tags`` are those of ``tags()``."""
 
 from __future__ import annotations
 
@@ -30,6 +30,12 @@ def _start() -> datetime:
     """When the run started (Prefect's expected start); now outside a run."""
     run = active_run()
     return datetime.fromtimestamp(run.started_at, UTC) if run is not None else datetime.now(UTC)
+
+
+def _tags() -> list[str]:
+    """The tags in effect where the run was called (``tags``); none for a graph's run."""
+    run = active_run()
+    return [] if run is None else sorted(getattr(run, "tags", ()))
 
 
 def _parameters() -> dict[str, Any]:
@@ -63,7 +69,7 @@ def _root_id() -> str | None:
 
 FIELDS: Fields = {
     "id": _id,
-    "tags": list,
+    "tags": _tags,
     "scheduled_start_time": _start,
     "name": _name,
     "flow_name": _flow_name,

@@ -23,7 +23,7 @@ def _read(what: str, default: Any) -> Any:
 
 FIELDS: Fields = {
     "id": lambda: _read("id", None),
-    "tags": list,
+    "tags": lambda: _read("tags", []),
     "name": lambda: _read("name", None),
     "task_name": lambda: _read("task_name", None),
     "parameters": lambda: _read("parameters", {}),
