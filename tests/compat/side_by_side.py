@@ -1205,6 +1205,22 @@ SCENARIOS: dict[str, str] = {
                 seen = sorted(current)
             return observed([tagged, seen, outcome_of(f), sorted(task_run.tags)])
     """,
+    "flow_with_options": """
+        from prefect import flow
+        def done(flow, flow_run, state):
+            hit(f"done {flow.name}")
+        @flow(timeout_seconds=30, on_completion=[done])
+        def nightly(day: str = "mon"):
+            if hit(f"body {day}") < 2:
+                raise RuntimeError("first run fails")
+            return day
+        retried = nightly.with_options(name="nightly-retried", retries=1, on_completion=[])
+        def main():
+            return observed([outcome_of(lambda: retried(day="tue")), retried.name, retried.retries,
+                             retried.timeout_seconds, len(retried.on_completion_hooks),
+                             nightly.name, nightly.retries,
+                             nightly.with_options(retries=None).retries])
+    """,
     "subflow_failure_caught": """
         from prefect import flow
         @flow
@@ -1263,6 +1279,7 @@ FLOW_RETRIES = {
     "subflow_retries",
     "flow_hooks_retries",
     "flow_timeout_retries",
+    "flow_with_options",
 }
 
 #: Scenarios known to differ, each with its reason: a difference README's "Differences

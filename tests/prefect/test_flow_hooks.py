@@ -351,3 +351,34 @@ def test_flowtop_list_says_what_a_flow_s_runs_do_beyond_its_tasks(tmp_path: Path
         "  runs: retries 2, 5s apart; time limit 1m30s; named daily-{day}; "
         "at most 3 tasks at once; on_failure: notify"
     ]  # and none for `plain`, which sets none of them
+
+
+def test_with_options_copies_the_flow_with_some_options_changed() -> None:
+    from flowtop.task_runners import ThreadPoolTaskRunner
+
+    def first(flow: Any, flow_run: Any, state: Any) -> None: ...
+
+    def second(flow: Any, flow_run: Any, state: Any) -> None: ...
+
+    @flow(
+        retries=2,
+        flow_run_name="daily-{day}",
+        task_runner=ThreadPoolTaskRunner(max_workers=3),
+        on_failure=[first],
+    )
+    def daily(day: str = "mon") -> str:
+        return day
+
+    copy = daily.with_options(name="daily-copy", retry_delay_seconds=4, on_failure=[second])
+    assert (copy.name, copy.retries, copy.retry_delay, copy.max_workers) == (
+        "daily-copy",
+        2,
+        4.0,
+        3,
+    )
+    assert copy.run_name == "daily-{day}" and copy.on_failure_hooks == [second]
+    assert daily.on_failure_hooks == [first] and daily.retry_delay == 0
+    assert daily.with_options(on_failure=[]).on_failure_hooks == [first]  # Prefect's `or`
+    assert copy("tue") == "tue"
+    with pytest.raises(TypeError, match="unknown option 'retires'"):
+        daily.with_options(retires=1)

@@ -37,7 +37,7 @@ from .states import StateType
 from .suggest import did_you_mean
 from .task import Task
 from .task_future import TaskFuture, resolve_return
-from .task_runners import max_workers_of
+from .task_runners import ThreadPoolTaskRunner, max_workers_of
 
 if TYPE_CHECKING:
     from .records import RunResult
@@ -90,6 +90,30 @@ class FlowFunction(Flow):
 
     def parameters(self) -> list[ParameterInfo]:
         return signature_parameters(self.fn)
+
+    def with_options(self, **changes: Any) -> FlowFunction:
+        """A copy with some options changed (Prefect 3's ``Flow.with_options``): an option
+        given as None keeps this flow's value, and so does an empty list of hooks (as in
+        Prefect: ``on_failure or self.on_failure_hooks``). Any option ``@flow`` takes."""
+        kept: dict[str, Any] = {
+            "name": self.name,
+            "retries": self.retries,
+            "retry_delay": self.retry_delay,
+            "validate_parameters": self.validate_parameters,
+            "flow_run_name": self.run_name,
+            "timeout_seconds": self.timeout,
+            **self.hooks,
+        }
+        if "retry_delay_seconds" in changes:  # Prefect's spelling of it
+            changes["retry_delay"] = changes.pop("retry_delay_seconds")
+        if changes.get("task_runner") is None and self.max_workers is not None:
+            changes["task_runner"] = ThreadPoolTaskRunner(max_workers=self.max_workers)
+        kept.update(
+            (key, value)
+            for key, value in changes.items()
+            if value is not None and not (key in FLOW_HOOK_KINDS and not value)
+        )
+        return flow(self.fn, **kept)
 
     # -- Prefect 3's hook decorators and attributes: ``@my_flow.on_failure`` --------------
     def _add_hook(self, kind: str, fn: Hook) -> Hook:
