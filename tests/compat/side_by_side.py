@@ -1221,6 +1221,36 @@ SCENARIOS: dict[str, str] = {
                              nightly.name, nightly.retries,
                              nightly.with_options(retries=None).retries])
     """,
+    "variables": """
+        import os, tempfile
+        from prefect import flow
+        from prefect.variables import Variable
+        @flow
+        def f():
+            Variable.set("sbs_region", "eu", overwrite=True)
+            try:
+                Variable.set("sbs_region", "us")
+            except ValueError as exc:
+                refused = str(exc).splitlines()[0]
+            Variable.set("sbs_limits", {"rows": 10, "tags": ["a"]}, overwrite=True)
+            return [Variable.get("sbs_region"), refused, Variable.get("sbs_limits"),
+                    Variable.get("sbs-missing"), Variable.get("sbs-missing", default=3),
+                    Variable.unset("sbs_region"), Variable.unset("sbs_region"),
+                    Variable.get("sbs_region", "gone"), Variable.unset("sbs_limits")]
+        def bad_name():
+            try:
+                Variable.set("Bad Name", 1)
+            except ValueError:  # Prefect's is pydantic's ValidationError, a ValueError
+                return "refused"
+        def main():
+            here = os.getcwd()
+            with tempfile.TemporaryDirectory() as folder:
+                os.chdir(folder)  # flowtop keeps them in ./.flowtop outside a workspace's run
+                try:
+                    return observed([outcome_of(f), outcome_of(bad_name)])
+                finally:
+                    os.chdir(here)
+    """,
     "subflow_failure_caught": """
         from prefect import flow
         @flow

@@ -119,6 +119,7 @@ MODULES: dict[str, tuple[bool, Callable[[], dict[str, Any]]]] = {
     "prefect.flows": (False, _flows),
     "prefect.runtime": (True, _runtime()),
     "prefect.artifacts": (False, _public("artifacts")),
+    "prefect.variables": (False, _public("variables")),
     "prefect.runtime.flow_run": (False, _runtime("flow_run")),
     "prefect.runtime.task_run": (False, _runtime("task_run")),
     "prefect.runtime.deployment": (False, _runtime("deployment")),

@@ -32,6 +32,8 @@ from .states import State
 from .timer import Timer
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .flow import Flow
     from .graph import Node
 
@@ -72,6 +74,7 @@ class Runner:
         clock: Callable[[], float] = time.monotonic,
         rng: Callable[[], float] | None = None,
         cache: CacheStore | None = None,
+        state_dir: Path | None = None,
     ) -> None:
         if (
             isinstance(workers, bool)
@@ -92,6 +95,9 @@ class Runner:
         #: Where tasks that cache keep their results (``caching``): the workspace's folder
         #: for flowtop's runs, else this process's memory.
         self.cache: CacheStore = cache if cache is not None else PROCESS_CACHE
+        #: The workspace's ``.flowtop`` folder (``prefect.variables`` keeps its values
+        #: there); None for a script's runner, whose code uses the current directory's.
+        self.state_dir = state_dir
         self.backend = backend
         self._next_number = next_number
         self._numbers: dict[str, itertools.count[int]] = {}

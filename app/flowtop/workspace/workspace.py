@@ -486,6 +486,7 @@ class Workspace:
         :class:`~flowtop.engine.executors.ExecutorError` for a bad spec or a missing extra.
         """
         kw.setdefault("workers", self.settings.workers)
+        kw.setdefault("state_dir", self.state_dir)
         kw.setdefault(
             "cache", FolderCache(self.state_dir / "cache", self.settings.max_result_bytes)
         )

@@ -1,0 +1,179 @@
+"""Prefect 3's ``prefect.variables``: named JSON values that flows and tasks share.
+
+With no API server, a workspace keeps them, in ``.flowtop/variables.json``.
+``Variable.set`` writes there (the file replaced whole, under a lock, so two processes
+setting at once lose nothing); ``Variable.get`` reads there first, then the
+``[variables]`` table of ``flowtop.toml``, for values kept with the code. The workspace
+is the one whose flowtop runs the code (a run started by the TUI, ``flowtop run``, a
+browser); elsewhere (a script calling a flow, a module's top level) the current
+directory's. Names and values are checked as Prefect checks them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .engine.prefect_context import active_run
+
+__all__ = ["Variable"]
+
+_NAME = re.compile(r"^[a-z0-9_-]*$")
+MAX_NAME = 255
+MAX_VALUE = 5000  # characters of its JSON, as Prefect's limit
+
+
+class Variable:
+    """A variable as Prefect returns it from ``set``: ``name``, ``value``, ``tags``."""
+
+    __slots__ = ("name", "tags", "value")
+
+    def __init__(self, name: str, value: Any, tags: list[str] | None = None) -> None:
+        self.name = name
+        self.value = value
+        self.tags = list(tags or [])
+
+    def __repr__(self) -> str:
+        return f"Variable(name={self.name!r}, value={self.value!r}, tags={self.tags!r})"
+
+    @classmethod
+    def get(cls, name: str, default: Any = None) -> Any:
+        """Its value, or ``default`` when no such variable is kept."""
+        stored = _read(_state_dir())
+        if name in stored:
+            return stored[name]["value"]
+        return _from_settings(_state_dir()).get(name, default)
+
+    @classmethod
+    def set(
+        cls, name: str, value: Any, tags: list[str] | None = None, overwrite: bool = False
+    ) -> Variable:
+        """Keep ``value`` under ``name``; one that exists needs ``overwrite=True``."""
+        _check(name, value)
+        state_dir = _state_dir()
+        with _locked(state_dir):
+            stored = _read(state_dir)
+            exists = name in stored or name in _from_settings(state_dir)
+            if exists and not overwrite:
+                raise ValueError(
+                    f"Variable {name!r} already exists. Use `overwrite=True` to update it."
+                )
+            stored[name] = {"value": value, "tags": list(tags or [])}
+            _write(state_dir, stored)
+        return cls(name, value, tags)
+
+    @classmethod
+    def unset(cls, name: str) -> bool:
+        """Forget a variable ``set`` kept: True if there was one (those of ``flowtop.toml``
+        stay, as they are kept with the code)."""
+        state_dir = _state_dir()
+        with _locked(state_dir):
+            stored = _read(state_dir)
+            if stored.pop(name, None) is None:
+                return False
+            _write(state_dir, stored)
+        return True
+
+    @classmethod
+    async def aget(cls, name: str, default: Any = None) -> Any:
+        return cls.get(name, default)
+
+    @classmethod
+    async def aset(
+        cls, name: str, value: Any, tags: list[str] | None = None, overwrite: bool = False
+    ) -> Variable:
+        return cls.set(name, value, tags, overwrite)
+
+    @classmethod
+    async def aunset(cls, name: str) -> bool:
+        return cls.unset(name)
+
+
+def _state_dir() -> Path:
+    """The ``.flowtop`` folder of the workspace running this code, else the current
+    directory's."""
+    run = active_run()
+    state_dir = getattr(getattr(run, "runner", None), "state_dir", None)
+    return Path(state_dir) if state_dir is not None else Path.cwd() / ".flowtop"
+
+
+def _check(name: str, value: Any) -> None:
+    """Prefect's checks of a name and a value."""
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ValueError(
+            "Variable name must only contain lowercase letters, numbers, and dashes or underscores."
+        )
+    if len(name) > MAX_NAME:
+        raise ValueError(f"Variable name must be at most {MAX_NAME} characters")
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError):
+        raise ValueError("Variable value must be serializable to JSON") from None
+    if value is not None and len(text) > MAX_VALUE:
+        raise ValueError(f"Variable value must be less than {MAX_VALUE} characters")
+
+
+def _read(state_dir: Path) -> dict[str, dict[str, Any]]:
+    path = state_dir / "variables.json"
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: cannot be read as variables ({exc}); fix or delete it") from None
+    if not isinstance(stored, dict) or not all(
+        isinstance(entry, dict) and "value" in entry for entry in stored.values()
+    ):
+        raise ValueError(f"{path}: not a variables file; fix or delete it")
+    return stored
+
+
+def _from_settings(state_dir: Path) -> dict[str, Any]:
+    """The ``[variables]`` table of the workspace's ``flowtop.toml`` ({} without one)."""
+    path = state_dir.parent / "flowtop.toml"
+    try:
+        with path.open("rb") as file:
+            table = tomllib.load(file).get("variables", {})
+    except FileNotFoundError:
+        return {}
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    if not isinstance(table, dict):
+        raise ValueError(f"{path}: [variables] must be a table of name = value")
+    return table
+
+
+def _write(state_dir: Path, stored: dict[str, dict[str, Any]]) -> None:
+    """Replace the file whole: a reader sees the old one or the new one, never half."""
+    handle, temporary = tempfile.mkstemp(dir=state_dir, prefix=".variables-", suffix=".json")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            json.dump(stored, file, indent=1, sort_keys=True)
+        os.replace(temporary, state_dir / "variables.json")
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def _locked(state_dir: Path) -> Iterator[None]:
+    """One reader-writer of the file at a time, across processes."""
+    state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with open(state_dir / "variables.lock", "a") as lock:
+        try:
+            import fcntl
+        except ImportError:  # no flock here: a write may still race another process's
+            yield
+            return
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
