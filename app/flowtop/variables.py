@@ -104,14 +104,23 @@ def _state_dir() -> Path:
     return Path(state_dir) if state_dir is not None else Path.cwd() / ".flowtop"
 
 
-def _check(name: str, value: Any) -> None:
-    """Prefect's checks of a name and a value."""
+def name_problem(name: object) -> str | None:
+    """Why ``name`` cannot name a variable (Prefect's rule), or None; ``flowtop.toml``'s
+    ``[variables]`` are checked by it too."""
     if not isinstance(name, str) or not _NAME.match(name):
-        raise ValueError(
+        return (
             "Variable name must only contain lowercase letters, numbers, and dashes or underscores."
         )
     if len(name) > MAX_NAME:
-        raise ValueError(f"Variable name must be at most {MAX_NAME} characters")
+        return f"Variable name must be at most {MAX_NAME} characters"
+    return None
+
+
+def _check(name: str, value: Any) -> None:
+    """Prefect's checks of a name and a value."""
+    problem = name_problem(name)
+    if problem is not None:
+        raise ValueError(problem)
     try:
         text = json.dumps(value)
     except (TypeError, ValueError):

@@ -14,6 +14,7 @@ import contextlib
 import importlib
 import importlib.machinery
 import importlib.util
+import json
 import re
 import sys
 from collections.abc import Callable, Mapping
@@ -323,7 +324,11 @@ def parse_settings(path: Path, text: str, *, allow_defaults: bool = True) -> Set
 
 
 def _check_file(path: Path, raw: dict[str, Any], text: str, allow_defaults: bool) -> SettingsFile:
-    top = ("defaults", "flows", "keys", "tui", "workspace") if allow_defaults else ("flows",)
+    top = (
+        ("defaults", "flows", "keys", "tui", "variables", "workspace")
+        if allow_defaults
+        else ("flows",)
+    )
     for key in raw:
         if key not in top:
             raise _unknown(key, top, (), "table")
@@ -356,6 +361,7 @@ def _check_file(path: Path, raw: dict[str, Any], text: str, allow_defaults: bool
     keys = _check_keys(raw.get("keys", {}))
     tui = _check_tui(raw.get("tui", {}))
     workspace = _check_workspace(raw.get("workspace", {}))
+    _check_variables(raw.get("variables", {}))
     return SettingsFile(
         path,
         raw,
@@ -378,6 +384,29 @@ def _check_tui(table: Any) -> dict[str, str]:
         if value not in ON_QUIT:
             raise _bad(("tui",), key, " or ".join(f'"{v}"' for v in ON_QUIT), value)
     return dict(table)
+
+
+def _check_variables(table: Any) -> None:
+    """``[variables]``: ``name = value`` pairs ``Variable.get`` reads (``flowtop.variables``),
+    each name as Prefect allows one and each value one JSON can hold (no TOML dates)."""
+    from ..variables import name_problem
+
+    if not isinstance(table, dict):
+        raise SettingsError(
+            f"variables must be a table of name = value, got {type(table).__name__}",
+            (),
+            "variables",
+        )
+    for key, value in table.items():
+        problem = name_problem(key)
+        if problem is not None:
+            raise SettingsError(f"[variables] {key}: {problem}", ("variables",), key)
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            raise _bad(
+                ("variables",), key, "a string, number, true/false, array or table", value
+            ) from None
 
 
 def _check_workspace(table: Any) -> dict[str, Any]:
