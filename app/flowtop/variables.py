@@ -15,13 +15,12 @@ import json
 import os
 import re
 import tempfile
-import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .engine.prefect_context import active_run
+from .code_settings import settings_table, state_dir
 
 __all__ = ["Variable"]
 
@@ -46,10 +45,11 @@ class Variable:
     @classmethod
     def get(cls, name: str, default: Any = None) -> Any:
         """Its value, or ``default`` when no such variable is kept."""
-        stored = _read(_state_dir())
+        folder = state_dir()
+        stored = _read(folder)
         if name in stored:
             return stored[name]["value"]
-        return _from_settings(_state_dir()).get(name, default)
+        return settings_table("variables", folder).get(name, default)
 
     @classmethod
     def set(
@@ -57,28 +57,28 @@ class Variable:
     ) -> Variable:
         """Keep ``value`` under ``name``; one that exists needs ``overwrite=True``."""
         _check(name, value)
-        state_dir = _state_dir()
-        with _locked(state_dir):
-            stored = _read(state_dir)
-            exists = name in stored or name in _from_settings(state_dir)
+        folder = state_dir()
+        with _locked(folder):
+            stored = _read(folder)
+            exists = name in stored or name in settings_table("variables", folder)
             if exists and not overwrite:
                 raise ValueError(
                     f"Variable {name!r} already exists. Use `overwrite=True` to update it."
                 )
             stored[name] = {"value": value, "tags": list(tags or [])}
-            _write(state_dir, stored)
+            _write(folder, stored)
         return cls(name, value, tags)
 
     @classmethod
     def unset(cls, name: str) -> bool:
         """Forget a variable ``set`` kept: True if there was one (those of ``flowtop.toml``
         stay, as they are kept with the code)."""
-        state_dir = _state_dir()
-        with _locked(state_dir):
-            stored = _read(state_dir)
+        folder = state_dir()
+        with _locked(folder):
+            stored = _read(folder)
             if stored.pop(name, None) is None:
                 return False
-            _write(state_dir, stored)
+            _write(folder, stored)
         return True
 
     @classmethod
@@ -94,14 +94,6 @@ class Variable:
     @classmethod
     async def aunset(cls, name: str) -> bool:
         return cls.unset(name)
-
-
-def _state_dir() -> Path:
-    """The ``.flowtop`` folder of the workspace running this code, else the current
-    directory's."""
-    run = active_run()
-    state_dir = getattr(getattr(run, "runner", None), "state_dir", None)
-    return Path(state_dir) if state_dir is not None else Path.cwd() / ".flowtop"
 
 
 def name_problem(name: object) -> str | None:
@@ -129,8 +121,8 @@ def _check(name: str, value: Any) -> None:
         raise ValueError(f"Variable value must be less than {MAX_VALUE} characters")
 
 
-def _read(state_dir: Path) -> dict[str, dict[str, Any]]:
-    path = state_dir / "variables.json"
+def _read(folder: Path) -> dict[str, dict[str, Any]]:
+    path = folder / "variables.json"
     try:
         stored = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -144,38 +136,23 @@ def _read(state_dir: Path) -> dict[str, dict[str, Any]]:
     return stored
 
 
-def _from_settings(state_dir: Path) -> dict[str, Any]:
-    """The ``[variables]`` table of the workspace's ``flowtop.toml`` ({} without one)."""
-    path = state_dir.parent / "flowtop.toml"
-    try:
-        with path.open("rb") as file:
-            table = tomllib.load(file).get("variables", {})
-    except FileNotFoundError:
-        return {}
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ValueError(f"{path}: {exc}") from None
-    if not isinstance(table, dict):
-        raise ValueError(f"{path}: [variables] must be a table of name = value")
-    return table
-
-
-def _write(state_dir: Path, stored: dict[str, dict[str, Any]]) -> None:
+def _write(folder: Path, stored: dict[str, dict[str, Any]]) -> None:
     """Replace the file whole: a reader sees the old one or the new one, never half."""
-    handle, temporary = tempfile.mkstemp(dir=state_dir, prefix=".variables-", suffix=".json")
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".variables-", suffix=".json")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:
             json.dump(stored, file, indent=1, sort_keys=True)
-        os.replace(temporary, state_dir / "variables.json")
+        os.replace(temporary, folder / "variables.json")
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
 
 
 @contextmanager
-def _locked(state_dir: Path) -> Iterator[None]:
+def _locked(folder: Path) -> Iterator[None]:
     """One reader-writer of the file at a time, across processes."""
-    state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    with open(state_dir / "variables.lock", "a") as lock:
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with open(folder / "variables.lock", "a") as lock:
         try:
             import fcntl
         except ImportError:  # no flock here: a write may still race another process's

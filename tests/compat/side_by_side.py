@@ -1251,6 +1251,25 @@ SCENARIOS: dict[str, str] = {
                 finally:
                     os.chdir(here)
     """,
+    "concurrency_limits": """
+        from prefect import flow, task
+        from prefect.concurrency.sync import concurrency, rate_limit
+        @task
+        def guarded(i):
+            with concurrency("sbs-no-such-limit", occupy=1):
+                return i
+        @task
+        def strict():
+            with concurrency("sbs-no-such-limit", strict=True):
+                return "entered"
+        @flow
+        def f():
+            futures = [guarded.submit(i) for i in range(3)]
+            rate_limit("sbs-no-such-limit-either")
+            return [sorted(x.result() for x in futures), strict(return_state=True).is_failed()]
+        def main():
+            return observed(outcome_of(f))
+    """,
     "subflow_failure_caught": """
         from prefect import flow
         @flow

@@ -991,9 +991,6 @@ class TestWaitUntilReadySync:
             assert engine.state.name == "Retrying"
 
 
-CONCURRENCY = "prefect.concurrency (global concurrency limits) is not available in flowtop"
-
-
 class TestTimeout:
     async def test_timeout_async_task(self) -> None:
         @task(timeout_seconds=0.1)
@@ -1011,7 +1008,6 @@ class TestTimeout:
         with pytest.raises(TimeoutError, match=".*timed out after 0.1 second(s)*"):
             run_task_sync(sync_task)
 
-    @XFAIL(strict=True, reason=CONCURRENCY)
     async def test_timeout_concurrency_slot_released_sync(self) -> None:
         concurrency = missing("prefect.concurrency.sync", "concurrency")
 
@@ -1023,7 +1019,6 @@ class TestTimeout:
         with pytest.raises(TimeoutError):
             expensive_task()
 
-    @XFAIL(strict=True, reason=CONCURRENCY)
     async def test_timeout_concurrency_slot_released_async(self) -> None:
         aconcurrency = missing("prefect.concurrency.asyncio", "concurrency")
 

@@ -325,7 +325,7 @@ def parse_settings(path: Path, text: str, *, allow_defaults: bool = True) -> Set
 
 def _check_file(path: Path, raw: dict[str, Any], text: str, allow_defaults: bool) -> SettingsFile:
     top = (
-        ("defaults", "flows", "keys", "tui", "variables", "workspace")
+        ("concurrency", "defaults", "flows", "keys", "tui", "variables", "workspace")
         if allow_defaults
         else ("flows",)
     )
@@ -362,6 +362,7 @@ def _check_file(path: Path, raw: dict[str, Any], text: str, allow_defaults: bool
     tui = _check_tui(raw.get("tui", {}))
     workspace = _check_workspace(raw.get("workspace", {}))
     _check_variables(raw.get("variables", {}))
+    _check_concurrency(raw.get("concurrency", {}))
     return SettingsFile(
         path,
         raw,
@@ -407,6 +408,21 @@ def _check_variables(table: Any) -> None:
             raise _bad(
                 ("variables",), key, "a string, number, true/false, array or table", value
             ) from None
+
+
+def _check_concurrency(table: Any) -> None:
+    """``[concurrency]``: named limits for ``flowtop.concurrency`` (``database = 2``, or
+    ``api = { limit = 5, slot_decay_per_second = 1.0 }``)."""
+    from ..concurrency.limits import check_config
+
+    if not isinstance(table, dict):
+        raise SettingsError(
+            f"concurrency must be a table of limits, got {type(table).__name__}", (), "concurrency"
+        )
+    for key, value in table.items():
+        problem = check_config(key, value)
+        if problem is not None:
+            raise SettingsError(f"[concurrency] {key}: {problem}", ("concurrency",), key)
 
 
 def _check_workspace(table: Any) -> dict[str, Any]:
