@@ -122,19 +122,3 @@ def test_the_async_form_waits_without_blocking_the_loop(here: Path) -> None:
         return order
 
     assert asyncio.run(main()) == ["held", "released", "second"]
-
-
-@pytest.mark.parametrize(
-    ("table", "message"),
-    [
-        ("database = 0", "[concurrency] database: its limit must be a whole number of slots >= 1"),
-        ("api = { limit = 2, decay = 1 }", "[concurrency] api: must be a number of slots, or"),
-    ],
-)
-def test_the_settings_table_is_checked_with_the_file_and_line(
-    tmp_path: Path, table: str, message: str
-) -> None:
-    (tmp_path / "flowtop.toml").write_text(f"[concurrency]\n{table}\n")
-    with Workspace(tmp_path) as workspace:
-        (error,) = workspace.read_settings()
-    assert str(error).replace(f"{tmp_path}/", "").startswith(f"flowtop.toml:2: {message}")

@@ -107,22 +107,3 @@ def test_drop_in_import(here: Path) -> None:
         from prefect.variables import Variable as PrefectVariable  # type: ignore[import-not-found]
 
         assert PrefectVariable is Variable
-
-
-@pytest.mark.parametrize(
-    ("table", "message"),
-    [
-        ('"Bad Name" = 1', "flowtop.toml:2: [variables] Bad Name: Variable name must only contain"),
-        (
-            "when = 2026-01-01",
-            "flowtop.toml:2: [variables]: when must be a string, number, true/false",
-        ),
-    ],
-)
-def test_the_settings_table_is_checked_with_the_file_and_line(
-    tmp_path: Path, table: str, message: str
-) -> None:
-    (tmp_path / "flowtop.toml").write_text(f"[variables]\n{table}\n")
-    with Workspace(tmp_path) as workspace:
-        (error,) = workspace.read_settings()
-    assert str(error).replace(f"{tmp_path}/", "").startswith(message)

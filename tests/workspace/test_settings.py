@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -431,3 +432,27 @@ def test_tasks_of_one_task_share_a_policy_until_a_table_or_a_save_says_otherwise
     ws.reload_paths([tmp_path / "flowtop.toml"])
     assert ws.policy_for(flow, flow.nodes["step"]).retry_jitter == 0.2  # the save is seen
     assert ws.policy_for(flow, flow.nodes["step-3"]).max_retries is None
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[variables]\n"Bad Name" = 1', "[variables] Bad Name: Variable name must only contain"),
+        (
+            "[variables]\nwhen = 2026-01-01",
+            "[variables]: when must be a string, number, true/false",
+        ),
+        ("[concurrency]\ndatabase = 0", "[concurrency] database: its limit must be a whole number"),
+        ("[concurrency]\napi = { limit = 2, decay = 1 }", "[concurrency] api: must be a number of"),
+    ],
+)
+def test_the_tables_prefect_code_reads_are_checked_with_file_and_line(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    """``[variables]`` (``flowtop.variables``) and ``[concurrency]`` (``flowtop.concurrency``)."""
+    from flowtop.workspace import Workspace
+
+    (tmp_path / "flowtop.toml").write_text(f"{text}\n")
+    with Workspace(tmp_path) as workspace:
+        (error,) = workspace.read_settings()
+    assert str(error).replace(f"{tmp_path}/", "").startswith(f"flowtop.toml:2: {message}")
