@@ -1,26 +1,27 @@
 """Prefect 3's ``prefect.variables``: named JSON values that flows and tasks share.
 
 With no API server, a workspace keeps them, in ``.flowtop/variables.json``.
-``Variable.set`` writes there (the file replaced whole, under a lock, so two processes
-setting at once lose nothing); ``Variable.get`` reads there first, then the
-``[variables]`` table of ``flowtop.toml``, for values kept with the code. The workspace
-is the one whose flowtop runs the code (a run started by the TUI, ``flowtop run``, a
-browser); elsewhere (a script calling a flow, a module's top level) the current
-directory's. Names and values are checked as Prefect checks them.
+``Variable.set`` writes there (the file replaced whole, as the retry editor replaces
+``overrides.toml``, under a lock, so two processes setting at once lose nothing);
+``Variable.get`` reads there first, then the ``[variables]`` table of ``flowtop.toml``,
+for values kept with the code. The workspace is the one whose flowtop runs the code (a
+run started by the TUI, ``flowtop run``, a browser); elsewhere (a script calling a flow,
+a module's top level) the current directory's. Names and values are checked as Prefect
+checks them.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from .code_settings import settings_table, state_dir
+from .workspace.overrides import write_atomic
+from .workspace.private import private_folder
 
 __all__ = ["Variable"]
 
@@ -137,22 +138,13 @@ def _read(folder: Path) -> dict[str, dict[str, Any]]:
 
 
 def _write(folder: Path, stored: dict[str, dict[str, Any]]) -> None:
-    """Replace the file whole: a reader sees the old one or the new one, never half."""
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".variables-", suffix=".json")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            json.dump(stored, file, indent=1, sort_keys=True)
-        os.replace(temporary, folder / "variables.json")
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomic(folder / "variables.json", json.dumps(stored, indent=1, sort_keys=True).encode())
 
 
 @contextmanager
 def _locked(folder: Path) -> Iterator[None]:
     """One reader-writer of the file at a time, across processes."""
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    with open(folder / "variables.lock", "a") as lock:
+    with open(private_folder(folder) / "variables.lock", "a") as lock:
         try:
             import fcntl
         except ImportError:  # no flock here: a write may still race another process's

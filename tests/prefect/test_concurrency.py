@@ -122,3 +122,13 @@ def test_the_async_form_waits_without_blocking_the_loop(here: Path) -> None:
         return order
 
     assert asyncio.run(main()) == ["held", "released", "second"]
+
+
+def test_a_bad_occupy_or_a_limit_broken_since_the_load_is_one_clear_error(here: Path) -> None:
+    with pytest.raises(ValueError, match="occupy must be a whole number of slots >= 1, got 0"):
+        concurrency("database", occupy=0).__enter__()
+    (here / "flowtop.toml").write_text('[concurrency]\ndatabase = "two"\n')
+    with pytest.raises(
+        ValueError, match=r"flowtop\.toml: \[concurrency\] database: its limit must"
+    ):
+        concurrency("database").__enter__()

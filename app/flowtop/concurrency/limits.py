@@ -7,6 +7,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..code_settings import settings_table, state_dir
@@ -65,10 +66,25 @@ _limits: dict[tuple[str, str], Limit] = {}
 _registry = threading.Lock()
 
 
-def _config(name: str, value: Any) -> Config:
+def _limit(folder: Path, name: str, value: Any) -> Limit:
+    """The limit ``name`` of the workspace at ``folder``, sized as ``flowtop.toml`` says
+    now (under ``_registry``). The workspace checked the file when it loaded; a value
+    broken since is one clear error."""
+    problem = check_config(value)
+    if problem is not None:
+        raise ValueError(f"{folder.parent / 'flowtop.toml'}: [concurrency] {name}: {problem}")
     if isinstance(value, dict):
-        return Config(int(value["limit"]), float(value.get("slot_decay_per_second", 0.0)))
-    return Config(int(value), 0.0)
+        config = Config(value["limit"], float(value.get("slot_decay_per_second", 0.0)))
+    else:
+        config = Config(value, 0.0)
+    limit = _limits.get((str(folder), name))
+    if limit is None:
+        limit = _limits[(str(folder), name)] = Limit(config)
+    elif limit.config != config:  # flowtop.toml changed: the new size from now on
+        with limit.cond:
+            limit.config = config
+            limit.cond.notify_all()
+    return limit
 
 
 def limits_for(names: list[str], slots: int, *, strict: bool, rate: bool) -> list[Limit]:
@@ -81,24 +97,11 @@ def limits_for(names: list[str], slots: int, *, strict: bool, rate: bool) -> lis
         raise ConcurrencySlotAcquisitionError(
             f"Concurrency limits {missing!r} must be created before acquiring slots"
         )
-    found = []
     with _registry:
-        for name in names:
-            if name not in table:
-                continue
-            config = _config(name, table[name])
-            key = (str(folder), name)
-            limit = _limits.get(key)
-            if limit is None:
-                limit = _limits[key] = Limit(config)
-            elif limit.config != config:  # flowtop.toml changed: the new size from now on
-                with limit.cond:
-                    limit.config = config
-                    limit.cond.notify_all()
-            found.append(limit)
+        found = {name: _limit(folder, name, table[name]) for name in names if name in table}
     if missing:
         _say_skipped(missing)
-    for name, limit in zip([n for n in names if n in table], found, strict=True):
+    for name, limit in found.items():
         if slots > limit.config.limit:
             raise ConcurrencySlotAcquisitionError(
                 f"Unable to acquire concurrency slots on {[name]!r}: "
@@ -109,7 +112,7 @@ def limits_for(names: list[str], slots: int, *, strict: bool, rate: bool) -> lis
                 "Only concurrency limits with slot decay can be used for rate limiting. "
                 f"The following limits do not have a decay configured: {name!r}"
             )
-    return found
+    return list(found.values())
 
 
 def _say_skipped(missing: list[str]) -> None:
@@ -127,6 +130,8 @@ def acquire(
 ) -> list[Limit]:
     """Take ``occupy`` slots of each limit (all or none); raise ``TimeoutError`` as
     Prefect does when ``timeout_seconds`` passes first."""
+    if isinstance(occupy, bool) or not isinstance(occupy, int) or occupy < 1:
+        raise ValueError(f"occupy must be a whole number of slots >= 1, got {occupy!r}")
     wanted = [names] if isinstance(names, str) else list(names)
     if not wanted:
         return []
@@ -149,7 +154,7 @@ def release(limits: list[Limit], occupy: int) -> None:
         limit.give_back(occupy)
 
 
-def check_config(name: str, value: Any) -> str | None:
+def check_config(value: Any) -> str | None:
     """Why ``value`` cannot configure a limit, or None (``flowtop.toml``'s check)."""
     if isinstance(value, dict):
         unknown = sorted(set(value) - {"limit", "slot_decay_per_second"})

@@ -280,7 +280,8 @@ class DynamicRun(FlowRun):
             policy = self.runner.policy_of(self.flow, node, self._default_max_retries)
             tr = TaskRun(node, policy)
             self.tasks[key] = tr
-            self.task_tags[key] = current_tags() | task.tags
+            if tags := current_tags() | task.tags:  # most calls have none: no entry
+                self.task_tags[key] = tags
             self._unfinished += 1
             tr.waiting_on = 0
             failed_upstream = None

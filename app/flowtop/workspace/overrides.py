@@ -41,16 +41,21 @@ STALE_TMP_SECONDS = 60.0
 
 
 def write_toml_atomic(path: Path, data: dict[str, Any]) -> None:
-    """Replace ``path`` with ``data`` atomically, keeping the file's mode (new files: 0600)."""
+    """Replace ``path`` with ``data`` as TOML, atomically (``write_atomic``)."""
+    import tomli_w  # only the retry editor writes: runs never import it
+
+    write_atomic(path, (HEADER + tomli_w.dumps(data)).encode("utf-8"))
+
+
+def write_atomic(path: Path, payload: bytes) -> None:
+    """Replace ``path`` with ``payload`` atomically and durably, keeping the file's mode
+    (new files: 0600): a crash leaves the old file or the new one, never half of either."""
     private_folder(path.parent)
     _remove_stale_temporaries(path)
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
         mode = FILE_MODE
-    import tomli_w  # only the retry editor writes: runs never import it
-
-    payload = (HEADER + tomli_w.dumps(data)).encode("utf-8")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, mode)

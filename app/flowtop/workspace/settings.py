@@ -420,7 +420,7 @@ def _check_concurrency(table: Any) -> None:
             f"concurrency must be a table of limits, got {type(table).__name__}", (), "concurrency"
         )
     for key, value in table.items():
-        problem = check_config(key, value)
+        problem = check_config(value)
         if problem is not None:
             raise SettingsError(f"[concurrency] {key}: {problem}", ("concurrency",), key)
 
