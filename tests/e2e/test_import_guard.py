@@ -74,7 +74,7 @@ with Flow("logged") as flow:
 
 def test_the_monitor_never_imports_a_flow_file_in_its_own_process(tmux, tmp_path: Path) -> None:
     """issue 13 item 3: open, hot reload, the retry editor and a run: every import of the
-    flow file happens in another process (the loader's child, the flow host, the run)."""
+    flow file happens in another process (the flow host, the run)."""
     (tmp_path / "logged.py").write_text(PID_LOG, encoding="utf-8")
     marker = tmp_path / "importers"
     tmux.start(
@@ -92,8 +92,11 @@ def test_the_monitor_never_imports_a_flow_file_in_its_own_process(tmux, tmp_path
     tmux.wait_for(lambda s: "Retry settings" not in s, "the editor to close")
     tmux.keys("r")
     tmux.wait_for(lambda s: "✓ Completed" in s, "the run to complete")
-    importers = {int(pid) for pid in marker.read_text().split()}
-    assert len(importers) >= 4  # loader children, the host (twice), the run process
+    imports = [int(pid) for pid in marker.read_text().split()]
+    importers = set(imports)
+    # the flow host on open and on the save, once each (no child imports it first), then
+    # the run process
+    assert len(imports) == 3 and len(importers) == 2, imports
     assert tmux.pane_pid() not in importers
     assert os.getpid() not in importers
     tmux.keys("q")

@@ -84,20 +84,36 @@ def test_a_run_process_imports_its_flow_file_once(tmp_path: Path) -> None:
 def test_run_of_one_flow_of_a_folder_imports_the_other_files_only_in_their_loader_child(
     tmp_path: Path,
 ) -> None:
-    """`flowtop run DIR --flow NAME`: every file is imported in a loader child (a file
-    that hangs must not stop the run of another), which names its flows; only NAME's
-    file is imported again to run it. A slow file elsewhere was paid twice."""
+    """`flowtop run DIR --flow NAME`: every other file is imported in a loader child (a
+    file that hangs must not stop the run of another), which names its flows; NAME's file
+    (the one whose source names it) is imported once, by the run. A slow file elsewhere
+    was paid twice, and NAME's own file too."""
     folder = folder_with(tmp_path)
     (folder / "other.py").write_text(TRICKY.replace('Flow("etl")', 'Flow("other")'))
     done = flowtop("run", ".", "--flow", "other", "--quiet", cwd=folder)
     assert done.returncode == 0, done.stderr
     importers = (folder / "imported-by").read_text().split()
-    assert len(importers) == 3  # etl.py by its loader child; other.py by its child and the run
-    assert importers.count(importers[-1]) == 1
+    assert len(importers) == 2  # etl.py by its loader child; other.py by the run only
+    assert len(set(importers)) == 2
     # a misspelt name falls back to loading every flow, to suggest the right one
     done = flowtop("run", ".", "--flow", "ohter", cwd=folder)
     assert done.returncode == 2
     assert "no flow named 'ohter' (did you mean 'other'?); flows: etl, other" in done.stderr
+
+
+def test_a_file_that_names_the_flow_without_defining_it_does_not_hide_it(tmp_path: Path) -> None:
+    """The file whose source names NAME is only a guess at where NAME is defined: when it
+    does not define it, the file the loader children found it in runs it."""
+    folder = folder_with(tmp_path)
+    (folder / "caller.py").write_text(
+        'from flowtop import Flow, task\n\nTARGET = "etl"  # names it, defines another\n\n'
+        "@task\ndef ping():\n    return 1\n\nwith Flow('caller') as flow:\n    ping()\n"
+    )
+    (folder / "etl.py").write_text(TRICKY.replace('Flow("etl")', 'Flow("e" + "tl")'))
+    done = flowtop("run", ".", "--flow", "etl", "--quiet", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    done = flowtop("run", ".", "--flow", "nope", cwd=folder)
+    assert "flows: caller, etl" in done.stderr
     # a broken file is still reported, and does not stop the run of another
     (folder / "mode").write_text("raise")
     (folder / "other.py").write_text(
@@ -176,6 +192,14 @@ def test_a_foreground_run_past_load_timeout_says_so_without_recording_a_run(
     assert "etl.py: import did not finish in 1 s" in done.stderr
     db = folder / ".flowtop" / "history.db"
     assert not db.exists() or StoreReader(db).runs() == []  # no run id to report it to
+
+
+def test_a_folder_run_whose_flow_file_hangs_says_so_at_load_timeout(tmp_path: Path) -> None:
+    """NAME's file is imported by the run itself, under the same deadline as one file."""
+    folder = folder_with(tmp_path, "loop")
+    done = flowtop("run", ".", "--flow", "etl", cwd=folder)
+    assert done.returncode == 2
+    assert "etl.py: import did not finish in 1 s" in done.stderr
 
 
 def test_a_launched_run_whose_import_ends_the_process_is_interrupted(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from flowtop.workspace import Workspace
-from flowtop.workspace.loader_process import ForkServer, probe, run_child
+from flowtop.workspace.loader_process import ForkServer, describe_workspace, probe, run_child
 from flowtop.workspace.settings import SettingsFileError, parse_settings
 
 GOOD = """\
@@ -211,3 +211,27 @@ def test_a_file_that_fails_in_the_loader_process_never_runs_in_this_one(write, t
         ws.load()
         assert str(ws.errors[tmp_path / "boom.py"]) == "boom.py:5: RuntimeError: boom"
     assert (tmp_path / "ran-in").read_text() != str(os.getpid())
+
+
+def test_flowtop_list_imports_each_flow_file_once(write, tmp_path):
+    """``flowtop list``'s loader imports the files itself, under the load timeout: a file
+    that takes a second to import costs one second, not two."""
+    write("good.py", "open(__file__ + '.log', 'a').write('imported\\n')\n" + GOOD)
+    described = describe_workspace(str(tmp_path))
+    assert list(described.flows) == ["good"]
+    assert (tmp_path / "good.py.log").read_text() == "imported\n"
+
+
+def test_flowtop_list_names_a_file_that_ended_or_hung_its_loader(write, tmp_path):
+    """The loader that imported everything itself died at such a file: another imports
+    each file in a child first, which names it, and the other flows are listed."""
+    write("good.py", GOOD)
+    write("crash.py", "import os\nfrom flowtop import Flow\nos._exit(3)\n")
+    write("slow.py", "from flowtop import Flow\nimport time\nwhile True:\n    time.sleep(1)\n")
+    write("flowtop.toml", "[defaults]\nload_timeout = 0.5\n")
+    described = describe_workspace(str(tmp_path))
+    assert list(described.flows) == ["good"]
+    assert sorted(described.errors) == [
+        "crash.py: the import ended the process (exit code 3)",
+        "slow.py: import did not finish in 0.5 s",
+    ]

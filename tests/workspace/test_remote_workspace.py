@@ -290,3 +290,69 @@ def test_the_first_load_waits_as_long_as_flowtop_toml_lets_an_import_take(
     write("flowtop.toml", "[defaults]\nload_timeout = 2\n")  # the host's word counts now
     workspace.reload_paths([workspace.root / "flowtop.toml"])
     assert workspace.settings.load_timeout == 2
+
+
+#: A flow file that counts its imports in a log beside it.
+COUNTED = """
+from pathlib import Path
+
+with open(Path(__file__).with_name("imports.log"), "a") as log:
+    log.write("imported\\n")
+
+from flowtop import Flow, task
+
+
+@task
+def one():
+    return 1
+
+
+flow = Flow("counted")
+flow.add_task(one)
+"""
+
+
+def test_the_host_imports_each_flow_file_once(
+    write: Callable[[str, str], Path], remote: Callable[[], RemoteWorkspace], tmp_path: Path
+) -> None:
+    """A module that takes a second to import (pandas, a cloud SDK) must cost the screen
+    one second, not two: the first host imports each file in its own process only."""
+    path = write("counted.py", COUNTED)
+    log = tmp_path / "imports.log"
+    workspace = remote()
+    workspace.load()
+    assert "counted" in workspace.shapes
+    assert log.read_text().splitlines() == ["imported"]
+    workspace.reload_paths([path])
+    assert log.read_text().splitlines() == ["imported"] * 2
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ("import os\nos._exit(3)\n", "the import ended the process (exit code 3)"),
+        ("import time\nwhile True:\n    time.sleep(0.05)\n", "import did not finish in 0.5 s"),
+    ],
+    ids=["exit", "hang"],
+)
+def test_a_file_that_ends_or_hangs_the_host_is_named_and_the_others_load(
+    write: Callable[[str, str], Path],
+    remote: Callable[[], RemoteWorkspace],
+    tmp_path: Path,
+    body: str,
+    reason: str,
+) -> None:
+    """The first host dies at that file (a hang is ended at ``load_timeout``); the next
+    one imports each file in a child first, and says which file and why."""
+    write("counted.py", COUNTED)
+    write("flowtop.toml", "[defaults]\nload_timeout = 0.5\n")
+    bad = write("bad.py", "from flowtop import Flow\n" + body)
+    workspace = remote()
+    change = workspace.load()
+    assert "counted" in workspace.shapes
+    assert [str(e) for e in change.errors] == [f"bad.py: {reason}"]
+    assert workspace.errors == {bad: workspace.errors[bad]}  # no error of the host itself
+    first = workspace.host_pid
+    workspace.reload_paths([bad])  # saved again: the careful host stays, and says so again
+    assert str(workspace.errors[bad]) == f"bad.py: {reason}"
+    assert workspace.host_pid == first

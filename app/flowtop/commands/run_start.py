@@ -2,14 +2,14 @@
 and a launched run that cannot start recorded as a run that failed, with the reason.
 
 A run process imports the flow file it runs, so its code is the code saved when it
-started. Importing it in a loader process first, as the TUI and ``flowtop list`` do,
-only made the run import every file twice (a 5,000-task flow built twice, and a fork)
-to protect a process whose whole job is to run that code. So one file is imported
-here, and a deadline stands in for the loader's timeout: an import still going after
-``[defaults] load_timeout`` ends the process with the loader's words
-(``slow.py: import did not finish in 10 s``). A folder still goes through loader
-processes: one broken file there must not stop the flows of the others. With ``--flow
-NAME`` those children name each file's flows, and only NAME's file is imported again here.
+started. Importing it in a loader process first only made the run import every file
+twice (a 5,000-task flow built twice, and a fork) to protect a process whose whole job is
+to run that code. So one file is imported here, and a deadline stands in for the
+loader's timeout: an import still going after ``[defaults] load_timeout`` ends the
+process with the loader's words (``slow.py: import did not finish in 10 s``). Of a
+folder, the file whose source names ``--flow NAME`` is imported the same way; the others
+go through loader children, which name their flows, since one broken file there must not
+stop the run of another.
 
 A run launched by the TUI, a browser tab or ``--detach`` has a run id its starter is
 already watching. Its process reserves that run in the store before importing anything
@@ -24,10 +24,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,6 +33,7 @@ from ..engine.events import ErrorInfo, RunFinished, RunStarted
 from ..engine.states import StateType
 from ..looks import NOT_STARTED
 from ..printable import say
+from ..workspace.import_guard import deadline
 from ..workspace.ownership import HEARTBEAT
 from .common import load_problems, no_such_flow
 
@@ -83,10 +82,11 @@ def open_for_run(args: argparse.Namespace) -> tuple[Workspace, Reservation | Non
     from ..workspace import Workspace
 
     one_file = Path(args.path).is_file()
-    workspace = Workspace(args.path, isolate_imports=not one_file)
-    if not one_file:
+    if not one_file:  # the file that names the flow is imported here only (``loader._naming``)
+        workspace = Workspace(args.path, import_deadline=lambda path, s: overran(path, s, None))
         workspace.load(flow=args.flow)
         return workspace, None
+    workspace = Workspace(args.path, isolate_imports=False)
     workspace.read_settings()  # the deadline is [defaults] load_timeout
     reservation = None
     if args.run_id and args.flow and not args.no_history:
@@ -99,37 +99,33 @@ def open_for_run(args: argparse.Namespace) -> tuple[Workspace, Reservation | Non
     return workspace, reservation
 
 
-@contextmanager
-def import_deadline(workspace: Workspace, reservation: Reservation | None) -> Iterator[None]:
+def import_deadline(
+    workspace: Workspace, reservation: Reservation | None
+) -> AbstractContextManager[None]:
     """An import cannot be interrupted: one still going after ``load_timeout`` ends this
     process (exit 2), after saying so and failing the reserved run. Meanwhile the run's
     heartbeat goes on, so a reader on another host does not take a slow import for a
     dead owner."""
     seconds = workspace.settings.load_timeout
-    done = threading.Event()
+    beat = reservation.beat if reservation is not None else None
+    return deadline(
+        seconds,
+        lambda: overran(workspace.path, seconds, reservation),
+        tick=beat,
+        every=HEARTBEAT / 2,
+    )
 
-    def expire() -> None:
-        deadline = time.monotonic() + seconds
-        while (left := deadline - time.monotonic()) > 0:
-            if done.wait(min(HEARTBEAT / 2, left)):
-                return
-            if reservation is not None:  # a slow import is not a dead owner
-                reservation.beat()
-        if done.is_set():
-            return
-        from ..workspace.load_error import display_path
 
-        reason = f"{display_path(workspace.path)}: import did not finish in {seconds:g} s"
-        say(reason)
-        if reservation is not None:
-            reservation.fail(reason)
-        os._exit(2)
+def overran(path: Path, seconds: float, reservation: Reservation | None) -> None:
+    """Importing ``path`` took longer than ``seconds``: say so, fail the reserved run,
+    and end this process (exit 2), since nothing can stop the import."""
+    from ..workspace.load_error import display_path
 
-    threading.Thread(target=expire, name="flowtop-import-deadline", daemon=True).start()
-    try:
-        yield
-    finally:
-        done.set()
+    reason = f"{display_path(path)}: import did not finish in {seconds:g} s"
+    say(reason)
+    if reservation is not None:
+        reservation.fail(reason)
+    os._exit(2)
 
 
 def why_not_started(workspace: Workspace, flow: str) -> str:

@@ -3,9 +3,8 @@
 The TUI must never run user code (issue 13): a flow file that loops at import, calls
 ``os._exit`` or takes the process down another way would take the screen with it. So
 the TUI's workspace (:class:`~flowtop.workspace.remote_workspace.RemoteWorkspace`) asks
-this process instead, over a socket: it holds a real :class:`Workspace` (whose loader
-still imports each file in a forked child first, with the load timeout) and answers with
-plain data — flow shapes, errors, settings — never an object of the user's.
+this process instead, over a socket: it holds a real :class:`Workspace` and answers
+with plain data — flow shapes, errors, settings — never an object of the user's.
 
 One request at a time, in order; ``serve`` ends when the TUI's end of the socket closes.
 """
@@ -20,15 +19,25 @@ from typing import Any
 from .changes import WorkspaceChanged
 from .flow_shapes import shapes_to_json
 from .helper_process import receive, send
+from .import_guard import CAREFUL, hung
 from .settings import SettingsError
 from .workspace import Workspace
 
 
-def serve(fd: int, path: str) -> None:
-    """The host's loop (``HelperProcess`` starts it with the socket's fd)."""
+def serve(fd: int, path: str, imports: str = CAREFUL) -> None:
+    """The host's loop (``HelperProcess`` starts it with the socket's fd).
+
+    ``imports``: ``FAST`` imports each flow file in this process only, once, and ends the
+    process when an import overruns ``load_timeout`` (as when the import itself ends it):
+    the TUI then starts a ``CAREFUL`` host, whose loader imports each file in a child
+    first and so names the file while the others load (``remote_workspace``).
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     sock = socket.socket(fileno=fd)
-    with Workspace(path) as workspace:
+    careful = imports == CAREFUL
+    with Workspace(
+        path, isolate_imports=careful, import_deadline=None if careful else hung
+    ) as workspace:
         host = FlowHost(workspace)
         while True:
             try:

@@ -194,6 +194,7 @@ class Loader:
         *,
         prefect_compat: bool = False,
         probe: Callable[[list[Path], bool], dict[Path, Probed]] | None = None,
+        guard: Callable[[Path], contextlib.AbstractContextManager[object]] | None = None,
     ) -> None:
         self.root = root
         self.only = only  # a single flow file, when the workspace was opened on one
@@ -202,10 +203,16 @@ class Loader:
         #: Imports the file in a child process first (see ``loader_process``): a file that
         #: hangs, exits or fails at import is reported without running it here.
         self.probe = probe
+        #: What an import without a probe first runs under (``import_guard.deadline``: one
+        #: that overruns ends this process, which its parent or its user expects).
+        self.guard = guard
         self._probed: dict[Path, Probed] = {}
         #: Import here only the file that defines this flow (``flowtop run DIR --flow NAME``):
         #: the probes name every file's flows, so the others need no second import.
         self.only_flow: str | None = None
+        #: The file whose source names ``only_flow``: imported here with no probe first
+        #: (under ``guard``), since the run imports it anyway; the others are probed.
+        self._here: Path | None = None
         self.modules: dict[Path, LoadedModule] = {}
         self.errors: dict[Path, LoadError] = {}
         self.flows: dict[str, Flow] = {}
@@ -321,22 +328,21 @@ class Loader:
     def _load_files(self, paths: list[Path], outcome: LoadOutcome, explicit: set[Path]) -> None:
         importlib.invalidate_caches()
         attempted: dict[Path, LoadedModule] = {}
-        self._probed = {}
+        order = {path: i for i, path in enumerate(paths)}
+        self._probed, self._here = {}, None
         if self.probe is not None:  # every file that will be imported, in parallel children
             wanted = [
                 p for p in paths if _to_import(p, p in explicit or p == self.only, self.markers())
             ]
-            self._probed = self.probe(wanted, self.compat())
-            paths = self._defining(paths)
+            if self.only_flow is not None:
+                self._here = _naming(wanted, self.only_flow)
+            self._probed = self.probe([p for p in wanted if p != self._here], self.compat())
+            if self._here is not None:
+                self._import(self._here, attempted, outcome, explicit)
+            paths = self._defining([p for p in paths if p != self._here], attempted)
         for path in paths:
-            previous_error = self.errors.get(path)
-            try:
-                loaded = self._load_one(path, force=path in explicit or path == self.only)
-            except LoadFailed as failed:
-                self._set_error(path, failed.error, previous_error, outcome)
-                continue
-            if loaded is not None:
-                attempted[path] = loaded
+            self._import(path, attempted, outcome, explicit)
+        attempted = dict(sorted(attempted.items(), key=lambda item: order[item[0]]))
         for path, loaded in attempted.items():
             previous_error = self.errors.get(path)
             if not loaded.flows:
@@ -355,11 +361,32 @@ class Loader:
                 continue
             self._accept(path, loaded, outcome)
 
-    def _defining(self, paths: list[Path]) -> list[Path]:
+    def _import(
+        self,
+        path: Path,
+        attempted: dict[Path, LoadedModule],
+        outcome: LoadOutcome,
+        explicit: set[Path],
+    ) -> None:
+        """Import ``path`` into ``attempted``, or record why it failed."""
+        previous_error = self.errors.get(path)
+        try:
+            loaded = self._load_one(path, force=path in explicit or path == self.only)
+        except LoadFailed as failed:
+            self._set_error(path, failed.error, previous_error, outcome)
+            return
+        if loaded is not None:
+            attempted[path] = loaded
+
+    def _defining(self, paths: list[Path], attempted: dict[Path, LoadedModule]) -> list[Path]:
         """``paths`` less the files whose probe found flows, none of them ``only_flow``:
-        all of ``paths`` when no probe found it (the error then lists every flow)."""
+        all of ``paths`` when neither a probe nor an import so far found it (the error
+        then lists every flow)."""
         wanted = self.only_flow
-        if wanted is None or not any(wanted in names for _, names in self._probed.values()):
+        if wanted is None or not (
+            any(wanted in names for _, names in self._probed.values())
+            or any(wanted in loaded.flows for loaded in attempted.values())
+        ):
             return paths
         # a file without flows is still imported: a helper, or an error to report
         elsewhere = {p for p, (_, names) in self._probed.items() if names and wanted not in names}
@@ -379,7 +406,8 @@ class Loader:
             raise LoadFailed(
                 LoadError(path, line, getattr(exc, "offset", None), f"{type(exc).__name__}: {exc}")
             ) from None
-        if self.probe is not None:
+        unprobed = self.probe is None or path == self._here
+        if self.probe is not None and not unprobed:
             probed = self._probed if path in self._probed else self.probe([path], compat)
             failed = probed[path][0] if path in probed else None
             if failed is not None:
@@ -393,7 +421,10 @@ class Loader:
         before = set(sys.modules)
         sys.modules[name] = module
         try:
-            with prefect_imports() if compat else contextlib.nullcontext():
+            with (
+                prefect_imports() if compat else contextlib.nullcontext(),
+                self.guard(path) if self.guard and unprobed else contextlib.nullcontext(),
+            ):
                 exec(code, module.__dict__)
         except BaseException as exc:  # noqa: BLE001 - user code: KeyboardInterrupt, SystemExit, CancelledError too
             self._note_helpers(set(sys.modules) - before, path)
@@ -514,6 +545,28 @@ class Loader:
                 os.unlink(importlib.util.cache_from_source(str(file)))
         if outcome is not None:
             outcome.helpers.extend(sorted(f for f in evicted & files if f.suffix == ".py"))
+
+
+def _naming(paths: list[Path], flow: str) -> Path | None:
+    """The one file of ``paths`` whose source names ``flow`` (``"etl"``, ``'etl'``, or
+    ``def etl(`` for a ``@flow`` function); None for none or several. A guess that spares
+    the run of one flow of a folder a second import of its file; the load still checks
+    that the file defines it, and the probes of the others find it where it is if not."""
+    quoted = flow.encode("utf-8", "surrogatepass")
+    needles = (
+        b'"' + quoted + b'"',
+        b"'" + quoted + b"'",
+        b"def " + quoted.replace(b"-", b"_") + b"(",
+    )
+    found = []
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if any(needle in data for needle in needles):
+            found.append(path)
+    return found[0] if len(found) == 1 else None
 
 
 def _to_import(path: Path, force: bool, markers: tuple[bytes, ...]) -> bool:

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from .helper_process import HelperGone, HelperProcess, receive, send
+from .import_guard import CAREFUL, FAST, hung
 from .load_error import LoadError
 
 #: ``prctl`` option: a signal for this process when its parent dies (linux/prctl.h).
@@ -249,7 +250,9 @@ def _child_main(request: dict[str, Any], reply_fd: int, output_fd: int) -> None:
         with contextlib.suppress(OSError):
             os.chdir(request["cwd"])
         if request.get("kind") == "describe":
-            reply = _describe(request["path"], request.get("parameters"))
+            reply = _describe(
+                request["path"], request.get("parameters"), request.get("imports", CAREFUL)
+            )
         else:
             reply = _import(Path(request["path"]), Path(request["root"]), bool(request["compat"]))
         with contextlib.suppress(Exception):
@@ -355,16 +358,14 @@ def describe_workspace(
         "cwd": os.getcwd(),
         "timeout": budget,
         "parameters": None if parameters is None else dict(parameters),
+        "imports": FAST,
     }
     if not available():  # no fork (Windows): load here, as flowtop did before
-        reply = _describe(str(path), parameters)
-    elif threading.active_count() == 1:
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(Exception):
-                stream.flush()
-        reply = run_child(request)
+        reply = _describe(str(path), parameters, CAREFUL)
     else:
-        reply = _server().ask(request, budget)
+        reply = _describe_in_child(request, budget)
+        if reply.get("fatal"):  # an import hung or ended the loader: each in a child now
+            reply = _describe_in_child({**request, "imports": CAREFUL}, budget)
     if reply.get("error"):
         _, _, message = reply["error"]
         return WorkspaceDescription(
@@ -419,12 +420,26 @@ def describe_flow(workspace: Any, name: str) -> dict[str, Any]:
     return described
 
 
-def _describe(path: str, parameters: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """In the loader process: load the workspace (each file in a child of its own)."""
+def _describe_in_child(request: dict[str, Any], budget: float) -> dict[str, Any]:
+    """The reply of a loader process for a ``describe`` request."""
+    if threading.active_count() == 1:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        return run_child(request)
+    return _server().ask(request, budget)
+
+
+def _describe(path: str, parameters: Mapping[str, Any] | None, imports: str) -> dict[str, Any]:
+    """In the loader process: load the workspace, importing each file here only (``FAST``,
+    under a deadline that ends this process) or in a child of its own first (``CAREFUL``)."""
     from ..engine.parameters import ParameterError
     from .workspace import Workspace
 
-    with Workspace(path) as workspace:
+    careful = imports == CAREFUL
+    with Workspace(
+        path, isolate_imports=careful, import_deadline=None if careful else hung
+    ) as workspace:
         workspace.load()
         settings_error = workspace.settings_error
         flows = {name: describe_flow(workspace, name) for name in sorted(workspace.flows)}

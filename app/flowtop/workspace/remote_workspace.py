@@ -25,6 +25,7 @@ from . import overrides as overrides_file
 from .changes import WorkspaceChanged
 from .flow_shapes import FlowShape, shapes_from_json
 from .helper_process import HelperGone, HelperProcess
+from .import_guard import CAREFUL, FAST
 from .load_error import LoadError
 from .places import OVERRIDES_FILE, SETTINGS_FILE, Places
 from .settings import Settings, SettingsError
@@ -40,6 +41,10 @@ QUICK = 5.0
 BUSY = 1.0
 
 
+class _LoadDied(HelperGone):
+    """The host died or hung while it loaded flow files: an import may have ended it."""
+
+
 class RemoteWorkspace:
     """A workspace whose flows live in a flow host process."""
 
@@ -47,7 +52,8 @@ class RemoteWorkspace:
         places = Places.of(path)
         self.path, self.root, self._only = places.path, places.root, places.only
         self.state_dir = places.state_dir
-        self._host = HelperProcess("flowtop.workspace.flow_host", [str(self.path)])
+        self._host = HelperProcess("flowtop.workspace.flow_host", [str(self.path), FAST])
+        self._stopped = False  # the app is quitting: no host is started again
         self._lock = threading.Lock()
         self._loaded = False  # the host running now has loaded the workspace
         self._heard = False  # a host answered a load once: ``settings`` are its
@@ -113,24 +119,20 @@ class RemoteWorkspace:
     def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
         """The host's reply; on a host that died or hung, one of the workspace's errors.
 
-        A host started afresh (the first, or one replacing a host that died since the last
-        request) has loaded nothing: it loads the workspace first, and a reload is then
-        that load.
+        The first host imports each flow file once, in its own process (``FAST``). One
+        that dies — a file hung past ``load_timeout`` or ended the process at import — is
+        followed by a ``CAREFUL`` host, which imports each file in a child first: it names
+        the file, and the other flows load. A careful host that dies too is the error.
         """
         try:
-            for _ in range(2):
-                if not self._loaded:
-                    reply = self._send({"kind": "load"})
-                    self._loaded = True
-                    if request["kind"] in ("load", "reload"):
-                        return reply
-                    self._apply(reply)
-                starts = self._host.starts
-                reply = self._send(request)
-                if self._host.starts == starts:
-                    return reply
-                self._loaded = False  # the host had died since: a fresh one answered
-            raise HelperGone("died again at once")
+            try:
+                return self._ask_host(request)
+            except _LoadDied:
+                if self._host.args[-1] == CAREFUL or self._stopped:
+                    raise
+                self._host.args[-1] = CAREFUL
+                self._loaded = False
+                return self._ask_host(request)
         except HelperGone as exc:
             self._loaded = False
             self.host_error = LoadError(
@@ -142,10 +144,31 @@ class RemoteWorkspace:
             )
             raise
 
+    def _ask_host(self, request: dict[str, Any]) -> dict[str, Any]:
+        """The host's reply to ``request``. A host started afresh (the first, or one
+        replacing a host that died since the last request) has loaded nothing: it loads
+        the workspace first, and a reload is then that load."""
+        for _ in range(2):
+            if not self._loaded:
+                reply = self._send({"kind": "load"})
+                self._loaded = True
+                if request["kind"] in ("load", "reload"):
+                    return reply
+                self._apply(reply)
+            starts = self._host.starts
+            reply = self._send(request)
+            if self._host.starts == starts:
+                return reply
+            self._loaded = False  # the host had died since: a fresh one answered
+        raise HelperGone("died again at once")
+
     def _send(self, request: dict[str, Any]) -> dict[str, Any]:
         loading = request["kind"] in ("load", "reload")
         # an edit or a check imports nothing: only a load may take long
-        reply = self._host.ask(request, self._timeout() if loading else QUICK)
+        try:
+            reply = self._host.ask(request, self._timeout() if loading else QUICK)
+        except HelperGone as exc:
+            raise (_LoadDied if loading else HelperGone)(str(exc)) from None
         if "failed" in reply:
             raise HelperGone(f"failed: {reply['failed']}")
         self.host_error = None
@@ -248,6 +271,7 @@ class RemoteWorkspace:
     def stop_loading(self) -> None:
         """Stop the host, even mid-load (the app is quitting): the load in flight ends
         with an error at once instead of after its imports' timeouts."""
+        self._stopped = True
         self._host.close()
 
     @property
@@ -255,6 +279,7 @@ class RemoteWorkspace:
         return self._host.pid
 
     def close(self) -> None:
+        self._stopped = True
         self._host.close()
         if self._history is not None:
             self._history.close()

@@ -15,11 +15,14 @@ import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import closing
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..engine.events import TaskStateChanged
 from ..engine.states import State, StateType
 from .history_fold import ResultBatch, ResultRows
+
+if TYPE_CHECKING:
+    from ..engine.runner import Runner
 
 #: Default per-result cap (``[defaults] max_result_bytes``).
 MAX_RESULT_BYTES = 10 * 1024 * 1024
@@ -51,6 +54,27 @@ ResultRow = tuple[str, str, bytes | bytearray | None, int, str, str | None]
 
 #: ``values_of(run_id, keys)``: the live run's value and input fingerprint of each key.
 ValuesOf = Callable[[str, list[str]], dict[str, tuple[Any, str | None]]]
+
+
+class LiveValues:
+    """Completed tasks' values in a live run of ``runner``, with their input
+    fingerprints: what the result keeper stores, a batch of keys at a time (the run is
+    looked up once per batch; the runner's lock is busy while tasks complete)."""
+
+    def __init__(self) -> None:
+        self.runner: Runner | None = None  # set once the runner (which sinks here) exists
+
+    def __call__(self, run_id: str, keys: list[str]) -> dict[str, tuple[Any, str | None]]:
+        run = self.runner.find(run_id) if self.runner is not None else None
+        if run is None:
+            return {}
+        tasks = run.tasks
+        fingerprint = run.input_fingerprint
+        return {
+            key: (task.result, fingerprint(key))
+            for key in keys
+            if (task := tasks.get(key)) is not None
+        }
 
 
 class ResultKeeper:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ from ..engine.spec import parse_spec
 from ..engine.suggest import did_you_mean
 from . import overrides as overrides_file
 from .changes import WorkspaceChanged
+from .import_guard import deadline
 from .load_error import LoadError, display_path
 from .loader import FLOW_MARKERS, Loader, LoadOutcome, Probed
 from .places import Places
@@ -62,10 +64,17 @@ class _SettingsState:
 class Workspace:
     """A flow file or a folder of them, with its settings files and state folder."""
 
-    def __init__(self, path: str | os.PathLike[str], *, isolate_imports: bool = True) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        isolate_imports: bool = True,
+        import_deadline: Callable[[Path, float], None] | None = None,
+    ) -> None:
         """``isolate_imports``: import each flow file in a loader process first (a hang, an
         exit or a ``BaseException`` at import is reported as a broken file, never felt here).
-        """
+        ``import_deadline(file, seconds)``: called when a file imported here without that
+        took longer than ``load_timeout``, to end this process (``import_guard``)."""
         places = Places.of(path)
         self.path, self.root, only = places.path, places.root, places.only
         self.state_dir = places.state_dir
@@ -76,7 +85,15 @@ class Workspace:
             from . import loader_process
 
             probe = self._probe if loader_process.available() else None
-        self._loader = Loader(self.root, only, probe=probe)
+
+        def guard(file: Path) -> AbstractContextManager[None]:
+            assert import_deadline is not None
+            seconds = self.settings.load_timeout
+            return deadline(seconds, lambda: import_deadline(file, seconds))
+
+        self._loader = Loader(
+            self.root, only, probe=probe, guard=guard if import_deadline else None
+        )
         #: What each flow file printed at import in the loader process (its tail), by file.
         self.import_output: dict[Path, str] = {}
         self._settings = _SettingsState()
@@ -167,10 +184,9 @@ class Workspace:
     def load(self, flow: str | None = None) -> WorkspaceChanged:
         """(Re)load every flow file and both settings files.
 
-        ``flow``: a run of that flow only (``flowtop run DIR --flow NAME``). Each file is
-        still imported in its loader child, which names its flows, but only the file that
-        defines ``flow`` is imported again here: a slow import elsewhere in the folder is
-        paid once, not twice.
+        ``flow``: a run of that flow only (``flowtop run DIR --flow NAME``). The file that
+        names it is imported here only; each other file in its loader child, which names
+        its flows, and it is imported again here only if it turns out to define ``flow``.
         """
         with self._lock:
             settings_changed, settings_errors = self._reload_settings()
@@ -511,9 +527,9 @@ class Workspace:
             return Runner(sinks=list(sinks), policy_for=self.policy_for, **kw)
         self.history_error = None
         from .owner_agent import OwnerAgent
-        from .results import ResultKeeper
+        from .results import LiveValues, ResultKeeper
 
-        values = _LiveValues()
+        values = LiveValues()
         keeper = ResultKeeper(history.keep_results, values, cap=self.settings.max_result_bytes)
         runner = Runner(
             sinks=[history.subscription(before=keeper), *sinks],
@@ -552,27 +568,6 @@ class Workspace:
             f"<Workspace {display_path(self.path)}: "
             f"{len(loader.flows)} flows, {len(loader.errors)} errors>"
         )
-
-
-class _LiveValues:
-    """Completed tasks' values in a live run of ``runner``, with their input
-    fingerprints: what the result keeper stores, a batch of keys at a time (the run is
-    looked up once per batch; the runner's lock is busy while tasks complete)."""
-
-    def __init__(self) -> None:
-        self.runner: Runner | None = None  # set once the runner (which sinks here) exists
-
-    def __call__(self, run_id: str, keys: list[str]) -> dict[str, tuple[Any, str | None]]:
-        run = self.runner.find(run_id) if self.runner is not None else None
-        if run is None:
-            return {}
-        tasks = run.tasks
-        fingerprint = run.input_fingerprint
-        return {
-            key: (task.result, fingerprint(key))
-            for key in keys
-            if (task := tasks.get(key)) is not None
-        }
 
 
 def _apply_command(runner: Runner, run_id: str, kind: str, task: str | None) -> bool:
