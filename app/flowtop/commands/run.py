@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import json
 import os
 import sys
@@ -236,6 +237,11 @@ def main(args: argparse.Namespace) -> int:
             active.cancel()
 
     printer.output.on_reader_gone = stop_runs
+    # What exists now (flowtop, the flow's modules and the flow) lives as long as this
+    # process: frozen out of the collector's sight, as the TUI does, it is not scanned
+    # again by each collection the run's allocations trigger. A 5,000-task run process
+    # took about 30 ms less (bench_store.py part 4), a 50,000-task one about 100 ms.
+    gc.freeze()
     ok = True
     try:
         for name in names:
