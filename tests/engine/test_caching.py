@@ -3,6 +3,7 @@ completes with it instead of running (``engine/caching.py``, ``engine/cached_cal
 
 from __future__ import annotations
 
+import pickle
 import threading
 import time
 from datetime import timedelta
@@ -285,3 +286,77 @@ def test_a_rerun_runs_what_it_does_not_carry_over_whatever_the_cache_holds(
     cached_runner.bus.flush()
     assert (first["fetch"].result, rerun["fetch"].result) == (1, 2) and calls.made == [1, 1]
     assert run(cached_runner, again)["fetch"].result == 2  # the rerun's result, from the cache
+
+
+def test_a_slow_cache_key_holds_up_no_other_task(cached_runner) -> None:
+    """The key is computed outside the run's lock, which every state change needs: a
+    ``cache_key_fn`` that hashes a large input for a while lets the other tasks run."""
+    other_ran = threading.Event()
+    seen: list[bool] = []
+
+    def slow_key(context, parameters) -> str:
+        seen.append(other_ran.wait(5))  # whether another task ran while the key was computed
+        return "slow"
+
+    @task(cache_key_fn=slow_key)
+    def hashed() -> int:
+        return 1
+
+    @task
+    def other() -> int:
+        other_ran.set()
+        return 2
+
+    with Flow("keyed") as keyed:
+        hashed()
+        other()
+    result = run(cached_runner, keyed)
+    assert result.state is S.COMPLETED and seen == [True]
+
+
+class SlowToPickle:
+    """A result whose pickling waits until another task has run."""
+
+    def __init__(self, other_ran: threading.Event) -> None:
+        self.other_ran = other_ran
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        self.seen = self.other_ran.wait(5)  # whether another task ran while it was stored
+        return (int, (7,))
+
+
+def test_storing_a_large_result_holds_up_no_other_task(make_runner) -> None:
+    """The result is kept (pickled, written) outside the run's lock too."""
+    other_ran = threading.Event()
+    started = threading.Event()
+
+    @task(cache_key_fn=lambda context, parameters: "big")
+    def big() -> SlowToPickle:
+        started.set()
+        return SlowToPickle(other_ran)
+
+    @task
+    def other() -> int:
+        assert started.wait(5)
+        other_ran.set()
+        return 2
+
+    with Flow("stored") as stored:
+        big()
+        other()
+    cache = PicklingCache()
+    result = run(make_runner(4, cache=cache), stored)
+    assert result.state is S.COMPLETED and result["big"].result.seen is True
+    assert result["big"].message == "" and list(cache.kept) == ["big"]
+
+
+class PicklingCache(MemoryCache):
+    """A ``MemoryCache`` that pickles what it keeps, as the folder cache does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.kept: dict[str, bytes] = {}
+
+    def put(self, key, result) -> None:  # type: ignore[no-untyped-def]
+        self.kept[key] = pickle.dumps(result.value)
+        super().put(key, result)

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from . import aloop, capture, task_runs
+from . import aloop, cached_calls, capture, task_runs
 from .backends import Done, hand_over
 from .errors import TaskTimeout
 from .events import ErrorInfo
@@ -24,6 +24,7 @@ from .records import TaskRun, error_info
 from .states import State, StateType
 
 if TYPE_CHECKING:
+    from .run import FlowRun
     from .runner import Runner
 
 #: An attempt as ``TaskRunContext.get()`` reads it: ``(run, task record, args, kwargs)``.
@@ -73,21 +74,21 @@ Judged = tuple[Any, BaseException | None, Decision | None, ErrorInfo | None]
 
 
 def judge(
+    run: FlowRun,
     tr: TaskRun,
     value: Any,
     error: BaseException | None,
     decision: Decision | None,
-    *,
-    clock: Callable[[], float],
-    rng: Callable[[], float],
 ) -> Judged:
-    """What an attempt's outcome leads to: ``(value, error, decision, info)``.
+    """What an attempt of ``tr`` in ``run`` leads to: ``(value, error, decision, info)``.
 
     A returned Prefect ``Failed(...)`` fails the attempt. A plain success needs no
     decision (None: rule 4); ``decision`` is given when the outcome is already final.
-    ``info`` is the error the attempt's record and event show (formatting it takes a
-    while, so it is done here too, outside the lock).
+    ``info`` is the error the attempt's record and event show. Formatting it takes a
+    while, and so does keeping the result of a task that caches: both are done here,
+    outside the run's lock.
     """
+    clock, rng = run._clock, run.runner.rng
     if error is None:
         value, error = returned_state(value)
     if decision is None and (error is not None or tr.policy.retry_predicate):
@@ -117,6 +118,8 @@ def judge(
     if decision is not None and decision.final is not StateType.COMPLETED:
         shown = error if decision.retry or decision.error is None else decision.error
         info = None if shown is None else error_info(shown)
+    elif tr.node.task.caching is not None:
+        cached_calls.store(run, tr, value)
     return value, error, decision, info
 
 

@@ -1,17 +1,18 @@
 """A run's side of task caching (``caching``): a task that caches is looked up when its
 inputs are ready, and its result stored when it completes.
 
-The key is computed under the run's lock, when the task's upstream results are final
-(as a ``@flow`` rerun hashes a call's inputs); a ``cache_key_fn`` therefore runs there too,
-and must not wait on the run. A key that cannot be computed (the function raised,
-inputs that cannot be hashed), a store that cannot be read or a result that cannot be
-kept never fails the task: it runs, or completes, and its COMPLETED step says why it was
-not cached.
+Both happen outside the run's lock, which every worker needs for each state change: a
+``cache_key_fn``, hashing large inputs (``INPUTS`` pickles them), reading and writing the
+store may take a while. The lookup is a pool job of its own (``serve``), which then
+completes the task from the cache or queues its first attempt; the store is part of
+judging a successful attempt (``attempt.judge``), before its COMPLETED state is applied.
+A key that cannot be computed (the function raised, inputs that cannot be hashed), a
+store that cannot be read or a result that cannot be kept never fails the task: it runs,
+or completes, and its COMPLETED step says why it was not cached.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -26,60 +27,50 @@ if TYPE_CHECKING:
     from .run import FlowRun
 
 
-def serve(run: FlowRun, tr: TaskRun) -> bool:
-    """Under the run's lock: complete ``tr`` from the cache if its key has an unexpired
-    result (True); else note its key, so its result is stored when it completes."""
+def serve(run: FlowRun, tr: TaskRun) -> None:
+    """A pool job, once every upstream task of ``tr`` (which caches) completed: look its
+    key up, then under the run's lock complete it from the cache, or queue its first
+    attempt (a task cancelled or given up on meanwhile is left as it is)."""
+    found = _look_up(run, tr)
+    with run._lock:
+        if tr.state is not StateType.PENDING or run.state is not StateType.RUNNING:
+            return
+        if found is None:
+            run._submit(tr)
+            return
+        tr.reused = True
+        run._complete(tr, found.value, reused=True, message=f"cached result of {found.source}")
+
+
+def _look_up(run: FlowRun, tr: TaskRun) -> CachedResult | None:
+    """``tr``'s unexpired stored result, if any; else None, with its key noted (``tr``'s
+    result is then stored under it when it completes) or why it has none."""
     caching = tr.node.task.caching
     assert caching is not None
-    args, kwargs = run._inputs(tr.node)
+    args, kwargs = run._inputs(tr.node)  # upstream results are final: no lock needed
     try:
         tr.cache_key = _key(run, tr, args, kwargs)
     except Exception as exc:  # noqa: BLE001 - a user's cache_key_fn may raise anything
         tr.cache_note = f"not cached: no cache key ({_why(exc)})"
-        return False
+        return None
     # a rerun (``f``, ``t``) runs what it does not carry over, whatever the cache holds:
     # that is what it was asked for. The new result is stored, as with ``refresh_cache``.
     if tr.cache_key is None or caching.refresh or run.rerun_of is not None:
-        return False
+        return None
     try:
-        found = run.runner.cache.get(tr.cache_key)
+        return run.runner.cache.get(tr.cache_key)
     except Exception as exc:  # noqa: BLE001 - an unreadable store: the task runs
         tr.cache_note = f"not read from the cache ({_why(exc)})"
-        return False
-    if found is None:
-        return False
-    tr.reused = True
-    hits: list[tuple[TaskRun, CachedResult]] | None = getattr(_serving, "hits", None)
-    if hits is not None:  # inside another hit's completion: after it, not deeper (a long
-        hits.append((tr, found))  # chain of cached tasks would exhaust the stack)
-        return True
-    _serving.hits = hits = [(tr, found)]
-    try:
-        while hits:
-            _complete(run, *hits.pop(0))
-    finally:
-        _serving.hits = None
-    return True
+        return None
 
 
-#: The cache hits waiting to complete on this thread (under a run's lock): see ``serve``.
-_serving = threading.local()
-
-
-def _complete(run: FlowRun, tr: TaskRun, found: CachedResult) -> None:
-    run._complete(tr, found.value, reused=True, message=f"cached result of {found.source}")
-    if run._starting:  # the run readies only what was ready as it began: these are now
-        for child in tr.children:
-            if child.waiting_on == 0 and child.state is StateType.PENDING:
-                run._ready(child)
-
-
-def store(run: FlowRun, tr: TaskRun, value: Any) -> str:
-    """``tr`` completed: keep its result under its key, for its cache expiration; what its
-    COMPLETED step says when that (or the lookup before it) did not happen, else ""."""
+def store(run: FlowRun, tr: TaskRun, value: Any) -> None:
+    """An attempt of ``tr`` succeeded: keep its result under its key, for its cache
+    expiration. ``tr.cache_note`` is then what its COMPLETED step says: "" once stored,
+    else why it was not (or why the lookup before did not happen)."""
     caching = tr.node.task.caching
     if caching is None or tr.cache_key is None:
-        return tr.cache_note
+        return
     now = time.time()
     expires = None if caching.expiration is None else now + caching.expiration
     when = datetime.fromtimestamp(now).strftime("%Y-%m-%d %H:%M:%S")
@@ -87,8 +78,9 @@ def store(run: FlowRun, tr: TaskRun, value: Any) -> str:
     try:
         run.runner.cache.put(tr.cache_key, CachedResult(value, source, expires))
     except Exception as exc:  # noqa: BLE001 - a result that cannot be kept: the next call runs
-        return f"not cached: {_why(exc)}"
-    return ""
+        tr.cache_note = f"not cached: {_why(exc)}"
+        return
+    tr.cache_note = ""
 
 
 def _why(exc: Exception) -> str:

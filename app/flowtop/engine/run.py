@@ -128,10 +128,12 @@ class FlowRun(RunHandle):
         """A task reached a final state (dynamic runs wake the flow function here)."""
 
     def _ready(self, tr: TaskRun) -> None:
-        """Every upstream task of ``tr`` completed (under the lock): it runs, unless it
-        caches and its result is stored (``cached_calls``)."""
-        if tr.node.task.caching is None or not cached_calls.serve(self, tr):
+        """Every upstream task of ``tr`` completed (under the lock): it runs; one that
+        caches is looked up first, outside the lock (``cached_calls``)."""
+        if tr.node.task.caching is None:
             self._submit(tr)
+        else:
+            self.runner.executor.submit(cached_calls.serve, self, tr)
 
     def _submit(self, tr: TaskRun) -> None:
         """Queue the next attempt of ``tr`` (called under the lock)."""
@@ -231,7 +233,7 @@ class FlowRun(RunHandle):
             started, wall = clock(), time.perf_counter()
             value, error, output = call_here(fn, args, kwargs, attempt)
             duration, wall = clock() - started, time.perf_counter() - wall
-            judged = judge(tr, value, error, None, clock=clock, rng=self.runner.rng)
+            judged = judge(self, tr, value, error, None)
             token = task_runs.concluding(self, tr, token, *judged[:3])  # log lines, hooks
             with self._lock:
                 again = self._apply(tr, token, judged, duration, output)
@@ -268,7 +270,7 @@ class FlowRun(RunHandle):
         """An attempt that did not run on a driver came back (the event loop, a backend,
         a timeout): apply its outcome, and queue its retry if that has no delay.
         ``decision`` is given when the outcome is already final (no retry to weigh)."""
-        judged = judge(tr, value, error, decision, clock=self._clock, rng=self.runner.rng)
+        judged = judge(self, tr, value, error, decision)
         token = task_runs.concluding(self, tr, token, *judged[:3])  # log lines, hooks
         with self._lock:
             again = self._apply(tr, token, judged, duration, output)
@@ -383,7 +385,7 @@ class FlowRun(RunHandle):
         message: str = "",
     ) -> None:
         if tr.node.task.caching is not None and not reused:
-            message = cached_calls.store(self, tr, value)  # "" once stored
+            message = tr.cache_note  # "" once stored (``cached_calls.store``)
         self._transition(
             tr,
             StateType.COMPLETED,
