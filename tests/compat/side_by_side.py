@@ -1126,6 +1126,21 @@ SCENARIOS: dict[str, str] = {
         def main():
             return observed(outcome_of(f))
     """,
+    "cache_outside_a_flow": """
+        import time as _t
+        from prefect import task
+        from prefect.cache_policies import INPUTS
+        @task(cache_policy=INPUTS)
+        def double(x):
+            hit("double")
+            return 2 * x
+        def main():
+            x = _t.time_ns()  # a key no earlier run stored
+            first = double(x, return_state=True)
+            second = double(x, return_state=True)
+            other = double(x + 1)
+            return observed([first.name, second.name, second.result() == 2 * x, other == 2 * x + 2])
+    """,
     "runtime_module": """
         from prefect import flow, task
         from prefect.runtime import deployment, flow_run, task_run

@@ -3,6 +3,7 @@ completes with it instead of running (``engine/caching.py``, ``engine/cached_cal
 
 from __future__ import annotations
 
+import asyncio
 import pickle
 import threading
 import time
@@ -360,3 +361,63 @@ class PicklingCache(MemoryCache):
     def put(self, key, result) -> None:  # type: ignore[no-untyped-def]
         self.kept[key] = pickle.dumps(result.value)
         super().put(key, result)
+
+
+@pytest.fixture
+def process_cache(monkeypatch: pytest.MonkeyPatch) -> MemoryCache:
+    """This process's cache, empty for the test and thrown away after it."""
+    cache = MemoryCache()
+    monkeypatch.setattr("flowtop.engine.cached_calls.PROCESS_CACHE", cache)
+    return cache
+
+
+def test_a_task_called_outside_any_flow_caches_too(process_cache: MemoryCache) -> None:
+    """As in Prefect 3, where such a call is a task run of its own: a second call with the
+    same inputs completes with the stored result (its state named ``Cached``) and runs
+    nothing; other inputs run."""
+    calls = Calls()
+
+    @task(cache_policy=INPUTS, cache_expiration=timedelta(minutes=5))
+    def double(x: int) -> int:
+        calls(x)
+        return 2 * x
+
+    first = double(21, return_state=True)
+    assert first.result() == 42 and first.name == "Completed"
+    again = double(21, return_state=True)
+    assert again.result() == 42 and again.name == "Cached" and calls.made == [21]
+    assert double(5) == 10 and calls.made == [21, 5]
+
+
+def test_an_async_task_called_outside_any_flow_caches_too(process_cache: MemoryCache) -> None:
+    calls = Calls()
+
+    @task(cache_policy=INPUTS)
+    async def triple(x: int) -> int:
+        calls(x)
+        return 3 * x
+
+    async def twice() -> tuple[int, int]:
+        return await triple(7), await triple(7)
+
+    assert asyncio.run(twice()) == (21, 21) and calls.made == [7]
+
+
+def test_a_task_called_by_another_task_caches_in_the_run_s_store(cached_runner) -> None:
+    calls = Calls()
+
+    @task(cache_policy=INPUTS)
+    def inner(x: int) -> int:
+        calls(x)
+        return x + 1
+
+    @task
+    def outer() -> int:
+        return inner(41)  # outside any flow's graph: inline, in this run's attempt
+
+    with Flow("nested") as nested:
+        outer()
+    assert run(cached_runner, nested)["outer"].result == 42
+    assert run(cached_runner, nested)["outer"].result == 42
+    assert calls.made == [41]  # the runner's own store kept it, not this process's
+    assert [kept.value for kept in cached_runner.cache._results.values()] == [42]

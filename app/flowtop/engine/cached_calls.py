@@ -8,19 +8,22 @@ completes the task from the cache or queues its first attempt; the store is part
 judging a successful attempt (``attempt.judge``), before its COMPLETED state is applied.
 A key that cannot be computed (the function raised, inputs that cannot be hashed), a
 store that cannot be read or a result that cannot be kept never fails the task: it runs,
-or completes, and its COMPLETED step says why it was not cached.
+or completes, and its COMPLETED step says why it was not cached. A task called outside
+any flow (``inline``) caches too, as in Prefect 3: in its run's store when another task
+calls it, else in this process's (``look_up_call``, ``store_call``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from .caching import CachedResult
+from .caching import PROCESS_CACHE, CachedResult, CacheStore, Caching
 from .prefect_context import TaskRunContext, flow_parameters
 from .states import StateType
-from .task_runs import call_parameters, task_run_of
+from .task_runs import InlineCall, call_parameters, current_attempt, task_run_of
 
 if TYPE_CHECKING:
     from .records import TaskRun
@@ -71,16 +74,47 @@ def store(run: FlowRun, tr: TaskRun, value: Any) -> None:
     caching = tr.node.task.caching
     if caching is None or tr.cache_key is None:
         return
-    now = time.time()
-    expires = None if caching.expiration is None else now + caching.expiration
-    when = datetime.fromtimestamp(now).strftime("%Y-%m-%d %H:%M:%S")
-    source = f"{run.flow.name} #{run.number}, {when}"
     try:
-        run.runner.cache.put(tr.cache_key, CachedResult(value, source, expires))
+        run.runner.cache.put(tr.cache_key, _entry(caching, value, f"{run.flow.name} #{run.number}"))
     except Exception as exc:  # noqa: BLE001 - a result that cannot be kept: the next call runs
         tr.cache_note = f"not cached: {_why(exc)}"
         return
     tr.cache_note = ""
+
+
+def look_up_call(current: InlineCall) -> tuple[CacheStore, str | None, CachedResult | None]:
+    """A task called outside any flow (``inline``), which caches: where its results are
+    kept (the run's, inside a run's attempt; else this process's), its key (None: the
+    call is not cached, its key could not be computed) and the result stored under it."""
+    attempt = current_attempt()
+    cache = attempt[0].runner.cache if isinstance(attempt, tuple) else PROCESS_CACHE
+    task = current.task
+    assert task.caching is not None
+    inputs = call_parameters(task.fn, current.args, current.kwargs)
+    context = TaskRunContext(task, task_run_of(current), inputs, datetime.now(UTC))
+    try:
+        key = task.caching.policy.compute_key(context, inputs, {})
+        found = None if key is None or task.caching.refresh else cache.get(key)
+    except Exception:  # noqa: BLE001 - as in a flow: a key or store that fails, the call runs
+        return cache, None, None
+    return cache, key, found
+
+
+def store_call(cache: CacheStore, key: str, current: InlineCall, value: Any) -> None:
+    """Keep the result of a task called outside any flow under ``key`` (see ``store``)."""
+    caching = current.task.caching
+    assert caching is not None
+    with contextlib.suppress(Exception):  # a result that cannot be kept: the next call runs
+        cache.put(key, _entry(caching, value, f"a call of {current.task.name}"))
+
+
+def _entry(caching: Caching, value: Any, made_by: str) -> CachedResult:
+    """``value`` as the cache keeps it: with where and when it was made (what a hit
+    shows: ``cached result of etl #3, 2026-12-02 10:42:05``) and its expiration."""
+    now = time.time()
+    expires = None if caching.expiration is None else now + caching.expiration
+    when = datetime.fromtimestamp(now).strftime("%Y-%m-%d %H:%M:%S")
+    return CachedResult(value, f"{made_by}, {when}", expires)
 
 
 def _why(exc: Exception) -> str:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import capture
 from .aloop import run_sync
+from .cached_calls import look_up_call, store_call
 from .errors import TaskTimeout
 from .policy import decide
 from .prefect_api import _inline, from_engine, returned_state
@@ -31,6 +32,7 @@ from .task_runs import (
 )
 
 if TYPE_CHECKING:
+    from .caching import CachedResult
     from .task import Task
 
 
@@ -82,8 +84,12 @@ def _timed_out(task: Task, how: str) -> TaskTimeout:
 
 
 def run_inline(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> State:
-    """Run ``task`` to its final state, retries included, on this thread."""
+    """Run ``task`` to its final state, retries included, on this thread; a task that
+    caches completes with its stored result instead, when its key has one (attempt 0)."""
     current = InlineCall(task, args, kwargs)
+    cache, key, found = look_up_call(current) if task.caching is not None else (None, None, None)
+    if found is not None:
+        return _served(task, found)
     steps = steps_of(task)
     next(steps)
     while True:
@@ -93,8 +99,16 @@ def run_inline(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Sta
             wait = steps.send(_attempt(task, args, kwargs, current))
         except StopIteration as stop:
             inline_ends(current, stop.value)
+            if cache is not None and key is not None and stop.value.is_completed():
+                store_call(cache, key, current, stop.value.result)
             return stop.value  # type: ignore[no-any-return]
         time.sleep(wait)
+
+
+def _served(task: Task, found: CachedResult) -> State:
+    """The final state of a call served from the cache: no attempt ran (Prefect: ``Cached``)."""
+    message = f"cached result of {found.source}"
+    return State(StateType.COMPLETED, found.value, None, 0, message, task.name, time.time())
 
 
 async def run_inline_async(
@@ -104,6 +118,9 @@ async def run_inline_async(
     import asyncio  # a loop runs: imported already (not with flowtop: see ``aloop``)
 
     current = InlineCall(task, args, kwargs)
+    cache, key, found = look_up_call(current) if task.caching is not None else (None, None, None)
+    if found is not None:
+        return outcome(_served(task, found), return_state)
     steps = steps_of(task)
     next(steps)
     while True:
@@ -127,6 +144,8 @@ async def run_inline_async(
             wait = steps.send(result)
         except StopIteration as stop:
             await ainline_ends(current, stop.value)
+            if cache is not None and key is not None and stop.value.is_completed():
+                store_call(cache, key, current, stop.value.result)
             return outcome(stop.value, return_state)
         await asyncio.sleep(wait)
 
@@ -176,8 +195,8 @@ def steps_of(task: Task) -> Generator[float, tuple[Any, BaseException | None], S
 
 def outcome(state: State, return_state: bool) -> Any:
     """A final engine state as a call returns it: the value, the error raised, or a State."""
-    if return_state:
-        return from_engine(state)
+    if return_state:  # attempt 0: completed without a call, from the cache
+        return from_engine(state, cached=state.is_completed() and state.attempt == 0)
     if state.type is StateType.COMPLETED:
         return state.result
     assert state.exception is not None
