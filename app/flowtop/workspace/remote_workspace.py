@@ -53,6 +53,7 @@ class RemoteWorkspace:
         self.path, self.root, self._only = places.path, places.root, places.only
         self.state_dir = places.state_dir
         self._host = HelperProcess("flowtop.workspace.flow_host", [str(self.path), FAST])
+        self._careful = False  # a FAST host died at an import: each is started CAREFUL
         self._stopped = False  # the app is quitting: no host is started again
         self._lock = threading.Lock()
         self._loaded = False  # the host running now has loaded the workspace
@@ -128,9 +129,10 @@ class RemoteWorkspace:
             try:
                 return self._ask_host(request)
             except _LoadDied:
-                if self._host.args[-1] == CAREFUL or self._stopped:
+                if self._careful or self._stopped:
                     raise
-                self._host.args[-1] = CAREFUL
+                self._careful = True
+                self._host.args = [str(self.path), CAREFUL]  # the next host started
                 self._loaded = False
                 return self._ask_host(request)
         except HelperGone as exc:
