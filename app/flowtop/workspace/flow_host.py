@@ -19,7 +19,7 @@ from typing import Any
 from .changes import WorkspaceChanged
 from .flow_shapes import shapes_to_json
 from .helper_process import receive, send
-from .import_guard import CAREFUL, hung
+from .import_guard import CAREFUL
 from .settings import SettingsError
 from .workspace import Workspace
 
@@ -34,10 +34,7 @@ def serve(fd: int, path: str, imports: str = CAREFUL) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     sock = socket.socket(fileno=fd)
-    careful = imports == CAREFUL
-    with Workspace(
-        path, isolate_imports=careful, import_deadline=None if careful else hung
-    ) as workspace:
+    with Workspace.in_helper(path, imports) as workspace:
         host = FlowHost(workspace)
         while True:
             try:

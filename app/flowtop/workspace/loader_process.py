@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from .helper_process import HelperGone, HelperProcess, receive, send
-from .import_guard import CAREFUL, FAST, hung
+from .import_guard import CAREFUL, FAST
 from .load_error import LoadError
 
 #: ``prctl`` option: a signal for this process when its parent dies (linux/prctl.h).
@@ -436,10 +436,7 @@ def _describe(path: str, parameters: Mapping[str, Any] | None, imports: str) -> 
     from ..engine.parameters import ParameterError
     from .workspace import Workspace
 
-    careful = imports == CAREFUL
-    with Workspace(
-        path, isolate_imports=careful, import_deadline=None if careful else hung
-    ) as workspace:
+    with Workspace.in_helper(path, imports) as workspace:
         workspace.load()
         settings_error = workspace.settings_error
         flows = {name: describe_flow(workspace, name) for name in sorted(workspace.flows)}

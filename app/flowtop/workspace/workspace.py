@@ -25,7 +25,7 @@ from ..engine.spec import parse_spec
 from ..engine.suggest import did_you_mean
 from . import overrides as overrides_file
 from .changes import WorkspaceChanged
-from .import_guard import deadline
+from .import_guard import CAREFUL, deadline, hung
 from .load_error import LoadError, display_path
 from .loader import FLOW_MARKERS, Loader, LoadOutcome, Probed
 from .places import Places
@@ -109,6 +109,14 @@ class Workspace:
         self._plain_policies: dict[int, tuple[RetryPolicy, Settings, RetryPolicy]] = {}
         #: ``shapes`` as last built; dropped by whatever changes flows or settings.
         self._shapes: dict[str, FlowShape] | None = None
+
+    @classmethod
+    def in_helper(cls, path: str, imports: str) -> Workspace:
+        """The workspace of a helper process (the flow host, ``flowtop list``'s loader):
+        ``FAST`` imports each file here only, under a deadline that ends the process;
+        ``CAREFUL`` in a loader child first (``import_guard``)."""
+        careful = imports == CAREFUL
+        return cls(path, isolate_imports=careful, import_deadline=None if careful else hung)
 
     # -- flows ------------------------------------------------------------------------
     @property
