@@ -214,6 +214,13 @@ def test_a_key_that_cannot_be_computed_runs_the_task_and_says_why(cached_runner)
     def broken_key(context, parameters):
         raise RuntimeError("no key today")
 
+    def exiting_key(context, parameters):
+        raise SystemExit(3)  # the lookup is a pool job: this must not leave the task pending
+
+    @task(cache_key_fn=exiting_key)
+    def exits() -> int:
+        return 9
+
     @task(cache_key_fn=broken_key)
     def work() -> int:
         return 7
@@ -225,9 +232,11 @@ def test_a_key_that_cannot_be_computed_runs_the_task_and_says_why(cached_runner)
     with Flow("keyless") as keyless:
         work()
         locked(threading.Lock())
+        exits()
     result = run(cached_runner, keyless)
-    assert (result["work"].result, result["locked"].result) == (7, 8)
+    assert (result["work"].result, result["locked"].result, result["exits"].result) == (7, 8, 9)
     assert result["work"].message == "not cached: no cache key (RuntimeError: no key today)"
+    assert result["exits"].message == "not cached: no cache key (SystemExit: 3)"
     assert result["locked"].message.startswith(
         "not cached: no cache key (the task's inputs cannot be hashed"
     )
@@ -421,3 +430,23 @@ def test_a_task_called_by_another_task_caches_in_the_run_s_store(cached_runner) 
     assert run(cached_runner, nested)["outer"].result == 42
     assert calls.made == [41]  # the runner's own store kept it, not this process's
     assert [kept.value for kept in cached_runner.cache._results.values()] == [42]
+
+
+class ExitsWhenPickled:
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        raise SystemExit(4)
+
+
+def test_a_result_whose_pickling_exits_completes_uncached(make_runner) -> None:
+    """Keeping the result runs on the attempt's thread: a ``SystemExit`` there must not
+    end that thread and leave the task running for ever."""
+
+    @task(cache_key_fn=lambda context, parameters: "exits")
+    def odd() -> ExitsWhenPickled:
+        return ExitsWhenPickled()
+
+    with Flow("odd") as odd_flow:
+        odd()
+    result = run(make_runner(2, cache=PicklingCache()), odd_flow)
+    assert result.state is S.COMPLETED
+    assert result["odd"].message == "not cached: SystemExit: 4"

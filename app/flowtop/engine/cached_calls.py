@@ -53,7 +53,7 @@ def _look_up(run: FlowRun, tr: TaskRun) -> CachedResult | None:
     args, kwargs = run._inputs(tr.node)  # upstream results are final: no lock needed
     try:
         tr.cache_key = _key(run, tr, args, kwargs)
-    except Exception as exc:  # noqa: BLE001 - a user's cache_key_fn may raise anything
+    except BaseException as exc:  # noqa: BLE001 - sys.exit() too: a lookup that died would leave the task pending for ever
         tr.cache_note = f"not cached: no cache key ({_why(exc)})"
         return None
     # a rerun (``f``, ``t``) runs what it does not carry over, whatever the cache holds:
@@ -76,7 +76,7 @@ def store(run: FlowRun, tr: TaskRun, value: Any) -> None:
         return
     try:
         run.runner.cache.put(tr.cache_key, _entry(caching, value, f"{run.flow.name} #{run.number}"))
-    except Exception as exc:  # noqa: BLE001 - a result that cannot be kept: the next call runs
+    except BaseException as exc:  # noqa: BLE001 - a result that cannot be kept (a __reduce__ may even sys.exit()): the next call runs
         tr.cache_note = f"not cached: {_why(exc)}"
         return
     tr.cache_note = ""
@@ -117,7 +117,7 @@ def _entry(caching: Caching, value: Any, made_by: str) -> CachedResult:
     return CachedResult(value, f"{made_by}, {when}", expires)
 
 
-def _why(exc: Exception) -> str:
+def _why(exc: BaseException) -> str:
     return str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
 
 
