@@ -450,3 +450,21 @@ def test_a_result_whose_pickling_exits_completes_uncached(make_runner) -> None:
     result = run(make_runner(2, cache=PicklingCache()), odd_flow)
     assert result.state is S.COMPLETED
     assert result["odd"].message == "not cached: SystemExit: 4"
+
+
+class ExitingStore(MemoryCache):
+    """A store whose read runs user code that exits (unpickling a stored result may)."""
+
+    def get(self, key):  # type: ignore[no-untyped-def]
+        raise SystemExit(5)
+
+
+def test_a_store_read_that_exits_runs_the_task(make_runner) -> None:
+    @task(cache_policy=INPUTS)
+    def plain(x: int) -> int:
+        return x
+
+    with Flow("read") as read:
+        plain(1)
+    result = run(make_runner(2, cache=ExitingStore()), read)
+    assert result.state is S.COMPLETED and result["plain"].result == 1  # ran, then stored

@@ -62,7 +62,7 @@ def _look_up(run: FlowRun, tr: TaskRun) -> CachedResult | None:
         return None
     try:
         return run.runner.cache.get(tr.cache_key)
-    except Exception as exc:  # noqa: BLE001 - an unreadable store: the task runs
+    except BaseException as exc:  # noqa: BLE001 - an unreadable store (unpickling runs user code): the task runs
         tr.cache_note = f"not read from the cache ({_why(exc)})"
         return None
 
