@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from .caching import PROCESS_CACHE, CachedResult, CacheStore, Caching
 from .prefect_context import TaskRunContext, flow_parameters
-from .states import StateType
+from .states import State, StateType
 from .task_runs import InlineCall, call_parameters, current_attempt, task_run_of
 
 if TYPE_CHECKING:
@@ -82,30 +82,39 @@ def store(run: FlowRun, tr: TaskRun, value: Any) -> None:
     tr.cache_note = ""
 
 
-def look_up_call(current: InlineCall) -> tuple[CacheStore, str | None, CachedResult | None]:
-    """A task called outside any flow (``inline``), which caches: where its results are
-    kept (the run's, inside a run's attempt; else this process's), its key (None: the
-    call is not cached, its key could not be computed) and the result stored under it."""
+#: Where a call outside any flow keeps its result, and under which key (None: not cached).
+CallSlot = tuple[CacheStore, str] | None
+
+
+def look_up_call(current: InlineCall) -> tuple[CallSlot, CachedResult | None]:
+    """A task called outside any flow (``inline``): where its result is kept (its run's
+    store inside a run's attempt, else this process's) and under which key, and the
+    result stored there. ``(None, None)`` for a task that does not cache, or a key that
+    could not be computed: the call runs and nothing is kept."""
+    task = current.task
+    if task.caching is None:
+        return None, None
     attempt = current_attempt()
     cache = attempt[0].runner.cache if isinstance(attempt, tuple) else PROCESS_CACHE
-    task = current.task
-    assert task.caching is not None
     inputs = call_parameters(task.fn, current.args, current.kwargs)
     context = TaskRunContext(task, task_run_of(current), inputs, datetime.now(UTC))
     try:
         key = task.caching.policy.compute_key(context, inputs, {})
-        found = None if key is None or task.caching.refresh else cache.get(key)
+        if key is None:
+            return None, None
+        return (cache, key), None if task.caching.refresh else cache.get(key)
     except Exception:  # noqa: BLE001 - as in a flow: a key or store that fails, the call runs
-        return cache, None, None
-    return cache, key, found
+        return None, None
 
 
-def store_call(cache: CacheStore, key: str, current: InlineCall, value: Any) -> None:
-    """Keep the result of a task called outside any flow under ``key`` (see ``store``)."""
+def store_call(slot: CallSlot, current: InlineCall, final: State) -> None:
+    """Keep the result of a call outside any flow that completed (see ``store``)."""
     caching = current.task.caching
-    assert caching is not None
+    if slot is None or caching is None or not final.is_completed():
+        return
+    cache, key = slot
     with contextlib.suppress(Exception):  # a result that cannot be kept: the next call runs
-        cache.put(key, _entry(caching, value, f"a call of {current.task.name}"))
+        cache.put(key, _entry(caching, final.result, f"a call of {current.task.name}"))
 
 
 def _entry(caching: Caching, value: Any, made_by: str) -> CachedResult:

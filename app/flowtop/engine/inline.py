@@ -87,7 +87,7 @@ def run_inline(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Sta
     """Run ``task`` to its final state, retries included, on this thread; a task that
     caches completes with its stored result instead, when its key has one (attempt 0)."""
     current = InlineCall(task, args, kwargs)
-    cache, key, found = look_up_call(current) if task.caching is not None else (None, None, None)
+    slot, found = look_up_call(current)
     if found is not None:
         return _served(task, found)
     steps = steps_of(task)
@@ -99,8 +99,7 @@ def run_inline(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Sta
             wait = steps.send(_attempt(task, args, kwargs, current))
         except StopIteration as stop:
             inline_ends(current, stop.value)
-            if cache is not None and key is not None and stop.value.is_completed():
-                store_call(cache, key, current, stop.value.result)
+            store_call(slot, current, stop.value)
             return stop.value  # type: ignore[no-any-return]
         time.sleep(wait)
 
@@ -118,7 +117,7 @@ async def run_inline_async(
     import asyncio  # a loop runs: imported already (not with flowtop: see ``aloop``)
 
     current = InlineCall(task, args, kwargs)
-    cache, key, found = look_up_call(current) if task.caching is not None else (None, None, None)
+    slot, found = look_up_call(current)
     if found is not None:
         return outcome(_served(task, found), return_state)
     steps = steps_of(task)
@@ -144,8 +143,7 @@ async def run_inline_async(
             wait = steps.send(result)
         except StopIteration as stop:
             await ainline_ends(current, stop.value)
-            if cache is not None and key is not None and stop.value.is_completed():
-                store_call(cache, key, current, stop.value.result)
+            store_call(slot, current, stop.value)
             return outcome(stop.value, return_state)
         await asyncio.sleep(wait)
 
