@@ -149,6 +149,20 @@ def test_one_place_failing_with_many_messages_reads_its_source_once(
     assert ours == ["".join(traceback.format_exception(exc)) for exc in caught]
 
 
+def test_a_stack_is_never_taken_for_another_made_at_the_same_address() -> None:
+    """The cache keys stacks by their code objects' ids: code made again and again in one
+    place (a reloaded module, ``exec``) may reuse a freed one's address, and must still
+    show its own lines."""
+    for i in range(30):
+        namespace: dict[str, object] = {}
+        source = "\n" * i + "def fail():\n    raise ValueError('x')\n"
+        exec(compile(source, "<generated>", "exec"), namespace)
+        exc = _caught(namespace["fail"])  # type: ignore[arg-type]
+        del namespace
+        assert f'File "<generated>", line {i + 2}, in fail' in format_traceback(exc)
+        assert format_traceback(exc) == "".join(traceback.format_exception(exc))
+
+
 def test_summaries_match_each_policy_s_own_summary() -> None:
     shared = RetryPolicy(max_retries=3, retry_delay=(1.0, 2.0))
     policies = [
