@@ -2,7 +2,8 @@
 ``prefect.concurrency``): its ``.flowtop`` folder and the tables of its ``flowtop.toml``.
 
 The workspace is the one whose flowtop runs the code (a run the TUI, ``flowtop run`` or a
-browser started: the runner knows its folder); elsewhere (a script calling a flow, a
+browser started: the runner knows its folder, and ships it with each attempt to a
+process or Dask worker); elsewhere (a script calling a flow, a
 module's top level) the current directory's.
 """
 
@@ -12,13 +13,14 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from .engine.context import shipped_workspace
 from .engine.prefect_context import active_run
 
 
 def state_dir() -> Path:
     """The ``.flowtop`` folder of the workspace running this code."""
     run = active_run()
-    folder = getattr(getattr(run, "runner", None), "state_dir", None)
+    folder = getattr(getattr(run, "runner", None), "state_dir", None) or shipped_workspace()
     return Path(folder) if folder is not None else Path.cwd() / ".flowtop"
 
 

@@ -4,10 +4,11 @@ limit that refills over time (``sync``; ``asyncio`` has the same for async code)
 
 With no API server, the limits are the ``[concurrency]`` table of the workspace's
 ``flowtop.toml``: ``database = 2`` (slots), or ``api = { limit = 5,
-slot_decay_per_second = 1.0 }`` (a slot frees itself that often). They hold across the
-threads of one flowtop process (the tasks of the runs it executes), not across
-processes. A name with no limit is not limited: as in Prefect with ``strict=False``, the
-run logger says it was skipped; with ``strict=True`` it raises.
+slot_decay_per_second = 1.0 }`` (a slot frees itself that often). They hold across
+every flowtop process running the workspace's code, as Prefect's server-side limits do
+across workers (``slots``: ``.flowtop/limits.db``). A name with no limit is not
+limited: as in Prefect with ``strict=False``, the run logger says it was skipped; with
+``strict=True`` it raises.
 """
 
 from .limits import ConcurrencySlotAcquisitionError

@@ -22,13 +22,13 @@ async def concurrency(
     **_: Any,
 ) -> AsyncIterator[None]:
     """Hold ``occupy`` slots of each named limit while the block runs."""
-    limits = await _asyncio.to_thread(
+    held = await _asyncio.to_thread(
         acquire, names, occupy, timeout_seconds, strict=strict, rate=False
     )
     try:
         yield
     finally:
-        release(limits, occupy)
+        release(held)
 
 
 async def rate_limit(

@@ -1,16 +1,16 @@
-"""The named limits behind ``flowtop.concurrency``: slots taken and given back (or decaying,
-for a rate limit) under one condition per limit, read from ``flowtop.toml``."""
+"""The named limits behind ``flowtop.concurrency``: their sizes, read from ``flowtop.toml``
+each time a block asks, and their slots, kept for every process of the workspace by
+``slots.SlotStore``."""
 
 from __future__ import annotations
 
 import math
-import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..code_settings import settings_table, state_dir
+from .slots import Limit, SlotStore, Taken, slot_store
 
 
 class ConcurrencySlotAcquisitionError(Exception):
@@ -18,101 +18,58 @@ class ConcurrencySlotAcquisitionError(Exception):
     ``strict=True``, more slots asked than it has, a rate limit without a decay."""
 
 
-@dataclass(frozen=True, slots=True)
-class Config:
-    limit: int
-    decay: float  # slots freed per second; 0 for a plain limit
+#: How often a waiter looks again for slots given back by another process: at first
+#: soon (a block that ends quickly), then every ``MAX_PAUSE`` at most. A give-back in
+#: this process wakes its waiters at once.
+FIRST_PAUSE = 0.005
+MAX_PAUSE = 0.05
 
 
-class Limit:
-    """One limit's slots in this process."""
+class Held(NamedTuple):
+    """What ``acquire`` took, for ``release`` to give back."""
 
-    def __init__(self, config: Config) -> None:
-        self.config = config
-        self.held = 0.0
-        self.changed = time.monotonic()
-        self.cond = threading.Condition()
-
-    def _decay(self, now: float) -> None:
-        if self.config.decay:
-            self.held = max(0.0, self.held - self.config.decay * (now - self.changed))
-        self.changed = now
-
-    def take(self, slots: int, deadline: float | None) -> bool:
-        """Wait until ``slots`` are free and take them; False when ``deadline`` passed."""
-        with self.cond:
-            while True:
-                now = time.monotonic()
-                self._decay(now)
-                if self.held + slots <= self.config.limit:
-                    self.held += slots
-                    return True
-                wait = None if deadline is None else deadline - now
-                if self.config.decay:  # a slot frees itself by then, with no release to wake us
-                    due = (self.held + slots - self.config.limit) / self.config.decay
-                    wait = due if wait is None else min(wait, due)
-                if wait is not None and wait <= 0:
-                    return False
-                self.cond.wait(wait)
-
-    def give_back(self, slots: int) -> None:
-        with self.cond:
-            self._decay(time.monotonic())
-            self.held = max(0.0, self.held - slots)
-            self.cond.notify_all()
-
-
-_limits: dict[tuple[str, str], Limit] = {}
-_registry = threading.Lock()
+    store: SlotStore | None  # None: no limit named exists, nothing was taken
+    limits: dict[str, Limit]
+    taken: Taken | None
 
 
 def _limit(folder: Path, name: str, value: Any) -> Limit:
-    """The limit ``name`` of the workspace at ``folder``, sized as ``flowtop.toml`` says
-    now (under ``_registry``). The workspace checked the file when it loaded; a value
-    broken since is one clear error."""
+    """The limit ``name`` as ``flowtop.toml`` sizes it now. The workspace checked the
+    file when it loaded; a value broken since is one clear error."""
     problem = check_config(value)
     if problem is not None:
         raise ValueError(f"{folder.parent / 'flowtop.toml'}: [concurrency] {name}: {problem}")
     if isinstance(value, dict):
-        config = Config(value["limit"], float(value.get("slot_decay_per_second", 0.0)))
-    else:
-        config = Config(value, 0.0)
-    limit = _limits.get((str(folder), name))
-    if limit is None:
-        limit = _limits[(str(folder), name)] = Limit(config)
-    elif limit.config != config:  # flowtop.toml changed: the new size from now on
-        with limit.cond:
-            limit.config = config
-            limit.cond.notify_all()
-    return limit
+        return Limit(value["limit"], float(value.get("slot_decay_per_second", 0.0)))
+    return Limit(value, 0.0)
 
 
-def limits_for(names: list[str], slots: int, *, strict: bool, rate: bool) -> list[Limit]:
-    """The limits ``names`` has in this workspace (the missing ones left out, or refused
-    under ``strict``), each checked for a request of ``slots``."""
-    folder = state_dir()
+def limits_for(
+    folder: Path, names: list[str], slots: int, *, strict: bool, rate: bool
+) -> dict[str, Limit]:
+    """The limits ``names`` has in the workspace at ``folder`` (the missing ones left
+    out, or refused under ``strict``), each checked for a request of ``slots``."""
     table = settings_table("concurrency", folder)
     missing = [name for name in names if name not in table]
     if missing and strict:
         raise ConcurrencySlotAcquisitionError(
             f"Concurrency limits {missing!r} must be created before acquiring slots"
         )
-    with _registry:
-        found = {name: _limit(folder, name, table[name]) for name in names if name in table}
+    found = {name: _limit(folder, name, table[name]) for name in names if name in table}
     if missing:
         _say_skipped(missing)
     for name, limit in found.items():
-        if slots > limit.config.limit:
+        if slots > limit.slots:
             raise ConcurrencySlotAcquisitionError(
                 f"Unable to acquire concurrency slots on {[name]!r}: "
                 "Slots requested is greater than the limit"
             )
-        if rate and not limit.config.decay:
+        if rate and not limit.decay:
             raise ConcurrencySlotAcquisitionError(
                 "Only concurrency limits with slot decay can be used for rate limiting. "
                 f"The following limits do not have a decay configured: {name!r}"
             )
-    return list(found.values())
+    return found
 
 
 def _say_skipped(missing: list[str]) -> None:
@@ -127,31 +84,40 @@ def _say_skipped(missing: list[str]) -> None:
 
 def acquire(
     names: str | list[str], occupy: int, timeout_seconds: float | None, *, strict: bool, rate: bool
-) -> list[Limit]:
-    """Take ``occupy`` slots of each limit (all or none); raise ``TimeoutError`` as
-    Prefect does when ``timeout_seconds`` passes first."""
+) -> Held:
+    """Take ``occupy`` slots of each limit (all or none), held until ``release`` unless
+    ``rate`` (a rate limit's slots free themselves); raise ``TimeoutError`` as Prefect
+    does when ``timeout_seconds`` passes first."""
     if isinstance(occupy, bool) or not isinstance(occupy, int) or occupy < 1:
         raise ValueError(f"occupy must be a whole number of slots >= 1, got {occupy!r}")
     wanted = [names] if isinstance(names, str) else list(names)
-    if not wanted:
-        return []
-    limits = limits_for(wanted, occupy, strict=strict, rate=rate)
+    folder = state_dir()
+    limits = limits_for(folder, wanted, occupy, strict=strict, rate=rate) if wanted else {}
+    if not limits:
+        return Held(None, limits, None)
+    store = slot_store(folder)
     deadline = None if timeout_seconds is None else time.monotonic() + timeout_seconds
-    taken: list[Limit] = []
-    for limit in sorted(limits, key=id):  # one order: two blocks never wait on each other
-        if not limit.take(occupy, deadline):
-            for held in taken:
-                held.give_back(occupy)
-            raise TimeoutError(
-                f"Attempt to acquire concurrency slots timed out after {timeout_seconds} second(s)"
-            )
-        taken.append(limit)
-    return limits
+    pause = FIRST_PAUSE
+    while True:
+        generation = store.generation()
+        taken = store.take(limits, occupy, hold=not rate)
+        if isinstance(taken, Taken):
+            return Held(store, limits, taken)
+        wait = min(taken, pause)
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(
+                    f"Attempt to acquire concurrency slots timed out after {timeout_seconds} second(s)"
+                )
+            wait = min(wait, left)
+        store.wait(generation, wait)
+        pause = min(2 * pause, MAX_PAUSE)
 
 
-def release(limits: list[Limit], occupy: int) -> None:
-    for limit in limits:
-        limit.give_back(occupy)
+def release(held: Held) -> None:
+    if held.store is not None and held.taken is not None:
+        held.store.give_back(held.taken, held.limits)
 
 
 def check_config(value: Any) -> str | None:

@@ -21,11 +21,11 @@ def concurrency(
     **_: Any,
 ) -> Iterator[None]:
     """Hold ``occupy`` slots of each named limit while the block runs."""
-    limits = acquire(names, occupy, timeout_seconds, strict=strict, rate=False)
+    held = acquire(names, occupy, timeout_seconds, strict=strict, rate=False)
     try:
         yield
     finally:
-        release(limits, occupy)
+        release(held)
 
 
 def rate_limit(

@@ -67,6 +67,7 @@ def start_elsewhere(
         timeout=tr.policy.timeout,
         abandoned=lambda: tr.token != token,
         on_done=on_done,
+        workspace=None if runner.state_dir is None else str(runner.state_dir),
     )
 
 

@@ -31,6 +31,7 @@ class BlockingBackend(Protocol):
         *,
         timeout: float | None,
         abandoned: Callable[[], bool] | None = None,
+        workspace: str | None = None,
     ) -> tuple[Any, BaseException | None, str]: ...
 
     def close(self) -> None: ...
@@ -50,6 +51,7 @@ class SubmittingBackend(Protocol):
         timeout: float | None,
         abandoned: Callable[[], bool] | None = None,
         on_done: Done,
+        workspace: str | None = None,
     ) -> None: ...
 
     def close(self) -> None: ...
@@ -67,6 +69,7 @@ def hand_over(
     timeout: float | None,
     abandoned: Callable[[], bool],
     on_done: Done,
+    workspace: str | None = None,
 ) -> None:
     """Run one attempt on ``backend``; ``on_done(value, error, output)`` when it ends.
 
@@ -76,12 +79,22 @@ def hand_over(
     """
     if isinstance(backend, SubmittingBackend):
         try:
-            backend.submit(fn, args, kwargs, timeout=timeout, abandoned=abandoned, on_done=on_done)
+            backend.submit(
+                fn,
+                args,
+                kwargs,
+                timeout=timeout,
+                abandoned=abandoned,
+                on_done=on_done,
+                workspace=workspace,
+            )
         except BaseException as exc:  # noqa: BLE001 - e.g. a user's __reduce__ calling sys.exit
             on_done(None, exc, "")
         return
     try:
-        value, error, output = backend.call(fn, args, kwargs, timeout=timeout, abandoned=abandoned)
+        value, error, output = backend.call(
+            fn, args, kwargs, timeout=timeout, abandoned=abandoned, workspace=workspace
+        )
     except BaseException as exc:  # noqa: BLE001 - an attempt's end is always reported
         value, error, output = None, exc, ""
     on_done(value, error, output)

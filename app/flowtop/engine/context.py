@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Generator
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -61,3 +62,22 @@ def parent_run() -> str | None:
     """The run a run started now on this thread is a child of (see ``child_of``)."""
     parent: str | None = getattr(_local, "child_of", None)
     return parent
+
+
+#: On a process or Dask worker, the ``.flowtop`` folder of the workspace whose run
+#: shipped the attempt running here: its Prefect code reads that workspace's limits and
+#: variables (``code_settings``), not those of the worker's current directory.
+_shipped_workspace: ContextVar[str | None] = ContextVar("shipped_workspace", default=None)
+
+
+def shipped_workspace() -> str | None:
+    return _shipped_workspace.get()
+
+
+@contextlib.contextmanager
+def shipped_from(workspace: str | None) -> Generator[None]:
+    token = _shipped_workspace.set(workspace)
+    try:
+        yield
+    finally:
+        _shipped_workspace.reset(token)

@@ -108,6 +108,7 @@ class DaskBackend:
         timeout: float | None,
         abandoned: Callable[[], bool] | None = None,
         on_done: Done,
+        workspace: str | None = None,
     ) -> None:
         """Start an attempt and return; ``on_done`` gets its outcome from the collector thread.
 
@@ -117,7 +118,7 @@ class DaskBackend:
         name = task_name(fn)
         try:
             client = self.start()
-            payload = pack(fn, args, kwargs)
+            payload = pack(fn, args, kwargs, workspace)
         except ShippingError as exc:
             on_done(None, exc, "")
             return

@@ -156,11 +156,12 @@ class ProcessBackend:
         *,
         timeout: float | None,
         abandoned: Callable[[], bool] | None = None,
+        workspace: str | None = None,
     ) -> tuple[Any, BaseException | None, str]:
         abandoned = abandoned or never
         name = task_name(fn)
         try:
-            payload = pack(fn, args, kwargs)
+            payload = pack(fn, args, kwargs, workspace)
         except Exception as exc:  # noqa: BLE001 - the attempt fails, the run goes on
             error = ShippingError(
                 f"task {name!r} could not be sent to the process: {describe_error(exc)}"

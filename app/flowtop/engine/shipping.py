@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import capture
+from .context import shipped_from
 from .errors import RemoteTraceback, TaskTimeout
 from .flow_package import FLOW_PACKAGE
 
@@ -107,8 +108,11 @@ def _register_by_value(fn: Callable[..., Any]) -> None:
         _shipped[name] = id(module)
 
 
-def pack(fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]) -> bytes:
-    """The bytes a worker needs to run one attempt."""
+def pack(
+    fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any], workspace: str | None = None
+) -> bytes:
+    """The bytes a worker needs to run one attempt; ``workspace`` is the ``.flowtop``
+    folder of the run's workspace, whose limits and variables the task uses there."""
     import cloudpickle
 
     _register_by_value(fn)
@@ -118,7 +122,7 @@ def pack(fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]) -> byt
     filename = getattr(getattr(fn, "__code__", None), "co_filename", None)
     if module and filename:  # a task function of a module not shipped by value (a test's)
         files.setdefault(module, filename)
-    payload: bytes = cloudpickle.dumps((fn, args, kwargs, level, files), protocol=5)
+    payload: bytes = cloudpickle.dumps((fn, args, kwargs, level, files, workspace), protocol=5)
     return payload
 
 
@@ -189,7 +193,7 @@ def run_pickled(payload: bytes, where: str) -> bytes:
     import cloudpickle
 
     try:
-        fn, args, kwargs, level, files = cloudpickle.loads(payload)
+        fn, args, kwargs, level, files, workspace = cloudpickle.loads(payload)
         _restore_filenames(fn, files)
     except BaseException as exc:  # noqa: BLE001 - reported to the coordinator, not raised here
         failure = ShippingError(
@@ -202,7 +206,8 @@ def run_pickled(payload: bytes, where: str) -> bytes:
     name = task_name(fn)
     capture.begin()
     try:
-        value = fn(*args, **kwargs)
+        with shipped_from(workspace):
+            value = fn(*args, **kwargs)
         error = None
     except BaseException as exc:  # noqa: BLE001 - every outcome is reported, none escapes
         value, error = None, exc

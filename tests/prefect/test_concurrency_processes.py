@@ -1,0 +1,142 @@
+"""``flowtop.concurrency`` limits hold across processes, as Prefect's server-side limits
+hold across workers: every run the TUI, a browser or ``flowtop run`` starts is a process
+of its own, and two of them must not each take a limit's slots."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from flowtop.concurrency.sync import concurrency
+
+#: A flow whose three tasks each hold the ``database`` limit for 0.15 s, writing when
+#: (and the workspace's ``region`` variable, as the task reads it) to ``$SPANS``.
+GUARDED = """
+    import os, time
+    from flowtop import Flow, task
+    from flowtop.concurrency.sync import concurrency
+    from flowtop.variables import Variable
+
+    @task
+    def query():
+        with concurrency("database"):
+            start = time.time()
+            time.sleep(0.15)
+            with open(os.environ["SPANS"], "a") as out:
+                out.write(f"{os.getpid()} {start} {time.time()} {Variable.get('region')}\\n")
+
+    flow = Flow("guarded")
+    for i in range(3):
+        flow.add_task(query, key=f"q{i}")
+"""
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "flowtop.toml").write_text(
+        '[concurrency]\ndatabase = 1\n[variables]\nregion = "eu"\n'
+    )
+    monkeypatch.setenv("SPANS", str(tmp_path / "spans.txt"))
+    return tmp_path
+
+
+def spans(workspace: Path) -> list[tuple[float, float, str, str]]:
+    """Each block's (start, end, pid, region), in the order they started."""
+    lines = (workspace / "spans.txt").read_text().splitlines()
+    return sorted(
+        (float(start), float(end), pid, region)
+        for pid, start, end, region in (line.split() for line in lines)
+    )
+
+
+def assert_one_at_a_time(blocks: list[tuple[float, float, str, str]]) -> None:
+    for before, after in itertools.pairwise(blocks):
+        assert after[0] >= before[1]  # one slot: no two blocks at once, whichever process
+
+
+def test_two_runs_in_their_own_processes_share_a_limit(workspace: Path) -> None:
+    (workspace / "guarded.py").write_text(textwrap.dedent(GUARDED))
+    command = [sys.executable, "-m", "flowtop", "run", "guarded.py", "--quiet"]
+    runs = [subprocess.Popen(command, cwd=workspace) for _ in range(2)]
+    assert [run.wait(timeout=60) for run in runs] == [0, 0]
+    blocks = spans(workspace)
+    assert len(blocks) == 6 and len({pid for _, _, pid, _ in blocks}) == 2
+    assert_one_at_a_time(blocks)
+
+
+def test_a_run_on_the_process_executor_uses_its_workspace_s_limits_and_variables(
+    workspace: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A task on a worker process has no run context there: the run ships it its
+    workspace, whatever the worker's current directory is."""
+    (workspace / "guarded.py").write_text(textwrap.dedent(GUARDED))
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    command = [sys.executable, "-m", "flowtop", "run", str(workspace / "guarded.py")]
+    run = subprocess.run(
+        [*command, "--executor", "process", "--quiet"], cwd=elsewhere, timeout=60, check=False
+    )
+    assert run.returncode == 0
+    blocks = spans(workspace)
+    assert len({pid for _, _, pid, _ in blocks}) > 1  # on several worker processes
+    assert {region for _, _, _, region in blocks} == {"eu"}
+    assert_one_at_a_time(blocks)
+    assert not (elsewhere / ".flowtop").exists()
+
+
+def test_the_slots_of_a_process_killed_inside_a_block_come_back(workspace: Path) -> None:
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time; from flowtop.concurrency.sync import concurrency\n"
+            "with concurrency('database'):\n    print('held', flush=True); time.sleep(60)",
+        ],
+        cwd=workspace,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        with pytest.raises(TimeoutError), concurrency("database", timeout_seconds=0.2):
+            pass  # held by the other process while it lives
+    finally:
+        os.kill(holder.pid, signal.SIGKILL)
+        holder.wait()
+    start = time.monotonic()
+    with concurrency("database", timeout_seconds=5):
+        assert time.monotonic() - start < 1  # given back for it at the next try
+
+
+def test_a_limits_file_from_a_newer_flowtop_is_refused_and_left_alone(workspace: Path) -> None:
+    (workspace / ".flowtop").mkdir()
+    path = workspace / ".flowtop" / "limits.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    with (
+        pytest.raises(ValueError, match=r"limits\.db: made by a newer flowtop \(layout 99"),
+        concurrency("database"),
+    ):
+        pass
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 99
+    conn.close()
+
+
+def test_a_workspace_that_cannot_keep_the_slots_is_one_clear_error(workspace: Path) -> None:
+    (workspace / ".flowtop").write_text("a file where the folder should be")
+    with (
+        pytest.raises(ValueError, match=r"limits\.db: cannot keep concurrency limits there"),
+        concurrency("database"),
+    ):
+        pass
