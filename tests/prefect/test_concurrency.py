@@ -132,3 +132,19 @@ def test_a_bad_occupy_or_a_limit_broken_since_the_load_is_one_clear_error(here: 
         ValueError, match=r"flowtop\.toml: \[concurrency\] database: its limit must"
     ):
         concurrency("database").__enter__()
+
+
+def test_a_limit_raised_while_a_block_waits_lets_it_in(here: Path) -> None:
+    entered = threading.Event()
+
+    def wait() -> None:
+        with concurrency("database", timeout_seconds=5):
+            entered.set()
+
+    with concurrency("database", occupy=2):
+        waiter = threading.Thread(target=wait)
+        waiter.start()
+        assert not entered.wait(0.1)  # both slots held
+        (here / "flowtop.toml").write_text("[concurrency]\ndatabase = 3\n")
+        assert entered.wait(2)  # in, while the block still holds its two
+    waiter.join()

@@ -113,6 +113,17 @@ def acquire(
             wait = min(wait, left)
         store.wait(generation, wait)
         pause = min(2 * pause, MAX_PAUSE)
+        limits = _sized_now(folder, limits)
+
+
+def _sized_now(folder: Path, limits: dict[str, Limit]) -> dict[str, Limit]:
+    """``limits`` as ``flowtop.toml`` sizes them now: a limit raised while a block
+    waits lets it in."""
+    table = settings_table("concurrency", folder)
+    return {
+        name: _limit(folder, name, table[name]) if name in table else limit
+        for name, limit in limits.items()
+    }
 
 
 def release(held: Held) -> None:

@@ -59,7 +59,7 @@ class Limit(NamedTuple):
 
 
 class Taken(NamedTuple):
-    """Slots taken by one ``acquire``: what ``SlotStore.give_back`` returns."""
+    """Slots taken by one ``SlotStore.take``, for ``give_back``."""
 
     names: tuple[str, ...]
     slots: int
@@ -107,13 +107,16 @@ class SlotStore:
         between what is read and what is written."""
         with self._lock:
             conn = self._conn
-            conn.execute("BEGIN IMMEDIATE")
             try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:  # locked past the timeout, a full disk, …
+                raise ValueError(f"{self.path}: concurrency limits: {exc}") from None
 
     def generation(self) -> int:
         return self._generation
