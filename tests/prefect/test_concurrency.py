@@ -7,12 +7,13 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
 
 from flowtop import flow, task
-from flowtop.concurrency import ConcurrencySlotAcquisitionError
+from flowtop.concurrency import ConcurrencySlotAcquisitionError, limits
 from flowtop.concurrency.asyncio import concurrency as aconcurrency
 from flowtop.concurrency.sync import concurrency, rate_limit
 from flowtop.engine import Runner
@@ -148,3 +149,31 @@ def test_a_limit_raised_while_a_block_waits_lets_it_in(here: Path) -> None:
         (here / "flowtop.toml").write_text("[concurrency]\ndatabase = 3\n")
         assert entered.wait(2)  # in, while the block still holds its two
     waiter.join()
+
+
+def test_a_task_waiting_for_slots_says_so_in_its_output(
+    here: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(limits, "TELL_AFTER", 0.05)
+
+    @task
+    def guarded() -> str:
+        with concurrency("database"):
+            return "ran"
+
+    @flow
+    def report() -> str:
+        return guarded()
+
+    def free_soon(held: AbstractContextManager[None]) -> None:
+        time.sleep(0.3)
+        held.__exit__(None, None, None)
+
+    held = concurrency("database", occupy=2)
+    held.__enter__()
+    threading.Thread(target=free_soon, args=(held,)).start()
+    with Runner() as runner:
+        result = runner.run(report)
+    assert result.value == "ran"
+    (attempt,) = result.attempts["guarded"]
+    assert attempt.output.count("Waiting for concurrency slots of 'database' (2 slots)") == 1

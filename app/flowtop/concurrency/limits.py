@@ -23,6 +23,9 @@ class ConcurrencySlotAcquisitionError(Exception):
 #: this process wakes its waiters at once.
 FIRST_PAUSE = 0.005
 MAX_PAUSE = 0.05
+#: A block that has waited this long says so in its task's output (seconds): a task
+#: waiting for slots another run holds would otherwise look hung.
+TELL_AFTER = 1.0
 
 
 class Held(NamedTuple):
@@ -57,7 +60,7 @@ def limits_for(
         )
     found = {name: _limit(folder, name, table[name]) for name in names if name in table}
     if missing:
-        _say_skipped(missing)
+        _say(f"Concurrency limits {missing!r} do not exist - skipping acquisition.")
     for name, limit in found.items():
         if slots > limit.slots:
             raise ConcurrencySlotAcquisitionError(
@@ -72,14 +75,15 @@ def limits_for(
     return found
 
 
-def _say_skipped(missing: list[str]) -> None:
+def _say(message: str) -> None:
+    """A warning on the run's logger: the attempt's output in the monitor."""
     from ..engine.prefect_api import get_run_logger
 
     try:
         logger = get_run_logger()
     except Exception:  # noqa: BLE001 - outside any run Prefect says nothing either
         return
-    logger.warning(f"Concurrency limits {missing!r} do not exist - skipping acquisition.")
+    logger.warning(message)
 
 
 def acquire(
@@ -96,14 +100,19 @@ def acquire(
     if not limits:
         return Held(None, limits, None)
     store = slot_store(folder)
-    deadline = None if timeout_seconds is None else time.monotonic() + timeout_seconds
-    pause = FIRST_PAUSE
+    started = time.monotonic()
+    deadline = None if timeout_seconds is None else started + timeout_seconds
+    pause, told = FIRST_PAUSE, rate  # a rate limit's waits are its purpose: not told
     while True:
         generation = store.generation()
         taken = store.take(limits, occupy, hold=not rate)
         if isinstance(taken, Taken):
             return Held(store, limits, taken)
-        wait = min(taken, pause)
+        if not told and time.monotonic() - started >= TELL_AFTER:
+            told = True
+            full = ", ".join(f"{name!r} ({limits[name].slots} slots)" for name in taken.names)
+            _say(f"Waiting for concurrency slots of {full}: all taken, here or by another run.")
+        wait = min(taken.wait, pause)
         if deadline is not None:
             left = deadline - time.monotonic()
             if left <= 0:

@@ -58,6 +58,14 @@ class Limit(NamedTuple):
     decay: float  # slots freed per second; 0 for a plain limit
 
 
+class Short(NamedTuple):
+    """Why ``SlotStore.take`` took nothing: the limits without room, and how long until
+    their slots free themselves (``inf`` for a plain limit's, which wait for a give-back)."""
+
+    names: tuple[str, ...]
+    wait: float
+
+
 class Taken(NamedTuple):
     """Slots taken by one ``SlotStore.take``, for ``give_back``."""
 
@@ -128,20 +136,17 @@ class SlotStore:
             if self._generation == generation:
                 self._given.wait(seconds)
 
-    def take(self, limits: Mapping[str, Limit], slots: int, *, hold: bool) -> Taken | float:
+    def take(self, limits: Mapping[str, Limit], slots: int, *, hold: bool) -> Taken | Short:
         """Take ``slots`` of every limit in ``limits`` (all or none), written as held by
-        this process when ``hold`` (a block, which gives them back). When one is short:
-        how long until its slots free themselves (``inf`` for a plain limit's, which
-        wait for a give-back)."""
+        this process when ``hold`` (a block, which gives them back)."""
         names = tuple(sorted(limits))
         now = time.time()
         with self._write() as conn:
             held = self._reclaim(conn, limits, now)
             short = [name for name in names if held[name] + slots > limits[name].slots]
             if short:
-                return max(
-                    _wait(held[name] + slots - limits[name].slots, limits[name]) for name in short
-                )
+                wait = max(_wait(held[n] + slots - limits[n].slots, limits[n]) for n in short)
+                return Short(tuple(short), wait)
             conn.executemany(
                 "INSERT OR REPLACE INTO pools VALUES (?, ?, ?)",
                 [(name, held[name] + slots, now) for name in names],
