@@ -110,7 +110,7 @@ def acquire(
             return Held(store, limits, taken)
         if not told and time.monotonic() - started >= TELL_AFTER:
             told = True
-            full = ", ".join(f"{name!r} ({limits[name].slots} slots)" for name in taken.names)
+            full = ", ".join(f"{name!r} ({_slots(limits[name].slots)})" for name in taken.names)
             _say(f"Waiting for concurrency slots of {full}: all taken, here or by another run.")
         wait = min(taken.wait, pause)
         if deadline is not None:
@@ -123,6 +123,10 @@ def acquire(
         store.wait(generation, wait)
         pause = min(2 * pause, MAX_PAUSE)
         limits = _sized_now(folder, limits)
+
+
+def _slots(count: int) -> str:
+    return f"{count} slot" if count == 1 else f"{count} slots"
 
 
 def _sized_now(folder: Path, limits: dict[str, Limit]) -> dict[str, Limit]:
