@@ -70,6 +70,18 @@ class WorkerPool:
         if not self._waiting.acquire(blocking=False) and len(self._threads) < self.workers:
             self._start_one()
 
+    def start_threads(self, count: int) -> None:
+        """Start threads until ``count`` exist (at most ``workers``), before the jobs that
+        need them are queued.
+
+        ``submit`` starts a thread when no worker waits, and starting one waits for it to
+        run. Once a quick job runs, it holds the GIL the new thread needs for up to the
+        interpreter's switch interval (5 ms): a run handing out its drivers one by one
+        waited that long for each new thread, longer than 100 quick tasks take.
+        """
+        while len(self._threads) < min(count, self.workers) and not self._closed:
+            self._start_one()
+
     def _start_one(self) -> None:
         with self._lock:
             if len(self._threads) >= self.workers or self._closed:

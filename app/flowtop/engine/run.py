@@ -37,10 +37,6 @@ if TYPE_CHECKING:
 _KEEP: Any = object()
 
 
-def _never() -> bool:
-    return False
-
-
 class FlowRun(RunHandle):
     """A run in progress. Thread-safe handle: wait, cancel, retry now, give up."""
 
@@ -87,7 +83,7 @@ class FlowRun(RunHandle):
         #: Whether jobs wait in the pool that no worker has taken: a driver then lets them
         #: go first, so runs sharing a pool take turns.
         pool = runner.executor
-        self._backlog = pool.has_backlog if isinstance(pool, WorkerPool) else _never
+        self._backlog = pool.has_backlog if isinstance(pool, WorkerPool) else (lambda: False)
 
     # -- lifecycle ------------------------------------------------------------------
     def _begin(self) -> None:
@@ -119,10 +115,13 @@ class FlowRun(RunHandle):
             if self._unfinished == 0:
                 self._finish()
             drivers, self._unsent = self._unsent, 0
-        # Outside the lock: the pool may start a thread for each driver, and starting one
-        # waits for it to run. Under the lock no attempt could begin meanwhile.
+        # Outside the lock: starting a thread waits for it to run, and under the lock no
+        # attempt could begin meanwhile. The threads first (``WorkerPool.start_threads``).
+        pool = self.runner.executor
+        if isinstance(pool, WorkerPool):
+            pool.start_threads(drivers)
         for _ in range(drivers):
-            self.runner.executor.submit(self._drive)
+            pool.submit(self._drive)
 
     def _notify(self) -> None:
         """A task reached a final state (dynamic runs wake the flow function here)."""
