@@ -139,7 +139,7 @@ def json_stdout() -> TextIO:
 
 
 #: A run process's youngest-generation collection threshold (see ``main``).
-GC_YOUNG = 20_000
+GC_YOUNG = 100_000
 
 
 def given_parameters(args: argparse.Namespace) -> dict[str, Any]:
@@ -164,6 +164,12 @@ def main(args: argparse.Namespace) -> int:
         return detach_main(args, out)
     if bad_path(args.path):
         return 2
+    # The flow's tasks and a run's records live until the run ends, and Python's default
+    # (a collection every 700 allocations, for interactive latency) scanned them over and
+    # over, from the import of the flow file on: a 50,000-task run process spent 0.3 s of
+    # its 2 s in the collector. Collecting every GC_YOUNG allocations from here: 0.04 s
+    # (three collections); cyclic garbage waits that much longer to be freed.
+    gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
     from .run_start import open_for_run, why_not_started
 
     workspace, reservation = open_for_run(args)
@@ -246,11 +252,6 @@ def main(args: argparse.Namespace) -> int:
     # again by each collection the run's allocations trigger. A 5,000-task run process
     # took about 30 ms less (bench_store.py part 4), a 50,000-task one about 100 ms.
     gc.freeze()
-    # A run's records live until it ends, and Python's default (a collection every 700
-    # allocations, for interactive latency) scanned them over and over: a 50,000-task run
-    # spent 0.3 s of its 2 s in the collector, and 0.08 s collecting every 20,000 (0.15 to
-    # 0.2 s less wall time; cyclic garbage waits that much longer to be freed).
-    gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
     ok = True
     try:
         for name in names:
