@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from flowtop.concurrency.slots import Limit, Short, SlotStore, Taken
 from flowtop.concurrency.sync import concurrency
+from flowtop.workspace.ownership import Owner
 
 #: A flow whose three tasks each hold the ``database`` limit for 0.15 s, writing when
 #: (and the workspace's ``region`` variable, as the task reads it) to ``$SPANS``.
@@ -140,3 +142,28 @@ def test_a_workspace_that_cannot_keep_the_slots_is_one_clear_error(workspace: Pa
         concurrency("database"),
     ):
         pass
+
+
+def test_without_a_boot_id_a_holder_is_looked_at_by_its_pid(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not Linux: no boot id, no start time. A holder sends no heartbeat, so its pid
+    alone tells whether it is gone; its slots would otherwise never come back."""
+    me = Owner.current()
+    monkeypatch.setattr(Owner, "current", classmethod(lambda cls: Owner(me.host, me.pid, "", "")))
+    store = SlotStore(tmp_path / "limits.db")
+    one = {"database": Limit(1, 0.0)}
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    with store._write() as conn:  # a block of that process, which ended inside it
+        conn.execute("INSERT INTO pools VALUES ('database', 1, 0)")
+        conn.execute(
+            "INSERT INTO holders(name, slots, host, pid, boot, start) VALUES (?, 1, ?, ?, '', '')",
+            ("database", me.host, int(dead.stdout)),
+        )
+    assert isinstance(store.take(one, 1, hold=True), Taken)
+    assert isinstance(store.take(one, 1, hold=True), Short)  # this process's own: kept

@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
-from ..workspace.ownership import Owner, owner_gone
+from ..workspace.ownership import Owner, owner_gone, pid_running
 from ..workspace.private import private_file
 
 #: The file's layout; a newer flowtop's file is refused, never rewritten.
@@ -213,7 +213,7 @@ class SlotStore:
         ).fetchall():
             owner = (host, pid, boot, start)
             if owner not in gone:
-                gone[owner] = owner_gone(Owner(*owner), None, now) is not None
+                gone[owner] = self._gone(Owner(*owner), now)
             if gone[owner]:
                 held[name] = max(0.0, held[name] - slots)
                 dropped.append((row,))
@@ -224,6 +224,15 @@ class SlotStore:
                 [(held[name], now, name) for name in names],
             )
         return held
+
+    def _gone(self, holder: Owner, now: float) -> bool:
+        """Whether the process of a ``holders`` row is certainly gone. A holder sends no
+        heartbeat, so one on a machine without a boot id (not Linux) is looked at by its
+        pid alone, which may have been reused, rather than never given up on."""
+        me = self._me
+        if holder.host == me.host and not holder.boot and not me.boot:
+            return not pid_running(holder.pid)
+        return owner_gone(holder, None, now) is not None
 
 
 def _wait(excess: float, limit: Limit) -> float:
