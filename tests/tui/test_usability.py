@@ -69,6 +69,68 @@ async def test_left_leaves_a_table_long_enough_to_scroll(long_workspace, size) -
         assert app.focused is app.table
 
 
+async def test_keys_that_arrive_together_go_where_the_first_one_moved_focus(workspace) -> None:
+    """Over SSH, ← and ↓ typed quickly arrive in one read: the ↓ must move in the flows
+    list that ← went to, not in the table ← left (focus that changed after the next key
+    was already queued sent it to the table)."""
+    from textual import events
+
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.focused is app.table and app.flow_list.highlighted == 0
+        for key in ("left", "down"):
+            app.post_message(events.Key(key, None))
+        await pilot.pause()
+        assert app.focused is app.flow_list and app.flow_list.highlighted == 1
+        await pilot.press("up")  # back to demo, whose table has several rows
+        for key in ("right", "down"):
+            app.post_message(events.Key(key, None))
+        await pilot.pause()
+        assert app.focused is app.table and app.table.cursor == 1
+
+
+async def test_slash_and_the_letters_after_it_arriving_together_filter(workspace) -> None:
+    """`/err` in one read: the letters were queued for the table before `/` moved focus
+    to the filter line, and were lost (and `e` could have opened the retry editor)."""
+    from textual import events
+
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for key, character in (("slash", "/"), ("e", "e"), ("r", "r")):
+            app.post_message(events.Key(key, character))
+        await pilot.pause()
+        assert len(app.screen_stack) == 1 and app.focused is app.filter_box
+        assert app.filter_box.value == "er"
+        await pilot.press("slash", "x")  # in the filter line, `/` is typed like any letter
+        assert app.filter_box.value == "er/x"
+        await pilot.press("left", "right")  # and the arrows move its cursor
+        assert app.focused is app.filter_box
+
+
+async def test_enter_or_esc_in_the_filter_line_and_the_next_keys_arriving_together(
+    workspace,
+) -> None:
+    from textual import events
+
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash")
+        for key in ("enter", "down"):  # an empty filter: cleared; the table moves
+            app.post_message(events.Key(key, None))
+        await pilot.pause()
+        assert app.focused is app.table and app.table.cursor == 1
+        assert "-shown" not in app.filter_box.classes
+        await pilot.press("slash", "a")
+        for key in ("escape", "left", "down"):
+            app.post_message(events.Key(key, None))
+        await pilot.pause()
+        assert app.filter_box.value == "" and "-shown" not in app.filter_box.classes
+        assert app.focused is app.flow_list and app.flow_list.highlighted == 1
+
+
 @pytest.mark.parametrize("size", [(44, 12), (120, 12)])
 async def test_a_long_flow_name_is_cut_on_one_line_not_wrapped(tmp_path, calls, size) -> None:
     """At 44 columns (a phone over SSH) the flows pane takes at most a third, and a name

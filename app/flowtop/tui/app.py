@@ -21,6 +21,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
+from textual.widgets import Input
 
 from flowtop.engine.events import RunFinished, RunStarted
 from flowtop.engine.states import StateType
@@ -29,6 +30,7 @@ from flowtop.tui.bindings import (
     ALWAYS_IN_FOOTER,
     APP_BINDINGS,
     FILTER_FOOTER,
+    FOCUS_BINDINGS,
     FOOTER_KEYS,
     KEYS,
 )
@@ -71,23 +73,7 @@ class FlowtopApp(RunActions, ViewActions, KeyActions, ErrorActions, App[int]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         *APP_BINDINGS,
-        # Arrow-key hops between the flows list and the task table (inputs keep their arrows).
-        Binding(
-            "left",
-            "focus_flows",
-            "Go to flows",
-            show=False,
-            id="flowtop.focus_flows",
-            tooltip="Move to the flows list",
-        ),
-        Binding(
-            "right",
-            "focus_tasks",
-            "Go to tasks",
-            show=False,
-            id="flowtop.focus_tasks",
-            tooltip="Move to the task table",
-        ),
+        *FOCUS_BINDINGS,
     ]
 
     def __init__(
@@ -177,14 +163,23 @@ class FlowtopApp(RunActions, ViewActions, KeyActions, ErrorActions, App[int]):
         self.key_bar.refresh()
 
     def action_focus_flows(self) -> None:
-        self.flow_list.focus()
+        # At once, not as ``focus()`` does (after the messages already queued): over SSH,
+        # ← ↓ typed quickly arrive together, and the ↓ moved in the table ← had left.
+        self.screen.set_focus(self.flow_list)
 
     def action_focus_tasks(self) -> None:
-        self.table.focus()
+        self.screen.set_focus(self.table)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Main-screen keys act on the main screen's selection: off while another screen
-        (history, editor, help) is on top, so `h` in history can't stack a second history."""
+        (history, editor, help) is on top, so `h` in history can't stack a second history.
+        The keys taken first (``PRIORITY``, the arrows, Enter, Esc) act only where they
+        mean that: in the filter line `/` and the arrows are typed, and only there do
+        Enter and Esc leave it."""
+        if action == "leave_filter":
+            return self.focused is self.filter_box
+        if action in ("filter", "focus_flows", "focus_tasks") and isinstance(self.focused, Input):
+            return False
         return not (len(self.screen_stack) > 1 and action in MAIN_SCREEN_ACTIONS)
 
     def on_mount(self) -> None:

@@ -103,6 +103,11 @@ FILTER_FOOTER = (("enter", "Keep filter"), ("escape", "Clear filter"))
 #: Not drawn by Textual's footer (the app draws its own); kept for the palette's sake.
 NOT_IN_FOOTER = frozenset({"filter", "sort", "sort_reverse", "auto_rerun", "next_live_run"})
 
+#: Taken by the app before the focused widget sees it: `/` moves focus to the filter line,
+#: and letters typed right after it (over SSH, `/err` arrives in one read) must land
+#: there, not in the table that had focus when they were queued.
+PRIORITY = frozenset({"filter"})
+
 APP_BINDINGS = [
     Binding(
         key,
@@ -111,6 +116,49 @@ APP_BINDINGS = [
         id=f"flowtop.{ident}",
         tooltip=help_text,
         show=ident not in NOT_IN_FOOTER,
+        priority=ident in PRIORITY,
     )
     for key, action, label, ident, help_text in KEYS
+]
+
+
+#: Arrow-key hops between the flows list and the task table (inputs keep their arrows),
+#: and the filter line's Enter and Esc: keys that move focus are taken first, before
+#: the keys that arrived with them are routed (see ``PRIORITY``), and act only where
+#: they mean that (``FlowtopApp.check_action``).
+FOCUS_BINDINGS = [
+    Binding(
+        "left",
+        "focus_flows",
+        "Go to flows",
+        show=False,
+        id="flowtop.focus_flows",
+        tooltip="Move to the flows list",
+        priority=True,
+    ),
+    Binding(
+        "right",
+        "focus_tasks",
+        "Go to tasks",
+        show=False,
+        id="flowtop.focus_tasks",
+        tooltip="Move to the task table",
+        priority=True,
+    ),
+    Binding(
+        "enter",
+        "leave_filter(True)",
+        "Keep filter",
+        show=False,
+        priority=True,
+        tooltip="In the filter line: keep the filter, back to the table",
+    ),
+    Binding(
+        "escape",
+        "leave_filter(False)",
+        "Clear filter",
+        show=False,
+        priority=True,
+        tooltip="Clear the filter, in the filter line or the table",
+    ),
 ]

@@ -64,18 +64,19 @@ class ViewActions(_AppBase):
     def action_filter(self) -> None:
         box = self.filter_box
         box.add_class("-shown")
-        box.focus()
+        self.screen.set_focus(box)  # at once: see ``FlowtopApp.action_focus_flows``
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":
             self.table.set_view(query=event.value)
             self._update_header()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "filter":
-            if not event.value:
-                self._clear_filter()
-            self.table.focus()
+    def action_leave_filter(self, keep: bool) -> None:
+        """Enter (``keep``) or Esc in the filter line: back to the table at once, so keys
+        typed right after go there; an empty filter, or one left with Esc, is cleared."""
+        if not keep or not self.filter_box.value:
+            self._clear_filter()
+        self.screen.set_focus(self.table)
 
     def on_task_table_filter_cleared(self, event: TaskTable.FilterCleared) -> None:
         self._clear_filter()

@@ -22,7 +22,9 @@ from .form_dialog import FormDialog
 def key_rows(
     bindings: Iterable[BindingType], display: Callable[[Binding], str]
 ) -> list[tuple[str, str, str]]:
-    """(keys, description, tooltip) per action; keys of one action joined ("y / ⏎")."""
+    """(keys, description, tooltip) per action; keys of one action joined ("y / ⏎"), and
+    one row for two actions that the same keys name alike (Esc clears the filter from
+    the filter line and from the table)."""
     rows: dict[tuple[str, str], tuple[list[str], str]] = {}
     for binding in Binding.make_bindings(bindings):
         description = binding.description or binding.action
@@ -30,7 +32,10 @@ def key_rows(
         shown = display(binding)
         if shown not in keys:
             keys.append(shown)
-    return [(" / ".join(keys), desc, tip) for (_, desc), (keys, tip) in rows.items()]
+    shown_rows: dict[tuple[str, str], str] = {}
+    for (_, desc), (keys, tip) in rows.items():
+        shown_rows.setdefault((" / ".join(keys), desc), tip)
+    return [(keys, desc, tip) for (keys, desc), tip in shown_rows.items()]
 
 
 class HelpScreen(FormDialog[None]):

@@ -1,18 +1,11 @@
-"""The ``/`` filter line: filters the table as you type, Esc clears it."""
+"""The ``/`` filter line: filters the table as you type. Its Enter and Esc are the
+app's (``FlowtopApp.action_leave_filter``): they move focus, which must happen before
+the keys typed after them are routed."""
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-from textual.binding import Binding, BindingType
 from textual.widgets import Input
 
 
 class FilterInput(Input):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "clear_filter", "Clear filter", show=False)
-    ]
-
-    def action_clear_filter(self) -> None:
-        self.value = ""
-        self.post_message(self.Submitted(self, ""))
+    """The filter line (its own type, for the footer's keys and the snapshots)."""
