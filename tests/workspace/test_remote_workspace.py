@@ -19,7 +19,9 @@ from pathlib import Path
 import pytest
 
 from flowtop.workspace import RemoteWorkspace, SettingsError, Workspace
+from flowtop.workspace.changes import WorkspaceChanged
 from flowtop.workspace.helper_process import HelperGone, HelperProcess
+from flowtop.workspace.load_error import LoadError
 
 ETL = """
 from flowtop import Flow, task
@@ -182,6 +184,8 @@ def _gone(pid: int) -> bool:
 def test_a_host_that_died_between_saves_is_replaced_and_loads_everything(
     write: Callable[[str, str], Path], remote: Callable[[], RemoteWorkspace], tmp_path: Path
 ) -> None:
+    """The fresh host loads every file, but the change it reports is the saved file's:
+    the toast names what was saved, and auto-rerun reruns only its flows."""
     path = write("etl.py", ETL)
     write("report.py", REPORT)
     workspace = remote()
@@ -194,7 +198,7 @@ def test_a_host_that_died_between_saves_is_replaced_and_loads_everything(
         time.sleep(0.01)
     change = workspace.reload_paths([path])  # a fresh host knows nothing: it loads it all
     assert not change.errors
-    assert set(change.flows) == {"etl", "report"}
+    assert change.flows == ("etl",) and change.summary().startswith("Reloaded etl.py (1 flow)")
     assert set(workspace.shapes) == {"etl", "report"}
     assert workspace.host_pid not in (None, first)
 
@@ -356,3 +360,23 @@ def test_a_file_that_ends_or_hangs_the_host_is_named_and_the_others_load(
     workspace.reload_paths([bad])  # saved again: the careful host stays, and says so again
     assert str(workspace.errors[bad]) == f"bad.py: {reason}"
     assert workspace.host_pid == first
+
+
+def test_a_whole_load_narrowed_to_the_saved_files(tmp_path: Path) -> None:
+    etl, report, toml = tmp_path / "etl.py", tmp_path / "report.py", tmp_path / "flowtop.toml"
+    whole = WorkspaceChanged(
+        paths=(tmp_path,),
+        modules=(str(etl), str(report)),
+        flows=("etl", "report"),
+        errors=(LoadError(report, 3, None, "SyntaxError"),),
+        settings_changed=True,
+        helpers=("helpers.py",),
+    )
+    files = {"etl": etl, "report": report}
+    saved_etl = whole.only([etl], files)
+    assert saved_etl.modules == (str(etl),) and saved_etl.flows == ("etl",)
+    assert not saved_etl.errors and not saved_etl.settings_changed
+    assert saved_etl.helpers == ("helpers.py",)  # why etl.py reloaded along
+    saved_report = whole.only([report, toml], files)
+    assert [e.path for e in saved_report.errors] == [report] and saved_report.settings_changed
+    assert not whole.only([toml], files).modules and not whole.only([toml], files).helpers

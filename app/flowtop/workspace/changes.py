@@ -6,7 +6,8 @@ never imports the loader.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,26 @@ class WorkspaceChanged:
             names = ", ".join(display_path(p) for p in self.paths) or "nothing"
             return f"No flow changed ({names})"
         return "; ".join(parts)
+
+    def only(self, saved: Iterable[Path], flow_files: Mapping[str, Path]) -> WorkspaceChanged:
+        """This change (a whole load) as a reload of the ``saved`` files alone would have
+        reported it: what a flow host started afresh answers to a save, for the toast and
+        for auto-rerun, which must not rerun every flow the new host loaded."""
+        files = {path.resolve() for path in saved}
+
+        def among(path: Path | str | None) -> bool:
+            return path is not None and Path(path).resolve() in files
+
+        modules = tuple(m for m in self.modules if among(m))
+        return replace(
+            self,
+            paths=tuple(saved),
+            modules=modules,
+            flows=tuple(name for name in self.flows if among(flow_files.get(name))),
+            errors=tuple(error for error in self.errors if among(error.path)),
+            settings_changed=self.settings_changed and any(p.suffix == ".toml" for p in files),
+            helpers=self.helpers if modules else (),
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {

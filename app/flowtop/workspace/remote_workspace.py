@@ -154,7 +154,9 @@ class RemoteWorkspace:
             if not self._loaded:
                 reply = self._send({"kind": "load"})
                 self._loaded = True
-                if request["kind"] in ("load", "reload"):
+                if request["kind"] == "reload":  # what the save changed, not all it loaded
+                    return {**reply, "change": self._saved_only(reply, request["paths"])}
+                if request["kind"] == "load":
                     return reply
                 self._apply(reply)
             starts = self._host.starts
@@ -163,6 +165,14 @@ class RemoteWorkspace:
                 return reply
             self._loaded = False  # the host had died since: a fresh one answered
         raise HelperGone("died again at once")
+
+    @staticmethod
+    def _saved_only(reply: dict[str, Any], paths: list[str]) -> dict[str, Any]:
+        """A fresh host's load, answering a reload of ``paths``: its change narrowed to
+        those files (``WorkspaceChanged.only``)."""
+        files = {name: Path(path) for name, path in reply["flow_files"].items()}
+        change = WorkspaceChanged.from_json(reply["change"])
+        return change.only([Path(p) for p in paths], files).to_json()
 
     def _send(self, request: dict[str, Any]) -> dict[str, Any]:
         loading = request["kind"] in ("load", "reload")
