@@ -25,6 +25,7 @@ COMMANDS = {
     "history": ("history", "show past and live runs from .flowtop/history.db"),
     "watch": ("watch", "follow a run's events live, whoever started it; exit with its code"),
     "cancel": ("cancel", "cancel a live run, whichever process executes it"),
+    "limits": ("limits", "show the concurrency limits and which processes hold their slots"),
     "serve": ("serve", "serve the TUI in a web browser (textual-serve)"),
 }
 

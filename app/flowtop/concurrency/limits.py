@@ -36,7 +36,7 @@ class Held(NamedTuple):
     taken: Taken | None
 
 
-def _limit(folder: Path, name: str, value: Any) -> Limit:
+def limit_of(folder: Path, name: str, value: Any) -> Limit:
     """The limit ``name`` as ``flowtop.toml`` sizes it now. The workspace checked the
     file when it loaded; a value broken since is one clear error."""
     problem = check_config(value)
@@ -58,7 +58,7 @@ def limits_for(
         raise ConcurrencySlotAcquisitionError(
             f"Concurrency limits {missing!r} must be created before acquiring slots"
         )
-    found = {name: _limit(folder, name, table[name]) for name in names if name in table}
+    found = {name: limit_of(folder, name, table[name]) for name in names if name in table}
     if missing:
         _say(f"Concurrency limits {missing!r} do not exist - skipping acquisition.")
     for name, limit in found.items():
@@ -134,7 +134,7 @@ def _sized_now(folder: Path, limits: dict[str, Limit]) -> dict[str, Limit]:
     waits lets it in."""
     table = settings_table("concurrency", folder)
     return {
-        name: _limit(folder, name, table[name]) if name in table else limit
+        name: limit_of(folder, name, table[name]) if name in table else limit
         for name, limit in limits.items()
     }
 

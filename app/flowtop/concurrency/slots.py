@@ -213,7 +213,7 @@ class SlotStore:
         ).fetchall():
             owner = (host, pid, boot, start)
             if owner not in gone:
-                gone[owner] = self._gone(Owner(*owner), now)
+                gone[owner] = _holder_gone(Owner(*owner), self._me, now)
             if gone[owner]:
                 held[name] = max(0.0, held[name] - slots)
                 dropped.append((row,))
@@ -225,19 +225,57 @@ class SlotStore:
             )
         return held
 
-    def _gone(self, holder: Owner, now: float) -> bool:
-        """Whether the process of a ``holders`` row is certainly gone. A holder sends no
-        heartbeat, so one on a machine without a boot id (not Linux) is looked at by its
-        pid alone, which may have been reused, rather than never given up on."""
-        me = self._me
-        if holder.host == me.host and not holder.boot and not me.boot:
-            return not pid_running(holder.pid)
-        return owner_gone(holder, None, now) is not None
+
+def _holder_gone(holder: Owner, me: Owner, now: float) -> bool:
+    """Whether the process of a ``holders`` row is certainly gone (``me``: this one). A
+    holder sends no heartbeat, so one on a machine without a boot id (not Linux) is
+    looked at by its pid alone, which may have been reused, rather than never given up on."""
+    if holder.host == me.host and not holder.boot and not me.boot:
+        return not pid_running(holder.pid)
+    return owner_gone(holder, None, now) is not None
 
 
 def _wait(excess: float, limit: Limit) -> float:
     """How long until ``excess`` slots of ``limit`` free themselves."""
     return excess / limit.decay if limit.decay else float("inf")
+
+
+class Holder(NamedTuple):
+    """A block holding slots, as ``flowtop limits`` shows it."""
+
+    name: str
+    slots: int
+    owner: Owner
+    gone: bool  # its process is gone: the next request gives its slots back
+
+
+def read_slots(path: Path, limits: Mapping[str, Limit]) -> tuple[dict[str, float], list[Holder]]:
+    """What ``path`` holds now, read without changing it (``flowtop limits``): each
+    limit's slots held after their decay, and the blocks holding them."""
+    held = dict.fromkeys(limits, 0.0)
+    if not path.is_file():
+        return held, []
+    now = time.time()
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
+        try:
+            pools = conn.execute("SELECT name, held, changed FROM pools").fetchall()
+            rows = conn.execute(
+                "SELECT name, slots, host, pid, boot, start FROM holders ORDER BY id"
+            ).fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise ValueError(f"{path}: cannot read concurrency limits: {exc}") from None
+    for name, slots, changed in pools:
+        decay = limits[name].decay if name in limits else 0.0
+        held[name] = _decayed(slots, changed, decay, now)
+    me = Owner.current()
+    holders = []
+    for name, slots, *who in rows:
+        owner = Owner(*who)
+        holders.append(Holder(name, slots, owner, _holder_gone(owner, me, now)))
+    return held, holders
 
 
 _stores: dict[tuple[int, Path], SlotStore] = {}

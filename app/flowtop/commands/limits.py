@@ -1,0 +1,82 @@
+"""``flowtop limits [PATH] [--json]``: the workspace's concurrency limits and who holds them.
+
+Every run is a process of its own and they share the limits of ``flowtop.toml``'s
+``[concurrency]`` table through ``.flowtop/limits.db``: when a task waits for a slot,
+this says which processes hold them (as ``prefect concurrency-limit inspect`` does).
+It only reads: a holder whose process is gone is shown so, and its slots come back at
+the next request for them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..printable import printable
+from .store_access import usage
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "path", nargs="?", default=None, help="flow folder or file (default ./flows, else .)"
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON object")
+
+
+def main(args: argparse.Namespace) -> int:
+    from ..code_settings import settings_table
+    from ..concurrency.limits import limit_of
+    from ..concurrency.slots import read_slots
+    from ..workspace.places import STATE_DIR
+
+    path = Path(args.path or ("flows" if Path("flows").is_dir() else "."))
+    if not path.exists():
+        return usage("limits", f"{path}: no such file or folder")
+    state = (path if path.is_dir() else path.parent) / STATE_DIR
+    try:
+        table = settings_table("concurrency", state)
+        limits = {name: limit_of(state, name, value) for name, value in table.items()}
+        held, holders = read_slots(state / "limits.db", limits)
+    except ValueError as exc:
+        print(f"flowtop limits: {printable(str(exc))}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "limits": [
+                        {
+                            "name": name,
+                            "slots": limit.slots,
+                            "slot_decay_per_second": limit.decay,
+                            "held": round(held.get(name, 0.0), 3),
+                        }
+                        for name, limit in limits.items()
+                    ],
+                    "holders": [
+                        {
+                            "limit": h.name,
+                            "slots": h.slots,
+                            "pid": h.owner.pid,
+                            "host": h.owner.host,
+                            "gone": h.gone,
+                        }
+                        for h in holders
+                    ],
+                }
+            )
+        )
+        return 0
+    if not limits:
+        print(f"No concurrency limits: {state.parent / 'flowtop.toml'} has no [concurrency] table")
+        return 0
+    for name, limit in limits.items():
+        decay = f", {limit.decay:g} freed per second" if limit.decay else ""
+        print(printable(f"{name}: {held.get(name, 0.0):g} of {limit.slots} slots held{decay}"))
+        for h in holders:
+            if h.name == name:
+                gone = " (its process is gone: given back at the next request)" if h.gone else ""
+                print(printable(f"  {h.slots} by {h.owner.describe()}{gone}"))
+    return 0
