@@ -74,7 +74,8 @@ def main(args: argparse.Namespace) -> int:
         return 0
     for name, limit in limits.items():
         decay = f", {limit.decay:g} freed per second" if limit.decay else ""
-        print(printable(f"{name}: {held.get(name, 0.0):g} of {limit.slots} slots held{decay}"))
+        amount = round(held.get(name, 0.0), 1)  # a decaying limit's slots free gradually
+        print(printable(f"{name}: {amount:g} of {limit.slots} slots held{decay}"))
         for h in holders:
             if h.name == name:
                 gone = " (its process is gone: given back at the next request)" if h.gone else ""
