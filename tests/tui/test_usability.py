@@ -83,11 +83,14 @@ async def test_keys_that_arrive_together_go_where_the_first_one_moved_focus(work
             app.post_message(events.Key(key, None))
         await pilot.pause()
         assert app.focused is app.flow_list and app.flow_list.highlighted == 1
-        await pilot.press("up")  # back to demo, whose table has several rows
-        for key in ("right", "down"):
+        for key in ("up", "right"):  # back to demo, whose table has several rows
             app.post_message(events.Key(key, None))
         await pilot.pause()
-        assert app.focused is app.table and app.table.cursor == 1
+        assert app.flow_list.highlighted == 0 and app.selected_flow == "demo"
+        for key in ("down", "left", "down", "right"):  # two focus moves in one burst
+            app.post_message(events.Key(key, None))
+        await pilot.pause()
+        assert app.selected_flow == "waiting" and app.focused is app.table
 
 
 async def test_slash_and_the_letters_after_it_arriving_together_filter(workspace) -> None:

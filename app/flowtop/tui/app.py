@@ -178,6 +178,8 @@ class FlowtopApp(RunActions, ViewActions, KeyActions, ErrorActions, App[int]):
         Enter and Esc leave it."""
         if action == "leave_filter":
             return self.focused is self.filter_box
+        if action == "move":
+            return self.focused is self.table or self.focused is self.flow_list
         if action in ("filter", "focus_flows", "focus_tasks") and isinstance(self.focused, Input):
             return False
         return not (len(self.screen_stack) > 1 and action in MAIN_SCREEN_ACTIONS)

@@ -145,6 +145,15 @@ FOCUS_BINDINGS = [
         tooltip="Move to the task table",
         priority=True,
     ),
+    # Moving in the focused pane, taken first too: `←↓→` in one burst moves in the
+    # flows list, then goes to the table (the table's and the list's own bindings
+    # resolve a key against whatever has focus when they get to it).
+    Binding("up,k", "move('up')", "Up", show=False, priority=True),
+    Binding("down,j", "move('down')", "Down", show=False, priority=True),
+    Binding("pageup", "move('page_up')", "Page up", show=False, priority=True),
+    Binding("pagedown", "move('page_down')", "Page down", show=False, priority=True),
+    Binding("home,g", "move('first')", "First", show=False, priority=True),
+    Binding("end,G", "move('last')", "Last", show=False, priority=True),
     Binding(
         "enter",
         "leave_filter(True)",

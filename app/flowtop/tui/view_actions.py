@@ -1,4 +1,5 @@
-"""What the view keys do: filter and sort the task table, switch between live runs.
+"""What the view keys do: move in a pane, filter and sort the task table, switch between
+live runs.
 
 They change what the screen shows and never a run: kept apart from the app's wiring
 and from the run keys (``run_actions.py``).
@@ -6,6 +7,8 @@ and from the run keys (``run_actions.py``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.widgets import Input
@@ -18,6 +21,7 @@ if TYPE_CHECKING:
 
     from flowtop.tui.model import RunStore
     from flowtop.tui.widgets.filter_input import FilterInput
+    from flowtop.tui.widgets.flow_list import FlowList
 
     # The checker sees the mixin as the App it is mixed into (notify, ...); at run time
     # it is a plain class, so it shadows none of the App's methods.
@@ -31,6 +35,7 @@ class ViewActions(_AppBase):
 
     # Provided by FlowtopApp:
     table: TaskTable
+    flow_list: FlowList
     filter_box: FilterInput
     store: RunStore
     selected_flow: str | None
@@ -60,6 +65,31 @@ class ViewActions(_AppBase):
         self.table.show_run(target)
         self._update_header()
         self._update_detail()
+
+    def action_move(self, where: str) -> None:
+        """↑↓ PgUp PgDn Home End (k j g G) in the focused pane, taken by the app in the
+        order they came (``FOCUS_BINDINGS``)."""
+        flows, table = self.flow_list, self.table
+        moves: dict[str, Callable[[], object]] = (
+            {
+                "up": flows.action_cursor_up,
+                "down": flows.action_cursor_down,
+                "page_up": flows.action_page_up,
+                "page_down": flows.action_page_down,
+                "first": flows.action_first,
+                "last": flows.action_last,
+            }
+            if self.focused is flows
+            else {
+                "up": partial(table.action_cursor, -1),
+                "down": partial(table.action_cursor, 1),
+                "page_up": partial(table.action_page, -1),
+                "page_down": partial(table.action_page, 1),
+                "first": partial(table.action_jump, 0),
+                "last": partial(table.action_jump, -1),
+            }
+        )
+        moves[where]()
 
     def action_filter(self) -> None:
         box = self.filter_box
