@@ -83,10 +83,11 @@ async def test_keys_that_arrive_together_go_where_the_first_one_moved_focus(work
             app.post_message(events.Key(key, None))
         await pilot.pause()
         assert app.focused is app.flow_list and app.flow_list.highlighted == 1
-        for key in ("up", "right"):  # back to demo, whose table has several rows
+        for key in ("up", "right", "down"):  # back to demo, whose table has several rows
             app.post_message(events.Key(key, None))
         await pilot.pause()
         assert app.flow_list.highlighted == 0 and app.selected_flow == "demo"
+        assert app.focused is app.table and app.table.cursor == 1
         for key in ("down", "left", "down", "right"):  # two focus moves in one burst
             app.post_message(events.Key(key, None))
         await pilot.pause()

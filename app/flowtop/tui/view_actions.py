@@ -47,6 +47,8 @@ class ViewActions(_AppBase):
 
         def _update_detail(self) -> None: ...
 
+        def _sync_selection(self) -> None: ...
+
     def action_next_live_run(self) -> None:
         """Show the selected flow's next live run (when several run at once), then the newest."""
         name = self.selected_flow
@@ -90,6 +92,8 @@ class ViewActions(_AppBase):
             }
         )
         moves[where]()
+        if self.focused is flows:  # the flow it moved to, shown now: keys after it act on it
+            self._sync_selection()
 
     def action_filter(self) -> None:
         box = self.filter_box
