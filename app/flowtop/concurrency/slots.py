@@ -98,6 +98,7 @@ class SlotStore:
             self._conn.execute("PRAGMA synchronous=NORMAL")
             version = self._conn.execute("PRAGMA user_version").fetchone()[0]
             if version > VERSION:
+                self._conn.close()
                 raise ValueError(
                     f"{path}: made by a newer flowtop (layout {version}; this one knows "
                     f"{VERSION}): upgrade flowtop to use its concurrency limits"
