@@ -97,3 +97,11 @@ def dies_once(path: str) -> int:
     if n == 1:
         os._exit(3)
     return n
+
+
+@task
+def workspace_region() -> object:
+    """A workspace variable, as a task on a worker reads it (it has no run context there)."""
+    from flowtop.variables import Variable
+
+    return Variable.get("region")

@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from flowtop import Flow
+from flowtop.engine import Runner
 
 from . import tasks
 
@@ -45,3 +46,20 @@ def test_unpicklable_argument_fails_before_reaching_a_worker(make_runner, kind):
     state = run_alone(make_runner, kind, tasks.noisy, threading.Lock())
     assert state.is_failed()
     assert "task 'noisy' could not be sent to" in str(state.exception)
+
+
+@pytest.mark.parametrize("kind", ["process", "dask"])
+def test_a_task_on_a_worker_reads_its_run_s_workspace(
+    backend_for, kind, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The worker's current directory is not the workspace; the run ships it its own."""
+    folder = tmp_path_factory.mktemp("workspace")
+    (folder / "flowtop.toml").write_text('[variables]\nregion = "eu"\n')
+    with Flow("one") as flow:
+        tasks.workspace_region()
+    runner = Runner(4, backend=backend_for(kind), state_dir=folder / ".flowtop")
+    try:
+        (state,) = runner.run(flow).states.values()
+    finally:
+        runner.shutdown()
+    assert state.result == "eu"
