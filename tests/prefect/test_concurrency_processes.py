@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from flowtop.concurrency import slots
 from flowtop.concurrency.slots import Limit, Short, SlotStore, Taken
 from flowtop.concurrency.sync import concurrency
 from flowtop.workspace.ownership import Owner
@@ -167,3 +168,24 @@ def test_without_a_boot_id_a_holder_is_looked_at_by_its_pid(
         )
     assert isinstance(store.take(one, 1, hold=True), Taken)
     assert isinstance(store.take(one, 1, hold=True), Short)  # this process's own: kept
+
+
+def test_a_new_file_opened_by_several_processes_at_once_is_waited_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Turning on WAL while another process does the same is refused at once (no busy
+    wait): seen as `database is locked` from a worker of a run in CI. It is tried again."""
+    refusals = [2]
+
+    class Contended(sqlite3.Connection):
+        def execute(self, sql: str, *args: object) -> sqlite3.Cursor:  # type: ignore[override]
+            if sql == "PRAGMA journal_mode=WAL" and refusals[0]:
+                refusals[0] -= 1
+                raise sqlite3.OperationalError("database is locked")
+            return super().execute(sql, *args)  # type: ignore[arg-type]
+
+    real = sqlite3.connect
+    monkeypatch.setattr(slots.sqlite3, "connect", lambda *a, **k: real(*a, factory=Contended, **k))
+    store = SlotStore(tmp_path / "limits.db")
+    assert refusals == [0]
+    assert isinstance(store.take({"database": Limit(1, 0.0)}, 1, hold=True), Taken)
