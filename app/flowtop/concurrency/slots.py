@@ -29,11 +29,10 @@ from typing import NamedTuple
 
 from ..workspace.ownership import Owner, owner_gone, pid_running
 from ..workspace.private import private_file
+from ..workspace.store_schema import enable_wal
 
 #: The file's layout; a newer flowtop's file is refused, never rewritten.
 VERSION = 1
-#: Longest a process waits for others opening a new file at the same time (seconds).
-SETUP_WAIT = 10.0
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS pools (
     name TEXT PRIMARY KEY,
@@ -96,41 +95,21 @@ class SlotStore:
             self._conn = sqlite3.connect(
                 path, timeout=30.0, isolation_level=None, check_same_thread=False
             )
-            deadline = time.monotonic() + SETUP_WAIT
-            while not self._set_up():
-                if time.monotonic() > deadline:
-                    raise sqlite3.OperationalError(f"still locked after {SETUP_WAIT:g} s")
-                time.sleep(0.01)
+            enable_wal(self._conn)  # a run's worker processes open a new file at once
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > VERSION:
+                self._conn.close()
+                raise ValueError(
+                    f"{path}: made by a newer flowtop (layout {version}; this one knows "
+                    f"{VERSION}): upgrade flowtop to use its concurrency limits"
+                )
+            with self._write() as conn:
+                for statement in _SCHEMA.split(";"):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {VERSION}")
         except (OSError, sqlite3.Error) as exc:
             raise ValueError(f"{path}: cannot keep concurrency limits there: {exc}") from None
-
-    def _set_up(self) -> bool:
-        """WAL, the layout, the version; False when another process held the file.
-
-        A run's worker processes open a new file at once, at their first block: turning
-        on WAL is refused while another connection does the same, at once rather than
-        after the busy timeout, so it is tried again for a while (``SETUP_WAIT``).
-        """
-        conn = self._conn
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                return False
-            raise
-        if version > VERSION:
-            conn.close()
-            raise ValueError(
-                f"{self.path}: made by a newer flowtop (layout {version}; this one knows "
-                f"{VERSION}): upgrade flowtop to use its concurrency limits"
-            )
-        with self._write() as writing:
-            for statement in _SCHEMA.split(";"):
-                writing.execute(statement)
-            writing.execute(f"PRAGMA user_version = {VERSION}")
-        return True
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:

@@ -147,10 +147,12 @@ class History(StoreReader):
             raise
         except sqlite3.Error as exc:
             self._conn.close()
-            raise HistoryError(
-                f"{self.path}: cannot use the run store ({exc}); if it is not a flowtop "
-                "store, move it away and flowtop starts a new one"
-            ) from exc
+            advice = (
+                "another process holds it; try again"
+                if "locked" in str(exc) or "busy" in str(exc)
+                else "if it is not a flowtop store, move it away and flowtop starts a new one"
+            )
+            raise HistoryError(f"{self.path}: cannot use the run store ({exc}); {advice}") from exc
         with LIVE_LOCK:
             LIVE_OWNERS.add(self.owner)
         self._writer = threading.Thread(
@@ -165,8 +167,8 @@ class History(StoreReader):
     def _setup(self) -> None:
         conn = self._conn
         store_schema.check_version(conn, self.path)  # fails on a non-SQLite file
-        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-        if str(mode).lower() != "wal":
+        mode = store_schema.enable_wal(conn)
+        if mode != "wal":
             log.warning(
                 "%s: WAL mode unavailable (journal_mode=%s); history still works, slower",
                 self.path,

@@ -8,6 +8,7 @@ is never touched: an older flowtop must not rewrite what it does not understand.
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 from .history_records import HistoryError
@@ -199,3 +200,24 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
                 conn.execute(statement)
     if version < SCHEMA_VERSION:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+#: Longest a process waits for others creating the same file at the same time (seconds).
+WAL_WAIT = 10.0
+
+
+def enable_wal(conn: sqlite3.Connection, wait: float = WAL_WAIT) -> str:
+    """``PRAGMA journal_mode=WAL``; the mode it leaves (``wal``, or what the file system
+    allows). Several processes opening a new file at once (two ``flowtop run`` from cron,
+    a run's worker processes) each try to turn WAL on, and SQLite refuses all but one at
+    once, without the busy wait (``database is locked``): tried again for ``wait`` s."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return str(conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]).lower()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
