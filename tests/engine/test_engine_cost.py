@@ -150,9 +150,8 @@ def test_one_place_failing_with_many_messages_reads_its_source_once(
 
 
 def test_a_stack_is_never_taken_for_another_made_at_the_same_address() -> None:
-    """The cache keys stacks by their code objects' ids: code made again and again in one
-    place (a reloaded module, ``exec``) may reuse a freed one's address, and must still
-    show its own lines."""
+    """Code made again and again in one place (a reloaded module, ``exec``) may reuse a
+    freed code object's address: the stack cache must still show each its own lines."""
     for i in range(30):
         namespace: dict[str, object] = {}
         source = "\n" * i + "def fail():\n    raise ValueError('x')\n"

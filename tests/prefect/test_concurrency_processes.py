@@ -189,3 +189,19 @@ def test_a_new_file_opened_by_several_processes_at_once_is_waited_for(
     store = SlotStore(tmp_path / "limits.db")
     assert refusals == [0]
     assert isinstance(store.take({"database": Limit(1, 0.0)}, 1, hold=True), Taken)
+
+
+def test_a_file_that_is_not_a_limits_file_is_named_with_what_to_do(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from flowtop.cli import main
+
+    (workspace / ".flowtop").mkdir()
+    (workspace / ".flowtop" / "limits.db").write_bytes(b"not sqlite at all" * 100)
+    with (
+        pytest.raises(ValueError, match=r"limits\.db: .*delete it while no run is going"),
+        concurrency("database"),
+    ):
+        pass
+    assert main(["limits", str(workspace)]) == 2
+    assert "delete it while no run is going" in capsys.readouterr().err

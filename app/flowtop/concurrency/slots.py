@@ -109,7 +109,9 @@ class SlotStore:
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {VERSION}")
         except (OSError, sqlite3.Error) as exc:
-            raise ValueError(f"{path}: cannot keep concurrency limits there: {exc}") from None
+            raise ValueError(
+                f"{path}: cannot keep concurrency limits there: {exc}{_not_ours(exc)}"
+            ) from None
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -172,7 +174,7 @@ class SlotStore:
             return
         now = time.time()
         with self._write() as conn:
-            held = self._held(conn, taken.names, limits, now)
+            held = _held(conn, taken.names, limits, now)
             conn.executemany(
                 "UPDATE pools SET held = ?, changed = ? WHERE name = ?",
                 [(max(0.0, held[name] - taken.slots), now, name) for name in taken.names],
@@ -182,30 +184,13 @@ class SlotStore:
             self._generation += 1
             self._given.notify_all()
 
-    def _held(
-        self,
-        conn: sqlite3.Connection,
-        names: tuple[str, ...],
-        limits: Mapping[str, Limit],
-        now: float,
-    ) -> dict[str, float]:
-        """Each limit's slots held now, after their decay."""
-        held = dict.fromkeys(names, 0.0)
-        marks = ",".join("?" * len(names))
-        for name, slots, changed in conn.execute(
-            f"SELECT name, held, changed FROM pools WHERE name IN ({marks})", names
-        ):
-            decay = limits[name].decay if name in limits else 0.0
-            held[name] = _decayed(slots, changed, decay, now)
-        return held
-
     def _reclaim(
         self, conn: sqlite3.Connection, limits: Mapping[str, Limit], now: float
     ) -> dict[str, float]:
         """Each limit's slots held now, once the blocks of processes that are gone have
         given theirs back (in the caller's transaction)."""
         names = tuple(sorted(limits))
-        held = self._held(conn, names, limits, now)
+        held = _held(conn, names, limits, now)
         marks = ",".join("?" * len(names))
         gone: dict[tuple[str, int, str, str], bool] = {}
         dropped: list[tuple[int]] = []
@@ -228,6 +213,19 @@ class SlotStore:
         return held
 
 
+def _held(
+    conn: sqlite3.Connection, names: tuple[str, ...], limits: Mapping[str, Limit], now: float
+) -> dict[str, float]:
+    """Each limit of ``names``'s slots held now, after their decay."""
+    held = dict.fromkeys(names, 0.0)
+    marks = ",".join("?" * len(names))
+    for name, slots, changed in conn.execute(
+        f"SELECT name, held, changed FROM pools WHERE name IN ({marks})", names
+    ):
+        held[name] = _decayed(slots, changed, limits[name].decay, now)
+    return held
+
+
 def _holder_gone(holder: Owner, me: Owner, now: float) -> bool:
     """Whether the process of a ``holders`` row is certainly gone (``me``: this one). A
     holder sends no heartbeat, so one on a machine without a boot id (not Linux) is
@@ -235,6 +233,13 @@ def _holder_gone(holder: Owner, me: Owner, now: float) -> bool:
     if holder.host == me.host and not holder.boot and not me.boot:
         return not pid_running(holder.pid)
     return owner_gone(holder, None, now) is not None
+
+
+def _not_ours(exc: BaseException) -> str:
+    """What to do about a file that is not a limits file (it only counts slots in use)."""
+    if isinstance(exc, sqlite3.DatabaseError) and "not a database" in str(exc):
+        return " (it only counts the slots in use: delete it while no run is going)"
+    return ""
 
 
 def _wait(excess: float, limit: Limit) -> float:
@@ -254,24 +259,20 @@ class Holder(NamedTuple):
 def read_slots(path: Path, limits: Mapping[str, Limit]) -> tuple[dict[str, float], list[Holder]]:
     """What ``path`` holds now, read without changing it (``flowtop limits``): each
     limit's slots held after their decay, and the blocks holding them."""
-    held = dict.fromkeys(limits, 0.0)
     if not path.is_file():
-        return held, []
+        return dict.fromkeys(limits, 0.0), []
     now = time.time()
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
         try:
-            pools = conn.execute("SELECT name, held, changed FROM pools").fetchall()
+            held = _held(conn, tuple(limits), limits, now)
             rows = conn.execute(
                 "SELECT name, slots, host, pid, boot, start FROM holders ORDER BY id"
             ).fetchall()
         finally:
             conn.close()
     except sqlite3.Error as exc:
-        raise ValueError(f"{path}: cannot read concurrency limits: {exc}") from None
-    for name, slots, changed in pools:
-        decay = limits[name].decay if name in limits else 0.0
-        held[name] = _decayed(slots, changed, decay, now)
+        raise ValueError(f"{path}: cannot read concurrency limits: {exc}{_not_ours(exc)}") from None
     me = Owner.current()
     holders = []
     for name, slots, *who in rows:

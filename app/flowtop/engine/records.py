@@ -12,7 +12,7 @@ import uuid
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import CodeType, TracebackType
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from .errors import RemoteTraceback
@@ -50,11 +50,8 @@ def error_info(exc: BaseException, *, with_traceback: bool = True) -> ErrorInfo:
     return ErrorInfo(type(exc).__name__, message, tb)
 
 
-#: Formatted stacks by where they ran (see ``format_traceback``): keyed by each frame's
-#: code object's ``id`` and instruction, since hashing a code object costs more than the
-#: rest of a cache hit. The entry keeps those code objects alive, so no id in a key can
-#: be reused by another code object while the entry exists.
-_STACKS: dict[tuple[int, ...], tuple[tuple[CodeType, ...], str]] = {}
+#: Formatted stacks by where they ran (see ``format_traceback``).
+_STACKS: dict[tuple[Any, ...], str] = {}
 _STACKS_MAX = 1024
 _HEADER = "Traceback (most recent call last):\n"
 
@@ -84,22 +81,19 @@ def format_traceback(exc: BaseException, text: str | None = None) -> str:
     tb: TracebackType | None = exc.__traceback__
     if tb is None:
         return last
-    codes: list[CodeType] = []
-    where: list[int] = []
+    where: list[Any] = []
     while tb is not None:
-        code = tb.tb_frame.f_code
-        codes.append(code)
-        where += (id(code), tb.tb_lasti)
+        where.append((tb.tb_frame.f_code, tb.tb_lasti))
         tb = tb.tb_next
     key = tuple(where)
-    kept = _STACKS.get(key)
-    if kept is None:
+    stack = _STACKS.get(key)
+    if stack is None:
         summary = traceback.TracebackException(type(exc), exc, exc.__traceback__).stack
-        kept = (tuple(codes), "".join(summary.format()))
+        stack = "".join(summary.format())
         if len(_STACKS) >= _STACKS_MAX:
             _STACKS.clear()
-        _STACKS[key] = kept
-    return _HEADER + kept[1] + last
+        _STACKS[key] = stack
+    return _HEADER + stack + last
 
 
 #: flowtop's own package: its frames between a user's are hidden (``hide_own_frames``).

@@ -543,7 +543,7 @@ class FlowtopApp(RunActions, ViewActions, KeyActions, ErrorActions, App[int]):
     def action_help(self) -> None:
         from flowtop.tui.screens.help import HelpScreen
 
-        self.push_screen(HelpScreen([*self.live_bindings(), *TaskTable.BINDINGS]))
+        self.push_screen(HelpScreen(self.live_bindings()))
 
     def action_toggle_auto_rerun(self) -> None:
         self.auto_rerun = not self.auto_rerun

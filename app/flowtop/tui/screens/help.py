@@ -22,9 +22,7 @@ from .form_dialog import FormDialog
 def key_rows(
     bindings: Iterable[BindingType], display: Callable[[Binding], str]
 ) -> list[tuple[str, str, str]]:
-    """(keys, description, tooltip) per action; keys of one action joined ("y / ⏎"), and
-    one row for two actions that the same keys name alike (Esc clears the filter from
-    the filter line and from the table)."""
+    """(keys, description, tooltip) per action; keys of one action joined ("y / ⏎")."""
     rows: dict[tuple[str, str], tuple[list[str], str]] = {}
     for binding in Binding.make_bindings(bindings):
         description = binding.description or binding.action
@@ -32,10 +30,7 @@ def key_rows(
         shown = display(binding)
         if shown not in keys:
             keys.append(shown)
-    shown_rows: dict[tuple[str, str], str] = {}
-    for (_, desc), (keys, tip) in rows.items():
-        shown_rows.setdefault((" / ".join(keys), desc), tip)
-    return [(keys, desc, tip) for (keys, desc), tip in shown_rows.items()]
+    return [(" / ".join(keys), desc, tip) for (_, desc), (keys, tip) in rows.items()]
 
 
 class HelpScreen(FormDialog[None]):

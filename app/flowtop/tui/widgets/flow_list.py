@@ -10,10 +10,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from rich.text import Text
-from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
@@ -24,14 +23,6 @@ from flowtop.tui.widgets.state_colors import looks
 
 class FlowList(OptionList):
     """Options have ids ``flow:NAME`` or ``error:PATH``."""
-
-    #: The table's ``j k g G`` work here too (the arrows, Home and End are OptionList's).
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("g", "first", "First", show=False),
-        Binding("G", "last", "Last", show=False),
-    ]
 
     class Selected(Message):
         """A flow (``kind == "flow"``) or a load error (``kind == "error"``) was highlighted."""

@@ -107,13 +107,9 @@ class TaskTable(ScrollView, can_focus=True):
         "task-table--dim",
     }
 
+    #: Moving (↑↓ PgUp PgDn Home End, k j g G) is the app's (``ViewActions.action_move``):
+    #: it takes those keys first, so a burst of keys acts in the order it was typed.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "cursor(-1)", "Up", show=False),
-        Binding("down,j", "cursor(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home,g", "jump(0)", "First", show=False),
-        Binding("end,G", "jump(-1)", "Last", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
