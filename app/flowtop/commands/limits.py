@@ -31,7 +31,7 @@ def main(args: argparse.Namespace) -> int:
     from ..concurrency.slots import read_slots
     from ..workspace.places import STATE_DIR
 
-    path = Path(args.path or ("flows" if Path("flows").is_dir() else "."))
+    path = Path(args.path)  # ``cli.main`` gives the default (``./flows``, else ``.``)
     if not path.exists():
         return usage("limits", f"{path}: no such file or folder")
     state = (path if path.is_dir() else path.parent) / STATE_DIR
