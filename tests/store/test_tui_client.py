@@ -123,6 +123,24 @@ async def test_q_keeps_runs_started_here_running_by_default(tmp_path: Path) -> N
     assert store_runs(tmp_path)[0].state == "CANCELLED"
 
 
+async def test_the_quit_question_goes_away_with_the_runs_it_asks_about(tmp_path: Path) -> None:
+    """q asked about a live run; the run ends meanwhile (cancelled from another terminal):
+    nothing is left to ask about, so the app quits as it was told."""
+    from flowtop.workspace.owner_agent import enqueue
+
+    (tmp_path / "waiting.py").write_text(WAITING.replace("\n    ", "\n").lstrip())
+    async with client_app(tmp_path, "waiting") as (app, pilot):
+        await pilot.press("r")
+        await wait_for(pilot, lambda: latest_state(app, "waiting") is S.RUNNING, "a live run", 20)
+        await pilot.press("q")
+        await pilot.pause(0.1)
+        assert "1 run started here is still running" in screen_text(app)
+        (run,) = store_runs(tmp_path)
+        enqueue(tmp_path / ".flowtop" / "history.db", run.run_id, "cancel")
+        await wait_for(pilot, lambda: app.return_code == 0, "the app to quit", 10)
+    assert store_runs(tmp_path)[0].state == "CANCELLED"
+
+
 #: A flow file that loads for the flows list, then does ``{action}`` at import in the run
 #: process: once a file named ``broken`` exists beside it (made after the TUI loaded it).
 BREAKS_LATER = """

@@ -567,7 +567,9 @@ class FlowtopApp(RunActions, ViewActions, KeyActions, ErrorActions, App[int]):
                 if answer in ("keep", "cancel"):
                     self._quit(cancel=answer == "cancel")
 
-            self.push_screen(QuitScreen(live, can_keep=separate), answered)
+            assert self.control is not None  # the live runs are its
+            asking = QuitScreen(live, can_keep=separate, still_live=self.control.live_started_here)
+            self.push_screen(asking, answered)
 
     def _quit(self, *, cancel: bool) -> None:
         self.shutdown(cancel=cancel)

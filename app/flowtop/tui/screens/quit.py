@@ -2,14 +2,18 @@
 
 Runs execute in processes of their own, so leaving the TUI need not stop them; but a
 user who pressed ``q`` may also mean "stop everything". The dialog asks, with keeping
-them as the default (Enter), and ``[tui] on_quit`` can answer once and for all.
+them as the default (Enter), and ``[tui] on_quit`` can answer once and for all. The runs
+go on while it asks: its list follows them, and once none is left it quits, as asked.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar, Literal
 
+from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.widgets import Static
 from textual.widgets.button import ButtonVariant
 
 from flowtop.tui.screens.choice import ChoiceScreen
@@ -26,28 +30,60 @@ class QuitScreen(ChoiceScreen[QuitChoice]):
         Binding("s,escape", "choose('stay')", "Stay", id="quit.stay"),
     ]
 
-    def __init__(self, live: list[str], *, can_keep: bool = True) -> None:
+    #: How often the dialog looks at which of its runs are still live (seconds).
+    RECHECK = 0.5
+
+    def __init__(
+        self,
+        live: list[str],
+        *,
+        can_keep: bool = True,
+        still_live: Callable[[], list[str]] | None = None,
+    ) -> None:
+        """``live``: the runs asked about ("flow #n"); ``still_live``: which are live now."""
+        self.can_keep = can_keep
+        self.live = live
+        self.still_live = still_live
+        answers: list[tuple[str, ButtonVariant, str, QuitChoice]] = []
+        if can_keep:
+            answers.append(("Keep running (k)", "primary", "keep", "keep"))
+        them = "it" if len(live) == 1 else "them"
+        answers += [
+            (f"Cancel {them} (c)", "error", "cancel", "cancel"),
+            ("Stay (s)", "default", "stay", "stay"),
+        ]
+        super().__init__(self._question(), answers)
+
+    def _question(self) -> str:
+        live = self.live
         more = f" and {len(live) - 5} more" if len(live) > 5 else ""
         runs = ", ".join(live[:5]) + more
         one = len(live) == 1
         count = "1 run" if one else f"{len(live)} runs"
         are, them = ("is", "it") if one else ("are", "them")
-        answers: list[tuple[str, ButtonVariant, str, QuitChoice]] = []
-        if can_keep:
-            question = (
-                f"{count} started here {are} still running: {runs}.\n"
-                f"Keep {them} running in the background (watch {them} with `flowtop watch` or "
-                f"by opening flowtop again), or cancel {them}?"
-            )
-            answers.append(("Keep running (k)", "primary", "keep", "keep"))
-        else:
-            question = f"{count} {are} still running: {runs}.\nQuitting cancels {them}."
-        answers += [
-            (f"Cancel {them} (c)", "error", "cancel", "cancel"),
-            ("Stay (s)", "default", "stay", "stay"),
-        ]
-        super().__init__(question, answers)
-        self.can_keep = can_keep
+        if not self.can_keep:
+            return f"{count} {are} still running: {runs}.\nQuitting cancels {them}."
+        return (
+            f"{count} started here {are} still running: {runs}.\n"
+            f"Keep {them} running in the background (watch {them} with `flowtop watch` or "
+            f"by opening flowtop again), or cancel {them}?"
+        )
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        if self.still_live is not None:
+            self.set_interval(self.RECHECK, self._recheck)
+
+    def _recheck(self) -> None:
+        """A run that ended meanwhile leaves the question; with none left, quit ("keep":
+        nothing is left to keep or cancel)."""
+        assert self.still_live is not None
+        live = self.still_live()
+        if not live:
+            self.dismiss("keep")
+        elif live != self.live:
+            self.live = live
+            self.query_one("#question", Static).update(Text(self._question()))
 
     def action_choose(self, choice: QuitChoice) -> None:
         if choice != "keep" or self.can_keep:
