@@ -182,6 +182,24 @@ async def test_editor_validates_as_you_type(real_workspace):
         assert not save.disabled and not error.display
 
 
+async def test_editing_keys_and_letters_arriving_together_act_in_order(real_workspace):
+    """Over a laggy link, keys come in bursts: ⌫ then 5 must leave 5, not the 3 the
+    backspace (an action that went round the app) deleted after 5 was typed."""
+    from textual import events
+
+    app = editor_app(real_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for key, character in (("end", None), ("backspace", None), ("5", "5")):
+            app.post_message(events.Key(key, character))
+        await pilot.pause()
+        assert field(app, "max_retries").value == "5"
+        for key, character in (("ctrl+u", None), ("7", "7"), ("home", None), ("1", "1")):
+            app.post_message(events.Key(key, character))
+        await pilot.pause()
+        assert field(app, "max_retries").value == "17"
+
+
 async def test_save_writes_only_changed_values_through_the_workspace(real_workspace):
     app = editor_app(real_workspace)
     async with app.run_test(size=SIZE) as pilot:

@@ -111,6 +111,10 @@ async def test_slash_and_the_letters_after_it_arriving_together_filter(workspace
         assert app.filter_box.value == "er/x"
         await pilot.press("left", "right")  # and the arrows move its cursor
         assert app.focused is app.filter_box
+        for key, character in (("backspace", None), ("y", "y"), ("left", None), ("z", "z")):
+            app.post_message(events.Key(key, character))  # editing keys keep their place
+        await pilot.pause()
+        assert app.filter_box.value == "er/zy"
 
 
 async def test_enter_or_esc_in_the_filter_line_and_the_next_keys_arriving_together(

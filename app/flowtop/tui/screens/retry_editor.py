@@ -16,6 +16,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Static
 
+from flowtop.tui.widgets.ordered_input import OrderedInput
+
 from ...engine.layers import Layer
 from ...engine.policy import RetryPolicy
 from ...workspace.flow_shapes import FIELDS, PolicyView
@@ -85,7 +87,7 @@ class RetryEditor(FormDialog[bool]):
                     layer = self._layer(name)
                     with Horizontal(classes="row"):
                         yield Static(label, classes="label")
-                        yield Input(
+                        yield OrderedInput(
                             self.initial[name],
                             placeholder=hints[name],
                             id=f"field-{name}",

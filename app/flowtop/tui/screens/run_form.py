@@ -23,6 +23,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Static
 
+from flowtop.tui.widgets.ordered_input import OrderedInput
+
 from ...engine.parameter_types import coerce, hint_named
 from ...engine.parameters import ParameterInfo, ParameterProblem, parse_value, value_text
 from .form_dialog import FormDialog
@@ -78,7 +80,7 @@ class RunForm(FormDialog["dict[str, Any] | None"]):
                 for index, p in enumerate(self.parameters):
                     with Horizontal(classes="row"):
                         yield Static(Text(p.name), classes="label")
-                        yield Input(
+                        yield OrderedInput(
                             value_text(self.last[p.name]) if p.name in self.last else "",
                             placeholder=_placeholder(p),
                             id=f"param-{index}",
