@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp  # textual-serve's own client library (the test extra installs it)
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,7 +42,6 @@ class Served:
 
 
 def serve(folder: Path, *extra: str) -> Served:
-    pytest.importorskip("textual_serve")
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "flowtop", "serve", str(folder), "--port", str(port), *extra],
@@ -105,7 +105,6 @@ def get(url: str) -> tuple[int, str]:
 
 def websocket(url: str, origin: str | None) -> int:
     """101 when the websocket opened (and the app answered), else the refusal's status."""
-    aiohttp = pytest.importorskip("aiohttp")
 
     async def connect() -> int:
         headers = {"Origin": origin} if origin else {}
@@ -233,7 +232,6 @@ def test_serve_missing_path_is_a_usage_error(tmp_path: Path) -> None:
 def test_odd_serve_values_are_one_line_and_exit_2(
     tmp_path: Path, args: list[str], says: str
 ) -> None:
-    pytest.importorskip("textual_serve")
     done = run_serve(str(tmp_path), *args)
     assert done.returncode == 2, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
@@ -241,7 +239,6 @@ def test_odd_serve_values_are_one_line_and_exit_2(
 
 
 def test_a_port_in_use_is_one_line_and_exit_2(tmp_path: Path) -> None:
-    pytest.importorskip("textual_serve")
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()

@@ -9,6 +9,9 @@ import pytest
 
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
+from flowtop.tui.screens.help import HelpScreen
+from flowtop.tui.screens.history import HistoryScreen
+from flowtop.tui.screens.retry_editor import RetryEditor
 from flowtop.tui.widgets.flow_list import FlowList
 from pilot_kit import screen_text, wait_for
 
@@ -166,7 +169,6 @@ async def test_n_on_a_task_not_waiting_only_warns(workspace: FakeWorkspace) -> N
 
 
 async def test_c_cancels_after_confirmation(workspace: FakeWorkspace) -> None:
-    pytest.importorskip("flowtop.tui.screens.confirm")
     app = make_app(workspace)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await start_waiting(pilot, app)
@@ -183,17 +185,16 @@ async def test_c_cancels_after_confirmation(workspace: FakeWorkspace) -> None:
 async def test_e_opens_the_editor_and_the_table_shows_the_new_policy(
     workspace: FakeWorkspace,
 ) -> None:
-    editor = pytest.importorskip("flowtop.tui.screens.retry_editor")
     app = make_app(workspace)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         assert app.table.move_to("broken")
         await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, editor.RetryEditor), "the editor")
+        await wait_for(pilot, lambda: isinstance(app.screen, RetryEditor), "the editor")
         # What the editor does on save, then its dismissal with True:
         workspace.set_override("demo", "broken", max_retries=5)
         app.screen.dismiss(True)
         await wait_for(
-            pilot, lambda: not isinstance(app.screen, editor.RetryEditor), "the editor to close"
+            pilot, lambda: not isinstance(app.screen, RetryEditor), "the editor to close"
         )
         await pilot.pause(0.05)
         text = screen_text(app)
@@ -233,23 +234,17 @@ async def test_s_cycles_the_sort_order(workspace: FakeWorkspace) -> None:
 
 
 async def test_h_opens_history(workspace: FakeWorkspace) -> None:
-    history = pytest.importorskip("flowtop.tui.screens.history")
     app = make_app(workspace)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.press("h")
-        await wait_for(
-            pilot, lambda: isinstance(app.screen, history.HistoryScreen), "the history screen"
-        )
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen), "the history screen")
 
 
 async def test_question_mark_shows_every_key(workspace: FakeWorkspace) -> None:
-    help_screen = pytest.importorskip("flowtop.tui.screens.help")
     app = make_app(workspace)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.press("question_mark")
-        await wait_for(
-            pilot, lambda: isinstance(app.screen, help_screen.HelpScreen), "the help screen"
-        )
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
         await pilot.pause(0.05)
         text = screen_text(app)
         assert "Rerun failed" in text and "Give up" in text

@@ -77,7 +77,6 @@ def test_load_reports_flows_and_errors_together(write, workspace):
 
 
 def test_make_runner_applies_settings_and_numbers_runs_from_history(write, workspace):
-    pytest.importorskip("flowtop.workspace.history")
     write("flaky.py", FLAKY)
     write(
         "flowtop.toml", '[defaults]\nworkers = 2\n[flows."flaky".tasks."flaky"]\nmax_retries = 2\n'
