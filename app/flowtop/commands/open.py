@@ -6,19 +6,12 @@ import argparse
 
 from ..printable import say
 from .common import bad_path
-from .run import add_dashboard_flag, executor_spec, want_dashboard
+from .run import add_executor_flags, want_dashboard
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", nargs="?", help="flow file or folder (default: ./flows, else .)")
-    parser.add_argument(
-        "--executor",
-        type=executor_spec,
-        metavar="SPEC",
-        help="where attempts run: thread, process, dask or dask:tcp://HOST:PORT "
-        "(default: [defaults] executor, else thread)",
-    )
-    add_dashboard_flag(parser)
+    add_executor_flags(parser)
 
 
 def main(args: argparse.Namespace) -> int:

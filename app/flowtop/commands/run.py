@@ -74,6 +74,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     # The run id a launcher picked for this run process (see workspace.launcher).
     parser.add_argument("--run-id", help=argparse.SUPPRESS)
+    add_executor_flags(parser)
+
+
+def add_executor_flags(parser: argparse.ArgumentParser) -> None:
+    """``--executor`` and ``--dask-dashboard``: ``flowtop run`` and the app take both."""
     parser.add_argument(
         "--executor",
         type=executor_spec,
@@ -81,10 +86,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="where attempts run: thread, process, dask or dask:tcp://HOST:PORT "
         "(default: [defaults] executor, else thread)",
     )
-    add_dashboard_flag(parser)
-
-
-def add_dashboard_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dask-dashboard",
         action="store_true",
