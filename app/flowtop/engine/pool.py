@@ -28,6 +28,16 @@ _STOP = None
 #: Most worker threads a pool (``--workers``, ``[defaults] workers``) may have: each is an
 #: OS thread, and a process that asks for 100,000 fails to start them, mid-run.
 MAX_WORKERS = 1024
+
+
+def checked_workers(workers: object) -> int:
+    """``workers`` when it is a whole number from 1 to ``MAX_WORKERS``; else a
+    ``ValueError`` that says so (a runner and a pool refuse the same values)."""
+    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS:
+        raise ValueError(f"workers must be an integer from 1 to {MAX_WORKERS}, got {workers!r}")
+    return workers
+
+
 #: Most threads given up on (an attempt past its timeout, still running) that a pool
 #: replaces at once. A thread that cannot be killed keeps its stack until its call returns.
 MAX_ABANDONED = 256
@@ -42,13 +52,7 @@ class WorkerPool:
     """
 
     def __init__(self, workers: int, name: str = "flowtop-worker") -> None:
-        if (
-            isinstance(workers, bool)
-            or not isinstance(workers, int)
-            or not 1 <= workers <= MAX_WORKERS
-        ):
-            raise ValueError(f"workers must be an integer from 1 to {MAX_WORKERS}, got {workers!r}")
-        self.workers = workers
+        self.workers = checked_workers(workers)
         self.name = name
         self._queue: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...]] | None] = (
             queue.SimpleQueue()

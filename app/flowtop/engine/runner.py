@@ -24,7 +24,7 @@ from .errors import IllegalTransition
 from .events import EventBus, Sink, Subscription
 from .layers import Layer
 from .policy import RetryPolicy
-from .pool import MAX_WORKERS, WorkerPool
+from .pool import WorkerPool, checked_workers
 from .records import MAX_MESSAGE, Attempt, RunResult, TaskRun, error_info, new_run_id
 from .run import FlowRun
 from .run_options import RunOptions
@@ -76,13 +76,7 @@ class Runner:
         cache: CacheStore | None = None,
         state_dir: Path | None = None,
     ) -> None:
-        if (
-            isinstance(workers, bool)
-            or not isinstance(workers, int)
-            or not 1 <= workers <= MAX_WORKERS
-        ):
-            raise ValueError(f"workers must be an integer from 1 to {MAX_WORKERS}, got {workers!r}")
-        self.workers = workers
+        self.workers = checked_workers(workers)
         self.bus = EventBus(sinks)
         self.executor: Executor | WorkerPool = executor or WorkerPool(workers)
         self._own_executor = executor is None
