@@ -35,6 +35,7 @@ from .history_records import (  # re-exported: the store's public records
 from .log_fold import INTERRUPTED  # noqa: F401 - re-exported
 from .ownership import Owner
 from .private import private_file, private_folder
+from .pruning import prune_runs
 from .reaper import _HOST as _HOST  # the owner token's host part (tests build dead owners)
 from .reaper import LIVE_LOCK, LIVE_OWNERS, connect, interrupt
 from .reaper import reap as reap_runs
@@ -483,34 +484,9 @@ class History(StoreReader):
 
     # -- pruning --------------------------------------------------------------------
     def prune(self, keep: int, flow: str | None = None) -> int:
-        """Delete all but the newest ``keep`` finished runs of each flow; how many went.
-
-        A live run is never deleted, nor counted against ``keep``. The run numbers stay
-        allocated, so numbering goes on where it was.
-        """
+        """Delete all but the newest ``keep`` finished runs of each flow (``prune_runs``)."""
         with self._write_lock:
-            conn = self._conn
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                doomed = [
-                    run_id
-                    for (run_id,) in conn.execute(
-                        "SELECT run_id FROM (SELECT run_id, state, row_number() OVER "
-                        "(PARTITION BY flow ORDER BY started DESC, number DESC) AS place "
-                        "FROM runs WHERE state <> 'RUNNING' AND (? IS NULL OR flow = ?)) "
-                        "WHERE place > ?",
-                        (flow, flow, keep),
-                    )
-                ]
-                for table in RUN_TABLES:
-                    conn.executemany(
-                        f"DELETE FROM {table} WHERE run_id = ?", [(r,) for r in doomed]
-                    )
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            return len(doomed)
+            return prune_runs(self._conn, keep, flow)
 
     def compact(self) -> bool:
         """Give the pages of deleted runs back to the file system (``VACUUM``): a prune
@@ -569,10 +545,6 @@ class History(StoreReader):
 
     def __repr__(self) -> str:
         return f"<History {self.path}>"
-
-
-#: Every table with rows of a run, deleted with it (``prune``); ``runs`` last.
-RUN_TABLES = ("attempts", "task_runs", "events", "results", "result_batches", "commands", "runs")
 
 
 def _events_in(items: list[StoreItem]) -> int:
