@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from rich.style import Style
+from textual.widgets import Input
 
 from flowtop.engine import Flow, task
 from flowtop.engine.states import StateType
@@ -115,6 +116,31 @@ async def test_slash_and_the_letters_after_it_arriving_together_filter(workspace
             app.post_message(events.Key(key, character))  # editing keys keep their place
         await pilot.pause()
         assert app.filter_box.value == "er/zy"
+
+
+async def test_keys_typed_with_the_key_that_opens_a_form_land_in_its_field(workspace) -> None:
+    """`e` then ctrl+u 7 in one read: the keys after `e` were routed to the table before
+    `e` came back from it as an action, and were lost; then to the editor before its
+    first field had focus, and lost again. They land in that field, in order."""
+    from textual import events
+
+    from flowtop.tui.screens.retry_editor import RetryEditor
+
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert app.table.move_to("broken")
+        burst = (("e", "e"), ("ctrl+u", None), ("7", "7"), ("left", None), ("1", "1"))
+        for key, character in burst:
+            app.post_message(events.Key(key, character))
+        await pilot.pause()
+        assert isinstance(app.screen, RetryEditor)
+        assert app.screen.query_one("#field-max_retries", Input).value == "17"
+        await pilot.press("escape")
+        for key, character in (("e", "e"), ("escape", None)):
+            app.post_message(events.Key(key, character))  # the dialog's own keys too
+        await pilot.pause()
+        assert len(app.screen_stack) == 1
 
 
 async def test_enter_or_esc_in_the_filter_line_and_the_next_keys_arriving_together(

@@ -65,6 +65,8 @@ MAIN_SCREEN_ACTIONS = frozenset(action for _, action, *_ in KEYS) - {"quit", "he
     "focus_flows",
     "focus_tasks",
 }
+#: The app's keys that an input takes as text when it has focus.
+TYPED_IN_INPUTS = frozenset(action for _, action, *_ in KEYS) | {"focus_flows", "focus_tasks"}
 
 
 class FlowtopApp(RunActions, ViewActions, KeyActions, ErrorActions, App[int]):
@@ -174,13 +176,13 @@ class FlowtopApp(RunActions, ViewActions, KeyActions, ErrorActions, App[int]):
         """Main-screen keys act on the main screen's selection: off while another screen
         (history, editor, help) is on top, so `h` in history can't stack a second history.
         The keys taken first (``PRIORITY``, the arrows, Enter, Esc) act only where they
-        mean that: in the filter line `/` and the arrows are typed, and only there do
-        Enter and Esc leave it."""
+        mean that: in an input (the filter line, a form's field) letters, `/` and the
+        arrows are typed, and only in the filter line do Enter and Esc leave it."""
         if action == "leave_filter":
             return self.focused is self.filter_box
         if action == "move":
             return self.focused is self.table or self.focused is self.flow_list
-        if action in ("filter", "focus_flows", "focus_tasks") and isinstance(self.focused, Input):
+        if action in TYPED_IN_INPUTS and isinstance(self.focused, Input):
             return False
         return not (len(self.screen_stack) > 1 and action in MAIN_SCREEN_ACTIONS)
 

@@ -103,10 +103,13 @@ FILTER_FOOTER = (("enter", "Keep filter"), ("escape", "Clear filter"))
 #: Not drawn by Textual's footer (the app draws its own); kept for the palette's sake.
 NOT_IN_FOOTER = frozenset({"filter", "sort", "sort_reverse", "auto_rerun", "next_live_run"})
 
-#: Taken by the app before the focused widget sees it: `/` moves focus to the filter line,
-#: and letters typed right after it (over SSH, `/err` arrives in one read) must land
-#: there, not in the table that had focus when they were queued.
-PRIORITY = frozenset({"filter"})
+#: Taken by the app before the focused widget sees it, so keys that arrive together (over
+#: SSH, `/err` or `e5` comes in one read) act in order: a key the focused widget passed
+#: on came back to the app as an action only after the keys behind it had been routed,
+#: so `/` moved focus to the filter line too late for `err`, and `e` opened the retry
+#: editor too late for `5`. In an input they are typed (``FlowtopApp.check_action``).
+#: `?` and `q` stay the focused screen's first: the help screen closes with them.
+PRIORITY = frozenset(ident for _, _, _, ident, _ in KEYS) - {"help", "quit"}
 
 APP_BINDINGS = [
     Binding(

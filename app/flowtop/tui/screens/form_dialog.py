@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Generic, TypeVar
 
+from textual import events
 from textual.screen import ModalScreen
+
+from flowtop.tui.widgets.ordered_input import OrderedInput
 
 Result = TypeVar("Result")
 
@@ -25,3 +28,21 @@ class FormDialog(ModalScreen[Result], Generic[Result]):
     FormDialog #buttons { height: auto; margin-top: 1; align-horizontal: right; }
     FormDialog #buttons Button { margin-left: 1; }
     """
+
+    #: The field that gets the keys typed before any field had focus (``on_key``).
+    first_field: OrderedInput | None = None
+
+    def focus_first(self, field: OrderedInput) -> None:
+        """Focus ``field`` as the dialog opens: the one keys typed meanwhile go to."""
+        self.first_field = field
+        field.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """A key that came to the dialog itself, not through a field: typed together
+        with the key that opened it (over SSH, `e5` in one read), it was routed before
+        the first field had focus. It goes to that field, in the order the keys came. A
+        key a field takes never comes here from the field: the field stops it."""
+        field = self.focused if isinstance(self.focused, OrderedInput) else self.first_field
+        if field is not None and field.takes(event):
+            event.stop()
+            field.post_message(events.Key(event.key, event.character))

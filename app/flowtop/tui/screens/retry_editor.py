@@ -119,7 +119,7 @@ class RetryEditor(FormDialog[bool]):
             for widget in self.query(Input):
                 widget.disabled = True
             return
-        self.query_one("#field-max_retries", Input).focus()
+        self.focus_first(self.query_one("#field-max_retries", OrderedInput))
 
     def texts(self) -> dict[str, str]:
         return {name: self.query_one(f"#field-{name}", Input).value for name in FIELDS}

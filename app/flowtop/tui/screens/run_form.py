@@ -104,7 +104,7 @@ class RunForm(FormDialog["dict[str, Any] | None"]):
             (i for i, p in enumerate(self.parameters) if p.required and p.name not in self.last),
             0,
         )
-        self.query_one(f"#param-{first_empty}", Input).focus()
+        self.focus_first(self.query_one(f"#param-{first_empty}", OrderedInput))
 
     def values(self) -> tuple[dict[str, Any], dict[int, str]]:
         """The parameters typed (an empty field left out), and the fields in error: a

@@ -18,6 +18,12 @@ from textual.widgets import Input
 class OrderedInput(Input):
     """``Input``, its own key bindings run in the order the keys came."""
 
+    def takes(self, event: events.Key) -> bool:
+        """Whether ``event`` is a key this input handles itself (it stops those)."""
+        return event.is_printable or any(
+            not binding.priority for binding in self._bindings.key_to_bindings.get(event.key, ())
+        )
+
     async def _on_key(self, event: events.Key) -> None:
         if not event.is_printable:
             for binding in self._bindings.key_to_bindings.get(event.key, ()):
