@@ -5,7 +5,15 @@ from __future__ import annotations
 import io
 
 from flowtop.commands.printers import READER_GONE, HumanPrinter, JsonPrinter
-from flowtop.engine.events import ErrorInfo, RunFinished, RunStarted, TaskStateChanged
+from flowtop.engine.events import (
+    ErrorInfo,
+    Event,
+    EventBus,
+    RunFinished,
+    RunStarted,
+    Subscription,
+    TaskStateChanged,
+)
 from flowtop.engine.states import StateType as S
 
 T0 = 1_700_000_000.0
@@ -124,22 +132,42 @@ def test_a_budget_only_retry_spends_reads_as_in_the_monitor() -> None:
 
 
 def test_quiet_into_a_file_prints_failures_with_an_announced_budget_and_nothing_else() -> None:
-    """``--quiet`` in cron or CI: the steps that print nothing are dropped in one pass,
-    but a @flow call's announced policy still shapes its failure's line."""
-    out = io.StringIO()
+    """``--quiet`` in cron or CI: the steps that print nothing are kept back by the bus
+    (``flowtop run``) or dropped by the printer (``flowtop watch``), the same lines
+    either way, and a @flow call's announced policy still shapes its failure's line."""
     error = ErrorInfo("ValueError", "bad row", "")
-    HumanPrinter(out, live=False, verbose=False)(
-        [
-            RunStarted("r1", "etl", 1, (), (), (), None, T0),
-            TaskStateChanged("r1", "etl", "call", S.PENDING, 0, 4, T0, policy="3× on Retry only 0s"),
-            TaskStateChanged("r1", "etl", "call", S.RUNNING, 1, 4, T0),
-            TaskStateChanged("r1", "etl", "call", S.FAILED, 1, 4, T0, error=error),
-            TaskStateChanged("r1", "etl", "other", S.COMPLETED, 1, 1, T0, result="1"),
-        ]
-    )  # fmt: skip
-    lines = out.getvalue().splitlines()
+    events = [
+        RunStarted("r1", "etl", 1, (), (), (), None, T0),
+        TaskStateChanged("r1", "etl", "call", S.PENDING, 0, 4, T0, policy="3× on Retry only 0s"),
+        TaskStateChanged("r1", "etl", "call", S.RUNNING, 1, 4, T0),
+        TaskStateChanged("r1", "etl", "call", S.FAILED, 1, 4, T0, error=error),
+        TaskStateChanged("r1", "etl", "other", S.COMPLETED, 1, 1, T0, result="1"),
+    ]
+    handed: list[list[Event]] = []
+
+    def printed(through_the_bus: bool) -> str:
+        out = io.StringIO()
+        printer = HumanPrinter(out, live=False, verbose=False)
+        if not through_the_bus:  # `flowtop watch`: every event, sorted by the printer
+            printer(events)
+            return out.getvalue()
+
+        def sink(batch: list[Event]) -> None:
+            handed.append(batch)
+            printer(batch)
+
+        bus = EventBus([Subscription(sink, wants=printer.wants)])  # `flowtop run`
+        for event in events:
+            bus.emit(event)
+        assert bus.flush()
+        bus.close()
+        return out.getvalue()
+
+    lines = printed(through_the_bus=False).splitlines()
     assert len(lines) == 2 and "etl #1 started" in lines[0]
     assert lines[1].endswith("etl/call ✗ failed (attempt 1/1, +3 on Retry): ValueError: bad row")
+    assert printed(through_the_bus=True).splitlines() == lines
+    assert [len(batch) for batch in handed] == [3]  # the bus kept back the two quiet steps
 
 
 def test_a_flow_run_name_follows_the_run_number() -> None:

@@ -143,6 +143,25 @@ def test_a_sink_s_own_batch_window_gathers_a_burst_and_flush_cuts_it_short() -> 
         bus.close()
 
 
+def test_a_sink_that_wants_some_events_gets_those_and_is_never_woken_for_the_rest() -> None:
+    """``wants`` is asked on the emitting thread: the other events are never queued, so
+    the sink's thread sleeps through them, and a flush still reaches it."""
+    picky, every = Recorder(), Recorder()
+    bus = EventBus([Subscription(picky, wants=lambda e: e % 10 == 0), every])  # type: ignore[operator]
+    try:
+        for i in range(9):
+            bus.emit(i + 1)  # type: ignore[arg-type]
+        assert bus.flush(timeout=5)
+        assert picky.events == [] and picky.batches == 0  # called for none of them
+        for i in range(10, 31):
+            bus.emit(i)  # type: ignore[arg-type]
+        assert bus.flush(timeout=5)
+        assert picky.events == [10, 20, 30]
+        assert every.events == list(range(1, 31))
+    finally:
+        bus.close()
+
+
 def test_add_sink_takes_the_window_as_an_argument_and_refuses_a_bad_one() -> None:
     patient, eager = Recorder(), Recorder()
     bus = EventBus([eager])

@@ -76,6 +76,9 @@ def silence(stream: TextIO) -> None:
 class JsonPrinter:
     """SPEC §5: one JSON object per line, flushed per batch as they happen."""
 
+    #: Every event is a line.
+    wants = None
+
     def __init__(self, stream: TextIO) -> None:
         self.output = Output(stream)
 
@@ -99,6 +102,15 @@ def one_line(text: str, limit: int = 160) -> str:
 QUIET_STATES = frozenset({StateType.PENDING, StateType.RUNNING, StateType.COMPLETED})
 
 
+def printed_when_quiet(event: Event) -> bool:
+    """Whether ``--quiet`` with no status line prints anything for ``event``: a run's
+    start and end, and the steps that are not ``QUIET_STATES`` (a ``@flow`` call's first
+    step too, which brings its policy)."""
+    return (
+        type(event) is not TaskStateChanged or event.state not in QUIET_STATES or bool(event.policy)
+    )
+
+
 class HumanPrinter:
     """A readable line per state change; on a TTY, a live one-line summary below them."""
 
@@ -108,6 +120,10 @@ class HumanPrinter:
         self.output = Output(stream)
         self.live = live
         self.verbose = verbose
+        #: The events this printer prints anything for, when not all: ``--quiet`` into a
+        #: file or pipe (cron, CI, a run started from the TUI) has no status line to keep
+        #: counts for, and prints a line for few steps (``Subscription.wants``).
+        self.wants = None if verbose or live else printed_when_quiet
         #: Print what a ``@flow`` body printed under its run's last line: ``watch`` does,
         #: for a run in another process; ``run`` does not (it reached the terminal live).
         self.run_output = run_output
@@ -144,16 +160,8 @@ class HumanPrinter:
             self._print(events)
 
     def _print(self, events: list[Event]) -> None:
-        if not (self.verbose or self.live):
-            # --quiet into a file or pipe (cron, CI): no status line to keep counts for, and
-            # most steps print nothing; one pass in a comprehension keeps the few that do
-            # (and a @flow call's announced policy). A 50,000-task run's 100,000 quiet steps
-            # cost this thread 0.1 s of GIL, one by one.
-            events = [
-                e
-                for e in events
-                if type(e) is not TaskStateChanged or e.state not in QUIET_STATES or e.policy
-            ]
+        if self.wants is not None:  # given events the bus did not sort (`flowtop watch`)
+            events = [e for e in events if self.wants(e)]
         # names of flows, tasks and exceptions come from user code too: every line is made
         # printable, not only the messages, before the status line's own escape is added
         lines = [printable(line) for line in map(self.describe, events) if line]

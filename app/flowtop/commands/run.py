@@ -217,7 +217,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         runner = workspace.make_runner(
             # a @flow body's own output reaches the same terminal
-            sinks=[Subscription(printer, before_output=printer.make_room)],
+            sinks=[Subscription(printer, before_output=printer.make_room, wants=printer.wants)],
             executor=args.executor,
             record=not args.no_history,
             **kwargs,
