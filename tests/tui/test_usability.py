@@ -137,10 +137,29 @@ async def test_keys_typed_with_the_key_that_opens_a_form_land_in_its_field(works
         assert isinstance(app.screen, RetryEditor)
         assert app.screen.query_one("#field-max_retries", Input).value == "17"
         await pilot.press("escape")
-        for key, character in (("e", "e"), ("escape", None)):
-            app.post_message(events.Key(key, character))  # the dialog's own keys too
+        cursor = app.table.cursor
+        for key, character in (("e", "e"), ("escape", None), ("j", "j")):
+            app.post_message(events.Key(key, character))  # Esc closes it as it comes
         await pilot.pause()
-        assert len(app.screen_stack) == 1
+        assert len(app.screen_stack) == 1 and app.table.cursor == cursor + 1
+
+
+async def test_an_answer_and_the_keys_after_it_arriving_together(workspace) -> None:
+    """`c` `n` `←` in one read: the confirmation opens, `n` closes it as it comes, and
+    `←` goes to the main screen (it went to the closing dialog, and was lost)."""
+    from textual import events
+
+    from .test_app import start_waiting
+
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_waiting(pilot, app)
+        assert app.focused is app.table
+        for key, character in (("c", "c"), ("n", "n"), ("left", None)):
+            app.post_message(events.Key(key, character))
+        await pilot.pause()
+        assert len(app.screen_stack) == 1 and app.focused is app.flow_list
+        assert app.table.run is not None and app.table.run.is_live  # "no": not cancelled
 
 
 async def test_enter_or_esc_in_the_filter_line_and_the_next_keys_arriving_together(

@@ -2,7 +2,9 @@
 
 The answers are keys first (the keyboard alone must do): buttons are for the mouse and
 never take focus, since a focused button would take Enter for itself, and Enter must
-give the dialog's default answer whatever has focus.
+give the dialog's default answer whatever has focus. Subclasses bind their answers with
+``priority=True``: an answer closes the dialog as the app reads it, so the keys typed
+after it in the same burst (over SSH, `cnj` arrives in one read) go to the screen below.
 """
 
 from __future__ import annotations

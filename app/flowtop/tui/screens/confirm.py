@@ -13,8 +13,8 @@ class ConfirmScreen(ChoiceScreen[bool]):
     """Dismisses True on y/Enter, False on n/Escape."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y,enter", "answer(True)", "Yes", id="confirm.yes"),
-        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+        Binding("y,enter", "answer(True)", "Yes", id="confirm.yes", priority=True),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no", priority=True),
     ]
 
     def __init__(self, question: str) -> None:

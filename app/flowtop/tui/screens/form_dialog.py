@@ -15,7 +15,12 @@ Result = TypeVar("Result")
 
 class FormDialog(ModalScreen[Result], Generic[Result]):
     """A centred box (``#dialog``) with a bold ``#title``, a muted ``#hint`` and
-    ``#buttons`` on the right; the subclass gives ``#dialog`` its width."""
+    ``#buttons`` on the right; the subclass gives ``#dialog`` its width.
+
+    A subclass binds Escape (cancel) with ``priority=True``: it closes the form as the app
+    reads it, so keys typed after it in one burst go to the screen below. Enter and
+    ctrl+s are not: they must act after the letters typed before them, which are still
+    on their way to a field."""
 
     DEFAULT_CSS = """
     FormDialog { align: center middle; }

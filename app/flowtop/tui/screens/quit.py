@@ -25,9 +25,9 @@ class QuitScreen(ChoiceScreen[QuitChoice]):
     """Dismisses "keep" (k, Enter), "cancel" (c) or "stay" (s, Escape)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("k,enter", "choose('keep')", "Keep running", id="quit.keep"),
-        Binding("c", "choose('cancel')", "Cancel them", id="quit.cancel"),
-        Binding("s,escape", "choose('stay')", "Stay", id="quit.stay"),
+        Binding("k,enter", "choose('keep')", "Keep running", id="quit.keep", priority=True),
+        Binding("c", "choose('cancel')", "Cancel them", id="quit.cancel", priority=True),
+        Binding("s,escape", "choose('stay')", "Stay", id="quit.stay", priority=True),
     ]
 
     #: How often the dialog looks at which of its runs are still live (seconds).
