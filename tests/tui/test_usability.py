@@ -146,7 +146,8 @@ async def test_keys_typed_with_the_key_that_opens_a_form_land_in_its_field(works
 
 async def test_an_answer_and_the_keys_after_it_arriving_together(workspace) -> None:
     """`c` `n` `←` in one read: the confirmation opens, `n` closes it as it comes, and
-    `←` goes to the main screen (it went to the closing dialog, and was lost)."""
+    `←` goes to the main screen (it went to the closing dialog, and was lost). The same
+    for the quit question and the help screen."""
     from textual import events
 
     from .test_app import start_waiting
@@ -160,6 +161,15 @@ async def test_an_answer_and_the_keys_after_it_arriving_together(workspace) -> N
         await pilot.pause()
         assert len(app.screen_stack) == 1 and app.focused is app.flow_list
         assert app.table.run is not None and app.table.run.is_live  # "no": not cancelled
+        for key, character in (("q", "q"), ("s", "s"), ("right", None)):  # quit? stay
+            app.post_message(events.Key(key, character))
+        await pilot.pause()
+        assert len(app.screen_stack) == 1 and app.focused is app.table
+        for key, character in (("question_mark", "?"), ("q", "q"), ("left", None)):
+            app.post_message(events.Key(key, character))  # `q` closes the help, no more
+        await pilot.pause()
+        assert len(app.screen_stack) == 1 and app.focused is app.flow_list
+        assert app.return_code is None and app.table.run.is_live
 
 
 async def test_enter_or_esc_in_the_filter_line_and_the_next_keys_arriving_together(

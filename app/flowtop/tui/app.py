@@ -177,12 +177,15 @@ class FlowtopApp(RunActions, ViewActions, KeyActions, ErrorActions, App[int]):
         (history, editor, help) is on top, so `h` in history can't stack a second history.
         The keys taken first (``PRIORITY``, the arrows, Enter, Esc) act only where they
         mean that: in an input (the filter line, a form's field) letters, `/` and the
-        arrows are typed, and only in the filter line do Enter and Esc leave it."""
+        arrows are typed, only in the filter line do Enter and Esc leave it, and `?` and
+        `q` close the help screen (its ``CLOSES_WITH``)."""
         if action == "leave_filter":
             return self.focused is self.filter_box
         if action == "move":
             return self.focused is self.table or self.focused is self.flow_list
         if action in TYPED_IN_INPUTS and isinstance(self.focused, Input):
+            return False
+        if action in getattr(self.screen, "CLOSES_WITH", ()):  # the screen's own keys
             return False
         return not (len(self.screen_stack) > 1 and action in MAIN_SCREEN_ACTIONS)
 

@@ -107,9 +107,9 @@ NOT_IN_FOOTER = frozenset({"filter", "sort", "sort_reverse", "auto_rerun", "next
 #: SSH, `/err` or `e5` comes in one read) act in order: a key the focused widget passed
 #: on came back to the app as an action only after the keys behind it had been routed,
 #: so `/` moved focus to the filter line too late for `err`, and `e` opened the retry
-#: editor too late for `5`. In an input they are typed (``FlowtopApp.check_action``).
-#: `?` and `q` stay the focused screen's first: the help screen closes with them.
-PRIORITY = frozenset(ident for _, _, _, ident, _ in KEYS) - {"help", "quit"}
+#: editor too late for `5`. In an input they are typed, and a screen may keep the keys
+#: of some for itself: the help screen closes with `?` and `q` (``FlowtopApp.check_action``).
+PRIORITY = frozenset(ident for _, _, _, ident, _ in KEYS)
 
 APP_BINDINGS = [
     Binding(

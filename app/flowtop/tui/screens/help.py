@@ -41,8 +41,10 @@ class HelpScreen(FormDialog[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,question_mark,q", "dismiss", "Close", id="help.close"),
+        Binding("escape,question_mark,q", "dismiss", "Close", id="help.close", priority=True),
     ]
+    #: The app's actions whose keys close this screen instead (``FlowtopApp.check_action``).
+    CLOSES_WITH: ClassVar[frozenset[str]] = frozenset({"help", "quit"})
 
     def __init__(self, bindings: Iterable[BindingType]) -> None:
         super().__init__()
