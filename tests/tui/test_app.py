@@ -307,6 +307,22 @@ async def test_a_broken_file_is_listed_with_its_error(workspace: FakeWorkspace) 
         await pilot.press("r")  # nothing to run here: a warning, no crash
         await pilot.pause(0.05)
         assert not workspace.runners[0].active_runs
+        assert any(
+            n.message.startswith("broken.py failed to load, so it has no flow yet")
+            for n in app._notifications
+        )
+
+
+async def test_r_in_a_folder_without_flows_says_how_to_add_one(tmp_path: Path) -> None:
+    """It said "this file failed to load", and no file had."""
+    app = make_app(FakeWorkspace(tmp_path, {}))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause(0.05)
+        assert [n.message for n in app._notifications] == [
+            "No flows here yet: save a .py file that defines a Flow in this folder"
+        ]
 
 
 async def test_a_broken_settings_file_says_the_last_good_settings_stay(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flowtop.engine.states import StateType
@@ -74,9 +75,21 @@ class RunActions(_AppBase):
         if self.control is None:
             self.notify("Still loading the flows…", severity="warning", markup=False)
             return None
-        if self.selected_error is not None or self.selected_flow is None:
+        if self.selected_error is not None:
             self.notify(
-                "Select a flow first (this file failed to load)", severity="warning", markup=False
+                f"{Path(self.selected_error).name} failed to load, so it has no flow yet: "
+                "fix it and save (its error is shown here)",
+                severity="warning",
+                markup=False,
+            )
+            return None
+        if self.selected_flow is None:
+            self.notify(
+                "Select a flow first"
+                if self.workspace.shapes
+                else "No flows here yet: save a .py file that defines a Flow in this folder",
+                severity="warning",
+                markup=False,
             )
             return None
         if self.selected_flow not in self.workspace.shapes:
