@@ -99,14 +99,19 @@ async def test_x_gives_up_a_retry_of_a_run_owned_by_flowtop_run(tmp_path: Path) 
                 owner.kill()
 
 
+async def ask_to_quit(app: FlowtopApp, pilot: Any) -> None:
+    """``r`` on the waiting flow, then ``q`` while its run is live: the quit question is up."""
+    await pilot.press("r")
+    await wait_for(pilot, lambda: latest_state(app, "waiting") is S.RUNNING, "a live run", 20)
+    await pilot.press("q")
+    await pilot.pause(0.1)
+    assert "1 run started here is still running" in screen_text(app)
+
+
 async def test_q_keeps_runs_started_here_running_by_default(tmp_path: Path) -> None:
     (tmp_path / "waiting.py").write_text(WAITING.replace("\n    ", "\n").lstrip())
     async with client_app(tmp_path, "waiting") as (app, pilot):
-        await pilot.press("r")
-        await wait_for(pilot, lambda: latest_state(app, "waiting") is S.RUNNING, "a live run", 20)
-        await pilot.press("q")
-        await pilot.pause(0.1)
-        assert "1 run started here is still running" in screen_text(app)
+        await ask_to_quit(app, pilot)
         assert "Keep it running in the background" in screen_text(app)
         await pilot.press("enter")
         await pilot.pause(0.1)
@@ -130,11 +135,7 @@ async def test_the_quit_question_goes_away_with_the_runs_it_asks_about(tmp_path:
 
     (tmp_path / "waiting.py").write_text(WAITING.replace("\n    ", "\n").lstrip())
     async with client_app(tmp_path, "waiting") as (app, pilot):
-        await pilot.press("r")
-        await wait_for(pilot, lambda: latest_state(app, "waiting") is S.RUNNING, "a live run", 20)
-        await pilot.press("q")
-        await pilot.pause(0.1)
-        assert "1 run started here is still running" in screen_text(app)
+        await ask_to_quit(app, pilot)
         (run,) = store_runs(tmp_path)
         enqueue(tmp_path / ".flowtop" / "history.db", run.run_id, "cancel")
         await wait_for(pilot, lambda: app.return_code == 0, "the app to quit", 10)
