@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from rich.style import Style
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 
 from flowtop.engine import Flow, task
 from flowtop.engine.states import StateType
@@ -142,6 +142,29 @@ async def test_keys_typed_with_the_key_that_opens_a_form_land_in_its_field(works
             app.post_message(events.Key(key, character))  # Esc closes it as it comes
         await pilot.pause()
         assert len(app.screen_stack) == 1 and app.table.cursor == cursor + 1
+
+
+async def test_keys_typed_with_h_move_in_the_history(tmp_path, calls) -> None:
+    """`hj` in one read: `h` opens the history at once, and the `j` moves to the
+    second run there."""
+    from textual import events
+
+    from flowtop.tui.screens.history import HistoryScreen
+
+    from .conftest import demo_flow
+    from .snapshot_apps import make_history
+
+    workspace = FakeWorkspace(tmp_path, {"etl": demo_flow(calls)})
+    workspace.history = make_history(tmp_path)  # two runs of etl
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        for key, character in (("h", "h"), ("j", "j")):
+            app.post_message(events.Key(key, character))
+        await pilot.pause()
+        assert isinstance(app.screen, HistoryScreen)
+        assert app.screen.query_one("#runs", DataTable).cursor_row == 1
+    workspace.history.close()
 
 
 async def test_an_answer_and_the_keys_after_it_arriving_together(workspace) -> None:
