@@ -162,6 +162,22 @@ def test_a_sink_that_wants_some_events_gets_those_and_is_never_woken_for_the_res
         bus.close()
 
 
+def test_a_filter_that_raises_lets_the_event_through_and_the_emitter_go_on(caplog) -> None:
+    got = Recorder()
+
+    def broken(event: Any) -> bool:
+        raise KeyError(event)
+
+    bus = EventBus([Subscription(got, wants=broken)])
+    try:
+        with caplog.at_level(logging.ERROR, logger="flowtop"):
+            bus.emit(1)  # type: ignore[arg-type]
+        assert bus.flush(timeout=5) and got.events == [1]
+        assert "event filter of sink" in caplog.text
+    finally:
+        bus.close()
+
+
 def test_add_sink_takes_the_window_as_an_argument_and_refuses_a_bad_one() -> None:
     patient, eager = Recorder(), Recorder()
     bus = EventBus([eager])

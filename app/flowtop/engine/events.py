@@ -279,7 +279,12 @@ class _SinkWorker:
     def put_if_wanted(self, event: Any) -> None:
         """``put``, for a sink that takes only the events its ``wants`` says."""
         assert self.wants is not None
-        if self.wants(event):
+        try:
+            wanted = self.wants(event)
+        except Exception:  # runs on the emitting thread: a broken filter must not stop a run
+            log.exception("event filter of sink %r failed; the event is delivered", self.sink)
+            wanted = True
+        if wanted:
             self.put(event)
 
     def _loop(self) -> None:
