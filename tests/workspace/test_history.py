@@ -30,6 +30,7 @@ from flowtop.engine.states import StateType
 from flowtop.workspace import history as history_module
 from flowtop.workspace import history_fold
 from flowtop.workspace.history import SCHEMA_VERSION, History, HistoryError
+from flowtop.workspace.run_log import decode_rows
 
 DEAD_OWNER = f"{history_module._HOST}:999999999:dead"  # a pid above any pid_max: cannot be alive
 
@@ -448,9 +449,12 @@ def test_sigkill_mid_run_leaves_a_sound_file_and_an_interrupted_run(db: Path, op
             if db.exists():
                 try:
                     with sqlite3.connect(db, timeout=1) as raw:
-                        done = raw.execute(
-                            "SELECT count(*) FROM events WHERE body LIKE '%\"COMPLETED\"%'"
-                        ).fetchone()[0]
+                        log = raw.execute("SELECT run_id, body, ts, duration FROM events")
+                        done = sum(
+                            1
+                            for e in decode_rows(log.fetchall())
+                            if getattr(e, "state", None) is StateType.COMPLETED
+                        )
                 except sqlite3.OperationalError:
                     done = 0  # schema not created yet
         with History(db) as onlooker:  # like `flowtop history` while the run goes on

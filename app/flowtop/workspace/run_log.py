@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from array import array
 from contextlib import closing
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -108,8 +109,9 @@ _STATES = {state.value: state for state in StateType}
 _make_step = TaskStateChanged._make
 
 #: A log row as readers select it: run id, body, and a step's ``ts`` and ``duration``
-#: (``LOG_COLUMNS``), which a step keeps in columns of their own rather than in its body.
-LogRow = tuple[str, str, float | None, float | None]
+#: (``LOG_COLUMNS``), which a step keeps in columns of their own rather than in its body;
+#: a row of several steps (``q``) keeps theirs packed there, as bytes.
+LogRow = tuple[str, str, float | bytes | None, float | bytes | None]
 LOG_COLUMNS = "run_id, body, ts, duration"
 
 
@@ -142,24 +144,37 @@ def decode_rows(rows: list[LogRow]) -> list[LogEvent]:
     except ValueError:
         parsed = None
     if parsed is None or len(parsed) != len(rows):  # a bad body: say which, as decode would
-        return [decode(body, run_id, ts, took) for run_id, body, ts, took in rows]
-    states = _STATES
+        parsed = [json.loads(body) for _, body, _, _ in rows]
     out: list[LogEvent] = []
     for (run_id, _, ts, took), fields in zip(rows, parsed, strict=True):
-        size = len(fields)
-        if fields[0] == "p" and fields[3] in states and (size == 6 or size == 10):
-            if size == 6:  # every field at its default: a RUNNING step
-                _, flow, task, state, attempt, limit = fields
-                step = (run_id, flow, task, states[state], attempt, limit, ts, None, "", None)
-                out.append(_make_step((*step, None, took, *_QUIET_END)))
-                continue
-            _, flow, task, state, attempt, limit, retry_in, explained, error, result = fields
-            if error is None:  # an attempt's end without output or message
-                ended = (run_id, flow, task, states[state], attempt, limit, ts, retry_in)
-                out.append(_make_step((*ended, explained or "", None, result, took, *_QUIET_END)))
-                continue
-        out.append(_from_fields(fields, run_id, ts, took))
+        if fields[0] != "q":
+            out.append(_event(fields, run_id, ts, took))
+            continue
+        # consecutive steps of the run (schema version 8), their floats packed
+        assert isinstance(ts, bytes) and isinstance(took, bytes), "a q row's floats are packed"
+        times, durations = array("d"), array("d")
+        times.frombytes(ts)
+        durations.frombytes(took)
+        steps = zip(fields[1:], times, durations, strict=True)
+        out += [_event(step, run_id, at, spent) for step, at, spent in steps]
     return out
+
+
+def _event(fields: list[Any], run_id: str, ts: Any, took: Any) -> LogEvent:
+    """The event of one body's fields; a compact step without a call per field."""
+    size = len(fields)
+    if took != took:  # NaN: a packed step without a duration
+        took = None
+    if fields[0] == "p" and fields[3] in _STATES and (size == 6 or size == 10):
+        if size == 6:  # every field at its default: a RUNNING step
+            _, flow, task, state, attempt, limit = fields
+            step = (run_id, flow, task, _STATES[state], attempt, limit, ts, None, "", None)
+            return _make_step((*step, None, took, *_QUIET_END))
+        _, flow, task, state, attempt, limit, retry_in, explained, error, result = fields
+        if error is None:  # an attempt's end without output or message
+            ended = (run_id, flow, task, _STATES[state], attempt, limit, ts, retry_in)
+            return _make_step((*ended, explained or "", None, result, took, *_QUIET_END))
+    return _from_fields(fields, run_id, ts, took)
 
 
 #: A step's fields after ``duration`` while they hold their defaults, and its tag.
