@@ -125,7 +125,7 @@ def batch_row(steps: list[TaskStateChanged]) -> tuple[str, str, bytes, bytes]:
     as 8-byte floats (NaN for none) in the row's ``ts`` and ``duration`` columns.
 
     One row per run per write, not one per step: inserting a row, and its entry in the
-    ``events_run`` index, cost a 50,000-task run process about a sixth of its time on the
+    ``events_run`` index, cost a 50,000-task run process about a tenth of its time on the
     GIL its engine needs. The bodies are joined and the floats packed in C, with no
     float turned into text.
     """

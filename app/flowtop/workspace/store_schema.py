@@ -164,7 +164,7 @@ CREATE INDEX result_batches_run ON result_batches(run_id, id);
 # ``q``: ``["q", step, step, …]`` (each step a ``p`` body), their times and durations
 # packed as 8-byte floats in the row's ``ts`` and ``duration`` (``history_fold.batch_row``).
 # A row per step, and its entry in the ``events_run`` index, cost a 50,000-task run
-# process about a sixth of its time. No table changes (older rows still read); the version
+# process about a tenth of its time. No table changes (older rows still read); the version
 # keeps an older flowtop, which cannot read such rows, from opening the file.
 _VERSION_8 = ""
 
