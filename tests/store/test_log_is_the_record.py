@@ -240,6 +240,28 @@ _steps = st.builds(
 )
 
 
+def test_a_tail_reads_a_long_log_in_bounded_steps(tmp_path: Path, monkeypatch) -> None:
+    """A row holds up to ``STEPS_PER_ROW`` steps; a read takes ``limit`` rows at most, so
+    a reader catching up on a long run never decodes it all at once."""
+    from flowtop.workspace import history_fold
+
+    monkeypatch.setattr(history_fold, "STEPS_PER_ROW", 4)
+    db = tmp_path / "history.db"
+    flow = Flow("wide")
+    for i in range(30):
+        flow.add_task(one, key=f"t{i}")
+    with History(db) as history:
+        run_into(history, flow)
+    tail = LogTail(db)
+    try:
+        sizes = []
+        while events := tail.read(limit=2):
+            sizes.append(len(events))
+    finally:
+        tail.close()
+    assert sum(sizes) == 1 + 60 + 1 and max(sizes) <= 2 * 4
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(_steps, min_size=1, max_size=8), st.integers(1, 8))
 def test_logged_steps_read_back_exactly_as_the_engine_emitted_them(steps: list, cut: int) -> None:

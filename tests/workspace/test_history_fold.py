@@ -207,5 +207,5 @@ def test_where_the_batches_were_cut_does_not_matter(drawn) -> None:
     _, batches = drawn
     whole = stored([[e for batch in batches for e in batch]])
     assert stored(batches) == whole
-    with mock.patch.object(history_fold, "STAGE_AT_MOST", 2):  # a backlog, folded in slices
+    with mock.patch.object(history_fold, "STEPS_PER_ROW", 2):  # a backlog, in rows of two
         assert stored([[e for batch in batches for e in batch]]) == whole

@@ -55,9 +55,9 @@ def _error_json(error: ErrorInfo) -> str:
 # A @flow function's error is stored as one JSON column (``runs.error``).
 sqlite3.register_adapter(ErrorInfo, _error_json)
 
-#: Most steps in one log row: a backlog (a database locked for minutes) goes through in
-#: slices rather than one body of every step.
-STAGE_AT_MOST = 20_000
+#: Most steps in one log row, so a reader's read (``LogTail.read``, some rows at a time)
+#: stays bounded, and a backlog (a database locked for minutes) goes in as many rows.
+STEPS_PER_ROW = 4096
 
 _NAMES = {state: f'"{state.value}"' for state in StateType}
 #: A step's fields after ``max_attempts`` but its duration (retry_in, delay_explained,
@@ -169,7 +169,7 @@ def apply(
         kind = type(item)
         if kind is TaskStateChanged:
             if item[0] in live:
-                if steps and (steps[0][0] != item[0] or len(steps) >= STAGE_AT_MOST):
+                if steps and (steps[0][0] != item[0] or len(steps) >= STEPS_PER_ROW):
                     _log(conn, steps)
                     steps = []
                 steps.append(item)

@@ -320,8 +320,9 @@ class LogTail:
     """Reads the log from where it last stopped: a client's view of every run's events.
 
     ``start_at`` is the id to read after (0: from the very first event). Rows come in id
-    order, at most ``limit`` per call, so a reader that falls behind catches up in
-    bounded steps instead of one huge read.
+    order, at most ``limit`` per call (a row holds one event, or up to
+    ``history_fold.STEPS_PER_ROW`` steps of a run), so a reader that falls behind catches
+    up in bounded steps instead of one huge read.
     """
 
     def __init__(self, path: Path, start_at: int = 0) -> None:
@@ -337,7 +338,7 @@ class LogTail:
         return self._conn
 
     def read(
-        self, limit: int = 20_000, run_id: str | None = None, upto: int | None = None
+        self, limit: int = 64, run_id: str | None = None, upto: int | None = None
     ) -> list[LogEvent]:
         """The events logged since the last read (of ``run_id`` only, and up to the id
         ``upto``, when given)."""
