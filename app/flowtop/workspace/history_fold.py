@@ -3,9 +3,10 @@
 The history's writer thread runs beside the engine's workers, and every Python step it
 takes per event holds the GIL those workers need. So each event is written exactly once,
 to the log: a step's body is built here with a few C-level string operations (no
-``json.dumps`` call per event, no float turned into text), and the consecutive steps of a
-run that one write takes go in as one row (``batch_row``), its floats packed. Nothing folds the
-steps into per-task rows while the run goes on (the module's name is from when it did):
+``json.dumps`` call per event, no float turned into text), and the consecutive steps of
+a run that one write takes go in as one row (``batch_row``), their floats packed.
+Nothing folds the steps into per-task rows while the run goes on (the module's name is
+from when it did):
 a reader that wants a run's tasks and attempts folds its log (``log_fold``). A run's
 start and end also go to the ``runs`` row, which ``flowtop history`` lists.
 

@@ -4,7 +4,8 @@ Every flowtop process that shows runs (the TUI, ``flowtop watch``, a browser tab
 client of the store: it reads the log from an id onwards and folds the events into its
 own view, exactly as it would fold the events of a run in its own process. So the log
 keeps each event whole, as a compact JSON array of its fields, in the order the owner
-emitted it; the id (``INTEGER PRIMARY KEY AUTOINCREMENT``) only ever grows.
+emitted it (the steps of a run that one write took share a row); the id (``INTEGER
+PRIMARY KEY AUTOINCREMENT``) only ever grows.
 """
 
 from __future__ import annotations
