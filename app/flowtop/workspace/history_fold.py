@@ -6,9 +6,9 @@ to the log: a step's body is built here with a few C-level string operations (no
 ``json.dumps`` call per event, no float turned into text), and the consecutive steps of
 a run that one write takes go in as one row (``batch_row``), their floats packed.
 Nothing folds the steps into per-task rows while the run goes on (the module's name is
-from when it did):
-a reader that wants a run's tasks and attempts folds its log (``log_fold``). A run's
-start and end also go to the ``runs`` row, which ``flowtop history`` lists.
+from when it did): a reader that wants a run's tasks and attempts folds its log
+(``log_fold``). A run's start and end also go to the ``runs`` row, which ``flowtop
+history`` lists.
 
 Every statement here runs inside the caller's transaction, so a failed write rolls back
 completely and the same events can be applied again.
