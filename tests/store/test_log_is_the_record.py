@@ -12,6 +12,7 @@ import time
 from contextlib import closing
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -298,3 +299,9 @@ def test_a_client_migrates_an_older_store_and_a_tail_follows_a_migration(tmp_pat
     StoreClient(older, lambda events: None)  # what the TUI opens: migrates the file
     with closing(sqlite3.connect(older)) as raw:
         assert raw.execute("PRAGMA user_version").fetchone()[0] == store_schema.SCHEMA_VERSION
+
+
+def test_a_row_of_steps_without_its_packed_times_is_a_clear_error() -> None:
+    body = '["q",["p","f","t","RUNNING",1,1]]'
+    with pytest.raises(ValueError, match="log row of run r1 holds steps without their times"):
+        decode_rows([("r1", body, None, None)])

@@ -152,7 +152,8 @@ def decode_rows(rows: list[LogRow]) -> list[LogEvent]:
             out.append(_event(fields, run_id, ts, took))
             continue
         # consecutive steps of the run (schema version 8), their floats packed
-        assert isinstance(ts, bytes) and isinstance(took, bytes), "a q row's floats are packed"
+        if not (isinstance(ts, bytes) and isinstance(took, bytes)):
+            raise ValueError(f"a log row of run {run_id} holds steps without their times")
         times, durations = array("d"), array("d")
         times.frombytes(ts)
         durations.frombytes(took)

@@ -53,7 +53,9 @@ class RetryEditor(FormDialog[bool]):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # noqa: RUF012 - see above
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="editor.cancel", priority=True),  # FormDialog
+        Binding(
+            "escape", "cancel", "Cancel", id="editor.cancel", priority=True
+        ),  # closes at once: FormDialog
         Binding("ctrl+s", "save", "Save", id="editor.save"),
     ]
 

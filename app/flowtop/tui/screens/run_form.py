@@ -54,7 +54,9 @@ class RunForm(FormDialog["dict[str, Any] | None"]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="run_form.cancel", priority=True),  # FormDialog
+        Binding(
+            "escape", "cancel", "Cancel", id="run_form.cancel", priority=True
+        ),  # closes at once: FormDialog
         Binding("ctrl+s", "run", "Run", id="run_form.run"),
     ]
 

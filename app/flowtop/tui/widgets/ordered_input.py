@@ -12,22 +12,25 @@ bindings come first in its chain; priority bindings never reach the widget).
 from __future__ import annotations
 
 from textual import events
+from textual.binding import Binding
 from textual.widgets import Input
 
 
 class OrderedInput(Input):
     """``Input``, its own key bindings run in the order the keys came."""
 
+    def _own(self, key: str) -> list[Binding]:
+        """This input's bindings of ``key`` that the app would run for it."""
+        return [b for b in self._bindings.key_to_bindings.get(key, ()) if not b.priority]
+
     def takes(self, event: events.Key) -> bool:
         """Whether ``event`` is a key this input handles itself (it stops those)."""
-        return event.is_printable or any(
-            not binding.priority for binding in self._bindings.key_to_bindings.get(event.key, ())
-        )
+        return event.is_printable or bool(self._own(event.key))
 
     async def _on_key(self, event: events.Key) -> None:
         if not event.is_printable:
-            for binding in self._bindings.key_to_bindings.get(event.key, ()):
-                if not binding.priority and await self.app.run_action(binding.action, self):
+            for binding in self._own(event.key):
+                if await self.app.run_action(binding.action, self):
                     event.stop()
                     event.prevent_default()
                     return
