@@ -23,6 +23,7 @@ from flowtop.tui.screens import (
     RetryEditor,
     RunDetailScreen,
 )
+from flowtop.tui.screens.quit import QuitScreen
 from pilot_kit import wait_for
 
 from .snapshot_apps import HostApp, make_history, make_workspace
@@ -35,6 +36,22 @@ def rendered(widget: Static) -> str:
 
 
 # -- confirm --------------------------------------------------------------------------
+
+
+async def test_the_quit_question_and_its_cancel_button_follow_the_live_runs():
+    """Two runs asked about; one ends: the question and the button speak of one, not two."""
+    live = ["etl #1", "report #2"]
+    app = HostApp(lambda: QuitScreen(list(live), still_live=lambda: list(live)))
+    async with app.run_test(size=SIZE) as pilot:
+        cancel = app.screen.query_one("#cancel", Button)
+        assert str(cancel.label) == "Cancel them (c)"
+        live.pop()
+        await wait_for(pilot, lambda: str(cancel.label) == "Cancel it (c)", "the label", 5)
+        assert rendered(app.screen.query_one("#question", Static)).startswith(
+            "1 run started here is still running: etl #1."
+        )
+        live.pop()
+        await wait_for(pilot, lambda: app.results == ["keep"], "the dialog to close", 5)
 
 
 @pytest.mark.parametrize(

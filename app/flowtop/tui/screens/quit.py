@@ -13,7 +13,7 @@ from typing import ClassVar, Literal
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
-from textual.widgets import Static
+from textual.widgets import Button, Static
 from textual.widgets.button import ButtonVariant
 
 from flowtop.tui.screens.choice import ChoiceScreen
@@ -47,9 +47,8 @@ class QuitScreen(ChoiceScreen[QuitChoice]):
         answers: list[tuple[str, ButtonVariant, str, QuitChoice]] = []
         if can_keep:
             answers.append(("Keep running (k)", "primary", "keep", "keep"))
-        them = "it" if len(live) == 1 else "them"
         answers += [
-            (f"Cancel {them} (c)", "error", "cancel", "cancel"),
+            (self._cancel_label(), "error", "cancel", "cancel"),
             ("Stay (s)", "default", "stay", "stay"),
         ]
         super().__init__(self._question(), answers)
@@ -69,6 +68,9 @@ class QuitScreen(ChoiceScreen[QuitChoice]):
             f"by opening flowtop again), or cancel {them}?"
         )
 
+    def _cancel_label(self) -> str:
+        return f"Cancel {'it' if len(self.live) == 1 else 'them'} (c)"
+
     def on_mount(self) -> None:
         super().on_mount()
         if self.still_live is not None:
@@ -84,6 +86,7 @@ class QuitScreen(ChoiceScreen[QuitChoice]):
         elif live != self.live:
             self.live = live
             self.query_one("#question", Static).update(Text(self._question()))
+            self.query_one("#cancel", Button).label = self._cancel_label()
 
     def action_choose(self, choice: QuitChoice) -> None:
         if choice != "keep" or self.can_keep:
