@@ -185,7 +185,7 @@ def test_a_runs_counts_read_in_the_order_history_prints_them() -> None:
     out = io.StringIO()
     counts = {"CANCELLED": 63, "COMPLETED": 938}
     HumanPrinter(out, live=False)([RunFinished("r1", "fan", 2, S.CANCELLED, counts, 0.07, T0)])
-    assert "fan #2 CANCELLED: 938 completed, 63 cancelled in" in out.getvalue()
+    assert "fan #2 CANCELLED: 938 completed, 63 cancelled in 70ms" in out.getvalue()
 
 
 def test_json_printer_writes_one_flushed_object_per_event() -> None:

@@ -24,7 +24,7 @@ from ..engine.events import (
 )
 from ..engine.parameters import decode, describe
 from ..engine.states import StateType
-from ..formats import RETRY_ONLY, clock_time, plural, state_counts, try_text
+from ..formats import RETRY_ONLY, clock_time, plural, precise_duration, state_counts, try_text
 from ..looks import STATE_LOOK, run_error_text, state_words
 from ..printable import printable
 
@@ -209,7 +209,7 @@ class HumanPrinter:
             counts = state_counts(event.counts)
             line = f"{stamp} {event.flow} #{event.run} {event.state.value}"
             line += f": {counts}" if counts else ""  # none: a run that never started
-            line += f" in {fmt_seconds(event.duration)}"
+            line += f" in {precise_duration(event.duration)}"  # 5ms, not 0.00465s
             failed = event.counts.get(StateType.FAILED.value, 0)
             if event.state is StateType.COMPLETED and failed:  # a @flow that handled them
                 line += f" ({failed} task{'s' if failed != 1 else ''} failed, handled by the flow)"
