@@ -40,7 +40,7 @@ def precise_duration(seconds: float | None) -> str:
     """A recorded duration, down to hundredths of a millisecond (``-`` when unknown)."""
     if seconds is None:
         return "-"
-    if seconds == 0:
+    if seconds <= 0:  # a clock stepped back mid-attempt: never "<0.01ms" for it
         return "0s"
     if seconds < 1:
         if seconds >= 0.0005:

@@ -180,7 +180,7 @@ async def test_r_on_a_file_that_fails_in_the_run_process_shows_why_the_run_did_n
     reason is on screen, not only in the run process's log file."""
     async with r_once_broken(tmp_path, "raise RuntimeError('the database is down')") as (app, _):
         text = screen_text(app)
-        assert "✗ Failed  0.00s  did not start: " in text  # the header, then the reason
+        assert "✗ Failed  0s  did not start: " in text  # the header, then the reason
         assert "No task ran: the run did not start" in text
         run = app.store.latest_for("etl")
         assert run is not None and run.error is not None

@@ -260,18 +260,23 @@ def test_a_flow_not_run_yet_shows_its_tasks() -> None:
 
 
 @pytest.mark.parametrize(
-    ("seconds", "text"),
+    ("seconds", "live", "recorded"),
     [
-        (None, ""),
-        (0.1234, "0.12s"),
-        (12.34, "12.3s"),
-        (125, "2m05s"),
-        (3725, "1h02m"),
-        (-1, "0.00s"),
+        (None, "", ""),
+        (0.0042, "0.00s", "4ms"),
+        (0.00002, "0.00s", "0.02ms"),
+        (0.1234, "0.12s", "123ms"),
+        (12.34, "12.3s", "12.3s"),
+        (125, "2m05s", "2m05s"),
+        (3725, "1h02m", "1h02m"),
+        (-1, "0.00s", "0s"),
     ],
 )
-def test_fmt_duration(seconds, text) -> None:
-    assert fmt_duration(seconds) == text
+def test_fmt_duration_ticks_in_a_steady_width_and_records_down_to_the_millisecond(
+    seconds, live, recorded
+) -> None:
+    assert fmt_duration(seconds, live=True) == live
+    assert fmt_duration(seconds) == recorded
 
 
 def test_the_monitors_attempts_are_the_engines_records_folded_from_events() -> None:

@@ -353,7 +353,7 @@ async def test_history_lists_runs_newest_first(history):
         first = [str(cell) for cell in table.get_row_at(0)]
         second = [str(cell) for cell in table.get_row_at(1)]
         assert first[:3] == ["etl", "2", "✓ Completed"] and first[6] == "#1"
-        assert second[:3] == ["etl", "1", "✗ Failed"] and second[4] == "4.50s"
+        assert second[:3] == ["etl", "1", "✗ Failed"] and second[4] == "4.5s"
         assert second[5] == "✓ 1  ✗ 1  ⊘ 1"
 
 
@@ -401,7 +401,7 @@ async def test_enter_opens_a_run_with_every_attempt_as_plain_text(history):
         assert (
             text.count("ConnectionError: [bold]api.example.com[/bold] connection reset") == 8
         )  # error + traceback
-        assert "retry after 1.00s (list[0] → 1s)" in text
+        assert "retry after 1s (list[0] → 1s)" in text
         assert "GET /orders try 4␛[31m" in text  # an escape sequence is shown, not obeyed
         await pilot.press("escape")
         await pilot.pause()

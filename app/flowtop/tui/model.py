@@ -20,7 +20,7 @@ from flowtop.engine.events import ErrorInfo, Event, RunFinished, RunStarted, Tas
 from flowtop.engine.parameters import decode as decode_parameters
 from flowtop.engine.records import Attempt
 from flowtop.engine.states import StateType
-from flowtop.formats import RETRY_ONLY, short_duration, try_text
+from flowtop.formats import RETRY_ONLY, precise_duration, short_duration, try_text
 from flowtop.looks import REUSED_LOOK, STATE_LOOK
 from flowtop.printable import has_control, printable
 from flowtop.workspace.run_log import RunInterrupted
@@ -46,8 +46,13 @@ SORT_MODES = ("definition", "state", "name", "duration")
 SORT_COLUMN = {"state": (1, False), "name": (0, False), "duration": (3, True)}
 
 
-#: A live duration (``0.42s``, ``3m05s``): the one form every live view uses.
-fmt_duration = short_duration
+def fmt_duration(seconds: float | None, *, live: bool = False) -> str:
+    """A duration on screen, "" when unknown. One that ticks (``live``: a running task or
+    run) keeps a steady width, ``0.42s``; one recorded reads as ``flowtop history`` prints
+    it, ``3ms``: a fast task's ``0.00s`` said nothing."""
+    if seconds is None:
+        return ""
+    return short_duration(seconds) if live else precise_duration(seconds)
 
 
 @dataclass(slots=True)
@@ -115,6 +120,10 @@ class TaskRow:
         if self.state is S.RUNNING and self.started is not None:
             return max(0.0, now - self.started)
         return self.duration
+
+    def time_text(self, now: float) -> str:
+        """The TIME cell: a clock while an attempt runs, else the last attempt's time."""
+        return fmt_duration(self.live_duration(now), live=self.state is S.RUNNING)
 
     def attempt_text(self, *, compact: bool = False) -> str:
         """``2/4``; a budget only ``Retry`` can spend reads ``1/1 (+3 on Retry)`` (``1/1+3``

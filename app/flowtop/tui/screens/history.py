@@ -19,7 +19,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from flowtop.formats import RETRY_ONLY, date_time, plural, try_text
+from flowtop.formats import RETRY_ONLY, date_time, fmt_seconds, plural, try_text
 from flowtop.looks import STATE_LOOK
 from flowtop.printable import printable
 
@@ -371,7 +371,7 @@ EARLY = 0.05
 def retry_line(attempt: Any, after: Any) -> str:
     """What became of the wait after a failed attempt: kept, cut short by `n`, or
     ended by `x` or a cancel (no next attempt)."""
-    planned = fmt_duration(attempt.retry_in)
+    planned = fmt_seconds(attempt.retry_in or 0.0)  # as the policy writes a delay: 1s, 0.5s
     why = f" ({plain(attempt.delay_explained, 300)})" if attempt.delay_explained else ""
     if after is None:
         if attempt.state == StateType.FAILED.value:

@@ -57,7 +57,7 @@ def title_text(row: TaskRow | None, now: float, styles: Mapping[str, str] = LOOK
     if row.max_attempts:
         text.append(f"  attempt {row.attempt_text()}")
     if row.state is StateType.RUNNING and row.started is not None:
-        text.append(f"  running for {fmt_duration(now - row.started)}")
+        text.append(f"  running for {fmt_duration(now - row.started, live=True)}")
     if row.state is StateType.AWAITING_RETRY and row.retry_due is not None:
         text.append(f"  (due {clock_time(row.retry_due)})", style="dim")
     return text

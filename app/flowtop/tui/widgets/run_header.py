@@ -51,7 +51,7 @@ class RunHeader(Static):
             symbol, word, look = STATE_LOOK[run.state]
             text.append("  ")
             text.append(f"{symbol} {word}", style=styles[look])
-            text.append(f"  {fmt_duration(run.elapsed(now))}")
+            text.append(f"  {fmt_duration(run.elapsed(now), live=run.duration is None)}")
             if run.note:
                 text.append(f"  {run.note}", style="bold")
             if run.error is not None:

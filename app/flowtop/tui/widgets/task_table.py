@@ -31,7 +31,6 @@ from flowtop.tui.model import (
     SORT_MODES,
     RunModel,
     TaskRow,
-    fmt_duration,
     view_order,
 )
 from flowtop.tui.widgets.state_colors import colour_mode
@@ -392,7 +391,7 @@ class TaskTable(ScrollView, can_focus=True):
             row.key,
             row.state_text(now),
             row.attempt_text(compact=columns.compact),
-            fmt_duration(row.live_duration(now)),
+            row.time_text(now),
             policy,
             row.error_text().replace("\n", " "),
         )
