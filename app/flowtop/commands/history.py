@@ -20,6 +20,7 @@ from ..engine.parameters import describe as describe_parameters
 from ..formats import (
     RETRY_ONLY,
     date_time,
+    fmt_seconds,
     plural,
     precise_duration,
     size_text,
@@ -316,7 +317,7 @@ def _print_attempt(attempt: AttemptRecord, out: Writer) -> None:
     pad = "      "
     if attempt.retry_in is not None:
         print(
-            f"{pad}retry in {precise_duration(attempt.retry_in)} ({clean(attempt.delay_explained)})",
+            f"{pad}retry in {fmt_seconds(attempt.retry_in)} ({clean(attempt.delay_explained)})",
             file=out,
         )
     if attempt.error_message and "\n" in attempt.error_message:

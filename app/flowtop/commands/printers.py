@@ -13,7 +13,6 @@ from collections import Counter
 from collections.abc import Callable
 from typing import TextIO
 
-from ..engine.delays import fmt_seconds
 from ..engine.events import (
     REUSED_FROM_SOURCE,
     Event,
@@ -24,7 +23,15 @@ from ..engine.events import (
 )
 from ..engine.parameters import decode, describe
 from ..engine.states import StateType
-from ..formats import RETRY_ONLY, clock_time, plural, precise_duration, state_counts, try_text
+from ..formats import (
+    RETRY_ONLY,
+    clock_time,
+    fmt_seconds,
+    plural,
+    precise_duration,
+    state_counts,
+    try_text,
+)
 from ..looks import STATE_LOOK, run_error_text, state_words
 from ..printable import printable
 

@@ -21,7 +21,7 @@ from textual.widgets import Static
 from flowtop.engine.events import REUSED_FROM_SOURCE, ErrorInfo
 from flowtop.engine.layers import Layer
 from flowtop.engine.states import StateType
-from flowtop.formats import clock_time
+from flowtop.formats import clock_time, fmt_seconds
 from flowtop.looks import run_error_text
 from flowtop.printable import printable
 from flowtop.tui.model import AttemptView, TaskRow, fmt_duration
@@ -179,7 +179,7 @@ def _attempt(body: Body, a: AttemptView, styles: Mapping[str, str]) -> None:
     out.append("\n")
     detail = body.at(6)
     if a.retry_in is not None:
-        detail.append(f"retry in {a.retry_in:.2f}s: {a.delay_explained}\n", style="dim")
+        detail.append(f"retry in {fmt_seconds(a.retry_in)}: {a.delay_explained}\n", style="dim")
     if a.error is not None and a.error.traceback:
         for line in _block(a.error.traceback).splitlines():
             detail.append(f"{line}\n", style="dim")
