@@ -238,7 +238,7 @@ def test_the_human_output_shows_the_flow_error_and_the_handled_failures() -> Non
         ]
     )
     lines = out.getvalue().splitlines()
-    assert lines[0].endswith("report #1 FAILED: 6 completed in 0.1s")
+    assert lines[0].endswith("report #1 FAILED: 6 completed in 100ms")
     assert lines[1] == "  flow raised TypeError: bad␛[2J"  # escapes shown, never acted on
     assert lines[2:5] == [
         "    Traceback (most recent call last):",
@@ -246,7 +246,7 @@ def test_the_human_output_shows_the_flow_error_and_the_handled_failures() -> Non
         "    TypeError: bad␛[2J",
     ]
     assert lines[5].endswith(
-        "report #2 COMPLETED: 2 completed, 1 failed in 0.1s (1 task failed, handled by the flow)"
+        "report #2 COMPLETED: 2 completed, 1 failed in 100ms (1 task failed, handled by the flow)"
     )
 
 

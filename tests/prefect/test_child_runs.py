@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from flowtop import flow, task
 from flowtop.cli import Parser
 from flowtop.commands import history as history_command
-from flowtop.engine import Runner, RunStarted
+from flowtop.engine import RunFinished, Runner, RunStarted, StateType, TaskStateChanged
 from flowtop.engine.events import Event
 from flowtop.tui.model import RunStore
 from flowtop.workspace import store_schema
@@ -182,3 +183,64 @@ def test_flowtop_run_says_which_run_a_child_run_belongs_to() -> None:
     assert child_line.endswith(
         "child #9 started: tasks appear as the flow reaches them (child of parent #4)"
     )
+
+
+@task(retries=50, retry_delay_seconds=60)
+def never_done() -> int:
+    raise ConnectionError("the service is down")
+
+
+@flow(name="grandchild")
+def grandchild() -> int:
+    return never_done()
+
+
+@flow(name="middle")
+def middle() -> int:
+    never_done.submit()  # a task of its own, waiting for its retry too
+    return grandchild()
+
+
+@flow(name="top", timeout_seconds=30)
+def top() -> int:
+    return middle()
+
+
+def last_task_event(events: list[Event], flow_name: str) -> TaskStateChanged:
+    return [e for e in events if isinstance(e, TaskStateChanged) and e.flow == flow_name][-1]
+
+
+@pytest.mark.parametrize("how", ["cancel", "time out"])
+def test_a_run_that_ends_early_cancels_the_runs_of_the_subflows_it_called(how: str) -> None:
+    """As Prefect's cancellation cleanup does: the subflows' runs (and theirs) end with
+    the run that called them, rather than retrying for an hour with no one to use them."""
+    recorder = Recorder()
+    with Runner(4, sinks=[recorder]) as runner:
+        run = runner.start(top.with_options(timeout_seconds=1) if how == "time out" else top)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not all(
+            any(
+                e.flow == name and e.state is StateType.AWAITING_RETRY
+                for e in recorder.events
+                if isinstance(e, TaskStateChanged)
+            )
+            for name in ("middle", "grandchild")
+        ):
+            time.sleep(0.02)
+        if how == "cancel":
+            assert run.cancel()
+        assert run.wait(10)
+        deadline = time.monotonic() + 10
+        while runner.active_runs and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not runner.active_runs  # no subflow's run is left waiting for its retry
+    ended = {e.flow: e for e in recorder.events if isinstance(e, RunFinished)}
+    assert ended["middle"].state is ended["grandchild"].state is StateType.CANCELLED
+    middle_task, grandchild_task = (
+        last_task_event(recorder.events, f) for f in ("middle", "grandchild")
+    )
+    assert middle_task.state is grandchild_task.state is StateType.CANCELLED
+    assert middle_task.message == (
+        "its parent run was cancelled" if how == "cancel" else "its parent run timed out"
+    )
+    assert grandchild_task.message == "its parent run was cancelled"  # middle's, in both cases

@@ -234,7 +234,7 @@ class DynamicRun(FlowRun):
 
     def _time_out(self) -> None:
         """The body ran past ``timeout_seconds``: fail the run now, cancel its unfinished
-        tasks and interrupt the body (``flow_hooks``)."""
+        tasks and its subflows' runs, and interrupt the body (``flow_hooks``)."""
         with self._lock:
             if self._body_done or self.state is not StateType.RUNNING or self._closed():
                 return
@@ -243,6 +243,23 @@ class DynamicRun(FlowRun):
             self._end_unfinished("the flow run timed out")
             flow_hooks.interrupt(self._body_thread)
             self._finish()
+        self._cancel_subflows("its parent run timed out")
+
+    def cancel(self, why: str = "cancelled by the user") -> bool:
+        """Cancel the run and, as Prefect's cancellation cleanup does, its subflows' runs."""
+        if not super().cancel(why):
+            return False
+        self._cancel_subflows("its parent run was cancelled")
+        return True
+
+    def _cancel_subflows(self, why: str) -> None:
+        """The runs of the subflows this run's body called end with it (and theirs with
+        them): their results have no one left to use them, and a subflow waiting on a
+        long retry would otherwise keep its process and the run store busy until it ends.
+        Called outside the lock: each child takes its own."""
+        for run in self.runner.active_runs:
+            if isinstance(run, DynamicRun) and run.parent_run == self.run_id:
+                run.cancel(why)
 
     def _closed(self) -> bool:
         """No task starts any more: cancelled, timed out, or ending."""

@@ -542,13 +542,13 @@ class FlowRun(RunHandle):
         return StateType.FAILED
 
     # -- user actions ---------------------------------------------------------------
-    def cancel(self) -> bool:
-        """Stop scheduling, drop pending retries, mark unfinished tasks CANCELLED."""
+    def cancel(self, why: str = "cancelled by the user") -> bool:
+        """Stop scheduling, drop pending retries, mark unfinished tasks CANCELLED (``why``)."""
         with self._lock:
             if self.state is not StateType.RUNNING:
                 return False
             self.cancelled = True
-            self._end_unfinished("cancelled by the user")
+            self._end_unfinished(why)
             self._finish()
             return True
 
