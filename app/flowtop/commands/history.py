@@ -15,12 +15,12 @@ import sqlite3
 import sys
 from pathlib import Path
 
+from ..attempt_story import failed_how, wait_story
 from ..engine.events import REUSED_FROM_SOURCE
 from ..engine.parameters import describe as describe_parameters
 from ..formats import (
     RETRY_ONLY,
     date_time,
-    fmt_seconds,
     plural,
     precise_duration,
     size_text,
@@ -305,21 +305,22 @@ def _print_task(task: TaskRecord, out: Writer) -> None:
         print(f"  result: {clean(task.result)}", file=out)
     if task.message and not task.reused:
         print(f"  {clean(task.message)}", file=out)
-    for attempt in task.attempt_records:
-        _print_attempt(attempt, out)
+    attempts = task.attempt_records
+    for i, attempt in enumerate(attempts):
+        _print_attempt(attempt, attempts[i + 1] if i + 1 < len(attempts) else None, out)
 
 
-def _print_attempt(attempt: AttemptRecord, out: Writer) -> None:
-    line = f"  attempt {attempt.number}  {attempt.state}  {precise_duration(attempt.duration)}"
+def _print_attempt(attempt: AttemptRecord, after: AttemptRecord | None, out: Writer) -> None:
+    how = failed_how(attempt, after)
+    state = attempt.state if how is None else f"FAILED, {how[0]}"
+    line = f"  attempt {attempt.number}  {state}  {precise_duration(attempt.duration)}"
     if attempt.error_type is not None:
         line += f"  {attempt.error_type}: {clean(_first_line(attempt.error_message or ''))}"
     print(line, file=out)
     pad = "      "
     if attempt.retry_in is not None:
-        print(
-            f"{pad}retry in {fmt_seconds(attempt.retry_in)} ({clean(attempt.delay_explained)})",
-            file=out,
-        )
+        why = f" ({clean(attempt.delay_explained)})" if attempt.delay_explained else ""
+        print(f"{pad}{wait_story(attempt, after)}{why}", file=out)
     if attempt.error_message and "\n" in attempt.error_message:
         _block("message", attempt.error_message, out)
     if attempt.output:

@@ -19,7 +19,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from flowtop.formats import RETRY_ONLY, date_time, fmt_seconds, plural, try_text
+from flowtop.attempt_story import failed_how, wait_story
+from flowtop.formats import RETRY_ONLY, date_time, plural, try_text
 from flowtop.looks import STATE_LOOK
 from flowtop.printable import printable
 
@@ -332,17 +333,12 @@ def attempts_text(record: TaskRecord, styles: Mapping[str, str] = LOOK_STYLE) ->
     for i, attempt in enumerate(attempts):
         after = attempts[i + 1] if i + 1 < len(attempts) else None
         text.append(f"\nAttempt {attempt.number} · ", style="bold")
-        waited = attempt.retry_in is not None and attempt.error_type is not None
-        if attempt.state == StateType.AWAITING_RETRY.value and after is not None:
-            text.append("✗ Failed, retried", style=styles["retry"])
-        elif waited and attempt.state == StateType.CANCELLED.value:
-            text.append("✗ Failed, then cancelled during its wait", style=styles["failed"])
-        elif waited and after is None and attempt.state == StateType.FAILED.value:
-            text.append("✗ Failed, given up during its wait", style=styles["failed"])
-        elif attempt.state == StateType.AWAITING_RETRY.value:
-            text.append("✗ Failed, waiting to retry", style=styles["retry"])  # a live run
-        else:
+        how = failed_how(attempt, after)
+        if how is None:
             text.append_text(state_text(attempt.state, styles))
+        else:
+            words, look = how
+            text.append(f"✗ Failed, {words}", style=styles[look])
         text.append(
             f" · {fmt_duration(attempt.duration)} · started {date_time(attempt.started, '')}\n"
         )
@@ -352,7 +348,8 @@ def attempts_text(record: TaskRecord, styles: Mapping[str, str] = LOOK_STYLE) ->
                 style=styles["error"],
             )
         if attempt.retry_in is not None:
-            text.append(retry_line(attempt, after), style=styles["retry"])
+            why = f" ({plain(attempt.delay_explained, 300)})" if attempt.delay_explained else ""
+            text.append(f"{wait_story(attempt, after)}{why}\n", style=styles["retry"])
         if attempt.result is not None:
             text.append("result: " + plain(attempt.result, 500) + "\n")
         if attempt.traceback:
@@ -361,27 +358,3 @@ def attempts_text(record: TaskRecord, styles: Mapping[str, str] = LOOK_STYLE) ->
             text.append("output:\n", style="bold")
             text.append(plain(attempt.output).rstrip("\n") + "\n")
     return text
-
-
-#: A next attempt that starts this much before its planned time was started by `n`
-#: (timers never fire early; the margin absorbs clock rounding).
-EARLY = 0.05
-
-
-def retry_line(attempt: Any, after: Any) -> str:
-    """What became of the wait after a failed attempt: kept, cut short by `n`, or
-    ended by `x` or a cancel (no next attempt)."""
-    planned = fmt_seconds(attempt.retry_in or 0.0)  # as the policy writes a delay: 1s, 0.5s
-    why = f" ({plain(attempt.delay_explained, 300)})" if attempt.delay_explained else ""
-    if after is None:
-        if attempt.state == StateType.FAILED.value:
-            return f"gave up during the {planned} wait{why}\n"
-        if attempt.state == StateType.CANCELLED.value:
-            return f"cancelled during the {planned} wait{why}\n"
-        return f"retry after {planned}{why}\n"
-    ended = (attempt.started or 0.0) + (attempt.duration or 0.0)
-    if attempt.started is not None and after.started is not None:
-        waited = max(0.0, after.started - ended)
-        if waited < attempt.retry_in - EARLY:
-            return f"retried now (n) after {fmt_duration(waited)} of a planned {planned}{why}\n"
-    return f"retry after {planned}{why}\n"
