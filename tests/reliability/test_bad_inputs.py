@@ -53,6 +53,8 @@ class Row:
     error: str = ""
     #: Load rows: the name the flows list shows with ✗.
     label: str = ""
+    #: Load rows: a settings file that loaded, a part of which names nothing that exists.
+    in_part: bool = False
     #: Task rows: the flow and task that misbehave, and checks of its last JSON event and screen.
     flow: str = ""
     task: str = ""
@@ -275,6 +277,15 @@ ROWS = [
         {"flowtop.toml": '[flows."good".tasks."ok"]\nretry_on = ["NoSuchError"]\n'},
         error='flowtop.toml:2: [flows."good".tasks."ok"]: retry_on: unknown exception \'NoSuchError\'',
         label="flowtop.toml",
+        in_part=True,
+    ),
+    Row(
+        "settings-of-a-renamed-flow",
+        {"flowtop.toml": '[flows."good-old".tasks."ok"]\nmax_retries = 2\n'},
+        error='flowtop.toml:1: [flows."good-old".tasks."ok"]: no flow named \'good-old\' '
+        "(did you mean 'good'?)",
+        label="flowtop.toml",
+        in_part=True,
     ),
     Row(
         "file-deleted-or-renamed-during-reload",
@@ -490,7 +501,12 @@ async def shows_load_error(app: Any, pilot: Any, row: Row) -> None:
     app.flow_list.highlighted = app.flow_list.get_option_index(ids[0])
     await wait_for(pilot, lambda: app.selected_error is not None, "the error to be selected")
     await wait_for(pilot, lambda: row.error in screen_text(app), f"{row.error!r} on screen")
-    assert "failed to load" in screen_text(app)
+    if row.in_part:  # the file loaded: the rest of it is in use, and the screen says so
+        assert "part of it is not in use" in screen_text(app)
+        assert "failed to load" not in screen_text(app)
+        assert "The rest of the file is in use." in screen_text(app)
+    else:
+        assert "failed to load" in screen_text(app)
 
 
 async def shows_task_outcome(app: Any, pilot: Any, row: Row) -> None:

@@ -43,7 +43,7 @@ from flowtop.tui.model import RunModel, RunStore, TaskRow
 from flowtop.tui.run_actions import RunActions
 from flowtop.tui.run_control import InProcessControl, RunControl, RunControlError, StoreControl
 from flowtop.tui.view_actions import ViewActions
-from flowtop.tui.widgets.detail_pane import DetailPane
+from flowtop.tui.widgets.detail_pane import DetailPane, file_problem
 from flowtop.tui.widgets.filter_input import FilterInput
 from flowtop.tui.widgets.flow_list import FlowList
 from flowtop.tui.widgets.key_bar import Entry, KeyBar
@@ -304,8 +304,8 @@ class FlowtopApp(RunActions, ViewActions, KeyActions, ErrorActions, App[int]):
         error = self._errors().get(key)
         self.table.show_run(None)
         where = Path(key).name
-        self.header.show(where, None, self.clock(), error=str(error))
-        self.detail.show_error(where, str(error) if error is not None else "")
+        self.header.show(where, None, self.clock(), error=file_problem(error))
+        self.detail.show_error(where, error)
 
     def _run_for(self, name: str) -> RunModel | None:
         """The run the user chose to watch (``w``), else the flow's newest run, else its

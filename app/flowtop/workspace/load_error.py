@@ -34,12 +34,18 @@ def unread_prefect_hint(names: Sequence[str]) -> str:
 
 @dataclass(frozen=True)
 class LoadError:
-    """A flow file or settings file that could not be used, and where it went wrong."""
+    """A flow file or settings file that could not be used, and where it went wrong.
+
+    ``in_part``: a settings file that loaded, a table of which names a flow, task or
+    exception that does not exist (a flow renamed in code leaves its override behind):
+    the rest of the file is in use, and saying it "failed to load" would be wrong.
+    """
 
     path: Path
     line: int | None
     column: int | None
     message: str
+    in_part: bool = False
 
     def __str__(self) -> str:
         where = display_path(self.path)
@@ -50,14 +56,15 @@ class LoadError:
         return f"{where}: {self.message}"
 
     def to_json(self) -> list[object]:
-        return [str(self.path), self.line, self.column, self.message]
+        return [str(self.path), self.line, self.column, self.message, self.in_part]
 
     @classmethod
     def from_json(cls, data: list[object]) -> LoadError:
-        path, line, column, message = data
+        path, line, column, message, *rest = data
         return cls(
             Path(str(path)),
             int(line) if isinstance(line, int) else None,
             int(column) if isinstance(column, int) else None,
             str(message),
+            in_part=bool(rest and rest[0]),
         )

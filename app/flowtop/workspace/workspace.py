@@ -354,7 +354,7 @@ class Workspace:
                 problem = self._table_problem(flow_name, key, values, table)
                 if problem is not None:
                     line = locate(file.text, table, "retry_on" if "retry_on:" in problem else None)
-                    errors.append(LoadError(path, line, None, problem))
+                    errors.append(LoadError(path, line, None, problem, in_part=True))
         self._settings.name_errors = errors
         return [e for e in errors if str(e) not in before]
 

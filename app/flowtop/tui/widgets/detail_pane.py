@@ -26,6 +26,7 @@ from flowtop.looks import run_error_text
 from flowtop.printable import printable
 from flowtop.tui.model import AttemptView, TaskRow, fmt_duration
 from flowtop.tui.widgets.state_colors import LOOK_STYLE, looks
+from flowtop.workspace.load_error import LoadError
 
 MAX_BLOCK = 20_000  # characters of one traceback/output shown; the rest is summarised
 
@@ -61,6 +62,16 @@ def title_text(row: TaskRow | None, now: float, styles: Mapping[str, str] = LOOK
     if row.state is StateType.AWAITING_RETRY and row.retry_due is not None:
         text.append(f"  (due {clock_time(row.retry_due)})", style="dim")
     return text
+
+
+def in_part(error: object) -> bool:
+    """A settings file that loaded, a part of which names nothing that exists (``LoadError``)."""
+    return isinstance(error, LoadError) and error.in_part
+
+
+def file_problem(error: object) -> str:
+    """What is wrong with a file the flows list shows with ✗ (``error``: its ``LoadError``)."""
+    return "part of it is not in use" if in_part(error) else "failed to load"
 
 
 class Body:
@@ -245,18 +256,29 @@ class DetailPane(VerticalScroll):
             text.append(f"\n{error.traceback.rstrip()}\n", style="dim")
         return text
 
-    def show_error(self, where: str, message: str) -> None:
-        """A file that failed to load: its error, verbatim."""
+    def show_error(self, where: str, error: object) -> None:
+        """A file shown in place of a flow (``file_problem``): its error, verbatim, and
+        what is in use meanwhile."""
         styles = self.styles_now
         title = Text.assemble(
-            ("✗ ", styles["failed"]), (where, "bold"), ("  failed to load", styles["error"])
+            ("✗ ", styles["failed"]), (where, "bold"), (f"  {file_problem(error)}", styles["error"])
         )
         self.title_line.update(title)
-        body = Text(printable(message))
-        kept = (
-            "The last good settings stay in use (the defaults, if it never loaded)."
-            if where.endswith(".toml")
-            else "The last good version of its flows stays usable."
-        )
-        body.append(f"\n\nFix the file and save it: it reloads on its own. {kept}", style="dim")
+        body = Text(printable("" if error is None else str(error)))
+        if in_part(error):
+            after = (
+                "The rest of the file is in use. A flow, task or exception renamed in code "
+                "leaves its old name here: write the new one, or delete the entry, and save."
+            )
+        elif where.endswith(".toml"):
+            after = (
+                "Fix the file and save it: it reloads on its own. The last good settings "
+                "stay in use (the defaults, if it never loaded)."
+            )
+        else:
+            after = (
+                "Fix the file and save it: it reloads on its own. The last good version of "
+                "its flows stays usable."
+            )
+        body.append(f"\n\n{after}", style="dim")
         self.body.update(body)

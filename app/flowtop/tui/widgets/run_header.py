@@ -32,8 +32,8 @@ class RunHeader(Static):
             text.append("No flow selected", style="dim")
         else:
             text.append(flow, style="bold")
-        if error:
-            text.append("  ✗ failed to load", style=styles["failed"])
+        if error:  # what is wrong with the file shown instead of a flow
+            text.append(f"  ✗ {error}", style=styles["failed"])
         elif run is None or run.run_id is None:
             if flow is not None:
                 text.append(f"  not run yet — press {run_key} to run", style="dim")
