@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 from flowtop.commands.printers import READER_GONE, HumanPrinter, JsonPrinter
 from flowtop.engine.events import (
@@ -12,6 +13,7 @@ from flowtop.engine.events import (
     RunFinished,
     RunStarted,
     Subscription,
+    TaskOutput,
     TaskStateChanged,
 )
 from flowtop.engine.states import StateType as S
@@ -280,3 +282,16 @@ def test_make_room_takes_the_status_line_away_for_a_flow_body_s_line(monkeypatch
     printer.tick()  # the status line is back, below the body's line
     below = out.getvalue().split("finished item 0\n", 1)[1]
     assert below.startswith("etl #3: 0/2 done · 0 running · 1 retrying · 0 failed · ")
+
+
+def test_a_running_attempts_output_is_a_json_line_and_no_human_line() -> None:
+    """People get an attempt's output under its line once it ends (pieces of several
+    tasks' output interleaved would be unreadable); scripts get each piece as it comes."""
+    piece = TaskOutput("r1", "etl", "extract", 1, "page 1\n", T0)
+    human, quiet, machine = io.StringIO(), io.StringIO(), io.StringIO()
+    HumanPrinter(human, live=False)([*events(), piece])
+    HumanPrinter(quiet, live=False, verbose=False)([*events(), piece])
+    JsonPrinter(machine)([piece])
+    assert "page 1" not in human.getvalue() and "page 1" not in quiet.getvalue()
+    assert HumanPrinter(quiet, live=False, verbose=False).wants(piece) is False  # not even queued
+    assert json.loads(machine.getvalue())["event"] == "task_output"

@@ -215,3 +215,21 @@ def test_writing_bytes_to_stdout_fails_the_task_not_the_run(runner: Runner) -> N
     assert state.type is StateType.FAILED and isinstance(state.exception, TypeError)
     assert "must be str, not bytes" in str(state.exception)
     assert result.attempts["binary"][-1].output == "before\n"
+
+
+def test_what_was_written_so_far_only_grows_until_its_middle_is_dropped() -> None:
+    """``so_far`` is read by another thread while the attempt writes (``live_output``):
+    each reading starts with the one before, or is None once that no longer holds."""
+    from flowtop.engine.capture import Captured
+
+    captured = Captured()
+    assert captured.so_far() == ""
+    captured.write("a" * 10)
+    first = captured.so_far()
+    captured.write("b" * (MAX_CAPTURE // 2))  # fills the head, spills into the tail
+    second = captured.so_far()
+    assert first == "a" * 10 and second is not None and second.startswith(first)
+    assert len(second) == 10 + MAX_CAPTURE // 2
+    captured.write("c" * MAX_CAPTURE)  # past the cap: the middle goes
+    assert captured.so_far() is None
+    assert "characters of output dropped" in captured.getvalue()

@@ -305,3 +305,41 @@ def test_a_row_of_steps_without_its_packed_times_is_a_clear_error() -> None:
     body = '["q",["p","f","t","RUNNING",1,1]]'
     with pytest.raises(ValueError, match="log row of run r1 holds steps without their times"):
         decode_rows([("r1", body, None, None)])
+
+
+@task
+def prints_while_it_runs() -> int:
+    print("fetching page 1")
+    time.sleep(0.3)  # the output is looked at meanwhile (``live_output.EVERY``, 0.02 s here)
+    print("fetching page 2")
+    return 2
+
+
+def test_what_an_attempt_prints_while_it_runs_is_in_the_log_for_other_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A monitor in another process folds the log: the pieces must be there, in order,
+    before the attempt's end; the attempt's stored output is still whole."""
+    from flowtop.engine import TaskOutput, live_output
+
+    monkeypatch.setattr(live_output, "EVERY", 0.02)
+    db = tmp_path / "history.db"
+    flow = Flow("live")
+    flow.add_task(prints_while_it_runs, key="fetch")
+    with History(db) as history:
+        run = run_into(history, flow)
+        detail = history.run_detail(run.run_id)
+    with closing(sqlite3.connect(db)) as raw:
+        (version,) = raw.execute("PRAGMA user_version").fetchone()
+        log = raw.execute("SELECT run_id, body, ts, duration FROM events ORDER BY id").fetchall()
+    assert version == store_schema.SCHEMA_VERSION == 9
+    events = decode_rows(log)
+    pieces = [e for e in events if isinstance(e, TaskOutput)]
+    live = "".join(p.text for p in pieces)  # each piece once, from the output's start
+    assert live.startswith("fetching page 1\n")
+    assert "fetching page 1\nfetching page 2\n".startswith(live)
+    end = next(
+        i for i, e in enumerate(events) if isinstance(e, TaskStateChanged) and e.state.is_final
+    )
+    assert max(events.index(p) for p in pieces) < end
+    assert detail.task("fetch").attempt_records[0].output == "fetching page 1\nfetching page 2\n"

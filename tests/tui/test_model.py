@@ -7,7 +7,7 @@ from dataclasses import fields
 import pytest
 
 from flowtop.engine import Flow, Retry, Runner, task
-from flowtop.engine.events import ErrorInfo, RunFinished, RunStarted, TaskStateChanged
+from flowtop.engine.events import ErrorInfo, RunFinished, RunStarted, TaskOutput, TaskStateChanged
 from flowtop.engine.records import Attempt
 from flowtop.engine.states import StateType
 from flowtop.tui.model import RunModel, RunStore, counts_text, fmt_duration, view_order
@@ -310,3 +310,32 @@ def test_the_monitors_attempts_are_the_engines_records_folded_from_events() -> N
         [getattr(a, n) for n in shared] for a in engine
     ]
     assert views[-1].result == "3" and not any(v.reused for v in views)
+
+
+def test_a_running_attempt_shows_its_output_as_it_comes_and_its_end_brings_it_whole() -> None:
+    def piece(text: str, attempt: int = 1) -> TaskOutput:
+        return TaskOutput("r1", "etl", "a", attempt, text, T0 + 2)
+
+    store = store_with(ev("a", S.RUNNING, 1, T0 + 1), piece("page 1\n"), piece("page 2 \x1b[2J\n"))
+    row = store.latest_for("etl").rows["a"]
+    assert row.attempts[-1].output == "page 1\npage 2 ␛[2J\n"  # escapes never reach the screen
+    changed = store.apply_batch([piece("late\n", attempt=2)])  # not the attempt that runs
+    assert changed == {"r1": set()} and "late" not in row.attempts[-1].output
+    store.apply_batch([ev("a", S.COMPLETED, 1, T0 + 3, output="page 1\npage 2\npage 3\n")])
+    store.apply_batch([piece("after its end\n")])
+    assert row.attempts[-1].output == "page 1\npage 2\npage 3\n"
+
+
+def test_the_detail_pane_shows_a_running_attempts_last_lines() -> None:
+    """Where a long task is now: its last lines, and how many came before."""
+    from flowtop.tui.widgets.detail_pane import LIVE_LINES, body_text
+
+    lines = "".join(f"row {i}\n" for i in range(30))
+    store = store_with(ev("a", S.RUNNING, 1, T0 + 1), TaskOutput("r1", "etl", "a", 1, lines, T0))
+    text = body_text(store.latest_for("etl").rows["a"], None).plain
+    assert f"output so far (last {LIVE_LINES} of 30 lines):" in text
+    assert "│ row 29" in text and f"│ row {30 - LIVE_LINES}\n" in text
+    assert f"│ row {29 - LIVE_LINES}\n" not in text
+    store.apply_batch([ev("a", S.COMPLETED, 1, T0 + 3, output=lines)])
+    text = body_text(store.latest_for("etl").rows["a"], None).plain
+    assert "output:" in text and "│ row 0\n" in text and "so far" not in text

@@ -18,6 +18,7 @@ from ..engine.events import (
     Event,
     RunFinished,
     RunStarted,
+    TaskOutput,
     TaskStateChanged,
     json_line,
 )
@@ -113,9 +114,9 @@ def printed_when_quiet(event: Event) -> bool:
     """Whether ``--quiet`` with no status line prints anything for ``event``: a run's
     start and end, and the steps that are not ``QUIET_STATES`` (a ``@flow`` call's first
     step too, which brings its policy)."""
-    return (
-        type(event) is not TaskStateChanged or event.state not in QUIET_STATES or bool(event.policy)
-    )
+    if type(event) is TaskStateChanged:
+        return event.state not in QUIET_STATES or bool(event.policy)
+    return type(event) is not TaskOutput
 
 
 class HumanPrinter:
@@ -189,6 +190,8 @@ class HumanPrinter:
             self.output.write(text)
 
     def describe(self, event: Event) -> str:
+        if isinstance(event, TaskOutput):  # printed under its attempt's line, once it ends
+            return ""
         if not isinstance(event, RunStarted | RunFinished):  # a task's step: the most of them
             return self._describe_step(event)
         stamp = clock_time(event.ts)

@@ -3,7 +3,15 @@
 from .delays import exponential_backoff
 from .dynamic import FlowFunction, RunCancelled, TaskFuture, UpstreamFailed, flow
 from .errors import PredicateError, RetriesExhausted, Retry, TaskTimeout
-from .events import ErrorInfo, Event, EventBus, RunFinished, RunStarted, TaskStateChanged
+from .events import (
+    ErrorInfo,
+    Event,
+    EventBus,
+    RunFinished,
+    RunStarted,
+    TaskOutput,
+    TaskStateChanged,
+)
 from .flow import Flow
 from .policy import Decision, RetryPolicy, decide
 from .runner import FlowRun, Runner, RunResult
@@ -31,6 +39,7 @@ __all__ = [
     "StateType",
     "Task",
     "TaskFuture",
+    "TaskOutput",
     "TaskStateChanged",
     "TaskTimeout",
     "UpstreamFailed",

@@ -36,7 +36,8 @@ def call_here(
 ) -> tuple[Any, BaseException | None, str]:
     """``fn(*args, **kwargs)`` on this thread, its prints and logs captured: ``(value,
     error, output)``. Never raises; an error's traceback starts in the user's code."""
-    capture.begin(attempt)
+    captured = capture.begin(attempt)
+    captured.live = (attempt[0], attempt[1])  # its output is followed once it prints
     try:
         value = fn(*args, **kwargs)
         error: BaseException | None = None
@@ -44,6 +45,9 @@ def call_here(
         value, error = None, exc
         if exc.__traceback__ is not None and exc.__traceback__.tb_next is not None:
             exc.__traceback__ = exc.__traceback__.tb_next  # the user's frames, not ours
+    followed = attempt[0].live_output
+    if captured.size and followed.get(attempt[1]) is captured:  # it printed: no longer followed
+        del followed[attempt[1]]  # (unless a retry of a timed-out attempt took its place)
     return value, error, capture.end()
 
 

@@ -15,6 +15,8 @@ import threading
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from . import live_output
+
 #: Captured output kept per attempt; beyond it the middle is dropped with a note.
 MAX_CAPTURE = 256 * 1024
 #: The engine's Prefect-style failure lines (``task_runs.ENGINE_LOG``): for the program's
@@ -30,7 +32,7 @@ class Captured:
     """What one attempt (or a ``@flow`` body) wrote: its head and tail, the middle dropped
     past ``MAX_CAPTURE``. Readable from another thread while it is written."""
 
-    __slots__ = ("head", "tail", "size", "tail_size", "dropped")
+    __slots__ = ("head", "tail", "size", "tail_size", "dropped", "live")
 
     def __init__(self) -> None:
         self.head: list[str] = []
@@ -38,8 +40,13 @@ class Captured:
         self.size = 0
         self.tail_size = 0
         self.dropped = 0
+        #: A task attempt's run and task record: its output is followed while it runs,
+        #: once it has any (``live_output``).
+        self.live: tuple[Any, Any] | None = None
 
     def write(self, text: str) -> None:
+        if not self.size and self.live is not None:  # its first output: follow it
+            live_output.printed(self, *self.live)
         room = MAX_CAPTURE // 2 - self.size
         self.size += len(text)
         if room > 0:  # a single huge write is split, so the head never outgrows its half
@@ -58,6 +65,14 @@ class Captured:
         self.dropped += len(joined) - len(keep)
         self.tail = [keep]
         self.tail_size = len(keep)
+
+    def so_far(self) -> str | None:
+        """What was written so far, read from another thread while the attempt runs
+        (``live_output``); None once its middle was dropped: it then no longer only grows,
+        and it shows whole when the attempt ends. Reads only, unlike ``getvalue``."""
+        if self.dropped or self.tail_size > MAX_CAPTURE // 2:
+            return None
+        return "".join(self.head) + "".join(self.tail)
 
     def getvalue(self) -> str:
         if not self.size:

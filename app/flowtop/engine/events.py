@@ -174,7 +174,31 @@ class RunFinished(NamedTuple):
         return data
 
 
-Event = RunStarted | TaskStateChanged | RunFinished
+class TaskOutput(NamedTuple):
+    """What a running attempt printed or logged since the last such event (``live_output``):
+    a long task's prints show while it runs. Its attempt's end still carries all of it."""
+
+    run_id: str
+    flow: str
+    task: str
+    attempt: int
+    text: str
+    ts: float
+    event: str = "task_output"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "event": self.event,
+            "run_id": self.run_id,
+            "flow": self.flow,
+            "task": self.task,
+            "attempt": self.attempt,
+            "text": self.text,
+            "ts": self.ts,
+        }
+
+
+Event = RunStarted | TaskStateChanged | RunFinished | TaskOutput
 
 
 def dumps_strict(data: Any) -> str:

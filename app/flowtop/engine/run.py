@@ -30,6 +30,7 @@ from .run_handle import RunHandle
 from .states import TRANSITIONS, State, StateType
 
 if TYPE_CHECKING:
+    from .capture import Captured
     from .flow import Flow
     from .runner import Runner
 
@@ -59,6 +60,7 @@ class FlowRun(RunHandle):
         self._lock = threading.Lock()  # never re-entered: keep it cheap, it is on the hot path
         self._done = threading.Event()
         self._bus = runner.bus  # events are built only while a sink listens (see _transition)
+        self.live_output: dict[TaskRun, Captured] = {}  # attempts running here (``live_output``)
         self._emit = runner.bus.emit
         self._clock = runner.clock
         self.state = StateType.RUNNING
@@ -509,19 +511,10 @@ class FlowRun(RunHandle):
         self.finished_at = self._clock()
         self._drivers.clear()
         if self._bus.has_sinks:
-            self._emit(
-                RunFinished(
-                    self.run_id,
-                    self.flow.name,
-                    self.number,
-                    self.state,
-                    dict(Counter(t.state.value for t in self.tasks.values())),
-                    self.finished_at - self.started,
-                    time.time(),
-                    error=self._run_error(),
-                    output=self._run_output(),
-                )
-            )
+            counts = dict(Counter(t.state.value for t in self.tasks.values()))
+            took, now = self.finished_at - self.started, time.time()
+            ended = (self.run_id, self.flow.name, self.number, self.state, counts, took, now)
+            self._emit(RunFinished(*ended, error=self._run_error(), output=self._run_output()))
         self._notify()
         self._done.set()
         self.runner._run_done(self)

@@ -16,7 +16,14 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flowtop.engine.events import ErrorInfo, Event, RunFinished, RunStarted, TaskStateChanged
+from flowtop.engine.events import (
+    ErrorInfo,
+    Event,
+    RunFinished,
+    RunStarted,
+    TaskOutput,
+    TaskStateChanged,
+)
 from flowtop.engine.parameters import decode as decode_parameters
 from flowtop.engine.records import Attempt
 from flowtop.engine.states import StateType
@@ -39,6 +46,9 @@ STATE_RANK = {
     S.COMPLETED: 6,
     None: 7,
 }
+
+#: The most of a running attempt's output kept while it runs (its end brings all of it).
+LIVE_OUTPUT = 64 * 1024
 
 SORT_MODES = ("definition", "state", "name", "duration")
 #: The column each sort orders by (an arrow marks it), and whether its natural order
@@ -250,6 +260,8 @@ class RunModel:
             self._task_event(row, event)
             self.version += 1
             return row.key
+        if isinstance(event, TaskOutput):
+            return self._output_so_far(event)
         if isinstance(event, RunFinished):
             self.state = event.state
             self.duration = event.duration
@@ -267,6 +279,22 @@ class RunModel:
                 self.duration = max(0.0, event.ts - self.started)
             self.version += 1
         return None
+
+    def _output_so_far(self, event: TaskOutput) -> str | None:
+        """What a running attempt printed since the last event: shown under it as it comes;
+        its end brings the whole output, which takes the place of these pieces."""
+        row = self.rows.get(event.task)
+        last = row.attempts[-1] if row is not None and row.attempts else None
+        if (
+            row is None
+            or last is None
+            or last.number != event.attempt
+            or last.state is not S.RUNNING
+        ):
+            return None  # the attempt ended meanwhile: its end has it all
+        so_far = last.output + printable(event.text)
+        last.output = so_far if len(so_far) <= LIVE_OUTPUT else "…" + so_far[-LIVE_OUTPUT:]
+        return row.key
 
     def _add_row(self, event: TaskStateChanged) -> TaskRow:
         """A task of a ``@flow`` function, announced when the function reaches it."""

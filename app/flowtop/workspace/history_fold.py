@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from json.encoder import encode_basestring
 from typing import Any, NamedTuple
 
-from ..engine.events import ErrorInfo, Event, RunFinished, RunStarted, TaskStateChanged
+from ..engine.events import ErrorInfo, Event, RunFinished, RunStarted, TaskOutput, TaskStateChanged
 from ..engine.states import StateType
 from . import run_log
 
@@ -180,13 +180,17 @@ def apply(
             for row in item.rows:
                 results += row
         else:
-            # A run's start or end: rare, so written on its own, after the steps before it.
+            # A run's start or end, or a running attempt's output (twice a second at
+            # most): rare, so written on its own row, after the steps before it.
             if steps:
                 _log(conn, steps)
                 steps = []
             if isinstance(item, RunStarted):
                 _start(conn, item, owner)
                 live.add(item.run_id)
+            elif isinstance(item, TaskOutput):
+                if item.run_id not in live:
+                    continue  # as a step: of a run this writer never started
             else:
                 assert isinstance(item, RunFinished)
                 finished.append(item)

@@ -17,7 +17,14 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ..engine.events import ErrorInfo, Event, RunFinished, RunStarted, TaskStateChanged
+from ..engine.events import (
+    ErrorInfo,
+    Event,
+    RunFinished,
+    RunStarted,
+    TaskOutput,
+    TaskStateChanged,
+)
 from ..engine.states import StateType
 
 #: An ``s`` step's fields after ``ts``, as a short body leaves them out.
@@ -54,8 +61,11 @@ class RunInterrupted(NamedTuple):
 LogEvent = Event | RunInterrupted
 
 
-def encode(event: RunStarted | RunFinished) -> str:
-    """A run start or end as its log body."""
+def encode(event: RunStarted | RunFinished | TaskOutput) -> str:
+    """A run start or end, or a running attempt's output, as its log body."""
+    if type(event) is TaskOutput:
+        fields = ["task_output", event.run_id, event.flow, event.task, event.attempt, event.text]
+        return json.dumps([*fields, event.ts], separators=(",", ":"))
     if type(event) is RunStarted:
         return json.dumps(
             [
@@ -284,6 +294,8 @@ def _from_fields(
             error=ErrorInfo(*error) if error else None,
             output=output,
         )
+    if kind == "task_output":
+        return TaskOutput(*fields[1:7])
     if kind == "run_interrupted":
         run_id, reason, ts, *named = fields[1:]  # flow and number: not in older logs
         return RunInterrupted(run_id, reason, ts, "run_interrupted", *named)

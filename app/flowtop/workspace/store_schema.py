@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .history_records import HistoryError
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 # task_runs and attempts are WITHOUT ROWID: one b-tree per row write instead of two.
 _VERSION_1 = """
@@ -168,6 +168,11 @@ CREATE INDEX result_batches_run ON result_batches(run_id, id);
 # keeps an older flowtop, which cannot read such rows, from opening the file.
 _VERSION_8 = ""
 
+# Version 9: the log also holds ``task_output`` rows, what a running attempt printed
+# while it ran (``engine.live_output``), for other processes' monitors to show. No table
+# changes; the version keeps an older flowtop, which cannot read such rows, out.
+_VERSION_9 = ""
+
 #: Script that takes a file from version ``n - 1`` to ``n``, by ``n``.
 MIGRATIONS = {
     1: _VERSION_1,
@@ -178,6 +183,7 @@ MIGRATIONS = {
     6: _VERSION_6,
     7: _VERSION_7,
     8: _VERSION_8,
+    9: _VERSION_9,
 }
 
 

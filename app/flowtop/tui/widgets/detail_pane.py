@@ -29,6 +29,8 @@ from flowtop.tui.widgets.state_colors import LOOK_STYLE, looks
 from flowtop.workspace.load_error import LoadError
 
 MAX_BLOCK = 20_000  # characters of one traceback/output shown; the rest is summarised
+#: A running attempt's last lines of output shown under it: where it is now.
+LIVE_LINES = 12
 
 ATTEMPT_LOOK = {
     StateType.RUNNING: ("▶", "running"),
@@ -195,8 +197,16 @@ def _attempt(body: Body, a: AttemptView, styles: Mapping[str, str]) -> None:
         for line in _block(a.error.traceback).splitlines():
             detail.append(f"{line}\n", style="dim")
     if a.output:
-        detail.append("output:\n", style="dim")
-        for line in _block(a.output).splitlines():
+        if a.state is StateType.RUNNING:  # what it prints now matters most: its last lines
+            lines = a.output.rstrip("\n").splitlines()
+            label = f"output so far (last {LIVE_LINES} of {len(lines)} lines)"
+            if len(lines) <= LIVE_LINES:
+                label = "output so far"
+            lines = [line[:MAX_BLOCK] for line in lines[-LIVE_LINES:]]
+        else:
+            label, lines = "output", _block(a.output).splitlines()
+        detail.append(f"{label}:\n", style="dim")
+        for line in lines:
             detail.append("│ ", style="dim")
             detail.append(f"{line}\n")
 

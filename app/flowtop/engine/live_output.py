@@ -1,0 +1,74 @@
+"""A running attempt's output while it runs: the monitor shows a long task's prints as
+they come, not only once its attempt has ended.
+
+An attempt on a pool thread writes into its ``capture.Captured``, which joins its run's
+``FlowRun.live_output`` at its first write (``printed``), until the attempt returns. While
+a sink listens and some attempt of the run has printed, the watchdog's thread takes what
+each such attempt wrote since it last looked, twice a second, and emits it as a
+``TaskOutput`` under the run's lock, so it reaches every sink before the attempt's own
+end (which still carries the whole output). A run whose tasks print nothing costs nothing
+here, not even a timer. Attempts on the event loop or another process (``--executor``)
+show their output when they end, as before.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from .events import TaskOutput
+from .states import StateType
+
+if TYPE_CHECKING:
+    from .capture import Captured
+    from .records import TaskRun
+    from .run import FlowRun
+
+#: How often the output of a run's running attempts is looked at (seconds).
+EVERY = 0.5
+
+#: Guards which runs are followed. Never held with a run's lock taken after it, and a
+#: first print may come under a run's lock (a log line of flowtop's own): a lock of its own.
+_arming = threading.Lock()
+_followed: set[str] = set()  # run ids
+
+
+def printed(captured: Captured, run: FlowRun, tr: TaskRun) -> None:
+    """The attempt of ``tr`` writing into ``captured`` printed for the first time: follow it
+    while it runs, and start looking at ``run``'s output unless something already does."""
+    with _arming:
+        run.live_output[tr] = captured
+        if run.run_id in _followed or not run._bus.has_sinks:
+            return
+        _followed.add(run.run_id)
+    _look_later(run, {})
+
+
+def _look_later(run: FlowRun, sent: dict[Captured, int]) -> None:
+    """``sent``: how much of each followed attempt's output was emitted."""
+    run.runner.watchdog.call_at(time.monotonic() + EVERY, lambda: _look(run, sent))
+
+
+def _look(run: FlowRun, sent: dict[Captured, int]) -> None:
+    with run._lock:
+        live = list(run.live_output.items())
+        for tr, captured in live:
+            if run.state is not StateType.RUNNING or tr.state is not StateType.RUNNING:
+                continue  # the run ended, or a timed-out attempt was left to finish alone
+            text = captured.so_far()
+            start = sent.get(captured, 0)
+            if text is None or len(text) <= start:
+                continue  # nothing new, or too much to show live (it shows at the end)
+            sent[captured] = len(text)
+            piece = TaskOutput(
+                run.run_id, run.flow.name, tr.key, tr.attempt, text[start:], time.time()
+            )
+            run._emit(piece)
+        for gone in sent.keys() - {captured for _, captured in live}:
+            del sent[gone]
+    with _arming:  # none printing now, or the run over: stop until an attempt prints again
+        if run.state is not StateType.RUNNING or not run.live_output:
+            _followed.discard(run.run_id)
+            return
+    _look_later(run, sent)
