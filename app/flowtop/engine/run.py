@@ -60,7 +60,7 @@ class FlowRun(RunHandle):
         self._lock = threading.Lock()  # never re-entered: keep it cheap, it is on the hot path
         self._done = threading.Event()
         self._bus = runner.bus  # events are built only while a sink listens (see _transition)
-        self.live_output: dict[TaskRun, Captured] = {}  # attempts running here (``live_output``)
+        self.live_output: dict[TaskRun, Captured] = {}  # running attempts that printed
         self._emit = runner.bus.emit
         self._clock = runner.clock
         self.state = StateType.RUNNING
