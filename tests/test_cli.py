@@ -6,9 +6,11 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -617,3 +619,22 @@ def test_list_shows_a_task_s_caching(tmp_path: Path) -> None:
     (info,) = json_lines(flowtop("list", str(tmp_path), "--json").stdout)
     caches = {t["task"]: t.get("cache") for t in info["tasks"]}
     assert caches == {"fetch": "TASK_SOURCE + INPUTS - verbose, for 2h00m", "plain": None}
+
+
+def test_a_ctrl_c_while_a_run_starts_comes_once_the_run_exists() -> None:
+    """The store records a run, then it starts: a Ctrl+C between the two left a RUNNING
+    row nothing would cancel (and, landing after the record's COMMIT, was lost)."""
+    from flowtop.commands.run import ctrl_c_after
+
+    reached = []
+
+    def start_a_run() -> None:
+        with ctrl_c_after():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)  # the signal arrives meanwhile: held back
+            reached.append("the end of the block")
+
+    with pytest.raises(KeyboardInterrupt):
+        start_a_run()
+    assert reached == ["the end of the block"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

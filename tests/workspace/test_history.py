@@ -177,6 +177,34 @@ def test_rerun_failed_links_the_runs_and_marks_reused_tasks(open_history, runner
     assert history.runs(flow="other") == []
 
 
+class CtrlCAfterCommit:
+    """A connection on which Ctrl+C lands just after a ``COMMIT`` went through."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
+        cursor = self.conn.execute(sql, *args)
+        if sql == "COMMIT":
+            raise KeyboardInterrupt
+        return cursor
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.conn.in_transaction
+
+
+def test_ctrl_c_while_a_run_number_is_allocated_is_not_lost(open_history) -> None:
+    """It became "cannot rollback - no transaction is active", a warning, and the run
+    went on: `flowtop run` ignored a Ctrl+C pressed as it started."""
+    history = open_history()
+    history._numbers = CtrlCAfterCommit(history._numbers)  # type: ignore[assignment]
+    with pytest.raises(KeyboardInterrupt):
+        history.next_number("etl")
+    history._numbers = history._numbers.conn  # type: ignore[attr-defined]
+    assert history.next_number("etl") == 2  # the first number was committed: not handed again
+
+
 def test_numbering_continues_in_the_file_and_is_unique_across_threads(
     db, open_history, runner_for
 ) -> None:

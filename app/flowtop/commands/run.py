@@ -7,8 +7,10 @@ import contextlib
 import gc
 import json
 import os
+import signal
 import sys
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -21,6 +23,30 @@ from .printers import READER_GONE, TICK, HumanPrinter, JsonPrinter
 if TYPE_CHECKING:
     from ..engine.flow import Flow
     from ..workspace import Workspace
+
+
+@contextlib.contextmanager
+def ctrl_c_after() -> Iterator[None]:
+    """Hold a Ctrl+C back until the block is done, then raise it.
+
+    Starting a run records it in the store (RUNNING), then starts it: a Ctrl+C between
+    the two left a recorded run that nothing would cancel, so it read RUNNING until a
+    reader found its process gone. Held back, it comes once the run exists, and cancels
+    it like any Ctrl+C (``CANCELLED``, exit 130). Only Python's own Ctrl+C is held back:
+    off the main thread no signal arrives, and one ignored or handled otherwise is left so.
+    """
+    ours = signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    if not ours or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pressed: list[int] = []
+    signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if pressed:
+        raise KeyboardInterrupt
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -258,7 +284,8 @@ def main(args: argparse.Namespace) -> int:
         for name in names:
             if gone.is_set():
                 break
-            run = runner.start(workspace.flows[name], run_id=args.run_id, **starts[name])
+            with ctrl_c_after():  # a run is recorded, then started: never half of it
+                run = runner.start(workspace.flows[name], run_id=args.run_id, **starts[name])
             if gone.is_set():  # the reader left while this run was being started
                 run.cancel()
             while not run.wait(TICK):  # the status line's clock goes on through a retry wait

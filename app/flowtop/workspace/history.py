@@ -178,29 +178,20 @@ class History(StoreReader):
         conn.execute("PRAGMA synchronous=NORMAL")
         # Checkpoints (which fsync) run when the writer is idle, not inside a commit.
         conn.execute("PRAGMA wal_autocheckpoint = 0")
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with store_schema.write_transaction(conn):
             store_schema.migrate(conn, self.path)
             reap_runs(conn)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
     def reap(self) -> list[str]:
         """Mark runs whose owner died INTERRUPTED now; the ids marked. Readers call this."""
         with self._write_lock:
             conn = self._conn
             try:
-                conn.execute("BEGIN IMMEDIATE")
-                marked = reap_runs(conn)
-                conn.execute("COMMIT")
+                with store_schema.write_transaction(conn):
+                    return reap_runs(conn)
             except sqlite3.Error as exc:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
                 log.warning("%s: could not check for interrupted runs: %s", self.path, exc)
                 return []
-            return marked
 
     # -- numbering ------------------------------------------------------------------
     def next_number(self, flow: str, run_id: str | None = None) -> int:
@@ -215,16 +206,11 @@ class History(StoreReader):
         with self._number_lock:
             conn = self._numbers
             try:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
+                with store_schema.write_transaction(conn):
                     reserved = conn.execute(
                         "SELECT number FROM runs WHERE run_id = ? AND flow = ?", (run_id, flow)
                     ).fetchone()
                     number = reserved[0] if reserved else self._allocate(conn, flow, run_id)
-                    conn.execute("COMMIT")
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
             except sqlite3.Error as exc:
                 log.warning(
                     "%s: cannot allocate a run number (%s); numbering from this session only",

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from . import store_schema
+
 #: Every table with rows of a run, deleted with it; ``runs`` last.
 RUN_TABLES = ("attempts", "task_runs", "events", "results", "result_batches", "commands", "runs")
 
@@ -19,8 +21,7 @@ def prune_runs(conn: sqlite3.Connection, keep: int, flow: str | None = None) -> 
     A live run is never deleted, nor counted against ``keep``. The run numbers stay
     allocated, so numbering goes on where it was.
     """
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with store_schema.write_transaction(conn):
         doomed = [
             run_id
             for (run_id,) in conn.execute(
@@ -33,8 +34,4 @@ def prune_runs(conn: sqlite3.Connection, keep: int, flow: str | None = None) -> 
         ]
         for table in RUN_TABLES:
             conn.executemany(f"DELETE FROM {table} WHERE run_id = ?", [(r,) for r in doomed])
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return len(doomed)

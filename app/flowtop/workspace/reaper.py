@@ -192,14 +192,7 @@ def reap_store(path: Path) -> list[str]:
             store_schema.check_version(reader, path)
             if not _orphans(reader):
                 return []
-        with closing(connect(path)) as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                marked = reap(conn)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            return marked
+        with closing(connect(path)) as conn, store_schema.write_transaction(conn):
+            return reap(conn)
     except (sqlite3.Error, HistoryError):
         return []  # read-only, locked, not a store, or a newer one: the readers say so

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .history_records import HistoryError
@@ -236,3 +238,22 @@ def enable_wal(conn: sqlite3.Connection, wait: float = WAL_WAIT) -> str:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.01)
+
+
+@contextmanager
+def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back if anything (a Ctrl+C too) stops it.
+
+    The exception that stopped it is the one raised. One that lands after ``COMMIT``
+    leaves nothing to roll back, and a ``ROLLBACK`` then raises "no transaction is active"
+    in its place: a Ctrl+C at the start of ``flowtop run`` (while its run number was
+    allocated) was lost that way, and the run went on.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
