@@ -104,3 +104,26 @@ def test_a_piece_names_its_attempt_and_reads_as_json() -> None:
         "text": "50% done\n",
         "ts": 5.0,
     }
+
+
+def test_an_async_tasks_output_comes_as_it_runs_too(runner: Runner, recorder: Recorder) -> None:
+    import asyncio
+
+    @task
+    async def crawl() -> int:
+        print("page 1")
+        await asyncio.sleep(0.3)  # several looks meanwhile, the loop free
+        print("page 2")
+        return 2
+
+    flow = Flow("async-live")
+    flow.add_task(crawl)
+    run = runner.start(flow)
+    assert run.final_result(10).is_completed()
+    runner.bus.flush()
+    events = recorder.events
+    pieces = outputs(recorder)
+    assert pieces and pieces[0].text == "page 1\n"
+    end = next(e for e in events if isinstance(e, TaskStateChanged) and e.state.is_final)
+    assert events.index(pieces[-1]) < events.index(end) and end.output == "page 1\npage 2\n"
+    assert not run.live_output

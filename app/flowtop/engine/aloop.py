@@ -14,7 +14,7 @@ import threading
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import TYPE_CHECKING, Any
 
-from . import capture
+from . import capture, live_output
 from .backends import Done
 
 if TYPE_CHECKING:
@@ -180,10 +180,13 @@ def start_attempt(
     on_done: Done,
     *,
     user: object,
-    attempt: object = None,
+    attempt: Any = None,
+    follow: bool = False,
 ) -> None:
     """Run ``fn(*args, **kwargs)`` on the loop; ``on_done(value, error, output)`` when it ends.
-    ``attempt``: the thread-local ``capture`` attempt during each step (``TaskRunContext``)."""
+    ``attempt``: the thread-local ``capture`` attempt during each step (``TaskRunContext``);
+    ``follow``: it is a run's ``(run, task record, …)``, whose output is followed while it
+    runs (``live_output``)."""
     import asyncio
 
     loop = get_loop(user)
@@ -192,11 +195,14 @@ def start_attempt(
         capture.begin()  # installs the stream proxies; the buffer is only ours during steps
         buffer = capture._local.buffer
         capture._local.buffer = None
+        if follow:
+            buffer.live = (attempt[0], attempt[1])
         try:
             coro = fn(*args, **kwargs)
             if not asyncio.iscoroutine(coro):
                 raise TypeError(f"async task returned {type(coro).__name__}, not a coroutine")
         except BaseException as exc:  # noqa: BLE001 - reported like any attempt's error
+            live_output.ended(buffer)
             on_done(None, exc, buffer.getvalue())
             return
 
@@ -215,6 +221,7 @@ def start_attempt(
                 while tb.tb_next is not None and tb.tb_frame.f_code.co_filename == __file__:
                     tb = tb.tb_next
                 error.__traceback__ = tb
+            live_output.ended(buffer)
             on_done(value, error, buffer.getvalue())
 
         loop.create_task(body()).add_done_callback(finished)

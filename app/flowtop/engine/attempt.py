@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from . import aloop, cached_calls, capture, task_runs
+from . import aloop, cached_calls, capture, live_output, task_runs
 from .backends import Done, hand_over
 from .errors import TaskTimeout
 from .events import ErrorInfo
@@ -45,9 +45,7 @@ def call_here(
         value, error = None, exc
         if exc.__traceback__ is not None and exc.__traceback__.tb_next is not None:
             exc.__traceback__ = exc.__traceback__.tb_next  # the user's frames, not ours
-    followed = attempt[0].live_output
-    if captured.size and followed.get(attempt[1]) is captured:  # it printed: no longer followed
-        del followed[attempt[1]]  # (unless a retry of a timed-out attempt took its place)
+    live_output.ended(captured)
     return value, error, capture.end()
 
 
@@ -60,7 +58,7 @@ def start_elsewhere(
     _, _, args, kwargs = attempt
     fn = task_runs.entered(attempt) if tr.node.task.extras else tr.node.task.fn  # hooks
     if tr.node.task.is_async:  # awaited on the event loop: no thread is held meanwhile
-        aloop.start_attempt(fn, args, kwargs, on_done, user=runner, attempt=attempt)
+        aloop.start_attempt(fn, args, kwargs, on_done, user=runner, attempt=attempt, follow=True)
         return
     assert runner.backend is not None
     hand_over(

@@ -1,14 +1,15 @@
 """A running attempt's output while it runs: the monitor shows a long task's prints as
 they come, not only once its attempt has ended.
 
-An attempt on a pool thread writes into its ``capture.Captured``, which joins its run's
-``FlowRun.live_output`` at its first write (``printed``), until the attempt returns. While
+An attempt on a pool thread or the event loop writes into its ``capture.Captured``, which
+joins its run's ``FlowRun.live_output`` at its first write (``printed``), until the
+attempt returns (``ended``). While
 a sink listens and some attempt of the run has printed, the watchdog's thread takes what
 each such attempt wrote since it last looked, twice a second, and emits it as a
 ``TaskOutput`` under the run's lock, so it reaches every sink before the attempt's own
 end (which still carries the whole output). A run whose tasks print nothing costs nothing
-here, not even a timer. Attempts on the event loop or another process (``--executor``)
-show their output when they end, as before.
+here, not even a timer. Attempts in another process (``--executor``) show their output
+when they end.
 """
 
 from __future__ import annotations
@@ -43,6 +44,15 @@ def printed(captured: Captured, run: FlowRun, tr: TaskRun) -> None:
             return
         _followed.add(run.run_id)
     _look_later(run, {})
+
+
+def ended(captured: Captured) -> None:
+    """The attempt writing into ``captured`` returned: it is no longer followed (unless
+    a retry of it, after a timeout, took its place)."""
+    if captured.size and captured.live is not None:
+        run, tr = captured.live
+        if run.live_output.get(tr) is captured:
+            del run.live_output[tr]
 
 
 def _look_later(run: FlowRun, sent: dict[Captured, int]) -> None:
