@@ -66,10 +66,12 @@ def _look(run: FlowRun, sent: dict[Captured, int]) -> None:
         for tr, captured in live:
             if run.state is not StateType.RUNNING or tr.state is not StateType.RUNNING:
                 continue  # the run ended, or a timed-out attempt was left to finish alone
-            text = captured.so_far()
             start = sent.get(captured, 0)
+            if captured.size <= start:
+                continue  # nothing new since the last look
+            text = captured.so_far()
             if text is None or len(text) <= start:
-                continue  # nothing new, or too much to show live (it shows at the end)
+                continue  # too much to show live (it shows at the end), or still on its way
             sent[captured] = len(text)
             piece = TaskOutput(
                 run.run_id, run.flow.name, tr.key, tr.attempt, text[start:], time.time()
