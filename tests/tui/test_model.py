@@ -339,3 +339,16 @@ def test_the_detail_pane_shows_a_running_attempts_last_lines() -> None:
     store.apply_batch([ev("a", S.COMPLETED, 1, T0 + 3, output=lines)])
     text = body_text(store.latest_for("etl").rows["a"], None).plain
     assert "output:" in text and "│ row 0\n" in text and "so far" not in text
+
+
+def test_a_progress_bar_reads_as_the_terminal_left_it() -> None:
+    """tqdm rewrites its line with ``\\r``: the pane showed every version of it, in one line."""
+    from flowtop.tui.widgets.detail_pane import body_text
+
+    bar = "".join(f"\r{p:3d}%|{'#' * (p // 10)}" for p in range(0, 101, 5))
+    store = store_with(ev("a", S.RUNNING, 1, T0 + 1), TaskOutput("r1", "etl", "a", 1, bar, T0))
+    text = body_text(store.latest_for("etl").rows["a"], None).plain
+    assert "│ 100%|##########\n" in text and " 95%" not in text
+    store.apply_batch([ev("a", S.COMPLETED, 1, T0 + 3, output="loading\r\n" + bar + "\ndone\n")])
+    text = body_text(store.latest_for("etl").rows["a"], None).plain
+    assert "│ loading\n│ 100%|##########\n│ done\n" in text

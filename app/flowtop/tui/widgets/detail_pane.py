@@ -41,6 +41,15 @@ ATTEMPT_LOOK = {
 }
 
 
+def as_left_on_screen(output: str) -> str:
+    """``output`` (made printable: a carriage return reads ``␍``) as a terminal leaves it:
+    a line rewritten in place, as a progress bar rewrites its own, reads as its last
+    version. A tqdm bar was one line of every update it ever drew, thousands of them."""
+    if "␍" not in output:
+        return output
+    return "\n".join(line.rstrip("␍").rsplit("␍", 1)[-1] for line in output.split("\n"))
+
+
 def _block(text: str) -> str:
     text = text.rstrip("\n")
     if len(text) > MAX_BLOCK:
@@ -197,14 +206,15 @@ def _attempt(body: Body, a: AttemptView, styles: Mapping[str, str]) -> None:
         for line in _block(a.error.traceback).splitlines():
             detail.append(f"{line}\n", style="dim")
     if a.output:
+        output = as_left_on_screen(a.output)
         if a.state is StateType.RUNNING:  # what it prints now matters most: its last lines
-            lines = a.output.rstrip("\n").splitlines()
+            lines = output.rstrip("\n").splitlines()
             label = f"output so far (last {LIVE_LINES} of {len(lines)} lines)"
             if len(lines) <= LIVE_LINES:
                 label = "output so far"
             lines = [line[:MAX_BLOCK] for line in lines[-LIVE_LINES:]]
         else:
-            label, lines = "output", _block(a.output).splitlines()
+            label, lines = "output", _block(output).splitlines()
         detail.append(f"{label}:\n", style="dim")
         for line in lines:
             detail.append("│ ", style="dim")
