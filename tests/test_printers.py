@@ -295,3 +295,13 @@ def test_a_running_attempts_output_is_a_json_line_and_no_human_line() -> None:
     assert "page 1" not in human.getvalue() and "page 1" not in quiet.getvalue()
     assert HumanPrinter(quiet, live=False, verbose=False).wants(piece) is False  # not even queued
     assert json.loads(machine.getvalue())["event"] == "task_output"
+
+
+def test_a_progress_bar_in_an_attempts_output_reads_as_the_terminal_left_it() -> None:
+    bar = "".join(f"\r{p:3d}%" for p in range(0, 101, 10))
+    out = io.StringIO()
+    end = TaskStateChanged(
+        "r1", "etl", "load", S.COMPLETED, 1, 1, T0, result="1", output=f"start\r\n{bar}\ndone\n"
+    )
+    HumanPrinter(out, live=False)([*events()[:1], end])
+    assert "  │ start\n  │ 100%\n  │ done" in out.getvalue() and " 90%" not in out.getvalue()

@@ -32,6 +32,15 @@ def printable(text: str) -> str:
     return text.translate(_PICTURES)
 
 
+def as_left_on_screen(output: str, *, carriage: str = "\r") -> str:
+    """``output`` as a terminal leaves it: a line rewritten in place, as a progress bar
+    rewrites its own after a carriage return, reads as its last version (a tqdm bar was
+    one line of every update it ever drew). ``carriage``: ``"␍"`` in text made printable."""
+    if carriage not in output:
+        return output
+    return "\n".join(line.rstrip(carriage).rsplit(carriage, 1)[-1] for line in output.split("\n"))
+
+
 class Writer(Protocol):
     """What the printers write to: a text stream or a :class:`PrintableStream`."""
 

@@ -28,7 +28,7 @@ from ..formats import (
     try_text,
 )
 from ..looks import NOT_STARTED, run_error_text
-from ..printable import PrintableStream, Writer, printable, say
+from ..printable import PrintableStream, Writer, as_left_on_screen, printable, say
 from ..workspace.history import History, reap_store
 from ..workspace.history_records import (
     AttemptRecord,
@@ -324,7 +324,7 @@ def _print_attempt(attempt: AttemptRecord, after: AttemptRecord | None, out: Wri
     if attempt.error_message and "\n" in attempt.error_message:
         _block("message", attempt.error_message, out)
     if attempt.output:
-        _block("output", attempt.output, out)
+        _block("output", as_left_on_screen(attempt.output), out)
     if attempt.traceback and attempt.state == "FAILED":
         _block("traceback", attempt.traceback, out)
 

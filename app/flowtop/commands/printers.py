@@ -34,7 +34,7 @@ from ..formats import (
     try_text,
 )
 from ..looks import STATE_LOOK, run_error_text, state_words
-from ..printable import printable
+from ..printable import as_left_on_screen, printable
 
 #: Exit status when stdout's reader left early: 128 + SIGPIPE, as a shell reports for a
 #: Unix tool that SIGPIPE stopped.
@@ -265,7 +265,8 @@ class HumanPrinter:
         elif event.message and event.state in (StateType.UPSTREAM_FAILED, StateType.FAILED):
             detail = f": {one_line(event.message)}"
         if event.output:  # what the attempt printed or logged, under the line of its end
-            detail += "".join(f"\n  │ {part}" for part in event.output.rstrip("\n").split("\n"))
+            shown = as_left_on_screen(event.output).rstrip("\n")
+            detail += "".join(f"\n  │ {part}" for part in shown.split("\n"))
         return head + attempt + detail
 
     def status(self) -> str:

@@ -23,7 +23,7 @@ from flowtop.engine.layers import Layer
 from flowtop.engine.states import StateType
 from flowtop.formats import clock_time, fmt_seconds
 from flowtop.looks import run_error_text
-from flowtop.printable import printable
+from flowtop.printable import as_left_on_screen, printable
 from flowtop.tui.model import AttemptView, TaskRow, fmt_duration
 from flowtop.tui.widgets.state_colors import LOOK_STYLE, looks
 from flowtop.workspace.load_error import LoadError
@@ -39,15 +39,6 @@ ATTEMPT_LOOK = {
     StateType.FAILED: ("✗", "failed"),
     StateType.CANCELLED: ("■", "cancelled"),
 }
-
-
-def as_left_on_screen(output: str) -> str:
-    """``output`` (made printable: a carriage return reads ``␍``) as a terminal leaves it:
-    a line rewritten in place, as a progress bar rewrites its own, reads as its last
-    version. A tqdm bar was one line of every update it ever drew, thousands of them."""
-    if "␍" not in output:
-        return output
-    return "\n".join(line.rstrip("␍").rsplit("␍", 1)[-1] for line in output.split("\n"))
 
 
 def _block(text: str) -> str:
@@ -206,7 +197,7 @@ def _attempt(body: Body, a: AttemptView, styles: Mapping[str, str]) -> None:
         for line in _block(a.error.traceback).splitlines():
             detail.append(f"{line}\n", style="dim")
     if a.output:
-        output = as_left_on_screen(a.output)
+        output = as_left_on_screen(a.output, carriage="␍")  # made printable
         if a.state is StateType.RUNNING:  # what it prints now matters most: its last lines
             lines = output.rstrip("\n").splitlines()
             label = f"output so far (last {LIVE_LINES} of {len(lines)} lines)"
