@@ -527,3 +527,28 @@ def write_one_flow(folder) -> None:
 def one_run_ended(app) -> bool:
     run = app.store.latest_for("one")
     return run is not None and run.state is not None and run.state.is_final
+
+
+def test_the_history_screen_shows_a_progress_bar_as_the_terminal_left_it(tmp_path: Path) -> None:
+    from flowtop import Flow, task
+    from flowtop.engine import Runner
+    from flowtop.tui.screens.history import attempts_text
+    from flowtop.workspace.history import History
+
+    @task
+    def load() -> int:
+        print("".join(f"\r{p:3d}%" for p in range(0, 101, 50)))
+        return 1
+
+    flow = Flow("bars")
+    flow.add_task(load)
+    with History(tmp_path / "history.db") as history:
+        runner = Runner(2, sinks=[history.sink], next_number=history.next_number)
+        try:
+            run = runner.start(flow)
+            run.result(10)
+            assert runner.bus.flush(10) and history.flush(10)
+        finally:
+            runner.shutdown()
+        text = attempts_text(history.run_detail(run.run_id).task("load")).plain
+    assert "100%" in text and " 50%" not in text and "␍" not in text

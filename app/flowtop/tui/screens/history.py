@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Static
 from flowtop.attempt_story import failed_how, wait_story
 from flowtop.formats import RETRY_ONLY, date_time, plural, try_text
 from flowtop.looks import STATE_LOOK
-from flowtop.printable import printable
+from flowtop.printable import as_left_on_screen, printable
 
 from ...engine.parameters import describe as describe_parameters
 from ...engine.states import StateType
@@ -356,5 +356,5 @@ def attempts_text(record: TaskRecord, styles: Mapping[str, str] = LOOK_STYLE) ->
             text.append(plain(attempt.traceback).rstrip("\n") + "\n", style="dim")
         if attempt.output:
             text.append("output:\n", style="bold")
-            text.append(plain(attempt.output).rstrip("\n") + "\n")
+            text.append(plain(as_left_on_screen(attempt.output)).rstrip("\n") + "\n")
     return text
