@@ -339,6 +339,11 @@ async def test_a_broken_settings_file_says_the_last_good_settings_stay(
         text = screen_text(app)
         assert "The last good settings stay in use" in text
         assert "version of its flows" not in text
+        await pilot.press("r")  # nor "it failed to load, so it has no flow yet"
+        await pilot.pause(0.05)
+        assert [n.message for n in app._notifications][-1] == (
+            "flowtop.toml holds settings, not a flow: select a flow in the list to run it"
+        )
 
 
 async def test_q_quits_and_leaves_no_threads(workspace: FakeWorkspace) -> None:

@@ -76,8 +76,11 @@ class RunActions(_AppBase):
             self.notify("Still loading the flows…", severity="warning", markup=False)
             return None
         if self.selected_error is not None:
+            name = Path(self.selected_error).name
             self.notify(
-                f"{Path(self.selected_error).name} failed to load, so it has no flow yet: "
+                f"{name} holds settings, not a flow: select a flow in the list to run it"
+                if name.endswith(".toml")
+                else f"{name} failed to load, so it has no flow yet: "
                 "fix it and save (its error is shown here)",
                 severity="warning",
                 markup=False,
