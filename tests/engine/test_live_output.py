@@ -127,3 +127,28 @@ def test_an_async_tasks_output_comes_as_it_runs_too(runner: Runner, recorder: Re
     end = next(e for e in events if isinstance(e, TaskStateChanged) and e.state.is_final)
     assert events.index(pieces[-1]) < events.index(end) and end.output == "page 1\npage 2\n"
     assert not run.live_output
+
+
+def test_a_first_print_while_the_runner_shuts_down_does_not_fail_the_task(
+    make_runner, recorder: Recorder
+) -> None:
+    """``shutdown`` stops the watchdog before it closes the bus: a task that prints for
+    the first time in between cannot be followed, and its ``print`` must not raise."""
+    runner = make_runner(2, sinks=(recorder,))
+    running, go_on = threading.Event(), threading.Event()
+
+    @task
+    def late() -> int:
+        running.set()
+        assert go_on.wait(10)
+        print("still here")
+        return 1
+
+    flow = Flow("late")
+    flow.add_task(late)
+    run = runner.start(flow)
+    assert running.wait(10)
+    runner.watchdog.stop()  # as shutdown does first; the sinks still listen
+    go_on.set()
+    assert run.final_result(10).is_completed()
+    assert run.run_id not in live_output._followed

@@ -57,7 +57,11 @@ def ended(captured: Captured) -> None:
 
 def _look_later(run: FlowRun, sent: dict[Captured, int]) -> None:
     """``sent``: how much of each followed attempt's output was emitted."""
-    run.runner.watchdog.call_at(time.monotonic() + EVERY, lambda: _look(run, sent))
+    try:
+        run.runner.watchdog.call_at(time.monotonic() + EVERY, lambda: _look(run, sent))
+    except RuntimeError:  # the runner shut down: nothing listens any more (and a print,
+        with _arming:  # which may have brought us here, must not fail for it)
+            _followed.discard(run.run_id)
 
 
 def _look(run: FlowRun, sent: dict[Captured, int]) -> None:
