@@ -3,13 +3,12 @@ they come, not only once its attempt has ended.
 
 An attempt on a pool thread or the event loop writes into its ``capture.Captured``, which
 joins its run's ``FlowRun.live_output`` at its first write (``printed``), until the
-attempt returns (``ended``). While
-a sink listens and some attempt of the run has printed, the watchdog's thread takes what
-each such attempt wrote since it last looked, twice a second, and emits it as a
-``TaskOutput`` under the run's lock, so it reaches every sink before the attempt's own
-end (which still carries the whole output). A run whose tasks print nothing costs nothing
-here, not even a timer. Attempts in another process (``--executor``) show their output
-when they end.
+attempt returns (``ended``). While a sink listens and some attempt of the run has
+printed, the watchdog's thread takes what each such attempt wrote since it last looked,
+twice a second, and emits it as a ``TaskOutput`` under the run's lock, so it reaches
+every sink before the attempt's own end (which still carries the whole output). A run
+whose tasks print nothing costs nothing here, not even a timer. Attempts in another
+process (``--executor``) show their output when they end.
 """
 
 from __future__ import annotations
