@@ -42,10 +42,11 @@ def precise_duration(seconds: float | None) -> str:
         return "-"
     if seconds <= 0:  # a clock stepped back mid-attempt: never "<0.01ms" for it
         return "0s"
-    if seconds < 1:
-        if seconds >= 0.0005:
-            return f"{seconds * 1000:.0f}ms"
-        return f"{seconds * 1000:.2f}ms" if seconds >= 0.00001 else "<0.01ms"
+    if seconds < 0.9995:  # what would round to 1000ms reads 1.0s
+        ms = seconds * 1000
+        if ms >= 0.995:  # whole milliseconds from where two decimals would read 1.00
+            return f"{ms:.0f}ms"
+        return f"{ms:.2f}ms" if ms >= 0.01 else "<0.01ms"
     if seconds < 60:
         return f"{seconds:.1f}s"
     return fmt_seconds(seconds)
