@@ -306,8 +306,8 @@ def _print_task(task: TaskRecord, out: Writer) -> None:
     if task.message and not task.reused:
         print(f"  {clean(task.message)}", file=out)
     attempts = task.attempt_records
-    for i, attempt in enumerate(attempts):
-        _print_attempt(attempt, attempts[i + 1] if i + 1 < len(attempts) else None, out)
+    for attempt, after in zip(attempts, [*attempts[1:], None], strict=False):  # and the next
+        _print_attempt(attempt, after, out)
 
 
 def _print_attempt(attempt: AttemptRecord, after: AttemptRecord | None, out: Writer) -> None:

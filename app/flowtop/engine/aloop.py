@@ -180,13 +180,13 @@ def start_attempt(
     on_done: Done,
     *,
     user: object,
-    attempt: Any = None,
-    follow: bool = False,
+    attempt: object = None,
+    live: tuple[Any, Any] | None = None,
 ) -> None:
     """Run ``fn(*args, **kwargs)`` on the loop; ``on_done(value, error, output)`` when it ends.
     ``attempt``: the thread-local ``capture`` attempt during each step (``TaskRunContext``);
-    ``follow``: it is a run's ``(run, task record, …)``, whose output is followed while it
-    runs (``live_output``)."""
+    ``live``: the run and task record whose output is followed while it runs
+    (``Captured.live``)."""
     import asyncio
 
     loop = get_loop(user)
@@ -195,8 +195,7 @@ def start_attempt(
         capture.begin()  # installs the stream proxies; the buffer is only ours during steps
         buffer = capture._local.buffer
         capture._local.buffer = None
-        if follow:
-            buffer.live = (attempt[0], attempt[1])
+        buffer.live = live
         try:
             coro = fn(*args, **kwargs)
             if not asyncio.iscoroutine(coro):

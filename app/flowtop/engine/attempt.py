@@ -58,7 +58,8 @@ def start_elsewhere(
     _, _, args, kwargs = attempt
     fn = task_runs.entered(attempt) if tr.node.task.extras else tr.node.task.fn  # hooks
     if tr.node.task.is_async:  # awaited on the event loop: no thread is held meanwhile
-        aloop.start_attempt(fn, args, kwargs, on_done, user=runner, attempt=attempt, follow=True)
+        live = (attempt[0], tr)  # its output is followed once it prints, as call_here's
+        aloop.start_attempt(fn, args, kwargs, on_done, user=runner, attempt=attempt, live=live)
         return
     assert runner.backend is not None
     hand_over(

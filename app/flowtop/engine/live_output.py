@@ -65,10 +65,10 @@ def _look_later(run: FlowRun, sent: dict[Captured, int]) -> None:
 
 def _look(run: FlowRun, sent: dict[Captured, int]) -> None:
     with run._lock:
-        live = list(run.live_output.items())
+        live = list(run.live_output.items()) if run.state is StateType.RUNNING else []
         for tr, captured in live:
-            if run.state is not StateType.RUNNING or tr.state is not StateType.RUNNING:
-                continue  # the run ended, or a timed-out attempt was left to finish alone
+            if tr.state is not StateType.RUNNING:
+                continue  # a timed-out attempt, left to finish alone: its task moved on
             start = sent.get(captured, 0)
             if captured.size <= start:
                 continue  # nothing new since the last look

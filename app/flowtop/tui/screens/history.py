@@ -330,8 +330,7 @@ def attempts_text(record: TaskRecord, styles: Mapping[str, str] = LOOK_STYLE) ->
     if not record.attempt_records:
         text.append("No attempts recorded.\n", style="dim")
     attempts = record.attempt_records
-    for i, attempt in enumerate(attempts):
-        after = attempts[i + 1] if i + 1 < len(attempts) else None
+    for attempt, after in zip(attempts, [*attempts[1:], None], strict=False):  # and the next
         text.append(f"\nAttempt {attempt.number} · ", style="bold")
         how = failed_how(attempt, after)
         if how is None:

@@ -53,9 +53,8 @@ class RetryEditor(FormDialog[bool]):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # noqa: RUF012 - see above
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "escape", "cancel", "Cancel", id="editor.cancel", priority=True
-        ),  # closes at once: FormDialog
+        # Escape closes at once, even before a field has focus (``FormDialog``).
+        Binding("escape", "cancel", "Cancel", id="editor.cancel", priority=True),
         Binding("ctrl+s", "save", "Save", id="editor.save"),
     ]
 

@@ -54,9 +54,8 @@ class RunForm(FormDialog["dict[str, Any] | None"]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "escape", "cancel", "Cancel", id="run_form.cancel", priority=True
-        ),  # closes at once: FormDialog
+        # Escape closes at once, even before a field has focus (``FormDialog``).
+        Binding("escape", "cancel", "Cancel", id="run_form.cancel", priority=True),
         Binding("ctrl+s", "run", "Run", id="run_form.run"),
     ]
 

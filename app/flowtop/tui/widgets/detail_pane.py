@@ -200,9 +200,9 @@ def _attempt(body: Body, a: AttemptView, styles: Mapping[str, str]) -> None:
         output = as_left_on_screen(a.output, carriage="␍")  # made printable
         if a.state is StateType.RUNNING:  # what it prints now matters most: its last lines
             lines = output.rstrip("\n").splitlines()
-            label = f"output so far (last {LIVE_LINES} of {len(lines)} lines)"
-            if len(lines) <= LIVE_LINES:
-                label = "output so far"
+            label = "output so far"
+            if len(lines) > LIVE_LINES:
+                label += f" (last {LIVE_LINES} of {len(lines)} lines)"
             lines = [line[:MAX_BLOCK] for line in lines[-LIVE_LINES:]]
         else:
             label, lines = "output", _block(output).splitlines()
