@@ -109,6 +109,26 @@ def test_backoff_explains_the_cap() -> None:
     assert "capped at 5s" in breakdown.explain()
 
 
+def every_other_second(n: int) -> float:
+    return 2.0 * n
+
+
+@pytest.mark.parametrize(
+    ("spec", "override", "says"),
+    [
+        (0.5, None, "retry_delay=0.5s"),  # no arrow: nothing was computed
+        ((1, 5, 10), None, "retry_delay[1] → 5s"),
+        (every_other_second, None, "retry_delay every_other_second(2) → 4s"),
+        (exponential_backoff(1), None, "backoff 1s×2^(n-1) → 2s"),
+        (99.0, 0.8, "the task raised Retry(delay=0.8s)"),  # not the policy's wait
+    ],
+)
+def test_each_kind_of_delay_says_where_its_wait_came_from(
+    spec: object, override: float | None, says: str
+) -> None:
+    assert compute_delay(spec, 2, override=override).explain() == says  # type: ignore[arg-type]
+
+
 def test_jitter_scales_the_delay_within_its_band() -> None:
     assert compute_delay(10.0, 1, jitter=0.5, rng=lambda: 0.0).seconds == 10.0
     assert compute_delay(10.0, 1, jitter=0.5, rng=lambda: 1.0).seconds == 15.0

@@ -228,7 +228,7 @@ def test_retry_raised_by_a_task_waits_for_its_delay(runner: Runner, recorder: Re
     assert run.result(timeout=5)["polite"].result == "done"
     runner.bus.flush()
     (wait,) = recorder.of("polite", StateType.AWAITING_RETRY, run.run_id)
-    assert wait.retry_in == 0.01 and "Retry(delay=)" in wait.delay_explained
+    assert wait.retry_in == 0.01 and wait.delay_explained == "the task raised Retry(delay=0.01s)"
     assert (
         wait.error is not None
         and wait.error.type == "Retry"

@@ -104,7 +104,7 @@ def history_events() -> list[Any]:
                 duration=0.05,
                 output=f"GET /orders try {attempt}\x1b[31m\n",
                 retry_in=None if last else 1.0,
-                delay_explained="" if last else "list[0] → 1s",
+                delay_explained="" if last else "retry_delay[0] → 1s",
             )
         )
         t += 1.05
@@ -232,7 +232,7 @@ def mid_run_events(workspace: Workspace) -> list[Any]:
             error=err,
             duration=0.05,
             retry_in=1.0,
-            delay_explained="list[0] → 1s",
+            delay_explained="retry_delay[0] → 1s",
             output="GET /orders\n",
         ),
         ev("fetch_orders", S.RUNNING, 2, 1.26),
@@ -244,7 +244,7 @@ def mid_run_events(workspace: Workspace) -> list[Any]:
             error=err,
             duration=0.05,
             retry_in=5.0,
-            delay_explained="list[1] → 5s",
+            delay_explained="retry_delay[1] → 5s",
             output="GET /orders\n",
         ),
     ]

@@ -401,7 +401,7 @@ async def test_enter_opens_a_run_with_every_attempt_as_plain_text(history):
         assert (
             text.count("ConnectionError: [bold]api.example.com[/bold] connection reset") == 8
         )  # error + traceback
-        assert "retry after 1s (list[0] → 1s)" in text
+        assert "retry after 1s (retry_delay[0] → 1s)" in text
         assert "GET /orders try 4␛[31m" in text  # an escape sequence is shown, not obeyed
         await pilot.press("escape")
         await pilot.pause()

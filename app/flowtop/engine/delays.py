@@ -192,6 +192,10 @@ def normalize_delay(
     return to_seconds(spec, what=what)
 
 
+#: The source of a delay the task asked for with ``Retry(delay=)``, not the policy's.
+OVERRIDE = "Retry(delay=)"
+
+
 class DelayBreakdown(NamedTuple):
     """One computed delay and the steps that produced it (for the detail pane).
 
@@ -201,12 +205,19 @@ class DelayBreakdown(NamedTuple):
 
     seconds: float
     base: float
-    source: str  # "fixed", "list[i]", "backoff", "callable", "Retry(delay=)"
+    source: str  # "fixed", "retry_delay[i]", a backoff's or callable's name, OVERRIDE
     capped_at: float | None = None
     jitter: float = 0.0  # the fraction actually added, j × U(0,1)
 
     def explain(self) -> str:
-        text = f"{self.source} → {fmt_seconds(self.base)}"
+        """How the wait was reached, read after "retry in 2s:" in the detail pane and history."""
+        base = fmt_seconds(self.base)
+        if self.source == "fixed":
+            text = f"retry_delay={base}"
+        elif self.source == OVERRIDE:
+            text = f"the task raised Retry(delay={base})"
+        else:
+            text = f"{self.source} → {base}"
         if self.capped_at is not None:
             text += f", capped at {fmt_seconds(self.capped_at)}"
         if self.jitter:
@@ -229,13 +240,13 @@ def compute_delay(
     """
     if override is not None:
         seconds = to_seconds(override, what="Retry(delay=)")
-        return DelayBreakdown(seconds, seconds, "Retry(delay=)")
+        return DelayBreakdown(seconds, seconds, OVERRIDE)
     capped = None
     if isinstance(spec, int | float):
         base, source = float(spec), "fixed"
     elif isinstance(spec, tuple):
         index = min(attempt - 1, len(spec) - 1)
-        base, source = spec[index], f"list[{index}]"
+        base, source = spec[index], f"retry_delay[{index}]"
     elif isinstance(spec, ExponentialBackoff):
         base, source = spec.uncapped(attempt), spec.describe()
         if spec.max_delay is not None and base > spec.max_delay:
@@ -252,7 +263,7 @@ def compute_delay(
             base = to_seconds(value, what=name)
         except (TypeError, ValueError) as exc:
             raise DelayError(str(exc)) from None
-        source = "callable"
+        source = name
     added = jitter * rng() if jitter else 0.0
     effective = base if capped is None else capped
     seconds = effective * (1 + added)
