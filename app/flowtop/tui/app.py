@@ -3,8 +3,9 @@
 Runs reach the UI only through their events: a sink appends them to an ``EventBuffer``
 (from the run store's log, or from a runner in this process), and a frame timer folds
 them into the view model and repaints the rows that changed. User actions go to a
-``RunControl`` (start, rerun, cancel, retry now, give up). The workspace is reloaded by one watcher worker that
-posts messages; a broken file never takes the app down.
+``RunControl`` (start, rerun, cancel, retry now, give up). What the keys and a saved file
+do lives in the mixins (``run_actions``, ``view_actions``, ``keymap``, ``error_actions``,
+``reload_actions``); this module wires them to the widgets.
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ from flowtop.tui.clock import Clock, system_clock
 from flowtop.tui.error_actions import ErrorActions
 from flowtop.tui.event_buffer import EventBuffer
 from flowtop.tui.keymap import KeyActions
-from flowtop.tui.messages import EventsPending, WatcherFailed, WorkspaceLoaded, WorkspaceReloaded
+from flowtop.tui.messages import EventsPending, WorkspaceLoaded
 from flowtop.tui.model import RunModel, RunStore, TaskRow
+from flowtop.tui.reload_actions import ReloadActions
 from flowtop.tui.run_actions import RunActions
 from flowtop.tui.run_control import InProcessControl, RunControl, RunControlError, StoreControl
 from flowtop.tui.view_actions import ViewActions
@@ -49,7 +51,7 @@ from flowtop.tui.widgets.flow_list import FlowList
 from flowtop.tui.widgets.key_bar import Entry, KeyBar
 from flowtop.tui.widgets.run_header import RunHeader
 from flowtop.tui.widgets.task_table import TaskTable
-from flowtop.tui.workspace_view import Change, LocalWorkspace, WorkspaceView
+from flowtop.tui.workspace_view import LocalWorkspace, WorkspaceView
 from flowtop.workspace.flow_shapes import PolicyView
 from flowtop.workspace.load_error import unread_prefect_hint
 from flowtop.workspace.run_log import RunInterrupted
@@ -69,7 +71,7 @@ MAIN_SCREEN_ACTIONS = frozenset(action for _, action, *_ in KEYS) - {"quit", "he
 TYPED_IN_INPUTS = frozenset(action for _, action, *_ in KEYS) | {"focus_flows", "focus_tasks"}
 
 
-class FlowtopApp(RunActions, ViewActions, KeyActions, ErrorActions, App[int]):
+class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorActions, App[int]):
     CSS_PATH = Path(__file__).with_name("flowtop.tcss")  # absolute: subclasses live elsewhere
     TITLE = "flowtop"
 
@@ -481,55 +483,6 @@ class FlowtopApp(RunActions, ViewActions, KeyActions, ErrorActions, App[int]):
 
     def on_task_table_highlighted(self, event: TaskTable.Highlighted) -> None:
         self._update_detail()
-
-    # -- hot reload -----------------------------------------------------------------
-    @work(exclusive=True, group="watch", exit_on_error=False)
-    async def _watch_workspace(self) -> None:
-        assert self._stop_watch is not None
-        try:
-            async for change in self.workspace.watch(self._stop_watch):
-                self.post_message(WorkspaceReloaded(change))
-        except Exception as exc:  # noqa: BLE001 - reload stops; the app keeps running
-            self.post_message(WatcherFailed(exc))
-
-    def on_workspace_reloaded(self, message: WorkspaceReloaded) -> None:
-        self.apply_change(message.change)
-
-    def on_watcher_failed(self, message: WatcherFailed) -> None:
-        self.notify(
-            f"File watching stopped: {message.error}", severity="error", markup=False, timeout=10
-        )
-
-    def apply_change(self, change: Change) -> None:
-        """After a reload: toast, flows list, policies; optionally rerun what failed."""
-        errors = list(change.errors)
-        summary = change.summary()
-        self.notify(
-            summary,
-            severity="error" if errors else "information",
-            markup=False,
-            timeout=6 if errors else 3,
-        )
-        self._previews.clear()
-        self._policy_cache.clear()
-        self._children.clear()
-        self._apply_keymap()
-        self._show_flows()
-        if self.selected_error is not None and self.selected_error not in self._errors():
-            name = self.selected_flow or next(iter(self.workspace.shapes), None)
-            if name is not None:
-                self.flow_list.select_flow(name)
-                self._select_flow(name)
-        elif self.selected_flow is not None and self.selected_flow in self.workspace.shapes:
-            if self.store.latest_for(self.selected_flow) is None:
-                self.table.show_run(self._run_for(self.selected_flow))
-            self._policies_changed()
-        if self.auto_rerun and not errors:
-            for name in self._changed_flows(change):
-                self._auto_rerun(name)
-
-    def _changed_flows(self, change: Change) -> list[str]:
-        return list(change.flows) or ([self.selected_flow] if self.selected_flow else [])
 
     # -- screens ----------------------------------------------------------------------
     def action_history(self) -> None:
