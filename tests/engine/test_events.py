@@ -266,12 +266,13 @@ def test_json_shapes_match_the_spec(runner: Runner, recorder: Recorder) -> None:
         ("COMPLETED", 3),
     ]
     waiting = mine[1]
-    assert waiting["retry_in"] == 0.01
+    assert waiting["retry_in"] == 0.01 and waiting["delay_explained"] == "retry_delay=0.01s"
     assert (
         waiting["error"]["type"] == "ConnectionError" and waiting["error"]["message"] == "refused"
     )
     assert "ConnectionError: refused" in waiting["error"]["traceback"]
     assert mine[3]["retry_in"] == 0 and mine[3]["error"]["type"] == "Retry"
+    assert mine[3]["delay_explained"] == "the task raised Retry(delay=0s)"
     done = mine[-1]
     assert done["result"] == "'ok'" and isinstance(done["duration"], float) and "error" not in done
     assert "retry_in" not in mine[0] and "result" not in mine[0]

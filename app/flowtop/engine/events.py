@@ -121,6 +121,8 @@ class TaskStateChanged(NamedTuple):
         }
         if self.retry_in is not None:
             data["retry_in"] = round(self.retry_in, 3)
+        if self.delay_explained:
+            data["delay_explained"] = self.delay_explained
         if self.error is not None:
             data["error"] = self.error.as_dict()
         if self.result is not None:
