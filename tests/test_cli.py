@@ -362,6 +362,9 @@ def test_a_reader_that_leaves_stops_the_run_without_a_traceback(tmp_path: Path) 
     proc.stderr.close()
     history = json_lines(flowtop("history", str(tmp_path), "--json").stdout)
     assert [(r["flow"], r["state"]) for r in history] == [("slow", "CANCELLED")]
+    # the history says why, not "cancelled by the user"
+    said = flowtop("history", str(tmp_path), "--run", "1").stdout
+    assert "cancelled: the reader of flowtop run's output left (broken pipe)" in said
 
 
 # -- one rule for errors (issue 15 #20) -----------------------------------------------

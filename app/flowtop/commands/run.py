@@ -268,10 +268,11 @@ def main(args: argparse.Namespace) -> int:
     # A reader that leaves (`flowtop run --json | head -3`) stops the runs, as SIGPIPE
     # stops a Unix tool: nobody sees the rest, and the history records them cancelled.
     gone = printer.output.reader_gone
+    why_gone = "cancelled: the reader of flowtop run's output left (broken pipe)"
 
     def stop_runs() -> None:
         for active in runner.active_runs:
-            active.cancel()
+            active.cancel(why_gone)
 
     printer.output.on_reader_gone = stop_runs
     # What exists now (flowtop, the flow's modules and the flow) lives as long as this
@@ -287,7 +288,7 @@ def main(args: argparse.Namespace) -> int:
             with ctrl_c_after():  # a run is recorded, then started: never half of it
                 run = runner.start(workspace.flows[name], run_id=args.run_id, **starts[name])
             if gone.is_set():  # the reader left while this run was being started
-                run.cancel()
+                run.cancel(why_gone)
             while not run.wait(TICK):  # the status line's clock goes on through a retry wait
                 printer.tick()
             ok = run.final_state() is StateType.COMPLETED and ok
