@@ -16,10 +16,31 @@ from .engine import (
     flow,
     task,
 )
+from .engine import tag_limits as _tag_limits
 from .engine.prefect_api import allow_failure, get_run_logger, opaque, quote, unmapped
 from .engine.tags import tags
 
 __version__ = "0.1.0"
+
+
+class _TagSlots:
+    """Tag limits (``"tag:database" = 2`` in ``flowtop.toml``) for the engine, which sits
+    below the workspace whose store counts them: ``flowtop.concurrency`` is imported
+    when a tagged task first runs, so ``import flowtop`` stays light."""
+
+    def take(self, names: list[str]) -> object:
+        from .concurrency.limits import acquire
+
+        return acquire(names, 1, None, strict=False, rate=False, quiet=True)
+
+    def give_back(self, taken: object) -> None:
+        from .concurrency.limits import Held, release
+
+        assert isinstance(taken, Held)
+        release(taken)
+
+
+_tag_limits.slots = _TagSlots()
 
 __all__ = [
     "Flow",

@@ -96,6 +96,38 @@ def test_a_run_on_the_process_executor_uses_its_workspace_s_limits_and_variables
     assert not (elsewhere / ".flowtop").exists()
 
 
+#: ``GUARDED`` with the limit taken by the tasks' tag, as Prefect's tag limits are.
+TAGGED = """
+    import os, time
+    from flowtop import Flow, task
+
+    @task(tags=["database"])
+    def query():
+        start = time.time()
+        time.sleep(0.15)
+        with open(os.environ["SPANS"], "a") as out:
+            out.write(f"{os.getpid()} {start} {time.time()} -\\n")
+
+    flow = Flow("tagged")
+    for i in range(3):
+        flow.add_task(query, key=f"q{i}")
+"""
+
+
+def test_a_tag_limit_holds_across_runs_and_their_worker_processes(workspace: Path) -> None:
+    (workspace / "flowtop.toml").write_text('[concurrency]\n"tag:database" = 1\n')
+    (workspace / "tagged.py").write_text(textwrap.dedent(TAGGED))
+    command = [sys.executable, "-m", "flowtop", "run", "tagged.py", "--quiet"]
+    runs = [
+        subprocess.Popen(command, cwd=workspace),
+        subprocess.Popen([*command, "--executor", "process"], cwd=workspace),
+    ]
+    assert [run.wait(timeout=60) for run in runs] == [0, 0]
+    blocks = spans(workspace)
+    assert len(blocks) == 6 and len({pid for _, _, pid, _ in blocks}) > 2
+    assert_one_at_a_time(blocks)
+
+
 def test_the_slots_of_a_process_killed_inside_a_block_come_back(workspace: Path) -> None:
     holder = subprocess.Popen(
         [

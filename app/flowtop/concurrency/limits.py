@@ -48,10 +48,11 @@ def limit_of(folder: Path, name: str, value: Any) -> Limit:
 
 
 def limits_for(
-    folder: Path, names: list[str], slots: int, *, strict: bool, rate: bool
+    folder: Path, names: list[str], slots: int, *, strict: bool, rate: bool, quiet: bool = False
 ) -> dict[str, Limit]:
     """The limits ``names`` has in the workspace at ``folder`` (the missing ones left
-    out, or refused under ``strict``), each checked for a request of ``slots``."""
+    out, or refused under ``strict``; ``quiet``: left out without a word), each checked
+    for a request of ``slots``."""
     table = settings_table("concurrency", folder)
     missing = [name for name in names if name not in table]
     if missing and strict:
@@ -59,7 +60,7 @@ def limits_for(
             f"Concurrency limits {missing!r} must be created before acquiring slots"
         )
     found = {name: limit_of(folder, name, table[name]) for name in names if name in table}
-    if missing:
+    if missing and not quiet:
         _say(f"Concurrency limits {missing!r} do not exist - skipping acquisition.")
     for name, limit in found.items():
         if slots > limit.slots:
@@ -87,16 +88,25 @@ def _say(message: str) -> None:
 
 
 def acquire(
-    names: str | list[str], occupy: int, timeout_seconds: float | None, *, strict: bool, rate: bool
+    names: str | list[str],
+    occupy: int,
+    timeout_seconds: float | None,
+    *,
+    strict: bool,
+    rate: bool,
+    quiet: bool = False,
 ) -> Held:
     """Take ``occupy`` slots of each limit (all or none), held until ``release`` unless
     ``rate`` (a rate limit's slots free themselves); raise ``TimeoutError`` as Prefect
-    does when ``timeout_seconds`` passes first."""
+    does when ``timeout_seconds`` passes first. ``quiet``: a name with no limit is not
+    mentioned (a task's tags: most have none)."""
     if isinstance(occupy, bool) or not isinstance(occupy, int) or occupy < 1:
         raise ValueError(f"occupy must be a whole number of slots >= 1, got {occupy!r}")
     wanted = [names] if isinstance(names, str) else list(names)
     folder = state_dir()
-    limits = limits_for(folder, wanted, occupy, strict=strict, rate=rate) if wanted else {}
+    limits = (
+        limits_for(folder, wanted, occupy, strict=strict, rate=rate, quiet=quiet) if wanted else {}
+    )
     if not limits:
         return Held(None, limits, None)
     store = slot_store(folder)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import capture, live_output
 from .backends import Done
+from .records import from_user_code
 
 if TYPE_CHECKING:
     import asyncio
@@ -215,11 +216,8 @@ def start_attempt(
             else:
                 error = task.exception()
                 value = None if error is not None else task.result()
-            if error is not None and error.__traceback__ is not None:
-                tb = error.__traceback__
-                while tb.tb_next is not None and tb.tb_frame.f_code.co_filename == __file__:
-                    tb = tb.tb_next
-                error.__traceback__ = tb
+            if error is not None:
+                error.__traceback__ = from_user_code(error.__traceback__)
             live_output.ended(buffer)
             on_done(value, error, buffer.getvalue())
 

@@ -20,7 +20,7 @@ from .events import ErrorInfo
 from .policy import Decision, decide, safe_str
 from .pool import MAX_ABANDONED
 from .prefect_api import returned_state
-from .records import TaskRun, error_info
+from .records import TaskRun, error_info, from_user_code
 from .states import State, StateType
 
 if TYPE_CHECKING:
@@ -43,8 +43,7 @@ def call_here(
         error: BaseException | None = None
     except BaseException as exc:  # noqa: BLE001 - every outcome is reported, none escapes
         value, error = None, exc
-        if exc.__traceback__ is not None and exc.__traceback__.tb_next is not None:
-            exc.__traceback__ = exc.__traceback__.tb_next  # the user's frames, not ours
+        exc.__traceback__ = from_user_code(exc.__traceback__)  # the user's frames, not ours
     live_output.ended(captured)
     return value, error, capture.end()
 
@@ -56,7 +55,7 @@ def start_elsewhere(
     ``async def`` task on the event loop, any other on the runner's backend (another
     process, a cluster). ``on_done`` gets its outcome."""
     _, _, args, kwargs = attempt
-    fn = task_runs.entered(attempt) if tr.node.task.extras else tr.node.task.fn  # hooks
+    fn = task_runs.attempt_fn(attempt)  # hooks, tag limits
     if tr.node.task.is_async:  # awaited on the event loop: no thread is held meanwhile
         live = (attempt[0], tr)  # its output is followed once it prints, as call_here's
         aloop.start_attempt(fn, args, kwargs, on_done, user=runner, attempt=attempt, live=live)

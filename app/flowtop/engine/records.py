@@ -100,6 +100,19 @@ def format_traceback(exc: BaseException, text: str | None = None) -> str:
 _OWN = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
+def from_user_code(tb: TracebackType | None) -> TracebackType | None:
+    """``tb`` from its first frame outside flowtop: the frames that called a task's
+    function (the attempt's call, a tag limit's wait) are flowtop's, not the user's.
+    The last frame stays, whoever's it is: it is where the error started."""
+    while (
+        tb is not None
+        and tb.tb_next is not None
+        and tb.tb_frame.f_code.co_filename.startswith(_OWN)
+    ):
+        tb = tb.tb_next
+    return tb
+
+
 def hide_own_frames(exc: BaseException) -> None:
     """Drop flowtop's frames from between the user's in ``exc``'s traceback.
 

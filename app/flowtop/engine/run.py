@@ -230,7 +230,7 @@ class FlowRun(RunHandle):
             with self._lock:
                 return self._then(0.0)  # handing an attempt over is quick
         while True:  # the default: run the attempt right here, on this pool thread
-            fn = task_runs.entered(attempt) if tr.node.task.extras else tr.node.task.fn
+            fn = task_runs.attempt_fn(attempt, token)  # hooks, tag limits
             started, wall = clock(), time.perf_counter()
             value, error, output = call_here(fn, args, kwargs, attempt)
             duration, wall = clock() - started, time.perf_counter() - wall

@@ -29,6 +29,7 @@ from . import capture
 from .context import shipped_from
 from .errors import RemoteTraceback, TaskTimeout
 from .flow_package import FLOW_PACKAGE
+from .records import from_user_code
 
 #: How often a waiting call looks whether its attempt was abandoned (timed out, cancelled).
 POLL = 0.05
@@ -221,7 +222,7 @@ def run_pickled(payload: bytes, where: str) -> bytes:
             )
             return _dump(("error", problem, "", output))
     tb = error.__traceback__
-    text = "".join(traceback.format_exception(type(error), error, tb.tb_next if tb else None))
+    text = "".join(traceback.format_exception(type(error), error, from_user_code(tb)))
     # The text has the frames and the chain; dropping them keeps the pickle small and the
     # same whether or not tblib (installed by distributed) would pickle tracebacks too.
     error.__traceback__ = error.__cause__ = error.__context__ = None

@@ -1,8 +1,9 @@
 """Prefect 3's ``tags``: a context manager giving the flow and task runs made inside it
 those tags, added to any already in effect (and to a task's own ``@task(tags=...)``).
 
-flowtop filters nothing by tag: they are what Prefect code reads back, in
-``prefect.runtime``'s ``flow_run.tags`` and ``task_run.tags`` and a hook's ``task_run``.
+They are what Prefect code reads back, in ``prefect.runtime``'s ``flow_run.tags`` and
+``task_run.tags`` and a hook's ``task_run``; a tag with a limit in ``flowtop.toml``
+(``"tag:db" = 2``) also holds a slot while the task's attempts run (``tag_limits``).
 A ``@flow`` run keeps the tags in effect where it was called, and its body starts with
 them, so its tasks and subflows have them too.
 """

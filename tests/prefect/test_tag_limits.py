@@ -1,0 +1,185 @@
+"""Prefect's tag-based concurrency limits: ``"tag:db" = 2`` in ``[concurrency]`` lets two
+attempts of tasks tagged ``db`` run at once, as ``prefect concurrency-limit create db 2``
+does (a global limit named ``tag:db`` since Prefect 3.4.19)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from flowtop import Flow, flow, tags, task
+from flowtop.engine import Runner, StateType
+
+
+class Overlap:
+    """How many calls were inside at once, at most."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.now = self.most = 0
+
+    def enter(self) -> None:
+        with self._lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+
+    def leave(self) -> None:
+        with self._lock:
+            self.now -= 1
+
+
+@pytest.fixture
+def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)  # a script's flow.run() uses the folder it runs in
+    (tmp_path / "flowtop.toml").write_text('[concurrency]\n"tag:db" = 2\n')
+    return tmp_path
+
+
+def held_for(seconds: float, overlap: Overlap) -> None:
+    overlap.enter()
+    time.sleep(seconds)
+    overlap.leave()
+
+
+def test_a_tag_limit_holds_the_attempts_of_every_task_with_the_tag(here: Path) -> None:
+    tagged, other = Overlap(), Overlap()
+
+    @task(tags=["db", "nightly"])  # "nightly" has no limit: it limits nothing
+    def query(i: int) -> int:
+        held_for(0.05, tagged)
+        return i
+
+    @task
+    def compute(i: int) -> int:
+        held_for(0.05, other)
+        return i
+
+    with Flow("report") as report:
+        for i in range(6):
+            query(i)
+            compute(i)
+    with Runner(workers=8) as runner:
+        result = runner.run(report)
+    assert result.is_completed()
+    assert tagged.most == 2 and other.most > 2
+    # a tag with no limit is not mentioned, unlike a `with concurrency("x")` block's
+    assert all(not a.output for attempts in result.attempts.values() for a in attempts)
+
+
+def test_without_the_limit_tagged_tasks_run_as_wide_as_the_pool(here: Path) -> None:
+    (here / "flowtop.toml").write_text("")
+    overlap = Overlap()
+
+    @task(tags=["db"])
+    def query(i: int) -> int:
+        held_for(0.05, overlap)
+        return i
+
+    with Flow("report") as report:
+        for i in range(6):
+            query(i)
+    with Runner(workers=8) as runner:
+        assert runner.run(report).is_completed()
+    assert overlap.most > 2
+
+
+def test_a_task_waiting_for_its_retry_holds_no_slot(here: Path) -> None:
+    (here / "flowtop.toml").write_text('[concurrency]\n"tag:db" = 1\n')
+    order: list[str] = []
+
+    @task(tags=["db"], retries=1, retry_delay_seconds=0.3)
+    def flaky() -> str:
+        order.append("flaky")
+        if order.count("flaky") == 1:
+            raise ConnectionError("reset")
+        return "ok"
+
+    @task
+    def gate() -> None:
+        time.sleep(0.1)  # flaky's first attempt has failed by now, and waits 0.3 s
+
+    @task(tags=["db"])
+    def steady(_: None) -> str:
+        order.append("steady")
+        return "ok"
+
+    with Flow("report") as report:
+        flaky()
+        steady(gate())
+    with Runner(workers=4) as runner:
+        assert runner.run(report).is_completed()
+    assert order == ["flaky", "steady", "flaky"]
+
+
+def test_tags_in_effect_where_a_flow_calls_a_task_count_and_async_tasks_wait_too(
+    here: Path,
+) -> None:
+    (here / "flowtop.toml").write_text('[concurrency]\n"tag:db" = 1\n')
+    overlap = Overlap()
+
+    @task
+    async def aquery(i: int) -> int:
+        overlap.enter()
+        await asyncio.sleep(0.03)
+        overlap.leave()
+        return i
+
+    @task
+    def squery(i: int) -> int:
+        held_for(0.03, overlap)
+        return i
+
+    @flow
+    async def report() -> list[int]:
+        with tags("db"):
+            futures = [aquery.submit(i) for i in range(3)] + [squery.submit(i) for i in range(3)]
+        return [f.result() for f in futures]
+
+    with Runner(workers=8) as runner:
+        assert runner.run(report).value == [0, 1, 2, 0, 1, 2]
+    assert overlap.most == 1
+
+
+def test_an_attempt_timed_out_while_it_waits_for_a_slot_never_starts(here: Path) -> None:
+    (here / "flowtop.toml").write_text('[concurrency]\n"tag:db" = 1\n')
+    started: list[str] = []
+
+    @task(tags=["db"])
+    def hog() -> str:
+        started.append("hog")
+        time.sleep(0.5)
+        return "done"
+
+    @task(tags=["db"], timeout_seconds=0.1)
+    def impatient() -> str:
+        started.append("impatient")
+        return "done"
+
+    with Flow("report") as report:
+        hog()
+        impatient()
+    with Runner(workers=4) as runner:
+        result = runner.run(report)
+    time.sleep(0.1)  # the waiting thread got its slot when hog ended; it must not run on
+    assert result["impatient"].type is StateType.FAILED
+    assert "ran past its timeout" in str(result["impatient"].exception)
+    assert started == ["hog"]
+
+
+def test_an_error_s_traceback_starts_in_the_task_not_in_the_wait(here: Path) -> None:
+    @task(tags=["db"])
+    def broken() -> None:
+        raise ValueError("no such table")
+
+    with Flow("report") as report:
+        broken()
+    with Runner() as runner:
+        result = runner.run(report)
+    (attempt,) = result.attempts["broken"]
+    assert attempt.error is not None
+    frames = [line for line in attempt.error.traceback.splitlines() if "File " in line]
+    assert len(frames) == 1 and "test_tag_limits.py" in frames[0], frames
