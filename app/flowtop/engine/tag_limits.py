@@ -6,7 +6,8 @@ Prefect keeps these limits on its server (``prefect concurrency-limit create dat
 enters Running. flowtop keeps every limit in ``flowtop.toml``'s ``[concurrency]`` table,
 so ``"tag:database" = 2`` there is the same limit, shared by every process that runs the
 workspace's code. A task waiting for a retry holds none: the limit counts running
-attempts, as Prefect's counts task runs in Running.
+attempts, as Prefect's docs count task runs in Running (Prefect 3.4.19 and later keep
+the slot through a retry's wait; a wait can be minutes in which nothing runs).
 
 The slots are counted by ``flowtop.concurrency``, which sits above the engine (its store
 is the workspace's): the package hands the engine a ``Slots`` when flowtop is imported,
