@@ -154,14 +154,18 @@ def test_an_attempt_timed_out_while_it_waits_for_a_slot_never_starts(here: Path)
         time.sleep(0.5)
         return "done"
 
+    @task
+    def gate() -> None:
+        time.sleep(0.05)  # hog has the one slot by now
+
     @task(tags=["db"], timeout_seconds=0.1)
-    def impatient() -> str:
+    def impatient(_: None) -> str:
         started.append("impatient")
         return "done"
 
     with Flow("report") as report:
         hog()
-        impatient()
+        impatient(gate())
     with Runner(workers=4) as runner:
         result = runner.run(report)
     time.sleep(0.1)  # the waiting thread got its slot when hog ended; it must not run on
