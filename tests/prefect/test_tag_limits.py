@@ -62,7 +62,7 @@ def test_a_tag_limit_holds_the_attempts_of_every_task_with_the_tag(here: Path) -
         for i in range(6):
             query(i)
             compute(i)
-    with Runner(workers=8) as runner:
+    with Runner(workers=16) as runner:  # a thread for every task: waiting ones hold theirs
         result = runner.run(report)
     assert result.is_completed()
     assert tagged.most == 2 and other.most > 2
