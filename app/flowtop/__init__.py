@@ -28,10 +28,10 @@ class _TagSlots:
     below the workspace whose store counts them: ``flowtop.concurrency`` is imported
     when a tagged task first runs, so ``import flowtop`` stays light."""
 
-    def take(self, names: list[str]) -> object:
-        from .concurrency.limits import acquire
+    def try_take(self, names: list[str]) -> object | None:
+        from .concurrency.limits import try_acquire
 
-        return acquire(names, 1, None, strict=False, rate=False, quiet=True)
+        return try_acquire(names)
 
     def give_back(self, taken: object) -> None:
         from .concurrency.limits import Held, release

@@ -124,7 +124,8 @@ def test_a_tag_limit_holds_across_runs_and_their_worker_processes(workspace: Pat
     ]
     assert [run.wait(timeout=60) for run in runs] == [0, 0]
     blocks = spans(workspace)
-    assert len(blocks) == 6 and len({pid for _, _, pid, _ in blocks}) > 2
+    # the run process's own threads, and a worker of the other run's process executor
+    assert len(blocks) == 6 and len({pid for _, _, pid, _ in blocks}) >= 2
     assert_one_at_a_time(blocks)
 
 

@@ -144,34 +144,81 @@ def test_tags_in_effect_where_a_flow_calls_a_task_count_and_async_tasks_wait_too
     assert overlap.most == 1
 
 
-def test_an_attempt_timed_out_while_it_waits_for_a_slot_never_starts(here: Path) -> None:
+def test_a_task_waiting_for_a_slot_is_pending_and_holds_no_worker(here: Path) -> None:
+    """Twenty quick untagged tasks behind twenty tagged ones on two workers: waiting
+    inside an attempt held a worker per waiting task, and kept them waiting seconds."""
     (here / "flowtop.toml").write_text('[concurrency]\n"tag:db" = 1\n')
-    started: list[str] = []
+    quick_done: list[float] = []
 
     @task(tags=["db"])
-    def hog() -> str:
-        started.append("hog")
-        time.sleep(0.5)
-        return "done"
+    def load(i: int) -> int:
+        time.sleep(0.1)
+        return i
 
     @task
-    def gate() -> None:
-        time.sleep(0.05)  # hog has the one slot by now
-
-    @task(tags=["db"], timeout_seconds=0.1)
-    def impatient(_: None) -> str:
-        started.append("impatient")
-        return "done"
+    def quick(i: int) -> int:
+        quick_done.append(time.monotonic())
+        return i
 
     with Flow("report") as report:
-        hog()
-        impatient(gate())
+        for i in range(5):
+            load(i)
+        for i in range(20):
+            quick(i)
+    with Runner(workers=2) as runner:
+        started = time.monotonic()
+        run = runner.start(report)
+        time.sleep(0.05)
+        now = run.snapshot().states
+        states = [state.type for key, state in now.items() if key.startswith("load")]
+        assert states.count(StateType.RUNNING) == 1
+        assert states.count(StateType.PENDING) == 4  # waiting for the slot, not begun
+        assert run.result(timeout=10).is_completed()
+    assert max(quick_done) - started < 0.3  # not behind the tagged tasks' 0.5 s
+
+
+def test_the_wait_counts_in_neither_the_attempt_s_time_nor_its_timeout(here: Path) -> None:
+    (here / "flowtop.toml").write_text('[concurrency]\n"tag:db" = 1\n')
+
+    @task(tags=["db"], timeout_seconds=0.5)
+    def load(i: int) -> int:
+        time.sleep(0.2)
+        return i
+
+    with Flow("report") as report:
+        for i in range(4):
+            load(i)  # 0.8 s in all, one at a time: each within its 0.5 s
     with Runner(workers=4) as runner:
         result = runner.run(report)
-    time.sleep(0.1)  # the waiting thread got its slot when hog ended; it must not run on
-    assert result["impatient"].type is StateType.FAILED
-    assert "ran past its timeout" in str(result["impatient"].exception)
-    assert started == ["hog"]
+    assert result.is_completed()
+    durations = [a.duration for attempts in result.attempts.values() for a in attempts]
+    assert len(durations) == 4 and max(durations) < 0.45
+
+
+def test_cancelling_a_run_ends_its_tasks_waiting_for_slots(here: Path) -> None:
+    (here / "flowtop.toml").write_text('[concurrency]\n"tag:db" = 1\n')
+
+    @task(tags=["db"])
+    def load(i: int) -> int:
+        time.sleep(0.3)
+        return i
+
+    with Flow("report") as report:
+        for i in range(3):
+            load(i)
+    with Runner(workers=4) as runner:
+        run = runner.start(report)
+        time.sleep(0.05)
+        run.cancel()
+        assert run.wait(5)
+        assert run.final_state() is StateType.CANCELLED
+    # the slots came back: a new run gets one at once
+    with Flow("again") as again:
+        load(9)
+    with Runner() as runner:
+        started = time.monotonic()
+        assert runner.run(again).is_completed()
+        assert time.monotonic() - started < 1
 
 
 def test_an_error_s_traceback_starts_in_the_task_not_in_the_wait(here: Path) -> None:

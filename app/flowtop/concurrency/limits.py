@@ -88,25 +88,16 @@ def _say(message: str) -> None:
 
 
 def acquire(
-    names: str | list[str],
-    occupy: int,
-    timeout_seconds: float | None,
-    *,
-    strict: bool,
-    rate: bool,
-    quiet: bool = False,
+    names: str | list[str], occupy: int, timeout_seconds: float | None, *, strict: bool, rate: bool
 ) -> Held:
     """Take ``occupy`` slots of each limit (all or none), held until ``release`` unless
     ``rate`` (a rate limit's slots free themselves); raise ``TimeoutError`` as Prefect
-    does when ``timeout_seconds`` passes first. ``quiet``: a name with no limit is not
-    mentioned (a task's tags: most have none)."""
+    does when ``timeout_seconds`` passes first."""
     if isinstance(occupy, bool) or not isinstance(occupy, int) or occupy < 1:
         raise ValueError(f"occupy must be a whole number of slots >= 1, got {occupy!r}")
     wanted = [names] if isinstance(names, str) else list(names)
     folder = state_dir()
-    limits = (
-        limits_for(folder, wanted, occupy, strict=strict, rate=rate, quiet=quiet) if wanted else {}
-    )
+    limits = limits_for(folder, wanted, occupy, strict=strict, rate=rate) if wanted else {}
     if not limits:
         return Held(None, limits, None)
     store = slot_store(folder)
@@ -133,6 +124,19 @@ def acquire(
         store.wait(generation, wait)
         pause = min(2 * pause, MAX_PAUSE)
         limits = _sized_now(folder, limits)
+
+
+def try_acquire(names: list[str]) -> Held | None:
+    """One slot of each limit ``names`` has, taken now (all or none; a name with no limit
+    is left out without a word), to ``release`` later; None when a limit has none free.
+    The engine's tag limits: an attempt that finds none waits without a thread."""
+    folder = state_dir()
+    limits = limits_for(folder, names, 1, strict=False, rate=False, quiet=True)
+    if not limits:
+        return Held(None, limits, None)
+    store = slot_store(folder)
+    taken = store.take(limits, 1, hold=True)
+    return Held(store, limits, taken) if isinstance(taken, Taken) else None
 
 
 def _slots(count: int) -> str:

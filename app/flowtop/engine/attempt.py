@@ -55,7 +55,7 @@ def start_elsewhere(
     ``async def`` task on the event loop, any other on the runner's backend (another
     process, a cluster). ``on_done`` gets its outcome."""
     _, _, args, kwargs = attempt
-    fn = task_runs.attempt_fn(attempt)  # hooks, tag limits
+    fn = task_runs.entered(attempt) if tr.node.task.extras else tr.node.task.fn  # hooks
     if tr.node.task.is_async:  # awaited on the event loop: no thread is held meanwhile
         live = (attempt[0], tr)  # its output is followed once it prints, as call_here's
         aloop.start_attempt(fn, args, kwargs, on_done, user=runner, attempt=attempt, live=live)

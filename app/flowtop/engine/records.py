@@ -102,7 +102,7 @@ _OWN = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 def from_user_code(tb: TracebackType | None) -> TracebackType | None:
     """``tb`` from its first frame outside flowtop: the frames that called a task's
-    function (the attempt's call, a tag limit's wait) are flowtop's, not the user's.
+    function (the attempt's call, the event loop's step) are flowtop's, not the user's.
     The last frame stays, whoever's it is: it is where the error started."""
     while (
         tb is not None
@@ -191,6 +191,7 @@ class TaskRun:
         "thread",
         "cache_key",
         "cache_note",
+        "slots",
     )
 
     def __init__(self, node: Node, policy: RetryPolicy) -> None:
@@ -216,6 +217,8 @@ class TaskRun:
         #: why there is none (its COMPLETED step says it).
         self.cache_key: str | None = None
         self.cache_note = ""
+        #: The slots of its tags' limits its running attempt holds (``tag_limits``).
+        self.slots: object | None = None
 
     def drop_timer(self) -> None:
         """Cancel its pending retry or timeout, if any."""

@@ -28,6 +28,7 @@ from .pool import WorkerPool
 from .records import Attempt, TaskRun, error_info, new_run_id
 from .run_handle import RunHandle
 from .states import TRANSITIONS, State, StateType
+from .tag_limits import SlotWaits
 
 if TYPE_CHECKING:
     from .capture import Captured
@@ -82,6 +83,7 @@ class FlowRun(RunHandle):
         self._starting = True
         self._unsent = 0
         self._drivers = Drivers(min(runner.workers, flow.max_workers or runner.workers))
+        self._slot_waits = SlotWaits()
         #: Whether jobs wait in the pool that no worker has taken: a driver then lets them
         #: go first, so runs sharing a pool take turns.
         pool = runner.executor
@@ -196,6 +198,8 @@ class FlowRun(RunHandle):
         timeout) unless it was cancelled, given up or replaced meanwhile."""
         if tr.token != token or self.state is not StateType.RUNNING:
             return False
+        if not self._slot_waits.admit(self, tr, token):
+            return False  # it waits for a slot of its tags' limits (tag_limits)
         tr.attempt += 1
         now = self._clock()
         tr.first_start = now if tr.first_start is None else tr.first_start
@@ -230,7 +234,7 @@ class FlowRun(RunHandle):
             with self._lock:
                 return self._then(0.0)  # handing an attempt over is quick
         while True:  # the default: run the attempt right here, on this pool thread
-            fn = task_runs.attempt_fn(attempt, token)  # hooks, tag limits
+            fn = task_runs.entered(attempt) if tr.node.task.extras else tr.node.task.fn
             started, wall = clock(), time.perf_counter()
             value, error, output = call_here(fn, args, kwargs, attempt)
             duration, wall = clock() - started, time.perf_counter() - wall
@@ -484,6 +488,8 @@ class FlowRun(RunHandle):
             raise IllegalTransition(
                 f"task {tr.key!r} of run {self.run_id}: {prior} -> {state} is not allowed"
             )
+        if tr.slots is not None and prior is StateType.RUNNING:
+            self._slot_waits.give_back(self, tr)
         tr.state = state
         tr.message = message
         if value is not _KEEP:

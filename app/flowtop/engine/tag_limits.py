@@ -1,13 +1,20 @@
-"""Prefect's tag-based concurrency limits: each attempt of a task tagged ``database``
-holds one slot of the limit ``tag:database`` while it runs.
+"""Prefect's tag-based concurrency limits: an attempt of a task tagged ``database``
+starts only with a slot of the limit ``tag:database``, and holds it while it runs.
 
 Prefect keeps these limits on its server (``prefect concurrency-limit create database
 2``; since 3.4.19 a global limit named ``tag:database``) and checks them as a task run
 enters Running. flowtop keeps every limit in ``flowtop.toml``'s ``[concurrency]`` table,
 so ``"tag:database" = 2`` there is the same limit, shared by every process that runs the
-workspace's code. A task waiting for a retry holds none: the limit counts running
-attempts, as Prefect's docs count task runs in Running (Prefect 3.4.19 and later keep
-the slot through a retry's wait; a wait can be minutes in which nothing runs).
+workspace's code.
+
+An attempt that finds no slot is not begun: it stays ``PENDING`` (or ``AWAITING_RETRY``)
+and is looked at again when a running attempt of its run gives slots back, and every
+``RECHECK`` seconds for slots other runs give back. It holds no worker meanwhile, so the
+run's other tasks go on (a wait inside the attempt held a worker per waiting task, and
+twenty tagged tasks kept twenty quick untagged ones waiting three seconds). A task
+waiting for its retry holds no slot either: the limit counts running attempts, as
+Prefect's docs count task runs in Running (Prefect 3.4.19 and later keep the slot
+through a retry's wait; a wait can be minutes in which nothing runs).
 
 The slots are counted by ``flowtop.concurrency``, which sits above the engine (its store
 is the workspace's): the package hands the engine a ``Slots`` when flowtop is imported,
@@ -16,18 +23,28 @@ rather than the engine importing a layer above it. A task with no tags never ask
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Collection
-from typing import Any, Protocol
+import logging
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .states import StateType
+
+if TYPE_CHECKING:
+    from .records import TaskRun
+    from .run import FlowRun
 
 PREFIX = "tag:"
+#: How often a run looks again for slots that other runs gave back (seconds).
+RECHECK = 0.1
+
+log = logging.getLogger("flowtop.task_engine")
 
 
 class Slots(Protocol):
-    """Takes one slot of each named limit that exists (waiting for room), and gives
-    them back; a name with no limit is not limited, and not mentioned."""
+    """Takes one slot of each named limit that exists at once, or none (a name with no
+    limit is not limited, and not mentioned); gives them back."""
 
-    def take(self, names: list[str]) -> object: ...
+    def try_take(self, names: list[str]) -> object | None:
+        """What ``give_back`` needs, or None when a limit has no slot free now."""
 
     def give_back(self, taken: object) -> None: ...
 
@@ -36,42 +53,67 @@ class Slots(Protocol):
 slots: Slots | None = None
 
 
-def limited(
-    fn: Callable[..., Any],
-    tags: Collection[str],
-    *,
-    is_async: bool,
-    abandoned: Callable[[], bool] | None = None,
-) -> Callable[..., Any]:
-    """``fn`` holding a slot of each of its tags' limits while it runs (``fn`` itself
-    when the task has no tags). ``abandoned``: whether the attempt was given up (its
-    timeout) while it waited for slots; then it never starts."""
-    holder = slots
-    if not tags or holder is None:
-        return fn
-    names = sorted(PREFIX + tag for tag in tags)
-    if is_async:
+def tags_of(run: Any, tr: TaskRun) -> frozenset[str]:
+    """A task run's tags: its task's, and those in effect where a ``@flow`` called it."""
+    return getattr(run, "task_tags", {}).get(tr.key, tr.node.task.tags)  # type: ignore[no-any-return]
 
-        @functools.wraps(fn)  # its name is the task's in messages
-        async def attempt_async(*args: Any, **kwargs: Any) -> Any:
-            import asyncio  # here, not at the top: `import flowtop` never loads asyncio
 
-            taken = await asyncio.to_thread(holder.take, names)  # the loop runs on meanwhile
-            try:
-                return await fn(*args, **kwargs)
-            finally:
-                holder.give_back(taken)
+class SlotWaits:
+    """One run's attempts waiting for slots of their tags' limits. Called under the
+    run's lock, except ``_recheck`` (the timer's thread), which takes it."""
 
-        return attempt_async
+    __slots__ = ("_parked", "_due")
 
-    @functools.wraps(fn)
-    def attempt(*args: Any, **kwargs: Any) -> Any:
-        taken = holder.take(names)
+    def __init__(self) -> None:
+        self._parked: list[tuple[TaskRun, int]] = []
+        self._due: float | None = None  # when the next look is set for
+
+    def admit(self, run: FlowRun, tr: TaskRun, token: int) -> bool:
+        """Whether attempt ``token`` of ``tr`` may begin now: it holds its slots (kept
+        in ``tr.slots`` until it leaves RUNNING), or it needs none. Otherwise it waits."""
+        tags = tags_of(run, tr)
+        holder = slots
+        if not tags or holder is None:
+            return True
         try:
-            if abandoned is not None and abandoned():
-                return None  # timed out while it waited: its outcome is dropped anyway
-            return fn(*args, **kwargs)
-        finally:
-            holder.give_back(taken)
+            taken = holder.try_take(sorted(PREFIX + tag for tag in tags))
+        except (OSError, ValueError) as exc:  # flowtop.toml broken since the load; limits.db
+            log.warning("task %r runs without its tags' limits: %s", tr.key, exc)
+            return True
+        if taken is None:
+            self._parked.append((tr, token))
+            self._arm(run, RECHECK)
+            return False
+        tr.slots = taken
+        return True
 
-    return attempt
+    def give_back(self, run: FlowRun, tr: TaskRun) -> None:
+        """``tr``'s attempt left RUNNING: its slots go back, and its run's waiting
+        attempts look again at once."""
+        taken, tr.slots = tr.slots, None
+        if slots is not None and taken is not None:
+            try:
+                slots.give_back(taken)
+            except (OSError, ValueError) as exc:  # its holder row is reaped in time
+                log.warning("task %r could not give its tags' slots back: %s", tr.key, exc)
+        if self._parked:
+            self._arm(run, 0.0)
+
+    def _arm(self, run: FlowRun, after: float) -> None:
+        when = run._clock() + after
+        if self._due is None or when < self._due:
+            self._due = when
+            try:
+                run.runner.timer.call_at(when, lambda: self._recheck(run))
+            except RuntimeError:  # the runner is shutting down: its runs end with it
+                self._due = None
+
+    def _recheck(self, run: FlowRun) -> None:
+        with run._lock:
+            self._due = None
+            parked, self._parked = self._parked, []
+            if run.state is not StateType.RUNNING:
+                return
+            for tr, token in parked:
+                if tr.token == token:  # not cancelled meanwhile
+                    run._attempt_due(tr, token)

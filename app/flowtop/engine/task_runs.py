@@ -128,7 +128,7 @@ def task_run_of(current: Any, state: State[Any] | None = None) -> TaskRun:
         tr_id = f"{run.run_id}:{tr.key}"
         name = _run_names.get(run, {}).get(tr.key, tr.key)
         first = tr.attempts[0].started if tr.attempts else None
-        tags = tags_of(run, tr)
+        tags = tag_limits.tags_of(run, tr)
     view = TaskRun(
         id=tr_id,
         name=name,
@@ -335,26 +335,6 @@ def entered(attempt: tuple[Any, ...]) -> Callable[..., Any]:
     except Exception as exc:  # noqa: BLE001 - the attempt's error, like any other
         return _araise(exc) if task.is_async else _Raise(exc)
     return task.fn  # type: ignore[no-any-return]
-
-
-def tags_of(run: Any, tr: TaskRecord) -> frozenset[str]:
-    """A task run's tags: its task's, and those in effect where a ``@flow`` called it."""
-    return getattr(run, "task_tags", {}).get(tr.key, tr.node.task.tags)  # type: ignore[no-any-return]
-
-
-def attempt_fn(attempt: tuple[Any, ...], token: int | None = None) -> Callable[..., Any]:
-    """What an attempt calls: the task's function, entered (``entered``: its hooks and run
-    name) and holding a slot of its tags' limits (``tag_limits``) while it runs.
-    ``token``: the attempt's, when it runs in this process, so one timed out while it
-    waited for slots never starts."""
-    run, tr = attempt[0], attempt[1]
-    task = tr.node.task
-    fn = entered(attempt) if task.extras else task.fn
-    tags = tags_of(run, tr)
-    if not tags:
-        return fn
-    abandoned = None if token is None else (lambda: tr.token != token)
-    return tag_limits.limited(fn, tags, is_async=task.is_async, abandoned=abandoned)
 
 
 def current_attempt() -> Any:
