@@ -4,6 +4,8 @@
 the engine, so ``flowtop run`` and ``flowtop --help`` never pay for the TUI.
 """
 
+from pathlib import Path
+
 from .engine import (
     Flow,
     RetriesExhausted,
@@ -28,10 +30,15 @@ class _TagSlots:
     below the workspace whose store counts them: ``flowtop.concurrency`` is imported
     when a tagged task first runs, so ``import flowtop`` stays light."""
 
-    def try_take(self, names: list[str]) -> object | None:
+    def tag_limits(self, folder: Path | None) -> dict[str, object]:
+        from .concurrency.limits import tag_limits
+
+        return tag_limits(folder)  # type: ignore[return-value]
+
+    def try_take(self, folder: Path | None, limits: dict[str, object]) -> object | None:
         from .concurrency.limits import try_acquire
 
-        return try_acquire(names)
+        return try_acquire(folder, limits)  # type: ignore[arg-type]
 
     def give_back(self, taken: object) -> None:
         from .concurrency.limits import Held, release

@@ -221,6 +221,30 @@ def test_cancelling_a_run_ends_its_tasks_waiting_for_slots(here: Path) -> None:
         assert time.monotonic() - started < 1
 
 
+def test_a_flowtop_toml_broken_mid_run_keeps_the_tag_limits_last_read(
+    here: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (here / "flowtop.toml").write_text('[concurrency]\n"tag:db" = 1\n')
+    overlap, broke = Overlap(), []
+
+    @task(tags=["db"])
+    def load(i: int) -> int:
+        if not broke:  # the first to run: the others wait, and read the file again
+            broke.append(i)
+            (here / "flowtop.toml").write_text("[concurrency\n")  # saved half-typed
+        held_for(0.15, overlap)
+        return i
+
+    with Flow("report") as report:
+        for i in range(4):
+            load(i)
+    with Runner(workers=4) as runner:
+        assert runner.run(report).is_completed()
+    assert overlap.most == 1
+    said = [r.getMessage() for r in caplog.records if "tag limits kept" in r.getMessage()]
+    assert len(said) == 1 and "flowtop.toml" in said[0]  # said once, with the file
+
+
 def test_an_error_s_traceback_starts_in_the_task_not_in_the_wait(here: Path) -> None:
     @task(tags=["db"])
     def broken() -> None:

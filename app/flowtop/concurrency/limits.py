@@ -48,11 +48,10 @@ def limit_of(folder: Path, name: str, value: Any) -> Limit:
 
 
 def limits_for(
-    folder: Path, names: list[str], slots: int, *, strict: bool, rate: bool, quiet: bool = False
+    folder: Path, names: list[str], slots: int, *, strict: bool, rate: bool
 ) -> dict[str, Limit]:
     """The limits ``names`` has in the workspace at ``folder`` (the missing ones left
-    out, or refused under ``strict``; ``quiet``: left out without a word), each checked
-    for a request of ``slots``."""
+    out, or refused under ``strict``), each checked for a request of ``slots``."""
     table = settings_table("concurrency", folder)
     missing = [name for name in names if name not in table]
     if missing and strict:
@@ -60,7 +59,7 @@ def limits_for(
             f"Concurrency limits {missing!r} must be created before acquiring slots"
         )
     found = {name: limit_of(folder, name, table[name]) for name in names if name in table}
-    if missing and not quiet:
+    if missing:
         _say(f"Concurrency limits {missing!r} do not exist - skipping acquisition.")
     for name, limit in found.items():
         if slots > limit.slots:
@@ -126,15 +125,22 @@ def acquire(
         limits = _sized_now(folder, limits)
 
 
-def try_acquire(names: list[str]) -> Held | None:
-    """One slot of each limit ``names`` has, taken now (all or none; a name with no limit
-    is left out without a word), to ``release`` later; None when a limit has none free.
-    The engine's tag limits: an attempt that finds none waits without a thread."""
-    folder = state_dir()
-    limits = limits_for(folder, names, 1, strict=False, rate=False, quiet=True)
-    if not limits:
-        return Held(None, limits, None)
-    store = slot_store(folder)
+def tag_limits(folder: Path | None) -> dict[str, Limit]:
+    """The ``tag:NAME`` limits ``flowtop.toml`` has, by name: the engine's tag limits."""
+    folder = folder or state_dir()
+    table = settings_table("concurrency", folder)
+    return {
+        name: limit_of(folder, name, value)
+        for name, value in table.items()
+        if name.startswith("tag:")
+    }
+
+
+def try_acquire(folder: Path | None, limits: dict[str, Limit]) -> Held | None:
+    """One slot of each of ``limits``, taken now (all or none), to ``release`` later;
+    None when one has no slot free. An engine's attempt that finds none waits without
+    holding a thread, and asks again later."""
+    store = slot_store(folder or state_dir())
     taken = store.take(limits, 1, hold=True)
     return Held(store, limits, taken) if isinstance(taken, Taken) else None
 

@@ -24,6 +24,8 @@ rather than the engine importing a layer above it. A task with no tags never ask
 from __future__ import annotations
 
 import logging
+import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .states import StateType
@@ -33,18 +35,24 @@ if TYPE_CHECKING:
     from .run import FlowRun
 
 PREFIX = "tag:"
-#: How often a run looks again for slots that other runs gave back (seconds).
+#: How often a run looks again for slots that other runs gave back, and at which tags
+#: ``flowtop.toml`` limits (seconds): asking the file at every attempt of a tagged task
+#: made 5,000 of them take six times as long.
 RECHECK = 0.1
 
 log = logging.getLogger("flowtop.task_engine")
 
 
 class Slots(Protocol):
-    """Takes one slot of each named limit that exists at once, or none (a name with no
-    limit is not limited, and not mentioned); gives them back."""
+    """The limits of the workspace whose ``.flowtop`` folder is given (None: the current
+    directory's), as ``flowtop.concurrency`` counts them for every process."""
 
-    def try_take(self, names: list[str]) -> object | None:
-        """What ``give_back`` needs, or None when a limit has no slot free now."""
+    def tag_limits(self, folder: Path | None) -> dict[str, object]:
+        """The ``tag:NAME`` limits ``flowtop.toml`` has now, by name."""
+
+    def try_take(self, folder: Path | None, limits: dict[str, object]) -> object | None:
+        """One slot of each of ``limits``, all or none: what ``give_back`` needs, or None
+        when one has no slot free now."""
 
     def give_back(self, taken: object) -> None: ...
 
@@ -62,11 +70,14 @@ class SlotWaits:
     """One run's attempts waiting for slots of their tags' limits. Called under the
     run's lock, except ``_recheck`` (the timer's thread), which takes it."""
 
-    __slots__ = ("_parked", "_due")
+    __slots__ = ("_parked", "_due", "_limits", "_fresh_until", "_told")
 
     def __init__(self) -> None:
         self._parked: list[tuple[TaskRun, int]] = []
         self._due: float | None = None  # when the next look is set for
+        self._limits: dict[str, object] = {}  # flowtop.toml's tag limits, by name
+        self._fresh_until = 0.0  # (time.monotonic) when to read them again
+        self._told = ""  # the last problem, said once
 
     def admit(self, run: FlowRun, tr: TaskRun, token: int) -> bool:
         """Whether attempt ``token`` of ``tr`` may begin now: it holds its slots (kept
@@ -75,10 +86,14 @@ class SlotWaits:
         holder = slots
         if not tags or holder is None:
             return True
+        known = self._tag_limits(run, holder)
+        wanted = {PREFIX + tag: known[PREFIX + tag] for tag in tags if PREFIX + tag in known}
+        if not wanted:
+            return True
         try:
-            taken = holder.try_take(sorted(PREFIX + tag for tag in tags))
-        except (OSError, ValueError) as exc:  # flowtop.toml broken since the load; limits.db
-            log.warning("task %r runs without its tags' limits: %s", tr.key, exc)
+            taken = holder.try_take(run.runner.state_dir, wanted)
+        except (OSError, ValueError) as exc:  # .flowtop/limits.db unusable
+            self._tell(f"task {tr.key!r} runs without its tags' limits: {exc}")
             return True
         if taken is None:
             self._parked.append((tr, token))
@@ -86,6 +101,23 @@ class SlotWaits:
             return False
         tr.slots = taken
         return True
+
+    def _tag_limits(self, run: FlowRun, holder: Slots) -> dict[str, object]:
+        """The tag limits, read again at most every ``RECHECK`` seconds; the last ones
+        read stay in use while ``flowtop.toml`` is broken (its problem is said once)."""
+        now = time.monotonic()
+        if now >= self._fresh_until:
+            self._fresh_until = now + RECHECK
+            try:
+                self._limits = holder.tag_limits(run.runner.state_dir)
+            except (OSError, ValueError) as exc:
+                self._tell(f"tag limits kept as they were: {exc}")
+        return self._limits
+
+    def _tell(self, problem: str) -> None:
+        if problem != self._told:
+            self._told = problem
+            log.warning(problem)
 
     def give_back(self, run: FlowRun, tr: TaskRun) -> None:
         """``tr``'s attempt left RUNNING: its slots go back, and its run's waiting
