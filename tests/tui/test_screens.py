@@ -552,3 +552,18 @@ def test_the_history_screen_shows_a_progress_bar_as_the_terminal_left_it(tmp_pat
             runner.shutdown()
         text = attempts_text(history.run_detail(run.run_id).task("load")).plain
     assert "100%" in text and " 50%" not in text and "␍" not in text
+
+
+def test_a_reused_task_says_once_where_its_attempts_are() -> None:
+    from flowtop.engine.events import REUSED_FROM_SOURCE
+    from flowtop.tui.screens.history import attempts_text
+    from flowtop.workspace.history_records import TaskRecord
+
+    reused = TaskRecord(
+        "extract", "COMPLETED", 3, 5, "4× 1s", "[1, 2]", True, REUSED_FROM_SOURCE,
+        None, None, None, None, None,
+    )  # fmt: skip
+    text = attempts_text(reused).plain
+    assert "its attempts are there" in text
+    assert REUSED_FROM_SOURCE not in text  # not said twice
+    assert "No attempts recorded" not in text

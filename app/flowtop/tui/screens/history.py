@@ -24,6 +24,7 @@ from flowtop.formats import RETRY_ONLY, date_time, plural, try_text
 from flowtop.looks import STATE_LOOK
 from flowtop.printable import as_left_on_screen, printable
 
+from ...engine.events import REUSED_FROM_SOURCE
 from ...engine.parameters import describe as describe_parameters
 from ...engine.states import StateType
 from ...workspace.history_records import counts_so_far
@@ -323,11 +324,12 @@ def attempts_text(record: TaskRecord, styles: Mapping[str, str] = LOOK_STYLE) ->
     text.append(f"  {record.policy}\n" if record.policy else "\n", style="dim")
     if record.reused:
         text.append(
-            "Carried over from the source run (not executed again).\n", style=styles["reused"]
+            "Carried over from the source run (not executed again): its attempts are there.\n",
+            style=styles["reused"],
         )
-    if record.message:
+    if record.message and record.message != REUSED_FROM_SOURCE:  # said just above
         text.append(plain(record.message) + "\n", style="italic")
-    if not record.attempt_records:
+    if not record.attempt_records and not record.reused:  # a reused task has none here
         text.append("No attempts recorded.\n", style="dim")
     attempts = record.attempt_records
     for attempt, after in zip(attempts, [*attempts[1:], None], strict=False):  # and the next
