@@ -33,12 +33,12 @@ class _TagSlots:
     def tag_limits(self, folder: Path | None) -> dict[str, object]:
         from .concurrency.limits import tag_limits
 
-        return tag_limits(folder)  # type: ignore[return-value]
+        return tag_limits(folder)  # type: ignore[return-value]  # opaque to the engine
 
     def try_take(self, folder: Path | None, limits: dict[str, object]) -> object | None:
         from .concurrency.limits import try_acquire
 
-        return try_acquire(folder, limits)  # type: ignore[arg-type]
+        return try_acquire(folder, limits)  # type: ignore[arg-type]  # tag_limits' own
 
     def give_back(self, taken: object) -> None:
         from .concurrency.limits import Held, release
