@@ -444,6 +444,10 @@ def test_tasks_of_one_task_share_a_policy_until_a_table_or_a_save_says_otherwise
         ),
         ("[concurrency]\ndatabase = 0", "[concurrency] database: its limit must be a whole number"),
         ("[concurrency]\napi = { limit = 2, decay = 1 }", "[concurrency] api: must be a number of"),
+        (
+            '[concurrency]\n"tag:db" = 0',
+            "[concurrency] tag:db: a tag limit of 0 (in Prefect: abort",
+        ),
     ],
 )
 def test_the_tables_prefect_code_reads_are_checked_with_file_and_line(

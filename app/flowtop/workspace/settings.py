@@ -421,6 +421,11 @@ def _check_concurrency(table: Any) -> None:
         )
     for key, value in table.items():
         problem = check_config(value)
+        if problem is not None and key.startswith("tag:") and value == 0:
+            problem = (
+                "a tag limit of 0 (in Prefect: abort the tasks with the tag) is not supported; "
+                "give it 1 or more slots, or take the tag off the tasks"
+            )
         if problem is not None:
             raise SettingsError(f"[concurrency] {key}: {problem}", ("concurrency",), key)
 
