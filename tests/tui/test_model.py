@@ -355,3 +355,23 @@ def test_a_progress_bar_reads_as_the_terminal_left_it() -> None:
     store.apply_batch([ev("a", S.COMPLETED, 1, T0 + 3, output="loading\r\n" + bar + "\ndone\n")])
     text = body_text(store.latest_for("etl").rows["a"], None).plain
     assert "│ loading\n│ 100%|##########\n│ done\n" in text
+
+
+def test_a_pending_task_of_a_live_run_says_what_it_waits_for() -> None:
+    """A task held back by a tag limit's slot stays PENDING with no event of its own:
+    the detail pane says what a pending task can be waiting for."""
+    from flowtop.tui.widgets.detail_pane import body_text
+
+    store = store_with(ev("a", S.RUNNING, 1, T0 + 1))
+    run = store.latest_for("etl")
+    assert run.waiting_for("b", ["a"]) == "upstream a to finish"
+    assert run.waiting_for("c", []) == "a free worker, or a slot of a concurrency limit on its tags"
+    assert run.waiting_for("a", []) == ""  # running: nothing to wait for
+    waiting = run.waiting_for("b", ["a"])
+    assert (
+        "Waiting for: upstream a to finish" in body_text(run.rows["b"], None, waiting=waiting).plain
+    )
+    store.apply_batch([ev("a", S.COMPLETED, 1, T0 + 2)])
+    assert run.waiting_for("b", ["a"]).startswith("a free worker")
+    store.apply_batch([RunFinished("r1", "etl", 1, S.CANCELLED, {}, 2.0, T0 + 3)])
+    assert run.waiting_for("b", ["a"]) == ""  # the run is over: it waits for nothing

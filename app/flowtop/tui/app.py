@@ -454,13 +454,15 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
             else None
         )
         run = self.table.run
+        links = self._links(row.key) if row is not None else None
         self.detail.show_task(
             row,
             described,
             self.clock(),
-            self._links(row.key) if row is not None else None,
+            links,
             run.error if run is not None else None,
             run.output if run is not None else "",
+            run.waiting_for(row.key, links[0] if links else ()) if run and row else "",
         )
 
     def _links(self, key: str) -> tuple[list[str], list[str]] | None:

@@ -244,6 +244,23 @@ class RunModel:
             return None
         return list(row.upstream), [k for k in self.order if key in self.rows[k].upstream]
 
+    def waiting_for(self, key: str, upstream: Sequence[str]) -> str:
+        """Why a pending task of this live run has not started ("" when it is not one):
+        upstream tasks still to finish, else a worker or a slot of its tags' limits
+        (``[concurrency] "tag:db"``), which keeps it pending without a word of its own."""
+        row = self.rows.get(key)
+        if row is None or row.state is not S.PENDING or self.state is not S.RUNNING:
+            return ""
+        unfinished = [
+            up
+            for up in upstream
+            if (other := self.rows.get(up)) and (other.state is None or not other.state.is_final)
+        ]
+        if unfinished:
+            more = f" and {len(unfinished) - 3} more" if len(unfinished) > 3 else ""
+            return f"upstream {', '.join(unfinished[:3])}{more} to finish"
+        return "a free worker, or a slot of a concurrency limit on its tags"
+
     def elapsed(self, now: float) -> float | None:
         if self.duration is not None:
             return self.duration

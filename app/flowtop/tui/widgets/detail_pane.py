@@ -108,11 +108,12 @@ def body_text(
     links: tuple[Sequence[str], Sequence[str]] | None = None,
     flow_error: ErrorInfo | None = None,
     flow_output: str = "",
+    waiting: str = "",
 ) -> Body:
-    """What the ``@flow`` function raised (``flow_error``), why the task is in this state,
-    the countdown's arithmetic, the task's neighbours in the flow (``links``: upstream,
-    downstream), every attempt, the policy, and what the function's body printed
-    (``flow_output``)."""
+    """What the ``@flow`` function raised (``flow_error``), why the task is in this state
+    (and what a pending one waits for: ``waiting``), the countdown's arithmetic, the
+    task's neighbours in the flow (``links``: upstream, downstream), every attempt, the
+    policy, and what the function's body printed (``flow_output``)."""
     body = Body()
     out = body.at(0)
     if flow_error is not None:
@@ -124,6 +125,9 @@ def body_text(
     if row.message:
         out.append("Why: ", style="bold")
         out.append(f"{row.message}\n")
+    if waiting:
+        out.append("Waiting for: ", style="bold")
+        out.append(f"{waiting}\n")
     if row.state is StateType.AWAITING_RETRY and row.delay_explained:
         out.append("Countdown: ", style="bold")
         out.append(f"{row.delay_explained}\n")
@@ -244,10 +248,11 @@ class DetailPane(VerticalScroll):
         links: tuple[Sequence[str], Sequence[str]] | None = None,
         flow_error: ErrorInfo | None = None,
         flow_output: str = "",
+        waiting: str = "",
     ) -> None:
         """``links``: the task's upstream and downstream task keys in its flow;
         ``flow_error``: what the run's ``@flow`` function raised; ``flow_output``: what
-        its body printed."""
+        its body printed; ``waiting``: what a pending task waits for."""
         self.show_title(row, now)
         if row is None:  # a run's own error in full: its header has room for one line
             text = Text("") if flow_error is None else self._run_error(flow_error)
@@ -256,7 +261,7 @@ class DetailPane(VerticalScroll):
                 text.append(flow_output.rstrip("\n") + "\n")
             self.body.update(text)
         else:
-            body = body_text(row, policy, self.styles_now, links, flow_error, flow_output)
+            body = body_text(row, policy, self.styles_now, links, flow_error, flow_output, waiting)
             self.body.update(body.renderable())
 
     def _run_error(self, error: ErrorInfo) -> Text:
