@@ -401,7 +401,10 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
                     and event.run_id == table.run.run_id
                     for event in lifecycle
                 )
-                if table.cursor_key in keys or ended:
+                # a pending row's "Waiting for:" follows its upstream rows' changes
+                shown = table.run.rows.get(table.cursor_key) if table.cursor_key else None
+                pending = shown is not None and shown.state is StateType.PENDING
+                if table.cursor_key in keys or ended or pending:
                     self._update_detail()
         if lifecycle:
             if not table.keys:  # its line instead of rows may say more: why none ran, subflows
