@@ -245,7 +245,7 @@ def test_a_flowtop_toml_broken_mid_run_keeps_the_tag_limits_last_read(
     assert len(said) == 1 and "flowtop.toml" in said[0]  # said once, with the file
 
 
-def test_an_error_s_traceback_starts_in_the_task_not_in_the_wait(here: Path) -> None:
+def test_a_tagged_task_s_traceback_starts_in_the_task(here: Path) -> None:
     @task(tags=["db"])
     def broken() -> None:
         raise ValueError("no such table")
