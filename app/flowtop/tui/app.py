@@ -458,6 +458,9 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
         )
         run = self.table.run
         links = self._links(row.key) if row is not None else None
+        waiting = ""
+        if run is not None and row is not None:
+            waiting = run.waiting_for(row.key, links[0] if links else ())
         self.detail.show_task(
             row,
             described,
@@ -465,7 +468,7 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
             links,
             run.error if run is not None else None,
             run.output if run is not None else "",
-            run.waiting_for(row.key, links[0] if links else ()) if run and row else "",
+            waiting,
         )
 
     def _links(self, key: str) -> tuple[list[str], list[str]] | None:
