@@ -641,3 +641,32 @@ def test_a_ctrl_c_while_a_run_starts_comes_once_the_run_exists() -> None:
         start_a_run()
     assert reached == ["the end of the block"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_list_shows_a_task_s_tags_and_the_limits_flowtop_toml_gives_them(tmp_path: Path) -> None:
+    write(tmp_path, "flowtop.toml", '[concurrency]\n"tag:db" = 2\n')
+    write(
+        tmp_path,
+        "tagged.py",
+        """
+        from flowtop import Flow, task
+
+        @task(tags=["nightly", "db"])
+        def load():
+            return 1
+
+        @task
+        def plain():
+            return 1
+
+        with Flow("tagged") as flow:
+            load()
+            plain()
+        """,
+    )
+    listed = flowtop("list", str(tmp_path))
+    assert listed.returncode == 0, listed.stderr
+    assert "tags             db (limit 2 at a time), nightly" in listed.stdout
+    (info,) = json_lines(flowtop("list", str(tmp_path), "--json").stdout)
+    tags = {t["task"]: t.get("tags") for t in info["tasks"]}
+    assert tags == {"load": {"db": 2, "nightly": None}, "plain": None}

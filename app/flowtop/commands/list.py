@@ -116,6 +116,8 @@ def _alike_runs(
         ]
         if "cache" in task:  # Prefect's caching, as the @task asked for it
             lines.append(f"      {'cache':<16} {task['cache']:<32} [{Layer.TASK}]\n")
+        if "tags" in task:  # and the limits flowtop.toml gives them ("tag:db" = 2)
+            lines.append(f"      {'tags':<16} {_tags(task['tags']):<32} [{Layer.TASK}]\n")
         if entries and entries[-1][1] == task["upstream"] and entries[-1][2] == lines:
             entries[-1][0].append(task["task"])
         else:
@@ -125,6 +127,13 @@ def _alike_runs(
             yield names, upstream, lines
         else:  # two alike tasks read better apart
             yield from (([name], upstream, lines) for name in names)
+
+
+def _tags(tags: dict[str, int | None]) -> str:
+    """``db (limit 2 at a time), nightly``: each tag, with its limit when it has one."""
+    return ", ".join(
+        tag if slots is None else f"{tag} (limit {slots} at a time)" for tag, slots in tags.items()
+    )
 
 
 def _names(names: list[str]) -> str:

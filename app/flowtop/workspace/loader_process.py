@@ -389,10 +389,12 @@ def describe_flow(workspace: Any, name: str) -> dict[str, Any]:
     dynamic = isinstance(flow, FlowFunction)
     # A @flow's graph exists only while it runs: list the @tasks it can call instead.
     nodes = flow.task_nodes() if isinstance(flow, FlowFunction) else flow.nodes
+    limits = _tag_limits(workspace.state_dir)
     tasks = []
     for key, node in nodes.items():
         policy = workspace.policy_for(flow, node)
         caching = node.task.caching
+        tags = sorted(node.task.tags)
         tasks.append(
             {
                 "task": key,
@@ -404,6 +406,7 @@ def describe_flow(workspace: Any, name: str) -> dict[str, Any]:
                     for field, (value, layer) in policy.describe().items()
                 },
                 **({"cache": caching.describe()} if caching is not None else {}),
+                **({"tags": {tag: limits.get(tag) for tag in tags}} if tags else {}),
             }
         )
     source = workspace.flow_files.get(name)
@@ -418,6 +421,19 @@ def describe_flow(workspace: Any, name: str) -> dict[str, Any]:
     if isinstance(flow, FlowFunction) and (options := flow.run_options()):
         described["runs"] = options
     return described
+
+
+def _tag_limits(state_dir: Path) -> dict[str, int]:
+    """The slots of each tag ``flowtop.toml`` limits (``"tag:db" = 2``): ``{"db": 2}``.
+    The workspace checked the table when it loaded."""
+    from ..code_settings import settings_table
+
+    table = settings_table("concurrency", state_dir)
+    return {
+        name[len("tag:") :]: value["limit"] if isinstance(value, dict) else value
+        for name, value in table.items()
+        if name.startswith("tag:")
+    }
 
 
 def _describe_in_child(request: dict[str, Any], budget: float) -> dict[str, Any]:
