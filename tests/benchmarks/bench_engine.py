@@ -31,11 +31,12 @@ def trivial(x: int) -> int:
     return x + 1
 
 
-def independent_flow(n: int, *, distinct: bool = False) -> Flow:
+def independent_flow(n: int, *, distinct: bool = False, tagged: bool = False) -> Flow:
     """``n`` independent calls of ``trivial``: one ``@task`` called ``n`` times, or (``distinct``)
-    ``n`` separate ``task(...)`` objects, each with its own policy (summary, record)."""
-    step = task(trivial)
-    flow = Flow(f"bench-{n}{'-distinct' if distinct else ''}")
+    ``n`` separate ``task(...)`` objects, each with its own policy (summary, record).
+    ``tagged``: the task has a tag that no limit names (each attempt asks whether it does)."""
+    step = task(trivial, tags=["nightly"]) if tagged else task(trivial)
+    flow = Flow(f"bench-{n}{'-distinct' if distinct else ''}{'-tagged' if tagged else ''}")
     for i in range(n):
         flow.add_call(task(trivial) if distinct else step, (i,), {})
     return flow
@@ -70,6 +71,7 @@ def bench_overhead(n: int, rounds: int) -> list[tuple[str, ...]]:
     """``flow.run()`` of ``n`` trivial independent tasks against a bare ``ThreadPoolExecutor(8)``
     submitting the same calls; the pool's start is counted on both sides."""
     one_task, distinct = independent_flow(n), independent_flow(n, distinct=True)
+    tagged = independent_flow(n, tagged=True)
 
     def raw() -> float:  # a fresh pool each time, as flow.run() makes a fresh runner
         start = time.perf_counter()
@@ -87,7 +89,8 @@ def bench_overhead(n: int, rounds: int) -> list[tuple[str, ...]]:
 
         return timed
 
-    times = interleaved({"raw": raw, "one": engine(one_task), "distinct": engine(distinct)}, rounds)
+    kinds = {"raw": raw, "one": engine(one_task), "distinct": engine(distinct)}
+    times = interleaved({**kinds, "tagged": engine(tagged)}, rounds)
     r = min(times["raw"])
     rows: list[tuple[str, ...]] = [
         (
@@ -107,6 +110,15 @@ def bench_overhead(n: int, rounds: int) -> list[tuple[str, ...]]:
                 ratio_cell(times[key], times["raw"], 1.5),
             )
         )
+    e = min(times["tagged"])
+    rows.append(
+        (
+            f"{n} trivial tasks, one @task tagged (no limit named): flow.run(), 8 workers",
+            f"{e * 1e3:.1f} ms",
+            f"{e / n * 1e6:.1f} µs/task",
+            f"{e / min(times['one']):.2f}× the untagged: the cost of asking for its tag's limit",
+        )
+    )
     return rows
 
 

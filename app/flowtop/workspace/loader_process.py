@@ -424,15 +424,19 @@ def describe_flow(workspace: Any, name: str) -> dict[str, Any]:
 
 
 def _tag_limits(state_dir: Path) -> dict[str, int]:
-    """The slots of each tag ``flowtop.toml`` limits (``"tag:db" = 2``): ``{"db": 2}``.
-    The workspace checked the table when it loaded."""
+    """The slots of each tag ``flowtop.toml`` limits (``"tag:db" = 2``): ``{"db": 2}``;
+    none when the file is broken (the workspace reported that already, with its line)."""
     from ..code_settings import settings_table
+    from ..concurrency.limits import check_config
 
-    table = settings_table("concurrency", state_dir)
+    try:
+        table = settings_table("concurrency", state_dir)
+    except ValueError:
+        return {}
     return {
         name[len("tag:") :]: value["limit"] if isinstance(value, dict) else value
         for name, value in table.items()
-        if name.startswith("tag:")
+        if name.startswith("tag:") and check_config(value) is None
     }
 
 
