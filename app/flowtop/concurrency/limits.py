@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..code_settings import settings_table, state_dir
+from ..engine.tag_limits import PREFIX
 from .slots import Limit, SlotStore, Taken, slot_store
 
 
@@ -132,7 +133,7 @@ def tag_limits(folder: Path | None) -> dict[str, Limit]:
     return {
         name: limit_of(folder, name, value)
         for name, value in table.items()
-        if name.startswith("tag:")
+        if name.startswith(PREFIX)
     }
 
 

@@ -61,9 +61,13 @@ class Slots(Protocol):
 slots: Slots | None = None
 
 
+#: A graph's run has no call-site tags (only a ``@flow`` run has ``task_tags``).
+_NO_CALL_TAGS: dict[str, frozenset[str]] = {}
+
+
 def tags_of(run: Any, tr: TaskRun) -> frozenset[str]:
     """A task run's tags: its task's, and those in effect where a ``@flow`` called it."""
-    return getattr(run, "task_tags", {}).get(tr.key, tr.node.task.tags)  # type: ignore[no-any-return]
+    return getattr(run, "task_tags", _NO_CALL_TAGS).get(tr.key, tr.node.task.tags)  # type: ignore[no-any-return]
 
 
 class SlotWaits:
@@ -87,7 +91,8 @@ class SlotWaits:
         if not tags or holder is None:
             return True
         known = self._tag_limits(run, holder)
-        wanted = {PREFIX + tag: known[PREFIX + tag] for tag in tags if PREFIX + tag in known}
+        names = (PREFIX + tag for tag in tags)
+        wanted = {name: known[name] for name in names if name in known}
         if not wanted:
             return True
         try:

@@ -426,18 +426,14 @@ def describe_flow(workspace: Any, name: str) -> dict[str, Any]:
 def _tag_limits(state_dir: Path) -> dict[str, int]:
     """The slots of each tag ``flowtop.toml`` limits (``"tag:db" = 2``): ``{"db": 2}``;
     none when the file is broken (the workspace reported that already, with its line)."""
-    from ..code_settings import settings_table
-    from ..concurrency.limits import check_config
+    from ..concurrency.limits import tag_limits
+    from ..engine.tag_limits import PREFIX
 
     try:
-        table = settings_table("concurrency", state_dir)
+        limits = tag_limits(state_dir)
     except ValueError:
         return {}
-    return {
-        name[len("tag:") :]: value["limit"] if isinstance(value, dict) else value
-        for name, value in table.items()
-        if name.startswith("tag:") and check_config(value) is None
-    }
+    return {name.removeprefix(PREFIX): limit.slots for name, limit in limits.items()}
 
 
 def _describe_in_child(request: dict[str, Any], budget: float) -> dict[str, Any]:

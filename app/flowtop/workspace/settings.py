@@ -414,6 +414,7 @@ def _check_concurrency(table: Any) -> None:
     """``[concurrency]``: named limits for ``flowtop.concurrency`` (``database = 2``, or
     ``api = { limit = 5, slot_decay_per_second = 1.0 }``)."""
     from ..concurrency.limits import check_config
+    from ..engine.tag_limits import PREFIX
 
     if not isinstance(table, dict):
         raise SettingsError(
@@ -421,7 +422,7 @@ def _check_concurrency(table: Any) -> None:
         )
     for key, value in table.items():
         problem = check_config(value)
-        if problem is not None and key.startswith("tag:") and value == 0:
+        if problem is not None and key.startswith(PREFIX) and type(value) is int and value == 0:
             problem = (
                 "a tag limit of 0 (in Prefect: abort the tasks with the tag) is not supported; "
                 "give it 1 or more slots, or take the tag off the tasks"
