@@ -335,3 +335,39 @@ def test_a_list_tuple_or_dict_parameter_takes_json_of_that_shape() -> None:
         coerce("[1,", tuple[str, ...])  # not JSON: the text, refused, not split into letters
     with pytest.raises(ValueError, match=re.escape("expected dict[str, int] as a JSON object")):
         coerce(["a"], dict[str, int])
+
+
+def test_a_containers_items_become_the_types_it_declares_as_prefect_validates_them() -> None:
+    """``list[date]`` from ``["2026-11-30"]`` holds dates: a flow written for Prefect does
+    ``day.year`` on each."""
+    assert coerce(["2026-11-30"], list[dt.date]) == [dt.date(2026, 11, 30)]
+    assert coerce(["a", "2"], tuple[str, int]) == ("a", 2)
+    assert coerce(["1", 1], set[int]) == {1}
+    assert coerce({"1": ["2026-11-30"]}, dict[int, list[dt.date]]) == {1: [dt.date(2026, 11, 30)]}
+    assert coerce({"mode": "FULL"}, dict[str, Mode]) == {"mode": Mode.FULL}
+    assert coerce([1, 2], tuple) == (1, 2)  # a bare ``tuple``: JSON has lists only
+
+
+@pytest.mark.parametrize(
+    ("value", "hint", "says"),
+    [
+        (["2026-11-30", "later"], list[dt.date], "expected date at [1], got 'later'"),
+        ({"a": ["1", "q"]}, dict[str, list[int]], "expected int at ['a'][1], got 'q'"),
+        ({"x": 1}, dict[int, int], "expected int at ['x'], got 'x'"),
+        (["a"], tuple[str, int], "expected tuple[str, int] (2 items), got ['a']"),
+    ],
+)
+def test_an_item_not_of_its_type_is_named_with_where_it_sits(
+    value: Any, hint: Any, says: str
+) -> None:
+    with pytest.raises(ValueError, match=f"^{re.escape(says)}$"):
+        coerce(value, hint)
+
+
+def test_a_bad_item_is_refused_before_the_run_starts_naming_the_parameter() -> None:
+    def weekly(days: list[dt.date]) -> list[dt.date]:
+        return days
+
+    says = "flow 'weekly': parameter days: expected date at [0], got 'monday'"
+    with pytest.raises(ParameterError, match=re.escape(says)):
+        call_for(weekly, "weekly", {"days": ["monday"]})

@@ -6,10 +6,10 @@ validates a flow's parameters against its annotations (``validate_parameters``) 
 turns ``"2026-11-30"`` into a ``date``; a flow written for Prefect does ``day.year``. So
 the common annotations are honoured here, without a validation library: ``int``,
 ``float``, ``str``, ``bool``, ``date``, ``datetime``, ``time``, ``Path``, an ``Enum``,
-``X | None`` of these; a ``list[...]`` or ``tuple[...]`` takes a JSON list and a
-``dict[...]`` a JSON object. Any other annotation (a class of the user's) gets the JSON
-value as it is. The same types go back to JSON as that text (``to_json``), so a rerun
-calls the function with the same values.
+``X | None`` of these; a ``list[...]``, ``tuple[...]`` or ``set[...]`` takes a JSON
+list and a ``dict[...]`` a JSON object, each item made the type declared for it. Any
+other annotation (a class of the user's) gets the JSON value as it is. The same types go
+back to JSON as that text (``to_json``), so a rerun calls the function with the same values.
 """
 
 from __future__ import annotations
@@ -42,26 +42,74 @@ def _one_type(hint: Any) -> Any:
 
 
 def coerce(value: Any, hint: Any) -> Any:
-    """``value`` as ``hint`` declares it; raises ``ValueError`` naming the type it needed."""
+    """``value`` as ``hint`` declares it; raises ``ValueError`` naming the type it needed,
+    and for a container's item where it sits (``expected date at [1], got 'x'``)."""
+    try:
+        return _coerce(value, hint)
+    except _Misfit as misfit:
+        where = "".join(reversed(misfit.path))
+        at = f" at {where}" if where else ""
+        raise ValueError(f"expected {misfit.needed}{at}, got {misfit.value!r}") from None
+
+
+class _Misfit(Exception):
+    """A value that is not of its type, and the path to it, gathered on the way out."""
+
+    def __init__(self, needed: str, value: Any) -> None:
+        super().__init__(needed)
+        self.needed = needed
+        self.value = value
+        self.path: list[str] = []
+
+
+def _coerce(value: Any, hint: Any) -> Any:
     hint = _one_type(hint)
     if value is None or hint is None or hint is Any:
         return value
     origin = typing.get_origin(hint)
-    if origin in (list, tuple) and not isinstance(value, list):
-        # text is not a list of its letters: ``regions=eu`` for ``list[str]``
-        raise ValueError(f'expected {type_text(hint)} as a JSON list (["a", "b"]), got {value!r}')
-    if origin is dict and not isinstance(value, dict):
-        raise ValueError(f'expected {type_text(hint)} as a JSON object ({{"a": 1}}), got {value!r}')
-    if origin is tuple:
-        return tuple(value)  # JSON has lists only
+    if origin in (list, tuple, set, frozenset):
+        if not isinstance(value, list):
+            # text is not a list of its letters: ``regions=eu`` for ``list[str]``
+            raise _Misfit(f'{type_text(hint)} as a JSON list (["a", "b"])', value)
+        return origin(_items(value, hint, origin))
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise _Misfit(f'{type_text(hint)} as a JSON object ({{"a": 1}})', value)
+        key_hint, value_hint = typing.get_args(hint) or (Any, Any)
+        return {
+            _at(f"[{key!r}]", key, key_hint): _at(f"[{key!r}]", item, value_hint)
+            for key, item in value.items()
+        }
     if not isinstance(hint, type):
-        return value  # list[str], Literal[...], a TypeVar: JSON already gave the shape
+        return value  # Literal[...], a TypeVar, an alias: JSON already gave the shape
     if isinstance(value, hint) and not (hint is int and isinstance(value, bool)):
         return value
     made = _make(value, hint)
     if made is _NOT:
-        raise ValueError(f"expected {_named(hint)}, got {value!r}")
+        raise _Misfit(_named(hint), value)
     return made
+
+
+def _items(value: list[Any], hint: Any, origin: Any) -> list[Any]:
+    """A JSON list's items, each made the type the container declares for it (JSON has
+    lists only: Prefect makes ``["2026-11-30"]`` a ``list[date]`` of dates)."""
+    args = typing.get_args(hint)
+    if origin is not tuple or (len(args) == 2 and args[1] is Ellipsis):
+        item_hint = args[0] if args else Any
+        return [_at(f"[{i}]", item, item_hint) for i, item in enumerate(value)]
+    if len(value) != len(args):
+        raise _Misfit(f"{type_text(hint)} ({len(args)} items)", value)
+    pairs = enumerate(zip(value, args, strict=True))
+    return [_at(f"[{i}]", item, item_hint) for i, (item, item_hint) in pairs]
+
+
+def _at(where: str, value: Any, hint: Any) -> Any:
+    """``value`` made ``hint``; a misfit learns it sat at ``where`` in its container."""
+    try:
+        return _coerce(value, hint)
+    except _Misfit as misfit:
+        misfit.path.append(where)
+        raise
 
 
 def choices(hint: Any) -> tuple[str, ...]:
@@ -102,6 +150,8 @@ def _make(value: Any, hint: type) -> Any:
             return float(value)
         if hint is int and isinstance(value, float) and value.is_integer():
             return int(value)
+        if hint in (tuple, set, frozenset) and isinstance(value, list):
+            return hint(value)  # a bare ``tuple``: JSON has lists only
         if issubclass(hint, enum.Enum):  # by value (``1``, ``"fast"``) or by name
             return _member(hint, value)
         if not isinstance(value, str):
