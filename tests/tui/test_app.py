@@ -135,7 +135,7 @@ async def test_n_starts_the_next_attempt_now(workspace: FakeWorkspace) -> None:
         await start_waiting(pilot, app)
         await pilot.pause(0.15)
         assert "⟳ Retry in 5" in screen_text(app)  # a 60 s wait counting down
-        assert "Countdown:" in screen_text(app)
+        assert "Delay:" in screen_text(app)
         app.table.focus()
         await pilot.press("n")
         await wait_for(

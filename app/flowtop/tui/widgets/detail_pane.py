@@ -129,7 +129,7 @@ def body_text(
         out.append("Waiting for: ", style="bold")
         out.append(f"{waiting}\n")
     if row.state is StateType.AWAITING_RETRY and row.delay_explained:
-        out.append("Countdown: ", style="bold")
+        out.append("Delay: ", style="bold")
         out.append(f"{row.delay_explained}\n")
     if row.result is not None and row.state is StateType.COMPLETED:
         out.append("Result: ", style="bold")
