@@ -199,6 +199,18 @@ async def test_editor_validates_as_you_type(real_workspace):
         assert not save.disabled and not error.display
 
 
+async def test_typing_into_a_prefilled_field_replaces_its_value(real_workspace):
+    """A user who opens the editor on ``max_retries=3`` and types 5 means 5, not 35: a
+    field's value is selected when it gains focus, as in a browser's form."""
+    app = editor_app(real_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("5")  # focus starts in max retries
+        assert field(app, "max_retries").value == "5"
+        await pilot.press("tab", "2")
+        assert field(app, "retry_delay").value == "2"
+
+
 async def test_editing_keys_and_letters_arriving_together_act_in_order(real_workspace):
     """Over a laggy link, keys come in bursts: ⌫ then 5 must leave 5, not the 3 the
     backspace (an action that went round the app) deleted after 5 was typed."""

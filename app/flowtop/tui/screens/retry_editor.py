@@ -93,7 +93,7 @@ class RetryEditor(FormDialog[bool]):
                             placeholder=hints[name],
                             id=f"field-{name}",
                             compact=True,
-                            select_on_focus=False,
+                            select_on_focus=True,
                         )
                         yield Static(
                             Text(f"← {layer}"),

@@ -86,7 +86,7 @@ class RunForm(FormDialog["dict[str, Any] | None"]):
                             placeholder=_placeholder(p),
                             id=f"param-{index}",
                             compact=True,
-                            select_on_focus=False,
+                            select_on_focus=True,
                         )
                         yield Static(Text(p.annotation), classes="kind")
                     yield Static("", classes="error", id=f"error-{index}")
