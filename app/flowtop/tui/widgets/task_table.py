@@ -51,16 +51,19 @@ class Columns:
     attempts: int = TRY_WIDTH
     time: int = TIME_WIDTH
     compact: bool = False  # TRY in its short form: ``1/1+3``
+    state: int = STATE_WIDTH
 
     def widths(self) -> tuple[int, ...]:
-        return (self.task, STATE_WIDTH, self.attempts, self.time, self.policy, self.error)
+        return (self.task, self.state, self.attempts, self.time, self.policy, self.error)
 
 
 def layout_columns(width: int, try_width: int = TRY_WIDTH) -> Columns:
     """Fit the columns to ``width`` (never wider: the table has no horizontal scroll).
 
     Task, state and try come first, then time, then the error, then the policy; at the
-    narrowest the task name shrinks (down to 6 cells) before anything else goes.
+    narrowest the task name shrinks (down to 6 cells), then time and try go (the detail
+    pane says both), then the state is cut: a cell is cut with an ellipsis, never cropped
+    by the screen's edge, where ``1/14`` would read ``1/1``.
     """
     time_width = TIME_WIDTH
     fixed = STATE_WIDTH + GAP + try_width + GAP + time_width + GAP
@@ -74,7 +77,11 @@ def layout_columns(width: int, try_width: int = TRY_WIDTH) -> Columns:
     if width - fixed >= 6:  # no room for errors: the name takes what is left
         return Columns(min(28, width - fixed), 0, 0, try_width, time_width)
     fixed -= time_width + GAP  # narrower still: drop the time column
-    return Columns(max(6, width - fixed), 0, 0, try_width, 0)
+    if width - fixed >= 6:
+        return Columns(width - fixed, 0, 0, try_width, 0)
+    fixed -= try_width + GAP  # then the try column
+    task = max(6, width - fixed)
+    return Columns(task, 0, 0, 0, 0, state=max(1, min(STATE_WIDTH, width - task - GAP)))
 
 
 def fit(text: str, width: int) -> str:
