@@ -59,6 +59,24 @@ def test_columns_never_overflow_the_table(width: int, try_width: int) -> None:
     assert columns.task >= 6 and columns.state >= 1
 
 
+async def test_on_a_narrow_terminal_the_header_and_title_keep_one_line_each(workspace) -> None:
+    """At 34 columns the header's first line wrapped and pushed its counts out of its two
+    rows, and the detail title's ``attempt 1/1`` was cut off by the pane's edge."""
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(34, 14)) as pilot:
+        await pilot.press("r")
+        await wait_for(
+            pilot, lambda: app.table.run is not None and not app.table.run.is_live, "run"
+        )
+        await pilot.pause()
+        lines = screen_text(app).splitlines()
+        top, title = app.header.region.y, app.detail.title_line.region.y
+        left = app.header.region.x
+        assert lines[top][left:].rstrip().endswith("…")  # "demo  run #1  ✗ Failed…"
+        assert "✓ 3 completed" in lines[top + 1]  # the counts stay on the second row
+        assert lines[title][left:].rstrip().endswith("…")
+
+
 @pytest.mark.parametrize("size", [(120, 36), (80, 24), (60, 20)])
 async def test_left_leaves_a_table_long_enough_to_scroll(long_workspace, size) -> None:
     app = FlowtopApp(long_workspace, watch=False)
