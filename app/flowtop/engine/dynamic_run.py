@@ -390,10 +390,10 @@ class DynamicRun(FlowRun):
                 return
         super()._ready(tr)
 
-    def _attempt_due(self, tr: TaskRun, token: int) -> None:
+    def attempt_due(self, tr: TaskRun, token: int) -> None:
         """As the runner's; an ``async def`` task's attempt starts on the event loop itself."""
         if not tr.node.task.is_async:
-            super()._attempt_due(tr, token)
+            super().attempt_due(tr, token)
             return
         aloop.post(aloop.get_loop(self.runner), self._attempt, tr, token)
 

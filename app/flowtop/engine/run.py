@@ -83,7 +83,7 @@ class FlowRun(RunHandle):
         self._starting = True
         self._unsent = 0
         self._drivers = Drivers(min(runner.workers, flow.max_workers or runner.workers))
-        self._slot_waits = SlotWaits()
+        self._slot_waits = SlotWaits(self._clock, self._lock)
         #: Whether jobs wait in the pool that no worker has taken: a driver then lets them
         #: go first, so runs sharing a pool take turns.
         pool = runner.executor
@@ -141,10 +141,11 @@ class FlowRun(RunHandle):
     def _submit(self, tr: TaskRun) -> None:
         """Queue the next attempt of ``tr`` (called under the lock)."""
         tr.token += 1
-        self._attempt_due(tr, tr.token)
+        self.attempt_due(tr, tr.token)
 
-    def _attempt_due(self, tr: TaskRun, token: int) -> None:
-        """Attempt ``token`` of ``tr`` may start now (under the lock): queue it for a driver."""
+    def attempt_due(self, tr: TaskRun, token: int) -> None:
+        """Attempt ``token`` of ``tr`` may start now (under the lock): queue it for a driver.
+        Also called by the run's ``SlotWaits`` when a slot it waited for is free."""
         more = self._drivers.due(tr, token)
         if self._starting:
             self._unsent += more
@@ -280,7 +281,7 @@ class FlowRun(RunHandle):
         with self._lock:
             again = self._apply(tr, token, judged, duration, output)
             if again is not None:
-                self._attempt_due(tr, again)
+                self.attempt_due(tr, again)
 
     def _inputs(self, node: Node) -> tuple[list[Any], dict[str, Any]]:
         """The node's arguments with upstream results in place of their refs."""
@@ -377,7 +378,7 @@ class FlowRun(RunHandle):
                 and self.state is StateType.RUNNING
             ):
                 tr.timer = None
-                self._attempt_due(tr, token)
+                self.attempt_due(tr, token)
 
     def _complete(
         self,

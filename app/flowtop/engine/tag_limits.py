@@ -24,7 +24,9 @@ rather than the engine importing a layer above it. A task with no tags never ask
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -72,16 +74,19 @@ def tags_of(run: Any, tr: TaskRun) -> frozenset[str]:
 
 class SlotWaits:
     """One run's attempts waiting for slots of their tags' limits. Called under the
-    run's lock, except ``_recheck`` (the timer's thread), which takes it."""
+    run's lock (handed over with the run's clock), except ``_recheck`` (the timer's
+    thread), which takes it."""
 
-    __slots__ = ("_parked", "_due", "_limits", "_fresh_until", "_told")
+    __slots__ = ("_parked", "_due", "_limits", "_fresh_until", "_told", "_clock", "_lock")
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float], lock: threading.Lock) -> None:
         self._parked: list[tuple[TaskRun, int]] = []
         self._due: float | None = None  # when the next look is set for
         self._limits: dict[str, object] = {}  # flowtop.toml's tag limits, by name
         self._fresh_until = 0.0  # (time.monotonic) when to read them again
         self._told = ""  # the last problem, said once
+        self._clock = clock
+        self._lock = lock
 
     def admit(self, run: FlowRun, tr: TaskRun, token: int) -> bool:
         """Whether attempt ``token`` of ``tr`` may begin now: it holds its slots (kept
@@ -137,7 +142,7 @@ class SlotWaits:
             self._arm(run, 0.0)
 
     def _arm(self, run: FlowRun, after: float) -> None:
-        when = run._clock() + after
+        when = self._clock() + after
         if self._due is None or when < self._due:
             self._due = when
             try:
@@ -146,11 +151,11 @@ class SlotWaits:
                 self._due = None
 
     def _recheck(self, run: FlowRun) -> None:
-        with run._lock:
+        with self._lock:
             self._due = None
             parked, self._parked = self._parked, []
             if run.state is not StateType.RUNNING:
                 return
             for tr, token in parked:
                 if tr.token == token:  # not cancelled meanwhile
-                    run._attempt_due(tr, token)
+                    run.attempt_due(tr, token)
