@@ -7,7 +7,7 @@ import enum
 import json
 import re
 from pathlib import Path, PurePath
-from typing import Any
+from typing import Any, Literal, Optional
 
 import pytest
 from hypothesis import given
@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from flowtop import flow
 from flowtop.engine import Runner
 from flowtop.engine.events import RunStarted
-from flowtop.engine.parameter_types import coerce, hint_named
+from flowtop.engine.parameter_types import coerce, hint_named, type_text
 from flowtop.engine.parameters import (
     UNSTORED,
     ParameterError,
@@ -371,3 +371,19 @@ def test_a_bad_item_is_refused_before_the_run_starts_naming_the_parameter() -> N
     says = "flow 'weekly': parameter days: expected date at [0], got 'monday'"
     with pytest.raises(ParameterError, match=re.escape(says)):
         call_for(weekly, "weekly", {"days": ["monday"]})
+
+
+@pytest.mark.parametrize(
+    ("hint", "text"),
+    [
+        (list[dt.date], "list[date]"),  # Python's own text: list[datetime.date]
+        (dict[str, list[Path]], "dict[str, list[Path]]"),
+        (tuple[str, ...], "tuple[str, ...]"),
+        (Optional[int], "int | None"),  # noqa: UP045 - the spelling under test
+        (Literal["eu", 1], "Literal['eu', 1]"),
+        ("list[date]", "list[date]"),  # left as text by ``from __future__ import annotations``
+    ],
+)
+def test_a_parameters_type_reads_as_it_was_written(hint: Any, text: str) -> None:
+    """The run form and ``flowtop list`` show it beside the field."""
+    assert type_text(hint) == text

@@ -122,10 +122,20 @@ def choices(hint: Any) -> tuple[str, ...]:
 
 
 def type_text(hint: Any) -> str:
-    """An annotation as it is written: ``int``, ``list[str]``, ``Optional[int]`` (a
-    string annotation, left by ``from __future__ import annotations``, as it is)."""
+    """An annotation as it is written: ``int``, ``list[date]``, ``int | None`` (a string
+    annotation, left by ``from __future__ import annotations``, as it is). Python's own
+    text names each module (``list[datetime.date]``), which no one wrote."""
     if isinstance(hint, str):
         return hint
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return " | ".join("None" if arg is type(None) else type_text(arg) for arg in args)
+    if origin is typing.Literal:
+        return f"Literal[{', '.join(map(repr, args))}]"
+    if origin is not None and args:
+        name = getattr(origin, "__name__", None) or str(origin).replace("typing.", "")
+        items = ", ".join("..." if arg is Ellipsis else type_text(arg) for arg in args)
+        return f"{name}[{items}]"
     if isinstance(hint, type):
         return hint.__name__
     return str(hint).replace("typing.", "")
