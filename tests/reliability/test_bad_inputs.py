@@ -273,6 +273,12 @@ ROWS = [
         label="flowtop.toml",
     ),
     Row(
+        "unknown-settings-table",  # its line: the table's header, not a "tasks =" that is not there
+        {"flowtop.toml": '[defaults]\nworkers = 4\n\n[tasks."good/ok"]\nmax_retries = 2\n'},
+        error="flowtop.toml:4: top level: unknown table 'tasks'",
+        label="flowtop.toml",
+    ),
+    Row(
         "unknown-exception-name",
         {"flowtop.toml": '[flows."good".tasks."ok"]\nretry_on = ["NoSuchError"]\n'},
         error='flowtop.toml:2: [flows."good".tasks."ok"]: retry_on: unknown exception \'NoSuchError\'',

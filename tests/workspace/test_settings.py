@@ -143,7 +143,7 @@ def test_unknown_key_names_file_table_line_and_valid_keys(etl):
         ),
         (
             "[default]\nworkers = 2\n",
-            "flowtop.toml: top level: unknown table 'default' (did you mean 'defaults'?)",
+            "flowtop.toml:1: top level: unknown table 'default' (did you mean 'defaults'?)",
         ),
         ('[flows."etl"]\nretries = 2\n', "flowtop.toml:2: [flows.\"etl\"]: unknown key 'retries'"),
         (
@@ -258,7 +258,7 @@ def test_non_exception_name_is_refused(etl):
 def test_overrides_file_holds_only_task_tables(etl):
     ws = etl(overrides="[defaults]\nworkers = 2\n")
     assert str(ws.settings_error).startswith(
-        ".flowtop/overrides.toml: top level: unknown table 'defaults'; valid tables: flows"
+        ".flowtop/overrides.toml:1: top level: unknown table 'defaults'; valid tables: flows"
     )
 
 

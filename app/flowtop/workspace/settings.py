@@ -503,6 +503,8 @@ def locate(text: str, table: tuple[str, ...], key: str | None) -> int | None:
             current = header
             if header == table:
                 header_line = number
+            if key is not None and header[: len(table) + 1] == (*table, key):
+                return number  # the key is a table of its own: ``[tasks."x"]``
             continue
         if current == table and key_re is not None and key_re.match(line):
             return number
