@@ -325,6 +325,7 @@ async def test_filter_opens_at_top_and_esc_in_the_table_clears_it(workspace) -> 
         await pilot.pause()
         assert app.table.keys == ["extract", "flaky", "load"]
         assert app.table.cursor_key == "extract"  # a filtered view opens at the top
+        assert "filter: a (3 of 5)" in screen_text(app)  # how many it hides
         await pilot.press("enter")  # keep the filter, back to the table
         assert app.focused is app.table
         await pilot.press("j")

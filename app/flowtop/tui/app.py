@@ -428,7 +428,10 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
         if self.table.sort != "definition" or self.table.sort_reverse:
             extra.append(f"sort: {self.table.sort} {self.table.sort_arrow}")
         if self.table.filter_text:
-            extra.append(f"filter: {self.table.filter_text}")
+            total = len(self.table.run.rows) if self.table.run is not None else 0
+            extra.append(
+                f"filter: {self.table.filter_text} ({len(self.table.keys):,} of {total:,})"
+            )
         if self.auto_rerun:
             extra.append("auto-rerun on save: on")
         live = self.store.live_for(self.selected_flow) if self.selected_flow else []
