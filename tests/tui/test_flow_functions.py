@@ -325,6 +325,6 @@ async def test_the_history_screen_counts_a_live_flow_run_s_tasks_so_far(tmp_path
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
             row = [str(cell) for cell in app.screen.query_one("#runs", DataTable).get_row_at(0)]
-            assert "Running" in row[2] and "✓ 1" in row[5] and "▶ 1" in row[5], row
+            assert "Running" in row[2] and "✓ 1" in row[3] and "▶ 1" in row[3], row
     finally:
         history.close()

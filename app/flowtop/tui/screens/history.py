@@ -131,7 +131,9 @@ class HistoryScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static("", id="heading")
         table = RunTable(id="runs", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Flow", "#", "State", "Started", "Duration", "Counts", "Rerun of")
+        # What a run came to (state, counts) before when and how long: at 80 columns, a
+        # flow cell with parameters left the counts past the right edge.
+        table.add_columns("Flow", "#", "State", "Counts", "Started", "Duration", "Rerun of")
         yield table
         yield Static("", id="message")
         yield KeyBar(lambda: footer_entries(self))
@@ -189,9 +191,9 @@ class HistoryScreen(Screen[None]):
                 flow_cell,
                 Text(str(record.number), justify="right"),
                 state_text(record.state, looks(self.app)),
+                counts_text(record.counts),
                 date_time(record.started, ""),
                 Text(fmt_duration(record.duration), justify="right"),
-                counts_text(record.counts),
                 f"#{record.rerun_of_number}" if record.rerun_of_number else "",
                 key=record.run_id,
             )
