@@ -76,6 +76,14 @@ def test_load_reports_flows_and_errors_together(write, workspace):
     assert again.errors == ()  # an unchanged error is not news
 
 
+def test_files_load_in_the_order_a_person_numbers_them(write, workspace):
+    """The flows list follows the files: step2.py before step10.py, as ``ls -v`` lists them."""
+    for n in (10, 2, 1):
+        write(f"step{n}.py", f'from flowtop import Flow, task\nflow = Flow("s{n}")\n')
+    write("a.py", 'from flowtop import Flow, task\nflow = Flow("a")\n')
+    assert list(workspace().shapes) == ["a", "s1", "s2", "s10"]
+
+
 def test_make_runner_applies_settings_and_numbers_runs_from_history(write, workspace):
     write("flaky.py", FLAKY)
     write(

@@ -68,6 +68,12 @@ class LoadOutcome:
     errors: list[LoadError] = field(default_factory=list)  # new or changed errors
 
 
+def file_order(path: Path) -> tuple[Any, ...]:
+    """Files in the order a person numbers them: ``step2.py`` before ``step10.py`` (as
+    ``ls -v`` lists them), so the flows list reads in that order too."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.name))
+
+
 def module_name_for(path: Path) -> str:
     """A stable, unique module name for a flow file: same file, same name, across reloads."""
     stem = re.sub(r"\W", "_", path.stem) or "module"
@@ -272,7 +278,7 @@ class Loader:
             except OSError:
                 pass  # a symlink loop: reported when read
             found.append(self.root / entry.name)
-        return sorted(found)
+        return sorted(found, key=file_order)
 
     def load_all(self) -> LoadOutcome:
         self.activate()
@@ -281,7 +287,9 @@ class Loader:
         current = set(self.candidates())
         for gone in sorted((set(self.modules) | set(self.errors)) - current):
             self._forget(gone, outcome)
-        self._load_files(sorted(current), outcome, explicit=set(self.modules) | set(self.errors))
+        self._load_files(
+            sorted(current, key=file_order), outcome, explicit=set(self.modules) | set(self.errors)
+        )
         return outcome
 
     def reload(self, paths: Iterable[Path]) -> LoadOutcome:
