@@ -1349,12 +1349,6 @@ FLOW_RETRIES = {
 #: Scenarios known to differ, each with its reason: a difference README's "Differences
 #: from Prefect 3" table justifies. Shown as KNOWN, not counted as the same.
 KNOWN: dict[str, str] = {
-    "flow_timeout_task_in_flight": (
-        "justified: a task attempt runs on a worker thread, which flowtop does not "
-        "interrupt; at the flow's time limit the task is cancelled, its thread left to "
-        "finish alone and its result dropped (Prefect runs a direct task call on the "
-        "flow's own thread, which its time limit interrupts)"
-    ),
     "timeout_every_attempt": (
         "justified: the class is named TaskTimeout; drop-in's "
         "prefect.exceptions.TaskRunTimeoutError is that class (a TimeoutError)"

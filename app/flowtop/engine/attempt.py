@@ -8,7 +8,6 @@ user's code and so never runs under the lock.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -22,6 +21,7 @@ from .pool import MAX_ABANDONED
 from .prefect_api import returned_state
 from .records import TaskRun, error_info, from_user_code
 from .states import State, StateType
+from .user_call import UserCall
 
 if TYPE_CHECKING:
     from .run import FlowRun
@@ -32,14 +32,19 @@ Attempt = tuple[Any, TaskRun, list[Any], dict[str, Any]]
 
 
 def call_here(
-    fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any], attempt: Attempt
+    fn: Callable[..., Any],
+    args: list[Any],
+    kwargs: dict[str, Any],
+    attempt: Attempt,
+    call: UserCall | None = None,
 ) -> tuple[Any, BaseException | None, str]:
     """``fn(*args, **kwargs)`` on this thread, its prints and logs captured: ``(value,
-    error, output)``. Never raises; an error's traceback starts in the user's code."""
+    error, output)``. Never raises; an error's traceback starts in the user's code.
+    ``call``: made when a time limit may interrupt the attempt (``user_call``)."""
     captured = capture.begin(attempt)
     captured.live = (attempt[0], attempt[1])  # its output is followed once it prints
     try:
-        value = fn(*args, **kwargs)
+        value = fn(*args, **kwargs) if call is None else call.run(fn, args, kwargs)
         error: BaseException | None = None
     except BaseException as exc:  # noqa: BLE001 - every outcome is reported, none escapes
         value, error = None, exc
@@ -138,29 +143,29 @@ def timed_out(tr: TaskRun, how: str, *, no_retry: bool) -> tuple[TaskTimeout, De
     return error, Decision(False, StateType.FAILED, error=error, reason="timed out; no worker")
 
 
-def give_up_thread(runner: Runner, thread: threading.Thread | None) -> tuple[str, bool, bool]:
-    """An attempt ran past its timeout on ``thread``, which cannot be killed: give it up
-    so the pool starts another in its place (a worker kept per hung attempt would leave
-    none for the retries, and the run would never end).
+def give_up_thread(runner: Runner, call: UserCall | None) -> tuple[str, bool, bool]:
+    """An attempt ran past its timeout in ``call``: raise ``TaskTimeout`` in the task's
+    code (its next Python line, as Prefect does), and give its thread up so the pool
+    starts another in its place: code blocked in C stops only when that returns, and a
+    worker kept per hung attempt would leave none for the retries.
 
-    Returns how the attempt was stopped (for its error), whether ``thread`` was replaced,
+    Returns how the attempt was stopped (for its error), whether the thread was replaced,
     and whether the task must not be retried (no replacement was possible).
     """
     if runner.backend is not None:
         return "the executor was told to stop it", False, False
     abandon = getattr(runner.executor, "abandon", None)
-    if abandon is None or thread is None:
-        return "its thread cannot be killed; a late result will be discarded", False, False
-    if abandon(thread):
-        return (
-            "its thread cannot be killed; it was left to finish alone, a new worker took its place",
-            True,
-            False,
-        )
+    if call is None:
+        return "its thread cannot be interrupted; a late result will be discarded", False, False
+    call.interrupt(TaskTimeout)
+    raised = "TaskTimeout was raised in its code"
+    if abandon is None:
+        return f"{raised}; a late result will be discarded", False, False
+    if abandon(call.thread):
+        return f"{raised}, and a new worker took its place", True, False
     stuck = getattr(runner.executor, "abandoned", MAX_ABANDONED)
     return (
-        f"its thread cannot be killed, and {stuck} stuck threads are the most flowtop "
-        "replaces: not retried",
+        f"{raised}, and {stuck} stuck threads are the most flowtop replaces: not retried",
         False,
         True,
     )

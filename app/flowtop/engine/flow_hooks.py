@@ -22,10 +22,11 @@ is the run's output, as the body's is.
 
 ``timeout_seconds``: once the body has run that long, the run fails with
 ``FlowRunTimeoutError`` (its state ``TimedOut``, "Flow run exceeded timeout of 0.5
-second(s)"), its unfinished tasks are cancelled, and the body is interrupted as Prefect
-interrupts a flow's thread: an exception raised there at its next Python line (code
-blocked in C, such as a long ``time.sleep``, goes on until it returns, and a task it then
-calls is not started). Flow retries retry a timed-out run like any failed one.
+second(s)"), its unfinished tasks are cancelled, and the body (and each task attempt still
+running, ``user_call``) is interrupted as Prefect interrupts a flow's thread: an exception
+raised there at its next Python line (code blocked in C, such as a long ``time.sleep``,
+goes on until it returns, and a task it then calls is not started). Flow retries retry a
+timed-out run like any failed one.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from .hooks import call_hooks
 from .prefect_api import State
 from .prefect_context import flow_run_info
 from .states import StateType
+from .user_call import raise_in
 
 if TYPE_CHECKING:
     from .dynamic_run import DynamicRun
@@ -82,12 +84,8 @@ def timed_out(seconds: float) -> tuple[FlowRunTimeoutError, str]:
 def interrupt(thread: threading.Thread) -> None:
     """Raise ``FlowInterrupted`` in ``thread`` at its next Python line (Prefect's
     ``_send_exception_to_thread``)."""
-    import ctypes  # 2 ms at import, for flows with a time limit only
-
-    if thread.ident is not None and thread.is_alive():
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(
-            ctypes.c_ulong(thread.ident), ctypes.py_object(FlowInterrupted)
-        )
+    if thread.is_alive():
+        raise_in(thread, FlowInterrupted)
 
 
 # -- hooks ---------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ Prefect 3 runs such a call as a task run of its own. flowtop runs it on the call
 thread with the same rules as the runner (:func:`~flowtop.engine.policy.decide`): attempt,
 decide, wait the delay, attempt again. Nothing is emitted, since no run watches it. A
 ``timeout`` runs the attempt on a helper thread so the caller can stop waiting; as in
-the runner, an attempt that overran cannot be killed and its late result is discarded.
+the runner, an attempt that overran is interrupted (``user_call``) and its late result
+discarded.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .cached_calls import look_up_call, store_call
 from .errors import TaskTimeout
 from .policy import decide
 from .prefect_api import _inline, from_engine, returned_state
+from .records import from_user_code
 from .states import State, StateType
 from .task_runs import (
     ATTEMPT,
@@ -30,6 +32,7 @@ from .task_runs import (
     inline_ends,
     log_failure,
 )
+from .user_call import UserCall
 
 if TYPE_CHECKING:
     from .caching import CachedResult
@@ -40,6 +43,9 @@ def _attempt(
     task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], current: InlineCall
 ) -> tuple[Any, BaseException | None]:
     timeout = task.policy.timeout
+    # A timed-out sync attempt is interrupted in its own code (``user_call``); an async
+    # one's time limit is the event loop's (``_aattempt``).
+    interruptible: UserCall | None = None
 
     def call() -> tuple[Any, BaseException | None]:
         _inline.depth = getattr(_inline, "depth", 0) + 1
@@ -47,10 +53,11 @@ def _attempt(
         try:
             if task.is_async:
                 return returned_state(run_sync(task.fn(*args, **kwargs)))
+            if interruptible is not None:
+                return returned_state(interruptible.run(task.fn, list(args), kwargs))
             return returned_state(task.fn(*args, **kwargs))
         except BaseException as exc:  # noqa: BLE001 - every outcome goes to decide()
-            if exc.__traceback__ is not None and exc.__traceback__.tb_next is not None:
-                exc.__traceback__ = exc.__traceback__.tb_next
+            exc.__traceback__ = from_user_code(exc.__traceback__)
             return None, exc
         finally:
             ATTEMPT.reset(scope)
@@ -69,10 +76,14 @@ def _attempt(
             capture._local.buffer = None
 
     thread = threading.Thread(target=on_thread, name=f"flowtop-inline-{task.name}", daemon=True)
+    interruptible = None if task.is_async else UserCall(0, thread)
     thread.start()
     thread.join(timeout)
     if not box:
-        return None, _timed_out(task, "its thread cannot be killed; a late result is discarded")
+        how = "its thread cannot be interrupted"
+        if interruptible is not None and interruptible.interrupt(TaskTimeout):
+            how = "TaskTimeout was raised in its code"
+        return None, _timed_out(task, f"{how}; a late result is discarded")
     return box[0]
 
 

@@ -6,7 +6,6 @@ The records are plain data; only the run (``run.FlowRun``) changes them, under i
 from __future__ import annotations
 
 import os
-import threading
 import traceback
 import uuid
 from collections import Counter
@@ -24,6 +23,7 @@ from .timer import TimerHandle
 if TYPE_CHECKING:
     from .flow import Flow
     from .graph import Node
+    from .user_call import UserCall
 
 #: Longest error message carried by an event; the rest is summarised, not dropped silently.
 MAX_MESSAGE = 100_000
@@ -188,7 +188,7 @@ class TaskRun:
         "attempts",
         "reused",
         "max_attempts",
-        "thread",
+        "call",
         "cache_key",
         "cache_note",
         "slots",
@@ -211,14 +211,21 @@ class TaskRun:
         self.timer: TimerHandle | None = None
         self.attempts: list[Attempt] = []
         self.reused = False
-        #: The pool thread running the current attempt (default backend), to give up on it.
-        self.thread: threading.Thread | None = None
+        #: The current attempt's call on a pool thread (default backend), when a timeout
+        #: may interrupt it and give its thread up.
+        self.call: UserCall | None = None
         #: A task that caches: the key its result is stored under once it completes, or
         #: why there is none (its COMPLETED step says it).
         self.cache_key: str | None = None
         self.cache_note = ""
         #: The slots of its tags' limits its running attempt holds (``tag_limits``).
         self.slots: object | None = None
+
+    def call_of(self, token: int) -> UserCall | None:
+        """Attempt ``token``'s interruptible call; None when it has none (no timeout), or
+        when a newer attempt's has taken its place (then this one timed out already)."""
+        call = self.call
+        return call if call is not None and call.token == token else None
 
     def drop_timer(self) -> None:
         """Cancel its pending retry or timeout, if any."""

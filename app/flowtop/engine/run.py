@@ -29,6 +29,7 @@ from .records import Attempt, TaskRun, error_info, new_run_id
 from .run_handle import RunHandle
 from .states import TRANSITIONS, State, StateType
 from .tag_limits import SlotWaits
+from .user_call import UserCall
 
 if TYPE_CHECKING:
     from .capture import Captured
@@ -211,9 +212,9 @@ class FlowRun(RunHandle):
             tr.timer = self.runner.timer.call_at(
                 now + tr.policy.timeout, lambda: self._timed_out(tr, token)
             )
-            # Only a timeout needs the attempt's thread: to give it up and start another.
+            # Only a timeout needs the attempt's call: to interrupt it, and replace its thread.
             here = self.runner.backend is None and not tr.node.task.is_async
-            tr.thread = threading.current_thread() if here else None
+            tr.call = UserCall(token) if here else None
         return True
 
     def _run(self, tr: TaskRun, token: int, *, driving: bool) -> Begun | None:
@@ -237,7 +238,7 @@ class FlowRun(RunHandle):
         while True:  # the default: run the attempt right here, on this pool thread
             fn = task_runs.entered(attempt) if tr.node.task.extras else tr.node.task.fn
             started, wall = clock(), time.perf_counter()
-            value, error, output = call_here(fn, args, kwargs, attempt)
+            value, error, output = call_here(fn, args, kwargs, attempt, tr.call_of(token))
             duration, wall = clock() - started, time.perf_counter() - wall
             judged = judge(self, tr, value, error, None)
             token = task_runs.concluding(self, tr, token, *judged[:3])  # log lines, hooks
@@ -298,9 +299,9 @@ class FlowRun(RunHandle):
             tr.token += 1  # the thread still runs; whatever it returns is now stale
             tr.timer = None
             # The attempt needs this lock to conclude, so its thread has not moved on.
-            how, replaced, no_retry = give_up_thread(self.runner, tr.thread)
-            if replaced and tr.thread is not None:
-                self._hand_drivers(self._drivers.given_up(tr.thread))
+            how, replaced, no_retry = give_up_thread(self.runner, tr.call)
+            if replaced and tr.call is not None:
+                self._hand_drivers(self._drivers.given_up(tr.call.thread))
             error, final = timed_out(tr, how, no_retry=no_retry)
             conclusion = tr.token
         # As for any attempt, the decision (which may call the user's predicate) is made

@@ -1,0 +1,70 @@
+"""A task attempt's call on a worker thread, which a time limit can interrupt.
+
+Python cannot kill a thread, but it can raise an exception in one at its next Python
+line (``PyThreadState_SetAsyncExc``): that is how Prefect stops a sync task past its
+``timeout_seconds``, and a flow's direct task call at the flow's. A task looping in Python
+then stops; one blocked in C (a long ``time.sleep``, a socket read) stops once that returns.
+
+The exception must land in the user's code and nowhere else: raised in flowtop's own lines
+after the call, it would break the run's bookkeeping. So the call says when it enters and
+leaves the user's function, under a lock the interrupter takes too. An interrupt is raised
+at most once, and only while the call is inside; one asked for before the call began makes
+it not begin; one set as the call was leaving, not yet delivered, is cleared as it leaves,
+and one delivered in those last lines comes out of ``run`` like an error of the call.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+_BEFORE, _INSIDE, _AFTER = range(3)
+
+
+class UserCall:
+    """The call of one attempt (``token``) on ``thread`` (by default the one making this)."""
+
+    __slots__ = ("thread", "token", "_lock", "_where", "_raised")
+
+    def __init__(self, token: int, thread: threading.Thread | None = None) -> None:
+        self.thread = threading.current_thread() if thread is None else thread
+        self.token = token
+        self._lock = threading.Lock()
+        self._where = _BEFORE
+        self._raised: type[BaseException] | None = None
+
+    def run(self, fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]) -> Any:
+        """``fn(*args, **kwargs)``; raises the interrupt instead if one came first."""
+        with self._lock:
+            if self._raised is not None:
+                raise self._raised()
+            self._where = _INSIDE
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            with self._lock:
+                self._where = _AFTER
+                if self._raised is not None:
+                    raise_in(self.thread, None)  # one set but not delivered: cleared
+
+    def interrupt(self, kind: type[BaseException]) -> bool:
+        """Raise ``kind`` in the user's code (its next Python line), or keep the call from
+        beginning; False when it has ended or was interrupted already."""
+        with self._lock:
+            if self._where == _AFTER or self._raised is not None:
+                return False
+            self._raised = kind
+            if self._where == _INSIDE:
+                raise_in(self.thread, kind)
+            return True
+
+
+def raise_in(thread: threading.Thread, kind: type[BaseException] | None) -> None:
+    """Have ``thread`` raise ``kind`` at its next Python line (None: no longer)."""
+    import ctypes  # 2 ms at import: only once something is interrupted
+
+    if thread.ident is not None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(thread.ident), None if kind is None else ctypes.py_object(kind)
+        )

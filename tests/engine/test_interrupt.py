@@ -1,0 +1,163 @@
+"""A task past its time limit is interrupted at its next Python line, as Prefect does:
+its thread stops instead of looping on, given up, until the process ends.
+
+Each task here loops in Python (``spinning``) and would never return on its own; the
+loop notes what stopped it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from flowtop import Flow, flow, task
+from flowtop.engine import Runner
+from flowtop.engine.errors import TaskTimeout
+from flowtop.engine.flow_hooks import FlowInterrupted
+from flowtop.engine.states import StateType
+from flowtop.engine.user_call import UserCall
+
+from .kit import wait_until
+
+
+class Spinner:
+    """A function that loops in Python until an exception stops it, noting which one and
+    on which thread it ran."""
+
+    def __init__(self) -> None:
+        self.stopped_by: list[str] = []
+        self.threads: list[threading.Thread] = []
+
+    def __call__(self) -> None:
+        self.threads.append(threading.current_thread())
+        spins = 0
+        try:
+            while True:
+                spins += 1
+        except BaseException as exc:
+            self.stopped_by.append(type(exc).__name__)
+            raise
+
+    def all_stopped(self) -> bool:
+        return all(not thread.is_alive() for thread in self.threads)
+
+
+@pytest.fixture
+def spinner() -> Spinner:
+    return Spinner()
+
+
+def test_an_attempt_past_its_timeout_stops_and_its_retry_runs(spinner: Spinner) -> None:
+    spin = task(spinner, name="spin", timeout=0.2, max_retries=1, retry_delay=0)
+    with Flow("spins") as graph:
+        spin()
+    with Runner(2) as runner:
+        result = runner.run(graph)
+    assert result["spin"].type is StateType.FAILED and result["spin"].attempt == 2
+    wait_until(spinner.all_stopped)  # no thread left looping
+    assert spinner.stopped_by == ["TaskTimeout", "TaskTimeout"]
+    error = result.attempts["spin"][0].error
+    assert error is not None and "TaskTimeout was raised in its code" in error.message
+
+
+def test_at_a_flows_time_limit_its_running_task_stops(spinner: Spinner) -> None:
+    """Prefect interrupts a direct task call at the flow's ``timeout_seconds``; the task
+    is cancelled and its thread stops rather than running on unseen."""
+    spin = task(spinner, name="spin")
+
+    @flow(timeout_seconds=0.2)
+    def limited() -> None:
+        spin()
+
+    with pytest.raises(TimeoutError, match=r"timed out after 0\.2"):
+        limited()
+    wait_until(spinner.all_stopped)
+    assert spinner.stopped_by == ["FlowInterrupted"]
+
+
+def test_a_task_called_outside_any_flow_is_stopped_too(spinner: Spinner) -> None:
+    spin = task(spinner, name="spin", timeout=0.2)
+    with pytest.raises(TaskTimeout, match="TaskTimeout was raised in its code"):
+        spin()
+    wait_until(spinner.all_stopped)
+    assert spinner.stopped_by == ["TaskTimeout"]
+
+
+def test_a_task_that_swallows_the_interrupt_is_given_up_all_the_same() -> None:
+    """``except Exception`` catches ``TaskTimeout`` (as Prefect's ``TimeoutError``): the
+    attempt has failed already, the run ends, and the pool replaced the thread."""
+    release = threading.Event()
+    swallowed: list[str] = []
+
+    @task(timeout=0.2)
+    def stubborn() -> None:
+        try:
+            while not release.is_set():
+                pass
+        except Exception as exc:  # noqa: BLE001 - what a careless task does, under test
+            swallowed.append(type(exc).__name__)
+        release.wait(5)
+
+    with Flow("stubborn") as graph:
+        stubborn()
+    try:
+        with Runner(2) as runner:
+            result = runner.run(graph)
+        assert result["stubborn"].type is StateType.FAILED
+        wait_until(lambda: swallowed == ["TaskTimeout"])
+    finally:
+        release.set()
+
+
+def thread_running(fn: Callable[[], Any]) -> tuple[threading.Thread, UserCall, list[str]]:
+    """``fn`` in a ``UserCall`` on a thread of its own; the list gets how the call ended."""
+    ended: list[str] = []
+
+    def body() -> None:
+        try:
+            call.run(fn, [], {})
+            ended.append("returned")
+        except BaseException as exc:  # noqa: BLE001 - how the call ended is what is tested
+            ended.append(type(exc).__name__)
+
+    thread = threading.Thread(target=body, daemon=True)
+    call = UserCall(0, thread)
+    return thread, call, ended
+
+
+def test_an_interrupt_before_the_call_begins_keeps_it_from_beginning() -> None:
+    called: list[int] = []
+    thread, call, ended = thread_running(lambda: called.append(1))
+    assert call.interrupt(TimeoutError)
+    thread.start()
+    thread.join(5)
+    assert ended == ["TimeoutError"] and called == []
+
+
+def test_an_interrupt_after_the_call_ended_does_nothing() -> None:
+    after = threading.Event()
+    thread, call, ended = thread_running(lambda: None)
+    thread.start()
+    thread.join(5)
+    assert ended == ["returned"]
+    assert not call.interrupt(TimeoutError)
+    # the thread that made the call goes on unharmed: nothing is pending for it
+    mine = UserCall(1)
+    mine.run(after.set, [], {})
+    assert not mine.interrupt(TimeoutError)
+    time.sleep(0.01)  # a pending exception would be raised at one of these lines
+    assert after.is_set()
+
+
+def test_a_call_is_interrupted_once(spinner: Spinner) -> None:
+    thread, call, ended = thread_running(spinner)
+    thread.start()
+    wait_until(lambda: spinner.threads != [])
+    assert call.interrupt(FlowInterrupted)
+    assert not call.interrupt(TimeoutError)
+    thread.join(5)
+    assert ended == ["FlowInterrupted"] and spinner.stopped_by == ["FlowInterrupted"]
