@@ -62,6 +62,10 @@ def test_an_attempt_past_its_timeout_stops_and_its_retry_runs(spinner: Spinner) 
     assert spinner.stopped_by == ["TaskTimeout", "TaskTimeout"]
     error = result.attempts["spin"][0].error
     assert error is not None and "TaskTimeout was raised in its code" in error.message
+    # its traceback is where the task was when its time ran out: the line a hang is on
+    assert error.traceback.startswith("Traceback (most recent call last):")
+    where = error.traceback.splitlines()[1]
+    assert "test_interrupt.py" in where and where.endswith("in __call__"), error.traceback
 
 
 def test_at_a_flows_time_limit_its_running_task_stops(spinner: Spinner) -> None:
@@ -81,8 +85,9 @@ def test_at_a_flows_time_limit_its_running_task_stops(spinner: Spinner) -> None:
 
 def test_a_task_called_outside_any_flow_is_stopped_too(spinner: Spinner) -> None:
     spin = task(spinner, name="spin", timeout=0.2)
-    with pytest.raises(TaskTimeout, match="TaskTimeout was raised in its code"):
+    with pytest.raises(TaskTimeout, match="TaskTimeout was raised in its code") as raised:
         spin()
+    assert raised.traceback[-1].name == "__call__"  # the spinning line, not flowtop's
     wait_until(spinner.all_stopped)
     assert spinner.stopped_by == ["TaskTimeout"]
 

@@ -138,6 +138,7 @@ def timed_out(tr: TaskRun, how: str, *, no_retry: bool) -> tuple[TaskTimeout, De
     error = TaskTimeout(
         f"attempt {tr.attempt} of {tr.key!r} ran past its timeout of {timeout:g}s ({how})"
     )
+    error.__traceback__ = None if tr.call is None else tr.call.stack  # the line it was on
     if not no_retry:
         return error, None
     return error, Decision(False, StateType.FAILED, error=error, reason="timed out; no worker")

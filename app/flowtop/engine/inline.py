@@ -83,7 +83,9 @@ def _attempt(
         how = "its thread cannot be interrupted"
         if interruptible is not None and interruptible.interrupt(TaskTimeout):
             how = "TaskTimeout was raised in its code"
-        return None, _timed_out(task, f"{how}; a late result is discarded")
+        error = _timed_out(task, f"{how}; a late result is discarded")
+        error.__traceback__ = None if interruptible is None else interruptible.stack
+        return None, error
     return box[0]
 
 

@@ -15,8 +15,10 @@ and one delivered in those last lines comes out of ``run`` like an error of the 
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
+from types import TracebackType
 from typing import Any
 
 _BEFORE, _INSIDE, _AFTER = range(3)
@@ -25,11 +27,14 @@ _BEFORE, _INSIDE, _AFTER = range(3)
 class UserCall:
     """The call of one attempt (``token``) on ``thread`` (by default the one making this)."""
 
-    __slots__ = ("thread", "token", "_lock", "_where", "_raised")
+    __slots__ = ("thread", "token", "stack", "_lock", "_where", "_raised")
 
     def __init__(self, token: int, thread: threading.Thread | None = None) -> None:
         self.thread = threading.current_thread() if thread is None else thread
         self.token = token
+        #: Where the user's code was when it was interrupted (its frames, outermost first):
+        #: the traceback a timeout's error shows, so a hang says which line it hung on.
+        self.stack: TracebackType | None = None
         self._lock = threading.Lock()
         self._where = _BEFORE
         self._raised: type[BaseException] | None = None
@@ -56,8 +61,27 @@ class UserCall:
                 return False
             self._raised = kind
             if self._where == _INSIDE:
+                self.stack = self._user_frames()
                 raise_in(self.thread, kind)
             return True
+
+    def _user_frames(self) -> TracebackType | None:
+        """The call's thread's frames inside ``run`` (the user's function and what it
+        called), as a traceback; read while the call cannot leave (under the lock)."""
+        frame = sys._current_frames().get(self.thread.ident or -1)
+        inside = []
+        while frame is not None and frame.f_code is not _RUN:
+            inside.append(frame)
+            frame = frame.f_back
+        if frame is None:  # not in the call after all
+            return None
+        stack = None
+        for frame in inside:  # innermost first: each links to the one it called
+            stack = TracebackType(stack, frame, frame.f_lasti, frame.f_lineno)
+        return stack
+
+
+_RUN = UserCall.run.__code__
 
 
 def raise_in(thread: threading.Thread, kind: type[BaseException] | None) -> None:
