@@ -296,10 +296,12 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
             self._select_error(value)
 
     def _select_flow(self, name: str) -> None:
-        self.selected_flow, self.selected_error = name, None
+        left, self.selected_flow, self.selected_error = self.selected_flow, name, None
         self.table.show_run(self._run_for(name))
         self._update_header()
         self._update_detail()
+        if left not in (None, name) and left not in self.workspace.shapes:
+            self._show_flows()  # a flow whose file is gone leaves with its ended run
 
     def _select_error(self, key: str) -> None:
         self.selected_error = key
