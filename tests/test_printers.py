@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 
-from flowtop.commands.printers import READER_GONE, HumanPrinter, JsonPrinter
+from flowtop.commands.printers import READER_GONE, HumanPrinter, JsonPrinter, raised_at
 from flowtop.engine.events import (
     ErrorInfo,
     Event,
@@ -305,3 +305,38 @@ def test_a_progress_bar_in_an_attempts_output_reads_as_the_terminal_left_it() ->
     )
     HumanPrinter(out, live=False)([*events()[:1], end])
     assert "  │ start\n  │ 100%\n  │ done" in out.getvalue() and " 90%" not in out.getvalue()
+
+
+TRACE = (
+    "Traceback (most recent call last):\n"
+    '  File "/work/flows/etl.py", line 21, in extract\n'
+    "    return get(endpoint)\n"
+    '  File "/work/flows/flaky_api.py", line 55, in get\n'
+    '    raise ConnectionError("reset")\n'
+    "ConnectionError: reset\n"
+)
+
+
+def test_a_failure_line_says_where_the_error_was_raised() -> None:
+    """A log of `flowtop run` names the file and line without the whole traceback."""
+    assert raised_at(TRACE) == "flaky_api.py:55 in get"
+    assert raised_at("") == ""  # an error made by flowtop itself (a cancel) has none
+    out = io.StringIO()
+    failed = TaskStateChanged(
+        "r1",
+        "etl",
+        "extract",
+        S.FAILED,
+        4,
+        4,
+        T0,
+        error=ErrorInfo("ConnectionError", "reset", TRACE),
+    )
+    HumanPrinter(out, live=False)([*events()[:1], failed])
+    assert (
+        out.getvalue()
+        .splitlines()[-1]
+        .endswith(
+            "etl/extract ✗ failed (attempt 4/4): ConnectionError: reset (flaky_api.py:55 in get)"
+        )
+    )

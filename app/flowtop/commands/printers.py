@@ -7,6 +7,7 @@ Both write through ``Output``, which notices a reader that left (``flowtop run |
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections import Counter
@@ -104,6 +105,20 @@ def one_line(text: str, limit: int = 160) -> str:
     """``text`` printable, on one line, cut at ``limit`` characters with "…"."""
     line = " ".join(printable(text).split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+#: A frame's line in a traceback: ``  File "/x/etl.py", line 36, in load``.
+_FRAME = re.compile(r'^  File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<name>.+)$', re.M)
+
+
+def raised_at(traceback: str) -> str:
+    """Where an error was raised, from its traceback's last frame: ``etl.py:36 in load``
+    ("" without one), so a log line names the place without the whole traceback."""
+    frames = _FRAME.findall(traceback)
+    if not frames:
+        return ""
+    file, line, name = frames[-1]
+    return f"{os.path.basename(file)}:{line} in {name}"
 
 
 #: What ``--quiet`` leaves out.
@@ -256,6 +271,8 @@ class HumanPrinter:
         detail = ""
         if event.error is not None and event.state in (StateType.AWAITING_RETRY, StateType.FAILED):
             detail = f": {event.error.type}: {one_line(event.error.message)}"
+            at = raised_at(event.error.traceback)
+            detail += f" ({printable(at)})" if at else ""
         elif event.state is StateType.COMPLETED:
             detail = f" → {one_line(event.result or '', 60)}"
             if event.reused and event.message in ("", REUSED_FROM_SOURCE):
