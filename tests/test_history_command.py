@@ -132,6 +132,8 @@ def test_one_run_shows_every_attempt_with_error_output_and_traceback(
     assert f"run id {result.run_id}" in out
     # what followed each failed attempt is said, not left as the state it was stored in
     assert "attempt 1  FAILED, retried" in out and "ConnectionError: connection reset" in out
+    # a retried attempt, whose traceback is not printed, says where its error was raised
+    assert "ConnectionError: connection reset (test_history_command.py:36 in fetch)" in out
     assert "retry after 0s (retry_delay=0s)" in out and "AWAITING_RETRY" not in out
     assert "fetching, try 0 ␛[31mred␛[0m" in out  # escapes shown, never sent to the terminal
     assert "\x1b" not in out

@@ -41,7 +41,7 @@ from ..workspace.history_records import (
 from ..workspace.places import STATE_DIR, STORE_FILE
 from ..workspace.store_reader import StoreReader
 from .common import whole_number
-from .printers import one_line
+from .printers import one_line, raised_at
 
 #: The most runs ``--limit`` takes; SQLite integers stop at 2**63 - 1.
 MAX_LIMIT = 1_000_000_000
@@ -316,6 +316,9 @@ def _print_attempt(attempt: AttemptRecord, after: AttemptRecord | None, out: Wri
     line = f"  attempt {attempt.number}  {state}  {precise_duration(attempt.duration)}"
     if attempt.error_type is not None:
         line += f"  {attempt.error_type}: {clean(_first_line(attempt.error_message or ''))}"
+        at = raised_at(attempt.traceback or "")
+        if at and attempt.state != "FAILED":  # a final failure prints its whole traceback
+            line += f" ({clean(at)})"
     print(line, file=out)
     pad = "      "
     if attempt.retry_in is not None:
