@@ -42,6 +42,9 @@ def test_timeout_kills_the_attempts_process(make_runner, tmp_path: Path):
     with Flow("slow") as flow:
         tasks.sleeps_past_timeout(str(pid_file))
     runner = make_runner("process", workers=1)
+    with Flow("warm") as warm:  # its worker started first: on a loaded machine, starting
+        tasks.noisy(1)  # one took longer than the 0.5 s timeout, and no pid was written
+    assert runner.run(warm).is_completed()
     result = runner.start(flow).result(timeout=10)  # a 30 s sleep, stopped at 0.5 s
     assert result["sleeps_past_timeout"].is_failed()
     assert type(result["sleeps_past_timeout"].exception).__name__ == "TaskTimeout"
