@@ -77,7 +77,10 @@ class UserCall:
             return None
         stack = None
         for frame in inside:  # innermost first: each links to the one it called
-            stack = TracebackType(stack, frame, frame.f_lasti, frame.f_lineno)
+            line = frame.f_lineno  # None in rare states of a frame: then its code's first line
+            stack = TracebackType(
+                stack, frame, max(frame.f_lasti, 0), line or frame.f_code.co_firstlineno
+            )
         return stack
 
 
