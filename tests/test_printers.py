@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sysconfig
 
 from flowtop.commands.printers import READER_GONE, HumanPrinter, JsonPrinter, raised_at
 from flowtop.engine.events import (
@@ -321,6 +322,11 @@ def test_a_failure_line_says_where_the_error_was_raised() -> None:
     """A log of `flowtop run` names the file and line without the whole traceback."""
     assert raised_at(TRACE) == "flaky_api.py:55 in get"
     assert raised_at("") == ""  # an error made by flowtop itself (a cancel) has none
+    library = sysconfig.get_paths()["stdlib"] + "/socket.py"
+    deep = TRACE.replace("ConnectionError: reset\n", "") + (
+        f'  File "{library}", line 100, in connect\n    sock.connect(sa)\nConnectionError: reset\n'
+    )
+    assert raised_at(deep) == "flaky_api.py:55 in get"  # the user's line, not the library's
     out = io.StringIO()
     failed = TaskStateChanged(
         "r1",
@@ -340,3 +346,12 @@ def test_a_failure_line_says_where_the_error_was_raised() -> None:
             "etl/extract ✗ failed (attempt 4/4): ConnectionError: reset (flaky_api.py:55 in get)"
         )
     )
+
+
+def test_a_cancelled_task_says_why() -> None:
+    """A task a flow's time limit stopped names the line it was on; one the user cancelled says so."""
+    out = io.StringIO()
+    why = "the flow run timed out at etl.py:21 in extract"
+    cancelled = TaskStateChanged("r1", "etl", "extract", S.CANCELLED, 1, 4, T0, message=why)
+    HumanPrinter(out, live=False)([*events()[:1], cancelled])
+    assert out.getvalue().splitlines()[-1].endswith(f"etl/extract ■ cancelled (attempt 1/4): {why}")

@@ -24,6 +24,7 @@ from ..engine.events import (
     json_line,
 )
 from ..engine.parameters import decode, describe
+from ..engine.records import users_line
 from ..engine.states import StateType
 from ..formats import (
     RETRY_ONLY,
@@ -112,12 +113,13 @@ _FRAME = re.compile(r'^  File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<name
 
 
 def raised_at(traceback: str) -> str:
-    """Where an error was raised, from its traceback's last frame: ``etl.py:36 in load``
-    ("" without one), so a log line names the place without the whole traceback."""
-    frames = _FRAME.findall(traceback)
-    if not frames:
+    """Where an error was raised in the user's code, from its traceback: ``etl.py:36 in
+    load`` ("" without one), so a log line names the place without the whole traceback."""
+    frames = [(file, int(line), name) for file, line, name in _FRAME.findall(traceback)]
+    where = users_line(frames)
+    if where is None:
         return ""
-    file, line, name = frames[-1]
+    file, line, name = where
     return f"{os.path.basename(file)}:{line} in {name}"
 
 
@@ -279,7 +281,11 @@ class HumanPrinter:
                 detail = " (reused)"
             elif event.message:  # a cached result's source, or why a result was not cached
                 detail = f" ({one_line(event.message)}){detail}"
-        elif event.message and event.state in (StateType.UPSTREAM_FAILED, StateType.FAILED):
+        elif event.message and event.state in (
+            StateType.UPSTREAM_FAILED,
+            StateType.FAILED,
+            StateType.CANCELLED,
+        ):
             detail = f": {one_line(event.message)}"
         if event.output:  # what the attempt printed or logged, under the line of its end
             shown = as_left_on_screen(event.output).rstrip("\n")

@@ -243,8 +243,12 @@ class DynamicRun(FlowRun):
             self.error, self.timed_out = flow_hooks.timed_out(self.flow.timeout)
             for tr in self.tasks.values():  # attempts still running stop at their next line
                 call = tr.call_of(tr.token) if tr.state is StateType.RUNNING else None
-                if call is not None:
-                    call.interrupt(flow_hooks.FlowInterrupted)
+                if call is not None and call.interrupt(flow_hooks.FlowInterrupted):
+                    tr.drop_timer()
+                    tr.token += 1  # as _end_unfinished does, saying where it was stopped
+                    self._end_unrun(
+                        tr, StateType.CANCELLED, call.stopped_where("the flow run timed out")
+                    )
             self._end_unfinished("the flow run timed out")
             flow_hooks.interrupt(self._body_thread)
             self._finish()

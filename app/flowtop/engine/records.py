@@ -5,11 +5,12 @@ The records are plain data; only the run (``run.FlowRun``) changes them, under i
 
 from __future__ import annotations
 
+import functools
 import os
 import traceback
 import uuid
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -98,6 +99,32 @@ def format_traceback(exc: BaseException, text: str | None = None) -> str:
 
 #: flowtop's own package: its frames between a user's are hidden (``hide_own_frames``).
 _OWN = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+@functools.cache
+def _library_folders() -> tuple[str, ...]:
+    """Where code no flow author wrote lives: the standard library, installed packages, flowtop."""
+    import site
+    import sysconfig
+
+    names = ("stdlib", "platstdlib", "purelib", "platlib")
+    folders = {sysconfig.get_paths().get(name, "") for name in names}
+    folders.update(site.getsitepackages() if hasattr(site, "getsitepackages") else ())
+    folders.add(site.getusersitepackages())
+    return (*(os.path.join(folder, "") for folder in folders if folder), _OWN)
+
+
+def users_line(frames: Sequence[tuple[str, int, str]]) -> tuple[str, int, str] | None:
+    """Of a stack's ``(file, line, function)`` frames, outermost first, the one to name as
+    where something happened: the deepest in the user's own code (outside the standard
+    library, installed packages and flowtop), else the deepest; None for no frames. A
+    timeout inside ``Event.wait`` names the task's ``release.wait(5)`` line, not
+    ``threading.py``; a failure deep in an HTTP client names the call that made it."""
+    library = _library_folders()
+    for frame in reversed(frames):
+        if not frame[0].startswith(library):
+            return frame
+    return frames[-1] if frames else None
 
 
 def from_user_code(tb: TracebackType | None) -> TracebackType | None:

@@ -15,11 +15,14 @@ and one delivered in those last lines comes out of ``run`` like an error of the 
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
+
+from .records import users_line
 
 _BEFORE, _INSIDE, _AFTER = range(3)
 
@@ -64,6 +67,21 @@ class UserCall:
                 self.stack = self._user_frames()
                 raise_in(self.thread, kind)
             return True
+
+    def stopped_where(self, why: str) -> str:
+        """``why``, and the line the user's code was on when it was interrupted:
+        ``the flow run timed out at poll.py:7 in poll_until_ready``."""
+        frames = []
+        tb = self.stack
+        while tb is not None:
+            code = tb.tb_frame.f_code
+            frames.append((code.co_filename, tb.tb_lineno, code.co_name))
+            tb = tb.tb_next
+        where = users_line(frames)
+        if where is None:
+            return why
+        file, line, name = where
+        return f"{why} at {os.path.basename(file)}:{line} in {name}"
 
     def _user_frames(self) -> TracebackType | None:
         """The call's thread's frames inside ``run`` (the user's function and what it
