@@ -245,6 +245,38 @@ def test_a_helper_that_does_not_answer_is_stopped(
     helper.close()
 
 
+def test_closing_as_the_helper_starts_ends_its_request_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``q`` pressed while the flow host was being started found no process to kill and
+    waited for the request, which waited out the whole load (CI saw the app hang)."""
+    import subprocess
+    import threading
+
+    from flowtop.workspace import helper_process
+
+    (tmp_path / "mute_helper.py").write_text(
+        "import time\n\ndef serve(fd, *args):\n    time.sleep(60)\n"
+    )
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    helper = HelperProcess("mute_helper")
+    closing = threading.Thread(target=helper.close)
+    real_popen = subprocess.Popen
+
+    def popen_while_closing(*args: object, **kwargs: object) -> object:
+        closing.start()  # close() runs now: no process is known yet, the request holds the lock
+        time.sleep(0.2)  # ample for it to look for a process and wait for the lock
+        return real_popen(*args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(helper_process.subprocess, "Popen", popen_while_closing)
+    started = time.monotonic()
+    with pytest.raises(HelperGone):
+        helper.ask({"kind": "load"}, timeout=15)
+    closing.join(10)
+    assert time.monotonic() - started < 10  # not the request's 15 s
+    assert not closing.is_alive() and helper.pid is None
+
+
 def test_this_process_imports_no_flow_file_and_not_the_loader(tmp_path: Path) -> None:
     """In a fresh interpreter with the TUI's modules, as it opens a workspace: the flow
     file runs elsewhere, and neither the loader nor the in-process workspace is even

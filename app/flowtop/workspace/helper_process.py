@@ -42,6 +42,8 @@ class HelperProcess:
         #: How many processes were started: a client whose helper keeps state sees a
         #: replacement (its predecessor died between two requests) by this changing.
         self.starts = 0
+        #: How many times ``close`` ran: a process whose start it overlapped is killed.
+        self._closes = 0
 
     def ask(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
         """The helper's reply; raises :class:`HelperGone` when it died or took longer than
@@ -62,6 +64,7 @@ class HelperProcess:
             return self._socket
         self._stop()
         self.starts += 1
+        closes = self._closes
         ours, theirs = socket.socketpair()
         package_parent = str(Path(__file__).resolve().parent.parent.parent)
         env = dict(os.environ)
@@ -83,6 +86,9 @@ class HelperProcess:
         )
         theirs.close()
         self._socket = ours
+        if self._closes != closes:  # closed as it started, before close could see it
+            with contextlib.suppress(OSError):
+                self._process.kill()  # the request fails at once (HelperGone)
         return ours
 
     def _stop(self) -> None:
@@ -99,7 +105,10 @@ class HelperProcess:
 
     def close(self) -> None:
         """Stop the helper now, even mid-request: the request in flight ends with
-        :class:`HelperGone` instead of holding the caller (quitting during a slow load)."""
+        :class:`HelperGone` instead of holding the caller (quitting during a slow load).
+        A process being started as this runs is killed as soon as it exists: ``q`` pressed
+        in that instant waited out the whole load (up to ``load_timeout``)."""
+        self._closes += 1
         process = self._process
         if process is not None:
             with contextlib.suppress(OSError):
