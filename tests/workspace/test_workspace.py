@@ -81,7 +81,12 @@ def test_files_load_in_the_order_a_person_numbers_them(write, workspace):
     for n in (10, 2, 1):
         write(f"step{n}.py", f'from flowtop import Flow, task\nflow = Flow("s{n}")\n')
     write("a.py", 'from flowtop import Flow, task\nflow = Flow("a")\n')
-    assert list(workspace().shapes) == ["a", "s1", "s2", "s10"]
+    ws = workspace()
+    assert list(ws.shapes) == ["a", "s1", "s2", "s10"]
+    # a file added while the monitor is open takes its place, not the end of the list
+    added = write("step3.py", 'from flowtop import Flow, task\nflow = Flow("s3")\n')
+    ws.reload_paths([added])
+    assert list(ws.shapes) == ["a", "s1", "s2", "s3", "s10"]
 
 
 def test_make_runner_applies_settings_and_numbers_runs_from_history(write, workspace):

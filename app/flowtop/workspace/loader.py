@@ -38,6 +38,7 @@ from ..compat import forced as forced_compat
 from ..compat import prefect_imports
 from ..engine.flow import Flow
 from ..engine.flow_package import FLOW_PACKAGE
+from .flow_order import file_order, in_file_order
 from .flow_source import LoadFailed, decode_source, parse_source, read_source
 from .import_graph import ImportGraph
 from .load_error import LoadError, display_path, unread_prefect_hint
@@ -66,12 +67,6 @@ class LoadOutcome:
     flows: list[str] = field(default_factory=list)  # flows (re)loaded
     removed: list[str] = field(default_factory=list)  # flows gone with their file
     errors: list[LoadError] = field(default_factory=list)  # new or changed errors
-
-
-def file_order(path: Path) -> tuple[Any, ...]:
-    """Files in the order a person numbers them: ``step2.py`` before ``step10.py`` (as
-    ``ls -v`` lists them), so the flows list reads in that order too."""
-    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.name))
 
 
 def module_name_for(path: Path) -> str:
@@ -368,6 +363,10 @@ class Loader:
                 self._restore_module(path, loaded.name)
                 continue
             self._accept(path, loaded, outcome)
+        if outcome.modules:  # a file added or changed while open: its flows in their place
+            listed = in_file_order(self.flows, {p: m.flows for p, m in self.modules.items()})
+            self.flows.clear()
+            self.flows.update(listed)
 
     def _import(
         self,
