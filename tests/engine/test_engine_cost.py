@@ -421,3 +421,23 @@ def test_a_run_starts_the_threads_its_drivers_need_before_any_attempt_runs(make_
         flow.add_call(quick, (i,), {})
     assert runner.run(flow).is_completed()
     assert seen[0] == 4  # all four threads were there when the first attempt ran
+
+
+def test_flowtops_own_exceptions_read_as_users_import_them() -> None:
+    """A Retry's traceback ended in ``flowtop.engine.errors.Retry: 429 …``, a module no
+    flow imports; it reads ``flowtop.Retry``, and the classes still pickle (the process
+    executor ships them)."""
+    import pickle
+
+    from flowtop import RetriesExhausted, Retry, TaskTimeout
+
+    try:
+        raise Retry("429 Too Many Requests", delay=0.8)
+    except Retry as exc:
+        caught = exc
+    assert format_traceback(caught).endswith("\nflowtop.Retry: 429 Too Many Requests\n")
+    again = pickle.loads(pickle.dumps(caught))
+    assert type(again) is Retry and again.delay == 0.8
+    for kind in (TaskTimeout, RetriesExhausted):
+        assert f"{kind.__module__}.{kind.__qualname__}" == f"flowtop.{kind.__name__}"
+        assert type(pickle.loads(pickle.dumps(kind("x")))) is kind

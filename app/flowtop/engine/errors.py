@@ -92,3 +92,10 @@ class RunCancelled(Exception):
 class FlowRunNameError(ValueError):
     """A ``flow_run_name`` template naming what the call does not have: the run fails
     with this line alone (a traceback would only show flowtop's frames)."""
+
+
+# A traceback's last line names the class as users import it (``flowtop.Retry: 429 …``),
+# not by the module that defines it (``flowtop.engine.errors.Retry``); pickling them (the
+# process executor) finds them there too.
+for _public in (Retry, TaskTimeout, RetriesExhausted):
+    _public.__module__ = "flowtop"
