@@ -73,7 +73,7 @@ def select_names(
 ) -> list[str] | None:
     """Of the flows named ``flows`` (of the workspace at ``root``, given as ``path``),
     those to act on, or None after printing why there are none."""
-    known = sorted(flows)
+    known = list(flows)  # as the monitor lists them: file by file
     if name is not None:
         if name not in known:
             say(no_such_flow(name, known))

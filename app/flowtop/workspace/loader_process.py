@@ -455,7 +455,7 @@ def _describe(path: str, parameters: Mapping[str, Any] | None, imports: str) -> 
     with Workspace.in_helper(path, imports) as workspace:
         workspace.load()
         settings_error = workspace.settings_error
-        flows = {name: describe_flow(workspace, name) for name in sorted(workspace.flows)}
+        flows = {name: describe_flow(workspace, name) for name in workspace.flows}  # file order
         if parameters is not None:  # would a run with them start?
             for name, described in flows.items():
                 try:
