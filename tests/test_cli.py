@@ -12,6 +12,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -616,11 +617,8 @@ def test_list_shows_a_task_s_caching(tmp_path: Path) -> None:
             plain()
         """,
     )
-    listed = flowtop("list", str(tmp_path))
-    assert listed.returncode == 0, listed.stderr
-    assert "cache            TASK_SOURCE + INPUTS - verbose, for 2h00m [task]" in listed.stdout
-    (info,) = json_lines(flowtop("list", str(tmp_path), "--json").stdout)
-    caches = {t["task"]: t.get("cache") for t in info["tasks"]}
+    text, caches = listed_field(tmp_path, "cache")
+    assert "cache            TASK_SOURCE + INPUTS - verbose, for 2h00m [task]" in text
     assert caches == {"fetch": "TASK_SOURCE + INPUTS - verbose, for 2h00m", "plain": None}
 
 
@@ -664,9 +662,14 @@ def test_list_shows_a_task_s_tags_and_the_limits_flowtop_toml_gives_them(tmp_pat
             plain()
         """,
     )
-    listed = flowtop("list", str(tmp_path))
-    assert listed.returncode == 0, listed.stderr
-    assert "tags             db (limit 2 at a time), nightly" in listed.stdout
-    (info,) = json_lines(flowtop("list", str(tmp_path), "--json").stdout)
-    tags = {t["task"]: t.get("tags") for t in info["tasks"]}
+    text, tags = listed_field(tmp_path, "tags")
+    assert "tags             db (limit 2 at a time), nightly" in text
     assert tags == {"load": {"db": 2, "nightly": None}, "plain": None}
+
+
+def listed_field(path: Path, field: str) -> tuple[str, dict[str, Any]]:
+    """``flowtop list PATH``'s text, and ``field`` of each task of its one flow in ``--json``."""
+    listed = flowtop("list", str(path))
+    assert listed.returncode == 0, listed.stderr
+    (info,) = json_lines(flowtop("list", str(path), "--json").stdout)
+    return listed.stdout, {t["task"]: t.get(field) for t in info["tasks"]}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,27 @@ def held_for(seconds: float, overlap: Overlap) -> None:
     overlap.leave()
 
 
+def most_at_once(
+    count: int, workers: int, seconds: float, before: Callable[[], None] = lambda: None
+) -> int:
+    """How many of ``count`` tasks tagged ``db``, each holding on ``seconds`` (after
+    ``before``), ran at once in one run of a pool of ``workers``."""
+    overlap = Overlap()
+
+    @task(tags=["db"])
+    def query(i: int) -> int:
+        before()
+        held_for(seconds, overlap)
+        return i
+
+    with Flow("report") as report:
+        for i in range(count):
+            query(i)
+    with Runner(workers=workers) as runner:
+        assert runner.run(report).is_completed()
+    return overlap.most
+
+
 def test_a_tag_limit_holds_the_attempts_of_every_task_with_the_tag(here: Path) -> None:
     tagged, other = Overlap(), Overlap()
 
@@ -72,19 +94,7 @@ def test_a_tag_limit_holds_the_attempts_of_every_task_with_the_tag(here: Path) -
 
 def test_without_the_limit_tagged_tasks_run_as_wide_as_the_pool(here: Path) -> None:
     (here / "flowtop.toml").write_text("")
-    overlap = Overlap()
-
-    @task(tags=["db"])
-    def query(i: int) -> int:
-        held_for(0.05, overlap)
-        return i
-
-    with Flow("report") as report:
-        for i in range(6):
-            query(i)
-    with Runner(workers=8) as runner:
-        assert runner.run(report).is_completed()
-    assert overlap.most > 2
+    assert most_at_once(6, workers=8, seconds=0.05) > 2
 
 
 def test_a_task_waiting_for_its_retry_holds_no_slot(here: Path) -> None:
@@ -225,22 +235,14 @@ def test_a_flowtop_toml_broken_mid_run_keeps_the_tag_limits_last_read(
     here: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     (here / "flowtop.toml").write_text('[concurrency]\n"tag:db" = 1\n')
-    overlap, broke = Overlap(), []
+    broke: list[bool] = []
 
-    @task(tags=["db"])
-    def load(i: int) -> int:
+    def break_it_once() -> None:
         if not broke:  # the first to run: the others wait, and read the file again
-            broke.append(i)
+            broke.append(True)
             (here / "flowtop.toml").write_text("[concurrency\n")  # saved half-typed
-        held_for(0.15, overlap)
-        return i
 
-    with Flow("report") as report:
-        for i in range(4):
-            load(i)
-    with Runner(workers=4) as runner:
-        assert runner.run(report).is_completed()
-    assert overlap.most == 1
+    assert most_at_once(4, workers=4, seconds=0.15, before=break_it_once) == 1
     said = [r.getMessage() for r in caplog.records if "tag limits kept" in r.getMessage()]
     assert len(said) == 1 and "flowtop.toml" in said[0]  # said once, with the file
 

@@ -41,7 +41,6 @@ from .run import FlowRun
 from .states import StateType
 from .tags import current_tags, tags_in_effect
 from .task_future import TaskFuture, awaited, resolve_return
-from .user_call import UserCall
 
 if TYPE_CHECKING:
     import asyncio
@@ -241,15 +240,12 @@ class DynamicRun(FlowRun):
                 return
             assert self.flow.timeout is not None and self._body_thread is not None
             self.error, self.timed_out = flow_hooks.timed_out(self.flow.timeout)
-            for tr in self.tasks.values():  # attempts still running stop at their next line
+            stopped = {}  # attempts still running stop at their next line, which they name
+            for tr in self.tasks.values():
                 call = tr.call_of(tr.token) if tr.state is StateType.RUNNING else None
                 if call is not None and call.interrupt(flow_hooks.FlowInterrupted):
-                    tr.drop_timer()
-                    tr.token += 1  # as _end_unfinished does, saying where it was stopped
-                    self._end_unrun(
-                        tr, StateType.CANCELLED, call.stopped_where("the flow run timed out")
-                    )
-            self._end_unfinished("the flow run timed out")
+                    stopped[tr.key] = call.stopped_where("the flow run timed out")
+            self._end_unfinished("the flow run timed out", stopped)
             flow_hooks.interrupt(self._body_thread)
             self._finish()
         self._cancel_subflows("its parent run timed out")
@@ -384,16 +380,6 @@ class DynamicRun(FlowRun):
                 value = UpstreamFailed(f"task {key!r}: {up.message or up.state.value}")
             values[key] = SimpleNamespace(result=value)
         return resolve_refs(list(node.args), values), resolve_refs(node.kwargs, values)
-
-    def _start(self, tr: TaskRun, token: int) -> bool:
-        """As the runner's; under a ``timeout_seconds``, every attempt on a pool thread
-        can be interrupted, as Prefect interrupts a direct task call at the flow's limit."""
-        if not super()._start(tr, token):
-            return False
-        here = self.runner.backend is None and not tr.node.task.is_async
-        if self.flow.timeout is not None and here and tr.call_of(token) is None:
-            tr.call = UserCall(token)
-        return True
 
     def _ready(self, tr: TaskRun) -> None:
         """Inputs are done: serve the call from the cache when it matches, else run it."""

@@ -29,6 +29,9 @@ class Flow:
     #: How many of a run's attempts may run on threads at once; None: the runner's workers
     #: (a ``@flow``'s ``task_runner=ThreadPoolTaskRunner(max_workers=N)`` sets it).
     max_workers: int | None = None
+    #: Seconds a run may last before its running attempts are interrupted; None: no limit
+    #: (a ``@flow``'s ``timeout_seconds`` sets it).
+    timeout: float | None = None
 
     def __init__(self, name: str) -> None:
         if not isinstance(name, str) or not name.strip():

@@ -212,7 +212,7 @@ class FlowRun(RunHandle):
             tr.timer = self.runner.timer.call_at(
                 now + tr.policy.timeout, lambda: self._timed_out(tr, token)
             )
-            # Only a timeout needs the attempt's call: to interrupt it, and replace its thread.
+        if tr.policy.timeout is not None or self.flow.timeout is not None:  # may interrupt it
             here = self.runner.backend is None and not tr.node.task.is_async
             tr.call = UserCall(token) if here else None
         return True
@@ -553,13 +553,13 @@ class FlowRun(RunHandle):
             self._finish()
             return True
 
-    def _end_unfinished(self, why: str) -> None:
-        """Under the lock: every task not final ends CANCELLED, its pending retry dropped."""
+    def _end_unfinished(self, why: str, said: Mapping[str, str] | None = None) -> None:
+        """Under the lock: every task not final ends CANCELLED (``said``: a task's own why)."""
         for tr in self.tasks.values():
             if not tr.state.is_final:
                 tr.drop_timer()
                 tr.token += 1
-                self._end_unrun(tr, StateType.CANCELLED, why)
+                self._end_unrun(tr, StateType.CANCELLED, (said or {}).get(tr.key, why))
 
     def _take_waiting(self, key: str) -> TaskRun | None:
         """The task ``key`` if it is awaiting a retry in a live run, its timer dropped (under the lock)."""

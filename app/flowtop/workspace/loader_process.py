@@ -380,16 +380,15 @@ def describe_workspace(
     )
 
 
-def describe_flow(workspace: Any, name: str) -> dict[str, Any]:
+def describe_flow(workspace: Any, name: str, limits: Mapping[str, int]) -> dict[str, Any]:
     """One loaded flow as ``flowtop list --json`` prints it: tasks, upstreams, effective
-    policies with the layer each value comes from."""
+    policies with the layer each value comes from, tags with the slots ``limits`` gives them."""
     from ..engine.dynamic import FlowFunction
 
     flow = workspace.flows[name]
     dynamic = isinstance(flow, FlowFunction)
     # A @flow's graph exists only while it runs: list the @tasks it can call instead.
     nodes = flow.task_nodes() if isinstance(flow, FlowFunction) else flow.nodes
-    limits = _tag_limits(workspace.state_dir)
     tasks = []
     for key, node in nodes.items():
         policy = workspace.policy_for(flow, node)
@@ -455,7 +454,8 @@ def _describe(path: str, parameters: Mapping[str, Any] | None, imports: str) -> 
     with Workspace.in_helper(path, imports) as workspace:
         workspace.load()
         settings_error = workspace.settings_error
-        flows = {name: describe_flow(workspace, name) for name in workspace.flows}  # file order
+        limits = _tag_limits(workspace.state_dir)  # flowtop.toml read once, not per flow
+        flows = {name: describe_flow(workspace, name, limits) for name in workspace.flows}
         if parameters is not None:  # would a run with them start?
             for name, described in flows.items():
                 try:
