@@ -85,10 +85,16 @@ def try_text(
     *,
     compact: bool = False,
     inline: bool = False,
+    reused: bool = False,
 ) -> str:
     """``2/4``; a budget only ``Retry`` can spend reads ``1/1 (+3 on Retry)``: a plain
     failure ends such a task at once, so ``1/4`` would mislead. ``compact`` (a narrow
-    table): ``1/1+3``; ``inline`` (inside a printed line's parentheses): ``1/1, +3 on Retry``."""
+    table): ``1/1+3``; ``inline`` (inside a printed line's parentheses): ``1/1, +3 on Retry``.
+    A ``reused`` result reads as the attempts it took where it was made (``3``): the
+    budget beside it would be this run's policy, which never ran it (``3/1`` after
+    max_retries was lowered)."""
+    if reused:
+        return str(attempt) if attempt else ""
     if not max_attempts:
         return ""
     if not retry_only or max_attempts <= 1:

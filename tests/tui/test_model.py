@@ -129,6 +129,13 @@ def test_upstream_failed_cancelled_and_reused_rows() -> None:
     assert rows["c"].state_text(T0) == "■ Cancelled" and not rows["b"].attempts
 
 
+def test_a_reused_row_counts_its_attempts_without_this_runs_budget() -> None:
+    """Reused after max_retries was lowered to 0: ``3/1`` would read as a broken budget."""
+    reused = TaskStateChanged("r1", "etl", "a", S.COMPLETED, 3, 1, T0, reused=True)
+    row = store_with(reused).latest_for("etl").rows["a"]
+    assert row.attempt_text() == "3" and row.attempt_text(compact=True) == "3"
+
+
 def test_counts_follow_transitions_and_the_run_finishes() -> None:
     store = store_with(
         ev("a", S.RUNNING, 1, T0),

@@ -628,6 +628,7 @@ def test_try_text_forms() -> None:
     assert try_text(1, 4, True, compact=True) == "1/1+3"
     assert try_text(2, 4, True, compact=True) == "2/4"
     assert try_text(0, 0, True) == ""
+    assert try_text(3, 1, False, reused=True) == "3"  # made in the source run, not this one
     assert try_text(1, 4, True, inline=True) == "1/1, +3 on Retry"  # inside a line's (…)
     assert try_text(3, 4, True, inline=True) == "3/4, on Retry"
 

@@ -293,7 +293,7 @@ def _print_task(task: TaskRecord, out: Writer) -> None:
     parts = [
         clean(task.task),
         task.state,
-        f"attempt {try_text(task.attempts, task.max_attempts, RETRY_ONLY in task.policy)}",
+        f"attempt {try_text(task.attempts, task.max_attempts, RETRY_ONLY in task.policy, reused=task.reused)}",
         precise_duration(task.duration),
     ]
     if task.reused:  # from the source run, or a cached result: its message says which

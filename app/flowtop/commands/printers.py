@@ -265,7 +265,10 @@ class HumanPrinter:
         attempt = ""
         if event.attempt:
             only = event.task in self.retry_only.get(event.run_id, ())
-            attempt = f" (attempt {try_text(event.attempt, event.max_attempts, only, inline=True)})"
+            tries = try_text(
+                event.attempt, event.max_attempts, only, inline=True, reused=event.reused
+            )
+            attempt = f" (attempt {tries})"
         if event.state is StateType.AWAITING_RETRY:
             head = (
                 f"{stamp} {event.flow}/{event.task} ⟳ retry in {fmt_seconds(event.retry_in or 0)}"

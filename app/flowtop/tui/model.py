@@ -138,7 +138,9 @@ class TaskRow:
     def attempt_text(self, *, compact: bool = False) -> str:
         """``2/4``; a budget only ``Retry`` can spend reads ``1/1 (+3 on Retry)`` (``1/1+3``
         when ``compact``): a plain failure ends it at once, so ``0/4`` would mislead."""
-        return try_text(self.attempt, self.max_attempts, self.retry_only, compact=compact)
+        return try_text(
+            self.attempt, self.max_attempts, self.retry_only, compact=compact, reused=self.reused
+        )
 
     def error_text(self) -> str:
         if self.error is not None:

@@ -282,7 +282,12 @@ class RunDetailScreen(Screen[None]):
             table.add_row(
                 Text(plain(record.task, 80, cell=True)),
                 state,
-                try_text(record.attempts, record.max_attempts, RETRY_ONLY in (record.policy or "")),
+                try_text(
+                    record.attempts,
+                    record.max_attempts,
+                    RETRY_ONLY in (record.policy or ""),
+                    reused=record.reused,
+                ),
                 Text(fmt_duration(record.duration), justify="right"),
                 Text(plain(error.replace("\n", " "), ERROR_CELL, cell=True)),
                 key=record.task,
