@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 import json
@@ -9,6 +10,7 @@ import re
 from pathlib import Path, PurePath
 from typing import Any, Literal, Optional
 
+import pydantic
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -387,3 +389,68 @@ def test_a_bad_item_is_refused_before_the_run_starts_naming_the_parameter() -> N
 def test_a_parameters_type_reads_as_it_was_written(hint: Any, text: str) -> None:
     """The run form and ``flowtop list`` show it beside the field."""
     assert type_text(hint) == text
+
+
+class Config(pydantic.BaseModel):
+    """A flow's settings as Prefect users write them: one pydantic model parameter."""
+
+    region: str = "eu"
+    limit: int = 3
+
+
+@dataclasses.dataclass
+class Window:
+    start: dt.date
+    days: int = 7
+
+
+DEFAULT_CONFIG = Config()
+
+
+def report(cfg: Config = DEFAULT_CONFIG, window: Window | None = None) -> dict[str, Any]:
+    return {"cfg": cfg, "window": window}
+
+
+def test_a_model_or_dataclass_parameter_takes_a_json_object_of_its_fields() -> None:
+    """Prefect validates ``{"region": "us"}`` into the model the flow declares; the
+    form and ``-p`` give a JSON object, and a rerun gets the same model back."""
+    given = {"cfg": {"region": "us"}, "window": {"start": "2026-11-30"}}
+    args, kwargs = call_for(report, "report", given)
+    called = report(*args, **kwargs)
+    assert called == {
+        "cfg": Config(region="us", limit=3),
+        "window": Window(dt.date(2026, 11, 30), 7),
+    }
+    recorded = decode(given_json(report, (), called))
+    assert recorded == {
+        "cfg": {"region": "us", "limit": 3},
+        "window": {"start": "2026-11-30", "days": 7},
+    }
+    again_args, again_kwargs = call_for(report, "report", recorded)
+    assert report(*again_args, **again_kwargs) == called
+
+
+def test_a_models_default_shows_in_the_form_as_the_json_to_type() -> None:
+    cfg = signature_parameters(report)[0]
+    assert (cfg.default, cfg.annotation) == ('{"region": "eu", "limit": 3}', "Config")
+
+
+@pytest.mark.parametrize(
+    ("value", "hint", "says"),
+    [
+        (
+            {"limit": "many"},
+            Config,
+            "expected Config (limit: Input should be a valid integer, unable to parse string"
+            " as an integer), got {'limit': 'many'}",
+        ),
+        ({"start": "monday"}, Window, "expected date at .start, got 'monday'"),
+        ({"start": "2026-11-30", "end": 1}, Window, "expected Window (no field 'end'), got"),
+        ({"days": 2}, Window, "expected Window (field 'start' has no default), got {'days': 2}"),
+    ],
+)
+def test_a_model_or_dataclass_that_does_not_fit_names_the_field(
+    value: dict[str, Any], hint: Any, says: str
+) -> None:
+    with pytest.raises(ValueError, match=f"^{re.escape(says)}"):
+        coerce(value, hint)

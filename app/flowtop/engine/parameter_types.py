@@ -7,13 +7,16 @@ turns ``"2026-11-30"`` into a ``date``; a flow written for Prefect does ``day.ye
 the common annotations are honoured here, without a validation library: ``int``,
 ``float``, ``str``, ``bool``, ``date``, ``datetime``, ``time``, ``Path``, an ``Enum``,
 ``X | None`` of these; a ``list[...]``, ``tuple[...]`` or ``set[...]`` takes a JSON
-list and a ``dict[...]`` a JSON object, each item made the type declared for it. Any
-other annotation (a class of the user's) gets the JSON value as it is. The same types go
-back to JSON as that text (``to_json``), so a rerun calls the function with the same values.
+list and a ``dict[...]`` a JSON object, each item made the type declared for it. A
+pydantic model (validated by pydantic itself, which Prefect flows often use for a
+config) or a dataclass takes a JSON object of its fields. Any other annotation (a class
+of the user's) gets the JSON value as it is. The same types go back to JSON as that text
+(``to_json``), so a rerun calls the function with the same values.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 import types
@@ -84,6 +87,10 @@ def _coerce(value: Any, hint: Any) -> Any:
         return value  # Literal[...], a TypeVar, an alias: JSON already gave the shape
     if isinstance(value, hint) and not (hint is int and isinstance(value, bool)):
         return value
+    if isinstance(value, dict) and _is_model(hint):
+        return _validated(hint, value)
+    if isinstance(value, dict) and dataclasses.is_dataclass(hint):
+        return _built(hint, value)
     made = _make(value, hint)
     if made is _NOT:
         raise _Misfit(_named(hint), value)
@@ -110,6 +117,52 @@ def _at(where: str, value: Any, hint: Any) -> Any:
     except _Misfit as misfit:
         misfit.path.append(where)
         raise
+
+
+def _is_model(hint: type) -> bool:
+    """A pydantic model (v2), known by its method: flowtop does not depend on pydantic."""
+    return callable(getattr(hint, "model_validate", None))
+
+
+def _validated(model: Any, value: dict[str, Any]) -> Any:
+    """``value`` validated into ``model`` by pydantic, as Prefect validates a parameter;
+    its first complaint names the field (``expected Config (limit: Input should be a
+    valid integer …)``)."""
+    try:
+        return model.model_validate(value)
+    except ValueError as exc:  # pydantic's ValidationError is one
+        found = getattr(exc, "errors", None)
+        first = found()[0] if callable(found) and found() else None
+        said = str(exc) if first is None else _complaint(first)
+        raise _Misfit(f"{model.__name__} ({said})", value) from None
+
+
+def _complaint(error: dict[str, Any]) -> str:
+    where = ".".join(str(part) for part in error.get("loc", ()))
+    message = str(error.get("msg", "invalid"))
+    return f"{where}: {message}" if where else message
+
+
+def _built(kind: type, value: dict[str, Any]) -> Any:
+    """A dataclass from a JSON object of its fields, each made the type it declares."""
+    fields = {field.name: field for field in dataclasses.fields(kind) if field.init}
+    unknown = [key for key in value if key not in fields]
+    if unknown:
+        raise _Misfit(f"{kind.__name__} (no field {unknown[0]!r})", value)
+    nothing = dataclasses.MISSING
+    missing = [
+        name
+        for name, field in fields.items()
+        if name not in value and field.default is nothing and field.default_factory is nothing
+    ]
+    if missing:
+        raise _Misfit(f"{kind.__name__} (field {missing[0]!r} has no default)", value)
+    declared = hints(kind)
+    made = {key: _at(f".{key}", item, declared.get(key, Any)) for key, item in value.items()}
+    try:
+        return kind(**made)
+    except (TypeError, ValueError) as exc:  # its own checks (``__post_init__``)
+        raise _Misfit(f"{kind.__name__} ({exc})", value) from None
 
 
 def choices(hint: Any) -> tuple[str, ...]:
@@ -226,4 +279,8 @@ def to_json(value: Any) -> Any:
         return value.value
     if isinstance(value, set | frozenset):
         return sorted(value, key=repr)
+    if _is_model(type(value)):
+        return value.model_dump(mode="json")
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {field.name: getattr(value, field.name) for field in dataclasses.fields(value)}
     raise TypeError(f"{type(value).__name__} is not JSON")
