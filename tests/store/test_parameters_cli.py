@@ -205,3 +205,16 @@ def test_list_says_what_parameters_a_flow_takes(folder: Path) -> None:
         "annotation": "int",
         "choices": [],  # an Enum's member names: see tests/engine/test_parameters.py
     }
+
+
+@pytest.mark.parametrize("detach", [False, True], ids=["foreground", "detach"])
+def test_a_folder_flow_needing_parameters_says_to_run_it_alone(folder: Path, detach: bool) -> None:
+    """ "give --param n=VALUE" alone led to "--param needs --flow NAME": two refusals that
+    sent the user from one to the other."""
+    (folder / "plain.py").write_text("from flowtop import Flow\n\nplain = Flow('plain')\n")
+    done = flowtop("run", *(["--detach"] if detach else []), cwd=folder)
+    says = (
+        "flowtop: flow 'scaled' needs n (no default): give --param n=VALUE"
+        " (with --flow scaled: parameters are given to one flow at a time)\n"
+    )
+    assert (done.returncode, done.stderr, done.stdout) == (2, says, "")

@@ -10,7 +10,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -228,7 +228,7 @@ def main(args: argparse.Namespace) -> int:
             else call_start(workspace.flows[name], args.parameters)
         )
         if isinstance(start, str):
-            return cannot_start(start)
+            return cannot_start(one_flow_at_a_time(start, name, names))
         starts[name] = start
 
     printer: JsonPrinter | HumanPrinter
@@ -311,6 +311,15 @@ def call_start(flow: Flow, parameters: dict[str, Any]) -> dict[str, Any] | str:
         return flow.start_arguments(parameters)
     except ParameterError as exc:
         return str(exc)
+
+
+def one_flow_at_a_time(reason: str, name: str, names: Sequence[str]) -> str:
+    """Why flow ``name`` of a folder run cannot start, saying that ``--param`` takes
+    ``--flow``: "give --param n=VALUE" alone sends the user to the refusal of ``--param``
+    on a folder of several flows."""
+    if len(names) == 1:
+        return reason
+    return f"{reason} (with --flow {name}: parameters are given to one flow at a time)"
 
 
 def recorded(workspace: Workspace) -> bool:
@@ -397,7 +406,9 @@ def detach_main(args: argparse.Namespace, out: TextIO) -> int:
         if names is None:
             return 2
         refused = [
-            listed.flows[name]["refused"] for name in names if "refused" in listed.flows[name]
+            one_flow_at_a_time(listed.flows[name]["refused"], name, names)
+            for name in names
+            if "refused" in listed.flows[name]
         ]
         for reason in refused:
             say(reason)
