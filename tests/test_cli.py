@@ -379,6 +379,7 @@ def test_a_settings_error_exits_2_also_with_flow(tmp_path: Path) -> None:
         assert "flowtop.toml:2" in done.stderr and "max_retry" in done.stderr
     done = flowtop("list", str(tmp_path), "--flow", "flaky")
     assert done.returncode == 2 and "flowtop.toml:2" in done.stderr
+    assert done.stdout == ""  # not a listing of built-in values as if they were in force
 
 
 def test_run_flow_still_runs_it_when_another_file_is_broken(tmp_path: Path) -> None:
@@ -401,6 +402,20 @@ def test_run_flow_accepts_settings_of_a_flow_in_another_file(tmp_path: Path) -> 
     done = flowtop("run", str(tmp_path), "--flow", "flaky")
     assert done.returncode == 2
     assert "no flow named 'othr' (did you mean 'other'?); flows: flaky, other" in done.stderr
+
+
+@pytest.mark.parametrize("command", ["run", "list"])
+def test_a_flow_named_in_a_file_that_failed_to_load_is_not_said_to_be_missing(
+    tmp_path: Path, command: str
+) -> None:
+    """ "no flow named 'etl'; flows: none" after the file's own error read as a typo."""
+    write(tmp_path, "etl.py", "from flowtop import Flow\nraise RuntimeError('db down')\n")
+    done = flowtop(command, str(tmp_path), "--flow", "etl")
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"flowtop: {tmp_path / 'etl.py'}:2: RuntimeError: db down",
+        "flowtop: no flow named 'etl' in the files that loaded; flows: none",
+    ]
 
 
 @pytest.mark.parametrize("command", ["run", "list"])
@@ -554,7 +569,8 @@ def test_no_command_writes_control_characters_from_user_code(tmp_path: Path) -> 
         (["--workers", "9" * 20], "argument --workers: must be from 1 to 1024, got 999"),
         (["--workers", "1e3"], "argument --workers: must be a whole number, got '1e3'"),
         (["--executor", "threads"], "argument --executor: executor must be 'thread', 'process'"),
-        (["--bogus"], "flowtop: unrecognized arguments: --bogus"),
+        (["--bogus"], "flowtop run: unrecognized arguments: --bogus (see flowtop run --help)"),
+        (["--rerun-of", "ab12"], "flowtop: --rerun-of needs --flow NAME"),  # not --run-id too
     ],
 )
 def test_odd_run_values_are_one_line_and_exit_2(tmp_path: Path, args: list[str], says: str) -> None:

@@ -72,7 +72,11 @@ def test_a_broken_limit_and_a_missing_table_are_said_plainly(
 ) -> None:
     (workspace / "flowtop.toml").write_text('[concurrency]\ndatabase = "two"\n')
     assert main(["limits", str(workspace)]) == 2
-    assert "flowtop.toml: [concurrency] database: its limit must" in capsys.readouterr().err
+    assert "flowtop.toml:2: [concurrency] database: its limit must" in capsys.readouterr().err
+    # a mistake elsewhere in the file is said as `run` and `list` say it, not passed over
+    (workspace / "flowtop.toml").write_text("[defaults]\nmax_retry = 2\n[concurrency]\ndb = 2\n")
+    assert main(["limits", str(workspace)]) == 2
+    assert "flowtop.toml:2: [defaults]: unknown key 'max_retry'" in capsys.readouterr().err
     (workspace / "flowtop.toml").write_text("")
     assert main(["limits", str(workspace)]) == 0
     assert "No concurrency limits" in capsys.readouterr().out

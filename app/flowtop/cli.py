@@ -38,13 +38,16 @@ def default_path() -> str:
 class Parser(argparse.ArgumentParser):
     """argparse, with a usage error on one line (``flowtop run: argument --workers: …``)."""
 
+    #: The subcommands' parsers by name, so an unknown option is named with its command.
+    commands: dict[str, argparse.ArgumentParser]
+
     def error(self, message: str) -> NoReturn:
         from .printable import printable
 
         self.exit(2, printable(f"{self.prog}: {message} (see {self.prog} --help)") + "\n")
 
 
-def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
+def build_parser(chosen: str | None = None) -> Parser:
     """The whole command line; with ``chosen``, only that subcommand's options are set up.
 
     Setting up a subcommand imports its module: a run process (``flowtop run``, what the
@@ -63,8 +66,11 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
         "(as [workspace] prefect_compat = true in flowtop.toml)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.commands = {}
     for name, (module, help_text) in COMMANDS.items():
-        command = sub.add_parser(name, help=help_text, description=help_text)
+        command = parser.commands[name] = sub.add_parser(
+            name, help=help_text, description=help_text
+        )
         if chosen is None or name == chosen:
             importlib.import_module(f"flowtop.commands.{module}").configure(command)
     return parser
@@ -82,7 +88,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ):
         args_list.insert(0, "open")
     parser = build_parser(args_list[0] if args_list[0] in COMMANDS else None)
-    args = parser.parse_args(args_list)
+    args, unknown = parser.parse_known_args(args_list)
+    if unknown:  # said by its command: `flowtop run: … (see flowtop run --help)`
+        parser.commands.get(args.command, parser).error(
+            f"unrecognized arguments: {' '.join(unknown)}"
+        )
     if getattr(args, "path", None) is None and hasattr(args, "path"):
         args.path = default_path()
     if args.command in ("run", "open"):

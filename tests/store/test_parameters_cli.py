@@ -3,6 +3,7 @@ a rerun from another process (``--rerun-of``, the TUI's ``f``) calls it the same
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import textwrap
 from contextlib import closing
@@ -218,3 +219,16 @@ def test_a_folder_flow_needing_parameters_says_to_run_it_alone(folder: Path, det
         " (with --flow scaled: parameters are given to one flow at a time)\n"
     )
     assert (done.returncode, done.stderr, done.stdout) == (2, says, "")
+
+
+def test_history_json_stays_strict_json_for_a_nan_parameter(folder: Path) -> None:
+    """``-p factor=NaN`` is a float the flow may take; ``history --json`` wrote a bare
+    ``NaN``, which a strict parser refuses (README: every line is strict JSON)."""
+    done = flowtop("run", "--flow", "scaled", "-p", "n=1", "-p", "factor=NaN", cwd=folder)
+    assert done.returncode == 0, done.stderr
+
+    def refuse(bare: str) -> None:
+        pytest.fail(f"history --json wrote a bare {bare}")
+
+    (line,) = flowtop("history", "--json", cwd=folder).stdout.splitlines()
+    assert json.loads(line, parse_constant=refuse)["parameters"] == {"n": 1, "factor": None}

@@ -75,6 +75,16 @@ def test_rerun_of_a_task_reruns_it_and_its_downstream(ws) -> None:
     assert not any(e.get("reused") for e in json_lines(again.stdout))
 
 
+def test_a_rerun_of_another_flows_run_says_whose_run_it_is(ws) -> None:
+    """By the short id ``history`` prints: it was said not to exist at all."""
+    folder = ws(etl=ETL, other="from flowtop import Flow\n\nother = Flow('other')\n")
+    (folder / "ok").touch()
+    source = json_lines(flowtop("run", ".", "--flow", "etl", "--json", cwd=folder).stdout)[0]
+    again = flowtop("run", ".", "--flow", "other", "--rerun-of", source["run_id"][:6], cwd=folder)
+    says = f"flowtop: run {source['run_id']} is a run of 'etl', not of 'other'\n"
+    assert (again.returncode, again.stderr) == (2, says)
+
+
 def test_a_result_that_cannot_be_stored_runs_again_and_says_why(ws) -> None:
     folder = ws(
         gen="""
@@ -318,6 +328,14 @@ def test_history_counts_a_live_flow_function_s_tasks_so_far(ws) -> None:
         assert record["counts"] == {"COMPLETED": 1, "AWAITING_RETRY": 1}
     finally:
         flowtop("cancel", run_id, cwd=folder)
+
+
+def test_history_of_a_finished_flow_function_that_called_no_task(ws) -> None:
+    """Its counts are empty: ``0 tasks: running`` was said of a COMPLETED run."""
+    folder = ws(quiet="from flowtop import flow\n\n@flow\ndef quiet() -> int:\n    return 1\n")
+    assert flowtop("run", ".", cwd=folder).returncode == 0
+    detail = flowtop("history", "--run", "1", cwd=folder).stdout.splitlines()
+    assert "COMPLETED" in detail[0] and detail[1].endswith(" · 0 tasks"), detail
 
 
 CACHED = """

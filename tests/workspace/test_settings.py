@@ -250,6 +250,14 @@ def test_unimportable_dotted_exception_name_is_a_file_error(etl):
     )
 
 
+def test_a_dotted_name_its_module_lacks_is_named_with_the_closest(etl):
+    """The name was dotted already: "use a dotted name like …" told the user nothing."""
+    ws = etl('[flows."etl".tasks."extract"]\nretry_on = ["json.JSONDecodeErr"]\n')
+    assert str(ws.settings_error).endswith(
+        "retry_on: module 'json' has no 'JSONDecodeErr' (did you mean 'JSONDecodeError'?)"
+    )
+
+
 def test_non_exception_name_is_refused(etl):
     ws = etl('[flows."etl".tasks."extract"]\nretry_on = ["print"]\n')
     assert "'print' is not an exception class" in str(ws.settings_error)

@@ -61,22 +61,26 @@ def report_load_errors(workspace: Workspace) -> bool:
     return bool(problems)
 
 
-def no_such_flow(name: str, known: Iterable[str]) -> str:
+def no_such_flow(name: str, known: Iterable[str], *, unloaded: bool = False) -> str:
     """Said when a command names a flow the workspace lacks: on stderr by ``flowtop run``
-    and ``list``, and as the stored reason of a launched run that could not start."""
+    and ``list``, and as the stored reason of a launched run that could not start.
+    ``unloaded``: a file failed to load (its error is said first), and may hold it."""
     names = sorted(known)
-    return f"no flow named {name!r}{did_you_mean(name, names)}; flows: {', '.join(names) or 'none'}"
+    where = " in the files that loaded" if unloaded else ""
+    listed = ", ".join(names) or "none"
+    return f"no flow named {name!r}{where}{did_you_mean(name, names)}; flows: {listed}"
 
 
 def select_names(
-    flows: Iterable[str], root: object, name: str | None, path: str
+    flows: Iterable[str], root: object, name: str | None, path: str, *, unloaded: bool = False
 ) -> list[str] | None:
     """Of the flows named ``flows`` (of the workspace at ``root``, given as ``path``),
-    those to act on, or None after printing why there are none."""
+    those to act on, or None after printing why there are none. ``unloaded``: a file
+    failed to load, and its error was said."""
     known = list(flows)  # as the monitor lists them: file by file
     if name is not None:
         if name not in known:
-            say(no_such_flow(name, known))
+            say(no_such_flow(name, known, unloaded=unloaded))
             return None
         return [name]
     if not known:

@@ -9,14 +9,13 @@ error message full of ANSI escapes cannot repaint the user's terminal.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sqlite3
 import sys
 from pathlib import Path
 
 from ..attempt_story import failed_how, wait_story
-from ..engine.events import REUSED_FROM_SOURCE
+from ..engine.events import REUSED_FROM_SOURCE, dumps_strict
 from ..engine.parameters import describe as describe_parameters
 from ..formats import (
     RETRY_ONLY,
@@ -121,7 +120,7 @@ def main(args: argparse.Namespace) -> int:
             return 0
         if args.json:
             for run in runs:
-                print(json.dumps({"record": "run", **run.as_json()}), file=out)
+                print(dumps_strict({"record": "run", **run.as_json()}), file=out)
         else:
             _print_table(runs, out)
             total = history.count(args.flow) if len(runs) == args.limit else len(runs)
@@ -154,7 +153,10 @@ def _prune(db: Path, keep: int, flow: str | None) -> int:
         history.close()  # folds the WAL in: the size below is the file's own
     said = f"Removed {plural(removed, 'run')}; kept the newest {keep} of each flow."
     if compacted:
-        said += f" The store went from {size_text(before)} to {size_text(_store_size(db))}."
+        was, now = size_text(before), size_text(_store_size(db))
+        said += (
+            f" The store went from {was} to {now}." if was != now else f" The store stays {now}."
+        )
     elif removed:
         said += " Another flowtop was writing to the store, so it keeps its size; later runs reuse the space."
     print(said)
@@ -274,10 +276,9 @@ def _print_detail(detail: RunDetail, out: Writer) -> None:
         file=out,
     )
     tasks = max(run.tasks, len(detail.tasks))  # a @flow plans none: its tasks are as reached
-    print(
-        f"run id {run.run_id} · {plural(tasks, 'task')}: {fmt_counts(run.counts) if run.counts else 'running'}",
-        file=out,
-    )
+    counts = fmt_counts(run.counts) if run.counts else "running" if run.state == "RUNNING" else ""
+    head = f"run id {run.run_id} · {plural(tasks, 'task')}"
+    print(f"{head}: {counts}" if counts else head, file=out)  # a @flow that called no task
     if run.parameters:
         print(f"parameters: {clean(describe_parameters(run.parameters))}", file=out)
     if detail.output:  # what the @flow body printed itself
@@ -346,8 +347,9 @@ def _first_line(text: str) -> str:
 # -- JSON output --------------------------------------------------------------------
 def _print_detail_json(detail: RunDetail, out: Writer) -> None:
     output = {"output": detail.output} if detail.output else {}
-    print(json.dumps({"record": "run", **detail.run.as_json(), **output}), file=out)
+    print(dumps_strict({"record": "run", **detail.run.as_json(), **output}), file=out)
     for task in detail.tasks:
         print(
-            json.dumps({"record": "task", "run_id": detail.run.run_id, **task.as_json()}), file=out
+            dumps_strict({"record": "task", "run_id": detail.run.run_id, **task.as_json()}),
+            file=out,
         )

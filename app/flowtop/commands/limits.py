@@ -25,6 +25,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="one JSON object")
 
 
+def settings_problem(path: Path) -> str | None:
+    """The settings files' error, checked as ``run`` and ``list`` check them (file, line,
+    key): a mistake elsewhere in ``flowtop.toml`` makes its limits as doubtful."""
+    from ..workspace import Workspace
+
+    with Workspace(str(path), isolate_imports=False) as workspace:
+        workspace.read_settings()
+        error = workspace.settings_error
+    return None if error is None else printable(str(error))
+
+
 def main(args: argparse.Namespace) -> int:
     from ..code_settings import settings_table
     from ..concurrency.limits import limit_of
@@ -35,6 +46,9 @@ def main(args: argparse.Namespace) -> int:
     if not path.exists():
         return usage("limits", f"{path}: no such file or folder")
     state = (path if path.is_dir() else path.parent) / STATE_DIR
+    problem = settings_problem(path)
+    if problem is not None:
+        return usage("limits", problem)
     try:
         table = settings_table("concurrency", state)
         limits = {name: limit_of(state, name, value) for name, value in table.items()}

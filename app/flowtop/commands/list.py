@@ -36,9 +36,11 @@ def main(args: argparse.Namespace) -> int:
     for line in errors:
         say(line)
     had_errors = bool(errors)
+    if listed.settings_error is not None:
+        return 2  # listed without the settings, every source would read [builtin]: wrong
     if had_errors and not listed.flows and args.flow is None:
         return 2  # the errors said why there is nothing to list
-    names = select_names(listed.flows, listed.root, args.flow, args.path)
+    names = select_names(listed.flows, listed.root, args.flow, args.path, unloaded=had_errors)
     if names is None:
         return 2
     out: Writer = sys.stdout if args.json else PrintableStream(sys.stdout)

@@ -361,13 +361,15 @@ def checked_names(
     # that failed to load stops `run` of every flow, not `run --flow` of another one.
     if settings_bad or (had_errors and args.flow is None):
         return None
-    names = select_names(flows, root, args.flow, args.path)
+    names = select_names(flows, root, args.flow, args.path, unloaded=had_errors)
     if names is None:
         return None
     if not want_dashboard(args, args.executor or executor):
         return None
-    if (args.rerun_of or args.task or args.run_id) and args.flow is None:
-        say("--rerun-of, --task and --run-id need --flow NAME")
+    one_flow = {"--rerun-of": args.rerun_of, "--task": args.task, "--run-id": args.run_id}
+    given = [option for option, value in one_flow.items() if value]
+    if given and args.flow is None:  # named as typed: --run-id is the TUI's, not in --help
+        say(f"{' and '.join(given)} need{'s' if len(given) == 1 else ''} --flow NAME")
         return None
     if args.parameters and len(names) > 1:  # a file of one @flow needs no --flow
         say(f"--param needs --flow NAME: {args.path or 'the folder'} holds {len(names)} flows")

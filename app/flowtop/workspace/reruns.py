@@ -84,8 +84,13 @@ def plan_rerun(
 
 def _full_id(history: History, source_id: str, flow: str) -> str:
     """The id of the one run of ``flow`` whose id starts with ``source_id`` (runs are
-    named by a short prefix, as ``history`` prints them), else ``source_id`` as given."""
+    named by a short prefix, as ``history`` prints them), else ``source_id`` as given.
+    A prefix of one run of another flow gives that run, which is then refused as such,
+    rather than said not to exist."""
     matches = history.with_id_prefix(source_id, flow) if len(source_id) >= 4 else []
+    if not matches and len(source_id) >= 4:
+        elsewhere = history.with_id_prefix(source_id)
+        matches = elsewhere if len(elsewhere) == 1 else []
     if len(matches) > 1:
         raise ValueError(f"run id {source_id!r} is ambiguous: {len(matches)} runs start with it")
     return matches[0].run_id if matches else source_id

@@ -270,6 +270,11 @@ def resolve_exception(
                 "retry_on",
             ) from None
         found = getattr(module, attr, None)
+        if found is None:
+            hint = did_you_mean(attr, [n for n in dir(module) if not n.startswith("_")])
+            raise SettingsError(
+                f"{where}: module {module_name!r} has no {attr!r}{hint}", table, "retry_on"
+            )
     if found is None:
         raise SettingsError(
             f"{where}: unknown exception {name!r} (not a builtin, not defined in the flow's module; "
