@@ -110,8 +110,8 @@ def try_text(
 
 
 def plural(n: int, word: str) -> str:
-    """``1 task``, ``2 tasks``."""
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+    """``1 task``, ``2 tasks``, ``1,001 tasks`` (grouped, as the filter's counts are)."""
+    return f"{n} {word}" if n == 1 else f"{n:,} {word}s"
 
 
 #: The order of a run's counts wherever they are printed: how it ended first.
@@ -132,4 +132,4 @@ _RANK = {state: i for i, state in enumerate(COUNT_ORDER)}
 def state_counts(counts: Mapping[str, int]) -> str:
     """``3 completed, 1 failed``: counts by state name in ``COUNT_ORDER``, zeros left out."""
     items = sorted(counts.items(), key=lambda kv: (_RANK.get(kv[0], len(_RANK)), kv[0]))
-    return ", ".join(f"{n} {state_words(state)}" for state, n in items if n)
+    return ", ".join(f"{n:,} {state_words(state)}" for state, n in items if n)

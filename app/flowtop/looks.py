@@ -25,6 +25,8 @@ STATE_LOOK: dict[StateType | None, tuple[str, str, str]] = {
 }
 #: A completed task carried over from the run it reran.
 REUSED_LOOK = ("↺", "Reused", "reused")
+#: A task left unfinished by a run whose process died (the store's ``INTERRUPTED``).
+INTERRUPTED_LOOK = ("⚡", "Interrupted", "interrupted")
 #: The error "type" of a run that ended before any task ran (its flow file failed to
 #: import or lacks the flow): its message is the reason (``commands/run_start``).
 NOT_STARTED = "not started"

@@ -123,6 +123,25 @@ def test_predicate_decides_failures_without_retry_on() -> None:
     assert isinstance(decision.error, KeyError)
 
 
+@pytest.mark.parametrize(
+    ("options", "retry_only"),
+    [
+        ({}, True),
+        ({"retry_predicate": lambda state: True}, False),
+        ({"retry_on": (ValueError,)}, False),
+        ({"max_retries": 2}, False),
+    ],
+)
+def test_only_a_policy_without_options_is_described_as_retry_only(
+    options: dict[str, object], retry_only: bool
+) -> None:
+    """A predicate spends the budget too (rule 2): "Retry only" was said of it."""
+    policy = RetryPolicy(**options)
+    assert policy.retry_only is retry_only
+    assert ("on Retry only" in policy.summary()) is retry_only
+    assert ("Retry only" in policy.describe()["max_retries"][0]) is retry_only
+
+
 def test_predicate_no_beats_max_retries() -> None:
     """Rule 2 comes before rule 3: an explicit max_retries does not retry what the predicate refuses."""
     decision = decide(RetryPolicy(retry_predicate=never, max_retries=5), failed(ValueError()))

@@ -146,7 +146,7 @@ def test_flowtop_run_on_a_file_system_that_fills_up_says_recording_stopped(
     )
     done = subprocess.run([*prefix, script], capture_output=True, text=True, env=env(), timeout=120)
     assert done.returncode == 1, done.stderr
-    assert "filler #1 COMPLETED: 3001 completed" in done.stdout  # the run went on
+    assert "filler #1 COMPLETED: 3,001 completed" in done.stdout  # the run went on
     store = workspace / ".flowtop" / "history.db"
     lines = done.stderr.strip().splitlines()
     assert sum("recording stopped, the run goes on" in line for line in lines) == 1, lines

@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from textual.widgets import Button
 
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
@@ -180,6 +181,39 @@ async def test_c_cancels_after_confirmation(workspace: FakeWorkspace) -> None:
         await pilot.press("y")
         await wait_for(pilot, lambda: app.table.run.state is S.CANCELLED, "the run to be cancelled")
         assert app.table.run.rows["waiter"].state is S.CANCELLED
+
+
+async def test_the_footer_follows_the_focused_pane_after_a_dialog_closes(
+    workspace: FakeWorkspace,
+) -> None:
+    """The bar was drawn for the dialog's field while it was open (the table's keys), and
+    nothing redrew it for the flows list the focus went back to."""
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("left")
+        await pilot.press("?")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen), "it to close")
+        await pilot.pause()
+        footer = screen_text(app).splitlines()[-1]
+        assert "→ Tasks" in footer and "Retry now" not in footer, footer
+
+
+async def test_enter_on_the_editors_cancel_button_cancels(workspace: FakeWorkspace) -> None:
+    """The form took Enter and a space typed on a button as keys for its first field:
+    Enter on a focused Cancel saved what was typed, and Clear override could not be
+    pressed from the keyboard."""
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.table.move_to("broken")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, RetryEditor), "the editor")
+        await pilot.press("end", "backspace", "8")
+        app.screen.query_one("#cancel", Button).focus()
+        await pilot.press("space", "x", "enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, RetryEditor), "it to close")
+        assert workspace.overrides == {}  # nothing saved
 
 
 async def test_e_opens_the_editor_and_the_table_shows_the_new_policy(

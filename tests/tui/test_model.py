@@ -10,7 +10,9 @@ from flowtop.engine import Flow, Retry, Runner, task
 from flowtop.engine.events import ErrorInfo, RunFinished, RunStarted, TaskOutput, TaskStateChanged
 from flowtop.engine.records import Attempt
 from flowtop.engine.states import StateType
-from flowtop.tui.model import RunModel, RunStore, counts_text, fmt_duration, view_order
+from flowtop.tui.model import RunModel, RunStore, fmt_duration
+from flowtop.tui.row_views import counts_text, view_order
+from flowtop.workspace.run_log import RunInterrupted
 
 S = StateType
 T0 = 1_000.0
@@ -127,6 +129,28 @@ def test_upstream_failed_cancelled_and_reused_rows() -> None:
         and "did not complete" in rows["b"].error_text()
     )
     assert rows["c"].state_text(T0) == "■ Cancelled" and not rows["b"].attempts
+
+
+def test_a_run_whose_process_died_stops_its_countdowns_and_clocks() -> None:
+    """Its header said interrupted while its rows went on: a retry counting down to 0.0s
+    for ever, a task pending, a running attempt's clock ticking."""
+    store = store_with(
+        ev("a", S.RUNNING, 1, T0),
+        ev("a", S.COMPLETED, 1, T0 + 1, result="1"),
+        ev("b", S.RUNNING, 1, T0),
+        ev("b", S.AWAITING_RETRY, 1, T0 + 1, retry_in=60.0, error=ErrorInfo("E", "m")),
+        ev("c", S.RUNNING, 1, T0 + 1),
+    )
+    gone = RunInterrupted("r1", "its process (pid 42) is gone", T0 + 5)
+    store.apply_batch([gone])
+    run = store.latest_for("etl")
+    assert run.state is S.FAILED and run.note == "interrupted: its process (pid 42) is gone"
+    b, c = run.rows["b"], run.rows["c"]
+    assert b.state_text(T0 + 100) == c.state_text(T0 + 100) == "⚡ Interrupted"
+    assert b.retry_due is None and c.live_duration(T0 + 100) is None
+    assert b.attempts[-1].error is not None  # its failure stays; the running one ends
+    assert c.attempts[-1].state is S.CANCELLED and "pid 42" in c.error_text()
+    assert counts_text(run) == "✓ 1 completed  ⚡ 2 interrupted"
 
 
 def test_a_reused_row_counts_its_attempts_without_this_runs_budget() -> None:

@@ -638,7 +638,8 @@ def test_try_text_forms() -> None:
 
 def test_header_counts_reused_inside_completed() -> None:
     from flowtop.engine import RunStarted, TaskStateChanged
-    from flowtop.tui.model import RunModel, counts_text
+    from flowtop.tui.model import RunModel
+    from flowtop.tui.row_views import counts_text
 
     run = RunModel.from_started(
         RunStarted(
@@ -798,7 +799,8 @@ async def test_an_attempt_ended_by_n_cancel_or_x_is_recorded_as_such(tmp_path, h
 
 
 def test_name_sort_is_numeric_aware() -> None:
-    from flowtop.tui.model import RunModel, view_order
+    from flowtop.tui.model import RunModel
+    from flowtop.tui.row_views import view_order
 
     run = RunModel("f", ["work-10", "work-2", "Work-1", "work-1b", "a"])
     assert view_order(run, sort="name") == ["a", "Work-1", "work-1b", "work-2", "work-10"]
@@ -1057,7 +1059,9 @@ async def test_y_copies_the_error_and_says_where_else_it_is(tmp_path) -> None:
             assert message.startswith("Copied the error of crunch (OSC 52")
             path = Path(message.rsplit("also in ", 1)[1])
             assert path.read_text() == app.clipboard
-            path.unlink()
+            # a traceback may hold secrets: in the private .flowtop/, not the shared /tmp
+            assert path.parent == tmp_path / ".flowtop" / "copied"
+            assert path.stat().st_mode & 0o777 == 0o600
     finally:
         workspace.close()
 

@@ -87,6 +87,8 @@ def test_files_load_in_the_order_a_person_numbers_them(write, workspace):
     added = write("step3.py", 'from flowtop import Flow, task\nflow = Flow("s3")\n')
     ws.reload_paths([added])
     assert list(ws.shapes) == ["a", "s1", "s2", "s3", "s10"]
+    # the TUI's flows list, in its own process, follows the files by flow
+    assert list(ws.flow_files) == ["a", "s1", "s2", "s3", "s10"]
 
 
 def test_make_runner_applies_settings_and_numbers_runs_from_history(write, workspace):

@@ -83,12 +83,15 @@ class RetryPolicy:
         sources.update(dict.fromkeys(values, layer))
         return replace(self, sources=MappingProxyType(sources), **values)
 
+    @property
+    def retry_only(self) -> bool:
+        """Only a ``Retry`` spends the budget (rule 1): no ``max_retries``, and neither
+        ``retry_on`` nor ``retry_predicate`` says which plain outcomes to retry."""
+        return self.max_retries is None and not self.retry_on and not self.retry_predicate
+
     def summary(self) -> str:
         """One short line for the table: ``3× 1s×2^(n-1) on ConnectionError``."""
-        retries_plain_failures = (
-            self.max_retries is not None or self.retry_on or self.retry_predicate
-        )
-        parts = [f"{self.budget}×" if retries_plain_failures else f"{self.budget}× on Retry only"]
+        parts = [f"{self.budget}× on Retry only" if self.retry_only else f"{self.budget}×"]
         parts.append(describe_delay(self.retry_delay))
         if self.retry_jitter:
             parts.append(f"±{self.retry_jitter * 100:.0f}%")
@@ -108,11 +111,12 @@ class RetryPolicy:
 
     def describe(self) -> dict[str, tuple[str, Layer]]:
         """Every field as ``name -> (readable value, layer)`` for `flowtop list` and the TUI."""
+        only = ", Retry only" if self.retry_only else ""
         values = {
             "max_retries": (
                 str(self.max_retries)
                 if self.max_retries is not None
-                else f"unset (budget {self.default_max_retries}, Retry only)"
+                else f"unset (budget {self.default_max_retries}{only})"
             ),
             "retry_delay": describe_delay(self.retry_delay),
             "retry_on": ", ".join(t.__name__ for t in self.retry_on) if self.retry_on else "unset",

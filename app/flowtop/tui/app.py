@@ -150,8 +150,10 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
         yield self.key_bar
 
     def footer_entries(self) -> tuple[list[Entry], list[Entry]]:
-        """The focused pane's keys (as rebound now) by priority, and ``?``/``q``."""
-        focused = self.focused
+        """The focused pane's keys (as rebound now) by priority, and ``?``/``q``. The
+        pane focused on the bar's own screen: ``self.focused`` is a dialog's field while
+        one is open, and when it closes no focus event redraws the bar."""
+        focused = self.key_bar.screen.focused
         if focused is self.filter_box:
             return [(self.get_key_display(Binding(k, k)), lbl) for k, lbl in FILTER_FOOTER], []
         pane = "flows" if focused is self.flow_list else "tasks"

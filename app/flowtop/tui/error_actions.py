@@ -13,11 +13,12 @@ import os
 import re
 import shlex
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.app import SuspendNotSupported
+
+from ..workspace.private import private_file
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -155,11 +156,12 @@ class ErrorActions(_Base):
             return
         text = error_report(self.selected_flow or "", row)
         self.copy_to_clipboard(text)  # OSC 52
-        path = Path(tempfile.gettempdir()) / (
-            f"flowtop-{safe_name(self.selected_flow or 'flow')}-{safe_name(row.key)}.txt"
-        )
+        # Beside the run store, not in the shared temp folder: a traceback may hold
+        # secrets, and a fixed name there is one another user can read or plant a link at.
+        name = f"{safe_name(self.selected_flow or 'flow')}-{safe_name(row.key)}.txt"
+        path = Path(self.workspace.state_dir) / "copied" / name
         try:
-            path.write_text(text, encoding="utf-8")
+            private_file(path).write_text(text, encoding="utf-8")  # 0600 in a 0700 folder
         except OSError as exc:
             self.notify(
                 f"Copied the error of {row.key} (OSC 52); could not also write a file: {exc}",

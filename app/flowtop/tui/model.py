@@ -10,7 +10,6 @@ detail pane.
 from __future__ import annotations
 
 import gc
-import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -28,32 +27,15 @@ from flowtop.engine.parameters import decode as decode_parameters
 from flowtop.engine.records import Attempt
 from flowtop.engine.states import StateType
 from flowtop.formats import RETRY_ONLY, precise_duration, short_duration, try_text
-from flowtop.looks import REUSED_LOOK, STATE_LOOK
+from flowtop.looks import INTERRUPTED_LOOK, REUSED_LOOK, STATE_LOOK
 from flowtop.printable import has_control, printable
 from flowtop.workspace.run_log import RunInterrupted
 
 S = StateType
 
 
-#: "state" sort: what needs attention first.
-STATE_RANK = {
-    S.FAILED: 0,
-    S.AWAITING_RETRY: 1,
-    S.RUNNING: 2,
-    S.UPSTREAM_FAILED: 3,
-    S.PENDING: 4,
-    S.CANCELLED: 5,
-    S.COMPLETED: 6,
-    None: 7,
-}
-
 #: The most of a running attempt's output kept while it runs (its end brings all of it).
 LIVE_OUTPUT = 64 * 1024
-
-SORT_MODES = ("definition", "state", "name", "duration")
-#: The column each sort orders by (an arrow marks it), and whether its natural order
-#: is descending (duration: longest first).
-SORT_COLUMN = {"state": (1, False), "name": (0, False), "duration": (3, True)}
 
 
 def fmt_duration(seconds: float | None, *, live: bool = False) -> str:
@@ -90,6 +72,7 @@ class TaskRow:
     message = ""
     result: str | None = None
     reused = False
+    interrupted = False  # CANCELLED because its run's process died (``RunInterrupted``)
     retry_only = False  # the budget is spent only on ``Retry`` (no max_retries set)
     upstream: tuple[str, ...] = ()  # a @flow call's: the calls it waited for
     attempts: list[AttemptView] | tuple[()] = ()
@@ -117,6 +100,8 @@ class TaskRow:
     def look(self) -> tuple[str, str, str]:
         if self.reused and self.state is S.COMPLETED:
             return REUSED_LOOK
+        if self.interrupted:
+            return INTERRUPTED_LOOK
         return STATE_LOOK[self.state]
 
     def state_text(self, now: float) -> str:
@@ -216,6 +201,7 @@ class RunModel:
             {initial: len(self.order)} if self.order else {}
         )
         self.reused = 0
+        self.interrupted = 0  # rows its dead process left unfinished (counted as cancelled)
         self.added = 0  # rows added after run_started (@flow tasks), so views know to re-layout
         self.version = 0  # bumps on every change, so views can tell when to re-sort
 
@@ -296,8 +282,23 @@ class RunModel:
             self.finished = event.ts
             if self.started is not None:
                 self.duration = max(0.0, event.ts - self.started)
+            for row in self.rows.values():
+                if row.state in (S.PENDING, S.RUNNING, S.AWAITING_RETRY):
+                    self._interrupt(row, self.note)
             self.version += 1
         return None
+
+    def _interrupt(self, row: TaskRow, note: str) -> None:
+        """A task its run's dead process left unfinished: no countdown or clock goes on
+        for it (as the store marks it ``INTERRUPTED``)."""
+        self.counts[row.state] -= 1
+        self.counts[S.CANCELLED] += 1
+        self.interrupted += 1
+        row.state, row.interrupted, row.message = S.CANCELLED, True, note
+        row.retry_due = None
+        last = row.attempts[-1] if row.attempts else None
+        if last is not None and last.state is S.RUNNING:  # a failed one keeps its failure
+            last.state, last.message = S.CANCELLED, note
 
     def _output_so_far(self, event: TaskOutput) -> str | None:
         """What a running attempt printed since the last event: shown under it as it comes;
@@ -522,73 +523,6 @@ class RunStore:
     def take_evicted(self) -> list[str]:
         evicted, self.evicted = self.evicted, []
         return evicted
-
-
-def row_matches(row: TaskRow, query: str) -> bool:
-    """Filter on task name or state word (``fail``, ``retry``, ``reused`` …)."""
-    if query in row.key.lower():
-        return True
-    symbol, word, _ = row.look()
-    return query in word.lower() or query == symbol
-
-
-def natural_key(name: str) -> tuple[tuple[int, int | str, str], ...]:
-    """``work-2`` before ``work-10``: digit runs compare as numbers, the rest without case."""
-    parts = _DIGITS.split(name)
-    return tuple(
-        (1, int(part), part) if i % 2 else (0, part.lower(), part) for i, part in enumerate(parts)
-    )
-
-
-_DIGITS = re.compile(r"(\d+)")
-
-
-def view_order(
-    run: RunModel,
-    *,
-    query: str = "",
-    sort: str = "definition",
-    now: float = 0.0,
-    reverse: bool = False,
-) -> list[str]:
-    """The keys the table shows, filtered and sorted (``reverse`` flips the order)."""
-    rows = run.rows
-    query = query.strip().lower()
-    keys = [k for k in run.order if row_matches(rows[k], query)] if query else list(run.order)
-    if sort == "state":
-        keys.sort(key=lambda k: (STATE_RANK[rows[k].state], rows[k].index))
-    elif sort == "name":
-        keys.sort(key=natural_key)
-    elif sort == "duration":
-        keys.sort(key=lambda k: (-(rows[k].live_duration(now) or 0.0), rows[k].index))
-    elif sort != "definition":
-        raise ValueError(f"unknown sort mode {sort!r}; expected one of {', '.join(SORT_MODES)}")
-    if reverse:
-        keys.reverse()
-    return keys
-
-
-def counts_text(run: RunModel) -> str:
-    """``✓ 5 completed (2 reused)  ✗ 1 failed  ⟳ 2 retry``: only the states present,
-    in a fixed order."""
-    parts = []
-    for state in (
-        S.COMPLETED,
-        S.FAILED,
-        S.AWAITING_RETRY,
-        S.RUNNING,
-        S.PENDING,
-        S.UPSTREAM_FAILED,
-        S.CANCELLED,
-    ):
-        n = run.counts.get(state, 0)
-        if n:
-            symbol, word, _ = STATE_LOOK[state]
-            part = f"{symbol} {n} {word.lower()}"
-            if state is S.COMPLETED and run.reused:
-                part += f" ({run.reused} reused)"  # reused tasks are completed ones
-            parts.append(part)
-    return "  ".join(parts)
 
 
 def _link(parent: RunModel, child: RunModel) -> None:

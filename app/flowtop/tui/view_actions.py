@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Input
 
-from flowtop.tui.model import SORT_MODES
+from flowtop.tui.row_views import SORT_MODES
 from flowtop.tui.widgets.task_table import TaskTable
 
 if TYPE_CHECKING:

@@ -82,7 +82,8 @@ def placeholders(policy: RetryPolicy) -> dict[str, str]:
     delay = policy.retry_delay
     custom = callable(delay) and not isinstance(delay, ExponentialBackoff)
     return {
-        "max_retries": f"unset: budget {policy.default_max_retries}, retries on Retry only",
+        "max_retries": f"unset: budget {policy.default_max_retries}"
+        + (", retries on Retry only" if policy.retry_only else ""),
         "retry_delay": (
             f"{getattr(delay, '__qualname__', 'callable')}(n) in code; type to replace"
             if custom

@@ -366,7 +366,8 @@ class Loader:
         if outcome.modules:  # a file added or changed while open: its flows in their place
             listed = in_file_order(self.flows, {p: m.flows for p, m in self.modules.items()})
             self.flows.clear()
-            self.flows.update(listed)
+            self.flows.update(listed)  # and the files by flow (the flows list reads those)
+            self.flow_files = {name: self.flow_files[name] for name in self.flows}
 
     def _import(
         self,

@@ -46,8 +46,11 @@ class FormDialog(ModalScreen[Result], Generic[Result]):
         """A key that came to the dialog itself, not through a field: typed together
         with the key that opened it (over SSH, `e5` in one read), it was routed before
         the first field had focus. It goes to that field, in the order the keys came. A
-        key a field takes never comes here from the field: the field stops it."""
-        field = self.focused if isinstance(self.focused, OrderedInput) else self.first_field
+        key a field takes never comes here from the field: the field stops it. A key
+        pressed on a button is the button's (Enter on Cancel cancels; it saved)."""
+        if self.focused is not None and not isinstance(self.focused, OrderedInput):
+            return
+        field = self.focused or self.first_field
         if field is not None and field.takes(event):
             event.stop()
             field.post_message(events.Key(event.key, event.character))

@@ -10,7 +10,8 @@ from flowtop.engine.states import StateType
 from flowtop.formats import plural
 from flowtop.looks import STATE_LOOK, run_error_text
 from flowtop.printable import printable
-from flowtop.tui.model import RunModel, counts_text, fmt_duration
+from flowtop.tui.model import RunModel, fmt_duration
+from flowtop.tui.row_views import counts_text
 from flowtop.tui.widgets.state_colors import looks
 
 

@@ -21,6 +21,7 @@ LOOK_STYLE: Mapping[str, str] = {
     "pending": "",
     "upstream": "magenta",
     "cancelled": "",
+    "interrupted": "yellow",
     "notrun": "",
     "error": "red",  # error text: messages, load errors
     "layer": "cyan",  # a policy value set above the builtin layer

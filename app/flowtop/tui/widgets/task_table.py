@@ -26,13 +26,8 @@ from textual.strip import Strip
 from flowtop.engine.states import StateType
 from flowtop.looks import NOT_STARTED, STATE_LOOK
 from flowtop.tui.clock import Clock, system_clock
-from flowtop.tui.model import (
-    SORT_COLUMN,
-    SORT_MODES,
-    RunModel,
-    TaskRow,
-    view_order,
-)
+from flowtop.tui.model import RunModel, TaskRow
+from flowtop.tui.row_views import SORT_COLUMN, SORT_MODES, view_order
 from flowtop.tui.widgets.state_colors import colour_mode
 
 LIVE_STATES = (StateType.RUNNING, StateType.AWAITING_RETRY)
@@ -109,6 +104,7 @@ class TaskTable(ScrollView, can_focus=True):
         "task-table--cursor",
         *(f"task-table--{look[2]}" for look in STATE_LOOK.values()),
         "task-table--reused",
+        "task-table--interrupted",
         "task-table--error",
         "task-table--dim",
     }
