@@ -20,8 +20,9 @@ S = StateType
 EARLY = 0.05
 
 
-class StoredAttempt(Protocol):
-    """What the story reads of an attempt (``workspace.history_records.AttemptRecord``)."""
+class WaitedAttempt(Protocol):
+    """What the story of a wait reads of an attempt: a stored one, or one the TUI's
+    detail pane folded from events (``tui.model.AttemptView``)."""
 
     @property
     def state(self) -> str: ...
@@ -30,9 +31,14 @@ class StoredAttempt(Protocol):
     @property
     def duration(self) -> float | None: ...
     @property
-    def error_type(self) -> str | None: ...
-    @property
     def retry_in(self) -> float | None: ...
+
+
+class StoredAttempt(WaitedAttempt, Protocol):
+    """What the story reads of an attempt (``workspace.history_records.AttemptRecord``)."""
+
+    @property
+    def error_type(self) -> str | None: ...
 
 
 def failed_how(attempt: StoredAttempt, after: StoredAttempt | None) -> tuple[str, str] | None:
@@ -49,7 +55,7 @@ def failed_how(attempt: StoredAttempt, after: StoredAttempt | None) -> tuple[str
     return None
 
 
-def wait_story(attempt: StoredAttempt, after: StoredAttempt | None) -> str:
+def wait_story(attempt: WaitedAttempt, after: WaitedAttempt | None) -> str:
     """What became of the wait after a failed attempt (one with ``retry_in``): kept
     (``retry after 1s``), cut short by `n` (``retried now (n) after 1.0s of a planned
     1m00s``), or ended by `x` or a cancel, with no next attempt."""

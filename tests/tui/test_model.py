@@ -360,6 +360,38 @@ def test_a_running_attempt_shows_its_output_as_it_comes_and_its_end_brings_it_wh
     assert row.attempts[-1].output == "page 1\npage 2\npage 3\n"
 
 
+@pytest.mark.parametrize(
+    ("then", "says"),
+    [
+        ([], "retry after 1m00s: fixed"),
+        ([ev("a", S.RUNNING, 2, T0 + 11)], "retried now (n) after 11.0s of a planned 1m00s"),
+        ([ev("a", S.FAILED, 1, T0 + 11, message="given up by the user")], "gave up during"),
+        ([ev("a", S.CANCELLED, 1, T0 + 11)], "cancelled during the 1m00s wait"),
+    ],
+)
+def test_the_detail_pane_says_what_became_of_a_wait_as_the_history_does(
+    then: list[TaskStateChanged], says: str
+) -> None:
+    """It said "retry in 1m00s" of a wait `n`, `x` or a cancel had cut short."""
+    from flowtop.tui.widgets.detail_pane import body_text
+
+    store = store_with(
+        ev("a", S.RUNNING, 1, T0),
+        ev(
+            "a",
+            S.AWAITING_RETRY,
+            1,
+            T0 + 1,
+            duration=0.0,
+            retry_in=60.0,
+            delay_explained="fixed",
+            error=ErrorInfo("E", "m"),
+        ),
+        *then,
+    )
+    assert says in body_text(store.latest_for("etl").rows["a"], None).plain
+
+
 def test_the_detail_pane_shows_a_running_attempts_last_lines() -> None:
     """Where a long task is now: its last lines, and how many came before."""
     from flowtop.tui.widgets.detail_pane import LIVE_LINES, body_text

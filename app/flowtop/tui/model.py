@@ -377,8 +377,8 @@ class RunModel:
         last = row.attempts[-1] if row.attempts else None
         if last is None or last.number != ev.attempt or last.reused:
             return  # upstream failed or cancelled before any attempt
-        if last.state is S.RUNNING or state is S.FAILED:
-            last.state = state  # an attempt ends, or a wait for retry is given up
+        if last.state is S.RUNNING or state in (S.FAILED, S.CANCELLED):
+            last.state = state  # an attempt ends, or a wait for retry is given up or cancelled
         if ev.duration is not None:
             last.duration = ev.duration
         last.error = ev.error or last.error

@@ -18,10 +18,11 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from flowtop.attempt_story import wait_story
 from flowtop.engine.events import REUSED_FROM_SOURCE, ErrorInfo
 from flowtop.engine.layers import Layer
 from flowtop.engine.states import StateType
-from flowtop.formats import clock_time, fmt_seconds
+from flowtop.formats import clock_time
 from flowtop.looks import run_error_text
 from flowtop.printable import as_left_on_screen, printable
 from flowtop.tui.model import AttemptView, TaskRow, fmt_duration
@@ -143,8 +144,8 @@ def body_text(
     out.append("\nAttempts\n", style="bold")
     if not row.attempts:
         body.at(2).append("none yet\n", style="dim")
-    for attempt in row.attempts:
-        _attempt(body, attempt, styles)
+    for attempt, after in zip(row.attempts, [*row.attempts[1:], None], strict=False):
+        _attempt(body, attempt, after, styles)
     if policy:
         out = body.at(0)
         out.append("\nRetry policy for the next run", style="bold")
@@ -172,7 +173,9 @@ def _names(keys: Sequence[str]) -> str:
     return shown + (f" and {len(keys) - MAX_LINKS} more" if len(keys) > MAX_LINKS else "")
 
 
-def _attempt(body: Body, a: AttemptView, styles: Mapping[str, str]) -> None:
+def _attempt(
+    body: Body, a: AttemptView, after: AttemptView | None, styles: Mapping[str, str]
+) -> None:
     out = body.at(2)
     if a.reused:
         # reused from the source run, or a cached result (``cached result of etl #3, …``)
@@ -195,8 +198,8 @@ def _attempt(body: Body, a: AttemptView, styles: Mapping[str, str]) -> None:
         out.append(f"  → {a.result}")
     out.append("\n")
     detail = body.at(6)
-    if a.retry_in is not None:
-        detail.append(f"retry in {fmt_seconds(a.retry_in)}: {a.delay_explained}\n", style="dim")
+    if a.retry_in is not None:  # what became of its wait, as the history tells it
+        detail.append(f"{wait_story(a, after)}: {a.delay_explained}\n", style="dim")
     if a.error is not None and a.error.traceback:
         for line in _block(a.error.traceback).splitlines():
             detail.append(f"{line}\n", style="dim")
