@@ -279,6 +279,16 @@ def test_prune_gives_the_space_back_and_says_how_much(capsys, workspace: Path) -
     assert out == "Removed 0 runs; kept the newest 1 of each flow.\n"  # nothing to give back
 
 
+def test_prune_with_json_says_it_in_json(capsys, workspace: Path) -> None:
+    """``--prune 1 --json`` printed the sentence: a script could not read it."""
+    record_runs(workspace, *(make_flow() for _ in range(3)))
+    code, out, err = run_command(capsys, str(workspace), "--prune", "1", "--json")
+    assert code == 0 and err == ""
+    said = json.loads(out)
+    assert (said["removed"], said["kept"]) == (2, 1)
+    assert said["bytes"]["after"] <= said["bytes"]["before"]
+
+
 def test_prune_while_another_process_writes_keeps_the_size_and_says_so(
     capsys, workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

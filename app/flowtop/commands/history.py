@@ -94,7 +94,7 @@ def main(args: argparse.Namespace) -> int:
         )
         return 0
     if args.prune is not None:
-        return _prune(db, args.prune, args.flow)
+        return _prune(db, args.prune, args.flow, as_json=args.json)
     reap_store(db)  # best effort: a read-only store is read as it is
     history = StoreReader(db)
     try:
@@ -138,8 +138,10 @@ def main(args: argparse.Namespace) -> int:
         return 2
 
 
-def _prune(db: Path, keep: int, flow: str | None) -> int:
-    """``--prune N``: keep the newest N runs of each flow (and their results); live runs stay."""
+def _prune(db: Path, keep: int, flow: str | None, *, as_json: bool = False) -> int:
+    """``--prune N``: keep the newest N runs of each flow (and their results); live runs
+    stay. ``as_json``: one JSON object (``removed``, ``kept``, the store's ``bytes``
+    before and after), for a script that prunes."""
     try:
         history = History(db)
     except HistoryError as exc:
@@ -151,6 +153,10 @@ def _prune(db: Path, keep: int, flow: str | None) -> int:
         compacted = removed > 0 and history.compact()
     finally:
         history.close()  # folds the WAL in: the size below is the file's own
+    if as_json:
+        sizes = {"before": before, "after": _store_size(db)}
+        print(dumps_strict({"removed": removed, "kept": keep, "bytes": sizes}))
+        return 0
     said = f"Removed {plural(removed, 'run')}; kept the newest {keep} of each flow."
     if compacted:
         was, now = size_text(before), size_text(_store_size(db))
