@@ -319,11 +319,12 @@ def test_an_enum_of_numbers_takes_its_value_as_json() -> None:
 def test_an_enum_parameter_offers_its_members() -> None:
     """The run form's placeholder and ``flowtop list`` say which values to type."""
 
-    def run(level: Level, backup: Level | None = None, n: int = 1) -> None:
+    def run(level: Level, backup: Level | None = Level.HIGH, n: int = 1) -> None:
         del level, backup, n
 
     level, backup, n = signature_parameters(run)
     assert level.choices == ("LOW", "HIGH") and level.offered() == "one of LOW, HIGH"
+    assert backup.default == '"HIGH"'  # by the name offered, not its value 2
     assert backup.choices == ("LOW", "HIGH")  # | None too
     assert n.choices == () and n.offered() == ""
     many = ParameterInfo("code", True, "", "Code", tuple(f"C{i}" for i in range(20)))

@@ -13,6 +13,7 @@ need it, by name.
 
 from __future__ import annotations
 
+import enum
 import inspect
 import json
 from collections.abc import Callable, Mapping
@@ -90,7 +91,10 @@ def _signature(fn: Callable[..., Any]) -> inspect.Signature | None:
 
 
 def _shown(value: Any) -> Any:
-    """A default as the form shows it: a date, path or enum as its text, else its repr."""
+    """A default as the form shows it: a date or path as its text, an enum by the name
+    the form offers (``"LOW"``, not its value ``1``), else its repr."""
+    if isinstance(value, enum.Enum):
+        return value.name
     try:
         return to_json(value)
     except TypeError:
