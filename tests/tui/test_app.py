@@ -328,6 +328,17 @@ async def test_a_folder_of_prefect_flows_says_how_to_read_them(tmp_path: Path) -
         )
 
 
+async def test_the_flows_list_stops_at_its_ends(workspace: FakeWorkspace) -> None:
+    """`k` on its first row went to its last (Textual's list wraps; the table does not)."""
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        flows = app.query_one(FlowList)
+        await pilot.press("left", "home", "k")
+        assert flows.highlighted == 0
+        await pilot.press("end", "j")
+        assert flows.highlighted == flows.option_count - 1
+
+
 async def test_a_broken_file_is_listed_with_its_error(workspace: FakeWorkspace) -> None:
     app = make_app(workspace)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
