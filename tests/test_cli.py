@@ -418,6 +418,19 @@ def test_a_flow_named_in_a_file_that_failed_to_load_is_not_said_to_be_missing(
     ]
 
 
+def test_run_flow_says_nothing_of_another_flows_helper(tmp_path: Path) -> None:
+    """``--flow b`` imports only b's file, so who imports ``helper.py`` was unknown, and
+    every such run said it "defines no flows"."""
+    write(
+        tmp_path, "helper.py", "from flowtop import Retry\n\nLATER = Retry\n"
+    )  # read: it names flowtop
+    write(tmp_path, "a.py", "import helper\nfrom flowtop import Flow\n\na = Flow('a')\n")
+    write(tmp_path, "b.py", "from flowtop import Flow\n\nb = Flow('b')\n")
+    for args in ((), ("--flow", "b")):
+        done = flowtop("run", str(tmp_path), *args)
+        assert (done.returncode, done.stderr) == (0, ""), args
+
+
 @pytest.mark.parametrize("command", ["run", "list"])
 def test_an_empty_folder_says_no_flows_found(tmp_path: Path, command: str) -> None:
     done = flowtop(command, str(tmp_path))

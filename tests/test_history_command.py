@@ -280,13 +280,19 @@ def test_prune_gives_the_space_back_and_says_how_much(capsys, workspace: Path) -
 
 
 def test_prune_with_json_says_it_in_json(capsys, workspace: Path) -> None:
-    """``--prune 1 --json`` printed the sentence: a script could not read it."""
-    record_runs(workspace, *(make_flow() for _ in range(3)))
+    """``--prune 1 --json`` printed the sentence: a script could not read it. The pruned
+    runs' logs go with them (they were left behind)."""
+    runs = record_runs(workspace, *(make_flow() for _ in range(3)))
+    logs = workspace / ".flowtop" / "logs"  # as the run processes of the TUI leave them
+    logs.mkdir()
+    for run in runs:
+        (logs / f"{run.run_id}.log").write_text("started\n")
     code, out, err = run_command(capsys, str(workspace), "--prune", "1", "--json")
     assert code == 0 and err == ""
     said = json.loads(out)
-    assert (said["removed"], said["kept"]) == (2, 1)
-    assert said["bytes"]["after"] <= said["bytes"]["before"]
+    assert (said["removed"], said["keep"]) == (2, 1)
+    assert said["bytes_after"] <= said["bytes_before"]
+    assert [p.name for p in logs.iterdir()] == [f"{runs[-1].run_id}.log"]  # theirs went too
 
 
 def test_prune_while_another_process_writes_keeps_the_size_and_says_so(

@@ -103,11 +103,14 @@ def get(url: str) -> tuple[int, str]:
         return exc.code, exc.read().decode()
 
 
-def websocket(url: str, origin: str | None) -> int:
-    """101 when the websocket opened (and the app answered), else the refusal's status."""
+def websocket(url: str, origin: str | None, host: str | None = None) -> int:
+    """101 when the websocket opened (and the app answered), else the refusal's status.
+    ``host``: the ``Host`` a browser sends for the name it was given."""
 
     async def connect() -> int:
         headers = {"Origin": origin} if origin else {}
+        if host is not None:
+            headers["Host"] = host
         async with aiohttp.ClientSession() as session:
             try:
                 async with session.ws_connect(url, headers=headers) as ws:
@@ -131,6 +134,9 @@ def test_serve_answers_on_loopback_with_its_token(loopback: Served) -> None:
     assert len(loopback.token) >= 24
     status, page = get(loopback.link)
     assert status == 200 and "flowtop" in page and "textual" in page.lower()
+    with urllib.request.urlopen(loopback.link, timeout=5) as response:  # not framed elsewhere
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
     assert f'"ws://127.0.0.1:{loopback.port}/ws/{loopback.token}"' in page
     listening = (
         subprocess.run(["ss", "-ltn"], capture_output=True, text=True).stdout
@@ -202,6 +208,11 @@ def test_a_public_bind_without_public_url_links_to_the_address_used(flows: Path)
         assert status == 200
         assert f'"ws://127.0.0.1:{served.port}/ws/{served.token}"' in page
         assert "0.0.0.0" not in page
+        url, at = ws_url(page), f"127.0.0.1:{served.port}"
+        assert websocket(url, f"http://{at}", host=at) == 101
+        # DNS rebinding: a site's name pointed at this address is not this machine's name
+        rebound = f"evil.example:{served.port}"
+        assert websocket(url, f"http://{rebound}", host=rebound) == 403
     finally:
         stop(served)
 

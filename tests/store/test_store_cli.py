@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from flowtop.workspace.history_records import RunRecord
 from flowtop.workspace.run_log import LogTail, RunInterrupted
 from flowtop.workspace.store_reader import StoreReader
@@ -242,6 +244,22 @@ def test_a_garbage_store_is_one_line_for_every_command_that_reads_it(ws) -> None
         assert result.returncode == 2, (command, result.stderr)
         (line,) = result.stderr.strip().splitlines()
         assert "history.db" in line and "move it away" in line, (command, line)
+
+
+def test_a_store_a_run_cannot_write_says_so_not_to_move_it_away(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only .flowtop/ was told "if it is not a flowtop store, move it away". (Faked:
+    root writes any file, so the test says what access() would answer another user.)"""
+    from flowtop.workspace import history
+    from flowtop.workspace.history_records import HistoryError
+
+    db = tmp_path / ".flowtop" / "history.db"
+    db.parent.mkdir()
+    db.write_bytes(b"unreadable: it stands for a store this user may not open" * 100)
+    monkeypatch.setattr(history.os, "access", lambda path, mode: False)
+    with pytest.raises(HistoryError, match=r"a run needs write access to .*flowtop and its files"):
+        history.History(db)
 
 
 def test_prune_refuses_odd_counts_in_one_line(ws) -> None:

@@ -142,7 +142,7 @@ def test_a_run_whose_process_died_stops_its_countdowns_and_clocks() -> None:
         ev("c", S.RUNNING, 1, T0 + 1),
     )
     gone = RunInterrupted("r1", "its process (pid 42) is gone", T0 + 5)
-    store.apply_batch([gone])
+    assert store.apply_batch([gone]) == {"r1": {"b", "c"}}  # their rows are redrawn
     run = store.latest_for("etl")
     assert run.state is S.FAILED and run.note == "interrupted: its process (pid 42) is gone"
     b, c = run.rows["b"], run.rows["c"]

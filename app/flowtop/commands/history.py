@@ -140,8 +140,8 @@ def main(args: argparse.Namespace) -> int:
 
 def _prune(db: Path, keep: int, flow: str | None, *, as_json: bool = False) -> int:
     """``--prune N``: keep the newest N runs of each flow (and their results); live runs
-    stay. ``as_json``: one JSON object (``removed``, ``kept``, the store's ``bytes``
-    before and after), for a script that prunes."""
+    stay. ``as_json``: one JSON object (runs ``removed``, the ``keep`` asked for, the
+    store's ``bytes_before`` and ``bytes_after``), for a script that prunes."""
     try:
         history = History(db)
     except HistoryError as exc:
@@ -154,8 +154,9 @@ def _prune(db: Path, keep: int, flow: str | None, *, as_json: bool = False) -> i
     finally:
         history.close()  # folds the WAL in: the size below is the file's own
     if as_json:
-        sizes = {"before": before, "after": _store_size(db)}
-        print(dumps_strict({"removed": removed, "kept": keep, "bytes": sizes}))
+        after = _store_size(db)
+        fields = {"removed": removed, "keep": keep, "bytes_before": before, "bytes_after": after}
+        print(dumps_strict(fields))
         return 0
     said = f"Removed {plural(removed, 'run')}; kept the newest {keep} of each flow."
     if compacted:

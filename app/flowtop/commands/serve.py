@@ -95,6 +95,19 @@ def origin_of(url: str) -> str:
     return f"{scheme}://{host}:{port}"
 
 
+def names_this_machine(host_header: str) -> bool:
+    """Whether the ``Host`` a browser sent names this machine: an address, ``localhost``
+    or its own host name. A page served on ``0.0.0.0`` then matches its origin against
+    that, and a site whose name was pointed at this address (DNS rebinding) does not
+    pass as its own origin."""
+    name = (urlsplit(f"//{host_header}").hostname or "").lower()
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        return name in {*LOOPBACK_NAMES, socket.gethostname().lower(), socket.getfqdn().lower()}
+
+
 def allowed_origins(host: str, port: int, public: str | None) -> set[str]:
     """The origins a browser page of this server has (the websocket must come from one)."""
     origins = {origin_of(public)} if public else set()
@@ -134,8 +147,10 @@ def make_server(
                 return True  # not a browser: no page of another site is involved
             if public is None and not is_loopback(host):
                 # bound to a public address without --public-url: the page is on the
-                # address the browser used (the token is what keeps strangers out)
-                return origin_of(origin) == origin_of(f"{request.scheme}://{request.host}")
+                # address the browser used, by a name of this machine (give another
+                # name with --public-url); the token is what keeps strangers out
+                own = origin_of(f"{request.scheme}://{request.host}")
+                return names_this_machine(request.host) and origin_of(origin) == own
             return origin_of(origin) in origins
 
         def base_url(self, request: web.Request) -> str:
@@ -172,6 +187,9 @@ def make_server(
             }
             response = aiohttp_jinja2.render_template("app_index.html", request, context)
             response.headers["Referrer-Policy"] = "no-referrer"  # the token stays here
+            # no other site may frame the page (and have the user click in it)
+            response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+            response.headers["X-Frame-Options"] = "DENY"
             return response
 
         async def handle_websocket(  # type: ignore[override]  # a 403 is a plain response
@@ -181,7 +199,11 @@ def make_server(
                 return refuse("wrong or missing token")
             if not self.origin_ok(request):
                 origin = request.headers.get("Origin")
-                return refuse(f"websocket from another site refused (Origin {origin})")
+                return refuse(
+                    f"websocket from another site refused (Origin {origin}, Host "
+                    f"{request.host}); open the page by this machine's address or name, "
+                    "or give the name you use with --public-url"
+                )
             response: web.StreamResponse = await super().handle_websocket(request)
             return response
 

@@ -492,6 +492,8 @@ class RunStore:
                 keys = changed[run_id] = set()
             if key is not None:
                 keys.add(key)
+            if isinstance(event, RunInterrupted):  # its unfinished rows ended with it
+                keys.update(k for k, row in run.rows.items() if row.interrupted)
         return changed
 
     def _newest(self, model: RunModel) -> None:

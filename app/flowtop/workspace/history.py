@@ -32,6 +32,7 @@ from .history_fold import StoreItem
 from .history_records import (  # re-exported: the store's public records
     HistoryError,
 )
+from .launcher import LOGS
 from .log_fold import INTERRUPTED  # noqa: F401 - re-exported
 from .ownership import Owner
 from .private import private_file, private_folder
@@ -78,6 +79,11 @@ _RUNNING = StateType.RUNNING
 
 def _connect(path: Path, *, check_same_thread: bool = True) -> sqlite3.Connection:
     return connect(path, check_same_thread=check_same_thread, busy_ms=BUSY_TIMEOUT_MS)
+
+
+def _writable(path: Path) -> bool:
+    """Whether SQLite can write ``path``: the file and its folder (for its -wal and -shm)."""
+    return all(os.access(p, os.W_OK) for p in (path, path.parent) if p.exists())
 
 
 class History(StoreReader):
@@ -151,6 +157,9 @@ class History(StoreReader):
             advice = (
                 "another process holds it; try again"
                 if "locked" in str(exc) or "busy" in str(exc)
+                else f"a run needs write access to {self.path.parent} and its files "
+                "(flowtop history and watch only read it)"
+                if not _writable(self.path)
                 else "if it is not a flowtop store, move it away and flowtop starts a new one"
             )
             raise HistoryError(f"{self.path}: cannot use the run store ({exc}); {advice}") from exc
@@ -470,9 +479,13 @@ class History(StoreReader):
 
     # -- pruning --------------------------------------------------------------------
     def prune(self, keep: int, flow: str | None = None) -> int:
-        """Delete all but the newest ``keep`` finished runs of each flow (``prune_runs``)."""
+        """Delete all but the newest ``keep`` finished runs of each flow (``prune_runs``),
+        and the logs their run processes wrote; how many runs went."""
         with self._write_lock:
-            return prune_runs(self._conn, keep, flow)
+            removed = prune_runs(self._conn, keep, flow)
+        for run_id in removed:
+            (self.path.parent / LOGS / f"{run_id}.log").unlink(missing_ok=True)
+        return len(removed)
 
     def compact(self) -> bool:
         """Give the pages of deleted runs back to the file system (``VACUUM``): a prune

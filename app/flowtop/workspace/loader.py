@@ -350,7 +350,8 @@ class Loader:
             previous_error = self.errors.get(path)
             if not loaded.flows:
                 sys.modules.pop(loaded.name, None)
-                if not self._is_helper(path, attempted):
+                if self.only_flow is None and not self._is_helper(path, attempted):
+                    # (run --flow imports only its flow's files: whose helper it is, unknown)
                     self._set_error(path, _no_flows(path), previous_error, outcome)
                 elif path in self.modules:  # it became a pure helper: its flows are gone
                     self._forget(path, outcome)
@@ -588,12 +589,8 @@ def _to_import(path: Path, force: bool, markers: tuple[bytes, ...]) -> bool:
 
 
 def _no_flows(path: Path) -> LoadError:
-    return LoadError(
-        path,
-        None,
-        None,
-        "defines no flows (no module-level flowtop.Flow); a helper module is fine once a flow module imports it",
-    )
+    why = "defines no flows (no module-level flowtop.Flow); a helper module is fine once a flow module imports it"
+    return LoadError(path, None, None, why)
 
 
 def _file_in(file: str | None, files: set[Path]) -> bool:

@@ -72,6 +72,7 @@ class OwnerAgent:
 
     def _loop(self) -> None:
         next_beat = 0.0
+        failing = ""  # the error said last: said once, not every round it lasts
         while not self._stop.wait(POLL):
             try:
                 now = time.time()
@@ -83,7 +84,13 @@ class OwnerAgent:
                     next_beat = now + HEARTBEAT / 2
                 self._take_commands()
             except sqlite3.Error as exc:  # a locked or full disk: try again next round
-                log.warning("%s: heartbeat/commands failed: %s", self.path, exc)
+                if str(exc) != failing:
+                    log.warning("%s: heartbeat/commands failed: %s", self.path, exc)
+                failing = str(exc)
+            else:
+                if failing:
+                    log.warning("%s: heartbeat/commands work again", self.path)
+                failing = ""
 
     def _take_commands(self) -> None:
         rows = self._conn.execute(

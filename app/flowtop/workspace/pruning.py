@@ -14,9 +14,9 @@ from . import store_schema
 RUN_TABLES = ("attempts", "task_runs", "events", "results", "result_batches", "commands", "runs")
 
 
-def prune_runs(conn: sqlite3.Connection, keep: int, flow: str | None = None) -> int:
+def prune_runs(conn: sqlite3.Connection, keep: int, flow: str | None = None) -> list[str]:
     """Delete all but the newest ``keep`` finished runs of each flow (or of ``flow``), in
-    one transaction; how many went.
+    one transaction; the ids of those that went.
 
     A live run is never deleted, nor counted against ``keep``. The run numbers stay
     allocated, so numbering goes on where it was.
@@ -34,4 +34,4 @@ def prune_runs(conn: sqlite3.Connection, keep: int, flow: str | None = None) -> 
         ]
         for table in RUN_TABLES:
             conn.executemany(f"DELETE FROM {table} WHERE run_id = ?", [(r,) for r in doomed])
-    return len(doomed)
+    return doomed

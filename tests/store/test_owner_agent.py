@@ -1,0 +1,40 @@
+"""The owner agent's heartbeat thread: a store it cannot write is said once, not 50 times a second."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from flowtop.workspace.owner_agent import OwnerAgent
+
+
+def test_a_failing_store_is_said_once_and_its_recovery_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A read-only or full store printed the same warning every 20 ms of the run."""
+    db = tmp_path / "history.db"
+    sqlite3.connect(db).close()  # no tables yet: every round fails the same way
+    caplog.set_level(logging.WARNING, logger="flowtop.store")
+    agent = OwnerAgent(db, "me", lambda run_id, kind, task: False)
+    try:
+        time.sleep(0.3)  # about 15 rounds
+        said = [r.getMessage() for r in caplog.records]
+        assert len(said) == 1 and "heartbeat/commands failed: no such table" in said[0], said
+        with closing(sqlite3.connect(db)) as conn:
+            conn.executescript(
+                "CREATE TABLE runs (run_id, owner, state, heartbeat);"
+                "CREATE TABLE commands (id, run_id, kind, task, taken, result);"
+            )
+        deadline = time.monotonic() + 5
+        while len(caplog.records) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert [r.getMessage() for r in caplog.records][1:] == [
+            f"{db}: heartbeat/commands work again"
+        ]
+    finally:
+        agent.close()
