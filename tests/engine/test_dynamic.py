@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import subprocess
 import sys
 import textwrap
@@ -464,3 +465,66 @@ def test_flow_options_are_checked() -> None:
         flow(retry_delay=1, retry_delay_seconds=1)
     with pytest.raises(TypeError, match="call it"), flow(lambda: None):
         pass
+
+
+@task
+def _one() -> int:
+    return 1
+
+
+@task
+def _inc(x: int) -> int:
+    return x + 1
+
+
+@flow
+def _child(x: int) -> int:
+    return x + _inc(x)  # a value, as Prefect resolves a subflow's parameters
+
+
+@flow
+def _child_of_list(xs: list[int]) -> int:
+    return _inc(xs[0])
+
+
+@flow
+def _gives_futures() -> tuple[int, int]:
+    return _child(_one.submit()), _child_of_list([_one.submit()])
+
+
+@pytest.mark.timeout(30)
+def test_a_future_given_to_a_subflow_is_its_value_there() -> None:
+    """The child's task waited for a task of its parent's run, which it has no way to
+    see end: the run hung with no message."""
+    assert _gives_futures() == (3, 2)
+
+
+@pytest.mark.timeout(30)
+def test_a_future_kept_from_a_finished_run_is_its_value_in_the_next() -> None:
+    kept = {}
+
+    @flow
+    def first() -> int:
+        kept["future"] = _one.submit()
+        return 0
+
+    @flow
+    def second() -> int:
+        return _inc(kept["future"])
+
+    first()
+    assert second() == 2
+    assert _inc(kept["future"]) == 2  # and outside any flow
+
+
+@pytest.mark.parametrize(("call", "says"), [("submit", "b.submit()"), ("map", "b.map()")])
+def test_submit_or_map_in_a_with_flow_block_names_the_method_used(call: str, says: str) -> None:
+    @task
+    def b(x: int) -> int:
+        return x
+
+    with (
+        pytest.raises(RuntimeError, match=re.escape(f"{says} works in @flow functions")),
+        Flow("blocks"),
+    ):
+        getattr(b, call)([1, 2])

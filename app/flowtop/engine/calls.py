@@ -20,7 +20,18 @@ if TYPE_CHECKING:
     from .task_future import TaskFuture
 
 
-class InlineFuture:
+class Future:
+    """What a task's ``submit`` returns, in a ``@flow`` run (``TaskFuture``) or outside any
+    flow (``InlineFuture``): given as an argument where no run can wait for it, its
+    result stands in for it (``plain_inputs``)."""
+
+    __slots__ = ()
+
+    def result(self, timeout: float | None = None, raise_on_failure: bool = True) -> Any:
+        raise NotImplementedError
+
+
+class InlineFuture(Future):
     """``task.submit()`` outside any flow: the call runs (retries included) on a thread."""
 
     __slots__ = ("_task", "_done", "_state", "task_run_id")
@@ -67,31 +78,38 @@ class InlineFuture:
 def plain_inputs(
     args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    """A call outside any flow: its arguments as the task gets them, as Prefect resolves
-    them. Annotations are unwrapped (``quote``'s value as it is); a future, also under
-    ``opaque`` or ``allow_failure``, becomes its result (its exception, under
-    ``allow_failure``, when it failed)."""
+    """A call outside any flow, or a subflow's call: its arguments as the task (or the
+    subflow) gets them, as Prefect resolves them. Annotations are unwrapped (``quote``'s
+    value as it is); a future, also under ``opaque`` or ``allow_failure``, becomes its
+    result (its exception, under ``allow_failure``, when it failed). That is also a
+    future of a ``@flow`` run (kept from one, or the caller's, given to a subflow)."""
 
     def plain(value: Any) -> Any:
         if isinstance(value, quote):
             return value.value
-        if isinstance(value, allow_failure) and isinstance(value.value, InlineFuture):
+        if isinstance(value, allow_failure) and isinstance(value.value, Future):
             return value.value.result(raise_on_failure=False)
         if isinstance(value, _Annotation):
             value = value.unwrap()
-        return value.result() if isinstance(value, InlineFuture) else value
+        return value.result() if isinstance(value, Future) else value
 
     return tuple(map(plain, args)), {key: plain(value) for key, value in kwargs.items()}
 
 
 def submit(
-    task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], *, wait_for: Any = None
+    task: Task,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    *,
+    wait_for: Any = None,
+    how: str = "submit",
 ) -> TaskFuture | InlineFuture:
+    """``task.submit(...)`` (or one call of ``task.map(...)``: ``how`` names it in errors)."""
     run = current_run()
     if run is None:
         if current_flow() is not None:
             raise RuntimeError(
-                f"{task.name}.submit() works in @flow functions; in a with Flow(...) block call the task"
+                f"{task.name}.{how}() works in @flow functions; in a with Flow(...) block call the task"
             )
         if wait_for is not None:
             wait_all(task.name, wait_for)
@@ -129,6 +147,7 @@ def map_calls(
             tuple(pick(a, i) for a in args),
             {k: pick(v, i) for k, v in kwargs.items()},
             wait_for=wait_for,
+            how="map",
         )
         for i in range(n)
     ]

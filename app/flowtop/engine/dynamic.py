@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, overload
 
-from .calls import InlineFuture, map_calls, submit
+from .calls import InlineFuture, map_calls, plain_inputs, submit
 from .context import child_of, current_run, set_run
 from .delays import to_seconds
 from .dynamic_run import DynamicRun, cache_of, input_hash
@@ -288,6 +288,7 @@ class FlowFunction(Flow):
     def _child_run(self, parent: DynamicRun, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """A flow called inside a running flow: a run of its own on the same runner (its own
         row in the TUI and history, its own retries); the parent waits for its outcome."""
+        args, kwargs = plain_inputs(args, kwargs)  # its parameters are values, as in Prefect
         with child_of(parent.run_id):
             run = parent.runner.start(self, args=args, kwargs=kwargs)
         result = run.final_result()

@@ -63,20 +63,22 @@ def input_hash(args: Any, kwargs: Any) -> str | None:
     return hashlib.sha256(data).hexdigest()[:32]
 
 
-def _as_refs(value: Any, depth: int = 0, tolerant: set[str] | None = None) -> Any:
-    """Futures in the arguments (also inside lists/dicts) become refs to their tasks.
+def _as_refs(value: Any, run: DynamicRun, depth: int = 0, tolerant: set[str] | None = None) -> Any:
+    """Futures of ``run`` in the arguments (also inside lists/dicts) become refs to their
+    tasks; a future of another run (the caller's, given to a subflow, or one kept from a
+    finished run) is a value, given as its result: no task of ``run`` could wait for it.
 
     ``allow_failure(future)`` becomes a ref too, its key noted in ``tolerant``; other
     annotations (``unmapped``, ``allow_failure`` of a plain value) are unwrapped.
     """
     if isinstance(value, TaskFuture):
-        return Ref(value.key)
+        return Ref(value.key) if value._run is run else value.result()
     if isinstance(value, quote):  # as it is, not searched: a future in it stays a future
         return value.value
     if isinstance(value, opaque):  # its future resolved, the value not searched
         inner = value.value
         if isinstance(inner, TaskFuture | InlineFuture):
-            return _as_refs(inner, depth, tolerant)
+            return _as_refs(inner, run, depth, tolerant)
         return inner
     if isinstance(value, _Annotation):
         inner = value.unwrap()
@@ -84,13 +86,13 @@ def _as_refs(value: Any, depth: int = 0, tolerant: set[str] | None = None) -> An
             if tolerant is not None:
                 tolerant.add(inner.key)
             return Ref(inner.key)
-        return _as_refs(inner, depth, tolerant)
+        return _as_refs(inner, run, depth, tolerant)
     if isinstance(value, InlineFuture):
         return value.result()
     if depth < 4 and isinstance(value, list | tuple | dict | set | frozenset):
         if isinstance(value, dict):
-            return {k: _as_refs(v, depth + 1, tolerant) for k, v in value.items()}
-        items = [_as_refs(v, depth + 1, tolerant) for v in value]
+            return {k: _as_refs(v, run, depth + 1, tolerant) for k, v in value.items()}
+        items = [_as_refs(v, run, depth + 1, tolerant) for v in value]
         if isinstance(value, list):
             return items
         return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
@@ -277,8 +279,8 @@ class DynamicRun(FlowRun):
         (and the futures ``wait_for`` names) are done."""
         tolerant: set[str] = set()
         order_only = self._wait_for_keys(task, wait_for, tolerant)
-        node_args = tuple(_as_refs(a, 0, tolerant) for a in args)
-        node_kwargs = {k: _as_refs(v, 0, tolerant) for k, v in kwargs.items()}
+        node_args = tuple(_as_refs(a, self, 0, tolerant) for a in args)
+        node_kwargs = {k: _as_refs(v, self, 0, tolerant) for k, v in kwargs.items()}
         with self._lock:
             if self.state is not StateType.RUNNING or self._closed():
                 how = "timed out" if self.timed_out else "cancelled" if self.cancelled else "ending"

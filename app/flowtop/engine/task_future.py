@@ -9,7 +9,7 @@ import time
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
-from .calls import InlineFuture
+from .calls import Future, InlineFuture
 from .errors import RunCancelled, UpstreamFailed
 from .prefect_api import State, from_engine, state_exception
 from .states import StateType
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .records import TaskRun
 
 
-class TaskFuture:
+class TaskFuture(Future):
     """The pending result of ``task.submit(...)`` inside a running ``@flow``.
 
     As Prefect 3's ``PrefectFuture``: ``result()``, ``wait()`` (returns None), ``state``
