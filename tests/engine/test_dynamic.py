@@ -528,3 +528,31 @@ def test_submit_or_map_in_a_with_flow_block_names_the_method_used(call: str, say
         Flow("blocks"),
     ):
         getattr(b, call)([1, 2])
+
+
+def test_a_call_the_function_cannot_take_is_refused_where_it_is_made() -> None:
+    """As Prefect binds a call's parameters first: it was a TypeError inside each attempt,
+    retried, and said at flowtop's own line."""
+    attempts = []
+
+    @task(retries=2)
+    def add(a: int, b: int) -> int:
+        attempts.append(1)
+        return a + b
+
+    says = re.escape("task 'add': missing a required argument: 'b'")
+    with pytest.raises(TypeError, match=says), Flow("defined"):
+        add(1)
+
+    @flow
+    def body() -> int:
+        return add(1)
+
+    with pytest.raises(TypeError, match=says):
+        body()
+    with pytest.raises(TypeError, match=re.escape("task 'add': got an unexpected keyword")):
+        add(1, 2, c=3)  # outside any flow
+    with pytest.raises(TypeError, match=says):
+        add.submit(1)
+    assert attempts == []  # no attempt ran, none was retried
+    assert add(1, 2) == 3 and add(1, b=2) == 3

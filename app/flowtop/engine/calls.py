@@ -105,6 +105,7 @@ def submit(
     how: str = "submit",
 ) -> TaskFuture | InlineFuture:
     """``task.submit(...)`` (or one call of ``task.map(...)``: ``how`` names it in errors)."""
+    task.check_call(args, kwargs)
     run = current_run()
     if run is None:
         if current_flow() is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, overload
 
@@ -65,6 +65,19 @@ UNSUPPORTED_OPTIONS = (
 MAX_DELAYS = 50
 
 
+def _call_shape(fn: Callable[..., Any]) -> tuple[inspect.Signature | None, int]:
+    """``fn``'s signature (None when it has none to read), and how many positional
+    arguments it takes when that is all it takes (-1 otherwise): those calls need no bind."""
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return None, -1
+    plain = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    params = signature.parameters.values()
+    simple = all(p.kind in plain and p.default is p.empty for p in params)
+    return signature, len(signature.parameters) if simple else -1
+
+
 class Task:
     """A function plus its retry policy. Calling it inside ``with Flow(...)`` adds a node."""
 
@@ -109,6 +122,19 @@ class Task:
         self.extras: TaskExtras | None = make_extras(self._hooks, self._run_name)
         #: Its cache policy and expiration (``caching``); None: every call runs.
         self.caching = caching_of(options, f"task {self.name!r}")
+        self._signature, self._arity = _call_shape(fn)
+
+    def check_call(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
+        """Refuse arguments the function cannot take where the call is made, as Prefect
+        binds a call's parameters first: a ``TypeError`` in the flow's own line, not one
+        raised (and retried) inside every attempt."""
+        if not kwargs and len(args) == self._arity:
+            return  # the common call, ``f(x)`` of ``def f(x)``: nothing to bind
+        if self._signature is not None:
+            try:
+                self._signature.bind(*args, **kwargs)
+            except TypeError as exc:
+                raise TypeError(f"task {self.name!r}: {exc}") from None
 
     def __call__(
         self, *args: Any, return_state: bool = False, wait_for: Any = None, **kwargs: Any
@@ -117,6 +143,7 @@ class Task:
         included, and return its result. Anywhere else (a script, another task): run it
         here, retries included. ``return_state=True`` returns its final ``State`` instead
         of raising; ``wait_for`` lists futures to finish first (Prefect 3)."""
+        self.check_call(args, kwargs)
         flow = current_flow()
         if self.is_generator and flow is None:
             return self._generate(args, kwargs, return_state, wait_for)
