@@ -131,9 +131,9 @@ def _validated(model: Any, value: dict[str, Any]) -> Any:
     try:
         return model.model_validate(value)
     except ValueError as exc:  # pydantic's ValidationError is one
-        found = getattr(exc, "errors", None)
-        first = found()[0] if callable(found) and found() else None
-        said = str(exc) if first is None else _complaint(first)
+        errors = getattr(exc, "errors", None)
+        found = errors() if callable(errors) else []
+        said = _complaint(found[0]) if found else str(exc)
         raise _Misfit(f"{model.__name__} ({said})", value) from None
 
 
