@@ -556,3 +556,17 @@ def test_a_call_the_function_cannot_take_is_refused_where_it_is_made() -> None:
         add.submit(1)
     assert attempts == []  # no attempt ran, none was retried
     assert add(1, 2) == 3 and add(1, b=2) == 3
+
+
+@pytest.mark.timeout(60)
+def test_a_flow_calling_itself_with_no_end_stops_at_the_nesting_limit() -> None:
+    """Each subflow has a thread of its own, so Python's recursion limit never came: it
+    made nested runs (19,308 in a minute) until it was killed."""
+    from flowtop.engine.dynamic import MAX_NESTING
+
+    @flow
+    def forever(n: int = 0) -> int:
+        return forever(n + 1)
+
+    with pytest.raises(RecursionError, match=f"subflow runs nested {MAX_NESTING} deep"):
+        forever()

@@ -44,6 +44,19 @@ if TYPE_CHECKING:
     from .run_options import RunOptions
 
 
+#: Subflow runs inside each other, at most: deeper is a flow calling itself with no end.
+MAX_NESTING = 100
+
+
+def _nesting(run: DynamicRun) -> int:
+    """How many runs ``run`` is inside, itself included (its parents are live: they wait)."""
+    live = {r.run_id: r for r in run.runner.active_runs if isinstance(r, DynamicRun)}
+    depth, here = 1, run
+    while here.parent_run in live and depth < MAX_NESTING:
+        depth, here = depth + 1, live[here.parent_run]
+    return depth
+
+
 class FlowFunction(Flow):
     """``@flow``: a function whose task calls are the flow. Still callable as a plain function."""
 
@@ -287,7 +300,15 @@ class FlowFunction(Flow):
 
     def _child_run(self, parent: DynamicRun, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """A flow called inside a running flow: a run of its own on the same runner (its own
-        row in the TUI and history, its own retries); the parent waits for its outcome."""
+        row in the TUI and history, its own retries); the parent waits for its outcome.
+
+        Each subflow runs on a thread of its own, so Python's recursion limit never stops
+        a flow that calls itself with no end: ``MAX_NESTING`` does, where it is called."""
+        if _nesting(parent) >= MAX_NESTING:
+            raise RecursionError(
+                f"flow {self.name!r}: subflow runs nested {MAX_NESTING} deep; does a flow "
+                "call itself with no end?"
+            )
         args, kwargs = plain_inputs(args, kwargs)  # its parameters are values, as in Prefect
         with child_of(parent.run_id):
             run = parent.runner.start(self, args=args, kwargs=kwargs)
