@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
 from flowtop.workspace import Workspace
@@ -198,3 +200,18 @@ async def test_r_on_a_file_that_ends_the_run_process_while_importing_shows_it_in
         text = screen_text(app)
         assert "interrupted: its process" in text
         assert "No task ran: the run was interrupted" in text
+
+
+def test_a_run_is_not_started_where_the_store_cannot_record_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It ran unrecorded and the TUI showed nothing of it. (Faked: root writes any file,
+    so the test says what access() answers on a read-only store.)"""
+    from flowtop.workspace import store_client
+    from flowtop.workspace.store_client import StoreClient
+
+    client = StoreClient(tmp_path / ".flowtop" / "history.db", lambda events: None)
+    monkeypatch.setattr(store_client.os, "access", lambda path, mode: False)
+    with pytest.raises(PermissionError, match=r"history\.db is read-only here"):
+        client.start(tmp_path / "etl.py", "etl")
+    assert client.started == {}

@@ -142,7 +142,14 @@ class StoreClient:
         task: str | None = None,
         parameters: Mapping[str, Any] | None = None,
     ) -> str:
-        """Launch a run process for ``flow`` (from the file at ``path``); its run id."""
+        """Launch a run process for ``flow`` (from the file at ``path``); its run id.
+        Raises ``PermissionError`` when the store is read-only here: the run would go
+        on unrecorded, and so unseen by every client, this one too."""
+        if not all(os.access(p, os.W_OK) for p in (self.db, self.db.parent) if p.exists()):
+            raise PermissionError(
+                f"{self.db} is read-only here, and a run it cannot record would go unseen "
+                "(flowtop history and watch still read it)"
+            )
         launched = launch(
             path,
             flow,
