@@ -570,3 +570,17 @@ def test_a_flow_calling_itself_with_no_end_stops_at_the_nesting_limit() -> None:
 
     with pytest.raises(RecursionError, match=f"subflow runs nested {MAX_NESTING} deep"):
         forever()
+
+
+def test_map_of_uneven_lists_names_each_one_and_its_length() -> None:
+    @task
+    def pair(x: int, y: int) -> int:
+        return x + y
+
+    @flow
+    def uneven() -> list[int]:
+        return pair.map([1, 2, 3], y=[1, 2])
+
+    says = "pair.map(): mapped arguments have different lengths (argument 1 has 3, y has 2)"
+    with pytest.raises(ValueError, match=re.escape(says)):
+        uneven()

@@ -134,8 +134,14 @@ def map_calls(
         )
     lengths = {len(a) for a in iterables}
     if len(lengths) > 1:
+        names = [f"argument {i + 1}" for i in range(len(args))] + list(kwargs)
+        sizes = [
+            f"{name} has {len(value)}"
+            for name, value in zip(names, (*args, *kwargs.values()), strict=True)
+            if _mapped(value)
+        ]
         raise ValueError(
-            f"{task.name}.map(): mapped arguments have different lengths {sorted(lengths)}"
+            f"{task.name}.map(): mapped arguments have different lengths ({', '.join(sizes)})"
         )
     (n,) = lengths
 
