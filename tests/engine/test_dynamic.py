@@ -584,3 +584,17 @@ def test_map_of_uneven_lists_names_each_one_and_its_length() -> None:
     says = "pair.map(): mapped arguments have different lengths (argument 1 has 3, y has 2)"
     with pytest.raises(ValueError, match=re.escape(says)):
         uneven()
+
+
+def test_retry_raised_in_a_flow_body_says_it_is_a_tasks_signal() -> None:
+    """It failed the run as any error, and nothing said why no retry came."""
+
+    @flow
+    def body() -> None:
+        raise Retry("try again later")
+
+    with pytest.raises(Retry) as raised:
+        body()
+    assert raised.value.__notes__ == [
+        "Retry retries the task that raises it; a @flow retries with retries=N"
+    ]

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from . import aloop, capture, flow_hooks
 from .calls import InlineFuture
 from .context import child_of, parent_run, set_run
-from .errors import FlowRunNameError, RunCancelled, UpstreamFailed
+from .errors import FlowRunNameError, Retry, RunCancelled, UpstreamFailed
 from .events import ErrorInfo, RunStarted
 from .graph import Node, Ref, find_refs, resolve_refs
 from .parameters import given_json
@@ -97,6 +97,10 @@ def _as_refs(value: Any, run: DynamicRun, depth: int = 0, tolerant: set[str] | N
             return items
         return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
     return value
+
+
+#: Said under a ``Retry`` that a flow body raised.
+RETRY_IN_BODY = "Retry retries the task that raises it; a @flow retries with retries=N"
 
 
 class DynamicRun(FlowRun):
@@ -222,6 +226,9 @@ class DynamicRun(FlowRun):
                 if exc.__traceback__ is not None and exc.__traceback__.tb_next is not None:
                     exc.__traceback__ = exc.__traceback__.tb_next
                 hide_own_frames(exc)  # a failed task's call and future, between the user's lines
+                # a task's signal: raised in a flow body it retries nothing, so it says so
+                if isinstance(exc, Retry) and RETRY_IN_BODY not in getattr(exc, "__notes__", ()):
+                    exc.add_note(RETRY_IN_BODY)
                 self.error = exc
         finally:
             capture.end()
