@@ -81,7 +81,7 @@ def _connect(path: Path, *, check_same_thread: bool = True) -> sqlite3.Connectio
     return connect(path, check_same_thread=check_same_thread, busy_ms=BUSY_TIMEOUT_MS)
 
 
-def _writable(path: Path) -> bool:
+def store_writable(path: Path) -> bool:
     """Whether SQLite can write ``path``: the file and its folder (for its -wal and -shm)."""
     return all(os.access(p, os.W_OK) for p in (path, path.parent) if p.exists())
 
@@ -159,7 +159,7 @@ class History(StoreReader):
                 if "locked" in str(exc) or "busy" in str(exc)
                 else f"a run needs write access to {self.path.parent} and its files "
                 "(flowtop history and watch only read it)"
-                if not _writable(self.path)
+                if not store_writable(self.path)
                 else "if it is not a flowtop store, move it away and flowtop starts a new one"
             )
             raise HistoryError(f"{self.path}: cannot use the run store ({exc}); {advice}") from exc

@@ -20,7 +20,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from .history import History, reap_store
+from .history import History, reap_store, store_writable
 from .history_records import HistoryError, RunRecord
 from .launcher import Launched, launch
 from .owner_agent import enqueue
@@ -145,7 +145,7 @@ class StoreClient:
         """Launch a run process for ``flow`` (from the file at ``path``); its run id.
         Raises ``PermissionError`` when the store is read-only here: the run would go
         on unrecorded, and so unseen by every client, this one too."""
-        if not all(os.access(p, os.W_OK) for p in (self.db, self.db.parent) if p.exists()):
+        if not store_writable(self.db):
             raise PermissionError(
                 f"{self.db} is read-only here, and a run it cannot record would go unseen "
                 "(flowtop history and watch still read it)"
