@@ -88,7 +88,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ):
         args_list.insert(0, "open")
     parser = build_parser(args_list[0] if args_list[0] in COMMANDS else None)
-    args, unknown = parser.parse_known_args(args_list)
+    command = parser.commands.get(args_list[0])
+    if command is None:  # -h, --version
+        args, unknown = parser.parse_known_args(args_list)
+    else:  # intermixed: `watch PATH --json RUN_ID` is two positionals, as a user means it
+        args, unknown = command.parse_known_intermixed_args(args_list[1:])
+        args.command = args_list[0]
     if unknown:  # said by its command: `flowtop run: … (see flowtop run --help)`
         parser.commands.get(args.command, parser).error(
             f"unrecognized arguments: {' '.join(unknown)}"

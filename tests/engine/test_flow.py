@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
 from flowtop import Flow, task
@@ -218,3 +221,25 @@ def test_a_node_from_another_flow_is_refused() -> None:
     own = flow.nodes["extract"]
     flow.set_dependencies(double, upstream_tasks=[own])
     assert flow.nodes["double"].upstream == ["extract"]
+
+
+@pytest.mark.parametrize(
+    ("use", "words"),
+    [
+        (lambda r: r + 1, "cannot do arithmetic with"),
+        (lambda r: 2 * r, "cannot do arithmetic with"),
+        (lambda r: r > 3, "cannot compare"),
+        (lambda r: r[0], "cannot index"),
+        (lambda r: tuple(r), "cannot iterate over or unpack"),
+        (lambda r: len(r), "cannot take len() of"),
+    ],
+)
+def test_using_a_result_before_the_flow_runs_says_so_naming_the_task(
+    use: Callable[[Any], object], words: str
+) -> None:
+    with Flow("early") as flow, pytest.raises(TypeError) as raised:
+        use(extract())
+    assert str(raised.value).startswith(
+        f"{words} the result of task 'extract' inside a `with Flow`"
+    )
+    assert list(flow.nodes) == ["extract"]  # the flow is as it was; only that line failed

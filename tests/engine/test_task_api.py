@@ -106,6 +106,28 @@ def test_retry_on_must_hold_exception_classes(retry_on: object) -> None:
         def fetch() -> None: ...
 
 
+@pytest.mark.parametrize("kind", [KeyboardInterrupt, SystemExit, GeneratorExit])
+def test_retry_on_refuses_what_is_never_retried(kind: type[BaseException]) -> None:
+    """Rule 0 never retries these: listing one would be a promise never kept."""
+    with pytest.raises(TypeError) as refused:
+
+        @task(retry_on=[ConnectionError, kind])
+        def fetch() -> None: ...
+
+    assert str(refused.value) == (
+        f"task 'fetch': retry_on: {kind.__name__} is never retried: it is not an Exception,"
+        " and it stops the task"
+    )
+
+
+@pytest.mark.parametrize("kind", [BaseException, Exception, ExceptionGroup])
+def test_retry_on_takes_any_class_that_matches_an_exception(kind: type[BaseException]) -> None:
+    @task(retry_on=kind)
+    def fetch() -> None: ...
+
+    assert fetch.policy.retry_on == (kind,)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "named"),
     [

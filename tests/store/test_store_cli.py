@@ -136,6 +136,8 @@ def test_detach_returns_at_once_and_watch_follows_to_the_end(ws) -> None:
     assert (
         flowtop("watch", ".", "--flow", "etl", cwd=folder).returncode == 0
     )  # replays a finished run
+    between = flowtop("watch", ".", "--json", run_id, cwd=folder)  # an option between the two
+    assert json_lines(between.stdout) == events, between.stderr
 
 
 def test_watch_exits_1_for_a_failed_run(ws) -> None:

@@ -263,6 +263,14 @@ def test_non_exception_name_is_refused(etl):
     assert "'print' is not an exception class" in str(ws.settings_error)
 
 
+def test_a_name_that_is_never_retried_is_refused_at_its_line(etl):
+    ws = etl('[flows."etl".tasks."extract"]\nretry_on = ["SystemExit"]\n')
+    assert str(ws.settings_error).endswith(
+        "retry_on: SystemExit is never retried: it is not an Exception, and it stops the task"
+    )
+    assert ws.settings_error.line == 2
+
+
 def test_overrides_file_holds_only_task_tables(etl):
     ws = etl(overrides="[defaults]\nworkers = 2\n")
     assert str(ws.settings_error).startswith(

@@ -19,6 +19,40 @@ class Ref:
     flow: Flow | None = field(default=None, compare=False, repr=False)  # the flow that made it
 
 
+#: What a flow author may try on a task's result inside a ``with Flow`` block, by method.
+_NOT_YET = {
+    **dict.fromkeys(
+        ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__"), "do arithmetic with"
+    ),
+    **dict.fromkeys(
+        ("__truediv__", "__rtruediv__", "__floordiv__", "__rfloordiv__"), "do arithmetic with"
+    ),
+    **dict.fromkeys(
+        ("__mod__", "__rmod__", "__pow__", "__rpow__", "__neg__"), "do arithmetic with"
+    ),
+    **dict.fromkeys(("__lt__", "__le__", "__gt__", "__ge__"), "compare"),
+    "__getitem__": "index",
+    "__iter__": "iterate over or unpack",
+    "__len__": "take len() of",
+}
+
+
+def _refuse(what: str) -> Any:
+    def refused(self: Ref, *_: Any) -> Any:
+        raise TypeError(
+            f"cannot {what} the result of task {self.key!r} inside a `with Flow` block:"
+            " it exists only when the flow runs; pass it to a task that does this"
+        )
+
+    return refused
+
+
+# Python's own words would be "unsupported operand type(s) for +: 'Ref' and 'int'",
+# naming a class the flow author never wrote.
+for _method, _what in _NOT_YET.items():
+    setattr(Ref, _method, _refuse(_what))
+
+
 @dataclass(slots=True)
 class Node:
     key: str

@@ -190,6 +190,15 @@ class Decision(NamedTuple):
     reason: str = ""
 
 
+def never_retried(kind: type[BaseException]) -> str | None:
+    """Why ``retry_on`` holding ``kind`` would be a promise never kept, else None: a
+    ``BaseException`` that is not an ``Exception`` (``KeyboardInterrupt``, ``SystemExit``)
+    stops its task (rule 0 of ``decide``), so listing it retries nothing."""
+    if issubclass(kind, Exception) or issubclass(Exception, kind):
+        return None
+    return f"{kind.__name__} is never retried: it is not an Exception, and it stops the task"
+
+
 def decide(
     policy: RetryPolicy,
     outcome: State,

@@ -16,7 +16,7 @@ from .delays import finite_float, normalize_delay, to_seconds
 from .hooks import check_hooks
 from .inline import outcome, run_inline, run_inline_async
 from .layers import Layer
-from .policy import POLICY_FIELDS, RetryPolicy
+from .policy import POLICY_FIELDS, RetryPolicy, never_retried
 from .prefect_api import RetryCondition
 from .settings import task_defaults
 from .suggest import did_you_mean
@@ -283,6 +283,9 @@ def _check_retry_on(name: str, retry_on: Any) -> tuple[type[BaseException], ...]
             raise TypeError(
                 f"task {name!r}: retry_on must hold exception classes, got {type(item).__name__} {item!r}"
             )
+        why_not = never_retried(item)
+        if why_not is not None:
+            raise TypeError(f"task {name!r}: retry_on: {why_not}")
         checked.append(item)
     return tuple(checked)
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from ..engine.delays import ExponentialBackoff, finite_float
 from ..engine.layers import Layer
-from ..engine.policy import RetryPolicy
+from ..engine.policy import RetryPolicy, never_retried
 from ..engine.pool import MAX_WORKERS
 from ..engine.spec import ExecutorError, check_spec
 from ..engine.suggest import did_you_mean
@@ -284,6 +284,9 @@ def resolve_exception(
         )
     if not (isinstance(found, type) and issubclass(found, BaseException)):
         raise SettingsError(f"{where}: {name!r} is not an exception class", table, "retry_on")
+    why_not = never_retried(found)
+    if why_not is not None:
+        raise SettingsError(f"{where}: {why_not}", table, "retry_on")
     return found
 
 
