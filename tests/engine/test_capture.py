@@ -233,3 +233,21 @@ def test_what_was_written_so_far_only_grows_until_its_middle_is_dropped() -> Non
     captured.write("c" * MAX_CAPTURE)  # past the cap: the middle goes
     assert captured.so_far() is None
     assert "characters of output dropped" in captured.getvalue()
+
+
+def test_a_snapshot_reads_as_the_attempt_s_end_would_without_changing_it() -> None:
+    """A timed-out attempt's output is read from the timer's thread (``live_output.so_far``)
+    while its own thread may still write: the same text ``getvalue`` gives, nothing moved."""
+    from flowtop.engine.capture import Captured
+
+    captured = Captured()
+    assert captured.snapshot() == ""
+    captured.write("a" * 10)
+    assert captured.snapshot() == "a" * 10
+    for piece in ("b" * MAX_CAPTURE, "c" * 7, "d" * (MAX_CAPTURE // 3)):
+        captured.write(piece)
+    tail = list(captured.tail)
+    snapshot = captured.snapshot()
+    assert captured.tail == tail  # read only
+    assert snapshot == captured.getvalue()
+    assert "characters of output dropped" in snapshot

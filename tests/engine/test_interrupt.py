@@ -21,7 +21,7 @@ from flowtop.engine.flow_hooks import FlowInterrupted
 from flowtop.engine.states import StateType
 from flowtop.engine.user_call import UserCall
 
-from .kit import wait_until
+from .kit import Recorder, wait_until
 
 
 class Spinner:
@@ -66,6 +66,27 @@ def test_an_attempt_past_its_timeout_stops_and_its_retry_runs(spinner: Spinner) 
     assert error.traceback.startswith("Traceback (most recent call last):")
     where = error.traceback.splitlines()[1]
     assert "test_interrupt.py" in where and where.endswith("in __call__"), error.traceback
+
+
+def test_an_attempt_past_its_timeout_keeps_what_it_printed(spinner: Spinner) -> None:
+    """Its end carries its output, as any attempt's does: the history and `watch` show
+    it, not only the live view; what the given-up thread prints later is not its."""
+
+    def chatty() -> None:
+        print("fetching page 1")
+        spinner()
+
+    recorder = Recorder()
+    with Flow("chatty") as graph:
+        task(chatty, timeout=0.2, max_retries=1, retry_delay=0)()
+    with Runner(2, sinks=[recorder]) as runner:
+        runner.run(graph)
+        assert runner.bus.flush(5)
+    ends = recorder.of("chatty", StateType.AWAITING_RETRY) + recorder.of("chatty", StateType.FAILED)
+    assert [(end.attempt, end.output) for end in ends] == [
+        (1, "fetching page 1\n"),
+        (2, "fetching page 1\n"),
+    ]
 
 
 def test_at_a_flows_time_limit_its_running_task_stops(spinner: Spinner) -> None:

@@ -74,15 +74,28 @@ class Captured:
             return None
         return "".join(self.head) + "".join(self.tail)
 
+    def snapshot(self) -> str:
+        """What was written so far, as ``getvalue`` says it, read from another thread while
+        the attempt may still write (a timed-out attempt's output, ``attempt.timed_out``)."""
+        text = self.so_far()
+        if text is not None:
+            return text
+        tail = "".join(self.tail)[-MAX_CAPTURE // 2 :]
+        head = "".join(self.head)
+        return _told(head, self.size - len(head) - len(tail), tail)
+
     def getvalue(self) -> str:
         if not self.size:
             return ""
         self._trim()
-        head = "".join(self.head)
-        tail = "".join(self.tail)
-        if self.dropped:
-            return f"{head}\n… {self.dropped} characters of output dropped …\n{tail}"
-        return head + tail
+        return _told("".join(self.head), self.dropped, "".join(self.tail))
+
+
+def _told(head: str, dropped: int, tail: str) -> str:
+    """An attempt's output with its middle dropped past ``MAX_CAPTURE``, saying so."""
+    if dropped:
+        return f"{head}\n… {dropped} characters of output dropped …\n{tail}"
+    return head + tail
 
 
 class _ThreadRoutedStream(io.TextIOBase):

@@ -54,6 +54,14 @@ def ended(captured: Captured) -> None:
             del run.live_output[tr]
 
 
+def so_far(run: FlowRun, tr: TaskRun) -> str:
+    """What the running attempt of ``tr`` printed until now: the output of an attempt
+    past its timeout, read under ``run``'s lock before it is interrupted (once stopped,
+    its thread drops it; what it prints later is not the attempt's)."""
+    captured = run.live_output.get(tr)
+    return "" if captured is None else captured.snapshot()
+
+
 def _look_later(run: FlowRun, sent: dict[Captured, int]) -> None:
     """``sent``: how much of each followed attempt's output was emitted."""
     try:

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from . import cached_calls, task_runs
+from . import cached_calls, live_output, task_runs
 from .attempt import Judged, call_here, give_up_thread, judge, start_elsewhere, timed_out
 from .drivers import STALL, Begun, Drivers
 from .errors import IllegalTransition, RetriesExhausted
@@ -113,8 +113,7 @@ class FlowRun(RunHandle):
                     tr.reused = True
                     tr.attempt = reused.attempt
                     self._complete(tr, reused.result, reused=True)
-            ready = [t for t in tasks if t.state is StateType.PENDING and t.waiting_on == 0]
-            for tr in ready:
+            for tr in [t for t in tasks if t.state is StateType.PENDING and t.waiting_on == 0]:
                 self._ready(tr)
             self._starting = False
             if self._unfinished == 0:
@@ -299,14 +298,15 @@ class FlowRun(RunHandle):
             tr.token += 1  # the thread still runs; whatever it returns is now stale
             tr.timer = None
             # The attempt needs this lock to conclude, so its thread has not moved on.
+            output = live_output.so_far(self, tr)  # before the interrupt ends it
             how, replaced, no_retry = give_up_thread(self.runner, tr.call)
             if replaced and tr.call is not None:
                 self._hand_drivers(self._drivers.given_up(tr.call.thread))
             error, final = timed_out(tr, how, no_retry=no_retry)
-            conclusion = tr.token
+            conclusion, duration = tr.token, tr.policy.timeout or 0.0
         # As for any attempt, the decision (which may call the user's predicate) is made
         # outside the lock; a cancel meanwhile changes the token and wins.
-        self._conclude(tr, conclusion, None, error, "", tr.policy.timeout or 0.0, decision=final)
+        self._conclude(tr, conclusion, None, error, output, duration, decision=final)
 
     def _apply(
         self,

@@ -441,6 +441,9 @@ class RunStore:
         self.runs: dict[str, RunModel] = {}
         self.latest: dict[str, str] = {}  # flow name -> run id of its newest run
         self.evicted: list[str] = []
+        #: Subflow runs read before the run that called them (the store gives them in any
+        #: order), by that run's id; kept here, not in ``runs``: a flow's newer run evicts them.
+        self.early_children: dict[str, list[RunModel]] = {}
 
     def latest_for(self, flow: str) -> RunModel | None:
         run_id = self.latest.get(flow)
@@ -472,8 +475,9 @@ class RunStore:
                 parent = runs.get(event.parent_run or "")  # live: it waits for its child
                 if parent is not None:
                     _link(parent, model)
-                # read back from the store, a child may come before its parent
-                for child in [r for r in runs.values() if r.parent_run == run_id]:
+                elif event.parent_run:  # read back from the store: its parent comes later
+                    self.early_children.setdefault(event.parent_run, []).append(model)
+                for child in self.early_children.pop(run_id, ()):
                     _link(model, child)
                 self._newest(model)
                 changed[run_id] = set()

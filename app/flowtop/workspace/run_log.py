@@ -376,6 +376,19 @@ class LogTail:
             self.last = rows[-1][0]
         return decode_rows([row[1:] for row in rows])
 
+    def outline(self, run_id: str, upto: int) -> list[LogEvent] | None:
+        """A finished run's first and last events (its start and its end), up to the id
+        ``upto``; None when it has not finished there (its every event matters then)."""
+        conn = self._connection()
+        query = f"SELECT {self._columns} FROM events WHERE run_id = ? AND id <= ? ORDER BY id"
+        ends = [
+            conn.execute(f"{query}{order} LIMIT 1", (run_id, upto)).fetchone()
+            for order in ("", " DESC")
+        ]
+        events = decode_rows([row for row in ends if row is not None])
+        finished = events and isinstance(events[-1], RunFinished | RunInterrupted)
+        return events if finished else None
+
     def end(self) -> int:
         """The id of the newest event now (to start tailing from "now")."""
         (last,) = self._connection().execute("SELECT coalesce(max(id), 0) FROM events").fetchone()

@@ -88,20 +88,32 @@ class StoreClient:
         end = tail.end()
         reader = StoreReader(self.db)
         reap_store(self.db)
-        for record in reader.newest_per_flow():
-            replay = LogTail(self.db)
-            try:
-                # Up to ``end``: what comes later arrives through the live tail, once.
-                events = replay.read(limit=1 << 40, run_id=record.run_id, upto=end)
-            finally:
-                replay.close()
-            if events:
-                self.sink(events)
+        newest = reader.newest_per_flow()
+        # Older subflow runs first, in outline, so that their parents can name them and the
+        # newest run of their flow replaces them. Up to ``end``: what comes later arrives
+        # through the live tail, once.
+        for run_id in reader.older_subflows(newest):
+            self._replay(run_id, end, outline=True)
+        for record in newest:
+            self._replay(record.run_id, end)
         tail.last = end
         self._thread = threading.Thread(
             target=self._follow, args=(tail,), name="flowtop-store-tail", daemon=True
         )
         self._thread.start()
+
+    def _replay(self, run_id: str, upto: int, *, outline: bool = False) -> None:
+        """Hand the sink a run's events up to the id ``upto`` (its start and end only,
+        with ``outline``, when it has finished)."""
+        replay = LogTail(self.db)
+        try:
+            events = replay.outline(run_id, upto) if outline else None
+            if events is None:
+                events = replay.read(limit=1 << 40, run_id=run_id, upto=upto)
+        finally:
+            replay.close()
+        if events:
+            self.sink(events)
 
     def _follow(self, tail: LogTail) -> None:
         next_reap = 0.0

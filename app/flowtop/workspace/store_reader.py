@@ -107,6 +107,22 @@ class StoreReader:
             )
             return [_run_record(row) for row in rows]
 
+    def older_subflows(self, shown: list[RunRecord]) -> list[str]:
+        """The ids of the subflow runs that the ``shown`` runs called and that are not
+        shown themselves (a newer run of their flow is), oldest first: a parent names all
+        its subflows, not only the newest of each flow."""
+        ids = [record.run_id for record in shown]
+        marks = ", ".join("?" * len(ids))
+        query = (
+            f"SELECT run_id FROM runs WHERE parent IN ({marks}) AND run_id NOT IN ({marks})"
+            " ORDER BY started, number"
+        )
+        with self._reader() as conn:
+            try:
+                return [row[0] for row in conn.execute(query, ids + ids)]
+            except sqlite3.OperationalError:  # a store from before subflows were recorded
+                return []
+
     def with_id_prefix(self, prefix: str, flow: str | None = None) -> list[RunRecord]:
         """Runs whose id starts with ``prefix`` (ids are lowercase hex; a run is named by
         a short prefix of its id, as git names commits), newest first."""

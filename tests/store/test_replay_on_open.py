@@ -1,0 +1,56 @@
+"""What a client shows when it opens a store: each flow's newest run, and the subflow
+runs its parent called though newer runs of their flow replaced them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flowtop.tui.model import RunStore
+from flowtop.workspace.store_client import StoreClient
+
+from .conftest import flowtop
+
+SUBFLOWS = """
+    from flowtop import flow, task
+
+    @task
+    def work(x: int) -> int:
+        return x
+
+    @flow(name="child")
+    def child(x: int) -> int:
+        return work(x)
+
+    @flow(name="parent")
+    def parent() -> int:
+        return sum(child(i) for i in range(3))
+"""
+
+
+def opened(folder: Path) -> RunStore:
+    """The runs a client opening ``folder``'s store is handed, folded as the TUI folds them."""
+    events: list[Any] = []
+    client = StoreClient(folder / ".flowtop" / "history.db", events.extend)
+    client.open()
+    client.close()
+    store = RunStore()
+    store.apply_batch(events)
+    return store
+
+
+def test_a_parent_names_every_subflow_it_called_after_a_restart(ws) -> None:
+    folder = ws(sub=SUBFLOWS)
+    assert flowtop("run", ".", "--flow", "parent", cwd=folder).returncode == 0
+    store = opened(folder)
+    parent, child = store.latest_for("parent"), store.latest_for("child")
+    assert parent is not None and child is not None
+    assert parent.subflows == ["child #1", "child #2", "child #3"]
+    assert child.number == 3 and child.parent_label == "#1 of parent"
+    assert {run.number for run in store.runs.values() if run.flow == "child"} == {3}
+
+    assert flowtop("run", ".", "--flow", "child", "-p", "x=5", cwd=folder).returncode == 0
+    store = opened(folder)  # child #4 is newest now; #3 is named by its parent all the same
+    assert store.latest_for("parent").subflows == ["child #1", "child #2", "child #3"]
+    assert store.latest_for("child").number == 4
+    assert {run.number for run in store.runs.values() if run.flow == "child"} == {4}
