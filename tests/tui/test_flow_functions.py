@@ -328,3 +328,17 @@ async def test_the_history_screen_counts_a_live_flow_run_s_tasks_so_far(tmp_path
             assert "Running" in row[2] and "✓ 1" in row[3] and "▶ 1" in row[3], row
     finally:
         history.close()
+
+
+async def test_arrows_on_a_flow_with_no_rows_yet_pick_a_flow(tmp_path: Path) -> None:
+    """A @flow never run has no rows: on the first screen ↓ did nothing, and a user who
+    meant to pick the next flow pressed r and ran this one."""
+    calls, broken = Calls(), {"publish": False}
+    flows = {"fn-report": pipeline_flow(calls, broken), "other": pipeline_flow(calls, broken)}
+    app = FlowtopApp(FakeWorkspace(tmp_path, flows))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.focused is app.table and not app.table.keys
+        first = app.flow_list.highlighted
+        await pilot.press("down")
+        assert app.focused is app.flow_list and app.flow_list.highlighted == first + 1

@@ -165,6 +165,30 @@ async def test_keys_typed_with_the_key_that_opens_a_form_land_in_its_field(works
         assert len(app.screen_stack) == 1 and app.table.cursor == cursor + 1
 
 
+async def test_keys_typed_after_tab_in_one_read_go_to_the_next_field(workspace) -> None:
+    """`Tab 9` in one burst (pasted, or typed fast over SSH): the 9 was routed to the
+    field Tab was leaving, before that field read the Tab and let the screen move on."""
+    from textual import events
+
+    from flowtop.tui.screens.retry_editor import RetryEditor
+
+    def value(name: str) -> str:
+        return app.screen.query_one(f"#field-{name}", Input).value
+
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert app.table.move_to("broken")
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, RetryEditor)
+        burst = (("tab", None), ("9", "9"), ("tab", None), ("7", "7"), ("shift+tab", None))
+        for key, character in (*burst, ("1", "1")):
+            app.post_message(events.Key(key, character))
+        await pilot.pause()
+        assert (value("retry_delay"), value("backoff_factor")) == ("1", "7")  # 9, replaced
+
+
 async def test_keys_typed_with_h_move_in_the_history(tmp_path, calls) -> None:
     """`hj` in one read: `h` opens the history at once, and the `j` moves to the
     second run there."""
@@ -279,7 +303,7 @@ async def test_j_k_g_G_move_in_the_flows_list(workspace) -> None:
         assert app.flow_list.highlighted == 0
 
 
-async def test_j_k_g_G_move_in_the_history_lists(tmp_path) -> None:
+async def test_j_k_g_G_home_end_move_in_the_history_lists(tmp_path) -> None:
     from textual.widgets import DataTable
 
     from flowtop.tui.screens import HistoryScreen
@@ -300,6 +324,10 @@ async def test_j_k_g_G_move_in_the_history_lists(tmp_path) -> None:
             await pilot.press("G")
             assert runs.cursor_row == runs.row_count - 1
             await pilot.press("g")
+            assert runs.cursor_row == 0
+            await pilot.press("end")  # as in the main table: rows, not a sideways scroll
+            assert runs.cursor_row == runs.row_count - 1
+            await pilot.press("home")
             assert runs.cursor_row == 0
             await pilot.press("enter")
             await pilot.pause()

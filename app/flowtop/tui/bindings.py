@@ -148,6 +148,24 @@ FOCUS_BINDINGS = [
         tooltip="Move to the task table",
         priority=True,
     ),
+    # Textual's own Tab, named here so that `?` and the palette list it and [keys] can
+    # rebind it: the only key that reaches the detail pane (to scroll it).
+    Binding(
+        "tab",
+        "app.focus_next",
+        "Next pane",
+        show=False,
+        id="flowtop.next_pane",
+        tooltip="Cycle the flows list, the task table and the detail pane",
+    ),
+    Binding(
+        "shift+tab",
+        "app.focus_previous",
+        "Previous pane",
+        show=False,
+        id="flowtop.previous_pane",
+        tooltip="Cycle backwards",
+    ),
     # Moving in the focused pane, taken first too: `←↓→` in one burst moves in the
     # flows list, then goes to the table (the table's and the list's own bindings
     # resolve a key against whatever has focus when they get to it).

@@ -72,6 +72,8 @@ class ViewActions(_AppBase):
         """↑↓ PgUp PgDn Home End (k j g G) in the focused pane, taken by the app in the
         order they came (``FOCUS_BINDINGS``)."""
         flows, table = self.flow_list, self.table
+        if self.focused is table and not table.keys:  # nothing to move to: pick a flow
+            self.screen.set_focus(flows)
         last = flows.option_count - 1
         if self.focused is flows and (where, flows.highlighted) in (("up", 0), ("down", last)):
             return  # the list stops at its ends, as the table does (OptionList wraps)

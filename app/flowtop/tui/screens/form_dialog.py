@@ -3,9 +3,10 @@ look, kept in one place; each dialog sets its own width and what is inside."""
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import ClassVar, Generic, TypeVar
 
 from textual import events
+from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 
 from flowtop.tui.widgets.ordered_input import OrderedInput
@@ -33,6 +34,14 @@ class FormDialog(ModalScreen[Result], Generic[Result]):
     FormDialog #buttons { height: auto; margin-top: 1; align-horizontal: right; }
     FormDialog #buttons Button { margin-left: 1; }
     """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Tab moves the focus as the app reads it, so that the keys typed after it in one
+        # burst go to the next field; a field would read it after them (`Tab 9` typed 9
+        # into the field it left). Moving the focus reads no field: nothing is early.
+        Binding("tab", "app.focus_next", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", show=False, priority=True),
+    ]
 
     #: The field that gets the keys typed before any field had focus (``on_key``).
     first_field: OrderedInput | None = None

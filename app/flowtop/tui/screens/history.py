@@ -94,13 +94,14 @@ ALWAYS = (("help", "?", "Help"), ("quit", "q", "Quit"))
 
 
 class RunTable(DataTable[Any]):
-    """A row-cursor table that also answers to the main table's ``j k g G``."""
+    """A row-cursor table that also answers to the main table's ``j k g G``, and whose
+    Home and End go to the first and last row as there (a DataTable's scroll sideways)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
-        Binding("g", "scroll_top", "First", show=False),
-        Binding("G", "scroll_bottom", "Last", show=False),
+        Binding("g,home", "scroll_top", "First", show=False),
+        Binding("G,end", "scroll_bottom", "Last", show=False),
     ]
 
 
