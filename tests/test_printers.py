@@ -355,3 +355,23 @@ def test_a_cancelled_task_says_why() -> None:
     cancelled = TaskStateChanged("r1", "etl", "extract", S.CANCELLED, 1, 4, T0, message=why)
     HumanPrinter(out, live=False)([*events()[:1], cancelled])
     assert out.getvalue().splitlines()[-1].endswith(f"etl/extract ■ cancelled (attempt 1/4): {why}")
+
+
+def test_a_time_no_calendar_holds_is_said_not_raised() -> None:
+    """A retry due after Retry(delay=1e17) made localtime raise OSError: the monitor
+    crashed on it, and could not be opened again while the run waited."""
+    from flowtop.formats import clock_time, date_time
+
+    assert clock_time(1e17) == date_time(1e308) == "after the year 9999"
+    assert clock_time(float("nan")) == "?"
+    assert len(clock_time(0)) == len("00:00:00")
+
+
+def test_bytes_of_a_name_that_are_not_utf8_are_shown_not_sent() -> None:
+    """A file name with byte 0x9b (an 8-bit CSI) decodes to a lone surrogate, which the
+    terminal got back as that byte."""
+    from flowtop.printable import printable, same_length_printable
+
+    assert printable("g\udc9b2J.py") == "g\\x9b2J.py"
+    shown = same_length_printable("a\x1b\x9b\udc9bé")
+    assert shown == "a␛\ufffd\ufffdé" and len(shown) == 5  # an input's cursor keeps its place

@@ -62,5 +62,33 @@ async def test_policy_names_from_user_code_reach_the_screen_printable(tmp_path: 
             assert not CONTROL.search(after_run), after_run
             assert "wait␛[2J" in after_run
             assert not any(CONTROL.search(str(n.message)) for n in app._notifications)
+            await pilot.press("e")  # the retry editor starts with retry_on's names in a field
+            await wait_for(pilot, lambda: "Retry settings" in screen_text(app), "the editor")
+            editor = screen_text(app)
+            assert "Boom␛]0;PWNED-TITLE␇" in editor and not CONTROL.search(editor), editor
+    finally:
+        workspace.close()
+
+
+async def test_a_broken_file_s_name_reaches_the_flows_list_printable(tmp_path: Path) -> None:
+    """The ✗ row of a file that failed to load wrote its name raw: a file called
+    `ev\x1b]0;TITLE\x07il.py` retitled the window (and one with a byte 0x9b, not UTF-8,
+    began an 8-bit escape)."""
+    import os
+
+    from flowtop.tui.app import FlowtopApp
+    from flowtop.workspace import Workspace
+
+    (tmp_path / "ev\x1b]0;TITLE\x07il.py").write_text("import flowtop\nraise RuntimeError('bad')\n")
+    os.close(os.open(os.fsencode(tmp_path) + b"/g\x9b2J.py", os.O_CREAT | os.O_WRONLY))
+    workspace = Workspace(tmp_path)
+    workspace.load()
+    app = FlowtopApp(workspace, watch=False)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            text = screen_text(app)
+            assert "✗ ev␛]0;TITLE␇il.py" in text, text
+            assert not CONTROL.search(text) and "\udc9b" not in text, text
     finally:
         workspace.close()

@@ -28,6 +28,8 @@ def settings_table(name: str, folder: Path | None = None) -> dict[str, Any]:
     """The ``[name]`` table of the workspace's ``flowtop.toml`` ({} without one). The
     workspace checks the file when it loads; a file broken since is one clear error."""
     path = (folder or state_dir()).parent / "flowtop.toml"
+    if path.exists() and not path.is_file():  # a named pipe would block the read forever
+        raise ValueError(f"{path}: not a regular file")
     try:
         with path.open("rb") as file:
             table = tomllib.load(file).get(name, {})

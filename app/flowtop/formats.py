@@ -54,12 +54,21 @@ def precise_duration(seconds: float | None) -> str:
 
 def date_time(ts: float | None, missing: str = "-") -> str:
     """A wall-clock timestamp as local ``YYYY-MM-DD HH:MM:SS``."""
-    return missing if ts is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
+    return missing if ts is None else _local("%Y-%m-%d %H:%M:%S", ts)
 
 
 def clock_time(ts: float) -> str:
     """A wall-clock timestamp as local ``HH:MM:SS`` (today's events)."""
-    return time.strftime("%H:%M:%S", time.localtime(ts))
+    return _local("%H:%M:%S", ts)
+
+
+def _local(form: str, ts: float) -> str:
+    """``ts`` as local time in ``form``; one no calendar holds (a retry due after a delay
+    of 1e17 s: ``localtime`` raises) is said, not raised: it crashed the monitor."""
+    try:
+        return time.strftime(form, time.localtime(ts))
+    except (OverflowError, OSError, ValueError):
+        return "after the year 9999" if ts > 0 else "?"
 
 
 def size_text(n: int) -> str:

@@ -14,10 +14,19 @@ import re
 import sys
 from typing import Protocol, TextIO
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: Lone surrogates too: a file name's bytes that are not UTF-8 (``surrogateescape``), which
+#: a terminal gets back raw (0x9b is an 8-bit CSI).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\udc80-\udcff]")
 _PICTURES = {c: chr(0x2400 + c) for c in range(0x20) if c not in (0x09, 0x0A)}
 _PICTURES[0x7F] = "\u2421"  # ␡
 _PICTURES.update({c: f"\\x{c:02x}" for c in range(0x80, 0xA0)})
+_PICTURES.update({c: f"\\x{c - 0xDC00:02x}" for c in range(0xDC80, 0xDD00)})
+
+
+def same_length_printable(text: str) -> str:
+    """:func:`printable` with one character for each (``\\x9b`` becomes ``�``): for text
+    edited in place, where a cursor's offset must keep meaning the same character."""
+    return "".join("\ufffd" if len(shown := _PICTURES.get(ord(c), c)) > 1 else shown for c in text)
 
 
 def has_control(text: str) -> bool:

@@ -455,3 +455,18 @@ def test_a_model_or_dataclass_that_does_not_fit_names_the_field(
 ) -> None:
     with pytest.raises(ValueError, match=f"^{re.escape(says)}"):
         coerce(value, hint)
+
+
+def test_json_nested_deeper_than_python_reads_is_an_error_not_a_traceback() -> None:
+    """`-p x=[[[…]]]` a thousand deep: json.loads raised RecursionError (a traceback in
+    the CLI, the run form closed the app)."""
+    from flowtop.engine.parameter_types import coerce
+    from flowtop.engine.parameters import ParameterError, parse_object, parse_value
+
+    deep = "[" * 5000 + "]" * 5000
+    assert parse_value(deep) == deep  # text, as any value that does not read as JSON
+    with pytest.raises(ParameterError, match=r"^--params: JSON nested too deeply to read$"):
+        parse_object('{"x": ' + deep + "}")
+    with pytest.raises(ValueError, match=r"^expected list, got ") as misfit:
+        coerce(deep, list)
+    assert len(str(misfit.value)) < 250  # the value is cut, not written out whole

@@ -289,6 +289,13 @@ ROWS = [
         in_part=True,
     ),
     Row(
+        "settings-file-is-a-named-pipe",  # opening it blocked `list` and the TUI for good
+        {},
+        error="flowtop.toml: cannot read settings: flowtop.toml is not a regular file",
+        label="flowtop.toml",
+        prepare=lambda folder: os.mkfifo(folder / "flowtop.toml"),
+    ),
+    Row(
         "settings-of-a-renamed-flow",
         {"flowtop.toml": '[flows."good-old".tasks."ok"]\nmax_retries = 2\n'},
         error='flowtop.toml:1: [flows."good-old".tasks."ok"]: no flow named \'good-old\' '

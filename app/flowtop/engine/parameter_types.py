@@ -25,6 +25,8 @@ from collections.abc import Callable
 from pathlib import PurePath
 from typing import Any
 
+from .policy import safe_repr
+
 
 def hints(fn: Callable[..., Any]) -> dict[str, Any]:
     """``fn``'s annotations resolved (``from __future__ import annotations`` leaves them
@@ -52,7 +54,7 @@ def coerce(value: Any, hint: Any) -> Any:
     except _Misfit as misfit:
         where = "".join(reversed(misfit.path))
         at = f" at {where}" if where else ""
-        raise ValueError(f"expected {misfit.needed}{at}, got {misfit.value!r}") from None
+        raise ValueError(f"expected {misfit.needed}{at}, got {safe_repr(misfit.value)}") from None
 
 
 class _Misfit(Exception):

@@ -226,10 +226,11 @@ def parse_assignment(text: str) -> tuple[str, Any]:
 
 
 def parse_value(text: str) -> Any:
-    """A typed value: JSON if it reads as JSON, else the text itself (``eu-west``)."""
+    """A typed value: JSON if it reads as JSON, else the text itself (``eu-west``). JSON
+    nested deeper than Python reads (``[[[…]]]`` a thousand deep) is text too."""
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return text
 
 
@@ -245,10 +246,14 @@ def parse_object(text: str) -> dict[str, Any]:
     """``--params '{"n": 4}'``: a JSON object of parameters by name."""
     try:
         value = json.loads(text)
+    except RecursionError:
+        raise ParameterError("--params: JSON nested too deeply to read") from None
     except ValueError as exc:
         raise ParameterError(f"--params: not JSON ({exc})") from None
     if not isinstance(value, dict):
-        raise ParameterError(f"--params: expected a JSON object of NAME: VALUE, got {text!r}")
+        raise ParameterError(
+            f"--params: expected a JSON object of NAME: VALUE, got {safe_repr(text)}"
+        )
     return value
 
 

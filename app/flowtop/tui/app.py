@@ -309,7 +309,7 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
         self.selected_error = key
         error = self._errors().get(key)
         self.table.show_run(None)
-        where = Path(key).name
+        where = printable(Path(key).name)  # a file's name may hold escapes
         self.header.show(where, None, self.clock(), error=file_problem(error))
         self.detail.show_error(where, error)
 

@@ -24,6 +24,7 @@ from ..engine.parameters import ParameterProblem
 from . import overrides as overrides_file
 from .changes import WorkspaceChanged
 from .flow_shapes import FlowShape, shapes_from_json
+from .flow_source import LoadFailed, read_source
 from .helper_process import HelperGone, HelperProcess
 from .import_guard import CAREFUL, FAST
 from .load_error import LoadError
@@ -108,10 +109,10 @@ class RemoteWorkspace:
         as flowtop.toml says (read as plain TOML: checking it may import packages)."""
         if self._heard:
             return self.settings.load_timeout
-        try:
-            with open(self.root / SETTINGS_FILE, "rb") as file:
-                value = tomllib.load(file).get("defaults", {}).get("load_timeout")
-        except (OSError, tomllib.TOMLDecodeError, AttributeError):
+        try:  # read_source: a named pipe in its place would block here forever
+            text = read_source(self.root / SETTINGS_FILE).decode()
+            value = tomllib.loads(text).get("defaults", {}).get("load_timeout")
+        except (LoadFailed, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
             value = None
         if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
             return float(value)

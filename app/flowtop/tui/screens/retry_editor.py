@@ -16,6 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Static
 
+from flowtop.printable import printable
 from flowtop.tui.widgets.ordered_input import OrderedInput
 
 from ...engine.layers import Layer
@@ -82,7 +83,7 @@ class RetryEditor(FormDialog[bool]):
         hints = self.policy.hints
         with Vertical(id="dialog"):
             yield Static(Text(f"Retry settings · {self.flow_name} / {self.task_key}"), id="title")
-            yield Static(Text(f"Now: {self.policy.summary}"), id="policy")
+            yield Static(Text(f"Now: {printable(self.policy.summary)}"), id="policy")
             with VerticalScroll(id="fields"):
                 for name, label in FIELDS.items():
                     layer = self._layer(name)

@@ -11,13 +11,32 @@ bindings come first in its chain; priority bindings never reach the widget).
 
 from __future__ import annotations
 
+from typing import Any
+
+from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.widgets import Input
 
+from flowtop.printable import has_control, printable, same_length_printable
+
 
 class OrderedInput(Input):
     """``Input``, its own key bindings run in the order the keys came."""
+
+    def __init__(self, value: str | None = None, *, placeholder: str = "", **options: Any) -> None:
+        # A placeholder may name the user's code (a retry_delay function): shown printable.
+        super().__init__(value, placeholder=printable(placeholder), **options)
+
+    @property
+    def _value(self) -> Text:
+        """The value as drawn: one a field starts with comes from a past run's parameters
+        or the user's code (an exception's name) and may hold escapes, shown and not
+        written to the terminal; one visible cell each, so the cursor keeps its place."""
+        text = super()._value
+        if has_control(text.plain):
+            text.plain = same_length_printable(text.plain)
+        return text
 
     def _own(self, key: str) -> list[Binding]:
         """This input's bindings of ``key`` that the app would run for it."""
