@@ -221,7 +221,7 @@ def test_run_a_flow_function_headless(tmp_path: Path) -> None:
     assert events[-1]["state"] == "COMPLETED" and events[-1]["counts"] == {"COMPLETED": 3}
     listed = flowtop("list", str(tmp_path))
     assert "fn-flow" in listed.stdout and "a @flow function" in listed.stdout
-    assert "  fetch\n      max_retries      1" in listed.stdout  # its @tasks and their policies
+    assert "  fetch\n      max_retries         1" in listed.stdout  # its @tasks and their policies
 
 
 def test_info_logs_of_a_task_reach_its_output(tmp_path: Path) -> None:
@@ -493,17 +493,17 @@ def test_list_prints_a_run_of_alike_tasks_once(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[1:] == [
         "  page, page-2, page-3, …, page-8, page-9, page-10 (10 tasks)",
-        "      max_retries      2                                [task]",
-        "      retry_delay      0s                               [builtin]",
+        "      max_retries         2                                [task]",
+        "      retry_delay         0s                               [builtin]",
         "  total  after page, page-2, page-3, …, page-8, page-9, page-10 (10 tasks)",
-        "      max_retries      unset (budget 3, Retry only)     [builtin]",
-        "      retry_delay      0s                               [builtin]",
+        "      max_retries         unset (budget 3, Retry only)     [builtin]",
+        "      retry_delay         0s                               [builtin]",
         "  side",
-        "      max_retries      2                                [task]",
-        "      retry_delay      0s                               [builtin]",
+        "      max_retries         2                                [task]",
+        "      retry_delay         0s                               [builtin]",
         "  side-2",
-        "      max_retries      2                                [task]",
-        "      retry_delay      0s                               [builtin]",
+        "      max_retries         2                                [task]",
+        "      retry_delay         0s                               [builtin]",
     ]
 
 
@@ -647,8 +647,31 @@ def test_list_shows_a_task_s_caching(tmp_path: Path) -> None:
         """,
     )
     text, caches = listed_field(tmp_path, "cache")
-    assert "cache            TASK_SOURCE + INPUTS - verbose, for 2h00m [task]" in text
+    assert "cache               TASK_SOURCE + INPUTS - verbose, for 2h00m [task]" in text
     assert caches == {"fetch": "TASK_SOURCE + INPUTS - verbose, for 2h00m", "plain": None}
+
+
+def test_list_lines_up_every_policy_field_the_longest_too(tmp_path: Path) -> None:
+    """`retry_jitter_factor` (Prefect's name) was wider than the column: its value and
+    layer stood three cells right of the rows above."""
+    write(
+        tmp_path,
+        "jitter.py",
+        """
+        from flowtop import Flow, task
+
+        @task(retries=2, retry_delay_seconds=1, retry_jitter_factor=0.5)
+        def fetch():
+            return 1
+
+        with Flow("jitter") as flow:
+            fetch()
+        """,
+    )
+    listed = flowtop("list", str(tmp_path / "jitter.py"))
+    rows = [line for line in listed.stdout.splitlines() if line.startswith("      ")]
+    assert len(rows) == 3 and any("retry_jitter_factor" in row for row in rows), rows
+    assert len({row.index("[") for row in rows}) == 1, rows  # one column for the layers
 
 
 def test_a_ctrl_c_while_a_run_starts_comes_once_the_run_exists() -> None:
@@ -692,7 +715,7 @@ def test_list_shows_a_task_s_tags_and_the_limits_flowtop_toml_gives_them(tmp_pat
         """,
     )
     text, tags = listed_field(tmp_path, "tags")
-    assert "tags             db (limit 2 at a time), nightly" in text
+    assert "tags                db (limit 2 at a time), nightly" in text
     assert tags == {"load": {"db": 2, "nightly": None}, "plain": None}
 
 

@@ -127,6 +127,19 @@ def test_format_traceback_is_format_exception_however_often_it_is_asked() -> Non
     assert "a note" in error_info(cases[4]).traceback
 
 
+def test_a_class_of_a_flow_file_is_named_bare_as_python_names_one_of_its_script() -> None:
+    """Not `flowtop_flows.etl_68a1fa15.HTTPError`: the loader's module name for the file."""
+    http_error = type("HTTPError", (Exception,), {"__module__": "flowtop_flows.etl_68a1fa15"})
+    lines = format_traceback(_caught(_raise_error, http_error("503"))).splitlines()
+    assert lines[-1] == "HTTPError: 503"
+    elsewhere = type("HTTPError", (Exception,), {"__module__": "requests.exceptions"})
+    assert format_traceback(elsewhere("503")) == "requests.exceptions.HTTPError: 503\n"
+
+
+def _raise_error(error: Exception) -> None:
+    raise error
+
+
 def test_one_place_failing_with_many_messages_reads_its_source_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -243,3 +243,20 @@ def test_using_a_result_before_the_flow_runs_says_so_naming_the_task(
         f"{words} the result of task 'extract' inside a `with Flow`"
     )
     assert list(flow.nodes) == ["extract"]  # the flow is as it was; only that line failed
+
+
+def test_each_task_s_state_is_stamped_when_it_took_that_state() -> None:
+    """Every final State carried the run's end as its timestamp; each is the time of
+    the task's own last state change, as its event says."""
+    from flowtop.engine import Runner
+    from flowtop.engine.events import TaskStateChanged
+
+    events: list[object] = []
+    with Flow("stamps") as flow:
+        total(double(extract()))
+    with Runner(2, sinks=[events.extend]) as runner:
+        result = runner.run(flow)
+        assert runner.bus.flush(5)
+    last = {e.task: e.ts for e in events if isinstance(e, TaskStateChanged)}
+    assert {key: result[key].timestamp for key in last} == last
+    assert result["extract"].timestamp <= result["double"].timestamp <= result["total"].timestamp

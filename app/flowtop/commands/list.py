@@ -102,6 +102,8 @@ def _run_options(options: dict[str, Any]) -> str:
 ALIKE = 3
 #: A longer list of task names shows its first and last few.
 SHOWN_NAMES = 6
+#: The policy fields' column: as wide as the longest name (``retry_jitter_factor``).
+FIELD = 19
 
 
 def _alike_runs(
@@ -112,14 +114,14 @@ def _alike_runs(
     entries: list[tuple[list[str], list[str], list[str]]] = []
     for task in tasks:
         lines = [
-            f"      {field:<16} {entry['value']:<32} [{entry['layer']}]\n"
+            f"      {field:<{FIELD}} {entry['value']:<32} [{entry['layer']}]\n"
             for field, entry in task["policy"].items()
             if not (entry["value"] in ("unset", "0") and entry["layer"] == Layer.BUILTIN)
         ]
         if "cache" in task:  # Prefect's caching, as the @task asked for it
-            lines.append(f"      {'cache':<16} {task['cache']:<32} [{Layer.TASK}]\n")
+            lines.append(f"      {'cache':<{FIELD}} {task['cache']:<32} [{Layer.TASK}]\n")
         if "tags" in task:  # and the limits flowtop.toml gives them ("tag:db" = 2)
-            lines.append(f"      {'tags':<16} {_tags(task['tags']):<32} [{Layer.TASK}]\n")
+            lines.append(f"      {'tags':<{FIELD}} {_tags(task['tags']):<32} [{Layer.TASK}]\n")
         if entries and entries[-1][1] == task["upstream"] and entries[-1][2] == lines:
             entries[-1][0].append(task["task"])
         else:

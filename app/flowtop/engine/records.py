@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 import traceback
 import uuid
 from collections import Counter
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import RemoteTraceback
 from .events import ErrorInfo
+from .flow_package import FLOW_PACKAGE
 from .policy import RetryPolicy, safe_str
 from .states import State, StateType
 from .timer import TimerHandle
@@ -165,6 +167,11 @@ def hide_own_frames(exc: BaseException) -> None:
     exc.__traceback__ = rebuilt
 
 
+#: Flow modules' names (``flowtop_flows.etl_1a2b3c4d``): the loader's, not the user's. A
+#: class a flow file defines is named bare, as Python names one of the script it runs.
+_FLOW_MODULES = FLOW_PACKAGE + "."
+
+
 def _exception_line(exc: BaseException, text: str) -> str:
     """The traceback's last line, ``module.Type: message``, as ``traceback`` writes it.
 
@@ -176,8 +183,9 @@ def _exception_line(exc: BaseException, text: str) -> str:
     if isinstance(exc, SyntaxError):
         return "".join(traceback.format_exception_only(cls, exc))
     name = cls.__qualname__
-    if cls.__module__ not in ("__main__", "builtins"):
-        name = f"{cls.__module__}.{name}"
+    module = cls.__module__
+    if module not in ("__main__", "builtins") and not module.startswith(_FLOW_MODULES):
+        name = f"{module}.{name}"
     return f"{name}: {text}\n" if text else f"{name}\n"
 
 
@@ -203,6 +211,7 @@ class TaskRun:
         "key",
         "policy",
         "state",
+        "changed",
         "attempt",
         "token",
         "result",
@@ -227,6 +236,8 @@ class TaskRun:
         self.policy = policy
         self.max_attempts = policy.max_attempts
         self.state = StateType.PENDING
+        #: When it took its state (wall clock): its ``State.timestamp``.
+        self.changed = time.time()
         self.attempt = 0
         self.token = 0
         self.result: Any = None
@@ -260,14 +271,14 @@ class TaskRun:
             self.timer.cancel()
             self.timer = None
 
-    def to_state(self, timestamp: float) -> State:
+    def to_state(self) -> State:
         result = (
             self.exception
             if self.state is StateType.FAILED and self.exception is not None
             else self.result
         )
         return State(
-            self.state, result, self.exception, self.attempt, self.message, self.key, timestamp
+            self.state, result, self.exception, self.attempt, self.message, self.key, self.changed
         )
 
 

@@ -492,8 +492,7 @@ class FlowRun(RunHandle):
             )
         if tr.slots is not None and prior is StateType.RUNNING:
             self._slot_waits.give_back(self, tr)
-        tr.state = state
-        tr.message = message
+        tr.state, tr.message, tr.changed = state, message, time.time() if ts is None else ts
         if value is not _KEEP:
             tr.result = value
         if exception is not _KEEP:
@@ -505,7 +504,7 @@ class FlowRun(RunHandle):
         # keyword matching per event (tests/engine/test_events.py pins the order).
         # fmt: off
         fields = (self.run_id, self.flow.name, tr.key, state, tr.attempt, tr.max_attempts,
-                  time.time() if ts is None else ts, retry_in, delay_explained, error, result,
+                  tr.changed, retry_in, delay_explained, error, result,
                   duration, output, reused, message,
                   "" if policy is None else policy.summary(),
                   tuple(tr.node.upstream) if announce else (), "task_state")

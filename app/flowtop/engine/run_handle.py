@@ -7,7 +7,6 @@ theirs (``run``). Kept apart so the state machine stays one readable file.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -73,7 +72,6 @@ class RunHandle:
         return None
 
     def snapshot(self) -> RunResult:
-        wall = time.time()
         with self._lock:
             end = self.finished_at if self.finished_at is not None else self._clock()
             return RunResult(
@@ -81,7 +79,7 @@ class RunHandle:
                 self.flow,
                 self.number,
                 self.state,
-                {k: t.to_state(wall) for k, t in self.tasks.items()},
+                {k: t.to_state() for k, t in self.tasks.items()},
                 {k: tuple(t.attempts) for k, t in self.tasks.items()},
                 end - self.started,
                 self.rerun_of,

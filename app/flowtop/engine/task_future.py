@@ -5,7 +5,6 @@ return value makes of the run (Prefect 3's ``PrefectFuture`` and
 from __future__ import annotations
 
 import inspect
-import time
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +45,7 @@ class TaskFuture(Future):
     def state(self) -> Any:
         """The task's state now, as a Prefect-style ``State`` (``is_completed()``, …)."""
         with self._run._lock:
-            state = self._tr.to_state(time.time())
+            state = self._tr.to_state()
         return from_engine(state, task_run_id=self.task_run_id, cached=self._tr.reused)
 
     def _wait(self, timeout: float | None) -> bool:
@@ -72,7 +71,7 @@ class TaskFuture(Future):
         if not self._wait(timeout):
             raise TimeoutError(f"task {self.key!r} still {self._tr.state.value} after {timeout}s")
         with self._run._lock:
-            state = self._tr.to_state(time.time())
+            state = self._tr.to_state()
         if state.type is StateType.COMPLETED:
             return state.result
         if state.type is StateType.UPSTREAM_FAILED:

@@ -296,8 +296,9 @@ class DetailPane(VerticalScroll):
             )
         else:
             after = (
-                "Fix the file and save it: it reloads on its own. The last good version of "
-                "its flows stays usable."
+                "Fix the file and save it: it reloads on its own. Its flows stay listed as "
+                "they last loaded, with their runs and settings; a run imports the file as "
+                "it is now, so it fails to start until the file is fixed."
             )
         body.append(f"\n\n{after}", style="dim")
         self.body.update(body)
