@@ -8,9 +8,11 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
+from .engine.calls import FutureList
 from .engine.dynamic import InlineFuture, TaskFuture
 
 PrefectFuture = TaskFuture
+PrefectFutureList = FutureList
 
 
 class DoneAndNotDoneFutures(NamedTuple):
@@ -68,4 +70,4 @@ def as_completed(futures: Iterable[Any], timeout: float | None = None) -> Iterat
             raise TimeoutError(f"as_completed(): futures still running after {timeout}s") from None
 
 
-__all__ = ["DoneAndNotDoneFutures", "PrefectFuture", "as_completed", "wait"]
+__all__ = ["DoneAndNotDoneFutures", "PrefectFuture", "PrefectFutureList", "as_completed", "wait"]

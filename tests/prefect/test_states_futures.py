@@ -162,6 +162,68 @@ def test_unmapped_is_passed_whole_to_every_call() -> None:
     assert run(pipeline).value == [31, 32, 33]
 
 
+def test_map_gives_a_future_list_read_and_waited_for_as_one() -> None:
+    """Prefect's docs write `add.map(numbers, 10).result()`: a plain list had no
+    `.result()`; and `map(..., return_state=True)` gave futures, not states."""
+    from flowtop.futures import PrefectFutureList
+
+    @task
+    def add(x: int, y: int) -> int:
+        if x < 0:
+            raise ValueError("negative")
+        return x + y
+
+    @flow
+    def pipeline() -> tuple[Any, ...]:
+        futures = add.map([1, 2, 3], 10)
+        futures.wait()
+        failing = add.map([-1, 2], 1)
+        states = add.map([4, -5], 1, return_state=True)
+        return (
+            isinstance(futures, PrefectFutureList),
+            futures.result(),
+            [type(r).__name__ for r in failing.result(raise_on_failure=False)],
+            [(s.is_completed(), s.is_failed()) for s in states],
+        )
+
+    assert run(pipeline).value == (
+        True,
+        [11, 12, 13],
+        ["ValueError", "int"],
+        [(True, False), (False, True)],
+    )
+
+
+def test_wait_for_passes_over_what_is_not_a_future_of_this_run() -> None:
+    """Prefect's docs: `x = fails.submit().result(raise_on_failure=False)` then
+    `succeeds.submit(wait_for=[x])` runs (x is the exception, nothing to wait for); it
+    was a TypeError. A future of another run is waited for, as outside any flow."""
+
+    @task
+    def fails() -> None:
+        raise ValueError("bad")
+
+    @task
+    def succeeds() -> str:
+        return "ok"
+
+    kept: list[Any] = []
+
+    @flow
+    def earlier() -> None:
+        kept.append(succeeds.submit())
+
+    run(earlier)
+
+    @flow
+    def always_succeeds() -> list[str]:
+        x = fails.submit().result(raise_on_failure=False)
+        return [succeeds.submit(wait_for=[x, 3, *kept]).result(), succeeds(wait_for=x)]
+
+    assert run(always_succeeds).value == ["ok", "ok"]
+    assert succeeds(wait_for=[ValueError("outside any flow")]) == "ok"
+
+
 def test_with_options_copies_the_task_with_changes() -> None:
     calls = []
 

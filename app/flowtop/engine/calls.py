@@ -8,6 +8,7 @@ included, and gives an ``InlineFuture``.
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -27,8 +28,30 @@ class Future:
 
     __slots__ = ()
 
+    def wait(self, timeout: float | None = None) -> None:
+        raise NotImplementedError
+
     def result(self, timeout: float | None = None, raise_on_failure: bool = True) -> Any:
         raise NotImplementedError
+
+
+class FutureList(list[Any]):
+    """What ``task.map`` returns, as Prefect's ``PrefectFutureList``: a list of its calls'
+    futures that can also be waited for, or read, as one (``.map(xs).result()``)."""
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Until every call is final, or ``timeout`` seconds pass (no error, as Prefect)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for future in self:
+            future.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
+
+    def result(self, timeout: float | None = None, raise_on_failure: bool = True) -> list[Any]:
+        """Every call's result, in order; ``TimeoutError`` if they are not all final within
+        ``timeout`` seconds, and the first failure raised (unless ``raise_on_failure``)."""
+        self.wait(timeout)
+        if not all(future.state.is_final() for future in self):
+            raise TimeoutError(f"mapped calls still running after {timeout}s")
+        return [future.result(raise_on_failure=raise_on_failure) for future in self]
 
 
 class InlineFuture(Future):
@@ -113,7 +136,7 @@ def submit(
                 f"{task.name}.{how}() works in @flow functions; in a with Flow(...) block call the task"
             )
         if wait_for is not None:
-            wait_all(task.name, wait_for)
+            wait_all(wait_for)
         return InlineFuture(task, *plain_inputs(args, kwargs))
     return run.submit_call(task, args, kwargs, wait_for=wait_for)
 
@@ -124,7 +147,7 @@ def _mapped(value: Any) -> bool:
 
 def map_calls(
     task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], *, wait_for: Any = None
-) -> list[TaskFuture | InlineFuture]:
+) -> FutureList:
     """One call per item: list/tuple arguments are zipped, every other argument (and
     ``unmapped(x)``) is repeated."""
     iterables = [a for a in (*args, *kwargs.values()) if _mapped(a)]
@@ -148,7 +171,7 @@ def map_calls(
     def pick(value: Any, i: int) -> Any:
         return value[i] if _mapped(value) else value
 
-    return [
+    return FutureList(
         submit(
             task,
             tuple(pick(a, i) for a in args),
@@ -157,17 +180,14 @@ def map_calls(
             how="map",
         )
         for i in range(n)
-    ]
+    )
 
 
-def wait_all(name: str, wait_for: Any) -> None:
-    """Outside a flow: wait for the futures ``wait_for`` names before running."""
+def wait_all(wait_for: Any) -> None:
+    """Outside a flow: wait for the futures ``wait_for`` names before running (anything
+    else in it has nothing to wait for, as in Prefect)."""
     items = wait_for if isinstance(wait_for, list | tuple | set | frozenset) else [wait_for]
     for item in items:
         target = item.unwrap() if isinstance(item, allow_failure) else item
-        wait = getattr(target, "wait", None)
-        if not callable(wait):
-            raise TypeError(
-                f"task {name!r}: wait_for must hold futures, got {type(target).__name__} {target!r}"
-            )
-        wait()
+        if isinstance(target, Future):
+            target.wait()

@@ -336,7 +336,9 @@ class DynamicRun(FlowRun):
             return TaskFuture(self, tr)
 
     def _wait_for_keys(self, task: Task, wait_for: Any, tolerant: set[str]) -> list[str]:
-        """The task keys ``wait_for`` names (futures of this run, maybe ``allow_failure``)."""
+        """The task keys ``wait_for`` names (futures of this run, maybe ``allow_failure``).
+        As in Prefect, a future of no task of this run is waited for here, and anything
+        else (a result already read, ``x = t.submit().result()``) has nothing to wait for."""
         if wait_for is None:
             return []
         items = wait_for if isinstance(wait_for, list | tuple | set | frozenset) else [wait_for]
@@ -344,14 +346,10 @@ class DynamicRun(FlowRun):
         for item in items:
             allowed = isinstance(item, allow_failure)
             target = item.unwrap() if allowed else item
-            if isinstance(target, InlineFuture):
-                target.wait()
-                continue
             if not isinstance(target, TaskFuture) or target._run is not self:
-                raise TypeError(
-                    f"task {task.name!r}: wait_for must hold futures of this flow run, "
-                    f"got {type(target).__name__} {target!r}"
-                )
+                if isinstance(target, InlineFuture | TaskFuture):
+                    target.wait()
+                continue
             keys.append(target.key)
             if allowed:
                 tolerant.add(target.key)

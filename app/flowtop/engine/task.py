@@ -161,7 +161,7 @@ class Task:
                 return future.awaited(return_state)  # ``await task(...)`` in an async flow
             return future.final_state() if return_state else future.result()
         if wait_for is not None:
-            wait_all(self.name, wait_for)
+            wait_all(wait_for)
         args, kwargs = plain_inputs(args, kwargs)
         if self.is_async:  # as in Prefect: a coroutine, to await
             return run_inline_async(self, args, kwargs, return_state)
@@ -174,7 +174,7 @@ class Task:
         if return_state:  # Prefect's own check
             raise ValueError("The return_type for a generator task must be 'result'")
         if wait_for is not None:
-            wait_all(self.name, wait_for)
+            wait_all(wait_for)
         from .generators import arun_generator, run_generator
 
         if inspect.isasyncgenfunction(self.fn):
@@ -187,11 +187,17 @@ class Task:
         kwargs.pop("return_state", None)  # a future already gives its state
         return submit(self, args, kwargs, wait_for=wait_for)
 
-    def map(self, *args: Any, wait_for: Any = None, **kwargs: Any) -> list[Any]:
+    def map(
+        self, *args: Any, wait_for: Any = None, return_state: bool = False, **kwargs: Any
+    ) -> list[Any]:
         """Inside a running ``@flow``: one submitted call per item of the list arguments
-        (``unmapped(x)`` is passed whole to every call)."""
-        kwargs.pop("return_state", None)
-        return map_calls(self, args, kwargs, wait_for=wait_for)
+        (``unmapped(x)`` is passed whole to every call), as a ``FutureList``; with
+        ``return_state``, each call's final state once all are final (as Prefect)."""
+        futures = map_calls(self, args, kwargs, wait_for=wait_for)
+        if not return_state:
+            return futures
+        futures.wait()
+        return [future.state for future in futures]
 
     def with_options(self, **kwargs: Any) -> Task:
         """A copy with some options changed (Prefect 3's ``Task.with_options``); an option
