@@ -378,3 +378,20 @@ def test_a_flow_run_name_is_in_the_table_the_run_and_json(capsys, workspace: Pat
     code, out, _ = run_command(capsys, str(workspace), "--json")
     named = [json.loads(line).get("name") for line in out.splitlines()]
     assert named == ["daily-eu", None]
+
+
+def test_a_run_that_failed_with_no_task_says_why(capsys, workspace: Path) -> None:
+    """A @flow that raised before calling a task: `--run` showed `0 tasks` and nothing
+    else (the table's NOTE said it, the run's own view did not)."""
+    from flowtop import flow
+
+    @flow(name="boom")
+    def boom() -> None:
+        raise KeyError("GBP")
+
+    record_call(workspace, boom)
+    code, out, _ = run_command(capsys, str(workspace), "--flow", "boom", "--run", "1")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[1].endswith("0 tasks") and lines[2] == "flow raised KeyError: 'GBP'"
+    assert lines[3] == "  Traceback (most recent call last):" and lines[-1] == "  KeyError: 'GBP'"

@@ -24,7 +24,7 @@ from flowtop.tui.screens import (
     RunDetailScreen,
 )
 from flowtop.tui.screens.quit import QuitScreen
-from pilot_kit import wait_for
+from pilot_kit import screen_text, wait_for
 
 from .snapshot_apps import HostApp, make_history, make_workspace
 
@@ -476,6 +476,25 @@ async def test_keys_table_in_flowtop_toml_rebinds_by_binding_id(tmp_path) -> Non
         assert app.store.latest_for("one") is not None
 
 
+async def test_a_rebinding_to_no_key_is_named_and_the_action_keeps_its_key(tmp_path) -> None:
+    """`"flowtop.run" = "nosuchkey"` left `run` with no key anyone could press."""
+    (tmp_path / "flowtop.toml").write_text(
+        '[keys]\n"flowtop.run" = "nosuchkey"\n"flowtop.help" = "question_mark,dollar"\n'
+        '"flowtop.history" = "f5,h"\n'
+    )
+    async with app_on_one_flow(tmp_path) as (app, pilot):
+        messages = [n.message for n in app._notifications if "is not a key" in n.message]
+        assert messages == [
+            "flowtop.toml [keys]: flowtop.run = 'nosuchkey' is not a key (names look like r,"
+            " R, f5, ctrl+r, question_mark); it keeps r",
+            "flowtop.toml [keys]: flowtop.help = 'question_mark,dollar' is not a key (names look"
+            " like r, R, f5, ctrl+r, question_mark); it keeps question_mark",
+        ]
+        assert app.keymap_now == {"flowtop.history": "f5,h"}
+        await pilot.press("r")  # still run's key
+        await wait_for(pilot, lambda: one_run_ended(app), "the run of 'one' to end")
+
+
 async def test_a_rebinding_that_takes_another_action_s_key_is_named(tmp_path) -> None:
     """``R`` is the run form's key: giving it to ``run`` as well leaves one of them keyless."""
     (tmp_path / "flowtop.toml").write_text('[keys]\n"flowtop.run" = "R"\n')
@@ -579,3 +598,20 @@ def test_a_reused_task_says_once_where_its_attempts_are() -> None:
     assert "its attempts are there" in text
     assert REUSED_FROM_SOURCE not in text  # not said twice
     assert "No attempts recorded" not in text
+
+
+async def test_a_run_with_no_task_says_how_it_ended_in_the_history() -> None:
+    """A run that did not start, or whose @flow raised before calling a task, read only
+    "This run recorded no tasks.": the main screen said why, its history did not."""
+    from flowtop.workspace.history_records import RunDetail, RunRecord
+
+    from .snapshot_apps import HostApp
+
+    error = {"type": "KeyError", "message": "'GBP'", "traceback": "Traceback …\nKeyError: 'GBP'\n"}
+    run = RunRecord("r1", "boom", 3, "FAILED", 0.0, 1.0, 1.0, None, None, {}, 0, error=error)
+    app = HostApp(lambda: RunDetailScreen(RunDetail(run)))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+    assert "This run recorded no tasks." in text
+    assert "The run: flow raised KeyError: 'GBP'" in text and "Traceback …" in text

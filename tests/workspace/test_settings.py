@@ -271,6 +271,14 @@ def test_a_name_that_is_never_retried_is_refused_at_its_line(etl):
     assert ws.settings_error.line == 2
 
 
+def test_a_key_with_a_control_character_is_refused_not_written_to_the_footer(etl):
+    ws = etl('[keys]\n"flowtop.help" = "\\u001b]0;KEYTITLE\\u0007"\n')
+    assert str(ws.settings_error).endswith(
+        '[keys]: \'flowtop.help\' must be a key name such as "R" or "ctrl+r",'
+        " got '\\x1b]0;KEYTITLE\\x07'"
+    )
+
+
 def test_overrides_file_holds_only_task_tables(etl):
     ws = etl(overrides="[defaults]\nworkers = 2\n")
     assert str(ws.settings_error).startswith(

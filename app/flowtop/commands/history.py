@@ -288,6 +288,13 @@ def _print_detail(detail: RunDetail, out: Writer) -> None:
     print(f"{head}: {counts}" if counts else head, file=out)  # a @flow that called no task
     if run.parameters:
         print(f"parameters: {clean(describe_parameters(run.parameters))}", file=out)
+    if run.note and run.state != "RUNNING":  # why it was interrupted
+        print(f"note: {clean(run.note)}", file=out)
+    if run.error:  # what its @flow function raised, or why it never started
+        print(clean(run_error_text(run.error["type"], run.error.get("message", ""))), file=out)
+        for line in run.error.get("traceback", "").rstrip("\n").split("\n"):
+            if line:
+                print(f"  {clean(line)}", file=out)
     if detail.output:  # what the @flow body printed itself
         print("flow output:", file=out)
         for line in detail.output.rstrip("\n").split("\n"):

@@ -8,6 +8,7 @@ A key can be rebound by binding id (``"flowtop.run" = "ctrl+r"``), so no hint ma
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from functools import partial
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import SystemCommand
 from textual.binding import Binding
+from textual.keys import KEY_NAME_REPLACEMENTS, Keys
 from textual.screen import Screen
 
 if TYPE_CHECKING:
@@ -45,6 +47,42 @@ def key_clashes(bindings: Iterable[Binding]) -> list[str]:
     ]
 
 
+_MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
+#: Textual's names of keys that are not characters (``f5``, ``pagedown``, ``space``), and
+#: the short names it gives some characters (``slash``, not Unicode's ``solidus``).
+_NAMED = frozenset(
+    [key.value.rpartition("+")[2] for key in Keys if not key.value.startswith("<")]
+    + list(KEY_NAME_REPLACEMENTS.values())
+)
+
+
+def is_key_name(key: str) -> bool:
+    """Whether Textual would ever send ``key``: a printable character, or a name such as
+    ``f5``, ``pagedown`` or ``question_mark`` (a character's Unicode name), after any of
+    ``ctrl+``, ``shift+``, ``alt+``, … A binding to anything else (``nosuchkey``, an
+    escape sequence) could never be pressed: the action would have no key at all."""
+    *modifiers, base = key.split("+")
+    if not base or not _MODIFIERS.issuperset(modifiers):
+        return False
+    if len(base) == 1:
+        return base.isprintable() and not base.isspace()
+    if base in _NAMED:
+        return True
+    try:
+        unicodedata.lookup(base.replace("_", " "))
+    except KeyError:
+        return False
+    return base.isascii() and base.islower()
+
+
+def unknown_key_message(binding_id: str, keys: str, default: str) -> str:
+    """One line naming a ``[keys]`` value that is no key, and the key kept instead."""
+    return (
+        f"flowtop.toml [keys]: {binding_id} = {keys!r} is not a key (names look like r, R,"
+        f" f5, ctrl+r, question_mark); it keeps {default}"
+    )
+
+
 def unknown_binding_message(unknown: str, known: Iterable[str]) -> str:
     """One line naming a ``[keys]`` id that matches no binding, with the nearest one."""
     known = sorted(known)
@@ -72,16 +110,22 @@ class KeyActions(_AppBase):
         keymap = dict(self.workspace.settings.keys)
         if keymap == self._toml_keys:
             return
-        known = {b.id for b in self.BINDINGS if isinstance(b, Binding) and b.id}
-        for unknown in sorted(set(keymap) - known):
-            self.notify(
-                unknown_binding_message(unknown, known),
-                severity="warning",
-                markup=False,
-                timeout=10,
-            )
+        defaults = {b.id: b.key for b in self.BINDINGS if isinstance(b, Binding) and b.id}
+        warnings = [
+            unknown_binding_message(u, defaults) for u in sorted(set(keymap) - set(defaults))
+        ]
+        usable = {}
+        for binding_id, keys in keymap.items():
+            if binding_id not in defaults:
+                continue
+            if all(is_key_name(key) for key in keys.split(",")):
+                usable[binding_id] = keys
+            else:
+                warnings.append(unknown_key_message(binding_id, keys, defaults[binding_id]))
+        for warning in warnings:
+            self.notify(warning, severity="warning", markup=False, timeout=10)
         self._toml_keys = keymap
-        self.set_keymap({k: v for k, v in keymap.items() if k in known})
+        self.set_keymap(usable)
         for clash in key_clashes(self.live_bindings()):
             self.notify(clash, severity="warning", markup=False, timeout=10)
 

@@ -457,12 +457,13 @@ def _check_workspace(table: Any) -> dict[str, Any]:
 def _check_keys(table: Any) -> dict[str, str]:
     """``[keys]``: binding id -> key(s), e.g. ``"flowtop.run" = "ctrl+r"`` or ``"f5,r"``.
 
-    Only the shape is checked here; which ids exist is the TUI's to say (it warns).
+    Only the shape is checked here (a string, with no control character: no key name
+    has one); which ids and key names exist is the TUI's to say (it warns).
     """
     if not isinstance(table, dict):
         raise SettingsError(f"keys must be a table, got {type(table).__name__}", (), "keys")
     for binding_id, keys in table.items():
-        if not isinstance(keys, str) or not keys.strip():
+        if not isinstance(keys, str) or not keys.strip() or not keys.isprintable():
             raise SettingsError(
                 f'[keys]: {binding_id!r} must be a key name such as "R" or "ctrl+r", got {keys!r}',
                 ("keys",),

@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Static
 
 from flowtop.attempt_story import failed_how, wait_story
 from flowtop.formats import RETRY_ONLY, date_time, plural, try_text
-from flowtop.looks import STATE_LOOK
+from flowtop.looks import STATE_LOOK, run_error_text
 from flowtop.printable import as_left_on_screen, printable
 
 from ...engine.events import REUSED_FROM_SOURCE
@@ -314,7 +314,17 @@ class RunDetailScreen(Screen[None]):
         self.query_one("#attempt-text", Static).update(self._with_flow_output(text))
 
     def _with_flow_output(self, text: Text) -> Text:
-        """``text``, then what the run's ``@flow`` body printed itself (if anything)."""
+        """``text``, then how the run itself ended when its tasks do not say it (why it
+        was interrupted, what its ``@flow`` function raised, why it never started), and
+        what its ``@flow`` body printed itself (if anything)."""
+        run = self.detail.run
+        if run.note and run.state != "RUNNING":
+            text.append(f"\n{plain(run.note)}\n", style="italic")
+        if run.error:
+            said = run_error_text(run.error["type"], run.error.get("message", ""))
+            text.append(f"\nThe run: {plain(said)}\n", style=looks(self.app)["failed"])
+            if run.error.get("traceback"):
+                text.append(plain(run.error["traceback"].rstrip("\n")) + "\n", style="dim")
         if self.detail.output:
             text.append("\nFlow output", style="bold")
             text.append("  what the @flow body and its hooks printed\n", style="dim")
