@@ -611,3 +611,28 @@ async def test_a_flow_whose_file_goes_stays_listed_while_its_run_goes_on(
         assert "flow:waiting" not in listed  # ended and off screen: it goes at once
         assert app.selected_flow == "demo"
         workspace.flows["waiting"] = waiting
+
+
+async def test_the_footer_offers_n_and_x_only_while_a_retry_waits(tmp_path: Path) -> None:
+    """On a finished run `n` and `x` do nothing, and at 60 columns they took the room of
+    `f`, the key such a run needs."""
+    from flowtop import Flow, task
+
+    @task(max_retries=1, retry_delay=60)
+    def flaky() -> None:
+        raise ConnectionError("down")
+
+    with Flow("waits") as flow:
+        flaky()
+    app = make_app(FakeWorkspace(tmp_path, {"waits": flow}))
+    async with app.run_test(size=(60, 20)) as pilot:
+
+        def footer() -> str:
+            return screen_text(app).splitlines()[-1]
+
+        assert "Retry now" not in footer()
+        await pilot.press("r")
+        await wait_for(pilot, lambda: "Retry now" in footer(), "n in the footer while it waits")
+        await pilot.press("x")
+        await wait_for(pilot, lambda: "Retry now" not in footer(), "n to leave the footer")
+        assert "Rerun failed" in footer(), footer()

@@ -34,6 +34,7 @@ from flowtop.tui.bindings import (
     FOCUS_BINDINGS,
     FOOTER_KEYS,
     KEYS,
+    WAITING_ACTIONS,
 )
 from flowtop.tui.clock import Clock, system_clock
 from flowtop.tui.error_actions import ErrorActions
@@ -118,6 +119,7 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
         self._shut_down = False
         self._frozen = False  # whether this app froze the objects made before it was ready
         self._toml_keys: dict[str, str] = {}  # the [keys] table last applied
+        self._footer_waiting = False  # whether the footer shows `n` and `x` now
         self.keymap_now: dict[str, str] = {}  # binding id -> key(s): what set_keymap was given
         self._last_flush = 0.0
         self._flush_timer: Timer | None = None
@@ -157,10 +159,21 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
         if focused is self.filter_box:
             return [(self.get_key_display(Binding(k, k)), lbl) for k, lbl in FILTER_FOOTER], []
         pane = "flows" if focused is self.flow_list else "tasks"
-        entries = [(self.key_for(action), label) for action, label in FOOTER_KEYS[pane]]
+        waiting = self._retries_waiting()  # `n` and `x` act on a task awaiting its retry
+        entries = [
+            (self.key_for(action), label)
+            for action, label in FOOTER_KEYS[pane]
+            if waiting or action not in WAITING_ACTIONS
+        ]
         if focused is self.detail:  # the arrows scroll the pane here, not the table
             entries.insert(0, ("↑↓", "Scroll"))
         return entries, [(self.key_for(action), label) for action, label in ALWAYS_IN_FOOTER]
+
+    def _retries_waiting(self) -> bool:
+        """Whether the shown run has a task awaiting its retry: the footer offers `n` and
+        `x` only then (on a finished run they took the room `f` needed at 60 columns)."""
+        run = self.table.run
+        return run is not None and run.counts[StateType.AWAITING_RETRY] > 0
 
     def on_descendant_focus(self) -> None:
         self.key_bar.refresh()
@@ -418,6 +431,9 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
     def _tick(self) -> None:
         table = self.table
         table.tick()
+        if self._retries_waiting() != self._footer_waiting:
+            self._footer_waiting = not self._footer_waiting
+            self.key_bar.refresh()
         run = table.run
         if run is not None and run.is_live and self.selected_error is None:
             self._update_header()

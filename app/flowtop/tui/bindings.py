@@ -68,6 +68,9 @@ KEYS = (
 
 #: The footer's keys per focused pane, most useful first: as many as fit are shown,
 #: whole, then ``ALWAYS_IN_FOOTER`` at the right end. Actions, labels.
+#: The footer's keys that act only on a task awaiting its retry: shown while one waits.
+WAITING_ACTIONS = frozenset({"retry_now", "give_up"})
+
 FOOTER_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
     "tasks": (
         ("run", "Run"),
