@@ -190,13 +190,16 @@ def test_stand_ins_exist_only_inside_the_window() -> None:
     with prefect_imports():
         import prefect  # type: ignore[import-not-found]
         from prefect.flow_engine import FlowRunTimeoutError  # type: ignore[import-not-found]
+        from prefect.task_engine import TaskRunTimeoutError  # type: ignore[import-not-found]
         from prefect.utilities.annotations import unmapped  # type: ignore[import-not-found]
 
+        from flowtop import TaskTimeout
         from flowtop import unmapped as flowtop_unmapped
         from flowtop.exceptions import FlowRunTimeoutError as flowtop_timeout
 
         assert unmapped is flowtop_unmapped and prefect.__version__.startswith("3.")
         assert FlowRunTimeoutError is flowtop_timeout
+        assert TaskRunTimeoutError is TaskTimeout  # where Prefect 3 defines it
     assert "prefect" not in sys.modules or sys.modules["prefect"] is not prefect
 
 
@@ -297,3 +300,19 @@ def test_prefect_caching_options_load_and_cache(folder: Path) -> None:
         assert workspace.flows["cached"].max_workers == 2
     finally:
         workspace.close()
+
+
+def test_a_submodule_read_off_prefect_works_also_after_the_import() -> None:
+    """`import prefect` at the top of a flow file, then `prefect.futures.wait(...)` in the
+    flow's body: the body runs once the file's import window has closed, and it raised
+    ModuleNotFoundError: No module named 'prefect'. `from prefect import runtime` named a
+    module `prefect.runtime._`."""
+    with prefect_imports():
+        import prefect  # type: ignore[import-not-found]
+        from prefect import runtime  # type: ignore[import-not-found]
+
+    from flowtop import futures
+
+    assert prefect.futures.wait is futures.wait  # read outside the window
+    assert prefect.runtime is not None and runtime.flow_run.name is None
+    assert prefect.futures is prefect.futures  # imported once

@@ -127,3 +127,30 @@ def test_tags_reach_a_flow_s_tasks_subflows_hooks_and_calls_outside_a_flow() -> 
         assert load() == ["db", "nightly"]  # outside any flow: the tags in effect here
     assert seen["hook"] == ["db", "nightly"]
     assert load() == ["db"] and task_run.tags == []
+
+
+def test_a_flow_s_retry_keeps_the_tags_it_was_called_with() -> None:
+    """Its retry was started on a timer's thread, where no `with tags(...)` is in effect:
+    the second run had none, and escaped the limits of its tags."""
+    from flowtop import tags
+
+    runs: list[list[str]] = []
+
+    @task(tags=["db"])
+    def load() -> list[str]:
+        return sorted(task_run.tags)
+
+    @flow(retries=1)
+    def child() -> list[str]:
+        runs.append(sorted(flow_run.tags))
+        if len(runs) == 1:
+            raise ValueError("first run fails")
+        return load()
+
+    @flow
+    def parent() -> list[str]:
+        with tags("nightly"):
+            return child()
+
+    assert parent() == ["db", "nightly"]
+    assert runs == [["nightly"], ["nightly"]]

@@ -67,6 +67,14 @@ def _flow_engine() -> dict[str, Any]:
     return {"FlowRunTimeoutError": FlowRunTimeoutError}
 
 
+def _task_engine() -> dict[str, Any]:
+    """Where Prefect 3 defines ``TaskRunTimeoutError`` (flowtop's ``TaskTimeout``), which
+    ``prefect.exceptions`` also gives here; the engine's classes are not flowtop's."""
+    from ..engine.errors import TaskTimeout
+
+    return {"TaskRunTimeoutError": TaskTimeout}
+
+
 def _runtime(part: str | None = None) -> Callable[[], dict[str, Any]]:
     """``prefect.runtime`` (its three modules), or one of them: its attributes are read
     when asked, by the module's own ``__getattr__``."""
@@ -127,6 +135,7 @@ MODULES: dict[str, tuple[bool, Callable[[], dict[str, Any]]]] = {
     "prefect.runtime.task_run": (False, _runtime("task_run")),
     "prefect.runtime.deployment": (False, _runtime("deployment")),
     "prefect.flow_engine": (False, _flow_engine),
+    "prefect.task_engine": (False, _task_engine),
     "prefect.tasks": (False, _tasks),
     "prefect.cache_policies": (False, _public("cache_policies")),
     "prefect.task_runners": (False, _public("task_runners")),
@@ -149,14 +158,17 @@ class NotAvailable(ModuleNotFoundError):
 
 
 def _missing_name(module: str) -> Callable[[str], Any]:
+    submodules: dict[str, types.ModuleType] = {}
+
     def __getattr__(name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
         full = f"{module}.{name}"
-        if (
-            full in MODULES
-        ):  # a submodule not imported yet: ``prefect.futures`` after ``import prefect``
-            return __import__(full, fromlist=["_"])
+        if full in MODULES:  # a submodule not imported yet: ``prefect.futures`` after
+            if full not in submodules:  # ``import prefect``, read in a flow body (after
+                with prefect_imports():  # the file's import, when its window has closed)
+                    submodules[full] = importlib.import_module(full)
+            return submodules[full]
         # ImportError, not AttributeError: ``from prefect import x`` then shows this line.
         raise NotAvailable(f"{full} is not available in flowtop", name=full)
 

@@ -512,7 +512,10 @@ class DynamicRun(FlowRun):
     def _start_retry(self) -> None:
         try:
             if not self.runner.closed:
-                with child_of(self.parent_run):  # a subflow's retry is its parent's child too
+                # A subflow's retry is its parent's child too, and it keeps the tags of the
+                # call (``with tags(...)``), as Prefect's retry of the same flow run does:
+                # this timer thread has none of its own.
+                with child_of(self.parent_run), tags_in_effect(self.tags):
                     run = self.runner.start(
                         self.flow,
                         cache=cache_of(self.snapshot()),
