@@ -615,3 +615,48 @@ async def test_a_run_with_no_task_says_how_it_ended_in_the_history() -> None:
         text = screen_text(app)
     assert "This run recorded no tasks." in text
     assert "The run: flow raised KeyError: 'GBP'" in text and "Traceback …" in text
+
+
+async def test_every_column_of_the_all_flows_history_fits_beside_long_flow_cells() -> None:
+    """A subflow's caller and a run's parameters in its Flow cell pushed Started,
+    Duration and Rerun of past the right edge at 120 columns."""
+    from flowtop.workspace.history_records import RunDetail, RunRecord
+
+    from .snapshot_apps import HostApp
+
+    run = RunRecord(
+        "r1",
+        "region-subreport",
+        8,
+        "COMPLETED",
+        1.0,
+        2.0,
+        0.342,
+        "r0",
+        7,
+        {"COMPLETED": 3},
+        3,
+        parent="p1",
+        parent_flow="daily-report-for-every-region",
+        parent_number=4,
+        parameters={"day": "2026-02-06", "regions": ["eu", "us", "apac"], "currency": "USD"},
+    )
+
+    class OneRun:
+        def runs(self, flow: str | None = None, limit: int | None = 100) -> list[RunRecord]:
+            return [run]
+
+        def count(self, flow: str | None = None) -> int:
+            return 1
+
+        def run_detail(self, run_id: str) -> RunDetail:
+            return RunDetail(run)
+
+    app = HostApp(lambda: HistoryScreen(OneRun(), None))
+    async with app.run_test(size=(120, 20)) as pilot:
+        await pilot.pause()
+        lines = screen_text(app).splitlines()
+    header = next(line for line in lines if line.lstrip().startswith("Flow"))
+    row = next(line for line in lines if "region-subreport" in line)
+    assert header.rstrip().endswith("Rerun of") and "Counts" in header, header
+    assert row.rstrip().endswith("#7") and "342ms" in row and "…" in row, row

@@ -484,3 +484,19 @@ def test_the_tables_prefect_code_reads_are_checked_with_file_and_line(
     with Workspace(tmp_path) as workspace:
         (error,) = workspace.read_settings()
     assert str(error).replace(f"{tmp_path}/", "").startswith(f"flowtop.toml:2: {message}")
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("# c\n# c\n[defaults]\nmax_retries = 2\nretry_delay = [1, nan]\n", 5),  # an item
+        ("# x\n[flows]\netl = 5\n", 3),  # a table that is a value
+        ('[flows."etl"]\n\ntasks = []\n', 3),
+        ("[defaults]\nworkers = 2\nretry_delay = {base = 1, nope = 2}\n", 3),  # inline
+    ],
+)
+def test_a_settings_error_names_the_line_of_its_key(etl, text: str, line: int) -> None:
+    """Errors in a list's item, an inline table or a table written as a value named the
+    table's header line, or no line at all."""
+    ws = etl(text)
+    assert ws.settings_error is not None and ws.settings_error.line == line, ws.settings_error

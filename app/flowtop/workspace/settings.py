@@ -498,7 +498,11 @@ def _header_path(line: str) -> tuple[str, ...] | None:
 
 
 def locate(text: str, table: tuple[str, ...], key: str | None) -> int | None:
-    """Best-effort line of ``key`` in ``table`` (or of the table's header) in TOML ``text``."""
+    """Best-effort line of ``key`` in ``table`` (or of the table's header) in TOML ``text``.
+    ``key`` may name a list's item (``retry_delay[1]``); a table with no header is inline
+    (``retry_delay = {base = 1}``) or no table (``etl = 5``): its key's line above."""
+    if key is not None:
+        key = re.sub(r"\[\d+\]$", "", key)
     current: tuple[str, ...] = ()
     header_line = None
     key_re = (
@@ -517,6 +521,8 @@ def locate(text: str, table: tuple[str, ...], key: str | None) -> int | None:
             continue
         if current == table and key_re is not None and key_re.match(line):
             return number
+    if header_line is None and table:
+        return locate(text, table[:-1], table[-1])
     return header_line
 
 

@@ -89,6 +89,11 @@ def footer_entries(screen: Screen[Any]) -> tuple[list[Entry], list[Entry]]:
     return own, always
 
 
+#: The runs table's columns after Flow (#, State, Counts, Started, Duration, Rerun of, and
+#: their padding) take about this many cells; the Flow cell gets the rest, at least this.
+OTHER_COLUMNS = 82
+MIN_FLOW_CELL = 24
+
 #: The app keys every screen answers to: (action, default key, label).
 ALWAYS = (("help", "?", "Help"), ("quit", "q", "Quit"))
 
@@ -145,6 +150,9 @@ class HistoryScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self.load()
 
+    def on_resize(self) -> None:
+        self.load()  # the flow cells take the width there is now
+
     def load(self) -> None:
         """(Re)read the runs; the cursor stays on the run it was on (back from a run)."""
         flow = None if self.show_all else self.flow
@@ -178,6 +186,9 @@ class HistoryScreen(Screen[None]):
         self.query_one("#heading", Static).update(Text(f"History · {scope} · {count}"))
         table.clear()
         self.records = {}
+        # The flow cell takes what the other columns leave (with a run's name, caller and
+        # parameters it pushed Started and Duration past the right edge at 120 columns).
+        room = max(MIN_FLOW_CELL, self.app.size.width - OTHER_COLUMNS)
         for record in records:
             self.records[record.run_id] = record
             flow_cell = Text(plain(record.flow, 60, cell=True))
@@ -188,6 +199,7 @@ class HistoryScreen(Screen[None]):
             if record.parameters:  # which day a nightly run was for
                 given = describe_parameters(record.parameters, 20)
                 flow_cell.append(f" with {plain(given, 60, cell=True)}", style="dim")
+            flow_cell.truncate(room, overflow="ellipsis")
             table.add_row(
                 flow_cell,
                 Text(str(record.number), justify="right"),
