@@ -394,6 +394,34 @@ def test_a_file_that_ends_or_hangs_the_host_is_named_and_the_others_load(
     assert workspace.host_pid == first
 
 
+@pytest.mark.parametrize(
+    "body",
+    ["import os\nos._exit(3)\n", "import time\nwhile True:\n    time.sleep(0.05)\n"],
+    ids=["exit", "hang"],
+)
+def test_a_file_saved_so_that_it_ends_the_host_keeps_its_last_good_flows(
+    write: Callable[[str, str], Path],
+    remote: Callable[[], RemoteWorkspace],
+    body: str,
+) -> None:
+    """The host that took the save died, and the careful one that replaced it knew no last
+    good version of the file: its flows left the list, as a syntax error's never do."""
+    write("flowtop.toml", "[defaults]\nload_timeout = 0.5\n")
+    first = write("a_first.py", COUNTED.replace('"counted"', '"first"'))
+    good = write("counted.py", COUNTED)
+    workspace = remote()
+    workspace.load()
+    assert list(workspace.flow_files) == ["first", "counted"]
+    good.write_text(good.read_text() + body)
+    workspace.reload_paths([good])
+    assert good in workspace.errors
+    assert list(workspace.flow_files) == ["first", "counted"]  # in the order they were
+    assert workspace.flow_files["counted"] == good and "counted" in workspace.shapes
+    first.unlink()  # a file deleted meanwhile takes its flows with it, as ever
+    workspace.reload_paths([first])
+    assert list(workspace.flow_files) == ["counted"]
+
+
 def test_a_whole_load_narrowed_to_the_saved_files(tmp_path: Path) -> None:
     etl, report, toml = tmp_path / "etl.py", tmp_path / "report.py", tmp_path / "flowtop.toml"
     whole = WorkspaceChanged(

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ..engine.parameters import ParameterProblem
 from . import overrides as overrides_file
 from .changes import WorkspaceChanged
+from .flow_order import file_order
 from .flow_shapes import FlowShape, shapes_from_json
 from .flow_source import LoadFailed, read_source
 from .helper_process import HelperGone, HelperProcess
@@ -197,11 +198,18 @@ class RemoteWorkspace:
 
     def _apply(self, reply: dict[str, Any]) -> WorkspaceChanged:
         change = WorkspaceChanged.from_json(reply["change"])
-        self.flow_files = {name: Path(path) for name, path in reply["flow_files"].items()}
+        errors = {e.path: e for e in map(LoadError.from_json, reply["errors"])}
+        files = {name: Path(path) for name, path in reply["flow_files"].items()}
+        # A host started afresh (the last one hung or died on a file saved broken) knows no
+        # last good version of that file: its flows stay listed as they last loaded.
+        kept = {n: p for n, p in self.flow_files.items() if n not in files and p in errors}
+        if kept:  # sorted is stable: each file's flows keep their order
+            files = dict(sorted({**files, **kept}.items(), key=lambda item: file_order(item[1])))
+        self.flow_files = files
         shapes = {name: s for name, s in self.shapes.items() if name in self.flow_files}
         shapes.update(shapes_from_json(reply["shapes"]))
         self.shapes = {name: shapes[name] for name in self.flow_files if name in shapes}
-        self._file_errors = {e.path: e for e in map(LoadError.from_json, reply["errors"])}
+        self._file_errors = errors
         self.settings_errors = [LoadError.from_json(e) for e in reply["settings_errors"]]
         self.unread_prefect = [str(name) for name in reply.get("unread_prefect", [])]
         self._heard = True
