@@ -385,3 +385,27 @@ def test_with_options_copies_the_flow_with_some_options_changed() -> None:
     assert copy("tue") == "tue"
     with pytest.raises(TypeError, match="unknown option 'retires'"):
         daily.with_options(retires=1)
+
+
+def test_a_hook_reads_the_run_s_tags_and_start_as_prefect_s_docs_do() -> None:
+    """The docs' hook prints `flow_run.tags` and `flow_run.expected_start_time`: both
+    raised AttributeError (logged and swallowed, so the hook silently did nothing)."""
+    from datetime import UTC, datetime
+
+    from flowtop import tags
+
+    seen: list[Any] = []
+
+    def report(flow_: Any, flow_run: Any, state: Any) -> None:
+        seen.append((flow_run.tags, flow_run.expected_start_time, flow_run.start_time))
+
+    @flow(on_completion=[report])
+    def nightly() -> int:
+        return 1
+
+    before = datetime.now(UTC)
+    with tags("nightly", "db"):
+        nightly()
+    ((names, expected, started),) = seen
+    assert names == ["db", "nightly"] and expected == started
+    assert before <= started <= datetime.now(UTC)

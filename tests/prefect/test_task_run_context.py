@@ -126,6 +126,28 @@ def test_task_run_name_template_or_callable(spec: Any, expected: list[str]) -> N
     assert names[-1] == "lone-/c"
 
 
+def test_a_task_run_name_callable_reads_the_run_s_context() -> None:
+    """Prefect's test_task_run_name_is_set_with_function_using_runtime_context: the
+    callable reads `prefect.runtime.task_run.parameters`; it ran outside the attempt's
+    context, and the name read `anon-wuz-where?`."""
+    from flowtop.runtime import task_run
+
+    def name_fn() -> str:
+        ctx = TaskRunContext.get()
+        who = task_run.parameters.get("name", "anon") if ctx is not None else "anon"
+        return f"{who}-wuz-here" if ctx is not None else "anon-wuz-where?"
+
+    @task(task_run_name=name_fn)
+    def hello(name: str) -> str:
+        return str(task_run.name)
+
+    @flow
+    def pipeline() -> str:
+        return hello("chris")
+
+    assert pipeline() == "chris-wuz-here"
+
+
 def test_task_run_name_is_resolved_once_per_run_and_checked() -> None:
     calls: list[int] = []
 

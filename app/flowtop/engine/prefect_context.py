@@ -7,7 +7,7 @@ Built on demand from the engine's records when asked for: nothing is made per at
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -57,13 +57,17 @@ class TaskRunContext:
 
 @dataclass(slots=True)
 class FlowRunInfo:
-    """What Prefect code reads of ``flow_run``: id, name, run count (flow-level attempts)."""
+    """What Prefect code reads of ``flow_run``: id, name, run count (flow-level attempts),
+    its tags, and when it started (``expected_start_time`` too: no run waits for a slot)."""
 
     id: str
     name: str
     flow_id: str
     run_count: int
     parent_task_run_id: str | None = None
+    tags: list[str] = field(default_factory=list)
+    start_time: datetime | None = None
+    expected_start_time: datetime | None = None
 
 
 class FlowRunContext:
@@ -100,11 +104,15 @@ def flow_run_info(run: Any, *, entering: bool = False) -> FlowRunInfo:
     """Prefect's ``flow_run`` of ``run``. ``entering``: as an ``on_running`` hook sees it,
     before Prefect counts the run (``run_count`` 0 the first time, 1 on the first retry)."""
     count = getattr(run, "flow_attempt", 1)
+    started = datetime.fromtimestamp(run.started_at, UTC)
     return FlowRunInfo(
         id=run.run_id,
         name=getattr(run, "run_name", "") or f"{run.flow.name} #{run.number}",
         flow_id=run.flow.name,
         run_count=count - 1 if entering else count,
+        tags=sorted(getattr(run, "tags", ())),
+        start_time=started,
+        expected_start_time=started,
     )
 
 

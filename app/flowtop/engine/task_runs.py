@@ -292,13 +292,14 @@ def begin_attempt(run: FlowRun, tr: TaskRecord, args: Any, kwargs: dict[str, Any
     task = tr.node.task
     extras = task.extras
     assert extras is not None
+    current = (run, tr, args, kwargs)
     if extras.run_name is not None and tr.attempt == 1:
         names = _run_names.get(run)
         if names is None:
             names = _run_names.setdefault(run, {})
-        names[tr.key] = resolve_run_name(task, args, kwargs)
+        with attempt_scope(current):  # a callable may read the run's context, as in Prefect
+            names[tr.key] = resolve_run_name(task, args, kwargs)
     if extras.on_running:
-        current = (run, tr, args, kwargs)
         with attempt_scope(current):
             state = running_state(current, tr.attempt)
             call_hooks(extras.on_running, HOOK_LOG, task, task_run_of(current, state), state)
