@@ -76,7 +76,7 @@ class Captured:
 
     def snapshot(self) -> str:
         """What was written so far, as ``getvalue`` says it, read from another thread while
-        the attempt may still write (a timed-out attempt's output, ``attempt.timed_out``)."""
+        the attempt may still write (a timed-out attempt's output, ``live_output.so_far``)."""
         text = self.so_far()
         if text is not None:
             return text
