@@ -316,3 +316,33 @@ def test_a_submodule_read_off_prefect_works_also_after_the_import() -> None:
     assert prefect.futures.wait is futures.wait  # read outside the window
     assert prefect.runtime is not None and runtime.flow_run.name is None
     assert prefect.futures is prefect.futures  # imported once
+
+
+def test_prefect_methods_flowtop_lacks_say_so_in_one_line() -> None:
+    """`task.delay()`, `flow.serve()`: Python's words were "'Task' object has no attribute
+    'delay'", which reads like a flowtop bug."""
+    from flowtop import flow, task
+    from flowtop.engine.errors import NotInFlowtop
+
+    @task
+    def fetch() -> int:
+        return 1
+
+    @flow
+    def nightly() -> None: ...
+
+    calls = {
+        "fetch.delay() (a background task run)": fetch.delay,
+        "fetch.apply_async() (a background task run)": fetch.apply_async,
+        "fetch.serve() (a task worker)": fetch.serve,
+        "flow 'nightly': .serve() (a deployment)": nightly.serve,
+        "flow 'nightly': .deploy() (a deployment)": nightly.deploy,
+        "flow 'nightly': .to_deployment() (a deployment)": nightly.to_deployment,
+    }
+    for what, call in calls.items():
+        with pytest.raises(NotInFlowtop) as missing:
+            call("x", name="nightly")
+        assert str(missing.value) == (
+            f"{what} is not available in flowtop: it runs flows locally, with no API server,"
+            " task workers or deployments"
+        )

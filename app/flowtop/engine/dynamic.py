@@ -18,13 +18,13 @@ import functools
 import inspect
 from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, NoReturn, overload
 
 from .calls import InlineFuture, map_calls, plain_inputs, submit
 from .context import child_of, current_run, set_run
 from .delays import to_seconds
 from .dynamic_run import DynamicRun, cache_of, input_hash
-from .errors import FlowRunNameError, RunCancelled, UpstreamFailed
+from .errors import FlowRunNameError, NotInFlowtop, RunCancelled, UpstreamFailed
 from .flow import Flow
 from .flow_hooks import FLOW_HOOK_KINDS, flow_timeout
 from .graph import Node
@@ -318,6 +318,17 @@ class FlowFunction(Flow):
         if result.state is StateType.CANCELLED:
             raise RunCancelled(f"subflow {self.name!r} run #{result.number} was cancelled")
         return result.value
+
+    def serve(self, *args: Any, **kwargs: Any) -> NoReturn:
+        """Prefect's long-lived process serving a deployment of the flow."""
+        raise NotInFlowtop(f"flow {self.name!r}: .serve() (a deployment)")
+
+    def deploy(self, *args: Any, **kwargs: Any) -> NoReturn:
+        """Prefect's deployment to a work pool."""
+        raise NotInFlowtop(f"flow {self.name!r}: .deploy() (a deployment)")
+
+    def to_deployment(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise NotInFlowtop(f"flow {self.name!r}: .to_deployment() (a deployment)")
 
     # -- running --------------------------------------------------------------------
     def make_run(self, runner: Runner, number: int, run_id: str, options: RunOptions) -> DynamicRun:

@@ -94,6 +94,17 @@ class FlowRunNameError(ValueError):
     with this line alone (a traceback would only show flowtop's frames)."""
 
 
+class NotInFlowtop(NotImplementedError):
+    """A Prefect method flowtop does not have (``task.delay()``, ``flow.serve()``): one
+    line naming it, where Python would say only that the object has no such attribute."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"{what} is not available in flowtop: it runs flows locally, with no API server,"
+            " task workers or deployments"
+        )
+
+
 # A traceback's last line names the class as users import it (``flowtop.Retry: 429 …``),
 # not by the module that defines it (``flowtop.engine.errors.Retry``); pickling them (the
 # process executor) finds them there too.

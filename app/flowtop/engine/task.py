@@ -6,13 +6,14 @@ import functools
 import inspect
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
-from typing import Any, overload
+from typing import Any, NoReturn, overload
 
 from .aloop import running_loop
 from .caching import caching_of
 from .calls import map_calls, plain_inputs, submit, wait_all
 from .context import current_flow, current_run
 from .delays import finite_float, normalize_delay, to_seconds
+from .errors import NotInFlowtop
 from .hooks import check_hooks
 from .inline import outcome, run_inline, run_inline_async
 from .layers import Layer
@@ -198,6 +199,18 @@ class Task:
             return futures
         futures.wait()
         return [future.state for future in futures]
+
+    def delay(self, *args: Any, **kwargs: Any) -> NoReturn:
+        """Prefect's background task run, for a task worker to pick up."""
+        raise NotInFlowtop(f"{self.name}.delay() (a background task run)")
+
+    def apply_async(self, *args: Any, **kwargs: Any) -> NoReturn:
+        """Prefect's background task run, for a task worker to pick up."""
+        raise NotInFlowtop(f"{self.name}.apply_async() (a background task run)")
+
+    def serve(self, *args: Any, **kwargs: Any) -> NoReturn:
+        """Prefect's task worker."""
+        raise NotInFlowtop(f"{self.name}.serve() (a task worker)")
 
     def with_options(self, **kwargs: Any) -> Task:
         """A copy with some options changed (Prefect 3's ``Task.with_options``); an option
