@@ -120,6 +120,14 @@ def test_the_table_lists_runs_newest_first_with_counts_and_rerun_links(
     assert rows[0].split()[:3] == ["etl", "2", "FAILED"] and " #1 " in rows[0]
     assert rows[1].split()[:3] == ["etl", "1", "FAILED"]
     assert "1 completed, 1 failed" in rows[1]
+    # The rerun's completed task was carried over, not run: said, as the monitor says it
+    # (its counts alone read as if it ran again).
+    assert "1 completed, 1 failed (1 reused)" in rows[0]
+    assert "reused" not in rows[1]
+    code, out, _ = run_command(capsys, str(workspace), "--json")
+    rerun, first = (json.loads(line) for line in out.splitlines())
+    assert rerun["reused"] == 1 and rerun["counts"] == {"COMPLETED": 1, "FAILED": 1}
+    assert "reused" not in first
 
 
 def test_one_run_shows_every_attempt_with_error_output_and_traceback(

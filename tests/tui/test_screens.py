@@ -640,6 +640,7 @@ async def test_every_column_of_the_all_flows_history_fits_beside_long_flow_cells
         parent_flow="daily-report-for-every-region",
         parent_number=4,
         parameters={"day": "2026-02-06", "regions": ["eu", "us", "apac"], "currency": "USD"},
+        reused=2,
     )
 
     class OneRun:
@@ -660,3 +661,4 @@ async def test_every_column_of_the_all_flows_history_fits_beside_long_flow_cells
     row = next(line for line in lines if "region-subreport" in line)
     assert header.rstrip().endswith("Rerun of") and "Counts" in header, header
     assert row.rstrip().endswith("#7") and "342ms" in row and "…" in row, row
+    assert "✓ 3 (2 reused)" in row, row  # a rerun's tasks that were carried over, not run

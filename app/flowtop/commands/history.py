@@ -241,7 +241,7 @@ def _print_table(runs: list[RunRecord], out: Writer) -> None:
             r.state,
             date_time(r.started),
             precise_duration(r.duration),
-            fmt_counts(r.counts) if r.counts else plural(r.tasks, "task"),
+            (fmt_counts(r.counts) if r.counts else plural(r.tasks, "task")) + _reused(r),
             f"#{r.rerun_of_number}" if r.rerun_of_number is not None else (r.rerun_of or ""),
             r.run_id,
             clean(_note(r)),
@@ -253,6 +253,12 @@ def _print_table(runs: list[RunRecord], out: Writer) -> None:
         print(
             "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip(), file=out
         )
+
+
+def _reused(run: RunRecord) -> str:
+    """`` (3 reused)``, as the monitor's header says it: a rerun's tasks all read
+    completed, and most of them were not run."""
+    return f" ({run.reused:,} reused)" if run.reused else ""
 
 
 def _note(run: RunRecord) -> str:
@@ -284,6 +290,7 @@ def _print_detail(detail: RunDetail, out: Writer) -> None:
     )
     tasks = max(run.tasks, len(detail.tasks))  # a @flow plans none: its tasks are as reached
     counts = fmt_counts(run.counts) if run.counts else "running" if run.state == "RUNNING" else ""
+    counts += _reused(run) if counts else ""
     head = f"run id {run.run_id} · {plural(tasks, 'task')}"
     print(f"{head}: {counts}" if counts else head, file=out)  # a @flow that called no task
     if run.parameters:

@@ -109,7 +109,9 @@ class History(StoreReader):
         self._write_lock = threading.Lock()
         self._number_lock = threading.Lock()
         self._handed: dict[str, int] = {}
-        self._live: set[str] = set()  # runs started and not finished, as of the last commit
+        #: Runs started and not finished, as of the last commit, with how many of their
+        #: tasks were carried over (reused) so far: their row's counts keep it at the end.
+        self._live: dict[str, int] = {}
         # Events taken from the sink and not yet committed; kept through a failed write.
         self._pending: list[StoreItem] = []
         self._failures = 0

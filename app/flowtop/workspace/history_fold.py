@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 from ..engine.events import ErrorInfo, Event, RunFinished, RunStarted, TaskOutput, TaskStateChanged
 from ..engine.states import StateType
 from . import run_log
+from .history_records import REUSED
 
 
 class ResultRows(NamedTuple):
@@ -151,21 +152,23 @@ def apply(
     conn: sqlite3.Connection,
     events: Iterable[StoreItem],
     owner: tuple[str, str, int, str, str],
-    live: set[str],
-) -> set[str]:
+    live: dict[str, int],
+) -> dict[str, int]:
     """Write ``events`` (in emit order); return the runs they leave live.
 
-    ``live`` is the runs live before them (started by this writer, not finished), left
-    unchanged: the caller keeps the result once the transaction commits. ``owner`` is
+    ``live`` is the runs live before them (started by this writer, not finished), each
+    with how many of its tasks were reused so far, left unchanged: the caller keeps the
+    result once the transaction commits. A finished run's counts hold that number as
+    ``reused`` (read back as ``RunRecord.reused``): its tasks live in the log only. ``owner`` is
     the writing process as the runs table records it (owner token, host, pid, boot id,
     process start). Every event of a live run goes to the event log, in emit order, for
     readers to tail and fold; a step of a run this writer never started is dropped.
     """
-    live = set(live)
+    live = dict(live)
     steps: list[Any] = []  # consecutive steps of one run: one log row (``batch_row``)
     results: list[Any] = []
     batches: list[ResultBatch] = []
-    finished: list[RunFinished] = []
+    finished: list[tuple[RunFinished, int]] = []  # and how many of its tasks were reused
     for item in events:
         kind = type(item)
         if kind is TaskStateChanged:
@@ -174,6 +177,8 @@ def apply(
                     _log(conn, steps)
                     steps = []
                 steps.append(item)
+                if item.reused:  # type: ignore[union-attr]  # a TaskStateChanged, by ``kind``
+                    live[item[0]] += 1
         elif kind is ResultBatch:
             batches.append(item)  # type: ignore[arg-type]
         elif isinstance(item, ResultRows):
@@ -187,14 +192,13 @@ def apply(
                 steps = []
             if isinstance(item, RunStarted):
                 _start(conn, item, owner)
-                live.add(item.run_id)
+                live[item.run_id] = 0
             elif isinstance(item, TaskOutput):
                 if item.run_id not in live:
                     continue  # as a step: of a run this writer never started
             else:
                 assert isinstance(item, RunFinished)
-                finished.append(item)
-                live.discard(item.run_id)
+                finished.append((item, live.pop(item.run_id, 0)))
             conn.execute(
                 "INSERT INTO events(run_id, body) VALUES (?, ?)",
                 (item.run_id, run_log.encode(item)),
@@ -216,11 +220,13 @@ def apply(
                     e.state.value,
                     e.ts,
                     e.duration,
-                    json.dumps(e.counts, sort_keys=True),
+                    json.dumps(
+                        {**e.counts, REUSED: reused} if reused else e.counts, sort_keys=True
+                    ),
                     e.error,  # an ErrorInfo is stored as JSON (the adapter above), None as NULL
                     e.run_id,
                 )
-                for e in finished
+                for e, reused in finished
             ],
         )
     return live

@@ -15,6 +15,10 @@ from typing import Any
 from ..engine.parameters import decode as decode_parameters
 from .run_log import run_started_name
 
+#: The key of a finished run's stored counts that says how many of its tasks were reused
+#: (``history_fold.apply``); read out into ``RunRecord.reused``, not a state's count.
+REUSED = "reused"
+
 
 class HistoryError(Exception):
     """The history file cannot be used (not SQLite, newer schema, unreadable)."""
@@ -47,6 +51,8 @@ class RunRecord:
     parameters: dict[str, Any] = field(default_factory=dict)
     #: A ``@flow`` run's ``flow_run_name`` ("" for none).
     name: str = ""
+    #: How many of its completed tasks were carried over, not run (a rerun's, a cached call).
+    reused: int = 0
 
     @property
     def child_of(self) -> str:
@@ -85,6 +91,8 @@ class RunRecord:
             data["parameters"] = dict(self.parameters)
         if self.name:
             data["name"] = self.name
+        if self.reused:
+            data["reused"] = self.reused
         return data
 
 
@@ -202,6 +210,7 @@ def counts_so_far(run: RunRecord, run_detail: Callable[[str], RunDetail]) -> Run
 def _run_record(row: tuple[Any, ...]) -> RunRecord:
     run_id, flow, number, state, started, finished, duration, rerun_of, rerun_number = row[:9]
     counts = json.loads(row[9]) if row[9] else {}
+    reused = counts.pop(REUSED, 0)
     host, pid = row[12], row[13]
     return RunRecord(
         run_id,
@@ -223,6 +232,7 @@ def _run_record(row: tuple[Any, ...]) -> RunRecord:
         parent_number=row[17],
         parameters=decode_parameters(row[18]),
         name=run_started_name(row[19]),
+        reused=reused,
     )
 
 

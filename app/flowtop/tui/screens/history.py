@@ -204,7 +204,8 @@ class HistoryScreen(Screen[None]):
                 flow_cell,
                 Text(str(record.number), justify="right"),
                 state_text(record.state, looks(self.app)),
-                counts_text(record.counts),
+                counts_text(record.counts)
+                + (f" ({record.reused:,} reused)" if record.reused else ""),
                 date_time(record.started, ""),
                 Text(fmt_duration(record.duration), justify="right"),
                 f"#{record.rerun_of_number}" if record.rerun_of_number else "",
