@@ -275,6 +275,10 @@ def test_flow_returning_a_manual_state_sets_its_outcome() -> None:
         assert runner.run(good).value == "fine"
         failed = runner.run(bad)
     assert failed.state is StateType.FAILED and isinstance(failed.error, FailedRun)
+    # No line of the flow raised it: its traceback was flowtop's frames alone.
+    assert failed.error.__traceback__ is None
+    # As in Prefect (the docs' example): the returned state's message is the outcome's.
+    assert bad(return_state=True).message == "declined"
 
 
 def test_flow_return_state_true() -> None:

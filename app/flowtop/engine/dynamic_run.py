@@ -30,6 +30,7 @@ from .graph import Node, Ref, find_refs, resolve_refs
 from .parameters import given_json
 from .policy import safe_repr
 from .prefect_api import (
+    STATE_ERRORS,
     _Annotation,
     allow_failure,
     opaque,
@@ -219,7 +220,12 @@ class DynamicRun(FlowRun):
                 flow_hooks.entering(self)
                 if self.flow.timeout is not None:
                     limit = self.runner.timer.call_later(self.flow.timeout, self._time_out)
-                self.value = resolve_return(awaited(self.flow.fn(*self._args, **self._kwargs)))
+                returned = awaited(self.flow.fn(*self._args, **self._kwargs))
+                try:
+                    self.value = resolve_return(returned)
+                except STATE_ERRORS as made:  # a returned ``Failed(message=…)``: no line
+                    made.__traceback__ = None  # of the flow raised it, and none of flowtop's
+                    self.error = made if self.timed_out is None else self.error
                 self.states_failed = states_failed(self.value)
         except BaseException as exc:  # noqa: BLE001 - the flow's outcome, reported like a task's
             if self.timed_out is None:  # else the run failed already, with its time limit

@@ -205,6 +205,10 @@ def states_failed(value: Any) -> str | None:
     return None
 
 
+#: What a state with no exception of its own raises (``state_exception``): its message.
+STATE_ERRORS = (FailedRun, CrashedRun, CancelledRun)
+
+
 def state_exception(state: State[Any]) -> BaseException:
     """The exception a non-completed state stands for (``prefect.states.get_state_exception``)."""
     data = state.data
@@ -328,6 +332,8 @@ def outcome_state(value: Any, error: BaseException | None) -> State[Any]:
         return State(StateType.FAILED, data=value, message=failure)
     if error is None:
         return State(StateType.COMPLETED, data=value)
+    if isinstance(error, STATE_ERRORS):  # made from a state's message: that message, as Prefect
+        return State(StateType.FAILED, data=error, message=str(error))
     return State(StateType.FAILED, data=error, message=f"{type(error).__name__}: {error}")
 
 
