@@ -151,6 +151,9 @@ def test_a_run_whose_process_died_stops_its_countdowns_and_clocks() -> None:
     assert b.attempts[-1].error is not None  # its failure stays; the running one ends
     assert c.attempts[-1].state is S.CANCELLED and "pid 42" in c.error_text()
     assert counts_text(run) == "✓ 1 completed  ⚡ 2 interrupted"
+    # The run itself reads as the history says it (the header and flows list said Failed).
+    assert run.look == ("⚡", "Interrupted", "interrupted")
+    assert store.latest_for("etl") is run and run.state is S.FAILED
 
 
 def test_a_reused_row_counts_its_attempts_without_this_runs_budget() -> None:

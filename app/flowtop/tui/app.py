@@ -287,9 +287,9 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
     def _show_flows(self) -> None:
         gone = self.store.without_file(self.workspace.shapes, self.selected_flow)
         names = [*self.workspace.shapes, *gone]
-        states = {name: run.state for name in names if (run := self.store.latest_for(name))}
+        shown = {name: run.look for name in names if (run := self.store.latest_for(name))}
         flows = self.flow_list
-        flows.show(names, self._errors(), states, root=self.workspace.root, gone=gone)
+        flows.show(names, self._errors(), shown, root=self.workspace.root, gone=gone)
         if self.selected_flow is None and self.selected_error is None and self.workspace.shapes:
             self._select_flow(next(iter(self.workspace.shapes)))
 

@@ -202,6 +202,7 @@ class RunModel:
         )
         self.reused = 0
         self.interrupted = 0  # rows its dead process left unfinished (counted as cancelled)
+        self.process_died = False  # ended by ``RunInterrupted``: its process is gone
         self.added = 0  # rows added after run_started (@flow tasks), so views know to re-layout
         self.version = 0  # bumps on every change, so views can tell when to re-sort
 
@@ -224,6 +225,12 @@ class RunModel:
     @property
     def is_live(self) -> bool:
         return self.state is S.RUNNING
+
+    @property
+    def look(self) -> tuple[str, str, str]:
+        """Its symbol, word and look: ``⚡ Interrupted`` when its process died (as the
+        history says it), not the ``✗ Failed`` its state is."""
+        return INTERRUPTED_LOOK if self.process_died else STATE_LOOK[self.state]
 
     def call_links(self, key: str) -> tuple[list[str], list[str]] | None:
         """A @flow call's upstream and downstream calls in this run (None: no such call)."""
@@ -276,8 +283,10 @@ class RunModel:
             self.output = printable(event.output)
             self.version += 1
         elif isinstance(event, RunInterrupted):
-            # Its process died: the run can't go on. Shown as failed, with the reason.
+            # Its process died: the run can't go on. FAILED, shown as interrupted (as the
+            # store says it), with the reason.
             self.state = S.FAILED
+            self.process_died = True
             self.note = f"interrupted: {event.reason}"
             self.finished = event.ts
             if self.started is not None:

@@ -42,19 +42,19 @@ class FlowList(OptionList):
         self,
         flows: Iterable[str],
         errors: Mapping[str, Any],
-        run_states: Mapping[str, Any] | None = None,
+        run_looks: Mapping[str, tuple[str, str, str]] | None = None,
         *,
         root: Path | None = None,
         gone: Collection[str] = (),
     ) -> None:
         """Replace the options, keeping the highlight on the same id when it still exists.
-        ``gone``: flows no file defines any more, listed (dim) for their runs."""
+        ``run_looks``: how each flow's newest run looks (``RunModel.look``); ``gone``:
+        flows no file defines any more, listed (dim) for their runs."""
         current = self.highlighted_option.id if self.highlighted_option is not None else None
         options: list[Option] = []
         styles = looks(self.app)
         for name in flows:
-            state = (run_states or {}).get(name)
-            symbol, _, look = STATE_LOOK[state] if state in STATE_LOOK else STATE_LOOK[None]
+            symbol, _, look = (run_looks or {}).get(name, STATE_LOOK[None])
             prompt = Text.assemble((f"{symbol} ", styles[look]), (name, ""))
             if name in gone:
                 prompt.stylize("dim", 2)

@@ -8,7 +8,7 @@ from textual.widgets import Static
 from flowtop.engine.parameters import describe as describe_parameters
 from flowtop.engine.states import StateType
 from flowtop.formats import plural
-from flowtop.looks import STATE_LOOK, run_error_text
+from flowtop.looks import run_error_text
 from flowtop.printable import printable
 from flowtop.tui.model import RunModel, fmt_duration
 from flowtop.tui.row_views import counts_text
@@ -49,7 +49,7 @@ class RunHeader(Static):
                     f" (child of run {run.parent_label})" if run.parent_label else " (child run)",
                     style="dim",
                 )
-            symbol, word, look = STATE_LOOK[run.state]
+            symbol, word, look = run.look
             text.append("  ")
             text.append(f"{symbol} {word}", style=styles[look])
             text.append(f"  {fmt_duration(run.elapsed(now), live=run.duration is None)}")
