@@ -403,3 +403,17 @@ def test_a_run_that_failed_with_no_task_says_why(capsys, workspace: Path) -> Non
     lines = out.splitlines()
     assert lines[1].endswith("0 tasks") and lines[2] == "flow raised KeyError: 'GBP'"
     assert lines[3] == "  Traceback (most recent call last):" and lines[-1] == "  KeyError: 'GBP'"
+
+
+@pytest.mark.parametrize("kind", ["file", "folder"])
+def test_something_else_where_the_store_belongs_is_said(capsys, workspace: Path, kind: str) -> None:
+    """A `.flowtop` that is a file (or a `history.db` that is a folder) read as "No run
+    history yet: … does not exist", though every run recorded here would fail on it."""
+    if kind == "file":
+        (workspace / ".flowtop").write_text("")
+        said = ".flowtop is a file, where flowtop keeps its folder: move it away"
+    else:
+        (workspace / ".flowtop" / "history.db").mkdir(parents=True)
+        said = "history.db is not a file, where flowtop keeps its run store: move it away"
+    code, out, err = run_command(capsys, str(workspace))
+    assert code == 2 and out == "" and err.rstrip().endswith(said), err

@@ -87,6 +87,12 @@ def main(args: argparse.Namespace) -> int:
         return _usage(f"{path}: no such file or folder")
     root = path if path.is_dir() else path.parent
     db = root / STATE_DIR / STORE_FILE
+    # Something else where the store belongs: not "does not exist" (it does, and it is in
+    # the way of every run recorded here).
+    if db.parent.exists() and not db.parent.is_dir():
+        return _usage(f"{db.parent} is a file, where flowtop keeps its folder: move it away")
+    if db.exists() and not db.is_file():
+        return _usage(f"{db} is not a file, where flowtop keeps its run store: move it away")
     if not db.is_file():
         print(
             f"No run history yet: {db} does not exist. Runs are recorded by `flowtop run` and the TUI.",
