@@ -18,6 +18,7 @@ textual-serve builds its page's links from one ``public_url``; here they are bui
 from __future__ import annotations
 
 import argparse
+import functools
 import ipaddress
 import secrets
 import shlex
@@ -105,7 +106,14 @@ def names_this_machine(host_header: str) -> bool:
         ipaddress.ip_address(name)
         return True
     except ValueError:
-        return name in {*LOOPBACK_NAMES, socket.gethostname().lower(), socket.getfqdn().lower()}
+        return name in _machine_names()
+
+
+@functools.cache
+def _machine_names() -> frozenset[str]:
+    """This machine's names, looked up once: ``getfqdn`` may ask DNS, and the check runs
+    for every websocket a page opens."""
+    return frozenset({*LOOPBACK_NAMES, socket.gethostname().lower(), socket.getfqdn().lower()})
 
 
 def allowed_origins(host: str, port: int, public: str | None) -> set[str]:

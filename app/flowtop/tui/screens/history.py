@@ -151,7 +151,7 @@ class HistoryScreen(Screen[None]):
         self.load()
 
     def on_resize(self) -> None:
-        self.load()  # the flow cells take the width there is now
+        self._fill(list(self.records.values()))  # the flow cells take the width there is now
 
     def load(self) -> None:
         """(Re)read the runs; the cursor stays on the run it was on (back from a run)."""
@@ -159,7 +159,6 @@ class HistoryScreen(Screen[None]):
         table = self.query_one("#runs", DataTable)
         message = self.query_one("#message", Static)
         scope = "all flows" if flow is None else f"flow {flow}"
-        was_on = self._cursor_run(table)
         try:
             listed = self.history.runs(flow=flow, limit=RUN_LIMIT)
             records = [counts_so_far(r, self.history.run_detail) for r in listed]
@@ -184,6 +183,12 @@ class HistoryScreen(Screen[None]):
         if total > len(records):
             count = f"newest {len(records)} of {total:,} runs"
         self.query_one("#heading", Static).update(Text(f"History · {scope} · {count}"))
+        self._fill(records)
+
+    def _fill(self, records: list[RunRecord]) -> None:
+        """The runs table of ``records``; the cursor stays on the run it was on."""
+        table = self.query_one("#runs", DataTable)
+        was_on = self._cursor_run(table)
         table.clear()
         self.records = {}
         # The flow cell takes what the other columns leave (with a run's name, caller and
