@@ -287,6 +287,22 @@ def test_a_path_that_is_not_flows_is_a_usage_error(tmp_path: Path, command: str)
     assert done.stderr.strip() == f"flowtop: {notes}: not a folder or a .py file"
 
 
+def test_a_file_name_with_a_newline_stays_on_its_error_line(tmp_path: Path) -> None:
+    write(tmp_path, "two\nlines.py", "import flowtop\nraise RuntimeError('down')\n")
+    done = flowtop("list", str(tmp_path))
+    assert done.returncode == 2
+    assert f"{tmp_path}/two␊lines.py:2: RuntimeError: down" in done.stderr.splitlines()[0]
+
+
+@pytest.mark.parametrize("command", ["history", "watch", "cancel", "limits"])
+def test_the_store_commands_read_a_path_as_run_and_list_do(tmp_path: Path, command: str) -> None:
+    # They used to take a text file for a workspace: "No run history yet", exit 0.
+    notes = write(tmp_path, "notes.txt", "not python")
+    done = flowtop(command, str(notes))
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"flowtop {command}: {notes}: not a folder or a .py file"
+
+
 def test_json_output_survives_text_a_strict_stdout_cannot_encode(tmp_path: Path) -> None:
     write(
         tmp_path,

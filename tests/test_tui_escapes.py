@@ -73,7 +73,7 @@ async def test_policy_names_from_user_code_reach_the_screen_printable(tmp_path: 
 async def test_a_broken_file_s_name_reaches_the_flows_list_printable(tmp_path: Path) -> None:
     """The ✗ row of a file that failed to load wrote its name raw: a file called
     `ev\x1b]0;TITLE\x07il.py` retitled the window (and one with a byte 0x9b, not UTF-8,
-    began an 8-bit escape)."""
+    began an 8-bit escape), and one called `two\nlines.py` took two rows."""
     import os
 
     from flowtop.tui.app import FlowtopApp
@@ -81,6 +81,7 @@ async def test_a_broken_file_s_name_reaches_the_flows_list_printable(tmp_path: P
 
     (tmp_path / "ev\x1b]0;TITLE\x07il.py").write_text("import flowtop\nraise RuntimeError('bad')\n")
     os.close(os.open(os.fsencode(tmp_path) + b"/g\x9b2J.py", os.O_CREAT | os.O_WRONLY))
+    (tmp_path / "two\nlines.py").write_text("import flowtop\nraise RuntimeError('bad')\n")
     workspace = Workspace(tmp_path)
     workspace.load()
     app = FlowtopApp(workspace, watch=False)
@@ -89,6 +90,7 @@ async def test_a_broken_file_s_name_reaches_the_flows_list_printable(tmp_path: P
             await pilot.pause()
             text = screen_text(app)
             assert "✗ ev␛]0;TITLE␇il.py" in text, text
+            assert "✗ two␊lines.py" in text, text
             assert not CONTROL.search(text) and "\udc9b" not in text, text
     finally:
         workspace.close()

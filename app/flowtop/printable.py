@@ -29,6 +29,11 @@ def same_length_printable(text: str) -> str:
     return "".join("\ufffd" if len(shown := _PICTURES.get(ord(c), c)) > 1 else shown for c in text)
 
 
+def printable_name(name: str) -> str:
+    """:func:`printable` with newlines and tabs shown too: a file name stays on its line."""
+    return printable(name).replace("\n", "\u240a").replace("\t", "\u2409")
+
+
 def has_control(text: str) -> bool:
     """True when :func:`printable` would change ``text``."""
     return _CONTROL.search(text) is not None

@@ -190,16 +190,19 @@ def test_stand_ins_exist_only_inside_the_window() -> None:
     with prefect_imports():
         import prefect  # type: ignore[import-not-found]
         from prefect.flow_engine import FlowRunTimeoutError  # type: ignore[import-not-found]
+        from prefect.logging import get_run_logger  # type: ignore[import-not-found]
+        from prefect.logging.loggers import get_logger  # type: ignore[import-not-found]
         from prefect.task_engine import TaskRunTimeoutError  # type: ignore[import-not-found]
         from prefect.utilities.annotations import unmapped  # type: ignore[import-not-found]
 
-        from flowtop import TaskTimeout
+        from flowtop import TaskTimeout, logging
         from flowtop import unmapped as flowtop_unmapped
         from flowtop.exceptions import FlowRunTimeoutError as flowtop_timeout
 
         assert unmapped is flowtop_unmapped and prefect.__version__.startswith("3.")
         assert FlowRunTimeoutError is flowtop_timeout
         assert TaskRunTimeoutError is TaskTimeout  # where Prefect 3 defines it
+        assert get_run_logger is logging.get_run_logger and get_logger is logging.get_logger
     assert "prefect" not in sys.modules or sys.modules["prefect"] is not prefect
 
 

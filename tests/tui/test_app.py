@@ -613,9 +613,12 @@ async def test_a_flow_whose_file_goes_stays_listed_while_its_run_goes_on(
         workspace.flows["waiting"] = waiting
 
 
-async def test_the_footer_offers_n_and_x_only_while_a_retry_waits(tmp_path: Path) -> None:
+@pytest.mark.parametrize("width", [60, 100])
+async def test_the_footer_offers_n_and_x_only_while_a_retry_waits(
+    tmp_path: Path, width: int
+) -> None:
     """On a finished run `n` and `x` do nothing, and at 60 columns they took the room of
-    `f`, the key such a run needs."""
+    `f`, the key such a run needs; `c` (only while the run is live) was cut first."""
     from flowtop import Flow, task
 
     @task(max_retries=1, retry_delay=60)
@@ -625,14 +628,15 @@ async def test_the_footer_offers_n_and_x_only_while_a_retry_waits(tmp_path: Path
     with Flow("waits") as flow:
         flaky()
     app = make_app(FakeWorkspace(tmp_path, {"waits": flow}))
-    async with app.run_test(size=(60, 20)) as pilot:
+    async with app.run_test(size=(width, 20)) as pilot:
 
         def footer() -> str:
             return screen_text(app).splitlines()[-1]
 
-        assert "Retry now" not in footer()
+        assert "Retry now" not in footer() and "Cancel" not in footer()
         await pilot.press("r")
         await wait_for(pilot, lambda: "Retry now" in footer(), "n in the footer while it waits")
+        assert "c Cancel" in footer(), footer()
         await pilot.press("x")
         await wait_for(pilot, lambda: "Retry now" not in footer(), "n to leave the footer")
-        assert "Rerun failed" in footer(), footer()
+        assert "Rerun failed" in footer() and "Cancel" not in footer(), footer()

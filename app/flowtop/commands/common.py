@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from ..engine.suggest import did_you_mean
 from ..printable import say
+from ..workspace.places import Places
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -32,17 +33,22 @@ def whole_number(minimum: int, maximum: int) -> Callable[[str], int]:
     return parse
 
 
+def places_of(path: str | Path) -> Places | str:
+    """Where the workspace opened as ``path`` keeps things, or why it cannot be opened:
+    every command reads a path the same way (a folder, or a flow file in one)."""
+    try:
+        return Places.of(path)
+    except (FileNotFoundError, ValueError) as exc:
+        return str(exc)
+
+
 def bad_path(path: str) -> bool:
     """Print why ``path`` can't be opened as flows (a usage error, exit 2); False when it can."""
-    target = Path(path)
-    if not target.exists():
-        problem = "no such file or folder"
-    elif not (target.is_dir() or (target.is_file() and target.suffix == ".py")):
-        problem = "not a folder or a .py file"
-    else:
-        return False
-    say(f"{path}: {problem}")
-    return True
+    places = places_of(path)
+    if isinstance(places, str):
+        say(places)
+        return True
+    return False
 
 
 def load_problems(workspace: Workspace) -> list[str]:

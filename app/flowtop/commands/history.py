@@ -37,9 +37,8 @@ from ..workspace.history_records import (
     TaskRecord,
     counts_so_far,
 )
-from ..workspace.places import STATE_DIR, STORE_FILE
 from ..workspace.store_reader import StoreReader
-from .common import whole_number
+from .common import places_of, whole_number
 from .printers import one_line, raised_at
 
 #: The most runs ``--limit`` takes; SQLite integers stop at 2**63 - 1.
@@ -83,10 +82,10 @@ def main(args: argparse.Namespace) -> int:
     path = Path(
         args.path if args.path is not None else ("flows" if Path("flows").is_dir() else ".")
     )
-    if not path.exists():
-        return _usage(f"{path}: no such file or folder")
-    root = path if path.is_dir() else path.parent
-    db = root / STATE_DIR / STORE_FILE
+    places = places_of(path)
+    if isinstance(places, str):
+        return _usage(places)
+    db = places.store_path
     # Something else where the store belongs: not "does not exist" (it does, and it is in
     # the way of every run recorded here).
     if db.parent.exists() and not db.parent.is_dir():

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from ..printable import printable
+from .common import places_of
 from .store_access import usage
 
 
@@ -40,12 +41,12 @@ def main(args: argparse.Namespace) -> int:
     from ..code_settings import settings_table
     from ..concurrency.limits import limit_of
     from ..concurrency.slots import read_slots
-    from ..workspace.places import STATE_DIR
 
     path = Path(args.path)  # ``cli.main`` gives the default (``./flows``, else ``.``)
-    if not path.exists():
-        return usage("limits", f"{path}: no such file or folder")
-    state = (path if path.is_dir() else path.parent) / STATE_DIR
+    places = places_of(path)
+    if isinstance(places, str):
+        return usage("limits", places)
+    state = places.state_dir
     problem = settings_problem(path)
     if problem is not None:
         return usage("limits", problem)

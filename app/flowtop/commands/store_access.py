@@ -9,7 +9,7 @@ from typing import Literal, overload
 
 from ..engine.suggest import did_you_mean
 from ..workspace.history_records import HistoryError, RunRecord
-from ..workspace.places import STATE_DIR, STORE_FILE
+from .common import places_of
 
 
 def usage(command: str, message: str) -> int:
@@ -36,11 +36,10 @@ def store_path(targets: list[str], command: str) -> tuple[Path, str | None] | in
             run = targets[0]
     if path is None:
         path = "flows" if Path("flows").is_dir() else "."
-    folder = Path(path)
-    if not folder.exists():
-        return usage(command, f"{path}: no such file or folder")
-    root = folder if folder.is_dir() else folder.parent
-    db = root / STATE_DIR / STORE_FILE
+    places = places_of(path)
+    if isinstance(places, str):
+        return usage(command, places)
+    db = places.store_path
     if not db.is_file():
         return usage(command, f"no runs yet: {db} does not exist")
     return db, run

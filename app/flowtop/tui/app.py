@@ -26,7 +26,7 @@ from textual.widgets import Input
 
 from flowtop.engine.events import RunFinished, RunStarted
 from flowtop.engine.states import StateType
-from flowtop.printable import printable
+from flowtop.printable import printable, printable_name
 from flowtop.tui.bindings import (
     ALWAYS_IN_FOOTER,
     APP_BINDINGS,
@@ -34,6 +34,7 @@ from flowtop.tui.bindings import (
     FOCUS_BINDINGS,
     FOOTER_KEYS,
     KEYS,
+    LIVE_ACTIONS,
     WAITING_ACTIONS,
 )
 from flowtop.tui.clock import Clock, system_clock
@@ -119,7 +120,7 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
         self._shut_down = False
         self._frozen = False  # whether this app froze the objects made before it was ready
         self._toml_keys: dict[str, str] = {}  # the [keys] table last applied
-        self._footer_waiting = False  # whether the footer shows `n` and `x` now
+        self._footer_shows = (False, False)  # whether the footer shows `n` `x`, and `c`
         self.keymap_now: dict[str, str] = {}  # binding id -> key(s): what set_keymap was given
         self._last_flush = 0.0
         self._flush_timer: Timer | None = None
@@ -159,21 +160,25 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
         if focused is self.filter_box:
             return [(self.get_key_display(Binding(k, k)), lbl) for k, lbl in FILTER_FOOTER], []
         pane = "flows" if focused is self.flow_list else "tasks"
-        waiting = self._retries_waiting()  # `n` and `x` act on a task awaiting its retry
+        waiting, live = self._footer_context()
         entries = [
             (self.key_for(action), label)
             for action, label in FOOTER_KEYS[pane]
-            if waiting or action not in WAITING_ACTIONS
+            if (waiting or action not in WAITING_ACTIONS) and (live or action not in LIVE_ACTIONS)
         ]
         if focused is self.detail:  # the arrows scroll the pane here, not the table
             entries.insert(0, ("↑↓", "Scroll"))
         return entries, [(self.key_for(action), label) for action, label in ALWAYS_IN_FOOTER]
 
-    def _retries_waiting(self) -> bool:
-        """Whether the shown run has a task awaiting its retry: the footer offers `n` and
-        `x` only then (on a finished run they took the room `f` needed at 60 columns)."""
+    def _footer_context(self) -> tuple[bool, bool]:
+        """Whether the shown run has a task awaiting its retry, and whether it is live:
+        the footer offers `n` and `x` only in the first case, `c` only in the second (on a
+        finished run they took the room `f` needed at 60 columns, and during a live run
+        `c` went before `f` at 100)."""
         run = self.table.run
-        return run is not None and run.counts[StateType.AWAITING_RETRY] > 0
+        if run is None:
+            return False, False
+        return run.counts[StateType.AWAITING_RETRY] > 0, run.is_live
 
     def on_descendant_focus(self) -> None:
         self.key_bar.refresh()
@@ -322,7 +327,7 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
         self.selected_error = key
         error = self._errors().get(key)
         self.table.show_run(None)
-        where = printable(Path(key).name)  # a file's name may hold escapes
+        where = printable_name(Path(key).name)  # a file's name may hold escapes or a newline
         self.header.show(where, None, self.clock(), error=file_problem(error))
         self.detail.show_error(where, error)
 
@@ -431,8 +436,8 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
     def _tick(self) -> None:
         table = self.table
         table.tick()
-        if self._retries_waiting() != self._footer_waiting:
-            self._footer_waiting = not self._footer_waiting
+        if self._footer_context() != self._footer_shows:
+            self._footer_shows = self._footer_context()
             self.key_bar.refresh()
         run = table.run
         if run is not None and run.is_live and self.selected_error is None:

@@ -70,16 +70,18 @@ KEYS = (
 #: whole, then ``ALWAYS_IN_FOOTER`` at the right end. Actions, labels.
 #: The footer's keys that act only on a task awaiting its retry: shown while one waits.
 WAITING_ACTIONS = frozenset({"retry_now", "give_up"})
+#: The footer's keys that act only on a live run: shown while the shown run is live.
+LIVE_ACTIONS = frozenset({"cancel"})
 
 FOOTER_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
     "tasks": (
         ("run", "Run"),
         ("retry_now", "Retry now"),
         ("give_up", "Give up"),
+        ("cancel", "Cancel"),
         ("rerun_failed", "Rerun failed"),
         ("edit_retry", "Edit retry"),
         ("rerun_task", "Rerun task"),
-        ("cancel", "Cancel"),
         ("open_editor", "Open"),
         ("copy_error", "Copy"),
         ("filter", "Filter"),
@@ -91,9 +93,9 @@ FOOTER_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "flows": (
         ("run", "Run"),
+        ("cancel", "Cancel"),
         ("rerun_failed", "Rerun failed"),
         ("history", "History"),
-        ("cancel", "Cancel"),
         ("focus_tasks", "Tasks"),
         ("toggle_auto_rerun", "Auto-rerun"),
         ("command_palette", "Palette"),

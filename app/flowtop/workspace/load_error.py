@@ -11,13 +11,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..printable import printable_name
+
 
 def display_path(path: Path | str) -> str:
-    """The path relative to the current folder when it is below it, else as given."""
+    """The path relative to the current folder when it is below it, else as given; on
+    one line (a file may be named ``a\nb.py``)."""
     try:
-        return str(Path(path).relative_to(Path.cwd()))
+        shown = str(Path(path).relative_to(Path.cwd()))
     except ValueError:
-        return str(path)
+        shown = str(path)
+    return printable_name(shown)
 
 
 def unread_prefect_hint(names: Sequence[str]) -> str:

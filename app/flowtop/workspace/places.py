@@ -25,13 +25,13 @@ class Places:
         """Raises ``FileNotFoundError`` or ``ValueError`` naming ``path``."""
         given = Path(path)
         if not given.exists():
-            raise FileNotFoundError(f"no such file or folder: {path}")
+            raise FileNotFoundError(f"{path}: no such file or folder")
         # The workspace is the folder that was opened: a symlinked flow file (or folder)
         # takes its settings and history from here, not from wherever the link points.
         opened = Path(os.path.abspath(given))
         if opened.is_dir():
             return cls(opened, opened, None)
-        if opened.suffix == ".py":
+        if opened.suffix == ".py" and opened.is_file():
             return cls(opened, opened.parent, opened)
         raise ValueError(f"{path}: not a folder or a .py file")
 

@@ -18,7 +18,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from flowtop.looks import STATE_LOOK
-from flowtop.printable import printable
+from flowtop.printable import printable_name
 from flowtop.tui.widgets.state_colors import looks
 
 
@@ -61,7 +61,7 @@ class FlowList(OptionList):
                 prompt.append(" (gone)", style="dim")
             options.append(Option(prompt, id=f"flow:{name}"))
         for key in errors:
-            label = printable(_short(key, root))  # a file name may hold escapes
+            label = printable_name(_short(key, root))  # a file name may hold escapes or a newline
             options.append(
                 Option(
                     Text.assemble(("✗ ", styles["failed"]), (label, styles["error"])),
