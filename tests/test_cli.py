@@ -303,6 +303,26 @@ def test_the_store_commands_read_a_path_as_run_and_list_do(tmp_path: Path, comma
     assert done.stderr.strip() == f"flowtop {command}: {notes}: not a folder or a .py file"
 
 
+def test_a_latin_1_terminal_gets_question_marks_for_symbols_and_a_reason_for_no_tui(
+    tmp_path: Path,
+) -> None:
+    """With a Latin-1 locale, writing ``▶`` raised: `flowtop run` printed a traceback per
+    batch of events, `flowtop list` ended in one, and the TUI drew `\\u2717` for every ✗."""
+    write(tmp_path, "flaky.py", FLAKY)
+    env = {**os.environ, "PYTHONIOENCODING": "latin-1"}
+
+    def latin_1(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "flowtop", *args]
+        return subprocess.run(command, capture_output=True, env=env, text=True, timeout=60)
+
+    done = latin_1("run", str(tmp_path))
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert "flaky/after ? completed" in done.stdout and "flaky #1 COMPLETED" in done.stdout
+    done = latin_1("open", str(tmp_path))
+    assert done.returncode == 2
+    assert "the monitor draws with Unicode, and this terminal's encoding is" in done.stderr
+
+
 def test_json_output_survives_text_a_strict_stdout_cannot_encode(tmp_path: Path) -> None:
     write(
         tmp_path,

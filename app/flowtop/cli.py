@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from . import __version__
+from .printable import replace_what_cannot_print
 
 #: subcommand -> (module under flowtop.commands, one-line help)
 COMMANDS = {
@@ -77,6 +78,7 @@ def build_parser(chosen: str | None = None) -> Parser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    replace_what_cannot_print()  # before anything wraps the streams
     args_list = list(sys.argv[1:] if argv is None else argv)
     if "--prefect-compat" in args_list:  # before or after the command: drop-in mode
         args_list.remove("--prefect-compat")

@@ -10,6 +10,7 @@ characters, so every view of such text (the TUI, the headless printer) passes it
 
 from __future__ import annotations
 
+import io
 import re
 import sys
 from typing import Protocol, TextIO
@@ -77,6 +78,29 @@ class PrintableStream:
 
     def flush(self) -> None:
         self.stream.flush()
+
+
+#: Drawn by every view: a terminal that cannot show these cannot show flowtop.
+SYMBOLS = "✓✗⟳▶…⊘▕▔"
+
+
+def encodes_symbols(stream: object) -> bool:
+    """Whether ``stream`` can carry flowtop's symbols: a UTF-8 terminal can, one with a
+    Latin-1 locale (``LC_ALL=en_US.ISO-8859-1``) cannot."""
+    try:
+        SYMBOLS.encode(getattr(stream, "encoding", None) or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def replace_what_cannot_print() -> None:
+    """On a terminal whose encoding lacks flowtop's symbols, human output shows ``?`` for
+    them: writing ``✓`` raised UnicodeEncodeError, a traceback in place of every line of
+    ``flowtop run`` and the end of ``flowtop list``. JSON output is ASCII either way."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and not encodes_symbols(stream):
+            stream.reconfigure(errors="replace")
 
 
 def say(message: str, *, command: str = "flowtop", stream: TextIO | None = None) -> None:

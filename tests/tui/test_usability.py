@@ -409,6 +409,24 @@ async def test_a_rebound_key_is_named_everywhere(workspace) -> None:
         assert "press R on the main screen" in screen_text(app)
 
 
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+async def test_help_scrolls_to_its_last_key_and_keeps_its_hint_in_view(workspace, size) -> None:
+    """The keys' scrolling part took the dialog's whole height: End stopped short of the
+    last keys, and the hint saying how to close was below the screen's edge."""
+    from flowtop.tui.screens import HelpScreen
+
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+        assert "Escape or ? closes" in screen_text(app)
+        await pilot.press("end")
+        await pilot.pause(0.1)
+        text = screen_text(app)
+        last_key = app.screen.rows[-1][1]
+        assert last_key in text and "Escape or ? closes" in text, text
+
+
 def test_a_mistyped_binding_id_gets_a_did_you_mean() -> None:
     from flowtop.tui.keymap import unknown_binding_message
 
@@ -555,6 +573,29 @@ async def test_sixteen_colours_failures_are_reverse_video(workspace) -> None:
         await pilot.pause(0.05)
         failed = segments_with(app.screen._compositor.render_strips(), "✗ Failed")
         assert len(failed) >= 2 and all(seg.style.reverse for seg in failed)
+
+
+async def test_a_16_colour_terminal_gets_each_state_colour_as_itself(workspace) -> None:
+    """Textual turned ANSI colours into RGB by Monokai, then into the nearest of 16: a
+    waiting retry (yellow) came out bright red and a failure (red) magenta."""
+    from rich.color import Color, ColorSystem
+    from rich.style import Style
+    from textual.filter import ANSIToTruecolor
+
+    from flowtop.tui.widgets.state_colors import LOOK_STYLE
+
+    app = FlowtopApp(workspace, watch=False)
+    app.colour_mode = "ansi16"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        to_rgb = ANSIToTruecolor(app.ansi_theme)
+        for look, style in LOOK_STYLE.items():
+            colour = Style.parse(style).color
+            if colour is None:
+                continue
+            drawn = to_rgb.truecolor_style(Style(color=colour), Color.parse("black")).color
+            assert drawn is not None, look
+            assert drawn.downgrade(ColorSystem.STANDARD).number == colour.number, look
 
 
 # -- 15: the footer: the focused pane's keys by priority, ? and q always, never cut ----

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-from ..printable import say
+from ..printable import encodes_symbols, say
 from .common import bad_path
 from .run import add_executor_flags, want_dashboard
 
@@ -16,6 +17,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     if bad_path(args.path):
+        return 2
+    if not encodes_symbols(sys.__stderr__):  # where Textual draws
+        encoding = getattr(sys.__stderr__, "encoding", None)
+        say(
+            f"the monitor draws with Unicode, and this terminal's encoding is {encoding}: "
+            "set a UTF-8 locale (LC_ALL=C.UTF-8) if the terminal shows UTF-8, or follow "
+            "runs with `flowtop run` and `flowtop watch`"
+        )
         return 2
     from ..engine.spec import ExecutorError, check_spec
 

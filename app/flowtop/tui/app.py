@@ -52,6 +52,7 @@ from flowtop.tui.widgets.filter_input import FilterInput
 from flowtop.tui.widgets.flow_list import FlowList
 from flowtop.tui.widgets.key_bar import Entry, KeyBar
 from flowtop.tui.widgets.run_header import RunHeader
+from flowtop.tui.widgets.state_colors import STANDARD_16, colour_mode
 from flowtop.tui.widgets.task_table import TaskTable
 from flowtop.tui.workspace_view import LocalWorkspace, WorkspaceView
 from flowtop.workspace.flow_shapes import PolicyView
@@ -213,6 +214,8 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
 
     def on_mount(self) -> None:
         self.title = f"flowtop · {self.workspace.root}"
+        if colour_mode(self) == "ansi16":
+            self.ansi_theme_dark = self.ansi_theme_light = STANDARD_16
         self.table.policy_source = self._policy_summary
         self.buffer.wake = self._wake  # called on the engine's thread
         self.set_interval(LIVE_TICK, self._tick, name="live-tick")

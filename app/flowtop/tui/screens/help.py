@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from .form_dialog import FormDialog
@@ -36,8 +36,8 @@ def key_rows(
 class HelpScreen(FormDialog[None]):
     DEFAULT_CSS = """
     HelpScreen #dialog { width: 90; }
-    HelpScreen #title { margin-bottom: 1; }
-    HelpScreen #keys { height: auto; max-height: 1fr; }
+    HelpScreen #title { dock: top; padding-bottom: 1; }
+    HelpScreen #hint { dock: bottom; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -59,8 +59,10 @@ class HelpScreen(FormDialog[None]):
         self.rows = key_rows(self._help_bindings, self.app.get_key_display)
         for keys, description, tooltip in self.rows:
             table.add_row(Text(keys), Text(description), Text(tooltip))
-        with Vertical(id="dialog"):
+        # The dialog scrolls its keys between a title and a hint docked to its edges: a
+        # scrolling part inside an auto-height dialog took the dialog's whole height, and
+        # its last rows and the hint were drawn past the screen's bottom edge.
+        with VerticalScroll(id="dialog"):
             yield Static("Keys", id="title")
-            with VerticalScroll(id="keys"):
-                yield Static(table, id="table")
             yield Static("Escape or ? closes · ctrl+p opens the command palette", id="hint")
+            yield Static(table, id="table")

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from rich.terminal_theme import TerminalTheme
+
 LOOK_STYLE: Mapping[str, str] = {
     "completed": "green",
     "reused": "green",
@@ -38,6 +40,37 @@ PLAIN_LOOK_STYLE: Mapping[str, str] = {
 
 #: 16 colours: the colours stay, a failure is also in reverse video.
 ANSI16_LOOK_STYLE: Mapping[str, str] = {**LOOK_STYLE, "failed": "bold reverse red"}
+
+
+#: The 16 colours Rich matches a colour against to draw it on a 16-colour terminal (the
+#: VGA ones). Textual turns each ANSI colour into RGB by its terminal theme first, then
+#: into the nearest of these: with its default theme (Monokai) yellow came out bright
+#: red and red came out magenta, so a waiting retry looked redder than a failure. With
+#: this theme each ANSI colour comes back as itself, in the user's own palette.
+STANDARD_16 = TerminalTheme(
+    (0, 0, 0),
+    (170, 170, 170),
+    [
+        (0, 0, 0),
+        (170, 0, 0),
+        (0, 170, 0),
+        (170, 85, 0),
+        (0, 0, 170),
+        (170, 0, 170),
+        (0, 170, 170),
+        (170, 170, 170),
+    ],
+    [
+        (85, 85, 85),
+        (255, 85, 85),
+        (85, 255, 85),
+        (255, 255, 85),
+        (85, 85, 255),
+        (255, 85, 255),
+        (85, 255, 255),
+        (255, 255, 255),
+    ],
+)
 
 
 def colour_mode(app: Any) -> str:
