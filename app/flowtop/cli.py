@@ -109,9 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     module = importlib.import_module(f"flowtop.commands.{COMMANDS[args.command][0]}")
     try:
         return int(module.main(args) or 0)
-    except KeyboardInterrupt:
-        print(f"flowtop {args.command}: interrupted (Ctrl+C)", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # or SIGTERM (``commands.run.Terminated``)
+        how = getattr(exc, "how", "Ctrl+C")
+        print(f"flowtop {args.command}: interrupted ({how})", file=sys.stderr)
+        return int(getattr(exc, "exit_code", 130))
     except BrokenPipeError:  # `flowtop history | head`: the reader has what it wanted
         from .commands.printers import READER_GONE, silence
 

@@ -25,26 +25,53 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, ``timeout``, a service or a pod stopped), raised as a Ctrl+C is:
+    the run is cancelled and its worker processes killed. Left to the default, the process
+    died at once, the run read INTERRUPTED, and a process pool's workers ran on."""
+
+    how = "SIGTERM"
+    exit_code = 128 + signal.SIGTERM
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def stop_like_ctrl_c_on_sigterm() -> None:
+    """From here on SIGTERM cancels the runs as Ctrl+C does (see ``Terminated``), unless
+    SIGTERM is ignored or handled otherwise, or this is not the main thread."""
+    main = threading.current_thread() is threading.main_thread()
+    if main and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _terminated)
+
+
 @contextlib.contextmanager
 def ctrl_c_after() -> Iterator[None]:
-    """Hold a Ctrl+C back until the block is done, then raise it.
+    """Hold a Ctrl+C (or SIGTERM) back until the block is done, then raise it.
 
     Starting a run records it in the store (RUNNING), then starts it: a Ctrl+C between
     the two left a recorded run that nothing would cancel, so it read RUNNING until a
     reader found its process gone. Held back, it comes once the run exists, and cancels
-    it like any Ctrl+C (``CANCELLED``, exit 130). Only Python's own Ctrl+C is held back:
-    off the main thread no signal arrives, and one ignored or handled otherwise is left so.
+    it like any Ctrl+C (``CANCELLED``, exit 130). Only flowtop's own handlers are held
+    back: off the main thread no signal arrives, and one ignored or handled otherwise is
+    left so.
     """
-    ours = signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    if not ours or threading.current_thread() is not threading.main_thread():
+    ours = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: _terminated}
+    held = {sig: handler for sig, handler in ours.items() if signal.getsignal(sig) is handler}
+    if not held or threading.current_thread() is not threading.main_thread():
         yield
         return
     pressed: list[int] = []
-    signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
+    for sig in held:
+        signal.signal(sig, lambda signum, frame: pressed.append(signum))
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        for sig, handler in held.items():
+            signal.signal(sig, handler)
+    if signal.SIGTERM in pressed:
+        raise Terminated
     if pressed:
         raise KeyboardInterrupt
 
@@ -191,6 +218,7 @@ def main(args: argparse.Namespace) -> int:
         return detach_main(args, out)
     if bad_path(args.path):
         return 2
+    stop_like_ctrl_c_on_sigterm()
     # The flow's tasks and a run's records live until the run ends, and Python's default
     # (a collection every 700 allocations, for interactive latency) scanned them over and
     # over, from the import of the flow file on: a 50,000-task run process spent 0.3 s of

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import signal
 import sys
 import threading
@@ -29,15 +30,29 @@ from .spec import check_spec
 
 
 # -- processes --------------------------------------------------------------------------
-def _worker_main(conn: Any) -> None:
+def _worker_main(conn: Any, lifeline: Any) -> None:
     """A worker process: run attempts from the pipe until the coordinator goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's to handle
+    threading.Thread(target=_end_with_coordinator, args=(lifeline,), daemon=True).start()
     while True:
         try:
             payload = conn.recv_bytes()
         except (EOFError, OSError):
             return
         conn.send_bytes(run_pickled(payload, "process"))
+
+
+def _end_with_coordinator(lifeline: Any) -> None:
+    """Exit as soon as the coordinator is gone, even in the middle of an attempt.
+
+    Nothing is ever sent on ``lifeline``: it reads end-of-file when the coordinator's end
+    closes, which its death does too. A coordinator killed (``kill -9``, the OOM killer, a
+    pod's end) left its workers running their attempts for ever, reparented to init: the
+    pipe of attempts is read only between attempts.
+    """
+    with contextlib.suppress(EOFError, OSError):
+        lifeline.recv_bytes()
+    os._exit(1)
 
 
 @contextlib.contextmanager
@@ -80,20 +95,31 @@ def _main_hidden() -> Iterator[None]:
 
 class _Worker:
     def __init__(self, ctx: Any) -> None:
+        self._killing = threading.Lock()
+        self._killed = False
         parent, child = ctx.Pipe()
+        lifeline, self._lifeline = ctx.Pipe(duplex=False)  # see _end_with_coordinator
         self.process = ctx.Process(
-            target=_worker_main, args=(child,), daemon=True, name="flowtop-attempt"
+            target=_worker_main, args=(child, lifeline), daemon=True, name="flowtop-attempt"
         )
         self.process.start()
         child.close()
+        lifeline.close()
         self.conn = parent
 
     def kill(self) -> None:
+        """Once: an attempt stopped by a shutdown is killed by both (two closes of one
+        pipe raised EBADF in the second, and the shutdown ended in a traceback)."""
+        with self._killing:
+            if self._killed:
+                return
+            self._killed = True
         try:
             self.process.kill()
             self.process.join(5)
         finally:
             self.conn.close()
+            self._lifeline.close()
 
 
 class ProcessBackend:
