@@ -47,6 +47,7 @@ def test_valid_specs(spec, expected):
             "executor 'dask:localhost': 'localhost' is not a scheduler address like tcp://HOST:PORT",
         ),
         ("dask:tcp://host:port", "is not a scheduler address"),
+        ("dask:tcp://localhost", "'tcp://localhost' has no port, as in tcp://HOST:PORT"),
         (3, "got int 3"),
     ],
 )
@@ -73,6 +74,17 @@ def test_missing_extra_is_named(monkeypatch, spec):
     monkeypatch.setattr(spec_module, "_missing", lambda module: True)
     with pytest.raises(ExecutorError, match=r'pip install -e "\.\[dask\]"'):
         make_backend(spec)
+
+
+def test_an_encrypted_address_without_certificates_is_one_clear_error():
+    """It was a TypeError traceback from inside Dask, then a 20 s wait to close."""
+    pytest.importorskip("distributed")
+    backend = DaskBackend("tls://127.0.0.1:1")
+    try:
+        with pytest.raises(ExecutorError, match="needs TLS certificates, and Dask's config"):
+            backend.start()
+    finally:
+        backend.close()
 
 
 def test_unreachable_scheduler_is_one_clear_error(monkeypatch):

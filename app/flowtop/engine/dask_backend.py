@@ -31,6 +31,20 @@ CONNECT_TIMEOUT = 10.0
 
 
 # -- Dask -------------------------------------------------------------------------------
+def _check_tls(address: str) -> None:
+    """An encrypted address needs certificates from Dask's configuration; without them
+    the client failed with a TypeError traceback, then a 20 s wait to close."""
+    if not address.startswith(("tls://", "wss://")):
+        return
+    from distributed.security import Security
+
+    if Security().get_connection_args("client").get("ssl_context") is None:
+        raise ExecutorError(
+            f"the Dask scheduler at {address} needs TLS certificates, and Dask's "
+            "configuration has none (distributed.comm.tls.ca-file, .client.cert, .client.key)"
+        )
+
+
 class DaskBackend:
     """Attempts as Dask futures, on a new ``LocalCluster`` or an existing scheduler.
 
@@ -71,6 +85,7 @@ class DaskBackend:
             if self._given_cluster is not None:
                 self._client = Client(self._given_cluster, set_as_default=False)
             elif self.address is not None:
+                _check_tls(self.address)
                 try:
                     self._client = Client(
                         self.address, timeout=CONNECT_TIMEOUT, set_as_default=False

@@ -27,9 +27,15 @@ def parse_spec(spec: object) -> tuple[str, str | None]:
         return text, None
     if text.startswith("dask:"):
         address = text[len("dask:") :]
-        if not _ADDRESS.match(address):
+        found = _ADDRESS.match(address)
+        if not found:
             raise ExecutorError(
                 f"executor {spec!r}: {address!r} is not a scheduler address like tcp://HOST:PORT"
+            )
+        if found.group(3) is None:  # Dask refuses it only once connecting, in a traceback
+            raise ExecutorError(
+                f"executor {spec!r}: {address!r} has no port, as in tcp://HOST:PORT "
+                "(a Dask scheduler listens on 8786 unless told otherwise)"
             )
         return "dask", address
     hint = did_you_mean(text, ["thread", "process", "dask"])
