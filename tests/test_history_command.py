@@ -97,6 +97,21 @@ def test_no_history_yet_is_a_clear_message_not_an_error(capsys, workspace: Path)
     assert not (workspace / ".flowtop").exists()  # looking must not create it
 
 
+def test_a_wide_character_in_a_flow_name_keeps_the_columns_aligned(capsys, workspace: Path) -> None:
+    """Padding counted characters, so each CJK character or emoji of a name pushed the
+    rest of its row one cell to the right."""
+    from rich.cells import cell_len
+
+    record_runs(workspace, make_flow("etl"), make_flow("報告-🚀"))
+    code, out, _ = run_command(capsys, str(workspace))
+    assert code == 0
+    header, *rows = out.splitlines()
+    column = header.index("STATE")
+    for row in rows:
+        state_at = row.index("COMPLETED") if "COMPLETED" in row else row.index("FAILED")
+        assert cell_len(row[:state_at]) == column, out
+
+
 def test_the_table_lists_runs_newest_first_with_counts_and_rerun_links(
     capsys, workspace: Path
 ) -> None:

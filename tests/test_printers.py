@@ -85,6 +85,16 @@ def test_the_status_clock_counts_from_the_run_s_start_and_ticks_between_events(
     assert quiet.getvalue() == ""
 
 
+def test_the_live_summary_never_wraps_in_a_narrow_terminal(monkeypatch) -> None:
+    """A carriage return goes back to the start of the last row only: each redraw of a
+    summary wider than the terminal left copies of its first rows on screen."""
+    monkeypatch.setenv("COLUMNS", "30")
+    out = io.StringIO()
+    HumanPrinter(out, live=True)(events())
+    status = out.getvalue().rsplit("\n", 1)[1]
+    assert status == "etl #3: 0/2 done · 0 running…", status  # 29 cells: the last is free
+
+
 def test_a_pipe_gets_plain_lines_only() -> None:
     out = io.StringIO()
     HumanPrinter(out, live=False)(events())

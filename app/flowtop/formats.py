@@ -10,13 +10,17 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 
+from rich.cells import cell_len, set_cell_size
+
 from flowtop.engine.delays import fmt_seconds
 from flowtop.looks import state_words
 
 __all__ = [
     "clock_time",
+    "cut_cells",
     "date_time",
     "fmt_seconds",
+    "pad_cells",
     "plural",
     "precise_duration",
     "short_duration",
@@ -142,3 +146,16 @@ def state_counts(counts: Mapping[str, int]) -> str:
     """``3 completed, 1 failed``: counts by state name in ``COUNT_ORDER``, zeros left out."""
     items = sorted(counts.items(), key=lambda kv: (_RANK.get(kv[0], len(_RANK)), kv[0]))
     return ", ".join(f"{n:,} {state_words(state)}" for state, n in items if n)
+
+
+def pad_cells(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal cells: a wide character (CJK, emoji) takes
+    two, so padding by characters shifted every later column of its row."""
+    return text + " " * max(0, width - cell_len(text))
+
+
+def cut_cells(text: str, width: int) -> str:
+    """``text`` in at most ``width`` terminal cells, ending in ``…`` when cut."""
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, max(0, width - 1)).rstrip() + "…" if width > 0 else ""

@@ -77,6 +77,31 @@ async def test_on_a_narrow_terminal_the_header_and_title_keep_one_line_each(work
         assert lines[title][left:].rstrip().endswith("…")
 
 
+async def test_a_long_flow_name_gives_way_to_the_run_s_state_in_the_header(tmp_path) -> None:
+    """A 70-character flow name pushed `run #1  ✓ Completed  0.6ms` off the line at 80."""
+    from flowtop import Flow, task
+
+    @task
+    def step() -> int:
+        return 1
+
+    name = "an-extremely-long-flow-name-for-testing-truncation-in-narrow-terminals"
+    with Flow(name) as flow:
+        step()
+    workspace = FakeWorkspace(tmp_path, {name: flow})
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("r")
+        await wait_for(
+            pilot, lambda: app.table.run is not None and not app.table.run.is_live, "run"
+        )
+        await pilot.pause()
+        top = screen_text(app).splitlines()[app.header.region.y][app.header.region.x :]
+        assert "an-extremely-long-flow" in top and "…  run #1  ✓ Completed" in top, top
+    for runner in workspace.runners:
+        runner.shutdown(wait=True)
+
+
 @pytest.mark.parametrize("size", [(120, 36), (80, 24), (60, 20)])
 async def test_left_leaves_a_table_long_enough_to_scroll(long_workspace, size) -> None:
     app = FlowtopApp(long_workspace, watch=False)

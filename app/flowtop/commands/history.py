@@ -14,12 +14,15 @@ import sqlite3
 import sys
 from pathlib import Path
 
+from rich.cells import cell_len
+
 from ..attempt_story import failed_how, wait_story
 from ..engine.events import REUSED_FROM_SOURCE, dumps_strict
 from ..engine.parameters import describe as describe_parameters
 from ..formats import (
     RETRY_ONLY,
     date_time,
+    pad_cells,
     plural,
     precise_duration,
     size_text,
@@ -253,11 +256,10 @@ def _print_table(runs: list[RunRecord], out: Writer) -> None:
         )
         for r in runs
     ]
-    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
+    widths = [max(cell_len(h), *(cell_len(row[i]) for row in rows)) for i, h in enumerate(header)]
     for row in (header, *rows):
-        print(
-            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip(), file=out
-        )
+        cells = (pad_cells(cell, w) for cell, w in zip(row, widths, strict=True))
+        print("  ".join(cells).rstrip(), file=out)
 
 
 def _reused(run: RunRecord) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import threading
 import time
 from collections import Counter
@@ -29,6 +30,7 @@ from ..engine.states import StateType
 from ..formats import (
     RETRY_ONLY,
     clock_time,
+    cut_cells,
     fmt_seconds,
     plural,
     precise_duration,
@@ -198,7 +200,10 @@ class HumanPrinter:
             text = "\r\x1b[2K" + text
             self._status_shown = False
         if self.live:
-            status = printable(self.status())
+            # One row, never wrapped: a carriage return goes back to the start of the last
+            # row only, so each redraw of a wrapped line left its first rows behind.
+            width = shutil.get_terminal_size().columns - 1
+            status = cut_cells(printable(self.status()), width)
             if status:
                 text += status
                 self._status_shown = True

@@ -7,12 +7,15 @@ from textual.widgets import Static
 
 from flowtop.engine.parameters import describe as describe_parameters
 from flowtop.engine.states import StateType
-from flowtop.formats import plural
+from flowtop.formats import cut_cells, plural
 from flowtop.looks import run_error_text
 from flowtop.printable import printable
 from flowtop.tui.model import RunModel, fmt_duration
 from flowtop.tui.row_views import counts_text
 from flowtop.tui.widgets.state_colors import looks
+
+#: The fewest cells a cut flow name keeps, so that it is still recognisable.
+MIN_NAME = 16
 
 
 class RunHeader(Static):
@@ -29,10 +32,6 @@ class RunHeader(Static):
         """``run_key``: the key that runs now (after ``[keys]``), for the hint."""
         styles = looks(self.app)
         text = Text(no_wrap=True, overflow="ellipsis")
-        if flow is None:
-            text.append("No flow selected", style="dim")
-        else:
-            text.append(flow, style="bold")
         if error:  # what is wrong with the file shown instead of a flow
             text.append(f"  ✗ {error}", style=styles["failed"])
         elif run is None or run.run_id is None:
@@ -59,6 +58,14 @@ class RunHeader(Static):
                 text.append(
                     f"  {run_error_text(run.error.type, run.error.message)}", style=styles["error"]
                 )
+        # The flow's name gives way first (the flows list shows it whole): a long one
+        # pushed the run's number, state and time off the line.
+        if flow is None:
+            text = Text("No flow selected", style="dim").append_text(text)
+        else:
+            room = self.size.width - text.cell_len if self.size.width else len(flow)
+            text = Text(cut_cells(flow, max(MIN_NAME, room)), style="bold").append_text(text)
+        text.no_wrap, text.overflow = True, "ellipsis"
         line2 = Text(no_wrap=True, overflow="ellipsis")
         if run is not None and run.run_id is not None:
             line2.append(counts_text(run))
