@@ -59,10 +59,16 @@ def load_problems(workspace: Workspace) -> list[str]:
     return problems
 
 
+def unused_table(warning: object) -> str:
+    """A settings table naming a flow that does not exist, as said: it stops nothing."""
+    return f"{warning} (a table nothing uses: it stops no run)"
+
+
 def report_load_errors(workspace: Workspace) -> bool:
-    """Print every load and settings error to stderr; True when there was any."""
+    """Print every load and settings error to stderr, and the settings tables that name
+    no flow (which stop nothing); True when there was an error."""
     problems = load_problems(workspace)
-    for line in problems:
+    for line in [*problems, *map(unused_table, workspace.settings_warnings)]:
         say(line)
     return bool(problems)
 

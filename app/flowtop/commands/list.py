@@ -17,7 +17,7 @@ from ..engine.layers import Layer
 from ..engine.parameters import ParameterInfo
 from ..formats import fmt_seconds, plural
 from ..printable import PrintableStream, Writer, say
-from .common import bad_path, select_names
+from .common import bad_path, select_names, unused_table
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -33,7 +33,7 @@ def main(args: argparse.Namespace) -> int:
 
     listed = describe_workspace(args.path)
     errors = listed.problems
-    for line in errors:
+    for line in [*errors, *map(unused_table, listed.warnings)]:
         say(line)
     had_errors = bool(errors)
     if listed.settings_error is not None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from ..engine.pool import MAX_WORKERS
 from ..engine.states import StateType
 from ..printable import say
-from .common import bad_path, report_load_errors, select_names, whole_number
+from .common import bad_path, report_load_errors, select_names, unused_table, whole_number
 from .printers import READER_GONE, TICK, HumanPrinter, JsonPrinter
 
 if TYPE_CHECKING:
@@ -420,7 +420,7 @@ def detach_main(args: argparse.Namespace, out: TextIO) -> int:
     # launched to fail (a rerun's parameters are the stored ones: its run process checks)
     listed = describe_workspace(args.path, None if args.rerun_of else args.parameters)
     errors = listed.problems
-    for line in errors:
+    for line in [*errors, *map(unused_table, listed.warnings)]:
         say(line)
     workspace = Workspace(args.path, isolate_imports=False)  # its store and settings only
     try:

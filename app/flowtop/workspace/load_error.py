@@ -43,6 +43,9 @@ class LoadError:
     ``in_part``: a settings file that loaded, a table of which names a flow, task or
     exception that does not exist (a flow renamed in code leaves its override behind):
     the rest of the file is in use, and saying it "failed to load" would be wrong.
+    ``unused``: such a table names a flow that does not exist: nothing runs differently
+    for it, so it is said but stops no run (a renamed flow's override, left behind by the
+    retry editor, stopped a cron job's `flowtop run --flow` of another flow).
     """
 
     path: Path
@@ -50,6 +53,7 @@ class LoadError:
     column: int | None
     message: str
     in_part: bool = False
+    unused: bool = False
 
     def __str__(self) -> str:
         where = display_path(self.path)
@@ -60,7 +64,7 @@ class LoadError:
         return f"{where}: {self.message}"
 
     def to_json(self) -> list[object]:
-        return [str(self.path), self.line, self.column, self.message, self.in_part]
+        return [str(self.path), self.line, self.column, self.message, self.in_part, self.unused]
 
     @classmethod
     def from_json(cls, data: list[object]) -> LoadError:
@@ -71,4 +75,5 @@ class LoadError:
             int(column) if isinstance(column, int) else None,
             str(message),
             in_part=bool(rest and rest[0]),
+            unused=bool(rest[1:] and rest[1]),
         )

@@ -324,6 +324,7 @@ class WorkspaceDescription:
     settings_error: str | None
     flows: dict[str, dict[str, Any]]  # name -> describe_flow()
     output: str = ""  # what the flow modules printed at import
+    warnings: tuple[str, ...] = ()  # ``Workspace.settings_warnings``: said, stop nothing
 
     @property
     def problems(self) -> list[str]:
@@ -377,6 +378,7 @@ def describe_workspace(
         reply.get("settings_error"),
         dict(reply["flows"]),
         str(reply.get("output", "")),
+        tuple(str(w) for w in reply.get("settings_warnings", ())),
     )
 
 
@@ -467,6 +469,7 @@ def _describe(path: str, parameters: Mapping[str, Any] | None, imports: str) -> 
             "root": str(workspace.root),
             "errors": [str(e) for e in workspace.errors.values()],
             "settings_error": str(settings_error) if settings_error is not None else None,
+            "settings_warnings": [str(w) for w in workspace.settings_warnings],
             "flows": flows,
         }
 

@@ -298,8 +298,14 @@ class Workspace:
 
     @property
     def settings_error(self) -> LoadError | None:
-        errors = self.settings_errors
+        """The first settings error that stops a run (``settings_warnings`` stop none)."""
+        errors = [e for e in self.settings_errors if not e.unused]
         return errors[0] if errors else None
+
+    @property
+    def settings_warnings(self) -> list[LoadError]:
+        """Tables naming a flow that does not exist: said, but they stop no run."""
+        return [e for e in self.settings_errors if e.unused]
 
     def _settings_paths(self) -> tuple[tuple[Layer, Path], ...]:
         return ((Layer.TOML, self.settings_path), (Layer.OVERRIDES, self.overrides_path))
@@ -354,7 +360,8 @@ class Workspace:
                 problem = self._table_problem(flow_name, key, values, table)
                 if problem is not None:
                     line = locate(file.text, table, "retry_on" if "retry_on:" in problem else None)
-                    errors.append(LoadError(path, line, None, problem, in_part=True))
+                    unused = flow_name not in self._loader.flows
+                    errors.append(LoadError(path, line, None, problem, in_part=True, unused=unused))
         self._settings.name_errors = errors
         return [e for e in errors if str(e) not in before]
 
