@@ -502,3 +502,19 @@ def test_a_settings_error_names_the_line_of_its_key(etl, text: str, line: int) -
     table's header line, or no line at all."""
     ws = etl(text)
     assert ws.settings_error is not None and ws.settings_error.line == line, ws.settings_error
+
+
+def test_an_emptied_editor_field_names_the_value_it_falls_back_to(etl):
+    """An emptied field writes no override: its value comes from the layers below. The
+    editor read `unset: budget 2` and `seconds, or a list` where the code's 7 s and
+    flowtop.toml's 4 retries were what would apply."""
+    ws = etl(
+        '[flows."etl".tasks."extract"]\nmax_retries = 4\n',
+        overrides='[flows."etl".tasks."extract"]\nmax_retries = 9\nretry_delay = 1\n',
+    )
+    hints = ws.shapes["etl"].nodes["extract"].policy.hints
+    assert hints["max_retries"] == "4 from flowtop.toml"
+    assert hints["retry_delay"] == "7s from task"
+    assert hints["timeout"] == "none"  # no layer sets it: what an unset value means
+    plain = ws.shapes["etl"].nodes["load"].policy.hints  # no table names it
+    assert plain["max_retries"].startswith("unset: budget")

@@ -23,6 +23,9 @@ from ..engine.layers import Layer
 from ..engine.parameters import ParameterInfo
 from ..engine.policy import RetryPolicy
 
+#: The editor's fields that together make the one ``retry_delay`` setting, delay first.
+DELAY_FIELDS = ("retry_delay", "backoff_factor", "max_delay")
+
 #: Field name -> label, in the order the retry editor shows them.
 FIELDS: dict[str, str] = {
     "max_retries": "Max retries",
@@ -77,8 +80,27 @@ def initial_texts(policy: RetryPolicy) -> dict[str, str]:
     return texts
 
 
-def placeholders(policy: RetryPolicy) -> dict[str, str]:
-    """What an empty field means, so an empty box never looks like a missing value."""
+def placeholders(policy: RetryPolicy, below: RetryPolicy | None = None) -> dict[str, str]:
+    """What an empty field means, so an empty box never looks like a missing value.
+
+    An empty field writes no override: the value comes from the layers below it, ``below``
+    (the policy without the task's override) or, with none, ``policy`` itself. A value set
+    in code or ``flowtop.toml`` is named with its layer: an emptied `Max retries` of a
+    task whose code says 3 read `unset: budget 2` and meant 3.
+    """
+    fallback = below if below is not None else policy
+    hints = builtin_placeholders(fallback)
+    described = fallback.describe()
+    for name in hints:
+        setting = "retry_delay" if name in DELAY_FIELDS else name
+        value, layer = described[setting]
+        if layer is not Layer.BUILTIN and name not in DELAY_FIELDS[1:]:
+            hints[name] = f"{value} from {layer}"
+    return hints
+
+
+def builtin_placeholders(policy: RetryPolicy) -> dict[str, str]:
+    """What an empty field means when no layer sets it."""
     delay = policy.retry_delay
     custom = callable(delay) and not isinstance(delay, ExponentialBackoff)
     return {
@@ -108,12 +130,13 @@ class PolicyView:
     hints: Mapping[str, str]  # what an empty editor field means
 
     @classmethod
-    def of(cls, policy: RetryPolicy) -> PolicyView:
+    def of(cls, policy: RetryPolicy, below: RetryPolicy | None = None) -> PolicyView:
+        """``below``: the policy without the task's override, when it has one."""
         return cls(
             policy.summary(),
             MappingProxyType(policy.describe()),
             MappingProxyType(initial_texts(policy)),
-            MappingProxyType(placeholders(policy)),
+            MappingProxyType(placeholders(policy, below)),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -249,9 +272,11 @@ class ShapeMaker:
         self,
         policy_for: Callable[[Flow, Node], RetryPolicy],
         setting_keys: Callable[[str], Iterable[str]] = lambda flow: (),
+        below: Callable[[Flow, Node], RetryPolicy | None] = lambda flow, node: None,
     ) -> None:
         self.policy_for = policy_for
         self.setting_keys = setting_keys
+        self.below = below
         self._views: dict[Any, PolicyView] = {}
 
     def _policy(self, flow: Flow, node: Node) -> RetryPolicy:
@@ -259,6 +284,12 @@ class ShapeMaker:
             return self.policy_for(flow, node)
         except Exception:  # noqa: BLE001 - a settings problem is shown as a settings error; the code's policy stands
             return node.task.policy
+
+    def _keyed_view(self, flow: Flow, node: Node) -> PolicyView:
+        """The view of a task a settings table names: with what its override covers."""
+        below = self.below(flow, node)
+        policy = self._policy(flow, node)
+        return self.view(policy) if below is None else PolicyView.of(policy, below)
 
     def view(self, policy: RetryPolicy) -> PolicyView:
         try:
@@ -282,7 +313,9 @@ class ShapeMaker:
             # name), each task by name, and the keys the settings name
             keys = dict.fromkeys([*flow.known_nodes, *tasks, *sorted(keyed)])
             policies = {
-                key: self.view(self._policy(flow, node))
+                key: self._keyed_view(flow, node)
+                if key in keyed
+                else self.view(self._policy(flow, node))
                 for key in keys
                 if (node := flow.node(key)) is not None
             }
@@ -297,7 +330,7 @@ class ShapeMaker:
         nodes = {}
         for key, node in flow.nodes.items():
             if key in keyed:
-                view = self.view(self._policy(flow, node))
+                view = self._keyed_view(flow, node)
             elif (shared := by_task.get(id(node.task))) is not None:
                 view = shared
             else:

@@ -130,7 +130,9 @@ class Workspace:
             if self._shapes is None:
                 from .flow_shapes import ShapeMaker  # for the TUI's flow host only
 
-                maker = ShapeMaker(self.policy_for, self.settings.task_keys)
+                maker = ShapeMaker(
+                    self.policy_for, self.settings.task_keys, self.policy_below_overrides
+                )
                 self._shapes = {name: maker.shape(flow) for name, flow in self.flows.items()}
             return self._shapes
 
@@ -411,7 +413,15 @@ class Workspace:
             kept = self._plain_policies[id(code)] = (code, settings, self._layered(flow, node))
         return kept[2]
 
-    def _layered(self, flow: Flow, node: Node) -> RetryPolicy:
+    def policy_below_overrides(self, flow: Flow, node: Node) -> RetryPolicy | None:
+        """What a task's policy falls back to once its override is gone: what an emptied
+        field of the retry editor means. None when the task has no override."""
+        settings = self.settings
+        if (flow.name, node.key) not in settings.overrides:
+            return None
+        return self._layered(flow, node, replace(settings, overrides={}))
+
+    def _layered(self, flow: Flow, node: Node, settings: Settings | None = None) -> RetryPolicy:
         def resolve(
             names: tuple[str, ...], table: tuple[str, ...]
         ) -> tuple[type[BaseException], ...] | None:
@@ -420,7 +430,8 @@ class Workspace:
             except SettingsError:
                 return None  # reported in settings_errors; the layer's other values still apply
 
-        return apply_layers(node.task.policy, self.settings, (flow.name, node.key), resolve)
+        layers = self.settings if settings is None else settings
+        return apply_layers(node.task.policy, layers, (flow.name, node.key), resolve)
 
     def check_retry_on(self, flow: str, names: Iterable[str]) -> str | None:
         """Why ``retry_on`` names would not resolve for ``flow`` (None when they do): the

@@ -21,9 +21,9 @@ from flowtop.tui.widgets.ordered_input import OrderedInput
 
 from ...engine.layers import Layer
 from ...engine.policy import RetryPolicy
-from ...workspace.flow_shapes import FIELDS, PolicyView
+from ...workspace.flow_shapes import DELAY_FIELDS, FIELDS, PolicyView
 from .form_dialog import FormDialog
-from .retry_form import DELAY_FIELDS, FormState, parse_names, read_form
+from .retry_form import FormState, parse_names, read_form
 
 if TYPE_CHECKING:
     from ..workspace_view import WorkspaceView

@@ -12,10 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...workspace.flow_shapes import FIELDS, fmt_number
-
-#: The form fields that together make the one ``retry_delay`` setting.
-DELAY_FIELDS = ("retry_delay", "backoff_factor", "max_delay")
+from ...workspace.flow_shapes import DELAY_FIELDS, FIELDS, fmt_number
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 
