@@ -407,3 +407,38 @@ def test_a_cached_result_outlives_the_process_that_stored_it(ws) -> None:
     assert all(oct(f.stat().st_mode & 0o777) == "0o600" for f in cache.iterdir())
     third = flowtop("run", ".", "-p", "n=3", cwd=folder)  # a new input: only it runs
     assert third.returncode == 0 and (folder / "calls.txt").read_text() == "0\n1\n2\n"
+
+
+TICKING = """
+import time
+from flowtop import Flow, task
+
+@task
+def tick():
+    for n in range(600):
+        print("tick", n, flush=True)
+        time.sleep(0.1)
+
+with Flow("ticking") as flow:
+    tick()
+"""
+
+
+def test_a_killed_run_keeps_its_time_and_what_its_attempt_printed(ws) -> None:
+    """Killed 2 s into a task, its run read `0.36ms` (the time of its last task step) and
+    its attempt `INTERRUPTED -` with no output, although the store held both."""
+    folder = ws(ticking=TICKING)
+    owner = run_process(folder, output=False)
+    wait_until(lambda: runs(folder, "RUNNING"), "a live run")
+    (live,) = runs(folder, "RUNNING")
+    wait_until(
+        lambda: "tick 15" in flowtop("history", ".", "--run", live.run_id, cwd=folder).stdout,
+        "its output so far",
+    )  # 1.5 s into its task: a heartbeat or more after its last step
+    owner.kill()
+    owner.wait()
+    shown = flowtop("history", ".", "--run", live.run_id, cwd=folder)  # a reader marks it
+    (run,) = runs(folder)
+    assert run.state == "INTERRUPTED", run
+    assert run.duration is not None and run.duration >= 1.0, run.duration
+    assert "tick 0" in shown.stdout and "tick 15" in shown.stdout, shown.stdout

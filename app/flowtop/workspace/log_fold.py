@@ -17,7 +17,7 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
-from ..engine.events import RunFinished, RunStarted, TaskStateChanged
+from ..engine.events import RunFinished, RunStarted, TaskOutput, TaskStateChanged
 from ..engine.states import StateType
 from . import run_log
 from .history_records import AttemptRecord, TaskRecord
@@ -118,6 +118,8 @@ def fold(plan: Iterable[PlanEntry], events: Iterable[LogEvent]) -> list[TaskReco
                 policy = limit_policy[1] if limit_policy is not None else event.policy
                 task = tasks[event.task] = _Task(policy, event.max_attempts)
             _step(task, event)
+        elif type(event) is TaskOutput:  # the attempt's end carries it all, unless it
+            _printed(tasks.get(event.task), event)  # never ends: killed, it keeps this
         elif type(event) is RunInterrupted:
             _interrupt(tasks, planned, event.reason)
     order = [key for key, _, _ in planned]
@@ -192,6 +194,14 @@ def _step(task: _Task, e: TaskStateChanged) -> None:
         attempt[9] = e.retry_in
         attempt[10] = e.delay_explained
     # else: the attempt keeps what it had
+
+
+def _printed(task: _Task | None, e: TaskOutput) -> None:
+    """What a running attempt printed so far: an attempt whose process was killed ends
+    with no event of its own, and read as if it had printed nothing."""
+    attempt = task.tries.get(e.attempt) if task is not None else None
+    if attempt is not None and attempt[1] == "RUNNING":
+        attempt[8] += e.text
 
 
 def _interrupt(tasks: dict[str, _Task], planned: list[PlanEntry], why: str) -> None:

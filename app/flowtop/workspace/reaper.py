@@ -119,8 +119,8 @@ def interrupt(conn: sqlite3.Connection, runs: dict[str, str]) -> None:
     The run's counts are its tasks' states after the interruption, folded from its log.
     """
     for run_id, why in runs.items():
-        started, plan_text, flow, number = conn.execute(
-            "SELECT started, plan, flow, number FROM runs WHERE run_id = ?", (run_id,)
+        started, plan_text, flow, number, heartbeat = conn.execute(
+            "SELECT started, plan, flow, number, heartbeat FROM runs WHERE run_id = ?", (run_id,)
         ).fetchone()
         plan = json.loads(plan_text)
         tasks = stored_tasks(conn, run_id, plan)
@@ -135,7 +135,8 @@ def interrupt(conn: sqlite3.Connection, runs: dict[str, str]) -> None:
             tasks = fold(plan, [*decode_rows(rows), RunInterrupted(run_id, why, 0.0)])
         counts = Counter(t.state for t in tasks)
         last = max((t.updated for t in tasks if t.updated is not None), default=None)
-        finished = max(last or started, started)
+        # Its last sign of life: a run killed 6 s into a sleeping task read 0.36 ms.
+        finished = max(last or started, heartbeat or started, started)
         conn.execute(
             "UPDATE runs SET state = ?, counts = ?, finished = ?, duration = ?, note = ? "
             "WHERE run_id = ?",
