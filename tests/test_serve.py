@@ -217,6 +217,23 @@ def test_a_public_bind_without_public_url_links_to_the_address_used(flows: Path)
         stop(served)
 
 
+@pytest.mark.parametrize(
+    ("host", "shown"),
+    [("0.0.0.0", "127.0.0.1"), ("0", "127.0.0.1"), ("", "127.0.0.1"), ("::", "::1")],
+)
+def test_an_every_address_bind_links_to_a_loopback_address_of_its_family(
+    host: str, shown: str
+) -> None:
+    """``--host ::`` listens on IPv6 only: its link to 127.0.0.1 did not connect. With
+    ``--host 0`` the link was ``http://0:PORT``, whose websocket the origin check refused."""
+    from flowtop.commands.serve import link_host
+
+    if ":" in shown and not socket.has_ipv6:
+        pytest.skip("no IPv6 here")
+    assert link_host(host, 8000) == shown
+    assert link_host("localhost", 8000) == "localhost"  # a name given is kept
+
+
 def run_serve(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "flowtop", "serve", *args],

@@ -218,6 +218,24 @@ def make_server(
     return GuardedServer(command, host=host, port=port, title="flowtop")
 
 
+def link_host(host: str, port: int) -> str:
+    """The host for the printed link: this machine's loopback address of the family bound
+    when ``host`` means every address (``0.0.0.0``, ``0``, ``::``; the page and its
+    websocket then name an address this machine has), else ``host`` as given. ``::``
+    listens on IPv6 only, so ``127.0.0.1`` did not connect; ``http://0:PORT`` loaded a
+    page whose websocket was refused."""
+    if not host:  # every address, as for 0.0.0.0
+        return "127.0.0.1"
+    try:
+        address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        bound = ipaddress.ip_address(address[0][4][0])
+    except (OSError, ValueError):
+        return host
+    if not bound.is_unspecified:
+        return host
+    return "::1" if bound.version == 6 else "127.0.0.1"
+
+
 def check_bind(host: str, port: int) -> str | None:
     """Why ``host:port`` cannot be served (one line), or None when it can."""
     try:
@@ -255,8 +273,7 @@ def main(args: argparse.Namespace) -> int:
     if args.public_url is not None:
         link = args.public_url
     else:
-        unspecified = args.host in ("0.0.0.0", "::", "")
-        shown = "127.0.0.1" if unspecified else args.host
+        shown = link_host(args.host, args.port)
         link = f"http://{f'[{shown}]' if ':' in shown else shown}:{args.port}"
     if not is_loopback(args.host):
         say(
