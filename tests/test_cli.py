@@ -436,7 +436,7 @@ def test_run_flow_accepts_settings_of_a_flow_in_another_file(tmp_path: Path) -> 
     assert done.returncode == 0, done.stderr
     write(tmp_path, "flowtop.toml", "[flows.othr.tasks.step]\nmax_retries = 1\n")
     done = flowtop("run", str(tmp_path), "--flow", "flaky")
-    assert done.returncode == 2
+    assert done.returncode == 0  # a table naming no flow changes no run: said, not fatal
     assert "no flow named 'othr' (did you mean 'other'?); flows: flaky, other" in done.stderr
 
 

@@ -640,3 +640,43 @@ async def test_the_footer_offers_n_and_x_only_while_a_retry_waits(
         await pilot.press("x")
         await wait_for(pilot, lambda: "Retry now" not in footer(), "n to leave the footer")
         assert "Rerun failed" in footer() and "Cancel" not in footer(), footer()
+
+
+async def test_a_run_that_did_not_start_lists_its_tasks_so_e_can_fix_them(tmp_path: Path) -> None:
+    """A run that did not start (a `retry_on` of an override that no longer resolves)
+    had no rows: `e` on the task whose setting stopped it did nothing, and said nothing."""
+    from flowtop import Flow, task
+    from flowtop.engine.events import ErrorInfo, RunFinished, RunStarted
+    from flowtop.looks import NOT_STARTED
+
+    @task(max_retries=2)
+    def extract() -> int:
+        return 1
+
+    with Flow("etl") as flow:
+        extract()
+    app = make_app(FakeWorkspace(tmp_path, {"etl": flow}))
+    why = ".flowtop/overrides.toml:2: retry_on: helper has no 'HelperErr'"
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        app.buffer.append_batch(
+            [
+                RunStarted("r1", "etl", 1, (), (), (), ts=1.0),
+                RunFinished(
+                    "r1",
+                    "etl",
+                    1,
+                    StateType.FAILED,
+                    {},
+                    0.0,
+                    1.0,
+                    error=ErrorInfo(NOT_STARTED, why),
+                ),
+            ]
+        )
+        await wait_for(pilot, lambda: "did not start" in screen_text(app), "the run's end")
+        await pilot.pause()
+        assert app.table.cursor_key == "extract", screen_text(app)
+        assert f"The run did not start: {why}" in screen_text(app)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, RetryEditor), "the retry editor")

@@ -26,6 +26,7 @@ from textual.widgets import Input
 
 from flowtop.engine.events import RunFinished, RunStarted
 from flowtop.engine.states import StateType
+from flowtop.looks import NOT_STARTED
 from flowtop.printable import printable, printable_name
 from flowtop.tui.bindings import (
     ALWAYS_IN_FOOTER,
@@ -341,10 +342,12 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
         if pinned is not None:
             return pinned
         run = self.store.latest_for(name)
+        flow = self.workspace.shapes.get(name)
         if run is not None:
+            if run.error is not None and run.error.type == NOT_STARTED and flow is not None:
+                run.list_unstarted(list(flow.nodes))  # a @flow's nodes are none: it stays empty
             return run
         preview = self._previews.get(name)
-        flow = self.workspace.shapes.get(name)
         if flow is None:
             return None
         if preview is None or preview.order != list(flow.nodes):

@@ -325,6 +325,19 @@ class RunModel:
         last.output = so_far if len(so_far) <= LIVE_OUTPUT else "…" + so_far[-LIVE_OUTPUT:]
         return row.key
 
+    def list_unstarted(self, keys: Sequence[str]) -> None:
+        """A run that did not start, of a flow whose tasks are known: list them, not run.
+        It had no rows, so nothing could be selected: `e` on the task whose setting kept
+        the run from starting (a `retry_on` that no longer resolves) did nothing."""
+        if self.order or self.is_live:
+            return
+        for i, key in enumerate(keys):
+            self.rows[key] = TaskRow(key, i, None, 0, "")
+        self.order = list(keys)
+        self.counts[None] += len(keys)
+        self.added += len(keys)
+        self.version += 1
+
     def _add_row(self, event: TaskStateChanged) -> TaskRow:
         """A task of a ``@flow`` function, announced when the function reaches it."""
         policy = printable(event.policy)  # its first step (PENDING) names it

@@ -7,7 +7,7 @@ loader (see ``flow_host.py``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +22,26 @@ def display_path(path: Path | str) -> str:
     except ValueError:
         shown = str(path)
     return printable_name(shown)
+
+
+#: A folder file is executed only when its source mentions one of these.
+FLOW_MARKERS = (b"flowtop", b"Flow")
+
+
+def prefect_only(paths: Iterable[Path]) -> list[Path]:
+    """The files of ``paths`` that import ``prefect`` and never mention flowtop: without
+    drop-in mode they are not read as flow files."""
+    found = []
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if any(m in data for m in FLOW_MARKERS):
+            continue  # read (and reported) as any flow file
+        if b"from prefect" in data or b"import prefect" in data:
+            found.append(path)
+    return found
 
 
 def unread_prefect_hint(names: Sequence[str]) -> str:

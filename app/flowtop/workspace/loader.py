@@ -41,10 +41,8 @@ from ..engine.flow_package import FLOW_PACKAGE
 from .flow_order import file_order, in_file_order
 from .flow_source import LoadFailed, decode_source, parse_source, read_source
 from .import_graph import ImportGraph
-from .load_error import LoadError, display_path, unread_prefect_hint
+from .load_error import FLOW_MARKERS, LoadError, display_path, unread_prefect_hint
 
-#: A folder file is executed only when its source mentions one of these.
-FLOW_MARKERS = (b"flowtop", b"Flow")
 SKIPPED_FILES = frozenset({"__init__.py", "__main__.py"})
 
 

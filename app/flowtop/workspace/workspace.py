@@ -26,8 +26,8 @@ from ..engine.suggest import did_you_mean
 from . import overrides as overrides_file
 from .changes import WorkspaceChanged
 from .import_guard import CAREFUL, deadline, hung
-from .load_error import LoadError, display_path
-from .loader import FLOW_MARKERS, Loader, LoadOutcome, Probed
+from .load_error import LoadError, display_path, prefect_only
+from .loader import Loader, LoadOutcome, Probed
 from .places import Places
 from .result_cache import FolderCache
 from .settings import (
@@ -130,9 +130,7 @@ class Workspace:
             if self._shapes is None:
                 from .flow_shapes import ShapeMaker  # for the TUI's flow host only
 
-                maker = ShapeMaker(
-                    self.policy_for, self.settings.task_keys, self.policy_below_overrides
-                )
+                maker = ShapeMaker(self.policy_for, self.settings.task_keys, self.policy_below)
                 self._shapes = {name: maker.shape(flow) for name, flow in self.flows.items()}
             return self._shapes
 
@@ -172,19 +170,7 @@ class Workspace:
         """Flow files that import ``prefect`` and were therefore not read: with drop-in
         mode off, a file is imported only when it mentions flowtop. What "no flows
         found" points at, since a Prefect user's first try is a folder of such files."""
-        if self._loader.compat():
-            return []
-        found = []
-        for path in self.flow_file_candidates():
-            try:
-                data = path.read_bytes()
-            except OSError:
-                continue
-            if any(m in data for m in FLOW_MARKERS):
-                continue  # read (and reported) as any flow file
-            if b"from prefect" in data or b"import prefect" in data:
-                found.append(path)
-        return found
+        return [] if self._loader.compat() else prefect_only(self.flow_file_candidates())
 
     def read_settings(self) -> list[LoadError]:
         """Read both settings files without loading any flow (their new errors)."""
@@ -301,8 +287,7 @@ class Workspace:
     @property
     def settings_error(self) -> LoadError | None:
         """The first settings error that stops a run (``settings_warnings`` stop none)."""
-        errors = [e for e in self.settings_errors if not e.unused]
-        return errors[0] if errors else None
+        return next((e for e in self.settings_errors if not e.unused), None)
 
     @property
     def settings_warnings(self) -> list[LoadError]:
@@ -413,13 +398,13 @@ class Workspace:
             kept = self._plain_policies[id(code)] = (code, settings, self._layered(flow, node))
         return kept[2]
 
-    def policy_below_overrides(self, flow: Flow, node: Node) -> RetryPolicy | None:
-        """What a task's policy falls back to once its override is gone: what an emptied
-        field of the retry editor means. None when the task has no override."""
+    def policy_below(self, flow: Flow, node: Node) -> RetryPolicy | None:
+        """A task's policy once its override is gone (what an emptied field of the retry
+        editor means); None when it has no override."""
         settings = self.settings
-        if (flow.name, node.key) not in settings.overrides:
-            return None
-        return self._layered(flow, node, replace(settings, overrides={}))
+        if (flow.name, node.key) in settings.overrides:
+            return self._layered(flow, node, replace(settings, overrides={}))
+        return None
 
     def _layered(self, flow: Flow, node: Node, settings: Settings | None = None) -> RetryPolicy:
         def resolve(

@@ -23,7 +23,7 @@ from flowtop.engine.events import REUSED_FROM_SOURCE, ErrorInfo
 from flowtop.engine.layers import Layer
 from flowtop.engine.states import StateType
 from flowtop.formats import clock_time
-from flowtop.looks import run_error_text
+from flowtop.looks import NOT_STARTED, run_error_text
 from flowtop.printable import as_left_on_screen, printable
 from flowtop.tui.model import AttemptView, TaskRow, fmt_duration
 from flowtop.tui.widgets.state_colors import LOOK_STYLE, looks
@@ -117,7 +117,10 @@ def body_text(
     policy, and what the function's body printed (``flow_output``)."""
     body = Body()
     out = body.at(0)
-    if flow_error is not None:
+    if flow_error is not None and flow_error.type == NOT_STARTED:  # no task ran (list_unstarted)
+        out.append("The run did not start: ", style="bold")
+        out.append(f"{flow_error.message}\n", style=styles["error"])
+    elif flow_error is not None:
         out.append("The flow function raised ", style="bold")
         out.append(f"{flow_error.type}: {flow_error.message}\n", style=styles["error"])
         if flow_error.traceback:
