@@ -79,6 +79,18 @@ def unpicklable_error() -> None:
     raise Unpicklable("boom")
 
 
+class TwoPart(Exception):
+    """Pickles, but cannot be rebuilt: unpickling calls ``TwoPart(message)``."""
+
+    def __init__(self, a: str, b: str) -> None:
+        super().__init__(f"{a}-{b}")
+
+
+@task
+def unrebuildable_error() -> None:
+    raise TwoPart("left", "right")
+
+
 @task
 def sleeper(pid_file: str, seconds: float) -> None:
     Path(pid_file).write_text(str(os.getpid()))

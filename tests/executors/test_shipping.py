@@ -41,6 +41,16 @@ def test_unpicklable_exception_fails_with_its_text_and_traceback(make_runner, ki
     assert 'raise Unpicklable("boom")' in str(state.exception.__cause__)
 
 
+def test_an_exception_that_cannot_be_rebuilt_is_called_an_exception(make_runner):
+    """It was 'result of task … could not be received', with no traceback. (Not on Dask
+    here: the tblib that distributed installs in this process rebuilds it.)"""
+    state = run_alone(make_runner, "process", tasks.unrebuildable_error)
+    message = str(state.exception)
+    assert "exception of task 'unrebuildable_error' could not be sent back" in message
+    assert "TwoPart: left-right (unpickling it failed: TypeError:" in message
+    assert 'raise TwoPart("left", "right")' in str(state.exception.__cause__)
+
+
 @pytest.mark.parametrize("kind", ["process", "dask"])
 def test_unpicklable_argument_fails_before_reaching_a_worker(make_runner, kind):
     state = run_alone(make_runner, kind, tasks.noisy, threading.Lock())

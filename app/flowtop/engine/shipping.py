@@ -226,12 +226,18 @@ def run_pickled(payload: bytes, where: str) -> bytes:
     # The text has the frames and the chain; dropping them keeps the pickle small and the
     # same whether or not tblib (installed by distributed) would pickle tracebacks too.
     error.__traceback__ = error.__cause__ = error.__context__ = None
+    step = "pickling"
     try:
-        return _dump(("error", error, text, output))
+        data = _dump(("error", error, text, output))
+        # One that pickles but cannot be rebuilt (an ``__init__`` taking other arguments
+        # than its ``args``) failed only at home, as "result … could not be received".
+        step = "unpickling"
+        cloudpickle.loads(data)
+        return data
     except BaseException as exc:  # noqa: BLE001 - an unpicklable error is reported
         problem = ShippingError(
             f"exception of task {name!r} could not be sent back from the {where}: "
-            f"{describe_error(error)} (pickling it failed: {describe_error(exc)})"
+            f"{describe_error(error)} ({step} it failed: {describe_error(exc)})"
         )
         return _dump(("error", problem, text, output))
 
