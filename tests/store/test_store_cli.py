@@ -442,3 +442,35 @@ def test_a_killed_run_keeps_its_time_and_what_its_attempt_printed(ws) -> None:
     assert run.state == "INTERRUPTED", run
     assert run.duration is not None and run.duration >= 1.0, run.duration
     assert "tick 0" in shown.stdout and "tick 15" in shown.stdout, shown.stdout
+
+
+def test_a_launched_run_killed_before_its_interpreter_started_leaves_a_record(ws) -> None:
+    """The run process reserved its run itself, after Python and flowtop had loaded: a
+    `flowtop run --detach` killed in its first 0.1 s left no run, and `watch ID` waited
+    10 s for one. Its launcher records it now, owned by the new process."""
+    import os
+
+    from flowtop.workspace.history import History, reap_store
+    from flowtop.workspace.launcher import launch
+
+    folder = ws(etl=ETL)
+    History(store(folder)).close()  # the store exists, as `--detach` makes sure
+    launched = launch(folder, "etl", state_dir=folder / ".flowtop")
+    os.kill(launched.pid, signal.SIGKILL)  # before it could import anything
+    (run,) = runs(folder)
+    assert run.run_id == launched.run_id and run.number == 1
+    os.waitpid(launched.pid, 0)  # this test is its parent: reap it, as init would
+    assert reap_store(store(folder)) == [launched.run_id]
+    (run,) = runs(folder)
+    assert run.state == "INTERRUPTED" and f"pid {launched.pid}" in run.note, run
+
+
+def test_a_launched_run_takes_over_the_record_its_launcher_made(ws) -> None:
+    folder = ws(etl=ETL)
+    (folder / "ok").touch()
+    started = flowtop("run", ".", "--flow", "etl", "--detach", cwd=folder)
+    run_id = started.stdout.strip()
+    watched = flowtop("watch", ".", run_id, cwd=folder)
+    assert watched.returncode == 0, watched.stderr
+    (run,) = runs(folder)
+    assert run.state == "COMPLETED" and run.note == "", run  # not reaped as its own orphan

@@ -358,6 +358,25 @@ async def test_a_broken_file_is_listed_with_its_error(workspace: FakeWorkspace) 
         )
 
 
+async def test_a_selected_broken_file_shows_its_new_error_after_a_reload(
+    workspace: FakeWorkspace,
+) -> None:
+    """Saved broken again, it kept showing its old error, and the table switched to the
+    flow selected before it, under the file's header."""
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        app.flow_list.focus()
+        await pilot.press("end")
+        await pilot.pause(0.05)
+        [path] = workspace.errors
+        workspace.errors[path] = FakeLoadError(path, 7, "RuntimeError: two")
+        app.apply_change(FakeChange("broken.py:7: RuntimeError: two", errors=["broken.py"]))
+        await pilot.pause(0.05)
+        text = screen_text(app)
+        assert "broken.py:7: RuntimeError: two" in text and "unclosed" not in text, text
+        assert app.selected_error == str(path) and app.table.run is None
+
+
 async def test_r_in_a_folder_without_flows_says_how_to_add_one(tmp_path: Path) -> None:
     """It said "this file failed to load", and no file had."""
     app = make_app(FakeWorkspace(tmp_path, {}))

@@ -56,6 +56,8 @@ class ReloadActions(_AppBase):
 
         def _select_flow(self, name: str) -> None: ...
 
+        def _select_error(self, key: str) -> None: ...
+
         def _run_for(self, name: str) -> RunModel | None: ...
 
         def _policies_changed(self) -> None: ...
@@ -94,7 +96,11 @@ class ReloadActions(_AppBase):
         self._children.clear()
         self._apply_keymap()
         self._show_flows()
-        if self.selected_error is not None and self.selected_error not in self._errors():
+        if self.selected_error is not None and self.selected_error in self._errors():
+            # Shown again: the file's new error (the pane kept the old one, and the table
+            # switched to the flow selected before it, under the file's header).
+            self._select_error(self.selected_error)
+        elif self.selected_error is not None:
             name = self.selected_flow or next(iter(self.workspace.shapes), None)
             if name is not None:
                 self.flow_list.select_flow(name)

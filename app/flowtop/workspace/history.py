@@ -41,6 +41,7 @@ from .reaper import _HOST as _HOST  # the owner token's host part (tests build d
 from .reaper import LIVE_LOCK, LIVE_OWNERS, connect, interrupt
 from .reaper import reap as reap_runs
 from .reaper import reap_store as reap_store  # re-exported: what readers call
+from .run_numbers import claim_run, record_run
 from .store_reader import StoreReader
 from .store_schema import SCHEMA_VERSION  # noqa: F401 - re-exported
 
@@ -104,8 +105,8 @@ class History(StoreReader):
         # ``_take`` with a long batch window, since it writes in bulk anyway.
         self.sink = Subscription(self._take, batch_window=sink_window)
         self.owner = f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        me = Owner.current()
-        self._identity = (me.host, me.pid, me.boot, me.start)  # the runs table's columns
+        self._me = Owner.current()
+        self._identity = (self._me.host, self._me.pid, self._me.boot, self._me.start)
         self._write_lock = threading.Lock()
         self._number_lock = threading.Lock()
         self._handed: dict[str, int] = {}
@@ -211,8 +212,9 @@ class History(StoreReader):
         Allocated in a write transaction over ``run_numbers``. With ``run_id`` the run is
         also recorded at once (RUNNING, owned by this process, heartbeat now), so a
         process killed before its first event reaches the file still leaves a record; a
-        run id recorded already keeps its number (a run process reserves its run before
-        it imports the flow file, then starts it).
+        run id recorded already keeps its number, and this process takes it over (a run
+        process reserves its run before it imports the flow file, then starts it, and
+        its launcher may have reserved it first: ``run_numbers.reserve_launched``).
         """
         with self._number_lock:
             conn = self._numbers
@@ -221,7 +223,12 @@ class History(StoreReader):
                     reserved = conn.execute(
                         "SELECT number FROM runs WHERE run_id = ? AND flow = ?", (run_id, flow)
                     ).fetchone()
-                    number = reserved[0] if reserved else self._allocate(conn, flow, run_id)
+                    if reserved is None:
+                        floor = self._handed.get(flow, 0)
+                        number = record_run(conn, flow, run_id, self.owner, self._me, floor=floor)
+                    else:
+                        number = reserved[0]
+                        claim_run(conn, str(run_id), self.owner, self._me)
             except sqlite3.Error as exc:
                 log.warning(
                     "%s: cannot allocate a run number (%s); numbering from this session only",
@@ -231,23 +238,6 @@ class History(StoreReader):
                 number = self._handed.get(flow, 0) + 1
             self._handed[flow] = max(self._handed.get(flow, 0), number)
             return number
-
-    def _allocate(self, conn: sqlite3.Connection, flow: str, run_id: str | None) -> int:
-        """A new number for ``flow`` (in the caller's transaction), its run recorded with it."""
-        (stored,) = conn.execute(
-            "SELECT max(number) FROM run_numbers WHERE flow = ?", (flow,)
-        ).fetchone()
-        number: int = max(stored or 0, self._handed.get(flow, 0)) + 1
-        conn.execute("INSERT INTO run_numbers VALUES (?, ?)", (flow, number))
-        if run_id is not None:
-            now = time.time()
-            conn.execute(
-                "INSERT INTO runs(run_id, flow, number, state, started, owner, host, "
-                "pid, boot_id, proc_start, heartbeat) "
-                "VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?)",
-                (run_id, flow, number, now, self.owner, *self._identity, now),
-            )
-        return number
 
     def beat(self, run_id: str) -> None:
         """The heartbeat of a run this process reserved and has not begun (while its

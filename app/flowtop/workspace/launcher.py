@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from ..engine.runner import new_run_id
+from .places import STORE_FILE
 from .private import private_file, private_folder
+from .run_numbers import reserve_launched
 
 #: The run processes' own output (a crash before their first event) goes here.
 LOGS = "logs"
@@ -67,4 +69,7 @@ def launch(
             start_new_session=True,  # no SIGHUP from the terminal, no ^C from its group
             close_fds=True,
         )
+    # Recorded now, with the new process as its owner: killed before it reserved the run
+    # itself (its interpreter still starting), it left nothing, and `watch ID` waited.
+    reserve_launched(state_dir / STORE_FILE, flow, run_id, process.pid)
     return Launched(run_id, process.pid, log)

@@ -52,6 +52,11 @@ def _stat(pid: int) -> list[str]:
     return stat[stat.rfind(")") + 2 :].split()
 
 
+#: The last part of the owner token of a run its launcher reserved for a new process,
+#: until that process takes it over (``run_numbers``).
+LAUNCHED = "launched"
+
+
 @dataclass(frozen=True, slots=True)
 class Owner:
     """A process that may own runs, as recorded in the store."""

@@ -22,7 +22,7 @@ from ..engine.states import StateType
 from . import store_schema
 from .history_records import HistoryError
 from .log_fold import INTERRUPTED, fold, stored_tasks
-from .ownership import Owner, host_name, owner_gone, pid_running
+from .ownership import LAUNCHED, Owner, host_name, owner_gone, pid_running
 from .run_log import (
     RunInterrupted,
     connect_reader,
@@ -74,8 +74,11 @@ def gone_reason(
         return None if _legacy_owner_alive(owner) else "its process stopped before the run ended"
     recorded = Owner(host, pid, boot, start)
     if recorded == Owner.current():
-        # This process: a History of it that is still open owns the run.
-        return None if pid_running_here(owner) else "its process stopped before the run ended"
+        # This process: a History of it that is still open owns the run, or its launcher
+        # reserved it for this process, which has yet to take it (``run_numbers``).
+        if pid_running_here(owner) or owner.endswith(f":{LAUNCHED}"):
+            return None
+        return "its process stopped before the run ended"
     return owner_gone(recorded, heartbeat)
 
 
