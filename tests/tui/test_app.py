@@ -699,3 +699,35 @@ async def test_a_run_that_did_not_start_lists_its_tasks_so_e_can_fix_them(tmp_pa
         assert f"The run did not start: {why}" in screen_text(app)
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, RetryEditor), "the retry editor")
+
+
+async def test_the_header_stops_counting_other_live_runs_once_they_end(tmp_path: Path) -> None:
+    """With the newest run interrupted, `2 live runs (#1, #2): w switches` stayed in the
+    header after both ended: only a change of the shown run redrew it."""
+    from flowtop import Flow, task
+    from flowtop.engine.events import RunFinished, RunStarted
+    from flowtop.workspace.run_log import RunInterrupted
+
+    @task
+    def nap() -> None:
+        return None
+
+    with Flow("nap") as flow:
+        nap()
+    app = make_app(FakeWorkspace(tmp_path, {"nap": flow}))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.buffer.append_batch(
+            [RunStarted(f"r{n}", "nap", n, ("nap",), (1,), ("",), ts=float(n)) for n in (1, 2, 3)]
+        )
+        app.buffer.append_batch(
+            [RunInterrupted("r3", "its process is gone", 4.0, flow="nap", run=3)]
+        )
+        await wait_for(pilot, lambda: "2 live runs (#1, #2)" in screen_text(app), "two live")
+        app.buffer.append_batch(
+            [
+                RunFinished(f"r{n}", "nap", n, S.COMPLETED, {"COMPLETED": 1}, 1.0, 5.0)
+                for n in (1, 2)
+            ]
+        )
+        await wait_for(pilot, lambda: "live runs" not in screen_text(app), "the count to go")

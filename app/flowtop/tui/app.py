@@ -438,6 +438,9 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
             if not table.keys:  # its line instead of rows may say more: why none ran, subflows
                 table.refresh()
             self._show_flows()
+            # "2 live runs (#1, #2): w switches" counts the flow's other runs too: it stayed
+            # when they ended while the one shown (interrupted) changed no more
+            self._update_header()
 
     def _tick(self) -> None:
         table = self.table
