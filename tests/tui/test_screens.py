@@ -381,6 +381,17 @@ async def test_a_shortened_history_says_how_many_runs_the_file_holds(history, mo
         assert heading == "History · flow etl · newest 1 of 2 runs"
 
 
+@pytest.mark.parametrize(("width", "more"), [(60, True), (140, False)])
+async def test_history_says_when_columns_are_past_the_right_edge(history, width, more):
+    """At 80 columns Duration read `Durat` and its values `7` and `1m`, with nothing to
+    say that → showed the rest."""
+    app = HostApp(lambda: HistoryScreen(history, "etl"))
+    async with app.run_test(size=(width, 20)) as pilot:
+        await pilot.pause()
+        heading = rendered(app.screen.query_one("#heading", Static))
+        assert heading.endswith(" · → more columns") is more, heading
+
+
 async def test_history_of_another_flow_is_empty_until_all_flows(history):
     app = HostApp(lambda: HistoryScreen(history, "other"))
     async with app.run_test(size=SIZE) as pilot:

@@ -133,6 +133,7 @@ class HistoryScreen(Screen[None]):
         self.flow = flow
         self.show_all = flow is None
         self.records: dict[str, RunRecord] = {}
+        self._heading = "History"
 
     def compose(self) -> ComposeResult:
         yield Static("", id="heading")
@@ -182,7 +183,7 @@ class HistoryScreen(Screen[None]):
         count = plural(len(records), "run") if records else "no runs yet"
         if total > len(records):
             count = f"newest {len(records)} of {total:,} runs"
-        self.query_one("#heading", Static).update(Text(f"History · {scope} · {count}"))
+        self._heading = f"History · {scope} · {count}"
         self._fill(records)
 
     def _fill(self, records: list[RunRecord]) -> None:
@@ -218,6 +219,15 @@ class HistoryScreen(Screen[None]):
             )
         if was_on in self.records:
             table.move_cursor(row=table.get_row_index(was_on), animate=False)
+        self.call_after_refresh(self._show_heading)
+
+    def _show_heading(self) -> None:
+        """The heading, saying so when columns are past the right edge: a narrow terminal
+        cut Duration to `Durat` and its values to `7` and `1m`, with nothing to tell."""
+        table = self.query_one("#runs", DataTable)
+        wider = table.display and table.virtual_size.width > table.scrollable_content_region.width
+        more = " · → more columns" if wider else ""
+        self.query_one("#heading", Static).update(Text(self._heading + more))
 
     @staticmethod
     def _cursor_run(table: DataTable[Any]) -> str | None:
