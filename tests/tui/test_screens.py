@@ -54,6 +54,17 @@ async def test_the_quit_question_and_its_cancel_button_follow_the_live_runs():
         await wait_for(pilot, lambda: app.results == ["keep"], "the dialog to close", 5)
 
 
+@pytest.mark.parametrize("size", [(50, 15), (60, 20), (120, 36)])
+async def test_every_quit_answer_shows_whole_on_a_small_terminal(size):
+    """Side by side, the buttons read `Stay (` at 60 columns and lost Stay at 50."""
+    app = HostApp(lambda: QuitScreen(["etl #1", "report #2"]))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        for label in ("Keep running (k)", "Cancel them (c)", "Stay (s)"):
+            assert label in text, text
+
+
 @pytest.mark.parametrize(
     ("key", "answer"), [("y", True), ("enter", True), ("n", False), ("escape", False)]
 )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Generic, TypeVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
@@ -33,7 +34,14 @@ class ChoiceScreen(ModalScreen[Answer], Generic[Answer]):
     ChoiceScreen #question { width: auto; max-width: 100%; }
     ChoiceScreen #buttons { height: auto; width: auto; margin-top: 1; }
     ChoiceScreen #buttons Button { margin-right: 2; }
+    ChoiceScreen.-narrow #dialog { padding: 0 1; }
+    ChoiceScreen.-narrow #buttons { layout: vertical; }
+    ChoiceScreen.-narrow #buttons Button { margin-right: 0; }
     """
+
+    #: Below this many columns the buttons stand one per line, one row each: side by
+    #: side, the quit dialog's read `Stay (` at 60 columns and lost it at 50.
+    NARROW = 72
 
     def __init__(
         self, question: str, answers: list[tuple[str, ButtonVariant, str, Answer]]
@@ -53,6 +61,12 @@ class ChoiceScreen(ModalScreen[Answer], Generic[Answer]):
     def on_mount(self) -> None:
         for button in self.query(Button):
             button.can_focus = False
+
+    def on_resize(self, event: events.Resize) -> None:
+        narrow = event.size.width < self.NARROW
+        self.set_class(narrow, "-narrow")
+        for button in self.query(Button):
+            button.compact = narrow
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         for _, _, ident, value in self.answers:
