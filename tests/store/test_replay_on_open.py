@@ -54,3 +54,27 @@ def test_a_parent_names_every_subflow_it_called_after_a_restart(ws) -> None:
     assert store.latest_for("parent").subflows == ["child #1", "child #2", "child #3"]
     assert store.latest_for("child").number == 4
     assert {run.number for run in store.runs.values() if run.flow == "child"} == {4}
+
+
+def test_a_client_follows_a_store_made_anew_after_the_folder_was_deleted(ws) -> None:
+    """`rm -rf .flowtop` under an open TUI: the next run made a new store, and the TUI
+    read the deleted file on, never showing that run or any later one."""
+    import shutil
+    import time
+
+    from flowtop.engine.events import RunStarted
+
+    folder = ws(sub=SUBFLOWS)
+    db = folder / ".flowtop" / "history.db"
+    events: list[Any] = []
+    client = StoreClient(db, events.extend)
+    client.open()
+    try:
+        shutil.rmtree(folder / ".flowtop")
+        assert flowtop("run", ".", "--flow", "child", "-p", "x=1", cwd=folder).returncode == 0
+        deadline = time.monotonic() + 20
+        while not any(isinstance(e, RunStarted) for e in events):
+            assert time.monotonic() < deadline, "the new store's run never reached the client"
+            time.sleep(0.05)
+    finally:
+        client.close()

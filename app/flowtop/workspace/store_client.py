@@ -115,10 +115,19 @@ class StoreClient:
         if events:
             self.sink(events)
 
+    def _file_id(self) -> tuple[int, int] | None:
+        """Which file the store is now (device, inode); None while there is none."""
+        try:
+            found = os.stat(self.db)
+        except OSError:
+            return None
+        return found.st_dev, found.st_ino
+
     def _follow(self, tail: LogTail) -> None:
         next_reap = 0.0
         quiet = 0
         failing = False
+        following = self._file_id()
         try:
             while not self._stop.is_set():
                 try:
@@ -136,6 +145,14 @@ class StoreClient:
                 quiet += 1
                 now = time.monotonic()
                 if now >= next_reap:
+                    now_file = self._file_id()
+                    if now_file != following and now_file is not None:
+                        # `.flowtop` was deleted and a run made a new store: the tail read
+                        # the deleted file on, and the runs started since never showed.
+                        log.warning("%s was replaced: following the new run store", self.db)
+                        tail.close()
+                        tail = LogTail(self.db)
+                        following = now_file
                     reap_store(self.db)
                     next_reap = now + REAP_EVERY
                 if self._hurry.wait(POLL_LIVE if quiet < QUIET_POLLS else POLL_IDLE):
@@ -157,6 +174,9 @@ class StoreClient:
         """Launch a run process for ``flow`` (from the file at ``path``); its run id.
         Raises ``PermissionError`` when the store is read-only here: the run would go
         on unrecorded, and so unseen by every client, this one too."""
+        if not self.db.exists():  # deleted meanwhile: a new one, for the launcher to record in
+            self._ensure_store()
+            self._hurry.set()
         if not store_writable(self.db):
             raise PermissionError(
                 f"{self.db} is read-only here, and a run it cannot record would go unseen "
