@@ -145,6 +145,11 @@ def test_unknown_key_names_file_table_line_and_valid_keys(etl):
             "[default]\nworkers = 2\n",
             "flowtop.toml:1: top level: unknown table 'default' (did you mean 'defaults'?)",
         ),
+        (  # it read "unknown table 'max_retries'"
+            "max_retries = 3\n",
+            "flowtop.toml:1: max_retries belongs in a table: [defaults] max_retries = … "
+            "(or a task's table)",
+        ),
         ('[flows."etl"]\nretries = 2\n', "flowtop.toml:2: [flows.\"etl\"]: unknown key 'retries'"),
         (
             '[flows."etl".tasks."extract"]\nretry_delay = "5s"\n',
@@ -518,3 +523,9 @@ def test_an_emptied_editor_field_names_the_value_it_falls_back_to(etl):
     assert hints["timeout"] == "none"  # no layer sets it: what an unset value means
     plain = ws.shapes["etl"].nodes["load"].policy.hints  # no table names it
     assert plain["max_retries"].startswith("unset: budget")
+
+
+def test_a_byte_order_mark_is_read_past(etl):
+    """Notepad saves one: the file read `invalid TOML: Invalid statement` at 1:1."""
+    ws = etl("\ufeff[defaults]\nworkers = 3\n")
+    assert ws.settings_error is None and ws.settings.workers == 3

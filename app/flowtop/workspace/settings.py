@@ -311,6 +311,7 @@ def parse_settings(path: Path, text: str, *, allow_defaults: bool = True) -> Set
     """Parse and check one settings file; raise :class:`SettingsFileError` with its location."""
     import tomllib  # here: a workspace without settings files never pays for the parser
 
+    text = text.removeprefix("\ufeff")  # a byte-order mark (Notepad's): "Invalid statement"
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -338,6 +339,10 @@ def _check_file(path: Path, raw: dict[str, Any], text: str, allow_defaults: bool
         else ("flows",)
     )
     for key in raw:
+        if key in DEFAULT_KEYS and allow_defaults and not isinstance(raw[key], dict):
+            raise SettingsError(
+                f"{key} belongs in a table: [defaults] {key} = … (or a task's table)", (), key
+            )
         if key not in top:
             raise _unknown(key, top, (), "table")
     # flowtop.toml sits in the workspace folder, overrides.toml in its .flowtop/
