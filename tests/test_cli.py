@@ -761,3 +761,43 @@ def listed_field(path: Path, field: str) -> tuple[str, dict[str, Any]]:
     assert listed.returncode == 0, listed.stderr
     (info,) = json_lines(flowtop("list", str(path), "--json").stdout)
     return listed.stdout, {t["task"]: t.get(field) for t in info["tasks"]}
+
+
+def test_a_traceback_shows_the_line_that_ran_not_one_saved_since(tmp_path: Path) -> None:
+    """The file saved during a retry wait put its new line in the next attempt's
+    traceback, although the run went on with the code it imported."""
+    flow = write(
+        tmp_path,
+        "edited.py",
+        """
+        import itertools
+        from flowtop import Flow, task
+
+        calls = itertools.count()
+
+        @task(max_retries=1, retry_delay=1)
+        def step():
+            if next(calls) == 0:
+                raise ValueError("first")
+            raise ValueError("the line that ran")
+
+        with Flow("edited") as flow:
+            step()
+        """,
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flowtop", "run", str(tmp_path), "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if json.loads(line).get("state") == "AWAITING_RETRY":
+            break
+    flow.write_text(flow.read_text().replace("the line that ran", "a line saved later"))
+    rest, _ = proc.communicate(timeout=60)
+    failed = [e for e in json_lines(rest) if e["event"] == "task_state" and e["state"] == "FAILED"]
+    traceback = failed[-1]["error"]["traceback"]
+    assert 'raise ValueError("the line that ran")' in traceback, traceback

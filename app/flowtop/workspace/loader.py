@@ -23,6 +23,7 @@ import contextlib
 import hashlib
 import importlib
 import importlib.util
+import linecache
 import os
 import re
 import stat
@@ -424,6 +425,9 @@ class Loader:
         module = types.ModuleType(name)
         module.__file__ = str(path)
         module.__spec__ = importlib.util.spec_from_file_location(name, path)
+        # The source this module runs, for its tracebacks (mtime None: never reread). The
+        # file saved during a run's retry wait put its new line in the next attempt's.
+        linecache.cache[str(path)] = (len(text), None, text.splitlines(keepends=True), str(path))
         previous = sys.modules.get(name)
         before = set(sys.modules)
         sys.modules[name] = module
