@@ -306,6 +306,25 @@ async def test_a_task_removed_by_a_reload_is_reported_not_raised(real_workspace)
     assert not real_workspace.overrides_path.exists()
 
 
+async def test_a_task_renamed_while_the_editor_is_open_is_not_saved(real_workspace):
+    """Saved anyway, the override named a task that no longer existed (and the file went
+    ✗ at once)."""
+    app = editor_app(real_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await set_field(pilot, app, "max_retries", "7")
+        path = real_workspace.root / "etl.py"
+        path.write_text(path.read_text().replace("fetch_orders", "fetch_all_orders"))
+        real_workspace.load()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.results == []  # still open, saying why
+        assert "Not saved: fetch_orders is no longer in flow etl" in rendered(
+            app.screen.query_one("#form-error", Static)
+        )
+    assert not real_workspace.overrides_path.exists()
+
+
 async def test_a_refused_value_is_shown_in_the_form_not_raised(real_workspace, monkeypatch):
     app = editor_app(real_workspace)
     async with app.run_test(size=SIZE) as pilot:

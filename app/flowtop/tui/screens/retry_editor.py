@@ -207,6 +207,9 @@ class RetryEditor(FormDialog[bool]):
         self.dismiss(False)
 
     def action_save(self) -> None:
+        flow = self.workspace.shapes.get(self.flow_name)
+        if flow is None or flow.node(self.task_key) is None:  # a reload while it was open
+            self.gone = f"Not saved: {self.task_key} is no longer in flow {self.flow_name}"
         self._validate()
         if self.gone or not self.state.valid:
             return
