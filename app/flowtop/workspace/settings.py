@@ -31,16 +31,8 @@ from ..engine.spec import ExecutorError, check_spec
 from ..engine.suggest import did_you_mean
 from .load_error import LoadError
 
-DEFAULT_KEYS = (
-    "max_retries",
-    "retry_delay",
-    "retry_jitter",
-    "timeout",
-    "workers",
-    "executor",
-    "max_result_bytes",
-    "load_timeout",
-)
+_POLICY_KEYS = ("max_retries", "retry_delay", "retry_jitter", "timeout")
+DEFAULT_KEYS = (*_POLICY_KEYS, "workers", "executor", "max_result_bytes", "load_timeout")
 #: ``[tui] on_quit``: what ``q`` does with live runs started in this TUI.
 ON_QUIT = ("ask", "keep", "cancel")
 TASK_KEYS = ("max_retries", "retry_delay", "retry_on", "retry_jitter", "retry_deadline", "timeout")
@@ -339,10 +331,8 @@ def _check_file(path: Path, raw: dict[str, Any], text: str, allow_defaults: bool
         else ("flows",)
     )
     for key in raw:
-        if key in DEFAULT_KEYS and allow_defaults and not isinstance(raw[key], dict):
-            raise SettingsError(
-                f"{key} belongs in a table: [defaults] {key} = … (or a task's table)", (), key
-            )
+        if key in DEFAULT_KEYS and allow_defaults:  # not a table: read as "unknown table"
+            raise SettingsError(f"{key} belongs in [defaults] or a task's table", (), key)
         if key not in top:
             raise _unknown(key, top, (), "table")
     # flowtop.toml sits in the workspace folder, overrides.toml in its .flowtop/
