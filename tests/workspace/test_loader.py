@@ -370,3 +370,16 @@ def test_the_file_a_folder_run_imports_itself_is_the_one_naming_the_flow(
         (tmp_path / name).write_text(text)
         paths.append(tmp_path / name)
     assert _naming(paths, "etl-daily") == (tmp_path / found if found else None)
+
+
+def test_a_flow_file_imported_by_another_is_not_named_its_own_importer() -> None:
+    """Saved zeta.py reloaded omega.py too: the toast read `Reloaded omega.py, zeta.py
+    (2 flows), which import zeta.py`."""
+    from flowtop.workspace.changes import WorkspaceChanged
+
+    change = WorkspaceChanged(
+        modules=("omega.py", "zeta.py"), flows=("omega", "zeta"), helpers=("zeta.py",)
+    )
+    assert change.summary() == "Reloaded omega.py, zeta.py (2 flows); omega.py imports zeta.py"
+    alone = WorkspaceChanged(modules=("zeta.py",), flows=("zeta",), helpers=("zeta.py",))
+    assert alone.summary() == "Reloaded zeta.py (1 flow)"

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from ..engine.suggest import did_you_mean
 from ..printable import say
-from ..workspace.places import Places
+from ..workspace.places import Places, unread_settings
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -43,11 +43,15 @@ def places_of(path: str | Path) -> Places | str:
 
 
 def bad_path(path: str) -> bool:
-    """Print why ``path`` can't be opened as flows (a usage error, exit 2); False when it can."""
+    """Print why ``path`` can't be opened as flows (a usage error, exit 2); False when it can.
+    Also says when a ``flowtop.toml`` where flowtop runs is not the workspace's."""
     places = places_of(path)
     if isinstance(places, str):
         say(places)
         return True
+    note = unread_settings(places.root)
+    if note is not None:
+        say(f"warning: {note}")
     return False
 
 

@@ -58,6 +58,7 @@ from flowtop.tui.widgets.task_table import TaskTable
 from flowtop.tui.workspace_view import LocalWorkspace, WorkspaceView
 from flowtop.workspace.flow_shapes import PolicyView
 from flowtop.workspace.load_error import unread_prefect_hint
+from flowtop.workspace.places import unread_settings
 from flowtop.workspace.run_log import RunInterrupted
 
 FRAME = 0.03  # seconds between event flushes: one batch per frame at most
@@ -254,6 +255,8 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
                 markup=False,
                 timeout=10,
             )
+        if (stray := unread_settings(self.workspace.root)) is not None:
+            self.notify(stray, severity="warning", markup=False, timeout=10)
         self._apply_keymap()
         self._show_flows()
         if not self.workspace.shapes and not self._errors():
@@ -438,9 +441,7 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
             if not table.keys:  # its line instead of rows may say more: why none ran, subflows
                 table.refresh()
             self._show_flows()
-            # "2 live runs (#1, #2): w switches" counts the flow's other runs too: it stayed
-            # when they ended while the one shown (interrupted) changed no more
-            self._update_header()
+            self._update_header()  # "2 live runs": the flow's other runs may have ended
 
     def _tick(self) -> None:
         table = self.table

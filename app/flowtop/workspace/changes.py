@@ -42,9 +42,13 @@ class WorkspaceChanged:
             reloaded = (
                 f"Reloaded {', '.join(self.modules)} ({count} flow{'s' if count != 1 else ''})"
             )
-            if self.helpers:  # why files nobody saved reloaded: a module they import changed
-                verb = "imports" if len(self.modules) == 1 else "import"
-                reloaded += f", which {verb} {', '.join(self.helpers)}"
+            # why files nobody saved reloaded: a module they import changed (a flow file
+            # itself, at times: "…, zeta.py, which import zeta.py" named it its own importer)
+            importers = [m for m in self.modules if m not in self.helpers]
+            if self.helpers and importers:
+                verb = "imports" if len(importers) == 1 else "import"
+                subject = "which" if len(importers) == len(self.modules) else ", ".join(importers)
+                reloaded += f"{',' if subject == 'which' else ';'} {subject} {verb} {', '.join(self.helpers)}"
             parts.append(reloaded)
         if self.removed:
             parts.append(

@@ -50,3 +50,17 @@ class Places:
     @property
     def store_path(self) -> Path:
         return self.state_dir / STORE_FILE
+
+
+def unread_settings(root: Path, here: Path | None = None) -> str | None:
+    """Why the ``flowtop.toml`` of the folder flowtop runs from is not read, when it is
+    not: the workspace (``./flows`` by default) has its own and lacks one. A settings
+    file put beside ``flows/`` was ignored without a word."""
+    here = Path.cwd() if here is None else here
+    stray = here / SETTINGS_FILE
+    if root == here or not stray.is_file() or (root / SETTINGS_FILE).exists():
+        return None
+    return (
+        f"{stray} is not read: the workspace is {root}, whose settings are "
+        f"{root / SETTINGS_FILE} (move the file there)"
+    )
