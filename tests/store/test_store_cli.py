@@ -474,3 +474,34 @@ def test_a_launched_run_takes_over_the_record_its_launcher_made(ws) -> None:
     assert watched.returncode == 0, watched.stderr
     (run,) = runs(folder)
     assert run.state == "COMPLETED" and run.note == "", run  # not reaped as its own orphan
+
+
+def test_a_rerun_of_a_rerun_that_did_not_start_reuses_what_its_source_completed(ws) -> None:
+    """`f` on a file broken meanwhile made a run that did not start, recorded without its
+    source: the next `f` reran it, and so ran every task again (and a @flow with its
+    defaults, not the source's parameters)."""
+    folder = ws(etl=ETL)
+    first = flowtop("run", ".", "--json", cwd=folder)
+    source = json_lines(first.stdout)[0]["run_id"]
+    flow_file = folder / "etl.py"
+    good = flow_file.read_text()
+    flow_file.write_text(good + "\nraise RuntimeError('db down')\n")
+    broken = flowtop(  # as the TUI's f launches it: a run process with its run id
+        "run",
+        "etl.py",
+        "--flow",
+        "etl",
+        "--run-id",
+        "0123456789ab",
+        "--rerun-of",
+        source,
+        cwd=folder,
+    )
+    assert broken.returncode == 2 and "db down" in broken.stderr
+    flow_file.write_text(good)
+    (folder / "ok").touch()
+    again = flowtop("run", ".", "--flow", "etl", "--rerun-of", "0123456789ab", "--json", cwd=folder)
+    assert again.returncode == 0, again.stderr
+    events = json_lines(again.stdout)
+    assert events[0]["rerun_of"] == source
+    assert (folder / "extract-count").read_text() == "1"  # reused, not run again

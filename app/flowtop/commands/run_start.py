@@ -45,10 +45,15 @@ if TYPE_CHECKING:
 class Reservation:
     """A launched run's place in the store, held while its process gets ready to run it."""
 
-    def __init__(self, history: History, flow: str, run_id: str) -> None:
+    def __init__(
+        self, history: History, flow: str, run_id: str, rerun_of: str | None = None
+    ) -> None:
         self.history = history
         self.flow = flow
         self.run_id = run_id
+        #: A rerun's source, kept by a rerun that fails to start: the next ``f`` on it
+        #: reruns that source (``reruns.plan_rerun``), not a run with nothing completed.
+        self.rerun_of = rerun_of
         #: ``Runner.start`` with this run id gets the same number back.
         self.number = history.next_number(flow, run_id)
 
@@ -61,7 +66,7 @@ class Reservation:
         now = time.time()
         self.history(
             [
-                RunStarted(self.run_id, self.flow, self.number, (), (), (), ts=now),
+                RunStarted(self.run_id, self.flow, self.number, (), (), (), self.rerun_of, ts=now),
                 RunFinished(
                     self.run_id,
                     self.flow,
@@ -91,7 +96,7 @@ def open_for_run(args: argparse.Namespace) -> tuple[Workspace, Reservation | Non
     reservation = None
     if args.run_id and args.flow and not args.no_history:
         try:
-            reservation = Reservation(workspace.history, args.flow, args.run_id)
+            reservation = Reservation(workspace.history, args.flow, args.run_id, args.rerun_of)
         except Exception:  # noqa: BLE001 - a broken store: run.main reports it (history_error)
             reservation = None
     with import_deadline(workspace, reservation):

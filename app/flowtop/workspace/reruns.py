@@ -15,7 +15,9 @@ from typing import Any
 
 from ..engine.flow import Flow
 from ..engine.states import State, StateType
+from ..looks import NOT_STARTED
 from .history import History
+from .history_records import RunRecord
 from .results import load, reusable_states
 
 
@@ -46,6 +48,12 @@ def plan_rerun(
     source_id = _full_id(history, source_id, flow.name)
     detail = history.run_detail(source_id)
     record = detail.run
+    # A rerun that did not start completed nothing and kept no parameters: its own source
+    # is what a rerun of it means (it ran every task again, with the defaults).
+    while not_started(record) and record.rerun_of and record.flow == flow.name:
+        source_id = _full_id(history, record.rerun_of, flow.name)
+        detail = history.run_detail(source_id)
+        record = detail.run
     if record.flow != flow.name:
         raise ValueError(f"run {source_id} is a run of {record.flow!r}, not of {flow.name!r}")
     if record.state == StateType.RUNNING.value:
@@ -80,6 +88,11 @@ def plan_rerun(
     else:
         start["reuse"] = reuse
     return RerunPlan(start, tuple(notes))
+
+
+def not_started(record: RunRecord) -> bool:
+    """A run that ended before any task ran: its file failed to import, or lacked the flow."""
+    return record.error is not None and record.error.get("type") == NOT_STARTED
 
 
 def _full_id(history: History, source_id: str, flow: str) -> str:
