@@ -801,3 +801,17 @@ def test_a_traceback_shows_the_line_that_ran_not_one_saved_since(tmp_path: Path)
     failed = [e for e in json_lines(rest) if e["event"] == "task_state" and e["state"] == "FAILED"]
     traceback = failed[-1]["error"]["traceback"]
     assert 'raise ValueError("the line that ran")' in traceback, traceback
+
+
+def test_a_settings_file_beside_the_flows_folder_is_said_to_be_unread(tmp_path: Path) -> None:
+    """The workspace is ./flows: a flowtop.toml put where flowtop runs was ignored
+    without a word."""
+    (tmp_path / "flows").mkdir()
+    write(tmp_path / "flows", "flaky.py", FLAKY)
+    write(tmp_path, "flowtop.toml", "[defaults]\nmax_retries = 7\n")
+    done = flowtop("list", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert f"{tmp_path}/flowtop.toml is not read: the workspace is {tmp_path}/flows" in done.stderr
+    (tmp_path / "flowtop.toml").rename(tmp_path / "flows" / "flowtop.toml")
+    moved = flowtop("list", cwd=tmp_path)
+    assert moved.returncode == 0 and moved.stderr == "", moved.stderr
