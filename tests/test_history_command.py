@@ -214,6 +214,25 @@ def test_a_run_number_shared_by_two_flows_needs_flow(capsys, workspace: Path) ->
     assert code == 0 and [r.split()[0] for r in out.splitlines()[1:]] == ["report"]
 
 
+def test_digits_that_are_a_run_number_and_another_run_s_id_are_refused(
+    capsys, workspace: Path
+) -> None:
+    """`--run 0001` took run #1 while `watch 0001` followed the run whose id starts so."""
+    history = History(workspace / ".flowtop" / "history.db")
+    runner = Runner(2, sinks=[history.sink], next_number=history.next_number)
+    try:
+        runner.start(make_flow()).result(timeout=30)
+        runner.start(make_flow(), run_id="0001aaaaaaaa").result(timeout=30)
+    finally:
+        runner.shutdown()
+        history.close()
+    code, _, err = run_command(capsys, str(workspace), "--run", "0001")
+    assert code == 2
+    assert "0001 is run #1 of etl and the start of run id 0001aaaaaaaa (etl #2)" in err
+    code, out, _ = run_command(capsys, str(workspace), "--run", "#1")
+    assert code == 0 and out.startswith("etl #1")
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

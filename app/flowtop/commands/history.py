@@ -206,9 +206,16 @@ def _find(history: StoreReader, wanted: str, flow: str | None) -> RunRecord | st
         flows = sorted({r.flow for r in candidates})
         if len(flows) > 1:
             return f"run #{number} exists for several flows ({', '.join(flows)}): add --flow NAME"
+        by_id = _by_id(history, wanted, flow) if len(wanted) >= 4 else None
+        if candidates and isinstance(by_id, RunRecord) and by_id.run_id != candidates[0].run_id:
+            # `watch 0364` follows the id; `--run 0364` took the number, and said nothing
+            return (
+                f"{wanted} is run #{number} of {candidates[0].flow} and the start of run id "
+                f"{by_id.run_id} ({by_id.flow} #{by_id.number}): write #{number} for the "
+                "number, or more of the id"
+            )
         if candidates:
             return candidates[0]
-        by_id = _by_id(history, wanted, flow) if len(wanted) >= 4 else None
         return (
             by_id if isinstance(by_id, RunRecord) else f"no run #{number}{scope} in {history.path}"
         )
