@@ -703,3 +703,11 @@ async def test_every_column_of_the_all_flows_history_fits_beside_long_flow_cells
     assert header.rstrip().endswith("Rerun of") and "Counts" in header, header
     assert row.rstrip().endswith("#7") and "342ms" in row and "…" in row, row
     assert "✓ 3 (2 reused)" in row, row  # a rerun's tasks that were carried over, not run
+
+
+def test_history_counts_show_interrupted_tasks_with_their_symbol() -> None:
+    """It read `✓ 2  Interrupted 3`, where every other state (and the main screen) has a
+    symbol."""
+    from flowtop.tui.screens.history import counts_text
+
+    assert counts_text({"COMPLETED": 2, "INTERRUPTED": 3}) == "✓ 2  ⚡ 3"

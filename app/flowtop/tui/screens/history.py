@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Static
 
 from flowtop.attempt_story import failed_how, wait_story
 from flowtop.formats import RETRY_ONLY, date_time, plural, try_text
-from flowtop.looks import STATE_LOOK, run_error_text
+from flowtop.looks import INTERRUPTED_LOOK, STATE_LOOK, run_error_text
 from flowtop.printable import as_left_on_screen, printable
 
 from ...engine.events import REUSED_FROM_SOURCE
@@ -68,11 +68,10 @@ def counts_text(counts: dict[str, int]) -> str:
         n = counts.get(state.value, 0)
         if n:
             parts.append(f"{STATE_LOOK[state][0]} {n}")
-    parts.extend(
-        f"{name.title()} {n}"
-        for name, n in counts.items()
-        if name not in StateType.__members__ and n
-    )
+    for name, n in counts.items():  # the store's own states: INTERRUPTED
+        if name not in StateType.__members__ and n:
+            symbol = INTERRUPTED_LOOK[0] if name == "INTERRUPTED" else name.title()
+            parts.append(f"{symbol} {n}")  # `⚡ 3`, as the main screen says it
     return "  ".join(parts)
 
 
