@@ -422,6 +422,28 @@ async def test_history_says_when_columns_are_past_the_right_edge(history, width,
         assert heading.endswith(" · → more columns") is more, heading
 
 
+async def test_an_open_history_screen_follows_new_runs(history, monkeypatch):
+    """It was a snapshot: a run started or ended meanwhile never showed."""
+    from flowtop.engine.events import RunFinished, RunStarted
+    from flowtop.engine.states import StateType
+    from flowtop.tui.screens import history as screen
+
+    monkeypatch.setattr(screen, "REFRESH", 0.05)
+    app = HostApp(lambda: HistoryScreen(history, "etl"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#runs", DataTable)
+        assert table.row_count == 2
+        history.sink(
+            [
+                RunStarted("run-0003", "etl", 3, ("extract",), (1,), ("",), ts=1.0),
+                RunFinished("run-0003", "etl", 3, StateType.COMPLETED, {"COMPLETED": 1}, 1.0, 2.0),
+            ]
+        )
+        assert history.flush(10)
+        await wait_for(pilot, lambda: table.row_count == 3, "the new run to show", 10)
+
+
 async def test_history_of_another_flow_is_empty_until_all_flows(history):
     app = HostApp(lambda: HistoryScreen(history, "other"))
     async with app.run_test(size=SIZE) as pilot:

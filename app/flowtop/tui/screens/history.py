@@ -93,6 +93,9 @@ def footer_entries(screen: Screen[Any]) -> tuple[list[Entry], list[Entry]]:
 OTHER_COLUMNS = 82
 MIN_FLOW_CELL = 24
 
+#: How often an open history screen reads the store again (seconds).
+REFRESH = 2.0
+
 #: The app keys every screen answers to: (action, default key, label).
 ALWAYS = (("help", "?", "Help"), ("quit", "q", "Quit"))
 
@@ -146,6 +149,13 @@ class HistoryScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.load()
+        # Runs go on while it is open: a live one's row, new runs and pruned ones followed
+        # (it was a snapshot: `▶ Running` for good, and Enter on a pruned run an error).
+        self.set_interval(REFRESH, self._refresh)
+
+    def _refresh(self) -> None:
+        if self.is_current:
+            self.load()
 
     def on_screen_resume(self) -> None:
         self.load()
