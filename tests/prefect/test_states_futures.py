@@ -136,6 +136,29 @@ def test_allow_failure_runs_downstream_with_the_upstream_exception() -> None:
     assert run(pipeline).value == ("got ValueError", 2)
 
 
+def test_allow_failure_of_a_list_of_futures_allows_each() -> None:
+    """Around `task.map(...)` (or a list of futures) it allowed nothing: the task ended
+    UPSTREAM_FAILED, where Prefect passes each failure's exception in its place."""
+
+    @task
+    def maybe(x: int) -> int:
+        if x == 1:
+            raise ValueError("one")
+        return x
+
+    @task
+    def gather(xs: list[Any]) -> list[str]:
+        return [type(x).__name__ if isinstance(x, Exception) else str(x) for x in xs]
+
+    @flow
+    def pipeline() -> Any:
+        mapped = gather.submit(allow_failure(maybe.map(range(3))))
+        listed = gather.submit(allow_failure([maybe.submit(0), maybe.submit(1)]))
+        return mapped.result(), listed.result()
+
+    assert run(pipeline).value == (["0", "ValueError", "2"], ["0", "ValueError"])
+
+
 def test_allow_failure_of_an_already_failed_future() -> None:
     @task
     def report(upstream: Any) -> str:

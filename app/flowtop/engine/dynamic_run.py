@@ -64,36 +64,43 @@ def input_hash(args: Any, kwargs: Any) -> str | None:
     return hashlib.sha256(data).hexdigest()[:32]
 
 
-def _as_refs(value: Any, run: DynamicRun, depth: int = 0, tolerant: set[str] | None = None) -> Any:
+def _as_refs(
+    value: Any,
+    run: DynamicRun,
+    depth: int = 0,
+    tolerant: set[str] | None = None,
+    allowed: bool = False,
+) -> Any:
     """Futures of ``run`` in the arguments (also inside lists/dicts) become refs to their
     tasks; a future of another run (the caller's, given to a subflow, or one kept from a
     finished run) is a value, given as its result: no task of ``run`` could wait for it.
 
-    ``allow_failure(future)`` becomes a ref too, its key noted in ``tolerant``; other
-    annotations (``unmapped``, ``allow_failure`` of a plain value) are unwrapped.
+    Under ``allow_failure`` (``allowed``), a future's key is noted in ``tolerant``, also
+    inside a list (``allow_failure(task.map(...))`` waited for all, and failed with one);
+    annotations themselves (``unmapped``, ``allow_failure``) are unwrapped.
     """
     if isinstance(value, TaskFuture):
-        return Ref(value.key) if value._run is run else value.result()
+        if value._run is not run:
+            return value.result()
+        if allowed and tolerant is not None:
+            tolerant.add(value.key)
+        return Ref(value.key)
     if isinstance(value, quote):  # as it is, not searched: a future in it stays a future
         return value.value
     if isinstance(value, opaque):  # its future resolved, the value not searched
         inner = value.value
         if isinstance(inner, TaskFuture | InlineFuture):
-            return _as_refs(inner, run, depth, tolerant)
+            return _as_refs(inner, run, depth, tolerant, allowed)
         return inner
     if isinstance(value, _Annotation):
-        inner = value.unwrap()
-        if isinstance(inner, TaskFuture) and isinstance(value, allow_failure):
-            if tolerant is not None:
-                tolerant.add(inner.key)
-            return Ref(inner.key)
-        return _as_refs(inner, run, depth, tolerant)
+        allowed = allowed or isinstance(value, allow_failure)
+        return _as_refs(value.unwrap(), run, depth, tolerant, allowed)
     if isinstance(value, InlineFuture):
         return value.result()
     if depth < 4 and isinstance(value, list | tuple | dict | set | frozenset):
         if isinstance(value, dict):
-            return {k: _as_refs(v, run, depth + 1, tolerant) for k, v in value.items()}
-        items = [_as_refs(v, run, depth + 1, tolerant) for v in value]
+            return {k: _as_refs(v, run, depth + 1, tolerant, allowed) for k, v in value.items()}
+        items = [_as_refs(v, run, depth + 1, tolerant, allowed) for v in value]
         if isinstance(value, list):
             return items
         return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
