@@ -619,7 +619,8 @@ def test_no_command_writes_control_characters_from_user_code(tmp_path: Path) -> 
         (["--workers", "1e3"], "argument --workers: must be a whole number, got '1e3'"),
         (["--executor", "threads"], "argument --executor: executor must be 'thread', 'process'"),
         (["--bogus"], "flowtop run: unrecognized arguments: --bogus (see flowtop run --help)"),
-        (["--rerun-of", "ab12"], "flowtop: --rerun-of needs --flow NAME"),  # not --run-id too
+        # a folder of one flow needs no --flow: the run is looked for (there is none)
+        (["--rerun-of", "ab12"], "flowtop: no run with id 'ab12' in "),
     ],
 )
 def test_odd_run_values_are_one_line_and_exit_2(tmp_path: Path, args: list[str], says: str) -> None:
@@ -628,6 +629,13 @@ def test_odd_run_values_are_one_line_and_exit_2(tmp_path: Path, args: list[str],
     assert done.returncode == 2, done.stderr
     assert len(done.stderr.splitlines()) == 1 and says in done.stderr, done.stderr
     assert done.stdout == ""
+
+
+def test_rerun_of_needs_flow_only_when_the_path_holds_several(tmp_path: Path) -> None:
+    write(tmp_path, "flaky.py", FLAKY)
+    write(tmp_path, "other.py", "from flowtop import Flow, task\n\nflow = Flow('other')\n")
+    done = flowtop("run", str(tmp_path), "--rerun-of", "ab12")
+    assert done.returncode == 2 and done.stderr.strip() == "flowtop: --rerun-of needs --flow NAME"
 
 
 def test_a_flow_with_parameters_without_defaults_is_refused_before_it_starts(

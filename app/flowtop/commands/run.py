@@ -396,7 +396,8 @@ def checked_names(
         return None
     one_flow = {"--rerun-of": args.rerun_of, "--task": args.task, "--run-id": args.run_id}
     given = [option for option, value in one_flow.items() if value]
-    if given and args.flow is None:  # named as typed: --run-id is the TUI's, not in --help
+    if given and args.flow is None and len(names) > 1:  # one flow: it is the one meant
+        # named as typed: --run-id is the TUI's, not in --help
         say(f"{' and '.join(given)} need{'s' if len(given) == 1 else ''} --flow NAME")
         return None
     if args.parameters and len(names) > 1:  # a file of one @flow needs no --flow
