@@ -7,7 +7,7 @@ loader (see ``flow_host.py``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,20 +28,26 @@ def display_path(path: Path | str) -> str:
 FLOW_MARKERS = (b"flowtop", b"Flow")
 
 
-def prefect_only(paths: Iterable[Path]) -> list[Path]:
-    """The files of ``paths`` that import ``prefect`` and never mention flowtop: without
-    drop-in mode they are not read as flow files."""
-    found = []
+def readable_sources(paths: Iterable[Path]) -> Iterator[tuple[Path, bytes]]:
+    """Each file of ``paths`` that can be read, with its bytes: the scans before an
+    import pass over the others (the import itself reports them)."""
     for path in paths:
         try:
             data = path.read_bytes()
         except OSError:
             continue
-        if any(m in data for m in FLOW_MARKERS):
-            continue  # read (and reported) as any flow file
-        if b"from prefect" in data or b"import prefect" in data:
-            found.append(path)
-    return found
+        yield path, data
+
+
+def prefect_only(paths: Iterable[Path]) -> list[Path]:
+    """The files of ``paths`` that import ``prefect`` and never mention flowtop: without
+    drop-in mode they are not read as flow files (one that does is read as any other)."""
+    return [
+        path
+        for path, data in readable_sources(paths)
+        if not any(m in data for m in FLOW_MARKERS)
+        and (b"from prefect" in data or b"import prefect" in data)
+    ]
 
 
 def unread_prefect_hint(names: Sequence[str]) -> str:

@@ -42,7 +42,13 @@ from ..engine.flow_package import FLOW_PACKAGE
 from .flow_order import file_order, in_file_order
 from .flow_source import LoadFailed, decode_source, parse_source, read_source
 from .import_graph import ImportGraph
-from .load_error import FLOW_MARKERS, LoadError, display_path, unread_prefect_hint
+from .load_error import (
+    FLOW_MARKERS,
+    LoadError,
+    display_path,
+    readable_sources,
+    unread_prefect_hint,
+)
 
 SKIPPED_FILES = frozenset({"__init__.py", "__main__.py"})
 
@@ -569,14 +575,7 @@ def _naming(paths: list[Path], flow: str) -> Path | None:
         b"'" + quoted + b"'",
         b"def " + quoted.replace(b"-", b"_") + b"(",
     )
-    found = []
-    for path in paths:
-        try:
-            data = path.read_bytes()
-        except OSError:
-            continue
-        if any(needle in data for needle in needles):
-            found.append(path)
+    found = [path for path, data in readable_sources(paths) if any(n in data for n in needles)]
     return found[0] if len(found) == 1 else None
 
 
