@@ -446,3 +446,24 @@ def test_nested_task_with_a_timeout_keeps_the_outer_attempts_output() -> None:
 
     result = run(pipeline)
     assert result.value == 2 and "inner speaking" in result.attempts["outer"][0].output
+
+
+def test_a_flow_retry_reuses_a_result_as_its_task_returned_it() -> None:
+    """The body appended to the list a task returned; its retry reused the list with the
+    append (`[1, 'x', 'x']`), where Prefect reuses the value as returned."""
+    tries = {"n": 0}
+
+    @task
+    def make() -> list[Any]:
+        return [1]
+
+    @flow(retries=1)
+    def pipeline() -> list[Any]:
+        tries["n"] += 1
+        made = make()
+        made.append("x")
+        if tries["n"] == 1:
+            raise ValueError("first")
+        return made
+
+    assert run(pipeline).value == [1, "x"]

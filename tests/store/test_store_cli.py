@@ -505,3 +505,36 @@ def test_a_rerun_of_a_rerun_that_did_not_start_reuses_what_its_source_completed(
     events = json_lines(again.stdout)
     assert events[0]["rerun_of"] == source
     assert (folder / "extract-count").read_text() == "1"  # reused, not run again
+
+
+MUTATES = """
+    from pathlib import Path
+    from flowtop import flow, task
+
+    @task
+    def make():
+        return [1]
+
+    @flow(name="mutates")
+    def mutates():
+        made = make()
+        made.extend(range(1000))
+        if not (Path(__file__).parent / "ok").exists():
+            raise ValueError("first")
+        return len(made)
+"""
+
+
+def test_a_rerun_reuses_a_result_as_its_task_returned_it(ws) -> None:
+    """The store pickled results a moment after they completed: a body that extended a
+    returned list had the rerun reuse the extended list (1,001 items, not 1)."""
+    folder = ws(mutates=MUTATES)
+    first = flowtop("run", ".", "--json", cwd=folder)
+    source = json_lines(first.stdout)[0]["run_id"]
+    (folder / "ok").touch()
+    again = flowtop("run", ".", "--rerun-of", source, "--json", cwd=folder)
+    assert again.returncode == 0, again.stderr
+    events = json_lines(again.stdout)
+    made = next(e for e in events if e.get("task") == "make" and e["state"] == "COMPLETED")
+    assert made["reused"] and made["result"] == "[1]"
+    assert events[-1]["state"] == "COMPLETED"

@@ -19,7 +19,7 @@ from .events import ErrorInfo
 from .policy import Decision, decide, safe_str
 from .pool import MAX_ABANDONED
 from .prefect_api import returned_state
-from .records import TaskRun, error_info, from_user_code
+from .records import NOT_KEPT, TaskRun, error_info, from_user_code, pristine
 from .states import State, StateType
 from .user_call import UserCall
 
@@ -78,7 +78,9 @@ def start_elsewhere(
     )
 
 
-Judged = tuple[Any, BaseException | None, Decision | None, ErrorInfo | None]
+#: ``(value, error, decision, info, kept)``: ``kept`` is ``pristine(value)`` of a
+#: result to keep (``Runner.keep_results``, a flow that retries), else ``NOT_KEPT``.
+Judged = tuple[Any, BaseException | None, Decision | None, ErrorInfo | None, Any]
 
 
 def judge(
@@ -93,8 +95,8 @@ def judge(
     A returned Prefect ``Failed(...)`` fails the attempt. A plain success needs no
     decision (None: rule 4); ``decision`` is given when the outcome is already final.
     ``info`` is the error the attempt's record and event show. Formatting it takes a
-    while, and so does keeping the result of a task that caches: both are done here,
-    outside the run's lock.
+    while, and so does keeping the result of a task that caches, or a copy of it
+    (``kept``): all are done here, outside the run's lock.
     """
     clock, rng = run._clock, run.runner.rng
     if error is None:
@@ -122,13 +124,16 @@ def judge(
             decision = Decision(
                 False, StateType.FAILED, error=failure, reason="retry decision failed"
             )
-    info = None
+    info, kept = None, NOT_KEPT
     if decision is not None and decision.final is not StateType.COMPLETED:
         shown = error if decision.retry or decision.error is None else decision.error
         info = None if shown is None else error_info(shown)
-    elif tr.node.task.caching is not None:
-        cached_calls.store(run, tr, value)
-    return value, error, decision, info
+    else:
+        if tr.node.task.caching is not None:
+            cached_calls.store(run, tr, value)
+        if run.runner.keep_results or run.flow.retries:
+            kept = pristine(value)
+    return value, error, decision, info, kept
 
 
 def timed_out(tr: TaskRun, how: str, *, no_retry: bool) -> tuple[TaskTimeout, Decision | None]:

@@ -37,7 +37,7 @@ from .prefect_api import (
     quote,
     states_failed,
 )
-from .records import RunResult, TaskRun, error_info, hide_own_frames
+from .records import RunResult, TaskRun, error_info, hide_own_frames, pristine
 from .run import FlowRun
 from .states import StateType
 from .tags import current_tags, tags_in_effect
@@ -410,8 +410,8 @@ class DynamicRun(FlowRun):
             reused = self._cache.get((tr.key, fingerprint)) if fingerprint is not None else None
             if reused is not None:  # as a static flow's reuse: the source's result and attempt
                 tr.reused = True
-                tr.attempt = reused.attempt
-                self._complete(tr, reused.result, reused=True)
+                tr.attempt, tr.kept = reused.attempt, reused.result  # the next retry's, too
+                self._complete(tr, pristine(reused.result), reused=True)  # the body's own
                 return
         super()._ready(tr)
 
@@ -531,7 +531,7 @@ class DynamicRun(FlowRun):
                 with child_of(self.parent_run), tags_in_effect(self.tags):
                     run = self.runner.start(
                         self.flow,
-                        cache=cache_of(self.snapshot()),
+                        cache=cache_of(self.snapshot(kept=True)),
                         rerun_of=self.run_id,
                         args=self._args,
                         kwargs=self._kwargs,
@@ -559,8 +559,8 @@ class DynamicRun(FlowRun):
         with self._lock:
             return self._inputs_by_key.get(key)
 
-    def snapshot(self) -> RunResult:
-        base = super().snapshot()
+    def snapshot(self, *, kept: bool = False) -> RunResult:
+        base = super().snapshot(kept=kept)
         with self._lock:
             inputs = dict(self._inputs_by_key)
         return replace(

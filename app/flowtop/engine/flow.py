@@ -32,6 +32,8 @@ class Flow:
     #: Seconds a run may last before its running attempts are interrupted; None: no limit
     #: (a ``@flow``'s ``timeout_seconds`` sets it).
     timeout: float | None = None
+    #: Flow-level retries (a ``@flow``'s ``retries``): a retry reuses what completed.
+    retries: int = 0
 
     def __init__(self, name: str) -> None:
         if not isinstance(name, str) or not name.strip():

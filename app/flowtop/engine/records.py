@@ -5,6 +5,7 @@ The records are plain data; only the run (``run.FlowRun``) changes them, under i
 
 from __future__ import annotations
 
+import copy
 import functools
 import os
 import time
@@ -203,6 +204,21 @@ class Attempt:
     delay_explained: str = ""
 
 
+#: ``TaskRun.kept`` of a result not kept (a value may be anything, None too).
+NOT_KEPT: Any = object()
+
+
+def pristine(value: Any) -> Any:
+    """A copy of a result no later code can change: a ``@flow`` body that appended to
+    a returned list made a flow retry (or a rerun from the store) reuse the list with
+    the append (Prefect reuses the value as returned). A value that cannot be copied
+    (a lock, a generator) is its own copy."""
+    try:
+        return copy.deepcopy(value)
+    except Exception:  # noqa: BLE001 - a user's __deepcopy__ or an uncopyable value
+        return value
+
+
 class TaskRun:
     """Mutable per-run record of one node. Only touched under the run's lock."""
 
@@ -215,6 +231,7 @@ class TaskRun:
         "attempt",
         "token",
         "result",
+        "kept",
         "exception",
         "message",
         "waiting_on",
@@ -241,6 +258,9 @@ class TaskRun:
         self.attempt = 0
         self.token = 0
         self.result: Any = None
+        #: Its result as its task returned it, when kept (``pristine``): what is reused
+        #: and stored, whatever the flow body or a downstream task did to ``result``.
+        self.kept: Any = NOT_KEPT
         self.exception: BaseException | None = None
         self.message = ""
         self.waiting_on = len(node.upstream)
@@ -271,10 +291,18 @@ class TaskRun:
             self.timer.cancel()
             self.timer = None
 
-    def to_state(self) -> State:
+    @property
+    def kept_result(self) -> Any:
+        """Its result as returned when kept, else as it is now."""
+        return self.result if self.kept is NOT_KEPT else self.kept
+
+    def to_state(self, *, kept: bool = False) -> State:
+        """Its state; with ``kept``, its result as returned (what a retry reuses)."""
         result = (
             self.exception
             if self.state is StateType.FAILED and self.exception is not None
+            else self.kept_result
+            if kept
             else self.result
         )
         return State(

@@ -324,7 +324,7 @@ class FlowRun(RunHandle):
         """
         if tr.token != token or tr.state is not StateType.RUNNING:
             return None
-        value, error, decision, info = judged
+        value, error, decision, info, tr.kept = judged
         tr.drop_timer()
         record = tr.attempts[-1]
         record.duration = duration

@@ -71,7 +71,8 @@ class RunHandle:
         del key
         return None
 
-    def snapshot(self) -> RunResult:
+    def snapshot(self, *, kept: bool = False) -> RunResult:
+        """The run as it stands; with ``kept``, results as their tasks returned them."""
         with self._lock:
             end = self.finished_at if self.finished_at is not None else self._clock()
             return RunResult(
@@ -79,7 +80,7 @@ class RunHandle:
                 self.flow,
                 self.number,
                 self.state,
-                {k: t.to_state() for k, t in self.tasks.items()},
+                {k: t.to_state(kept=kept) for k, t in self.tasks.items()},
                 {k: tuple(t.attempts) for k, t in self.tasks.items()},
                 end - self.started,
                 self.rerun_of,

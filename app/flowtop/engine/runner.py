@@ -85,6 +85,9 @@ class Runner:
         #: Wall-clock checks of the runs' drivers (``drivers.STALL``), whatever ``clock`` is.
         self.watchdog = Timer(name="flowtop-watchdog")
         self.rng = rng or random.random
+        #: Keep a copy of each result as its task returned it (``records.pristine``): for
+        #: the run store, which stores them a moment later. Set by the workspace.
+        self.keep_results = False
         self.policy_for = policy_for
         #: Where tasks that cache keep their results (``caching``): the workspace's folder
         #: for flowtop's runs, else this process's memory.

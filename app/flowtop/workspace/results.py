@@ -71,7 +71,7 @@ class LiveValues:
         tasks = run.tasks
         fingerprint = run.input_fingerprint
         return {
-            key: (task.result, fingerprint(key))
+            key: (task.kept_result, fingerprint(key))  # as returned, if kept (``pristine``)
             for key in keys
             if (task := tasks.get(key)) is not None
         }

@@ -548,7 +548,7 @@ class Workspace:
             next_number=history.next_number,
             **kw,
         )
-        values.runner = runner
+        values.runner, runner.keep_results = runner, True  # stored a moment after completion
         agent = OwnerAgent(history.path, history.owner, lambda *c: _apply_command(runner, *c))
         self._owned.extend([agent, keeper])
         return runner
