@@ -731,3 +731,16 @@ async def test_the_header_stops_counting_other_live_runs_once_they_end(tmp_path:
             ]
         )
         await wait_for(pilot, lambda: "live runs" not in screen_text(app), "the count to go")
+
+
+async def test_help_on_the_history_screen_lists_its_own_keys(workspace: FakeWorkspace) -> None:
+    """It listed the main screen's r, f, t (which do nothing there), not its a, Enter, Esc."""
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("h")
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen), "the history")
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+        described = {description for _, description, _ in app.screen.rows}
+        assert {"Back", "All flows / this flow", "Open run", "Help", "Quit"} <= described
+        assert "Rerun failed" not in described and "Run" not in described

@@ -547,7 +547,7 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
     def action_help(self) -> None:
         from flowtop.tui.screens.help import HelpScreen
 
-        self.push_screen(HelpScreen(self.live_bindings()))
+        self.push_screen(HelpScreen(self.help_bindings()))
 
     def action_toggle_auto_rerun(self) -> None:
         self.auto_rerun = not self.auto_rerun

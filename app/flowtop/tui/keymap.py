@@ -147,6 +147,17 @@ class KeyActions(_AppBase):
             out.append(replace(binding, key=keys) if keys else binding)
         return out
 
+    def help_bindings(self) -> list[Binding]:
+        """What `?` lists: the app's keys on the main screen; on another screen (the
+        history) that screen's own, and `?` and `q` (it listed r, f, t there, which do
+        nothing on it, and not its own a, Enter or Escape)."""
+        bindings = self.live_bindings()
+        screen = self.screen
+        if screen is self.screen_stack[0]:
+            return bindings
+        own = [b for b in screen.BINDINGS if isinstance(b, Binding)]
+        return [*own, *(b for b in bindings if b.action in ("help", "quit"))]
+
     def key_for(self, action: str) -> str:
         """How the footer shows the key that runs ``action`` now (``r``, or ``^r`` after
         ``[keys] "flowtop.run" = "ctrl+r"``); every hint that names a key asks here."""
