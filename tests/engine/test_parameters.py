@@ -470,3 +470,11 @@ def test_json_nested_deeper_than_python_reads_is_an_error_not_a_traceback() -> N
     with pytest.raises(ValueError, match=r"^expected list, got ") as misfit:
         coerce(deep, list)
     assert len(str(misfit.value)) < 250  # the value is cut, not written out whole
+
+
+def test_a_literal_parameter_takes_only_its_values() -> None:
+    """`-p mode=c` for `Literal["a", "b"]` ran with "c"."""
+    assert coerce("b", Literal["a", "b"]) == "b"
+    assert coerce(2, Literal[1, 2]) == 2
+    with pytest.raises(ValueError, match="expected one of 'a', 'b', got 'c'"):
+        coerce("c", Literal["a", "b"])

@@ -85,8 +85,12 @@ def _coerce(value: Any, hint: Any) -> Any:
             _at(f"[{key!r}]", key, key_hint): _at(f"[{key!r}]", item, value_hint)
             for key, item in value.items()
         }
+    if origin is typing.Literal:  # one of its values: `-p mode=c` for Literal["a", "b"] ran
+        if value in typing.get_args(hint):
+            return value
+        raise _Misfit(f"one of {', '.join(map(repr, typing.get_args(hint)))}", value)
     if not isinstance(hint, type):
-        return value  # Literal[...], a TypeVar, an alias: JSON already gave the shape
+        return value  # a TypeVar, an alias: JSON already gave the shape
     if isinstance(value, hint) and not (hint is int and isinstance(value, bool)):
         return value
     if isinstance(value, dict) and _is_model(hint):
