@@ -410,8 +410,11 @@ class DynamicRun(FlowRun):
             reused = self._cache.get((tr.key, fingerprint)) if fingerprint is not None else None
             if reused is not None:  # as a static flow's reuse: the source's result and attempt
                 tr.reused = True
-                tr.attempt, tr.kept = reused.attempt, reused.result  # the next retry's, too
-                self._complete(tr, pristine(reused.result), reused=True)  # the body's own
+                value = reused.result  # kept as it is (the next retry's); the body gets a copy
+                if self.runner.keep_results or self.flow.retries:
+                    tr.kept, value = value, pristine(value)
+                tr.attempt = reused.attempt
+                self._complete(tr, value, reused=True)
                 return
         super()._ready(tr)
 
