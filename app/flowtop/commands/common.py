@@ -43,16 +43,21 @@ def places_of(path: str | Path) -> Places | str:
 
 
 def bad_path(path: str) -> bool:
-    """Print why ``path`` can't be opened as flows (a usage error, exit 2); False when it can.
-    Also says when a ``flowtop.toml`` where flowtop runs is not the workspace's."""
+    """Print why ``path`` can't be opened as flows (a usage error, exit 2); False when it can."""
     places = places_of(path)
     if isinstance(places, str):
         say(places)
         return True
-    note = unread_settings(places.root)
+    return False
+
+
+def warn_unread_settings(path: str) -> None:
+    """Say so when a ``flowtop.toml`` where flowtop runs is not the workspace's (the TUI
+    says it in a toast: on stderr it would be under the screen)."""
+    places = places_of(path)
+    note = None if isinstance(places, str) else unread_settings(places.root)
     if note is not None:
         say(f"warning: {note}")
-    return False
 
 
 def load_problems(workspace: Workspace) -> list[str]:

@@ -17,7 +17,7 @@ from ..engine.layers import Layer
 from ..engine.parameters import ParameterInfo
 from ..formats import fmt_seconds, plural
 from ..printable import PrintableStream, Writer, say
-from .common import bad_path, select_names, unused_table
+from .common import bad_path, select_names, unused_table, warn_unread_settings
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -29,6 +29,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     if bad_path(args.path):
         return 2
+    warn_unread_settings(args.path)
     from ..workspace.loader_process import describe_workspace
 
     listed = describe_workspace(args.path)

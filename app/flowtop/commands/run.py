@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Any, TextIO
 from ..engine.pool import MAX_WORKERS
 from ..engine.states import StateType
 from ..printable import say
-from .common import bad_path, report_load_errors, select_names, unused_table, whole_number
+from .common import (
+    bad_path,
+    report_load_errors,
+    select_names,
+    unused_table,
+    warn_unread_settings,
+    whole_number,
+)
 from .printers import READER_GONE, TICK, HumanPrinter, JsonPrinter
 
 if TYPE_CHECKING:
@@ -218,6 +225,8 @@ def main(args: argparse.Namespace) -> int:
         return detach_main(args, out)
     if bad_path(args.path):
         return 2
+    if args.run_id is None:  # a run the TUI launched: the TUI said it
+        warn_unread_settings(args.path)
     stop_like_ctrl_c_on_sigterm()
     # The flow's tasks and a run's records live until the run ends, and Python's default
     # (a collection every 700 allocations, for interactive latency) scanned them over and
@@ -414,6 +423,7 @@ def detach_main(args: argparse.Namespace, out: TextIO) -> int:
     code), then each run starts in a run process of its own."""
     if bad_path(args.path):
         return 2
+    warn_unread_settings(args.path)
     from ..workspace import Workspace
     from ..workspace.loader_process import describe_workspace
 

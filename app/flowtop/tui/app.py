@@ -446,8 +446,8 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
     def _tick(self) -> None:
         table = self.table
         table.tick()
-        if self._footer_context() != self._footer_shows:
-            self._footer_shows = self._footer_context()
+        if (shows := self._footer_context()) != self._footer_shows:
+            self._footer_shows = shows
             self.key_bar.refresh()
         run = table.run
         if run is not None and run.is_live and self.selected_error is None:

@@ -193,7 +193,10 @@ class HistoryScreen(Screen[None]):
         if total > len(records):
             count = f"newest {len(records)} of {total:,} runs"
         self._heading = f"History · {scope} · {count}"
-        self._fill(records)
+        if records != list(self.records.values()):  # the refresh finds nothing new mostly
+            self._fill(records)
+        else:
+            self._show_heading()
 
     def _fill(self, records: list[RunRecord]) -> None:
         """The runs table of ``records``; the cursor stays on the run it was on."""
