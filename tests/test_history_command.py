@@ -337,6 +337,27 @@ def test_prune_with_json_says_it_in_json(capsys, workspace: Path) -> None:
     assert [p.name for p in logs.iterdir()] == [f"{runs[-1].run_id}.log"]  # theirs went too
 
 
+def test_prune_0_at_a_terminal_asks_before_deleting_every_run(
+    capsys, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--prune 0` (a slip for 10?) deleted the whole history without a word."""
+    record_runs(workspace, make_flow(), make_flow())
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    answers = iter(["", "y"])
+    asked: list[str] = []
+    monkeypatch.setattr("builtins.input", lambda q: asked.append(q) or next(answers))
+    code, out, _ = run_command(capsys, str(workspace), "--prune", "0")
+    assert code == 1 and out == "Nothing deleted.\n"
+    assert "(2 runs recorded)" in asked[0] and asked[0].endswith("Delete them? [y/N] ")
+    assert History(workspace / ".flowtop" / "history.db").runs()  # all still there
+    code, out, _ = run_command(capsys, str(workspace), "--prune", "0")
+    assert code == 0 and out.startswith("Removed 2 runs"), out
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: False)  # a script is not asked
+    record_runs(workspace, make_flow())
+    code, out, _ = run_command(capsys, str(workspace), "--prune", "0")
+    assert code == 0 and out.startswith("Removed 1 run;") and len(asked) == 2, out
+
+
 def test_prune_while_another_process_writes_keeps_the_size_and_says_so(
     capsys, workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -420,6 +441,28 @@ def test_a_flow_run_name_is_in_the_table_the_run_and_json(capsys, workspace: Pat
     code, out, _ = run_command(capsys, str(workspace), "--json")
     named = [json.loads(line).get("name") for line in out.splitlines()]
     assert named == ["daily-eu", None]
+
+
+def test_a_flow_function_s_run_counts_the_tasks_it_called_in_json(capsys, workspace: Path) -> None:
+    """A @flow plans no task, so `--json` said `"tasks": 0` for a run with two."""
+    from flowtop import flow
+
+    @task
+    def one(x: int) -> int:
+        return x
+
+    @flow(name="twice")
+    def twice() -> int:
+        return one(1) + one(2)
+
+    record_call(workspace, twice)
+    record_runs(workspace, make_flow("etl"))
+    code, out, _ = run_command(capsys, str(workspace), "--json")
+    assert code == 0
+    assert {json.loads(line)["flow"]: json.loads(line)["tasks"] for line in out.splitlines()} == {
+        "twice": 2,
+        "etl": 2,
+    }
 
 
 def test_a_run_that_failed_with_no_task_says_why(capsys, workspace: Path) -> None:

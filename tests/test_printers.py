@@ -358,6 +358,42 @@ def test_a_failure_line_says_where_the_error_was_raised() -> None:
     )
 
 
+def test_a_failure_with_retries_left_says_why_it_was_the_last() -> None:
+    """`failed (attempt 1/4)` alone left the reader asking why three retries went unused
+    (the JSON line's message said it); a failure that spent them all says nothing more."""
+
+    def line(attempt: int, why: str) -> str:
+        out = io.StringIO()
+        failed = TaskStateChanged(
+            "r1", "etl", "extract", S.FAILED, attempt, 4, T0,
+            error=ErrorInfo("ValueError", "bad row"), message=why,
+        )  # fmt: skip
+        HumanPrinter(out, live=False)([*events()[:1], failed])
+        return out.getvalue().splitlines()[-1]
+
+    assert line(1, "ValueError is not in retry_on").endswith(
+        "failed (attempt 1/4): ValueError: bad row; not retried: ValueError is not in retry_on"
+    )
+    assert line(2, "max_retries is set; retry_deadline 1m would pass").endswith(
+        "; not retried: retry_deadline 1m would pass"
+    )
+    assert line(4, "max_retries is set; no retries left (max_retries=3)").endswith(
+        "failed (attempt 4/4): ValueError: bad row"
+    )
+    out = io.StringIO()  # a task whose budget is Retry's alone: not retrying is the rule
+    HumanPrinter(out, live=False)(
+        [
+            RunStarted("r1", "etl", 1, ("plain",), (4,), ("3× on Retry only 0s",), None, T0),
+            TaskStateChanged("r1", "etl", "plain", S.FAILED, 1, 4, T0,
+                error=ErrorInfo("ValueError", "bad row"),
+                message="no retry options (only Retry retries)"),
+        ]
+    )  # fmt: skip
+    assert (
+        out.getvalue().splitlines()[-1].endswith("(attempt 1/1, +3 on Retry): ValueError: bad row")
+    )
+
+
 def test_a_cancelled_task_says_why() -> None:
     """A task a flow's time limit stopped names the line it was on; one the user cancelled says so."""
     out = io.StringIO()

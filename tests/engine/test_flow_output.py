@@ -131,3 +131,35 @@ def test_a_printer_s_lines_go_between_the_body_s_lines_never_inside_one(
     assert out.startswith("[RunStarted ]\nhalf a line, then the rest\n[TaskStateChanged"), out
     assert out.index("[TaskStateChanged COMPLETED]") < out.index("next line"), out
     assert out.index("next line") < out.index("[RunFinished"), out
+
+
+def test_a_body_s_log_lines_reach_the_terminal_in_turn_with_its_prints(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The run logger's INFO lines were captured but never shown by ``flowtop run``, and
+    a WARNING went to stderr ahead of the state lines printed before it."""
+    from flowtop import get_run_logger
+    from flowtop.engine.events import Subscription
+
+    @task
+    def step() -> int:
+        return 1
+
+    @flow(name="logs")
+    def logs() -> None:
+        get_run_logger().info("body info")
+        step()
+        logging.getLogger("etl").warning("body warning")
+
+    def printer(events: list[Any]) -> None:
+        print("".join(f"[{type(e).__name__} {getattr(e, 'state', '')!s}]\n" for e in events))
+
+    with Runner(
+        sinks=[Subscription(printer, batch_window=60.0, before_output=lambda: None)]
+    ) as runner:
+        runner.start(logs).final_result(10)
+    out = capsys.readouterr()
+    assert "INFO flowtop.flow_runs: body info\n" in out.out, out
+    completed = out.out.index("[TaskStateChanged COMPLETED]")
+    assert completed < out.out.index("WARNING etl: body warning"), out
+    assert "body warning" not in out.err and out.out.count("body warning") == 1, out

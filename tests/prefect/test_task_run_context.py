@@ -4,6 +4,7 @@ and ``task_run_name``: what a task sees of its own run, attempt by attempt."""
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 import pytest
@@ -182,3 +183,31 @@ def test_task_run_name_is_resolved_once_per_run_and_checked() -> None:
 
     with pytest.raises(KeyError, match=r"task_run_name '\{missing\}' names 'missing'"):
         unnamed(1)
+
+
+def test_a_run_name_template_that_cannot_be_made_blames_the_call_not_flowtop() -> None:
+    """The attempt's line read `(task_runs.py:239 in resolve_run_name)` and the run's
+    traceback ended in four frames of flowtop's: the mistake is the template's, named in
+    the message, and the flow's line that called the task is the only frame shown."""
+    from flowtop.engine.events import RunFinished, TaskStateChanged
+
+    @task(task_run_name="load-{nope}")
+    def load(x: int) -> int:
+        return x
+
+    @flow(name="named")
+    def named() -> int:
+        return load(1)
+
+    seen: list[Any] = []
+    with Runner(sinks=[seen.extend]) as runner:
+        runner.run(named)
+        runner.bus.flush()
+    (failed,) = [e for e in seen if isinstance(e, TaskStateChanged) and e.state.value == "FAILED"]
+    assert failed.error is not None and failed.error.type == "TaskRunNameError"
+    assert failed.error.message.startswith("task 'load': task_run_name 'load-{nope}' names 'nope'")
+    assert "File " not in failed.error.traceback, failed.error.traceback
+    (finished,) = [e for e in seen if isinstance(e, RunFinished)]
+    assert finished.error is not None
+    frames = re.findall(r'File "([^"]+)"', finished.error.traceback)
+    assert frames == [__file__], finished.error.traceback

@@ -150,6 +150,9 @@ def _prune(db: Path, keep: int, flow: str | None, *, as_json: bool = False) -> i
     """``--prune N``: keep the newest N runs of each flow (and their results); live runs
     stay. ``as_json``: one JSON object (runs ``removed``, the ``keep`` asked for, the
     store's ``bytes_before`` and ``bytes_after``), for a script that prunes."""
+    if keep == 0 and not as_json and sys.stdin.isatty() and not _confirm_prune_all(db, flow):
+        print("Nothing deleted.")
+        return 1
     try:
         history = History(db)
     except HistoryError as exc:
@@ -176,6 +179,28 @@ def _prune(db: Path, keep: int, flow: str | None, *, as_json: bool = False) -> i
         said += " Another flowtop was writing to the store, so it keeps its size; later runs reuse the space."
     print(said)
     return 0
+
+
+def _confirm_prune_all(db: Path, flow: str | None) -> bool:
+    """``--prune 0`` typed at a terminal deletes every finished run: asked first, as a
+    slip of one digit loses the whole history. A script (no terminal) is not asked."""
+    try:
+        count = StoreReader(db).count(flow)
+    except sqlite3.Error:
+        return True  # History says what is wrong with the store, next
+    if count == 0:
+        return True
+    scope = f" of flow {flow!r}" if flow else ""
+    question = (
+        f"--prune 0 deletes every finished run{scope} in {db} ({plural(count, 'run')} "
+        "recorded), with their attempts and results. Delete them? [y/N] "
+    )
+    try:
+        answer = input(printable(question))
+    except (EOFError, KeyboardInterrupt):
+        print()
+        return False
+    return answer.strip().lower() in ("y", "yes")
 
 
 def _store_size(db: Path) -> int:

@@ -268,8 +268,8 @@ class HumanPrinter:
         stamp = clock_time(event.ts)
         head = f"{stamp} {event.flow}/{event.task} {STATE_LOOK[event.state][0]} {state_words(event.state)}"
         attempt = ""
+        only = event.task in self.retry_only.get(event.run_id, ())  # its budget is Retry's
         if event.attempt:
-            only = event.task in self.retry_only.get(event.run_id, ())
             tries = try_text(
                 event.attempt, event.max_attempts, only, inline=True, reused=event.reused
             )
@@ -283,6 +283,9 @@ class HumanPrinter:
             detail = f": {event.error.type}: {one_line(event.error.message)}"
             at = raised_at(event.error.traceback)
             detail += f" ({printable(at)})" if at else ""
+            stopped_early = event.attempt < event.max_attempts and not only
+            if event.state is StateType.FAILED and event.message and stopped_early:
+                detail += f"; not retried: {_why_not_retried(one_line(event.message))}"
         elif event.state is StateType.COMPLETED:
             detail = f" → {one_line(event.result or '', 60)}"
             if event.reused and event.message in ("", REUSED_FROM_SOURCE):
@@ -311,6 +314,22 @@ class HumanPrinter:
                 f"{counts[StateType.FAILED] + counts[StateType.UPSTREAM_FAILED]} failed · {_elapsed(elapsed)}"
             )
         return " | ".join(parts)
+
+
+#: The clauses of a retry decision that said yes (``policy.decide``'s reasons read
+#: ``max_retries is set; retry_deadline 1s would pass``): the line says only why not.
+_RETRY_ALLOWED = re.compile(
+    r"max_retries is set|\w+ is in retry_on|\w+ returned True|task raised Retry"
+)
+
+
+def _why_not_retried(reason: str) -> str:
+    """Why a failed attempt with retries left was the last: ``ValueError is not in
+    retry_on``, ``retry_predicate returned False``, ``retry_deadline 1s would pass``."""
+    clauses = reason.split("; ")
+    while len(clauses) > 1 and _RETRY_ALLOWED.fullmatch(clauses[0]):
+        clauses.pop(0)
+    return "; ".join(clauses)
 
 
 #: The live status line's clock is redrawn this often while no event comes.

@@ -115,17 +115,7 @@ class _ThreadRoutedStream(io.TextIOBase):
         buffer.write(text)
         tee = getattr(_local, "tee", None)
         if tee is not None:
-            if _local.line_start:
-                # the printer's lines of what happened before this one go out first
-                # (between the body's lines, never inside one); written on this thread,
-                # they are not the body's output: nothing is captured meanwhile
-                _local.buffer = _local.tee = None
-                try:
-                    tee()
-                finally:
-                    _local.buffer, _local.tee = buffer, tee
-            self.original.write(text)
-            _local.line_start = text.endswith("\n")
+            _write_teed(self.original, text, buffer, tee)
         return len(text)
 
     def flush(self) -> None:
@@ -146,6 +136,21 @@ class _ThreadRoutedStream(io.TextIOBase):
         return getattr(self.original, name)
 
 
+def _write_teed(original: TextIO, text: str, buffer: Captured, tee: Callable[[], object]) -> None:
+    """Pass on what a ``@flow`` body wrote (already captured) to where it went."""
+    if _local.line_start:
+        # the printer's lines of what happened before this one go out first (between the
+        # body's lines, never inside one); written on this thread, they are not the body's
+        # output: nothing is captured meanwhile
+        _local.buffer = _local.tee = None
+        try:
+            tee()
+        finally:
+            _local.buffer, _local.tee = buffer, tee
+    original.write(text)
+    _local.line_start = text.endswith("\n")
+
+
 class _CaptureHandler(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
@@ -158,13 +163,18 @@ class _CaptureHandler(logging.Handler):
         if record.name == QUIET_LOGGER:
             return
         buffer = getattr(_local, "buffer", None)
+        tee = getattr(_local, "tee", None)
         try:
             if buffer is not None:
                 buffer.write(self.format(record) + "\n")
-            # a teed record is not held back for the printer (as a print is): the printer
-            # could log through this handler, whose lock the body holds here
-            passes = buffer is None or getattr(_local, "tee", None) is not None
-            if passes and record.levelno >= self.passthrough_level:
+            if buffer is not None and tee is not None:
+                # a @flow body's record goes where its prints go, in turn with them: the
+                # terminal of `flowtop run` (an INFO line of its run logger too, as with
+                # Prefect), stderr under --json; `catch_up` waits at most half a second
+                # for a printer busy on another thread
+                original = getattr(sys.stdout, "original", sys.stdout)
+                _write_teed(original, self.format(record) + "\n", buffer, tee)
+            elif buffer is None and record.levelno >= self.passthrough_level:
                 original = getattr(sys.stderr, "original", sys.stderr)
                 original.write(self.format(record) + "\n")
         except Exception:  # noqa: BLE001 - logging must never break a task

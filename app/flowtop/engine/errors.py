@@ -89,9 +89,23 @@ class RunCancelled(Exception):
     """The run was cancelled while the flow function was still calling tasks."""
 
 
-class FlowRunNameError(ValueError):
+class OwnFramesOnly(Exception):
+    """An error flowtop raises about a setting of the user's (a run name template): its
+    message names the setting; the frames flowtop raised it from would point a reader at
+    flowtop's code, so a traceback keeps only the user's (``records.hide_own_frames``)."""
+
+
+class FlowRunNameError(OwnFramesOnly, ValueError):
     """A ``flow_run_name`` template naming what the call does not have: the run fails
-    with this line alone (a traceback would only show flowtop's frames)."""
+    with this line alone."""
+
+
+class TaskRunNameError(OwnFramesOnly, KeyError):
+    """A ``task_run_name`` template naming what the call does not have: the attempt
+    fails with it. A ``KeyError``, as Prefect raises, so ``except KeyError`` still works."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""  # KeyError's own quotes its message
 
 
 class NotInFlowtop(NotImplementedError):

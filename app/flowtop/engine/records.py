@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from .errors import RemoteTraceback
+from .errors import OwnFramesOnly, RemoteTraceback
 from .events import ErrorInfo
 from .flow_package import FLOW_PACKAGE
 from .policy import RetryPolicy, safe_str
@@ -45,6 +45,8 @@ def error_info(exc: BaseException, *, with_traceback: bool = True) -> ErrorInfo:
         message = f"{message[:MAX_MESSAGE]}… ({len(message) - MAX_MESSAGE} more characters)"
     tb = ""
     if with_traceback:
+        if isinstance(exc, OwnFramesOnly):
+            hide_own_frames(exc)
         try:
             tb = format_traceback(exc, text)
         except BaseException:  # noqa: BLE001 - a user's __str__ may raise anything
@@ -150,7 +152,8 @@ def hide_own_frames(exc: BaseException) -> None:
     flowtop's call and future (``task.py``, ``dynamic_run.py``): its traceback read as if
     flowtop had failed. Without them it reads as the user wrote it: the flow's line that
     called the task, then the task's line that raised. Frames of flowtop's after the last
-    user frame stay: an error that starts inside flowtop still shows where.
+    user frame stay: an error that starts inside flowtop still shows where, unless it is
+    about the user's own setting (``OwnFramesOnly``).
     """
     entries: list[TracebackType] = []
     tb = exc.__traceback__
@@ -159,6 +162,8 @@ def hide_own_frames(exc: BaseException) -> None:
         tb = tb.tb_next
     own = [entry.tb_frame.f_code.co_filename.startswith(_OWN) for entry in entries]
     last_user = max((i for i, mine in enumerate(own) if not mine), default=-1)
+    if isinstance(exc, OwnFramesOnly):
+        last_user = len(entries)
     kept = [e for i, e in enumerate(entries) if not own[i] or i > last_user]
     if len(kept) == len(entries):
         return

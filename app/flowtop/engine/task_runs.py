@@ -41,6 +41,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from . import capture, tag_limits
+from .errors import TaskRunNameError
 from .hooks import acall_hooks, call_hooks
 from .prefect_api import State, StateDetails, TaskRun
 from .states import StateType
@@ -236,7 +237,7 @@ def resolve_run_name(task: Task, args: Any, kwargs: dict[str, Any]) -> str:
         try:
             return spec.format(**parameters)
         except (KeyError, IndexError) as exc:
-            raise KeyError(
+            raise TaskRunNameError(
                 f"task {task.name!r}: task_run_name {spec!r} names {exc} "
                 f"but the call's parameters are {sorted(parameters)}"
             ) from None

@@ -75,7 +75,8 @@ class RunRecord:
             "rerun_of": self.rerun_of,
             "rerun_of_run": self.rerun_of_number,
             "counts": dict(self.counts),
-            "tasks": self.tasks,
+            # a @flow plans none: its tasks are the calls it made (so far)
+            "tasks": self.tasks or sum(self.counts.values()),
         }
         if self.note:
             data["note"] = self.note
