@@ -218,3 +218,38 @@ def test_a_run_is_not_started_where_the_store_cannot_record_it(
     with pytest.raises(PermissionError, match=r"history\.db is read-only here"):
         client.start(tmp_path / "etl.py", "etl")
     assert client.started == {}
+
+
+#: A flow file that takes a moment to import: its run process says nothing meanwhile.
+SLOW_IMPORT = """
+import time
+from flowtop import Flow, task
+
+time.sleep(1.5)
+
+@task(max_retries=3, retry_delay=30)
+def waiter():
+    raise ConnectionError("not yet")
+
+with Flow("slow") as flow:
+    waiter()
+"""
+
+
+async def test_keys_pressed_together_act_on_the_run_just_started(tmp_path: Path) -> None:
+    """`rr` started two runs without asking, `ff` (or a held `f`) one rerun per press,
+    and `rc` said "Nothing is running here": the screen knew a run only once its process
+    had imported the flow and said so."""
+    (tmp_path / "slow.py").write_text(SLOW_IMPORT)
+    async with client_app(tmp_path, "slow") as (app, pilot):
+        await pilot.press("r", "r")
+        await wait_for(pilot, lambda: "already running (#1)" in screen_text(app), "the question")
+        await pilot.press("n", "c")
+        assert app.store.latest_for("slow") is None  # still importing: not on screen yet
+        await wait_for(pilot, lambda: "Cancel run #1 of slow?" in screen_text(app), "c's question")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: latest_state(app, "slow") is S.CANCELLED, "the cancel", 20)
+        await pilot.press("f", "f", "f")
+        await wait_for(pilot, lambda: "Run #2 is starting" in screen_text(app), "the refusal")
+        await wait_for(pilot, lambda: latest_state(app, "slow") is S.RUNNING, "the rerun", 20)
+    assert sorted(r.number for r in store_runs(tmp_path)) == [1, 2]

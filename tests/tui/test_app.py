@@ -733,6 +733,38 @@ async def test_the_header_stops_counting_other_live_runs_once_they_end(tmp_path:
         await wait_for(pilot, lambda: "live runs" not in screen_text(app), "the count to go")
 
 
+async def test_a_run_still_live_after_the_shown_one_ended_stays_in_sight(tmp_path: Path) -> None:
+    """With #1 and #2 live, cancelling #2 left `■ nap` in the list and no word of #1,
+    still running: only `w` showed it. And a filter matching no row is no empty table:
+    ↓ there moved to the flows list and changed the flow."""
+    from flowtop import Flow, task
+    from flowtop.engine.events import RunFinished, RunStarted
+
+    @task
+    def nap() -> None:
+        return None
+
+    with Flow("nap") as flow:
+        nap()
+    with Flow("other") as other:
+        nap()
+    app = make_app(FakeWorkspace(tmp_path, {"nap": flow, "other": other}))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.buffer.append_batch(
+            [RunStarted(f"r{n}", "nap", n, ("nap",), (1,), ("",), ts=float(n)) for n in (1, 2)]
+        )
+        app.buffer.append_batch(
+            [RunFinished("r2", "nap", 2, S.CANCELLED, {"CANCELLED": 1}, 1.0, 3.0)]
+        )
+        await wait_for(pilot, lambda: "1 live run (#1): w switches" in screen_text(app), "the hint")
+        assert "▶ nap" in screen_text(app) and app.table.run is not None
+        assert app.table.run.number == 2
+        await pilot.press("tab", "slash", *"zzz", "enter", "down")
+        await pilot.pause(0.05)
+        assert app.focused is app.table and app.selected_flow == "nap"
+
+
 async def test_help_on_the_history_screen_lists_its_own_keys(workspace: FakeWorkspace) -> None:
     """It listed the main screen's r, f, t (which do nothing there), not its a, Enter, Esc."""
     app = make_app(workspace)

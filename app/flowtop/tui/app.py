@@ -299,7 +299,7 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
     def _show_flows(self) -> None:
         gone = self.store.without_file(self.workspace.shapes, self.selected_flow)
         names = [*self.workspace.shapes, *gone]
-        shown = {name: run.look for name in names if (run := self.store.latest_for(name))}
+        shown = {name: run.look for name in names if (run := self.store.shown_for(name))}
         flows = self.flow_list
         flows.show(names, self._errors(), shown, root=self.workspace.root, gone=gone)
         if self.selected_flow is None and self.selected_error is None and self.workspace.shapes:
@@ -455,34 +455,6 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
             row = self._selected_row()
             if row is not None and row.state in (StateType.RUNNING, StateType.AWAITING_RETRY):
                 self.detail.show_title(row, self.clock())
-
-    def _update_header(self) -> None:
-        if self.selected_error is not None:
-            return
-        extra = []
-        if self.table.sort != "definition" or self.table.sort_reverse:
-            extra.append(f"sort: {self.table.sort} {self.table.sort_arrow}")
-        if self.table.filter_text:
-            total = len(self.table.run.rows) if self.table.run is not None else 0
-            extra.append(
-                f"filter: {self.table.filter_text} ({len(self.table.keys):,} of {total:,})"
-            )
-        if self.auto_rerun:
-            extra.append("auto-rerun on save: on")
-        live = self.store.live_for(self.selected_flow) if self.selected_flow else []
-        if len(live) > 1:
-            shown = [r.number for r in live]
-            extra.append(
-                f"{len(live)} live runs (#{', #'.join(map(str, shown))}): "
-                f"{self.key_for('next_live_run')} switches"
-            )
-        self.header.show(
-            self.selected_flow,
-            self.table.run,
-            self.clock(),
-            extra="  ".join(extra),
-            run_key=self.key_for("run"),
-        )
 
     def _update_detail(self) -> None:
         if self.selected_error is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -466,10 +466,31 @@ class RunStore:
         #: Subflow runs read before the run that called them (the store gives them in any
         #: order), by that run's id; kept here, not in ``runs``: a flow's newer run evicts them.
         self.early_children: dict[str, list[RunModel]] = {}
+        #: The newest run of each flow started from here that no event has shown yet: a
+        #: run process imports its flow for a second or so before it says anything.
+        self.launched: dict[str, RunModel] = {}
+
+    def starting(self, flow: str, still_live: Callable[[RunModel], bool]) -> RunModel | None:
+        """``flow``'s run started from here and not shown yet, unless it ended meanwhile
+        (``still_live`` asks where it runs): a second ``r`` asks about it, ``f`` waits for
+        it, ``c`` cancels it, as once it shows."""
+        run = self.launched.get(flow)
+        if run is not None and (run.run_id in self.runs or not still_live(run)):
+            del self.launched[flow]
+            return None
+        return run
 
     def latest_for(self, flow: str) -> RunModel | None:
         run_id = self.latest.get(flow)
         return self.runs.get(run_id) if run_id else None
+
+    def shown_for(self, flow: str) -> RunModel | None:
+        """The run whose state the flows list shows: the newest, unless it ended while an
+        older one still runs (a cancelled run beside another: the flow is still running)."""
+        latest = self.latest_for(flow)
+        if latest is not None and not latest.is_live and (live := self.live_for(flow)):
+            return live[-1]
+        return latest
 
     def live_for(self, flow: str) -> list[RunModel]:
         """The flow's runs still running, oldest first (several when started in parallel)."""

@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flowtop.engine.states import StateType
+from flowtop.tui.model import RunModel
 from flowtop.tui.run_control import RunControlError
 
 if TYPE_CHECKING:
     from textual.app import App
 
-    from flowtop.tui.model import RunModel, RunStore, TaskRow
+    from flowtop.tui.model import RunStore, TaskRow
     from flowtop.tui.run_control import RunControl
     from flowtop.tui.widgets.task_table import TaskTable
     from flowtop.tui.workspace_view import WorkspaceView
@@ -141,19 +142,35 @@ class RunActions(_AppBase):
         check = partial(self.workspace.check_parameters, name)  # by the flow's own code
         self.push_screen(RunForm(name, self.workspace.shapes[name].parameters, last, check), given)
 
+    def _launch(self, action: Callable[[RunControl], RunModel]) -> None:
+        """Start a run; until its first event shows it, ``store.starting`` knows it."""
+        started = self._act(action)
+        if isinstance(started, RunModel):
+            self.store.launched[started.flow] = started
+
+    def _starting(self, flow: str) -> RunModel | None:
+        """``flow``'s run started from here a moment ago, not on screen yet: keys pressed
+        together (``rr``, ``ff``, ``rc``) act on it, as they would once it shows."""
+        if self.control is None:
+            return None
+        return self.store.starting(flow, self.control.still_live)
+
     def _start(self, name: str, parameters: dict[str, Any] | None) -> None:
         """Start the run; with one already live, ask first (two at once is rarely meant)."""
         live = self.store.live_for(name)
+        starting = self._starting(name)
+        if starting is not None:
+            live.append(starting)
         if not live:
-            self._act(lambda control: control.start(name, parameters))
+            self._launch(lambda control: control.start(name, parameters))
             return
         from flowtop.tui.screens.confirm import ConfirmScreen
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self._act(lambda control: control.start(name, parameters))
+                self._launch(lambda control: control.start(name, parameters))
 
-        numbers = ", ".join(f"#{r.number}" for r in live)
+        numbers = ", ".join(f"#{r.number}" if r.number else "one starting" for r in live)
         self.push_screen(
             ConfirmScreen(
                 f"{name} is already running ({numbers}). Start another run beside it? "
@@ -165,6 +182,15 @@ class RunActions(_AppBase):
     def _source_run(self) -> RunModel | None:
         name = self._flow_or_warn()
         if name is None:
+            return None
+        starting = self._starting(name)
+        if starting is not None:  # the newest run, once it shows: still running
+            number = f"Run #{starting.number}" if starting.number else f"A run of {name}"
+            self.notify(
+                f"{number} is starting: press {self.key_for('cancel')} to cancel it first",
+                severity="warning",
+                markup=False,
+            )
             return None
         run = self.store.latest_for(name)
         if run is None:
@@ -182,7 +208,7 @@ class RunActions(_AppBase):
         if run.state is StateType.COMPLETED:
             self.notify(f"Run #{run.number} of {run.flow} has nothing to rerun", markup=False)
             return
-        self._act(lambda control: control.rerun_failed(run))
+        self._launch(lambda control: control.rerun_failed(run))
 
     def action_rerun_task(self) -> None:
         run = self._source_run()
@@ -193,11 +219,13 @@ class RunActions(_AppBase):
         if flow is None or flow.node(key) is None:
             self.notify(f"Task {key} is no longer in {run.flow}", severity="warning", markup=False)
             return
-        self._act(lambda control: control.rerun_task(run, key))
+        self._launch(lambda control: control.rerun_task(run, key))
 
     def action_cancel(self) -> None:
         self._sync_selection()
         run = self.table.run
+        if (run is None or not run.is_live) and self.selected_flow is not None:
+            run = self._starting(self.selected_flow) or run
         if run is None or run.run_id is None or not run.is_live:
             self.notify("Nothing is running here", severity="warning", markup=False)
             return
@@ -262,7 +290,9 @@ class RunActions(_AppBase):
         run = self.store.latest_for(name)
         if run is None or run.state is not StateType.FAILED or name not in self.workspace.shapes:
             return
-        if run.is_live:
+        if run.is_live or self._starting(name) is not None:
             return
-        if self._act(lambda control: control.rerun_failed(run)) is not FAILED:
+        started = self._act(lambda control: control.rerun_failed(run))
+        if isinstance(started, RunModel):
+            self.store.launched[name] = started
             self.notify(f"Auto-rerun of failed tasks in {name}", markup=False)

@@ -9,6 +9,7 @@ in this process: for tests with a fake workspace and for embedding the app.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -18,6 +19,7 @@ from flowtop.tui.model import RunModel
 
 if TYPE_CHECKING:
     from flowtop.tui.workspace_view import LocalWorkspace, WorkspaceView
+    from flowtop.workspace.launcher import Launched
 
 
 class RunControlError(Exception):
@@ -37,9 +39,13 @@ class RunControlError(Exception):
 
 
 class RunControl(Protocol):
-    def start(self, flow: str, parameters: Mapping[str, Any] | None = None) -> None: ...
-    def rerun_failed(self, run: RunModel) -> None: ...
-    def rerun_task(self, run: RunModel, key: str) -> None: ...
+    """``start`` and the reruns return the run they started as known before its first
+    event (a run process takes a second to import its flow): live, with no rows yet."""
+
+    def start(self, flow: str, parameters: Mapping[str, Any] | None = None) -> RunModel: ...
+    def rerun_failed(self, run: RunModel) -> RunModel: ...
+    def rerun_task(self, run: RunModel, key: str) -> RunModel: ...
+    def still_live(self, run: RunModel) -> bool: ...
     def cancel(self, run: RunModel) -> None: ...
     def retry_now(self, run: RunModel, key: str) -> bool: ...
     def give_up(self, run: RunModel, key: str) -> bool: ...
@@ -71,8 +77,8 @@ class StoreControl:
             raise RunControlError(f"Flow {flow} is not loaded")
         return Path(path)
 
-    def start(self, flow: str, parameters: Mapping[str, Any] | None = None) -> None:
-        self.client.start(self._file_of(flow), flow, parameters=parameters)
+    def start(self, flow: str, parameters: Mapping[str, Any] | None = None) -> RunModel:
+        return _starting(flow, self.client.start(self._file_of(flow), flow, parameters=parameters))
 
     def _source(self, run: RunModel) -> str:
         if run.run_id is None:
@@ -85,13 +91,29 @@ class StoreControl:
             )
         return run.run_id
 
-    def rerun_failed(self, run: RunModel) -> None:
+    def rerun_failed(self, run: RunModel) -> RunModel:
         source = self._source(run)
-        self.client.start(self._file_of(run.flow), run.flow, rerun_of=source)
+        launched = self.client.start(self._file_of(run.flow), run.flow, rerun_of=source)
+        return _starting(run.flow, launched)
 
-    def rerun_task(self, run: RunModel, key: str) -> None:
+    def rerun_task(self, run: RunModel, key: str) -> RunModel:
         source = self._source(run)
-        self.client.start(self._file_of(run.flow), run.flow, rerun_of=source, task=key)
+        launched = self.client.start(self._file_of(run.flow), run.flow, rerun_of=source, task=key)
+        return _starting(run.flow, launched)
+
+    def still_live(self, run: RunModel) -> bool:
+        """Whether the store still records ``run`` as running (a run process that died
+        while importing is marked interrupted by the next client that looks)."""
+        from flowtop.workspace.history_records import HistoryError
+        from flowtop.workspace.store_reader import StoreReader
+
+        if run.run_id is None:
+            return False
+        try:
+            found = StoreReader(self.client.db).with_id_prefix(run.run_id)
+        except (HistoryError, OSError, sqlite3.Error):
+            return False
+        return any(r.run_id == run.run_id and r.state == "RUNNING" for r in found)
 
     def _live(self, run: RunModel) -> str:
         if run.run_id is None or not run.is_live:
@@ -151,7 +173,11 @@ class InProcessControl:
             raise RunControlError(f"Flow {name} is not loaded")
         return flow
 
-    def start(self, flow: str, parameters: Mapping[str, Any] | None = None) -> None:
+    def _track(self, handle: Any) -> RunModel:
+        self.track(handle)
+        return RunModel(handle.flow.name, (), run_id=handle.run_id, number=handle.number)
+
+    def start(self, flow: str, parameters: Mapping[str, Any] | None = None) -> RunModel:
         from flowtop.engine.parameters import ParameterError
 
         chosen = self._flow(flow)
@@ -159,7 +185,7 @@ class InProcessControl:
             arguments = chosen.start_arguments(parameters or {})
         except ParameterError as exc:
             raise RunControlError(str(exc)) from None
-        self.track(self.runner.start(chosen, **arguments))
+        return self._track(self.runner.start(chosen, **arguments))
 
     def _finished_handle(self, run: RunModel) -> Any:
         handle = self.handles.get(run.run_id or "")
@@ -174,15 +200,19 @@ class InProcessControl:
             )
         return handle
 
-    def rerun_failed(self, run: RunModel) -> None:
+    def rerun_failed(self, run: RunModel) -> RunModel:
         handle = self._finished_handle(run)
         if handle.state is StateType.COMPLETED:
             raise RunControlError(f"Run #{handle.number} of {run.flow} has nothing to rerun")
-        self.track(self.runner.rerun_failed(handle, flow=self._flow(run.flow)))
+        return self._track(self.runner.rerun_failed(handle, flow=self._flow(run.flow)))
 
-    def rerun_task(self, run: RunModel, key: str) -> None:
+    def rerun_task(self, run: RunModel, key: str) -> RunModel:
         handle = self._finished_handle(run)
-        self.track(self.runner.rerun_task(handle, key, flow=self._flow(run.flow)))
+        return self._track(self.runner.rerun_task(handle, key, flow=self._flow(run.flow)))
+
+    def still_live(self, run: RunModel) -> bool:
+        handle = self.handles.get(run.run_id or "")
+        return handle is not None and not handle.done
 
     def _live_handle(self, run: RunModel) -> Any:
         handle = self.handles.get(run.run_id or "")
@@ -210,3 +240,8 @@ class InProcessControl:
         # Runs in this process can't outlive it: they end with it whatever ``cancel`` says.
         del cancel
         self.runner.shutdown(cancel=True, wait=False)
+
+
+def _starting(flow: str, launched: Launched) -> RunModel:
+    """The run of a process just launched, before its first event reaches the screen."""
+    return RunModel(flow, (), run_id=launched.run_id, number=launched.number)

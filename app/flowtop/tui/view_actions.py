@@ -19,9 +19,11 @@ from flowtop.tui.widgets.task_table import TaskTable
 if TYPE_CHECKING:
     from textual.app import App
 
+    from flowtop.tui.clock import Clock
     from flowtop.tui.model import RunStore
     from flowtop.tui.widgets.filter_input import FilterInput
     from flowtop.tui.widgets.flow_list import FlowList
+    from flowtop.tui.widgets.run_header import RunHeader
 
     # The checker sees the mixin as the App it is mixed into (notify, ...); at run time
     # it is a plain class, so it shadows none of the App's methods.
@@ -38,16 +40,47 @@ class ViewActions(_AppBase):
     flow_list: FlowList
     filter_box: FilterInput
     store: RunStore
+    header: RunHeader
     selected_flow: str | None
+    selected_error: str | None
+    auto_rerun: bool
+    clock: Clock
     _pinned: dict[str, str]
 
     if TYPE_CHECKING:  # FlowtopApp's own methods the actions call
 
-        def _update_header(self) -> None: ...
+        def key_for(self, action: str) -> str: ...
 
         def _update_detail(self) -> None: ...
 
         def _sync_selection(self) -> None: ...
+
+    def _update_header(self) -> None:
+        if self.selected_error is not None:
+            return
+        extra = []
+        if self.table.sort != "definition" or self.table.sort_reverse:
+            extra.append(f"sort: {self.table.sort} {self.table.sort_arrow}")
+        if self.table.filter_text:
+            total = len(self.table.run.rows) if self.table.run is not None else 0
+            extra.append(
+                f"filter: {self.table.filter_text} ({len(self.table.keys):,} of {total:,})"
+            )
+        if self.auto_rerun:
+            extra.append("auto-rerun on save: on")
+        live = self.store.live_for(self.selected_flow) if self.selected_flow else []
+        others = [r for r in live if r is not self.table.run]
+        if others:  # one beside the shown run, or still running after the shown one ended
+            numbers = ", #".join(str(n) for n in sorted(r.number or 0 for r in live))
+            count = f"{len(live)} live runs" if len(live) > 1 else "1 live run"
+            extra.append(f"{count} (#{numbers}): {self.key_for('next_live_run')} switches")
+        self.header.show(
+            self.selected_flow,
+            self.table.run,
+            self.clock(),
+            extra="  ".join(extra),
+            run_key=self.key_for("run"),
+        )
 
     def action_next_live_run(self) -> None:
         """Show the selected flow's next live run (when several run at once), then the newest."""
@@ -72,8 +105,8 @@ class ViewActions(_AppBase):
         """↑↓ PgUp PgDn Home End (k j g G) in the focused pane, taken by the app in the
         order they came (``FOCUS_BINDINGS``)."""
         flows, table = self.flow_list, self.table
-        if self.focused is table and not table.keys:  # nothing to move to: pick a flow
-            self.screen.set_focus(flows)
+        if self.focused is table and not table.keys and not table.filter_text:
+            self.screen.set_focus(flows)  # no rows to move to (a filter's none stay): a flow
         last = flows.option_count - 1
         if self.focused is flows and (where, flows.highlighted) in (("up", 0), ("down", last)):
             return  # the list stops at its ends, as the table does (OptionList wraps)

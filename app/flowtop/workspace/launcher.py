@@ -31,6 +31,8 @@ class Launched:
     run_id: str
     pid: int
     log: Path
+    #: Its run number (None if the store could not be written yet: the run process says).
+    number: int | None = None
 
 
 def launch(
@@ -71,5 +73,5 @@ def launch(
         )
     # Recorded now, with the new process as its owner: killed before it reserved the run
     # itself (its interpreter still starting), it left nothing, and `watch ID` waited.
-    reserve_launched(state_dir / STORE_FILE, flow, run_id, process.pid)
-    return Launched(run_id, process.pid, log)
+    number = reserve_launched(state_dir / STORE_FILE, flow, run_id, process.pid)
+    return Launched(run_id, process.pid, log, number)

@@ -58,24 +58,29 @@ def claim_run(conn: sqlite3.Connection, run_id: str, owner: str, identity: Owner
     )
 
 
-def reserve_launched(db: Path, flow: str, run_id: str, pid: int) -> None:
-    """Record the run of a process just launched (``pid``), unless it did so already.
-    Best effort: the run process reserves its run itself too."""
+def reserve_launched(db: Path, flow: str, run_id: str, pid: int) -> int | None:
+    """Record the run of a process just launched (``pid``), unless it did so already;
+    its number. Best effort (None when it could not): the run process reserves its run
+    itself too."""
     if not db.is_file():
-        return
+        return None
     identity = Owner(host_name(), pid, boot_id(), process_start(pid))
     try:
         conn = connect(db)
         try:
             with store_schema.write_transaction(conn):
-                known = conn.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone()
-                if known is None:
-                    owner = f"{identity.host}:{pid}:{LAUNCHED}"
-                    record_run(conn, flow, run_id, owner, identity)
+                known = conn.execute(
+                    "SELECT number FROM runs WHERE run_id = ?", (run_id,)
+                ).fetchone()
+                if known is not None:
+                    return int(known[0])
+                owner = f"{identity.host}:{pid}:{LAUNCHED}"
+                return record_run(conn, flow, run_id, owner, identity)
         finally:
             conn.close()
     except sqlite3.Error as exc:
         log.warning("%s: could not record launched run %s: %s", db, run_id, exc)
+        return None
 
 
 def _columns(identity: Owner) -> tuple[str, int, str, str]:

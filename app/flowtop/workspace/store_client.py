@@ -170,8 +170,8 @@ class StoreClient:
         rerun_of: str | None = None,
         task: str | None = None,
         parameters: Mapping[str, Any] | None = None,
-    ) -> str:
-        """Launch a run process for ``flow`` (from the file at ``path``); its run id.
+    ) -> Launched:
+        """Launch a run process for ``flow`` (from the file at ``path``).
         Raises ``PermissionError`` when the store is read-only here: the run would go
         on unrecorded, and so unseen by every client, this one too."""
         if not self.db.exists():  # deleted meanwhile: a new one, for the launcher to record in
@@ -194,7 +194,7 @@ class StoreClient:
         )
         self.started[launched.run_id] = launched
         self._hurry.set()
-        return launched.run_id
+        return launched
 
     def command(self, run_id: str, kind: str, task: str | None = None) -> None:
         """Queue cancel / retry_now / give_up for the run's owner."""
