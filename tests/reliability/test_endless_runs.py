@@ -407,3 +407,36 @@ def test_flowtop_run_refuses_too_many_workers_in_one_line(tmp_path: Path) -> Non
         "flowtop run: argument --workers: must be from 1 to 1024, got 100000"
         " (see flowtop run --help)\n"
     )
+
+
+def test_a_result_whose_repr_never_returns_ends_at_the_task_s_timeout(
+    release: threading.Event,
+) -> None:
+    """The result's repr (for the event) was made under the run's lock: a ``__repr__``
+    that never returned held every driver, the timeout, a cancel and SIGTERM for good.
+    It is made with the attempt now, which its timeout ends."""
+
+    class Endless:
+        def __repr__(self) -> str:
+            release.wait()
+            return "late"
+
+    @task(timeout=0.3)
+    def odd() -> Endless:
+        return Endless()
+
+    @task
+    def plain() -> int:
+        return 1
+
+    seen: list[Any] = []
+    runner = Runner(2, sinks=[seen.extend])
+    try:
+        with Flow("repr") as flow:
+            odd()
+            plain()
+        result = runner.start(flow).result(timeout=BOUND)
+    finally:
+        runner.shutdown(wait=False)
+    assert result["plain"].type is S.COMPLETED
+    assert result["odd"].type is S.FAILED and isinstance(result["odd"].exception, TaskTimeout)

@@ -429,6 +429,21 @@ def test_a_dotted_retry_on_may_name_a_helper_the_flow_module_imported(write, wor
     assert [c.__name__ for c in policy(ws).retry_on] == ["Boom"]
 
 
+def test_a_dotted_retry_on_never_runs_a_submodule_of_a_package_a_flow_imported(
+    write, workspace, tmp_path
+):
+    """Only the top-level name was checked: `pkg` imported by a flow let `pkg.deploy.Boom`
+    import (run) pkg/deploy.py, in `flowtop list` and while typing in the retry editor."""
+    write("pkg/__init__.py", "")
+    write("pkg/deploy.py", DEPLOY)
+    write("etl.py", "import pkg\n" + FLOW)
+    write("flowtop.toml", '[flows."etl".tasks."extract"]\nretry_on = ["pkg.deploy.Boom"]\n')
+    ws = workspace()
+    assert "would run deploy.py, a file of the workspace" in str(ws.settings_error)
+    assert ws.check_retry_on("etl", ["pkg.deploy.Boom"]) is not None
+    assert not (tmp_path / "deploy-ran").exists()
+
+
 def test_tasks_of_one_task_share_a_policy_until_a_table_or_a_save_says_otherwise(
     write, workspace, tmp_path
 ):

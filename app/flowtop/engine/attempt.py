@@ -16,7 +16,7 @@ from . import aloop, cached_calls, capture, live_output, task_runs
 from .backends import Done, hand_over
 from .errors import TaskTimeout
 from .events import ErrorInfo
-from .policy import Decision, decide, safe_str
+from .policy import Decision, decide, safe_repr, safe_str
 from .pool import MAX_ABANDONED
 from .prefect_api import returned_state
 from .records import NOT_KEPT, TaskRun, error_info, from_user_code, pristine
@@ -78,9 +78,10 @@ def start_elsewhere(
     )
 
 
-#: ``(value, error, decision, info, kept)``: ``kept`` is ``pristine(value)`` of a
-#: result to keep (``Runner.keep_results``, a flow that retries), else ``NOT_KEPT``.
-Judged = tuple[Any, BaseException | None, Decision | None, ErrorInfo | None, Any]
+#: ``(value, error, decision, info, kept, shown)``: ``kept`` is ``pristine(value)`` of a
+#: result to keep (``Runner.keep_results``, a flow that retries), else ``NOT_KEPT``;
+#: ``shown`` the result's ``repr`` for the event (None: no error-free value, or no sink).
+Judged = tuple[Any, BaseException | None, Decision | None, ErrorInfo | None, Any, str | None]
 
 
 def judge(
@@ -90,13 +91,15 @@ def judge(
     error: BaseException | None,
     decision: Decision | None,
 ) -> Judged:
-    """What an attempt of ``tr`` in ``run`` leads to: ``(value, error, decision, info)``.
+    """What an attempt of ``tr`` in ``run`` leads to (``Judged``).
 
     A returned Prefect ``Failed(...)`` fails the attempt. A plain success needs no
     decision (None: rule 4); ``decision`` is given when the outcome is already final.
     ``info`` is the error the attempt's record and event show. Formatting it takes a
     while, and so does keeping the result of a task that caches, or a copy of it
-    (``kept``): all are done here, outside the run's lock.
+    (``kept``): all are done here, outside the run's lock. So is the result's ``repr``
+    (``shown``): a ``__repr__`` that never returns holds up this attempt, which its
+    timeout, a cancel or SIGTERM still end, and not every driver of the run.
     """
     clock, rng = run._clock, run.runner.rng
     if error is None:
@@ -133,7 +136,8 @@ def judge(
             cached_calls.store(run, tr, value)
         if run.runner.keep_results or run.flow.retries:
             kept = pristine(value)
-    return value, error, decision, info, kept
+    result_text = safe_repr(value) if error is None and run._bus.has_sinks else None
+    return value, error, decision, info, kept, result_text
 
 
 def timed_out(tr: TaskRun, how: str, *, no_retry: bool) -> tuple[TaskTimeout, Decision | None]:

@@ -324,14 +324,14 @@ class FlowRun(RunHandle):
         """
         if tr.token != token or tr.state is not StateType.RUNNING:
             return None
-        value, error, decision, info, tr.kept = judged
+        value, error, decision, info, tr.kept, shown = judged
         tr.drop_timer()
         record = tr.attempts[-1]
         record.duration = duration
         record.output = output
         if decision is None or decision.final is StateType.COMPLETED:
             record.state = StateType.COMPLETED
-            self._complete(tr, value, duration=duration, output=output)
+            self._complete(tr, value, duration=duration, output=output, shown=shown)
         elif decision.retry:
             assert decision.delay is not None
             delay = decision.delay
@@ -348,6 +348,7 @@ class FlowRun(RunHandle):
                 error=info,
                 duration=duration,
                 output=output,
+                shown=shown,
             )
             tr.token += 1
             token = tr.token
@@ -390,6 +391,7 @@ class FlowRun(RunHandle):
         output: str = "",
         reused: bool = False,
         message: str = "",
+        shown: str | None = None,
     ) -> None:
         if tr.node.task.caching is not None and not reused:
             message = tr.cache_note  # "" once stored (``cached_calls.store``)
@@ -402,6 +404,7 @@ class FlowRun(RunHandle):
             duration=duration,
             output=output,
             reused=reused,
+            shown=shown,
         )
         self._unfinished -= 1
         for child in tr.children:
@@ -446,9 +449,8 @@ class FlowRun(RunHandle):
                 stack.extend(child.children)
 
     def _mark_upstream_failed(self, tr: TaskRun, failed: TaskRun) -> None:
-        self._end_unrun(
-            tr, StateType.UPSTREAM_FAILED, f"upstream task {failed.key!r} did not complete"
-        )
+        why = f"upstream task {failed.key!r} did not complete"
+        self._end_unrun(tr, StateType.UPSTREAM_FAILED, why)
 
     def _end_unrun(self, tr: TaskRun, state: StateType, message: str) -> None:
         """End a task that no attempt will finish: upstream failed, or cancelled (under the lock)."""
@@ -472,12 +474,13 @@ class FlowRun(RunHandle):
         output: str = "",
         reused: bool = False,
         policy: RetryPolicy | None = None,
+        shown: str | None = None,
     ) -> None:
         """The one place a task changes state (under the run's lock).
 
         Refuses a change ``TRANSITIONS`` does not allow, then updates the record (its
         state and message; its result and exception when given) and emits the
-        ``TaskStateChanged``, whose ``result`` shows a value given without an exception.
+        ``TaskStateChanged``, whose ``result`` (``shown``) shows a value given without an exception.
         ``announce``: a ``@flow`` call new to the consumers (PENDING, with its ``policy``
         and upstream calls), checked as coming from no state. The arguments after ``ts``
         are the event's own fields. With no sink to hear it (``flow.run()``), no event is
@@ -499,12 +502,13 @@ class FlowRun(RunHandle):
             tr.exception = exception
         if not self._bus.has_sinks:
             return
-        result = safe_repr(value) if value is not _KEEP and exception is None else None
+        if shown is None and value is not _KEEP and exception is None:
+            shown = safe_repr(value)  # else made outside the lock by ``judge``
         # All the fields in order, made as ``tuple.__new__`` makes any named tuple: no
         # keyword matching per event (tests/engine/test_events.py pins the order).
         # fmt: off
         fields = (self.run_id, self.flow.name, tr.key, state, tr.attempt, tr.max_attempts,
-                  tr.changed, retry_in, delay_explained, error, result,
+                  tr.changed, retry_in, delay_explained, error, shown,
                   duration, output, reused, message,
                   "" if policy is None else policy.summary(),
                   tuple(tr.node.upstream) if announce else (), "task_state")
@@ -563,11 +567,8 @@ class FlowRun(RunHandle):
     def _take_waiting(self, key: str) -> TaskRun | None:
         """The task ``key`` if it is awaiting a retry in a live run, its timer dropped (under the lock)."""
         tr = self.tasks.get(key)
-        if (
-            tr is None
-            or tr.state is not StateType.AWAITING_RETRY
-            or self.state is not StateType.RUNNING
-        ):
+        live = self.state is StateType.RUNNING
+        if tr is None or not live or tr.state is not StateType.AWAITING_RETRY:
             return None
         tr.drop_timer()
         return tr

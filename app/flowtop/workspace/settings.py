@@ -10,13 +10,11 @@ built-in defaults halfway through a run.
 from __future__ import annotations
 
 import builtins
-import contextlib
 import importlib
 import importlib.machinery
 import importlib.util
 import json
 import re
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +28,7 @@ from ..engine.pool import MAX_WORKERS
 from ..engine.spec import ExecutorError, check_spec
 from ..engine.suggest import did_you_mean
 from .load_error import LoadError
+from .module_places import workspace_script
 
 _POLICY_KEYS = ("max_retries", "retry_delay", "retry_jitter", "timeout")
 DEFAULT_KEYS = (*_POLICY_KEYS, "workers", "executor", "max_result_bytes", "load_timeout")
@@ -140,7 +139,7 @@ def _names(table: tuple[str, ...], value: Any, root: Path | None = None) -> tupl
         # Dotted names of installed packages can be checked now; bare names may live in the
         # flow module, and a workspace module is checked once the flows are loaded (it is
         # fine only if a flow module imported it).
-        if "." in name and _workspace_script(name.rpartition(".")[0], root) is None:
+        if "." in name and workspace_script(name.rpartition(".")[0], root) is None:
             resolve_exception(name, {}, table, root=root)
     return names
 
@@ -197,37 +196,6 @@ def check_table(
     return checked
 
 
-def _workspace_script(module_name: str, root: Path | None) -> Path | None:
-    """The file in the workspace ``root`` that importing ``module_name`` would run, if any.
-
-    A module already imported (an installed package, or a helper a flow module imported)
-    runs nothing new; otherwise the top-level module is located without importing it.
-    """
-    top = module_name.partition(".")[0]
-    if root is None or top in sys.modules:
-        return None
-    candidates = []
-    with contextlib.suppress(ImportError, ValueError):
-        # the workspace folder is on sys.path while flows load: look there first, then
-        # where an import would look (a top-level name: this finds, it imports nothing)
-        candidates.append(importlib.machinery.PathFinder.find_spec(top, [str(root)]))
-        candidates.append(importlib.util.find_spec(top))
-    folder = root.resolve()
-    for spec in candidates:
-        if spec is None:
-            continue
-        for place in [spec.origin, *(spec.submodule_search_locations or [])]:
-            if not place or place in ("built-in", "frozen"):
-                continue
-            try:
-                where = Path(place).resolve()
-            except (OSError, RuntimeError):
-                continue
-            if where.is_relative_to(folder):
-                return where
-    return None
-
-
 def resolve_exception(
     name: str,
     namespace: Mapping[str, Any],
@@ -244,7 +212,7 @@ def resolve_exception(
     found: Any = namespace.get(name, getattr(builtins, name, None)) if "." not in name else None
     if "." in name:
         module_name, _, attr = name.rpartition(".")
-        script = _workspace_script(module_name, root)
+        script = workspace_script(module_name, root)
         if script is not None:
             raise SettingsError(
                 f"{where}: {name!r} would run {script.name}, a file of the workspace, to look "

@@ -1,0 +1,60 @@
+"""Which file of the workspace importing a module would run (``retry_on`` names).
+
+A dotted ``retry_on`` name is looked up by importing its module; that must never run a
+script of the workspace that no flow imports (``deploy.Boom`` running ``deploy.py``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.machinery
+import importlib.util
+import sys
+from pathlib import Path
+
+
+def workspace_script(module_name: str, root: Path | None) -> Path | None:
+    """The file in the workspace ``root`` that importing ``module_name`` would run, if any.
+
+    Each part of the dotted name in turn: a module already imported (an installed
+    package, or a helper a flow module imported) runs nothing new, but a submodule of it
+    not imported yet would (``pkg.deploy``, ``pkg`` imported by a flow, runs
+    ``pkg/deploy.py``). Each is located without running it; finding a submodule imports
+    its parent, by then known to be imported or installed.
+    """
+    if root is None:
+        return None
+    folder = root.resolve()
+    parts = module_name.split(".")
+    for depth in range(1, len(parts) + 1):
+        name = ".".join(parts[:depth])
+        if name in sys.modules:
+            continue
+        candidates = []
+        with contextlib.suppress(ImportError, ValueError):
+            # the workspace folder is on sys.path while flows load: look there first,
+            # then where an import would look
+            if depth == 1:
+                candidates.append(importlib.machinery.PathFinder.find_spec(name, [str(root)]))
+            candidates.append(importlib.util.find_spec(name))
+        for spec in candidates:
+            where = _place_in(spec, folder)
+            if where is not None:
+                return where
+    return None
+
+
+def _place_in(spec: importlib.machinery.ModuleSpec | None, folder: Path) -> Path | None:
+    """Where ``spec``'s module lives, if inside ``folder``."""
+    if spec is None:
+        return None
+    for place in [spec.origin, *(spec.submodule_search_locations or [])]:
+        if not place or place in ("built-in", "frozen"):
+            continue
+        try:
+            where = Path(place).resolve()
+        except (OSError, RuntimeError):
+            continue
+        if where.is_relative_to(folder):
+            return where
+    return None
