@@ -163,3 +163,38 @@ def test_a_body_s_log_lines_reach_the_terminal_in_turn_with_its_prints(
     completed = out.out.index("[TaskStateChanged COMPLETED]")
     assert completed < out.out.index("WARNING etl: body warning"), out
     assert "body warning" not in out.err and out.out.count("body warning") == 1, out
+
+
+def test_a_flow_a_script_calls_shows_its_tasks_output_as_prefect_does(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`python etl.py` calling a @flow showed none of its tasks' prints or log lines (no
+    monitor shows their captured output there); Prefect shows them on the console. Each
+    still goes to its attempt's output, and stdout stays stdout, stderr stderr."""
+    import sys
+
+    from flowtop import get_run_logger
+
+    @task
+    def noisy() -> int:
+        print("from the task")
+        sys.stderr.write("to stderr\n")
+        get_run_logger().info("a log line")
+        return 1
+
+    @task
+    async def quiet_async() -> int:
+        print("from the async task")
+        return 2
+
+    @flow(name="script")
+    def script() -> int:
+        return noisy() + quiet_async()
+
+    assert script() == 3
+    out = capsys.readouterr()
+    assert "from the task\n" in out.out and "from the async task\n" in out.out
+    assert "to stderr\n" in out.err and "INFO flowtop.task_runs: a log line\n" in out.err
+    assert "to stderr" not in out.out
+    assert finished_of(script).output == ""  # a runner of flowtop's own shows them its way
+    assert "from the task" not in capsys.readouterr().out

@@ -197,6 +197,7 @@ def start_attempt(
         buffer = capture._local.buffer
         capture._local.buffer = None
         buffer.live = live
+        buffer.echo = live is not None and live[0].runner.echo_output
         try:
             coro = fn(*args, **kwargs)
             if not asyncio.iscoroutine(coro):

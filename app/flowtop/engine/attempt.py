@@ -43,6 +43,7 @@ def call_here(
     ``call``: made when a time limit may interrupt the attempt (``user_call``)."""
     captured = capture.begin(attempt)
     captured.live = (attempt[0], attempt[1])  # its output is followed once it prints
+    captured.echo = attempt[0].runner.echo_output
     try:
         value = fn(*args, **kwargs) if call is None else call.run(fn, args, kwargs)
         error: BaseException | None = None

@@ -32,7 +32,7 @@ class Captured:
     """What one attempt (or a ``@flow`` body) wrote: its head and tail, the middle dropped
     past ``MAX_CAPTURE``. Readable from another thread while it is written."""
 
-    __slots__ = ("head", "tail", "size", "tail_size", "dropped", "live")
+    __slots__ = ("head", "tail", "size", "tail_size", "dropped", "live", "echo")
 
     def __init__(self) -> None:
         self.head: list[str] = []
@@ -43,6 +43,8 @@ class Captured:
         #: A task attempt's run and task record: its output is followed while it runs,
         #: once it has any (``live_output``).
         self.live: tuple[Any, Any] | None = None
+        #: Also pass it on to the real streams as it comes (``Runner.echo_output``).
+        self.echo = False
 
     def write(self, text: str) -> None:
         if not self.size and self.live is not None:  # its first output: follow it
@@ -116,6 +118,8 @@ class _ThreadRoutedStream(io.TextIOBase):
         tee = getattr(_local, "tee", None)
         if tee is not None:
             _write_teed(self.original, text, buffer, tee)
+        elif buffer.echo:
+            self.original.write(text)
         return len(text)
 
     def flush(self) -> None:
@@ -174,7 +178,9 @@ class _CaptureHandler(logging.Handler):
                 # for a printer busy on another thread
                 original = getattr(sys.stdout, "original", sys.stdout)
                 _write_teed(original, self.format(record) + "\n", buffer, tee)
-            elif buffer is None and record.levelno >= self.passthrough_level:
+            elif (buffer is None and record.levelno >= self.passthrough_level) or (
+                buffer is not None and buffer.echo
+            ):
                 original = getattr(sys.stderr, "original", sys.stderr)
                 original.write(self.format(record) + "\n")
         except Exception:  # noqa: BLE001 - logging must never break a task

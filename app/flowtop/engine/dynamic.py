@@ -278,6 +278,7 @@ class FlowFunction(Flow):
         if current_run() is not None:
             return self.fn(*args, **kwargs)
         with Runner() as runner:
+            runner.echo_output = True  # no monitor: a task's prints go where a script's go
             result = runner.start(self, args=args, kwargs=kwargs).final_result()
         # The function's own outcome, as in Prefect: a task failure it handled does not
         # fail the call.

@@ -211,6 +211,7 @@ class Flow:
     def run(self, *, workers: int = 8, default_max_retries: int | None = None) -> RunResult:
         """Run to the end without a UI; return the final ``State`` of every task."""
         with Runner(workers=workers) as runner:
+            runner.echo_output = True  # no monitor: a task's prints go where a script's go
             return runner.run(self, default_max_retries=default_max_retries)
 
     def make_run(self, runner: Runner, number: int, run_id: str, options: RunOptions) -> FlowRun:

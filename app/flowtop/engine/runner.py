@@ -88,6 +88,10 @@ class Runner:
         #: Keep a copy of each result as its task returned it (``records.pristine``): for
         #: the run store, which stores them a moment later. Set by the workspace.
         self.keep_results = False
+        #: Attempts' prints and log lines also reach the terminal as they come: a flow a
+        #: script calls (``my_flow()``, ``Flow.run()``) has no monitor to show them, and
+        #: Prefect shows them there.
+        self.echo_output = False
         self.policy_for = policy_for
         #: Where tasks that cache keep their results (``caching``): the workspace's folder
         #: for flowtop's runs, else this process's memory.
