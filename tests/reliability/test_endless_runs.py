@@ -440,3 +440,53 @@ def test_a_result_whose_repr_never_returns_ends_at_the_task_s_timeout(
         runner.shutdown(wait=False)
     assert result["plain"].type is S.COMPLETED
     assert result["odd"].type is S.FAILED and isinstance(result["odd"].exception, TaskTimeout)
+
+
+@pytest.mark.parametrize("executor", ["threads", "async"])
+def test_a_failure_inside_the_engine_ends_the_run_failed_saying_so(
+    executor: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bug of flowtop's while it concluded an attempt killed the driver and left the
+    task RUNNING: the run never ended (100 runs hung for 12 minutes)."""
+    import flowtop.engine.run as run_module
+
+    broken = iter([True])
+
+    def judge_once_broken(*args: Any) -> Any:
+        if next(broken, False):
+            raise RuntimeError("an engine bug")
+        return real_judge(*args)
+
+    real_judge = run_module.judge
+    monkeypatch.setattr(run_module, "judge", judge_once_broken)
+
+    if executor == "threads":
+
+        @task
+        def first() -> int:
+            return 1
+
+    else:
+
+        @task
+        async def first() -> int:
+            return 1
+
+    @task
+    def after(x: int) -> int:
+        return x
+
+    with Flow("bug") as flow:
+        after(first())
+    runner = Runner(2)
+    try:
+        run = runner.start(flow)
+        result = run.result(timeout=BOUND)
+    finally:
+        runner.shutdown(wait=False)
+    assert run.state is S.FAILED
+    assert result["first"].type is S.CANCELLED
+    assert "flowtop failed inside its engine: RuntimeError: an engine bug" in (
+        result["first"].message
+    )
+    assert "flowtop failed inside run" in caplog.text  # with its traceback, for a report

@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, Any
 from . import cached_calls, live_output, task_runs
 from .attempt import Judged, call_here, give_up_thread, judge, start_elsewhere, timed_out
 from .drivers import STALL, Begun, Drivers
-from .errors import IllegalTransition, RetriesExhausted
+from .errors import IllegalTransition
 from .events import REUSED_FROM_SOURCE, ErrorInfo, RunFinished, RunStarted, TaskStateChanged
 from .graph import Node, resolve_inputs
 from .policy import Decision, RetryPolicy, safe_repr, summaries
 from .pool import WorkerPool
 from .records import Attempt, TaskRun, error_info, new_run_id
-from .run_handle import RunHandle
+from .run_actions import RunActions
 from .states import TRANSITIONS, State, StateType
 from .tag_limits import SlotWaits
 from .user_call import UserCall
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 _KEEP: Any = object()
 
 
-class FlowRun(RunHandle):
+class FlowRun(RunActions):
     """A run in progress. Thread-safe handle: wait, cancel, retry now, give up."""
 
     def __init__(
@@ -161,10 +161,13 @@ class FlowRun(RunHandle):
 
     def _drive(self) -> None:
         """A pool job (see ``drivers``): start the queued attempts one after another."""
-        with self._lock:
-            begun = self._next_attempt()
-        while begun is not None:
-            begun = self._run(*begun, driving=True)
+        try:
+            with self._lock:
+                begun = self._next_attempt()
+            while begun is not None:
+                begun = self._run(*begun, driving=True)
+        except Exception as exc:  # noqa: BLE001 - a bug of flowtop's: end the run, not hang it
+            self._broke(exc)
 
     def _next_attempt(self) -> Begun | None:
         """Under the lock: begin the next queued attempt for this driver."""
@@ -276,12 +279,15 @@ class FlowRun(RunHandle):
         """An attempt that did not run on a driver came back (the event loop, a backend,
         a timeout): apply its outcome, and queue its retry if that has no delay.
         ``decision`` is given when the outcome is already final (no retry to weigh)."""
-        judged = judge(self, tr, value, error, decision)
-        token = task_runs.concluding(self, tr, token, *judged[:3])  # log lines, hooks
-        with self._lock:
-            again = self._apply(tr, token, judged, duration, output)
-            if again is not None:
-                self.attempt_due(tr, again)
+        try:
+            judged = judge(self, tr, value, error, decision)
+            token = task_runs.concluding(self, tr, token, *judged[:3])  # log lines, hooks
+            with self._lock:
+                again = self._apply(tr, token, judged, duration, output)
+                if again is not None:
+                    self.attempt_due(tr, again)
+        except Exception as exc:  # noqa: BLE001 - as in _drive: on a backend's or timer's thread
+            self._broke(exc)
 
     def _inputs(self, node: Node) -> tuple[list[Any], dict[str, Any]]:
         """The node's arguments with upstream results in place of their refs."""
@@ -544,57 +550,3 @@ class FlowRun(RunHandle):
         if all(t.state is StateType.COMPLETED for t in self.tasks.values()):
             return StateType.COMPLETED
         return StateType.FAILED
-
-    # -- user actions ---------------------------------------------------------------
-    def cancel(self, why: str = "cancelled by the user") -> bool:
-        """Stop scheduling, drop pending retries, mark unfinished tasks CANCELLED (``why``)."""
-        with self._lock:
-            if self.state is not StateType.RUNNING:
-                return False
-            self.cancelled = True
-            self._end_unfinished(why)
-            self._finish()
-            return True
-
-    def _end_unfinished(self, why: str, said: Mapping[str, str] | None = None) -> None:
-        """Under the lock: every task not final ends CANCELLED (``said``: a task's own why)."""
-        for tr in self.tasks.values():
-            if not tr.state.is_final:
-                tr.drop_timer()
-                tr.token += 1
-                self._end_unrun(tr, StateType.CANCELLED, (said or {}).get(tr.key, why))
-
-    def _take_waiting(self, key: str) -> TaskRun | None:
-        """The task ``key`` if it is awaiting a retry in a live run, its timer dropped (under the lock)."""
-        tr = self.tasks.get(key)
-        live = self.state is StateType.RUNNING
-        if tr is None or not live or tr.state is not StateType.AWAITING_RETRY:
-            return None
-        tr.drop_timer()
-        return tr
-
-    def retry_now(self, key: str) -> bool:
-        """Start the next attempt of a task awaiting retry at once (the TUI's ``n``)."""
-        with self._lock:
-            tr = self._take_waiting(key)
-            if tr is None:
-                return False
-            self._submit(tr)
-            return True
-
-    def give_up(self, key: str) -> bool:
-        """Fail a task awaiting retry now, with its last error (the TUI's ``x``)."""
-        with self._lock:
-            tr = self._take_waiting(key)
-            if tr is None:
-                return False
-            tr.token += 1
-            error = tr.exception
-            if error is None:
-                error = RetriesExhausted(
-                    f"gave up on {tr.key!r} after {tr.attempt} attempts; last result {safe_repr(tr.result)}"
-                )
-            if tr.attempts:
-                tr.attempts[-1].state = StateType.FAILED
-            self._fail(tr, error, "given up by the user")
-            return True

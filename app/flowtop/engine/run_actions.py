@@ -1,0 +1,103 @@
+"""What users do to a live run: cancel it, retry a waiting task now, give one up; and
+how a run ends when flowtop itself fails inside it.
+
+Kept apart from the state machine (``run``), which they drive through its own steps
+(``_end_unrun``, ``_submit``, ``_fail``, ``_finish``), each under the run's lock.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from .errors import RetriesExhausted
+from .policy import safe_repr, safe_str
+from .run_handle import RunHandle
+from .states import StateType
+
+if TYPE_CHECKING:
+    from .records import TaskRun
+
+#: Where a failure inside the engine is told, with its traceback, for a bug report.
+log = logging.getLogger("flowtop.engine")
+
+
+class RunActions(RunHandle):
+    """Mixed into ``FlowRun``, whose steps these call."""
+
+    cancelled: bool
+
+    if TYPE_CHECKING:  # FlowRun's own steps
+
+        def _end_unrun(self, tr: TaskRun, state: StateType, message: str) -> None: ...
+
+        def _submit(self, tr: TaskRun) -> None: ...
+
+        def _fail(self, tr: TaskRun, error: BaseException, reason: str) -> None: ...
+
+        def _finish(self) -> None: ...
+
+    def cancel(self, why: str = "cancelled by the user") -> bool:
+        """Stop scheduling, drop pending retries, mark unfinished tasks CANCELLED (``why``)."""
+        with self._lock:
+            if self.state is not StateType.RUNNING:
+                return False
+            self.cancelled = True
+            self._end_unfinished(why)
+            self._finish()
+            return True
+
+    def _end_unfinished(self, why: str, said: Mapping[str, str] | None = None) -> None:
+        """Under the lock: every task not final ends CANCELLED (``said``: a task's own why)."""
+        for tr in self.tasks.values():
+            if not tr.state.is_final:
+                tr.drop_timer()
+                tr.token += 1
+                self._end_unrun(tr, StateType.CANCELLED, (said or {}).get(tr.key, why))
+
+    def _take_waiting(self, key: str) -> TaskRun | None:
+        """The task ``key`` if it is awaiting a retry in a live run, its timer dropped (under the lock)."""
+        tr = self.tasks.get(key)
+        live = self.state is StateType.RUNNING
+        if tr is None or not live or tr.state is not StateType.AWAITING_RETRY:
+            return None
+        tr.drop_timer()
+        return tr
+
+    def retry_now(self, key: str) -> bool:
+        """Start the next attempt of a task awaiting retry at once (the TUI's ``n``)."""
+        with self._lock:
+            tr = self._take_waiting(key)
+            if tr is None:
+                return False
+            self._submit(tr)
+            return True
+
+    def give_up(self, key: str) -> bool:
+        """Fail a task awaiting retry now, with its last error (the TUI's ``x``)."""
+        with self._lock:
+            tr = self._take_waiting(key)
+            if tr is None:
+                return False
+            tr.token += 1
+            error = tr.exception
+            if error is None:
+                error = RetriesExhausted(
+                    f"gave up on {tr.key!r} after {tr.attempt} attempts; last result {safe_repr(tr.result)}"
+                )
+            if tr.attempts:
+                tr.attempts[-1].state = StateType.FAILED
+            self._fail(tr, error, "given up by the user")
+            return True
+
+    def _broke(self, error: Exception) -> None:
+        """flowtop failed while driving an attempt (a bug of its own, never the user's
+        code, whose errors are the attempt's): the run ends FAILED, its unfinished tasks
+        saying why, where it would wait for good on a task nothing will finish."""
+        log.error("flowtop failed inside run %s", self.run_id, exc_info=error)
+        why = f"flowtop failed inside its engine: {type(error).__name__}: {safe_str(error)}"
+        with self._lock:
+            if self.state is StateType.RUNNING:
+                self._end_unfinished(why)
+                self._finish()
