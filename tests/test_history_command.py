@@ -358,6 +358,32 @@ def test_prune_0_at_a_terminal_asks_before_deleting_every_run(
     assert code == 0 and out.startswith("Removed 1 run;") and len(asked) == 2, out
 
 
+def test_prune_on_a_full_disk_or_a_damaged_store_is_one_line_and_deletes_nothing(
+    capsys, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both were tracebacks; and "move it away and flowtop starts a new one" is the wrong
+    advice for a full disk (most of the history is still in the write-ahead log)."""
+    from flowtop.workspace import history as store
+
+    record_runs(workspace, make_flow(), make_flow())
+    for error, advice in (
+        (
+            "database or disk is full",
+            "is full: free some space (the runs recorded so far are kept)",
+        ),
+        ("database disk image is malformed", "or a damaged one, move it away"),
+    ):
+
+        def failing(self: Any, keep: int, flow: str | None = None, error: str = error) -> int:
+            raise sqlite3.OperationalError(error)
+
+        monkeypatch.setattr(store.History, "prune", failing)
+        code, out, err = run_command(capsys, str(workspace), "--prune", "1")
+        assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+        assert f"cannot prune the run store ({error}); " in err and advice in err, err
+    assert len(History(workspace / ".flowtop" / "history.db").runs()) == 2
+
+
 def test_prune_while_another_process_writes_keeps_the_size_and_says_so(
     capsys, workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -85,3 +85,12 @@ def test_closing_a_store_that_cannot_be_written_never_says_kept_for_the_next_try
     closing = [r.getMessage() for r in caplog.records]
     assert any("4 events not recorded" in line for line in closing), closing
     assert not any("kept for the next try" in line for line in closing)
+
+
+def test_a_state_folder_that_cannot_be_made_is_one_line_saying_where(tmp_path: Path) -> None:
+    from flowtop.workspace.history_records import HistoryError
+    from flowtop.workspace.private import private_folder
+
+    (tmp_path / "file").write_text("")
+    with pytest.raises(HistoryError, match=r"cannot create .*file/\.flowtop \(.*\): flowtop"):
+        private_folder(tmp_path / "file" / ".flowtop")

@@ -776,3 +776,24 @@ async def test_help_on_the_history_screen_lists_its_own_keys(workspace: FakeWork
         described = {description for _, description, _ in app.screen.rows}
         assert {"Back", "All flows / this flow", "Open run", "Help", "Quit"} <= described
         assert "Rerun failed" not in described and "Run" not in described
+
+
+async def test_r_says_why_flows_cannot_run_where_the_store_cannot_be_made(
+    workspace: FakeWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only folder: the toast went after 15 s and `r` then said "Still loading the
+    flows…" for good."""
+    from flowtop.workspace.history_records import HistoryError
+
+    def cannot(self: FlowtopApp) -> None:
+        raise HistoryError("cannot create /ro/.flowtop (Read-only file system)")
+
+    monkeypatch.setattr(FlowtopApp, "_make_control", cannot)
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        app.clear_notifications()
+        await pilot.press("r")
+        await pilot.pause(0.05)
+        said = [n.message for n in app._notifications]
+        assert said == ["Cannot run flows: cannot create /ro/.flowtop (Read-only file system)"]

@@ -40,6 +40,7 @@ from ..workspace.history_records import (
     TaskRecord,
     counts_so_far,
 )
+from ..workspace.store_errors import store_advice
 from ..workspace.store_reader import StoreReader
 from .common import places_of, whole_number
 from .printers import one_line, raised_at
@@ -139,10 +140,7 @@ def main(args: argparse.Namespace) -> int:
         say(str(exc))
         return 2
     except sqlite3.Error as exc:
-        say(
-            f"{db}: cannot read the run store ({exc}); if it is not a flowtop store, "
-            "move it away and flowtop starts a new one"
-        )
+        say(f"{db}: cannot read the run store ({exc}); {store_advice(exc, db, writing=False)}")
         return 2
 
 
@@ -162,6 +160,9 @@ def _prune(db: Path, keep: int, flow: str | None, *, as_json: bool = False) -> i
     try:
         removed = history.prune(keep, flow)
         compacted = removed > 0 and history.compact()
+    except sqlite3.Error as exc:  # the prune is one transaction: nothing was deleted
+        say(f"{db}: cannot prune the run store ({exc}); {store_advice(exc, db, writing=True)}")
+        return 2
     finally:
         history.close()  # folds the WAL in: the size below is the file's own
     if as_json:

@@ -9,6 +9,7 @@ from typing import Literal, overload
 
 from ..engine.suggest import did_you_mean
 from ..workspace.history_records import HistoryError, RunRecord
+from ..workspace.store_errors import store_advice
 from .common import places_of
 
 
@@ -79,11 +80,8 @@ def find_run(
         print(f"flowtop: {exc}", file=sys.stderr)
         return 2
     except sqlite3.Error as exc:
-        print(
-            f"flowtop: {db}: cannot read the run store ({exc}); if it is not a flowtop store, "
-            "move it away and flowtop starts a new one",
-            file=sys.stderr,
-        )
+        advice = store_advice(exc, db, writing=False)
+        print(f"flowtop: {db}: cannot read the run store ({exc}); {advice}", file=sys.stderr)
         return 2
     if not runs:
         where = f" of flow {flow!r}" if flow else ""

@@ -106,6 +106,7 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
         self.buffer = EventBuffer()
         self.store = RunStore()
         self.control: RunControl | None = None
+        self.control_error: str | None = None  # why flows cannot run here (said on `r`)
         self._run_processes = run_processes
         self._runner_options = runner_options or {}
         self._watch = watch
@@ -247,7 +248,8 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
         try:
             self.control = self._make_control()
         except Exception as exc:  # noqa: BLE001 - a bad store: say so, keep the app up
-            self.notify(f"Cannot run flows: {exc}", severity="error", markup=False, timeout=15)
+            self.control_error = f"Cannot run flows: {exc}"
+            self.notify(self.control_error, severity="error", markup=False, timeout=15)
         if self.workspace.history_error:
             self.notify(
                 f"Running without history: {self.workspace.history_error}",

@@ -41,6 +41,7 @@ class RunActions(_AppBase):
 
     # Provided by FlowtopApp:
     control: RunControl | None
+    control_error: str | None
     workspace: WorkspaceView
     store: RunStore
     table: TaskTable
@@ -58,10 +59,18 @@ class RunActions(_AppBase):
 
         def key_for(self, action: str) -> str: ...  # the live key of an action (after [keys])
 
+    def _not_ready(self) -> None:
+        """A run key before the flows can run: still loading, or why they never will
+        (a store that cannot be made: said once in a toast, then on every key)."""
+        if self.control_error is not None:
+            self.notify(self.control_error, severity="error", markup=False)
+        else:
+            self.notify("Still loading the flows…", severity="warning", markup=False)
+
     def _act(self, action: Callable[[RunControl], object]) -> object:
         """Run ``action`` on the control; a ``RunControlError`` becomes a warning toast."""
         if self.control is None:
-            self.notify("Still loading the flows…", severity="warning", markup=False)
+            self._not_ready()
             return FAILED
         try:
             return action(self.control)
@@ -74,7 +83,7 @@ class RunActions(_AppBase):
     def _flow_or_warn(self) -> str | None:
         self._sync_selection()
         if self.control is None:
-            self.notify("Still loading the flows…", severity="warning", markup=False)
+            self._not_ready()
             return None
         if self.selected_error is not None:
             name = Path(self.selected_error).name

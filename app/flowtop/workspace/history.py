@@ -42,6 +42,7 @@ from .reaper import LIVE_LOCK, LIVE_OWNERS, connect, interrupt
 from .reaper import reap as reap_runs
 from .reaper import reap_store as reap_store  # re-exported: what readers call
 from .run_numbers import claim_run, record_run
+from .store_errors import store_advice
 from .store_reader import StoreReader
 from .store_schema import SCHEMA_VERSION  # noqa: F401 - re-exported
 
@@ -64,8 +65,9 @@ LIVE_SINK_WINDOW = 0.01
 SINK_WINDOW = 0.25
 #: This many events waiting wake the writer at once, bounding memory in a storm.
 WRITE_AT = 20_000
-#: How long a write waits for another process's lock before it counts as failed.
-BUSY_TIMEOUT_MS = 5000
+#: How long a write waits for another process's lock before it counts as failed: 150
+#: runs starting at once on 2 cores waited past 5 s, and some were refused as "locked".
+BUSY_TIMEOUT_MS = 30_000
 #: Longest a run-finishing batch waits for its commit (a locked file may hold it up).
 FINISH_WAIT = 30.0
 #: While runs are live, checkpoint the WAL after this many written events (else when idle).
@@ -80,11 +82,6 @@ _RUNNING = StateType.RUNNING
 
 def _connect(path: Path, *, check_same_thread: bool = True) -> sqlite3.Connection:
     return connect(path, check_same_thread=check_same_thread, busy_ms=BUSY_TIMEOUT_MS)
-
-
-def store_writable(path: Path) -> bool:
-    """Whether SQLite can write ``path``: the file and its folder (for its -wal and -shm)."""
-    return all(os.access(p, os.W_OK) for p in (path, path.parent) if p.exists())
 
 
 class History(StoreReader):
@@ -157,14 +154,7 @@ class History(StoreReader):
             raise
         except sqlite3.Error as exc:
             self._conn.close()
-            advice = (
-                "another process holds it; try again"
-                if "locked" in str(exc) or "busy" in str(exc)
-                else f"a run needs write access to {self.path.parent} and its files "
-                "(flowtop history and watch only read it)"
-                if not store_writable(self.path)
-                else "if it is not a flowtop store, move it away and flowtop starts a new one"
-            )
+            advice = store_advice(exc, self.path, writing=True)
             raise HistoryError(f"{self.path}: cannot use the run store ({exc}); {advice}") from exc
         with LIVE_LOCK:
             LIVE_OWNERS.add(self.owner)

@@ -10,15 +10,24 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .history_records import HistoryError
+
 FOLDER_MODE = 0o700
 FILE_MODE = 0o600
 
 
 def private_folder(path: Path) -> Path:
-    """Create ``path`` (and parents) with mode 0700 when missing; return it."""
+    """Create ``path`` (and parents) with mode 0700 when missing; return it. A folder
+    that cannot be made (read-only, not ours) is a ``HistoryError`` saying where."""
     if not path.is_dir():
-        path.mkdir(parents=True, exist_ok=True)
-        os.chmod(path, FOLDER_MODE)  # mkdir's mode is masked by the umask
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            os.chmod(path, FOLDER_MODE)  # mkdir's mode is masked by the umask
+        except OSError as exc:
+            raise HistoryError(
+                f"cannot create {path} ({exc.strerror or exc}): flowtop records runs there, "
+                f"and needs write access to {path.parent} (flowtop history and watch only read)"
+            ) from None
     return path
 
 

@@ -20,12 +20,13 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from .history import History, reap_store, store_writable
+from .history import History, reap_store
 from .history_records import HistoryError, RunRecord
 from .launcher import Launched, launch
 from .owner_agent import enqueue
 from .private import private_folder
 from .run_log import LogTail, connect_reader
+from .store_errors import store_writable
 from .store_reader import StoreReader
 from .store_schema import SCHEMA_VERSION, check_version
 

@@ -1,0 +1,34 @@
+"""What to do about an error of the run store, said after it.
+
+"Move it away and flowtop starts a new one" is right for a file that is not a store, and
+wrong for a full disk or a lock held a moment too long: following it there loses the
+history (most of it still in the write-ahead log). Each cause gets its own advice.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+
+def store_writable(path: Path) -> bool:
+    """Whether SQLite can write ``path``: the file and its folder (for its -wal and -shm)."""
+    return all(os.access(p, os.W_OK) for p in (path, path.parent) if p.exists())
+
+
+def store_advice(exc: sqlite3.Error, path: Path, *, writing: bool) -> str:
+    """The advice for ``exc`` on the store at ``path`` (``writing``: a run or a prune)."""
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return "another flowtop process holds it; try again in a moment"
+    if "full" in text:
+        return f"the disk of {path.parent} is full: free some space (the runs recorded so far are kept)"
+    if writing and not store_writable(path):
+        return (
+            f"a run needs write access to {path.parent} and its files "
+            "(flowtop history and watch only read it)"
+        )
+    if "not a database" in text or "malformed" in text or "no such table" in text:
+        return "if it is not a flowtop store, or a damaged one, move it away and flowtop starts a new one"
+    return f"the file system could not read or write it; check {path.parent}"
