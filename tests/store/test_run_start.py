@@ -322,3 +322,24 @@ def test_watch_of_a_run_that_never_reached_the_store_shows_what_its_process_wrot
     assert f"no run with id {RUN_ID!r}" in err
     assert "its run process wrote" in err
     assert "ModuleNotFoundError: No module named 'sqlite3'" in err
+
+
+def test_a_flow_named_like_an_option_runs_from_the_tui(tmp_path: Path) -> None:
+    """`with Flow("--detach")` then `r`: the launcher passed `--flow --detach`, which
+    argparse read as an option; the run process exited at once and the run read
+    interrupted, with no reason shown."""
+    from flowtop.workspace.launcher import launch
+
+    (tmp_path / "dash.py").write_text(
+        "from flowtop import Flow, task\n\n@task\ndef step():\n    return 1\n\n"
+        'with Flow("--detach") as flow:\n    step()\n'
+    )
+    state = tmp_path / ".flowtop"
+    History(state / "history.db").close()
+    started = launch(tmp_path / "dash.py", "--detach", state_dir=state)
+    deadline = time.monotonic() + 30
+    while (run := stored_run(tmp_path)).state == "RUNNING" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert (run.run_id, run.flow, run.state) == (started.run_id, "--detach", "COMPLETED"), (
+        started.log.read_text()
+    )

@@ -6,6 +6,7 @@ what the user would see or what the key did.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pytest
@@ -1119,6 +1120,17 @@ async def test_o_opens_the_failing_line_in_the_editor(tmp_path, monkeypatch) -> 
     try:
         async with app.run_test(size=(120, 36), notifications=True) as pilot:
             await failed_crunch(tmp_path, pilot, app)
+            # no terminal to hand over (a browser tab): an editor started anyway ran on the
+            # server for no one, and a terminal one there never ended, nor did the tab
+            await pilot.press("o")
+            await pilot.pause(0.1)
+            where = f"{(flows / 'crunchy.py').resolve()}:5"
+            assert f"No terminal here to open {editor} in; the failing line is {where}" in [
+                n.message for n in app._notifications
+            ]
+            assert not record.exists()
+            # a terminal (the headless pilot has none: it stands in for one)
+            monkeypatch.setattr(FlowtopApp, "suspend", lambda self: contextlib.nullcontext())
             await pilot.press("o")
             await wait_for(pilot, record.exists, "the editor to run")
             assert app.is_running

@@ -136,8 +136,17 @@ class ErrorActions(_Base):
             with self.suspend():
                 # caught inside: Textual resumes the app only when the block ends normally
                 returncode = _call(command)
-        except SuspendNotSupported:  # no terminal to hand over (headless, textual-serve)
-            returncode = _call(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        except SuspendNotSupported:  # no terminal to hand over (a browser tab, headless)
+            # an editor started here would run on the server, where no one sees it (a vim
+            # with no terminal waits for good, and the tab with it): say where to look
+            where = f"{path}:{line}" if line else str(path)
+            self.notify(
+                f"No terminal here to open {command[0]} in; the failing line is {where}",
+                severity="warning",
+                markup=False,
+                timeout=10,
+            )
+            return
         if isinstance(returncode, OSError):  # $EDITOR names no program, or one not runnable
             self.notify(
                 f"Cannot run {command[0]} ($VISUAL or $EDITOR): {returncode.strerror or returncode}",

@@ -48,12 +48,14 @@ def launch(
 ) -> Launched:
     """Start ``flowtop run PATH --flow FLOW`` detached; return at once with its run id."""
     run_id = new_run_id()
-    command = [sys.executable, "-m", "flowtop", "run", str(path), "--flow", flow]
+    # ``--flow=NAME``: a name starting with "-" (a flow named "--detach") is a value,
+    # not an option that leaves ``--flow`` without one
+    command = [sys.executable, "-m", "flowtop", "run", str(path), f"--flow={flow}"]
     command += ["--run-id", run_id, "--quiet"]
     if rerun_of is not None:
         command += ["--rerun-of", rerun_of]
     if task is not None:
-        command += ["--task", task]
+        command += [f"--task={task}"]
     if executor is not None:
         command += ["--executor", executor]
     if workers is not None:
