@@ -95,6 +95,13 @@ def test_no_history_yet_is_a_clear_message_not_an_error(capsys, workspace: Path)
     assert code == 0 and err == ""
     assert "No run history yet" in out and str(workspace / ".flowtop" / "history.db") in out
     assert not (workspace / ".flowtop").exists()  # looking must not create it
+    # a script's `history --json | jq` got the sentence on stdout: no JSON, a parse error
+    code, out, err = run_command(capsys, str(workspace), "--json")
+    assert code == 0 and out == "" and "No run history yet" in err
+    record_runs(workspace, make_flow())
+    run_command(capsys, str(workspace), "--prune", "0")  # no terminal: not asked
+    code, out, err = run_command(capsys, str(workspace), "--json")
+    assert code == 0 and out == "" and "No runs recorded yet" in err
 
 
 def test_a_wide_character_in_a_flow_name_keeps_the_columns_aligned(capsys, workspace: Path) -> None:

@@ -152,6 +152,65 @@ def test_watch_exits_1_for_a_failed_run(ws) -> None:
     assert "(did you mean 'etl'?); flows with runs: etl" in misspelt.stderr
 
 
+#: A @flow that fails its first time and retries itself (a new linked run) once.
+RETRYING = """
+    from pathlib import Path
+    from flowtop import flow, task
+
+    @task
+    def step():
+        return 1
+
+    @flow(retries=1, retry_delay=0.2)
+    def fretry():
+        step()
+        marker = Path(__file__).with_name("tried")
+        if not marker.exists():
+            marker.write_text("1")
+            raise RuntimeError("first time")
+        return "ok"
+"""
+
+
+def test_watch_follows_a_flow_s_own_retry_to_its_end(ws) -> None:
+    """`run --detach` then `watch` exited 1 on the first run's failure while its retry,
+    in the same process, went on to complete (`flowtop run` itself exits 0): a CI job
+    failed on a job that succeeded."""
+    folder = ws(fretry=RETRYING)
+    run_id = flowtop("run", ".", "--detach", cwd=folder).stdout.strip()
+    watched = flowtop("watch", ".", run_id, "--json", cwd=folder)
+    assert watched.returncode == 0, watched.stdout + watched.stderr
+    ended = [e for e in json_lines(watched.stdout) if e["event"] == "run_finished"]
+    assert [(e["state"], e.get("retry_in")) for e in ended] == [
+        ("FAILED", 0.2),
+        ("COMPLETED", None),
+    ]
+    human = flowtop("watch", ".", run_id, cwd=folder)  # replayed: the same two runs
+    assert human.returncode == 0
+    assert "FAILED: 1 completed in" in human.stdout
+    assert "; the flow retries in 0.2s, as a new run" in human.stdout
+    assert "fretry #2 COMPLETED" in human.stdout
+
+
+def test_watch_stops_when_its_reader_leaves(ws) -> None:
+    """`watch … | head -1` went on until the run ended (or for good): exit 141 at the next line."""
+    folder = ws(waiting=WAITING)
+    owner = run_process(folder, "--json")
+    try:
+        run = wait_until(lambda: runs(folder, "RUNNING"), "a live run")[0]
+        watcher = subprocess.Popen(
+            [sys.executable, "-m", "flowtop", "watch", ".", run.run_id, "--json"],
+            cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env(),
+        )  # fmt: skip
+        assert watcher.stdout is not None
+        watcher.stdout.readline()
+        watcher.stdout.close()  # as `head -1` does
+        assert watcher.wait(timeout=30) == 141
+    finally:
+        owner.kill()
+        owner.wait()
+
+
 def test_cancel_reaches_a_run_owned_by_another_process(ws) -> None:
     folder = ws(waiting=WAITING)
     owner = run_process(folder, "--json")

@@ -97,9 +97,10 @@ def main(args: argparse.Namespace) -> int:
     if db.exists() and not db.is_file():
         return _usage(f"{db} is not a file, where flowtop keeps its run store: move it away")
     if not db.is_file():
+        # under --json, stdout holds JSON lines only (none here): the words go to stderr
         print(
             f"No run history yet: {db} does not exist. Runs are recorded by `flowtop run` and the TUI.",
-            file=out,
+            file=sys.stderr if args.json else out,
         )
         return 0
     if args.prune is not None:
@@ -125,7 +126,7 @@ def main(args: argparse.Namespace) -> int:
                 return _usage(
                     f"no runs of flow {args.flow!r} in {db} (flows with runs: {', '.join(flows)})"
                 )
-            print(f"No runs recorded yet in {db}.", file=out)
+            print(f"No runs recorded yet in {db}.", file=sys.stderr if args.json else out)
             return 0
         if args.json:
             for run in runs:

@@ -245,6 +245,8 @@ class HumanPrinter:
             failed = event.counts.get(StateType.FAILED.value, 0)
             if event.state is StateType.COMPLETED and failed:  # a @flow that handled them
                 line += f" ({failed} task{'s' if failed != 1 else ''} failed, handled by the flow)"
+            if event.retry_in is not None:  # a @flow's retries=N: a new linked run follows
+                line += f"; the flow retries in {fmt_seconds(event.retry_in)}, as a new run"
             if self.run_output and event.output:  # what the @flow body printed itself
                 body = printable(event.output.rstrip("\n"))
                 line += "\n  flow output:\n" + "\n".join(

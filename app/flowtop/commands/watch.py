@@ -14,11 +14,12 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TypeGuard
 
-from ..engine.events import RunFinished
+from ..engine.events import RunFinished, RunStarted
 from ..engine.states import StateType
 from ..printable import printable
-from .printers import HumanPrinter, JsonPrinter
+from .printers import READER_GONE, HumanPrinter, JsonPrinter
 from .store_access import find_run, store_path
 
 #: How often the log is read (seconds).
@@ -27,6 +28,9 @@ POLL = 0.05
 STARTING = 10.0
 #: How often a watcher checks that the run's owner is still alive (seconds).
 REAP_EVERY = 1.0
+#: How long past its announced delay a ``@flow``'s retry may take to start (its process
+#: may be busy, or gone: then the watch ends).
+RETRY_GRACE = 30.0
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -95,7 +99,12 @@ def say_launch_log(state_dir: Path, run_id: str) -> None:
 
 
 def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
-    """Print ``run_id``'s events from its start until it ends; its exit code."""
+    """Print ``run_id``'s events from its start until it ends; its exit code.
+
+    A ``@flow`` run that fails with retries left announces its retry (``retry_in``): the
+    retry, a new run linked to it, is followed too, and its end is the exit code, as
+    ``flowtop run`` waits for it (a CI job must not fail on a run its retry completed).
+    """
     from ..workspace.history import reap_store
     from ..workspace.run_log import LogTail, RunInterrupted, first_event_id
 
@@ -107,14 +116,25 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
     )
     tail = LogTail(db, first_event_id(db, run_id))
     next_reap = 0.0
+    retry_by: float | None = None  # the announced retry's start is awaited until then
     try:
         while True:
-            events = tail.read(run_id=run_id)
+            events = []
+            for event in tail.read():  # in order: a retry's start may follow in this batch
+                if event.run_id == run_id:
+                    events.append(event)
+                    if isinstance(event, RunFinished) and event.retry_in is not None:
+                        retry_by = time.monotonic() + event.retry_in + RETRY_GRACE
+                elif retry_by is not None and _retry_of(event, run_id):
+                    run_id, retry_by = event.run_id, None
+                    events.append(event)
             engine_events = [e for e in events if not isinstance(e, RunInterrupted)]
             if engine_events:
                 printer(engine_events)
+            if printer.output.reader_gone.is_set():  # `| head`: gone, as a Unix tool goes
+                return READER_GONE
             for event in events:
-                if isinstance(event, RunFinished):
+                if _last_end(event, run_id):
                     return 0 if event.state is StateType.COMPLETED else 1
                 if isinstance(event, RunInterrupted):
                     if json_lines:
@@ -123,6 +143,9 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                         print(f"run {run_id} INTERRUPTED: {printable(event.reason)}", file=out)
                     return 1
             if not events:
+                if retry_by is not None and time.monotonic() > retry_by:
+                    print(f"flowtop watch: run {run_id}'s retry did not start", file=sys.stderr)
+                    return 1
                 printer.tick()  # the status line's clock goes on through a retry wait
                 now = time.monotonic()
                 if now >= next_reap:
@@ -131,3 +154,13 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                 time.sleep(POLL)
     finally:
         tail.close()
+
+
+def _last_end(event: object, run_id: str) -> TypeGuard[RunFinished]:
+    """Whether ``event`` ends run ``run_id`` with no retry of its own to follow."""
+    return isinstance(event, RunFinished) and event.run_id == run_id and event.retry_in is None
+
+
+def _retry_of(event: object, run_id: str) -> bool:
+    """Whether ``event`` starts the retry that run ``run_id`` announced."""
+    return isinstance(event, RunStarted) and event.rerun_of == run_id

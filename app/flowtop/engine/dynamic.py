@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, overload
 from .calls import InlineFuture, map_calls, plain_inputs, submit
 from .context import child_of, current_run, set_run
 from .delays import to_seconds
-from .dynamic_run import DynamicRun, cache_of, input_hash
+from .dynamic_run import DynamicRun
 from .errors import FlowRunNameError, NotInFlowtop, RunCancelled, UpstreamFailed
 from .flow import Flow
 from .flow_hooks import FLOW_HOOK_KINDS, flow_timeout
@@ -32,6 +32,7 @@ from .hooks import Hook, check_hooks, hook_name
 from .parameters import ParameterInfo, call_for, signature_parameters
 from .prefect_api import outcome_state
 from .prefect_context import flow_parameters
+from .rerun_cache import cache_of, input_hash
 from .runner import Runner
 from .states import StateType
 from .suggest import did_you_mean

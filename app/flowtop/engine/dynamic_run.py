@@ -12,11 +12,9 @@ in the source run returns the cached result without executing.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import pickle
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -28,7 +26,6 @@ from .errors import FlowRunNameError, Retry, RunCancelled, UpstreamFailed
 from .events import ErrorInfo, RunStarted
 from .graph import Node, Ref, find_refs, resolve_refs
 from .parameters import given_json
-from .policy import safe_repr
 from .prefect_api import (
     STATE_ERRORS,
     _Annotation,
@@ -38,6 +35,7 @@ from .prefect_api import (
     states_failed,
 )
 from .records import RunResult, TaskRun, error_info, hide_own_frames, pristine
+from .rerun_cache import cache_of, input_hash
 from .run import FlowRun
 from .states import StateType
 from .tags import current_tags, tags_in_effect
@@ -50,18 +48,6 @@ if TYPE_CHECKING:
     from .runner import Runner
     from .states import State as TaskState  # ``State`` here is Prefect's, for user code
     from .task import Task
-
-
-def input_hash(args: Any, kwargs: Any) -> str | None:
-    """A stable fingerprint of a call's inputs, or None when they can't be fingerprinted."""
-    try:
-        data = pickle.dumps((args, kwargs), protocol=5)
-    except BaseException:  # noqa: BLE001 - unpicklable inputs (a __reduce__ may even sys.exit): their repr
-        text = safe_repr((args, kwargs), limit=1_000_000)
-        if text.startswith("<unrepresentable") or " at 0x" in text:
-            return None  # an identity-based repr would never match across runs
-        data = text.encode()
-    return hashlib.sha256(data).hexdigest()[:32]
 
 
 def _as_refs(
@@ -481,6 +467,9 @@ class DynamicRun(FlowRun):
     def _run_output(self) -> str:
         return self._captured.getvalue() if self._captured is not None else ""
 
+    def _retry_in(self) -> float | None:
+        return self.flow.retry_delay if self._retrying else None
+
     def _run_error(self) -> ErrorInfo | None:
         if self.error is None and self.states_failed is not None:
             return ErrorInfo("FailedRun", self.states_failed)
@@ -574,20 +563,6 @@ class DynamicRun(FlowRun):
             args=self._args,
             kwargs=dict(self._kwargs),
         )
-
-
-def cache_of(result: RunResult, exclude: Iterable[str] = ()) -> dict[tuple[str, str], TaskState]:
-    """The calls of ``result`` that completed, by task key and input hash: what a rerun
-    serves instead of calling them again (all but ``exclude``)."""
-    skip = set(exclude)
-    return {
-        (key, fingerprint): result.states[key]
-        for key, fingerprint in result.inputs.items()
-        if fingerprint is not None
-        and key not in skip
-        and key in result.states
-        and result.states[key].is_completed()
-    }
 
 
 def _wake(loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[None]) -> None:

@@ -157,6 +157,9 @@ class RunFinished(NamedTuple):
     #: What a ``@flow`` function's body printed or logged itself (its tasks' output is
     #: their attempts'); "" otherwise.
     output: str = ""
+    #: A ``@flow`` run that failed with ``retries`` left: its retry, a new run linked to
+    #: this one (``rerun_of``), starts in this many seconds (None: no retry follows).
+    retry_in: float | None = None
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -173,6 +176,8 @@ class RunFinished(NamedTuple):
             data["error"] = self.error.as_dict()
         if self.output:
             data["output"] = self.output
+        if self.retry_in is not None:
+            data["retry_in"] = self.retry_in
         return data
 
 

@@ -531,10 +531,21 @@ class FlowRun(RunActions):
             counts = dict(Counter(t.state.value for t in self.tasks.values()))
             took, now = self.finished_at - self.started, time.time()
             ended = (self.run_id, self.flow.name, self.number, self.state, counts, took, now)
-            self._emit(RunFinished(*ended, error=self._run_error(), output=self._run_output()))
+            self._emit(
+                RunFinished(
+                    *ended,
+                    error=self._run_error(),
+                    output=self._run_output(),
+                    retry_in=self._retry_in(),
+                )
+            )
         self._notify()
         self._done.set()
         self.runner._run_done(self)
+
+    def _retry_in(self) -> float | None:
+        """When the run retries itself, as a new linked run (a ``@flow``'s ``retries``)."""
+        return None
 
     def _run_error(self) -> ErrorInfo | None:
         """What the run itself raised, apart from its tasks (a ``@flow`` function's error)."""

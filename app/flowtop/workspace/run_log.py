@@ -97,6 +97,7 @@ def encode(event: RunStarted | RunFinished | TaskOutput) -> str:
             event.ts,
             list(event.error) if event.error is not None else None,
             event.output,
+            event.retry_in,
         ],
         separators=(",", ":"),
     )
@@ -283,6 +284,7 @@ def _from_fields(
     if kind == "run_finished":
         run_id, flow, number, state, counts, duration, ts, error = fields[1:9]
         output = fields[9] if len(fields) > 9 else ""  # logged before version 7: none
+        retry_in = fields[10] if len(fields) > 10 else None  # logged before: none
         return RunFinished(
             run_id,
             flow,
@@ -293,6 +295,7 @@ def _from_fields(
             ts,
             error=ErrorInfo(*error) if error else None,
             output=output,
+            retry_in=retry_in,
         )
     if kind == "task_output":
         return TaskOutput(*fields[1:7])
