@@ -248,6 +248,43 @@ def test_ctrl_c_cancels_a_foreground_run_records_it_and_exits_130(ws) -> None:
     assert run.state == "CANCELLED"
 
 
+#: A flow file whose import takes a while (a heavy library), saying when it began.
+SLOW_IMPORT = """
+    import time
+    from pathlib import Path
+    from flowtop import Flow, task
+
+    Path(__file__).with_name("importing").touch()
+    time.sleep(20)
+
+    @task
+    def step():
+        return 1
+
+    with Flow("slowimp") as flow:
+        step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("sig", "code", "said"), [(signal.SIGINT, 130, "Ctrl+C"), (signal.SIGTERM, 143, "SIGTERM")]
+)
+def test_a_signal_while_the_flow_file_imports_stops_the_command(ws, sig, code, said) -> None:
+    """Ctrl+C or a pod's SIGTERM during a slow import read as a broken flow file (`si.py:2:
+    KeyboardInterrupt`, "no flow named 'slowimp'"), exit 2: a usage error."""
+    folder = ws(slowimp=SLOW_IMPORT)
+    owner = run_process(folder, "--flow", "slowimp")
+    try:
+        wait_until(lambda: (folder / "importing").exists(), "the import to begin")
+        owner.send_signal(sig)
+        _, err = owner.communicate(timeout=20)
+    finally:
+        if owner.poll() is None:
+            owner.kill()
+    assert owner.returncode == code, err
+    assert err.endswith(f"flowtop run: interrupted ({said})\n"), err
+
+
 def test_a_killed_owner_s_run_is_marked_interrupted_by_a_reader(ws) -> None:
     folder = ws(waiting=WAITING)
     owner = run_process(folder, output=False)

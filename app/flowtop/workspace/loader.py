@@ -443,12 +443,14 @@ class Loader:
                 self.guard(path) if self.guard and unprobed else contextlib.nullcontext(),
             ):
                 exec(code, module.__dict__)
-        except BaseException as exc:  # noqa: BLE001 - user code: KeyboardInterrupt, SystemExit, CancelledError too
+        except BaseException as exc:  # noqa: BLE001 - user code: SystemExit, CancelledError too
             self._note_helpers(set(sys.modules) - before, path)
             if previous is not None:
                 sys.modules[name] = previous
             else:
                 sys.modules.pop(name, None)
+            if isinstance(exc, KeyboardInterrupt):  # Ctrl+C or SIGTERM during a slow import:
+                raise  # the command is stopped (130, 143), not a broken flow file (2)
             raise LoadFailed(_import_error(path, exc, prefect_compat=compat)) from None
         finally:
             self.deps[path] = frozenset(self.graph.closure(path, tree))
