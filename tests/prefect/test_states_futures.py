@@ -185,6 +185,40 @@ def test_unmapped_is_passed_whole_to_every_call() -> None:
     assert run(pipeline).value == [31, 32, 33]
 
 
+def test_map_maps_a_quoted_list_and_a_future_s_list_as_prefect_does() -> None:
+    """`pair.map([1, 2], quote([10, 20]))` paired each call with the whole list, and
+    `pair.map(quote([1, 2]), 0)` or `dbl.map(items.submit())` raised "needs at least one
+    list": Prefect maps a quoted list (each item quoted again) and a future's result."""
+    from flowtop import quote
+
+    @task
+    def pair(a: Any, b: Any) -> tuple[Any, Any]:
+        return (a, b)
+
+    @task
+    def items() -> list[int]:
+        return [1, 2, 3]
+
+    @task
+    def dbl(x: int) -> int:
+        return 2 * x
+
+    @flow
+    def pipeline() -> tuple[Any, ...]:
+        quoted = pair.map([1, 2], quote([10, 20])).result()
+        alone = pair.map(quote([1, 2]), 0).result()
+        from_future = dbl.map(items.submit()).result()
+        failed = pair.map([1, 2], boom.submit(), return_state=True)
+        return quoted, alone, from_future, [s.type.value for s in failed]
+
+    assert run(pipeline).value == (
+        [(1, 10), (2, 20)],
+        [(1, 0), (2, 0)],
+        [2, 4, 6],
+        ["UPSTREAM_FAILED", "UPSTREAM_FAILED"],  # a failed future is passed whole
+    )
+
+
 def test_map_gives_a_future_list_read_and_waited_for_as_one() -> None:
     """Prefect's docs write `add.map(numbers, 10).result()`: a plain list had no
     `.result()`; and `map(..., return_state=True)` gave futures, not states."""

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .context import current_flow, current_run
 from .inline import run_inline
-from .prefect_api import Pending, _Annotation, allow_failure, from_engine, quote, unmapped
+from .prefect_api import Pending, _Annotation, allow_failure, from_engine, quote
 
 if TYPE_CHECKING:
     from .task import Task
@@ -141,41 +141,56 @@ def submit(
     return run.submit_call(task, args, kwargs, wait_for=wait_for)
 
 
-def _mapped(value: Any) -> bool:
-    return isinstance(value, list | tuple | range) and not isinstance(value, unmapped)
+def _items(value: Any) -> list[Any] | None:
+    """What ``.map()`` gives one call each of, for one argument; None: it is passed whole.
+
+    A list, tuple or range; one inside ``quote()`` or ``allow_failure()``, each item
+    wrapped again (as Prefect maps them); a future whose result is one (waited for: its
+    length decides the calls; a failed one is passed whole, and its calls fail upstream).
+    """
+    wrap = None
+    if isinstance(value, quote | allow_failure):
+        wrap, value = type(value), value.unwrap()
+    elif isinstance(value, Future):
+        try:
+            value = value.result()
+        except Exception:  # noqa: BLE001 - failed: each call gets the future, as a plain one would
+            return None
+    if not isinstance(value, list | tuple | range):
+        return None
+    return [wrap(item) for item in value] if wrap is not None else list(value)
 
 
 def map_calls(
     task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], *, wait_for: Any = None
 ) -> FutureList:
-    """One call per item: list/tuple arguments are zipped, every other argument (and
-    ``unmapped(x)``) is repeated."""
-    iterables = [a for a in (*args, *kwargs.values()) if _mapped(a)]
-    if not iterables:
+    """One call per item (``_items``): mapped arguments are zipped, every other argument
+    (and ``unmapped(x)``) is repeated."""
+    spread = [_items(a) for a in args]
+    spread_kw = {k: _items(v) for k, v in kwargs.items()}
+    named = [(f"argument {i + 1}", items) for i, items in enumerate(spread)]
+    named += list(spread_kw.items())
+    mapped = [(name, items) for name, items in named if items is not None]
+    if not mapped:
         raise TypeError(
             f"{task.name}.map() needs at least one list, tuple or range argument to map over"
         )
-    lengths = {len(a) for a in iterables}
+    lengths = {len(items) for _, items in mapped}
     if len(lengths) > 1:
-        names = [f"argument {i + 1}" for i in range(len(args))] + list(kwargs)
-        sizes = [
-            f"{name} has {len(value)}"
-            for name, value in zip(names, (*args, *kwargs.values()), strict=True)
-            if _mapped(value)
-        ]
+        sizes = [f"{name} has {len(items)}" for name, items in mapped]
         raise ValueError(
             f"{task.name}.map(): mapped arguments have different lengths ({', '.join(sizes)})"
         )
     (n,) = lengths
 
-    def pick(value: Any, i: int) -> Any:
-        return value[i] if _mapped(value) else value
+    def pick(value: Any, items: list[Any] | None, i: int) -> Any:
+        return value if items is None else items[i]
 
     return FutureList(
         submit(
             task,
-            tuple(pick(a, i) for a in args),
-            {k: pick(v, i) for k, v in kwargs.items()},
+            tuple(pick(a, items, i) for a, items in zip(args, spread, strict=True)),
+            {k: pick(v, spread_kw[k], i) for k, v in kwargs.items()},
             wait_for=wait_for,
             how="map",
         )

@@ -443,7 +443,7 @@ class Loader:
                 self.guard(path) if self.guard and unprobed else contextlib.nullcontext(),
             ):
                 exec(code, module.__dict__)
-        except BaseException as exc:  # noqa: BLE001 - user code: SystemExit, CancelledError too
+        except BaseException as exc:
             self._note_helpers(set(sys.modules) - before, path)
             if previous is not None:
                 sys.modules[name] = previous
