@@ -16,15 +16,20 @@ FOLDER_MODE = 0o700
 FILE_MODE = 0o600
 
 
+class FolderError(HistoryError, OSError):
+    """A state folder that cannot be made: one line saying where and why, for the commands
+    (a ``HistoryError``), and an ``OSError`` still for callers that catch those."""
+
+
 def private_folder(path: Path) -> Path:
     """Create ``path`` (and parents) with mode 0700 when missing; return it. A folder
-    that cannot be made (read-only, not ours) is a ``HistoryError`` saying where."""
+    that cannot be made (read-only, not ours) is a ``FolderError`` saying where."""
     if not path.is_dir():
         try:
             path.mkdir(parents=True, exist_ok=True)
             os.chmod(path, FOLDER_MODE)  # mkdir's mode is masked by the umask
         except OSError as exc:
-            raise HistoryError(
+            raise FolderError(
                 f"cannot create {path} ({exc.strerror or exc}): flowtop records runs there, "
                 f"and needs write access to {path.parent} (flowtop history and watch only read)"
             ) from None
