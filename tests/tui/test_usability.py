@@ -445,12 +445,12 @@ async def test_help_scrolls_to_its_last_key_and_keeps_its_hint_in_view(workspace
     async with app.run_test(size=size) as pilot:
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
-        assert "Escape or ? closes" in screen_text(app)
+        assert "Escape, ? or q closes" in screen_text(app)
         await pilot.press("end")
         await pilot.pause(0.1)
         text = screen_text(app)
         last_key = app.screen.rows[-1][1]
-        assert last_key in text and "Escape or ? closes" in text, text
+        assert last_key in text and "Escape, ? or q closes" in text, text
 
 
 def test_a_mistyped_binding_id_gets_a_did_you_mean() -> None:

@@ -84,7 +84,7 @@ class RetryEditor(FormDialog[bool]):
         with Vertical(id="dialog"):
             yield Static(Text(f"Retry settings · {self.flow_name} / {self.task_key}"), id="title")
             yield Static(Text(f"Now: {printable(self.policy.summary)}"), id="policy")
-            with VerticalScroll(id="fields"):
+            with VerticalScroll(id="fields", can_focus=False):  # Tab goes field to field
                 for name, label in FIELDS.items():
                     layer = self._layer(name)
                     with Horizontal(classes="row"):

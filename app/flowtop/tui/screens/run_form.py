@@ -77,7 +77,7 @@ class RunForm(FormDialog["dict[str, Any] | None"]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static(Text(f"Run {self.flow} with"), id="title")
-            with VerticalScroll(id="fields"):
+            with VerticalScroll(id="fields", can_focus=False):  # Tab goes field to field
                 for index, p in enumerate(self.parameters):
                     with Horizontal(classes="row"):
                         yield Static(Text(p.name), classes="label")
