@@ -335,6 +335,10 @@ def main(args: argparse.Namespace) -> int:
         return READER_GONE
     if not args.no_history and not recorded(workspace):
         return 1
+    if args.run_id is not None and not args.no_history:  # launched (`r`, --detach): its
+        from ..workspace.launcher import forget_log
+
+        forget_log(workspace.state_dir, args.run_id)  # end is stored, the log says no more
     return 0 if ok else 1
 
 

@@ -9,6 +9,7 @@ the run (or print its id) before the process has even imported the flows.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -22,7 +23,8 @@ from .places import STORE_FILE
 from .private import private_file, private_folder
 from .run_numbers import reserve_launched
 
-#: The run processes' own output (a crash before their first event) goes here.
+#: The run processes' own output goes here: what says why a run never reached the store
+#: (a crash while importing), kept until the run's end is recorded (``forget_log``).
 LOGS = "logs"
 
 
@@ -77,3 +79,10 @@ def launch(
     # itself (its interpreter still starting), it left nothing, and `watch ID` waited.
     number = reserve_launched(state_dir / STORE_FILE, flow, run_id, process.pid)
     return Launched(run_id, process.pid, log, number)
+
+
+def forget_log(state_dir: Path, run_id: str) -> None:
+    """Delete a launched run's log once its end is in the store: every run the TUI or
+    ``--detach`` started left one, holding its whole output, until a prune."""
+    with contextlib.suppress(OSError):
+        (state_dir / LOGS / f"{run_id}.log").unlink()

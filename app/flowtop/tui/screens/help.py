@@ -64,5 +64,7 @@ class HelpScreen(FormDialog[None]):
         # its last rows and the hint were drawn past the screen's bottom edge.
         with VerticalScroll(id="dialog"):
             yield Static("Keys", id="title")
-            yield Static("Escape, ? or q closes · ctrl+p: command palette · ctrl+q quits", id="hint")
+            yield Static(
+                "Escape, ? or q closes · ctrl+p: command palette · ctrl+q quits", id="hint"
+            )
             yield Static(table, id="table")
