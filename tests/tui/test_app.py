@@ -6,7 +6,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from textual.widgets import Button
+from textual.widgets import Button, DataTable
 
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
@@ -797,3 +797,29 @@ async def test_r_says_why_flows_cannot_run_where_the_store_cannot_be_made(
         await pilot.pause(0.05)
         said = [n.message for n in app._notifications]
         assert said == ["Cannot run flows: cannot create /ro/.flowtop (Read-only file system)"]
+
+
+async def test_a_past_run_of_many_tasks_opens_at_once_and_fills_between_frames(
+    workspace: FakeWorkspace,
+) -> None:
+    """Its table was filled in one go: a 20,000-task run froze the screen for 12 s. The
+    first rows show at once, the rest come a few hundred per frame, keys answered between."""
+    from flowtop.tui.screens.history import ROWS_AT_ONCE, RunDetailScreen
+    from flowtop.workspace.history_records import RunDetail, RunRecord, TaskRecord
+
+    run = RunRecord("r1", "big", 1, "COMPLETED", 1.0, 2.0, 1.0, None, None, {}, 3)
+    tasks = tuple(
+        TaskRecord(f"t-{i}", "COMPLETED", 1, 1, "", "1", False, "", None, None, 1.0, 0.1, 1.1)
+        for i in range(ROWS_AT_ONCE * 2 + 7)
+    )
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = RunDetailScreen(RunDetail(run, tasks))
+        await app.push_screen(screen)
+        table = screen.query_one("#tasks", DataTable)
+        assert ROWS_AT_ONCE <= table.row_count < len(tasks)  # shown before it is all there
+        await wait_for(pilot, lambda: table.row_count == len(tasks), "every row")
+        await pilot.press("end")
+        await pilot.pause()
+        assert table.cursor_row == len(tasks) - 1

@@ -7,7 +7,7 @@ tracebacks, output) is shown as plain text, never parsed as markup.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -136,6 +136,7 @@ class HistoryScreen(Screen[None]):
         self.show_all = flow is None
         self.records: dict[str, RunRecord] = {}
         self._heading = "History"
+        self._reading = False  # a refresh's read is on a thread
 
     def compose(self) -> ComposeResult:
         yield Static("", id="heading")
@@ -154,8 +155,18 @@ class HistoryScreen(Screen[None]):
         self.set_interval(REFRESH, self._refresh)
 
     def _refresh(self) -> None:
-        if self.is_current:
-            self.load()
+        """Every ``REFRESH``: read on a thread, shown here. Counting a live run's tasks so
+        far folds its whole log: 2-3 s for a 20,000-task run, the screen frozen meanwhile."""
+        if self.is_current and not self._reading:
+            self._reading = True
+            self.run_worker(self._read_in_thread, thread=True, group="refresh")
+
+    def _read_in_thread(self) -> None:
+        try:
+            read = self._read()
+        finally:
+            self._reading = False
+        self.app.call_from_thread(self._show, *read)
 
     def on_screen_resume(self) -> None:
         self.load()
@@ -165,30 +176,38 @@ class HistoryScreen(Screen[None]):
 
     def load(self) -> None:
         """(Re)read the runs; the cursor stays on the run it was on (back from a run)."""
+        self._show(*self._read())
+
+    def _read(self) -> tuple[str | None, list[RunRecord], int, str]:
+        """The runs to list (of the flow shown, or all), how many the store holds, and
+        why they could not be read ("" when they could)."""
         flow = None if self.show_all else self.flow
-        table = self.query_one("#runs", DataTable)
-        message = self.query_one("#message", Static)
-        scope = "all flows" if flow is None else f"flow {flow}"
         try:
             listed = self.history.runs(flow=flow, limit=RUN_LIMIT)
             records = [counts_so_far(r, self.history.run_detail) for r in listed]
         except Exception as exc:  # noqa: BLE001 - an unreadable history file is shown, not fatal
-            records = []
-            message.update(Text(f"Cannot read the run history: {exc}"))
-        else:
-            hint = f"No runs yet: press {self.run_key} on the main screen to run a flow"
-            if flow is not None:
-                hint = (
-                    f"No runs yet of {flow}: press {self.run_key} on the main screen to run it,"
-                    " or a here for every flow's runs"
-                )
-            message.update(Text(hint + "." if not records else ""))
-        message.display = not records
-        table.display = bool(records)  # an empty table's header would hide the message
+            return flow, [], 0, f"Cannot read the run history: {exc}"
         total = len(records)
         if total == RUN_LIMIT:  # perhaps the newest only: say how many the file holds
             with suppress(Exception):  # the list itself was read; the total is extra
                 total = self.history.count(flow)
+        return flow, records, total, ""
+
+    def _show(self, flow: str | None, records: list[RunRecord], total: int, error: str) -> None:
+        if flow != (None if self.show_all else self.flow):
+            return  # read before `a` switched the scope: the next read is the scope's own
+        table = self.query_one("#runs", DataTable)
+        message = self.query_one("#message", Static)
+        scope = "all flows" if flow is None else f"flow {flow}"
+        hint = f"No runs yet: press {self.run_key} on the main screen to run a flow"
+        if flow is not None:
+            hint = (
+                f"No runs yet of {flow}: press {self.run_key} on the main screen to run it,"
+                " or a here for every flow's runs"
+            )
+        message.update(Text(error or (hint + "." if not records else "")))
+        message.display = not records
+        table.display = bool(records)  # an empty table's header would hide the message
         count = plural(len(records), "run") if records else "no runs yet"
         if total > len(records):
             count = f"newest {len(records)} of {total:,} runs"
@@ -276,6 +295,10 @@ class HistoryScreen(Screen[None]):
         self.app.push_screen(RunDetailScreen(detail))
 
 
+#: Rows of a run's tasks added per frame (about 0.15 s of DataTable's time).
+ROWS_AT_ONCE = 500
+
+
 class RunDetailScreen(Screen[None]):
     """One past run: its tasks, and every attempt of the highlighted one."""
 
@@ -313,7 +336,15 @@ class RunDetailScreen(Screen[None]):
         yield Static(heading, id="heading")
         table = RunTable(id="tasks", cursor_type="row", zebra_stripes=True)
         table.add_columns("Task", "State", "Attempts", "Duration", "Last error")
-        for record in self.detail.tasks:
+        self._add_rows(table, self.detail.tasks[:ROWS_AT_ONCE])
+        yield table
+        with VerticalScroll(id="attempts"):
+            yield Static("", id="attempt-text")
+        yield KeyBar(lambda: footer_entries(self))
+
+    def _add_rows(self, table: DataTable[Any], records: Sequence[TaskRecord]) -> None:
+        styles = looks(self.app)
+        for record in records:
             state = (
                 Text("↺ Reused", style=styles["reused"])
                 if record.reused
@@ -333,12 +364,19 @@ class RunDetailScreen(Screen[None]):
                 Text(plain(error.replace("\n", " "), ERROR_CELL, cell=True)),
                 key=record.task,
             )
-        yield table
-        with VerticalScroll(id="attempts"):
-            yield Static("", id="attempt-text")
-        yield KeyBar(lambda: footer_entries(self))
+
+    def _more_rows(self) -> None:
+        """The next ``ROWS_AT_ONCE`` rows, then a frame and the keys typed meanwhile:
+        filled at once, a 20,000-task run froze the screen for 12 s."""
+        table = self.query_one("#tasks", DataTable)
+        done = table.row_count
+        self._add_rows(table, self.detail.tasks[done : done + ROWS_AT_ONCE])
+        if table.row_count < len(self.detail.tasks):
+            self.call_after_refresh(self._more_rows)
 
     def on_mount(self) -> None:
+        if len(self.detail.tasks) > ROWS_AT_ONCE:
+            self.call_after_refresh(self._more_rows)
         if self.detail.tasks:
             self.show_task(self.detail.tasks[0].task)
         else:
