@@ -63,6 +63,12 @@ def test_a_retry_counts_down_from_the_event_time() -> None:
     assert row.retry_due == T0 + 5
     assert row.state_text(T0 + 2.9) == "⟳ Retry in 2.1s"
     assert row.state_text(T0 + 9) == "⟳ Retry in 0.0s"  # never negative
+    row.retry_due = T0 + 600  # a wait of minutes counts whole seconds (`584.1s` ticked 10×/s)
+    assert [row.state_text(T0 + t) for t in (0, 15.95, 545)] == [
+        "⟳ Retry in 10m00s",
+        "⟳ Retry in 9m44s",
+        "⟳ Retry in 55.0s",
+    ]
     assert row.error_text() == "ConnectionError: reset"
     (attempt,) = row.attempts
     assert attempt.state is S.AWAITING_RETRY and attempt.retry_in == 3.0 and attempt.error is err

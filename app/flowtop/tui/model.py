@@ -15,6 +15,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flowtop.engine.delays import fmt_seconds
 from flowtop.engine.events import (
     ErrorInfo,
     Event,
@@ -108,7 +109,10 @@ class TaskRow:
         """``✓ Completed``, ``⟳ Retry in 2.1s``: readable with no colour at all."""
         symbol, word, _ = self.look()
         if self.state is S.AWAITING_RETRY and self.retry_due is not None:
-            return f"{symbol} Retry in {max(0.0, self.retry_due - now):.1f}s"
+            # tenths while they matter; a wait of minutes in whole seconds (``9m44s``),
+            # which also spares the screen ten redraws a second through a long outage
+            left = max(0.0, self.retry_due - now)
+            return f"{symbol} Retry in {f'{left:.1f}s' if left < 60 else fmt_seconds(left)}"
         return f"{symbol} {word}"
 
     def live_duration(self, now: float) -> float | None:

@@ -225,6 +225,8 @@ def _attempt(
 class DetailPane(VerticalScroll):
     """A live title line over a body that is rebuilt only when the task changes."""
 
+    _title: Text | None = None  # what the title line shows now
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         # Held directly: the app may update the pane before it is mounted.
@@ -244,7 +246,14 @@ class DetailPane(VerticalScroll):
             return LOOK_STYLE
 
     def show_title(self, row: TaskRow | None, now: float) -> None:
-        self.title_line.update(title_text(row, now, self.styles_now))
+        self._set_title(title_text(row, now, self.styles_now))
+
+    def _set_title(self, title: Text) -> None:
+        """Asked ten times a second for a live row: redrawn only when it reads differently
+        (an update lays the screen out again)."""
+        if title != self._title:
+            self._title = title
+            self.title_line.update(title)
 
     def show_task(
         self,
@@ -285,7 +294,7 @@ class DetailPane(VerticalScroll):
         title = Text.assemble(
             ("✗ ", styles["failed"]), (where, "bold"), (f"  {file_problem(error)}", styles["error"])
         )
-        self.title_line.update(title)
+        self._set_title(title)
         body = Text(printable("" if error is None else str(error)))
         if in_part(error):
             after = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.visual import VisualType
 from textual.widgets import Static
 
 from flowtop.engine.parameters import describe as describe_parameters
@@ -19,6 +20,10 @@ MIN_NAME = 16
 
 
 class RunHeader(Static):
+    #: What it shows now: the live tick asks again ten times a second, and an update
+    #: lays the screen out again (an idle monitor at 9 % of a core through a retry wait).
+    _shown: Text | None = None
+
     def show(
         self,
         flow: str | None,
@@ -84,4 +89,11 @@ class RunHeader(Static):
             line2.append(("   " if line2 else "") + f"with {printable(given)}", style="dim")
         if extra:
             line2.append(("   " if line2 else "") + extra, style="dim")
-        self.update(Text("\n").join([text, line2]))
+        shown = Text("\n").join([text, line2])
+        if shown != self._shown:  # redrawn when it reads differently: it is asked 10×/s
+            self.update(shown)
+            self._shown = shown
+
+    def update(self, content: VisualType = "", *, layout: bool = True) -> None:
+        self._shown = None  # a line set directly ("Loading flows…") is not ``show``'s
+        super().update(content, layout=layout)
