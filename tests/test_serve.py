@@ -276,3 +276,18 @@ def test_a_port_in_use_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert done.stderr.strip().splitlines() == [
         f"flowtop: cannot listen on 127.0.0.1:{port}: Address already in use"
     ]
+
+
+def test_the_access_log_never_writes_the_token(flows: Path) -> None:
+    """Every request's line (`GET /?token=…`, `GET /ws/<token>`) went to stderr whole:
+    a journal or a shared log file kept the key to the page for anyone to read."""
+    served = serve(flows)
+    try:
+        assert get(served.link)[0] == 200
+        assert get(f"http://127.0.0.1:{served.port}/?token=wrong")[0] == 403
+    finally:
+        served.proc.terminate()
+        out, err = served.proc.communicate(timeout=10)
+    logged = out + err  # textual-serve's log goes to its console: stdout
+    assert "GET /?token=… " in logged, logged
+    assert served.token not in logged

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import functools
 import ipaddress
+import logging
 import secrets
 import shlex
 import socket
@@ -161,6 +162,12 @@ def make_server(
                 return names_this_machine(request.host) and origin_of(origin) == own
             return origin_of(origin) in origins
 
+        def initialize_logging(self) -> None:
+            super().initialize_logging()
+            # the access log wrote every request's token (`GET /?token=…`, `/ws/<token>`)
+            # to stderr, where a journal or a shared log file kept it for anyone to read
+            logging.getLogger("aiohttp.access").addFilter(_Redacted(token))
+
         def base_url(self, request: web.Request) -> str:
             return public if public is not None else f"{request.scheme}://{request.host}"
 
@@ -288,3 +295,17 @@ def main(args: argparse.Namespace) -> int:
         say(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
         return 2
     return 0
+
+
+class _Redacted(logging.Filter):
+    """Writes ``secret`` in a log line as ``…``."""
+
+    def __init__(self, secret: str) -> None:
+        super().__init__()
+        self.secret = secret
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        line = record.getMessage()
+        if self.secret in line:
+            record.msg, record.args = line.replace(self.secret, "…"), ()
+        return True
