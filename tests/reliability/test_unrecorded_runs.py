@@ -94,3 +94,18 @@ def test_a_state_folder_that_cannot_be_made_is_one_line_saying_where(tmp_path: P
     (tmp_path / "file").write_text("")
     with pytest.raises(HistoryError, match=r"cannot create .*file/\.flowtop \(.*\): flowtop"):
         private_folder(tmp_path / "file" / ".flowtop")
+
+
+def test_a_state_folder_every_user_may_write_in_is_refused(tmp_path: Path) -> None:
+    """A `.flowtop` left `chmod 777` was used as it was: another local user could plant a
+    pickled result there, run as the victim by the next rerun or cached call."""
+    from flowtop.workspace.history_records import HistoryError
+    from flowtop.workspace.private import private_folder
+
+    shared = tmp_path / ".flowtop"
+    shared.mkdir()
+    shared.chmod(0o777)
+    with pytest.raises(HistoryError, match=r"\.flowtop is writable by every user: .*chmod o-w"):
+        private_folder(shared)
+    shared.chmod(0o770)  # a group that shares it is the owner's choice
+    assert private_folder(shared) == shared

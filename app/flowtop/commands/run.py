@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from ..engine.pool import MAX_WORKERS
 from ..engine.states import StateType
 from ..printable import say
+from ..workspace.load_error import Stopped
 from .common import (
     bad_path,
     report_load_errors,
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 
-class Terminated(KeyboardInterrupt):
+class Terminated(Stopped):
     """SIGTERM (``kill``, ``timeout``, a service or a pod stopped), raised as a Ctrl+C is:
     the run is cancelled and its worker processes killed. Left to the default, the process
     died at once, the run read INTERRUPTED, and a process pool's workers ran on."""
@@ -45,12 +46,18 @@ def _terminated(signum: int, frame: object) -> None:
     raise Terminated
 
 
+def _ctrl_c(signum: int, frame: object) -> None:
+    raise Stopped  # Python's own handler's KeyboardInterrupt, told from a flow file's
+
+
 def stop_like_ctrl_c_on_sigterm() -> None:
     """From here on SIGTERM cancels the runs as Ctrl+C does (see ``Terminated``), unless
     SIGTERM is ignored or handled otherwise, or this is not the main thread."""
     main = threading.current_thread() is threading.main_thread()
     if main and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
         signal.signal(signal.SIGTERM, _terminated)
+    if main and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _ctrl_c)
 
 
 @contextlib.contextmanager
@@ -64,7 +71,7 @@ def ctrl_c_after() -> Iterator[None]:
     back: off the main thread no signal arrives, and one ignored or handled otherwise is
     left so.
     """
-    ours = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: _terminated}
+    ours = {signal.SIGINT: _ctrl_c, signal.SIGTERM: _terminated}
     held = {sig: handler for sig, handler in ours.items() if signal.getsignal(sig) is handler}
     if not held or threading.current_thread() is not threading.main_thread():
         yield
@@ -80,7 +87,7 @@ def ctrl_c_after() -> Iterator[None]:
     if signal.SIGTERM in pressed:
         raise Terminated
     if pressed:
-        raise KeyboardInterrupt
+        raise Stopped
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -24,6 +24,15 @@ def display_path(path: Path | str) -> str:
     return printable_name(shown)
 
 
+class Stopped(KeyboardInterrupt):
+    """Ctrl+C or SIGTERM, raised by flowtop's own signal handlers (``commands.run``): the
+    loader lets it stop the command, where a ``KeyboardInterrupt`` a flow file raises
+    itself is that file's load error."""
+
+    how = "Ctrl+C"
+    exit_code = 130
+
+
 #: A folder file is executed only when its source mentions one of these.
 FLOW_MARKERS = (b"flowtop", b"Flow")
 

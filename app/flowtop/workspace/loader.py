@@ -45,6 +45,7 @@ from .import_graph import ImportGraph
 from .load_error import (
     FLOW_MARKERS,
     LoadError,
+    Stopped,
     display_path,
     readable_sources,
     unread_prefect_hint,
@@ -431,8 +432,7 @@ class Loader:
         module = types.ModuleType(name)
         module.__file__ = str(path)
         module.__spec__ = importlib.util.spec_from_file_location(name, path)
-        # The source this module runs, for its tracebacks (mtime None: never reread). The
-        # file saved during a run's retry wait put its new line in the next attempt's.
+        # The source that runs, for tracebacks (never reread: a save mid-run misquoted them)
         linecache.cache[str(path)] = (len(text), None, text.splitlines(keepends=True), str(path))
         previous = sys.modules.get(name)
         before = set(sys.modules)
@@ -449,8 +449,8 @@ class Loader:
                 sys.modules[name] = previous
             else:
                 sys.modules.pop(name, None)
-            if isinstance(exc, KeyboardInterrupt):  # Ctrl+C or SIGTERM during a slow import:
-                raise  # the command is stopped (130, 143), not a broken flow file (2)
+            if isinstance(exc, Stopped):  # Ctrl+C or SIGTERM during a slow import: the
+                raise  # command is stopped (130, 143), not a broken flow file (exit 2)
             raise LoadFailed(_import_error(path, exc, prefect_compat=compat)) from None
         finally:
             self.deps[path] = frozenset(self.graph.closure(path, tree))

@@ -8,6 +8,7 @@ a user who chose to share them (a group-readable store) is not overruled.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from .history_records import HistoryError
@@ -23,16 +24,25 @@ class FolderError(HistoryError, OSError):
 
 def private_folder(path: Path) -> Path:
     """Create ``path`` (and parents) with mode 0700 when missing; return it. A folder
-    that cannot be made (read-only, not ours) is a ``FolderError`` saying where."""
-    if not path.is_dir():
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-            os.chmod(path, FOLDER_MODE)  # mkdir's mode is masked by the umask
-        except OSError as exc:
+    that cannot be made (read-only, not ours), or one every user may write in, is a
+    ``FolderError`` saying where."""
+    if path.is_dir():
+        if os.stat(path).st_mode & stat.S_IWOTH:
+            # any local user could plant a result there, and results are pickles, which
+            # run code when a rerun or a cached call reads them
             raise FolderError(
-                f"cannot create {path} ({exc.strerror or exc}): flowtop records runs there, "
-                f"and needs write access to {path.parent} (flowtop history and watch only read)"
-            ) from None
+                f"{path} is writable by every user: flowtop keeps results there, read back "
+                f"as pickles (code that runs); make it yours alone: chmod o-w {path}"
+            )
+        return path
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        os.chmod(path, FOLDER_MODE)  # mkdir's mode is masked by the umask
+    except OSError as exc:
+        raise FolderError(
+            f"cannot create {path} ({exc.strerror or exc}): flowtop records runs there, "
+            f"and needs write access to {path.parent} (flowtop history and watch only read)"
+        ) from None
     return path
 
 
