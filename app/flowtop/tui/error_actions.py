@@ -122,15 +122,10 @@ class ErrorActions(_Base):
         if path is None:
             self.notify(f"No file to open for {row.key}", severity="warning", markup=False)
             return
+        where = f"{path}:{line}" if line else str(path)
         command = editor_command(Path(path), line)
         if command is None:
-            where = f"{path}:{line}" if line else str(path)
-            self.notify(
-                f"Set $EDITOR to open files; the failing line is {where}",
-                severity="warning",
-                markup=False,
-                timeout=10,
-            )
+            self._say_where("Set $EDITOR to open files", where)
             return
         try:
             with self.suspend():
@@ -139,13 +134,7 @@ class ErrorActions(_Base):
         except SuspendNotSupported:  # no terminal to hand over (a browser tab, headless)
             # an editor started here would run on the server, where no one sees it (a vim
             # with no terminal waits for good, and the tab with it): say where to look
-            where = f"{path}:{line}" if line else str(path)
-            self.notify(
-                f"No terminal here to open {command[0]} in; the failing line is {where}",
-                severity="warning",
-                markup=False,
-                timeout=10,
-            )
+            self._say_where(f"No terminal here to open {command[0]} in", where)
             return
         if isinstance(returncode, OSError):  # $EDITOR names no program, or one not runnable
             self.notify(
@@ -158,6 +147,12 @@ class ErrorActions(_Base):
             self.notify(
                 f"{command[0]} exited with status {returncode}", severity="warning", markup=False
             )
+
+    def _say_where(self, why: str, where: str) -> None:
+        """``o`` could not open an editor: why, and the failing line to open by hand."""
+        self.notify(
+            f"{why}; the failing line is {where}", severity="warning", markup=False, timeout=10
+        )
 
     def action_copy_error(self) -> None:
         row = self._error_row("Copy error")
