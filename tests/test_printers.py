@@ -421,3 +421,19 @@ def test_bytes_of_a_name_that_are_not_utf8_are_shown_not_sent() -> None:
     assert printable("g\udc9b2J.py") == "g\\x9b2J.py"
     shown = same_length_printable("a\x1b\x9b\udc9bé")
     assert shown == "a␛\ufffd\ufffdé" and len(shown) == 5  # an input's cursor keeps its place
+
+
+def test_a_dumb_terminal_gets_no_status_line_rewritten_in_place(monkeypatch) -> None:
+    """`TERM=dumb` cannot move its cursor: `\\r\\x1b[2K` printed as it is, each update a
+    new piece of line."""
+    from flowtop.commands.printers import can_redraw
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setenv("TERM", "xterm-256color")
+    assert can_redraw(Tty())
+    monkeypatch.setenv("TERM", "dumb")
+    assert not can_redraw(Tty())
+    assert not can_redraw(io.StringIO())

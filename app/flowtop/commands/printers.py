@@ -125,6 +125,12 @@ def raised_at(traceback: str) -> str:
     return f"{os.path.basename(file)}:{line} in {name}"
 
 
+def can_redraw(stream: TextIO) -> bool:
+    """Whether a live status line may be rewritten in place on ``stream``: a terminal
+    that moves its cursor (``TERM=dumb`` prints ``\r`` and escapes as they are)."""
+    return stream.isatty() and os.environ.get("TERM") != "dumb"
+
+
 #: What ``--quiet`` leaves out.
 QUIET_STATES = frozenset({StateType.PENDING, StateType.RUNNING, StateType.COMPLETED})
 

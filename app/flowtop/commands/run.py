@@ -26,7 +26,7 @@ from .common import (
     warn_unread_settings,
     whole_number,
 )
-from .printers import READER_GONE, TICK, HumanPrinter, JsonPrinter
+from .printers import READER_GONE, TICK, HumanPrinter, JsonPrinter, can_redraw
 
 if TYPE_CHECKING:
     from ..engine.flow import Flow
@@ -279,7 +279,7 @@ def main(args: argparse.Namespace) -> int:
     if args.json:
         printer = JsonPrinter(out)
     else:
-        printer = HumanPrinter(sys.stdout, live=sys.stdout.isatty(), verbose=not args.quiet)
+        printer = HumanPrinter(sys.stdout, live=can_redraw(sys.stdout), verbose=not args.quiet)
     kwargs = {"workers": args.workers} if args.workers else {}
     from ..engine.events import Subscription
     from ..engine.spec import ExecutorError

@@ -19,7 +19,7 @@ from typing import TypeGuard
 from ..engine.events import RunFinished, RunStarted
 from ..engine.states import StateType
 from ..printable import printable
-from .printers import READER_GONE, HumanPrinter, JsonPrinter
+from .printers import READER_GONE, HumanPrinter, JsonPrinter, can_redraw
 from .store_access import find_run, store_path
 
 #: How often the log is read (seconds).
@@ -112,7 +112,7 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
     printer = (
         JsonPrinter(out)
         if json_lines
-        else HumanPrinter(out, live=out.isatty(), verbose=True, run_output=True)
+        else HumanPrinter(out, live=can_redraw(out), verbose=True, run_output=True)
     )
     tail = LogTail(db, first_event_id(db, run_id))
     next_reap = 0.0
