@@ -437,3 +437,22 @@ def test_a_dumb_terminal_gets_no_status_line_rewritten_in_place(monkeypatch) -> 
     monkeypatch.setenv("TERM", "dumb")
     assert not can_redraw(Tty())
     assert not can_redraw(io.StringIO())
+
+
+def test_a_closed_stdout_loses_the_output_not_the_run(tmp_path) -> None:
+    """`flowtop run … >&-` (a daemon's closed descriptors): every write was an
+    AttributeError traceback on a None stream, and the run never started."""
+    import subprocess
+    import sys
+
+    (tmp_path / "ok.py").write_text(
+        "from flowtop import Flow, task\n\n@task\ndef a():\n    return 1\n\n"
+        'with Flow("ok") as flow:\n    a()\n'
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", "import os, sys; os.close(1); sys.stdout = None; "
+         "from flowtop.cli import main; raise SystemExit(main(['run', 'ok.py', '--json']))"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr

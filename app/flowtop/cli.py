@@ -78,6 +78,12 @@ def build_parser(chosen: str | None = None) -> Parser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # A stream closed by the caller (`flowtop run >&-`, a daemon's closed descriptors) is
+    # None here, and every write was an AttributeError traceback: what goes there is lost,
+    # as it would be in a closed pipe, and the command does its work.
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115 - kept for the process's life
     replace_what_cannot_print()  # before anything wraps the streams
     args_list = list(sys.argv[1:] if argv is None else argv)
     if "--prefect-compat" in args_list:  # before or after the command: drop-in mode
