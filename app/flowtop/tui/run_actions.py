@@ -151,11 +151,14 @@ class RunActions(_AppBase):
         check = partial(self.workspace.check_parameters, name)  # by the flow's own code
         self.push_screen(RunForm(name, self.workspace.shapes[name].parameters, last, check), given)
 
-    def _launch(self, action: Callable[[RunControl], RunModel]) -> None:
-        """Start a run; until its first event shows it, ``store.starting`` knows it."""
+    def _launch(self, action: Callable[[RunControl], RunModel]) -> bool:
+        """Start a run (False: a toast said why not); until its first event shows it,
+        ``store.starting`` knows it."""
         started = self._act(action)
         if isinstance(started, RunModel):
             self.store.launched[started.flow] = started
+            return True
+        return False
 
     def _starting(self, flow: str) -> RunModel | None:
         """``flow``'s run started from here a moment ago, not on screen yet: keys pressed
@@ -301,7 +304,5 @@ class RunActions(_AppBase):
             return
         if run.is_live or self._starting(name) is not None:
             return
-        started = self._act(lambda control: control.rerun_failed(run))
-        if isinstance(started, RunModel):
-            self.store.launched[name] = started
+        if self._launch(lambda control: control.rerun_failed(run)):
             self.notify(f"Auto-rerun of failed tasks in {name}", markup=False)
