@@ -120,7 +120,9 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
     try:
         while True:
             events = []
-            for event in tail.read():  # in order: a retry's start may follow in this batch
+            # the run's own events (read by id: a store holds every run's); once it has
+            # announced a retry, every event, for the retry's start
+            for event in tail.read(run_id=run_id if retry_by is None else None):
                 if event.run_id == run_id:
                     events.append(event)
                     if isinstance(event, RunFinished) and event.retry_in is not None:
