@@ -356,7 +356,9 @@ def test_prune_0_at_a_terminal_asks_before_deleting_every_run(
     code, out, _ = run_command(capsys, str(workspace), "--prune", "0")
     assert code == 1 and out == "Nothing deleted.\n"
     assert "(2 runs recorded)" in asked[0] and asked[0].endswith("Delete them? [y/N] ")
-    assert History(workspace / ".flowtop" / "history.db").runs()  # all still there
+    from flowtop.workspace.store_reader import StoreReader
+
+    assert StoreReader(workspace / ".flowtop" / "history.db").runs()  # all still there
     code, out, _ = run_command(capsys, str(workspace), "--prune", "0")
     assert code == 0 and out.startswith("Removed 2 runs"), out
     monkeypatch.setattr(sys.stdin, "isatty", lambda: False)  # a script is not asked
@@ -388,7 +390,9 @@ def test_prune_on_a_full_disk_or_a_damaged_store_is_one_line_and_deletes_nothing
         code, out, err = run_command(capsys, str(workspace), "--prune", "1")
         assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
         assert f"cannot prune the run store ({error}); " in err and advice in err, err
-    assert len(History(workspace / ".flowtop" / "history.db").runs()) == 2
+    from flowtop.workspace.store_reader import StoreReader
+
+    assert len(StoreReader(workspace / ".flowtop" / "history.db").runs()) == 2
 
 
 def test_prune_while_another_process_writes_keeps_the_size_and_says_so(

@@ -71,8 +71,9 @@ def ctrl_c_after() -> Iterator[None]:
     back: off the main thread no signal arrives, and one ignored or handled otherwise is
     left so.
     """
-    ours = {signal.SIGINT: _ctrl_c, signal.SIGTERM: _terminated}
-    held = {sig: handler for sig, handler in ours.items() if signal.getsignal(sig) is handler}
+    ours = {signal.SIGINT: (_ctrl_c, signal.default_int_handler), signal.SIGTERM: (_terminated,)}
+    held = {sig: signal.getsignal(sig) for sig in ours}
+    held = {sig: handler for sig, handler in held.items() if handler in ours[sig]}
     if not held or threading.current_thread() is not threading.main_thread():
         yield
         return
