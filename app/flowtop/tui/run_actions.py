@@ -246,8 +246,11 @@ class RunActions(_AppBase):
         def confirmed(yes: bool | None) -> None:
             if yes:
                 self._act(lambda control: control.cancel(run))
+            elif yes is None:  # it ended while the question was open: nothing to answer
+                self.notify(f"Run #{run.number} of {run.flow} ended meanwhile", markup=False)
 
-        self.push_screen(ConfirmScreen(f"Cancel run #{run.number} of {run.flow}?"), confirmed)
+        question = ConfirmScreen(f"Cancel run #{run.number} of {run.flow}?", lambda: run.is_live)
+        self.push_screen(question, confirmed)
 
     def _awaiting(self, verb: str) -> tuple[RunModel | None, str | None]:
         self._sync_selection()

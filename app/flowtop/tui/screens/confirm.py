@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
@@ -17,10 +18,25 @@ class ConfirmScreen(ChoiceScreen[bool]):
         Binding("n,escape", "answer(False)", "No", id="confirm.no", priority=True),
     ]
 
-    def __init__(self, question: str) -> None:
+    #: How often a question with ``still_asked`` looks whether it still stands (seconds).
+    RECHECK = 0.5
+
+    def __init__(self, question: str, still_asked: Callable[[], bool] | None = None) -> None:
+        """``still_asked``: whether the question still stands (the run to cancel still
+        runs); once it does not, the dialog goes, answering None."""
         super().__init__(
             question, [("Yes (y)", "error", "yes", True), ("No (n)", "default", "no", False)]
         )
+        self.still_asked = still_asked
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        if self.still_asked is not None:
+            self.set_interval(self.RECHECK, self._recheck)
+
+    def _recheck(self) -> None:
+        if self.still_asked is not None and not self.still_asked():
+            self.dismiss(None)
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
