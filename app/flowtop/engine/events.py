@@ -392,6 +392,7 @@ class EventBus:
         #: Whether any sink listens: a run builds no event while none does.
         self.has_sinks = False
         self._lock = threading.Lock()
+        self._emit_lock = threading.Lock()
         for sink in sinks:
             if isinstance(sink, Subscription):
                 self.add_sink(
@@ -428,8 +429,15 @@ class EventBus:
         self.has_sinks = bool(workers)
 
     def emit(self, event: Event) -> None:
-        for put in self._puts:
-            put(event)
+        puts = self._puts
+        if len(puts) == 1:
+            puts[0](event)
+            return
+        # Several sinks get one order: two runs emitting at once (each under its own
+        # lock) interleaved their events differently in each sink's queue.
+        with self._emit_lock:
+            for put in puts:
+                put(event)
 
     def flush(self, timeout: float | None = 10.0) -> bool:
         deadline = None if timeout is None else time.monotonic() + timeout
