@@ -1,7 +1,7 @@
 """Prefect 3's ``prefect.exceptions`` that flowtop can raise."""
 
 from .engine.dynamic import RunCancelled, UpstreamFailed
-from .engine.errors import FlowRunTimeoutError, TaskTimeout, UnfinishedRun
+from .engine.errors import FlowRunTimeoutError, MappingLengthMismatch, TaskTimeout, UnfinishedRun
 from .engine.prefect_api import (
     CancelledRun,
     CrashedRun,
@@ -17,6 +17,7 @@ __all__ = [
     "CrashedRun",
     "FailedRun",
     "FlowRunTimeoutError",
+    "MappingLengthMismatch",
     "MissingContextError",
     "MissingResult",
     "RunCancelled",

@@ -584,6 +584,14 @@ def test_map_of_uneven_lists_names_each_one_and_its_length() -> None:
     says = "pair.map(): mapped arguments have different lengths (argument 1 has 3, y has 2)"
     with pytest.raises(ValueError, match=re.escape(says)):
         uneven()
+    # Prefect's name for it, where Prefect code catches it (a ValueError still)
+    from flowtop.compat import MODULES
+    from flowtop.exceptions import MappingLengthMismatch
+
+    with pytest.raises(MappingLengthMismatch):
+        uneven()
+    objects = MODULES["prefect.client.schemas.objects"][1]()
+    assert objects["StateType"].COMPLETED.value == "COMPLETED"
 
 
 def test_retry_raised_in_a_flow_body_says_it_is_a_tasks_signal() -> None:

@@ -112,9 +112,10 @@ def _annotations() -> dict[str, Any]:
 
 def _task_run_objects() -> dict[str, Any]:
     from ..engine.prefect_api import State
+    from ..engine.states import StateType
     from ..engine.task_runs import TaskRun
 
-    return {"TaskRun": TaskRun, "State": State}
+    return {"TaskRun": TaskRun, "State": State, "StateType": StateType}
 
 
 def _package() -> dict[str, Any]:

@@ -13,6 +13,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from .context import current_flow, current_run
+from .errors import MappingLengthMismatch
 from .inline import run_inline
 from .prefect_api import Pending, _Annotation, allow_failure, from_engine, quote
 
@@ -178,7 +179,7 @@ def map_calls(
     lengths = {len(items) for _, items in mapped}
     if len(lengths) > 1:
         sizes = [f"{name} has {len(items)}" for name, items in mapped]
-        raise ValueError(
+        raise MappingLengthMismatch(
             f"{task.name}.map(): mapped arguments have different lengths ({', '.join(sizes)})"
         )
     (n,) = lengths

@@ -95,6 +95,11 @@ class OwnFramesOnly(Exception):
     flowtop's code, so a traceback keeps only the user's (``records.hide_own_frames``)."""
 
 
+class MappingLengthMismatch(ValueError):
+    """``task.map()`` given mapped arguments of different lengths (Prefect's name; a
+    ``ValueError`` too)."""
+
+
 class FlowRunNameError(OwnFramesOnly, ValueError):
     """A ``flow_run_name`` template naming what the call does not have: the run fails
     with this line alone."""
