@@ -291,3 +291,13 @@ def test_the_access_log_never_writes_the_token(flows: Path) -> None:
     logged = out + err  # textual-serve's log goes to its console: stdout
     assert "GET /?token=… " in logged, logged
     assert served.token not in logged
+
+
+def test_a_loopback_bind_of_its_own_address_accepts_its_own_page() -> None:
+    """`--host 127.0.0.2` printed a link whose page's websocket was refused (403): the
+    origins listed were the usual loopback names, not the address bound."""
+    from flowtop.commands.serve import allowed_origins
+
+    origins = allowed_origins("127.0.0.2", 8745, None)
+    assert "http://127.0.0.2:8745" in origins and "http://localhost:8745" in origins
+    assert allowed_origins("::1", 8000, None) >= {"http://[::1]:8000", "http://127.0.0.1:8000"}

@@ -120,7 +120,8 @@ def _machine_names() -> frozenset[str]:
 def allowed_origins(host: str, port: int, public: str | None) -> set[str]:
     """The origins a browser page of this server has (the websocket must come from one)."""
     origins = {origin_of(public)} if public else set()
-    names = set(LOOPBACK_NAMES) if is_loopback(host) else {host}
+    # a loopback bind answers by every loopback name, and by its own (127.0.0.2 too)
+    names = {*LOOPBACK_NAMES, host} if is_loopback(host) else {host}
     for name in names:
         shown = f"[{name}]" if ":" in name else name
         origins.add(origin_of(f"http://{shown}:{port}"))
