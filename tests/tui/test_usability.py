@@ -17,7 +17,7 @@ from flowtop.engine import Flow, task
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
 from flowtop.tui.widgets.task_table import layout_columns
-from pilot_kit import screen_text, wait_for
+from pilot_kit import screen_text, wait_for, wait_for_run
 
 from .conftest import FakeWorkspace
 
@@ -66,9 +66,7 @@ async def test_on_a_narrow_terminal_the_header_and_title_keep_one_line_each(work
     app = FlowtopApp(workspace, watch=False)
     async with app.run_test(size=(34, 14)) as pilot:
         await pilot.press("r")
-        await wait_for(
-            pilot, lambda: app.table.run is not None and not app.table.run.is_live, "run"
-        )
+        await wait_for_run(pilot, app, S.FAILED)
         await pilot.pause()
         lines = screen_text(app).splitlines()
         top, title = app.header.region.y, app.detail.title_line.region.y
@@ -93,9 +91,7 @@ async def test_a_long_flow_name_gives_way_to_the_run_s_state_in_the_header(tmp_p
     app = FlowtopApp(workspace, watch=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("r")
-        await wait_for(
-            pilot, lambda: app.table.run is not None and not app.table.run.is_live, "run"
-        )
+        await wait_for_run(pilot, app, S.COMPLETED)
         await pilot.pause()
         top = screen_text(app).splitlines()[app.header.region.y][app.header.region.x :]
         assert "an-extremely-long-flow" in top and "…  run #1  ✓ Completed" in top, top

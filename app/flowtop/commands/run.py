@@ -72,8 +72,7 @@ def ctrl_c_after() -> Iterator[None]:
     left so.
     """
     ours = {signal.SIGINT: (_ctrl_c, signal.default_int_handler), signal.SIGTERM: (_terminated,)}
-    held = {sig: signal.getsignal(sig) for sig in ours}
-    held = {sig: handler for sig, handler in held.items() if handler in ours[sig]}
+    held = {sig: now for sig, mine in ours.items() if (now := signal.getsignal(sig)) in mine}
     if not held or threading.current_thread() is not threading.main_thread():
         yield
         return

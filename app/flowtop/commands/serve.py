@@ -166,7 +166,7 @@ def make_server(
         def initialize_logging(self) -> None:
             super().initialize_logging()
             # the access log wrote every request's token (`GET /?token=…`, `/ws/<token>`)
-            # to stderr, where a journal or a shared log file kept it for anyone to read
+            # to the console, where a journal or a shared log file kept it for anyone
             logging.getLogger("aiohttp.access").addFilter(_Redacted(token))
 
         def base_url(self, request: web.Request) -> str:

@@ -135,9 +135,9 @@ def judge(
     else:
         if tr.node.task.caching is not None:
             cached_calls.store(run, tr, value)
-        if run.runner.keep_results or run.flow.retries:
+        if run.keeps_copies:
             kept = pristine(value)
-    result_text = safe_repr(value) if error is None and run._bus.has_sinks else None
+    result_text = safe_repr(value) if error is None and run.runner.bus.has_sinks else None
     return value, error, decision, info, kept, result_text
 
 

@@ -167,22 +167,21 @@ class _CaptureHandler(logging.Handler):
         if record.name == QUIET_LOGGER:
             return
         buffer = getattr(_local, "buffer", None)
-        tee = getattr(_local, "tee", None)
+        if buffer is None and record.levelno < self.passthrough_level:
+            return  # outside any attempt, and below what goes to stderr: no one's
         try:
+            line = self.format(record) + "\n"
+            tee = getattr(_local, "tee", None)
             if buffer is not None:
-                buffer.write(self.format(record) + "\n")
+                buffer.write(line)
             if buffer is not None and tee is not None:
                 # a @flow body's record goes where its prints go, in turn with them: the
                 # terminal of `flowtop run` (an INFO line of its run logger too, as with
                 # Prefect), stderr under --json; `catch_up` waits at most half a second
                 # for a printer busy on another thread
-                original = getattr(sys.stdout, "original", sys.stdout)
-                _write_teed(original, self.format(record) + "\n", buffer, tee)
-            elif (buffer is None and record.levelno >= self.passthrough_level) or (
-                buffer is not None and buffer.echo
-            ):
-                original = getattr(sys.stderr, "original", sys.stderr)
-                original.write(self.format(record) + "\n")
+                _write_teed(getattr(sys.stdout, "original", sys.stdout), line, buffer, tee)
+            elif buffer is None or buffer.echo:  # past the level, or echoed (a script's run)
+                getattr(sys.stderr, "original", sys.stderr).write(line)
         except Exception:  # noqa: BLE001 - logging must never break a task
             self.handleError(record)
 

@@ -397,7 +397,7 @@ class DynamicRun(FlowRun):
             if reused is not None:  # as a static flow's reuse: the source's result and attempt
                 tr.reused = True
                 value = reused.result  # kept as it is (the next retry's); the body gets a copy
-                if self.runner.keep_results or self.flow.retries:
+                if self.keeps_copies:
                     tr.kept, value = value, pristine(value)
                 tr.attempt = reused.attempt
                 self._complete(tr, value, reused=True)

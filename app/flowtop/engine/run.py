@@ -127,6 +127,12 @@ class FlowRun(RunActions):
         for _ in range(drivers):
             pool.submit(self._drive)
 
+    @property
+    def keeps_copies(self) -> bool:
+        """Whether each result is also kept as its task returned it (``records.pristine``):
+        the store keeps it (a moment later), or the ``@flow``'s own retry reuses it."""
+        return self.runner.keep_results or bool(self.flow.retries)
+
     def _notify(self) -> None:
         """A task reached a final state (dynamic runs wake the flow function here)."""
 

@@ -78,7 +78,9 @@ class StoreControl:
         return Path(path)
 
     def start(self, flow: str, parameters: Mapping[str, Any] | None = None) -> RunModel:
-        return _starting(flow, self.client.start(self._file_of(flow), flow, parameters=parameters))
+        return _launched_run(
+            flow, self.client.start(self._file_of(flow), flow, parameters=parameters)
+        )
 
     def _source(self, run: RunModel) -> str:
         if run.run_id is None:
@@ -94,12 +96,12 @@ class StoreControl:
     def rerun_failed(self, run: RunModel) -> RunModel:
         source = self._source(run)
         launched = self.client.start(self._file_of(run.flow), run.flow, rerun_of=source)
-        return _starting(run.flow, launched)
+        return _launched_run(run.flow, launched)
 
     def rerun_task(self, run: RunModel, key: str) -> RunModel:
         source = self._source(run)
         launched = self.client.start(self._file_of(run.flow), run.flow, rerun_of=source, task=key)
-        return _starting(run.flow, launched)
+        return _launched_run(run.flow, launched)
 
     def still_live(self, run: RunModel) -> bool:
         """Whether the store still records ``run`` as running (a run process that died
@@ -242,6 +244,6 @@ class InProcessControl:
         self.runner.shutdown(cancel=True, wait=False)
 
 
-def _starting(flow: str, launched: Launched) -> RunModel:
+def _launched_run(flow: str, launched: Launched) -> RunModel:
     """The run of a process just launched, before its first event reaches the screen."""
     return RunModel(flow, (), run_id=launched.run_id, number=launched.number)
