@@ -366,6 +366,25 @@ def test_a_corrupt_store_stops_a_run_with_one_line_unless_no_history(tmp_path: P
     assert json_lines(done.stdout)[-1]["state"] == "COMPLETED"
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+def test_a_run_whose_output_cannot_be_written_is_recorded_and_exits_1(tmp_path: Path) -> None:
+    """`flowtop run > log` on a full disk logged a traceback per batch and exited 0."""
+    write(tmp_path, "flaky.py", FLAKY)
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "flowtop", "run", str(tmp_path), "--json"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 1
+    (line,) = done.stderr.splitlines()
+    assert line.startswith("flowtop: cannot write to stdout (No space left on device)")
+    history = json_lines(flowtop("history", str(tmp_path), "--json").stdout)
+    assert [r["state"] for r in history] == ["COMPLETED"]
+
+
 def test_a_reader_that_leaves_stops_the_run_without_a_traceback(tmp_path: Path) -> None:
     """`flowtop run --json | head -1`: like a Unix tool on SIGPIPE, not a page of errors."""
     write(
@@ -620,7 +639,9 @@ def test_no_command_writes_control_characters_from_user_code(tmp_path: Path) -> 
         (["--executor", "threads"], "argument --executor: executor must be 'thread', 'process'"),
         (["--bogus"], "flowtop run: unrecognized arguments: --bogus (see flowtop run --help)"),
         # a folder of one flow needs no --flow: the run is looked for (there is none)
-        (["--rerun-of", "ab12"], "flowtop: no run with id 'ab12' in "),
+        (["--rerun-of", "ab12"], "flowtop: no run with id 'ab12' of flow 'flaky' in "),
+        # watch, cancel and the TUI follow a detached run through the store: it was recorded
+        (["--detach", "--no-history"], "flowtop: --detach needs the history: a detached run"),
     ],
 )
 def test_odd_run_values_are_one_line_and_exit_2(tmp_path: Path, args: list[str], says: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import sysconfig
@@ -235,6 +236,40 @@ def test_cli_exits_quietly_when_stdout_s_reader_left(monkeypatch, tmp_path, caps
     monkeypatch.setattr("sys.stdout", ClosedPipe())
     assert cli.main(["list", str(tmp_path)]) == READER_GONE == 141
     assert capsys.readouterr().err == ""
+
+
+class FullDisk(io.StringIO):
+    """A stdout redirected to a file on a full disk (`flowtop run > run.log`)."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_full_disk_under_stdout_is_said_once_and_the_run_goes_on(capsys) -> None:
+    """It logged a traceback for every batch of events, and `run` exited 0."""
+    for printer in (JsonPrinter(FullDisk()), HumanPrinter(FullDisk(), live=False)):
+        stopped: list[int] = []
+        printer.output.on_reader_gone = lambda stopped=stopped: stopped.append(1)
+        printer(events())
+        printer(events())
+        assert isinstance(printer.output.lost, OSError) and stopped == []  # not stopped
+        assert capsys.readouterr().err == (
+            "flowtop: cannot write to stdout (No space left on device): the output stops "
+            "here; the run goes on, and is recorded\n"
+        )
+
+
+def test_cli_says_a_full_disk_under_stdout_in_one_line(monkeypatch, tmp_path, capsys) -> None:
+    from flowtop import cli
+
+    (tmp_path / "one.py").write_text(
+        "from flowtop import Flow, task\n\n@task\ndef a():\n    return 1\n\nflow = Flow('one')\nflow.add_task(a)\n"
+    )
+    monkeypatch.setattr("sys.stdout", FullDisk())
+    assert cli.main(["list", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == (
+        "flowtop list: cannot write to stdout (No space left on device): the output stops here\n"
+    )
 
 
 def test_every_part_of_a_human_line_is_made_printable() -> None:

@@ -8,6 +8,7 @@ module under ``flowtop.commands`` and is imported only when chosen.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import os
 import sys
@@ -124,6 +125,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         silence(sys.stdout)
         return READER_GONE
+    except OSError as exc:
+        if exc.filename is not None or exc.errno not in OUTPUT_ERRORS:
+            raise
+        # `flowtop history > full-disk/file`: a write to stdout (a file's error names it)
+        from .commands.printers import output_lost, silence
+
+        silence(sys.stdout)
+        print(f"flowtop {args.command}: {output_lost(exc)}", file=sys.stderr)
+        return 1
+
+
+#: Why a write to stdout fails when its reader is still there: a full disk or quota, a
+#: file past its size limit, a device error.
+OUTPUT_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
 
 
 if __name__ == "__main__":

@@ -44,21 +44,24 @@ def run_process(folder: Path, *extra: str, output: bool = True) -> subprocess.Po
     )
 
 
-def rerun_once_fixed(folder: Path) -> tuple[str, list[dict[str, Any]]]:
+def rerun_once_fixed(folder: Path, by_number: bool = False) -> tuple[str, list[dict[str, Any]]]:
     """Run ``etl`` (it fails until a file ``ok`` exists), fix it, rerun it from the store
-    in a new process: the first run's id and the rerun's events."""
+    in a new process (naming the run by its id, or its number): the first run's id and
+    the rerun's events."""
     first = flowtop("run", ".", "--json", cwd=folder)
     assert first.returncode == 1, first.stderr
     source = json_lines(first.stdout)[0]["run_id"]
     (folder / "ok").touch()
-    again = flowtop("run", ".", "--flow", "etl", "--rerun-of", source, "--json", cwd=folder)
+    ref = "#1" if by_number else source
+    again = flowtop("run", ".", "--flow", "etl", "--rerun-of", ref, "--json", cwd=folder)
     assert again.returncode == 0, again.stderr
     return source, json_lines(again.stdout)
 
 
-def test_a_rerun_in_a_new_process_reuses_stored_results(ws) -> None:
+@pytest.mark.parametrize("by_number", [False, True], ids=["by-id", "by-number"])
+def test_a_rerun_in_a_new_process_reuses_stored_results(ws, by_number: bool) -> None:
     folder = ws(etl=ETL)
-    source, events = rerun_once_fixed(folder)
+    source, events = rerun_once_fixed(folder, by_number)
     assert events[0]["rerun_of"] == source
     extract = [e for e in events if e.get("task") == "extract"]
     assert [e.get("reused") for e in extract] == [True]
@@ -337,7 +340,7 @@ def test_a_garbage_store_is_one_line_for_every_command_that_reads_it(ws) -> None
     folder = ws(etl=ETL)
     (folder / ".flowtop").mkdir()
     (folder / ".flowtop" / "history.db").write_bytes(b"not a database" * 300)
-    for command in (("history", "."), ("watch", "."), ("cancel", ".", "abc"), ("run", ".")):
+    for command in (("history", "."), ("watch", "."), ("cancel", ".", "abcd"), ("run", ".")):
         result = flowtop(*command, cwd=folder)
         assert result.returncode == 2, (command, result.stderr)
         (line,) = result.stderr.strip().splitlines()

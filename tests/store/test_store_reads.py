@@ -13,8 +13,10 @@ import pytest
 from flowtop import Flow, task
 from flowtop.commands import history as history_command
 from flowtop.commands import watch
+from flowtop.commands.store_access import find_run
 from flowtop.engine import Runner
 from flowtop.workspace.history import History
+from flowtop.workspace.history_records import RunRecord
 from flowtop.workspace.store_reader import StoreReader
 
 
@@ -125,11 +127,32 @@ def test_watch_names_an_ambiguous_id_once_and_at_once(
 ) -> None:
     """It used to wait for the run to appear, saying "ambiguous" twenty times a second."""
     monkeypatch.setattr(watch.time, "sleep", no_sleep)
-    args = argparse.Namespace(target=[str(db.parent.parent), "abc"], flow=None, json=False)
+    args = argparse.Namespace(target=[str(db.parent.parent), "abc1"], flow=None, json=False)
     assert watch.main(args) == 2
     assert (
         capsys.readouterr().err
-        == "flowtop watch: run id 'abc' is ambiguous: 4 runs start with it\n"
+        == "flowtop watch: run id 'abc1' is ambiguous: abc100000002, abc100000001\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("ref", "flow", "found"),
+    [("2", "etl", "abc100000002"), ("#1", "report", "abc200000001"), ("3", None, "def000000003")],
+)
+def test_a_run_is_named_by_the_number_history_prints(
+    db: Path, ref: str, flow: str | None, found: str
+) -> None:
+    """`flowtop history` shows `etl  2`; `watch 2` said "no run with id '2'"."""
+    record = find_run(db, ref, flow, "watch")
+    assert isinstance(record, RunRecord) and record.run_id == found
+
+
+def test_a_number_several_flows_have_asks_for_the_flow(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert find_run(db, "#2", None, "cancel") == 2
+    assert capsys.readouterr().err == (
+        "flowtop cancel: run #2 exists for several flows (etl, report): add --flow NAME\n"
     )
 
 

@@ -9,7 +9,6 @@ error message full of ANSI escapes cannot repaint the user's terminal.
 from __future__ import annotations
 
 import argparse
-import re
 import sqlite3
 import sys
 from pathlib import Path
@@ -40,6 +39,7 @@ from ..workspace.history_records import (
     TaskRecord,
     counts_so_far,
 )
+from ..workspace.run_refs import find_run_ref
 from ..workspace.store_errors import store_advice
 from ..workspace.store_reader import StoreReader
 from .common import places_of, whole_number
@@ -47,8 +47,6 @@ from .printers import one_line, raised_at
 
 #: The most runs ``--limit`` takes; SQLite integers stop at 2**63 - 1.
 MAX_LIMIT = 1_000_000_000
-#: Run numbers are SQLite integers: a bigger number names no run.
-MAX_NUMBER = 2**63 - 1
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -109,7 +107,7 @@ def main(args: argparse.Namespace) -> int:
     history = StoreReader(db)
     try:
         if args.run is not None:
-            record = _find(history, args.run, args.flow)
+            record = find_run_ref(history, args.run, args.flow, "--run")
             if isinstance(record, str):
                 return _usage(record)
             detail = history.run_detail(record.run_id)
@@ -213,55 +211,6 @@ def _store_size(db: Path) -> int:
 def _usage(message: str) -> int:
     say(message, command="flowtop history")
     return 2
-
-
-def _find(history: StoreReader, wanted: str, flow: str | None) -> RunRecord | str:
-    """The run ``--run`` names, or the error message saying why there is none.
-
-    A number is a run number; hex is a run id or a unique prefix of one. Digits that
-    name no run number are tried as an id prefix too, since ids can be all digits.
-    """
-    scope = f" of flow {flow!r}" if flow else ""
-    if re.fullmatch(r"#?[0-9]+", wanted):  # ASCII digits only: int("²") raises
-        number = int(wanted.lstrip("#"))
-        if number > MAX_NUMBER:
-            return f"no run #{wanted.lstrip('#')[:30]}{scope} in {history.path}"
-        if flow is not None:
-            candidates = [r for r in [history.find_run(flow, number)] if r is not None]
-        else:
-            candidates = history.runs_numbered(number)
-        flows = sorted({r.flow for r in candidates})
-        if len(flows) > 1:
-            return f"run #{number} exists for several flows ({', '.join(flows)}): add --flow NAME"
-        by_id = _by_id(history, wanted, flow) if len(wanted) >= 4 else None
-        if candidates and isinstance(by_id, RunRecord) and by_id.run_id != candidates[0].run_id:
-            # `watch 0364` follows the id; `--run 0364` took the number, and said nothing
-            return (
-                f"{wanted} is run #{number} of {candidates[0].flow} and the start of run id "
-                f"{by_id.run_id} ({by_id.flow} #{by_id.number}): write #{number} for the "
-                "number, or more of the id"
-            )
-        if candidates:
-            return candidates[0]
-        return (
-            by_id if isinstance(by_id, RunRecord) else f"no run #{number}{scope} in {history.path}"
-        )
-    if len(wanted) < 4 or not re.fullmatch(r"[0-9a-fA-F]+", wanted):
-        return (
-            "--run takes a run number (e.g. 3) or a run id (hex, at least 4 characters), "
-            f"got {wanted!r}"
-        )
-    return _by_id(history, wanted, flow)
-
-
-def _by_id(history: StoreReader, prefix: str, flow: str | None) -> RunRecord | str:
-    matches = history.with_id_prefix(prefix, flow)
-    if len(matches) > 1:
-        return f"run id {prefix!r} is ambiguous: {', '.join(r.run_id for r in matches[:5])}"
-    if not matches:
-        scope = f" of flow {flow!r}" if flow else ""
-        return f"no run with id {prefix!r}{scope} in {history.path}"
-    return matches[0]
 
 
 # -- human output -------------------------------------------------------------------

@@ -38,7 +38,7 @@ from ..formats import (
     try_text,
 )
 from ..looks import STATE_LOOK, run_error_text, state_words
-from ..printable import as_left_on_screen, printable
+from ..printable import as_left_on_screen, printable, say
 
 #: Exit status when stdout's reader left early: 128 + SIGPIPE, as a shell reports for a
 #: Unix tool that SIGPIPE stopped.
@@ -46,19 +46,25 @@ READER_GONE = 141
 
 
 class Output:
-    """A stream whose reader may go away: then writes stop, without a traceback.
+    """A stream whose reader may go away, or whose file cannot grow: then writes stop,
+    without a traceback.
 
-    ``reader_gone`` is set, and ``on_reader_gone`` is called (on the writing thread) at
-    every write from then on, so the command can stop its runs, including one that
-    starts later (a ``@flow``'s retry), the way SIGPIPE stops a Unix tool.
+    A reader that left sets ``reader_gone``, and ``on_reader_gone`` is called (on the
+    writing thread) at every write from then on, so the command can stop its runs,
+    including one that starts later (a ``@flow``'s retry), the way SIGPIPE stops a Unix
+    tool. Any other write error (a full disk under ``> run.log``) is said once on stderr
+    and kept in ``lost``: the runs go on and are recorded, and the command exits 1.
     """
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self.reader_gone = threading.Event()
         self.on_reader_gone: Callable[[], object] | None = None  # result ignored
+        self.lost: OSError | None = None
 
     def write(self, text: str) -> None:
+        if self.lost is not None:
+            return
         if not self.reader_gone.is_set():
             try:
                 self.stream.write(text)
@@ -67,8 +73,18 @@ class Output:
             except BrokenPipeError:
                 self.reader_gone.set()
                 silence(self.stream)
+            except OSError as exc:
+                self.lost = exc
+                silence(self.stream)
+                say(f"{output_lost(exc)}; the run goes on, and is recorded")
+                return
         if self.on_reader_gone is not None:
             self.on_reader_gone()
+
+
+def output_lost(exc: OSError) -> str:
+    """What a failed write to stdout means to the user, without a traceback."""
+    return f"cannot write to stdout ({exc.strerror or exc}): the output stops here"
 
 
 def silence(stream: TextIO) -> None:

@@ -228,6 +228,10 @@ def main(args: argparse.Namespace) -> int:
     except ParameterError as exc:
         say(str(exc))
         return 2
+    if args.detach and args.no_history:
+        # `watch`, `cancel` and the TUI know a detached run only from the store
+        say("--detach needs the history: a detached run is followed and cancelled through it")
+        return 2
     if args.detach:
         return detach_main(args, out)
     if bad_path(args.path):
@@ -342,6 +346,8 @@ def main(args: argparse.Namespace) -> int:
         return READER_GONE
     if not args.no_history and not recorded(workspace):
         return 1
+    if printer.output.lost is not None:  # the run is recorded; its output is not whole
+        ok = False
     if args.run_id is not None and not args.no_history:  # launched (`r`, --detach): its
         from ..workspace.launcher import forget_log
 
@@ -424,7 +430,7 @@ def checked_names(
         say(f"--param needs --flow NAME: {args.path or 'the folder'} holds {len(names)} flows")
         return None
     if args.task and not args.rerun_of:
-        say("--task needs --rerun-of RUN_ID (the run to take results from)")
+        say("--task needs --rerun-of RUN (the run to take results from)")
         return None
     return names
 

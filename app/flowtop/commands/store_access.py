@@ -9,6 +9,7 @@ from typing import Literal, overload
 
 from ..engine.suggest import did_you_mean
 from ..workspace.history_records import HistoryError, RunRecord
+from ..workspace.run_refs import find_run_ref
 from ..workspace.store_errors import store_advice
 from .common import places_of
 
@@ -57,10 +58,10 @@ def find_run(
 def find_run(
     db: Path, run: str | None, flow: str | None, command: str, *, quiet: bool = False
 ) -> RunRecord | int | None:
-    """The run named by id (or a unique prefix), else the newest of ``flow``, else the
-    newest; an exit code once the reason there is none was said.
+    """The run named by number or id (or a unique prefix), else the newest of ``flow``,
+    else the newest; an exit code once the reason there is none was said.
 
-    ``quiet``: an unknown run id is not reported but None returned (the caller may look
+    ``quiet``: an unknown run is not reported but None returned (the caller may look
     again: a run just launched may not be stored yet). An ambiguous one is final.
     """
     from ..workspace.store_reader import StoreReader
@@ -68,12 +69,12 @@ def find_run(
     reader = StoreReader(db)
     try:
         if run is not None:
-            matches = reader.with_id_prefix(run, flow)
-            if len(matches) == 1:
-                return matches[0]
-            if not matches:
-                return None if quiet else usage(command, f"no run with id {run!r} in {db}")
-            return usage(command, f"run id {run!r} is ambiguous: {len(matches)} runs start with it")
+            found = find_run_ref(reader, run, flow, "RUN_ID")
+            if isinstance(found, RunRecord):
+                return found
+            if quiet and found.startswith("no run"):  # not yet stored, rather than ambiguous
+                return None
+            return usage(command, found)
         runs = reader.runs(flow, limit=1)
         named = reader.flows() if flow and not runs else []
     except HistoryError as exc:

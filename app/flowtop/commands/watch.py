@@ -135,6 +135,8 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                 printer(engine_events)
             if printer.output.reader_gone.is_set():  # `| head`: gone, as a Unix tool goes
                 return READER_GONE
+            if printer.output.lost is not None:  # said; nothing more can be shown
+                return 1
             for event in events:
                 if _last_end(event, run_id):
                     return 0 if event.state is StateType.COMPLETED else 1

@@ -19,6 +19,7 @@ from ..looks import NOT_STARTED
 from .history import History
 from .history_records import RunRecord
 from .results import load, reusable_states
+from .run_refs import find_run_ref
 
 
 @dataclass(frozen=True)
@@ -96,14 +97,14 @@ def not_started(record: RunRecord) -> bool:
 
 
 def _full_id(history: History, source_id: str, flow: str) -> str:
-    """The id of the one run of ``flow`` whose id starts with ``source_id`` (runs are
-    named by a short prefix, as ``history`` prints them), else ``source_id`` as given.
-    A prefix of one run of another flow gives that run, which is then refused as such,
-    rather than said not to exist."""
-    matches = history.with_id_prefix(source_id, flow) if len(source_id) >= 4 else []
-    if not matches and len(source_id) >= 4:
+    """The id of the run ``source_id`` names: a run number of ``flow`` (``3``, ``#3``) or
+    the start of one run's id, as ``history`` prints them. A prefix of one run of another
+    flow gives that run, which is then refused as such, rather than said not to exist."""
+    found = find_run_ref(history, source_id, flow, "--rerun-of")
+    if isinstance(found, RunRecord):
+        return found.run_id
+    if found.startswith("no run with id"):
         elsewhere = history.with_id_prefix(source_id)
-        matches = elsewhere if len(elsewhere) == 1 else []
-    if len(matches) > 1:
-        raise ValueError(f"run id {source_id!r} is ambiguous: {len(matches)} runs start with it")
-    return matches[0].run_id if matches else source_id
+        if len(elsewhere) == 1:
+            return elsewhere[0].run_id
+    raise (KeyError if found.startswith("no run") else ValueError)(found)
