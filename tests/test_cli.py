@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import pty
 import re
 import shutil
 import signal
@@ -321,6 +323,39 @@ def test_a_latin_1_terminal_gets_question_marks_for_symbols_and_a_reason_for_no_
     done = latin_1("open", str(tmp_path))
     assert done.returncode == 2
     assert "the monitor draws with Unicode, and this terminal's encoding is" in done.stderr
+
+
+def test_the_monitor_without_a_terminal_says_so_instead_of_spinning(tmp_path: Path) -> None:
+    """`flowtop flows < /dev/null` (cron, CI) spun a core forever writing escapes into its
+    log; TERM=dumb got full-screen truecolor escapes."""
+    write(tmp_path, "flaky.py", FLAKY)
+    command = [sys.executable, "-m", "flowtop", "open", str(tmp_path)]
+    done = subprocess.run(
+        command, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stderr) == (
+        2,
+        "flowtop: stdin is not a terminal: the monitor cannot be drawn; follow runs with "
+        "`flowtop run` and `flowtop watch`\n",
+    )
+    leader, follower = pty.openpty()
+    try:
+        with subprocess.Popen(
+            command,
+            stdin=follower,
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            env={**os.environ, "TERM": "dumb"},
+        ) as proc:
+            assert proc.wait(timeout=60) == 2
+        os.close(follower)
+        said = b""
+        with contextlib.suppress(OSError):  # EIO once the pty's other end is closed
+            while chunk := os.read(leader, 4096):
+                said += chunk
+    finally:
+        os.close(leader)
+    assert b"this terminal is TERM=dumb (it cannot move the cursor)" in said
 
 
 def test_json_output_survives_text_a_strict_stdout_cannot_encode(tmp_path: Path) -> None:

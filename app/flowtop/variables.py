@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from .code_settings import settings_table, state_dir
-from .workspace.overrides import write_atomic
+from .workspace.overrides import locked, write_atomic
 from .workspace.private import private_folder
 
 __all__ = ["Variable"]
@@ -59,7 +57,7 @@ class Variable:
         """Keep ``value`` under ``name``; one that exists needs ``overwrite=True``."""
         _check(name, value)
         folder = state_dir()
-        with _locked(folder):
+        with locked(private_folder(folder) / "variables.lock"):
             stored = _read(folder)
             exists = name in stored or name in settings_table("variables", folder)
             if exists and not overwrite:
@@ -75,7 +73,7 @@ class Variable:
         """Forget a variable ``set`` kept: True if there was one (those of ``flowtop.toml``
         stay, as they are kept with the code)."""
         folder = state_dir()
-        with _locked(folder):
+        with locked(private_folder(folder) / "variables.lock"):
             stored = _read(folder)
             if stored.pop(name, None) is None:
                 return False
@@ -139,19 +137,3 @@ def _read(folder: Path) -> dict[str, dict[str, Any]]:
 
 def _write(folder: Path, stored: dict[str, dict[str, Any]]) -> None:
     write_atomic(folder / "variables.json", json.dumps(stored, indent=1, sort_keys=True).encode())
-
-
-@contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    """One reader-writer of the file at a time, across processes."""
-    with open(private_folder(folder) / "variables.lock", "a") as lock:
-        try:
-            import fcntl
-        except ImportError:  # no flock here: a write may still race another process's
-            yield
-            return
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)

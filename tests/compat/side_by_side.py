@@ -781,6 +781,64 @@ SCENARIOS: dict[str, str] = {
         def main():
             return observed(outcome_of(lambda: asyncio.run(f())))
     """,
+    "task_returns_failed_state_called_in_flow": """
+        from prefect import flow, task
+        from prefect.states import Failed
+        @task
+        def declines():
+            hit("declines")
+            return Failed(message="declined")
+        @flow
+        def f():
+            state = declines()
+            return [type(state).__name__, state.is_failed(), state.message]
+        def main():
+            return observed(outcome_of(f))
+    """,
+    "task_returns_failed_state_called_outside_flow": """
+        from prefect import task
+        from prefect.states import Failed
+        @task
+        def declines():
+            hit("declines")
+            return Failed(message="declined")
+        def call():
+            state = declines()
+            return [state.is_failed(), state.message]
+        def main():
+            return observed(outcome_of(call))
+    """,
+    "task_in_task_returns_failed_state": """
+        from prefect import flow, task
+        from prefect.states import Failed
+        @task(retries=1, retry_delay_seconds=0)
+        def inner():
+            hit("inner")
+            return Failed(message="inner declined")
+        @task
+        def outer():
+            hit("outer")
+            return inner()
+        @flow
+        def f():
+            state = outer()
+            return [state.is_failed(), state.message]
+        def main():
+            return observed(outcome_of(f))
+    """,
+    "task_returns_completed_state_submitted": """
+        from prefect import flow, task
+        from prefect.states import Completed
+        @task
+        def gives():
+            hit("gives")
+            return Completed(data=5)
+        @flow
+        def f():
+            return gives.submit().result()
+        def main():
+            return observed(outcome_of(f))
+    """,
     "task_returns_completed_state_outside_flow": """
         from prefect import task
         from prefect.states import Completed

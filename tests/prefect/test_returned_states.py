@@ -3,8 +3,6 @@ attempt (and is retried like a raise), ``Completed(...)`` is handed back as it i
 
 from __future__ import annotations
 
-import pytest
-
 from flowtop import flow, task
 from flowtop.engine import Runner
 from flowtop.engine.prefect_api import FailedRun, returned_state
@@ -21,7 +19,8 @@ def test_a_failed_state_made_by_hand_is_the_attempt_s_error() -> None:
     assert returned_state(7) == (7, None)
 
 
-def test_outside_a_flow_a_returned_failed_state_is_retried_then_raised() -> None:
+def test_outside_a_flow_a_returned_failed_state_is_retried_then_handed_back() -> None:
+    """Prefect 3.9's engine returns what the task returned: the call raised FailedRun."""
     calls: list[int] = []
 
     @task(retries=2, retry_delay_seconds=0)
@@ -29,11 +28,44 @@ def test_outside_a_flow_a_returned_failed_state_is_retried_then_raised() -> None
         calls.append(1)
         return Failed(message="declined")
 
-    with pytest.raises(FailedRun, match="declined"):
-        declines()
-    assert len(calls) == 3
+    state = declines()
+    assert (state.is_failed(), state.message, len(calls)) == (True, "declined", 3)
     state = declines(return_state=True)
     assert state.is_failed() and len(calls) == 6
+
+
+def test_in_a_flow_a_returned_state_is_what_the_call_gives_and_its_data_the_result() -> None:
+    """A Failed(...) called in the flow failed the whole flow with FailedRun; a
+    Completed(data=5) gave downstream tasks and `.submit().result()` the state object."""
+
+    @task
+    def declines() -> object:
+        return Failed(message="no rows today")
+
+    @task
+    def gives() -> object:
+        return Completed(data=5)
+
+    @task
+    def double(x: int) -> int:
+        return 2 * x
+
+    @flow
+    def pipeline() -> list[object]:
+        soft = declines()
+        handed = gives()
+        return [
+            soft.message,
+            soft.is_failed(),
+            handed.result(),
+            gives.submit().result(),
+            double(gives.submit()),
+        ]
+
+    with Runner() as runner:
+        result = runner.run(pipeline)
+    assert result.value == ["no rows today", True, 5, 5, 10]
+    assert result.state.value == "COMPLETED"  # the failure was handled by the flow
 
 
 def test_outside_a_flow_a_returned_completed_state_is_the_value() -> None:
@@ -63,25 +95,31 @@ def test_an_async_task_in_a_flow_returning_failed_is_retried() -> None:
     assert result.attempts["declines"][-1].state.value == "FAILED"
 
 
-def test_a_task_called_in_a_task_returning_failed_fails_its_caller() -> None:
+def test_a_task_returning_the_failed_state_of_a_task_it_called_fails_and_hands_it_back() -> None:
+    """As recorded from Prefect 3.9 (task_in_task_returns_failed_state): inner is retried,
+    outer fails with inner's state, and the flow's call gets that state back."""
+    calls: list[str] = []
+
     @task(retries=1, retry_delay_seconds=0)
     def inner() -> object:
+        calls.append("inner")
         return Failed(message="inner declined")
 
     @task
     def outer() -> object:
+        calls.append("outer")
         return inner()
 
     @flow
-    def pipeline() -> str:
-        try:
-            outer()
-        except FailedRun as exc:
-            return str(exc)
-        return "no"
+    def pipeline() -> list[object]:
+        state = outer()
+        return [state.is_failed(), state.message]
 
     with Runner() as runner:
-        assert runner.run(pipeline).value == "inner declined"
+        result = runner.run(pipeline)
+    assert result.value == [True, "inner declined"]
+    assert calls == ["outer", "inner", "inner"]
+    assert result.attempts["outer"][-1].state.value == "FAILED"
 
 
 def test_a_timed_out_task_s_state_is_named_timed_out() -> None:

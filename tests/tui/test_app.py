@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from rich.text import Text
 from textual.widgets import Button, DataTable
 
 from flowtop.engine.states import StateType
@@ -337,6 +338,27 @@ async def test_the_flows_list_stops_at_its_ends(workspace: FakeWorkspace) -> Non
         assert flows.highlighted == 0
         await pilot.press("end", "j")
         assert flows.highlighted == flows.option_count - 1
+
+
+async def test_the_highlighted_flow_is_drawn_in_the_cursor_s_colours(
+    workspace: FakeWorkspace,
+) -> None:
+    """Its ✗ stayed red on the highlight's blue (1.08:1; green on cyan with 16 colours):
+    the one flow being looked at was the one whose state could not be read."""
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_demo(pilot, app)
+        flows = app.query_one(FlowList)
+
+        def coloured(index: int) -> bool:
+            prompt = flows.get_option_at_index(index).prompt
+            return isinstance(prompt, Text) and bool(prompt.spans or prompt.style)
+
+        assert flows.highlighted == 0 and str(flows.get_option_at_index(0).prompt)[0] == "✗"
+        broken = flows.option_count - 1  # "✗ broken.py", in red
+        assert not coloured(0) and coloured(broken)
+        await pilot.press("left", "end")
+        assert flows.highlighted == broken and coloured(0) and not coloured(broken)
 
 
 async def test_a_broken_file_is_listed_with_its_error(workspace: FakeWorkspace) -> None:

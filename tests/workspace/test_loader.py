@@ -153,7 +153,7 @@ def test_two_files_defining_one_flow_name_report_the_second_file(write, workspac
     write("b.py", simple("etl", 2))
     ws = workspace()
     assert ws.flow_files["etl"] == tmp_path / "a.py"
-    assert str(ws.errors[tmp_path / "b.py"]) == "b.py: flow 'etl' is already defined in a.py"
+    assert str(ws.errors[tmp_path / "b.py"]) == "b.py:7: flow 'etl' is already defined in a.py"
 
 
 def test_non_utf8_file_names_line_and_column(write, workspace, tmp_path):

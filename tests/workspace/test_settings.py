@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import threading
+import time
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from flowtop.engine.delays import ExponentialBackoff
 from flowtop.workspace import SettingsError
+from flowtop.workspace import overrides as overrides_file
 
 FLOW = """
 from flowtop import Flow, task
@@ -315,6 +321,53 @@ def test_set_override_writes_validated_values_and_keeps_other_tables(etl, tmp_pa
     assert policy(ws).max_retries == 4
 
 
+def test_two_windows_saving_at_once_both_keep_their_change(etl, workspace, monkeypatch):
+    """Each TUI has its own flow host (a process): a save read the file, another window's
+    save landed, and this one wrote the old tables back over it, both saying "Saved"."""
+    first, second = etl(), workspace()
+    read = overrides_file.read_toml
+    has_read = threading.Event()
+
+    def slow_read(path):  # the first window is slow between reading and writing
+        data = read(path)
+        if threading.current_thread().name == "first":
+            has_read.set()
+            time.sleep(0.3)
+        return data
+
+    monkeypatch.setattr(overrides_file, "read_toml", slow_read)
+    saving = threading.Thread(
+        target=first.set_override, args=("etl", "extract"), kwargs={"max_retries": 5}, name="first"
+    )
+    saving.start()
+    assert has_read.wait(10)
+    second.set_override("etl", "load", max_retries=7)
+    saving.join(10)
+    saved = tomllib.loads(first.overrides_path.read_text())["flows"]["etl"]["tasks"]
+    assert saved == {"extract": {"max_retries": 5}, "load": {"max_retries": 7}}
+
+
+def test_a_helper_named_like_the_toml_writer_does_not_break_saving(write, tmp_path):
+    """`flows/tomli_w.py` (a user's helper) was what the retry editor imported: every
+    save failed with "module 'tomli_w' has no attribute 'dumps'"."""
+    write("etl.py", FLOW)
+    write("tomli_w.py", "HELPER = 1\n")
+    script = (
+        "import sys; from flowtop.workspace import Workspace\n"
+        "ws = Workspace(sys.argv[1]); ws.load()\n"
+        "ws.set_override('etl', 'extract', max_retries=3)\n"
+        "print(ws.override_for('etl', 'extract'))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd="/",  # not the flows folder: `-c` puts its cwd first on sys.path
+    )
+    assert (done.returncode, done.stdout) == (0, "{'max_retries': 3}\n"), done.stderr
+
+
 def test_set_override_refuses_bad_values_before_writing(etl, tmp_path):
     ws = etl()
     with pytest.raises(
@@ -358,7 +411,7 @@ def test_a_crash_while_writing_leaves_the_old_overrides_and_no_temp_file(
     with pytest.raises(OSError, match="disk gone"):
         ws.set_override("etl", "extract", max_retries=5)
     assert path.read_bytes() == before
-    assert sorted(p.name for p in path.parent.iterdir()) == ["overrides.toml"]
+    assert sorted(p.name for p in path.parent.iterdir()) == ["overrides.lock", "overrides.toml"]
     assert policy(ws).max_retries == 2
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from ..printable import encodes_symbols, say
@@ -26,6 +27,12 @@ def main(args: argparse.Namespace) -> int:
             "runs with `flowtop run` and `flowtop watch`"
         )
         return 2
+    why = no_screen()
+    if why:
+        say(
+            f"{why}: the monitor cannot be drawn; follow runs with `flowtop run` and `flowtop watch`"
+        )
+        return 2
     from ..engine.spec import ExecutorError, check_spec
 
     if args.executor is not None:
@@ -40,3 +47,18 @@ def main(args: argparse.Namespace) -> int:
     from ..tui import run_tui  # Textual is imported only here
 
     return run_tui(args.path, executor=args.executor)
+
+
+def no_screen() -> str:
+    """Why the monitor could not be drawn here, or "" when it can.
+
+    Without a terminal on stdin and stderr (where Textual reads and draws: a cron job,
+    ``flowtop flows < /dev/null``, ``2> log``) it spun a core forever, writing its escapes
+    into the file; ``TERM=dumb`` got full-screen truecolor escapes it shows as text.
+    """
+    for name, stream in (("stdin", sys.__stdin__), ("stderr", sys.__stderr__)):
+        if stream is None or not stream.isatty():
+            return f"{name} is not a terminal"
+    if os.environ.get("TERM") == "dumb":
+        return "this terminal is TERM=dumb (it cannot move the cursor)"
+    return ""

@@ -18,7 +18,7 @@ from .errors import TaskTimeout
 from .events import ErrorInfo
 from .policy import Decision, decide, safe_repr, safe_str
 from .pool import MAX_ABANDONED
-from .prefect_api import returned_state
+from .prefect_api import completed_by_hand, returned_state
 from .records import NOT_KEPT, TaskRun, error_info, from_user_code, pristine
 from .states import State, StateType
 from .user_call import UserCall
@@ -82,7 +82,8 @@ def start_elsewhere(
 #: ``(value, error, decision, info, kept, shown)``: ``kept`` is ``pristine(value)`` of a
 #: result to keep (``Runner.keep_results``, a flow that retries), else ``NOT_KEPT``;
 #: ``shown`` the result's ``repr`` for the event (None: no error-free value, or no sink).
-Judged = tuple[Any, BaseException | None, Decision | None, ErrorInfo | None, Any, str | None]
+#: ``(value, error, decision, info, kept, shown, returned)``: see ``judge``.
+Judged = tuple[Any, BaseException | None, Decision | None, ErrorInfo | None, Any, str | None, Any]
 
 
 def judge(
@@ -100,11 +101,17 @@ def judge(
     while, and so does keeping the result of a task that caches, or a copy of it
     (``kept``): all are done here, outside the run's lock. So is the result's ``repr``
     (``shown``): a ``__repr__`` that never returns holds up this attempt, which its
-    timeout, a cancel or SIGTERM still end, and not every driver of the run.
+    timeout, a cancel or SIGTERM still end, and not every driver of the run. A
+    ``Completed(data=…)`` returned by hand completes with its data, as in Prefect 3.9
+    (``.submit().result()``, downstream tasks, the history), and is kept (``returned``)
+    for a call in the flow's body, which gets that state object itself.
     """
     clock, rng = run._clock, run.runner.rng
+    returned = None
     if error is None:
         value, error = returned_state(value)
+        if completed_by_hand(value):  # its data is the result; a call hands the state back
+            returned, value = value, value.data
     if decision is None and (error is not None or tr.policy.retry_predicate):
         try:
             failed = error is not None
@@ -138,7 +145,7 @@ def judge(
         if run.keeps_copies:
             kept = pristine(value)
     result_text = safe_repr(value) if error is None and run.runner.bus.has_sinks else None
-    return value, error, decision, info, kept, result_text
+    return value, error, decision, info, kept, result_text, returned
 
 
 def timed_out(tr: TaskRun, how: str, *, no_retry: bool) -> tuple[TaskTimeout, Decision | None]:

@@ -20,7 +20,7 @@ from .aloop import run_sync
 from .cached_calls import look_up_call, store_call
 from .errors import TaskTimeout
 from .policy import decide
-from .prefect_api import _inline, from_engine, returned_state
+from .prefect_api import _inline, from_engine, returned_failure, returned_state
 from .records import from_user_code
 from .states import State, StateType
 from .task_runs import (
@@ -211,4 +211,7 @@ def outcome(state: State, return_state: bool) -> Any:
     if state.type is StateType.COMPLETED:
         return state.result
     assert state.exception is not None
+    returned = returned_failure(state.exception)  # a Failed(...) returned: handed back
+    if returned is not None:
+        return returned
     raise state.exception

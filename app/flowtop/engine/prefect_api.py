@@ -10,6 +10,7 @@ wrappers; they live here so ``flowtop.states``, ``flowtop.futures`` and the drop
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import logging
 import sys
@@ -19,7 +20,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeGuard, TypeVar
 
 from . import capture
 from .aloop import run_sync, running_loop
@@ -311,17 +312,42 @@ def from_engine(
 def returned_state(value: Any) -> tuple[Any, BaseException | None]:
     """An attempt's ``(value, error)`` when a task returned ``value``, as in Prefect 3's
     ``return_value_to_state``: a failed state made by hand (``Failed(message=...)``) fails
-    the attempt with its exception (retried under the task's retries, like a raise). Any
-    other value is the value as it is, a ``Completed(...)`` too: Prefect 3.9 hands the
-    caller that state object itself."""
+    the attempt with its exception (retried under the task's retries, like a raise), which
+    keeps the state (``returned_failure``). Any other value is the value as it is, a
+    ``Completed(...)`` too: Prefect 3.9 hands the caller that state object itself."""
     if (
         type(value) is State
         and value.state_details.task_run_id is None
         and value.state_details.flow_run_id is None
         and value.type in (StateType.FAILED, StateType.UPSTREAM_FAILED, StateType.CANCELLED)
     ):
-        return None, state_exception(value)
+        error = state_exception(value)
+        with contextlib.suppress(AttributeError):  # an exception class with __slots__
+            setattr(error, _RETURNED, value)
+        return None, error
     return value, None
+
+
+def completed_by_hand(value: Any) -> TypeGuard[State[Any]]:
+    """``Completed(...)`` made by the task's code, not a task's or flow's own state."""
+    return (
+        type(value) is State
+        and value.type is StateType.COMPLETED
+        and value.state_details.task_run_id is None
+        and value.state_details.flow_run_id is None
+    )
+
+
+_RETURNED = "_flowtop_returned_state"
+
+
+def returned_failure(error: BaseException | None) -> State[Any] | None:
+    """The failed state a task returned, when ``error`` stands for one rather than for a
+    raise. Calling such a task in a flow gives that state back, as Prefect 3.9 does (its
+    engine returns what the task returned): the flow goes on, and only ``.result()`` (or
+    a ``.submit()``'s) raises."""
+    state = getattr(error, _RETURNED, None)
+    return state if isinstance(state, State) else None
 
 
 def outcome_state(value: Any, error: BaseException | None) -> State[Any]:

@@ -237,6 +237,7 @@ class TaskRun:
         "token",
         "result",
         "kept",
+        "returned",
         "exception",
         "message",
         "waiting_on",
@@ -266,6 +267,9 @@ class TaskRun:
         #: Its result as its task returned it, when kept (``pristine``): what is reused
         #: and stored, whatever the flow body or a downstream task did to ``result``.
         self.kept: Any = NOT_KEPT
+        #: A ``Completed(...)`` its last attempt returned by hand, whose data is ``result``:
+        #: what calling the task in a flow's body gives back, as Prefect 3.9 does.
+        self.returned: Any = None
         self.exception: BaseException | None = None
         self.message = ""
         self.waiting_on = len(node.upstream)

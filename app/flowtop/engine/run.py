@@ -336,7 +336,7 @@ class FlowRun(RunActions):
         """
         if tr.token != token or tr.state is not StateType.RUNNING:
             return None
-        value, error, decision, info, tr.kept, shown = judged
+        value, error, decision, info, tr.kept, shown, tr.returned = judged
         tr.drop_timer()
         record = tr.attempts[-1]
         record.duration = duration

@@ -160,7 +160,7 @@ class Task:
             future = run.submit_call(self, args, kwargs, wait_for=wait_for)
             if self.is_async and running_loop() is not None:
                 return future.awaited(return_state)  # ``await task(...)`` in an async flow
-            return future.final_state() if return_state else future.result()
+            return future.final_state() if return_state else future.called()
         if wait_for is not None:
             wait_all(wait_for)
         args, kwargs = plain_inputs(args, kwargs)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .calls import Future, InlineFuture
 from .errors import RunCancelled, UpstreamFailed
-from .prefect_api import State, from_engine, state_exception
+from .prefect_api import State, from_engine, returned_failure, state_exception
 from .states import StateType
 
 if TYPE_CHECKING:
@@ -84,6 +84,22 @@ class TaskFuture(Future):
             raise error
         return error
 
+    def called(self) -> Any:
+        """What calling the task in the flow's body gives: its result, or its error
+        raised; a ``Failed(...)`` or ``Completed(...)`` the task returned by hand is
+        handed back as it is instead, as in Prefect 3.9 (a failed one does not stop the
+        flow)."""
+        try:
+            value = self.result()
+        except Exception as exc:
+            failure = returned_failure(exc)
+            if failure is None:
+                raise
+            return failure
+        with self._run._lock:
+            returned = self._tr.returned
+        return value if returned is None else returned
+
     async def awaited(self, return_state: bool = False) -> Any:
         """Wait on the calling event loop (no thread held); the result, or the ``State``."""
         import asyncio  # a loop runs: imported already (not with flowtop: see ``aloop``)
@@ -92,7 +108,7 @@ class TaskFuture(Future):
         waiter: asyncio.Future[None] = loop.create_future()
         self._run.add_waiter(self._tr, loop, waiter)
         await waiter
-        return self.final_state() if return_state else self.result()
+        return self.final_state() if return_state else self.called()
 
     def __await__(self) -> Generator[Any, None, Any]:
         """``await future`` in async code: its result, without blocking the loop."""

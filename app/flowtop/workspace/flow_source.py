@@ -16,6 +16,7 @@ import stat
 import tokenize
 from pathlib import Path
 
+from ..printable import printable_name
 from .load_error import LoadError
 
 
@@ -37,7 +38,7 @@ def read_source(path: Path) -> bytes:
             raise LoadFailed(LoadError(path, None, None, f"not a regular file ({_kind(mode)})"))
         return path.read_bytes()
     except FileNotFoundError:
-        raise LoadFailed(LoadError(path, None, None, "file disappeared while reloading")) from None
+        raise LoadFailed(LoadError(path, None, None, _missing(path))) from None
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise LoadFailed(
@@ -78,6 +79,15 @@ def parse_source(path: Path, text: str) -> ast.Module:
         ) from None
     except ValueError as exc:  # e.g. null bytes in the source
         raise LoadFailed(LoadError(path, None, None, f"cannot compile: {exc}")) from None
+
+
+def _missing(path: Path) -> str:
+    """Why a listed file cannot be found: a symlink to nothing, or gone since listed."""
+    try:
+        target = os.readlink(path)
+    except OSError:
+        return "file disappeared while reloading"
+    return f"broken symlink: its target {printable_name(target)} does not exist"
 
 
 def _kind(mode: int) -> str:

@@ -8,7 +8,9 @@ encoding, syntax, an exception at import, no flows, a duplicate flow name — be
 so helper modules beside the flows import normally; the loader remembers which helpers
 each flow module uses (its ``import`` statements, followed through the helpers, plus what
 appeared in ``sys.modules`` while it ran) so a saved helper is evicted and re-imported
-together with the flow modules that depend on it.
+together with the flow modules that depend on it. A flow imported from another flow file
+stays that file's (``flow_claims``), and a file refused for a flow name another file had
+is loaded again when that file changes or goes.
 
 Only the folder's own ``*.py`` files are flow modules; subfolders are ordinary packages
 the flow modules may import (they reload when they change too). A top-level file that
@@ -18,7 +20,6 @@ project folder does not run its ``setup.py`` or scripts.
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import hashlib
 import importlib
@@ -28,30 +29,21 @@ import os
 import re
 import stat
 import sys
-import traceback
 import types
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ..compat import forced as forced_compat
 from ..compat import prefect_imports
 from ..engine.flow import Flow
 from ..engine.flow_package import FLOW_PACKAGE
+from .flow_claims import SKIPPED_FILES, find_flows
 from .flow_order import file_order, in_file_order
 from .flow_source import LoadFailed, decode_source, parse_source, read_source
+from .import_errors import import_error
 from .import_graph import ImportGraph
-from .load_error import (
-    FLOW_MARKERS,
-    LoadError,
-    Stopped,
-    display_path,
-    readable_sources,
-    unread_prefect_hint,
-)
-
-SKIPPED_FILES = frozenset({"__init__.py", "__main__.py"})
+from .load_error import FLOW_MARKERS, LoadError, Stopped, display_path, readable_sources
 
 
 @dataclass
@@ -62,6 +54,7 @@ class LoadedModule:
     name: str
     module: types.ModuleType
     flows: dict[str, Flow]
+    lines: dict[str, int] = field(default_factory=dict)  # the line binding each flow
 
 
 @dataclass
@@ -82,109 +75,6 @@ def module_name_for(path: Path) -> str:
         stem = "_" + stem
     digest = hashlib.sha1(str(path).encode("utf-8", "surrogatepass")).hexdigest()[:8]
     return f"{FLOW_PACKAGE}.{stem}_{digest}"
-
-
-def _same_file(a: str | None, b: Path) -> bool:
-    if not a:
-        return False
-    return os.path.normcase(os.path.abspath(a)) == os.path.normcase(str(b))
-
-
-_FLOWTOP_PACKAGE = Path(__file__).resolve().parent.parent
-
-
-def _inside(filename: str, folder: Path) -> bool:
-    try:
-        return Path(filename).resolve().is_relative_to(folder)
-    except (OSError, ValueError):
-        return False
-
-
-def _import_error(path: Path, exc: BaseException, *, prefect_compat: bool) -> LoadError:
-    """Point an exception raised while importing ``path`` at the line in ``path``."""
-    # flowtop's own frames (a @task refusing an option) say nothing the message doesn't
-    frames = [
-        frame
-        for frame in traceback.extract_tb(exc.__traceback__)
-        if not _inside(frame.filename, _FLOWTOP_PACKAGE)
-    ]
-    line = None
-    for frame in frames:
-        if _same_file(frame.filename, path):
-            line = frame.lineno
-    message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    if isinstance(exc, SyntaxError) and exc.filename and not _same_file(exc.filename, path):
-        message = f"SyntaxError in {display_path(exc.filename)}:{exc.lineno}: {exc.msg}"
-    elif (
-        frames
-        and not _same_file(frames[-1].filename, path)
-        and not frames[-1].filename.startswith("<")
-    ):
-        message += f" (raised in {display_path(frames[-1].filename)}:{frames[-1].lineno})"
-    missing = (exc.name or "") if isinstance(exc, ModuleNotFoundError) else ""
-    if not prefect_compat and missing.split(".")[0] == "prefect":
-        message += "; " + unread_prefect_hint([path.name])  # drop-in mode would provide it
-    return LoadError(path, line, None, message)
-
-
-def _binding_lines(tree: ast.Module) -> dict[str, int]:
-    """The line where each module-level name is bound, to point duplicate flows at it."""
-    lines: dict[str, int] = {}
-
-    def bind(target: ast.AST, lineno: int) -> None:
-        for node in ast.walk(target):
-            if isinstance(node, ast.Name):
-                lines.setdefault(node.id, lineno)
-
-    for stmt in tree.body:
-        if isinstance(stmt, ast.Assign):
-            for target in stmt.targets:
-                bind(target, stmt.lineno)
-        elif isinstance(stmt, ast.AnnAssign | ast.AugAssign):
-            bind(stmt.target, stmt.lineno)
-        elif isinstance(stmt, ast.With):
-            for item in stmt.items:
-                if item.optional_vars is not None:
-                    bind(item.optional_vars, stmt.lineno)
-        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            lines.setdefault(stmt.name, stmt.lineno)
-    return lines
-
-
-def _flow_of(value: Any) -> Flow | None:
-    if isinstance(value, Flow):
-        return value
-    if isinstance(value, types.ModuleType | type):
-        return None
-    try:
-        marked = getattr(value, "__flowtop_flow__", None)
-    except Exception:  # noqa: BLE001 - odd objects with a raising __getattr__
-        return None
-    return marked if isinstance(marked, Flow) else None
-
-
-def find_flows(path: Path, module: types.ModuleType, tree: ast.Module) -> dict[str, Flow]:
-    """Module-level flows of ``module`` by name; two flows with one name is an error."""
-    found: dict[str, tuple[str, Flow]] = {}
-    lines = _binding_lines(tree)
-    for var, value in list(vars(module).items()):
-        flow = _flow_of(value)
-        if flow is None or (flow.source is not None and not _same_file(flow.source, path)):
-            continue
-        if flow.name in found:
-            first_var, first = found[flow.name]
-            if first is flow:
-                continue
-            raise LoadFailed(
-                LoadError(
-                    path,
-                    lines.get(var),
-                    None,
-                    f"two flows named {flow.name!r} ({first_var} at line {lines.get(first_var, '?')} and {var})",
-                )
-            )
-        found[flow.name] = (var, flow)
-    return {name: flow for name, (_, flow) in found.items()}
 
 
 #: What a probe (an import in a child) found of a file: its error, or its flows' names.
@@ -225,6 +115,9 @@ class Loader:
         self.flows: dict[str, Flow] = {}
         self.flow_files: dict[str, Path] = {}
         self.deps: dict[Path, frozenset[Path]] = {}
+        #: Files refused for a flow name another file has -> that file: loaded again when
+        #: it changes or goes, since the name may be free then.
+        self.conflicts: dict[Path, Path] = {}
         self.graph = ImportGraph(root)
         self._helpers: dict[str, Path] = {}  # helper module name -> file, imported by our flows
 
@@ -312,6 +205,7 @@ class Loader:
         to_load = (changed & candidates) | {
             f for f, deps in self.deps.items() if deps & stale and f in candidates
         }
+        to_load |= {f for f, owner in self.conflicts.items() if owner in changed} & candidates
         unknown = changed - helper_files - known
         if any(p.exists() for p in unknown):  # a new module may be the one an errored file lacked
             to_load |= set(self.errors) & candidates
@@ -352,6 +246,7 @@ class Loader:
         for path in paths:
             self._import(path, attempted, outcome, explicit)
         attempted = dict(sorted(attempted.items(), key=lambda item: order[item[0]]))
+        clashed: list[tuple[Path, LoadedModule, LoadError | None]] = []
         for path, loaded in attempted.items():
             previous_error = self.errors.get(path)
             if not loaded.flows:
@@ -363,10 +258,18 @@ class Loader:
                     self._forget(path, outcome)
                 else:
                     self.errors.pop(path, None)
+                    self.conflicts.pop(path, None)
                 continue
-            clash = self._claim(path, loaded)
+            if self._claim(path, loaded) is not None:
+                clashed.append((path, loaded, previous_error))
+                continue
+            self._accept(path, loaded, outcome)
+        for path, loaded, previous_error in clashed:  # a file loaded after it may have
+            clash = self._claim(path, loaded)  # given the name up
             if clash is not None:
-                self._set_error(path, clash, previous_error, outcome)
+                error, owner = clash
+                self._set_error(path, error, previous_error, outcome)
+                self.conflicts[path] = owner
                 self._restore_module(path, loaded.name)
                 continue
             self._accept(path, loaded, outcome)
@@ -451,16 +354,18 @@ class Loader:
                 sys.modules.pop(name, None)
             if isinstance(exc, Stopped):  # Ctrl+C or SIGTERM during a slow import: the
                 raise  # command is stopped (130, 143), not a broken flow file (exit 2)
-            raise LoadFailed(_import_error(path, exc, prefect_compat=compat)) from None
+            raise LoadFailed(
+                import_error(path, exc, prefect_compat=compat, tree=tree, root=self.root)
+            ) from None
         finally:
             self.deps[path] = frozenset(self.graph.closure(path, tree))
         self.deps[path] |= self._note_helpers(set(sys.modules) - before, path)
         try:
-            flows = find_flows(path, module, tree)
+            found = find_flows(path, module, tree, self.root)
         except LoadFailed:
             self._restore_module(path, name, previous)
             raise
-        return LoadedModule(path, name, module, flows)
+        return LoadedModule(path, name, module, found.flows, found.lines)
 
     def _note_helpers(self, names: set[str], importer: Path) -> frozenset[Path]:
         """Remember local modules that importing ``importer`` brought in."""
@@ -482,13 +387,13 @@ class Loader:
         users = set(self.modules) | {p for p, m in attempted.items() if m.flows}
         return any(path in deps for f, deps in self.deps.items() if f != path and f in users)
 
-    def _claim(self, path: Path, loaded: LoadedModule) -> LoadError | None:
+    def _claim(self, path: Path, loaded: LoadedModule) -> tuple[LoadError, Path] | None:
+        """Why ``path`` cannot have its flows (a name another file has), and that file."""
         for name in loaded.flows:
             owner = self.flow_files.get(name)
             if owner is not None and owner != path:
-                return LoadError(
-                    path, None, None, f"flow {name!r} is already defined in {display_path(owner)}"
-                )
+                why = f"flow {name!r} is already defined in {display_path(owner)}"
+                return LoadError(path, loaded.lines.get(name), None, why), owner
         return None
 
     def _accept(self, path: Path, loaded: LoadedModule, outcome: LoadOutcome) -> None:
@@ -505,6 +410,7 @@ class Loader:
             outcome.flows.append(name)
         self.modules[path] = loaded
         self.errors.pop(path, None)
+        self.conflicts.pop(path, None)
         if loaded.flows:
             outcome.modules.append(path)
 
@@ -512,6 +418,7 @@ class Loader:
         self, path: Path, error: LoadError, previous: LoadError | None, outcome: LoadOutcome
     ) -> None:
         self.errors[path] = error
+        self.conflicts.pop(path, None)  # (set again by a clash)
         if previous is None or str(previous) != str(error):
             outcome.errors.append(error)
 
@@ -530,6 +437,7 @@ class Loader:
         """A flow file was deleted: its flows go with it."""
         loaded = self.modules.pop(path, None)
         self.errors.pop(path, None)
+        self.conflicts.pop(path, None)
         self.deps.pop(path, None)
         if loaded is None:
             return

@@ -14,8 +14,14 @@ import os
 import stat
 import tempfile
 import time
+import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+# Imported with this module, before any flow folder is first on sys.path: a helper
+# `tomli_w.py` in a flows folder would otherwise be what the retry editor imports.
+import tomli_w
 
 from .private import FILE_MODE, private_folder
 
@@ -31,8 +37,6 @@ def read_toml(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return {}
-    import tomllib  # here: a workspace without the file never pays for the parser
-
     return tomllib.loads(text)
 
 
@@ -42,9 +46,25 @@ STALE_TMP_SECONDS = 60.0
 
 def write_toml_atomic(path: Path, data: dict[str, Any]) -> None:
     """Replace ``path`` with ``data`` as TOML, atomically (``write_atomic``)."""
-    import tomli_w  # only the retry editor writes: runs never import it
-
     write_atomic(path, (HEADER + tomli_w.dumps(data)).encode("utf-8"))
+
+
+@contextlib.contextmanager
+def locked(lock_path: Path) -> Iterator[None]:
+    """One reader-writer of a file at a time, across processes: two windows saving at
+    once each read the other's change before writing their own."""
+    private_folder(lock_path.parent)
+    with open(lock_path, "a") as lock:
+        try:
+            import fcntl
+        except ImportError:  # no flock here: a write may still race another process's
+            yield
+            return
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def write_atomic(path: Path, payload: bytes) -> None:

@@ -4,7 +4,9 @@ The folder holds the flow modules, their helpers, ``flowtop.toml`` and
 ``.flowtop/overrides.toml``, so one watcher sees every file that matters. It watches the
 workspace's own folders, each without recursion, and never follows a symlink out of the
 workspace (a link to ``/usr`` would cost thousands of inotify watches, a link to ``/``
-would stop hot reload); a folder created later is added by restarting the watch. The
+would stop hot reload); a folder created later is added by restarting the watch, and so
+is the folder of a symlinked ``.py`` file's target (``link_targets``: a save there is a
+save of the link). The
 debounce is 50 ms instead of watchfiles' 1.6 s: an editor's save is one burst of events a
 few milliseconds long, and the user is waiting to see the table change. The reload runs
 in a thread so a slow module import never freezes the event loop (and the TUI with it).
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from watchfiles import Change
 
+from .link_targets import as_links, linked_files, target_folders
 from .places import OVERRIDES_FILE, STATE_DIR
 
 if TYPE_CHECKING:
@@ -158,12 +161,19 @@ async def watch(
     root = workspace.root
     wanted = WatchFilter(root)
 
+    links: dict[Path, tuple[Path, ...]] = {}  # symlinked .py files' targets -> the links
+
     def passes(change: Change, path: str) -> bool:  # saves that matter, and new folders
-        return wanted(change, path) or (change == Change.added and _real_folder(Path(path)))
+        return (
+            wanted(change, path)
+            or bool(as_links(links, Path(path)))
+            or (change == Change.added and _real_folder(Path(path)))
+        )
 
     pending: list[Path] = []
     while True:
         folders = watched_folders(root)
+        links = linked_files(folders)
         restart = False
         if pending:  # files of folders created while the watch was being renewed
             if (change := await _reload(workspace, pending)) is not None:
@@ -171,6 +181,7 @@ async def watch(
             pending = []
         async for changes in awatch(
             *folders,
+            *target_folders(links, folders),
             watch_filter=passes,
             debounce=debounce,
             step=step,
@@ -179,9 +190,14 @@ async def watch(
             recursive=False,
         ):
             created = _new_folders(root, changes)
-            paths = sorted({Path(path) for change, path in changes if wanted(change, path)})
+            paths = sorted(
+                {Path(path) for change, path in changes if wanted(change, path)}
+                | {link for _, path in changes for link in as_links(links, Path(path))}
+            )
             if created:
                 pending = _python_files(created)
+                restart = True
+            elif paths and linked_files(folders) != links:  # a link added, moved or removed
                 restart = True
             if paths and (change := await _reload(workspace, paths)) is not None:
                 yield change

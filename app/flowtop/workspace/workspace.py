@@ -458,7 +458,7 @@ class Workspace:
                 else tuple(given["retry_on"])
             )
             self._resolve(flow, names, table)
-        with self._lock:
+        with self._lock, self._overrides_locked():
             data = self._current_overrides()
             overrides_file.write_toml_atomic(
                 self.overrides_path, overrides_file.with_task_values(data, flow, task, given)
@@ -468,7 +468,7 @@ class Workspace:
 
     def clear_override(self, flow: str, task: str) -> None:
         """Remove the task's table from ``.flowtop/overrides.toml`` (and tables left empty)."""
-        with self._lock:
+        with self._lock, self._overrides_locked():
             data = self._current_overrides()
             if task not in data.get("flows", {}).get(flow, {}).get("tasks", {}):
                 return
@@ -477,6 +477,11 @@ class Workspace:
             )
             self._reload_settings()
             self._check_names()
+
+    def _overrides_locked(self) -> AbstractContextManager[None]:
+        """Held while the file is read and rewritten: another window (another process)
+        saving at the same moment would otherwise write over this save."""
+        return overrides_file.locked(self.overrides_path.with_suffix(".lock"))
 
     def _current_overrides(self) -> dict[str, Any]:
         import tomllib

@@ -25,6 +25,12 @@ from flowtop.tui.widgets.state_colors import looks
 class FlowList(OptionList):
     """Options have ids ``flow:NAME`` or ``error:PATH``."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: each option's prompt in its state colours, by id; the highlighted one is plain
+        self._coloured: dict[str | None, object] = {}
+        self._plain_at: int | None = None
+
     class Selected(Message):
         """A flow (``kind == "flow"``) or a load error (``kind == "error"``) was highlighted."""
 
@@ -68,6 +74,8 @@ class FlowList(OptionList):
                     id=f"error:{key}",
                 )
             )
+        self._coloured = {o.id: o.prompt for o in options}
+        self._plain_at = None  # every option is new, in its colours
         self.clear_options()
         self.add_options(options)
         ids = [o.id for o in options]
@@ -75,6 +83,24 @@ class FlowList(OptionList):
             self.highlighted = ids.index(current)
         elif options:
             self.highlighted = 0
+        self._in_cursor_colour(self.highlighted)  # unchanged index: no watcher call
+
+    def watch_highlighted(self, highlighted: int | None) -> None:
+        super().watch_highlighted(highlighted)
+        self._in_cursor_colour(highlighted)
+
+    def _in_cursor_colour(self, index: int | None) -> None:
+        """The highlighted option drawn in the cursor's own colours, as the task table's
+        cursor row is: a state-coloured ✓ or ✗ on the highlight (green or red on blue, or
+        on cyan with 16 colours) could not be read, on the one flow being looked at. The
+        option highlighted before gets its colours back."""
+        for at, plain in ((self._plain_at, False), (index, True)):
+            if at is None or at >= self.option_count or (at == index and not plain):
+                continue
+            coloured = self._coloured.get(self.get_option_at_index(at).id)
+            if isinstance(coloured, Text):
+                self.replace_option_prompt_at_index(at, Text(coloured.plain) if plain else coloured)
+        self._plain_at = index
 
     def select_flow(self, name: str) -> None:
         with contextlib.suppress(OptionDoesNotExist):  # an unknown flow isn't highlighted

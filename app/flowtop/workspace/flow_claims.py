@@ -1,0 +1,142 @@
+"""Which module-level flows a flow file defines, and the line that binds each.
+
+A flow file may import a flow from another flow file of its folder (Prefect's subflow
+pattern: ``from child import child_flow``). That flow belongs to the file that defines
+it: the importer neither lists it as its own (a run of the importer would start it as a
+second top-level run) nor clashes with its owner over the name. A flow is the other
+file's when that file's module holds the very same object at module level; a flow that
+comes from a helper (a subfolder package, or a factory called here) is still claimed by
+the flow file that binds it, as before.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import sys
+import types
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..engine.flow import Flow
+from .flow_source import LoadFailed
+from .import_errors import same_file
+from .load_error import LoadError
+
+#: Files of the folder that are never flow files.
+SKIPPED_FILES = frozenset({"__init__.py", "__main__.py"})
+
+
+@dataclass
+class FoundFlows:
+    """A file's own module-level flows by name, and the line binding each (when known)."""
+
+    flows: dict[str, Flow]
+    lines: dict[str, int]
+
+
+def binding_lines(tree: ast.Module) -> dict[str, int]:
+    """The line where each module-level name is bound, to point duplicate flows at it."""
+    lines: dict[str, int] = {}
+
+    def bind(target: ast.AST, lineno: int) -> None:
+        for node in ast.walk(target):
+            if isinstance(node, ast.Name):
+                lines.setdefault(node.id, lineno)
+
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                bind(target, stmt.lineno)
+        elif isinstance(stmt, ast.AnnAssign | ast.AugAssign):
+            bind(stmt.target, stmt.lineno)
+        elif isinstance(stmt, ast.With):
+            for item in stmt.items:
+                if item.optional_vars is not None:
+                    bind(item.optional_vars, stmt.lineno)
+        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            lines.setdefault(stmt.name, stmt.lineno)
+    return lines
+
+
+def flow_of(value: Any) -> Flow | None:
+    if isinstance(value, Flow):
+        return value
+    if isinstance(value, types.ModuleType | type):
+        return None
+    try:
+        marked = getattr(value, "__flowtop_flow__", None)
+    except Exception:  # noqa: BLE001 - odd objects with a raising __getattr__
+        return None
+    return marked if isinstance(marked, Flow) else None
+
+
+def is_flow_file(file: Path, root: Path) -> bool:
+    """Whether ``file`` is one of the folder's own ``*.py`` files (a flow file's place)."""
+    return (
+        file.parent == root
+        and file.suffix == ".py"
+        and not file.name.startswith(".")
+        and file.name not in SKIPPED_FILES
+    )
+
+
+def _other_flow_modules(path: Path, root: Path) -> Iterator[types.ModuleType]:
+    """Modules imported from the folder's other flow files (``import child`` runs
+    ``child.py`` as a plain module beside the loader's own copy)."""
+    inside = str(root) + os.sep  # (``root`` is on ``sys.path`` as it is written)
+    for module in list(sys.modules.values()):
+        file = getattr(module, "__file__", None)
+        if not isinstance(file, str) or not file.startswith(inside):
+            continue
+        where = Path(os.path.abspath(file))
+        if where != path and is_flow_file(where, root):
+            yield module
+
+
+def _held_elsewhere(flows: list[Flow], path: Path, root: Path) -> set[int]:
+    """The ids of ``flows`` that another flow file of ``root`` holds at module level."""
+    wanted = {id(flow) for flow in flows}
+    held: set[int] = set()
+    for module in _other_flow_modules(path, root):
+        for value in list(vars(module).values()):
+            flow = value if id(value) in wanted else flow_of(value)
+            if flow is not None and id(flow) in wanted:
+                held.add(id(flow))
+    return held
+
+
+def find_flows(path: Path, module: types.ModuleType, tree: ast.Module, root: Path) -> FoundFlows:
+    """Module-level flows ``module`` defines, by name; two flows with one name is an
+    error. Flows another flow file of ``root`` defines (imported from it) are left out."""
+    found: dict[str, tuple[str, Flow]] = {}
+    lines = binding_lines(tree)
+    bound = [
+        (var, flow)
+        for var, value in list(vars(module).items())
+        if (flow := flow_of(value)) is not None
+        and (flow.source is None or same_file(flow.source, path))
+    ]
+    foreign = _held_elsewhere([flow for _, flow in bound], path, root) if bound else set()
+    for var, flow in bound:
+        if id(flow) in foreign:
+            continue
+        if flow.name in found:
+            first_var, first = found[flow.name]
+            if first is flow:
+                continue
+            raise LoadFailed(
+                LoadError(
+                    path,
+                    lines.get(var),
+                    None,
+                    f"two flows named {flow.name!r} ({first_var} at line {lines.get(first_var, '?')} and {var})",
+                )
+            )
+        found[flow.name] = (var, flow)
+    return FoundFlows(
+        {name: flow for name, (_, flow) in found.items()},
+        {name: lines[var] for name, (var, _) in found.items() if var in lines},
+    )

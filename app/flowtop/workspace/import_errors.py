@@ -1,0 +1,118 @@
+"""An exception raised while importing a flow file, as the line in the user's file.
+
+flowtop's own frames are left out (they say nothing the message doesn't), a failure in a
+helper names the helper's line, and a relative import (``from .helpers import x``) is
+said to be unsupported in a flow file: flow files are top-level modules, and Python's
+own message named the package the loader imports them under (``flowtop_flows``).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import traceback
+from pathlib import Path
+
+from .load_error import LoadError, display_path, unread_prefect_hint
+
+_FLOWTOP_PACKAGE = Path(__file__).resolve().parent.parent
+
+
+def same_file(a: str | None, b: Path) -> bool:
+    if not a:
+        return False
+    return os.path.normcase(os.path.abspath(a)) == os.path.normcase(str(b))
+
+
+def _inside(filename: str, folder: Path) -> bool:
+    try:
+        return Path(filename).resolve().is_relative_to(folder)
+    except (OSError, ValueError):
+        return False
+
+
+def import_error(
+    path: Path,
+    exc: BaseException,
+    *,
+    prefect_compat: bool,
+    tree: ast.Module | None = None,
+    root: Path | None = None,
+) -> LoadError:
+    """Point an exception raised while importing ``path`` at the line in ``path``."""
+    frames = [
+        frame
+        for frame in traceback.extract_tb(exc.__traceback__)
+        if not _inside(frame.filename, _FLOWTOP_PACKAGE)
+    ]
+    line = None
+    for frame in frames:
+        if same_file(frame.filename, path):
+            line = frame.lineno
+    relative = _relative_import(path, exc, frames, tree, root)
+    if relative is not None:
+        return LoadError(path, line, None, relative)
+    message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    if isinstance(exc, SyntaxError) and exc.filename and not same_file(exc.filename, path):
+        message = f"SyntaxError in {display_path(exc.filename)}:{exc.lineno}: {exc.msg}"
+    elif (
+        frames
+        and not same_file(frames[-1].filename, path)
+        and not frames[-1].filename.startswith("<")
+    ):
+        message += f" (raised in {display_path(frames[-1].filename)}:{frames[-1].lineno})"
+    missing = (exc.name or "") if isinstance(exc, ModuleNotFoundError) else ""
+    if not prefect_compat and missing.split(".")[0] == "prefect":
+        message += "; " + unread_prefect_hint([path.name])  # drop-in mode would provide it
+    return LoadError(path, line, None, message)
+
+
+def _relative_import(
+    path: Path,
+    exc: BaseException,
+    frames: list[traceback.FrameSummary],
+    tree: ast.Module | None,
+    root: Path | None,
+) -> str | None:
+    """What to say when ``exc`` is a relative import failing in a flow file: ``path``
+    itself, or another flow file of ``root`` that ``path`` imports."""
+    last = frames[-1] if frames else None
+    if not isinstance(exc, ImportError) or last is None or last.lineno is None:
+        return None
+    line = last.lineno
+    where = Path(os.path.abspath(last.filename))
+    if same_file(last.filename, path):
+        source = tree
+    elif root is not None and where.parent == root and where.suffix == ".py":
+        source = _parse(where)
+    else:
+        return None  # a helper package's relative imports work; its error is its own
+    statement = _relative_at(source, line) if source is not None else None
+    if statement is None:
+        return None
+    shown = f"from {'.' * statement.level}{statement.module or ''} import …"
+    module = statement.module
+    instead = f"from {module} import …" if module else f"import {statement.names[0].name}"
+    place = "" if same_file(last.filename, path) else f" (in {display_path(where)}:{line})"
+    return (
+        f"relative imports are not supported in a flow file{place}: flow files are "
+        f"top-level modules, so write {instead!r} instead of {shown!r}"
+    )
+
+
+def _relative_at(tree: ast.Module, line: int) -> ast.ImportFrom | None:
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.level > 0
+            and node.lineno <= line <= (node.end_lineno or node.lineno)
+        ):
+            return node
+    return None
+
+
+def _parse(file: Path) -> ast.Module | None:
+    try:
+        return ast.parse(file.read_bytes(), str(file))
+    except (OSError, SyntaxError, ValueError):
+        return None
