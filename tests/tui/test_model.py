@@ -10,7 +10,7 @@ from flowtop.engine import Flow, Retry, Runner, task
 from flowtop.engine.events import ErrorInfo, RunFinished, RunStarted, TaskOutput, TaskStateChanged
 from flowtop.engine.records import Attempt
 from flowtop.engine.states import StateType
-from flowtop.tui.model import RunModel, RunStore, fmt_duration
+from flowtop.tui.model import RunModel, RunStore, TaskRow, fmt_duration
 from flowtop.tui.row_views import counts_text, view_order
 from flowtop.workspace.run_log import RunInterrupted
 
@@ -447,3 +447,16 @@ def test_a_pending_task_of_a_live_run_says_what_it_waits_for() -> None:
     assert run.waiting_for("b", ["a"]).startswith("a free worker")
     store.apply_batch([RunFinished("r1", "etl", 1, S.CANCELLED, {}, 2.0, T0 + 3)])
     assert run.waiting_for("b", ["a"]) == ""  # the run is over: it waits for nothing
+
+
+def test_a_long_task_name_gives_way_to_the_state_in_the_detail_title() -> None:
+    """At 100 columns the title showed only the cut name: no `✗ Failed  attempt 2/2`."""
+    from flowtop.tui.widgets.detail_pane import title_text
+
+    row = TaskRow("a_very_long_task_name_" + "x" * 120, 0, StateType.FAILED, max_attempts=2)
+    row.attempt = 2
+    title = title_text(row, 0.0, width=80)
+    title.truncate(80, overflow="ellipsis")
+    assert title.plain.endswith("Failed  attempt 2/2") and "a_very_long_task_name_" in title.plain
+    short = TaskRow("load", 0, StateType.FAILED, max_attempts=2)
+    assert title_text(short, 0.0, width=80).plain.startswith("load  ")  # not padded

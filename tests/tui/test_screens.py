@@ -156,6 +156,18 @@ def policy(real_workspace):
     return real_workspace.policy_for(flow, flow.nodes["fetch_orders"])
 
 
+@pytest.mark.parametrize("size", [(40, 12), (60, 16)])
+async def test_the_editor_s_save_button_shows_on_a_small_terminal(real_workspace, size):
+    """At 40×12 the fields took the dialog's height and its buttons were drawn off screen:
+    the buttons stay at the dialog's foot, the fields scroll."""
+    app = editor_app(real_workspace)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        save = app.screen.query_one("#save", Button)
+        assert app.screen.region.contains_region(save.region), (save.region, size)
+        assert "Save" in screen_text(app)
+
+
 async def test_editor_is_prefilled_and_names_each_layer(real_workspace):
     app = editor_app(real_workspace)
     async with app.run_test(size=SIZE) as pilot:

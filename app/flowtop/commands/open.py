@@ -56,6 +56,8 @@ def no_screen() -> str:
     ``flowtop flows < /dev/null``, ``2> log``) it spun a core forever, writing its escapes
     into the file; ``TERM=dumb`` got full-screen truecolor escapes it shows as text.
     """
+    if os.environ.get("TEXTUAL_DRIVER"):  # a driver of its own (`flowtop serve`'s, on pipes)
+        return ""
     for name, stream in (("stdin", sys.__stdin__), ("stderr", sys.__stderr__)):
         if stream is None or not stream.isatty():
             return f"{name} is not a terminal"

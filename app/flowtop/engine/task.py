@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
+import types
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, NoReturn, overload
@@ -124,6 +126,18 @@ class Task:
         #: Its cache policy and expiration (``caching``); None: every call runs.
         self.caching = caching_of(options, f"task {self.name!r}")
         self._signature, self._arity = _call_shape(fn)
+
+    def __get__(self, instance: object, owner: type | None = None) -> Task:
+        """``@task`` on a method: read from an instance, the task is a copy bound to it,
+        as Prefect 3 binds one (``Loader("sales").load(rows)`` passes the instance as
+        ``self``; it said "missing a required argument: 'rows'"). Read from the class, or
+        wrapping a ``staticmethod``, it is the task itself."""
+        if instance is None or isinstance(self.fn, staticmethod):
+            return self
+        bound = copy.copy(self)
+        bound.fn = types.MethodType(self.fn, instance)
+        bound._signature, bound._arity = _call_shape(bound.fn)
+        return bound
 
     def check_call(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
         """Refuse arguments the function cannot take where the call is made, as Prefect

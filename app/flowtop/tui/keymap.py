@@ -149,13 +149,16 @@ class KeyActions(_AppBase):
 
     def help_bindings(self) -> list[Binding]:
         """What `?` lists: the app's keys on the main screen; on another screen (the
-        history) that screen's own, and `?` and `q` (it listed r, f, t there, which do
-        nothing on it, and not its own a, Enter or Escape)."""
+        history) that screen's own and its focused table's, and `?` and `q` (it listed r,
+        f, t there, which do nothing on it, and not its own a, Enter, Escape or j k g G)."""
         bindings = self.live_bindings()
         screen = self.screen
         if screen is self.screen_stack[0]:
             return bindings
         own = [b for b in screen.BINDINGS if isinstance(b, Binding)]
+        focused = screen.focused  # flowtop's own table keys there too (j k g G)
+        if focused is not None and type(focused).__module__.startswith("flowtop."):
+            own += [b for b in type(focused).BINDINGS if isinstance(b, Binding)]
         return [*own, *(b for b in bindings if b.action in ("help", "quit"))]
 
     def key_for(self, action: str) -> str:

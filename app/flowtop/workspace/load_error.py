@@ -7,6 +7,7 @@ loader (see ``flow_host.py``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,8 +34,11 @@ class Stopped(KeyboardInterrupt):
     exit_code = 130
 
 
-#: A folder file is executed only when its source mentions one of these.
-FLOW_MARKERS = (b"flowtop", b"Flow")
+#: A folder file is executed only when its source mentions flowtop or a ``Flow`` (as a
+#: word: a report script's ``class CashFlow`` ran it as a flow file, "defines no flows").
+FLOW_MARKERS = re.compile(rb"flowtop|\bFlow\b")
+#: The same in drop-in mode, where a Prefect flow file needs no flowtop name.
+FLOW_OR_PREFECT_MARKERS = re.compile(rb"flowtop|\bFlow\b|prefect")
 
 
 def readable_sources(paths: Iterable[Path]) -> Iterator[tuple[Path, bytes]]:
@@ -54,8 +58,7 @@ def prefect_only(paths: Iterable[Path]) -> list[Path]:
     return [
         path
         for path, data in readable_sources(paths)
-        if not any(m in data for m in FLOW_MARKERS)
-        and (b"from prefect" in data or b"import prefect" in data)
+        if not FLOW_MARKERS.search(data) and (b"from prefect" in data or b"import prefect" in data)
     ]
 
 

@@ -43,7 +43,14 @@ from .flow_order import file_order, in_file_order
 from .flow_source import LoadFailed, decode_source, parse_source, read_source
 from .import_errors import import_error
 from .import_graph import ImportGraph
-from .load_error import FLOW_MARKERS, LoadError, Stopped, display_path, readable_sources
+from .load_error import (
+    FLOW_MARKERS,
+    FLOW_OR_PREFECT_MARKERS,
+    LoadError,
+    Stopped,
+    display_path,
+    readable_sources,
+)
 
 
 @dataclass
@@ -218,9 +225,9 @@ class Loader:
         """Drop-in mode: ``[workspace] prefect_compat`` or forced by the environment."""
         return self.prefect_compat or forced_compat()
 
-    def markers(self) -> tuple[bytes, ...]:
+    def markers(self) -> re.Pattern[bytes]:
         """A folder file is imported only when its source mentions one of these."""
-        return (*FLOW_MARKERS, b"prefect") if self.compat() else FLOW_MARKERS
+        return FLOW_OR_PREFECT_MARKERS if self.compat() else FLOW_MARKERS
 
     def module_of(self, flow_name: str) -> types.ModuleType | None:
         path = self.flow_files.get(flow_name)
@@ -313,7 +320,7 @@ class Loader:
     def _load_one(self, path: Path, *, force: bool) -> LoadedModule | None:
         data = read_source(path)
         compat = self.compat()
-        if not force and not any(marker in data for marker in self.markers()):
+        if not force and not self.markers().search(data):
             return None
         text = decode_source(path, data)
         tree = parse_source(path, text)
@@ -489,12 +496,12 @@ def _naming(paths: list[Path], flow: str) -> Path | None:
     return found[0] if len(found) == 1 else None
 
 
-def _to_import(path: Path, force: bool, markers: tuple[bytes, ...]) -> bool:
+def _to_import(path: Path, force: bool, markers: re.Pattern[bytes]) -> bool:
     """Whether loading ``path`` would execute it (a regular file that mentions a marker)."""
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
             return False
-        return force or any(marker in path.read_bytes() for marker in markers)
+        return force or markers.search(path.read_bytes()) is not None
     except OSError:
         return False
 

@@ -31,7 +31,7 @@ class FormDialog(ModalScreen[Result], Generic[Result]):
     }
     FormDialog #title { text-style: bold; }
     FormDialog #hint { color: $text-muted; margin-top: 1; }
-    FormDialog #buttons { height: auto; margin-top: 1; align-horizontal: right; }
+    FormDialog #buttons { dock: bottom; height: auto; margin-top: 1; align-horizontal: right; }
     FormDialog #buttons Button { margin-left: 1; }
     """
 

@@ -22,10 +22,11 @@ from flowtop.attempt_story import wait_story
 from flowtop.engine.events import REUSED_FROM_SOURCE, ErrorInfo
 from flowtop.engine.layers import Layer
 from flowtop.engine.states import StateType
-from flowtop.formats import clock_time
+from flowtop.formats import clock_time, cut_cells
 from flowtop.looks import NOT_STARTED, run_error_text
 from flowtop.printable import as_left_on_screen, printable
 from flowtop.tui.model import AttemptView, TaskRow, fmt_duration
+from flowtop.tui.widgets.run_header import MIN_NAME
 from flowtop.tui.widgets.state_colors import LOOK_STYLE, looks
 from flowtop.workspace.load_error import LoadError
 
@@ -49,14 +50,16 @@ def _block(text: str) -> str:
     return text
 
 
-def title_text(row: TaskRow | None, now: float, styles: Mapping[str, str] = LOOK_STYLE) -> Text:
-    """The first line: changes every tick while a countdown or an attempt runs."""
+def title_text(
+    row: TaskRow | None, now: float, styles: Mapping[str, str] = LOOK_STYLE, width: int = 0
+) -> Text:
+    """The first line: changes every tick while a countdown or an attempt runs. In
+    ``width`` cells (0: any) the task's name gives way first, as the run header's flow
+    name does: a long one pushed the state and attempt off the line."""
     if row is None:
         return Text("No task selected", style="dim")
     _, _, look = row.look()
-    text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(row.key, style="bold")
-    text.append("  ")
+    text = Text("  ")
     text.append(row.state_text(now), style=styles[look])
     if row.max_attempts:
         text.append(f"  attempt {row.attempt_text()}")
@@ -64,7 +67,10 @@ def title_text(row: TaskRow | None, now: float, styles: Mapping[str, str] = LOOK
         text.append(f"  running for {fmt_duration(now - row.started, live=True)}")
     if row.state is StateType.AWAITING_RETRY and row.retry_due is not None:
         text.append(f"  (due {clock_time(row.retry_due)})", style="dim")
-    return text
+    key = cut_cells(row.key, max(MIN_NAME, width - text.cell_len)) if width else row.key
+    title = Text(no_wrap=True, overflow="ellipsis")
+    title.append(key, style="bold")
+    return title.append_text(text)
 
 
 def in_part(error: object) -> bool:
@@ -246,7 +252,7 @@ class DetailPane(VerticalScroll):
             return LOOK_STYLE
 
     def show_title(self, row: TaskRow | None, now: float) -> None:
-        self._set_title(title_text(row, now, self.styles_now))
+        self._set_title(title_text(row, now, self.styles_now, self.title_line.size.width))
 
     def _set_title(self, title: Text) -> None:
         """Asked ten times a second for a live row: redrawn only when it reads differently
