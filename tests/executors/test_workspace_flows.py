@@ -147,3 +147,36 @@ def test_dask_executor_from_settings_starts_and_stops_its_own_cluster(workspace)
     finally:
         runner.shutdown()
     assert cluster.status.name == "closed"
+
+
+PARTIAL = """
+    import functools
+
+    from flowtop import Flow, task
+
+
+    def add(a, b):
+        return a + b
+
+
+    add10 = task(functools.partial(add, 10), name="add10")
+
+    with Flow("partial") as flow:
+        add10(5)
+"""
+
+
+def test_a_partial_of_a_flow_file_s_function_runs_in_processes(tmp_path: Path) -> None:
+    """Its module was not shipped (a partial has no ``__module__``): the attempt failed
+    with "No module named 'flowtop_flows'", a name the user never wrote."""
+    (tmp_path / "partial.py").write_text(textwrap.dedent(PARTIAL))
+    ws = Workspace(tmp_path)
+    try:
+        ws.load()
+        runner = ws.make_runner(executor="process", workers=1)
+        try:
+            assert runner.run(ws.flows["partial"])["add10"].result == 15
+        finally:
+            runner.shutdown()
+    finally:
+        ws.close()

@@ -15,6 +15,7 @@ matches an exception raised on a worker.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
@@ -68,6 +69,8 @@ def _register_by_value(fn: Callable[..., Any]) -> None:
     Helpers are the modules whose file lies in the folder of a loaded flow module (not an
     installed package, not flowtop itself). Done again when a reload makes a new module.
     """
+    while isinstance(fn, functools.partial):  # `task(partial(add, 10))`: add's module
+        fn = fn.func
     name = getattr(fn, "__module__", None) or ""
     module = sys.modules.get(name)
     if (

@@ -29,7 +29,8 @@ from flowtop.engine.records import Attempt
 from flowtop.engine.states import StateType
 from flowtop.formats import RETRY_ONLY, precise_duration, short_duration, try_text
 from flowtop.looks import INTERRUPTED_LOOK, REUSED_LOOK, STATE_LOOK
-from flowtop.printable import has_control, printable
+from flowtop.printable import printable
+from flowtop.tui.safe_events import printable_event, unsafe
 from flowtop.workspace.run_log import RunInterrupted
 
 S = StateType
@@ -359,8 +360,8 @@ class RunModel:
     def _task_event(self, row: TaskRow, ev: TaskStateChanged) -> None:
         if (
             ev.error is not None or ev.output or ev.message or ev.result or ev.delay_explained
-        ) and _unsafe(ev):
-            ev = _printable_event(ev)
+        ) and unsafe(ev):
+            ev = printable_event(ev)
         state = ev.state
         if row.state is not state:
             self.counts[row.state] -= 1
@@ -430,37 +431,23 @@ def _try_widths(max_attempts: Sequence[int], retry_only: Sequence[bool]) -> tupl
     return long, compact
 
 
-def _unsafe(ev: TaskStateChanged) -> bool:
-    error = ev.error
-    texts: tuple[str, ...] = (ev.output, ev.message, ev.result or "", ev.delay_explained or "")
-    if error is not None:
-        texts += (error.type, error.message, error.traceback)
-    return any(has_control(text) for text in texts if text)
+class RunStartedElsewhere(RunStarted):
+    """A run's start, as the store client hands it over when another client (a TUI, a
+    browser tab, ``flowtop run``) started the run: see ``RunStore._newest``."""
 
-
-def _printable_event(ev: TaskStateChanged) -> TaskStateChanged:
-    """The event with its user-made text safe for the terminal (no raw ANSI escapes)."""
-    error = ev.error
-    if error is not None:
-        error = ErrorInfo(
-            printable(error.type), printable(error.message), printable(error.traceback)
-        )
-    return ev._replace(
-        error=error,
-        output=printable(ev.output),
-        message=printable(ev.message),
-        result=printable(ev.result) if ev.result is not None else None,
-        delay_explained=printable(ev.delay_explained),
-    )
+    __slots__ = ()
 
 
 class RunStore:
     """The runs the screen can show, by id, plus which one each flow shows.
 
-    A finished run stops being kept once a newer run of its flow started: only a flow's
-    newest run is ever shown (older ones are in the history), and keeping every run of a
-    session grew memory by ~10 MB per rerun of a 10,000-task flow. ``evicted`` lists the
-    ids dropped, so the app can let go of their engine handles too.
+    A flow shows its newest run, except that a run started elsewhere never takes the
+    place of a live run on screen (keys pressed there would act on a run the user did
+    not choose): it is kept beside it, which the header announces and ``w`` shows.
+    A finished run stops being kept once a newer run of its flow is shown: older ones are
+    in the history, and keeping every run of a session grew memory by ~10 MB per rerun of
+    a 10,000-task flow. ``evicted`` lists the ids dropped, so the app can let go of their
+    engine handles too.
     """
 
     def __init__(self) -> None:
@@ -526,7 +513,7 @@ class RunStore:
                     self.early_children.setdefault(event.parent_run, []).append(model)
                 for child in self.early_children.pop(run_id, ()):
                     _link(model, child)
-                self._newest(model)
+                self._newest(model, elsewhere=isinstance(event, RunStartedElsewhere))
                 changed[run_id] = set()
                 continue
             run = runs.get(run_id) or self._never_started(event)
@@ -537,7 +524,7 @@ class RunStore:
                 isinstance(event, RunFinished | RunInterrupted)
                 and self.latest.get(run.flow) != run_id
             ):
-                self._evict(run)  # superseded while it ran
+                self._ended_beside(run)
             keys = changed.get(run_id)
             if keys is None:
                 keys = changed[run_id] = set()
@@ -547,15 +534,29 @@ class RunStore:
                 keys.update(k for k, row in run.rows.items() if row.interrupted)
         return changed
 
-    def _newest(self, model: RunModel) -> None:
-        """``model`` is its flow's newest run: shown from now on; the one it replaces is
-        dropped once finished."""
+    def _newest(self, model: RunModel, *, elsewhere: bool = False) -> None:
+        """``model`` is its flow's newest run: shown from now on (the one it replaces is
+        dropped once finished), unless it was started ``elsewhere`` while the flow shows a
+        live run: then that one stays, and ``model`` is one of the flow's live runs."""
         previous = self.latest_for(model.flow)
         assert model.run_id is not None
         self.runs[model.run_id] = model
+        if elsewhere and previous is not None and previous.is_live:
+            return
         self.latest[model.flow] = model.run_id
         if previous is not None and not previous.is_live:
             self._evict(previous)
+
+    def _ended_beside(self, run: RunModel) -> None:
+        """``run``, not the one its flow shows, ended: newer than a finished shown run,
+        it is shown in its place (it may be the run ``w`` switched to); else dropped."""
+        shown = self.latest_for(run.flow)
+        if shown is not None and not shown.is_live and (run.number or 0) > (shown.number or 0):
+            assert run.run_id is not None
+            self.latest[run.flow] = run.run_id
+            self._evict(shown)
+        else:
+            self._evict(run)  # superseded while it ran
 
     def _never_started(self, event: Event | RunInterrupted) -> RunModel | None:
         """A run whose process died before logging its start (while importing its flow
@@ -565,6 +566,9 @@ class RunStore:
         latest = self.latest_for(event.flow)
         if latest is not None and (latest.number or 0) >= event.run:
             return None
+        mine = self.launched.get(event.flow)
+        if latest is not None and latest.is_live and (mine is None or mine.run_id != event.run_id):
+            return None  # another client's: no reason to leave the live run shown
         model = RunModel(event.flow, [], run_id=event.run_id, number=event.run, started=event.ts)
         self._newest(model)
         return model

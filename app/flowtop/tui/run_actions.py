@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from flowtop.engine.states import StateType
 from flowtop.tui.model import RunModel
-from flowtop.tui.run_control import RunControlError
+from flowtop.tui.run_control import AlreadyRerunning, RunControlError
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -151,7 +151,7 @@ class RunActions(_AppBase):
         check = partial(self.workspace.check_parameters, name)  # by the flow's own code
         self.push_screen(RunForm(name, self.workspace.shapes[name].parameters, last, check), given)
 
-    def _launch(self, action: Callable[[RunControl], RunModel]) -> bool:
+    def _launch(self, action: Callable[[RunControl], RunModel | None]) -> bool:
         """Start a run (False: a toast said why not); until its first event shows it,
         ``store.starting`` knows it."""
         started = self._act(action)
@@ -307,5 +307,15 @@ class RunActions(_AppBase):
             return
         if run.is_live or self._starting(name) is not None:
             return
-        if self._launch(lambda control: control.rerun_failed(run)):
+
+        def rerun(control: RunControl) -> RunModel | None:
+            # Every TUI open on the folder sees the save: the store lets one of them
+            # start the rerun; the others say which run it is (it shows in a moment).
+            try:
+                return control.rerun_failed(run)
+            except AlreadyRerunning as exc:
+                self.notify(exc.say(self.key_for), markup=False)
+                return None
+
+        if self._launch(rerun):
             self.notify(f"Auto-rerun of failed tasks in {name}", markup=False)

@@ -14,8 +14,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from flowtop.engine.events import RunStarted
 from flowtop.engine.states import StateType
-from flowtop.tui.model import RunModel
+from flowtop.tui.model import RunModel, RunStartedElsewhere
 
 if TYPE_CHECKING:
     from flowtop.tui.workspace_view import LocalWorkspace, WorkspaceView
@@ -36,6 +37,11 @@ class RunControlError(Exception):
 
     def say(self, key_for: Callable[[str], str]) -> str:
         return self.message.format(key=key_for(self.key)) if self.key else self.message
+
+
+class AlreadyRerunning(RunControlError):
+    """A rerun refused by the run store: its source, or a rerun of it, is live already
+    (another window may have started it a moment ago). Auto-rerun takes it as done."""
 
 
 class RunControl(Protocol):
@@ -63,13 +69,27 @@ class StoreControl:
         from flowtop.workspace.store_client import StoreClient
 
         self.workspace = workspace
+        self._sink = sink
         self.client = StoreClient(
             workspace.state_dir / "history.db",
-            sink,
+            self._deliver,
             executor=options.get("executor"),
             workers=options.get("workers"),
         )
         self.client.open()
+
+    def _deliver(self, events: list[Any]) -> None:
+        """The store's events to the screen, each run another client started marked so:
+        it is announced beside a live run the screen shows, not shown in its place."""
+        started = self.client.started
+        self._sink(
+            [
+                RunStartedElsewhere(*event)
+                if type(event) is RunStarted and event.run_id not in started
+                else event
+                for event in events
+            ]
+        )
 
     def _file_of(self, flow: str) -> Path:
         path = self.workspace.flow_files.get(flow)
@@ -94,13 +114,30 @@ class StoreControl:
         return run.run_id
 
     def rerun_failed(self, run: RunModel) -> RunModel:
-        source = self._source(run)
-        launched = self.client.start(self._file_of(run.flow), run.flow, rerun_of=source)
-        return _launched_run(run.flow, launched)
+        return self._rerun(run, None)
 
     def rerun_task(self, run: RunModel, key: str) -> RunModel:
+        return self._rerun(run, key)
+
+    def _rerun(self, run: RunModel, key: str | None) -> RunModel:
+        """A rerun of ``run``, unless the store knows it (or a rerun of it) is live."""
+        from flowtop.workspace.run_numbers import RerunRunning
+
         source = self._source(run)
-        launched = self.client.start(self._file_of(run.flow), run.flow, rerun_of=source, task=key)
+        path = self._file_of(run.flow)
+        try:
+            launched = self.client.start(path, run.flow, rerun_of=source, task=key)
+        except RerunRunning as exc:
+            if exc.source_number is None:
+                raise AlreadyRerunning(
+                    f"Run #{exc.number} is still running: press {{key}} to cancel it first",
+                    "cancel",
+                ) from None
+            where = "here" if exc.run_id in self.client.started else "in another window"
+            raise AlreadyRerunning(
+                f"Run #{exc.number}, a rerun of #{exc.source_number}, is already running "
+                f"(started {where})"
+            ) from None
         return _launched_run(run.flow, launched)
 
     def still_live(self, run: RunModel) -> bool:

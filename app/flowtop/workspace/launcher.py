@@ -4,7 +4,9 @@ A run started from the TUI, a browser tab or ``flowtop run --detach`` executes i
 ``flowtop run`` process in its own session: a hang-up of the terminal, ``q`` in the TUI
 or a closed tab never reaches it. It imports the flow file afresh, so the run uses the
 code and settings saved when it started. The starter picks the run id, so it can watch
-the run (or print its id) before the process has even imported the flows.
+the run (or print its id) before the process has even imported the flows. A client's
+rerun (``exclusive``) is recorded before its process starts, refused when one of the same
+source is live already (``run_numbers.reserve_rerun``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 from ..engine.runner import new_run_id
 from .places import STORE_FILE
 from .private import private_file, private_folder
-from .run_numbers import reserve_launched
+from .run_numbers import hand_over, reserve_launched, reserve_rerun
 
 #: The run processes' own output goes here: what says why a run never reached the store
 #: (a crash while importing), kept until the run's end is recorded (``forget_log``).
@@ -47,9 +49,18 @@ def launch(
     executor: str | None = None,
     workers: int | None = None,
     parameters: Mapping[str, Any] | None = None,
+    exclusive: bool = False,
 ) -> Launched:
-    """Start ``flowtop run PATH --flow FLOW`` detached; return at once with its run id."""
+    """Start ``flowtop run PATH --flow FLOW`` detached; return at once with its run id.
+
+    With ``exclusive``, a rerun (``rerun_of`` a full run id) is recorded first, and
+    ``run_numbers.RerunRunning`` raised, no process started, when its source or another
+    rerun of it is live."""
     run_id = new_run_id()
+    store = state_dir / STORE_FILE
+    reserved = (
+        reserve_rerun(store, flow, run_id, rerun_of) if exclusive and rerun_of is not None else None
+    )
     # ``--flow=NAME``: a name starting with "-" (a flow named "--detach") is a value,
     # not an option that leaves ``--flow`` without one
     command = [sys.executable, "-m", "flowtop", "run", str(path), f"--flow={flow}"]
@@ -64,20 +75,27 @@ def launch(
         command += ["--workers", str(workers)]
     if parameters:  # JSON values (``--param``, the TUI's form): JSON carries them exactly
         command += ["--params", json.dumps(dict(parameters), ensure_ascii=False)]
-    logs = private_folder(state_dir / LOGS)
-    log = private_file(logs / f"{run_id}.log")
-    with open(log, "wb", buffering=0) as out:
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # no SIGHUP from the terminal, no ^C from its group
-            close_fds=True,
-        )
+    try:
+        log = private_file(private_folder(state_dir / LOGS) / f"{run_id}.log")
+        with open(log, "wb", buffering=0) as out:
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # no SIGHUP from the terminal, no ^C from its group
+                close_fds=True,
+            )
+    except BaseException:
+        if reserved is not None:  # no process will take it: the record goes
+            hand_over(store, run_id, None)
+        raise
+    if reserved is not None:
+        hand_over(store, run_id, process.pid)
+        return Launched(run_id, process.pid, log, reserved)
     # Recorded now, with the new process as its owner: killed before it reserved the run
     # itself (its interpreter still starting), it left nothing, and `watch ID` waited.
-    number = reserve_launched(state_dir / STORE_FILE, flow, run_id, process.pid)
+    number = reserve_launched(store, flow, run_id, process.pid)
     return Launched(run_id, process.pid, log, number)
 
 

@@ -5,18 +5,23 @@ its number. A run process does so itself before it imports anything; the process
 launched it does so first, as soon as it has the new process's pid, so that a run
 killed in its first milliseconds (before its interpreter even started) still leaves a
 record, which readers then mark INTERRUPTED.
+
+A client's rerun is reserved before its process even exists (``reserve_rerun``), in the
+write transaction that checks no rerun of the same source is live already: two TUIs
+pressing ``f`` together, or both rerunning on one save, cannot both pass that check.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import time
 from pathlib import Path
 
 from . import store_schema
 from .ownership import LAUNCHED, Owner, boot_id, host_name, process_start
-from .reaper import connect
+from .reaper import connect, reap
 
 log = logging.getLogger("flowtop.history")
 
@@ -81,6 +86,85 @@ def reserve_launched(db: Path, flow: str, run_id: str, pid: int) -> int | None:
     except sqlite3.Error as exc:
         log.warning("%s: could not record launched run %s: %s", db, run_id, exc)
         return None
+
+
+class RerunRunning(Exception):
+    """A rerun was refused: its source, or a rerun of it, is running already."""
+
+    def __init__(self, run_id: str, number: int, source_number: int | None) -> None:
+        self.run_id = run_id
+        self.number = number
+        #: The source's number; None when the running run is the source itself.
+        self.source_number = source_number
+        what = "" if source_number is None else f", a rerun of #{source_number},"
+        super().__init__(f"run #{number}{what} is already running")
+
+
+def reserve_rerun(db: Path, flow: str, run_id: str, rerun_of: str) -> int | None:
+    """Record a rerun of ``rerun_of`` before its process starts (owned by this process
+    until ``hand_over``); its number. Raises ``RerunRunning`` when the source, or a rerun
+    of it, is live (its process launched, importing, or running): checked and recorded in
+    one write transaction, so of two processes asking at once only one gets the run.
+    None when the store could not be written: the run process records the run itself."""
+    if not db.is_file():
+        return None
+    me = Owner.current()
+    try:
+        conn = connect(db)
+        try:
+            with store_schema.write_transaction(conn):
+                reap(conn)  # a rerun whose process died is no reason to refuse
+                live = conn.execute(
+                    "SELECT r.run_id, r.number, src.number FROM runs r "
+                    "LEFT JOIN runs src ON src.run_id = r.rerun_of "
+                    "WHERE r.state = 'RUNNING' AND (r.rerun_of = ? OR r.run_id = ?) "
+                    "ORDER BY r.number DESC LIMIT 1",
+                    (rerun_of, rerun_of),
+                ).fetchone()
+                if live is not None:
+                    found, number, source = live
+                    raise RerunRunning(found, number, None if found == rerun_of else source)
+                owner = f"{me.host}:{os.getpid()}:{LAUNCHED}"
+                number = record_run(conn, flow, run_id, owner, me)
+                conn.execute("UPDATE runs SET rerun_of = ? WHERE run_id = ?", (rerun_of, run_id))
+                return number
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        log.warning("%s: could not record launched run %s: %s", db, run_id, exc)
+        return None
+
+
+def hand_over(db: Path, run_id: str, pid: int | None) -> None:
+    """The run ``reserve_rerun`` recorded goes to the process launched for it (``pid``),
+    unless that process took it already; with no process (it could not start) the
+    record goes, as if never made. Best effort: a record left with this process is
+    marked interrupted once it is gone."""
+    me = Owner.current()
+    mine = f"{me.host}:{os.getpid()}:{LAUNCHED}"
+    try:
+        conn = connect(db)
+        try:
+            with store_schema.write_transaction(conn):
+                if pid is None:
+                    conn.execute("DELETE FROM runs WHERE run_id = ? AND owner = ?", (run_id, mine))
+                    return
+                identity = Owner(host_name(), pid, boot_id(), process_start(pid))
+                conn.execute(
+                    "UPDATE runs SET owner = ?, host = ?, pid = ?, boot_id = ?, proc_start = ?, "
+                    "heartbeat = ? WHERE run_id = ? AND owner = ? AND state = 'RUNNING'",
+                    (
+                        f"{identity.host}:{pid}:{LAUNCHED}",
+                        *_columns(identity),
+                        time.time(),
+                        run_id,
+                        mine,
+                    ),
+                )
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        log.warning("%s: could not hand run %s to its process: %s", db, run_id, exc)
 
 
 def _columns(identity: Owner) -> tuple[str, int, str, str]:

@@ -26,6 +26,7 @@ from .launcher import Launched, launch
 from .owner_agent import enqueue
 from .private import private_folder
 from .run_log import LogTail, connect_reader
+from .run_numbers import RerunRunning
 from .store_errors import store_writable
 from .store_reader import StoreReader
 from .store_schema import SCHEMA_VERSION, check_version
@@ -174,7 +175,10 @@ class StoreClient:
     ) -> Launched:
         """Launch a run process for ``flow`` (from the file at ``path``).
         Raises ``PermissionError`` when the store is read-only here: the run would go
-        on unrecorded, and so unseen by every client, this one too."""
+        on unrecorded, and so unseen by every client, this one too. A rerun is refused
+        with ``RerunRunning`` when its source or a rerun of it is live, whoever started
+        it: the store checks and records it in one transaction (``reserve_rerun``), so
+        two clients rerunning one run at once (two TUIs on one save) start one rerun."""
         if not self.db.exists():  # deleted meanwhile: a new one, for the launcher to record in
             self._ensure_store()
             self._hurry.set()
@@ -183,16 +187,21 @@ class StoreClient:
                 f"{self.db} is read-only here, and a run it cannot record would go unseen "
                 "(flowtop history and watch still read it)"
             )
-        launched = launch(
-            path,
-            flow,
-            state_dir=self.db.parent,
-            rerun_of=rerun_of,
-            task=task,
-            executor=self.executor,
-            workers=self.workers,
-            parameters=parameters,
-        )
+        try:
+            launched = launch(
+                path,
+                flow,
+                state_dir=self.db.parent,
+                rerun_of=rerun_of,
+                task=task,
+                executor=self.executor,
+                workers=self.workers,
+                parameters=parameters,
+                exclusive=True,
+            )
+        except RerunRunning:
+            self._hurry.set()  # the run that is live: shown soon
+            raise
         self.started[launched.run_id] = launched
         self._hurry.set()
         return launched
