@@ -808,6 +808,46 @@ SCENARIOS: dict[str, str] = {
         def main():
             return observed(outcome_of(call))
     """,
+    "future_inside_dataclass": """
+        from dataclasses import dataclass
+        from prefect import flow, task
+        @dataclass
+        class Params:
+            rate: object = None
+        @task
+        def get_rate():
+            hit("get_rate")
+            return 100.0
+        @task
+        def show(value):
+            hit("show")
+            return repr(value)
+        @flow
+        def f():
+            return show(Params(get_rate.submit()))
+        def main():
+            return observed(outcome_of(f))
+    """,
+    "failed_state_messages": """
+        import time
+        from prefect import flow, task
+        @task
+        def bad():
+            hit("bad")
+            raise ValueError("meh")
+        @task(timeout_seconds=0.3)
+        def slow():
+            hit("slow")
+            time.sleep(1)
+        @flow
+        def f():
+            return [bad(return_state=True).message, slow(return_state=True).message]
+        @flow
+        def c():
+            raise RuntimeError("boom")
+        def main():
+            return observed(outcome_of(lambda: f() + [c(return_state=True).message]))
+    """,
     "task_in_task_returns_failed_state": """
         from prefect import flow, task
         from prefect.states import Failed

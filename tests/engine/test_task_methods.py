@@ -40,3 +40,25 @@ def test_a_bound_task_keeps_its_options_and_the_class_keeps_the_task() -> None:
         Loader("sales").load([1, 2])
     with Runner() as runner:
         assert runner.run(static).states["load"].result == "sales:3"
+
+
+class Report:
+    def __init__(self, region: str) -> None:
+        self.region = region
+
+    @flow
+    def build(self, day: int = 1) -> str:
+        return f"{self.region}-{day}"
+
+    @flow
+    @classmethod
+    def named(cls, day: int = 2) -> str:
+        return f"{cls.__name__}-{day}"
+
+
+def test_a_flow_method_and_a_flow_classmethod_are_bound_as_in_prefect() -> None:
+    """`Report("eu").build(3)` said "missing 'self'"; `@flow @classmethod`, "'classmethod'
+    object is not callable" (the docs' write-and-run example)."""
+    assert Report("eu").build(3) == "eu-3"
+    assert Report.named() == "Report-2" and Report("eu").named(5) == "Report-5"
+    assert Report("us").build(return_state=True).result() == "us-1"

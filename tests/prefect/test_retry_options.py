@@ -89,7 +89,8 @@ def test_retry_condition_fn_that_raises_means_no_retry() -> None:
     state = t(return_state=True)
     assert state.is_failed() and isinstance(state.result(raise_on_failure=False), ValueError)
     assert len(calls) == 1
-    assert "retry_condition_fn" in (state.message or "")
+    # Prefect's message (its engine logs the handler's error); flowtop's monitor says why
+    assert state.message == "Task run encountered an exception ValueError: task error"
 
 
 def test_retry_condition_fn_not_consulted_after_a_completed_attempt() -> None:

@@ -87,6 +87,20 @@ def test_an_unknown_attribute_is_an_attribute_error_and_dir_lists_the_known() ->
     assert "root_flow_run_id" in dir(flow_run) and "task_name" in dir(task_run)
 
 
+def test_each_module_lists_prefect_s_names_in_all() -> None:
+    """PrefectHQ/examples' access_run_context.py loops over `flow_run.__all__`: it raised
+    AttributeError. The names and their order are Prefect 3.9's."""
+    assert flow_run.__all__[:5] == ["id", "tags", "scheduled_start_time", "name", "flow_name"]
+    assert task_run.__all__ == [
+        "id", "tags", "name", "parameters", "run_count", "task_name", "api_url", "ui_url"
+    ]  # fmt: skip
+    assert all(hasattr(deployment, name) for name in deployment.__all__)
+    with prefect_imports():
+        from prefect.runtime import flow_run as prefect_flow_run  # type: ignore[import-not-found]
+
+        assert prefect_flow_run.__all__ == flow_run.__all__
+
+
 def test_drop_in_imports_read_the_run_when_asked() -> None:
     with prefect_imports():
         import prefect.runtime.flow_run  # type: ignore[import-not-found]

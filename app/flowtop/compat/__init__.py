@@ -85,7 +85,11 @@ def _runtime(part: str | None = None) -> Callable[[], dict[str, Any]]:
         if part is None:
             return {name: getattr(runtime, name) for name in runtime.__all__}
         module = getattr(runtime, part)
-        return {"__getattr__": module.__getattr__, "__dir__": module.__dir__}
+        return {
+            "__getattr__": module.__getattr__,
+            "__dir__": module.__dir__,
+            "__all__": module.__all__,
+        }
 
     return build
 

@@ -153,7 +153,8 @@ def timed_out(tr: TaskRun, how: str, *, no_retry: bool) -> tuple[TaskTimeout, De
     its final decision when it must not be retried (no worker could replace its thread)."""
     timeout = tr.policy.timeout or 0.0
     error = TaskTimeout(
-        f"attempt {tr.attempt} of {tr.key!r} ran past its timeout of {timeout:g}s ({how})"
+        f"attempt {tr.attempt} of {tr.key!r} ran past its timeout of {timeout:g}s ({how})",
+        timeout,
     )
     error.__traceback__ = None if tr.call is None else tr.call.stack  # the line it was on
     if not no_retry:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .context import current_flow, current_run
@@ -29,11 +30,33 @@ class Future:
 
     __slots__ = ()
 
+    @property
+    def key(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def state(self) -> Any:
+        raise NotImplementedError
+
     def wait(self, timeout: float | None = None) -> None:
         raise NotImplementedError
 
     def result(self, timeout: float | None = None, raise_on_failure: bool = True) -> Any:
         raise NotImplementedError
+
+    def add_done_callback(self, fn: Callable[[Any], object]) -> None:
+        """Prefect's ``add_done_callback``: ``fn(future)`` once the call is final; at once,
+        on this thread, when it is already. Otherwise on a thread of its own, so that a
+        callback that reads the result, or takes long, holds up no worker and no run."""
+        if self.state.is_final():
+            fn(self)
+            return
+
+        def when_done() -> None:
+            self.wait()
+            fn(self)
+
+        threading.Thread(target=when_done, name=f"flowtop-done-{self.key}", daemon=True).start()
 
 
 class FutureList(list[Any]):

@@ -14,8 +14,10 @@ Flow-level retries (``@flow(retries=2)``) are such reruns, started by the runner
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
+import types
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NoReturn, overload
@@ -101,6 +103,19 @@ class FlowFunction(Flow):
         #: Nodes the latest runs made, by key (see ``node``).
         self.known_nodes: dict[str, Node] = {}
         functools.update_wrapper(self, fn)
+
+    def __get__(self, instance: object, owner: type | None = None) -> FlowFunction:
+        """``@flow`` on a method or a classmethod: bound as Prefect 3 binds it (the
+        instance, or the class, is the first argument of each call); read from the class,
+        or wrapping a ``staticmethod``, it is the flow itself."""
+        fn = self.fn
+        if isinstance(fn, classmethod):
+            instance, fn = owner if owner is not None else type(instance), fn.__func__
+        if instance is None or isinstance(fn, staticmethod):
+            return self
+        bound = copy.copy(self)
+        bound.fn = types.MethodType(fn, instance)
+        return bound
 
     def parameters(self) -> list[ParameterInfo]:
         return signature_parameters(self.fn)

@@ -24,7 +24,7 @@ from .calls import InlineFuture
 from .context import child_of, parent_run, set_run
 from .errors import FlowRunNameError, Retry, RunCancelled, UpstreamFailed
 from .events import ErrorInfo, RunStarted
-from .graph import Node, Ref, find_refs, resolve_refs
+from .graph import Node, Ref, changed_fields, fields_of, find_refs, resolve_refs, with_fields
 from .parameters import given_json
 from .prefect_api import (
     STATE_ERRORS,
@@ -90,6 +90,10 @@ def _as_refs(
         if isinstance(value, list):
             return items
         return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
+    if depth < 4 and (fields := fields_of(value)) is not None:
+        return with_fields(
+            value, changed_fields(fields, lambda v: _as_refs(v, run, depth + 1, tolerant, allowed))
+        )
     return value
 
 

@@ -59,9 +59,18 @@ class RemoteTraceback(Exception):
 class TaskTimeout(TimeoutError):
     """An attempt ran past its ``timeout``. Retryable like any other exception."""
 
+    def __init__(self, message: str = "", timeout: float | None = None) -> None:
+        super().__init__(message)
+        #: The limit it ran past, in seconds: Prefect's state says it ("exceeded timeout of").
+        self.timeout = timeout
+
 
 class FlowRunTimeoutError(TimeoutError):
     """A ``@flow`` run went on past its ``timeout_seconds`` (Prefect 3's, of ``prefect.flow_engine``)."""
+
+    def __init__(self, message: str = "", timeout: float | None = None) -> None:
+        super().__init__(message)
+        self.timeout = timeout
 
 
 class RetriesExhausted(Exception):

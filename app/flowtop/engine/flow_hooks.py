@@ -40,7 +40,7 @@ from . import capture
 from .context import set_run
 from .errors import FlowRunTimeoutError
 from .hooks import call_hooks
-from .prefect_api import State
+from .prefect_api import State, failure_message
 from .prefect_context import flow_run_info
 from .states import StateType
 from .user_call import raise_in
@@ -76,8 +76,8 @@ def timed_out(seconds: float) -> tuple[FlowRunTimeoutError, str]:
     """What a run past its time limit raises to its caller, and its state's message
     (Prefect's two texts)."""
     return (
-        FlowRunTimeoutError(f"Scope timed out after {seconds} second(s)."),
-        f"Flow run exceeded timeout of {seconds} second(s)",
+        FlowRunTimeoutError(f"Scope timed out after {seconds} second(s).", seconds),
+        f"Flow run exceeded timeout of {seconds:g} second(s)",
     )
 
 
@@ -121,8 +121,7 @@ def ending_state(run: DynamicRun, kind: str) -> State[Any]:
         return State(StateType.FAILED, name="TimedOut", message=run.timed_out, data=error)
     if error is None:  # it returned states of which one did not complete
         return State(StateType.FAILED, data=run.value, message=run.states_failed)
-    message = f"Flow run encountered an exception: {type(error).__name__}: {error}"
-    return State(StateType.FAILED, data=error, message=message)
+    return State(StateType.FAILED, data=error, message=failure_message(error, "Flow"))
 
 
 def _crash_message(error: BaseException | None) -> str:

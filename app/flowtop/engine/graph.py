@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import copy
+import dataclasses
+import sys
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -73,13 +76,42 @@ def _dedupe(keys: Iterable[str]) -> list[str]:
 _CONTAINERS = (list, tuple, set, frozenset, dict)
 
 
+def fields_of(value: Any) -> dict[str, Any] | None:
+    """The fields of a dataclass instance or a pydantic model, by name, to look for
+    futures in (Prefect's ``visit_collection`` looks there too: ``show(P(rate=f))`` gave
+    the task the future); None for any other value."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    pydantic = sys.modules.get("pydantic")  # only a model's own module brings it in
+    if pydantic is not None and isinstance(value, pydantic.BaseModel):
+        return {name: getattr(value, name) for name in type(value).model_fields}
+    return None
+
+
+def with_fields(value: Any, changed: Mapping[str, Any]) -> Any:
+    """A shallow copy of ``value`` (see ``fields_of``) with ``changed`` fields, made
+    without calling its ``__init__``: its checks saw the future, and will not see a ref."""
+    if not changed:
+        return value
+    if dataclasses.is_dataclass(value):
+        copied = copy.copy(value)
+        for name, item in changed.items():
+            object.__setattr__(copied, name, item)  # a frozen dataclass too
+        return copied
+    return value.model_copy(update=dict(changed))
+
+
 def find_refs(value: Any, depth: int = 0) -> Iterable[Ref]:
-    """Refs inside list/tuple/set/dict arguments (``t([a(), b()])``), a few levels deep."""
+    """Refs inside list/tuple/set/dict arguments (``t([a(), b()])``), and inside dataclasses
+    and pydantic models, a few levels deep."""
     if isinstance(value, Ref):
         yield value
     elif depth < 4 and isinstance(value, _CONTAINERS):
         items = value.values() if isinstance(value, dict) else value
         for item in items:
+            yield from find_refs(item, depth + 1)
+    elif depth < 4 and (fields := fields_of(value)) is not None:
+        for item in fields.values():
             yield from find_refs(item, depth + 1)
 
 
@@ -87,8 +119,15 @@ def resolve_refs(value: Any, tasks: Mapping[str, Any], depth: int = 0) -> Any:
     """``value`` with every Ref (nested as ``find_refs`` finds them) replaced by its task's result."""
     if isinstance(value, Ref):
         return tasks[value.key].result
-    if depth >= 5 or not isinstance(value, _CONTAINERS):
+    if depth >= 5:
         return value
+    if not isinstance(value, _CONTAINERS):
+        fields = fields_of(value)
+        if fields is None:
+            return value
+        return with_fields(
+            value, changed_fields(fields, lambda v: resolve_refs(v, tasks, depth + 1))
+        )
     if isinstance(value, dict):
         return {k: resolve_refs(v, tasks, depth + 1) for k, v in value.items()}
     resolved = [resolve_refs(v, tasks, depth + 1) for v in value]
@@ -107,3 +146,8 @@ def resolve_inputs(node: Node, tasks: Mapping[str, Any]) -> tuple[list[Any], dic
     args = [tasks[a.key].result if isinstance(a, Ref) else a for a in node.args]
     kwargs = {k: tasks[v.key].result if isinstance(v, Ref) else v for k, v in node.kwargs.items()}
     return args, kwargs
+
+
+def changed_fields(fields: Mapping[str, Any], convert: Callable[[Any], Any]) -> dict[str, Any]:
+    """The fields ``convert`` changes, with their new values."""
+    return {name: new for name, old in fields.items() if (new := convert(old)) is not old}

@@ -93,7 +93,7 @@ def _timed_out(task: Task, how: str) -> TaskTimeout:
     # Prefect's wording ("timed out after 0.1 seconds"): code matching on it still matches.
     timeout = task.policy.timeout
     assert timeout is not None
-    return TaskTimeout(f"task {task.name!r} timed out after {timeout:g} seconds ({how})")
+    return TaskTimeout(f"task {task.name!r} timed out after {timeout:g} seconds ({how})", timeout)
 
 
 def run_inline(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> State:

@@ -289,10 +289,11 @@ def from_engine(
         from .errors import TaskTimeout
 
         name = "TimedOut" if isinstance(state.exception, TaskTimeout) else None  # as Prefect
+        error = state.exception
         return State(
             StateType.FAILED,
-            data=state.exception,
-            message=message,
+            data=error,
+            message=message if error is None else failure_message(error, "Task"),
             state_details=details,
             name=name,
         )
@@ -350,6 +351,21 @@ def returned_failure(error: BaseException | None) -> State[Any] | None:
     return state if isinstance(state, State) else None
 
 
+def failure_message(error: BaseException, run: str) -> str | None:
+    """The message Prefect 3 gives a ``run`` ("Task" or "Flow") that failed with ``error``:
+    a state the task returned keeps its own; a time limit says so; any other error is
+    "Task run encountered an exception ValueError: meh" (a flow's, with a colon). flowtop's
+    own monitor says why it was not retried instead; this is what Prefect code reads."""
+    returned = returned_failure(error)
+    if returned is not None:
+        return returned.message
+    limit = getattr(error, "timeout", None) if isinstance(error, TimeoutError) else None
+    if isinstance(limit, float | int):
+        return f"{run} run exceeded timeout of {limit:g} second(s)"
+    colon = ":" if run == "Flow" else ""
+    return f"{run} run encountered an exception{colon} {type(error).__name__}: {error}"
+
+
 def outcome_state(value: Any, error: BaseException | None) -> State[Any]:
     """Completed with ``value``, or Failed with ``error``; a returned collection of states
     of which one did not complete is a Failed state whose data is that collection."""
@@ -360,7 +376,7 @@ def outcome_state(value: Any, error: BaseException | None) -> State[Any]:
         return State(StateType.COMPLETED, data=value)
     if isinstance(error, STATE_ERRORS):  # made from a state's message: that message, as Prefect
         return State(StateType.FAILED, data=error, message=str(error))
-    return State(StateType.FAILED, data=error, message=f"{type(error).__name__}: {error}")
+    return State(StateType.FAILED, data=error, message=failure_message(error, "Flow"))
 
 
 # -- annotations (prefect.utilities.annotations) ---------------------------------------

@@ -269,4 +269,4 @@ def never() -> bool:
 
 
 def timed_out(name: str, timeout: float, how: str) -> TaskTimeout:
-    return TaskTimeout(f"attempt of {name!r} ran past its timeout of {timeout:g}s ({how})")
+    return TaskTimeout(f"attempt of {name!r} ran past its timeout of {timeout:g}s ({how})", timeout)

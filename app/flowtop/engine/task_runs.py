@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 from . import capture, tag_limits
 from .errors import TaskRunNameError
 from .hooks import acall_hooks, call_hooks
-from .prefect_api import State, StateDetails, TaskRun
+from .prefect_api import State, StateDetails, TaskRun, failure_message
 from .states import StateType
 from .tags import current_tags
 
@@ -281,7 +281,7 @@ def final_state(current: Any, value: Any, error: BaseException | None) -> State[
     return State(
         StateType.FAILED,
         data=error,
-        message=f"Task run encountered an exception {type(error).__name__}: {error}",
+        message=failure_message(error, "Task"),
         name="TimedOut" if isinstance(error, TaskTimeout) else None,
         state_details=details,
     )

@@ -16,6 +16,7 @@ FIELDS: Fields = {
 }
 
 __getattr__ = reader("deployment", FIELDS)
+__all__ = list(FIELDS)  # the names Prefect lists, each read by `__getattr__`
 
 
 def __dir__() -> list[str]:

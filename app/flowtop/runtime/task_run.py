@@ -25,14 +25,15 @@ FIELDS: Fields = {
     "id": lambda: _read("id", None),
     "tags": lambda: _read("tags", []),
     "name": lambda: _read("name", None),
-    "task_name": lambda: _read("task_name", None),
     "parameters": lambda: _read("parameters", {}),
     "run_count": lambda: _read("run_count", 0),
+    "task_name": lambda: _read("task_name", None),
     "api_url": lambda: None,
     "ui_url": lambda: None,
 }
 
 __getattr__ = reader("task_run", FIELDS)
+__all__ = list(FIELDS)  # the names Prefect lists, each read by `__getattr__`
 
 
 def __dir__() -> list[str]:
