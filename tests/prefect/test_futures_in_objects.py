@@ -4,7 +4,7 @@ and completed with the wrong value and no error."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -54,6 +54,24 @@ def test_a_future_inside_a_dataclass_is_its_result() -> None:
         "[Params(rate=100.0)]",
     ]
     assert set(result.flow.known_nodes["show"].upstream) == {"get_rate"}  # waited for it
+
+
+@dataclass
+class Lazy:
+    rate: Any
+    cache: dict[str, Any] = field(init=False, repr=False)  # never assigned
+
+
+def test_a_dataclass_with_a_field_never_set_is_passed_and_resolved() -> None:
+    """Looking at its fields raised AttributeError for the unset one: every call failed."""
+
+    @flow
+    def pipeline() -> list[int]:
+        plain, given = Lazy(5), Lazy(get_rate.submit())
+        return [int(show.fn(plain) == repr(plain)), int(show(given) == "Lazy(rate=100.0)")]
+
+    with Runner() as runner:
+        assert runner.run(pipeline).value == [1, 1]
 
 
 def test_a_future_inside_a_pydantic_model_is_its_result() -> None:

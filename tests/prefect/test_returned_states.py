@@ -153,3 +153,21 @@ async def test_state_result_is_awaited_in_async_code_and_futures_stay_sync() -> 
 
 def test_state_result_is_the_value_in_sync_code() -> None:
     assert Completed(data=5).result() == 5
+
+
+def test_a_flow_failing_on_its_task_s_timeout_did_not_exceed_a_limit_of_its_own() -> None:
+    """The task's TaskTimeout carries its limit: the flow's state said "Flow run exceeded
+    timeout of 0.2 second(s)", a limit the flow does not have."""
+    import time
+
+    @task(timeout_seconds=0.2)
+    def slow() -> None:
+        time.sleep(1)
+
+    @flow
+    def pipeline() -> None:
+        slow()
+
+    state = pipeline(return_state=True)
+    assert state.message.startswith("Flow run encountered an exception: TaskTimeout: ")
+    assert slow(return_state=True).message == "Task run exceeded timeout of 0.2 second(s)"

@@ -211,3 +211,22 @@ def test_a_run_name_template_that_cannot_be_made_blames_the_call_not_flowtop() -
     assert finished.error is not None
     frames = re.findall(r'File "([^"]+)"', finished.error.traceback)
     assert frames == [__file__], finished.error.traceback
+
+
+def test_task_run_state_is_the_attempt_s_running_state() -> None:
+    """It was None; Prefect gives the attempt's state, named Retrying on a retry."""
+    seen: list[tuple[str, str]] = []
+
+    @task(retries=1, retry_delay_seconds=0)
+    def t() -> None:
+        state = TaskRunContext.get().task_run.state
+        seen.append((state.name, state.type.value))
+        if len(seen) < 2:
+            raise ValueError("x")
+
+    @flow
+    def pipeline() -> None:
+        t()
+
+    pipeline()
+    assert seen == [("Running", "RUNNING"), ("Retrying", "RUNNING")]

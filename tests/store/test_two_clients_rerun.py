@@ -203,3 +203,24 @@ async def test_auto_rerun_on_a_save_another_window_already_reran_starts_nothing(
         workspace.close()
         settle(folder)
     assert [r.number for r in runs(folder)] == [1, 2]
+
+
+async def test_f_on_a_run_another_window_pruned_says_so_and_starts_nothing(
+    ws: Callable[..., Path],
+) -> None:
+    """It started a run that failed at once: "did not start: no run with id …"."""
+    folder, source = failed_run(ws)
+    done = flowtop("history", ".", "--prune", "0", "--json", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    shown = RunModel("etl", ("extract", "load"), run_id=source.run_id, number=1)
+    shown.state = None  # finished, as the window's copy says
+    window = control_on(folder)
+    try:
+        with pytest.raises(RunControlError) as refused:
+            window.rerun_failed(shown)
+    finally:
+        window.close(cancel=False)
+    assert refused.value.say(lambda action: "r") == (
+        "Run #1 of etl is no longer in the history (pruned): press r to run the flow"
+    )
+    assert runs(folder) == []

@@ -121,3 +121,44 @@ def test_renaming_the_flow_in_its_owner_frees_the_name(write, workspace, tmp_pat
     ws.reload_paths([owner])
     assert ws.errors == {}
     assert ws.flow_files == {"a-flow": refused, "z-flow": owner}
+
+
+SHARED_LIB = """
+from flowtop import flow
+
+@flow(name="shared")
+def shared_flow(x: int = 1):
+    return x
+"""
+
+SHARED_A = """
+from lib.flows import shared_flow
+from flowtop import flow
+
+@flow(name="a")
+def a():
+    return shared_flow(1)
+"""
+SHARED_B = """
+from lib.flows import shared_flow
+from flowtop import flow
+
+@flow(name="b")
+def b():
+    return shared_flow(2)
+"""
+
+
+def test_a_helper_flow_two_files_import_stays_listed_when_its_claimer_reloads(
+    write, workspace, tmp_path
+):
+    """The claiming file's reload found the flow in the other file and dropped it."""
+    write("lib/__init__.py", "")
+    write("lib/flows.py", SHARED_LIB)
+    a = write("a.py", SHARED_A)
+    write("b.py", SHARED_B)
+    ws = workspace()
+    assert "shared" in ws.flow_files
+    a.write_text(SHARED_A.replace("shared_flow(1)", "shared_flow(3)"))
+    ws.reload_paths([a])
+    assert "shared" in ws.flow_files

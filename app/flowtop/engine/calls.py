@@ -7,6 +7,7 @@ included, and gives an ``InlineFuture``.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -45,18 +46,19 @@ class Future:
         raise NotImplementedError
 
     def add_done_callback(self, fn: Callable[[Any], object]) -> None:
-        """Prefect's ``add_done_callback``: ``fn(future)`` once the call is final; at once,
-        on this thread, when it is already. Otherwise on a thread of its own, so that a
-        callback that reads the result, or takes long, holds up no worker and no run."""
-        if self.state.is_final():
-            fn(self)
-            return
+        """Prefect's ``add_done_callback``: ``fn(future)`` once the call is final (at once
+        when it is already); an exception it raises is logged."""
+        raise NotImplementedError
 
-        def when_done() -> None:
-            self.wait()
-            fn(self)
 
-        threading.Thread(target=when_done, name=f"flowtop-done-{self.key}", daemon=True).start()
+def call_back(fn: Callable[[Any], object], future: Future) -> None:
+    """A done callback, called; what it raises is logged (as ``concurrent.futures`` does)."""
+    try:
+        fn(future)
+    except Exception:  # the user's callback: it must not end the caller
+        logging.getLogger("flowtop.engine").exception(
+            "done callback %r of %s raised", fn, future.key
+        )
 
 
 class FutureList(list[Any]):
@@ -81,19 +83,24 @@ class FutureList(list[Any]):
 class InlineFuture(Future):
     """``task.submit()`` outside any flow: the call runs (retries included) on a thread."""
 
-    __slots__ = ("_task", "_done", "_state", "task_run_id")
+    __slots__ = ("_task", "_done", "_state", "_callbacks", "_lock", "task_run_id")
 
     def __init__(self, task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         self._task = task
         self._done = threading.Event()
         self._state: Any = None
+        self._callbacks: list[Callable[[Any], object]] = []
+        self._lock = threading.Lock()
         self.task_run_id = uuid.uuid4().hex
 
         def body() -> None:
             try:
                 self._state = run_inline(task, args, kwargs)
             finally:
-                self._done.set()
+                with self._lock:
+                    self._done.set()
+                for fn in self._callbacks:  # on this thread, as Prefect's are on the task's
+                    call_back(fn, self)
 
         threading.Thread(target=body, name=f"flowtop-submit-{task.name}", daemon=True).start()
 
@@ -117,6 +124,13 @@ class InlineFuture(Future):
 
     def result(self, timeout: float | None = None, raise_on_failure: bool = True) -> Any:
         return self.final_state(timeout).result(raise_on_failure=raise_on_failure)
+
+    def add_done_callback(self, fn: Callable[[Any], object]) -> None:
+        with self._lock:
+            if not self._done.is_set():
+                self._callbacks.append(fn)
+                return
+        call_back(fn, self)
 
     def __repr__(self) -> str:
         return f"<InlineFuture {self.key} {'done' if self._done.is_set() else 'running'}>"

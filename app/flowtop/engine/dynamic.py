@@ -17,11 +17,11 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
-import types
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NoReturn, overload
 
+from .binding import bound_to, unwrapped
 from .calls import InlineFuture, map_calls, plain_inputs, submit
 from .context import child_of, current_run, set_run
 from .delays import to_seconds
@@ -96,7 +96,7 @@ class FlowFunction(Flow):
             raise ValueError(f"flow {self.name!r}: retries must be an int >= 0, got {retries!r}")
         self.fn = fn
         #: ``async def``: calling it gives a coroutine; its body runs on its own loop.
-        self.is_async = inspect.iscoroutinefunction(fn)
+        self.is_async = inspect.iscoroutinefunction(unwrapped(fn))
         self.retries = retries
         self.retry_delay = to_seconds(retry_delay, what=f"flow {self.name!r}: retry_delay")
         self.__flowtop_flow__ = self
@@ -108,13 +108,11 @@ class FlowFunction(Flow):
         """``@flow`` on a method or a classmethod: bound as Prefect 3 binds it (the
         instance, or the class, is the first argument of each call); read from the class,
         or wrapping a ``staticmethod``, it is the flow itself."""
-        fn = self.fn
-        if isinstance(fn, classmethod):
-            instance, fn = owner if owner is not None else type(instance), fn.__func__
-        if instance is None or isinstance(fn, staticmethod):
+        fn = bound_to(self.fn, instance, owner)
+        if fn is None:
             return self
         bound = copy.copy(self)
-        bound.fn = types.MethodType(fn, instance)
+        bound.fn = fn
         return bound
 
     def parameters(self) -> list[ParameterInfo]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -159,10 +159,9 @@ class DynamicRun(FlowRun):
         self._outcome: StateType | None = None
         #: task key -> upstream keys whose failure it allows (``allow_failure``)
         self._tolerant: dict[str, frozenset[str]] = {}
-        #: event-loop futures of ``await task(...)`` calls, resolved when their task is final
-        self._async_waiters: dict[
-            str, list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]
-        ] = {}
+        #: what to do when a task is final, by key: wake an ``await task(...)`` (its event
+        #: loop's future), hand a done callback to its thread; called under the lock
+        self._on_final: dict[str, list[Callable[[], None]]] = {}
 
     # -- the function body ----------------------------------------------------------
     def _begin(self) -> None:
@@ -427,34 +426,39 @@ class DynamicRun(FlowRun):
         self._cond.notify_all()
 
     def _wake_waiters(self, tr: TaskRun) -> None:
-        """``tr`` is final: resolve what ``await``s it (under the lock)."""
-        for loop, waiter in self._async_waiters.pop(tr.key, ()):
-            _wake(loop, waiter)
+        """``tr`` is final: what waits for it goes on (under the lock)."""
+        for then in self._on_final.pop(tr.key, ()):
+            then()
 
     def _complete(self, tr: TaskRun, value: Any, **kwargs: Any) -> None:
         super()._complete(tr, value, **kwargs)
-        if self._async_waiters:
+        if self._on_final:
             self._wake_waiters(tr)
 
     def _fail(self, tr: TaskRun, error: BaseException, reason: str, **kwargs: Any) -> None:
         super()._fail(tr, error, reason, **kwargs)
-        if self._async_waiters:
+        if self._on_final:
             self._wake_waiters(tr)
 
     def _end_unrun(self, tr: TaskRun, state: StateType, message: str) -> None:
         super()._end_unrun(tr, state, message)
-        if self._async_waiters:
+        if self._on_final:
             self._wake_waiters(tr)
+
+    def when_final(self, tr: TaskRun, then: Callable[[], None]) -> None:
+        """Call ``then`` (quick, and under the run's lock) once ``tr`` is final: now, if it
+        is, or its run is over."""
+        with self._lock:
+            if tr.state.is_final or self.state is not StateType.RUNNING:
+                then()
+            else:
+                self._on_final.setdefault(tr.key, []).append(then)
 
     def add_waiter(
         self, tr: TaskRun, loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[None]
     ) -> None:
         """Resolve ``waiter`` (on ``loop``) once ``tr`` is final."""
-        with self._lock:
-            if tr.state.is_final or self.state is not StateType.RUNNING:
-                _wake(loop, waiter)
-            else:
-                self._async_waiters.setdefault(tr.key, []).append((loop, waiter))
+        self.when_final(tr, lambda: _wake(loop, waiter))
 
     def _final_state(self) -> StateType:
         """The function's outcome, as in Prefect: it returned → COMPLETED, it raised →

@@ -76,15 +76,28 @@ def _dedupe(keys: Iterable[str]) -> list[str]:
 _CONTAINERS = (list, tuple, set, frozenset, dict)
 
 
+#: Values whose fields are never looked at: most arguments, skipped at the cost of one check.
+_LEAVES = frozenset({str, bytes, int, float, bool, complex, type(None)})
+
+
 def fields_of(value: Any) -> dict[str, Any] | None:
-    """The fields of a dataclass instance or a pydantic model, by name, to look for
+    """The fields of a dataclass instance or a pydantic (2) model, by name, to look for
     futures in (Prefect's ``visit_collection`` looks there too: ``show(P(rate=f))`` gave
-    the task the future); None for any other value."""
+    the task the future); None for any other value. A field not set (``init=False``,
+    never assigned) is left out."""
+    if type(value) in _LEAVES:
+        return None
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        return {
+            f.name: getattr(value, f.name)
+            for f in dataclasses.fields(value)
+            if hasattr(value, f.name)
+        }
     pydantic = sys.modules.get("pydantic")  # only a model's own module brings it in
-    if pydantic is not None and isinstance(value, pydantic.BaseModel):
-        return {name: getattr(value, name) for name in type(value).model_fields}
+    model = getattr(pydantic, "BaseModel", None)
+    names = getattr(type(value), "model_fields", None)  # None for a pydantic 1 model
+    if model is not None and isinstance(value, model) and names is not None:
+        return {name: getattr(value, name) for name in names}
     return None
 
 

@@ -25,7 +25,7 @@ from typing import Any, Generic, TypeGuard, TypeVar
 from . import capture
 from .aloop import run_sync, running_loop
 from .context import current_run
-from .errors import UnfinishedRun, UpstreamFailed
+from .errors import FlowRunTimeoutError, TaskTimeout, UnfinishedRun, UpstreamFailed
 from .states import State as EngineState
 from .states import StateType
 
@@ -286,8 +286,6 @@ def from_engine(
             name="Cached" if cached else None,
         )
     if state.type is StateType.FAILED:
-        from .errors import TaskTimeout
-
         name = "TimedOut" if isinstance(state.exception, TaskTimeout) else None  # as Prefect
         error = state.exception
         return State(
@@ -359,9 +357,9 @@ def failure_message(error: BaseException, run: str) -> str | None:
     returned = returned_failure(error)
     if returned is not None:
         return returned.message
-    limit = getattr(error, "timeout", None) if isinstance(error, TimeoutError) else None
-    if isinstance(limit, float | int):
-        return f"{run} run exceeded timeout of {limit:g} second(s)"
+    own_limit = TaskTimeout if run == "Task" else FlowRunTimeoutError  # not a task's in a flow
+    if isinstance(error, own_limit) and error.timeout is not None:
+        return f"{run} run exceeded timeout of {error.timeout:g} second(s)"
     colon = ":" if run == "Flow" else ""
     return f"{run} run encountered an exception{colon} {type(error).__name__}: {error}"
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
-import types
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, NoReturn, overload
 
 from .aloop import running_loop
+from .binding import bound_to, unwrapped
 from .caching import caching_of
 from .calls import map_calls, plain_inputs, submit, wait_all
 from .context import current_flow, current_run
@@ -85,7 +85,7 @@ class Task:
     """A function plus its retry policy. Calling it inside ``with Flow(...)`` adds a node."""
 
     def __init__(self, fn: Callable[..., Any], *, name: str | None = None, **options: Any) -> None:
-        if not callable(fn):
+        if not callable(fn) and not isinstance(fn, classmethod):
             raise TypeError(f"@task needs a function, got {type(fn).__name__} {fn!r}")
         self.fn = fn
         self.name = name or getattr(fn, "__name__", None) or type(fn).__name__
@@ -105,9 +105,10 @@ class Task:
             self.policy = self.policy.with_values(Layer.TASK, retry_condition_fn=condition)
         functools.update_wrapper(self, fn)
         #: ``async def``: attempts run on the event loop; in async code a call is awaited.
-        self.is_async = inspect.iscoroutinefunction(fn)
+        plain = unwrapped(fn)
+        self.is_async = inspect.iscoroutinefunction(plain)
         #: A generator function (sync or async): a call gives a generator (``generators``).
-        self.is_generator = inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn)
+        self.is_generator = inspect.isgeneratorfunction(plain) or inspect.isasyncgenfunction(plain)
         if self.is_generator and self.policy.timeout is not None:
             raise TypeError(
                 f"task {self.name!r}: a generator task cannot have a timeout in flowtop"
@@ -130,13 +131,15 @@ class Task:
     def __get__(self, instance: object, owner: type | None = None) -> Task:
         """``@task`` on a method: read from an instance, the task is a copy bound to it,
         as Prefect 3 binds one (``Loader("sales").load(rows)`` passes the instance as
-        ``self``; it said "missing a required argument: 'rows'"). Read from the class, or
-        wrapping a ``staticmethod``, it is the task itself."""
-        if instance is None or isinstance(self.fn, staticmethod):
+        ``self``; it said "missing a required argument: 'rows'"); over a ``classmethod``,
+        to the class (``binding``). Read from the class, or over a ``staticmethod``, it is
+        the task itself."""
+        fn = bound_to(self.fn, instance, owner)
+        if fn is None:
             return self
         bound = copy.copy(self)
-        bound.fn = types.MethodType(self.fn, instance)
-        bound._signature, bound._arity = _call_shape(bound.fn)
+        bound.fn = fn
+        bound._signature, bound._arity = _call_shape(fn)
         return bound
 
     def check_call(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:

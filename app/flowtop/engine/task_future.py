@@ -5,10 +5,11 @@ return value makes of the run (Prefect 3's ``PrefectFuture`` and
 from __future__ import annotations
 
 import inspect
-from collections.abc import Generator
+from collections.abc import Callable, Generator
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from .calls import Future, InlineFuture
+from .calls import Future, InlineFuture, call_back
 from .errors import RunCancelled, UpstreamFailed
 from .prefect_api import State, from_engine, returned_failure, state_exception
 from .states import StateType
@@ -100,6 +101,16 @@ class TaskFuture(Future):
             returned = self._tr.returned
         return value if returned is None else returned
 
+    def add_done_callback(self, fn: Callable[[Any], object]) -> None:
+        """Called on one thread shared by every done callback, in turn, never under the
+        run's lock: a callback may read the result (a thread per future, a ``.map()`` of
+        10,000, would have been 10,000 threads)."""
+
+        def hand_over() -> None:
+            done_callbacks().submit(call_back, fn, self)
+
+        self._run.when_final(self._tr, hand_over)
+
     async def awaited(self, return_state: bool = False) -> Any:
         """Wait on the calling event loop (no thread held); the result, or the ``State``."""
         import asyncio  # a loop runs: imported already (not with flowtop: see ``aloop``)
@@ -155,3 +166,13 @@ def _futures_to_states(value: Any, depth: int = 0) -> Any:
             return items
         return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
     return value
+
+
+_done_callbacks: list[ThreadPoolExecutor] = []
+
+
+def done_callbacks() -> ThreadPoolExecutor:
+    """The one thread that calls the done callbacks of every ``TaskFuture``, made on first use."""
+    if not _done_callbacks:
+        _done_callbacks.append(ThreadPoolExecutor(1, thread_name_prefix="flowtop-done"))
+    return _done_callbacks[0]

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import types
 import uuid
 import weakref
 from collections.abc import Callable, Iterator
@@ -130,6 +131,8 @@ def task_run_of(current: Any, state: State[Any] | None = None) -> TaskRun:
         name = _run_names.get(run, {}).get(tr.key, tr.key)
         first = tr.attempts[0].started if tr.attempts else None
         tags = tag_limits.tags_of(run, tr)
+    if state is None:  # the attempt's own, as Prefect's task_run.state (Retrying on a retry)
+        state = State(StateType.RUNNING, name=_state_name(attempt))
     view = TaskRun(
         id=tr_id,
         name=name,
@@ -141,10 +144,7 @@ def task_run_of(current: Any, state: State[Any] | None = None) -> TaskRun:
         tags=sorted(tags),
         state=state,
     )
-    if state is not None:
-        view.state_name, view.state_type = state.name, state.type
-    else:
-        view.state_name = _state_name(attempt)
+    view.state_name, view.state_type = state.name, state.type
     return view
 
 
@@ -172,7 +172,12 @@ def parameters_of(current: Any) -> dict[str, Any]:
 def call_parameters(
     fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> dict[str, Any]:
-    """Prefect's ``get_call_parameters``: the call bound to the signature, defaults applied."""
+    """Prefect's ``get_call_parameters``: the call bound to the signature, defaults applied.
+    A task bound to an instance (``binding``) has it as its first parameter, ``self``, as
+    Prefect gives it: two instances' calls are two cache keys, not one."""
+    if isinstance(fn, types.MethodType):
+        args = (fn.__self__, *args)
+        fn = fn.__func__
     try:
         bound = inspect.signature(fn).bind(*args, **kwargs)
     except (TypeError, ValueError):

@@ -121,12 +121,18 @@ class StoreControl:
 
     def _rerun(self, run: RunModel, key: str | None) -> RunModel:
         """A rerun of ``run``, unless the store knows it (or a rerun of it) is live."""
-        from flowtop.workspace.run_numbers import RerunRunning
+        from flowtop.workspace.run_numbers import RerunRunning, SourceGone
 
         source = self._source(run)
         path = self._file_of(run.flow)
         try:
             launched = self.client.start(path, run.flow, rerun_of=source, task=key)
+        except SourceGone:  # it started a run that failed at once, "no run with id …"
+            raise RunControlError(
+                f"Run #{run.number} of {run.flow} is no longer in the history (pruned): "
+                "press {key} to run the flow",
+                "run",
+            ) from None
         except RerunRunning as exc:
             if exc.source_number is None:
                 raise AlreadyRerunning(

@@ -121,7 +121,7 @@ def find_flows(path: Path, module: types.ModuleType, tree: ast.Module, root: Pat
     ]
     foreign = _held_elsewhere([flow for _, flow in bound], path, root) if bound else set()
     for var, flow in bound:
-        if id(flow) in foreign:
+        if id(flow) in foreign and flow.source is None:  # one it claimed before stays its
             continue
         if flow.name in found:
             first_var, first = found[flow.name]

@@ -393,13 +393,14 @@ def describe_flow(workspace: Any, name: str, limits: Mapping[str, int]) -> dict[
     nodes = flow.task_nodes() if isinstance(flow, FlowFunction) else flow.nodes
     tasks = []
     # One policy object serves every call of a @task no table names: described once (a
-    # 20,000-task flow took `flowtop list` 2 s more than running it). Kept with the policy,
-    # so the id is not reused by another meanwhile.
+    # 20,000-task flow took `flowtop list` 2 s more than running it). Each is kept with
+    # its description, so no other policy can take its id meanwhile; the description is
+    # shared by its tasks' entries, which are only written out as JSON.
     described: dict[int, tuple[object, str, dict[str, dict[str, str]]]] = {}
     for key, node in nodes.items():
         policy = workspace.policy_for(flow, node)
         seen = described.get(id(policy))
-        if seen is None or seen[0] is not policy:
+        if seen is None:
             fields = {
                 f: {"value": v, "layer": layer} for f, (v, layer) in policy.describe().items()
             }

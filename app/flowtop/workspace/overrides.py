@@ -23,7 +23,7 @@ from typing import Any
 # `tomli_w.py` in a flows folder would otherwise be what the retry editor imports.
 import tomli_w
 
-from .private import FILE_MODE, private_folder
+from .private import FILE_MODE, private_file, private_folder
 
 HEADER = (
     "# Written by flowtop's retry editor. Highest settings layer: it beats flowtop.toml\n"
@@ -49,18 +49,33 @@ def write_toml_atomic(path: Path, data: dict[str, Any]) -> None:
     write_atomic(path, (HEADER + tomli_w.dumps(data)).encode("utf-8"))
 
 
+#: How long a writer waits for another process's hold on a file (a save takes milliseconds).
+LOCK_WAIT = 10.0
+
+
 @contextlib.contextmanager
 def locked(lock_path: Path) -> Iterator[None]:
     """One reader-writer of a file at a time, across processes: two windows saving at
-    once each read the other's change before writing their own."""
-    private_folder(lock_path.parent)
-    with open(lock_path, "a") as lock:
+    once each read the other's change before writing their own. Raises ``TimeoutError``
+    (an ``OSError``) when another process held it for ``LOCK_WAIT`` seconds (stopped
+    mid-save): said, rather than a window frozen for good."""
+    with open(private_file(lock_path), "a") as lock:
         try:
             import fcntl
         except ImportError:  # no flock here: a write may still race another process's
             yield
             return
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(
+                        f"{lock_path}: another flowtop process has held it for {LOCK_WAIT:g} s"
+                    ) from None
+                time.sleep(0.01)
         try:
             yield
         finally:
@@ -108,6 +123,11 @@ def with_task_values(
         else:
             table[key] = list(value) if isinstance(value, tuple) else value
     return prune(data, flow, task)
+
+
+def has_task(data: dict[str, Any], flow: str, task: str) -> bool:
+    """Whether the overrides ``data`` hold a table for the task."""
+    return task in data.get("flows", {}).get(flow, {}).get("tasks", {})
 
 
 def without_task(data: dict[str, Any], flow: str, task: str) -> dict[str, Any]:

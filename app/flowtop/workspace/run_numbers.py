@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from . import store_schema
+from .history_records import HistoryError
 from .ownership import LAUNCHED, Owner, boot_id, host_name, process_start
 from .reaper import connect, reap
 
@@ -88,6 +89,10 @@ def reserve_launched(db: Path, flow: str, run_id: str, pid: int) -> int | None:
         return None
 
 
+class SourceGone(Exception):
+    """A rerun was refused: its source run is no longer in the store (pruned meanwhile)."""
+
+
 class RerunRunning(Exception):
     """A rerun was refused: its source, or a rerun of it, is running already."""
 
@@ -103,8 +108,9 @@ class RerunRunning(Exception):
 def reserve_rerun(db: Path, flow: str, run_id: str, rerun_of: str) -> int | None:
     """Record a rerun of ``rerun_of`` before its process starts (owned by this process
     until ``hand_over``); its number. Raises ``RerunRunning`` when the source, or a rerun
-    of it, is live (its process launched, importing, or running): checked and recorded in
-    one write transaction, so of two processes asking at once only one gets the run.
+    of it, is live (its process launched, importing, or running), and ``SourceGone`` when
+    the source is no longer stored: checked and recorded in one write transaction, so of
+    two processes asking at once only one gets the run.
     None when the store could not be written: the run process records the run itself."""
     if not db.is_file():
         return None
@@ -112,8 +118,14 @@ def reserve_rerun(db: Path, flow: str, run_id: str, rerun_of: str) -> int | None
     try:
         conn = connect(db)
         try:
+            store_schema.check_version(conn, db)  # a newer store: its run process says so
             with store_schema.write_transaction(conn):
                 reap(conn)  # a rerun whose process died is no reason to refuse
+                if (
+                    conn.execute("SELECT 1 FROM runs WHERE run_id = ?", (rerun_of,)).fetchone()
+                    is None
+                ):
+                    raise SourceGone(rerun_of)  # its process would only fail to find it
                 live = conn.execute(
                     "SELECT r.run_id, r.number, src.number FROM runs r "
                     "LEFT JOIN runs src ON src.run_id = r.rerun_of "
@@ -130,7 +142,7 @@ def reserve_rerun(db: Path, flow: str, run_id: str, rerun_of: str) -> int | None
                 return number
         finally:
             conn.close()
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, HistoryError) as exc:
         log.warning("%s: could not record launched run %s: %s", db, run_id, exc)
         return None
 

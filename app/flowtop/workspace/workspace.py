@@ -468,9 +468,11 @@ class Workspace:
 
     def clear_override(self, flow: str, task: str) -> None:
         """Remove the task's table from ``.flowtop/overrides.toml`` (and tables left empty)."""
+        if not overrides_file.has_task(self._current_overrides(), flow, task):
+            return  # nothing to clear: no lock taken (nor its file made, in a read-only folder)
         with self._lock, self._overrides_locked():
             data = self._current_overrides()
-            if task not in data.get("flows", {}).get(flow, {}).get("tasks", {}):
+            if not overrides_file.has_task(data, flow, task):
                 return
             overrides_file.write_toml_atomic(
                 self.overrides_path, overrides_file.without_task(data, flow, task)
