@@ -305,6 +305,37 @@ def test_a_killed_owner_s_run_is_marked_interrupted_by_a_reader(ws) -> None:
     tail.close()
 
 
+def test_a_dead_run_in_a_store_that_cannot_be_written_reads_interrupted(
+    ws, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A read-only store (a colleague's): nothing can mark the run, and `history` said
+    RUNNING for good while `watch` waited for ever. (As root every file is writable: the
+    store's refusal is stood in for by a reaper that marks nothing.)"""
+    import argparse
+
+    from flowtop.commands import history, watch
+    from flowtop.workspace import history as workspace_history
+
+    folder = ws(waiting=WAITING)
+    owner = run_process(folder, output=False)
+    wait_until(lambda: runs(folder, "RUNNING"), "a live run")
+    owner.kill()
+    owner.wait()
+    for module in (history, workspace_history):
+        monkeypatch.setattr(module, "reap_store", lambda db: [])
+    args = argparse.Namespace(
+        path=str(folder), run=None, flow=None, limit=50, json=True, prune=None
+    )
+    assert history.main(args) == 0
+    (record,) = json_lines(capsys.readouterr().out)
+    assert record["state"] == "INTERRUPTED" and "(not marked: " in record["note"]
+    watched = argparse.Namespace(target=[str(folder)], flow=None, json=False)
+    assert watch.main(watched) == 1
+    said = capsys.readouterr().out
+    assert "INTERRUPTED: its process (pid" in said and "(not marked: " in said
+    assert [r.state for r in runs(folder)] == ["RUNNING"]  # as stored: nothing wrote
+
+
 def test_a_store_from_a_newer_flowtop_is_refused_and_left_untouched(ws) -> None:
     folder = ws(etl=ETL)
     flowtop("run", ".", cwd=folder)

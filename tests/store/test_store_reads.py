@@ -147,6 +147,18 @@ def test_a_run_is_named_by_the_number_history_prints(
     assert isinstance(record, RunRecord) and record.run_id == found
 
 
+def test_cancel_takes_the_flow_whose_run_number_it_is(db: Path) -> None:
+    """It told the user to add --flow NAME, which it did not take."""
+    from flowtop.cli import build_parser
+
+    args = build_parser("cancel").parse_args(
+        ["cancel", str(db.parent.parent), "#2", "--flow", "etl"]
+    )
+    assert args.flow == "etl"
+    record = find_run(db, "#2", args.flow, "cancel")
+    assert isinstance(record, RunRecord) and record.run_id == "abc100000002"
+
+
 def test_a_number_several_flows_have_asks_for_the_flow(
     db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -290,6 +290,22 @@ def test_a_changed_helper_is_reimported_with_the_flows_using_it(
     assert ws.flows["other"] is other  # untouched: it does not import helper
 
 
+def test_a_changed_module_of_a_package_is_the_one_the_reload_names(write, workspace):
+    """`pkg/util.py` saved: the toast named `pkg/__init__.py` (evicted with it), not util."""
+    write("pkg/__init__.py", "from .util import VALUE\n")
+    util = write("pkg/util.py", "VALUE = 1\n")
+    write(
+        "etl.py",
+        "from flowtop import Flow, task\nimport pkg\n\n"
+        "@task\ndef get():\n    return pkg.VALUE\n\nflow = Flow('etl')\nflow.add_task(get)\n",
+    )
+    ws = workspace()
+    util.write_text("VALUE = 22\n")
+    change = ws.reload_paths([util])
+    assert ws.flows["etl"].nodes["get"].task.fn() == 22
+    assert "pkg/util.py" in change.helpers  # (with the package it belongs to)
+
+
 def test_helpers_are_followed_transitively_and_into_packages(write, workspace, tmp_path):
     consts = write("lib/consts.py", "VALUE = 1\n")
     write("lib/__init__.py", "")

@@ -347,6 +347,22 @@ def test_two_windows_saving_at_once_both_keep_their_change(etl, workspace, monke
     assert saved == {"extract": {"max_retries": 5}, "load": {"max_retries": 7}}
 
 
+def test_a_save_waits_a_little_for_a_window_stopped_mid_save_then_says_so(etl, monkeypatch):
+    """Waiting for good froze the window; past the host's answer time it blamed the host."""
+    import fcntl
+
+    ws = etl()
+    monkeypatch.setattr(overrides_file, "LOCK_WAIT", 0.2)
+    lock_path = ws.overrides_path.with_suffix(".lock")
+    lock_path.parent.mkdir(exist_ok=True)
+    with open(lock_path, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another process, stopped while saving
+        with pytest.raises(SettingsError, match=r"another flowtop process has held it for 0\.2 s"):
+            ws.set_override("etl", "extract", max_retries=3)
+    ws.set_override("etl", "extract", max_retries=3)  # released: saved
+    assert ws.override_for("etl", "extract") == {"max_retries": 3}
+
+
 def test_a_helper_named_like_the_toml_writer_does_not_break_saving(write, tmp_path):
     """`flows/tomli_w.py` (a user's helper) was what the retry editor imported: every
     save failed with "module 'tomli_w' has no attribute 'dumps'"."""

@@ -1,4 +1,4 @@
-"""``flowtop cancel [PATH] RUN_ID``: ask the process that executes a run to cancel it.
+"""``flowtop cancel [PATH] RUN [--flow NAME]``: ask the process that executes a run to cancel it.
 
 The run may belong to any process (a TUI's run process, ``flowtop run`` in cron, another
 machine sharing the folder): the command goes into the store's queue, and the owner
@@ -20,8 +20,12 @@ WAIT = 5.0
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "target", nargs="+", metavar="[PATH] RUN_ID", help="flow folder or file, and the run id"
+        "target",
+        nargs="+",
+        metavar="[PATH] RUN",
+        help="flow folder or file, and the run: its number (as history prints it) or id",
     )
+    parser.add_argument("--flow", help="whose run number RUN is, when several flows have it")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -33,9 +37,9 @@ def main(args: argparse.Namespace) -> int:
         return found
     db, run_ref = found
     if run_ref is None:
-        return usage("cancel", "which run? give its RUN_ID (see `flowtop history`)")
+        return usage("cancel", "which run? give its number or id (see `flowtop history`)")
     reap_store(db)
-    record = find_run(db, run_ref, None, "cancel")
+    record = find_run(db, run_ref, args.flow, "cancel")
     if isinstance(record, int):
         return record
     name = f"run #{record.number} of {printable(record.flow)} ({record.run_id})"

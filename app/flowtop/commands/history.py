@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import sqlite3
 import sys
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from rich.cells import cell_len
@@ -39,6 +41,7 @@ from ..workspace.history_records import (
     TaskRecord,
     counts_so_far,
 )
+from ..workspace.reaper import gone_unmarked
 from ..workspace.run_refs import find_run_ref
 from ..workspace.store_errors import store_advice
 from ..workspace.store_reader import StoreReader
@@ -104,6 +107,7 @@ def main(args: argparse.Namespace) -> int:
     if args.prune is not None:
         return _prune(db, args.prune, args.flow, as_json=args.json)
     reap_store(db)  # best effort: a read-only store is read as it is
+    gone = gone_unmarked(db)  # …and its dead runs read as such all the same
     history = StoreReader(db)
     try:
         if args.run is not None:
@@ -111,13 +115,14 @@ def main(args: argparse.Namespace) -> int:
             if isinstance(record, str):
                 return _usage(record)
             detail = history.run_detail(record.run_id)
+            detail = replace(detail, run=_as_read(detail.run, gone, db))
             if args.json:
                 _print_detail_json(detail, out)
             else:
                 _print_detail(detail, out)
             return 0
         listed = history.runs(args.flow, limit=args.limit)
-        runs = [counts_so_far(run, history.run_detail) for run in listed]
+        runs = [_as_read(counts_so_far(run, history.run_detail), gone, db) for run in listed]
         if not runs:
             if args.flow is not None and history.runs(limit=1):
                 flows = history.flows()
@@ -201,6 +206,16 @@ def _confirm_prune_all(db: Path, flow: str | None) -> bool:
         print()
         return False
     return answer.strip().lower() in ("y", "yes")
+
+
+def _as_read(run: RunRecord, gone: Mapping[str, str], db: Path) -> RunRecord:
+    """``run`` as a reader sees it: one whose process is gone is INTERRUPTED even when the
+    store could not be marked so (read-only here), not RUNNING for good."""
+    why = gone.get(run.run_id)
+    if why is None:
+        return run
+    note = f"{why} (not marked: {db} is read-only here)"
+    return replace(run, state="INTERRUPTED", note=note, owner="")
 
 
 def _store_size(db: Path) -> int:

@@ -110,9 +110,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--rerun-of",
-        metavar="RUN_ID",
-        help="rerun a stored run of --flow (its id, or a unique prefix): its completed tasks "
-        "are reused, the rest run again",
+        metavar="RUN",
+        help="rerun a stored run of --flow (its number as history prints it, its id, or a "
+        "unique prefix): its completed tasks are reused, the rest run again",
     )
     parser.add_argument(
         "--task",

@@ -14,13 +14,16 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import TypeGuard
+from typing import TYPE_CHECKING, TextIO, TypeGuard
 
 from ..engine.events import RunFinished, RunStarted
 from ..engine.states import StateType
 from ..printable import printable
 from .printers import READER_GONE, HumanPrinter, JsonPrinter, can_redraw
 from .store_access import find_run, store_path
+
+if TYPE_CHECKING:
+    from ..workspace.run_log import RunInterrupted
 
 #: How often the log is read (seconds).
 POLL = 0.05
@@ -37,8 +40,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "target",
         nargs="*",
-        metavar="[PATH] [RUN_ID]",
-        help="flow folder or file (default ./flows, else .) and the run id (default: the newest run)",
+        metavar="[PATH] [RUN]",
+        help="flow folder or file (default ./flows, else .) and the run: its number or id "
+        "(default: the newest run)",
     )
     parser.add_argument("--flow", metavar="NAME", help="the newest run of this flow")
     parser.add_argument("--json", action="store_true", help="print one JSON object per event")
@@ -106,6 +110,7 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
     ``flowtop run`` waits for it (a CI job must not fail on a run its retry completed).
     """
     from ..workspace.history import reap_store
+    from ..workspace.reaper import gone_unmarked
     from ..workspace.run_log import LogTail, RunInterrupted, first_event_id
 
     out = sys.stdout
@@ -141,11 +146,7 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                 if _last_end(event, run_id):
                     return 0 if event.state is StateType.COMPLETED else 1
                 if isinstance(event, RunInterrupted):
-                    if json_lines:
-                        print(json.dumps(event.as_json()), file=out, flush=True)
-                    else:
-                        print(f"run {run_id} INTERRUPTED: {printable(event.reason)}", file=out)
-                    return 1
+                    return _interrupted(event, out, json_lines)
             if not events:
                 if retry_by is not None and time.monotonic() > retry_by:
                     print(f"flowtop watch: run {run_id}'s retry did not start", file=sys.stderr)
@@ -154,10 +155,25 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                 now = time.monotonic()
                 if now >= next_reap:
                     reap_store(db)
+                    why = gone_unmarked(db).get(run_id)  # a read-only store: not marked
+                    if why is not None:
+                        why += f" (not marked: {db} is read-only here)"
+                        return _interrupted(
+                            RunInterrupted(run_id, why, time.time()), out, json_lines
+                        )
                     next_reap = now + REAP_EVERY
                 time.sleep(POLL)
     finally:
         tail.close()
+
+
+def _interrupted(event: RunInterrupted, out: TextIO, json_lines: bool) -> int:
+    """Say that the run watched was interrupted (its process died); the exit code."""
+    if json_lines:
+        print(json.dumps(event.as_json()), file=out, flush=True)
+    else:
+        print(f"run {event.run_id} INTERRUPTED: {printable(event.reason)}", file=out)
+    return 1
 
 
 def _last_end(event: object, run_id: str) -> TypeGuard[RunFinished]:

@@ -5,8 +5,9 @@ return value makes of the run (Prefect 3's ``PrefectFuture`` and
 from __future__ import annotations
 
 import inspect
+import threading
+from collections import deque
 from collections.abc import Callable, Generator
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from .calls import Future, InlineFuture, call_back
@@ -102,14 +103,10 @@ class TaskFuture(Future):
         return value if returned is None else returned
 
     def add_done_callback(self, fn: Callable[[Any], object]) -> None:
-        """Called on one thread shared by every done callback, in turn, never under the
-        run's lock: a callback may read the result (a thread per future, a ``.map()`` of
-        10,000, would have been 10,000 threads)."""
+        """Called on the thread of ``DONE_CALLBACKS``, in turn with the others, never under
+        the run's lock: a callback may read the result."""
 
-        def hand_over() -> None:
-            done_callbacks().submit(call_back, fn, self)
-
-        self._run.when_final(self._tr, hand_over)
+        self._run.when_final(self._tr, lambda: DONE_CALLBACKS.call_soon(fn, self))
 
     async def awaited(self, return_state: bool = False) -> Any:
         """Wait on the calling event loop (no thread held); the result, or the ``State``."""
@@ -168,11 +165,32 @@ def _futures_to_states(value: Any, depth: int = 0) -> Any:
     return value
 
 
-_done_callbacks: list[ThreadPoolExecutor] = []
+class _Callbacks:
+    """Done callbacks, called in turn on one thread that ends when none is left: never
+    under a run's lock, and never a thread per future (a ``.map()`` of 10,000) nor one
+    that outlives them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queue: deque[tuple[Callable[[Any], object], Future]] = deque()
+        self._calling = False
+
+    def call_soon(self, fn: Callable[[Any], object], future: Future) -> None:
+        with self._lock:
+            self._queue.append((fn, future))
+            if self._calling:
+                return
+            self._calling = True
+        threading.Thread(target=self._drain, name="flowtop-done", daemon=True).start()
+
+    def _drain(self) -> None:
+        while True:
+            with self._lock:
+                if not self._queue:
+                    self._calling = False
+                    return
+                fn, future = self._queue.popleft()
+            call_back(fn, future)
 
 
-def done_callbacks() -> ThreadPoolExecutor:
-    """The one thread that calls the done callbacks of every ``TaskFuture``, made on first use."""
-    if not _done_callbacks:
-        _done_callbacks.append(ThreadPoolExecutor(1, thread_name_prefix="flowtop-done"))
-    return _done_callbacks[0]
+DONE_CALLBACKS = _Callbacks()

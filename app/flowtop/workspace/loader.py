@@ -466,13 +466,13 @@ class Loader:
             if _file_in(getattr(module, "__file__", None), files):
                 names.add(name)
         evicted: set[Path] = set()
-        for name in names:
-            gone = sys.modules.pop(name, None)
-            helper = self._helpers.pop(name, None)
-            evicted.add(helper or Path(os.path.abspath(getattr(gone, "__file__", "") or ".")))
-            for sub in [n for n in sys.modules if n.startswith(name + ".")]:
-                sys.modules.pop(sub, None)
-                self._helpers.pop(sub, None)
+        for name in names:  # with its submodules: `pkg/util.py` saved evicts `pkg` too
+            for each in [name, *(n for n in sys.modules if n.startswith(name + "."))]:
+                gone = sys.modules.pop(each, None)
+                helper = self._helpers.pop(each, None)
+                file = getattr(gone, "__file__", None)
+                if helper is not None or file:
+                    evicted.add(helper or Path(os.path.abspath(str(file))))
         for file in files:
             # A save within the same second with the same size would reuse a stale .pyc.
             with contextlib.suppress(OSError, ValueError, NotImplementedError):

@@ -15,7 +15,7 @@ import stat
 import tempfile
 import time
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,16 +49,17 @@ def write_toml_atomic(path: Path, data: dict[str, Any]) -> None:
     write_atomic(path, (HEADER + tomli_w.dumps(data)).encode("utf-8"))
 
 
-#: How long a writer waits for another process's hold on a file (a save takes milliseconds).
-LOCK_WAIT = 10.0
+#: How long a writer waits for another process's hold on a file (a save takes milliseconds;
+#: well within the time the TUI gives its flow host to answer, so the lock is what is said).
+LOCK_WAIT = 2.0
 
 
 @contextlib.contextmanager
-def locked(lock_path: Path) -> Iterator[None]:
+def locked(lock_path: Path, busy: Callable[[str], Exception] = TimeoutError) -> Iterator[None]:
     """One reader-writer of a file at a time, across processes: two windows saving at
-    once each read the other's change before writing their own. Raises ``TimeoutError``
-    (an ``OSError``) when another process held it for ``LOCK_WAIT`` seconds (stopped
-    mid-save): said, rather than a window frozen for good."""
+    once each read the other's change before writing their own. Raises ``busy(message)``
+    when another process held it for ``LOCK_WAIT`` seconds (stopped mid-save): said,
+    rather than a window frozen for good."""
     with open(private_file(lock_path), "a") as lock:
         try:
             import fcntl
@@ -72,7 +73,7 @@ def locked(lock_path: Path) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise TimeoutError(
+                    raise busy(
                         f"{lock_path}: another flowtop process has held it for {LOCK_WAIT:g} s"
                     ) from None
                 time.sleep(0.01)

@@ -183,6 +183,17 @@ def _interrupt_rows(
     )
 
 
+def gone_unmarked(path: Path) -> dict[str, str]:
+    """The runs still recorded RUNNING whose process is gone, and why: after ``reap_store``
+    none, unless the store could not be written (read-only here). Readers show those
+    interrupted all the same, rather than running for good."""
+    try:
+        with closing(connect_reader(path)) as reader:
+            return _orphans(reader)
+    except (sqlite3.Error, HistoryError):
+        return {}
+
+
 def reap_store(path: Path) -> list[str]:
     """Mark the runs whose owner died INTERRUPTED, without opening a History.
 

@@ -483,7 +483,7 @@ class Workspace:
     def _overrides_locked(self) -> AbstractContextManager[None]:
         """Held while the file is read and rewritten: another window (another process)
         saving at the same moment would otherwise write over this save."""
-        return overrides_file.locked(self.overrides_path.with_suffix(".lock"))
+        return overrides_file.locked(self.overrides_path.with_suffix(".lock"), SettingsError)
 
     def _current_overrides(self) -> dict[str, Any]:
         import tomllib

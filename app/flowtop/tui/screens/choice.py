@@ -19,6 +19,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 from textual.widgets.button import ButtonVariant
 
+from flowtop.tui.widgets.key_bar import dialog_keys
+
 Answer = TypeVar("Answer")
 
 
@@ -37,6 +39,7 @@ class ChoiceScreen(ModalScreen[Answer], Generic[Answer]):
     ChoiceScreen.-narrow #dialog { padding: 0 1; }
     ChoiceScreen.-narrow #buttons { layout: vertical; }
     ChoiceScreen.-narrow #buttons Button { margin-right: 0; }
+    ChoiceScreen #dialog-keys { dock: bottom; }
     """
 
     #: Below this many columns the buttons stand one per line, one row each: side by
@@ -61,6 +64,8 @@ class ChoiceScreen(ModalScreen[Answer], Generic[Answer]):
     def on_mount(self) -> None:
         for button in self.query(Button):
             button.can_focus = False
+        if not self.query("#dialog-keys"):  # once (Textual calls each class's on_mount)
+            self.mount(dialog_keys(self))
 
     def on_resize(self, event: events.Resize) -> None:
         narrow = event.size.width < self.NARROW

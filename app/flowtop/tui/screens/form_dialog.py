@@ -9,6 +9,7 @@ from textual import events
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 
+from flowtop.tui.widgets.key_bar import dialog_keys
 from flowtop.tui.widgets.ordered_input import OrderedInput
 
 Result = TypeVar("Result")
@@ -33,6 +34,7 @@ class FormDialog(ModalScreen[Result], Generic[Result]):
     FormDialog #hint { color: $text-muted; margin-top: 1; }
     FormDialog #buttons { dock: bottom; height: auto; margin-top: 1; align-horizontal: right; }
     FormDialog #buttons Button { margin-left: 1; }
+    FormDialog #dialog-keys { dock: bottom; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -45,6 +47,10 @@ class FormDialog(ModalScreen[Result], Generic[Result]):
 
     #: The field that gets the keys typed before any field had focus (``on_key``).
     first_field: OrderedInput | None = None
+
+    def on_mount(self) -> None:
+        if not self.query("#dialog-keys"):  # once (Textual calls each class's on_mount)
+            self.mount(dialog_keys(self))
 
     def focus_first(self, field: OrderedInput) -> None:
         """Focus ``field`` as the dialog opens: the one keys typed meanwhile go to."""

@@ -11,10 +11,13 @@ rebinds show here too.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import ClassVar
+from dataclasses import replace
+from typing import Any, ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual.binding import Binding
+from textual.screen import Screen
 from textual.widget import Widget
 
 #: (key as shown, label)
@@ -98,3 +101,15 @@ class KeyBar(Widget):
         text.append(" " * max(1, gap))
         text.append_text(right)
         return text
+
+
+def dialog_keys(screen: Screen[Any]) -> KeyBar:
+    """The footer of a dialog: its own keys (each binding that has a label, by its first
+    key). Under a dialog the main screen's footer showed r, f, t…, which did nothing there."""
+
+    def entries() -> tuple[list[Entry], list[Entry]]:
+        shown = [b for b in screen.BINDINGS if isinstance(b, Binding) and b.show and b.description]
+        first = [replace(b, key=b.key.split(",")[0].strip()) for b in shown]
+        return [(screen.app.get_key_display(b), b.description) for b in first], []
+
+    return KeyBar(entries, id="dialog-keys")
