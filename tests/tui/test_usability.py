@@ -620,6 +620,34 @@ async def test_a_16_colour_terminal_gets_each_state_colour_as_itself(workspace) 
             assert drawn.downgrade(ColorSystem.STANDARD).number == colour.number, look
 
 
+async def test_a_16_colour_terminal_draws_the_cursor_and_keys_in_its_own_blue_and_yellow(
+    workspace,
+) -> None:
+    """The theme's blue came out as cyan there: the cursor row read 2.9:1 in bright white,
+    the highlighted flow's ✗ 1.1:1; the footer's keys were bright red on grey."""
+    from rich.color import Color
+
+    from flowtop.tui.widgets.flow_list import FlowList
+    from flowtop.tui.widgets.key_bar import KeyBar
+
+    app = FlowtopApp(workspace, watch=False)
+    app.colour_mode = "ansi16"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        cursor = app.table.get_component_rich_style("task-table--cursor")
+        highlight = app.query_one(FlowList).get_component_rich_style(
+            "option-list--option-highlighted"
+        )
+        key = app.query_one(KeyBar).get_component_rich_style("key-bar--key")
+        blue, bright_white, bright_yellow = (
+            Color.parse(name).number for name in ("blue", "bright_white", "bright_yellow")
+        )
+        for style in (cursor, highlight):
+            assert style.bgcolor is not None and style.bgcolor.number == blue
+            assert style.color is not None and style.color.number == bright_white
+        assert key.color is not None and key.color.number == bright_yellow
+
+
 # -- 15: the footer: the focused pane's keys by priority, ? and q always, never cut ----
 
 

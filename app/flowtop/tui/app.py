@@ -219,6 +219,7 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
         self.title = f"flowtop · {self.workspace.root}"
         if colour_mode(self) == "ansi16":
             self.ansi_theme_dark = self.ansi_theme_light = STANDARD_16
+            self.add_class("-ansi16")  # its cursor and key colours (flowtop.tcss)
         self.table.policy_source = self._policy_summary
         self.buffer.wake = self._wake  # called on the engine's thread
         self.set_interval(LIVE_TICK, self._tick, name="live-tick")
