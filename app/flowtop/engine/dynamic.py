@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
+import types
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NoReturn, overload
@@ -257,10 +258,22 @@ class FlowFunction(Flow):
         return None
 
     def task_nodes(self) -> dict[str, Node]:
-        """One node per ``@task`` the function's module defines, keyed by task name: what
-        ``flowtop list`` can show of a graph that only exists while it runs."""
-        tasks = {}
-        for value in getattr(self.fn, "__globals__", {}).values():
+        """One node per ``@task`` the function names (itself, or a function of its module
+        it calls; also ``tasks_module.extract``), keyed by task name, in the module's
+        order: what ``flowtop list`` and the monitor can show of a graph that only exists
+        while it runs. It listed every task of the module, for each of its flows."""
+        module = getattr(unwrapped(self.fn), "__globals__", {})
+        named = names_reached(unwrapped(self.fn), module)
+        found = [value for name, value in module.items() if name in named]
+        found += [
+            task
+            for value in found
+            if isinstance(value, types.ModuleType)
+            for name in named
+            if isinstance(task := getattr(value, name, None), Task)
+        ]
+        tasks: dict[str, Node] = {}
+        for value in found:
             if isinstance(value, Task) and value.name not in tasks:
                 tasks[value.name] = Node(value.name, value)
         return tasks
@@ -499,3 +512,23 @@ __all__ = [
     "resolve_return",
     "submit",
 ]
+
+
+def names_reached(fn: Any, module: Mapping[str, Any], depth: int = 3) -> set[str]:
+    """The global names ``fn``'s code uses, with those of the functions of ``module`` it
+    calls by name (a few calls deep) and of its nested code (comprehensions, lambdas)."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return set()
+    names: set[str] = set()
+    pending = [code]
+    while pending:
+        each = pending.pop()
+        names.update(each.co_names)
+        pending.extend(c for c in each.co_consts if isinstance(c, types.CodeType))
+    if depth:
+        for name in list(names):
+            value = module.get(name)
+            if isinstance(value, types.FunctionType) and value.__globals__ is module:
+                names |= names_reached(value, module, depth - 1)
+    return names
