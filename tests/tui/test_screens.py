@@ -166,6 +166,13 @@ async def test_the_editor_s_save_button_shows_on_a_small_terminal(real_workspace
         save = app.screen.query_one("#save", Button)
         assert app.screen.region.contains_region(save.region), (save.region, size)
         assert "Save" in screen_text(app)
+        for _ in range(5):  # each field Tab reaches is scrolled into view, to type in it
+            await pilot.press("tab")
+            await pilot.pause()
+            focused = app.screen.focused
+            assert focused is not None and isinstance(focused, Input)
+            dialog = app.screen.query_one("#dialog").content_region  # what is drawn of it
+            assert dialog.contains_region(focused.region), (focused.id, size)
 
 
 async def test_editor_is_prefilled_and_names_each_layer(real_workspace):

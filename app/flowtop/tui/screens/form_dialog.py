@@ -35,7 +35,16 @@ class FormDialog(ModalScreen[Result], Generic[Result]):
     FormDialog #buttons { dock: bottom; height: auto; margin-top: 1; align-horizontal: right; }
     FormDialog #buttons Button { margin-left: 1; }
     FormDialog #dialog-keys { dock: bottom; }
+    FormDialog.-tiny #dialog { height: 100%; }
+    FormDialog.-tiny #fields { height: 1fr; }
     """
+
+    #: Below 30 rows (80×24 over SSH) a form drops its blank lines so its buttons stay
+    #: visible; below 20 (40×12) the dialog takes the screen's height and its fields
+    #: scroll, the focused one into view: sized to their content they ran past the
+    #: dialog's edge, and keys went into fields no one could see.
+    # Textual types this as an instance attribute (no ClassVar); it is never mutated.
+    VERTICAL_BREAKPOINTS = [(0, "-tiny"), (20, "-short"), (30, "-tall")]  # noqa: RUF012 - see above
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # Tab moves the focus as the app reads it, so that the keys typed after it in one

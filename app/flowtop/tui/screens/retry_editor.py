@@ -44,14 +44,10 @@ class RetryEditor(FormDialog[bool]):
     RetryEditor .layer.-override { color: $warning; text-style: bold; }
     RetryEditor .error { color: $error; padding-left: 16; height: auto; }
     RetryEditor #form-error { color: $error; height: auto; margin-top: 1; }
-    RetryEditor.-short .row { margin-top: 0; }
-    RetryEditor.-short #policy { margin-bottom: 0; }
-    RetryEditor.-short #hint { display: none; }
+    RetryEditor.-short .row, RetryEditor.-tiny .row { margin-top: 0; }
+    RetryEditor.-short #policy, RetryEditor.-tiny #policy { margin-bottom: 0; }
+    RetryEditor.-short #hint, RetryEditor.-tiny #hint { display: none; }
     """
-
-    #: Below 30 rows (80×24 over SSH) the form drops its blank lines so Save stays visible.
-    # Textual types this as an instance attribute (no ClassVar); it is never mutated.
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # noqa: RUF012 - see above
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # Escape closes at once, even before a field has focus (``FormDialog``).
