@@ -78,3 +78,32 @@ def test_a_client_follows_a_store_made_anew_after_the_folder_was_deleted(ws) -> 
             time.sleep(0.05)
     finally:
         client.close()
+
+
+def test_a_window_opened_while_two_runs_of_a_flow_go_on_knows_both(ws) -> None:
+    """It knew only the newer: no "2 live runs", `w` had nothing to switch to, and once
+    the newer ended the flow read as stopped while the older went on."""
+    from .conftest import WAITING, wait_until
+
+    folder = ws(waiting=WAITING)
+    started = [flowtop("run", ".", "--detach", cwd=folder).stdout.strip() for _ in range(2)]
+    db = folder / ".flowtop" / "history.db"
+    try:
+        wait_until(lambda: all(_started(db, run_id) for run_id in started), "both starts", 30)
+        store = opened(folder)
+        live = {run.run_id for run in store.runs.values() if run.flow == "waiting" and run.is_live}
+        assert live == set(started)
+    finally:
+        for run_id in started:
+            flowtop("cancel", ".", run_id, cwd=folder)
+
+
+def _started(db: Path, run_id: str) -> bool:
+    """Whether the run's process logged its start (it is past importing its flow)."""
+    from flowtop.workspace.run_log import LogTail
+
+    tail = LogTail(db)
+    try:
+        return bool(tail.read(run_id=run_id))
+    finally:
+        tail.close()

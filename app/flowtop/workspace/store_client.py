@@ -85,7 +85,8 @@ class StoreClient:
 
     # -- reading ----------------------------------------------------------------------
     def open(self) -> None:
-        """Replay each flow's newest run, then follow the log on a thread."""
+        """Replay each flow's newest run and every other live run, then follow the log
+        on a thread."""
         tail = LogTail(self.db)
         end = tail.end()
         reader = StoreReader(self.db)
@@ -98,6 +99,10 @@ class StoreClient:
             self._replay(run_id, end, outline=True)
         for record in newest:
             self._replay(record.run_id, end)
+        # Then the other live runs, after the newest each flow shows: a window opened while
+        # two runs of a flow went on knew only the newer (no "2 live runs", `w` had none).
+        for run_id in reader.live_besides(newest):
+            self._replay(run_id, end)
         tail.last = end
         self._thread = threading.Thread(
             target=self._follow, args=(tail,), name="flowtop-store-tail", daemon=True

@@ -107,6 +107,16 @@ class StoreReader:
             )
             return [_run_record(row) for row in rows]
 
+    def live_besides(self, shown: list[RunRecord]) -> list[str]:
+        """The ids of the runs recorded RUNNING that are not ``shown`` (an older run of a
+        flow whose newer run is live too), oldest first."""
+        ids = {record.run_id for record in shown}
+        with self._reader() as conn:
+            rows = conn.execute(
+                "SELECT run_id FROM runs WHERE state = 'RUNNING' ORDER BY started, number"
+            ).fetchall()
+        return [row[0] for row in rows if row[0] not in ids]
+
     def older_subflows(self, shown: list[RunRecord]) -> list[str]:
         """The ids of the subflow runs that the ``shown`` runs called and that are not
         shown themselves (a newer run of their flow is), oldest first: a parent names all
