@@ -342,3 +342,21 @@ async def test_arrows_on_a_flow_with_no_rows_yet_pick_a_flow(tmp_path: Path) -> 
         first = app.flow_list.highlighted
         await pilot.press("down")
         assert app.focused is app.flow_list and app.flow_list.highlighted == first + 1
+
+
+async def test_e_on_a_flow_with_no_task_rows_yet_says_why(tmp_path: Path) -> None:
+    """`e` on a never-run @flow (an empty table) did nothing and said nothing."""
+    calls = Calls()
+    workspace = FakeWorkspace(tmp_path, {"fn-report": pipeline_flow(calls, {})})
+    app = FlowtopApp(workspace)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        assert app.table.cursor_key is None  # "No tasks yet: they appear as the flow reaches them"
+        await pilot.press("e")
+        await wait_for(
+            pilot,
+            lambda: any(
+                "No task of fn-report to edit yet" in n.message for n in app._notifications
+            ),
+            "the notice",
+        )

@@ -284,6 +284,12 @@ class RunActions(_AppBase):
     def action_edit_retry(self) -> None:
         flow_name = self._flow_or_warn()
         key = self.table.cursor_key
+        if flow_name is not None and key is None:  # it did nothing, and said nothing
+            self.notify(
+                f"No task of {flow_name} to edit yet: a @flow's tasks appear as it runs",
+                severity="warning",
+                markup=False,
+            )
         if flow_name is None or key is None:
             return
         from flowtop.tui.screens.retry_editor import RetryEditor
