@@ -9,7 +9,7 @@ from typing import Literal, overload
 
 from ..engine.suggest import did_you_mean
 from ..workspace.history_records import HistoryError, RunRecord
-from ..workspace.run_refs import find_run_ref
+from ..workspace.run_refs import NoRun, find_run_ref
 from ..workspace.store_errors import store_advice
 from .common import places_of
 
@@ -72,7 +72,7 @@ def find_run(
             found = find_run_ref(reader, run, flow, "RUN_ID")
             if isinstance(found, RunRecord):
                 return found
-            if quiet and found.startswith("no run"):  # not yet stored, rather than ambiguous
+            if quiet and isinstance(found, NoRun):  # not yet stored, rather than ambiguous
                 return None
             return usage(command, found)
         runs = reader.runs(flow, limit=1)

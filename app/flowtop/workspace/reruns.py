@@ -19,7 +19,7 @@ from ..looks import NOT_STARTED
 from .history import History
 from .history_records import RunRecord
 from .results import load, reusable_states
-from .run_refs import find_run_ref
+from .run_refs import NoRun, find_run_ref
 
 
 @dataclass(frozen=True)
@@ -103,8 +103,9 @@ def _full_id(history: History, source_id: str, flow: str) -> str:
     found = find_run_ref(history, source_id, flow, "--rerun-of")
     if isinstance(found, RunRecord):
         return found.run_id
-    if found.startswith("no run with id"):
-        elsewhere = history.with_id_prefix(source_id)
-        if len(elsewhere) == 1:
-            return elsewhere[0].run_id
-    raise (KeyError if found.startswith("no run") else ValueError)(found)
+    if not isinstance(found, NoRun):  # ambiguous, or not a run reference at all
+        raise ValueError(found)
+    elsewhere = history.with_id_prefix(source_id) if len(source_id) >= 4 else []
+    if len(elsewhere) == 1:
+        return elsewhere[0].run_id
+    raise KeyError(found)

@@ -15,6 +15,11 @@ from .store_reader import StoreReader
 MAX_NUMBER = 2**63 - 1  # SQLite's largest integer: a larger number names no run
 
 
+class NoRun(str):
+    """The message for a reference no stored run answers to (rather than one that is
+    ambiguous or malformed): a caller may look again later, or elsewhere."""
+
+
 def find_run_ref(
     reader: StoreReader, wanted: str, flow: str | None, option: str = "a run"
 ) -> RunRecord | str:
@@ -28,7 +33,7 @@ def find_run_ref(
     if re.fullmatch(r"#?[0-9]+", wanted):  # ASCII digits only: int("²") raises
         number = int(wanted.lstrip("#"))
         if number > MAX_NUMBER:
-            return f"no run #{wanted.lstrip('#')[:30]}{scope} in {reader.path}"
+            return NoRun(f"no run #{wanted.lstrip('#')[:30]}{scope} in {reader.path}")
         if flow is not None:
             candidates = [r for r in [reader.find_run(flow, number)] if r is not None]
         else:
@@ -47,7 +52,9 @@ def find_run_ref(
         if candidates:
             return candidates[0]
         return (
-            by_id if isinstance(by_id, RunRecord) else f"no run #{number}{scope} in {reader.path}"
+            by_id
+            if isinstance(by_id, RunRecord)
+            else NoRun(f"no run #{number}{scope} in {reader.path}")
         )
     if len(wanted) < 4 or not re.fullmatch(r"[0-9a-fA-F]+", wanted):
         return (
@@ -64,5 +71,5 @@ def by_id_prefix(reader: StoreReader, prefix: str, flow: str | None) -> RunRecor
         return f"run id {prefix!r} is ambiguous: {', '.join(r.run_id for r in matches[:5])}"
     if not matches:
         scope = f" of flow {flow!r}" if flow else ""
-        return f"no run with id {prefix!r}{scope} in {reader.path}"
+        return NoRun(f"no run with id {prefix!r}{scope} in {reader.path}")
     return matches[0]

@@ -19,7 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 from textual.widgets.button import ButtonVariant
 
-from flowtop.tui.widgets.key_bar import dialog_keys
+from flowtop.tui.widgets.key_bar import add_dialog_keys
 
 Answer = TypeVar("Answer")
 
@@ -64,8 +64,7 @@ class ChoiceScreen(ModalScreen[Answer], Generic[Answer]):
     def on_mount(self) -> None:
         for button in self.query(Button):
             button.can_focus = False
-        if not self.query("#dialog-keys"):  # once (Textual calls each class's on_mount)
-            self.mount(dialog_keys(self))
+        add_dialog_keys(self)
 
     def on_resize(self, event: events.Resize) -> None:
         narrow = event.size.width < self.NARROW

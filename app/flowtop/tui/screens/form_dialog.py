@@ -9,7 +9,7 @@ from textual import events
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 
-from flowtop.tui.widgets.key_bar import dialog_keys
+from flowtop.tui.widgets.key_bar import add_dialog_keys
 from flowtop.tui.widgets.ordered_input import OrderedInput
 
 Result = TypeVar("Result")
@@ -58,8 +58,7 @@ class FormDialog(ModalScreen[Result], Generic[Result]):
     first_field: OrderedInput | None = None
 
     def on_mount(self) -> None:
-        if not self.query("#dialog-keys"):  # once (Textual calls each class's on_mount)
-            self.mount(dialog_keys(self))
+        add_dialog_keys(self)
 
     def focus_first(self, field: OrderedInput) -> None:
         """Focus ``field`` as the dialog opens: the one keys typed meanwhile go to."""

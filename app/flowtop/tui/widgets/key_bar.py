@@ -103,13 +103,16 @@ class KeyBar(Widget):
         return text
 
 
-def dialog_keys(screen: Screen[Any]) -> KeyBar:
-    """The footer of a dialog: its own keys (each binding that has a label, by its first
-    key). Under a dialog the main screen's footer showed r, f, t…, which did nothing there."""
+def add_dialog_keys(screen: Screen[Any]) -> None:
+    """Give a dialog its footer: its own keys (each binding that has a label, by its first
+    key). Under a dialog the main screen's footer showed r, f, t…, which did nothing there.
+    Once: Textual calls each class's ``on_mount``, and a subclass's may call its base's."""
+    if screen.query("#dialog-keys"):
+        return
 
     def entries() -> tuple[list[Entry], list[Entry]]:
         shown = [b for b in screen.BINDINGS if isinstance(b, Binding) and b.show and b.description]
         first = [replace(b, key=b.key.split(",")[0].strip()) for b in shown]
         return [(screen.app.get_key_display(b), b.description) for b in first], []
 
-    return KeyBar(entries, id="dialog-keys")
+    screen.mount(KeyBar(entries, id="dialog-keys"))
