@@ -20,6 +20,7 @@ from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Input
@@ -36,6 +37,7 @@ from flowtop.tui.bindings import (
     FOOTER_KEYS,
     KEYS,
     LIVE_ACTIONS,
+    SWITCH_ACTIONS,
     WAITING_ACTIONS,
 )
 from flowtop.tui.clock import Clock, system_clock
@@ -64,6 +66,7 @@ from flowtop.workspace.run_log import RunInterrupted
 FRAME = 0.03  # seconds between event flushes: one batch per frame at most
 HISTORY_FLUSH_WAIT = 1.0  # longest `h` waits for the history to take the latest events
 LIVE_TICK = 0.1  # countdowns and running durations
+NOTICES_TICK = 0.5  # what the run processes started here wrote to their logs
 FLUSH_LIMIT = 50_000  # events folded per frame; the rest waits for the next one
 
 
@@ -115,8 +118,6 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
         self.selected_error: str | None = None
         self.auto_rerun = False
         self._previews: dict[str, RunModel] = {}
-        #: flow -> run id the user switched to with ``w`` (else the newest run is shown)
-        self._pinned: dict[str, str] = {}
         self._policy_cache: dict[tuple[str, str], str] = {}
         self._children: dict[str, dict[str, list[str]]] = {}  # flow -> task -> downstream
         #: "plain", "ansi16" or "full" forces the state colours; None asks the terminal.
@@ -124,7 +125,7 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
         self._shut_down = False
         self._frozen = False  # whether this app froze the objects made before it was ready
         self._toml_keys: dict[str, str] = {}  # the [keys] table last applied
-        self._footer_shows = (False, False)  # whether the footer shows `n` `x`, and `c`
+        self._footer_shows = (False, False, False)  # whether the footer shows `n` `x`, `c`, `w`
         self.keymap_now: dict[str, str] = {}  # binding id -> key(s): what set_keymap was given
         self._last_flush = 0.0
         self._flush_timer: Timer | None = None
@@ -164,25 +165,35 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
         if focused is self.filter_box:
             return [(self.get_key_display(Binding(k, k)), lbl) for k, lbl in FILTER_FOOTER], []
         pane = "flows" if focused is self.flow_list else "tasks"
-        waiting, live = self._footer_context()
+        waiting, live, others = self._footer_context()
         entries = [
             (self.key_for(action), label)
             for action, label in FOOTER_KEYS[pane]
-            if (waiting or action not in WAITING_ACTIONS) and (live or action not in LIVE_ACTIONS)
+            if (waiting or action not in WAITING_ACTIONS)
+            and (live or action not in LIVE_ACTIONS)
+            and (others or action not in SWITCH_ACTIONS)
         ]
         if focused is self.detail:  # the arrows scroll the pane here, not the table
             entries.insert(0, ("↑↓", "Scroll"))
         return entries, [(self.key_for(action), label) for action, label in ALWAYS_IN_FOOTER]
 
-    def _footer_context(self) -> tuple[bool, bool]:
-        """Whether the shown run has a task awaiting its retry, and whether it is live:
-        the footer offers `n` and `x` only in the first case, `c` only in the second (on a
-        finished run they took the room `f` needed at 60 columns, and during a live run
-        `c` went before `f` at 100)."""
+    def _footer_context(self) -> tuple[bool, bool, bool]:
+        """Whether the shown run has a task awaiting its retry, whether it is live, and
+        whether another run of its flow is: the footer offers `n` and `x` only in the first
+        case, `c` only in the second (on a finished run they took the room `f` needed at
+        60 columns, and during a live run `c` went before `f` at 100), `w` in the third."""
         run = self.table.run
-        if run is None:
-            return False, False
-        return run.counts[StateType.AWAITING_RETRY] > 0, run.is_live
+        if run is None or self.selected_error is not None:
+            return False, False, False
+        others = any(r is not run for r in self.store.live_for(run.flow))
+        return run.counts[StateType.AWAITING_RETRY] > 0, run.is_live, others
+
+    def on_command_palette_opened(self, message: CommandPalette.Opened) -> None:
+        from flowtop.tui.palette_keys import add_palette_keys
+
+        for screen in self.screen_stack:  # under it, the main screen's keys did nothing
+            if isinstance(screen, CommandPalette):
+                add_palette_keys(screen)
 
     def on_descendant_focus(self) -> None:
         self.key_bar.refresh()
@@ -223,6 +234,7 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
         self.table.policy_source = self._policy_summary
         self.buffer.wake = self._wake  # called on the engine's thread
         self.set_interval(LIVE_TICK, self._tick, name="live-tick")
+        self.set_interval(NOTICES_TICK, self._say_run_notices, name="run-notices")
         self.table.focus()
         if self._load:
             self.header.update(Text("Loading flows…", style="dim"))
@@ -342,11 +354,8 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
         self.detail.show_error(where, error)
 
     def _run_for(self, name: str) -> RunModel | None:
-        """The run the user chose to watch (``w``), else the flow's newest run, else its
-        task list as it would run."""
-        pinned = self.store.runs.get(self._pinned.get(name, ""))
-        if pinned is not None:
-            return pinned
+        """The run the flow shows (its newest, or the one ``w`` reached), else its task
+        list as it would run."""
         run = self.store.latest_for(name)
         flow = self.workspace.shapes.get(name)
         if run is not None:
@@ -412,7 +421,6 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
         for run_id in evicted:
             if in_process is not None:
                 in_process.forget(run_id)
-        self._pinned = {f: r for f, r in self._pinned.items() if r not in evicted}
         lifecycle = [e for e in events if isinstance(e, RunStarted | RunFinished | RunInterrupted)]
         for event in lifecycle:
             if isinstance(event, RunStarted) and in_process is not None:

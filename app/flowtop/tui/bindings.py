@@ -72,6 +72,8 @@ KEYS = (
 WAITING_ACTIONS = frozenset({"retry_now", "give_up"})
 #: The footer's keys that act only on a live run: shown while the shown run is live.
 LIVE_ACTIONS = frozenset({"cancel"})
+#: The footer's keys that switch to another live run of the flow: shown while there is one.
+SWITCH_ACTIONS = frozenset({"next_live_run"})
 
 FOOTER_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
     "tasks": (
@@ -79,6 +81,7 @@ FOOTER_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
         ("retry_now", "Retry now"),
         ("give_up", "Give up"),
         ("cancel", "Cancel"),
+        ("next_live_run", "Switch run"),
         ("rerun_failed", "Rerun failed"),
         ("edit_retry", "Edit retry"),
         ("rerun_task", "Rerun task"),
@@ -94,6 +97,7 @@ FOOTER_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
     "flows": (
         ("run", "Run"),
         ("cancel", "Cancel"),
+        ("next_live_run", "Switch run"),
         ("rerun_failed", "Rerun failed"),
         ("history", "History"),
         ("focus_tasks", "Tasks"),

@@ -443,7 +443,8 @@ class RunStore:
 
     A flow shows its newest run, except that a run started elsewhere never takes the
     place of a live run on screen (keys pressed there would act on a run the user did
-    not choose): it is kept beside it, which the header announces and ``w`` shows.
+    not choose): it is kept beside it, which the header announces and ``w`` shows
+    (``show``: the run ``w`` reached is the one shown, also once it ends).
     A finished run stops being kept once a newer run of its flow is shown: older ones are
     in the history, and keeping every run of a session grew memory by ~10 MB per rerun of
     a 10,000-task flow. ``evicted`` lists the ids dropped, so the app can let go of their
@@ -452,7 +453,7 @@ class RunStore:
 
     def __init__(self) -> None:
         self.runs: dict[str, RunModel] = {}
-        self.latest: dict[str, str] = {}  # flow name -> run id of its newest run
+        self.latest: dict[str, str] = {}  # flow name -> id of the run it shows (newest, or w's)
         self.evicted: list[str] = []
         #: Subflow runs read before the run that called them (the store gives them in any
         #: order), by that run's id; kept here, not in ``runs``: a flow's newer run evicts them.
@@ -545,6 +546,13 @@ class RunStore:
             return
         self.latest[model.flow] = model.run_id
         if previous is not None and not previous.is_live:
+            self._evict(previous)
+
+    def show(self, run: RunModel) -> None:
+        """``w``: ``run``, one of the flow's live runs, is shown as its newest would be,
+        so it stays on screen when it ends; an ended run it replaces is dropped."""
+        previous, self.latest[run.flow] = self.latest_for(run.flow), run.run_id or ""
+        if previous is not None and previous is not run and not previous.is_live:
             self._evict(previous)
 
     def _ended_beside(self, run: RunModel) -> None:

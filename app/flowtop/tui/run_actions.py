@@ -59,6 +59,14 @@ class RunActions(_AppBase):
 
         def key_for(self, action: str) -> str: ...  # the live key of an action (after [keys])
 
+    def _say_run_notices(self) -> None:
+        """What a run process started here wrote about its run (why the store refused it,
+        why a rerun runs a task again): it reached only the run's log."""
+        if self.control is None:
+            return
+        for notice in self.control.notices():
+            self.notify(notice, severity="warning", markup=False, timeout=10)
+
     def _not_ready(self) -> None:
         """A run key before the flows can run: still loading, or why they never will
         (a store that cannot be made: said once in a toast, then on every key)."""

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from flowtop.engine.events import RunStarted
 from flowtop.engine.states import StateType
+from flowtop.tui.launch_notes import LaunchLogs
 from flowtop.tui.model import RunModel, RunStartedElsewhere
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ class RunControl(Protocol):
     def retry_now(self, run: RunModel, key: str) -> bool: ...
     def give_up(self, run: RunModel, key: str) -> bool: ...
     def live_started_here(self) -> list[str]: ...
+    def notices(self) -> list[str]: ...
     def settle(self, timeout: float) -> None: ...
     def close(self, *, cancel: bool) -> None: ...
 
@@ -77,6 +79,7 @@ class StoreControl:
             workers=options.get("workers"),
         )
         self.client.open()
+        self.logs = LaunchLogs()  # what the run processes started here say
 
     def _deliver(self, events: list[Any]) -> None:
         """The store's events to the screen, each run another client started marked so:
@@ -98,9 +101,19 @@ class StoreControl:
         return Path(path)
 
     def start(self, flow: str, parameters: Mapping[str, Any] | None = None) -> RunModel:
-        return _launched_run(
+        return self._followed(
             flow, self.client.start(self._file_of(flow), flow, parameters=parameters)
         )
+
+    def _followed(self, flow: str, launched: Launched) -> RunModel:
+        """The run just launched, whose log is followed for what its process says."""
+        label = f"Run #{launched.number} of {flow}" if launched.number else f"A run of {flow}"
+        self.logs.follow(launched.run_id, launched.log, label)
+        return _launched_run(flow, launched)
+
+    def notices(self) -> list[str]:
+        """What the run processes started here said since the last call (``launch_notes``)."""
+        return self.logs.notices()
 
     def _source(self, run: RunModel) -> str:
         if run.run_id is None:
@@ -144,7 +157,7 @@ class StoreControl:
                 f"Run #{exc.number}, a rerun of #{exc.source_number}, is already running "
                 f"(started {where})"
             ) from None
-        return _launched_run(run.flow, launched)
+        return self._followed(run.flow, launched)
 
     def still_live(self, run: RunModel) -> bool:
         """Whether the store still records ``run`` as running (a run process that died
@@ -187,6 +200,7 @@ class StoreControl:
             for record in self.client.live_started_here():
                 self.client.command(record.run_id, "cancel")
         self.client.close()
+        self.logs.close()
 
 
 class InProcessControl:
@@ -276,6 +290,10 @@ class InProcessControl:
 
     def live_started_here(self) -> list[str]:
         return [f"{h.flow.name} #{h.number}" for h in self.runner.active_runs]
+
+    def notices(self) -> list[str]:
+        """Nothing: runs here say what they have to in their events."""
+        return []
 
     def settle(self, timeout: float) -> None:
         """Hand the history the latest events, so a run that just ended is listed as ended."""

@@ -45,7 +45,6 @@ class ViewActions(_AppBase):
     selected_error: str | None
     auto_rerun: bool
     clock: Clock
-    _pinned: dict[str, str]
 
     if TYPE_CHECKING:  # FlowtopApp's own methods the actions call
 
@@ -83,7 +82,8 @@ class ViewActions(_AppBase):
         )
 
     def action_next_live_run(self) -> None:
-        """Show the selected flow's next live run (when several run at once), then the newest."""
+        """Show the selected flow's next live run (when several run at once); it is then
+        the run the flow shows, as its newest would be: still shown once it ends."""
         name = self.selected_flow
         live = self.store.live_for(name) if name else []
         if name is None or not live:
@@ -93,10 +93,7 @@ class ViewActions(_AppBase):
         current = self.table.run
         index = next((i for i, r in enumerate(choices) if r is current), -1)
         target = choices[(index + 1) % len(choices)]
-        if target is self.store.latest_for(name):
-            self._pinned.pop(name, None)  # following the newest run again
-        elif target.run_id is not None:
-            self._pinned[name] = target.run_id
+        self.store.show(target)
         self.table.show_run(target)
         self._update_header()
         self._update_detail()

@@ -102,7 +102,9 @@ ALWAYS = (("help", "?", "Help"), ("quit", "q", "Quit"))
 
 class RunTable(DataTable[Any]):
     """A row-cursor table that also answers to the main table's ``j k g G``, and whose
-    Home and End go to the first and last row as there (a DataTable's scroll sideways)."""
+    Home and End go to the first and last row as there (a DataTable's scroll sideways).
+    Its ``←`` and ``→`` scroll a column at a time: with a row cursor, DataTable's scrolled
+    one cell, so at 60 columns reaching Duration took some 30 presses."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", "Down", show=False),
@@ -110,6 +112,25 @@ class RunTable(DataTable[Any]):
         Binding("g,home", "scroll_top", "First", show=False),
         Binding("G,end", "scroll_bottom", "Last", show=False),
     ]
+
+    def _column_starts(self) -> list[int]:
+        starts, x = [], 0
+        for column in self.ordered_columns:
+            starts.append(x)
+            x += column.get_render_width(self)
+        return starts
+
+    def action_cursor_right(self) -> None:
+        """To the next column's left edge (or as far as the table goes)."""
+        now = round(self.scroll_x)
+        ahead = [x for x in self._column_starts() if x > now]
+        self.scroll_to(x=min([*ahead, round(self.max_scroll_x)]), animate=False)
+
+    def action_cursor_left(self) -> None:
+        """To the left edge of the column the view's left edge is in (or the one before)."""
+        now = round(self.scroll_x)
+        behind = [x for x in self._column_starts() if x < now]
+        self.scroll_to(x=max([0, *behind]), animate=False)
 
 
 class HistoryScreen(Screen[None]):
@@ -150,6 +171,8 @@ class HistoryScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.load()
+        # Scrolled to the right edge, no column is past it: the hint goes (it stayed).
+        self.watch(self.query_one("#runs", DataTable), "scroll_x", self._scrolled, init=False)
         # Runs go on while it is open: a live one's row, new runs and pruned ones followed
         # (it was a snapshot: `▶ Running` for good, and Enter on a pruned run an error).
         self.set_interval(REFRESH, self._refresh)
@@ -252,11 +275,14 @@ class HistoryScreen(Screen[None]):
             table.move_cursor(row=table.get_row_index(was_on), animate=False)
         self.call_after_refresh(self._show_heading)
 
+    def _scrolled(self, _x: float) -> None:
+        self._show_heading()
+
     def _show_heading(self) -> None:
         """The heading, saying so when columns are past the right edge: a narrow terminal
         cut Duration to `Durat` and its values to `7` and `1m`, with nothing to tell."""
         table = self.query_one("#runs", DataTable)
-        wider = table.display and table.virtual_size.width > table.scrollable_content_region.width
+        wider = table.display and round(table.scroll_x) < round(table.max_scroll_x)
         more = " · → more columns" if wider else ""
         self.query_one("#heading", Static).update(Text(self._heading + more))
 

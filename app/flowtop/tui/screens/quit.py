@@ -26,7 +26,7 @@ class QuitScreen(ChoiceScreen[QuitChoice]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("k,enter", "choose('keep')", "Keep running", id="quit.keep", priority=True),
-        Binding("c", "choose('cancel')", "Cancel them", id="quit.cancel", priority=True),
+        Binding("c", "choose('cancel')", "Cancel", id="quit.cancel", priority=True),
         Binding("s,escape", "choose('stay')", "Stay", id="quit.stay", priority=True),
     ]
 
@@ -71,6 +71,14 @@ class QuitScreen(ChoiceScreen[QuitChoice]):
     def _cancel_label(self) -> str:
         return f"Cancel {'it' if len(self.live) == 1 else 'them'} (c)"
 
+    def footer_label(self, binding: Binding) -> str | None:
+        """`c Cancel it` for one run, as its button says; no `k` where keeping is no answer."""
+        if binding.id == "quit.cancel":
+            return self._cancel_label().removesuffix(" (c)")
+        if binding.id == "quit.keep" and not self.can_keep:
+            return None
+        return binding.description
+
     def on_mount(self) -> None:
         super().on_mount()
         if self.still_live is not None:
@@ -87,6 +95,7 @@ class QuitScreen(ChoiceScreen[QuitChoice]):
             self.live = live
             self.query_one("#question", Static).update(Text(self._question()))
             self.query_one("#cancel", Button).label = self._cancel_label()
+            self.query_one("#dialog-keys").refresh()
 
     def action_choose(self, choice: QuitChoice) -> None:
         if choice != "keep" or self.can_keep:

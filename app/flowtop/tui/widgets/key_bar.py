@@ -103,16 +103,25 @@ class KeyBar(Widget):
         return text
 
 
-def add_dialog_keys(screen: Screen[Any]) -> None:
+def add_dialog_keys(
+    screen: Screen[Any], label: Callable[[Binding], str | None] | None = None
+) -> None:
     """Give a dialog its footer: its own keys (each binding that has a label, by its first
     key). Under a dialog the main screen's footer showed r, f, t…, which did nothing there.
+    ``label`` may say a binding's label as things are now (``Cancel it`` for one run, not
+    ``Cancel them``), or None to leave it out while it does nothing.
     Once: Textual calls each class's ``on_mount``, and a subclass's may call its base's."""
     if screen.query("#dialog-keys"):
         return
 
     def entries() -> tuple[list[Entry], list[Entry]]:
         shown = [b for b in screen.BINDINGS if isinstance(b, Binding) and b.show and b.description]
-        first = [replace(b, key=b.key.split(",")[0].strip()) for b in shown]
-        return [(screen.app.get_key_display(b), b.description) for b in first], []
+        pairs: list[Entry] = []
+        for binding in shown:
+            said = binding.description if label is None else label(binding)
+            if said:
+                first = replace(binding, key=binding.key.split(",")[0].strip())
+                pairs.append((screen.app.get_key_display(first), said))
+        return pairs, []
 
     screen.mount(KeyBar(entries, id="dialog-keys"))

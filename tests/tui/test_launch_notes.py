@@ -1,0 +1,134 @@
+"""What a run process started from the TUI says about its run reaches the TUI.
+
+A rerun said which tasks ran again and why (`make runs again: its result can't be
+pickled`), and a run the store refused (another process held it locked) said so: both
+only in the run's log, `.flowtop/logs/RUN_ID.log`. In the TUI a refused run just never
+showed, and a rerun ran a task again with no word why.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flowtop.engine.states import StateType
+from flowtop.tui.app import FlowtopApp
+from flowtop.tui.launch_notes import MAX_FOLLOWED, NOTICE_CHARS, NOTICE_LINES, LaunchLogs
+from flowtop.workspace import Workspace
+from pilot_kit import screen_text, wait_for
+
+S = StateType
+
+LOCKED = (
+    "flowtop: /w/.flowtop/history.db: cannot use the run store (database is locked); "
+    "another flowtop process holds it; try again in a moment (the run was not started)\n"
+)
+
+
+def test_each_notice_is_handed_over_once_and_the_runs_own_lines_are_not(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "r1.log"
+    log.write_text("")
+    logs = LaunchLogs()
+    logs.follow("r1", log, "A run of etl")
+    assert logs.notices() == []
+    with log.open("a") as out:
+        out.write("21:49:19 etl #2 started: 2 tasks\n" + LOCKED[:40])  # a line not ended yet
+    assert logs.notices() == []
+    with log.open("a") as out:
+        out.write(LOCKED[40:])
+    assert logs.notices() == [f"A run of etl: {LOCKED.removeprefix('flowtop: ').strip()}"]
+    assert logs.notices() == []
+    logs.close()
+
+
+def test_a_log_deleted_before_it_was_read_is_still_read_then_let_go(tmp_path: Path) -> None:
+    """A quick run's end is recorded, and its log deleted, before the next read."""
+    log = tmp_path / "r2.log"
+    log.write_text("")
+    logs = LaunchLogs()
+    logs.follow("r2", log, "Run #2 of etl")
+    log.write_text("flowtop: extract runs again: its result was not stored")  # no newline
+    log.unlink()
+    assert logs.notices() == ["Run #2 of etl: extract runs again: its result was not stored"]
+    assert logs._followed == {}
+
+
+def test_a_long_notice_is_cut_and_a_missing_log_is_no_error(tmp_path: Path) -> None:
+    logs = LaunchLogs()
+    logs.follow("gone", tmp_path / "never.log", "A run of etl")  # no log: nothing to say
+    log = tmp_path / "r3.log"
+    log.write_text("flowtop: " + "x" * 1000 + "\n")
+    logs.follow("r3", log, "Run #3 of etl")
+    (said,) = logs.notices()
+    assert len(said) == NOTICE_CHARS and said.endswith("…")
+    for n in range(MAX_FOLLOWED + 5):
+        logs.follow(f"x{n}", log, "Run")
+    assert len(logs._followed) == MAX_FOLLOWED
+    logs.close()
+
+
+NOTES = """
+import threading
+
+from flowtop import Flow, task
+
+
+@task
+def make() -> object:
+    return threading.Lock()  # no pickle takes it: a rerun runs it again
+
+
+@task
+def use(lock: object) -> None:
+    raise ValueError("use failed")
+
+
+with Flow("notes") as flow:
+    use(make())
+"""
+
+
+async def test_a_rerun_says_in_the_tui_which_task_runs_again_and_why(tmp_path: Path) -> None:
+    (tmp_path / "notes.py").write_text(NOTES)
+    workspace = Workspace(tmp_path)
+    workspace.load()
+    app = FlowtopApp(workspace, watch=False, run_processes=True)
+    try:
+        async with app.run_test(size=(120, 36), notifications=True) as pilot:
+            await wait_for(pilot, lambda: app.control is not None, "the app to be ready")
+
+            def state() -> S | None:
+                run = app.store.latest_for("notes")
+                return None if run is None else run.state
+
+            await pilot.press("r")
+            await wait_for(pilot, lambda: state() is S.FAILED, "run #1 to fail", 30)
+            await pilot.press("f")
+            await wait_for(
+                pilot,
+                lambda: "Run #2 of notes: make runs again: " in screen_text(app),
+                "the rerun's note",  # old: only in .flowtop/logs/RUN_ID.log
+                30,
+            )
+            await wait_for(pilot, lambda: state() is S.FAILED, "run #2 to fail", 30)
+            app.shutdown(cancel=True)
+    finally:
+        workspace.close()
+
+
+def test_a_runs_many_notices_are_one_toast_of_a_few_lines(tmp_path: Path) -> None:
+    """A rerun of a flow whose results could not be stored says why for every task."""
+    log = tmp_path / "r4.log"
+    log.write_text(
+        "".join(f"flowtop: t{n} runs again: its result was not stored\n" for n in range(9))
+    )
+    logs = LaunchLogs()
+    logs.follow("r4", log, "Run #4 of etl")
+    (said,) = logs.notices()
+    assert said.splitlines() == [
+        "Run #4 of etl:",
+        *(f"  t{n} runs again: its result was not stored" for n in range(NOTICE_LINES)),
+        f"  … and {9 - NOTICE_LINES} more",
+    ]
+    logs.close()
