@@ -1426,6 +1426,133 @@ SCENARIOS: dict[str, str] = {
         def main():
             return observed(outcome_of(parent))
     """,
+    "run_logger_copied_context": """
+        import contextvars, threading
+        from prefect import flow, get_run_logger, task
+        from prefect.context import FlowRunContext, TaskRunContext
+        seen = []
+        def work(where):
+            try:
+                logger = get_run_logger()
+                logger.warning("from a thread of the %s", where)
+                seen.append([where, logger.logger.name.rsplit(".", 1)[-1],
+                             FlowRunContext.get() is not None, TaskRunContext.get() is not None])
+            except Exception as exc:
+                seen.append([where, type(exc).__name__])
+        def in_threads(where):
+            copied = threading.Thread(target=contextvars.copy_context().run, args=(work, where))
+            copied.start(); copied.join()
+            plain = threading.Thread(target=work, args=(f"{where}, not copied",))
+            plain.start(); plain.join()
+        @task
+        def alone():
+            in_threads("task called outside a flow")
+            return 1
+        @flow
+        def body():
+            in_threads("flow body")
+            return 2
+        @flow
+        async def async_body():
+            await asyncio.to_thread(work, "async flow's to_thread")
+            return 3
+        def main():
+            return observed([outcome_of(alone), outcome_of(body),
+                             outcome_of(lambda: asyncio.run(async_body())), seen])
+    """,
+    "generator_task_submit_map": """
+        from prefect import flow, task
+        @task(retries=1)
+        def numbers(n):
+            attempt = hit(f"numbers {n}")
+            yield 1
+            if n == 0 and attempt == 1:
+                raise ValueError("first attempt fails")
+            yield n
+        @task
+        def broken():
+            hit("broken")
+            yield 1
+            raise KeyError("nope")
+        @flow
+        def f():
+            return [numbers.submit(0).result(), numbers.submit(5).result(),
+                    [x.result() for x in numbers.map([2, 3])],
+                    outcome_of(lambda: broken.submit().result()),
+                    [s.is_completed() for s in numbers.map([7, 8], return_state=True)],
+                    list(numbers(4))]
+        def main():
+            return observed(outcome_of(f))
+    """,
+    "exponential_backoff_readback": """
+        from prefect import task
+        from prefect.tasks import exponential_backoff
+        def read(**options):
+            @task(**options)
+            def t():
+                return 1
+            return t
+        def main():
+            three = read(retries=3, retry_delay_seconds=exponential_backoff(backoff_factor=2))
+            none = read(retry_delay_seconds=exponential_backoff(backoff_factor=2))
+            many = read(retries=60, retry_delay_seconds=exponential_backoff(backoff_factor=0.5))
+            more = three.with_options(retries=5)
+            return observed([three.retry_delay_seconds, none.retry_delay_seconds, none.retries,
+                             len(many.retry_delay_seconds), more.retries,
+                             more.retry_delay_seconds, none.with_options(retries=2).retry_delay_seconds])
+    """,
+    "flow_run_logger_in_hooks": """
+        import logging
+        from prefect import flow, task
+        from prefect.logging.loggers import flow_run_logger, task_run_logger
+        seen = []
+        class Kept(logging.Handler):
+            def emit(self, record):
+                seen.append([record.levelname, record.getMessage()])
+        def flow_done(flow, flow_run, state):
+            logger = flow_run_logger(flow_run, flow)
+            logger.logger.addHandler(Kept())
+            logger.warning("flow %s done", flow.name)
+            extra = logger.extra
+            seen.append([isinstance(logger, logging.LoggerAdapter), extra["flow_name"],
+                         extra["flow_run_name"] == flow_run.name,
+                         extra["flow_run_id"] == str(flow_run.id), extra["deployment_name"],
+                         logger.logger.name.rsplit(".", 1)[-1]])
+        def task_done(task, task_run, state):
+            extra = task_run_logger(task_run, task).extra
+            seen.append([extra["task_name"], extra["task_run_name"] == task_run.name,
+                         extra["flow_name"], extra["flow_run_id"] is not None])
+        @task(on_completion=[task_done])
+        def step():
+            return 1
+        @flow(on_completion=[flow_done])
+        def nightly():
+            return step()
+        def main():
+            without = outcome_of(flow_run_logger)
+            bare = flow_run_logger(flow_run_id="abc", region="eu").extra
+            return observed([outcome_of(nightly), seen, without, bare])
+    """,
+    "returned_completed_state": """
+        from prefect import flow, task
+        from prefect.states import Completed
+        @task
+        def made():
+            return Completed(data=5)
+        @task
+        def named():
+            return Completed(data=[1], message="hi", name="Skipped")
+        def read(state):
+            return [state.name, state.message, state.is_completed(), state.result()]
+        def calls():
+            return [read(made(return_state=True)), made(return_state=True).result(),
+                    read(made()), read(named(return_state=True)), read(named())]
+        @flow
+        def f():
+            return calls()
+        def main():
+            return observed([calls(), outcome_of(f)])
+    """,
 }
 
 #: Scenarios whose gaps are not compared: random by design (jitter).

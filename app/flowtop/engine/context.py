@@ -35,14 +35,27 @@ def exit_flow() -> None:
     _local.stack.pop()
 
 
+#: ``set_run``'s run in this context too: a thread the body starts with its context copied
+#: (``contextvars.copy_context().run``) is in that run for Prefect code, whose run contexts
+#: are context variables (``get_run_logger``, ``FlowRunContext``, ``prefect.runtime``).
+_context_run: ContextVar[DynamicRun | None] = ContextVar("flowtop_flow_run", default=None)
+
+
 def current_run() -> DynamicRun | None:
     """The ``@flow`` run whose function body runs on this thread."""
     run: DynamicRun | None = getattr(_local, "run", None)
     return run
 
 
+def context_run() -> DynamicRun | None:
+    """The ``@flow`` run of this context: the body's, also on a thread it started with
+    ``contextvars.copy_context().run``. Tasks called there still run as outside a flow."""
+    return _context_run.get()
+
+
 def set_run(run: DynamicRun | None) -> None:
     _local.run = run
+    _context_run.set(run)
 
 
 @contextlib.contextmanager

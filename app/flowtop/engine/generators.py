@@ -6,12 +6,19 @@ yielded again, as in Prefect: ``[1, 2, 1, 2, 1, 2]`` for a task yielding 1 and 2
 failing, with 2 retries); its final error is raised to the consumer. A consumer that
 stops early (``close()``, ``break``) ends the task as completed. The iteration runs in the
 caller (a flow body, a script), like a task called outside any flow: no row of its own.
+
+``.submit()`` and ``.map()`` of a generator task (:func:`listed`) run it as any task,
+each attempt collecting its values into a list, which is the result: Prefect 3's
+``return_value_to_state`` makes a list of a generator ("generators aren't portable").
 """
 
 from __future__ import annotations
 
+import copy
+import functools
+import inspect
 import time
-from collections.abc import AsyncGenerator, Generator
+from collections.abc import AsyncGenerator, Callable, Generator
 from typing import TYPE_CHECKING, Any
 
 from .inline import steps_of
@@ -118,3 +125,39 @@ async def arun_generator(
             assert final.exception is not None
             raise final.exception
         return
+
+
+class _Listed:
+    """A generator function called for its values as a list. A class, not a closure, so a
+    process executor can pickle it (by its function's reference)."""
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        functools.update_wrapper(self, fn)  # its signature and source are the function's
+        self.fn = fn
+
+    def __call__(self, *args: Any, **kwargs: Any) -> list[Any]:
+        return list(self.fn(*args, **kwargs))
+
+
+class _AListed(_Listed):
+    """An async generator function, awaited for its values as a list."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._collect(args, kwargs)
+
+    async def _collect(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any]:
+        return [value async for value in self.fn(*args, **kwargs)]
+
+
+def listed(task: Task) -> Task:
+    """``task`` as its ``.submit()`` and ``.map()`` run it: a copy (same name, options, hooks
+    and checks of its arguments) whose attempts return the generator's values as a list, so
+    a failed attempt is retried from the start and the future's result is the list, as in
+    Prefect 3. An ``async def`` generator is collected on the event loop (Prefect 3.9 fails
+    that task, awaiting an async generator)."""
+    is_async = inspect.isasyncgenfunction(task.fn)
+    runs = copy.copy(task)
+    runs.fn = _AListed(task.fn) if is_async else _Listed(task.fn)
+    runs.is_generator = False
+    runs.is_async = is_async
+    return runs

@@ -20,8 +20,9 @@ from .aloop import run_sync
 from .cached_calls import look_up_call, store_call
 from .errors import TaskTimeout
 from .policy import decide
-from .prefect_api import _inline, from_engine, returned_failure, returned_state
+from .prefect_api import from_engine, returned_failure, returned_state
 from .records import from_user_code
+from .run_loggers import inline_attempt
 from .states import State, StateType
 from .task_runs import (
     ATTEMPT,
@@ -48,20 +49,19 @@ def _attempt(
     interruptible: UserCall | None = None
 
     def call() -> tuple[Any, BaseException | None]:
-        _inline.depth = getattr(_inline, "depth", 0) + 1
         scope = ATTEMPT.set(current)  # TaskRunContext.get() in the attempt
         try:
-            if task.is_async:
-                return returned_state(run_sync(task.fn(*args, **kwargs)))
-            if interruptible is not None:
-                return returned_state(interruptible.run(task.fn, list(args), kwargs))
-            return returned_state(task.fn(*args, **kwargs))
+            with inline_attempt():
+                if task.is_async:
+                    return returned_state(run_sync(task.fn(*args, **kwargs)))
+                if interruptible is not None:
+                    return returned_state(interruptible.run(task.fn, list(args), kwargs))
+                return returned_state(task.fn(*args, **kwargs))
         except BaseException as exc:  # noqa: BLE001 - every outcome goes to decide()
             exc.__traceback__ = from_user_code(exc.__traceback__)
             return None, exc
         finally:
             ATTEMPT.reset(scope)
-            _inline.depth -= 1
 
     if timeout is None:
         return call()
@@ -138,20 +138,19 @@ async def run_inline_async(
     while True:
         current.next_attempt(time.time())
         await ainline_begins(current)
-        _inline.depth = getattr(_inline, "depth", 0) + 1
         scope = ATTEMPT.set(current)
         deadline = asyncio.timeout(task.policy.timeout)  # None: no timeout
         try:
             try:
-                async with deadline:
-                    result = returned_state(await task.fn(*args, **kwargs))
+                with inline_attempt():
+                    async with deadline:
+                        result = returned_state(await task.fn(*args, **kwargs))
             except Exception as exc:  # noqa: BLE001 - every outcome goes to decide()
                 if isinstance(exc, TimeoutError) and deadline.expired():
                     exc = _timed_out(task, "the attempt was cancelled")
                 result = (None, exc)
         finally:
             ATTEMPT.reset(scope)
-            _inline.depth -= 1
         try:
             wait = steps.send(result)
         except StopIteration as stop:

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-import logging
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -22,10 +20,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeGuard, TypeVar
 
-from . import capture
 from .aloop import run_sync, running_loop
-from .context import current_run
 from .errors import FlowRunTimeoutError, TaskTimeout, UnfinishedRun, UpstreamFailed
+from .run_loggers import MissingContextError as MissingContextError  # re-exported, as before
+from .run_loggers import get_run_logger as get_run_logger
+from .run_loggers import inline_depth
 from .states import State as EngineState
 from .states import StateType
 
@@ -43,10 +42,6 @@ class CrashedRun(RuntimeError):
 
 class CancelledRun(RuntimeError):
     """A cancelled state, raised."""
-
-
-class MissingContextError(RuntimeError):
-    """``get_run_logger()`` outside any flow or task run."""
 
 
 class MissingResult(RuntimeError):
@@ -268,16 +263,32 @@ def Retrying(*, message: str | None = None) -> State[Any]:
 
 
 def from_engine(
-    state: EngineState, *, task_run_id: str | None = None, cached: bool = False
+    state: EngineState,
+    *,
+    task_run_id: str | None = None,
+    cached: bool = False,
+    returned: State[Any] | None = None,
 ) -> State[Any]:
     """The Prefect form of one engine ``State`` (a task's state after its last attempt).
     ``cached``: its result came from the cache (or a rerun's source run), not a call:
-    Prefect names that state ``Cached``."""
+    Prefect names that state ``Cached``. A ``Completed(data=…)`` the task returned by hand
+    (``returned``, or the engine state's result) is its final state, as in Prefect 3.9:
+    its data is the result, and it keeps its own name and message."""
     details = StateDetails(
         task_run_id=task_run_id or uuid.uuid4().hex, task_key=state.task, run_count=state.attempt
     )
     message = state.message or None
     if state.type is StateType.COMPLETED:
+        if returned is None and completed_by_hand(state.result):
+            returned = state.result  # a call outside any flow keeps what the task returned
+        if returned is not None:
+            return State(
+                StateType.COMPLETED,
+                data=returned.data,
+                message=returned.message,
+                state_details=details,
+                name="Cached" if cached else returned.name,
+            )
         return State(
             StateType.COMPLETED,
             data=state.result,
@@ -286,8 +297,9 @@ def from_engine(
             name="Cached" if cached else None,
         )
     if state.type is StateType.FAILED:
-        name = "TimedOut" if isinstance(state.exception, TaskTimeout) else None  # as Prefect
         error = state.exception
+        handed = returned_failure(error)  # a Failed(name=…) the task returned keeps its name
+        name = "TimedOut" if isinstance(error, TaskTimeout) else handed.name if handed else None
         return State(
             StateType.FAILED,
             data=error,
@@ -476,46 +488,3 @@ class RetryCondition:
 
 def _run_coroutine(awaitable: Any) -> Any:
     return run_sync(awaitable)
-
-
-# -- get_run_logger ----------------------------------------------------------------------
-_inline = threading.local()
-
-
-def inline_depth() -> int:
-    return getattr(_inline, "depth", 0)
-
-
-class _RunLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
-    def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
-        return msg, kwargs
-
-
-def _logger(name: str) -> logging.Logger:
-    logger = logging.getLogger(name)
-    if logger.level == logging.NOTSET:
-        logger.setLevel(logging.INFO)  # like Prefect's run loggers: INFO is recorded
-    return logger
-
-
-#: The run loggers: a ``@flow`` body's, and task attempts' (``disable_run_logger``).
-RUN_LOGGERS = ("flowtop.flow_runs", "flowtop.task_runs")
-
-
-def get_run_logger(**extra: Any) -> logging.LoggerAdapter:  # type: ignore[type-arg]
-    """The logger of the current task or flow run. In a task attempt its lines are part
-    of that attempt's captured output (the detail pane, history, ``--json``)."""
-    flows, tasks = RUN_LOGGERS
-    if capture.in_task_attempt() or inline_depth() > 0:
-        return _RunLogger(_logger(tasks), extra)
-    run = current_run()
-    if run is not None:
-        return _RunLogger(
-            _logger(flows),
-            {"flow_name": run.flow.name, "run_id": run.run_id, **extra},
-        )
-    if logging.getLogger(flows).disabled and logging.getLogger(tasks).disabled:
-        null = logging.getLogger("null")  # ``disable_run_logger()``, as in Prefect
-        null.disabled = True
-        return _RunLogger(null, extra)
-    raise MissingContextError("There is no active flow or task run context.")

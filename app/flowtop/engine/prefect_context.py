@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from .context import current_run
+from .context import context_run, current_run
 from .prefect_api import MissingContextError, TaskRun
 from .task_runs import (
     InlineCall,
@@ -90,12 +90,13 @@ class FlowRunContext:
 
 def active_run() -> Any:
     """The engine's run whose flow run context this is: the ``@flow`` run whose body, or
-    whose task attempt, runs here (any run's attempt, for a graph); else None."""
+    whose task attempt, runs here (any run's attempt, for a graph), or whose body started
+    this thread with its context copied; else None."""
     run: Any = current_run()
     if run is None:
         current = current_attempt()
         if current is None or isinstance(current, InlineCall):
-            return None
+            return context_run()
         run = current[0]
     return run
 

@@ -14,7 +14,7 @@ from .binding import bound_to, unwrapped
 from .caching import caching_of
 from .calls import map_calls, plain_inputs, submit, wait_all
 from .context import current_flow, current_run
-from .delays import finite_float, normalize_delay, to_seconds
+from .delays import PrefectBackoff, finite_float, normalize_delay, to_seconds
 from .errors import NotInFlowtop
 from .hooks import check_hooks
 from .inline import outcome, run_inline, run_inline_async
@@ -66,6 +66,12 @@ UNSUPPORTED_OPTIONS = (
 
 #: A list of retry delays holds at most this many (Prefect 3's limit).
 MAX_DELAYS = 50
+
+
+class BackoffDelays(list[float]):
+    """The delays Prefect's ``exponential_backoff`` made for a task's retries, as a copy
+    (``with_options``) gets them: Prefect's copy keeps that list, not the backoff. Empty
+    when the task had no retries, which Prefect takes as no delay."""
 
 
 def _call_shape(fn: Callable[..., Any]) -> tuple[inspect.Signature | None, int]:
@@ -203,7 +209,16 @@ class Task:
         """Start the task and return a ``TaskFuture`` at once: a node of the running
         ``@flow``, or outside any flow a call on a thread of its own, retries included."""
         kwargs.pop("return_state", None)  # a future already gives its state
-        return submit(self, args, kwargs, wait_for=wait_for)
+        return submit(self._submitted(), args, kwargs, wait_for=wait_for)
+
+    def _submitted(self) -> Task:
+        """What ``.submit()`` and ``.map()`` run: a generator task collects its values into
+        a list (``generators.listed``), any other is itself."""
+        if not self.is_generator:
+            return self
+        from .generators import listed
+
+        return listed(self)
 
     def map(
         self, *args: Any, wait_for: Any = None, return_state: bool = False, **kwargs: Any
@@ -211,7 +226,7 @@ class Task:
         """Inside a running ``@flow``: one submitted call per item of the list arguments
         (``unmapped(x)`` is passed whole to every call), as a ``FutureList``; with
         ``return_state``, each call's final state once all are final (as Prefect)."""
-        futures = map_calls(self, args, kwargs, wait_for=wait_for)
+        futures = map_calls(self._submitted(), args, kwargs, wait_for=wait_for)
         if not return_state:
             return futures
         futures.wait()
@@ -240,6 +255,14 @@ class Task:
         options.update({kind: list(hooks) for kind, hooks in self._hooks.items()})
         keep = {k for k in HOOK_KINDS if changes.get(k) is not None and not changes[k]}
         options.update({k: v for k, v in changes.items() if v is not None and k not in keep})
+        backoff = isinstance(options.get("retry_delay"), PrefectBackoff)
+        if backoff and changes.get("retry_delay") is None:
+            # Prefect's copy gets the list made for this task's retries, not the backoff: a
+            # copy with more retries repeats its last delay. (A list holding a delay flowtop
+            # refuses, too long, keeps the backoff: it fails only at a retry that long.)
+            listed = BackoffDelays(self.retry_delay_seconds)
+            if not listed or _takes_delays(listed):
+                options["retry_delay"] = listed
         return Task(self.fn, name=name or self.name, **options)
 
     # -- Prefect 3's hook decorators: ``@my_task.on_failure`` ----------------------------
@@ -289,8 +312,12 @@ class Task:
 
     @property
     def retry_delay_seconds(self) -> Any:
-        """As given (seconds, a list, a callable); 0 when not given."""
+        """As given (seconds, a list, flowtop's ``attempt -> seconds`` callable); 0 when not
+        given. Prefect's ``exponential_backoff(backoff_factor=…)`` reads back as Prefect
+        does: the list it made for the task's retries (``[2, 4, 8]`` for 3 retries)."""
         delay = self.options.get("retry_delay")
+        if isinstance(delay, PrefectBackoff):
+            return delay(self.retries)
         return 0 if delay is None else delay
 
     @property
@@ -307,6 +334,15 @@ class Task:
 
     def __repr__(self) -> str:
         return f"<Task {self.name}>"
+
+
+def _takes_delays(delays: list[float]) -> bool:
+    """Whether flowtop takes every delay of ``delays`` as a ``retry_delay``."""
+    try:
+        normalize_delay(delays)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _check_retry_on(name: str, retry_on: Any) -> tuple[type[BaseException], ...]:
@@ -337,6 +373,8 @@ def build_policy(name: str, options: dict[str, Any]) -> RetryPolicy:
             values["max_retries"] = n
         if options.get("retry_delay") is not None:
             delay = options["retry_delay"]
+            if isinstance(delay, BackoffDelays) and not delay:
+                delay = 0.0  # Prefect's backoff made no delays (no retries): no delay
             if isinstance(delay, list | tuple) and len(delay) > MAX_DELAYS:
                 raise ValueError(
                     f"Can not configure more than {MAX_DELAYS} retry delays per task "

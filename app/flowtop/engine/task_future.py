@@ -47,8 +47,10 @@ class TaskFuture(Future):
     def state(self) -> Any:
         """The task's state now, as a Prefect-style ``State`` (``is_completed()``, …)."""
         with self._run._lock:
-            state = self._tr.to_state()
-        return from_engine(state, task_run_id=self.task_run_id, cached=self._tr.reused)
+            state, returned = self._tr.to_state(), self._tr.returned
+        return from_engine(
+            state, task_run_id=self.task_run_id, cached=self._tr.reused, returned=returned
+        )
 
     def _wait(self, timeout: float | None) -> bool:
         run = self._run
