@@ -31,7 +31,7 @@ from ..formats import (
     try_text,
 )
 from ..looks import NOT_STARTED, run_error_text
-from ..printable import PrintableStream, Writer, as_left_on_screen, printable, say
+from ..printable import Writer, as_left_on_screen, printable, say
 from ..workspace.history import History, reap_store
 from ..workspace.history_records import (
     AttemptRecord,
@@ -46,7 +46,7 @@ from ..workspace.run_refs import find_run_ref
 from ..workspace.store_errors import store_advice
 from ..workspace.store_reader import StoreReader
 from .common import places_of, whole_number
-from .printers import one_line, raised_at
+from .printers import TerminalStream, one_line, raised_at
 
 #: The most runs ``--limit`` takes; SQLite integers stop at 2**63 - 1.
 MAX_LIMIT = 1_000_000_000
@@ -83,7 +83,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     # JSON escapes control characters itself; everything else is for people
-    out: Writer = sys.stdout if args.json else PrintableStream(sys.stdout)
+    out: Writer = sys.stdout if args.json else TerminalStream(sys.stdout)
     path = Path(
         args.path if args.path is not None else ("flows" if Path("flows").is_dir() else ".")
     )

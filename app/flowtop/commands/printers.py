@@ -38,7 +38,7 @@ from ..formats import (
     try_text,
 )
 from ..looks import STATE_LOOK, run_error_text, state_words
-from ..printable import as_left_on_screen, printable, say
+from ..printable import PrintableStream, as_left_on_screen, printable, say
 
 #: Exit status when stdout's reader left early: 128 + SIGPIPE, as a shell reports for a
 #: Unix tool that SIGPIPE stopped.
@@ -67,7 +67,10 @@ class Output:
             return
         if not self.reader_gone.is_set():
             try:
-                self.stream.write(text)
+                try:
+                    self.stream.write(text)
+                except UnicodeEncodeError:  # a lone surrogate (a parameter): see encodable
+                    self.stream.write(encodable(text, self.stream))
                 self.stream.flush()
                 return
             except BrokenPipeError:
@@ -80,6 +83,26 @@ class Output:
                 return
         if self.on_reader_gone is not None:
             self.on_reader_gone()
+
+
+def encodable(text: str, stream: object) -> str:
+    """``text`` as ``stream`` can encode it: what it cannot (a lone surrogate, as a
+    parameter given ``"\\ud800"`` in ``--params`` holds, which no encoding writes) as a
+    ``\\ud800`` escape. It raised ``UnicodeEncodeError``: a traceback in place of the
+    output. (``printable`` already shows a non-UTF-8 byte's surrogate as ``\\xff``.)"""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    return text.encode(encoding, "backslashreplace").decode(encoding)
+
+
+class TerminalStream(PrintableStream):
+    """A :class:`PrintableStream` that writes what its stream cannot encode escaped
+    (:func:`encodable`), instead of raising."""
+
+    def write(self, text: str, /) -> int:
+        try:
+            return super().write(text)
+        except UnicodeEncodeError:
+            return self.stream.write(encodable(printable(text), self.stream))
 
 
 def output_lost(exc: OSError) -> str:

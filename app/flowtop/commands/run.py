@@ -310,6 +310,17 @@ def main(args: argparse.Namespace) -> int:
     except ExecutorError as exc:
         runner.shutdown(wait=False)  # a thread hung past its timeout must not hold the exit
         return cannot_start(str(exc))
+    run_id = args.run_id  # launched: its launcher reserved it (a rerun, checked)
+    if args.rerun_of and run_id is None and not args.no_history:  # typed in a shell
+        from ..engine.runner import new_run_id
+        from .rerun_reservation import RerunRefused, reserve
+
+        run_id = new_run_id()
+        try:
+            reserve(workspace.history.path, names[0], starts[names[0]]["rerun_of"], run_id)
+        except RerunRefused as exc:
+            runner.shutdown(wait=False)
+            return cannot_start(str(exc))
     link = getattr(runner.backend, "dashboard_link", None)
     if link:
         say(f"Dask dashboard: {link}")
@@ -334,7 +345,7 @@ def main(args: argparse.Namespace) -> int:
             if gone.is_set():
                 break
             with ctrl_c_after():  # a run is recorded, then started: never half of it
-                run = runner.start(workspace.flows[name], run_id=args.run_id, **starts[name])
+                run = runner.start(workspace.flows[name], run_id=run_id, **starts[name])
             if gone.is_set():  # the reader left while this run was being started
                 run.cancel(why_gone)
             while not run.wait(TICK):  # the status line's clock goes on through a retry wait
@@ -514,17 +525,32 @@ def detach(
         say(str(exc))
         return 2
 
+    from ..workspace.run_numbers import RerunRunning, SourceGone, StoreBusy
+    from .rerun_reservation import SHELL_BUSY_MS, RerunRefused, refusal, source_id
+
     for name in names:
-        launched = launch(
-            files.get(name, workspace.path),
-            name,
-            state_dir=workspace.state_dir,
-            rerun_of=args.rerun_of,
-            task=args.task,
-            executor=args.executor,
-            workers=args.workers,
-            parameters=args.parameters,
-        )
+        try:  # a rerun is reserved before its process starts, as the TUI's
+            source = (
+                None if args.rerun_of is None else source_id(workspace.history, args.rerun_of, name)
+            )
+            launched = launch(
+                files.get(name, workspace.path),
+                name,
+                state_dir=workspace.state_dir,
+                rerun_of=source,
+                task=args.task,
+                executor=args.executor,
+                workers=args.workers,
+                parameters=args.parameters,
+                exclusive=True,
+                busy_ms=SHELL_BUSY_MS,
+            )
+        except (RerunRunning, SourceGone, StoreBusy) as exc:
+            say(str(refusal(name, exc)))
+            return 2
+        except RerunRefused as exc:
+            say(str(exc))
+            return 2
         if args.json:
             event = {"event": "run_detached", "flow": name, "run_id": launched.run_id}
             print(json.dumps(event), file=out, flush=True)

@@ -36,6 +36,7 @@ from ..printable import say
 from ..workspace.import_guard import deadline
 from ..workspace.ownership import HEARTBEAT
 from .common import load_problems, no_such_flow
+from .import_output import printable_output
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -89,7 +90,8 @@ def open_for_run(args: argparse.Namespace) -> tuple[Workspace, Reservation | Non
     one_file = Path(args.path).is_file()
     if not one_file:  # the file that names the flow is imported here only (``loader._naming``)
         workspace = Workspace(args.path, import_deadline=lambda path, s: overran(path, s, None))
-        workspace.load(flow=args.flow)
+        with printable_output():  # what a module prints at import, as its tasks' output
+            workspace.load(flow=args.flow)
         return workspace, None
     workspace = Workspace(args.path, isolate_imports=False)
     workspace.read_settings()  # the deadline is [defaults] load_timeout
@@ -99,7 +101,7 @@ def open_for_run(args: argparse.Namespace) -> tuple[Workspace, Reservation | Non
             reservation = Reservation(workspace.history, args.flow, args.run_id, args.rerun_of)
         except Exception:  # noqa: BLE001 - a broken store: run.main reports it (history_error)
             reservation = None
-    with import_deadline(workspace, reservation):
+    with import_deadline(workspace, reservation), printable_output():
         workspace.load_flows()
     return workspace, reservation
 

@@ -14,6 +14,13 @@ from typing import Any, NamedTuple
 
 Seconds = int | float | timedelta
 
+#: The longest delay, timeout or deadline flowtop takes: 365 days. A run process waits
+#: it out, beating its heartbeat, so anything longer is a mistake (``1e300``, a unit
+#: slip), not a plan; a thread's wait would overflow past ``threading.TIMEOUT_MAX``
+#: (292 years), and a wait of 1e300 s is a run that never ends.
+MAX_SECONDS = 365 * 24 * 3600.0
+MAX_SECONDS_TEXT = "365 days (31536000 seconds)"
+
 
 def to_seconds(value: Any, *, what: str) -> float:
     """Turn seconds or a timedelta into float seconds, or say what was wrong with it."""
@@ -32,6 +39,8 @@ def to_seconds(value: Any, *, what: str) -> float:
         raise ValueError(f"{what} must be a finite number of seconds, got {value!r}")
     if seconds < 0:
         raise ValueError(f"{what} must not be negative, got {value!r}")
+    if seconds > MAX_SECONDS:
+        raise ValueError(f"{what} must be at most {MAX_SECONDS_TEXT}, got {value!r}")
     return seconds
 
 
@@ -239,7 +248,10 @@ def compute_delay(
     asked for (often a server's Retry-After) and is honoured exactly.
     """
     if override is not None:
-        seconds = to_seconds(override, what="Retry(delay=)")
+        try:  # Retry checks its delay when built, but not for MAX_SECONDS, nor a later change
+            seconds = to_seconds(override, what="Retry(delay=)")
+        except (TypeError, ValueError) as exc:
+            raise DelayError(str(exc)) from None
         return DelayBreakdown(seconds, seconds, OVERRIDE)
     capped = None
     if isinstance(spec, int | float):

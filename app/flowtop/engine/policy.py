@@ -16,6 +16,8 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from .delays import (
+    MAX_SECONDS,
+    MAX_SECONDS_TEXT,
     DelayBreakdown,
     DelayError,
     ExponentialBackoff,
@@ -316,7 +318,25 @@ def decide(
         if failed:
             return Decision(False, StateType.FAILED, error=error, reason=reason)
         return Decision(False, StateType.FAILED, error=RetriesExhausted(reason), reason=reason)
+    if delay.seconds > MAX_SECONDS:  # a backoff grown past a year, or jitter: no such wait
+        too_long = delay_too_long(policy, delay, attempt)
+        return Decision(False, StateType.FAILED, error=too_long, reason="retry_delay failed")
     return Decision(True, None, delay=delay, reason=why)
+
+
+def delay_too_long(policy: RetryPolicy, delay: DelayBreakdown, attempt: int) -> DelayError:
+    """A computed delay past :data:`MAX_SECONDS`: what the task fails with, and how the
+    delay was reached. (``compute_delay`` keeps a backoff's values as its formula, and
+    Prefect's list, give them: the wait is refused where it would begin.)"""
+    hint = (
+        " (set max_delay to cap a backoff)"
+        if isinstance(policy.retry_delay, ExponentialBackoff | PrefectBackoff)
+        else ""
+    )
+    return DelayError(
+        f"the delay before retry {attempt} would be {delay.seconds:g} s "
+        f"({delay.explain()}): a delay must be at most {MAX_SECONDS_TEXT}{hint}"
+    )
 
 
 def clamped_poisson_interval(

@@ -120,6 +120,7 @@ class History(StoreReader):
         #: Events committed so far: with ``lost``, whether a run is recorded in part.
         self.committed = 0
         self._failed_at = 0.0  # when the last write failed (monotonic)
+        self._damage_said = False  # a write failed, and no retry helps (``_said_damaged``)
         self._unchecked = 0  # events committed since the last checkpoint
         self._closed = False
         # Hand-over from the sink to the writer thread.
@@ -220,11 +221,12 @@ class History(StoreReader):
                         number = reserved[0]
                         claim_run(conn, str(run_id), self.owner, self._me)
             except sqlite3.Error as exc:
-                log.warning(
-                    "%s: cannot allocate a run number (%s); numbering from this session only",
-                    self.path,
-                    exc,
-                )
+                if not self._said_damaged(exc):
+                    log.warning(
+                        "%s: cannot allocate a run number (%s); numbering from this session only",
+                        self.path,
+                        exc,
+                    )
                 number = self._handed.get(flow, 0) + 1
             self._handed[flow] = max(self._handed.get(flow, 0), number)
             return number
@@ -415,13 +417,14 @@ class History(StoreReader):
                     RETRY_INTERVAL,
                 )
                 return False
-            log.error(
-                "%s: history write failed (%s: %s); %d events dropped",
-                self.path,
-                type(exc).__name__,
-                exc,
-                waiting,
-            )
+            if not self._said_damaged(exc):
+                log.error(
+                    "%s: history write failed (%s: %s); %d events dropped",
+                    self.path,
+                    type(exc).__name__,
+                    exc,
+                    waiting,
+                )
             self.lost += waiting
             live = self._live
         else:
@@ -433,6 +436,32 @@ class History(StoreReader):
         self._unchecked += len(self._pending)
         self._pending = []
         self._live = live
+        return True
+
+    def _said_damaged(self, exc: Exception) -> bool:
+        """Say, once for this store, that it cannot be written for a reason no retry
+        cures (a damaged file, a bug), and what to do: a corrupt store was said at every
+        event batch of a run (and a partly damaged one fails some writes, not others).
+        False for a failure the caller words itself (locked, full, read-only: retried)."""
+        if isinstance(exc, sqlite3.OperationalError):
+            return False
+        if self._damage_said:
+            log.debug("%s: the run store cannot be written (%s)", self.path, exc)
+            return True
+        self._damage_said = True
+        advice = (
+            store_advice(exc, self.path, writing=True)
+            if isinstance(exc, sqlite3.Error)
+            else "this is a bug in flowtop: please report it"
+        )
+        log.error(
+            "%s: the run store cannot be written (%s: %s): runs go on, their events "
+            "dropped while it cannot; %s",
+            self.path,
+            type(exc).__name__,
+            exc,
+            advice,
+        )
         return True
 
     def _checkpoint(self) -> None:
@@ -509,7 +538,8 @@ class History(StoreReader):
             except sqlite3.Error as exc:
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
-                log.warning("%s: could not mark unfinished runs at close: %s", self.path, exc)
+                if not self._said_damaged(exc):
+                    log.warning("%s: could not mark unfinished runs at close: %s", self.path, exc)
             self._closed = True
             self._truncate_wal()
             self._conn.close()

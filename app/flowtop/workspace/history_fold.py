@@ -28,6 +28,7 @@ from ..engine.events import ErrorInfo, Event, RunFinished, RunStarted, TaskOutpu
 from ..engine.states import StateType
 from . import run_log
 from .history_records import REUSED
+from .json_text import storable_json
 
 
 class ResultRows(NamedTuple):
@@ -256,7 +257,7 @@ def _start(
             *owner,
             event.ts,
             event.parent_run,
-            event.parameters,
+            None if event.parameters is None else storable_json(event.parameters),
         ),
     )
 

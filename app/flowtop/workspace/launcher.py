@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine.runner import new_run_id
+from .json_text import storable_json
 from .places import STORE_FILE
 from .private import private_file, private_folder
 from .run_numbers import hand_over, reserve_launched, reserve_rerun
@@ -50,16 +51,21 @@ def launch(
     workers: int | None = None,
     parameters: Mapping[str, Any] | None = None,
     exclusive: bool = False,
+    busy_ms: int | None = None,
 ) -> Launched:
     """Start ``flowtop run PATH --flow FLOW`` detached; return at once with its run id.
 
     With ``exclusive``, a rerun (``rerun_of`` a full run id) is recorded first, and
     ``run_numbers.RerunRunning`` raised, no process started, when its source or another
-    rerun of it is live."""
+    rerun of it is live, and ``run_numbers.StoreBusy`` when another process held the
+    store past ``busy_ms`` (the reaper's 5 s unless given)."""
     run_id = new_run_id()
     store = state_dir / STORE_FILE
+    waits = {} if busy_ms is None else {"busy_ms": busy_ms}
     reserved = (
-        reserve_rerun(store, flow, run_id, rerun_of) if exclusive and rerun_of is not None else None
+        reserve_rerun(store, flow, run_id, rerun_of, **waits)
+        if exclusive and rerun_of is not None
+        else None
     )
     # ``--flow=NAME``: a name starting with "-" (a flow named "--detach") is a value,
     # not an option that leaves ``--flow`` without one
@@ -74,7 +80,8 @@ def launch(
     if workers is not None:
         command += ["--workers", str(workers)]
     if parameters:  # JSON values (``--param``, the TUI's form): JSON carries them exactly
-        command += ["--params", json.dumps(dict(parameters), ensure_ascii=False)]
+        given = json.dumps(dict(parameters), ensure_ascii=False)
+        command += ["--params", storable_json(given)]  # a lone surrogate: no argv takes it
     try:
         log = private_file(private_folder(state_dir / LOGS) / f"{run_id}.log")
         with open(log, "wb", buffering=0) as out:

@@ -50,9 +50,15 @@ def plan_rerun(
     detail = history.run_detail(source_id)
     record = detail.run
     # A rerun that did not start completed nothing and kept no parameters: its own source
-    # is what a rerun of it means (it ran every task again, with the defaults).
+    # is what a rerun of it means (it ran every task again, with the defaults). One that
+    # named itself (``--detach --rerun-of 1`` on a flow with no run #1 yet took its own
+    # reserved #1 as its source) ends the walk: it looped for good.
+    seen = {source_id}
     while not_started(record) and record.rerun_of and record.flow == flow.name:
         source_id = _full_id(history, record.rerun_of, flow.name)
+        if source_id in seen:
+            break
+        seen.add(source_id)
         detail = history.run_detail(source_id)
         record = detail.run
     if record.flow != flow.name:

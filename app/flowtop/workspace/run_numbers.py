@@ -22,7 +22,7 @@ from pathlib import Path
 from . import store_schema
 from .history_records import HistoryError
 from .ownership import LAUNCHED, Owner, boot_id, host_name, process_start
-from .reaper import connect, reap
+from .reaper import BUSY_TIMEOUT_MS, connect, reap
 
 log = logging.getLogger("flowtop.history")
 
@@ -89,6 +89,12 @@ def reserve_launched(db: Path, flow: str, run_id: str, pid: int) -> int | None:
         return None
 
 
+class StoreBusy(OSError):
+    """A rerun was refused: another process held the store past the busy timeout, so
+    whether a rerun of its source is live could not be checked. An ``OSError``, as a run
+    process that could not be started is: the TUI says ``Could not start the run: …``."""
+
+
 class SourceGone(Exception):
     """A rerun was refused: its source run is no longer in the store (pruned meanwhile)."""
 
@@ -105,18 +111,23 @@ class RerunRunning(Exception):
         super().__init__(f"run #{number}{what} is already running")
 
 
-def reserve_rerun(db: Path, flow: str, run_id: str, rerun_of: str) -> int | None:
+def reserve_rerun(
+    db: Path, flow: str, run_id: str, rerun_of: str, *, busy_ms: int = BUSY_TIMEOUT_MS
+) -> int | None:
     """Record a rerun of ``rerun_of`` before its process starts (owned by this process
     until ``hand_over``); its number. Raises ``RerunRunning`` when the source, or a rerun
     of it, is live (its process launched, importing, or running), and ``SourceGone`` when
     the source is no longer stored: checked and recorded in one write transaction, so of
-    two processes asking at once only one gets the run.
-    None when the store could not be written: the run process records the run itself."""
+    two processes asking at once only one gets the run. Raises ``StoreBusy`` when another
+    process held the store for ``busy_ms``: unchecked, the rerun could be the second one
+    the check is there to refuse (a store held that long is stuck, not busy). None when
+    the store could not be written otherwise (a full disk): the run process records the
+    run itself."""
     if not db.is_file():
         return None
     me = Owner.current()
     try:
-        conn = connect(db)
+        conn = connect(db, busy_ms=busy_ms)
         try:
             store_schema.check_version(conn, db)  # a newer store: its run process says so
             with store_schema.write_transaction(conn):
@@ -142,6 +153,15 @@ def reserve_rerun(db: Path, flow: str, run_id: str, rerun_of: str) -> int | None
                 return number
         finally:
             conn.close()
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc) and "busy" not in str(exc):
+            log.warning("%s: could not record launched run %s: %s", db, run_id, exc)
+            return None
+        raise StoreBusy(
+            f"{db}: another flowtop process has held the run store for {busy_ms / 1000:g} s, "
+            "so whether this run is being rerun already cannot be checked: try again "
+            "in a moment"
+        ) from None
     except (sqlite3.Error, HistoryError) as exc:
         log.warning("%s: could not record launched run %s: %s", db, run_id, exc)
         return None

@@ -21,7 +21,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from ..engine.delays import ExponentialBackoff, finite_float
+from ..engine.delays import MAX_SECONDS, MAX_SECONDS_TEXT, ExponentialBackoff, finite_float
 from ..engine.layers import Layer
 from ..engine.policy import RetryPolicy, never_retried
 from ..engine.pool import MAX_WORKERS
@@ -88,6 +88,8 @@ def _seconds(table: tuple[str, ...], key: str, value: Any, *, positive: bool = F
     if seconds is None or seconds < 0 or (positive and seconds == 0):
         expected = "a finite number of seconds " + ("> 0" if positive else ">= 0")
         raise _bad(table, key, expected, value)
+    if seconds > MAX_SECONDS:  # 1e300 passes as finite, and is a wait that never ends
+        raise _bad(table, key, f"at most {MAX_SECONDS_TEXT}", value)
     return seconds
 
 

@@ -1,0 +1,67 @@
+"""What a flow module prints while ``flowtop run`` imports it, made safe for the terminal.
+
+A run process imports the flow file it runs itself (``run_start``), with the terminal's
+``sys.stdout`` and ``sys.stderr``: an escape sequence a module printed at import
+(``\\x1b]0;…\\x07`` retitles the window, ``\\x1b[2J`` clears it) reached the terminal raw,
+where a task's output and every error are shown with :func:`~flowtop.printable.printable`'s
+stand-ins (``␛``). While the import runs, both streams pass what Python code writes
+through the same function. Bytes written to the file descriptors themselves
+(``os.write(1, …)``, a C extension) still bypass it, as for a task.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO, cast
+
+from ..printable import printable
+
+
+class PrintableText:
+    """A text stream's stand-in: ``write`` makes control characters visible, and every
+    other attribute (``isatty``, ``encoding``, ``fileno``, ``flush``) is the stream's own,
+    so a module that asks what its stdout is gets the true answer."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        if isinstance(text, str):
+            self._stream.write(printable(text))
+            return len(text)
+        return self._stream.write(text)  # not text: the stream's own TypeError
+
+    @property
+    def original(self) -> Any:
+        """Under the engine's capture proxy, the stream it passes through to (its
+        ``original``, where its logging handler writes), made printable too."""
+        inner = getattr(self._stream, "original", None)
+        return self if inner is None else PrintableText(inner)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextmanager
+def printable_output() -> Iterator[None]:
+    """``sys.stdout`` and ``sys.stderr`` made printable (:class:`PrintableText`) for the
+    block: a stream the block replaced itself stays as it left it."""
+    saved = sys.stdout, sys.stderr
+    shown = tuple(None if s is None else cast(TextIO, PrintableText(s)) for s in saved)
+    if shown[0] is not None:
+        sys.stdout = shown[0]
+    if shown[1] is not None:
+        sys.stderr = shown[1]
+    try:
+        yield
+    finally:
+        if shown[0] is not None and sys.stdout is shown[0]:
+            sys.stdout = saved[0]
+        if shown[1] is not None and sys.stderr is shown[1]:
+            sys.stderr = saved[1]

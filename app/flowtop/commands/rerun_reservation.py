@@ -1,0 +1,61 @@
+"""``flowtop run --rerun-of`` from a shell reserves its rerun, as the TUI's ``f`` does.
+
+The store refuses a rerun while its source, or another rerun of it, is live: it checks
+and records the rerun in one write transaction (``run_numbers.reserve_rerun``). The TUI
+and a browser tab reserve so before they launch the run process; a rerun typed in a
+shell did not: it was seen by that check only once its run had started, and two shells
+(or a shell and a TUI) rerunning one run at once both ran it. Now the foreground form
+reserves once its flow file is imported, just before its run starts, and ``--detach``
+before it launches the run process, as the TUI does. A store held by another process
+past the wait refuses the rerun too, saying so, rather than letting it run unchecked.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..workspace.history import History
+from ..workspace.history_records import RunRecord
+from ..workspace.run_numbers import RerunRunning, SourceGone, StoreBusy, reserve_rerun
+from ..workspace.run_refs import find_run_ref
+
+#: A shell has no screen to freeze: it waits for a busy store as long as a run's writes
+#: do (``history.BUSY_TIMEOUT_MS``), so a burst of cron jobs is not refused. (The TUI
+#: waits the reaper's 5 s, on its screen's thread.)
+SHELL_BUSY_MS = 30_000
+
+
+class RerunRefused(Exception):
+    """The rerun may not start now; the message says why, for ``flowtop: …``."""
+
+
+def refusal(flow: str, exc: RerunRunning | SourceGone | StoreBusy) -> RerunRefused:
+    """What ``flowtop run`` says when the store refused a rerun of ``flow``."""
+    if isinstance(exc, StoreBusy):
+        return RerunRefused(str(exc))
+    if isinstance(exc, SourceGone):
+        return RerunRefused(f"{flow}: run {exc} is no longer in the history (pruned meanwhile)")
+    if exc.source_number is None:
+        return RerunRefused(f"{flow}: {exc}: rerun it once it has ended")
+    return RerunRefused(
+        f"{flow}: {exc}: a run is rerun once at a time (flowtop watch follows that rerun)"
+    )
+
+
+def reserve(db: Path, flow: str, source: str, run_id: str) -> None:
+    """Record ``run_id`` as a rerun of run ``source`` (a full id) of ``flow``, owned by
+    this process until its run starts; raises :class:`RerunRefused`."""
+    try:
+        reserve_rerun(db, flow, run_id, source, busy_ms=SHELL_BUSY_MS)
+    except (RerunRunning, SourceGone, StoreBusy) as exc:
+        raise refusal(flow, exc) from None
+
+
+def source_id(history: History, reference: str, flow: str) -> str:
+    """The id of the run ``--rerun-of`` names for ``flow``; raises :class:`RerunRefused`
+    when it names none. (Passed on as typed, ``--detach --rerun-of 1`` on a flow with no
+    run #1 yet made its run process take its own reserved #1 for the source.)"""
+    found = find_run_ref(history, reference, flow, "--rerun-of")
+    if isinstance(found, RunRecord):
+        return found.run_id
+    raise RerunRefused(found)
