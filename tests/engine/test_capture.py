@@ -251,3 +251,26 @@ def test_a_snapshot_reads_as_the_attempt_s_end_would_without_changing_it() -> No
     assert captured.tail == tail  # read only
     assert snapshot == captured.getvalue()
     assert "characters of output dropped" in snapshot
+
+
+def test_a_dropped_stand_in_never_closes_or_flushes_the_stream_it_wraps() -> None:
+    """IOBase's ``__del__`` closes, so flushes, the stream: not the stand-in's to close, and
+    perhaps closed already (Python 3.13 printed "Exception ignored in: <_ThreadRouted…>",
+    which fails a user's pytest run under ``-W error``)."""
+    import gc
+    import io
+
+    from flowtop.engine.capture import _ThreadRoutedStream
+
+    class Watched(io.StringIO):
+        flushes = 0
+
+        def flush(self) -> None:
+            Watched.flushes += 1
+
+    original = Watched()
+    stand_in = _ThreadRoutedStream(original)
+    del stand_in
+    gc.collect()
+    assert Watched.flushes == 0
+    assert not original.closed

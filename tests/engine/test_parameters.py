@@ -465,7 +465,7 @@ def test_json_nested_deeper_than_python_reads_is_an_error_not_a_traceback() -> N
 
     deep = "[" * 5000 + "]" * 5000
     assert parse_value(deep) == deep  # text, as any value that does not read as JSON
-    with pytest.raises(ParameterError, match=r"^--params: JSON nested too deeply to read$"):
+    with pytest.raises(ParameterError, match=r"^--params: JSON nested over 500 deep$"):
         parse_object('{"x": ' + deep + "}")
     with pytest.raises(ValueError, match=r"^expected list, got ") as misfit:
         coerce(deep, list)

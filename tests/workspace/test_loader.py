@@ -54,10 +54,18 @@ def test_folder_loads_every_flow_module_under_a_unique_name(write, workspace, tm
     assert ws.errors == {}
     assert ws.flow_files["etl"] == tmp_path / "etl.py"
     assert ws.flows["etl"].source == str(tmp_path / "etl.py")
-    name = module_name_for(tmp_path / "etl.py")
+    name = module_name_for(tmp_path / "etl.py", tmp_path)
     assert name.startswith(FLOW_PACKAGE + ".etl_")
     assert sys.modules[name].flow is ws.flows["etl"]
     assert "etl" not in sys.modules  # never clashes with a helper or library called etl
+
+
+def test_a_flow_module_is_named_by_its_place_in_the_workspace_not_on_the_disk(tmp_path):
+    """A moved or cloned workspace must read back the results its runs pickled (a class
+    of the flow file is pickled by its module's name): a rerun there ran every task."""
+    here, moved = tmp_path / "here", tmp_path / "moved"
+    assert module_name_for(here / "etl.py", here) == module_name_for(moved / "etl.py", moved)
+    assert module_name_for(here / "etl.py", here) != module_name_for(here / "sub/etl.py", here)
 
 
 def test_a_file_workspace_loads_only_that_file(write, workspace, tmp_path):
@@ -124,6 +132,19 @@ def test_a_module_without_flows_is_an_error_unless_a_flow_module_imports_it(
     assert list(ws.errors) == [tmp_path / "alone.py"]
     assert "defines no flows" in str(ws.errors[tmp_path / "alone.py"])
     assert str(ws.errors[tmp_path / "alone.py"]).startswith("alone.py: ")
+
+
+def test_a_helper_whose_only_importer_fails_is_not_blamed_too(write, workspace, tmp_path):
+    """The importer's error says what to fix; "common.py: defines no flows" beside it
+    sent the user to the wrong file."""
+    write("common.py", "from flowtop import task\n\n@task\ndef shared():\n    return 2\n")
+    write(
+        "etl.py",
+        "from flowtop import Flow\nfrom common import shared\nraise RuntimeError('no config')\n",
+    )
+    ws = workspace()
+    assert list(ws.errors) == [tmp_path / "etl.py"]
+    assert "RuntimeError: no config" in str(ws.errors[tmp_path / "etl.py"])
 
 
 def test_files_that_never_mention_flowtop_are_not_executed(write, workspace, tmp_path):

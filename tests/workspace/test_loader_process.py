@@ -235,3 +235,26 @@ def test_flowtop_list_names_a_file_that_ended_or_hung_its_loader(write, tmp_path
         "crash.py: the import ended the process (exit code 3)",
         "slow.py: import did not finish in 0.5 s",
     ]
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts the OS's threads (Linux)")
+def test_a_thread_threading_never_started_still_sends_imports_to_the_fork_server() -> None:
+    """A thread a C library (or xdist) started is one ``threading.active_count`` misses:
+    forking beside it may deadlock the child (Python 3.12+ warns of it)."""
+    import _thread
+
+    from flowtop.workspace.loader_process import _single_threaded
+
+    release, started = threading.Lock(), threading.Event()
+    release.acquire()
+
+    def hold() -> None:
+        started.set()
+        release.acquire()
+
+    _thread.start_new_thread(hold, ())
+    started.wait(5)
+    try:
+        assert not _single_threaded()
+    finally:
+        release.release()

@@ -129,6 +129,11 @@ class _ThreadRoutedStream(io.TextIOBase):
     def isatty(self) -> bool:
         return self.original.isatty()
 
+    def __del__(self) -> None:
+        """Not IOBase's, which closes (so flushes) the stream: the stream wrapped is not
+        this one's to close, and may be closed already (Python 3.13 reports that flush as
+        "Exception ignored in: <_ThreadRoutedStream>", failing a user's pytest run)."""
+
     def fileno(self) -> int:
         return self.original.fileno()
 

@@ -37,12 +37,20 @@ def hints(fn: Callable[..., Any]) -> dict[str, Any]:
         return {}
 
 
+def _is_alias(hint: Any) -> bool:
+    """``type Day = date`` (Python 3.12+; typing_extensions' ``TypeAliasType`` before):
+    an alias object that names the type, not the type."""
+    return type(hint).__name__ == "TypeAliasType" and hasattr(hint, "__value__")
+
+
 def _one_type(hint: Any) -> Any:
-    """``X`` for ``X | None`` (and for ``X``); None for a union of several types, which
-    no value is made."""
+    """``X`` for ``X | None`` (and for ``X``, and for an alias of either); None for a
+    union of several types, which no value is made."""
+    while _is_alias(hint):  # else `-p day=2026-11-30` stayed text
+        hint = hint.__value__
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         options = [h for h in typing.get_args(hint) if h is not type(None)]
-        return options[0] if len(options) == 1 else None
+        return _one_type(options[0]) if len(options) == 1 else None
     return hint
 
 

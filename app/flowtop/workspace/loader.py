@@ -75,12 +75,18 @@ class LoadOutcome:
     errors: list[LoadError] = field(default_factory=list)  # new or changed errors
 
 
-def module_name_for(path: Path) -> str:
-    """A stable, unique module name for a flow file: same file, same name, across reloads."""
+def module_name_for(path: Path, root: Path | None = None) -> str:
+    """A stable, unique module name for a flow file: same file, same name, across reloads.
+
+    Named by its place in the workspace (``root``), not on the disk: a value of a class
+    the file defines is pickled by that name into the run store and the result cache,
+    and a workspace moved or cloned elsewhere must still read them back (a rerun there
+    ran every task again, "No module named 'flowtop_flows.etl_…'")."""
     stem = re.sub(r"\W", "_", path.stem) or "module"
     if stem[0].isdigit():
         stem = "_" + stem
-    digest = hashlib.sha1(str(path).encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    place = path.relative_to(root) if root is not None and path.is_relative_to(root) else path
+    digest = hashlib.sha1(place.as_posix().encode("utf-8", "surrogatepass")).hexdigest()[:8]
     return f"{FLOW_PACKAGE}.{stem}_{digest}"
 
 
@@ -338,7 +344,7 @@ class Loader:
             if failed is not None:
                 self.deps[path] = frozenset(self.graph.closure(path, tree))
                 raise LoadFailed(failed)
-        name = module_name_for(path)
+        name = module_name_for(path, self.root)
         module = types.ModuleType(name)
         module.__file__ = str(path)
         module.__spec__ = importlib.util.spec_from_file_location(name, path)
@@ -390,8 +396,11 @@ class Loader:
         return frozenset(files)
 
     def _is_helper(self, path: Path, attempted: dict[Path, LoadedModule]) -> bool:
-        """A flow-less file that a flow module imports is a helper, not an error."""
+        """A flow-less file that a flow module imports is a helper, not an error; so is
+        one whose importer failed (its own error says what to fix, "defines no flows"
+        here would send the user to the wrong file)."""
         users = set(self.modules) | {p for p, m in attempted.items() if m.flows}
+        users |= {p for p in self.errors if p not in attempted}
         return any(path in deps for f, deps in self.deps.items() if f != path and f in users)
 
     def _claim(self, path: Path, loaded: LoadedModule) -> tuple[LoadError, Path] | None:

@@ -72,6 +72,17 @@ class ProbeResult:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+def _single_threaded() -> bool:
+    """Whether this process may fork without the fork server: it runs no other thread.
+    The OS's count where it has one: ``threading`` misses threads a C library or a test
+    runner (xdist's receiver) started, and a fork beside one may deadlock (Python 3.12+
+    warns of it)."""
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return threading.active_count() == 1
+
+
 def available() -> bool:
     """Whether imports can be tried in a child (POSIX ``fork``)."""
     return hasattr(os, "fork") and sys.platform != "win32"
@@ -98,7 +109,7 @@ def probe_many(
         }
         for path in paths
     ]
-    if threading.active_count() == 1:
+    if _single_threaded():
         for stream in (sys.stdout, sys.stderr):  # or the children would write it out again
             with contextlib.suppress(Exception):
                 stream.flush()
@@ -447,7 +458,7 @@ def _tag_limits(state_dir: Path) -> dict[str, int]:
 
 def _describe_in_child(request: dict[str, Any], budget: float) -> dict[str, Any]:
     """The reply of a loader process for a ``describe`` request."""
-    if threading.active_count() == 1:
+    if _single_threaded():
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):
                 stream.flush()
