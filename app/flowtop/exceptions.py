@@ -1,7 +1,13 @@
 """Prefect 3's ``prefect.exceptions`` that flowtop can raise."""
 
 from .engine.dynamic import RunCancelled, UpstreamFailed
-from .engine.errors import FlowRunTimeoutError, MappingLengthMismatch, TaskTimeout, UnfinishedRun
+from .engine.errors import (
+    FlowRunTimeoutError,
+    MappingLengthMismatch,
+    ParameterBindError,
+    TaskTimeout,
+    UnfinishedRun,
+)
 from .engine.prefect_api import (
     CancelledRun,
     CrashedRun,
@@ -20,6 +26,7 @@ __all__ = [
     "MappingLengthMismatch",
     "MissingContextError",
     "MissingResult",
+    "ParameterBindError",
     "RunCancelled",
     "TaskRunTimeoutError",
     "UnfinishedRun",

@@ -1553,6 +1553,94 @@ SCENARIOS: dict[str, str] = {
         def main():
             return observed([calls(), outcome_of(f)])
     """,
+    "flow_parameter_bind": """
+        from prefect import flow
+        from prefect.exceptions import ParameterBindError
+        @flow
+        def f(x, y=1):
+            hit("f")
+            return x
+        @flow
+        async def af(x):
+            hit("af")
+            return x
+        def bound(call):
+            try:
+                call()
+            except ParameterBindError as exc:
+                return [isinstance(exc, TypeError), str(exc)]
+            return "no error"
+        @flow
+        def parent():
+            return [bound(lambda: f()), bound(lambda: f(return_state=True))]
+        def main():
+            return observed([bound(lambda: f()), bound(lambda: f(1, 2, 3)),
+                             bound(lambda: f(1, z=2)), bound(lambda: f(return_state=True)),
+                             bound(lambda: af()), outcome_of(parent), f(5)])
+    """,
+    "async_task_timeout_cancelled": """
+        from prefect import flow, task
+        seen = []
+        @task(timeout_seconds=0.2)
+        async def slow(n):
+            hit(f"slow {n}")
+            try:
+                await asyncio.sleep(0.6)
+            except asyncio.CancelledError:
+                seen.append(f"cancelled {n}")
+                raise
+            seen.append(f"ended {n}")
+            return n
+        @flow
+        async def awaited():
+            state = await slow(1, return_state=True)
+            await asyncio.sleep(0.8)  # time for a coroutine not cancelled to end
+            return [state.name, state.is_failed()]
+        @flow
+        def submitted():
+            future = slow.submit(2)
+            future.wait()
+            time.sleep(0.8)
+            return [future.state.name, future.state.is_failed()]
+        def main():
+            return observed([outcome_of(lambda: asyncio.run(awaited())),
+                             outcome_of(submitted), seen])
+    """,
+    "run_logger_copied_context_task": """
+        import contextvars, threading
+        from prefect import flow, get_run_logger, task
+        from prefect.context import FlowRunContext, TaskRunContext
+        seen = []
+        def work(where):
+            try:
+                logger = get_run_logger()
+                logger.warning("from a thread of the %s", where)
+                context = TaskRunContext.get()
+                seen.append([where, logger.logger.name.rsplit(".", 1)[-1],
+                             FlowRunContext.get() is not None, context and context.task.name])
+            except Exception as exc:
+                seen.append([where, type(exc).__name__])
+        @task
+        def step():
+            copied = threading.Thread(target=contextvars.copy_context().run,
+                                      args=(work, "task in a flow"))
+            copied.start(); copied.join()
+            plain = threading.Thread(target=work, args=("task in a flow, not copied",))
+            plain.start(); plain.join()
+            return 1
+        @task
+        async def astep():
+            await asyncio.to_thread(work, "async task's to_thread in a flow")
+            return 2
+        @flow
+        def body():
+            return step() + step.submit().result()
+        @flow
+        async def abody():
+            return await astep()
+        def main():
+            return observed([outcome_of(body), outcome_of(lambda: asyncio.run(abody())), seen])
+    """,
 }
 
 #: Scenarios whose gaps are not compared: random by design (jitter).
@@ -1598,6 +1686,7 @@ SLOW = {
     "flow_timeout",
     "flow_timeout_retries",
     "flow_timeout_task_in_flight",
+    "async_task_timeout_cancelled",
 }
 
 #: Prefect 3's observations, recorded with --record: the default test run compares

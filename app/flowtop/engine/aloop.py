@@ -21,6 +21,8 @@ from .records import from_user_code
 if TYPE_CHECKING:
     import asyncio
 
+    from .async_call import AsyncCall
+
 # ``asyncio`` is imported where a loop is made or used, not with flowtop: it is half of
 # ``import flowtop``'s time, and most flows have no ``async def`` task.
 
@@ -183,11 +185,12 @@ def start_attempt(
     user: object,
     attempt: object = None,
     live: tuple[Any, Any] | None = None,
+    call: AsyncCall | None = None,
 ) -> None:
     """Run ``fn(*args, **kwargs)`` on the loop; ``on_done(value, error, output)`` when it ends.
     ``attempt``: the thread-local ``capture`` attempt during each step (``TaskRunContext``);
     ``live``: the run and task record whose output is followed while it runs
-    (``Captured.live``)."""
+    (``Captured.live``); ``call``: what a time limit cancels the attempt's task by."""
     import asyncio
 
     loop = get_loop(user)
@@ -208,10 +211,15 @@ def start_attempt(
             return
 
         async def body() -> Any:
+            if attempt is not None:  # in its task's own context: a thread it starts with
+                capture.enter_attempt(buffer, attempt)  # that context copied is in it too
             return await _Captured(coro, buffer, attempt)
 
         def finished(task: asyncio.Task[Any]) -> None:
+            if call is not None:
+                call.ended()
             if task.cancelled():
+                coro.close()  # cancelled before its first step: never started, no warning
                 error: BaseException | None = asyncio.CancelledError("async task was cancelled")
                 value = None
             else:
@@ -220,9 +228,13 @@ def start_attempt(
             if error is not None:
                 error.__traceback__ = from_user_code(error.__traceback__)
             live_output.ended(buffer)
+            buffer.attempt = None  # ended: a thread it started writes no more to it
             on_done(value, error, buffer.getvalue())
 
-        loop.create_task(body()).add_done_callback(finished)
+        task = loop.create_task(body())
+        if call is not None:
+            call.begun(coro, task)
+        task.add_done_callback(finished)
 
     post(loop, launch)
 

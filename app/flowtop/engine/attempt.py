@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import aloop, cached_calls, capture, live_output, task_runs
+from .async_call import AsyncCall
 from .backends import Done, hand_over
 from .errors import TaskTimeout
 from .events import ErrorInfo
@@ -64,7 +65,11 @@ def start_elsewhere(
     fn = task_runs.entered(attempt) if tr.node.task.extras else tr.node.task.fn  # hooks
     if tr.node.task.is_async:  # awaited on the event loop: no thread is held meanwhile
         live = (attempt[0], tr)  # its output is followed once it prints, as call_here's
-        aloop.start_attempt(fn, args, kwargs, on_done, user=runner, attempt=attempt, live=live)
+        call = tr.call_of(token)  # an AsyncCall when a time limit may cancel it
+        assert call is None or isinstance(call, AsyncCall)
+        aloop.start_attempt(
+            fn, args, kwargs, on_done, user=runner, attempt=attempt, live=live, call=call
+        )
         return
     assert runner.backend is not None
     hand_over(
@@ -171,6 +176,9 @@ def give_up_thread(runner: Runner, call: UserCall | None) -> tuple[str, bool, bo
     Returns how the attempt was stopped (for its error), whether the thread was replaced,
     and whether the task must not be retried (no replacement was possible).
     """
+    if isinstance(call, AsyncCall):  # on the event loop: its asyncio task is cancelled
+        call.interrupt(TaskTimeout)
+        return "its coroutine was cancelled", False, False
     if runner.backend is not None:
         return "the executor was told to stop it", False, False
     abandon = getattr(runner.executor, "abandon", None)

@@ -3,7 +3,10 @@
 Tasks run in parallel on pool threads, so swapping ``sys.stdout`` per attempt would mix
 their output. Instead ``sys.stdout``/``sys.stderr`` are wrapped once by a proxy that
 writes to the buffer of the attempt running on the current thread, or passes through to
-the real stream. A root logging handler does the same for log records.
+the real stream. A root logging handler does the same for log records. A thread a task
+attempt starts with its context copied (``contextvars.copy_context().run``,
+``asyncio.to_thread``) is in that attempt, as Prefect's run contexts (context variables)
+make it: while the attempt runs, what it writes is the attempt's output too (``copied``).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import logging
 import sys
 import threading
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, TextIO
 
 from . import live_output
@@ -32,7 +36,7 @@ class Captured:
     """What one attempt (or a ``@flow`` body) wrote: its head and tail, the middle dropped
     past ``MAX_CAPTURE``. Readable from another thread while it is written."""
 
-    __slots__ = ("head", "tail", "size", "tail_size", "dropped", "live", "echo")
+    __slots__ = ("head", "tail", "size", "tail_size", "dropped", "live", "echo", "attempt")
 
     def __init__(self) -> None:
         self.head: list[str] = []
@@ -45,6 +49,9 @@ class Captured:
         self.live: tuple[Any, Any] | None = None
         #: Also pass it on to the real streams as it comes (``Runner.echo_output``).
         self.echo = False
+        #: The task attempt it is the output of, while that runs: what a thread the
+        #: attempt started with its context copied is in (``copied``).
+        self.attempt: object = None
 
     def write(self, text: str) -> None:
         if not self.size and self.live is not None:  # its first output: follow it
@@ -100,14 +107,41 @@ def _told(head: str, dropped: int, tail: str) -> str:
     return head + tail
 
 
+#: ``begin(attempt)``'s buffer, in the attempt's context too: what a thread it starts with
+#: its context copied reads (``copied``), since its thread-locals are its own. Set once per
+#: attempt and not reset (one ``set`` is most of its cost): the buffer says when its
+#: attempt has ended, and then holds it no more.
+_attempt_context: ContextVar[Captured | None] = ContextVar("flowtop_attempt_capture", default=None)
+
+
+def copied() -> Captured | None:
+    """The buffer of the task attempt this context was copied from, while it runs (its
+    ``attempt``; the attempt's own thread finds both in its thread-locals); else None."""
+    found = _attempt_context.get()
+    return None if found is None or found.attempt is None else found
+
+
+def enter_attempt(buffer: Captured, attempt: object) -> None:
+    """An async attempt's task (its own context) is in ``attempt``: for ``copied``."""
+    buffer.attempt = attempt
+    _attempt_context.set(buffer)
+
+
+def _buffer() -> Captured | None:
+    """Where this thread's writes go: its own capture, else its copied attempt's."""
+    buffer: Captured | None = getattr(_local, "buffer", None)
+    return copied() if buffer is None else buffer
+
+
 class _ThreadRoutedStream(io.TextIOBase):
-    """Stands in for sys.stdout/stderr: the capturing thread's buffer, else the original."""
+    """Stands in for sys.stdout/stderr: the capturing thread's buffer (or the attempt its
+    context was copied from), else the original."""
 
     def __init__(self, original: TextIO) -> None:
         self.original = original
 
     def write(self, text: str) -> int:
-        buffer = getattr(_local, "buffer", None)
+        buffer = _buffer()
         if buffer is None:
             return self.original.write(text)
         if not isinstance(
@@ -171,7 +205,7 @@ class _CaptureHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if record.name == QUIET_LOGGER:
             return
-        buffer = getattr(_local, "buffer", None)
+        buffer = _buffer()
         if buffer is None and record.levelno < self.passthrough_level:
             return  # outside any attempt, and below what goes to stderr: no one's
         try:
@@ -230,20 +264,31 @@ def begin(
     _local.attempt = attempt
     _local.tee = tee
     _local.line_start = True
+    if attempt is not None:  # ``enter_attempt``, inlined: once per attempt
+        captured.attempt = attempt
+        _attempt_context.set(captured)
     return captured
 
 
 def end() -> str:
     """Stop capturing on this thread and return what the attempt wrote."""
-    buffer = getattr(_local, "buffer", None)
+    buffer: Captured | None = getattr(_local, "buffer", None)
     _local.buffer = _local.attempt = _local.tee = None
-    return buffer.getvalue() if buffer is not None else ""
+    if buffer is None:
+        return ""
+    # ended: a thread it started writes no more to it, and the context that thread was
+    # copied from (kept by the worker until its next attempt) holds no run through it
+    buffer.attempt = buffer.live = None
+    return buffer.getvalue()
 
 
 def in_task_attempt() -> bool:
     """Whether this thread runs a task attempt now: it captures, and not as a ``@flow``
-    body does (whose capture tees: its output is the run's own)."""
-    return getattr(_local, "buffer", None) is not None and getattr(_local, "tee", None) is None
+    body does (whose capture tees: its output is the run's own), or its context was
+    copied from an attempt that runs still."""
+    if getattr(_local, "buffer", None) is not None:
+        return getattr(_local, "tee", None) is None
+    return copied() is not None
 
 
 def capture_info_logs() -> None:

@@ -27,7 +27,13 @@ from .calls import InlineFuture, map_calls, plain_inputs, submit
 from .context import child_of, current_run, set_run
 from .delays import to_seconds
 from .dynamic_run import DynamicRun
-from .errors import FlowRunNameError, NotInFlowtop, RunCancelled, UpstreamFailed
+from .errors import (
+    FlowRunNameError,
+    NotInFlowtop,
+    ParameterBindError,
+    RunCancelled,
+    UpstreamFailed,
+)
 from .flow import Flow
 from .flow_hooks import FLOW_HOOK_KINDS, flow_timeout
 from .graph import Node
@@ -59,6 +65,23 @@ def _nesting(run: DynamicRun) -> int:
     while here.parent_run in live and depth < MAX_NESTING:
         depth, here = depth + 1, live[here.parent_run]
     return depth
+
+
+def bind_call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Raise ``ParameterBindError`` when ``fn`` cannot take ``args`` and ``kwargs``, as
+    Prefect binds a flow's call before its run (``return_state=True`` too). A bound
+    method is bound with its instance (or class) first, as Prefect shows it."""
+    target, given = unwrapped(fn), args
+    if isinstance(fn, types.MethodType):
+        target, given = fn.__func__, (fn.__self__, *args)
+    try:
+        signature = inspect.signature(target)
+    except (TypeError, ValueError):  # no signature to bind to: the call itself says
+        return
+    try:
+        signature.bind(*given, **kwargs)
+    except TypeError as exc:
+        raise ParameterBindError.from_bind_failure(target, exc, given, kwargs) from None
 
 
 class FlowFunction(Flow):
@@ -290,6 +313,8 @@ class FlowFunction(Flow):
         """
         parent = kwargs.pop("_flowtop_parent", None) or current_run()
         sync = kwargs.pop("_flowtop_sync", False)
+        if not sync:  # as Prefect: arguments the function cannot take start no run
+            bind_call(self.fn, args, {k: v for k, v in kwargs.items() if k != "return_state"})
         if self.is_async and not sync:
             return self._acall(parent, args, kwargs)
         if parent is not None and not kwargs.get("return_state"):

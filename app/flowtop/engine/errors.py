@@ -6,8 +6,11 @@ name them without importing any machinery.
 
 from __future__ import annotations
 
+import inspect
 import math
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 
 class Retry(Exception):
@@ -71,6 +74,28 @@ class FlowRunTimeoutError(TimeoutError):
     def __init__(self, message: str = "", timeout: float | None = None) -> None:
         super().__init__(message)
         self.timeout = timeout
+
+
+class ParameterBindError(TypeError):
+    """A ``@flow`` called with arguments its function cannot take (Prefect 3's, of
+    ``prefect.exceptions``; a ``TypeError``): raised by the call, before any run starts."""
+
+    @classmethod
+    def from_bind_failure(
+        cls,
+        fn: Callable[..., Any],
+        exc: TypeError,
+        call_args: tuple[Any, ...],
+        call_kwargs: dict[str, Any],
+    ) -> ParameterBindError:
+        """Prefect's message, word for word: what failed, the signature, what was given."""
+        name = getattr(fn, "__name__", repr(fn))
+        signature = str(inspect.signature(fn)).strip("()")
+        return cls(
+            f"Error binding parameters for function '{name}': {exc}.\n"
+            f"Function '{name}' has signature '{signature}' but received args: "
+            f"{call_args} and kwargs: {list(call_kwargs)}."
+        )
 
 
 class RetriesExhausted(Exception):

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import cached_calls, live_output, task_runs
+from .async_call import AsyncCall
 from .attempt import Judged, call_here, give_up_thread, judge, start_elsewhere, timed_out
 from .drivers import STALL, Begun, Drivers
 from .errors import IllegalTransition
@@ -221,8 +222,10 @@ class FlowRun(RunActions):
                 now + tr.policy.timeout, lambda: self._timed_out(tr, token)
             )
         if tr.policy.timeout is not None or self.flow.timeout is not None:  # may interrupt it
-            here = self.runner.backend is None and not tr.node.task.is_async
-            tr.call = UserCall(token) if here else None
+            if tr.node.task.is_async:  # on the event loop, whatever the backend: cancelled
+                tr.call = AsyncCall(token)
+            else:
+                tr.call = UserCall(token) if self.runner.backend is None else None
         return True
 
     def _run(self, tr: TaskRun, token: int, *, driving: bool) -> Begun | None:

@@ -346,10 +346,13 @@ def entered(attempt: tuple[Any, ...]) -> Callable[..., Any]:
 
 def current_attempt() -> Any:
     """The attempt running here: an inline call or hook scope (:data:`ATTEMPT`), else the
-    runner's attempt on this thread or in this async step (``capture.begin(attempt)``)."""
+    runner's attempt on this thread or in this async step (``capture.begin(attempt)``),
+    or the one this thread's context was copied from while it runs (``capture.copied``)."""
     current = ATTEMPT.get()
     if current is None:
         current = getattr(capture._local, "attempt", None)
+        if current is None and (copied := capture.copied()) is not None:
+            current = copied.attempt
     return current
 
 
