@@ -64,8 +64,10 @@ def find_run(
     ``quiet``: an unknown run is not reported but None returned (the caller may look
     again: a run just launched may not be stored yet). An ambiguous one is final.
     """
+    from ..workspace.reaper import upgrade_store
     from ..workspace.store_reader import StoreReader
 
+    upgrade_store(db)  # a store an older flowtop wrote, as a run would (read-only: as it is)
     reader = StoreReader(db)
     try:
         if run is not None:

@@ -112,6 +112,7 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
     from ..workspace.history import reap_store
     from ..workspace.reaper import gone_unmarked
     from ..workspace.run_log import LogTail, RunInterrupted, first_event_id
+    from ..workspace.store_reader import StoreReader
 
     out = sys.stdout
     printer = (
@@ -119,6 +120,8 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
         if json_lines
         else HumanPrinter(out, live=can_redraw(out), verbose=True, run_output=True)
     )
+    # A finished run an older flowtop recorded without a log (schema 1): its rows tell.
+    backlog = StoreReader(db).events_from_rows(run_id)
     tail = LogTail(db, first_event_id(db, run_id))
     next_reap = 0.0
     retry_by: float | None = None  # the announced retry's start is awaited until then
@@ -127,7 +130,9 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
             events = []
             # the run's own events (read by id: a store holds every run's); once it has
             # announced a retry, every event, for the retry's start
-            for event in tail.read(run_id=run_id if retry_by is None else None):
+            read = backlog or tail.read(run_id=run_id if retry_by is None else None)
+            backlog = []
+            for event in read:
                 if event.run_id == run_id:
                     events.append(event)
                     if isinstance(event, RunFinished) and event.retry_in is not None:

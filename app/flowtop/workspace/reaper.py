@@ -22,7 +22,7 @@ from ..engine.states import StateType
 from . import store_schema
 from .history_records import HistoryError
 from .log_fold import INTERRUPTED, fold, stored_tasks
-from .ownership import LAUNCHED, Owner, host_name, owner_gone, pid_running
+from .ownership import LAUNCHED, Owner, host_name, owner_gone, pid_running, process_start
 from .run_log import (
     RunInterrupted,
     connect_reader,
@@ -30,6 +30,7 @@ from .run_log import (
     encode_interrupted,
     log_columns,
 )
+from .store_errors import store_writable
 
 log = logging.getLogger("flowtop.history")
 
@@ -55,23 +56,52 @@ def connect(
     return conn
 
 
-def _legacy_owner_alive(owner: str) -> bool:
-    """Liveness of an owner recorded before version 2 (``host:pid:token``, no heartbeat)."""
+def _legacy_owner_alive(owner: str, started: float | None = None) -> bool:
+    """Liveness of an owner recorded before version 2 (``host:pid:token``, no heartbeat),
+    whose run started at ``started``: its pid must run a process that began before that
+    (after a reboot, or once the pid was handed out again, it names another process)."""
     host, _, rest = owner.partition(":")
     pid_text, _, _token = rest.partition(":")
     if host != _HOST or not pid_text.isdigit():
         return host != _HOST  # another machine's process cannot be checked: leave it alone
-    return pid_running(int(pid_text))
+    pid = int(pid_text)
+    if not pid_running(pid):
+        return False
+    began = _began(pid)
+    return started is None or began is None or began <= started + CLOCK_SLACK
+
+
+#: How much later than its run's start a process may seem to have begun and still be its
+#: owner: its start is read to the second (``btime``), a clock may have been set meanwhile.
+CLOCK_SLACK = 5.0
+
+
+def _began(pid: int) -> float | None:
+    """When ``pid``'s process began (seconds since the epoch), None if unknown (not Linux):
+    the boot time (``btime`` in ``/proc/stat``) plus its start in clock ticks after boot."""
+    ticks = process_start(pid)
+    try:
+        with open("/proc/stat", encoding="ascii") as handle:
+            boot = next(line for line in handle if line.startswith("btime "))
+        return int(boot.split()[1]) + int(ticks) / os.sysconf("SC_CLK_TCK")
+    except (OSError, StopIteration, ValueError):
+        return None
 
 
 def gone_reason(
-    owner: str, host: str, pid: int | None, boot: str, start: str, heartbeat: float | None
+    owner: str,
+    host: str,
+    pid: int | None,
+    boot: str,
+    start: str,
+    heartbeat: float | None,
+    started: float | None = None,
 ) -> str | None:
     """Why a RUNNING run's owner is gone for sure, or None while it may be alive."""
     if pid is None:
-        if pid_running_here(owner):
+        if pid_running_here(owner) or _legacy_owner_alive(owner, started):
             return None
-        return None if _legacy_owner_alive(owner) else "its process stopped before the run ended"
+        return "its process stopped before the run ended"
     recorded = Owner(host, pid, boot, start)
     if recorded == Owner.current():
         # This process: a History of it that is still open owns the run, or its launcher
@@ -91,17 +121,24 @@ def pid_running_here(owner: str) -> bool:
 
 
 _LIVE_ROWS = (
-    "SELECT run_id, owner, host, pid, boot_id, proc_start, heartbeat FROM runs WHERE state = ?"
+    "SELECT run_id, owner, host, pid, boot_id, proc_start, heartbeat, started FROM runs "
+    "WHERE state = ?"
+)
+#: The same in a version 1 store nobody could migrate (read-only): owners had no columns.
+_LEGACY_LIVE_ROWS = _LIVE_ROWS.replace(
+    "host, pid, boot_id, proc_start, heartbeat", "'', NULL, '', '', NULL"
 )
 
 
 def _orphans(conn: sqlite3.Connection) -> dict[str, str]:
     """The RUNNING runs whose owner is gone, and why."""
     gone: dict[str, str] = {}
-    for run_id, owner, host, pid, boot, start, heartbeat in conn.execute(
-        _LIVE_ROWS, (_RUNNING.value,)
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
+    query = _LIVE_ROWS if "pid" in columns else _LEGACY_LIVE_ROWS
+    for run_id, owner, host, pid, boot, start, heartbeat, started in conn.execute(
+        query, (_RUNNING.value,)
     ).fetchall():
-        why = gone_reason(owner, host, pid, boot, start, heartbeat)
+        why = gone_reason(owner, host, pid, boot, start, heartbeat, started)
         if why is not None:
             gone[run_id] = why
     return gone
@@ -194,20 +231,33 @@ def gone_unmarked(path: Path) -> dict[str, str]:
         return {}
 
 
-def reap_store(path: Path) -> list[str]:
-    """Mark the runs whose owner died INTERRUPTED, without opening a History.
+def reap_store(path: Path, *, mark: bool = True) -> list[str]:
+    """Mark the runs whose owner died INTERRUPTED, without opening a History; the ids.
 
     What a reader (``flowtop watch``, the TUI) calls every second: it looks first with a
     read-only connection and takes the write lock only when there is a run to mark, so a
     quiet check never waits behind a run process's commit. On a read-only store nothing
     is marked (and nothing fails): the runs just stay as recorded.
+
+    A store an older flowtop wrote is migrated first, as a run migrates it (without
+    ``mark``, only that: ``upgrade_store``): its marks are written in this version's
+    format, which an older flowtop would misread in a file still at its own version.
     """
     try:
         with closing(connect_reader(path)) as reader:
-            store_schema.check_version(reader, path)
-            if not _orphans(reader):
+            older = store_schema.check_version(reader, path) < store_schema.SCHEMA_VERSION
+            if older and not store_writable(path):
+                return []  # read as it is (``store_reader``)
+            if not older and not (mark and _orphans(reader)):
                 return []
         with closing(connect(path)) as conn, store_schema.write_transaction(conn):
-            return reap(conn)
+            store_schema.migrate(conn, path)
+            return reap(conn) if mark else []
     except (sqlite3.Error, HistoryError):
         return []  # read-only, locked, not a store, or a newer one: the readers say so
+
+
+def upgrade_store(path: Path) -> None:
+    """Migrate a store an older flowtop wrote, when this process may write it (``watch``
+    and ``cancel`` before they look a run up); one it may not is read as it is."""
+    reap_store(path, mark=False)

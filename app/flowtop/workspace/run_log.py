@@ -129,8 +129,11 @@ LOG_COLUMNS = "run_id, body, ts, duration"
 
 def log_columns(conn: sqlite3.Connection) -> str:
     """``LOG_COLUMNS``, or what stands for them in a store older than schema version 5
-    that nobody could migrate (a read-only one): its steps have their floats inside."""
+    that nobody could migrate (a read-only one): its steps have their floats inside.
+    "" for a store older than the log (version 1): there is nothing to read."""
     names = {row[1] for row in conn.execute("PRAGMA table_info(events)")}
+    if not names:
+        return ""
     return LOG_COLUMNS if "duration" in names else "run_id, body, NULL, NULL"
 
 
@@ -282,7 +285,8 @@ def _from_fields(
             name=name or "",
         )
     if kind == "run_finished":
-        run_id, flow, number, state, counts, duration, ts, error = fields[1:9]
+        run_id, flow, number, state, counts, duration, ts = fields[1:8]
+        error = fields[8] if len(fields) > 8 else None  # logged before version 3: none
         output = fields[9] if len(fields) > 9 else ""  # logged before version 7: none
         retry_in = fields[10] if len(fields) > 10 else None  # logged before: none
         return RunFinished(
@@ -362,6 +366,8 @@ class LogTail:
         conn = self._connection()
         if self._columns != LOG_COLUMNS:  # an older store: migrated by a writer since?
             self._columns = log_columns(conn)
+            if not self._columns:
+                return []
         bound = (1 << 62) if upto is None else upto
         if run_id is None:
             rows = conn.execute(
@@ -383,6 +389,8 @@ class LogTail:
         """A finished run's first and last events (its start and its end), up to the id
         ``upto``; None when it has not finished there (its every event matters then)."""
         conn = self._connection()
+        if not self._columns:
+            return None
         query = f"SELECT {self._columns} FROM events WHERE run_id = ? AND id <= ? ORDER BY id"
         ends = [
             conn.execute(f"{query}{order} LIMIT 1", (run_id, upto)).fetchone()
@@ -394,7 +402,10 @@ class LogTail:
 
     def end(self) -> int:
         """The id of the newest event now (to start tailing from "now")."""
-        (last,) = self._connection().execute("SELECT coalesce(max(id), 0) FROM events").fetchone()
+        conn = self._connection()
+        if not self._columns:
+            return 0
+        (last,) = conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()
         return int(last)
 
     def close(self) -> None:
@@ -406,6 +417,8 @@ class LogTail:
 def first_event_id(path: Path, run_id: str) -> int:
     """The id just before ``run_id``'s first event, to replay that run from its start."""
     with closing(connect_reader(path)) as conn:
+        if not log_columns(conn):
+            return 0
         (first,) = conn.execute(
             "SELECT coalesce(min(id), 0) FROM events WHERE run_id = ?", (run_id,)
         ).fetchone()

@@ -11,6 +11,8 @@ import os
 import sqlite3
 from pathlib import Path
 
+from .store_schema import SCHEMA_VERSION
+
 
 def store_writable(path: Path) -> bool:
     """Whether SQLite can write ``path``: the file and its folder (for its -wal and -shm)."""
@@ -29,6 +31,25 @@ def store_advice(exc: sqlite3.Error, path: Path, *, writing: bool) -> str:
             f"a run needs write access to {path.parent} and its files "
             "(flowtop history and watch only read it)"
         )
+    older = _older_version(path) if "no such" in text else None
+    if older is not None:  # not damaged: a store an older flowtop wrote, not migrated yet
+        return (
+            f"an older flowtop wrote it (schema version {older}) and it could not be upgraded "
+            f"here: any flowtop command with write access to {path.parent} upgrades it"
+        )
     if "not a database" in text or "malformed" in text or "no such table" in text:
         return "if it is not a flowtop store, or a damaged one, move it away and flowtop starts a new one"
     return f"the file system could not read or write it; check {path.parent}"
+
+
+def _older_version(path: Path) -> int | None:
+    """The schema version of the store at ``path`` when an older flowtop wrote it, else None."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        finally:
+            conn.close()
+    except (sqlite3.Error, OSError):
+        return None
+    return version if 0 < version < SCHEMA_VERSION else None

@@ -14,8 +14,9 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 
 from .history_records import RunDetail, RunRecord, _run_record
-from .log_fold import run_output, run_tasks
-from .run_log import connect_reader
+from .log_fold import fold, run_output, run_tasks, stored_tasks
+from .row_events import row_events
+from .run_log import LogEvent, connect_reader, log_columns
 from .store_schema import check_version
 
 #: The schema version that added ``runs.parameters``.
@@ -39,6 +40,19 @@ _RUNS = (
 )
 #: The same, for a store older than ``PARAMETERS_VERSION`` that nobody could migrate.
 _OLD_RUNS = _RUNS.replace("r.parameters", "NULL").replace(_FIRST_EVENT, "NULL")
+#: The columns of ``runs`` that ``_OLD_RUNS`` reads and that came after version 1 (note,
+#: host and pid with version 2, error with 3, parent with 4): read as NULL when missing.
+_LATER_COLUMNS = ("note", "host", "pid", "error", "parent")
+
+
+def _old_runs(conn: sqlite3.Connection) -> str:
+    """``_OLD_RUNS`` as the columns of this store's ``runs`` allow."""
+    present = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
+    query = _OLD_RUNS
+    for column in _LATER_COLUMNS:
+        if column not in present:
+            query = query.replace(f"r.{column}", "NULL")
+    return query
 
 
 class StoreReader:
@@ -63,10 +77,7 @@ class StoreReader:
         read as NULL."""
         with self._reader() as conn:
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-            yield (
-                conn,
-                _RUNS if version >= PARAMETERS_VERSION else _OLD_RUNS,
-            )
+            yield conn, _RUNS if version >= PARAMETERS_VERSION else _old_runs(conn)
 
     def runs(self, flow: str | None = None, limit: int | None = 100) -> list[RunRecord]:
         """Runs, newest first."""
@@ -177,6 +188,14 @@ class StoreReader:
             plan = json.loads(
                 conn.execute("SELECT plan FROM runs WHERE run_id = ?", (run_id,)).fetchone()[0]
             )
-            tasks = run_tasks(conn, run_id, plan)
-            output = run_output(conn, run_id)
+            if log_columns(conn):
+                tasks, output = run_tasks(conn, run_id, plan), run_output(conn, run_id)
+            else:  # a version 1 store nobody could migrate: no log, rows only
+                tasks, output = stored_tasks(conn, run_id, plan) or fold(plan, []), ""
         return RunDetail(_run_record(row), tuple(tasks), output)
+
+    def events_from_rows(self, run_id: str) -> list[LogEvent]:
+        """A finished run recorded before the log, as the events its rows tell
+        (``row_events``); [] for a run that has events."""
+        with self._reader() as conn:
+            return row_events(conn, run_id)

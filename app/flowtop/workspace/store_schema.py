@@ -10,12 +10,12 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 from .history_records import HistoryError
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 # task_runs and attempts are WITHOUT ROWID: one b-tree per row write instead of two.
 _VERSION_1 = """
@@ -135,7 +135,8 @@ ALTER TABLE runs ADD COLUMN parent TEXT;
 # ``task_runs`` and ``attempts`` keep the runs recorded before, which read as they were.
 # A step's time and duration move out of its body into REAL columns (bodies tagged
 # ``p``; older ``s`` bodies still read, with these columns NULL). A new run's plan is
-# in its ``run_started`` event only (``runs.plan`` stays ``[]``).
+# in its ``run_started`` event only (``runs.plan`` stays ``[]``). (flowtop 1818dd5
+# released this version without the columns: version 10 adds them to such a file.)
 _VERSION_5 = """
 ALTER TABLE events ADD COLUMN ts REAL;
 ALTER TABLE events ADD COLUMN duration REAL;
@@ -175,6 +176,13 @@ _VERSION_8 = ""
 # changes; the version keeps an older flowtop, which cannot read such rows, out.
 _VERSION_9 = ""
 
+# Version 10: no table changes; the columns any table lacks are added (``_add_missing``).
+# flowtop 1818dd5 released version 5 as "no table changes", and the next commit added
+# ``events.ts`` and ``duration`` to that version's script: a file it had taken to version 5
+# went to 9 without them, and no run could be recorded in it again (``table events has no
+# column named ts``). Such a file, marked 9, is mended here; the ones marked 5 to 8 too.
+_VERSION_10 = ""
+
 #: Script that takes a file from version ``n - 1`` to ``n``, by ``n``.
 MIGRATIONS = {
     1: _VERSION_1,
@@ -186,6 +194,7 @@ MIGRATIONS = {
     7: _VERSION_7,
     8: _VERSION_8,
     9: _VERSION_9,
+    10: _VERSION_10,
 }
 
 
@@ -215,8 +224,36 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
         for statement in MIGRATIONS[target].split(";"):
             if statement.strip():
                 conn.execute(statement)
+        if target == MENDED_AT:
+            _add_missing(conn, target - 1)
     if version < SCHEMA_VERSION:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+#: The version whose migration adds what an older file lacks (``_add_missing``).
+MENDED_AT = 10
+
+
+def _add_missing(conn: sqlite3.Connection, version: int) -> None:
+    """Add each column that the scripts up to ``version`` make and the file lacks (looked
+    up with ``PRAGMA table_info``: a column already there is left alone), as its script
+    declares it."""
+    with closing(sqlite3.connect(":memory:")) as made:
+        for step in range(1, version + 1):
+            made.executescript(MIGRATIONS[step])
+        tables = made.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        ).fetchall()
+        wanted = {name: made.execute(f"PRAGMA table_info({name})").fetchall() for (name,) in tables}
+    for table, columns in wanted.items():
+        present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        for _, name, kind, not_null, default, _ in columns:
+            if present and name not in present:  # a missing table is not this step's to make
+                declared = f"{name} {kind}{' NOT NULL' if not_null else ''}"
+                conn.execute(
+                    f"ALTER TABLE {table} ADD COLUMN {declared}"
+                    + ("" if default is None else f" DEFAULT {default}")
+                )
 
 
 #: Longest a process waits for others creating the same file at the same time (seconds).

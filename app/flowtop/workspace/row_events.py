@@ -1,0 +1,139 @@
+"""A run recorded before the store had a log: its events, made from its rows.
+
+flowtop before schema version 2 kept a run as rows only (``runs``, ``task_runs``,
+``attempts``), with no event log. A reader that follows runs by their events
+(``flowtop watch``, the TUI) found nothing for such a run: a watch waited for good on a
+run finished long ago, and the TUI read its flow as never run. A finished run without
+events is handed to them as the events its rows tell: its start, each attempt's end,
+and its end.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from ..engine.events import ErrorInfo, RunFinished, RunStarted, TaskStateChanged
+from ..engine.states import StateType
+from .history_records import TaskRecord
+from .log_fold import INTERRUPTED, fold, stored_tasks
+from .run_log import LogEvent, RunInterrupted, log_columns
+
+_RUNNING = StateType.RUNNING
+#: An attempt's states that do not end it.
+_UNENDED = (StateType.PENDING, _RUNNING)
+_ENDED = {s.value for s in StateType if s.is_final} | {INTERRUPTED}
+
+
+def row_events(conn: sqlite3.Connection, run_id: str) -> list[LogEvent]:
+    """The events of a finished run that has none in the log, from its rows; [] for a run
+    that has events, is not finished, or is unknown."""
+    # ``note`` (why a run was interrupted) came with version 2: a file nobody could
+    # migrate (read-only) has none
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
+    note = "note" if "note" in columns else "''"
+    row = conn.execute(
+        "SELECT flow, number, state, started, finished, duration, rerun_of, counts, plan, "
+        f"{note} FROM runs WHERE run_id = ?",
+        (run_id,),
+    ).fetchone()
+    if row is None or row[2] not in _ENDED:
+        return []
+    logged = (
+        log_columns(conn)
+        and conn.execute("SELECT 1 FROM events WHERE run_id = ? LIMIT 1", (run_id,)).fetchone()
+    )
+    if logged:
+        return []
+    flow, number, state, started, finished, duration, rerun_of, counts, plan_text, note = row
+    plan = [tuple(entry) for entry in json.loads(plan_text)]
+    tasks = stored_tasks(conn, run_id, plan) or fold(plan, [])
+    ended = finished if finished is not None else started
+    events: list[LogEvent] = [
+        RunStarted(
+            run_id,
+            flow,
+            number,
+            tuple(str(key) for key, _, _ in plan),
+            tuple(int(limit) for _, limit, _ in plan),
+            tuple(str(policy) for _, _, policy in plan),
+            rerun_of,
+            started,
+        )
+    ]
+    for task in tasks:
+        events += _task_events(run_id, flow, task)
+    if state == INTERRUPTED:
+        events.append(RunInterrupted(run_id, note or "interrupted", ended, flow=flow, run=number))
+    else:
+        took = duration if duration is not None else ended - started
+        done = dict(json.loads(counts)) if counts else {}
+        events.append(RunFinished(run_id, flow, number, StateType(state), done, took, ended))
+    return events
+
+
+def _task_events(run_id: str, flow: str, task: TaskRecord) -> list[TaskStateChanged]:
+    """Each of ``task``'s attempts as the steps that started and ended it (a task never
+    run: none)."""
+    steps = []
+    for attempt in task.attempt_records:
+        state = _state(attempt.state)
+        if state is None or state in _UNENDED:  # cut short (INTERRUPTED): the run's end says so
+            continue
+        error = (
+            ErrorInfo(attempt.error_type, attempt.error_message or "", attempt.traceback or "")
+            if attempt.error_type
+            else None
+        )
+        began = attempt.started or task.updated or 0.0
+        ts = began + (attempt.duration or 0.0)
+        limit = task.max_attempts
+        steps.append(
+            TaskStateChanged(run_id, flow, task.task, _RUNNING, attempt.number, limit, began)
+        )
+        steps.append(
+            TaskStateChanged(
+                run_id,
+                flow,
+                task.task,
+                state,
+                attempt.number,
+                limit,
+                ts,
+                attempt.retry_in,
+                attempt.delay_explained,
+                error,
+                attempt.result,
+                attempt.duration,
+                attempt.output,
+                task.reused,
+            )
+        )
+    final = _state(task.state)
+    if final is not None and final.is_final and (not steps or steps[-1].state is not final):
+        error = ErrorInfo(task.error_type, task.error_message or "") if task.error_type else None
+        ts = task.updated or task.started or 0.0
+        steps.append(
+            TaskStateChanged(
+                run_id,
+                flow,
+                task.task,
+                final,
+                task.attempts,
+                task.max_attempts,
+                ts,
+                error=error,
+                result=task.result,
+                duration=task.duration,
+                reused=task.reused,
+                message=task.message,
+            )
+        )
+    return steps
+
+
+def _state(text: str) -> StateType | None:
+    try:
+        return StateType(text)
+    except ValueError:
+        return None
