@@ -879,3 +879,32 @@ def test_a_settings_file_beside_the_flows_folder_is_said_to_be_unread(tmp_path: 
     (tmp_path / "flowtop.toml").rename(tmp_path / "flows" / "flowtop.toml")
     moved = flowtop("list", cwd=tmp_path)
     assert moved.returncode == 0 and moved.stderr == "", moved.stderr
+
+
+def test_run_json_leaves_no_file_open_for_a_warnings_as_errors_python(tmp_path: Path) -> None:
+    """The JSON lines' own stream was never closed: under ``-X dev -W error`` (how some
+    CI runs Python) it ended the run with a ResourceWarning on stderr."""
+    write(tmp_path, "flaky.py", FLAKY)
+    strict = [sys.executable, "-X", "dev", "-W", "error::ResourceWarning"]
+    done = subprocess.run(
+        [*strict, "-m", "flowtop", "run", str(tmp_path), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "ResourceWarning" not in done.stderr
+    assert json_lines(done.stdout)[-1]["state"] == "COMPLETED"
+
+
+def test_an_empty_no_color_is_no_request_for_the_monitor() -> None:
+    """no-color.org: NO_COLOR "present and not an empty string". Textual takes any, so
+    `NO_COLOR= flowtop` (a variable a script cleared) drew every state grey."""
+    from flowtop.commands.open import empty_no_color_unset
+
+    cleared = {"NO_COLOR": "", "TERM": "xterm"}
+    empty_no_color_unset(cleared)
+    assert cleared == {"TERM": "xterm"}
+    asked = {"NO_COLOR": "1"}
+    empty_no_color_unset(asked)
+    assert asked == {"NO_COLOR": "1"}

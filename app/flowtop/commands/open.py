@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import MutableMapping
 
 from ..printable import encodes_symbols, say
 from .common import bad_path
@@ -44,9 +45,18 @@ def main(args: argparse.Namespace) -> int:
     # without --executor the TUI uses [defaults] executor, which only it reads: trust it
     if not want_dashboard(args, args.executor or "dask"):
         return 2
+    empty_no_color_unset(os.environ)
     from ..tui import run_tui  # Textual is imported only here
 
     return run_tui(args.path, executor=args.executor)
+
+
+def empty_no_color_unset(environ: MutableMapping[str, str]) -> None:
+    """An empty ``NO_COLOR`` is no request (no-color.org: "present and not an empty
+    string"), as the printers' Rich reads it; Textual takes any ``NO_COLOR`` as one, and
+    ``NO_COLOR= flowtop`` (a variable cleared in a script) drew every state grey."""
+    if environ.get("NO_COLOR") == "":
+        del environ["NO_COLOR"]
 
 
 def no_screen() -> str:

@@ -221,6 +221,15 @@ def given_parameters(args: argparse.Namespace) -> dict[str, Any]:
 
 def main(args: argparse.Namespace) -> int:
     out: TextIO = json_stdout() if args.json else sys.stdout
+    try:
+        return _main(args, out)
+    finally:
+        if out is not sys.stdout:  # (left open, `python -W error` ended on a ResourceWarning)
+            with contextlib.suppress(OSError, ValueError):
+                out.close()
+
+
+def _main(args: argparse.Namespace, out: TextIO) -> int:
     from ..engine.parameters import ParameterError
 
     try:

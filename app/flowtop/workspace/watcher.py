@@ -97,20 +97,32 @@ def _real_folder(path: Path) -> bool:
         return False
 
 
+def _listable(path: Path) -> bool:
+    """Whether this user may list ``path``: a watch on one it may not (another user's
+    database folder, mode 700) failed the whole watch, and hot reload stopped for every
+    file ("File watching stopped: Permission denied")."""
+    return os.access(path, os.R_OK | os.X_OK)
+
+
 def _skipped_folder(name: str) -> bool:
     return name in IGNORED_DIRS or (name.startswith(".") and name != STATE_DIR)
 
 
 def watched_folders(root: Path) -> list[Path]:
     """The workspace's own folders: the root, ``.flowtop/`` and every real subfolder that
-    is not a cache or hidden; symlinked folders are not followed."""
+    is not a cache or hidden and that this user may list; symlinked folders are not
+    followed."""
     folders = [root]
     for dirpath, dirnames, _ in os.walk(root, followlinks=False):
         here = Path(dirpath)
         if here != root and here.name == STATE_DIR:
             dirnames[:] = []  # only overrides.toml matters in .flowtop/
             continue
-        dirnames[:] = [d for d in dirnames if not _skipped_folder(d) and _real_folder(here / d)]
+        dirnames[:] = [
+            d
+            for d in dirnames
+            if not _skipped_folder(d) and _real_folder(here / d) and _listable(here / d)
+        ]
         folders.extend(here / d for d in dirnames)
     return folders
 
