@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, cast
 
@@ -540,6 +541,8 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
 
     async def action_quit(self) -> None:
         """Quit; with live runs started here, ask first (``[tui] on_quit``)."""
+        if self._after_launch(partial(self.call_next, self.action_quit)):
+            return  # `rq`: the run r is starting is one to ask about
         live = self.control.live_started_here() if self.control is not None else []
         separate = isinstance(self.control, StoreControl)
         choice = self.workspace.settings.on_quit

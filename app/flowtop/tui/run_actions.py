@@ -14,30 +14,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flowtop.engine.states import StateType
-from flowtop.tui.model import RunModel
+from flowtop.tui.launch_queue import Launch, LaunchQueue
 from flowtop.tui.run_control import AlreadyRerunning, RunControlError
 
 if TYPE_CHECKING:
-    from textual.app import App
-
-    from flowtop.tui.model import RunStore, TaskRow
+    from flowtop.tui.model import RunModel, RunStore, TaskRow
     from flowtop.tui.run_control import RunControl
     from flowtop.tui.widgets.task_table import TaskTable
     from flowtop.tui.workspace_view import WorkspaceView
-
-    # The checker sees the mixin as the App it is mixed into (notify, push_screen, ...);
-    # at run time it is a plain class, so it shadows none of the App's methods.
-    _AppBase = App[int]
-else:
-    _AppBase = object
 
 
 #: What ``_act`` returns when the action could not be done (a toast said why).
 FAILED = object()
 
 
-class RunActions(_AppBase):
-    """Mixed into ``FlowtopApp``: uses its control, workspace, store and table."""
+class RunActions(LaunchQueue):
+    """Mixed into ``FlowtopApp``: uses its control, workspace, store and table. The
+    launches go through ``LaunchQueue``: on a thread, the keys pressed meanwhile after."""
 
     # Provided by FlowtopApp:
     control: RunControl | None
@@ -56,8 +49,6 @@ class RunActions(_AppBase):
         def _selected_row(self) -> TaskRow | None: ...
 
         def _policies_changed(self) -> None: ...
-
-        def key_for(self, action: str) -> str: ...  # the live key of an action (after [keys])
 
     def _say_run_notices(self) -> None:
         """What a run process started here wrote about its run (why the store refused it,
@@ -82,10 +73,8 @@ class RunActions(_AppBase):
             return FAILED
         try:
             return action(self.control)
-        except RunControlError as exc:
-            self.notify(exc.say(self.key_for), severity="warning", markup=False)
-        except OSError as exc:  # a run process could not be started
-            self.notify(f"Could not start the run: {exc}", severity="error", markup=False)
+        except (RunControlError, OSError) as exc:  # OSError: no run process started
+            self._say_failure(exc)
         return FAILED
 
     def _flow_or_warn(self) -> str | None:
@@ -159,14 +148,14 @@ class RunActions(_AppBase):
         check = partial(self.workspace.check_parameters, name)  # by the flow's own code
         self.push_screen(RunForm(name, self.workspace.shapes[name].parameters, last, check), given)
 
-    def _launch(self, action: Callable[[RunControl], RunModel | None]) -> bool:
-        """Start a run (False: a toast said why not); until its first event shows it,
-        ``store.starting`` knows it."""
-        started = self._act(action)
-        if isinstance(started, RunModel):
-            self.store.launched[started.flow] = started
-            return True
-        return False
+    def _launch(self, launch: Launch) -> None:
+        """Start a run, on a thread: its store write may wait for another process
+        (``launch_queue``). A toast says why if it does not start; until its first event
+        shows it, ``store.starting`` knows it."""
+        if self.control is None:
+            self._not_ready()
+            return
+        self._begin_launch(self.control, launch)
 
     def _starting(self, flow: str) -> RunModel | None:
         """``flow``'s run started from here a moment ago, not on screen yet: keys pressed
@@ -177,18 +166,21 @@ class RunActions(_AppBase):
 
     def _start(self, name: str, parameters: dict[str, Any] | None) -> None:
         """Start the run; with one already live, ask first (two at once is rarely meant)."""
+        if self._after_launch(partial(self._start, name, parameters)):
+            return  # `rr`: asked about the run the first `r` is starting, once it has
         live = self.store.live_for(name)
         starting = self._starting(name)
         if starting is not None:
             live.append(starting)
+        launch = Launch(f"a run of {name}", lambda control: control.start(name, parameters))
         if not live:
-            self._launch(lambda control: control.start(name, parameters))
+            self._launch(launch)
             return
         from flowtop.tui.screens.confirm import ConfirmScreen
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self._launch(lambda control: control.start(name, parameters))
+                self._launch(launch)
 
         numbers = ", ".join(f"#{r.number}" if r.number else "one starting" for r in live)
         self.push_screen(
@@ -199,10 +191,7 @@ class RunActions(_AppBase):
             confirmed,
         )
 
-    def _source_run(self) -> RunModel | None:
-        name = self._flow_or_warn()
-        if name is None:
-            return None
+    def _source_run(self, name: str) -> RunModel | None:
         starting = self._starting(name)
         if starting is not None:  # the newest run, once it shows: still running
             number = f"Run #{starting.number}" if starting.number else f"A run of {name}"
@@ -222,30 +211,49 @@ class RunActions(_AppBase):
         return run
 
     def action_rerun_failed(self) -> None:
-        run = self._source_run()
+        name = self._flow_or_warn()
+        if name is not None:
+            self._rerun_failed(name)
+
+    def _rerun_failed(self, name: str) -> None:
+        if self._after_launch(partial(self._rerun_failed, name)):
+            return  # `ff`: the second asks about the rerun the first is starting
+        run = self._source_run(name)
         if run is None:
             return
         if run.state is StateType.COMPLETED:
             self.notify(f"Run #{run.number} of {run.flow} has nothing to rerun", markup=False)
             return
-        self._launch(lambda control: control.rerun_failed(run))
+        self._launch(Launch(_rerun_of(run), lambda control: control.rerun_failed(run)))
 
     def action_rerun_task(self) -> None:
-        run = self._source_run()
-        key = self.table.cursor_key
+        name = self._flow_or_warn()
+        if name is not None:
+            self._rerun_task(name, self.table.cursor_key)
+
+    def _rerun_task(self, name: str, key: str | None) -> None:
+        if self._after_launch(partial(self._rerun_task, name, key)):
+            return
+        run = self._source_run(name)
         if run is None or key is None:
             return
         flow = self.workspace.shapes.get(run.flow)
         if flow is None or flow.node(key) is None:
             self.notify(f"Task {key} is no longer in {run.flow}", severity="warning", markup=False)
             return
-        self._launch(lambda control: control.rerun_task(run, key))
+        self._launch(Launch(_rerun_of(run), lambda control: control.rerun_task(run, key)))
 
     def action_cancel(self) -> None:
         self._sync_selection()
-        run = self.table.run
-        if (run is None or not run.is_live) and self.selected_flow is not None:
-            run = self._starting(self.selected_flow) or run
+        self._cancel(self.selected_flow, self.table.run)
+
+    def _cancel(self, flow: str | None, run: RunModel | None, *, waited: bool = False) -> None:
+        """Cancel ``run`` if live, else ``flow``'s run just started. `rc`: once it has; by
+        then its first event may show it already, in the place of the ``run`` `c` saw."""
+        if (run is None or not run.is_live) and flow is not None:
+            if self._after_launch(partial(self._cancel, flow, run, waited=True)):
+                return
+            run = self._starting(flow) or (self.store.latest_for(flow) if waited else run)
         if run is None or run.run_id is None or not run.is_live:
             self.notify("Nothing is running here", severity="warning", markup=False)
             return
@@ -316,20 +324,29 @@ class RunActions(_AppBase):
         self.push_screen(RetryEditor(self.workspace, flow_name, key), done)
 
     def _auto_rerun(self, name: str) -> None:
+        if self._after_launch(partial(self._auto_rerun, name)):
+            return
         run = self.store.latest_for(name)
         if run is None or run.state is not StateType.FAILED or name not in self.workspace.shapes:
             return
         if run.is_live or self._starting(name) is not None:
             return
 
-        def rerun(control: RunControl) -> RunModel | None:
+        def refused(exc: RunControlError) -> bool:
             # Every TUI open on the folder sees the save: the store lets one of them
             # start the rerun; the others say which run it is (it shows in a moment).
-            try:
-                return control.rerun_failed(run)
-            except AlreadyRerunning as exc:
+            if isinstance(exc, AlreadyRerunning):
                 self.notify(exc.say(self.key_for), markup=False)
-                return None
+                return True
+            return False
 
-        if self._launch(rerun):
+        def started(_: RunModel) -> None:
             self.notify(f"Auto-rerun of failed tasks in {name}", markup=False)
+
+        rerun = Launch(_rerun_of(run), lambda control: control.rerun_failed(run), refused, started)
+        self._launch(rerun)
+
+
+def _rerun_of(run: RunModel) -> str:
+    """What a rerun of ``run`` is called in the toast of a launch that waits."""
+    return f"a rerun of run #{run.number} of {run.flow}" if run.number else f"a rerun of {run.flow}"

@@ -10,6 +10,7 @@ in this process: for tests with a fake workspace and for embedding the app.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -47,7 +48,9 @@ class AlreadyRerunning(RunControlError):
 
 class RunControl(Protocol):
     """``start`` and the reruns return the run they started as known before its first
-    event (a run process takes a second to import its flow): live, with no rows yet."""
+    event (a run process takes a second to import its flow): live, with no rows yet.
+    The app calls them on a thread of their own, one at a time (``launch_queue``): they
+    may wait for the run store."""
 
     def start(self, flow: str, parameters: Mapping[str, Any] | None = None) -> RunModel: ...
     def rerun_failed(self, run: RunModel) -> RunModel: ...
@@ -80,6 +83,8 @@ class StoreControl:
         )
         self.client.open()
         self.logs = LaunchLogs()  # what the run processes started here say
+        # A launch runs on a thread (``launch_queue``); the notices are read on the app's.
+        self._logs_lock = threading.Lock()
 
     def _deliver(self, events: list[Any]) -> None:
         """The store's events to the screen, each run another client started marked so:
@@ -108,12 +113,14 @@ class StoreControl:
     def _followed(self, flow: str, launched: Launched) -> RunModel:
         """The run just launched, whose log is followed for what its process says."""
         label = f"Run #{launched.number} of {flow}" if launched.number else f"A run of {flow}"
-        self.logs.follow(launched.run_id, launched.log, label)
+        with self._logs_lock:
+            self.logs.follow(launched.run_id, launched.log, label)
         return _launched_run(flow, launched)
 
     def notices(self) -> list[str]:
         """What the run processes started here said since the last call (``launch_notes``)."""
-        return self.logs.notices()
+        with self._logs_lock:
+            return self.logs.notices()
 
     def _source(self, run: RunModel) -> str:
         if run.run_id is None:
@@ -200,7 +207,8 @@ class StoreControl:
             for record in self.client.live_started_here():
                 self.client.command(record.run_id, "cancel")
         self.client.close()
-        self.logs.close()
+        with self._logs_lock:
+            self.logs.close()
 
 
 class InProcessControl:

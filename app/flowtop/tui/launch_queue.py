@@ -1,0 +1,141 @@
+"""Starting runs off the event loop: one launch at a time on a thread, in key order.
+
+Starting a run writes the run store (its number; a rerun's reservation, checked against
+the reruns already live), and a write waits while another process holds the store, up
+to its busy timeout (5 s). Made on the event loop, that wait froze the app: no clock, no
+countdown, no key. A launch now runs in a thread worker that posts ``LaunchEnded``; the
+app says what came of it on its own thread, with the toasts it always had.
+
+Keys that ask about the run being started wait for it to land, then act as they did
+when the app was blocked: ``rr`` asks about the run just started, ``ff`` starts one
+rerun, ``rc`` cancels the run ``r`` started. Each acts on what was selected when it was
+pressed. Every other key, and the timers, go on meanwhile.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property, partial
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.message import Message
+
+from flowtop.tui.run_control import RunControlError
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from flowtop.tui.model import RunModel, RunStore
+    from flowtop.tui.run_control import RunControl
+
+    _AppBase = App[int]  # as in ``run_actions``: the checker sees the App it is mixed into
+else:
+    _AppBase = object
+
+#: A launch still under way after this long (seconds) says so: the store is held.
+SLOW_LAUNCH = 1.0
+
+
+def _refused_quietly(error: RunControlError) -> bool:
+    return False
+
+
+def _nothing(run: RunModel) -> None:
+    pass
+
+
+@dataclass(eq=False)
+class Launch:
+    """One run to start, and what the app says once it has started or could not."""
+
+    what: str  # "a run of etl": for the toast of a launch that waits
+    start: Callable[[RunControl], RunModel]
+    #: A refusal the caller says itself (True), instead of the usual warning.
+    refused: Callable[[RunControlError], bool] = field(default=_refused_quietly)
+    started: Callable[[RunModel], None] = field(default=_nothing)
+
+
+@dataclass
+class LaunchEnded(Message):
+    """A launch landed: the run it started (known before its first event), or why not."""
+
+    started: RunModel | None
+    error: Exception | None
+
+
+class _Launches:
+    def __init__(self) -> None:
+        self.current: Launch | None = None
+        #: What keys pressed meanwhile do once ``current`` lands, in the order pressed.
+        self.waiting: deque[Callable[[], None]] = deque()
+
+
+class LaunchQueue(_AppBase):
+    """Mixed into ``FlowtopApp`` (through ``RunActions``): uses its control and store."""
+
+    control: RunControl | None
+    store: RunStore
+
+    if TYPE_CHECKING:
+
+        def key_for(self, action: str) -> str: ...
+
+    @cached_property
+    def _launches(self) -> _Launches:
+        return _Launches()
+
+    def _after_launch(self, call: Callable[[], None]) -> bool:
+        """True while a launch is under way: ``call`` then runs once it has landed."""
+        if self._launches.current is None:
+            return False
+        self._launches.waiting.append(call)
+        return True
+
+    def _begin_launch(self, control: RunControl, launch: Launch) -> None:
+        """Start ``launch`` on a thread (after the one under way, if any)."""
+        if self._after_launch(partial(self._begin_launch, control, launch)):
+            return
+        self._launches.current = launch
+        self.set_timer(SLOW_LAUNCH, partial(self._say_starting, launch))
+        self._launch_in_thread(control, launch)
+
+    def _say_starting(self, launch: Launch) -> None:
+        if self._launches.current is launch:
+            self.notify(f"Starting {launch.what}: waiting for the run store…", markup=False)
+
+    @work(thread=True, group="launch", exit_on_error=False)
+    def _launch_in_thread(self, control: RunControl, launch: Launch) -> None:
+        try:
+            started = launch.start(control)
+        except Exception as exc:  # noqa: BLE001 - said (or raised) on the app's thread
+            self.post_message(LaunchEnded(None, exc))
+        else:
+            self.post_message(LaunchEnded(started, None))
+
+    def on_launch_ended(self, message: LaunchEnded) -> None:
+        launches = self._launches
+        launch, launches.current = launches.current, None
+        if launch is None:  # pragma: no cover - one message per launch begun
+            return
+        if message.error is not None:
+            if not (isinstance(message.error, RunControlError) and launch.refused(message.error)):
+                self._say_failure(message.error)
+        elif message.started is not None:
+            # Until its first event shows it, ``store.starting`` knows it.
+            self.store.launched[message.started.flow] = message.started
+            launch.started(message.started)
+        while launches.waiting and launches.current is None:
+            launches.waiting.popleft()()
+
+    def _say_failure(self, error: Exception) -> None:
+        """A ``RunControlError`` as a warning toast, an ``OSError`` (no run process
+        started) as an error; anything else is a defect, raised as ever."""
+        if isinstance(error, RunControlError):
+            self.notify(error.say(self.key_for), severity="warning", markup=False)
+        elif isinstance(error, OSError):
+            self.notify(f"Could not start the run: {error}", severity="error", markup=False)
+        else:
+            raise error
