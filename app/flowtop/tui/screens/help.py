@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import ClassVar
 
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -33,6 +34,33 @@ def key_rows(
     return [(" / ".join(keys), desc, tip) for (_, desc), (keys, tip) in rows.items()]
 
 
+#: Narrower than this, a key's description goes under its name: in three columns at 40
+#: cells the descriptions were a word a line ("Start a / new run / of the / select…").
+THREE_COLUMNS = 60
+
+
+class KeyTable:
+    """The keys as a grid fitted to the width it is drawn at: key, name and description
+    side by side, or on a narrow screen the description under the name."""
+
+    def __init__(self, rows: list[tuple[str, str, str]]) -> None:
+        self.rows = rows
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        wide = options.max_width >= THREE_COLUMNS
+        table = Table.grid(padding=(0, 2) if wide else (0, 1))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column(no_wrap=wide)
+        if wide:
+            table.add_column(style="dim")
+        for keys, description, tooltip in self.rows:
+            if wide:
+                table.add_row(Text(keys), Text(description), Text(tooltip))
+            else:
+                table.add_row(Text(keys), Text.assemble(description, "\n", (tooltip, "dim")))
+        yield table
+
+
 class HelpScreen(FormDialog[None]):
     DEFAULT_CSS = """
     HelpScreen #dialog { width: 90; }
@@ -52,13 +80,8 @@ class HelpScreen(FormDialog[None]):
         self._help_bindings = list(bindings)
 
     def compose(self) -> ComposeResult:
-        table = Table.grid(padding=(0, 2))
-        table.add_column(style="bold", no_wrap=True)
-        table.add_column(no_wrap=True)
-        table.add_column(style="dim")
         self.rows = key_rows(self._help_bindings, self.app.get_key_display)
-        for keys, description, tooltip in self.rows:
-            table.add_row(Text(keys), Text(description), Text(tooltip))
+        table = KeyTable(self.rows)
         # The dialog scrolls its keys between a title and a hint docked to its edges: a
         # scrolling part inside an auto-height dialog took the dialog's whole height, and
         # its last rows and the hint were drawn past the screen's bottom edge.
