@@ -91,7 +91,7 @@ def series(n: int, extra_sink: Callable[[], Any] | None, runs: int = RUNS) -> li
 def tui_model_sink() -> Any:
     """The TUI's own path: the event buffer drained into the view model."""
     from flowtop.tui.event_buffer import EventBuffer
-    from flowtop.tui.model import RunStore
+    from flowtop.tui.run_store import RunStore
 
     buffer, store = EventBuffer(), RunStore()
 

@@ -14,6 +14,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from flowtop import flow, get_run_logger, task
 from flowtop.context import FlowRunContext, TaskRunContext
 from flowtop.engine import Runner, StateType
@@ -101,7 +103,9 @@ def test_asyncio_to_thread_in_an_async_task_of_a_flow_is_in_its_task_run() -> No
     assert "INFO flowtop.task_runs: logged from the to_thread\n" in outputs["fetch"]
 
 
-def test_a_thread_that_outlives_its_attempt_writes_no_more_to_its_output() -> None:
+def test_a_thread_that_outlives_its_attempt_writes_no_more_to_its_output(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
     go_on, done = threading.Event(), threading.Event()
     late: list[Any] = []
 
@@ -124,3 +128,5 @@ def test_a_thread_that_outlives_its_attempt_writes_no_more_to_its_output() -> No
     go_on.set()
     assert done.wait(5)
     assert value == 1 and outputs["step"] == "" and late == [None]
+    # to the real stream, not into the ended attempt's buffer (read by no one)
+    assert "printed after the attempt ended" in capfd.readouterr().out

@@ -15,7 +15,7 @@ from flowtop.cli import Parser
 from flowtop.commands import history as history_command
 from flowtop.engine import RunFinished, Runner, RunStarted, StateType, TaskStateChanged
 from flowtop.engine.events import Event
-from flowtop.tui.model import RunStore
+from flowtop.tui.run_store import RunStore
 from flowtop.workspace import store_schema
 from flowtop.workspace.history import SCHEMA_VERSION, History
 from flowtop.workspace.run_log import decode, encode

@@ -82,6 +82,14 @@ def test_a_task_called_outside_a_flow_with_a_huge_timeout_is_refused_not_overflo
         task(timeout=1e300)(lambda: 1)
 
 
+def test_a_flow_timeout_past_a_year_is_refused_as_a_task_s_is() -> None:
+    from flowtop import flow
+
+    with pytest.raises(ValueError, match=rf"timeout_seconds {TOO_LONG}"):
+        flow(timeout_seconds=1e300)(lambda: 1)
+    assert flow(timeout_seconds=MAX_SECONDS)(lambda: 1) is not None
+
+
 def test_retry_with_a_huge_delay_fails_the_task_instead_of_waiting(runner: Runner) -> None:
     @task(max_retries=1)
     def job() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flowtop.engine.events import RunFinished, RunStarted, TaskStateChanged
 from flowtop.engine.states import StateType
-from flowtop.tui.model import RunStore
+from flowtop.tui.run_store import RunStore
 
 S = StateType
 

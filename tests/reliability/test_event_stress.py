@@ -21,7 +21,7 @@ from flowtop.engine.events import ErrorInfo, RunFinished, RunStarted, TaskStateC
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FLUSH_LIMIT
 from flowtop.tui.event_buffer import EventBuffer
-from flowtop.tui.model import RunStore
+from flowtop.tui.run_store import RunStore
 
 S = StateType
 TOTAL = 1_000_000

@@ -73,3 +73,32 @@ def test_the_streams_come_back_after_the_import(monkeypatch: pytest.MonkeyPatch)
     with printable_output():
         sys.stdout = replaced  # the module's own choice stays
     assert sys.stdout is replaced
+
+
+KEPT = """\
+import sys
+from flowtop import Flow, task
+
+OUT = sys.stdout  # kept at import, written to by a task
+
+@task
+def paint():
+    OUT.write("\\x1b[32mgreen\\x1b[0m via OUT\\n")
+    return 1
+
+with Flow("kept") as flow:
+    paint()
+"""
+
+
+def test_a_stream_kept_at_import_writes_exact_text_once_the_import_is_over(
+    tmp_path: Path,
+) -> None:
+    """A logging handler or `OUT = sys.stdout` made at import kept the stand-in for the
+    whole run: the tasks' output reached `--json` and the store as ␛[32m, not as it was."""
+    (tmp_path / "kept.py").write_text(KEPT)
+    done = flowtop("run", "kept.py", "--json", "--no-history", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    completed = [json.loads(line) for line in done.stdout.splitlines()]
+    outputs = [e.get("output") for e in completed if e["event"] == "task_state" and "output" in e]
+    assert outputs == ["\x1b[32mgreen\x1b[0m via OUT\n"]

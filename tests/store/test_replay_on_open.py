@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flowtop.tui.model import RunStore
+from flowtop.tui.run_store import RunStore
 from flowtop.workspace.store_client import StoreClient
 
 from .conftest import flowtop

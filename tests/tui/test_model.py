@@ -10,8 +10,9 @@ from flowtop.engine import Flow, Retry, Runner, task
 from flowtop.engine.events import ErrorInfo, RunFinished, RunStarted, TaskOutput, TaskStateChanged
 from flowtop.engine.records import Attempt
 from flowtop.engine.states import StateType
-from flowtop.tui.model import RunModel, RunStore, TaskRow, fmt_duration
+from flowtop.tui.model import RunModel, TaskRow, fmt_duration
 from flowtop.tui.row_views import counts_text, view_order
+from flowtop.tui.run_store import RunStore
 from flowtop.workspace.run_log import RunInterrupted
 
 S = StateType

@@ -14,7 +14,8 @@ from flowtop import Flow, task
 from flowtop.engine.events import RunFinished, RunStarted
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
-from flowtop.tui.model import RunStartedElsewhere, RunStore
+from flowtop.tui.model import RunStartedElsewhere
+from flowtop.tui.run_store import RunStore
 from pilot_kit import screen_text, wait_for
 
 from .conftest import FakeWorkspace
@@ -63,6 +64,21 @@ def test_the_run_w_reached_is_shown_when_it_ends_beside_an_older_live_one() -> N
     store.show(store.runs["r1"])  # w again: back to the live one, the ended one dropped
     assert shown(store) == 1 and "r2" not in store.runs
     assert store.take_evicted() == ["r2"]
+
+
+def test_a_newer_run_ending_while_w_shows_an_older_one_is_shown_once_that_ends() -> None:
+    """`w` from #2 to the older #1, then #2 failed: it was dropped as "superseded", and
+    once #1 ended the flow read COMPLETED, the newest run's failure gone (`f` had nothing
+    to rerun)."""
+    store = RunStore()
+    store.apply_batch([start(1), start(2)])
+    assert shown(store) == 2
+    store.show(store.runs["r1"])  # w
+    store.apply_batch([finish(2, S.FAILED)])
+    assert shown(store) == 1 and "r2" in store.runs  # #1 stays on screen while it runs
+    store.apply_batch([finish(1)])
+    assert shown(store) == 2 and store.latest_for("nap").state is S.FAILED
+    assert "r1" not in store.runs
 
 
 def test_a_run_started_here_is_shown_even_after_w_reached_another() -> None:

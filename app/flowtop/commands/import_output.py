@@ -24,21 +24,26 @@ class PrintableText:
     other attribute (``isatty``, ``encoding``, ``fileno``, ``flush``) is the stream's own,
     so a module that asks what its stdout is gets the true answer."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, window: list[bool] | None = None) -> None:
         self._stream = stream
+        #: ``[True]`` while the import runs, then ``[False]``, shared with the stand-in
+        #: for its ``original``: a module that kept the stream (a logging handler, ``OUT =
+        #: sys.stdout``, a Rich console) writes to it for the whole run, and its tasks'
+        #: output must then reach ``--json`` and the store as it was.
+        self.window = [True] if window is None else window
 
     def write(self, text: str) -> int:
-        if isinstance(text, str):
+        if isinstance(text, str) and self.window[0]:
             self._stream.write(printable(text))
             return len(text)
-        return self._stream.write(text)  # not text: the stream's own TypeError
+        return self._stream.write(text)  # (not text: the stream's own TypeError)
 
     @property
     def original(self) -> Any:
         """Under the engine's capture proxy, the stream it passes through to (its
         ``original``, where its logging handler writes), made printable too."""
         inner = getattr(self._stream, "original", None)
-        return self if inner is None else PrintableText(inner)
+        return self if inner is None else PrintableText(inner, self.window)
 
     def writelines(self, lines: Iterable[str]) -> None:
         for line in lines:
@@ -61,6 +66,9 @@ def printable_output() -> Iterator[None]:
     try:
         yield
     finally:
+        for stand_in in shown:
+            if isinstance(stand_in, PrintableText):
+                stand_in.window[0] = False  # from now on, as if it were the stream
         if shown[0] is not None and sys.stdout is shown[0]:
             sys.stdout = saved[0]
         if shown[1] is not None and sys.stderr is shown[1]:

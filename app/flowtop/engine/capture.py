@@ -122,7 +122,8 @@ def copied() -> Captured | None:
 
 
 def enter_attempt(buffer: Captured, attempt: object) -> None:
-    """An async attempt's task (its own context) is in ``attempt``: for ``copied``."""
+    """This context (an attempt's thread, or an async attempt's task) is in ``attempt``:
+    for ``copied``."""
     buffer.attempt = attempt
     _attempt_context.set(buffer)
 
@@ -264,9 +265,8 @@ def begin(
     _local.attempt = attempt
     _local.tee = tee
     _local.line_start = True
-    if attempt is not None:  # ``enter_attempt``, inlined: once per attempt
-        captured.attempt = attempt
-        _attempt_context.set(captured)
+    if attempt is not None:
+        enter_attempt(captured, attempt)
     return captured
 
 

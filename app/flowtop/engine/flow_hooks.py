@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import capture
 from .context import set_run
+from .delays import MAX_SECONDS, MAX_SECONDS_TEXT
 from .errors import FlowRunTimeoutError
 from .hooks import call_hooks
 from .prefect_api import State, failure_message
@@ -69,6 +70,10 @@ def flow_timeout(value: Any) -> float | None:
         )
     if not math.isfinite(value) or value < 0:
         raise ValueError(f"@flow: timeout_seconds must be a number >= 0, got {value!r}")
+    if value > MAX_SECONDS:  # as every delay and timeout: a slip, not a plan
+        raise ValueError(
+            f"@flow: timeout_seconds must be at most {MAX_SECONDS_TEXT}, got {value!r}"
+        )
     return float(value) or None
 
 

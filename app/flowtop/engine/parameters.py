@@ -16,6 +16,7 @@ from __future__ import annotations
 import enum
 import inspect
 import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
@@ -150,8 +151,8 @@ def decode(text: str | None) -> dict[str, Any]:
     if not text:
         return {}
     try:
-        value = read_json(text)
-    except (ValueError, RecursionError):  # a row too deep for here: none, not a crash
+        value = json.loads(text)  # (rows are never stored past MAX_JSON_DEPTH: no scan)
+    except (ValueError, RecursionError):  # one another Python stored: none, not a crash
         return {}
     return value if isinstance(value, dict) else {}
 
@@ -251,18 +252,18 @@ def parse_assignment(text: str) -> tuple[str, Any]:
 MAX_JSON_DEPTH = 500
 
 
+#: A JSON string (skipped whole, brackets inside it are text), or a bracket.
+_STRINGS_OR_BRACKETS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+
+
 def check_depth(text: str) -> None:
     """Raise ``RecursionError`` if the JSON ``text`` nests deeper than ``MAX_JSON_DEPTH``."""
     if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
         return  # (nearly every text: no scan)
-    depth, quoted, escaped = 0, False, False
-    for char in text:
-        if quoted:
-            quoted = escaped or char != '"'
-            escaped = not escaped and char == "\\"
-        elif char == '"':
-            quoted = True
-        elif char in "[{":
+    depth = 0
+    for found in _STRINGS_OR_BRACKETS.finditer(text):  # strings are skipped by the regex
+        char = found[0]
+        if char in "[{":
             depth += 1
             if depth > MAX_JSON_DEPTH:
                 raise RecursionError(f"JSON nested over {MAX_JSON_DEPTH} deep")

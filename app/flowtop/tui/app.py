@@ -46,10 +46,11 @@ from flowtop.tui.error_actions import ErrorActions
 from flowtop.tui.event_buffer import EventBuffer
 from flowtop.tui.keymap import KeyActions
 from flowtop.tui.messages import EventsPending, WorkspaceLoaded
-from flowtop.tui.model import RunModel, RunStore, TaskRow
+from flowtop.tui.model import RunModel, TaskRow
 from flowtop.tui.reload_actions import ReloadActions
 from flowtop.tui.run_actions import RunActions
 from flowtop.tui.run_control import InProcessControl, RunControl, RunControlError, StoreControl
+from flowtop.tui.run_store import RunStore
 from flowtop.tui.view_actions import ViewActions
 from flowtop.tui.widgets.detail_pane import DetailPane, file_problem
 from flowtop.tui.widgets.filter_input import FilterInput

@@ -28,8 +28,9 @@ from flowtop.tui.run_control import RunControlError
 if TYPE_CHECKING:
     from textual.app import App
 
-    from flowtop.tui.model import RunModel, RunStore
+    from flowtop.tui.model import RunModel
     from flowtop.tui.run_control import RunControl
+    from flowtop.tui.run_store import RunStore
 
     _AppBase = App[int]  # as in ``run_actions``: the checker sees the App it is mixed into
 else:

@@ -18,7 +18,8 @@ from flowtop.tui.messages import WatcherFailed, WorkspaceReloaded
 if TYPE_CHECKING:
     from textual.app import App
 
-    from flowtop.tui.model import RunModel, RunStore
+    from flowtop.tui.model import RunModel
+    from flowtop.tui.run_store import RunStore
     from flowtop.tui.widgets.flow_list import FlowList
     from flowtop.tui.widgets.task_table import TaskTable
     from flowtop.tui.workspace_view import Change, WorkspaceView

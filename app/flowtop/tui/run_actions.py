@@ -18,8 +18,9 @@ from flowtop.tui.launch_queue import Launch, LaunchQueue
 from flowtop.tui.run_control import AlreadyRerunning, RunControlError
 
 if TYPE_CHECKING:
-    from flowtop.tui.model import RunModel, RunStore, TaskRow
+    from flowtop.tui.model import RunModel, TaskRow
     from flowtop.tui.run_control import RunControl
+    from flowtop.tui.run_store import RunStore
     from flowtop.tui.widgets.task_table import TaskTable
     from flowtop.tui.workspace_view import WorkspaceView
 

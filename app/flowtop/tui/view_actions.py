@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from textual.app import App
 
     from flowtop.tui.clock import Clock
-    from flowtop.tui.model import RunStore
+    from flowtop.tui.run_store import RunStore
     from flowtop.tui.widgets.filter_input import FilterInput
     from flowtop.tui.widgets.flow_list import FlowList
     from flowtop.tui.widgets.run_header import RunHeader

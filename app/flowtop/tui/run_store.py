@@ -1,0 +1,182 @@
+"""Which runs the screen keeps and which one each flow shows, as their events arrive.
+
+Its own module beside the view model of one run (``model.py``): which run a flow shows is
+a question of several runs at once (started elsewhere, reached with ``w``, ended beside the
+shown one), and it grew with the multi-window work until it no longer fit there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
+
+from flowtop.engine.events import Event, RunFinished, RunStarted
+from flowtop.tui.model import RunModel, RunStartedElsewhere
+from flowtop.workspace.run_log import RunInterrupted
+
+
+class RunStore:
+    """The runs the screen can show, by id, plus which one each flow shows.
+
+    A flow shows its newest run, except that a run started elsewhere never takes the
+    place of a live run on screen (keys pressed there would act on a run the user did
+    not choose): it is kept beside it, which the header announces and ``w`` shows
+    (``show``: the run ``w`` reached is the one shown, also once it ends).
+    A finished run stops being kept once a newer run of its flow is shown: older ones are
+    in the history, and keeping every run of a session grew memory by ~10 MB per rerun of
+    a 10,000-task flow. ``evicted`` lists the ids dropped, so the app can let go of their
+    engine handles too.
+    """
+
+    def __init__(self) -> None:
+        self.runs: dict[str, RunModel] = {}
+        self.latest: dict[str, str] = {}  # flow name -> id of the run it shows (newest, or w's)
+        self.evicted: list[str] = []
+        #: Subflow runs read before the run that called them (the store gives them in any
+        #: order), by that run's id; kept here, not in ``runs``: a flow's newer run evicts them.
+        self.early_children: dict[str, list[RunModel]] = {}
+        #: The newest run of each flow started from here that no event has shown yet: a
+        #: run process imports its flow for a second or so before it says anything.
+        self.launched: dict[str, RunModel] = {}
+
+    def starting(self, flow: str, still_live: Callable[[RunModel], bool]) -> RunModel | None:
+        """``flow``'s run started from here and not shown yet, unless it ended meanwhile
+        (``still_live`` asks where it runs): a second ``r`` asks about it, ``f`` waits for
+        it, ``c`` cancels it, as once it shows."""
+        run = self.launched.get(flow)
+        if run is not None and (run.run_id in self.runs or not still_live(run)):
+            del self.launched[flow]
+            return None
+        return run
+
+    def latest_for(self, flow: str) -> RunModel | None:
+        run_id = self.latest.get(flow)
+        return self.runs.get(run_id) if run_id else None
+
+    def shown_for(self, flow: str) -> RunModel | None:
+        """The run whose state the flows list shows: the newest, unless it ended while an
+        older one still runs (a cancelled run beside another: the flow is still running)."""
+        latest = self.latest_for(flow)
+        if latest is not None and not latest.is_live and (live := self.live_for(flow)):
+            return live[-1]
+        return latest
+
+    def live_for(self, flow: str) -> list[RunModel]:
+        """The flow's runs still running, oldest first (several when started in parallel)."""
+        live = [r for r in self.runs.values() if r.flow == flow and r.is_live]
+        return sorted(live, key=lambda r: (r.started or 0.0, r.number or 0))
+
+    def without_file(self, loaded: Collection[str], shown: str | None) -> list[str]:
+        """Flows no file defines any more (deleted, renamed, a branch switched) that still
+        have a run to watch: a live one, or ``shown``, the flow on screen, with any run.
+        Their runs go on; dropping them from the list would hide those runs."""
+        names = [r.flow for r in self.runs.values() if r.is_live and r.flow not in loaded]
+        if shown is not None and shown not in loaded and shown in self.latest:
+            names.append(shown)
+        return list(dict.fromkeys(names))
+
+    def apply_batch(self, events: Iterable[Event]) -> dict[str, set[str]]:
+        """Fold events in; return run id -> keys of rows that changed (an empty set when
+        only the run itself changed)."""
+        changed: dict[str, set[str]] = {}
+        runs = self.runs
+        for event in events:
+            run_id = event.run_id
+            if isinstance(event, RunStarted):
+                model = RunModel.from_started(event)
+                parent = runs.get(event.parent_run or "")  # live: it waits for its child
+                if parent is not None:
+                    _link(parent, model)
+                elif event.parent_run:  # read back from the store: its parent comes later
+                    self.early_children.setdefault(event.parent_run, []).append(model)
+                for child in self.early_children.pop(run_id, ()):
+                    _link(model, child)
+                self._newest(model, elsewhere=isinstance(event, RunStartedElsewhere))
+                changed[run_id] = set()
+                continue
+            run = runs.get(run_id) or self._never_started(event)
+            if run is None:
+                continue  # a run started before the sink was attached
+            key = run.apply(event)
+            if isinstance(event, RunFinished | RunInterrupted):
+                self._ended(run)
+            keys = changed.get(run_id)
+            if keys is None:
+                keys = changed[run_id] = set()
+            if key is not None:
+                keys.add(key)
+            if isinstance(event, RunInterrupted):  # its unfinished rows ended with it
+                keys.update(k for k, row in run.rows.items() if row.interrupted)
+        return changed
+
+    def _newest(self, model: RunModel, *, elsewhere: bool = False) -> None:
+        """``model`` is its flow's newest run: shown from now on (the one it replaces is
+        dropped once finished), unless it was started ``elsewhere`` while the flow shows a
+        live run: then that one stays, and ``model`` is one of the flow's live runs."""
+        previous = self.latest_for(model.flow)
+        assert model.run_id is not None
+        self.runs[model.run_id] = model
+        if elsewhere and previous is not None and previous.is_live:
+            return
+        self.latest[model.flow] = model.run_id
+        if previous is not None and not previous.is_live:
+            self._evict(previous)
+
+    def show(self, run: RunModel) -> None:
+        """``run`` is shown as its flow's newest would be (``w``: one of its live runs, so it
+        stays on screen when it ends); an ended run it replaces is dropped."""
+        previous, self.latest[run.flow] = self.latest_for(run.flow), run.run_id or ""
+        if previous is not None and previous is not run and not previous.is_live:
+            self._evict(previous)
+
+    def _ended(self, run: RunModel) -> None:
+        """``run`` ended. A run newer than the one its flow shows takes its place once
+        that has ended too (``w`` may have gone to an older live run: the newer run's
+        ending must not be lost); an older one is dropped, superseded while it ran."""
+        shown = self.latest_for(run.flow)
+        if shown is run:  # a newer run that ended beside it meanwhile is shown now
+            ended = [r for r in self.runs.values() if r.flow == run.flow and _newer(r, run)]
+            for older in sorted((r for r in ended if not r.is_live), key=_number):
+                self.show(older)  # (each drops the one before it)
+        elif shown is not None and not _newer(run, shown):
+            self._evict(run)
+        elif shown is not None and not shown.is_live:
+            self.show(run)
+
+    def _never_started(self, event: Event | RunInterrupted) -> RunModel | None:
+        """A run whose process died before logging its start (while importing its flow
+        file), known by its interruption: shown if it is its flow's newest run."""
+        if not isinstance(event, RunInterrupted) or not event.flow:
+            return None
+        latest = self.latest_for(event.flow)
+        if latest is not None and (latest.number or 0) >= event.run:
+            return None
+        mine = self.launched.get(event.flow)
+        if latest is not None and latest.is_live and (mine is None or mine.run_id != event.run_id):
+            return None  # another client's: no reason to leave the live run shown
+        model = RunModel(event.flow, [], run_id=event.run_id, number=event.run, started=event.ts)
+        self._newest(model)
+        return model
+
+    def _evict(self, run: RunModel) -> None:
+        if run.run_id is not None and self.runs.pop(run.run_id, None) is not None:
+            self.evicted.append(run.run_id)
+
+    def take_evicted(self) -> list[str]:
+        evicted, self.evicted = self.evicted, []
+        return evicted
+
+
+def _link(parent: RunModel, child: RunModel) -> None:
+    """``child`` is a subflow's run that ``parent`` called: each names the other."""
+    child.parent_label = f"#{parent.number} of {parent.flow}"
+    label = f"{child.flow} #{child.number}"
+    if label not in parent.subflows:
+        parent.subflows.append(label)
+
+
+def _number(run: RunModel) -> int:
+    return run.number or 0
+
+
+def _newer(run: RunModel, than: RunModel) -> bool:
+    return _number(run) > _number(than)
