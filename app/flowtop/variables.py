@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .code_settings import settings_table, state_dir
+from .workspace.access import explain
 from .workspace.overrides import locked, write_atomic
 from .workspace.private import private_folder
 
@@ -126,6 +127,8 @@ def _read(folder: Path) -> dict[str, dict[str, Any]]:
         stored = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
+    except PermissionError as exc:  # whose file, or whose private folder, and what to do
+        raise ValueError(f"cannot read variables: {explain(exc, path)}") from None
     except (OSError, ValueError) as exc:
         raise ValueError(f"{path}: cannot be read as variables ({exc}); fix or delete it") from None
     if not isinstance(stored, dict) or not all(

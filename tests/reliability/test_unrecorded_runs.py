@@ -92,7 +92,9 @@ def test_a_state_folder_that_cannot_be_made_is_one_line_saying_where(tmp_path: P
     from flowtop.workspace.private import private_folder
 
     (tmp_path / "file").write_text("")
-    with pytest.raises(HistoryError, match=r"cannot create .*file/\.flowtop \(.*\): flowtop"):
+    with pytest.raises(
+        HistoryError, match=r"cannot create .*file/\.flowtop: .*file is a file, not"
+    ):
         private_folder(tmp_path / "file" / ".flowtop")
 
 

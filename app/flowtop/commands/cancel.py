@@ -30,7 +30,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from ..workspace.history import reap_store
-    from ..workspace.owner_agent import enqueue, outcome
+    from ..workspace.owner_agent import CommandRefused, enqueue, outcome
 
     found = store_path(args.target, "cancel")
     if isinstance(found, int):
@@ -46,7 +46,11 @@ def main(args: argparse.Namespace) -> int:
     if record.state != "RUNNING":
         print(f"flowtop cancel: {name} is not running ({record.state})", file=sys.stderr)
         return 1
-    command_id = enqueue(db, record.run_id, "cancel")
+    try:
+        command_id = enqueue(db, record.run_id, "cancel")
+    except CommandRefused as exc:  # a store this user may only read
+        print(f"flowtop cancel: {name}: {printable(str(exc))}", file=sys.stderr)
+        return 2
     deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline:
         done = outcome(db, command_id)

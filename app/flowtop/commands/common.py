@@ -60,12 +60,82 @@ def warn_unread_settings(path: str) -> None:
         say(f"warning: {note}")
 
 
+def settings_error(workspace: Workspace) -> str | None:
+    """The settings error that stops a command, as said: the workspace's first, except
+    an ``overrides.toml`` this user cannot read (``access.unread_overrides``): in another
+    user's private ``.flowtop`` it stops nothing (``unread_warning`` says it), and a file
+    another user keeps closed is said with whose it is and what to do."""
+    from ..workspace.access import unread_overrides
+
+    unread = unread_overrides(workspace.overrides_path)
+    for error in workspace.settings_errors:
+        if error.unused:
+            continue
+        if unread is not None and _unread_error(str(error), workspace.overrides_path):
+            if unread.stops:
+                return unread.line
+            continue
+        return str(error)
+    return None
+
+
+def _unread_error(line: str, overrides: Path) -> bool:
+    """Whether ``line`` is the workspace's error for an ``overrides.toml`` it could not read."""
+    from ..workspace.load_error import display_path
+
+    return line.startswith(f"{display_path(overrides)}: cannot read settings: ")
+
+
+def unread_warning(path: str | Path) -> str | None:
+    """The warning said when the workspace at ``path`` has overrides in another user's
+    private ``.flowtop``, which are not read: flowtop.toml's settings apply."""
+    from ..workspace.access import unread_overrides
+
+    places = places_of(path)
+    unread = None if isinstance(places, str) else unread_overrides(places.overrides_path)
+    return None if unread is None or unread.stops else f"warning: {unread.line}"
+
+
+def described_settings(
+    path: str, problems: list[str], error: str | None, *, warn_unread: bool = True
+) -> tuple[list[str], str | None]:
+    """A loader process's ``problems`` and settings ``error`` (``describe_workspace``) as
+    ``settings_error`` has them: an unreadable ``overrides.toml`` said as it says it, or
+    left out (its warning said here, with ``warn_unread``)."""
+    from ..workspace.access import unread_overrides
+
+    places = places_of(path)
+    if isinstance(places, str) or error is None or not _unread_error(error, places.overrides_path):
+        return problems, error
+    unread = unread_overrides(places.overrides_path)
+    if unread is None:
+        return problems, error
+    rest = [line for line in problems if line != error]
+    if unread.stops:
+        return [*rest, unread.line], unread.line
+    if warn_unread:
+        say(f"warning: {unread.line}")
+    return rest, None
+
+
 def load_problems(workspace: Workspace) -> list[str]:
     """Every load error of the workspace's files, then its settings error, as lines."""
     problems = [str(e) for e in workspace.errors.values()]
-    if workspace.settings_error is not None:
-        problems.append(str(workspace.settings_error))
+    error = settings_error(workspace)
+    if error is not None:
+        problems.append(error)
     return problems
+
+
+def store_refusal(error: str, state_dir: Path) -> str:
+    """``error``, the run store refused to a run, with whose file or folder shuts this
+    user out when that is why and ``error`` does not say so already."""
+    from ..workspace.access import blocked
+    from ..workspace.places import STORE_FILE
+
+    store = state_dir / STORE_FILE
+    why = blocked(store, write=True) or blocked(store.with_name(f"{STORE_FILE}-wal"), write=True)
+    return error if why is None or why in error else f"{error}: {why}"
 
 
 def unused_table(warning: object) -> str:
@@ -73,11 +143,18 @@ def unused_table(warning: object) -> str:
     return f"{warning} (a table nothing uses: it stops no run)"
 
 
-def report_load_errors(workspace: Workspace) -> bool:
+def report_load_errors(workspace: Workspace, *, warn_unread: bool = True) -> bool:
     """Print every load and settings error to stderr, and the settings tables that name
-    no flow (which stop nothing); True when there was an error."""
+    no flow (which stop nothing); True when there was an error. ``warn_unread``: say
+    that overrides in another user's private ``.flowtop`` are not read (not when the
+    command fails on that folder anyway, saying why)."""
     problems = load_problems(workspace)
-    for line in [*problems, *map(unused_table, workspace.settings_warnings)]:
+    warning = unread_warning(workspace.root) if warn_unread else None
+    for line in [
+        *problems,
+        *([warning] if warning else []),
+        *map(unused_table, workspace.settings_warnings),
+    ]:
         say(line)
     return bool(problems)
 

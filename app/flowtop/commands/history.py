@@ -32,6 +32,7 @@ from ..formats import (
 )
 from ..looks import NOT_STARTED, run_error_text
 from ..printable import Writer, as_left_on_screen, printable, say
+from ..workspace.access import unreachable
 from ..workspace.history import History, reap_store
 from ..workspace.history_records import (
     AttemptRecord,
@@ -42,6 +43,7 @@ from ..workspace.history_records import (
     counts_so_far,
 )
 from ..workspace.reaper import gone_unmarked
+from ..workspace.run_log import read_without_wal
 from ..workspace.run_refs import find_run_ref
 from ..workspace.store_errors import store_advice
 from ..workspace.store_reader import StoreReader
@@ -91,6 +93,9 @@ def main(args: argparse.Namespace) -> int:
     if isinstance(places, str):
         return _usage(places)
     db = places.store_path
+    shut = unreachable(db)  # another user's private .flowtop: not "no run history yet"
+    if shut is not None:
+        return _usage(shut)
     # Something else where the store belongs: not "does not exist" (it does, and it is in
     # the way of every run recorded here).
     if db.parent.exists() and not db.parent.is_dir():
@@ -146,6 +151,10 @@ def main(args: argparse.Namespace) -> int:
     except sqlite3.Error as exc:
         say(f"{db}: cannot read the run store ({exc}); {store_advice(exc, db, writing=False)}")
         return 2
+    finally:  # read without its write-ahead log: said where the reader's eye ends up
+        stale = read_without_wal(db)
+        if stale is not None:
+            say(stale, command="flowtop history")
 
 
 def _prune(db: Path, keep: int, flow: str | None, *, as_json: bool = False) -> int:

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from ..printable import printable
-from .common import places_of
+from .common import places_of, settings_error, unread_warning
 from .store_access import usage
 
 
@@ -33,8 +33,8 @@ def settings_problem(path: Path) -> str | None:
 
     with Workspace(str(path), isolate_imports=False) as workspace:
         workspace.read_settings()
-        error = workspace.settings_error
-    return None if error is None else printable(str(error))
+        error = settings_error(workspace)
+    return None if error is None else printable(error)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -53,10 +53,13 @@ def main(args: argparse.Namespace) -> int:
     try:
         table = settings_table("concurrency", state)
         limits = {name: limit_of(state, name, value) for name, value in table.items()}
-        held, holders = read_slots(state / "limits.db", limits)
+        held, holders = read_slots(state / "limits.db", limits) if limits else ({}, [])
     except ValueError as exc:
         print(f"flowtop limits: {printable(str(exc))}", file=sys.stderr)
         return 2
+    warning = unread_warning(path)  # overrides in another user's private .flowtop
+    if warning is not None:
+        print(printable(warning), file=sys.stderr)
     if args.json:
         print(
             json.dumps(

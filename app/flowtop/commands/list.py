@@ -17,7 +17,13 @@ from ..engine.layers import Layer
 from ..engine.parameters import ParameterInfo
 from ..formats import fmt_seconds, plural
 from ..printable import PrintableStream, Writer, say
-from .common import bad_path, select_names, unused_table, warn_unread_settings
+from .common import (
+    bad_path,
+    described_settings,
+    select_names,
+    unused_table,
+    warn_unread_settings,
+)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -33,11 +39,11 @@ def main(args: argparse.Namespace) -> int:
     from ..workspace.loader_process import describe_workspace
 
     listed = describe_workspace(args.path)
-    errors = listed.problems
+    errors, settings_error = described_settings(args.path, listed.problems, listed.settings_error)
     for line in [*errors, *map(unused_table, listed.warnings)]:
         say(line)
     had_errors = bool(errors)
-    if listed.settings_error is not None:
+    if settings_error is not None:
         return 2  # listed without the settings, every source would read [builtin]: wrong
     if had_errors and not listed.flows and args.flow is None:
         return 2  # the errors said why there is nothing to list

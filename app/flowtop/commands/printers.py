@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import shutil
 import threading
 import time
@@ -83,6 +84,23 @@ class Output:
                 return
         if self.on_reader_gone is not None:
             self.on_reader_gone()
+
+    def reader_left(self) -> bool:
+        """Whether the reader left while nothing was written: ``watch | head -1`` waited
+        for the next event to find out, through a retry wait of an hour. A pipe's write end
+        polls as an error (a terminal as hung up) once no one reads it."""
+        if self.reader_gone.is_set():
+            return True
+        try:
+            poller = select.poll()
+            poller.register(self.stream.fileno(), 0)  # no events asked: errors, hang-ups
+            gone = any(flags & (select.POLLERR | select.POLLHUP) for _, flags in poller.poll(0))
+        except (AttributeError, OSError, ValueError):  # no poll (Windows), no descriptor
+            return False
+        if gone:
+            self.reader_gone.set()
+            silence(self.stream)
+        return gone
 
 
 def encodable(text: str, stream: object) -> str:

@@ -20,8 +20,11 @@ from ..printable import say
 from ..workspace.load_error import Stopped
 from .common import (
     bad_path,
+    described_settings,
     report_load_errors,
     select_names,
+    settings_error,
+    store_refusal,
     unused_table,
     warn_unread_settings,
     whole_number,
@@ -257,12 +260,12 @@ def _main(args: argparse.Namespace, out: TextIO) -> int:
     from .run_start import open_for_run, why_not_started
 
     workspace, reservation = open_for_run(args)
-    had_errors = report_load_errors(workspace)
+    had_errors = report_load_errors(workspace, warn_unread=args.no_history)
     names = checked_names(
         args,
         workspace.flows,
         workspace.root,
-        settings_bad=workspace.settings_error is not None,
+        settings_bad=settings_error(workspace) is not None,
         had_errors=had_errors,
         executor=workspace.settings.executor,
     )
@@ -310,8 +313,8 @@ def _main(args: argparse.Namespace, out: TextIO) -> int:
     if workspace.history_error:
         runner.shutdown(wait=False)
         say(
-            f"{workspace.history_error} (the run was not started; "
-            "--no-history runs it without recording it)"
+            f"{store_refusal(workspace.history_error, workspace.state_dir)} (the run was not "
+            "started; --no-history runs it without recording it)"
         )
         return 2
     try:  # connect to the cluster now: a wrong address is one clear error, not one per task
@@ -467,7 +470,9 @@ def detach_main(args: argparse.Namespace, out: TextIO) -> int:
     # checked there, by the flow's code: a run that cannot start is refused here, not
     # launched to fail (a rerun's parameters are the stored ones: its run process checks)
     listed = describe_workspace(args.path, None if args.rerun_of else args.parameters)
-    errors = listed.problems
+    errors, settings_problem = described_settings(  # the store's folder is said below, if so
+        args.path, listed.problems, listed.settings_error, warn_unread=False
+    )
     for line in [*errors, *map(unused_table, listed.warnings)]:
         say(line)
     workspace = Workspace(args.path, isolate_imports=False)  # its store and settings only
@@ -477,7 +482,7 @@ def detach_main(args: argparse.Namespace, out: TextIO) -> int:
             args,
             listed.flows,
             listed.root,
-            settings_bad=listed.settings_error is not None,
+            settings_bad=settings_problem is not None,
             had_errors=bool(errors),
             executor=workspace.settings.executor,
         )
@@ -498,14 +503,28 @@ def detach_main(args: argparse.Namespace, out: TextIO) -> int:
         workspace.close()
 
 
+def launch_failure(exc: OSError, state_dir: Path) -> str:
+    """Why a run process could not be launched, in one line: whose folder, or the file
+    system, stopped it (a ``FolderError`` says it already)."""
+    from ..workspace.access import explain
+    from ..workspace.history_records import HistoryError
+
+    if isinstance(exc, HistoryError):
+        return str(exc)
+    return explain(exc, Path(exc.filename) if exc.filename else state_dir, write=True)
+
+
 def rerun_start(workspace: Workspace, name: str, args: argparse.Namespace) -> dict[str, Any] | str:
     """``Runner.start`` arguments reusing ``--rerun-of``'s stored results, or why there are none."""
+    from ..workspace.history_records import HistoryError
     from ..workspace.reruns import plan_rerun
 
     try:
         plan = plan_rerun(
             workspace.history, args.rerun_of, workspace.flows[name], args.task, args.parameters
         )
+    except HistoryError as exc:  # a store held past the wait, or damaged: one line, exit 2
+        return str(exc)
     except (KeyError, ValueError) as exc:
         return str(exc.args[0] if exc.args else exc)
     for note in plan.notes:
@@ -531,7 +550,7 @@ def detach(
     try:
         workspace.history.flush(0)
     except HistoryError as exc:
-        say(str(exc))
+        say(store_refusal(str(exc), workspace.state_dir))
         return 2
 
     from ..workspace.run_numbers import RerunRunning, SourceGone, StoreBusy
@@ -559,6 +578,9 @@ def detach(
             return 2
         except RerunRefused as exc:
             say(str(exc))
+            return 2
+        except OSError as exc:  # no log to start it with: a read-only or private .flowtop
+            say(f"{name} was not started: {launch_failure(exc, workspace.state_dir)}")
             return 2
         if args.json:
             event = {"event": "run_detached", "flow": name, "run_id": launched.run_id}

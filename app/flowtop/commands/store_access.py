@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Literal, overload
 
 from ..engine.suggest import did_you_mean
+from ..workspace.access import unreachable
 from ..workspace.history_records import HistoryError, RunRecord
 from ..workspace.run_refs import NoRun, find_run_ref
 from ..workspace.store_errors import store_advice
@@ -42,6 +43,9 @@ def store_path(targets: list[str], command: str) -> tuple[Path, str | None] | in
     if isinstance(places, str):
         return usage(command, places)
     db = places.store_path
+    shut = unreachable(db)  # another user's private .flowtop: not "does not exist"
+    if shut is not None:
+        return usage(command, shut)
     if not db.is_file():
         return usage(command, f"no runs yet: {db} does not exist")
     return db, run

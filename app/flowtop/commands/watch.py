@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, TextIO, TypeGuard
 
 from ..engine.events import RunFinished, RunStarted
 from ..engine.states import StateType
-from ..printable import printable
+from ..printable import printable, say
 from .printers import READER_GONE, HumanPrinter, JsonPrinter, can_redraw
 from .store_access import find_run, store_path
 
@@ -67,6 +67,11 @@ def main(args: argparse.Namespace) -> int:
         if run_ref is not None:
             say_launch_log(db.parent, run_ref)
         return record
+    from ..workspace.run_log import read_without_wal
+
+    stale = read_without_wal(db)  # its -shm unreadable here: the live events may not come
+    if stale is not None:
+        say(stale, command="flowtop watch")
     return follow(db, record.run_id, json_lines=args.json)
 
 
@@ -159,6 +164,8 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                 printer.tick()  # the status line's clock goes on through a retry wait
                 now = time.monotonic()
                 if now >= next_reap:
+                    if printer.output.reader_left():  # (no line written to find it out)
+                        return READER_GONE
                     reap_store(db)
                     why = gone_unmarked(db).get(run_id)  # a read-only store: not marked
                     if why is not None:

@@ -27,8 +27,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
+from ..workspace.access import blocked, explain
 from ..workspace.ownership import Owner, owner_gone, pid_running
-from ..workspace.private import private_file
+from ..workspace.private import FolderError, private_file
 from ..workspace.store_schema import enable_wal
 
 #: The file's layout; a newer flowtop's file is refused, never rewritten.
@@ -108,9 +109,11 @@ class SlotStore:
                 for statement in _SCHEMA.split(";"):
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {VERSION}")
+        except FolderError as exc:  # says whose folder shuts this user out, or what is amiss
+            raise ValueError(f"{path}: cannot keep concurrency limits there: {exc}") from None
         except (OSError, sqlite3.Error) as exc:
             raise ValueError(
-                f"{path}: cannot keep concurrency limits there: {exc}{_not_ours(exc)}"
+                f"{path}: cannot keep concurrency limits there: {exc}{_why_not(exc, path)}"
             ) from None
 
     @contextmanager
@@ -235,6 +238,13 @@ def _holder_gone(holder: Owner, me: Owner, now: float) -> bool:
     return owner_gone(holder, None, now) is not None
 
 
+def _why_not(exc: BaseException, path: Path) -> str:
+    """Whose file or folder shuts this user out, or what to do about a file that is not a
+    limits file."""
+    why = blocked(path, write=True)
+    return f" ({why})" if why is not None else _not_ours(exc)
+
+
 def _not_ours(exc: BaseException) -> str:
     """What to do about a file that is not a limits file (it only counts slots in use)."""
     if isinstance(exc, sqlite3.DatabaseError) and "not a database" in str(exc):
@@ -259,7 +269,11 @@ class Holder(NamedTuple):
 def read_slots(path: Path, limits: Mapping[str, Limit]) -> tuple[dict[str, float], list[Holder]]:
     """What ``path`` holds now, read without changing it (``flowtop limits``): each
     limit's slots held after their decay, and the blocks holding them."""
-    if not path.is_file():
+    try:
+        there = path.is_file()
+    except PermissionError as exc:  # another user's private .flowtop
+        raise ValueError(f"cannot read concurrency limits: {explain(exc, path)}") from None
+    if not there:
         return dict.fromkeys(limits, 0.0), []
     now = time.time()
     try:
@@ -272,7 +286,9 @@ def read_slots(path: Path, limits: Mapping[str, Limit]) -> tuple[dict[str, float
         finally:
             conn.close()
     except sqlite3.Error as exc:
-        raise ValueError(f"{path}: cannot read concurrency limits: {exc}{_not_ours(exc)}") from None
+        why = blocked(path)
+        more = f" ({why})" if why is not None else _not_ours(exc)
+        raise ValueError(f"{path}: cannot read concurrency limits: {exc}{more}") from None
     me = Owner.current()
     holders = []
     for name, slots, *who in rows:

@@ -14,12 +14,15 @@ from __future__ import annotations
 import signal
 import socket
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from .access import blocked, explain
 from .changes import WorkspaceChanged
 from .flow_shapes import shapes_to_json
 from .helper_process import receive, send
 from .import_guard import CAREFUL
+from .private import FolderError
 from .settings import SettingsError
 from .workspace import Workspace
 
@@ -49,6 +52,22 @@ def serve(fd: int, path: str, imports: str = CAREFUL) -> None:
                 send(sock, reply)
             except OSError:
                 return
+
+
+def not_saved(exc: OSError, overrides: Path) -> str:
+    """Why the retry editor's save could not be written, in one line: whose ``.flowtop``
+    (or file) this user may not write, or the file system's reason. It was said as "the
+    flow host failed: PermissionError …", as if a flow file had ended the host."""
+    if isinstance(exc, FolderError):  # made or locked in private.py/overrides.py: said
+        return f"not saved: {exc}"
+    where = Path(exc.filename) if isinstance(exc.filename, str) else overrides.parent
+    return f"not saved: {explain(exc, where, write=True)}"
+
+
+def refusal(exc: SettingsError, overrides: Path) -> str:
+    """A refused save, as said: a file this user may not read is said whose it is."""
+    shut = None if exc.key is not None else blocked(overrides)
+    return f"not saved: {shut}" if shut is not None else str(exc)
 
 
 class FlowHost:
@@ -81,14 +100,18 @@ class FlowHost:
         try:
             self.workspace.set_override(request["flow"], request["task"], **request["values"])
         except SettingsError as exc:
-            return {"refused": str(exc), "key": exc.key}
+            return {"refused": refusal(exc, self.workspace.overrides_path), "key": exc.key}
+        except OSError as exc:  # .flowtop not writable here: the save is refused, not the host
+            return {"refused": not_saved(exc, self.workspace.overrides_path), "key": None}
         return self.state(WorkspaceChanged(settings_changed=True))
 
     def _clear_override(self, request: dict[str, Any]) -> dict[str, Any]:
         try:
             self.workspace.clear_override(request["flow"], request["task"])
         except SettingsError as exc:
-            return {"refused": str(exc), "key": exc.key}
+            return {"refused": refusal(exc, self.workspace.overrides_path), "key": exc.key}
+        except OSError as exc:  # .flowtop not writable here: the save is refused, not the host
+            return {"refused": not_saved(exc, self.workspace.overrides_path), "key": None}
         return self.state(WorkspaceChanged(settings_changed=True))
 
     def state(self, change: WorkspaceChanged) -> dict[str, Any]:

@@ -23,7 +23,8 @@ from typing import Any
 # `tomli_w.py` in a flows folder would otherwise be what the retry editor imports.
 import tomli_w
 
-from .private import FILE_MODE, private_file, private_folder
+from .access import explain
+from .private import FolderError, file_mode, private_file, private_folder, take_permissions
 
 HEADER = (
     "# Written by flowtop's retry editor. Highest settings layer: it beats flowtop.toml\n"
@@ -59,8 +60,17 @@ def locked(lock_path: Path, busy: Callable[[str], Exception] = TimeoutError) -> 
     """One reader-writer of a file at a time, across processes: two windows saving at
     once each read the other's change before writing their own. Raises ``busy(message)``
     when another process held it for ``LOCK_WAIT`` seconds (stopped mid-save): said,
-    rather than a window frozen for good."""
-    with open(private_file(lock_path), "a") as lock:
+    rather than a window frozen for good. A lock this user may not open is a
+    ``FolderError`` saying whose it is."""
+    try:
+        lock = open(private_file(lock_path), "a")  # noqa: SIM115 - closed below
+    except FolderError:
+        raise
+    except OSError as exc:
+        raise FolderError(
+            f"cannot lock {lock_path}: {explain(exc, lock_path, write=True)}"
+        ) from None
+    with lock:
         try:
             import fcntl
         except ImportError:  # no flock here: a write may still race another process's
@@ -84,16 +94,27 @@ def locked(lock_path: Path, busy: Callable[[str], Exception] = TimeoutError) -> 
 
 
 def write_atomic(path: Path, payload: bytes) -> None:
-    """Replace ``path`` with ``payload`` atomically and durably, keeping the file's mode
-    (new files: 0600): a crash leaves the old file or the new one, never half of either."""
-    private_folder(path.parent)
+    """Replace ``path`` with ``payload`` atomically and durably: a crash leaves the old file
+    or the new one, never half of either. A new file takes the permissions of its folder
+    (``private.py``: 0600 in a private ``.flowtop``); one that exists keeps its mode, and
+    when another user owned it, gains the folder's too: its owner keeps their access to
+    what is now this user's file. A folder this user may not write is a ``FolderError``."""
+    folder = private_folder(path.parent)
     _remove_stale_temporaries(path)
     try:
-        mode = stat.S_IMODE(path.stat().st_mode)
+        info = path.stat()
     except FileNotFoundError:
-        mode = FILE_MODE
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        mode = file_mode(folder)
+    else:
+        mode = stat.S_IMODE(info.st_mode)
+        if info.st_uid != os.geteuid():
+            mode |= file_mode(folder)
     try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise FolderError(f"cannot write {path}: {explain(exc, folder, write=True)}") from None
+    try:
+        take_permissions(fd, folder)  # its group
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
@@ -105,11 +126,11 @@ def write_atomic(path: Path, payload: bytes) -> None:
             os.unlink(tmp)
         raise
     with contextlib.suppress(OSError, AttributeError):  # make the rename itself durable (POSIX)
-        folder = os.open(path.parent, os.O_RDONLY)
+        handle_fd = os.open(path.parent, os.O_RDONLY)
         try:
-            os.fsync(folder)
+            os.fsync(handle_fd)
         finally:
-            os.close(folder)
+            os.close(handle_fd)
 
 
 def with_task_values(

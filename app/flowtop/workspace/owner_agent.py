@@ -16,7 +16,11 @@ from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
+from .access import blocked
+from .history_records import HistoryError
+from .load_error import display_path
 from .ownership import HEARTBEAT
+from .store_errors import store_advice
 
 log = logging.getLogger("flowtop.store")
 
@@ -24,6 +28,12 @@ log = logging.getLogger("flowtop.store")
 POLL = 0.02
 
 COMMANDS = ("cancel", "retry_now", "give_up")
+
+
+class CommandRefused(HistoryError, OSError):
+    """A command the store would not take (read-only here, another user's): one line,
+    for ``flowtop cancel``, and an ``OSError`` for the TUI, which says those."""
+
 
 #: Applies one command to one run of this process: True when it took effect.
 Apply = Callable[[str, str, str | None], bool]
@@ -39,12 +49,19 @@ def enqueue(path: Path, run_id: str, kind: str, task: str | None = None) -> int:
     """Queue a command for the owner of ``run_id``; its id (raises ``ValueError`` for a bad kind)."""
     if kind not in COMMANDS:
         raise ValueError(f"unknown command {kind!r}; expected one of {', '.join(COMMANDS)}")
-    with closing(_connect(path)) as conn:
-        cursor = conn.execute(
-            "INSERT INTO commands(run_id, kind, task, created) VALUES (?, ?, ?, ?)",
-            (run_id, kind, task, time.time()),
-        )
-        return int(cursor.lastrowid or 0)
+    try:
+        with closing(_connect(path)) as conn:
+            cursor = conn.execute(
+                "INSERT INTO commands(run_id, kind, task, created) VALUES (?, ?, ?, ?)",
+                (run_id, kind, task, time.time()),
+            )
+            return int(cursor.lastrowid or 0)
+    except sqlite3.Error as exc:  # a store this user may only read
+        whose = blocked(path, write=True) or blocked(path.parent, write=True)
+        raise CommandRefused(
+            f"the request could not be queued in {display_path(path)} ({exc}): "
+            f"{whose or store_advice(exc, path, writing=True)}"
+        ) from None
 
 
 def outcome(path: Path, command_id: int) -> str | None:

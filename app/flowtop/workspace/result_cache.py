@@ -5,8 +5,10 @@ it, as Prefect keeps them in its local result storage.
 One file per key, written whole to a temporary file and renamed into place, so a reader
 never sees half of one and two writers of one key leave one of their results. Values are
 pickled as the run store's results are (``results.dumps``: cloudpickle for what pickle
-refuses, at most ``max_result_bytes``). The folder is private (0700, files 0600): results
-may hold secrets.
+refuses, at most ``max_result_bytes``). The folder and its files take the permissions of
+``.flowtop`` (``private.py``: 0700 and 0600 in a private one): results may hold secrets.
+A folder or file this user may not use is a ``ValueError`` saying whose it is: the task
+runs (or its result is not kept), and its step says why.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ import time
 from pathlib import Path
 
 from ..engine.caching import CachedResult
-from .private import private_folder
+from .access import explain
+from .private import FolderError, private_folder, take_permissions
 from .results import dumps
 
 
@@ -40,6 +43,8 @@ class FolderCache:
             data = path.read_bytes()
         except FileNotFoundError:
             return None
+        except PermissionError as exc:
+            raise ValueError(explain(exc, path)) from None
         expires, source, value = pickle.loads(data)
         if expires is not None and expires <= time.time():
             path.unlink(missing_ok=True)  # expired: nobody can use it again
@@ -51,9 +56,15 @@ class FolderCache:
         value, why = dumps(result.value, self.cap)
         if value is None:
             raise ValueError(why)
-        private_folder(self.folder)
-        fd, temporary = tempfile.mkstemp(dir=self.folder, prefix=".writing-")  # 0600
         try:
+            private_folder(self.folder)
+            fd, temporary = tempfile.mkstemp(dir=self.folder, prefix=".writing-")
+        except FolderError as exc:
+            raise ValueError(str(exc)) from None
+        except OSError as exc:
+            raise ValueError(explain(exc, self.folder, write=True)) from None
+        try:
+            take_permissions(fd, self.folder)
             with os.fdopen(fd, "wb") as file:
                 pickle.dump((result.expires, result.source, value), file, protocol=5)
             os.replace(temporary, self._path(key))

@@ -26,6 +26,8 @@ from ..engine.events import (
     TaskStateChanged,
 )
 from ..engine.states import StateType
+from .access import blocked
+from .load_error import display_path
 
 #: An ``s`` step's fields after ``ts``, as a short body leaves them out.
 _STEP_DEFAULTS = (None, "", None, None, None, "", 0, "")
@@ -127,11 +129,17 @@ LogRow = tuple[str, str, float | bytes | None, float | bytes | None]
 LOG_COLUMNS = "run_id, body, ts, duration"
 
 
+def columns(conn: sqlite3.Connection, table: str) -> set[str]:
+    """The columns ``table`` has in this file (none for a table it lacks): a store an
+    older flowtop wrote and nobody could migrate (read-only) is read as it is."""
+    return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+
+
 def log_columns(conn: sqlite3.Connection) -> str:
     """``LOG_COLUMNS``, or what stands for them in a store older than schema version 5
     that nobody could migrate (a read-only one): its steps have their floats inside.
     "" for a store older than the log (version 1): there is nothing to read."""
-    names = {row[1] for row in conn.execute("PRAGMA table_info(events)")}
+    names = columns(conn, "events")
     if not names:
         return ""
     return LOG_COLUMNS if "duration" in names else "run_id, body, NULL, NULL"
@@ -319,10 +327,43 @@ def connect_reader(path: Path) -> sqlite3.Connection:
     conn = _reader(path, "mode=ro")
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.OperationalError:
+    except sqlite3.OperationalError as exc:
         conn.close()
         conn = _reader(path, "immutable=1")
+        _WITHOUT_WAL.setdefault(path, _why_immutable(path, exc))
     return conn
+
+
+#: The stores this process read as immutable (``connect_reader``), and why: what their
+#: live runs wrote since the last checkpoint is not seen, and ``flowtop history`` and
+#: ``watch`` say so, rather than show it stale without a word.
+_WITHOUT_WAL: dict[Path, str] = {}
+
+
+def read_without_wal(path: Path) -> str | None:
+    """One line, when this process read the store ``path`` without its write-ahead log
+    and that log holds something (a store whose writers all closed is read whole)."""
+    why = _WITHOUT_WAL.get(path)
+    if why is None or not _wal_holds_events(path):
+        return None
+    return (
+        f"warning: {display_path(path)} is read without its write-ahead log, so live runs "
+        f"and the newest events may not show: {why}"
+    )
+
+
+def _wal_holds_events(path: Path) -> bool:
+    try:
+        return path.with_name(f"{path.name}-wal").stat().st_size > 0
+    except FileNotFoundError:
+        return False
+    except OSError:  # cannot tell: say it
+        return True
+
+
+def _why_immutable(path: Path, exc: sqlite3.Error) -> str:
+    shm = path.with_name(f"{path.name}-shm")
+    return blocked(shm) or blocked(shm, write=True) or str(exc)
 
 
 def _reader(path: Path, options: str) -> sqlite3.Connection:

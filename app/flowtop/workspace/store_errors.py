@@ -11,6 +11,7 @@ import os
 import sqlite3
 from pathlib import Path
 
+from .access import blocked
 from .store_schema import SCHEMA_VERSION
 
 
@@ -27,10 +28,14 @@ def store_advice(exc: sqlite3.Error, path: Path, *, writing: bool) -> str:
     if "full" in text:
         return f"the disk of {path.parent} is full: free some space (the runs recorded so far are kept)"
     if writing and not store_writable(path):
+        whose = blocked(path, write=True) or blocked(path.parent, write=True)
         return (
             f"a run needs write access to {path.parent} and its files "
-            "(flowtop history and watch only read it)"
+            "(flowtop history and watch only read it)" + (f": {whose}" if whose else "")
         )
+    unreadable = blocked(path)  # another user's file, or folder, closed to this one
+    if unreadable is not None:
+        return unreadable
     older = _older_version(path) if "no such" in text else None
     if older is not None:  # not damaged: a store an older flowtop wrote, not migrated yet
         return (

@@ -1,0 +1,173 @@
+"""Why this user may not use a workspace's ``.flowtop`` (or a file in it), in one line.
+
+A raw ``PermissionError`` named a file and nothing else: not that the folder is another
+user's private one, nor whose it is, nor what to ask them. Each line here names the folder
+or file that shuts this user out (the first on the way down from ``.flowtop``), its mode
+and owner, and what to do: ask the owner to share it, or run from a copy.
+"""
+
+from __future__ import annotations
+
+import errno
+import grp
+import os
+import pwd
+import stat
+from pathlib import Path
+from typing import NamedTuple
+
+from .load_error import display_path
+from .places import STATE_DIR
+
+#: What an owner runs to share a ``.flowtop`` with a group (README, "What is safe to share").
+SHARE = "chmod 2770"
+
+
+def user_name(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except (KeyError, OverflowError):
+        return f"uid {uid}"
+
+
+def group_name(gid: int) -> str:
+    try:
+        return grp.getgrgid(gid).gr_name
+    except (KeyError, OverflowError):
+        return f"gid {gid}"
+
+
+def _mode(info: os.stat_result) -> str:
+    """``drwxr-s--- alice:data``."""
+    return f"{stat.filemode(info.st_mode)} {user_name(info.st_uid)}:{group_name(info.st_gid)}"
+
+
+def _chain(path: Path) -> list[Path]:
+    """The folders from the workspace's ``.flowtop`` down to ``path``, and ``path``
+    (only ``path``'s folder and itself when no ``.flowtop`` is above it)."""
+    parts = path.parts
+    top = len(parts) - 2
+    for index in range(len(parts) - 1, -1, -1):
+        if parts[index] == STATE_DIR:
+            top = index
+            break
+    return [Path(*parts[: i + 1]) for i in range(max(top, 0), len(parts))]
+
+
+def _closed(folder: Path, info: os.stat_result) -> str:
+    shown = display_path(folder)
+    if info.st_uid == os.geteuid():
+        return f"{shown} is closed even to you, its owner ({_mode(info)}): chmod u+rwx {shown}"
+    return (
+        f"{shown} is private to {user_name(info.st_uid)} ({stat.filemode(info.st_mode)}): "
+        f"ask them to share it with a group you are in ({SHARE} {shown}) or run from a copy "
+        "of the workspace"
+    )
+
+
+def _not_writable(folder: Path, info: os.stat_result) -> str:
+    shown = display_path(folder)
+    if info.st_uid == os.geteuid():
+        return f"{shown} is read-only ({_mode(info)}): chmod u+w {shown} to write there"
+    return (
+        f"{shown} is not writable by you ({_mode(info)}): ask {user_name(info.st_uid)} to "
+        f"share it with a group you are in ({SHARE} {shown}) or run from a copy of the workspace"
+    )
+
+
+def _not_open(file: Path, info: os.stat_result, write: bool) -> str:
+    shown = display_path(file)
+    how = "writable" if write else "readable"
+    if info.st_uid == os.geteuid():
+        return f"{shown} is not {how} even by you, its owner ({_mode(info)}): chmod u+rw {shown}"
+    owner = user_name(info.st_uid)
+    try:
+        folder = os.stat(file.parent)
+    except OSError:
+        folder = info
+    chgrp = f"chgrp {group_name(folder.st_gid)} {shown}; " if folder.st_gid != info.st_gid else ""
+    return (
+        f"{shown} is {owner}'s and not {how} by you ({_mode(info)}): ask {owner} to share it "
+        f"({chgrp}chmod g+rw {shown})"
+    )
+
+
+def blocked(path: Path, *, write: bool = False) -> str | None:
+    """Why this user cannot read ``path`` (``write``: change it, or make it when it is
+    missing), said for the first folder or file that shuts them out on the way down from
+    the workspace's ``.flowtop``; None when the modes let them (or cannot tell)."""
+    chain = _chain(path)
+    for index, here in enumerate(chain):
+        try:
+            info = os.stat(here)
+        except FileNotFoundError:  # to be made in the folder before it
+            if write:
+                folder = chain[index - 1] if index else here.parent
+                if os.path.isdir(folder) and not os.access(folder, os.W_OK):
+                    return _not_writable(folder, os.stat(folder))
+            return None
+        except OSError:  # the folder above shuts this user out
+            above = here.parent
+            if index == 0 and os.path.isdir(above) and not os.access(above, os.X_OK):
+                return _closed(above, os.stat(above))
+            return None
+        last = index == len(chain) - 1
+        if stat.S_ISDIR(info.st_mode):
+            if not os.access(here, os.X_OK) or (last and not os.access(here, os.R_OK)):
+                return _closed(here, info)
+            if last and write and not os.access(here, os.W_OK):
+                return _not_writable(here, info)
+        elif last and not os.access(here, os.W_OK if write else os.R_OK):
+            return _not_open(here, info, write)
+    return None
+
+
+def explain(exc: OSError, path: Path, *, write: bool = False) -> str:
+    """``exc``, raised using ``path``, as one line saying why and what to do."""
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return blocked(path, write=write) or f"{display_path(path)}: permission denied"
+    if exc.errno == errno.EROFS:
+        return f"{display_path(path)} is on a read-only file system"
+    return f"{display_path(path)}: {exc.strerror or exc}"
+
+
+def unreachable(path: Path) -> str | None:
+    """Why ``path`` cannot even be looked at (a folder on the way is another user's
+    private one), else None: ``Path.exists`` raised ``PermissionError`` there."""
+    try:
+        os.stat(path)
+    except PermissionError as exc:
+        return explain(exc, path)
+    except OSError:
+        return None
+    return None
+
+
+class Unread(NamedTuple):
+    """Why ``overrides.toml`` cannot be read, and whether that stops a command."""
+
+    line: str
+    stops: bool
+
+
+def unread_overrides(path: Path) -> Unread | None:
+    """Why this user cannot read the overrides file ``path`` (None when they can, or when
+    it does not exist). In another user's private ``.flowtop`` (the user cannot look in)
+    they are that user's: said, and flowtop.toml's settings apply (``list``, a
+    ``--no-history`` run; a recorded run fails on the store, saying the same). A file this
+    user may not read in a ``.flowtop`` they may use is part of the settings every run of
+    the workspace takes: running without it would retry differently, so it stops the
+    command, naming its owner and what to ask."""
+    try:
+        os.stat(path)
+    except PermissionError as exc:
+        shown = display_path(path)
+        return Unread(
+            f"{shown} is not read (flowtop.toml's settings apply): {explain(exc, path)}", False
+        )
+    except OSError:
+        return None
+    why = blocked(path)
+    if why is None:
+        return None
+    return Unread(f"{display_path(path)}: cannot read settings: {why}", True)
