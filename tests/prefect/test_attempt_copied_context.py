@@ -11,34 +11,16 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
+from thread_kit import in_thread
 
 from flowtop import flow, get_run_logger, task
 from flowtop.context import FlowRunContext, TaskRunContext
 from flowtop.engine import Runner, StateType
 from flowtop.engine.events import TaskStateChanged
 from flowtop.exceptions import MissingContextError
-
-
-def _in_thread(fn: Callable[[], Any], *, copied: bool) -> Any:
-    box: list[Any] = []
-
-    def call() -> None:
-        try:
-            box.append(fn())
-        except Exception as exc:  # noqa: BLE001 - the test reads it
-            box.append(exc)
-
-    target = contextvars.copy_context().run if copied else None
-    thread = (
-        threading.Thread(target=target, args=(call,)) if target else threading.Thread(target=call)
-    )
-    thread.start()
-    thread.join()
-    return box[0]
 
 
 def _where(label: str) -> list[Any]:
@@ -72,8 +54,8 @@ def _run(body: Any) -> tuple[Any, dict[str, str]]:
 def test_a_thread_a_task_attempt_starts_with_its_context_is_in_that_task_run() -> None:
     @task(retries=1)
     def step() -> list[Any]:
-        copied = _in_thread(lambda: _where("copied thread"), copied=True)
-        plain = _in_thread(lambda: _where("plain thread"), copied=False)
+        copied = in_thread(lambda: _where("copied thread"), copied=True)
+        plain = in_thread(lambda: _where("plain thread"), copied=False)
         if TaskRunContext.get().task_run.run_count == 1:  # type: ignore[union-attr]
             raise ConnectionError("the retry's thread is in the retry")
         return [copied, plain]

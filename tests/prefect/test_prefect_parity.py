@@ -9,12 +9,11 @@ outside a flow too."""
 from __future__ import annotations
 
 import asyncio
-import contextvars
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from thread_kit import in_thread
 
 from flowtop import flow, get_run_logger, task
 from flowtop.context import FlowRunContext, TaskRunContext
@@ -24,36 +23,6 @@ from flowtop.engine.events import RunFinished
 from flowtop.exceptions import MissingContextError
 from flowtop.states import Completed
 from flowtop.tasks import exponential_backoff
-
-
-def _in_copied_thread(fn: Callable[[], Any]) -> Any:
-    box: list[Any] = []
-
-    def call() -> None:
-        try:
-            box.append(fn())
-        except Exception as exc:  # noqa: BLE001 - the test reads it
-            box.append(exc)
-
-    thread = threading.Thread(target=contextvars.copy_context().run, args=(call,))
-    thread.start()
-    thread.join()
-    return box[0]
-
-
-def _in_plain_thread(fn: Callable[[], Any]) -> Any:
-    box: list[Any] = []
-
-    def call() -> None:
-        try:
-            box.append(fn())
-        except Exception as exc:  # noqa: BLE001 - the test reads it
-            box.append(exc)
-
-    thread = threading.Thread(target=call)
-    thread.start()
-    thread.join()
-    return box[0]
 
 
 # -- get_run_logger in a thread started with the run's context copied -------------------
@@ -66,7 +35,7 @@ def test_a_thread_the_flow_body_starts_with_its_context_has_the_run_logger() -> 
 
     @flow(name="copied")
     def copied() -> list[Any]:
-        return [_in_copied_thread(from_thread), _in_plain_thread(from_thread)]
+        return [in_thread(copied=True, fn=from_thread), in_thread(copied=False, fn=from_thread)]
 
     seen: list[Any] = []
     with Runner(sinks=[seen.extend]) as runner:
@@ -85,7 +54,7 @@ def test_a_thread_started_from_a_task_called_outside_a_flow_has_the_task_logger(
         def read() -> list[Any]:
             return [get_run_logger().logger.name, TaskRunContext.get() is not None]
 
-        return [_in_copied_thread(read), _in_plain_thread(read)]
+        return [in_thread(copied=True, fn=read), in_thread(copied=False, fn=read)]
 
     copied, plain = alone()
     assert copied == ["flowtop.task_runs", True]
@@ -148,6 +117,7 @@ def test_exponential_backoff_reads_back_as_the_list_prefect_makes() -> None:
     backoff = exponential_backoff(backoff_factor=2)
     three = task(retries=3, retry_delay_seconds=backoff)(lambda: None)
     assert three.retry_delay_seconds == [2, 4, 8]
+    assert str(three.retry_delay_seconds) == "[2, 4, 8]"  # as Prefect prints it, not 2.0
     assert task(retry_delay_seconds=backoff)(lambda: None).retry_delay_seconds == []
     assert (
         len(task(retries=60, retry_delay_seconds=backoff)(lambda: None).retry_delay_seconds) == 50

@@ -483,6 +483,32 @@ def test_a_version_1_run_whose_pid_now_names_a_later_process_is_interrupted(
         sleeper.wait()
 
 
+def test_a_version_1_run_interrupted_by_this_flowtop_still_shows_its_tasks(
+    tmp_path: Path,
+) -> None:
+    """The interruption this flowtop logs for it is the run's only event: watch and the
+    TUI read that and nothing else ("No task ran"), its completed task gone."""
+    db = tmp_path / "history.db"
+    version_1_store(db, runs=0)
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()  # its pid names no process now: the run's owner is gone
+    with closing(sqlite3.connect(db, isolation_level=None)) as raw:
+        _v1_run(raw, 1, time.time() - 3600)
+        raw.execute("UPDATE runs SET state = 'RUNNING', owner = ?", (f"{_HOST}:{ended.pid}:x",))
+    assert reap_store(db) == ["0ld000000001"]
+    events = StoreReader(db).events_from_rows("0ld000000001")
+    assert isinstance(events[0], RunStarted) and isinstance(events[-1], RunInterrupted)
+    steps = [(e.task, e.state) for e in events if isinstance(e, TaskStateChanged)]
+    assert ("extract", StateType.COMPLETED) in steps
+    shown: list[Any] = []
+    client = StoreClient(db, shown.extend)
+    client.open()
+    try:
+        assert next(type(e) for e in shown if e.run_id == "0ld000000001") is RunStarted
+    finally:
+        client.close()
+
+
 # -- 6: a reader marks a dead run in a store an older flowtop wrote ----------------------
 
 

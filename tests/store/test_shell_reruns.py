@@ -149,3 +149,24 @@ def test_a_store_held_past_the_wait_refuses_the_rerun_instead_of_leaving_it_unch
         (folder / ".flowtop" / "logs").iterdir()
     )  # no run process was started
     assert [r.number for r in runs(folder)] == [1]
+
+
+def test_a_store_held_past_the_wait_refuses_a_shell_rerun_in_one_line() -> None:
+    """`flowtop run --rerun-of` while another process held the store for 30 s ended in a
+    traceback (exit 1), where a plain run said one line (exit 2)."""
+    import argparse
+
+    from flowtop.commands.run import rerun_start
+    from flowtop.workspace.history_records import HistoryError
+
+    class Held:
+        def __init__(self) -> None:
+            self.flows = {"etl": object()}
+
+        @property
+        def history(self) -> object:
+            raise HistoryError("history.db: cannot use the run store (database is locked)")
+
+    args = argparse.Namespace(rerun_of="1", task=None, parameters={})
+    said = rerun_start(Held(), "etl", args)  # type: ignore[arg-type]
+    assert said == "history.db: cannot use the run store (database is locked)"

@@ -149,11 +149,12 @@ class PrefectBackoff:
                 "exponential_backoff(backoff_factor=) must be a finite number of seconds >= 0, "
                 f"got {backoff_factor!r}"
             )
-        self.backoff_factor = factor
+        # an int stays one: Prefect's list reads [2, 4, 8] for 2, not [2.0, 4.0, 8.0]
+        self.backoff_factor = backoff_factor if isinstance(backoff_factor, int) else factor
 
     def __call__(self, retries: int) -> list[float]:
         count = min(int(retries), self.MAX_DELAYS)
-        return [self.backoff_factor * 2.0**i for i in range(count)]
+        return [self.backoff_factor * 2**i for i in range(count)]
 
     def delay(self, attempt: int) -> float:
         """Seconds before retry ``attempt`` (1-based)."""

@@ -25,6 +25,7 @@ from .log_fold import INTERRUPTED, fold, stored_tasks
 from .ownership import LAUNCHED, Owner, host_name, owner_gone, pid_running, process_start
 from .run_log import (
     RunInterrupted,
+    columns,
     connect_reader,
     decode_rows,
     encode_interrupted,
@@ -133,8 +134,7 @@ _LEGACY_LIVE_ROWS = _LIVE_ROWS.replace(
 def _orphans(conn: sqlite3.Connection) -> dict[str, str]:
     """The RUNNING runs whose owner is gone, and why."""
     gone: dict[str, str] = {}
-    columns = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
-    query = _LIVE_ROWS if "pid" in columns else _LEGACY_LIVE_ROWS
+    query = _LIVE_ROWS if "pid" in columns(conn, "runs") else _LEGACY_LIVE_ROWS
     for run_id, owner, host, pid, boot, start, heartbeat, started in conn.execute(
         query, (_RUNNING.value,)
     ).fetchall():

@@ -17,7 +17,7 @@ from ..engine.events import ErrorInfo, RunFinished, RunStarted, TaskStateChanged
 from ..engine.states import StateType
 from .history_records import TaskRecord
 from .log_fold import INTERRUPTED, fold, stored_tasks
-from .run_log import LogEvent, RunInterrupted, log_columns
+from .run_log import LogEvent, RunInterrupted, columns, log_columns
 
 _RUNNING = StateType.RUNNING
 #: An attempt's states that do not end it.
@@ -26,12 +26,12 @@ _ENDED = {s.value for s in StateType if s.is_final} | {INTERRUPTED}
 
 
 def row_events(conn: sqlite3.Connection, run_id: str) -> list[LogEvent]:
-    """The events of a finished run that has none in the log, from its rows; [] for a run
-    that has events, is not finished, or is unknown."""
+    """The events of a finished run whose start is not in the log, from its rows; [] for a
+    run that logged its start, is not finished, or is unknown. (Such a run may have one
+    event: the interruption a newer flowtop logged when it found the run's owner gone.)"""
     # ``note`` (why a run was interrupted) came with version 2: a file nobody could
     # migrate (read-only) has none
-    columns = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
-    note = "note" if "note" in columns else "''"
+    note = "note" if "note" in columns(conn, "runs") else "''"
     row = conn.execute(
         "SELECT flow, number, state, started, finished, duration, rerun_of, counts, plan, "
         f"{note} FROM runs WHERE run_id = ?",
@@ -41,7 +41,10 @@ def row_events(conn: sqlite3.Connection, run_id: str) -> list[LogEvent]:
         return []
     logged = (
         log_columns(conn)
-        and conn.execute("SELECT 1 FROM events WHERE run_id = ? LIMIT 1", (run_id,)).fetchone()
+        and conn.execute(
+            "SELECT 1 FROM events WHERE run_id = ? AND body LIKE '[\"run_started\"%' LIMIT 1",
+            (run_id,),
+        ).fetchone()
     )
     if logged:
         return []

@@ -20,6 +20,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+from ..engine.events import RunStarted
 from .history import History, reap_store
 from .history_records import HistoryError, RunRecord
 from .launcher import Launched, launch
@@ -119,8 +120,10 @@ class StoreClient:
                 events = replay.read(limit=1 << 40, run_id=run_id, upto=upto)
         finally:
             replay.close()
-        if not events:  # a finished run an older flowtop recorded without a log: its rows
-            events = StoreReader(self.db).events_from_rows(run_id)
+        if not any(isinstance(event, RunStarted) for event in events):
+            # a finished run an older flowtop recorded without a log: its rows tell (with
+            # the interruption a newer one may have logged for it)
+            events = StoreReader(self.db).events_from_rows(run_id) or events
         if events:
             self.sink(events)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from .history_records import RunDetail, RunRecord, _run_record
 from .log_fold import fold, run_output, run_tasks, stored_tasks
 from .row_events import row_events
-from .run_log import LogEvent, connect_reader, log_columns
+from .run_log import LogEvent, columns, connect_reader, log_columns
 from .store_schema import check_version
 
 #: The schema version that added ``runs.parameters``.
@@ -47,7 +47,7 @@ _LATER_COLUMNS = ("note", "host", "pid", "error", "parent")
 
 def _old_runs(conn: sqlite3.Connection) -> str:
     """``_OLD_RUNS`` as the columns of this store's ``runs`` allow."""
-    present = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
+    present = columns(conn, "runs")
     query = _OLD_RUNS
     for column in _LATER_COLUMNS:
         if column not in present:

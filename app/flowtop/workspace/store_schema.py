@@ -14,6 +14,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 
 from .history_records import HistoryError
+from .run_log import columns
 
 SCHEMA_VERSION = 10
 
@@ -245,9 +246,9 @@ def _add_missing(conn: sqlite3.Connection, version: int) -> None:
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
         ).fetchall()
         wanted = {name: made.execute(f"PRAGMA table_info({name})").fetchall() for (name,) in tables}
-    for table, columns in wanted.items():
-        present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
-        for _, name, kind, not_null, default, _ in columns:
+    for table, made_columns in wanted.items():
+        present = columns(conn, table)
+        for _, name, kind, not_null, default, _ in made_columns:
             if present and name not in present:  # a missing table is not this step's to make
                 declared = f"{name} {kind}{' NOT NULL' if not_null else ''}"
                 conn.execute(
