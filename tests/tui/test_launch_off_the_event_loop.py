@@ -21,7 +21,7 @@ from flowtop.engine import Flow, task
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
 from flowtop.tui.model import RunModel
-from flowtop.tui.run_control import InProcessControl
+from flowtop.tui.run_control import InProcessControl, RunControlError
 from flowtop.tui.screens.help import HelpScreen
 from pilot_kit import screen_text, wait_for
 
@@ -240,3 +240,47 @@ async def test_q_while_r_waits_asks_about_the_run_r_started(
         control.gate.set()
         await wait_for(pilot, lambda: "still running: waiting #1" in screen_text(app), "q's ask")
         app.shutdown(cancel=True)
+
+
+class RefusedFirst(InProcessControl):
+    """The first launch waits for ``gate`` (a store another window holds) and is refused."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.gate, self.entered, self.launches = threading.Event(), threading.Event(), 0
+
+    def start(self, flow: str, parameters: Mapping[str, Any] | None = None) -> RunModel:
+        self.launches += 1
+        if self.launches == 1:
+            self.entered.set()
+            self.gate.wait(GATE_TIMEOUT)
+            raise RunControlError("the run store is held: not started")
+        return super().start(flow, parameters)
+
+
+async def test_rc_after_a_refused_r_leaves_another_window_s_run_alone(
+    workspace: FakeWorkspace, calls: Calls, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`c` waited for `r`'s launch, then took the flow's newest run: after a refusal, the
+    run another window had started meanwhile ("Cancel run #1 of waiting?")."""
+    made: list[RefusedFirst] = []
+
+    def make(self: FlowtopApp) -> RefusedFirst:
+        made.append(RefusedFirst(self.workspace, self.buffer.append_batch))
+        return made[-1]
+
+    monkeypatch.setattr(FlowtopApp, "_make_control", make)
+    app = FlowtopApp(workspace)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        app.flow_list.select_flow("waiting")
+        await pilot.pause()
+        (control,) = made
+        await pilot.press("r")
+        await wait_for(pilot, control.entered.is_set, "the launch to begin", GATE_TIMEOUT)
+        await pilot.press("c")  # meant for the run r is starting
+        InProcessControl.start(control, "waiting", None)  # another window's run, meanwhile
+        other = lambda: app.store.latest_for("waiting") is not None  # noqa: E731 - a probe
+        await wait_for(pilot, other, "the other window's run to show", GATE_TIMEOUT)
+        control.gate.set()
+        await wait_for(pilot, lambda: "Nothing is running here" in said(app), "c's answer", 3)
+        assert "Cancel run" not in screen_text(app)

@@ -70,6 +70,8 @@ class LaunchEnded(Message):
 class _Launches:
     def __init__(self) -> None:
         self.current: Launch | None = None
+        #: What the last launch started (None: it started nothing): what `rc`'s c cancels.
+        self.landed: RunModel | None = None
         #: What keys pressed meanwhile do once ``current`` lands, in the order pressed.
         self.waiting: deque[Callable[[], None]] = deque()
 
@@ -103,6 +105,15 @@ class LaunchQueue(_AppBase):
         self.set_timer(SLOW_LAUNCH, partial(self._say_starting, launch))
         self._launch_in_thread(control, launch)
 
+    def _landed(self, flow: str) -> RunModel | None:
+        """The run the last launch started, if of ``flow``, as the screen knows it now;
+        None when it started none (refused: another window's run of the flow, started
+        meanwhile, is not the one `rc` meant)."""
+        landed = self._launches.landed
+        if landed is None or landed.flow != flow:
+            return None
+        return self.store.runs.get(landed.run_id or "", landed)
+
     def _say_starting(self, launch: Launch) -> None:
         if self._launches.current is launch:
             self.notify(f"Starting {launch.what}: waiting for the run store…", markup=False)
@@ -121,6 +132,7 @@ class LaunchQueue(_AppBase):
         launch, launches.current = launches.current, None
         if launch is None:  # pragma: no cover - one message per launch begun
             return
+        launches.landed = message.started
         if message.error is not None:
             if not (isinstance(message.error, RunControlError) and launch.refused(message.error)):
                 self._say_failure(message.error)

@@ -254,7 +254,7 @@ class RunActions(LaunchQueue):
         if (run is None or not run.is_live) and flow is not None:
             if self._after_launch(partial(self._cancel, flow, run, waited=True)):
                 return
-            run = self._starting(flow) or (self.store.latest_for(flow) if waited else run)
+            run = self._starting(flow) or (self._landed(flow) if waited else run)
         if run is None or run.run_id is None or not run.is_live:
             self.notify("Nothing is running here", severity="warning", markup=False)
             return

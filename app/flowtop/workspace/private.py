@@ -13,16 +13,18 @@ that exist keep their mode: a user who chose to share them is not overruled.
 
 from __future__ import annotations
 
-import contextlib
 import errno
+import logging
 import os
 import stat
 from pathlib import Path
 
-from .access import blocked, explain
+from .access import blocked, explain, group_name
 from .history_records import HistoryError
 from .load_error import display_path
 from .places import STATE_DIR
+
+log = logging.getLogger("flowtop.store")
 
 FOLDER_MODE = 0o700
 FILE_MODE = 0o600
@@ -59,11 +61,22 @@ def take_permissions(made: int | Path, folder: Path) -> None:
         os.fchmod(made, file_mode(folder))
         group = os.fstat(made).st_gid
     if shares(folder) and group != info.st_gid:  # a shared folder without its setgid bit
-        with contextlib.suppress(OSError):  # a group this user is not in: theirs, then
+        try:
             if isinstance(made, Path):
                 os.chown(made, -1, info.st_gid)
             else:
                 os.fchown(made, -1, info.st_gid)
+        except OSError:  # a group this user is not in: the group's bits would open it to
+            private = stat.S_IRWXU if isinstance(made, Path) else FILE_MODE  # theirs instead
+            if isinstance(made, Path):
+                os.chmod(made, private)
+            else:
+                os.fchmod(made, private)
+            log.warning(
+                "%s: not shared with group %s, which you are not in: kept private to you",
+                display_path(folder),
+                group_name(info.st_gid),
+            )
 
 
 def _cannot_make(path: Path, exc: OSError) -> FolderError:
