@@ -51,6 +51,9 @@ def test_a_call_with_a_value_too_deep_to_store_runs_and_keeps_the_others() -> No
     assert deep(nested(3000), "ok") == 1
 
 
-def test_a_stored_row_too_deep_to_read_here_reads_as_no_parameters() -> None:
+def test_a_stored_row_too_deep_for_this_python_reads_as_no_parameters_not_a_crash() -> None:
+    """One a newer Python stored before the limit: 3.11 cannot read it (none, then),
+    3.13 can (as it is)."""
     deep_row = '{"x": ' + "[" * 5000 + "]" * 5000 + "}"
-    assert decode(deep_row) == {}
+    read = decode(deep_row)
+    assert read == {} or set(read) == {"x"}
