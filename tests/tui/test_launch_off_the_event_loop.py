@@ -284,3 +284,25 @@ async def test_rc_after_a_refused_r_leaves_another_window_s_run_alone(
         control.gate.set()
         await wait_for(pilot, lambda: "Nothing is running here" in said(app), "c's answer", 3)
         assert "Cancel run" not in screen_text(app)
+
+
+async def test_rrr_while_r_waits_asks_once(
+    workspace: FakeWorkspace, calls: Calls, gated: list[GatedControl]
+) -> None:
+    """Each waiting `r` asked its own question once the launch landed: two stacked, and
+    answering both started two more runs (a held screen gave the third `r` to the first)."""
+    from flowtop.tui.screens.confirm import ConfirmScreen
+
+    app = FlowtopApp(workspace)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        app.flow_list.select_flow("waiting")
+        await pilot.pause()
+        (control,) = gated
+        await pilot.press("r")
+        await wait_for(pilot, control.entered.is_set, "the launch to begin", GATE_TIMEOUT)
+        await pilot.press("r", "r")
+        control.gate.set()
+        asked = lambda: isinstance(app.screen, ConfirmScreen)  # noqa: E731 - a probe
+        await wait_for(pilot, asked, "the question about the run r started", GATE_TIMEOUT)
+        await pilot.pause(0.3)
+        assert sum(isinstance(s, ConfirmScreen) for s in app.screen_stack) == 1

@@ -140,7 +140,11 @@ class LaunchQueue(_AppBase):
             # Until its first event shows it, ``store.starting`` knows it.
             self.store.launched[message.started.flow] = message.started
             launch.started(message.started)
+        shown = len(self.screen_stack)
         while launches.waiting and launches.current is None:
+            if len(self.screen_stack) != shown:  # a key's question is up: the keys typed
+                launches.waiting.clear()  # after it were its answer once, as when a launch
+                break  # held the screen (`rrr`: one question, not two stacked)
             launches.waiting.popleft()()
 
     def _say_failure(self, error: Exception) -> None:
