@@ -16,33 +16,33 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO, cast
 
-from ..printable import printable
+from ..printable import PrintableStream
 
 
-class PrintableText:
-    """A text stream's stand-in: ``write`` makes control characters visible, and every
-    other attribute (``isatty``, ``encoding``, ``fileno``, ``flush``) is the stream's own,
-    so a module that asks what its stdout is gets the true answer."""
+class PrintableText(PrintableStream):
+    """A text stream's stand-in: ``write`` makes control characters visible (as human
+    output's), and every other attribute (``isatty``, ``encoding``, ``fileno``) is the
+    stream's own, so a module that asks what its stdout is gets the true answer."""
 
     def __init__(self, stream: TextIO, window: list[bool] | None = None) -> None:
-        self._stream = stream
+        super().__init__(stream)
         #: ``[True]`` while the import runs, then ``[False]``, shared with the stand-in
         #: for its ``original``: a module that kept the stream (a logging handler, ``OUT =
         #: sys.stdout``, a Rich console) writes to it for the whole run, and its tasks'
         #: output must then reach ``--json`` and the store as it was.
         self.window = [True] if window is None else window
 
-    def write(self, text: str) -> int:
+    def write(self, text: str, /) -> int:
         if isinstance(text, str) and self.window[0]:
-            self._stream.write(printable(text))
+            super().write(text)
             return len(text)
-        return self._stream.write(text)  # (not text: the stream's own TypeError)
+        return self.stream.write(text)  # (not text: the stream's own TypeError)
 
     @property
     def original(self) -> Any:
         """Under the engine's capture proxy, the stream it passes through to (its
         ``original``, where its logging handler writes), made printable too."""
-        inner = getattr(self._stream, "original", None)
+        inner = getattr(self.stream, "original", None)
         return self if inner is None else PrintableText(inner, self.window)
 
     def writelines(self, lines: Iterable[str]) -> None:
@@ -50,7 +50,7 @@ class PrintableText:
             self.write(line)
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._stream, name)
+        return getattr(self.stream, name)
 
 
 @contextmanager

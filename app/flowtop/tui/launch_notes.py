@@ -21,10 +21,14 @@ from flowtop.printable import printable
 
 #: How a run process's notice starts (``printable.say``); its other lines are its run's.
 NOTICE = "flowtop: "
+_NOTICE_BYTES = NOTICE.encode()
 #: A toast says this much of a notice at most, and this many of a run's notices (a
 #: rerun of a flow whose results could not be stored says why for every task).
 NOTICE_CHARS = 300
 NOTICE_LINES = 4
+#: Read of a log per tick at most, on the screen's thread: a run printing megabytes (its
+#: output is in its log too) is read over several ticks, not in one that stalls the screen.
+READ_AT_ONCE = 256 * 1024
 #: Logs followed at once at most: a run that never ends (nor is deleted) is let go.
 MAX_FOLLOWED = 32
 
@@ -59,15 +63,20 @@ class LaunchLogs:
         said: list[str] = []
         for run_id, followed in list(self._followed.items()):
             try:
-                chunk = followed.handle.read()
-                gone = os.fstat(followed.handle.fileno()).st_nlink == 0
+                chunk = followed.handle.read(READ_AT_ONCE) or b""
+                gone = (
+                    len(chunk) < READ_AT_ONCE and os.fstat(followed.handle.fileno()).st_nlink == 0
+                )
             except (OSError, ValueError):
                 chunk, gone = b"", True
-            *lines, followed.rest = (followed.rest + (chunk or b"")).split(b"\n")
+            *lines, followed.rest = (followed.rest + chunk).split(b"\n")
             if gone:  # its last line, if it did not end
                 lines.append(followed.rest)
-            texts = [raw.decode("utf-8", errors="replace").rstrip("\r") for raw in lines]
-            notes = [t.removeprefix(NOTICE) for t in texts if t.startswith(NOTICE)]
+            notes = [
+                raw[len(NOTICE) :].decode("utf-8", errors="replace").rstrip("\r")
+                for raw in lines
+                if raw.startswith(_NOTICE_BYTES)
+            ]
             if notes:
                 said.append(_told(followed.label, notes))
             if gone:

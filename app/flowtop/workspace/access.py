@@ -54,25 +54,24 @@ def _chain(path: Path) -> list[Path]:
     return [Path(*parts[: i + 1]) for i in range(max(top, 0), len(parts))]
 
 
+def _share_or_copy(shown: str) -> str:
+    return f"share it with a group you are in ({SHARE} {shown}) or run from a copy of the workspace"
+
+
 def _closed(folder: Path, info: os.stat_result) -> str:
     shown = display_path(folder)
     if info.st_uid == os.geteuid():
         return f"{shown} is closed even to you, its owner ({_mode(info)}): chmod u+rwx {shown}"
-    return (
-        f"{shown} is private to {user_name(info.st_uid)} ({stat.filemode(info.st_mode)}): "
-        f"ask them to share it with a group you are in ({SHARE} {shown}) or run from a copy "
-        "of the workspace"
-    )
+    owner = user_name(info.st_uid)
+    return f"{shown} is private to {owner} ({stat.filemode(info.st_mode)}): ask them to {_share_or_copy(shown)}"
 
 
 def _not_writable(folder: Path, info: os.stat_result) -> str:
     shown = display_path(folder)
     if info.st_uid == os.geteuid():
         return f"{shown} is read-only ({_mode(info)}): chmod u+w {shown} to write there"
-    return (
-        f"{shown} is not writable by you ({_mode(info)}): ask {user_name(info.st_uid)} to "
-        f"share it with a group you are in ({SHARE} {shown}) or run from a copy of the workspace"
-    )
+    owner = user_name(info.st_uid)
+    return f"{shown} is not writable by you ({_mode(info)}): ask {owner} to {_share_or_copy(shown)}"
 
 
 def _not_open(file: Path, info: os.stat_result, write: bool) -> str:
