@@ -1641,6 +1641,127 @@ SCENARIOS: dict[str, str] = {
         def main():
             return observed([outcome_of(body), outcome_of(lambda: asyncio.run(abody())), seen])
     """,
+    # -- retry_delay_seconds as Prefect reads it, and a returned Failed's result ---------
+    "retry_delay_callable": """
+        from prefect import flow, task
+        seen = []
+        def delays(retries):
+            seen.append(retries)
+            return [0.05 * (i + 1) for i in range(retries)]
+        @task(retries=3, retry_delay_seconds=delays)
+        def flaky():
+            if hit("flaky") < 4:
+                raise ConnectionError("down")
+            return "ok"
+        @flow
+        def f():
+            return flaky()
+        def main():
+            read = [round(d, 2) for d in flaky.retry_delay_seconds]
+            return {**observed(outcome_of(f)), "seen": seen, "read": read}
+    """,
+    "retry_delay_callable_short": """
+        from prefect import flow, task
+        seen = []
+        def one(retries):
+            seen.append(("one", retries))
+            return 0.05
+        def short(retries):
+            seen.append(("short", retries))
+            return [0.05]
+        @task(retries=2, retry_delay_seconds=one)
+        def a():
+            if hit("a") < 3:
+                raise ConnectionError("down")
+            return 1
+        @task(retries=2, retry_delay_seconds=short)
+        def b():
+            if hit("b") < 4:
+                raise ConnectionError("down")
+            return 2
+        more = b.with_options(retries=3)
+        @flow
+        def f():
+            return [a(), more()]
+        def main():
+            read = [a.retry_delay_seconds, b.retry_delay_seconds, more.retry_delay_seconds]
+            return {**observed(outcome_of(f)), "seen": [list(x) for x in seen], "read": read}
+    """,
+    "retry_delay_empty_list": """
+        from prefect import flow, task
+        def none_at_all(retries):
+            return []
+        @task(retries=2, retry_delay_seconds=[])
+        def flaky():
+            if hit("flaky") < 3:
+                raise ConnectionError("down")
+            return "ok"
+        @task(retries=1, retry_delay_seconds=none_at_all)
+        def other():
+            if hit("other") < 2:
+                raise ConnectionError("down")
+            return "ok too"
+        @flow
+        def f():
+            return [flaky(), other(), flaky.with_options(retries=0).retry_delay_seconds]
+        def main():
+            read = [flaky.retry_delay_seconds, other.retry_delay_seconds]
+            return {**observed(outcome_of(f)), "read": read}
+    """,
+    "returned_failed_result": """
+        from prefect import flow, task
+        from prefect.states import Failed
+        @task
+        def declines():
+            return Failed(message="declined")
+        @task
+        def declines_with(data):
+            return Failed(message="declined", data=data)
+        def kind(value):
+            return value if value is None or isinstance(value, int) else type(value).__name__
+        @flow
+        def f():
+            seen = []
+            for call in (
+                lambda **kw: declines(**kw),
+                lambda **kw: declines_with(ValueError("bad"), **kw),
+                lambda **kw: declines_with(42, **kw),
+            ):
+                state = call(return_state=True)
+                handed = call()
+                seen.append([
+                    kind(state.result(raise_on_failure=False)),
+                    kind(handed.result(raise_on_failure=False)),
+                    state.message,
+                ])
+            future = declines.submit()
+            future.wait()
+            seen.append(kind(future.state.result(raise_on_failure=False)))
+            seen.append(kind(future.result(raise_on_failure=False)))
+            valued = declines_with.submit(42)
+            valued.wait()
+            seen.append(kind(valued.result(raise_on_failure=False)))
+            return seen
+        @flow
+        def flow_declines():
+            return Failed(message="flow declined")
+        @flow
+        def flow_declines_with():
+            return Failed(message="flow declined", data=ValueError("bad"))
+        def flow_states():
+            out = []
+            for fl in (flow_declines, flow_declines_with):
+                state = fl(return_state=True)
+                out.append([kind(state.result(raise_on_failure=False)), state.message])
+            return out
+        def main():
+            outside = declines(return_state=True).result(raise_on_failure=False)
+            return {
+                **observed(outcome_of(f)),
+                "flows": flow_states(),
+                "outside": kind(outside),
+            }
+    """,
 }
 
 #: Scenarios whose gaps are not compared: random by design (jitter).

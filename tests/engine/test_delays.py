@@ -7,7 +7,13 @@ from datetime import timedelta
 import pytest
 
 from flowtop import task
-from flowtop.engine.delays import compute_delay, exponential_backoff, fmt_seconds, normalize_delay
+from flowtop.engine.delays import (
+    DelayError,
+    compute_delay,
+    exponential_backoff,
+    fmt_seconds,
+    normalize_delay,
+)
 
 
 def delays(spec: object, attempts: int = 5, **kwargs: object) -> list[float]:
@@ -133,6 +139,39 @@ def test_jitter_scales_the_delay_within_its_band() -> None:
     assert compute_delay(10.0, 1, jitter=0.5, rng=lambda: 0.0).seconds == 10.0
     assert compute_delay(10.0, 1, jitter=0.5, rng=lambda: 1.0).seconds == 15.0
     assert "jitter +25%" in compute_delay(10.0, 1, jitter=0.5, rng=lambda: 0.5).explain()
+
+
+@pytest.mark.parametrize(
+    ("spec", "jitter", "says"),
+    [
+        (
+            10.0,
+            1e308,
+            "retry_jitter=1e+308 would make the 10 s delay before retry 1 infinite: "
+            "a delay must be a finite number of seconds; lower retry_jitter",
+        ),
+        (
+            3600.0,
+            1e9,
+            "retry_jitter=1e+09 would make the 3600 s delay before retry 1 9e+11 s: "
+            "a delay must be at most 365 days (31536000 seconds); lower retry_jitter",
+        ),
+        (
+            [1, 2],
+            1e308,
+            "retry_jitter=1e+308 would make the 1 s delay before retry 1 2.5e+307 s: "
+            "a delay must be at most 365 days (31536000 seconds); lower retry_jitter",
+        ),
+    ],
+)
+def test_jitter_that_makes_a_delay_unusable_is_named_with_plain_numbers(
+    spec: object, jitter: float, says: str
+) -> None:
+    """It said "retry_delay fixed gave a delay of inf s", or, past the cap, the delay in
+    hours and minutes: hundreds of digits."""
+    with pytest.raises(DelayError) as refused:
+        compute_delay(normalize_delay(spec), 1, jitter=jitter, rng=lambda: 0.25)
+    assert str(refused.value) == says
 
 
 def test_override_ignores_spec_and_jitter() -> None:

@@ -189,3 +189,88 @@ def test_prefect_only_options_are_refused_at_definition() -> None:
         return 1
 
     assert u() == 1
+
+
+# -- retry_delay_seconds as Prefect 3.9.1 reads it (tasks.py: Task.__init__) -------------
+def _waits(made: Any, retries: int) -> list[float]:
+    from flowtop.engine.delays import compute_delay
+
+    return [compute_delay(made.policy.retry_delay, n).seconds for n in range(1, retries + 1)]
+
+
+def test_a_callable_retry_delay_seconds_is_called_once_with_the_retries() -> None:
+    """Prefect calls it once, when the task is made, with `retries`, and uses the list it
+    returns; flowtop called it per retry with the attempt (and refused the list)."""
+    seen: list[int] = []
+
+    def delays(retries: int) -> list[float]:
+        seen.append(retries)
+        return [10.0 * (i + 1) for i in range(retries)]
+
+    made = task(retries=3, retry_delay_seconds=delays)(lambda: None)
+    assert seen == [3]
+    assert made.retry_delay_seconds == [10.0, 20.0, 30.0]
+    assert _waits(made, 3) == [10.0, 20.0, 30.0]
+    more = made.with_options(retries=5)  # Prefect's copy keeps the list, calls nothing
+    assert seen == [3] and more.retry_delay_seconds == [10.0, 20.0, 30.0]
+    assert _waits(more, 5) == [10.0, 20.0, 30.0, 30.0, 30.0]
+    again = made.with_options(retries=1, retry_delay_seconds=delays)
+    assert seen == [3, 1] and again.retry_delay_seconds == [10.0]
+    assert task(retry_delay_seconds=delays)(lambda: None).retry_delay_seconds == []
+    assert seen == [3, 1, 0]  # no retries given: Prefect's default, 0
+
+
+def test_a_callable_retry_delay_seconds_may_return_seconds_or_a_short_list() -> None:
+    one = task(retries=2, retry_delay_seconds=lambda n: 7)(lambda: None)
+    assert one.retry_delay_seconds == 7 and _waits(one, 2) == [7.0, 7.0]
+    short = task(retries=3, retry_delay_seconds=lambda n: [1, 2])(lambda: None)
+    assert short.retry_delay_seconds == [1, 2] and _waits(short, 3) == [1.0, 2.0, 2.0]
+    for nothing in (lambda n: [], lambda n: None):
+        none = task(retries=2, retry_delay_seconds=nothing)(lambda: None)
+        assert _waits(none, 2) == [0.0, 0.0]
+
+
+def test_a_callable_retry_delay_seconds_returning_what_cannot_be_waited_is_refused() -> None:
+    def words(retries: int) -> str:
+        return "soon"
+
+    refused = r"task 'job': Invalid retry_delay_seconds: \S*words\(2\) returned str 'soon'"
+    with pytest.raises(TypeError, match=refused):
+
+        @task(retries=2, retry_delay_seconds=words)
+        def job() -> None: ...
+
+    with pytest.raises(ValueError, match="more than 50 retry delays"):
+        task(retries=2, retry_delay_seconds=lambda n: [1] * 51)(lambda: None)
+
+
+def test_flowtop_s_own_retry_delay_callable_is_still_asked_per_retry() -> None:
+    asked: list[int] = []
+
+    def per_retry(attempt: int) -> float:
+        asked.append(attempt)
+        return attempt * 1.5
+
+    made = task(max_retries=3, retry_delay=per_retry)(lambda: None)
+    assert asked == [] and made.retry_delay_seconds is per_retry
+    assert _waits(made, 3) == [1.5, 3.0, 4.5] and asked == [1, 2, 3]
+
+
+def test_retry_delay_seconds_empty_list_is_no_delay_as_in_prefect(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from flowtop.settings import PREFECT_TASK_DEFAULT_RETRY_DELAY_SECONDS, temporary_settings
+
+    made = task(retries=2, retry_delay_seconds=[])(lambda: None)
+    assert made.retry_delay_seconds == [] and _waits(made, 2) == [0.0, 0.0]
+    assert made.with_options(retries=3).retry_delay_seconds == []
+    assert (
+        task(retries=1)(lambda: None).with_options(retry_delay_seconds=[]).retry_delay_seconds == []
+    )
+    with temporary_settings({PREFECT_TASK_DEFAULT_RETRY_DELAY_SECONDS: []}):
+        defaulted = task(retries=1)(lambda: None)
+    assert defaulted.retry_delay_seconds == [] and _waits(defaulted, 1) == [0.0]
+    monkeypatch.setenv("PREFECT_TASK_DEFAULT_RETRY_DELAY_SECONDS", "[]")  # Prefect takes it
+    assert task(retries=1)(lambda: None).retry_delay_seconds == []
+    with pytest.raises(ValueError, match="retry_delay list must not be empty"):
+        task(max_retries=1, retry_delay=[])(lambda: None)  # flowtop's own option: a slip

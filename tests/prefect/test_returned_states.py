@@ -3,6 +3,8 @@ attempt (and is retried like a raise), ``Completed(...)`` is handed back as it i
 
 from __future__ import annotations
 
+import pytest
+
 from flowtop import flow, task
 from flowtop.engine import Runner
 from flowtop.engine.prefect_api import FailedRun, returned_state
@@ -171,3 +173,82 @@ def test_a_flow_failing_on_its_task_s_timeout_did_not_exceed_a_limit_of_its_own(
     state = pipeline(return_state=True)
     assert state.message.startswith("Flow run encountered an exception: TaskTimeout: ")
     assert slow(return_state=True).message == "Task run exceeded timeout of 0.2 second(s)"
+
+
+def _kind(value: object) -> object:
+    return value if value is None or isinstance(value, int) else type(value).__name__
+
+
+def test_a_returned_failed_state_s_result_without_raising_is_its_data() -> None:
+    """As Prefect 3.9.1, which records the returned state's data: None for
+    Failed(message=...), where flowtop gave FailedRun; the data itself otherwise."""
+
+    @task
+    def declines(data: object = None) -> object:
+        return Failed(message="declined", data=data)
+
+    @flow
+    def pipeline() -> list[object]:
+        seen: list[object] = []
+        for data in (None, ValueError("bad"), 42):
+            state = declines(data, return_state=True)
+            handed = declines(data)  # the state the task returned, handed back
+            seen.append(
+                [
+                    _kind(state.result(raise_on_failure=False)),
+                    _kind(handed.result(raise_on_failure=False)),
+                ]
+            )
+        future = declines.submit()
+        future.wait()
+        seen.append(_kind(future.state.result(raise_on_failure=False)))
+        return seen
+
+    assert pipeline() == [[None, None], ["ValueError", "ValueError"], [42, 42], None]
+    assert declines(return_state=True).result(raise_on_failure=False) is None  # no flow
+    with pytest.raises(FailedRun, match="declined"):  # raising is unchanged
+        declines(return_state=True).result()
+    # a state made by hand and never returned keeps Prefect's reading too
+    assert isinstance(Failed(message="m").result(raise_on_failure=False), FailedRun)
+    assert Failed(message="m", data=42).result(raise_on_failure=False) == 42
+
+
+def test_a_flow_returning_failed_gives_that_state_s_data_and_message() -> None:
+    @flow
+    def declines() -> object:
+        return Failed(message="flow declined")
+
+    @flow
+    def declines_with() -> object:
+        return Failed(message="flow declined", data=ValueError("bad"))
+
+    state = declines(return_state=True)
+    assert state.is_failed() and state.message == "flow declined"
+    assert state.result(raise_on_failure=False) is None
+    state = declines_with(return_state=True)
+    assert state.message == "flow declined"  # was "Flow run encountered an exception: …"
+    assert isinstance(state.result(raise_on_failure=False), ValueError)
+
+
+def test_a_task_failing_on_another_task_s_returned_failed_state_is_its_own_failure() -> None:
+    """outer raises what inner's state raises: a FailedRun of outer's own, as in Prefect
+    (outer's state took inner's name and message, and its result read None)."""
+
+    @task
+    def inner() -> object:
+        return Failed(message="declined", name="Nope")
+
+    @task
+    def outer() -> object:
+        return inner(return_state=True).result()
+
+    @flow
+    def pipeline() -> list[object]:
+        state = outer(return_state=True)
+        return [state.name, state.message, _kind(state.result(raise_on_failure=False))]
+
+    assert pipeline() == [
+        "Failed",
+        "Task run encountered an exception FailedRun: declined",
+        "FailedRun",
+    ]

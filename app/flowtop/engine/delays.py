@@ -47,7 +47,8 @@ def to_seconds(value: Any, *, what: str) -> float:
 class DelayError(ValueError):
     """A retry delay could not be computed (the callable raised, or the value was unusable).
 
-    The message names the ``retry_delay`` and the attempt; the task fails with it.
+    The message names the option (``retry_delay``, ``retry_jitter``) and the attempt; the
+    task fails with it.
     """
 
 
@@ -280,12 +281,29 @@ def compute_delay(
     added = jitter * rng() if jitter else 0.0
     effective = base if capped is None else capped
     seconds = effective * (1 + added)
-    if not math.isfinite(seconds):  # a backoff grown past any float, or a huge jitter
+    jitter_made_it = jitter and math.isfinite(effective) and effective <= MAX_SECONDS
+    if jitter_made_it and (not math.isfinite(seconds) or seconds > MAX_SECONDS):
+        raise jitter_too_big(jitter, effective, seconds, attempt)
+    if not math.isfinite(seconds):  # a backoff grown past any float
         raise DelayError(
-            f"retry_delay {source} gave a delay of {seconds} s before retry {attempt}: "
+            f"{source} gave a delay of {seconds} s before retry {attempt}: "
             "a delay must be a finite number of seconds (set max_delay to cap a backoff)"
         )
     return DelayBreakdown(seconds, base, source, capped, added)
+
+
+def jitter_too_big(jitter: float, base: float, seconds: float, attempt: int) -> DelayError:
+    """``retry_jitter`` made a usable delay unusable: named, with the numbers in plain form
+    (not 9e+307 seconds as hours and minutes, which run to hundreds of digits)."""
+    if math.isfinite(seconds):
+        made, rule = f"{seconds:.3g} s", f"at most {MAX_SECONDS_TEXT}"
+    else:
+        made = "not a number" if math.isnan(seconds) else "infinite"
+        rule = "a finite number of seconds"
+    return DelayError(
+        f"retry_jitter={jitter:g} would make the {base:g} s delay before retry {attempt} "
+        f"{made}: a delay must be {rule}; lower retry_jitter"
+    )
 
 
 def callable_name(fn: Any) -> str:

@@ -30,6 +30,9 @@ from .states import StateType
 
 T = TypeVar("T")
 
+#: The attribute naming the hand-made ``Failed(...)`` an exception was raised for.
+_RAISED_FOR = "_flowtop_raised_for_state"
+
 
 # -- exceptions (as in prefect.exceptions) ---------------------------------------------
 class FailedRun(RuntimeError):
@@ -67,7 +70,7 @@ class State(Generic[T]):
     ``UPSTREAM_FAILED`` (name ``NotReady``) and counts as failed.
     """
 
-    __slots__ = ("type", "name", "message", "data", "state_details", "timestamp")
+    __slots__ = ("type", "name", "message", "data", "state_details", "timestamp", "_recorded")
 
     def __init__(
         self,
@@ -84,6 +87,10 @@ class State(Generic[T]):
         self.data = data
         self.state_details = state_details or StateDetails()
         self.timestamp = time.time()
+        #: A failed state's result as Prefect's engine recorded it (``result(False)``), in
+        #: a 1-tuple: the data of a ``Failed(...)`` a task or flow returned. None: none
+        #: was recorded (a tuple, not a sentinel object, so a pickled state keeps it).
+        self._recorded: tuple[Any] | None = None
 
     def is_completed(self) -> bool:
         return self.type is StateType.COMPLETED
@@ -139,15 +146,40 @@ class State(Generic[T]):
 
     def _result(self, raise_on_failure: bool) -> Any:
         if self.type in (StateType.FAILED, StateType.UPSTREAM_FAILED, StateType.CANCELLED):
-            exc = state_exception(self)
             if raise_on_failure or self.type is StateType.UPSTREAM_FAILED:
-                raise exc  # a task that never ran has no result, whatever the flag (UnfinishedRun)
-            if is_state_iterable(self.data):
-                return self.data  # a flow's Failed state over the states it returned, as Prefect
-            return exc
+                # a task that never ran has no result, whatever the flag (UnfinishedRun)
+                raise self._raised()
+            # as Prefect 3: the recorded result (a returned ``Failed(...)``'s data, None
+            # without), else the data (an exception, a flow's states, a value), and only a
+            # state made by hand without data gives its message as an exception
+            if self._recorded is not None:
+                return self._recorded[0]
+            return state_exception(self) if self.data is None else self.data
         if not self.type.is_final and raise_on_failure:
             raise UnfinishedRun(f"run is in {self.type.value} state, its result is not final")
         return self.data
+
+    def _raised(self) -> BaseException:
+        """The exception ``result()`` raises. A recorded state's is made from its recorded
+        result, as Prefect makes it: a ``Failed(message=…)`` a task returned raises a new
+        ``FailedRun`` each time, which does not stand for that task's own return when it
+        fails another task. A ``Failed(...)`` made by hand, that no engine recorded, marks
+        it (``raised_for``): raised by a flow's return, it is the flow's outcome state, as
+        in Prefect (``outcome_state``)."""
+        if self._recorded is not None:
+            data = self._recorded[0]
+            return state_exception(
+                State(self.type, name=self.name, message=self.message, data=data)
+            )
+        exc = state_exception(self)
+        if (
+            self.type is StateType.FAILED
+            and self.state_details.task_run_id is None
+            and self.state_details.flow_run_id is None
+        ):
+            with contextlib.suppress(AttributeError):  # an exception class with __slots__
+                setattr(exc, _RAISED_FOR, self)
+        return exc
 
     def __repr__(self) -> str:
         shown = self.data if not isinstance(self.data, State) else "State"
@@ -300,13 +332,16 @@ def from_engine(
         error = state.exception
         handed = returned_failure(error)  # a Failed(name=…) the task returned keeps its name
         name = "TimedOut" if isinstance(error, TaskTimeout) else handed.name if handed else None
-        return State(
+        failed: State[Any] = State(
             StateType.FAILED,
             data=error,
             message=message if error is None else failure_message(error, "Task"),
             state_details=details,
             name=name,
         )
+        if handed is not None:  # its result is that state's data, as Prefect records it
+            failed._recorded = (handed.data,)
+        return failed
     if state.type is StateType.UPSTREAM_FAILED:
         error = UpstreamFailed(f"task {state.task!r}: {state.message}")
         return State(state.type, data=error, message=message, state_details=details)
@@ -335,6 +370,9 @@ def returned_state(value: Any) -> tuple[Any, BaseException | None]:
         error = state_exception(value)
         with contextlib.suppress(AttributeError):  # an exception class with __slots__
             setattr(error, _RETURNED, value)
+        # Prefect's engine records its data: ``result(raise_on_failure=False)`` then gives
+        # that data (None for ``Failed(message=…)``), not the message as an exception
+        value._recorded = (value.data,)
         return None, error
     return value, None
 
@@ -361,6 +399,12 @@ def returned_failure(error: BaseException | None) -> State[Any] | None:
     return state if isinstance(state, State) else None
 
 
+def raised_for(error: BaseException) -> State[Any] | None:
+    """The ``Failed(...)`` made by hand whose ``result()`` raised ``error`` (``_raised``)."""
+    state = getattr(error, _RAISED_FOR, None)
+    return state if isinstance(state, State) else None
+
+
 def failure_message(error: BaseException, run: str) -> str | None:
     """The message Prefect 3 gives a ``run`` ("Task" or "Flow") that failed with ``error``:
     a state the task returned keeps its own; a time limit says so; any other error is
@@ -384,6 +428,13 @@ def outcome_state(value: Any, error: BaseException | None) -> State[Any]:
         return State(StateType.FAILED, data=value, message=failure)
     if error is None:
         return State(StateType.COMPLETED, data=value)
+    returned = raised_for(error)
+    if returned is not None:  # the flow returned ``Failed(...)``: that state, recorded
+        state: State[Any] = State(
+            StateType.FAILED, data=error, message=returned.message, name=returned.name
+        )
+        state._recorded = (returned.data,)
+        return state
     if isinstance(error, STATE_ERRORS):  # made from a state's message: that message, as Prefect
         return State(StateType.FAILED, data=error, message=str(error))
     return State(StateType.FAILED, data=error, message=failure_message(error, "Flow"))

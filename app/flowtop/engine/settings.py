@@ -39,11 +39,16 @@ def _seconds(text: str) -> float:
 
 
 def _delay(value: Any) -> float | list[float]:
-    """Seconds, or a list of them (``"1,2,4"`` or ``[1, 2, 4]``), as Prefect accepts."""
+    """Seconds, or a list of them (``"1,2,4"`` or ``[1, 2, 4]``), as Prefect accepts; an
+    empty list (``[]``, ``"[]"``) is no delay, as in Prefect."""
     try:
         if isinstance(value, list | tuple):
             return [_seconds(str(v)) for v in value]
-        text = str(value).strip().strip("[]")
+        text = str(value).strip()
+        if text.startswith("[") and text.endswith("]"):
+            text = text[1:-1]
+            if not text.strip():
+                return []
         if "," in text:
             return [_seconds(part) for part in text.split(",") if part.strip()]
         return _seconds(text)

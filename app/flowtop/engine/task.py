@@ -6,6 +6,7 @@ import copy
 import functools
 import inspect
 from collections.abc import Callable, Iterable, Mapping
+from datetime import timedelta
 from types import MappingProxyType
 from typing import Any, NoReturn, overload
 
@@ -14,7 +15,14 @@ from .binding import bound_to, unwrapped
 from .caching import caching_of
 from .calls import map_calls, plain_inputs, submit, wait_all
 from .context import current_flow, current_run
-from .delays import PrefectBackoff, finite_float, normalize_delay, to_seconds
+from .delays import (
+    ExponentialBackoff,
+    PrefectBackoff,
+    callable_name,
+    finite_float,
+    normalize_delay,
+    to_seconds,
+)
 from .errors import NotInFlowtop
 from .hooks import check_hooks
 from .inline import outcome, run_inline, run_inline_async
@@ -68,10 +76,51 @@ UNSUPPORTED_OPTIONS = (
 MAX_DELAYS = 50
 
 
-class BackoffDelays(list[float]):
-    """The delays Prefect's ``exponential_backoff`` made for a task's retries, as a copy
-    (``with_options``) gets them: Prefect's copy keeps that list, not the backoff. Empty
-    when the task had no retries, which Prefect takes as no delay."""
+class PrefectDelays(list[Any]):
+    """Delays as Prefect 3 holds them for a task: ``retry_delay_seconds=[]``, the list a
+    callable ``retry_delay_seconds`` returned, or the one Prefect's ``exponential_backoff``
+    made for the task's retries, as a copy (``with_options``) gets it (Prefect's copy keeps
+    that list, not the backoff). Empty means no delay, as in Prefect."""
+
+
+class DelaysFor:
+    """A plain callable given as Prefect's ``retry_delay_seconds``: Prefect calls it once,
+    with the task's ``retries``, when the task is made (``Task.__init__``) and uses what it
+    returns: a list (``exponential_backoff`` returns one), or seconds. (flowtop's own
+    ``retry_delay=callable`` is called per retry instead.)"""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable[[int], Any]) -> None:
+        self.fn = fn
+
+    def delays(self, retries: int, task_name: str) -> Any:
+        """What the callable returns for ``retries``, as a ``retry_delay`` (what it raises
+        is raised, as in Prefect); a value flowtop cannot wait is refused here, naming it."""
+        value = self.fn(retries)
+        if value is None:  # Prefect: no delay
+            return 0
+        if isinstance(value, list | tuple):
+            return PrefectDelays(value)
+        if callable(value) or not isinstance(value, int | float | timedelta):
+            raise TypeError(
+                f"task {task_name!r}: Invalid retry_delay_seconds: "
+                f"{callable_name(self.fn)}({retries}) returned "
+                f"{type(value).__name__} {value!r}, not seconds or a list of seconds"
+            )
+        return value
+
+
+def prefect_delay(value: Any) -> Any:
+    """``retry_delay_seconds=value`` with Prefect's meaning: ``[]`` is no delay, and a plain
+    callable is called once with the task's retries (:class:`DelaysFor`). flowtop's own
+    backoffs keep theirs (Prefect's ``exponential_backoff`` gives the same delays)."""
+    if isinstance(value, list) and not value:
+        return PrefectDelays()
+    plain = not isinstance(value, timedelta | PrefectBackoff | ExponentialBackoff)
+    if callable(value) and plain:
+        return DelaysFor(value)
+    return value
 
 
 def _call_shape(fn: Callable[..., Any]) -> tuple[inspect.Signature | None, int]:
@@ -100,8 +149,12 @@ class Task:
         if not self.name.isprintable():  # names reach terminals: no escape sequences in them
             raise ValueError(f"task name must be printable text, got {self.name!r}")
         for key, value in task_defaults().items():  # Prefect's settings, when set
-            if options.get(key) is None:
-                options[key] = value
+            if options.get(key) is None:  # the delay setting is Prefect's retry_delay_seconds
+                options[key] = prefect_delay(value) if key == "retry_delay" else value
+        delays, retries = options.get("retry_delay"), options.get("max_retries") or 0
+        if isinstance(delays, DelaysFor) and isinstance(retries, int) and retries >= 0:
+            # once, with the retries, as Prefect does (a bad count: build_policy says so)
+            options["retry_delay"] = delays.delays(retries, self.name)
         self.options = MappingProxyType(dict(options))
         #: Prefect's ``tags=``: given back to Prefect code (``tags``), nothing more.
         self.tags = frozenset(options.get("tags") or ())
@@ -260,7 +313,7 @@ class Task:
             # Prefect's copy gets the list made for this task's retries, not the backoff: a
             # copy with more retries repeats its last delay. (A list holding a delay flowtop
             # refuses, too long, keeps the backoff: it fails only at a retry that long.)
-            listed = BackoffDelays(self.retry_delay_seconds)
+            listed = PrefectDelays(self.retry_delay_seconds)
             if not listed or _takes_delays(listed):
                 options["retry_delay"] = listed
         return Task(self.fn, name=name or self.name, **options)
@@ -373,8 +426,8 @@ def build_policy(name: str, options: dict[str, Any]) -> RetryPolicy:
             values["max_retries"] = n
         if options.get("retry_delay") is not None:
             delay = options["retry_delay"]
-            if isinstance(delay, BackoffDelays) and not delay:
-                delay = 0.0  # Prefect's backoff made no delays (no retries): no delay
+            if isinstance(delay, PrefectDelays) and not delay:
+                delay = 0.0  # Prefect's empty list (``[]``, a backoff for no retries): no delay
             if isinstance(delay, list | tuple) and len(delay) > MAX_DELAYS:
                 raise ValueError(
                     f"Can not configure more than {MAX_DELAYS} retry delays per task "
@@ -438,6 +491,8 @@ def _resolve_options(owner: str, kwargs: dict[str, Any]) -> dict[str, Any]:
             raise TypeError(f"{owner}: unknown option {key!r}{hint}")
         if canonical in options and options[canonical] is not None and value is not None:
             raise TypeError(f"{owner}: {key!r} and {canonical!r} both given; use one")
+        if key == "retry_delay_seconds":
+            value = prefect_delay(value)
         if value is not None or canonical not in options:
             options[canonical] = value
     return options

@@ -69,7 +69,8 @@ class TaskFuture(Future):
 
     def result(self, timeout: float | None = None, raise_on_failure: bool = True) -> Any:
         """The task's return value, or its final exception raised here (returned with
-        ``raise_on_failure=False``). A task that never ran because an upstream failed has
+        ``raise_on_failure=False``; a ``Failed(...)`` the task returned gives its data,
+        as in Prefect). A task that never ran because an upstream failed has
         neither: ``UpstreamFailed`` (an ``UnfinishedRun``) is raised even then, as Prefect 3
         raises ``UnfinishedRun``."""
         if not self._wait(timeout):
@@ -86,7 +87,8 @@ class TaskFuture(Future):
             error = RunCancelled(f"task {self.key!r} was cancelled")
         if raise_on_failure:
             raise error
-        return error
+        returned = returned_failure(error)  # a Failed(...) the task returned: its data
+        return error if returned is None else returned.data
 
     def called(self) -> Any:
         """What calling the task in the flow's body gives: its result, or its error
