@@ -30,6 +30,7 @@ from .common import (
     whole_number,
 )
 from .printers import READER_GONE, TICK, HumanPrinter, JsonPrinter, can_redraw
+from .run_record import recorded
 
 if TYPE_CHECKING:
     from ..engine.flow import Flow
@@ -397,31 +398,6 @@ def one_flow_at_a_time(reason: str, name: str, names: Sequence[str]) -> str:
     if len(names) == 1:
         return reason
     return f"{reason} (with --flow {name}: parameters are given to one flow at a time)"
-
-
-def recorded(workspace: Workspace) -> bool:
-    """Whether the run store has every event of the runs; if not, say so plainly (the
-    process is about to exit: nothing is kept for a next try)."""
-    history = workspace.history
-    if history.flush(10.0) and not history.lost:
-        return True
-    reason = history.last_error or "the write did not finish"
-    store = history.path
-    workspace.close()  # one last try; if it fails too, this line is the last word
-    if not history.lost:
-        return True
-    if history.committed:  # a disk that filled up mid-run: the store has its beginning
-        say(
-            f"{store}: recording stopped ({reason}): the last {history.lost:,} events were not "
-            "recorded, so `flowtop history` and other flowtop windows show the run only up "
-            "to then (--no-history runs without recording on purpose)"
-        )
-    else:
-        say(
-            f"{store}: the run was not recorded ({reason}): `flowtop history` and other "
-            "flowtop windows will not show it (--no-history runs without recording on purpose)"
-        )
-    return False
 
 
 def checked_names(

@@ -194,12 +194,13 @@ def start_attempt(
     import asyncio
 
     loop = get_loop(user)
+    taken = output_taken(live, call)  # its token read now, as it starts
 
     def launch() -> None:
         capture.begin()  # installs the stream proxies; the buffer is only ours during steps
         buffer = capture._local.buffer
         capture._local.buffer = None
-        buffer.live = live
+        buffer.live, buffer.taken = live, taken
         buffer.echo = live is not None and live[0].runner.echo_output
         try:
             coro = fn(*args, **kwargs)
@@ -237,6 +238,25 @@ def start_attempt(
         task.add_done_callback(finished)
 
     post(loop, launch)
+
+
+def output_taken(live: tuple[Any, Any] | None, call: AsyncCall | None) -> Callable[[], bool] | None:
+    """Whether the run has taken the output of the async attempt of ``live``'s task record
+    (the one ``call`` interrupts, else the one that record runs now) for good, while its
+    coroutine may still run: a time limit interrupted it (``call.asked``: its output was
+    read first), or the run moved on without it (a cancel, a timeout: a newer token).
+
+    Its coroutine is cancelled after that (at once, or when the runner stops), and a
+    ``print`` in its ``except CancelledError:`` went into a buffer no one read any more:
+    it now goes to the real stream (``Captured.taken``)."""
+    tr = None if live is None else live[1]
+    if call is not None:
+        token = call.token
+        return lambda: call.asked or (tr is not None and tr.token != token)
+    if tr is None:
+        return None
+    token = tr.token
+    return lambda: bool(tr.token != token)
 
 
 def run_sync(awaitable: Awaitable[Any]) -> Any:

@@ -45,6 +45,7 @@ def call_here(
     captured = capture.begin(attempt)
     captured.live = (attempt[0], attempt[1])  # its output is followed once it prints
     captured.echo = attempt[0].runner.echo_output
+    captured.taken = output_taken(attempt[1], call)
     try:
         value = fn(*args, **kwargs) if call is None else call.run(fn, args, kwargs)
         error: BaseException | None = None
@@ -53,6 +54,17 @@ def call_here(
         exc.__traceback__ = from_user_code(exc.__traceback__)  # the user's frames, not ours
     live_output.ended(captured)
     return value, error, capture.end()
+
+
+def output_taken(tr: TaskRun, call: UserCall | None) -> Callable[[], bool]:
+    """Whether the run has taken the output of ``tr``'s attempt that starts now (``call``'s,
+    if given) for good, while its thread may still run: its timeout concluded it (with
+    what it printed until then) before ``TaskTimeout`` was raised in its code, or its run
+    was cancelled (a newer token either way). A ``print`` in its ``except`` handler went
+    into a buffer no one read any more: it now goes to the real stream (``Captured.taken``),
+    as an async attempt's does (``aloop.output_taken``)."""
+    token = tr.token if call is None else call.token
+    return lambda: tr.token != token
 
 
 def start_elsewhere(

@@ -7,12 +7,15 @@ the real stream. A root logging handler does the same for log records. A thread 
 attempt starts with its context copied (``contextvars.copy_context().run``,
 ``asyncio.to_thread``) is in that attempt, as Prefect's run contexts (context variables)
 make it: while the attempt runs, what it writes is the attempt's output too (``copied``).
+A process forked from an attempt (``os.fork``, ``multiprocessing``'s default start method
+on Linux) writes to the real streams, as in plain Python (``_forked``).
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -36,7 +39,17 @@ class Captured:
     """What one attempt (or a ``@flow`` body) wrote: its head and tail, the middle dropped
     past ``MAX_CAPTURE``. Readable from another thread while it is written."""
 
-    __slots__ = ("head", "tail", "size", "tail_size", "dropped", "live", "echo", "attempt")
+    __slots__ = (
+        "head",
+        "tail",
+        "size",
+        "tail_size",
+        "dropped",
+        "live",
+        "echo",
+        "attempt",
+        "taken",
+    )
 
     def __init__(self) -> None:
         self.head: list[str] = []
@@ -52,6 +65,11 @@ class Captured:
         #: The task attempt it is the output of, while that runs: what a thread the
         #: attempt started with its context copied is in (``copied``).
         self.attempt: object = None
+        #: Whether its run has taken the attempt's output for good, the attempt still
+        #: running (past its time limit, in a cancelled run: ``aloop``, ``attempt``; in a
+        #: forked child, ``_forked``). What it writes from then on goes to the real streams,
+        #: as a thread's that outlived its attempt does (``_buffer``): no one reads it here.
+        self.taken: Callable[[], bool] | None = None
 
     def write(self, text: str) -> None:
         if not self.size and self.live is not None:  # its first output: follow it
@@ -128,10 +146,33 @@ def enter_attempt(buffer: Captured, attempt: object) -> None:
     _attempt_context.set(buffer)
 
 
+def _forked() -> None:
+    """In a child forked from this process: its thread is a copy of the one that forked,
+    which may be in an attempt (or a ``@flow`` body), and wrote into its buffer, a copy
+    that dies with the child: every print of a ``multiprocessing.Pool``'s workers was lost.
+    The child's own copies of those buffers are taken (``Captured.taken``): what it writes
+    goes to the real streams, and it is still in the attempt (``TaskRunContext.get()``).
+    A lock another thread held at the fork stays held in the child: it gets a new one."""
+    global _install_lock
+    _install_lock = threading.Lock()
+    for buffer in (getattr(_local, "buffer", None), _attempt_context.get()):
+        if buffer is not None:
+            buffer.taken, buffer.live, buffer.echo = _always, None, False
+
+
+def _always() -> bool:
+    return True
+
+
 def _buffer() -> Captured | None:
-    """Where this thread's writes go: its own capture, else its copied attempt's."""
+    """Where this thread's writes go: its own capture, else its copied attempt's; None
+    (the real stream) once the run took that attempt's output for good (``taken``)."""
     buffer: Captured | None = getattr(_local, "buffer", None)
-    return copied() if buffer is None else buffer
+    if buffer is None:
+        buffer = copied()
+    if buffer is not None and buffer.taken is not None and buffer.taken():
+        return None
+    return buffer
 
 
 class _ThreadRoutedStream(io.TextIOBase):
@@ -158,7 +199,8 @@ class _ThreadRoutedStream(io.TextIOBase):
         return len(text)
 
     def flush(self) -> None:
-        if getattr(_local, "buffer", None) is None or getattr(_local, "tee", None) is not None:
+        buffer: Captured | None = getattr(_local, "buffer", None)
+        if buffer is None or getattr(_local, "tee", None) is not None or _buffer() is None:
             self.original.flush()
 
     def isatty(self) -> bool:
@@ -278,7 +320,7 @@ def end() -> str:
         return ""
     # ended: a thread it started writes no more to it, and the context that thread was
     # copied from (kept by the worker until its next attempt) holds no run through it
-    buffer.attempt = buffer.live = None
+    buffer.attempt = buffer.live = buffer.taken = None
     return buffer.getvalue()
 
 
@@ -304,3 +346,7 @@ def capture_info_logs() -> None:
     if root.level == logging.WARNING and all(h is _handler for h in root.handlers):
         root.setLevel(logging.INFO)
         _handler.passthrough_level = logging.WARNING
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_forked)

@@ -13,6 +13,7 @@ process (``--executor``) show their output when they end.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from typing import TYPE_CHECKING
@@ -32,6 +33,17 @@ EVERY = 0.5
 #: first print may come under a run's lock (a log line of flowtop's own): a lock of its own.
 _arming = threading.Lock()
 _followed: set[str] = set()  # run ids
+
+
+def _forked() -> None:
+    """In a child forked from this process: ``_arming`` anew (another thread may have held
+    it at the fork, and no thread of the child would ever release it)."""
+    global _arming
+    _arming = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_forked)
 
 
 def printed(captured: Captured, run: FlowRun, tr: TaskRun) -> None:

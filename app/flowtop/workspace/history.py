@@ -120,7 +120,10 @@ class History(StoreReader):
         #: Events committed so far: with ``lost``, whether a run is recorded in part.
         self.committed = 0
         self._failed_at = 0.0  # when the last write failed (monotonic)
-        self._damage_said = False  # a write failed, and no retry helps (``_said_damaged``)
+        #: The first failure no retry cures (a damaged file, a bug), said once with what to
+        #: do (``said_damaged``): ``flowtop run`` exits 1 then. None while there was none.
+        self.damage: Exception | None = None
+        self._damage_lock = threading.Lock()
         self._unchecked = 0  # events committed since the last checkpoint
         self._closed = False
         # Hand-over from the sink to the writer thread.
@@ -221,7 +224,7 @@ class History(StoreReader):
                         number = reserved[0]
                         claim_run(conn, str(run_id), self.owner, self._me)
             except sqlite3.Error as exc:
-                if not self._said_damaged(exc):
+                if not self.said_damaged(exc):
                     log.warning(
                         "%s: cannot allocate a run number (%s); numbering from this session only",
                         self.path,
@@ -417,7 +420,7 @@ class History(StoreReader):
                     RETRY_INTERVAL,
                 )
                 return False
-            if not self._said_damaged(exc):
+            if not self.said_damaged(exc):
                 log.error(
                     "%s: history write failed (%s: %s); %d events dropped",
                     self.path,
@@ -438,17 +441,21 @@ class History(StoreReader):
         self._live = live
         return True
 
-    def _said_damaged(self, exc: Exception) -> bool:
+    def said_damaged(self, exc: Exception) -> bool:
         """Say, once for this store, that it cannot be written for a reason no retry
-        cures (a damaged file, a bug), and what to do: a corrupt store was said at every
-        event batch of a run (and a partly damaged one fails some writes, not others).
-        False for a failure the caller words itself (locked, full, read-only: retried)."""
+        cures (a damaged file, a bug), and what to do, and keep it (``damage``): a corrupt
+        store was said at every event batch of a run (and a partly damaged one fails some
+        writes, not others). For this history's writes and for the other connections of
+        its process (the owner's heartbeat and command queue, ``OwnerAgent``), from any
+        thread. False for a failure the caller words itself (locked, full, read-only:
+        retried)."""
         if isinstance(exc, sqlite3.OperationalError):
             return False
-        if self._damage_said:
+        with self._damage_lock:
+            first, self.damage = self.damage is None, self.damage or exc
+        if not first:
             log.debug("%s: the run store cannot be written (%s)", self.path, exc)
             return True
-        self._damage_said = True
         advice = (
             store_advice(exc, self.path, writing=True)
             if isinstance(exc, sqlite3.Error)
@@ -538,7 +545,7 @@ class History(StoreReader):
             except sqlite3.Error as exc:
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
-                if not self._said_damaged(exc):
+                if not self.said_damaged(exc):
                     log.warning("%s: could not mark unfinished runs at close: %s", self.path, exc)
             self._closed = True
             self._truncate_wal()

@@ -4,6 +4,10 @@ A process that executes runs proves it is alive by writing a heartbeat for its l
 runs every second, and it is the only one that can act on them: a TUI in another
 process, ``flowtop cancel`` or a browser tab queue a command (cancel, retry now, give
 up) addressed to a run, and this agent hands it to the run within a poll interval.
+
+Its errors go to the process's ``History`` (``for_history``): a store damaged in the
+pages the agent reads (the ``commands`` table) is said once for the store, with what to
+do, as the history's own writes say it, and ``flowtop run`` exits 1 for it.
 """
 
 from __future__ import annotations
@@ -15,12 +19,16 @@ import time
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .access import blocked
 from .history_records import HistoryError
 from .load_error import display_path
 from .ownership import HEARTBEAT
 from .store_errors import store_advice
+
+if TYPE_CHECKING:
+    from .history import History
 
 log = logging.getLogger("flowtop.store")
 
@@ -37,6 +45,8 @@ class CommandRefused(HistoryError, OSError):
 
 #: Applies one command to one run of this process: True when it took effect.
 Apply = Callable[[str, str, str | None], bool]
+#: Takes a store error the agent met: True when it said it (``History.said_damaged``).
+Found = Callable[[sqlite3.Error], bool]
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -78,18 +88,28 @@ class OwnerAgent:
     thread-safe, so it may call them directly.
     """
 
-    def __init__(self, path: Path, owner: str, apply: Apply) -> None:
+    def __init__(
+        self, path: Path, owner: str, apply: Apply, *, found: Found = lambda exc: False
+    ) -> None:
+        """``found(exc)``: a store error met, said by it when True; else said here."""
         self.path = path
         self.owner = owner
         self.apply = apply
+        self.found = found
         self._stop = threading.Event()
         self._conn = _connect(path)
         self._thread = threading.Thread(target=self._loop, name="flowtop-owner", daemon=True)
         self._thread.start()
 
+    @classmethod
+    def for_history(cls, history: History, apply: Apply) -> OwnerAgent:
+        """The agent of ``history``'s runs, which says the damage to the store it meets."""
+        return cls(history.path, history.owner, apply, found=history.said_damaged)
+
     def _loop(self) -> None:
         next_beat = 0.0
         failing = ""  # the error said last: said once, not every round it lasts
+        damaged = False  # it was damage, said by ``found``: a round that works cures nothing
         while not self._stop.wait(POLL):
             try:
                 now = time.time()
@@ -102,10 +122,13 @@ class OwnerAgent:
                 self._take_commands()
             except sqlite3.Error as exc:  # a locked or full disk: try again next round
                 if str(exc) != failing:
-                    log.warning("%s: heartbeat/commands failed: %s", self.path, exc)
+                    said = self.found(exc)
+                    damaged = damaged or said
+                    if not said:
+                        log.warning("%s: heartbeat/commands failed: %s", self.path, exc)
                 failing = str(exc)
             else:
-                if failing:
+                if failing and not damaged:
                     log.warning("%s: heartbeat/commands work again", self.path)
                 failing = ""
 

@@ -556,7 +556,7 @@ class Workspace:
             **kw,
         )
         values.runner, runner.keep_results = runner, True  # stored a moment after completion
-        agent = OwnerAgent(history.path, history.owner, lambda *c: _apply_command(runner, *c))
+        agent = OwnerAgent.for_history(history, lambda *c: _apply_command(runner, *c))
         self._owned.extend([agent, keeper])
         return runner
 

@@ -1,0 +1,46 @@
+"""Whether ``flowtop run`` recorded its runs whole, in a store that is not damaged.
+
+The run's events are not all the store holds: the owner's heartbeat and the queue of
+commands other processes send the run (``workspace.owner_agent``) read and write pages
+the event log does not. A store damaged there while a short run wrote to it ended the run
+with a bare warning (``heartbeat/commands failed: database disk image is malformed``) and
+exit status 0, while a run long enough for its own writes to reach the damage said what to
+do about the file and exited 1. The agent hands its errors to the history, which says
+damage once for the store, with its advice, and keeps it (``History.damage``): the run
+exits 1 for it whoever found it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..printable import say
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+
+def recorded(workspace: Workspace) -> bool:
+    """Whether the run store has every event of the runs and was not found damaged; if
+    not, say so plainly (the process is about to exit: nothing is kept for a next try).
+    Damage was said when found (``History.said_damaged``)."""
+    history = workspace.history
+    if history.flush(10.0) and not history.lost:
+        return history.damage is None
+    reason = history.last_error or "the write did not finish"
+    store = history.path
+    workspace.close()  # one last try; if it fails too, this line is the last word
+    if not history.lost:
+        return history.damage is None
+    if history.committed:  # a disk that filled up mid-run: the store has its beginning
+        say(
+            f"{store}: recording stopped ({reason}): the last {history.lost:,} events were not "
+            "recorded, so `flowtop history` and other flowtop windows show the run only up "
+            "to then (--no-history runs without recording on purpose)"
+        )
+    else:
+        say(
+            f"{store}: the run was not recorded ({reason}): `flowtop history` and other "
+            "flowtop windows will not show it (--no-history runs without recording on purpose)"
+        )
+    return False
