@@ -6,6 +6,9 @@ import errno
 import io
 import json
 import sysconfig
+from pathlib import Path
+
+import pytest
 
 from flowtop.commands.printers import READER_GONE, HumanPrinter, JsonPrinter, raised_at
 from flowtop.engine.events import (
@@ -19,6 +22,7 @@ from flowtop.engine.events import (
     TaskStateChanged,
 )
 from flowtop.engine.states import StateType as S
+from flowtop.printable import printable
 
 T0 = 1_700_000_000.0
 
@@ -491,3 +495,27 @@ def test_a_closed_stdout_loses_the_output_not_the_run(tmp_path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_detached_run_s_log_shows_its_notices_without_their_mark(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``watch`` of a run that never reached the store prints its process's log: the
+    notices' mark (for the TUI to tell them from the run's output) is not shown."""
+    from flowtop.commands.watch import say_launch_log
+    from flowtop.workspace.launcher import LOGS
+
+    (tmp_path / LOGS).mkdir()
+    (tmp_path / LOGS / "r1.log").write_text(
+        "flowtop[1a2b3c4d]: the run store is locked\nflow output [ab]: kept\n"
+    )
+    say_launch_log(tmp_path, "r1")
+    err = capsys.readouterr().err
+    assert "  flowtop: the run store is locked\n" in err
+    assert "  flow output [ab]: kept" in err
+    assert "1a2b3c4d" not in err
+
+
+def test_every_lone_surrogate_is_shown_as_the_terminal_writes_it() -> None:
+    assert printable("a\ud800b") == "a\\ud800b"  # six cells, measured as six
+    assert printable("\udcff") == "\\xff"  # a byte that was not UTF-8

@@ -11,16 +11,21 @@ characters, so every view of such text (the TUI, the headless printer) passes it
 from __future__ import annotations
 
 import io
+import os
 import re
 import sys
 from typing import Protocol, TextIO
 
 #: Lone surrogates too: a file name's bytes that are not UTF-8 (``surrogateescape``), which
-#: a terminal gets back raw (0x9b is an 8-bit CSI).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\udc80-\udcff]")
+#: a terminal gets back raw (0x9b is an 8-bit CSI), show as those bytes (``\xff``); any
+#: other (``\ud800`` in a ``@flow`` parameter, which the store keeps) as its escape, as
+#: the terminal's encoder would write it: six cells, measured as six, so a row that holds
+#: one keeps its columns.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _PICTURES = {c: chr(0x2400 + c) for c in range(0x20) if c not in (0x09, 0x0A)}
 _PICTURES[0x7F] = "\u2421"  # ␡
 _PICTURES.update({c: f"\\x{c:02x}" for c in range(0x80, 0xA0)})
+_PICTURES.update({c: f"\\u{c:04x}" for c in range(0xD800, 0xE000)})
 _PICTURES.update({c: f"\\x{c - 0xDC00:02x}" for c in range(0xDC80, 0xDD00)})
 
 
@@ -103,6 +108,31 @@ def replace_what_cannot_print() -> None:
             stream.reconfigure(errors="replace")
 
 
+#: The environment variable by which a client that launches a run process
+#: (``workspace/launcher.py``) gives it a mark of its own. The process takes it out of its
+#: environment as it starts, before any user code (nothing the run starts inherits it),
+#: and says its notices with it, ``flowtop[MARK]: …``: the run's log holds the run's own
+#: output too, and a ``flowtop: …`` line a flow printed was taken for a notice.
+NOTICE_MARK = "FLOWTOP_NOTICE_MARK"
+_notice_mark = os.environ.pop(NOTICE_MARK, "")
+
+
+_MARKED = re.compile(r"^([\w-]+)\[[0-9a-f]+\]: ", re.MULTILINE)
+
+
+def unmarked(text: str) -> str:
+    """``text`` from a run process's log with its notices' marks taken out, as a person
+    reads them (``flowtop: …``): a mark tells notices apart for the TUI only."""
+    return _MARKED.sub(r"\1: ", text)
+
+
+def notice_prefix(mark: str, command: str = "flowtop") -> str:
+    """How ``say`` starts its lines in a run process given ``mark`` (``""``: none)."""
+    return f"{command}[{mark}]: " if mark else f"{command}: "
+
+
 def say(message: str, *, command: str = "flowtop", stream: TextIO | None = None) -> None:
-    """One error or notice line on stderr, ``flowtop: message``, made printable."""
-    print(printable(f"{command}: {message}"), file=stream if stream is not None else sys.stderr)
+    """One error or notice line on stderr, ``flowtop: message``, made printable (in a run
+    process a client launched, ``flowtop[MARK]: message``: ``NOTICE_MARK``)."""
+    line = printable(notice_prefix(_notice_mark, command) + message)
+    print(line, file=stream if stream is not None else sys.stderr)

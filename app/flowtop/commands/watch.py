@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, TextIO, TypeGuard
 
 from ..engine.events import RunFinished, RunStarted
 from ..engine.states import StateType
-from ..printable import printable, say
+from ..printable import printable, say, unmarked
 from .printers import READER_GONE, HumanPrinter, JsonPrinter, can_redraw
 from .store_access import find_run, store_path
 
@@ -103,7 +103,7 @@ def say_launch_log(state_dir: Path, run_id: str) -> None:
     except OSError:
         return
     if lines:
-        shown = "\n".join(f"  {printable(line)}" for line in lines[-LOG_LINES:])
+        shown = "\n".join(f"  {printable(unmarked(line))}" for line in lines[-LOG_LINES:])
         print(f"flowtop watch: its run process wrote ({log}):\n{shown}", file=sys.stderr)
 
 

@@ -45,12 +45,14 @@ from flowtop.tui.clock import Clock, system_clock
 from flowtop.tui.error_actions import ErrorActions
 from flowtop.tui.event_buffer import EventBuffer
 from flowtop.tui.keymap import KeyActions
+from flowtop.tui.launch_queue import Request
 from flowtop.tui.messages import EventsPending, WorkspaceLoaded
 from flowtop.tui.model import RunModel, TaskRow
 from flowtop.tui.reload_actions import ReloadActions
 from flowtop.tui.run_actions import RunActions
 from flowtop.tui.run_control import InProcessControl, RunControl, RunControlError, StoreControl
 from flowtop.tui.run_store import RunStore
+from flowtop.tui.unread_settings import as_said, summary_said
 from flowtop.tui.view_actions import ViewActions
 from flowtop.tui.widgets.detail_pane import DetailPane, file_problem
 from flowtop.tui.widgets.filter_input import FilterInput
@@ -60,6 +62,7 @@ from flowtop.tui.widgets.run_header import RunHeader
 from flowtop.tui.widgets.state_colors import STANDARD_16, colour_mode
 from flowtop.tui.widgets.task_table import TaskTable
 from flowtop.tui.workspace_view import LocalWorkspace, WorkspaceView
+from flowtop.workspace.access import refused
 from flowtop.workspace.flow_shapes import PolicyView
 from flowtop.workspace.load_error import unread_prefect_hint
 from flowtop.workspace.places import unread_settings
@@ -254,7 +257,7 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
 
     def on_workspace_loaded(self, message: WorkspaceLoaded) -> None:
         if message.change.errors:
-            self.notify(message.change.summary(), severity="error", markup=False, timeout=8)
+            self.notify(summary_said(message.change), severity="error", markup=False, timeout=8)
         self._workspace_ready()
 
     def _workspace_ready(self) -> None:
@@ -263,7 +266,7 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
         try:
             self.control = self._make_control()
         except Exception as exc:  # noqa: BLE001 - a bad store: say so, keep the app up
-            self.control_error = f"Cannot run flows: {exc}"
+            self.control_error = f"Cannot run flows: {refused(exc) or exc}"
             self.notify(self.control_error, severity="error", markup=False, timeout=15)
         if self.workspace.history_error:
             self.notify(
@@ -310,7 +313,7 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
     def _errors(self) -> dict[str, object]:
         errors = {str(path): err for path, err in self.workspace.errors.items()}
         for error in self.workspace.settings_errors:
-            errors.setdefault(str(error.path), error)
+            errors.setdefault(str(error.path), as_said(error))
         return errors
 
     def _show_flows(self) -> None:
@@ -563,6 +566,13 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
             self.push_screen(asking, answered)
 
     def _quit(self, *, cancel: bool) -> None:
+        """Quit; the cancels of runs in their own processes are store writes, made on a
+        thread in turn (``launch_queue``): it quits once they are queued, or says why not."""
+        control = self.control
+        if cancel and isinstance(control, StoreControl):
+            what, then = "cancel the runs started here", partial(self._quit, cancel=False)
+            self._queue(Request(what, lambda _: control.cancel_started_here(), lambda _: then()))
+            return
         self.shutdown(cancel=cancel)
         self.exit(0)
 
@@ -573,6 +583,7 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
         if self._shut_down:
             return
         self._shut_down = True
+        self._launches.waiting.clear()  # keys pressed after q: nothing is left to act on
         if self._frozen:  # back in the collector's sight: another app may follow (tests)
             gc.unfreeze()
             self._frozen = False

@@ -1,12 +1,17 @@
 """What the run processes started here say about their runs, said in the TUI too.
 
 A run process (``r``, ``f``, ``t``) writes its notices to its log,
-``.flowtop/logs/RUN_ID.log``, as ``flowtop: …`` lines: why it did not start (another
+``.flowtop/logs/RUN_ID.log``, as ``flowtop[MARK]: …`` lines: why it did not start (another
 process holds the run store locked), which tasks of a rerun run again and why (a result
 that could not be pickled). The TUI said none of them: a run the store refused just never
 showed, and a rerun ran tasks again with no word why. This follows the log of each run
 started here and hands over each notice once. It reads through a handle opened as the
 run starts: the log is deleted once the run's end is recorded, perhaps before a read.
+
+The log holds the run's own output too (what its ``@flow`` body and the programs it
+starts print), and a ``flowtop: …`` line there was taken for a notice. The mark is the
+run process's own (``printable.NOTICE_MARK``): given it by its launcher, out of reach of
+anything the run prints.
 """
 
 from __future__ import annotations
@@ -17,11 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from flowtop.printable import printable
+from flowtop.printable import notice_prefix, printable
 
-#: How a run process's notice starts (``printable.say``); its other lines are its run's.
-NOTICE = "flowtop: "
-_NOTICE_BYTES = NOTICE.encode()
 #: A toast says this much of a notice at most, and this many of a run's notices (a
 #: rerun of a flow whose results could not be stored says why for every task).
 NOTICE_CHARS = 300
@@ -37,6 +39,7 @@ MAX_FOLLOWED = 32
 class _Followed:
     label: str  # "Run #4 of etl", or "A run of etl" before it has a number
     handle: BinaryIO
+    notice: bytes  # how its process's notices start (``printable.say``); the rest is its run's
     rest: bytes = field(default=b"")  # a line not yet ended
 
 
@@ -46,13 +49,16 @@ class LaunchLogs:
     def __init__(self) -> None:
         self._followed: dict[str, _Followed] = {}
 
-    def follow(self, run_id: str, log: Path, label: str) -> None:
-        """Read ``log`` (the run ``run_id``'s) from now on; its notices say ``label``."""
+    def follow(self, run_id: str, log: Path, label: str, mark: str) -> None:
+        """Read ``log`` (the run ``run_id``'s) from now on; its notices, the lines its
+        process marked with ``mark`` (``Launched.notice_mark``), say ``label``."""
+        if not mark:
+            return  # no line of it can be told for a notice
         try:
             handle = open(log, "rb")  # noqa: SIM115 - kept open: read after the file goes
         except OSError:
             return  # nothing to tell from: the run shows in the store as ever
-        self._followed[run_id] = _Followed(label, handle)
+        self._followed[run_id] = _Followed(label, handle, notice_prefix(mark).encode())
         while len(self._followed) > MAX_FOLLOWED:
             self._let_go(next(iter(self._followed)))
 
@@ -72,10 +78,11 @@ class LaunchLogs:
             *lines, followed.rest = (followed.rest + chunk).split(b"\n")
             if gone:  # its last line, if it did not end
                 lines.append(followed.rest)
+            notice = followed.notice
             notes = [
-                raw[len(NOTICE) :].decode("utf-8", errors="replace").rstrip("\r")
+                raw[len(notice) :].decode("utf-8", errors="replace").rstrip("\r")
                 for raw in lines
-                if raw.startswith(_NOTICE_BYTES)
+                if raw.startswith(notice)
             ]
             if notes:
                 said.append(_told(followed.label, notes))

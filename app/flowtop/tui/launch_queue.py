@@ -1,15 +1,18 @@
-"""Starting runs off the event loop: one launch at a time on a thread, in key order.
+"""Writing the run store off the event loop: one write at a time on a thread, in key order.
 
 Starting a run writes the run store (its number; a rerun's reservation, checked against
-the reruns already live), and a write waits while another process holds the store, up
-to its busy timeout (5 s). Made on the event loop, that wait froze the app: no clock, no
-countdown, no key. A launch now runs in a thread worker that posts ``LaunchEnded``; the
-app says what came of it on its own thread, with the toasts it always had.
+the reruns already live), and so does a request for a live run (``c`` cancel, ``n`` retry
+now, ``x`` give up, and the cancels of quitting with "cancel"). A write waits while
+another process holds the store, up to its busy timeout (5 s). Made on the event loop,
+that wait froze the app: no clock, no countdown, no key. Each write now runs in a thread
+worker that posts ``LaunchEnded``; the app says what came of it on its own thread, with
+the toasts it always had.
 
 Keys that ask about the run being started wait for it to land, then act as they did
 when the app was blocked: ``rr`` asks about the run just started, ``ff`` starts one
 rerun, ``rc`` cancels the run ``r`` started. Each acts on what was selected when it was
-pressed. Every other key, and the timers, go on meanwhile.
+pressed. A request waits its turn behind the writes before it (``c`` then ``r``: the
+cancel is asked first). Every other key, and the timers, go on meanwhile.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias, cast
 
 from textual import work
 from textual.message import Message
@@ -36,7 +39,7 @@ if TYPE_CHECKING:
 else:
     _AppBase = object
 
-#: A launch still under way after this long (seconds) says so: the store is held.
+#: A write still under way after this long (seconds) says so: the store is held.
 SLOW_LAUNCH = 1.0
 
 
@@ -45,6 +48,10 @@ def _refused_quietly(error: RunControlError) -> bool:
 
 
 def _nothing(run: RunModel) -> None:
+    pass
+
+
+def _ignored(result: object) -> None:
     pass
 
 
@@ -58,18 +65,47 @@ class Launch:
     refused: Callable[[RunControlError], bool] = field(default=_refused_quietly)
     started: Callable[[RunModel], None] = field(default=_nothing)
 
+    @property
+    def waiting(self) -> str:
+        return f"Starting {self.what}: waiting for the run store…"
+
+    def failed(self, error: OSError) -> str:
+        return f"Could not start the run: {error}"
+
+
+@dataclass(eq=False)
+class Request:
+    """A request for live runs, and what the app says once it is queued or could not be."""
+
+    what: str  # "cancel run #3 of etl": for the toasts of a request that waits or fails
+    send: Callable[[RunControl], object]
+    #: Called with what ``send`` returned (``retry_now``: False when the task had moved on).
+    sent: Callable[[object], None] = field(default=_ignored)
+
+    @property
+    def waiting(self) -> str:
+        return f"Asking to {self.what}: waiting for the run store…"
+
+    def failed(self, error: OSError) -> str:
+        return f"Could not {self.what}: {error}"
+
+
+#: One write to the run store, made on the thread in its turn.
+StoreWrite: TypeAlias = "Launch | Request"
+
 
 @dataclass
 class LaunchEnded(Message):
-    """A launch landed: the run it started (known before its first event), or why not."""
+    """A write landed: what it returned (a launch: the run it started, known before its
+    first event), or why not."""
 
-    started: RunModel | None
+    result: object
     error: Exception | None
 
 
 class _Launches:
     def __init__(self) -> None:
-        self.current: Launch | None = None
+        self.current: StoreWrite | None = None
         #: What the last launch started (None: it started nothing): what `rc`'s c cancels.
         self.landed: RunModel | None = None
         #: What keys pressed meanwhile do once ``current`` lands, in the order pressed.
@@ -91,19 +127,20 @@ class LaunchQueue(_AppBase):
         return _Launches()
 
     def _after_launch(self, call: Callable[[], None]) -> bool:
-        """True while a launch is under way: ``call`` then runs once it has landed."""
+        """True while a write (a launch, a request) is under way: ``call`` then runs once
+        it has landed."""
         if self._launches.current is None:
             return False
         self._launches.waiting.append(call)
         return True
 
-    def _begin_launch(self, control: RunControl, launch: Launch) -> None:
-        """Start ``launch`` on a thread (after the one under way, if any)."""
-        if self._after_launch(partial(self._begin_launch, control, launch)):
+    def _begin_launch(self, control: RunControl, write: StoreWrite) -> None:
+        """Make ``write`` on a thread (after the one under way, if any)."""
+        if self._after_launch(partial(self._begin_launch, control, write)):
             return
-        self._launches.current = launch
-        self.set_timer(SLOW_LAUNCH, partial(self._say_starting, launch))
-        self._launch_in_thread(control, launch)
+        self._launches.current = write
+        self.set_timer(SLOW_LAUNCH, partial(self._say_starting, write))
+        self._launch_in_thread(control, write)
 
     def _landed(self, flow: str) -> RunModel | None:
         """The run the last launch started, if of ``flow``, as the screen knows it now;
@@ -114,32 +151,40 @@ class LaunchQueue(_AppBase):
             return None
         return self.store.runs.get(landed.run_id or "", landed)
 
-    def _say_starting(self, launch: Launch) -> None:
-        if self._launches.current is launch:
-            self.notify(f"Starting {launch.what}: waiting for the run store…", markup=False)
+    def _say_starting(self, write: StoreWrite) -> None:
+        if self._launches.current is write:
+            self.notify(write.waiting, markup=False)
 
     @work(thread=True, group="launch", exit_on_error=False)
-    def _launch_in_thread(self, control: RunControl, launch: Launch) -> None:
+    def _launch_in_thread(self, control: RunControl, write: StoreWrite) -> None:
         try:
-            started = launch.start(control)
+            result = write.start(control) if isinstance(write, Launch) else write.send(control)
         except Exception as exc:  # noqa: BLE001 - said (or raised) on the app's thread
             self.post_message(LaunchEnded(None, exc))
         else:
-            self.post_message(LaunchEnded(started, None))
+            self.post_message(LaunchEnded(result, None))
 
     def on_launch_ended(self, message: LaunchEnded) -> None:
         launches = self._launches
-        launch, launches.current = launches.current, None
-        if launch is None:  # pragma: no cover - one message per launch begun
+        write, launches.current = launches.current, None
+        if write is None:  # pragma: no cover - one message per write begun
             return
-        launches.landed = message.started
-        if message.error is not None:
-            if not (isinstance(message.error, RunControlError) and launch.refused(message.error)):
-                self._say_failure(message.error)
-        elif message.started is not None:
-            # Until its first event shows it, ``store.starting`` knows it.
-            self.store.launched[message.started.flow] = message.started
-            launch.started(message.started)
+        error = message.error
+        if isinstance(write, Request):
+            if error is not None:
+                self._say_failure(error, write)
+            else:
+                write.sent(message.result)
+        else:
+            started = cast("RunModel | None", message.result)  # what ``start`` returned
+            launches.landed = started
+            if error is not None:
+                if not (isinstance(error, RunControlError) and write.refused(error)):
+                    self._say_failure(error, write)
+            elif started is not None:
+                # Until its first event shows it, ``store.starting`` knows it.
+                self.store.launched[started.flow] = started
+                write.started(started)
         shown = len(self.screen_stack)
         while launches.waiting and launches.current is None:
             if len(self.screen_stack) != shown:  # a key's question is up: the keys typed
@@ -147,12 +192,13 @@ class LaunchQueue(_AppBase):
                 break  # held the screen (`rrr`: one question, not two stacked)
             launches.waiting.popleft()()
 
-    def _say_failure(self, error: Exception) -> None:
+    def _say_failure(self, error: Exception, write: StoreWrite) -> None:
         """A ``RunControlError`` as a warning toast, an ``OSError`` (no run process
-        started) as an error; anything else is a defect, raised as ever."""
+        started, a store that would not take the request) as an error; anything else is
+        a defect, raised as ever."""
         if isinstance(error, RunControlError):
             self.notify(error.say(self.key_for), severity="warning", markup=False)
         elif isinstance(error, OSError):
-            self.notify(f"Could not start the run: {error}", severity="error", markup=False)
+            self.notify(write.failed(error), severity="error", markup=False)
         else:
             raise error

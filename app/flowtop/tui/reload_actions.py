@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from textual import work
 
 from flowtop.tui.messages import WatcherFailed, WorkspaceReloaded
+from flowtop.tui.unread_settings import summary_said
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -85,7 +86,7 @@ class ReloadActions(_AppBase):
     def apply_change(self, change: Change) -> None:
         """After a reload: toast, flows list, policies; optionally rerun what failed."""
         errors = list(change.errors)
-        summary = change.summary()
+        summary = summary_said(change)  # a file this user may not read: whose, what to ask
         self.notify(
             summary,
             severity="error" if errors else "information",

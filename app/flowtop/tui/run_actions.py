@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flowtop.engine.states import StateType
-from flowtop.tui.launch_queue import Launch, LaunchQueue
+from flowtop.tui.launch_queue import Launch, LaunchQueue, Request, StoreWrite
 from flowtop.tui.run_control import AlreadyRerunning, RunControlError
 
 if TYPE_CHECKING:
@@ -25,13 +25,10 @@ if TYPE_CHECKING:
     from flowtop.tui.workspace_view import WorkspaceView
 
 
-#: What ``_act`` returns when the action could not be done (a toast said why).
-FAILED = object()
-
-
 class RunActions(LaunchQueue):
     """Mixed into ``FlowtopApp``: uses its control, workspace, store and table. The
-    launches go through ``LaunchQueue``: on a thread, the keys pressed meanwhile after."""
+    launches and the requests go through ``LaunchQueue``: on a thread, the keys pressed
+    meanwhile after."""
 
     # Provided by FlowtopApp:
     control: RunControl | None
@@ -66,17 +63,6 @@ class RunActions(LaunchQueue):
             self.notify(self.control_error, severity="error", markup=False)
         else:
             self.notify("Still loading the flows…", severity="warning", markup=False)
-
-    def _act(self, action: Callable[[RunControl], object]) -> object:
-        """Run ``action`` on the control; a ``RunControlError`` becomes a warning toast."""
-        if self.control is None:
-            self._not_ready()
-            return FAILED
-        try:
-            return action(self.control)
-        except (RunControlError, OSError) as exc:  # OSError: no run process started
-            self._say_failure(exc)
-        return FAILED
 
     def _flow_or_warn(self) -> str | None:
         self._sync_selection()
@@ -149,14 +135,14 @@ class RunActions(LaunchQueue):
         check = partial(self.workspace.check_parameters, name)  # by the flow's own code
         self.push_screen(RunForm(name, self.workspace.shapes[name].parameters, last, check), given)
 
-    def _launch(self, launch: Launch) -> None:
-        """Start a run, on a thread: its store write may wait for another process
-        (``launch_queue``). A toast says why if it does not start; until its first event
-        shows it, ``store.starting`` knows it."""
+    def _queue(self, write: StoreWrite) -> None:
+        """Start a run, or send a request for one, on a thread: its store write may wait
+        for another process (``launch_queue``). A toast says why if it is not made; until
+        a started run's first event shows it, ``store.starting`` knows it."""
         if self.control is None:
             self._not_ready()
             return
-        self._begin_launch(self.control, launch)
+        self._begin_launch(self.control, write)
 
     def _starting(self, flow: str) -> RunModel | None:
         """``flow``'s run started from here a moment ago, not on screen yet: keys pressed
@@ -175,13 +161,13 @@ class RunActions(LaunchQueue):
             live.append(starting)
         launch = Launch(f"a run of {name}", lambda control: control.start(name, parameters))
         if not live:
-            self._launch(launch)
+            self._queue(launch)
             return
         from flowtop.tui.screens.confirm import ConfirmScreen
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self._launch(launch)
+                self._queue(launch)
 
         numbers = ", ".join(f"#{r.number}" if r.number else "one starting" for r in live)
         self.push_screen(
@@ -225,7 +211,7 @@ class RunActions(LaunchQueue):
         if run.state is StateType.COMPLETED:
             self.notify(f"Run #{run.number} of {run.flow} has nothing to rerun", markup=False)
             return
-        self._launch(Launch(_rerun_of(run), lambda control: control.rerun_failed(run)))
+        self._queue(Launch(_rerun_of(run), lambda control: control.rerun_failed(run)))
 
     def action_rerun_task(self) -> None:
         name = self._flow_or_warn()
@@ -242,7 +228,7 @@ class RunActions(LaunchQueue):
         if flow is None or flow.node(key) is None:
             self.notify(f"Task {key} is no longer in {run.flow}", severity="warning", markup=False)
             return
-        self._launch(Launch(_rerun_of(run), lambda control: control.rerun_task(run, key)))
+        self._queue(Launch(_rerun_of(run), lambda control: control.rerun_task(run, key)))
 
     def action_cancel(self) -> None:
         self._sync_selection()
@@ -262,7 +248,8 @@ class RunActions(LaunchQueue):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self._act(lambda control: control.cancel(run))
+                what = f"cancel run #{run.number} of {run.flow}"
+                self._queue(Request(what, lambda control: control.cancel(run)))
             elif yes is None:  # it ended while the question was open: nothing to answer
                 self.notify(f"Run #{run.number} of {run.flow} ended meanwhile", markup=False)
 
@@ -286,17 +273,32 @@ class RunActions(LaunchQueue):
         return run, row.key
 
     def action_retry_now(self) -> None:
-        self._on_awaiting("Retry now", lambda control, run, key: control.retry_now(run, key))
+        self._on_awaiting(
+            "Retry now", "retry {key} now", lambda control, run, key: control.retry_now(run, key)
+        )
 
     def action_give_up(self) -> None:
-        self._on_awaiting("Give up", lambda control, run, key: control.give_up(run, key))
+        self._on_awaiting(
+            "Give up", "give up on {key}", lambda control, run, key: control.give_up(run, key)
+        )
 
-    def _on_awaiting(self, verb: str, act: Callable[[RunControl, RunModel, str], bool]) -> None:
+    def _on_awaiting(
+        self, verb: str, what: str, act: Callable[[RunControl, RunModel, str], bool]
+    ) -> None:
+        """``verb`` the selected task awaiting retry; ``what`` (of ``{key}``) names the
+        request in the toast of one that waits or fails."""
         run, key = self._awaiting(verb)
         if run is None or key is None:
             return
-        if self._act(lambda control: act(control, run, key)) is False:
-            self.notify(f"{key} is no longer awaiting a retry", severity="warning", markup=False)
+
+        def sent(applied: object) -> None:
+            if applied is False:
+                self.notify(
+                    f"{key} is no longer awaiting a retry", severity="warning", markup=False
+                )
+
+        request = Request(what.format(key=key), lambda control: act(control, run, key), sent)
+        self._queue(request)
 
     def action_edit_retry(self) -> None:
         flow_name = self._flow_or_warn()
@@ -345,7 +347,7 @@ class RunActions(LaunchQueue):
             self.notify(f"Auto-rerun of failed tasks in {name}", markup=False)
 
         rerun = Launch(_rerun_of(run), lambda control: control.rerun_failed(run), refused, started)
-        self._launch(rerun)
+        self._queue(rerun)
 
 
 def _rerun_of(run: RunModel) -> str:

@@ -49,8 +49,8 @@ class AlreadyRerunning(RunControlError):
 class RunControl(Protocol):
     """``start`` and the reruns return the run they started as known before its first
     event (a run process takes a second to import its flow): live, with no rows yet.
-    The app calls them on a thread of their own, one at a time (``launch_queue``): they
-    may wait for the run store."""
+    The app calls them, and ``cancel``, ``retry_now`` and ``give_up``, on a thread of
+    their own, one at a time (``launch_queue``): they may wait for the run store."""
 
     def start(self, flow: str, parameters: Mapping[str, Any] | None = None) -> RunModel: ...
     def rerun_failed(self, run: RunModel) -> RunModel: ...
@@ -114,7 +114,7 @@ class StoreControl:
         """The run just launched, whose log is followed for what its process says."""
         label = f"Run #{launched.number} of {flow}" if launched.number else f"A run of {flow}"
         with self._logs_lock:
-            self.logs.follow(launched.run_id, launched.log, label)
+            self.logs.follow(launched.run_id, launched.log, label, launched.notice_mark)
         return _launched_run(flow, launched)
 
     def notices(self) -> list[str]:
@@ -202,10 +202,14 @@ class StoreControl:
     def settle(self, timeout: float) -> None:
         """Nothing to wait for: the run processes write the store themselves."""
 
+    def cancel_started_here(self) -> None:
+        """Ask each run started here that is still live to cancel (quitting with "cancel")."""
+        for record in self.client.live_started_here():
+            self.client.command(record.run_id, "cancel")
+
     def close(self, *, cancel: bool) -> None:
         if cancel:
-            for record in self.client.live_started_here():
-                self.client.command(record.run_id, "cancel")
+            self.cancel_started_here()
         self.client.close()
         with self._logs_lock:
             self.logs.close()

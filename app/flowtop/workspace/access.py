@@ -16,7 +16,7 @@ import stat
 from pathlib import Path
 from typing import NamedTuple
 
-from .load_error import display_path
+from .load_error import LoadError, display_path
 from .places import STATE_DIR
 
 #: What an owner runs to share a ``.flowtop`` with a group (README, "What is safe to share").
@@ -130,6 +130,14 @@ def explain(exc: OSError, path: Path, *, write: bool = False) -> str:
     return f"{display_path(path)}: {exc.strerror or exc}"
 
 
+def refused(exc: BaseException) -> str | None:
+    """``exc`` as ``explain`` says it when it refused this user a file it names (a store
+    it may not open: ``[Errno 13] Permission denied: '…/history.db'``), else None."""
+    if isinstance(exc, PermissionError) and exc.filename:
+        return explain(exc, Path(os.fsdecode(exc.filename)))
+    return None
+
+
 def unreachable(path: Path) -> str | None:
     """Why ``path`` cannot even be looked at (a folder on the way is another user's
     private one), else None: ``Path.exists`` raised ``PermissionError`` there."""
@@ -170,3 +178,13 @@ def unread_overrides(path: Path) -> Unread | None:
     if why is None:
         return None
     return Unread(f"{display_path(path)}: cannot read settings: {why}", True)
+
+
+def unread_settings(error: LoadError) -> str | None:
+    """The line ``unread_overrides`` says for ``error``, when it is the workspace's error
+    of a settings file this user may not read (``cannot read settings: [Errno 13]
+    Permission denied: '…'``, which names no owner and asks nothing), else None."""
+    if not error.message.startswith("cannot read settings: "):
+        return None
+    unread = unread_overrides(error.path)
+    return None if unread is None else unread.line

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import secrets
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine.runner import new_run_id
+from ..printable import NOTICE_MARK
 from .json_text import storable_json
 from .places import STORE_FILE
 from .private import private_file, private_folder
@@ -38,6 +41,9 @@ class Launched:
     log: Path
     #: Its run number (None if the store could not be written yet: the run process says).
     number: int | None = None
+    #: What the run process's notices in ``log`` say they are by, ``flowtop[MARK]: …``
+    #: (``printable.NOTICE_MARK``): the run's own output there cannot pass for one.
+    notice_mark: str = ""
 
 
 def launch(
@@ -82,6 +88,7 @@ def launch(
     if parameters:  # JSON values (``--param``, the TUI's form): JSON carries them exactly
         given = json.dumps(dict(parameters), ensure_ascii=False)
         command += ["--params", storable_json(given)]  # a lone surrogate: no argv takes it
+    mark = secrets.token_hex(4)
     try:
         log = private_file(private_folder(state_dir / LOGS) / f"{run_id}.log")
         with open(log, "wb", buffering=0) as out:
@@ -92,6 +99,7 @@ def launch(
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # no SIGHUP from the terminal, no ^C from its group
                 close_fds=True,
+                env={**os.environ, NOTICE_MARK: mark},
             )
     except BaseException:
         if reserved is not None:  # no process will take it: the record goes
@@ -99,11 +107,11 @@ def launch(
         raise
     if reserved is not None:
         hand_over(store, run_id, process.pid)
-        return Launched(run_id, process.pid, log, reserved)
+        return Launched(run_id, process.pid, log, reserved, mark)
     # Recorded now, with the new process as its owner: killed before it reserved the run
     # itself (its interpreter still starting), it left nothing, and `watch ID` waited.
     number = reserve_launched(store, flow, run_id, process.pid)
-    return Launched(run_id, process.pid, log, number)
+    return Launched(run_id, process.pid, log, number, mark)
 
 
 def forget_log(state_dir: Path, run_id: str) -> None:

@@ -45,7 +45,8 @@ ERROR_CELL = 60
 
 
 def plain(text: str | None, limit: int = TEXT_LIMIT, *, cell: bool = False) -> str:
-    """Task text made safe to draw: control characters escaped, length capped."""
+    """Task text made safe to draw: control characters and lone surrogates escaped (a
+    cell measured one cell short per surrogate), length capped."""
     text = printable((text or "").replace("\r\n", "\n"))
     if len(text) > limit:
         cut = "…" if cell else f"… ({len(text) - limit:,} more characters)"

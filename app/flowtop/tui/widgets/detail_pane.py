@@ -26,6 +26,7 @@ from flowtop.formats import clock_time, cut_cells
 from flowtop.looks import NOT_STARTED, run_error_text
 from flowtop.printable import as_left_on_screen, printable
 from flowtop.tui.model import AttemptView, TaskRow, fmt_duration
+from flowtop.tui.unread_settings import Unreadable
 from flowtop.tui.widgets.run_header import MIN_NAME
 from flowtop.tui.widgets.state_colors import LOOK_STYLE, looks
 from flowtop.workspace.load_error import LoadError
@@ -79,7 +80,10 @@ def in_part(error: object) -> bool:
 
 
 def file_problem(error: object) -> str:
-    """What is wrong with a file the flows list shows with ✗ (``error``: its ``LoadError``)."""
+    """What is wrong with a file the flows list shows with ✗ (``error``: its ``LoadError``,
+    or ``Unreadable``)."""
+    if isinstance(error, Unreadable):
+        return "cannot be read"
     return "part of it is not in use" if in_part(error) else "failed to load"
 
 
@@ -302,7 +306,9 @@ class DetailPane(VerticalScroll):
         )
         self._set_title(title)
         body = Text(printable("" if error is None else str(error)))
-        if in_part(error):
+        if isinstance(error, Unreadable):
+            after = ""  # its line says whose it is and what to ask: nothing to fix in it
+        elif in_part(error):
             after = (
                 "The rest of the file is in use. A flow, task or exception renamed in code "
                 "leaves its old name here: write the new one, or delete the entry, and save."
@@ -318,5 +324,6 @@ class DetailPane(VerticalScroll):
                 "they last loaded, with their runs and settings; a run imports the file as "
                 "it is now, so it fails to start until the file is fixed."
             )
-        body.append(f"\n\n{after}", style="dim")
+        if after:
+            body.append(f"\n\n{after}", style="dim")
         self.body.update(body)
