@@ -23,6 +23,7 @@ from flowtop.engine.events import (
 )
 from flowtop.engine.states import StateType as S
 from flowtop.printable import printable
+from flowtop.tui.clock import FrozenClock
 
 T0 = 1_700_000_000.0
 
@@ -45,15 +46,17 @@ def events() -> list:
     ]
 
 
-def test_a_terminal_gets_a_live_summary_line_rewritten_in_place() -> None:
+def test_a_terminal_gets_a_live_summary_line_rewritten_in_place(monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
     out = io.StringIO()
     printer = HumanPrinter(out, live=True)
+    printer.clock = FrozenClock(T0 + 0.5)
     printer(events())
     text = out.getvalue()
     assert "etl #3 started: 2 tasks" in text
     assert "etl/extract ⟳ retry in 2s (attempt 1/4): ConnectionError: reset␛[2J by peer" in text
     assert text.endswith(
-        "etl #3: 0/2 done · 0 running · 1 retrying · 0 failed · " + text.rsplit("· ", 1)[1]
+        "etl #3: 0/2 done · 0 running · 1 retrying · next retry in 1.5s · 0 failed · 0.5s"
     )
     printer([RunFinished("r1", "etl", 3, S.COMPLETED, {"COMPLETED": 2}, 2.5, T0 + 3)])
     after = out.getvalue()[len(text) :]
@@ -68,22 +71,22 @@ def test_the_status_clock_counts_from_the_run_s_start_and_ticks_between_events(
     read 0.000117s and stood still."""
     from flowtop.commands import printers
 
-    now = {"wall": T0 + 12.34, "mono": 100.0}
-    monkeypatch.setattr(printers.time, "time", lambda: now["wall"])
-    monkeypatch.setattr(printers.time, "monotonic", lambda: now["mono"])
+    monkeypatch.setenv("COLUMNS", "200")
+    clock = FrozenClock(T0 + 12.34)
+    monkeypatch.setattr(printers.time, "monotonic", lambda: clock.now)
     out = io.StringIO()
     printer = HumanPrinter(out, live=True)
+    printer.clock = clock
     printer(events())  # the run started at T0, 12.34 s ago
-    assert out.getvalue().endswith("1 retrying · 0 failed · 12.3s")
+    assert out.getvalue().endswith("1 retrying · retry overdue 10s · 0 failed · 12.3s")
     printer.tick()  # within a second of the last draw: nothing
     assert out.getvalue().endswith("12.3s")
-    now["wall"] += 65
-    now["mono"] += 1.5
+    clock.now += 65
     before = len(out.getvalue())
     printer.tick()
     assert (
         out.getvalue()[before:]
-        == "\r\x1b[2Ketl #3: 0/2 done · 0 running · 1 retrying · 0 failed · 1m17s"
+        == "\r\x1b[2Ketl #3: 0/2 done · 0 running · 1 retrying · retry overdue 1m15s · 0 failed · 1m17s"
     )
     quiet = io.StringIO()
     JsonPrinter(quiet).tick()
@@ -319,8 +322,10 @@ def test_make_room_takes_the_status_line_away_for_a_flow_body_s_line(monkeypatch
 
     now = {"mono": 100.0}
     monkeypatch.setattr(printers.time, "monotonic", lambda: now["mono"])
+    monkeypatch.setenv("COLUMNS", "200")
     out = io.StringIO()
     printer = HumanPrinter(out, live=True)
+    printer.clock = FrozenClock(T0)
     printer(events())
     assert out.getvalue().endswith(" · 0 failed · " + out.getvalue().rsplit("· ", 1)[1])
     before = len(out.getvalue())
@@ -331,7 +336,7 @@ def test_make_room_takes_the_status_line_away_for_a_flow_body_s_line(monkeypatch
     now["mono"] += 1.5
     printer.tick()  # the status line is back, below the body's line
     below = out.getvalue().split("finished item 0\n", 1)[1]
-    assert below.startswith("etl #3: 0/2 done · 0 running · 1 retrying · 0 failed · ")
+    assert below.startswith("etl #3: 0/2 done · 0 running · 1 retrying · next retry in 2.0s")
 
 
 def test_a_running_attempts_output_is_a_json_line_and_no_human_line() -> None:

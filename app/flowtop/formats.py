@@ -20,9 +20,11 @@ __all__ = [
     "cut_cells",
     "date_time",
     "fmt_seconds",
+    "moment",
     "pad_cells",
     "plural",
     "precise_duration",
+    "retry_text",
     "short_duration",
     "state_counts",
     "try_text",
@@ -37,7 +39,23 @@ def short_duration(seconds: float | None) -> str:
         return f"{max(seconds, 0.0):.2f}s"
     if seconds < 60:
         return f"{seconds:.1f}s"
-    return fmt_seconds(seconds)
+    return fmt_seconds(seconds, days=True)
+
+
+#: A retry this long past its due time is said to be overdue (its run process stopped or
+#: busy), not ``Retry in 0.0s`` for minutes: the next attempt's start takes a moment.
+OVERDUE = 2.0
+
+
+def retry_text(left: float) -> str:
+    """A wait for a retry ``left`` seconds from now: ``Retry in 2.1s``, ``Retry in 3d00h``;
+    ``Overdue 6m44s`` once past its due time by more than a moment (``OVERDUE``)."""
+    if left < -OVERDUE:
+        return f"Overdue {fmt_seconds(float(round(-left)), days=True)}"
+    left = max(0.0, left)
+    # tenths while they matter; a wait of minutes in whole seconds (``9m44s``),
+    # which also spares the screen ten redraws a second through a long outage
+    return f"Retry in {f'{left:.1f}s' if left < 59.95 else fmt_seconds(left, days=True)}"
 
 
 def precise_duration(seconds: float | None) -> str:
@@ -64,6 +82,16 @@ def date_time(ts: float | None, missing: str = "-") -> str:
 def clock_time(ts: float) -> str:
     """A wall-clock timestamp as local ``HH:MM:SS`` (today's events)."""
     return _local("%H:%M:%S", ts)
+
+
+def moment(ts: float, now: float) -> str:
+    """A wall-clock moment near ``now``: ``HH:MM:SS`` on the same day, ``Fri 02:15:29``
+    within a few days of it, else with its date: a retry due in 73 h read as due today."""
+    if _local("%Y-%m-%d", ts) == _local("%Y-%m-%d", now):
+        return clock_time(ts)
+    if abs(ts - now) < 6 * 86400:
+        return _local("%a %H:%M:%S", ts)
+    return date_time(ts)
 
 
 def _local(form: str, ts: float) -> str:

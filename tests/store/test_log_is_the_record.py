@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from flowtop import Flow, flow, task
 from flowtop.engine.events import ErrorInfo, TaskStateChanged
 from flowtop.engine.states import StateType
-from flowtop.workspace import store_schema
+from flowtop.workspace import ownership, store_schema
 from flowtop.workspace.history import History, reap_store
 from flowtop.workspace.history_fold import batch_row
 from flowtop.workspace.run_log import LogTail, decode_rows
@@ -134,7 +134,11 @@ def _version_4_store(db: Path) -> None:
         )
 
 
-def test_a_version_4_store_is_migrated_and_its_runs_read_from_their_rows(tmp_path: Path) -> None:
+def test_a_version_4_store_is_migrated_and_its_runs_read_from_their_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A reader that has watched its heartbeat long enough (``ownership.owner_gone``).
+    monkeypatch.setattr(ownership, "STALE_AFTER", 0.0)
     db = tmp_path / "history.db"
     _version_4_store(db)
     with History(db) as history:  # opening migrates, and reaps the dead owner's run
@@ -170,9 +174,13 @@ def test_a_version_4_store_is_migrated_and_its_runs_read_from_their_rows(tmp_pat
     assert reap_store(db) == []
 
 
-def test_an_interrupted_run_is_folded_from_its_log(tmp_path: Path) -> None:
+def test_an_interrupted_run_is_folded_from_its_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A run whose process died mid-run: its finished tasks as they ended, the rest
     INTERRUPTED, counts to match, all from the log and one ``run_interrupted`` event."""
+    # A reader that has watched its heartbeat long enough (``ownership.owner_gone``).
+    monkeypatch.setattr(ownership, "STALE_AFTER", 0.0)
     db = tmp_path / "history.db"
     with History(db) as history:
         history.sink(

@@ -26,7 +26,7 @@ import pytest
 from flowtop import Flow, task
 from flowtop.engine.events import RunFinished, RunStarted, TaskOutput, TaskStateChanged
 from flowtop.engine.states import StateType
-from flowtop.workspace import store_schema
+from flowtop.workspace import ownership, store_schema
 from flowtop.workspace.history import History, reap_store
 from flowtop.workspace.reaper import _HOST, gone_unmarked
 from flowtop.workspace.run_log import LogTail, RunInterrupted, decode, first_event_id
@@ -512,9 +512,13 @@ def test_a_version_1_run_interrupted_by_this_flowtop_still_shows_its_tasks(
 # -- 6: a reader marks a dead run in a store an older flowtop wrote ----------------------
 
 
-def test_a_reader_migrates_an_older_store_before_it_marks_a_dead_run(tmp_path: Path) -> None:
+def test_a_reader_migrates_an_older_store_before_it_marks_a_dead_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Its ``run_interrupted`` event is in this version's shape: in a file left at the
     older version, the older flowtop would read it (and crashed on it)."""
+    # A reader that has watched its heartbeat long enough (``ownership.owner_gone``).
+    monkeypatch.setattr(ownership, "STALE_AFTER", 0.0)
     db = tmp_path / "history.db"
     with closing(sqlite3.connect(db, isolation_level=None)) as raw:
         raw.execute("PRAGMA journal_mode=WAL")

@@ -22,10 +22,11 @@ from .conftest import ETL, env, flowtop
 def test_an_owner_elsewhere_is_gone_only_when_its_heartbeat_is_stale() -> None:
     me = Owner.current()
     elsewhere = Owner("another-host", 1, "another-boot", "123")
-    now = time.time()
-    assert owner_gone(elsewhere, now - 1.0, now) is None  # beating: alive, whatever pid 1 is here
-    why = owner_gone(elsewhere, now - STALE_AFTER - 1, now)
-    assert why is not None and "stopped sending heartbeats" in why
+    now, beat = time.monotonic(), time.time()
+    assert owner_gone(elsewhere, beat, now) is None  # beating: alive, whatever pid 1 is here
+    assert owner_gone(elsewhere, beat + 1, now + STALE_AFTER) is None  # a new beat
+    why = owner_gone(elsewhere, beat + 1, now + 2 * STALE_AFTER + 1)
+    assert why is not None and "sent no heartbeat for 6 s" in why
     assert owner_gone(me, now - 3600, now) is None  # this very process: alive
 
 

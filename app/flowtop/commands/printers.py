@@ -35,11 +35,13 @@ from ..formats import (
     fmt_seconds,
     plural,
     precise_duration,
+    retry_text,
     state_counts,
     try_text,
 )
 from ..looks import STATE_LOOK, run_error_text, state_words
 from ..printable import PrintableStream, as_left_on_screen, printable, say
+from ..tui.clock import LocalClock, system_clock
 
 #: Exit status when stdout's reader left early: 128 + SIGPIPE, as a shell reports for a
 #: Unix tool that SIGPIPE stopped.
@@ -218,8 +220,12 @@ class HumanPrinter:
         #: for a run in another process; ``run`` does not (it reached the terminal live).
         self.run_output = run_output
         self.states: dict[str, dict[str, StateType]] = {}
-        #: Each live run's start (wall clock, from its event: `watch` joins runs late).
+        #: Each live run's start on a steady clock (its event's wall time is put on it once,
+        #: as the TUI does: `watch` joins runs late; a clock set back must not stop it).
+        self.clock: LocalClock = system_clock
         self.started: dict[str, float] = {}
+        #: Each live run's tasks awaiting a retry: when it is due (steady clock).
+        self.retry_due: dict[str, dict[str, float]] = {}
         self.names: dict[str, str] = {}
         #: Each live run's tasks whose budget only ``Retry`` spends (``1/1, +3 on Retry``).
         self.retry_only: dict[str, set[str]] = {}
@@ -282,7 +288,7 @@ class HumanPrinter:
         stamp = clock_time(event.ts)
         if isinstance(event, RunStarted):
             self.states[event.run_id] = dict.fromkeys(event.tasks, StateType.PENDING)
-            self.started[event.run_id] = event.ts
+            self.started[event.run_id] = self._local(event.ts)
             self.names[event.run_id] = f"{event.flow} #{event.run}"
             planned = zip(event.tasks, event.policies, strict=False)  # none given: none retry-only
             self.retry_only[event.run_id] = {key for key, p in planned if RETRY_ONLY in p}
@@ -301,6 +307,7 @@ class HumanPrinter:
         if isinstance(event, RunFinished):
             self.states.pop(event.run_id, None)
             self.retry_only.pop(event.run_id, None)
+            self.retry_due.pop(event.run_id, None)
             counts = state_counts(event.counts)
             line = f"{stamp} {event.flow} #{event.run} {event.state.value}"
             line += f": {counts}" if counts else ""  # none: a run that never started
@@ -326,6 +333,11 @@ class HumanPrinter:
         run_states = self.states.get(event.run_id)
         if run_states is not None:
             run_states[event.task] = event.state
+            due = self.retry_due.setdefault(event.run_id, {})
+            if event.state is StateType.AWAITING_RETRY:
+                due[event.task] = self._local(event.ts) + (event.retry_in or 0.0)
+            else:
+                due.pop(event.task, None)
         if RETRY_ONLY in event.policy:  # a @flow call, announced: its policy comes with it
             self.retry_only.setdefault(event.run_id, set()).add(event.task)
         if not self.verbose and event.state in QUIET_STATES:
@@ -368,14 +380,23 @@ class HumanPrinter:
             detail += "".join(f"\n  │ {part}" for part in shown.split("\n"))
         return head + attempt + detail
 
+    def _local(self, ts: float) -> float:
+        """An event's wall time on the steady clock: its age by the wall clock, once."""
+        now, wall = self.clock.readings()
+        return ts + (now - wall) if ts < wall else now
+
     def status(self) -> str:
         parts = []
+        now = self.clock()
         for run_id, states in self.states.items():
             counts = Counter(states.values())
-            elapsed = max(0.0, time.time() - self.started[run_id])
+            elapsed = max(0.0, now - self.started[run_id])
+            due = self.retry_due.get(run_id)
+            # the soonest retry: counted down, or said overdue (its process stopped)
+            soonest = f" · {_soonest(min(due.values()) - now)}" if due else ""
             parts.append(
                 f"{self.names[run_id]}: {counts[StateType.COMPLETED]}/{len(states)} done · "
-                f"{counts[StateType.RUNNING]} running · {counts[StateType.AWAITING_RETRY]} retrying · "
+                f"{counts[StateType.RUNNING]} running · {counts[StateType.AWAITING_RETRY]} retrying{soonest} · "
                 f"{counts[StateType.FAILED] + counts[StateType.UPSTREAM_FAILED]} failed · {_elapsed(elapsed)}"
             )
         return " | ".join(parts)
@@ -399,6 +420,12 @@ def _why_not_retried(reason: str) -> str:
 
 #: The live status line's clock is redrawn this often while no event comes.
 TICK = 1.0
+
+
+def _soonest(left: float) -> str:
+    """``next retry in 12.0s``, or ``retry overdue 6m44s`` (its run process stopped)."""
+    said = retry_text(left).lower()
+    return f"next {said}" if said.startswith("retry") else f"retry {said}"
 
 
 def _elapsed(seconds: float) -> str:

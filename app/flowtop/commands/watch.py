@@ -31,8 +31,9 @@ POLL = 0.05
 STARTING = 10.0
 #: How often a watcher checks that the run's owner is still alive (seconds).
 REAP_EVERY = 1.0
-#: How long past its announced delay a ``@flow``'s retry may take to start (its process
-#: may be busy, or gone: then the watch ends).
+#: How long past its announced delay a ``@flow``'s retry may take to start before the
+#: watch looks whether its process is still there (``_retry_owner_gone``): on this
+#: machine it is waited for while it is, however long it is stopped.
 RETRY_GRACE = 30.0
 
 
@@ -159,8 +160,14 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                     return _interrupted(event, out, json_lines)
             if not events:
                 if retry_by is not None and time.monotonic() > retry_by:
-                    print(f"flowtop watch: run {run_id}'s retry did not start", file=sys.stderr)
-                    return 1
+                    gone = _retry_owner_gone(db, run_id)
+                    if gone is not None:
+                        print(
+                            f"flowtop watch: run {run_id}'s retry did not start ({gone})",
+                            file=sys.stderr,
+                        )
+                        return 1
+                    retry_by = time.monotonic() + REAP_EVERY  # alive: it may be stopped
                 printer.tick()  # the status line's clock goes on through a retry wait
                 now = time.monotonic()
                 if now >= next_reap:
@@ -177,6 +184,33 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                 time.sleep(POLL)
     finally:
         tail.close()
+
+
+def _retry_owner_gone(db: Path, run_id: str) -> str | None:
+    """Why the process of run ``run_id``, which announced a retry, will not start it: gone,
+    as the reaper finds a run's owner gone. None while it runs (stopped, or slow to get
+    there). One on another machine cannot be looked at: its retry is waited for
+    ``RETRY_GRACE`` past the announced delay, then given up on."""
+    import sqlite3
+    from contextlib import closing
+
+    from ..workspace.ownership import Owner, owner_gone
+    from ..workspace.run_log import connect_reader
+
+    try:
+        with closing(connect_reader(db)) as conn:
+            row = conn.execute(
+                "SELECT host, pid, boot_id, proc_start FROM runs WHERE run_id = ?", (run_id,)
+            ).fetchone()
+    except sqlite3.Error:
+        return None  # the store is busy or away: look again later
+    if row is None:
+        return "the run is no longer in the store"
+    host, pid, boot, start = row
+    me = Owner.current()
+    if pid is None or host != me.host or not boot or boot != me.boot:
+        return f"its process runs on {host or 'another machine'}, where it cannot be looked at"
+    return owner_gone(Owner(host, pid, boot, start or ""), None)
 
 
 def _interrupted(event: RunInterrupted, out: TextIO, json_lines: bool) -> int:

@@ -193,8 +193,15 @@ class SlotStore:
         """Each limit's slots held now, once the blocks of processes that are gone have
         given theirs back (in the caller's transaction)."""
         names = tuple(sorted(limits))
-        held = _held(conn, names, limits, now)
         marks = ",".join("?" * len(names))
+        # A change stamped later than now (this clock, or the one of the process that
+        # wrote it, was set back since): counted from now, or its slots were held for
+        # as long as the clocks differ.
+        conn.execute(
+            f"UPDATE pools SET changed = ? WHERE changed > ? AND name IN ({marks})",
+            (now, now, *names),
+        )
+        held = _held(conn, names, limits, now)
         gone: dict[tuple[str, int, str, str], bool] = {}
         dropped: list[tuple[int]] = []
         for row, name, slots, host, pid, boot, start in conn.execute(
@@ -235,7 +242,7 @@ def _holder_gone(holder: Owner, me: Owner, now: float) -> bool:
     looked at by its pid alone, which may have been reused, rather than never given up on."""
     if holder.host == me.host and not holder.boot and not me.boot:
         return not pid_running(holder.pid)
-    return owner_gone(holder, None, now) is not None
+    return owner_gone(holder, None) is not None
 
 
 def _why_not(exc: BaseException, path: Path) -> str:

@@ -312,18 +312,24 @@ def callable_name(fn: Any) -> str:
     return name if isinstance(name, str) else type(fn).__name__
 
 
-def fmt_seconds(seconds: float) -> str:
-    """Short human form: 0.5s, 12s, 3m05s, 1h02m."""
+def fmt_seconds(seconds: float, *, days: bool = False) -> str:
+    """Short human form: 0.5s, 12s, 3m05s, 1h02m; rounded before the unit is chosen
+    (59.95 s is ``1m00s``, not ``60s``). ``days``: past 48 h as ``3d00h`` (a countdown
+    to a retry days away; ``72h59m`` filled the table's STATE column)."""
     if seconds == float("inf"):
         return "∞"
     if seconds != seconds:  # NaN: never computed as a delay, but never crash a display
         return "?s"
-    if seconds < 10:
+    if seconds < 9.995:  # what .3g would round to 10 reads 10s
         return f"{seconds:.3g}s"
-    if seconds < 60:
-        return f"{seconds:.0f}s"
-    if seconds < 3600:
-        m, s = divmod(round(seconds), 60)
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        m, s = divmod(whole, 60)
         return f"{m}m{s:02d}s"
-    h, m = divmod(round(seconds) // 60, 60)
+    if days and whole >= 48 * 3600:
+        d, h = divmod(whole // 3600, 24)
+        return f"{d}d{h:02d}h"
+    h, m = divmod(whole // 60, 60)
     return f"{h}h{m:02d}m"

@@ -13,9 +13,8 @@ import gc
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
-from flowtop.engine.delays import fmt_seconds
 from flowtop.engine.events import (
     ErrorInfo,
     Event,
@@ -27,9 +26,10 @@ from flowtop.engine.events import (
 from flowtop.engine.parameters import decode as decode_parameters
 from flowtop.engine.records import Attempt
 from flowtop.engine.states import StateType
-from flowtop.formats import RETRY_ONLY, precise_duration, short_duration, try_text
+from flowtop.formats import RETRY_ONLY, precise_duration, retry_text, short_duration, try_text
 from flowtop.looks import INTERRUPTED_LOOK, REUSED_LOOK, STATE_LOOK
 from flowtop.printable import printable
+from flowtop.tui.clock import LocalClock, system_clock
 from flowtop.tui.safe_events import printable_event, unsafe
 from flowtop.workspace.run_log import RunInterrupted
 
@@ -66,9 +66,9 @@ class TaskRow:
     flow makes 100k of these before its first frame, and only five fields vary at first."""
 
     attempt = 0
-    started: float | None = None  # wall clock start of the current attempt
+    started: float | None = None  # start of the current attempt (steady clock)
     duration: float | None = None  # of the last finished attempt
-    retry_due: float | None = None  # wall clock time of the next attempt
+    retry_due: float | None = None  # time of the next attempt (steady clock)
     delay_explained = ""
     error: ErrorInfo | None = None  # the last error seen
     message = ""
@@ -110,10 +110,7 @@ class TaskRow:
         """``✓ Completed``, ``⟳ Retry in 2.1s``: readable with no colour at all."""
         symbol, word, _ = self.look()
         if self.state is S.AWAITING_RETRY and self.retry_due is not None:
-            # tenths while they matter; a wait of minutes in whole seconds (``9m44s``),
-            # which also spares the screen ten redraws a second through a long outage
-            left = max(0.0, self.retry_due - now)
-            return f"{symbol} Retry in {f'{left:.1f}s' if left < 60 else fmt_seconds(left)}"
+            return f"{symbol} {retry_text(self.retry_due - now)}"
         return f"{symbol} {word}"
 
     def live_duration(self, now: float) -> float | None:
@@ -142,7 +139,12 @@ class TaskRow:
 
 
 class RunModel:
-    """One run of one flow as the UI sees it; or, before any run, the flow's task list."""
+    """One run of one flow as the UI sees it; or, before any run, the flow's task list.
+
+    Its clocks (``started``, a row's ``started`` and ``retry_due``) are on the TUI's steady
+    clock, ``clock``: an event's wall time is put on it once, as it arrives (``local``)."""
+
+    clock: ClassVar[LocalClock] = system_clock
 
     def __init__(
         self,
@@ -172,7 +174,7 @@ class RunModel:
         self.parent_label = ""
         #: The subflows it called, as runs of their own: ``child #1``, in call order.
         self.subflows: list[str] = []
-        self.started = started
+        self.started = None if started is None else self.local(started)
         self.finished: float | None = None
         self.duration: float | None = None
         #: Why the run ended without its process (interrupted), shown in the header.
@@ -282,7 +284,7 @@ class RunModel:
         if isinstance(event, RunFinished):
             self.state = event.state
             self.duration = event.duration
-            self.finished = event.ts
+            self.finished = self.local(event.ts)
             if event.error is not None:  # text from user code: no escapes reach the screen
                 self.error = ErrorInfo(*(printable(part) for part in event.error))
             self.output = printable(event.output)
@@ -293,18 +295,27 @@ class RunModel:
             self.state = S.FAILED
             self.process_died = True
             self.note = f"interrupted: {event.reason}"
-            self.finished = event.ts
+            self.finished = self.local(event.ts)
             if self.started is not None:
-                self.duration = max(0.0, event.ts - self.started)
+                self.duration = max(0.0, self.finished - self.started)
             for row in self.rows.values():
                 if row.state in (S.PENDING, S.RUNNING, S.AWAITING_RETRY):
                     self._interrupt(row, self.note)
             self.version += 1
         return None
 
+    def local(self, ts: float) -> float:
+        """An event's wall time ``ts`` on the steady clock, now that it arrives: now, less
+        its age by the wall clock (read from the store), none when it is not in the past
+        (a live event, or a wall clock set back since)."""
+        now, wall = self.clock.readings()
+        return ts + (now - wall) if ts < wall else now
+
     def _interrupt(self, row: TaskRow, note: str) -> None:
         """A task its run's dead process left unfinished: no countdown or clock goes on
         for it (as the store marks it ``INTERRUPTED``)."""
+        if row.interrupted:
+            return
         self.counts[row.state] -= 1
         self.counts[S.CANCELLED] += 1
         self.interrupted += 1
@@ -366,13 +377,16 @@ class RunModel:
         if row.state is not state:
             self.counts[row.state] -= 1
             self.counts[state] += 1
+            if row.interrupted:  # a late word of a process thought dead: it is counted once
+                row.interrupted = False
+                self.interrupted -= 1
         row.state = state
         row.attempt = ev.attempt
         if ev.max_attempts:
             row.max_attempts = ev.max_attempts
         row.message = ev.message
         if state is S.RUNNING:
-            row.started = ev.ts
+            row.started = self.local(ev.ts)
             row.retry_due = None
             row.add_attempt(AttemptView(ev.attempt, ev.ts))
             return
@@ -383,7 +397,7 @@ class RunModel:
         if ev.result is not None:
             row.result = ev.result
         if state is S.AWAITING_RETRY:
-            row.retry_due = ev.ts + (ev.retry_in or 0.0)
+            row.retry_due = self.local(ev.ts) + (ev.retry_in or 0.0)
             row.delay_explained = ev.delay_explained
         else:
             row.retry_due = None

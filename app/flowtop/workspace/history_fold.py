@@ -199,7 +199,10 @@ def apply(
                     continue  # as a step: of a run this writer never started
             else:
                 assert isinstance(item, RunFinished)
-                finished.append((item, live.pop(item.run_id, 0)))
+                reused = live.pop(item.run_id, 0)
+                if _ended(conn, item.run_id):
+                    continue  # marked INTERRUPTED meanwhile: its first end stands (``reaper``)
+                finished.append((item, reused))
             conn.execute(
                 "INSERT INTO events(run_id, body) VALUES (?, ?)",
                 (item.run_id, run_log.encode(item)),
@@ -215,7 +218,7 @@ def apply(
     if finished:
         conn.executemany(
             "UPDATE runs SET state = ?, finished = ?, duration = ?, counts = ?, error = ? "
-            "WHERE run_id = ?",
+            "WHERE run_id = ? AND state = 'RUNNING'",
             [
                 (
                     e.state.value,
@@ -231,6 +234,14 @@ def apply(
             ],
         )
     return live
+
+
+def _ended(conn: sqlite3.Connection, run_id: str) -> bool:
+    """Whether ``run_id``'s row has an end already: another process marked it INTERRUPTED
+    while its owner sent no heartbeats (stopped, or cut off), and may have rerun it. The
+    owner's own end, when it goes on, is neither logged nor written over that one."""
+    row = conn.execute("SELECT state FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+    return row is not None and row[0] != StateType.RUNNING.value
 
 
 def _start(

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from .access import blocked
 from .history_records import HistoryError
 from .load_error import display_path
+from .log_fold import INTERRUPTED
 from .ownership import HEARTBEAT
 from .store_errors import store_advice
 
@@ -97,6 +98,7 @@ class OwnerAgent:
         self.apply = apply
         self.found = found
         self._stop = threading.Event()
+        self._beating: set[str] = set()  # the runs it beat for last round
         self._conn = _connect(path)
         self._thread = threading.Thread(target=self._loop, name="flowtop-owner", daemon=True)
         self._thread.start()
@@ -112,12 +114,9 @@ class OwnerAgent:
         damaged = False  # it was damage, said by ``found``: a round that works cures nothing
         while not self._stop.wait(POLL):
             try:
-                now = time.time()
+                now = time.monotonic()
                 if now >= next_beat:
-                    self._conn.execute(
-                        "UPDATE runs SET heartbeat = ? WHERE owner = ? AND state = 'RUNNING'",
-                        (now, self.owner),
-                    )
+                    self._beat()
                     next_beat = now + HEARTBEAT / 2
                 self._take_commands()
             except sqlite3.Error as exc:  # a locked or full disk: try again next round
@@ -131,6 +130,45 @@ class OwnerAgent:
                 if failing and not damaged:
                     log.warning("%s: heartbeat/commands work again", self.path)
                 failing = ""
+
+    def _beat(self) -> None:
+        """Beat for this owner's RUNNING runs, and cancel the ones it lost meanwhile.
+
+        A run this agent beat for last round that is no longer RUNNING either ended
+        here, or was marked INTERRUPTED by another process that took this one for gone
+        (its heartbeats stopped: the process was stopped, or its host cut off, for longer
+        than ``STALE_AFTER``). The run was given up for everyone else (a rerun of it may
+        be running already), so this process does not carry on with it: it cancels it.
+        """
+        beating = {
+            run_id
+            for (run_id,) in self._conn.execute(
+                "UPDATE runs SET heartbeat = ? WHERE owner = ? AND state = 'RUNNING' "
+                "RETURNING run_id",
+                (time.time(), self.owner),
+            ).fetchall()
+        }
+        for run_id in sorted(self._beating - beating):
+            row = self._conn.execute(
+                "SELECT state, note FROM runs WHERE run_id = ?", (run_id,)
+            ).fetchone()
+            if row is not None and row[0] == INTERRUPTED:
+                self._lost(run_id, row[1] or "interrupted")
+        self._beating = beating
+
+    def _lost(self, run_id: str, note: str) -> None:
+        try:
+            cancelled = self.apply(run_id, "cancel", None)
+        except Exception as exc:  # noqa: BLE001 - as a command's failure: the agent goes on
+            cancelled = False
+            log.warning("run %s: cancelling it failed: %s: %s", run_id, type(exc).__name__, exc)
+        if cancelled:
+            log.warning(
+                "run %s was marked interrupted by another process while this one sent no "
+                "heartbeats (%s): it is cancelled here, not run on beside a rerun of it",
+                run_id,
+                note,
+            )
 
     def _take_commands(self) -> None:
         rows = self._conn.execute(

@@ -11,14 +11,19 @@ the process's start time, and it proves it is alive with a heartbeat.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from dataclasses import dataclass
 from functools import cache
 
 #: The owner of a live run writes its heartbeat at least this often (seconds).
 HEARTBEAT = 1.0
-#: A heartbeat older than this is stale: the owner may be gone, so look closer.
+#: A heartbeat a reader has seen unchanged for this long (by its own clock) is stale.
 STALE_AFTER = 5.0
+#: A heartbeat this old by the reader's wall clock is stale even to a reader that has not
+#: watched it change (a one-off ``history`` or ``run --rerun-of`` after a host died):
+#: ample for the clocks of hosts kept in step (NTP keeps them within a second).
+WALL_STALE_AFTER = 600.0
 
 
 @cache
@@ -105,14 +110,39 @@ def pid_running(pid: int) -> bool:
     return not fields or fields[0] not in ("Z", "X")
 
 
+#: What this process saw of the heartbeat of each owner elsewhere: the value it read
+#: last, and when (on this process's monotonic clock) it first read that value.
+_seen: dict[Owner, tuple[float, float]] = {}
+_seen_lock = threading.Lock()
+
+
+def heartbeat_unchanged(owner: Owner, heartbeat: float, now: float | None = None) -> float:
+    """For how long this process has read ``heartbeat`` as ``owner``'s heartbeat: seconds
+    of its own monotonic clock (``now``) since it first read that value, 0 for a new one.
+
+    Only the value is compared, never with this machine's time: the owner wrote it by
+    its own clock, which may be minutes ahead of or behind this one (hosts sharing a
+    folder on a network file system, a clock set back).
+    """
+    now = time.monotonic() if now is None else now
+    with _seen_lock:
+        seen = _seen.get(owner)
+        if seen is None or seen[0] != heartbeat:
+            _seen[owner] = (heartbeat, now)
+            return 0.0
+        return now - seen[1]
+
+
 def owner_gone(owner: Owner, heartbeat: float | None, now: float | None = None) -> str | None:
     """Why ``owner`` is certainly gone, or None while it may still be running the run.
 
     An owner on this machine (same host and boot) is looked at directly: gone when its
     pid is free or now names a process that started at another time. An owner elsewhere
-    (another host, container or boot) can't be looked at, so a stale heartbeat tells.
+    (another host, container or boot) can't be looked at, so its heartbeat tells: gone
+    once this process has read the same heartbeat for ``STALE_AFTER`` seconds of its
+    own monotonic clock (``now``), or it is ``WALL_STALE_AFTER`` old by this machine's
+    clock; one it reads for the first time is otherwise taken as beating.
     """
-    now = time.time() if now is None else now
     me = Owner.current()
     if owner.host == me.host and owner.boot and owner.boot == me.boot:
         if not pid_running(owner.pid):
@@ -120,8 +150,15 @@ def owner_gone(owner: Owner, heartbeat: float | None, now: float | None = None) 
         if owner.start and process_start(owner.pid) != owner.start:
             return f"its process ({owner.describe()}) is gone (the pid now names another process)"
         return None
-    if heartbeat is None or now - heartbeat < STALE_AFTER:
-        return None  # beating, or an owner from before heartbeats: nothing says it is gone
-    return (
-        f"its process ({owner.describe()}) stopped sending heartbeats {now - heartbeat:.0f} s ago"
-    )
+    if heartbeat is None:
+        return None  # an owner from before heartbeats: nothing says it is gone
+    still = heartbeat_unchanged(owner, heartbeat, now)
+    if still >= STALE_AFTER:
+        return f"its process ({owner.describe()}) sent no heartbeat for {still:.0f} s"
+    late = time.time() - heartbeat
+    if late >= WALL_STALE_AFTER:
+        return (
+            f"its process ({owner.describe()}) sent its last heartbeat "
+            f"{late / 60:.0f} min ago by this machine's clock"
+        )
+    return None

@@ -18,7 +18,8 @@ def prune_runs(conn: sqlite3.Connection, keep: int, flow: str | None = None) -> 
     """Delete all but the newest ``keep`` finished runs of each flow (or of ``flow``), in
     one transaction; the ids of those that went.
 
-    A live run is never deleted, nor counted against ``keep``. The run numbers stay
+    Newest by run number, not by ``started``: a clock set back stamps the newest run
+    earlier than older ones. A live run is never deleted, nor counted against ``keep``. The run numbers stay
     allocated, so numbering goes on where it was.
     """
     with store_schema.write_transaction(conn):
@@ -26,7 +27,7 @@ def prune_runs(conn: sqlite3.Connection, keep: int, flow: str | None = None) -> 
             run_id
             for (run_id,) in conn.execute(
                 "SELECT run_id FROM (SELECT run_id, state, row_number() OVER "
-                "(PARTITION BY flow ORDER BY started DESC, number DESC) AS place "
+                "(PARTITION BY flow ORDER BY number DESC, started DESC) AS place "
                 "FROM runs WHERE state <> 'RUNNING' AND (? IS NULL OR flow = ?)) "
                 "WHERE place > ?",
                 (flow, flow, keep),

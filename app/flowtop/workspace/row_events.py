@@ -67,7 +67,11 @@ def row_events(conn: sqlite3.Connection, run_id: str) -> list[LogEvent]:
     for task in tasks:
         events += _task_events(run_id, flow, task)
     if state == INTERRUPTED:
-        events.append(RunInterrupted(run_id, note or "interrupted", ended, flow=flow, run=number))
+        # The note is what readers show, ``interrupted: WHY``; the event holds the WHY.
+        why = (note or "").removeprefix(
+            "interrupted: "
+        ) or "its process stopped before the run ended"
+        events.append(RunInterrupted(run_id, why, ended, flow=flow, run=number))
     else:
         took = duration if duration is not None else ended - started
         done = dict(json.loads(counts)) if counts else {}

@@ -19,6 +19,10 @@ from .row_events import row_events
 from .run_log import LogEvent, columns, connect_reader, log_columns
 from .store_schema import check_version
 
+#: A flow's runs, newest first: by number, which the store hands out in order, not by the
+#: clock that stamped ``started`` (set back, or another host's); NULL numbers last.
+NEWEST_FIRST = " ORDER BY r.number DESC, r.started DESC"
+
 #: The schema version that added ``runs.parameters``.
 PARAMETERS_VERSION = 6
 
@@ -80,13 +84,12 @@ class StoreReader:
             yield conn, _RUNS if version >= PARAMETERS_VERSION else _old_runs(conn)
 
     def runs(self, flow: str | None = None, limit: int | None = 100) -> list[RunRecord]:
-        """Runs, newest first."""
-        where = ""
+        """Runs, newest first: a flow's by number (``NEWEST_FIRST``), all flows' by start."""
+        where = " ORDER BY r.started DESC, r.number DESC"  # flows apart: by the clock
         params: list[str | int] = []
         if flow is not None:
-            where = " WHERE r.flow = ?"
+            where = f" WHERE r.flow = ?{NEWEST_FIRST}"
             params.append(flow)
-        where += " ORDER BY r.started DESC, r.number DESC"
         if limit is not None:
             where += " LIMIT ?"
             params.append(int(limit))
@@ -110,7 +113,7 @@ class StoreReader:
         cron job fills holds tens of thousands of runs; reading them all took 0.2 s per 10,000."""
         newest = (
             "SELECT run_id FROM (SELECT run_id, ROW_NUMBER() OVER (PARTITION BY flow "
-            "ORDER BY started DESC, number DESC) AS nth FROM runs) WHERE nth = 1"
+            "ORDER BY number DESC, started DESC) AS nth FROM runs) WHERE nth = 1"
         )
         with self._runs_reader() as (conn, runs):
             rows = conn.execute(

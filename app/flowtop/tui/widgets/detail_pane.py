@@ -22,7 +22,7 @@ from flowtop.attempt_story import wait_story
 from flowtop.engine.events import REUSED_FROM_SOURCE, ErrorInfo
 from flowtop.engine.layers import Layer
 from flowtop.engine.states import StateType
-from flowtop.formats import clock_time, cut_cells
+from flowtop.formats import clock_time, cut_cells, moment
 from flowtop.looks import NOT_STARTED, run_error_text
 from flowtop.printable import as_left_on_screen, printable
 from flowtop.tui.model import AttemptView, TaskRow, fmt_duration
@@ -67,7 +67,7 @@ def title_text(
     if row.state is StateType.RUNNING and row.started is not None:
         text.append(f"  running for {fmt_duration(now - row.started, live=True)}")
     if row.state is StateType.AWAITING_RETRY and row.retry_due is not None:
-        text.append(f"  (due {clock_time(row.retry_due)})", style="dim")
+        text.append(f"  (due {moment(row.retry_due, now)})", style="dim")
     key = cut_cells(row.key, max(MIN_NAME, width - text.cell_len)) if width else row.key
     title = Text(no_wrap=True, overflow="ellipsis")
     title.append(key, style="bold")
@@ -120,6 +120,7 @@ def body_text(
     flow_error: ErrorInfo | None = None,
     flow_output: str = "",
     waiting: str = "",
+    now: float | None = None,
 ) -> Body:
     """What the ``@flow`` function raised (``flow_error``), why the task is in this state
     (and what a pending one waits for: ``waiting``), the countdown's arithmetic, the
@@ -158,7 +159,7 @@ def body_text(
     if not row.attempts:
         body.at(2).append("none yet\n", style="dim")
     for attempt, after in zip(row.attempts, [*row.attempts[1:], None], strict=False):
-        _attempt(body, attempt, after, styles)
+        _attempt(body, attempt, after, styles, now)
     if policy:
         out = body.at(0)
         out.append("\nRetry policy for the next run", style="bold")
@@ -187,8 +188,13 @@ def _names(keys: Sequence[str]) -> str:
 
 
 def _attempt(
-    body: Body, a: AttemptView, after: AttemptView | None, styles: Mapping[str, str]
+    body: Body,
+    a: AttemptView,
+    after: AttemptView | None,
+    styles: Mapping[str, str],
+    now: float | None = None,
 ) -> None:
+    """One attempt's line; its start with the day when not ``now``'s (a run of days ago)."""
     out = body.at(2)
     if a.reused:
         # reused from the source run, or a cached result (``cached result of etl #3, …``)
@@ -198,7 +204,8 @@ def _attempt(
         out.append("\n")
         return
     symbol, look = ATTEMPT_LOOK.get(a.state, ("·", "pending"))
-    out.append(f"#{a.number}  {clock_time(a.started)}  ")
+    started = clock_time(a.started) if now is None else moment(a.started, now)
+    out.append(f"#{a.number}  {started}  ")
     out.append(symbol, style=styles[look])
     out.append(f"  {fmt_duration(a.duration) or '…'}")
     if a.error is not None:
@@ -286,7 +293,9 @@ class DetailPane(VerticalScroll):
                 text.append(flow_output.rstrip("\n") + "\n")
             self.body.update(text)
         else:
-            body = body_text(row, policy, self.styles_now, links, flow_error, flow_output, waiting)
+            body = body_text(
+                row, policy, self.styles_now, links, flow_error, flow_output, waiting, now
+            )
             self.body.update(body.renderable())
 
     def _run_error(self, error: ErrorInfo) -> Text:
