@@ -6,6 +6,7 @@ process of its own (the TUI's `r`) lost it to a log file nobody reads.
 
 from __future__ import annotations
 
+import io
 import logging
 from typing import Any
 
@@ -15,6 +16,8 @@ from flowtop import Flow, flow, task
 from flowtop.engine import Runner
 from flowtop.engine.events import RunFinished
 from flowtop.workspace import run_log
+
+from .logging_kit import no_program_handlers
 
 
 @task
@@ -135,13 +138,43 @@ def test_a_printer_s_lines_go_between_the_body_s_lines_never_inside_one(
     assert out.index("next line") < out.index("[RunFinished"), out
 
 
+class _Terminal:
+    """stdout and stderr of one terminal: what reached it, in order, and on which stream."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+
+    def stream(self, name: str) -> io.TextIOBase:
+        seen = self.seen
+
+        class Stream(io.TextIOBase):
+            def write(self, text: str) -> int:
+                seen.append((name, text))
+                return len(text)
+
+            def writable(self) -> bool:
+                return True
+
+        return Stream()
+
+    def text(self, name: str | None = None) -> str:
+        return "".join(text for stream, text in self.seen if name in (None, stream))
+
+
 def test_a_body_s_log_lines_reach_the_terminal_in_turn_with_its_prints(
-    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The run logger's INFO lines were captured but never shown by ``flowtop run``, and
-    a WARNING went to stderr ahead of the state lines printed before it."""
+    a WARNING went to stderr ahead of the state lines printed before it. They go to stderr
+    (as any log line, Prefect's too: a program's stdout is its own), after those lines."""
+    import sys
+
     from flowtop import get_run_logger
     from flowtop.engine.events import Subscription
+
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal.stream("out"))
+    monkeypatch.setattr(sys, "stderr", terminal.stream("err"))
 
     @task
     def step() -> int:
@@ -149,6 +182,7 @@ def test_a_body_s_log_lines_reach_the_terminal_in_turn_with_its_prints(
 
     @flow(name="logs")
     def logs() -> None:
+        print("body print")
         get_run_logger().info("body info")
         step()
         logging.getLogger("etl").warning("body warning")
@@ -156,15 +190,19 @@ def test_a_body_s_log_lines_reach_the_terminal_in_turn_with_its_prints(
     def printer(events: list[Any]) -> None:
         print("".join(f"[{type(e).__name__} {getattr(e, 'state', '')!s}]\n" for e in events))
 
-    with Runner(
-        sinks=[Subscription(printer, batch_window=60.0, before_output=lambda: None)]
-    ) as runner:
+    with (
+        no_program_handlers(),  # pytest's: no one else shows them
+        Runner(
+            sinks=[Subscription(printer, batch_window=60.0, before_output=lambda: None)]
+        ) as runner,
+    ):
         runner.start(logs).final_result(10)
-    out = capsys.readouterr()
-    assert "INFO flowtop.flow_runs: body info\n" in out.out, out
-    completed = out.out.index("[TaskStateChanged COMPLETED]")
-    assert completed < out.out.index("WARNING etl: body warning"), out
-    assert "body warning" not in out.err and out.out.count("body warning") == 1, out
+    err, everything = terminal.text("err"), terminal.text()
+    assert err == "INFO flowtop.flow_runs: body info\nWARNING etl: body warning\n", everything
+    assert "body info" not in terminal.text("out") and "body warning" not in terminal.text("out")
+    assert everything.index("body print") < everything.index("body info"), everything
+    completed = everything.index("[TaskStateChanged COMPLETED]")
+    assert completed < everything.index("WARNING etl: body warning"), everything
 
 
 def test_a_flow_a_script_calls_shows_its_tasks_output_as_prefect_does(
@@ -193,7 +231,8 @@ def test_a_flow_a_script_calls_shows_its_tasks_output_as_prefect_does(
     def script() -> int:
         return noisy() + quiet_async()
 
-    assert script() == 3
+    with no_program_handlers():  # a script's logging: pytest's would show the log line
+        assert script() == 3
     out = capsys.readouterr()
     assert "from the task\n" in out.out and "from the async task\n" in out.out
     assert "to stderr\n" in out.err and "INFO flowtop.task_runs: a log line\n" in out.err

@@ -3,16 +3,20 @@
 Tasks run in parallel on pool threads, so swapping ``sys.stdout`` per attempt would mix
 their output. Instead ``sys.stdout``/``sys.stderr`` are wrapped once by a proxy that
 writes to the buffer of the attempt running on the current thread, or passes through to
-the real stream. A root logging handler does the same for log records. A thread a task
-attempt starts with its context copied (``contextvars.copy_context().run``,
-``asyncio.to_thread``) is in that attempt, as Prefect's run contexts (context variables)
-make it: while the attempt runs, what it writes is the attempt's output too (``copied``).
+the real stream. A root logging handler does the same for log records, while a capture is
+open (``_open``): outside any run the program's logging is as if flowtop never ran. A log
+line flowtop passes on to the terminal goes to stderr, as any log line, and only when no
+handler of the program's receives it (``heard``). A thread a task attempt starts with its
+context copied (``contextvars.copy_context().run``, ``asyncio.to_thread``) is in that
+attempt, as Prefect's run contexts (context variables) make it: while the attempt runs,
+what it writes is the attempt's output too (``copied``).
 A process forked from an attempt (``os.fork``, ``multiprocessing``'s default start method
 on Linux) writes to the real streams, as in plain Python (``_forked``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import os
@@ -33,6 +37,17 @@ QUIET_LOGGER = "flowtop.task_engine"
 
 _local = threading.local()
 _install_lock = threading.Lock()
+_open_lock = threading.Lock()
+#: The captures begun and not yet over: from ``begin`` to ``end``, or (an async attempt's,
+#: which the event loop's steps write into) until its output is read, ``getvalue``. While
+#: there is one, or a thread writes into a ``@flow`` body's output (``join``, ``_held``),
+#: flowtop's handler is on the root logger; else it is not, so outside any run Python's
+#: last resort prints a program's warnings and ``logging.basicConfig`` configures, as if
+#: flowtop never ran. The flowtop commands keep it there (``capture_info_logs``).
+_open: set[Captured] = set()
+_held = 0
+_pinned = False
+_on = False  # flowtop's handler is on the root logger (set under ``_open_lock``)
 
 
 class Captured:
@@ -112,6 +127,9 @@ class Captured:
         return _told(head, self.size - len(head) - len(tail), tail)
 
     def getvalue(self) -> str:
+        """What was written, read once the attempt is over: the capture is closed."""
+        if self in _open:
+            _close(self)
         if not self.size:
             return ""
         self._trim()
@@ -153,8 +171,13 @@ def _forked() -> None:
     The child's own copies of those buffers are taken (``Captured.taken``): what it writes
     goes to the real streams, and it is still in the attempt (``TaskRunContext.get()``).
     A lock another thread held at the fork stays held in the child: it gets a new one."""
-    global _install_lock
-    _install_lock = threading.Lock()
+    global _install_lock, _open_lock, _held, _on
+    _install_lock, _open_lock = threading.Lock(), threading.Lock()
+    _open.clear()  # no run goes on in the child: its logging is the program's alone
+    _held = 0
+    if not _pinned:
+        _on = False
+        logging.root.removeHandler(_handler)
     for buffer in (getattr(_local, "buffer", None), _attempt_context.get()):
         if buffer is not None:
             buffer.taken, buffer.live, buffer.echo = _always, None, False
@@ -177,7 +200,9 @@ def _buffer() -> Captured | None:
 
 class _ThreadRoutedStream(io.TextIOBase):
     """Stands in for sys.stdout/stderr: the capturing thread's buffer (or the attempt its
-    context was copied from), else the original."""
+    context was copied from), else the original. What ``io.TextIOBase`` would answer itself
+    (``writable()`` False, ``errors`` None, …) is the original's answer, as for any other
+    attribute: code that checks the stream before writing sees the real one."""
 
     def __init__(self, original: TextIO) -> None:
         self.original = original
@@ -206,6 +231,38 @@ class _ThreadRoutedStream(io.TextIOBase):
     def isatty(self) -> bool:
         return self.original.isatty()
 
+    def _asked(self, name: str, default: Any) -> Any:
+        """The original's answer to ``name()`` (a stream it wraps may lack the method)."""
+        method = getattr(self.original, name, None)
+        return default if method is None else method()
+
+    def writable(self) -> bool:
+        return bool(self._asked("writable", True))  # it has ``write``: it stands in for one
+
+    def readable(self) -> bool:
+        return bool(self._asked("readable", False))
+
+    def seekable(self) -> bool:
+        return bool(self._asked("seekable", False))
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self.original.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self.original.tell()
+
+    @property
+    def closed(self) -> bool:
+        return bool(getattr(self.original, "closed", False))
+
+    @property
+    def errors(self) -> str | None:  # type: ignore[override]
+        return getattr(self.original, "errors", None)
+
+    @property
+    def newlines(self) -> Any:  # type: ignore[override]
+        return getattr(self.original, "newlines", None)
+
     def __del__(self) -> None:
         """Not IOBase's, which closes (so flushes) the stream: the stream wrapped is not
         this one's to close, and may be closed already (Python 3.13 reports that flush as
@@ -224,17 +281,50 @@ class _ThreadRoutedStream(io.TextIOBase):
 
 def _write_teed(original: TextIO, text: str, buffer: Captured, tee: Callable[[], object]) -> None:
     """Pass on what a ``@flow`` body wrote (already captured) to where it went."""
+    _catch_up(buffer, tee)
+    original.write(text)
+    _local.line_start = text.endswith("\n")
+
+
+def _catch_up(buffer: Captured, tee: Callable[[], object]) -> None:
+    """The printer's lines of what happened before the body's next line go out first
+    (between the body's lines, never inside one); written on this thread, they are not
+    the body's output: nothing is captured meanwhile."""
     if _local.line_start:
-        # the printer's lines of what happened before this one go out first (between the
-        # body's lines, never inside one); written on this thread, they are not the body's
-        # output: nothing is captured meanwhile
         _local.buffer = _local.tee = None
         try:
             tee()
         finally:
             _local.buffer, _local.tee = buffer, tee
-    original.write(text)
-    _local.line_start = text.endswith("\n")
+
+
+def _real(stream: object) -> Any:
+    return getattr(stream, "original", stream)
+
+
+def _program_handlers(logger: logging.Logger | None, level: int) -> tuple[bool, bool]:
+    """Whether a record at ``level`` on ``logger`` meets a handler of the program's on its
+    way up (any: Python's last resort then stays silent), and whether one receives it."""
+    found = False
+    while logger is not None:
+        for handler in logger.handlers:
+            if handler is not _handler:
+                found = True
+                if level >= handler.level:
+                    return True, True
+        logger = logger.parent if logger.propagate else None
+    return found, False
+
+
+def heard(logger: logging.Logger, level: int) -> bool:
+    """Whether a record at ``level`` made on ``logger`` reaches a handler of the program's
+    (``basicConfig``'s, pytest's, …): flowtop's own and Python's last resort not counted."""
+    return _program_handlers(logger, level)[1]
+
+
+def _logger_of(record: logging.LogRecord) -> logging.Logger:
+    logger = logging.Logger.manager.loggerDict.get(record.name)
+    return logger if isinstance(logger, logging.Logger) else logging.getLogger()
 
 
 class _CaptureHandler(logging.Handler):
@@ -242,30 +332,54 @@ class _CaptureHandler(logging.Handler):
         super().__init__(logging.DEBUG)
         self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
         #: Records from outside any attempt at or above this level go to stderr (see
-        #: ``capture_info_logs``); by default none do, as with any other handler.
+        #: ``capture_info_logs``); by default Python's last resort has them, as without
+        #: flowtop (``_outside``).
         self.passthrough_level = logging.CRITICAL + 1
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.name == QUIET_LOGGER:
             return
-        buffer = _buffer()
-        if buffer is None and record.levelno < self.passthrough_level:
-            return  # outside any attempt, and below what goes to stderr: no one's
         try:
+            buffer = _buffer()
+            if buffer is None:
+                self._outside(record)
+                return
             line = self.format(record) + "\n"
+            buffer.write(line)
             tee = getattr(_local, "tee", None)
-            if buffer is not None:
-                buffer.write(line)
-            if buffer is not None and tee is not None:
-                # a @flow body's record goes where its prints go, in turn with them: the
-                # terminal of `flowtop run` (an INFO line of its run logger too, as with
-                # Prefect), stderr under --json; `catch_up` waits at most half a second
-                # for a printer busy on another thread
-                _write_teed(getattr(sys.stdout, "original", sys.stdout), line, buffer, tee)
-            elif buffer is None or buffer.echo:  # past the level, or echoed (a script's run)
-                getattr(sys.stderr, "original", sys.stderr).write(line)
+            if tee is None and not buffer.echo:
+                return  # an attempt's: its output shows it (the monitor, `flowtop run`)
+            if heard(_logger_of(record), record.levelno):
+                return  # the program's handler shows it: kept, not shown twice
+            if tee is not None:
+                # a @flow body's record reaches the terminal of `flowtop run` in turn with
+                # its prints (an INFO line of its run logger too, as with Prefect), on stderr
+                # as any log line; `catch_up` waits at most half a second for a printer
+                # busy on another thread
+                _catch_up(buffer, tee)
+                with contextlib.suppress(OSError, ValueError):
+                    _real(sys.stdout).flush()  # the lines before it first, on one terminal
+            _real(sys.stderr).write(line)  # else echoed: a script's run, as Prefect shows it
         except Exception:  # noqa: BLE001 - logging must never break a task
             self.handleError(record)
+
+    def _outside(self, record: logging.LogRecord) -> None:
+        """A record from outside any attempt, while flowtop's handler is on the root logger:
+        what Python does with it without flowtop (``Logger.callHandlers``), or the flowtop
+        commands' line on stderr."""
+        found, _ = _program_handlers(_logger_of(record), record.levelno)
+        if found:
+            return
+        if record.levelno >= self.passthrough_level:
+            _real(sys.stderr).write(self.format(record) + "\n")
+            return
+        last = logging.lastResort
+        if last is not None:
+            if record.levelno >= last.level:
+                last.handle(record)
+        elif logging.raiseExceptions and not logging.Logger.manager.emittedNoHandlerWarning:
+            sys.stderr.write(f'No handlers could be found for logger "{record.name}"\n')
+            logging.Logger.manager.emittedNoHandlerWarning = True
 
 
 _handler = _CaptureHandler()
@@ -280,9 +394,57 @@ def _ensure_installed() -> None:
             sys.stdout = _ThreadRoutedStream(sys.stdout)
         if not isinstance(sys.stderr, _ThreadRoutedStream) and sys.stderr is not None:
             sys.stderr = _ThreadRoutedStream(sys.stderr)
-        root = logging.getLogger()
-        if _handler not in root.handlers:
-            root.addHandler(_handler)
+
+
+def _open_capture(buffer: Captured | None) -> None:
+    """``buffer`` (None: a ``join``) is written into: flowtop's handler on the root logger.
+    Without a lock while it is there already (an attempt's cost; see ``_detach``)."""
+    global _held
+    if buffer is None:
+        with _open_lock:
+            _held += 1
+            _attach()
+        return
+    _open.add(buffer)
+    if not _on or _handler not in logging.root.handlers:  # (``basicConfig(force=True)``)
+        with _open_lock:
+            _attach()
+
+
+def _attach() -> None:
+    """Under ``_open_lock``. The root logger's list is changed in place, as ``addHandler``
+    does, without its lock: one ``append`` (one ``remove`` in ``_detach``) is atomic, and
+    only this module adds this handler (an attempt's cost, with no run around it)."""
+    global _on
+    _on = True
+    handlers = logging.root.handlers
+    if _handler not in handlers:
+        handlers.append(_handler)
+
+
+def _close(buffer: Captured | None) -> None:
+    """``buffer`` (None: a ``join``) is over: with nothing else open, the handler is off."""
+    global _held
+    if buffer is None:
+        with _open_lock:
+            _held -= 1
+    else:
+        _open.discard(buffer)
+    if not _open and not _held and not _pinned:
+        _detach()
+
+
+def _detach() -> None:
+    """Off the root logger, unless a capture opened meanwhile. ``_on`` is False before
+    that is checked: a capture opening after the check sees it False, and waits here to
+    put the handler back; one that saw it True opened before the check, which keeps it."""
+    global _on
+    with _open_lock:
+        _on = False
+        if _open or _held or _pinned:
+            _on = True
+        elif _handler in logging.root.handlers:  # (not if the program took it off)
+            logging.root.handlers.remove(_handler)
 
 
 def begin(
@@ -304,6 +466,8 @@ def begin(
     ):
         _ensure_installed()
     _local.buffer = captured = into if into is not None else Captured()
+    if captured not in _open:
+        _open_capture(captured)
     _local.attempt = attempt
     _local.tee = tee
     _local.line_start = True
@@ -324,6 +488,19 @@ def end() -> str:
     return buffer.getvalue()
 
 
+def join(into: Captured, tee: Callable[[], object]) -> None:
+    """This thread writes into a ``@flow`` body's output as the body does (a thread the
+    body started, its context copied), until ``leave()``; the body may be over already."""
+    _open_capture(None)
+    _local.buffer, _local.tee, _local.attempt, _local.line_start = into, tee, None, True
+
+
+def leave() -> None:
+    """Undo ``join``; the output joined is the run's still (not ``end``)."""
+    _local.buffer = _local.tee = _local.attempt = None
+    _close(None)
+
+
 def in_task_attempt() -> bool:
     """Whether this thread runs a task attempt now: it captures, and not as a ``@flow``
     body does (whose capture tees: its output is the run's own), or its context was
@@ -340,9 +517,14 @@ def capture_info_logs() -> None:
     logging, so ``log.info`` in a task would never be seen. When logging is unconfigured,
     lower the root level to INFO, and keep what Python's last-resort handler did for
     records outside tasks (WARNING and above to stderr). A configured program is left alone.
+    flowtop's handler stays on the root logger from then on (the command owns the process).
     """
+    global _pinned
     root = logging.getLogger()
     _ensure_installed()
+    with _open_lock:
+        _pinned = True
+        _attach()
     if root.level == logging.WARNING and all(h is _handler for h in root.handlers):
         root.setLevel(logging.INFO)
         _handler.passthrough_level = logging.WARNING

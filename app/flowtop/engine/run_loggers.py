@@ -72,11 +72,11 @@ class _BodyThreadLogger(_RunLogger):
         if output is None or getattr(capture._local, "buffer", None) is not None:
             super().log(level, msg, *args, **kwargs)
             return
-        capture.begin(tee=self.run.output_tee, into=output)
+        capture.join(output, self.run.output_tee)
         try:
             super().log(level, msg, *args, **kwargs)
         finally:  # not capture.end(): the body may be writing to ``output`` meanwhile
-            capture._local.buffer = capture._local.tee = capture._local.attempt = None
+            capture.leave()
 
 
 def _logger(name: str) -> logging.Logger:

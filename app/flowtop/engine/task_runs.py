@@ -406,15 +406,7 @@ def heard(level: int) -> bool:
     program's (caplog's, ``basicConfig``'s, …): flowtop's capture handler drops these
     records and Python's last-resort handler is not counted, so without a logging setup
     no record is made (a failed task costs no record, and no line flowtop already shows)."""
-    if not ENGINE_LOG.isEnabledFor(level):
-        return False
-    logger: logging.Logger | None = ENGINE_LOG
-    while logger is not None:
-        for handler in logger.handlers:
-            if handler is not capture._handler and level >= handler.level:
-                return True
-        logger = logger.parent if logger.propagate else None
-    return False
+    return ENGINE_LOG.isEnabledFor(level) and capture.heard(ENGINE_LOG, level)
 
 
 def log_failure(
