@@ -59,6 +59,7 @@ class Drivers:
         "_busy",
         "_most",
         "_given_up",
+        "_inside",
         "_slow",
         "_returns",
         "_watched_at",
@@ -71,6 +72,8 @@ class Drivers:
         self._most = most
         #: Threads given up on in an attempt past its timeout: their drivers end there.
         self._given_up: set[threading.Thread] = set()
+        #: The drivers' threads inside an attempt (from ``next`` to ``back``).
+        self._inside: set[threading.Thread] = set()
         self._slow = SLOW_IN_A_ROW  # slow attempts back in a row (unknown counts as slow)
         self._returns = 0  # attempts drivers came back from: progress, for ``stalled``
         self._watched_at: int | None = None  # ``_returns`` when the watchdog was set
@@ -101,6 +104,7 @@ class Drivers:
             tr, token = due.popleft()
             if start(tr, token):
                 self._busy += 1
+                self._inside.add(threading.current_thread())
                 return tr, token
         self._running -= 1
         return None
@@ -111,6 +115,7 @@ class Drivers:
         queue) and how many more drivers the caller hands the pool (one, while attempts
         are slow and more wait than free drivers can take)."""
         self._busy -= 1
+        self._inside.discard(threading.current_thread())
         self._returns += 1
         self._slow = self._slow + 1 if seconds >= QUICK else 0
         free = self._running - self._busy  # this driver included
@@ -148,6 +153,7 @@ class Drivers:
         """``thread`` was given up on in an attempt and replaced: its driver ends after
         that attempt. Returns how many drivers to hand the pool in its place."""
         self._given_up.add(thread)
+        self._inside.discard(thread)
         self._running -= 1
         self._busy -= 1
         return self._add(1) if self._due else 0
@@ -165,3 +171,10 @@ class Drivers:
     def clear(self) -> None:
         """The run ended: nothing queued will start."""
         self._due.clear()
+
+    def left_inside(self) -> list[threading.Thread]:
+        """Once the run ended, the threads still inside one of its attempts, the calling
+        one aside (it is ending the run, not stuck in a task): the run was cancelled or
+        timed out while they ran, and nothing waits for them any more."""
+        me = threading.current_thread()
+        return [thread for thread in self._inside if thread is not me]

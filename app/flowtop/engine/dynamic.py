@@ -35,6 +35,7 @@ from .errors import (
     UpstreamFailed,
 )
 from .flow import Flow
+from .flow_await import awaited_call
 from .flow_hooks import FLOW_HOOK_KINDS, flow_timeout
 from .graph import Node
 from .hooks import Hook, check_hooks, hook_name
@@ -315,8 +316,8 @@ class FlowFunction(Flow):
         sync = kwargs.pop("_flowtop_sync", False)
         if not sync:  # as Prefect: arguments the function cannot take start no run
             bind_call(self.fn, args, {k: v for k, v in kwargs.items() if k != "return_state"})
-        if self.is_async and not sync:
-            return self._acall(parent, args, kwargs)
+        if self.is_async and not sync:  # a coroutine, as in Prefect (``flow_await``)
+            return awaited_call(self, parent, args, kwargs)
         if parent is not None and not kwargs.get("return_state"):
             return self._child_run(parent, args, kwargs)
         if "return_state" in kwargs:
@@ -329,47 +330,56 @@ class FlowFunction(Flow):
             return outcome_state(value, None)
         if current_run() is not None:
             return self.fn(*args, **kwargs)
-        with Runner() as runner:
-            runner.echo_output = True  # no monitor: a task's prints go where a script's go
-            result = runner.start(self, args=args, kwargs=kwargs).final_result()
-        # The function's own outcome, as in Prefect: a task failure it handled does not
-        # fail the call.
-        if result.error is not None:
-            raise result.error
-        if result.state is StateType.CANCELLED:
-            raise RunCancelled(f"flow {self.name!r} run #{result.number} was cancelled")
-        return result.value
-
-    async def _acall(
-        self, parent: DynamicRun | None, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> Any:
-        """Calling an ``async def`` flow gives a coroutine (as in Prefect); the run itself
-        goes on the flow's own thread while the caller's loop stays free."""
-        import asyncio  # a loop runs: imported already (not with flowtop: see ``aloop``)
-
-        return await asyncio.to_thread(
-            functools.partial(self, *args, _flowtop_parent=parent, _flowtop_sync=True, **kwargs)
-        )
+        run, runner = self.start_call(None, args, kwargs)
+        assert runner is not None  # a private one: no parent run
+        with runner:
+            result = run.final_result()
+        return self.outcome(result, subflow=False)
 
     def _child_run(self, parent: DynamicRun, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        """A flow called inside a running flow: a run of its own on the same runner (its own
-        row in the TUI and history, its own retries); the parent waits for its outcome.
+        """A flow called inside a running flow: the parent waits for its run's outcome."""
+        run, _ = self.start_call(parent, args, kwargs)
+        return self.outcome(run.final_result(), subflow=True)
 
-        Each subflow runs on a thread of its own, so Python's recursion limit never stops
-        a flow that calls itself with no end: ``MAX_NESTING`` does, where it is called."""
-        if _nesting(parent) >= MAX_NESTING:
-            raise RecursionError(
-                f"flow {self.name!r}: subflow runs nested {MAX_NESTING} deep; does a flow "
-                "call itself with no end?"
-            )
-        args, kwargs = plain_inputs(args, kwargs)  # its parameters are values, as in Prefect
-        with child_of(parent.run_id):
-            run = parent.runner.start(self, args=args, kwargs=kwargs)
-        result = run.final_result()
+    def start_call(
+        self, parent: DynamicRun | None, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[DynamicRun, Runner | None]:
+        """Start the run of a call; return it, with the runner to shut down once it ended.
+
+        Called in a running flow (``parent``), a run of its own on the same runner (its own
+        row in the TUI and history, its own retries), and no runner to shut down. Each
+        subflow runs on a thread of its own, so Python's recursion limit never stops a flow
+        that calls itself with no end: ``MAX_NESTING`` does, where it is called. Otherwise
+        (a script), a run on a private runner."""
+        if parent is not None:
+            if _nesting(parent) >= MAX_NESTING:
+                raise RecursionError(
+                    f"flow {self.name!r}: subflow runs nested {MAX_NESTING} deep; does a flow "
+                    "call itself with no end?"
+                )
+            args, kwargs = plain_inputs(args, kwargs)  # its parameters are values, as in Prefect
+            with child_of(parent.run_id):
+                run = parent.runner.start(self, args=args, kwargs=kwargs)
+            assert isinstance(run, DynamicRun)  # a FlowFunction always starts one
+            return run, None
+        runner = Runner()
+        runner.echo_output = True  # no monitor: a task's prints go where a script's go
+        try:
+            mine = runner.start(self, args=args, kwargs=kwargs)
+        except BaseException:
+            runner.shutdown()
+            raise
+        assert isinstance(mine, DynamicRun)
+        return mine, runner
+
+    def outcome(self, result: RunResult, *, subflow: bool) -> Any:
+        """What a call gives of its run's end: the function's own outcome, as in Prefect (a
+        task failure it handled does not fail the call)."""
         if result.error is not None:
             raise result.error
         if result.state is StateType.CANCELLED:
-            raise RunCancelled(f"subflow {self.name!r} run #{result.number} was cancelled")
+            kind = "subflow" if subflow else "flow"
+            raise RunCancelled(f"{kind} {self.name!r} run #{result.number} was cancelled")
         return result.value
 
     def serve(self, *args: Any, **kwargs: Any) -> NoReturn:

@@ -149,6 +149,7 @@ class DynamicRun(FlowRun):
         self._name_error: Exception | None = None
         self._successor = threading.Event()
         self._retrying = False
+        self._called_off: str | None = None  # why, once its caller stopped waiting
         #: Its state's message once its time limit (``timeout_seconds``) ended it.
         self.timed_out: str | None = None
         self._body_thread: threading.Thread | None = None
@@ -267,6 +268,17 @@ class DynamicRun(FlowRun):
             return False
         self._cancel_subflows("its parent run was cancelled")
         return True
+
+    def call_off(self, why: str) -> None:
+        """Cancel this run, or the flow-level retry it led to: one not started yet never
+        starts, nor is waited for (its caller stopped waiting for it: ``flow_await``)."""
+        self._called_off = why
+        if self.cancel(why):
+            return
+        if self.next_run is not None:
+            self.next_run.call_off(why)
+        else:
+            self._successor.set()
 
     def _cancel_subflows(self, why: str) -> None:
         """The runs of the subflows this run's body called end with it (and theirs with
@@ -524,7 +536,7 @@ class DynamicRun(FlowRun):
 
     def _start_retry(self) -> None:
         try:
-            if not self.runner.closed:
+            if not self.runner.closed and self._called_off is None:
                 # A subflow's retry is its parent's child too, and it keeps the tags of the
                 # call (``with tags(...)``), as Prefect's retry of the same flow run does:
                 # this timer thread has none of its own.
@@ -539,6 +551,8 @@ class DynamicRun(FlowRun):
                     )
                 assert isinstance(run, DynamicRun)  # a FlowFunction always starts one
                 self.next_run = run
+                if self._called_off is not None:  # called off as it started
+                    run.call_off(self._called_off)
         finally:
             self._successor.set()
 

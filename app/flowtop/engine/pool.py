@@ -38,8 +38,9 @@ def checked_workers(workers: object) -> int:
     return workers
 
 
-#: Most threads given up on (an attempt past its timeout, still running) that a pool
-#: replaces at once. A thread that cannot be killed keeps its stack until its call returns.
+#: Most threads given up on (an attempt past its timeout, or one whose run was cancelled
+#: or timed out, still running) that a pool replaces at once. A thread that cannot be
+#: killed keeps its stack until its call returns.
 MAX_ABANDONED = 256
 
 
@@ -110,7 +111,7 @@ class WorkerPool:
                 return False
             if len(self._abandoned) >= MAX_ABANDONED:
                 log.warning(
-                    "flowtop worker pool: %d threads stuck past their timeouts; not replacing more",
+                    "flowtop worker pool: %d threads given up on still running; not replacing more",
                     len(self._abandoned),
                 )
                 return False

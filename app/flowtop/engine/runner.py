@@ -195,8 +195,17 @@ class Runner:
         return self.start(target, rerun_of=result.run_id, **target.rerun_plan(result, key))
 
     def _run_done(self, run: FlowRun) -> None:
+        """``run`` ended (under its lock). A worker still inside one of its attempts was
+        given up on with it (the run was cancelled, or timed out, while a task blocked in
+        C): the pool replaces it, as it replaces one past a task's timeout, so neither the
+        pool's other runs nor ``shutdown`` (Ctrl+C in a script, a ``@flow`` call's end)
+        wait for a call whose result nobody reads."""
         with self._lock:
             self._active.discard(run)
+        abandon = getattr(self.executor, "abandon", None)
+        if abandon is not None:
+            for thread in run._drivers.left_inside():
+                abandon(thread)
 
     @property
     def active_runs(self) -> list[FlowRun]:
