@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from flowtop import flow, task
+from flowtop.engine.dynamic import FlowFunction
 
 from .kit import wait_until
 
@@ -138,3 +139,89 @@ def test_concurrent_calls_leave_the_loop_s_default_executor_free() -> None:
         return await asyncio.gather(*(handle(i) for i in range(calls)), probe)
 
     assert asyncio.run(main())[:calls] == list(range(calls))
+
+
+def slow_start_call(
+    monkeypatch: pytest.MonkeyPatch, go_on: threading.Event, waits: list[bool]
+) -> threading.Event:
+    """Starting a run waits for ``go_on`` (a run store busy for seconds), noting in
+    ``waits`` whether it came (not a timeout); the event returned is set once a start began."""
+    began = threading.Event()
+    start_call = FlowFunction.start_call
+
+    def slow(self: FlowFunction, *args: Any) -> Any:
+        began.set()
+        waits.append(go_on.wait(WAIT))
+        return start_call(self, *args)
+
+    monkeypatch.setattr(FlowFunction, "start_call", slow)
+    return began
+
+
+def test_a_slow_start_of_the_run_leaves_the_caller_s_loop_free(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The run started on the caller's loop: the run store's busy wait froze it (here
+    ``other`` could not end that wait: it ran out)."""
+    go_on = threading.Event()
+    waits: list[bool] = []
+    began = slow_start_call(monkeypatch, go_on, waits)
+
+    @flow
+    async def handle() -> int:
+        return 1
+
+    async def other() -> None:
+        while not began.is_set():
+            await asyncio.sleep(0.01)
+        go_on.set()  # on the caller's loop, while the run's start waits
+
+    async def main() -> list[Any]:
+        return await asyncio.gather(handle(), other())
+
+    assert asyncio.run(main()) == [1, None]
+    assert waits == [True]
+
+
+def test_cancelling_the_caller_before_its_run_exists_cancels_the_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    go_on = threading.Event()
+    waits: list[bool] = []
+    began = slow_start_call(monkeypatch, go_on, waits)
+    seen = Observed()
+    handle = failing_flow(seen)
+
+    async def main() -> None:
+        caller = asyncio.ensure_future(handle())
+        while not began.is_set():
+            await asyncio.sleep(0.01)
+        caller.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await caller
+        go_on.set()  # the run starts now, its caller gone
+
+    asyncio.run(main())
+    assert seen.cancelled.wait(WAIT), "the run went on after its caller was cancelled"
+    wait_until(lambda: not [t for t in threading.enumerate() if t.name == "flowtop-await-handle"])
+    assert waits == [True]
+    assert seen.attempts <= 1  # its task's retries never came
+
+
+def test_return_state_of_an_awaited_call_is_its_outcome_as_a_state() -> None:
+    @flow
+    async def fine() -> int:
+        return 3
+
+    @flow
+    async def broken() -> None:
+        raise ValueError("bad row")
+
+    async def main() -> tuple[Any, Any]:
+        return await fine(return_state=True), await broken(return_state=True)
+
+    done, failed = asyncio.run(main())
+    assert done.is_completed() and done.result() == 3
+    assert failed.is_failed() and "bad row" in (failed.message or "")
+    with pytest.raises(ValueError, match="bad row"):
+        failed.result()

@@ -202,15 +202,19 @@ def test_an_echoed_line_a_program_s_handler_receives_is_kept_but_not_echoed(
 
     with Flow("script") as script:
         noisy()
+    etl = logging.getLogger("etl")
     with no_program_handlers():
         logging.getLogger().addHandler(collector)
+        etl.setLevel(logging.DEBUG)  # the DEBUG record is made; the collector drops it
         try:
             result = script.run()
         finally:
+            etl.setLevel(logging.NOTSET)
             logging.getLogger().removeHandler(collector)
     assert heard == ["a log line"]
     err = capsys.readouterr().err
     assert "a log line" not in err
+    assert "DEBUG etl: below the program's handler: echoed\n" in err
     (attempt,) = result.attempts["noisy"]
     assert "INFO flowtop.task_runs: a log line\n" in attempt.output  # still the attempt's
 
@@ -233,3 +237,37 @@ def test_the_stand_in_streams_answer_as_the_streams_they_pass_through_to() -> No
     assert stand_in.writable() and stand_in.errors == "replace"
     real.close()
     assert stand_in.closed
+
+
+class _TakenOffMeanwhile(list):  # type: ignore[type-arg]
+    """The root logger's handlers, from which the program takes flowtop's handler (on a
+    thread of its own, ``basicConfig(force=True)``) right after flowtop checked it is on."""
+
+    def __contains__(self, item: object) -> bool:
+        found = list.__contains__(self, item)
+        if found and item is capture._handler:
+            list.remove(self, item)
+        return found
+
+
+def test_the_program_taking_the_handler_off_as_a_capture_ends_fails_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`end()` raised ValueError (an engine failure of the run): the handler was checked
+    on the root logger, then removed, without logging's lock."""
+    monkeypatch.setattr(capture, "_pinned", False)
+    monkeypatch.setattr(capture, "_open", set())
+    monkeypatch.setattr(capture, "_held", 0)
+    root = logging.getLogger()
+    with no_program_handlers():
+        handlers = root.handlers
+        capture.begin()
+        print("captured")
+        root.handlers = _TakenOffMeanwhile(handlers)
+        try:
+            assert capture.end() == "captured\n"
+            assert capture._handler not in root.handlers
+        finally:
+            root.handlers = handlers
+            if capture._handler in handlers:
+                handlers.remove(capture._handler)

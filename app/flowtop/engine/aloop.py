@@ -30,6 +30,9 @@ _lock = threading.Lock()
 _loop: asyncio.AbstractEventLoop | None = None
 _thread: threading.Thread | None = None
 _users: set[int] = set()  # ids of the runners that started async attempts on the loop
+#: Per loop, the capture buffers of the attempts it runs (touched on its thread only):
+#: what a coroutine still running when the loop stops leaves open (``_abandon``).
+_launched: dict[asyncio.AbstractEventLoop, set[capture.Captured]] = {}
 
 
 def get_loop(user: object) -> asyncio.AbstractEventLoop:
@@ -43,6 +46,7 @@ def get_loop(user: object) -> asyncio.AbstractEventLoop:
         if _loop is None:
             loop = asyncio.new_event_loop()
             ready = threading.Event()
+            _launched[loop] = set()
 
             def serve() -> None:
                 asyncio.set_event_loop(loop)
@@ -50,6 +54,7 @@ def get_loop(user: object) -> asyncio.AbstractEventLoop:
                 try:
                     loop.run_forever()
                 finally:
+                    _abandon(loop)
                     loop.close()
 
             _thread = threading.Thread(target=serve, name="flowtop-async-loop", daemon=True)
@@ -81,6 +86,17 @@ def release(user: object) -> None:
     loop.call_soon_threadsafe(stop)
     if thread is not None and thread is not threading.current_thread():
         thread.join(5)
+
+
+def _abandon(loop: asyncio.AbstractEventLoop) -> None:
+    """On the loop's thread, as it stops: the attempts whose coroutine is still running
+    (cancelled by ``release``, and awaiting in its ``except CancelledError:``) never reach
+    their ``finished``, which runs after the stop. Their captures are closed here, or each
+    would keep flowtop's handler on the root logger, and its run alive, for good."""
+    for buffer in _launched.pop(loop, ()):
+        live_output.ended(buffer)
+        buffer.attempt = buffer.live = buffer.taken = None
+        buffer.getvalue()  # closes it (``capture._close``)
 
 
 class _Captured:
@@ -202,11 +218,16 @@ def start_attempt(
         capture._local.buffer = None
         buffer.live, buffer.taken = live, taken
         buffer.echo = live is not None and live[0].runner.echo_output
+        launched = _launched.get(loop)
+        if launched is not None:
+            launched.add(buffer)
         try:
             coro = fn(*args, **kwargs)
             if not asyncio.iscoroutine(coro):
                 raise TypeError(f"async task returned {type(coro).__name__}, not a coroutine")
         except BaseException as exc:  # noqa: BLE001 - reported like any attempt's error
+            if launched is not None:
+                launched.discard(buffer)
             live_output.ended(buffer)
             on_done(None, exc, buffer.getvalue())
             return
@@ -217,6 +238,8 @@ def start_attempt(
             return await _Captured(coro, buffer, attempt)
 
         def finished(task: asyncio.Task[Any]) -> None:
+            if launched is not None:
+                launched.discard(buffer)
             if call is not None:
                 call.ended()
             if task.cancelled():

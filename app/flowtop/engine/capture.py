@@ -437,14 +437,19 @@ def _close(buffer: Captured | None) -> None:
 def _detach() -> None:
     """Off the root logger, unless a capture opened meanwhile. ``_on`` is False before
     that is checked: a capture opening after the check sees it False, and waits here to
-    put the handler back; one that saw it True opened before the check, which keeps it."""
+    put the handler back; one that saw it True opened before the check, which keeps it.
+    That lock-free argument relies on the GIL running these steps in one sequential order
+    (a free-threaded build would need ``_open_capture`` to take the lock every time).
+    The program may take the handler off between the check and the ``remove``
+    (``basicConfig(force=True)`` on another thread, without ``_open_lock``): then it is off."""
     global _on
     with _open_lock:
         _on = False
         if _open or _held or _pinned:
             _on = True
         elif _handler in logging.root.handlers:  # (not if the program took it off)
-            logging.root.handlers.remove(_handler)
+            with contextlib.suppress(ValueError):
+                logging.root.handlers.remove(_handler)
 
 
 def begin(

@@ -40,7 +40,7 @@ from .flow_hooks import FLOW_HOOK_KINDS, flow_timeout
 from .graph import Node
 from .hooks import Hook, check_hooks, hook_name
 from .parameters import ParameterInfo, call_for, signature_parameters
-from .prefect_api import outcome_state
+from .prefect_api import state_of_call
 from .prefect_context import flow_parameters
 from .rerun_cache import cache_of, input_hash
 from .runner import Runner
@@ -323,11 +323,9 @@ class FlowFunction(Flow):
         if "return_state" in kwargs:
             if not kwargs.pop("return_state"):
                 return self(*args, **kwargs)
-            try:
-                value = self(*args, _flowtop_parent=parent, _flowtop_sync=True, **kwargs)
-            except Exception as exc:  # noqa: BLE001 - the outcome, as a Failed state
-                return outcome_state(None, exc)
-            return outcome_state(value, None)
+            return state_of_call(
+                lambda: self(*args, _flowtop_parent=parent, _flowtop_sync=True, **kwargs)
+            )
         if current_run() is not None:
             return self.fn(*args, **kwargs)
         run, runner = self.start_call(None, args, kwargs)

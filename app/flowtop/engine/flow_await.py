@@ -1,8 +1,9 @@
 """``await my_flow(x)``: an ``async def`` ``@flow`` called from async code.
 
 As in Prefect, the call gives a coroutine. The run goes as any flowtop run does (its
-body on a thread of its own, with its own event loop), and the coroutine waits for its end
-on a thread of its own, one per call. Not on the loop's default executor
+body on a thread of its own, with its own event loop), and the coroutine starts it and
+waits for its end on a thread of its own, one per call (starting a run takes the run
+store, which may be busy for seconds: never on the caller's loop). Not on the loop's default executor
 (``asyncio.to_thread``): it has min(32, CPUs + 4) threads, so a web app's concurrent
 calls queued behind each other there, and so did its other users (``getaddrinfo``).
 
@@ -16,17 +17,19 @@ caller at once; an attempt blocked in C is left to end on its own (``Runner._run
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import functools
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .prefect_api import outcome_state
+from .prefect_api import state_of_call
 
 if TYPE_CHECKING:
     import asyncio
 
     from .dynamic import FlowFunction
     from .dynamic_run import DynamicRun
-    from .runner import Runner
 
 #: The message of a run whose caller was cancelled.
 CALLER_GONE = "cancelled: its caller stopped awaiting it"
@@ -37,55 +40,94 @@ async def awaited_call(
 ) -> Any:
     """What ``await flow(*args, **kwargs)`` gives: the function's value, or its outcome as
     a ``State`` with ``return_state=True`` (Prefect 3); a subflow's when ``parent`` runs."""
-    return_state = kwargs.pop("return_state", False)
-    try:
-        value = await _run_to_end(flow, parent, args, kwargs)
-    except Exception as exc:
-        if not return_state:
-            raise
-        return outcome_state(None, exc)
-    return outcome_state(value, None) if return_state else value
+    return_state = bool(kwargs.pop("return_state", False))
+    return await _run_to_end(flow, parent, args, kwargs, return_state)
 
 
 async def _run_to_end(
-    flow: FlowFunction, parent: DynamicRun | None, args: tuple[Any, ...], kwargs: dict[str, Any]
+    flow: FlowFunction,
+    parent: DynamicRun | None,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    return_state: bool,
 ) -> Any:
     import asyncio  # a loop runs: imported already (not with flowtop: see ``aloop``)
 
     loop = asyncio.get_running_loop()
     ended: asyncio.Future[Any] = loop.create_future()
-    run, runner = flow.start_call(parent, args, kwargs)  # quick: the run goes on its threads
+    call = _Call()
+    outcome = functools.partial(_outcome, flow, parent, args, kwargs, call)
+    context = contextvars.copy_context()  # the caller's (its tags, settings, attempt)
     threading.Thread(
-        target=_wait,
-        args=(flow, run, runner, loop, ended),
+        target=context.run,
+        args=(_wait, outcome, return_state, loop, ended),
         name=f"flowtop-await-{flow.name}",
         daemon=True,
     ).start()
     try:
         return await ended
     except asyncio.CancelledError:
-        run.call_off(CALLER_GONE)
+        call.leave()
         raise
 
 
-def _wait(
+class _Call:
+    """The run of one call, started on the call's thread (``start_call`` takes the run
+    store, which may be busy for seconds: not on the caller's loop), and whether its
+    caller stopped awaiting it: whichever comes second calls the run off."""
+
+    __slots__ = ("lock", "run", "left")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.run: DynamicRun | None = None
+        self.left = False
+
+    def started(self, run: DynamicRun) -> None:
+        with self.lock:
+            self.run, left = run, self.left
+        if left:
+            run.call_off(CALLER_GONE)
+
+    def leave(self) -> None:
+        with self.lock:
+            self.left, run = True, self.run
+        if run is not None:
+            run.call_off(CALLER_GONE)
+
+
+def _outcome(
     flow: FlowFunction,
-    run: DynamicRun,
-    runner: Runner | None,
-    loop: asyncio.AbstractEventLoop,
-    ended: asyncio.Future[Any],
-) -> None:
-    """On the call's own thread: wait for the run's end (after the flow's own retries),
-    shut its private runner down, then hand the outcome to the caller's loop."""
-    value: Any = None
-    error: BaseException | None = None
+    parent: DynamicRun | None,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    call: _Call,
+) -> Any:
+    """Start the run, wait for its end (after the flow's own retries), shut its private
+    runner down; the call's value, or its error raised."""
+    run, runner = flow.start_call(parent, args, kwargs)
     try:
-        value = flow.outcome(run.final_result(), subflow=runner is None)
-    except BaseException as exc:  # noqa: BLE001 - the call's outcome: raised in the caller
-        error = exc
+        call.started(run)
+        return flow.outcome(run.final_result(), subflow=runner is None)
     finally:
         if runner is not None:
             runner.shutdown()
+
+
+def _wait(
+    outcome: Callable[[], Any],
+    return_state: bool,
+    loop: asyncio.AbstractEventLoop,
+    ended: asyncio.Future[Any],
+) -> None:
+    """On the call's own thread: its ``outcome()`` (as a ``State`` with ``return_state``),
+    handed to the caller's loop."""
+    value: Any = None
+    error: BaseException | None = None
+    try:
+        value = state_of_call(outcome) if return_state else outcome()
+    except BaseException as exc:  # noqa: BLE001 - the call's outcome: raised in the caller
+        error = exc
     with contextlib.suppress(RuntimeError):  # the caller's loop is closed: nobody awaits
         loop.call_soon_threadsafe(_settle, ended, value, error)
 

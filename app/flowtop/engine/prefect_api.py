@@ -440,6 +440,16 @@ def outcome_state(value: Any, error: BaseException | None) -> State[Any]:
     return State(StateType.FAILED, data=error, message=failure_message(error, "Flow"))
 
 
+def state_of_call(call: Callable[[], Any]) -> State[Any]:
+    """What a flow call with ``return_state=True`` gives: ``call()``'s outcome as a state
+    (``outcome_state``), the exception it raised (not a ``BaseException``) as Failed."""
+    try:
+        value = call()
+    except Exception as exc:  # noqa: BLE001 - the outcome, as a Failed state
+        return outcome_state(None, exc)
+    return outcome_state(value, None)
+
+
 # -- annotations (prefect.utilities.annotations) ---------------------------------------
 class _Annotation(Generic[T]):
     __slots__ = ("value",)

@@ -549,8 +549,10 @@ class FlowRun(RunActions):
                 )
             )
         self._notify()
-        self._done.set()
-        self.runner._run_done(self)
+        try:  # its workers given up on first: a waiter (``final_state``, no lock) may shut
+            self.runner._run_done(self)  # the runner down at once, joining every worker
+        finally:
+            self._done.set()
 
     def _retry_in(self) -> float | None:
         """When the run retries itself, as a new linked run (a ``@flow``'s ``retries``)."""
