@@ -162,12 +162,14 @@ async def test_quit_with_cancel_on_a_held_store_stays_says_why_then_quits_once_i
 
 
 class GatedRequests(InProcessControl):
-    """Runs in this process, but each ``retry_now`` and ``give_up`` first waits for
-    ``gate``: a store held by another process, without the 5 s."""
+    """Runs in this process, but each ``retry_now`` and ``give_up`` first waits for its
+    gate: a store held by another process, without the 5 s. (One gate each: opened
+    together, ``x`` could reach the run before the driver had started ``n``'s attempt,
+    and give that retry up.)"""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.gate = threading.Event()
+        self.gates = {"retry_now": threading.Event(), "give_up": threading.Event()}
         self.entered = threading.Event()
         self.waited_out = False  # a request that gave up on the gate: nothing released it
         self.asked: list[str] = []
@@ -175,7 +177,7 @@ class GatedRequests(InProcessControl):
     def _wait(self, what: str) -> None:
         self.asked.append(what)
         self.entered.set()
-        if not self.gate.wait(GATE_TIMEOUT):
+        if not self.gates[what].wait(GATE_TIMEOUT):
             self.waited_out = True
 
     def retry_now(self, run: RunModel, key: str) -> bool:
@@ -218,8 +220,9 @@ async def test_n_then_x_while_n_waits_act_in_order_and_the_wait_is_said(
             GATE_TIMEOUT / 2,
         )
         assert control.asked == ["retry_now"] and not control.waited_out
-        control.gate.set()
+        control.gates["retry_now"].set()
         await wait_for(pilot, lambda: app.table.run.state is S.COMPLETED, "the retry to run")
+        control.gates["give_up"].set()
         # x's answer: the retried waiter no longer waits, or its run has ended already
         moved_on = ("waiter is no longer awaiting a retry", "Nothing is running here")
         await wait_for(pilot, lambda: any(t in said(app) for t in moved_on), "x's answer")
