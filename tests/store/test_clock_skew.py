@@ -60,3 +60,31 @@ def test_a_one_off_reader_finds_an_owner_silent_for_long_by_its_clock_gone() -> 
     clock = ReaderClock(skew=WALL_STALE_AFTER - 60)
     with mock.patch.object(ownership, "time", clock):
         assert owner_gone(Owner("late-host", 4245, "its-boot", "1"), 1_700_000_000.0) is None
+
+
+def test_an_owner_s_runs_with_different_heartbeats_are_judged_by_its_newest() -> None:
+    """A run just started or reserved holds an older heartbeat than the owner's others:
+    read in turn, the two looked like a change every time, and a dead host's runs were
+    left RUNNING for ten minutes instead of five seconds."""
+    import sqlite3
+
+    from flowtop.workspace import reaper
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute(
+        "CREATE TABLE runs (run_id TEXT, owner TEXT, host TEXT, pid INTEGER, boot_id TEXT, "
+        "proc_start TEXT, heartbeat REAL, started REAL, state TEXT)"
+    )
+    beat = 1_700_000_000.0
+    for run_id, heartbeat in (("beaten", beat), ("reserved", beat - 3)):
+        conn.execute(
+            "INSERT INTO runs VALUES (?, 'dead-host:77:b:1', 'dead-host', 77, 'b', '1', ?, ?, "
+            "'RUNNING')",
+            (run_id, heartbeat, heartbeat),
+        )
+    clock = ReaderClock(skew=0)
+    with mock.patch.object(ownership, "time", clock):
+        assert reaper._orphans(conn) == {}  # first seen: it may be beating
+        clock.elapsed = STALE_AFTER + 0.5
+        gone = reaper._orphans(conn)
+    assert sorted(gone) == ["beaten", "reserved"]

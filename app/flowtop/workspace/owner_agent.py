@@ -140,13 +140,17 @@ class OwnerAgent:
         than ``STALE_AFTER``). The run was given up for everyone else (a rerun of it may
         be running already), so this process does not carry on with it: it cancels it.
         """
+        # (not UPDATE … RETURNING: SQLite 3.35+, newer than some systems' Python links)
+        self._conn.execute(
+            "UPDATE runs SET heartbeat = ? WHERE owner = ? AND state = 'RUNNING'",
+            (time.time(), self.owner),
+        )
+        # a run marked between the two is lost, whichever of them it missed
         beating = {
             run_id
             for (run_id,) in self._conn.execute(
-                "UPDATE runs SET heartbeat = ? WHERE owner = ? AND state = 'RUNNING' "
-                "RETURNING run_id",
-                (time.time(), self.owner),
-            ).fetchall()
+                "SELECT run_id FROM runs WHERE owner = ? AND state = 'RUNNING'", (self.owner,)
+            )
         }
         for run_id in sorted(self._beating - beating):
             row = self._conn.execute(

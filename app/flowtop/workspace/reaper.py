@@ -135,10 +135,17 @@ def _orphans(conn: sqlite3.Connection) -> dict[str, str]:
     """The RUNNING runs whose owner is gone, and why."""
     gone: dict[str, str] = {}
     query = _LIVE_ROWS if "pid" in columns(conn, "runs") else _LEGACY_LIVE_ROWS
-    for run_id, owner, host, pid, boot, start, heartbeat, started in conn.execute(
-        query, (_RUNNING.value,)
-    ).fetchall():
-        why = gone_reason(owner, host, pid, boot, start, heartbeat, started)
+    rows = conn.execute(query, (_RUNNING.value,)).fetchall()
+    # An owner elsewhere is judged by whether its heartbeat changes (``owner_gone``): by
+    # its newest over its runs, since a run it has just started or reserved may hold an
+    # older one, and reading the two in turn would look like a change every time.
+    newest: dict[str, float] = {}
+    for _, owner, *_, heartbeat, _ in rows:
+        if heartbeat is not None:
+            newest[owner] = max(heartbeat, newest.get(owner, heartbeat))
+    for run_id, owner, host, pid, boot, start, heartbeat, started in rows:
+        beat = newest.get(owner, heartbeat)
+        why = gone_reason(owner, host, pid, boot, start, beat, started)
         if why is not None:
             gone[run_id] = why
     return gone
