@@ -452,8 +452,8 @@ class DynamicRun(FlowRun):
         if self._on_final:
             self._wake_waiters(tr)
 
-    def _end_unrun(self, tr: TaskRun, state: StateType, message: str) -> None:
-        super()._end_unrun(tr, state, message)
+    def _end_unrun(self, tr: TaskRun, state: StateType, message: str, output: str = "") -> None:
+        super()._end_unrun(tr, state, message, output)
         if self._on_final:
             self._wake_waiters(tr)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from .events import TaskOutput
@@ -66,11 +67,12 @@ def ended(captured: Captured) -> None:
             del run.live_output[tr]
 
 
-def so_far(run: FlowRun, tr: TaskRun) -> str:
-    """What the running attempt of ``tr`` printed until now: the output of an attempt
-    past its timeout, read under ``run``'s lock before it is interrupted (once stopped,
-    its thread drops it; what it prints later is not the attempt's)."""
-    captured = run.live_output.get(tr)
+def so_far(followed: Mapping[TaskRun, Captured], tr: TaskRun) -> str:
+    """What the running attempt of ``tr`` printed until now (``followed``: its run's
+    ``live_output``): the output of an attempt past its timeout, or cut short by a cancel,
+    read under the run's lock before it is interrupted (once stopped, its thread drops it;
+    what it prints later is not the attempt's)."""
+    captured = followed.get(tr)
     return "" if captured is None else captured.snapshot()
 
 

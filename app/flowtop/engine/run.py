@@ -313,7 +313,7 @@ class FlowRun(RunActions):
             tr.token += 1  # the thread still runs; whatever it returns is now stale
             tr.timer = None
             # The attempt needs this lock to conclude, so its thread has not moved on.
-            output = live_output.so_far(self, tr)  # before the interrupt ends it
+            output = live_output.so_far(self.live_output, tr)  # before the interrupt ends it
             how, replaced, no_retry = give_up_thread(self.runner, tr.call)
             if replaced and tr.call is not None:
                 self._hand_drivers(self._drivers.given_up(tr.call.thread))
@@ -467,9 +467,10 @@ class FlowRun(RunActions):
         why = f"upstream task {failed.key!r} did not complete"
         self._end_unrun(tr, StateType.UPSTREAM_FAILED, why)
 
-    def _end_unrun(self, tr: TaskRun, state: StateType, message: str) -> None:
-        """End a task that no attempt will finish: upstream failed, or cancelled (under the lock)."""
-        self._transition(tr, state, message=message)
+    def _end_unrun(self, tr: TaskRun, state: StateType, message: str, output: str = "") -> None:
+        """End a task that no attempt will finish: upstream failed, or cancelled (under the
+        lock); ``output``: what its attempt cut short by a cancel printed."""
+        self._transition(tr, state, message=message, output=output)
         self._unfinished -= 1
 
     def _transition(

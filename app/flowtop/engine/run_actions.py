@@ -11,12 +11,14 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from . import live_output
 from .errors import RetriesExhausted
 from .policy import safe_repr, safe_str
 from .run_handle import RunHandle
 from .states import StateType
 
 if TYPE_CHECKING:
+    from .capture import Captured
     from .records import TaskRun
 
 #: Where a failure inside the engine is told, with its traceback, for a bug report.
@@ -27,10 +29,13 @@ class RunActions(RunHandle):
     """Mixed into ``FlowRun``, whose steps these call."""
 
     cancelled: bool
+    live_output: dict[TaskRun, Captured]
 
     if TYPE_CHECKING:  # FlowRun's own steps
 
-        def _end_unrun(self, tr: TaskRun, state: StateType, message: str) -> None: ...
+        def _end_unrun(
+            self, tr: TaskRun, state: StateType, message: str, output: str = ""
+        ) -> None: ...
 
         def _submit(self, tr: TaskRun) -> None: ...
 
@@ -49,12 +54,18 @@ class RunActions(RunHandle):
             return True
 
     def _end_unfinished(self, why: str, said: Mapping[str, str] | None = None) -> None:
-        """Under the lock: every task not final ends CANCELLED (``said``: a task's own why)."""
+        """Under the lock: every task not final ends CANCELLED (``said``: a task's own why).
+        A running attempt keeps what it printed until then, as a timed-out one does."""
         for tr in self.tasks.values():
             if not tr.state.is_final:
+                output = (
+                    live_output.so_far(self.live_output, tr)
+                    if tr.state is StateType.RUNNING
+                    else ""
+                )
                 tr.drop_timer()
                 tr.token += 1
-                self._end_unrun(tr, StateType.CANCELLED, (said or {}).get(tr.key, why))
+                self._end_unrun(tr, StateType.CANCELLED, (said or {}).get(tr.key, why), output)
 
     def _take_waiting(self, key: str) -> TaskRun | None:
         """The task ``key`` if it is awaiting a retry in a live run, its timer dropped (under the lock)."""
