@@ -383,7 +383,10 @@ class History(StoreReader):
             return True
         conn = self._conn
         try:
-            conn.execute("BEGIN")
+            # IMMEDIATE: a read first (whether a run ending was marked meanwhile) made the
+            # first write an upgrade, which SQLite refuses at once ("database is locked",
+            # no busy wait) when another connection (the heartbeat) wrote in between
+            conn.execute("BEGIN IMMEDIATE")
             live = history_fold.apply(
                 conn, self._pending, (self.owner, *self._identity), self._live
             )
