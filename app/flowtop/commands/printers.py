@@ -396,8 +396,10 @@ class HumanPrinter:
             soonest = f" · {_soonest(min(due.values()) - now)}" if due else ""
             parts.append(
                 f"{self.names[run_id]}: {counts[StateType.COMPLETED]}/{len(states)} done · "
-                f"{counts[StateType.RUNNING]} running · {counts[StateType.AWAITING_RETRY]} retrying{soonest} · "
-                f"{counts[StateType.FAILED] + counts[StateType.UPSTREAM_FAILED]} failed · {_elapsed(elapsed)}"
+                f"{counts[StateType.RUNNING]} running · "
+                f"{counts[StateType.AWAITING_RETRY]} retrying{soonest} · "
+                f"{counts[StateType.FAILED] + counts[StateType.UPSTREAM_FAILED]} failed · "
+                f"{_elapsed(elapsed)}"
             )
         return " | ".join(parts)
 

@@ -3,9 +3,10 @@
 As in Prefect, the call gives a coroutine. The run goes as any flowtop run does (its
 body on a thread of its own, with its own event loop), and the coroutine starts it and
 waits for its end on a thread of its own, one per call (starting a run takes the run
-store, which may be busy for seconds: never on the caller's loop). Not on the loop's default executor
-(``asyncio.to_thread``): it has min(32, CPUs + 4) threads, so a web app's concurrent
-calls queued behind each other there, and so did its other users (``getaddrinfo``).
+store, which may be busy for seconds: never on the caller's loop). Not on the loop's
+default executor (``asyncio.to_thread``): it has min(32, CPUs + 4) threads, so a web
+app's concurrent calls queued behind each other there, and so did its other users
+(``getaddrinfo``).
 
 Prefect runs such a flow on the caller's loop, so cancelling the caller ends the run.
 So does this: when the awaiting coroutine is cancelled (``asyncio.wait_for``, Ctrl+C on

@@ -19,8 +19,8 @@ def prune_runs(conn: sqlite3.Connection, keep: int, flow: str | None = None) -> 
     one transaction; the ids of those that went.
 
     Newest by run number, not by ``started``: a clock set back stamps the newest run
-    earlier than older ones. A live run is never deleted, nor counted against ``keep``. The run numbers stay
-    allocated, so numbering goes on where it was.
+    earlier than older ones. A live run is never deleted, nor counted against ``keep``.
+    The run numbers stay allocated, so numbering goes on where it was.
     """
     with store_schema.write_transaction(conn):
         doomed = [
