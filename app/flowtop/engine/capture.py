@@ -47,7 +47,6 @@ _open_lock = threading.Lock()
 _open: set[Captured] = set()
 _held = 0
 _pinned = False
-_on = False  # flowtop's handler is on the root logger (set under ``_open_lock``)
 
 
 class Captured:
@@ -171,12 +170,11 @@ def _forked() -> None:
     The child's own copies of those buffers are taken (``Captured.taken``): what it writes
     goes to the real streams, and it is still in the attempt (``TaskRunContext.get()``).
     A lock another thread held at the fork stays held in the child: it gets a new one."""
-    global _install_lock, _open_lock, _held, _on
+    global _install_lock, _open_lock, _held
     _install_lock, _open_lock = threading.Lock(), threading.Lock()
     _open.clear()  # no run goes on in the child: its logging is the program's alone
     _held = 0
     if not _pinned:
-        _on = False
         logging.root.removeHandler(_handler)
     for buffer in (getattr(_local, "buffer", None), _attempt_context.get()):
         if buffer is not None:
@@ -397,58 +395,35 @@ def _ensure_installed() -> None:
 
 
 def _open_capture(buffer: Captured | None) -> None:
-    """``buffer`` (None: a ``join``) is written into: flowtop's handler on the root logger.
-    Without a lock while it is there already (an attempt's cost; see ``_detach``)."""
+    """``buffer`` (None: a ``join``) is written into: flowtop's handler on the root logger."""
     global _held
-    if buffer is None:
-        with _open_lock:
+    with _open_lock:
+        if buffer is None:
             _held += 1
-            _attach()
-        return
-    _open.add(buffer)
-    if not _on or _handler not in logging.root.handlers:  # (``basicConfig(force=True)``)
-        with _open_lock:
-            _attach()
+        else:
+            _open.add(buffer)
+        _attach()
 
 
 def _attach() -> None:
-    """Under ``_open_lock``. The root logger's list is changed in place, as ``addHandler``
-    does, without its lock: one ``append`` (one ``remove`` in ``_detach``) is atomic, and
-    only this module adds this handler (an attempt's cost, with no run around it)."""
-    global _on
-    _on = True
-    handlers = logging.root.handlers
-    if _handler not in handlers:
-        handlers.append(_handler)
+    """Under ``_open_lock``; again after the program took it off (``basicConfig(force=True)``).
+    The root logger's list is changed in place, as ``addHandler`` does, without logging's
+    lock: one ``append`` (one ``remove`` in ``_close``) is atomic, and only this module adds
+    this handler (an attempt's cost, with no run around it)."""
+    if _handler not in logging.root.handlers:
+        logging.root.handlers.append(_handler)
 
 
 def _close(buffer: Captured | None) -> None:
     """``buffer`` (None: a ``join``) is over: with nothing else open, the handler is off."""
     global _held
-    if buffer is None:
-        with _open_lock:
-            _held -= 1
-    else:
-        _open.discard(buffer)
-    if not _open and not _held and not _pinned:
-        _detach()
-
-
-def _detach() -> None:
-    """Off the root logger, unless a capture opened meanwhile. ``_on`` is False before
-    that is checked: a capture opening after the check sees it False, and waits here to
-    put the handler back; one that saw it True opened before the check, which keeps it.
-    That lock-free argument relies on the GIL running these steps in one sequential order
-    (a free-threaded build would need ``_open_capture`` to take the lock every time).
-    The program may take the handler off between the check and the ``remove``
-    (``basicConfig(force=True)`` on another thread, without ``_open_lock``): then it is off."""
-    global _on
     with _open_lock:
-        _on = False
-        if _open or _held or _pinned:
-            _on = True
-        elif _handler in logging.root.handlers:  # (not if the program took it off)
-            with contextlib.suppress(ValueError):
+        if buffer is None:
+            _held -= 1
+        else:
+            _open.discard(buffer)
+        if not (_open or _held or _pinned):
+            with contextlib.suppress(ValueError):  # the program took it off already
                 logging.root.handlers.remove(_handler)
 
 
