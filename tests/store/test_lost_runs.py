@@ -14,7 +14,7 @@ import pytest
 
 from flowtop.engine.events import RunFinished, RunStarted
 from flowtop.engine.states import StateType as S
-from flowtop.workspace import reaper, store_schema
+from flowtop.workspace import owner_agent, reaper, store_schema
 from flowtop.workspace.history import History
 from flowtop.workspace.owner_agent import OwnerAgent
 
@@ -105,6 +105,42 @@ def test_the_resumed_owner_cancels_the_run_it_lost(
             agent.close()
     finally:
         history.close()
-    assert cancelled == [("run-2", "cancel")]
+    assert cancelled == [("run-2", "lost")]
     said = [r.getMessage() for r in caplog.records]
     assert any("run-2 was marked interrupted by another process" in m and WHY in m for m in said)
+    assert not any("(interrupted: " in m for m in said)
+    # The warning goes to the run's log, deleted once the run ends: the store keeps it.
+    state, note = _row(db, "run-2")
+    assert state == "INTERRUPTED"
+    assert note is not None
+    assert note.startswith(f"interrupted: {WHY}; its process came back at ")
+    assert note.endswith(" and cancelled it")
+
+
+class _Run:
+    done = False
+
+    def __init__(self) -> None:
+        self.whys: list[str | None] = []
+
+    def cancel(self, why: str | None = None) -> bool:
+        self.whys.append(why)
+        return True
+
+
+class _Runner:
+    def __init__(self) -> None:
+        self.run = _Run()
+
+    def find(self, run_id: str) -> _Run | None:
+        return self.run if run_id == "run-1" else None
+
+
+def test_a_lost_run_s_tasks_say_why_they_were_cancelled() -> None:
+    """They read ``cancelled by the user``, which no user did."""
+    runner = _Runner()
+    assert owner_agent.apply_command(runner, "run-1", owner_agent.LOST, None)  # type: ignore[arg-type]
+    assert owner_agent.apply_command(runner, "run-1", "cancel", None)  # type: ignore[arg-type]
+    assert not owner_agent.apply_command(runner, "run-9", "cancel", None)  # type: ignore[arg-type]
+    assert runner.run.whys == [owner_agent.LOST_WHY, None]
+    assert "marked interrupted" in owner_agent.LOST_WHY

@@ -29,6 +29,7 @@ from .ownership import HEARTBEAT
 from .store_errors import store_advice
 
 if TYPE_CHECKING:
+    from ..engine.runner import Runner
     from .history import History
 
 log = logging.getLogger("flowtop.store")
@@ -37,6 +38,10 @@ log = logging.getLogger("flowtop.store")
 POLL = 0.02
 
 COMMANDS = ("cancel", "retry_now", "give_up")
+#: Not a queued command: the agent's own, for a run it lost (``OwnerAgent._beat``).
+LOST = "lost"
+#: What the tasks a lost run still had read when its owner cancels them.
+LOST_WHY = "given up: the run was marked interrupted while its process sent no heartbeats"
 
 
 class CommandRefused(HistoryError, OSError):
@@ -162,17 +167,25 @@ class OwnerAgent:
 
     def _lost(self, run_id: str, note: str) -> None:
         try:
-            cancelled = self.apply(run_id, "cancel", None)
+            cancelled = self.apply(run_id, LOST, None)
         except Exception as exc:  # noqa: BLE001 - as a command's failure: the agent goes on
             cancelled = False
             log.warning("run %s: cancelling it failed: %s: %s", run_id, type(exc).__name__, exc)
-        if cancelled:
-            log.warning(
-                "run %s was marked interrupted by another process while this one sent no "
-                "heartbeats (%s): it is cancelled here, not run on beside a rerun of it",
-                run_id,
-                note,
-            )
+        if not cancelled:
+            return
+        why = note.removeprefix("interrupted: ")
+        log.warning(
+            "run %s was marked interrupted by another process while this one sent no "
+            "heartbeats (%s): it is cancelled here, not run on beside a rerun of it",
+            run_id,
+            why,
+        )
+        # Kept with the run: this warning goes to its log, which goes once the run ends.
+        came_back = time.strftime("%Y-%m-%d %H:%M:%S")
+        self._conn.execute(
+            "UPDATE runs SET note = COALESCE(note, '') || ? WHERE run_id = ? AND state = ?",
+            (f"; its process came back at {came_back} and cancelled it", run_id, INTERRUPTED),
+        )
 
     def _take_commands(self) -> None:
         rows = self._conn.execute(
@@ -195,3 +208,15 @@ class OwnerAgent:
         self._stop.set()
         self._thread.join(5.0)
         self._conn.close()
+
+
+def apply_command(runner: Runner, run_id: str, kind: str, task: str | None) -> bool:
+    """A command for one of ``runner``'s runs: queued by another process, or ``LOST``."""
+    run = runner.find(run_id)
+    if run is None or run.done:
+        return False
+    if kind in ("cancel", LOST):
+        return run.cancel(LOST_WHY) if kind == LOST else run.cancel()
+    if task is None:
+        return False
+    return run.retry_now(task) if kind == "retry_now" else run.give_up(task)

@@ -14,6 +14,7 @@ import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -544,7 +545,7 @@ class Workspace:
             self.history_error = str(exc)
             return Runner(sinks=list(sinks), policy_for=self.policy_for, **kw)
         self.history_error = None
-        from .owner_agent import OwnerAgent
+        from .owner_agent import OwnerAgent, apply_command
         from .results import LiveValues, ResultKeeper
 
         values = LiveValues()
@@ -556,7 +557,7 @@ class Workspace:
             **kw,
         )
         values.runner, runner.keep_results = runner, True  # stored a moment after completion
-        agent = OwnerAgent.for_history(history, lambda *c: _apply_command(runner, *c))
+        agent = OwnerAgent.for_history(history, partial(apply_command, runner))
         self._owned.extend([agent, keeper])
         return runner
 
@@ -586,15 +587,3 @@ class Workspace:
             f"<Workspace {display_path(self.path)}: "
             f"{len(loader.flows)} flows, {len(loader.errors)} errors>"
         )
-
-
-def _apply_command(runner: Runner, run_id: str, kind: str, task: str | None) -> bool:
-    """A command another process queued for one of ``runner``'s runs (see ``OwnerAgent``)."""
-    run = runner.find(run_id)
-    if run is None or run.done:
-        return False
-    if kind == "cancel":
-        return run.cancel()
-    if task is None:
-        return False
-    return run.retry_now(task) if kind == "retry_now" else run.give_up(task)
