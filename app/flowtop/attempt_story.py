@@ -15,10 +15,6 @@ from flowtop.formats import fmt_seconds, precise_duration
 
 S = StateType
 
-#: A next attempt that starts this much before its planned time was started by `n`
-#: (timers never fire early; the margin absorbs clock rounding).
-EARLY = 0.05
-
 
 class WaitedAttempt(Protocol):
     """What the story of a wait reads of an attempt: a stored one, or one the TUI's
@@ -32,6 +28,8 @@ class WaitedAttempt(Protocol):
     def duration(self) -> float | None: ...
     @property
     def retry_in(self) -> float | None: ...
+    @property
+    def retried_now(self) -> bool: ...
 
 
 class StoredAttempt(WaitedAttempt, Protocol):
@@ -66,9 +64,10 @@ def wait_story(attempt: WaitedAttempt, after: WaitedAttempt | None) -> str:
         if attempt.state == S.CANCELLED.value:
             return f"cancelled during the {planned} wait"
         return f"retry after {planned}"
+    if not after.retried_now:  # the run said so: wall-clock gaps lie when a clock is set
+        return f"retry after {planned}"
     if attempt.started is not None and after.started is not None:
-        ended = attempt.started + (attempt.duration or 0.0)
-        waited = max(0.0, after.started - ended)
-        if waited < (attempt.retry_in or 0.0) - EARLY:
+        waited = after.started - (attempt.started + (attempt.duration or 0.0))
+        if 0.0 <= waited <= (attempt.retry_in or 0.0):  # else a clock was set meanwhile
             return f"retried now (n) after {precise_duration(waited)} of a planned {planned}"
-    return f"retry after {planned}"
+    return f"retried now (n) during a planned {planned} wait"

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from flowtop import Flow, StateType, TaskTimeout, task
 from flowtop.engine import Runner
 from flowtop.engine.errors import RetriesExhausted
-from flowtop.engine.events import RunFinished
+from flowtop.engine.events import RETRIED_NOW, RunFinished, TaskStateChanged
 from flowtop.engine.states import TRANSITIONS
 from flowtop.engine.timer import ManualClock
 
@@ -200,6 +200,12 @@ def test_retry_now_starts_the_next_attempt_at_once(runner: Runner, recorder: Rec
     assert run.retry_now("fetch") is False
     runner.bus.flush()
     assert_valid_transitions(recorder, run.run_id)
+    starts = [
+        e.message
+        for e in recorder.events
+        if isinstance(e, TaskStateChanged) and e.task == "fetch" and e.state is StateType.RUNNING
+    ]
+    assert starts == ["", RETRIED_NOW]  # what the history tells `n` by, not the clock
 
 
 def test_give_up_fails_the_task_now_with_its_last_error(runner: Runner, recorder: Recorder) -> None:

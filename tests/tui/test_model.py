@@ -7,7 +7,14 @@ from dataclasses import fields
 import pytest
 
 from flowtop.engine import Flow, Retry, Runner, task
-from flowtop.engine.events import ErrorInfo, RunFinished, RunStarted, TaskOutput, TaskStateChanged
+from flowtop.engine.events import (
+    RETRIED_NOW,
+    ErrorInfo,
+    RunFinished,
+    RunStarted,
+    TaskOutput,
+    TaskStateChanged,
+)
 from flowtop.engine.records import Attempt
 from flowtop.engine.states import StateType
 from flowtop.tui.model import RunModel, TaskRow, fmt_duration
@@ -375,7 +382,11 @@ def test_a_running_attempt_shows_its_output_as_it_comes_and_its_end_brings_it_wh
     ("then", "says"),
     [
         ([], "retry after 1m00s: fixed"),
-        ([ev("a", S.RUNNING, 2, T0 + 11)], "retried now (n) after 11.0s of a planned 1m00s"),
+        (
+            [ev("a", S.RUNNING, 2, T0 + 11, message=RETRIED_NOW)],
+            "retried now (n) after 11.0s of a planned 1m00s",
+        ),
+        ([ev("a", S.RUNNING, 2, T0 + 11)], "retry after 1m00s"),  # a clock set forward
         ([ev("a", S.FAILED, 1, T0 + 11, message="given up by the user")], "gave up during"),
         ([ev("a", S.CANCELLED, 1, T0 + 11)], "cancelled during the 1m00s wait"),
     ],

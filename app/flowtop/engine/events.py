@@ -82,6 +82,9 @@ class RunStarted(NamedTuple):
 #: The message of a COMPLETED step carried over from a rerun's source run; a result from
 #: the cache (``caching``) says where it was stored instead.
 REUSED_FROM_SOURCE = "reused from the source run"
+#: The message of a RUNNING step whose attempt the user started before its retry's wait
+#: was over (`n`): what the history tells a retry cut short by.
+RETRIED_NOW = "retried now by the user"
 
 
 class TaskStateChanged(NamedTuple):

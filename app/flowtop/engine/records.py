@@ -251,6 +251,7 @@ class TaskRun:
         "cache_key",
         "cache_note",
         "slots",
+        "hurried",
     )
 
     def __init__(self, node: Node, policy: RetryPolicy) -> None:
@@ -287,6 +288,8 @@ class TaskRun:
         self.cache_note = ""
         #: The slots of its tags' limits its running attempt holds (``tag_limits``).
         self.slots: object | None = None
+        #: Its next attempt was started by the user before its wait was over (`n`).
+        self.hurried = False
 
     def call_of(self, token: int) -> UserCall | None:
         """Attempt ``token``'s interruptible call; None when it has none (no timeout), or

@@ -22,7 +22,14 @@ from .async_call import AsyncCall
 from .attempt import Judged, call_here, give_up_thread, judge, start_elsewhere, timed_out
 from .drivers import STALL, Begun, Drivers
 from .errors import IllegalTransition
-from .events import REUSED_FROM_SOURCE, ErrorInfo, RunFinished, RunStarted, TaskStateChanged
+from .events import (
+    RETRIED_NOW,
+    REUSED_FROM_SOURCE,
+    ErrorInfo,
+    RunFinished,
+    RunStarted,
+    TaskStateChanged,
+)
 from .graph import Node, resolve_inputs
 from .policy import Decision, RetryPolicy, safe_repr, summaries
 from .pool import WorkerPool
@@ -216,7 +223,8 @@ class FlowRun(RunActions):
         tr.first_start = now if tr.first_start is None else tr.first_start
         wall = time.time()
         tr.attempts.append(Attempt(tr.attempt, wall))
-        self._transition(tr, StateType.RUNNING, ts=wall)
+        hurried, tr.hurried = tr.hurried, False
+        self._transition(tr, StateType.RUNNING, ts=wall, message=RETRIED_NOW if hurried else "")
         if tr.policy.timeout is not None:
             tr.timer = self.runner.timer.call_at(
                 now + tr.policy.timeout, lambda: self._timed_out(tr, token)

@@ -82,6 +82,7 @@ class RunActions(RunHandle):
             tr = self._take_waiting(key)
             if tr is None:
                 return False
+            tr.hurried = True  # its RUNNING step says so: the history tells `n` by it
             self._submit(tr)
             return True
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from flowtop.engine.events import (
+    RETRIED_NOW,
     ErrorInfo,
     Event,
     RunFinished,
@@ -59,6 +60,7 @@ class AttemptView(Attempt):
     result: str | None = None
     message: str = ""
     reused: bool = False
+    retried_now: bool = False  # started by the user before its retry's wait was over
 
 
 class TaskRow:
@@ -388,7 +390,7 @@ class RunModel:
         if state is S.RUNNING:
             row.started = self.local(ev.ts)
             row.retry_due = None
-            row.add_attempt(AttemptView(ev.attempt, ev.ts))
+            row.add_attempt(AttemptView(ev.attempt, ev.ts, retried_now=ev.message == RETRIED_NOW))
             return
         if ev.error is not None:
             row.error = ev.error

@@ -118,6 +118,8 @@ class AttemptRecord:
     output: str
     retry_in: float | None
     delay_explained: str
+    #: The user started it before its retry's wait was over (`n`).
+    retried_now: bool = False
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -139,6 +141,8 @@ class AttemptRecord:
         if self.retry_in is not None:
             data["retry_in"] = self.retry_in
             data["delay_explained"] = self.delay_explained
+        if self.retried_now:
+            data["retried_now"] = True
         return data
 
 

@@ -17,7 +17,7 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
-from ..engine.events import RunFinished, RunStarted, TaskOutput, TaskStateChanged
+from ..engine.events import RETRIED_NOW, RunFinished, RunStarted, TaskOutput, TaskStateChanged
 from ..engine.states import StateType
 from . import run_log
 from .history_records import AttemptRecord, TaskRecord
@@ -160,6 +160,7 @@ def _step(task: _Task, e: TaskStateChanged) -> None:
             "",
             None,
             "",
+            e.message == RETRIED_NOW,
         ]
         return
     if e.reused:
