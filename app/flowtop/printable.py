@@ -10,10 +10,13 @@ characters, so every view of such text (the TUI, the headless printer) passes it
 
 from __future__ import annotations
 
+import codecs
 import io
+import locale
 import os
 import re
 import sys
+from collections.abc import Mapping
 from typing import Protocol, TextIO
 
 #: Lone surrogates too: a file name's bytes that are not UTF-8 (``surrogateescape``), which
@@ -102,10 +105,76 @@ def encodes_symbols(stream: object) -> bool:
 def replace_what_cannot_print() -> None:
     """On a terminal whose encoding lacks flowtop's symbols, human output shows ``?`` for
     them: writing ``✓`` raised UnicodeEncodeError, a traceback in place of every line of
-    ``flowtop run`` and the end of ``flowtop list``. JSON output is ASCII either way."""
+    ``flowtop run`` and the end of ``flowtop list``; under ``LC_ALL=C`` (where Python
+    writes UTF-8 whatever the terminal was told) it wrote ``✓`` as three bytes a terminal
+    told ASCII shows as garbage. JSON output is ASCII either way."""
     for stream in (sys.stdout, sys.stderr):
-        if isinstance(stream, io.TextIOWrapper) and not encodes_symbols(stream):
+        if not isinstance(stream, io.TextIOWrapper):
+            continue
+        if not encodes_symbols(stream):
             stream.reconfigure(errors="replace")
+        elif codec := _locale_codec(os.environ, locale.getencoding()):
+            stream.reconfigure(encoding=codec, errors="replace")
+
+
+def no_unicode(stream: object, environ: Mapping[str, str], locale_encoding: str) -> str:
+    """The encoding that cannot show the monitor's symbols on ``stream`` (stderr, where
+    Textual draws), with the locale that set it, or "" when it can.
+
+    Under ``LC_ALL=C`` (or ``POSIX``) Python turns on its UTF-8 mode and writes UTF-8
+    whatever the terminal is: the check of the stream passed, and a terminal that took
+    the locale at its word drew ``✓`` as ``â\x9c\x93``. The locale's own encoding
+    (``locale.getencoding()``) says what the user told the terminal (``_locale_codec``).
+    Under ``flowtop serve`` (a driver of its own) the browser draws, not a terminal.
+    """
+    if not encodes_symbols(stream):
+        return str(getattr(stream, "encoding", None))
+    if environ.get("TEXTUAL_DRIVER"):
+        return ""
+    codec = _locale_codec(environ, locale_encoding)
+    return f"{codec} ({said_locale(environ)})" if codec else ""
+
+
+def _locale_codec(environ: Mapping[str, str], locale_encoding: str) -> str:
+    """The locale's encoding (``ascii`` for ANSI_X3.4-1968) when it lacks flowtop's
+    symbols and nothing overrules it, else "". Overruling: a UTF-8 output chosen for
+    Python (``PYTHONIOENCODING``, ``PYTHONUTF8=1``, ``-X utf8``), or a UTF-8 locale
+    this system lacks (an ssh session brings the client's ``en_US.UTF-8``; Python then
+    runs in the C locale, yet the terminal shows UTF-8)."""
+    chosen = environ.get("PYTHONIOENCODING") or environ.get("PYTHONUTF8") == "1"
+    if chosen or "utf8" in sys._xoptions or _names_utf8(_locale_variable(environ)[1]):
+        return ""
+    try:
+        codec = codecs.lookup(locale_encoding).name
+    except LookupError:
+        return "ascii"
+    try:
+        SYMBOLS.encode(codec)
+    except UnicodeEncodeError:
+        return codec
+    return ""
+
+
+def _locale_variable(environ: Mapping[str, str]) -> tuple[str, str]:
+    """The variable that sets the locale's encoding and its value; ("", "") for none."""
+    for name in ("LC_ALL", "LC_CTYPE", "LANG"):
+        if value := environ.get(name):
+            return name, value
+    return "", ""
+
+
+def _names_utf8(value: str) -> bool:
+    return "utf8" in value.lower().replace("-", "")
+
+
+def said_locale(environ: Mapping[str, str]) -> str:
+    """The variable that sets the locale's encoding, as the user set it (``LC_ALL=C``),
+    and when the system lacks that locale, so (Python then runs in the C locale)."""
+    name, value = _locale_variable(environ)
+    if not name:
+        return "no locale set: C"
+    lacking = value not in ("C", "POSIX") and locale.setlocale(locale.LC_CTYPE) in ("C", "POSIX")
+    return f"{name}={value}" + (", a locale this system lacks" if lacking else "")
 
 
 #: The environment variable by which a client that launches a run process

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import locale
 import os
 import sys
 from collections.abc import MutableMapping
 
-from ..printable import encodes_symbols, say
+from ..printable import no_unicode, say
 from .common import bad_path
 from .run import add_executor_flags, want_dashboard
 
@@ -20,8 +21,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     if bad_path(args.path):
         return 2
-    if not encodes_symbols(sys.__stderr__):  # where Textual draws
-        encoding = getattr(sys.__stderr__, "encoding", None)
+    encoding = no_unicode(sys.__stderr__, os.environ, locale.getencoding())
+    if encoding:
         say(
             f"the monitor draws with Unicode, and this terminal's encoding is {encoding}: "
             "set a UTF-8 locale (LC_ALL=C.UTF-8) if the terminal shows UTF-8, or follow "

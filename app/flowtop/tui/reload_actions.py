@@ -3,7 +3,8 @@
 The workspace reloads itself (``WorkspaceView.watch``); this mixin turns each reload
 into what the user sees: a toast that says what changed or failed (a broken file never
 takes the app down), the flows list and policies redrawn, and, with auto-rerun on, a
-rerun of what failed in the flows that changed.
+rerun of what failed in the flows that changed. An open retry editor is told too: the
+settings it shows may be the ones just saved elsewhere.
 """
 
 from __future__ import annotations
@@ -114,6 +115,12 @@ class ReloadActions(_AppBase):
         if self.auto_rerun and not errors:
             for name in self._changed_flows(change):
                 self._auto_rerun(name)
+        if len(self.screen_stack) > 1:  # an editor's settings may be stale now
+            from flowtop.tui.screens.retry_editor import RetryEditor  # as `e` imports it
+
+            for screen in self.screen_stack:
+                if isinstance(screen, RetryEditor):
+                    screen.settings_reloaded()
 
     def _changed_flows(self, change: Change) -> list[str]:
         return list(change.flows) or ([self.selected_flow] if self.selected_flow else [])

@@ -50,20 +50,48 @@ class FormDialog(ModalScreen[Result], Generic[Result]):
         # Tab moves the focus as the app reads it, so that the keys typed after it in one
         # burst go to the next field; a field would read it after them (`Tab 9` typed 9
         # into the field it left). Moving the focus reads no field: nothing is early.
-        Binding("tab", "app.focus_next", show=False, priority=True),
-        Binding("shift+tab", "app.focus_previous", show=False, priority=True),
+        Binding("tab", "move_focus(1)", show=False, priority=True),
+        Binding("shift+tab", "move_focus(-1)", show=False, priority=True),
     ]
+
+    #: Nothing has focus until ``focus_first`` gives it, or ``on_mount`` (Textual's
+    #: default focused the first widget as the dialog was composed, before the keys read
+    #: meanwhile reached it, so a Tab among them moved on from there; see
+    #: ``action_move_focus``).
+    AUTO_FOCUS = ""
 
     #: The field that gets the keys typed before any field had focus (``on_key``).
     first_field: OrderedInput | None = None
 
     def on_mount(self) -> None:
         add_dialog_keys(self)
+        if self.focused is None and self.first_field is None:  # no field first (the help)
+            self.focus_next()
 
     def focus_first(self, field: OrderedInput) -> None:
-        """Focus ``field`` as the dialog opens: the one keys typed meanwhile go to."""
+        """Focus ``field`` as the dialog opens: the one keys typed meanwhile go to. At
+        once: ``field.focus()`` gave it focus only after the keys already read, so
+        `e3` Tab in one burst moved on to the next field and then back (Tab was lost)."""
         self.first_field = field
-        field.focus()
+        self.set_focus(field)
+
+    def action_move_focus(self, step: int) -> None:
+        """Tab (1) or Shift+Tab (-1). Read with the key that opened the dialog, before
+        any field had focus, it waits its turn behind the keys read before it (they
+        wait in this screen's queue for the first field, ``on_key``): moved at once it
+        found no field yet, or moved before them."""
+        if self.focused is None:
+            self.call_later(self._move_focus_from_first, step)
+        else:
+            self._move_focus_from_first(step)
+
+    def _move_focus_from_first(self, step: int) -> None:
+        if self.focused is None and self.first_field is not None:
+            self.set_focus(self.first_field, scroll_visible=False)
+        if step > 0:
+            self.focus_next()
+        else:
+            self.focus_previous()
 
     def on_key(self, event: events.Key) -> None:
         """A key that came to the dialog itself, not through a field: typed together

@@ -3,6 +3,9 @@
 It writes through the workspace (``set_override`` → ``.flowtop/overrides.toml``); the
 watcher then reloads and the table shows the new policy, so the editor never updates
 the table itself. Every field says which settings layer its current value comes from.
+When the task's settings change on disk while it is open (another window saved them, or
+``flowtop.toml`` or the flow's file was edited), ``settings_reloaded`` shows them: an untouched form the
+new values, an edited one the user's edits, saying what Save will write over.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from ...engine.layers import Layer
 from ...engine.policy import RetryPolicy
 from ...workspace.flow_shapes import DELAY_FIELDS, FIELDS, PolicyView
 from .form_dialog import FormDialog
-from .retry_form import FormState, parse_names, read_form
+from .retry_form import FormState, after_reload, parse_names, read_form
 
 if TYPE_CHECKING:
     from ..workspace_view import WorkspaceView
@@ -35,6 +38,7 @@ class RetryEditor(FormDialog[bool]):
     DEFAULT_CSS = """
     RetryEditor #dialog { width: 96; }
     RetryEditor #policy { color: $text-muted; margin-bottom: 1; }
+    RetryEditor #reloaded { color: $warning; height: auto; margin-bottom: 1; display: none; }
     RetryEditor #fields { height: auto; max-height: 1fr; }
     RetryEditor .row { height: 1; margin-top: 1; }
     RetryEditor .label { width: 16; }
@@ -46,6 +50,7 @@ class RetryEditor(FormDialog[bool]):
     RetryEditor #form-error { color: $error; height: auto; margin-top: 1; }
     RetryEditor.-short .row, RetryEditor.-tiny .row { margin-top: 0; }
     RetryEditor.-short #policy, RetryEditor.-tiny #policy { margin-bottom: 0; }
+    RetryEditor.-short #reloaded, RetryEditor.-tiny #reloaded { margin-bottom: 0; }
     RetryEditor.-short #hint, RetryEditor.-tiny #hint { display: none; }
     """
 
@@ -80,6 +85,7 @@ class RetryEditor(FormDialog[bool]):
         with Vertical(id="dialog"):
             yield Static(Text(f"Retry settings · {self.flow_name} / {self.task_key}"), id="title")
             yield Static(Text(f"Now: {printable(self.policy.summary)}"), id="policy")
+            yield Static("", id="reloaded")  # settings_reloaded says what changed
             with VerticalScroll(id="fields", can_focus=False):  # Tab goes field to field
                 for name, label in FIELDS.items():
                     layer = self._layer(name)
@@ -118,6 +124,47 @@ class RetryEditor(FormDialog[bool]):
                 widget.disabled = True
             return
         self.focus_first(self.query_one("#field-max_retries", OrderedInput))
+
+    def settings_reloaded(self) -> None:
+        """The workspace reloaded (the watcher saw a settings or flow file saved): when
+        this task's settings changed, show them. An untouched field takes the new value
+        (Save compares with it, so a value typed back is written); an edited one keeps
+        the user's text, and the dialog says what Save will write over the saved values.
+        Before, the form kept the values it opened with, and its Save wrote them back."""
+        flow = self.workspace.shapes.get(self.flow_name)
+        node = flow.node(self.task_key) if flow is not None else None
+        if node is None:
+            self.gone = f"{self.task_key} is no longer in flow {self.flow_name}: nothing to save"
+            self._validate()
+            return
+        override = dict(self.workspace.override_for(self.flow_name, self.task_key) or {})
+        if node.policy == self.policy and override == self.override:
+            return
+        if self.gone and not self.query_one("#field-max_retries", Input).disabled:
+            self.gone = ""  # a reload removed it, and this one brought it back
+        form = after_reload(self.texts(), self.initial, dict(node.policy.texts))
+        self.policy, self.override, self.initial = node.policy, override, dict(node.policy.texts)
+        for name in FIELDS:
+            field = self.query_one(f"#field-{name}", OrderedInput)
+            field.placeholder = printable(node.policy.hints[name])
+            if field.value != form.texts[name]:
+                selected = field.has_focus and field.selection.end - field.selection.start
+                field.value = form.texts[name]
+                if selected:  # typing replaces a value shown selected, as it did
+                    field.select_all()
+        self.query_one("#policy", Static).update(Text(f"Now: {printable(node.policy.summary)}"))
+        self.query_one("#clear", Button).disabled = not override
+        labels = [f"{FIELDS[n]} {printable(form.texts[n].strip()) or 'empty'}" for n in form.kept]
+        note = "Changed on disk while open (another window saved them, or a file was edited): "
+        if labels:
+            note += "fields you did not edit show the saved values; Save writes your "
+            note += ", ".join(labels) + " over what is saved, and keeps the rest."
+        else:
+            note += "the fields show the saved values."
+        reloaded = self.query_one("#reloaded", Static)
+        reloaded.update(Text(note))
+        reloaded.display = True
+        self._validate()
 
     def texts(self) -> dict[str, str]:
         return {name: self.query_one(f"#field-{name}", Input).value for name in FIELDS}

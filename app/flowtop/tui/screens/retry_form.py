@@ -134,3 +134,30 @@ def read_form(texts: dict[str, str], initial: dict[str, str]) -> FormState:
         else:
             values["retry_delay"] = parsed.get("retry_delay")
     return FormState(values=values)
+
+
+@dataclass(frozen=True, slots=True)
+class Reloaded:
+    """The form after its task's settings changed on disk while it was open."""
+
+    texts: dict[str, str]  # what each field shows now
+    kept: tuple[str, ...]  # the fields whose edits stay, unlike what is saved now
+
+
+def after_reload(texts: dict[str, str], initial: dict[str, str], saved: dict[str, str]) -> Reloaded:
+    """Another window (or a text editor) saved the task's settings: a field left as it
+    was prefilled (``initial``) shows the value saved now (``saved``); one the user
+    edited keeps their text. The delay fields are one setting: one edited keeps all
+    three, so what Save writes is what the user sees."""
+
+    def edited(*names: str) -> bool:
+        return any(texts.get(n, "").strip() != initial.get(n, "").strip() for n in names)
+
+    shown = {
+        name: texts.get(name, "")
+        if edited(*(DELAY_FIELDS if name in DELAY_FIELDS else (name,)))
+        else saved.get(name, "")
+        for name in FIELDS
+    }
+    kept = tuple(n for n in FIELDS if shown[n].strip() != saved.get(n, "").strip())
+    return Reloaded(shown, kept)

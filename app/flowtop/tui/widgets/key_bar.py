@@ -6,6 +6,10 @@ mid-word. This bar takes the keys in priority order for the focused pane, keeps 
 and ``q`` always (at the right end), and drops whole entries that don't fit. Each key is
 read from the live bindings by the app (``FlowtopApp.footer_entries``), so ``[keys]``
 rebinds show here too.
+
+A click on an entry presses its key (``simulate_key``, as Textual's ``Footer`` does), so
+the mouse reaches the same action, through the same checks, as the keyboard; an entry
+whose key does nothing here now (no binding of that key is enabled) rings the bell.
 """
 
 from __future__ import annotations
@@ -15,13 +19,17 @@ from dataclasses import replace
 from typing import Any, ClassVar
 
 from rich.cells import cell_len
+from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widget import Widget
 
 #: (key as shown, label)
 Entry = tuple[str, str]
+#: Where an entry is drawn: (first cell, cell past its end, key as shown).
+Span = tuple[int, int, str]
 
 SEPARATOR = "  "
 
@@ -62,9 +70,12 @@ class KeyBar(Widget):
         color: $footer-key-foreground;
         text-style: bold;
     }
+    KeyBar > .key-bar--hover {
+        background: $block-hover-background;
+    }
     """
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"key-bar--key"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"key-bar--key", "key-bar--hover"}
 
     def __init__(
         self,
@@ -75,32 +86,78 @@ class KeyBar(Widget):
         """``entries()``: (the focused pane's entries by priority, the ones always shown)."""
         super().__init__(id=id)
         self.entries = entries
+        #: The cell under the mouse: its entry is drawn highlighted (it can be clicked).
+        self.hovered: int | None = None
 
     def pairs(self, width: int) -> tuple[list[Entry], list[Entry]]:
         pane, always = self.entries()
         return fit_entries(pane, always, width)
 
     def render(self) -> Text:
-        width = self.size.width
+        text, spans = self.line(self.size.width)
+        for start, end, shown in spans:  # the entry under the mouse, when a click would act
+            if self.hovered is not None and start <= self.hovered < end and self.bound_key(shown):
+                hover = self.get_component_rich_style("key-bar--hover")  # blended: opaque
+                text.stylize(Style(bgcolor=hover.bgcolor), start, end)  # the key keeps its colour
+        return text
+
+    def line(self, width: int) -> tuple[Text, list[Span]]:
+        """The bar as drawn ``width`` cells wide, and where each entry is on it."""
         shown, always = self.pairs(width)
         key_style = self.get_component_rich_style("key-bar--key", partial=True)
-        text = Text(no_wrap=True, overflow="crop")
-        text.append(" ")
-        for i, (key, label) in enumerate(shown):
-            if i:
-                text.append(SEPARATOR)
-            text.append(key, style=key_style)
-            text.append(f" {label}")
+
+        def add(line: Text, pairs: Sequence[Entry]) -> list[Span]:
+            spans: list[Span] = []
+            for i, (key, label) in enumerate(pairs):
+                if i:
+                    line.append(SEPARATOR)
+                start = line.cell_len
+                line.append(key, style=key_style)
+                line.append(f" {label}")
+                spans.append((start, line.cell_len, key))
+            return spans
+
+        text = Text(" ", no_wrap=True, overflow="crop")
+        left = add(text, shown)
         right = Text()
-        for i, (key, label) in enumerate(always):
-            if i:
-                right.append(SEPARATOR)
-            right.append(key, style=key_style)
-            right.append(f" {label}")
-        gap = width - text.cell_len - right.cell_len - 1
-        text.append(" " * max(1, gap))
+        right_spans = add(right, always)
+        text.append(" " * max(1, width - text.cell_len - right.cell_len - 1))
+        offset = text.cell_len
         text.append_text(right)
-        return text
+        return text, [*left, *((a + offset, b + offset, key) for a, b, key in right_spans)]
+
+    def key_at(self, x: int) -> str | None:
+        """The key (as shown) of the entry drawn at cell ``x``, if any."""
+        _, spans = self.line(self.size.width)
+        return next((key for start, end, key in spans if start <= x < end), None)
+
+    def bound_key(self, shown: str) -> str | None:
+        """The key whose binding would run now, of those shown as ``shown`` (``^s`` is
+        ctrl+s, ``?`` is question_mark); None when no such binding is enabled."""
+        for key, active in self.screen.active_bindings.items():
+            if active.enabled and self.app.get_key_display(active.binding) == shown:
+                return key
+        return None
+
+    def on_click(self, event: events.Click) -> None:
+        shown = self.key_at(event.x)
+        if shown is None:
+            return
+        event.stop()
+        key = self.bound_key(shown)
+        if key is None:  # as Textual's footer does on a disabled key
+            self.app.bell()
+        else:
+            self.app.simulate_key(key)
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self.hovered != event.x:
+            self.hovered = event.x
+            self.refresh()
+
+    def on_leave(self, event: events.Leave) -> None:
+        self.hovered = None
+        self.refresh()
 
 
 def add_dialog_keys(
