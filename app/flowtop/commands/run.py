@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ..engine import status_line
 from ..engine.pool import MAX_WORKERS
 from ..engine.states import StateType
 from ..printable import say
@@ -29,6 +30,7 @@ from .common import (
     warn_unread_settings,
     whole_number,
 )
+from .late_output import wait_for_given_up
 from .printers import READER_GONE, TICK, HumanPrinter, JsonPrinter, can_redraw
 from .run_record import recorded
 
@@ -62,6 +64,24 @@ def stop_like_ctrl_c_on_sigterm() -> None:
         signal.signal(signal.SIGTERM, _terminated)
     if main and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, _ctrl_c)
+
+
+def _plain_signals_in_child() -> None:
+    """A process a task forks (a fork ``multiprocessing.Pool``'s workers) is the task's: its
+    SIGTERM ends it, as in plain Python (``Pool.terminate()`` printed a ``Terminated``
+    traceback per idle worker), and Ctrl+C raises Python's own KeyboardInterrupt there."""
+    plain: list[tuple[signal.Signals, object, Any]] = [
+        (signal.SIGTERM, _terminated, signal.SIG_DFL),
+        (signal.SIGINT, _ctrl_c, signal.default_int_handler),
+    ]
+    for sig, ours, default in plain:
+        if signal.getsignal(sig) is ours:
+            with contextlib.suppress(ValueError):  # not the child's main thread (never so)
+                signal.signal(sig, default)
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_plain_signals_in_child)
 
 
 @contextlib.contextmanager
@@ -296,7 +316,9 @@ def _main(args: argparse.Namespace, out: TextIO) -> int:
     if args.json:
         printer = JsonPrinter(out)
     else:
-        printer = HumanPrinter(sys.stdout, live=can_redraw(sys.stdout), verbose=not args.quiet)
+        live = can_redraw(sys.stdout)  # others' lines then clear the status line first
+        shown_on = status_line.drawn_on(sys.stdout) if live else sys.stdout
+        printer = HumanPrinter(shown_on, live=live, verbose=not args.quiet)
     kwargs = {"workers": args.workers} if args.workers else {}
     from ..engine.events import Subscription
     from ..engine.spec import ExecutorError
@@ -366,6 +388,8 @@ def _main(args: argparse.Namespace, out: TextIO) -> int:
             ok = run.final_state() is StateType.COMPLETED and ok
     finally:
         runner.shutdown(wait=False)  # a thread hung past its timeout must not hold the exit
+        if not gone.is_set():  # but what it prints as it stops shows, for a moment
+            wait_for_given_up(runner.executor)
     if gone.is_set():
         return READER_GONE
     if not args.no_history and not recorded(workspace):
@@ -421,12 +445,12 @@ def checked_names(
         return None
     one_flow = {"--rerun-of": args.rerun_of, "--task": args.task, "--run-id": args.run_id}
     given = [option for option, value in one_flow.items() if value]
+    if args.parameters:
+        given.append("--param")
     if given and args.flow is None and len(names) > 1:  # one flow: it is the one meant
         # named as typed: --run-id is the TUI's, not in --help
-        say(f"{' and '.join(given)} need{'s' if len(given) == 1 else ''} --flow NAME")
-        return None
-    if args.parameters and len(names) > 1:  # a file of one @flow needs no --flow
-        say(f"--param needs --flow NAME: {args.path or 'the folder'} holds {len(names)} flows")
+        needs = f"{' and '.join(given)} need{'s' if len(given) == 1 else ''} --flow NAME"
+        say(f"{needs}: {args.path or 'the folder'} holds {len(names)} flows")
         return None
     if args.task and not args.rerun_of:
         say("--task needs --rerun-of RUN (the run to take results from)")

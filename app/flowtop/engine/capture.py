@@ -4,14 +4,19 @@ Tasks run in parallel on pool threads, so swapping ``sys.stdout`` per attempt wo
 their output. Instead ``sys.stdout``/``sys.stderr`` are wrapped once by a proxy that
 writes to the buffer of the attempt running on the current thread, or passes through to
 the real stream. A root logging handler does the same for log records, while a capture is
-open (``_open``): outside any run the program's logging is as if flowtop never ran. A log
-line flowtop passes on to the terminal goes to stderr, as any log line, and only when no
-handler of the program's receives it (``heard``). A thread a task attempt starts with its
-context copied (``contextvars.copy_context().run``, ``asyncio.to_thread``) is in that
-attempt, as Prefect's run contexts (context variables) make it: while the attempt runs,
-what it writes is the attempt's output too (``copied``).
+open (``_open``): outside any run the program's logging is as if flowtop never ran, and
+inside one the root logger counts its handlers without flowtop's (``root_handlers``), so
+``logging.basicConfig()`` configures there too. A log line flowtop passes on to the
+terminal goes to stderr, as any log line, and only when no handler of the program's
+receives it (``heard``); one a program's handler writes into a stand-in stream is captured
+as that handler wrote it, not twice (``_program_handlers``). A thread a task attempt
+starts with its context copied (``contextvars.copy_context().run``, ``asyncio.to_thread``)
+is in that attempt, as Prefect's run contexts (context variables) make it: while the
+attempt runs, what it writes is the attempt's output too (``copied``).
 A process forked from an attempt (``os.fork``, ``multiprocessing``'s default start method
-on Linux) writes to the real streams, as in plain Python (``_forked``).
+on Linux) writes to the real streams, as in plain Python (``_forked``). What passes
+through to a terminal showing ``flowtop run``'s live status line clears it first
+(``status_line``).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, TextIO
 
-from . import live_output
+from . import live_output, root_handlers, status_line
 
 #: Captured output kept per attempt; beyond it the middle is dropped with a note.
 MAX_CAPTURE = 256 * 1024
@@ -42,8 +47,8 @@ _open_lock = threading.Lock()
 #: which the event loop's steps write into) until its output is read, ``getvalue``. While
 #: there is one, or a thread writes into a ``@flow`` body's output (``join``, ``_held``),
 #: flowtop's handler is on the root logger; else it is not, so outside any run Python's
-#: last resort prints a program's warnings and ``logging.basicConfig`` configures, as if
-#: flowtop never ran. The flowtop commands keep it there (``capture_info_logs``).
+#: last resort prints a program's warnings, as if flowtop never ran. The flowtop commands
+#: keep it there (``capture_info_logs``).
 _open: set[Captured] = set()
 _held = 0
 _pinned = False
@@ -179,6 +184,9 @@ def _forked() -> None:
     for buffer in (getattr(_local, "buffer", None), _attempt_context.get()):
         if buffer is not None:
             buffer.taken, buffer.live, buffer.echo = _always, None, False
+    for stream in (sys.stdout, sys.stderr):  # the child's first line is a line's start
+        if isinstance(stream, _ThreadRoutedStream):
+            stream.line_start = True
 
 
 def _always() -> bool:
@@ -204,11 +212,18 @@ class _ThreadRoutedStream(io.TextIOBase):
 
     def __init__(self, original: TextIO) -> None:
         self.original = original
+        #: Whether what passes through to ``original`` ends a line: a status line's
+        #: terminal gets the next one cleared first (``_clear_of_status``).
+        self.line_start = True
+        #: ``status_line.terminal`` when last looked, and whether ``original`` writes there.
+        self.shares: tuple[object, bool] = (None, False)
 
     def write(self, text: str) -> int:
         buffer = _buffer()
         if buffer is None:
-            return self.original.write(text)
+            if status_line.terminal is None or text.__class__ is not str:
+                return self.original.write(text)
+            return self._clear_of_status(text)
         if not isinstance(
             text, str
         ):  # as a real text stream would: the task fails, the run goes on
@@ -219,6 +234,21 @@ class _ThreadRoutedStream(io.TextIOBase):
             _write_teed(self.original, text, buffer, tee)
         elif buffer.echo:
             self.original.write(text)
+        return len(text)
+
+    def _clear_of_status(self, text: str) -> int:
+        """Past any capture, while a live status line is drawn (``status_line``): a line
+        begun on its terminal clears that row first, in the same write."""
+        seen, shares = self.shares
+        if seen != status_line.terminal:
+            shares = status_line.shares_terminal(self.original)
+            self.shares = (status_line.terminal, shares)
+        if shares and text and (self.line_start or text[0] == "\r"):  # a row (re)written
+            self.original.write(status_line.CLEAR + text)
+        else:
+            self.original.write(text)
+        if text:
+            self.line_start = text[-1] in "\n\r"
         return len(text)
 
     def flush(self) -> None:
@@ -300,18 +330,32 @@ def _real(stream: object) -> Any:
     return getattr(stream, "original", stream)
 
 
-def _program_handlers(logger: logging.Logger | None, level: int) -> tuple[bool, bool]:
+def _program_handlers(logger: logging.Logger | None, level: int) -> tuple[bool, bool, bool]:
     """Whether a record at ``level`` on ``logger`` meets a handler of the program's on its
-    way up (any: Python's last resort then stays silent), and whether one receives it."""
-    found = False
+    way up (any: Python's last resort then stays silent), whether one receives it, and
+    whether one that does writes to a stand-in stream (``basicConfig()`` called while
+    flowtop runs holds ``sys.stderr``): its line is then captured as it writes it."""
+    found = received = False
     while logger is not None:
         for handler in logger.handlers:
             if handler is not _handler:
                 found = True
                 if level >= handler.level:
-                    return True, True
+                    received = True
+                    if _into_stand_in(getattr(handler, "stream", None)):
+                        return True, True, True
         logger = logger.parent if logger.propagate else None
-    return found, False
+    return found, received, False
+
+
+def _into_stand_in(stream: object) -> bool:
+    """Whether ``stream`` is a stand-in, or writes into one (``flowtop run`` wraps the
+    streams a flow module sees at import, ``import_output``)."""
+    for _ in range(3):
+        if stream is None or stream.__class__ is _ThreadRoutedStream:
+            return stream is not None
+        stream = getattr(stream, "stream", None)
+    return False
 
 
 def heard(logger: logging.Logger, level: int) -> bool:
@@ -342,12 +386,15 @@ class _CaptureHandler(logging.Handler):
             if buffer is None:
                 self._outside(record)
                 return
+            _, shown, streamed = _program_handlers(_logger_of(record), record.levelno)
+            if streamed:  # the program's handler writes it into the capture: kept once
+                return
             line = self.format(record) + "\n"
             buffer.write(line)
             tee = getattr(_local, "tee", None)
             if tee is None and not buffer.echo:
                 return  # an attempt's: its output shows it (the monitor, `flowtop run`)
-            if heard(_logger_of(record), record.levelno):
+            if shown:
                 return  # the program's handler shows it: kept, not shown twice
             if tee is not None:
                 # a @flow body's record reaches the terminal of `flowtop run` in turn with
@@ -365,11 +412,10 @@ class _CaptureHandler(logging.Handler):
         """A record from outside any attempt, while flowtop's handler is on the root logger:
         what Python does with it without flowtop (``Logger.callHandlers``), or the flowtop
         commands' line on stderr."""
-        found, _ = _program_handlers(_logger_of(record), record.levelno)
-        if found:
+        if _program_handlers(_logger_of(record), record.levelno)[0]:
             return
-        if record.levelno >= self.passthrough_level:
-            _real(sys.stderr).write(self.format(record) + "\n")
+        if record.levelno >= self.passthrough_level:  # the stand-in: past a status line
+            sys.stderr.write(self.format(record) + "\n")
             return
         last = logging.lastResort
         if last is not None:
@@ -380,7 +426,7 @@ class _CaptureHandler(logging.Handler):
             logging.Logger.manager.emittedNoHandlerWarning = True
 
 
-_handler = _CaptureHandler()
+_handler = root_handlers.RootHandlers.hidden = _CaptureHandler()
 
 
 def _ensure_installed() -> None:
@@ -409,9 +455,13 @@ def _attach() -> None:
     """Under ``_open_lock``; again after the program took it off (``basicConfig(force=True)``).
     The root logger's list is changed in place, as ``addHandler`` does, without logging's
     lock: one ``append`` (one ``remove`` in ``_close``) is atomic, and only this module adds
-    this handler (an attempt's cost, with no run around it)."""
-    if _handler not in logging.root.handlers:
-        logging.root.handlers.append(_handler)
+    this handler (an attempt's cost, with no run around it). Only the list's first change
+    to a ``RootHandlers`` (again if the program replaced it) takes logging's lock."""
+    handlers = logging.root.handlers
+    if _handler not in handlers:
+        if handlers.__class__ is not root_handlers.RootHandlers:
+            handlers = root_handlers.adopted()  # basicConfig() configures meanwhile
+        list.append(handlers, _handler)
 
 
 def _close(buffer: Captured | None) -> None:

@@ -1,0 +1,60 @@
+"""A live status line on the terminal, kept clear of what else writes there.
+
+``flowtop run`` keeps a one-line summary under its lines, redrawn in place: the cursor
+waits at its end. Its own lines, and a ``@flow`` body's, take it away first (the printer's
+``make_room``); what reached the terminal past the printer did not: a process a task
+forked (``os.fork``, a fork ``multiprocessing.Pool``), whose copy of the attempt writes to
+the real streams (``capture._forked``), an attempt's late print after its timeout or
+cancel, a thread a task started plainly. Its line was written after the summary, on the
+summary's row (``etl #3: 0/2 done · … 1.0schild line one``), and stayed there.
+
+Now a line such a writer begins on that terminal clears the row it starts on first
+(``CLEAR``, sent with the line as one write): the summary, or an empty row. The printer
+draws the summary again below at its next event or tick. The printer writes past the
+stand-in streams (``drawn_on``): only the others' writes are cleared and counted.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TextIO
+
+#: Erase the row, cursor to its first column. No ``"\\r"``: a line-buffered stream flushes
+#: at one, and a line sent in two writes could have the summary redrawn between them.
+CLEAR = "\x1b[2K\x1b[1G"
+
+#: The terminal the live status line is on (``os.fstat``'s device and inode); None while
+#: there is none. Forked children keep it: their writes are what it is for.
+terminal: tuple[int, int] | None = None
+
+
+def _identity(stream: object) -> tuple[int, int] | None:
+    """Which terminal ``stream`` writes to; None when it writes to no terminal."""
+    try:
+        fd = stream.fileno()  # type: ignore[attr-defined]
+        if not os.isatty(fd):
+            return None
+        found = os.fstat(fd)
+    except (AttributeError, OSError, ValueError):  # no descriptor (a StringIO), closed
+        return None
+    return found.st_dev, found.st_ino
+
+
+def drawn_on(stream: TextIO) -> TextIO:
+    """A live status line is drawn on ``stream`` (the stand-in ``sys.stdout``) from now on:
+    other writers' lines to its terminal clear it first. Returns the stream to draw it on,
+    past the stand-in, so that the printer's own writes are not taken for others'."""
+    global terminal
+    terminal = _identity(stream)
+    return getattr(stream, "original", stream)
+
+
+def forget() -> None:
+    """No status line any more (tests)."""
+    global terminal
+    terminal = None
+
+
+def shares_terminal(stream: object) -> bool:
+    """Whether ``stream`` writes to the terminal the status line is on."""
+    return terminal is not None and _identity(stream) == terminal

@@ -1,0 +1,155 @@
+"""Lines written past ``flowtop run``'s printer do not land on its live status line.
+
+The status line is redrawn in place, the cursor waiting at its end. A process a task
+forked (``os.fork``, a fork ``multiprocessing.Pool``) writes to the real streams, and its
+line was written after the status line, on its row: ``forks #1: 0/1 done · 1 running ·
+0 retrying · 0 failed · 0.0schild line one``. Such a line now clears that row first.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pty
+import re
+import select
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from flowtop.engine import capture, status_line
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
+
+FORKS = """
+    import os
+    import sys
+    import time
+    from pathlib import Path
+
+    from flowtop import flow, task
+
+    GO = Path(__file__).with_name("go")
+
+
+    @task
+    def forky():
+        while not GO.exists():  # the test says go once the status line shows
+            time.sleep(0.01)
+        pid = os.fork()
+        if pid == 0:
+            sys.stdout.write("child line one\\n")  # one write each: under -u, print()
+            sys.stdout.write("child line two\\n")  # makes two, and a redraw may come between
+            sys.stdout.flush()
+            os._exit(0)
+        os.waitpid(pid, 0)
+        return 1
+
+
+    @flow
+    def forks():
+        return forky()
+"""
+
+
+def on_screen(raw: str) -> list[str]:
+    """The rows a terminal shows after ``raw``: a row is rewritten by ``\\r``, erased by
+    ``ESC[2K``, and ``ESC[1G`` moves to its start, as ``flowtop run`` uses them."""
+    rows, row, col = [""], 0, 0
+    for token in re.findall(r"\x1b\[[0-9;?]*[A-Za-z]|.", raw, re.S):
+        if token == "\n":
+            row += 1
+            rows += [""] * (row + 1 - len(rows))
+        elif token == "\r" or token in ("\x1b[1G", "\x1b[G"):
+            col = 0
+        elif token == "\x1b[2K":
+            rows[row] = ""
+        elif not token.startswith("\x1b"):
+            line = rows[row].ljust(col)
+            rows[row] = line[:col] + token + line[col + 1 :]
+            col += 1
+    return [line.rstrip() for line in rows]
+
+
+def run_on_a_terminal(folder: Path) -> str:
+    """``flowtop run`` on a pseudo-terminal; ``go`` is written once its status line shows."""
+    leader, follower = pty.openpty()
+    said = b""
+    try:
+        with subprocess.Popen(
+            [sys.executable, "-m", "flowtop", "run", "forks.py", "--no-history"],
+            cwd=folder,
+            stdin=subprocess.DEVNULL,
+            stdout=follower,
+            stderr=follower,
+            env={**os.environ, "TERM": "xterm", "COLUMNS": "120"},
+        ) as proc:
+            os.close(follower)
+            follower = -1
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                if not select.select([leader], [], [], 1)[0]:
+                    continue
+                try:
+                    chunk = os.read(leader, 4096)
+                except OSError:  # EIO: the process and its child are gone
+                    break
+                if not chunk:
+                    break
+                said += chunk
+                if b"1 running" in said and not (folder / "go").exists():
+                    (folder / "go").touch()
+            proc.wait(timeout=10)
+    finally:
+        os.close(leader)
+        if follower != -1:
+            os.close(follower)
+    return said.decode("utf-8", "replace")
+
+
+def test_a_forked_child_s_lines_do_not_land_on_the_live_status_line(tmp_path: Path) -> None:
+    (tmp_path / "forks.py").write_text(textwrap.dedent(FORKS))
+    raw = run_on_a_terminal(tmp_path)
+    rows = on_screen(raw)
+    assert "child line one" in rows and "child line two" in rows, rows
+    assert not [row for row in rows if "running ·" in row and "child" in row], rows
+    assert any("forks #1 COMPLETED" in row for row in rows), rows
+
+
+def read_all(fd: int) -> bytes:
+    said = b""
+    while select.select([fd], [], [], 0.5)[0]:
+        said += os.read(fd, 4096)
+    return said
+
+
+def test_a_line_begun_past_capture_clears_the_status_line_s_row_first() -> None:
+    leader, follower = pty.openpty()
+    real = open(follower, "w", buffering=1, closefd=False)  # noqa: SIM115 - closed below
+    stand_in = capture._ThreadRoutedStream(real)  # type: ignore[arg-type]
+    elsewhere = capture._ThreadRoutedStream(io.StringIO())  # type: ignore[arg-type]
+    try:
+        assert status_line.drawn_on(stand_in) is real  # the printer draws past the stand-in
+        stand_in.write("child line\n")
+        stand_in.write("50%")  # a line written in pieces is cleared once, at its start
+        stand_in.write(" done\n")
+        stand_in.write("\r 10%")  # a row rewritten in place (a progress bar): each time
+        stand_in.write("\r 20%\n")
+        elsewhere.write("to a file\n")
+        status_line.forget()
+        stand_in.write("no status line\n")
+        said = read_all(leader).decode()
+    finally:
+        status_line.forget()
+        real.close()
+        os.close(follower)
+        os.close(leader)
+    clear = status_line.CLEAR
+    assert said == (
+        f"{clear}child line\r\n{clear}50% done\r\n{clear}\r 10%{clear}\r 20%\r\nno status line\r\n"
+    )
+    assert elsewhere.original.getvalue() == "to a file\n"
