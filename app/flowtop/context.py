@@ -1,7 +1,9 @@
 """Prefect 3's ``prefect.context``: ``TaskRunContext.get()`` inside a task attempt gives
 its ``task_run`` (``run_count``, ``name``, ``id``, ``state_name``) and ``parameters``;
-``FlowRunContext.get()`` the ``@flow`` run's; ``get_run_context()`` either."""
+``FlowRunContext.get()`` the ``@flow`` run's; ``get_run_context()`` either;
+``with_context(fn)`` runs ``fn`` in the caller's run on another thread or process."""
 
+from .engine.context_wrap import with_context
 from .engine.prefect_api import MissingContextError
 from .engine.prefect_context import FlowRunContext, TaskRunContext, get_run_context
 from .engine.tags import tags
@@ -15,4 +17,5 @@ __all__ = [
     "TaskRunContext",
     "get_run_context",
     "tags",
+    "with_context",
 ]

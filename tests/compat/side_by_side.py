@@ -1762,6 +1762,107 @@ SCENARIOS: dict[str, str] = {
                 "outside": kind(outside),
             }
     """,
+    "delay_callable_none": """
+        from prefect import flow, task
+        def nothing(retries):
+            return None
+        @task(retries=2, retry_delay_seconds=nothing)
+        def flaky():
+            if hit("flaky") < 3:
+                raise ConnectionError("down")
+            return "up"
+        @flow
+        def f():
+            return flaky()
+        def main():
+            read = [flaky.retry_delay_seconds, flaky.with_options(retries=3).retry_delay_seconds]
+            return {**observed(outcome_of(f)), "read": read}
+    """,
+    "failed_data_result": """
+        from prefect import flow, task
+        from prefect.states import Completed, Failed
+        def raised(fn):
+            try:
+                fn()
+            except BaseException as exc:
+                return [type(exc).__name__, str(exc)]
+            return "no error"
+        @task
+        def declines():
+            return Failed(data=42)
+        @flow
+        def f():
+            state = declines(return_state=True)
+            future = declines.submit()
+            future.wait()
+            handed = declines()
+            return [
+                raised(state.result),
+                raised(future.result),
+                raised(handed.result),
+                state.result(raise_on_failure=False),
+            ]
+        @flow
+        def returns_it():
+            return Failed(data=42)
+        def main():
+            made = [
+                raised(Failed(data=42).result),
+                raised(Failed(data=[1]).result),
+                raised(Failed().result),
+                raised(Failed(data=[Completed(data=1), Failed(data=42)]).result),
+            ]
+            return {**observed(outcome_of(f)), "made": made, "flow": raised(returns_it)}
+    """,
+    "async_generator_submit": """
+        from prefect import flow, task
+        @task(retries=1)
+        async def letters(n):
+            hit("letters")
+            for i in range(n):
+                yield "abc"[i]
+        @flow
+        def f():
+            future = letters.submit(2)
+            mapped = letters.map([1, 2])
+            future.wait()
+            seen = []
+            for fut in (future, mapped[1]):
+                try:
+                    seen.append(fut.result())
+                except TypeError as exc:
+                    seen.append("can't be used in 'await' expression" in str(exc))
+            return [seen, future.state.is_failed()]
+        def main():
+            return observed(outcome_of(f))
+    """,
+    "with_context_threads": """
+        from concurrent.futures import ThreadPoolExecutor
+        from prefect import flow, task, get_run_logger
+        from prefect.context import FlowRunContext, TaskRunContext, with_context
+        def where(item):
+            kind = get_run_logger().name.rsplit(".", 1)[-1]
+            tr, fr = TaskRunContext.get(), FlowRunContext.get()
+            return [item, kind, tr.task.name if tr else None, fr.flow.name if fr else None]
+        def plain():
+            try:
+                return get_run_logger().name.rsplit(".", 1)[-1]
+            except Exception as exc:
+                return type(exc).__name__
+        @task
+        def fan_out():
+            with ThreadPoolExecutor(2) as pool:
+                wrapped = sorted(pool.map(with_context(where), [1, 2]))
+                bare = pool.submit(plain).result()
+            return [wrapped, bare]
+        @flow
+        def f():
+            with ThreadPoolExecutor(1) as pool:
+                body = pool.submit(with_context(where), 3).result()
+            return [fan_out(), body]
+        def main():
+            return {**observed(outcome_of(f)), "outside": with_context(plain)()}
+    """,
 }
 
 #: Scenarios whose gaps are not compared: random by design (jitter).

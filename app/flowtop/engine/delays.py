@@ -233,7 +233,16 @@ class DelayBreakdown(NamedTuple):
             text += f", capped at {fmt_seconds(self.capped_at)}"
         if self.jitter:
             text += f", jitter {self.jitter * 100:+.0f}% = {fmt_seconds(self.seconds)}"
+            if self.seconds > MAX_SECONDS and self.effective <= MAX_SECONDS:
+                # ``compute_delay`` refuses what ``retry_jitter`` takes past the cap: only
+                # Prefect's ``retry_jitter_factor``, applied to its result, leaves such a delay
+                text += ": retry_jitter_factor took it past the cap; lower retry_jitter_factor"
         return text
+
+    @property
+    def effective(self) -> float:
+        """The delay before any jitter: the base, or the cap a backoff hit."""
+        return self.base if self.capped_at is None else self.capped_at
 
 
 def compute_delay(

@@ -10,6 +10,7 @@ caller (a flow body, a script), like a task called outside any flow: no row of i
 ``.submit()`` and ``.map()`` of a generator task (:func:`listed`) run it as any task,
 each attempt collecting its values into a list, which is the result: Prefect 3's
 ``return_value_to_state`` makes a list of a generator ("generators aren't portable").
+Those of an ``async def`` generator fail, as in Prefect 3.9 (which awaits the generator).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import functools
 import inspect
 import time
 from collections.abc import AsyncGenerator, Callable, Generator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from .inline import steps_of
 from .prefect_api import returned_state
@@ -139,25 +140,33 @@ class _Listed:
         return list(self.fn(*args, **kwargs))
 
 
-class _AListed(_Listed):
-    """An async generator function, awaited for its values as a list."""
+class _Awaited(_Listed):
+    """An async generator function as Prefect 3.9 runs a submitted one: it awaits the
+    generator, which fails every attempt with Prefect's ``TypeError`` (the function's body
+    never runs), said here with what to do instead."""
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._collect(args, kwargs)
+    def __init__(self, fn: Callable[..., Any], task_name: str) -> None:
+        super().__init__(fn)
+        self.task_name = task_name
 
-    async def _collect(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any]:
-        return [value async for value in self.fn(*args, **kwargs)]
+    def __call__(self, *args: Any, **kwargs: Any) -> NoReturn:
+        call = getattr(self.fn, "__name__", self.task_name)
+        raise TypeError(
+            "object async_generator can't be used in 'await' expression: the async "
+            f"generator task {self.task_name!r} cannot be run by .submit() or .map(), in "
+            f"Prefect 3 either; iterate it in an async flow (async for value in {call}(...))"
+        )
 
 
 def listed(task: Task) -> Task:
     """``task`` as its ``.submit()`` and ``.map()`` run it: a copy (same name, options, hooks
     and checks of its arguments) whose attempts return the generator's values as a list, so
     a failed attempt is retried from the start and the future's result is the list, as in
-    Prefect 3. An ``async def`` generator is collected on the event loop (Prefect 3.9 fails
-    that task, awaiting an async generator)."""
-    is_async = inspect.isasyncgenfunction(task.fn)
+    Prefect 3. An ``async def`` generator's attempts fail (:class:`_Awaited`), as its
+    run's do in Prefect 3.9: the flow goes on, and only the future's ``result()`` raises."""
     runs = copy.copy(task)
-    runs.fn = _AListed(task.fn) if is_async else _Listed(task.fn)
+    is_async = inspect.isasyncgenfunction(task.fn)
+    runs.fn = _Awaited(task.fn, task.name) if is_async else _Listed(task.fn)
     runs.is_generator = False
-    runs.is_async = is_async
+    runs.is_async = False
     return runs

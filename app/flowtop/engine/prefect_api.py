@@ -154,7 +154,7 @@ class State(Generic[T]):
             # state made by hand without data gives its message as an exception
             if self._recorded is not None:
                 return self._recorded[0]
-            return state_exception(self) if self.data is None else self.data
+            return exception_of(self) if self.data is None else self.data
         if not self.type.is_final and raise_on_failure:
             raise UnfinishedRun(f"run is in {self.type.value} state, its result is not final")
         return self.data
@@ -168,10 +168,8 @@ class State(Generic[T]):
         in Prefect (``outcome_state``)."""
         if self._recorded is not None:
             data = self._recorded[0]
-            return state_exception(
-                State(self.type, name=self.name, message=self.message, data=data)
-            )
-        exc = state_exception(self)
+            return exception_of(State(self.type, name=self.name, message=self.message, data=data))
+        exc = exception_of(self)
         if (
             self.type is StateType.FAILED
             and self.state_details.task_run_id is None
@@ -238,26 +236,53 @@ STATE_ERRORS = (FailedRun, CrashedRun, CancelledRun)
 
 
 def state_exception(state: State[Any]) -> BaseException:
-    """The exception a non-completed state stands for (``prefect.states.get_state_exception``)."""
-    data = state.data
-    if isinstance(data, BaseException):
-        return data
-    if isinstance(data, State):
-        return state_exception(data)
-    if is_state_iterable(data):
-        for inner in data:
-            if not inner.is_completed():
-                return state_exception(inner)
+    """The exception a failed, crashed or cancelled state stands for, as Prefect 3's
+    ``prefect.states.get_state_exception`` gives it, and raising where that raises: a
+    ``TypeError`` for data that is no exception (``Failed(data=42)``), a ``ValueError``
+    for a state that is none of the three."""
+    exc, resolved = _exception(state)
+    if not resolved:
+        raise exc
+    return exc
+
+
+def exception_of(state: State[Any]) -> BaseException:
+    """``state_exception``'s exception, that ``TypeError`` or ``ValueError`` returned
+    rather than raised: what ``state.result()`` raises, and what a task's attempt that
+    returned such a state fails with."""
+    return _exception(state)[0]
+
+
+def _exception(state: State[Any]) -> tuple[BaseException, bool]:
+    """The exception and True, or the error Prefect raises instead and False."""
     wrapper: type[RuntimeError]
     if state.is_crashed():
-        wrapper = CrashedRun
+        wrapper, default = CrashedRun, "Run crashed."
+    elif state.type in (StateType.FAILED, StateType.UPSTREAM_FAILED):
+        wrapper, default = FailedRun, "Run failed."
     elif state.type is StateType.CANCELLED:
-        wrapper = CancelledRun
+        wrapper, default = CancelledRun, "Run cancelled."
     else:
-        wrapper = FailedRun
+        return ValueError(f"Expected failed or crashed state got {state!r}."), False
+    data = state.data
+    if data is None:
+        return wrapper(state.message or default), True
+    if isinstance(data, BaseException):
+        return data, True
     if isinstance(data, str):
-        return wrapper(data)
-    return wrapper(state.message or f"run ended {state.type.value}")
+        return wrapper(data), True
+    if isinstance(data, State):
+        return _exception(data)
+    if is_state_iterable(data):
+        for inner in data:
+            if inner.is_failed() or inner.is_crashed() or inner.type is StateType.CANCELLED:
+                return _exception(inner)
+        why = "Failed state result was an iterable of states but none were failed."
+        return ValueError(why), False
+    return TypeError(
+        f"Unexpected result for failed state: {data!r} \u2014\u2014 "
+        f"{type(data).__name__} cannot be resolved into an exception"
+    ), False
 
 
 def Completed(
@@ -367,7 +392,7 @@ def returned_state(value: Any) -> tuple[Any, BaseException | None]:
         and value.state_details.flow_run_id is None
         and value.type in (StateType.FAILED, StateType.UPSTREAM_FAILED, StateType.CANCELLED)
     ):
-        error = state_exception(value)
+        error = exception_of(value)  # Failed(data=42): Prefect's TypeError, as .result()
         with contextlib.suppress(AttributeError):  # an exception class with __slots__
             setattr(error, _RETURNED, value)
         # Prefect's engine records its data: ``result(raise_on_failure=False)`` then gives

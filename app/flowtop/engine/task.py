@@ -83,6 +83,12 @@ class PrefectDelays(list[Any]):
     that list, not the backoff). Empty means no delay, as in Prefect."""
 
 
+class NoDelays(PrefectDelays):
+    """The None a callable ``retry_delay_seconds`` returned: no delay, read back as None,
+    as Prefect holds it (a copy made by ``with_options`` gets the default delay, as
+    Prefect's copy, given that None, does)."""
+
+
 class DelaysFor:
     """A plain callable given as Prefect's ``retry_delay_seconds``: Prefect calls it once,
     with the task's ``retries``, when the task is made (``Task.__init__``) and uses what it
@@ -98,8 +104,8 @@ class DelaysFor:
         """What the callable returns for ``retries``, as a ``retry_delay`` (what it raises
         is raised, as in Prefect); a value flowtop cannot wait is refused here, naming it."""
         value = self.fn(retries)
-        if value is None:  # Prefect: no delay
-            return 0
+        if value is None:  # Prefect: no delay, and None read back
+            return NoDelays()
         if isinstance(value, list | tuple):
             return PrefectDelays(value)
         if callable(value) or not isinstance(value, int | float | timedelta):
@@ -308,6 +314,8 @@ class Task:
         options.update({kind: list(hooks) for kind, hooks in self._hooks.items()})
         keep = {k for k in HOOK_KINDS if changes.get(k) is not None and not changes[k]}
         options.update({k: v for k, v in changes.items() if v is not None and k not in keep})
+        if isinstance(options.get("retry_delay"), NoDelays) and changes.get("retry_delay") is None:
+            del options["retry_delay"]  # None, as Prefect's copy reads it: the default delay
         backoff = isinstance(options.get("retry_delay"), PrefectBackoff)
         if backoff and changes.get("retry_delay") is None:
             # Prefect's copy gets the list made for this task's retries, not the backoff: a
@@ -367,10 +375,13 @@ class Task:
     def retry_delay_seconds(self) -> Any:
         """As given (seconds, a list, flowtop's ``attempt -> seconds`` callable); 0 when not
         given. Prefect's ``exponential_backoff(backoff_factor=…)`` reads back as Prefect
-        does: the list it made for the task's retries (``[2, 4, 8]`` for 3 retries)."""
+        does: the list it made for the task's retries (``[2, 4, 8]`` for 3 retries); a
+        callable ``retry_delay_seconds`` that returned None, as None."""
         delay = self.options.get("retry_delay")
         if isinstance(delay, PrefectBackoff):
             return delay(self.retries)
+        if isinstance(delay, NoDelays):
+            return None
         return 0 if delay is None else delay
 
     @property
