@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, cast
 
 from . import __version__
 from .printable import replace_what_cannot_print
@@ -30,6 +30,21 @@ COMMANDS = {
     "limits": ("limits", "show the concurrency limits and which processes hold their slots"),
     "serve": ("serve", "serve the TUI in a web browser (textual-serve)"),
 }
+
+
+#: The top-level usage: the monitor first (the default command), then the rest.
+USAGE = """\
+%(prog)s [PATH] [--executor SPEC] [--dask-dashboard] [--prefect-compat]
+       %(prog)s COMMAND [PATH] [options]   (`%(prog)s COMMAND --help` for its options)
+       %(prog)s --version | --help"""
+
+#: ``--prefect-compat``'s help, under every command that imports flow files.
+PREFECT_COMPAT_HELP = (
+    "drop-in mode: `from prefect import flow, task` in flow files gets flowtop's "
+    "(as [workspace] prefect_compat = true in flowtop.toml)"
+)
+#: The commands that import flow files (the others read the store or the settings only).
+IMPORTS_FLOWS = ("open", "run", "list", "serve")
 
 
 def default_path() -> str:
@@ -57,17 +72,27 @@ def build_parser(chosen: str | None = None) -> Parser:
     """
     parser = Parser(
         prog="flowtop",
+        usage=USAGE,
         description="A terminal monitor for Python workflows whose tasks retry. "
-        "`flowtop [PATH]` opens the TUI on PATH (default ./flows).",
+        "`flowtop [PATH]` (short for `flowtop open [PATH]`) opens the monitor on PATH, "
+        "a flow file or folder (default: ./flows, else the current folder).",
     )
     parser.add_argument("--version", action="version", version=f"flowtop {__version__}")
     parser.add_argument(
         "--prefect-compat",
         action="store_true",
-        help="drop-in mode: `from prefect import flow, task` in flow files gets flowtop's "
-        "(as [workspace] prefect_compat = true in flowtop.toml)",
+        help=f"{PREFECT_COMPAT_HELP}; before or after COMMAND",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    if chosen is None:  # `flowtop --help`: how to open the monitor, with its options
+        opening = parser.add_argument_group(
+            "opening the monitor (flowtop [PATH] [options], the same as flowtop open)"
+        )
+        # (a group takes arguments as its parser does; only the help reads them here)
+        open_command = importlib.import_module("flowtop.commands.open")
+        open_command.configure(cast(argparse.ArgumentParser, opening))
+        name_path(parser)
+    # (prog given: argparse would make each command's of the usage above)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", prog="flowtop")
     parser.commands = {}
     for name, (module, help_text) in COMMANDS.items():
         command = parser.commands[name] = sub.add_parser(
@@ -75,7 +100,19 @@ def build_parser(chosen: str | None = None) -> Parser:
         )
         if chosen is None or name == chosen:
             importlib.import_module(f"flowtop.commands.{module}").configure(command)
+            name_path(command)
+            if name in IMPORTS_FLOWS:  # taken anywhere by `main`; said where it matters
+                command.add_argument(
+                    "--prefect-compat", action="store_true", help=PREFECT_COMPAT_HELP
+                )
     return parser
+
+
+def name_path(parser: argparse.ArgumentParser) -> None:
+    """Write a command's ``path`` as ``PATH``, as the top-level usage and README do."""
+    for action in parser._actions:
+        if action.dest == "path" and not action.option_strings and action.metavar is None:
+            action.metavar = "PATH"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -95,6 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args_list or (
         args_list[0] not in COMMANDS and args_list[0] not in ("-h", "--help", "--version")
     ):
+        if args_list and mistyped_command(args_list[0]):
+            return 2
         args_list.insert(0, "open")
     parser = build_parser(args_list[0] if args_list[0] in COMMANDS else None)
     command = parser.commands.get(args_list[0])
@@ -134,6 +173,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         silence(sys.stdout)
         print(f"flowtop {args.command}: {output_lost(exc)}", file=sys.stderr)
         return 1
+
+
+def mistyped_command(word: str) -> bool:
+    """Say so when ``word``, taken for ``flowtop [PATH]``, is no file or folder but close to
+    a command's name (``flowtop lst``); True when it was said (a usage error, exit 2)."""
+    if not word.isidentifier() or Path(word).exists() or Path(word).is_symlink():
+        return False  # (`run.py`, `./lst`: a path meant, however close to a name)
+    from .engine.suggest import did_you_mean
+    from .printable import say
+
+    hint = did_you_mean(word, COMMANDS, kind="the command")
+    if hint:
+        say(f"{word}: no such file or folder{hint}")
+    return bool(hint)
 
 
 #: Why a write to stdout fails when its reader is still there: a full disk or quota, a

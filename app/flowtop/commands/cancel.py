@@ -12,6 +12,7 @@ import sys
 import time
 
 from ..printable import printable
+from .run_target import RUN_HELP, add_run_target, too_many
 from .store_access import find_run, store_path, usage
 
 #: How long to wait for the owner to take the command (seconds).
@@ -19,19 +20,19 @@ WAIT = 5.0
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    add_run_target(parser, run_required=True, run_help=RUN_HELP)
     parser.add_argument(
-        "target",
-        nargs="+",
-        metavar="[PATH] RUN",
-        help="flow folder or file, and the run: its number (as history prints it) or id",
+        "--flow", metavar="NAME", help="whose run number RUN is, when several flows have it"
     )
-    parser.add_argument("--flow", help="whose run number RUN is, when several flows have it")
 
 
 def main(args: argparse.Namespace) -> int:
     from ..workspace.history import reap_store
     from ..workspace.owner_agent import CommandRefused, enqueue, outcome
 
+    extra = too_many(args.target, "[PATH] RUN")
+    if extra is not None:
+        return usage("cancel", extra)
     found = store_path(args.target, "cancel")
     if isinstance(found, int):
         return found

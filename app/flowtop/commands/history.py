@@ -63,8 +63,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
     parser.add_argument(
         "--run",
-        metavar="N",
-        help="show one run: its number (with --flow if several flows have it) or run id",
+        metavar="RUN",
+        help="show one run: its number as listed (3 or #3; with --flow NAME when several "
+        "flows have one), its run id, or a unique start of one (4 characters or more)",
     )
     parser.add_argument("--flow", metavar="NAME", help="only this flow's runs")
     parser.add_argument(

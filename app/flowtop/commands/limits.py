@@ -21,7 +21,7 @@ from .store_access import usage
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "path", nargs="?", default=None, help="flow folder or file (default ./flows, else .)"
+        "path", nargs="?", default=None, help="flow folder or file (default: ./flows, else .)"
     )
     parser.add_argument("--json", action="store_true", help="one JSON object")
 
@@ -35,6 +35,26 @@ def settings_problem(path: Path) -> str | None:
         workspace.read_settings()
         error = settings_error(workspace)
     return None if error is None else printable(error)
+
+
+def no_limits(toml: Path) -> str:
+    """Said when there are no limits: why (no file, or no table in it), and how to add one."""
+    if toml.is_file():
+        return (
+            f"No concurrency limits: {toml} has no [concurrency] table; add one to it:\n"
+            f"{TABLE_EXAMPLE}"
+        )
+    return (
+        f"No concurrency limits: {toml} does not exist; create it with a [concurrency] "
+        f"table:\n{TABLE_EXAMPLE}"
+    )
+
+
+#: A ``[concurrency]`` table, as docs/prefect.md writes one (its concurrency limits).
+TABLE_EXAMPLE = """\
+  [concurrency]
+  database = 2                                        # slots
+  api = { limit = 5, slot_decay_per_second = 1.0 }    # a rate limit"""
 
 
 def main(args: argparse.Namespace) -> int:
@@ -88,7 +108,7 @@ def main(args: argparse.Namespace) -> int:
         )
         return 0
     if not limits:
-        print(f"No concurrency limits: {state.parent / 'flowtop.toml'} has no [concurrency] table")
+        print(printable(no_limits(state.parent / "flowtop.toml")))
         return 0
     for name, limit in limits.items():
         decay = f", {limit.decay:g} freed per second" if limit.decay else ""

@@ -21,13 +21,13 @@ def usage(command: str, message: str) -> int:
 
 
 def store_path(targets: list[str], command: str) -> tuple[Path, str | None] | int:
-    """The store of ``[PATH] [RUN_ID]`` and the run id given, or an exit code after an error.
+    """The store of ``[PATH] [RUN]`` and the run id given, or an exit code after an error.
 
     One argument is a path when it exists, else a run id; the path defaults to ./flows
     (else the current folder), as for every other command.
     """
     if len(targets) > 2:
-        return usage(command, f"expected [PATH] [RUN_ID], got {len(targets)} arguments")
+        return usage(command, f"expected [PATH] [RUN], got {len(targets)} arguments")
     path: str | None = None
     run: str | None = None
     if len(targets) == 2:
@@ -75,7 +75,7 @@ def find_run(
     reader = StoreReader(db)
     try:
         if run is not None:
-            found = find_run_ref(reader, run, flow, "RUN_ID")
+            found = find_run_ref(reader, run, flow, "RUN")
             if isinstance(found, RunRecord):
                 return found
             if quiet and isinstance(found, NoRun):  # not yet stored, rather than ambiguous

@@ -1,4 +1,4 @@
-"""``flowtop watch [PATH] [RUN_ID | --flow NAME]``: follow a run, whoever started it.
+"""``flowtop watch [PATH] [RUN | --flow NAME]``: follow a run, whoever started it.
 
 Replays the run's events from its start out of the store's event log, then follows
 them live, printed as ``flowtop run`` prints its own (human lines, or ``--json``), and
@@ -20,7 +20,8 @@ from ..engine.events import RunFinished, RunStarted
 from ..engine.states import StateType
 from ..printable import printable, say, unmarked
 from .printers import READER_GONE, HumanPrinter, JsonPrinter, can_redraw
-from .store_access import find_run, store_path
+from .run_target import RUN_HELP, add_run_target, too_many
+from .store_access import find_run, store_path, usage
 
 if TYPE_CHECKING:
     from ..workspace.run_log import RunInterrupted
@@ -38,18 +39,19 @@ RETRY_GRACE = 30.0
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    add_run_target(parser, run_required=False, run_help=f"{RUN_HELP} (default: the newest run)")
     parser.add_argument(
-        "target",
-        nargs="*",
-        metavar="[PATH] [RUN]",
-        help="flow folder or file (default ./flows, else .) and the run: its number or id "
-        "(default: the newest run)",
+        "--flow",
+        metavar="NAME",
+        help="the newest run of this flow; with RUN, whose run number it is",
     )
-    parser.add_argument("--flow", metavar="NAME", help="the newest run of this flow")
     parser.add_argument("--json", action="store_true", help="print one JSON object per event")
 
 
 def main(args: argparse.Namespace) -> int:
+    extra = too_many(args.target, "[PATH] [RUN]")
+    if extra is not None:
+        return usage("watch", extra)
     found = store_path(args.target, "watch")
     if isinstance(found, int):
         return found

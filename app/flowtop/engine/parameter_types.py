@@ -179,6 +179,47 @@ def _built(kind: type, value: dict[str, Any]) -> Any:
         raise _Misfit(f"{kind.__name__} ({exc})", value) from None
 
 
+def default_misfit(value: Any, default: Any) -> str | None:
+    """What an unannotated parameter whose default is ``default`` takes (``a JSON list``),
+    when ``value`` is not of that kind and taking it would silently do something else;
+    None when it is, or when the default says nothing (no default, ``None``, text, an
+    object).
+
+    Prefect 3 passes any value to such a parameter: ``-p regions=eu`` for ``regions=("eu",
+    "us")`` was the text "eu", which the flow went through letter by letter, and
+    ``-p dry_run=False`` the text "False", which is true. A container's default takes a
+    JSON list (or object), a bool's ``true`` or ``false``. A number's default takes any
+    value, as Prefect does: text where a number is used fails loudly in the flow (and a
+    recorded call, replayed by a rerun, keeps what a Python caller gave). ``null`` fits
+    any (an explicit "none")."""
+    if value is None:
+        return None
+    if isinstance(default, bool):
+        return None if isinstance(value, bool) else "true or false"
+    if isinstance(default, list | tuple | set | frozenset):
+        return None if isinstance(value, list) else "a JSON list"
+    if isinstance(default, dict):
+        return None if isinstance(value, dict) else "a JSON object"
+    return None
+
+
+def annotation_for(default: Any) -> str:
+    """The annotation that says what a parameter with this default takes (``tuple[str,
+    ...]``), for an error to suggest: the default's type, with its items' if they agree."""
+    kind = type(default)
+    if isinstance(default, dict):
+        keys = {type(k).__name__ for k in default}
+        values = {type(v).__name__ for v in default.values()}
+        if len(keys) == 1 and len(values) == 1:
+            return f"dict[{keys.pop()}, {values.pop()}]"
+        return "dict"
+    if isinstance(default, list | tuple | set | frozenset):
+        items = {type(item).__name__ for item in default}
+        item = items.pop() if len(items) == 1 else "str"
+        return f"{kind.__name__}[{item}, ...]" if kind is tuple else f"{kind.__name__}[{item}]"
+    return kind.__name__
+
+
 def choices(hint: Any) -> tuple[str, ...]:
     """The member names an ``Enum`` parameter (or ``Enum | None``) takes, for a form or a
     listing to offer; () for any other type."""

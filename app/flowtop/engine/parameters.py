@@ -20,7 +20,15 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from .parameter_types import choices, coerce, hints, to_json, type_text
+from .parameter_types import (
+    annotation_for,
+    choices,
+    coerce,
+    default_misfit,
+    hints,
+    to_json,
+    type_text,
+)
 from .policy import safe_repr
 from .suggest import did_you_mean
 
@@ -200,6 +208,8 @@ def call_for(
                 )
             extra.update(value)
         elif parameter is not None:
+            if typed and parameter.annotation is parameter.empty:
+                _check_by_default(flow, name, value, parameter.default)
             try:
                 arguments[name] = coerce(value, declared.get(name))
             except ValueError as exc:
@@ -234,6 +244,30 @@ def call_for(
     ordered = {name: arguments[name] for name in named if name in arguments}
     bound = inspect.BoundArguments(signature, ordered)
     return tuple(bound.args), dict(bound.kwargs)
+
+
+def _check_by_default(flow: str, name: str, value: Any, default: Any) -> None:
+    """Refuse a value not of the kind of an unannotated parameter's default: a list, a
+    dict or a bool (``default_misfit``), naming the parameter and the fix."""
+    needed = default_misfit(value, default)
+    if needed is None:
+        return
+    kind = type(default).__name__
+    if isinstance(default, list | tuple | set | frozenset):
+        example = json.dumps([value], ensure_ascii=False, default=safe_repr)
+    elif isinstance(default, dict):
+        example = json.dumps(default, ensure_ascii=False, default=safe_repr)
+        example = example if len(example) <= 40 else '{"key": "value"}'
+    else:  # a bool: `False` typed as Python writes it is text, and true
+        example = "false" if str(value).strip().lower() == "false" else "true"
+    article = "an" if kind[0] in "aeiou" else "a"
+    reason = f"takes {needed}, got {safe_repr(value)}"
+    why = f"it has no annotation, and its default is {article} {kind}"
+    raise ParameterError(
+        f"flow {flow!r}: parameter {name} {reason} ({why}): write it as in "
+        f"--param '{name}={example}', or annotate it ({name}: {annotation_for(default)})",
+        ParameterProblem(name, f"{reason} ({why}): as in {example}"),
+    )
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:

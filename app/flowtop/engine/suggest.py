@@ -7,7 +7,10 @@ import difflib
 from collections.abc import Iterable
 
 
-def did_you_mean(word: str, options: Iterable[str]) -> str:
-    """`` (did you mean 'etl'?)``, or "" when no option is close to ``word``."""
+def did_you_mean(word: str, options: Iterable[str], *, kind: str = "") -> str:
+    """`` (did you mean 'etl'?)``, or "" when no option is close to ``word``; ``kind``
+    names what the options are (`` (did you mean the command 'list'?)``)."""
     close = difflib.get_close_matches(word, list(options), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    if not close:
+        return ""
+    return f" (did you mean {kind + ' ' if kind else ''}{close[0]!r}?)"
