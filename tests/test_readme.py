@@ -111,10 +111,13 @@ def command_lines() -> list[str]:
 def test_flowtop_command_lines_parse(line: str) -> None:
     from flowtop.cli import COMMANDS, build_parser
 
-    argv = shlex.split(line)[1:]
+    argv = [arg for arg in shlex.split(line)[1:] if arg != "--prefect-compat"]
     if not argv or argv[0] not in COMMANDS:
         argv.insert(0, "open")
-    build_parser().parse_args(argv)  # exits 2 on an unknown option or bad value
+    # As flowtop.cli.main parses a command line: the command's own parser, intermixed.
+    command = build_parser(argv[0]).commands[argv[0]]
+    _, unknown = command.parse_known_intermixed_args(argv[1:])  # exits 2 on a bad value
+    assert not unknown, f"{line}: unrecognized arguments {unknown}"
 
 
 def json_example() -> Block | None:
