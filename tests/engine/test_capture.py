@@ -217,21 +217,24 @@ def test_writing_bytes_to_stdout_fails_the_task_not_the_run(runner: Runner) -> N
     assert result.attempts["binary"][-1].output == "before\n"
 
 
-def test_what_was_written_so_far_only_grows_until_its_middle_is_dropped() -> None:
-    """``so_far`` is read by another thread while the attempt writes (``live_output``):
-    each reading starts with the one before, or is None once that no longer holds."""
+def test_its_parts_say_where_the_tail_begins_in_all_that_was_written() -> None:
+    """``parts`` is read by another thread while the attempt writes (``live_output``): the
+    head, and the tail at its place in all that was written, past any middle dropped."""
     from flowtop.engine.capture import Captured
 
+    half = MAX_CAPTURE // 2
     captured = Captured()
-    assert captured.so_far() == ""
+    assert captured.parts() == ("", 0, "")
     captured.write("a" * 10)
-    first = captured.so_far()
-    captured.write("b" * (MAX_CAPTURE // 2))  # fills the head, spills into the tail
-    second = captured.so_far()
-    assert first == "a" * 10 and second is not None and second.startswith(first)
-    assert len(second) == 10 + MAX_CAPTURE // 2
+    assert captured.parts() == ("a" * 10, 10, "")
+    captured.write("b" * half)  # fills the head, spills into the tail
+    head, begins, tail = captured.parts()
+    assert head + tail == "a" * 10 + "b" * half and begins == len(head) == half
     captured.write("c" * MAX_CAPTURE)  # past the cap: the middle goes
-    assert captured.so_far() is None
+    written = "a" * 10 + "b" * half + "c" * MAX_CAPTURE
+    head, begins, tail = captured.parts()
+    assert head == written[:half] and begins > half and tail == written[begins:]
+    assert begins + len(tail) == captured.size
     assert "characters of output dropped" in captured.getvalue()
 
 

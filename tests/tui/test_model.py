@@ -415,13 +415,13 @@ def test_the_detail_pane_says_what_became_of_a_wait_as_the_history_does(
 
 
 def test_the_detail_pane_shows_a_running_attempts_last_lines() -> None:
-    """Where a long task is now: its last lines, and how many came before."""
+    """Where a long task is now: its last lines (no count: the model keeps only a tail)."""
     from flowtop.tui.widgets.detail_pane import LIVE_LINES, body_text
 
     lines = "".join(f"row {i}\n" for i in range(30))
     store = store_with(ev("a", S.RUNNING, 1, T0 + 1), TaskOutput("r1", "etl", "a", 1, lines, T0))
     text = body_text(store.latest_for("etl").rows["a"], None).plain
-    assert f"output so far (last {LIVE_LINES} of 30 lines):" in text
+    assert f"output so far (last {LIVE_LINES} lines):" in text
     assert "│ row 29" in text and f"│ row {30 - LIVE_LINES}\n" in text
     assert f"│ row {29 - LIVE_LINES}\n" not in text
     store.apply_batch([ev("a", S.COMPLETED, 1, T0 + 3, output=lines)])

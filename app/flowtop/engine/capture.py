@@ -68,6 +68,7 @@ class Captured:
         "echo",
         "attempt",
         "taken",
+        "cut",
     )
 
     def __init__(self) -> None:
@@ -89,6 +90,9 @@ class Captured:
         #: forked child, ``_forked``). What it writes from then on goes to the real streams,
         #: as a thread's that outlived its attempt does (``_buffer``): no one reads it here.
         self.taken: Callable[[], bool] | None = None
+        #: Once its middle was dropped: the tail's list and where it begins in all that was
+        #: written, set together for a reader on another thread (``parts``).
+        self.cut: tuple[list[str], int] | None = None
 
     def write(self, text: str) -> None:
         if not self.size and self.live is not None:  # its first output: follow it
@@ -109,26 +113,32 @@ class Captured:
         joined = "".join(self.tail)
         keep = joined[-MAX_CAPTURE // 2 :]
         self.dropped += len(joined) - len(keep)
-        self.tail = [keep]
+        tail = [keep]
+        self.cut = (tail, MAX_CAPTURE // 2 + self.dropped)  # before the tail it names
+        self.tail = tail
         self.tail_size = len(keep)
 
-    def so_far(self) -> str | None:
-        """What was written so far, read from another thread while the attempt runs
-        (``live_output``); None once its middle was dropped: it then no longer only grows,
-        and it shows whole when the attempt ends. Reads only, unlike ``getvalue``."""
-        if self.dropped or self.tail_size > MAX_CAPTURE // 2:
-            return None
-        return "".join(self.head) + "".join(self.tail)
+    def parts(self) -> tuple[str, int, str]:
+        """Its head, where its tail begins in all that was written (as ``size`` counts it),
+        and its tail, as one reading from another thread while the attempt writes
+        (``live_output``): the tail follows the head, or its middle was dropped before it."""
+        head = "".join(self.head)
+        if len(head) < MAX_CAPTURE // 2:
+            return head, len(head), ""  # nothing was in the tail when the head was read
+        while True:
+            cut = self.cut
+            if cut is not None:
+                return head, cut[1], "".join(cut[0])
+            tail = self.tail
+            if self.cut is None:  # not trimmed meanwhile: it is the tail the head began
+                return head, len(head), "".join(tail)
 
     def snapshot(self) -> str:
         """What was written so far, as ``getvalue`` says it, read from another thread while
         the attempt may still write (a timed-out attempt's output, ``live_output.so_far``)."""
-        text = self.so_far()
-        if text is not None:
-            return text
-        tail = "".join(self.tail)[-MAX_CAPTURE // 2 :]
-        head = "".join(self.head)
-        return _told(head, self.size - len(head) - len(tail), tail)
+        head, begins, tail = self.parts()
+        kept = tail[-MAX_CAPTURE // 2 :]
+        return _told(head, begins + len(tail) - len(head) - len(kept), kept)
 
     def getvalue(self) -> str:
         """What was written, read once the attempt is over: the capture is closed."""

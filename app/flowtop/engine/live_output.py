@@ -6,9 +6,13 @@ joins its run's ``FlowRun.live_output`` at its first write (``printed``), until 
 attempt returns (``ended``). While a sink listens and some attempt of the run has
 printed, the watchdog's thread takes what each such attempt wrote since it last looked,
 twice a second, and emits it as a ``TaskOutput`` under the run's lock, so it reaches
-every sink before the attempt's own end (which still carries the whole output). A run
-whose tasks print nothing costs nothing here, not even a timer. Attempts in another
-process (``--executor``) show their output when they end.
+every sink before the attempt's own end (which still carries the whole output). Past
+``capture.MAX_CAPTURE`` it goes on from the capture's tail: what it no longer holds, or
+more than ``MOST`` since the last look, is told as a count on a line of its own (every
+piece is a row of the run store, and the monitor shows the last lines); below it, every
+piece is whole. A run whose tasks
+print nothing costs nothing here, not even a timer. Attempts in another process
+(``--executor``) show their output when they end.
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ if TYPE_CHECKING:
 
 #: How often the output of a run's running attempts is looked at (seconds).
 EVERY = 0.5
+#: The most one look sends of an attempt's output once its capture dropped a middle
+#: (characters); before it, a count. Below that cap a look sends all that came.
+MOST = 8 * 1024
 
 #: Guards which runs are followed. Never held with a run's lock taken after it, and a
 #: first print may come under a run's lock (a log line of flowtop's own): a lock of its own.
@@ -76,8 +83,9 @@ def so_far(followed: Mapping[TaskRun, Captured], tr: TaskRun) -> str:
     return "" if captured is None else captured.snapshot()
 
 
-def _look_later(run: FlowRun, sent: dict[Captured, int]) -> None:
-    """``sent``: how much of each followed attempt's output was emitted."""
+def _look_later(run: FlowRun, sent: dict[Captured, tuple[int, bool]]) -> None:
+    """``sent``: how much of each followed attempt's output was emitted (a count of all it
+    wrote, as ``Captured.size``), and whether that ended a line."""
     try:
         run.runner.watchdog.call_at(time.monotonic() + EVERY, lambda: _look(run, sent))
     except RuntimeError:  # the runner shut down: nothing listens any more (and a print,
@@ -85,22 +93,45 @@ def _look_later(run: FlowRun, sent: dict[Captured, int]) -> None:
             _followed.discard(run.run_id)
 
 
-def _look(run: FlowRun, sent: dict[Captured, int]) -> None:
+def since(captured: Captured, start: int, line_start: bool) -> tuple[str, int]:
+    """What ``captured`` was written from ``start`` on (a count of all it was written, as
+    ``size``), and where that ends. What its capture dropped meanwhile, or more than
+    ``MOST`` once it drops, is told as ``… N characters of output skipped …`` on a line of its own
+    (``line_start``: whether what came before ended a line); then whole lines, if any."""
+    head, begins, tail = captured.parts()
+    if start >= begins:
+        text, at = tail[start - begins :], start
+    elif begins == len(head):  # no middle dropped: the head's rest, then the tail
+        text, at = head[start:] + tail, start
+    else:
+        text, at = tail, begins
+    if len(text) > MOST and begins != len(head):  # past the cap: the latest lines only
+        at += len(text) - MOST
+        text = text[-MOST:]
+    if at > start:
+        newline = text.find("\n")
+        if 0 <= newline < len(text) - 1:  # the line cut into is skipped whole
+            at += newline + 1
+            text = text[newline + 1 :]
+        gap = f"… {at - start} characters of output skipped …\n"
+        text = (gap if line_start else "\n" + gap) + text
+    return text, begins + len(tail)
+
+
+def _look(run: FlowRun, sent: dict[Captured, tuple[int, bool]]) -> None:
     with run._lock:
         live = list(run.live_output.items()) if run.state is StateType.RUNNING else []
         for tr, captured in live:
             if tr.state is not StateType.RUNNING:
                 continue  # a timed-out attempt, left to finish alone: its task moved on
-            start = sent.get(captured, 0)
+            start, line_start = sent.get(captured, (0, True))
             if captured.size <= start:
                 continue  # nothing new since the last look
-            text = captured.so_far()
-            if text is None or len(text) <= start:
-                continue  # too much to show live (it shows at the end), or still on its way
-            sent[captured] = len(text)
-            piece = TaskOutput(
-                run.run_id, run.flow.name, tr.key, tr.attempt, text[start:], time.time()
-            )
+            text, end = since(captured, start, line_start)
+            if not text:
+                continue  # still on its way
+            sent[captured] = (end, text[-1] == "\n")
+            piece = TaskOutput(run.run_id, run.flow.name, tr.key, tr.attempt, text, time.time())
             run._emit(piece)
         for gone in sent.keys() - {captured for _, captured in live}:
             del sent[gone]

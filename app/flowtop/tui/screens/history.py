@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Static
 
 from flowtop.attempt_story import failed_how, wait_story
 from flowtop.formats import RETRY_ONLY, date_time, plural, try_text
+from flowtop.head_tail import head_and_tail
 from flowtop.looks import INTERRUPTED_LOOK, STATE_LOOK, run_error_text
 from flowtop.printable import as_left_on_screen, printable
 
@@ -38,7 +39,8 @@ if TYPE_CHECKING:
 
 #: How many runs the list reads; older ones stay in the file (`flowtop history`).
 RUN_LIMIT = 500
-#: Longest error/traceback/output block shown per attempt; a 1 MB message must not stall.
+#: Longest text shown in one piece; a 1 MB message must not stall. An error, traceback or
+#: output shows its head and its tail instead (``block``).
 TEXT_LIMIT = 20_000
 #: The table's error cell; the whole message is in the attempts pane below it.
 ERROR_CELL = 60
@@ -52,6 +54,13 @@ def plain(text: str | None, limit: int = TEXT_LIMIT, *, cell: bool = False) -> s
         cut = "…" if cell else f"… ({len(text) - limit:,} more characters)"
         text = text[: limit - 1 if cell else limit] + cut
     return text
+
+
+def block(text: str | None) -> str:
+    """An error, a traceback or an output made safe to draw (``plain``), its head and its
+    tail past ``head_tail.HEAD + TAIL`` characters: the lines before a failure are at the
+    end (the first 20,000 characters alone left them out of reach)."""
+    return head_and_tail(printable((text or "").replace("\r\n", "\n")))
 
 
 def state_text(state: str, styles: Mapping[str, str] = LOOK_STYLE) -> Text:
@@ -424,16 +433,16 @@ class RunDetailScreen(Screen[None]):
         what its ``@flow`` body printed itself (if anything)."""
         run = self.detail.run
         if run.note and run.state != "RUNNING":
-            text.append(f"\n{plain(run.note)}\n", style="italic")
+            text.append(f"\n{block(run.note)}\n", style="italic")
         if run.error:
             said = run_error_text(run.error["type"], run.error.get("message", ""))
-            text.append(f"\nThe run: {plain(said)}\n", style=looks(self.app)["failed"])
+            text.append(f"\nThe run: {block(said)}\n", style=looks(self.app)["failed"])
             if run.error.get("traceback"):
-                text.append(plain(run.error["traceback"].rstrip("\n")) + "\n", style="dim")
+                text.append(block(run.error["traceback"].rstrip("\n")) + "\n", style="dim")
         if self.detail.output:
             text.append("\nFlow output", style="bold")
             text.append("  what the @flow body and its hooks printed\n", style="dim")
-            text.append(plain(self.detail.output.rstrip("\n")) + "\n")
+            text.append(block(self.detail.output.rstrip("\n")) + "\n")
         return text
 
     def action_back(self) -> None:
@@ -451,7 +460,7 @@ def attempts_text(record: TaskRecord, styles: Mapping[str, str] = LOOK_STYLE) ->
             style=styles["reused"],
         )
     if record.message and record.message != REUSED_FROM_SOURCE:  # said just above
-        text.append(plain(record.message) + "\n", style="italic")
+        text.append(block(record.message) + "\n", style="italic")
     if not record.attempt_records and not record.reused:  # a reused task has none here
         text.append("No attempts recorded.\n", style="dim")
     attempts = record.attempt_records
@@ -468,7 +477,7 @@ def attempts_text(record: TaskRecord, styles: Mapping[str, str] = LOOK_STYLE) ->
         )
         if attempt.error_type:
             text.append(
-                plain(f"{attempt.error_type}: {attempt.error_message or ''}") + "\n",
+                block(f"{attempt.error_type}: {attempt.error_message or ''}") + "\n",
                 style=styles["error"],
             )
         if attempt.retry_in is not None:
@@ -477,8 +486,8 @@ def attempts_text(record: TaskRecord, styles: Mapping[str, str] = LOOK_STYLE) ->
         if attempt.result is not None:
             text.append("result: " + plain(attempt.result, 500) + "\n")
         if attempt.traceback:
-            text.append(plain(attempt.traceback).rstrip("\n") + "\n", style="dim")
+            text.append(block(attempt.traceback.rstrip("\n")) + "\n", style="dim")
         if attempt.output:
             text.append("output:\n", style="bold")
-            text.append(plain(as_left_on_screen(attempt.output)).rstrip("\n") + "\n")
+            text.append(block(as_left_on_screen(attempt.output).rstrip("\n")) + "\n")
     return text

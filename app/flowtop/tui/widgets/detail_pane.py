@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
 from rich.padding import Padding
+from rich.segment import Segment
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -23,6 +25,7 @@ from flowtop.engine.events import REUSED_FROM_SOURCE, ErrorInfo
 from flowtop.engine.layers import Layer
 from flowtop.engine.states import StateType
 from flowtop.formats import clock_time, cut_cells, moment
+from flowtop.head_tail import head_and_tail
 from flowtop.looks import NOT_STARTED, run_error_text
 from flowtop.printable import as_left_on_screen, printable
 from flowtop.tui.model import AttemptView, TaskRow, fmt_duration
@@ -31,7 +34,9 @@ from flowtop.tui.widgets.run_header import MIN_NAME
 from flowtop.tui.widgets.state_colors import LOOK_STYLE, looks
 from flowtop.workspace.load_error import LoadError
 
-MAX_BLOCK = 20_000  # characters of one traceback/output shown; the rest is summarised
+#: Characters of one line of a running attempt's output shown (a finished attempt's
+#: traceback and output show their head and tail: ``head_and_tail``).
+MAX_BLOCK = 20_000
 #: A running attempt's last lines of output shown under it: where it is now.
 LIVE_LINES = 12
 
@@ -45,10 +50,8 @@ ATTEMPT_LOOK = {
 
 
 def _block(text: str) -> str:
-    text = text.rstrip("\n")
-    if len(text) > MAX_BLOCK:
-        return f"{text[:MAX_BLOCK]}\n… ({len(text) - MAX_BLOCK} more characters)"
-    return text
+    """A traceback or an attempt's output: its head and its tail, where a failure says why."""
+    return head_and_tail(text.rstrip("\n"))
 
 
 def title_text(
@@ -89,27 +92,63 @@ def file_problem(error: object) -> str:
 
 class Body:
     """Text in blocks by indent: a wrapped line keeps its block's indent (a traceback
-    line that wraps stays under the traceback, not at the pane's left edge)."""
+    line that wraps stays under the traceback, not at the pane's left edge). A block of
+    output has a ``│`` gutter on each of its rows (``Gutter``)."""
 
     def __init__(self) -> None:
-        self.parts: list[tuple[int, Text]] = []
+        self.parts: list[tuple[int, bool, Text]] = []
 
-    def at(self, indent: int) -> Text:
+    def at(self, indent: int, *, gutter: bool = False) -> Text:
         """The text to append lines of ``indent`` to (each line ends in ``\\n``)."""
-        if not self.parts or self.parts[-1][0] != indent:
-            self.parts.append((indent, Text()))
-        return self.parts[-1][1]
+        if not self.parts or self.parts[-1][:2] != (indent, gutter):
+            self.parts.append((indent, gutter, Text()))
+        return self.parts[-1][2]
 
     def renderable(self) -> Group:
         blocks: list[RenderableType] = []
-        for indent, text in self.parts:
+        for indent, gutter, text in self.parts:
             text.rstrip()  # the block's last newline: the Group starts the next one's line
-            blocks.append(Padding(text, (0, 0, 0, indent)) if indent else text)
+            block: RenderableType = Gutter(text) if gutter else text
+            blocks.append(Padding(block, (0, 0, 0, indent)) if indent else block)
         return Group(*blocks)
 
     @property
     def plain(self) -> str:
-        return "".join(" " * indent + text.plain for indent, text in self.parts)
+        return "".join(
+            " " * indent + (Gutter.plain(text) if gutter else text.plain)
+            for indent, gutter, text in self.parts
+        )
+
+
+#: What stands left of each row of an attempt's output.
+GUTTER = "│ "
+
+
+class Gutter:
+    """Lines of output behind a dim ``│``, on each row they take: a long line folds to the
+    width left of it, the gutter on every piece (wrapped as words, a line with no spaces
+    left the gutter alone on a row, the text on the next)."""
+
+    def __init__(self, text: Text) -> None:
+        self.text = text
+
+    @staticmethod
+    def plain(text: Text) -> str:
+        """``text``'s lines as drawn, each behind its gutter."""
+        return "".join(GUTTER + line for line in text.plain.splitlines(keepends=True))
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        inner = options.update_width(max(1, options.max_width - len(GUTTER)))
+        mark = Segment(GUTTER, console.get_style("dim"))
+        for line in console.render_lines(self.text, inner, pad=False):
+            yield mark
+            yield from line
+            yield Segment.line()
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        inner = options.update_width(max(1, options.max_width - len(GUTTER)))
+        text = Measurement.get(console, inner, self.text)
+        return Measurement(text.minimum + len(GUTTER), text.maximum + len(GUTTER))
 
 
 def body_text(
@@ -228,15 +267,13 @@ def _attempt(
         if a.state is StateType.RUNNING:  # what it prints now matters most: its last lines
             lines = output.rstrip("\n").splitlines()
             label = "output so far"
-            if len(lines) > LIVE_LINES:
-                label += f" (last {LIVE_LINES} of {len(lines)} lines)"
+            if len(lines) > LIVE_LINES:  # not "of N lines": what is kept of it is cut
+                label += f" (last {LIVE_LINES} lines)"
             lines = [line[:MAX_BLOCK] for line in lines[-LIVE_LINES:]]
         else:
             label, lines = "output", _block(output).splitlines()
         detail.append(f"{label}:\n", style="dim")
-        for line in lines:
-            detail.append("│ ", style="dim")
-            detail.append(f"{line}\n")
+        body.at(6, gutter=True).append("".join(f"{line}\n" for line in lines))
 
 
 class DetailPane(VerticalScroll):
