@@ -458,6 +458,41 @@ def test_a_reader_that_leaves_stops_the_run_without_a_traceback(tmp_path: Path) 
     assert "cancelled: the reader of flowtop run's output left (broken pipe)" in said
 
 
+def test_a_reader_that_leaves_during_a_retry_wait_stops_the_run_within_seconds(
+    tmp_path: Path,
+) -> None:
+    """`flowtop run --json | head -2` went on through a 60 s retry wait: nothing was
+    written, so nothing found the pipe broken until the wait was over."""
+    write(
+        tmp_path,
+        "waits.py",
+        """
+        from flowtop import Flow, task
+
+        @task(max_retries=1, retry_delay=60)
+        def flaky():
+            raise ConnectionError("reset")
+
+        with Flow("waits") as flow:
+            flaky()
+    """,
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flowtop", "run", str(tmp_path), "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    for line in proc.stdout:  # up to the wait
+        if json.loads(line).get("state") == "AWAITING_RETRY":
+            break
+    proc.stdout.close()
+    assert proc.wait(timeout=20) == 141  # not after the minute's wait
+    proc.stderr.close()
+    history = json_lines(flowtop("history", str(tmp_path), "--json").stdout)
+    assert [r["state"] for r in history] == ["CANCELLED"]
+
+
 # -- one rule for errors (issue 15 #20) -----------------------------------------------
 def test_a_settings_error_exits_2_also_with_flow(tmp_path: Path) -> None:
     write(tmp_path, "flaky.py", FLAKY)

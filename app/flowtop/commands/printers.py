@@ -10,6 +10,7 @@ import os
 import re
 import select
 import shutil
+import stat
 import threading
 import time
 from collections import Counter
@@ -103,6 +104,14 @@ class Output:
             self.reader_gone.set()
             silence(self.stream)
         return gone
+
+
+def is_pipe(stream: object) -> bool:
+    """Whether ``stream`` writes into a pipe (``| head``), whose reader may leave."""
+    try:
+        return stat.S_ISFIFO(os.fstat(stream.fileno()).st_mode)  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):  # no descriptor (a test's StringIO)
+        return False
 
 
 def encodable(text: str, stream: object) -> str:

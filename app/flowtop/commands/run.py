@@ -31,7 +31,7 @@ from .common import (
     whole_number,
 )
 from .late_output import wait_for_given_up
-from .printers import READER_GONE, TICK, HumanPrinter, JsonPrinter, can_redraw
+from .printers import READER_GONE, TICK, HumanPrinter, JsonPrinter, can_redraw, is_pipe
 from .run_record import recorded
 
 if TYPE_CHECKING:
@@ -369,6 +369,8 @@ def _main(args: argparse.Namespace, out: TextIO) -> int:
             active.cancel(why_gone)
 
     printer.output.on_reader_gone = stop_runs
+    # (a pipe only: a terminal that hangs up loses the output, the run goes on, as ever)
+    piped = is_pipe(out)
     # What exists now (flowtop, the flow's modules and the flow) lives as long as this
     # process: frozen out of the collector's sight, as the TUI does, it is not scanned
     # again by each collection the run's allocations trigger. A 5,000-task run process
@@ -385,6 +387,8 @@ def _main(args: argparse.Namespace, out: TextIO) -> int:
                 run.cancel(why_gone)
             while not run.wait(TICK):  # the status line's clock goes on through a retry wait
                 printer.tick()
+                if piped and printer.output.reader_left():  # `| head` left during a wait
+                    stop_runs()
             ok = run.final_state() is StateType.COMPLETED and ok
     finally:
         runner.shutdown(wait=False)  # a thread hung past its timeout must not hold the exit
