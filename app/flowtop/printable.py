@@ -113,7 +113,9 @@ def replace_what_cannot_print() -> None:
             continue
         if not encodes_symbols(stream):
             stream.reconfigure(errors="replace")
-        elif codec := _locale_codec(os.environ, locale.getencoding()):
+        elif stream.isatty() and (codec := _locale_codec(os.environ, locale.getencoding())):
+            # a terminal only: a file or pipe keeps UTF-8 (`| cat`, a CI log of a container
+            # with LC_ALL=C kept the users' accented names and output)
             stream.reconfigure(encoding=codec, errors="replace")
 
 

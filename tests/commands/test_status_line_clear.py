@@ -153,3 +153,38 @@ def test_a_line_begun_past_capture_clears_the_status_line_s_row_first() -> None:
         f"{clear}child line\r\n{clear}50% done\r\n{clear}\r 10%{clear}\r 20%\r\nno status line\r\n"
     )
     assert elsewhere.original.getvalue() == "to a file\n"
+
+
+def test_a_half_written_row_is_neither_drawn_over_nor_written_after() -> None:
+    """``print("step 1...", end="")`` before a slow step: the printer's next redraw wiped
+    it (``\\r`` + erase), and its next line went on after it, on the same row; a line on
+    stderr meanwhile cleared it, since each stream counted its own line starts."""
+    from flowtop.commands.printers import HumanPrinter
+    from flowtop.engine.events import RunStarted
+
+    leader, follower = pty.openpty()
+    real = open(follower, "w", buffering=1, closefd=False)  # noqa: SIM115 - closed below
+    out = capture._ThreadRoutedStream(real)  # type: ignore[arg-type]
+    err = capture._ThreadRoutedStream(real)  # type: ignore[arg-type]
+    try:
+        printer = HumanPrinter(status_line.drawn_on(out), live=True, verbose=True)
+        printer([RunStarted("r1", "etl", 1, ("a",), (1,), ("",), None, time.time())])
+        read_all(leader)
+        out.write("step 1...")
+        real.flush()  # print(..., end="", flush=True)
+        printer._last_status = 0.0  # a second has passed: the tick would redraw
+        printer.tick()
+        assert read_all(leader) == f"{status_line.CLEAR}step 1...".encode()
+        err.write(" warned\n")  # the same row's end, on the other stream: not cleared
+        assert read_all(leader) == b" warned\r\n"
+        out.write("step 2...")
+        real.flush()
+        printer([RunStarted("r2", "etl", 2, ("a",), (1,), ("",), None, time.time())])
+        said = read_all(leader).decode()
+        assert said.startswith(f"{status_line.CLEAR}step 2...\r\n")  # ended, then below it
+        assert "etl #2 started" in said
+    finally:
+        status_line.forget()
+        real.close()
+        os.close(follower)
+        os.close(leader)

@@ -85,3 +85,63 @@ def test_basic_config_in_a_flow_body_under_flowtop_run(tmp_path: Path) -> None:
     assert completed["output"] == "mine INFO etl loading rows\n"  # the attempt's, once
     assert events[-1]["output"] == "mine INFO etl in body\n"  # the run's own, once
     assert done.stderr == "mine INFO etl in body\n"
+
+
+def test_a_line_the_program_s_handler_filters_out_is_still_the_attempt_s_output() -> None:
+    """flowtop left a record to the program's handler writing into the capture, which
+    then dropped it by its filter: the line was in no output at all."""
+    done = python(
+        """
+        import logging
+        from flowtop import Flow, task
+
+        log = logging.getLogger("etl")
+
+        @task
+        def load():
+            logging.basicConfig(level=logging.INFO, format="mine %(message)s")
+            logging.getLogger().handlers[0].addFilter(lambda r: r.levelno >= logging.WARNING)
+            log.info("quiet line")
+            log.warning("loud line")
+
+        with Flow("etl") as etl:
+            load()
+        print(repr(etl.run().attempts["load"][0].output))
+        """
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "'INFO etl: quiet line\\nmine loud line\\n'\n"
+
+
+def test_basic_config_configures_after_assert_logs_put_back_a_plain_list(tmp_path: Path) -> None:
+    """``unittest``'s ``assertLogs`` restores the root's handlers as a plain list, which
+    under ``flowtop run`` holds flowtop's handler: ``basicConfig()`` then did nothing for
+    the rest of the run."""
+    (tmp_path / "etl.py").write_text(
+        textwrap.dedent(
+            """
+            import logging, unittest
+            from flowtop import Flow, task
+
+            @task
+            def checked():
+                case = unittest.TestCase()
+                with case.assertLogs(level="INFO"):
+                    logging.getLogger("etl").info("asserted")
+                return 1
+
+            @task
+            def configured(after):
+                logging.basicConfig(level=logging.INFO, format="mine %(message)s")
+                logging.getLogger("etl").info("after")
+
+            with Flow("etl") as etl:
+                configured(checked())
+            """
+        )
+    )
+    done = python("", "-m", "flowtop", "run", "etl.py", "--json", "--no-history", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    (configured,) = [e for e in events if e.get("task") == "configured" and "output" in e]
+    assert configured["output"] == "mine after\n"

@@ -208,3 +208,21 @@ def _logger_or_error() -> str:
     except Exception as exc:  # noqa: BLE001 - the test reads it
         return type(exc).__name__
     return name
+
+
+def test_a_with_context_wrapper_made_outside_any_run_runs_in_its_caller_s() -> None:
+    """It ran ``fn`` in the context copied where it was wrapped, outside any run: called
+    inside a task, ``get_run_logger()`` there raised ``MissingContextError``."""
+    from flowtop import Flow, task
+    from flowtop.context import with_context
+    from flowtop.logging import get_run_logger
+
+    named = with_context(lambda: get_run_logger().name)
+
+    @task
+    def uses() -> str:
+        return str(named())
+
+    with Flow("wrapped") as flow:
+        uses()
+    assert flow.run()["uses"].result == "flowtop.task_runs"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -57,19 +58,51 @@ def test_lc_all_c_flowtop_says_why_and_exits_2(tmp_path: Path) -> None:
     assert "LC_ALL=C.UTF-8" in stderr  # what to set instead
 
 
-def test_headless_output_under_lc_all_c_prints_question_marks(tmp_path: Path) -> None:
-    """As the README says of a locale that is not UTF-8: Python's UTF-8 mode wrote ``✓``
-    as three bytes to a terminal told ASCII."""
-    (tmp_path / "one.py").write_text(
-        "from flowtop import flow, task\n\n"
-        "@task\ndef a() -> int:\n    return 1\n\n@flow\ndef one() -> None:\n    a()\n"
-    )
+ONE_FLOW = (
+    "from flowtop import flow, task\n\n"
+    "@task\ndef a() -> int:\n    print('café')\n    return 1\n\n"
+    "@flow\ndef one() -> None:\n    a()\n"
+)
+
+
+def run_under_lc_all_c(folder: Path, stdout: int) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG", "PYTHONIO"))}
     env.pop("PYTHONUTF8", None)
-    command = [sys.executable, "-m", "flowtop", "run", str(tmp_path), "--no-history"]
-    done = subprocess.run(
-        command, env={**env, "LC_ALL": "C"}, capture_output=True, timeout=60, check=False
+    command = [sys.executable, "-m", "flowtop", "run", str(folder), "--no-history"]
+    return subprocess.Popen(
+        command, env={**env, "LC_ALL": "C"}, stdout=stdout, stderr=subprocess.PIPE
     )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.isascii()
-    assert b"? completed" in done.stdout
+
+
+def test_headless_output_under_lc_all_c_prints_question_marks_on_a_terminal(
+    tmp_path: Path,
+) -> None:
+    """As the README says of a locale that is not UTF-8: Python's UTF-8 mode wrote ``✓``
+    as three bytes to a terminal told ASCII."""
+    (tmp_path / "one.py").write_text(ONE_FLOW)
+    leader, follower = pty.openpty()
+    try:
+        proc = run_under_lc_all_c(tmp_path, follower)
+        os.close(follower)
+        said = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal's other end closed: the run ended
+                break
+            if not chunk:
+                break
+            said += chunk
+        assert proc.wait(timeout=60) == 0
+    finally:
+        os.close(leader)
+    assert said.isascii() and b"? completed" in said, said
+
+
+def test_headless_output_under_lc_all_c_into_a_pipe_keeps_utf8(tmp_path: Path) -> None:
+    """A file or a pipe (a container's CI log with LC_ALL=C) keeps the users' text."""
+    (tmp_path / "one.py").write_text(ONE_FLOW)
+    proc = run_under_lc_all_c(tmp_path, subprocess.PIPE)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0
+    assert "✓ completed" in out.decode() and "café" in out.decode()

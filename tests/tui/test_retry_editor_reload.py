@@ -98,3 +98,25 @@ def test_after_reload_keeps_edited_fields_and_the_delay_fields_together() -> Non
     assert form.kept == ("retry_delay", "backoff_factor")
     untouched = after_reload(dict(initial), initial, saved)
     assert untouched.kept == () and untouched.texts["backoff_factor"] == "3"
+
+
+async def test_a_task_removed_then_brought_back_can_be_saved_again(
+    workspace: FakeWorkspace,
+) -> None:
+    """An editor saving a half-typed rename removes the task for one reload: the next
+    reload, bringing it back unchanged, left Save refused ("no longer in flow demo")."""
+    app = FlowtopApp(workspace, watch=True)
+    async with app.run_test(size=(100, 36)) as pilot:
+        await open_editor(pilot, app)
+        editor = app.screen
+        assert isinstance(editor, RetryEditor)
+        flows = dict(workspace.flows)
+        workspace.flows = {}
+        editor.settings_reloaded()
+        assert editor.gone
+        workspace.flows = flows
+        editor.settings_reloaded()
+        assert editor.gone == ""
+        await pilot.press("3")  # an edit: Save is open again
+        await pilot.pause()
+        assert not app.screen.query_one("#save", Button).disabled

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import TextIO
 
+from ..engine import status_line
 from ..engine.events import (
     REUSED_FROM_SOURCE,
     Event,
@@ -249,6 +250,8 @@ class HumanPrinter:
         if not self.live or time.monotonic() - self._last_status < TICK:
             return
         with self._lock:
+            if status_line.row_open:  # another writer's half row: not drawn over
+                return
             if self._status_shown or self.states:  # taken away by make_room: back again
                 self._draw("")
 
@@ -274,6 +277,9 @@ class HumanPrinter:
 
     def _draw(self, text: str) -> None:
         """Write ``text`` where the status line was, then the status line again below it."""
+        if status_line.row_open:  # cleared by another writer, who left its row half-written:
+            text = "\n" + text  # that row ends as it is, and this goes below it
+            self._status_shown = status_line.row_open = False
         if self._status_shown:
             text = "\r\x1b[2K" + text
             self._status_shown = False

@@ -394,6 +394,7 @@ def _main(args: argparse.Namespace, out: TextIO) -> int:
         runner.shutdown(wait=False)  # a thread hung past its timeout must not hold the exit
         if not gone.is_set():  # but what it prints as it stops shows, for a moment
             wait_for_given_up(runner.executor)
+        status_line.forget()
     if gone.is_set():
         return READER_GONE
     if not args.no_history and not recorded(workspace):

@@ -194,9 +194,7 @@ def _forked() -> None:
     for buffer in (getattr(_local, "buffer", None), _attempt_context.get()):
         if buffer is not None:
             buffer.taken, buffer.live, buffer.echo = _always, None, False
-    for stream in (sys.stdout, sys.stderr):  # the child's first line is a line's start
-        if isinstance(stream, _ThreadRoutedStream):
-            stream.line_start = True
+    status_line.row_open = False  # the child's first line is a line's start
 
 
 def _always() -> bool:
@@ -222,9 +220,6 @@ class _ThreadRoutedStream(io.TextIOBase):
 
     def __init__(self, original: TextIO) -> None:
         self.original = original
-        #: Whether what passes through to ``original`` ends a line: a status line's
-        #: terminal gets the next one cleared first (``_clear_of_status``).
-        self.line_start = True
         #: ``status_line.terminal`` when last looked, and whether ``original`` writes there.
         self.shares: tuple[object, bool] = (None, False)
 
@@ -253,12 +248,15 @@ class _ThreadRoutedStream(io.TextIOBase):
         if seen != status_line.terminal:
             shares = status_line.shares_terminal(self.original)
             self.shares = (status_line.terminal, shares)
-        if shares and text and (self.line_start or text[0] == "\r"):  # a row (re)written
+        if not (shares and text):
+            return self.original.write(text)
+        if not status_line.row_open or text[0] == "\r":  # a row (re)written
             self.original.write(status_line.CLEAR + text)
         else:
             self.original.write(text)
-        if text:
-            self.line_start = text[-1] in "\n\r"
+        # one flag for the terminal (stdout and stderr share it): a row left half-written
+        # is not redrawn over by the printer (``status_line.row_open``)
+        status_line.row_open = text[-1] not in "\n\r"
         return len(text)
 
     def flush(self) -> None:
@@ -340,17 +338,20 @@ def _real(stream: object) -> Any:
     return getattr(stream, "original", stream)
 
 
-def _program_handlers(logger: logging.Logger | None, level: int) -> tuple[bool, bool, bool]:
+def _program_handlers(
+    logger: logging.Logger | None, level: int, record: logging.LogRecord | None = None
+) -> tuple[bool, bool, bool]:
     """Whether a record at ``level`` on ``logger`` meets a handler of the program's on its
     way up (any: Python's last resort then stays silent), whether one receives it, and
     whether one that does writes to a stand-in stream (``basicConfig()`` called while
-    flowtop runs holds ``sys.stderr``): its line is then captured as it writes it."""
+    flowtop runs holds ``sys.stderr``): its line is then captured as it writes it. Given
+    the ``record``, a handler whose filters drop it does not receive it."""
     found = received = False
     while logger is not None:
         for handler in logger.handlers:
             if handler is not _handler:
                 found = True
-                if level >= handler.level:
+                if level >= handler.level and (record is None or handler.filter(record)):
                     received = True
                     if _into_stand_in(getattr(handler, "stream", None)):
                         return True, True, True
@@ -396,7 +397,7 @@ class _CaptureHandler(logging.Handler):
             if buffer is None:
                 self._outside(record)
                 return
-            _, shown, streamed = _program_handlers(_logger_of(record), record.levelno)
+            _, shown, streamed = _program_handlers(_logger_of(record), record.levelno, record)
             if streamed:  # the program's handler writes it into the capture: kept once
                 return
             line = self.format(record) + "\n"
@@ -468,9 +469,9 @@ def _attach() -> None:
     this handler (an attempt's cost, with no run around it). Only the list's first change
     to a ``RootHandlers`` (again if the program replaced it) takes logging's lock."""
     handlers = logging.root.handlers
+    if handlers.__class__ is not root_handlers.RootHandlers:  # a list the program put back
+        handlers = root_handlers.adopted()  # (``assertLogs``): basicConfig() configures
     if _handler not in handlers:
-        if handlers.__class__ is not root_handlers.RootHandlers:
-            handlers = root_handlers.adopted()  # basicConfig() configures meanwhile
         list.append(handlers, _handler)
 
 

@@ -62,7 +62,8 @@ def with_context(fn: Callable[..., Any]) -> ContextWrapped:
         in_run = False
     else:
         in_run = True
-    return ContextWrapped(fn, contextvars.copy_context(), in_run)
+    # made outside any run: no context to carry (``fn`` runs in its caller's, as it is)
+    return ContextWrapped(fn, contextvars.copy_context() if in_run else None, in_run)
 
 
 @contextlib.contextmanager

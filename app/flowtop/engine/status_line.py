@@ -23,6 +23,12 @@ from typing import TextIO
 #: at one, and a line sent in two writes could have the summary redrawn between them.
 CLEAR = "\x1b[2K\x1b[1G"
 
+#: Whether a writer other than the printer left the terminal's row half-written (a
+#: ``print(..., end="")`` before a slow step): the printer then draws nothing over it, and
+#: its next line ends that row first. One flag for the terminal, whatever stream wrote.
+#: (A forked child's writes set it in the child only: its half rows can still be drawn over.)
+row_open = False
+
 #: The terminal the live status line is on (``os.fstat``'s device and inode); None while
 #: there is none. Forked children keep it: their writes are what it is for.
 terminal: tuple[int, int] | None = None
@@ -50,9 +56,9 @@ def drawn_on(stream: TextIO) -> TextIO:
 
 
 def forget() -> None:
-    """No status line any more (tests)."""
-    global terminal
-    terminal = None
+    """No status line any more (its command ended; tests)."""
+    global terminal, row_open
+    terminal, row_open = None, False
 
 
 def shares_terminal(stream: object) -> bool:

@@ -17,6 +17,7 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
+from ..engine.capture import MAX_CAPTURE
 from ..engine.events import RETRIED_NOW, RunFinished, RunStarted, TaskOutput, TaskStateChanged
 from ..engine.states import StateType
 from . import run_log
@@ -202,7 +203,20 @@ def _printed(task: _Task | None, e: TaskOutput) -> None:
     with no event of its own, and read as if it had printed nothing."""
     attempt = task.tries.get(e.attempt) if task is not None else None
     if attempt is not None and attempt[1] == "RUNNING":
-        attempt[8] += e.text
+        attempt[8] = _kept(attempt[8] + e.text)
+
+
+#: Where a killed attempt's output, pieced together, lost its middle.
+CUT = "\n… the middle of this output was not kept …\n"
+
+
+def _kept(output: str) -> str:
+    """``output`` as a capture keeps it: past ``MAX_CAPTURE`` its head and tail only. The
+    pieces go on past that cap (``live_output``), for as long as the attempt prints."""
+    if len(output) <= MAX_CAPTURE:
+        return output
+    half = MAX_CAPTURE // 2
+    return output[:half] + CUT + output[-half:]
 
 
 def _interrupt(tasks: dict[str, _Task], planned: list[PlanEntry], why: str) -> None:

@@ -182,10 +182,13 @@ class OwnerAgent:
         )
         # Kept with the run: this warning goes to its log, which goes once the run ends.
         came_back = time.strftime("%Y-%m-%d %H:%M:%S")
-        self._conn.execute(
-            "UPDATE runs SET note = COALESCE(note, '') || ? WHERE run_id = ? AND state = ?",
-            (f"; its process came back at {came_back} and cancelled it", run_id, INTERRUPTED),
-        )
+        try:  # (raised, the beat would fail before it forgot the run: no note ever)
+            self._conn.execute(
+                "UPDATE runs SET note = COALESCE(note, '') || ? WHERE run_id = ? AND state = ?",
+                (f"; its process came back at {came_back} and cancelled it", run_id, INTERRUPTED),
+            )
+        except sqlite3.Error as exc:
+            log.warning("run %s: its note could not say so: %s", run_id, exc)
 
     def _take_commands(self) -> None:
         rows = self._conn.execute(

@@ -138,10 +138,11 @@ class RetryEditor(FormDialog[bool]):
             self._validate()
             return
         override = dict(self.workspace.override_for(self.flow_name, self.task_key) or {})
-        if node.policy == self.policy and override == self.override:
-            return
         if self.gone and not self.query_one("#field-max_retries", Input).disabled:
             self.gone = ""  # a reload removed it, and this one brought it back
+            self._validate()
+        if node.policy == self.policy and override == self.override:
+            return
         form = after_reload(self.texts(), self.initial, dict(node.policy.texts))
         self.policy, self.override, self.initial = node.policy, override, dict(node.policy.texts)
         for name in FIELDS:
