@@ -433,6 +433,7 @@ async def test_a_broken_settings_file_says_the_last_good_settings_stay(
 
 
 async def test_q_quits_and_leaves_no_threads(workspace: FakeWorkspace) -> None:
+    before = set(threading.enumerate())  # (a store another test left open is not this app's)
     app = make_app(workspace)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await start_waiting(pilot, app)
@@ -446,12 +447,10 @@ async def test_q_quits_and_leaves_no_threads(workspace: FakeWorkspace) -> None:
         await pilot.pause(0.05)
     assert handle.state is S.CANCELLED
     assert workspace.runners[0].closed
-    for thread in threading.enumerate():
-        if thread.name.startswith("flowtop-"):
-            thread.join(2.0)
-    assert not [
-        t.name for t in threading.enumerate() if t.name.startswith("flowtop-") and t.is_alive()
-    ]
+    started = [t for t in set(threading.enumerate()) - before if t.name.startswith("flowtop-")]
+    for thread in started:
+        thread.join(2.0)
+    assert not [t.name for t in started if t.is_alive()]
 
 
 async def test_command_palette_offers_the_actions(workspace: FakeWorkspace) -> None:

@@ -191,7 +191,10 @@ def _prune(db: Path, keep: int, flow: str | None, *, as_json: bool = False) -> i
             f" The store went from {was} to {now}." if was != now else f" The store stays {now}."
         )
     elif removed:
-        said += " Another flowtop was writing to the store, so it keeps its size; later runs reuse the space."
+        said += (
+            " The store keeps its size for now (another flowtop was writing to it, a run is"
+            " live, or the disk lacks room for a copy of it); later runs reuse the space."
+        )
     print(said)
     return 0
 

@@ -32,11 +32,11 @@ from .history_fold import StoreItem
 from .history_records import (  # re-exported: the store's public records
     HistoryError,
 )
-from .launcher import LOGS
+from .launcher import forget_log
 from .log_fold import INTERRUPTED  # noqa: F401 - re-exported
 from .ownership import Owner
 from .private import private_file, private_folder
-from .pruning import prune_runs
+from .pruning import PruneUnfinished, compact, prune_runs
 from .reaper import _HOST as _HOST  # the owner token's host part (tests build dead owners)
 from .reaper import LIVE_LOCK, LIVE_OWNERS, connect, interrupt
 from .reaper import reap as reap_runs
@@ -501,24 +501,22 @@ class History(StoreReader):
     # -- pruning --------------------------------------------------------------------
     def prune(self, keep: int, flow: str | None = None) -> int:
         """Delete all but the newest ``keep`` finished runs of each flow (``prune_runs``),
-        and the logs their run processes wrote; how many runs went."""
+        and their run processes' logs; how many went (``sqlite3.Error``: none could)."""
         with self._write_lock:
-            removed = prune_runs(self._conn, keep, flow)
+            try:
+                removed = prune_runs(self._conn, keep, flow)
+            except PruneUnfinished as exc:
+                removed = exc.removed
+                log.warning("%s: pruned runs' rows left (%s) for the next prune", self.path, exc)
         for run_id in removed:
-            (self.path.parent / LOGS / f"{run_id}.log").unlink(missing_ok=True)
+            forget_log(self.path.parent, run_id)
         return len(removed)
 
     def compact(self) -> bool:
-        """Give the pages of deleted runs back to the file system (``VACUUM``): a prune
-        only frees them inside the file. False when another process held the store past
-        the busy timeout; the freed pages are then reused by later runs instead."""
+        """Give the pages of deleted runs back to the file system (``pruning.compact``);
+        False when that cannot be done now: later runs reuse them then."""
         with self._write_lock:
-            try:
-                self._conn.execute("VACUUM")
-            except sqlite3.OperationalError as exc:
-                log.debug("%s: VACUUM failed: %s", self.path, exc)
-                return False
-        return True
+            return compact(self._conn, self.path)
 
     # -- closing --------------------------------------------------------------------
     def close(self) -> None:

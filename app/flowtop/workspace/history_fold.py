@@ -81,9 +81,12 @@ def _number(value: float | None) -> str:
 
 
 def _error(error: ErrorInfo | None) -> str:
+    """A step's error, its message kept once (``run_log.stored_message``)."""
     if error is None:
         return "null"
-    return f"[{encode_basestring(error[0])},{encode_basestring(error[1])},{encode_basestring(error[2])}]"
+    message = run_log.stored_message(error)
+    kept = encode_basestring(message) if isinstance(message, str) else str(message)
+    return f"[{encode_basestring(error[0])},{kept},{encode_basestring(error[2])}]"
 
 
 def step_body(e: TaskStateChanged) -> str:

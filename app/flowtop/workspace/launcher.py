@@ -24,14 +24,19 @@ from typing import Any
 
 from ..engine.runner import new_run_id
 from ..printable import NOTICE_MARK
+from . import params_file
 from .json_text import storable_json
 from .places import STORE_FILE
-from .private import private_file, private_folder
+from .private import private_file
 from .run_numbers import hand_over, reserve_launched, reserve_rerun
 
 #: The run processes' own output goes here: what says why a run never reached the store
 #: (a crash while importing), kept until the run's end is recorded (``forget_log``).
 LOGS = "logs"
+#: Longest ``--params`` (bytes) given on a run process's command line: Linux takes at most
+#: 128 KiB in one argument, and ``ARG_MAX`` bounds them all with the environment. Longer
+#: parameters go through a file in ``LOGS`` that the run process deletes (``params_file``).
+ARGV_PARAMS = 32 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,22 +80,32 @@ def launch(
     )
     # ``--flow=NAME``: a name starting with "-" (a flow named "--detach") is a value,
     # not an option that leaves ``--flow`` without one
-    command = [sys.executable, "-m", "flowtop", "run", str(path), f"--flow={flow}"]
-    command += ["--run-id", run_id, "--quiet"]
+    args = ["run", str(path), f"--flow={flow}", "--run-id", run_id, "--quiet"]
     if rerun_of is not None:
-        command += ["--rerun-of", rerun_of]
+        args += ["--rerun-of", rerun_of]
     if task is not None:
-        command += [f"--task={task}"]
+        args += [f"--task={task}"]
     if executor is not None:
-        command += ["--executor", executor]
+        args += ["--executor", executor]
     if workers is not None:
-        command += ["--workers", str(workers)]
-    if parameters:  # JSON values (``--param``, the TUI's form): JSON carries them exactly
-        given = json.dumps(dict(parameters), ensure_ascii=False)
-        command += ["--params", storable_json(given)]  # a lone surrogate: no argv takes it
+        args += ["--workers", str(workers)]
+    given = None
+    if parameters:  # JSON values (``--param``, the TUI's form): JSON carries them exactly,
+        # a lone surrogate escaped (no argv takes it)
+        given = storable_json(json.dumps(dict(parameters), ensure_ascii=False))
+        if len(given.encode()) <= ARGV_PARAMS:
+            args += ["--params", given]
+            given = None
     mark = secrets.token_hex(4)
+    logs = state_dir / LOGS
+    log, handed = logs / f"{run_id}.log", logs / f"{run_id}{params_file.SUFFIX}"
     try:
-        log = private_file(private_folder(state_dir / LOGS) / f"{run_id}.log")
+        private_file(log)
+        if given is None:
+            command = [sys.executable, "-m", "flowtop", *args]
+        else:  # too long for one argument: the run process reads them from a file
+            params_file.put(private_file(handed), given)
+            command = [sys.executable, "-m", params_file.__name__, str(handed), *args]
         with open(log, "wb", buffering=0) as out:
             process = subprocess.Popen(
                 command,
@@ -104,6 +119,9 @@ def launch(
     except BaseException:
         if reserved is not None:  # no process will take it: the record goes
             hand_over(store, run_id, None)
+        for made in (log, handed):  # nothing will write or read them (a new run id's)
+            with contextlib.suppress(OSError):
+                made.unlink(missing_ok=True)
         raise
     if reserved is not None:
         hand_over(store, run_id, process.pid)
@@ -115,7 +133,9 @@ def launch(
 
 
 def forget_log(state_dir: Path, run_id: str) -> None:
-    """Delete a launched run's log once its end is in the store: every run the TUI or
-    ``--detach`` started left one, holding its whole output, until a prune."""
-    with contextlib.suppress(OSError):
-        (state_dir / LOGS / f"{run_id}.log").unlink()
+    """Delete a launched run's log once its end is in the store (or it is pruned): every
+    run the TUI or ``--detach`` started left one, holding its whole output, until a prune.
+    Its parameters file too, left when its process died before it read it."""
+    for name in (f"{run_id}.log", f"{run_id}{params_file.SUFFIX}"):
+        with contextlib.suppress(OSError):
+            (state_dir / LOGS / name).unlink()

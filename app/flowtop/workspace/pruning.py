@@ -1,26 +1,82 @@
-"""Deleting old runs from the run store (``flowtop history --prune N``).
+"""Deleting old runs from the run store (``flowtop history --prune N``), a bounded chunk at a time.
 
 Kept apart from the history's writer: pruning is a rare, user-asked clean-up, and it
 only needs the connection the history writes with (one writer per store file at a time).
+
+A run goes in one small transaction: its ``runs`` row (and its queued commands), after
+which no reader finds it (every reader starts from that row: the listings, the TUI's
+replay, ``watch``, a rerun's results). Its other rows, the bulk of the store, go after
+it, a bounded chunk per transaction (``CHUNK_BYTES``) with a checkpoint in between, so
+the write-ahead log stays the size of a chunk: in one transaction, deleting 630 MB grew
+it by as much first (an SQLite built with ``SECURE_DELETE``, as Debian's is, zeroes what
+it frees, through the WAL), on a disk that may be full, and kept a live run's writes
+waiting throughout. A prune cut short (``kill -9``, a full disk) leaves rows whose run
+is gone: the next prune deletes them first (``sweep``).
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import shutil
 import sqlite3
+import time
+from pathlib import Path
 
 from . import store_schema
+from .load_error import display_path
+from .run_log import columns
 
-#: Every table with rows of a run, deleted with it; ``runs`` last.
-RUN_TABLES = ("attempts", "task_runs", "events", "results", "result_batches", "commands", "runs")
+log = logging.getLogger("flowtop.history")
+
+
+def _bytes(column: str) -> str:
+    """SQL for the bytes of a text column: counting its characters took five times longer."""
+    return f"coalesce(length(CAST({column} AS BLOB)), 0)"
+
+
+#: The tables with rows of a run besides ``runs`` and ``commands``, deleted after its
+#: ``runs`` row: each with the columns that order its rows within a run, and about how
+#: many bytes a row takes.
+RUN_ROWS = (
+    ("events", "id", f"{_bytes('body')}"),
+    ("result_batches", "id", "length(data) + length(tasks)"),
+    ("results", "task", "coalesce(length(data), 0)"),
+    ("attempts", "task, number", f"{_bytes('traceback')} + {_bytes('output')}"),
+    ("task_runs", "task", _bytes("message")),
+)
+#: What a row takes besides its columns above (its key, its place in the b-tree).
+ROW_BYTES = 64
+#: About how much one transaction deletes: what the write-ahead log grows by before the
+#: checkpoint after it folds it in (and how long a live run's write may wait for it).
+CHUNK_BYTES = 4 << 20
+#: Most rows one query looks at while filling a chunk.
+BATCH = 256
+#: Longest a prune deletes chunk after chunk (s) before it rests ``REST``, longer than
+#: SQLite's busy wait sleeps between two tries (100 ms at most): a process waiting to
+#: write (a live run) found the store busy each time it looked, for 1.5 s at worst, with
+#: a 10 ms rest after each chunk.
+WORK_BEFORE_REST = 0.4
+REST = 0.12
+#: Longest a checkpoint after a chunk waits for other processes' reads and writes (ms):
+#: a reader in the middle of a long read keeps the WAL from starting over, and the next
+#: chunk then grows it.
+CHECKPOINT_WAIT_MS = 100
+#: Free space a compaction leaves on the disk, at least.
+SPARE_BYTES = 64 << 20
 
 
 def prune_runs(conn: sqlite3.Connection, keep: int, flow: str | None = None) -> list[str]:
-    """Delete all but the newest ``keep`` finished runs of each flow (or of ``flow``), in
-    one transaction; the ids of those that went.
+    """Delete all but the newest ``keep`` finished runs of each flow (or of ``flow``);
+    the ids of those that went.
 
     Newest by run number, not by ``started``: a clock set back stamps the newest run
     earlier than older ones. A live run is never deleted, nor counted against ``keep``.
     The run numbers stay allocated, so numbering goes on where it was.
+
+    The runs go in one transaction (their ``runs`` rows), their other rows after it in
+    chunks (``sweep``): a failure there (a full disk) leaves them for the next prune,
+    and raises ``PruneUnfinished`` with the ids of the runs that went.
     """
     with store_schema.write_transaction(conn):
         doomed = [
@@ -33,6 +89,188 @@ def prune_runs(conn: sqlite3.Connection, keep: int, flow: str | None = None) -> 
                 (flow, flow, keep),
             )
         ]
-        for table in RUN_TABLES:
+        for table in ("commands", "runs"):
             conn.executemany(f"DELETE FROM {table} WHERE run_id = ?", [(r,) for r in doomed])
+    try:
+        sweep(conn)
+    except sqlite3.Error as exc:
+        raise PruneUnfinished(doomed, exc) from exc
     return doomed
+
+
+class PruneUnfinished(sqlite3.Error):
+    """The runs of a prune went (``removed``), and some of their rows are left, for the
+    next prune to delete (``cause``: why they could not go now)."""
+
+    def __init__(self, removed: list[str], cause: sqlite3.Error) -> None:
+        super().__init__(str(cause))
+        self.removed = removed
+        self.cause = cause
+
+
+def sweep(conn: sqlite3.Connection) -> int:
+    """Delete the rows of runs that have no ``runs`` row (a prune took it), a chunk of
+    about ``CHUNK_BYTES`` per transaction with a checkpoint after each; how many rows."""
+    tables = [table for table in RUN_ROWS if columns(conn, table[0])]  # an older store's
+    gone = _runs_gone(conn, [table for table, _, _ in tables])
+    deleted = 0
+    rested = time.monotonic()
+    while gone:
+        with store_schema.write_transaction(conn):
+            deleted += _delete_chunk(conn, tables, gone)
+        checkpoint(conn)
+        if gone and time.monotonic() - rested > WORK_BEFORE_REST:
+            time.sleep(REST)  # the processes waiting to write get in
+            rested = time.monotonic()
+    return deleted
+
+
+def _runs_gone(conn: sqlite3.Connection, tables: list[str]) -> list[str]:
+    """The runs with rows left in ``tables`` and no ``runs`` row (read in one statement:
+    a run being recorded has its row from the transaction of its first event on)."""
+    if not tables:
+        return []
+    ids = " UNION ".join(
+        f"SELECT run_id FROM {table} WHERE run_id NOT IN (SELECT run_id FROM runs)"
+        for table in tables
+    )
+    return [run_id for (run_id,) in conn.execute(ids)]
+
+
+def _delete_chunk(
+    conn: sqlite3.Connection, tables: list[tuple[str, str, str]], gone: list[str]
+) -> int:
+    """Delete about ``CHUNK_BYTES`` of rows of the runs ``gone`` (inside the caller's
+    transaction), taking from ``gone`` each run whose rows are all deleted; how many rows."""
+    spent = deleted = 0
+    while gone and spent < CHUNK_BYTES:
+        run_id = gone[0]
+        if conn.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone():
+            gone.pop(0)  # recorded again meanwhile: not a run that went
+            continue
+        for table, keys, size in tables:
+            if spent >= CHUNK_BYTES:
+                return deleted  # the chunk is full: this run goes on in the next
+            rows, used, done = _delete_rows(conn, table, keys, size, run_id, CHUNK_BYTES - spent)
+            spent, deleted = spent + used, deleted + rows
+            if not done:
+                return deleted
+        gone.pop(0)
+    return deleted
+
+
+def _delete_rows(
+    conn: sqlite3.Connection, table: str, keys: str, size: str, run_id: str, budget: int
+) -> tuple[int, int, bool]:
+    """Delete ``run_id``'s first rows in ``table`` (in ``keys`` order) up to about
+    ``budget`` bytes, one row at least; (rows, bytes, whether none is left)."""
+    width = keys.count(",") + 1
+    marks = ", ".join("?" * width)
+    spent = rows = 0
+    last: tuple[object, ...] = ()
+    while spent < budget:
+        after = f"AND ({keys}) > ({marks}) " if last else ""
+        found = conn.execute(
+            f"SELECT {keys}, {size} FROM {table} WHERE run_id = ? {after}"
+            f"ORDER BY {keys} LIMIT {BATCH}",
+            (run_id, *last),
+        )
+        taken = 0
+        for row in found:  # row by row: a row of the log may be megabytes
+            last, taken = tuple(row[:width]), taken + 1
+            spent += (row[width] or 0) + ROW_BYTES
+            if spent >= budget:
+                break
+        else:  # every row found is taken
+            if taken < BATCH:  # and there are no more
+                if rows + taken:
+                    conn.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))
+                return rows + taken, spent, True
+        rows += taken
+    conn.execute(f"DELETE FROM {table} WHERE run_id = ? AND ({keys}) <= ({marks})", (run_id, *last))
+    return rows, spent, False
+
+
+def checkpoint(conn: sqlite3.Connection) -> bool:
+    """Fold the WAL into the database so that the next write starts it over; whether it
+    could, waiting ``CHECKPOINT_WAIT_MS`` at most for other processes' reads and writes.
+
+    ``PASSIVE`` waits for nobody, and folded every chunk in, but with another process
+    writing meanwhile (a live run) the WAL was never started over: it grew by every
+    chunk, to 200 MB for a 515 MB prune. ``RESTART`` holds other writers off while it
+    copies (about as long as a chunk's transaction takes).
+    """
+    (waits,) = conn.execute("PRAGMA busy_timeout").fetchone()
+    conn.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
+    try:
+        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+    except sqlite3.OperationalError as exc:  # another checkpoint under way
+        log.debug("checkpoint during a prune failed: %s", exc)
+        return False
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(waits)}")
+    return not busy
+
+
+def compact(conn: sqlite3.Connection, path: Path) -> bool:
+    """``VACUUM`` the store: give the pages of deleted runs back to the file system.
+
+    False, and nothing done, while a run is live (its writes would wait for the whole
+    ``VACUUM``, seconds for a large store) or when the disk has too little space for one
+    (a copy of what remains in a temporary file, and another in the WAL); and when
+    another process held the store past the busy timeout. The freed pages are then
+    reused by later runs instead.
+    """
+    try:
+        if conn.execute("SELECT 1 FROM runs WHERE state = 'RUNNING' LIMIT 1").fetchone():
+            return False
+        (pages,) = conn.execute("PRAGMA page_count").fetchone()
+        (free,) = conn.execute("PRAGMA freelist_count").fetchone()
+        (size,) = conn.execute("PRAGMA page_size").fetchone()
+        short = _short_of_space(path, (pages - free) * size)
+        if short:
+            log.warning("%s: not compacted: %s", path, short)
+            return False
+        checkpoint(conn)
+        conn.execute("VACUUM")
+    except sqlite3.OperationalError as exc:
+        log.debug("%s: VACUUM failed: %s", path, exc)
+        return False
+    finally:
+        checkpoint(conn)
+    return True
+
+
+def _short_of_space(path: Path, size: int) -> str:
+    """Why a ``VACUUM`` of ``size`` bytes in use does not fit on the disk ("" if it does):
+    SQLite copies them to a temporary file, then through the WAL into the store."""
+    wanted: dict[int, tuple[Path, int]] = {}
+    for place in (path.parent, _sqlite_temp_dir()):
+        try:
+            device = os.stat(place).st_dev
+        except OSError:
+            continue
+        first, total = wanted.get(device, (place, 0))
+        wanted[device] = (first, total + size)
+    for place, need in wanted.values():
+        try:
+            free = shutil.disk_usage(place).free
+        except OSError:
+            continue
+        if free < need + SPARE_BYTES:
+            return (
+                f"{display_path(place)} has {free >> 20} MB free, and a compaction needs "
+                f"{(need + SPARE_BYTES) >> 20} MB"
+            )
+    return ""
+
+
+def _sqlite_temp_dir() -> Path:
+    """Where SQLite puts a ``VACUUM``'s temporary copy (its ``unixTempFileDir``)."""
+    for place in (os.environ.get("SQLITE_TMPDIR"), os.environ.get("TMPDIR"), *_TEMP_DIRS):
+        if place and os.access(place, os.W_OK | os.X_OK) and os.path.isdir(place):
+            return Path(place)
+    return Path(".")
+
+
+_TEMP_DIRS = ("/var/tmp", "/usr/tmp", "/tmp")

@@ -97,12 +97,43 @@ def encode(event: RunStarted | RunFinished | TaskOutput) -> str:
             event.counts,
             event.duration,
             event.ts,
-            list(event.error) if event.error is not None else None,
+            None if event.error is None else stored_error(event.error),
             event.output,
             event.retry_in,
         ],
         separators=(",", ":"),
     )
+
+
+def stored_message(error: ErrorInfo) -> str | int:
+    """An error's message as a log body keeps it: its length when the traceback ends with
+    it (a Python traceback's last line is ``Type: message``), else the message itself.
+
+    A failed attempt's message was stored twice, on its own and as the end of its
+    traceback: a 2 KB message made each failed step 2 KB bigger (schema version 11).
+    ``error_info`` takes the message back from the traceback's end, exactly.
+    """
+    message, traceback = error[1], error[2]
+    end = len(traceback) - 1
+    if message and end >= 0 and traceback[end] == "\n" and traceback.endswith(message, 0, end):
+        return len(message)
+    return message
+
+
+def stored_error(error: ErrorInfo) -> list[Any]:
+    """``[type, message, traceback]`` as a log body keeps it (``stored_message``)."""
+    return [error[0], stored_message(error), error[2]]
+
+
+def error_info(fields: list[Any]) -> ErrorInfo:
+    """The error a log body's ``[type, message, traceback]`` holds: a message stored as
+    its length (``stored_message``) is the traceback's end, before its last newline."""
+    message = fields[1]
+    if type(message) is int:
+        traceback = fields[2]
+        end = len(traceback) - 1
+        return ErrorInfo(fields[0], traceback[end - message : end], traceback)
+    return ErrorInfo(*fields)
 
 
 def run_started_name(body: str | None) -> str:
@@ -265,7 +296,7 @@ def _from_fields(
             ts,
             retry_in,
             explained or "",
-            ErrorInfo(*error) if error else None,
+            error_info(error) if error else None,
             result,
             duration,
             output or "",
@@ -305,7 +336,7 @@ def _from_fields(
             dict(counts),
             duration,
             ts,
-            error=ErrorInfo(*error) if error else None,
+            error=error_info(error) if error else None,
             output=output,
             retry_in=retry_in,
         )

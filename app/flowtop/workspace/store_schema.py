@@ -16,7 +16,7 @@ from pathlib import Path
 from .history_records import HistoryError
 from .run_log import columns
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 # task_runs and attempts are WITHOUT ROWID: one b-tree per row write instead of two.
 _VERSION_1 = """
@@ -184,6 +184,13 @@ _VERSION_9 = ""
 # column named ts``). Such a file, marked 9, is mended here; the ones marked 5 to 8 too.
 _VERSION_10 = ""
 
+# Version 11: a failed step's message is kept once: where its traceback ends with it (as
+# a Python traceback's last line does), the body holds the message's length in its place,
+# ``[type, length, traceback]`` (``run_log.stored_message``); a 2 KB message made each failed
+# step 2 KB bigger. No table changes (older rows still read); the version keeps an older
+# flowtop, which would read the length as the message, out.
+_VERSION_11 = ""
+
 #: Script that takes a file from version ``n - 1`` to ``n``, by ``n``.
 MIGRATIONS = {
     1: _VERSION_1,
@@ -196,6 +203,7 @@ MIGRATIONS = {
     8: _VERSION_8,
     9: _VERSION_9,
     10: _VERSION_10,
+    11: _VERSION_11,
 }
 
 
