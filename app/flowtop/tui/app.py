@@ -1,8 +1,8 @@
 """FlowtopApp: the main screen wiring the workspace, the runs and the widgets.
 
 Runs reach the UI only through their events: a sink appends them to an ``EventBuffer``
-(from the run store's log, or from a runner in this process), and a frame timer folds
-them into the view model and repaints the rows that changed. User actions go to a
+(from the run store's log, or from a runner in this process), and a worker folds them
+into the view model a slice per frame and repaints the rows that changed (``event_flush``). User actions go to a
 ``RunControl`` (start, rerun, cancel, retry now, give up). What the keys and a saved file
 do lives in the mixins (``run_actions``, ``view_actions``, ``keymap``, ``error_actions``,
 ``reload_actions``); this module wires them to the widgets.
@@ -23,10 +23,8 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.containers import Horizontal, Vertical
-from textual.timer import Timer
 from textual.widgets import Input
 
-from flowtop.engine.events import RunFinished, RunStarted
 from flowtop.engine.states import StateType
 from flowtop.looks import NOT_STARTED
 from flowtop.printable import printable, printable_name
@@ -44,6 +42,8 @@ from flowtop.tui.bindings import (
 from flowtop.tui.clock import Clock, system_clock
 from flowtop.tui.error_actions import ErrorActions
 from flowtop.tui.event_buffer import EventBuffer
+from flowtop.tui.event_flush import FLUSH_LIMIT as FLUSH_LIMIT  # (tests import it here)
+from flowtop.tui.event_flush import EventFlush
 from flowtop.tui.keymap import KeyActions
 from flowtop.tui.launch_queue import Request
 from flowtop.tui.messages import EventsPending, WorkspaceLoaded
@@ -66,13 +66,10 @@ from flowtop.workspace.access import refused
 from flowtop.workspace.flow_shapes import PolicyView
 from flowtop.workspace.load_error import unread_prefect_hint
 from flowtop.workspace.places import unread_settings
-from flowtop.workspace.run_log import RunInterrupted
 
-FRAME = 0.03  # seconds between event flushes: one batch per frame at most
 HISTORY_FLUSH_WAIT = 1.0  # longest `h` waits for the history to take the latest events
 LIVE_TICK = 0.1  # countdowns and running durations
-NOTICES_TICK = 0.5  # what the run processes started here wrote to their logs
-FLUSH_LIMIT = 50_000  # events folded per frame; the rest waits for the next one
+NOTICES_TICK = 0.5  # what the run processes started here wrote to their logs; their ends
 
 
 #: Every app key except quit and help (those work from any screen).
@@ -84,7 +81,9 @@ MAIN_SCREEN_ACTIONS = frozenset(action for _, action, *_ in KEYS) - {"quit", "he
 TYPED_IN_INPUTS = frozenset(action for _, action, *_ in KEYS) | {"focus_flows", "focus_tasks"}
 
 
-class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorActions, App[int]):
+class FlowtopApp(
+    RunActions, ReloadActions, ViewActions, KeyActions, ErrorActions, EventFlush, App[int]
+):
     CSS_PATH = Path(__file__).with_name("flowtop.tcss")  # absolute: subclasses live elsewhere
     TITLE = "flowtop"
 
@@ -132,8 +131,7 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
         self._toml_keys: dict[str, str] = {}  # the [keys] table last applied
         self._footer_shows = (False, False, False)  # whether the footer shows `n` `x`, `c`, `w`
         self.keymap_now: dict[str, str] = {}  # binding id -> key(s): what set_keymap was given
-        self._last_flush = 0.0
-        self._flush_timer: Timer | None = None
+        self.fold_clock = time.perf_counter  # ends a slice of folding (tests pass their own)
 
     def notify(self, message: str, **kwargs: Any) -> None:
         """Toasts quote user code (load errors): its escapes never reach the terminal."""
@@ -238,14 +236,20 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
             self.add_class("-ansi16")  # its cursor and key colours (flowtop.tcss)
         self.table.policy_source = self._policy_summary
         self.buffer.wake = self._wake  # called on the engine's thread
+        self._fold_events()  # the worker that shows them
         self.set_interval(LIVE_TICK, self._tick, name="live-tick")
         self.set_interval(NOTICES_TICK, self._say_run_notices, name="run-notices")
+        self.set_interval(NOTICES_TICK, self._reap_run_processes, name="reap")
         self.table.focus()
         if self._load:
             self.header.update(Text("Loading flows…", style="dim"))
             self._load_workspace()
         else:
             self._workspace_ready()
+
+    def _reap_run_processes(self) -> None:
+        if isinstance(self.control, StoreControl):
+            self.control.reap()
 
     def _wake(self) -> None:
         self.post_message(EventsPending())  # post_message is thread-safe
@@ -299,7 +303,7 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
             self._frozen = True
 
     def _make_control(self) -> RunControl:
-        sink = self.buffer.append_batch
+        sink = self.take_events
         if self._run_processes:
             return StoreControl(self.workspace, sink, **self._runner_options)
         # (not isinstance: a protocol check reads every property, the history's included)
@@ -399,65 +403,6 @@ class FlowtopApp(RunActions, ReloadActions, ViewActions, KeyActions, ErrorAction
         self._policy_cache.clear()
         self.table.refresh()
         self._update_detail()
-
-    # -- events → screen ------------------------------------------------------------
-    def on_events_pending(self, message: EventsPending) -> None:
-        """Flush now, or at the next frame when the last flush was under a frame ago."""
-        if self._flush_timer is not None:
-            return
-        wait = self._last_flush + FRAME - time.monotonic()
-        if wait <= 0:
-            self._flush_events()
-        else:
-            self._flush_timer = self.set_timer(wait, self._flush_events)
-
-    def _flush_events(self) -> None:
-        self._flush_timer = None
-        self._last_flush = time.monotonic()
-        events = self.buffer.drain(FLUSH_LIMIT)
-        if len(self.buffer):  # more than one frame's worth: the rest next frame
-            self._flush_timer = self.set_timer(FRAME, self._flush_events)
-        if not events:
-            return
-        changed = self.store.apply_batch(events)
-        control = self.control
-        in_process = control if isinstance(control, InProcessControl) else None
-        evicted = set(self.store.take_evicted())  # superseded, finished runs: nothing shows them
-        for run_id in evicted:
-            if in_process is not None:
-                in_process.forget(run_id)
-        lifecycle = [e for e in events if isinstance(e, RunStarted | RunFinished | RunInterrupted)]
-        for event in lifecycle:
-            if isinstance(event, RunStarted) and in_process is not None:
-                in_process.adopt(event.run_id)
-        table = self.table
-        if self.selected_error is None and self.selected_flow is not None:
-            latest = self._run_for(self.selected_flow)
-            if latest is not None and latest.run_id is not None and latest is not table.run:
-                table.show_run(latest)
-                self._update_header()
-                self._update_detail()
-            elif table.run is not None and table.run.run_id in changed:
-                keys = changed[table.run.run_id]
-                table.rows_changed(keys)
-                self._update_header()
-                # the detail pane ends with the run's own error and output: redrawn when
-                # the run ends too, though the row under the cursor did not change
-                ended = any(
-                    isinstance(event, RunFinished | RunInterrupted)
-                    and event.run_id == table.run.run_id
-                    for event in lifecycle
-                )
-                # a pending row's "Waiting for:" follows its upstream rows' changes
-                shown = table.run.rows.get(table.cursor_key) if table.cursor_key else None
-                pending = shown is not None and shown.state is StateType.PENDING
-                if table.cursor_key in keys or ended or pending:
-                    self._update_detail()
-        if lifecycle:
-            if not table.keys:  # its line instead of rows may say more: why none ran, subflows
-                table.refresh()
-            self._show_flows()
-            self._update_header()  # "2 live runs": the flow's other runs may have ended
 
     def _tick(self) -> None:
         table = self.table

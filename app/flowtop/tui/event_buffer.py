@@ -1,9 +1,9 @@
 """Thread-safe hand-off of engine events to the UI thread.
 
-The engine's sink thread appends whole batches; the app drains them on a timer, once
-per frame and at most ``limit`` at a time. That keeps the UI to one cheap call per
-frame however many events arrive (a ``call_from_thread`` per event tops out near
-1.4k events/s and starves the keys).
+The engine's sink thread appends whole batches; the app drains them once per frame, a
+chunk at a time until its slice of the frame is used up (``event_flush``). That keeps
+the UI to one cheap wake-up per frame however many events arrive (a
+``call_from_thread`` per event tops out near 1.4k events/s and starves the keys).
 """
 
 from __future__ import annotations

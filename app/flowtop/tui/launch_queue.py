@@ -41,6 +41,10 @@ else:
 
 #: A write still under way after this long (seconds) says so: the store is held.
 SLOW_LAUNCH = 1.0
+#: A run started that has not shown this long (seconds) after its launch says it is
+#: coming: a run process imports its flow file first (a 100,000-task one: seconds), and
+#: until its first event nothing on screen moved.
+SLOW_START = 0.6
 
 
 def _refused_quietly(error: RunControlError) -> bool:
@@ -185,12 +189,22 @@ class LaunchQueue(_AppBase):
                 # Until its first event shows it, ``store.starting`` knows it.
                 self.store.launched[started.flow] = started
                 write.started(started)
+                self.set_timer(SLOW_START, partial(self._say_loading, started))
         shown = len(self.screen_stack)
         while launches.waiting and launches.current is None:
             if len(self.screen_stack) != shown:  # a key's question is up: the keys typed
                 launches.waiting.clear()  # after it were its answer once, as when a launch
                 break  # held the screen (`rrr`: one question, not two stacked)
             launches.waiting.popleft()()
+
+    def _say_loading(self, run: RunModel) -> None:
+        if self.store.launched.get(run.flow) is run and (run.run_id or "") not in self.store.runs:
+            what = f"run #{run.number}" if run.number else "a run"
+            self.notify(
+                f"Starting {what} of {run.flow}: its process is loading the flow…",
+                markup=False,
+                timeout=4,
+            )
 
     def _say_failure(self, error: Exception, write: StoreWrite) -> None:
         """A ``RunControlError`` as a warning toast, an ``OSError`` (no run process

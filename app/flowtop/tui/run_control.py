@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from flowtop.engine.events import RunStarted
 from flowtop.engine.states import StateType
+from flowtop.tui.child_reaper import ChildReaper
 from flowtop.tui.launch_notes import LaunchLogs
 from flowtop.tui.model import RunModel, RunStartedElsewhere
 
@@ -83,6 +84,7 @@ class StoreControl:
         )
         self.client.open()
         self.logs = LaunchLogs()  # what the run processes started here say
+        self.children = ChildReaper()  # their processes, waited for as they end (``reap``)
         # A launch runs on a thread (``launch_queue``); the notices are read on the app's.
         self._logs_lock = threading.Lock()
 
@@ -113,6 +115,7 @@ class StoreControl:
     def _followed(self, flow: str, launched: Launched) -> RunModel:
         """The run just launched, whose log is followed for what its process says."""
         label = f"Run #{launched.number} of {flow}" if launched.number else f"A run of {flow}"
+        self.children.adopt(launched.process)
         with self._logs_lock:
             self.logs.follow(launched.run_id, launched.log, label, launched.notice_mark)
         return _launched_run(flow, launched)
@@ -121,6 +124,10 @@ class StoreControl:
         """What the run processes started here said since the last call (``launch_notes``)."""
         with self._logs_lock:
             return self.logs.notices()
+
+    def reap(self) -> None:
+        """Wait for the run processes started here that have ended: none stays a zombie."""
+        self.children.reap()
 
     def _source(self, run: RunModel) -> str:
         if run.run_id is None:

@@ -18,7 +18,7 @@ import secrets
 import subprocess
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,9 @@ class Launched:
     #: What the run process's notices in ``log`` say they are by, ``flowtop[MARK]: …``
     #: (``printable.NOTICE_MARK``): the run's own output there cannot pass for one.
     notice_mark: str = ""
+    #: The run process, for a launcher that stays to wait for it as it ends (the TUI:
+    #: ``tui.child_reaper``); let go of, it stays a zombie until the next process starts.
+    process: subprocess.Popen[bytes] | None = field(default=None, compare=False, repr=False)
 
 
 def launch(
@@ -125,11 +128,11 @@ def launch(
         raise
     if reserved is not None:
         hand_over(store, run_id, process.pid)
-        return Launched(run_id, process.pid, log, reserved, mark)
+        return Launched(run_id, process.pid, log, reserved, mark, process)
     # Recorded now, with the new process as its owner: killed before it reserved the run
     # itself (its interpreter still starting), it left nothing, and `watch ID` waited.
     number = reserve_launched(store, flow, run_id, process.pid)
-    return Launched(run_id, process.pid, log, number, mark)
+    return Launched(run_id, process.pid, log, number, mark, process)
 
 
 def forget_log(state_dir: Path, run_id: str) -> None:
