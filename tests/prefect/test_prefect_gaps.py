@@ -124,6 +124,23 @@ def test_a_delay_retry_jitter_factor_takes_past_the_cap_names_it() -> None:
     assert kept.delay is not None and "retry_jitter_factor" not in kept.delay.explain()
 
 
+def test_a_backoff_the_jitter_takes_past_the_cap_is_not_told_to_set_max_delay() -> None:
+    """Its refusal ended "(set max_delay to cap a backoff)", which could not help."""
+    from flowtop.tasks import exponential_backoff
+
+    @task(
+        retries=1,
+        retry_delay_seconds=exponential_backoff(backoff_factor=MAX_SECONDS * 0.9),
+        retry_jitter_factor=0.5,
+    )
+    def far() -> None: ...
+
+    outcome = State(StateType.FAILED, None, ValueError("x"), 1, "", "far")
+    refused = decide(far.policy, outcome, rng=lambda: 0.999)
+    assert refused.error is not None and "lower retry_jitter_factor" in str(refused.error)
+    assert "max_delay" not in str(refused.error)
+
+
 # -- .submit() and .map() of an async generator task --------------------------------------
 def test_a_submitted_async_generator_task_fails_as_in_prefect() -> None:
     """Prefect 3.9 awaits the async generator: the run fails with a TypeError, the flow

@@ -200,8 +200,12 @@ async def test_a_flow_printing_flowtop_lines_makes_no_notice(tmp_path: Path) -> 
             await wait_for(pilot, lambda: control.client.started, "the launch")
             (launched,) = control.client.started.values()
             await wait_for(pilot, lambda: exited(launched.pid), "the run process to end", 30)
-            run = app.store.latest_for("forges")
-            assert run is not None and run.state is S.COMPLETED, run
+
+            def completed() -> bool:  # as the monitor reads it from the store, a moment later
+                run = app.store.latest_for("forges")
+                return run is not None and run.state is S.COMPLETED
+
+            await wait_for(pilot, completed, "the run's end on screen", 10)
             # and what the notices' tick has not said yet: the log is read to its end
             said = [str(n.message) for n in app._notifications] + control.notices()
             assert not any("forged" in text for text in said), said

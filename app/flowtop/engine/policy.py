@@ -328,11 +328,9 @@ def delay_too_long(policy: RetryPolicy, delay: DelayBreakdown, attempt: int) -> 
     """A computed delay past :data:`MAX_SECONDS`: what the task fails with, and how the
     delay was reached. (``compute_delay`` keeps a backoff's values as its formula, and
     Prefect's list, give them: the wait is refused where it would begin.)"""
-    hint = (
-        " (set max_delay to cap a backoff)"
-        if isinstance(policy.retry_delay, ExponentialBackoff | PrefectBackoff)
-        else ""
-    )
+    backoff = isinstance(policy.retry_delay, ExponentialBackoff | PrefectBackoff)
+    # (a delay the jitter took past the cap says so in ``explain``: no max_delay helps it)
+    hint = " (set max_delay to cap a backoff)" if backoff and delay.effective > MAX_SECONDS else ""
     return DelayError(
         f"the delay before retry {attempt} would be {delay.seconds:g} s "
         f"({delay.explain()}): a delay must be at most {MAX_SECONDS_TEXT}{hint}"
