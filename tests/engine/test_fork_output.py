@@ -44,7 +44,11 @@ def wait_for(pid: int, seconds: float = 10.0) -> int:
 
 
 def square(x: int) -> int:
-    print("child", x, flush=True)  # the pool's workers end by SIGTERM: no flush at exit
+    # One write per line: print() writes its pieces one by one, and unbuffered
+    # (PYTHONUNBUFFERED=1) two workers' pieces interleaved ("childchild  0"). Flushed:
+    # the pool's workers end by SIGTERM, with no flush at exit.
+    sys.stdout.write(f"child {x}\n")
+    sys.stdout.flush()
     return x * x
 
 

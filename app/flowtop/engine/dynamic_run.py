@@ -37,6 +37,7 @@ from .prefect_api import (
 from .records import RunResult, TaskRun, error_info, hide_own_frames, pristine
 from .rerun_cache import cache_of, input_hash
 from .run import FlowRun
+from .run_handle import wait_for
 from .states import StateType
 from .tags import current_tags, tags_in_effect
 from .task_future import TaskFuture, awaited, resolve_return
@@ -564,7 +565,7 @@ class DynamicRun(FlowRun):
             run._wait_end(timeout)
             if not run._retrying:
                 return run
-            run._successor.wait(timeout)
+            wait_for(run._successor, timeout)
             if run.next_run is None:
                 return run
             run = run.next_run
