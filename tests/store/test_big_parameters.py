@@ -9,6 +9,7 @@ import errno
 import json
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -104,3 +105,16 @@ def test_the_run_process_deletes_the_file_even_unread(tmp_path: Path) -> None:
     with pytest.raises(UnicodeDecodeError):
         params_file.take(handed)
     assert not handed.exists()
+
+
+def test_a_parameters_file_gone_before_the_run_starts_is_one_line(tmp_path: Path) -> None:
+    """It was a FileNotFoundError traceback in the run's log."""
+    done = subprocess.run(
+        [sys.executable, "-m", "flowtop.workspace.params_file", str(tmp_path / "gone.json")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().startswith("flowtop: the run's parameters could not be read")
+    assert "Traceback" not in done.stderr

@@ -18,6 +18,7 @@ from .context import current_flow, current_run
 from .errors import MappingLengthMismatch
 from .inline import run_inline
 from .prefect_api import Pending, _Annotation, allow_failure, from_engine, quote
+from .run_handle import wait_for
 
 if TYPE_CHECKING:
     from .task import Task
@@ -115,10 +116,10 @@ class InlineFuture(Future):
         return from_engine(self._state, task_run_id=self.task_run_id)
 
     def wait(self, timeout: float | None = None) -> None:
-        self._done.wait(timeout)
+        wait_for(self._done, timeout)
 
     def final_state(self, timeout: float | None = None) -> Any:
-        if not self._done.wait(timeout):
+        if not wait_for(self._done, timeout):
             raise TimeoutError(f"task {self.key!r} still running after {timeout}s")
         return self.state
 

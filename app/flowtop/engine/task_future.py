@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .calls import Future, InlineFuture, call_back
 from .errors import RunCancelled, UpstreamFailed
 from .prefect_api import State, from_engine, returned_failure, state_exception
+from .run_handle import WAKE
 from .states import StateType
 
 if TYPE_CHECKING:
@@ -54,8 +55,16 @@ class TaskFuture(Future):
 
     def _wait(self, timeout: float | None) -> bool:
         run = self._run
+
+        def final() -> bool:
+            return self._tr.state.is_final
+
         with run._cond:
-            return run._cond.wait_for(lambda: self._tr.state.is_final, timeout)
+            if timeout is not None:
+                return run._cond.wait_for(final, timeout)
+            while not run._cond.wait_for(final, WAKE):  # a Ctrl+C heard (``wait_for``)
+                pass
+            return True
 
     def wait(self, timeout: float | None = None) -> None:
         """Block until the task is final, or ``timeout`` seconds pass (as Prefect: no error)."""

@@ -41,7 +41,11 @@ def main(argv: list[str]) -> None:
     """Run ``flowtop`` as ``python -m flowtop`` would, ``--params`` read from the file
     ``argv[0]`` after the rest of ``argv``."""
     path, *args = argv
-    sys.argv = ["flowtop", *args, "--params", take(Path(path))]
+    try:
+        text = take(Path(path))
+    except OSError as exc:  # deleted or unreadable before this process started: one line
+        sys.exit(f"flowtop: the run's parameters could not be read from {path}: {exc.strerror}")
+    sys.argv = ["flowtop", *args, "--params", text]
     # the package by name, not imported here: the workspace layer does not import the
     # command line (``lint-imports``); this process becomes that command
     runpy.run_module("flowtop", run_name="__main__", alter_sys=True)
