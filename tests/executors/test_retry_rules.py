@@ -85,7 +85,7 @@ def test_max_retries_budget_then_failed_with_the_remote_traceback(
 def test_timeout_fails_the_attempt_with_task_timeout_and_retries(
     make_runner, recorder, kind, tmp_path
 ):
-    result, key = run_one(make_runner, recorder, kind, tasks.slow_first, str(tmp_path / "n"), 1.5)
+    result, key = run_one(make_runner, recorder, kind, tasks.slow_first, str(tmp_path / "n"), 3.0)
     assert result[key].is_completed() and result[key].result == 2
     assert recorder.states(key) == ["RUNNING", "AWAITING_RETRY", "RUNNING", "COMPLETED"]
     waiting = [
