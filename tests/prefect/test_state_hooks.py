@@ -206,7 +206,7 @@ def test_a_late_result_of_an_abandoned_attempt_logs_nothing(
     tr = SimpleNamespace(token=3, attempt=1, policy=timed.policy, node=SimpleNamespace(task=timed))
     failed = Decision(False, StateType.FAILED, reason="no retries")
     with caplog.at_level(logging.ERROR, logger="flowtop.task_engine"):
-        assert task_runs.concluding(None, tr, 2, None, ValueError("late"), failed) == 2  # type: ignore[arg-type]
+        assert task_runs.concluding(None, tr, 2, None, ValueError("late"), failed)[0] == 2  # type: ignore[arg-type]
         assert caplog.records == []  # token 2 was abandoned (the run is at 3): no line
         task_runs.concluding(None, tr, 3, None, ValueError("now"), failed)  # type: ignore[arg-type]
     assert [r.getMessage() for r in caplog.records] == [

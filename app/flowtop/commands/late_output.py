@@ -9,6 +9,7 @@ with it: a timed-out task's last print, a second later, never showed. So the com
 waits for them a little before it exits: at most ``GRACE`` seconds in all, not at all
 when no attempt was given up on (every normal run), and a thread still blocked past it
 (``time.sleep(3600)``) is left to the exit, as before. Ctrl+C meanwhile ends the wait.
+A script's exit waits the same (``engine.given_up``), and not again after this one.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-#: The most ``flowtop run`` waits, at its end, for attempts given up on (seconds).
-GRACE = 1.0
+from ..engine import given_up
+
+#: The most ``flowtop run`` waits, at its end, for attempts given up on (seconds): as
+#: long as a script's exit does.
+GRACE = given_up.GRACE
 #: How often it looks whether they are done (seconds).
-EVERY = 0.01
+EVERY = given_up.EVERY
 
 
 def wait_for_given_up(

@@ -9,12 +9,13 @@ coroutine runs with that attempt's capture buffer installed on the loop thread.
 
 from __future__ import annotations
 
+import contextvars
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import TYPE_CHECKING, Any
 
-from . import capture, live_output
+from . import capture, given_up, hook_output, live_output
 from .backends import Done
 from .records import from_user_code
 
@@ -33,6 +34,13 @@ _users: set[int] = set()  # ids of the runners that started async attempts on th
 #: Per loop, the capture buffers of the attempts it runs (touched on its thread only):
 #: what a coroutine still running when the loop stops leaves open (``_abandon``).
 _launched: dict[asyncio.AbstractEventLoop, set[capture.Captured]] = {}
+#: The loops their last runner released, stopping once what runs there ended (on their
+#: own thread only): an attempt ending meanwhile is concluded no more (``_let_go``).
+_released: set[asyncio.AbstractEventLoop] = set()
+#: The most a released loop runs on for what it cancelled (seconds): a coroutine that
+#: awaits in its ``except CancelledError:`` (a cleanup) ends, and what it prints then
+#: shows, as a thread given up on gets at the exit (``given_up``).
+GRACE = given_up.GRACE
 
 
 def get_loop(user: object) -> asyncio.AbstractEventLoop:
@@ -55,6 +63,7 @@ def get_loop(user: object) -> asyncio.AbstractEventLoop:
                     loop.run_forever()
                 finally:
                     _abandon(loop)
+                    _released.discard(loop)
                     loop.close()
 
             _thread = threading.Thread(target=serve, name="flowtop-async-loop", daemon=True)
@@ -66,7 +75,11 @@ def get_loop(user: object) -> asyncio.AbstractEventLoop:
 
 def release(user: object) -> None:
     """``user`` is done with the loop (its runner shut down); the last one stops it, after
-    cancelling what still runs there, and waits for its thread to end."""
+    cancelling what still runs there, and waits for its thread to end. A coroutine
+    cancelled already (past its time limit) is not cancelled again, and each gets at
+    most ``GRACE`` seconds to end (a cleanup that awaits, then prints, in its ``except
+    CancelledError:``): ``flowtop run`` exiting after a timeout or a cancel, or a
+    ``@flow`` call returning, took that print with it."""
     global _loop, _thread
     with _lock:
         _users.discard(id(user))
@@ -79,13 +92,33 @@ def release(user: object) -> None:
     def stop() -> None:
         import asyncio
 
-        for task in asyncio.all_tasks(loop):
-            task.cancel()
-        loop.call_soon(loop.stop)
+        _released.add(loop)
+        left = asyncio.all_tasks(loop)
+        for task in left:
+            if not task.cancelling():  # a second cancel would cut its cleanup short
+                task.cancel()
+        _stop_once_ended(loop, left)
 
     loop.call_soon_threadsafe(stop)
     if thread is not None and thread is not threading.current_thread():
         thread.join(5)
+
+
+def _stop_once_ended(loop: asyncio.AbstractEventLoop, tasks: set[asyncio.Task[Any]]) -> None:
+    """Stop ``loop`` once ``tasks`` have ended, or ``GRACE`` seconds from now."""
+    if not tasks:
+        loop.stop()
+        return
+    limit = loop.call_later(GRACE, loop.stop)
+
+    def ended(task: asyncio.Task[Any]) -> None:
+        tasks.discard(task)
+        if not tasks:
+            limit.cancel()
+            loop.stop()
+
+    for task in list(tasks):
+        task.add_done_callback(ended)
 
 
 def _abandon(loop: asyncio.AbstractEventLoop) -> None:
@@ -94,9 +127,14 @@ def _abandon(loop: asyncio.AbstractEventLoop) -> None:
     their ``finished``, which runs after the stop. Their captures are closed here, or each
     would keep flowtop's handler on the root logger, and its run alive, for good."""
     for buffer in _launched.pop(loop, ()):
-        live_output.ended(buffer)
-        buffer.attempt = buffer.live = buffer.taken = None
-        buffer.getvalue()  # closes it (``capture._close``)
+        _let_go(buffer)
+
+
+def _let_go(buffer: capture.Captured) -> None:
+    """The capture of an attempt whose outcome nobody takes, closed."""
+    live_output.ended(buffer)
+    buffer.attempt = buffer.live = buffer.taken = None
+    buffer.getvalue()  # closes it (``capture._close``)
 
 
 class _Captured:
@@ -211,6 +249,7 @@ def start_attempt(
 
     loop = get_loop(user)
     taken = output_taken(live, call)  # its token read now, as it starts
+    told = hook_output.take_prelude() if attempt is not None else None  # on_running's
 
     def launch() -> None:
         capture.begin()  # installs the stream proxies; the buffer is only ours during steps
@@ -218,6 +257,8 @@ def start_attempt(
         capture._local.buffer = None
         buffer.live, buffer.taken = live, taken
         buffer.echo = live is not None and live[0].runner.echo_output
+        if told is not None:  # its output starts with what its task's hooks printed
+            buffer.write(told[0])
         launched = _launched.get(loop)
         if launched is not None:
             launched.add(buffer)
@@ -249,6 +290,9 @@ def start_attempt(
             else:
                 error = task.exception()
                 value = None if error is not None else task.result()
+            if loop in _released:  # its runner shut down: nobody takes its outcome
+                _let_go(buffer)
+                return
             if error is not None:
                 error.__traceback__ = from_user_code(error.__traceback__)
             live_output.ended(buffer)
@@ -302,7 +346,11 @@ def run_sync(awaitable: Awaitable[Any]) -> Any:
         except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
             errors.append(exc)
 
-    thread = threading.Thread(target=target, name="flowtop-coroutine", daemon=True)
+    # in this context (a hook's attempt, whose output it prints into: ``hook_output``)
+    context = contextvars.copy_context()
+    thread = threading.Thread(
+        target=context.run, args=(target,), name="flowtop-coroutine", daemon=True
+    )
     thread.start()
     thread.join()
     if errors:

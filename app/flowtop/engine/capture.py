@@ -500,7 +500,9 @@ def begin(
     it went (a ``@flow`` body's prints: to the terminal of ``flowtop run`` as they come),
     each line once ``tee()`` returns (the run's ``catch_up``: its printer's lines first).
     ``into``: go on writing what was captured before (a ``@flow``'s hooks, after its body).
-    Returns what is captured, for a reader on another thread (a cancelled run's output)."""
+    An attempt's output starts with what its ``on_running`` hooks printed just before it
+    on this thread (``hook_output.prelude``). Returns what is captured, for a reader on
+    another thread (a cancelled run's output)."""
     if (
         sys.stdout.__class__ is not _ThreadRoutedStream
         or sys.stderr.__class__ is not _ThreadRoutedStream
@@ -514,6 +516,11 @@ def begin(
     _local.line_start = True
     if attempt is not None:
         enter_attempt(captured, attempt)
+        told = getattr(_local, "prelude", None)  # its task's on_running hooks' output
+        if told is not None:  # (``hook_output.prelude``): its output starts with it
+            _local.prelude = None
+            captured.live = told[1]  # followed while it runs, as any print of it
+            captured.write(told[0])
     return captured
 
 

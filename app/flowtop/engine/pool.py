@@ -21,6 +21,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from . import given_up
+
 log = logging.getLogger("flowtop.pool")
 
 _STOP = None
@@ -125,6 +127,7 @@ class WorkerPool:
                 return False
             self._threads[self._threads.index(thread)] = replacement
             self._abandoned.add(thread)
+            given_up.gave_up(thread)  # what it prints as it ends shows, a script's exit waits
             return True
 
     def has_backlog(self) -> bool:

@@ -260,7 +260,7 @@ class FlowRun(RunActions):
             value, error, output = call_here(fn, args, kwargs, attempt, tr.call_of(token))
             duration, wall = clock() - started, time.perf_counter() - wall
             judged = judge(self, tr, value, error, None)
-            token = task_runs.concluding(self, tr, token, *judged[:3])  # log lines, hooks
+            token, output = task_runs.concluding(self, tr, token, *judged[:3], output)  # hooks
             with self._lock:
                 again = self._apply(tr, token, judged, duration, output)
                 if again is not None and self._start(tr, again):
@@ -298,7 +298,7 @@ class FlowRun(RunActions):
         ``decision`` is given when the outcome is already final (no retry to weigh)."""
         try:
             judged = judge(self, tr, value, error, decision)
-            token = task_runs.concluding(self, tr, token, *judged[:3])  # log lines, hooks
+            token, output = task_runs.concluding(self, tr, token, *judged[:3], output)  # hooks
             with self._lock:
                 again = self._apply(tr, token, judged, duration, output)
                 if again is not None:

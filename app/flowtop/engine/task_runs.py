@@ -12,7 +12,9 @@ Semantics follow Prefect 3's ``task_engine.py`` (``call_hooks``, ``handle_retry`
 - ``on_running`` hooks run as each attempt enters Running (first attempt and every retry);
   ``on_completion`` / ``on_failure`` once, when the task reaches its final state and before
   its caller sees it; never on an attempt that will be retried. A hook that raises is
-  logged and changes nothing. ``(task, task_run, state)`` as in Prefect.
+  logged and changes nothing. ``(task, task_run, state)`` as in Prefect. What they print
+  (and log) is the attempt's output (``hook_output``): the ``on_running`` hooks' at its
+  start, the final hooks' at the end of the last attempt's.
 - ``task_run_name`` (a ``str.format`` template over the call's parameters, or a callable,
   given ``parameters=`` when it takes that argument) is resolved once per task run.
 - a failed attempt logs on the ``flowtop.task_engine`` logger: INFO ``Task run failed with
@@ -41,7 +43,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from . import capture, tag_limits
+from . import capture, hook_output, tag_limits
 from .errors import TaskRunNameError
 from .hooks import acall_hooks, call_hooks
 from .prefect_api import State, StateDetails, TaskRun, failure_message
@@ -60,8 +62,8 @@ ATTEMPT: ContextVar[Any] = ContextVar("flowtop_task_attempt", default=None)
 
 #: Where the engine's Prefect-style lines go (WARNING unless the program lowers it).
 ENGINE_LOG = logging.getLogger(capture.QUIET_LOGGER)
-#: A hook that raised is logged here, as Prefect logs it to the task run's logger: in an
-#: attempt's captured output, or (after the attempt) on stderr under ``flowtop run``.
+#: A hook that raised is logged here, as Prefect logs it to the task run's logger: in the
+#: attempt's captured output, as all a hook prints (``hook_output``).
 HOOK_LOG = logging.getLogger("flowtop.task_runs")
 if ENGINE_LOG.level == logging.NOTSET:
     ENGINE_LOG.setLevel(logging.WARNING)
@@ -110,6 +112,12 @@ class InlineCall:
 
 #: task_run_name values of the runner's task runs, by run then task key.
 _run_names: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
+#: What the ``on_running`` hooks of an attempt run in another process (``--executor``)
+#: printed, by run then task key, with the attempt's number: its output, back with its
+#: outcome, starts with it (``concluding``).
+_printed_before: weakref.WeakKeyDictionary[Any, dict[str, tuple[int, str]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _state_name(attempt: int) -> str:
@@ -292,9 +300,10 @@ def final_state(current: Any, value: Any, error: BaseException | None) -> State[
     )
 
 
-def begin_attempt(run: FlowRun, tr: TaskRecord, args: Any, kwargs: dict[str, Any]) -> None:
+def begin_attempt(run: FlowRun, tr: TaskRecord, args: Any, kwargs: dict[str, Any]) -> str:
     """The runner starts an attempt of a task with extras: its run name on the first
-    attempt, then its ``on_running`` hooks (on this thread, in the attempt's context)."""
+    attempt, then its ``on_running`` hooks (on this thread, in the attempt's context).
+    Returns what the hooks printed."""
     task = tr.node.task
     extras = task.extras
     assert extras is not None
@@ -305,10 +314,16 @@ def begin_attempt(run: FlowRun, tr: TaskRecord, args: Any, kwargs: dict[str, Any
             names = _run_names.setdefault(run, {})
         with attempt_scope(current):  # a callable may read the run's context, as in Prefect
             names[tr.key] = resolve_run_name(task, args, kwargs)
-    if extras.on_running:
-        with attempt_scope(current):
-            state = running_state(current, tr.attempt)
-            call_hooks(extras.on_running, HOOK_LOG, task, task_run_of(current, state), state)
+    if not extras.on_running:
+        return ""
+    with attempt_scope(current):
+        state = running_state(current, tr.attempt)
+        view = task_run_of(current, state)
+        return hook_output.aside(
+            lambda: call_hooks(extras.on_running, HOOK_LOG, task, view, state),
+            current,
+            echo=run.runner.echo_output,
+        )
 
 
 class _Raise:
@@ -338,9 +353,17 @@ def entered(attempt: tuple[Any, ...]) -> Callable[..., Any]:
     run, tr, args, kwargs = attempt
     task = tr.node.task
     try:
-        begin_attempt(run, tr, args, kwargs)
+        said = begin_attempt(run, tr, args, kwargs)
     except Exception as exc:  # noqa: BLE001 - the attempt's error, like any other
         return _araise(exc) if task.is_async else _Raise(exc)
+    if said:  # the start of the attempt's output
+        if task.is_async or run.runner.backend is None:  # begun on this thread next
+            hook_output.prelude(said, (run, tr))
+        else:  # in another process: its output comes back with its outcome
+            said_by = _printed_before.get(run)
+            if said_by is None:
+                said_by = _printed_before.setdefault(run, {})
+            said_by[tr.key] = (tr.attempt, said)
     return task.fn  # type: ignore[no-any-return]
 
 
@@ -363,15 +386,18 @@ def concluding(
     value: Any,
     error: BaseException | None,
     decision: Decision | None,
-) -> int:
-    """An attempt came back with ``decision`` (None: a plain success). A failure is
-    logged (``log_failure``). When the task reaches its final state and has completion
-    or failure hooks: claim the attempt's conclusion (a timeout or a late result can no
-    longer conclude it), run the hooks outside the run's lock, before its state shows,
-    and return the token to conclude with (-1: the attempt was dropped meanwhile, so no
-    token matches). Otherwise ``token`` as it is."""
+    output: str = "",
+) -> tuple[int, str]:
+    """An attempt came back with ``decision`` (None: a plain success) and ``output``. A
+    failure is logged (``log_failure``). When the task reaches its final state and has
+    completion or failure hooks: claim the attempt's conclusion (a timeout or a late
+    result can no longer conclude it), run the hooks outside the run's lock, before its
+    state shows, and return the token to conclude with (-1: the attempt was dropped
+    meanwhile, so no token matches). Otherwise ``token`` as it is. With it, the attempt's
+    output, with what its task's hooks printed (``hook_output``): an attempt run in
+    another process after its ``on_running`` hooks', the final hooks' last."""
     if tr.token != token:  # a late result of an abandoned attempt: the run drops it
-        return token
+        return token, output
     if decision is not None and decision.final is not StateType.COMPLETED:
         if not decision.retry:
             shown = error if decision.error is None else decision.error
@@ -379,11 +405,17 @@ def concluding(
         elif ENGINE_LOG.isEnabledFor(logging.INFO):  # retries: no call unless enabled
             log_failure(tr.policy, tr.attempt, error, decision)
     extras = tr.node.task.extras
-    if extras is None or not extras.final or (decision is not None and decision.retry):
-        return token
+    if extras is None:
+        return token, output
+    if extras.on_running and (said_by := _printed_before.get(run)):
+        said = said_by.pop(tr.key, None)
+        if said is not None and said[0] == tr.attempt:
+            output = said[1] + output
+    if not extras.final or (decision is not None and decision.retry):
+        return token, output
     with run._lock:
         if tr.token != token or tr.state is not StateType.RUNNING:
-            return -1
+            return -1, output
         tr.drop_timer()
         tr.token += 1
         token = tr.token
@@ -396,8 +428,13 @@ def concluding(
     hooks = extras.on_failure if failed else extras.on_completion
     if hooks:
         with attempt_scope(current):
-            call_hooks(hooks, HOOK_LOG, tr.node.task, task_run_of(current, state), state)
-    return token
+            view = task_run_of(current, state)
+            output += hook_output.aside(
+                lambda: call_hooks(hooks, HOOK_LOG, tr.node.task, view, state),
+                current,
+                echo=run.runner.echo_output,
+            )
+    return token, output
 
 
 # -- the engine's log lines ------------------------------------------------------------------
