@@ -37,7 +37,7 @@ def group_name(gid: int) -> str:
         return f"gid {gid}"
 
 
-def _mode(info: os.stat_result) -> str:
+def mode_and_owner(info: os.stat_result) -> str:
     """``drwxr-s--- alice:data``."""
     return f"{stat.filemode(info.st_mode)} {user_name(info.st_uid)}:{group_name(info.st_gid)}"
 
@@ -61,7 +61,7 @@ def _share_or_copy(shown: str) -> str:
 def _closed(folder: Path, info: os.stat_result) -> str:
     shown = display_path(folder)
     if info.st_uid == os.geteuid():
-        return f"{shown} is closed even to you, its owner ({_mode(info)}): chmod u+rwx {shown}"
+        return f"{shown} is closed even to you, its owner ({mode_and_owner(info)}): chmod u+rwx {shown}"
     owner = user_name(info.st_uid)
     return f"{shown} is private to {owner} ({stat.filemode(info.st_mode)}): ask them to {_share_or_copy(shown)}"
 
@@ -69,16 +69,16 @@ def _closed(folder: Path, info: os.stat_result) -> str:
 def _not_writable(folder: Path, info: os.stat_result) -> str:
     shown = display_path(folder)
     if info.st_uid == os.geteuid():
-        return f"{shown} is read-only ({_mode(info)}): chmod u+w {shown} to write there"
+        return f"{shown} is read-only ({mode_and_owner(info)}): chmod u+w {shown} to write there"
     owner = user_name(info.st_uid)
-    return f"{shown} is not writable by you ({_mode(info)}): ask {owner} to {_share_or_copy(shown)}"
+    return f"{shown} is not writable by you ({mode_and_owner(info)}): ask {owner} to {_share_or_copy(shown)}"
 
 
 def _not_open(file: Path, info: os.stat_result, write: bool) -> str:
     shown = display_path(file)
     how = "writable" if write else "readable"
     if info.st_uid == os.geteuid():
-        return f"{shown} is not {how} even by you, its owner ({_mode(info)}): chmod u+rw {shown}"
+        return f"{shown} is not {how} even by you, its owner ({mode_and_owner(info)}): chmod u+rw {shown}"
     owner = user_name(info.st_uid)
     try:
         folder = os.stat(file.parent)
@@ -86,7 +86,7 @@ def _not_open(file: Path, info: os.stat_result, write: bool) -> str:
         folder = info
     chgrp = f"chgrp {group_name(folder.st_gid)} {shown}; " if folder.st_gid != info.st_gid else ""
     return (
-        f"{shown} is {owner}'s and not {how} by you ({_mode(info)}): ask {owner} to share it "
+        f"{shown} is {owner}'s and not {how} by you ({mode_and_owner(info)}): ask {owner} to share it "
         f"({chgrp}chmod g+rw {shown})"
     )
 

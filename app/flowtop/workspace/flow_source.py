@@ -32,11 +32,19 @@ class LoadFailed(Exception):
 def read_source(path: Path) -> bytes:
     """The file's bytes; never opens what is not a regular file (a named pipe would
     block the load forever)."""
+    return read_source_and_status(path)[0]
+
+
+def read_source_and_status(path: Path) -> tuple[bytes, os.stat_result]:
+    """``read_source``, and the status of the file (its owner and mode, for
+    ``code_trust``), taken as it is read."""
     try:
-        mode = os.stat(path).st_mode
-        if not stat.S_ISREG(mode):
-            raise LoadFailed(LoadError(path, None, None, f"not a regular file ({_kind(mode)})"))
-        return path.read_bytes()
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise LoadFailed(
+                LoadError(path, None, None, f"not a regular file ({_kind(info.st_mode)})")
+            )
+        return path.read_bytes(), info
     except FileNotFoundError:
         raise LoadFailed(LoadError(path, None, None, _missing(path))) from None
     except OSError as exc:

@@ -15,7 +15,10 @@ is loaded again when that file changes or goes.
 Only the folder's own ``*.py`` files are flow modules; subfolders are ordinary packages
 the flow modules may import (they reload when they change too). A top-level file that
 mentions neither ``flowtop`` nor ``Flow`` is never executed, so pointing flowtop at a
-project folder does not run its ``setup.py`` or scripts.
+project folder does not run its ``setup.py`` or scripts. Nor is a file another user could
+have written or put there (``code_trust``: one writable by every user; in a folder every
+user may write in, such as ``/tmp``, one not yours nor root's): it is a load error saying
+whose it is; a helper module of such a folder a flow imports is refused alike.
 """
 
 from __future__ import annotations
@@ -38,9 +41,10 @@ from ..compat import forced as forced_compat
 from ..compat import prefect_imports
 from ..engine.flow import Flow
 from ..engine.flow_package import FLOW_PACKAGE
+from .code_trust import GUARD, code_refusal
 from .flow_claims import SKIPPED_FILES, find_flows
 from .flow_order import file_order, in_file_order
-from .flow_source import LoadFailed, decode_source, parse_source, read_source
+from .flow_source import LoadFailed, decode_source, parse_source, read_source_and_status
 from .import_errors import import_error
 from .import_graph import ImportGraph
 from .load_error import (
@@ -51,6 +55,7 @@ from .load_error import (
     display_path,
     readable_sources,
 )
+from .store_trust import everyone_writes
 
 
 @dataclass
@@ -133,12 +138,16 @@ class Loader:
         self.conflicts: dict[Path, Path] = {}
         self.graph = ImportGraph(root)
         self._helpers: dict[str, Path] = {}  # helper module name -> file, imported by our flows
+        self._guarded = False  # its helper modules checked as imported (``code_trust``)
 
     # -- public -----------------------------------------------------------------------
     def activate(self) -> None:
         """Make helper modules beside the flows importable."""
         if str(self.root) not in sys.path:
             sys.path.insert(0, str(self.root))
+        if not self._guarded and _open_to_all(self.root):  # /tmp: import no stranger's file
+            GUARD.guard(self.root)
+            self._guarded = True
         if FLOW_PACKAGE not in sys.modules:
             package = types.ModuleType(FLOW_PACKAGE, "Flow modules loaded by flowtop.")
             package.__path__ = []
@@ -147,6 +156,9 @@ class Loader:
     def deactivate(self) -> None:
         if str(self.root) in sys.path:
             sys.path.remove(str(self.root))
+        if self._guarded:
+            GUARD.unguard(self.root)
+            self._guarded = False
         for loaded in self.modules.values():
             sys.modules.pop(loaded.name, None)
         self._evict(set(self._helpers.values()))
@@ -248,7 +260,10 @@ class Loader:
         self._probed, self._here = {}, None
         if self.probe is not None:  # every file that will be imported, in parallel children
             wanted = [
-                p for p in paths if _to_import(p, p in explicit or p == self.only, self.markers())
+                p
+                for p in paths
+                if _to_import(p, p in explicit or p == self.only, self.markers())
+                and code_refusal(p, self.root) is None  # (its error is said without a probe)
             ]
             if self.only_flow is not None:
                 self._here = _naming(wanted, self.only_flow)
@@ -324,10 +339,13 @@ class Loader:
         return [p for p in paths if p not in elsewhere]
 
     def _load_one(self, path: Path, *, force: bool) -> LoadedModule | None:
-        data = read_source(path)
+        data, opened = read_source_and_status(path)
         compat = self.compat()
         if not force and not self.markers().search(data):
             return None
+        refused = code_refusal(path, self.root, opened)  # another user's file in /tmp
+        if refused is not None:
+            raise LoadFailed(LoadError(path, None, None, refused))
         text = decode_source(path, data)
         tree = parse_source(path, text)
         try:
@@ -511,6 +529,13 @@ def _to_import(path: Path, force: bool, markers: re.Pattern[bytes]) -> bool:
         if not stat.S_ISREG(os.stat(path).st_mode):
             return False
         return force or markers.search(path.read_bytes()) is not None
+    except OSError:
+        return False
+
+
+def _open_to_all(folder: Path) -> bool:
+    try:
+        return everyone_writes(os.stat(folder))
     except OSError:
         return False
 

@@ -23,6 +23,7 @@ from .access import blocked, explain, group_name
 from .history_records import HistoryError
 from .load_error import display_path
 from .places import STATE_DIR
+from .store_trust import folder_refusal
 
 log = logging.getLogger("flowtop.store")
 
@@ -95,7 +96,10 @@ def _cannot_make(path: Path, exc: OSError) -> FolderError:
 def private_folder(path: Path) -> Path:
     """Create ``path`` (and parents) when missing, private or with the permissions of the
     ``.flowtop`` it is made in; return it. A folder that cannot be made (read-only, not
-    ours), or one every user may write in, is a ``FolderError`` saying where and why."""
+    ours), one every user may write in, or one this user may write in that a stranger
+    could have written (``store_trust``: another user's, not shared with a group of this
+    user's; root's own runs in a user's workspace), is a ``FolderError`` saying where and
+    why."""
     try:
         there = path.is_dir()
         if there and not os.access(path, os.X_OK):  # another user's private .flowtop
@@ -112,6 +116,12 @@ def private_folder(path: Path) -> Path:
                 raise FolderError(
                     f"{path} is writable by every user: flowtop keeps results there, read "
                     f"back as pickles (code that runs); make it yours alone: chmod o-w {path}"
+                )
+            refused = folder_refusal(path)  # a stranger's, or in a .flowtop open to all
+            if refused is not None and os.access(path, os.W_OK):  # (else: unwritable, said)
+                raise FolderError(
+                    f"{refused}: flowtop keeps results there, read back as pickles (code that "
+                    "runs as you); run from a copy of the workspace"
                 )
             return path
         inside = path.name != STATE_DIR and shares(path.parent)
