@@ -19,16 +19,24 @@ import sys
 from collections.abc import Mapping
 from typing import Protocol, TextIO
 
+#: The explicit bidirectional controls (embeddings, overrides, isolates: "Trojan Source",
+#: where ``\u202e`` shows ``exe.txt`` for ``txt.exe`` and reorders the rest of a line)
+#: and the implicit marks (LRM, RLM, ALM). Not the joiners U+200C/U+200D (emoji sequences,
+#: Persian and Indic words need them), nor U+200B: like them it is of the boundary-neutral
+#: class, moving nothing; terminals draw it as nothing (``wcwidth`` 0, as Rich measures
+#: it), and Thai, Khmer or Japanese text carries it as a word-break hint.
+BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 #: Lone surrogates too: a file name's bytes that are not UTF-8 (``surrogateescape``), which
 #: a terminal gets back raw (0x9b is an 8-bit CSI), show as those bytes (``\xff``); any
 #: other (``\ud800`` in a ``@flow`` parameter, which the store keeps) as its escape, as
 #: the terminal's encoder would write it: six cells, measured as six, so a row that holds
-#: one keeps its columns.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+#: one keeps its columns. The bidirectional controls (:data:`BIDI`) show as theirs too.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff" + BIDI + "]")
 _PICTURES = {c: chr(0x2400 + c) for c in range(0x20) if c not in (0x09, 0x0A)}
 _PICTURES[0x7F] = "\u2421"  # ␡
 _PICTURES.update({c: f"\\x{c:02x}" for c in range(0x80, 0xA0)})
 _PICTURES.update({c: f"\\u{c:04x}" for c in range(0xD800, 0xE000)})
+_PICTURES.update({ord(c): f"\\u{ord(c):04x}" for c in BIDI})
 _PICTURES.update({c: f"\\x{c - 0xDC00:02x}" for c in range(0xDC80, 0xDD00)})
 
 

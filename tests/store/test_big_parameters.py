@@ -59,9 +59,10 @@ def test_parameters_over_the_argument_limit_reach_the_run(folder: Path) -> None:
     assert list((state / launcher.LOGS).iterdir()) == []  # the file read, the log forgotten
 
 
-def test_short_parameters_stay_on_the_command_line(
+def test_parameters_short_or_long_go_through_a_file(
     folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Never on the command line, which every local user reads (``ps``)."""
     started: list[list[str]] = []
 
     class Started:
@@ -76,10 +77,10 @@ def test_short_parameters_stay_on_the_command_line(
     launcher.launch(folder / "dyn.py", "bigparams", state_dir=state, parameters={"items": [1]})
     launched = launcher.launch(folder / "dyn.py", "bigparams", state_dir=state, parameters=BIG)
     short, long = started
-    assert short[1:3] == ["-m", "flowtop"]
-    assert short[-2:] == ["--params", '{"items": [1]}']
+    assert short[1:4] == ["-P", "-m", "flowtop.workspace.params_file"]
+    assert "--params" not in short
     handed = state / launcher.LOGS / f"{launched.run_id}{params_file.SUFFIX}"
-    assert long[1:4] == ["-m", "flowtop.workspace.params_file", str(handed)]
+    assert long[1:5] == ["-P", "-m", "flowtop.workspace.params_file", str(handed)]
     assert "--params" not in long
     assert json.loads(handed.read_text(encoding="utf-8")) == BIG
     assert handed.stat().st_mode & 0o077 == 0  # private: parameters may hold secrets

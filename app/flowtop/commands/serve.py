@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ..printable import say
+from ..printable import printable, say
+from ..workspace.launcher import python_command
 from .common import bad_path
 
 if TYPE_CHECKING:
@@ -168,6 +169,11 @@ def make_server(
             # the access log wrote every request's token (`GET /?token=…`, `/ws/<token>`)
             # to the console, where a journal or a shared log file kept it for anyone
             logging.getLogger("aiohttp.access").addFilter(_Redacted(token))
+            # a request's path and User-Agent are any client's, with a token or without:
+            # every line the console shows is made printable (a handler's filter sees the
+            # records of every logger, aiohttp's and textual-serve's)
+            for handler in logging.getLogger().handlers:
+                handler.addFilter(_Printable())
 
         def base_url(self, request: web.Request) -> str:
             return public if public is not None else f"{request.scheme}://{request.host}"
@@ -274,7 +280,7 @@ def main(args: argparse.Namespace) -> int:
         say(problem)
         return 2
     token = secrets.token_urlsafe(24)
-    command = shlex.join([sys.executable, "-m", "flowtop", "open", str(Path(args.path).resolve())])
+    command = shlex.join(python_command("-m", "flowtop", "open", str(Path(args.path).resolve())))
     server = make_server(
         command, host=args.host, port=args.port, token=token, public=args.public_url
     )
@@ -309,4 +315,20 @@ class _Redacted(logging.Filter):
         line = record.getMessage()
         if self.secret in line:
             record.msg, record.args = line.replace(self.secret, "…"), ()
+        return True
+
+
+class _Printable(logging.Filter):
+    """Writes a log line with its control characters shown (``printable``): the access
+    log wrote a client's ``User-Agent`` and path raw, an 8-bit CSI (``\x9b``) or a
+    right-to-left override (``\u202e``) in them acting on the terminal."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            line = record.getMessage()
+        except Exception:  # noqa: BLE001 - a bad format: the handler says so, as without this
+            return True
+        shown = printable(line)
+        if shown != line:
+            record.msg, record.args = shown, ()
         return True

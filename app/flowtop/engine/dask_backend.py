@@ -45,6 +45,32 @@ def _check_tls(address: str) -> None:
         )
 
 
+#: The HTTP pages a local cluster serves without ``--dask-dashboard``: Dask's defaults add
+#: ``/info`` (task keys, call stacks with file paths and source lines, logs), ``/json``
+#: and ``/eventstream`` to them, open to every local user: no login guards them.
+HTTP_ROUTES = {
+    "distributed.scheduler.http.routes": [
+        "distributed.http.scheduler.prometheus",
+        "distributed.http.health",
+    ],
+    "distributed.worker.http.routes": [
+        "distributed.http.worker.prometheus",
+        "distributed.http.health",
+    ],
+}
+
+
+def _only_health_and_metrics(limit: bool) -> contextlib.AbstractContextManager[object]:
+    """While a local cluster starts (its scheduler and workers read their routes from
+    Dask's configuration as they start), its HTTP servers get :data:`HTTP_ROUTES` only,
+    when ``limit``."""
+    if not limit:
+        return contextlib.nullcontext()
+    import dask.config
+
+    return dask.config.set(HTTP_ROUTES)
+
+
 class DaskBackend:
     """Attempts as Dask futures, on a new ``LocalCluster`` or an existing scheduler.
 
@@ -99,15 +125,16 @@ class DaskBackend:
                 # each still serve HTTP (health, metrics, the dashboard): on loopback only,
                 # and the dashboard only when asked for (it shows task arguments).
                 dashboard = dashboard_wanted()
-                self._cluster = LocalCluster(
-                    processes=False,
-                    n_workers=1,
-                    threads_per_worker=self.workers,
-                    dashboard_address=DASHBOARD_ADDRESS if dashboard else "127.0.0.1:0",
-                    worker_dashboard_address="127.0.0.1:0",
-                    scheduler_kwargs={"dashboard": dashboard},
-                    silence_logs=logging.ERROR,
-                )
+                with _only_health_and_metrics(not dashboard):
+                    self._cluster = LocalCluster(
+                        processes=False,
+                        n_workers=1,
+                        threads_per_worker=self.workers,
+                        dashboard_address=DASHBOARD_ADDRESS if dashboard else "127.0.0.1:0",
+                        worker_dashboard_address="127.0.0.1:0",
+                        scheduler_kwargs={"dashboard": dashboard},
+                        silence_logs=logging.ERROR,
+                    )
                 if dashboard:
                     port = self._cluster.scheduler.http_server.port
                     self.dashboard_link = f"http://127.0.0.1:{port}/status"

@@ -31,12 +31,10 @@ from .private import private_file
 from .run_numbers import hand_over, reserve_launched, reserve_rerun
 
 #: The run processes' own output goes here: what says why a run never reached the store
-#: (a crash while importing), kept until the run's end is recorded (``forget_log``).
+#: (a crash while importing), kept until the run's end is recorded (``forget_log``). A
+#: run's parameters go through a private file there too, which the run process deletes
+#: (``params_file``), never its command line: every local user reads those (``ps``).
 LOGS = "logs"
-#: Longest ``--params`` (bytes) given on a run process's command line: Linux takes at most
-#: 128 KiB in one argument, and ``ARG_MAX`` bounds them all with the environment. Longer
-#: parameters go through a file in ``LOGS`` that the run process deletes (``params_file``).
-ARGV_PARAMS = 32 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +50,14 @@ class Launched:
     #: The run process, for a launcher that stays to wait for it as it ends (the TUI:
     #: ``tui.child_reaper``); let go of, it stays a zombie until the next process starts.
     process: subprocess.Popen[bytes] | None = field(default=None, compare=False, repr=False)
+
+
+def python_command(*args: str) -> list[str]:
+    """This interpreter run with ``args``, without the folder it starts in on ``sys.path``
+    (``-P``): ``python -m`` and ``-c`` put it first, so a package beside the user's
+    shell imported in the monitor's runs and not under ``flowtop run`` (the console
+    script adds no such folder), and a ``json.py`` there shadowed the standard library."""
+    return [sys.executable, "-P", *args]
 
 
 def launch(
@@ -94,21 +100,18 @@ def launch(
         args += ["--workers", str(workers)]
     given = None
     if parameters:  # JSON values (``--param``, the TUI's form): JSON carries them exactly,
-        # a lone surrogate escaped (no argv takes it)
+        # a lone surrogate escaped (UTF-8 cannot write it)
         given = storable_json(json.dumps(dict(parameters), ensure_ascii=False))
-        if len(given.encode()) <= ARGV_PARAMS:
-            args += ["--params", given]
-            given = None
     mark = secrets.token_hex(4)
     logs = state_dir / LOGS
     log, handed = logs / f"{run_id}.log", logs / f"{run_id}{params_file.SUFFIX}"
     try:
         private_file(log)
         if given is None:
-            command = [sys.executable, "-m", "flowtop", *args]
-        else:  # too long for one argument: the run process reads them from a file
+            command = python_command("-m", "flowtop", *args)
+        else:  # not in argv, which any local user reads (and Linux caps at 128 KiB)
             params_file.put(private_file(handed), given)
-            command = [sys.executable, "-m", params_file.__name__, str(handed), *args]
+            command = python_command("-m", params_file.__name__, str(handed), *args)
         with open(log, "wb", buffering=0) as out:
             process = subprocess.Popen(
                 command,

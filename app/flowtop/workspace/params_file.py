@@ -1,11 +1,13 @@
-"""Starting ``flowtop run`` with ``@flow`` parameters too long for a command line.
+"""Starting ``flowtop run`` with ``@flow`` parameters kept off its command line.
 
-Linux takes at most 128 KiB in one argument of a new process (``MAX_ARG_STRLEN``), and
-a run started from the TUI's form with more than that in its parameters failed with
-"Argument list too long". The launcher (``launcher.launch``) writes such parameters to a
-private file next to the run's log and starts this module in place of ``python -m
-flowtop``: it reads the file, deletes it, and runs ``flowtop`` with ``--params TEXT`` in
-its own argument list, which no limit applies to, exactly as ``python -m flowtop`` does.
+A process's command line is read by every local user (``ps -eo args``), and parameters
+typed in the TUI's form, a browser tab's or ``flowtop run --detach -p`` may hold secrets
+(an API token) that ``.flowtop`` is kept private for. Linux also takes at most 128 KiB in
+one argument (``MAX_ARG_STRLEN``): longer parameters failed with "Argument list too long".
+So the launcher (``launcher.launch``) writes a run's parameters to a private file next to
+the run's log and starts this module in place of ``python -m flowtop``: it reads the file,
+deletes it, and runs ``flowtop`` with ``--params TEXT`` in its own argument list (which
+neither ``ps`` shows nor a limit applies to), exactly as ``python -m flowtop`` does.
 
 Usage: ``python -m flowtop.workspace.params_file FILE ARG...`` runs ``flowtop ARG...
 --params <FILE's text>``.
