@@ -112,6 +112,7 @@ class FlowtopApp(
         self.clock = clock
         self.buffer = EventBuffer()
         self.store = RunStore()
+        self.store.workers = self._run_workers
         self.control: RunControl | None = None
         self.control_error: str | None = None  # why flows cannot run here (said on `r`)
         self._run_processes = run_processes
@@ -132,6 +133,11 @@ class FlowtopApp(
         self._footer_shows = (False, False, False)  # whether the footer shows `n` `x`, `c`, `w`
         self.keymap_now: dict[str, str] = {}  # binding id -> key(s): what set_keymap was given
         self.fold_clock = time.perf_counter  # ends a slice of folding (tests pass their own)
+
+    def _run_workers(self) -> int:
+        """How many attempts a run started now runs at once (``--workers``, else the
+        workspace's ``[defaults] workers``)."""
+        return int(self._runner_options.get("workers") or self.workspace.settings.workers)
 
     def notify(self, message: str, **kwargs: Any) -> None:
         """Toasts quote user code (load errors): its escapes never reach the terminal."""
@@ -238,6 +244,9 @@ class FlowtopApp(
         self.buffer.wake = self._wake  # called on the engine's thread
         self._fold_events()  # the worker that shows them
         self.set_interval(LIVE_TICK, self._tick, name="live-tick")
+        # Back from ctrl+z (``fg``): the shell drew over the screen, which Textual only
+        # redraws itself after ``with self.suspend()`` (``o``): all of it, at once.
+        self.app_resume_signal.subscribe(self, lambda _: self.refresh(layout=True))
         self.set_interval(NOTICES_TICK, self._say_run_notices, name="run-notices")
         self.set_interval(NOTICES_TICK, self._reap_run_processes, name="reap")
         self.table.focus()
@@ -415,7 +424,10 @@ class FlowtopApp(
             self._update_header()
             row = self._selected_row()
             if row is not None and row.state in (StateType.RUNNING, StateType.AWAITING_RETRY):
-                self.detail.show_title(row, self.clock())
+                self.detail.show_title(row, self.clock(), all_busy=run.all_busy)
+                waits = run.retry_waits(row, self.clock())
+                if row.state is StateType.AWAITING_RETRY and waits != self.detail.waiting:
+                    self._update_detail()  # its wait is over: what it waits for now
 
     def _update_detail(self) -> None:
         if self.selected_error is not None:
@@ -431,7 +443,7 @@ class FlowtopApp(
         links = self._links(row.key) if row is not None else None
         waiting = ""
         if run is not None and row is not None:
-            waiting = run.waiting_for(row.key, links[0] if links else ())
+            waiting = run.waiting_for(row.key, links[0] if links else (), self.clock())
         self.detail.show_task(
             row,
             described,
@@ -440,6 +452,7 @@ class FlowtopApp(
             run.error if run is not None else None,
             run.output if run is not None else "",
             waiting,
+            all_busy=run is not None and run.all_busy,
         )
 
     def _links(self, key: str) -> tuple[list[str], list[str]] | None:

@@ -175,6 +175,18 @@ FOCUS_BINDINGS = [
         id="flowtop.previous_pane",
         tooltip="Cycle backwards",
     ),
+    # Job control, as a shell's own program would have it (Textual reads ctrl+z as a key):
+    # the terminal goes back to the shell, `fg` brings the screen back, redrawn. Taken
+    # first, so that it acts under a dialog too (a modal screen hides the app's others).
+    Binding(
+        "ctrl+z",
+        "suspend_process",
+        "Suspend",
+        show=False,
+        id="flowtop.suspend",
+        tooltip="To the shell; fg brings it back (runs go on)",
+        priority=True,
+    ),
     # Moving in the focused pane, taken first too: `←↓→` in one burst moves in the
     # flows list, then goes to the table (the table's and the list's own bindings
     # resolve a key against whatever has focus when they get to it).

@@ -27,7 +27,14 @@ from flowtop.engine.events import (
 from flowtop.engine.parameters import decode as decode_parameters
 from flowtop.engine.records import Attempt
 from flowtop.engine.states import StateType
-from flowtop.formats import RETRY_ONLY, precise_duration, retry_text, short_duration, try_text
+from flowtop.formats import (
+    OVERDUE,
+    RETRY_ONLY,
+    precise_duration,
+    retry_text,
+    short_duration,
+    try_text,
+)
 from flowtop.looks import INTERRUPTED_LOOK, REUSED_LOOK, STATE_LOOK
 from flowtop.printable import printable
 from flowtop.tui.clock import LocalClock, system_clock
@@ -39,6 +46,9 @@ S = StateType
 
 #: The most of a running attempt's output kept while it runs (its end brings all of it).
 LIVE_OUTPUT = 64 * 1024
+#: A retry past its due time while every worker of its run runs an attempt: it waits for
+#: one to be free, not for a stopped process (``⟳ Overdue``).
+AWAITING_WORKER = "Awaiting worker"
 
 
 def fmt_duration(seconds: float | None, *, live: bool = False) -> str:
@@ -108,10 +118,14 @@ class TaskRow:
             return INTERRUPTED_LOOK
         return STATE_LOOK[self.state]
 
-    def state_text(self, now: float) -> str:
-        """``✓ Completed``, ``⟳ Retry in 2.1s``: readable with no colour at all."""
+    def state_text(self, now: float, *, all_busy: bool = False) -> str:
+        """``✓ Completed``, ``⟳ Retry in 2.1s``: readable with no colour at all. A retry
+        that is due while every worker of its run is busy (``all_busy``:
+        ``RunModel.all_busy``) reads ``⟳ Awaiting worker``, not ``⟳ Overdue 4s``."""
         symbol, word, _ = self.look()
         if self.state is S.AWAITING_RETRY and self.retry_due is not None:
+            if all_busy and now >= self.retry_due:
+                return f"{symbol} {AWAITING_WORKER}"
             return f"{symbol} {retry_text(self.retry_due - now)}"
         return f"{symbol} {word}"
 
@@ -147,6 +161,9 @@ class RunModel:
     clock, ``clock``: an event's wall time is put on it once, as it arrives (``local``)."""
 
     clock: ClassVar[LocalClock] = system_clock
+    #: The most attempts it runs at once, as the screen knows it (``[defaults] workers``
+    #: when its start arrived: ``RunStore.workers``); 0: unknown. No event says it.
+    workers = 0
 
     def __init__(
         self,
@@ -248,12 +265,27 @@ class RunModel:
             return None
         return list(row.upstream), [k for k in self.order if key in self.rows[k].upstream]
 
-    def waiting_for(self, key: str, upstream: Sequence[str]) -> str:
+    @property
+    def all_busy(self) -> bool:
+        """Live, with an attempt running on each of its workers: a task due to start
+        waits for one of them to end."""
+        return self.is_live and 0 < self.workers <= self.counts[S.RUNNING]
+
+    def state_text(self, row: TaskRow, now: float) -> str:
+        """``row``'s state as this run's table shows it (``TaskRow.state_text``)."""
+        return row.state_text(now, all_busy=self.all_busy)
+
+    def waiting_for(self, key: str, upstream: Sequence[str], now: float | None = None) -> str:
         """Why a pending task of this live run has not started ("" when it is not one):
         upstream tasks still to finish, else a worker or a slot of its tags' limits
-        (``[concurrency] "tag:db"``), which keeps it pending without a word of its own."""
+        (``[concurrency] "tag:db"``), which keeps it pending without a word of its own.
+        Also why a retry past its due time (at ``now``) has not started (``retry_waits``)."""
         row = self.rows.get(key)
-        if row is None or row.state is not S.PENDING or self.state is not S.RUNNING:
+        if row is None or self.state is not S.RUNNING:
+            return ""
+        if row.state is S.AWAITING_RETRY and now is not None:
+            return self.retry_waits(row, now)
+        if row.state is not S.PENDING:
             return ""
         unfinished = [
             up
@@ -264,6 +296,24 @@ class RunModel:
             more = f" and {len(unfinished) - 3} more" if len(unfinished) > 3 else ""
             return f"upstream {', '.join(unfinished[:3])}{more} to finish"
         return "a free worker, or a slot of a concurrency limit on its tags"
+
+    def retry_waits(self, row: TaskRow, now: float) -> str:
+        """What a retry whose wait is over waits for ("" while its wait is not, or for the
+        moment its attempt takes to start): a free worker when each runs an attempt (``8
+        of 8 busy``), else a worker or a slot of its tags' limits; with no attempt of the
+        run running, a slot or its run's process (stopped, or too busy to start it)."""
+        if row.retry_due is None or now < row.retry_due:
+            return ""
+        running = self.counts[S.RUNNING]
+        if self.all_busy:
+            return f"a free worker ({running:,} of {self.workers:,} busy)"
+        if now - row.retry_due <= OVERDUE:
+            return ""
+        if running:
+            return (
+                f"a free worker, or a slot of a concurrency limit on its tags ({running:,} running)"
+            )
+        return "a slot of a concurrency limit on its tags, or its run's process (stopped or busy)"
 
     def elapsed(self, now: float) -> float | None:
         if self.duration is not None:

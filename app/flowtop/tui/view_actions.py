@@ -7,6 +7,7 @@ and from the run keys (``run_actions.py``).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
@@ -97,6 +98,15 @@ class ViewActions(_AppBase):
         self.table.show_run(target)
         self._update_header()
         self._update_detail()
+
+    def action_suspend_process(self) -> None:
+        """ctrl+z: back to the shell, as a terminal program goes there (``fg`` brings the
+        screen back, redrawn: ``FlowtopApp.on_mount``). A browser tab (``flowtop serve``)
+        or Windows has no shell to go back to: it says so, where Textual did nothing."""
+        if self.is_web or sys.platform == "win32":
+            self.notify("ctrl+z suspends flowtop only in a Unix terminal", markup=False)
+            return
+        super().action_suspend_process()
 
     def action_move(self, where: str) -> None:
         """↑↓ PgUp PgDn Home End (k j g G) in the focused pane, taken by the app in the

@@ -24,7 +24,7 @@ from flowtop.attempt_story import wait_story
 from flowtop.engine.events import REUSED_FROM_SOURCE, ErrorInfo
 from flowtop.engine.layers import Layer
 from flowtop.engine.states import StateType
-from flowtop.formats import clock_time, cut_cells, moment
+from flowtop.formats import clock_time, moment
 from flowtop.head_tail import head_and_tail
 from flowtop.looks import NOT_STARTED, run_error_text
 from flowtop.printable import as_left_on_screen, printable
@@ -32,6 +32,7 @@ from flowtop.tui.model import AttemptView, TaskRow, fmt_duration
 from flowtop.tui.unread_settings import Unreadable
 from flowtop.tui.widgets.run_header import MIN_NAME
 from flowtop.tui.widgets.state_colors import LOOK_STYLE, looks
+from flowtop.tui.widgets.task_table import cut_name
 from flowtop.workspace.load_error import LoadError
 
 #: Characters of one line of a running attempt's output shown (a finished attempt's
@@ -55,26 +56,44 @@ def _block(text: str) -> str:
 
 
 def title_text(
-    row: TaskRow | None, now: float, styles: Mapping[str, str] = LOOK_STYLE, width: int = 0
+    row: TaskRow | None,
+    now: float,
+    styles: Mapping[str, str] = LOOK_STYLE,
+    width: int = 0,
+    *,
+    all_busy: bool = False,
 ) -> Text:
     """The first line: changes every tick while a countdown or an attempt runs. In
     ``width`` cells (0: any) the task's name gives way first, as the run header's flow
-    name does: a long one pushed the state and attempt off the line."""
+    name does: a long one pushed the state and attempt off the line. ``all_busy``: every
+    worker of the run is busy (``RunModel.all_busy``), so a due retry awaits one."""
     if row is None:
         return Text("No task selected", style="dim")
     _, _, look = row.look()
     text = Text("  ")
-    text.append(row.state_text(now), style=styles[look])
-    if row.max_attempts:
-        text.append(f"  attempt {row.attempt_text()}")
+    text.append(row.state_text(now, all_busy=all_busy), style=styles[look])
+    tries = row.attempt_text()  # "" for a result reused from the cache: no attempt made it
+    if row.reused and not tries:
+        text.append(f"  {reused_from(row.message)}")
+    elif tries:
+        text.append(f"  attempt {tries}")
     if row.state is StateType.RUNNING and row.started is not None:
         text.append(f"  running for {fmt_duration(now - row.started, live=True)}")
     if row.state is StateType.AWAITING_RETRY and row.retry_due is not None:
         text.append(f"  (due {moment(row.retry_due, now)})", style="dim")
-    key = cut_cells(row.key, max(MIN_NAME, width - text.cell_len)) if width else row.key
+    key = cut_name(row.key, max(MIN_NAME, width - text.cell_len)) if width else row.key
     title = Text(no_wrap=True, overflow="ellipsis")
     title.append(key, style="bold")
     return title.append_text(text)
+
+
+def reused_from(message: str) -> str:
+    """Where a reused result that no attempt made came from, in a few words: the cache
+    entry (``cached result of etl #3``, less the time the Why line gives), else the rerun's
+    source run."""
+    if message.startswith("cached result of "):
+        return message.rpartition(", ")[0] or message
+    return "from the source run"
 
 
 def in_part(error: object) -> bool:
@@ -237,7 +256,8 @@ def _attempt(
     out = body.at(2)
     if a.reused:
         # reused from the source run, or a cached result (``cached result of etl #3, …``)
-        out.append(f"#{a.number}  ↺ {a.message or REUSED_FROM_SOURCE}", style=styles["reused"])
+        number = f"#{a.number}  " if a.number else ""  # a cached result: no attempt, no #0
+        out.append(f"{number}↺ {a.message or REUSED_FROM_SOURCE}", style=styles["reused"])
         if a.result is not None:
             out.append(f"  → {a.result}")
         out.append("\n")
@@ -280,6 +300,7 @@ class DetailPane(VerticalScroll):
     """A live title line over a body that is rebuilt only when the task changes."""
 
     _title: Text | None = None  # what the title line shows now
+    waiting = ""  # what the body says the task waits for (``show_task``)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -299,8 +320,9 @@ class DetailPane(VerticalScroll):
         except Exception:  # noqa: BLE001 - no app yet (built before mounting): colours
             return LOOK_STYLE
 
-    def show_title(self, row: TaskRow | None, now: float) -> None:
-        self._set_title(title_text(row, now, self.styles_now, self.title_line.size.width))
+    def show_title(self, row: TaskRow | None, now: float, *, all_busy: bool = False) -> None:
+        width = self.title_line.size.width
+        self._set_title(title_text(row, now, self.styles_now, width, all_busy=all_busy))
 
     def _set_title(self, title: Text) -> None:
         """Asked ten times a second for a live row: redrawn only when it reads differently
@@ -318,11 +340,15 @@ class DetailPane(VerticalScroll):
         flow_error: ErrorInfo | None = None,
         flow_output: str = "",
         waiting: str = "",
+        *,
+        all_busy: bool = False,
     ) -> None:
         """``links``: the task's upstream and downstream task keys in its flow;
         ``flow_error``: what the run's ``@flow`` function raised; ``flow_output``: what
-        its body printed; ``waiting``: what a pending task waits for."""
-        self.show_title(row, now)
+        its body printed; ``waiting``: what a pending task, or a due retry, waits for;
+        ``all_busy``: every worker of the run is busy."""
+        self.waiting = waiting
+        self.show_title(row, now, all_busy=all_busy)
         if row is None:  # a run's own error in full: its header has room for one line
             text = Text("") if flow_error is None else self._run_error(flow_error)
             if flow_output:

@@ -8,6 +8,7 @@ Rows are addressed by task key, so an event never needs a row search.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
@@ -24,6 +25,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from flowtop.engine.states import StateType
+from flowtop.formats import cut_cells
 from flowtop.looks import NOT_STARTED, STATE_LOOK
 from flowtop.tui.clock import Clock, system_clock
 from flowtop.tui.model import RunModel, TaskRow
@@ -86,6 +88,31 @@ def fit(text: str, width: int) -> str:
     if cell_len(text) <= width:
         return set_cell_size(text, width)
     return set_cell_size(text, width - 1) + "…"
+
+
+#: The number a task name ends in, with the character before it (``-10`` of
+#: ``fetch_item-10``): what tells a mapped task's calls apart.
+_NUMBERED = re.compile(r"[^0-9]?[0-9]+$")
+
+
+def cut_name(name: str, width: int) -> str:
+    """A task name in at most ``width`` cells, cut in the middle when too long
+    (``fetch…-10``): cut at its end, every call of a mapped task read ``fetch_i…``. The
+    number it ends in stays whole while two cells of its start fit beside it; else its
+    start and its end share the room (``extr…ers``)."""
+    if width < 4 or cell_len(name) <= width:
+        return cut_cells(name, width)
+    room = width - 1
+    numbered = _NUMBERED.search(name)
+    end = cell_len(numbered.group()) if numbered else 0
+    if not end or room - end < 2:
+        end = room // 2
+    tail = ""
+    for char in reversed(name):
+        if cell_len(tail) + cell_len(char) > end:
+            break
+        tail = char + tail
+    return set_cell_size(name, room - cell_len(tail)) + "…" + tail
 
 
 class TaskTable(ScrollView, can_focus=True):
@@ -258,7 +285,8 @@ class TaskTable(ScrollView, can_focus=True):
         ):
             self.rebuild(keep=self.cursor_key)
             return
-        rows = self.run.rows
+        run = self.run
+        rows = run.rows
         top, bottom = self._visible_range()
         ticked, shown = self._ticked, {}
         for i in range(top, bottom):
@@ -268,7 +296,7 @@ class TaskTable(ScrollView, can_focus=True):
                 # redrawn when its countdown or duration reads differently: a wait of
                 # minutes shows whole seconds, and redrawing it ten times a second kept
                 # an idle monitor at 10-35 % of a core
-                shown[key] = cells = (row.state_text(now), row.time_text(now))
+                shown[key] = cells = (run.state_text(row, now), row.time_text(now))
                 if ticked.get(key) != cells:
                     self.refresh_line(i + 1)
         self._ticked = shown
@@ -402,8 +430,8 @@ class TaskTable(ScrollView, can_focus=True):
             error = base + self.get_component_rich_style("task-table--error")
         policy = self.policy_source(row) if self.policy_source is not None else row.policy
         cells = (
-            row.key,
-            row.state_text(now),
+            cut_name(row.key, columns.task),
+            row.state_text(now, all_busy=self.run is not None and self.run.all_busy),
             row.attempt_text(compact=columns.compact),
             row.time_text(now),
             policy,

@@ -1,0 +1,75 @@
+"""At 60×20 the TASK column is 8 cells, and 200 mapped calls (``fetch_item-2`` …
+``fetch_item-200``) all read ``fetch_i…``: no row could be told from another. A long
+name is now cut in the middle, keeping the number it ends in: ``fet…-200``."""
+
+from __future__ import annotations
+
+import pytest
+
+from flowtop.engine import Flow, task
+from flowtop.engine.states import StateType
+from flowtop.tui.app import FlowtopApp
+from pilot_kit import screen_text, wait_for_run
+
+from .conftest import FakeWorkspace
+
+S = StateType
+N = 200
+
+
+def mapped_flow() -> Flow:
+    """``fetch_item``, ``fetch_item-2`` … ``fetch_item-200``, as ``.map`` names its calls."""
+    flow = Flow("many")
+    for i in range(1, N + 1):
+        key = "fetch_item" if i == 1 else f"fetch_item-{i}"
+
+        @task(name=key)
+        def fetch_item() -> int:
+            return 1
+
+        flow.add_task(fetch_item, key=key)
+    return flow
+
+
+async def test_mapped_calls_keep_their_numbers_in_a_narrow_task_column(tmp_path) -> None:
+    ws = FakeWorkspace(tmp_path, {"many": mapped_flow()})
+    app = FlowtopApp(ws, watch=False)
+    try:
+        async with app.run_test(size=(60, 20)) as pilot:
+            await pilot.press("r")
+            await wait_for_run(pilot, app, S.COMPLETED)
+            await pilot.press("G")  # the last rows: fetch_item-19x, -200
+            await pilot.pause()
+            table = app.table
+            assert table.columns(table.scrollable_content_region.width).task == 8
+            left = table.region.x
+            rows = screen_text(app).splitlines()[table.region.y + 1 :][: table.region.height - 1]
+            names = [row[left : left + 8] for row in rows if "✓ Completed" in row]
+            assert len(names) >= 5
+            assert names[-1] == "fet…-200"  # it read "fetch_i…", as every other row did
+            assert len(set(names)) == len(names)  # each row tells its call
+            assert all(name.endswith(f"-{N - len(names) + i + 1}") for i, name in enumerate(names))
+    finally:
+        for runner in ws.runners:
+            runner.shutdown(wait=True)
+
+
+@pytest.mark.parametrize(
+    ("name", "width", "shown"),
+    [
+        ("fetch_item-10", 8, "fetc…-10"),
+        ("fetch_item-200", 8, "fet…-200"),
+        ("fetch_item-2", 12, "fetch_item-2"),  # it fits: as it is
+        ("extract_orders", 8, "extr…ers"),  # no number: its start and its end
+        ("fetch_item-12345", 8, "fetc…345"),  # a number too long to keep whole
+        ("日本語のタスク-12", 9, "日本 …-12"),  # cells, not characters (a wide one is padded)
+        ("fetch_item-10", 3, "fe…"),
+    ],
+)
+def test_a_long_name_is_cut_in_its_middle(name: str, width: int, shown: str) -> None:
+    from rich.cells import cell_len
+
+    from flowtop.tui.widgets.task_table import cut_name
+
+    assert cut_name(name, width) == shown
+    assert cell_len(cut_name(name, width)) <= width
