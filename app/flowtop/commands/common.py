@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..engine.suggest import did_you_mean
 from ..printable import say
+from ..workspace.flow_order import in_natural_order
 from ..workspace.places import Places, unread_settings
 
 if TYPE_CHECKING:
@@ -118,9 +119,11 @@ def described_settings(
     return rest, None
 
 
-def load_problems(workspace: Workspace) -> list[str]:
-    """Every load error of the workspace's files, then its settings error, as lines."""
-    problems = [str(e) for e in workspace.errors.values()]
+def load_problems(workspace: Workspace, instead: Mapping[Path, str] | None = None) -> list[str]:
+    """Every load error of the workspace's files, then its settings error, as lines;
+    ``instead``: the line said for a file's error in its place."""
+    said = instead or {}
+    problems = [said.get(path, str(e)) for path, e in workspace.errors.items()]
     error = settings_error(workspace)
     if error is not None:
         problems.append(error)
@@ -143,12 +146,18 @@ def unused_table(warning: object) -> str:
     return f"{warning} (a table nothing uses: it stops no run)"
 
 
-def report_load_errors(workspace: Workspace, *, warn_unread: bool = True) -> bool:
+def report_load_errors(
+    workspace: Workspace,
+    *,
+    warn_unread: bool = True,
+    instead: Mapping[Path, str] | None = None,
+) -> bool:
     """Print every load and settings error to stderr, and the settings tables that name
     no flow (which stop nothing); True when there was an error. ``warn_unread``: say
     that overrides in another user's private ``.flowtop`` are not read (not when the
-    command fails on that folder anyway, saying why)."""
-    problems = load_problems(workspace)
+    command fails on that folder anyway, saying why). ``instead``: a file's error said
+    as its line there (``flow_file_error``)."""
+    problems = load_problems(workspace, instead)
     warning = unread_warning(workspace.root) if warn_unread else None
     for line in [
         *problems,
@@ -163,7 +172,7 @@ def no_such_flow(name: str, known: Iterable[str], *, unloaded: bool = False) -> 
     """Said when a command names a flow the workspace lacks: on stderr by ``flowtop run``
     and ``list``, and as the stored reason of a launched run that could not start.
     ``unloaded``: a file failed to load (its error is said first), and may hold it."""
-    names = sorted(known)
+    names = in_natural_order(known)  # as `ls -v` (gen-2 before gen-10), as the monitor
     where = " in the files that loaded" if unloaded else ""
     listed = ", ".join(names) or "none"
     return f"no flow named {name!r}{where}{did_you_mean(name, names)}; flows: {listed}"

@@ -326,18 +326,23 @@ def _print_detail(detail: RunDetail, out: Writer) -> None:
             print(f"  {clean(line)}", file=out)
     for task in detail.tasks:
         print(file=out)
-        _print_task(task, out)
+        _print_task(task, out, run.rerun_of_number)
 
 
-def _print_task(task: TaskRecord, out: Writer) -> None:
-    parts = [
-        clean(task.task),
-        task.state,
-        f"attempt {try_text(task.attempts, task.max_attempts, RETRY_ONLY in task.policy, reused=task.reused)}",
-        precise_duration(task.duration),
-    ]
-    if task.reused:  # from the source run, or a cached result: its message says which
-        parts.append(clean(task.message) or REUSED_FROM_SOURCE)
+def _print_task(task: TaskRecord, out: Writer, source: int | None = None) -> None:
+    """One task of a run (``source``: the number of the run it reruns, if known)."""
+    if task.reused:  # no attempt of this run made it: where its result came from instead
+        parts = [clean(task.task), task.state, reused_how(task, source)]
+        if task.duration is not None:
+            parts.append(precise_duration(task.duration))
+    else:
+        tries = try_text(task.attempts, task.max_attempts, RETRY_ONLY in task.policy)
+        parts = [
+            clean(task.task),
+            task.state,
+            f"attempt {tries}",
+            precise_duration(task.duration),
+        ]
     print("  ".join(parts), file=out)
     if task.policy:
         print(f"  policy: {task.policy}", file=out)
@@ -348,6 +353,18 @@ def _print_task(task: TaskRecord, out: Writer) -> None:
     attempts = task.attempt_records
     for attempt, after in zip(attempts, [*attempts[1:], None], strict=False):  # and the next
         _print_attempt(attempt, after, out)
+
+
+def reused_how(task: TaskRecord, source: int | None) -> str:
+    """Where a reused task's result came from, in place of its attempt: a cache entry
+    (``cached result of etl #2, 2026-12-04 10:54:38``, as the engine said it), or the
+    run this one reruns (``reused from run #1, attempt 2``: the attempt that made it
+    there). It read ``attempt   -``, or ``attempt 1  -`` and the source unnamed."""
+    message = clean(task.message)
+    if message and message != REUSED_FROM_SOURCE:
+        return message
+    said = f"reused from run #{source}" if source is not None else REUSED_FROM_SOURCE
+    return f"{said}, attempt {task.attempts}" if task.attempts else said
 
 
 def _print_attempt(attempt: AttemptRecord, after: AttemptRecord | None, out: Writer) -> None:

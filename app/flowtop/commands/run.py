@@ -7,10 +7,8 @@ import contextlib
 import gc
 import json
 import os
-import signal
 import sys
-import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -18,7 +16,6 @@ from ..engine import status_line
 from ..engine.pool import MAX_WORKERS
 from ..engine.states import StateType
 from ..printable import say
-from ..workspace.load_error import Stopped
 from .common import (
     bad_path,
     described_settings,
@@ -30,88 +27,15 @@ from .common import (
     warn_unread_settings,
     whole_number,
 )
+from .flow_file_error import failed_flow_file
 from .late_output import wait_for_given_up
 from .printers import READER_GONE, TICK, HumanPrinter, JsonPrinter, can_redraw, is_pipe
 from .run_record import recorded
+from .run_signals import HungUp, ctrl_c_after, stop_like_ctrl_c_on_sigterm
 
 if TYPE_CHECKING:
     from ..engine.flow import Flow
     from ..workspace import Workspace
-
-
-class Terminated(Stopped):
-    """SIGTERM (``kill``, ``timeout``, a service or a pod stopped), raised as a Ctrl+C is:
-    the run is cancelled and its worker processes killed. Left to the default, the process
-    died at once, the run read INTERRUPTED, and a process pool's workers ran on."""
-
-    how = "SIGTERM"
-    exit_code = 128 + signal.SIGTERM
-
-
-def _terminated(signum: int, frame: object) -> None:
-    raise Terminated
-
-
-def _ctrl_c(signum: int, frame: object) -> None:
-    raise Stopped  # Python's own handler's KeyboardInterrupt, told from a flow file's
-
-
-def stop_like_ctrl_c_on_sigterm() -> None:
-    """From here on SIGTERM cancels the runs as Ctrl+C does (see ``Terminated``), unless
-    SIGTERM is ignored or handled otherwise, or this is not the main thread."""
-    main = threading.current_thread() is threading.main_thread()
-    if main and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, _terminated)
-    if main and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-        signal.signal(signal.SIGINT, _ctrl_c)
-
-
-def _plain_signals_in_child() -> None:
-    """A process a task forks (a fork ``multiprocessing.Pool``'s workers) is the task's: its
-    SIGTERM ends it, as in plain Python (``Pool.terminate()`` printed a ``Terminated``
-    traceback per idle worker), and Ctrl+C raises Python's own KeyboardInterrupt there."""
-    plain: list[tuple[signal.Signals, object, Any]] = [
-        (signal.SIGTERM, _terminated, signal.SIG_DFL),
-        (signal.SIGINT, _ctrl_c, signal.default_int_handler),
-    ]
-    for sig, ours, default in plain:
-        if signal.getsignal(sig) is ours:
-            with contextlib.suppress(ValueError):  # not the child's main thread (never so)
-                signal.signal(sig, default)
-
-
-if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
-    os.register_at_fork(after_in_child=_plain_signals_in_child)
-
-
-@contextlib.contextmanager
-def ctrl_c_after() -> Iterator[None]:
-    """Hold a Ctrl+C (or SIGTERM) back until the block is done, then raise it.
-
-    Starting a run records it in the store (RUNNING), then starts it: a Ctrl+C between
-    the two left a recorded run that nothing would cancel, so it read RUNNING until a
-    reader found its process gone. Held back, it comes once the run exists, and cancels
-    it like any Ctrl+C (``CANCELLED``, exit 130). Only flowtop's own handlers are held
-    back: off the main thread no signal arrives, and one ignored or handled otherwise is
-    left so.
-    """
-    ours = {signal.SIGINT: (_ctrl_c, signal.default_int_handler), signal.SIGTERM: (_terminated,)}
-    held = {sig: now for sig, mine in ours.items() if (now := signal.getsignal(sig)) in mine}
-    if not held or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    pressed: list[int] = []
-    for sig in held:
-        signal.signal(sig, lambda signum, frame: pressed.append(signum))
-    try:
-        yield
-    finally:
-        for sig, handler in held.items():
-            signal.signal(sig, handler)
-    if signal.SIGTERM in pressed:
-        raise Terminated
-    if pressed:
-        raise Stopped
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -281,15 +205,18 @@ def _main(args: argparse.Namespace, out: TextIO) -> int:
     from .run_start import open_for_run, why_not_started
 
     workspace, reservation = open_for_run(args)
-    had_errors = report_load_errors(workspace, warn_unread=args.no_history)
-    names = checked_names(
-        args,
-        workspace.flows,
-        workspace.root,
-        settings_bad=settings_error(workspace) is not None,
-        had_errors=had_errors,
-        executor=workspace.settings.executor,
-    )
+    failed = failed_flow_file(workspace, args.flow)  # said as the reason, not "no flow named"
+    had_errors = report_load_errors(workspace, warn_unread=args.no_history, instead=failed)
+    names = None
+    if not failed:
+        names = checked_names(
+            args,
+            workspace.flows,
+            workspace.root,
+            settings_bad=settings_error(workspace) is not None,
+            had_errors=had_errors,
+            executor=workspace.settings.executor,
+        )
     if names is None:
         if reservation is not None:  # what was said above, for whoever launched the run
             reservation.fail(why_not_started(workspace, reservation.flow))
@@ -390,6 +317,10 @@ def _main(args: argparse.Namespace, out: TextIO) -> int:
                 if piped and printer.output.reader_left():  # `| head` left during a wait
                     stop_runs()
             ok = run.final_state() is StateType.COMPLETED and ok
+    except HungUp as exc:  # the runs say why they were cancelled (the terminal is gone)
+        for active in runner.active_runs:
+            active.cancel(exc.why)
+        raise
     finally:
         runner.shutdown(wait=False)  # a thread hung past its timeout must not hold the exit
         if not gone.is_set():  # but what it prints as it stops shows, for a moment

@@ -224,7 +224,11 @@ class FlowtopApp(
         The keys taken first (``PRIORITY``, the arrows, Enter, Esc) act only where they
         mean that: in an input (the filter line, a form's field) letters, `/` and the
         arrows are typed, only in the filter line do Enter and Esc leave it, and `?` and
-        `q` close the help screen (its ``CLOSES_WITH``)."""
+        `q` close the help screen (its ``CLOSES_WITH``). Once quitting, none acts: `e`
+        typed right after `q` opened the retry editor as the screens came down, and its
+        mount failed with a traceback."""
+        if self._shut_down:
+            return False
         if action == "leave_filter":
             return self.focused is self.filter_box
         if action == "move":

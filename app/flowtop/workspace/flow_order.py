@@ -12,9 +12,22 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
+def natural_order(text: str) -> tuple[Any, ...]:
+    """``text``'s place as ``ls -v`` sorts: each run of digits as a number (``gen-2``
+    before ``gen-10``). The digit runs are every other part of the split, whatever else
+    ``str.isdigit`` takes for one (``²``, which ``int`` refuses)."""
+    parts = re.split(r"(\d+)", text)
+    return tuple(int(part) if index % 2 else part for index, part in enumerate(parts))
+
+
 def file_order(path: Path) -> tuple[Any, ...]:
     """``path``'s place among files: its name with each run of digits as a number."""
-    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.name))
+    return natural_order(path.name)
+
+
+def in_natural_order(names: Iterable[str]) -> list[str]:
+    """``names`` as ``ls -v`` lists them (``flows: gen-1, gen-2, gen-10``)."""
+    return sorted(names, key=lambda name: (natural_order(name), name))
 
 
 def in_file_order(

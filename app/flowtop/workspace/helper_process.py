@@ -75,7 +75,10 @@ class HelperProcess:
             f"import sys; from {self.module} import serve; serve(int(sys.argv[1]), *sys.argv[2:])"
         )
         self._process = subprocess.Popen(
-            [sys.executable, "-c", code, str(theirs.fileno()), *self.args],
+            # -P: `-c` puts the folder it starts in first on sys.path, so a package there
+            # imported in the monitor and not under `flowtop run`, and a json.py there
+            # shadowed the standard library (flowtop is on PYTHONPATH, which -P keeps)
+            [sys.executable, "-P", "-c", code, str(theirs.fileno()), *self.args],
             pass_fds=(theirs.fileno(),),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,

@@ -1,0 +1,166 @@
+"""The signals that stop ``flowtop run``: Ctrl+C, SIGTERM and SIGHUP cancel its runs.
+
+Each is raised as a ``Stopped`` (a ``KeyboardInterrupt``), which cancels the runs, lets
+them be recorded CANCELLED, and ends the command with 128 + the signal's number after
+``flowtop run: interrupted (HOW)``. Left to the default, SIGTERM and SIGHUP killed the
+process at once: the run read INTERRUPTED ("its process is gone"), a process pool's
+workers ran on, and the live status line stayed on the screen.
+
+SIGHUP comes when the terminal goes away (its window closed, ``tmux kill-session``, an
+ssh connection lost). Every write to a terminal that hung up fails (EIO), so its
+descriptors are pointed at /dev/null as the signal arrives: the run's last lines, and
+the ``interrupted`` line, go nowhere instead of failing, and its end is still recorded.
+A ``kill -HUP`` with the terminal still there prints them as for SIGTERM. A SIGHUP that
+is ignored (``nohup flowtop run``) or handled otherwise is left so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from types import FrameType
+from typing import Any
+
+from ..workspace.load_error import Stopped
+
+
+class Terminated(Stopped):
+    """SIGTERM (``kill``, ``timeout``, a service or a pod stopped), raised as a Ctrl+C is:
+    the run is cancelled and its worker processes killed. Left to the default, the process
+    died at once, the run read INTERRUPTED, and a process pool's workers ran on."""
+
+    how = "SIGTERM"
+    exit_code = 128 + signal.SIGTERM
+
+
+class HungUp(Stopped):
+    """SIGHUP: the terminal ``flowtop run`` ran in was closed. Handled as SIGTERM is; the
+    runs it cancels say why (``why``)."""
+
+    how = "SIGHUP"
+    exit_code = 128 + signal.SIGHUP
+    why = "cancelled: SIGHUP (flowtop run's terminal closed)"
+
+
+Handler = Callable[[int, FrameType | None], Any]
+
+
+def _terminated(signum: int, frame: FrameType | None) -> None:
+    raise Terminated
+
+
+def _hung_up(signum: int, frame: FrameType | None) -> None:
+    silence_hung_up_terminal()
+    raise HungUp
+
+
+def _ctrl_c(signum: int, frame: FrameType | None) -> None:
+    raise Stopped  # Python's own handler's KeyboardInterrupt, told from a flow file's
+
+
+#: Each signal flowtop run handles: its handler, the handlers it replaces (the default
+#: one), and what it raises.
+OURS: dict[signal.Signals, tuple[Handler, Any, type[Stopped]]] = {
+    signal.SIGINT: (_ctrl_c, signal.default_int_handler, Stopped),
+    signal.SIGTERM: (_terminated, signal.SIG_DFL, Terminated),
+}
+if hasattr(signal, "SIGHUP"):  # not on Windows
+    OURS[signal.SIGHUP] = (_hung_up, signal.SIG_DFL, HungUp)
+
+
+def hung_up(fd: int) -> bool:
+    """Whether descriptor ``fd`` is a terminal that hung up: every request on it fails
+    with EIO (one that is no terminal fails with ENOTTY)."""
+    try:
+        import termios
+    except ImportError:  # Windows
+        return False
+    try:
+        termios.tcgetattr(fd)
+    except termios.error as exc:
+        return bool(exc.args) and exc.args[0] == errno.EIO
+    except (OSError, ValueError):  # closed
+        return False
+    return False
+
+
+def silence_hung_up_terminal() -> None:
+    """Point stdout and stderr at /dev/null where they write to a terminal that hung up:
+    a write there fails (EIO), and what is said from now on is for no one."""
+    for fd in (1, 2):
+        if not hung_up(fd):
+            continue
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(devnull, fd)
+            finally:
+                os.close(devnull)
+
+
+def stop_like_ctrl_c_on_sigterm() -> None:
+    """From here on SIGTERM and SIGHUP cancel the runs as Ctrl+C does (see ``Terminated``,
+    ``HungUp``), unless the signal is ignored or handled otherwise, or this is not the
+    main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig, (ours, default, _) in OURS.items():
+        if signal.getsignal(sig) == default:
+            signal.signal(sig, ours)
+
+
+def _plain_signals_in_child() -> None:
+    """A process a task forks (a fork ``multiprocessing.Pool``'s workers) is the task's: its
+    SIGTERM and SIGHUP end it, as in plain Python (``Pool.terminate()`` printed a
+    ``Terminated`` traceback per idle worker), and Ctrl+C raises Python's own
+    KeyboardInterrupt there."""
+    for sig, (ours, default, _) in OURS.items():
+        if signal.getsignal(sig) is ours:
+            with contextlib.suppress(ValueError):  # not the child's main thread (never so)
+                signal.signal(sig, default)
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_plain_signals_in_child)
+
+
+@contextlib.contextmanager
+def ctrl_c_after() -> Iterator[None]:
+    """Hold a Ctrl+C (or SIGTERM, SIGHUP) back until the block is done, then raise it.
+
+    Starting a run records it in the store (RUNNING), then starts it: a Ctrl+C between
+    the two left a recorded run that nothing would cancel, so it read RUNNING until a
+    reader found its process gone. Held back, it comes once the run exists, and cancels
+    it like any Ctrl+C (``CANCELLED``, exit 130). Only flowtop's own handlers are held
+    back: off the main thread no signal arrives, and one ignored or handled otherwise is
+    left so. (A terminal that hung up is silenced at once all the same.)
+    """
+    held = {
+        sig: now
+        for sig, (ours, default, _) in OURS.items()
+        if (now := signal.getsignal(sig)) is ours or (sig == signal.SIGINT and now is default)
+    }
+    if not held or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pressed: list[int] = []
+
+    def hold(signum: int, frame: FrameType | None) -> None:
+        if signum == getattr(signal, "SIGHUP", None):
+            silence_hung_up_terminal()
+        pressed.append(signum)
+
+    for sig in held:
+        signal.signal(sig, hold)
+    try:
+        yield
+    finally:
+        for sig, handler in held.items():
+            signal.signal(sig, handler)
+    for sig, (_, _, raised) in reversed(OURS.items()):  # SIGHUP, then SIGTERM, then Ctrl+C
+        if sig in pressed:
+            raise raised

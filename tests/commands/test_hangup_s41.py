@@ -1,0 +1,164 @@
+"""A terminal that closes under a foreground ``flowtop run`` cancels its runs, as SIGTERM does.
+
+SIGHUP was left to the default: the process died at once (the shell said ``Hangup``),
+its status line stayed, and the run read INTERRUPTED ("its process (pid …) is gone").
+Now it is recorded CANCELLED, says why, and the command exits 129 (128 + SIGHUP) — also
+when the terminal is gone and every write to it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from flowtop.workspace.store_reader import StoreReader
+
+pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP here")
+
+WAITING = """
+    from flowtop import flow, task
+
+    @task(max_retries=3, retry_delay=30)
+    def waiter() -> int:
+        raise ConnectionError("not yet")
+
+    @flow
+    def nightly() -> int:
+        return waiter()
+"""
+
+REASON = "cancelled: SIGHUP (flowtop run's terminal closed)"
+
+
+def folder_with_waiting_flow(tmp_path: Path) -> Path:
+    (tmp_path / "waiting.py").write_text(textwrap.dedent(WAITING))
+    return tmp_path
+
+
+def the_run(folder: Path) -> tuple[str, str]:
+    """The one stored run's state and its task's note."""
+    reader = StoreReader(folder / ".flowtop" / "history.db")
+    (run,) = reader.runs()
+    detail = subprocess.run(
+        [sys.executable, "-m", "flowtop", "history", ".", "--run", "1"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return run.state, detail.stdout
+
+
+def read_until(fd: int, wanted: bytes, within: float = 60.0) -> bytes:
+    """What the terminal showed, up to and including ``wanted``."""
+    seen = b""
+    deadline = time.monotonic() + within
+    while wanted not in seen:
+        left = deadline - time.monotonic()
+        assert left > 0, f"never shown: {wanted!r} in {seen!r}"
+        ready, _, _ = select.select([fd], [], [], left)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                chunk = b""
+            assert chunk, f"the terminal closed first: {seen!r}"
+            seen += chunk
+    return seen
+
+
+def wait_for_exit(pid: int, within: float = 60.0) -> int | None:
+    """The process's exit code (negative: killed by that signal), None if it runs on."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        time.sleep(0.05)
+    return None
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no pty here")
+def test_closing_the_terminal_cancels_the_run_and_exits_129(tmp_path: Path) -> None:
+    """The terminal itself goes (its window closed, ``tmux kill-session``): the run is
+    still recorded CANCELLED with why, though nothing can be written to the terminal any
+    more, and nothing hangs."""
+    import pty
+
+    folder = folder_with_waiting_flow(tmp_path)
+    pid, master = pty.fork()  # the child leads a session whose terminal is the pty
+    if pid == 0:
+        try:
+            os.chdir(folder)
+            os.execv(sys.executable, [sys.executable, "-m", "flowtop", "run", "."])
+        finally:
+            os._exit(127)
+    code = None
+    try:
+        read_until(master, b"next retry in")  # the run waits; its status line is drawn
+        os.close(master)  # the terminal closes: its session leader gets SIGHUP
+        master = -1
+        code = wait_for_exit(pid)
+    finally:
+        if master != -1:
+            os.close(master)
+        if code is None:  # still running (or never reached): not left behind
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+    assert code == 128 + signal.SIGHUP, code
+    state, detail = the_run(folder)
+    assert state == "CANCELLED", detail
+    assert REASON in detail and "is gone" not in detail, detail
+
+
+def test_kill_hup_with_the_terminal_still_there_is_said_as_sigterm_is(tmp_path: Path) -> None:
+    """``kill -HUP PID``: the runs' last lines and ``interrupted (SIGHUP)`` are printed."""
+    folder = folder_with_waiting_flow(tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flowtop", "run", "."],
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:  # the retry wait has begun
+            if "retry in" in line:
+                break
+        proc.send_signal(signal.SIGHUP)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 129, (out, err)
+    assert "nightly #1 CANCELLED" in out and REASON in out, out
+    assert err.endswith("flowtop run: interrupted (SIGHUP)\n"), err
+    state, _ = the_run(folder)
+    assert state == "CANCELLED"
+
+
+def test_nohup_leaves_a_run_to_go_on(tmp_path: Path) -> None:
+    """A SIGHUP ignored when flowtop run started (``nohup``) stays ignored."""
+    from flowtop.commands.run_signals import stop_like_ctrl_c_on_sigterm
+
+    before = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    terminate = signal.getsignal(signal.SIGTERM)
+    interrupt = signal.getsignal(signal.SIGINT)
+    try:
+        stop_like_ctrl_c_on_sigterm()
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGHUP, before)
+        signal.signal(signal.SIGTERM, terminate)
+        signal.signal(signal.SIGINT, interrupt)
