@@ -1863,6 +1863,47 @@ SCENARIOS: dict[str, str] = {
         def main():
             return {**observed(outcome_of(f)), "outside": with_context(plain)()}
     """,
+    "flow_returns_task_state": """
+        from prefect import flow, task
+        @task
+        def bad():
+            raise ValueError("meh")
+        @task
+        def good():
+            return 1
+        hooked = []
+        def hook(fl, run, state):
+            hooked.append(state.message)
+        @flow(on_failure=[hook])
+        def returns_state():
+            return bad(return_state=True)
+        @flow
+        def returns_waited():
+            future = bad.submit()
+            return future.wait() or future.state
+        @flow
+        def returns_two():
+            return [bad(return_state=True), good(return_state=True)]
+        @flow
+        def returns_completed():
+            return good(return_state=True)
+        @flow
+        def parent():
+            state = returns_state(return_state=True)
+            return [state.message, type(state.result(raise_on_failure=False)).__name__]
+        def main():
+            seen = []
+            for fl in (returns_state, returns_waited, returns_two, returns_completed):
+                state = fl(return_state=True)
+                data = state.result(raise_on_failure=False)
+                seen.append([state.type.value, state.message, type(data).__name__])
+            return {
+                **observed(outcome_of(returns_state)),
+                "states": seen,
+                "subflow": parent(),
+                "hooks": hooked,
+            }
+    """,
 }
 
 #: Scenarios whose gaps are not compared: random by design (jitter).

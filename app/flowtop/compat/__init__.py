@@ -9,10 +9,13 @@ built from flowtop's own objects, any other is refused at import with one line n
 (``from prefect import deploy``). Before the window an installed Prefect already in
 ``sys.modules`` is set aside, after it it is put back and flowtop's stand-ins are removed:
 code outside flow modules never sees them, and an installed Prefect is never shadowed.
+A process started from there with ``spawn`` or ``forkserver`` gets the same stand-ins
+when it imports those modules again (``children``).
 """
 
 from __future__ import annotations
 
+import builtins
 import importlib.abc
 import importlib.machinery
 import os
@@ -22,6 +25,8 @@ import types
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
+
+from . import children
 
 #: Set by ``flowtop --prefect-compat``: drop-in mode whatever flowtop.toml says.
 ENV_FLAG = "FLOWTOP_PREFECT_COMPAT"
@@ -212,6 +217,28 @@ _finder = _StandIns()
 _lock = threading.RLock()
 _depth = 0
 _saved: dict[str, types.ModuleType] = {}
+#: The globals of each module that ran ``import prefect`` (or ``from prefect...``) in the
+#: window: named to the processes started later (``children.publish``).
+_importers: dict[int, dict[str, Any]] = {}
+#: The builtin ``__import__`` the window replaced, and its replacement.
+_imports: list[Callable[..., types.ModuleType]] = []
+
+
+def _recording(real: Callable[..., types.ModuleType]) -> Callable[..., types.ModuleType]:
+    """``__import__`` during the window: ``real``, noting who imports ``prefect``."""
+
+    def __import__(  # noqa: A001 - the builtin's own name and signature
+        name: str,
+        globals: dict[str, Any] | None = None,  # noqa: A002 - the builtin's parameter names
+        locals: Any = None,  # noqa: A002 - the builtin's parameter names
+        fromlist: Sequence[str] = (),
+        level: int = 0,
+    ) -> types.ModuleType:
+        if level == 0 and globals is not None and name.partition(".")[0] == "prefect":
+            _importers.setdefault(id(globals), globals)
+        return real(name, globals, locals, fromlist, level)
+
+    return __import__
 
 
 def _prefect_names() -> list[str]:
@@ -230,14 +257,21 @@ def prefect_imports() -> Iterator[None]:
                 if not getattr(module, MARKER, False):
                     _saved[name] = module
             sys.meta_path.insert(0, _finder)
+            _imports[:] = [builtins.__import__, _recording(builtins.__import__)]
+            builtins.__import__ = _imports[1]
         _depth += 1
         try:
             yield
         finally:
             _depth -= 1
             if _depth == 0:
+                if builtins.__import__ is _imports[1]:  # else wrapped again since: left
+                    builtins.__import__ = _imports[0]
+                _imports.clear()
                 if _finder in sys.meta_path:
                     sys.meta_path.remove(_finder)
+                children.publish(list(_importers.values()))
+                _importers.clear()
                 for name in _prefect_names():
                     if getattr(sys.modules[name], MARKER, False):
                         del sys.modules[name]

@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeGuard, TypeVar
 
 from .aloop import run_sync, running_loop
+from .context import context_run
 from .errors import FlowRunTimeoutError, TaskTimeout, UnfinishedRun, UpstreamFailed
 from .run_loggers import MissingContextError as MissingContextError  # re-exported, as before
 from .run_loggers import get_run_logger as get_run_logger
@@ -438,6 +439,8 @@ def failure_message(error: BaseException, run: str) -> str | None:
     returned = returned_failure(error)
     if returned is not None:
         return returned.message
+    if run == "Flow" and (task_state := returned_by(error)) is not None:  # it returned one
+        return states_failed([task_state])  # task's state: Prefect's aggregate
     own_limit = TaskTimeout if run == "Task" else FlowRunTimeoutError  # not a task's in a flow
     if isinstance(error, own_limit) and error.timeout is not None:
         return f"{run} run exceeded timeout of {error.timeout:g} second(s)"
@@ -445,14 +448,35 @@ def failure_message(error: BaseException, run: str) -> str | None:
     return f"{run} run encountered an exception{colon} {type(error).__name__}: {error}"
 
 
+#: The attribute marking a task's state a flow's body returned (``flow_result``).
+RETURNED_BY_FLOW = "_flowtop_returned_by_flow"
+
+
+def returned_by(error: BaseException, *, caller: bool = False) -> State[Any] | None:
+    """The task's state whose exception ``error`` is, when the body of the flow run this
+    thread's context names (its final hooks) returned it; with ``caller``, the body of a
+    run this context started (a ``flow(return_state=True)`` call). None otherwise: the same
+    exception raised again by another run's body (a subflow's caller) is that run's own."""
+    mark = getattr(error, RETURNED_BY_FLOW, None)
+    if not isinstance(mark, tuple) or not isinstance(mark[0], State):
+        return None
+    here = getattr(context_run(), "run_id", None)
+    return mark[0] if mark[2 if caller else 1] == here else None
+
+
 def outcome_state(value: Any, error: BaseException | None) -> State[Any]:
-    """Completed with ``value``, or Failed with ``error``; a returned collection of states
-    of which one did not complete is a Failed state whose data is that collection."""
+    """Completed with ``value``, or Failed with ``error``; returned states (a collection, or
+    one task's) are Prefect's aggregate: ``1/1 states failed.``, ``All states completed.``"""
+    returned = returned_by(error, caller=True) if error is not None else None
+    if returned is not None:
+        return State(StateType.FAILED, data=returned, message=states_failed([returned]))
     failure = states_failed(value) if error is None else None
     if failure is not None:
         return State(StateType.FAILED, data=value, message=failure)
     if error is None:
-        return State(StateType.COMPLETED, data=value)
+        aggregate = isinstance(value, State) or is_state_iterable(value)
+        message = "All states completed." if aggregate else None
+        return State(StateType.COMPLETED, data=value, message=message)
     returned = raised_for(error)
     if returned is not None:  # the flow returned ``Failed(...)``: that state, recorded
         state: State[Any] = State(

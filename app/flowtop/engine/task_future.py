@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from .calls import Future, InlineFuture, call_back
 from .errors import RunCancelled, UpstreamFailed
-from .prefect_api import State, from_engine, returned_failure, state_exception
+from .flow_result import returned_state_error
+from .prefect_api import State, from_engine, returned_failure
 from .run_handle import WAKE
 from .states import StateType
 
@@ -161,7 +162,7 @@ def resolve_return(value: Any) -> Any:
     if isinstance(value, State) and value.state_details.task_run_id is None:
         return value.result()
     if isinstance(value, State) and not value.is_completed():
-        raise state_exception(value)
+        raise returned_state_error(value)
     return value
 
 

@@ -1,0 +1,266 @@
+"""``with_context(fn)`` across processes, as Prefect 3's (``prefect.context``): ``fn``
+pickled for another process carries its run's context, which that process restores.
+
+In this process the engine's wrapper (``engine.context_wrap``) runs ``fn`` in a copy of
+the wrapping code's ``contextvars`` context. A context does not pickle: Prefect ships
+what ``serialize_context()`` gives instead (the flow run's, the task run's, the tags) and
+``hydrated_context`` rebuilds it in the child. So does :class:`CarriedContext`: pickled,
+it carries a snapshot of that run (``Carried``: the task run, the flow run, their
+parameters, the tags); called where no run is (a ``spawn`` or ``forkserver`` child),
+``TaskRunContext.get()``, ``FlowRunContext.get()``, ``prefect.runtime``, ``tags`` and
+``get_run_logger()`` give that run's (the task run logger in a task, the flow run
+logger in a flow body, printed to stderr when the process set up no logging).
+
+The task and the flow are the objects themselves when the child has their module
+already (the flow file it imported again for ``fn``); else a stand-in with their name
+and tags: nothing is imported for them. Parameters that cannot be pickled are left out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import logging
+import pickle
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..engine.context import _context_run  # the flow run of this context, alone
+from ..engine.context_wrap import ContextWrapped
+from ..engine.prefect_api import TaskRun
+from ..engine.prefect_context import FlowRunContext, FlowRunInfo, TaskRunContext, active_run
+from ..engine.run_loggers import RUN_LOGGERS, inline_attempt
+from ..engine.tags import current_tags, tags_in_effect
+from ..engine.task_runs import InlineCall, attempt_scope
+
+
+@dataclass(slots=True)
+class Named:
+    """A task or flow a child has not imported: its name, tags, and a function whose
+    signature names its parameters (what ``parameters`` are bound to)."""
+
+    name: str
+    tags: frozenset[str]
+    fn: Callable[..., Any]
+    ref: tuple[str, str] | None = None
+
+
+@dataclass(slots=True)
+class Carried:
+    """What a pickled wrapper carries of its run (Prefect's ``serialize_context``)."""
+
+    tags: list[str]
+    flow: tuple[str, tuple[str, str] | None] | None = None
+    flow_run: FlowRunInfo | None = None
+    flow_parameters: dict[str, Any] = field(default_factory=dict)
+    ancestors: dict[str, str | None] = field(default_factory=dict)
+    task: tuple[str, tuple[str, str] | None, list[str]] | None = None
+    task_run: TaskRun | None = None
+    task_parameters: dict[str, Any] = field(default_factory=dict)
+    task_started: datetime | None = None
+
+
+def _ref(obj: Any) -> tuple[str, str] | None:
+    """Where a module-level ``@task`` or ``@flow`` lives: its function's module and name."""
+    fn = getattr(obj, "fn", None)
+    module, name = getattr(fn, "__module__", None), getattr(fn, "__qualname__", None)
+    if not isinstance(module, str) or not isinstance(name, str) or "<locals>" in name:
+        return None
+    return module, name
+
+
+def _picklable(parameters: dict[str, Any]) -> dict[str, Any]:
+    kept = {}
+    for name, value in parameters.items():
+        try:
+            pickle.dumps(value)
+        except Exception:  # noqa: BLE001 - any value a pickler refuses: left out
+            continue
+        kept[name] = value
+    return kept
+
+
+def snapshot() -> Carried:
+    """The current run's context, as a child can restore it."""
+    carried = Carried(tags=sorted(current_tags()))
+    flow_ctx, task_ctx = FlowRunContext.get(), TaskRunContext.get()
+    if flow_ctx is not None:
+        carried.flow = (str(flow_ctx.flow.name), _ref(flow_ctx.flow))
+        carried.flow_run = flow_ctx.flow_run
+        carried.flow_parameters = _picklable(flow_ctx.parameters)
+        run = active_run()
+        while run is not None:  # for root_flow_run_id: the run's chain of parents
+            parent = getattr(run, "parent_run", None)
+            carried.ancestors[str(run.run_id)] = parent
+            runner = getattr(run, "runner", None)
+            run = runner.find(parent) if parent is not None and runner is not None else None
+    if task_ctx is not None:
+        task = task_ctx.task
+        carried.task = (task.name, _ref(task), sorted(task.tags))
+        carried.task_run = task_ctx.task_run
+        carried.task_parameters = _picklable(task_ctx.parameters)
+        carried.task_started = task_ctx.start_time
+    return carried
+
+
+def _signature_of(names: list[str]) -> Callable[..., Any]:
+    def parameters(**given: Any) -> dict[str, Any]:
+        return given
+
+    kind = inspect.Parameter.KEYWORD_ONLY
+    parameters.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(n, kind) for n in names if n.isidentifier()]
+    )
+    return parameters
+
+
+def _resolved(name: str, ref: tuple[str, str] | None, tags: list[str], params: list[str]) -> Any:
+    """The task or flow itself when its module is here already, else a :class:`Named`."""
+    if ref is not None and (module := sys.modules.get(ref[0])) is not None:
+        found: Any = module
+        for part in ref[1].split("."):
+            found = getattr(found, part, None)
+        if getattr(found, "name", None) == name:
+            return found
+    return Named(name, frozenset(tags), _signature_of(params), ref)
+
+
+class _CarriedRunner:
+    __slots__ = ("ancestors",)
+
+    def __init__(self, ancestors: dict[str, str | None]) -> None:
+        self.ancestors = ancestors
+
+    def find(self, run_id: str) -> Any:
+        if run_id not in self.ancestors:
+            return None
+        return _Ancestor(run_id, self.ancestors[run_id])
+
+
+@dataclass(slots=True)
+class _Ancestor:
+    run_id: str
+    parent_run: str | None
+
+
+class CarriedRun:
+    """The flow run a child restores: what ``FlowRunContext``, ``prefect.runtime`` and
+    the run logger read of the engine's run."""
+
+    def __init__(self, carried: Carried, flow: Any) -> None:
+        info = carried.flow_run
+        assert info is not None
+        self.flow = flow
+        self.run_id = info.id
+        self.run_name = info.name
+        self.number = 0
+        self.flow_attempt = info.run_count
+        self.started_at = (info.start_time or datetime.now()).timestamp()
+        self.tags = frozenset(info.tags)
+        self.parent_run = carried.ancestors.get(info.id)
+        self.runner = _CarriedRunner(carried.ancestors)
+        self._args: tuple[Any, ...] = ()
+        self._kwargs = dict(carried.flow_parameters)
+        self.body_output = None
+
+    def output_tee(self) -> None:
+        return None
+
+
+@contextlib.contextmanager
+def restored(carried: Carried) -> Iterator[None]:
+    """Inside: ``carried``'s run is this context's (see the module doc)."""
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(tags_in_effect(carried.tags))
+        logger = RUN_LOGGERS[0]
+        if carried.flow is not None and carried.flow_run is not None:
+            name, ref = carried.flow
+            flow = _resolved(name, ref, [], list(carried.flow_parameters))
+            token = _context_run.set(CarriedRun(carried, flow))  # type: ignore[arg-type]
+            stack.callback(_context_run.reset, token)
+        if carried.task is not None and carried.task_run is not None:
+            name, ref, tags = carried.task
+            task = _resolved(name, ref, tags, list(carried.task_parameters))
+            stack.enter_context(attempt_scope(_inline_call(carried, task)))
+            stack.enter_context(inline_attempt())
+            logger = RUN_LOGGERS[1]
+        stack.enter_context(_printed(logger))
+        yield
+
+
+def _inline_call(carried: Carried, task: Any) -> InlineCall:
+    """The engine's record of a task run, as ``TaskRunContext.get()`` reads it."""
+    task_run = carried.task_run
+    assert task_run is not None
+    call = InlineCall.__new__(InlineCall)  # not __init__: its name is resolved already
+    call.task, call.args, call.kwargs = task, (), dict(carried.task_parameters)
+    call._id, call.name, call.attempt = task_run.id, task_run.name, task_run.run_count
+    started = carried.task_started or task_run.start_time
+    call.started = started.timestamp() if started is not None else 0.0
+    first = task_run.start_time
+    call.first_started = first.timestamp() if first is not None else call.started
+    return call
+
+
+@contextlib.contextmanager
+def _printed(name: str) -> Iterator[None]:
+    """In a process whose logging nobody set up, the run logger's lines go to stderr
+    meanwhile, as Prefect's child prints its run's lines."""
+    logger = logging.getLogger(name)
+    if logging.getLogger().handlers or logger.handlers:
+        yield
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+
+
+class CarriedContext(ContextWrapped):
+    """``with_context(fn)``: the engine's wrapper, whose pickled form carries its run."""
+
+    __slots__ = ("_carried",)
+
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        context: Any,
+        in_run: bool,
+        carried: Carried | None = None,
+    ) -> None:
+        super().__init__(fn, context, in_run)
+        self._carried = carried
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        carried = self._carried
+        if self._context is not None or carried is None or active_run() is not None:
+            return super().__call__(*args, **kwargs)  # here, or a forked child: its own
+        if TaskRunContext.get() is not None:
+            return super().__call__(*args, **kwargs)
+        with restored(carried):
+            return self.fn(*args, **kwargs)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # taken once, where it is first pickled (a pool's feeder thread, maybe): in a copy
+        # of the wrapping code's context, which has its run and its attempt
+        if self._carried is None and self._context is not None:
+            self._carried = self._context.copy().run(snapshot)
+        return (CarriedContext, (self.fn, None, self._in_run, self._carried))
+
+
+def with_context(fn: Callable[..., Any]) -> CarriedContext:
+    """``fn`` wrapped to run in the current flow or task run wherever it is called: on
+    another thread, or in another process (see the module doc)."""
+    from ..engine.context_wrap import with_context as wrapped
+
+    made = wrapped(fn)
+    return CarriedContext(made.fn, made._context, made._in_run)
+
+
+__all__ = ["Carried", "CarriedContext", "snapshot", "with_context"]
