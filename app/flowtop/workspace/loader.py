@@ -8,7 +8,10 @@ encoding, syntax, an exception at import, no flows, a duplicate flow name — be
 so helper modules beside the flows import normally; the loader remembers which helpers
 each flow module uses (its ``import`` statements, followed through the helpers, plus what
 appeared in ``sys.modules`` while it ran) so a saved helper is evicted and re-imported
-together with the flow modules that depend on it. A flow imported from another flow file
+together with the flow modules that depend on it. Before flow files are imported, every
+module of the user's an earlier one imported is evicted too, wherever it lives
+(``user_modules``): an unwatched helper outside the folder, or one that read a data file at
+import, is then as a fresh process finds it. A flow imported from another flow file
 stays that file's (``flow_claims``), and a file refused for a flow name another file had
 is loaded again when that file changes or goes.
 
@@ -56,6 +59,7 @@ from .load_error import (
     readable_sources,
 )
 from .store_trust import everyone_writes
+from .user_modules import UserModules
 
 
 @dataclass
@@ -138,6 +142,9 @@ class Loader:
         self.conflicts: dict[Path, Path] = {}
         self.graph = ImportGraph(root)
         self._helpers: dict[str, Path] = {}  # helper module name -> file, imported by our flows
+        #: The user's modules our flow files imported, in the workspace or not: evicted
+        #: before each (re)load so a saved file loads as in a fresh process.
+        self._user = UserModules()
         self._guarded = False  # its helper modules checked as imported (``code_trust``)
 
     # -- public -----------------------------------------------------------------------
@@ -162,6 +169,7 @@ class Loader:
         for loaded in self.modules.values():
             sys.modules.pop(loaded.name, None)
         self._evict(set(self._helpers.values()))
+        self._user.evict()
 
     def flows_not_imported(self) -> set[str]:
         """The flows probes found in files this process left unimported (``only_flow``):
@@ -202,7 +210,8 @@ class Loader:
     def load_all(self) -> LoadOutcome:
         self.activate()
         outcome = LoadOutcome()
-        self._evict(set(self._helpers.values()), outcome)
+        self._evict(set(self._helpers.values()))
+        self._user.evict()
         current = set(self.candidates())
         for gone in sorted((set(self.modules) | set(self.errors)) - current):
             self._forget(gone, outcome)
@@ -226,7 +235,7 @@ class Loader:
         for helper in helper_files:
             if self.graph.closure(helper) & changed_helpers:
                 stale.add(helper)
-        self._evict(stale | (changed - candidates), outcome)
+        self._evict(stale | (changed - candidates), outcome, saved=frozenset(changed))
         to_load = (changed & candidates) | {
             f for f, deps in self.deps.items() if deps & stale and f in candidates
         }
@@ -236,6 +245,8 @@ class Loader:
             to_load |= set(self.errors) & candidates
         for gone in sorted(p for p in (changed & known) if p not in candidates):
             self._forget(gone, outcome)
+        if to_load:  # what they import of the user's, as it is now (a helper outside the
+            self._user.evict()  # folder, one that read a data file at import): afresh
         self._load_files(sorted(to_load), outcome, explicit=known)
         return outcome
 
@@ -400,6 +411,7 @@ class Loader:
 
     def _note_helpers(self, names: set[str], importer: Path) -> frozenset[Path]:
         """Remember local modules that importing ``importer`` brought in."""
+        self._user.note(names)
         files = set()
         for name in names:
             if name.startswith(FLOW_PACKAGE + "."):
@@ -482,8 +494,15 @@ class Loader:
                 self.flow_files.pop(name, None)
                 outcome.removed.append(name)
 
-    def _evict(self, files: set[Path], outcome: LoadOutcome | None = None) -> None:
-        """Drop helper modules of ``files`` from ``sys.modules`` so the next import re-reads them."""
+    def _evict(
+        self,
+        files: set[Path],
+        outcome: LoadOutcome | None = None,
+        saved: frozenset[Path] = frozenset(),
+    ) -> None:
+        """Drop helper modules of ``files`` from ``sys.modules`` so the next import re-reads
+        them; the ``saved`` ones are the helpers ``outcome`` names (the toast says why its
+        flow files reloaded: `lib/util.py` saved, not the package modules evicted with it)."""
         if not files:
             return
         names = {n for n, f in self._helpers.items() if f in files}
@@ -505,7 +524,7 @@ class Loader:
             with contextlib.suppress(OSError, ValueError, NotImplementedError):
                 os.unlink(importlib.util.cache_from_source(str(file)))
         if outcome is not None:
-            outcome.helpers.extend(sorted(f for f in evicted & files if f.suffix == ".py"))
+            outcome.helpers.extend(sorted(f for f in evicted & saved if f.suffix == ".py"))
 
 
 def _naming(paths: list[Path], flow: str) -> Path | None:
