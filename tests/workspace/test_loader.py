@@ -402,14 +402,14 @@ def test_the_file_a_folder_run_imports_itself_is_the_one_naming_the_flow(
     tmp_path: Path, sources: dict[str, str], found: str | None
 ) -> None:
     """``flowtop run DIR --flow etl-daily`` imports that file without a loader child first
-    (``loader._naming``); a guess only, so any doubt leaves it to the children."""
-    from flowtop.workspace.loader import _naming
+    (``loader.file_naming``); a guess only, so any doubt leaves it to the children."""
+    from flowtop.workspace.loader import file_naming
 
     paths = []
     for name, text in sources.items():
         (tmp_path / name).write_text(text)
         paths.append(tmp_path / name)
-    assert _naming(paths, "etl-daily") == (tmp_path / found if found else None)
+    assert file_naming(paths, "etl-daily") == (tmp_path / found if found else None)
 
 
 def test_a_flow_file_imported_by_another_is_not_named_its_own_importer() -> None:

@@ -24,7 +24,7 @@ def failed_flow_file(workspace: Workspace, flow: str | None) -> dict[Path, str]:
     error; empty when ``flow`` loaded, is not asked for, or no failed file is its own.
 
     Its file is the one the run was given, or, of a folder, the one failed file whose
-    source names the flow (as the loader guesses it, ``loader._naming``)."""
+    source names the flow (as the loader guesses it, ``loader.file_naming``)."""
     if flow is None or flow in workspace.flows:
         return {}
     errors: dict[Path, LoadError] = {
@@ -33,9 +33,9 @@ def failed_flow_file(workspace: Workspace, flow: str | None) -> dict[Path, str]:
     if workspace.path.is_file():
         own = [path for path in errors if _same_file(path, workspace.path)]
     else:
-        from ..workspace.loader import _naming
+        from ..workspace.loader import file_naming
 
-        named = _naming(sorted(errors), flow)
+        named = file_naming(sorted(errors), flow)
         own = [] if named is None else [named]
     if len(own) != 1:
         return {}

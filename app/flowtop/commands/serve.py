@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..printable import printable, say
-from ..workspace.launcher import python_command
+from ..workspace.helper_process import python_command
 from .common import bad_path
 
 if TYPE_CHECKING:

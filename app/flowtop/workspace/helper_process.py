@@ -25,6 +25,14 @@ from typing import Any
 _HEADER = struct.Struct("!I")
 
 
+def python_command(*args: str) -> list[str]:
+    """This interpreter run with ``args``, without the folder it starts in on ``sys.path``
+    (``-P``): ``python -m`` and ``-c`` put it first, so a package beside the user's
+    shell imported in the monitor's runs and not under ``flowtop run`` (the console
+    script adds no such folder), and a ``json.py`` there shadowed the standard library."""
+    return [sys.executable, "-P", *args]
+
+
 class HelperGone(Exception):
     """The helper died or did not answer in time (it is stopped; the next ask restarts it)."""
 
@@ -75,10 +83,8 @@ class HelperProcess:
             f"import sys; from {self.module} import serve; serve(int(sys.argv[1]), *sys.argv[2:])"
         )
         self._process = subprocess.Popen(
-            # -P: `-c` puts the folder it starts in first on sys.path, so a package there
-            # imported in the monitor and not under `flowtop run`, and a json.py there
-            # shadowed the standard library (flowtop is on PYTHONPATH, which -P keeps)
-            [sys.executable, "-P", "-c", code, str(theirs.fileno()), *self.args],
+            # flowtop is on PYTHONPATH, which -P keeps
+            python_command("-c", code, str(theirs.fileno()), *self.args),
             pass_fds=(theirs.fileno(),),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,

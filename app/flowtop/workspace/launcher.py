@@ -16,7 +16,6 @@ import json
 import os
 import secrets
 import subprocess
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Any
 from ..engine.runner import new_run_id
 from ..printable import NOTICE_MARK
 from . import params_file
+from .helper_process import python_command
 from .json_text import storable_json
 from .places import STORE_FILE
 from .private import private_file
@@ -50,14 +50,6 @@ class Launched:
     #: The run process, for a launcher that stays to wait for it as it ends (the TUI:
     #: ``tui.child_reaper``); let go of, it stays a zombie until the next process starts.
     process: subprocess.Popen[bytes] | None = field(default=None, compare=False, repr=False)
-
-
-def python_command(*args: str) -> list[str]:
-    """This interpreter run with ``args``, without the folder it starts in on ``sys.path``
-    (``-P``): ``python -m`` and ``-c`` put it first, so a package beside the user's
-    shell imported in the monitor's runs and not under ``flowtop run`` (the console
-    script adds no such folder), and a ``json.py`` there shadowed the standard library."""
-    return [sys.executable, "-P", *args]
 
 
 def launch(

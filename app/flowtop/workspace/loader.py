@@ -277,7 +277,7 @@ class Loader:
                 and code_refusal(p, self.root) is None  # (its error is said without a probe)
             ]
             if self.only_flow is not None:
-                self._here = _naming(wanted, self.only_flow)
+                self._here = file_naming(wanted, self.only_flow)
             self._probed = self.probe([p for p in wanted if p != self._here], self.compat())
             if self._here is not None:
                 self._import(self._here, attempted, outcome, explicit)
@@ -527,7 +527,7 @@ class Loader:
             outcome.helpers.extend(sorted(f for f in evicted & saved if f.suffix == ".py"))
 
 
-def _naming(paths: list[Path], flow: str) -> Path | None:
+def file_naming(paths: list[Path], flow: str) -> Path | None:
     """The one file of ``paths`` whose source names ``flow`` (``"etl"``, ``'etl'``, or
     ``def etl(`` for a ``@flow`` function); None for none or several. A guess that spares
     the run of one flow of a folder a second import of its file; the load still checks
