@@ -23,8 +23,9 @@ def run_quick(only: str, timeout: float) -> str:
 
 
 def test_engine_reload_and_history_benchmarks_run_quick() -> None:
-    out = run_quick("engine,reload,history", timeout=120)
+    out = run_quick("engine,big_args,reload,history", timeout=150)
     assert "raw ThreadPoolExecutor(8)" in out and "flow.run()" in out
+    assert "list of 100,000 (int, str) rows" in out
     assert "## reload" in out
     assert "A/A control" in out and "target <= 1.10" in out
 

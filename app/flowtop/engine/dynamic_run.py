@@ -20,20 +20,14 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from . import aloop, capture, flow_hooks
+from .arg_refs import call_inputs
 from .calls import InlineFuture
 from .context import child_of, parent_run, set_run
 from .errors import FlowRunNameError, Retry, RunCancelled, UpstreamFailed
 from .events import ErrorInfo, RunStarted
-from .graph import Node, Ref, changed_fields, fields_of, find_refs, resolve_refs, with_fields
+from .graph import Node, resolve_refs
 from .parameters import given_json
-from .prefect_api import (
-    STATE_ERRORS,
-    _Annotation,
-    allow_failure,
-    opaque,
-    quote,
-    states_failed,
-)
+from .prefect_api import STATE_ERRORS, allow_failure, states_failed
 from .records import RunResult, TaskRun, error_info, hide_own_frames, pristine
 from .rerun_cache import cache_of, input_hash
 from .run import FlowRun
@@ -49,53 +43,6 @@ if TYPE_CHECKING:
     from .runner import Runner
     from .states import State as TaskState  # ``State`` here is Prefect's, for user code
     from .task import Task
-
-
-def _as_refs(
-    value: Any,
-    run: DynamicRun,
-    depth: int = 0,
-    tolerant: set[str] | None = None,
-    allowed: bool = False,
-) -> Any:
-    """Futures of ``run`` in the arguments (also inside lists/dicts) become refs to their
-    tasks; a future of another run (the caller's, given to a subflow, or one kept from a
-    finished run) is a value, given as its result: no task of ``run`` could wait for it.
-
-    Under ``allow_failure`` (``allowed``), a future's key is noted in ``tolerant``, also
-    inside a list (``allow_failure(task.map(...))`` waited for all, and failed with one);
-    annotations themselves (``unmapped``, ``allow_failure``) are unwrapped.
-    """
-    if isinstance(value, TaskFuture):
-        if value._run is not run:
-            return value.result()
-        if allowed and tolerant is not None:
-            tolerant.add(value.key)
-        return Ref(value.key)
-    if isinstance(value, quote):  # as it is, not searched: a future in it stays a future
-        return value.value
-    if isinstance(value, opaque):  # its future resolved, the value not searched
-        inner = value.value
-        if isinstance(inner, TaskFuture | InlineFuture):
-            return _as_refs(inner, run, depth, tolerant, allowed)
-        return inner
-    if isinstance(value, _Annotation):
-        allowed = allowed or isinstance(value, allow_failure)
-        return _as_refs(value.unwrap(), run, depth, tolerant, allowed)
-    if isinstance(value, InlineFuture):
-        return value.result()
-    if depth < 4 and isinstance(value, list | tuple | dict | set | frozenset):
-        if isinstance(value, dict):
-            return {k: _as_refs(v, run, depth + 1, tolerant, allowed) for k, v in value.items()}
-        items = [_as_refs(v, run, depth + 1, tolerant, allowed) for v in value]
-        if isinstance(value, list):
-            return items
-        return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
-    if depth < 4 and (fields := fields_of(value)) is not None:
-        return with_fields(
-            value, changed_fields(fields, lambda v: _as_refs(v, run, depth + 1, tolerant, allowed))
-        )
-    return value
 
 
 #: Said under a ``Retry`` that a flow body raised.
@@ -301,8 +248,7 @@ class DynamicRun(FlowRun):
         (and the futures ``wait_for`` names) are done."""
         tolerant: set[str] = set()
         order_only = self._wait_for_keys(task, wait_for, tolerant)
-        node_args = tuple(_as_refs(a, self, 0, tolerant) for a in args)
-        node_kwargs = {k: _as_refs(v, self, 0, tolerant) for k, v in kwargs.items()}
+        given = call_inputs(self, args, kwargs, tolerant)  # one walk of each argument
         with self._lock:
             if self.state is not StateType.RUNNING or self._closed():
                 how = "timed out" if self.timed_out else "cancelled" if self.cancelled else "ending"
@@ -312,16 +258,10 @@ class DynamicRun(FlowRun):
                 )
             n = self._uses[task.name] = self._uses.get(task.name, 0) + 1
             key = task.name if n == 1 else f"{task.name}-{n}"
-            node = Node(key, task, node_args, node_kwargs)
-            refs = [r for value in (*node.args, *node.kwargs.values()) for r in find_refs(value)]
-            node.upstream = list(dict.fromkeys([*(r.key for r in refs), *order_only]))
+            node = Node(key, task, given.args, given.kwargs, nested=given.nested)
+            node.upstream = list(dict.fromkeys([*given.upstream, *order_only]))
             if tolerant:
                 self._tolerant[key] = frozenset(tolerant)
-            node.nested = any(
-                not isinstance(v, Ref)
-                for v in (*node.args, *node.kwargs.values())
-                if list(find_refs(v))
-            )
             self.flow.known_nodes[key] = node
             policy = self.runner.policy_of(self.flow, node, self._default_max_retries)
             tr = TaskRun(node, policy)

@@ -7,6 +7,7 @@ import dataclasses
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -74,10 +75,30 @@ def _dedupe(keys: Iterable[str]) -> list[str]:
 
 
 _CONTAINERS = (list, tuple, set, frozenset, dict)
+_PLAIN = frozenset(_CONTAINERS)  # these exact types, no subclass
 
 
-#: Values whose fields are never looked at: most arguments, skipped at the cost of one check.
-_LEAVES = frozenset({str, bytes, int, float, bool, complex, type(None)})
+#: Values never looked into: most arguments, and most items of a big list or dict (each
+#: walk checks a container's items for one inline: a call per item cost 1–3 µs).
+LEAVES = frozenset({str, bytes, int, float, bool, complex, type(None)})
+
+#: How many levels of containers, dataclasses and models are looked into for refs.
+SEARCHED_LEVELS = 4
+
+
+def leaves_only(value: Any) -> bool:
+    """Whether ``value`` is a list, tuple, set, frozenset or dict (not a subclass) whose
+    items (a dict's values) are all ``LEAVES``, or all tuples of them (rows): nothing in
+    it to look into, and ``type(value)(value)`` is what rebuilding it item by item makes.
+    Checked in C, without a Python call per item: walking a list of a million 2-tuples
+    item by item took 1.3 s, this check under 0.2 s (a list of a million numbers 0.03 s)."""
+    if type(value) not in _PLAIN:
+        return False
+    items = value.values() if type(value) is dict else value
+    kinds = set(map(type, items))
+    if kinds == {tuple}:
+        kinds = set(map(type, chain.from_iterable(items)))
+    return kinds <= LEAVES
 
 
 def fields_of(value: Any) -> dict[str, Any] | None:
@@ -85,7 +106,7 @@ def fields_of(value: Any) -> dict[str, Any] | None:
     futures in (Prefect's ``visit_collection`` looks there too: ``show(P(rate=f))`` gave
     the task the future); None for any other value. A field not set (``init=False``,
     never assigned) is left out."""
-    if type(value) in _LEAVES:
+    if type(value) in LEAVES:
         return None
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {
@@ -119,11 +140,14 @@ def find_refs(value: Any, depth: int = 0) -> Iterable[Ref]:
     and pydantic models, a few levels deep."""
     if isinstance(value, Ref):
         yield value
-    elif depth < 4 and isinstance(value, _CONTAINERS):
+    elif depth < SEARCHED_LEVELS and isinstance(value, _CONTAINERS):
+        if leaves_only(value):
+            return
         items = value.values() if isinstance(value, dict) else value
         for item in items:
-            yield from find_refs(item, depth + 1)
-    elif depth < 4 and (fields := fields_of(value)) is not None:
+            if type(item) not in LEAVES:
+                yield from find_refs(item, depth + 1)
+    elif depth < SEARCHED_LEVELS and (fields := fields_of(value)) is not None:
         for item in fields.values():
             yield from find_refs(item, depth + 1)
 
@@ -132,8 +156,10 @@ def resolve_refs(value: Any, tasks: Mapping[str, Any], depth: int = 0) -> Any:
     """``value`` with every Ref (nested as ``find_refs`` finds them) replaced by its task's result."""
     if isinstance(value, Ref):
         return tasks[value.key].result
-    if depth >= 5:
+    if depth > SEARCHED_LEVELS:
         return value
+    if leaves_only(value):
+        return type(value)(value)  # a list, set or dict copied; a tuple or frozenset itself
     if not isinstance(value, _CONTAINERS):
         fields = fields_of(value)
         if fields is None:
@@ -142,8 +168,11 @@ def resolve_refs(value: Any, tasks: Mapping[str, Any], depth: int = 0) -> Any:
             value, changed_fields(fields, lambda v: resolve_refs(v, tasks, depth + 1))
         )
     if isinstance(value, dict):
-        return {k: resolve_refs(v, tasks, depth + 1) for k, v in value.items()}
-    resolved = [resolve_refs(v, tasks, depth + 1) for v in value]
+        return {
+            k: v if type(v) in LEAVES else resolve_refs(v, tasks, depth + 1)
+            for k, v in value.items()
+        }
+    resolved = [v if type(v) in LEAVES else resolve_refs(v, tasks, depth + 1) for v in value]
     if isinstance(value, list):
         return resolved
     if hasattr(value, "_fields"):  # a namedtuple takes its fields positionally
