@@ -5,7 +5,8 @@ the ``@flow`` body's) captured output, so it shows in the monitor's detail pane,
 history and under the attempt's line in ``flowtop run``; outside any run, to stdout.
 A table is laid out in columns, a link as ``text: url``; a progress artifact is a
 percentage, and its updates are lines of their own. Each call returns an id, as in
-Prefect, and checks the key as Prefect does.
+Prefect, and checks the key as Prefect does; called from async code (an ``async def``
+flow or task), an awaitable of it, as Prefect 3's are: ``await create_markdown_artifact(...)``.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from __future__ import annotations
 import math
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any
+
+from .engine.async_dispatch import dispatch
 
 __all__ = [
     "acreate_image_artifact",
@@ -32,6 +35,8 @@ __all__ = [
 ]
 
 _KEY = re.compile(r"^[a-z0-9-]*$")
+#: The three shapes of table Prefect takes: columns by name, rows by name, bare rows.
+Table = Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]]
 #: Progress artifacts' keys by id, for their updates' lines (this process's only).
 _progress_keys: dict[uuid.UUID, str] = {}
 
@@ -46,13 +51,103 @@ def _write(kind: str, key: str | None, description: str | None, body: str) -> uu
     return uuid.uuid4()
 
 
+#: What a ``create_*_artifact`` call returns: the id, or from async code an awaitable of it.
+Made = uuid.UUID | Coroutine[Any, Any, uuid.UUID]
+
+
 def create_markdown_artifact(
+    markdown: str,
+    key: str | None = None,
+    description: str | None = None,
+    _sync: bool | None = None,
+    **_: Any,
+) -> Made:
+    return dispatch(_sync, lambda: _markdown(markdown, key, description))
+
+
+def create_link_artifact(
+    link: str,
+    link_text: str | None = None,
+    key: str | None = None,
+    description: str | None = None,
+    _sync: bool | None = None,
+    **_: Any,
+) -> Made:
+    return dispatch(_sync, lambda: _link(link, link_text, key, description))
+
+
+def create_image_artifact(
+    image_url: str,
+    key: str | None = None,
+    description: str | None = None,
+    _sync: bool | None = None,
+    **_: Any,
+) -> Made:
+    return dispatch(_sync, lambda: _image(image_url, key, description))
+
+
+def create_table_artifact(
+    table: Table,
+    key: str | None = None,
+    description: str | None = None,
+    _sync: bool | None = None,
+    **_: Any,
+) -> Made:
+    return dispatch(_sync, lambda: _table(table, key, description))
+
+
+def create_progress_artifact(
+    progress: float,
+    key: str | None = None,
+    description: str | None = None,
+    _sync: bool | None = None,
+    **_: Any,
+) -> Made:
+    return dispatch(_sync, lambda: _progress(progress, key, description))
+
+
+def update_progress_artifact(
+    artifact_id: uuid.UUID,
+    progress: float,
+    description: str | None = None,
+    _sync: bool | None = None,
+    **_: Any,
+) -> Made:
+    return dispatch(_sync, lambda: _update(artifact_id, progress, description))
+
+
+async def acreate_markdown_artifact(*args: Any, **kwargs: Any) -> uuid.UUID:
+    return _markdown(*args, **kwargs)
+
+
+async def acreate_link_artifact(*args: Any, **kwargs: Any) -> uuid.UUID:
+    return _link(*args, **kwargs)
+
+
+async def acreate_image_artifact(*args: Any, **kwargs: Any) -> uuid.UUID:
+    return _image(*args, **kwargs)
+
+
+async def acreate_table_artifact(*args: Any, **kwargs: Any) -> uuid.UUID:
+    return _table(*args, **kwargs)
+
+
+async def acreate_progress_artifact(*args: Any, **kwargs: Any) -> uuid.UUID:
+    return _progress(*args, **kwargs)
+
+
+async def aupdate_progress_artifact(*args: Any, **kwargs: Any) -> uuid.UUID:
+    return _update(*args, **kwargs)
+
+
+# -- what each call does, now -------------------------------------------------------------
+def _markdown(
     markdown: str, key: str | None = None, description: str | None = None, **_: Any
 ) -> uuid.UUID:
     return _write("markdown", key, description, markdown.rstrip("\n"))
 
 
-def create_link_artifact(
+def _link(
     link: str,
     link_text: str | None = None,
     key: str | None = None,
@@ -62,22 +157,19 @@ def create_link_artifact(
     return _write("link", key, description, f"{link_text}: {link}" if link_text else link)
 
 
-def create_image_artifact(
+def _image(
     image_url: str, key: str | None = None, description: str | None = None, **_: Any
 ) -> uuid.UUID:
     return _write("image", key, description, image_url)
 
 
-def create_table_artifact(
-    table: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]],
-    key: str | None = None,
-    description: str | None = None,
-    **_: Any,
+def _table(
+    table: Table, key: str | None = None, description: str | None = None, **_: Any
 ) -> uuid.UUID:
     return _write("table", key, description, _columns(table))
 
 
-def create_progress_artifact(
+def _progress(
     progress: float, key: str | None = None, description: str | None = None, **_: Any
 ) -> uuid.UUID:
     artifact_id = _write("progress", key, description, _percent(progress))
@@ -85,35 +177,11 @@ def create_progress_artifact(
     return artifact_id
 
 
-def update_progress_artifact(
+def _update(
     artifact_id: uuid.UUID, progress: float, description: str | None = None, **_: Any
 ) -> uuid.UUID:
     _write("progress", _progress_keys.get(artifact_id) or None, description, _percent(progress))
     return artifact_id
-
-
-async def acreate_markdown_artifact(*args: Any, **kwargs: Any) -> uuid.UUID:
-    return create_markdown_artifact(*args, **kwargs)
-
-
-async def acreate_link_artifact(*args: Any, **kwargs: Any) -> uuid.UUID:
-    return create_link_artifact(*args, **kwargs)
-
-
-async def acreate_image_artifact(*args: Any, **kwargs: Any) -> uuid.UUID:
-    return create_image_artifact(*args, **kwargs)
-
-
-async def acreate_table_artifact(*args: Any, **kwargs: Any) -> uuid.UUID:
-    return create_table_artifact(*args, **kwargs)
-
-
-async def acreate_progress_artifact(*args: Any, **kwargs: Any) -> uuid.UUID:
-    return create_progress_artifact(*args, **kwargs)
-
-
-async def aupdate_progress_artifact(*args: Any, **kwargs: Any) -> uuid.UUID:
-    return update_progress_artifact(*args, **kwargs)
 
 
 def _percent(progress: float) -> str:
@@ -127,9 +195,7 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _columns(
-    table: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]],
-) -> str:
+def _columns(table: Table) -> str:
     """The three shapes Prefect takes (columns by name, rows by name, bare rows) as text
     columns, a header line first when the columns have names."""
     header: list[str] = []

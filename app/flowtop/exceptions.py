@@ -1,4 +1,7 @@
-"""Prefect 3's ``prefect.exceptions`` that flowtop can raise."""
+"""Prefect 3's ``prefect.exceptions`` that flowtop can raise, and the base class
+``PrefectException`` (of the state exceptions ``FailedRun``, ``CrashedRun``,
+``CancelledRun`` and ``MissingResult``, as in Prefect) and ``ObjectNotFound`` (never
+raised: flowtop has no API server) that code catching them imports."""
 
 from .engine.dynamic import RunCancelled, UpstreamFailed
 from .engine.errors import (
@@ -15,6 +18,7 @@ from .engine.prefect_api import (
     MissingContextError,
     MissingResult,
 )
+from .engine.prefect_exceptions import ObjectNotFound, PrefectException
 
 TaskRunTimeoutError = TaskTimeout
 
@@ -26,7 +30,9 @@ __all__ = [
     "MappingLengthMismatch",
     "MissingContextError",
     "MissingResult",
+    "ObjectNotFound",
     "ParameterBindError",
+    "PrefectException",
     "RunCancelled",
     "TaskRunTimeoutError",
     "UnfinishedRun",

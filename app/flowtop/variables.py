@@ -7,17 +7,20 @@ With no API server, a workspace keeps them, in ``.flowtop/variables.json``.
 for values kept with the code. The workspace is the one whose flowtop runs the code (a
 run started by the TUI, ``flowtop run``, a browser); elsewhere (a script calling a flow,
 a module's top level) the current directory's. Names and values are checked as Prefect
-checks them.
+checks them. As in Prefect 3, ``get``, ``set`` and ``unset`` called from async code (an
+``async def`` flow or task) return an awaitable: ``await Variable.get(...)``.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
 from .code_settings import settings_table, state_dir
+from .engine.async_dispatch import dispatch
 from .workspace.access import explain
 from .workspace.overrides import locked, write_atomic
 from .workspace.private import private_folder
@@ -43,57 +46,79 @@ class Variable:
         return f"Variable(name={self.name!r}, value={self.value!r}, tags={self.tags!r})"
 
     @classmethod
-    def get(cls, name: str, default: Any = None) -> Any:
-        """Its value, or ``default`` when no such variable is kept."""
-        folder = state_dir()
-        stored = _read(folder)
-        if name in stored:
-            return stored[name]["value"]
-        return settings_table("variables", folder).get(name, default)
+    def get(cls, name: str, default: Any = None, _sync: bool | None = None) -> Any:
+        """Its value, or ``default`` when no such variable is kept. From async code an
+        awaitable of it, as in Prefect (``await Variable.get(...)``; ``_sync=True``: the
+        value)."""
+        return dispatch(_sync, lambda: _get(name, default))
 
     @classmethod
     def set(
-        cls, name: str, value: Any, tags: list[str] | None = None, overwrite: bool = False
-    ) -> Variable:
-        """Keep ``value`` under ``name``; one that exists needs ``overwrite=True``."""
-        _check(name, value)
-        folder = state_dir()
-        with locked(private_folder(folder) / "variables.lock"):
-            stored = _read(folder)
-            exists = name in stored or name in settings_table("variables", folder)
-            if exists and not overwrite:
-                raise ValueError(
-                    f"Variable {name!r} already exists. Use `overwrite=True` to update it."
-                )
-            stored[name] = {"value": value, "tags": list(tags or [])}
-            _write(folder, stored)
-        return cls(name, value, tags)
+        cls,
+        name: str,
+        value: Any,
+        tags: list[str] | None = None,
+        overwrite: bool = False,
+        _sync: bool | None = None,
+    ) -> Variable | Coroutine[Any, Any, Variable]:
+        """Keep ``value`` under ``name``; one that exists needs ``overwrite=True``. From
+        async code an awaitable of it, as ``get``."""
+        return dispatch(_sync, lambda: _set(cls, name, value, tags, overwrite))
 
     @classmethod
-    def unset(cls, name: str) -> bool:
+    def unset(cls, name: str, _sync: bool | None = None) -> bool | Coroutine[Any, Any, bool]:
         """Forget a variable ``set`` kept: True if there was one (those of ``flowtop.toml``
-        stay, as they are kept with the code)."""
-        folder = state_dir()
-        with locked(private_folder(folder) / "variables.lock"):
-            stored = _read(folder)
-            if stored.pop(name, None) is None:
-                return False
-            _write(folder, stored)
-        return True
+        stay, as they are kept with the code). From async code an awaitable of it."""
+        return dispatch(_sync, lambda: _unset(name))
 
     @classmethod
     async def aget(cls, name: str, default: Any = None) -> Any:
-        return cls.get(name, default)
+        return _get(name, default)
 
     @classmethod
     async def aset(
         cls, name: str, value: Any, tags: list[str] | None = None, overwrite: bool = False
     ) -> Variable:
-        return cls.set(name, value, tags, overwrite)
+        return _set(cls, name, value, tags, overwrite)
 
     @classmethod
     async def aunset(cls, name: str) -> bool:
-        return cls.unset(name)
+        return _unset(name)
+
+
+def _get(name: str, default: Any) -> Any:
+    folder = state_dir()
+    stored = _read(folder)
+    if name in stored:
+        return stored[name]["value"]
+    return settings_table("variables", folder).get(name, default)
+
+
+def _set(
+    cls: type[Variable], name: str, value: Any, tags: list[str] | None, overwrite: bool
+) -> Variable:
+    _check(name, value)
+    folder = state_dir()
+    with locked(private_folder(folder) / "variables.lock"):
+        stored = _read(folder)
+        exists = name in stored or name in settings_table("variables", folder)
+        if exists and not overwrite:
+            raise ValueError(
+                f"Variable {name!r} already exists. Use `overwrite=True` to update it."
+            )
+        stored[name] = {"value": value, "tags": list(tags or [])}
+        _write(folder, stored)
+    return cls(name, value, tags)
+
+
+def _unset(name: str) -> bool:
+    folder = state_dir()
+    with locked(private_folder(folder) / "variables.lock"):
+        stored = _read(folder)
+        if stored.pop(name, None) is None:
+            return False
+        _write(folder, stored)
+    return True
 
 
 def name_problem(name: object) -> str | None:

@@ -1904,6 +1904,105 @@ SCENARIOS: dict[str, str] = {
                 "hooks": hooked,
             }
     """,
+    "async_variables_artifacts": """
+        import asyncio, os, tempfile
+        from prefect import flow, task
+        from prefect.artifacts import create_markdown_artifact, create_table_artifact
+        from prefect.variables import Variable
+        @task
+        async def report(n):
+            hit("report")
+            made = await create_markdown_artifact(markdown=f"# Report {n}", key=f"sbs-report-{n}")
+            table = await create_table_artifact(table=[{"n": n}], key=f"sbs-tab-{n}")
+            return [type(made).__name__, type(table).__name__]
+        @task
+        def plain():
+            hit("plain")
+            return Variable.get("sbs_async_region")
+        @flow
+        async def f():
+            await Variable.set("sbs_async_region", "eu", overwrite=True)
+            region = await Variable.get("sbs_async_region")
+            missing = await Variable.get("sbs-async-missing", default=["Backup1"])
+            kinds = await asyncio.gather(report(1), report(2))
+            in_sync_task = plain()
+            gone = await Variable.unset("sbs_async_region")
+            return [region, missing, kinds, in_sync_task, gone]
+        def main():
+            here = os.getcwd()
+            with tempfile.TemporaryDirectory() as folder:
+                os.chdir(folder)  # flowtop keeps them in ./.flowtop outside a workspace's run
+                try:
+                    return observed(outcome_of(lambda: asyncio.run(f())))
+                finally:
+                    os.chdir(here)
+    """,
+    "flow_returns_named_completed": """
+        from prefect import flow
+        from prefect.states import Completed
+        seen = []
+        def noted(fl, run, state):
+            seen.append([state.name, state.message])
+        @flow(on_completion=[noted])
+        def skipper(work_to_do: bool = False):
+            if not work_to_do:  # (no hit(): each call is a flow run, Prefect's take 1 s)
+                return Completed(message="No work to do", name="Skipped")
+            return Completed(message="Work was done", data=3)
+        @flow
+        def parent():
+            inner = skipper(return_state=True)
+            return [inner.name, inner.message, inner.result()]
+        def main():
+            states = []
+            for work in (False, True):
+                state = skipper(work_to_do=work, return_state=True)
+                states.append([state.name, state.message, state.result(), state.is_completed()])
+            return {
+                **observed(outcome_of(skipper)),
+                "states": states,
+                "subflow": parent(),
+                "hooks": seen,
+            }
+    """,
+    "flow_timeout_state_name": """
+        import time as _t
+        from prefect import flow
+        @flow(timeout_seconds=0.4)
+        def too_slow():
+            for _ in range(40):
+                hit("tick")
+                _t.sleep(0.05)
+        @flow
+        def parent():
+            inner = too_slow(return_state=True)
+            return [inner.name, inner.message, inner.is_failed()]
+        def main():
+            state = too_slow(return_state=True)
+            named = [state.name, state.message, state.is_failed()]
+            _t.sleep(1)
+            return {"outcome": [named, parent()], "attempts": {}, "gaps": {}}
+    """,
+    "names_the_docs_import": """
+        import prefect
+        from prefect import flow, serve
+        from prefect.client.schemas.objects import FlowRun, TaskRun
+        from prefect.exceptions import (
+            CancelledRun, CrashedRun, FailedRun, MissingResult, ObjectNotFound, PrefectException,
+        )
+        from prefect import runtime
+        @flow
+        def f():
+            hit("f")
+            return [runtime.flow_run.flow_name, hasattr(prefect, "sbs_no_such_name"),
+                    getattr(prefect.runtime, "sbs_no_such_name", "default")]
+        def main():
+            classes = [CancelledRun, CrashedRun, FailedRun, MissingResult, ObjectNotFound]
+            return {
+                **observed(outcome_of(f)),
+                "prefect_exceptions": [issubclass(c, PrefectException) for c in classes],
+                "serve": callable(serve),
+            }
+    """,
 }
 
 #: Scenarios whose gaps are not compared: random by design (jitter).
@@ -1950,6 +2049,7 @@ SLOW = {
     "flow_timeout_retries",
     "flow_timeout_task_in_flight",
     "async_task_timeout_cancelled",
+    "flow_timeout_state_name",
 }
 
 #: Prefect 3's observations, recorded with --record: the default test run compares

@@ -74,16 +74,7 @@ def test_a_launched_runs_parameters_are_not_on_its_command_line(tmp_path: Path) 
 def test_short_parameters_go_through_a_private_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    started: list[list[str]] = []
-
-    class Started:
-        pid = 4242
-
-        def __init__(self, command: list[str], **_: object) -> None:
-            started.append(command)
-
-    monkeypatch.setattr(subprocess, "Popen", Started)
-    monkeypatch.setattr(launcher, "reserve_launched", lambda *_: 1)
+    started = commands_started(monkeypatch)
     state = private_folder(tmp_path / ".flowtop")
     launched = launcher.launch(
         tmp_path / "secret.py", "deploy", state_dir=state, parameters={"api_token": SECRET}
@@ -100,6 +91,17 @@ def test_short_parameters_go_through_a_private_file(
 def test_a_launch_without_parameters_makes_no_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    started = commands_started(monkeypatch)
+    state = private_folder(tmp_path / ".flowtop")
+    launcher.launch(tmp_path / "secret.py", "deploy", state_dir=state, parameters={})
+    (command,) = started
+    assert command[1:4] == ["-P", "-m", "flowtop"]
+    run_id = command[command.index("--run-id") + 1]
+    assert [p.name for p in (state / launcher.LOGS).iterdir()] == [f"{run_id}.log"]
+
+
+def commands_started(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The commands ``launcher.launch`` starts from now on, none of them run."""
     started: list[list[str]] = []
 
     class Started:
@@ -110,9 +112,4 @@ def test_a_launch_without_parameters_makes_no_file(
 
     monkeypatch.setattr(subprocess, "Popen", Started)
     monkeypatch.setattr(launcher, "reserve_launched", lambda *_: 1)
-    state = private_folder(tmp_path / ".flowtop")
-    launcher.launch(tmp_path / "secret.py", "deploy", state_dir=state, parameters={})
-    (command,) = started
-    assert command[1:4] == ["-P", "-m", "flowtop"]
-    run_id = command[command.index("--run-id") + 1]
-    assert [p.name for p in (state / launcher.LOGS).iterdir()] == [f"{run_id}.log"]
+    return started

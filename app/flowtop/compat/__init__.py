@@ -16,6 +16,7 @@ when it imports those modules again (``children``).
 from __future__ import annotations
 
 import builtins
+import dis
 import importlib.abc
 import importlib.machinery
 import os
@@ -24,7 +25,7 @@ import threading
 import types
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NoReturn
 
 from . import children
 
@@ -56,8 +57,22 @@ def _prefect() -> dict[str, Any]:
         "allow_failure": allow_failure,
         "unmapped": unmapped,
         "tags": tags,
+        "serve": serve,
+        "aserve": aserve,
         "__version__": f"3.0.0+flowtop.{__version__}",
     }
+
+
+def serve(*deployments: Any, **options: Any) -> NoReturn:
+    """Prefect's ``serve(*deployments)`` (its local-serving how-to): importable, and when
+    called the one line ``flow.serve()`` raises, not a failed import."""
+    from ..engine.errors import NotInFlowtop
+
+    raise NotInFlowtop("serve() (a process serving deployments)")
+
+
+async def aserve(*deployments: Any, **options: Any) -> NoReturn:
+    serve(*deployments, **options)
 
 
 def _flows() -> dict[str, Any]:
@@ -120,11 +135,14 @@ def _annotations() -> dict[str, Any]:
 
 
 def _task_run_objects() -> dict[str, Any]:
+    """What hook type hints name: ``TaskRun``, and ``FlowRun`` (the ``flow_run`` a flow's
+    hook gets, flowtop's ``FlowRunInfo``)."""
     from ..engine.prefect_api import State
+    from ..engine.prefect_context import FlowRunInfo
     from ..engine.states import StateType
     from ..engine.task_runs import TaskRun
 
-    return {"TaskRun": TaskRun, "State": State, "StateType": StateType}
+    return {"TaskRun": TaskRun, "FlowRun": FlowRunInfo, "State": State, "StateType": StateType}
 
 
 def _package() -> dict[str, Any]:
@@ -168,6 +186,24 @@ class NotAvailable(ModuleNotFoundError):
     """A part of Prefect that flowtop does not implement, imported in drop-in mode."""
 
 
+class MissingName(AttributeError):
+    """A name of a stand-in module flowtop does not implement, read as an attribute
+    (``prefect.deploy``, ``getattr(prefect, "x", None)``, ``hasattr``): an
+    ``AttributeError``, as Prefect's own modules raise for a name they lack."""
+
+
+_IMPORT_FROM = dis.opmap["IMPORT_FROM"]
+
+
+def _importing(frame: types.FrameType | None) -> bool:
+    """Whether ``frame`` is running ``from module import name`` (the attribute read of
+    that statement), rather than reading an attribute in code."""
+    if frame is None:
+        return False
+    code = frame.f_code.co_code
+    return 0 <= frame.f_lasti < len(code) and code[frame.f_lasti] == _IMPORT_FROM
+
+
 def _missing_name(module: str) -> Callable[[str], Any]:
     submodules: dict[str, types.ModuleType] = {}
 
@@ -180,8 +216,10 @@ def _missing_name(module: str) -> Callable[[str], Any]:
                 with prefect_imports():  # the file's import, when its window has closed)
                     submodules[full] = importlib.import_module(full)
             return submodules[full]
-        # ImportError, not AttributeError: ``from prefect import x`` then shows this line.
-        raise NotAvailable(f"{full} is not available in flowtop", name=full)
+        message = f"{full} is not available in flowtop"
+        if _importing(sys._getframe(1)):  # ImportError, not AttributeError: ``from
+            raise NotAvailable(message, name=full)  # prefect import x`` shows this line
+        raise MissingName(message, name=name)
 
     return __getattr__
 
@@ -279,4 +317,4 @@ def prefect_imports() -> Iterator[None]:
                 _saved.clear()
 
 
-__all__ = ["ENV_FLAG", "MODULES", "NotAvailable", "forced", "prefect_imports"]
+__all__ = ["ENV_FLAG", "MODULES", "MissingName", "NotAvailable", "forced", "prefect_imports"]

@@ -41,7 +41,7 @@ class ContextWrapped:
             return self._context.copy().run(self.fn, *args, **kwargs)
         if not self._in_run:
             return self.fn(*args, **kwargs)
-        with inline_attempt(), _printed():
+        with inline_attempt(), printed(RUN_LOGGERS[1]):
             return self.fn(*args, **kwargs)
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -67,10 +67,11 @@ def with_context(fn: Callable[..., Any]) -> ContextWrapped:
 
 
 @contextlib.contextmanager
-def _printed() -> Iterator[None]:
-    """In a process whose logging nobody set up (a spawned worker), the task run logger's
-    lines are printed to stderr meanwhile, as Prefect's worker prints its run's lines."""
-    logger = logging.getLogger(RUN_LOGGERS[1])
+def printed(name: str) -> Iterator[None]:
+    """In a process whose logging nobody set up (a spawned worker), the run logger
+    ``name``'s lines are printed to stderr meanwhile, as Prefect's worker prints its run's
+    lines."""
+    logger = logging.getLogger(name)
     if logging.getLogger().handlers or logger.handlers:
         yield
         return

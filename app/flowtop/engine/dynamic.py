@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NoReturn, overload
 
+from . import final_states
 from .binding import bound_to, unwrapped
 from .calls import InlineFuture, map_calls, plain_inputs, submit
 from .context import child_of, current_run, set_run
@@ -294,7 +295,7 @@ class FlowFunction(Flow):
             for value in found
             if isinstance(value, types.ModuleType)
             for name in named
-            if isinstance(task := getattr(value, name, None), Task)
+            if isinstance(task := _attribute(value, name), Task)
         ]
         tasks: dict[str, Node] = {}
         for value in found:
@@ -373,6 +374,7 @@ class FlowFunction(Flow):
     def outcome(self, result: RunResult, *, subflow: bool) -> Any:
         """What a call gives of its run's end: the function's own outcome, as in Prefect (a
         task failure it handled does not fail the call)."""
+        final_states.tell(result.run_id)  # ``Skipped``, ``TimedOut`` for ``return_state``
         if result.error is not None:
             raise result.error
         if result.state is StateType.CANCELLED:
@@ -545,6 +547,16 @@ __all__ = [
     "resolve_return",
     "submit",
 ]
+
+
+def _attribute(module: types.ModuleType, name: str) -> Any:
+    """``module.name``, or None: a name the function uses is often no attribute of a
+    module it also uses, and a module's ``__getattr__`` may raise anything for it (a
+    lazy import, drop-in's ``prefect.runtime``), which listing its tasks never reports."""
+    try:
+        return getattr(module, name, None)
+    except Exception:  # noqa: BLE001 - not a task, whatever the module says
+        return None
 
 
 def names_reached(fn: Any, module: Mapping[str, Any], depth: int = 3) -> set[str]:

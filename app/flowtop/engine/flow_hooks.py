@@ -40,6 +40,7 @@ from . import capture
 from .context import set_run
 from .delays import MAX_SECONDS, MAX_SECONDS_TEXT
 from .errors import FlowRunTimeoutError
+from .final_states import keep, kept
 from .hooks import call_hooks
 from .prefect_api import State, failure_message
 from .prefect_context import flow_run_info
@@ -103,7 +104,11 @@ def entering(run: DynamicRun) -> None:
 
 
 def ending_kind(run: DynamicRun, outcome: StateType) -> str:
-    """Which hooks the run's end calls, ``outcome`` being its final state."""
+    """Which hooks the run's end calls, ``outcome`` being its final state (asked once, as
+    the run ends for good: a run its ``timeout_seconds`` stopped is then named
+    ``TimedOut`` for its caller's ``return_state=True``, ``final_states``)."""
+    if outcome is StateType.FAILED and run.timed_out is not None:
+        keep(run, StateType.FAILED, "TimedOut", run.timed_out)
     if outcome is StateType.CANCELLED:
         return "on_cancellation"
     if outcome is StateType.COMPLETED:
@@ -116,8 +121,11 @@ def ending_kind(run: DynamicRun, outcome: StateType) -> str:
 def ending_state(run: DynamicRun, kind: str) -> State[Any]:
     """The Prefect state the hooks of ``kind`` are given."""
     error = run.error
-    if kind == "on_completion":
-        return State(StateType.COMPLETED, data=run.value)
+    if kind == "on_completion":  # named as a ``Completed(...)`` the body returned
+        named = kept(run.run_id)
+        if named is None or named[0] is not StateType.COMPLETED:
+            return State(StateType.COMPLETED, data=run.value)
+        return State(StateType.COMPLETED, data=run.value, name=named[1], message=named[2])
     if kind == "on_cancellation":
         return State(StateType.CANCELLED, name="Cancelling", message="cancelled by the user")
     if kind == "on_crashed":

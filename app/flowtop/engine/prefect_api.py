@@ -20,12 +20,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeGuard, TypeVar
 
-from .aloop import run_sync, running_loop
+from .aloop import run_sync
+from .annotations import _Annotation as _Annotation  # re-exported, as before
+from .annotations import allow_failure as allow_failure
+from .annotations import opaque as opaque
+from .annotations import quote as quote
+from .annotations import unmapped as unmapped
+from .async_dispatch import in_async_context
 from .context import context_run
 from .errors import FlowRunTimeoutError, TaskTimeout, UnfinishedRun, UpstreamFailed
+from .final_states import keep_returned, told
+from .prefect_exceptions import CancelledRun as CancelledRun  # re-exported, as before
+from .prefect_exceptions import CrashedRun as CrashedRun
+from .prefect_exceptions import FailedRun as FailedRun
+from .prefect_exceptions import MissingResult as MissingResult
 from .run_loggers import MissingContextError as MissingContextError  # re-exported, as before
 from .run_loggers import get_run_logger as get_run_logger
-from .run_loggers import inline_depth
 from .states import State as EngineState
 from .states import StateType
 
@@ -33,23 +43,6 @@ T = TypeVar("T")
 
 #: The attribute naming the hand-made ``Failed(...)`` an exception was raised for.
 _RAISED_FOR = "_flowtop_raised_for_state"
-
-
-# -- exceptions (as in prefect.exceptions) ---------------------------------------------
-class FailedRun(RuntimeError):
-    """A failed state whose data is not an exception: its message, raised."""
-
-
-class CrashedRun(RuntimeError):
-    """A crashed state, raised."""
-
-
-class CancelledRun(RuntimeError):
-    """A cancelled state, raised."""
-
-
-class MissingResult(RuntimeError):
-    """A state without data."""
 
 
 # -- states -------------------------------------------------------------------------------
@@ -135,8 +128,11 @@ class State(Generic[T]):
         forces either way. flowtop's own callers (``future.result()``, which Prefect keeps
         sync everywhere, a flow's return value) always get the value."""
         if _sync is None:
-            caller = sys._getframe(1).f_globals.get("__name__", "")
-            _sync = caller.startswith("flowtop.") or not _in_async_context()
+            frame = sys._getframe(1)
+            caller = frame.f_globals.get("__name__", "")
+            _sync = caller.startswith("flowtop.") or not in_async_context()
+            if frame.f_code.co_name == "resolve_return" and completed_by_hand(self):
+                keep_returned(self.name, self.message)  # a @flow body returned it
         if not _sync:
             return self.aresult(raise_on_failure)
         return self._result(raise_on_failure)
@@ -184,12 +180,6 @@ class State(Generic[T]):
         shown = self.data if not isinstance(self.data, State) else "State"
         message = f"{self.message!r}, " if self.message else ""
         return f"{self.name}({message}type={self.type.value}, result={shown!r})"
-
-
-def _in_async_context() -> bool:
-    """Prefect's ``is_in_async_context``: a running event loop, unless this is the attempt
-    of a sync task called inline (on the caller's thread, which may run a loop)."""
-    return inline_depth() == 0 and running_loop() is not None
 
 
 _NAMES = {
@@ -492,49 +482,21 @@ def outcome_state(value: Any, error: BaseException | None) -> State[Any]:
 def state_of_call(call: Callable[[], Any]) -> State[Any]:
     """What a flow call with ``return_state=True`` gives: ``call()``'s outcome as a state
     (``outcome_state``), the exception it raised (not a ``BaseException``) as Failed."""
+    told()  # (what an earlier call on this thread left unread)
     try:
         value = call()
     except Exception as exc:  # noqa: BLE001 - the outcome, as a Failed state
-        return outcome_state(None, exc)
-    return outcome_state(value, None)
+        return _named(outcome_state(None, exc))
+    return _named(outcome_state(value, None))
 
 
-# -- annotations (prefect.utilities.annotations) ---------------------------------------
-class _Annotation(Generic[T]):
-    __slots__ = ("value",)
-
-    def __init__(self, value: T) -> None:
-        self.value = value
-
-    def unwrap(self) -> T:
-        return self.value
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.value!r})"
-
-
-class allow_failure(_Annotation[T]):
-    """An input (or ``wait_for`` entry) whose task may fail: the downstream task still
-    runs and receives the upstream exception as the value."""
-
-
-class unmapped(_Annotation[T]):
-    """A ``.map()`` argument passed whole to every call instead of iterated."""
-
-    def __getitem__(self, _: Any) -> T:
-        return self.value
-
-
-class quote(_Annotation[T]):
-    """An input passed as it is: not searched for futures (a future inside it reaches the
-    task unresolved), only unwrapped."""
-
-    def unquote(self) -> T:
-        return self.value
-
-
-class opaque(_Annotation[T]):
-    """An input whose future is resolved, and whose value is then not searched further."""
+def _named(state: State[Any]) -> State[Any]:
+    """``state`` named as Prefect names the run's (``final_states``): ``Skipped``,
+    ``TimedOut``."""
+    named = told()
+    if named is not None and named[0] is state.type:
+        state.name, state.message = named[1], named[2]
+    return state
 
 
 # -- retry_condition_fn -----------------------------------------------------------------

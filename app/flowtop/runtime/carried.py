@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-import logging
 import pickle
 import sys
 from collections.abc import Callable, Iterator
@@ -29,7 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from ..engine.context import _context_run  # the flow run of this context, alone
-from ..engine.context_wrap import ContextWrapped
+from ..engine.context_wrap import ContextWrapped, printed
 from ..engine.prefect_api import TaskRun
 from ..engine.prefect_context import FlowRunContext, FlowRunInfo, TaskRunContext, active_run
 from ..engine.run_loggers import RUN_LOGGERS, inline_attempt
@@ -187,7 +186,7 @@ def restored(carried: Carried) -> Iterator[None]:
             stack.enter_context(attempt_scope(_inline_call(carried, task)))
             stack.enter_context(inline_attempt())
             logger = RUN_LOGGERS[1]
-        stack.enter_context(_printed(logger))
+        stack.enter_context(printed(logger))
         yield
 
 
@@ -203,23 +202,6 @@ def _inline_call(carried: Carried, task: Any) -> InlineCall:
     first = task_run.start_time
     call.first_started = first.timestamp() if first is not None else call.started
     return call
-
-
-@contextlib.contextmanager
-def _printed(name: str) -> Iterator[None]:
-    """In a process whose logging nobody set up, the run logger's lines go to stderr
-    meanwhile, as Prefect's child prints its run's lines."""
-    logger = logging.getLogger(name)
-    if logging.getLogger().handlers or logger.handlers:
-        yield
-        return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    logger.addHandler(handler)
-    try:
-        yield
-    finally:
-        logger.removeHandler(handler)
 
 
 class CarriedContext(ContextWrapped):

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .child_failure import write_failure
 from .helper_process import HelperGone, HelperProcess, receive, send
 from .import_guard import CAREFUL, FAST
 from .load_error import LoadError
@@ -274,6 +275,8 @@ def _child_main(request: dict[str, Any], reply_fd: int, output_fd: int) -> None:
         while view:
             written = os.write(reply_fd, view)
             view = view[written:]
+    except Exception as exc:  # noqa: BLE001 - past the import: said in one line
+        code = write_failure(exc, request, reply_fd)
     except BaseException:  # noqa: BLE001 - the parent reads the exit code
         code = 70
     finally:

@@ -1,0 +1,60 @@
+"""How Prefect names a ``@flow`` run's final state where flowtop's outcome (a value, or
+an exception) cannot say it: the ``name`` and ``message`` of a ``Completed(...)`` the
+body returned (``return Completed(message="No work to do", name="Skipped")`` ends the
+run in ``Skipped``), and ``TimedOut`` for a run stopped by its own ``timeout_seconds``.
+
+Kept by run id for as long as the run object lives. The state ``flow(return_state=True)``
+gives (``prefect_api.state_of_call``) and the state the final hooks get
+(``flow_hooks.ending_state``) take them; the run's own record (monitor, history) is
+flowtop's ``COMPLETED`` / ``FAILED`` as before.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from typing import Any
+
+from .context import context_run
+from .states import StateType
+
+#: The outcome it names (a name applies only to a state of that type), name, message.
+Named = tuple[StateType, str, "str | None"]
+
+_kept: dict[str, Named] = {}
+_told = threading.local()
+
+
+def keep(run: Any, type_: StateType, name: str, message: str | None) -> None:
+    """Name ``run``'s final state of ``type_`` so, as Prefect does."""
+    run_id = getattr(run, "run_id", None)
+    if run_id is None:
+        return
+    if run_id not in _kept:
+        weakref.finalize(run, _kept.pop, run_id, None)
+    _kept[run_id] = (type_, name, message)
+
+
+def keep_returned(name: str, message: str | None) -> None:
+    """The body of this context's run returned ``Completed(name=…, message=…)``."""
+    keep(context_run(), StateType.COMPLETED, name, message)
+
+
+def kept(run_id: str) -> Named | None:
+    return _kept.get(run_id)
+
+
+def tell(run_id: str) -> None:
+    """A flow call's run ended (``FlowFunction.outcome``, on the calling thread): what is
+    kept of it names the state ``state_of_call`` makes next, on this thread."""
+    _told.named = _kept.get(run_id)
+
+
+def told() -> Named | None:
+    """What ``tell`` said last on this thread, once."""
+    named: Named | None = getattr(_told, "named", None)
+    _told.named = None
+    return named
+
+
+__all__ = ["Named", "keep", "keep_returned", "kept", "tell", "told"]

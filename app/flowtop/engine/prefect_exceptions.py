@@ -1,0 +1,43 @@
+"""Prefect 3's exception classes that raise a state (``prefect.exceptions``), and their
+base class ``PrefectException``, so ``except PrefectException`` catches them as in Prefect.
+
+Each keeps ``RuntimeError`` as a base too, as flowtop's classes had it: code that caught
+them that way still does.
+"""
+
+from __future__ import annotations
+
+
+class PrefectException(Exception):
+    """Prefect's base class of its own exceptions."""
+
+
+class FailedRun(PrefectException, RuntimeError):
+    """A failed state whose data is not an exception: its message, raised."""
+
+
+class CrashedRun(PrefectException, RuntimeError):
+    """A crashed state, raised."""
+
+
+class CancelledRun(PrefectException, RuntimeError):
+    """A cancelled state, raised."""
+
+
+class MissingResult(PrefectException, RuntimeError):
+    """A state without data."""
+
+
+class ObjectNotFound(PrefectException):
+    """Prefect's "no such object on the API server". flowtop has no server and never
+    raises it; code that catches it (``except ObjectNotFound:``) imports it."""
+
+
+__all__ = [
+    "CancelledRun",
+    "CrashedRun",
+    "FailedRun",
+    "MissingResult",
+    "ObjectNotFound",
+    "PrefectException",
+]
