@@ -1,6 +1,7 @@
 """Prefect 3's ``prefect.exceptions`` that flowtop can raise, and the base class
 ``PrefectException`` (of the state exceptions ``FailedRun``, ``CrashedRun``,
-``CancelledRun`` and ``MissingResult``, as in Prefect) and ``ObjectNotFound`` (never
+``CancelledRun`` and ``MissingResult``, and of ``UnfinishedRun``, ``ParameterBindError``,
+``MappingLengthMismatch`` and ``MissingContextError``, as in Prefect) and ``ObjectNotFound`` (never
 raised: flowtop has no API server) that code catching them imports."""
 
 from .engine.dynamic import RunCancelled, UpstreamFailed

@@ -2003,6 +2003,76 @@ SCENARIOS: dict[str, str] = {
                 "serve": callable(serve),
             }
     """,
+    "timeout_errors_are_timed_out": """
+        import asyncio as _a
+        from prefect import flow, task
+        seen = []
+        def note(tsk_or_flow, run, state):
+            seen.append([state.name, state.message])
+        @task(on_failure=[note])
+        def socket_read():
+            hit("socket_read")
+            raise TimeoutError("read timed out")
+        @task(retries=1, retry_delay_seconds=0)
+        def waits_once():
+            if hit("waits_once") == 1:
+                raise TimeoutError("first wait")
+            return "second"
+        @flow(on_failure=[note])
+        def body_times_out():
+            hit("body")
+            raise TimeoutError("upstream slow")
+        @flow
+        def uses_tasks():
+            return [socket_read(return_state=True).name, waits_once()]
+        @flow(timeout_seconds=2)
+        def whole():
+            _t.sleep(3)
+        import time as _t
+        def main():
+            state = body_times_out(return_state=True)
+            task_state = socket_read(return_state=True)
+            return {
+                **observed(outcome_of(uses_tasks)),
+                "flow_state": [state.name, state.message, state.is_failed()],
+                "task_state": [task_state.name, task_state.message],
+                "whole": whole(return_state=True).message,
+                "hooks": seen,
+            }
+    """,
+    "prefect_exception_bases": """
+        from prefect import flow, task, get_run_logger
+        from prefect.exceptions import (
+            MappingLengthMismatch, MissingContextError, ParameterBindError, PrefectException,
+            UnfinishedRun,
+        )
+        @task
+        def add(x, y):
+            return x + y
+        @flow
+        def needs_one(n: int):
+            hit("needs_one")
+            return n
+        @flow
+        def maps():
+            return add.map([1, 2], [1, 2, 3])
+        def caught(fn):
+            try:
+                fn()
+            except PrefectException as exc:
+                return type(exc).__name__
+            return "not raised"
+        def main():
+            classes = [MappingLengthMismatch, MissingContextError, ParameterBindError, UnfinishedRun]
+            return {
+                **observed("done"),
+                "bases": [issubclass(c, PrefectException) for c in classes],
+                "type_errors": issubclass(ParameterBindError, TypeError),
+                "bind": caught(lambda: needs_one(1, 2)),
+                "logger": caught(get_run_logger),
+                "map": caught(maps),
+            }
+    """,
 }
 
 #: Scenarios whose gaps are not compared: random by design (jitter).
@@ -2050,6 +2120,7 @@ SLOW = {
     "flow_timeout_task_in_flight",
     "async_task_timeout_cancelled",
     "flow_timeout_state_name",
+    "timeout_errors_are_timed_out",
 }
 
 #: Prefect 3's observations, recorded with --record: the default test run compares

@@ -159,7 +159,8 @@ def test_state_result_is_the_value_in_sync_code() -> None:
 
 def test_a_flow_failing_on_its_task_s_timeout_did_not_exceed_a_limit_of_its_own() -> None:
     """The task's TaskTimeout carries its limit: the flow's state said "Flow run exceeded
-    timeout of 0.2 second(s)", a limit the flow does not have."""
+    timeout of 0.2 second(s)", a limit the flow does not have. It is a TimeoutError that
+    failed the flow: Prefect 3 names that state TimedOut, "failed due to timeout"."""
     import time
 
     @task(timeout_seconds=0.2)
@@ -171,7 +172,8 @@ def test_a_flow_failing_on_its_task_s_timeout_did_not_exceed_a_limit_of_its_own(
         slow()
 
     state = pipeline(return_state=True)
-    assert state.message.startswith("Flow run encountered an exception: TaskTimeout: ")
+    assert state.message.startswith("Flow run failed due to timeout: TaskTimeout(")
+    assert state.name == "TimedOut"
     assert slow(return_state=True).message == "Task run exceeded timeout of 0.2 second(s)"
 
 

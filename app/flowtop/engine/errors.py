@@ -12,6 +12,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from .prefect_exceptions import PrefectException
+
 
 class Retry(Exception):
     """Raised by a task to ask for another attempt.
@@ -76,7 +78,7 @@ class FlowRunTimeoutError(TimeoutError):
         self.timeout = timeout
 
 
-class ParameterBindError(TypeError):
+class ParameterBindError(TypeError, PrefectException):
     """A ``@flow`` called with arguments its function cannot take (Prefect 3's, of
     ``prefect.exceptions``; a ``TypeError``): raised by the call, before any run starts."""
 
@@ -110,8 +112,9 @@ class IllegalTransition(RuntimeError):
     """A state change ``TRANSITIONS`` does not allow: a bug in the engine, refused."""
 
 
-class UnfinishedRun(RuntimeError):
-    """The result of a state that is not final was asked for (``prefect.exceptions``)."""
+class UnfinishedRun(PrefectException, RuntimeError):
+    """The result of a state that is not final was asked for (``prefect.exceptions``;
+    a ``RuntimeError`` too, as flowtop's was before it had Prefect's base class)."""
 
 
 class UpstreamFailed(UnfinishedRun):
@@ -129,7 +132,7 @@ class OwnFramesOnly(Exception):
     flowtop's code, so a traceback keeps only the user's (``records.hide_own_frames``)."""
 
 
-class MappingLengthMismatch(ValueError):
+class MappingLengthMismatch(PrefectException, ValueError):
     """``task.map()`` given mapped arguments of different lengths (Prefect's name; a
     ``ValueError`` too)."""
 

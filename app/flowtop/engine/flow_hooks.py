@@ -42,7 +42,7 @@ from .delays import MAX_SECONDS, MAX_SECONDS_TEXT
 from .errors import FlowRunTimeoutError
 from .final_states import keep, kept
 from .hooks import call_hooks
-from .prefect_api import State, failure_message
+from .prefect_api import State, failed_name, failure_message
 from .prefect_context import flow_run_info
 from .states import StateType
 from .user_call import raise_in
@@ -83,7 +83,7 @@ def timed_out(seconds: float) -> tuple[FlowRunTimeoutError, str]:
     (Prefect's two texts)."""
     return (
         FlowRunTimeoutError(f"Scope timed out after {seconds} second(s).", seconds),
-        f"Flow run exceeded timeout of {seconds:g} second(s)",
+        f"Flow run exceeded timeout of {seconds} second(s)",  # 2 s reads "2.0", as there
     )
 
 
@@ -134,7 +134,8 @@ def ending_state(run: DynamicRun, kind: str) -> State[Any]:
         return State(StateType.FAILED, name="TimedOut", message=run.timed_out, data=error)
     if error is None:  # it returned states of which one did not complete
         return State(StateType.FAILED, data=run.value, message=run.states_failed)
-    return State(StateType.FAILED, data=error, message=failure_message(error, "Flow"))
+    message = failure_message(error, "Flow")
+    return State(StateType.FAILED, data=error, message=message, name=failed_name(error))
 
 
 def _crash_message(error: BaseException | None) -> str:

@@ -347,7 +347,7 @@ def from_engine(
     if state.type is StateType.FAILED:
         error = state.exception
         handed = returned_failure(error)  # a Failed(name=…) the task returned keeps its name
-        name = "TimedOut" if isinstance(error, TaskTimeout) else handed.name if handed else None
+        name = handed.name if handed else failed_name(error)
         failed: State[Any] = State(
             StateType.FAILED,
             data=error,
@@ -421,6 +421,12 @@ def raised_for(error: BaseException) -> State[Any] | None:
     return state if isinstance(state, State) else None
 
 
+def failed_name(error: BaseException | None) -> str | None:
+    """The name of the Failed state an error gives a task or flow run in Prefect 3: any
+    ``TimeoutError`` (a time limit's, a socket's, an ``asyncio`` wait's) is ``TimedOut``."""
+    return "TimedOut" if isinstance(error, TimeoutError) else None
+
+
 def failure_message(error: BaseException, run: str) -> str | None:
     """The message Prefect 3 gives a ``run`` ("Task" or "Flow") that failed with ``error``:
     a state the task returned keeps its own; a time limit says so; any other error is
@@ -432,8 +438,10 @@ def failure_message(error: BaseException, run: str) -> str | None:
     if run == "Flow" and (task_state := returned_by(error)) is not None:  # it returned one
         return states_failed([task_state])  # task's state: Prefect's aggregate
     own_limit = TaskTimeout if run == "Task" else FlowRunTimeoutError  # not a task's in a flow
-    if isinstance(error, own_limit) and error.timeout is not None:
-        return f"{run} run exceeded timeout of {error.timeout:g} second(s)"
+    if isinstance(error, own_limit) and error.timeout is not None:  # 2 s reads "2.0", as there
+        return f"{run} run exceeded timeout of {float(error.timeout)} second(s)"
+    if isinstance(error, TimeoutError):  # a socket's or an asyncio wait's: Prefect's TimedOut
+        return f"{run} run failed due to timeout: {error!r}"
     colon = ":" if run == "Flow" else ""
     return f"{run} run encountered an exception{colon} {type(error).__name__}: {error}"
 
@@ -476,7 +484,12 @@ def outcome_state(value: Any, error: BaseException | None) -> State[Any]:
         return state
     if isinstance(error, STATE_ERRORS):  # made from a state's message: that message, as Prefect
         return State(StateType.FAILED, data=error, message=str(error))
-    return State(StateType.FAILED, data=error, message=failure_message(error, "Flow"))
+    return State(
+        StateType.FAILED,
+        data=error,
+        message=failure_message(error, "Flow"),
+        name=failed_name(error),
+    )
 
 
 def state_of_call(call: Callable[[], Any]) -> State[Any]:

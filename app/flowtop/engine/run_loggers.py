@@ -22,9 +22,10 @@ from typing import Any
 
 from . import capture
 from .context import context_run, current_run
+from .prefect_exceptions import PrefectException
 
 
-class MissingContextError(RuntimeError):
+class MissingContextError(PrefectException, RuntimeError):
     """``get_run_logger()`` outside any flow or task run."""
 
 

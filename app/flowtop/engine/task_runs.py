@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 from . import capture, hook_output, tag_limits
 from .errors import TaskRunNameError
 from .hooks import acall_hooks, call_hooks
-from .prefect_api import State, StateDetails, TaskRun, failure_message
+from .prefect_api import State, StateDetails, TaskRun, failed_name, failure_message
 from .states import StateType
 from .tags import current_tags
 
@@ -289,13 +289,11 @@ def final_state(current: Any, value: Any, error: BaseException | None) -> State[
     details = _details(current)
     if error is None:
         return State(StateType.COMPLETED, data=value, state_details=details)
-    from .errors import TaskTimeout
-
     return State(
         StateType.FAILED,
         data=error,
         message=failure_message(error, "Task"),
-        name="TimedOut" if isinstance(error, TaskTimeout) else None,
+        name=failed_name(error),
         state_details=details,
     )
 
