@@ -8,10 +8,13 @@ applies it within a few tens of milliseconds. Waits (up to ``WAIT`` seconds) to 
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 import time
+from pathlib import Path
 
 from ..printable import printable
+from ..workspace.history_records import HistoryError, RunRecord
 from .run_target import RUN_HELP, add_run_target, too_many
 from .store_access import find_run, store_path, usage
 
@@ -45,7 +48,10 @@ def main(args: argparse.Namespace) -> int:
         return record
     name = f"run #{record.number} of {printable(record.flow)} ({record.run_id})"
     if record.state != "RUNNING":
-        print(f"flowtop cancel: {name} is not running ({record.state})", file=sys.stderr)
+        print(
+            f"flowtop cancel: {name} is not running ({record.state}){_live_rerun(db, record)}",
+            file=sys.stderr,
+        )
         return 1
     try:
         command_id = enqueue(db, record.run_id, "cancel")
@@ -68,3 +74,19 @@ def main(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 1
+
+
+def _live_rerun(db: Path, record: RunRecord) -> str:
+    """Where to look instead: the live run that reruns ``record`` — above all a ``@flow``'s
+    own retry, which is recorded (and cancellable) as soon as the run before it fails,
+    while it waits for its ``retry_delay_seconds``."""
+    from ..workspace.store_reader import StoreReader
+
+    try:
+        runs = StoreReader(db).runs(record.flow)
+    except (HistoryError, sqlite3.Error):
+        return ""  # the refusal stands on its own
+    for run in runs:
+        if run.state == "RUNNING" and run.rerun_of == record.run_id:
+            return f"; its rerun #{run.number} ({run.run_id}) is: flowtop cancel {run.run_id}"
+    return ""

@@ -408,6 +408,7 @@ class FlowFunction(Flow):
             default_max_retries=options.default_max_retries,
             flow_attempt=options.flow_attempt,
             run_id=run_id,
+            start_delay=options.start_delay,
         )
 
     def rerun_plan(self, source: RunResult, key: str | None = None) -> dict[str, Any]:

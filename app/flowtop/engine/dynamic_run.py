@@ -67,6 +67,7 @@ class DynamicRun(FlowRun):
         default_max_retries: int | None = None,
         flow_attempt: int = 1,
         run_id: str | None = None,
+        start_delay: float = 0.0,
     ) -> None:
         super().__init__(runner, flow, number, {}, {}, rerun_of, run_id=run_id)
         self._cond = threading.Condition(self._lock)
@@ -78,6 +79,7 @@ class DynamicRun(FlowRun):
         self._default_max_retries = default_max_retries
         self._unfinished = 1  # the function body itself
         self.flow_attempt = flow_attempt
+        self._start_delay = start_delay
         #: The run whose flow function called this one (a subflow), else None.
         self.parent_run: str | None = parent_run()
         #: Prefect's tags in effect where it was called (``tags``), and each call's.
@@ -138,9 +140,17 @@ class DynamicRun(FlowRun):
                     name=self.run_name,
                 )
             )
-        threading.Thread(
-            target=self._body, name=f"flowtop-flow-{self.flow.name}", daemon=True
-        ).start()
+        if self._start_delay > 0:  # a flow-level retry: recorded (and live) while it waits
+            self.runner.timer.call_later(self._start_delay, self._start_body)
+        else:
+            self._start_body()
+
+    def _start_body(self) -> None:
+        with self._lock:  # a run cancelled while its retry waited never runs its body
+            if self.state is StateType.RUNNING:
+                threading.Thread(
+                    target=self._body, name=f"flowtop-flow-{self.flow.name}", daemon=True
+                ).start()
 
     def _body(self) -> None:
         with contextlib.suppress(flow_hooks.FlowInterrupted):  # landed past the body's end
@@ -472,10 +482,15 @@ class DynamicRun(FlowRun):
                 return
         self._retrying = will_retry
         super()._finish()
-        if will_retry:
-            self.runner.timer.call_later(self.flow.retry_delay, self._start_retry)
+        if will_retry:  # started at once (off this lock), its body after the delay
+            self.runner.timer.call_later(0.0, self._start_retry)
 
     def _start_retry(self) -> None:
+        """Start the flow-level retry as a new run linked to this one, recorded now and
+        running its body after ``retry_delay_seconds``: while it waits it is a live run
+        every client sees, which ``flowtop cancel`` and ``c`` cancel, a rerun of this run
+        is refused for, ``--prune`` keeps, and the reaper marks interrupted if its process
+        dies (a failed run waiting for its retry was none of these)."""
         try:
             if not self.runner.closed and self._called_off is None:
                 # A subflow's retry is its parent's child too, and it keeps the tags of the
@@ -489,6 +504,7 @@ class DynamicRun(FlowRun):
                         args=self._args,
                         kwargs=self._kwargs,
                         flow_attempt=self.flow_attempt + 1,
+                        start_delay=self.flow.retry_delay,
                     )
                 assert isinstance(run, DynamicRun)  # a FlowFunction always starts one
                 self.next_run = run

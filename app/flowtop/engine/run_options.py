@@ -20,7 +20,8 @@ class RunOptions:
     ``rerun_of``: the id of the run this one reruns. ``default_max_retries``: the budget
     of tasks that set none (Prefect's ``temporary_settings``). ``cache``, ``args``,
     ``kwargs``, ``flow_attempt``: a ``@flow`` function's completed calls, its arguments,
-    and which of its own retries this run is."""
+    and which of its own retries this run is; ``start_delay``: the seconds its body waits
+    after the run is recorded (a flow-level retry's ``retry_delay_seconds``)."""
 
     reuse: Mapping[str, State] = field(default_factory=dict)
     rerun_of: str | None = None
@@ -29,3 +30,4 @@ class RunOptions:
     args: tuple[Any, ...] = ()
     kwargs: Mapping[str, Any] | None = None
     flow_attempt: int = 1
+    start_delay: float = 0.0

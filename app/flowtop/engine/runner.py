@@ -143,12 +143,13 @@ class Runner:
         kwargs: Mapping[str, Any] | None = None,
         flow_attempt: int = 1,
         run_id: str | None = None,
+        start_delay: float = 0.0,
     ) -> FlowRun:
         """Start a run and return at once; events tell the rest.
 
         ``reuse`` carries completed states over by task key (static flows); ``cache``
         (completed states by call: task key and input hash), ``args``, ``kwargs`` and
-        ``flow_attempt`` are for ``@flow`` functions. ``run_id``
+        ``flow_attempt`` (and ``start_delay``) are for ``@flow`` functions. ``run_id``
         names the run (a launcher that must print the id before the run starts picks it).
         """
         if self.closed:
@@ -163,6 +164,7 @@ class Runner:
             args=args,
             kwargs=kwargs,
             flow_attempt=flow_attempt,
+            start_delay=start_delay,
         )
         run = flow.make_run(self, number, run_id, options)
         with self._lock:

@@ -1,0 +1,93 @@
+"""A ``@flow``'s own retry is a live run from the moment the run before it fails.
+
+It used to start only after ``retry_delay_seconds``: meanwhile the store held nothing
+live, so ``flowtop cancel`` said the run was not running (and the retry started anyway),
+a second client's rerun of the failed run was accepted (two retry chains), ``--prune``
+could delete the run mid-chain, and a run process killed in the wait left no run for the
+reaper to mark: the retry silently never happened.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .conftest import flowtop, wait_until
+from .test_store_cli import run_process, runs
+
+ALWAYS_FAILS = """
+    from pathlib import Path
+    from flowtop import flow, task
+
+    @task(max_retries=0)
+    def load() -> None:
+        with open(Path(__file__).with_name("bodies"), "a") as out:
+            out.write("ran\\n")
+        raise ConnectionError("warehouse down")
+
+    @flow(name="pretry", retries=2, retry_delay=30)
+    def pretry() -> None:
+        load()
+"""
+
+
+def bodies(folder: Path) -> int:
+    path = folder / "bodies"
+    return len(path.read_text().splitlines()) if path.exists() else 0
+
+
+def waiting_retry(folder: Path) -> tuple[str, str]:
+    """Start ``pretry`` in its own process; once its first run failed, the ids of that
+    run and of its retry (live, waiting out its 30 s delay)."""
+
+    def pair() -> tuple[str, str] | None:
+        failed = runs(folder, "FAILED")
+        live = runs(folder, "RUNNING")
+        if len(failed) == 1 and len(live) == 1 and live[0].rerun_of == failed[0].run_id:
+            return failed[0].run_id, live[0].run_id
+        return None
+
+    found: tuple[str, str] = wait_until(pair, "the first run failed, its retry live")
+    return found
+
+
+def test_a_flow_retry_waiting_its_delay_is_live_cancellable_and_not_rerun_twice(ws) -> None:
+    folder = ws(pretry=ALWAYS_FAILS)
+    owner = run_process(folder, "--json")
+    try:
+        first, retry = waiting_retry(folder)
+        assert bodies(folder) == 1
+
+        again = flowtop("run", ".", "--flow", "pretry", "--rerun-of", first, cwd=folder)
+        assert again.returncode == 2, again.stdout + again.stderr  # a second retry chain
+        assert "already running" in again.stderr
+
+        told = flowtop("cancel", ".", first, cwd=folder)
+        assert told.returncode == 1
+        assert f"is not running (FAILED); its rerun #2 ({retry}) is" in told.stderr
+
+        cancelled = flowtop("cancel", ".", retry, cwd=folder)
+        assert cancelled.returncode == 0, cancelled.stderr
+        assert owner.wait(timeout=20) == 1  # `flowtop run` ends with its retry, at once
+    finally:
+        if owner.poll() is None:
+            owner.kill()
+        owner.wait()
+    states = {r.run_id: r.state for r in runs(folder)}
+    assert states == {first: "FAILED", retry: "CANCELLED"}
+    assert bodies(folder) == 1  # the cancelled retry never ran its body
+
+
+def test_a_flow_retry_whose_process_dies_in_the_wait_reads_interrupted(ws) -> None:
+    folder = ws(pretry=ALWAYS_FAILS)
+    owner = run_process(folder, output=False)
+    try:
+        first, retry = waiting_retry(folder)
+    finally:
+        owner.kill()
+        owner.wait()
+    listed = flowtop("history", ".", cwd=folder)  # reaps the store, as every command does
+    assert listed.returncode == 0, listed.stderr
+    states = {r.run_id: r.state for r in runs(folder)}
+    assert states == {first: "FAILED", retry: "INTERRUPTED"}
+    rerun = flowtop("run", ".", "--flow", "pretry", "--rerun-of", retry, "--detach", cwd=folder)
+    assert rerun.returncode == 0, rerun.stderr  # and it can be rerun, as any lost run
