@@ -52,10 +52,15 @@ def retry_text(left: float) -> str:
     ``Overdue 6m44s`` once past its due time by more than a moment (``OVERDUE``)."""
     if left < -OVERDUE:
         return f"Overdue {fmt_seconds(float(round(-left)), days=True)}"
+    return f"Retry in {countdown(left)}"
+
+
+def countdown(left: float) -> str:
+    """A wait ``left`` seconds from now: tenths while they matter (``2.1s``); a wait of
+    minutes in whole seconds (``9m44s``), which also spares the screen ten redraws a
+    second through a long outage."""
     left = max(0.0, left)
-    # tenths while they matter; a wait of minutes in whole seconds (``9m44s``),
-    # which also spares the screen ten redraws a second through a long outage
-    return f"Retry in {f'{left:.1f}s' if left < 59.95 else fmt_seconds(left, days=True)}"
+    return f"{left:.1f}s" if left < 59.95 else fmt_seconds(left, days=True)
 
 
 def precise_duration(seconds: float | None) -> str:

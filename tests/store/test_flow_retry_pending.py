@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .conftest import flowtop, wait_until
+from .conftest import flowtop, json_lines, wait_until
 from .test_store_cli import run_process, runs
 
 ALWAYS_FAILS = """
@@ -68,6 +68,12 @@ def test_a_flow_retry_waiting_its_delay_is_live_cancellable_and_not_rerun_twice(
         cancelled = flowtop("cancel", ".", retry, cwd=folder)
         assert cancelled.returncode == 0, cancelled.stderr
         assert owner.wait(timeout=20) == 1  # `flowtop run` ends with its retry, at once
+        out, _ = owner.communicate()
+        started = [e for e in json_lines(out) if e["event"] == "run_started"]
+        assert [(e["run_id"], e.get("starts_in")) for e in started] == [
+            (first, None),
+            (retry, 30.0),  # live from the first run's end, its body due in 30 s
+        ]
     finally:
         if owner.poll() is None:
             owner.kill()
@@ -91,3 +97,25 @@ def test_a_flow_retry_whose_process_dies_in_the_wait_reads_interrupted(ws) -> No
     assert states == {first: "FAILED", retry: "INTERRUPTED"}
     rerun = flowtop("run", ".", "--flow", "pretry", "--rerun-of", retry, "--detach", cwd=folder)
     assert rerun.returncode == 0, rerun.stderr  # and it can be rerun, as any lost run
+
+
+def test_the_human_line_of_a_flow_retry_says_when_its_body_starts(ws) -> None:
+    folder = ws(pretry=ALWAYS_FAILS.replace("retry_delay=30", "retry_delay=0.2"))
+    done = flowtop("run", ".", cwd=folder)
+    assert done.returncode == 1
+    assert "; the flow retries in 0.2s, as a new run" in done.stdout
+    assert "pretry #2 started: tasks appear as the flow reaches them; its body starts in 0.2s" in (
+        done.stdout
+    )
+    assert bodies(folder) == 3  # and it does start: retries=2
+
+
+def test_a_run_start_s_wait_is_kept_in_the_log_and_an_older_line_has_none() -> None:
+    """A window opened during the wait replays the run's start from the store's log."""
+    from flowtop.engine.events import RunStarted
+    from flowtop.workspace.run_log import decode, encode
+
+    started = RunStarted("r2", "pretry", 2, (), (), (), "r1", 5.0, starts_in=30.0)
+    assert decode(encode(started), "r2") == started
+    older = encode(started._replace(starts_in=None)).removesuffix(",null]") + "]"
+    assert decode(older, "r2").starts_in is None  # logged before it existed: none

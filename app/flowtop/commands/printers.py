@@ -318,6 +318,8 @@ class HumanPrinter:
             )
             given = f" with {describe(decode(event.parameters))}" if event.parameters else ""
             named = f" ({event.name})" if event.name else ""  # a @flow's flow_run_name
+            if event.starts_in:  # a @flow's own retry: live (cancellable) through its delay
+                tasks += f"; its body starts in {fmt_seconds(event.starts_in)}"
             return f"{stamp} {event.flow} #{event.run}{named} started{given}: {tasks}{rerun}"
         if isinstance(event, RunFinished):
             self.states.pop(event.run_id, None)

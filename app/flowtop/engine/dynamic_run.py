@@ -138,6 +138,7 @@ class DynamicRun(FlowRun):
                     parent_run=self.parent_run,
                     parameters=given_json(self.flow.fn, self._args, self._kwargs),
                     name=self.run_name,
+                    starts_in=self._start_delay or None,
                 )
             )
         if self._start_delay > 0:  # a flow-level retry: recorded (and live) while it waits

@@ -58,6 +58,9 @@ class RunStarted(NamedTuple):
     parameters: str | None = None
     #: A ``@flow``'s ``flow_run_name``, resolved for this run ("" for none).
     name: str = ""
+    #: A ``@flow``'s own retry, live from now: its body starts in this many seconds (its
+    #: ``retry_delay_seconds``); None for a run that starts at once.
+    starts_in: float | None = None
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -76,6 +79,8 @@ class RunStarted(NamedTuple):
             data["parameters"] = json.loads(self.parameters)
         if self.name:
             data["name"] = self.name
+        if self.starts_in is not None:
+            data["starts_in"] = self.starts_in
         return data
 
 

@@ -198,6 +198,9 @@ class RunModel:
         self.duration: float | None = None
         #: Why the run ended without its process (interrupted), shown in the header.
         self.note = ""
+        #: A ``@flow``'s own retry (live as soon as the run before it failed): when its
+        #: body starts, on the steady clock (``RunStarted.starts_in``); else None.
+        self.body_due: float | None = None
         #: What a ``@flow`` function raised (its run failed because of it), else None.
         self.error: ErrorInfo | None = None
         #: What a ``@flow`` function's body printed or logged itself, once it returned.
@@ -234,7 +237,7 @@ class RunModel:
 
     @classmethod
     def from_started(cls, event: RunStarted) -> RunModel:
-        return cls(
+        model = cls(
             event.flow,
             event.tasks,
             run_id=event.run_id,
@@ -247,10 +250,21 @@ class RunModel:
             parameters=decode_parameters(event.parameters),
             run_name=printable(event.name),
         )
+        if event.starts_in is not None and model.started is not None:
+            model.body_due = model.started + event.starts_in
+        return model
 
     @property
     def is_live(self) -> bool:
         return self.state is S.RUNNING
+
+    def body_waits(self, now: float) -> float | None:
+        """Seconds until this flow-level retry's body starts; None once it has (or this
+        run is no such retry): the header says so, not a bare "Running" with no tasks."""
+        due = self.body_due
+        if due is None or not self.is_live or self.rows or now >= due:
+            return None
+        return due - now
 
     @property
     def look(self) -> tuple[str, str, str]:

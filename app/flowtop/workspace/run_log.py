@@ -83,6 +83,7 @@ def encode(event: RunStarted | RunFinished | TaskOutput) -> str:
                 event.parent_run,
                 event.parameters,
                 event.name,
+                event.starts_in,
             ],
             separators=(",", ":"),
         )
@@ -310,6 +311,7 @@ def _from_fields(
         parent_run = fields[9] if len(fields) > 9 else None  # logged before version 4: none
         parameters = fields[10] if len(fields) > 10 else None  # logged before version 6: none
         name = fields[11] if len(fields) > 11 else ""  # a @flow's flow_run_name; else none
+        starts_in = fields[12] if len(fields) > 12 else None  # a @flow retry's wait, if any
         return RunStarted(
             run_id,
             flow,
@@ -322,6 +324,7 @@ def _from_fields(
             parent_run=parent_run,
             parameters=parameters,
             name=name or "",
+            starts_in=starts_in,
         )
     if kind == "run_finished":
         run_id, flow, number, state, counts, duration, ts = fields[1:8]

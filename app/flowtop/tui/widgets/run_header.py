@@ -8,8 +8,8 @@ from textual.widgets import Static
 
 from flowtop.engine.parameters import describe as describe_parameters
 from flowtop.engine.states import StateType
-from flowtop.formats import cut_cells, plural
-from flowtop.looks import run_error_text
+from flowtop.formats import countdown, cut_cells, plural
+from flowtop.looks import STATE_LOOK, run_error_text
 from flowtop.printable import printable
 from flowtop.tui.model import RunModel, fmt_duration
 from flowtop.tui.row_views import counts_text
@@ -46,7 +46,9 @@ class RunHeader(Static):
             text.append(f"  run #{run.number}")
             if run.run_name:  # already made printable
                 text.append(f" {run.run_name}", style="italic")
-            if run.rerun_of:
+            if run.body_due is not None:
+                text.append(" (flow retry)", style="dim")
+            elif run.rerun_of:
                 text.append(" (rerun)", style="dim")
             if run.parent_run:
                 text.append(
@@ -54,6 +56,10 @@ class RunHeader(Static):
                     style="dim",
                 )
             symbol, word, look = run.look
+            waits = run.body_waits(now)
+            if waits is not None:  # recorded and cancellable, its body not started yet
+                symbol, _, look = STATE_LOOK[StateType.AWAITING_RETRY]
+                word = f"Starts in {countdown(waits)}"
             text.append("  ")
             text.append(f"{symbol} {word}", style=styles[look])
             text.append(f"  {fmt_duration(run.elapsed(now), live=run.duration is None)}")
