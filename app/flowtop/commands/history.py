@@ -41,11 +41,12 @@ from ..workspace.history_records import (
     RunRecord,
     TaskRecord,
     counts_so_far,
+    source_label,
 )
-from ..workspace.reaper import gone_unmarked
+from ..workspace.reaper import unmarked_notes
 from ..workspace.run_log import read_without_wal
 from ..workspace.run_refs import find_run_ref
-from ..workspace.store_errors import store_advice
+from ..workspace.store_errors import store_advice, unreadable
 from ..workspace.store_reader import StoreReader
 from .common import places_of, whole_number
 from .printers import TerminalStream, one_line, raised_at
@@ -113,7 +114,7 @@ def main(args: argparse.Namespace) -> int:
     if args.prune is not None:
         return _prune(db, args.prune, args.flow, as_json=args.json)
     reap_store(db)  # best effort: a read-only store is read as it is
-    gone = gone_unmarked(db)  # …and its dead runs read as such all the same
+    gone = unmarked_notes(db)  # …and its dead runs read as such all the same, saying why
     history = StoreReader(db)
     try:
         if args.run is not None:
@@ -121,14 +122,14 @@ def main(args: argparse.Namespace) -> int:
             if isinstance(record, str):
                 return _usage(record)
             detail = history.run_detail(record.run_id)
-            detail = replace(detail, run=_as_read(detail.run, gone, db))
+            detail = replace(detail, run=_as_read(detail.run, gone))
             if args.json:
                 _print_detail_json(detail, out)
             else:
                 _print_detail(detail, out)
             return 0
         listed = history.runs(args.flow, limit=args.limit)
-        runs = [_as_read(counts_so_far(run, history.run_detail), gone, db) for run in listed]
+        runs = [_as_read(counts_so_far(run, history.run_detail), gone) for run in listed]
         if not runs:
             if args.flow is not None and history.runs(limit=1):
                 flows = history.flows()
@@ -150,7 +151,7 @@ def main(args: argparse.Namespace) -> int:
         say(str(exc))
         return 2
     except sqlite3.Error as exc:
-        say(f"{db}: cannot read the run store ({exc}); {store_advice(exc, db, writing=False)}")
+        say(unreadable(exc, db))
         return 2
     finally:  # read without its write-ahead log: said where the reader's eye ends up
         stale = read_without_wal(db)
@@ -221,14 +222,14 @@ def _confirm_prune_all(db: Path, flow: str | None) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
-def _as_read(run: RunRecord, gone: Mapping[str, str], db: Path) -> RunRecord:
+def _as_read(run: RunRecord, gone: Mapping[str, str]) -> RunRecord:
     """``run`` as a reader sees it: one whose process is gone is INTERRUPTED even when the
-    store could not be marked so (read-only here), not RUNNING for good."""
+    store could not be marked so (read-only here, a full disk: the note says which), not
+    RUNNING for good."""
     why = gone.get(run.run_id)
     if why is None:
         return run
-    note = f"{why} (not marked: {db} is read-only here)"
-    return replace(run, state="INTERRUPTED", note=note, owner="")
+    return replace(run, state="INTERRUPTED", note=why, owner="")
 
 
 def _store_size(db: Path) -> int:
@@ -261,7 +262,7 @@ def _print_table(runs: list[RunRecord], out: Writer) -> None:
             date_time(r.started),
             precise_duration(r.duration),
             (fmt_counts(r.counts) if r.counts else plural(r.tasks, "task")) + _reused(r),
-            f"#{r.rerun_of_number}" if r.rerun_of_number is not None else (r.rerun_of or ""),
+            source_label(r.rerun_of, r.rerun_of_number),
             r.run_id,
             clean(_note(r)),
         )
@@ -298,7 +299,8 @@ def _note(run: RunRecord) -> str:
 
 def _print_detail(detail: RunDetail, out: Writer) -> None:
     run = detail.run
-    rerun = f"  rerun of #{run.rerun_of_number}" if run.rerun_of_number is not None else ""
+    source = source_label(run.rerun_of, run.rerun_of_number)
+    rerun = f"  rerun of {source}" if source else ""
     child = f"  {run.child_of}" if run.child_of else ""
     named = f" ({clean(run.name)})" if run.name else ""
     print(

@@ -11,7 +11,7 @@ from ..engine.suggest import did_you_mean
 from ..workspace.access import unreachable
 from ..workspace.history_records import HistoryError, RunRecord
 from ..workspace.run_refs import NoRun, find_run_ref
-from ..workspace.store_errors import store_advice
+from ..workspace.store_errors import unreadable
 from .common import places_of
 
 
@@ -87,8 +87,7 @@ def find_run(
         print(f"flowtop: {exc}", file=sys.stderr)
         return 2
     except sqlite3.Error as exc:
-        advice = store_advice(exc, db, writing=False)
-        print(f"flowtop: {db}: cannot read the run store ({exc}); {advice}", file=sys.stderr)
+        print(f"flowtop: {unreadable(exc, db)}", file=sys.stderr)
         return 2
     if not runs:
         where = f" of flow {flow!r}" if flow else ""

@@ -118,7 +118,7 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
     ``flowtop run`` waits for it (a CI job must not fail on a run its retry completed).
     """
     from ..workspace.history import reap_store
-    from ..workspace.reaper import gone_unmarked
+    from ..workspace.reaper import unmarked_notes
     from ..workspace.run_log import LogTail, RunInterrupted, first_event_id
     from ..workspace.store_reader import StoreReader
 
@@ -176,9 +176,8 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                     if printer.output.reader_left():  # (no line written to find it out)
                         return READER_GONE
                     reap_store(db)
-                    why = gone_unmarked(db).get(run_id)  # a read-only store: not marked
+                    why = unmarked_notes(db).get(run_id)  # read-only, a full disk: not marked
                     if why is not None:
-                        why += f" (not marked: {db} is read-only here)"
                         return _interrupted(
                             RunInterrupted(run_id, why, time.time()), out, json_lines
                         )

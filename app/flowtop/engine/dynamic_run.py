@@ -116,7 +116,6 @@ class DynamicRun(FlowRun):
 
     # -- the function body ----------------------------------------------------------
     def _begin(self) -> None:
-        self._starting = False
         try:
             self.run_name = self.flow.run_name_for(self)
         except FlowRunNameError as exc:
@@ -141,6 +140,9 @@ class DynamicRun(FlowRun):
                     starts_in=self._start_delay or None,
                 )
             )
+            self._starting = False  # begun: a cancel from now on ends it at once
+            if self._ended_at_begin():
+                return
         if self._start_delay > 0:  # a flow-level retry: recorded (and live) while it waits
             self.runner.timer.call_later(self._start_delay, self._start_body)
         else:

@@ -90,6 +90,7 @@ class FlowRun(RunActions):
         #: the ready list), and the drivers wanted are counted in ``_unsent``, for ``_begin``
         #: to hand the pool once it has released the lock.
         self._starting = True
+        self._cancel_at_begin: str | None = None
         self._unsent = 0
         self._drivers = Drivers(min(runner.workers, flow.max_workers or runner.workers))
         self._slot_waits = SlotWaits(self._clock, self._lock)
@@ -115,6 +116,8 @@ class FlowRun(RunActions):
                         time.time(),
                     )
                 )
+            if self._ended_at_begin():
+                return
             for tr in tasks:
                 reused = self._reuse.get(tr.key)
                 if reused is not None:
@@ -134,6 +137,19 @@ class FlowRun(RunActions):
             pool.start_threads(drivers)
         for _ in range(drivers):
             pool.submit(self._drive)
+
+    def _ended_at_begin(self) -> bool:
+        """Under the lock, its start recorded: a run cancelled before it began (a cancel
+        queued while its process imported the flow file) ends now, its tasks CANCELLED
+        without an attempt; True if so."""
+        why = self._cancel_at_begin
+        if why is None:
+            return False
+        self._starting = False
+        self.cancelled = True
+        self._end_unfinished(why)
+        self._finish()
+        return True
 
     @property
     def keeps_copies(self) -> bool:

@@ -30,6 +30,10 @@ class RunActions(RunHandle):
 
     cancelled: bool
     live_output: dict[TaskRun, Captured]
+    _starting: bool
+    #: Why the run was cancelled before it began (``Runner.before_begin``): ``_begin``
+    #: ends it so, no task started, after its start is recorded.
+    _cancel_at_begin: str | None
 
     if TYPE_CHECKING:  # FlowRun's own steps
 
@@ -48,6 +52,9 @@ class RunActions(RunHandle):
         with self._lock:
             if self.state is not StateType.RUNNING:
                 return False
+            if self._starting:  # not begun: ended by ``_begin``, after its RunStarted
+                self._cancel_at_begin = why
+                return True
             self.cancelled = True
             self._end_unfinished(why)
             self._finish()

@@ -106,6 +106,10 @@ class Runner:
         self._active: set[FlowRun] = set()
         #: Every run this runner started, while something still holds it (see ``find``).
         self._by_id: weakref.WeakValueDictionary[str, FlowRun] = weakref.WeakValueDictionary()
+        #: Called with each run after it is registered (``find`` has it) and before it
+        #: begins: the workspace applies the commands queued for it meanwhile, so a run
+        #: cancelled while its process imported the flow file starts no task.
+        self.before_begin: Callable[[FlowRun], None] | None = None
         self.closed = False
 
     def _number(self, flow: Flow, run_id: str) -> int:
@@ -170,6 +174,8 @@ class Runner:
         with self._lock:
             self._active.add(run)
             self._by_id[run.run_id] = run
+        if self.before_begin is not None:
+            self.before_begin(run)
         run._begin()
         return run
 

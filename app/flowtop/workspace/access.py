@@ -21,6 +21,8 @@ from .places import STATE_DIR
 
 #: What an owner runs to share a ``.flowtop`` with a group (README, "What is safe to share").
 SHARE = "chmod 2770"
+#: The mount table read for where a read-only file system is mounted (``read_only_mount``).
+MOUNTS = "/proc/self/mountinfo"
 
 
 def user_name(uid: int) -> str:
@@ -91,10 +93,70 @@ def _not_open(file: Path, info: os.stat_result, write: bool) -> str:
     )
 
 
+def read_only_mount(path: Path) -> Path | None:
+    """Where the read-only file system that holds ``path`` (or, when it is missing, the
+    nearest folder above it that exists) is mounted, else None. ``os.access`` calls such
+    a file "not writable" as it calls one whose mode forbids it, and the chmod that
+    advice suggested fails there the same way."""
+    here = Path(os.path.abspath(path))
+    while True:
+        try:
+            flags = os.statvfs(here).f_flag
+            break
+        except (FileNotFoundError, NotADirectoryError):
+            if here.parent == here:
+                return None
+            here = here.parent
+        except OSError:  # a folder on the way this user may not look in: said as such
+            return None
+    return _mount_point(here) if flags & os.ST_RDONLY else None
+
+
+def _mount_point(path: Path) -> Path:
+    """The mount point ``path`` is under: the longest in the mount table that holds it
+    (a bind mount has its source's device, so no walk up by ``st_dev`` finds it), else
+    the topmost folder above it still on a read-only file system."""
+    real = os.path.realpath(path)
+    try:
+        with open(MOUNTS, encoding="utf-8", errors="surrogateescape") as table:
+            points = [_unescape(line.split()[4]) for line in table if len(line.split()) > 4]
+    except OSError:
+        points = []
+    under = [p for p in points if real == p or real.startswith(p.rstrip("/") + "/")]
+    if under:
+        return Path(max(under, key=len))
+    top = Path(real)
+    try:
+        while top.parent != top and os.statvfs(top.parent).f_flag & os.ST_RDONLY:
+            top = top.parent
+    except OSError:  # a folder above this user may not look in: the mount is below it
+        pass
+    return top
+
+
+def _unescape(field: str) -> str:
+    """A mountinfo path: spaces, tabs, newlines and backslashes are octal escapes there."""
+    for code in ("\\040", "\\011", "\\012", "\\134"):
+        field = field.replace(code, chr(int(code[1:], 8)))
+    return field
+
+
+def _read_only_fs(path: Path) -> str | None:
+    """``path`` is on a read-only file system, said with where it is mounted: no mode
+    change helps (remount it writable, or run from a writable copy)."""
+    mount = read_only_mount(path)
+    if mount is None:
+        return None
+    return f"{display_path(path)} is on a read-only file system (mount point {mount})"
+
+
 def blocked(path: Path, *, write: bool = False) -> str | None:
     """Why this user cannot read ``path`` (``write``: change it, or make it when it is
     missing), said for the first folder or file that shuts them out on the way down from
-    the workspace's ``.flowtop``; None when the modes let them (or cannot tell)."""
+    the workspace's ``.flowtop``, or for the read-only file system it is on; None when
+    the modes let them (or cannot tell)."""
+    if write and (read_only := _read_only_fs(path)) is not None:
+        return read_only
     chain = _chain(path)
     for index, here in enumerate(chain):
         try:
@@ -126,7 +188,7 @@ def explain(exc: OSError, path: Path, *, write: bool = False) -> str:
     if exc.errno in (errno.EACCES, errno.EPERM):
         return blocked(path, write=write) or f"{display_path(path)}: permission denied"
     if exc.errno == errno.EROFS:
-        return f"{display_path(path)} is on a read-only file system"
+        return _read_only_fs(path) or f"{display_path(path)} is on a read-only file system"
     return f"{display_path(path)}: {exc.strerror or exc}"
 
 

@@ -26,8 +26,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..engine.events import Event, RunFinished, RunStarted, Subscription
-from ..engine.states import StateType
-from . import history_fold, store_schema
+from . import history_fold, reaper, store_schema
 from .history_fold import StoreItem
 from .history_records import (  # re-exported: the store's public records
     HistoryError,
@@ -38,7 +37,7 @@ from .ownership import Owner
 from .private import private_file, private_folder
 from .pruning import PruneUnfinished, compact, prune_runs
 from .reaper import _HOST as _HOST  # the owner token's host part (tests build dead owners)
-from .reaper import LIVE_LOCK, LIVE_OWNERS, connect, interrupt
+from .reaper import LIVE_LOCK, LIVE_OWNERS, connect
 from .reaper import reap as reap_runs
 from .reaper import reap_store as reap_store  # re-exported: what readers call
 from .run_numbers import claim_run, record_run
@@ -76,8 +75,6 @@ CHECKPOINT_EVENTS = 50_000
 IDLE_CHECKPOINT = 0.25
 #: After a failed write (locked, disk full), the kept events are retried this often.
 RETRY_INTERVAL = 1.0
-
-_RUNNING = StateType.RUNNING
 
 
 def _connect(path: Path, *, check_same_thread: bool = True) -> sqlite3.Connection:
@@ -117,6 +114,7 @@ class History(StoreReader):
         #: events were given up on: ``flowtop run`` says the run was not recorded.
         self.last_error: str | None = None
         self.lost = 0
+        self._ends: dict[str, tuple[RunFinished, int]] = {}  # runs ended in those: ``close``
         #: Events committed so far: with ``lost``, whether a run is recorded in part.
         self.committed = 0
         self._failed_at = 0.0  # when the last write failed (monotonic)
@@ -401,6 +399,13 @@ class History(StoreReader):
             self.last_error = str(exc) or type(exc).__name__
             waiting = _events_in(self._pending)
             if final or self._stop:  # the store is closing: there is no next try
+                owner = (self.owner, *self._identity)
+                kept = reaper.write_without_output(
+                    conn, self._pending, owner, self._live, self.path, self.last_error
+                )
+                if kept is not None:  # a full disk took the runs' ends, without their output
+                    self.committed, self._pending, self._live = self.committed + waiting, [], kept
+                    return True
                 log.error(
                     "%s: the run store could not be written (%s): %d events not recorded",
                     self.path,
@@ -408,6 +413,7 @@ class History(StoreReader):
                     waiting,
                 )
                 self.lost += waiting
+                self._ends.update(reaper.unrecorded_ends(self._pending))
                 self._pending = []
                 return False
             if isinstance(exc, sqlite3.OperationalError) and waiting <= MAX_WAITING_EVENTS:
@@ -520,7 +526,8 @@ class History(StoreReader):
 
     # -- closing --------------------------------------------------------------------
     def close(self) -> None:
-        """Write what is still pending, mark this process's unfinished runs, release the file."""
+        """Write what is still pending, end this process's unfinished runs (as they ended,
+        when their end was among the events that failed), release the file."""
         with self._cond:
             if self._stop:
                 return
@@ -535,13 +542,8 @@ class History(StoreReader):
             self._commit(final=True)
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
-                rows = self._conn.execute(
-                    "SELECT run_id FROM runs WHERE state = ? AND owner = ?",
-                    (_RUNNING.value, self.owner),
-                ).fetchall()
-                interrupt(
-                    self._conn, {run_id: "flowtop closed the store first" for (run_id,) in rows}
-                )
+                why = reaper.stopped_because(self.last_error or "", self.path)
+                reaper.end_own_runs(self._conn, self.owner, self._ends, why, self._live)
                 self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 if self._conn.in_transaction:

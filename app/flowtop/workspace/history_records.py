@@ -247,3 +247,17 @@ def _flow_error(stored: str | None) -> dict[str, str] | None:
         return None
     kind, message, trace = json.loads(stored)
     return {"type": kind, "message": message, "traceback": trace}
+
+
+#: What the history's RERUN OF column says of a rerun whose source was pruned: its bare
+#: id (what ``flowtop history`` printed) was no run a user could look up any more, and
+#: the TUI's blank cell read as no rerun at all.
+PRUNED_SOURCE = "(pruned)"
+
+
+def source_label(rerun_of: str | None, number: int | None) -> str:
+    """The RERUN OF cell, the same in ``flowtop history`` and the TUI's history: the
+    source's number (``#3``), ``PRUNED_SOURCE`` once it is gone, "" for a first run."""
+    if number is not None:
+        return f"#{number}"
+    return PRUNED_SOURCE if rerun_of else ""

@@ -29,6 +29,7 @@ from .ownership import HEARTBEAT
 from .store_errors import store_advice
 
 if TYPE_CHECKING:
+    from ..engine.run import FlowRun
     from ..engine.runner import Runner
     from .history import History
 
@@ -49,8 +50,11 @@ class CommandRefused(HistoryError, OSError):
     for ``flowtop cancel``, and an ``OSError`` for the TUI, which says those."""
 
 
-#: Applies one command to one run of this process: True when it took effect.
-Apply = Callable[[str, str, str | None], bool]
+#: How long a run's start waits for the agent's poll to let go of the store (seconds).
+BEGIN_WAIT = 0.5
+#: Applies one command to one run of this process: True when it took effect, False when
+#: there was nothing to do, None when this process has not started that run (yet).
+Apply = Callable[[str, str, str | None], bool | None]
 #: Takes a store error the agent met: True when it said it (``History.said_damaged``).
 Found = Callable[[sqlite3.Error], bool]
 
@@ -104,6 +108,8 @@ class OwnerAgent:
         self.found = found
         self._stop = threading.Event()
         self._beating: set[str] = set()  # the runs it beat for last round
+        #: Held while ``_conn`` is used: by this thread, or by ``before_begin``'s.
+        self._using = threading.Lock()
         self._conn = _connect(path)
         self._thread = threading.Thread(target=self._loop, name="flowtop-owner", daemon=True)
         self._thread.start()
@@ -120,10 +126,11 @@ class OwnerAgent:
         while not self._stop.wait(POLL):
             try:
                 now = time.monotonic()
-                if now >= next_beat:
-                    self._beat()
-                    next_beat = now + HEARTBEAT / 2
-                self._take_commands()
+                with self._using:
+                    if now >= next_beat:
+                        self._beat()
+                        next_beat = now + HEARTBEAT / 2
+                    self._take_commands()
             except sqlite3.Error as exc:  # a locked or full disk: try again next round
                 if str(exc) != failing:
                     said = self.found(exc)
@@ -190,15 +197,41 @@ class OwnerAgent:
         except sqlite3.Error as exc:
             log.warning("run %s: its note could not say so: %s", run_id, exc)
 
-    def _take_commands(self) -> None:
+    def before_begin(self, run: FlowRun) -> None:
+        """``Runner.before_begin``: the commands queued for ``run`` before it began, taken
+        now, on the thread starting it, not at the next poll, which came after its first
+        attempts had started: a cancel queued while its flow file imported let them run.
+        (A store error here is the poll's to say: the run begins anyway; so it does when
+        the poll holds the store past ``BEGIN_WAIT``, a flow retry's start on the runner's
+        timer thread must not hold up every task's retry behind a busy store.)"""
+        if not self._using.acquire(timeout=BEGIN_WAIT):
+            return
+        try:
+            self._take_commands(run.run_id)
+        except sqlite3.Error as exc:
+            log.debug("%s: commands for run %s not read: %s", self.path, run.run_id, exc)
+        finally:
+            self._using.release()
+
+    def _take_commands(self, only: str | None = None) -> None:
+        """Apply the commands queued for this owner's runs, each once.
+
+        A command for a run this process reserved (RUNNING, its owner) but has not
+        started yet, its flow file still importing, stays queued until the run starts
+        (``apply`` says None): taken then, it was "ignored: nothing to do", and the run
+        a user had just cancelled ran in full.
+        """
+        one = "" if only is None else "AND c.run_id = ? "  # (its index: a run start's cost)
         rows = self._conn.execute(
-            "SELECT c.id, c.run_id, c.kind, c.task FROM commands c JOIN runs r "
-            "ON r.run_id = c.run_id WHERE c.taken IS NULL AND r.owner = ? ORDER BY c.id",
-            (self.owner,),
+            "SELECT c.id, c.run_id, c.kind, c.task, r.state FROM commands c JOIN runs r "
+            f"ON r.run_id = c.run_id WHERE c.taken IS NULL AND r.owner = ? {one}ORDER BY c.id",
+            (self.owner,) if only is None else (self.owner, only),
         ).fetchall()
-        for command_id, run_id, kind, task in rows:
+        for command_id, run_id, kind, task, state in rows:
             try:
                 done = self.apply(run_id, kind, task)
+                if done is None and state == "RUNNING":
+                    continue  # not started yet: the next round tries again
                 result = "applied" if done else "ignored: nothing to do"
             except Exception as exc:  # noqa: BLE001 - a bad command must not stop the agent
                 result = f"failed: {type(exc).__name__}: {exc}"
@@ -213,10 +246,13 @@ class OwnerAgent:
         self._conn.close()
 
 
-def apply_command(runner: Runner, run_id: str, kind: str, task: str | None) -> bool:
-    """A command for one of ``runner``'s runs: queued by another process, or ``LOST``."""
+def apply_command(runner: Runner, run_id: str, kind: str, task: str | None) -> bool | None:
+    """A command for one of ``runner``'s runs: queued by another process, or ``LOST``;
+    None when ``runner`` has not started ``run_id`` (yet, or at all)."""
     run = runner.find(run_id)
-    if run is None or run.done:
+    if run is None:
+        return None
+    if run.done:
         return False
     if kind in ("cancel", LOST):
         return run.cancel(LOST_WHY) if kind == LOST else run.cancel()

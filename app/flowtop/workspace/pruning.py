@@ -71,7 +71,12 @@ def prune_runs(conn: sqlite3.Connection, keep: int, flow: str | None = None) -> 
     the ids of those that went.
 
     Newest by run number, not by ``started``: a clock set back stamps the newest run
-    earlier than older ones. A live run is never deleted, nor counted against ``keep``.
+    earlier than older ones. A live run is never deleted, nor counted against ``keep``;
+    nor is the run a live run reruns (its ``rerun_of``), kept beyond ``keep``: a rerun
+    reserved while its process imports the flow file reads its source only as it starts,
+    and deleted under it, the rerun the user saw accepted ended "did not start: no run
+    with id …". Chosen in the write transaction that deletes, as ``reserve_rerun`` checks
+    the source in one: a rerun is either reserved before (its source kept) or refused.
     The run numbers stay allocated, so numbering goes on where it was.
 
     The runs go in one transaction (their ``runs`` rows), their other rows after it in
@@ -85,7 +90,8 @@ def prune_runs(conn: sqlite3.Connection, keep: int, flow: str | None = None) -> 
                 "SELECT run_id FROM (SELECT run_id, state, row_number() OVER "
                 "(PARTITION BY flow ORDER BY number DESC, started DESC) AS place "
                 "FROM runs WHERE state <> 'RUNNING' AND (? IS NULL OR flow = ?)) "
-                "WHERE place > ?",
+                "WHERE place > ? AND run_id NOT IN (SELECT rerun_of FROM runs "
+                "WHERE state = 'RUNNING' AND rerun_of IS NOT NULL)",
                 (flow, flow, keep),
             )
         ]

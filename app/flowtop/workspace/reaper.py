@@ -4,7 +4,12 @@ Any process that opens the store (a run process, the TUI, ``flowtop watch``) che
 RUNNING runs' owners; a run whose owner is gone for sure (``ownership``) is marked
 INTERRUPTED with the reason, its unfinished tasks and running attempts too. Those are
 folded from the run's log (``log_fold``), so the marking itself is the run's row and one
-``run_interrupted`` event in the log: a reader folding the log applies it.
+``run_interrupted`` event in the log: a reader folding the log applies it. A reader that
+cannot write the mark (read-only here, a full disk) shows such a run interrupted all the
+same (``unmarked``), saying why it is not marked.
+
+A closing History ends its own unfinished runs here too (``end_own_runs``): one whose
+end it had but could not write (a full disk) reads as it ended, not as cut short.
 """
 
 from __future__ import annotations
@@ -15,12 +20,15 @@ import os
 import sqlite3
 import threading
 from collections import Counter
+from collections.abc import Mapping
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
+from ..engine.events import RunFinished, RunStarted, TaskOutput, TaskStateChanged
 from ..engine.states import StateType
-from . import store_schema
-from .history_records import HistoryError
+from . import history_fold, store_schema
+from .history_records import REUSED, HistoryError
 from .log_fold import INTERRUPTED, fold, stored_tasks
 from .ownership import LAUNCHED, Owner, host_name, owner_gone, pid_running, process_start
 from .run_log import (
@@ -227,15 +235,199 @@ def _interrupt_rows(
     )
 
 
+def stopped_because(error: str, path: Path) -> str:
+    """Why the store ``path`` took no more of a run's events, from SQLite's ``error``."""
+    if "full" in error:
+        return f"the disk of {path.parent} was full"
+    return f"{path} could not be written ({error or 'the write did not finish'})"
+
+
+def write_without_output(
+    conn: sqlite3.Connection,
+    items: list[Any],
+    owner: tuple[str, str, int, str, str],
+    live: dict[str, int],
+    path: Path,
+    error: str,
+) -> dict[str, int] | None:
+    """At a store's close, when ``items`` failed with ``error`` on a full disk: what
+    still fits of them, every run start, step and end, their output replaced by a word
+    of why; the running attempts' output and the stored results (the bulk) left out. The
+    runs left live (``history_fold.apply``) when written, each run's note saying what is
+    missing; None when not even that fits, or the write failed for another reason. A run
+    that completed read INTERRUPTED "flowtop closed the store first" when all of it failed."""
+    if "full" not in error or not items:
+        return None
+    why = stopped_because(error, path)
+    kept: list[Any] = []
+    cut: Counter[str] = Counter()  # per run: the events whose output is not recorded
+    for item in items:
+        kind = type(item)
+        if kind is TaskStateChanged or kind is RunFinished:
+            if item.output:
+                item = item._replace(output=f"[not recorded: {why}]")
+                cut[item.run_id] += 1
+            kept.append(item)
+        elif kind is RunStarted:
+            kept.append(item)
+        elif kind is TaskOutput:
+            cut[item.run_id] += 1
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        left = history_fold.apply(conn, kept, owner, live)
+        conn.executemany(
+            "UPDATE runs SET note = COALESCE(NULLIF(note, '') || '; ', '') || ? WHERE run_id = ?",
+            [
+                (
+                    f"recording stopped: {why}: the output of its last {n:,} events is not recorded",
+                    r,
+                )
+                for r, n in cut.items()
+            ],
+        )
+        conn.execute("COMMIT")
+    except sqlite3.Error:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        return None
+    log.warning(
+        "%s: recording stopped: %s: the output of the last %d events was not recorded "
+        "(their steps and the runs' ends were)",
+        path,
+        why,
+        sum(cut.values()),
+    )
+    return left
+
+
+def unrecorded_ends(items: list[Any]) -> dict[str, tuple[RunFinished, int]]:
+    """The run ends among ``items``, a write given up on, each with how many of its
+    run's events went unrecorded with it."""
+    stored = (history_fold.ResultRows, history_fold.ResultBatch)  # results, not events
+    lost = Counter(item.run_id for item in items if not isinstance(item, stored))
+    return {item.run_id: (item, lost[item.run_id]) for item in items if type(item) is RunFinished}
+
+
+def end_own_runs(
+    conn: sqlite3.Connection,
+    owner: str,
+    ends: Mapping[str, tuple[RunFinished, int]],
+    why: str,
+    reused: Mapping[str, int],
+) -> None:
+    """End the runs ``owner`` (a closing History) leaves RUNNING, in the caller's
+    transaction: INTERRUPTED, "flowtop closed the store first"; but one whose end is in
+    ``ends`` (its ``RunFinished``, and how many of its events were lost: ``why``,
+    ``stopped_because``) did end, and reads as it ended (state, counts with ``reused``,
+    duration), its note saying why its record stops early. Its tasks whose last steps
+    are missing read INTERRUPTED for that reason (``interrupt``, whose event tells the
+    readers following the log that the run ended), not running for good. A run that
+    completed on a full disk read INTERRUPTED "flowtop closed the store first"."""
+    rows = conn.execute(
+        "SELECT run_id FROM runs WHERE state = ? AND owner = ?", (_RUNNING.value, owner)
+    ).fetchall()
+    said = {
+        run_id: f"recording stopped: {why} ({ends[run_id][1]:,} events not recorded; "
+        f"the run ended {ends[run_id][0].state.value})"
+        if run_id in ends
+        else "flowtop closed the store first"
+        for (run_id,) in rows
+    }
+    interrupt(conn, said)
+    conn.executemany(
+        "UPDATE runs SET state = ?, counts = ?, finished = ?, duration = ?, note = ? "
+        "WHERE run_id = ?",
+        [
+            (
+                end.state.value,
+                json.dumps(
+                    {**end.counts, REUSED: reused[run_id]} if reused.get(run_id) else end.counts,
+                    sort_keys=True,
+                ),
+                end.ts,
+                end.duration,
+                said[run_id],
+                run_id,
+            )
+            for run_id, (end, _) in ends.items()
+            if run_id in said
+        ],
+    )
+
+
 def gone_unmarked(path: Path) -> dict[str, str]:
     """The runs still recorded RUNNING whose process is gone, and why: after ``reap_store``
-    none, unless the store could not be written (read-only here). Readers show those
-    interrupted all the same, rather than running for good."""
+    none, unless the store could not be written (read-only here, a full disk). Readers
+    show those interrupted all the same, rather than running for good (``unmarked``)."""
     try:
         with closing(connect_reader(path)) as reader:
             return _orphans(reader)
     except (sqlite3.Error, HistoryError):
         return {}
+
+
+#: Why this process's last ``reap_store`` of each store could not write it (SQLite's
+#: words), until one can: a reader said every unmarked run was on a store "read-only
+#: here" while the store was writable and its disk full.
+_UNWRITTEN: dict[Path, str] = {}
+
+
+def not_marked(path: Path) -> str:
+    """Why the runs ``gone_unmarked`` finds in the store ``path`` are not marked, as a
+    reader's note for each ends: ``(not marked: …)``."""
+    error = _UNWRITTEN.get(path, "")
+    if "full" in error:
+        return f"(not marked: the disk of {path.parent} is full)"
+    if "locked" in error or "busy" in error:
+        return "(not marked: another flowtop process holds the store)"
+    if "readonly" in error or not store_writable(path):
+        return f"(not marked: {path} is read-only here)"
+    if error:
+        return f"(not marked: {path} could not be written: {error})"
+    return "(not marked yet)"  # it died since this process last looked: the next look marks it
+
+
+def unmarked(path: Path) -> list[RunInterrupted]:
+    """The runs ``gone_unmarked`` finds, each as the interruption a reader shows for it
+    (``flowtop watch``, the TUI), dated its last sign of life; its reason is the CLI's
+    note (``unmarked_notes``). A reader that saw it end no other way showed it running
+    for good, offering to cancel a run that had no process."""
+    try:
+        with closing(connect_reader(path)) as reader:
+            gone = _orphans(reader)
+            if not gone:
+                return []
+            beat = "heartbeat" if "heartbeat" in columns(reader, "runs") else "NULL"
+            rows = reader.execute(
+                f"SELECT run_id, flow, number, started, {beat} FROM runs WHERE state = ?",
+                (_RUNNING.value,),
+            ).fetchall()
+    except (sqlite3.Error, HistoryError):
+        return []
+    because = f" {not_marked(path)}"
+    return [
+        RunInterrupted(
+            run_id,
+            gone[run_id] + because,
+            max(started or 0.0, beat or 0.0),
+            flow=flow,
+            run=number or 0,
+        )
+        for run_id, flow, number, started, beat in rows
+        if run_id in gone
+    ]
+
+
+def unmarked_notes(path: Path) -> dict[str, str]:
+    """Run id -> the note a reader shows for a run ``gone_unmarked`` finds: why it is
+    gone, then why it is not marked (``not_marked``)."""
+    return {event.run_id: event.reason for event in unmarked(path)}
+
+
+def unwritten(path: Path) -> str | None:
+    """Why this process's last ``reap_store`` of ``path`` could not write it, else None
+    (it could, or had nothing to write): whether a poller should look for ``unmarked``."""
+    return _UNWRITTEN.get(path)
 
 
 def reap_store(path: Path, *, mark: bool = True) -> list[str]:
@@ -244,7 +436,8 @@ def reap_store(path: Path, *, mark: bool = True) -> list[str]:
     What a reader (``flowtop watch``, the TUI) calls every second: it looks first with a
     read-only connection and takes the write lock only when there is a run to mark, so a
     quiet check never waits behind a run process's commit. On a read-only store nothing
-    is marked (and nothing fails): the runs just stay as recorded.
+    is marked (and nothing fails): the runs just stay as recorded, and why is kept for
+    ``not_marked``.
 
     A store an older flowtop wrote is migrated first, as a run migrates it (without
     ``mark``, only that: ``upgrade_store``): its marks are written in this version's
@@ -254,14 +447,22 @@ def reap_store(path: Path, *, mark: bool = True) -> list[str]:
         with closing(connect_reader(path)) as reader:
             older = store_schema.check_version(reader, path) < store_schema.SCHEMA_VERSION
             if older and not store_writable(path):
+                _UNWRITTEN[path] = "readonly"
                 return []  # read as it is (``store_reader``)
             if not older and not (mark and _orphans(reader)):
+                _UNWRITTEN.pop(path, None)
                 return []
+    except (sqlite3.Error, HistoryError):
+        return []  # not a store, a newer one, or away: the readers say so
+    try:
         with closing(connect(path)) as conn, store_schema.write_transaction(conn):
             store_schema.migrate(conn, path)
-            return reap(conn) if mark else []
-    except (sqlite3.Error, HistoryError):
-        return []  # read-only, locked, not a store, or a newer one: the readers say so
+            marked = reap(conn) if mark else []
+    except (sqlite3.Error, HistoryError) as exc:
+        _UNWRITTEN[path] = str(exc) or type(exc).__name__  # read-only, full, locked
+        return []
+    _UNWRITTEN.pop(path, None)
+    return marked
 
 
 def upgrade_store(path: Path) -> None:

@@ -26,9 +26,10 @@ from .history_records import HistoryError, RunRecord
 from .launcher import Launched, launch
 from .owner_agent import enqueue
 from .private import private_folder
+from .reaper import unmarked, unwritten
 from .run_log import LogTail, connect_reader
 from .run_numbers import RerunRunning
-from .store_errors import store_writable
+from .store_errors import store_writable, unreadable
 from .store_reader import StoreReader
 from .store_schema import SCHEMA_VERSION, check_version
 
@@ -65,6 +66,8 @@ class StoreClient:
         #: soon, so the tail polls fast again at once instead of at the idle pace.
         self._hurry = threading.Event()
         self._thread: threading.Thread | None = None
+        #: Dead runs a read-only (or full) store could not mark, already handed on ended.
+        self._unmarked: set[str] = set()
         self._ensure_store()
 
     def _ensure_store(self) -> None:
@@ -87,7 +90,15 @@ class StoreClient:
     # -- reading ----------------------------------------------------------------------
     def open(self) -> None:
         """Replay each flow's newest run and every other live run, then follow the log
-        on a thread."""
+        on a thread. A store that cannot be read is a ``HistoryError`` saying its path
+        and what to do, as ``flowtop history`` says it: the TUI showed SQLite's words
+        alone ("file is not a database")."""
+        try:
+            self._open()
+        except sqlite3.Error as exc:
+            raise HistoryError(unreadable(exc, self.db)) from exc
+
+    def _open(self) -> None:
         tail = LogTail(self.db)
         end = tail.end()
         reader = StoreReader(self.db)
@@ -166,12 +177,25 @@ class StoreClient:
                         tail = LogTail(self.db)
                         following = now_file
                     reap_store(self.db)
+                    self._say_unmarked()
                     next_reap = now + REAP_EVERY
                 if self._hurry.wait(POLL_LIVE if quiet < QUIET_POLLS else POLL_IDLE):
                     self._hurry.clear()
                     quiet = 0
         finally:
             tail.close()
+
+    def _say_unmarked(self) -> None:
+        """Hand on, once each, the runs whose process is gone that the store could not
+        mark (read-only here, a full disk): as ``flowtop history`` and ``watch`` show them,
+        interrupted with why. Otherwise the screen showed such a run running for good, its
+        clock going on, and offered to cancel it or start another beside it."""
+        if unwritten(self.db) is None:
+            return
+        ended = [event for event in unmarked(self.db) if event.run_id not in self._unmarked]
+        if ended:
+            self._unmarked.update(event.run_id for event in ended)
+            self.sink(ended)
 
     # -- acting -----------------------------------------------------------------------
     def start(

@@ -20,6 +20,12 @@ def store_writable(path: Path) -> bool:
     return all(os.access(p, os.W_OK) for p in (path, path.parent) if p.exists())
 
 
+def unreadable(exc: sqlite3.Error, path: Path) -> str:
+    """A store that could not be read, said with its path and what to do: one wording for
+    ``flowtop history``, the commands that find a run, and the TUI."""
+    return f"{path}: cannot read the run store ({exc}); {store_advice(exc, path, writing=False)}"
+
+
 def store_advice(exc: sqlite3.Error, path: Path, *, writing: bool) -> str:
     """The advice for ``exc`` on the store at ``path`` (``writing``: a run or a prune)."""
     text = str(exc)

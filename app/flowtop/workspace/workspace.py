@@ -561,6 +561,7 @@ class Workspace:
         )
         values.runner, runner.keep_results = runner, True  # stored a moment after completion
         agent = OwnerAgent.for_history(history, partial(apply_command, runner))
+        runner.before_begin = agent.before_begin  # a cancel queued meanwhile: no attempt
         self._owned.extend([agent, keeper])
         return runner
 

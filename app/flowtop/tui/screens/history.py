@@ -28,7 +28,7 @@ from flowtop.printable import as_left_on_screen, printable
 from ...engine.events import REUSED_FROM_SOURCE
 from ...engine.parameters import describe as describe_parameters
 from ...engine.states import StateType
-from ...workspace.history_records import counts_so_far
+from ...workspace.history_records import counts_so_far, source_label
 from ..model import fmt_duration
 from ..widgets.key_bar import Entry, KeyBar
 from ..widgets.state_colors import LOOK_STYLE, looks
@@ -278,7 +278,7 @@ class HistoryScreen(Screen[None]):
                 + (f" ({record.reused:,} reused)" if record.reused else ""),
                 date_time(record.started, ""),
                 Text(fmt_duration(record.duration), justify="right"),
-                f"#{record.rerun_of_number}" if record.rerun_of_number else "",
+                source_label(record.rerun_of, record.rerun_of_number),
                 key=record.run_id,
             )
         if was_on in self.records:
@@ -363,8 +363,8 @@ class RunDetailScreen(Screen[None]):
         heading.append(
             f" · started {date_time(run.started, '')} · {fmt_duration(run.duration) or 'unfinished'}"
         )
-        if run.rerun_of_number:
-            heading.append(f" · rerun of #{run.rerun_of_number}")
+        if run.rerun_of:
+            heading.append(f" · rerun of {source_label(run.rerun_of, run.rerun_of_number)}")
         if run.child_of:
             heading.append(f" · {plain(run.child_of, 80)}")
         if run.parameters:

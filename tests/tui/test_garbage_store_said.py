@@ -1,0 +1,44 @@
+"""A store that is not one is said in the TUI as ``flowtop history`` says it.
+
+The toast read "Cannot run flows: file is not a database": no path, no advice, where the
+CLI names the file and says to move it away (``store_errors.store_advice``).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from flowtop.tui.app import FlowtopApp
+from flowtop.workspace import Workspace
+from pilot_kit import wait_for
+
+FLOW = """
+    from flowtop import Flow, task
+
+    @task
+    def one():
+        return 1
+
+    with Flow("one") as flow:
+        one()
+"""
+
+
+async def test_a_garbage_store_is_said_with_its_path_and_what_to_do(tmp_path: Path) -> None:
+    (tmp_path / "one.py").write_text(textwrap.dedent(FLOW).lstrip())
+    db = tmp_path / ".flowtop" / "history.db"
+    db.parent.mkdir(mode=0o700)
+    db.write_bytes(b"not a database, not even close " * 4000)
+    workspace = Workspace(tmp_path)
+    workspace.load()
+    app = FlowtopApp(workspace, watch=False, run_processes=True)
+    try:
+        async with app.run_test(size=(120, 36), notifications=True) as pilot:
+            await wait_for(pilot, lambda: app.control_error is not None, "the store's error", 10)
+            said = app.control_error or ""
+            assert said.startswith(f"Cannot run flows: {db}: cannot read the run store (")
+            assert "move it away and flowtop starts a new one" in said
+            app.shutdown(cancel=True)
+    finally:
+        workspace.close()
