@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 from ..engine.events import ErrorInfo, Event, RunFinished, RunStarted, TaskOutput, TaskStateChanged
 from ..engine.states import StateType
 from . import run_log
-from .history_records import REUSED
+from .history_records import stored_counts
 from .json_text import storable_json
 
 
@@ -227,9 +227,7 @@ def apply(
                     e.state.value,
                     e.ts,
                     e.duration,
-                    json.dumps(
-                        {**e.counts, REUSED: reused} if reused else e.counts, sort_keys=True
-                    ),
+                    stored_counts(e.counts, reused),
                     e.error,  # an ErrorInfo is stored as JSON (the adapter above), None as NULL
                     e.run_id,
                 )

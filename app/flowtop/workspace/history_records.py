@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -18,6 +18,12 @@ from .run_log import run_started_name
 #: The key of a finished run's stored counts that says how many of its tasks were reused
 #: (``history_fold.apply``); read out into ``RunRecord.reused``, not a state's count.
 REUSED = "reused"
+
+
+def stored_counts(counts: Mapping[str, int], reused: int) -> str:
+    """A run's counts as its row stores them: its tasks' states, and ``REUSED`` when any
+    task was carried over from its source (a rerun), however the run ended."""
+    return json.dumps({**counts, REUSED: reused} if reused else dict(counts), sort_keys=True)
 
 
 class HistoryError(Exception):

@@ -28,7 +28,7 @@ from typing import Any
 from ..engine.events import RunFinished, RunStarted, TaskOutput, TaskStateChanged
 from ..engine.states import StateType
 from . import history_fold, store_schema
-from .history_records import REUSED, HistoryError
+from .history_records import HistoryError, stored_counts
 from .log_fold import INTERRUPTED, fold, stored_tasks
 from .ownership import LAUNCHED, Owner, host_name, owner_gone, pid_running, process_start
 from .run_log import (
@@ -189,6 +189,7 @@ def interrupt(conn: sqlite3.Connection, runs: dict[str, str]) -> None:
             ).fetchall()
             tasks = fold(plan, [*decode_rows(rows), RunInterrupted(run_id, why, 0.0)])
         counts = Counter(t.state for t in tasks)
+        reused = sum(1 for t in tasks if t.reused)  # a rerun cut short still says so
         last = max((t.updated for t in tasks if t.updated is not None), default=None)
         # Its last sign of life: a run killed 6 s into a sleeping task read 0.36 ms.
         finished = max(last or started, heartbeat or started, started)
@@ -197,7 +198,7 @@ def interrupt(conn: sqlite3.Connection, runs: dict[str, str]) -> None:
             "WHERE run_id = ?",
             (
                 INTERRUPTED,
-                json.dumps(dict(counts), sort_keys=True),
+                stored_counts(counts, reused),
                 finished,
                 finished - started,
                 f"interrupted: {why}",
@@ -340,10 +341,7 @@ def end_own_runs(
         [
             (
                 end.state.value,
-                json.dumps(
-                    {**end.counts, REUSED: reused[run_id]} if reused.get(run_id) else end.counts,
-                    sort_keys=True,
-                ),
+                stored_counts(end.counts, reused.get(run_id, 0)),
                 end.ts,
                 end.duration,
                 said[run_id],
