@@ -63,7 +63,9 @@ def test_a_flow_retry_waiting_its_delay_is_live_cancellable_and_not_rerun_twice(
 
         told = flowtop("cancel", ".", first, cwd=folder)
         assert told.returncode == 1
-        assert f"is not running (FAILED); its rerun #2 ({retry}) is" in told.stderr
+        assert f"is not running (FAILED); run #2, which reruns it, is: flowtop cancel {retry}" in (
+            told.stderr
+        )
 
         cancelled = flowtop("cancel", ".", retry, cwd=folder)
         assert cancelled.returncode == 0, cancelled.stderr
@@ -108,6 +110,9 @@ def test_the_human_line_of_a_flow_retry_says_when_its_body_starts(ws) -> None:
         done.stdout
     )
     assert bodies(folder) == 3  # and it does start: retries=2
+    listed = json_lines(flowtop("history", ".", "--json", cwd=folder).stdout)
+    retries = [r["duration"] for r in listed if r["rerun_of"]]
+    assert len(retries) == 2 and max(retries) < 0.15  # its body's time, not its 0.2 s wait
 
 
 def test_a_run_start_s_wait_is_kept_in_the_log_and_an_older_line_has_none() -> None:

@@ -86,7 +86,14 @@ def _live_rerun(db: Path, record: RunRecord) -> str:
         runs = StoreReader(db).runs(record.flow)
     except (HistoryError, sqlite3.Error):
         return ""  # the refusal stands on its own
+    reruns: dict[str, list[RunRecord]] = {}
     for run in runs:
-        if run.state == "RUNNING" and run.rerun_of == record.run_id:
-            return f"; its rerun #{run.number} ({run.run_id}) is: flowtop cancel {run.run_id}"
+        if run.rerun_of is not None:
+            reruns.setdefault(run.rerun_of, []).append(run)
+    sources = [record.run_id]
+    while sources:  # down the chain: #1's retry #2 failed, its retry #3 waits
+        for run in reruns.get(sources.pop(), []):
+            if run.state == "RUNNING":
+                return f"; run #{run.number}, which reruns it, is: flowtop cancel {run.run_id}"
+            sources.append(run.run_id)
     return ""

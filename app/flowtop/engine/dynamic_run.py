@@ -137,7 +137,7 @@ class DynamicRun(FlowRun):
                     parent_run=self.parent_run,
                     parameters=given_json(self.flow.fn, self._args, self._kwargs),
                     name=self.run_name,
-                    starts_in=self._start_delay or None,
+                    starts_in=self._start_delay if self.flow_attempt > 1 else None,
                 )
             )
             self._starting = False  # begun: a cancel from now on ends it at once
@@ -151,6 +151,8 @@ class DynamicRun(FlowRun):
     def _start_body(self) -> None:
         with self._lock:  # a run cancelled while its retry waited never runs its body
             if self.state is StateType.RUNNING:
+                if self._start_delay > 0:  # its time is its body's, as a run's that starts
+                    self.started, self.started_at = self._clock(), time.time()  # at once
                 threading.Thread(
                     target=self._body, name=f"flowtop-flow-{self.flow.name}", daemon=True
                 ).start()

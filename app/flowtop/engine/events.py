@@ -59,7 +59,7 @@ class RunStarted(NamedTuple):
     #: A ``@flow``'s ``flow_run_name``, resolved for this run ("" for none).
     name: str = ""
     #: A ``@flow``'s own retry, live from now: its body starts in this many seconds (its
-    #: ``retry_delay_seconds``); None for a run that starts at once.
+    #: ``retry_delay_seconds``, maybe 0); None for any other run.
     starts_in: float | None = None
 
     def as_json(self) -> dict[str, Any]:

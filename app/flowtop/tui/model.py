@@ -330,11 +330,14 @@ class RunModel:
         return "a slot of a concurrency limit on its tags, or its run's process (stopped or busy)"
 
     def elapsed(self, now: float) -> float | None:
+        """Its time so far, or in all once ended; a flow retry's counts from its body's
+        start, as its recorded duration does (its wait is not its work)."""
         if self.duration is not None:
             return self.duration
-        if self.started is None:
+        start = self.started if self.body_due is None else self.body_due
+        if start is None:
             return None
-        return max(0.0, now - self.started)
+        return max(0.0, now - start)
 
     def apply(self, event: Event) -> str | None:
         """Fold one event of this run in; return the task key whose row changed."""

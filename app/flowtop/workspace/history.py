@@ -543,7 +543,7 @@ class History(StoreReader):
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
                 why = reaper.stopped_because(self.last_error or "", self.path)
-                reaper.end_own_runs(self._conn, self.owner, self._ends, why, self._live)
+                reaper.end_own_runs(self._conn, self.owner, self._ends, why)
                 self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 if self._conn.in_transaction:

@@ -314,42 +314,27 @@ def end_own_runs(
     owner: str,
     ends: Mapping[str, tuple[RunFinished, int]],
     why: str,
-    reused: Mapping[str, int],
 ) -> None:
     """End the runs ``owner`` (a closing History) leaves RUNNING, in the caller's
     transaction: INTERRUPTED, "flowtop closed the store first"; but one whose end is in
     ``ends`` (its ``RunFinished``, and how many of its events were lost: ``why``,
-    ``stopped_because``) did end, and reads as it ended (state, counts with ``reused``,
-    duration), its note saying why its record stops early. Its tasks whose last steps
-    are missing read INTERRUPTED for that reason (``interrupt``, whose event tells the
-    readers following the log that the run ended), not running for good. A run that
-    completed on a full disk read INTERRUPTED "flowtop closed the store first"."""
+    ``stopped_because``) says how it ended and why its record stops early. It stays
+    INTERRUPTED, as its log says it to every reader (``watch``, the TUI, ``history``):
+    its last steps are missing. A run that completed on a full disk read "flowtop closed
+    the store first"; written as COMPLETED in its row alone, ``history`` and the readers
+    of its log disagreed."""
     rows = conn.execute(
         "SELECT run_id FROM runs WHERE state = ? AND owner = ?", (_RUNNING.value, owner)
     ).fetchall()
-    said = {
-        run_id: f"recording stopped: {why} ({ends[run_id][1]:,} events not recorded; "
-        f"the run ended {ends[run_id][0].state.value})"
-        if run_id in ends
-        else "flowtop closed the store first"
-        for (run_id,) in rows
-    }
-    interrupt(conn, said)
-    conn.executemany(
-        "UPDATE runs SET state = ?, counts = ?, finished = ?, duration = ?, note = ? "
-        "WHERE run_id = ?",
-        [
-            (
-                end.state.value,
-                stored_counts(end.counts, reused.get(run_id, 0)),
-                end.ts,
-                end.duration,
-                said[run_id],
-                run_id,
-            )
-            for run_id, (end, _) in ends.items()
-            if run_id in said
-        ],
+    interrupt(
+        conn,
+        {
+            run_id: f"recording stopped: {why} ({ends[run_id][1]:,} events not recorded; "
+            f"the run ended {ends[run_id][0].state.value})"
+            if run_id in ends
+            else "flowtop closed the store first"
+            for (run_id,) in rows
+        },
     )
 
 

@@ -27,7 +27,7 @@ from .launcher import Launched, launch
 from .owner_agent import enqueue
 from .private import private_folder
 from .reaper import unmarked, unwritten
-from .run_log import LogTail, connect_reader
+from .run_log import LogEvent, LogTail, connect_reader
 from .run_numbers import RerunRunning
 from .store_errors import store_writable, unreadable
 from .store_reader import StoreReader
@@ -163,6 +163,7 @@ class StoreClient:
                     events = []
                 if events:
                     quiet = 0
+                    self._adopt_flow_retries(events)
                     self.sink(events)
                     continue
                 quiet += 1
@@ -244,6 +245,16 @@ class StoreClient:
         """Queue cancel / retry_now / give_up for the run's owner."""
         enqueue(self.db, run_id, kind, task)
         self._hurry.set()
+
+    def _adopt_flow_retries(self, events: list[LogEvent]) -> None:
+        """A ``@flow``'s own retry of a run started here (its ``starts_in`` says so) is
+        started here too: quitting asks about it, and "cancel" cancels it, where it went
+        on to run its body once the window was gone."""
+        for event in events:
+            if type(event) is RunStarted and event.starts_in is not None:
+                launched = self.started.get(event.rerun_of or "")
+                if launched is not None:
+                    self.started[event.run_id] = launched
 
     def live_started_here(self) -> list[RunRecord]:
         """Runs this client launched that are still running (asked about at quit)."""

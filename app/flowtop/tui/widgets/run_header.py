@@ -62,7 +62,8 @@ class RunHeader(Static):
                 word = f"Starts in {countdown(waits)}"
             text.append("  ")
             text.append(f"{symbol} {word}", style=styles[look])
-            text.append(f"  {fmt_duration(run.elapsed(now), live=run.duration is None)}")
+            if waits is None:  # (a countdown beside a count-up read as two clocks)
+                text.append(f"  {fmt_duration(run.elapsed(now), live=run.duration is None)}")
             if run.note:
                 text.append(f"  {run.note}", style="bold")
             if run.error is not None:
