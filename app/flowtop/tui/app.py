@@ -24,6 +24,7 @@ from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input
+from textual.widgets._toast import ToastHolder
 
 from flowtop.engine.states import StateType
 from flowtop.looks import NOT_STARTED
@@ -69,6 +70,7 @@ from flowtop.workspace.places import unread_settings
 
 HISTORY_FLUSH_WAIT = 1.0  # longest `h` waits for the history to take the latest events
 LIVE_TICK = 0.1  # countdowns and running durations
+TOAST_SWEEP = 2.0  # seconds between sweeps of emptied toast holders (``_drop_emptied_toasts``)
 NOTICES_TICK = 0.5  # what the run processes started here wrote to their logs; their ends
 
 
@@ -253,6 +255,7 @@ class FlowtopApp(
         self.app_resume_signal.subscribe(self, lambda _: self.refresh(layout=True))
         self.set_interval(NOTICES_TICK, self._say_run_notices, name="run-notices")
         self.set_interval(NOTICES_TICK, self._reap_run_processes, name="reap")
+        self.set_interval(TOAST_SWEEP, self._drop_emptied_toasts, name="toast-sweep")
         self.table.focus()
         if self._load:
             self.header.update(Text("Loading flows…", style="dim"))
@@ -263,6 +266,17 @@ class FlowtopApp(
     def _reap_run_processes(self) -> None:
         if isinstance(self.control, StoreControl):
             self.control.reap()
+
+    def _drop_emptied_toasts(self) -> None:
+        """Textual 8.2.8's ``ToastRack.show`` removes a toast whose notification expired
+        before the toast's own timer fired (a busy frame, such as a reload's redraw) but
+        not its ``ToastHolder``: the empty holder stayed in the rack for the session, with
+        its layout caches and the toast (~80 KB each; a few in a hundred saves, half of
+        them on a slow machine). Drop such holders; a holder still mounting is left be."""
+        for screen in self.screen_stack:
+            for holder in screen.query(ToastHolder):
+                if holder.is_mounted and not holder.children:
+                    holder.remove()
 
     def _wake(self) -> None:
         self.post_message(EventsPending())  # post_message is thread-safe

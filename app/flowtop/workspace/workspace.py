@@ -207,6 +207,7 @@ class Workspace:
         outcome = self._loader.load_all()
         name_errors = self._check_names()
         self._shapes = None
+        self._plain_policies.clear()  # the old tasks' policies (and their modules) go
         return self._changed((), outcome, settings_changed, [*settings_errors, *name_errors])
 
     def reload_paths(self, paths: Iterable[str | os.PathLike[str]]) -> WorkspaceChanged:
@@ -235,6 +236,9 @@ class Workspace:
                 changed, outcome, settings_changed, [*settings_errors, *name_errors]
             )
             self._shapes = None
+            # Keyed by id(): an entry of a reloaded task kept its old policy, and through
+            # its retry_on classes the old helper module's globals, for the session.
+            self._plain_policies.clear()
             # A saved file that is still bad (even with the same error as before) was
             # refused: saying "Reloaded settings" would claim the save took effect.
             kept = any(
