@@ -6,33 +6,20 @@ and "cancel" left it to run its body once the window was gone.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 from pilot_kit import wait_for
 
 from .conftest import wait_until
+from .test_flow_retry_pending import ALWAYS_FAILS
 from .test_tui_client import client_app, store_runs
-
-FAILS_ONCE = """
-from pathlib import Path
-from flowtop import flow, task
-
-@task(max_retries=0)
-def load() -> None:
-    with open(Path(__file__).with_name("bodies"), "a") as out:
-        out.write("ran\\n")
-    raise ConnectionError("warehouse down")
-
-@flow(name="pretry", retries=1, retry_delay=30)
-def pretry() -> None:
-    load()
-"""
 
 
 async def test_quitting_with_cancel_cancels_the_flow_retry_of_a_run_started_here(
     tmp_path: Path,
 ) -> None:
-    (tmp_path / "pretry.py").write_text(FAILS_ONCE)
+    (tmp_path / "pretry.py").write_text(textwrap.dedent(ALWAYS_FAILS))
     async with client_app(tmp_path, "pretry") as (app, pilot):
         await pilot.press("r")
         assert app.control is not None
