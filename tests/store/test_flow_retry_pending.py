@@ -99,6 +99,11 @@ def test_a_flow_retry_whose_process_dies_in_the_wait_reads_interrupted(ws) -> No
     assert states == {first: "FAILED", retry: "INTERRUPTED"}
     rerun = flowtop("run", ".", "--flow", "pretry", "--rerun-of", retry, "--detach", cwd=folder)
     assert rerun.returncode == 0, rerun.stderr  # and it can be rerun, as any lost run
+    again = rerun.stdout.strip()  # it fails as before, and its own retry waits: cancelled,
+    waiting = wait_until(  # so that no run process outlives the test
+        lambda: [r for r in runs(folder, "RUNNING") if r.rerun_of == again], "the rerun's retry"
+    )
+    assert flowtop("cancel", ".", waiting[0].run_id, cwd=folder).returncode == 0
 
 
 def test_the_human_line_of_a_flow_retry_says_when_its_body_starts(ws) -> None:
