@@ -68,12 +68,34 @@ def main(args: argparse.Namespace) -> int:
             print(f"flowtop cancel: {name}: {done}", file=sys.stderr)
             return 1
         time.sleep(0.02)
+    if not _started(db, record.run_id):  # its process imports the flow file: taken at start
+        print(
+            f"Cancel of {name} queued: its process is still importing the flow file; "
+            "the run ends as it starts, running no task"
+        )
+        return 0
     print(
         f"flowtop cancel: {name}: its process ({record.owner}) did not take the request within "
         f"{WAIT:.0f} s; it stays queued",
         file=sys.stderr,
     )
     return 1
+
+
+def _started(db: Path, run_id: str) -> bool:
+    """Whether run ``run_id`` has logged its start: a run not yet started takes a cancel
+    queued meanwhile as it starts (``Runner.before_begin``), however long its flow file
+    takes to import. Unknown (the store busy) counts as started: the plain refusal."""
+    from contextlib import closing
+
+    from ..workspace.run_log import connect_reader
+
+    try:
+        with closing(connect_reader(db)) as conn:
+            found = conn.execute("SELECT 1 FROM events WHERE run_id = ? LIMIT 1", (run_id,))
+            return found.fetchone() is not None
+    except sqlite3.Error:
+        return True
 
 
 def _live_rerun(db: Path, record: RunRecord) -> str:
