@@ -146,9 +146,7 @@ class FlowRun(RunActions):
         if why is None:
             return False
         self._starting = False
-        self.cancelled = True
-        self._end_unfinished(why)
-        self._finish()
+        self._end_cancelled(why)
         return True
 
     @property

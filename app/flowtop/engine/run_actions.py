@@ -55,10 +55,14 @@ class RunActions(RunHandle):
             if self._starting:  # not begun: ended by ``_begin``, after its RunStarted
                 self._cancel_at_begin = why
                 return True
-            self.cancelled = True
-            self._end_unfinished(why)
-            self._finish()
+            self._end_cancelled(why)
             return True
+
+    def _end_cancelled(self, why: str) -> None:
+        """Under the lock: the run ends CANCELLED, its unfinished tasks saying ``why``."""
+        self.cancelled = True
+        self._end_unfinished(why)
+        self._finish()
 
     def _end_unfinished(self, why: str, said: Mapping[str, str] | None = None) -> None:
         """Under the lock: every task not final ends CANCELLED (``said``: a task's own why).

@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..engine.events import Event, RunFinished, RunStarted, Subscription
-from . import history_fold, reaper, store_schema
+from . import closing_writes, history_fold, store_schema
 from .history_fold import StoreItem
 from .history_records import (  # re-exported: the store's public records
     HistoryError,
@@ -400,7 +400,7 @@ class History(StoreReader):
             waiting = _events_in(self._pending)
             if final or self._stop:  # the store is closing: there is no next try
                 owner = (self.owner, *self._identity)
-                kept = reaper.write_without_output(
+                kept = closing_writes.write_without_output(
                     conn, self._pending, owner, self._live, self.path, self.last_error
                 )
                 if kept is not None:  # a full disk took the runs' ends, without their output
@@ -413,7 +413,7 @@ class History(StoreReader):
                     waiting,
                 )
                 self.lost += waiting
-                self._ends.update(reaper.unrecorded_ends(self._pending))
+                self._ends.update(closing_writes.unrecorded_ends(self._pending))
                 self._pending = []
                 return False
             if isinstance(exc, sqlite3.OperationalError) and waiting <= MAX_WAITING_EVENTS:
@@ -542,8 +542,8 @@ class History(StoreReader):
             self._commit(final=True)
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
-                why = reaper.stopped_because(self.last_error or "", self.path)
-                reaper.end_own_runs(self._conn, self.owner, self._ends, why)
+                why = closing_writes.stopped_because(self.last_error or "", self.path)
+                closing_writes.end_own_runs(self._conn, self.owner, self._ends, why)
                 self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 if self._conn.in_transaction:

@@ -250,6 +250,8 @@ class StoreClient:
         """A ``@flow``'s own retry of a run started here (its ``starts_in`` says so) is
         started here too: quitting asks about it, and "cancel" cancels it, where it went
         on to run its body once the window was gone."""
+        if not self.started:  # (the event path: a window that started nothing asks nothing)
+            return
         for event in events:
             if type(event) is RunStarted and event.starts_in is not None:
                 launched = self.started.get(event.rerun_of or "")

@@ -14,6 +14,21 @@ from pathlib import Path
 from .access import blocked
 from .store_schema import SCHEMA_VERSION
 
+#: What went wrong, as SQLite's words say it (``cause``): each gets its own advice and note.
+LOCKED, FULL, READ_ONLY = "locked", "full", "read-only"
+
+
+def cause(error: object) -> str | None:
+    """``LOCKED`` (another process holds the store), ``FULL`` (its disk), ``READ_ONLY``, or
+    None, from an SQLite error or its text: the one reading of those words for the advice
+    after an error, a reader's "(not marked: …)" and a closing store's note."""
+    text = str(error)
+    if "locked" in text or "busy" in text:
+        return LOCKED
+    if "full" in text:
+        return FULL
+    return READ_ONLY if "readonly" in text else None
+
 
 def store_writable(path: Path) -> bool:
     """Whether SQLite can write ``path``: the file and its folder (for its -wal and -shm)."""
@@ -28,10 +43,10 @@ def unreadable(exc: sqlite3.Error, path: Path) -> str:
 
 def store_advice(exc: sqlite3.Error, path: Path, *, writing: bool) -> str:
     """The advice for ``exc`` on the store at ``path`` (``writing``: a run or a prune)."""
-    text = str(exc)
-    if "locked" in text or "busy" in text:
+    text, why = str(exc), cause(exc)
+    if why == LOCKED:
         return "another flowtop process holds it; try again in a moment"
-    if "full" in text:
+    if why == FULL:
         return f"the disk of {path.parent} is full: free some space (the runs recorded so far are kept)"
     if writing and not store_writable(path):
         whose = blocked(path, write=True) or blocked(path.parent, write=True)

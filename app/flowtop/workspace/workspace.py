@@ -206,8 +206,7 @@ class Workspace:
         self._loader.prefect_compat = self.settings.prefect_compat
         outcome = self._loader.load_all()
         name_errors = self._check_names()
-        self._shapes = None
-        self._plain_policies.clear()  # the old tasks' policies (and their modules) go
+        self._forget_tasks()
         return self._changed((), outcome, settings_changed, [*settings_errors, *name_errors])
 
     def reload_paths(self, paths: Iterable[str | os.PathLike[str]]) -> WorkspaceChanged:
@@ -235,10 +234,7 @@ class Workspace:
             change = self._changed(
                 changed, outcome, settings_changed, [*settings_errors, *name_errors]
             )
-            self._shapes = None
-            # Keyed by id(): an entry of a reloaded task kept its old policy, and through
-            # its retry_on classes the old helper module's globals, for the session.
-            self._plain_policies.clear()
+            self._forget_tasks()
             # A saved file that is still bad (even with the same error as before) was
             # refused: saying "Reloaded settings" would claim the save took effect.
             kept = any(
@@ -299,6 +295,12 @@ class Workspace:
     def settings_warnings(self) -> list[LoadError]:
         """Tables naming a flow that does not exist: said, but they stop no run."""
         return [e for e in self.settings_errors if e.unused]
+
+    def _forget_tasks(self) -> None:
+        """The flows' tasks were replaced: their shapes and effective policies go (an old
+        policy held its module's globals through its ``retry_on`` classes, for good)."""
+        self._shapes = None
+        self._plain_policies.clear()
 
     def _settings_paths(self) -> tuple[tuple[Layer, Path], ...]:
         return ((Layer.TOML, self.settings_path), (Layer.OVERRIDES, self.overrides_path))
