@@ -61,6 +61,16 @@ def test_a_flow_whose_file_failed_says_the_file_s_error(folder: Path, path: str)
     assert done.stderr.splitlines() == [SAID], done.stderr
 
 
+@pytest.mark.parametrize("path", ["ingest.py", "."])
+def test_a_flow_the_failed_file_never_names_is_not_blamed_on_it(folder: Path, path: str) -> None:
+    """Given the broken file alone, ``--flow zzz`` said "flow 'zzz' cannot run: its file
+    failed to load": the file's error is said, then that no flow has that name."""
+    done = flowtop(folder, "run", path, "--flow", "zzz", "--no-history")
+    assert done.returncode == 2
+    assert "flow 'zzz' cannot run" not in done.stderr
+    assert "no flow named 'zzz'" in done.stderr, done.stderr
+
+
 def test_the_monitor_s_r_on_a_broken_file_tells_why(folder: Path) -> None:
     """As the TUI launches it: its notice (the popup) and the stored reason."""
     from flowtop.workspace.launcher import launch

@@ -23,29 +23,18 @@ def failed_flow_file(workspace: Workspace, flow: str | None) -> dict[Path, str]:
     """The file of ``flow`` that failed to load, with the line said in place of its
     error; empty when ``flow`` loaded, is not asked for, or no failed file is its own.
 
-    Its file is the one the run was given, or, of a folder, the one failed file whose
-    source names the flow (as the loader guesses it, ``loader.file_naming``)."""
+    Its file is the one failed file whose source names the flow (as the loader guesses
+    it, ``loader.file_naming``), of a folder or given alone: a file given alone is not
+    the file of a flow it never names (``--flow zzz``: "no flow named")."""
     if flow is None or flow in workspace.flows:
         return {}
     errors: dict[Path, LoadError] = {
         path: error for path, error in workspace.errors.items() if path.suffix == ".py"
     }
-    if workspace.path.is_file():
-        own = [path for path in errors if _same_file(path, workspace.path)]
-    else:
-        from ..workspace.loader import file_naming
+    from ..workspace.loader import file_naming
 
-        named = file_naming(sorted(errors), flow)
-        own = [] if named is None else [named]
-    if len(own) != 1:
+    path = file_naming(sorted(errors), flow)  # (a file given alone too: not any name's)
+    if path is None:
         return {}
-    (path,) = own
     lines = str(errors[path]).splitlines() or [""]
     return {path: f"flow {flow!r} cannot run: its file failed to load: {lines[0]}"}
-
-
-def _same_file(one: Path, other: Path) -> bool:
-    try:
-        return one.samefile(other)
-    except OSError:  # gone since: as named
-        return one.resolve() == other.resolve()
