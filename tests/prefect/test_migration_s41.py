@@ -167,6 +167,30 @@ def test_one_flow_whose_shape_fails_leaves_the_others_in_the_monitor(
     assert "pair.py" in str(error) and "flow 'first': RuntimeError: cannot list" in str(error)
 
 
+def test_a_flow_whose_shape_fails_stays_said_after_another_flow_changes(
+    native: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the flows of the change were looked at: on the next change (a save of another
+    flow) the broken one was listed again as fine, its error gone from the monitor."""
+    from flowtop.workspace.changes import WorkspaceChanged
+
+    listed = FlowFunction.task_nodes
+
+    def broken(self: FlowFunction) -> object:
+        if self.name == "first":
+            raise RuntimeError("cannot list")
+        return listed(self)
+
+    monkeypatch.setattr(FlowFunction, "task_nodes", broken)
+    with Workspace(native, isolate_imports=False) as workspace:
+        host = FlowHost(workspace)
+        host.state(workspace.load())
+        state = host.state(WorkspaceChanged(flows=("second",)))
+    assert list(state["flow_files"]) == ["second"]
+    (error,) = state["errors"]
+    assert "flow 'first': RuntimeError: cannot list" in str(error)
+
+
 def test_a_module_whose_getattr_raises_is_passed_over_when_listing_tasks(tmp_path: Path) -> None:
     """A lazy module (its ``__getattr__`` imports on demand, and raises ImportError for
     what it lacks) used by a body: listing the body's tasks read every name off it."""

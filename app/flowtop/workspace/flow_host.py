@@ -19,10 +19,9 @@ from typing import Any
 
 from .access import blocked, explain
 from .changes import WorkspaceChanged
-from .flow_shapes import FlowShape, ShapeMaker, shapes_to_json
+from .flow_shapes import shapes_to_json
 from .helper_process import receive, send
 from .import_guard import CAREFUL
-from .load_error import LoadError
 from .private import FolderError
 from .settings import SettingsError
 from .workspace import Workspace
@@ -121,7 +120,8 @@ class FlowHost:
         the settings the TUI reads (keys, quit)."""
         workspace = self.workspace
         settings = workspace.settings
-        shapes, broken = self._shapes(change)
+        shapes = workspace.shape_changes(change)
+        broken = workspace.shape_errors  # every flow whose shape could not be made
         return {
             "change": change.to_json(),
             "shapes": shapes_to_json(shapes),
@@ -142,31 +142,3 @@ class FlowHost:
                 "load_timeout": settings.load_timeout,
             },
         }
-
-    def _shapes(
-        self, change: WorkspaceChanged
-    ) -> tuple[dict[str, FlowShape], dict[str, LoadError]]:
-        """The shapes ``change`` made new, and the flows whose shape could not be made,
-        each as an error of its file: one flow that fails there (a module that raises
-        when its tasks are looked for) costs its own row, not every flow of the monitor
-        ("the flow host failed")."""
-        workspace = self.workspace
-        try:
-            return workspace.shape_changes(change), {}
-        except Exception:  # noqa: BLE001 - which flow it was is found below
-            pass
-        maker = ShapeMaker(
-            workspace.policy_for, workspace.settings.task_keys, workspace.policy_below
-        )
-        files = workspace.flow_files
-        shapes: dict[str, FlowShape] = {}
-        broken: dict[str, LoadError] = {}
-        for name, flow in workspace.flows.items():
-            if not change.settings_changed and name not in change.flows:
-                continue
-            try:
-                shapes[name] = maker.shape(flow)
-            except Exception as exc:  # noqa: BLE001 - said as its file's error
-                why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-                broken[name] = LoadError(files[name], None, None, f"flow {name!r}: {why}")
-        return shapes, broken

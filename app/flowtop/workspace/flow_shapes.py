@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -22,6 +23,7 @@ from ..engine.flow_package import FLOW_PACKAGE
 from ..engine.layers import Layer
 from ..engine.parameters import ParameterInfo
 from ..engine.policy import RetryPolicy
+from .load_error import LoadError
 
 #: The editor's fields that together make the one ``retry_delay`` setting, delay first.
 DELAY_FIELDS = ("retry_delay", "backoff_factor", "max_delay")
@@ -278,6 +280,22 @@ class ShapeMaker:
         self.setting_keys = setting_keys
         self.below = below
         self._views: dict[Any, PolicyView] = {}
+
+    def shape_all(
+        self, flows: Mapping[str, Flow], files: Mapping[str, Path]
+    ) -> tuple[dict[str, FlowShape], dict[str, LoadError]]:
+        """Every flow's shape, and each flow whose shape could not be made as an error of
+        its file: one flow that fails here (a module that raises when its tasks are
+        looked for) costs its own row, not every flow of the monitor."""
+        shapes: dict[str, FlowShape] = {}
+        broken: dict[str, LoadError] = {}
+        for name, flow in flows.items():
+            try:
+                shapes[name] = self.shape(flow)
+            except Exception as exc:  # noqa: BLE001 - said as its file's error
+                why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                broken[name] = LoadError(files[name], None, None, f"flow {name!r}: {why}")
+        return shapes, broken
 
     def _policy(self, flow: Flow, node: Node) -> RetryPolicy:
         try:

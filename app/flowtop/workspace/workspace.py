@@ -111,6 +111,7 @@ class Workspace:
         self._plain_policies: dict[int, tuple[RetryPolicy, Settings, RetryPolicy]] = {}
         #: ``shapes`` as last built; dropped by whatever changes flows or settings.
         self._shapes: dict[str, FlowShape] | None = None
+        self.shape_errors: dict[str, LoadError] = {}  # flows ``shapes`` could not make
 
     @classmethod
     def in_helper(cls, path: str, imports: str) -> Workspace:
@@ -133,7 +134,7 @@ class Workspace:
                 from .flow_shapes import ShapeMaker  # for the TUI's flow host only
 
                 maker = ShapeMaker(self.policy_for, self.settings.task_keys, self.policy_below)
-                self._shapes = {name: maker.shape(flow) for name, flow in self.flows.items()}
+                self._shapes, self.shape_errors = maker.shape_all(self.flows, self.flow_files)
             return self._shapes
 
     def shape_changes(self, change: WorkspaceChanged) -> dict[str, FlowShape]:
