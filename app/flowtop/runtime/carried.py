@@ -44,7 +44,6 @@ class Named:
     name: str
     tags: frozenset[str]
     fn: Callable[..., Any]
-    ref: tuple[str, str] | None = None
 
 
 @dataclass(slots=True)
@@ -124,7 +123,7 @@ def _resolved(name: str, ref: tuple[str, str] | None, tags: list[str], params: l
             found = getattr(found, part, None)
         if getattr(found, "name", None) == name:
             return found
-    return Named(name, frozenset(tags), _signature_of(params), ref)
+    return Named(name, frozenset(tags), _signature_of(params))
 
 
 class _CarriedRunner:

@@ -86,15 +86,12 @@ class UserModules:
             if file is not None:
                 self.files[name] = file
 
-    def evict(self) -> set[Path]:
+    def evict(self) -> None:
         """Drop them from ``sys.modules`` (each still the module noted) so the next import
-        of a flow file imports them afresh; their files."""
-        evicted: set[Path] = set()
+        of a flow file imports them afresh."""
         for name, file in self.files.items():
             module = sys.modules.get(name)
             found = getattr(module, "__file__", None)
             if isinstance(found, str) and os.path.abspath(found) == str(file):
                 del sys.modules[name]
-                evicted.add(file)
         self.files.clear()
-        return evicted
