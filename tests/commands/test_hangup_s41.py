@@ -119,8 +119,19 @@ def test_closing_the_terminal_cancels_the_run_and_exits_129(tmp_path: Path) -> N
     assert REASON in detail and "is gone" not in detail, detail
 
 
-def test_kill_hup_with_the_terminal_still_there_is_said_as_sigterm_is(tmp_path: Path) -> None:
-    """``kill -HUP PID``: the runs' last lines and ``interrupted (SIGHUP)`` are printed."""
+@pytest.mark.parametrize(
+    ("sent", "reason"),
+    [
+        ("SIGHUP", REASON),
+        # a run stopped by SIGTERM read "cancelled by the user", which no user did
+        ("SIGTERM", "cancelled: SIGTERM (flowtop run was stopped)"),
+    ],
+)
+def test_kill_hup_with_the_terminal_still_there_is_said_as_sigterm_is(
+    tmp_path: Path, sent: str, reason: str
+) -> None:
+    """``kill -HUP PID``: the runs' last lines and ``interrupted (SIGHUP)`` are printed,
+    as for SIGTERM; each cancels the runs saying which signal stopped them."""
     folder = folder_with_waiting_flow(tmp_path)
     proc = subprocess.Popen(
         [sys.executable, "-m", "flowtop", "run", "."],
@@ -135,15 +146,15 @@ def test_kill_hup_with_the_terminal_still_there_is_said_as_sigterm_is(tmp_path: 
         for line in proc.stdout:  # the retry wait has begun
             if "retry in" in line:
                 break
-        proc.send_signal(signal.SIGHUP)
+        proc.send_signal(getattr(signal, sent))
         out, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert proc.returncode == 129, (out, err)
-    assert "nightly #1 CANCELLED" in out and REASON in out, out
-    assert err.endswith("flowtop run: interrupted (SIGHUP)\n"), err
+    assert proc.returncode == 128 + getattr(signal, sent), (out, err)
+    assert "nightly #1 CANCELLED" in out and reason in out, out
+    assert err.endswith(f"flowtop run: interrupted ({sent})\n"), err
     state, _ = the_run(folder)
     assert state == "CANCELLED"
 

@@ -16,6 +16,7 @@ from ..engine import status_line
 from ..engine.pool import MAX_WORKERS
 from ..engine.states import StateType
 from ..printable import say
+from ..workspace.load_error import Stopped
 from .common import (
     bad_path,
     described_settings,
@@ -31,7 +32,7 @@ from .flow_file_error import failed_flow_file
 from .late_output import wait_for_given_up
 from .printers import READER_GONE, TICK, HumanPrinter, JsonPrinter, can_redraw, is_pipe
 from .run_record import recorded
-from .run_signals import HungUp, ctrl_c_after, stop_like_ctrl_c_on_sigterm
+from .run_signals import ctrl_c_after, stop_like_ctrl_c_on_sigterm
 
 if TYPE_CHECKING:
     from ..engine.flow import Flow
@@ -317,7 +318,7 @@ def _main(args: argparse.Namespace, out: TextIO) -> int:
                 if piped and printer.output.reader_left():  # `| head` left during a wait
                     stop_runs()
             ok = run.final_state() is StateType.COMPLETED and ok
-    except HungUp as exc:  # the runs say why they were cancelled (the terminal is gone)
+    except Stopped as exc:  # the runs say why they were cancelled (SIGTERM, SIGHUP, …)
         for active in runner.active_runs:
             active.cancel(exc.why)
         raise

@@ -35,11 +35,11 @@ class Terminated(Stopped):
 
     how = "SIGTERM"
     exit_code = 128 + signal.SIGTERM
+    why = "cancelled: SIGTERM (flowtop run was stopped)"
 
 
 class HungUp(Stopped):
-    """SIGHUP: the terminal ``flowtop run`` ran in was closed. Handled as SIGTERM is; the
-    runs it cancels say why (``why``)."""
+    """SIGHUP: the terminal ``flowtop run`` ran in was closed. Handled as SIGTERM is."""
 
     how = "SIGHUP"
     exit_code = 128 + signal.SIGHUP

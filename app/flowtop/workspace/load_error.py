@@ -32,6 +32,8 @@ class Stopped(KeyboardInterrupt):
 
     how = "Ctrl+C"
     exit_code = 130
+    #: What the runs it cancels say (the history's reason for each unfinished task).
+    why = "cancelled by the user"
 
 
 #: A folder file is executed only when its source mentions flowtop or a ``Flow`` (as a
