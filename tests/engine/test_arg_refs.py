@@ -68,18 +68,28 @@ def test_refs_nested_in_containers_dataclasses_and_annotations_are_found_as_befo
 
     nodes, tolerant, value = _node_of_each_call(body)
     ra, rb = Ref("number"), Ref("number-2")
-    expected: dict[str, tuple[tuple[Any, ...], dict[str, Any], list[str], bool]] = {
-        "show": ((ra,), {}, ["number"], False),
+    expected: dict[str, tuple[tuple[Any, ...], dict[str, Any], list[str], frozenset[int | str]]] = {
+        "show": ((ra,), {}, ["number"], frozenset()),
         "show-2": (
             ([ra, (rb, {"k": ra, "n": None})],),
             {"key": [1, "x"]},
             ["number", "number-2"],
-            True,
+            frozenset({0}),
         ),
-        "show-3": ((Point(ra, 1), Params(rb), [ra, 2]), {}, ["number", "number-2"], True),
-        "show-4": (([[[[ra]]]], nodes["show-4"].args[1]), {}, ["number"], True),
-        "show-6": (([ra, (rb,)], Ref("number-3")), {}, ["number", "number-2", "number-3"], True),
-        "show-8": (([9], {"i": (9,)}), {}, [], False),
+        "show-3": (
+            (Point(ra, 1), Params(rb), [ra, 2]),
+            {},
+            ["number", "number-2"],
+            frozenset({0, 1, 2}),
+        ),
+        "show-4": (([[[[ra]]]], nodes["show-4"].args[1]), {}, ["number"], frozenset({0})),
+        "show-6": (
+            ([ra, (rb,)], Ref("number-3")),
+            {},
+            ["number", "number-2", "number-3"],
+            frozenset({0}),
+        ),
+        "show-8": (([9], {"i": (9,)}), {}, [], frozenset()),
     }
     for key, (args, kwargs, upstream, nested) in expected.items():
         node = nodes[key]
@@ -96,11 +106,14 @@ def test_refs_nested_in_containers_dataclasses_and_annotations_are_found_as_befo
     assert type(quoted[0]).__name__ == "TaskFuture" and quoted[0].key == "number"
     assert type(searched_not[0]).__name__ == "TaskFuture" and searched_not[0].key == "number-2"
     assert (resolved, unwrapped) == (ra, [rb])
-    assert (nodes["show-5"].upstream, nodes["show-5"].nested) == (["number", "number-2"], True)
+    assert (nodes["show-5"].upstream, nodes["show-5"].nested) == (
+        ["number", "number-2"],
+        frozenset({3}),
+    )
     assert tolerant == {"show-6": frozenset({"number", "number-2"})}
     for key, refs in (("show-7", ({ra}, frozenset([rb]))),):
         assert nodes[key].args == refs and sorted(nodes[key].upstream) == ["number", "number-2"]
-        assert nodes[key].nested
+        assert nodes[key].nested == {0, 1}
     assert value[1] == repr((([1, (2, {"k": 1, "n": None})],), {"key": [1, "x"]}))
     assert value[2] == repr(((Point(1, 1), Params(2), [1, 2]), {}))
     assert value[5] == repr((([1, (2,)], 3), {}))

@@ -4,7 +4,7 @@ Each argument is walked once per call. The walk makes the node's arguments (this
 futures become refs to their tasks, other futures their results, annotations are
 unwrapped) and on the way notes what else the call needs: the tasks it waits for, those
 whose failure it allows (``allow_failure``), and whether a ref sits inside an argument
-(``Node.nested``: its inputs are then resolved by a walk too). Three walks (making the
+(``Node.nested``: that argument is then resolved by a walk too). Three walks (making the
 refs, finding them, then asking whether one was nested) cost a flow 1.7–2.9 s per
 million items of a list before the task started.
 
@@ -44,8 +44,8 @@ class CallInputs:
     kwargs: dict[str, Any]
     #: The tasks of the run whose futures it was given, each once, in the order found.
     upstream: list[str]
-    #: Some ref sits inside a list/tuple/set/dict/dataclass argument, not as one.
-    nested: bool
+    #: The arguments (position, or keyword) with a ref inside a list/tuple/set/dict/dataclass.
+    nested: frozenset[int | str]
 
 
 def call_inputs(
@@ -60,9 +60,10 @@ def call_inputs(
     (``allow_failure(task.map(...))`` waited for all, and failed with one).
     """
     walk = _Walk(run, tolerant)
-    node_args = tuple(walk.argument(value) for value in args)
-    node_kwargs = {name: walk.argument(value) for name, value in kwargs.items()}
-    return CallInputs(node_args, node_kwargs, list(dict.fromkeys(walk.found)), walk.nested)
+    node_args = tuple(walk.argument(i, value) for i, value in enumerate(args))
+    node_kwargs = {name: walk.argument(name, value) for name, value in kwargs.items()}
+    upstream = list(dict.fromkeys(walk.found))
+    return CallInputs(node_args, node_kwargs, upstream, frozenset(walk.nested))
 
 
 class _Walk:
@@ -72,13 +73,14 @@ class _Walk:
         self.run = run
         self.tolerant = tolerant
         self.found: list[str] = []  # the keys of the refs made, as made
-        self.nested = False
+        self.nested: set[int | str] = set()  # the arguments with a ref inside
 
-    def argument(self, value: Any) -> Any:
+    def argument(self, where: int | str, value: Any) -> Any:
+        """Argument ``where`` (its position, or its keyword) as the node keeps it."""
         before = len(self.found)
         node_value = self.value(value, 0, False)
         if len(self.found) > before and not isinstance(node_value, Ref):
-            self.nested = True
+            self.nested.add(where)
         return node_value
 
     def value(self, value: Any, depth: int, allowed: bool) -> Any:

@@ -25,7 +25,7 @@ from .calls import InlineFuture
 from .context import child_of, parent_run, set_run
 from .errors import FlowRunNameError, Retry, RunCancelled, UpstreamFailed
 from .events import ErrorInfo, RunStarted
-from .graph import Node, resolve_refs
+from .graph import Node, resolve_inputs
 from .parameters import given_json
 from .prefect_api import STATE_ERRORS, allow_failure, states_failed
 from .records import RunResult, TaskRun, error_info, hide_own_frames, pristine
@@ -356,7 +356,7 @@ class DynamicRun(FlowRun):
             else:
                 value = UpstreamFailed(f"task {key!r}: {up.message or up.state.value}")
             values[key] = SimpleNamespace(result=value)
-        return resolve_refs(list(node.args), values), resolve_refs(node.kwargs, values)
+        return resolve_inputs(node, values)
 
     def _ready(self, tr: TaskRun) -> None:
         """Inputs are done: serve the call from the cache when it matches, else run it."""

@@ -93,16 +93,17 @@ class Flow:
         node.args = tuple(self._as_input(a) for a in args)
         node.kwargs = {k: self._as_input(v) for k, v in kwargs.items()}
         upstream: list[str] = []
-        for value in (*node.args, *node.kwargs.values()):
+        nested: set[int | str] = set()
+        places: list[tuple[int | str, Any]] = [*enumerate(node.args), *node.kwargs.items()]
+        for where, value in places:
             if isinstance(value, Ref):
                 refs = [value]
-            else:  # a ref may sit inside a list/tuple/dict argument
-                refs = list(find_refs(value))
-                node.nested = node.nested or bool(refs)
+            elif refs := list(find_refs(value)):  # a ref inside a list/tuple/dict argument
+                nested.add(where)
             for ref in refs:
                 self._check_own(ref, f"task {node.key!r}")
                 upstream.append(ref.key)
-        node.upstream = _dedupe(upstream)
+        node.upstream, node.nested = _dedupe(upstream), frozenset(nested)
         self.nodes[node.key] = node
         self._first_node.setdefault(id(task), node.key)
         return Ref(node.key, self)
