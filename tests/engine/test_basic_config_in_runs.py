@@ -145,3 +145,30 @@ def test_basic_config_configures_after_assert_logs_put_back_a_plain_list(tmp_pat
     events = [json.loads(line) for line in done.stdout.splitlines()]
     (configured,) = [e for e in events if e.get("task") == "configured" and "output" in e]
     assert configured["output"] == "mine after\n"
+
+
+def test_a_later_attempt_is_captured_after_an_earlier_one_took_flowtop_s_handler_off() -> None:
+    """A run keeps flowtop's handler on the root logger for its whole life (its attempts
+    no longer each put it on): ``basicConfig(force=True)`` in one task removes it, and
+    the next attempt puts it back before it runs, so its log lines are still its output."""
+    done = python(
+        """
+        import logging
+        from flowtop import Flow, task
+
+        @task
+        def reset():
+            logging.basicConfig(force=True, handlers=[logging.NullHandler()])
+
+        @task
+        def later(_):
+            logging.getLogger("etl").warning("still mine")
+
+        with Flow("etl") as etl:
+            later(reset())
+        result = etl.run(workers=1)
+        print(repr(result.attempts["later"][-1].output))
+        """
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "'WARNING etl: still mine\\n'\n"

@@ -153,8 +153,8 @@ class _Captured:
         send: Any = None
         throw: BaseException | None = None
         while True:
-            previous = getattr(local, "buffer", None)
-            previous_attempt = getattr(local, "attempt", None)
+            previous = local.buffer
+            previous_attempt = local.attempt
             local.buffer, local.attempt = self.buffer, self.attempt
             try:
                 yielded = self.coro.throw(throw) if throw is not None else self.coro.send(send)
@@ -252,8 +252,7 @@ def start_attempt(
     told = hook_output.take_prelude() if attempt is not None else None  # on_running's
 
     def launch() -> None:
-        capture.begin()  # installs the stream proxies; the buffer is only ours during steps
-        buffer = capture._local.buffer
+        buffer = capture.begin()  # installs the stream proxies; ours only during steps
         capture._local.buffer = None
         buffer.live, buffer.taken = live, taken
         buffer.echo = live is not None and live[0].runner.echo_output

@@ -42,7 +42,7 @@ def call_here(
     """``fn(*args, **kwargs)`` on this thread, its prints and logs captured: ``(value,
     error, output)``. Never raises; an error's traceback starts in the user's code.
     ``call``: made when a time limit may interrupt the attempt (``user_call``)."""
-    captured = capture.begin(attempt)
+    captured = capture.begin(attempt, held=True)  # its run holds the log handler
     captured.live = (attempt[0], attempt[1])  # its output is followed once it prints
     captured.echo = attempt[0].runner.echo_output
     captured.taken = output_taken(attempt[1], call)

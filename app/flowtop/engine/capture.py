@@ -22,7 +22,6 @@ through to a terminal showing ``flowtop run``'s live status line clears it first
 from __future__ import annotations
 
 import contextlib
-import io
 import logging
 import os
 import sys
@@ -32,6 +31,7 @@ from contextvars import ContextVar
 from typing import Any, TextIO
 
 from . import live_output, root_handlers, status_line
+from .pass_through import PassThroughStream
 
 #: Captured output kept per attempt; beyond it the middle is dropped with a note.
 MAX_CAPTURE = 256 * 1024
@@ -40,15 +40,29 @@ MAX_CAPTURE = 256 * 1024
 #: attempt's output nor ``flowtop run``'s stderr repeats them.
 QUIET_LOGGER = "flowtop.task_engine"
 
-_local = threading.local()
+
+class _ThreadState(threading.local):
+    """What this thread's writes go into (``begin``, ``join``), for which attempt, and
+    its on_running hooks' output for its next attempt (``hook_output.prelude``). The
+    class holds each default: a thread-local lacking one took 0.4 µs to say so."""
+
+    buffer: Captured | None = None
+    attempt: object = None
+    tee: Callable[[], object] | None = None
+    line_start = True
+    prelude: tuple[str, Any] | None = None
+
+
+_local = _ThreadState()
 _install_lock = threading.Lock()
 _open_lock = threading.Lock()
 #: The captures begun and not yet over: from ``begin`` to ``end``, or (an async attempt's,
 #: which the event loop's steps write into) until its output is read, ``getvalue``. While
-#: there is one, or a thread writes into a ``@flow`` body's output (``join``, ``_held``),
-#: flowtop's handler is on the root logger; else it is not, so outside any run Python's
-#: last resort prints a program's warnings, as if flowtop never ran. The flowtop commands
-#: keep it there (``capture_info_logs``).
+#: there is one, a run is live (``hold``), or a thread writes into a ``@flow`` body's
+#: output (``join``), flowtop's handler is on the root logger (``_held`` counts the last
+#: two); else it is not, so outside any run Python's last resort prints a program's
+#: warnings, as if flowtop never ran. The flowtop commands keep it there
+#: (``capture_info_logs``).
 _open: set[Captured] = set()
 _held = 0
 _pinned = False
@@ -191,7 +205,7 @@ def _forked() -> None:
     _held = 0
     if not _pinned:
         logging.root.removeHandler(_handler)
-    for buffer in (getattr(_local, "buffer", None), _attempt_context.get()):
+    for buffer in (_local.buffer, _attempt_context.get()):
         if buffer is not None:
             buffer.taken, buffer.live, buffer.echo = _always, None, False
     status_line.row_open = False  # the child's first line is a line's start
@@ -204,7 +218,7 @@ def _always() -> bool:
 def _buffer() -> Captured | None:
     """Where this thread's writes go: its own capture, else its copied attempt's; None
     (the real stream) once the run took that attempt's output for good (``taken``)."""
-    buffer: Captured | None = getattr(_local, "buffer", None)
+    buffer: Captured | None = _local.buffer
     if buffer is None:
         buffer = copied()
     if buffer is not None and buffer.taken is not None and buffer.taken():
@@ -212,14 +226,12 @@ def _buffer() -> Captured | None:
     return buffer
 
 
-class _ThreadRoutedStream(io.TextIOBase):
+class _ThreadRoutedStream(PassThroughStream):
     """Stands in for sys.stdout/stderr: the capturing thread's buffer (or the attempt its
-    context was copied from), else the original. What ``io.TextIOBase`` would answer itself
-    (``writable()`` False, ``errors`` None, …) is the original's answer, as for any other
-    attribute: code that checks the stream before writing sees the real one."""
+    context was copied from), else the original, which answers everything else."""
 
     def __init__(self, original: TextIO) -> None:
-        self.original = original
+        super().__init__(original)
         #: ``status_line.terminal`` when last looked, and whether ``original`` writes there.
         self.shares: tuple[object, bool] = (None, False)
 
@@ -234,7 +246,7 @@ class _ThreadRoutedStream(io.TextIOBase):
         ):  # as a real text stream would: the task fails, the run goes on
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
         buffer.write(text)
-        tee = getattr(_local, "tee", None)
+        tee = _local.tee
         if tee is not None:
             _write_teed(self.original, text, buffer, tee)
         elif buffer.echo:
@@ -260,59 +272,9 @@ class _ThreadRoutedStream(io.TextIOBase):
         return len(text)
 
     def flush(self) -> None:
-        buffer: Captured | None = getattr(_local, "buffer", None)
-        if buffer is None or getattr(_local, "tee", None) is not None or _buffer() is None:
+        buffer: Captured | None = _local.buffer
+        if buffer is None or _local.tee is not None or _buffer() is None:
             self.original.flush()
-
-    def isatty(self) -> bool:
-        return self.original.isatty()
-
-    def _asked(self, name: str, default: Any) -> Any:
-        """The original's answer to ``name()`` (a stream it wraps may lack the method)."""
-        method = getattr(self.original, name, None)
-        return default if method is None else method()
-
-    def writable(self) -> bool:
-        return bool(self._asked("writable", True))  # it has ``write``: it stands in for one
-
-    def readable(self) -> bool:
-        return bool(self._asked("readable", False))
-
-    def seekable(self) -> bool:
-        return bool(self._asked("seekable", False))
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return self.original.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self.original.tell()
-
-    @property
-    def closed(self) -> bool:
-        return bool(getattr(self.original, "closed", False))
-
-    @property
-    def errors(self) -> str | None:  # type: ignore[override]
-        return getattr(self.original, "errors", None)
-
-    @property
-    def newlines(self) -> Any:  # type: ignore[override]
-        return getattr(self.original, "newlines", None)
-
-    def __del__(self) -> None:
-        """Not IOBase's, which closes (so flushes) the stream: the stream wrapped is not
-        this one's to close, and may be closed already (Python 3.13 reports that flush as
-        "Exception ignored in: <_ThreadRoutedStream>", failing a user's pytest run)."""
-
-    def fileno(self) -> int:
-        return self.original.fileno()
-
-    @property
-    def encoding(self) -> str:  # type: ignore[override]
-        return getattr(self.original, "encoding", "utf-8")
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.original, name)
 
 
 def _write_teed(original: TextIO, text: str, buffer: Captured, tee: Callable[[], object]) -> None:
@@ -402,7 +364,7 @@ class _CaptureHandler(logging.Handler):
                 return
             line = self.format(record) + "\n"
             buffer.write(line)
-            tee = getattr(_local, "tee", None)
+            tee = _local.tee
             if tee is None and not buffer.echo:
                 return  # an attempt's: its output shows it (the monitor, `flowtop run`)
             if shown:
@@ -488,11 +450,23 @@ def _close(buffer: Captured | None) -> None:
                 logging.root.handlers.remove(_handler)
 
 
+def hold() -> None:
+    """A run begins: flowtop's handler stays on the root logger until its ``release``.
+    Its thread attempts (``begin(held=True)``) then neither put it on nor take it off,
+    each under the lock: that was a third of what capturing an attempt cost."""
+    _open_capture(None)
+
+
+def release() -> None:  # the run ``hold`` was called for ended
+    _close(None)
+
+
 def begin(
     attempt: object = None,
     *,
     tee: Callable[[], object] | None = None,
     into: Captured | None = None,
+    held: bool = False,
 ) -> Captured:
     """Start capturing for the attempt about to run on this thread; ``attempt`` (the
     runner's ``(run, task record, args, kwargs)``) is what ``TaskRunContext.get()`` reads
@@ -501,22 +475,27 @@ def begin(
     each line once ``tee()`` returns (the run's ``catch_up``: its printer's lines first).
     ``into``: go on writing what was captured before (a ``@flow``'s hooks, after its body).
     An attempt's output starts with what its ``on_running`` hooks printed just before it
-    on this thread (``hook_output.prelude``). Returns what is captured, for a reader on
-    another thread (a cancelled run's output)."""
+    on this thread (``hook_output.prelude``). ``held``: its run holds the handler (``hold``).
+    Returns what is captured, for a reader on another thread (a cancelled run's output)."""
     if (
         sys.stdout.__class__ is not _ThreadRoutedStream
         or sys.stderr.__class__ is not _ThreadRoutedStream
     ):
         _ensure_installed()
     _local.buffer = captured = into if into is not None else Captured()
-    if captured not in _open:
+    if held:  # unless the program changed the root's handlers (``basicConfig(force=True)``)
+        handlers = logging.root.handlers
+        if handlers.__class__ is not root_handlers.RootHandlers or _handler not in handlers:
+            with _open_lock:
+                _attach()
+    elif captured not in _open:
         _open_capture(captured)
     _local.attempt = attempt
     _local.tee = tee
     _local.line_start = True
     if attempt is not None:
         enter_attempt(captured, attempt)
-        told = getattr(_local, "prelude", None)  # its task's on_running hooks' output
+        told = _local.prelude  # its task's on_running hooks' output
         if told is not None:  # (``hook_output.prelude``): its output starts with it
             _local.prelude = None
             captured.live = told[1]  # followed while it runs, as any print of it
@@ -526,7 +505,7 @@ def begin(
 
 def end() -> str:
     """Stop capturing on this thread and return what the attempt wrote."""
-    buffer: Captured | None = getattr(_local, "buffer", None)
+    buffer: Captured | None = _local.buffer
     _local.buffer = _local.attempt = _local.tee = None
     if buffer is None:
         return ""
@@ -553,8 +532,8 @@ def in_task_attempt() -> bool:
     """Whether this thread runs a task attempt now: it captures, and not as a ``@flow``
     body does (whose capture tees: its output is the run's own), or its context was
     copied from an attempt that runs still."""
-    if getattr(_local, "buffer", None) is not None:
-        return getattr(_local, "tee", None) is None
+    if _local.buffer is not None:
+        return _local.tee is None
     return copied() is not None
 
 

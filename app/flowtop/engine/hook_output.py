@@ -28,7 +28,7 @@ def aside(call: Callable[[], object], attempt: object, *, echo: bool = False) ->
     body's output, an async step's attempt, or nothing; its context is as it was."""
     local = capture._local
     saved = tuple(getattr(local, name, None) for name in ("buffer", "attempt", "tee"))
-    line_start = getattr(local, "line_start", True)
+    line_start = local.line_start
     token = capture._attempt_context.set(None)
     capture._ensure_installed()
     buffer = capture.Captured()
@@ -58,7 +58,7 @@ def prelude(text: str, live: tuple[Any, Any]) -> None:
 def take_prelude() -> tuple[str, tuple[Any, Any]] | None:
     """The ``prelude`` this thread holds for the attempt it starts now, if any."""
     local = capture._local
-    told: tuple[str, tuple[Any, Any]] | None = getattr(local, "prelude", None)
+    told: tuple[str, tuple[Any, Any]] | None = local.prelude
     if told is not None:
         local.prelude = None
     return told

@@ -66,7 +66,7 @@ def _attempt(
     if timeout is None:
         return call()
     box: list[tuple[Any, BaseException | None]] = []
-    buffer = getattr(capture._local, "buffer", None)  # inside a task attempt: keep capturing
+    buffer = capture._local.buffer  # inside a task attempt: keep capturing
 
     def on_thread() -> None:
         capture._local.buffer = buffer

@@ -70,7 +70,7 @@ class _BodyThreadLogger(_RunLogger):
 
     def log(self, level: int, msg: Any, *args: Any, **kwargs: Any) -> None:
         output = self.run.body_output
-        if output is None or getattr(capture._local, "buffer", None) is not None:
+        if output is None or capture._local.buffer is not None:
             super().log(level, msg, *args, **kwargs)
             return
         capture.join(output, self.run.output_tee)

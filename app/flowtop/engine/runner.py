@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any
 
-from . import aloop
+from . import aloop, capture
 from .backends import AttemptBackend
 from .caching import PROCESS_CACHE, CacheStore
 from .errors import IllegalTransition
@@ -176,6 +176,7 @@ class Runner:
             self._by_id[run.run_id] = run
         if self.before_begin is not None:
             self.before_begin(run)
+        capture.hold()  # until ``_run_done``: its attempts need not each attach it
         run._begin()
         return run
 
@@ -210,6 +211,7 @@ class Runner:
         wait for a call whose result nobody reads."""
         with self._lock:
             self._active.discard(run)
+        capture.release()
         abandon = getattr(self.executor, "abandon", None)
         if abandon is not None:
             for thread in run._drivers.left_inside():

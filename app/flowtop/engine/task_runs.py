@@ -371,7 +371,7 @@ def current_attempt() -> Any:
     or the one this thread's context was copied from while it runs (``capture.copied``)."""
     current = ATTEMPT.get()
     if current is None:
-        current = getattr(capture._local, "attempt", None)
+        current = capture._local.attempt
         if current is None and (copied := capture.copied()) is not None:
             current = copied.attempt
     return current
