@@ -244,7 +244,7 @@ def test_json_shapes_match_the_spec(runner: Runner, recorder: Recorder) -> None:
     runner.bus.flush()
     lines = [json.loads(json.dumps(e.as_json())) for e in recorder.events if e.run_id == run.run_id]
 
-    assert set(lines[0]) == RUN_STARTED
+    assert set(lines[0]) == RUN_STARTED | {"workers"}  # the spec's, and the run's workers
     assert lines[0] | {"run_id": None, "ts": None} == {
         "event": "run_started",
         "run_id": None,
@@ -252,6 +252,7 @@ def test_json_shapes_match_the_spec(runner: Runner, recorder: Recorder) -> None:
         "run": 1,
         "tasks": 2,
         "ts": None,
+        "workers": runner.workers,
     }
     for line in lines[1:-1]:
         assert line["event"] == "task_state" and set(line) >= TASK_STATE, line

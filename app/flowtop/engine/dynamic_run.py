@@ -138,6 +138,7 @@ class DynamicRun(FlowRun):
                     parameters=given_json(self.flow.fn, self._args, self._kwargs),
                     name=self.run_name,
                     starts_in=self._start_delay if self.flow_attempt > 1 else None,
+                    workers=self.workers,
                 )
             )
             self._starting = False  # begun: a cancel from now on ends it at once

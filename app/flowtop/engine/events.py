@@ -61,6 +61,10 @@ class RunStarted(NamedTuple):
     #: A ``@flow``'s own retry, live from now: its body starts in this many seconds (its
     #: ``retry_delay_seconds``, maybe 0); None for any other run.
     starts_in: float | None = None
+    #: How many of its attempts it runs at once (its runner's workers, or its flow's
+    #: smaller ``max_workers``), said by the run itself: a monitor beside it may have
+    #: another ``[defaults] workers``. 0: unknown (a start an older flowtop recorded).
+    workers: int = 0
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -71,6 +75,8 @@ class RunStarted(NamedTuple):
             "tasks": len(self.tasks),
             "ts": self.ts,
         }
+        if self.workers:
+            data["workers"] = self.workers
         if self.rerun_of:
             data["rerun_of"] = self.rerun_of
         if self.parent_run:

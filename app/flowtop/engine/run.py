@@ -92,7 +92,8 @@ class FlowRun(RunActions):
         self._starting = True
         self._cancel_at_begin: str | None = None
         self._unsent = 0
-        self._drivers = Drivers(min(runner.workers, flow.max_workers or runner.workers))
+        self.workers = min(runner.workers, flow.max_workers or runner.workers)
+        self._drivers = Drivers(self.workers)
         self._slot_waits = SlotWaits(self._clock, self._lock)
         #: Whether jobs wait in the pool that no worker has taken: a driver then lets them
         #: go first, so runs sharing a pool take turns.
@@ -114,6 +115,7 @@ class FlowRun(RunActions):
                         summaries([t.policy for t in tasks]),
                         self.rerun_of,
                         time.time(),
+                        workers=self.workers,
                     )
                 )
             if self._ended_at_begin():

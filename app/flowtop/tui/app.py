@@ -138,7 +138,8 @@ class FlowtopApp(
 
     def _run_workers(self) -> int:
         """How many attempts a run started now runs at once (``--workers``, else the
-        workspace's ``[defaults] workers``)."""
+        workspace's ``[defaults] workers``): the guess for a run whose start does not say
+        (``RunStore.workers``)."""
         return int(self._runner_options.get("workers") or self.workspace.settings.workers)
 
     def notify(self, message: str, **kwargs: Any) -> None:

@@ -161,8 +161,9 @@ class RunModel:
     clock, ``clock``: an event's wall time is put on it once, as it arrives (``local``)."""
 
     clock: ClassVar[LocalClock] = system_clock
-    #: The most attempts it runs at once, as the screen knows it (``[defaults] workers``
-    #: when its start arrived: ``RunStore.workers``); 0: unknown. No event says it.
+    #: The most attempts it runs at once, as its start says (``RunStarted.workers``); for
+    #: a start that does not (an older flowtop's), the guess ``RunStore.workers`` gives;
+    #: 0: unknown.
     workers = 0
 
     def __init__(
@@ -252,6 +253,7 @@ class RunModel:
         )
         if event.starts_in is not None and model.started is not None:
             model.body_due = model.started + event.starts_in
+        model.workers = event.workers
         return model
 
     @property

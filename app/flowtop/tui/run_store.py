@@ -44,8 +44,9 @@ class RunStore:
         #: id of a big run's start -> it and its model, made by ``prepare`` on the thread
         #: that delivers the events (a dict's set and pop are atomic: no lock is needed).
         self._prepared: dict[int, tuple[RunStarted, RunModel]] = {}
-        #: How many attempts a run started now runs at once (``[defaults] workers``, as the
-        #: app reads it); each run's model keeps what it said at the run's start.
+        #: The guess of how many attempts a run runs at once (``[defaults] workers``, as
+        #: the app reads it), for a start that does not say (``RunStarted.workers`` 0: an
+        #: older flowtop's); each such run's model keeps what it said at the run's start.
         self.workers: Callable[[], int] = lambda: 0
 
     def prepare(self, events: Iterable[Event]) -> int:
@@ -112,7 +113,8 @@ class RunStore:
             run_id = event.run_id
             if isinstance(event, RunStarted):
                 model = self._model_of(event)
-                model.workers = self.workers()
+                if not model.workers:
+                    model.workers = self.workers()
                 parent = runs.get(event.parent_run or "")  # live: it waits for its child
                 if parent is not None:
                     _link(parent, model)

@@ -84,6 +84,7 @@ def encode(event: RunStarted | RunFinished | TaskOutput) -> str:
                 event.parameters,
                 event.name,
                 event.starts_in,
+                event.workers,
             ],
             separators=(",", ":"),
         )
@@ -312,6 +313,7 @@ def _from_fields(
         parameters = fields[10] if len(fields) > 10 else None  # logged before version 6: none
         name = fields[11] if len(fields) > 11 else ""  # a @flow's flow_run_name; else none
         starts_in = fields[12] if len(fields) > 12 else None  # a @flow retry's wait, if any
+        workers = fields[13] if len(fields) > 13 else 0  # logged before it was: unknown
         return RunStarted(
             run_id,
             flow,
@@ -325,6 +327,7 @@ def _from_fields(
             parameters=parameters,
             name=name or "",
             starts_in=starts_in,
+            workers=workers,
         )
     if kind == "run_finished":
         run_id, flow, number, state, counts, duration, ts = fields[1:8]
