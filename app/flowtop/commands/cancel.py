@@ -53,6 +53,13 @@ def main(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    gone = _gone_unmarked(db, record)
+    if gone is not None:  # as not running: there is no process to take a request
+        print(
+            f"flowtop cancel: {name} is not running: {gone}{_live_rerun(db, record)}",
+            file=sys.stderr,
+        )
+        return 1
     try:
         command_id = enqueue(db, record.run_id, "cancel")
     except CommandRefused as exc:  # a store this user may only read
@@ -80,6 +87,23 @@ def main(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 1
+
+
+def _gone_unmarked(db: Path, record: RunRecord) -> str | None:
+    """Why ``record``, still RUNNING in the store, has no process to cancel it, and why it
+    is not marked INTERRUPTED (a read-only store, a full disk), else None (it may run).
+
+    ``reap_store`` marks such a run where it can, and the cancel of it says "not running
+    (INTERRUPTED)"; on a store it may only read, the request was queued for nobody and
+    refused, naming the read-only mount as if a writable store would let it cancel."""
+    from ..workspace.reaper import gone_unmarked, unmarked_because
+
+    gone = gone_unmarked(db).get(record.run_id)
+    if gone is None:
+        return None
+    why = unmarked_because(db)
+    unmarked = "" if why is None else f"; it could not be marked INTERRUPTED: {printable(why)}"
+    return f"{printable(gone)}, so there is nothing to cancel{unmarked}"
 
 
 def _started(db: Path, run_id: str) -> bool:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from ..engine.states import StateType
 from . import store_schema
+from .access import read_only_mount
 from .history_records import HistoryError, stored_counts
 from .log_fold import INTERRUPTED, fold, stored_tasks
 from .ownership import LAUNCHED, Owner, host_name, owner_gone, pid_running, process_start
@@ -51,11 +52,22 @@ BUSY_TIMEOUT_MS = 5000
 def connect(
     path: Path, *, check_same_thread: bool = True, busy_ms: int = BUSY_TIMEOUT_MS
 ) -> sqlite3.Connection:
-    """A read-write connection to the store, in autocommit mode."""
+    """A read-write connection to the store, in autocommit mode; one that can only read
+    (``query_only``) for a store on a read-only file system.
+
+    There SQLite opens a store whose ``-wal`` and ``-shm`` are present (left by a process
+    that died, or copied with it) read-only without a word, and lets ``BEGIN IMMEDIATE``
+    through: only the first write failed, and ``flowtop run`` ran its flow unrecorded,
+    where the same store without them is refused as it opens (``unable to open database
+    file``). ``query_only`` makes SQLite refuse that first transaction, in its own words
+    (``attempt to write a readonly database``): the refusal comes as the store opens.
+    """
     conn = sqlite3.connect(
         path, isolation_level=None, check_same_thread=check_same_thread, timeout=busy_ms / 1000
     )
     conn.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
+    if read_only_mount(path) is not None:
+        conn.execute("PRAGMA query_only = 1")
     return conn
 
 
@@ -250,17 +262,29 @@ _UNWRITTEN: dict[Path, str] = {}
 def not_marked(path: Path) -> str:
     """Why the runs ``gone_unmarked`` finds in the store ``path`` are not marked, as a
     reader's note for each ends: ``(not marked: …)``."""
+    why = unmarked_because(path)
+    # None: it died since this process last looked: the next look marks it
+    return "(not marked yet)" if why is None else f"(not marked: {why})"
+
+
+def unmarked_because(path: Path) -> str | None:
+    """Why this process could not mark the dead runs of the store ``path`` INTERRUPTED
+    (its disk full, the store read-only here: said with the read-only mount it is on),
+    else None (nothing kept it from it: the run died since the last look)."""
     error = _UNWRITTEN.get(path, "")
     why = cause(error)
     if why == FULL:
-        return f"(not marked: the disk of {path.parent} is full)"
+        return f"the disk of {path.parent} is full"
     if why == LOCKED:
-        return "(not marked: another flowtop process holds the store)"
+        return "another flowtop process holds the store"
     if why == READ_ONLY or not store_writable(path):
-        return f"(not marked: {path} is read-only here)"
+        mount = read_only_mount(path)
+        return f"{path} is read-only here" + (
+            f", on the read-only mount {mount}" if mount is not None else ""
+        )
     if error:
-        return f"(not marked: {path} could not be written: {error})"
-    return "(not marked yet)"  # it died since this process last looked: the next look marks it
+        return f"{path} could not be written: {error}"
+    return None
 
 
 def unmarked(path: Path) -> list[RunInterrupted]:
