@@ -22,8 +22,6 @@ from ..engine import given_up
 #: The most ``flowtop run`` waits, at its end, for attempts given up on (seconds): as
 #: long as a script's exit does.
 GRACE = given_up.GRACE
-#: How often it looks whether they are done (seconds).
-EVERY = given_up.EVERY
 
 
 def wait_for_given_up(
@@ -36,6 +34,9 @@ def wait_for_given_up(
     """Wait until no thread ``executor`` gave up on (``WorkerPool.abandoned``) is still
     in its call, or ``grace`` seconds have passed. An executor of processes or Dask has
     none: its workers are killed or told to stop, and print nothing here."""
-    deadline = clock() + grace
-    while getattr(executor, "abandoned", 0) and (left := deadline - clock()) > 0:
-        sleep(min(EVERY, left))
+    given_up.wait(
+        grace,
+        clock=clock,
+        sleep=sleep,
+        still_running=lambda: getattr(executor, "abandoned", 0),
+    )

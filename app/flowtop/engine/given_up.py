@@ -58,10 +58,15 @@ def wait(
     *,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], object] = time.sleep,
+    still_running: Callable[[], int] = running,
 ) -> None:
-    """Wait until no thread given up on runs, or ``grace`` seconds have passed."""
+    """Wait until no thread given up on runs, or ``grace`` seconds have passed.
+
+    ``still_running`` counts those threads, asked again at each look: by default this
+    process's (``running``); ``flowtop run`` counts its own pool's instead
+    (``commands.late_output``), as it knows which executor ran its flow."""
     deadline = clock() + grace
-    while running() and (left := deadline - clock()) > 0:
+    while still_running() and (left := deadline - clock()) > 0:
         sleep(min(EVERY, left))
 
 

@@ -6,8 +6,6 @@ The records are plain data; only the run (``run.FlowRun``) changes them, under i
 from __future__ import annotations
 
 import copy
-import functools
-import os
 import time
 import traceback
 import uuid
@@ -20,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import OwnFramesOnly, RemoteTraceback
 from .events import ErrorInfo
 from .flow_package import FLOW_PACKAGE
+from .library_folders import FLOWTOP_FOLDER, library_folders
 from .policy import RetryPolicy, safe_str
 from .states import State, StateType
 from .timer import TimerHandle
@@ -102,30 +101,13 @@ def format_traceback(exc: BaseException, text: str | None = None) -> str:
     return _HEADER + stack + last
 
 
-#: flowtop's own package: its frames between a user's are hidden (``hide_own_frames``).
-_OWN = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-
-
-@functools.cache
-def _library_folders() -> tuple[str, ...]:
-    """Where code no flow author wrote lives: the standard library, installed packages, flowtop."""
-    import site
-    import sysconfig
-
-    names = ("stdlib", "platstdlib", "purelib", "platlib")
-    folders = {sysconfig.get_paths().get(name, "") for name in names}
-    folders.update(site.getsitepackages() if hasattr(site, "getsitepackages") else ())
-    folders.add(site.getusersitepackages())
-    return (*(os.path.join(folder, "") for folder in folders if folder), _OWN)
-
-
 def users_line(frames: Sequence[tuple[str, int, str]]) -> tuple[str, int, str] | None:
     """Of a stack's ``(file, line, function)`` frames, outermost first, the one to name as
     where something happened: the deepest in the user's own code (outside the standard
     library, installed packages and flowtop), else the deepest; None for no frames. A
     timeout inside ``Event.wait`` names the task's ``release.wait(5)`` line, not
     ``threading.py``; a failure deep in an HTTP client names the call that made it."""
-    library = _library_folders()
+    library = library_folders()
     for frame in reversed(frames):
         if not frame[0].startswith(library):
             return frame
@@ -139,7 +121,7 @@ def from_user_code(tb: TracebackType | None) -> TracebackType | None:
     while (
         tb is not None
         and tb.tb_next is not None
-        and tb.tb_frame.f_code.co_filename.startswith(_OWN)
+        and tb.tb_frame.f_code.co_filename.startswith(FLOWTOP_FOLDER)
     ):
         tb = tb.tb_next
     return tb
@@ -160,7 +142,7 @@ def hide_own_frames(exc: BaseException) -> None:
     while tb is not None:
         entries.append(tb)
         tb = tb.tb_next
-    own = [entry.tb_frame.f_code.co_filename.startswith(_OWN) for entry in entries]
+    own = [entry.tb_frame.f_code.co_filename.startswith(FLOWTOP_FOLDER) for entry in entries]
     last_user = max((i for i, mine in enumerate(own) if not mine), default=-1)
     if isinstance(exc, OwnFramesOnly):
         last_user = len(entries)

@@ -19,7 +19,6 @@ import functools
 import logging
 import os
 import sys
-import sysconfig
 import threading
 import traceback
 import types
@@ -30,6 +29,7 @@ from . import capture
 from .context import shipped_from
 from .errors import RemoteTraceback, TaskTimeout
 from .flow_package import FLOW_PACKAGE
+from .library_folders import library_folders
 from .records import from_user_code
 
 #: How often a waiting call looks whether its attempt was abandoned (timed out, cancelled).
@@ -59,8 +59,8 @@ def task_name(fn: Callable[..., Any]) -> str:
 
 
 def _installed_paths() -> tuple[str, ...]:
-    paths = {sysconfig.get_paths().get(k) for k in ("stdlib", "platstdlib", "purelib", "platlib")}
-    return tuple(os.path.normcase(os.path.abspath(p)) + os.sep for p in paths if p)
+    """``library_folders``, case-folded as the module paths tested against them are."""
+    return tuple(os.path.normcase(folder) for folder in library_folders())
 
 
 def _register_by_value(fn: Callable[..., Any]) -> None:

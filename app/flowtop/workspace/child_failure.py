@@ -4,7 +4,8 @@ The import itself is reported by the loader (``import_errors``); an error after 
 the child lists the file's flows and their tasks, or describes a workspace) used to end
 the child with exit code 70, and ``flowtop list`` said only "the import ended the
 process (exit code 70)". The child now replies with one line naming the error and where
-it was raised: ``flow.py:7: NotAvailable: … (raised in …/dynamic.py:297)``.
+it was raised: ``flow.py:7: NotAvailable: … (raised in …/dynamic.py:297)``. That reply
+and the child's usual one reach the parent alike, whole (``write_reply``).
 """
 
 from __future__ import annotations
@@ -43,12 +44,18 @@ def write_failure(exc: BaseException, request: dict[str, Any], reply_fd: int) ->
         with contextlib.suppress(Exception):
             stream.flush()
     try:
-        view = memoryview(json.dumps(failure_reply(exc, request), default=str).encode())
-        while view:
-            view = view[os.write(reply_fd, view) :]
+        write_reply(reply_fd, json.dumps(failure_reply(exc, request), default=str).encode())
     except BaseException:  # noqa: BLE001 - the parent reads the exit code instead
         return 70
     return 0
 
 
-__all__ = ["failure_reply", "write_failure"]
+def write_reply(reply_fd: int, data: bytes) -> None:
+    """Write all of ``data`` to the pipe ``reply_fd``: one ``os.write`` may take only
+    part of a reply longer than the pipe's buffer."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(reply_fd, view) :]
+
+
+__all__ = ["failure_reply", "write_failure", "write_reply"]

@@ -50,6 +50,13 @@ def code_refusal(path: Path, root: Path, info: os.stat_result | None = None) -> 
     """Why the file ``path`` (``info``: its status as opened, else looked up) of the flows
     folder ``root`` must not be imported (see the module's docstring), else None; None
     too for one that cannot be looked at (its import says why)."""
+    why = distrusted(path, root, info)
+    return None if why is None else f"not imported: {why}"
+
+
+def distrusted(path: Path, root: Path, info: os.stat_result | None = None) -> str | None:
+    """``code_refusal``'s reason alone, for a file that is read rather than imported
+    (the settings, ``Workspace``): whose the file is and who else could have written it."""
     try:
         info = info or os.stat(path)
     except OSError:
@@ -57,7 +64,7 @@ def code_refusal(path: Path, root: Path, info: os.stat_result | None = None) -> 
     shown = display_path(path)
     if everyone_writes(info) and not stat.S_ISDIR(info.st_mode) and not yours(info.st_uid):
         return (
-            f"not imported: {shown} is {user_name(info.st_uid)}'s and writable by every user "
+            f"{shown} is {user_name(info.st_uid)}'s and writable by every user "
             f"({mode_and_owner(info)}), who could put code in it: ask them to chmod o-w {shown}"
         )
     open_folder: tuple[Path, os.stat_result] | None = None
@@ -78,7 +85,7 @@ def code_refusal(path: Path, root: Path, info: os.stat_result | None = None) -> 
 def _stranger(path: Path, info: os.stat_result, open_folder: tuple[Path, os.stat_result]) -> str:
     folder, folder_info = open_folder
     return (
-        f"not imported: {display_path(path)} is {user_name(info.st_uid)}'s "
+        f"{display_path(path)} is {user_name(info.st_uid)}'s "
         f"({mode_and_owner(info)}), in {printable_name(str(folder))}, which every user may write in "
         f"({stat.filemode(folder_info.st_mode)}): only files of yours or root's are imported "
         "from there"

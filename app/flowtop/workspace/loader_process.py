@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .child_failure import write_failure
+from .child_failure import write_failure, write_reply
 from .helper_process import HelperGone, HelperProcess, receive, send
 from .import_guard import CAREFUL, FAST
 from .load_error import LoadError
@@ -270,11 +270,7 @@ def _child_main(request: dict[str, Any], reply_fd: int, output_fd: int) -> None:
         with contextlib.suppress(Exception):
             sys.stdout.flush()
             sys.stderr.flush()
-        data = json.dumps(reply).encode()
-        view = memoryview(data)
-        while view:
-            written = os.write(reply_fd, view)
-            view = view[written:]
+        write_reply(reply_fd, json.dumps(reply).encode())
     except Exception as exc:  # noqa: BLE001 - past the import: said in one line
         code = write_failure(exc, request, reply_fd)
     except BaseException:  # noqa: BLE001 - the parent reads the exit code

@@ -20,39 +20,18 @@ process itself imported (a test runner's, the host's).
 
 from __future__ import annotations
 
-import functools
 import os
-import site
 import sys
-import sysconfig
 from collections.abc import Iterable
 from pathlib import Path
 
 from ..engine.flow_package import FLOW_PACKAGE
+from ..engine.library_folders import library_folders
 
 #: Folder names that hold installed distributions, wherever they are.
 _INSTALLED = frozenset({"site-packages", "dist-packages"})
 #: Top-level names never evicted: flowtop's own modules and the loader's flow modules.
 _OURS = frozenset({"flowtop", FLOW_PACKAGE, "__main__"})
-
-
-@functools.cache
-def library_folders() -> tuple[str, ...]:
-    """Folders of Python's own library and of installed distributions (each ending in a
-    separator, for prefix tests), and flowtop's own package folder."""
-    import flowtop
-
-    places = {sysconfig.get_path(key) for key in ("stdlib", "platstdlib", "purelib", "platlib")}
-    places.update(site.getsitepackages() if hasattr(site, "getsitepackages") else [])
-    places.add(site.getusersitepackages())
-    places.update(p for p in sys.path if p.endswith((".zip", ".egg")))  # zipped stdlib
-    places.add(os.path.dirname(os.path.abspath(flowtop.__file__ or "")))
-    folders: set[str] = set()
-    for place in places:
-        if place:
-            for each in (os.path.abspath(place), os.path.realpath(place)):
-                folders.add(each.rstrip(os.sep) + os.sep)
-    return tuple(sorted(folders))
 
 
 def _installed(file: str) -> bool:

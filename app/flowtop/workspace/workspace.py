@@ -26,7 +26,7 @@ from ..engine.spec import parse_spec
 from ..engine.suggest import did_you_mean
 from . import overrides as overrides_file
 from .changes import WorkspaceChanged
-from .code_trust import code_refusal
+from .code_trust import distrusted
 from .import_guard import CAREFUL, deadline, hung
 from .load_error import LoadError, display_path, prefect_only
 from .loader import Loader, LoadOutcome, Probed
@@ -316,8 +316,8 @@ class Workspace:
             try:
                 if path.exists() and not path.is_file():  # a FIFO would block the read forever
                     raise OSError(f"{path.name} is not a regular file")
-                if refused := code_refusal(path, path.parent):  # a stranger's, in /tmp
-                    raise OSError(refused.removeprefix("not imported: "))
+                if refused := distrusted(path, path.parent):  # a stranger's, in /tmp
+                    raise OSError(refused)
                 text = path.read_text(encoding="utf-8")
             except FileNotFoundError:
                 state.files[layer] = None
