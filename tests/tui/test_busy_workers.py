@@ -69,9 +69,11 @@ def test_a_due_retry_with_every_worker_busy_awaits_a_worker(clock: FrozenClock) 
     )
 
 
-def busy_flow(release: threading.Event) -> Flow:
-    """``flaky`` fails at once and retries 0.05 s later, while four ``slow`` tasks hold
-    the runner's four workers until ``release`` is set."""
+def busy_flow(
+    release: threading.Event, name: str = "busy", slow: int = 4, cap: int | None = None
+) -> Flow:
+    """``flaky`` fails at once and retries 0.05 s later, while ``slow`` tasks hold the
+    workers (the runner's, or the flow's ``cap`` below them) until ``release`` is set."""
     tries: list[int] = []
 
     @task(max_retries=2, retry_delay=0.05)
@@ -81,15 +83,16 @@ def busy_flow(release: threading.Event) -> Flow:
             raise ConnectionError("connection reset")
         return "ok"
 
-    flow = Flow("busy")
+    flow = Flow(name)
+    flow.max_workers = cap
     flow.add_task(flaky)
-    for i in range(1, 5):
+    for i in range(1, slow + 1):
 
         @task(name=f"slow-{i}")
-        def slow() -> None:
+        def held() -> None:
             release.wait(30)
 
-        flow.add_task(slow, key=f"slow-{i}")
+        flow.add_task(held, key=f"slow-{i}")
     return flow
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from flowtop.engine import Flow, task
 from flowtop.engine.events import ErrorInfo, RunStarted, TaskStateChanged
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
@@ -21,6 +20,7 @@ from flowtop.tui.run_store import RunStore
 from pilot_kit import screen_text, wait_for, wait_for_run
 
 from .conftest import FakeWorkspace
+from .test_busy_workers import busy_flow
 
 S = StateType
 T0 = 1_700_000_000.0
@@ -59,34 +59,9 @@ def test_a_start_that_does_not_say_falls_back_to_the_workspaces_setting() -> Non
     assert store.runs["old"].workers == 8
 
 
-def capped_flow(release: threading.Event) -> Flow:
-    """``flaky`` fails at once and retries 0.05 s later, while two ``slow`` tasks hold the
-    flow's two workers (its cap, below the runner's four) until ``release`` is set."""
-    tries: list[int] = []
-
-    @task(max_retries=2, retry_delay=0.05)
-    def flaky() -> str:
-        tries.append(1)
-        if len(tries) == 1:
-            raise ConnectionError("connection reset")
-        return "ok"
-
-    flow = Flow("capped")
-    flow.max_workers = 2
-    flow.add_task(flaky)
-    for i in (1, 2):
-
-        @task(name=f"slow-{i}")
-        def slow() -> None:
-            release.wait(30)
-
-        flow.add_task(slow, key=f"slow-{i}")
-    return flow
-
-
 async def test_the_screen_says_the_retry_awaits_one_of_the_runs_own_workers(tmp_path: Path) -> None:
     release = threading.Event()
-    ws = FakeWorkspace(tmp_path, {"capped": capped_flow(release)})
+    ws = FakeWorkspace(tmp_path, {"capped": busy_flow(release, "capped", slow=2, cap=2)})
     assert ws.settings.workers == 8  # the guess, wrong for this run
     app = FlowtopApp(ws, watch=False)
     try:
