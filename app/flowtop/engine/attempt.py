@@ -21,7 +21,7 @@ from .policy import Decision, decide, safe_repr, safe_str
 from .pool import MAX_ABANDONED
 from .prefect_api import completed_by_hand, returned_state
 from .records import NOT_KEPT, TaskRun, error_info, from_user_code, pristine
-from .states import State, StateType
+from .states import COMPLETED, FAILED, State
 from .user_call import UserCall
 
 if TYPE_CHECKING:
@@ -133,7 +133,7 @@ def judge(
         try:
             failed = error is not None
             outcome = State(
-                StateType.FAILED if failed else StateType.COMPLETED,
+                FAILED if failed else COMPLETED,
                 error if failed else value,
                 error,
                 tr.attempt,
@@ -149,11 +149,9 @@ def judge(
                 f"flowtop could not decide the retry of {tr.key!r}: {type(exc).__name__}: {safe_str(exc)}"
             )
             failure.__cause__ = exc
-            decision = Decision(
-                False, StateType.FAILED, error=failure, reason="retry decision failed"
-            )
+            decision = Decision(False, FAILED, error=failure, reason="retry decision failed")
     info, kept = None, NOT_KEPT
-    if decision is not None and decision.final is not StateType.COMPLETED:
+    if decision is not None and decision.final is not COMPLETED:
         shown = error if decision.retry or decision.error is None else decision.error
         info = None if shown is None else error_info(shown)
     else:
@@ -176,7 +174,7 @@ def timed_out(tr: TaskRun, how: str, *, no_retry: bool) -> tuple[TaskTimeout, De
     error.__traceback__ = None if tr.call is None else tr.call.stack  # the line it was on
     if not no_retry:
         return error, None
-    return error, Decision(False, StateType.FAILED, error=error, reason="timed out; no worker")
+    return error, Decision(False, FAILED, error=error, reason="timed out; no worker")
 
 
 def give_up_thread(runner: Runner, call: UserCall | None) -> tuple[str, bool, bool]:

@@ -441,13 +441,11 @@ class DynamicRun(FlowRun):
             return StateType.FAILED
         return StateType.COMPLETED
 
-    def _run_output(self) -> str:
-        return self._captured.getvalue() if self._captured is not None else ""
+    def _own_end(self) -> tuple[ErrorInfo | None, str, float | None]:
+        output = self._captured.getvalue() if self._captured is not None else ""
+        return self._own_error(), output, self.flow.retry_delay if self._retrying else None
 
-    def _retry_in(self) -> float | None:
-        return self.flow.retry_delay if self._retrying else None
-
-    def _run_error(self) -> ErrorInfo | None:
+    def _own_error(self) -> ErrorInfo | None:
         if self.error is None and self.states_failed is not None:
             return ErrorInfo("FailedRun", self.states_failed)
         if self.timed_out is not None:  # the state's message says more than the exception's

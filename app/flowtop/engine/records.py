@@ -20,7 +20,7 @@ from .events import ErrorInfo
 from .flow_package import FLOW_PACKAGE
 from .library_folders import FLOWTOP_FOLDER, library_folders
 from .policy import RetryPolicy, safe_str
-from .states import State, StateType
+from .states import COMPLETED, FAILED, PENDING, RUNNING, State, StateType
 from .timer import TimerHandle
 
 if TYPE_CHECKING:
@@ -184,7 +184,7 @@ class Attempt:
     number: int
     started: float  # wall clock
     duration: float | None = None
-    state: StateType = StateType.RUNNING
+    state: StateType = RUNNING
     error: ErrorInfo | None = None
     output: str = ""
     retry_in: float | None = None
@@ -241,7 +241,7 @@ class TaskRun:
         self.key = node.key
         self.policy = policy
         self.max_attempts = policy.max_attempts
-        self.state = StateType.PENDING
+        self.state = PENDING
         #: When it took its state (wall clock): its ``State.timestamp``.
         self.changed = time.time()
         self.attempt = 0
@@ -294,7 +294,7 @@ class TaskRun:
         """Its state; with ``kept``, its result as returned (what a retry reuses)."""
         result = (
             self.exception
-            if self.state is StateType.FAILED and self.exception is not None
+            if self.state is FAILED and self.exception is not None
             else self.kept_result
             if kept
             else self.result
@@ -333,10 +333,10 @@ class RunResult:
         return dict(Counter(s.type.value for s in self.states.values()))
 
     def is_completed(self) -> bool:
-        return self.state is StateType.COMPLETED
+        return self.state is COMPLETED
 
     def is_failed(self) -> bool:
-        return self.state is StateType.FAILED
+        return self.state is FAILED
 
     @property
     def result(self) -> dict[str, State]:

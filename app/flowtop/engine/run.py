@@ -35,7 +35,18 @@ from .policy import Decision, RetryPolicy, safe_repr, summaries
 from .pool import WorkerPool
 from .records import Attempt, TaskRun, error_info, new_run_id
 from .run_actions import RunActions
-from .states import TRANSITIONS, State, StateType
+from .states import (
+    AWAITING_RETRY,
+    CANCELLED,
+    COMPLETED,
+    FAILED,
+    PENDING,
+    RUNNING,
+    TRANSITIONS,
+    UPSTREAM_FAILED,
+    State,
+    StateType,
+)
 from .tag_limits import SlotWaits
 from .user_call import UserCall
 
@@ -73,7 +84,7 @@ class FlowRun(RunActions):
         self.live_output: dict[TaskRun, Captured] = {}  # running attempts that printed
         self._emit = runner.bus.emit
         self._clock = runner.clock
-        self.state = StateType.RUNNING
+        self.state = RUNNING
         self.cancelled = False
         self.started = self._clock()
         self.started_at = time.time()  # wall clock (``prefect.runtime``'s start time)
@@ -126,7 +137,7 @@ class FlowRun(RunActions):
                     tr.reused = True
                     tr.attempt = reused.attempt
                     self._complete(tr, reused.result, reused=True)
-            for tr in [t for t in tasks if t.state is StateType.PENDING and t.waiting_on == 0]:
+            for tr in [t for t in tasks if t.state is PENDING and t.waiting_on == 0]:
                 self._ready(tr)
             self._starting = False
             if self._unfinished == 0:
@@ -215,7 +226,7 @@ class FlowRun(RunActions):
         """The watchdog (on its timer thread): more drivers if none came back since it
         was set; else it watches again while every driver is inside an attempt."""
         with self._lock:
-            if self.state is StateType.RUNNING:
+            if self.state is RUNNING:
                 self._hand_drivers(self._drivers.stalled())
                 self._watch()
 
@@ -230,7 +241,7 @@ class FlowRun(RunActions):
     def _start(self, tr: TaskRun, token: int) -> bool:
         """Under the lock: begin attempt ``token`` of ``tr`` (RUNNING, its record, its
         timeout) unless it was cancelled, given up or replaced meanwhile."""
-        if tr.token != token or self.state is not StateType.RUNNING:
+        if tr.token != token or self.state is not RUNNING:
             return False
         if not self._slot_waits.admit(self, tr, token):
             return False  # it waits for a slot of its tags' limits (tag_limits)
@@ -240,7 +251,7 @@ class FlowRun(RunActions):
         wall = time.time()
         tr.attempts.append(Attempt(tr.attempt, wall))
         hurried, tr.hurried = tr.hurried, False
-        self._transition(tr, StateType.RUNNING, ts=wall, message=RETRIED_NOW if hurried else "")
+        self._transition(tr, RUNNING, ts=wall, message=RETRIED_NOW if hurried else "")
         if tr.policy.timeout is not None:
             tr.timer = self.runner.timer.call_at(
                 now + tr.policy.timeout, lambda: self._timed_out(tr, token)
@@ -332,7 +343,7 @@ class FlowRun(RunActions):
 
     def _timed_out(self, tr: TaskRun, token: int) -> None:
         with self._lock:
-            if tr.token != token or tr.state is not StateType.RUNNING:
+            if tr.token != token or tr.state is not RUNNING:
                 return
             tr.token += 1  # the thread still runs; whatever it returns is now stale
             tr.timer = None
@@ -361,24 +372,24 @@ class FlowRun(RunActions):
         Its decision is None for the common case, a plain success, which is final (rule 4).
         Returns the token of a retry with no delay, for the caller to start at once.
         """
-        if tr.token != token or tr.state is not StateType.RUNNING:
+        if tr.token != token or tr.state is not RUNNING:
             return None
         value, error, decision, info, tr.kept, shown, tr.returned = judged
         tr.drop_timer()
         record = tr.attempts[-1]
         record.duration = duration
         record.output = output
-        if decision is None or decision.final is StateType.COMPLETED:
-            record.state = StateType.COMPLETED
+        if decision is None or decision.final is COMPLETED:
+            record.state = COMPLETED
             self._complete(tr, value, duration=duration, output=output, shown=shown)
         elif decision.retry:
             assert decision.delay is not None
             delay = decision.delay
-            record.state, record.error = StateType.AWAITING_RETRY, info
+            record.state, record.error = AWAITING_RETRY, info
             record.retry_in, record.delay_explained = delay.seconds, delay.explain()
             self._transition(
                 tr,
-                StateType.AWAITING_RETRY,
+                AWAITING_RETRY,
                 message=decision.reason,
                 value=value,
                 exception=error,
@@ -399,7 +410,7 @@ class FlowRun(RunActions):
         else:
             final_error = decision.error if decision.error is not None else error
             assert final_error is not None
-            record.state = StateType.FAILED
+            record.state = FAILED
             record.error = info or error_info(final_error)
             self._fail(
                 tr,
@@ -413,11 +424,7 @@ class FlowRun(RunActions):
 
     def _retry_due(self, tr: TaskRun, token: int) -> None:
         with self._lock:
-            if (
-                tr.token == token
-                and tr.state is StateType.AWAITING_RETRY
-                and self.state is StateType.RUNNING
-            ):
+            if tr.token == token and tr.state is AWAITING_RETRY and self.state is RUNNING:
                 tr.timer = None
                 self.attempt_due(tr, token)
 
@@ -436,7 +443,7 @@ class FlowRun(RunActions):
             message = tr.cache_note  # "" once stored (``cached_calls.store``)
         self._transition(
             tr,
-            StateType.COMPLETED,
+            COMPLETED,
             message=message or (REUSED_FROM_SOURCE if reused else ""),
             value=value,
             exception=None,
@@ -448,7 +455,7 @@ class FlowRun(RunActions):
         self._unfinished -= 1
         for child in tr.children:
             child.waiting_on -= 1
-            if child.waiting_on == 0 and child.state is StateType.PENDING and not self._starting:
+            if child.waiting_on == 0 and child.state is PENDING and not self._starting:
                 self._ready(child)
         self._notify()
         if self._unfinished == 0:
@@ -466,7 +473,7 @@ class FlowRun(RunActions):
     ) -> None:
         self._transition(
             tr,
-            StateType.FAILED,
+            FAILED,
             message=reason,
             exception=error,
             error=info or error_info(error),
@@ -483,13 +490,13 @@ class FlowRun(RunActions):
         stack = list(failed.children)
         while stack:
             child = stack.pop()
-            if child.state is StateType.PENDING:
+            if child.state is PENDING:
                 self._mark_upstream_failed(child, failed)
                 stack.extend(child.children)
 
     def _mark_upstream_failed(self, tr: TaskRun, failed: TaskRun) -> None:
         why = f"upstream task {failed.key!r} did not complete"
-        self._end_unrun(tr, StateType.UPSTREAM_FAILED, why)
+        self._end_unrun(tr, UPSTREAM_FAILED, why)
 
     def _end_unrun(self, tr: TaskRun, state: StateType, message: str, output: str = "") -> None:
         """End a task that no attempt will finish: upstream failed, or cancelled (under the
@@ -533,7 +540,7 @@ class FlowRun(RunActions):
             raise IllegalTransition(
                 f"task {tr.key!r} of run {self.run_id}: {prior} -> {state} is not allowed"
             )
-        if tr.slots is not None and prior is StateType.RUNNING:
+        if tr.slots is not None and prior is RUNNING:
             self._slot_waits.give_back(self, tr)
         tr.state, tr.message, tr.changed = state, message, time.time() if ts is None else ts
         if value is not _KEEP:
@@ -556,7 +563,7 @@ class FlowRun(RunActions):
         self._emit(tuple.__new__(TaskStateChanged, fields))
 
     def _finish(self) -> None:
-        if self.state is not StateType.RUNNING:
+        if self.state is not RUNNING:
             return
         self.state = self._final_state()
         self.finished_at = self._clock()
@@ -565,35 +572,22 @@ class FlowRun(RunActions):
             counts = dict(Counter(t.state.value for t in self.tasks.values()))
             took, now = self.finished_at - self.started, time.time()
             ended = (self.run_id, self.flow.name, self.number, self.state, counts, took, now)
-            self._emit(
-                RunFinished(
-                    *ended,
-                    error=self._run_error(),
-                    output=self._run_output(),
-                    retry_in=self._retry_in(),
-                )
-            )
+            error, output, retry_in = self._own_end()
+            self._emit(RunFinished(*ended, error=error, output=output, retry_in=retry_in))
         self._notify()
         try:  # its workers given up on first: a waiter (``final_state``, no lock) may shut
             self.runner._run_done(self)  # the runner down at once, joining every worker
         finally:
             self._done.set()
 
-    def _retry_in(self) -> float | None:
-        """When the run retries itself, as a new linked run (a ``@flow``'s ``retries``)."""
-        return None
-
-    def _run_error(self) -> ErrorInfo | None:
-        """What the run itself raised, apart from its tasks (a ``@flow`` function's error)."""
-        return None
-
-    def _run_output(self) -> str:
-        """What the run itself printed, apart from its tasks (a ``@flow`` function's body)."""
-        return ""
+    def _own_end(self) -> tuple[ErrorInfo | None, str, float | None]:
+        """What the run itself raised and printed, apart from its tasks, and in how many
+        seconds it retries itself as a new linked run: a ``@flow`` function's (none here)."""
+        return None, "", None
 
     def _final_state(self) -> StateType:
         if self.cancelled:
-            return StateType.CANCELLED
-        if all(t.state is StateType.COMPLETED for t in self.tasks.values()):
-            return StateType.COMPLETED
-        return StateType.FAILED
+            return CANCELLED
+        if all(t.state is COMPLETED for t in self.tasks.values()):
+            return COMPLETED
+        return FAILED

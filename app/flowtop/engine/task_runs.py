@@ -47,7 +47,7 @@ from . import capture, hook_output, tag_limits
 from .errors import TaskRunNameError
 from .hooks import acall_hooks, call_hooks
 from .prefect_api import State, StateDetails, TaskRun, failed_name, failure_message
-from .states import StateType
+from .states import COMPLETED, FAILED, RUNNING
 from .tags import current_tags
 
 if TYPE_CHECKING:
@@ -140,7 +140,7 @@ def task_run_of(current: Any, state: State[Any] | None = None) -> TaskRun:
         first = tr.attempts[0].started if tr.attempts else None
         tags = tag_limits.tags_of(run, tr)
     if state is None:  # the attempt's own, as Prefect's task_run.state (Retrying on a retry)
-        state = State(StateType.RUNNING, name=_state_name(attempt))
+        state = State(RUNNING, name=_state_name(attempt))
     view = TaskRun(
         id=tr_id,
         name=name,
@@ -267,7 +267,7 @@ def attempt_scope(current: Any) -> Iterator[None]:
 
 
 def running_state(current: Any, attempt: int) -> State[Any]:
-    return State(StateType.RUNNING, name=_state_name(attempt), state_details=_details(current))
+    return State(RUNNING, name=_state_name(attempt), state_details=_details(current))
 
 
 def _details(current: Any) -> StateDetails:
@@ -288,9 +288,9 @@ def final_state(current: Any, value: Any, error: BaseException | None) -> State[
     """The Prefect state a task ends in: Completed with its value, Failed with its error."""
     details = _details(current)
     if error is None:
-        return State(StateType.COMPLETED, data=value, state_details=details)
+        return State(COMPLETED, data=value, state_details=details)
     return State(
-        StateType.FAILED,
+        FAILED,
         data=error,
         message=failure_message(error, "Task"),
         name=failed_name(error),
@@ -396,7 +396,7 @@ def concluding(
     another process after its ``on_running`` hooks', the final hooks' last."""
     if tr.token != token:  # a late result of an abandoned attempt: the run drops it
         return token, output
-    if decision is not None and decision.final is not StateType.COMPLETED:
+    if decision is not None and decision.final is not COMPLETED:
         if not decision.retry:
             shown = error if decision.error is None else decision.error
             log_failure(tr.policy, tr.attempt, shown, decision)
@@ -412,12 +412,12 @@ def concluding(
     if not extras.final or (decision is not None and decision.retry):
         return token, output
     with run._lock:
-        if tr.token != token or tr.state is not StateType.RUNNING:
+        if tr.token != token or tr.state is not RUNNING:
             return -1, output
         tr.drop_timer()
         tr.token += 1
         token = tr.token
-    failed = decision is not None and decision.final is not StateType.COMPLETED
+    failed = decision is not None and decision.final is not COMPLETED
     if failed:
         assert decision is not None
         error = decision.error if decision.error is not None else error
@@ -499,8 +499,8 @@ def _inline_final(
 ) -> tuple[tuple[Callable[..., Any], ...], State[Any]]:
     extras = call.task.extras
     if extras is None or not extras.final:
-        return (), State(StateType.COMPLETED)
-    error = final.exception if final.type is StateType.FAILED else None
+        return (), State(COMPLETED)
+    error = final.exception if final.type is FAILED else None
     state = final_state(call, final.result, error)
     return (extras.on_failure if error is not None else extras.on_completion), state
 
