@@ -22,6 +22,7 @@ through to a terminal showing ``flowtop run``'s live status line clears it first
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import os
 import sys
@@ -275,6 +276,34 @@ class _ThreadRoutedStream(PassThroughStream):
         buffer: Captured | None = _local.buffer
         if buffer is None or _local.tee is not None or _buffer() is None:
             self.original.flush()
+
+    @property
+    def buffer(self) -> Any:
+        """The binary stream under it: while an attempt captures, one that decodes what it
+        is given into this stand-in. ``sys.stdout.buffer.write(b"…")`` went to the real
+        stream, unseen in the attempt's output and unescaped on the terminal."""
+        if _buffer() is None:
+            return self.original.buffer
+        return _DecodedInto(self)
+
+
+class _DecodedInto(io.RawIOBase):
+    """``sys.stdout.buffer`` while an attempt captures: its bytes are text written into
+    the stand-in (``stream``), decoded as the real stream would show them."""
+
+    def __init__(self, stream: _ThreadRoutedStream) -> None:
+        self.stream = stream
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        raw = bytes(data)
+        self.stream.write(raw.decode(self.stream.encoding or "utf-8", "replace"))
+        return len(raw)
+
+    def flush(self) -> None:
+        self.stream.flush()
 
 
 def _write_teed(original: TextIO, text: str, buffer: Captured, tee: Callable[[], object]) -> None:
