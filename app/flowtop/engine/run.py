@@ -82,6 +82,7 @@ class FlowRun(RunActions):
         self._done = threading.Event()
         self._bus = runner.bus  # events are built only while a sink listens (see _transition)
         self.live_output: dict[TaskRun, Captured] = {}  # running attempts that printed
+        self._attempt_began: dict[TaskRun, float] = {}  # on the clock: its last attempt's start
         self._emit = runner.bus.emit
         self._clock = runner.clock
         self.state = RUNNING
@@ -246,7 +247,7 @@ class FlowRun(RunActions):
         if not self._slot_waits.admit(self, tr, token):
             return False  # it waits for a slot of its tags' limits (tag_limits)
         tr.attempt += 1
-        now = self._clock()
+        now = self._attempt_began[tr] = self._clock()
         tr.first_start = now if tr.first_start is None else tr.first_start
         wall = time.time()
         tr.attempts.append(Attempt(tr.attempt, wall))
@@ -500,8 +501,10 @@ class FlowRun(RunActions):
 
     def _end_unrun(self, tr: TaskRun, state: StateType, message: str, output: str = "") -> None:
         """End a task that no attempt will finish: upstream failed, or cancelled (under the
-        lock); ``output``: what its attempt cut short by a cancel printed."""
-        self._transition(tr, state, message=message, output=output)
+        lock); ``output``: what its attempt cut short by a cancel printed. That attempt's
+        record holds its time so far (``RunActions._cut_short``), which its step carries."""
+        took = tr.attempts[-1].duration if tr.state is RUNNING else None
+        self._transition(tr, state, message=message, output=output, duration=took)
         self._unfinished -= 1
 
     def _transition(

@@ -8,7 +8,7 @@ Kept apart from the state machine (``run``), which they drive through its own st
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from . import live_output
@@ -30,6 +30,9 @@ class RunActions(RunHandle):
 
     cancelled: bool
     live_output: dict[TaskRun, Captured]
+    #: The run's clock (``Runner.clock``), and on it when each task's last attempt began.
+    _clock: Callable[[], float]
+    _attempt_began: dict[TaskRun, float]
     _starting: bool
     #: Why the run was cancelled before it began (``Runner.before_begin``): ``_begin``
     #: ends it so, no task started, after its start is recorded.
@@ -67,16 +70,25 @@ class RunActions(RunHandle):
     def _end_unfinished(self, why: str, said: Mapping[str, str] | None = None) -> None:
         """Under the lock: every task not final ends CANCELLED (``said``: a task's own why).
         A running attempt keeps what it printed until then, as a timed-out one does."""
+        now = self._clock()
         for tr in self.tasks.values():
             if not tr.state.is_final:
-                output = (
-                    live_output.so_far(self.live_output, tr)
-                    if tr.state is StateType.RUNNING
-                    else ""
-                )
+                output = self._cut_short(tr, now) if tr.state is StateType.RUNNING else ""
                 tr.drop_timer()
                 tr.token += 1
                 self._end_unrun(tr, StateType.CANCELLED, (said or {}).get(tr.key, why), output)
+
+    def _cut_short(self, tr: TaskRun, now: float) -> str:
+        """Under the lock: end the record of ``tr``'s running attempt as CANCELLED at
+        ``now`` (the run's clock), with its time so far and what it printed until then,
+        which this returns. Its step carries both (``_end_unrun``): without a duration,
+        ``flowtop history`` showed ``-`` for an attempt that ran for seconds, and the
+        monitor's TIME cell was blank, its attempt reading as if still running."""
+        record = tr.attempts[-1]
+        record.state = StateType.CANCELLED
+        record.duration = now - self._attempt_began[tr]
+        record.output = live_output.so_far(self.live_output, tr)
+        return record.output
 
     def _take_waiting(self, key: str) -> TaskRun | None:
         """The task ``key`` if it is awaiting a retry in a live run, its timer dropped (under the lock)."""

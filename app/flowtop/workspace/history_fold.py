@@ -145,11 +145,21 @@ _LOG = "INSERT INTO events(run_id, body, ts, duration) VALUES (?, ?, ?, ?)"
 
 
 def _log(conn: sqlite3.Connection, steps: list[TaskStateChanged]) -> None:
-    row = batch_row(steps)
+    """Log ``steps`` as one row (``batch_row``).
+
+    A lone surrogate (what ``print("\\udcff")`` wrote, a traceback's ``File
+    "caf\\udce9.py"`` of a flow file whose name is not UTF-8) stands raw in the body,
+    and SQLite, UTF-8 only, refuses it. The body is JSON, where a surrogate can only stand
+    inside a string, so it goes in with each one as its JSON escape
+    (``json_text.storable_json``): a reader's ``json.loads`` gives back the very string
+    the task wrote (the store kept ``?`` before; such older rows read as they were
+    written). Escaped only when refused: the escaping scans the whole body.
+    """
+    run_id, body, times, durations = batch_row(steps)
     try:
-        conn.execute(_LOG, row)
-    except UnicodeEncodeError:  # a lone surrogate in task output: stored replaced, not lost
-        conn.execute(_LOG, [_encodable(value) for value in row])
+        conn.execute(_LOG, (run_id, body, times, durations))
+    except UnicodeEncodeError:
+        conn.execute(_LOG, (run_id, storable_json(body), times, durations))
 
 
 def apply(

@@ -4,7 +4,9 @@ A ``@flow`` parameter may hold a lone surrogate (``-p name=...`` from bytes that
 UTF-8, ``"\\udcff"`` in ``--params``, a string built in Python). JSON written with
 ``ensure_ascii=False`` keeps it raw, and no UTF-8 encoder takes it: SQLite refused the
 run's row (the run went unrecorded) and ``subprocess`` the run process's arguments (a
-``--detach`` run never started). Escaped as JSON, it reads back as the same character.
+``--detach`` run never started). A task's output, error message or traceback (a flow
+file whose name is not UTF-8) may hold one too: the store kept it as ``?``
+(``history_fold._log``). Escaped as JSON, it reads back as the same character.
 """
 
 from __future__ import annotations

@@ -175,6 +175,8 @@ def _step(task: _Task, e: TaskStateChanged) -> None:
         task.error_message = error[1] if error else None
         if e.duration is not None:
             task.duration = (task.duration or 0.0) + e.duration
+    elif state is _CANCELLED and e.duration is not None:  # an attempt cut short: its time
+        task.duration = (task.duration or 0.0) + e.duration
     if not (fresh or state is _CANCELLED):
         return
     attempt = task.tries.get(e.attempt)
