@@ -96,6 +96,31 @@ class PrintableStream:
         self.stream.flush()
 
 
+def as_written(text: str, stream: object) -> str:
+    """``text`` as ``stream`` puts it out: what its encoding lacks replaced as its error
+    handler replaces it (``?????`` for ``データ処理`` on an ASCII or Latin-1 terminal,
+    where ``replace_what_cannot_print`` set ``errors="replace"``), or escaped where the
+    handler would raise (``\\u30c7``, as flowtop's writers then write it). A column
+    measured on the text before that was padded for 10 cells while ``?????`` took 5.
+    ``stream``: a text stream, or a :class:`PrintableStream` over one."""
+    if text.isascii():
+        return text
+    if isinstance(stream, PrintableStream):
+        stream = stream.stream
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    errors = getattr(stream, "errors", None) or "strict"
+    try:
+        codecs.lookup(encoding)
+        codecs.lookup_error(errors)
+    except LookupError:  # an encoding or handler this Python does not know: as it is
+        return text
+    try:
+        encoded = text.encode(encoding, errors)
+    except UnicodeEncodeError:
+        encoded = text.encode(encoding, "backslashreplace")
+    return encoded.decode(encoding, "replace")
+
+
 #: Drawn by every view: a terminal that cannot show these cannot show flowtop.
 SYMBOLS = "✓✗⟳▶…⊘▕▔"
 

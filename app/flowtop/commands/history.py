@@ -31,7 +31,7 @@ from ..formats import (
     try_text,
 )
 from ..looks import NOT_STARTED, run_error_text
-from ..printable import Writer, as_left_on_screen, printable, say
+from ..printable import Writer, as_left_on_screen, as_written, printable, say
 from ..workspace.access import unreachable
 from ..workspace.history import History, reap_store
 from ..workspace.history_records import (
@@ -268,8 +268,10 @@ def _print_table(runs: list[RunRecord], out: Writer) -> None:
         )
         for r in runs
     ]
-    widths = [max(cell_len(h), *(cell_len(row[i]) for row in rows)) for i, h in enumerate(header)]
-    for row in (header, *rows):
+    # measured as the stream will write them: `データ処理` reaches an ASCII one as `?????`
+    shown = [[as_written(cell, out) for cell in row] for row in rows]
+    widths = [max(cell_len(h), *(cell_len(row[i]) for row in shown)) for i, h in enumerate(header)]
+    for row in (list(header), *shown):
         cells = (pad_cells(cell, w) for cell, w in zip(row, widths, strict=True))
         print("  ".join(cells).rstrip(), file=out)
 

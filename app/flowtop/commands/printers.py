@@ -6,6 +6,7 @@ Both write through ``Output``, which notices a reader that left (``flowtop run |
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import select
@@ -73,9 +74,9 @@ class Output:
         if not self.reader_gone.is_set():
             try:
                 try:
-                    self.stream.write(text)
+                    write_whole(self.stream, text)
                 except UnicodeEncodeError:  # a lone surrogate (a parameter): see encodable
-                    self.stream.write(encodable(text, self.stream))
+                    write_whole(self.stream, encodable(text, self.stream))
                 self.stream.flush()
                 return
             except BrokenPipeError:
@@ -105,6 +106,31 @@ class Output:
             self.reader_gone.set()
             silence(self.stream)
         return gone
+
+
+def write_whole(stream: TextIO, text: str) -> None:
+    """Write all of ``text`` to ``stream``, also when its text layer writes straight to
+    the raw file (``python -u``, ``PYTHONUNBUFFERED=1``).
+
+    There a write the file takes only part of (a pipe whose reader left halfway through
+    it: 64 KiB of 380 KiB) was cut short without a word, as CPython's text layer ignores
+    the count the raw file returns: the next write never came, so no broken pipe was
+    seen and ``watch | head`` exited 0 (141 without the variable). The bytes are written
+    here until all are taken, so the reader's leaving raises ``BrokenPipeError`` as it
+    does through a buffered stream."""
+    raw = getattr(stream, "buffer", None)
+    # (a POSIX stream writes "\n" as it is; on Windows the text layer translates it)
+    if not isinstance(raw, io.RawIOBase) or os.linesep != "\n":
+        stream.write(text)
+        return
+    stream.flush()  # what the text layer still holds goes first
+    data = memoryview(text.encode(stream.encoding, stream.errors or "strict"))
+    while data:
+        written = raw.write(data)
+        if written is None:  # a non-blocking descriptor that is full: wait for room
+            select.select([], [raw], [])
+            continue
+        data = data[written:]
 
 
 def is_pipe(stream: object) -> bool:
@@ -171,6 +197,9 @@ class JsonPrinter:
 
     def make_room(self) -> None:
         """A @flow body's line comes next: JSON lines leave nothing to take away."""
+
+    def clear_status_line(self) -> None:
+        """The command stops: JSON lines leave no status line to take away."""
 
 
 def one_line(text: str, limit: int = 160) -> str:
@@ -262,6 +291,22 @@ class HumanPrinter:
             if self._status_shown:
                 self.output.write("\r\x1b[2K")
                 self._status_shown = False
+
+    def clear_status_line(self) -> None:
+        """The command stops (Ctrl+C, SIGTERM): take the live status line away for good,
+        so that its last words go on a row of their own. The row is cleared even when no
+        status line is thought drawn: a stop can come between drawing it and saying so,
+        and the terminal's own ``^C`` echo waits there too. Not waited for long: the stop
+        may have come while this thread held the lock."""
+        if not self.live:
+            return
+        locked = self._lock.acquire(timeout=TICK)
+        try:
+            self.output.write("\r\x1b[2K")
+            self._status_shown = False
+        finally:
+            if locked:
+                self._lock.release()
 
     def __call__(self, events: list[Event]) -> None:
         with self._lock:

@@ -12,6 +12,9 @@ descriptors are pointed at /dev/null as the signal arrives: the run's last lines
 the ``interrupted`` line, go nowhere instead of failing, and its end is still recorded.
 A ``kill -HUP`` with the terminal still there prints them as for SIGTERM. A SIGHUP that
 is ignored (``nohup flowtop run``) or handled otherwise is left so.
+
+``flowtop watch`` takes the same handlers: there they stop the watch alone (its status
+line taken away, the same exit codes), and the run it shows goes on.
 """
 
 from __future__ import annotations

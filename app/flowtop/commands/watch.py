@@ -4,6 +4,8 @@ Replays the run's events from its start out of the store's event log, then follo
 them live, printed as ``flowtop run`` prints its own (human lines, or ``--json``), and
 exits with the run's code: 0 completed, 1 anything else. A run whose process died is
 marked interrupted here too, so a watch never waits for a run that can no longer end.
+Ctrl+C, SIGTERM and SIGHUP stop the watch alone (``flowtop run``'s exit codes: 130, 143,
+129), after its live status line is taken away: the run goes on (``flowtop cancel``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ..engine.events import RunFinished, RunStarted
 from ..engine.states import StateType
 from ..printable import printable, say, unmarked
 from .printers import READER_GONE, HumanPrinter, JsonPrinter, can_redraw
+from .run_signals import stop_like_ctrl_c_on_sigterm
 from .run_target import RUN_HELP, add_run_target, too_many
 from .store_access import find_run, store_path, usage
 
@@ -49,6 +52,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    # SIGTERM (`timeout`, a stopped service) and SIGHUP killed the watch where it stood:
+    # no word, and the prompt came back on its half-drawn status line
+    stop_like_ctrl_c_on_sigterm()
     extra = too_many(args.target, "[PATH] [RUN]")
     if extra is not None:
         return usage("watch", extra)
@@ -183,6 +189,11 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                         )
                     next_reap = now + REAP_EVERY
                 time.sleep(POLL)
+    except KeyboardInterrupt as exc:  # Ctrl+C, or SIGTERM, SIGHUP (``run_signals``)
+        printer.clear_status_line()  # or the words went after it: `… 2.1s^Cflowtop watch: …`
+        how = getattr(exc, "how", "Ctrl+C")
+        print(f"flowtop watch: interrupted ({how}); run {run_id} goes on", file=sys.stderr)
+        return int(getattr(exc, "exit_code", 130))
     finally:
         tail.close()
 
