@@ -7,6 +7,7 @@ and from the run keys (``run_actions.py``).
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from functools import partial
@@ -31,6 +32,18 @@ if TYPE_CHECKING:
     _AppBase = App[int]
 else:
     _AppBase = object
+
+
+def shell_can_resume(process_group: int, session: int) -> bool:
+    """Whether a shell could bring flowtop back after ctrl+z stops it (with SIGCONT).
+
+    A job-control shell runs each job in a process group of its own, and ``fg`` resumes
+    it. A process in its session leader's group was started with no job control (an
+    exec'd command over ``ssh -tt``, ``bash -c``, ``setsid``, a terminal's own command):
+    nothing there sends SIGCONT, so a stop would leave the screen blank and deaf to keys
+    until someone kills flowtop from elsewhere. Pure (the ids are passed in) for tests.
+    """
+    return process_group != session
 
 
 class ViewActions(_AppBase):
@@ -102,9 +115,21 @@ class ViewActions(_AppBase):
     def action_suspend_process(self) -> None:
         """ctrl+z: back to the shell, as a terminal program goes there (``fg`` brings the
         screen back, redrawn: ``FlowtopApp.on_mount``). A browser tab (``flowtop serve``)
-        or Windows has no shell to go back to: it says so, where Textual did nothing."""
+        or Windows has no shell to go back to: it says so, where Textual did nothing.
+        Started with no job control, no shell could resume it (``shell_can_resume``):
+        it says so too, where Textual's stop hung the terminal for good."""
         if self.is_web or sys.platform == "win32":
             self.notify("ctrl+z suspends flowtop only in a Unix terminal", markup=False)
+            return
+        driver = self._driver  # Textual stops the process only when its driver can
+        stops = driver is not None and driver.can_suspend
+        if stops and not shell_can_resume(os.getpgrp(), os.getsid(0)):
+            self.notify(
+                f"{self.key_for('suspend_process')}: no shell here can resume flowtop"
+                f" (no job control); {self.key_for('quit')} quits",
+                severity="warning",
+                markup=False,
+            )
             return
         super().action_suspend_process()
 

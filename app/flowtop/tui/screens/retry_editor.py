@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -52,7 +52,16 @@ class RetryEditor(FormDialog[bool]):
     RetryEditor.-short #policy, RetryEditor.-tiny #policy { margin-bottom: 0; }
     RetryEditor.-short #reloaded, RetryEditor.-tiny #reloaded { margin-bottom: 0; }
     RetryEditor.-short #hint, RetryEditor.-tiny #hint { display: none; }
+    RetryEditor.-narrow .row { height: 2; }
+    RetryEditor.-narrow .row Input { dock: bottom; width: 100%; }
+    RetryEditor.-narrow .error { padding-left: 0; }
+    RetryEditor.-narrow #buttons Button { min-width: 0; }
     """
+
+    #: Below this many columns each field takes two lines: its label and layer, then the
+    #: input the full width of the dialog; and the buttons are one line each. Side by
+    #: side, at 40 columns the inputs showed 2 characters and Cancel fell off the dialog.
+    NARROW = 60
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # Escape closes at once, even before a field has focus (``FormDialog``).
@@ -124,6 +133,12 @@ class RetryEditor(FormDialog[bool]):
                 widget.disabled = True
             return
         self.focus_first(self.query_one("#field-max_retries", OrderedInput))
+
+    def on_resize(self, event: events.Resize) -> None:
+        narrow = event.size.width < self.NARROW
+        self.set_class(narrow, "-narrow")
+        for button in self.query(Button):
+            button.compact = narrow
 
     def settings_reloaded(self) -> None:
         """The workspace reloaded (the watcher saw a settings or flow file saved): when
