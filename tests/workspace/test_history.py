@@ -404,7 +404,7 @@ def test_a_history_bug_is_logged_and_the_next_run_is_recorded(
     assert first.state is StateType.FAILED
 
 
-def test_text_that_utf8_cannot_encode_is_stored_replaced(open_history) -> None:
+def test_text_that_utf8_cannot_encode_is_stored_escaped_and_read_back(open_history) -> None:
     history = open_history()
     ts = time.time()
     history.sink(
@@ -427,7 +427,7 @@ def test_text_that_utf8_cannot_encode_is_stored_replaced(open_history) -> None:
         ]
     )
     attempt = history.run_detail("r1").task("t").attempt_records[0]
-    assert attempt.output == "a?b" and attempt.error_message == "bad ? byte"
+    assert attempt.output == "a\udc80b" and attempt.error_message == "bad \udcff byte"
 
 
 def test_run_detail_of_an_unknown_run_says_so(open_history) -> None:
