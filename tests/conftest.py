@@ -11,6 +11,7 @@ when anything was added, changed or removed, tracked, untracked or ignored. Tool
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -69,3 +70,18 @@ def checkout_unchanged() -> Iterator[None]:
         "the test suite changed the checkout (tests must work on copies in tmp_path):\n"
         + describe_change(before, after)
     )
+
+
+_HANDLED = [signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
+
+
+@pytest.fixture(autouse=True)
+def _signal_handlers_put_back() -> Iterator[None]:
+    """A command run in this process (``watch.main``, ``run.main``) installs its Ctrl+C,
+    SIGTERM and SIGHUP handlers for the process's life, as a command should: a later
+    test in the same worker then met them instead of Python's own."""
+    before = {sig: signal.getsignal(sig) for sig in _HANDLED}
+    yield
+    for sig, handler in before.items():
+        if signal.getsignal(sig) is not handler and handler is not None:
+            signal.signal(sig, handler)
