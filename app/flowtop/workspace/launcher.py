@@ -35,6 +35,18 @@ from .run_numbers import hand_over, reserve_launched, reserve_rerun
 #: run's parameters go through a private file there too, which the run process deletes
 #: (``params_file``), never its command line: every local user reads those (``ps``).
 LOGS = "logs"
+#: What textual-serve sets for the app it serves (``AppService._build_environment``), its
+#: driver first. A run started from a browser tab inherited them: its tasks' Rich output
+#: wrapped at the tab's width, and a Textual app a task started took the web driver.
+SERVED_DRIVER = ("TEXTUAL_DRIVER", "textual.drivers.web_driver:WebDriver")
+SERVED_VARIABLES = (
+    "TEXTUAL_FPS",
+    "TEXTUAL_COLOR_SYSTEM",
+    "TERM_PROGRAM",
+    "TERM_PROGRAM_VERSION",
+    "COLUMNS",
+    "ROWS",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +124,7 @@ def launch(
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # no SIGHUP from the terminal, no ^C from its group
                 close_fds=True,
-                env={**os.environ, NOTICE_MARK: mark},
+                env=run_environment(os.environ, mark),
             )
     except BaseException:
         if reserved is not None:  # no process will take it: the record goes
@@ -128,6 +140,19 @@ def launch(
     # itself (its interpreter still starting), it left nothing, and `watch ID` waited.
     number = reserve_launched(store, flow, run_id, process.pid)
     return Launched(run_id, process.pid, log, number, mark, process)
+
+
+def run_environment(environ: Mapping[str, str], notice_mark: str) -> dict[str, str]:
+    """A run process's environment: ``environ`` with its notices' mark, without what
+    textual-serve set when the launcher is an app it serves (a user's own ``COLUMNS``
+    stays everywhere else; under textual-serve it was overwritten already)."""
+    environment = dict(environ)
+    name, web_driver = SERVED_DRIVER
+    if environment.get(name) == web_driver:
+        for served in (name, *SERVED_VARIABLES):
+            environment.pop(served, None)
+    environment[NOTICE_MARK] = notice_mark
+    return environment
 
 
 def forget_log(state_dir: Path, run_id: str) -> None:
