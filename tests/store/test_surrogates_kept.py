@@ -124,3 +124,24 @@ def test_a_flow_file_named_in_bytes_that_are_not_utf8_keeps_its_path(tmp_path: P
     assert f'File "{tmp_path / name}", line 5, in boom' in traceback
     # what the TUI's ``o`` opens: the file itself
     assert failing_line(traceback, tmp_path / name, tmp_path) == ((tmp_path / name).resolve(), 5)
+
+
+def test_a_surrogate_pair_in_a_message_is_not_cut_a_character_early(tmp_path: Path) -> None:
+    """A high surrogate then a low one, as two code points, reads back (escaped as JSON)
+    as the one character they make: the message, taken back from the traceback's end by
+    its stored length, began one character early (``" bad 😀"``)."""
+
+    def pair() -> None:
+        raise ValueError("bad \ud83d\ude00")
+
+    flow = Flow("pairs")
+    flow.add_task(task(pair, name="pair"), key="pair")
+    history = History(tmp_path / "history.db")
+    try:
+        run = run_into(history, flow)
+    finally:
+        history.close()
+    stored = StoreReader(tmp_path / "history.db").run_detail(run.run_id).task("pair")
+    attempt = stored.attempt_records[-1]
+    assert stored.error_message == attempt.error_message == "bad \U0001f600"
+    assert attempt.traceback is not None and attempt.traceback.endswith(": bad \U0001f600\n")

@@ -124,7 +124,7 @@ def write_whole(stream: TextIO, text: str) -> None:
         stream.write(text)
         return
     stream.flush()  # what the text layer still holds goes first
-    data = memoryview(text.encode(stream.encoding, stream.errors or "strict"))
+    data = memoryview(text.encode(stream.encoding or "utf-8", stream.errors or "strict"))
     while data:
         written = raw.write(data)
         if written is None:  # a non-blocking descriptor that is full: wait for room

@@ -22,7 +22,6 @@ through to a terminal showing ``flowtop run``'s live status line clears it first
 from __future__ import annotations
 
 import contextlib
-import io
 import logging
 import os
 import sys
@@ -32,6 +31,7 @@ from contextvars import ContextVar
 from typing import Any, TextIO
 
 from . import live_output, root_handlers, status_line
+from .binary_output import RoutedBytes
 from .pass_through import PassThroughStream
 
 #: Captured output kept per attempt; beyond it the middle is dropped with a note.
@@ -233,6 +233,7 @@ class _ThreadRoutedStream(PassThroughStream):
 
     def __init__(self, original: TextIO) -> None:
         super().__init__(original)
+        self.bytes = RoutedBytes(self, _buffer)
         #: ``status_line.terminal`` when last looked, and whether ``original`` writes there.
         self.shares: tuple[object, bool] = (None, False)
 
@@ -279,31 +280,10 @@ class _ThreadRoutedStream(PassThroughStream):
 
     @property
     def buffer(self) -> Any:
-        """The binary stream under it: while an attempt captures, one that decodes what it
-        is given into this stand-in. ``sys.stdout.buffer.write(b"…")`` went to the real
-        stream, unseen in the attempt's output and unescaped on the terminal."""
-        if _buffer() is None:
-            return self.original.buffer
-        return _DecodedInto(self)
-
-
-class _DecodedInto(io.RawIOBase):
-    """``sys.stdout.buffer`` while an attempt captures: its bytes are text written into
-    the stand-in (``stream``), decoded as the real stream would show them."""
-
-    def __init__(self, stream: _ThreadRoutedStream) -> None:
-        self.stream = stream
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: Any) -> int:
-        raw = bytes(data)
-        self.stream.write(raw.decode(self.stream.encoding or "utf-8", "replace"))
-        return len(raw)
-
-    def flush(self) -> None:
-        self.stream.flush()
+        """The binary stream under it: a task's bytes are its output (``binary_output``)."""
+        if not hasattr(self.original, "buffer"):
+            raise AttributeError("buffer")  # as the stream it stands in for (a StringIO)
+        return self.bytes
 
 
 def _write_teed(original: TextIO, text: str, buffer: Captured, tee: Callable[[], object]) -> None:

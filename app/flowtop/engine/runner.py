@@ -177,7 +177,11 @@ class Runner:
         if self.before_begin is not None:
             self.before_begin(run)
         capture.hold()  # until ``_run_done``: its attempts need not each attach it
-        run._begin()
+        try:
+            run._begin()
+        except BaseException:
+            self._let_go(run)  # (a @flow retry's timer stopped by a shutdown meanwhile)
+            raise
         return run
 
     def find(self, run_id: str) -> FlowRun | None:
@@ -209,13 +213,20 @@ class Runner:
         C): the pool replaces it, as it replaces one past a task's timeout, so neither the
         pool's other runs nor ``shutdown`` (Ctrl+C in a script, a ``@flow`` call's end)
         wait for a call whose result nobody reads."""
-        with self._lock:
-            self._active.discard(run)
-        capture.release()
+        self._let_go(run)
         abandon = getattr(self.executor, "abandon", None)
         if abandon is not None:
             for thread in run._drivers.left_inside():
                 abandon(thread)
+
+    def _let_go(self, run: FlowRun) -> None:
+        """``run`` is no longer active: the capture hold its start took is released, once
+        (it ends through ``_run_done``, or its ``_begin`` raised)."""
+        with self._lock:
+            active = run in self._active
+            self._active.discard(run)
+        if active:
+            capture.release()
 
     @property
     def active_runs(self) -> list[FlowRun]:

@@ -16,6 +16,12 @@ import re
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def has_surrogate(text: str) -> bool:
+    """Whether ``text`` holds a surrogate code point: escaped as JSON, a high one followed
+    by a low one reads back as the one character they make, a string shorter by one."""
+    return not text.isascii() and _SURROGATE.search(text) is not None
+
+
 def storable_json(text: str) -> str:
     """``text`` (JSON) with each lone surrogate written as its JSON escape (``\\udcff``),
     which ``json.loads`` reads back unchanged; everything else as it was. A surrogate can

@@ -27,6 +27,7 @@ from ..engine.events import (
 )
 from ..engine.states import StateType
 from .access import blocked
+from .json_text import has_surrogate
 from .load_error import display_path
 
 #: An ``s`` step's fields after ``ts``, as a short body leaves them out.
@@ -118,7 +119,8 @@ def stored_message(error: ErrorInfo) -> str | int:
     message, traceback = error[1], error[2]
     end = len(traceback) - 1
     if message and end >= 0 and traceback[end] == "\n" and traceback.endswith(message, 0, end):
-        return len(message)
+        # a length counted in code points a surrogate pair, escaped, does not keep
+        return message if has_surrogate(message) else len(message)
     return message
 
 
