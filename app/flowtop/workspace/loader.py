@@ -48,7 +48,7 @@ from .code_trust import GUARD, code_refusal
 from .flow_claims import SKIPPED_FILES, find_flows
 from .flow_order import file_order, in_file_order
 from .flow_source import LoadFailed, decode_source, parse_source, read_source_and_status
-from .import_errors import import_error
+from .import_errors import as_script, import_error, late_stdlib_first
 from .import_graph import ImportGraph
 from .load_error import (
     FLOW_MARKERS,
@@ -150,6 +150,7 @@ class Loader:
     # -- public -----------------------------------------------------------------------
     def activate(self) -> None:
         """Make helper modules beside the flows importable."""
+        late_stdlib_first(self.root)
         if str(self.root) not in sys.path:
             sys.path.insert(0, str(self.root))
         if not self._guarded and _open_to_all(self.root):  # /tmp: import no stranger's file
@@ -384,6 +385,7 @@ class Loader:
         sys.modules[name] = module
         try:
             with (
+                as_script(path) as script,
                 prefect_imports() if compat else contextlib.nullcontext(),
                 self.guard(path) if self.guard and unprobed else contextlib.nullcontext(),
             ):
@@ -397,7 +399,14 @@ class Loader:
             if isinstance(exc, Stopped):  # Ctrl+C or SIGTERM during a slow import: the
                 raise  # command is stopped (130, 143), not a broken flow file (exit 2)
             raise LoadFailed(
-                import_error(path, exc, prefect_compat=compat, tree=tree, root=self.root)
+                import_error(
+                    path,
+                    exc,
+                    prefect_compat=compat,
+                    tree=tree,
+                    root=self.root,
+                    stderr=script.last_line(),
+                )
             ) from None
         finally:
             self.deps[path] = frozenset(self.graph.closure(path, tree))
