@@ -5,14 +5,21 @@ into what the user sees: a toast that says what changed or failed (a broken file
 takes the app down), the flows list and policies redrawn, and, with auto-rerun on, a
 rerun of what failed in the flows that changed. An open retry editor is told too: the
 settings it shows may be the ones just saved elsewhere.
+
+A watch that fails (a full inotify table, a folder this user may not read) is started
+again with a growing pause, and while it is down a line above the keys says reload is
+off and why: a toast that faded left the user saving files that were never reloaded.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import TYPE_CHECKING
 
 from textual import work
+from textual.timer import Timer
+from textual.widgets import Static
 
 from flowtop.tui.messages import WatcherFailed, WorkspaceReloaded
 from flowtop.tui.unread_settings import summary_said
@@ -23,6 +30,7 @@ if TYPE_CHECKING:
     from flowtop.tui.model import RunModel
     from flowtop.tui.run_store import RunStore
     from flowtop.tui.widgets.flow_list import FlowList
+    from flowtop.tui.widgets.key_bar import KeyBar
     from flowtop.tui.widgets.task_table import TaskTable
     from flowtop.tui.workspace_view import Change, WorkspaceView
 
@@ -33,6 +41,29 @@ else:
     _AppBase = object
 
 
+#: Pauses before watching again after a failure: doubled per failure in a row, so a watch
+#: that cannot start costs a try every few seconds, not a busy loop.
+RETRY_FIRST = 0.2
+RETRY_MAX = 5.0
+#: A restarted watch that has not failed for this long is taken to work again (a watch
+#: that cannot start fails at once; one that works says nothing until a file is saved).
+SETTLED = 1.0
+
+
+class ReloadOff(Static):
+    """The lasting line that says hot reload is off and why, until a watch works again."""
+
+    DEFAULT_CSS = """
+    ReloadOff {
+        height: auto;
+        max-height: 3;
+        background: $error;
+        color: $text;
+        padding: 0 1;
+    }
+    """
+
+
 class ReloadActions(_AppBase):
     """Mixed into ``FlowtopApp``: uses its workspace, store, flows list and caches."""
 
@@ -41,6 +72,7 @@ class ReloadActions(_AppBase):
     store: RunStore
     table: TaskTable
     flow_list: FlowList
+    key_bar: KeyBar
     selected_flow: str | None
     selected_error: str | None
     auto_rerun: bool
@@ -69,20 +101,54 @@ class ReloadActions(_AppBase):
 
     @work(exclusive=True, group="watch", exit_on_error=False)
     async def _watch_workspace(self) -> None:
-        assert self._stop_watch is not None
-        try:
-            async for change in self.workspace.watch(self._stop_watch):
-                self.post_message(WorkspaceReloaded(change))
-        except Exception as exc:  # noqa: BLE001 - reload stops; the app keeps running
-            self.post_message(WatcherFailed(exc))
+        """Watch until the app stops the watch; a failed watch is started again after a
+        pause, and a line says reload is off meanwhile (``on_watcher_failed``)."""
+        stop = self._stop_watch
+        assert stop is not None
+        pause = RETRY_FIRST
+        while not stop.is_set():
+            settled: Timer | None = None
+            if self._reload_off() is not None:  # after a failure: clear it once it holds
+                settled = self.set_timer(SETTLED, self._reload_back_on, name="watch-settled")
+            started = asyncio.get_running_loop().time()
+            try:
+                async for change in self.workspace.watch(stop):
+                    self._reload_back_on()
+                    self.post_message(WorkspaceReloaded(change))
+                return
+            except Exception as exc:  # noqa: BLE001 - the app keeps running; retried below
+                if settled is not None:
+                    settled.stop()
+                if asyncio.get_running_loop().time() - started >= SETTLED:
+                    pause = RETRY_FIRST  # it had worked: a new failure, not the same one
+                self.post_message(WatcherFailed(exc))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), pause)
+            pause = min(pause * 2, RETRY_MAX)
 
     def on_workspace_reloaded(self, message: WorkspaceReloaded) -> None:
         self.apply_change(message.change)
 
     def on_watcher_failed(self, message: WatcherFailed) -> None:
-        self.notify(
-            f"File watching stopped: {message.error}", severity="error", markup=False, timeout=10
-        )
+        """Say it once as a toast, and for as long as it lasts on the line above the keys."""
+        said = f"Hot reload is off: {message.error} (retrying; saved files are not reloaded)"
+        notice = self._reload_off()
+        if notice is None:
+            self.notify(said, severity="error", markup=False, timeout=10)
+            self.key_bar.screen.mount(ReloadOff(said, markup=False), before=self.key_bar)
+        else:
+            notice.update(said)
+
+    def _reload_off(self) -> ReloadOff | None:
+        """The line that says reload is off, when it shows (on the main screen, whichever
+        screen is on top)."""
+        return next(iter(self.key_bar.screen.query(ReloadOff).results(ReloadOff)), None)
+
+    def _reload_back_on(self) -> None:
+        notice = self._reload_off()
+        if notice is not None:
+            notice.remove()
+            self.notify("Hot reload is back on", markup=False, timeout=3)
 
     def apply_change(self, change: Change) -> None:
         """After a reload: toast, flows list, policies; optionally rerun what failed."""

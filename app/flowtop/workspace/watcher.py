@@ -44,6 +44,10 @@ class Reloadable(Protocol):
 
 DEBOUNCE_MS = 50
 STEP_MS = 20
+#: Pauses before watching again after a watched folder vanished: doubled per failure in a
+#: row, so a build loop that creates and deletes folders cannot keep the watcher spinning.
+RETRY_FIRST = 0.2
+RETRY_MAX = 5.0
 IGNORED_DIRS = frozenset(
     {
         "__pycache__",
@@ -183,6 +187,7 @@ async def watch(
         )
 
     pending: list[Path] = []
+    backoff = RETRY_FIRST
     while True:
         folders = watched_folders(root)
         links = linked_files(folders)
@@ -191,7 +196,7 @@ async def watch(
             if (change := await _reload(workspace, pending)) is not None:
                 yield change
             pending = []
-        async for changes in awatch(
+        batches = awatch(
             *folders,
             *target_folders(links, folders),
             watch_filter=passes,
@@ -200,23 +205,60 @@ async def watch(
             stop_event=stop_event,
             force_polling=force_polling,
             recursive=False,
-        ):
-            created = _new_folders(root, changes)
-            paths = sorted(
-                {Path(path) for change, path in changes if wanted(change, path)}
-                | {link for _, path in changes for link in as_links(links, Path(path))}
-            )
-            if created:
-                pending = _python_files(created)
-                restart = True
-            elif paths and linked_files(folders) != links:  # a link added, moved or removed
-                restart = True
-            if paths and (change := await _reload(workspace, paths)) is not None:
-                yield change
-            if restart:
-                break
-        if not restart:
+        )
+        try:
+            while True:
+                try:
+                    changes = await anext(batches)
+                except StopAsyncIteration:
+                    break
+                except (OSError, RuntimeError) as exc:
+                    if not _vanished(exc) or not _real_folder(root):
+                        raise
+                    # A folder listed a moment ago is gone (a build folder, a venv being
+                    # reinstalled): watch what is there now, after a short pause.
+                    await _pause(stop_event, backoff)
+                    backoff = min(backoff * 2, RETRY_MAX)
+                    restart = True
+                    break
+                backoff = RETRY_FIRST  # a batch arrived: this watch works
+                created = _new_folders(root, changes)
+                paths = sorted(
+                    {Path(path) for change, path in changes if wanted(change, path)}
+                    | {link for _, path in changes for link in as_links(links, Path(path))}
+                )
+                if created:
+                    pending = _python_files(created)
+                    restart = True
+                elif paths and linked_files(folders) != links:  # a link added/moved/removed
+                    restart = True
+                if paths and (change := await _reload(workspace, paths)) is not None:
+                    yield change
+                if restart:
+                    break
+        finally:
+            await batches.aclose()  # its inotify watches go now, not when collected
+        if not restart or _stopped(stop_event):
             return
+
+
+def _vanished(exc: BaseException) -> bool:
+    """Whether a watch failed because a path it was given is gone: ``FileNotFoundError``
+    when the watch starts, watchfiles' "No such file or directory" when it runs."""
+    return isinstance(exc, FileNotFoundError) or "No such file or directory" in str(exc)
+
+
+def _stopped(stop_event: Any) -> bool:
+    return stop_event is not None and bool(stop_event.is_set())
+
+
+async def _pause(stop_event: Any, seconds: float) -> None:
+    """Wait ``seconds``, or less when ``stop_event`` (an ``asyncio.Event``) is set."""
+    if isinstance(stop_event, asyncio.Event):
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop_event.wait(), seconds)
+    else:
+        await asyncio.sleep(seconds)
 
 
 async def _reload(workspace: Reloadable, paths: list[Path]) -> WorkspaceChanged | None:
