@@ -107,6 +107,17 @@ def test_watched_folders_never_follow_a_symlink_out_of_the_workspace(tmp_path):
     ]
 
 
+def test_a_virtualenv_is_not_watched_whatever_its_name(tmp_path: Path) -> None:
+    """A venv named ``env/`` (only ``venv`` and ``.venv`` were skipped) had its thousands
+    of installed folders watched one by one, and each ``pip install`` restarted the watch
+    and toasted "No flow changed (env/lib/…)"."""
+    (tmp_path / "env" / "lib" / "site-packages" / "pkg").mkdir(parents=True)
+    (tmp_path / "env" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (tmp_path / "jobs").mkdir()
+    folders = watched_folders(tmp_path)
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in folders) == [".", "jobs"]
+
+
 async def test_the_watcher_places_no_watch_through_a_symlink_and_sees_new_folders(
     write, workspace, tmp_path
 ):

@@ -112,10 +112,16 @@ def _skipped_folder(name: str) -> bool:
     return name in IGNORED_DIRS or (name.startswith(".") and name != STATE_DIR)
 
 
+def _virtualenv(path: Path) -> bool:
+    """Whether ``path`` is a virtualenv, whatever its name (``env/``): thousands of
+    installed folders, watched one by one, and restarted on each ``pip install``."""
+    return (path / "pyvenv.cfg").is_file()
+
+
 def watched_folders(root: Path) -> list[Path]:
     """The workspace's own folders: the root, ``.flowtop/`` and every real subfolder that
-    is not a cache or hidden and that this user may list; symlinked folders are not
-    followed."""
+    is not a cache, hidden or a virtualenv and that this user may list; symlinked folders
+    are not followed."""
     folders = [root]
     for dirpath, dirnames, _ in os.walk(root, followlinks=False):
         here = Path(dirpath)
@@ -125,7 +131,10 @@ def watched_folders(root: Path) -> list[Path]:
         dirnames[:] = [
             d
             for d in dirnames
-            if not _skipped_folder(d) and _real_folder(here / d) and _listable(here / d)
+            if not _skipped_folder(d)
+            and _real_folder(here / d)
+            and _listable(here / d)
+            and not _virtualenv(here / d)
         ]
         folders.extend(here / d for d in dirnames)
     return folders
