@@ -12,6 +12,8 @@ from collections.abc import Generator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
+from .errors import FlowCalledAtImport
+
 if TYPE_CHECKING:
     from .dynamic_run import DynamicRun
     from .flow import Flow
@@ -94,3 +96,29 @@ def shipped_from(workspace: str | None) -> Generator[None]:
         yield
     finally:
         _shipped_workspace.reset(token)
+
+
+#: True while flowtop's loader executes a flow file (``importing_flow_file``). A context
+#: variable, so only the loading thread (and what it runs with its context copied, such
+#: as an ``asyncio.run`` at import) is refused a run: runs on other threads go on.
+_importing_flow_file: ContextVar[bool] = ContextVar("importing_flow_file", default=False)
+
+
+@contextlib.contextmanager
+def importing_flow_file() -> Generator[None]:
+    """Around the loader's ``exec`` of a flow file: a flow the module calls at its top level
+    (no ``if __name__ == "__main__":`` guard) would run at every import, unseen by the
+    monitor; ``refuse_run_at_import`` stops it instead."""
+    token = _importing_flow_file.set(True)
+    try:
+        yield
+    finally:
+        _importing_flow_file.reset(token)
+
+
+def refuse_run_at_import(flow_name: str) -> None:
+    """Raise ``FlowCalledAtImport`` when a run of ``flow_name`` starts while flowtop imports
+    a flow file (``Runner.start``, and a ``@flow`` call before ``return_state=True`` could
+    make the refusal a Failed state). Tasks called at import run no flow: unaffected."""
+    if _importing_flow_file.get():
+        raise FlowCalledAtImport(flow_name)

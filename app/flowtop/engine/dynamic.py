@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, overload
 from . import final_states
 from .binding import bound_to, unwrapped
 from .calls import InlineFuture, map_calls, plain_inputs, submit
-from .context import child_of, current_run, set_run
+from .context import child_of, current_run, refuse_run_at_import, set_run
 from .delays import to_seconds
 from .dynamic_run import DynamicRun
 from .errors import (
@@ -315,6 +315,8 @@ class FlowFunction(Flow):
         """
         parent = kwargs.pop("_flowtop_parent", None) or current_run()
         sync = kwargs.pop("_flowtop_sync", False)
+        if parent is None:  # before ``return_state=True`` makes the refusal a Failed state
+            refuse_run_at_import(self.name)
         if not sync:  # as Prefect: arguments the function cannot take start no run
             bind_call(self.fn, args, {k: v for k, v in kwargs.items() if k != "return_state"})
         if self.is_async and not sync:  # a coroutine, as in Prefect (``flow_await``)

@@ -161,6 +161,20 @@ class NotInFlowtop(NotImplementedError):
         )
 
 
+class FlowCalledAtImport(RuntimeError):
+    """A flow run started while flowtop imports a flow file (``context.importing_flow_file``):
+    a module-level ``nightly()`` or ``flow.run()`` with no ``if __name__ == "__main__":``
+    guard ran the flow at each import (a load, each save, ``flowtop list``, before each
+    run), unseen by the monitor. Refused, so the file shows as broken at that line."""
+
+    def __init__(self, flow_name: str) -> None:
+        super().__init__(
+            f"calls flow {flow_name!r} while flowtop imports the file; put the call under "
+            "`if __name__ == '__main__'`"
+        )
+        self.flow_name = flow_name
+
+
 # A traceback's last line names the class as users import it (``flowtop.Retry: 429 …``),
 # not by the module that defines it (``flowtop.engine.errors.Retry``); pickling them (the
 # process executor) finds them there too.

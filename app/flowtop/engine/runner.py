@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from . import aloop, capture
 from .backends import AttemptBackend
 from .caching import PROCESS_CACHE, CacheStore
+from .context import refuse_run_at_import
 from .errors import IllegalTransition
 from .events import EventBus, Sink, Subscription
 from .layers import Layer
@@ -156,6 +157,7 @@ class Runner:
         ``flow_attempt`` (and ``start_delay``) are for ``@flow`` functions. ``run_id``
         names the run (a launcher that must print the id before the run starts picks it).
         """
+        refuse_run_at_import(flow.name)  # a flow file's unguarded top-level call
         if self.closed:
             raise RuntimeError("runner is shut down")
         run_id = run_id or new_run_id()

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO, cast
 
+from ..engine.errors import FlowCalledAtImport
 from .load_error import LoadError, display_path, unread_prefect_hint
 
 _FLOWTOP_PACKAGE = Path(__file__).resolve().parent.parent
@@ -110,6 +111,8 @@ def import_error(
     if relative is not None:
         return LoadError(path, line, None, relative)
     message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    if isinstance(exc, FlowCalledAtImport):  # says itself what to do: no class name
+        message = str(exc)
     if isinstance(exc, SyntaxError) and exc.filename and not same_file(exc.filename, path):
         message = f"SyntaxError in {display_path(exc.filename)}:{exc.lineno}: {exc.msg}"
     elif (

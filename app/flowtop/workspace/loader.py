@@ -42,6 +42,7 @@ from pathlib import Path
 
 from ..compat import forced as forced_compat
 from ..compat import prefect_imports
+from ..engine.context import importing_flow_file
 from ..engine.flow import Flow
 from ..engine.flow_package import FLOW_PACKAGE
 from .code_trust import GUARD, code_refusal
@@ -386,6 +387,7 @@ class Loader:
         try:
             with (
                 as_script(path) as script,
+                importing_flow_file(),  # a flow it calls at top level must not run
                 prefect_imports() if compat else contextlib.nullcontext(),
                 self.guard(path) if self.guard and unprobed else contextlib.nullcontext(),
             ):
