@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from flowtop.workspace.import_errors import StderrTail
+from flowtop.workspace.import_as_script import StderrTail
 from flowtop.workspace.loader import Loader
 
 PARSER = """\

@@ -4,36 +4,21 @@ flowtop's own frames are left out (they say nothing the message doesn't), a fail
 helper names the helper's line, and a relative import (``from .helpers import x``) is
 said to be unsupported in a flow file: flow files are top-level modules, and Python's
 own message named the package the loader imports them under (``flowtop_flows``).
-A flow file runs as ``python file.py`` would run it (``as_script``), and a ``SystemExit``
-at import says what the file wrote to stderr last (argparse's reason); a module of the
-folder named like a standard one flowtop imports later is not flowtop's (``late_stdlib_first``).
+A ``SystemExit`` at import says what the file wrote to stderr last (argparse's reason:
+``import_as_script``).
 """
 
 from __future__ import annotations
 
 import ast
-import contextlib
-import importlib
 import os
-import sys
 import traceback
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO, cast
 
 from ..engine.errors import FlowCalledAtImport
 from .load_error import LoadError, display_path, unread_prefect_hint
 
 _FLOWTOP_PACKAGE = Path(__file__).resolve().parent.parent
-
-#: Standard modules flowtop or its libraries import once the folder is on ``sys.path``
-#: (not with ``flowtop.workspace.loader``), with those they import in turn.
-LATE_STDLIB = (
-    *("argparse", "array", "asyncio", "ctypes", "fcntl", "multiprocessing", "runpy"),
-    *("secrets", "select", "selectors", "shlex", "signal", "socket", "sqlite3"),
-    *("subprocess", "termios", "tomllib", "unicodedata", "multiprocessing.connection"),
-    *("multiprocessing.forkserver", "multiprocessing.spawn", "concurrent.futures.process"),
-)
 
 
 def same_file(a: str | None, b: Path) -> bool:
@@ -47,44 +32,6 @@ def _inside(filename: str, folder: Path) -> bool:
         return Path(filename).resolve().is_relative_to(folder)
     except (OSError, ValueError):
         return False
-
-
-class StderrTail:
-    """``sys.stderr`` while a flow file imports: writes through, keeping the end of what
-    was written, so an exit at import can say why (argparse prints its reason, then exits)."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.tail = ""
-
-    def write(self, text: str) -> int:
-        self.tail = (self.tail + text)[-4096:]
-        return self.stream.write(text)
-
-    def last_line(self) -> str:
-        lines = [line.strip() for line in self.tail.splitlines() if line.strip()]
-        return lines[-1] if lines else ""
-
-    def __getattr__(self, name: str) -> Any:  # flush, fileno, isatty, encoding...
-        return getattr(self.stream, name)
-
-
-@contextlib.contextmanager
-def as_script(path: Path) -> Iterator[StderrTail]:
-    """Import ``path`` as ``python path`` runs it: ``sys.argv`` is ``[path]`` (a module-level
-    ``parse_args()`` read flowtop's own command line, and its "usage: flowtop ...
-    unrecognized arguments: run daily.py" looked like flowtop's CLI refusing it), and its
-    stderr is watched for ``import_error``. Both are put back after."""
-    argv, stderr = sys.argv, sys.stderr
-    tail = StderrTail(stderr)
-    watched = cast(TextIO, tail)
-    sys.argv, sys.stderr = [str(path)], watched
-    try:
-        yield tail
-    finally:
-        sys.argv = argv
-        if sys.stderr is watched:  # (a file that set its own keeps it, as in a script)
-            sys.stderr = stderr
 
 
 def import_error(
@@ -178,28 +125,3 @@ def _parse(file: Path) -> ast.Module | None:
         return ast.parse(file.read_bytes(), str(file))
     except (OSError, SyntaxError, ValueError):
         return None
-
-
-def late_stdlib_first(root: Path) -> None:
-    """Import ``LATE_STDLIB`` (from the standard library) before ``root`` goes first on
-    ``sys.path``, when the folder has a module named like a standard one: its ``secrets.py``
-    that no flow imports became flowtop's own (``flowtop run`` failed with its KeyError),
-    its ``multiprocessing.py`` broke ``--executor process``. Python gives a flow file such
-    a module of its own only while nothing imported the standard one: as with ``os``."""
-    missing = [name for name in LATE_STDLIB if name not in sys.modules]
-    try:
-        shadows = missing and any(
-            entry.partition(".")[0] in sys.stdlib_module_names for entry in os.listdir(root)
-        )
-    except OSError:
-        return
-    if not shadows:
-        return
-    saved = sys.path[:]
-    sys.path[:] = [p for p in saved if os.path.abspath(p or os.curdir) != str(root)]
-    try:
-        for name in missing:
-            with contextlib.suppress(ImportError):  # (fcntl, termios: POSIX only)
-                importlib.import_module(name)
-    finally:
-        sys.path[:] = saved

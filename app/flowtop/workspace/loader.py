@@ -49,8 +49,10 @@ from .code_trust import GUARD, code_refusal
 from .flow_claims import SKIPPED_FILES, find_flows
 from .flow_order import file_order, in_file_order
 from .flow_source import LoadFailed, decode_source, parse_source, read_source_and_status
-from .import_errors import as_script, import_error, late_stdlib_first
+from .import_as_script import as_script
+from .import_errors import import_error
 from .import_graph import ImportGraph
+from .late_stdlib import late_stdlib_first
 from .load_error import (
     FLOW_MARKERS,
     FLOW_OR_PREFECT_MARKERS,
