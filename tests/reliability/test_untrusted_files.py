@@ -180,7 +180,7 @@ FLOW = """
 """
 
 PLANTED = """
-    # Flow
+    from flowtop import Flow  # it names Flow in its code: a flow file, were it trusted
     open({marker!r}, "w").close()
 """
 

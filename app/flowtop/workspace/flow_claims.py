@@ -26,7 +26,9 @@ from .import_errors import same_file
 from .load_error import LoadError
 
 #: Files of the folder that are never flow files.
-SKIPPED_FILES = frozenset({"__init__.py", "__main__.py"})
+#: Never flow files: a package's, and pytest's (a ``conftest.py`` importing ``Flow`` for
+#: its fixtures was "a file that defines no flows", and ``flowtop run .`` exited 2).
+SKIPPED_FILES = frozenset({"__init__.py", "__main__.py", "conftest.py"})
 
 
 @dataclass

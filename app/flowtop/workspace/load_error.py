@@ -7,7 +7,9 @@ loader (see ``flow_host.py``).
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +43,22 @@ class Stopped(KeyboardInterrupt):
 FLOW_MARKERS = re.compile(rb"flowtop|\bFlow\b")
 #: The same in drop-in mode, where a Prefect flow file needs no flowtop name.
 FLOW_OR_PREFECT_MARKERS = re.compile(rb"flowtop|\bFlow\b|prefect")
+
+
+def mentions(markers: re.Pattern[bytes], data: bytes) -> bool:
+    """Whether the source ``data`` names one of ``markers`` in its code, not only in a
+    comment or a string: a script whose docstring spoke of "Flow control" was imported as
+    a flow file, and started its development server. A source Python cannot tokenize is
+    imported (its error is then said)."""
+    if markers.search(data) is None:
+        return False
+    try:
+        for token in tokenize.tokenize(io.BytesIO(data).readline):
+            if token.type == tokenize.NAME and markers.search(token.string.encode()):
+                return True
+    except (tokenize.TokenError, SyntaxError, UnicodeDecodeError):
+        return True
+    return False
 
 
 def readable_sources(paths: Iterable[Path]) -> Iterator[tuple[Path, bytes]]:

@@ -17,7 +17,7 @@ is loaded again when that file changes or goes.
 
 Only the folder's own ``*.py`` files are flow modules; subfolders are ordinary packages
 the flow modules may import (they reload when they change too). A top-level file that
-mentions neither ``flowtop`` nor ``Flow`` is never executed, so pointing flowtop at a
+names neither ``flowtop`` nor ``Flow`` in its code is never executed, so pointing flowtop at a
 project folder does not run its ``setup.py`` or scripts. Nor is a file another user could
 have written or put there (``code_trust``: one writable by every user; in a folder every
 user may write in, such as ``/tmp``, one not yours nor root's): it is a load error saying
@@ -59,6 +59,7 @@ from .load_error import (
     LoadError,
     Stopped,
     display_path,
+    mentions,
     readable_sources,
 )
 from .store_trust import everyone_writes
@@ -356,7 +357,7 @@ class Loader:
     def _load_one(self, path: Path, *, force: bool) -> LoadedModule | None:
         data, opened = read_source_and_status(path)
         compat = self.compat()
-        if not force and not self.markers().search(data):
+        if not force and not mentions(self.markers(), data):
             return None
         refused = code_refusal(path, self.root, opened)  # another user's file in /tmp
         if refused is not None:
@@ -560,7 +561,7 @@ def _to_import(path: Path, force: bool, markers: re.Pattern[bytes]) -> bool:
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
             return False
-        return force or markers.search(path.read_bytes()) is not None
+        return force or mentions(markers, path.read_bytes())
     except OSError:
         return False
 
