@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -157,3 +158,31 @@ async def test_the_workspace_folder_itself_gone_still_fails(
     with pytest.raises(FileNotFoundError):
         await asyncio.wait_for(anext(changes), 5.0)
     ws.close()
+
+
+async def test_the_folder_walk_leaves_the_event_loop_free(
+    loaded: Workspace, monkeypatch: Any
+) -> None:
+    """The watcher lists the workspace's folders at its start and at each new folder; in a
+    tree of thousands (a data lake's ``year=/month=/day=`` partitions) that took seconds,
+    on the monitor's event loop: keys waited up to 5 s. The walk runs on a thread."""
+    real = watcher.watched_folders
+
+    def slow(root: Path) -> list[Path]:
+        time.sleep(0.5)  # as a walk of 30,000 folders
+        return real(root)
+
+    monkeypatch.setattr(watcher, "watched_folders", slow)
+    stop = asyncio.Event()
+    changes = loaded.watch(stop)
+    first = asyncio.ensure_future(anext(changes))
+    ticks = 0
+    started = time.monotonic()
+    while time.monotonic() - started < 0.4:  # the loop keeps turning meanwhile
+        await asyncio.sleep(0.02)
+        ticks += 1
+    assert ticks >= 5, f"the event loop turned {ticks} times in 0.4 s"
+    stop.set()
+    with contextlib.suppress(StopAsyncIteration, asyncio.TimeoutError):
+        await asyncio.wait_for(first, 5.0)
+    await changes.aclose()

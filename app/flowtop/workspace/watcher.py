@@ -198,8 +198,10 @@ async def watch(
     pending: list[Path] = []
     backoff = RETRY_FIRST
     while True:
-        folders = watched_folders(root)
-        links = linked_files(folders)
+        # walked on a thread: a tree of thousands of folders (a data lake's partitions)
+        # took seconds, on the monitor's event loop, at each new folder
+        folders = await asyncio.to_thread(watched_folders, root)
+        links = await asyncio.to_thread(linked_files, folders)
         restart = False
         if pending:  # files of folders created while the watch was being renewed
             if (change := await _reload(workspace, pending)) is not None:
@@ -237,10 +239,10 @@ async def watch(
                     | {link for _, path in changes for link in as_links(links, Path(path))}
                 )
                 if created:
-                    pending = _python_files(created)
+                    pending = await asyncio.to_thread(_python_files, created)
                     restart = True
-                elif paths and linked_files(folders) != links:  # a link added/moved/removed
-                    restart = True
+                elif paths and await asyncio.to_thread(linked_files, folders) != links:
+                    restart = True  # a link added, moved or removed
                 if paths and (change := await _reload(workspace, paths)) is not None:
                     yield change
                 if restart:
