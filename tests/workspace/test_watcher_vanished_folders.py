@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import shutil
 import time
 from collections.abc import Callable
@@ -161,27 +162,35 @@ async def test_the_workspace_folder_itself_gone_still_fails(
 
 
 async def test_the_folder_walk_leaves_the_event_loop_free(
-    loaded: Workspace, monkeypatch: Any
+    loaded: Workspace, tmp_path: Path, monkeypatch: Any
 ) -> None:
-    """The watcher lists the workspace's folders at its start and at each new folder; in a
-    tree of thousands (a data lake's ``year=/month=/day=`` partitions) that took seconds,
-    on the monitor's event loop: keys waited up to 5 s. The walk runs on a thread."""
+    """The watcher lists the workspace's folders again at each new folder; in a tree of
+    thousands (a data lake's ``year=/month=/day=`` partitions, a new one each second)
+    that took seconds, on the monitor's event loop: keys waited up to 5 s. That walk
+    runs on a thread (the first, as the monitor opens, at once)."""
     real = watcher.watched_folders
+    calls: list[float] = []
 
     def slow(root: Path) -> list[Path]:
-        time.sleep(0.5)  # as a walk of 30,000 folders
+        calls.append(time.monotonic())
+        if len(calls) > 1:
+            time.sleep(0.5)  # as a walk of 30,000 folders
         return real(root)
 
     monkeypatch.setattr(watcher, "watched_folders", slow)
     stop = asyncio.Event()
     changes = loaded.watch(stop)
     first = asyncio.ensure_future(anext(changes))
-    ticks = 0
-    started = time.monotonic()
-    while time.monotonic() - started < 0.4:  # the loop keeps turning meanwhile
+    await until(lambda: len(calls) == 1, "the first walk")
+    await asyncio.sleep(0.3)  # its watch starts
+    (tmp_path / "partition").mkdir()  # a new folder: the watcher walks again
+    ticks = [time.monotonic()]  # the loop keeps turning meanwhile
+    while len(calls) < 2 or ticks[-1] < calls[1] + 0.6:
         await asyncio.sleep(0.02)
-        ticks += 1
-    assert ticks >= 5, f"the event loop turned {ticks} times in 0.4 s"
+        ticks.append(time.monotonic())
+        assert ticks[-1] - ticks[0] < 10, "the watcher did not walk again"
+    longest = max(b - a for a, b in itertools.pairwise(ticks))
+    assert longest < 0.3, f"the event loop stood still {longest:.2f} s"
     stop.set()
     with contextlib.suppress(StopAsyncIteration, asyncio.TimeoutError):
         await asyncio.wait_for(first, 5.0)

@@ -197,12 +197,16 @@ async def watch(
 
     pending: list[Path] = []
     backoff = RETRY_FIRST
+    first = True
     while True:
-        # walked on a thread: a tree of thousands of folders (a data lake's partitions)
-        # took seconds, on the monitor's event loop, at each new folder
-        folders = await asyncio.to_thread(watched_folders, root)
-        links = await asyncio.to_thread(linked_files, folders)
-        restart = False
+        if first:  # at once: a save right after the monitor opened is seen
+            folders = watched_folders(root)
+            links = linked_files(folders)
+        else:  # on a thread: a tree of thousands of folders (a data lake's partitions)
+            # took seconds, on the monitor's event loop, at each new folder
+            folders = await asyncio.to_thread(watched_folders, root)
+            links = await asyncio.to_thread(linked_files, folders)
+        first, restart = False, False
         if pending:  # files of folders created while the watch was being renewed
             if (change := await _reload(workspace, pending)) is not None:
                 yield change
