@@ -67,3 +67,25 @@ def test_the_process_executor_gets_the_standard_multiprocessing(tmp_path: Path) 
     ran = _flowtop(tmp_path, "run", "project", "--executor", "process", "--no-history")
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "COMPLETED" in ran.stdout
+
+
+def test_an_import_failing_on_a_module_the_folder_shadows_names_the_folder_s_file(
+    tmp_path: Path,
+) -> None:
+    """A project ``email.py`` broke ``http.client`` (and so ``requests``): "No module named
+    'email.parser'; 'email' is not a package", from deep in the standard library, said
+    nothing of whose ``email`` it was."""
+    (tmp_path / "email.py").write_text('SENDER = "me@example.org"\n')
+    (tmp_path / "etl.py").write_text("import http.client\n" + FLOW)
+    done = subprocess.run(
+        [sys.executable, "-m", "flowtop", "list", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stdout
+    assert "'email' is not a package" in done.stderr, done.stderr
+    assert "; email.py in the folder hides the standard library's module: rename it" in (
+        done.stderr
+    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import os
+import sys
 import traceback
 from pathlib import Path
 
@@ -73,7 +74,24 @@ def import_error(
     missing = (exc.name or "") if isinstance(exc, ModuleNotFoundError) else ""
     if not prefect_compat and missing.split(".")[0] == "prefect":
         message += "; " + unread_prefect_hint([path.name])  # drop-in mode would provide it
+    shadow = _shadowing(exc, root or path.parent)
+    if shadow is not None:
+        message += f"; {shadow} in the folder hides the standard library's module: rename it"
     return LoadError(path, line, None, message)
+
+
+def _shadowing(exc: BaseException, root: Path) -> str | None:
+    """The folder's module named like the standard one an import failed in (``email.py``:
+    "No module named 'email.parser'; 'email' is not a package", from deep in ``requests``,
+    with nothing saying whose ``email`` it was), else None."""
+    name = getattr(exc, "name", None) if isinstance(exc, ImportError) else None
+    top = (name or "").partition(".")[0]
+    if top not in sys.stdlib_module_names:
+        return None
+    for shadow in (f"{top}.py", top):
+        if (root / shadow).exists():
+            return shadow if shadow.endswith(".py") else f"{shadow}/"
+    return None
 
 
 def _relative_import(
