@@ -102,3 +102,21 @@ def test_watch_under_pythonunbuffered_exits_141_when_its_reader_leaves(tmp_path:
     watch.stderr.close()
     assert first and code == READER_GONE, (code, err)
     assert "Traceback" not in err, err
+
+
+def test_through_flowtop_s_stand_in_a_buffered_stream_is_written_as_text() -> None:
+    """The stand-in for ``sys.stdout`` has a raw binary stream of its own (``binary_output``)
+    whatever the real one's buffering: the printer's lines looked unbuffered there, and
+    went past the stand-in and the real stream's text layer as bytes."""
+    from flowtop.commands.printers import write_whole
+    from flowtop.engine import binary_output, capture
+
+    real = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    stand_in = capture._ThreadRoutedStream(real)  # type: ignore[arg-type]
+    bytes_written: list[bytes] = []
+    stand_in.bytes.write = bytes_written.append  # type: ignore[method-assign,assignment]
+    write_whole(stand_in, "a line\n")  # type: ignore[arg-type]
+    real.flush()
+    assert bytes_written == []
+    assert real.buffer.getvalue() == b"a line\n"  # type: ignore[attr-defined]
+    assert isinstance(stand_in.bytes, binary_output.RoutedBytes)

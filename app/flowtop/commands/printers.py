@@ -118,13 +118,16 @@ def write_whole(stream: TextIO, text: str) -> None:
     seen and ``watch | head`` exited 0 (141 without the variable). The bytes are written
     here until all are taken, so the reader's leaving raises ``BrokenPipeError`` as it
     does through a buffered stream."""
-    raw = getattr(stream, "buffer", None)
+    # Past flowtop's stand-in for sys.stdout (the printer's lines are its own): the
+    # stand-in's binary stream is a raw one whatever the real stream's buffering.
+    real = getattr(stream, "original", stream)
+    raw = getattr(real, "buffer", None)
     # (a POSIX stream writes "\n" as it is; on Windows the text layer translates it)
     if not isinstance(raw, io.RawIOBase) or os.linesep != "\n":
         stream.write(text)
         return
     stream.flush()  # what the text layer still holds goes first
-    data = memoryview(text.encode(stream.encoding or "utf-8", stream.errors or "strict"))
+    data = memoryview(text.encode(real.encoding or "utf-8", real.errors or "strict"))
     while data:
         written = raw.write(data)
         if written is None:  # a non-blocking descriptor that is full: wait for room
