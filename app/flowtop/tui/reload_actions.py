@@ -23,6 +23,7 @@ from textual.widgets import Static
 
 from flowtop.tui.messages import WatcherFailed, WorkspaceReloaded
 from flowtop.tui.unread_settings import summary_said
+from flowtop.workspace.watcher import RETRY_FIRST, RETRY_MAX  # its own pauses, alike
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -41,10 +42,6 @@ else:
     _AppBase = object
 
 
-#: Pauses before watching again after a failure: doubled per failure in a row, so a watch
-#: that cannot start costs a try every few seconds, not a busy loop.
-RETRY_FIRST = 0.2
-RETRY_MAX = 5.0
 #: A restarted watch that has not failed for this long is taken to work again (a watch
 #: that cannot start fails at once; one that works says nothing until a file is saved).
 SETTLED = 1.0

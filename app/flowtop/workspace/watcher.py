@@ -44,8 +44,9 @@ class Reloadable(Protocol):
 
 DEBOUNCE_MS = 50
 STEP_MS = 20
-#: Pauses before watching again after a watched folder vanished: doubled per failure in a
-#: row, so a build loop that creates and deletes folders cannot keep the watcher spinning.
+#: Pauses before watching again after a watched folder vanished (and, in the monitor,
+#: after any failure of the watch): doubled per failure in a row, so a build loop that
+#: creates and deletes folders, or a watch that cannot start, is not a busy loop.
 RETRY_FIRST = 0.2
 RETRY_MAX = 5.0
 IGNORED_DIRS = frozenset(
