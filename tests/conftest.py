@@ -13,6 +13,7 @@ from __future__ import annotations
 import shutil
 import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -85,3 +86,27 @@ def _signal_handlers_put_back() -> Iterator[None]:
     for sig, handler in before.items():
         if signal.getsignal(sig) is not handler and handler is not None:
             signal.signal(sig, handler)
+
+
+class _WallClock:
+    """The TUI's clock on a machine whose wall clock is never set: what tests written with
+    fixed event times (``T0 = 1_000.0``) mean."""
+
+    def __call__(self) -> float:
+        return time.time()
+
+    def readings(self) -> tuple[float, float]:
+        now = time.time()
+        return now, now
+
+
+@pytest.fixture(autouse=True)
+def _wall_clock_never_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The TUI's models put an event's wall time on a steady clock that leaves the wall
+    clock once it is set (``tui/clock.py``). A CI machine's clock stepped 8.7 s by NTP
+    mid-suite then moved every stored event time in tests that build models from fixed
+    times: their countdowns and snapshots failed. Those tests get a wall clock nobody
+    sets; ``tests/tui/test_time_display.py`` sets one on purpose."""
+    from flowtop.tui.model import RunModel
+
+    monkeypatch.setattr(RunModel, "clock", _WallClock())
