@@ -7,6 +7,8 @@ loop notes what stopped it.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -187,3 +189,38 @@ def test_a_call_is_interrupted_once(spinner: Spinner) -> None:
     assert not call.interrupt(TimeoutError)
     thread.join(5)
     assert ended == ["FlowInterrupted"] and spinner.stopped_by == ["FlowInterrupted"]
+
+
+FRAMES_UNDER_GC = """
+import gc, threading
+from flowtop.engine.user_call import current_frames
+
+class Local(threading.local):
+    pass
+
+class Holder:
+    pass
+
+def probe():  # a fresh frame each call: reading it makes a frame object (an allocation)
+    return current_frames().get(threading.get_ident())
+
+for i in range(200):
+    gc.disable()
+    garbage = Holder(); garbage.local = Local(); garbage.me = garbage; del garbage
+    gc.set_threshold(gc.get_count()[0] + i % 4, 10, 10)  # collect during the read
+    gc.enable()
+    assert probe() is not None
+print("read", i + 1)
+"""
+
+
+def test_reading_a_thread_s_frame_survives_a_collection_that_frees_a_thread_local() -> None:
+    """CPython 3.11 froze for good when a collection started inside
+    ``sys._current_frames()`` freed a ``threading.local`` (python/cpython#106883): a flow's
+    timeout giving up its running task hung the whole process. The script deadlocked
+    at its first collection before the collector was paused around the read."""
+    done = subprocess.run(
+        [sys.executable, "-c", FRAMES_UNDER_GC], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "read 200"

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from flowtop.engine.flow_package import FLOW_PACKAGE
+from flowtop.engine.user_call import current_frames
 from pilot_kit import wait_for
 
 SIZE = (200, 40)  # wide enough that one error message fits on a line of the detail pane
@@ -112,7 +113,7 @@ def leftover_threads() -> list[str]:
     watchfiles waits in Rust on an anyio worker thread, which leaves no Python frame of
     its own: a busy anyio worker sits in its ``run`` (an idle one waits on its queue).
     """
-    frames = sys._current_frames()
+    frames = current_frames()  # paused collector: python/cpython#106883
     found = []
     for thread in threading.enumerate():
         if thread is threading.current_thread() or not thread.is_alive():

@@ -15,11 +15,12 @@ and one delivered in those last lines comes out of ``run`` like an error of the 
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import threading
 from collections.abc import Callable
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import Any
 
 from .records import users_line
@@ -86,7 +87,7 @@ class UserCall:
     def _user_frames(self) -> TracebackType | None:
         """The call's thread's frames inside ``run`` (the user's function and what it
         called), as a traceback; read while the call cannot leave (under the lock)."""
-        frame = sys._current_frames().get(self.thread.ident or -1)
+        frame = current_frames().get(self.thread.ident or -1)
         inside = []
         while frame is not None and frame.f_code is not _RUN:
             inside.append(frame)
@@ -103,6 +104,23 @@ class UserCall:
 
 
 _RUN = UserCall.run.__code__
+
+
+def current_frames() -> dict[int, FrameType]:
+    """``sys._current_frames()``, read with the garbage collector paused.
+
+    CPython 3.11's ``sys._current_frames()`` holds the interpreter's thread-list lock while
+    it makes frame objects; a collection those allocations start may free a
+    ``threading.local``, whose cleanup takes that lock again: the process froze for good,
+    the timer thread that was giving up a timed-out task holding the GIL
+    (python/cpython#106883; 3.12 pauses the collector itself)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return sys._current_frames()
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def raise_in(thread: threading.Thread, kind: type[BaseException] | None) -> None:
