@@ -14,6 +14,7 @@ from rich.cells import cell_len, set_cell_size
 
 from flowtop.engine.delays import fmt_seconds
 from flowtop.looks import state_words
+from flowtop.printable import drawn_as_measured
 
 __all__ = [
     "clock_time",
@@ -183,12 +184,16 @@ def state_counts(counts: Mapping[str, int]) -> str:
 
 def pad_cells(text: str, width: int) -> str:
     """``text`` padded to ``width`` terminal cells: a wide character (CJK, emoji) takes
-    two, so padding by characters shifted every later column of its row."""
+    two, so padding by characters shifted every later column of its row. An emoji whose
+    width terminals disagree on (``⚠️``) is asked for in the width measured."""
+    text = drawn_as_measured(text)
     return text + " " * max(0, width - cell_len(text))
 
 
 def cut_cells(text: str, width: int) -> str:
-    """``text`` in at most ``width`` terminal cells, ending in ``…`` when cut."""
+    """``text`` in at most ``width`` terminal cells, ending in ``…`` when cut (an emoji
+    whose width terminals disagree on asked for in the width measured, as by ``pad_cells``)."""
+    text = drawn_as_measured(text)
     if cell_len(text) <= width:
         return text
     return set_cell_size(text, max(0, width - 1)).rstrip() + "…" if width > 0 else ""

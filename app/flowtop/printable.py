@@ -5,7 +5,8 @@ Exception messages, task output and reprs come from user code and may hold ANSI 
 would act on the user's terminal instead of being shown. Rich strips only a few control
 characters, so every view of such text (the TUI, the headless printer) passes it through
 :func:`printable` first: each control character becomes a visible stand-in of one cell
-(``␛`` for ESC), newlines and tabs stay.
+(``␛`` for ESC), newlines and tabs stay. It also asks for the text presentation of an
+emoji whose width terminals disagree on (:func:`drawn_as_measured`).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ _PICTURES.update({c: f"\\x{c - 0xDC00:02x}" for c in range(0xDC80, 0xDD00)})
 def same_length_printable(text: str) -> str:
     """:func:`printable` with one character for each (``\\x9b`` becomes ``�``): for text
     edited in place, where a cursor's offset must keep meaning the same character."""
+    text = drawn_as_measured(text)  # one selector for another: the length stays
     return "".join("\ufffd" if len(shown := _PICTURES.get(ord(c), c)) > 1 else shown for c in text)
 
 
@@ -52,15 +54,65 @@ def printable_name(name: str) -> str:
 
 
 def has_control(text: str) -> bool:
-    """True when :func:`printable` would change ``text``."""
-    return _CONTROL.search(text) is not None
+    """True when :func:`printable` may change ``text``: a control character, or an emoji's
+    presentation selector (which it changes only after a character narrow by default)."""
+    return EMOJI_PRESENTATION in text or _CONTROL.search(text) is not None
 
 
 def printable(text: str) -> str:
-    """``text`` with control characters other than newline and tab made visible."""
+    """``text`` with control characters other than newline and tab made visible, and
+    drawn as wide as it is measured (:func:`drawn_as_measured`)."""
+    if EMOJI_PRESENTATION in text:  # no search at all in ASCII or Latin-1 text
+        text = drawn_as_measured(text)
     if not _CONTROL.search(text):
         return text
     return text.translate(_PICTURES)
+
+
+#: Variation selectors 16 and 15: the emoji presentation of the character before
+#: (``⚠️``, coloured) and its text presentation (``⚠︎``, a symbol of the font).
+EMOJI_PRESENTATION, TEXT_PRESENTATION = "\ufe0f", "\ufe0e"
+
+
+def drawn_as_measured(text: str) -> str:
+    """``text`` with each emoji that terminals draw at different widths asked for in its
+    text presentation, one cell wide everywhere, as Rich then measures it.
+
+    A character narrow by default (``⚠ ❤ ✔``, a keycap's digit) followed by U+FE0F,
+    its emoji presentation (``⚠️ retrying``, common in output and messages), is drawn
+    one cell wide by tmux 3.3 and terminals that measure by code point, two by those that
+    honour the selector; Rich counts two. Wherever the two differed, every cell after it
+    on its line moved: table columns shifted, borders broke, the right edge was
+    overwritten. Its U+FE0F becomes U+FE0E: one cell for every terminal, and for Rich.
+    The length stays (an input's cursor keeps its place). An emoji wide by default keeps
+    its selector (``✅``, ``⭐️``, the ``🧑‍⚕️`` of a ZWJ sequence): two cells everywhere.
+    """
+    if EMOJI_PRESENTATION not in text:
+        return text
+    pieces: list[str] = []
+    start, base_wide = 0, False
+    while (index := text.find(EMOJI_PRESENTATION, start)) >= 0:
+        base_wide = _wide_base(text, start, index, base_wide)
+        pieces += text[start:index], EMOJI_PRESENTATION if base_wide else TEXT_PRESENTATION
+        start = index + 1
+    pieces.append(text[start:])
+    return "".join(pieces)
+
+
+def _wide_base(text: str, start: int, end: int, before: bool) -> bool:
+    """Whether the character a selector at ``end`` applies to is wide: the last one before
+    it that takes cells, as Rich finds it (one joined by a ZWJ, ``⚕`` of ``🧑‍⚕️``, is
+    part of the character before it). ``before``: the answer for the selector just before
+    ``start``, where none was found after it (each stretch of text is walked once)."""
+    from rich.cells import get_character_cell_size  # 1 ms: not for the run processes
+
+    for index in range(end - 1, start - 1, -1):
+        char = text[index]
+        if index and text[index - 1] == "\u200d":
+            continue  # joined: its cells are those of the character it is joined to
+        if size := get_character_cell_size(char):
+            return size == 2
+    return before
 
 
 def as_left_on_screen(output: str, *, carriage: str = "\r") -> str:

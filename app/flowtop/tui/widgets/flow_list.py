@@ -18,7 +18,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from flowtop.looks import STATE_LOOK
-from flowtop.printable import printable_name
+from flowtop.printable import printable, printable_name
 from flowtop.tui.widgets.state_colors import looks
 
 
@@ -61,7 +61,7 @@ class FlowList(OptionList):
         styles = looks(self.app)
         for name in flows:
             symbol, _, look = (run_looks or {}).get(name, STATE_LOOK[None])
-            prompt = Text.assemble((f"{symbol} ", styles[look]), (name, ""))
+            prompt = Text.assemble((f"{symbol} ", styles[look]), (printable(name), ""))
             if name in gone:
                 prompt.stylize("dim", 2)
                 prompt.append(" (gone)", style="dim")
