@@ -88,25 +88,19 @@ def _signal_handlers_put_back() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-class _WallClock:
-    """The TUI's clock on a machine whose wall clock is never set: what tests written with
-    fixed event times (``T0 = 1_000.0``) mean."""
-
-    def __call__(self) -> float:
-        return time.time()
-
-    def readings(self) -> tuple[float, float]:
-        now = time.time()
-        return now, now
+def _wall_readings() -> tuple[float, float]:
+    now = time.time()
+    return now, now
 
 
 @pytest.fixture(autouse=True)
 def _wall_clock_never_set(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The TUI's models put an event's wall time on a steady clock that leaves the wall
-    clock once it is set (``tui/clock.py``). A CI machine's clock stepped 8.7 s by NTP
-    mid-suite then moved every stored event time in tests that build models from fixed
-    times: their countdowns and snapshots failed. Those tests get a wall clock nobody
-    sets; ``tests/tui/test_time_display.py`` sets one on purpose."""
-    from flowtop.tui.model import RunModel
+    """The TUI reads a steady clock that leaves the wall clock once the wall clock is set
+    (``tui/clock.py``), and puts each event's wall time on it. A CI machine's clock, stepped
+    8.7 s by NTP mid-suite, then moved every event time in tests built from fixed times
+    (``T0 = 1_000.0``): their countdowns and snapshots failed. The suite's TUI clock reads
+    the wall clock, as it does until the clock is set; ``test_time_display.py`` makes its
+    own clocks and sets them on purpose."""
+    from flowtop.tui.clock import system_clock
 
-    monkeypatch.setattr(RunModel, "clock", _WallClock())
+    monkeypatch.setattr(system_clock, "readings", _wall_readings)
