@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import NoReturn, cast
 
 from . import __version__
-from .printable import replace_what_cannot_print
 
 #: subcommand -> (module under flowtop.commands, one-line help)
 COMMANDS = {
@@ -116,14 +115,43 @@ def name_path(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command ``argv`` (else ``sys.argv``) names; its exit code.
+
+    A Ctrl+C before the command's own handlers are set (while its modules import, an
+    instant after ``flowtop`` was typed) printed a ``KeyboardInterrupt`` traceback: it
+    ends every command as one later in ``flowtop run`` does, in one line and 130.
+    """
+    words = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return run_command(words)
+    except KeyboardInterrupt as exc:  # or SIGTERM (``commands.run_signals.Terminated``)
+        how = getattr(exc, "how", "Ctrl+C")
+        print(f"{command_said(words)}: interrupted ({how})", file=sys.stderr)
+        return int(getattr(exc, "exit_code", 130))
+
+
+def command_said(words: Sequence[str]) -> str:
+    """``flowtop run``, as the command ``words`` name is said (``flowtop`` for ``--help``),
+    known before they are parsed: an interrupt may come first."""
+    first = next((word for word in words if word != "--prefect-compat"), None)
+    if first in ("-h", "--help", "--version"):
+        return "flowtop"
+    return f"flowtop {first if first in COMMANDS else 'open'}"
+
+
+def run_command(words: list[str]) -> int:
+    """``main`` but for an interrupt: the command ``words`` name, run."""
     # A stream closed by the caller (`flowtop run >&-`, a daemon's closed descriptors) is
     # None here, and every write was an AttributeError traceback: what goes there is lost,
     # as it would be in a closed pipe, and the command does its work.
     for name in ("stdout", "stderr"):
         if getattr(sys, name) is None:
             setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115 - kept for the process's life
+    # (imported here, not with the module: an interrupt while it imports is main's)
+    from .printable import replace_what_cannot_print
+
     replace_what_cannot_print()  # before anything wraps the streams
-    args_list = list(sys.argv[1:] if argv is None else argv)
+    args_list = list(words)
     if "--prefect-compat" in args_list:  # before or after the command: drop-in mode
         args_list.remove("--prefect-compat")
         from .compat import ENV_FLAG
@@ -155,10 +183,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     module = importlib.import_module(f"flowtop.commands.{COMMANDS[args.command][0]}")
     try:
         return int(module.main(args) or 0)
-    except KeyboardInterrupt as exc:  # or SIGTERM (``commands.run.Terminated``)
-        how = getattr(exc, "how", "Ctrl+C")
-        print(f"flowtop {args.command}: interrupted ({how})", file=sys.stderr)
-        return int(getattr(exc, "exit_code", 130))
     except BrokenPipeError:  # `flowtop history | head`: the reader has what it wanted
         from .commands.printers import READER_GONE, silence
 
