@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sqlite3
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -45,11 +45,11 @@ from ..workspace.history_records import (
 )
 from ..workspace.reaper import unmarked_notes
 from ..workspace.run_log import read_without_wal
-from ..workspace.run_refs import find_run_ref
-from ..workspace.store_errors import store_advice, unreadable
+from ..workspace.store_errors import PRUNING, no_write_access, store_advice, unreadable
 from ..workspace.store_reader import StoreReader
 from .common import places_of, whole_number
 from .printers import TerminalStream, one_line, raised_at
+from .store_access import flows_of_file, run_in_file
 
 #: The most runs ``--limit`` takes; SQLite integers stop at 2**63 - 1.
 MAX_LIMIT = 1_000_000_000
@@ -111,14 +111,20 @@ def main(args: argparse.Namespace) -> int:
             file=sys.stderr if args.json else out,
         )
         return 0
+    # a flow file names its flows: not the runs of another file in its folder
+    within = flows_of_file(str(path), "history")
+    foreign = None if within is None else within.not_defining(args.flow)
+    if foreign is not None:
+        return _usage(foreign)
+    among = None if within is None or args.flow is not None else within.names
     if args.prune is not None:
-        return _prune(db, args.prune, args.flow, as_json=args.json)
+        return _prune(db, args.prune, args.flow, among=among, as_json=args.json)
     reap_store(db)  # best effort: a read-only store is read as it is
     gone = unmarked_notes(db)  # …and its dead runs read as such all the same, saying why
     history = StoreReader(db)
     try:
         if args.run is not None:
-            record = find_run_ref(history, args.run, args.flow, "--run")
+            record = run_in_file(history, args.run, args.flow, "--run", within)
             if isinstance(record, str):
                 return _usage(record)
             detail = history.run_detail(record.run_id)
@@ -128,14 +134,13 @@ def main(args: argparse.Namespace) -> int:
             else:
                 _print_detail(detail, out)
             return 0
-        listed = history.runs(args.flow, limit=args.limit)
+        listed = history.runs(args.flow, limit=args.limit, among=among)
         runs = [_as_read(counts_so_far(run, history.run_detail), gone) for run in listed]
         if not runs:
-            if args.flow is not None and history.runs(limit=1):
+            if (args.flow is not None or among is not None) and history.runs(limit=1):
                 flows = history.flows()
-                return _usage(
-                    f"no runs of flow {args.flow!r} in {db} (flows with runs: {', '.join(flows)})"
-                )
+                whose = f"flow {args.flow!r}" if args.flow is not None else f"the flows of {within}"
+                return _usage(f"no runs of {whose} in {db} (flows with runs: {', '.join(flows)})")
             print(f"No runs recorded yet in {db}.", file=sys.stderr if args.json else out)
             return 0
         if args.json:
@@ -143,7 +148,7 @@ def main(args: argparse.Namespace) -> int:
                 print(dumps_strict({"record": "run", **run.as_json()}), file=out)
         else:
             _print_table(runs, out)
-            total = history.count(args.flow) if len(runs) == args.limit else len(runs)
+            total = history.count(args.flow, among=among) if len(runs) == args.limit else len(runs)
             if total > len(runs):  # said after the table, where the reader's eye ends up
                 print(f"(newest {len(runs)} of {total:,} runs; --limit N shows more)", file=out)
         return 0
@@ -159,11 +164,26 @@ def main(args: argparse.Namespace) -> int:
             say(stale, command="flowtop history")
 
 
-def _prune(db: Path, keep: int, flow: str | None, *, as_json: bool = False) -> int:
-    """``--prune N``: keep the newest N runs of each flow (and their results); live runs
-    stay. ``as_json``: one JSON object (runs ``removed``, the ``keep`` asked for, the
-    store's ``bytes_before`` and ``bytes_after``), for a script that prunes."""
-    if keep == 0 and not as_json and sys.stdin.isatty() and not _confirm_prune_all(db, flow):
+def _prune(
+    db: Path,
+    keep: int,
+    flow: str | None,
+    *,
+    among: Sequence[str] | None = None,
+    as_json: bool = False,
+) -> int:
+    """``--prune N``: keep the newest N runs of each flow (of ``flow``, or of those
+    ``among`` some: a flow file's) and their results; live runs stay. ``as_json``: one
+    JSON object (runs ``removed``, the ``keep`` asked for, the store's ``bytes_before``
+    and ``bytes_after``), for a script that prunes."""
+    # Said before anything is asked or opened: opening a store it cannot write, the run
+    # store says "a run needs write access", and a prune is not a run.
+    refused = no_write_access(db, PRUNING)
+    if refused is not None:
+        say(f"{db}: cannot prune the run store: {refused}", command="flowtop history")
+        return 2
+    flows = [flow] if flow is not None else list(among) if among is not None else [None]
+    if keep == 0 and not as_json and sys.stdin.isatty() and not _confirm_prune_all(db, flows):
         print("Nothing deleted.")
         return 1
     try:
@@ -173,10 +193,11 @@ def _prune(db: Path, keep: int, flow: str | None, *, as_json: bool = False) -> i
         return 2
     before = _store_size(db)
     try:
-        removed = history.prune(keep, flow)
+        removed = sum(history.prune(keep, name) for name in flows)
         compacted = removed > 0 and history.compact()
     except sqlite3.Error as exc:  # the prune is one transaction: nothing was deleted
-        say(f"{db}: cannot prune the run store ({exc}); {store_advice(exc, db, writing=True)}")
+        advice = store_advice(exc, db, writing=True, writer=PRUNING)
+        say(f"{db}: cannot prune the run store ({exc}); {advice}")
         return 2
     finally:
         history.close()  # folds the WAL in: the size below is the file's own
@@ -200,16 +221,20 @@ def _prune(db: Path, keep: int, flow: str | None, *, as_json: bool = False) -> i
     return 0
 
 
-def _confirm_prune_all(db: Path, flow: str | None) -> bool:
-    """``--prune 0`` typed at a terminal deletes every finished run: asked first, as a
-    slip of one digit loses the whole history. A script (no terminal) is not asked."""
+def _confirm_prune_all(db: Path, flows: Sequence[str | None]) -> bool:
+    """``--prune 0`` typed at a terminal deletes every finished run (of ``flows``; None:
+    of every flow): asked first, as a slip of one digit loses the whole history. A script
+    (no terminal) is not asked."""
+    named = [flow for flow in flows if flow is not None]
     try:
-        count = StoreReader(db).count(flow)
+        count = StoreReader(db).count(among=named) if named else StoreReader(db).count()
     except sqlite3.Error:
         return True  # History says what is wrong with the store, next
     if count == 0:
         return True
-    scope = f" of flow {flow!r}" if flow else ""
+    scope = (
+        f" of flow{'s' if len(named) > 1 else ''} {', '.join(map(repr, named))}" if named else ""
+    )
     question = (
         f"--prune 0 deletes every finished run{scope} in {db} ({plural(count, 'run')} "
         "recorded), with their attempts and results. Delete them? [y/N] "

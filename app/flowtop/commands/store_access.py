@@ -1,33 +1,33 @@
-"""What the store commands share (``watch``, ``cancel``): finding the store and a run in it."""
+"""What the store commands share (``watch``, ``cancel``, ``history``): finding the store
+and a run in it, among the flows of a flow file when PATH is one."""
 
 from __future__ import annotations
 
 import sqlite3
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, overload
 
 from ..engine.suggest import did_you_mean
+from ..printable import printable
 from ..workspace.access import unreachable
 from ..workspace.history_records import HistoryError, RunRecord
 from ..workspace.run_refs import NoRun, find_run_ref
 from ..workspace.store_errors import unreadable
+from ..workspace.store_reader import StoreReader
 from .common import places_of
 
 
 def usage(command: str, message: str) -> int:
-    print(f"flowtop {command}: {message}", file=sys.stderr)
+    print(printable(f"flowtop {command}: {message}"), file=sys.stderr)
     return 2
 
 
-def store_path(targets: list[str], command: str) -> tuple[Path, str | None] | int:
-    """The store of ``[PATH] [RUN]`` and the run id given, or an exit code after an error.
-
-    One argument is a path when it exists, else a run id; the path defaults to ./flows
-    (else the current folder), as for every other command.
-    """
-    if len(targets) > 2:
-        return usage(command, f"expected [PATH] [RUN], got {len(targets)} arguments")
+def split_target(targets: list[str]) -> tuple[str, str | None]:
+    """``[PATH] [RUN]`` as PATH and the run given: one argument is a path when it exists,
+    else a run; the path defaults to ./flows (else the current folder), as for every
+    other command."""
     path: str | None = None
     run: str | None = None
     if len(targets) == 2:
@@ -37,8 +37,14 @@ def store_path(targets: list[str], command: str) -> tuple[Path, str | None] | in
             path = targets[0]
         else:
             run = targets[0]
-    if path is None:
-        path = "flows" if Path("flows").is_dir() else "."
+    return ("flows" if Path("flows").is_dir() else ".") if path is None else path, run
+
+
+def store_path(targets: list[str], command: str) -> tuple[Path, str | None] | int:
+    """The store of ``[PATH] [RUN]`` and the run id given, or an exit code after an error."""
+    if len(targets) > 2:
+        return usage(command, f"expected [PATH] [RUN], got {len(targets)} arguments")
+    path, run = split_target(targets)
     places = places_of(path)
     if isinstance(places, str):
         return usage(command, places)
@@ -51,37 +57,107 @@ def store_path(targets: list[str], command: str) -> tuple[Path, str | None] | in
     return db, run
 
 
+@dataclass(frozen=True)
+class FileFlows:
+    """The flows a flow file defines, by name: what the file given as PATH names in the
+    store that every flow of its folder shares (a run records its flow, not its file)."""
+
+    file: str  # as the user gave it
+    names: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.file} ({', '.join(self.names)})"
+
+    def not_defining(self, flow: str | None) -> str | None:
+        """Why ``--flow flow`` names no run here (the file defines no such flow), else None."""
+        if flow is None or flow in self.names:
+            return None
+        return f"{self.file} defines no flow {flow!r} (its flows: {', '.join(self.names)})"
+
+
+def flows_of_file(path: str, command: str) -> FileFlows | None:
+    """The flows the flow file ``path`` defines; None for a folder, or a file whose flows
+    cannot be told (it does not load, or defines none): every flow of its folder's store
+    then, said on stderr. A flow file mid-edit with a syntax error still has a history.
+
+    They are known by loading it, as ``flowtop list FILE`` does: in a loader process,
+    so no user code runs in this one.
+    """
+    places = places_of(path)
+    if isinstance(places, str) or places.only is None:
+        return None  # (a bad PATH is the store's to say)
+    from ..workspace.loader_process import describe_workspace
+
+    listed = describe_workspace(path)
+    if listed.flows:
+        return FileFlows(path, tuple(listed.flows))
+    why = f"it does not load ({listed.errors[0]})" if listed.errors else "it defines no flows"
+    print(
+        printable(
+            f"flowtop {command}: cannot tell which runs are of {path}'s flows: {why}; "
+            "taking every flow of its folder"
+        ),
+        file=sys.stderr,
+    )
+    return None
+
+
 @overload
 def find_run(
-    db: Path, run: str | None, flow: str | None, command: str, *, quiet: Literal[False] = False
+    db: Path,
+    run: str | None,
+    flow: str | None,
+    command: str,
+    *,
+    quiet: Literal[False] = False,
+    within: FileFlows | None = None,
 ) -> RunRecord | int: ...
 @overload
 def find_run(
-    db: Path, run: str | None, flow: str | None, command: str, *, quiet: bool
+    db: Path,
+    run: str | None,
+    flow: str | None,
+    command: str,
+    *,
+    quiet: bool,
+    within: FileFlows | None = None,
 ) -> RunRecord | int | None: ...
 def find_run(
-    db: Path, run: str | None, flow: str | None, command: str, *, quiet: bool = False
+    db: Path,
+    run: str | None,
+    flow: str | None,
+    command: str,
+    *,
+    quiet: bool = False,
+    within: FileFlows | None = None,
 ) -> RunRecord | int | None:
     """The run named by number or id (or a unique prefix), else the newest of ``flow``,
-    else the newest; an exit code once the reason there is none was said.
+    else the newest; an exit code once the reason there is none was said. ``within``
+    (PATH a flow file): only a run of that file's flows.
 
     ``quiet``: an unknown run is not reported but None returned (the caller may look
     again: a run just launched may not be stored yet). An ambiguous one is final.
     """
     from ..workspace.reaper import upgrade_store
-    from ..workspace.store_reader import StoreReader
 
+    foreign = None if within is None else within.not_defining(flow)
+    if foreign is not None:
+        return usage(command, foreign)
     upgrade_store(db)  # a store an older flowtop wrote, as a run would (read-only: as it is)
     reader = StoreReader(db)
     try:
         if run is not None:
-            found = find_run_ref(reader, run, flow, "RUN")
+            found = run_in_file(reader, run, flow, "RUN", within)
             if isinstance(found, RunRecord):
                 return found
             if quiet and isinstance(found, NoRun):  # not yet stored, rather than ambiguous
                 return None
             return usage(command, found)
-        runs = reader.runs(flow, limit=1)
+        if within is None or flow is not None:
+            runs = reader.runs(flow, limit=1)
+        else:  # the newest of each of the file's flows: the newest of them
+            each = [r for name in within.names for r in reader.runs(name, limit=1)]
+            runs = sorted(each, key=lambda r: (r.started, r.number), reverse=True)
         named = reader.flows() if flow and not runs else []
     except HistoryError as exc:
         print(f"flowtop: {exc}", file=sys.stderr)
@@ -90,7 +166,7 @@ def find_run(
         print(f"flowtop: {unreadable(exc, db)}", file=sys.stderr)
         return 2
     if not runs:
-        where = f" of flow {flow!r}" if flow else ""
+        where = f" of flow {flow!r}" if flow else f" of the flows of {within}" if within else ""
         known = (
             f"{did_you_mean(flow, named)}; flows with runs: {', '.join(named)}"
             if flow and named
@@ -98,3 +174,31 @@ def find_run(
         )
         return usage(command, f"no runs{where} in {db}{known}")
     return runs[0]
+
+
+def run_in_file(
+    reader: StoreReader, wanted: str, flow: str | None, option: str, within: FileFlows | None
+) -> RunRecord | str:
+    """The run ``wanted`` names (``find_run_ref``), of a flow of ``within`` when a flow file
+    was given: a number is read as theirs (``3`` in a.py, b.py's flow holding a #3 too),
+    and another flow's run is refused, not shown in their place."""
+    if within is None:
+        return find_run_ref(reader, wanted, flow, option)
+    names = (flow,) if flow is not None else within.names
+    found = [find_run_ref(reader, wanted, name, option) for name in names]
+    runs = {r.run_id: r for r in found if isinstance(r, RunRecord)}
+    if len(runs) > 1:
+        flows = ", ".join(sorted({r.flow for r in runs.values()}))
+        return f"run {wanted} exists for several flows of {within.file} ({flows}): add --flow NAME"
+    if runs:
+        return next(iter(runs.values()))
+    said = [r for r in found if not isinstance(r, NoRun)]  # malformed, an ambiguous prefix
+    if said:
+        return said[0]
+    other = find_run_ref(reader, wanted, None, option)
+    if isinstance(other, RunRecord):
+        return (
+            f"run {wanted} is {other.flow} #{other.number} ({other.run_id}), not a run of "
+            f"the flows of {within}: give the file that defines {other.flow!r}, or the folder"
+        )
+    return NoRun(f"no run {wanted} of the flows of {within} in {reader.path}")

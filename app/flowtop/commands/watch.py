@@ -1,5 +1,8 @@
 """``flowtop watch [PATH] [RUN | --flow NAME]``: follow a run, whoever started it.
 
+PATH a flow file: a run of the flows it defines (the newest of them by default); the
+store is its folder's, which every flow file there shares.
+
 Replays the run's events from its start out of the store's event log, then follows
 them live, printed as ``flowtop run`` prints its own (human lines, or ``--json``), and
 exits with the run's code: 0 completed, 1 anything else. A run whose process died is
@@ -24,7 +27,7 @@ from ..printable import printable, say, unmarked
 from .printers import READER_GONE, HumanPrinter, JsonPrinter, can_redraw
 from .run_signals import stop_like_ctrl_c_on_sigterm
 from .run_target import RUN_HELP, add_run_target, too_many
-from .store_access import find_run, store_path, usage
+from .store_access import find_run, flows_of_file, split_target, store_path, usage
 
 if TYPE_CHECKING:
     from ..workspace.run_log import RunInterrupted
@@ -62,7 +65,9 @@ def main(args: argparse.Namespace) -> int:
     if isinstance(found, int):
         return found
     db, run_ref = found
-    record = find_run(db, run_ref, args.flow, "watch", quiet=run_ref is not None)
+    # a flow file names its flows: not the newest run of another file in its folder
+    within = flows_of_file(split_target(args.target)[0], "watch")
+    record = find_run(db, run_ref, args.flow, "watch", quiet=run_ref is not None, within=within)
     # A run launched from this folder may not be in the store yet: wait for it, but not
     # for an id no launch here gave out (a typo is said at once).
     waits = run_ref is not None and launched(db.parent, run_ref)
@@ -71,7 +76,7 @@ def main(args: argparse.Namespace) -> int:
         waiting = time.monotonic() < deadline
         if waiting:
             time.sleep(POLL)
-        record = find_run(db, run_ref, args.flow, "watch", quiet=waiting)
+        record = find_run(db, run_ref, args.flow, "watch", quiet=waiting, within=within)
     if isinstance(record, int):
         if run_ref is not None:
             say_launch_log(db.parent, run_ref)

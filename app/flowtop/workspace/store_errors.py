@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
+from typing import NamedTuple
 
 from .access import blocked
 from .store_schema import SCHEMA_VERSION
@@ -41,19 +42,40 @@ def unreadable(exc: sqlite3.Error, path: Path) -> str:
     return f"{path}: cannot read the run store ({exc}); {store_advice(exc, path, writing=False)}"
 
 
-def store_advice(exc: sqlite3.Error, path: Path, *, writing: bool) -> str:
-    """The advice for ``exc`` on the store at ``path`` (``writing``: a run or a prune)."""
+class Writing(NamedTuple):
+    """What writes the store, as said when it cannot (``a run``), and what only reads it."""
+
+    who: str
+    readers: str
+
+
+A_RUN = Writing("a run", "flowtop history and watch only read it")
+PRUNING = Writing("pruning", "flowtop history without --prune only reads it")
+
+
+def no_write_access(path: Path, writer: Writing = A_RUN) -> str | None:
+    """Why ``writer`` (``A_RUN``, ``PRUNING``) cannot write the store at ``path``: what
+    needs write access where, and whose file or which mount is in the way; None when the
+    store is writable. A prune was told "a run needs write access", which it is not."""
+    if store_writable(path):
+        return None
+    who, readers = writer
+    whose = blocked(path, write=True) or blocked(path.parent, write=True)
+    return f"{who} needs write access to {path.parent} and its files ({readers})" + (
+        f": {whose}" if whose else ""
+    )
+
+
+def store_advice(exc: sqlite3.Error, path: Path, *, writing: bool, writer: Writing = A_RUN) -> str:
+    """The advice for ``exc`` on the store at ``path`` (``writing``: by ``writer``)."""
     text, why = str(exc), cause(exc)
     if why == LOCKED:
         return "another flowtop process holds it; try again in a moment"
     if why == FULL:
         return f"the disk of {path.parent} is full: free some space (the runs recorded so far are kept)"
-    if writing and not store_writable(path):
-        whose = blocked(path, write=True) or blocked(path.parent, write=True)
-        return (
-            f"a run needs write access to {path.parent} and its files "
-            "(flowtop history and watch only read it)" + (f": {whose}" if whose else "")
-        )
+    refused = no_write_access(path, writer) if writing else None
+    if refused is not None:
+        return refused
     unreadable = blocked(path)  # another user's file, or folder, closed to this one
     if unreadable is not None:
         return unreadable

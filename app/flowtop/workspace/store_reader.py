@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
 
@@ -83,24 +83,36 @@ class StoreReader:
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
             yield conn, _RUNS if version >= PARAMETERS_VERSION else _old_runs(conn)
 
-    def runs(self, flow: str | None = None, limit: int | None = 100) -> list[RunRecord]:
-        """Runs, newest first: a flow's by number (``NEWEST_FIRST``), all flows' by start."""
+    def runs(
+        self,
+        flow: str | None = None,
+        limit: int | None = 100,
+        *,
+        among: Sequence[str] | None = None,
+    ) -> list[RunRecord]:
+        """Runs, newest first: a flow's by number (``NEWEST_FIRST``), all flows' (or those
+        ``among`` some, a flow file's) by start."""
         where = " ORDER BY r.started DESC, r.number DESC"  # flows apart: by the clock
         params: list[str | int] = []
         if flow is not None:
             where = f" WHERE r.flow = ?{NEWEST_FIRST}"
             params.append(flow)
+        elif among is not None:
+            where = f" WHERE r.flow IN ({', '.join('?' * len(among))}){where}"
+            params.extend(among)
         if limit is not None:
             where += " LIMIT ?"
             params.append(int(limit))
         with self._runs_reader() as (conn, runs):
             return [_run_record(row) for row in conn.execute(runs + where, params)]
 
-    def count(self, flow: str | None = None) -> int:
-        """How many runs the store holds (of ``flow``): what a shortened list leaves out."""
-        where = "" if flow is None else " WHERE flow = ?"
+    def count(self, flow: str | None = None, *, among: Sequence[str] | None = None) -> int:
+        """How many runs the store holds (of ``flow``, or of the flows ``among``): what a
+        shortened list leaves out."""
+        names = (flow,) if flow is not None else tuple(among) if among is not None else None
+        where = "" if names is None else f" WHERE flow IN ({', '.join('?' * len(names))})"
         with self._reader() as conn:
-            row = conn.execute(f"SELECT COUNT(*) FROM runs{where}", () if flow is None else (flow,))
+            row = conn.execute(f"SELECT COUNT(*) FROM runs{where}", names or ())
             return int(row.fetchone()[0])
 
     def flows(self) -> list[str]:
