@@ -2,14 +2,24 @@
 
 The folder holds the flow modules, their helpers, ``flowtop.toml`` and
 ``.flowtop/overrides.toml``, so one watcher sees every file that matters. It watches the
-workspace's own folders, each without recursion, and never follows a symlink out of the
-workspace (a link to ``/usr`` would cost thousands of inotify watches, a link to ``/``
-would stop hot reload); a folder created later is added by restarting the watch, and so
-is the folder of a symlinked ``.py`` file's target (``link_targets``: a save there is a
-save of the link). The
-debounce is 50 ms instead of watchfiles' 1.6 s: an editor's save is one burst of events a
-few milliseconds long, and the user is waiting to see the table change. The reload runs
-in a thread so a slow module import never freezes the event loop (and the TUI with it).
+folders where a save can matter (``watch_scope``: the workspace folder, ``.flowtop/``, and
+the subfolders an ``import`` can reach, not a data tree's ``year=2024/`` partitions), each
+without recursion, and never follows a symlink out of the workspace (a link to ``/usr``
+would cost thousands of inotify watches, a link to ``/`` would stop hot reload); a folder
+created later is added by restarting the watch, and so is the folder of a symlinked
+``.py`` file's target (``link_targets``: a save there is a save of the link).
+
+Between two watches none is on: while a new folder is added, during the pause after a
+watched folder vanished (``RETRY_FIRST`` .. ``RETRY_MAX``), and, in the monitor, after a
+failed watch until its next ``watch`` call. A save then had no watch to see it, and its
+flow stayed stale until the next save. So the watcher keeps each watched file's stamp (its
+modification time, size, inode) as last seen, and once a watch is on compares: the files
+changed, added or deleted meanwhile are reloaded (those of a folder just added too).
+
+The debounce is 50 ms instead of watchfiles' 1.6 s: an editor's save is one burst of
+events a few milliseconds long, and the user is waiting to see the table change. The
+reload runs in a thread so a slow module import never freezes the event loop (and the
+TUI with it).
 """
 
 from __future__ import annotations
@@ -17,7 +27,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator, Iterable
+import stat
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -25,6 +37,8 @@ from watchfiles import Change
 
 from .link_targets import as_links, linked_files, target_folders
 from .places import OVERRIDES_FILE, STATE_DIR
+from .watch_scope import IGNORED_DIRS, new_folders, real_folder, to_watch
+from .watch_scope import watched_folders as watched_folders  # (tests replace it here)
 
 if TYPE_CHECKING:
     from .changes import WorkspaceChanged
@@ -49,24 +63,6 @@ STEP_MS = 20
 #: creates and deletes folders, or a watch that cannot start, is not a busy loop.
 RETRY_FIRST = 0.2
 RETRY_MAX = 5.0
-IGNORED_DIRS = frozenset(
-    {
-        "__pycache__",
-        "node_modules",
-        ".git",
-        ".hg",
-        ".svn",
-        ".venv",
-        "venv",
-        ".tox",
-        ".mypy_cache",
-        ".pytest_cache",
-        ".ruff_cache",
-        ".hypothesis",
-        ".idea",
-        ".vscode",
-    }
-)
 
 
 class WatchFilter:
@@ -95,81 +91,6 @@ class WatchFilter:
         return not any(part in IGNORED_DIRS or part.startswith(".") for part in folders)
 
 
-def _real_folder(path: Path) -> bool:
-    try:
-        return path.is_dir() and not path.is_symlink()
-    except OSError:
-        return False
-
-
-def _listable(path: Path) -> bool:
-    """Whether this user may list ``path``: a watch on one it may not (another user's
-    database folder, mode 700) failed the whole watch, and hot reload stopped for every
-    file ("File watching stopped: Permission denied")."""
-    return os.access(path, os.R_OK | os.X_OK)
-
-
-def _skipped_folder(name: str) -> bool:
-    return name in IGNORED_DIRS or (name.startswith(".") and name != STATE_DIR)
-
-
-def _virtualenv(path: Path) -> bool:
-    """Whether ``path`` is a virtualenv, whatever its name (``env/``): thousands of
-    installed folders, watched one by one, and restarted on each ``pip install``."""
-    return (path / "pyvenv.cfg").is_file()
-
-
-def watched_folders(root: Path) -> list[Path]:
-    """The workspace's own folders: the root, ``.flowtop/`` and every real subfolder that
-    is not a cache, hidden or a virtualenv and that this user may list; symlinked folders
-    are not followed."""
-    folders = [root]
-    for dirpath, dirnames, _ in os.walk(root, followlinks=False):
-        here = Path(dirpath)
-        if here != root and here.name == STATE_DIR:
-            dirnames[:] = []  # only overrides.toml matters in .flowtop/
-            continue
-        dirnames[:] = [
-            d
-            for d in dirnames
-            if not _skipped_folder(d)
-            and _real_folder(here / d)
-            and _listable(here / d)
-            and not _virtualenv(here / d)
-        ]
-        folders.extend(here / d for d in dirnames)
-    return folders
-
-
-def _new_folders(root: Path, changes: Iterable[tuple[Change, str]]) -> list[Path]:
-    found = []
-    for change, raw in changes:
-        path = Path(raw)
-        if change != Change.added or not _real_folder(path):
-            continue
-        try:
-            parts = path.relative_to(root).parts
-        except ValueError:
-            continue
-        if (
-            parts
-            and not any(_skipped_folder(part) for part in parts)
-            and STATE_DIR not in parts[:-1]
-        ):
-            found.append(path)
-    return found
-
-
-def _python_files(folders: Iterable[Path]) -> list[Path]:
-    """Files that appeared with new folders before the watch on them started."""
-    files: list[Path] = []
-    for folder in folders:
-        for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
-            dirnames[:] = [d for d in dirnames if not _skipped_folder(d)]
-            files.extend(Path(dirpath) / f for f in filenames if f.endswith(".py"))
-    return files
-
-
 async def watch(
     workspace: Reloadable,
     stop_event: Any = None,
@@ -193,69 +114,176 @@ async def watch(
         return (
             wanted(change, path)
             or bool(as_links(links, Path(path)))
-            or (change == Change.added and _real_folder(Path(path)))
+            or (change == Change.added and to_watch(root, Path(path)))
         )
 
-    pending: list[Path] = []
+    # The first walk at once: a save right after the monitor opened is seen.
+    folders = watched_folders(root)
+    links = linked_files(folders)
+    seen = _last_seen(workspace, lambda: _known(file_stamps(folders, wanted)))
     backoff = RETRY_FIRST
     first = True
     while True:
-        if first:  # at once: a save right after the monitor opened is seen
-            folders = watched_folders(root)
-            links = linked_files(folders)
-        else:  # on a thread: a tree of thousands of folders (a data lake's partitions)
-            # took seconds, on the monitor's event loop, at each new folder
+        if not first:  # on a thread: a big package tree takes a while, and the monitor
+            # waits on this event loop
             folders = await asyncio.to_thread(watched_folders, root)
             links = await asyncio.to_thread(linked_files, folders)
         first, restart = False, False
-        if pending:  # files of folders created while the watch was being renewed
-            if (change := await _reload(workspace, pending)) is not None:
-                yield change
-            pending = []
+        halt = _Halt(stop_event)
         batches = awatch(
             *folders,
             *target_folders(links, folders),
             watch_filter=passes,
             debounce=debounce,
             step=step,
-            stop_event=stop_event,
+            stop_event=halt,
             force_polling=force_polling,
             recursive=False,
         )
+        arriving: asyncio.Future[set[tuple[Change, str]]] | None
+        arriving = asyncio.ensure_future(anext(batches))
         try:
+            await asyncio.sleep(0)  # the watch is on once that task took its first step
+            if not arriving.done():  # (done: it failed to start, said below)
+                missed = await asyncio.to_thread(_catch_up, seen, folders, wanted)
+                if missed and (change := await _reload(workspace, missed)) is not None:
+                    yield change
             while True:
+                batch, arriving = arriving, None
                 try:
-                    changes = await anext(batches)
+                    changes = await batch
                 except StopAsyncIteration:
                     break
                 except (OSError, RuntimeError) as exc:
-                    if not _vanished(exc) or not _real_folder(root):
+                    if not _vanished(exc) or not real_folder(root):
                         raise
                     # A folder listed a moment ago is gone (a build folder, a venv being
-                    # reinstalled): watch what is there now, after a short pause.
+                    # reinstalled): watch what is there now, after a short pause; what is
+                    # saved meanwhile is caught up with then.
                     await _pause(stop_event, backoff)
                     backoff = min(backoff * 2, RETRY_MAX)
                     restart = True
                     break
                 backoff = RETRY_FIRST  # a batch arrived: this watch works
-                created = _new_folders(root, changes)
                 paths = sorted(
                     {Path(path) for change, path in changes if wanted(change, path)}
                     | {link for _, path in changes for link in as_links(links, Path(path))}
                 )
-                if created:
-                    pending = await asyncio.to_thread(_python_files, created)
-                    restart = True
+                _restamp(seen, paths)  # before the reload: a save during it is new again
+                if new_folders(root, changes):
+                    restart = True  # its files are caught up with once it is watched
                 elif paths and await asyncio.to_thread(linked_files, folders) != links:
                     restart = True  # a link added, moved or removed
                 if paths and (change := await _reload(workspace, paths)) is not None:
                     yield change
                 if restart:
                     break
+                arriving = asyncio.ensure_future(anext(batches))
         finally:
+            halt.set()  # its watch thread returns within a step
+            if arriving is not None:  # closed while it waited: how it ends matters no more
+                await asyncio.wait({arriving})
+                if not arriving.cancelled():
+                    arriving.exception()
             await batches.aclose()  # its inotify watches go now, not when collected
         if not restart or _stopped(stop_event):
             return
+
+
+class _Halt(asyncio.Event):
+    """The stop event one ``awatch`` is given: set when the caller's ``stop_event`` is, or
+    when this watcher ends that watch. (``awatch`` sets the event it was given when it is
+    cancelled: given the caller's, ending one watch would have stopped the next ones.)"""
+
+    def __init__(self, stop_event: Any) -> None:
+        super().__init__()
+        self.stop_event = stop_event
+
+    def is_set(self) -> bool:
+        return super().is_set() or _stopped(self.stop_event)
+
+
+#: What a watch knows of a file: its modification time, size and inode (an editor that
+#: saves by renaming a new file over it gives a new inode); a symlink's are its target's.
+Stamp = tuple[int, int, int]
+
+#: What each workspace's watches have seen, kept from one ``watch`` call to the next: the
+#: monitor starts a failed watch again with a new call, and what was saved while none
+#: watched must reload then. Weak: a workspace closed and dropped takes its entry along.
+_SEEN: weakref.WeakKeyDictionary[Reloadable, dict[Path, Stamp]] = weakref.WeakKeyDictionary()
+
+
+def _last_seen(
+    workspace: Reloadable, current: Callable[[], dict[Path, Stamp]]
+) -> dict[Path, Stamp]:
+    """What the last watch of ``workspace`` saw, or, for its first watch, the ``current``
+    stamps (the files as it loaded them, give or take the moments since)."""
+    try:
+        seen = _SEEN.get(workspace)
+    except TypeError:  # a workspace that cannot be a weak key: nothing carried over
+        return current()
+    if seen is None:
+        seen = current()
+        with contextlib.suppress(TypeError):
+            _SEEN[workspace] = seen
+    return seen
+
+
+def _stamp(path: Path) -> Stamp | None:
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def file_stamps(folders: Iterable[Path], wanted: WatchFilter) -> dict[Path, Stamp | None]:
+    """The files a watch of ``folders`` reloads (those ``wanted`` passes directly in them,
+    symlinked ones too), by path; a folder that could not be listed (though there) maps to
+    None: what its files are now is unknown, not gone."""
+    stamps: dict[Path, Stamp | None] = {}
+    for folder in folders:
+        try:
+            names = [entry.path for entry in os.scandir(folder)]
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # gone, and its files with it
+        except OSError:
+            stamps[folder] = None  # (too many open files, an I/O error)
+            continue
+        for name in names:
+            if wanted(Change.modified, name) and (stamp := _stamp(Path(name))) is not None:
+                stamps[Path(name)] = stamp
+    return stamps
+
+
+def _catch_up(seen: dict[Path, Stamp], folders: Iterable[Path], wanted: WatchFilter) -> list[Path]:
+    """The files added, changed or deleted since ``seen`` was true (while no watch was on,
+    or in a folder not watched until now); ``seen`` is brought up to date."""
+    now = file_stamps(folders, wanted)
+    unknown = {folder for folder, stamp in now.items() if stamp is None}
+    for path, stamp in seen.items():
+        if path.parent in unknown:
+            now[path] = stamp  # as it was: no reload saying it is gone
+    missed = sorted(path for path in seen.keys() | now.keys() if seen.get(path) != now.get(path))
+    seen.clear()
+    seen.update(_known(now))
+    return missed
+
+
+def _known(stamps: dict[Path, Stamp | None]) -> dict[Path, Stamp]:
+    return {path: stamp for path, stamp in stamps.items() if stamp is not None}
+
+
+def _restamp(seen: dict[Path, Stamp], paths: Iterable[Path]) -> None:
+    """Note ``paths`` as they are now, about to be reloaded (a deleted one forgotten)."""
+    for path in paths:
+        stamp = _stamp(path)
+        if stamp is None:
+            seen.pop(path, None)
+        else:
+            seen[path] = stamp
 
 
 def _vanished(exc: BaseException) -> bool:
