@@ -76,6 +76,9 @@ def test_a_flow_retry_waiting_its_delay_is_live_cancellable_and_not_rerun_twice(
             (first, None),
             (retry, 30.0),  # live from the first run's end, its body due in 30 s
         ]
+        ended = {e["run_id"]: e for e in json_lines(out) if e["event"] == "run_finished"}
+        assert ended[retry]["duration"] == 0.0  # its wait is not its work
+        assert ended[retry]["note"] == "cancelled in its 30s retry delay: its body never ran"
     finally:
         if owner.poll() is None:
             owner.kill()
@@ -83,6 +86,11 @@ def test_a_flow_retry_waiting_its_delay_is_live_cancellable_and_not_rerun_twice(
     states = {r.run_id: r.state for r in runs(folder)}
     assert states == {first: "FAILED", retry: "CANCELLED"}
     assert bodies(folder) == 1  # the cancelled retry never ran its body
+    listed = {
+        r["run_id"]: r for r in json_lines(flowtop("history", ".", "--json", cwd=folder).stdout)
+    }
+    assert listed[retry]["duration"] == 0.0  # it had said 5.8s, a wait that was no work
+    assert listed[retry]["note"] == "cancelled in its 30s retry delay: its body never ran"
 
 
 def test_a_flow_retry_whose_process_dies_in_the_wait_reads_interrupted(ws) -> None:
@@ -129,3 +137,15 @@ def test_a_run_start_s_wait_is_kept_in_the_log_and_an_older_line_has_none() -> N
     assert decode(encode(started), "r2") == started
     older = encode(started._replace(starts_in=None)).removesuffix(",null,0]") + "]"
     assert decode(older, "r2").starts_in is None  # logged before it existed: none
+
+
+def test_a_run_end_s_note_is_kept_in_the_log_and_an_older_line_has_none() -> None:
+    from flowtop.engine.events import RunFinished
+    from flowtop.engine.states import StateType
+    from flowtop.workspace.run_log import decode, encode
+
+    why = "cancelled in its 30s retry delay: its body never ran"
+    ended = RunFinished("r2", "pretry", 2, StateType.CANCELLED, {}, 0.0, 5.0, note=why)
+    assert decode(encode(ended), "r2") == ended
+    older = encode(ended._replace(note="")).removesuffix(',""]') + "]"
+    assert decode(older, "r2").note == ""  # logged before it existed: none

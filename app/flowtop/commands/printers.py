@@ -376,7 +376,9 @@ class HumanPrinter:
             counts = state_counts(event.counts)
             line = f"{stamp} {event.flow} #{event.run} {event.state.value}"
             line += f": {counts}" if counts else ""  # none: a run that never started
-            line += f" in {precise_duration(event.duration)}"  # 5ms, not 0.00465s
+            if event.counts or not event.note:  # a note without tasks: it never ran
+                line += f" in {precise_duration(event.duration)}"  # 5ms, not 0.00465s
+            line += f" ({printable(event.note)})" if event.note else ""
             failed = event.counts.get(StateType.FAILED.value, 0)
             if event.state is StateType.COMPLETED and failed:  # a @flow that handled them
                 line += f" ({failed} task{'s' if failed != 1 else ''} failed, handled by the flow)"

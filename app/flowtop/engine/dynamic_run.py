@@ -23,8 +23,9 @@ from . import aloop, capture, flow_hooks
 from .arg_refs import call_inputs
 from .calls import InlineFuture
 from .context import child_of, parent_run, set_run
+from .delays import fmt_seconds
 from .errors import FlowRunNameError, Retry, RunCancelled, UpstreamFailed
-from .events import ErrorInfo, RunStarted
+from .events import ErrorInfo, RunEnd, RunStarted
 from .graph import Node, resolve_inputs
 from .parameters import given_json
 from .prefect_api import STATE_ERRORS, allow_failure, states_failed
@@ -103,6 +104,7 @@ class DynamicRun(FlowRun):
         #: Its state's message once its time limit (``timeout_seconds``) ended it.
         self.timed_out: str | None = None
         self._body_thread: threading.Thread | None = None
+        self._body_began = False
         self._body_done = False
         #: The thread running its final hooks (``flow_hooks``): the run ends after them,
         #: with the outcome they were given.
@@ -152,6 +154,7 @@ class DynamicRun(FlowRun):
     def _start_body(self) -> None:
         with self._lock:  # a run cancelled while its retry waited never runs its body
             if self.state is StateType.RUNNING:
+                self._body_began = True
                 if self._start_delay > 0:  # its time is its body's, as a run's that starts
                     self.started, self.started_at = self._clock(), time.time()  # at once
                 threading.Thread(
@@ -441,9 +444,14 @@ class DynamicRun(FlowRun):
             return StateType.FAILED
         return StateType.COMPLETED
 
-    def _own_end(self) -> tuple[ErrorInfo | None, str, float | None]:
+    def _own_end(self) -> RunEnd:
         output = self._captured.getvalue() if self._captured is not None else ""
-        return self._own_error(), output, self.flow.retry_delay if self._retrying else None
+        retry_in = self.flow.retry_delay if self._retrying else None
+        if self._start_delay > 0 and not self._body_began:  # its wait is not its work
+            delay = fmt_seconds(self._start_delay)
+            why = f"cancelled in its {delay} retry delay: its body never ran"
+            return RunEnd(self._own_error(), output, retry_in, why, took=0.0)
+        return RunEnd(self._own_error(), output, retry_in)
 
     def _own_error(self) -> ErrorInfo | None:
         if self.error is None and self.states_failed is not None:

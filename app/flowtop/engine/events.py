@@ -174,6 +174,9 @@ class RunFinished(NamedTuple):
     #: A ``@flow`` run that failed with ``retries`` left: its retry, a new run linked to
     #: this one (``rerun_of``), starts in this many seconds (None: no retry follows).
     retry_in: float | None = None
+    #: Why it ended as it did, where its state and counts do not tell: a ``@flow``'s
+    #: retry cancelled in its delay never ran its body (its duration is 0 then).
+    note: str = ""
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -192,7 +195,30 @@ class RunFinished(NamedTuple):
             data["output"] = self.output
         if self.retry_in is not None:
             data["retry_in"] = self.retry_in
+        if self.note:
+            data["note"] = self.note
         return data
+
+
+class RunEnd(NamedTuple):
+    """What a run's kind adds to its ``RunFinished`` (``FlowRun._own_end``): a ``@flow``
+    run's own error, output and retry, a note; ``took`` its duration when that is not
+    the time since it began (None)."""
+
+    error: ErrorInfo | None = None
+    output: str = ""
+    retry_in: float | None = None
+    note: str = ""
+    took: float | None = None
+
+    def fields(self) -> dict[str, Any]:
+        """The ``RunFinished`` fields it gives."""
+        return {
+            "error": self.error,
+            "output": self.output,
+            "retry_in": self.retry_in,
+            "note": self.note,
+        }
 
 
 class TaskOutput(NamedTuple):

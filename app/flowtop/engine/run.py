@@ -26,6 +26,7 @@ from .events import (
     RETRIED_NOW,
     REUSED_FROM_SOURCE,
     ErrorInfo,
+    RunEnd,
     RunFinished,
     RunStarted,
     TaskStateChanged,
@@ -573,20 +574,20 @@ class FlowRun(RunActions):
         self._drivers.clear()
         if self._bus.has_sinks:
             counts = dict(Counter(t.state.value for t in self.tasks.values()))
-            took, now = self.finished_at - self.started, time.time()
-            ended = (self.run_id, self.flow.name, self.number, self.state, counts, took, now)
-            error, output, retry_in = self._own_end()
-            self._emit(RunFinished(*ended, error=error, output=output, retry_in=retry_in))
+            own = self._own_end()
+            took = self.finished_at - self.started if own.took is None else own.took
+            ended = (self.run_id, self.flow.name, self.number, self.state, counts, took)
+            self._emit(RunFinished(*ended, time.time(), **own.fields()))
         self._notify()
         try:  # its workers given up on first: a waiter (``final_state``, no lock) may shut
             self.runner._run_done(self)  # the runner down at once, joining every worker
         finally:
             self._done.set()
 
-    def _own_end(self) -> tuple[ErrorInfo | None, str, float | None]:
+    def _own_end(self) -> RunEnd:
         """What the run itself raised and printed, apart from its tasks, and in how many
         seconds it retries itself as a new linked run: a ``@flow`` function's (none here)."""
-        return None, "", None
+        return RunEnd()
 
     def _final_state(self) -> StateType:
         if self.cancelled:

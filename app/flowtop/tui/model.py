@@ -359,6 +359,7 @@ class RunModel:
             if event.error is not None:  # text from user code: no escapes reach the screen
                 self.error = ErrorInfo(*(printable(part) for part in event.error))
             self.output = printable(event.output)
+            self.note = printable(event.note) or self.note
             self.version += 1
         elif isinstance(event, RunInterrupted):
             # Its process died: the run can't go on. FAILED, shown as interrupted (as the

@@ -244,6 +244,13 @@ def apply(
                 for e, reused in finished
             ],
         )
+        noted = [(e.note, e.run_id) for e, _ in finished if e.note]
+        if noted:  # after any note made while it ran ("; " between them)
+            conn.executemany(
+                "UPDATE runs SET note = COALESCE(NULLIF(note, '') || '; ', '') || ? "
+                "WHERE run_id = ?",
+                noted,
+            )
     return live
 
 

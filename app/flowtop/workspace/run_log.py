@@ -103,6 +103,7 @@ def encode(event: RunStarted | RunFinished | TaskOutput) -> str:
             None if event.error is None else stored_error(event.error),
             event.output,
             event.retry_in,
+            event.note,
         ],
         separators=(",", ":"),
     )
@@ -336,6 +337,7 @@ def _from_fields(
         error = fields[8] if len(fields) > 8 else None  # logged before version 3: none
         output = fields[9] if len(fields) > 9 else ""  # logged before version 7: none
         retry_in = fields[10] if len(fields) > 10 else None  # logged before: none
+        note = fields[11] if len(fields) > 11 else ""  # logged before: none
         return RunFinished(
             run_id,
             flow,
@@ -347,6 +349,7 @@ def _from_fields(
             error=error_info(error) if error else None,
             output=output,
             retry_in=retry_in,
+            note=note,
         )
     if kind == "task_output":
         return TaskOutput(*fields[1:7])
