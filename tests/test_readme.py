@@ -164,3 +164,18 @@ def test_the_json_example_is_real_output_byte_for_byte(tmp_path: Path) -> None:
         rebuilt = rebuilt.replace(json.dumps(str(tmp_path))[1:-1], "/home/me")
         assert json.loads(rebuilt) == event
         assert rebuilt == shown_line
+
+
+def test_every_name_the_readme_imports_from_flowtop_is_there() -> None:
+    """``from flowtop import DelayError`` in prose as in code: a name the README tells a
+    reader to import (it named ``DelayError`` and ``FlowRunTimeoutError`` without saying
+    where they live, and neither was in ``flowtop``) imports."""
+    import importlib
+
+    text = README.read_text()
+    imported = re.findall(r"from (flowtop[\w.]*) import ([\w, ]+)", text)
+    assert len(imported) >= 5
+    for module, names in imported:
+        found = importlib.import_module(module)
+        for name in (n.strip() for n in names.split(",")):
+            assert hasattr(found, name), f"README: from {module} import {name}"

@@ -19,6 +19,8 @@ from .engine import (
     task,
 )
 from .engine import tag_limits as _tag_limits
+from .engine.delays import DelayError
+from .engine.errors import FlowRunTimeoutError
 from .engine.prefect_api import allow_failure, get_run_logger, opaque, quote, unmapped
 from .engine.tags import tags
 
@@ -50,7 +52,9 @@ class _TagSlots:
 _tag_limits.slots = _TagSlots()
 
 __all__ = [
+    "DelayError",
     "Flow",
+    "FlowRunTimeoutError",
     "RetriesExhausted",
     "Retry",
     "State",
