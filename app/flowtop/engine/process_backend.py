@@ -28,8 +28,36 @@ from .shipping import (
 )
 from .spec import check_spec
 
-
 # -- processes --------------------------------------------------------------------------
+#: Set while flowtop starts multiprocessing's helpers (``_current_folder_off_path``).
+_SAFE_PATH, _SAFE_PATH_OURS = "PYTHONSAFEPATH", "FLOWTOP_SAFE_PATH_SET"
+if os.environ.pop(_SAFE_PATH_OURS, None):  # a helper or worker: not for what tasks start
+    os.environ.pop(_SAFE_PATH, None)
+
+
+@contextlib.contextmanager
+def _current_folder_off_path() -> Iterator[None]:
+    """Start multiprocessing's forkserver, resource tracker and spawned workers with
+    Python's ``-P`` (``PYTHONSAFEPATH``): no current folder first on ``sys.path``.
+
+    They start as ``python -c 'from multiprocessing.forkserver import main; …'``, which
+    puts the current folder first: run from a project folder holding a ``multiprocessing.py``
+    of its own, that file was imported instead of the standard package ("'multiprocessing'
+    is not a package") and every attempt failed to start. The variable is taken out of
+    their environment again as they import this module, so what a task starts does not
+    inherit it; one the user set is left alone.
+    """
+    if _SAFE_PATH in os.environ:
+        yield
+        return
+    os.environ[_SAFE_PATH] = os.environ[_SAFE_PATH_OURS] = "1"
+    try:
+        yield
+    finally:
+        os.environ.pop(_SAFE_PATH, None)
+        os.environ.pop(_SAFE_PATH_OURS, None)
+
+
 def _worker_main(conn: Any, lifeline: Any) -> None:
     """A worker process: run attempts from the pipe until the coordinator goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's to handle
@@ -161,7 +189,7 @@ class ProcessBackend:
             if worker is None or not worker.process.is_alive():
                 if worker is not None:
                     worker.kill()
-                with _stderr_with_a_file(), _main_hidden():
+                with _stderr_with_a_file(), _main_hidden(), _current_folder_off_path():
                     worker = _Worker(self._ctx)
             self._busy.add(worker)
             return worker
