@@ -322,3 +322,26 @@ def test_a_run_started_from_a_browser_tab_does_not_inherit_textual_serve_s_varia
     assert run_environment(served, "ab12") == {"PATH": "/usr/bin", NOTICE_MARK: "ab12"}
     terminal = {"PATH": "/usr/bin", "COLUMNS": "120", "TERM_PROGRAM": "iTerm.app"}
     assert run_environment(terminal, "ab12") == {**terminal, NOTICE_MARK: "ab12"}
+
+
+def test_the_loader_of_a_browser_tab_does_not_inherit_textual_serve_s_variables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A flow file's import-time code runs in the loader (and the flow host): it saw the
+    tab's ``COLUMNS`` and the web driver as a run's tasks used to."""
+    from flowtop.workspace.remote_workspace import RemoteWorkspace
+
+    (tmp_path / "seen.py").write_text(
+        "import os\nfrom pathlib import Path\nfrom flowtop import Flow, task\n"
+        "Path(__file__).with_name('env').write_text(repr((os.environ.get('TEXTUAL_DRIVER'),"
+        " os.environ.get('COLUMNS'))))\n"
+        "with Flow('seen') as flow:\n    task(print, name='p')('hi')\n"
+    )
+    monkeypatch.setenv("TEXTUAL_DRIVER", "textual.drivers.web_driver:WebDriver")
+    monkeypatch.setenv("COLUMNS", "173")
+    workspace = RemoteWorkspace(tmp_path)  # as the monitor a tab shows loads it
+    try:
+        assert set(workspace.load().flows) == {"seen"}, workspace.errors
+    finally:
+        workspace.close()
+    assert (tmp_path / "env").read_text() == "(None, None)"

@@ -18,11 +18,37 @@ import struct
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 _HEADER = struct.Struct("!I")
+
+#: What textual-serve sets for the app it serves (``AppService._build_environment``), its
+#: driver first. A run started from a browser tab inherited them (its tasks' Rich output
+#: wrapped at the tab's width, a Textual app a task started took the web driver), and so
+#: did the loader and the flow host, where the flow files' import-time code runs.
+SERVED_DRIVER = ("TEXTUAL_DRIVER", "textual.drivers.web_driver:WebDriver")
+SERVED_VARIABLES = (
+    "TEXTUAL_FPS",
+    "TEXTUAL_COLOR_SYSTEM",
+    "TERM_PROGRAM",
+    "TERM_PROGRAM_VERSION",
+    "COLUMNS",
+    "ROWS",
+)
+
+
+def unserved(environ: Mapping[str, str]) -> dict[str, str]:
+    """``environ`` for a process flowtop starts (a run, the loader, the flow host): without
+    what textual-serve set when flowtop is an app it serves (a user's own ``COLUMNS``
+    stays everywhere else; under textual-serve it was overwritten already)."""
+    environment = dict(environ)
+    name, web_driver = SERVED_DRIVER
+    if environment.get(name) == web_driver:
+        for served in (name, *SERVED_VARIABLES):
+            environment.pop(served, None)
+    return environment
 
 
 def python_command(*args: str) -> list[str]:
@@ -75,7 +101,7 @@ class HelperProcess:
         closes = self._closes
         ours, theirs = socket.socketpair()
         package_parent = str(Path(__file__).resolve().parent.parent.parent)
-        env = dict(os.environ)
+        env = unserved(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(
             [package_parent, *filter(None, [env.get("PYTHONPATH")])]
         )

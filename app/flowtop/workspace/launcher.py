@@ -24,7 +24,7 @@ from typing import Any
 from ..engine.runner import new_run_id
 from ..printable import NOTICE_MARK
 from . import params_file
-from .helper_process import python_command
+from .helper_process import python_command, unserved
 from .json_text import storable_json
 from .places import STORE_FILE
 from .private import private_file
@@ -35,18 +35,6 @@ from .run_numbers import hand_over, reserve_launched, reserve_rerun
 #: run's parameters go through a private file there too, which the run process deletes
 #: (``params_file``), never its command line: every local user reads those (``ps``).
 LOGS = "logs"
-#: What textual-serve sets for the app it serves (``AppService._build_environment``), its
-#: driver first. A run started from a browser tab inherited them: its tasks' Rich output
-#: wrapped at the tab's width, and a Textual app a task started took the web driver.
-SERVED_DRIVER = ("TEXTUAL_DRIVER", "textual.drivers.web_driver:WebDriver")
-SERVED_VARIABLES = (
-    "TEXTUAL_FPS",
-    "TEXTUAL_COLOR_SYSTEM",
-    "TERM_PROGRAM",
-    "TERM_PROGRAM_VERSION",
-    "COLUMNS",
-    "ROWS",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,11 +134,7 @@ def run_environment(environ: Mapping[str, str], notice_mark: str) -> dict[str, s
     """A run process's environment: ``environ`` with its notices' mark, without what
     textual-serve set when the launcher is an app it serves (a user's own ``COLUMNS``
     stays everywhere else; under textual-serve it was overwritten already)."""
-    environment = dict(environ)
-    name, web_driver = SERVED_DRIVER
-    if environment.get(name) == web_driver:
-        for served in (name, *SERVED_VARIABLES):
-            environment.pop(served, None)
+    environment = unserved(environ)
     environment[NOTICE_MARK] = notice_mark
     return environment
 
