@@ -490,3 +490,32 @@ def test_a_failure_inside_the_engine_ends_the_run_failed_saying_so(
         result["first"].message
     )
     assert "flowtop failed inside run" in caplog.text  # with its traceback, for a report
+
+
+def test_a_failure_inside_the_engine_as_the_run_ends_still_ends_it(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bug of flowtop's while it made the run's end (``_own_end``) came after the run's
+    state was set, which the safety net took for an ended run: its waiters waited for
+    good, the store said RUNNING and the run process sat idle, heartbeating (ten runs,
+    4 1/2 minutes, until killed)."""
+    from flowtop.engine.run import FlowRun
+
+    def broken(self: FlowRun) -> Any:
+        raise NameError("name 'RunEnd' is not defined")
+
+    monkeypatch.setattr(FlowRun, "_own_end", broken)
+    with Flow("ends") as flow:
+        task(lambda: 1, name="one")()
+    seen: list[Any] = []
+    runner = Runner(2, sinks=[seen.extend])
+    try:
+        run = runner.start(flow)
+        result = run.result(timeout=BOUND)
+    finally:
+        runner.shutdown(wait=False)
+    assert result["one"].type is S.COMPLETED
+    (end,) = [e for e in seen if e.event == "run_finished"]
+    assert end.state is S.COMPLETED
+    assert end.note == "flowtop failed inside its engine: NameError: name 'RunEnd' is not defined"
+    assert "flowtop failed ending run" in caplog.text  # with its traceback, for a report

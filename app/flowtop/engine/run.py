@@ -572,17 +572,19 @@ class FlowRun(RunActions):
         self.state = self._final_state()
         self.finished_at = self._clock()
         self._drivers.clear()
-        if self._bus.has_sinks:
-            counts = dict(Counter(t.state.value for t in self.tasks.values()))
-            own = self._own_end()
-            took = self.finished_at - self.started if own.took is None else own.took
-            ended = (self.run_id, self.flow.name, self.number, self.state, counts, took)
-            self._emit(RunFinished(*ended, time.time(), **own.fields()))
-        self._notify()
-        try:  # its workers given up on first: a waiter (``final_state``, no lock) may shut
-            self.runner._run_done(self)  # the runner down at once, joining every worker
-        finally:
-            self._done.set()
+        try:  # its state is final: whatever fails from here, its waiters are told
+            if self._bus.has_sinks:
+                counts = dict(Counter(t.state.value for t in self.tasks.values()))
+                own = self._own_end_safely()
+                took = self.finished_at - self.started if own.took is None else own.took
+                ended = (self.run_id, self.flow.name, self.number, self.state, counts, took)
+                self._emit(RunFinished(*ended, time.time(), **own.fields()))
+            self._notify()
+        finally:  # its workers given up on first: a waiter (``final_state``, no lock) may
+            try:  # shut the runner down at once, joining every worker
+                self.runner._run_done(self)
+            finally:
+                self._done.set()
 
     def _own_end(self) -> RunEnd:
         """What the run itself raised and printed, apart from its tasks, and in how many

@@ -19,6 +19,7 @@ from .states import StateType
 
 if TYPE_CHECKING:
     from .capture import Captured
+    from .events import RunEnd
     from .records import TaskRun
 
 #: Where a failure inside the engine is told, with its traceback, for a bug report.
@@ -49,6 +50,8 @@ class RunActions(RunHandle):
         def _fail(self, tr: TaskRun, error: BaseException, reason: str) -> None: ...
 
         def _finish(self) -> None: ...
+
+        def _own_end(self) -> RunEnd: ...
 
     def cancel(self, why: str = "cancelled by the user") -> bool:
         """Stop scheduling, drop pending retries, mark unfinished tasks CANCELLED (``why``)."""
@@ -136,3 +139,17 @@ class RunActions(RunHandle):
             if self.state is StateType.RUNNING:
                 self._end_unfinished(why)
                 self._finish()
+
+    def _own_end_safely(self) -> RunEnd:
+        """``_own_end``, or, when flowtop fails making it (a bug of its own), a note saying
+        so. It runs once the run's state is final, where ``_broke`` no longer ends it: the
+        run stayed RUNNING for good, its process idle and heartbeating."""
+        try:
+            return self._own_end()
+        except Exception as exc:  # any bug of flowtop's: the run still ends
+            log.error("flowtop failed ending run %s", self.run_id, exc_info=exc)
+            from .events import RunEnd
+
+            return RunEnd(
+                note=f"flowtop failed inside its engine: {type(exc).__name__}: {safe_str(exc)}"
+            )
