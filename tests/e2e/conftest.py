@@ -25,13 +25,14 @@ class Tmux:
         self.session = "flowtop-e2e"
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["tmux", "-L", self.socket, *args],
-            check=check,
-            capture_output=True,
-            text=True,
-            timeout=10,
+        done = subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=10
         )
+        if check and done.returncode != 0:  # what tmux said: the exit code alone told nothing
+            raise AssertionError(
+                f"tmux {' '.join(args[:3])}…: exit {done.returncode}: {done.stderr}"
+            )
+        return done
 
     def start(self, argv: list[str], *, cwd: str, env: dict[str, str] | None = None) -> None:
         """Start ``argv`` in a detached 120×36 session; the pane stays after it exits."""
@@ -95,7 +96,15 @@ class Tmux:
         return self.wait_for(lambda screen: text in screen, repr(text), timeout)
 
     def kill(self) -> None:
+        """End the server, and wait until it is gone: a session started on the socket
+        while the old server was still exiting failed (``new-session`` exit 1, a loaded
+        CI host, a test reopening the app after a restart)."""
         self.run("kill-server", check=False)
+        deadline = time.monotonic() + 10
+        while (
+            time.monotonic() < deadline and self.run("list-sessions", check=False).returncode == 0
+        ):
+            time.sleep(0.05)
 
 
 @pytest.fixture
