@@ -7,7 +7,6 @@ import json
 import os
 import pty
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from executors.test_bundled_flows import bundled_flows
 
 
 def flowtop(
@@ -153,8 +152,9 @@ def test_run_human_output_has_a_line_per_change(tmp_path: Path) -> None:
 
 
 def test_run_bundled_seed_examples(tmp_path: Path) -> None:
-    shutil.copytree(ROOT / "flows", tmp_path / "flows", ignore=shutil.ignore_patterns(".flowtop"))
-    done = flowtop("run", str(tmp_path / "flows" / "seed_examples.py"), "--json", cwd=tmp_path)
+    """The examples as shipped: a reader's edits to ``flows/`` are not what is tested."""
+    folder = bundled_flows(tmp_path)
+    done = flowtop("run", str(folder / "seed_examples.py"), "--json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     finished = {e["flow"]: e for e in json_lines(done.stdout) if e["event"] == "run_finished"}
     assert set(finished) == {"example-flow", "retry-on-flow", "predicate-flow"}

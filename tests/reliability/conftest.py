@@ -19,8 +19,11 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
+import watchfiles
 
+import flowtop as flowtop_package  # `flowtop` is the command below
 from flowtop.engine.flow_package import FLOW_PACKAGE
 from flowtop.engine.user_call import current_frames
 from pilot_kit import wait_for
@@ -107,6 +110,19 @@ async def run_flow(app: Any, pilot: Any, name: str) -> Any:
     return app.store.latest_for(name)
 
 
+#: The packages whose threads must be gone after a quit: found by where they are
+#: installed, not by a folder name. "/flowtop/" in a path matched every installed package
+#: when the virtualenv was inside the clone (the README's ``flowtop/.venv``), so an idle
+#: anyio worker counted as flowtop's own.
+OWN_CODE = (Path(flowtop_package.__file__).parent, Path(watchfiles.__file__).parent)
+ANYIO = Path(anyio.__file__).parent
+
+
+def is_in(filename: str, *folders: Path) -> bool:
+    """Whether the code file ``filename`` (a frame's ``co_filename``) is under a folder."""
+    return any(Path(filename).is_relative_to(folder) for folder in folders)
+
+
 def leftover_threads() -> list[str]:
     """Threads still running flowtop or watchfiles code; idle pool threads do not count.
 
@@ -123,9 +139,9 @@ def leftover_threads() -> list[str]:
         while frame is not None:
             files.append(frame.f_code.co_filename)
             frame = frame.f_back
-        ours = [f for f in files if "/flowtop/" in f or "/watchfiles/" in f]
+        ours = [f for f in files if is_in(f, *OWN_CODE)]
         native_call = (
-            top is not None and "/anyio/" in top.f_code.co_filename and top.f_code.co_name == "run"
+            top is not None and is_in(top.f_code.co_filename, ANYIO) and top.f_code.co_name == "run"
         )
         if thread.name.startswith("flowtop-") or ours or native_call:
             found.append(f"{thread.name} in {(ours or [top.f_code.co_filename if top else ''])[0]}")
