@@ -424,7 +424,7 @@ def test_a_failure_with_retries_left_says_why_it_was_the_last() -> None:
     assert line(4, "max_retries is set; no retries left (max_retries=3)").endswith(
         "failed (attempt 4/4): ValueError: bad row"
     )
-    out = io.StringIO()  # a task whose budget is Retry's alone: not retrying is the rule
+    out = io.StringIO()  # a task whose budget is Retry's alone: its +3 went unused too
     HumanPrinter(out, live=False)(
         [
             RunStarted("r1", "etl", 1, ("plain",), (4,), ("3× on Retry only 0s",), None, T0),
@@ -433,8 +433,10 @@ def test_a_failure_with_retries_left_says_why_it_was_the_last() -> None:
                 message="no retry options (only Retry retries)"),
         ]
     )  # fmt: skip
-    assert (
-        out.getvalue().splitlines()[-1].endswith("(attempt 1/1, +3 on Retry): ValueError: bad row")
+    last = out.getvalue().splitlines()[-1]
+    assert last.endswith(
+        "(attempt 1/1, +3 on Retry): ValueError: bad row"
+        "; not retried: no retry options (only Retry retries)"
     )
 
 
@@ -445,6 +447,25 @@ def test_a_cancelled_task_says_why() -> None:
     cancelled = TaskStateChanged("r1", "etl", "extract", S.CANCELLED, 1, 4, T0, message=why)
     HumanPrinter(out, live=False)([*events()[:1], cancelled])
     assert out.getvalue().splitlines()[-1].endswith(f"etl/extract ■ cancelled (attempt 1/4): {why}")
+
+
+def test_a_cancel_reason_that_starts_with_cancelled_is_not_said_twice() -> None:
+    """A task that never started read ``■ cancelled: cancelled: SIGTERM (flowtop run was
+    stopped)`` and ``■ cancelled: cancelled by the user``."""
+
+    def line(why: str, attempt: int = 0) -> str:
+        out = io.StringIO()
+        cancelled = TaskStateChanged("r1", "etl", "load", S.CANCELLED, attempt, 4, T0, message=why)
+        HumanPrinter(out, live=False)([*events()[:1], cancelled])
+        return out.getvalue().splitlines()[-1]
+
+    sigterm = "cancelled: SIGTERM (flowtop run was stopped)"
+    assert line(sigterm).endswith("etl/load ■ cancelled: SIGTERM (flowtop run was stopped)")
+    assert line("cancelled by the user").endswith("etl/load ■ cancelled by the user")
+    assert line("the flow run timed out").endswith("etl/load ■ cancelled: the flow run timed out")
+    assert line("cancelledness").endswith("etl/load ■ cancelled: cancelledness")
+    # after the attempt the reason is said whole, as `flowtop history --run` says it
+    assert line(sigterm, 1).endswith(f"etl/load ■ cancelled (attempt 1/4): {sigterm}")
 
 
 def test_a_time_no_calendar_holds_is_said_not_raised() -> None:

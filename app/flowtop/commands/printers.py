@@ -427,7 +427,8 @@ class HumanPrinter:
             detail = f": {event.error.type}: {one_line(event.error.message)}"
             at = raised_at(event.error.traceback)
             detail += f" ({printable(at)})" if at else ""
-            stopped_early = event.attempt < event.max_attempts and not only
+            # a task with no retry options included: its Retry budget went unused too
+            stopped_early = event.attempt < event.max_attempts
             if event.state is StateType.FAILED and event.message and stopped_early:
                 detail += f"; not retried: {_why_not_retried(one_line(event.message))}"
         elif event.state is StateType.COMPLETED:
@@ -441,7 +442,10 @@ class HumanPrinter:
             StateType.FAILED,
             StateType.CANCELLED,
         ):
-            detail = f": {one_line(event.message)}"
+            said = one_line(event.message)
+            # beside the state's word, a reason that starts with it does not say it again
+            beside = "" if attempt else _after_state_word(state_words(event.state), said)
+            detail = beside or f": {said}"
         if event.output:  # what the attempt printed or logged, under the line of its end
             shown = as_left_on_screen(event.output).rstrip("\n")
             detail += "".join(f"\n  │ {part}" for part in shown.split("\n"))
@@ -485,6 +489,14 @@ def _why_not_retried(reason: str) -> str:
     while len(clauses) > 1 and _RETRY_ALLOWED.fullmatch(clauses[0]):
         clauses.pop(0)
     return "; ".join(clauses)
+
+
+def _after_state_word(word: str, message: str) -> str:
+    """A reason that starts with the state's own word, put right after that word without
+    it: ``■ cancelled: SIGTERM (…)``, ``■ cancelled by the user``, where the line said
+    ``■ cancelled: cancelled: SIGTERM (…)``. "" for a reason that does not start so."""
+    rest = message.removeprefix(word)
+    return rest if rest != message and rest.startswith((": ", " ")) else ""
 
 
 #: The live status line's clock is redrawn this often while no event comes.

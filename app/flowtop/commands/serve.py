@@ -78,7 +78,9 @@ def public_url(text: str) -> str:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.description = f"{parser.description or ''} {ABOUT}".strip()
+    # the one-line summary (also listed by `flowtop --help`) has no full stop of its own
+    summary = (parser.description or "").rstrip(".")
+    parser.description = f"{summary}. {ABOUT}" if summary else ABOUT
     parser.add_argument("path", nargs="?", help="flow file or folder (default: ./flows, else .)")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=port_number, default=8000, help="port (default 8000)")
