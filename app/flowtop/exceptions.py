@@ -1,7 +1,8 @@
 """Prefect 3's ``prefect.exceptions`` that flowtop can raise, and the base class
 ``PrefectException`` (of the state exceptions ``FailedRun``, ``CrashedRun``,
 ``CancelledRun`` and ``MissingResult``, and of ``UnfinishedRun``, ``ParameterBindError``,
-``MappingLengthMismatch`` and ``MissingContextError``, as in Prefect) and ``ObjectNotFound`` (never
+``MappingLengthMismatch`` and ``MissingContextError``, as in Prefect), ``UpstreamTaskError``
+(which Prefect never raises to a flow either) and ``ObjectNotFound`` (never
 raised: flowtop has no API server) that code catching them imports."""
 
 from .engine.dynamic import RunCancelled, UpstreamFailed
@@ -19,7 +20,7 @@ from .engine.prefect_api import (
     MissingContextError,
     MissingResult,
 )
-from .engine.prefect_exceptions import ObjectNotFound, PrefectException
+from .engine.prefect_exceptions import ObjectNotFound, PrefectException, UpstreamTaskError
 
 TaskRunTimeoutError = TaskTimeout
 
@@ -38,4 +39,5 @@ __all__ = [
     "TaskRunTimeoutError",
     "UnfinishedRun",
     "UpstreamFailed",
+    "UpstreamTaskError",
 ]

@@ -16,7 +16,9 @@ from .engine.prefect_api import (
     Running,
     State,
     StateDetails,
+    araise_state_exception,
     is_state_iterable,
+    raise_state_exception,
     state_exception,
 )
 from .engine.states import StateType
@@ -35,6 +37,8 @@ __all__ = [
     "State",
     "StateDetails",
     "StateType",
+    "araise_state_exception",
     "get_state_exception",
     "is_state_iterable",
+    "raise_state_exception",
 ]

@@ -167,14 +167,18 @@ def test_failure_lines_go_to_the_task_engine_logger(caplog: pytest.LogCaptureFix
     assert logger.level == logging.WARNING  # retries log nothing unless asked
 
 
-def test_no_failure_record_is_made_without_a_logging_setup(
+def test_no_failure_record_is_made_under_a_flowtop_command_without_a_logging_setup(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """A flowtop command reports failures its own way: with no handler of the program's
+    to hear them, the engine's failure lines are not even made. (A plain script makes
+    them, for stderr: ``test_plain_script_logging.py``.)"""
     from flowtop.engine import capture, task_runs
 
     handled: list[logging.LogRecord] = []
     monkeypatch.setattr(task_runs.ENGINE_LOG, "handle", handled.append)
     monkeypatch.setattr(logging.getLogger(), "handlers", [capture._handler])  # flowtop's only
+    monkeypatch.setattr(capture, "_pinned", True)  # as `flowtop run` and the monitor are
 
     @task
     def once() -> None:

@@ -230,6 +230,7 @@ def _main(args: argparse.Namespace, out: TextIO) -> int:
         return 2
 
     starts: dict[str, dict[str, Any]] = {}
+    refusals: dict[str, str] = {}
     for name in names:  # before any run starts: one flow that cannot start stops them all
         start = (
             rerun_start(workspace, name, args)
@@ -237,8 +238,13 @@ def _main(args: argparse.Namespace, out: TextIO) -> int:
             else call_start(workspace.flows[name], args.parameters)
         )
         if isinstance(start, str):
-            return cannot_start(one_flow_at_a_time(start, name, names))
-        starts[name] = start
+            refusals[name] = start
+        else:
+            starts[name] = start
+    if refusals:
+        name, reason = next(iter(refusals.items()))
+        startable = list(starts) if Path(args.path).is_file() else []
+        return cannot_start(one_flow_at_a_time(reason, name, names, startable))
 
     printer: JsonPrinter | HumanPrinter
     if args.json:
@@ -352,13 +358,22 @@ def call_start(flow: Flow, parameters: dict[str, Any]) -> dict[str, Any] | str:
         return str(exc)
 
 
-def one_flow_at_a_time(reason: str, name: str, names: Sequence[str]) -> str:
+def one_flow_at_a_time(
+    reason: str, name: str, names: Sequence[str], startable: Sequence[str] = ()
+) -> str:
     """Why flow ``name`` of a folder run cannot start, saying that ``--param`` takes
     ``--flow``: "give --param n=VALUE" alone sends the user to the refusal of ``--param``
-    on a folder of several flows."""
+    on a folder of several flows. Run on one file, whose other flows can start as they
+    are (``startable``), it names them too: a Prefect file of a parent flow and the
+    subflow it calls with a parameter (``region_pipeline(region)``) runs every flow it
+    holds, and the parent alone (``--flow nightly``) is most often what was meant."""
     if len(names) == 1:
         return reason
-    return f"{reason} (with --flow {name}: parameters are given to one flow at a time)"
+    said = f"{reason} (with --flow {name}: parameters are given to one flow at a time)"
+    if not startable:
+        return said
+    which = "the file's other flow" if len(startable) == 1 else "one of the file's other flows"
+    return f"{said}; or run {which} alone: " + " or ".join(f"--flow {o}" for o in startable)
 
 
 def checked_names(
@@ -425,8 +440,11 @@ def detach_main(args: argparse.Namespace, out: TextIO) -> int:
         )
         if names is None:
             return 2
+        startable = [name for name in names if "refused" not in listed.flows[name]]
+        if not Path(args.path).is_file():  # others named on one file only (one_flow_at_a_time)
+            startable = []
         refused = [
-            one_flow_at_a_time(listed.flows[name]["refused"], name, names)
+            one_flow_at_a_time(listed.flows[name]["refused"], name, names, startable)
             for name in names
             if "refused" in listed.flows[name]
         ]

@@ -37,8 +37,9 @@ from .pass_through import PassThroughStream
 #: Captured output kept per attempt; beyond it the middle is dropped with a note.
 MAX_CAPTURE = 256 * 1024
 #: The engine's Prefect-style failure lines (``task_runs.ENGINE_LOG``): for the program's
-#: own logging setup; flowtop's output reports failures its own way, so neither an
-#: attempt's output nor ``flowtop run``'s stderr repeats them.
+#: own logging setup, or, in a program that set none up, on stderr as Python's last resort
+#: would print them (``_engine_line``); flowtop's output reports failures its own way, so
+#: neither an attempt's output nor a flowtop command's stderr repeats them.
 QUIET_LOGGER = "flowtop.task_engine"
 
 
@@ -341,9 +342,13 @@ def _into_stand_in(stream: object) -> bool:
 
 
 def heard(logger: logging.Logger, level: int) -> bool:
-    """Whether a record at ``level`` made on ``logger`` reaches a handler of the program's
-    (``basicConfig``'s, pytest's, …): flowtop's own and Python's last resort not counted."""
-    return _program_handlers(logger, level)[1]
+    """Whether a record at ``level`` made on ``logger`` is shown: a handler of the
+    program's (``basicConfig``'s, pytest's, …) receives it, or the program set none up on
+    its way and this is no flowtop command (``capture_info_logs``), whose own output
+    reports what the record says: flowtop's handler then prints it to stderr, standing in
+    for Python's last resort, which its presence on the root logger silences."""
+    found, received, _ = _program_handlers(logger, level)
+    return received or not (found or _pinned)
 
 
 def _logger_of(record: logging.LogRecord) -> logging.Logger:
@@ -361,9 +366,10 @@ class _CaptureHandler(logging.Handler):
         self.passthrough_level = logging.CRITICAL + 1
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.name == QUIET_LOGGER:
-            return
         try:
+            if record.name == QUIET_LOGGER:
+                self._engine_line(record)
+                return
             buffer = _buffer()
             if buffer is None:
                 self._outside(record)
@@ -389,6 +395,16 @@ class _CaptureHandler(logging.Handler):
             _real(sys.stderr).write(line)  # else echoed: a script's run, as Prefect shows it
         except Exception:  # noqa: BLE001 - logging must never break a task
             self.handleError(record)
+
+    def _engine_line(self, record: logging.LogRecord) -> None:
+        """One of the engine's failure lines (``QUIET_LOGGER``): never an attempt's output.
+        A plain script's run (``python etl.py``) has no printer reporting its failures, and
+        this handler on the root logger keeps Python's last resort from printing the line:
+        it goes to stderr here, at the level the program left the logger at, unless a
+        handler of the program's has it (printed once) or a flowtop command runs (``heard``)."""
+        if _pinned or _program_handlers(_logger_of(record), record.levelno)[0]:
+            return
+        _real(sys.stderr).write(self.format(record) + "\n")
 
     def _outside(self, record: logging.LogRecord) -> None:
         """A record from outside any attempt, while flowtop's handler is on the root logger:

@@ -284,11 +284,14 @@ def decide(
 
     if attempt - 1 >= policy.budget:
         if failed:
+            # both spellings: the policy does not know which one the task was given, and
+            # a Prefect file never says max_retries (the detail pane, history, --json)
+            budget = policy.budget
             return Decision(
                 False,
                 StateType.FAILED,
                 error=error,
-                reason=f"{why}; no retries left (max_retries={policy.budget})",
+                reason=f"{why}; no retries left: max_retries={budget} (retries={budget})",
             )
         name = getattr(policy.retry_predicate, "__qualname__", "retry_predicate")
         exhausted = RetriesExhausted(

@@ -26,7 +26,7 @@ from .annotations import allow_failure as allow_failure
 from .annotations import opaque as opaque
 from .annotations import quote as quote
 from .annotations import unmapped as unmapped
-from .async_dispatch import in_async_context
+from .async_dispatch import dispatch, in_async_context
 from .context import context_run
 from .errors import FlowRunTimeoutError, TaskTimeout, UnfinishedRun, UpstreamFailed
 from .final_states import keep_returned, told
@@ -235,6 +235,23 @@ def state_exception(state: State[Any]) -> BaseException:
     if not resolved:
         raise exc
     return exc
+
+
+def raise_state_exception(state: State[Any], _sync: bool | None = None) -> Any:
+    """Prefect 3's ``prefect.states.raise_state_exception``: a failed, crashed or cancelled
+    state's exception (``state_exception``) raised; any other state, None. Called from
+    async code it returns an awaitable of the same, as Prefect's ``async_dispatch`` does."""
+    return dispatch(_sync, lambda: _raise_for(state))
+
+
+async def araise_state_exception(state: State[Any]) -> None:
+    """``raise_state_exception`` for async code, always awaited (Prefect's)."""
+    _raise_for(state)
+
+
+def _raise_for(state: State[Any]) -> None:
+    if state.is_failed() or state.is_crashed() or state.is_cancelled():
+        raise state_exception(state)
 
 
 def exception_of(state: State[Any]) -> BaseException:

@@ -33,6 +33,13 @@ class ObjectNotFound(PrefectException):
     raises it; code that catches it (``except ObjectNotFound:``) imports it."""
 
 
+class UpstreamTaskError(PrefectException):
+    """Prefect's "a task's upstream did not complete". Prefect's engine raises and catches
+    it itself: a task whose upstream failed is left ``NotReady`` and its ``.result()``
+    raises ``UnfinishedRun`` (checked with Prefect 3.9.1), which flowtop raises as
+    ``UpstreamFailed``. So flowtop never raises it either; code that catches it imports it."""
+
+
 __all__ = [
     "CancelledRun",
     "CrashedRun",
@@ -40,4 +47,5 @@ __all__ = [
     "MissingResult",
     "ObjectNotFound",
     "PrefectException",
+    "UpstreamTaskError",
 ]

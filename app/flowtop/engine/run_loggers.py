@@ -87,6 +87,13 @@ def _logger(name: str) -> logging.Logger:
     return logger
 
 
+#: Prefect's logging setup puts its ``prefect`` logger at INFO (``PREFECT_LOGGING_LEVEL``),
+#: so ``get_logger("mylib")``'s INFO lines (``prefect.mylib``) are made, as the run loggers'
+#: are: in a task they are its output, shown by a plain script as they come. A level the
+#: program set first is kept.
+LIBRARY_LOGGER = _logger("prefect")
+
+
 def run_logger(name: str, extra: dict[str, Any]) -> logging.LoggerAdapter:  # type: ignore[type-arg]
     """One of the :data:`RUN_LOGGERS`, with ``extra`` (the run's names) attached."""
     return _RunLogger(_logger(name), extra)

@@ -1,4 +1,5 @@
-"""Prefect 3's ``ThreadPoolTaskRunner``: what ``@flow(task_runner=...)`` may be given.
+"""Prefect 3's ``ThreadPoolTaskRunner`` (and its older name ``ConcurrentTaskRunner``):
+what ``@flow(task_runner=...)`` may be given.
 
 flowtop runs a flow's task attempts on threads of its runner's pool, which is what
 Prefect's default task runner does; ``max_workers`` caps how many of one run's attempts
@@ -21,6 +22,12 @@ class ThreadPoolTaskRunner:
 
     def __repr__(self) -> str:
         return f"ThreadPoolTaskRunner(max_workers={self.max_workers!r})"
+
+
+#: Prefect 3 keeps its 2.x name for the thread pool runner, the same class
+#: (``prefect.task_runners``: "for backwards compatibility"); code written for Prefect 2
+#: still imports it.
+ConcurrentTaskRunner = ThreadPoolTaskRunner
 
 
 def max_workers_of(task_runner: object) -> int | None:
