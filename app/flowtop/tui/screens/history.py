@@ -30,6 +30,7 @@ from ...engine.parameters import describe as describe_parameters
 from ...engine.states import StateType
 from ...workspace.history_records import counts_so_far, source_label
 from ..model import fmt_duration
+from ..table_rows import replace_rows
 from ..widgets.key_bar import Entry, KeyBar
 from ..widgets.state_colors import LOOK_STYLE, looks
 
@@ -251,39 +252,41 @@ class HistoryScreen(Screen[None]):
             self._show_heading()
 
     def _fill(self, records: list[RunRecord]) -> None:
-        """The runs table of ``records``; the cursor stays on the run it was on."""
+        """The runs table of ``records``, the view kept: the cursor on its run, both
+        scroll offsets (``replace_rows``; cleared and filled, it snapped to the top and
+        to the left edge at each refresh that brought a change)."""
         table = self.query_one("#runs", DataTable)
-        was_on = self._cursor_run(table)
-        table.clear()
-        self.records = {}
         # The flow cell takes what the other columns leave (with a run's name, caller and
         # parameters it pushed Started and Duration past the right edge at 120 columns).
         room = max(MIN_FLOW_CELL, self.app.size.width - OTHER_COLUMNS)
-        for record in records:
-            self.records[record.run_id] = record
-            flow_cell = Text(plain(record.flow, 60, cell=True))
-            if record.name:  # its flow_run_name, as the monitor's header shows it
-                flow_cell.append(f" {plain(record.name, 60, cell=True)}", style="bold")
-            if record.child_of:  # a subflow's run: which run called it
-                flow_cell.append(f" ({plain(record.child_of, 80, cell=True)})", style="dim")
-            if record.parameters:  # which day a nightly run was for
-                given = describe_parameters(record.parameters, 20)
-                flow_cell.append(f" with {plain(given, 60, cell=True)}", style="dim")
-            flow_cell.truncate(room, overflow="ellipsis")
-            table.add_row(
-                flow_cell,
-                Text(str(record.number), justify="right"),
-                state_text(record.state, looks(self.app)),
-                counts_text(record.counts)
-                + (f" ({record.reused:,} reused)" if record.reused else ""),
-                date_time(record.started, ""),
-                Text(fmt_duration(record.duration), justify="right"),
-                source_label(record.rerun_of, record.rerun_of_number),
-                key=record.run_id,
-            )
-        if was_on in self.records:
-            table.move_cursor(row=table.get_row_index(was_on), animate=False)
+        styles = looks(self.app)
+        replace_rows(
+            table, {record.run_id: self._cells(record, room, styles) for record in records}
+        )
+        self.records = {record.run_id: record for record in records}
         self.call_after_refresh(self._show_heading)
+
+    @staticmethod
+    def _cells(record: RunRecord, room: int, styles: Mapping[str, str]) -> list[Any]:
+        """One run's row; its Flow cell is a ``Text`` of its own (``replace_rows``)."""
+        flow_cell = Text(plain(record.flow, 60, cell=True))
+        if record.name:  # its flow_run_name, as the monitor's header shows it
+            flow_cell.append(f" {plain(record.name, 60, cell=True)}", style="bold")
+        if record.child_of:  # a subflow's run: which run called it
+            flow_cell.append(f" ({plain(record.child_of, 80, cell=True)})", style="dim")
+        if record.parameters:  # which day a nightly run was for
+            given = describe_parameters(record.parameters, 20)
+            flow_cell.append(f" with {plain(given, 60, cell=True)}", style="dim")
+        flow_cell.truncate(room, overflow="ellipsis")
+        return [
+            flow_cell,
+            Text(str(record.number), justify="right"),
+            state_text(record.state, styles),
+            counts_text(record.counts) + (f" ({record.reused:,} reused)" if record.reused else ""),
+            date_time(record.started, ""),
+            Text(fmt_duration(record.duration), justify="right"),
+            source_label(record.rerun_of, record.rerun_of_number),
+        ]
 
     def _scrolled(self, _x: float) -> None:
         self._show_heading()
@@ -295,12 +298,6 @@ class HistoryScreen(Screen[None]):
         wider = table.display and round(table.scroll_x) < round(table.max_scroll_x)
         more = " · → more columns" if wider else ""
         self.query_one("#heading", Static).update(Text(self._heading + more))
-
-    @staticmethod
-    def _cursor_run(table: DataTable[Any]) -> str | None:
-        if not table.row_count:
-            return None
-        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
 
     def action_back(self) -> None:
         self.dismiss(None)
