@@ -104,6 +104,20 @@ def test_no_history_yet_is_a_clear_message_not_an_error(capsys, workspace: Path)
     assert code == 0 and out == "" and "No runs recorded yet" in err
 
 
+def test_a_run_asked_for_before_any_is_recorded_is_missing_not_fine(
+    capsys, workspace: Path
+) -> None:
+    """``history --run 1 --json`` with no store printed nothing and exited 0: a script
+    checking one run read success (``watch 1`` and ``cancel 1`` said exit 2)."""
+    code, out, err = run_command(capsys, str(workspace), "--run", "1", "--json")
+    assert code == 2 and out == ""
+    assert err.strip().endswith("history.db: no run is recorded here yet")
+    code, out, _ = run_command(capsys, str(workspace), "--prune", "3", "--json")
+    assert code == 0  # a pruning script reads its one object all the same
+    assert json.loads(out) == {"removed": 0, "keep": 3, "bytes_before": 0, "bytes_after": 0}
+    assert not (workspace / ".flowtop").exists()
+
+
 def test_a_wide_character_in_a_flow_name_keeps_the_columns_aligned(capsys, workspace: Path) -> None:
     """Padding counted characters, so each CJK character or emoji of a name pushed the
     rest of its row one cell to the right."""

@@ -105,6 +105,15 @@ def main(args: argparse.Namespace) -> int:
     if db.exists() and not db.is_file():
         return _usage(f"{db} is not a file, where flowtop keeps its run store: move it away")
     if not db.is_file():
+        if args.run is not None:  # a run asked for by name is missing, as `watch` says
+            return _usage(f"no run {args.run} in {db}: no run is recorded here yet")
+        if args.prune is not None and args.json:  # the one object a pruning script reads
+            print(
+                dumps_strict(
+                    {"removed": 0, "keep": args.prune, "bytes_before": 0, "bytes_after": 0}
+                )
+            )
+            return 0
         # under --json, stdout holds JSON lines only (none here): the words go to stderr
         print(
             f"No run history yet: {db} does not exist. Runs are recorded by `flowtop run` and the TUI.",
