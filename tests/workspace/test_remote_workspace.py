@@ -93,7 +93,7 @@ def test_the_shapes_equal_those_the_workspace_builds_in_process(
     assert list(etl.nodes) == ["extract", "load"]
     assert etl.nodes["load"].upstream == ("extract",)
     extract = etl.nodes["extract"].policy
-    assert extract.summary.startswith("2× [1s, 5s] ±10%")
+    assert extract.summary.startswith("2× [1s, 5s] +0–10%")
     assert extract.texts["retry_on"] == "Throttled"  # bare: a class of the flow's module
     assert extract.layers["retry_jitter"] == ("0.1", "defaults")
     report = workspace.shapes["report"]

@@ -478,7 +478,8 @@ class HumanPrinter:
 #: The clauses of a retry decision that said yes (``policy.decide``'s reasons read
 #: ``max_retries is set; retry_deadline 1s would pass``): the line says only why not.
 _RETRY_ALLOWED = re.compile(
-    r"max_retries is set|\w+ is in retry_on|\w+ returned True|task raised Retry"
+    r"max_retries is set|\w+ is in retry_on|\w+ matches retry_on \(\w+\)|\w+ returned True"
+    r"|retry_predicate returned .+ \(true\)|task raised Retry"
 )
 
 

@@ -96,7 +96,7 @@ class FlowFunction(Flow):
         fn: Callable[..., Any],
         *,
         name: str | None = None,
-        retries: int = 0,
+        retries: int | None = None,
         retry_delay: Any = 0,
         validate_parameters: bool = True,
         max_workers: int | None = None,
@@ -118,6 +118,8 @@ class FlowFunction(Flow):
         #: Prefect's option: parameters given by name (``--param``, the run form, a rerun
         #: from the store) are made the types the function declares.
         self.validate_parameters = validate_parameters
+        if retries is None:  # Prefect 3's "not set": 0, as for a flow not given retries
+            retries = 0
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
             raise ValueError(f"flow {self.name!r}: retries must be an int >= 0, got {retries!r}")
         self.fn = fn
@@ -456,7 +458,7 @@ def flow(
     fn: Callable[..., Any],
     *,
     name: str | None = None,
-    retries: int = 0,
+    retries: int | None = None,
     retry_delay: float | timedelta | None = None,
     retry_delay_seconds: float | None = None,
     validate_parameters: bool = True,
@@ -467,7 +469,7 @@ def flow(
     fn: None = None,
     *,
     name: str | None = None,
-    retries: int = 0,
+    retries: int | None = None,
     retry_delay: float | timedelta | None = None,
     retry_delay_seconds: float | None = None,
     validate_parameters: bool = True,
@@ -479,7 +481,7 @@ def flow(
     fn: Callable[..., Any] | None = None,
     *,
     name: str | None = None,
-    retries: int = 0,
+    retries: int | None = None,
     retry_delay: float | timedelta | None = None,
     retry_delay_seconds: float | None = None,
     validate_parameters: bool = True,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import operator
 import random
+import reprlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
@@ -87,18 +88,25 @@ class RetryPolicy:
 
     @property
     def retry_only(self) -> bool:
-        """Only a ``Retry`` spends the budget (rule 1): no ``max_retries``, and neither
-        ``retry_on`` nor ``retry_predicate`` says which plain outcomes to retry."""
-        return self.max_retries is None and not self.retry_on and not self.retry_predicate
+        """Only a ``Retry`` spends the budget (rule 1): no ``retry_predicate``, and either an
+        empty ``retry_on`` (no exception matches it, whatever ``max_retries`` says) or
+        neither ``retry_on`` nor ``max_retries`` (rule 3 then retries no plain failure)."""
+        if self.retry_predicate is not None:
+            return False
+        return self.retry_on == () or (self.retry_on is None and self.max_retries is None)
 
     def summary(self) -> str:
-        """One short line for the table: ``3× 1s×2^(n-1) on ConnectionError``."""
+        """One short line for the table: ``3× 1s×2^(n-1) +0–20% on ConnectionError``.
+
+        Jitter only lengthens a delay (``d × (1 + j × U(0,1))``), hence ``+0–20%``."""
         parts = [f"{self.budget}× on Retry only" if self.retry_only else f"{self.budget}×"]
         parts.append(describe_delay(self.retry_delay))
         if self.retry_jitter:
-            parts.append(f"±{self.retry_jitter * 100:.0f}%")
+            parts.append(f"+0–{self.retry_jitter * 100:.0f}%")
         if self.retry_on:
             parts.append("on " + ", ".join(t.__name__ for t in self.retry_on))
+        elif self.retry_on == () and not self.retry_only:  # a predicate: results only
+            parts.append("on no exception")
         if self.retry_predicate is not None:
             parts.append("if predicate")
         if self.retry_condition_fn is not None:
@@ -113,15 +121,12 @@ class RetryPolicy:
 
     def describe(self) -> dict[str, tuple[str, Layer]]:
         """Every field as ``name -> (readable value, layer)`` for `flowtop list` and the TUI."""
-        only = ", Retry only" if self.retry_only else ""
         values = {
             "max_retries": (
-                str(self.max_retries)
-                if self.max_retries is not None
-                else f"unset (budget {self.default_max_retries}{only})"
+                str(self.max_retries) if self.max_retries is not None else self.unset_budget()
             ),
             "retry_delay": describe_delay(self.retry_delay),
-            "retry_on": ", ".join(t.__name__ for t in self.retry_on) if self.retry_on else "unset",
+            "retry_on": self.retry_on_text(),
             "retry_predicate": getattr(
                 self.retry_predicate, "__qualname__", repr(self.retry_predicate)
             )
@@ -141,8 +146,38 @@ class RetryPolicy:
             values["retry_jitter_factor"] = f"{self.retry_jitter_factor:g}"
         layer = {name: self.source(name) for name in values}
         if self.max_retries is None:
-            layer["max_retries"] = self.sources.get("default_max_retries", Layer.BUILTIN)
+            layer["max_retries"] = self.budget_source()
         return {name: (value, layer[name]) for name, value in values.items()}
+
+    def unset_budget(self) -> str:
+        """``max_retries`` when unset, as `flowtop list` shows it: ``unset (budget 3, Retry
+        only)``; the layer it comes from is :meth:`budget_source`."""
+        only = ", Retry only" if self.retry_only else ""
+        return f"unset (budget {self.default_max_retries}{only})"
+
+    def budget_source(self) -> Layer:
+        """Where an unset ``max_retries``'s budget comes from (``[defaults]``, or builtin)."""
+        return self.sources.get("default_max_retries", Layer.BUILTIN)
+
+    def budget_words(self) -> str:
+        """The budget as a reason says it: ``max_retries=2 (retries=2)`` when set (both
+        spellings: the policy does not know which one the task was given, and a Prefect
+        file never says max_retries), else `flowtop list`'s words and layer:
+        ``max_retries unset (budget 3, Retry only) [builtin]``: no max_retries to quote."""
+        if self.max_retries is not None:
+            return f"max_retries={self.max_retries} (retries={self.max_retries})"
+        return f"max_retries {self.unset_budget()} [{self.budget_source()}]"
+
+    def retry_on_text(self) -> str:
+        """``retry_on`` in words: its types, ``unset`` (rule 3 then asks ``max_retries``),
+        or ``none`` for an empty one, which is set and retries no exception but ``Retry``."""
+        if self.retry_on is None:
+            return "unset"
+        if self.retry_on:
+            return ", ".join(t.__name__ for t in self.retry_on)
+        if self.retry_predicate is not None:  # it may still retry a completed attempt
+            return "none: a failure retries only on Retry"
+        return "none: only Retry retries"
 
 
 #: Every field ``summary`` may read (all but ``sources``), fetched as one tuple, in C.
@@ -227,7 +262,8 @@ def decide(
         eligible, override, why = True, error.delay, "task raised Retry"
     elif policy.retry_predicate is not None:
         try:
-            eligible = bool(policy.retry_predicate(outcome))
+            answer = policy.retry_predicate(outcome)
+            eligible = bool(answer)  # a user's __bool__ may raise too
         except BaseException as exc:  # noqa: BLE001 - sys.exit() too: any predicate bug fails the task, clearly
             name = callable_name(policy.retry_predicate)
             failure = PredicateError(
@@ -235,18 +271,13 @@ def decide(
             )
             failure.__cause__ = exc
             return Decision(False, StateType.FAILED, error=failure, reason="retry_predicate raised")
-        why = "retry_predicate returned True" if eligible else "retry_predicate returned False"
-        if (
-            eligible
-            and failed
-            and policy.retry_on is not None
-            and not isinstance(error, policy.retry_on)
-        ):
-            eligible, why = False, f"{type(error).__name__} is not in retry_on"
+        why = f"retry_predicate returned {predicate_answer(answer, eligible)}"
+        if eligible and failed and policy.retry_on is not None:
+            eligible, against = retry_on_match(error, policy.retry_on)
+            why = why if eligible else against
     elif failed:
         if policy.retry_on is not None:
-            eligible = isinstance(error, policy.retry_on)
-            why = f"{type(error).__name__} {'is' if eligible else 'is not'} in retry_on"
+            eligible, why = retry_on_match(error, policy.retry_on)
         else:
             eligible = policy.max_retries is not None
             why = "max_retries is set" if eligible else "no retry options (only Retry retries)"
@@ -266,15 +297,18 @@ def decide(
     ):
         # As in Prefect, the condition is asked only while a retry is left, and a
         # condition that raises means "don't retry": the task fails with its own error.
-        name = getattr(policy.retry_condition_fn, "__qualname__", "retry_condition_fn")
+        # Any BaseException, as a predicate's (README: sys.exit() included): ``decide``
+        # awaits nothing and no cancel of flowtop's is raised into it, so a CancelledError
+        # or GeneratorExit here is the condition's own (an async one's on its own loop).
+        name = callable_name(policy.retry_condition_fn)
         try:
             eligible = bool(policy.retry_condition_fn(outcome))
-        except Exception as exc:  # noqa: BLE001 - Prefect logs it and does not retry
+        except BaseException as exc:  # noqa: BLE001 - sys.exit() too: no retry, its own error
             return Decision(
                 False,
                 StateType.FAILED,
                 error=error,
-                reason=f"retry_condition_fn {name} raised {type(exc).__name__}: {exc}",
+                reason=f"retry_condition_fn {name} raised {type(exc).__name__}: {safe_str(exc)}",
             )
         if not eligible:
             return Decision(
@@ -283,20 +317,14 @@ def decide(
         why = f"{why}; retry_condition_fn returned True"
 
     if attempt - 1 >= policy.budget:
-        if failed:
-            # both spellings: the policy does not know which one the task was given, and
-            # a Prefect file never says max_retries (the detail pane, history, --json)
-            budget = policy.budget
-            return Decision(
-                False,
-                StateType.FAILED,
-                error=error,
-                reason=f"{why}; no retries left: max_retries={budget} (retries={budget})",
-            )
+        if failed:  # the reason the detail pane, history and --json show
+            reason = f"{why}; no retries left: {policy.budget_words()}"
+            return Decision(False, StateType.FAILED, error=error, reason=reason)
         name = getattr(policy.retry_predicate, "__qualname__", "retry_predicate")
         exhausted = RetriesExhausted(
-            f"retry_predicate {name} still asked for a retry after {attempt} attempts "
-            f"(max_retries={policy.budget}); last result: {safe_repr(outcome.result)}"
+            f"retry_predicate {name} still asked for a retry after {attempt} attempts, "
+            f"with no retries left: {policy.budget_words()}; "
+            f"last result: {safe_repr(outcome.result)}"
         )
         return Decision(False, StateType.FAILED, error=exhausted, reason="retries exhausted")
 
@@ -325,6 +353,47 @@ def decide(
         too_long = delay_too_long(policy, delay, attempt)
         return Decision(False, StateType.FAILED, error=too_long, reason="retry_delay failed")
     return Decision(True, None, delay=delay, reason=why)
+
+
+def _short_repr() -> reprlib.Repr:
+    """A ``repr`` that stops early: a predicate returning ``state.result`` (a million rows)
+    costs a few items' repr per decision, not the whole result's."""
+    short = reprlib.Repr()
+    short.maxlevel, short.maxstring, short.maxother = 2, 40, 60
+    short.maxlist = short.maxtuple = short.maxdict = short.maxset = short.maxfrozenset = 4
+    return short
+
+
+_answer_repr = _short_repr()
+
+
+def predicate_answer(answer: Any, eligible: bool) -> str:
+    """What a ``retry_predicate`` returned: ``True``, or a value and how it counted,
+    ``'no' (true)``, ``None (false)``: a truthy string read as ``returned True`` hid a bug."""
+    if isinstance(answer, bool):
+        return str(answer)
+    try:
+        shown = _answer_repr.repr(answer)
+    except BaseException:  # noqa: BLE001 - a user's __repr__ may raise anything, sys.exit() too
+        shown = f"<unrepresentable {type(answer).__name__}>"
+    return f"{shown} ({'true' if eligible else 'false'})"
+
+
+def retry_on_match(
+    error: BaseException | None, retry_on: tuple[type[BaseException], ...]
+) -> tuple[bool, str]:
+    """Whether a failure's ``error`` matches ``retry_on``, and the words for it: a
+    subclass names the type it matched (``Sub matches retry_on (ConnectionError)``),
+    since ``Sub`` itself is not in the list."""
+    kind = type(error)
+    if not retry_on:
+        return False, "retry_on is empty (only Retry retries)"
+    if kind in retry_on:
+        return True, f"{kind.__name__} is in retry_on"
+    for listed in retry_on:
+        if isinstance(error, listed):
+            return True, f"{kind.__name__} matches retry_on ({listed.__name__})"
+    return False, f"{kind.__name__} is not in retry_on"
 
 
 def delay_too_long(policy: RetryPolicy, delay: DelayBreakdown, attempt: int) -> DelayError:

@@ -447,7 +447,8 @@ def build_policy(name: str, options: dict[str, Any]) -> RetryPolicy:
             try:
                 values["retry_delay"] = normalize_delay(delay)
             except TypeError as exc:  # Prefect's word, so code matching on it still matches
-                raise TypeError(f"Invalid {exc}") from None
+                detail = str(exc).removeprefix("retry_delay ")  # not "retry_delay" twice
+                raise TypeError(f"Invalid retry_delay: {detail}") from None
         if options.get("retry_on") is not None:
             values["retry_on"] = _check_retry_on(name, options["retry_on"])
         if options.get("retry_predicate") is not None:
