@@ -787,6 +787,30 @@ def test_list_shows_a_task_s_caching(tmp_path: Path) -> None:
     assert caches == {"fetch": "TASK_SOURCE + INPUTS - verbose, for 2h00m", "plain": None}
 
 
+def test_list_shows_a_flow_s_call_a_settings_table_names(tmp_path: Path) -> None:
+    """``[flows."twice".tasks."step-2"]`` gives a @flow's second call of ``step`` 3 retries,
+    which runs used; ``flowtop list`` showed ``step``'s policy alone."""
+    write(
+        tmp_path,
+        "twice.py",
+        """
+        from flowtop import flow, task
+
+        @task(max_retries=1)
+        def step(x):
+            return x
+
+        @flow
+        def twice():
+            return step(1) + step(2)
+        """,
+    )
+    (tmp_path / "flowtop.toml").write_text('[flows."twice".tasks."step-2"]\nmax_retries = 3\n')
+    text, retries = listed_field(tmp_path, "max_attempts")
+    assert retries == {"step": 2, "step-2": 4}
+    assert "  step-2\n      max_retries         3" in text and "[flowtop.toml]" in text
+
+
 def test_list_lines_up_every_policy_field_the_longest_too(tmp_path: Path) -> None:
     """`retry_jitter_factor` (Prefect's name) was wider than the column: its value and
     layer stood three cells right of the rows above."""

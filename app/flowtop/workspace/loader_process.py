@@ -33,14 +33,17 @@ import tempfile
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .child_failure import write_failure, write_reply
 from .helper_process import HelperGone, HelperProcess, receive, send
 from .import_guard import CAREFUL, FAST
 from .load_error import LoadError
+
+if TYPE_CHECKING:
+    from ..engine.graph import Node
 
 #: ``prctl`` option: a signal for this process when its parent dies (linux/prctl.h).
 _PR_SET_PDEATHSIG = 1
@@ -400,7 +403,7 @@ def describe_flow(workspace: Any, name: str, limits: Mapping[str, int]) -> dict[
     flow = workspace.flows[name]
     dynamic = isinstance(flow, FlowFunction)
     # A @flow's graph exists only while it runs: list the @tasks it can call instead.
-    nodes = flow.task_nodes() if isinstance(flow, FlowFunction) else flow.nodes
+    nodes = _with_calls(flow.task_nodes(), workspace, name) if dynamic else flow.nodes
     tasks = []
     # One policy object serves every call of a @task no table names: described once (a
     # 20,000-task flow took `flowtop list` 2 s more than running it). Each is kept with
@@ -440,6 +443,21 @@ def describe_flow(workspace: Any, name: str, limits: Mapping[str, int]) -> dict[
     if isinstance(flow, FlowFunction) and (options := flow.run_options()):
         whole["runs"] = options
     return whole
+
+
+def _with_calls(nodes: dict[str, Node], workspace: Any, flow: str) -> dict[str, Node]:
+    """A @flow's tasks, each followed by the calls of it a settings table names
+    (``[flows."twice".tasks."step-2"]``, its second call's): their policy differs from the
+    task's, and ``flowtop list`` showed the task's alone."""
+    keyed = [key for key in workspace.settings.task_keys(flow) if key not in nodes]
+    listed: dict[str, Node] = {}
+    for key, node in nodes.items():
+        listed[key] = node
+        for call in keyed:
+            base, _, number = call.rpartition("-")
+            if base == key and number.isdigit() and int(number) >= 2:
+                listed[call] = replace(node, key=call)
+    return listed
 
 
 def _tag_limits(state_dir: Path) -> dict[str, int]:
