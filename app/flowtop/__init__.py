@@ -22,6 +22,7 @@ from .engine import tag_limits as _tag_limits
 from .engine.delays import DelayError
 from .engine.errors import FlowRunTimeoutError
 from .engine.prefect_api import allow_failure, get_run_logger, opaque, quote, unmapped
+from .engine.shipping import ShippingError
 from .engine.tags import tags
 
 __version__ = "0.1.0"
@@ -57,6 +58,7 @@ __all__ = [
     "FlowRunTimeoutError",
     "RetriesExhausted",
     "Retry",
+    "ShippingError",
     "State",
     "StateType",
     "Task",

@@ -3,7 +3,9 @@
 ``CancelledRun`` and ``MissingResult``, and of ``UnfinishedRun``, ``ParameterBindError``,
 ``MappingLengthMismatch`` and ``MissingContextError``, as in Prefect), ``UpstreamTaskError``
 (which Prefect never raises to a flow either) and ``ObjectNotFound`` (never
-raised: flowtop has no API server) that code catching them imports."""
+raised: flowtop has no API server) that code catching them imports; and flowtop's own
+``ShippingError`` (an attempt on ``process`` or Dask whose worker died, or whose function,
+arguments, result or exception could not cross), which ``retry_on`` may name."""
 
 from .engine.dynamic import RunCancelled, UpstreamFailed
 from .engine.errors import (
@@ -21,6 +23,7 @@ from .engine.prefect_api import (
     MissingResult,
 )
 from .engine.prefect_exceptions import ObjectNotFound, PrefectException, UpstreamTaskError
+from .engine.shipping import ShippingError
 
 TaskRunTimeoutError = TaskTimeout
 
@@ -36,6 +39,7 @@ __all__ = [
     "ParameterBindError",
     "PrefectException",
     "RunCancelled",
+    "ShippingError",
     "TaskRunTimeoutError",
     "UnfinishedRun",
     "UpstreamFailed",

@@ -278,7 +278,7 @@ def _main(args: argparse.Namespace, out: TextIO) -> int:
         getattr(runner.backend, "start", lambda: None)()
     except ExecutorError as exc:
         runner.shutdown(wait=False)  # a thread hung past its timeout must not hold the exit
-        return cannot_start(str(exc))
+        return cannot_start(executor_set_at(workspace, args.executor) + str(exc))
     run_id = args.run_id  # launched: its launcher reserved it (a rerun, checked)
     if args.rerun_of and run_id is None and not args.no_history:  # typed in a shell
         from ..engine.runner import new_run_id
@@ -467,6 +467,24 @@ def launch_failure(exc: OSError, state_dir: Path) -> str:
     if isinstance(exc, HistoryError):
         return str(exc)
     return explain(exc, Path(exc.filename) if exc.filename else state_dir, write=True)
+
+
+def executor_set_at(workspace: Workspace, given: str | None) -> str:
+    """``flowtop.toml:2: [defaults] executor: `` when the executor came from the settings
+    file (no ``--executor``), to go before what went wrong with it (a scheduler that cannot
+    be reached): the user learns which line to fix, as for a bad value. Empty otherwise."""
+    if given is not None:
+        return ""
+    from ..workspace.load_error import LoadError
+    from ..workspace.settings import locate
+
+    path = workspace.settings_path
+    try:  # read again: the workspace keeps the text it checked to itself
+        text = path.read_text(encoding="utf-8").removeprefix("\ufeff")
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    line = locate(text, ("defaults",), "executor")
+    return f"{LoadError(path, line, None, '[defaults] executor')}: "
 
 
 def rerun_start(workspace: Workspace, name: str, args: argparse.Namespace) -> dict[str, Any] | str:

@@ -60,15 +60,35 @@ HTTP_ROUTES = {
 }
 
 
-def _only_health_and_metrics(limit: bool) -> contextlib.AbstractContextManager[object]:
-    """While a local cluster starts (its scheduler and workers read their routes from
-    Dask's configuration as they start), its HTTP servers get :data:`HTTP_ROUTES` only,
-    when ``limit``."""
-    if not limit:
-        return contextlib.nullcontext()
+#: A task whose worker died is failed at once (``KilledWorker``), not run again by Dask:
+#: with Dask's default (3) one crashing attempt ran up to 4 times, its side effects with it,
+#: before flowtop saw it fail, and flowtop's retries multiplied that. The coordinator alone
+#: decides retries, as on ``process``.
+ONE_CRASH_ONE_ATTEMPT = {"distributed.scheduler.allowed-failures": 0}
+
+
+def _local_cluster_config(limit_routes: bool) -> contextlib.AbstractContextManager[object]:
+    """Dask's configuration while a local cluster starts (its scheduler and workers read
+    it as they start): :data:`ONE_CRASH_ONE_ATTEMPT`, and its HTTP servers get
+    :data:`HTTP_ROUTES` only, when ``limit_routes``."""
     import dask.config
 
-    return dask.config.set(HTTP_ROUTES)
+    return dask.config.set({**ONE_CRASH_ONE_ATTEMPT, **(HTTP_ROUTES if limit_routes else {})})
+
+
+def _could_not_run(name: str, exc: BaseException) -> ShippingError:
+    """A future Dask failed itself; a ``KilledWorker`` from a cluster that re-runs a task
+    whose worker died (``allowed-failures`` above 0: not flowtop's to set on a cluster it
+    did not start) says so, as each of those runs repeated the attempt's side effects."""
+    reruns = getattr(exc, "allowed_failures", 0)
+    why = ""  # first: the line a task's row shows ends long before KilledWorker's text does
+    if type(exc).__name__ == "KilledWorker" and isinstance(reruns, int) and reruns > 0:
+        why = (
+            f"its scheduler ran this attempt {reruns + 1} times, each worker dying (its "
+            f"distributed.scheduler.allowed-failures is {reruns}; 0 leaves retries to "
+            "flowtop): "
+        )
+    return ShippingError(f"Dask could not run task {name!r}: {why}{describe_error(exc)}")
 
 
 class DaskBackend:
@@ -77,7 +97,9 @@ class DaskBackend:
     Without an address a ``LocalCluster(processes=False)`` is started on first use: it
     starts in well under a second and runs attempts on threads of this process (pickled
     all the same, so behaviour matches a real cluster); use ``process`` or a real cluster
-    for CPU-bound tasks. With an address only a ``Client`` is made, and closed at the end.
+    for CPU-bound tasks; it fails a task whose worker died at once
+    (:data:`ONE_CRASH_ONE_ATTEMPT`). With an address only a ``Client`` is made, and closed
+    at the end: that scheduler's ``allowed-failures`` is its own (``_could_not_run``).
     Cancelling a future stops an attempt that has not started; a running one finishes on
     its worker thread and its result is dropped.
     """
@@ -125,7 +147,7 @@ class DaskBackend:
                 # each still serve HTTP (health, metrics, the dashboard): on loopback only,
                 # and the dashboard only when asked for (it shows task arguments).
                 dashboard = dashboard_wanted()
-                with _only_health_and_metrics(not dashboard):
+                with _local_cluster_config(limit_routes=not dashboard):
                     self._cluster = LocalCluster(
                         processes=False,
                         n_workers=1,
@@ -233,11 +255,7 @@ class DaskBackend:
                     raw = data[future.key] if future.key in data else future.result()
                     outcome = unpack(raw, name, "Dask worker")
                 except BaseException as exc:  # noqa: BLE001 - a lost worker, a cancelled future
-                    outcome = (
-                        None,
-                        ShippingError(f"Dask could not run task {name!r}: {describe_error(exc)}"),
-                        "",
-                    )
+                    outcome = (None, _could_not_run(name, exc), "")
                 try:
                     on_done(*outcome)
                 except Exception:  # the runner's bug must not stop other results

@@ -11,11 +11,19 @@ import, and their helper modules live in a folder no worker has on its path: bot
 registered with cloudpickle to be pickled by value. Classes pickled by value keep their
 identity on the way back (cloudpickle tracks them), so ``retry_on=MyError`` still
 matches an exception raised on a worker.
+
+An exception whose ``__init__`` takes other arguments than the ``args`` it keeps (most
+of requests', httpx's and botocore's) is pickled without its ``__init__``
+(:func:`rebuild_error`): Python's own pickling rebuilds it as ``cls(*args)``, which
+failed (or changed its message), and the task's error became a ``ShippingError`` that
+neither ``retry_on`` nor the flow's ``except`` matched.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import logging
 import os
 import sys
@@ -117,8 +125,6 @@ def pack(
 ) -> bytes:
     """The bytes a worker needs to run one attempt; ``workspace`` is the ``.flowtop``
     folder of the run's workspace, whose limits and variables the task uses there."""
-    import cloudpickle
-
     _register_by_value(fn)
     level = logging.getLogger().getEffectiveLevel()
     files = dict(_by_value_files)
@@ -126,8 +132,7 @@ def pack(
     filename = getattr(getattr(fn, "__code__", None), "co_filename", None)
     if module and filename:  # a task function of a module not shipped by value (a test's)
         files.setdefault(module, filename)
-    payload: bytes = cloudpickle.dumps((fn, args, kwargs, level, files, workspace), protocol=5)
-    return payload
+    return _pickled((fn, args, kwargs, level, files, workspace))
 
 
 def _with_filename(code: types.CodeType, filename: str) -> types.CodeType:
@@ -178,11 +183,100 @@ def _shipped_with(value: Any, files: dict[str, str]) -> bool:
     return isinstance(value, types.FunctionType | type) and value.__module__ in files
 
 
-def _dump(outcome: tuple[Any, ...]) -> bytes:
+def _pickled(shipment: tuple[Any, ...]) -> bytes:
+    """cloudpickle's bytes for an attempt or its outcome, but for an exception in it
+    (raised, returned or passed as an argument) that would not unpickle as itself
+    (:func:`_rebuilt_by_init_with_args`): that one crosses by :func:`rebuild_error`."""
+    buffer = io.BytesIO()
+    _shipping_pickler()(buffer, protocol=5).dump(shipment)
+    return buffer.getvalue()
+
+
+def _own(cls: type, name: str) -> bool:
+    """Whether ``name`` (``__init__``, ``__reduce__`` …) of ``cls`` is the user's, not
+    a builtin exception's: the first class of the MRO defining it is not a builtin."""
+    for klass in cls.__mro__:
+        if name in vars(klass):
+            return klass.__module__ != "builtins"
+    return False
+
+
+def _rebuilt_by_init_with_args(cls: type) -> bool:
+    """Whether Python's default pickling would rebuild an error of ``cls`` as
+    ``cls(*error.args)``: wrong whenever ``__init__`` takes other arguments than it
+    passes on (``__init__(self, code, detail)`` then ``super().__init__(f"{code}:
+    {detail}")``, as requests', httpx's and botocore's errors do): unpickling raised a
+    TypeError, or gave the error another message. Not for a class that chose how it is
+    pickled (its own ``__reduce__``, ``__setstate__`` or ``__new__``)."""
+    return _own(cls, "__init__") and not any(
+        _own(cls, name) for name in ("__new__", "__reduce__", "__reduce_ex__", "__setstate__")
+    )
+
+
+#: The attributes of an ``OSError`` that its ``args`` alone do not set again.
+_OS_ERROR_FIELDS = ("errno", "strerror", "filename", "filename2")
+
+
+def _slot_names(cls: type) -> list[str]:
+    """The ``__slots__`` of ``cls`` and its bases, as attribute names (``__x`` mangled)."""
+    names = []
+    for klass in cls.__mro__:
+        slots = vars(klass).get("__slots__", ())
+        for name in [slots] if isinstance(slots, str) else slots:
+            if name in ("__dict__", "__weakref__"):
+                continue
+            if name.startswith("__") and not name.endswith("__"):
+                name = f"_{klass.__name__.lstrip('_')}{name}"
+            names.append(name)
+    return names
+
+
+def _error_state(error: BaseException) -> dict[str, Any]:
+    """What :func:`rebuild_error` sets on the new error: its ``args``, ``__dict__`` (the
+    attributes ``__init__`` set, ``__notes__``), its slots and an ``OSError``'s own
+    fields. The traceback and chain are not in it: they travel as text (``RemoteTraceback``)."""
+    fields: dict[str, Any] = {"args": error.args}
+    for name in _slot_names(type(error)):
+        with contextlib.suppress(AttributeError):  # a slot __init__ left empty stays empty
+            fields[name] = getattr(error, name)
+    if isinstance(error, OSError):
+        fields.update(
+            (name, getattr(error, name))
+            for name in _OS_ERROR_FIELDS
+            if getattr(error, name) is not None
+        )
+    return {"fields": fields, "attributes": dict(vars(error))}
+
+
+def rebuild_error(cls: type[BaseException], state: dict[str, Any]) -> BaseException:
+    """An error of ``cls`` as it was on the worker, made without calling its ``__init__``
+    (whose arguments are gone): ``except TwoArgErr as e: e.code`` works on the coordinator."""
+    error = cls.__new__(cls)
+    for name, value in state["fields"].items():
+        setattr(error, name, value)
+    vars(error).update(state["attributes"])
+    return error
+
+
+@functools.cache
+def _shipping_pickler() -> type[Any]:
+    """cloudpickle's pickler, made once cloudpickle is imported (it is optional)."""
     import cloudpickle
 
-    payload: bytes = cloudpickle.dumps(outcome, protocol=5)
-    return payload
+    class ShippingPickler(cloudpickle.Pickler):  # type: ignore[misc]  # cloudpickle is untyped
+        """Pickles an error that ``cls(*args)`` would not rebuild (and one nested in
+        another's attributes) with :func:`rebuild_error`; anything else as cloudpickle does."""
+
+        def reducer_override(self, obj: Any) -> Any:
+            if (
+                isinstance(obj, BaseException)
+                and type(obj) not in self.dispatch_table  # a copyreg reducer is the owner's choice
+                and _rebuilt_by_init_with_args(type(obj))
+            ):
+                return rebuild_error, (type(obj), _error_state(obj))
+            return super().reducer_override(obj)
+
+    return ShippingPickler
 
 
 def describe_error(exc: BaseException) -> str:
@@ -203,7 +297,7 @@ def run_pickled(payload: bytes, where: str) -> bytes:
         failure = ShippingError(
             f"the task could not be loaded in the {where}: {describe_error(exc)}"
         )
-        return _dump(("error", failure, traceback.format_exc(), ""))
+        return _pickled(("error", failure, traceback.format_exc(), ""))
     root = logging.getLogger()
     if root.getEffectiveLevel() > level:  # log.info in a task is captured as it is at home
         root.setLevel(level)
@@ -218,12 +312,12 @@ def run_pickled(payload: bytes, where: str) -> bytes:
     output = capture.end()
     if error is None:
         try:
-            return _dump(("ok", value, output))
+            return _pickled(("ok", value, output))
         except BaseException as exc:  # noqa: BLE001 - an unpicklable result is the task's error
             problem = ShippingError(
                 f"result of task {name!r} could not be sent back from the {where}: {describe_error(exc)}"
             )
-            return _dump(("error", problem, "", output))
+            return _pickled(("error", problem, "", output))
     tb = error.__traceback__
     text = "".join(traceback.format_exception(type(error), error, from_user_code(tb)))
     # The text has the frames and the chain; dropping them keeps the pickle small and the
@@ -231,9 +325,10 @@ def run_pickled(payload: bytes, where: str) -> bytes:
     error.__traceback__ = error.__cause__ = error.__context__ = None
     step = "pickling"
     try:
-        data = _dump(("error", error, text, output))
-        # One that pickles but cannot be rebuilt (an ``__init__`` taking other arguments
-        # than its ``args``) failed only at home, as "result … could not be received".
+        data = _pickled(("error", error, text, output))
+        # One that pickles but cannot be rebuilt (a ``__new__`` taking arguments, a
+        # ``__setstate__`` that raises) failed only at home, as "result … could not be
+        # received": unpickled here, it fails saying which task and why.
         step = "unpickling"
         cloudpickle.loads(data)
         return data
@@ -242,7 +337,7 @@ def run_pickled(payload: bytes, where: str) -> bytes:
             f"exception of task {name!r} could not be sent back from the {where}: "
             f"{describe_error(error)} ({step} it failed: {describe_error(exc)})"
         )
-        return _dump(("error", problem, text, output))
+        return _pickled(("error", problem, text, output))
 
 
 def unpack(data: bytes, name: str, where: str) -> tuple[Any, BaseException | None, str]:
