@@ -50,3 +50,19 @@ def test_process_attempts_start_from_a_folder_holding_multiprocessing_py(tmp_pat
     ended = [json.loads(line) for line in done.stdout.splitlines()]
     (result,) = [e["result"] for e in ended if e.get("state") == "COMPLETED" and "result" in e]
     assert result == "'None'"  # what a task starts does not inherit the variable
+
+
+def test_what_other_threads_start_meanwhile_keeps_the_current_folder_on_its_path() -> None:
+    """``PYTHONSAFEPATH`` set in ``os.environ`` while a worker started reached every
+    subprocess any thread started then: ``python sub/tool.py`` lost ``sub/`` from its
+    path and failed to import its sibling module (3 of 40 runs). Only multiprocessing's
+    own command lines get ``-P``."""
+    import multiprocessing.util
+
+    from flowtop.engine.process_backend import _current_folder_off_path
+
+    before = list(multiprocessing.util._args_from_interpreter_flags())
+    with _current_folder_off_path():
+        assert "PYTHONSAFEPATH" not in os.environ
+        assert multiprocessing.util._args_from_interpreter_flags()[-1] == "-P"
+    assert multiprocessing.util._args_from_interpreter_flags() == before

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import multiprocessing.util
 import os
 import signal
 import sys
@@ -28,34 +29,31 @@ from .shipping import (
 )
 from .spec import check_spec
 
+
 # -- processes --------------------------------------------------------------------------
-#: Set while flowtop starts multiprocessing's helpers (``_current_folder_off_path``).
-_SAFE_PATH, _SAFE_PATH_OURS = "PYTHONSAFEPATH", "FLOWTOP_SAFE_PATH_SET"
-if os.environ.pop(_SAFE_PATH_OURS, None):  # a helper or worker: not for what tasks start
-    os.environ.pop(_SAFE_PATH, None)
-
-
 @contextlib.contextmanager
 def _current_folder_off_path() -> Iterator[None]:
     """Start multiprocessing's forkserver, resource tracker and spawned workers with
-    Python's ``-P`` (``PYTHONSAFEPATH``): no current folder first on ``sys.path``.
+    Python's ``-P``: no current folder first on ``sys.path``.
 
     They start as ``python -c 'from multiprocessing.forkserver import main; …'``, which
     puts the current folder first: run from a project folder holding a ``multiprocessing.py``
     of its own, that file was imported instead of the standard package ("'multiprocessing'
-    is not a package") and every attempt failed to start. The variable is taken out of
-    their environment again as they import this module, so what a task starts does not
-    inherit it; one the user set is left alone.
+    is not a package") and every attempt failed to start. The flag is added to the
+    command lines multiprocessing builds (its ``util._args_from_interpreter_flags``), not
+    to the environment, which every thread's subprocesses would have inherited meanwhile.
     """
-    if _SAFE_PATH in os.environ:
-        yield
-        return
-    os.environ[_SAFE_PATH] = os.environ[_SAFE_PATH_OURS] = "1"
+    flags = multiprocessing.util._args_from_interpreter_flags  # type: ignore[attr-defined]
+
+    def with_safe_path() -> list[str]:
+        args: list[str] = flags()
+        return args if "-P" in args else [*args, "-P"]
+
+    multiprocessing.util._args_from_interpreter_flags = with_safe_path  # type: ignore[attr-defined]
     try:
         yield
     finally:
-        os.environ.pop(_SAFE_PATH, None)
-        os.environ.pop(_SAFE_PATH_OURS, None)
+        multiprocessing.util._args_from_interpreter_flags = flags  # type: ignore[attr-defined]
 
 
 def _worker_main(conn: Any, lifeline: Any) -> None:
