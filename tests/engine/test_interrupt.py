@@ -224,3 +224,56 @@ def test_reading_a_thread_s_frame_survives_a_collection_that_frees_a_thread_loca
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "read 200"
+
+
+class _Collector:
+    """``gc`` as ``current_frames`` sees it, for two readers: the second reads "disabled"
+    while the first is inside, and disables only once the first has enabled again."""
+
+    def __init__(self) -> None:
+        self.enabled = True
+        self.second_looked = threading.Event()
+        self.first_done = threading.Event()
+
+    def isenabled(self) -> bool:
+        if threading.current_thread().name == "second":
+            self.second_looked.set()
+        return self.enabled
+
+    def disable(self) -> None:
+        if threading.current_thread().name == "second":
+            self.first_done.wait(2)
+        self.enabled = False
+
+    def enable(self) -> None:
+        self.enabled = True
+        if threading.current_thread().name == "first":
+            self.first_done.set()
+
+
+def test_two_frame_readers_at_once_leave_the_collector_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The timer thread (timeouts) and a flow body (a direct call's timeout) may read
+    frames at once: one that read "disabled" during the other's pause disabled it again
+    after the other's enable, and never enabled it: the collector stayed off for good."""
+    from types import SimpleNamespace
+
+    from flowtop.engine import user_call
+
+    collector = _Collector()
+
+    def frames() -> dict[int, Any]:
+        if threading.current_thread().name == "first":
+            collector.second_looked.wait(0.3)  # the second arrives while the first reads
+        return {}
+
+    monkeypatch.setattr(user_call, "gc", collector)
+    monkeypatch.setattr(user_call, "sys", SimpleNamespace(_current_frames=frames))
+    readers = [
+        threading.Thread(target=user_call.current_frames, name=name) for name in ("first", "second")
+    ]
+    readers[0].start()
+    time.sleep(0.05)
+    readers[1].start()
+    for reader in readers:
+        reader.join(5)
+    assert collector.enabled

@@ -114,13 +114,20 @@ def current_frames() -> dict[int, FrameType]:
     ``threading.local``, whose cleanup takes that lock again: the process froze for good,
     the timer thread that was giving up a timed-out task holding the GIL
     (python/cpython#106883; 3.12 pauses the collector itself)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return sys._current_frames()
-    finally:
-        if was_enabled:
-            gc.enable()
+    with _FRAMES_READ:  # one reader at a time: another's enable must not end our pause
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return sys._current_frames()
+        finally:
+            if was_enabled:
+                gc.enable()
+
+
+#: Held while ``current_frames`` pauses the collector: the timer thread (attempt and flow
+#: timeouts) and flow bodies (a direct call's timeout) read frames at once, and one that
+#: read "disabled" from the other's pause left the collector off for good.
+_FRAMES_READ = threading.Lock()
 
 
 def raise_in(thread: threading.Thread, kind: type[BaseException] | None) -> None:
