@@ -93,7 +93,10 @@ def drawn_as_measured(text: str) -> str:
     start, base_wide = 0, False
     while (index := text.find(EMOJI_PRESENTATION, start)) >= 0:
         base_wide = _wide_base(text, start, index, base_wide)
-        pieces += text[start:index], EMOJI_PRESENTATION if base_wide else TEXT_PRESENTATION
+        # before a joiner it starts a sequence drawn as one emoji (❤️‍🔥, 🏳️‍🌈): kept
+        joined = text.startswith("\u200d", index + 1)
+        kept = base_wide or joined
+        pieces += text[start:index], EMOJI_PRESENTATION if kept else TEXT_PRESENTATION
         start = index + 1
     pieces.append(text[start:])
     return "".join(pieces)
