@@ -546,3 +546,40 @@ def test_something_else_where_the_store_belongs_is_said(capsys, workspace: Path,
         said = "history.db is not a file, where flowtop keeps its run store: move it away"
     code, out, err = run_command(capsys, str(workspace))
     assert code == 2 and out == "" and err.rstrip().endswith(said), err
+
+
+def test_a_file_s_prune_cut_short_says_what_it_removed_before(
+    capsys, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file's flows are pruned one transaction each: one failing after another had
+    removed its runs said only "cannot prune", as if nothing had gone."""
+    import sqlite3
+
+    from flowtop.workspace.history import History
+
+    (workspace / "two.py").write_text(
+        "from flowtop import Flow, task\n"
+        "with Flow('one') as one:\n    task(print, name='p')('1')\n"
+        "with Flow('two') as two:\n    task(print, name='p')('2')\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    for _ in range(2):
+        ran = subprocess.run(
+            [sys.executable, "-m", "flowtop", "run", str(workspace / "two.py")],
+            env=env,
+            capture_output=True,
+            timeout=60,
+        )
+        assert ran.returncode == 0, ran.stderr
+    real = History.prune
+    calls = iter(range(10))
+
+    def locked_second(self: History, keep: int, flow: str | None = None) -> int:
+        if next(calls) == 1:
+            raise sqlite3.OperationalError("database is locked")
+        return real(self, keep, flow)
+
+    monkeypatch.setattr(History, "prune", locked_second)
+    code, _, err = run_command(capsys, str(workspace / "two.py"), "--prune", "0")
+    assert code == 2
+    assert "(database is locked; 2 runs of the flows before it removed)" in err

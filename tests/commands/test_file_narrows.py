@@ -171,3 +171,40 @@ def test_prune_of_a_file_keeps_the_other_files_runs(tmp_path: Path) -> None:
     assert pruned.stdout.startswith("Removed 2 runs;")
     left = flowtop("history", ".", "--json", cwd=tmp_path).stdout.splitlines()
     assert [json.loads(line)["flow"] for line in left] == ["beta", "beta"]
+
+
+SLOW_TO_IMPORT = """\
+import pathlib, time
+from flowtop import Flow, task
+
+if pathlib.Path(__file__).with_name("stuck").exists():
+    time.sleep(60)  # a network mount that hangs, as the run stuck on it does
+
+@task
+def step() -> int:
+    return 1
+
+with Flow("slow") as flow:
+    step()
+"""
+
+
+def test_a_run_named_by_id_after_its_file_needs_no_import_of_the_file(tmp_path: Path) -> None:
+    """``cancel FILE ID``, ``watch FILE ID`` and ``history FILE --run ID`` imported the file
+    to learn its flows, twice when the import hung (20 s before ``cancel`` acted): an id
+    names one run, and the file's source names its flow."""
+    (tmp_path / "slow.py").write_text(SLOW_TO_IMPORT)
+    assert flowtop("run", "slow.py", cwd=tmp_path).returncode == 0
+    (run,) = json_lines_of(flowtop("history", ".", "--json", cwd=tmp_path).stdout)
+    (tmp_path / "stuck").touch()
+
+    shown = flowtop("history", "slow.py", "--run", run["run_id"][:6], cwd=tmp_path)
+    watched = flowtop("watch", "slow.py", run["run_id"], cwd=tmp_path)
+
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("slow #1  COMPLETED")
+    assert watched.returncode == 0 and "slow #1 COMPLETED" in watched.stdout, watched.stderr
+
+
+def json_lines_of(text: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in text.splitlines()]

@@ -16,7 +16,7 @@ from pathlib import Path
 from ..printable import printable
 from ..workspace.history_records import HistoryError, RunRecord
 from .run_target import RUN_HELP, add_run_target, too_many
-from .store_access import find_run, flows_of_file, split_target, store_path, usage
+from .store_access import file_scope, find_run, split_target, store_path, usage
 
 #: How long to wait for the owner to take the command (seconds).
 WAIT = 5.0
@@ -42,7 +42,9 @@ def main(args: argparse.Namespace) -> int:
     db, run_ref = found
     if run_ref is None:
         return usage("cancel", "which run? give its number or id (see `flowtop history`)")
-    within = flows_of_file(split_target(args.target)[0], "cancel")  # a file names its flows
+    within = file_scope(
+        split_target(args.target)[0], "cancel", db, run_ref
+    )  # a file names its flows
     reap_store(db)
     record = find_run(db, run_ref, args.flow, "cancel", within=within)
     if isinstance(record, int):

@@ -49,7 +49,7 @@ from ..workspace.store_errors import PRUNING, no_write_access, store_advice, unr
 from ..workspace.store_reader import StoreReader
 from .common import places_of, whole_number
 from .printers import TerminalStream, one_line, raised_at
-from .store_access import flows_of_file, run_in_file
+from .store_access import file_scope, run_in_file
 
 #: The most runs ``--limit`` takes; SQLite integers stop at 2**63 - 1.
 MAX_LIMIT = 1_000_000_000
@@ -121,7 +121,7 @@ def main(args: argparse.Namespace) -> int:
         )
         return 0
     # a flow file names its flows: not the runs of another file in its folder
-    within = flows_of_file(str(path), "history")
+    within = file_scope(str(path), "history", db, args.run)
     foreign = None if within is None else within.not_defining(args.flow)
     if foreign is not None:
         return _usage(foreign)
@@ -201,12 +201,15 @@ def _prune(
         say(str(exc))
         return 2
     before = _store_size(db)
+    removed = 0
     try:
-        removed = sum(history.prune(keep, name) for name in flows)
+        for name in flows:
+            removed += history.prune(keep, name)
         compacted = removed > 0 and history.compact()
-    except sqlite3.Error as exc:  # the prune is one transaction: nothing was deleted
+    except sqlite3.Error as exc:  # each flow's prune is one transaction: those before stand
         advice = store_advice(exc, db, writing=True, writer=PRUNING)
-        say(f"{db}: cannot prune the run store ({exc}); {advice}")
+        done = f"; {plural(removed, 'run')} of the flows before it removed" if removed else ""
+        say(f"{db}: cannot prune the run store ({exc}{done}); {advice}")
         return 2
     finally:
         history.close()  # folds the WAL in: the size below is the file's own

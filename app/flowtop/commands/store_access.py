@@ -75,6 +75,23 @@ class FileFlows:
         return f"{self.file} defines no flow {flow!r} (its flows: {', '.join(self.names)})"
 
 
+def file_scope(path: str, command: str, db: Path, run: str | None) -> FileFlows | None:
+    """``flows_of_file``, but for a run named by its id whose flow the file's source names
+    (``"etl"``, ``def etl(``): None, every flow, at once. An id names one run, and the
+    file's import is spared: a run stuck at something its file's import does too (a
+    network mount, a lock) made ``flowtop cancel FILE ID`` wait 20 s for two imports."""
+    if run is not None and not run.lstrip("#").isdigit() and db.is_file():
+        from ..workspace.loader import file_naming
+
+        try:
+            found = find_run_ref(StoreReader(db), run, None, "RUN")
+        except (HistoryError, sqlite3.Error):
+            found = None  # said by the lookup that follows
+        if isinstance(found, RunRecord) and file_naming([Path(path)], found.flow) is not None:
+            return None
+    return flows_of_file(path, command)
+
+
 def flows_of_file(path: str, command: str) -> FileFlows | None:
     """The flows the flow file ``path`` defines; None for a folder, or a file whose flows
     cannot be told (it does not load, or defines none): every flow of its folder's store

@@ -27,7 +27,7 @@ from ..printable import printable, say, unmarked
 from .printers import READER_GONE, HumanPrinter, JsonPrinter, can_redraw
 from .run_signals import stop_like_ctrl_c_on_sigterm
 from .run_target import RUN_HELP, add_run_target, too_many
-from .store_access import find_run, flows_of_file, split_target, store_path, usage
+from .store_access import file_scope, find_run, split_target, store_path, usage
 
 if TYPE_CHECKING:
     from ..workspace.run_log import RunInterrupted
@@ -66,7 +66,7 @@ def main(args: argparse.Namespace) -> int:
         return found
     db, run_ref = found
     # a flow file names its flows: not the newest run of another file in its folder
-    within = flows_of_file(split_target(args.target)[0], "watch")
+    within = file_scope(split_target(args.target)[0], "watch", db, run_ref)
     record = find_run(db, run_ref, args.flow, "watch", quiet=run_ref is not None, within=within)
     # A run launched from this folder may not be in the store yet: wait for it, but not
     # for an id no launch here gave out (a typo is said at once).
