@@ -376,7 +376,7 @@ class HumanPrinter:
             counts = state_counts(event.counts)
             line = f"{stamp} {event.flow} #{event.run} {event.state.value}"
             line += f": {counts}" if counts else ""  # none: a run that never started
-            if event.counts or not event.note:  # a note without tasks: it never ran
+            if event.counts or event.duration or not event.note:  # else it never ran
                 line += f" in {precise_duration(event.duration)}"  # 5ms, not 0.00465s
             line += f" ({printable(event.note)})" if event.note else ""
             failed = event.counts.get(StateType.FAILED.value, 0)

@@ -212,13 +212,10 @@ class RunEnd(NamedTuple):
     took: float | None = None
 
     def fields(self) -> dict[str, Any]:
-        """The ``RunFinished`` fields it gives."""
-        return {
-            "error": self.error,
-            "output": self.output,
-            "retry_in": self.retry_in,
-            "note": self.note,
-        }
+        """The ``RunFinished`` fields it gives: all but ``took``, its duration's."""
+        given = self._asdict()
+        del given["took"]
+        return given
 
 
 class TaskOutput(NamedTuple):
