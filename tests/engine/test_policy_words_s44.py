@@ -268,6 +268,18 @@ def test_a_predicate_returning_a_big_result_is_said_in_a_few_items() -> None:
     assert decision.reason == "retry_predicate returned [0, 1, 2, 3, ...] (true)"
 
 
+def test_a_predicate_returning_an_object_is_said_by_its_type_not_its_repr() -> None:
+    """reprlib builds any other object's whole ``repr`` before cutting it: a frame of 2M
+    rows cost 0.3 s a decision. Its type is said instead."""
+
+    class Frame:
+        def __repr__(self) -> str:
+            raise AssertionError("the whole repr was built")
+
+    decision = decide(RetryPolicy(retry_predicate=lambda s: Frame()), completed(1))
+    assert decision.reason == "retry_predicate returned a Frame (true)"
+
+
 class Sub(ConnectionError):
     pass
 
