@@ -191,7 +191,8 @@ def _prune(
     if refused is not None:
         say(f"{db}: cannot prune the run store: {refused}", command="flowtop history")
         return 2
-    flows = [flow] if flow is not None else list(among) if among is not None else [None]
+    # one transaction per name; None: every flow of the store in one
+    flows: list[str | None] = [flow] if flow is not None else [*among] if among else [None]
     if keep == 0 and not as_json and sys.stdin.isatty() and not _confirm_prune_all(db, flows):
         print("Nothing deleted.")
         return 1

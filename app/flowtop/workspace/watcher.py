@@ -183,8 +183,8 @@ async def watch(
             halt.set()  # its watch thread returns within a step
             if arriving is not None:  # closed while it waited: how it ends matters no more
                 await asyncio.wait({arriving})
-                if not arriving.cancelled():
-                    arriving.exception()
+                if not arriving.cancelled():  # read, so asyncio never logs "exception
+                    arriving.exception()  # was never retrieved" for a watch we ended
             await batches.aclose()  # its inotify watches go now, not when collected
         if not restart or _stopped(stop_event):
             return
