@@ -70,11 +70,14 @@ def test_run_retry_fail_fix_reload_rerun_failed(tmux, tmp_path):
     flow_file.write_text(FIXED, encoding="utf-8")
     tmux.wait_text("Reloaded")
     tmux.keys("f")
-    screen = tmux.wait_for(
-        lambda s: "✓ Completed" in row(s, "fetch_prices") and "✓ Completed" in row(s, "publish"),
+    tmux.wait_for(  # run #2: a new run, linked to #1
+        lambda s: (
+            "✓ Completed" in row(s, "fetch_prices")
+            and "✓ Completed" in row(s, "publish")
+            and "run #2" in s
+        ),
         "the rerun to complete fetch_prices and publish",
     )
-    assert "run #2" in screen  # a new run, linked to #1
     # Its end, not just its tasks': q with a live run started here would ask first.
     tmux.wait_for(lambda s: "(rerun)  ✓ Completed" in s, "run #2 to end")
 
