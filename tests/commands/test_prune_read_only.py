@@ -13,16 +13,14 @@ does.
 from __future__ import annotations
 
 import argparse
-import os
 import sqlite3
 from contextlib import closing
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from flowtop.commands import history
-from flowtop.workspace import access
+from workspace.test_readonly_mount import read_only_mount
 
 from .test_read_only_dead_runs import FLOW, flowtop, mount
 
@@ -77,31 +75,7 @@ def stood_in_mount(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (mount / "etl.py").write_text(FLOW)
     made = flowtop("run", ".", cwd=mount)
     assert made.returncode == 0, made.stderr
-    real_statvfs, real_access = os.statvfs, os.access
-
-    class ReadOnly:
-        def __init__(self, result: os.statvfs_result) -> None:
-            self.f_flag = result.f_flag | os.ST_RDONLY
-
-    def statvfs(path: Any) -> Any:
-        result = real_statvfs(path)
-        inside = os.path.realpath(path) + "/"
-        return ReadOnly(result) if inside.startswith(f"{mount}/") else result
-
-    def access_(path: Any, mode: int, **kwargs: Any) -> bool:
-        inside = os.path.realpath(path) + "/"
-        if mode & os.W_OK and inside.startswith(f"{mount}/"):
-            return False  # as os.access answers there, even root
-        return real_access(path, mode, **kwargs)
-
-    table = tmp_path / "mountinfo"
-    table.write_text(
-        "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
-        f"99 22 8:1 {tmp_path}/src {mount} ro,relatime shared:1 - ext4 /dev/sda1 rw\n"
-    )
-    monkeypatch.setattr(os, "statvfs", statvfs)
-    monkeypatch.setattr(os, "access", access_)
-    monkeypatch.setattr(access, "MOUNTS", str(table), raising=False)
+    read_only_mount(mount, tmp_path, monkeypatch)
     return mount
 
 

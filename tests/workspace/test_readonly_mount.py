@@ -28,6 +28,13 @@ def mounted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     store = mount / "flows" / ".flowtop"
     store.mkdir(parents=True)
     (store / "history.db").write_bytes(b"")
+    read_only_mount(mount, tmp_path, monkeypatch)
+    return mount
+
+
+def read_only_mount(mount: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make ``mount`` read as a read-only file system mounted there (``statvfs``,
+    ``access`` and the mount table say so), as it would on a real ``ro`` mount."""
     real_statvfs, real_access = os.statvfs, os.access
 
     class ReadOnly:
@@ -53,7 +60,6 @@ def mounted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(os, "statvfs", statvfs)
     monkeypatch.setattr(os, "access", access_)
     monkeypatch.setattr(access, "MOUNTS", str(table), raising=False)  # (absent before)
-    return mount
 
 
 def test_a_run_on_a_read_only_mount_is_told_so_not_to_chmod(mounted: Path) -> None:
