@@ -61,6 +61,25 @@ class KeyTable:
         yield table
 
 
+class _KeysScroll(VerticalScroll):
+    """The dialog's scroll, paging by the rows that show between its docked title and
+    hint: by its whole height, a page skipped as many rows as they take (at 80×24,
+    `h History` and `? Help` were never shown by paging)."""
+
+    def _shown_rows(self) -> int:
+        docked = sum(
+            child.outer_size.height + child.styles.margin.top + child.styles.margin.bottom
+            for child in self.query_children(".-docked")
+        )
+        return max(1, self.scrollable_content_region.height - docked)
+
+    def action_page_down(self) -> None:
+        self.scroll_relative(y=self._shown_rows(), animate=False)
+
+    def action_page_up(self) -> None:
+        self.scroll_relative(y=-self._shown_rows(), animate=False)
+
+
 class HelpScreen(FormDialog[None]):
     DEFAULT_CSS = """
     HelpScreen #dialog { width: 90; }
@@ -85,9 +104,11 @@ class HelpScreen(FormDialog[None]):
         # The dialog scrolls its keys between a title and a hint docked to its edges: a
         # scrolling part inside an auto-height dialog took the dialog's whole height, and
         # its last rows and the hint were drawn past the screen's bottom edge.
-        with VerticalScroll(id="dialog"):
-            yield Static("Keys", id="title")
+        with _KeysScroll(id="dialog"):
+            yield Static("Keys", id="title", classes="-docked")
             yield Static(
-                "Escape, ? or q closes · ctrl+p: command palette · ctrl+q quits", id="hint"
+                "Escape, ? or q closes · ctrl+p: command palette · ctrl+q quits",
+                id="hint",
+                classes="-docked",
             )
             yield Static(table, id="table")
