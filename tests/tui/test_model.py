@@ -473,3 +473,31 @@ def test_a_long_task_name_gives_way_to_the_state_in_the_detail_title() -> None:
     assert title.plain.endswith("Failed  attempt 2/2") and "a_very_long_task_name_" in title.plain
     short = TaskRow("load", 0, StateType.FAILED, max_attempts=2)
     assert title_text(short, 0.0, width=80).plain.startswith("load  ")  # not padded
+
+
+def test_a_traceback_line_that_wraps_goes_on_under_its_own_text() -> None:
+    """A frame's ``File …`` line wrapped back to the traceback's edge (6 columns, not 8),
+    and its source line too (README: wrapped lines keep their indent)."""
+    from rich.console import Console
+
+    from flowtop.tui.widgets.detail_pane import body_text
+
+    tb = (
+        "Traceback (most recent call last):\n"
+        '  File "/very/long/path/to/the/flows/of/the/team/etl.py", line 12, in a_long_task_name\n'
+        "    raise RuntimeError('a message long enough to wrap in a narrow pane')\n"
+        "RuntimeError: a message long enough to wrap in a narrow pane\n"
+    )
+    store = store_with(
+        ev("a", S.RUNNING, 1, T0),
+        ev("a", S.FAILED, 1, T0 + 1, duration=1.0, error=ErrorInfo("RuntimeError", "m", tb)),
+    )
+    console = Console(width=40, record=True, color_system=None)
+    console.print(body_text(store.latest_for("etl").rows["a"], None).renderable())
+    lines = console.export_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.lstrip().startswith("File "))
+    assert lines[start].index("File") == 8
+    assert len(lines[start + 1]) - len(lines[start + 1].lstrip()) == 8  # its wrapped part
+    raised = next(i for i, line in enumerate(lines) if line.lstrip().startswith("raise "))
+    assert lines[raised].index("raise") == 10
+    assert len(lines[raised + 1]) - len(lines[raised + 1].lstrip()) == 10

@@ -280,8 +280,12 @@ def _attempt(
     if a.retry_in is not None:  # what became of its wait, as the history tells it
         detail.append(f"{wait_story(a, after)}: {a.delay_explained}\n", style="dim")
     if a.error is not None and a.error.traceback:
+        # each line in a block of its own indent: one that wraps goes on under its own
+        # text (a frame's ``File …`` line under ``File``), not at the traceback's edge
         for line in _block(a.error.traceback).splitlines():
-            detail.append(f"{line}\n", style="dim")
+            text = line.lstrip(" ")
+            body.at(6 + len(line) - len(text)).append(f"{text}\n", style="dim")
+        detail = body.at(6)
     if a.output:
         output = as_left_on_screen(a.output, carriage="␍")  # made printable
         if a.state is StateType.RUNNING:  # what it prints now matters most: its last lines
