@@ -307,6 +307,30 @@ async def test_a_toggles_auto_rerun_on_save(workspace: FakeWorkspace, calls) -> 
         assert not app.auto_rerun
 
 
+async def test_auto_rerun_after_a_cancelled_run_says_why_nothing_ran(
+    workspace: FakeWorkspace, calls
+) -> None:
+    """A save after a cancelled run reloaded the flow and ran nothing, without a word:
+    auto-rerun reruns failed tasks, and a cancelled run has none."""
+    from flowtop.engine.states import StateType
+
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await run_demo(pilot, app)
+        first = app.table.run
+        first.state = StateType.CANCELLED  # as a run cancelled with `c` ends
+        await pilot.press("a")
+        assert workspace.changes is not None
+        workspace.changes.put_nowait(FakeChange("Reloaded demo.py (1 flow)", flows=["demo"]))
+        said = "Auto-rerun: demo's last run was cancelled, not failed: f reruns it"
+        await wait_for(
+            pilot,
+            lambda: said in [n.message for n in app._notifications],
+            "the reason no rerun started",
+        )
+        assert app.table.run is first
+
+
 async def test_an_empty_folder_says_where_no_flows_were_found(tmp_path: Path) -> None:
     """Opened in the wrong folder, the user sees which one it was."""
     app = make_app(FakeWorkspace(tmp_path, {}))

@@ -330,9 +330,16 @@ class RunActions(LaunchQueue):
         if self._after_launch(partial(self._auto_rerun, name)):
             return
         run = self.store.latest_for(name)
-        if run is None or run.state is not StateType.FAILED or name not in self.workspace.shapes:
+        if run is None or name not in self.workspace.shapes:
             return
-        if run.is_live or self._starting(name) is not None:
+        if run.state is StateType.CANCELLED:  # no failed task: said, not silently skipped
+            key = self.key_for("rerun_failed")
+            self.notify(
+                f"Auto-rerun: {name}'s last run was cancelled, not failed: {key} reruns it",
+                markup=False,
+            )
+            return
+        if run.state is not StateType.FAILED or run.is_live or self._starting(name) is not None:
             return
 
         def refused(exc: RunControlError) -> bool:
