@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.widgets import Input
@@ -132,6 +133,17 @@ class ViewActions(_AppBase):
             )
             return
         super().action_suspend_process()
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """The palette's Screenshot: into the Downloads folder, as Textual saves it, or
+        the home folder where there is none (a server over SSH), where Textual said only
+        "Failed to save screenshot"; its toast then says where it went."""
+        if path is None and not self.is_web:
+            from platformdirs import user_downloads_path
+
+            if not user_downloads_path().is_dir():
+                path = str(Path.home())
+        super().action_screenshot(filename, path)
 
     def action_move(self, where: str) -> None:
         """↑↓ PgUp PgDn Home End (k j g G) in the focused pane, taken by the app in the
