@@ -71,7 +71,8 @@ async def test_on_a_narrow_terminal_the_header_and_title_keep_one_line_each(work
         lines = screen_text(app).splitlines()
         top, title = app.header.region.y, app.detail.title_line.region.y
         left = app.header.region.x
-        assert lines[top][left:].rstrip().endswith("…")  # "demo  run #1  ✗ Failed…"
+        # "run #1  ✗ Failed  55ms": the flow name gives way first, the run's time stays whole
+        assert lines[top][left:].rstrip().endswith("ms")
         assert "✓ 3 completed" in lines[top + 1]  # the counts stay on the second row
         assert lines[title][left:].rstrip().endswith("…")
 

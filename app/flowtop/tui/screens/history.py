@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Static
 
 from flowtop.attempt_story import failed_how, wait_story
@@ -74,15 +75,16 @@ def state_text(state: str, styles: Mapping[str, str] = LOOK_STYLE) -> Text:
 
 
 def counts_text(counts: dict[str, int]) -> str:
+    """``✓ 1,001  ✗ 1``: grouped as the main screen's header groups its counts."""
     parts = []
     for state in StateType:
         n = counts.get(state.value, 0)
         if n:
-            parts.append(f"{STATE_LOOK[state][0]} {n}")
+            parts.append(f"{STATE_LOOK[state][0]} {n:,}")
     for name, n in counts.items():  # the store's own states: INTERRUPTED
         if name not in StateType.__members__ and n:
             symbol = INTERRUPTED_LOOK[0] if name == "INTERRUPTED" else name.title()
-            parts.append(f"{symbol} {n}")  # `⚡ 3`, as the main screen says it
+            parts.append(f"{symbol} {n:,}")  # `⚡ 3`, as the main screen says it
     return "  ".join(parts)
 
 
@@ -325,7 +327,7 @@ class HistoryScreen(Screen[None]):
                 plain(str(exc), 500), title="Cannot open run", severity="error", markup=False
             )
             return
-        self.app.push_screen(RunDetailScreen(detail))
+        self.app.push_screen(RunDetailScreen(detail, self.history))
 
 
 #: Rows of a run's tasks added per frame (about 0.15 s of DataTable's time).
@@ -345,18 +347,31 @@ class RunDetailScreen(Screen[None]):
         Binding("escape", "back", "Back", id="history.run.back")
     ]
 
-    def __init__(self, detail: RunDetail) -> None:
+    def __init__(self, detail: RunDetail, history: HistoryView | None = None) -> None:
+        """``history``: where a live run is read again (every ``REFRESH``) until it ends;
+        without it the page shows ``detail`` as it is."""
         super().__init__()
         self.detail = detail
         self.tasks = {record.task: record for record in detail.tasks}
+        self.history = history
+        self._reading = False  # a refresh's read is on a thread
+        self._follow: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        run = self.detail.run
+        yield Static(self._heading_text(self.detail.run), id="heading")
+        table = RunTable(id="tasks", cursor_type="row", zebra_stripes=True)
+        table.add_columns("Task", "State", "Attempts", "Duration", "Last error")
+        self._add_rows(table, self.detail.tasks[:ROWS_AT_ONCE])
+        yield table
+        with VerticalScroll(id="attempts"):
+            yield Static("", id="attempt-text")
+        yield KeyBar(lambda: footer_entries(self))
+
+    def _heading_text(self, run: RunRecord) -> Text:
         heading = Text(
             f"{run.flow} #{run.number}{f' {plain(run.name, 80)}' if run.name else ''} · "
         )
-        styles = looks(self.app)
-        heading.append_text(state_text(run.state, styles))
+        heading.append_text(state_text(run.state, looks(self.app)))
         heading.append(
             f" · started {date_time(run.started, '')} · {fmt_duration(run.duration) or 'unfinished'}"
         )
@@ -366,37 +381,34 @@ class RunDetailScreen(Screen[None]):
             heading.append(f" · {plain(run.child_of, 80)}")
         if run.parameters:
             heading.append(f" · with {plain(describe_parameters(run.parameters, 30), 120)}")
-        yield Static(heading, id="heading")
-        table = RunTable(id="tasks", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Task", "State", "Attempts", "Duration", "Last error")
-        self._add_rows(table, self.detail.tasks[:ROWS_AT_ONCE])
-        yield table
-        with VerticalScroll(id="attempts"):
-            yield Static("", id="attempt-text")
-        yield KeyBar(lambda: footer_entries(self))
+        return heading
 
     def _add_rows(self, table: DataTable[Any], records: Sequence[TaskRecord]) -> None:
         styles = looks(self.app)
         for record in records:
-            state = (
-                Text("↺ Reused", style=styles["reused"])
-                if record.reused
-                else state_text(record.state, styles)
-            )
-            error = f"{record.error_type}: {record.error_message}" if record.error_type else ""
-            table.add_row(
-                Text(plain(record.task, 80, cell=True)),
-                state,
-                try_text(
-                    record.attempts,
-                    record.max_attempts,
-                    RETRY_ONLY in (record.policy or ""),
-                    reused=record.reused,
-                ),
-                Text(fmt_duration(record.duration), justify="right"),
-                Text(plain(error.replace("\n", " "), ERROR_CELL, cell=True)),
-                key=record.task,
-            )
+            table.add_row(*self._cells(record, styles), key=record.task)
+
+    @staticmethod
+    def _cells(record: TaskRecord, styles: Mapping[str, str]) -> list[Any]:
+        """One task's row; its Task cell is a ``Text`` of its own (``replace_rows``)."""
+        state = (
+            Text("↺ Reused", style=styles["reused"])
+            if record.reused
+            else state_text(record.state, styles)
+        )
+        error = f"{record.error_type}: {record.error_message}" if record.error_type else ""
+        return [
+            Text(plain(record.task, 80, cell=True)),
+            state,
+            try_text(
+                record.attempts,
+                record.max_attempts,
+                RETRY_ONLY in (record.policy or ""),
+                reused=record.reused,
+            ),
+            Text(fmt_duration(record.duration), justify="right"),
+            Text(plain(error.replace("\n", " "), ERROR_CELL, cell=True)),
+        ]
 
     def _more_rows(self) -> None:
         """The next ``ROWS_AT_ONCE`` rows, then a frame and the keys typed meanwhile:
@@ -410,15 +422,58 @@ class RunDetailScreen(Screen[None]):
     def on_mount(self) -> None:
         if len(self.detail.tasks) > ROWS_AT_ONCE:
             self.call_after_refresh(self._more_rows)
+        if self.history is not None and self.detail.run.state == "RUNNING":
+            # A live run's page followed it as the runs list does: it read `▶ Running`
+            # and `waiting to retry` for good, after the run had failed.
+            self._follow = self.set_interval(REFRESH, self._refresh)
         if self.detail.tasks:
             self.show_task(self.detail.tasks[0].task)
         else:
             text = Text("This run recorded no tasks.\n")
             self.query_one("#attempt-text", Static).update(self._with_flow_output(text))
 
+    def _refresh(self) -> None:
+        """Every ``REFRESH`` while the run is live: read on a thread, shown here."""
+        if self.is_current and not self._reading:
+            self._reading = True
+            self.run_worker(self._read_in_thread, thread=True, group="refresh")
+
+    def _read_in_thread(self) -> None:
+        assert self.history is not None  # only followed with a history to read
+        try:
+            detail = self.history.run_detail(self.detail.run.run_id)
+        except Exception:  # noqa: BLE001 - unreadable for now: keep what it shows, read again
+            return
+        finally:
+            self._reading = False
+        self.app.call_from_thread(self._show_detail, detail)
+
+    def _show_detail(self, detail: RunDetail) -> None:
+        """``detail`` shown, the view kept: the cursor on its task, the table scrolled
+        where it was (``replace_rows``); once the run has ended, no more reads."""
+        if detail.run.state != "RUNNING" and self._follow is not None:
+            self._follow.stop()
+        if detail == self.detail:
+            return
+        self.detail = detail
+        self.tasks = {record.task: record for record in detail.tasks}
+        self.query_one("#heading", Static).update(self._heading_text(detail.run))
+        table = self.query_one("#tasks", DataTable)
+        if len(detail.tasks) <= ROWS_AT_ONCE:  # a bigger one's rows all at once froze it
+            styles = looks(self.app)
+            replace_rows(table, {task.task: self._cells(task, styles) for task in detail.tasks})
+        self._show_cursor_task()
+
     @on(DataTable.RowHighlighted, "#tasks")
-    def _task_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self.show_task(str(event.row_key.value))
+    def _task_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        # The cursor's task, not the event's: refilled (``replace_rows``), the table said
+        # row 0 was highlighted after the cursor had been put back on its task.
+        self._show_cursor_task()
+
+    def _show_cursor_task(self) -> None:
+        table = self.query_one("#tasks", DataTable)
+        if table.row_count:
+            self.show_task(str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value))
 
     def show_task(self, key: str) -> None:
         text = attempts_text(self.tasks[key], looks(self.app))

@@ -15,8 +15,9 @@ from flowtop.tui.model import RunModel, fmt_duration
 from flowtop.tui.row_views import counts_text
 from flowtop.tui.widgets.state_colors import looks
 
-#: The fewest cells a cut flow name keeps, so that it is still recognisable.
-MIN_NAME = 16
+#: The fewest cells a cut flow name keeps (`slow…`): it gives way before the run's
+#: number, state and time, which the flows list does not show (at 16 it cut the time).
+MIN_NAME = 5
 
 
 class RunHeader(Static):
@@ -37,12 +38,15 @@ class RunHeader(Static):
         """``run_key``: the key that runs now (after ``[keys]``), for the hint."""
         styles = looks(self.app)
         text = Text(no_wrap=True, overflow="ellipsis")
+        tail = Text()  # what may be cut: a run's note and its flow's error
+        run_shown = False  # its number, state and time are on the line: they stay whole
         if error:  # what is wrong with the file shown instead of a flow
             text.append(f"  ✗ {error}", style=styles["failed"])
         elif run is None or run.run_id is None:
             if flow is not None:
                 text.append(f"  not run yet — press {run_key} to run", style="dim")
         else:
+            run_shown = True
             text.append(f"  run #{run.number}")
             if run.run_name:  # already made printable
                 text.append(f" {run.run_name}", style="italic")
@@ -65,18 +69,21 @@ class RunHeader(Static):
             if waits is None:  # (a countdown beside a count-up read as two clocks)
                 text.append(f"  {fmt_duration(run.elapsed(now), live=run.duration is None)}")
             if run.note:
-                text.append(f"  {run.note}", style="bold")
+                tail.append(f"  {run.note}", style="bold")
             if run.error is not None:
-                text.append(
+                tail.append(
                     f"  {run_error_text(run.error.type, run.error.message)}", style=styles["error"]
                 )
         # The flow's name gives way first (the flows list shows it whole): a long one
-        # pushed the run's number, state and time off the line.
+        # pushed the run's number, state and time off the line. The tail is cut next.
+        room = self.size.width - text.cell_len if self.size.width else len(flow or "")
         if flow is None:
             text = Text("No flow selected", style="dim").append_text(text)
+        elif run_shown and room < min(MIN_NAME, len(flow)):
+            text = text[len("  ") :]  # not even `etl` fits: the flows list beside shows it
         else:
-            room = self.size.width - text.cell_len if self.size.width else len(flow)
             text = Text(cut_cells(flow, max(MIN_NAME, room)), style="bold").append_text(text)
+        text.append_text(self._cut_tail(tail, self.size.width - text.cell_len))
         text.no_wrap, text.overflow = True, "ellipsis"
         line2 = Text(no_wrap=True, overflow="ellipsis")
         if run is not None and run.run_id is not None:
@@ -100,6 +107,16 @@ class RunHeader(Static):
         if shown != self._shown:  # redrawn when it reads differently: it is asked 10×/s
             self.update(shown)
             self._shown = shown
+
+    def _cut_tail(self, tail: Text, room: int) -> Text:
+        """``tail`` in ``room`` cells, ending in ``…`` when cut; left out when not even
+        `  …` fits, so the line's ellipsis never falls on the time (`1.…`)."""
+        if not self.size.width or tail.cell_len <= room:
+            return tail
+        if room < len("  …"):
+            return Text()
+        tail.truncate(room, overflow="ellipsis")
+        return tail
 
     def update(self, content: VisualType = "", *, layout: bool = True) -> None:
         self._shown = None  # a line set directly ("Loading flows…") is not ``show``'s
