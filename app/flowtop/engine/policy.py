@@ -280,7 +280,7 @@ def decide(
             eligible, why = retry_on_match(error, policy.retry_on)
         else:
             eligible = policy.max_retries is not None
-            why = "max_retries is set" if eligible else "no retry options (only Retry retries)"
+            why = MAX_RETRIES_SET if eligible else "no retry options (only Retry retries)"
     else:
         return Decision(False, StateType.COMPLETED, reason="completed")
 
@@ -318,7 +318,9 @@ def decide(
 
     if attempt - 1 >= policy.budget:
         if failed:  # the reason the detail pane, history and --json show
-            reason = f"{why}; no retries left: {policy.budget_words()}"
+            # "max_retries is set; no retries left: max_retries=1 …" said it twice
+            said = "" if why == MAX_RETRIES_SET else f"{why}; "
+            reason = f"{said}no retries left: {policy.budget_words()}"
             return Decision(False, StateType.FAILED, error=error, reason=reason)
         name = getattr(policy.retry_predicate, "__qualname__", "retry_predicate")
         exhausted = RetriesExhausted(
@@ -381,6 +383,11 @@ def predicate_answer(answer: Any, eligible: bool) -> str:
     except BaseException:  # noqa: BLE001 - a user's __repr__ may raise anything, sys.exit() too
         shown = f"<unrepresentable {type(answer).__name__}>"
     return f"{shown} ({'true' if eligible else 'false'})"
+
+
+#: Rule 3's reason when ``retry_on`` is unset: a failure is retried as ``max_retries`` was
+#: given (``printers`` reads it to tell an allowed retry from a refused one).
+MAX_RETRIES_SET = "max_retries is set"
 
 
 def retry_on_match(
