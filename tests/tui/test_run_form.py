@@ -176,3 +176,25 @@ async def test_a_value_of_the_flow_s_own_type_is_checked_before_the_run(tmp_path
         await pilot.press("enter")
         await wait_for_run(pilot, app, S.COMPLETED, "the run to complete")
         assert seen == [Level.HIGH]
+
+
+async def test_the_footer_offers_run_with_for_a_flow_that_takes_parameters(tmp_path: Path) -> None:
+    """`R Run with…` was never in the footer, even at 160 columns: a @flow's parameters
+    had no visible key."""
+    seen: list[tuple[Any, ...]] = []
+
+    @task
+    def one() -> int:
+        return 1
+
+    with Flow("static") as static:
+        one()
+    app = FlowtopApp(FakeWorkspace(tmp_path, {"scaled": scaled_flow(seen), "static": static}))
+    async with app.run_test(size=(160, 36)) as pilot:
+        await pilot.pause()
+        app.flow_list.select_flow("scaled")
+        await wait_for(pilot, lambda: "R Run with…" in screen_text(app), "R in the footer")
+        app.flow_list.select_flow("static")
+        await wait_for(
+            pilot, lambda: "R Run with…" not in screen_text(app), "no R for a static flow"
+        )

@@ -37,6 +37,7 @@ from flowtop.tui.bindings import (
     FOOTER_KEYS,
     KEYS,
     LIVE_ACTIONS,
+    PARAMETER_ACTIONS,
     SWITCH_ACTIONS,
     WAITING_ACTIONS,
 )
@@ -132,7 +133,7 @@ class FlowtopApp(
         self._shut_down = False
         self._frozen = False  # whether this app froze the objects made before it was ready
         self._toml_keys: dict[str, str] = {}  # the [keys] table last applied
-        self._footer_shows = (False, False, False)  # whether the footer shows `n` `x`, `c`, `w`
+        self._footer_shows = (False, False, False, False)  # whether it shows `n` `x`, `c`, `w`, `R`
         self.keymap_now: dict[str, str] = {}  # binding id -> key(s): what set_keymap was given
         self.fold_clock = time.perf_counter  # ends a slice of folding (tests pass their own)
 
@@ -177,28 +178,32 @@ class FlowtopApp(
         if focused is self.filter_box:
             return [(self.get_key_display(Binding(k, k)), lbl) for k, lbl in FILTER_FOOTER], []
         pane = "flows" if focused is self.flow_list else "tasks"
-        waiting, live, others = self._footer_context()
+        waiting, live, others, takes_parameters = self._footer_context()
         entries = [
             (self.key_for(action), label)
             for action, label in FOOTER_KEYS[pane]
             if (waiting or action not in WAITING_ACTIONS)
             and (live or action not in LIVE_ACTIONS)
             and (others or action not in SWITCH_ACTIONS)
+            and (takes_parameters or action not in PARAMETER_ACTIONS)
         ]
         if focused is self.detail:  # the arrows scroll the pane here, not the table
             entries.insert(0, ("↑↓", "Scroll"))
         return entries, [(self.key_for(action), label) for action, label in ALWAYS_IN_FOOTER]
 
-    def _footer_context(self) -> tuple[bool, bool, bool]:
-        """Whether the shown run has a task awaiting its retry, whether it is live, and
-        whether another run of its flow is: the footer offers `n` and `x` only in the first
-        case, `c` only in the second (on a finished run they took the room `f` needed at
-        60 columns, and during a live run `c` went before `f` at 100), `w` in the third."""
+    def _footer_context(self) -> tuple[bool, bool, bool, bool]:
+        """Whether the shown run has a task awaiting its retry, whether it is live,
+        whether another run of its flow is, and whether the flow takes parameters: the
+        footer offers `n` and `x` only in the first case, `c` only in the second (on a
+        finished run they took the room `f` needed at 60 columns, and during a live run `c`
+        went before `f` at 100), `w` in the third, `R` in the fourth (it never offered it)."""
+        shape = self.workspace.shapes.get(self.selected_flow or "")
+        takes_parameters = shape is not None and bool(shape.parameters)
         run = self.table.run
         if run is None or self.selected_error is not None:
-            return False, False, False
+            return False, False, False, takes_parameters and self.selected_error is None
         others = any(r is not run for r in self.store.live_for(run.flow))
-        return run.counts[StateType.AWAITING_RETRY] > 0, run.is_live, others
+        return run.counts[StateType.AWAITING_RETRY] > 0, run.is_live, others, takes_parameters
 
     def on_command_palette_opened(self, message: CommandPalette.Opened) -> None:
         from flowtop.tui.palette_keys import add_palette_keys
@@ -379,6 +384,7 @@ class FlowtopApp(
         self.table.show_run(self._run_for(name))
         self._update_header()
         self._update_detail()
+        self.key_bar.refresh()  # its keys follow the flow (`R` for one that takes parameters)
         if left not in (None, name) and left not in self.workspace.shapes:
             self._show_flows()  # a flow whose file is gone leaves with its ended run
 

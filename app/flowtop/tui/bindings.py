@@ -74,10 +74,13 @@ WAITING_ACTIONS = frozenset({"retry_now", "give_up"})
 LIVE_ACTIONS = frozenset({"cancel"})
 #: The footer's keys that switch to another live run of the flow: shown while there is one.
 SWITCH_ACTIONS = frozenset({"next_live_run"})
+#: The footer's keys for a flow that takes parameters (a ``@flow`` function's): shown then.
+PARAMETER_ACTIONS = frozenset({"run_with_parameters"})
 
 FOOTER_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
     "tasks": (
         ("run", "Run"),
+        ("run_with_parameters", "Run with…"),
         ("retry_now", "Retry now"),
         ("give_up", "Give up"),
         ("cancel", "Cancel"),
@@ -96,6 +99,7 @@ FOOTER_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "flows": (
         ("run", "Run"),
+        ("run_with_parameters", "Run with…"),
         ("cancel", "Cancel"),
         ("next_live_run", "Switch run"),
         ("rerun_failed", "Rerun failed"),
