@@ -225,6 +225,7 @@ class TaskRun:
         "waiting_on",
         "children",
         "first_start",
+        "began",
         "timer",
         "attempts",
         "reused",
@@ -235,6 +236,10 @@ class TaskRun:
         "slots",
         "hurried",
     )
+
+    #: When its latest attempt began, on the run's clock: set as each attempt starts (not
+    #: here: read only while one runs), the time so far of one a cancel cuts short.
+    began: float
 
     def __init__(self, node: Node, policy: RetryPolicy) -> None:
         self.node = node

@@ -83,7 +83,6 @@ class FlowRun(RunActions):
         self._done = threading.Event()
         self._bus = runner.bus  # events are built only while a sink listens (see _transition)
         self.live_output: dict[TaskRun, Captured] = {}  # running attempts that printed
-        self._attempt_began: dict[TaskRun, float] = {}  # on the clock: its last attempt's start
         self._emit = runner.bus.emit
         self._clock = runner.clock
         self.state = RUNNING
@@ -248,7 +247,7 @@ class FlowRun(RunActions):
         if not self._slot_waits.admit(self, tr, token):
             return False  # it waits for a slot of its tags' limits (tag_limits)
         tr.attempt += 1
-        now = self._attempt_began[tr] = self._clock()
+        now = tr.began = self._clock()
         tr.first_start = now if tr.first_start is None else tr.first_start
         wall = time.time()
         tr.attempts.append(Attempt(tr.attempt, wall))

@@ -31,9 +31,8 @@ class RunActions(RunHandle):
 
     cancelled: bool
     live_output: dict[TaskRun, Captured]
-    #: The run's clock (``Runner.clock``), and on it when each task's last attempt began.
+    #: The run's clock (``Runner.clock``): a task's ``began`` is on it.
     _clock: Callable[[], float]
-    _attempt_began: dict[TaskRun, float]
     _starting: bool
     #: Why the run was cancelled before it began (``Runner.before_begin``): ``_begin``
     #: ends it so, no task started, after its start is recorded.
@@ -89,7 +88,7 @@ class RunActions(RunHandle):
         monitor's TIME cell was blank, its attempt reading as if still running."""
         record = tr.attempts[-1]
         record.state = StateType.CANCELLED
-        record.duration = now - self._attempt_began[tr]
+        record.duration = now - tr.began
         record.output = live_output.so_far(self.live_output, tr)
         return record.output
 
