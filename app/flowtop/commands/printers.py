@@ -29,6 +29,7 @@ from ..engine.events import (
     json_line,
 )
 from ..engine.parameters import decode, describe
+from ..engine.policy import MAX_RETRIES_SET
 from ..engine.records import users_line
 from ..engine.states import StateType
 from ..formats import (
@@ -478,7 +479,7 @@ class HumanPrinter:
 #: The clauses of a retry decision that said yes (``policy.decide``'s reasons read
 #: ``max_retries is set; retry_deadline 1s would pass``): the line says only why not.
 _RETRY_ALLOWED = re.compile(
-    r"max_retries is set|\w+ is in retry_on|\w+ matches retry_on \(\w+\)|\w+ returned True"
+    rf"{MAX_RETRIES_SET}|\w+ is in retry_on|\w+ matches retry_on \(\w+\)|\w+ returned True"
     r"|retry_predicate returned .+ \(true\)|task raised Retry"
 )
 
