@@ -9,6 +9,7 @@ reaper to mark: the retry silently never happened.
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 from .conftest import flowtop, json_lines, wait_until
@@ -78,7 +79,10 @@ def test_a_flow_retry_waiting_its_delay_is_live_cancellable_and_not_rerun_twice(
         ]
         ended = {e["run_id"]: e for e in json_lines(out) if e["event"] == "run_finished"}
         assert ended[retry]["duration"] == 0.0  # its wait is not its work
-        assert ended[retry]["note"] == "cancelled in its 30s retry delay: its body never ran"
+        assert (
+            ended[retry]["note"]
+            == "cancelled in its 30s retry delay, so its body never ran: by the user"
+        )
     finally:
         if owner.poll() is None:
             owner.kill()
@@ -90,7 +94,27 @@ def test_a_flow_retry_waiting_its_delay_is_live_cancellable_and_not_rerun_twice(
         r["run_id"]: r for r in json_lines(flowtop("history", ".", "--json", cwd=folder).stdout)
     }
     assert listed[retry]["duration"] == 0.0  # it had said 5.8s, a wait that was no work
-    assert listed[retry]["note"] == "cancelled in its 30s retry delay: its body never ran"
+    assert (
+        listed[retry]["note"]
+        == "cancelled in its 30s retry delay, so its body never ran: by the user"
+    )
+
+
+def test_a_flow_retry_stopped_in_its_delay_says_who_stopped_it(ws) -> None:
+    folder = ws(pretry=ALWAYS_FAILS)
+    owner = run_process(folder, "--json")
+    try:
+        _, retry = waiting_retry(folder)
+        owner.send_signal(signal.SIGTERM)
+        out, _ = owner.communicate(timeout=20)
+    finally:
+        if owner.poll() is None:
+            owner.kill()
+        owner.wait()
+    ended = {e["run_id"]: e for e in json_lines(out) if e["event"] == "run_finished"}
+    assert ended[retry]["note"] == (
+        "cancelled in its 30s retry delay, so its body never ran: SIGTERM (flowtop run was stopped)"
+    )
 
 
 def test_a_flow_retry_whose_process_dies_in_the_wait_reads_interrupted(ws) -> None:
@@ -144,7 +168,7 @@ def test_a_run_end_s_note_is_kept_in_the_log_and_an_older_line_has_none() -> Non
     from flowtop.engine.states import StateType
     from flowtop.workspace.run_log import decode, encode
 
-    why = "cancelled in its 30s retry delay: its body never ran"
+    why = "cancelled in its 30s retry delay, so its body never ran: by the user"
     ended = RunFinished("r2", "pretry", 2, StateType.CANCELLED, {}, 0.0, 5.0, note=why)
     assert decode(encode(ended), "r2") == ended
     older = encode(ended._replace(note="")).removesuffix(',""]') + "]"

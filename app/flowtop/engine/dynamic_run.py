@@ -449,7 +449,9 @@ class DynamicRun(FlowRun):
         retry_in = self.flow.retry_delay if self._retrying else None
         if self._start_delay > 0 and not self._body_began:  # its wait is not its work
             delay = fmt_seconds(self._start_delay)
-            why = f"cancelled in its {delay} retry delay: its body never ran"
+            why = f"cancelled in its {delay} retry delay, so its body never ran"
+            if by := self.cancelled_why.removeprefix("cancelled").lstrip(": "):
+                why += f": {by}"  # who: the user, SIGTERM, its parent run, …
             return RunEnd(self._own_error(), output, retry_in, why, took=0.0)
         return RunEnd(self._own_error(), output, retry_in)
 

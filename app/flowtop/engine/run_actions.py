@@ -30,6 +30,9 @@ class RunActions(RunHandle):
     """Mixed into ``FlowRun``, whose steps these call."""
 
     cancelled: bool
+    #: The ``why`` it was cancelled with ("cancelled: SIGTERM …", "cancelled by the user"):
+    #: a run that ends with no task to carry it (a flow retry in its delay) says it itself.
+    cancelled_why = ""
     live_output: dict[TaskRun, Captured]
     #: The run's clock (``Runner.clock``): a task's ``began`` is on it.
     _clock: Callable[[], float]
@@ -66,6 +69,7 @@ class RunActions(RunHandle):
     def _end_cancelled(self, why: str) -> None:
         """Under the lock: the run ends CANCELLED, its unfinished tasks saying ``why``."""
         self.cancelled = True
+        self.cancelled_why = why
         self._end_unfinished(why)
         self._finish()
 
