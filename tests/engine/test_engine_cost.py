@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 import linecache
 import threading
+import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -160,6 +162,33 @@ def test_one_place_failing_with_many_messages_reads_its_source_once(
     assert read == []  # no source line read again
     monkeypatch.setattr(linecache, "getline", original)
     assert ours == ["".join(traceback.format_exception(exc)) for exc in caught]
+
+
+def test_threads_failing_at_one_place_at_once_format_its_stack_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A retried task's first failures come on every worker at once: one formats the
+    stack (a fresh process reads and parses its source then), the others wait for it."""
+    formatted = []
+    original = traceback.StackSummary.format
+
+    def slow_counting(summary: traceback.StackSummary) -> list[str]:
+        formatted.append(summary)
+        time.sleep(0.05)  # the other threads ask meanwhile
+        return original(summary)
+
+    caught = [_caught(_raise_here_once, f"failure of task {i}") for i in range(8)]
+    monkeypatch.setattr(traceback.StackSummary, "format", slow_counting)
+    with ThreadPoolExecutor(8) as pool:
+        texts = list(pool.map(format_traceback, caught))
+    monkeypatch.setattr(traceback.StackSummary, "format", original)
+    assert len(formatted) == 1
+    assert texts == ["".join(traceback.format_exception(exc)) for exc in caught]
+
+
+def _raise_here_once(message: str) -> None:
+    """A place no other test fails at: its stack is not kept yet."""
+    raise ConnectionError(message)
 
 
 def test_a_stack_is_never_taken_for_another_made_at_the_same_address() -> None:
