@@ -6,8 +6,12 @@ validates a flow's parameters against its annotations (``validate_parameters``) 
 turns ``"2026-11-30"`` into a ``date``; a flow written for Prefect does ``day.year``. So
 the common annotations are honoured here, without a validation library: ``int``,
 ``float``, ``str``, ``bool``, ``date``, ``datetime``, ``time``, ``Path``, an ``Enum``,
-``X | None`` of these; a ``list[...]``, ``tuple[...]`` or ``set[...]`` takes a JSON
-list and a ``dict[...]`` a JSON object, each item made the type declared for it. A
+``X | None`` of these; a ``list[...]``, ``tuple[...]`` or ``set[...]`` (or a ``Sequence``)
+takes a JSON list and a ``dict[...]`` (or a ``Mapping``) a JSON object, each item made
+the type declared for it. A value is made its type only where Prefect's pydantic makes it
+so (``"5"`` an ``int``, ``1`` a ``float``) or a user typing it would (``4`` a ``str``,
+``"4"``), and refused where pydantic refuses it: ``null`` fits only an ``X | None`` (or a
+parameter whose default is None), at any depth. A
 pydantic model (validated by pydantic itself, which Prefect flows often use for a
 config) or a dataclass takes a JSON object of its fields. Any other annotation (a class
 of the user's) gets the JSON value as it is. The same types go back to JSON as that text
@@ -16,9 +20,14 @@ of the user's) gets the JSON value as it is. The same types go back to JSON as t
 
 from __future__ import annotations
 
+import ast
+import collections.abc as abc
 import dataclasses
 import datetime as dt
 import enum
+import functools
+import json
+import operator
 import types
 import typing
 from collections.abc import Callable
@@ -54,38 +63,94 @@ def _one_type(hint: Any) -> Any:
     return hint
 
 
-def coerce(value: Any, hint: Any) -> Any:
+def coerce(value: Any, hint: Any, *, none_default: bool = False) -> Any:
     """``value`` as ``hint`` declares it; raises ``ValueError`` naming the type it needed,
-    and for a container's item where it sits (``expected date at [1], got 'x'``)."""
+    and for a container's item where it sits (``expected date at [1], got 'x'``).
+
+    ``none_default``: the parameter's default is None (``note: str = None``), so null is
+    its "none" too, as a Python caller leaving it out gets; Prefect refuses it there, but
+    a flow written that way handles None."""
+    if value is None and none_default:
+        return None
     try:
         return _coerce(value, hint)
     except _Misfit as misfit:
         where = "".join(reversed(misfit.path))
         at = f" at {where}" if where else ""
-        raise ValueError(f"expected {misfit.needed}{at}, got {safe_repr(misfit.value)}") from None
+        advice = ""
+        if misfit.value is None:  # an optional type, written out, is the fix
+            whose = "an item" if where else "a parameter"
+            default = "" if where else " or defaulting to None"
+            advice = f" (only {whose} typed {misfit.written} | None{default} takes null)"
+        got = safe_repr(misfit.value)
+        raise ValueError(f"expected {misfit.needed}{at}, got {got}{advice}") from None
 
 
 class _Misfit(Exception):
     """A value that is not of its type, and the path to it, gathered on the way out."""
 
-    def __init__(self, needed: str, value: Any) -> None:
+    def __init__(self, needed: str, value: Any, written: str = "") -> None:
         super().__init__(needed)
         self.needed = needed
         self.value = value
+        self.written = written or needed  # the type as annotated, without its members
         self.path: list[str] = []
 
 
+#: The containers a JSON list is made (``Sequence[str]`` is a list, as pydantic makes it).
+_LIST_ORIGINS: dict[Any, type] = {
+    list: list,
+    tuple: tuple,
+    set: set,
+    frozenset: frozenset,
+    abc.Sequence: list,
+    abc.MutableSequence: list,
+    abc.Collection: list,
+    abc.Iterable: list,
+    abc.Set: set,
+    abc.MutableSet: set,
+}
+
+#: The containers a JSON object is made: a ``dict``.
+_DICT_ORIGINS = (dict, abc.Mapping, abc.MutableMapping)
+
+
+def _takes_none(hint: Any) -> bool:
+    """Whether null fits ``hint``: ``X | None``, ``None``, ``Any``, ``object``, a
+    ``Literal`` holding None, and what flowtop does not read (a ``TypeVar``, a name left
+    unresolved), whose value goes as given. Prefect refuses None for a plain ``str``: the
+    flow would fail later, on ``name.upper()``, far from the ``--param`` that caused it."""
+    while _is_alias(hint):
+        hint = hint.__value__
+    if hint is None or hint is Any or hint is object or hint is type(None):
+        return True
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_takes_none(arg) for arg in typing.get_args(hint))
+    if origin is typing.Literal:
+        return None in typing.get_args(hint)
+    return origin is None and not isinstance(hint, type)
+
+
 def _coerce(value: Any, hint: Any) -> Any:
+    if hint is None or hint is Any:  # not annotated: as given
+        return value
+    if value is None:
+        if _takes_none(hint):
+            return None
+        one = _one_type(hint)
+        needed = _named(one) if isinstance(one, type) else type_text(hint)
+        raise _Misfit(needed, None, written=type_text(hint))
     hint = _one_type(hint)
-    if value is None or hint is None or hint is Any:
+    if hint is None or hint is Any:  # a union of several types, an alias of Any: as given
         return value
     origin = typing.get_origin(hint)
-    if origin in (list, tuple, set, frozenset):
+    if origin in _LIST_ORIGINS:
         if not isinstance(value, list):
             # text is not a list of its letters: ``regions=eu`` for ``list[str]``
             raise _Misfit(f'{type_text(hint)} as a JSON list (["a", "b"])', value)
-        return origin(_items(value, hint, origin))
-    if origin is dict:
+        return _LIST_ORIGINS[origin](_items(value, hint, origin))
+    if origin in _DICT_ORIGINS:
         if not isinstance(value, dict):
             raise _Misfit(f'{type_text(hint)} as a JSON object ({{"a": 1}})', value)
         key_hint, value_hint = typing.get_args(hint) or (Any, Any)
@@ -262,8 +327,8 @@ _NOT = object()
 def _make(value: Any, hint: type) -> Any:
     """``value`` (a JSON value of another type) as ``hint``, or ``_NOT``."""
     try:
-        if hint is str and isinstance(value, int | float | bool):
-            return value if isinstance(value, bool) else str(value)  # typed 4 for a name
+        if hint is str and isinstance(value, int | float):  # ``-p version=2024``: as typed
+            return json.dumps(value)  # (``true`` too; pydantic refuses both, a CLI user would not)
         if hint is float and isinstance(value, int) and not isinstance(value, bool):
             return float(value)
         if hint is int and isinstance(value, float) and value.is_integer():
@@ -312,16 +377,126 @@ _BY_NAME: dict[str, type] = {
 }
 
 
+#: Containers a form reads by name, bare (``list``) or with their items (``List[str]``).
+_CONTAINERS: dict[str, Any] = {
+    "list": list,
+    "List": list,
+    "tuple": tuple,
+    "Tuple": tuple,
+    "set": set,
+    "Set": set,
+    "frozenset": frozenset,
+    "FrozenSet": frozenset,
+    "dict": dict,
+    "Dict": dict,
+    "Sequence": abc.Sequence,
+    "MutableSequence": abc.MutableSequence,
+    "Collection": abc.Collection,
+    "Iterable": abc.Iterable,
+    "AbstractSet": abc.Set,
+    "MutableSet": abc.MutableSet,
+    "Mapping": abc.Mapping,
+    "MutableMapping": abc.MutableMapping,
+}
+
+#: A container written without its items: a bare ``Sequence`` is not read (text is one).
+_BARE_CONTAINERS: dict[str, type] = {
+    name: kind for name, kind in _CONTAINERS.items() if name in ("list", "tuple", "set", "dict")
+}
+
+#: What ``_read_hint`` returns for text it cannot read: a class of the user's.
+_UNKNOWN: Any = object()
+
+
 def hint_named(text: str) -> Any:
-    """The type an annotation's text names (``int``, ``date | None``, ``Optional[int]``), for
-    the run form, which never imports the flow's module; None when it is not one of
-    ``_BY_NAME`` (a class of the user's, ``list[str]``): then the run checks it."""
+    """The type an annotation's text names (``int``, ``date | None``, ``Optional[int]``,
+    ``tuple[str, ...]``, ``dict[str, list[date]]``), for the run form, which never imports
+    the flow's module, to check a value as it is typed, items and all; None when it names
+    a class of the user's (``Level``): then the flow host or the run checks it. Inside a
+    container such a class is ``Any``: ``list[Level]`` still takes only a JSON list."""
+    hint = _read_hint(text)
+    return None if hint is _UNKNOWN else hint
+
+
+def _read_hint(text: str) -> Any:
     text = text.strip()
-    if text.startswith("Optional[") and text.endswith("]"):
-        text = text[len("Optional[") : -1]
-    parts = [part.strip() for part in text.split("|")]
-    named = [part for part in parts if part != "None"]
-    return _BY_NAME.get(named[0]) if len(named) == 1 else None
+    options = _split_top(text, "|")
+    if len(options) > 1:
+        return _union([_read_hint(option) for option in options])
+    if text == "None":
+        return type(None)
+    if text in ("Any", "typing.Any", "object"):
+        return Any if text != "object" else object
+    name, bracket, rest = text.partition("[")
+    name = name.strip().removeprefix("typing.").removeprefix("collections.abc.")
+    if not bracket:
+        return _BY_NAME.get(text) or _BARE_CONTAINERS.get(text, _UNKNOWN)
+    if not rest.endswith("]"):
+        return _UNKNOWN
+    args = _split_top(rest[:-1], ",")
+    if name == "Optional" and len(args) == 1:
+        return _union([_read_hint(args[0]), type(None)])
+    if name == "Union":
+        return _union([_read_hint(arg) for arg in args])
+    if name == "Literal":
+        try:
+            return typing.Literal[tuple(ast.literal_eval(arg.strip()) for arg in args)]
+        except (ValueError, SyntaxError, TypeError):
+            return _UNKNOWN
+    origin = _CONTAINERS.get(name)
+    if origin is None:
+        return _UNKNOWN
+    items = tuple(Ellipsis if arg.strip() == "..." else _item_hint(arg) for arg in args)
+    try:
+        return origin[items if len(items) > 1 else items[0]]
+    except (TypeError, IndexError):
+        return _UNKNOWN
+
+
+def _item_hint(text: str) -> Any:
+    """An item's type read, or for a class of the user's one that takes any value and is
+    named as written (``expected list[Level] as a JSON list``): the flow host checks it."""
+    hint = _read_hint(text)
+    return _Unread(text.strip()) if hint is _UNKNOWN else hint
+
+
+class _Unread:
+    """A type the form cannot read, by its text: not a ``type``, so ``coerce`` passes its
+    value as given (null too) and ``type_text`` writes it as the text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _union(options: list[Any]) -> Any:
+    """``A | B`` of the types read; unknown if one of them is (``Level | None``)."""
+    if any(option is _UNKNOWN for option in options):
+        return _UNKNOWN
+    return functools.reduce(operator.or_, options)
+
+
+def _split_top(text: str, separator: str) -> list[str]:
+    """``text`` split at ``separator`` outside brackets and quotes (``dict[str, int] |
+    None`` is two parts, ``Literal["a|b"]`` one)."""
+    parts: list[str] = []
+    depth, quote, start = 0, "", 0
+    for index, char in enumerate(text):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+        elif char == separator and depth == 0:
+            parts.append(text[start:index])
+            start = index + 1
+    parts.append(text[start:])
+    return parts
 
 
 def to_json(value: Any) -> Any:

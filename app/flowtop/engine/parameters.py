@@ -171,7 +171,9 @@ def call_for(
     """The positional and keyword arguments that call ``fn`` with ``parameters`` by name.
 
     Each value is made the type its annotation declares (``parameter_types.coerce``),
-    unless not ``typed`` (Prefect's ``@flow(validate_parameters=False)``).
+    items and all, and one that does not fit is refused (null too, unless the annotation
+    is ``X | None`` or the default None), unless not ``typed`` (Prefect's
+    ``@flow(validate_parameters=False)``).
     Raises ``ParameterError`` for a name ``fn`` does not take (it has no ``**kwargs``), a
     value kept only as its ``repr`` or not of its type, or a parameter without a default
     left out.
@@ -211,7 +213,8 @@ def call_for(
             if typed and parameter.annotation is parameter.empty:
                 _check_by_default(flow, name, value, parameter.default)
             try:
-                arguments[name] = coerce(value, declared.get(name))
+                none_default = parameter.default is None  # ``note: str = None`` takes null
+                arguments[name] = coerce(value, declared.get(name), none_default=none_default)
             except ValueError as exc:
                 raise ParameterError(
                     f"flow {flow!r}: parameter {name}: {exc}", ParameterProblem(name, str(exc))

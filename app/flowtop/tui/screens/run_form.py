@@ -6,9 +6,10 @@ latest run, so running again with one value changed is one edit; an empty field 
 the function's default, which its placeholder shows.
 
 The values are checked as they are typed: here for the types a form knows by name
-(``int``, ``date``…), then by ``check`` — the process that has the flow's code (the
-flow host), so a value of the user's own ``Enum`` is refused in the form too, not by a
-run that fails at once.
+(``int``, ``date``…, and containers of them, each item checked: ``[1, 2]`` is not a
+``tuple[str, ...]``; null only for ``X | None`` or a default of None), then by
+``check`` — the process that has the flow's code (the flow host), so a value of the
+user's own ``Enum`` is refused in the form too, not by a run that fails at once.
 """
 
 from __future__ import annotations
@@ -117,8 +118,8 @@ class RunForm(FormDialog["dict[str, Any] | None"]):
             text = self.query_one(f"#param-{index}", Input).value
             if text.strip():
                 given[p.name] = value = parse_value(text.strip())
-                try:  # the types a form can know by name; the run checks the rest
-                    coerce(value, hint_named(p.annotation))
+                try:  # the types a form can know by name, items and all; the run checks the rest
+                    coerce(value, hint_named(p.annotation), none_default=p.default == "null")
                 except ValueError as exc:
                     errors[index] = f"{p.name}: {exc}"
             elif p.required and self.tried:  # not marked before Run is pressed
