@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -19,11 +19,15 @@ from textual.binding import Binding
 from textual.keys import KEY_NAME_REPLACEMENTS, Keys
 from textual.screen import Screen
 
+from flowtop.engine.states import StateType
+
 if TYPE_CHECKING:
     from textual.app import App
 
+    from flowtop.tui.run_store import RunStore
     from flowtop.tui.widgets.key_bar import KeyBar
     from flowtop.tui.widgets.run_header import RunHeader
+    from flowtop.tui.widgets.task_table import TaskTable
     from flowtop.tui.workspace_view import WorkspaceView
 
     # The checker sees the mixin as the App it is mixed into; at run time it is a plain
@@ -91,13 +95,60 @@ def unknown_binding_message(unknown: str, known: Iterable[str]) -> str:
     return f"flowtop.toml [keys]: unknown binding id {unknown}{hint}"
 
 
+@dataclass(frozen=True)
+class KeyContext:
+    """What tells whether the run and task keys would act now: pressed where they cannot,
+    each only says why (``run_actions``, ``error_actions``), so the footer leaves it out."""
+
+    #: A flow of a file that loaded is selected (not a load error, not a flow whose
+    #: file is gone): ``r``, ``e``, ``f`` and ``t`` need one.
+    flow: bool = False
+    #: The state of the flow's newest run, which ``f`` and ``t`` rerun; None before any.
+    last_run: StateType | None = None
+    #: Whether a task is under the table's cursor (``e``; an empty table has none).
+    task: bool = False
+    #: Whether that task is in the flow as loaded now (``t`` reruns it from there).
+    task_in_flow: bool = False
+    #: Whether it has an error (``o`` opens its failing line, ``y`` copies it).
+    task_error: bool = False
+    #: Whether it awaits its retry in a live run (``n`` and ``x`` act on it).
+    task_waiting: bool = False
+
+
+def idle_actions(context: KeyContext) -> frozenset[str]:
+    """The actions that would do nothing in ``context`` but say why: ``f`` on a flow that
+    never ran, or whose newest run completed or still runs (a rerun waits for its end);
+    ``t`` before a run ended, or with no task of the flow selected; ``e`` with no task;
+    ``o`` and ``y`` on a task without an error; ``n`` and ``x`` on one not awaiting a retry."""
+    idle: set[str] = set()
+    if not context.flow:
+        idle |= {"run", "run_with_parameters", "rerun_failed", "rerun_task", "edit_retry"}
+    rerunnable = context.last_run is not None and context.last_run is not StateType.RUNNING
+    if not rerunnable or context.last_run is StateType.COMPLETED:
+        idle.add("rerun_failed")
+    if not rerunnable or not context.task_in_flow:
+        idle.add("rerun_task")
+    if not context.task:
+        idle.add("edit_retry")
+    if not context.task_error:
+        idle |= {"open_editor", "copy_error"}
+    if not context.task_waiting:
+        idle |= {"retry_now", "give_up"}
+    return frozenset(idle)
+
+
 class KeyActions(_AppBase):
-    """Mixed into ``FlowtopApp``: rebinds from the workspace's settings."""
+    """Mixed into ``FlowtopApp``: rebinds from the workspace's settings, and which keys
+    the footer offers now."""
 
     # Provided by FlowtopApp:
     workspace: WorkspaceView
     header: RunHeader
     key_bar: KeyBar
+    store: RunStore
+    table: TaskTable
+    selected_flow: str | None
+    selected_error: str | None
     _toml_keys: dict[str, str]  # the [keys] table last applied
     keymap_now: dict[str, str]  # binding id -> key(s): what set_keymap was given
 
@@ -160,6 +211,30 @@ class KeyActions(_AppBase):
         if focused is not None and type(focused).__module__.startswith("flowtop."):
             own += [b for b in type(focused).BINDINGS if isinstance(b, Binding)]
         return [*own, *(b for b in bindings if b.action in ("help", "quit"))]
+
+    def key_context(self) -> KeyContext:
+        """What the selection is now, as far as the run and task keys care."""
+        name = self.selected_flow if self.selected_error is None else None
+        flow = self.workspace.shapes.get(name) if name is not None else None
+        last = self.store.latest_for(name) if name is not None and flow is not None else None
+        run, key = self.table.run, self.table.cursor_key
+        row = run.rows.get(key) if run is not None and key is not None else None
+        return KeyContext(
+            flow=flow is not None,
+            last_run=last.state if last is not None else None,
+            task=row is not None,
+            task_in_flow=row is not None and flow is not None and flow.node(row.key) is not None,
+            task_error=row is not None and row.error is not None,
+            task_waiting=row is not None
+            and run is not None
+            and run.is_live
+            and row.state is StateType.AWAITING_RETRY,
+        )
+
+    def footer_idle_actions(self) -> frozenset[str]:
+        """The app's keys the footer leaves out now (``KeyBar``): each would only say why
+        it cannot act (``f`` on a flow that never ran, ``o`` on a task with no error)."""
+        return idle_actions(self.key_context())
 
     def key_for(self, action: str) -> str:
         """How the footer shows the key that runs ``action`` now (``r``, or ``^r`` after

@@ -6,11 +6,16 @@ scrolled down a frame later) and to the left edge for good: while any run was ac
 list flickered and the columns scrolled with `→` could not be read. Here only the rows
 that changed are touched, the cursor stays on its row's key, and the scroll offsets are
 set before the next frame is drawn.
+
+Columns only widen as rows change (a State column narrower when the last live run
+ended shifted every column after it), except when the cells were cut anew to another
+width (a resize): then ``refit`` lets them narrow too, else a terminal made wider and
+then narrower again kept the wide columns past its right edge for good.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +24,7 @@ from textual.coordinate import Coordinate
 from textual.geometry import Size
 from textual.render import measure
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 #: Up to this many rows changed or gone, the rows are patched; more (another scope, a
 #: resize) and the table is filled again: a cell narrower than its column measures the
@@ -38,8 +44,11 @@ class _View:
     cursor_shown: bool
 
 
-def replace_rows(table: DataTable[Any], rows: Mapping[str, Sequence[Any]]) -> None:
-    """Show ``rows`` (cells by row key, in order) in ``table``, keeping the view.
+def replace_rows(
+    table: DataTable[Any], rows: Mapping[str, Sequence[Any]], *, refit: bool = False
+) -> None:
+    """Show ``rows`` (cells by row key, in order) in ``table``, keeping the view;
+    ``refit``: each column as wide as its widest cell now, narrower too (``refit_columns``).
 
     The cursor stays on the row with its key (or the nearest one after it that is still
     listed); scrolled down, the cursor's row keeps its line on screen (rows added above
@@ -54,7 +63,40 @@ def replace_rows(table: DataTable[Any], rows: Mapping[str, Sequence[Any]]) -> No
         table.clear()  # its scroll offsets are set back below, before a frame is drawn
         for key, cells in rows.items():
             table.add_row(*cells, key=key)
+    if refit:
+        refit_columns(table)
     _restore(table, view, list(rows))
+
+
+def refit_columns(table: DataTable[Any], keys: Collection[ColumnKey] | None = None) -> None:
+    """Each column of ``keys`` (all by default) as wide as its label and widest cell now:
+    DataTable never narrows a column as rows are added or cleared. Measured here, at
+    once; an update of a cell of each (with its own value) then has the table laid out
+    again for the new widths when idle (where it measures the column itself too)."""
+    if not table.row_count:
+        return
+    console = table.app.console
+    first = table.ordered_rows[0].key
+    for column in table.ordered_columns:
+        if keys is None or column.key in keys:
+            cells = table.get_column(column.key)
+            widths = [measure(console, cell, 1) for cell in cells]
+            column.content_width = max([measure(console, column.label, 1), *widths])
+            value = table.get_cell(first, column.key)
+            table.update_cell(first, column.key, value, update_width=True)
+
+
+def last_column_room(table: DataTable[Any]) -> int:
+    """The cells the last column's content has before the table's right edge, as the
+    other columns are now (negative: they are past it themselves)."""
+    before = sum(column.get_render_width(table) for column in table.ordered_columns[:-1])
+    return table.scrollable_content_region.width - before - 2 * table.cell_padding
+
+
+def columns_past_edge(table: DataTable[Any]) -> bool:
+    """Whether a column is (partly) past the table's right edge: scrolled as far right
+    as it goes, none is. A heading says ``→ more columns`` then."""
+    return table.display and round(table.scroll_x) < round(table.max_scroll_x)
 
 
 def _view_of(table: DataTable[Any]) -> _View:

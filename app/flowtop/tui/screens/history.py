@@ -31,7 +31,7 @@ from ...engine.parameters import describe as describe_parameters
 from ...engine.states import StateType
 from ...workspace.history_records import counts_so_far, source_label
 from ..model import fmt_duration
-from ..table_rows import replace_rows
+from ..table_rows import columns_past_edge, last_column_room, refit_columns, replace_rows
 from ..widgets.key_bar import Entry, KeyBar
 from ..widgets.state_colors import LOOK_STYLE, looks
 
@@ -44,8 +44,10 @@ RUN_LIMIT = 500
 #: Longest text shown in one piece; a 1 MB message must not stall. An error, traceback or
 #: output shows its head and its tail instead (``block``).
 TEXT_LIMIT = 20_000
-#: The table's error cell; the whole message is in the attempts pane below it.
+#: The table's error cell at most; the whole message is in the attempts pane below it.
 ERROR_CELL = 60
+#: ... and at least, where the columns before it leave less (`→ more columns` says so).
+MIN_ERROR_CELL = 16
 
 
 def plain(text: str | None, limit: int = TEXT_LIMIT, *, cell: bool = False) -> str:
@@ -208,7 +210,9 @@ class HistoryScreen(Screen[None]):
         self.load()
 
     def on_resize(self) -> None:
-        self._fill(list(self.records.values()))  # the flow cells take the width there is now
+        # The flow cells take the width there is now, and the columns narrow to them:
+        # grown with the terminal, they kept their width when it shrank again.
+        self._fill(list(self.records.values()), refit=True)
 
     def load(self) -> None:
         """(Re)read the runs; the cursor stays on the run it was on (back from a run)."""
@@ -253,17 +257,20 @@ class HistoryScreen(Screen[None]):
         else:
             self._show_heading()
 
-    def _fill(self, records: list[RunRecord]) -> None:
+    def _fill(self, records: list[RunRecord], *, refit: bool = False) -> None:
         """The runs table of ``records``, the view kept: the cursor on its run, both
         scroll offsets (``replace_rows``; cleared and filled, it snapped to the top and
-        to the left edge at each refresh that brought a change)."""
+        to the left edge at each refresh that brought a change). ``refit``: the columns
+        narrow to their cells too (after a resize)."""
         table = self.query_one("#runs", DataTable)
         # The flow cell takes what the other columns leave (with a run's name, caller and
         # parameters it pushed Started and Duration past the right edge at 120 columns).
         room = max(MIN_FLOW_CELL, self.app.size.width - OTHER_COLUMNS)
         styles = looks(self.app)
         replace_rows(
-            table, {record.run_id: self._cells(record, room, styles) for record in records}
+            table,
+            {record.run_id: self._cells(record, room, styles) for record in records},
+            refit=refit,
         )
         self.records = {record.run_id: record for record in records}
         self.call_after_refresh(self._show_heading)
@@ -296,9 +303,7 @@ class HistoryScreen(Screen[None]):
     def _show_heading(self) -> None:
         """The heading, saying so when columns are past the right edge: a narrow terminal
         cut Duration to `Durat` and its values to `7` and `1m`, with nothing to tell."""
-        table = self.query_one("#runs", DataTable)
-        wider = table.display and round(table.scroll_x) < round(table.max_scroll_x)
-        more = " · → more columns" if wider else ""
+        more = " · → more columns" if columns_past_edge(self.query_one("#runs", DataTable)) else ""
         self.query_one("#heading", Static).update(Text(self._heading + more))
 
     def action_back(self) -> None:
@@ -356,11 +361,15 @@ class RunDetailScreen(Screen[None]):
         self.history = history
         self._reading = False  # a refresh's read is on a thread
         self._follow: Timer | None = None
+        #: The Last error cells' width: what the columns before it leave (``_fit_errors``).
+        self._error_room = ERROR_CELL
 
     def compose(self) -> ComposeResult:
         yield Static(self._heading_text(self.detail.run), id="heading")
         table = RunTable(id="tasks", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Task", "State", "Attempts", "Duration", "Last error")
+        *_, self._error_column = table.add_columns(
+            "Task", "State", "Attempts", "Duration", "Last error"
+        )
         self._add_rows(table, self.detail.tasks[:ROWS_AT_ONCE])
         yield table
         with VerticalScroll(id="attempts"):
@@ -386,17 +395,16 @@ class RunDetailScreen(Screen[None]):
     def _add_rows(self, table: DataTable[Any], records: Sequence[TaskRecord]) -> None:
         styles = looks(self.app)
         for record in records:
-            table.add_row(*self._cells(record, styles), key=record.task)
+            table.add_row(*self._cells(record, styles, self._error_room), key=record.task)
 
     @staticmethod
-    def _cells(record: TaskRecord, styles: Mapping[str, str]) -> list[Any]:
+    def _cells(record: TaskRecord, styles: Mapping[str, str], error_room: int) -> list[Any]:
         """One task's row; its Task cell is a ``Text`` of its own (``replace_rows``)."""
         state = (
             Text("↺ Reused", style=styles["reused"])
             if record.reused
             else state_text(record.state, styles)
         )
-        error = f"{record.error_type}: {record.error_message}" if record.error_type else ""
         return [
             Text(plain(record.task, 80, cell=True)),
             state,
@@ -407,8 +415,32 @@ class RunDetailScreen(Screen[None]):
                 reused=record.reused,
             ),
             Text(fmt_duration(record.duration), justify="right"),
-            Text(plain(error.replace("\n", " "), ERROR_CELL, cell=True)),
+            error_cell(record, error_room),
         ]
+
+    def _fit_errors(self) -> None:
+        """The Last error cells cut (with ``…``) to the room the columns before it leave,
+        and the heading's hint: at 80 columns an error ran past the right edge, cut there
+        mid-word, with nothing to say the table went on."""
+        table = self.query_one("#tasks", DataTable)
+        room = max(MIN_ERROR_CELL, min(ERROR_CELL, last_column_room(table)))
+        if room != self._error_room:
+            self._error_room = room
+            for record in self.detail.tasks:
+                if record.error_type and record.task in table.rows:
+                    cell = error_cell(record, room)
+                    table.update_cell(record.task, self._error_column, cell, update_width=False)
+            refit_columns(table, [self._error_column])
+        self.call_after_refresh(self._show_heading)
+
+    def _show_heading(self) -> None:
+        heading = self._heading_text(self.detail.run)
+        if columns_past_edge(self.query_one("#tasks", DataTable)):
+            heading.append(" · → more columns")
+        self.query_one("#heading", Static).update(heading)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit_errors)  # once the table has its new width
 
     def _more_rows(self) -> None:
         """The next ``ROWS_AT_ONCE`` rows, then a frame and the keys typed meanwhile:
@@ -418,8 +450,13 @@ class RunDetailScreen(Screen[None]):
         self._add_rows(table, self.detail.tasks[done : done + ROWS_AT_ONCE])
         if table.row_count < len(self.detail.tasks):
             self.call_after_refresh(self._more_rows)
+        else:  # the Task column may have widened
+            self.call_after_refresh(self._fit_errors)
 
     def on_mount(self) -> None:
+        table = self.query_one("#tasks", DataTable)
+        self.watch(table, "scroll_x", lambda _x: self._show_heading(), init=False)
+        self.call_after_refresh(self._fit_errors)
         if len(self.detail.tasks) > ROWS_AT_ONCE:
             self.call_after_refresh(self._more_rows)
         if self.history is not None and self.detail.run.state == "RUNNING":
@@ -457,12 +494,14 @@ class RunDetailScreen(Screen[None]):
             return
         self.detail = detail
         self.tasks = {record.task: record for record in detail.tasks}
-        self.query_one("#heading", Static).update(self._heading_text(detail.run))
+        self._show_heading()
         table = self.query_one("#tasks", DataTable)
         if len(detail.tasks) <= ROWS_AT_ONCE:  # a bigger one's rows all at once froze it
-            styles = looks(self.app)
-            replace_rows(table, {task.task: self._cells(task, styles) for task in detail.tasks})
+            styles, room = looks(self.app), self._error_room
+            cells = {task.task: self._cells(task, styles, room) for task in detail.tasks}
+            replace_rows(table, cells)
         self._show_cursor_task()
+        self.call_after_refresh(self._fit_errors)  # its new tasks may have widened Task
 
     @on(DataTable.RowHighlighted, "#tasks")
     def _task_highlighted(self, _event: DataTable.RowHighlighted) -> None:
@@ -499,6 +538,14 @@ class RunDetailScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.dismiss(None)
+
+
+def error_cell(record: TaskRecord, room: int) -> Text:
+    """A task's error on one line, cut to ``room`` cells with ``…`` (``ERROR_CELL`` at most)."""
+    error = f"{record.error_type}: {record.error_message}" if record.error_type else ""
+    cell = Text(plain(error.replace("\n", " "), ERROR_CELL, cell=True))
+    cell.truncate(room, overflow="ellipsis")
+    return cell
 
 
 def attempts_text(record: TaskRecord, styles: Mapping[str, str] = LOOK_STYLE) -> Text:

@@ -10,19 +10,25 @@ rebinds show here too.
 A click on an entry presses its key (``simulate_key``, as Textual's ``Footer`` does), so
 the mouse reaches the same action, through the same checks, as the keyboard; an entry
 whose key does nothing here now (no binding of that key is enabled) rings the bell.
+
+A key shown is a key that acts: an app that knows which of its keys would only say why
+they cannot act now (``IdleKeys``: ``f`` on a flow that never ran, ``o`` on a task with no
+error, ``e`` with no task) has them left out. Which those are follows the selection, so
+the bar redraws whenever its screen's bindings are said to have changed (Textual's
+``refresh_bindings``, as its ``Footer`` does; the task table says so as its cursor moves).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.binding import Binding
+from textual.binding import ActiveBinding, Binding
 from textual.screen import Screen
 from textual.widget import Widget
 
@@ -32,6 +38,14 @@ Entry = tuple[str, str]
 Span = tuple[int, int, str]
 
 SEPARATOR = "  "
+
+
+@runtime_checkable
+class IdleKeys(Protocol):
+    """An app that can tell which of its own keys would, pressed now, only say why they
+    cannot act (``KeyActions.footer_idle_actions``)."""
+
+    def footer_idle_actions(self) -> Collection[str]: ...
 
 
 def fit_entries(
@@ -89,9 +103,44 @@ class KeyBar(Widget):
         #: The cell under the mouse: its entry is drawn highlighted (it can be clicked).
         self.hovered: int | None = None
 
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def _bindings_changed(self, _screen: Screen[Any]) -> None:
+        self.refresh()
+
     def pairs(self, width: int) -> tuple[list[Entry], list[Entry]]:
         pane, always = self.entries()
-        return fit_entries(pane, always, width)
+        return fit_entries(self.acting(pane), always, width)
+
+    def acting(self, entries: Sequence[Entry]) -> list[Entry]:
+        """``entries`` without the app's keys that would act on nothing now (``IdleKeys``).
+        Only the app's own bindings are asked about: a dialog's keys are its own, and an
+        entry bound to no one key (``↑↓ Scroll``) stays."""
+        app = self.app
+        idle = app.footer_idle_actions() if isinstance(app, IdleKeys) else ()
+        if not idle:
+            return list(entries)
+        bound = self.bindings_shown()
+        return [
+            (key, label)
+            for key, label in entries
+            if (found := bound.get(key)) is None
+            or found[1].node is not app
+            or found[1].binding.action not in idle
+        ]
+
+    def bindings_shown(self) -> dict[str, tuple[str, ActiveBinding]]:
+        """The enabled bindings of the bar's screen by their key as shown (``^s`` for
+        ctrl+s, ``?`` for question_mark): each with the key it is bound to."""
+        shown: dict[str, tuple[str, ActiveBinding]] = {}
+        for key, active in self.screen.active_bindings.items():
+            if active.enabled:
+                shown.setdefault(self.app.get_key_display(active.binding), (key, active))
+        return shown
 
     def render(self) -> Text:
         text, spans = self.line(self.size.width)
@@ -134,10 +183,8 @@ class KeyBar(Widget):
     def bound_key(self, shown: str) -> str | None:
         """The key whose binding would run now, of those shown as ``shown`` (``^s`` is
         ctrl+s, ``?`` is question_mark); None when no such binding is enabled."""
-        for key, active in self.screen.active_bindings.items():
-            if active.enabled and self.app.get_key_display(active.binding) == shown:
-                return key
-        return None
+        bound = self.bindings_shown().get(shown)
+        return bound[0] if bound is not None else None
 
     def on_click(self, event: events.Click) -> None:
         shown = self.key_at(event.x)

@@ -9,7 +9,7 @@ Rows are addressed by task key, so an event never needs a row search.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
@@ -178,6 +178,8 @@ class TaskTable(ScrollView, can_focus=True):
         #: The clock-driven cells (state, time) each live row last showed, by task key.
         self._ticked: dict[str, tuple[str, str]] = {}
         self._highlighted: str | None = None
+        #: The state of the run shown, as the footer's keys last heard it (``tick``).
+        self._run_state: StateType | None = None
 
     # -- what is shown --------------------------------------------------------------
     @property
@@ -194,6 +196,8 @@ class TaskTable(ScrollView, can_focus=True):
         key = self.cursor_key
         self.run = run
         self.rebuild(keep=key)
+        self._run_state = run.state if run is not None else None
+        self.refresh_bindings()  # the footer's keys follow the run (`f` once it has ended)
 
     def set_view(
         self, *, query: str | None = None, sort: str | None = None, reverse: bool | None = None
@@ -259,8 +263,10 @@ class TaskTable(ScrollView, can_focus=True):
         return True
 
     # -- updates --------------------------------------------------------------------
-    def rows_changed(self, keys: Iterable[str]) -> None:
+    def rows_changed(self, keys: Collection[str]) -> None:
         """Repaint the visible lines of ``keys``; re-sort later when the order depends on state."""
+        if self.cursor_key in keys:  # the footer's keys follow it (`o` once it has an error)
+            self.refresh_bindings()
         if self.run is not None and self.run.added != self._added_seen:
             self.rebuild(keep=self.cursor_key)  # a @flow reached new tasks: new rows to lay out
             return
@@ -279,6 +285,9 @@ class TaskTable(ScrollView, can_focus=True):
         """Called ~10×/s: countdowns and running durations of visible rows, deferred re-sorts."""
         if self.run is None:
             return
+        if self.run.state is not self._run_state:  # it ended: `f` and `t` act now
+            self._run_state = self.run.state
+            self.refresh_bindings()  # (a run that ends between two ticks flips no other sign)
         now = self.clock()
         if self._reorder_pending and now - self._last_reorder >= (
             0.3 if len(self.keys) < 20_000 else 1.0
@@ -329,6 +338,7 @@ class TaskTable(ScrollView, can_focus=True):
         if key != self._highlighted:
             self._highlighted = key
             self.post_message(self.Highlighted(self, key))
+            self.refresh_bindings()  # the footer's task keys follow the cursor
 
     def action_cursor(self, delta: int) -> None:
         self._set_cursor(self.cursor + delta)
