@@ -222,6 +222,8 @@ class RunActions(LaunchQueue):
         if self._after_launch(partial(self._rerun_task, name, key)):
             return
         run = self._source_run(name)
+        if run is not None and key is None:  # it did nothing, and said nothing
+            self.notify(self._no_task_here(name, "rerun"), severity="warning", markup=False)
         if run is None or key is None:
             return
         flow = self.workspace.shapes.get(run.flow)
@@ -300,15 +302,18 @@ class RunActions(LaunchQueue):
         request = Request(what.format(key=key), lambda control: act(control, run, key), sent)
         self._queue(request)
 
+    def _no_task_here(self, flow_name: str, verb: str) -> str:
+        """Why a task key found no task: the filter hides them all, or a @flow has shown
+        none yet (its tasks appear as it runs)."""
+        if self.table.filter_text.strip():
+            return f"No task of {flow_name} matches the filter {self.table.filter_text!r}: Esc clears it"
+        return f"No task of {flow_name} to {verb} yet: a @flow's tasks appear as it runs"
+
     def action_edit_retry(self) -> None:
         flow_name = self._flow_or_warn()
         key = self.table.cursor_key
         if flow_name is not None and key is None:  # it did nothing, and said nothing
-            self.notify(
-                f"No task of {flow_name} to edit yet: a @flow's tasks appear as it runs",
-                severity="warning",
-                markup=False,
-            )
+            self.notify(self._no_task_here(flow_name, "edit"), severity="warning", markup=False)
         if flow_name is None or key is None:
             return
         from flowtop.tui.screens.retry_editor import RetryEditor
