@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import builtins
 import threading
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from flowtop.engine import Flow, Retry, Runner, task
+from flowtop.engine.events import Sink
 from flowtop.engine.flow import Node
 from flowtop.engine.layers import Layer
 from flowtop.engine.parameters import ParameterProblem
@@ -130,9 +131,7 @@ class FakeWorkspace:
             if get in done:
                 yield get.result()
 
-    def make_runner(
-        self, sinks: Iterable[Callable[[list[Any]], None]] = (), **kwargs: Any
-    ) -> Runner:
+    def make_runner(self, sinks: Iterable[Sink] = (), **kwargs: Any) -> Runner:
         runner = Runner(4, sinks=sinks, policy_for=self.policy_for, rng=lambda: 0.5, **kwargs)
         self.runners.append(runner)
         return runner

@@ -15,7 +15,7 @@ import gc
 import time
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -63,7 +63,7 @@ from flowtop.tui.widgets.key_bar import Entry, KeyBar
 from flowtop.tui.widgets.run_header import RunHeader
 from flowtop.tui.widgets.state_colors import STANDARD_16, colour_mode
 from flowtop.tui.widgets.task_table import TaskTable
-from flowtop.tui.workspace_view import LocalWorkspace, WorkspaceView
+from flowtop.tui.workspace_view import FlowsHere, WorkspaceView
 from flowtop.workspace.access import refused
 from flowtop.workspace.flow_shapes import PolicyView
 from flowtop.workspace.load_error import unread_prefect_hint
@@ -321,9 +321,9 @@ class FlowtopApp(
             advice = hint or "add a .py file that defines a Flow" + (
                 ", and it shows here when saved" if self._watch else ""
             )
-            self.header.update(
-                Text(f"No flows found in {self.workspace.root}: {advice}", style="dim")
-            )
+            # the folder's and the files' names may hold escapes or newlines
+            said = printable_name(f"No flows found in {self.workspace.root}: {advice}")
+            self.header.update(Text(said, style="dim"))
         if self._watch:
             self._stop_watch = asyncio.Event()
             self._watch_workspace()
@@ -339,12 +339,9 @@ class FlowtopApp(
         sink = self.take_events
         if self._run_processes:
             return StoreControl(self.workspace, sink, **self._runner_options)
-        # (not isinstance: a protocol check reads every property, the history's included)
-        if not callable(getattr(self.workspace, "make_runner", None)):
+        if not isinstance(self.workspace, FlowsHere):
             raise RunControlError("this workspace runs flows in run processes only")
-        return InProcessControl(
-            cast("LocalWorkspace", self.workspace), sink, **self._runner_options
-        )
+        return InProcessControl(self.workspace, sink, **self._runner_options)
 
     # -- flows and selection --------------------------------------------------------
     def _errors(self) -> dict[str, object]:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import SuspendNotSupported
 
-from ..workspace.private import private_file
+from ..workspace.private import write_private
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from textual.app import App
 
     from flowtop.tui.model import TaskRow
+    from flowtop.tui.workspace_view import WorkspaceView
 
     _Base = App[int]  # the mixin only ever lives in FlowtopApp: type it as an App
 else:
@@ -97,7 +98,7 @@ def safe_name(text: str) -> str:
 class ErrorActions(_Base):
     """Mixed into ``FlowtopApp`` (its notify, workspace, selection and suspend)."""
 
-    workspace: Any
+    workspace: WorkspaceView
     selected_flow: str | None
     _selected_row: Callable[[], TaskRow | None]
 
@@ -114,16 +115,14 @@ class ErrorActions(_Base):
         row = self._error_row("Open in editor")
         if row is None or row.error is None:
             return
-        files = getattr(self.workspace, "flow_files", {}) or {}
-        flow_file = files.get(self.selected_flow or "")
-        root = getattr(self.workspace, "root", None)
-        found = failing_line(row.error.traceback, flow_file, Path(root) if root else None)
+        flow_file = self.workspace.flow_files.get(self.selected_flow or "")
+        found = failing_line(row.error.traceback, flow_file, self.workspace.root)
         path, line = found if found is not None else (flow_file, None)
         if path is None:
             self.notify(f"No file to open for {row.key}", severity="warning", markup=False)
             return
         where = f"{path}:{line}" if line else str(path)
-        command = editor_command(Path(path), line)
+        command = editor_command(path, line)
         if command is None:
             self._say_where("Set $EDITOR to open files", where)
             return
@@ -163,9 +162,10 @@ class ErrorActions(_Base):
         # Beside the run store, not in the shared temp folder: a traceback may hold
         # secrets, and a fixed name there is one another user can read or plant a link at.
         name = f"{safe_name(self.selected_flow or 'flow')}-{safe_name(row.key)}.txt"
-        path = Path(self.workspace.state_dir) / "copied" / name
+        path = self.workspace.state_dir / "copied" / name
         try:
-            private_file(path).write_text(text, encoding="utf-8")  # 0600 in a 0700 folder
+            # 0600, never through a link a member of a shared .flowtop planted at the name
+            write_private(path, text)
         except OSError as exc:
             self.notify(
                 f"Copied the error of {row.key} (OSC 52); could not also write a file: {exc}",

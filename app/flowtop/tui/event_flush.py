@@ -33,11 +33,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 from textual import work
 
-from flowtop.engine.events import RunFinished, RunStarted
+from flowtop.engine.events import Event, RunFinished, RunStarted
 from flowtop.engine.states import StateType
 from flowtop.tui.event_buffer import EventBuffer
 from flowtop.tui.messages import EventsPending
@@ -159,7 +159,7 @@ class EventFlush(_AppBase):
             gc.collect(1)
             gc.freeze()
 
-    def take_events(self, events: list[Any]) -> None:
+    def take_events(self, events: list[Event]) -> None:
         """The runs' sink, called on the thread that delivers their events: a big run's
         rows are laid out there (``RunStore.prepare``) and frozen at once, still young,
         then the events are buffered."""

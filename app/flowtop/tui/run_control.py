@@ -15,13 +15,15 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from flowtop.engine.events import RunStarted
+from flowtop.engine.events import Event, RunStarted, Sink
 from flowtop.engine.states import StateType
 from flowtop.tui.child_reaper import ChildReaper
 from flowtop.tui.launch_notes import LaunchLogs
 from flowtop.tui.model import RunModel, RunStartedElsewhere
 
 if TYPE_CHECKING:
+    from flowtop.engine.flow import Flow
+    from flowtop.engine.run import FlowRun
     from flowtop.tui.workspace_view import LocalWorkspace, WorkspaceView
     from flowtop.workspace.launcher import Launched
 
@@ -69,9 +71,7 @@ class RunControl(Protocol):
 class StoreControl:
     """Runs in run processes; actions go through the store (see ``StoreClient``)."""
 
-    def __init__(
-        self, workspace: WorkspaceView, sink: Callable[[list[Any]], None], **options: Any
-    ) -> None:
+    def __init__(self, workspace: WorkspaceView, sink: Sink, **options: Any) -> None:
         from flowtop.workspace.store_client import StoreClient
 
         self.workspace = workspace
@@ -88,9 +88,11 @@ class StoreControl:
         # A launch runs on a thread (``launch_queue``); the notices are read on the app's.
         self._logs_lock = threading.Lock()
 
-    def _deliver(self, events: list[Any]) -> None:
+    def _deliver(self, events: list[Event]) -> None:
         """The store's events to the screen, each run another client started marked so:
-        it is announced beside a live run the screen shows, not shown in its place."""
+        it is announced beside a live run the screen shows, not shown in its place.
+        (A ``RunInterrupted`` comes this way too: the buffer and ``RunModel.apply`` take
+        it, typed as the engine's events.)"""
         started = self.client.started
         self._sink(
             [
@@ -225,14 +227,12 @@ class StoreControl:
 class InProcessControl:
     """Runs on a runner in this process (the app's own threads)."""
 
-    def __init__(
-        self, workspace: LocalWorkspace, sink: Callable[[list[Any]], None], **options: Any
-    ) -> None:
+    def __init__(self, workspace: LocalWorkspace, sink: Sink, **options: Any) -> None:
         self.workspace = workspace
         self.runner = workspace.make_runner(sinks=[sink], **options)
-        self.handles: dict[str, Any] = {}
+        self.handles: dict[str, FlowRun] = {}
 
-    def track(self, handle: Any) -> None:
+    def track(self, handle: FlowRun) -> None:
         self.handles[handle.run_id] = handle
 
     def forget(self, run_id: str) -> None:
@@ -245,13 +245,13 @@ class InProcessControl:
             if handle is not None:
                 self.track(handle)
 
-    def _flow(self, name: str) -> Any:
+    def _flow(self, name: str) -> Flow:
         flow = self.workspace.flows.get(name)
         if flow is None:
             raise RunControlError(f"Flow {name} is not loaded")
         return flow
 
-    def _track(self, handle: Any) -> RunModel:
+    def _track(self, handle: FlowRun) -> RunModel:
         self.track(handle)
         return RunModel(handle.flow.name, (), run_id=handle.run_id, number=handle.number)
 
@@ -265,7 +265,7 @@ class InProcessControl:
             raise RunControlError(str(exc)) from None
         return self._track(self.runner.start(chosen, **arguments))
 
-    def _finished_handle(self, run: RunModel) -> Any:
+    def _finished_handle(self, run: RunModel) -> FlowRun:
         handle = self.handles.get(run.run_id or "")
         if handle is None:
             raise RunControlError(
@@ -292,7 +292,7 @@ class InProcessControl:
         handle = self.handles.get(run.run_id or "")
         return handle is not None and not handle.done
 
-    def _live_handle(self, run: RunModel) -> Any:
+    def _live_handle(self, run: RunModel) -> FlowRun:
         handle = self.handles.get(run.run_id or "")
         if handle is None or handle.done:
             raise RunControlError("Nothing is running here")
@@ -302,10 +302,10 @@ class InProcessControl:
         self._live_handle(run).cancel()
 
     def retry_now(self, run: RunModel, key: str) -> bool:
-        return bool(self._live_handle(run).retry_now(key))
+        return self._live_handle(run).retry_now(key)
 
     def give_up(self, run: RunModel, key: str) -> bool:
-        return bool(self._live_handle(run).give_up(key))
+        return self._live_handle(run).give_up(key)
 
     def live_started_here(self) -> list[str]:
         return [f"{h.flow.name} #{h.number}" for h in self.runner.active_runs]

@@ -3,7 +3,7 @@
 ``WorkspaceView`` is all ``flowtop`` needs: flows as shapes (plain data), never the
 flows themselves, so ``flowtop.workspace.RemoteWorkspace`` — whose flows live in a flow
 host process — implements it and the TUI's process runs no user code. ``LocalWorkspace``
-adds the live flows and a runner, for running flows in this process
+adds the live flows and a runner (``FlowsHere``), for running flows in this process
 (``InProcessControl``): ``flowtop.workspace.Workspace`` and the pilot tests' fake
 (tests/tui/conftest.py, real flows and runner, fake files) implement both.
 The app type-checks against these, never against ``Any``.
@@ -12,11 +12,12 @@ The app type-checks against these, never against ``Any``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from flowtop.engine.events import Sink
     from flowtop.engine.flow import Flow
     from flowtop.engine.parameters import ParameterProblem
     from flowtop.engine.runner import Runner
@@ -104,12 +105,17 @@ class WorkspaceView(Protocol):
         """The app is quitting: end a load or reload in progress now, if that can be done."""
 
 
-class LocalWorkspace(WorkspaceView, Protocol):
-    """A workspace holding its flows in this process: what ``InProcessControl`` runs."""
+@runtime_checkable
+class FlowsHere(Protocol):
+    """What a workspace holding its flows in this process adds: the app tells such a
+    workspace by ``isinstance``. A check against ``LocalWorkspace`` would read every
+    property of ``WorkspaceView``, ``history`` (which opens the run store) included."""
 
     @property
     def flows(self) -> Mapping[str, Flow]: ...
 
-    def make_runner(
-        self, sinks: Iterable[Callable[[list[Any]], None]] = (), **kw: Any
-    ) -> Runner: ...
+    def make_runner(self, sinks: Iterable[Sink] = (), **kw: Any) -> Runner: ...
+
+
+class LocalWorkspace(WorkspaceView, FlowsHere, Protocol):
+    """A workspace holding its flows in this process: what ``InProcessControl`` runs."""
