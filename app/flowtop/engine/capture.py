@@ -30,6 +30,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, TextIO
 
+from ..printable import printable
 from . import live_output, root_handlers, status_line
 from .binary_output import RoutedBytes
 from .pass_through import PassThroughStream
@@ -290,8 +291,18 @@ class _ThreadRoutedStream(PassThroughStream):
 def _write_teed(original: TextIO, text: str, buffer: Captured, tee: Callable[[], object]) -> None:
     """Pass on what a ``@flow`` body wrote (already captured) to where it went."""
     _catch_up(buffer, tee)
-    original.write(text)
+    original.write(_shown(text))
     _local.line_start = text.endswith("\n")
+
+
+def _shown(text: str) -> str:
+    """A ``@flow`` body's output as a flowtop command's terminal gets it: printable, as its
+    tasks' output is shown there (an escape would act on the terminal: OSC 52 sets the
+    clipboard), its carriage returns kept (a progress bar redraws its line). A plain
+    script's (no flowtop command: ``_pinned`` unset) goes out as Python would write it."""
+    if not _pinned:
+        return text
+    return "\r".join(map(printable, text.split("\r"))) if "\r" in text else printable(text)
 
 
 def _catch_up(buffer: Captured, tee: Callable[[], object]) -> None:
@@ -392,7 +403,8 @@ class _CaptureHandler(logging.Handler):
                 _catch_up(buffer, tee)
                 with contextlib.suppress(OSError, ValueError):
                     _real(sys.stdout).flush()  # the lines before it first, on one terminal
-            _real(sys.stderr).write(line)  # else echoed: a script's run, as Prefect shows it
+            # else echoed: a script's run, as Prefect shows it
+            _real(sys.stderr).write(line if tee is None else _shown(line))
         except Exception:  # noqa: BLE001 - logging must never break a task
             self.handleError(record)
 

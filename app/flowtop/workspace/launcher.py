@@ -27,7 +27,7 @@ from . import params_file
 from .helper_process import python_command, unserved
 from .json_text import storable_json
 from .places import STORE_FILE
-from .private import private_file
+from .private import open_private
 from .run_numbers import hand_over, reserve_launched, reserve_rerun
 
 #: The run processes' own output goes here: what says why a run never reached the store
@@ -98,13 +98,13 @@ def launch(
     logs = state_dir / LOGS
     log, handed = logs / f"{run_id}.log", logs / f"{run_id}{params_file.SUFFIX}"
     try:
-        private_file(log)
         if given is None:
             command = python_command("-m", "flowtop", *args)
         else:  # not in argv, which any local user reads (and Linux caps at 128 KiB)
-            params_file.put(private_file(handed), given)
+            params_file.put(handed, given)
             command = python_command("-m", params_file.__name__, str(handed), *args)
-        with open(log, "wb", buffering=0) as out:
+        # never through a link another member of a shared .flowtop put at its name
+        with open(open_private(log, os.O_WRONLY | os.O_TRUNC), "wb", buffering=0) as out:
             process = subprocess.Popen(
                 command,
                 stdin=subprocess.DEVNULL,

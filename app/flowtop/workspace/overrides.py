@@ -24,7 +24,7 @@ from typing import Any
 import tomli_w
 
 from .access import explain
-from .private import FolderError, file_mode, private_file, private_folder, take_permissions
+from .private import FolderError, file_mode, open_private, private_folder, take_permissions
 
 HEADER = (
     "# Written by flowtop's retry editor. Highest settings layer: it beats flowtop.toml\n"
@@ -63,7 +63,8 @@ def locked(lock_path: Path, busy: Callable[[str], Exception] = TimeoutError) -> 
     rather than a window frozen for good. A lock this user may not open is a
     ``FolderError`` saying whose it is."""
     try:
-        lock = open(private_file(lock_path), "a")  # noqa: SIM115 - closed below
+        # never through a link another member of a shared .flowtop put at its name
+        lock = os.fdopen(open_private(lock_path, os.O_WRONLY | os.O_APPEND), "a")
     except FolderError:
         raise
     except OSError as exc:

@@ -16,9 +16,12 @@ Usage: ``python -m flowtop.workspace.params_file FILE ARG...`` runs ``flowtop AR
 from __future__ import annotations
 
 import contextlib
+import os
 import runpy
 import sys
 from pathlib import Path
+
+from .private import open_private
 
 #: What a parameters file's name ends with: ``logs/<run id>.params.json``.
 SUFFIX = ".params.json"
@@ -26,8 +29,10 @@ SUFFIX = ".params.json"
 
 def put(path: Path, text: str) -> None:
     """Write the parameters ``text`` (JSON, UTF-8 only: ``json_text.storable_json``) to
-    ``path``, a file made private already (``private.private_file``)."""
-    path.write_text(text, encoding="utf-8")
+    ``path``, made private (``private.open_private``: never through a link another user
+    of a shared ``.flowtop`` put at its name)."""
+    with os.fdopen(open_private(path, os.O_WRONLY | os.O_TRUNC), "w", encoding="utf-8") as out:
+        out.write(text)
 
 
 def take(path: Path) -> str:

@@ -8,14 +8,19 @@ Every file or folder flowtop makes in it (or in a folder it made there: ``cache/
 umask: 0600 files and 0700 folders in a private one, 0660 and 2770 in one its owner
 shares with a group (``chmod 2770 .flowtop``). So sharing ``.flowtop`` shares what any
 user makes in it afterwards: a file one member made is not closed to the others. Files
-that exist keep their mode: a user who chose to share them is not overruled.
+that exist keep their mode: a user who chose to share them is not overruled. A copy made
+for one user (``write_private``: ``y``'s error report) is theirs alone, 0600 everywhere.
+Nothing here writes through a symbolic link: in a shared ``.flowtop`` any member of the
+group may put one at a name flowtop writes to (``_planted_link``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import os
+import secrets
 import stat
 from pathlib import Path
 
@@ -29,6 +34,8 @@ log = logging.getLogger("flowtop.store")
 
 FOLDER_MODE = 0o700
 FILE_MODE = 0o600
+#: Opened as the file named, never as what a symbolic link there points at.
+_NO_LINK = os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 class FolderError(HistoryError, OSError):
@@ -146,14 +153,27 @@ def private_folder(path: Path) -> Path:
     return path
 
 
+def _planted_link(path: Path, what: str) -> FolderError:
+    """A link where flowtop writes: in a ``.flowtop`` shared with a group, any member may
+    have put it there, pointing at a file of yours (``~/.ssh/authorized_keys``) that a
+    write through it would change as you."""
+    return FolderError(
+        f"cannot write {display_path(path)}: {what} is a symbolic link, which flowtop never "
+        f"writes through (in a shared .flowtop another user may have made it): rm {what}"
+    )
+
+
 def private_file(path: Path) -> Path:
     """Create an empty ``path`` when missing (before SQLite opens it), with the mode and
     group the folder gives (0600 in a private one); a ``FolderError`` saying why it
-    cannot be made."""
+    cannot be made, or that a symbolic link is in its place (``_planted_link``). To write
+    in it, open it with ``open_private``, which follows no link planted meanwhile."""
     private_folder(path.parent)
     try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
-    except FileExistsError:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | _NO_LINK, FILE_MODE)
+    except FileExistsError:  # O_EXCL: a link, even one to nothing, is never followed
+        if path.is_symlink():
+            raise _planted_link(path, display_path(path)) from None
         return path
     except OSError as exc:
         raise _cannot_make(path, exc) from None
@@ -162,3 +182,53 @@ def private_file(path: Path) -> Path:
     finally:
         os.close(fd)
     return path
+
+
+def open_private(path: Path, flags: int) -> int:
+    """A descriptor on ``path`` (made first as ``private_file`` makes it), opened with
+    ``flags`` (``os.O_WRONLY | os.O_APPEND``) and never through a symbolic link: one
+    another user of a shared ``.flowtop`` put there after it was made is refused
+    (``_planted_link``), not written through. Another ``OSError`` is raised as it is."""
+    private_file(path)
+    try:
+        return os.open(path, flags | _NO_LINK)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _planted_link(path, display_path(path)) from None
+        raise  # the caller says what it could not do
+
+
+def write_private(path: Path, text: str) -> None:
+    """Put ``text`` (UTF-8) in ``path``, a file for this user alone (0600, even in a
+    ``.flowtop`` shared with a group: a copy made for you), never through a link. A link
+    at the name, which any member of the group may plant (to your ``authorized_keys``),
+    was written through as you; here the text goes to a new file of a name no one knew
+    (``O_EXCL``: made by this call, so no link), which then takes the name's place: a link
+    there is replaced, not followed. The folder is opened as itself too, so a link in its
+    place is refused (``_planted_link``). A ``FolderError`` says why it cannot be written."""
+    folder = private_folder(path.parent)
+    try:
+        where = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | _NO_LINK)
+    except OSError as exc:
+        if folder.is_symlink():
+            raise _planted_link(path, display_path(folder)) from None
+        raise FolderError(f"cannot write {display_path(path)}: {explain(exc, folder)}") from None
+    temporary = f".{path.name}.{secrets.token_hex(8)}.tmp"
+    try:
+        made = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NO_LINK
+        fd = os.open(temporary, made, FILE_MODE, dir_fd=where)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                os.fchmod(fd, FILE_MODE)  # whatever the umask left or the folder would give
+                out.write(text.encode("utf-8"))
+            os.replace(temporary, path.name, src_dir_fd=where, dst_dir_fd=where)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary, dir_fd=where)
+            raise
+    except OSError as exc:
+        raise FolderError(
+            f"cannot write {display_path(path)}: {explain(exc, path, write=True)}"
+        ) from None
+    finally:
+        os.close(where)

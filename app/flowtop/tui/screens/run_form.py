@@ -24,6 +24,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Static
 
+from flowtop.printable import printable, printable_name
 from flowtop.tui.widgets.ordered_input import OrderedInput
 
 from ...engine.parameter_types import coerce, hint_named
@@ -89,7 +90,8 @@ class RunForm(FormDialog["dict[str, Any] | None"]):
                             compact=True,
                             select_on_focus=True,
                         )
-                        yield Static(Text(p.annotation), classes="kind")
+                        # a string annotation is the user's text: it may hold escapes
+                        yield Static(Text(printable_name(p.annotation)), classes="kind")
                     yield Static("", classes="error", id=f"error-{index}")
             yield Static(
                 'Values are read as JSON (4, 0.5, true, [1, 2], "4"), else as text; an empty '
@@ -137,7 +139,7 @@ class RunForm(FormDialog["dict[str, Any] | None"]):
         for index in range(len(self.parameters)):
             message = errors.get(index, "")
             error = self.query_one(f"#error-{index}", Static)
-            error.update(Text(message))
+            error.update(Text(printable(message)))  # it may quote the annotation or a value
             error.display = bool(message)
             self.query_one(f"#param-{index}", Input).set_class(bool(message), "-invalid")
         return given, not errors
