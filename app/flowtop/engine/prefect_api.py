@@ -366,7 +366,7 @@ def from_engine(
         handed = returned_failure(error)  # a Failed(name=…) the task returned keeps its name
         name = handed.name if handed else failed_name(error)
         failed: State[Any] = State(
-            StateType.FAILED,
+            StateType.CANCELLED if handed and handed.is_cancelled() else StateType.FAILED,
             data=error,
             message=message if error is None else failure_message(error, "Task"),
             state_details=details,

@@ -3,16 +3,29 @@ attempt (``task_runs.current_attempt``), ``FlowRunContext.get()``
 in a ``@flow`` body or one of its task attempts, ``get_run_context()`` either.
 
 Built on demand from the engine's records when asked for: nothing is made per attempt.
+Their times are :class:`DateTime`: Prefect's are pendulum's, whose methods older Prefect
+code calls (``scheduled_start_time.to_date_string()``).
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import inspect
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
+from . import run_loggers
 from .context import context_run, current_run
-from .prefect_api import MissingContextError, TaskRun
+from .final_states import kept
+from .prefect_api import MissingContextError, State, TaskRun, failed_name, failure_message
+from .run_loggers import UNKNOWN, flow_run_name
+from .states import StateType
 from .task_runs import (
     InlineCall,
     attempt_started,
@@ -24,6 +37,111 @@ from .task_runs import (
 
 if TYPE_CHECKING:
     from .task import Task
+
+
+class DateTime(datetime):
+    """A ``datetime`` with the few pendulum methods Prefect 3's ``DateTime`` keeps and
+    pendulum-era code calls: ``to_date_string()``, ``to_datetime_string()``,
+    ``to_iso8601_string()``, ``in_timezone("Europe/Paris")`` and ``format("YYYY-MM-DD")``
+    (pendulum's tokens). Arithmetic and ``astimezone`` keep the type, as any ``datetime``
+    subclass's do."""
+
+    @classmethod
+    def of(cls, moment: datetime) -> DateTime:
+        return cls.combine(moment.date(), moment.timetz())
+
+    def in_timezone(self, tz: str | tzinfo) -> DateTime:
+        return self.astimezone(ZoneInfo(tz) if isinstance(tz, str) else tz)
+
+    in_tz = in_timezone
+
+    def to_date_string(self) -> str:
+        return self.strftime("%Y-%m-%d")
+
+    def to_time_string(self) -> str:
+        return self.strftime("%H:%M:%S")
+
+    def to_datetime_string(self) -> str:
+        return self.strftime("%Y-%m-%d %H:%M:%S")
+
+    def to_iso8601_string(self) -> str:
+        text = self.isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    def format(self, fmt: str) -> str:
+        """``fmt`` with pendulum's tokens replaced (``[text]`` kept as it is); a pendulum
+        token flowtop does not render (``DDDD``, ``LT``, …) raises ``ValueError``."""
+        return _TOKENS.sub(self._token, fmt)
+
+    def _token(self, found: re.Match[str]) -> str:
+        token = found.group(0)
+        if found.group(1) is not None:
+            return found.group(1)
+        if token.startswith("S"):
+            return f"{self.microsecond:06d}"[: len(token)]
+        render = _RENDER.get(token)
+        if render is None:
+            raise ValueError(
+                f"DateTime.format: pendulum's token {token!r} is not rendered in flowtop; "
+                "use strftime() for it"
+            )
+        return render(self)
+
+
+def _ordinal(day: int) -> str:
+    suffix = "th" if 11 <= day % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    return f"{day}{suffix}"
+
+
+def _offset(moment: datetime, colon: str) -> str:
+    """``+01:00`` (``Z``) or ``+0100`` (``ZZ``); nothing for a naive time."""
+    offset = moment.utcoffset()
+    if offset is None:
+        return ""
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    hours, minutes = divmod(abs(minutes), 60)
+    return f"{sign}{hours:02d}{colon}{minutes:02d}"
+
+
+_RENDER: dict[str, Callable[[datetime], str]] = {
+    "YYYY": lambda d: f"{d.year:04d}",
+    "YY": lambda d: f"{d.year % 100:02d}",
+    "Q": lambda d: str((d.month - 1) // 3 + 1),
+    "MMMM": lambda d: d.strftime("%B"),
+    "MMM": lambda d: d.strftime("%b"),
+    "MM": lambda d: f"{d.month:02d}",
+    "M": lambda d: str(d.month),
+    "Do": lambda d: _ordinal(d.day),
+    "DD": lambda d: f"{d.day:02d}",
+    "D": lambda d: str(d.day),
+    "dddd": lambda d: d.strftime("%A"),
+    "ddd": lambda d: d.strftime("%a"),
+    "HH": lambda d: f"{d.hour:02d}",
+    "H": lambda d: str(d.hour),
+    "hh": lambda d: f"{(d.hour - 1) % 12 + 1:02d}",
+    "h": lambda d: str((d.hour - 1) % 12 + 1),
+    "mm": lambda d: f"{d.minute:02d}",
+    "m": lambda d: str(d.minute),
+    "ss": lambda d: f"{d.second:02d}",
+    "s": lambda d: str(d.second),
+    "A": lambda d: "AM" if d.hour < 12 else "PM",
+    "Z": lambda d: _offset(d, ":"),
+    "ZZ": lambda d: _offset(d, ""),
+    "X": lambda d: str(int(d.timestamp())),
+    "x": lambda d: str(int(d.timestamp() * 1000)),
+}
+#: Pendulum's tokens, longest first; the ones not in ``_RENDER`` (``DDDD``, ``LT``, ``zz``,
+#: …) are matched only to be refused, rather than printed as letters.
+_TOKENS = re.compile(
+    r"\[([^\[]*)\]|LTS|LT|L{1,4}|Mo|Qo|Do|DDDo|DDDD|DDD|YYYY|YY|Q|MMMM|MMM|MM|M"
+    r"|DD|D|dddd|ddd|dd|do|d|E{1,4}|HH|H|hh|h|mm|m|ss|s|S{1,6}|A|ZZ|Z|zz|z|X|x"
+)
+
+
+def prefect_time(timestamp: float) -> DateTime:
+    """A wall-clock time as Prefect code gets it: a UTC :class:`DateTime`."""
+    return DateTime.fromtimestamp(timestamp, UTC)
 
 
 class TaskRunContext:
@@ -49,7 +167,7 @@ class TaskRunContext:
         task = current.task if isinstance(current, InlineCall) else current[1].node.task
         task_run = task_run_of(current)
         start = attempt_started(current) or datetime.now(UTC)
-        return cls(task, task_run, parameters_of(current), start)
+        return cls(task, task_run, parameters_of(current), DateTime.of(start))
 
     def __repr__(self) -> str:
         return f"TaskRunContext(task={self.task.name!r}, run_count={self.task_run.run_count})"
@@ -57,8 +175,12 @@ class TaskRunContext:
 
 @dataclass(slots=True)
 class FlowRunInfo:
-    """What Prefect code reads of ``flow_run``: id, name, run count (flow-level attempts),
-    its tags, and when it started (``expected_start_time`` too: no run waits for a slot)."""
+    """What Prefect code reads of ``flow_run`` (a hook's, ``FlowRunContext``'s): id, name,
+    run count (flow-level attempts), tags, parameters, its state, when it started
+    (``expected_start_time`` too: no run waits for a slot), and the flow's version.
+
+    As in Prefect's running engine, ``end_time`` is None and ``total_run_time`` zero until
+    the run ends (its final hooks see them so too); flowtop has no deployments."""
 
     id: str
     name: str
@@ -68,24 +190,40 @@ class FlowRunInfo:
     tags: list[str] = field(default_factory=list)
     start_time: datetime | None = None
     expected_start_time: datetime | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+    state: State[Any] | None = None
+    flow_version: str | None = None
+    deployment_id: str | None = None
+    end_time: datetime | None = None
+    total_run_time: timedelta = timedelta(0)
+
+    @property
+    def state_name(self) -> str | None:
+        return None if self.state is None else self.state.name
+
+    @property
+    def state_type(self) -> StateType | None:
+        return None if self.state is None else self.state.type
 
 
 class FlowRunContext:
     """Prefect 3's ``FlowRunContext``: in a ``@flow`` body, or a task attempt of its run."""
 
-    __slots__ = ("flow", "flow_run", "parameters")
+    __slots__ = ("flow", "flow_run", "parameters", "start_time")
 
     def __init__(self, flow: Any, flow_run: FlowRunInfo, parameters: dict[str, Any]) -> None:
         self.flow = flow
         self.flow_run = flow_run
         self.parameters = parameters
+        self.start_time = flow_run.start_time
 
     @classmethod
     def get(cls) -> FlowRunContext | None:
         run = active_run()
         if run is None:
             return None
-        return cls(run.flow, flow_run_info(run), flow_parameters(run))
+        info = flow_run_info(run)
+        return cls(run.flow, info, dict(info.parameters))
 
 
 def active_run() -> Any:
@@ -105,16 +243,92 @@ def flow_run_info(run: Any, *, entering: bool = False) -> FlowRunInfo:
     """Prefect's ``flow_run`` of ``run``. ``entering``: as an ``on_running`` hook sees it,
     before Prefect counts the run (``run_count`` 0 the first time, 1 on the first retry)."""
     count = getattr(run, "flow_attempt", 1)
-    started = datetime.fromtimestamp(run.started_at, UTC)
+    started = prefect_time(run.started_at)
     return FlowRunInfo(
         id=run.run_id,
-        name=getattr(run, "run_name", "") or f"{run.flow.name} #{run.number}",
+        name=flow_run_name(run),
         flow_id=run.flow.name,
         run_count=count - 1 if entering else count,
         tags=sorted(getattr(run, "tags", ())),
         start_time=started,
         expected_start_time=started,
+        parameters=flow_parameters(run),
+        state=State(StateType.RUNNING) if entering else _state_of(run),
+        flow_version=flow_version(run),
     )
+
+
+def _state_of(run: Any) -> State[Any]:
+    """The run's Prefect state: Running until its outcome is known; while its final hooks
+    run, the state they are given, as Prefect's hook finds it in ``flow_run.state`` too;
+    once it ended, its final state."""
+    outcome = getattr(run, "_outcome", None)  # set as its final hooks start (``_finish``)
+    if outcome is not None:
+        return hook_state(run, outcome)
+    state = getattr(run, "state", StateType.RUNNING)  # a run carried to a child: running
+    return State(state if isinstance(state, StateType) else StateType.RUNNING)
+
+
+def hook_state(run: Any, outcome: StateType) -> State[Any]:
+    """The Prefect state of a ``@flow`` run whose outcome is ``outcome``: the one its
+    final hooks are given (``flow_hooks.ending_state``, which imports this module and
+    says the same: keep the two alike). Completed (under the name a returned
+    ``Completed(name=…)`` gave it), Cancelling, Crashed (the body raised what is not an
+    ``Exception``), TimedOut, or Failed with Prefect's message."""
+    error = run.error
+    if outcome is StateType.COMPLETED:
+        named = kept(run.run_id)
+        if named is None or named[0] is not StateType.COMPLETED:
+            return State(StateType.COMPLETED, data=run.value)
+        return State(StateType.COMPLETED, data=run.value, name=named[1], message=named[2])
+    if outcome is StateType.CANCELLED:
+        return State(StateType.CANCELLED, name="Cancelling", message="cancelled by the user")
+    if error is not None and not isinstance(error, Exception):
+        return State(StateType.FAILED, name="Crashed", message=crash_message(error), data=error)
+    if run.timed_out is not None:
+        return State(StateType.FAILED, name="TimedOut", message=run.timed_out, data=error)
+    if error is None:  # it returned states of which one did not complete
+        return State(StateType.FAILED, data=run.value, message=run.states_failed)
+    message = failure_message(error, "Flow")
+    return State(StateType.FAILED, data=error, message=message, name=failed_name(error))
+
+
+def crash_message(error: BaseException | None) -> str:
+    """Prefect's ``exception_to_crashed_state`` messages."""
+    if isinstance(error, KeyboardInterrupt):
+        return "Execution was aborted by an interrupt signal."
+    if isinstance(error, SystemExit):
+        return "Execution was aborted by Python system exit call."
+    return f"Execution was interrupted by an unexpected exception: {error!r}"
+
+
+def flow_version(run: Any) -> str | None:
+    """Prefect's ``flow.version`` of ``run``'s flow: the one given, else the md5 of the
+    flow's source file (None when it has none, as for a flow defined in a REPL). A run
+    carried to a child process (``runtime.carried``) has its parent's: its flow there may
+    be a stand-in."""
+    if hasattr(run, "flow_version"):
+        carried: str | None = run.flow_version
+        return carried
+    flow = run.flow
+    given = getattr(flow, "version", None)
+    if given:
+        return str(given)
+    fn = getattr(flow, "fn", None)
+    if fn is None:  # a graph's flow
+        return None
+    try:
+        source = inspect.getsourcefile(fn)
+        return None if source is None else _file_hash(source, Path(source).stat().st_mtime_ns)
+    except (TypeError, OSError):  # no function (a builtin, a stand-in), no file (a REPL's)
+        return None
+
+
+@functools.lru_cache(maxsize=256)
+def _file_hash(path: str, modified: int) -> str:
+    """Read once per version of a file (``modified``): a run's hooks and
+    ``prefect.runtime`` may ask for it often, and the monitor reloads an edited flow."""
+    return hashlib.md5(Path(path).read_bytes(), usedforsecurity=False).hexdigest()
 
 
 def flow_parameters(run: Any) -> dict[str, Any]:
@@ -136,3 +350,26 @@ def get_run_context() -> TaskRunContext | FlowRunContext:
             "No run context available. You are not in a flow or task run context."
         )
     return found
+
+
+def _task_run_names() -> dict[str, Any]:
+    """Prefect's ``extra`` of a task run's logger (``run_loggers.task_run_names``): the
+    task run's id and name, its task's name, and its flow run's (``<unknown>``, and no
+    id, for a task called outside any flow, as in Prefect); {} where no attempt is known."""
+    current = current_attempt()
+    if current is None:
+        return {}
+    task = current.task if isinstance(current, InlineCall) else current[1].node.task
+    task_run = task_run_of(current)
+    run = None if isinstance(current, InlineCall) else current[0]
+    return {
+        "task_run_id": str(task_run.id),
+        "flow_run_id": None if task_run.flow_run_id is None else str(task_run.flow_run_id),
+        "task_run_name": task_run.name,
+        "task_name": task.name,
+        "flow_run_name": UNKNOWN if run is None else flow_run_name(run),
+        "flow_name": UNKNOWN if run is None else run.flow.name,
+    }
+
+
+run_loggers.task_run_names = _task_run_names

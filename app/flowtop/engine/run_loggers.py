@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -54,7 +54,7 @@ def inline_attempt() -> Iterator[None]:
         _inline.depth -= 1
 
 
-class _RunLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
+class _RunLogger(logging.LoggerAdapter[logging.Logger]):
     def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
         return msg, kwargs
 
@@ -94,30 +94,59 @@ def _logger(name: str) -> logging.Logger:
 LIBRARY_LOGGER = _logger("prefect")
 
 
-def run_logger(name: str, extra: dict[str, Any]) -> logging.LoggerAdapter:  # type: ignore[type-arg]
+def run_logger(name: str, extra: dict[str, Any]) -> logging.LoggerAdapter[logging.Logger]:
     """One of the :data:`RUN_LOGGERS`, with ``extra`` (the run's names) attached."""
     return _RunLogger(_logger(name), extra)
 
 
-def get_run_logger(**extra: Any) -> logging.LoggerAdapter:  # type: ignore[type-arg]
-    """The logger of the current task or flow run. In a task attempt its lines are part
-    of that attempt's captured output (the detail pane, history, ``--json``)."""
+def get_run_logger(**extra: Any) -> logging.LoggerAdapter[logging.Logger]:
+    """The logger of the current task or flow run, its ``extra`` the run's names, as
+    Prefect's. In a task attempt its lines are part of that attempt's captured output
+    (the detail pane, history, ``--json``)."""
     flows, tasks = RUN_LOGGERS
     if capture.in_task_attempt() or inline_depth() > 0:
-        return _RunLogger(_logger(tasks), extra)
+        return _RunLogger(_logger(tasks), {**task_run_names(), **extra})
     run = current_run()
     if run is not None:
-        return _RunLogger(
-            _logger(flows), {"flow_name": run.flow.name, "run_id": run.run_id, **extra}
-        )
+        return _RunLogger(_logger(flows), {**_flow_run_names(run), **extra})
     if _INLINE.get():  # a thread started from a task called outside any flow
-        return _RunLogger(_logger(tasks), extra)
+        return _RunLogger(_logger(tasks), {**task_run_names(), **extra})
     run = context_run()
     if run is not None:  # a thread started from a @flow body
-        names = {"flow_name": run.flow.name, "run_id": run.run_id, **extra}
-        return _BodyThreadLogger(_logger(flows), names, run)
+        return _BodyThreadLogger(_logger(flows), {**_flow_run_names(run), **extra}, run)
     if logging.getLogger(flows).disabled and logging.getLogger(tasks).disabled:
         null = logging.getLogger("null")  # ``disable_run_logger()``, as in Prefect
         null.disabled = True
         return _RunLogger(null, extra)
     raise MissingContextError("There is no active flow or task run context.")
+
+
+#: Prefect's word for a name a task run logger has not got (a task called outside a flow).
+UNKNOWN = "<unknown>"
+
+
+def flow_run_name(run: Any) -> str:
+    """The run's ``flow_run_name``, else flowtop's name for it (``etl #3``): Prefect's
+    ``flow_run.name``."""
+    return getattr(run, "run_name", "") or f"{run.flow.name} #{run.number}"
+
+
+def _flow_run_names(run: Any) -> dict[str, Any]:
+    """Prefect's ``extra`` of a flow run's logger (``PrefectLogAdapter``)."""
+    return {
+        "flow_run_name": flow_run_name(run),
+        "flow_run_id": str(run.run_id),
+        "flow_name": run.flow.name,
+        "deployment_name": None,  # no deployments in flowtop
+    }
+
+
+def _no_task_run_names() -> dict[str, Any]:
+    return {}
+
+
+#: Prefect's ``extra`` of the logger of the task run this code is in: its task run's id
+#: and name, its task's name, and its flow run's. The engine's task runs are read above
+#: this module (``task_runs`` imports it, through ``prefect_api``), so ``prefect_context``
+#: sets this as it is imported, which ``import flowtop`` does.
+task_run_names: Callable[[], dict[str, Any]] = _no_task_run_names

@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+from enum import StrEnum, nonmember
 from typing import Any, NamedTuple
+
+
+class PrefectOnlyStateType(StrEnum):
+    """Prefect 3's state types that a flowtop run never enters. Prefect code names them
+    (``state.type in (StateType.FAILED, StateType.CRASHED)`` in a hook), so
+    :class:`StateType` carries them as plain attributes, never as its members: they match
+    no flowtop state, and every map over ``StateType`` (transitions, looks, JSON) stays
+    exhaustive without them. (flowtop's ``Crashed`` and ``Cancelling`` states are of
+    type ``FAILED`` and ``CANCELLED``, told apart by their name: ``state.is_crashed()``.)"""
+
+    SCHEDULED = "SCHEDULED"
+    CRASHED = "CRASHED"
+    PAUSED = "PAUSED"
+    CANCELLING = "CANCELLING"
 
 
 class StateType(StrEnum):
@@ -14,6 +28,11 @@ class StateType(StrEnum):
     FAILED = "FAILED"
     UPSTREAM_FAILED = "UPSTREAM_FAILED"
     CANCELLED = "CANCELLED"
+    # Prefect's other names, for Prefect code (``PrefectOnlyStateType``); not members
+    SCHEDULED = nonmember(PrefectOnlyStateType.SCHEDULED)
+    CRASHED = nonmember(PrefectOnlyStateType.CRASHED)
+    PAUSED = nonmember(PrefectOnlyStateType.PAUSED)
+    CANCELLING = nonmember(PrefectOnlyStateType.CANCELLING)
 
     @property
     def is_final(self) -> bool:

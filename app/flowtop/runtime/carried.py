@@ -23,7 +23,7 @@ import inspect
 import pickle
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -87,8 +87,9 @@ def snapshot() -> Carried:
     flow_ctx, task_ctx = FlowRunContext.get(), TaskRunContext.get()
     if flow_ctx is not None:
         carried.flow = (str(flow_ctx.flow.name), _ref(flow_ctx.flow))
-        carried.flow_run = flow_ctx.flow_run
         carried.flow_parameters = _picklable(flow_ctx.parameters)
+        # its parameters and state may not pickle; the child makes both again (CarriedRun)
+        carried.flow_run = replace(flow_ctx.flow_run, parameters={}, state=None)
         run = active_run()
         while run is not None:  # for root_flow_run_id: the run's chain of parents
             parent = getattr(run, "parent_run", None)
@@ -109,7 +110,7 @@ def _signature_of(names: list[str]) -> Callable[..., Any]:
         return given
 
     kind = inspect.Parameter.KEYWORD_ONLY
-    parameters.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    parameters.__signature__ = inspect.Signature(  # type: ignore[attr-defined]  # read by inspect.signature
         [inspect.Parameter(n, kind) for n in names if n.isidentifier()]
     )
     return parameters
@@ -156,6 +157,7 @@ class CarriedRun:
         self.run_name = info.name
         self.number = 0
         self.flow_attempt = info.run_count
+        self.flow_version = info.flow_version  # its flow here may be a stand-in
         self.started_at = (info.start_time or datetime.now()).timestamp()
         self.tags = frozenset(info.tags)
         self.parent_run = carried.ancestors.get(info.id)
@@ -177,7 +179,7 @@ def restored(carried: Carried) -> Iterator[None]:
         if carried.flow is not None and carried.flow_run is not None:
             name, ref = carried.flow
             flow = _resolved(name, ref, [], list(carried.flow_parameters))
-            token = _context_run.set(CarriedRun(carried, flow))  # type: ignore[arg-type]
+            token = _context_run.set(CarriedRun(carried, flow))  # type: ignore[arg-type]  # a DynamicRun's look-alike
             stack.callback(_context_run.reset, token)
         if carried.task is not None and carried.task_run is not None:
             name, ref, tags = carried.task

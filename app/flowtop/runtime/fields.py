@@ -10,6 +10,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from ..engine.prefect_context import DateTime
+
 Fields = dict[str, Callable[[], Any]]
 
 
@@ -26,6 +28,7 @@ _CASTS: dict[type, Callable[[str], Any]] = {
     float: float,
     str: str,
     datetime: _as_datetime,
+    DateTime: lambda text: DateTime.of(_as_datetime(text)),
     type(None): str,
 }
 

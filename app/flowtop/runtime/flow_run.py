@@ -4,10 +4,17 @@ task attempt of its run, a hook). flowtop has no API server: ``api_url``, ``ui_u
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import time
 from typing import Any
 
-from ..engine.prefect_context import active_run, flow_parameters, flow_run_info
+from ..engine.prefect_context import (
+    DateTime,
+    active_run,
+    flow_parameters,
+    flow_version,
+    prefect_time,
+)
+from ..engine.run_loggers import flow_run_name
 from .fields import Fields, reader
 
 
@@ -18,7 +25,7 @@ def _id() -> str | None:
 
 def _name() -> str | None:
     run = active_run()
-    return None if run is None else flow_run_info(run).name
+    return None if run is None else flow_run_name(run)
 
 
 def _flow_name() -> str | None:
@@ -26,10 +33,16 @@ def _flow_name() -> str | None:
     return None if run is None else str(run.flow.name)
 
 
-def _start() -> datetime:
-    """When the run started (Prefect's expected start); now outside a run."""
+def _start() -> DateTime:
+    """When the run started (Prefect's expected start); now outside a run. A pendulum-like
+    ``DateTime``, as Prefect's (``.to_date_string()``, ``.in_timezone(...)``)."""
     run = active_run()
-    return datetime.fromtimestamp(run.started_at, UTC) if run is not None else datetime.now(UTC)
+    return prefect_time(run.started_at if run is not None else time.time())
+
+
+def _flow_version() -> str | None:
+    run = active_run()
+    return None if run is None else flow_version(run)
 
 
 def _tags() -> list[str]:
@@ -73,7 +86,7 @@ FIELDS: Fields = {
     "scheduled_start_time": _start,
     "name": _name,
     "flow_name": _flow_name,
-    "flow_version": lambda: None,
+    "flow_version": _flow_version,
     "parameters": _parameters,
     "parent_flow_run_id": _parent_id,
     "parent_deployment_id": lambda: None,
