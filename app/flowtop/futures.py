@@ -1,15 +1,18 @@
-"""Prefect 3's ``prefect.futures``: ``wait`` and ``as_completed`` over task futures."""
+"""Prefect 3's ``prefect.futures``: ``wait`` and ``as_completed`` over task futures, and
+``resolve_futures_to_states`` / ``resolve_futures_to_results`` over collections of them."""
 
 from __future__ import annotations
 
 import queue
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
-from .engine.calls import FutureList
+from .engine.calls import Future, FutureList
 from .engine.dynamic import InlineFuture, TaskFuture
+from .engine.graph import changed_fields, fields_of, with_fields
+from .engine.prefect_api import _Annotation, quote
 
 PrefectFuture = TaskFuture
 PrefectFutureList = FutureList
@@ -70,4 +73,67 @@ def as_completed(futures: Iterable[Any], timeout: float | None = None) -> Iterat
             raise TimeoutError(f"as_completed(): futures still running after {timeout}s") from None
 
 
-__all__ = ["DoneAndNotDoneFutures", "PrefectFuture", "PrefectFutureList", "as_completed", "wait"]
+def _resolved(value: Any, resolve: Callable[[Any], Any]) -> Any:
+    """``value`` with each future in it replaced by ``resolve(future)``: inside lists,
+    tuples (a namedtuple stays one), sets, dict keys and values, annotations (rewrapped),
+    dataclasses and pydantic models (shallow copies), at any depth, as Prefect's
+    ``visit_collection`` walks; a ``quote``d value is left as it is. A container with no
+    future in it is the same object."""
+    if isinstance(value, Future):
+        return resolve(value)
+    if isinstance(value, quote):
+        return value
+    if isinstance(value, _Annotation):
+        inner = value.unwrap()
+        new = _resolved(inner, resolve)
+        return value if new is inner else type(value)(new)
+    if isinstance(value, dict):
+        items = [(_resolved(k, resolve), _resolved(v, resolve)) for k, v in value.items()]
+        same = all(
+            nk is k and nv is v for (nk, nv), (k, v) in zip(items, value.items(), strict=True)
+        )
+        return value if same else dict(items)
+    if isinstance(value, list | tuple | set | frozenset):
+        new_items = [_resolved(item, resolve) for item in value]
+        if all(n is o for n, o in zip(new_items, value, strict=True)):
+            return value
+        if isinstance(value, list):  # a FutureList of values too: a plain list, as Prefect
+            return new_items
+        if isinstance(value, tuple) and hasattr(value, "_fields"):
+            return type(value)(*new_items)
+        return type(value)(new_items)
+    fields = fields_of(value)
+    if fields is None:
+        return value
+    return with_fields(value, changed_fields(fields, lambda v: _resolved(v, resolve)))
+
+
+def resolve_futures_to_states(expr: Any) -> Any:
+    """``expr`` with each task future in it (see ``_resolved``) replaced by its final
+    state, waiting for it; anything else as it is (Prefect 3's)."""
+    return _resolved(expr, lambda future: future.final_state())
+
+
+def _final_result(future: Any) -> Any:
+    state = future.final_state()
+    if not state.is_completed():  # Prefect's own words
+        raise Exception("At least one result did not complete successfully")
+    return future.result()
+
+
+def resolve_futures_to_results(expr: Any) -> Any:
+    """``expr`` with each task future in it replaced by its result, waiting for it; a
+    future that did not complete raises Prefect's ``Exception("At least one result did
+    not complete successfully")`` (Prefect 3's)."""
+    return _resolved(expr, _final_result)
+
+
+__all__ = [
+    "DoneAndNotDoneFutures",
+    "PrefectFuture",
+    "PrefectFutureList",
+    "as_completed",
+    "resolve_futures_to_results",
+    "resolve_futures_to_states",
+    "wait",
+]

@@ -20,7 +20,7 @@ import inspect
 import types
 from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, NoReturn, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from . import final_states
 from .binding import bound_to, unwrapped
@@ -30,7 +30,6 @@ from .delays import to_seconds
 from .dynamic_run import DynamicRun
 from .errors import (
     FlowRunNameError,
-    NotInFlowtop,
     ParameterBindError,
     RunCancelled,
     UpstreamFailed,
@@ -38,10 +37,12 @@ from .errors import (
 from .flow import Flow
 from .flow_await import awaited_call
 from .flow_hooks import FLOW_HOOK_KINDS, flow_timeout
+from .flow_upstream import not_ready_state, refuse_reserved_parameters, upstream_failure
 from .graph import Node
 from .hooks import Hook, check_hooks, hook_name
 from .parameters import ParameterInfo, call_for, signature_parameters
 from .prefect_api import state_of_call
+from .prefect_attributes import PrefectFlowAttributes
 from .prefect_context import flow_parameters
 from .rerun_cache import cache_of, input_hash
 from .runner import Runner
@@ -86,8 +87,9 @@ def bind_call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, A
         raise ParameterBindError.from_bind_failure(target, exc, given, kwargs) from None
 
 
-class FlowFunction(Flow):
-    """``@flow``: a function whose task calls are the flow. Still callable as a plain function."""
+class FlowFunction(Flow, PrefectFlowAttributes):
+    """``@flow``: a function whose task calls are the flow. Still callable as a plain function.
+    Prefect's attributes and hook decorators: ``PrefectFlowAttributes``."""
 
     is_dynamic = True
 
@@ -103,8 +105,12 @@ class FlowFunction(Flow):
         run_name: str | Callable[[], str] | None = None,
         hooks: Mapping[str, list[Hook]] | None = None,
         timeout: float | None = None,
+        noted: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(name or getattr(fn, "__name__", "flow").replace("_", "-"))
+        refuse_reserved_parameters(fn, self.name)
+        #: Prefect options kept to give back (``PrefectFlowAttributes``), and the task runner.
+        self.noted = {"task_runner": ThreadPoolTaskRunner(max_workers=max_workers), **(noted or {})}
         #: Prefect's state hooks, by kind (``FLOW_HOOK_KINDS``); see ``flow_hooks``.
         self.hooks: dict[str, list[Hook]] = {
             kind: list((hooks or {}).get(kind, ())) for kind in FLOW_HOOK_KINDS
@@ -157,63 +163,17 @@ class FlowFunction(Flow):
             "validate_parameters": self.validate_parameters,
             "flow_run_name": self.run_name,
             "timeout_seconds": self.timeout,
+            **self.noted,
             **self.hooks,
         }
         if "retry_delay_seconds" in changes:  # Prefect's spelling of it
             changes["retry_delay"] = changes.pop("retry_delay_seconds")
-        if changes.get("task_runner") is None and self.max_workers is not None:
-            changes["task_runner"] = ThreadPoolTaskRunner(max_workers=self.max_workers)
         kept.update(
             (key, value)
             for key, value in changes.items()
             if value is not None and not (key in FLOW_HOOK_KINDS and not value)
         )
         return flow(self.fn, **kept)
-
-    # -- Prefect 3's hook decorators and attributes: ``@my_flow.on_failure`` --------------
-    def _add_hook(self, kind: str, fn: Hook) -> Hook:
-        check_hooks(kind, [fn], decorator="flow")
-        self.hooks[kind].append(fn)
-        return fn
-
-    def on_completion(self, fn: Hook) -> Hook:
-        return self._add_hook("on_completion", fn)
-
-    def on_failure(self, fn: Hook) -> Hook:
-        return self._add_hook("on_failure", fn)
-
-    def on_cancellation(self, fn: Hook) -> Hook:
-        return self._add_hook("on_cancellation", fn)
-
-    def on_crashed(self, fn: Hook) -> Hook:
-        return self._add_hook("on_crashed", fn)
-
-    def on_running(self, fn: Hook) -> Hook:
-        return self._add_hook("on_running", fn)
-
-    @property
-    def on_completion_hooks(self) -> list[Hook]:
-        return self.hooks["on_completion"]
-
-    @property
-    def on_failure_hooks(self) -> list[Hook]:
-        return self.hooks["on_failure"]
-
-    @property
-    def on_cancellation_hooks(self) -> list[Hook]:
-        return self.hooks["on_cancellation"]
-
-    @property
-    def on_crashed_hooks(self) -> list[Hook]:
-        return self.hooks["on_crashed"]
-
-    @property
-    def on_running_hooks(self) -> list[Hook]:
-        return self.hooks["on_running"]
-
-    @property
-    def timeout_seconds(self) -> float | None:
-        return self.timeout
 
     def run_options(self) -> dict[str, Any]:
         """What each run of it does beyond its tasks, for ``flowtop list``: the options
@@ -313,16 +273,23 @@ class FlowFunction(Flow):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Run the flow: inline inside another flow, else on a private runner (a plain script).
 
-        ``return_state=True`` (Prefect 3) returns the run's outcome as a ``State``.
+        ``return_state=True`` (Prefect 3) returns the run's outcome as a ``State``;
+        ``wait_for=[futures]`` starts it once they are final (``flow_upstream``).
         """
         parent = kwargs.pop("_flowtop_parent", None) or current_run()
         sync = kwargs.pop("_flowtop_sync", False)
+        wait_for = kwargs.pop("wait_for", None)
         if parent is None:  # before ``return_state=True`` makes the refusal a Failed state
             refuse_run_at_import(self.name)
         if not sync:  # as Prefect: arguments the function cannot take start no run
             bind_call(self.fn, args, {k: v for k, v in kwargs.items() if k != "return_state"})
         if self.is_async and not sync:  # a coroutine, as in Prefect (``flow_await``)
-            return awaited_call(self, parent, args, kwargs)
+            return awaited_call(self, parent, args, kwargs, wait_for)
+        failure = None if wait_for is None else upstream_failure(self.name, wait_for)
+        if failure is not None:
+            if kwargs.get("return_state"):
+                return not_ready_state(failure)
+            raise failure
         if parent is not None and not kwargs.get("return_state"):
             return self._child_run(parent, args, kwargs)
         if "return_state" in kwargs:
@@ -386,17 +353,6 @@ class FlowFunction(Flow):
             raise RunCancelled(f"{kind} {self.name!r} run #{result.number} was cancelled")
         return result.value
 
-    def serve(self, *args: Any, **kwargs: Any) -> NoReturn:
-        """Prefect's long-lived process serving a deployment of the flow."""
-        raise NotInFlowtop(f"flow {self.name!r}: .serve() (a deployment)")
-
-    def deploy(self, *args: Any, **kwargs: Any) -> NoReturn:
-        """Prefect's deployment to a work pool."""
-        raise NotInFlowtop(f"flow {self.name!r}: .deploy() (a deployment)")
-
-    def to_deployment(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise NotInFlowtop(f"flow {self.name!r}: .to_deployment() (a deployment)")
-
     # -- running --------------------------------------------------------------------
     def make_run(self, runner: Runner, number: int, run_id: str, options: RunOptions) -> DynamicRun:
         """A run of the function (see ``Flow.make_run``); ``options.reuse`` has no meaning
@@ -434,6 +390,8 @@ class FlowFunction(Flow):
         return f"<@flow {self.name!r}>"
 
 
+#: Prefect options that change nothing (given back by ``PrefectFlowAttributes``, but a
+#: ``persist_result``: flowtop persists no flow result).
 _IGNORED_FLOW_OPTIONS = frozenset({"log_prints", "description", "version", "persist_result"})
 #: Every option ``@flow`` takes, for the message that refuses another.
 _FLOW_OPTIONS = (
@@ -494,9 +452,16 @@ def flow(
     are, not made their annotated types. Prefect's ``flow_run_name``, ``task_runner``,
     ``timeout_seconds`` and state hooks (``on_failure=[...]``, see ``flow_hooks``) work
     as in Prefect; its ``log_prints``, ``description``, ``version`` and ``persist_result``
-    are accepted and change nothing; other Prefect options are refused.
+    are accepted and change nothing (the first three are read back as the flow's
+    attributes: ``prefect_attributes``); other Prefect options are refused.
     """
-    max_workers = max_workers_of(prefect_options.pop("task_runner", None))
+    task_runner = prefect_options.pop("task_runner", None)
+    max_workers = max_workers_of(task_runner)
+    noted = {
+        k: v for k, v in prefect_options.items() if k in ("description", "version", "log_prints")
+    }
+    if task_runner is not None:
+        noted["task_runner"] = task_runner
     given_hooks = {kind: prefect_options.pop(kind, None) for kind in FLOW_HOOK_KINDS}
     hooks = {
         kind: check_hooks(kind, given, decorator="flow")
@@ -532,6 +497,7 @@ def flow(
             run_name=run_name,
             hooks=hooks,
             timeout=timeout,
+            noted=noted,
         )
 
     return make(fn) if fn is not None else make

@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .prefect_api import state_of_call
+from .flow_upstream import flow_call_state, upstream_failure
 
 if TYPE_CHECKING:
     import asyncio
@@ -37,12 +37,17 @@ CALLER_GONE = "cancelled: its caller stopped awaiting it"
 
 
 async def awaited_call(
-    flow: FlowFunction, parent: DynamicRun | None, args: tuple[Any, ...], kwargs: dict[str, Any]
+    flow: FlowFunction,
+    parent: DynamicRun | None,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    wait_for: Any = None,
 ) -> Any:
     """What ``await flow(*args, **kwargs)`` gives: the function's value, or its outcome as
-    a ``State`` with ``return_state=True`` (Prefect 3); a subflow's when ``parent`` runs."""
+    a ``State`` with ``return_state=True`` (Prefect 3); a subflow's when ``parent`` runs.
+    The futures ``wait_for`` names are waited for on the call's thread, not the loop."""
     return_state = bool(kwargs.pop("return_state", False))
-    return await _run_to_end(flow, parent, args, kwargs, return_state)
+    return await _run_to_end(flow, parent, args, kwargs, return_state, wait_for)
 
 
 async def _run_to_end(
@@ -51,13 +56,14 @@ async def _run_to_end(
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
     return_state: bool,
+    wait_for: Any,
 ) -> Any:
     import asyncio  # a loop runs: imported already (not with flowtop: see ``aloop``)
 
     loop = asyncio.get_running_loop()
     ended: asyncio.Future[Any] = loop.create_future()
     call = _Call()
-    outcome = functools.partial(_outcome, flow, parent, args, kwargs, call)
+    outcome = functools.partial(_outcome, flow, parent, args, kwargs, call, wait_for)
     context = contextvars.copy_context()  # the caller's (its tags, settings, attempt)
     threading.Thread(
         target=context.run,
@@ -103,9 +109,13 @@ def _outcome(
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
     call: _Call,
+    wait_for: Any,
 ) -> Any:
-    """Start the run, wait for its end (after the flow's own retries), shut its private
-    runner down; the call's value, or its error raised."""
+    """Wait for ``wait_for``'s futures, start the run, wait for its end (after the flow's
+    own retries), shut its private runner down; the call's value, or its error raised."""
+    failure = None if wait_for is None else upstream_failure(flow.name, wait_for)
+    if failure is not None:
+        raise failure
     run, runner = flow.start_call(parent, args, kwargs)
     try:
         call.started(run)
@@ -126,7 +136,7 @@ def _wait(
     value: Any = None
     error: BaseException | None = None
     try:
-        value = state_of_call(outcome) if return_state else outcome()
+        value = flow_call_state(outcome) if return_state else outcome()
     except BaseException as exc:  # noqa: BLE001 - the call's outcome: raised in the caller
         error = exc
     with contextlib.suppress(RuntimeError):  # the caller's loop is closed: nobody awaits

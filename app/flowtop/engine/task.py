@@ -29,6 +29,7 @@ from .inline import outcome, run_inline, run_inline_async
 from .layers import Layer
 from .policy import POLICY_FIELDS, RetryPolicy, never_retried
 from .prefect_api import RetryCondition
+from .prefect_attributes import PrefectTaskAttributes
 from .settings import task_defaults
 from .suggest import did_you_mean
 from .task_runs import HOOK_KINDS, TaskExtras, check_run_name, make_extras
@@ -57,7 +58,8 @@ ALIASES = {
     "timeout_seconds": "timeout",
 }
 #: Prefect options that change nothing in flowtop (prints are captured anyway;
-#: descriptions and versions are not shown): accepted so Prefect files run unchanged.
+#: descriptions and versions are not shown): accepted so Prefect files run unchanged,
+#: and kept to be read back (``PrefectTaskAttributes``).
 IGNORED_OPTIONS = ("log_prints", "description", "version")
 #: Prefect options flowtop does not implement: refused at definition (import) time.
 UNSUPPORTED_OPTIONS = (
@@ -142,8 +144,9 @@ def _call_shape(fn: Callable[..., Any]) -> tuple[inspect.Signature | None, int]:
     return signature, len(signature.parameters) if simple else -1
 
 
-class Task:
-    """A function plus its retry policy. Calling it inside ``with Flow(...)`` adds a node."""
+class Task(PrefectTaskAttributes):
+    """A function plus its retry policy. Calling it inside ``with Flow(...)`` adds a node.
+    Prefect's other attributes (``description``, ``cache_policy``, …): the mixin's."""
 
     def __init__(self, fn: Callable[..., Any], *, name: str | None = None, **options: Any) -> None:
         if not callable(fn) and not isinstance(fn, classmethod):
@@ -492,7 +495,8 @@ def _resolve_options(owner: str, kwargs: dict[str, Any]) -> dict[str, Any]:
     options: dict[str, Any] = {}
     for key, value in kwargs.items():
         canonical = ALIASES.get(key, key)
-        if key in IGNORED_OPTIONS:
+        if key in IGNORED_OPTIONS:  # kept only to be read back
+            options[key] = value
             continue
         if key in UNSUPPORTED_OPTIONS:
             raise TypeError(f"{owner}: Prefect option {key!r} is not available in flowtop")

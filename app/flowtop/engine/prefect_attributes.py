@@ -1,0 +1,267 @@
+"""The attributes Prefect 3 code reads on a ``@flow`` and a ``@task``, and their hook
+decorators: mixins of ``FlowFunction`` and ``Task``, kept here so those stay small.
+
+Each answers what flowtop does, with Prefect's value for the same decorator arguments
+where flowtop does the same (checked side by side with Prefect 3.9.1): ``description``
+is the one given, else the function's docstring; a flow's ``version`` the one given, else
+the md5 of its file (Prefect's ``file_hash``), a task's the one given (None); a task's
+``cache_policy`` and ``persist_result`` are derived from its options by Prefect's rules,
+which flowtop's caching follows (``caching.caching_of``). A flow's ``persist_result`` is
+None whatever it was given: flowtop persists no flow result, nor makes its tasks persist
+theirs, as Prefect's does. ``log_prints`` is the value given (None): flowtop captures a
+run's prints whatever it says.
+
+Transactions (``@my_task.on_commit``, ``.on_rollback``) are refused with one line naming
+the task and the line that asked for them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import marshal
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, NoReturn
+
+from .binding import unwrapped
+from .caching import DEFAULT, NO_CACHE, CacheKeyFnPolicy, CachePolicy, _None
+from .errors import NotInFlowtop
+from .hooks import Hook, check_hooks
+from .task_runners import ThreadPoolTaskRunner
+
+#: How many hex digits of the function's code hash a ``task_key`` ends with (Prefect's).
+TASK_KEY_DIGITS = 8
+
+
+def file_version(fn: Callable[..., Any]) -> str | None:
+    """Prefect's default flow ``version``: the md5 of the file defining ``fn`` (None for
+    a function with no file: a REPL's, a built-in)."""
+    try:
+        source = inspect.getsourcefile(unwrapped(fn))
+        if source is None:
+            return None
+        return hashlib.md5(Path(source).read_bytes(), usedforsecurity=False).hexdigest()
+    except (OSError, TypeError):
+        return None
+
+
+def task_key_of(fn: Callable[..., Any]) -> str:
+    """Prefect's ``task_key`` shape, ``<function name>-<8 hex digits of its code>``: the
+    same for one implementation, another for two tasks of one name. (The digits are
+    flowtop's hash of the code, not Prefect's.)"""
+    plain = unwrapped(fn)
+    qualname = getattr(plain, "__qualname__", None)
+    if qualname is None:
+        kind = type(plain)
+        return f"{kind.__module__}.{kind.__qualname__}"
+    # a callable object's own code when it is no function (as Prefect reads it)
+    code = getattr(plain, "__code__", None)
+    if code is None:
+        call = vars(type(plain)).get("__call__")
+        code = getattr(call, "__code__", None)
+    try:
+        digest = hashlib.md5(marshal.dumps(code), usedforsecurity=False).hexdigest()
+    except ValueError:  # no code object that marshal takes
+        digest = "unknown"
+    return f"{qualname.split('.')[-1]}-{digest[:TASK_KEY_DIGITS]}"
+
+
+class TransactionsNotAvailable(NotInFlowtop):
+    """A Prefect transaction hook (``@my_task.on_rollback``): flowtop has no transactions,
+    which ``prefect.transactions``, refused at import, would make."""
+
+    def __init__(self, what: str) -> None:
+        NotImplementedError.__init__(
+            self, f"{what} is not available in flowtop: it has no transactions"
+        )
+
+
+def refuse_transaction_hook(task_name: str, kind: str) -> NoReturn:
+    """``@my_task.on_commit`` / ``.on_rollback``: one line naming the task and where the
+    decorator was used (two frames up: the caller of the task's method)."""
+    caller = sys._getframe(2)
+    where = f"{Path(caller.f_code.co_filename).name}:{caller.f_lineno}"
+    raise TransactionsNotAvailable(f"{where}: task {task_name!r}: @{task_name}.{kind}")
+
+
+class PrefectTaskAttributes:
+    """Prefect's read-only ``Task`` attributes flowtop can answer, from the task's options,
+    and its transaction decorators, refused."""
+
+    fn: Callable[..., Any]
+    name: str
+    options: Mapping[str, Any]
+
+    @property
+    def description(self) -> str | None:
+        return self.options.get("description") or inspect.getdoc(unwrapped(self.fn))
+
+    @property
+    def version(self) -> str | None:
+        return self.options.get("version")
+
+    @property
+    def log_prints(self) -> bool | None:
+        return self.options.get("log_prints")
+
+    @property
+    def task_key(self) -> str:
+        return task_key_of(self.fn)
+
+    @property
+    def cache_key_fn(self) -> Callable[..., Any] | None:
+        return self.options.get("cache_key_fn")
+
+    @property
+    def cache_expiration(self) -> Any:
+        return self.options.get("cache_expiration")
+
+    @property
+    def refresh_cache(self) -> bool | None:
+        return self.options.get("refresh_cache")
+
+    @property
+    def cache_policy(self) -> CachePolicy:
+        """Prefect's rule: ``NO_CACHE`` when ``persist_result=False``, a
+        ``cache_key_fn``'s policy when given, else the one given, else ``DEFAULT`` (which
+        caches only when results persist, as in Prefect: ``persist_result``)."""
+        key_fn = self.options.get("cache_key_fn")
+        given = self.options.get("cache_policy")
+        if self.options.get("persist_result") is False:
+            return NO_CACHE
+        if key_fn is not None:
+            return CacheKeyFnPolicy(key_fn)
+        return DEFAULT if given is None else given
+
+    @property
+    def persist_result(self) -> bool | None:
+        """As given; not given, True when a ``cache_policy`` (other than ``NO_CACHE``) or
+        a ``cache_key_fn`` asks for caching, as Prefect derives it, else None: flowtop
+        keeps the results of exactly those tasks (``caching``)."""
+        given = self.options.get("persist_result")
+        if given is not None:
+            return bool(given)
+        policy = self.options.get("cache_policy")
+        asks = policy is not None and not isinstance(policy, _None)
+        return True if asks or self.options.get("cache_key_fn") is not None else None
+
+    def on_commit(self, fn: Callable[..., Any]) -> NoReturn:
+        """Prefect's transaction hook: flowtop has no transactions."""
+        refuse_transaction_hook(self.name, "on_commit")
+
+    def on_rollback(self, fn: Callable[..., Any]) -> NoReturn:
+        """Prefect's transaction hook: flowtop has no transactions."""
+        refuse_transaction_hook(self.name, "on_rollback")
+
+
+class PrefectFlowAttributes:
+    """Prefect's ``Flow`` attributes and hook decorators (``@my_flow.on_failure``), over
+    what ``FlowFunction`` keeps."""
+
+    fn: Callable[..., Any]
+    name: str
+    hooks: dict[str, list[Hook]]
+    timeout: float | None
+    retry_delay: float
+    run_name: str | Callable[[], str] | None
+    validate_parameters: bool
+    #: Prefect options flowtop keeps only to give back (``description``, ``version``,
+    #: ``log_prints``) and the ``task_runner`` object given.
+    noted: dict[str, Any]
+
+    def _add_hook(self, kind: str, fn: Hook) -> Hook:
+        check_hooks(kind, [fn], decorator="flow")
+        self.hooks[kind].append(fn)
+        return fn
+
+    def on_completion(self, fn: Hook) -> Hook:
+        return self._add_hook("on_completion", fn)
+
+    def on_failure(self, fn: Hook) -> Hook:
+        return self._add_hook("on_failure", fn)
+
+    def on_cancellation(self, fn: Hook) -> Hook:
+        return self._add_hook("on_cancellation", fn)
+
+    def on_crashed(self, fn: Hook) -> Hook:
+        return self._add_hook("on_crashed", fn)
+
+    def on_running(self, fn: Hook) -> Hook:
+        return self._add_hook("on_running", fn)
+
+    @property
+    def on_completion_hooks(self) -> list[Hook]:
+        return self.hooks["on_completion"]
+
+    @property
+    def on_failure_hooks(self) -> list[Hook]:
+        return self.hooks["on_failure"]
+
+    @property
+    def on_cancellation_hooks(self) -> list[Hook]:
+        return self.hooks["on_cancellation"]
+
+    @property
+    def on_crashed_hooks(self) -> list[Hook]:
+        return self.hooks["on_crashed"]
+
+    @property
+    def on_running_hooks(self) -> list[Hook]:
+        return self.hooks["on_running"]
+
+    @property
+    def timeout_seconds(self) -> float | None:
+        return self.timeout
+
+    @property
+    def retry_delay_seconds(self) -> float:
+        return self.retry_delay
+
+    @property
+    def flow_run_name(self) -> str | Callable[[], str] | None:
+        return self.run_name
+
+    @property
+    def should_validate_parameters(self) -> bool:
+        return self.validate_parameters
+
+    @property
+    def isasync(self) -> bool:
+        plain = unwrapped(self.fn)
+        return inspect.iscoroutinefunction(plain) or inspect.isasyncgenfunction(plain)
+
+    @property
+    def description(self) -> str | None:
+        return self.noted.get("description") or inspect.getdoc(unwrapped(self.fn))
+
+    @property
+    def version(self) -> str | None:
+        return self.noted.get("version") or file_version(self.fn)
+
+    @property
+    def log_prints(self) -> bool | None:
+        return self.noted.get("log_prints")
+
+    @property
+    def persist_result(self) -> None:
+        """None, as for a flow not given it: flowtop persists no flow result (see the
+        module's doc)."""
+        return None
+
+    @property
+    def task_runner(self) -> ThreadPoolTaskRunner:
+        runner = self.noted.get("task_runner")
+        return runner if isinstance(runner, ThreadPoolTaskRunner) else ThreadPoolTaskRunner()
+
+    def serve(self, *args: Any, **kwargs: Any) -> NoReturn:
+        """Prefect's long-lived process serving a deployment of the flow."""
+        raise NotInFlowtop(f"flow {self.name!r}: .serve() (a deployment)")
+
+    def deploy(self, *args: Any, **kwargs: Any) -> NoReturn:
+        """Prefect's deployment to a work pool."""
+        raise NotInFlowtop(f"flow {self.name!r}: .deploy() (a deployment)")
+
+    def to_deployment(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise NotInFlowtop(f"flow {self.name!r}: .to_deployment() (a deployment)")
