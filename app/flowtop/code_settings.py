@@ -15,19 +15,20 @@ from typing import Any
 
 from .engine.context import shipped_workspace
 from .engine.prefect_context import active_run
+from .workspace.places import SETTINGS_FILE, STATE_DIR
 
 
 def state_dir() -> Path:
     """The ``.flowtop`` folder of the workspace running this code."""
     run = active_run()
     folder = getattr(getattr(run, "runner", None), "state_dir", None) or shipped_workspace()
-    return Path(folder) if folder is not None else Path.cwd() / ".flowtop"
+    return Path(folder) if folder is not None else Path.cwd() / STATE_DIR
 
 
 def settings_table(name: str, folder: Path | None = None) -> dict[str, Any]:
     """The ``[name]`` table of the workspace's ``flowtop.toml`` ({} without one). The
     workspace checks the file when it loads; a file broken since is one clear error."""
-    path = (folder or state_dir()).parent / "flowtop.toml"
+    path = (folder or state_dir()).parent / SETTINGS_FILE
     if path.exists() and not path.is_file():  # a named pipe would block the read forever
         raise ValueError(f"{path}: not a regular file")
     try:

@@ -1,8 +1,10 @@
 """Durations, times and counts as people read them: one place for every screen and command.
 
-Two duration forms, because they answer two questions: ``short_duration`` for a value
-that ticks on screen (``0.42s``, ``12.3s``, ``3m05s``: steady width), ``precise_duration``
-for a record in a table (``3ms``, ``0.02ms``: a fast task's time is still visible).
+Three duration forms, because they answer three questions: ``short_duration`` for a
+value that ticks on screen (``0.42s``, ``12.3s``, ``3m05s``: steady width),
+``precise_duration`` for a record in a table (``3ms``, ``0.02ms``: a fast task's time is
+still visible), ``coarse_duration`` for a clock printed once a second (``12.3s``);
+``fmt_duration`` picks one of the first two for the monitor.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from flowtop.printable import drawn_as_measured
 
 __all__ = [
     "clock_time",
+    "coarse_duration",
     "cut_cells",
     "date_time",
+    "fmt_duration",
     "fmt_seconds",
     "moment",
     "pad_cells",
@@ -78,6 +82,22 @@ def precise_duration(seconds: float | None) -> str:
     if seconds < 60:
         return f"{seconds:.1f}s"
     return fmt_seconds(seconds)
+
+
+def fmt_duration(seconds: float | None, *, live: bool = False) -> str:
+    """A duration on screen, "" when unknown. One that ticks (``live``: a running task or
+    run) keeps a steady width, ``0.42s``; one recorded reads as ``flowtop history`` prints
+    it, ``3ms``: a fast task's ``0.00s`` said nothing."""
+    if seconds is None:
+        return ""
+    return short_duration(seconds) if live else precise_duration(seconds)
+
+
+def coarse_duration(seconds: float) -> str:
+    """A clock on a line printed again each second (``flowtop run``'s status line): ``0.0s``,
+    ``12.3s``, then ``1m05s``; tenths, as hundredths would change between no two prints
+    (and never ``0.000117s``)."""
+    return f"{seconds:.1f}s" if seconds < 60 else fmt_seconds(seconds)
 
 
 def date_time(ts: float | None, missing: str = "-") -> str:

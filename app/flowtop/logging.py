@@ -29,7 +29,7 @@ _UNKNOWN = "<unknown>"  # Prefect's word for a name it was not given
 
 def flow_run_logger(
     flow_run: Any = None, flow: Any = None, flow_run_id: Any = None, **kwargs: Any
-) -> logging.LoggerAdapter:  # type: ignore[type-arg]
+) -> logging.LoggerAdapter[logging.Logger]:
     """Prefect's: the flow run logger (``get_run_logger()``'s in a flow body) with the
     run's names attached, from a ``flow_run`` (a hook's) or a bare ``flow_run_id``."""
     if flow_run is None and flow_run_id is None:
@@ -45,7 +45,7 @@ def flow_run_logger(
 
 def task_run_logger(
     task_run: Any, task: Any = None, flow_run: Any = None, flow: Any = None, **kwargs: Any
-) -> logging.LoggerAdapter:  # type: ignore[type-arg]
+) -> logging.LoggerAdapter[logging.Logger]:
     """Prefect's: the task run logger (``get_run_logger()``'s in a task) with the names of
     ``task_run`` (a task hook's) attached; the flow's from the flow run context when not given."""
     if flow_run is None or flow is None:

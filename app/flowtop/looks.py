@@ -23,6 +23,20 @@ STATE_LOOK: dict[StateType | None, tuple[str, str, str]] = {
     S.UPSTREAM_FAILED: ("⊘", "Upstream failed", "upstream"),
     S.CANCELLED: ("■", "Cancelled", "cancelled"),
 }
+#: An attempt's symbol and style name, by the state its task took when the attempt ended:
+#: the table's own, but an attempt a retry followed (``AWAITING_RETRY``) failed. One not
+#: begun, or of a state no attempt ends in, is ``UNKNOWN_ATTEMPT_LOOK``.
+ATTEMPT_LOOK: dict[StateType, tuple[str, str]] = {
+    state: (STATE_LOOK[shown][0], STATE_LOOK[shown][2])
+    for state, shown in (
+        (S.RUNNING, S.RUNNING),
+        (S.AWAITING_RETRY, S.FAILED),
+        (S.COMPLETED, S.COMPLETED),
+        (S.FAILED, S.FAILED),
+        (S.CANCELLED, S.CANCELLED),
+    )
+}
+UNKNOWN_ATTEMPT_LOOK = ("·", "pending")
 #: A completed task carried over from the run it reran.
 REUSED_LOOK = ("↺", "Reused", "reused")
 #: A task left unfinished by a run whose process died (the store's ``INTERRUPTED``).

@@ -108,7 +108,7 @@ def main(args: argparse.Namespace) -> int:
         )
         return 0
     if not limits:
-        print(printable(no_limits(state.parent / "flowtop.toml")))
+        print(printable(no_limits(places.settings_path)))
         return 0
     for name, limit in limits.items():
         decay = f", {limit.decay:g} freed per second" if limit.decay else ""

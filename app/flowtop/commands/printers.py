@@ -35,6 +35,7 @@ from ..engine.states import StateType
 from ..formats import (
     RETRY_ONLY,
     clock_time,
+    coarse_duration,
     cut_cells,
     fmt_seconds,
     plural,
@@ -137,10 +138,10 @@ def write_whole(stream: TextIO, text: str) -> None:
         data = data[written:]
 
 
-def is_pipe(stream: object) -> bool:
+def is_pipe(stream: TextIO) -> bool:
     """Whether ``stream`` writes into a pipe (``| head``), whose reader may leave."""
     try:
-        return stat.S_ISFIFO(os.fstat(stream.fileno()).st_mode)  # type: ignore[attr-defined]
+        return stat.S_ISFIFO(os.fstat(stream.fileno()).st_mode)
     except (AttributeError, OSError, ValueError):  # no descriptor (a test's StringIO)
         return False
 
@@ -471,7 +472,7 @@ class HumanPrinter:
                 f"{counts[StateType.RUNNING]} running · "
                 f"{counts[StateType.AWAITING_RETRY]} retrying{soonest} · "
                 f"{counts[StateType.FAILED] + counts[StateType.UPSTREAM_FAILED]} failed · "
-                f"{_elapsed(elapsed)}"
+                f"{coarse_duration(elapsed)}"
             )
         return " | ".join(parts)
 
@@ -509,8 +510,3 @@ def _soonest(left: float) -> str:
     """``next retry in 12.0s``, or ``retry overdue 6m44s`` (its run process stopped)."""
     said = retry_text(left).lower()
     return f"next {said}" if said.startswith("retry") else f"retry {said}"
-
-
-def _elapsed(seconds: float) -> str:
-    """A running clock: ``0.0s``, ``12.3s``, then ``1m05s`` (not ``0.000117s``)."""
-    return f"{seconds:.1f}s" if seconds < 60 else fmt_seconds(seconds)

@@ -254,6 +254,7 @@ def _main(args: argparse.Namespace, out: TextIO) -> int:
         shown_on = status_line.drawn_on(sys.stdout) if live else sys.stdout
         printer = HumanPrinter(shown_on, live=live, verbose=not args.quiet)
     kwargs = {"workers": args.workers} if args.workers else {}
+    from ..engine.dask_backend import DaskBackend
     from ..engine.events import Subscription
     from ..engine.spec import ExecutorError
 
@@ -274,8 +275,10 @@ def _main(args: argparse.Namespace, out: TextIO) -> int:
             "started; --no-history runs it without recording it)"
         )
         return 2
+    dask = runner.backend if isinstance(runner.backend, DaskBackend) else None
     try:  # connect to the cluster now: a wrong address is one clear error, not one per task
-        getattr(runner.backend, "start", lambda: None)()
+        if dask is not None:
+            dask.start()
     except ExecutorError as exc:
         runner.shutdown(wait=False)  # a thread hung past its timeout must not hold the exit
         return cannot_start(executor_set_at(workspace, args.executor) + str(exc))
@@ -290,9 +293,8 @@ def _main(args: argparse.Namespace, out: TextIO) -> int:
         except RerunRefused as exc:
             runner.shutdown(wait=False)
             return cannot_start(str(exc))
-    link = getattr(runner.backend, "dashboard_link", None)
-    if link:
-        say(f"Dask dashboard: {link}")
+    if dask is not None and dask.dashboard_link:
+        say(f"Dask dashboard: {dask.dashboard_link}")
     # A reader that leaves (`flowtop run --json | head -3`) stops the runs, as SIGPIPE
     # stops a Unix tool: nobody sees the rest, and the history records them cancelled.
     gone = printer.output.reader_gone

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 from ..code_settings import settings_table, state_dir
 from ..engine.tag_limits import PREFIX
+from ..workspace.places import SETTINGS_FILE
 from .slots import Limit, SlotStore, Taken, slot_store
 
 
@@ -42,7 +43,7 @@ def limit_of(folder: Path, name: str, value: Any) -> Limit:
     file when it loaded; a value broken since is one clear error."""
     problem = check_config(value)
     if problem is not None:
-        raise ValueError(f"{folder.parent / 'flowtop.toml'}: [concurrency] {name}: {problem}")
+        raise ValueError(f"{folder.parent / SETTINGS_FILE}: [concurrency] {name}: {problem}")
     if isinstance(value, dict):
         return Limit(value["limit"], float(value.get("slot_decay_per_second", 0.0)))
     return Limit(value, 0.0)

@@ -18,7 +18,7 @@ from .backends import Done, hand_over
 from .errors import TaskTimeout
 from .events import ErrorInfo
 from .policy import Decision, decide, safe_repr, safe_str
-from .pool import MAX_ABANDONED
+from .pool import WorkerPool
 from .prefect_api import completed_by_hand, returned_state
 from .records import NOT_KEPT, TaskRun, error_info, from_user_code, pristine
 from .states import COMPLETED, FAILED, State
@@ -191,18 +191,17 @@ def give_up_thread(runner: Runner, call: UserCall | None) -> tuple[str, bool, bo
         return "its coroutine was cancelled", False, False
     if runner.backend is not None:
         return "the executor was told to stop it", False, False
-    abandon = getattr(runner.executor, "abandon", None)
     if call is None:
         return "its thread cannot be interrupted; a late result will be discarded", False, False
     call.interrupt(TaskTimeout)
     raised = "TaskTimeout was raised in its code"
-    if abandon is None:
+    pool = runner.executor
+    if not isinstance(pool, WorkerPool):  # an ``Executor`` given to the runner replaces none
         return f"{raised}; a late result will be discarded", False, False
-    if abandon(call.thread):
+    if pool.abandon(call.thread):
         return f"{raised}, and a new worker took its place", True, False
-    stuck = getattr(runner.executor, "abandoned", MAX_ABANDONED)
     return (
-        f"{raised}, and {stuck} stuck threads are the most flowtop replaces: not retried",
+        f"{raised}, and {pool.abandoned} stuck threads are the most flowtop replaces: not retried",
         False,
         True,
     )

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import threading
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .context import context_run
 from .states import StateType
+
+if TYPE_CHECKING:
+    from .dynamic_run import DynamicRun
 
 #: The outcome it names (a name applies only to a state of that type), name, message.
 Named = tuple[StateType, str, "str | None"]
@@ -25,11 +28,12 @@ _kept: dict[str, Named] = {}
 _told = threading.local()
 
 
-def keep(run: Any, type_: StateType, name: str, message: str | None) -> None:
-    """Name ``run``'s final state of ``type_`` so, as Prefect does."""
-    run_id = getattr(run, "run_id", None)
-    if run_id is None:
+def keep(run: DynamicRun | None, type_: StateType, name: str, message: str | None) -> None:
+    """Name ``run``'s final state of ``type_`` so, as Prefect does (None: a body returned
+    ``Completed(...)`` outside any run, where nothing takes the name)."""
+    if run is None:
         return
+    run_id = run.run_id
     if run_id not in _kept:
         weakref.finalize(run, _kept.pop, run_id, None)
     _kept[run_id] = (type_, name, message)

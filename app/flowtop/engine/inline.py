@@ -111,9 +111,10 @@ def run_inline(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Sta
         try:
             wait = steps.send(_attempt(task, args, kwargs, current))
         except StopIteration as stop:
-            inline_ends(current, stop.value)
-            store_call(slot, current, stop.value)
-            return stop.value  # type: ignore[no-any-return]
+            final: State = stop.value  # the generator's return value, which mypy types Any
+            inline_ends(current, final)
+            store_call(slot, current, final)
+            return final
         time.sleep(wait)
 
 

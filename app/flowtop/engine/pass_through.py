@@ -52,11 +52,11 @@ class PassThroughStream(io.TextIOBase):
         return bool(getattr(self.original, "closed", False))
 
     @property
-    def errors(self) -> str | None:  # type: ignore[override]
+    def errors(self) -> str | None:  # type: ignore[override]  # typeshed: a writable attribute; read-only here
         return getattr(self.original, "errors", None)
 
     @property
-    def newlines(self) -> Any:  # type: ignore[override]
+    def newlines(self) -> Any:  # type: ignore[override]  # typeshed: a writable attribute; read-only here
         return getattr(self.original, "newlines", None)
 
     def __del__(self) -> None:
@@ -68,7 +68,7 @@ class PassThroughStream(io.TextIOBase):
         return self.original.fileno()
 
     @property
-    def encoding(self) -> str:  # type: ignore[override]
+    def encoding(self) -> str:  # type: ignore[override]  # typeshed: a writable attribute; read-only here
         return getattr(self.original, "encoding", "utf-8")
 
     def __getattr__(self, name: str) -> Any:

@@ -43,17 +43,17 @@ def _current_folder_off_path() -> Iterator[None]:
     command lines multiprocessing builds (its ``util._args_from_interpreter_flags``), not
     to the environment, which every thread's subprocesses would have inherited meanwhile.
     """
-    flags = multiprocessing.util._args_from_interpreter_flags  # type: ignore[attr-defined]
+    flags = multiprocessing.util._args_from_interpreter_flags  # type: ignore[attr-defined]  # private: not in typeshed
 
     def with_safe_path() -> list[str]:
         args: list[str] = flags()
         return args if "-P" in args else [*args, "-P"]
 
-    multiprocessing.util._args_from_interpreter_flags = with_safe_path  # type: ignore[attr-defined]
+    multiprocessing.util._args_from_interpreter_flags = with_safe_path  # type: ignore[attr-defined]  # as above
     try:
         yield
     finally:
-        multiprocessing.util._args_from_interpreter_flags = flags  # type: ignore[attr-defined]
+        multiprocessing.util._args_from_interpreter_flags = flags  # type: ignore[attr-defined]  # as above
 
 
 def _worker_main(conn: Any, lifeline: Any) -> None:

@@ -30,8 +30,10 @@ class RootHandlers(list[logging.Handler]):
     def append(self, handler: logging.Handler) -> None:
         """``Logger.addHandler``'s: before flowtop's handler, which stays last."""
         if handler is not self.hidden:
-            with contextlib.suppress(ValueError):  # not in it: taken off meanwhile
-                self.insert(self.index(self.hidden), handler)  # type: ignore[arg-type]
+            # ValueError: flowtop's handler is not in it (taken off meanwhile), or is None
+            # (``capture`` not loaded yet), which ``index`` finds in no list of handlers
+            with contextlib.suppress(ValueError):
+                self.insert(self.index(self.hidden), handler)  # type: ignore[arg-type]  # None: above
                 return
         list.append(self, handler)
 

@@ -34,10 +34,10 @@ row_open = False
 terminal: tuple[int, int] | None = None
 
 
-def _identity(stream: object) -> tuple[int, int] | None:
+def _identity(stream: TextIO) -> tuple[int, int] | None:
     """Which terminal ``stream`` writes to; None when it writes to no terminal."""
     try:
-        fd = stream.fileno()  # type: ignore[attr-defined]
+        fd = stream.fileno()
         if not os.isatty(fd):
             return None
         found = os.fstat(fd)
@@ -61,6 +61,6 @@ def forget() -> None:
     terminal, row_open = None, False
 
 
-def shares_terminal(stream: object) -> bool:
+def shares_terminal(stream: TextIO) -> bool:
     """Whether ``stream`` writes to the terminal the status line is on."""
     return terminal is not None and _identity(stream) == terminal

@@ -51,6 +51,7 @@ from .states import COMPLETED, FAILED, RUNNING
 from .tags import current_tags
 
 if TYPE_CHECKING:
+    from .attempt import Attempt
     from .policy import Decision, RetryPolicy
     from .records import TaskRun as TaskRecord
     from .run import FlowRun
@@ -343,7 +344,7 @@ def _araise(error: BaseException) -> Callable[..., Any]:
     return attempt
 
 
-def entered(attempt: tuple[Any, ...]) -> Callable[..., Any]:
+def entered(attempt: Attempt) -> Callable[..., Any]:
     """The runner starts an attempt of a task with extras (``attempt``: ``(run, task
     record, args, kwargs)``): its run name (first attempt), its ``on_running`` hooks. The
     function to call: the task's, or one raising why the run name could not be resolved
@@ -362,7 +363,7 @@ def entered(attempt: tuple[Any, ...]) -> Callable[..., Any]:
             if said_by is None:
                 said_by = _printed_before.setdefault(run, {})
             said_by[tr.key] = (tr.attempt, said)
-    return task.fn  # type: ignore[no-any-return]
+    return task.fn
 
 
 def current_attempt() -> Any:

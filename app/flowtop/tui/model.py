@@ -27,13 +27,9 @@ from flowtop.engine.events import (
 from flowtop.engine.parameters import decode as decode_parameters
 from flowtop.engine.records import Attempt
 from flowtop.engine.states import StateType
-from flowtop.formats import (
-    OVERDUE,
-    RETRY_ONLY,
-    precise_duration,
-    retry_text,
-    short_duration,
-    try_text,
+from flowtop.formats import OVERDUE, RETRY_ONLY, retry_text, try_text
+from flowtop.formats import (  # re-exported: the history screen and run header import it here
+    fmt_duration as fmt_duration,
 )
 from flowtop.looks import INTERRUPTED_LOOK, REUSED_LOOK, STATE_LOOK
 from flowtop.printable import printable
@@ -49,15 +45,6 @@ LIVE_OUTPUT = 64 * 1024
 #: A retry past its due time while every worker of its run runs an attempt: it waits for
 #: one to be free, not for a stopped process (``⟳ Overdue``).
 AWAITING_WORKER = "Awaiting worker"
-
-
-def fmt_duration(seconds: float | None, *, live: bool = False) -> str:
-    """A duration on screen, "" when unknown. One that ticks (``live``: a running task or
-    run) keeps a steady width, ``0.42s``; one recorded reads as ``flowtop history`` prints
-    it, ``3ms``: a fast task's ``0.00s`` said nothing."""
-    if seconds is None:
-        return ""
-    return short_duration(seconds) if live else precise_duration(seconds)
 
 
 @dataclass(slots=True)

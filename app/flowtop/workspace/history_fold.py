@@ -191,10 +191,10 @@ def apply(
                     _log(conn, steps)
                     steps = []
                 steps.append(item)
-                if item.reused:  # type: ignore[union-attr]  # a TaskStateChanged, by ``kind``
+                if item.reused:  # type: ignore[union-attr]  # a TaskStateChanged: mypy narrows no ``kind``
                     live[item[0]] += 1
         elif kind is ResultBatch:
-            batches.append(item)  # type: ignore[arg-type]
+            batches.append(item)  # type: ignore[arg-type]  # a ResultBatch, by ``kind`` (as above)
         elif isinstance(item, ResultRows):
             for row in item.rows:
                 results += row

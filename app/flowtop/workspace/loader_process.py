@@ -48,8 +48,6 @@ if TYPE_CHECKING:
 #: ``prctl`` option: a signal for this process when its parent dies (linux/prctl.h).
 _PR_SET_PDEATHSIG = 1
 
-#: ``[defaults] load_timeout``: seconds an import may take before the file is reported.
-DEFAULT_LOAD_TIMEOUT = 10.0
 #: Output a module prints at import is kept up to this many characters (the tail).
 MAX_OUTPUT = 64 * 1024
 

@@ -21,6 +21,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..formats import date_time
 from .access import blocked
 from .history_records import HistoryError
 from .load_error import display_path
@@ -188,7 +189,7 @@ class OwnerAgent:
             why,
         )
         # Kept with the run: this warning goes to its log, which goes once the run ends.
-        came_back = time.strftime("%Y-%m-%d %H:%M:%S")
+        came_back = date_time(time.time())
         try:  # (raised, the beat would fail before it forgot the run: no note ever)
             self._conn.execute(
                 "UPDATE runs SET note = COALESCE(note, '') || ? WHERE run_id = ? AND state = ?",

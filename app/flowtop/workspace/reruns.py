@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..engine.dynamic import FlowFunction
 from ..engine.flow import Flow
 from ..engine.states import State, StateType
 from ..looks import NOT_STARTED
@@ -72,7 +73,7 @@ def plan_rerun(
     forced: set[str] = set()
     if task is not None:
         forced = {task}
-        if not getattr(flow, "is_dynamic", False):
+        if not isinstance(flow, FlowFunction):  # a graph: what depends on it runs again too
             forced |= set(flow.downstream_of([task]))
     notes = []
     for key in completed:
@@ -86,7 +87,7 @@ def plan_rerun(
     start: dict[str, Any] = {"rerun_of": source_id}
     start.update(flow.start_arguments({**record.parameters, **(parameters or {})}))
     reuse: dict[str, State] = reusable_states(keep, completed)
-    if getattr(flow, "is_dynamic", False):  # by call: its key and its input hash
+    if isinstance(flow, FlowFunction):  # by call: its key and its input hash
         start["cache"] = {
             (key, fingerprints[key]): state
             for key, state in reuse.items()

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from watchfiles import Change
 
 from .link_targets import as_links, linked_files, target_folders
-from .places import OVERRIDES_FILE, STATE_DIR
+from .places import OVERRIDES_FILE, SETTINGS_FILE, STATE_DIR
 from .watch_scope import IGNORED_DIRS, new_folders, real_folder, to_watch
 from .watch_scope import watched_folders as watched_folders  # (tests replace it here)
 
@@ -86,7 +86,7 @@ class WatchFilter:
         folders = parts[:-1]
         if folders[:1] == (STATE_DIR,):
             return parts == (STATE_DIR, OVERRIDES_FILE)
-        if name.endswith(".toml") and parts != ("flowtop.toml",):
+        if name.endswith(".toml") and parts != (SETTINGS_FILE,):
             return False  # only the two settings files matter; pyproject.toml & co don't
         return not any(part in IGNORED_DIRS or part.startswith(".") for part in folders)
 

@@ -18,6 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..engine.dynamic import FlowFunction
 from ..engine.flow import Flow, Node
 from ..engine.layers import Layer
 from ..engine.policy import RetryPolicy
@@ -376,10 +377,9 @@ class Workspace:
             hint = did_you_mean(flow_name, flows)
             return f"{table_name(table)}: no flow named {flow_name!r}{hint}; flows: {known}"
         if flow.node(key) is None:
-            if getattr(flow, "is_dynamic", False):
+            if isinstance(flow, FlowFunction):  # no graph to list: its tasks are its calls
                 return f"{table_name(table)}: @flow {flow_name!r} calls no task named {key!r}"
-            hint = did_you_mean(key, flow.nodes)
-            tasks = ", ".join(flow.nodes)
+            hint, tasks = did_you_mean(key, flow.nodes), ", ".join(flow.nodes)
             return f"{table_name(table)}: flow {flow_name!r} has no task {key!r}{hint}; its tasks: {tasks}"
         if "retry_on" in values:
             try:

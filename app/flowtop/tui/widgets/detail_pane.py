@@ -24,11 +24,11 @@ from flowtop.attempt_story import wait_story
 from flowtop.engine.events import REUSED_FROM_SOURCE, ErrorInfo
 from flowtop.engine.layers import Layer
 from flowtop.engine.states import StateType
-from flowtop.formats import clock_time, moment
+from flowtop.formats import clock_time, fmt_duration, moment
 from flowtop.head_tail import head_and_tail
-from flowtop.looks import NOT_STARTED, run_error_text
+from flowtop.looks import ATTEMPT_LOOK, NOT_STARTED, UNKNOWN_ATTEMPT_LOOK, run_error_text
 from flowtop.printable import as_left_on_screen, printable
-from flowtop.tui.model import AttemptView, TaskRow, fmt_duration
+from flowtop.tui.model import AttemptView, TaskRow
 from flowtop.tui.unread_settings import Unreadable
 from flowtop.tui.widgets.run_header import MIN_NAME
 from flowtop.tui.widgets.state_colors import LOOK_STYLE, looks
@@ -40,14 +40,6 @@ from flowtop.workspace.load_error import LoadError
 MAX_BLOCK = 20_000
 #: A running attempt's last lines of output shown under it: where it is now.
 LIVE_LINES = 12
-
-ATTEMPT_LOOK = {
-    StateType.RUNNING: ("▶", "running"),
-    StateType.AWAITING_RETRY: ("✗", "failed"),  # the attempt failed; a retry followed
-    StateType.COMPLETED: ("✓", "completed"),
-    StateType.FAILED: ("✗", "failed"),
-    StateType.CANCELLED: ("■", "cancelled"),
-}
 
 
 def _block(text: str) -> str:
@@ -262,7 +254,7 @@ def _attempt(
             out.append(f"  → {a.result}")
         out.append("\n")
         return
-    symbol, look = ATTEMPT_LOOK.get(a.state, ("·", "pending"))
+    symbol, look = ATTEMPT_LOOK.get(a.state, UNKNOWN_ATTEMPT_LOOK)
     started = clock_time(a.started) if now is None else moment(a.started, now)
     out.append(f"#{a.number}  {started}  ")
     out.append(symbol, style=styles[look])
