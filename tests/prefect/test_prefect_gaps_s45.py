@@ -163,8 +163,11 @@ def test_a_task_returning_cancelled_gives_a_cancelled_state() -> None:
     its result raises ``CancelledRun`` with the state's message."""
     got: dict[str, Any] = {}
 
-    @task
+    calls: list[int] = []
+
+    @task(retries=2)
     def nothing_to_do() -> Any:
+        calls.append(1)
         return Cancelled(message="nothing to do")
 
     @flow
@@ -185,6 +188,9 @@ def test_a_task_returning_cancelled_gives_a_cancelled_state() -> None:
         "failed": False,
         "future": True,
     }
+    assert len(calls) == 2  # one call each, not retried (Prefect 3.9.1 calls it once)
+    assert nothing_to_do(return_state=True).is_cancelled()  # outside any flow too
+    assert len(calls) == 3
 
 
 # -- get_run_logger().extra -------------------------------------------------------------------

@@ -19,7 +19,12 @@ from .errors import TaskTimeout
 from .events import ErrorInfo
 from .policy import Decision, decide, safe_repr, safe_str
 from .pool import WorkerPool
-from .prefect_api import completed_by_hand, returned_state
+from .prefect_api import (
+    RETURNED_CANCELLED,
+    completed_by_hand,
+    returned_cancelled,
+    returned_state,
+)
 from .records import NOT_KEPT, TaskRun, error_info, from_user_code, pristine
 from .states import COMPLETED, FAILED, State
 from .user_call import UserCall
@@ -129,6 +134,8 @@ def judge(
         value, error = returned_state(value)
         if completed_by_hand(value):  # its data is the result; a call hands the state back
             returned, value = value, value.data
+        elif returned_cancelled(error):
+            decision = Decision(False, FAILED, error=error, reason=RETURNED_CANCELLED)
     if decision is None and (error is not None or tr.policy.retry_predicate):
         try:
             failed = error is not None

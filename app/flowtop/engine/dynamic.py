@@ -91,8 +91,6 @@ class FlowFunction(Flow, PrefectFlowAttributes):
     """``@flow``: a function whose task calls are the flow. Still callable as a plain function.
     Prefect's attributes and hook decorators: ``PrefectFlowAttributes``."""
 
-    is_dynamic = True
-
     def __init__(
         self,
         fn: Callable[..., Any],

@@ -19,8 +19,14 @@ from . import capture
 from .aloop import run_sync
 from .cached_calls import look_up_call, store_call
 from .errors import TaskTimeout
-from .policy import decide
-from .prefect_api import from_engine, returned_failure, returned_state
+from .policy import Decision, decide
+from .prefect_api import (
+    RETURNED_CANCELLED,
+    from_engine,
+    returned_cancelled,
+    returned_failure,
+    returned_state,
+)
 from .records import from_user_code
 from .run_loggers import inline_attempt
 from .states import State, StateType
@@ -182,7 +188,10 @@ def steps_of(task: Task) -> Generator[float, tuple[Any, BaseException | None], S
         )
         if not failed and task.policy.retry_predicate is None:
             return outcome
-        decision = decide(task.policy, outcome, elapsed=time.monotonic() - first)
+        if returned_cancelled(error):  # the task chose to stop: as in Prefect, no retry
+            decision = Decision(False, StateType.FAILED, error=error, reason=RETURNED_CANCELLED)
+        else:
+            decision = decide(task.policy, outcome, elapsed=time.monotonic() - first)
         shown = error if error is not None else decision.error
         if shown is not None and (decision.retry or decision.final is StateType.FAILED):
             log_failure(task.policy, attempt, shown, decision)

@@ -432,6 +432,14 @@ def returned_failure(error: BaseException | None) -> State[Any] | None:
     return state if isinstance(state, State) else None
 
 
+RETURNED_CANCELLED = "the task returned Cancelled(...): not retried"
+
+
+def returned_cancelled(error: BaseException | None) -> bool:
+    """Whether ``error`` is a ``Cancelled(...)`` the task returned: as in Prefect, no retry."""
+    return (handed := returned_failure(error)) is not None and handed.is_cancelled()
+
+
 def raised_for(error: BaseException) -> State[Any] | None:
     """The ``Failed(...)`` made by hand whose ``result()`` raised ``error`` (``_raised``)."""
     state = getattr(error, _RAISED_FOR, None)

@@ -27,10 +27,7 @@ from flowtop.engine.events import (
 from flowtop.engine.parameters import decode as decode_parameters
 from flowtop.engine.records import Attempt
 from flowtop.engine.states import StateType
-from flowtop.formats import OVERDUE, RETRY_ONLY, retry_text, try_text
-from flowtop.formats import (  # re-exported: the history screen and run header import it here
-    fmt_duration as fmt_duration,
-)
+from flowtop.formats import OVERDUE, RETRY_ONLY, fmt_duration, retry_text, try_text
 from flowtop.looks import INTERRUPTED_LOOK, REUSED_LOOK, STATE_LOOK
 from flowtop.printable import printable
 from flowtop.tui.clock import LocalClock, system_clock

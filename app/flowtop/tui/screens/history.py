@@ -21,7 +21,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Static
 
 from flowtop.attempt_story import failed_how, wait_story
-from flowtop.formats import RETRY_ONLY, date_time, plural, try_text
+from flowtop.formats import RETRY_ONLY, date_time, fmt_duration, plural, try_text
 from flowtop.head_tail import head_and_tail
 from flowtop.looks import INTERRUPTED_LOOK, STATE_LOOK, run_error_text
 from flowtop.printable import as_left_on_screen, printable
@@ -30,7 +30,6 @@ from ...engine.events import REUSED_FROM_SOURCE
 from ...engine.parameters import describe as describe_parameters
 from ...engine.states import StateType
 from ...workspace.history_records import counts_so_far, source_label
-from ..model import fmt_duration
 from ..table_rows import columns_past_edge, last_column_room, refit_columns, replace_rows
 from ..widgets.key_bar import Entry, KeyBar
 from ..widgets.state_colors import LOOK_STYLE, looks

@@ -8,10 +8,10 @@ from textual.widgets import Static
 
 from flowtop.engine.parameters import describe as describe_parameters
 from flowtop.engine.states import StateType
-from flowtop.formats import countdown, cut_cells, plural
+from flowtop.formats import countdown, cut_cells, fmt_duration, plural
 from flowtop.looks import STATE_LOOK, run_error_text
 from flowtop.printable import printable
-from flowtop.tui.model import RunModel, fmt_duration
+from flowtop.tui.model import RunModel
 from flowtop.tui.row_views import counts_text
 from flowtop.tui.widgets.state_colors import looks
 
