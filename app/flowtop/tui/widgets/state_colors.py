@@ -10,9 +10,12 @@ countdown, a failure) looks the same in the table, the header and the detail pan
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.terminal_theme import TerminalTheme
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 LOOK_STYLE: Mapping[str, str] = {
     "completed": "green",
@@ -73,26 +76,25 @@ STANDARD_16 = TerminalTheme(
 )
 
 
-def colour_mode(app: Any) -> str:
+def colour_mode(app: App[Any]) -> str:
     """``"plain"`` under ``NO_COLOR``, ``"ansi16"`` on a 16-colour terminal, else ``"full"``.
 
-    ``app.colour_mode`` (when set) wins. Headless (tests, snapshots) has no terminal to
-    ask, so it is ``"full"`` whatever ``TERM`` the test runner happens to have.
+    ``app.colour_mode`` (FlowtopApp's, when set) wins. Headless (tests, snapshots) has no
+    terminal to ask, so it is ``"full"`` whatever ``TERM`` the test runner happens to have.
     """
-    forced = getattr(app, "colour_mode", None)
+    forced = getattr(app, "colour_mode", None)  # only FlowtopApp has one: widgets live in others
     if isinstance(forced, str):
         return forced
-    if getattr(app, "no_color", False):
+    if app.no_color:
         return "plain"
-    if getattr(app, "is_headless", False):
+    if app.is_headless:
         return "full"
-    console = getattr(app, "console", None)
-    if getattr(console, "color_system", None) in ("standard", "windows"):
+    if app.console.color_system in ("standard", "windows"):
         return "ansi16"
     return "full"
 
 
-def looks(app: Any) -> Mapping[str, str]:
+def looks(app: App[Any]) -> Mapping[str, str]:
     """The look name -> Rich style map for ``app``'s terminal."""
     mode = colour_mode(app)
     if mode == "plain":
