@@ -49,7 +49,7 @@ class Recorder:
         return event
 
 
-def wait_until(condition, timeout: float = 5.0, interval: float = 0.002) -> None:
+def wait_until(condition, timeout: float = 10.0, interval: float = 0.002) -> None:
     """Poll ``condition`` until true; fail the test (not hang it) when it never becomes true."""
     deadline = time.monotonic() + timeout
     while not condition():

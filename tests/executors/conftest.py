@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from engine.kit import Recorder  # a sink keeping every event; read after bus.flush()
 from flowtop.engine import Runner
 from flowtop.engine.executors import DaskBackend, ProcessBackend
 
@@ -64,19 +65,6 @@ def make_runner(backend_for) -> Iterator:
     yield make
     for runner in made:
         runner.shutdown()
-
-
-class Recorder:
-    """A sink keeping every event; read it after ``runner.bus.flush()``."""
-
-    def __init__(self) -> None:
-        self.events: list = []
-
-    def __call__(self, events: list) -> None:
-        self.events.extend(events)
-
-    def states(self, task: str) -> list[str]:
-        return [e.state.value for e in self.events if getattr(e, "task", None) == task]
 
 
 @pytest.fixture

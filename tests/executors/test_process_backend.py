@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.kit import wait_until
 from flowtop import Flow
 from flowtop.engine.executors import ProcessBackend
 
@@ -20,13 +21,6 @@ def gone(pid: int) -> bool:
     except ProcessLookupError:
         return True
     return False
-
-
-def wait_for(condition, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"not met within {timeout}s"
-        time.sleep(0.01)
 
 
 def test_start_method_is_not_fork():
@@ -49,7 +43,7 @@ def test_timeout_kills_the_attempts_process(make_runner, tmp_path: Path):
     assert result["sleeps_past_timeout"].is_failed()
     assert type(result["sleeps_past_timeout"].exception).__name__ == "TaskTimeout"
     pid = int(pid_file.read_text())
-    wait_for(lambda: gone(pid))
+    wait_until(lambda: gone(pid))
     assert pid not in runner.backend.pids
 
 
@@ -59,11 +53,11 @@ def test_cancel_kills_the_running_attempts_process(make_runner, tmp_path: Path):
         tasks.sleeper(str(pid_file), 30)
     runner = make_runner("process", workers=1)
     run = runner.start(flow)
-    wait_for(pid_file.exists)
-    wait_for(lambda: pid_file.read_text() != "")
+    wait_until(pid_file.exists)
+    wait_until(lambda: pid_file.read_text() != "")
     pid = int(pid_file.read_text())
     assert run.cancel()
-    wait_for(lambda: gone(pid))
+    wait_until(lambda: gone(pid))
 
 
 def test_a_dead_worker_fails_its_attempt_and_is_replaced(make_runner, tmp_path: Path):

@@ -7,18 +7,10 @@ import asyncio
 import threading
 from typing import Any
 
+from engine.kit import Recorder
 from flowtop import flow, task
 from flowtop.engine import Runner, RunStarted, StateType
 from flowtop.engine.dynamic import TaskFuture
-from flowtop.engine.events import Event
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-
-    def __call__(self, events: list[Event]) -> None:
-        self.events.extend(events)
 
 
 def test_async_task_in_async_flow_retries_and_captures_output() -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.kit import Recorder
 from flowtop import flow, task
 from flowtop.cli import Parser
 from flowtop.commands import history as history_command
@@ -19,14 +20,6 @@ from flowtop.tui.run_store import RunStore
 from flowtop.workspace import store_schema
 from flowtop.workspace.history import SCHEMA_VERSION, History
 from flowtop.workspace.run_log import decode, encode
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-
-    def __call__(self, events: list[Event]) -> None:
-        self.events.extend(events)
 
 
 @task

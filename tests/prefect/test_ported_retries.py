@@ -32,9 +32,10 @@ from unittest.mock import AsyncMock, MagicMock, Mock, call
 
 import pytest
 
+from engine.kit import Recorder as EventRecorder
 from flowtop.compat import prefect_imports
 from flowtop.engine import runner as engine_runner
-from flowtop.engine.events import Event, TaskStateChanged
+from flowtop.engine.events import TaskStateChanged
 from flowtop.engine.states import StateType as EngineStateType
 
 with prefect_imports():
@@ -55,13 +56,7 @@ def exceptions_equal(a: BaseException, b: BaseException) -> bool:
     return a == b or (type(a) is type(b) and a.args == b.args)
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-
-    def __call__(self, events: list[Event]) -> None:
-        self.events.extend(events)
-
+class Recorder(EventRecorder):
     def task_run_state_names(self, state: Any) -> list[str]:
         """The states a task run went through, named as Prefect's API reports them: the
         run starts Pending; attempt 1 is Running, later ones Retrying; a retry with a delay
