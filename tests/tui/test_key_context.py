@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import pytest
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.dom import NoScreen
 from textual.screen import Screen
 
 from flowtop.engine.states import StateType
@@ -203,3 +204,21 @@ async def test_the_table_says_its_keys_changed_when_its_run_ends() -> None:
         run.state = StateType.FAILED
         table.tick()
         assert said == [app.screen]
+
+
+async def test_a_run_shown_on_a_table_whose_screen_is_gone_raises_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The app quitting while a run's events still arrive: showing the run asked a
+    screen that was gone to refresh its keys (NoScreen ended bench_tui's app)."""
+    app = HostApp(TableScreen)
+    async with app.run_test(size=(80, 20)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(TaskTable)
+
+        def gone(_node: object) -> Screen[Any]:
+            raise NoScreen("node has no screen")
+
+        monkeypatch.setattr(TaskTable, "screen", property(gone))
+        table.show_run(RunModel("etl", ["extract"]))  # raised NoScreen
+        monkeypatch.undo()

@@ -8,6 +8,7 @@ Rows are addressed by task key, so an event never needs a row search.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
@@ -19,6 +20,7 @@ from rich.style import Style
 from textual import events
 from textual.actions import SkipAction
 from textual.binding import Binding, BindingType
+from textual.dom import NoScreen
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -190,6 +192,12 @@ class TaskTable(ScrollView, can_focus=True):
     def ordered(self) -> bool:
         """Rows stay where they are as states change (no sort, no filter)."""
         return self.sort == "definition" and not self.sort_reverse and not self.filter_text.strip()
+
+    def refresh_bindings(self) -> None:
+        """Textual's, except on a table whose screen is gone (the app quitting while a
+        run's events still arrive): nothing to refresh there, where Textual raised."""
+        with contextlib.suppress(NoScreen):
+            super().refresh_bindings()
 
     def show_run(self, run: RunModel | None) -> None:
         """Switch to another run, keeping the cursor on the same task key when it exists."""
