@@ -23,6 +23,7 @@ import pytest
 from flowtop import allow_failure, flow, task
 from flowtop.cache_policies import DEFAULT, INPUTS, NO_CACHE
 from flowtop.compat import prefect_imports
+from flowtop.engine.task import Task
 from flowtop.exceptions import UnfinishedRun
 from flowtop.futures import resolve_futures_to_results, resolve_futures_to_states
 from flowtop.task_runners import ThreadPoolTaskRunner
@@ -262,3 +263,20 @@ def test_drop_in_imports_resolve_futures() -> None:
             resolve_futures_to_results as results,
         )
     assert results is resolve_futures_to_results
+
+
+def test_a_task_built_as_prefect_builds_one_reads_its_options() -> None:
+    """``Task(fn=f, retries=1)`` (Prefect's class, built by hand) kept ``retries`` unread:
+    no retry, and a misspelt option passed silently."""
+    calls: list[int] = []
+
+    def add(x: int) -> int:
+        calls.append(x)
+        if len(calls) < 2:
+            raise ConnectionError("down")
+        return x + 1
+
+    assert Task(fn=add, retries=1, retry_delay_seconds=0)(1) == 2
+    assert len(calls) == 2
+    with pytest.raises(TypeError, match="task 'add': unknown option 'retires'"):
+        Task(fn=add, retires=1)

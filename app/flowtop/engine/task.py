@@ -157,6 +157,8 @@ class Task(PrefectTaskAttributes):
             raise TypeError(f"task name must be a non-empty string, got {self.name!r}")
         if not self.name.isprintable():  # names reach terminals: no escape sequences in them
             raise ValueError(f"task name must be printable text, got {self.name!r}")
+        # ``Task(fn=f, retries=1)``, as Prefect code builds one, reads as ``@task`` does
+        options = _resolve_options(f"task {self.name!r}", options)
         for key, value in task_defaults().items():  # Prefect's settings, when set
             if options.get(key) is None:  # the delay setting is Prefect's retry_delay_seconds
                 options[key] = prefect_delay(value) if key == "retry_delay" else value
@@ -532,10 +534,7 @@ def task(
     """
 
     def make(func: Callable[..., Any]) -> Task:
-        owner = f"task {kwargs.get('name') or getattr(func, '__name__', repr(func))!r}"
-        options = _resolve_options(owner, kwargs)
-        name = options.pop("name", None)
-        return Task(func, name=name, **options)
+        return Task(func, **kwargs)  # which reads the options, Prefect's spellings too
 
     if fn is not None:
         return make(fn)
