@@ -108,7 +108,10 @@ class OwnerAgent:
         self.apply = apply
         self.found = found
         self._stop = threading.Event()
-        self._beating: set[str] = set()  # the runs it beat for last round
+        #: The runs of this process that may yet be lost: every one it began (added by
+        #: ``before_begin``, on the thread starting it) or beat for, until it ends.
+        self._watched: set[str] = set()
+        self._watched_lock = threading.Lock()  # (``before_begin`` adds from other threads)
         #: Held while ``_conn`` is used: by this thread, or by ``before_begin``'s.
         self._using = threading.Lock()
         self._conn = _connect(path)
@@ -147,11 +150,14 @@ class OwnerAgent:
     def _beat(self) -> None:
         """Beat for this owner's RUNNING runs, and cancel the ones it lost meanwhile.
 
-        A run this agent beat for last round that is no longer RUNNING either ended
-        here, or was marked INTERRUPTED by another process that took this one for gone
-        (its heartbeats stopped: the process was stopped, or its host cut off, for longer
-        than ``STALE_AFTER``). The run was given up for everyone else (a rerun of it may
-        be running already), so this process does not carry on with it: it cancels it.
+        A run of this process that is no longer RUNNING either ended here, or was marked
+        INTERRUPTED by another process that took this one for gone (its heartbeats
+        stopped: the process was stopped, its host cut off, or a task held the GIL for
+        longer than ``STALE_AFTER``). The run was given up for everyone else (a rerun of
+        it may be running already), so this process does not carry on with it: it cancels
+        it. Every run it began is looked at, not only those it beat for last round: one
+        marked before this agent's first round after its start (a task that took the
+        GIL at once) ran on to its end under an INTERRUPTED record.
         """
         # (not UPDATE … RETURNING: SQLite 3.35+, newer than some systems' Python links)
         self._conn.execute(
@@ -165,38 +171,71 @@ class OwnerAgent:
                 "SELECT run_id FROM runs WHERE owner = ? AND state = 'RUNNING'", (self.owner,)
             )
         }
-        for run_id in sorted(self._beating - beating):
-            row = self._conn.execute(
-                "SELECT state, note FROM runs WHERE run_id = ?", (run_id,)
-            ).fetchone()
-            if row is not None and row[0] == INTERRUPTED:
-                self._lost(run_id, row[1] or "interrupted")
-        self._beating = beating
+        with self._watched_lock:
+            self._watched |= beating
+            others = sorted(self._watched - beating)
+        for run_id in others:
+            if self._settled(run_id):
+                with self._watched_lock:
+                    self._watched.discard(run_id)
 
-    def _lost(self, run_id: str, note: str) -> None:
+    def _settled(self, run_id: str) -> bool:
+        """Whether this process is done watching a run it began or beat for: True once
+        the run ended (here, or lost and cancelled: ``_lost``), False while it may yet
+        be lost: RUNNING, or lost before this process started it (cancelled once it has)."""
+        row = self._conn.execute(
+            "SELECT state, note FROM runs WHERE run_id = ?", (run_id,)
+        ).fetchone()
+        if row is None:
+            return True  # never recorded (the store failed): nothing to mark or to read
+        state: str = row[0]
+        note: str | None = row[1]
+        if state == INTERRUPTED:
+            return self._lost(run_id, note or "interrupted")
+        return state != "RUNNING"
+
+    def _lost(self, run_id: str, note: str) -> bool:
+        """Cancel a run this process lost, and say when it came back in the run's note;
+        False when this process has not started the run yet (the next round tries again)."""
+        failed = ""
         try:
             cancelled = self.apply(run_id, LOST, None)
         except Exception as exc:  # noqa: BLE001 - as a command's failure: the agent goes on
-            cancelled = False
-            log.warning("run %s: cancelling it failed: %s: %s", run_id, type(exc).__name__, exc)
-        if not cancelled:
-            return
+            cancelled, failed = False, f"{type(exc).__name__}: {exc}"
+            log.warning("run %s: cancelling it failed: %s", run_id, failed)
+        if cancelled is None:
+            return False
         why = note.removeprefix("interrupted: ")
-        log.warning(
-            "run %s was marked interrupted by another process while this one sent no "
-            "heartbeats (%s): it is cancelled here, not run on beside a rerun of it",
-            run_id,
-            why,
-        )
+        if cancelled:
+            log.warning(
+                "run %s was marked interrupted by another process while this one sent no "
+                "heartbeats (%s): it is cancelled here, not run on beside a rerun of it",
+                run_id,
+                why,
+            )
+        elif not failed:
+            log.warning(
+                "run %s was marked interrupted by another process while this one sent no "
+                "heartbeats (%s); it had ended here by the time this process came back",
+                run_id,
+                why,
+            )
         # Kept with the run: this warning goes to its log, which goes once the run ends.
         came_back = date_time(time.time())
+        if cancelled:
+            then = "and cancelled it"
+        elif failed:
+            then = f"but could not cancel it ({failed})"
+        else:
+            then = "after the run had ended there"
         try:  # (raised, the beat would fail before it forgot the run: no note ever)
             self._conn.execute(
                 "UPDATE runs SET note = COALESCE(note, '') || ? WHERE run_id = ? AND state = ?",
-                (f"; its process came back at {came_back} and cancelled it", run_id, INTERRUPTED),
+                (f"; its process came back at {came_back} {then}", run_id, INTERRUPTED),
             )
         except sqlite3.Error as exc:
             log.warning("run %s: its note could not say so: %s", run_id, exc)
+        return True
 
     def before_begin(self, run: FlowRun) -> None:
         """``Runner.before_begin``: the commands queued for ``run`` before it began, taken
@@ -205,10 +244,16 @@ class OwnerAgent:
         (A store error here is the poll's to say: the run begins anyway; so it does when
         the poll holds the store past ``BEGIN_WAIT``, a flow retry's start on the runner's
         timer thread must not hold up every task's retry behind a busy store.)"""
+        with self._watched_lock:
+            self._watched.add(run.run_id)  # (the poll cancels it, should it be lost)
         if not self._using.acquire(timeout=BEGIN_WAIT):
             return
         try:
             self._take_commands(run.run_id)
+            # Lost already (marked while its flow file imported): none of its tasks start.
+            if self._settled(run.run_id):
+                with self._watched_lock:
+                    self._watched.discard(run.run_id)
         except sqlite3.Error as exc:
             log.debug("%s: commands for run %s not read: %s", self.path, run.run_id, exc)
         finally:

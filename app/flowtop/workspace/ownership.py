@@ -36,6 +36,24 @@ def boot_id() -> str:
         return ""
 
 
+@cache
+def boot_time() -> float | None:
+    """When this machine booted, in seconds since the epoch (``btime`` in ``/proc/stat``,
+    whole seconds), None when unknown (not Linux)."""
+    try:
+        with open("/proc/stat", encoding="ascii") as handle:
+            line = next(line for line in handle if line.startswith("btime "))
+        return float(line.split()[1])
+    except (OSError, StopIteration, ValueError, IndexError):
+        return None
+
+
+#: How long before this machine's boot an owner on it must have sent its last heartbeat
+#: to be taken for a process of an earlier boot (seconds): ``btime`` is read to the
+#: second, and no machine restarts faster.
+BOOT_SLACK = 2.0
+
+
 def process_start(pid: int) -> str:
     """When ``pid`` started, in clock ticks since boot ('' when unknown or gone).
 
@@ -137,11 +155,16 @@ def owner_gone(owner: Owner, heartbeat: float | None, now: float | None = None) 
     """Why ``owner`` is certainly gone, or None while it may still be running the run.
 
     An owner on this machine (same host and boot) is looked at directly: gone when its
-    pid is free or now names a process that started at another time. An owner elsewhere
-    (another host, container or boot) can't be looked at, so its heartbeat tells: gone
-    once this process has read the same heartbeat for ``STALE_AFTER`` seconds of its
-    own monotonic clock (``now``), or it is ``WALL_STALE_AFTER`` old by this machine's
-    clock; one it reads for the first time is otherwise taken as beating.
+    pid is free or now names a process that started at another time. One of this host
+    from an earlier boot is gone for sure: after a reboot a one-off ``history`` showed a
+    dead run RUNNING for ten minutes, and ``run --rerun-of`` refused to rerun it. (A
+    host name alone does not say "this machine": two machines may share one, each with
+    its own boot id, so the owner's last heartbeat must also predate this boot.) An
+    owner elsewhere (another host, container or boot) can't be looked at, so its
+    heartbeat tells: gone once this process has read the same heartbeat for
+    ``STALE_AFTER`` seconds of its own monotonic clock (``now``), or it is
+    ``WALL_STALE_AFTER`` old by this machine's clock; one it reads for the first time is
+    otherwise taken as beating.
     """
     me = Owner.current()
     if owner.host == me.host and owner.boot and owner.boot == me.boot:
@@ -152,6 +175,8 @@ def owner_gone(owner: Owner, heartbeat: float | None, now: float | None = None) 
         return None
     if heartbeat is None:
         return None  # an owner from before heartbeats: nothing says it is gone
+    if owner.host == me.host and _before_this_boot(owner, me, heartbeat):
+        return f"its process ({owner.describe()}) is gone: this machine restarted since"
     still = heartbeat_unchanged(owner, heartbeat, now)
     if still >= STALE_AFTER:
         return f"its process ({owner.describe()}) sent no heartbeat for {still:.0f} s"
@@ -162,3 +187,13 @@ def owner_gone(owner: Owner, heartbeat: float | None, now: float | None = None) 
             f"{late / 60:.0f} min ago by this machine's clock"
         )
     return None
+
+
+def _before_this_boot(owner: Owner, me: Owner, heartbeat: float) -> bool:
+    """Whether ``owner``, recorded on this host name, ran in an earlier boot of this
+    machine: another boot id (both known: a container without one records '') and a
+    last heartbeat from before this boot began."""
+    booted = boot_time()
+    if not owner.boot or not me.boot or owner.boot == me.boot or booted is None:
+        return False
+    return heartbeat < booted - BOOT_SLACK
