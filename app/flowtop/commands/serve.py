@@ -23,8 +23,8 @@ import contextlib
 import functools
 import ipaddress
 import logging
+import os
 import secrets
-import shlex
 import socket
 import sys
 from collections.abc import Callable
@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from ..printable import printable, printable_name, say
-from ..workspace.helper_process import python_command
 from .common import bad_path
+from .serve_tabs import say_server_stopped, tab_command
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -340,6 +340,13 @@ def make_server(
         return web.Response(status=403, text=f"flowtop serve: {why}\n")
 
     class GuardedServer(Server):
+        def __init__(self, *args: Any, **options: Any) -> None:
+            super().__init__(*args, **options)
+            #: Set when the server stops (SIGTERM, Ctrl+C): each tab ends its app at once.
+            #: None did, and aiohttp waited for every open tab's websocket to end (18 s
+            #: for one tab, up to its 60 s shutdown timeout).
+            self.stopping = asyncio.Event()
+
         def refusal(self, request: web.Request) -> str | None:
             """Why this websocket is refused, or None when it is not."""
             if not token_ok(request.match_info.get("token")):
@@ -388,6 +395,9 @@ def make_server(
             app.on_startup.append(self.on_startup)
             app.on_shutdown.append(self.on_shutdown)
             return app
+
+        async def on_shutdown(self, app: web.Application) -> None:
+            self.stopping.set()  # aiohttp then waits for the tabs' handlers to return
 
         async def on_startup(self, app: web.Application) -> None:
             pass  # main() has said where the app is; textual-serve's banner would not
@@ -454,10 +464,14 @@ def make_server(
                 await service.start(width, to_int(request.query.get("height", "24"), 24))
                 messages = asyncio.create_task(self._process_messages(websocket, service))
                 app_ended = asyncio.create_task(tab.ended.wait())
-                await asyncio.wait({messages, app_ended}, return_when="FIRST_COMPLETED")
+                stopping = asyncio.create_task(self.stopping.wait())
+                await asyncio.wait({messages, app_ended, stopping}, return_when="FIRST_COMPLETED")
                 app_ended.cancel()
+                stopping.cancel()
                 if messages.done():
                     messages.result()  # what went wrong with the browser's messages, if any
+                elif self.stopping.is_set():  # the tab told, its app ended, side by side
+                    await asyncio.gather(say_server_stopped(websocket), service.stop())
                 elif not websocket.closed:  # the app ended without closing its tab
                     await websocket.close(
                         code=WSCloseCode.INTERNAL_ERROR, message=tab.ending().encode()
@@ -521,10 +535,7 @@ def main(args: argparse.Namespace) -> int:
         say(problem)
         return 2
     token = secrets.token_urlsafe(24)
-    # textual-serve runs it with `sh -c`: `exec` makes the process it holds the app itself,
-    # not a shell whose kill would leave the app running
-    opening = python_command("-m", "flowtop", "open", str(Path(args.path).resolve()))
-    command = f"exec {shlex.join(opening)}"
+    command = tab_command(Path(args.path).resolve(), os.getpid())  # ends with this server
     server = make_server(
         command, host=args.host, port=args.port, token=token, public=args.public_url
     )
