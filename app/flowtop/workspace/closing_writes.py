@@ -1,18 +1,27 @@
-"""What a History closing on a store it could not write still records.
+"""What a History still records on a store it could not write: a full disk.
 
-A full disk stops recording mid-run; the events are kept in memory and tried again,
-and at close there is no next try. What still fits is written then (every step and run
-end, without their output: ``write_without_output``); failing that, the runs this
-process leaves RUNNING are ended as interrupted, a run whose end was among the lost
-events saying how it ended (``end_own_runs``), not "flowtop closed the store first".
+A full disk stops recording mid-run; the events are kept in memory and tried again.
+The write-ahead log first gives back the room it holds (``fold_wal``): a failed write
+leaves its pages there, and the heartbeats grew it while nothing checkpointed it, until
+the disk had no room left even for a run's steps. What still fits is written then, every
+step and run end without their output (``write_without_output``): at close, where there
+is no next try, and during the run once the disk stayed full a moment, so the record
+goes on (a first batch holding a megabyte of output kept every later event out of the
+store, and the run read INTERRUPTED though it had ended). Failing even that at close,
+the runs this process leaves RUNNING are ended as interrupted, a run whose end was among
+the lost events saying how it ended (``end_own_runs``), not "flowtop closed the store
+first".
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import sqlite3
+import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +43,102 @@ def stopped_because(error: str, path: Path) -> str:
     return f"{path} could not be written ({error or 'the write did not finish'})"
 
 
+def fold_wal(conn: sqlite3.Connection, path: Path) -> bool:
+    """Fold the write-ahead log of ``path`` into the database and empty it (a TRUNCATE
+    checkpoint), giving its room back to the disk; whether it shrank. SQLite does that
+    itself only as the last connection to the file closes, and while a run is live
+    nothing checkpoints it: it keeps every page written since (the heartbeats' too), and
+    a failed write's pages. A reader in the middle of a read makes it give up after a
+    moment; ``conn`` then waits for locks as long as it did before."""
+    wal = f"{path}-wal"
+    try:
+        before = os.path.getsize(wal)
+        (busy_ms,) = conn.execute("PRAGMA busy_timeout").fetchone()
+    except (OSError, sqlite3.Error):
+        return False
+    try:
+        conn.execute("PRAGMA busy_timeout = 200")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    except sqlite3.Error as exc:
+        log.debug("%s: write-ahead log not folded in: %s", path, exc)
+    finally:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
+    try:
+        return os.path.getsize(wal) < before
+    except OSError:  # the last connection closing removed it
+        return True
+
+
+#: A disk full this long has a History's kept events written without their output, so
+#: the run's record goes on; space freed sooner keeps all of it.
+KEEP_OUTPUT_FOR = 5.0
+
+
+class FullDisk:
+    """A History's writes failing on a full disk: since when (0.0 while they do not),
+    and per run how many of its events the disk kept the output of out of the store, with
+    the note that says so: a run the disk filled up under several times gets one note
+    with the total, not one per time."""
+
+    def __init__(self) -> None:
+        self.since = 0.0
+        self.counts: Counter[str] = Counter()
+        self.notes: dict[str, str] = {}
+        #: Whether a write without output was said already in this outage.
+        self.said = False
+
+    def reset(self) -> None:
+        """A whole write went in: the outage is over (the notes written stay)."""
+        self.since, self.said = 0.0, False
+
+    def note(self, run_id: str, why: str, closing: bool) -> str:
+        """The note of ``run_id``'s output missing: "its last N events" when recording
+        stopped for good at close, "N of its events" when the run's record went on."""
+        n = self.counts[run_id]
+        if closing and run_id not in self.notes:
+            return f"recording stopped: {why}: the output of its last {n:,} events is not recorded"
+        return f"{why} while it ran: the output of {n:,} of its events is not recorded"
+
+
+def write_what_fits(
+    write: Callable[[list[Any]], dict[str, int]],
+    conn: sqlite3.Connection,
+    items: list[Any],
+    owner: tuple[str, str, int, str, str],
+    live: dict[str, int],
+    path: Path,
+    error: str,
+    disk: FullDisk,
+    *,
+    closing: bool,
+) -> dict[str, int] | None:
+    """After ``items`` failed with ``error``: on a full disk, the runs left live once what
+    fits of them is written, else None (kept for the next try, or lost at ``closing``).
+    The write-ahead log gives its room back first (``fold_wal``) and, if it did, all of
+    them are tried again with ``write`` (the History's transaction); failing that, they
+    go without their output (``write_without_output``), at ``closing`` or once the disk
+    has been full for ``KEEP_OUTPUT_FOR``."""
+    if cause(error) != FULL:
+        return None
+    now = time.monotonic()
+    disk.since = disk.since or now
+    if fold_wal(conn, path):
+        try:
+            whole = write(items)
+        except Exception as exc:  # noqa: BLE001 - the writer never raises: still full, or said below
+            log.debug("%s: still not written with the write-ahead log folded in: %s", path, exc)
+        else:
+            disk.reset()
+            return whole
+    if not closing and now - disk.since < KEEP_OUTPUT_FOR:
+        return None
+    left = write_without_output(conn, items, owner, live, path, error, disk, closing=closing)
+    if left is not None:  # the failed tries' pages in the WAL: room for the heartbeats
+        fold_wal(conn, path)
+    return left
+
+
 def write_without_output(
     conn: sqlite3.Connection,
     items: list[Any],
@@ -41,13 +146,18 @@ def write_without_output(
     live: dict[str, int],
     path: Path,
     error: str,
+    unrecorded: FullDisk,
+    *,
+    closing: bool = True,
 ) -> dict[str, int] | None:
-    """At a store's close, when ``items`` failed with ``error`` on a full disk: what
-    still fits of them, every run start, step and end, their output replaced by a word
-    of why; the running attempts' output and the stored results (the bulk) left out. The
-    runs left live (``history_fold.apply``) when written, each run's note saying what is
-    missing; None when not even that fits, or the write failed for another reason. A run
-    that completed read INTERRUPTED "flowtop closed the store first" when all of it failed."""
+    """When ``items`` failed with ``error`` on a full disk: what still fits of them,
+    every run start, step and end, their output replaced by a word of why; the running
+    attempts' output and the stored results (the bulk) left out. The runs left live
+    (``history_fold.apply``) when written, each run's note saying what is missing
+    (``unrecorded``, updated); None when not even that fits, or the write failed for
+    another reason. ``closing``: the store's last write (else the run goes on, and an
+    attempt's output chunks are not lost: its end carries all of it). A run that
+    completed read INTERRUPTED "flowtop closed the store first" when all of it failed."""
     if cause(error) != FULL or not items:
         return None
     why = stopped_because(error, path)
@@ -62,33 +172,49 @@ def write_without_output(
             kept.append(item)
         elif kind is RunStarted:
             kept.append(item)
-        elif kind is TaskOutput:
+        elif kind is TaskOutput and closing:
             cut[item.run_id] += 1
+    before = Counter(unrecorded.counts)
+    unrecorded.counts.update(cut)  # the notes count them; undone below if it fails
+    notes = {run_id: unrecorded.note(run_id, why, closing) for run_id in cut}
     try:
         conn.execute("BEGIN IMMEDIATE")
         left = history_fold.apply(conn, kept, owner, live)
         conn.executemany(
-            "UPDATE runs SET note = COALESCE(NULLIF(note, '') || '; ', '') || ? WHERE run_id = ?",
+            "UPDATE runs SET note = CASE WHEN ? != '' AND instr(note, ?) > 0 "
+            "THEN replace(note, ?, ?) ELSE COALESCE(NULLIF(note, '') || '; ', '') || ? END "
+            "WHERE run_id = ?",
             [
-                (
-                    f"recording stopped: {why}: the output of its last {n:,} events is not recorded",
-                    r,
-                )
-                for r, n in cut.items()
+                (old, old, old, note, note, run_id)
+                for run_id, note in notes.items()
+                for old in [unrecorded.notes.get(run_id, "")]
             ],
         )
         conn.execute("COMMIT")
-    except sqlite3.Error:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
+    except Exception:  # noqa: BLE001 - the writer never raises: the events are then lost, said
+        with contextlib.suppress(sqlite3.Error):
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+        unrecorded.counts = before
         return None
-    log.warning(
-        "%s: recording stopped: %s: the output of the last %d events was not recorded "
-        "(their steps and the runs' ends were)",
-        path,
-        why,
-        sum(cut.values()),
-    )
+    unrecorded.notes.update(notes)
+    if closing and not unrecorded.said:
+        log.warning(
+            "%s: recording stopped: %s: the output of the last %d events was not recorded "
+            "(their steps and the runs' ends were)",
+            path,
+            why,
+            sum(cut.values()),
+        )
+    elif not unrecorded.said:
+        log.warning(
+            "%s: %s: %d events recorded without their output, so the run's record goes on "
+            "(their output is not recorded while the disk stays full)",
+            path,
+            why,
+            len(kept),
+        )
+    unrecorded.said = True
     return left
 
 

@@ -71,8 +71,9 @@ BUSY_TIMEOUT_MS = 30_000
 FINISH_WAIT = 30.0
 #: While runs are live, checkpoint the WAL after this many written events (else when idle).
 CHECKPOINT_EVENTS = 50_000
-#: Quiet this long after its last write, the writer folds the WAL into the database.
-IDLE_CHECKPOINT = 0.25
+#: Quiet this long after its last write, the writer folds the WAL into the database; this
+#: often while runs are live, whose heartbeats grew it by megabytes a full disk then held.
+IDLE_CHECKPOINT, LIVE_CHECKPOINT = 0.25, 10.0
 #: After a failed write (locked, disk full), the kept events are retried this often.
 RETRY_INTERVAL = 1.0
 
@@ -118,6 +119,7 @@ class History(StoreReader):
         #: Events committed so far: with ``lost``, whether a run is recorded in part.
         self.committed = 0
         self._failed_at = 0.0  # when the last write failed (monotonic)
+        self._full = closing_writes.FullDisk()  # while writes fail on a full disk
         #: The first failure no retry cures (a damaged file, a bug), said once with what to
         #: do (``said_damaged``): ``flowtop run`` exits 1 then. None while there was none.
         self.damage: Exception | None = None
@@ -341,11 +343,13 @@ class History(StoreReader):
                         if left <= 0:
                             break
                         cond.wait(left)
-                    elif self._unchecked and not self._live:
-                        # Quiet, with a WAL to fold in: after a moment, unless the store
-                        # closes first (a run process's close folds it in anyway).
-                        since = max(self._last_pass, self._checked_at)
-                        left = since + IDLE_CHECKPOINT - time.monotonic()
+                    elif self._unchecked or self._live:
+                        # A WAL to fold in: once quiet a moment, unless the store closes
+                        # first (a run process's close folds it in anyway); while live, often.
+                        due = max(self._last_pass, self._checked_at) + IDLE_CHECKPOINT
+                        if self._live:  # its heartbeats grow it too, however busy it is
+                            due = self._checked_at + LIVE_CHECKPOINT
+                        left = due - time.monotonic()
                         if left <= 0:
                             break
                         cond.wait(left)
@@ -379,33 +383,25 @@ class History(StoreReader):
         try, unless ``final`` (the store is closing: there is no next try)."""
         if not self._pending:
             return True
-        conn = self._conn
         try:
-            # IMMEDIATE: a read first (whether a run ending was marked meanwhile) made the
-            # first write an upgrade, which SQLite refuses at once ("database is locked",
-            # no busy wait) when another connection (the heartbeat) wrote in between
-            conn.execute("BEGIN IMMEDIATE")
-            live = history_fold.apply(
-                conn, self._pending, (self.owner, *self._identity), self._live
-            )
-            conn.execute("COMMIT")
+            live = self._write(self._pending)
         except Exception as exc:  # noqa: BLE001 - locked, disk full, I/O error, or a bug: never raise
-            try:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
             self._failures += 1
             self.last_error = str(exc) or type(exc).__name__
             waiting = _events_in(self._pending)
-            if final or self._stop:  # the store is closing: there is no next try
-                owner = (self.owner, *self._identity)
-                kept = closing_writes.write_without_output(
-                    conn, self._pending, owner, self._live, self.path, self.last_error
-                )
-                if kept is not None:  # a full disk took the runs' ends, without their output
-                    self.committed, self._pending, self._live = self.committed + waiting, [], kept
-                    return True
+            closing = final or self._stop  # the store is closing: there is no next try
+            kept = closing_writes.write_what_fits(
+                self._write, self._conn, self._pending, (self.owner, *self._identity),
+                self._live, self.path, self.last_error, self._full, closing=closing,
+            )  # fmt: skip
+            if kept is not None:  # a full disk took the runs' steps, all or without output
+                if not self._full.since:  # all of them, the write-ahead log folded in
+                    self.last_error = None
+                    if self._retry:
+                        log.warning("%s: recording resumed: %d events written", self.path, waiting)
+                self.committed, self._pending, self._live = self.committed + waiting, [], kept
+                return True
+            if closing:
                 log.error(
                     "%s: the run store could not be written (%s): %d events not recorded",
                     self.path,
@@ -441,6 +437,7 @@ class History(StoreReader):
             live = self._live
         else:
             self.last_error = None
+            self._full.reset()
             written = _events_in(self._pending)
             self.committed += written
             if self._retry:
@@ -449,6 +446,26 @@ class History(StoreReader):
         self._pending = []
         self._live = live
         return True
+
+    def _write(self, items: list[StoreItem]) -> dict[str, int]:
+        """Apply ``items`` in one transaction; the runs left live. Raises what failed,
+        the transaction rolled back."""
+        conn = self._conn
+        try:
+            # IMMEDIATE: a read first (whether a run ending was marked meanwhile) made the
+            # first write an upgrade, which SQLite refuses at once ("database is locked",
+            # no busy wait) when another connection (the heartbeat) wrote in between
+            conn.execute("BEGIN IMMEDIATE")
+            live = history_fold.apply(conn, items, (self.owner, *self._identity), self._live)
+            conn.execute("COMMIT")
+        except BaseException:
+            try:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            raise
+        return live
 
     def said_damaged(self, exc: Exception) -> bool:
         """Say, once for this store, that it cannot be written for a reason no retry
@@ -489,21 +506,6 @@ class History(StoreReader):
             except sqlite3.Error as exc:
                 log.warning("%s: WAL checkpoint failed: %s", self.path, exc)
 
-    def _truncate_wal(self) -> None:
-        """Fold the WAL into the database and empty it: a closed store is one file its size.
-
-        SQLite does that itself only when the last connection to the file closes, and a
-        TUI tailing the store, or a connection this process left open, keeps it from
-        happening: the WAL then keeps a second copy of everything since the last
-        checkpoint (as much again as the database grew). A reader in the middle of a read
-        makes the checkpoint give up after a moment, leaving the WAL for the next one.
-        """
-        try:
-            self._conn.execute("PRAGMA busy_timeout = 200")
-            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-        except sqlite3.Error as exc:
-            log.debug("%s: WAL not truncated at close: %s", self.path, exc)
-
     # -- pruning --------------------------------------------------------------------
     def prune(self, keep: int, flow: str | None = None) -> int:
         """Delete all but the newest ``keep`` finished runs of each flow (``prune_runs``),
@@ -540,6 +542,8 @@ class History(StoreReader):
                 events, self._buffer, self._buffered = self._buffer, [], 0
                 self._pending.extend(events)
             self._commit(final=True)
+            if self.last_error:  # a full disk: the heartbeats' pages in the WAL hold its room
+                closing_writes.fold_wal(self._conn, self.path)
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
                 why = closing_writes.stopped_because(self.last_error or "", self.path)
@@ -551,7 +555,9 @@ class History(StoreReader):
                 if not self.said_damaged(exc):
                     log.warning("%s: could not mark unfinished runs at close: %s", self.path, exc)
             self._closed = True
-            self._truncate_wal()
+            # a closed store is one file its size: a TUI tailing it, or a connection
+            # this process left open, keeps SQLite from doing so as the last one closes
+            closing_writes.fold_wal(self._conn, self.path)
             self._conn.close()
         with self._number_lock:
             self._numbers.close()

@@ -6,7 +6,9 @@ or a closed tab never reaches it. It imports the flow file afresh, so the run us
 code and settings saved when it started. The starter picks the run id, so it can watch
 the run (or print its id) before the process has even imported the flows. A client's
 rerun (``exclusive``) is recorded before its process starts, refused when one of the same
-source is live already (``run_numbers.reserve_rerun``).
+source is live already (``run_numbers.reserve_rerun``). Any other run is recorded before
+its process starts too (``reserve``), and none starts when that write fails (a full disk,
+a read-only store): it would run unseen, ``watch ID`` saying "no run with id".
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import contextlib
 import json
 import os
 import secrets
+import sqlite3
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,18 +26,29 @@ from typing import Any
 
 from ..engine.runner import new_run_id
 from ..printable import NOTICE_MARK
-from . import params_file
+from . import params_file, store_schema
+from .closing_writes import fold_wal
 from .helper_process import python_command, unserved
+from .history_records import HistoryError
 from .json_text import storable_json
+from .ownership import LAUNCHED, Owner
 from .places import STORE_FILE
 from .private import open_private
-from .run_numbers import hand_over, reserve_launched, reserve_rerun
+from .reaper import BUSY_TIMEOUT_MS, connect
+from .run_numbers import hand_over, record_run, reserve_launched, reserve_rerun
+from .store_errors import FULL, LOCKED, cause, store_advice
 
 #: The run processes' own output goes here: what says why a run never reached the store
 #: (a crash while importing), kept until the run's end is recorded (``forget_log``). A
 #: run's parameters go through a private file there too, which the run process deletes
 #: (``params_file``), never its command line: every local user reads those (``ps``).
 LOGS = "logs"
+
+
+class NotRecorded(HistoryError, OSError):
+    """A run not started because the store would not take its record: one line saying
+    where and why, for ``--detach`` (a ``HistoryError``), and an ``OSError`` for the TUI's
+    "Could not start the run: …"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +119,8 @@ def launch(
             command = python_command("-m", params_file.__name__, str(handed), *args)
         # never through a link another member of a shared .flowtop put at its name
         with open(open_private(log, os.O_WRONLY | os.O_TRUNC), "wb", buffering=0) as out:
+            if reserved is None:  # the log first: a folder it cannot be made in is said so
+                reserved = reserve(store, flow, run_id, busy_ms=busy_ms or BUSY_TIMEOUT_MS)
             process = subprocess.Popen(
                 command,
                 stdin=subprocess.DEVNULL,
@@ -128,6 +144,42 @@ def launch(
     # itself (its interpreter still starting), it left nothing, and `watch ID` waited.
     number = reserve_launched(store, flow, run_id, process.pid)
     return Launched(run_id, process.pid, log, number, mark, process)
+
+
+def reserve(db: Path, flow: str, run_id: str, *, busy_ms: int) -> int | None:
+    """Record the run ``run_id`` (RUNNING, owned by this process until ``hand_over``)
+    before its process starts; its number. None when there is no store yet (the run
+    process makes it) or another process held it past ``busy_ms`` (the run process waits
+    longer, and records the run itself). Raises ``NotRecorded`` when the store cannot be
+    written (a full disk, read-only): no client would see the run."""
+    if not db.is_file():
+        return None
+    me = Owner.current()
+    owner = f"{me.host}:{os.getpid()}:{LAUNCHED}"
+    try:
+        conn = connect(db, busy_ms=busy_ms)
+        try:
+            store_schema.check_version(conn, db)  # a newer store: its run process says so
+            try:
+                with store_schema.write_transaction(conn):
+                    return record_run(conn, flow, run_id, owner, me)
+            except sqlite3.OperationalError as exc:
+                # a full disk: the write-ahead log may hold the room (``fold_wal``)
+                if cause(exc) != FULL or not fold_wal(conn, db):
+                    raise
+            with store_schema.write_transaction(conn):
+                return record_run(conn, flow, run_id, owner, me)
+        finally:
+            conn.close()
+    except HistoryError:
+        return None
+    except sqlite3.Error as exc:
+        if cause(exc) == LOCKED:
+            return None
+        raise NotRecorded(
+            f"{db}: cannot record the run ({exc}); {store_advice(exc, db, writing=True)}: "
+            "a run it cannot record would go unseen"
+        ) from None
 
 
 def run_environment(environ: Mapping[str, str], notice_mark: str) -> dict[str, str]:

@@ -36,6 +36,16 @@ FOLDER_MODE = 0o700
 FILE_MODE = 0o600
 #: Opened as the file named, never as what a symbolic link there points at.
 _NO_LINK = os.O_NOFOLLOW | os.O_CLOEXEC
+#: The workspace folders this process kept a ``.flowtop`` in: one missing now was moved
+#: or deleted, and is not made again (a folder never seen is: a store opened by path).
+_WORKSPACES: set[Path] = set()
+
+
+def workspace_in_use(folder: Path) -> None:
+    """Remember that this process works in the workspace ``folder`` (a TUI opened on a
+    store that exists makes no ``.flowtop``): moved or deleted later, ``private_folder``
+    says it is gone instead of making it again."""
+    _WORKSPACES.add(folder)
 
 
 class FolderError(HistoryError, OSError):
@@ -130,10 +140,18 @@ def private_folder(path: Path) -> Path:
                     f"{refused}: flowtop keeps results there, read back as pickles (code that "
                     "runs as you); run from a copy of the workspace"
                 )
+            if path.name == STATE_DIR:
+                workspace_in_use(path.parent)
             return path
         inside = path.name != STATE_DIR and shares(path.parent)
         if inside:
             private_folder(path.parent)  # .flowtop first, private
+        elif path.parent in _WORKSPACES and not path.parent.is_dir():
+            # a workspace moved or deleted while a TUI was open on it: made again, it held
+            # a new store and a run #1 of a flow file that is not there
+            raise FolderError(
+                f"the workspace folder {display_path(path.parent)} is gone (moved or deleted)"
+            )
         else:
             path.parent.mkdir(parents=True, exist_ok=True)  # the workspace's: as the umask says
         try:
@@ -146,6 +164,8 @@ def private_folder(path: Path) -> Path:
             take_permissions(path, path.parent)
         else:  # .flowtop: 0700 (mkdir's mode is masked by the umask), an inherited setgid kept
             os.chmod(path, FOLDER_MODE | (os.stat(path).st_mode & stat.S_ISGID))
+            if path.name == STATE_DIR:
+                workspace_in_use(path.parent)
     except FolderError:
         raise
     except OSError as exc:

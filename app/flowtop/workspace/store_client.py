@@ -25,7 +25,7 @@ from .history import History, reap_store
 from .history_records import HistoryError, RunRecord
 from .launcher import Launched, launch
 from .owner_agent import enqueue
-from .private import private_folder
+from .private import private_folder, workspace_in_use
 from .reaper import unmarked, unwritten
 from .run_log import LogEvent, LogTail, connect_reader
 from .run_numbers import RerunRunning
@@ -68,6 +68,7 @@ class StoreClient:
         self._thread: threading.Thread | None = None
         #: Dead runs a read-only (or full) store could not mark, already handed on ended.
         self._unmarked: set[str] = set()
+        workspace_in_use(db.parent.parent)  # moved away later: said gone, not made again
         self._ensure_store()
 
     def _ensure_store(self) -> None:
