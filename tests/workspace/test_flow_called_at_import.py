@@ -173,3 +173,21 @@ def test_cli_runs_other_flows_and_python_still_runs_the_file(tmp_path: Path) -> 
     script = run(sys.executable, "called.py")  # not flowtop: the file runs its flow
     assert script.returncode == 0, script.stderr
     assert ran.read_text() == "ran\n"
+
+
+def test_a_retry_raised_at_import_says_what_retry_is_for(tmp_path: Path) -> None:
+    (tmp_path / "retry_toplevel.py").write_text(
+        "from flowtop import Flow, Retry, task\n\n\n@task\ndef step():\n    return 1\n\n\n"
+        "with Flow('retry-toplevel') as f:\n    step()\n    raise Retry('rate limited', delay=5)\n",
+        encoding="utf-8",
+    )
+    loader = Loader(tmp_path)
+    try:
+        (error,) = loader.load_all().errors
+    finally:
+        loader.deactivate()
+    assert (error.line, error.message) == (
+        11,
+        "Retry: rate limited (Retry retries the task that raises it: raise it inside a @task"
+        " function; a @flow retries with retries=N)",
+    )

@@ -8,6 +8,7 @@ edge or node is added, naming the tasks, so a broken flow never reaches the runn
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -161,6 +162,8 @@ class Flow:
             name: Ref(self._node(t, f"keyword_tasks[{name!r}]").key)
             for name, t in (keyword_tasks or {}).items()
         }
+        if new_kw:
+            self._check_keywords(node, {**node.kwargs, **new_kw})
         upstream = _dedupe([*node.upstream, *new_up, *(r.key for r in new_kw.values())])
         cycle = self._cycle_through(node.key, upstream)
         if cycle:
@@ -168,6 +171,30 @@ class Flow:
         node.upstream = upstream
         node.kwargs.update(new_kw)
         return node
+
+    def _check_keywords(self, node: Node, kwargs: dict[str, Any]) -> None:
+        """Refuse ``keyword_tasks`` the function cannot take, as a call in a ``with Flow``
+        block is refused (``Task.check_call``): ``keyword_tasks={"y": a}`` of ``def b(x)``
+        failed in every attempt (``b() got an unexpected keyword argument 'y'``). A call
+        that passes results passes them all: a required argument left out is refused too,
+        while a call with ``upstream_tasks`` alone (ordering only) is not checked."""
+        try:
+            signature = inspect.signature(node.task.fn)
+        except (TypeError, ValueError):
+            return  # nothing to bind against (a builtin without one)
+        where = f"flow {self.name!r}: set_dependencies of task {node.key!r}"
+        takes = f"{node.task.name}{signature}"
+        try:
+            signature.bind_partial(*node.args, **kwargs)  # an unknown name before a missing one
+        except TypeError as exc:
+            raise TypeError(f"{where}: {exc}; the function is {takes}") from None
+        try:
+            signature.bind(*node.args, **kwargs)
+        except TypeError as exc:
+            raise TypeError(
+                f"{where}: {exc}; the function is {takes}, and keyword_tasks must give"
+                " every argument it needs in one call"
+            ) from None
 
     def _cycle_through(self, key: str, upstream: list[str]) -> list[str] | None:
         """The path key -> ... -> key that the new edges would close, if any."""

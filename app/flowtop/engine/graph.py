@@ -22,37 +22,105 @@ class Ref:
     key: str
     flow: Flow | None = field(default=None, compare=False, repr=False)  # the flow that made it
 
+    # Its hash stays the dataclass's (of ``key``): refs are kept in sets (``t({a(), b()})``).
+    def __eq__(self, other: object) -> bool:
+        """Two refs are equal when their keys are (flowtop compares nodes' arguments); a
+        ref against any other value is a flow author's ``r == 1``, which was always False."""
+        if isinstance(other, Ref):
+            return self.key == other.key
+        raise TypeError(_refusal(self, "compare {it} (==, !=, or `in` a list)"))
 
-#: What a flow author may try on a task's result inside a ``with Flow`` block, by method.
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __bool__(self) -> bool:
+        """``if r:`` said "cannot take len() of the result", from the fallback to ``len``."""
+        raise TypeError(
+            _refusal(
+                self,
+                "use {it} as true or false (if, while, and, or, not, x if … else y)",
+                _DECIDE_IN_A_TASK,
+            )
+        )
+
+    if not TYPE_CHECKING:  # mypy would take any attribute of a ref as there
+
+        def __getattr__(self, name: str) -> Any:
+            """``r.get("a")`` said "'Ref' object has no attribute 'get'". Only public names
+            are explained: Python, ``copy``, ``pickle`` and rich look up dunder and private
+            names with ``getattr(x, name, default)``, and an unset slot is looked up here."""
+            if name.startswith("_") or name in ("key", "flow"):
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            raise AttributeError(_refusal(self, f"use .{name} on {{it}}"))
+
+
+#: What a flow author may try on a task's result inside a ``with Flow`` block, by method:
+#: Python's own words ("unsupported operand type(s) for +: 'Ref' and 'int'") name a class
+#: the author never wrote, and ``str``, ``==`` and ``bool`` did not fail at all: an
+#: f-string built the text "Ref(key='one')", ``r == 1`` was False, and nothing ran later.
 _NOT_YET = {
     **dict.fromkeys(
-        ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__"), "do arithmetic with"
+        ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__"),
+        "do arithmetic with {it}",
     ),
     **dict.fromkeys(
-        ("__truediv__", "__rtruediv__", "__floordiv__", "__rfloordiv__"), "do arithmetic with"
+        ("__truediv__", "__rtruediv__", "__floordiv__", "__rfloordiv__"), "do arithmetic with {it}"
     ),
     **dict.fromkeys(
-        ("__mod__", "__rmod__", "__pow__", "__rpow__", "__neg__"), "do arithmetic with"
+        ("__mod__", "__rmod__", "__pow__", "__rpow__", "__neg__"), "do arithmetic with {it}"
     ),
-    **dict.fromkeys(("__lt__", "__le__", "__gt__", "__ge__"), "compare"),
-    "__getitem__": "index",
-    "__iter__": "iterate over or unpack",
-    "__len__": "take len() of",
+    **dict.fromkeys(
+        ("__pos__", "__abs__", "__round__", "__divmod__", "__rdivmod__"), "do arithmetic with {it}"
+    ),
+    **dict.fromkeys(("__matmul__", "__rmatmul__"), "do arithmetic with {it}"),
+    **dict.fromkeys(
+        ("__and__", "__rand__", "__or__", "__ror__", "__xor__", "__rxor__", "__invert__"),
+        "use a bitwise operator (&, |, ^, ~) on {it}",
+    ),
+    **dict.fromkeys(
+        ("__lshift__", "__rlshift__", "__rshift__", "__rrshift__"),
+        "use a bitwise operator (<<, >>) on {it}",
+    ),
+    **dict.fromkeys(("__lt__", "__le__", "__gt__", "__ge__"), "compare {it}"),
+    "__getitem__": "index {it}",
+    "__setitem__": "assign an item of {it}",
+    "__delitem__": "delete an item of {it}",
+    "__iter__": "iterate over or unpack {it}",
+    "__reversed__": "iterate over or unpack {it}",
+    "__contains__": "look into {it} with `in`",
+    "__len__": "take len() of {it}",
+    **dict.fromkeys(("__str__", "__format__"), "turn {it} into text (str(), an f-string, %)"),
+    **dict.fromkeys(
+        ("__int__", "__float__", "__complex__", "__index__"),
+        "use {it} as a number (int(), float(), a list index, range())",
+    ),
+    "__call__": "call {it}",
 }
 
+_PASS_IT_ON = "pass it to a task that does this"
+#: A condition cannot be passed on: what it chooses between is the graph itself.
+_DECIDE_IN_A_TASK = (
+    "to choose what runs from a result, decide inside a task, or write a @flow"
+    " function, where task results are values"
+)
 
-def _refuse(what: str) -> Any:
+
+def _refusal(ref: Ref, what: str, instead: str = _PASS_IT_ON) -> str:
+    """``what`` names the result ``{it}``: ``compare {it}``."""
+    it = f"the result of task {ref.key!r}"
+    return (
+        f"cannot {what.replace('{it}', it)} inside a `with Flow` block:"
+        f" it exists only when the flow runs; {instead}"
+    )
+
+
+def _refuse(what: str, instead: str = _PASS_IT_ON) -> Any:
     def refused(self: Ref, *_: Any) -> Any:
-        raise TypeError(
-            f"cannot {what} the result of task {self.key!r} inside a `with Flow` block:"
-            " it exists only when the flow runs; pass it to a task that does this"
-        )
+        raise TypeError(_refusal(self, what, instead))
 
     return refused
 
 
-# Python's own words would be "unsupported operand type(s) for +: 'Ref' and 'int'",
-# naming a class the flow author never wrote.
 for _method, _what in _NOT_YET.items():
     setattr(Ref, _method, _refuse(_what))
 

@@ -16,10 +16,15 @@ import sys
 import traceback
 from pathlib import Path
 
-from ..engine.errors import FlowCalledAtImport
+from ..engine.errors import FlowCalledAtImport, Retry
 from .load_error import LoadError, display_path, unread_prefect_hint
 
 _FLOWTOP_PACKAGE = Path(__file__).resolve().parent.parent
+#: Said under a ``Retry`` raised while a flow file is imported: no task is running there.
+RETRY_AT_IMPORT = (
+    "Retry retries the task that raises it: raise it inside a @task function;"
+    " a @flow retries with retries=N"
+)
 
 
 def same_file(a: str | None, b: Path) -> bool:
@@ -71,6 +76,8 @@ def import_error(
         message += f" (raised in {display_path(frames[-1].filename)}:{frames[-1].lineno})"
     if isinstance(exc, SystemExit) and stderr:
         message += f": {stderr}"
+    if isinstance(exc, Retry):  # a @flow body's Retry says as much (``RETRY_IN_BODY``)
+        message += f" ({RETRY_AT_IMPORT})"
     missing = (exc.name or "") if isinstance(exc, ModuleNotFoundError) else ""
     if not prefect_compat and missing.split(".")[0] == "prefect":
         message += "; " + unread_prefect_hint([path.name])  # drop-in mode would provide it
