@@ -326,7 +326,8 @@ def test_a_mistyped_retry_delay_reads_as_one_sentence() -> None:
     with pytest.raises(TypeError) as raised:
         task(retry_delay=True)(lambda: None)
     assert str(raised.value).endswith(
-        ": Invalid retry_delay: must be seconds (int/float) or a timedelta, got bool True"
+        ": Invalid retry_delay: must be seconds (int/float), a timedelta, a list of them"
+        " (one per retry), or a callable attempt -> seconds, got bool True"
     )
     with pytest.raises(TypeError, match=r"Invalid retry_delay: retry_delay\[1\] must be seconds"):
         task(retry_delay=[1, "x"])(lambda: None)

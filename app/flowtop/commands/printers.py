@@ -426,7 +426,8 @@ class HumanPrinter:
             )
         detail = ""
         if event.error is not None and event.state in (StateType.AWAITING_RETRY, StateType.FAILED):
-            detail = f": {event.error.type}: {one_line(event.error.message)}"
+            said = one_line(event.error.message)  # an empty message: the type alone
+            detail = f": {event.error.type}: {said}" if said else f": {event.error.type}"
             at = raised_at(event.error.traceback)
             detail += f" ({printable(at)})" if at else ""
             # a task with no retry options included: its Retry budget went unused too

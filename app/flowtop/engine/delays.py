@@ -6,6 +6,7 @@ show the user how a countdown came about (base, backoff, cap, jitter, override).
 
 from __future__ import annotations
 
+import inspect
 import math
 import random
 from collections.abc import Callable
@@ -48,8 +49,12 @@ class DelayError(ValueError):
     """A retry delay could not be computed (the callable raised, or the value was unusable).
 
     The message names the option (``retry_delay``, ``retry_jitter``) and the attempt; the
-    task fails with it.
+    task fails with it. ``culprit``: the user's ``retry_delay`` callable it is about, so
+    that where it failed names the callable's own line (``records.error_info``), not
+    flowtop's, when nothing of the user's is on the stack (it returned ``"5s"``).
     """
+
+    culprit: Any = None
 
 
 class ExponentialBackoff:
@@ -193,14 +198,43 @@ def normalize_delay(
         return 0.0
     if isinstance(spec, PrefectBackoff):
         return spec
+    forgot = forgot_backoff_parentheses(spec, what)
+    if forgot is not None:
+        raise TypeError(forgot)
     if callable(spec) and not isinstance(spec, timedelta):
         delay: Callable[[int], Any] = spec
         return delay
     if isinstance(spec, list | tuple):
-        if not spec:
-            raise ValueError(f"{what} list must not be empty")
+        if not spec:  # flowtop's own option: an empty list is a slip, not a plan
+            raise ValueError(
+                f"{what} list must not be empty: for no delay write {what}=0 "
+                "(Prefect's retry_delay_seconds=[] means the same)"
+            )
         return tuple(to_seconds(v, what=f"{what}[{i}]") for i, v in enumerate(spec))
-    return to_seconds(spec, what=what)
+    if isinstance(spec, timedelta) or (
+        isinstance(spec, int | float) and not isinstance(spec, bool)
+    ):
+        return to_seconds(spec, what=what)
+    raise TypeError(
+        f"{what} must be seconds (int/float), a timedelta, a list of them (one per retry), "
+        f"or a callable attempt -> seconds, got {type(spec).__name__} {spec!r}"
+    )
+
+
+def forgot_backoff_parentheses(spec: Any, what: str) -> str | None:
+    """What to say when ``spec`` is ``exponential_backoff`` itself, not a backoff it made
+    (``retry_delay=exponential_backoff``): as a callable it would be called with the retry's
+    number and give back a backoff, not seconds, failing the task at its first failure.
+    flowtop's and Prefect's (``flowtop.tasks``) factory alike; None for anything else."""
+    named = getattr(spec, "__name__", None) == "exponential_backoff"
+    ours = str(getattr(spec, "__module__", "")).startswith("flowtop")
+    if not (named and ours and inspect.isfunction(spec)):
+        return None
+    return (
+        f"{what}=exponential_backoff is the backoff's factory, not a delay: did you mean "
+        f"{what}=exponential_backoff(backoff_factor=…)? (or exponential_backoff(base, factor, "
+        "max_delay=…))"
+    )
 
 
 #: The source of a delay the task asked for with ``Retry(delay=)``, not the policy's.
@@ -281,11 +315,15 @@ def compute_delay(
         try:
             value = spec(attempt)
         except BaseException as exc:
-            raise DelayError(f"{name} raised {type(exc).__name__}: {exc}") from exc
+            raised = DelayError(f"{name} raised {type(exc).__name__}: {exc}")
+            raised.culprit = spec
+            raise raised from exc
         try:
             base = to_seconds(value, what=name)
         except (TypeError, ValueError) as exc:
-            raise DelayError(str(exc)) from None
+            unusable = DelayError(str(exc))
+            unusable.culprit = spec
+            raise unusable from None
         source = name
     added = jitter * rng() if jitter else 0.0
     effective = base if capped is None else capped

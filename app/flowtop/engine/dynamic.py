@@ -104,8 +104,11 @@ class FlowFunction(Flow, PrefectFlowAttributes):
         hooks: Mapping[str, list[Hook]] | None = None,
         timeout: float | None = None,
         noted: Mapping[str, Any] | None = None,
+        retry_delay_as: str = "retry_delay",
     ) -> None:
-        super().__init__(name or getattr(fn, "__name__", "flow").replace("_", "-"))
+        """``retry_delay_as``: the option's name as the user wrote it (Prefect's
+        ``retry_delay_seconds`` too), for the message that refuses its value."""
+        super().__init__(flow_name(fn, name))
         refuse_reserved_parameters(fn, self.name)
         #: Prefect options kept to give back (``PrefectFlowAttributes``), and the task runner.
         self.noted = {"task_runner": ThreadPoolTaskRunner(max_workers=max_workers), **(noted or {})}
@@ -125,12 +128,12 @@ class FlowFunction(Flow, PrefectFlowAttributes):
         if retries is None:  # Prefect 3's "not set": 0, as for a flow not given retries
             retries = 0
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-            raise ValueError(f"flow {self.name!r}: retries must be an int >= 0, got {retries!r}")
+            raise ValueError(f"@flow {self.name!r}: retries must be an int >= 0, got {retries!r}")
         self.fn = fn
         #: ``async def``: calling it gives a coroutine; its body runs on its own loop.
         self.is_async = inspect.iscoroutinefunction(unwrapped(fn))
         self.retries = retries
-        self.retry_delay = to_seconds(retry_delay, what=f"flow {self.name!r}: retry_delay")
+        self.retry_delay = to_seconds(retry_delay, what=f"@flow {self.name!r}: {retry_delay_as}")
         self.__flowtop_flow__ = self
         #: Nodes the latest runs made, by key (see ``node``).
         self.known_nodes: dict[str, Node] = {}
@@ -466,7 +469,12 @@ def flow(
         for kind, given in given_hooks.items()
         if given is not None
     }
-    timeout = flow_timeout(prefect_options.pop("timeout_seconds", None))
+    # "@flow", with the flow's name when it is known yet, as FlowFunction's own messages
+    owner = "@flow" if fn is None and name is None else f"@flow {flow_name(fn, name)!r}"
+    try:
+        timeout = flow_timeout(prefect_options.pop("timeout_seconds", None))
+    except (TypeError, ValueError) as exc:  # its words say "@flow:", the flow unnamed
+        raise type(exc)(f"{owner}: {str(exc).removeprefix('@flow: ')}") from None
     run_name = prefect_options.pop("flow_run_name", None)
     if run_name is not None and not (isinstance(run_name, str) or callable(run_name)):
         raise TypeError(
@@ -474,14 +482,14 @@ def flow(
         )
     for key in prefect_options:
         if key in _UNSUPPORTED_FLOW_OPTIONS:
-            raise TypeError(f"@flow: Prefect option {key!r} is not available in flowtop")
+            raise TypeError(f"{owner}: Prefect option {key!r} is not available in flowtop")
         if key not in _IGNORED_FLOW_OPTIONS:
             raise TypeError(
-                f"@flow: unknown option {key!r}{did_you_mean(key, _FLOW_OPTIONS)}; "
+                f"{owner}: unknown option {key!r}{did_you_mean(key, _FLOW_OPTIONS)}; "
                 f"valid options: {', '.join(_FLOW_OPTIONS)}"
             )
     if retry_delay is not None and retry_delay_seconds is not None:
-        raise TypeError("@flow: 'retry_delay_seconds' and 'retry_delay' both given; use one")
+        raise TypeError(f"{owner}: 'retry_delay_seconds' and 'retry_delay' both given; use one")
     delay = retry_delay if retry_delay is not None else (retry_delay_seconds or 0)
 
     def make(func: Callable[..., Any]) -> FlowFunction:
@@ -496,9 +504,15 @@ def flow(
             hooks=hooks,
             timeout=timeout,
             noted=noted,
+            retry_delay_as="retry_delay_seconds" if retry_delay is None else "retry_delay",
         )
 
     return make(fn) if fn is not None else make
+
+
+def flow_name(fn: Callable[..., Any] | None, name: str | None) -> str:
+    """A ``@flow``'s name: ``name=``, else its function's with each ``_`` made ``-``."""
+    return name or getattr(fn, "__name__", "flow").replace("_", "-")
 
 
 __all__ = [

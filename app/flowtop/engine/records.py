@@ -6,6 +6,9 @@ The records are plain data; only the run (``run.FlowRun``) changes them, under i
 from __future__ import annotations
 
 import copy
+import functools
+import inspect
+import linecache
 import threading
 import time
 import traceback
@@ -13,7 +16,7 @@ import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from types import TracebackType
+from types import CodeType, TracebackType
 from typing import TYPE_CHECKING, Any
 
 from .errors import OwnFramesOnly, RemoteTraceback
@@ -48,7 +51,7 @@ def error_info(exc: BaseException, *, with_traceback: bool = True) -> ErrorInfo:
         if isinstance(exc, OwnFramesOnly):
             hide_own_frames(exc)
         try:
-            tb = format_traceback(exc, text)
+            tb = with_culprit_line(exc, format_traceback(exc, text), text)
         except BaseException:  # noqa: BLE001 - a user's __str__ may raise anything
             tb = ""
         if len(tb) > 2 * MAX_MESSAGE:
@@ -107,6 +110,59 @@ def format_traceback(exc: BaseException, text: str | None = None) -> str:
                     _STACKS.clear()
                 _STACKS[key] = stack
     return _HEADER + stack + last
+
+
+def with_culprit_line(exc: BaseException, tb: str, text: str) -> str:
+    """``tb`` with the definition of the user's callable ``exc`` is about as its last frame
+    (``File "flow.py", line 4, in my_delay``), when none of the user's frames is in it: a
+    ``retry_delay`` that returned ``"5s"``, or could not take its argument, failed with
+    only flowtop's frames on the stack, and its "where" named ``delays.py:284``."""
+    culprit = getattr(exc, "culprit", None)
+    code = _code_of(culprit)
+    last = _exception_line(exc, text)
+    if code is None or not tb.endswith(last) or _has_user_frame(exc):
+        return tb
+    file, line = code.co_filename, code.co_firstlineno
+    source = linecache.getline(file, line).strip()
+    frame = f'  File "{file}", line {line}, in {code.co_name}\n'
+    frame += f"    {source}\n" if source else ""
+    return tb[: len(tb) - len(last)] + frame + last
+
+
+def _code_of(fn: Any) -> CodeType | None:
+    """The code object of a user's callable (a function, a ``functools.partial`` or
+    decorated one, an object with a Python ``__call__``), None for a builtin or None."""
+    if fn is None:
+        return None
+    try:
+        plain = inspect.unwrap(fn)
+    except ValueError:  # a __wrapped__ cycle
+        plain = fn
+    while isinstance(plain, functools.partial):
+        plain = plain.func
+    code = getattr(plain, "__code__", None)
+    if code is None:
+        call = inspect.getattr_static(type(plain), "__call__", None)  # a class of the user's
+        code = getattr(call, "__code__", None)
+    return code if isinstance(code, CodeType) else None
+
+
+def _has_user_frame(exc: BaseException) -> bool:
+    """Whether ``exc``, or an exception it was raised from, has a frame of the user's code."""
+    library = library_folders()
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        tb = current.__traceback__
+        while tb is not None:
+            if not tb.tb_frame.f_code.co_filename.startswith(library):
+                return True
+            tb = tb.tb_next
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
+    return False
 
 
 def users_line(frames: Sequence[tuple[str, int, str]]) -> tuple[str, int, str] | None:

@@ -27,6 +27,7 @@ from .errors import NotInFlowtop
 from .hooks import check_hooks
 from .inline import outcome, run_inline, run_inline_async
 from .layers import Layer
+from .option_checks import CALLABLE_OPTIONS, check_callable_option, on_its_line
 from .policy import POLICY_FIELDS, RetryPolicy, never_retried
 from .prefect_api import RetryCondition
 from .prefect_attributes import PrefectTaskAttributes
@@ -434,12 +435,14 @@ def _check_retry_on(name: str, retry_on: Any) -> tuple[type[BaseException], ...]
 def build_policy(name: str, options: dict[str, Any]) -> RetryPolicy:
     """Validate ``@task`` options (naming the task and the option) into a policy."""
     values: dict[str, Any] = {}
+    checking = "max_retries"  # the option being checked, to name the line it is on
     try:
         if options.get("max_retries") is not None:
             n = options["max_retries"]
             if isinstance(n, bool) or not isinstance(n, int) or n < 0:
                 raise ValueError(f"max_retries must be an int >= 0, got {n!r}")
             values["max_retries"] = n
+        checking = "retry_delay"
         if options.get("retry_delay") is not None:
             delay = options["retry_delay"]
             if isinstance(delay, PrefectDelays) and not delay:
@@ -454,26 +457,31 @@ def build_policy(name: str, options: dict[str, Any]) -> RetryPolicy:
             except TypeError as exc:  # Prefect's word, so code matching on it still matches
                 detail = str(exc).removeprefix("retry_delay ")  # not "retry_delay" twice
                 raise TypeError(f"Invalid retry_delay: {detail}") from None
+        checking = "retry_on"
         if options.get("retry_on") is not None:
             values["retry_on"] = _check_retry_on(name, options["retry_on"])
+        checking = "retry_predicate"
         if options.get("retry_predicate") is not None:
             if not callable(options["retry_predicate"]):
                 raise TypeError(
                     f"retry_predicate must be callable, got {options['retry_predicate']!r}"
                 )
             values["retry_predicate"] = options["retry_predicate"]
+        checking = "retry_jitter"
         if options.get("retry_jitter") is not None:
             j = options["retry_jitter"]
             jitter = finite_float(j)
             if jitter is None or jitter < 0:
                 raise ValueError(f"retry_jitter must be a finite number >= 0, got {j!r}")
             values["retry_jitter"] = jitter
+        checking = "retry_condition_fn"
         condition = options.get("retry_condition_fn")
         if condition is not None and not callable(condition):
             raise TypeError(
                 "retry_condition_fn must be callable (task, task_run, state) -> bool, "
                 f"got {type(condition).__name__}"
             )
+        checking = "retry_jitter_factor"
         if options.get("retry_jitter_factor") is not None:
             j = options["retry_jitter_factor"]
             jitter_factor = finite_float(j)
@@ -481,6 +489,7 @@ def build_policy(name: str, options: dict[str, Any]) -> RetryPolicy:
                 raise ValueError(f"`retry_jitter_factor` must be >= 0 (a finite number), got {j!r}")
             values["retry_jitter_factor"] = jitter_factor
         for key in ("retry_deadline", "timeout"):
+            checking = key
             if options.get(key) is not None:
                 values[key] = to_seconds(options[key], what=key)
                 if key == "timeout" and values[key] == 0:
@@ -489,31 +498,51 @@ def build_policy(name: str, options: dict[str, Any]) -> RetryPolicy:
         message = str(exc)
         if not message.startswith(f"task {name!r}"):
             message = f"task {name!r}: {message}"
-        raise type(exc)(message) from None
+        raise type(exc)(on_its_line(message, f"task {name!r}", _spellings(checking))) from None
     return RetryPolicy().with_values(Layer.TASK, **values) if values else RetryPolicy()
 
 
+def _spellings(option: str) -> set[str]:
+    """``option`` and the aliases that mean it (``max_retries``, ``retries``)."""
+    return {option, *(alias for alias, meant in ALIASES.items() if meant == option)}
+
+
 def _resolve_options(owner: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``kwargs`` by their canonical names; a refused one names the line it is written on
+    when the ``@task(`` runs over several lines."""
     options: dict[str, Any] = {}
     for key, value in kwargs.items():
-        canonical = ALIASES.get(key, key)
-        if key in IGNORED_OPTIONS:  # kept only to be read back
-            options[key] = value
-            continue
-        if key in UNSUPPORTED_OPTIONS:
-            raise TypeError(f"{owner}: Prefect option {key!r} is not available in flowtop")
-        if canonical not in TASK_OPTIONS:
-            hint = did_you_mean(key, [*TASK_OPTIONS, *ALIASES]) or (
-                f"; valid options: {', '.join(TASK_OPTIONS)}"
-            )
-            raise TypeError(f"{owner}: unknown option {key!r}{hint}")
-        if canonical in options and options[canonical] is not None and value is not None:
-            raise TypeError(f"{owner}: {key!r} and {canonical!r} both given; use one")
-        if key == "retry_delay_seconds":
-            value = prefect_delay(value)
-        if value is not None or canonical not in options:
-            options[canonical] = value
+        try:
+            _resolve_option(owner, key, value, options)
+        except TypeError as exc:
+            raise TypeError(on_its_line(str(exc), owner, {key})) from None
     return options
+
+
+def _resolve_option(owner: str, key: str, value: Any, options: dict[str, Any]) -> None:
+    """Put option ``key`` into ``options`` by its canonical name, or refuse it."""
+    canonical = ALIASES.get(key, key)
+    if key in IGNORED_OPTIONS:  # kept only to be read back
+        options[key] = value
+        return
+    if key in UNSUPPORTED_OPTIONS:
+        raise TypeError(f"{owner}: Prefect option {key!r} is not available in flowtop")
+    if canonical not in TASK_OPTIONS:
+        hint = did_you_mean(key, [*TASK_OPTIONS, *ALIASES]) or (
+            f"; valid options: {', '.join(TASK_OPTIONS)}"
+        )
+        raise TypeError(f"{owner}: unknown option {key!r}{hint}")
+    if canonical in options and options[canonical] is not None and value is not None:
+        raise TypeError(f"{owner}: {key!r} and {canonical!r} both given; use one")
+    if canonical in CALLABLE_OPTIONS and callable(value):
+        try:  # as written: retry_delay_seconds is called with other arguments
+            check_callable_option(key, value)
+        except TypeError as exc:
+            raise TypeError(f"{owner}: {exc}") from None
+    if key == "retry_delay_seconds":
+        value = prefect_delay(value)
+    if value is not None or canonical not in options:
+        options[canonical] = value
 
 
 @overload
