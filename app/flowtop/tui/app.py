@@ -42,6 +42,7 @@ from flowtop.tui.bindings import (
     WAITING_ACTIONS,
 )
 from flowtop.tui.clock import Clock, system_clock
+from flowtop.tui.code_rows import follow_code, policy_cell
 from flowtop.tui.error_actions import ErrorActions
 from flowtop.tui.event_buffer import EventBuffer
 from flowtop.tui.event_flush import FLUSH_LIMIT as FLUSH_LIMIT  # (tests import it here)
@@ -65,6 +66,7 @@ from flowtop.tui.widgets.state_colors import STANDARD_16, colour_mode
 from flowtop.tui.widgets.task_table import TaskTable
 from flowtop.tui.workspace_view import FlowsHere, WorkspaceView
 from flowtop.workspace.access import refused
+from flowtop.workspace.changes import WorkspaceChanged
 from flowtop.workspace.flow_shapes import PolicyView
 from flowtop.workspace.load_error import unread_prefect_hint
 from flowtop.workspace.places import unread_settings
@@ -293,8 +295,11 @@ class FlowtopApp(
         self.post_message(WorkspaceLoaded(self.workspace.load()))
 
     def on_workspace_loaded(self, message: WorkspaceLoaded) -> None:
-        if message.change.errors:
-            self.notify(summary_said(message.change), severity="error", markup=False, timeout=8)
+        change = message.change
+        if isinstance(change, WorkspaceChanged):
+            change = change.first_load()  # a start: "Loaded …", not "Reloaded …"
+        if change.errors:
+            self.notify(summary_said(change), severity="error", markup=False, timeout=8)
         self._workspace_ready()
 
     def _workspace_ready(self) -> None:
@@ -394,13 +399,17 @@ class FlowtopApp(
         self.detail.show_error(where, error)
 
     def _run_for(self, name: str) -> RunModel | None:
-        """The run the flow shows (its newest, or the one ``w`` reached), else its task
-        list as it would run."""
+        """The run the flow shows (its newest, or the one ``w`` reached), with the tasks
+        its code has now that the run lacks (``follow_code``), else its task list as it
+        would run."""
         run = self.store.latest_for(name)
         flow = self.workspace.shapes.get(name)
         if run is not None:
-            if run.error is not None and run.error.type == NOT_STARTED and flow is not None:
-                run.list_unstarted(list(flow.nodes))  # a @flow's nodes are none: it stays empty
+            if flow is not None and not flow.dynamic:  # a @flow's nodes are none: as it ran
+                if run.error is not None and run.error.type == NOT_STARTED:
+                    run.list_unstarted(list(flow.nodes))
+                if run.rows:  # (a run that started no task says so: nothing to set beside)
+                    follow_code(run, list(flow.nodes))
             return run
         preview = self._previews.get(name)
         if flow is None:
@@ -420,7 +429,8 @@ class FlowtopApp(
         return node.policy if node is not None else None
 
     def _policy_summary(self, row: TaskRow) -> str:
-        """The policy the next run would use (after reloads and edits); cached per task."""
+        """The policy the next run would use (after reloads and edits; cached per task),
+        after a live run's own when that differs (``policy_cell``)."""
         cache_key = (self.selected_flow or "", row.key)
         text = self._policy_cache.get(cache_key)
         if text is None:
@@ -428,7 +438,8 @@ class FlowtopApp(
             text = self._policy_cache[cache_key] = printable(
                 policy.summary if policy is not None else row.policy
             )
-        return text
+        run = self.table.run
+        return policy_cell(row, text, live=run is not None and run.is_live)
 
     def _policies_changed(self) -> None:
         self._policy_cache.clear()

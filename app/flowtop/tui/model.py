@@ -73,6 +73,9 @@ class TaskRow:
     interrupted = False  # CANCELLED because its run's process died (``RunInterrupted``)
     retry_only = False  # the budget is spent only on ``Retry`` (no max_retries set)
     upstream: tuple[str, ...] = ()  # a @flow call's: the calls it waited for
+    #: How the task stands in the code as loaded now, when not as in this run
+    #: (``code_rows``: not in this run, or gone from the code); "" when it is.
+    code_mark = ""
     attempts: list[AttemptView] | tuple[()] = ()
 
     def __init__(

@@ -172,9 +172,14 @@ class ReloadActions(_AppBase):
                 self.flow_list.select_flow(name)
                 self._select_flow(name)
         elif self.selected_flow is not None and self.selected_flow in self.workspace.shapes:
-            if self.store.latest_for(self.selected_flow) is None:
-                self.table.show_run(self._run_for(self.selected_flow))
+            # Its run's rows with the tasks of the code as loaded now (``follow_code``):
+            # a task added or renamed since the run is reachable with `e` at once.
+            self.table.show_run(self._run_for(self.selected_flow))
             self._policies_changed()
+        # The keys follow what the reload changed (`r f e t` for a flow back from gone),
+        # not only a move of the cursor.
+        self.table.refresh_bindings()
+        self.key_bar.refresh()
         if self.auto_rerun and not errors:
             for name in self._changed_flows(change):
                 self._auto_rerun(name)

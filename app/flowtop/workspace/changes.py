@@ -26,17 +26,33 @@ class WorkspaceChanged:
     settings_kept: bool = False  # a saved settings file was refused: its last good version stays
     removed: tuple[str, ...] = ()  # flows gone with their file
     helpers: tuple[str, ...] = ()  # helper modules re-imported
+    first: bool = False  # the workspace's first load (``first_load``), not a reload
 
     def __bool__(self) -> bool:
         return bool(
             self.modules or self.flows or self.errors or self.settings_changed or self.removed
         )
 
+    def first_load(self) -> WorkspaceChanged:
+        """This change as the workspace's first load (the monitor's start): nothing was
+        reloaded, and the settings were read, not changed (``summary``)."""
+        return replace(self, first=True)
+
     def summary(self) -> str:
         parts = []
         if self.errors:
             more = f" (+{len(self.errors) - 1} more errors)" if len(self.errors) > 1 else ""
             parts.append(f"{self.errors[0]}{more}")
+        if self.first:
+            # At the start nothing was reloaded, and a settings file that failed is among
+            # the errors: "Reloaded f01.py, … (52 flows); Reloaded settings" after
+            # "flowtop.toml:3: …" said a reload, and settings taken that were refused.
+            flows, files = len(self.flows), len(self.modules)
+            parts.append(
+                f"Loaded {flows} flow{'s' if flows != 1 else ''}"
+                f" from {files} file{'s' if files != 1 else ''}"
+            )
+            return "; ".join(parts)
         if self.modules:
             count = len(self.flows)
             reloaded = (

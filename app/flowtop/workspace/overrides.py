@@ -32,6 +32,31 @@ HEADER = (
 )
 
 
+def has_comments(text: str) -> bool:
+    """Whether TOML ``text`` holds a comment besides the ``HEADER`` flowtop writes: a save
+    rewrites the file with tomli-w, which keeps none (nor quoting or list layout), so the
+    editor says so. A ``#`` inside a string (``"a#b"``, a multi-line one) is no comment."""
+    text = text.removeprefix(HEADER)
+    i, n = 0, len(text)
+    while i < n:
+        char = text[i]
+        if char == "#":
+            return True
+        if char in "\"'":
+            quote = char * 3 if text.startswith(char * 3, i) else char
+            i += len(quote)
+            while i < n and not text.startswith(quote, i):
+                if char == '"' and text[i] == "\\":
+                    i += 1  # an escaped character: \" does not end the string
+                elif len(quote) == 1 and text[i] == "\n":
+                    break  # an unclosed one-line string: tomllib refuses the file anyway
+                i += 1
+            i += len(quote)
+            continue
+        i += 1
+    return False
+
+
 def read_toml(path: Path) -> dict[str, Any]:
     """The file's tables, or an empty dict when it does not exist yet."""
     try:

@@ -30,6 +30,10 @@ from ..engine.suggest import did_you_mean
 from .load_error import LoadError
 from .module_places import workspace_script
 
+#: The most retries a settings file (and so the retry editor) sets. ``@task`` takes any
+#: int, but a file's value is a slip past this: tomli-w wrote 99999999999999999999, which
+#: is no TOML integer (64 bits). A million retries is eleven days of them a second.
+MAX_RETRIES = 1_000_000
 _POLICY_KEYS = ("max_retries", "retry_delay", "retry_jitter", "timeout")
 DEFAULT_KEYS = (*_POLICY_KEYS, "workers", "executor", "max_result_bytes", "load_timeout")
 #: ``[tui] on_quit``: what ``q`` does with live runs started in this TUI.
@@ -152,7 +156,10 @@ def check_value(table: tuple[str, ...], key: str, value: Any, root: Path | None 
     ``root``: the workspace folder, whose scripts a dotted ``retry_on`` never imports.
     """
     if key == "max_retries":
-        return _count(table, key, value, 0)
+        retries = _count(table, key, value, 0)
+        if retries > MAX_RETRIES:
+            raise _bad(table, key, f"at most {MAX_RETRIES:,}", value)
+        return retries
     if key == "workers":  # each is a thread: 100,000 of them would fail to start
         return _count(table, key, value, 1, MAX_WORKERS)
     if key == "max_result_bytes":

@@ -25,6 +25,8 @@ from flowtop.tui.widgets.ordered_input import OrderedInput
 from ...engine.layers import Layer
 from ...engine.policy import RetryPolicy
 from ...workspace.flow_shapes import DELAY_FIELDS, FIELDS, PolicyView
+from ...workspace.overrides import has_comments
+from ...workspace.places import OVERRIDES_FILE
 from .form_dialog import FormDialog
 from .retry_form import FormState, after_reload, parse_names, read_form
 
@@ -246,6 +248,7 @@ class RetryEditor(FormDialog[bool]):
 
     @on(Button.Pressed, "#clear")
     def _clear_pressed(self) -> None:
+        comments_lost = self._file_has_comments()
         try:
             self.workspace.clear_override(self.flow_name, self.task_key)
         except (OSError, ValueError, TypeError) as exc:
@@ -253,10 +256,20 @@ class RetryEditor(FormDialog[bool]):
             return
         self.app.notify(
             f"Cleared the override of {self.flow_name} / {self.task_key}: "
-            "its settings come from flowtop.toml and its code again",
+            "its settings come from flowtop.toml and its code again"
+            + (f"; {COMMENTS_LOST}" if comments_lost else ""),
             markup=False,
         )
         self.dismiss(True)
+
+    def _file_has_comments(self) -> bool:
+        """Whether ``.flowtop/overrides.toml`` holds comments of someone's own, which the
+        save about to rewrite it drops (``has_comments``): the toast then says so."""
+        try:
+            text = (self.workspace.state_dir / OVERRIDES_FILE).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):  # none yet, or unreadable: the save says
+            return False
+        return has_comments(text)
 
     @on(Button.Pressed, "#cancel")
     def _cancel_pressed(self) -> None:
@@ -275,17 +288,26 @@ class RetryEditor(FormDialog[bool]):
         if not self.state.values:
             self.dismiss(False)
             return
+        comments_lost = self._file_has_comments()
         try:
             self.workspace.set_override(self.flow_name, self.task_key, **self.state.values)
         except (OSError, ValueError, TypeError) as exc:
             self._show_form_error(f"Not saved: {exc}")
             return
-        self.app.notify(saved_text(self.flow_name, self.task_key, self.state.values), markup=False)
+        said = saved_text(
+            self.flow_name, self.task_key, self.state.values, comments_lost=comments_lost
+        )
+        self.app.notify(said, markup=False)
         self.dismiss(True)
 
 
-def saved_text(flow: str, task: str, values: dict[str, Any]) -> str:
-    """The toast after Save: each value written, or dropped back to the layers below."""
+#: What a save's toast adds when the file it rewrote held comments of someone's own.
+COMMENTS_LOST = "comments in overrides.toml were not kept"
+
+
+def saved_text(flow: str, task: str, values: dict[str, Any], *, comments_lost: bool = False) -> str:
+    """The toast after Save: each value written, or dropped back to the layers below;
+    and, when the file held comments (``has_comments``), that they are gone."""
     parts = []
     for name, value in values.items():
         if value is None:
@@ -294,6 +316,8 @@ def saved_text(flow: str, task: str, values: dict[str, Any]) -> str:
             parts.append(f"{name} = " + ", ".join(f"{k} {fmt(v)}" for k, v in value.items()))
         else:
             parts.append(f"{name} = {fmt(value)}")
+    if comments_lost:
+        parts.append(COMMENTS_LOST)
     return f"Saved {flow} / {task} to .flowtop/overrides.toml: " + "; ".join(parts)
 
 

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...engine.delays import MAX_SECONDS, MAX_SECONDS_TEXT
 from ...workspace.flow_shapes import DELAY_FIELDS, FIELDS, fmt_number
+from ...workspace.settings import MAX_RETRIES
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 
@@ -29,7 +31,12 @@ class FormState:
         return not self.errors
 
 
-def _number(text: str, label: str, *, minimum: float, above: bool = False) -> int | float:
+def _number(
+    text: str, label: str, *, minimum: float, above: bool = False, seconds: bool = False
+) -> int | float:
+    """``text`` as a number of at least ``minimum`` (more than it, when ``above``); as
+    ``seconds``, at most the engine's ``MAX_SECONDS``, as the settings files take them:
+    flagged as typed, not after Save (which named only the first such field)."""
     try:
         value: int | float = int(text)
     except ValueError:
@@ -43,6 +50,8 @@ def _number(text: str, label: str, *, minimum: float, above: bool = False) -> in
         raise ValueError(f"{label} must be more than {fmt_number(minimum)}, got {text}")
     if value < minimum:
         raise ValueError(f"{label} must be at least {fmt_number(minimum)}, got {text}")
+    if seconds and value > MAX_SECONDS:
+        raise ValueError(f"{label} must be at most {MAX_SECONDS_TEXT}, got {text}")
     return value
 
 
@@ -53,16 +62,18 @@ def parse_max_retries(text: str) -> int:
         raise ValueError(f"max retries must be a whole number, got {text!r}") from None
     if value < 0:
         raise ValueError(f"max retries must be 0 or more, got {value}")
+    if value > MAX_RETRIES:  # as flowtop.toml takes it (``settings.MAX_RETRIES``)
+        raise ValueError(f"max retries must be at most {MAX_RETRIES:,}, got {value}")
     return value
 
 
 def parse_delays(text: str) -> int | float | list[int | float]:
     parts = [p.strip() for p in text.split(",")]
     if len(parts) == 1:
-        return _number(parts[0], "delay", minimum=0)
+        return _number(parts[0], "delay", minimum=0, seconds=True)
     if any(not p for p in parts):
         raise ValueError(f"delay list has an empty item: {text!r}")
-    return [_number(p, f"delay #{i}", minimum=0) for i, p in enumerate(parts, 1)]
+    return [_number(p, f"delay #{i}", minimum=0, seconds=True) for i, p in enumerate(parts, 1)]
 
 
 def parse_names(text: str) -> list[str]:
@@ -81,11 +92,11 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "max_retries": parse_max_retries,
     "retry_delay": parse_delays,
     "backoff_factor": lambda t: _number(t, "backoff factor", minimum=1),
-    "max_delay": lambda t: _number(t, "max delay", minimum=0),
+    "max_delay": lambda t: _number(t, "max delay", minimum=0, seconds=True),
     "retry_jitter": lambda t: _number(t, "jitter", minimum=0),
     "retry_on": parse_names,
-    "timeout": lambda t: _number(t, "timeout", minimum=0, above=True),
-    "retry_deadline": lambda t: _number(t, "deadline", minimum=0),
+    "timeout": lambda t: _number(t, "timeout", minimum=0, above=True, seconds=True),
+    "retry_deadline": lambda t: _number(t, "deadline", minimum=0, seconds=True),
 }
 
 

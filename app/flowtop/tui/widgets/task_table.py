@@ -30,6 +30,7 @@ from flowtop.engine.states import StateType
 from flowtop.formats import cut_cells
 from flowtop.looks import NOT_STARTED, STATE_LOOK
 from flowtop.tui.clock import Clock, system_clock
+from flowtop.tui.code_rows import GONE, NOT_IN_RUN
 from flowtop.tui.model import RunModel, TaskRow
 from flowtop.tui.row_views import SORT_COLUMN, SORT_MODES, view_order
 from flowtop.tui.widgets.state_colors import colour_mode
@@ -115,6 +116,18 @@ def cut_name(name: str, width: int) -> str:
             break
         tail = char + tail
     return set_cell_size(name, room - cell_len(tail)) + "…" + tail
+
+
+#: What the name of a row whose task the code no longer has ends in (``code_rows.GONE``).
+GONE_SUFFIX = " (gone)"
+
+
+def name_text(row: TaskRow, width: int) -> str:
+    """The TASK cell: the key, cut to ``width``; a task gone from the code says so at its
+    end while the key keeps four cells (``fet… (gone)``), else the key alone shows."""
+    if row.code_mark != GONE or width - len(GONE_SUFFIX) < 4:
+        return cut_name(row.key, width)
+    return cut_name(row.key, width - len(GONE_SUFFIX)).rstrip() + GONE_SUFFIX
 
 
 class TaskTable(ScrollView, can_focus=True):
@@ -296,6 +309,7 @@ class TaskTable(ScrollView, can_focus=True):
         if self.run.state is not self._run_state:  # it ended: `f` and `t` act now
             self._run_state = self.run.state
             self.refresh_bindings()  # (a run that ends between two ticks flips no other sign)
+            self.refresh()  # a live run's POLICY cells name its own policy (``policy_cell``)
         now = self.clock()
         if self._reorder_pending and now - self._last_reorder >= (
             0.3 if len(self.keys) < 20_000 else 1.0
@@ -447,15 +461,22 @@ class TaskTable(ScrollView, can_focus=True):
             dim = base + self.get_component_rich_style("task-table--dim")
             error = base + self.get_component_rich_style("task-table--error")
         policy = self.policy_source(row) if self.policy_source is not None else row.policy
+        name = base
+        if row.code_mark == GONE:  # its task left the code: dim, and said so by its name
+            name = state_style = dim
         cells = (
-            cut_name(row.key, columns.task),
+            name_text(row, columns.task),
             row.state_text(now, all_busy=self.run is not None and self.run.all_busy),
             row.attempt_text(compact=columns.compact),
             row.time_text(now),
             policy,
-            row.error_text().replace("\n", " "),
+            (row.error_text() or (row.code_mark if row.code_mark == NOT_IN_RUN else "")).replace(
+                "\n", " "
+            ),
         )
-        return self._strip(cells, columns, [base, state_style, base, base, dim, error], width, base)
+        said = dim if row.code_mark and row.error is None else error  # a mark, not an error
+        styles = [name, state_style, base, base, dim, said]
+        return self._strip(cells, columns, styles, width, base)
 
     @staticmethod
     def _strip(
