@@ -22,7 +22,7 @@ from .engine import tag_limits as _tag_limits
 from .engine.delays import DelayError
 from .engine.errors import FlowRunTimeoutError
 from .engine.prefect_api import allow_failure, get_run_logger, opaque, quote, unmapped
-from .engine.shipping import ShippingError
+from .engine.shipping import ShippingError, UnshippableError
 from .engine.tags import tags
 
 __version__ = "0.1.0"
@@ -63,6 +63,7 @@ __all__ = [
     "StateType",
     "Task",
     "TaskTimeout",
+    "UnshippableError",
     "__version__",
     "allow_failure",
     "exponential_backoff",

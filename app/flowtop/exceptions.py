@@ -23,7 +23,7 @@ from .engine.prefect_api import (
     MissingResult,
 )
 from .engine.prefect_exceptions import ObjectNotFound, PrefectException, UpstreamTaskError
-from .engine.shipping import ShippingError
+from .engine.shipping import ShippingError, UnshippableError
 
 TaskRunTimeoutError = TaskTimeout
 
@@ -42,6 +42,7 @@ __all__ = [
     "ShippingError",
     "TaskRunTimeoutError",
     "UnfinishedRun",
+    "UnshippableError",
     "UpstreamFailed",
     "UpstreamTaskError",
 ]

@@ -26,6 +26,7 @@ from .prefect_api import (
     returned_state,
 )
 from .records import NOT_KEPT, TaskRun, error_info, from_user_code, pristine
+from .shipping import NOT_SENDABLE, UnshippableError
 from .states import COMPLETED, FAILED, State
 from .user_call import UserCall
 
@@ -126,7 +127,9 @@ def judge(
     timeout, a cancel or SIGTERM still end, and not every driver of the run. A
     ``Completed(data=…)`` returned by hand completes with its data, as in Prefect 3.9
     (``.submit().result()``, downstream tasks, the history), and is kept (``returned``)
-    for a call in the flow's body, which gets that state object itself.
+    for a call in the flow's body, which gets that state object itself. An attempt that
+    could not be pickled for its worker (``UnshippableError``) fails at once: ``decide``
+    would retry it as any ``Exception``, and each retry would fail alike after its delay.
     """
     clock, rng = run._clock, run.runner.rng
     returned = None
@@ -136,6 +139,8 @@ def judge(
             returned, value = value, value.data
         elif returned_cancelled(error):
             decision = Decision(False, FAILED, error=error, reason=RETURNED_CANCELLED)
+    if decision is None and isinstance(error, UnshippableError):  # each try fails alike
+        decision = Decision(False, FAILED, error=error, reason=NOT_SENDABLE)
     if decision is None and (error is not None or tr.policy.retry_predicate):
         try:
             failed = error is not None

@@ -24,6 +24,7 @@ from .shipping import (
     task_name,
     timed_out,
     unpack,
+    unshippable,
 )
 from .spec import DASHBOARD_ADDRESS, ExecutorError, check_spec, dashboard_wanted
 
@@ -182,21 +183,16 @@ class DaskBackend:
         name = task_name(fn)
         try:
             client = self.start()
-            payload = pack(fn, args, kwargs, workspace)
-        except ShippingError as exc:
+        except (ShippingError, ExecutorError, AttemptStopped) as exc:
             on_done(None, exc, "")
             return
-        except Exception as exc:  # noqa: BLE001 - no cluster, or unpicklable inputs
-            if isinstance(exc, (ExecutorError, AttemptStopped)):
-                on_done(None, exc, "")
-            else:
-                on_done(
-                    None,
-                    ShippingError(
-                        f"task {name!r} could not be sent to Dask: {describe_error(exc)}"
-                    ),
-                    "",
-                )
+        except Exception as exc:  # noqa: BLE001 - a local cluster that failed to start
+            on_done(None, ShippingError(f"could not start Dask for {name!r}: {exc}"), "")
+            return
+        try:
+            payload = pack(fn, args, kwargs, workspace)
+        except Exception as exc:  # noqa: BLE001 - unpicklable inputs: never retried
+            on_done(None, unshippable(fn, args, kwargs, exc, "a Dask worker"), "")
             return
         deadline = None if timeout is None else time.monotonic() + timeout + GRACE
         key = f"{name.replace('.', '_')}-{uuid.uuid4().hex}"

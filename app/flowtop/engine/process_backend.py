@@ -19,13 +19,13 @@ from .shipping import (
     POLL,
     AttemptStopped,
     ShippingError,
-    describe_error,
     never,
     pack,
     run_pickled,
     task_name,
     timed_out,
     unpack,
+    unshippable,
 )
 from .spec import check_spec
 
@@ -215,10 +215,7 @@ class ProcessBackend:
         try:
             payload = pack(fn, args, kwargs, workspace)
         except Exception as exc:  # noqa: BLE001 - the attempt fails, the run goes on
-            error = ShippingError(
-                f"task {name!r} could not be sent to the process: {describe_error(exc)}"
-            )
-            return None, error, ""
+            return None, unshippable(fn, args, kwargs, exc, "a worker process"), ""
         while not self._slots.acquire(timeout=POLL):
             if self.closed or abandoned():
                 return (

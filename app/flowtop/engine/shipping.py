@@ -21,11 +21,14 @@ neither ``retry_on`` nor the flow's ``except`` matched.
 
 from __future__ import annotations
 
+import collections.abc
 import contextlib
 import functools
+import inspect
 import io
 import logging
 import os
+import reprlib
 import sys
 import threading
 import traceback
@@ -48,6 +51,14 @@ GRACE = 0.05
 
 class ShippingError(Exception):
     """An attempt's function, arguments, result or exception could not cross to or from its worker."""
+
+
+class UnshippableError(ShippingError):
+    """An attempt whose function or arguments can never be pickled (a module-level lock, a
+    generator, a file open for writing): another attempt would fail the same way, so its
+    task fails at once whatever its retries (``attempt.judge``). A ``ShippingError`` still,
+    so ``except ShippingError`` catches both; a crashed worker stays a plain one, retried
+    by ``retry_on=[ShippingError]``."""
 
 
 class AttemptStopped(Exception):
@@ -357,6 +368,211 @@ def unpack(data: bytes, name: str, where: str) -> tuple[Any, BaseException | Non
     if text:
         error.__cause__ = RemoteTraceback(text)
     return None, error, output
+
+
+# -- what could not be pickled, said on failure only ----------------------------------
+#: The decision's reason for an :class:`UnshippableError` (``attempt.judge``).
+NOT_SENDABLE = "it cannot be sent to a worker"
+#: How deep :func:`unshippable` looks into containers and the helpers a function calls.
+_DEPTH = 4
+_STATE_ADVICE = (
+    "state cannot be sent to a worker process; keep it outside the process "
+    "(a file, a database) or use --executor thread"
+)
+
+
+def unshippable(
+    fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any], exc: Exception, to: str
+) -> ShippingError:
+    """The error of an attempt :func:`pack` failed to pickle with ``exc``, for ``to`` ("a
+    worker process"): an :class:`UnshippableError` naming what could not be pickled and
+    where (the function's globals, then each argument, pickled alone), as cloudpickle's
+    own message (``cannot pickle '_thread.lock' object``) names neither. Looked for only
+    after a failure: an attempt that ships pays nothing for it. A ``MemoryError`` may pass
+    next time: it stays a retryable ``ShippingError``."""
+    name = task_name(fn)
+    if isinstance(exc, MemoryError):
+        return ShippingError(f"task {name!r} could not be sent to {to}: {describe_error(exc)}")
+    try:
+        found = _function_culprit(fn) or _argument_culprit(fn, args, kwargs)
+    except Exception:  # noqa: BLE001 - a user's object failing another way: say cloudpickle's words
+        found = None
+    return UnshippableError(
+        f"task {name!r} could not be sent to {to}: {found or describe_error(exc)} — never retried"
+    )
+
+
+def _pickle_problem(value: Any) -> Exception | None:
+    """Why ``value`` alone does not pickle as shipping pickles it, or None."""
+    try:
+        _pickled((value,))
+    except Exception as exc:  # noqa: BLE001 - whatever pickling raised is the answer
+        return exc
+    return None
+
+
+def _kind(value: Any) -> str:
+    """``a _thread.lock``, ``a generator``: what ``value`` is, as pickle's errors name it."""
+    cls = type(value)
+    name = (
+        cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+    )
+    return f"{'an' if name[0] in 'aeiouAEIOU' else 'a'} {name}"
+
+
+def _shown_path(path: str) -> str:
+    """``path`` relative to the current folder when it lies inside it, as a user typed it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # on another drive
+        return path
+    return path if relative.startswith(os.pardir) else relative
+
+
+def _function_culprit(fn: Any) -> str | None:
+    """What the task's function refers to that does not pickle, said with advice, or None."""
+    found = _in_function(fn, set(), 0)
+    if found is None:
+        return None
+    what, module_level = found
+    scope = "module-level " if module_level else ""
+    return f"the task's function refers to {what}: {scope}{_STATE_ADVICE}"
+
+
+def _in_function(fn: Any, seen: set[int], depth: int) -> tuple[str, bool] | None:
+    """What ``fn`` refers to that does not pickle, "LOCK (a _thread.lock) in flows/x.py"
+    (through the helpers it calls: "helper, which refers to …"), and whether it is a
+    module's global; None when all of it pickles (a function of an installed module
+    pickles by reference: nothing in it is looked at)."""
+    if depth > _DEPTH or id(fn) in seen:
+        return None
+    seen.add(id(fn))
+    if isinstance(fn, types.MethodType) and _pickle_problem(fn.__self__) is not None:
+        return f"the object its method is bound to ({_kind(fn.__self__)})", False
+    if isinstance(fn, functools.partial | types.MethodType):
+        inner = fn.func if isinstance(fn, functools.partial) else fn.__func__
+        return _in_function(inner, seen, depth)
+    if not isinstance(fn, types.FunctionType) or _pickle_problem(fn) is None:
+        return None
+    code = fn.__code__
+    where = _shown_path(code.co_filename)
+    used = [n for n in dict.fromkeys(_global_names(code)) if n in fn.__globals__]
+    for name in used:
+        found = _named_part(name, fn.__globals__[name], where, seen, depth)
+        if found is not None:
+            return found, True
+    cells = zip(code.co_freevars, fn.__closure__ or (), strict=False)
+    for name, cell in cells:
+        with contextlib.suppress(ValueError):  # a cell not yet set holds nothing to ship
+            made_in = f"the function that made it, in {where}"
+            found = _named_part(name, cell.cell_contents, made_in, seen, depth)
+            if found is not None:
+                return found, False
+    defaults = [*(fn.__defaults__ or ()), *(fn.__kwdefaults__ or {}).values()]
+    for value in defaults:
+        if _pickle_problem(value) is not None:
+            return f"a default value ({_kind(value)}) in {where}", False
+    return None
+
+
+def _named_part(name: str, value: Any, where: str, seen: set[int], depth: int) -> str | None:
+    """How to name ``value``, known as ``name`` in ``where``, when it does not pickle, else
+    None: a function, module or class is looked into for the part that does not ("helper,
+    which refers to LOCK …", "helpers.LOCK …", "Cache.lock …")."""
+    if _pickle_problem(value) is None:
+        return None
+    if isinstance(value, types.FunctionType | functools.partial | types.MethodType):
+        deeper = _in_function(value, seen, depth + 1)
+        if deeper is not None:
+            return f"{name}, which refers to {deeper[0]}"
+    elif isinstance(value, types.ModuleType | type) and depth < _DEPTH and id(value) not in seen:
+        seen.add(id(value))
+        module = value if isinstance(value, types.ModuleType) else sys.modules.get(value.__module__)
+        file = getattr(module, "__file__", None)
+        inside = _shown_path(file) if file else where
+        for attribute, item in list(vars(value).items()):
+            if not attribute.startswith("__"):
+                found = _named_part(f"{name}.{attribute}", item, inside, seen, depth + 1)
+                if found is not None:
+                    return found
+    return f"{name} ({_kind(value)}) in {where}"
+
+
+def _global_names(code: types.CodeType) -> list[str]:
+    """The names ``code`` and the functions inside it may read as globals (cloudpickle
+    ships the globals among them, and no others)."""
+    names = list(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names.extend(_global_names(const))
+    return names
+
+
+def _argument_culprit(fn: Any, args: list[Any], kwargs: dict[str, Any]) -> str | None:
+    """The first argument that does not pickle, by name (by position when it has none),
+    down to the item of a list or dict, or the attribute of a flow's object, that does not."""
+    labels = _positional_names(fn, len(args))
+    named = [(repr(key), value) for key, value in kwargs.items()]
+    for label, value in [*zip(labels, args, strict=True), *named]:
+        problem = _pickle_problem(value)
+        if problem is None:
+            continue
+        path, part, problem = _inside(value, problem, 0)
+        return (
+            f"its argument {label}{path} ({_kind(part)}) cannot be pickled: "
+            f"{_argument_advice(part)} ({describe_error(problem)})"
+        )
+    return None
+
+
+def _positional_names(fn: Any, count: int) -> list[str]:
+    """How to name ``count`` positional arguments of ``fn``: ``'it'``, or ``2`` (past its
+    named parameters, or when it has no signature to read)."""
+    try:
+        parameters = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        parameters = []
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    names = [p.name for p in parameters if p.kind in positional]
+    return [repr(names[i]) if i < len(names) else str(i + 1) for i in range(count)]
+
+
+def _inside(value: Any, problem: Exception, depth: int) -> tuple[str, Any, Exception]:
+    """The part of ``value`` that does not pickle, ``("['lock']", lock, its error)``:
+    through lists, tuples and dicts, and the attributes of an object of a flow's class
+    pickled as its ``__dict__``; ``("", value, problem)`` when no part alone fails."""
+    if depth < _DEPTH:
+        for path, item in _parts(value):
+            found = _pickle_problem(item)
+            if found is not None:
+                deeper, part, why = _inside(item, found, depth + 1)
+                return f"{path}{deeper}", part, why
+    return "", value, problem
+
+
+def _parts(value: Any) -> list[tuple[str, Any]]:
+    """The parts of ``value`` pickled one by one, each with its path (``['k']``, ``[0]``,
+    ``.attr``); none for an object that chose how it pickles, whose ``__dict__`` may not be it."""
+    if isinstance(value, dict):
+        return [(f"[{reprlib.repr(key)}]", item) for key, item in value.items()]
+    if isinstance(value, list | tuple):
+        return [(f"[{i}]", item) for i, item in enumerate(value)]
+    cls = type(value)
+    pickled_as_dict = (
+        cls.__module__ in _by_value_files
+        and hasattr(value, "__dict__")
+        and not any(_own(cls, name) for name in ("__reduce__", "__reduce_ex__", "__getstate__"))
+    )
+    return [(f".{name}", item) for name, item in vars(value).items()] if pickled_as_dict else []
+
+
+def _argument_advice(part: Any) -> str:
+    """What to pass instead of ``part``, which no worker can be given."""
+    if isinstance(part, io.IOBase):
+        return "pass the file's path and open it in the task"
+    if isinstance(part, collections.abc.Iterator):
+        return "pass a list instead"
+    return "pass data that pickles (numbers, strings, lists, dicts, paths) or use --executor thread"
 
 
 def never() -> bool:
