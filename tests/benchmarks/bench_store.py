@@ -587,7 +587,8 @@ def measure(quick: bool) -> str:
         tmp = Path(name)
 
         ticker = tmp / "ticker"
-        write_flow(ticker, "ticker", TICKER.format(count=20, sleep=0.04))
+        # quick: a smoke run of each path, not the 20 events a median is read from
+        write_flow(ticker, "ticker", TICKER.format(count=5 if quick else 20, sleep=0.04))
         runs = 1 if quick else 6
         ours, missed = asyncio.run(event_to_row(ticker, runs, processes=True))
         base, _ = asyncio.run(event_to_row(ticker, runs, processes=False))

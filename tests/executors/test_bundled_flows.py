@@ -38,6 +38,7 @@ SHORT_DELAYS = "".join(
         ("example-flow", "my_task"),
         ("retry-on-flow", "fetch_rates"),
         ("predicate-flow", "poll_job"),
+        *(("regional-report", f"fetch{n}") for n in ("", "-2", "-3")),  # @flow calls' keys
         *(("fanout-1000", f"fetch_page-{page + 1}") for page in range(7, 1000, 20)),
     ]
 )

@@ -6,6 +6,10 @@ most ``FLUSH_LIMIT`` at a time) and ``RunStore.apply_batch``. Several producer t
 play several runners' sinks, each delivering its runs' events in engine order in batches
 of the sink's sizes; the main thread drains like the app's timer does. Losing, duplicating
 or reordering a single event leaves some task in a wrong final state or attempt count.
+The million is kept on purpose (the README states it): it is what makes hundreds of
+hand-overs of random sizes from four threads race the drains, over runs of up to 5,000
+tasks, and not a handful; about a third of the test's time is making the events, the
+rest is the path under test folding them.
 A real engine run then checks the same path against ``RunResult``.
 """
 

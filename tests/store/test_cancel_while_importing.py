@@ -7,15 +7,40 @@ and exited 1, as if it had failed.
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from flowtop.commands import cancel
+
 from .conftest import flowtop, wait_until
 from .test_store_cli import runs
 
+#: While the file ``importing`` exists, every import of this file but the first (``run``
+#: listing the flows in its loader process) lasts until the test removes it, as a heavy
+#: library's would: the whole of the cancel's wait falls in the run process's import, on
+#: any machine, without a fixed sleep.
 SLOW_IMPORT = """
     import time
     from pathlib import Path
     from flowtop import Flow, task
 
-    time.sleep(6)  # a heavy library, say
+    HOLD = Path(__file__).with_name("importing")
+
+    def held() -> bool:
+        try:
+            return HOLD.stat().st_size > 1
+        except FileNotFoundError:  # the test let go
+            return False
+
+    if HOLD.exists():
+        with open(HOLD, "a") as imports:
+            imports.write(".")
+        held_until = time.monotonic() + 30  # a test that failed midway lets go anyway
+        while held() and time.monotonic() < held_until:
+            time.sleep(0.01)
 
     @task
     def deploy() -> None:
@@ -26,11 +51,23 @@ SLOW_IMPORT = """
 """
 
 
-def test_a_cancel_while_the_flow_file_imports_is_queued_and_the_run_runs_nothing(ws) -> None:
+def test_a_cancel_while_the_flow_file_imports_is_queued_and_the_run_runs_nothing(
+    ws: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     folder = ws(slowimport=SLOW_IMPORT)
+    importing = folder / "importing"
+    importing.touch()
     run_id = flowtop("run", ".", "--detach", cwd=folder).stdout.strip()
-    told = flowtop("cancel", ".", run_id, cwd=folder)
-    assert told.returncode == 0, told.stderr
-    assert "queued: its process is still importing the flow file" in told.stdout
+    wait_until(  # the listing's import, then the run process's
+        lambda: importing.stat().st_size >= 2, "the run's process to begin its import"
+    )
+    monkeypatch.setattr(cancel, "WAIT", 0.2)  # the command's wait, over while it imports
+    code = cancel.main(argparse.Namespace(target=[str(folder), run_id], flow=None))
+    told = capsys.readouterr()
+    assert code == 0, told.err
+    assert "queued: its process is still importing the flow file" in told.out
+    importing.unlink()
     wait_until(lambda: runs(folder, "CANCELLED"), "the run to end cancelled")
     assert not (folder / "deployed").exists()

@@ -220,12 +220,17 @@ def test_a_run_is_not_started_where_the_store_cannot_record_it(
     assert client.started == {}
 
 
-#: A flow file that takes a moment to import: its run process says nothing meanwhile.
+#: A flow file whose import lasts while the file ``importing`` exists, as a heavy
+#: library's would: its run process says nothing meanwhile, for as long as the test takes
+#: to press its keys on any machine, without a fixed sleep.
 SLOW_IMPORT = """
 import time
+from pathlib import Path
 from flowtop import Flow, task
 
-time.sleep(1.5)
+held_until = time.monotonic() + 30  # a test that failed midway lets go anyway
+while Path(__file__).with_name("importing").exists() and time.monotonic() < held_until:
+    time.sleep(0.01)
 
 @task(max_retries=3, retry_delay=30)
 def waiter():
@@ -241,15 +246,20 @@ async def test_keys_pressed_together_act_on_the_run_just_started(tmp_path: Path)
     and `rc` said "Nothing is running here": the screen knew a run only once its process
     had imported the flow and said so."""
     (tmp_path / "slow.py").write_text(SLOW_IMPORT)
+    importing = tmp_path / "importing"
     async with client_app(tmp_path, "slow") as (app, pilot):
+        importing.touch()  # the runs' imports last until the keys are pressed
         await pilot.press("r", "r")
         await wait_for(pilot, lambda: "already running (#1)" in screen_text(app), "the question")
         await pilot.press("n", "c")
         assert app.store.latest_for("slow") is None  # still importing: not on screen yet
         await wait_for(pilot, lambda: "Cancel run #1 of slow?" in screen_text(app), "c's question")
         await pilot.press("y")
+        importing.unlink()
         await wait_for(pilot, lambda: latest_state(app, "slow") is S.CANCELLED, "the cancel", 20)
+        importing.touch()
         await pilot.press("f", "f", "f")
         await wait_for(pilot, lambda: "Run #2 is starting" in screen_text(app), "the refusal")
+        importing.unlink()
         await wait_for(pilot, lambda: latest_state(app, "slow") is S.RUNNING, "the rerun", 20)
     assert sorted(r.number for r in store_runs(tmp_path)) == [1, 2]

@@ -87,9 +87,29 @@ def test_the_source_goes_once_its_rerun_has_ended(tmp_path: Path) -> None:
     assert _prune(db, 1) == sorted([first, "f-2"])
 
 
+#: While the file ``importing`` exists, every import of this file but the first (``run``
+#: listing the flows in its loader process) lasts until the test removes it, as a heavy
+#: library's would: the rerun is reserved, its process not started yet, for as long as
+#: the prune takes on any machine, without a fixed sleep.
 SLOW_IMPORT = """
     import time
-    time.sleep(2)  # a heavy import: the rerun is reserved, its process not started yet
+    from pathlib import Path
+
+    HOLD = Path(__file__).with_name("importing")
+
+    def held() -> bool:
+        try:
+            return HOLD.stat().st_size > 1
+        except FileNotFoundError:  # the test let go
+            return False
+
+    if HOLD.exists():
+        with open(HOLD, "a") as imports:
+            imports.write(".")
+        held_until = time.monotonic() + 30  # a test that failed midway lets go anyway
+        while held() and time.monotonic() < held_until:
+            time.sleep(0.01)
+
     from flowtop import Flow, task
 
     @task
@@ -117,12 +137,19 @@ def test_a_prune_while_a_detached_rerun_imports_leaves_it_its_source(tmp_path: P
     (tmp_path / "slow.py").write_text(textwrap.dedent(SLOW_IMPORT), encoding="utf-8")
     for _ in range(2):
         assert _flowtop("run", ".", "--flow", "slow", "--quiet", cwd=tmp_path).returncode == 1
+    importing = tmp_path / "importing"
+    importing.touch()
     detached = _flowtop("run", ".", "--flow", "slow", "--rerun-of", "1", "--detach", cwd=tmp_path)
     assert detached.returncode == 0, detached.stderr
     rerun = detached.stdout.strip()
+    deadline = time.monotonic() + 20
+    while importing.stat().st_size < 2:  # the listing's import, then the run process's
+        assert time.monotonic() < deadline, "the rerun's process never began its import"
+        time.sleep(0.01)
     pruned = _flowtop("history", ".", "--prune", "1", cwd=tmp_path)
     assert pruned.returncode == 0, pruned.stderr
     assert pruned.stdout.startswith("Removed 0 runs"), pruned.stdout
+    importing.unlink()
     watched = _flowtop("watch", ".", rerun, cwd=tmp_path)
     assert "did not start" not in watched.stdout + watched.stderr
     run = next(
