@@ -234,8 +234,8 @@ def test_run_loggers_carry_prefect_s_names_in_extra() -> None:
 
 
 def test_a_final_hook_s_flow_run_state_is_the_hook_s_own_state() -> None:
-    """``prefect_context.hook_state`` mirrors ``flow_hooks.ending_state`` (which imports
-    that module, so cannot be imported by it): a named completion, a crash, a timeout."""
+    """A final hook's ``flow_run.state`` is the state it is given: a named completion, a
+    crash, a timeout."""
     from flowtop.states import Completed
 
     pairs: list[tuple[Any, Any]] = []

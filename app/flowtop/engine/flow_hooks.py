@@ -40,10 +40,10 @@ from . import capture
 from .context import set_run
 from .delays import MAX_SECONDS, MAX_SECONDS_TEXT
 from .errors import FlowRunTimeoutError
-from .final_states import keep, kept
+from .final_states import keep
 from .hooks import call_hooks
-from .prefect_api import State, failed_name, failure_message
-from .prefect_context import flow_run_info
+from .prefect_api import State
+from .prefect_context import flow_run_info, hook_state
 from .states import StateType
 from .user_call import raise_in
 
@@ -118,33 +118,19 @@ def ending_kind(run: DynamicRun, outcome: StateType) -> str:
     return "on_failure"
 
 
+#: The outcome each kind of final hook is called for (``prefect_context.hook_state``).
+_OUTCOME_OF = {
+    "on_completion": StateType.COMPLETED,
+    "on_cancellation": StateType.CANCELLED,
+    "on_failure": StateType.FAILED,
+    "on_crashed": StateType.FAILED,  # the body raised what is not an Exception: Crashed
+}
+
+
 def ending_state(run: DynamicRun, kind: str) -> State[Any]:
-    """The Prefect state the hooks of ``kind`` are given."""
-    error = run.error
-    if kind == "on_completion":  # named as a ``Completed(...)`` the body returned
-        named = kept(run.run_id)
-        if named is None or named[0] is not StateType.COMPLETED:
-            return State(StateType.COMPLETED, data=run.value)
-        return State(StateType.COMPLETED, data=run.value, name=named[1], message=named[2])
-    if kind == "on_cancellation":
-        return State(StateType.CANCELLED, name="Cancelling", message="cancelled by the user")
-    if kind == "on_crashed":
-        return State(StateType.FAILED, name="Crashed", message=_crash_message(error), data=error)
-    if run.timed_out is not None:
-        return State(StateType.FAILED, name="TimedOut", message=run.timed_out, data=error)
-    if error is None:  # it returned states of which one did not complete
-        return State(StateType.FAILED, data=run.value, message=run.states_failed)
-    message = failure_message(error, "Flow")
-    return State(StateType.FAILED, data=error, message=message, name=failed_name(error))
-
-
-def _crash_message(error: BaseException | None) -> str:
-    """Prefect's ``exception_to_crashed_state`` messages."""
-    if isinstance(error, KeyboardInterrupt):
-        return "Execution was aborted by an interrupt signal."
-    if isinstance(error, SystemExit):
-        return "Execution was aborted by Python system exit call."
-    return f"Execution was interrupted by an unexpected exception: {error!r}"
+    """The Prefect state the hooks of ``kind`` are given: the run's, as ``flow_run.state``
+    reads it while they run (one function says both)."""
+    return hook_state(run, _OUTCOME_OF[kind])
 
 
 def end_with_hooks(run: DynamicRun, kind: str) -> threading.Thread:

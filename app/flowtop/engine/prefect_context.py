@@ -271,8 +271,7 @@ def _state_of(run: Any) -> State[Any]:
 
 def hook_state(run: Any, outcome: StateType) -> State[Any]:
     """The Prefect state of a ``@flow`` run whose outcome is ``outcome``: the one its
-    final hooks are given (``flow_hooks.ending_state``, which imports this module and
-    says the same: keep the two alike). Completed (under the name a returned
+    final hooks are given (``flow_hooks.ending_state`` asks this). Completed (under the name a returned
     ``Completed(name=…)`` gave it), Cancelling, Crashed (the body raised what is not an
     ``Exception``), TimedOut, or Failed with Prefect's message."""
     error = run.error
