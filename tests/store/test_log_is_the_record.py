@@ -22,7 +22,7 @@ from flowtop.engine.states import StateType
 from flowtop.workspace import ownership, store_schema
 from flowtop.workspace.history import History, reap_store
 from flowtop.workspace.history_fold import batch_row
-from flowtop.workspace.run_log import LogTail, decode_rows
+from flowtop.workspace.run_log import LogDamage, LogTail, decode_rows
 from flowtop.workspace.store_client import StoreClient
 
 from .conftest import run_into
@@ -309,10 +309,12 @@ def test_a_client_migrates_an_older_store_and_a_tail_follows_a_migration(tmp_pat
         assert raw.execute("PRAGMA user_version").fetchone()[0] == store_schema.SCHEMA_VERSION
 
 
-def test_a_row_of_steps_without_its_packed_times_is_a_clear_error() -> None:
+def test_a_row_of_steps_without_its_packed_times_is_said_where_it_is() -> None:
     body = '["q",["p","f","t","RUNNING",1,1]]'
-    with pytest.raises(ValueError, match="log row of run r1 holds steps without their times"):
-        decode_rows([("r1", body, None, None)])
+    (damage,) = decode_rows([("r1", body, None, None)], [5])
+    assert isinstance(damage, LogDamage)
+    assert (damage.run_id, damage.row, damage.step) == ("r1", 5, 0)
+    assert damage.why.startswith("steps without their times")
 
 
 @task

@@ -9,6 +9,7 @@ error message full of ANSI escapes cannot repaint the user's terminal.
 from __future__ import annotations
 
 import argparse
+import io
 import sqlite3
 import sys
 from collections.abc import Mapping, Sequence
@@ -44,7 +45,7 @@ from ..workspace.history_records import (
     source_label,
 )
 from ..workspace.reaper import unmarked_notes
-from ..workspace.run_log import read_without_wal
+from ..workspace.run_log import UNREADABLE, read_without_wal
 from ..workspace.store_errors import PRUNING, no_write_access, store_advice, unreadable
 from ..workspace.store_reader import StoreReader
 from .common import places_of, whole_number
@@ -128,23 +129,20 @@ def main(args: argparse.Namespace) -> int:
     among = None if within is None or args.flow is not None else within.names
     if args.prune is not None:
         return _prune(db, args.prune, args.flow, among=among, as_json=args.json)
-    reap_store(db)  # best effort: a read-only store is read as it is
-    gone = unmarked_notes(db)  # …and its dead runs read as such all the same, saying why
+    gone = reap_quietly(db, "flowtop history")
     history = StoreReader(db)
     try:
         if args.run is not None:
             record = run_in_file(history, args.run, args.flow, "--run", within)
             if isinstance(record, str):
                 return _usage(record)
-            detail = history.run_detail(record.run_id)
-            detail = replace(detail, run=_as_read(detail.run, gone))
-            if args.json:
-                _print_detail_json(detail, out)
-            else:
-                _print_detail(detail, out)
+            print(_detail_text(history, record.run_id, gone, args.json, db), end="", file=out)
             return 0
         listed = history.runs(args.flow, limit=args.limit, among=among)
         runs = [_as_read(counts_so_far(run, history.run_detail), gone) for run in listed]
+        for run in runs:
+            if run.damage:
+                _warn(f"run {_named(run)} ({run.run_id}) in {db}: {run.damage}")
         if not runs:
             if (args.flow is not None or among is not None) and history.runs(limit=1):
                 flows = history.flows()
@@ -200,6 +198,9 @@ def _prune(
         history = History(db)
     except HistoryError as exc:
         say(str(exc))
+        return 2
+    except UNREADABLE as exc:  # what the reaper of its dead runs read (``reap_quietly``)
+        say(f"{db}: cannot prune the run store: {_unwritten_row(exc)}", command="flowtop history")
         return 2
     before = _store_size(db)
     removed = 0
@@ -258,6 +259,60 @@ def _confirm_prune_all(db: Path, flows: Sequence[str | None]) -> bool:
         print()
         return False
     return answer.strip().lower() in ("y", "yes")
+
+
+def reap_quietly(db: Path, command: str) -> dict[str, str]:
+    """Mark the runs whose process died (``reap_store``: best effort, a read-only store is
+    read as it is), and the notes of those it could not mark (``unmarked_notes``). A row
+    the reaper cannot read (a crafted heartbeat) is a warning, not a traceback: the runs
+    are listed as recorded."""
+    try:
+        reap_store(db)
+        return unmarked_notes(db)  # its dead runs read as such all the same, saying why
+    except UNREADABLE as exc:
+        said = f"cannot check which recorded runs are still live: {_unwritten_row(exc)}"
+        say(f"warning: {db}: {said}; listed as recorded", command=command)
+        return {}
+
+
+def _unwritten_row(exc: Exception) -> str:
+    return f"a row of its runs table is not what flowtop writes ({type(exc).__name__}: {exc})"
+
+
+def _detail_text(
+    history: StoreReader, run_id: str, gone: Mapping[str, str], as_json: bool, db: Path
+) -> str:
+    """One run as ``--run`` prints it, and a warning on stderr for each part of its log
+    or row that cannot be read (left out). Written whole, once it is: an event whose
+    fields are not what flowtop writes (a crafted store) failed the printing halfway,
+    and the run is then read again with every event's fields looked at."""
+    for checked in (False, True):
+        detail = history.run_detail(run_id, checked=checked)
+        detail = replace(detail, run=_as_read(detail.run, gone))
+        text = io.StringIO()
+        try:
+            (_print_detail_json if as_json else _print_detail)(detail, text)
+        except UNREADABLE:
+            if checked:
+                raise
+            continue
+        break
+    named = _named(detail.run)
+    if detail.run.damage:
+        _warn(f"run {named} ({run_id}) in {db}: {detail.run.damage}")
+    for damage in detail.damage:
+        _warn(f"{damage.said(named)} ({db})")
+    return text.getvalue()
+
+
+def _named(run: RunRecord) -> str:
+    """``etl #3``, as the table lists it (its id is said beside it)."""
+    return f"{printable(run.flow)} #{run.number}"
+
+
+def _warn(said: str) -> None:
+    """A warning on stderr: one line, what and where (a damaged or crafted store)."""
+    say(f"warning: {said}", command="flowtop history")
 
 
 def _as_read(run: RunRecord, gone: Mapping[str, str]) -> RunRecord:
@@ -334,7 +389,7 @@ def _note(run: RunRecord) -> str:
         first = error.get("message", "").strip().split("\n", 1)[0]
         why = run_error_text(error["type"], one_line(first, 60))
     given = f"with {describe_parameters(run.parameters, 20)}" if run.parameters else ""
-    return "; ".join(part for part in (given, run.child_of, note, why) if part)
+    return "; ".join(part for part in (given, run.child_of, note, why, run.damage) if part)
 
 
 def _print_detail(detail: RunDetail, out: Writer) -> None:

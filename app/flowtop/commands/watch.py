@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, TextIO, TypeGuard
 from ..engine.events import RunFinished, RunStarted
 from ..engine.states import StateType
 from ..printable import printable, say, unmarked
+from .history import reap_quietly
 from .printers import READER_GONE, HumanPrinter, JsonPrinter, can_redraw
 from .run_signals import stop_like_ctrl_c_on_sigterm
 from .run_target import RUN_HELP, add_run_target, too_many
@@ -128,9 +129,8 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
     retry, a new run linked to it, is followed too, and its end is the exit code, as
     ``flowtop run`` waits for it (a CI job must not fail on a run its retry completed).
     """
-    from ..workspace.history import reap_store
-    from ..workspace.reaper import unmarked_notes
-    from ..workspace.run_log import LogTail, RunInterrupted, first_event_id
+    from ..workspace.log_fold import unsound
+    from ..workspace.run_log import LogDamage, LogTail, RunInterrupted, first_event_id
     from ..workspace.store_reader import StoreReader
 
     out = sys.stdout
@@ -141,9 +141,12 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
     )
     # A finished run an older flowtop recorded without a log (schema 1): its rows tell.
     backlog = StoreReader(db).events_from_rows(run_id)
-    tail = LogTail(db, first_event_id(db, run_id))
+    # every event's fields looked at: the printer shows them all, and one that is not what
+    # flowtop writes (a crafted store) stopped the watch with a traceback
+    tail = LogTail(db, first_event_id(db, run_id), check=unsound)
     next_reap = 0.0
     retry_by: float | None = None  # the announced retry's start is awaited until then
+    damaged = False  # a row of its log could not be read (said): its end, perhaps
     try:
         while True:
             events = []
@@ -159,7 +162,12 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                 elif retry_by is not None and _retry_of(event, run_id):
                     run_id, retry_by = event.run_id, None
                     events.append(event)
-            engine_events = [e for e in events if not isinstance(e, RunInterrupted)]
+            engine_events = [e for e in events if not isinstance(e, RunInterrupted | LogDamage)]
+            for damage in events:
+                if type(damage) is LogDamage:  # skipped, said where the user looks
+                    damaged = True
+                    printer.clear_status_line()
+                    say(f"warning: {damage.said()} ({db})", command="flowtop watch")
             if engine_events:
                 printer(engine_events)
             if printer.output.reader_gone.is_set():  # `| head`: gone, as a Unix tool goes
@@ -186,8 +194,9 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                 if now >= next_reap:
                     if printer.output.reader_left():  # (no line written to find it out)
                         return READER_GONE
-                    reap_store(db)
-                    why = unmarked_notes(db).get(run_id)  # read-only, a full disk: not marked
+                    why = reap_quietly(db, "flowtop watch").get(run_id)  # read-only: not marked
+                    if why is None and damaged:  # its end may be what cannot be read
+                        why = _ended_unread(db, run_id)
                     if why is not None:
                         return _interrupted(
                             RunInterrupted(run_id, why, time.time()), out, json_lines
@@ -201,6 +210,16 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
         return int(getattr(exc, "exit_code", 130))
     finally:
         tail.close()
+
+
+def _ended_unread(db: Path, run_id: str) -> str | None:
+    """Why a run whose log has a row that cannot be read is over all the same: its row in
+    the runs table ended (its end event may be the row): None while it runs."""
+    from ..workspace.store_reader import StoreReader
+
+    runs = StoreReader(db).with_id_prefix(run_id)
+    state = runs[0].state if runs else "gone from the store"
+    return None if state == "RUNNING" else f"the store records it {state}; its end cannot be read"
 
 
 def _retry_owner_gone(db: Path, run_id: str) -> str | None:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable
 
 from flowtop.engine.events import Event, RunFinished, RunStarted
+from flowtop.printable import printable
 from flowtop.tui.model import RunModel, RunStartedElsewhere
-from flowtop.workspace.run_log import RunInterrupted
+from flowtop.workspace.run_log import UNREADABLE, LogDamage, RunInterrupted
 
 #: A run's start with more tasks than this has its rows laid out by ``prepare``, on the
 #: thread that delivers it: for 100,000 tasks that took 140–300 ms of the screen's thread.
@@ -106,39 +107,59 @@ class RunStore:
 
     def apply_batch(self, events: Iterable[Event]) -> dict[str, set[str]]:
         """Fold events in; return run id -> keys of rows that changed (an empty set when
-        only the run itself changed)."""
+        only the run itself changed).
+
+        An event that cannot be shown (a crafted or damaged row of the store: a number
+        where its output should be) is skipped and said in its run's note, as is a row
+        of the log that could not be read (``LogDamage``): the other events and runs go
+        on. The ``try`` costs nothing until an event fails."""
         changed: dict[str, set[str]] = {}
         runs = self.runs
         for event in events:
             run_id = event.run_id
-            if isinstance(event, RunStarted):
-                model = self._model_of(event)
-                if not model.workers:
-                    model.workers = self.workers()
-                parent = runs.get(event.parent_run or "")  # live: it waits for its child
-                if parent is not None:
-                    _link(parent, model)
-                elif event.parent_run:  # read back from the store: its parent comes later
-                    self.early_children.setdefault(event.parent_run, []).append(model)
-                for child in self.early_children.pop(run_id, ()):
-                    _link(model, child)
-                self._newest(model, elsewhere=isinstance(event, RunStartedElsewhere))
-                changed[run_id] = set()
-                continue
-            run = runs.get(run_id) or self._never_started(event)
-            if run is None:
-                continue  # a run started before the sink was attached
-            key = run.apply(event)
-            if isinstance(event, RunFinished | RunInterrupted):
-                self._ended(run)
-            keys = changed.get(run_id)
-            if keys is None:
-                keys = changed[run_id] = set()
-            if key is not None:
-                keys.add(key)
-            if isinstance(event, RunInterrupted):  # its unfinished rows ended with it
-                keys.update(k for k, row in run.rows.items() if row.interrupted)
+            try:
+                if isinstance(event, RunStarted):
+                    model = self._model_of(event)
+                    if not model.workers:
+                        model.workers = self.workers()
+                    parent = runs.get(event.parent_run or "")  # live: it waits for its child
+                    if parent is not None:
+                        _link(parent, model)
+                    elif event.parent_run:  # read back from the store: its parent comes later
+                        self.early_children.setdefault(event.parent_run, []).append(model)
+                    for child in self.early_children.pop(run_id, ()):
+                        _link(model, child)
+                    self._newest(model, elsewhere=isinstance(event, RunStartedElsewhere))
+                    changed[run_id] = set()
+                    continue
+                run = runs.get(run_id) or self._never_started(event)
+                if run is None:
+                    continue  # a run started before the sink was attached
+                key = run.apply(event)
+                logged: object = event  # typed as an engine event, as RunInterrupted is
+                if key is None and type(logged) is LogDamage:  # a row that cannot be read
+                    _noted(run, logged.said(f"{run.flow} #{run.number}"))
+                if isinstance(event, RunFinished | RunInterrupted):
+                    self._ended(run)
+                keys = changed.get(run_id)
+                if keys is None:
+                    keys = changed[run_id] = set()
+                if key is not None:
+                    keys.add(key)
+                if isinstance(event, RunInterrupted):  # its unfinished rows ended with it
+                    keys.update(k for k, row in run.rows.items() if row.interrupted)
+            except UNREADABLE as exc:
+                self._unshown(event, exc, changed)
         return changed
+
+    def _unshown(self, event: Event, exc: Exception, changed: dict[str, set[str]]) -> None:
+        """Say, in its run's note, that ``event`` could not be shown (skipped)."""
+        run = self.runs.get(event.run_id) if isinstance(event.run_id, str) else None
+        if run is None:
+            return  # its run is not shown: nothing to say it on
+        said = f"{type(exc).__name__}: {exc}"
+        _noted(run, f"an event of run {run.flow} #{run.number} cannot be shown, skipped ({said})")
+        changed.setdefault(event.run_id, set())
 
     def _newest(self, model: RunModel, *, elsewhere: bool = False) -> None:
         """``model`` is its flow's newest run: shown from now on (the one it replaces is
@@ -196,6 +217,14 @@ class RunStore:
     def take_evicted(self) -> list[str]:
         evicted, self.evicted = self.evicted, []
         return evicted
+
+
+def _noted(run: RunModel, said: str) -> None:
+    """``said`` added to ``run``'s note (its header shows it): a part of it not shown."""
+    said = printable(said)
+    if said not in run.note:
+        run.note = f"{run.note}; {said}" if run.note else said
+        run.version += 1
 
 
 def _link(parent: RunModel, child: RunModel) -> None:

@@ -14,15 +14,21 @@ Runs recorded before schema version 5 had their tasks and attempts written as ro
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..engine.capture import MAX_CAPTURE
-from ..engine.events import RETRIED_NOW, RunFinished, RunStarted, TaskOutput, TaskStateChanged
+from ..engine.events import (
+    RETRIED_NOW,
+    ErrorInfo,
+    RunFinished,
+    RunStarted,
+    TaskOutput,
+    TaskStateChanged,
+)
 from ..engine.states import StateType
-from . import run_log
 from .history_records import AttemptRecord, TaskRecord
-from .run_log import LogEvent, RunInterrupted, decode_rows, log_columns
+from .run_log import UNREADABLE, LogDamage, LogEvent, RunInterrupted, decode_rows, log_columns
 
 #: Not an engine state: the run (or task, or attempt) was live when its process died.
 INTERRUPTED = "INTERRUPTED"
@@ -235,12 +241,33 @@ def _interrupt(tasks: dict[str, _Task], planned: list[PlanEntry], why: str) -> N
                 attempt[1] = INTERRUPTED
 
 
-def logged_tasks(conn: sqlite3.Connection, run_id: str, plan: list[PlanEntry]) -> list[TaskRecord]:
-    """``fold`` of ``run_id``'s log, read on ``conn``."""
+def logged_tasks(
+    conn: sqlite3.Connection,
+    run_id: str,
+    plan: list[PlanEntry],
+    damage: list[LogDamage] | None = None,
+    *,
+    checked: bool = False,
+) -> list[TaskRecord]:
+    """``fold`` of ``run_id``'s log, read on ``conn``; what of it cannot be read is added
+    to ``damage``. A log whose events have fields of the wrong type (the fold fails on
+    one, or ``checked``, for a reader that shows every field) is read again with each
+    event's fields looked at (``unsound``): only then, as that costs a sound log time."""
     rows = conn.execute(
-        f"SELECT {log_columns(conn)} FROM events WHERE run_id = ? ORDER BY id", (run_id,)
+        f"SELECT id, {log_columns(conn)} FROM events WHERE run_id = ? ORDER BY id", (run_id,)
     ).fetchall()
-    return fold(plan, decode_rows(rows))
+    logged, ids = [row[1:] for row in rows], [row[0] for row in rows]
+    events = [] if checked else decode_rows(logged, ids)
+    try:
+        tasks = [] if checked else fold(plan, events)
+    except UNREADABLE:
+        checked = True
+    if checked:
+        events = decode_rows(logged, ids, unsound)
+        tasks = fold(plan, events)
+    if damage is not None:
+        damage += [event for event in events if type(event) is LogDamage]
+    return tasks
 
 
 def stored_tasks(
@@ -277,21 +304,86 @@ def stored_tasks(
     return [*tasks, *stored.values()]
 
 
-def run_tasks(conn: sqlite3.Connection, run_id: str, plan: list[PlanEntry]) -> list[TaskRecord]:
-    """A run's tasks and attempts, however the run was recorded."""
+def run_tasks(
+    conn: sqlite3.Connection,
+    run_id: str,
+    plan: list[PlanEntry],
+    damage: list[LogDamage] | None = None,
+    *,
+    checked: bool = False,
+) -> list[TaskRecord]:
+    """A run's tasks and attempts, however the run was recorded (``logged_tasks``)."""
     stored = stored_tasks(conn, run_id, plan)
-    return stored if stored is not None else logged_tasks(conn, run_id, plan)
+    if stored is not None:
+        return stored
+    return logged_tasks(conn, run_id, plan, damage, checked=checked)
 
 
-def run_output(conn: sqlite3.Connection, run_id: str) -> str:
+def run_output(conn: sqlite3.Connection, run_id: str, damage: list[LogDamage] | None = None) -> str:
     """What a ``@flow`` run's body printed itself: its ``run_finished`` event's, "" when
-    it has none (a static flow, a run not finished, one logged before version 7)."""
-    row = conn.execute(
-        "SELECT body FROM events WHERE run_id = ? AND body LIKE '[\"run_finished\"%' "
-        "ORDER BY id DESC LIMIT 1",
+    it has none (a static flow, a run not finished, one logged before version 7), or
+    when that event cannot be read (added to ``damage``, unless there already)."""
+    rows = conn.execute(
+        "SELECT id, run_id, body, NULL, NULL FROM events WHERE run_id = ? "
+        "AND body LIKE '[\"run_finished\"%' ORDER BY id DESC LIMIT 1",
         (run_id,),
-    ).fetchone()
-    if row is None:
-        return ""
-    event = run_log.decode(row[0], run_id)
-    return event.output if isinstance(event, RunFinished) else ""
+    ).fetchall()
+    events = decode_rows([row[1:] for row in rows], [row[0] for row in rows], unsound)
+    first = events[0] if events else None
+    if type(first) is LogDamage and damage is not None and first not in damage:
+        damage.append(first)
+    return events[0].output if events and isinstance(events[0], RunFinished) else ""
+
+
+#: What each field of an event read back must be (``unsound``), by the event's type:
+#: ``str``/``int`` exactly that, ``num`` a number, ``?`` or None, ``strs``/``ints`` a
+#: tuple of them, ``error`` an ``ErrorInfo`` of three texts, ``counts`` states' numbers.
+_SHAPES: dict[type, str] = {
+    TaskStateChanged: "str str str state int int num? num? str error? str? num? str flag str"
+    " str strs",
+    RunStarted: "str str int strs ints strs str? num? str str? str? str num? int",
+    RunFinished: "str str int state counts num? num? str error? str num? str",
+    TaskOutput: "str str str int str num? str",
+    RunInterrupted: "str str num? str str int",
+}
+_FITS: dict[str, Callable[[Any], bool]] = {
+    "str": lambda v: type(v) is str,
+    "int": lambda v: type(v) is int,
+    "num": lambda v: type(v) in (int, float),
+    "flag": lambda v: type(v) in (bool, int),
+    "state": lambda v: type(v) is StateType,
+    "strs": lambda v: type(v) is tuple and all(type(x) is str for x in v),
+    "ints": lambda v: type(v) is tuple and all(type(x) is int for x in v),
+    "error": lambda v: type(v) is ErrorInfo and all(type(x) is str for x in v),
+    "counts": lambda v: type(v) is dict and all(type(n) is int for n in v.values()),
+}
+
+#: What a user reads of each kind of ``_FITS``.
+_WORDS = {
+    "str": "text",
+    "int": "a whole number",
+    "num": "a number",
+    "flag": "true or false",
+    "state": "a task state",
+    "strs": "a list of texts",
+    "ints": "a list of whole numbers",
+    "error": "[type, message, traceback]",
+    "counts": "a number per state",
+}
+
+
+def unsound(event: LogEvent) -> str | None:
+    """Which field of ``event`` has a type no flowtop writes there (a crafted or damaged
+    row that decoded: a number where its output should be), and what it holds; None
+    when every field fits. For the readers that show every field (``decode_rows``'s
+    ``check``): the fold and the screens would fail on it further on, without a word
+    of which row."""
+    shape = _SHAPES.get(type(event))
+    if shape is None:
+        return None if type(event) is LogDamage else f"not an event: {type(event).__name__}"
+    for name, kind, value in zip(event._fields, shape.split(), event, strict=False):
+        fits = _FITS[kind.rstrip("?")]
+        if not (fits(value) or (kind.endswith("?") and value is None)):
+            wanted = _WORDS[kind.rstrip("?")] + (" or null" if kind.endswith("?") else "")
+            return f"{type(event).__name__}.{name} is {value!r:.40}, not {wanted}"
+    return None

@@ -135,13 +135,19 @@ def pid_running_here(owner: str) -> bool:
         return owner in LIVE_OWNERS
 
 
+def _number(column: str, otherwise: str = "NULL") -> str:
+    """``column`` as SQL reads it when it holds a number, else ``otherwise``: a row written
+    by hand (``heartbeat = 'x'``) must not stop every command that reaps the store."""
+    return f"CASE WHEN typeof({column}) IN ('integer', 'real') THEN {column} ELSE {otherwise} END"
+
+
 _LIVE_ROWS = (
     "SELECT run_id, owner, host, pid, boot_id, proc_start, heartbeat, started FROM runs "
     "WHERE state = ?"
-)
+).replace("heartbeat, started", f"{_number('heartbeat')}, {_number('started', '0')}")
 #: The same in a version 1 store nobody could migrate (read-only): owners had no columns.
 _LEGACY_LIVE_ROWS = _LIVE_ROWS.replace(
-    "host, pid, boot_id, proc_start, heartbeat", "'', NULL, '', '', NULL"
+    f"host, pid, boot_id, proc_start, {_number('heartbeat')}", "'', NULL, '', '', NULL"
 )
 
 
@@ -181,9 +187,14 @@ def interrupt(conn: sqlite3.Connection, runs: dict[str, str]) -> None:
     """
     for run_id, why in runs.items():
         started, plan_text, flow, number, heartbeat = conn.execute(
-            "SELECT started, plan, flow, number, heartbeat FROM runs WHERE run_id = ?", (run_id,)
+            f"SELECT {_number('started', '0')}, plan, flow, number, {_number('heartbeat')} "
+            "FROM runs WHERE run_id = ?",
+            (run_id,),
         ).fetchone()
-        plan = json.loads(plan_text)
+        try:
+            plan = json.loads(plan_text)
+        except (TypeError, ValueError):  # damaged by hand: its log still says what ran
+            plan = []
         tasks = stored_tasks(conn, run_id, plan)
         if tasks is not None:  # recorded before schema version 5: its rows are marked
             _interrupt_rows(conn, run_id, plan, why)

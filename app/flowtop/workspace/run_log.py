@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from array import array
+from collections.abc import Callable, Sequence
 from contextlib import closing
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -61,7 +62,33 @@ class RunInterrupted(NamedTuple):
         return data
 
 
-LogEvent = Event | RunInterrupted
+class LogDamage(NamedTuple):
+    """Not an event: a log row (or one step of a row of several) that no flowtop wrote as
+    it reads, in its place (``decode_rows``): readers show the rest of the run and say
+    what was left out, where one crafted or damaged row stopped them. ``row`` is its
+    ``events.id`` (0: not selected), ``step`` its place among the row's steps (0: none)."""
+
+    run_id: str
+    row: int
+    step: int
+    why: str
+    event: str = "log_damage"
+
+    def said(self, run: str = "") -> str:
+        """One line: which run (``run``: ``etl #3``; its id), where in the log, what is wrong."""
+        where = f"event {self.row}" if self.row else "an event"
+        if self.step:
+            where += f" (step {self.step} of that row)"
+        named = f"{run} ({self.run_id})" if run else self.run_id
+        return f"run {named}: {where} of the run store's log cannot be read, skipped: {self.why}"
+
+
+LogEvent = Event | RunInterrupted | LogDamage
+#: What a reader can make of a log row it decodes: ``why`` it is not as flowtop writes it,
+#: None when it is (``log_fold.unsound``).
+Check = Callable[[LogEvent], str | None]
+#: What a body no flowtop wrote raises on the way to its event.
+UNREADABLE = (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError)
 
 
 def encode(event: RunStarted | RunFinished | TaskOutput) -> str:
@@ -184,40 +211,102 @@ def log_columns(conn: sqlite3.Connection) -> str:
 def decode(
     body: str, run_id: str, ts: float | None = None, duration: float | None = None
 ) -> LogEvent:
-    """The event a log row of ``run_id``'s holds (raises ``ValueError`` on a body no
-    flowtop wrote); ``ts`` and ``duration`` are the row's own columns."""
+    """The event a log row of ``run_id``'s holds (raises one of ``UNREADABLE`` on a body
+    no flowtop wrote); ``ts`` and ``duration`` are the row's own columns."""
     return _from_fields(json.loads(body), run_id, ts, duration)
 
 
-def decode_rows(rows: list[LogRow]) -> list[LogEvent]:
+def decode_rows(
+    rows: list[LogRow], ids: Sequence[int] = (), check: Check | None = None
+) -> list[LogEvent]:
     """The events of log rows (``LogRow``), in order: what a tail reads many of.
 
     The bodies are parsed by one ``json.loads`` of them all, and a compact step becomes
     its event without a call per field: a TUI tailing 20,000 events a second spends its
     GIL on the keys, not on parsing.
-    """
+
+    A row no flowtop wrote (not JSON, an unknown kind, a step missing fields) becomes a
+    ``LogDamage`` naming its id (``ids``: the rows' ``events.id``). Rows are decoded one
+    at a time only once the batch fails: a sound log costs no more. ``check``
+    (``log_fold.unsound``) also looks at every field, for ``flowtop watch``: slower."""
     if not rows:
         return []
-    try:
-        parsed = json.loads("[" + ",".join([row[1] for row in rows]) + "]")
-    except ValueError:
-        parsed = None
-    if parsed is None or len(parsed) != len(rows):  # a bad body: say which, as decode would
-        parsed = [json.loads(body) for _, body, _, _ in rows]
+    if check is None:
+        try:
+            return _decoded(rows)
+        except UNREADABLE:
+            pass
+    out: list[LogEvent] = []
+    for n, row in enumerate(rows):
+        out += _decoded_row(row, ids[n] if n < len(ids) else 0, check)
+    return out
+
+
+def _decoded(rows: list[LogRow]) -> list[LogEvent]:
+    """``decode_rows`` of a sound log: raises on the first row that is not."""
+    parsed = json.loads("[" + ",".join([row[1] for row in rows]) + "]")
+    if len(parsed) != len(rows):  # a body of several values: decoded a row at a time
+        raise ValueError("a log row holds more than one value")
     out: list[LogEvent] = []
     for (run_id, _, ts, took), fields in zip(rows, parsed, strict=True):
         if fields[0] != "q":
             out.append(_event(fields, run_id, ts, took))
             continue
         # consecutive steps of the run (schema version 8), their floats packed
-        if not (isinstance(ts, bytes) and isinstance(took, bytes)):
-            raise ValueError(f"a log row of run {run_id} holds steps without their times")
-        times, durations = array("d"), array("d")
-        times.frombytes(ts)
-        durations.frombytes(took)
+        times, durations = _packed(ts, took)
         steps = zip(fields[1:], times, durations, strict=True)
         out += [_event(step, run_id, at, spent) for step, at, spent in steps]
     return out
+
+
+def _packed(ts: Any, took: Any) -> tuple[array[float], array[float]]:
+    """A ``q`` row's times and durations, packed in its ``ts`` and ``duration``."""
+    if not (isinstance(ts, bytes) and isinstance(took, bytes)):
+        raise ValueError("steps without their times")
+    return array("d", ts), array("d", took)
+
+
+def _decoded_row(row: LogRow, row_id: int, check: Check | None) -> list[LogEvent]:
+    """One row's events, each part that cannot be read a ``LogDamage`` in its place."""
+    run_id, body, ts, took = row
+    try:
+        fields = json.loads(body)
+        if type(fields) is not list or not fields:
+            raise ValueError(f"a {type(fields).__name__}, not a list of an event's fields")
+        if fields[0] != "q":
+            return [_checked(_event(fields, run_id, ts, took), run_id, row_id, 0, check)]
+        times, durations = _packed(ts, took)
+        if not len(times) == len(durations) == len(fields) - 1:
+            raise ValueError(f"{len(fields) - 1} steps but {len(times)} times")
+    except UNREADABLE as exc:
+        return [LogDamage(run_id, row_id, 0, _why(exc, body))]
+    out: list[LogEvent] = []
+    for n, (step, at, spent) in enumerate(zip(fields[1:], times, durations, strict=True), 1):
+        try:
+            out.append(_checked(_event(step, run_id, at, spent), run_id, row_id, n, check))
+        except UNREADABLE as exc:
+            out.append(LogDamage(run_id, row_id, n, _why(exc, json.dumps(step))))
+    return out
+
+
+def _checked(event: LogEvent, run_id: str, row: int, step: int, check: Check | None) -> LogEvent:
+    """``event``, or the ``LogDamage`` ``check`` finds in it: a field of the wrong type,
+    or another run's event in this run's row."""
+    if check is None:
+        return event
+    why = check(event)
+    if why is None and event.run_id != run_id:
+        why = f"an event of run {event.run_id!r} in a row of run {run_id!r}"
+    return event if why is None else LogDamage(run_id, row, step, why)
+
+
+def _why(exc: Exception, body: Any) -> str:
+    """What was wrong with a log row, and its start (a body that is not text: its repr)."""
+    body = body if isinstance(body, str) else repr(body)
+    said = "not JSON" if isinstance(exc, json.JSONDecodeError) else str(exc) or type(exc).__name__
+    if isinstance(exc, KeyError | IndexError):  # "0", "list index out of range"
+        said = f"fields missing ({type(exc).__name__}: {exc})"
+    return f"{said}: {body[:40] + ('…' if len(body) > 40 else '')!r}"
 
 
 def _event(fields: list[Any], run_id: str, ts: Any, took: Any) -> LogEvent:
@@ -356,7 +445,7 @@ def _from_fields(
     if kind == "run_interrupted":
         run_id, reason, ts, *named = fields[1:]  # flow and number: not in older logs
         return RunInterrupted(run_id, reason, ts, "run_interrupted", *named)
-    raise ValueError(f"unknown event kind {kind!r} in the run store's log")
+    raise ValueError(f"unknown event kind {kind!r}")
 
 
 def connect_reader(path: Path) -> sqlite3.Connection:
@@ -429,9 +518,11 @@ class LogTail:
     up in bounded steps instead of one huge read.
     """
 
-    def __init__(self, path: Path, start_at: int = 0) -> None:
+    def __init__(self, path: Path, start_at: int = 0, check: Check | None = None) -> None:
         self.path = path
         self.last = start_at
+        #: Looks at each event's fields (``decode_rows``): for a reader that prints them all.
+        self.check = check
         self._conn: sqlite3.Connection | None = None
         self._columns = LOG_COLUMNS
 
@@ -466,7 +557,7 @@ class LogTail:
             ).fetchall()
         if rows:
             self.last = rows[-1][0]
-        return decode_rows([row[1:] for row in rows])
+        return decode_rows([row[1:] for row in rows], [row[0] for row in rows], self.check)
 
     def outline(self, run_id: str, upto: int) -> list[LogEvent] | None:
         """A finished run's first and last events (its start and its end), up to the id
@@ -479,7 +570,7 @@ class LogTail:
             conn.execute(f"{query}{order} LIMIT 1", (run_id, upto)).fetchone()
             for order in ("", " DESC")
         ]
-        events = decode_rows([row for row in ends if row is not None])
+        events = decode_rows([row for row in ends if row is not None], check=self.check)
         finished = events and isinstance(events[-1], RunFinished | RunInterrupted)
         return events if finished else None
 

@@ -11,12 +11,14 @@ import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from .history_records import RunDetail, RunRecord, _run_record
-from .log_fold import fold, run_output, run_tasks, stored_tasks
+from .log_fold import PlanEntry, fold, run_output, run_tasks, stored_tasks
 from .row_events import row_events
-from .run_log import LogEvent, columns, connect_reader, log_columns
+from .run_log import UNREADABLE, LogDamage, LogEvent, columns, connect_reader, log_columns
 from .store_schema import check_version
 
 #: A flow's runs, newest first: by number, which the store hands out in order, not by the
@@ -57,6 +59,29 @@ def _old_runs(conn: sqlite3.Connection) -> str:
         if column not in present:
             query = query.replace(f"r.{column}", "NULL")
     return query
+
+
+def _plan(stored: Any) -> list[PlanEntry] | None:
+    """A run's plan as the runs table keeps it (runs before schema version 5; "[]"
+    since), None when it is not one (a damaged or crafted row)."""
+    try:
+        plan = json.loads(stored)
+    except UNREADABLE:
+        return None
+    if type(plan) is not list or not all(_is_entry(entry) for entry in plan):
+        return None
+    return [(key, limit, policy) for key, limit, policy in plan]
+
+
+def _is_entry(entry: Any) -> bool:
+    """Whether ``entry`` is a plan's ``[task key, attempt limit, policy]``."""
+    return (
+        type(entry) is list
+        and len(entry) == 3
+        and type(entry[0]) is str
+        and type(entry[1]) is int
+        and type(entry[2]) is str
+    )
 
 
 class StoreReader:
@@ -194,23 +219,39 @@ class StoreReader:
             ).fetchall()
         return [_run_record(row) for row in rows]
 
-    def run_detail(self, run_id: str) -> RunDetail:
-        """One run with its tasks in flow order (PENDING for those not started) and every attempt."""
+    def run_detail(self, run_id: str, *, checked: bool = False) -> RunDetail:
+        """One run with its tasks in flow order (PENDING for those not started) and every
+        attempt. What of its log cannot be read is left out, said in ``damage`` and in
+        its note (the history screen shows that); ``checked``: every event's fields are
+        looked at too (``log_fold.logged_tasks``), for a reader that failed on one."""
+        damage: list[LogDamage] = []
         with self._runs_reader() as (conn, runs):
             row = conn.execute(f"{runs} WHERE r.run_id = ?", (run_id,)).fetchone()
             if row is None:
                 raise KeyError(f"no run with id {run_id!r} in {self.path}")
-            plan = json.loads(
-                conn.execute("SELECT plan FROM runs WHERE run_id = ?", (run_id,)).fetchone()[0]
-            )
+            (stored,) = conn.execute("SELECT plan FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+            plan = _plan(stored)
             if log_columns(conn):
-                tasks, output = run_tasks(conn, run_id, plan), run_output(conn, run_id)
+                tasks = run_tasks(conn, run_id, plan or [], damage, checked=checked)
+                output = run_output(conn, run_id, damage)
             else:  # a version 1 store nobody could migrate: no log, rows only
-                tasks, output = stored_tasks(conn, run_id, plan) or fold(plan, []), ""
-        return RunDetail(_run_record(row), tuple(tasks), output)
+                tasks, output = stored_tasks(conn, run_id, plan or []) or fold(plan or [], []), ""
+        record = _run_record(row)
+        said = [piece.said() for piece in damage]
+        if plan is None:  # its tasks as its log has them
+            said.append(f"its plan {stored!r:.40} is unreadable, left out")
+            record = replace(record, damage="; ".join(filter(None, [record.damage, said[-1]])))
+        if said:
+            record = replace(record, note="; ".join(filter(None, [record.note, *said])))
+        return RunDetail(record, tuple(tasks), output, tuple(damage))
 
     def events_from_rows(self, run_id: str) -> list[LogEvent]:
         """A finished run recorded before the log, as the events its rows tell
-        (``row_events``); [] for a run that has events."""
+        (``row_events``); [] for a run that has events. Rows that cannot be read (a
+        crafted plan) are a ``LogDamage``: the monitor opened on none of the runs."""
         with self._reader() as conn:
-            return row_events(conn, run_id)
+            try:
+                return row_events(conn, run_id)
+            except UNREADABLE as exc:
+                why = f"its rows from before the log cannot be read ({type(exc).__name__}: {exc})"
+                return [LogDamage(run_id, 0, 0, why)]
