@@ -33,8 +33,9 @@ from ..formats import (
 )
 from ..looks import NOT_STARTED, run_error_text
 from ..printable import Writer, as_left_on_screen, as_written, printable, say
+from ..workspace import history as store_history
 from ..workspace.access import unreachable
-from ..workspace.history import History, reap_store
+from ..workspace.history import History
 from ..workspace.history_records import (
     AttemptRecord,
     HistoryError,
@@ -267,7 +268,7 @@ def reap_quietly(db: Path, command: str) -> dict[str, str]:
     the reaper cannot read (a crafted heartbeat) is a warning, not a traceback: the runs
     are listed as recorded."""
     try:
-        reap_store(db)
+        store_history.reap_store(db)  # (looked up when called: tests count its rounds)
         return unmarked_notes(db)  # its dead runs read as such all the same, saying why
     except UNREADABLE as exc:
         said = f"cannot check which recorded runs are still live: {_unwritten_row(exc)}"
