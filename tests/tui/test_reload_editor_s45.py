@@ -91,13 +91,30 @@ async def test_a_task_new_in_the_code_is_listed_beside_a_finished_run(
         text = screen_text(app)
         assert "flaky (gone)" in text and "· Not run" in text and NOT_IN_RUN in text, text
         assert run.counts[None] == 1  # the header counts no new row as a state
+        assert app.table.move_to("flaky")  # gone from the code: nothing to edit or rerun
+        await wait_for(pilot, lambda: "e Edit retry" not in footer(app), "e to leave")
+        assert "t Rerun task" not in footer(app), footer(app)
         assert app.table.move_to("flaky3")
+        await wait_for(pilot, lambda: "e Edit retry" in footer(app), "e on the new task")
+        assert "t Rerun task" not in footer(app), footer(app)  # not in the run t reruns
+        runs = len(app.store.runs)
+        await pilot.press("t")  # typed anyway: says why, and starts no run (it recorded one)
+        await wait_for(pilot, lambda: app._notifications, "a toast")
+        said = [n.message for n in app._notifications]
+        assert (
+            said[-1] == "Task flaky3 is new since run #1 of demo: press r to run the flow with it"
+        )
+        assert len(app.store.runs) == runs
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, RetryEditor), "the editor")
         assert isinstance(app.screen, RetryEditor) and not app.screen.gone
         await pilot.press("ctrl+u", "7", "ctrl+s")
         await wait_for(pilot, lambda: len(app.screen_stack) == 1, "the editor to save")
         assert workspace.overrides[("demo", "flaky3")] == {"max_retries": 7}
+
+
+def footer(app: FlowtopApp) -> str:
+    return screen_text(app).splitlines()[-1]
 
 
 def test_following_the_code_again_drops_the_rows_it_added_and_unmarks_a_task_back() -> None:

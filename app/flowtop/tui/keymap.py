@@ -20,6 +20,7 @@ from textual.keys import KEY_NAME_REPLACEMENTS, Keys
 from textual.screen import Screen
 
 from flowtop.engine.states import StateType
+from flowtop.tui.code_rows import GONE, NOT_IN_RUN
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -105,9 +106,11 @@ class KeyContext:
     flow: bool = False
     #: The state of the flow's newest run, which ``f`` and ``t`` rerun; None before any.
     last_run: StateType | None = None
-    #: Whether a task is under the table's cursor (``e``; an empty table has none).
+    #: Whether a task of the code is under the table's cursor (``e``; an empty table has
+    #: none, and a row whose task left the code, ``(gone)``, has nothing to edit).
     task: bool = False
-    #: Whether that task is in the flow as loaded now (``t`` reruns it from there).
+    #: Whether that task is in the flow as loaded now and in the run ``t`` reruns it from
+    #: (a ``Not run`` row the code added beside the run has nothing to rerun there).
     task_in_flow: bool = False
     #: Whether it has an error (``o`` opens its failing line, ``y`` copies it).
     task_error: bool = False
@@ -222,8 +225,11 @@ class KeyActions(_AppBase):
         return KeyContext(
             flow=flow is not None,
             last_run=last.state if last is not None else None,
-            task=row is not None,
-            task_in_flow=row is not None and flow is not None and flow.node(row.key) is not None,
+            task=row is not None and row.code_mark != GONE,
+            task_in_flow=row is not None
+            and row.code_mark != NOT_IN_RUN
+            and flow is not None
+            and flow.node(row.key) is not None,
             task_error=row is not None and row.error is not None,
             task_waiting=row is not None
             and run is not None

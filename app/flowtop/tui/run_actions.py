@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flowtop.engine.states import StateType
+from flowtop.tui.code_rows import NOT_IN_RUN
 from flowtop.tui.launch_queue import Launch, LaunchQueue, Request, StoreWrite
 from flowtop.tui.run_control import AlreadyRerunning, RunControlError
 
@@ -229,6 +230,15 @@ class RunActions(LaunchQueue):
         flow = self.workspace.shapes.get(run.flow)
         if flow is None or flow.node(key) is None:
             self.notify(f"Task {key} is no longer in {run.flow}", severity="warning", markup=False)
+            return
+        row = run.rows.get(key)
+        if row is not None and row.code_mark == NOT_IN_RUN:  # added by a reload: not in it
+            self.notify(
+                f"Task {key} is new since run #{run.number} of {run.flow}: "
+                f"press {self.key_for('run')} to run the flow with it",
+                severity="warning",
+                markup=False,
+            )
             return
         self._queue(Launch(_rerun_of(run), lambda control: control.rerun_task(run, key)))
 
