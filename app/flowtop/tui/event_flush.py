@@ -30,20 +30,20 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, TypeAlias
 
 from textual import work
 
-from flowtop.engine.events import Event, RunFinished, RunStarted
+from flowtop.engine.events import RunFinished, RunStarted
 from flowtop.engine.states import StateType
 from flowtop.tui.event_buffer import EventBuffer
 from flowtop.tui.messages import EventsPending
 from flowtop.tui.run_control import InProcessControl
 from flowtop.tui.run_store import RunStore
-from flowtop.workspace.run_log import RunInterrupted
+from flowtop.workspace.run_log import LogEvent, RunInterrupted
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -159,7 +159,7 @@ class EventFlush(_AppBase):
             gc.collect(1)
             gc.freeze()
 
-    def take_events(self, events: list[Event]) -> None:
+    def take_events(self, events: Sequence[LogEvent]) -> None:
         """The runs' sink, called on the thread that delivers their events: a big run's
         rows are laid out there (``RunStore.prepare``) and frozen at once, still young,
         then the events are buffered."""

@@ -18,7 +18,6 @@ from typing import Any, ClassVar
 from flowtop.engine.events import (
     RETRIED_NOW,
     ErrorInfo,
-    Event,
     RunFinished,
     RunStarted,
     TaskOutput,
@@ -32,7 +31,7 @@ from flowtop.looks import INTERRUPTED_LOOK, REUSED_LOOK, STATE_LOOK
 from flowtop.printable import printable
 from flowtop.tui.clock import LocalClock, system_clock
 from flowtop.tui.safe_events import printable_event, unsafe
-from flowtop.workspace.run_log import RunInterrupted
+from flowtop.workspace.run_log import LogEvent, RunInterrupted
 
 S = StateType
 
@@ -328,7 +327,7 @@ class RunModel:
             return None
         return max(0.0, now - start)
 
-    def apply(self, event: Event) -> str | None:
+    def apply(self, event: LogEvent) -> str | None:
         """Fold one event of this run in; return the task key whose row changed."""
         if isinstance(event, TaskStateChanged):
             row = self.rows.get(event.task)

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from flowtop.engine.events import Event, RunStarted, Sink
+from flowtop.engine.events import RunStarted
 from flowtop.engine.states import StateType
 from flowtop.tui.child_reaper import ChildReaper
 from flowtop.tui.launch_notes import LaunchLogs
@@ -26,6 +26,10 @@ if TYPE_CHECKING:
     from flowtop.engine.run import FlowRun
     from flowtop.tui.workspace_view import LocalWorkspace, WorkspaceView
     from flowtop.workspace.launcher import Launched
+    from flowtop.workspace.run_log import LogEvent
+
+    #: What the screen takes: the engine's events (a subset, in process) or the store's.
+    ShownSink = Callable[[Sequence[LogEvent]], None]
 
 
 class RunControlError(Exception):
@@ -71,7 +75,7 @@ class RunControl(Protocol):
 class StoreControl:
     """Runs in run processes; actions go through the store (see ``StoreClient``)."""
 
-    def __init__(self, workspace: WorkspaceView, sink: Sink, **options: Any) -> None:
+    def __init__(self, workspace: WorkspaceView, sink: ShownSink, **options: Any) -> None:
         from flowtop.workspace.store_client import StoreClient
 
         self.workspace = workspace
@@ -88,11 +92,9 @@ class StoreControl:
         # A launch runs on a thread (``launch_queue``); the notices are read on the app's.
         self._logs_lock = threading.Lock()
 
-    def _deliver(self, events: list[Event]) -> None:
+    def _deliver(self, events: Sequence[LogEvent]) -> None:
         """The store's events to the screen, each run another client started marked so:
-        it is announced beside a live run the screen shows, not shown in its place.
-        (A ``RunInterrupted`` comes this way too: the buffer and ``RunModel.apply`` take
-        it, typed as the engine's events.)"""
+        it is announced beside a live run the screen shows, not shown in its place."""
         started = self.client.started
         self._sink(
             [
@@ -227,7 +229,7 @@ class StoreControl:
 class InProcessControl:
     """Runs on a runner in this process (the app's own threads)."""
 
-    def __init__(self, workspace: LocalWorkspace, sink: Sink, **options: Any) -> None:
+    def __init__(self, workspace: LocalWorkspace, sink: ShownSink, **options: Any) -> None:
         self.workspace = workspace
         self.runner = workspace.make_runner(sinks=[sink], **options)
         self.handles: dict[str, FlowRun] = {}

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 
-from flowtop.engine.events import Event, RunFinished, RunStarted
+from flowtop.engine.events import RunFinished, RunStarted
 from flowtop.printable import printable
 from flowtop.tui.model import RunModel, RunStartedElsewhere
-from flowtop.workspace.run_log import UNREADABLE, LogDamage, RunInterrupted
+from flowtop.workspace.run_log import UNREADABLE, LogDamage, LogEvent, RunInterrupted
 
 #: A run's start with more tasks than this has its rows laid out by ``prepare``, on the
 #: thread that delivers it: for 100,000 tasks that took 140–300 ms of the screen's thread.
@@ -50,7 +50,7 @@ class RunStore:
         #: older flowtop's); each such run's model keeps what it said at the run's start.
         self.workers: Callable[[], int] = lambda: 0
 
-    def prepare(self, events: Iterable[Event]) -> int:
+    def prepare(self, events: Iterable[LogEvent]) -> int:
         """Called on the thread that delivers ``events``, before they are buffered: lays
         out the rows of each big run's start among them, which ``apply_batch`` then
         takes as they are. That thread holds the interpreter a few milliseconds at a
@@ -105,7 +105,7 @@ class RunStore:
             names.append(shown)
         return list(dict.fromkeys(names))
 
-    def apply_batch(self, events: Iterable[Event]) -> dict[str, set[str]]:
+    def apply_batch(self, events: Iterable[LogEvent]) -> dict[str, set[str]]:
         """Fold events in; return run id -> keys of rows that changed (an empty set when
         only the run itself changed).
 
@@ -136,9 +136,8 @@ class RunStore:
                 if run is None:
                     continue  # a run started before the sink was attached
                 key = run.apply(event)
-                logged: object = event  # typed as an engine event, as RunInterrupted is
-                if key is None and type(logged) is LogDamage:  # a row that cannot be read
-                    _noted(run, logged.said(f"{run.flow} #{run.number}"))
+                if key is None and isinstance(event, LogDamage):  # a row that cannot be read
+                    _noted(run, event.said(f"{run.flow} #{run.number}"))
                 if isinstance(event, RunFinished | RunInterrupted):
                     self._ended(run)
                 keys = changed.get(run_id)
@@ -152,7 +151,7 @@ class RunStore:
                 self._unshown(event, exc, changed)
         return changed
 
-    def _unshown(self, event: Event, exc: Exception, changed: dict[str, set[str]]) -> None:
+    def _unshown(self, event: LogEvent, exc: Exception, changed: dict[str, set[str]]) -> None:
         """Say, in its run's note, that ``event`` could not be shown (skipped)."""
         run = self.runs.get(event.run_id) if isinstance(event.run_id, str) else None
         if run is None:
@@ -195,7 +194,7 @@ class RunStore:
         elif shown is not None and not shown.is_live:
             self.show(run)
 
-    def _never_started(self, event: Event | RunInterrupted) -> RunModel | None:
+    def _never_started(self, event: LogEvent) -> RunModel | None:
         """A run whose process died before logging its start (while importing its flow
         file), known by its interruption: shown if it is its flow's newest run."""
         if not isinstance(event, RunInterrupted) or not event.flow:

@@ -15,7 +15,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,7 @@ class StoreClient:
     def __init__(
         self,
         db: Path,
-        sink: Callable[[list[Any]], None],
+        sink: Callable[[Sequence[LogEvent]], None],
         *,
         executor: str | None = None,
         workers: int | None = None,
