@@ -43,9 +43,10 @@ RUN_LIMIT = 500
 #: Longest text shown in one piece; a 1 MB message must not stall. An error, traceback or
 #: output shows its head and its tail instead (``block``).
 TEXT_LIMIT = 20_000
-#: The table's error cell at most; the whole message is in the attempts pane below it.
+#: The table's error cell before its width is known; then it takes the room the columns
+#: before it leave (the whole message is in the attempts pane below it) ...
 ERROR_CELL = 60
-#: ... and at least, where the columns before it leave less (`→ more columns` says so).
+#: ... and at least this, where they leave less (`→ more columns` says so).
 MIN_ERROR_CELL = 16
 
 
@@ -418,11 +419,12 @@ class RunDetailScreen(Screen[None]):
         ]
 
     def _fit_errors(self) -> None:
-        """The Last error cells cut (with ``…``) to the room the columns before it leave,
-        and the heading's hint: at 80 columns an error ran past the right edge, cut there
-        mid-word, with nothing to say the table went on."""
+        """The Last error cells cut (with ``…``) to the room the columns before it leave
+        (at 140 columns a 60-cell cap left 40 empty), and the heading's hint: at 80
+        columns an error ran past the right edge, cut there mid-word, with nothing to say
+        the table went on."""
         table = self.query_one("#tasks", DataTable)
-        room = max(MIN_ERROR_CELL, min(ERROR_CELL, last_column_room(table)))
+        room = max(MIN_ERROR_CELL, last_column_room(table))
         if room != self._error_room:
             self._error_room = room
             for record in self.detail.tasks:
@@ -540,9 +542,9 @@ class RunDetailScreen(Screen[None]):
 
 
 def error_cell(record: TaskRecord, room: int) -> Text:
-    """A task's error on one line, cut to ``room`` cells with ``…`` (``ERROR_CELL`` at most)."""
+    """A task's error on one line, cut to ``room`` cells with ``…``."""
     error = f"{record.error_type}: {record.error_message}" if record.error_type else ""
-    cell = Text(plain(error.replace("\n", " "), ERROR_CELL, cell=True))
+    cell = Text(plain(error.replace("\n", " "), room, cell=True))
     cell.truncate(room, overflow="ellipsis")
     return cell
 
