@@ -14,33 +14,17 @@ from pathlib import Path
 import pytest
 
 from flowtop.commands import cancel
+from held_import import HELD_IMPORT
 
 from .conftest import flowtop, wait_until
 from .test_store_cli import runs
 
-#: While the file ``importing`` exists, every import of this file but the first (``run``
-#: listing the flows in its loader process) lasts until the test removes it, as a heavy
-#: library's would: the whole of the cancel's wait falls in the run process's import, on
-#: any machine, without a fixed sleep.
-SLOW_IMPORT = """
-    import time
-    from pathlib import Path
+#: Its import held (``held_import``): the whole of the cancel's wait falls in the run
+#: process's import, on any machine, without a fixed sleep.
+SLOW_IMPORT = (
+    HELD_IMPORT
+    + """
     from flowtop import Flow, task
-
-    HOLD = Path(__file__).with_name("importing")
-
-    def held() -> bool:
-        try:
-            return HOLD.stat().st_size > 1
-        except FileNotFoundError:  # the test let go
-            return False
-
-    if HOLD.exists():
-        with open(HOLD, "a") as imports:
-            imports.write(".")
-        held_until = time.monotonic() + 30  # a test that failed midway lets go anyway
-        while held() and time.monotonic() < held_until:
-            time.sleep(0.01)
 
     @task
     def deploy() -> None:
@@ -49,6 +33,7 @@ SLOW_IMPORT = """
     with Flow("slowimport") as flow:
         deploy()
 """
+)
 
 
 def test_a_cancel_while_the_flow_file_imports_is_queued_and_the_run_runs_nothing(

@@ -23,6 +23,7 @@ from flowtop.workspace.history import History
 from flowtop.workspace.pruning import prune_runs
 from flowtop.workspace.run_numbers import reserve_rerun
 from flowtop.workspace.store_reader import StoreReader
+from held_import import HELD_IMPORT
 
 #: The ``app`` folder of the flowtop under test, for the ``flowtop`` processes started.
 APP = Path(flowtop.__file__).resolve().parents[1]
@@ -87,29 +88,11 @@ def test_the_source_goes_once_its_rerun_has_ended(tmp_path: Path) -> None:
     assert _prune(db, 1) == sorted([first, "f-2"])
 
 
-#: While the file ``importing`` exists, every import of this file but the first (``run``
-#: listing the flows in its loader process) lasts until the test removes it, as a heavy
-#: library's would: the rerun is reserved, its process not started yet, for as long as
-#: the prune takes on any machine, without a fixed sleep.
-SLOW_IMPORT = """
-    import time
-    from pathlib import Path
-
-    HOLD = Path(__file__).with_name("importing")
-
-    def held() -> bool:
-        try:
-            return HOLD.stat().st_size > 1
-        except FileNotFoundError:  # the test let go
-            return False
-
-    if HOLD.exists():
-        with open(HOLD, "a") as imports:
-            imports.write(".")
-        held_until = time.monotonic() + 30  # a test that failed midway lets go anyway
-        while held() and time.monotonic() < held_until:
-            time.sleep(0.01)
-
+#: Its import held (``held_import``): the rerun is reserved, its process not started yet,
+#: for as long as the prune takes on any machine, without a fixed sleep.
+SLOW_IMPORT = (
+    HELD_IMPORT
+    + """
     from flowtop import Flow, task
 
     @task
@@ -119,6 +102,7 @@ SLOW_IMPORT = """
     with Flow("slow") as flow:
         fails()
 """
+)
 
 
 def _flowtop(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
