@@ -186,6 +186,26 @@ def test_threads_failing_at_one_place_at_once_format_its_stack_once(
     assert texts == ["".join(traceback.format_exception(exc)) for exc in caught]
 
 
+def test_no_user_code_runs_while_a_stack_is_formatted_for_everyone() -> None:
+    """Its ``__str__`` ran under the lock every worker's first failure waits on: a slow
+    one held them all, and one that formatted an error itself deadlocked."""
+    from flowtop.engine import records
+
+    seen: list[bool] = []
+
+    class Noisy(Exception):
+        def __str__(self) -> str:
+            seen.append(records._FORMATTING.locked())
+            return "noisy"
+
+    def fail() -> None:
+        raise Noisy()
+
+    caught = _caught(fail)
+    assert format_traceback(caught) == "".join(traceback.format_exception(caught))
+    assert seen and not any(seen)
+
+
 def _raise_here_once(message: str) -> None:
     """A place no other test fails at: its stack is not kept yet."""
     raise ConnectionError(message)

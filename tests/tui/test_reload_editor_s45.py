@@ -131,6 +131,15 @@ def test_following_the_code_again_drops_the_rows_it_added_and_unmarks_a_task_bac
     assert not follow_code(run, ["fetch", "ok", "after"])  # nothing changed: no re-layout
 
 
+def test_tasks_added_together_keep_the_code_s_order() -> None:
+    """n2 and n3 went to the end: each was placed after the key before it, a new one."""
+    run = RunModel("f", ["a", "b"], run_id="r1")
+    assert follow_code(run, ["a", "n1", "n2", "n3", "b"])
+    assert run.order == ["a", "n1", "n2", "n3", "b"]
+    assert [run.rows[k].index for k in run.order] == [0, 1, 2, 3, 4]
+    assert not follow_code(run, ["a", "n1", "n2", "n3", "b"])
+
+
 def test_a_live_run_row_names_its_own_policy_and_the_next_runs_when_they_differ() -> None:
     run = RunModel("slow", ["fetch"], run_id="r1", max_attempts=[6], policies=["5× 20s"])
     row = run.rows["fetch"]

@@ -104,7 +104,9 @@ def format_traceback(exc: BaseException, text: str | None = None) -> str:
         with _FORMATTING:
             stack = _STACKS.get(key)  # another thread may have formatted it meanwhile
             if stack is None:
-                summary = traceback.TracebackException(type(exc), exc, exc.__traceback__)
+                # Only the stack: a stand-in for ``exc``, so none of the user's code (its
+                # ``__str__``) runs under the lock every worker's first failure waits on.
+                summary = traceback.TracebackException(Exception, Exception(), exc.__traceback__)
                 stack = "".join(summary.stack.format())
                 if len(_STACKS) >= _STACKS_MAX:
                     _STACKS.clear()

@@ -39,12 +39,13 @@ def follow_code(run: RunModel, keys: Sequence[str]) -> bool:
     missing = [key for key in keys if key not in rows]
     if not dropped and not missing:
         return changed
-    after: dict[str | None, list[str]] = {}
-    previous: str | None = None
+    after: dict[str | None, list[str]] = {}  # new keys by the last row the code has before
+    anchor: str | None = None
     for key in keys:
-        if key not in rows:
-            after.setdefault(previous, []).append(key)
-        previous = key
+        if key in rows:
+            anchor = key
+        else:  # (n1, n2, n3 added together all go after the same row, in their order)
+            after.setdefault(anchor, []).append(key)
     order = [*after.pop(None, [])]
     for key in run.order:
         if key in rows:
