@@ -9,6 +9,9 @@ edge at 80 columns (and at 120), cut there mid-word, with neither `…` nor the 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
 from rich.text import Text
 from textual.widgets import DataTable, Static
 
@@ -122,3 +125,35 @@ async def test_a_run_pages_last_error_is_cut_with_an_ellipsis_inside_the_screen(
 
         await pilot.resize_terminal(50, 20)  # too narrow even for the columns before it
         await wait_for(pilot, lambda: heading(app).endswith("→ more columns"), "the hint")
+
+
+class NamedRunHistory(OneRunHistory):
+    """One run of a flow named ``flow``, without parameters: the Flow column as wide as
+    the name, so the table's width is set to the cell."""
+
+    def __init__(self, flow: str) -> None:
+        self.record = replace(RUN, flow=flow, parameters={})
+
+    def runs(self, flow: str | None = None, limit: int | None = 100) -> list[RunRecord]:
+        return [self.record]
+
+
+@pytest.mark.parametrize(("name", "hidden", "hint"), [("f" * 15, 1, False), ("f" * 16, 2, True)])
+async def test_no_more_columns_hint_for_the_last_columns_padding_alone(
+    name: str, hidden: int, hint: bool
+) -> None:
+    # At 80 columns a 15-letter flow name makes the table one cell too wide: the cell is
+    # the blank right padding of "Rerun of", whose label and values all show. The hint
+    # said `→ more columns`, and one `→` scrolled the blank cell in and took it away.
+    app = HostApp(lambda: HistoryScreen(NamedRunHistory(name), None))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query("#runs"), "the runs list")
+        await pilot.pause()
+        await pilot.pause()
+        table = app.screen.query_one("#runs", DataTable)
+        assert table.cell_padding == 1
+        assert table.max_scroll_x == hidden  # the case meant: so many cells past the edge
+        assert ("more columns" in heading(app)) is hint, heading(app)
+        if hint:  # the last letter of "Rerun of" is past the edge: scrolled to, it goes
+            await pilot.press("right", "right", "right", "right", "right", "right")
+            await wait_for(pilot, lambda: "more" not in heading(app), "the hint to go")

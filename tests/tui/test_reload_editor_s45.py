@@ -24,6 +24,7 @@ from flowtop.tui.code_rows import GONE, NOT_IN_RUN, follow_code, policy_cell
 from flowtop.tui.model import RunModel
 from flowtop.tui.screens.retry_editor import RetryEditor, saved_text
 from flowtop.tui.screens.retry_form import read_form
+from flowtop.tui.widgets.task_table import fit, layout_columns
 from flowtop.workspace.changes import WorkspaceChanged
 from flowtop.workspace.load_error import LoadError
 from flowtop.workspace.overrides import HEADER, has_comments
@@ -143,9 +144,20 @@ def test_tasks_added_together_keep_the_code_s_order() -> None:
 def test_a_live_run_row_names_its_own_policy_and_the_next_runs_when_they_differ() -> None:
     run = RunModel("slow", ["fetch"], run_id="r1", max_attempts=[6], policies=["5× 20s"])
     row = run.rows["fetch"]
-    assert policy_cell(row, "1× 2s", live=True) == "5× 20s (next: 1× 2s)"
+    assert policy_cell(row, "1× 2s", live=True) == "≠ 5× 20s → 1× 2s"
     assert policy_cell(row, "5× 20s", live=True) == "5× 20s"
     assert policy_cell(row, "1× 2s", live=False) == "1× 2s"  # ended: what `f` reruns with
+
+
+def test_a_cut_policy_cell_still_says_the_run_s_policy_differs() -> None:
+    """At 120 columns POLICY is 18 cells: `5× 20s timeout 5s (next: 1× 2s)` showed as
+    `5× 20s timeout 5s…`, the same as a run whose policy was never edited."""
+    policies = ["5× 20s timeout 5s"]
+    run = RunModel("slow", ["fetch"], run_id="r1", max_attempts=[6], policies=policies)
+    width = layout_columns(100).policy  # the table's width at 120 columns (flows list: 20)
+    assert width == 18
+    cell = fit(policy_cell(run.rows["fetch"], "1× 2s", live=True), width)
+    assert cell.startswith("≠ 5× 20s") and cell.endswith("…"), cell
 
 
 async def test_a_live_run_row_shows_its_policy_after_an_edit_mid_wait(
@@ -166,7 +178,7 @@ async def test_a_live_run_row_shows_its_policy_after_an_edit_mid_wait(
         workspace.set_override("waiting", "waiter", max_retries=1, retry_delay=2)
         await reload(pilot, app, workspace, "Reloaded settings")
         line = next(ln for ln in screen_text(app).splitlines() if "waiter" in ln)
-        assert "1/4" in line and "3× 1m00s (next: 1× 2s)" in line, line
+        assert "1/4" in line and "≠ 3× 1m00s → 1× 2s" in line, line
 
 
 async def test_the_key_bar_offers_the_run_keys_again_when_a_gone_flow_comes_back(

@@ -65,10 +65,17 @@ def follow_code(run: RunModel, keys: Sequence[str]) -> bool:
     return True
 
 
+#: Leads a live run's POLICY cell whose policy differs from the next run's: the column
+#: is narrow (18 cells at 120 columns), and a difference said only at the end of the
+#: cell, `5× 20s timeout 5s (next: 1× 2s)`, was cut away to `5× 20s timeout 5s…`.
+EDITED_MID_RUN = "≠ "
+
+
 def policy_cell(row: TaskRow, next_run: str, *, live: bool) -> str:
     """The POLICY cell: the policy the next run uses (as the detail pane says it); on a
     live run whose own policy for the task differs (an edit saved mid-run), the run's
-    first, which its TRY column counts against: ``5× 20s (next: 1× 2s)``."""
+    first, which its TRY column counts against, marked ``EDITED_MID_RUN`` so a cut cell
+    still says it, then the next run's: ``≠ 5× 20s → 1× 2s``."""
     if live and row.policy and row.policy != next_run and row.code_mark != NOT_IN_RUN:
-        return f"{row.policy} (next: {next_run})"
+        return f"{EDITED_MID_RUN}{row.policy} → {next_run}"
     return next_run

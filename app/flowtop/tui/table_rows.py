@@ -94,9 +94,13 @@ def last_column_room(table: DataTable[Any]) -> int:
 
 
 def columns_past_edge(table: DataTable[Any]) -> bool:
-    """Whether a column is (partly) past the table's right edge: scrolled as far right
-    as it goes, none is. A heading says ``→ more columns`` then."""
-    return table.display and round(table.scroll_x) < round(table.max_scroll_x)
+    """Whether some column's content is (partly) past the table's right edge: scrolled
+    as far right as it goes, none is. A heading says ``→ more columns`` then. The last
+    column's right padding past the edge is blank, not a column: counted, the hint showed
+    with every column readable (80 columns, a table one cell too wide), and one `→`
+    scrolled that blank cell into view and took the hint away."""
+    hidden = round(table.max_scroll_x) - round(table.scroll_x)
+    return table.display and hidden > table.cell_padding
 
 
 def _view_of(table: DataTable[Any]) -> _View:

@@ -62,9 +62,20 @@ class KeyTable:
 
 
 class _KeysScroll(VerticalScroll):
-    """The dialog's scroll, paging by the rows that show between its docked title and
-    hint: by its whole height, a page skipped as many rows as they take (at 80×24,
-    `h History` and `? Help` were never shown by paging)."""
+    """The dialog's scroll. It answers to the keys the help lists for moving (`j k g G`
+    beside the arrows, Home and End), and each key scrolls as it is read: Textual's
+    scrolled after the next frame from where the last scroll was headed, so twenty `↓`
+    read in one burst scrolled one line (and `Home ↓` ended at the top). It pages by the
+    rows that show between its docked title and hint: by its whole height, a page
+    skipped as many rows as they take (at 80×24, `h History` and `? Help` were never
+    shown by paging)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "scroll_down", "Down", show=False),
+        Binding("k", "scroll_up", "Up", show=False),
+        Binding("g", "scroll_home", "First", show=False),
+        Binding("G", "scroll_end", "Last", show=False),
+    ]
 
     def _shown_rows(self) -> int:
         docked = sum(
@@ -73,11 +84,27 @@ class _KeysScroll(VerticalScroll):
         )
         return max(1, self.scrollable_content_region.height - docked)
 
+    def _scroll_now(self, y: float) -> None:
+        """To line ``y`` (held between the top and the bottom) before the next key."""
+        self.scroll_to(y=y, animate=False, immediate=True)
+
+    def action_scroll_down(self) -> None:
+        self._scroll_now(self.scroll_y + 1)
+
+    def action_scroll_up(self) -> None:
+        self._scroll_now(self.scroll_y - 1)
+
+    def action_scroll_home(self) -> None:
+        self._scroll_now(0)
+
+    def action_scroll_end(self) -> None:
+        self._scroll_now(self.max_scroll_y)
+
     def action_page_down(self) -> None:
-        self.scroll_relative(y=self._shown_rows(), animate=False)
+        self._scroll_now(self.scroll_y + self._shown_rows())
 
     def action_page_up(self) -> None:
-        self.scroll_relative(y=-self._shown_rows(), animate=False)
+        self._scroll_now(self.scroll_y - self._shown_rows())
 
 
 class HelpScreen(FormDialog[None]):
