@@ -225,3 +225,15 @@ def test_an_error_without_a_message_prints_its_type_alone() -> None:
         ]
     )
     assert out.getvalue().rstrip().endswith(": NoInitArgs (nasty.py:32 in no_args)")
+
+
+def test_a_retry_budget_past_a_million_is_a_slip_in_code_too() -> None:
+    """``max_retries=10**30`` with no delay retried for ever (a store grew 75 MB in 10 s);
+    settings files already stopped at a million."""
+    from flowtop.engine.policy import MAX_RETRIES
+
+    with pytest.raises(ValueError, match="max_retries must be at most 1,000,000, got 1,000,000,0"):
+        task(max_retries=10**30)(lambda: None)
+    assert task(max_retries=MAX_RETRIES)(lambda: None).options["max_retries"] == MAX_RETRIES
+    with pytest.raises(ValueError, match="retries must be at most 1,000,000"):
+        flow(retries=MAX_RETRIES + 1)(lambda: None)

@@ -41,6 +41,7 @@ from .flow_upstream import not_ready_state, refuse_reserved_parameters, upstream
 from .graph import Node
 from .hooks import Hook, check_hooks, hook_name
 from .parameters import ParameterInfo, call_for, signature_parameters
+from .policy import MAX_RETRIES
 from .prefect_api import state_of_call
 from .prefect_attributes import PrefectFlowAttributes
 from .prefect_context import flow_parameters
@@ -129,6 +130,8 @@ class FlowFunction(Flow, PrefectFlowAttributes):
             retries = 0
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
             raise ValueError(f"@flow {self.name!r}: retries must be an int >= 0, got {retries!r}")
+        if retries > MAX_RETRIES:
+            raise ValueError(f"@flow {self.name!r}: retries must be at most {MAX_RETRIES:,}")
         self.fn = fn
         #: ``async def``: calling it gives a coroutine; its body runs on its own loop.
         self.is_async = inspect.iscoroutinefunction(unwrapped(fn))

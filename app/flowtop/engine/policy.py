@@ -32,6 +32,11 @@ from .layers import Layer
 from .states import State, StateType
 
 DEFAULT_MAX_RETRIES = 3
+#: The most retries a task takes, in code and in settings files: past it a budget is a
+#: slip (``10**30``, retried for ever with no delay, grew a store by 75 MB in 10 s; tomli-w
+#: wrote 99999999999999999999, which is no TOML integer). A million retries is eleven days
+#: of them a second; ``retry_deadline`` bounds a long poll by time instead.
+MAX_RETRIES = 1_000_000
 
 POLICY_FIELDS = (
     "max_retries",

@@ -28,7 +28,7 @@ from .hooks import check_hooks
 from .inline import outcome, run_inline, run_inline_async
 from .layers import Layer
 from .option_checks import CALLABLE_OPTIONS, check_callable_option, on_its_line
-from .policy import POLICY_FIELDS, RetryPolicy, never_retried
+from .policy import MAX_RETRIES, POLICY_FIELDS, RetryPolicy, never_retried
 from .prefect_api import RetryCondition
 from .prefect_attributes import PrefectTaskAttributes
 from .settings import task_defaults
@@ -441,6 +441,8 @@ def build_policy(name: str, options: dict[str, Any]) -> RetryPolicy:
             n = options["max_retries"]
             if isinstance(n, bool) or not isinstance(n, int) or n < 0:
                 raise ValueError(f"max_retries must be an int >= 0, got {n!r}")
+            if n > MAX_RETRIES:
+                raise ValueError(f"max_retries must be at most {MAX_RETRIES:,}, got {n:,}")
             values["max_retries"] = n
         checking = "retry_delay"
         if options.get("retry_delay") is not None:

@@ -23,17 +23,13 @@ from typing import Any
 
 from ..engine.delays import MAX_SECONDS, MAX_SECONDS_TEXT, ExponentialBackoff, finite_float
 from ..engine.layers import Layer
-from ..engine.policy import RetryPolicy, never_retried
+from ..engine.policy import MAX_RETRIES, RetryPolicy, never_retried
 from ..engine.pool import MAX_WORKERS
 from ..engine.spec import ExecutorError, check_spec
 from ..engine.suggest import did_you_mean
 from .load_error import LoadError
 from .module_places import workspace_script
 
-#: The most retries a settings file (and so the retry editor) sets. ``@task`` takes any
-#: int, but a file's value is a slip past this: tomli-w wrote 99999999999999999999, which
-#: is no TOML integer (64 bits). A million retries is eleven days of them a second.
-MAX_RETRIES = 1_000_000
 _POLICY_KEYS = ("max_retries", "retry_delay", "retry_jitter", "timeout")
 DEFAULT_KEYS = (*_POLICY_KEYS, "workers", "executor", "max_result_bytes", "load_timeout")
 #: ``[tui] on_quit``: what ``q`` does with live runs started in this TUI.

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...engine.delays import MAX_SECONDS, MAX_SECONDS_TEXT
+from ...engine.policy import MAX_RETRIES
 from ...workspace.flow_shapes import DELAY_FIELDS, FIELDS, fmt_number
-from ...workspace.settings import MAX_RETRIES
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 
@@ -62,7 +62,7 @@ def parse_max_retries(text: str) -> int:
         raise ValueError(f"max retries must be a whole number, got {text!r}") from None
     if value < 0:
         raise ValueError(f"max retries must be 0 or more, got {value}")
-    if value > MAX_RETRIES:  # as flowtop.toml takes it (``settings.MAX_RETRIES``)
+    if value > MAX_RETRIES:  # as code and flowtop.toml take it (``policy.MAX_RETRIES``)
         raise ValueError(f"max retries must be at most {MAX_RETRIES:,}, got {value}")
     return value
 
