@@ -31,6 +31,7 @@ from flowtop.workspace.private import FolderError, private_folder
 from flowtop.workspace.store_reader import StoreReader
 
 from .conftest import env, wait_until
+from .test_disk_full import private_tmpfs
 
 S = StateType
 RUN = "f1111d15c045"
@@ -191,20 +192,6 @@ QUICK = """
     with Flow("quick") as flow:
         one()
 """
-
-
-def private_tmpfs() -> list[str]:
-    """A command prefix running in a mount namespace of its own, where a tmpfs can be
-    mounted and vanishes with it; skips where that is not allowed (not root)."""
-    unshare = shutil.which("unshare")
-    if unshare is None or os.geteuid() != 0:
-        pytest.skip("needs root and unshare for a real full file system")
-    probe = subprocess.run(
-        [unshare, "--mount", "--propagation", "private", "true"], capture_output=True
-    )
-    if probe.returncode != 0:
-        pytest.skip(f"no private mount namespace here: {probe.stderr.decode().strip()}")
-    return [unshare, "--mount", "--propagation", "private", "sh", "-c"]
 
 
 def test_detach_on_a_full_disk_refuses_the_run_it_could_not_record(tmp_path: Path) -> None:
