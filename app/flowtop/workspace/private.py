@@ -11,7 +11,9 @@ user makes in it afterwards: a file one member made is not closed to the others.
 that exist keep their mode: a user who chose to share them is not overruled. A copy made
 for one user (``write_private``: ``y``'s error report) is theirs alone, 0600 everywhere.
 Nothing here writes through a symbolic link: in a shared ``.flowtop`` any member of the
-group may put one at a name flowtop writes to (``_planted_link``).
+group may put one at a name flowtop writes to (``_planted_link``), at its own folders
+(``cache/``, ``logs/``: ``private_folder``) or at the run store, which SQLite would open
+through it (``open_store``, ``refuse_linked_store``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ import errno
 import logging
 import os
 import secrets
+import sqlite3
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 from .access import blocked, explain, group_name
@@ -117,6 +121,9 @@ def private_folder(path: Path) -> Path:
     could have written (``store_trust``: another user's, not shared with a group of this
     user's; root's own runs in a user's workspace), is a ``FolderError`` saying where and
     why."""
+    inside = path.name != STATE_DIR and shares(path.parent)
+    if inside and path.is_symlink():  # cache/, logs/: what is made there would land in its target
+        raise _planted_link(path, display_path(path), doing="use")
     try:
         there = path.is_dir()
         if there and not os.access(path, os.X_OK):  # another user's private .flowtop
@@ -143,7 +150,6 @@ def private_folder(path: Path) -> Path:
             if path.name == STATE_DIR:
                 workspace_in_use(path.parent)
             return path
-        inside = path.name != STATE_DIR and shares(path.parent)
         if inside:
             private_folder(path.parent)  # .flowtop first, private
         elif path.parent in _WORKSPACES and not path.parent.is_dir():
@@ -173,12 +179,12 @@ def private_folder(path: Path) -> Path:
     return path
 
 
-def _planted_link(path: Path, what: str) -> FolderError:
+def _planted_link(path: Path, what: str, doing: str = "write") -> FolderError:
     """A link where flowtop writes: in a ``.flowtop`` shared with a group, any member may
     have put it there, pointing at a file of yours (``~/.ssh/authorized_keys``) that a
-    write through it would change as you."""
+    write through it would change as you, or at a folder of yours to make files in."""
     return FolderError(
-        f"cannot write {display_path(path)}: {what} is a symbolic link, which flowtop never "
+        f"cannot {doing} {display_path(path)}: {what} is a symbolic link, which flowtop never "
         f"writes through (in a shared .flowtop another user may have made it): rm {what}"
     )
 
@@ -252,3 +258,50 @@ def write_private(path: Path, text: str) -> None:
         ) from None
     finally:
         os.close(where)
+
+
+#: The files of a store, by the name SQLite gives them: the store, and the write-ahead
+#: log, its index and the rollback journal SQLite keeps beside it.
+_STORE_FILES = ("", "-wal", "-shm", "-journal")
+
+
+def refuse_linked_store(path: Path) -> None:
+    """A ``FolderError`` when the SQLite store ``path``, or a file SQLite keeps beside it,
+    is a symbolic link (``_planted_link``), before anything opens it, to read or write.
+    SQLite follows a link at the store's own name: it wrote, as you, into the file the link
+    points at (and made a dangling one's target), and put its ``-wal`` and ``-shm`` beside
+    that file. A link at those it refuses (``O_NOFOLLOW``), saying only "unable to open
+    database file": here the link is named, with what to do."""
+    for suffix in _STORE_FILES:
+        name = path.with_name(f"{path.name}{suffix}")
+        if name.is_symlink():
+            raise _planted_link(path, display_path(name), doing="open")
+
+
+def open_store(path: Path, connect: Callable[[], sqlite3.Connection]) -> sqlite3.Connection:
+    """``connect()``'s connection to the store ``path``, never one through a symbolic link
+    (``refuse_linked_store``). A link put at its name after that check, as SQLite opened it
+    (the folder is a shared ``.flowtop``'s, any member may swap its files), is found after:
+    the file SQLite opened is not the one named, and the connection is closed unused."""
+    refuse_linked_store(path)
+    try:
+        before: os.stat_result | None = os.lstat(path)
+    except OSError:  # missing (SQLite makes it), or out of reach (SQLite says why)
+        before = None
+    conn = connect()
+    try:
+        opened = str(conn.execute("PRAGMA database_list").fetchone()[2])
+        try:
+            swapped = before is not None and not os.path.samestat(before, os.stat(opened))
+        except OSError:  # what SQLite opened is gone already: not the store named
+            swapped = True
+        if swapped or os.path.islink(path):
+            raise FolderError(
+                f"cannot open {display_path(path)}: another file or a symbolic link took its "
+                "place as it opened (in a shared .flowtop another user may have put it "
+                f"there); check {display_path(path)} and try again"
+            )
+    except BaseException:
+        conn.close()
+        raise
+    return conn

@@ -25,7 +25,7 @@ from .history import History, reap_store
 from .history_records import HistoryError, RunRecord
 from .launcher import Launched, launch
 from .owner_agent import enqueue
-from .private import private_folder, workspace_in_use
+from .private import private_folder, refuse_linked_store, workspace_in_use
 from .reaper import unmarked, unwritten
 from .run_log import LogEvent, LogTail, connect_reader
 from .run_numbers import RerunRunning
@@ -72,7 +72,10 @@ class StoreClient:
         self._ensure_store()
 
     def _ensure_store(self) -> None:
-        """Create (or migrate) the store once, so readers can open it read-only."""
+        """Create (or migrate) the store once, so readers can open it read-only. A link
+        at its name is refused first (``private.refuse_linked_store``), as the writers
+        refuse it: the TUI's tail, commands and reruns would open what it points at."""
+        refuse_linked_store(self.db)
         if not self.db.exists():
             private_folder(self.db.parent)
             History(self.db).close()

@@ -17,6 +17,7 @@ from typing import Any
 
 from .history_records import RunDetail, RunRecord, _run_record
 from .log_fold import PlanEntry, fold, run_output, run_tasks, stored_tasks
+from .private import refuse_linked_store
 from .row_events import row_events
 from .run_log import UNREADABLE, LogDamage, LogEvent, columns, connect_reader, log_columns
 from .store_schema import check_version
@@ -94,7 +95,10 @@ class StoreReader:
     @contextmanager
     def _reader(self) -> Iterator[sqlite3.Connection]:
         """A read-only connection for the calling thread only: it never waits on a writer
-        (WAL), and needs no write access to the file or its folder."""
+        (WAL), and needs no write access to the file or its folder. Never through a
+        symbolic link at the store's name (``private.refuse_linked_store``): SQLite made
+        files beside what it points at, and the next writer wrote through it."""
+        refuse_linked_store(self.path)
         with closing(connect_reader(self.path)) as conn:
             check_version(conn, self.path)  # a newer flowtop's store is refused, untouched
             yield conn
