@@ -17,6 +17,7 @@ the task and the line that asked for them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 import marshal
@@ -42,9 +43,16 @@ def file_version(fn: Callable[..., Any]) -> str | None:
         source = inspect.getsourcefile(unwrapped(fn))
         if source is None:
             return None
-        return hashlib.md5(Path(source).read_bytes(), usedforsecurity=False).hexdigest()
+        return _file_md5(source, Path(source).stat().st_mtime_ns)
     except (OSError, TypeError):
         return None
+
+
+@functools.lru_cache(maxsize=256)
+def _file_md5(path: str, modified: int) -> str:
+    """Read once per version of a file (``modified``): a run's hooks and
+    ``prefect.runtime`` may ask for it often, and the monitor reloads an edited flow."""
+    return hashlib.md5(Path(path).read_bytes(), usedforsecurity=False).hexdigest()
 
 
 def task_key_of(fn: Callable[..., Any]) -> str:

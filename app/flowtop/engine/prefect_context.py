@@ -9,14 +9,10 @@ code calls (``scheduled_start_time.to_date_string()``).
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import inspect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -24,6 +20,7 @@ from . import run_loggers
 from .context import context_run, current_run
 from .final_states import kept
 from .prefect_api import MissingContextError, State, TaskRun, failed_name, failure_message
+from .prefect_attributes import PrefectFlowAttributes
 from .run_loggers import UNKNOWN, flow_run_name
 from .states import StateType
 from .task_runs import (
@@ -302,32 +299,14 @@ def crash_message(error: BaseException | None) -> str:
 
 
 def flow_version(run: Any) -> str | None:
-    """Prefect's ``flow.version`` of ``run``'s flow: the one given, else the md5 of the
-    flow's source file (None when it has none, as for a flow defined in a REPL). A run
+    """Prefect's ``flow.version`` of ``run``'s flow (``PrefectFlowAttributes.version``:
+    the one given, else the md5 of its file); None for a ``with Flow`` graph's. A run
     carried to a child process (``runtime.carried``) has its parent's: its flow there may
     be a stand-in."""
     if hasattr(run, "flow_version"):
         carried: str | None = run.flow_version
         return carried
-    flow = run.flow
-    given = getattr(flow, "version", None)
-    if given:
-        return str(given)
-    fn = getattr(flow, "fn", None)
-    if fn is None:  # a graph's flow
-        return None
-    try:
-        source = inspect.getsourcefile(fn)
-        return None if source is None else _file_hash(source, Path(source).stat().st_mtime_ns)
-    except (TypeError, OSError):  # no function (a builtin, a stand-in), no file (a REPL's)
-        return None
-
-
-@functools.lru_cache(maxsize=256)
-def _file_hash(path: str, modified: int) -> str:
-    """Read once per version of a file (``modified``): a run's hooks and
-    ``prefect.runtime`` may ask for it often, and the monitor reloads an edited flow."""
-    return hashlib.md5(Path(path).read_bytes(), usedforsecurity=False).hexdigest()
+    return run.flow.version if isinstance(run.flow, PrefectFlowAttributes) else None
 
 
 def flow_parameters(run: Any) -> dict[str, Any]:
