@@ -412,8 +412,15 @@ class DynamicRun(FlowRun):
         if self._on_final:
             self._wake_waiters(tr)
 
-    def _end_unrun(self, tr: TaskRun, state: StateType, message: str, output: str = "") -> None:
-        super()._end_unrun(tr, state, message, output)
+    def _end_unrun(
+        self,
+        tr: TaskRun,
+        state: StateType,
+        message: str,
+        output: str = "",
+        duration: float | None = None,
+    ) -> None:
+        super()._end_unrun(tr, state, message, output, duration)
         if self._on_final:
             self._wake_waiters(tr)
 

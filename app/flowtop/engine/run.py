@@ -377,17 +377,11 @@ class FlowRun(RunActions):
             return None
         value, error, decision, info, tr.kept, shown, tr.returned = judged
         tr.drop_timer()
-        record = tr.attempts[-1]
-        record.duration = duration
-        record.output = output
         if decision is None or decision.final is COMPLETED:
-            record.state = COMPLETED
             self._complete(tr, value, duration=duration, output=output, shown=shown)
         elif decision.retry:
             assert decision.delay is not None
             delay = decision.delay
-            record.state, record.error = AWAITING_RETRY, info
-            record.retry_in, record.delay_explained = delay.seconds, delay.explain()
             self._transition(
                 tr,
                 AWAITING_RETRY,
@@ -395,7 +389,7 @@ class FlowRun(RunActions):
                 value=value,
                 exception=error,
                 retry_in=delay.seconds,
-                delay_explained=record.delay_explained,
+                delay_explained=delay.explain(),
                 error=info,
                 duration=duration,
                 output=output,
@@ -411,15 +405,8 @@ class FlowRun(RunActions):
         else:
             final_error = decision.error if decision.error is not None else error
             assert final_error is not None
-            record.state = FAILED
-            record.error = info or error_info(final_error)
             self._fail(
-                tr,
-                final_error,
-                decision.reason,
-                duration=duration,
-                output=output,
-                info=record.error,
+                tr, final_error, decision.reason, duration=duration, output=output, info=info
             )
         return None
 
@@ -499,12 +486,18 @@ class FlowRun(RunActions):
         why = f"upstream task {failed.key!r} did not complete"
         self._end_unrun(tr, UPSTREAM_FAILED, why)
 
-    def _end_unrun(self, tr: TaskRun, state: StateType, message: str, output: str = "") -> None:
+    def _end_unrun(
+        self,
+        tr: TaskRun,
+        state: StateType,
+        message: str,
+        output: str = "",
+        duration: float | None = None,
+    ) -> None:
         """End a task that no attempt will finish: upstream failed, or cancelled (under the
-        lock); ``output``: what its attempt cut short by a cancel printed. That attempt's
-        record holds its time so far (``RunActions._cut_short``), which its step carries."""
-        took = tr.attempts[-1].duration if tr.state is RUNNING else None
-        self._transition(tr, state, message=message, output=output, duration=took)
+        lock); ``output`` and ``duration``: what its attempt cut short by a cancel printed,
+        and its time so far (``RunActions._cut_short``)."""
+        self._transition(tr, state, message=message, output=output, duration=duration)
         self._unfinished -= 1
 
     def _transition(
@@ -529,8 +522,10 @@ class FlowRun(RunActions):
         """The one place a task changes state (under the run's lock).
 
         Refuses a change ``TRANSITIONS`` does not allow, then updates the record (its
-        state and message; its result and exception when given) and emits the
-        ``TaskStateChanged``, whose ``result`` (``shown``) shows a value given without an exception.
+        state and message; its result and exception when given; the record of the
+        attempt the change ends, from the event's own fields, so the two cannot disagree)
+        and emits the ``TaskStateChanged``, whose ``result`` (``shown``) shows a value
+        given without an exception.
         ``announce``: a ``@flow`` call new to the consumers (PENDING, with its ``policy``
         and upstream calls), checked as coming from no state. The arguments after ``ts``
         are the event's own fields. With no sink to hear it (``flow.run()``), no event is
@@ -546,6 +541,12 @@ class FlowRun(RunActions):
         if tr.slots is not None and prior is RUNNING:
             self._slot_waits.give_back(self, tr)
         tr.state, tr.message, tr.changed = state, message, time.time() if ts is None else ts
+        if prior is RUNNING:  # the change ends its attempt, whose record says how
+            record = tr.attempts[-1]
+            record.state, record.duration, record.output = state, duration, output
+            record.error, record.retry_in, record.delay_explained = error, retry_in, delay_explained
+        elif prior is AWAITING_RETRY and state is FAILED:  # given up: that failure is final
+            tr.attempts[-1].state = FAILED
         if value is not _KEEP:
             tr.result = value
         if exception is not _KEEP:

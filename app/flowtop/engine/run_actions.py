@@ -44,7 +44,12 @@ class RunActions(RunHandle):
     if TYPE_CHECKING:  # FlowRun's own steps
 
         def _end_unrun(
-            self, tr: TaskRun, state: StateType, message: str, output: str = ""
+            self,
+            tr: TaskRun,
+            state: StateType,
+            message: str,
+            output: str = "",
+            duration: float | None = None,
         ) -> None: ...
 
         def _submit(self, tr: TaskRun) -> None: ...
@@ -79,22 +84,21 @@ class RunActions(RunHandle):
         now = self._clock()
         for tr in self.tasks.values():
             if not tr.state.is_final:
-                output = self._cut_short(tr, now) if tr.state is StateType.RUNNING else ""
+                took, output = (
+                    self._cut_short(tr, now) if tr.state is StateType.RUNNING else (None, "")
+                )
                 tr.drop_timer()
                 tr.token += 1
-                self._end_unrun(tr, StateType.CANCELLED, (said or {}).get(tr.key, why), output)
+                why_this = (said or {}).get(tr.key, why)
+                self._end_unrun(tr, StateType.CANCELLED, why_this, output, took)
 
-    def _cut_short(self, tr: TaskRun, now: float) -> str:
-        """Under the lock: end the record of ``tr``'s running attempt as CANCELLED at
-        ``now`` (the run's clock), with its time so far and what it printed until then,
-        which this returns. Its step carries both (``_end_unrun``): without a duration,
-        ``flowtop history`` showed ``-`` for an attempt that ran for seconds, and the
-        monitor's TIME cell was blank, its attempt reading as if still running."""
-        record = tr.attempts[-1]
-        record.state = StateType.CANCELLED
-        record.duration = now - tr.began
-        record.output = live_output.so_far(self.live_output, tr)
-        return record.output
+    def _cut_short(self, tr: TaskRun, now: float) -> tuple[float, str]:
+        """Under the lock: the time so far of ``tr``'s running attempt, cut short at ``now``
+        (the run's clock), and what it printed until then. Its step and record carry both
+        (``_end_unrun``): without a duration, ``flowtop history`` showed ``-`` for an
+        attempt that ran for seconds, and the monitor's TIME cell was blank, its attempt
+        reading as if still running."""
+        return now - tr.began, live_output.so_far(self.live_output, tr)
 
     def _take_waiting(self, key: str) -> TaskRun | None:
         """The task ``key`` if it is awaiting a retry in a live run, its timer dropped (under the lock)."""
@@ -127,8 +131,6 @@ class RunActions(RunHandle):
                 error = RetriesExhausted(
                     f"gave up on {tr.key!r} after {tr.attempt} attempts; last result {safe_repr(tr.result)}"
                 )
-            if tr.attempts:
-                tr.attempts[-1].state = StateType.FAILED
             self._fail(tr, error, "given up by the user")
             return True
 
