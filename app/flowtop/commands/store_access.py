@@ -3,8 +3,11 @@ and a run in it, among the flows of a flow file when PATH is one."""
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, overload
@@ -219,3 +222,25 @@ def run_in_file(
             f"the flows of {within}: give the file that defines {other.flow!r}, or the folder"
         )
     return NoRun(f"no run {wanted} of the flows of {within} in {reader.path}")
+
+
+@contextmanager
+def warnings_held_on_failure(logger: str = "flowtop.history") -> Iterator[None]:
+    """Hold back what ``logger`` warns inside the block: said after it when the block
+    succeeds, dropped when it raises, whose one line says it all. ``run --detach
+    --rerun-of`` on a full disk warned "could not record launched run" (the rerun's
+    reservation), then refused the run for the same full disk: two lines for one cause."""
+    held: list[logging.LogRecord] = []
+
+    def hold(record: logging.LogRecord) -> bool:
+        held.append(record)
+        return False
+
+    target = logging.getLogger(logger)
+    target.addFilter(hold)
+    try:
+        yield
+    finally:
+        target.removeFilter(hold)
+    for record in held:  # (reached only when the block did not raise)
+        target.handle(record)

@@ -42,6 +42,10 @@ POLL = 0.02
 COMMANDS = ("cancel", "retry_now", "give_up")
 #: Not a queued command: the agent's own, for a run it lost (``OwnerAgent._beat``).
 LOST = "lost"
+#: Not a command either: the agent asking whether a run it saw begin is still being
+#: started or running here (True), or ended or failed to start (False, or None: its
+#: handle is gone) (``OwnerAgent._ended_here``).
+LIVE = "live"
 #: What the tasks a lost run still had read when its owner cancels them.
 LOST_WHY = "given up: the run was marked interrupted while its process sent no heartbeats"
 
@@ -111,6 +115,9 @@ class OwnerAgent:
         #: The runs of this process that may yet be lost: every one it began (added by
         #: ``before_begin``, on the thread starting it) or beat for, until it ends.
         self._watched: set[str] = set()
+        #: Those of them ``before_begin`` saw: begun here, so ``apply`` can tell whether
+        #: each still runs (``_ended_here``).
+        self._begun: set[str] = set()
         self._watched_lock = threading.Lock()  # (``before_begin`` adds from other threads)
         #: Held while ``_conn`` is used: by this thread, or by ``before_begin``'s.
         self._using = threading.Lock()
@@ -175,9 +182,24 @@ class OwnerAgent:
             self._watched |= beating
             others = sorted(self._watched - beating)
         for run_id in others:
-            if self._settled(run_id):
+            if self._settled(run_id) or self._ended_here(run_id):
                 with self._watched_lock:
                     self._watched.discard(run_id)
+                    self._begun.discard(run_id)
+
+    def _ended_here(self, run_id: str) -> bool:
+        """Whether a run ``before_begin`` saw has ended in this process, or failed to
+        start after it (its ``Runner.start`` raised): not active in its runner any more.
+        Its record may say RUNNING all the same (still a launcher's reservation, or
+        lost and marked INTERRUPTED, with no run here to cancel): the store alone kept
+        it watched, one SELECT per heartbeat for the life of the process."""
+        if run_id not in self._begun:
+            return False  # reserved, its flow file importing: it may yet begin (and be lost)
+        try:
+            return not self.apply(run_id, LIVE, None)
+        except Exception as exc:  # noqa: BLE001 - as a command's failure: the agent goes on
+            log.debug("run %s: whether it runs could not be told: %s", run_id, exc)
+            return False
 
     def _settled(self, run_id: str) -> bool:
         """Whether this process is done watching a run it began or beat for: True once
@@ -246,6 +268,7 @@ class OwnerAgent:
         timer thread must not hold up every task's retry behind a busy store.)"""
         with self._watched_lock:
             self._watched.add(run.run_id)  # (the poll cancels it, should it be lost)
+            self._begun.add(run.run_id)
         if not self._using.acquire(timeout=BEGIN_WAIT):
             return
         try:
@@ -254,6 +277,7 @@ class OwnerAgent:
             if self._settled(run.run_id):
                 with self._watched_lock:
                     self._watched.discard(run.run_id)
+                    self._begun.discard(run.run_id)
         except sqlite3.Error as exc:
             log.debug("%s: commands for run %s not read: %s", self.path, run.run_id, exc)
         finally:
@@ -294,12 +318,15 @@ class OwnerAgent:
 
 def apply_command(runner: Runner, run_id: str, kind: str, task: str | None) -> bool | None:
     """A command for one of ``runner``'s runs: queued by another process, or ``LOST``;
-    None when ``runner`` has not started ``run_id`` (yet, or at all)."""
+    None when ``runner`` has not started ``run_id`` (yet, or at all). ``LIVE`` asks
+    whether the run is still being started or running (a start that raised let it go)."""
     run = runner.find(run_id)
     if run is None:
         return None
     if run.done:
         return False
+    if kind == LIVE:
+        return run in runner.active_runs
     if kind in ("cancel", LOST):
         return run.cancel(LOST_WHY) if kind == LOST else run.cancel()
     if task is None:

@@ -12,8 +12,9 @@ that exist keep their mode: a user who chose to share them is not overruled. A c
 for one user (``write_private``: ``y``'s error report) is theirs alone, 0600 everywhere.
 Nothing here writes through a symbolic link: in a shared ``.flowtop`` any member of the
 group may put one at a name flowtop writes to (``_planted_link``), at its own folders
-(``cache/``, ``logs/``: ``private_folder``) or at the run store, which SQLite would open
-through it (``open_store``, ``refuse_linked_store``).
+(``cache/``, ``logs/``: ``private_folder``), at the run store or ``limits.db``, which
+SQLite would open through it (``open_store``, ``refuse_linked_store``); in a shared
+workspace, at ``.flowtop`` itself.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from .access import blocked, explain, group_name
 from .history_records import HistoryError
 from .load_error import display_path
 from .places import STATE_DIR
+from .store_links import linked_store_part, planted_link_said
 from .store_trust import folder_refusal
 
 log = logging.getLogger("flowtop.store")
@@ -122,16 +124,19 @@ def private_folder(path: Path) -> Path:
     user's; root's own runs in a user's workspace), is a ``FolderError`` saying where and
     why."""
     inside = path.name != STATE_DIR and shares(path.parent)
-    if inside and path.is_symlink():  # cache/, logs/: what is made there would land in its target
-        raise _planted_link(path, display_path(path), doing="use")
     try:
-        there = path.is_dir()
+        # .flowtop, cache/, logs/: what is made there would land in the link's target (a
+        # folder of yours, another user's, or wherever a dangling one points)
+        linked = (inside or path.name == STATE_DIR) and path.is_symlink()
+        there = not linked and path.is_dir()
         if there and not os.access(path, os.X_OK):  # another user's private .flowtop
             raise PermissionError(errno.EACCES, "Permission denied", str(path))
     except OSError as exc:  # a folder on the way this user may not look in
         why = explain(exc, path)
         shown = display_path(path)
         raise FolderError(why if why.startswith(shown) else f"cannot use {shown}: {why}") from None
+    if linked:
+        raise _planted_link(path, path, doing="use")
     try:
         if there:
             if os.stat(path).st_mode & stat.S_IWOTH:
@@ -179,27 +184,35 @@ def private_folder(path: Path) -> Path:
     return path
 
 
-def _planted_link(path: Path, what: str, doing: str = "write") -> FolderError:
-    """A link where flowtop writes: in a ``.flowtop`` shared with a group, any member may
-    have put it there, pointing at a file of yours (``~/.ssh/authorized_keys``) that a
-    write through it would change as you, or at a folder of yours to make files in."""
-    return FolderError(
-        f"cannot {doing} {display_path(path)}: {what} is a symbolic link, which flowtop never "
-        f"writes through (in a shared .flowtop another user may have made it): rm {what}"
-    )
+def _planted_link(path: Path, link: Path, doing: str = "write") -> FolderError:
+    """A link (``link``: ``path``, or a folder on its way) where flowtop writes: in a
+    ``.flowtop`` shared with a group, any member may have put it there, pointing at a file
+    of yours (``~/.ssh/authorized_keys``) that a write through it would change as you, or
+    at a folder of yours to make files in (``planted_link_said``)."""
+    return FolderError(planted_link_said(path, link, doing))
 
 
 def private_file(path: Path) -> Path:
-    """Create an empty ``path`` when missing (before SQLite opens it), with the mode and
-    group the folder gives (0600 in a private one); a ``FolderError`` saying why it
-    cannot be made, or that a symbolic link is in its place (``_planted_link``). To write
-    in it, open it with ``open_private``, which follows no link planted meanwhile."""
+    """Create an empty SQLite file ``path`` (the run store, ``limits.db``) when missing,
+    before SQLite opens it, as ``_made_private`` makes a file; a link at its ``-wal`` or
+    ``-shm``, or at the ``.flowtop`` it is in, is refused first (``refuse_linked_store``):
+    SQLite said only "unable to open database file" of the one, and wrote through the
+    other."""
+    refuse_linked_store(path)
+    return _made_private(path)
+
+
+def _made_private(path: Path) -> Path:
+    """Create an empty ``path`` when missing, with the mode and group the folder gives
+    (0600 in a private one); a ``FolderError`` saying why it cannot be made, or that a
+    symbolic link is in its place (``_planted_link``). To write in it, open it with
+    ``open_private``, which follows no link planted meanwhile."""
     private_folder(path.parent)
     try:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | _NO_LINK, FILE_MODE)
     except FileExistsError:  # O_EXCL: a link, even one to nothing, is never followed
         if path.is_symlink():
-            raise _planted_link(path, display_path(path)) from None
+            raise _planted_link(path, path) from None
         return path
     except OSError as exc:
         raise _cannot_make(path, exc) from None
@@ -215,12 +228,12 @@ def open_private(path: Path, flags: int) -> int:
     ``flags`` (``os.O_WRONLY | os.O_APPEND``) and never through a symbolic link: one
     another user of a shared ``.flowtop`` put there after it was made is refused
     (``_planted_link``), not written through. Another ``OSError`` is raised as it is."""
-    private_file(path)
+    _made_private(path)
     try:
         return os.open(path, flags | _NO_LINK)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise _planted_link(path, display_path(path)) from None
+            raise _planted_link(path, path) from None
         raise  # the caller says what it could not do
 
 
@@ -237,7 +250,7 @@ def write_private(path: Path, text: str) -> None:
         where = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | _NO_LINK)
     except OSError as exc:
         if folder.is_symlink():
-            raise _planted_link(path, display_path(folder)) from None
+            raise _planted_link(path, folder) from None
         raise FolderError(f"cannot write {display_path(path)}: {explain(exc, folder)}") from None
     temporary = f".{path.name}.{secrets.token_hex(8)}.tmp"
     try:
@@ -260,22 +273,17 @@ def write_private(path: Path, text: str) -> None:
         os.close(where)
 
 
-#: The files of a store, by the name SQLite gives them: the store, and the write-ahead
-#: log, its index and the rollback journal SQLite keeps beside it.
-_STORE_FILES = ("", "-wal", "-shm", "-journal")
-
-
 def refuse_linked_store(path: Path) -> None:
-    """A ``FolderError`` when the SQLite store ``path``, or a file SQLite keeps beside it,
-    is a symbolic link (``_planted_link``), before anything opens it, to read or write.
-    SQLite follows a link at the store's own name: it wrote, as you, into the file the link
-    points at (and made a dangling one's target), and put its ``-wal`` and ``-shm`` beside
-    that file. A link at those it refuses (``O_NOFOLLOW``), saying only "unable to open
-    database file": here the link is named, with what to do."""
-    for suffix in _STORE_FILES:
-        name = path.with_name(f"{path.name}{suffix}")
-        if name.is_symlink():
-            raise _planted_link(path, display_path(name), doing="open")
+    """A ``FolderError`` when the SQLite store ``path``, a file SQLite keeps beside it, or
+    the ``.flowtop`` it is in is a symbolic link (``store_links.linked_store_part``),
+    before anything opens it, to read or write. SQLite follows a link at the store's own
+    name: it wrote, as you, into the file the link points at (and made a dangling one's
+    target), and put its ``-wal`` and ``-shm`` beside that file. A link at those it
+    refuses (``O_NOFOLLOW``), saying only "unable to open database file": here the link
+    is named, with what to do."""
+    link = linked_store_part(path)
+    if link is not None:
+        raise _planted_link(path, link, doing="open")
 
 
 def open_store(path: Path, connect: Callable[[], sqlite3.Connection]) -> sqlite3.Connection:

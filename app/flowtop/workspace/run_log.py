@@ -18,18 +18,12 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ..engine.events import (
-    ErrorInfo,
-    Event,
-    RunFinished,
-    RunStarted,
-    TaskOutput,
-    TaskStateChanged,
-)
+from ..engine.events import ErrorInfo, Event, RunFinished, RunStarted, TaskOutput, TaskStateChanged
 from ..engine.states import StateType
 from .access import blocked
 from .json_text import has_surrogate
 from .load_error import display_path
+from .store_links import refuse_linked_reader
 
 #: An ``s`` step's fields after ``ts``, as a short body leaves them out.
 _STEP_DEFAULTS = (None, "", None, None, None, "", 0, "")
@@ -454,7 +448,9 @@ def connect_reader(path: Path) -> sqlite3.Connection:
     WAL readers share a memory file (``-shm``) that they create when it is missing; in a
     folder this process cannot write (a store shared read-only, a backup), that fails,
     so the file is then read as immutable: nobody can be writing what nobody may write.
-    """
+    Never through a symbolic link (``store_links.LinkedStore``, an ``OperationalError``):
+    one made the ``-wal`` and ``-shm`` beside the file it points at, as you."""
+    refuse_linked_reader(path)  # here, not in each caller: one forgot is one read through
     conn = _reader(path, "mode=ro")
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()

@@ -1,0 +1,63 @@
+"""Symbolic links where flowtop opens an SQLite file of a ``.flowtop`` (the run store,
+``limits.db``): found before anything opens it, to read or to write.
+
+In a workspace shared with a group, any member may put a link at ``.flowtop`` itself or
+at a file in it (README "Where the data lives, and what is safe to share"); SQLite
+follows one at the store's name, writing as you into the file it points at and making
+its ``-wal`` and ``-shm`` beside that file. This module sits below both the writers'
+guard (``private``, whose ``FolderError`` is a ``HistoryError``, whose module imports
+``run_log``) and the readers' connection (``run_log.connect_reader``): each asks it,
+with no import cycle between them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from .load_error import display_path
+from .places import STATE_DIR
+
+#: The files of a store, by the name SQLite gives them: the store, and the write-ahead
+#: log, its index and the rollback journal SQLite keeps beside it.
+STORE_FILES = ("", "-wal", "-shm", "-journal")
+
+
+def linked_store_part(path: Path) -> Path | None:
+    """The first symbolic link among what opening the store ``path`` goes through: the
+    ``.flowtop`` folder it is in (a link to another user's folder, or to nothing: SQLite
+    made the store there), the store itself, or a file SQLite keeps beside it. None when
+    there is none. A folder this user may not look in raises (``Path.is_symlink``), as
+    the open would fail there too."""
+    if path.parent.name == STATE_DIR and path.parent.is_symlink():
+        return path.parent
+    for suffix in STORE_FILES:
+        name = path.with_name(f"{path.name}{suffix}")
+        if name.is_symlink():
+            return name
+    return None
+
+
+def planted_link_said(path: Path, link: Path, doing: str = "write") -> str:
+    """One line: flowtop will not ``doing`` ``path`` because ``link`` (``path`` itself, or
+    a file or folder on the way) is a symbolic link, who may have put it there, and how
+    to get rid of it."""
+    shown = display_path(link)
+    shared = "workspace" if link.name == STATE_DIR else ".flowtop"
+    return (
+        f"cannot {doing} {display_path(path)}: {shown} is a symbolic link, which flowtop "
+        f"never writes through (in a shared {shared} another user may have made it): rm {shown}"
+    )
+
+
+class LinkedStore(sqlite3.OperationalError):
+    """A store a reader will not open: a symbolic link is on the way (``linked_store_part``).
+    An ``sqlite3.OperationalError``, as SQLite's own refusal of a link at ``-wal`` is:
+    every reader already handles the store that cannot be opened."""
+
+
+def refuse_linked_reader(path: Path) -> None:
+    """A ``LinkedStore`` saying which link, when opening ``path`` would go through one."""
+    link = linked_store_part(path)
+    if link is not None:
+        raise LinkedStore(planted_link_said(path, link, doing="open"))
