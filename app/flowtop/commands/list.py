@@ -79,7 +79,7 @@ def _parameters(parameters: list[dict[str, Any]]) -> str:
     of LOW, HIGH)``: what ``--param`` takes."""
     parts = []
     for data in parameters:
-        p = ParameterInfo(**{**data, "choices": tuple(data.get("choices", ()))})
+        p = ParameterInfo.from_json(data)
         typed = f"{p.name}: {p.annotation}" if p.annotation else p.name
         notes = ["required"] if p.required else []
         notes += [p.offered()] if p.choices else []

@@ -36,6 +36,7 @@ from .run_signals import ctrl_c_after, stop_like_ctrl_c_on_sigterm
 
 if TYPE_CHECKING:
     from ..engine.flow import Flow
+    from ..engine.parameters import ParameterInfo
     from ..workspace import Workspace
 
 
@@ -160,12 +161,29 @@ GC_YOUNG = 100_000
 
 
 def given_parameters(args: argparse.Namespace) -> dict[str, Any]:
-    """``--params`` then each ``--param`` over it. Raises ``ParameterError``."""
-    from ..engine.parameters import parse_assignment, parse_object
+    """``--params`` then each ``--param`` over it, into ``args.parameters``; the text of
+    each number typed into ``args.parameter_texts`` (``parameters_for``). Raises
+    ``ParameterError``."""
+    from ..engine.parameters import parse_given
 
-    parameters = parse_object(args.params) if args.params is not None else {}
-    parameters.update(parse_assignment(text) for text in args.param)
-    return parameters
+    given = parse_given(args.params, args.param)
+    args.parameter_texts = given.texts
+    return given.values
+
+
+def parameters_for(
+    args: argparse.Namespace, flow_parameters: Iterable[ParameterInfo]
+) -> dict[str, Any]:
+    """``args.parameters`` as a flow with ``flow_parameters`` takes them: a number typed
+    for a ``str`` parameter as the text typed (``-p version=1.10`` is "1.10", not "1.1").
+    Done before the values leave this process as JSON (a launched run, the run store),
+    which keeps the number, not how it was written."""
+    from ..engine.parameters import as_typed
+
+    texts = getattr(args, "parameter_texts", None)  # (set by ``given_parameters``)
+    if not texts:
+        return dict(args.parameters)
+    return as_typed(args.parameters, texts, flow_parameters)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -235,7 +253,9 @@ def _main(args: argparse.Namespace, out: TextIO) -> int:
         start = (
             rerun_start(workspace, name, args)
             if args.rerun_of
-            else call_start(workspace.flows[name], args.parameters)
+            else call_start(
+                workspace.flows[name], parameters_for(args, workspace.flows[name].parameters())
+            )
         )
         if isinstance(start, str):
             refusals[name] = start
@@ -418,6 +438,7 @@ def detach_main(args: argparse.Namespace, out: TextIO) -> int:
     if bad_path(args.path):
         return 2
     warn_unread_settings(args.path)
+    from ..engine.parameters import ParameterInfo
     from ..workspace import Workspace
     from ..workspace.loader_process import describe_workspace
 
@@ -455,7 +476,12 @@ def detach_main(args: argparse.Namespace, out: TextIO) -> int:
         if refused:
             return 2
         files = {name: Path(info["file"]) for name, info in listed.flows.items() if info["file"]}
-        return detach(workspace, names, args, out, files)
+        described = {name: listed.flows[name].get("parameters", ()) for name in names}
+        given = {
+            name: parameters_for(args, map(ParameterInfo.from_json, infos))
+            for name, infos in described.items()
+        }
+        return detach(workspace, names, args, out, files, given)
     finally:
         workspace.close()
 
@@ -495,9 +521,9 @@ def rerun_start(workspace: Workspace, name: str, args: argparse.Namespace) -> di
     from ..workspace.reruns import plan_rerun
 
     try:
-        plan = plan_rerun(
-            workspace.history, args.rerun_of, workspace.flows[name], args.task, args.parameters
-        )
+        flow = workspace.flows[name]
+        given = parameters_for(args, flow.parameters()) if args.parameters else {}
+        plan = plan_rerun(workspace.history, args.rerun_of, flow, args.task, given)
     except HistoryError as exc:  # a store held past the wait, or damaged: one line, exit 2
         return str(exc)
     except (KeyError, ValueError) as exc:
@@ -513,8 +539,10 @@ def detach(
     args: argparse.Namespace,
     out: TextIO,
     files: dict[str, Path],
+    given: dict[str, dict[str, Any]],
 ) -> int:
-    """Start each flow's run in its own process and print the run ids (one per line).
+    """Start each flow's run in its own process and print the run ids (one per line);
+    ``given``: each flow's parameters (``parameters_for``).
 
     The store is opened (created, migrated) first: a broken one is reported here, and a
     ``flowtop watch`` right after finds it, even before the run process is up.
@@ -530,24 +558,26 @@ def detach(
 
     from ..workspace.run_numbers import RerunRunning, SourceGone, StoreBusy
     from .rerun_reservation import SHELL_BUSY_MS, RerunRefused, refusal, source_id
+    from .store_access import warnings_held_on_failure
 
     for name in names:
         try:  # a rerun is reserved before its process starts, as the TUI's
             source = (
                 None if args.rerun_of is None else source_id(workspace.history, args.rerun_of, name)
             )
-            launched = launch(
-                files.get(name, workspace.path),
-                name,
-                state_dir=workspace.state_dir,
-                rerun_of=source,
-                task=args.task,
-                executor=args.executor,
-                workers=args.workers,
-                parameters=args.parameters,
-                exclusive=True,
-                busy_ms=SHELL_BUSY_MS,
-            )
+            with warnings_held_on_failure():  # a refusal below says it in one line
+                launched = launch(
+                    files.get(name, workspace.path),
+                    name,
+                    state_dir=workspace.state_dir,
+                    rerun_of=source,
+                    task=args.task,
+                    executor=args.executor,
+                    workers=args.workers,
+                    parameters=given[name],
+                    exclusive=True,
+                    busy_ms=SHELL_BUSY_MS,
+                )
         except (RerunRunning, SourceGone, StoreBusy) as exc:
             say(str(refusal(name, exc)))
             return 2

@@ -285,6 +285,13 @@ def annotation_for(default: Any) -> str:
     return kind.__name__
 
 
+def takes_text(hint: Any) -> bool:
+    """Whether ``hint`` is ``str`` (or ``str | None``, or an alias of either): a number
+    typed for it is kept as the text typed (``1.10``), which its JSON value (the float
+    1.1) would not give back."""
+    return _one_type(hint) is str
+
+
 def choices(hint: Any) -> tuple[str, ...]:
     """The member names an ``Enum`` parameter (or ``Enum | None``) takes, for a form or a
     listing to offer; () for any other type."""
@@ -327,8 +334,10 @@ _NOT = object()
 def _make(value: Any, hint: type) -> Any:
     """``value`` (a JSON value of another type) as ``hint``, or ``_NOT``."""
     try:
-        if hint is str and isinstance(value, int | float):  # ``-p version=2024``: as typed
-            return json.dumps(value)  # (``true`` too; pydantic refuses both, a CLI user would not)
+        if hint is str and isinstance(value, int | float):  # ``-p version=2024``: its JSON
+            # text (``true`` too; pydantic refuses both, a CLI user would not); the text as
+            # typed (``1.10``, not ``1.1``) is put in its place before (``parameters.as_typed``)
+            return json.dumps(value)
         if hint is float and isinstance(value, int) and not isinstance(value, bool):
             return float(value)
         if hint is int and isinstance(value, float) and value.is_integer():

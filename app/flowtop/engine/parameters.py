@@ -8,7 +8,10 @@ turned back into the same call (``call_for``), each value made the type its
 annotation declares (``parameter_types``: a ``date``, ``Path`` or ``Enum`` travels as
 its text). A value JSON cannot hold otherwise (an object passed from Python) is kept as
 its ``repr`` under the tag ``UNSTORED``: shown as it is, refused by a rerun that would
-need it, by name.
+need it, by name. A number typed for a ``str`` parameter is the text typed (``1.10``), put
+in before the value leaves as JSON (``as_typed``), which would keep only the number; and
+a rerun's stored values are made their types but never refused (``call_for``'s
+``replayed``): its source run was called with them.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import enum
 import inspect
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any, NamedTuple
 
 from .parameter_types import (
@@ -25,7 +28,9 @@ from .parameter_types import (
     choices,
     coerce,
     default_misfit,
+    hint_named,
     hints,
+    takes_text,
     to_json,
     type_text,
 )
@@ -62,6 +67,11 @@ class ParameterInfo(NamedTuple):
     default: str  # the default as JSON (its repr if JSON cannot hold it); "" when required
     annotation: str  # ``int``, ``list[str]``; "" when not annotated
     choices: tuple[str, ...] = ()  # an ``Enum``'s member names, the values to type
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ParameterInfo:
+        """One parameter as a loader process described it (``_asdict()``, through JSON)."""
+        return cls(**{**data, "choices": tuple(data.get("choices", ()))})
 
     def offered(self, most: int = 8) -> str:
         """``one of LOW, HIGH``: what a form or a listing says of the values it takes
@@ -166,7 +176,12 @@ def decode(text: str | None) -> dict[str, Any]:
 
 
 def call_for(
-    fn: Callable[..., Any], flow: str, parameters: Mapping[str, Any], *, typed: bool = True
+    fn: Callable[..., Any],
+    flow: str,
+    parameters: Mapping[str, Any],
+    *,
+    typed: bool = True,
+    replayed: Collection[str] = (),
 ) -> tuple[tuple[Any, ...], dict[str, Any]]:
     """The positional and keyword arguments that call ``fn`` with ``parameters`` by name.
 
@@ -174,9 +189,14 @@ def call_for(
     items and all, and one that does not fit is refused (null too, unless the annotation
     is ``X | None`` or the default None), unless not ``typed`` (Prefect's
     ``@flow(validate_parameters=False)``).
+
+    ``replayed``: the names whose values come from the run store, what a run already ran
+    with (a rerun's). They are made their types the same way (a stored ``date`` is its
+    text), but never refused: a Python caller's values were not checked (``name=None``
+    for ``name: str``), and refusing them again made that run one no rerun could repeat.
     Raises ``ParameterError`` for a name ``fn`` does not take (it has no ``**kwargs``), a
-    value kept only as its ``repr`` or not of its type, or a parameter without a default
-    left out.
+    value kept only as its ``repr`` or (typed, not replayed) not of its type, or a
+    parameter without a default left out.
     """
     for name, value in parameters.items():
         if isinstance(value, dict) and set(value) == {UNSTORED}:
@@ -209,6 +229,8 @@ def call_for(
                     f"flow {flow!r}: {name} takes extra keyword arguments: give a JSON object"
                 )
             extra.update(value)
+        elif parameter is not None and name in replayed:
+            arguments[name] = _replayed(value, declared.get(name))
         elif parameter is not None:
             if typed and parameter.annotation is parameter.empty:
                 _check_by_default(flow, name, value, parameter.default)
@@ -249,6 +271,15 @@ def call_for(
     return tuple(bound.args), dict(bound.kwargs)
 
 
+def _replayed(value: Any, hint: Any) -> Any:
+    """A stored value as its annotation makes it (a ``date`` stored as its text is a date
+    again), or as stored where it does not fit: the run it comes from was called with it."""
+    try:
+        return coerce(value, hint, none_default=True)
+    except ValueError:
+        return value
+
+
 def _check_by_default(flow: str, name: str, value: Any, default: Any) -> None:
     """Refuse a value not of the kind of an unannotated parameter's default: a list, a
     dict or a bool (``default_misfit``), naming the parameter and the fix."""
@@ -276,11 +307,96 @@ def _check_by_default(flow: str, name: str, value: Any, default: Any) -> None:
 def parse_assignment(text: str) -> tuple[str, Any]:
     """``NAME=VALUE`` as ``--param`` takes it: the value read as JSON (``4``, ``0.5``,
     ``true``, ``[1, 2]``, ``"x"``), else as the text itself, as Prefect's CLI does."""
+    name, raw = _assignment(text)
+    return name, parse_value(raw)
+
+
+def _assignment(text: str) -> tuple[str, str]:
+    """``NAME=VALUE`` split, the value as typed; raises ``ParameterError`` without a name."""
     name, equals, raw = text.partition("=")
     name = name.strip()
     if not equals or not name.isidentifier():
         raise ParameterError(f"--param {text!r}: expected NAME=VALUE, as in --param n=4")
-    return name, parse_value(raw)
+    return name, raw
+
+
+class Given(NamedTuple):
+    """Parameters as typed on a command line: their JSON values, and the text of each
+    number among them (``1.10``), which a ``str`` parameter takes as it is (``as_typed``)."""
+
+    values: dict[str, Any]
+    texts: dict[str, str]
+
+
+def parse_given(params: str | None, assignments: Iterable[str]) -> Given:
+    """``--params`` (a JSON object), then each ``--param NAME=VALUE`` over it. Raises
+    ``ParameterError`` naming the one that cannot be read."""
+    values = parse_object(params) if params is not None else {}
+    texts = _number_texts(params) if params is not None else {}
+    for text in assignments:
+        name, raw = _assignment(text)
+        values[name] = parse_value(raw)
+        typed = number_text(raw)
+        if typed is None:
+            texts.pop(name, None)  # a --param over a number of --params: not a number now
+        else:
+            texts[name] = typed
+    return Given(values, texts)
+
+
+def number_text(text: str) -> str | None:
+    """``text`` without the spaces around it when ``parse_value`` reads it as a number
+    (``1.10``, ``007`` is text already), else None: JSON keeps the number, not how it
+    was written (``1.10`` is the float 1.1, ``1e3`` 1000.0)."""
+    value = parse_value(text)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return text.strip()
+    return None
+
+
+class _NumberText(str):
+    """A JSON number, as ``--params`` wrote it (``json.loads``' ``parse_float`` and
+    ``parse_int``): told apart from a JSON string by its type."""
+
+
+def _number_texts(params: str) -> dict[str, str]:
+    """The text of each number ``--params`` gives a parameter (``{"version": 1.10}``);
+    ``params`` has been read (``parse_object``) already, so it is an object of JSON."""
+    read = json.loads(
+        params, parse_float=_NumberText, parse_int=_NumberText, parse_constant=_NumberText
+    )
+    return {name: str(value) for name, value in read.items() if isinstance(value, _NumberText)}
+
+
+def typed_value(text: str, annotation: str) -> Any:
+    """A value typed in a form's field for a parameter annotated ``annotation``, read as
+    ``--param`` reads it (``parse_value``), a number for a ``str`` as the text typed."""
+    typed = number_text(text)
+    if typed is not None and keeps_text(annotation):
+        return typed
+    return parse_value(text.strip())
+
+
+def keeps_text(annotation: str) -> bool:
+    """Whether a parameter annotated ``annotation`` (as ``ParameterInfo`` writes it) takes
+    a number typed for it as the text typed: ``str``, ``str | None``, ``Optional[str]``."""
+    return takes_text(hint_named(annotation))
+
+
+def as_typed(
+    values: Mapping[str, Any], texts: Mapping[str, str], parameters: Iterable[ParameterInfo]
+) -> dict[str, Any]:
+    """``values`` (``Given.values``) with a number typed for a parameter annotated
+    ``str`` (``parameters``: the flow's) as the text typed (``texts``): ``-p
+    version=1.10`` is "1.10", where JSON made it the float 1.1, whose text is "1.1".
+    Done where the value is typed, since JSON (the run store, a launched run's
+    ``--params``) carries the number, not how it was written."""
+    kept = dict(values)
+    for parameter in parameters:
+        text = texts.get(parameter.name)
+        if text is not None and parameter.name in kept and keeps_text(parameter.annotation):
+            kept[parameter.name] = text
+    return kept
 
 
 #: JSON nested deeper than this is neither stored nor read, whatever the Python: 3.11 reads
@@ -323,10 +439,14 @@ def parse_value(text: str) -> Any:
         return text
 
 
-def value_text(value: Any) -> str:
+def value_text(value: Any, annotation: str = "") -> str:
     """A value as someone would type it back (``parse_value`` reads it as ``value``): a
-    string bare unless it would read as something else (``"4"``), the rest as JSON."""
+    string bare unless it would read as something else (``"4"``), the rest as JSON. For a
+    parameter annotated ``str`` (``annotation``) a number's text is bare too (``1.10``):
+    it is read back as that text (``as_typed``)."""
     if isinstance(value, str) and parse_value(value) == value:
+        return value
+    if isinstance(value, str) and number_text(value) == value and keeps_text(annotation):
         return value
     return json.dumps(value, ensure_ascii=False)
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..engine.dynamic import FlowFunction
 from ..engine.flow import Flow
+from ..engine.parameters import call_for
 from ..engine.states import State, StateType
 from ..looks import NOT_STARTED
 from .history import History
@@ -85,7 +86,7 @@ def plan_rerun(
             notes.append(f"{key} runs again: its result was not stored")
     keep = {k: v for k, v in values.items() if k in completed and k not in forced}
     start: dict[str, Any] = {"rerun_of": source_id}
-    start.update(flow.start_arguments({**record.parameters, **(parameters or {})}))
+    start.update(_call(flow, record.parameters, parameters or {}))
     reuse: dict[str, State] = reusable_states(keep, completed)
     if isinstance(flow, FlowFunction):  # by call: its key and its input hash
         start["cache"] = {
@@ -96,6 +97,26 @@ def plan_rerun(
     else:
         start["reuse"] = reuse
     return RerunPlan(start, tuple(notes))
+
+
+def _call(flow: Flow, stored: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
+    """``Runner.start`` arguments calling ``flow`` with the ``stored`` parameters of the
+    run it reruns, ``given`` (``--param`` with ``--rerun-of``) over them.
+
+    Only ``given`` is checked as typed values are: the stored ones are what the source
+    run was called with, maybe by a Python caller whose values are not checked
+    (``greet(name=None)`` for ``name: str``), and a rerun refusing them could never run."""
+    if not isinstance(flow, FlowFunction):  # a graph takes no parameters, and says so
+        return flow.start_arguments({**stored, **given})
+    replayed = [name for name in stored if name not in given]
+    args, kwargs = call_for(
+        flow.fn,
+        flow.name,
+        {**stored, **given},
+        typed=flow.validate_parameters,
+        replayed=replayed,
+    )
+    return {"args": args, "kwargs": kwargs}  # as ``FlowFunction.start_arguments`` gives them
 
 
 def not_started(record: RunRecord) -> bool:

@@ -132,25 +132,20 @@ def _count(
     return value
 
 
-def _names(table: tuple[str, ...], value: Any, root: Path | None = None) -> tuple[str, ...]:
+def _names(table: tuple[str, ...], value: Any) -> tuple[str, ...]:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not all(isinstance(v, str) and v.strip() for v in items):
         raise _bad(table, "retry_on", 'a list of exception names like ["ConnectionError"]', value)
-    names = tuple(v.strip() for v in items)
-    for name in names:
-        # Dotted names of installed packages can be checked now; bare names may live in the
-        # flow module, and a workspace module is checked once the flows are loaded (it is
-        # fine only if a flow module imported it).
-        if "." in name and workspace_script(name.rpartition(".")[0], root) is None:
-            resolve_exception(name, {}, table, root=root)
-    return names
+    # Names only: each is looked up (``resolve_exception``) once the flows are loaded
+    # (``Workspace._check_names``), in the process that has them. Reading a settings file
+    # imports nothing: ``flowtop list``, ``run --detach`` and the TUI read it in their own
+    # process, which runs no user code, and a dotted name's package (``requests``, one of
+    # the user's) ran there at import (printed, slept, connected).
+    return tuple(v.strip() for v in items)
 
 
-def check_value(table: tuple[str, ...], key: str, value: Any, root: Path | None = None) -> Any:
-    """One TOML value -> the value the policy field takes (``retry_on`` stays names).
-
-    ``root``: the workspace folder, whose scripts a dotted ``retry_on`` never imports.
-    """
+def check_value(table: tuple[str, ...], key: str, value: Any) -> Any:
+    """One TOML value -> the value the policy field takes (``retry_on`` stays names)."""
     if key == "max_retries":
         retries = _count(table, key, value, 0)
         if retries > MAX_RETRIES:
@@ -163,7 +158,7 @@ def check_value(table: tuple[str, ...], key: str, value: Any, root: Path | None 
     if key == "retry_delay":
         return _delay(table, value)
     if key == "retry_on":
-        return _names(table, value, root)
+        return _names(table, value)
     if key == "retry_jitter":
         jitter = finite_float(value)
         if jitter is None or jitter < 0:
@@ -187,7 +182,6 @@ def check_table(
     table: tuple[str, ...],
     values: Mapping[str, Any],
     valid: tuple[str, ...],
-    root: Path | None = None,
 ) -> dict[str, Any]:
     if not isinstance(values, dict):
         raise SettingsError(
@@ -197,7 +191,7 @@ def check_table(
     for key, value in values.items():
         if key not in valid:
             raise _unknown(key, valid, table)
-        checked[key] = check_value(table, key, value, root)
+        checked[key] = check_value(table, key, value)
     return checked
 
 
@@ -308,9 +302,7 @@ def _check_file(path: Path, raw: dict[str, Any], text: str, allow_defaults: bool
             raise SettingsError(f"{key} belongs in [defaults] or a task's table", (), key)
         if key not in top:
             raise _unknown(key, top, (), "table")
-    # flowtop.toml sits in the workspace folder, overrides.toml in its .flowtop/
-    root = path.parent if allow_defaults else path.parent.parent
-    defaults = check_table(("defaults",), raw.get("defaults", {}), DEFAULT_KEYS, root)
+    defaults = check_table(("defaults",), raw.get("defaults", {}), DEFAULT_KEYS)
     flows = raw.get("flows", {})
     if not isinstance(flows, dict):
         raise SettingsError(
@@ -331,9 +323,7 @@ def _check_file(path: Path, raw: dict[str, Any], text: str, allow_defaults: bool
             )
         for task_key, values in task_tables.items():
             table = ("flows", flow_name, "tasks", task_key)
-            tasks[(flow_name, task_key)] = MappingProxyType(
-                check_table(table, values, TASK_KEYS, root)
-            )
+            tasks[(flow_name, task_key)] = MappingProxyType(check_table(table, values, TASK_KEYS))
     keys = _check_keys(raw.get("keys", {}))
     tui = _check_tui(raw.get("tui", {}))
     workspace = _check_workspace(raw.get("workspace", {}))

@@ -461,7 +461,7 @@ class Workspace:
         """
         table = ("flows", flow, "tasks", task)
         given = {k: (list(v) if isinstance(v, tuple) else v) for k, v in values.items()}
-        check_table(table, {k: v for k, v in given.items() if v is not None}, TASK_KEYS, self.root)
+        check_table(table, {k: v for k, v in given.items() if v is not None}, TASK_KEYS)
         if given.get("retry_on") is not None and flow in self._loader.flows:
             names = (
                 (given["retry_on"],)

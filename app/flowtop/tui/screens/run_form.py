@@ -1,7 +1,8 @@
 """The run form (``R``, or ``r`` on a ``@flow`` that needs a value): its parameters, typed.
 
 A value is read as ``flowtop run --param`` reads it: JSON if it is JSON (``4``, ``0.5``,
-``true``, ``[1, 2]``, ``"4"``), else the text itself. Each field starts from the flow's
+``true``, ``[1, 2]``, ``"4"``), else the text itself; a number typed for a ``str`` is the
+text typed (``1.10``). Each field starts from the flow's
 latest run, so running again with one value changed is one edit; an empty field takes
 the function's default, which its placeholder shows.
 
@@ -28,7 +29,7 @@ from flowtop.printable import printable, printable_name
 from flowtop.tui.widgets.ordered_input import OrderedInput
 
 from ...engine.parameter_types import coerce, hint_named
-from ...engine.parameters import ParameterInfo, ParameterProblem, parse_value, value_text
+from ...engine.parameters import ParameterInfo, ParameterProblem, typed_value, value_text
 from .form_dialog import FormDialog
 
 
@@ -84,7 +85,9 @@ class RunForm(FormDialog["dict[str, Any] | None"]):
                     with Horizontal(classes="row"):
                         yield Static(Text(p.name), classes="label")
                         yield OrderedInput(
-                            value_text(self.last[p.name]) if p.name in self.last else "",
+                            value_text(self.last[p.name], p.annotation)
+                            if p.name in self.last
+                            else "",
                             placeholder=_placeholder(p),
                             id=f"param-{index}",
                             compact=True,
@@ -119,7 +122,7 @@ class RunForm(FormDialog["dict[str, Any] | None"]):
         for index, p in enumerate(self.parameters):
             text = self.query_one(f"#param-{index}", Input).value
             if text.strip():
-                given[p.name] = value = parse_value(text.strip())
+                given[p.name] = value = typed_value(text, p.annotation)
                 try:  # the types a form can know by name, items and all; the run checks the rest
                     coerce(value, hint_named(p.annotation), none_default=p.default == "null")
                 except ValueError as exc:
