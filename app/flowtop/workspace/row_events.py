@@ -94,26 +94,34 @@ def _task_events(run_id: str, flow: str, task: TaskRecord) -> list[TaskStateChan
         )
         began = attempt.started or task.updated or 0.0
         ts = began + (attempt.duration or 0.0)
-        limit = task.max_attempts
+        number, limit = attempt.number, task.max_attempts
         steps.append(
-            TaskStateChanged(run_id, flow, task.task, _RUNNING, attempt.number, limit, began)
+            TaskStateChanged(
+                run_id=run_id,
+                flow=flow,
+                task=task.task,
+                state=_RUNNING,
+                attempt=number,
+                max_attempts=limit,
+                ts=began,
+            )
         )
         steps.append(
             TaskStateChanged(
-                run_id,
-                flow,
-                task.task,
-                state,
-                attempt.number,
-                limit,
-                ts,
-                attempt.retry_in,
-                attempt.delay_explained,
-                error,
-                attempt.result,
-                attempt.duration,
-                attempt.output,
-                task.reused,
+                run_id=run_id,
+                flow=flow,
+                task=task.task,
+                attempt=number,
+                max_attempts=limit,
+                state=state,
+                ts=ts,
+                retry_in=attempt.retry_in,
+                delay_explained=attempt.delay_explained,
+                error=error,
+                result=attempt.result,
+                duration=attempt.duration,
+                output=attempt.output,
+                reused=task.reused,
             )
         )
     final = _state(task.state)
@@ -122,13 +130,13 @@ def _task_events(run_id: str, flow: str, task: TaskRecord) -> list[TaskStateChan
         ts = task.updated or task.started or 0.0
         steps.append(
             TaskStateChanged(
-                run_id,
-                flow,
-                task.task,
-                final,
-                task.attempts,
-                task.max_attempts,
-                ts,
+                run_id=run_id,
+                flow=flow,
+                task=task.task,
+                state=final,
+                attempt=task.attempts,
+                max_attempts=task.max_attempts,
+                ts=ts,
                 error=error,
                 result=task.result,
                 duration=task.duration,
