@@ -42,7 +42,7 @@ from flowtop.tui.bindings import (
     WAITING_ACTIONS,
 )
 from flowtop.tui.clock import Clock, system_clock
-from flowtop.tui.code_rows import follow_code, policy_cell
+from flowtop.tui.code_rows import edited_mid_run, follow_code, policy_cell
 from flowtop.tui.error_actions import ErrorActions
 from flowtop.tui.event_buffer import EventBuffer
 from flowtop.tui.event_flush import FLUSH_LIMIT as FLUSH_LIMIT  # (tests import it here)
@@ -473,6 +473,11 @@ class FlowtopApp(
             else None
         )
         run = self.table.run
+        this_run = (  # the live run's own policy, when a mid-run edit made the next's differ
+            edited_mid_run(row, printable(policy.summary), live=run.is_live)
+            if row is not None and policy is not None and run is not None
+            else ""
+        )
         links = self._links(row.key) if row is not None else None
         waiting = ""
         if run is not None and row is not None:
@@ -486,6 +491,7 @@ class FlowtopApp(
             run.output if run is not None else "",
             waiting,
             all_busy=run is not None and run.all_busy,
+            this_run=this_run,
         )
 
     def _links(self, key: str) -> tuple[list[str], list[str]] | None:

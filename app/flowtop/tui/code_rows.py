@@ -71,11 +71,19 @@ def follow_code(run: RunModel, keys: Sequence[str]) -> bool:
 EDITED_MID_RUN = "≠ "
 
 
+def edited_mid_run(row: TaskRow, next_run: str, *, live: bool) -> str:
+    """A live run's own policy for ``row`` (``5× 20s``) when an edit saved mid-run made
+    the next run's (``next_run``) differ, else "": the table's POLICY cell and the detail
+    pane both show it then, so the TRY column's budget is explained in both places."""
+    if live and row.policy and row.policy != next_run and row.code_mark != NOT_IN_RUN:
+        return row.policy
+    return ""
+
+
 def policy_cell(row: TaskRow, next_run: str, *, live: bool) -> str:
     """The POLICY cell: the policy the next run uses (as the detail pane says it); on a
     live run whose own policy for the task differs (an edit saved mid-run), the run's
     first, which its TRY column counts against, marked ``EDITED_MID_RUN`` so a cut cell
     still says it, then the next run's: ``≠ 5× 20s → 1× 2s``."""
-    if live and row.policy and row.policy != next_run and row.code_mark != NOT_IN_RUN:
-        return f"{EDITED_MID_RUN}{row.policy} → {next_run}"
-    return next_run
+    this_run = edited_mid_run(row, next_run, live=live)
+    return f"{EDITED_MID_RUN}{this_run} → {next_run}" if this_run else next_run

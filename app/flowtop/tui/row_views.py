@@ -76,9 +76,10 @@ def view_order(
     return keys
 
 
-def counts_text(run: RunModel) -> str:
+def counts_text(run: RunModel, *, short: bool = False) -> str:
     """``✓ 5 completed (2 reused)  ✗ 1 failed  ⟳ 2 retry``: only the states present,
-    in a fixed order."""
+    in a fixed order. ``short``: the symbols and numbers alone, ``✓ 5  ✗ 1  ⟳ 2`` (as
+    the history lists them), where the run header has no room for the words."""
     parts = []
     for state in (
         S.COMPLETED,
@@ -93,11 +94,11 @@ def counts_text(run: RunModel) -> str:
         if state is S.CANCELLED and run.interrupted:  # counted as cancelled, said apart
             n -= run.interrupted
             symbol, word, _ = INTERRUPTED_LOOK
-            parts.append(f"{symbol} {run.interrupted:,} {word.lower()}")
+            parts.append(f"{symbol} {run.interrupted:,}" + ("" if short else f" {word.lower()}"))
         if n:
             symbol, word, _ = STATE_LOOK[state]
-            part = f"{symbol} {n:,} {word.lower()}"
-            if state is S.COMPLETED and run.reused:
+            part = f"{symbol} {n:,}" + ("" if short else f" {word.lower()}")
+            if state is S.COMPLETED and run.reused and not short:
                 part += f" ({run.reused:,} reused)"  # reused tasks are completed ones
             parts.append(part)
     return "  ".join(parts)

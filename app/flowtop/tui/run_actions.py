@@ -229,7 +229,9 @@ class RunActions(LaunchQueue):
             return
         flow = self.workspace.shapes.get(run.flow)
         if flow is None or flow.node(key) is None:
-            self.notify(f"Task {key} is no longer in {run.flow}", severity="warning", markup=False)
+            self.notify(
+                self._no_task_here(run.flow, "rerun", key), severity="warning", markup=False
+            )
             return
         row = run.rows.get(key)
         if row is not None and row.code_mark == NOT_IN_RUN:  # added by a reload: not in it
@@ -312,19 +314,26 @@ class RunActions(LaunchQueue):
         request = Request(what.format(key=key), lambda control: act(control, run, key), sent)
         self._queue(request)
 
-    def _no_task_here(self, flow_name: str, verb: str) -> str:
+    def _no_task_here(self, flow_name: str, verb: str, gone: str | None = None) -> str:
         """Why a task key found no task: the filter hides them all, or a @flow has shown
-        none yet (its tasks appear as it runs)."""
+        none yet (its tasks appear as it runs), or the row under the cursor is of a task
+        the reloaded code no longer has (``gone``: its key; the row stays for its run)."""
+        if gone is not None:
+            return f"Task {gone} is no longer in {flow_name}: nothing to {verb}"
         if self.table.filter_text.strip():
             return f"No task of {flow_name} matches the filter {self.table.filter_text!r}: Esc clears it"
         return f"No task of {flow_name} to {verb} yet: a @flow's tasks appear as it runs"
 
     def action_edit_retry(self) -> None:
         flow_name = self._flow_or_warn()
+        if flow_name is None:
+            return
         key = self.table.cursor_key
-        if flow_name is not None and key is None:  # it did nothing, and said nothing
-            self.notify(self._no_task_here(flow_name, "edit"), severity="warning", markup=False)
-        if flow_name is None or key is None:
+        gone = key is not None and self.workspace.shapes[flow_name].node(key) is None
+        if key is None or gone:  # it did nothing and said nothing; `(gone)` opened a
+            # disabled editor: the footer leaves `e` out on both, a press says why
+            why = self._no_task_here(flow_name, "edit", key if gone else None)
+            self.notify(why, severity="warning", markup=False)
             return
         from flowtop.tui.screens.retry_editor import RetryEditor
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from textual.widgets import Input
 
 from flowtop.tui.row_views import SORT_MODES
+from flowtop.tui.widgets.run_header import Note
 from flowtop.tui.widgets.task_table import TaskTable
 
 if TYPE_CHECKING:
@@ -70,29 +71,33 @@ class ViewActions(_AppBase):
         def _sync_selection(self) -> None: ...
 
     def _update_header(self) -> None:
+        """The header over the table; its notes say how this view differs from the run's
+        plain table, each in shorter words a narrow header takes (``Note``): the filter's
+        count of rows stays whole, the notes around it shorten first."""
         if self.selected_error is not None:
             return
-        extra = []
+        notes = []
         if self.table.sort != "definition" or self.table.sort_reverse:
-            extra.append(f"sort: {self.table.sort} {self.table.sort_arrow}")
+            sort = f"{self.table.sort} {self.table.sort_arrow}"
+            notes.append(Note((f"sort: {sort}", sort, "")))
         if self.table.filter_text:
             total = len(self.table.run.rows) if self.table.run is not None else 0
-            extra.append(
-                f"filter: {self.table.filter_text} ({len(self.table.keys):,} of {total:,})"
-            )
+            shown = f" ({len(self.table.keys):,} of {total:,})"
+            notes.append(Note((f"filter: {self.table.filter_text}",), tail=shown))
         if self.auto_rerun:
-            extra.append("auto-rerun on save: on")
+            notes.append(Note(("auto-rerun on save: on", "auto-rerun", "")))
         live = self.store.live_for(self.selected_flow) if self.selected_flow else []
         others = [r for r in live if r is not self.table.run]
         if others:  # one beside the shown run, or still running after the shown one ended
             numbers = ", #".join(str(n) for n in sorted(r.number or 0 for r in live))
             count = f"{len(live)} live runs" if len(live) > 1 else "1 live run"
-            extra.append(f"{count} (#{numbers}): {self.key_for('next_live_run')} switches")
+            switch = f"{self.key_for('next_live_run')} switches"
+            notes.append(Note((f"{count} (#{numbers}): {switch}", f"{count}: {switch}", "")))
         self.header.show(
             self.selected_flow,
             self.table.run,
             self.clock(),
-            extra="  ".join(extra),
+            notes=notes,
             run_key=self.key_for("run"),
         )
 

@@ -171,11 +171,14 @@ def body_text(
     flow_output: str = "",
     waiting: str = "",
     now: float | None = None,
+    this_run: str = "",
 ) -> Body:
     """What the ``@flow`` function raised (``flow_error``), why the task is in this state
     (and what a pending one waits for: ``waiting``), the countdown's arithmetic, the
     task's neighbours in the flow (``links``: upstream, downstream), every attempt, the
-    policy, and what the function's body printed (``flow_output``)."""
+    policy, and what the function's body printed (``flow_output``). ``this_run``: a live
+    run's own policy when an edit saved mid-run made the next run's differ
+    (``code_rows.edited_mid_run``): its TRY counts against that one, not the next's."""
     body = Body()
     out = body.at(0)
     if flow_error is not None and flow_error.type == NOT_STARTED:  # no task ran (list_unstarted)
@@ -210,6 +213,10 @@ def body_text(
         body.at(2).append("none yet\n", style="dim")
     for attempt, after in zip(row.attempts, [*row.attempts[1:], None], strict=False):
         _attempt(body, attempt, after, styles, now)
+    if this_run:
+        body.at(0).append("\nRetry policy for this run", style="bold")
+        body.at(0).append("  as it started (edited since)\n", style="dim")
+        body.at(2).append(f"{this_run}\n")
     if policy:
         out = body.at(0)
         out.append("\nRetry policy for the next run", style="bold")
@@ -338,11 +345,13 @@ class DetailPane(VerticalScroll):
         waiting: str = "",
         *,
         all_busy: bool = False,
+        this_run: str = "",
     ) -> None:
         """``links``: the task's upstream and downstream task keys in its flow;
         ``flow_error``: what the run's ``@flow`` function raised; ``flow_output``: what
         its body printed; ``waiting``: what a pending task, or a due retry, waits for;
-        ``all_busy``: every worker of the run is busy."""
+        ``all_busy``: every worker of the run is busy; ``this_run``: the live run's own
+        policy when it differs from the next run's (``body_text``)."""
         self.waiting = waiting
         self.show_title(row, now, all_busy=all_busy)
         if row is None:  # a run's own error in full: its header has room for one line
@@ -353,7 +362,7 @@ class DetailPane(VerticalScroll):
             self.body.update(text)
         else:
             body = body_text(
-                row, policy, self.styles_now, links, flow_error, flow_output, waiting, now
+                row, policy, self.styles_now, links, flow_error, flow_output, waiting, now, this_run
             )
             self.body.update(body.renderable())
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from rich.cells import cell_len
 from rich.text import Text
 from textual.visual import VisualType
 from textual.widgets import Static
@@ -20,10 +24,62 @@ from flowtop.tui.widgets.state_colors import looks
 MIN_NAME = 5
 
 
+@dataclass(frozen=True)
+class Note:
+    """A part of the header's second line (the counts, the sort, the filter …), in
+    ``wordings`` from longest to shortest: on a line too narrow for them all, the parts
+    take shorter ones in turn (``""`` leaves one out) before anything is cut. ``tail``
+    follows any wording and is never cut or left out: the filter's ``(2 of 4)``, which
+    the line's end cut away at 80 columns; its wording is cut instead (``filter: ex…``).
+    ``sep``: the gap before it when a part precedes it."""
+
+    wordings: tuple[str, ...]
+    tail: str = ""
+    style: str = "dim"
+    sep: str = "   "
+
+
+def fit_notes(notes: Sequence[Note], width: int) -> list[tuple[Note, str]]:
+    """The notes shown in ``width`` cells (0: any), each with its words. With a note
+    that must stay (a ``tail``): every other note a wording shorter per round, the last
+    first, until the line fits; then that note's wording is cut. Without one, all stay
+    whole and the line's end is cut (``✓ 3 completed  ✗ 1 fa…`` reads better than
+    ``✓ 3  ✗ 1`` when nothing else needs the room). Pure, for tests."""
+    if not any(note.tail for note in notes):
+        width = 0
+    levels = [0] * len(notes)
+
+    def said() -> list[tuple[Note, str]]:
+        texts = [(n, n.wordings[level] + n.tail) for n, level in zip(notes, levels, strict=True)]
+        return [(n, text) for n, text in texts if text]
+
+    def length(parts: list[tuple[Note, str]]) -> int:
+        return sum(cell_len(text) for _, text in parts) + sum(cell_len(n.sep) for n, _ in parts[1:])
+
+    shrinking = True
+    while width and shrinking and length(said()) > width:
+        shrinking = False
+        for i in reversed(range(len(notes))):
+            if levels[i] + 1 < len(notes[i].wordings):
+                levels[i], shrinking = levels[i] + 1, True
+                if length(said()) <= width:
+                    break
+    parts = said()
+    over = length(parts) - width if width else 0
+    for i, (note, text) in enumerate(parts):
+        if over > 0 and note.tail:
+            words = text[: len(text) - len(note.tail)]
+            parts[i] = (note, cut_cells(words, max(1, cell_len(words) - over)) + note.tail)
+            break
+    return parts
+
+
 class RunHeader(Static):
     #: What it shows now: the live tick asks again ten times a second, and an update
     #: lays the screen out again (an idle monitor at 9 % of a core through a retry wait).
     _shown: Text | None = None
+    #: What ``show`` was last asked, to fit it again after a resize.
+    _asked: tuple[str | None, RunModel | None, float, Sequence[Note], str, str] | None = None
 
     def show(
         self,
@@ -31,11 +87,13 @@ class RunHeader(Static):
         run: RunModel | None,
         now: float,
         *,
-        extra: str = "",
+        notes: Sequence[Note] = (),
         error: str = "",
         run_key: str = "r",
     ) -> None:
-        """``run_key``: the key that runs now (after ``[keys]``), for the hint."""
+        """``notes``: what the view adds to the second line (sort, filter, live runs),
+        after the run's counts; ``run_key``: the key that runs now (after ``[keys]``),
+        for the hint."""
         styles = looks(self.app)
         text = Text(no_wrap=True, overflow="ellipsis")
         tail = Text()  # what may be cut: a run's note and its flow's error
@@ -85,28 +143,36 @@ class RunHeader(Static):
             text = Text(cut_cells(flow, max(MIN_NAME, room)), style="bold").append_text(text)
         text.append_text(self._cut_tail(tail, self.size.width - text.cell_len))
         text.no_wrap, text.overflow = True, "ellipsis"
-        line2 = Text(no_wrap=True, overflow="ellipsis")
+        parts: list[Note] = []
         if run is not None and run.run_id is not None:
-            line2.append(counts_text(run))
+            parts.append(Note((counts_text(run), counts_text(run, short=True)), style=""))
             failed = run.counts.get(StateType.FAILED, 0)
             if run.state is StateType.COMPLETED and failed:
-                line2.append(
-                    f"  ({failed} task{'s' if failed != 1 else ''} failed, handled by the flow)",
-                    style="dim",
-                )
+                handled = f"({failed} task{'s' if failed != 1 else ''} failed, handled by the flow)"
+                parts.append(Note((handled, ""), sep="  "))
         elif run is not None and run.order:
-            line2.append(plural(len(run.order), "task"), style="dim")
+            parts.append(Note((plural(len(run.order), "task"),)))
         elif run is not None:  # a @flow's graph exists only while it runs
-            line2.append("its tasks appear as the flow reaches them", style="dim")
+            parts.append(Note(("its tasks appear as the flow reaches them", "")))
         if run is not None and run.parameters:
             given = describe_parameters(run.parameters, limit=30)
-            line2.append(("   " if line2 else "") + f"with {printable(given)}", style="dim")
-        if extra:
-            line2.append(("   " if line2 else "") + extra, style="dim")
+            parts.append(Note((f"with {printable(given)}", "")))
+        parts += [replace(note, sep="  ") if i else note for i, note in enumerate(notes)]
+        line2 = Text(no_wrap=True, overflow="ellipsis")
+        for note, words in fit_notes(parts, self.size.width):
+            line2.append((note.sep if line2 else "") + words, style=note.style)
         shown = Text("\n").join([text, line2])
         if shown != self._shown:  # redrawn when it reads differently: it is asked 10×/s
             self.update(shown)
             self._shown = shown
+        self._asked = (flow, run, now, notes, error, run_key)
+
+    def on_resize(self) -> None:
+        """Fitted again to its new width: a run that ended is not asked for again, and
+        its filter count, cut by a narrower terminal, stayed cut."""
+        if self._asked is not None:
+            flow, run, now, notes, error, run_key = self._asked
+            self.show(flow, run, now, notes=notes, error=error, run_key=run_key)
 
     def _cut_tail(self, tail: Text, room: int) -> Text:
         """``tail`` in ``room`` cells, ending in ``…`` when cut; left out when not even
@@ -119,5 +185,5 @@ class RunHeader(Static):
         return tail
 
     def update(self, content: VisualType = "", *, layout: bool = True) -> None:
-        self._shown = None  # a line set directly ("Loading flows…") is not ``show``'s
+        self._shown = self._asked = None  # a line set directly ("Loading flows…") is not ``show``'s
         super().update(content, layout=layout)
