@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flowtop.engine import Flow, Runner, task
+from flowtop.engine.records import Attempt
 from flowtop.engine.runner import FlowRun, IllegalTransition
 from flowtop.engine.states import TRANSITIONS, StateType
 
@@ -41,6 +42,8 @@ def test_a_change_happens_exactly_when_the_table_allows_it(
         (tr,) = run.tasks.values()
         tr.state = prior or StateType.PENDING
         tr.message = "before"
+        if prior in (StateType.RUNNING, StateType.AWAITING_RETRY):  # as ``_start`` leaves it
+            tr.attempts.append(Attempt(1, 0.0, state=prior))
         allowed = new in TRANSITIONS.get(prior, frozenset())
         with run._lock:
             if allowed:
@@ -53,6 +56,13 @@ def test_a_change_happens_exactly_when_the_table_allows_it(
         if allowed:
             assert (tr.state, tr.message) == (new, "after")
             assert [(e.task, e.state, e.message) for e in events] == [("noop", new, "after")]
+            # the attempt a change ends (or whose wait it gives up) ends as the task does
+            ends = prior is StateType.RUNNING or (
+                prior is StateType.AWAITING_RETRY and new is StateType.FAILED
+            )
+            assert [a.state for a in tr.attempts] == (
+                [new] if ends else [prior] if tr.attempts else []
+            )
         else:
             assert (tr.state, tr.message) == (prior or StateType.PENDING, "before")
             assert events == []
