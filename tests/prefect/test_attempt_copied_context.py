@@ -20,6 +20,7 @@ from flowtop import flow, get_run_logger, task
 from flowtop.context import FlowRunContext, TaskRunContext
 from flowtop.engine import Runner, StateType
 from flowtop.engine.events import TaskStateChanged
+from flowtop.engine.prefect_ids import prefect_uuid
 from flowtop.exceptions import MissingContextError
 
 
@@ -65,7 +66,7 @@ def test_a_thread_a_task_attempt_starts_with_its_context_is_in_that_task_run() -
         return step.submit().result()
 
     (run_id, (copied, plain)), outputs = _run(body)
-    assert copied == ["flowtop.task_runs", "step", 2, run_id]
+    assert copied == ["flowtop.task_runs", "step", 2, prefect_uuid(run_id)]
     assert isinstance(plain, MissingContextError)  # as in Prefect: a new thread has no context
     assert "INFO flowtop.task_runs: logged from the copied thread\n" in outputs["step"]
     assert "printed from the copied thread\n" in outputs["step"]
@@ -81,7 +82,7 @@ def test_asyncio_to_thread_in_an_async_task_of_a_flow_is_in_its_task_run() -> No
         return await fetch()
 
     (run_id, value), outputs = _run(body)
-    assert value == ["flowtop.task_runs", "fetch", 1, run_id]
+    assert value == ["flowtop.task_runs", "fetch", 1, prefect_uuid(run_id)]
     assert "INFO flowtop.task_runs: logged from the to_thread\n" in outputs["fetch"]
 
 

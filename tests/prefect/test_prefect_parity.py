@@ -20,6 +20,7 @@ from flowtop.context import FlowRunContext, TaskRunContext
 from flowtop.engine import Runner
 from flowtop.engine.delays import compute_delay
 from flowtop.engine.events import RunFinished
+from flowtop.engine.prefect_ids import prefect_uuid
 from flowtop.exceptions import MissingContextError
 from flowtop.states import Completed
 from flowtop.tasks import exponential_backoff
@@ -42,7 +43,7 @@ def test_a_thread_the_flow_body_starts_with_its_context_has_the_run_logger() -> 
         result = runner.start(copied).final_result(10)
         runner.bus.flush()
     (name, run_id), plain = result.value
-    assert name == "flowtop.flow_runs" and run_id == result.run_id
+    assert name == "flowtop.flow_runs" and run_id == prefect_uuid(result.run_id)
     assert isinstance(plain, MissingContextError)  # as in Prefect: a new thread has no context
     (finished,) = [e for e in seen if isinstance(e, RunFinished)]
     assert "INFO flowtop.flow_runs: from a helper thread\n" in finished.output
@@ -161,7 +162,9 @@ def test_flow_run_logger_and_task_run_logger_in_state_hooks() -> None:
         result = runner.run(nightly)
     (task_logger, task_extra), (flow_logger, flow_extra) = seen
     assert flow_logger == "flowtop.flow_runs" and task_logger == "flowtop.task_runs"
-    assert flow_extra["flow_name"] == "nightly" and flow_extra["flow_run_id"] == result.run_id
+    flow_run_id = str(prefect_uuid(result.run_id))  # the text of flow_run.id, as Prefect's
+    assert flow_extra["flow_name"] == "nightly" and flow_extra["flow_run_id"] == flow_run_id
+    assert task_extra["flow_run_id"] == flow_run_id
     assert flow_extra["deployment_name"] is None
     assert task_extra["task_name"] == "step" and task_extra["flow_name"] == "nightly"
     with pytest.raises(ValueError, match="Either 'flow_run' or 'flow_run_id' must be provided"):

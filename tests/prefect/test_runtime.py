@@ -32,7 +32,7 @@ def test_in_a_run_its_start_its_retries_and_its_hooks_read_it() -> None:
     seen: dict[str, Any] = {}
 
     def done(flow_: Any, run: Any, state: Any) -> None:
-        seen["hook"] = (flow_run.name, flow_run.id == run.id)
+        seen["hook"] = (flow_run.name, flow_run.id == str(run.id))  # text, as Prefect's
 
     @task(retries=1, retry_delay_seconds=0)
     def step(x: int) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import uuid
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from flowtop import Flow, flow, task
 from flowtop.context import FlowRunContext, TaskRunContext, get_run_context
 from flowtop.engine import Runner
 from flowtop.engine.prefect_api import MissingContextError
+from flowtop.engine.prefect_ids import prefect_uuid
 
 
 def _seen(ctx: TaskRunContext | None) -> tuple[Any, ...]:
@@ -39,8 +41,8 @@ def test_context_in_a_flow_task_attempt_by_attempt() -> None:
     with Runner() as runner:
         result = runner.run(pipeline)
     assert result.value == "/a"
-    ids = {s[0] for s in seen}
-    assert len(ids) == 1 and next(iter(ids)).endswith(":fetch")  # one task run, 3 attempts
+    ids = {s[0] for s in seen}  # one task run, 3 attempts: Prefect's UUID of flowtop's id
+    assert ids == {prefect_uuid(f"{result.run_id}:fetch")}
     assert [s[2] for s in seen] == [1, 2, 3]
     assert [s[3] for s in seen] == ["Running", "Retrying", "Retrying"]
     assert seen[0][1] == "fetch" and seen[0][4] == {"url": "/a", "tries": 3}
@@ -79,13 +81,13 @@ def test_context_in_a_static_flow_an_async_task_and_a_lone_call() -> None:
 
 def test_flow_run_context_and_get_run_context() -> None:
     @task
-    def inner() -> str:
+    def inner() -> uuid.UUID:
         ctx = FlowRunContext.get()
         assert ctx is not None
         return ctx.flow_run.id
 
     @flow
-    def pipeline(n: int = 2) -> tuple[str, str, dict[str, Any]]:
+    def pipeline(n: int = 2) -> tuple[uuid.UUID, uuid.UUID, dict[str, Any]]:
         ctx = get_run_context()
         assert isinstance(ctx, FlowRunContext)
         return ctx.flow_run.id, inner(), ctx.parameters
@@ -93,7 +95,7 @@ def test_flow_run_context_and_get_run_context() -> None:
     with Runner() as runner:
         result = runner.run(pipeline)
     body_id, task_id, parameters = result.value
-    assert body_id == task_id == result.run_id and parameters == {"n": 2}
+    assert body_id == task_id == prefect_uuid(result.run_id) and parameters == {"n": 2}
     with pytest.raises(MissingContextError, match="No run context"):
         get_run_context()
 

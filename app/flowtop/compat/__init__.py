@@ -45,13 +45,13 @@ def _prefect() -> dict[str, Any]:
     from ..engine.dynamic import FlowFunction, flow
     from ..engine.prefect_api import State, allow_failure, get_run_logger, unmapped
     from ..engine.tags import tags
-    from ..engine.task import Task, task
+    from .prefect_tasks import DropInTask, task
 
     return {
         "flow": flow,
         "task": task,
         "Flow": FlowFunction,
-        "Task": Task,
+        "Task": DropInTask,
         "State": State,
         "get_run_logger": get_run_logger,
         "allow_failure": allow_failure,
@@ -115,9 +115,14 @@ def _runtime(part: str | None = None) -> Callable[[], dict[str, Any]]:
 
 
 def _tasks() -> dict[str, Any]:
+    """``prefect.tasks``: flowtop's, its ``task`` and ``Task`` drop-in's (``prefect_tasks``)."""
     from .. import tasks
+    from .prefect_tasks import DropInTask, task
 
-    return {name: getattr(tasks, name) for name in tasks.__all__}
+    return {name: getattr(tasks, name) for name in tasks.__all__} | {
+        "task": task,
+        "Task": DropInTask,
+    }
 
 
 def _public(module: str) -> Callable[[], dict[str, Any]]:

@@ -92,7 +92,7 @@ class InlineFuture(Future):
         self._state: Any = None
         self._callbacks: list[Callable[[Any], object]] = []
         self._lock = threading.Lock()
-        self.task_run_id = uuid.uuid4().hex
+        self.task_run_id = uuid.uuid4()  # a UUID, as Prefect's future's (and a flow's task's)
 
         def body() -> None:
             try:
@@ -113,7 +113,7 @@ class InlineFuture(Future):
     def state(self) -> Any:
         if not self._done.is_set():
             return Pending()
-        return from_engine(self._state, task_run_id=self.task_run_id)
+        return from_engine(self._state, task_run_id=str(self.task_run_id))
 
     def wait(self, timeout: float | None = None) -> None:
         wait_for(self._done, timeout)

@@ -40,11 +40,12 @@ from .flow_hooks import FLOW_HOOK_KINDS, flow_timeout
 from .flow_upstream import not_ready_state, refuse_reserved_parameters, upstream_failure
 from .graph import Node
 from .hooks import Hook, check_hooks, hook_name
-from .parameters import ParameterInfo, call_for, signature_parameters
+from .parameters import call_for
 from .policy import MAX_RETRIES
 from .prefect_api import state_of_call
 from .prefect_attributes import PrefectFlowAttributes
 from .prefect_context import flow_parameters
+from .prefect_parameters import ParametersAttribute
 from .rerun_cache import cache_of, input_hash
 from .runner import Runner
 from .states import StateType
@@ -153,8 +154,9 @@ class FlowFunction(Flow, PrefectFlowAttributes):
         bound.fn = fn
         return bound
 
-    def parameters(self) -> list[ParameterInfo]:
-        return signature_parameters(self.fn)
+    #: Prefect 3's ``flow.parameters``: the function's ``ParameterSchema`` (an attribute);
+    #: called, ``flow.parameters()``, flowtop's list of what ``--param`` can give it.
+    parameters = ParametersAttribute()
 
     def with_options(self, **changes: Any) -> FlowFunction:
         """A copy with some options changed (Prefect 3's ``Flow.with_options``): an option

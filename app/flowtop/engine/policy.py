@@ -103,7 +103,11 @@ class RetryPolicy:
     def summary(self) -> str:
         """One short line for the table: ``3× 1s×2^(n-1) +0–20% on ConnectionError``.
 
-        Jitter only lengthens a delay (``d × (1 + j × U(0,1))``), hence ``+0–20%``."""
+        Jitter only lengthens a delay (``d × (1 + j × U(0,1))``), hence ``+0–20%``. A
+        budget of 0 that only ``Retry`` would spend (a drop-in Prefect task without
+        ``retries``) reads ``no retries``: no attempt is retried, so no delay either."""
+        if self.retry_only and self.budget == 0:
+            return " ".join(["no retries", *self._limits()])
         parts = [f"{self.budget}× on Retry only" if self.retry_only else f"{self.budget}×"]
         parts.append(describe_delay(self.retry_delay))
         if self.retry_jitter:
@@ -118,11 +122,17 @@ class RetryPolicy:
             parts.append("if retry_condition_fn")
         if self.retry_jitter_factor:
             parts.append(f"jitter factor {self.retry_jitter_factor:g}")
-        if self.timeout is not None:
-            parts.append(f"timeout {fmt_seconds(self.timeout)}")
-        if self.retry_deadline is not None:
-            parts.append(f"deadline {fmt_seconds(self.retry_deadline)}")
+        parts.extend(self._limits())
         return " ".join(parts)
+
+    def _limits(self) -> list[str]:
+        """The summary's time limits: ``timeout 5s``, ``deadline 1m``."""
+        limits = []
+        if self.timeout is not None:
+            limits.append(f"timeout {fmt_seconds(self.timeout)}")
+        if self.retry_deadline is not None:
+            limits.append(f"deadline {fmt_seconds(self.retry_deadline)}")
+        return limits
 
     def describe(self) -> dict[str, tuple[str, Layer]]:
         """Every field as ``name -> (readable value, layer)`` for `flowtop list` and the TUI."""

@@ -16,8 +16,6 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Generic, TypeGuard, TypeVar
 
 from .aloop import run_sync
@@ -34,10 +32,12 @@ from .prefect_exceptions import CancelledRun as CancelledRun  # re-exported, as 
 from .prefect_exceptions import CrashedRun as CrashedRun
 from .prefect_exceptions import FailedRun as FailedRun
 from .prefect_exceptions import MissingResult as MissingResult
+from .prefect_run_views import StateDetails as StateDetails  # re-exported, as before
+from .prefect_run_views import TaskRun as TaskRun
 from .run_loggers import MissingContextError as MissingContextError  # re-exported, as before
 from .run_loggers import get_run_logger as get_run_logger
+from .states import PrefectOnlyStateType, StateType
 from .states import State as EngineState
-from .states import StateType
 
 T = TypeVar("T")
 
@@ -46,36 +46,28 @@ _RAISED_FOR = "_flowtop_raised_for_state"
 
 
 # -- states -------------------------------------------------------------------------------
-@dataclass(slots=True)
-class StateDetails:
-    """Where a state came from: None for one made by hand with ``Completed(...)``."""
-
-    task_run_id: str | None = None
-    flow_run_id: str | None = None
-    task_key: str | None = None
-    #: A task's state: how many attempts it took (flowtop's; Prefect keeps it on the run).
-    run_count: int | None = None
-
-
 class State(Generic[T]):
     """A Prefect 3 style state: ``type``, ``name``, ``message``, ``data``, ``result()``.
 
     ``type`` is flowtop's :class:`StateType`; a task whose upstream failed is
-    ``UPSTREAM_FAILED`` (name ``NotReady``) and counts as failed.
+    ``UPSTREAM_FAILED`` (name ``NotReady``) and counts as failed. A crashed run's state
+    (``Crashed(...)``, what a flow's ``on_crashed`` hooks get) is of Prefect's type
+    ``StateType.CRASHED``, as in Prefect: a type no engine state has, so it never
+    reaches the engine's own state logic.
     """
 
     __slots__ = ("type", "name", "message", "data", "state_details", "timestamp", "_recorded")
 
     def __init__(
         self,
-        type: StateType,  # noqa: A002 - Prefect's keyword
+        type: StateType | PrefectOnlyStateType,  # noqa: A002 - Prefect's keyword
         *,
         name: str | None = None,
         message: str | None = None,
         data: Any = None,
         state_details: StateDetails | None = None,
     ) -> None:
-        self.type = StateType(type)
+        self.type = _state_type(type)
         self.name = name or _NAMES.get(self.type, self.type.value.title())
         self.message = message
         self.data = data
@@ -90,10 +82,10 @@ class State(Generic[T]):
         return self.type is StateType.COMPLETED
 
     def is_failed(self) -> bool:
-        return self.type in (StateType.FAILED, StateType.UPSTREAM_FAILED) and self.name != "Crashed"
+        return self.type in (StateType.FAILED, StateType.UPSTREAM_FAILED)
 
     def is_crashed(self) -> bool:
-        return self.type is StateType.FAILED and self.name == "Crashed"
+        return self.type is PrefectOnlyStateType.CRASHED
 
     def is_cancelled(self) -> bool:
         return self.type is StateType.CANCELLED and self.name != "Cancelling"
@@ -115,7 +107,9 @@ class State(Generic[T]):
         return False
 
     def is_final(self) -> bool:
-        return self.type.is_final
+        return self.type is PrefectOnlyStateType.CRASHED or (
+            isinstance(self.type, StateType) and self.type.is_final
+        )
 
     def result(
         self, raise_on_failure: bool = True, fetch: bool = True, _sync: bool | None = None, **_: Any
@@ -142,7 +136,7 @@ class State(Generic[T]):
         return self._result(raise_on_failure)
 
     def _result(self, raise_on_failure: bool) -> Any:
-        if self.type in (StateType.FAILED, StateType.UPSTREAM_FAILED, StateType.CANCELLED):
+        if self.type in _UNSUCCESSFUL:
             if raise_on_failure or self.type is StateType.UPSTREAM_FAILED:
                 # a task that never ran has no result, whatever the flag (UnfinishedRun)
                 raise self._raised()
@@ -152,7 +146,7 @@ class State(Generic[T]):
             if self._recorded is not None:
                 return self._recorded[0]
             return exception_of(self) if self.data is None else self.data
-        if not self.type.is_final and raise_on_failure:
+        if not self.is_final() and raise_on_failure:
             raise UnfinishedRun(f"run is in {self.type.value} state, its result is not final")
         return self.data
 
@@ -168,7 +162,7 @@ class State(Generic[T]):
             return exception_of(State(self.type, name=self.name, message=self.message, data=data))
         exc = exception_of(self)
         if (
-            self.type is StateType.FAILED
+            self.type in (StateType.FAILED, PrefectOnlyStateType.CRASHED)
             and self.state_details.task_run_id is None
             and self.state_details.flow_run_id is None
         ):
@@ -182,7 +176,23 @@ class State(Generic[T]):
         return f"{self.name}({message}type={self.type.value}, result={shown!r})"
 
 
-_NAMES = {
+def _state_type(value: str) -> StateType | PrefectOnlyStateType:
+    """``value`` as a state's type: flowtop's, or the one Prefect type a state of this
+    module takes that the engine has not (``CRASHED``); any other is refused."""
+    if value == PrefectOnlyStateType.CRASHED:
+        return PrefectOnlyStateType.CRASHED
+    return StateType(value)
+
+
+#: The types of a state whose ``result()`` raises: it has no value.
+_UNSUCCESSFUL = (
+    StateType.FAILED,
+    StateType.UPSTREAM_FAILED,
+    StateType.CANCELLED,
+    PrefectOnlyStateType.CRASHED,
+)
+
+_NAMES: dict[StateType | PrefectOnlyStateType, str] = {
     StateType.PENDING: "Pending",
     StateType.RUNNING: "Running",
     StateType.AWAITING_RETRY: "AwaitingRetry",
@@ -190,6 +200,7 @@ _NAMES = {
     StateType.FAILED: "Failed",
     StateType.UPSTREAM_FAILED: "NotReady",
     StateType.CANCELLED: "Cancelled",
+    PrefectOnlyStateType.CRASHED: "Crashed",
 }
 
 
@@ -304,7 +315,7 @@ def Failed(*, data: Any = None, message: str | None = None, name: str = "Failed"
 
 
 def Crashed(*, data: Any = None, message: str | None = None) -> State[Any]:
-    return State(StateType.FAILED, data=data, message=message, name="Crashed")
+    return State(PrefectOnlyStateType.CRASHED, data=data, message=message, name="Crashed")
 
 
 def Cancelled(*, data: Any = None, message: str | None = None) -> State[Any]:
@@ -398,7 +409,7 @@ def returned_state(value: Any) -> tuple[Any, BaseException | None]:
         type(value) is State
         and value.state_details.task_run_id is None
         and value.state_details.flow_run_id is None
-        and value.type in (StateType.FAILED, StateType.UPSTREAM_FAILED, StateType.CANCELLED)
+        and value.type in _UNSUCCESSFUL
     ):
         error = exception_of(value)  # Failed(data=42): Prefect's TypeError, as .result()
         with contextlib.suppress(AttributeError):  # an exception class with __slots__
@@ -503,7 +514,7 @@ def outcome_state(value: Any, error: BaseException | None) -> State[Any]:
     returned = raised_for(error)
     if returned is not None:  # the flow returned ``Failed(...)``: that state, recorded
         state: State[Any] = State(
-            StateType.FAILED, data=error, message=returned.message, name=returned.name
+            returned.type, data=error, message=returned.message, name=returned.name
         )
         state._recorded = (returned.data,)
         return state
@@ -538,29 +549,6 @@ def _named(state: State[Any]) -> State[Any]:
 
 
 # -- retry_condition_fn -----------------------------------------------------------------
-@dataclass(slots=True)
-class TaskRun:
-    """What Prefect code reads of ``task_run`` (``prefect.client.schemas.objects.TaskRun``):
-    built on demand from the engine's record (``task_runs.task_run_of``), a snapshot."""
-
-    id: str
-    name: str
-    task_key: str
-    run_count: int
-    flow_run_id: str | None = None
-    state_name: str = "Running"
-    state_type: StateType = StateType.RUNNING
-    start_time: datetime | None = None
-    expected_start_time: datetime | None = None
-    dynamic_key: str = "0"
-    tags: list[str] = field(default_factory=list)
-    state: State[Any] | None = None
-
-    @property
-    def state_id(self) -> str:
-        return f"{self.id}:{self.run_count}:{self.state_name}"
-
-
 class RetryCondition:
     """A ``retry_condition_fn(task, task_run, state)`` as the policy calls it: with an engine
     ``State`` of a failed attempt. An ``async def`` condition runs on its own event loop."""

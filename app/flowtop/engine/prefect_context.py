@@ -10,6 +10,7 @@ code calls (``scheduled_start_time.to_date_string()``).
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -21,8 +22,9 @@ from .context import context_run, current_run
 from .final_states import kept
 from .prefect_api import MissingContextError, State, TaskRun, failed_name, failure_message
 from .prefect_attributes import PrefectFlowAttributes
+from .prefect_ids import prefect_uuid
 from .run_loggers import UNKNOWN, flow_run_name
-from .states import StateType
+from .states import PrefectOnlyStateType, StateType
 from .task_runs import (
     InlineCall,
     attempt_started,
@@ -172,14 +174,15 @@ class TaskRunContext:
 
 @dataclass(slots=True)
 class FlowRunInfo:
-    """What Prefect code reads of ``flow_run`` (a hook's, ``FlowRunContext``'s): id, name,
+    """What Prefect code reads of ``flow_run`` (a hook's, ``FlowRunContext``'s): id (a
+    UUID, ``prefect_ids``; the engine's run id is ``run.run_id``), name,
     run count (flow-level attempts), tags, parameters, its state, when it started
     (``expected_start_time`` too: no run waits for a slot), and the flow's version.
 
     As in Prefect's running engine, ``end_time`` is None and ``total_run_time`` zero until
     the run ends (its final hooks see them so too); flowtop has no deployments."""
 
-    id: str
+    id: uuid.UUID
     name: str
     flow_id: str
     run_count: int
@@ -199,7 +202,7 @@ class FlowRunInfo:
         return None if self.state is None else self.state.name
 
     @property
-    def state_type(self) -> StateType | None:
+    def state_type(self) -> StateType | PrefectOnlyStateType | None:
         return None if self.state is None else self.state.type
 
 
@@ -242,7 +245,7 @@ def flow_run_info(run: Any, *, entering: bool = False) -> FlowRunInfo:
     count = getattr(run, "flow_attempt", 1)
     started = prefect_time(run.started_at)
     return FlowRunInfo(
-        id=run.run_id,
+        id=prefect_uuid(run.run_id),
         name=flow_run_name(run),
         flow_id=run.flow.name,
         run_count=count - 1 if entering else count,
@@ -270,7 +273,7 @@ def hook_state(run: Any, outcome: StateType) -> State[Any]:
     """The Prefect state of a ``@flow`` run whose outcome is ``outcome``: the one its
     final hooks are given (``flow_hooks.ending_state`` asks this). Completed (under the name a returned
     ``Completed(name=…)`` gave it), Cancelling, Crashed (the body raised what is not an
-    ``Exception``), TimedOut, or Failed with Prefect's message."""
+    ``Exception``: Prefect's type ``CRASHED``), TimedOut, or Failed with Prefect's message."""
     error = run.error
     if outcome is StateType.COMPLETED:
         named = kept(run.run_id)
@@ -280,7 +283,8 @@ def hook_state(run: Any, outcome: StateType) -> State[Any]:
     if outcome is StateType.CANCELLED:
         return State(StateType.CANCELLED, name="Cancelling", message="cancelled by the user")
     if error is not None and not isinstance(error, Exception):
-        return State(StateType.FAILED, name="Crashed", message=crash_message(error), data=error)
+        crashed = PrefectOnlyStateType.CRASHED
+        return State(crashed, name="Crashed", message=crash_message(error), data=error)
     if run.timed_out is not None:
         return State(StateType.FAILED, name="TimedOut", message=run.timed_out, data=error)
     if error is None:  # it returned states of which one did not complete
@@ -333,7 +337,9 @@ def get_run_context() -> TaskRunContext | FlowRunContext:
 def _task_run_names() -> dict[str, Any]:
     """Prefect's ``extra`` of a task run's logger (``run_loggers.task_run_names``): the
     task run's id and name, its task's name, and its flow run's (``<unknown>``, and no
-    id, for a task called outside any flow, as in Prefect); {} where no attempt is known."""
+    id, for a task called outside any flow, as in Prefect); {} where no attempt is known.
+    Ids are the text of Prefect's UUIDs (``task_run.id``, ``task_run.flow_run_id``): the
+    flow run's logger gives the same ``flow_run_id`` (``run_loggers``), as in Prefect."""
     current = current_attempt()
     if current is None:
         return {}

@@ -23,6 +23,7 @@ from typing import Any
 from . import capture
 from .context import context_run, current_run
 from .prefect_exceptions import PrefectException
+from .prefect_ids import prefect_uuid
 
 
 class MissingContextError(PrefectException, RuntimeError):
@@ -132,10 +133,12 @@ def flow_run_name(run: Any) -> str:
 
 
 def _flow_run_names(run: Any) -> dict[str, Any]:
-    """Prefect's ``extra`` of a flow run's logger (``PrefectLogAdapter``)."""
+    """Prefect's ``extra`` of a flow run's logger (``PrefectLogAdapter``): its
+    ``flow_run_id`` the text of ``flow_run.id`` (the run's UUID, ``prefect_ids``), as a
+    task run logger's ``flow_run_id`` is."""
     return {
         "flow_run_name": flow_run_name(run),
-        "flow_run_id": str(run.run_id),
+        "flow_run_id": str(prefect_uuid(run.run_id)),
         "flow_name": run.flow.name,
         "deployment_name": None,  # no deployments in flowtop
     }

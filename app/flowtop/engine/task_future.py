@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import inspect
 import threading
+import uuid
 from collections import deque
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,7 @@ from .calls import Future, InlineFuture, call_back
 from .errors import RunCancelled, UpstreamFailed
 from .flow_result import returned_state_error
 from .prefect_api import State, from_engine, returned_failure
+from .prefect_ids import prefect_uuid
 from .run_handle import WAKE
 from .states import StateType
 
@@ -42,8 +44,15 @@ class TaskFuture(Future):
         return self._tr.key
 
     @property
-    def task_run_id(self) -> str:
+    def _engine_id(self) -> str:
+        """The engine's id of the task run (``<run id>:<task key>``)."""
         return f"{self._run.run_id}:{self._tr.key}"
+
+    @property
+    def task_run_id(self) -> uuid.UUID:
+        """Prefect's ``PrefectFuture.task_run_id``: the task run's UUID, the one its
+        ``task_run.id`` and its state's ``state_details.task_run_id`` give."""
+        return prefect_uuid(self._engine_id)
 
     @property
     def state(self) -> Any:
@@ -51,7 +60,7 @@ class TaskFuture(Future):
         with self._run._lock:
             state, returned = self._tr.to_state(), self._tr.returned
         return from_engine(
-            state, task_run_id=self.task_run_id, cached=self._tr.reused, returned=returned
+            state, task_run_id=self._engine_id, cached=self._tr.reused, returned=returned
         )
 
     def _wait(self, timeout: float | None) -> bool:

@@ -125,17 +125,25 @@ def _state_name(attempt: int) -> str:
     return "Running" if attempt <= 1 else "Retrying"
 
 
+def _task_key(task: Any, fallback: str) -> str:
+    """Prefect's ``task_run.task_key``: the task's (``add-<digits>``), shared by all its
+    calls (``add``, ``add-2`` are two calls' keys in the engine); a stand-in for a task a
+    child process did not import (``runtime.carried``) gives the one it carried."""
+    return getattr(task, "task_key", None) or fallback
+
+
 def task_run_of(current: Any, state: State[Any] | None = None) -> TaskRun:
     """The ``task_run`` of an :data:`ATTEMPT` value, in ``state`` (else its attempt's state)."""
     first: float | None
     if isinstance(current, InlineCall):
-        run_id, task_key = None, current.task.name
+        run_id, task_key = None, _task_key(current.task, current.task.name)
         tr_id, name, attempt = current.id, current.name, current.attempt
         first = current.first_started
         tags = current_tags() | current.task.tags
     else:
         run, tr = current[0], current[1]
-        run_id, task_key, attempt = run.run_id, tr.key, tr.attempt
+        run_id, attempt = run.run_id, tr.attempt
+        task_key = _task_key(tr.node.task, tr.key)
         tr_id = f"{run.run_id}:{tr.key}"
         name = _run_names.get(run, {}).get(tr.key, tr.key)
         first = tr.attempts[0].started if tr.attempts else None

@@ -44,6 +44,8 @@ class Named:
     name: str
     tags: frozenset[str]
     fn: Callable[..., Any]
+    #: Prefect's ``task_key`` of the task it stands for (``TaskRunContext`` reads it).
+    task_key: str | None = None
 
 
 @dataclass(slots=True)
@@ -53,6 +55,9 @@ class Carried:
     tags: list[str]
     flow: tuple[str, tuple[str, str] | None] | None = None
     flow_run: FlowRunInfo | None = None
+    #: The engine's id of that flow run (``flow_run.id`` is Prefect's UUID of it): what
+    #: the run logger names and ``ancestors`` is keyed by.
+    run_id: str | None = None
     flow_parameters: dict[str, Any] = field(default_factory=dict)
     ancestors: dict[str, str | None] = field(default_factory=dict)
     task: tuple[str, tuple[str, str] | None, list[str]] | None = None
@@ -91,6 +96,7 @@ def snapshot() -> Carried:
         # its parameters and state may not pickle; the child makes both again (CarriedRun)
         carried.flow_run = replace(flow_ctx.flow_run, parameters={}, state=None)
         run = active_run()
+        carried.run_id = None if run is None else str(run.run_id)
         while run is not None:  # for root_flow_run_id: the run's chain of parents
             parent = getattr(run, "parent_run", None)
             carried.ancestors[str(run.run_id)] = parent
@@ -116,7 +122,13 @@ def _signature_of(names: list[str]) -> Callable[..., Any]:
     return parameters
 
 
-def _resolved(name: str, ref: tuple[str, str] | None, tags: list[str], params: list[str]) -> Any:
+def _resolved(
+    name: str,
+    ref: tuple[str, str] | None,
+    tags: list[str],
+    params: list[str],
+    task_key: str | None = None,
+) -> Any:
     """The task or flow itself when its module is here already, else a :class:`Named`."""
     if ref is not None and (module := sys.modules.get(ref[0])) is not None:
         found: Any = module
@@ -124,7 +136,7 @@ def _resolved(name: str, ref: tuple[str, str] | None, tags: list[str], params: l
             found = getattr(found, part, None)
         if getattr(found, "name", None) == name:
             return found
-    return Named(name, frozenset(tags), _signature_of(params))
+    return Named(name, frozenset(tags), _signature_of(params), task_key)
 
 
 class _CarriedRunner:
@@ -153,14 +165,14 @@ class CarriedRun:
         info = carried.flow_run
         assert info is not None
         self.flow = flow
-        self.run_id = info.id
+        self.run_id = carried.run_id or str(info.id)
         self.run_name = info.name
         self.number = 0
         self.flow_attempt = info.run_count
         self.flow_version = info.flow_version  # its flow here may be a stand-in
         self.started_at = (info.start_time or datetime.now()).timestamp()
         self.tags = frozenset(info.tags)
-        self.parent_run = carried.ancestors.get(info.id)
+        self.parent_run = carried.ancestors.get(self.run_id)
         self.runner = _CarriedRunner(carried.ancestors)
         self._args: tuple[Any, ...] = ()
         self._kwargs = dict(carried.flow_parameters)
@@ -183,7 +195,8 @@ def restored(carried: Carried) -> Iterator[None]:
             stack.callback(_context_run.reset, token)
         if carried.task is not None and carried.task_run is not None:
             name, ref, tags = carried.task
-            task = _resolved(name, ref, tags, list(carried.task_parameters))
+            params, key = list(carried.task_parameters), carried.task_run.task_key
+            task = _resolved(name, ref, tags, params, key)
             stack.enter_context(attempt_scope(_inline_call(carried, task)))
             stack.enter_context(inline_attempt())
             logger = RUN_LOGGERS[1]
@@ -197,7 +210,7 @@ def _inline_call(carried: Carried, task: Any) -> InlineCall:
     assert task_run is not None
     call = InlineCall.__new__(InlineCall)  # not __init__: its name is resolved already
     call.task, call.args, call.kwargs = task, (), dict(carried.task_parameters)
-    call._id, call.name, call.attempt = task_run.id, task_run.name, task_run.run_count
+    call._id, call.name, call.attempt = str(task_run.id), task_run.name, task_run.run_count
     started = carried.task_started or task_run.start_time
     call.started = started.timestamp() if started is not None else 0.0
     first = task_run.start_time

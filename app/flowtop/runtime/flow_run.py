@@ -1,6 +1,7 @@
 """Prefect 3's ``prefect.runtime.flow_run``: the flow run this code runs in (its body, a
 task attempt of its run, a hook). flowtop has no API server: ``api_url``, ``ui_url``,
-``parent_deployment_id`` and ``job_variables`` are None; ``tags`` are those of ``tags()``."""
+``parent_deployment_id`` and ``job_variables`` are None; ``tags`` are those of ``tags()``.
+Its ids are Prefect's, the text of a UUID (``prefect_ids``), not the engine's run ids."""
 
 from __future__ import annotations
 
@@ -14,13 +15,19 @@ from ..engine.prefect_context import (
     flow_version,
     prefect_time,
 )
+from ..engine.prefect_ids import prefect_uuid
 from ..engine.run_loggers import flow_run_name
 from .fields import Fields, reader
 
 
+def _uuid_text(run_id: str | None) -> str | None:
+    """An engine run id as Prefect's runtime gives a run's id: its UUID's text."""
+    return None if run_id is None else str(prefect_uuid(run_id))
+
+
 def _id() -> str | None:
     run = active_run()
-    return None if run is None else str(run.run_id)
+    return None if run is None else _uuid_text(run.run_id)
 
 
 def _name() -> str | None:
@@ -63,7 +70,7 @@ def _run_count() -> int:
 
 def _parent_id() -> str | None:
     run = active_run()
-    return None if run is None else getattr(run, "parent_run", None)
+    return None if run is None else _uuid_text(getattr(run, "parent_run", None))
 
 
 def _root_id() -> str | None:
@@ -77,7 +84,7 @@ def _root_id() -> str | None:
         root = parent
         above = run.runner.find(parent)
         parent = getattr(above, "parent_run", None) if above is not None else None
-    return root
+    return _uuid_text(root)
 
 
 FIELDS: Fields = {

@@ -21,8 +21,13 @@ def _read(what: str, default: Any) -> Any:
     return getattr(context.task_run, what)
 
 
+def _text(task_run_id: object) -> str | None:
+    """The task run's id as Prefect's runtime gives it: its UUID's text."""
+    return None if task_run_id is None else str(task_run_id)
+
+
 FIELDS: Fields = {
-    "id": lambda: _read("id", None),
+    "id": lambda: _text(_read("id", None)),
     "tags": lambda: _read("tags", []),
     "name": lambda: _read("name", None),
     "parameters": lambda: _read("parameters", {}),

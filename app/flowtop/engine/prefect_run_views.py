@@ -1,0 +1,101 @@
+"""What Prefect code reads of a task run and of a state's origin: ``task_run``
+(``prefect.client.schemas.objects.TaskRun``) and ``state.state_details``.
+
+Both are snapshots built on demand from the engine's records (``task_runs``). The engine
+names a task run ``<run id>:<task key>`` and a flow run by its short run id; Prefect code
+gets those as ``uuid.UUID`` (``prefect_ids.prefect_uuid``), so ``task_run.id ==
+state.state_details.task_run_id`` and ``task_run.flow_run_id == flow_run.id`` hold as in
+Prefect, while flowtop's store, monitor and history keep their own ids.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from .prefect_ids import optional_uuid, prefect_uuid
+from .states import PrefectOnlyStateType, StateType
+
+if TYPE_CHECKING:
+    from .prefect_api import State
+
+
+@dataclass(slots=True, init=False)
+class StateDetails:
+    """Where a state came from: None for one made by hand with ``Completed(...)``. Ids
+    are given as the engine names them (or as UUIDs) and kept as Prefect's UUIDs."""
+
+    task_run_id: uuid.UUID | None
+    flow_run_id: uuid.UUID | None
+    task_key: str | None
+    #: A task's state: how many attempts it took (flowtop's; Prefect keeps it on the run).
+    run_count: int | None
+
+    def __init__(
+        self,
+        task_run_id: str | uuid.UUID | None = None,
+        flow_run_id: str | uuid.UUID | None = None,
+        task_key: str | None = None,
+        run_count: int | None = None,
+    ) -> None:
+        self.task_run_id = optional_uuid(task_run_id)
+        self.flow_run_id = optional_uuid(flow_run_id)
+        self.task_key = task_key
+        self.run_count = run_count
+
+
+@dataclass(slots=True, init=False)
+class TaskRun:
+    """What Prefect code reads of ``task_run``: built on demand from the engine's record
+    (``task_runs.task_run_of``), a snapshot. ``id`` and ``flow_run_id`` are given as the
+    engine names them and kept as Prefect's UUIDs."""
+
+    id: uuid.UUID
+    name: str
+    task_key: str
+    run_count: int
+    flow_run_id: uuid.UUID | None
+    state_name: str
+    state_type: StateType | PrefectOnlyStateType
+    start_time: datetime | None
+    expected_start_time: datetime | None
+    dynamic_key: str
+    tags: list[str]
+    state: State[Any] | None
+
+    def __init__(
+        self,
+        id: str | uuid.UUID,  # noqa: A002 - Prefect's field name
+        name: str,
+        task_key: str,
+        run_count: int,
+        flow_run_id: str | uuid.UUID | None = None,
+        state_name: str = "Running",
+        state_type: StateType | PrefectOnlyStateType = StateType.RUNNING,
+        start_time: datetime | None = None,
+        expected_start_time: datetime | None = None,
+        dynamic_key: str = "0",
+        tags: list[str] | None = None,
+        state: State[Any] | None = None,
+    ) -> None:
+        self.id = prefect_uuid(id)
+        self.name = name
+        self.task_key = task_key
+        self.run_count = run_count
+        self.flow_run_id = optional_uuid(flow_run_id)
+        self.state_name = state_name
+        self.state_type = state_type
+        self.start_time = start_time
+        self.expected_start_time = expected_start_time
+        self.dynamic_key = dynamic_key
+        self.tags = [] if tags is None else tags
+        self.state = state
+
+    @property
+    def state_id(self) -> str:
+        return f"{self.id}:{self.run_count}:{self.state_name}"
+
+
+__all__ = ["StateDetails", "TaskRun"]
