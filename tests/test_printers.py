@@ -11,13 +11,12 @@ from pathlib import Path
 import pytest
 
 from flowtop.commands.printers import READER_GONE, HumanPrinter, JsonPrinter, raised_at
+from flowtop.engine.bus import EventBus, Subscription
 from flowtop.engine.events import (
     ErrorInfo,
     Event,
-    EventBus,
     RunFinished,
     RunStarted,
-    Subscription,
     TaskOutput,
     TaskStateChanged,
 )

@@ -12,14 +12,8 @@ import pytest
 
 from flowtop import Flow, Retry, task
 from flowtop.engine import EventBus, Runner
-from flowtop.engine.events import (
-    BATCH_WINDOW,
-    Event,
-    RunFinished,
-    RunStarted,
-    Subscription,
-    TaskStateChanged,
-)
+from flowtop.engine.bus import BATCH_WINDOW, Subscription
+from flowtop.engine.events import Event, RunFinished, RunStarted, TaskStateChanged
 
 from .kit import Recorder, wait_until
 
@@ -323,7 +317,7 @@ class _RacingEvent(threading.Event):
 
 def test_a_put_racing_the_sink_reset_is_not_lost() -> None:
     """Regression: a put between the loop's flag reset and ``wakeup.clear()`` put the sink to sleep."""
-    from flowtop.engine.events import _SinkWorker
+    from flowtop.engine.bus import _SinkWorker
 
     got: list = []
     worker = _SinkWorker(got.extend, "racing", BATCH_WINDOW, None)

@@ -110,7 +110,7 @@ def test_a_printer_s_lines_go_between_the_body_s_lines_never_inside_one(
     the body's lines, what happened before it (``catch_up``); within a line, nothing."""
     import sys
 
-    from flowtop.engine.events import Subscription
+    from flowtop.engine.bus import Subscription
 
     @task
     def step() -> int:
@@ -170,7 +170,7 @@ def test_a_body_s_log_lines_reach_the_terminal_in_turn_with_its_prints(
     import sys
 
     from flowtop import get_run_logger
-    from flowtop.engine.events import Subscription
+    from flowtop.engine.bus import Subscription
 
     terminal = _Terminal()
     monkeypatch.setattr(sys, "stdout", terminal.stream("out"))

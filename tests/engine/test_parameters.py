@@ -27,7 +27,7 @@ from flowtop.engine.parameters import (
     decode,
     describe,
     given_json,
-    parse_assignment,
+    parse_given,
     parse_object,
     signature_parameters,
 )
@@ -126,13 +126,14 @@ def test_variadic_parameters_want_their_json_shape() -> None:
     ],
 )
 def test_param_values_are_json_else_text(text: str, parsed: tuple[str, Any]) -> None:
-    assert parse_assignment(text) == parsed
+    name, value = parsed
+    assert parse_given(None, [text]).values == {name: value}
 
 
 @pytest.mark.parametrize("text", ["n", "=4", "two words=1", "1n=2"])
 def test_a_param_without_a_name_is_refused(text: str) -> None:
     with pytest.raises(ParameterError, match="expected NAME=VALUE"):
-        parse_assignment(text)
+        parse_given(None, [text])
 
 
 def test_params_is_a_json_object() -> None:

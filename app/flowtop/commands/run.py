@@ -274,8 +274,8 @@ def _main(args: argparse.Namespace, out: TextIO) -> int:
         shown_on = status_line.drawn_on(sys.stdout) if live else sys.stdout
         printer = HumanPrinter(shown_on, live=live, verbose=not args.quiet)
     kwargs = {"workers": args.workers} if args.workers else {}
+    from ..engine.bus import Subscription
     from ..engine.dask_backend import DaskBackend
-    from ..engine.events import Subscription
     from ..engine.spec import ExecutorError
 
     try:

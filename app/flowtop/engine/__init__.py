@@ -1,12 +1,12 @@
 """The engine: tasks, flows, the retry rules, the runner and its events. No UI here."""
 
+from .bus import EventBus
 from .delays import exponential_backoff
 from .dynamic import FlowFunction, RunCancelled, TaskFuture, UpstreamFailed, flow
 from .errors import PredicateError, RetriesExhausted, Retry, TaskTimeout
 from .events import (
     ErrorInfo,
     Event,
-    EventBus,
     RunFinished,
     RunStarted,
     TaskOutput,

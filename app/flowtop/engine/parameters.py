@@ -304,13 +304,6 @@ def _check_by_default(flow: str, name: str, value: Any, default: Any) -> None:
     )
 
 
-def parse_assignment(text: str) -> tuple[str, Any]:
-    """``NAME=VALUE`` as ``--param`` takes it: the value read as JSON (``4``, ``0.5``,
-    ``true``, ``[1, 2]``, ``"x"``), else as the text itself, as Prefect's CLI does."""
-    name, raw = _assignment(text)
-    return name, parse_value(raw)
-
-
 def _assignment(text: str) -> tuple[str, str]:
     """``NAME=VALUE`` split, the value as typed; raises ``ParameterError`` without a name."""
     name, equals, raw = text.partition("=")

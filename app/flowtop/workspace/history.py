@@ -25,7 +25,8 @@ import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ..engine.events import Event, RunFinished, RunStarted, Subscription
+from ..engine.bus import Subscription
+from ..engine.events import Event, RunFinished, RunStarted
 from . import closing_writes, history_fold, store_schema
 from .history_fold import StoreItem
 from .history_records import (  # re-exported: the store's public records

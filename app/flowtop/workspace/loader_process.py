@@ -33,17 +33,14 @@ import tempfile
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .child_failure import write_failure, write_reply
 from .helper_process import HelperGone, HelperProcess, receive, send
 from .import_guard import CAREFUL, FAST
 from .load_error import LoadError
-
-if TYPE_CHECKING:
-    from ..engine.graph import Node
 
 #: ``prctl`` option: a signal for this process when its parent dies (linux/prctl.h).
 _PR_SET_PDEATHSIG = 1
@@ -333,7 +330,7 @@ class WorkspaceDescription:
     root: str
     errors: tuple[str, ...]  # flow files that failed to load, and settings errors
     settings_error: str | None
-    flows: dict[str, dict[str, Any]]  # name -> describe_flow()
+    flows: dict[str, dict[str, Any]]  # name -> flow_description.describe_flow()
     output: str = ""  # what the flow modules printed at import
     warnings: tuple[str, ...] = ()  # ``Workspace.settings_warnings``: said, stop nothing
 
@@ -393,71 +390,6 @@ def describe_workspace(
     )
 
 
-def describe_flow(workspace: Any, name: str, limits: Mapping[str, int]) -> dict[str, Any]:
-    """One loaded flow as ``flowtop list --json`` prints it: tasks, upstreams, effective
-    policies with the layer each value comes from, tags with the slots ``limits`` gives them."""
-    from ..engine.dynamic import FlowFunction
-
-    flow = workspace.flows[name]
-    dynamic = isinstance(flow, FlowFunction)
-    # A @flow's graph exists only while it runs: list the @tasks it can call instead.
-    nodes = _with_calls(flow.task_nodes(), workspace, name) if dynamic else flow.nodes
-    tasks = []
-    # One policy object serves every call of a @task no table names: described once (a
-    # 20,000-task flow took `flowtop list` 2 s more than running it). Each is kept with
-    # its description, so no other policy can take its id meanwhile; the description is
-    # shared by its tasks' entries, which are only written out as JSON.
-    described: dict[int, tuple[object, str, dict[str, dict[str, str]]]] = {}
-    for key, node in nodes.items():
-        policy = workspace.policy_for(flow, node)
-        seen = described.get(id(policy))
-        if seen is None:
-            fields = {
-                f: {"value": v, "layer": layer} for f, (v, layer) in policy.describe().items()
-            }
-            seen = described[id(policy)] = (policy, policy.summary(), fields)
-        caching = node.task.caching
-        tags = sorted(node.task.tags)
-        tasks.append(
-            {
-                "task": key,
-                "upstream": list(node.upstream),
-                "max_attempts": policy.max_attempts,
-                "summary": seen[1],
-                "policy": seen[2],
-                **({"cache": caching.describe()} if caching is not None else {}),
-                **({"tags": {tag: limits.get(tag) for tag in tags}} if tags else {}),
-            }
-        )
-    source = workspace.flow_files.get(name)
-    whole: dict[str, Any] = {
-        "flow": name,
-        "file": str(source) if source else None,
-        "dynamic": dynamic,
-        "tasks": tasks,
-    }
-    if flow.parameters():  # what --param can give it
-        whole["parameters"] = [p._asdict() for p in flow.parameters()]
-    if isinstance(flow, FlowFunction) and (options := flow.run_options()):
-        whole["runs"] = options
-    return whole
-
-
-def _with_calls(nodes: dict[str, Node], workspace: Any, flow: str) -> dict[str, Node]:
-    """A @flow's tasks, each followed by the calls of it a settings table names
-    (``[flows."twice".tasks."step-2"]``, its second call's): their policy differs from the
-    task's, and ``flowtop list`` showed the task's alone."""
-    keyed = [key for key in workspace.settings.task_keys(flow) if key not in nodes]
-    listed: dict[str, Node] = {}
-    for key, node in nodes.items():
-        listed[key] = node
-        for call in keyed:
-            base, _, number = call.rpartition("-")
-            if base == key and number.isdigit() and int(number) >= 2:
-                listed[call] = replace(node, key=call)
-    return listed
-
-
 def _tag_limits(state_dir: Path) -> dict[str, int]:
     """The slots of each tag ``flowtop.toml`` limits (``"tag:db" = 2``): ``{"db": 2}``;
     none when the file is broken (the workspace reported that already, with its line)."""
@@ -485,6 +417,7 @@ def _describe(path: str, parameters: Mapping[str, Any] | None, imports: str) -> 
     """In the loader process: load the workspace, importing each file here only (``FAST``,
     under a deadline that ends this process) or in a child of its own first (``CAREFUL``)."""
     from ..engine.parameters import ParameterError
+    from .flow_description import describe_flow
     from .workspace import Workspace
 
     with Workspace.in_helper(path, imports) as workspace:

@@ -1,0 +1,85 @@
+"""One loaded flow as ``flowtop list --json`` prints it: its tasks, their upstreams,
+their effective policies with the settings layer of each value, their tags' slots.
+
+It reads a loaded ``Workspace``, so it runs in the loader process that imported the
+flow files (``loader_process._describe``), never in the monitor's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from ..engine.dynamic import FlowFunction
+
+if TYPE_CHECKING:
+    from ..engine.graph import Node
+    from .workspace import Workspace
+
+
+def describe_flow(workspace: Workspace, name: str, limits: Mapping[str, int]) -> dict[str, Any]:
+    """One loaded flow as ``flowtop list --json`` prints it: tasks, upstreams, effective
+    policies with the layer each value comes from, tags with the slots ``limits`` gives them."""
+    flow = workspace.flows[name]
+    dynamic = isinstance(flow, FlowFunction)
+    # A @flow's graph exists only while it runs: list the @tasks it can call instead.
+    nodes = (
+        _with_calls(flow.task_nodes(), workspace, name)
+        if isinstance(flow, FlowFunction)
+        else flow.nodes
+    )
+    tasks = []
+    # One policy object serves every call of a @task no table names: described once (a
+    # 20,000-task flow took `flowtop list` 2 s more than running it). Each is kept with
+    # its description, so no other policy can take its id meanwhile; the description is
+    # shared by its tasks' entries, which are only written out as JSON.
+    described: dict[int, tuple[object, str, dict[str, dict[str, str]]]] = {}
+    for key, node in nodes.items():
+        policy = workspace.policy_for(flow, node)
+        seen = described.get(id(policy))
+        if seen is None:
+            fields = {
+                f: {"value": v, "layer": layer} for f, (v, layer) in policy.describe().items()
+            }
+            seen = described[id(policy)] = (policy, policy.summary(), fields)
+        caching = node.task.caching
+        tags = sorted(node.task.tags)
+        tasks.append(
+            {
+                "task": key,
+                "upstream": list(node.upstream),
+                "max_attempts": policy.max_attempts,
+                "summary": seen[1],
+                "policy": seen[2],
+                **({"cache": caching.describe()} if caching is not None else {}),
+                **({"tags": {tag: limits.get(tag) for tag in tags}} if tags else {}),
+            }
+        )
+    source = workspace.flow_files.get(name)
+    whole: dict[str, Any] = {
+        "flow": name,
+        "file": str(source) if source else None,
+        "dynamic": dynamic,
+        "tasks": tasks,
+    }
+    if flow.parameters():  # what --param can give it
+        whole["parameters"] = [p._asdict() for p in flow.parameters()]
+    if isinstance(flow, FlowFunction) and (options := flow.run_options()):
+        whole["runs"] = options
+    return whole
+
+
+def _with_calls(nodes: dict[str, Node], workspace: Workspace, flow: str) -> dict[str, Node]:
+    """A @flow's tasks, each followed by the calls of it a settings table names
+    (``[flows."twice".tasks."step-2"]``, its second call's): their policy differs from the
+    task's, and ``flowtop list`` showed the task's alone."""
+    keyed = [key for key in workspace.settings.task_keys(flow) if key not in nodes]
+    listed: dict[str, Node] = {}
+    for key, node in nodes.items():
+        listed[key] = node
+        for call in keyed:
+            base, _, number = call.rpartition("-")
+            if base == key and number.isdigit() and int(number) >= 2:
+                listed[call] = replace(node, key=call)
+    return listed
