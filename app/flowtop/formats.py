@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from rich.cells import cell_len, set_cell_size
 
 from flowtop.engine.delays import fmt_seconds
-from flowtop.looks import state_words
+from flowtop.engine.states import StateType
+from flowtop.looks import INTERRUPTED, state_words
 from flowtop.printable import drawn_as_measured
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "date_time",
     "fmt_duration",
     "fmt_seconds",
+    "in_count_order",
     "moment",
     "pad_cells",
     "plural",
@@ -181,25 +183,33 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n:,} {word}s"
 
 
-#: The order of a run's counts wherever they are printed: how it ended first.
+#: The order of a run's counts wherever they are shown (``flowtop run`` and ``history``,
+#: the monitor's run header, the history screen's runs): how it ended first, then what is
+#: still under way, so one run reads the same in every place.
 COUNT_ORDER = (
-    "COMPLETED",
-    "FAILED",
-    "UPSTREAM_FAILED",
-    "CANCELLED",
-    "INTERRUPTED",
-    "RUNNING",
-    "AWAITING_RETRY",
-    "PENDING",
+    StateType.COMPLETED.value,
+    StateType.FAILED.value,
+    StateType.UPSTREAM_FAILED.value,
+    StateType.CANCELLED.value,
+    INTERRUPTED,
+    StateType.RUNNING.value,
+    StateType.AWAITING_RETRY.value,
+    StateType.PENDING.value,
 )
 
 _RANK = {state: i for i, state in enumerate(COUNT_ORDER)}
 
 
+def in_count_order(counts: Mapping[str, int]) -> list[tuple[str, int]]:
+    """``counts`` by state name in ``COUNT_ORDER``, zeros left out; a state name it does
+    not hold (a newer flowtop's store) after them, by name."""
+    items = sorted(counts.items(), key=lambda kv: (_RANK.get(kv[0], len(_RANK)), kv[0]))
+    return [(state, n) for state, n in items if n]
+
+
 def state_counts(counts: Mapping[str, int]) -> str:
     """``3 completed, 1 failed``: counts by state name in ``COUNT_ORDER``, zeros left out."""
-    items = sorted(counts.items(), key=lambda kv: (_RANK.get(kv[0], len(_RANK)), kv[0]))
-    return ", ".join(f"{n:,} {state_words(state)}" for state, n in items if n)
+    return ", ".join(f"{n:,} {state_words(state)}" for state, n in in_count_order(counts))
 
 
 def pad_cells(text: str, width: int) -> str:

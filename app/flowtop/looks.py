@@ -39,6 +39,10 @@ ATTEMPT_LOOK: dict[StateType, tuple[str, str]] = {
 UNKNOWN_ATTEMPT_LOOK = ("·", "pending")
 #: A completed task carried over from the run it reran.
 REUSED_LOOK = ("↺", "Reused", "reused")
+#: Not an engine state: the state the store gives a run, task or attempt that was live
+#: when its process died. One name for the store that writes it and every screen that
+#: shows it.
+INTERRUPTED = "INTERRUPTED"
 #: A task left unfinished by a run whose process died (the store's ``INTERRUPTED``).
 INTERRUPTED_LOOK = ("⚡", "Interrupted", "interrupted")
 #: The error "type" of a run that ended before any task ran (its flow file failed to

@@ -851,7 +851,7 @@ async def test_a_past_run_of_many_tasks_opens_at_once_and_fills_between_frames(
 ) -> None:
     """Its table was filled in one go: a 20,000-task run froze the screen for 12 s. The
     first rows show at once, the rest come a few hundred per frame, keys answered between."""
-    from flowtop.tui.screens.history import ROWS_AT_ONCE, RunDetailScreen
+    from flowtop.tui.screens.run_detail import ROWS_AT_ONCE, RunDetailScreen
     from flowtop.workspace.history_records import RunDetail, RunRecord, TaskRecord
 
     run = RunRecord("r1", "big", 1, "COMPLETED", 1.0, 2.0, 1.0, None, None, {}, 3)

@@ -15,12 +15,8 @@ import pytest
 from rich.text import Text
 from textual.widgets import DataTable, Static
 
-from flowtop.tui.screens.history import (
-    ERROR_CELL,
-    MIN_FLOW_CELL,
-    HistoryScreen,
-    RunDetailScreen,
-)
+from flowtop.tui.screens.history import MIN_FLOW_CELL, HistoryScreen
+from flowtop.tui.screens.run_detail import ERROR_CELL, RunDetailScreen
 from flowtop.workspace.history_records import RunDetail, RunRecord, TaskRecord
 from pilot_kit import wait_for
 

@@ -53,7 +53,7 @@ def test_the_detail_pane_shows_the_end_of_a_long_failed_attempt() -> None:
 def test_the_history_screen_shows_the_end_of_a_long_failed_attempt(tmp_path: Path) -> None:
     from flowtop import Flow, task
     from flowtop.engine import Runner
-    from flowtop.tui.screens.history import attempts_text
+    from flowtop.tui.screens.run_detail import attempts_text
     from flowtop.workspace.history import History
 
     @task(max_retries=0)

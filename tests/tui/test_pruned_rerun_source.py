@@ -18,7 +18,7 @@ import flowtop
 from flowtop.engine.events import RunFinished, RunStarted
 from flowtop.engine.states import StateType as S
 from flowtop.tui.screens import HistoryScreen
-from flowtop.tui.screens.history import RunDetailScreen
+from flowtop.tui.screens.run_detail import RunDetailScreen
 from flowtop.workspace import reaper
 from flowtop.workspace.history import History
 from flowtop.workspace.history_records import PRUNED_SOURCE, source_label

@@ -9,8 +9,9 @@ from textual.widgets import DataTable, Static
 
 from flowtop.engine.states import StateType
 from flowtop.tui.model import RunModel
-from flowtop.tui.screens import history as history_screen
-from flowtop.tui.screens.history import RunDetailScreen, counts_text
+from flowtop.tui.screens import run_detail as run_page
+from flowtop.tui.screens.history import counts_text
+from flowtop.tui.screens.run_detail import RunDetailScreen
 from flowtop.tui.widgets.run_header import RunHeader
 from flowtop.workspace.history_records import AttemptRecord, RunDetail, RunRecord, TaskRecord
 from pilot_kit import screen_text, wait_for
@@ -67,7 +68,7 @@ class OneRunHistory:
 async def test_a_live_runs_page_follows_it_until_it_ends_keeping_the_view(monkeypatch) -> None:
     """It read `▶ Running · … · unfinished` and `waiting to retry` for good, after the
     run had failed, until left and opened again."""
-    monkeypatch.setattr(history_screen, "REFRESH", 0.05)
+    monkeypatch.setattr(run_page, "REFRESH", 0.05)
     store = OneRunHistory(LIVE)
     app = HostApp(lambda: RunDetailScreen(LIVE, store))
     async with app.run_test(size=(100, 20)) as pilot:

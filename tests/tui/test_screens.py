@@ -645,7 +645,7 @@ def one_run_ended(app) -> bool:
 def test_the_history_screen_shows_a_progress_bar_as_the_terminal_left_it(tmp_path: Path) -> None:
     from flowtop import Flow, task
     from flowtop.engine import Runner
-    from flowtop.tui.screens.history import attempts_text
+    from flowtop.tui.screens.run_detail import attempts_text
     from flowtop.workspace.history import History
 
     @task
@@ -669,7 +669,7 @@ def test_the_history_screen_shows_a_progress_bar_as_the_terminal_left_it(tmp_pat
 
 def test_a_reused_task_says_once_where_its_attempts_are() -> None:
     from flowtop.engine.events import REUSED_FROM_SOURCE
-    from flowtop.tui.screens.history import attempts_text
+    from flowtop.tui.screens.run_detail import attempts_text
     from flowtop.workspace.history_records import TaskRecord
 
     reused = TaskRecord(

@@ -31,7 +31,7 @@ from ..formats import (
     state_counts,
     try_text,
 )
-from ..looks import NOT_STARTED, run_error_text
+from ..looks import INTERRUPTED, NOT_STARTED, run_error_text
 from ..printable import Writer, as_left_on_screen, as_written, printable, say
 from ..workspace import history as store_history
 from ..workspace.access import unreachable
@@ -323,7 +323,7 @@ def _as_read(run: RunRecord, gone: Mapping[str, str]) -> RunRecord:
     why = gone.get(run.run_id)
     if why is None:
         return run
-    return replace(run, state="INTERRUPTED", note=why, owner="")
+    return replace(run, state=INTERRUPTED, note=why, owner="")
 
 
 def _store_size(db: Path) -> int:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 
 from flowtop.engine.states import StateType
-from flowtop.looks import INTERRUPTED_LOOK, STATE_LOOK
+from flowtop.formats import COUNT_ORDER
+from flowtop.looks import INTERRUPTED, INTERRUPTED_LOOK, STATE_LOOK
 from flowtop.tui.model import RunModel, TaskRow
 
 S = StateType
@@ -77,28 +78,21 @@ def view_order(
 
 
 def counts_text(run: RunModel, *, short: bool = False) -> str:
-    """``✓ 5 completed (2 reused)  ✗ 1 failed  ⟳ 2 retry``: only the states present,
-    in a fixed order. ``short``: the symbols and numbers alone, ``✓ 5  ✗ 1  ⟳ 2`` (as
-    the history lists them), where the run header has no room for the words."""
+    """``✓ 5 completed (2 reused)  ✗ 1 failed  ⟳ 2 retry``: only the states present, in
+    ``COUNT_ORDER`` (as ``flowtop history`` and the history screen give them).
+    ``short``: the symbols and numbers alone, ``✓ 5  ✗ 1  ⟳ 2`` (as the history lists
+    them), where the run header has no room for the words."""
     parts = []
-    for state in (
-        S.COMPLETED,
-        S.FAILED,
-        S.AWAITING_RETRY,
-        S.RUNNING,
-        S.PENDING,
-        S.UPSTREAM_FAILED,
-        S.CANCELLED,
-    ):
-        n = run.counts.get(state, 0)
-        if state is S.CANCELLED and run.interrupted:  # counted as cancelled, said apart
-            n -= run.interrupted
-            symbol, word, _ = INTERRUPTED_LOOK
-            parts.append(f"{symbol} {run.interrupted:,}" + ("" if short else f" {word.lower()}"))
-        if n:
+    for name in COUNT_ORDER:
+        if name == INTERRUPTED:  # counted as cancelled, said apart
+            n, (symbol, word, _) = run.interrupted, INTERRUPTED_LOOK
+        else:
+            state = StateType(name)
+            n = run.counts.get(state, 0) - (run.interrupted if state is S.CANCELLED else 0)
             symbol, word, _ = STATE_LOOK[state]
+        if n:
             part = f"{symbol} {n:,}" + ("" if short else f" {word.lower()}")
-            if state is S.COMPLETED and run.reused and not short:
+            if name == S.COMPLETED.value and run.reused and not short:
                 part += f" ({run.reused:,} reused)"  # reused tasks are completed ones
             parts.append(part)
     return "  ".join(parts)

@@ -298,9 +298,14 @@ class ShapeMaker:
         return shapes, broken
 
     def _policy(self, flow: Flow, node: Node) -> RetryPolicy:
+        """The task's effective policy; its code's where a settings value is refused (a
+        ``SettingsError``, a ``ValueError``: shown as a settings error). The workspace's
+        ``policy_for`` raises none itself (``_layered`` leaves out a ``retry_on`` that
+        does not resolve), so anything else is a bug: raised, ``shape_all`` says it as
+        the flow's error rather than show the code's policy as the one in effect."""
         try:
             return self.policy_for(flow, node)
-        except Exception:  # noqa: BLE001 - a settings problem is shown as a settings error; the code's policy stands
+        except ValueError:
             return node.task.policy
 
     def _keyed_view(self, flow: Flow, node: Node) -> PolicyView:

@@ -16,6 +16,7 @@ from rich.measure import Measurement
 from rich.padding import Padding
 from rich.segment import Segment
 from rich.text import Text
+from textual._context import NoActiveAppError  # what ``app`` raises; Textual is pinned
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
@@ -320,7 +321,7 @@ class DetailPane(VerticalScroll):
         """State styles for this terminal (plain under ``NO_COLOR``)."""
         try:
             return looks(self.app)
-        except Exception:  # noqa: BLE001 - no app yet (built before mounting): colours
+        except NoActiveAppError:  # no app yet (built outside one, before mounting): colours
             return LOOK_STYLE
 
     def show_title(self, row: TaskRow | None, now: float, *, all_busy: bool = False) -> None:
