@@ -138,6 +138,8 @@ class FlowtopApp(
         self._footer_shows = (False, False, False, False)  # whether it shows `n` `x`, `c`, `w`, `R`
         self.keymap_now: dict[str, str] = {}  # binding id -> key(s): what set_keymap was given
         self.fold_clock = time.perf_counter  # ends a slice of folding (tests pass their own)
+        # Made here, not in ``compose``: a keymap may be set before the screen is composed
+        self.header = RunHeader(id="run-header")
 
     def _run_workers(self) -> int:
         """How many attempts a run started now runs at once (``--workers``, else the
@@ -154,7 +156,6 @@ class FlowtopApp(
         # Kept as attributes: timers run while a modal screen is on top, where a
         # query would search the modal instead of the main screen.
         self.flow_list = FlowList(id="flows")
-        self.header = RunHeader(id="run-header")
         self.filter_box = FilterInput(
             placeholder="filter by task name or state · Enter keeps · Esc clears",
             id="filter",

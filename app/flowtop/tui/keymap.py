@@ -187,8 +187,7 @@ class KeyActions(_AppBase):
         """Rebind, and redraw everything that names a key (header hint, footer, `?`)."""
         self.keymap_now = dict(keymap)
         super().set_keymap(keymap)
-        header = getattr(self, "header", None)
-        if header is not None and header.is_mounted:
+        if self.header.is_mounted:  # (set before the screen is composed, too)
             self._update_header()
             self.key_bar.refresh()
 
