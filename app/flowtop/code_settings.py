@@ -21,7 +21,7 @@ from .workspace.places import SETTINGS_FILE, STATE_DIR
 def state_dir() -> Path:
     """The ``.flowtop`` folder of the workspace running this code."""
     run = active_run()
-    folder = getattr(getattr(run, "runner", None), "state_dir", None) or shipped_workspace()
+    folder = (run.runner.state_dir if run is not None else None) or shipped_workspace()
     return Path(folder) if folder is not None else Path.cwd() / STATE_DIR
 
 

@@ -17,6 +17,7 @@ from .errors import FlowCalledAtImport
 if TYPE_CHECKING:
     from .dynamic_run import DynamicRun
     from .flow import Flow
+    from .run_protocols import FlowBodyRun
 
 _local = threading.local()
 
@@ -40,7 +41,7 @@ def exit_flow() -> None:
 #: ``set_run``'s run in this context too: a thread the body starts with its context copied
 #: (``contextvars.copy_context().run``) is in that run for Prefect code, whose run contexts
 #: are context variables (``get_run_logger``, ``FlowRunContext``, ``prefect.runtime``).
-_context_run: ContextVar[DynamicRun | None] = ContextVar("flowtop_flow_run", default=None)
+_context_run: ContextVar[FlowBodyRun | None] = ContextVar("flowtop_flow_run", default=None)
 
 
 def current_run() -> DynamicRun | None:
@@ -49,7 +50,7 @@ def current_run() -> DynamicRun | None:
     return run
 
 
-def context_run() -> DynamicRun | None:
+def context_run() -> FlowBodyRun | None:
     """The ``@flow`` run of this context: the body's, also on a thread it started with
     ``contextvars.copy_context().run``. Tasks called there still run as outside a flow."""
     return _context_run.get()

@@ -29,6 +29,7 @@ from .events import ErrorInfo, RunEnd, RunStarted
 from .graph import Node, resolve_inputs
 from .parameters import given_json
 from .prefect_api import STATE_ERRORS, allow_failure, states_failed
+from .prefect_context import hook_state
 from .records import RunResult, TaskRun, error_info, hide_own_frames, pristine
 from .rerun_cache import cache_of, input_hash
 from .run import FlowRun
@@ -36,11 +37,13 @@ from .run_handle import wait_for
 from .states import StateType
 from .tags import current_tags, tags_in_effect
 from .task_future import TaskFuture, awaited, resolve_return
+from .task_runs import call_parameters
 
 if TYPE_CHECKING:
     import asyncio
 
     from .dynamic import FlowFunction
+    from .prefect_api import State
     from .runner import Runner
     from .states import State as TaskState  # ``State`` here is Prefect's, for user code
     from .task import Task
@@ -468,6 +471,18 @@ class DynamicRun(FlowRun):
         if self.timed_out is not None:  # the state's message says more than the exception's
             return ErrorInfo(type(self.error).__name__, self.timed_out)
         return None if self.error is None else error_info(self.error)
+
+    # -- what Prefect code reads of it (``run_protocols.ActiveRun``) --------------------
+    @property
+    def flow_version(self) -> str | None:
+        return self.flow.version
+
+    @property
+    def hooks_state(self) -> State[Any] | None:
+        return None if self._outcome is None else hook_state(self, self._outcome)
+
+    def flow_parameters(self) -> dict[str, Any]:
+        return call_parameters(self.flow.fn, self._args, dict(self._kwargs))
 
     # -- what the final hooks read (``flow_hooks.end_with_hooks``) ---------------------
     @property

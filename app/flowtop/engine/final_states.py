@@ -19,7 +19,7 @@ from .context import context_run
 from .states import StateType
 
 if TYPE_CHECKING:
-    from .dynamic_run import DynamicRun
+    from .run_protocols import ActiveRun
 
 #: The outcome it names (a name applies only to a state of that type), name, message.
 Named = tuple[StateType, str, "str | None"]
@@ -28,7 +28,7 @@ _kept: dict[str, Named] = {}
 _told = threading.local()
 
 
-def keep(run: DynamicRun | None, type_: StateType, name: str, message: str | None) -> None:
+def keep(run: ActiveRun | None, type_: StateType, name: str, message: str | None) -> None:
     """Name ``run``'s final state of ``type_`` so, as Prefect does (None: a body returned
     ``Completed(...)`` outside any run, where nothing takes the name)."""
     if run is None:

@@ -21,20 +21,20 @@ from . import run_loggers
 from .context import context_run, current_run
 from .final_states import kept
 from .prefect_api import MissingContextError, State, TaskRun, failed_name, failure_message
-from .prefect_attributes import PrefectFlowAttributes
 from .prefect_ids import prefect_uuid
 from .run_loggers import UNKNOWN, flow_run_name
 from .states import PrefectOnlyStateType, StateType
 from .task_runs import (
     InlineCall,
     attempt_started,
-    call_parameters,
     current_attempt,
     parameters_of,
     task_run_of,
 )
 
 if TYPE_CHECKING:
+    from .dynamic_run import DynamicRun
+    from .run_protocols import ActiveRun
     from .task import Task
 
 
@@ -226,11 +226,12 @@ class FlowRunContext:
         return cls(run.flow, info, dict(info.parameters))
 
 
-def active_run() -> Any:
+def active_run() -> ActiveRun | None:
     """The engine's run whose flow run context this is: the ``@flow`` run whose body, or
     whose task attempt, runs here (any run's attempt, for a graph), or whose body started
-    this thread with its context copied; else None."""
-    run: Any = current_run()
+    this thread with its context copied (or a run restored in a child: ``runtime.carried``);
+    else None."""
+    run: ActiveRun | None = current_run()
     if run is None:
         current = current_attempt()
         if current is None or isinstance(current, InlineCall):
@@ -239,37 +240,34 @@ def active_run() -> Any:
     return run
 
 
-def flow_run_info(run: Any, *, entering: bool = False) -> FlowRunInfo:
+def flow_run_info(run: ActiveRun, *, entering: bool = False) -> FlowRunInfo:
     """Prefect's ``flow_run`` of ``run``. ``entering``: as an ``on_running`` hook sees it,
     before Prefect counts the run (``run_count`` 0 the first time, 1 on the first retry)."""
-    count = getattr(run, "flow_attempt", 1)
+    count = run.flow_attempt
     started = prefect_time(run.started_at)
     return FlowRunInfo(
         id=prefect_uuid(run.run_id),
         name=flow_run_name(run),
         flow_id=run.flow.name,
         run_count=count - 1 if entering else count,
-        tags=sorted(getattr(run, "tags", ())),
+        tags=sorted(run.tags),
         start_time=started,
         expected_start_time=started,
-        parameters=flow_parameters(run),
+        parameters=run.flow_parameters(),
         state=State(StateType.RUNNING) if entering else _state_of(run),
-        flow_version=flow_version(run),
+        flow_version=run.flow_version,
     )
 
 
-def _state_of(run: Any) -> State[Any]:
+def _state_of(run: ActiveRun) -> State[Any]:
     """The run's Prefect state: Running until its outcome is known; while its final hooks
     run, the state they are given, as Prefect's hook finds it in ``flow_run.state`` too;
-    once it ended, its final state."""
-    outcome = getattr(run, "_outcome", None)  # set as its final hooks start (``_finish``)
-    if outcome is not None:
-        return hook_state(run, outcome)
-    state = getattr(run, "state", StateType.RUNNING)  # a run carried to a child: running
-    return State(state if isinstance(state, StateType) else StateType.RUNNING)
+    once it ended, its final state. A run carried to a child is running there."""
+    hooks_state = run.hooks_state  # set as its final hooks start (``DynamicRun._finish``)
+    return State(run.state) if hooks_state is None else hooks_state
 
 
-def hook_state(run: Any, outcome: StateType) -> State[Any]:
+def hook_state(run: DynamicRun, outcome: StateType) -> State[Any]:
     """The Prefect state of a ``@flow`` run whose outcome is ``outcome``: the one its
     final hooks are given (``flow_hooks.ending_state`` asks this). Completed (under the name a returned
     ``Completed(name=…)`` gave it), Cancelling, Crashed (the body raised what is not an
@@ -302,24 +300,10 @@ def crash_message(error: BaseException | None) -> str:
     return f"Execution was interrupted by an unexpected exception: {error!r}"
 
 
-def flow_version(run: Any) -> str | None:
-    """Prefect's ``flow.version`` of ``run``'s flow (``PrefectFlowAttributes.version``:
-    the one given, else the md5 of its file); None for a ``with Flow`` graph's. A run
-    carried to a child process (``runtime.carried``) has its parent's: its flow there may
-    be a stand-in."""
-    if hasattr(run, "flow_version"):
-        carried: str | None = run.flow_version
-        return carried
-    return run.flow.version if isinstance(run.flow, PrefectFlowAttributes) else None
-
-
-def flow_parameters(run: Any) -> dict[str, Any]:
+def flow_parameters(run: ActiveRun) -> dict[str, Any]:
     """A run's parameters: its ``@flow`` call bound to the function's signature, defaults
     applied; {} for a graph's run (``FlowRunContext``, a cache key, a ``flow_run_name``)."""
-    fn = getattr(run.flow, "fn", None)
-    if fn is None:
-        return {}
-    return call_parameters(fn, tuple(getattr(run, "_args", ())), dict(getattr(run, "_kwargs", {})))
+    return run.flow_parameters()
 
 
 def get_run_context() -> TaskRunContext | FlowRunContext:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .records import RunResult, TaskRun
 from .states import StateType
@@ -31,6 +31,8 @@ def wait_for(event: threading.Event, timeout: float | None) -> bool:
 
 if TYPE_CHECKING:
     from .flow import Flow
+    from .prefect_api import State
+    from .runner import Runner
 
 
 class RunHandle:
@@ -47,6 +49,27 @@ class RunHandle:
     _done: threading.Event
     _lock: threading.Lock
     _clock: Callable[[], float]
+    runner: Runner
+    #: When it started, on the wall clock (``prefect.runtime``'s start time).
+    started_at: float
+
+    # What Prefect code reads of a run (``run_protocols.ActiveRun``) that only a ``@flow``
+    # function's run has of its own (``DynamicRun``); a graph's run reads so.
+    run_name = ""
+    flow_attempt = 1
+    tags: frozenset[str] = frozenset()
+    parent_run: str | None = None
+
+    @property
+    def flow_version(self) -> str | None:
+        return None
+
+    @property
+    def hooks_state(self) -> State[Any] | None:
+        return None
+
+    def flow_parameters(self) -> dict[str, Any]:
+        return {}
 
     def wait(self, timeout: float | None = None) -> bool:
         return wait_for(self._done, timeout)

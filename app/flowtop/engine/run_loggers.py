@@ -18,12 +18,15 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import capture
 from .context import context_run, current_run
 from .prefect_exceptions import PrefectException
 from .prefect_ids import prefect_uuid
+
+if TYPE_CHECKING:
+    from .run_protocols import ActiveRun, FlowBodyRun
 
 
 class MissingContextError(PrefectException, RuntimeError):
@@ -65,7 +68,7 @@ class _BodyThreadLogger(_RunLogger):
     each line is written where the body's go (the run's output, and the terminal of
     ``flowtop run``), unless this thread captures already."""
 
-    def __init__(self, logger: logging.Logger, extra: dict[str, Any], run: Any) -> None:
+    def __init__(self, logger: logging.Logger, extra: dict[str, Any], run: FlowBodyRun) -> None:
         super().__init__(logger, extra)
         self.run = run
 
@@ -112,9 +115,10 @@ def get_run_logger(**extra: Any) -> logging.LoggerAdapter[logging.Logger]:
         return _RunLogger(_logger(flows), {**_flow_run_names(run), **extra})
     if _INLINE.get():  # a thread started from a task called outside any flow
         return _RunLogger(_logger(tasks), {**task_run_names(), **extra})
-    run = context_run()
-    if run is not None:  # a thread started from a @flow body
-        return _BodyThreadLogger(_logger(flows), {**_flow_run_names(run), **extra}, run)
+    started_by = context_run()
+    if started_by is not None:  # a thread started from a @flow body
+        names = _flow_run_names(started_by)
+        return _BodyThreadLogger(_logger(flows), {**names, **extra}, started_by)
     if logging.getLogger(flows).disabled and logging.getLogger(tasks).disabled:
         null = logging.getLogger("null")  # ``disable_run_logger()``, as in Prefect
         null.disabled = True
@@ -126,13 +130,13 @@ def get_run_logger(**extra: Any) -> logging.LoggerAdapter[logging.Logger]:
 UNKNOWN = "<unknown>"
 
 
-def flow_run_name(run: Any) -> str:
+def flow_run_name(run: ActiveRun) -> str:
     """The run's ``flow_run_name``, else flowtop's name for it (``etl #3``): Prefect's
     ``flow_run.name``."""
-    return getattr(run, "run_name", "") or f"{run.flow.name} #{run.number}"
+    return run.run_name or f"{run.flow.name} #{run.number}"
 
 
-def _flow_run_names(run: Any) -> dict[str, Any]:
+def _flow_run_names(run: ActiveRun) -> dict[str, Any]:
     """Prefect's ``extra`` of a flow run's logger (``PrefectLogAdapter``): its
     ``flow_run_id`` the text of ``flow_run.id`` (the run's UUID, ``prefect_ids``), as a
     task run logger's ``flow_run_id`` is."""

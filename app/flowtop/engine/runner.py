@@ -216,10 +216,10 @@ class Runner:
         pool's other runs nor ``shutdown`` (Ctrl+C in a script, a ``@flow`` call's end)
         wait for a call whose result nobody reads."""
         self._let_go(run)
-        abandon = getattr(self.executor, "abandon", None)
-        if abandon is not None:
+        pool = self.executor
+        if isinstance(pool, WorkerPool):  # a given executor cannot replace a worker
             for thread in run._drivers.left_inside():
-                abandon(thread)
+                pool.abandon(thread)
 
     def _let_go(self, run: FlowRun) -> None:
         """``run`` is no longer active: the capture hold its start took is released, once

@@ -97,9 +97,8 @@ class Timer:
         self._cond = threading.Condition()
         self._stopped = False
         self._thread: threading.Thread | None = None
-        watch = getattr(clock, "watch", None)
-        if watch is not None:
-            watch(self._wake)
+        if isinstance(clock, ManualClock):
+            clock.watch(self._wake)
 
     def _wake(self) -> None:
         with self._cond:

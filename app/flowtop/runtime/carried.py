@@ -25,15 +25,22 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..engine.context import _context_run  # the flow run of this context, alone
 from ..engine.context_wrap import ContextWrapped, printed
 from ..engine.prefect_api import TaskRun
 from ..engine.prefect_context import FlowRunContext, FlowRunInfo, TaskRunContext, active_run
 from ..engine.run_loggers import RUN_LOGGERS, inline_attempt
+from ..engine.run_protocols import FlowBodyRun, RunAncestor
+from ..engine.states import StateType
 from ..engine.tags import current_tags, tags_in_effect
-from ..engine.task_runs import InlineCall, attempt_scope
+from ..engine.task_runs import InlineCall, attempt_scope, call_parameters
+
+if TYPE_CHECKING:
+    from ..engine.dynamic import FlowFunction
+    from ..engine.prefect_api import State
 
 
 @dataclass(slots=True)
@@ -97,11 +104,13 @@ def snapshot() -> Carried:
         carried.flow_run = replace(flow_ctx.flow_run, parameters={}, state=None)
         run = active_run()
         carried.run_id = None if run is None else str(run.run_id)
-        while run is not None:  # for root_flow_run_id: the run's chain of parents
-            parent = getattr(run, "parent_run", None)
-            carried.ancestors[str(run.run_id)] = parent
-            runner = getattr(run, "runner", None)
-            run = runner.find(parent) if parent is not None and runner is not None else None
+        if run is not None:  # for root_flow_run_id: the run's chain of parents
+            runs = run.runner
+            above: RunAncestor | None = run
+            while above is not None:
+                parent = above.parent_run
+                carried.ancestors[str(above.run_id)] = parent
+                above = runs.find(parent) if parent is not None else None
     if task_ctx is not None:
         task = task_ctx.task
         carried.task = (task.name, _ref(task), sorted(task.tags))
@@ -140,12 +149,16 @@ def _resolved(
 
 
 class _CarriedRunner:
+    """What a child knows of its run's runner: the run's chain of parents (``snapshot``),
+    and no workspace folder (``code_settings`` asks the shipped one)."""
+
     __slots__ = ("ancestors",)
+    state_dir: Path | None = None
 
     def __init__(self, ancestors: dict[str, str | None]) -> None:
         self.ancestors = ancestors
 
-    def find(self, run_id: str) -> Any:
+    def find(self, run_id: str) -> _Ancestor | None:
         if run_id not in self.ancestors:
             return None
         return _Ancestor(run_id, self.ancestors[run_id])
@@ -159,9 +172,14 @@ class _Ancestor:
 
 class CarriedRun:
     """The flow run a child restores: what ``FlowRunContext``, ``prefect.runtime`` and
-    the run logger read of the engine's run."""
+    the run logger read of the engine's run (``run_protocols.FlowBodyRun``). It is running
+    there; its final hooks run in the parent, and what its body prints is captured there."""
 
-    def __init__(self, carried: Carried, flow: Any) -> None:
+    state = StateType.RUNNING
+    hooks_state: State[Any] | None = None
+    body_output = None
+
+    def __init__(self, carried: Carried, flow: FlowFunction | Named) -> None:
         info = carried.flow_run
         assert info is not None
         self.flow = flow
@@ -174,9 +192,10 @@ class CarriedRun:
         self.tags = frozenset(info.tags)
         self.parent_run = carried.ancestors.get(self.run_id)
         self.runner = _CarriedRunner(carried.ancestors)
-        self._args: tuple[Any, ...] = ()
         self._kwargs = dict(carried.flow_parameters)
-        self.body_output = None
+
+    def flow_parameters(self) -> dict[str, Any]:
+        return call_parameters(self.flow.fn, (), dict(self._kwargs))
 
     def output_tee(self) -> None:
         return None
@@ -191,7 +210,8 @@ def restored(carried: Carried) -> Iterator[None]:
         if carried.flow is not None and carried.flow_run is not None:
             name, ref = carried.flow
             flow = _resolved(name, ref, [], list(carried.flow_parameters))
-            token = _context_run.set(CarriedRun(carried, flow))  # type: ignore[arg-type]  # a DynamicRun's look-alike
+            run: FlowBodyRun = CarriedRun(carried, flow)
+            token = _context_run.set(run)
             stack.callback(_context_run.reset, token)
         if carried.task is not None and carried.task_run is not None:
             name, ref, tags = carried.task

@@ -8,13 +8,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ..engine.prefect_context import (
-    DateTime,
-    active_run,
-    flow_parameters,
-    flow_version,
-    prefect_time,
-)
+from ..engine.prefect_context import DateTime, active_run, prefect_time
 from ..engine.prefect_ids import prefect_uuid
 from ..engine.run_loggers import flow_run_name
 from .fields import Fields, reader
@@ -49,28 +43,28 @@ def _start() -> DateTime:
 
 def _flow_version() -> str | None:
     run = active_run()
-    return None if run is None else flow_version(run)
+    return None if run is None else run.flow_version
 
 
 def _tags() -> list[str]:
     """The tags in effect where the run was called (``tags``); none for a graph's run."""
     run = active_run()
-    return [] if run is None else sorted(getattr(run, "tags", ()))
+    return [] if run is None else sorted(run.tags)
 
 
 def _parameters() -> dict[str, Any]:
     run = active_run()
-    return {} if run is None else flow_parameters(run)
+    return {} if run is None else run.flow_parameters()
 
 
 def _run_count() -> int:
     run = active_run()
-    return 0 if run is None else int(getattr(run, "flow_attempt", 1))
+    return 0 if run is None else run.flow_attempt
 
 
 def _parent_id() -> str | None:
     run = active_run()
-    return None if run is None else _uuid_text(getattr(run, "parent_run", None))
+    return None if run is None else _uuid_text(run.parent_run)
 
 
 def _root_id() -> str | None:
@@ -79,11 +73,11 @@ def _root_id() -> str | None:
     if run is None:
         return None
     root = str(run.run_id)
-    parent = getattr(run, "parent_run", None)
+    parent = run.parent_run
     while parent is not None:
         root = parent
         above = run.runner.find(parent)
-        parent = getattr(above, "parent_run", None) if above is not None else None
+        parent = above.parent_run if above is not None else None
     return _uuid_text(root)
 
 
