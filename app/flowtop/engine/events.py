@@ -12,11 +12,6 @@ import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-# Re-exported only for engine/runner.py, which imports them from here; everyone else
-# imports them from ``bus``, their home. ``bus`` imports this module only for the
-# checker, so this makes no import cycle.
-from .bus import EventBus as EventBus
-from .bus import Subscription as Subscription
 from .states import StateType
 
 

@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from . import aloop, capture
 from .backends import AttemptBackend
+from .bus import EventBus, Subscription
 from .caching import PROCESS_CACHE, CacheStore
 from .context import refuse_run_at_import
 from .errors import IllegalTransition
-from .events import EventBus, Sink, Subscription
+from .events import Sink
 from .layers import Layer
 from .policy import RetryPolicy
 from .pool import WorkerPool, checked_workers
