@@ -9,11 +9,11 @@ still visible), ``coarse_duration`` for a clock printed once a second (``12.3s``
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 
 from rich.cells import cell_len, set_cell_size
 
+from flowtop.engine.clock_text import date_time, local_time
 from flowtop.engine.delays import fmt_seconds
 from flowtop.engine.states import StateType
 from flowtop.looks import INTERRUPTED, state_words
@@ -102,33 +102,19 @@ def coarse_duration(seconds: float) -> str:
     return f"{seconds:.1f}s" if seconds < 60 else fmt_seconds(seconds)
 
 
-def date_time(ts: float | None, missing: str = "-") -> str:
-    """A wall-clock timestamp as local ``YYYY-MM-DD HH:MM:SS``."""
-    return missing if ts is None else _local("%Y-%m-%d %H:%M:%S", ts)
-
-
 def clock_time(ts: float) -> str:
     """A wall-clock timestamp as local ``HH:MM:SS`` (today's events)."""
-    return _local("%H:%M:%S", ts)
+    return local_time("%H:%M:%S", ts)
 
 
 def moment(ts: float, now: float) -> str:
     """A wall-clock moment near ``now``: ``HH:MM:SS`` on the same day, ``Fri 02:15:29``
     within a few days of it, else with its date: a retry due in 73 h read as due today."""
-    if _local("%Y-%m-%d", ts) == _local("%Y-%m-%d", now):
+    if local_time("%Y-%m-%d", ts) == local_time("%Y-%m-%d", now):
         return clock_time(ts)
     if abs(ts - now) < 6 * 86400:
-        return _local("%a %H:%M:%S", ts)
+        return local_time("%a %H:%M:%S", ts)
     return date_time(ts)
-
-
-def _local(form: str, ts: float) -> str:
-    """``ts`` as local time in ``form``; one no calendar holds (a retry due after a delay
-    of 1e17 s: ``localtime`` raises) is said, not raised: it crashed the monitor."""
-    try:
-        return time.strftime(form, time.localtime(ts))
-    except (OverflowError, OSError, ValueError):
-        return "after the year 9999" if ts > 0 else "?"
 
 
 def size_text(n: int) -> str:

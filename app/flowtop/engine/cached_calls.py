@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .caching import PROCESS_CACHE, CachedResult, CacheStore, Caching
+from .clock_text import date_time
 from .prefect_context import TaskRunContext, flow_parameters
 from .states import State, StateType
 from .task_runs import InlineCall, call_parameters, current_attempt, task_run_of
@@ -122,11 +123,7 @@ def _entry(caching: Caching, value: Any, made_by: str) -> CachedResult:
     shows: ``cached result of etl #3, 2026-12-02 10:42:05``) and its expiration."""
     now = time.time()
     expires = None if caching.expiration is None else now + caching.expiration
-    # The form of ``formats.date_time``, which the engine cannot import: ``formats``
-    # imports the engine (``delays``), so importing it from here is an import cycle, and
-    # it brings Rich into every run process.
-    when = datetime.fromtimestamp(now).strftime("%Y-%m-%d %H:%M:%S")
-    return CachedResult(value, f"{made_by}, {when}", expires)
+    return CachedResult(value, f"{made_by}, {date_time(now)}", expires)
 
 
 def _why(exc: BaseException) -> str:
