@@ -1,56 +1,43 @@
 """flowtop: a terminal monitor for Python workflows whose tasks retry.
 
-``from flowtop import task, Flow`` is all a flow module needs. This module imports only
-the engine, so ``flowtop run`` and ``flowtop --help`` never pay for the TUI.
+``from flowtop import task, Flow`` is all a flow module needs. The names come from
+``flowtop.public_api``, imported on first use (PEP 562): every ``flowtop`` command starts
+by importing this package (its entry point, ``flowtop.cli``, is inside it), and a Ctrl+C
+while the engine imported, before ``cli.main`` could say it in one line, printed a
+``KeyboardInterrupt`` traceback. ``flowtop --help`` and ``flowtop run`` still never pay
+for the TUI.
 """
 
-from pathlib import Path
+from __future__ import annotations
 
-from .engine import (
-    Flow,
-    RetriesExhausted,
-    Retry,
-    State,
-    StateType,
-    Task,
-    TaskTimeout,
-    exponential_backoff,
-    flow,
-    task,
-)
-from .engine import tag_limits as _tag_limits
-from .engine.delays import DelayError
-from .engine.errors import FlowRunTimeoutError
-from .engine.prefect_api import allow_failure, get_run_logger, opaque, quote, unmapped
-from .engine.shipping import ShippingError, UnshippableError
-from .engine.tags import tags
+import importlib
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
-
-class _TagSlots:
-    """Tag limits (``"tag:database" = 2`` in ``flowtop.toml``) for the engine, which sits
-    below the workspace whose store counts them: ``flowtop.concurrency`` is imported
-    when a tagged task first runs, so ``import flowtop`` stays light."""
-
-    def tag_limits(self, folder: Path | None) -> dict[str, object]:
-        from .concurrency.limits import tag_limits
-
-        return tag_limits(folder)  # type: ignore[return-value]  # opaque to the engine
-
-    def try_take(self, folder: Path | None, limits: dict[str, object]) -> object | None:
-        from .concurrency.limits import try_acquire
-
-        return try_acquire(folder, limits)  # type: ignore[arg-type]  # tag_limits' own
-
-    def give_back(self, taken: object) -> None:
-        from .concurrency.limits import Held, release
-
-        assert isinstance(taken, Held)
-        release(taken)
-
-
-_tag_limits.slots = _TagSlots()
+if TYPE_CHECKING:  # the names as the checker and the reader see them
+    from .public_api import (
+        DelayError,
+        Flow,
+        FlowRunTimeoutError,
+        RetriesExhausted,
+        Retry,
+        ShippingError,
+        State,
+        StateType,
+        Task,
+        TaskTimeout,
+        UnshippableError,
+        allow_failure,
+        exponential_backoff,
+        flow,
+        get_run_logger,
+        opaque,
+        quote,
+        tags,
+        task,
+        unmapped,
+    )
 
 __all__ = [
     "DelayError",
@@ -75,3 +62,24 @@ __all__ = [
     "task",
     "unmapped",
 ]
+
+
+if not TYPE_CHECKING:  # unseen by the checker: `from flowtop import Flwo` stays its error
+
+    def __getattr__(name: str) -> object:
+        """A public name (``flowtop.task``), or a submodule that importing them imported
+        (``import flowtop; flowtop.engine``, as when the package imported the engine itself)."""
+        public_api = importlib.import_module("flowtop.public_api")  # (`from . import` recurses)
+        if name in __all__:
+            value = getattr(public_api, name)
+            globals()[name] = value  # asked once: the next lookup finds it
+            return value
+        try:
+            return globals()[name]
+        except KeyError:
+            raise AttributeError(f"module 'flowtop' has no attribute {name!r}") from None
+
+
+def __dir__() -> list[str]:
+    """The public names too, before their first use imported them."""
+    return sorted({*globals(), *__all__})

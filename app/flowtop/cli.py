@@ -12,7 +12,7 @@ import errno
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from pathlib import Path
 from typing import NoReturn, cast
 
@@ -119,7 +119,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     A Ctrl+C before the command's own handlers are set (while its modules import, an
     instant after ``flowtop`` was typed) printed a ``KeyboardInterrupt`` traceback: it
-    ends every command as one later in ``flowtop run`` does, in one line and 130.
+    ends every command as one later in ``flowtop run`` does, in one line and 130. So the
+    package imports the engine on first use, not with this module (``flowtop/__init__.py``):
+    that is done here, inside the ``try``.
     """
     words = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -139,8 +141,31 @@ def command_said(words: Sequence[str]) -> str:
     return f"flowtop {first if first in COMMANDS else 'open'}"
 
 
+def draw_utf8_in_the_c_locale(words: Sequence[str], environ: MutableMapping[str, str]) -> None:
+    """Open the monitor in UTF-8 under ``LC_ALL=C`` (or ``POSIX``, or no locale at all),
+    as under ``LANG=C``: say so to the checks with ``PYTHONUTF8=1`` (``printable``).
+
+    ``LANG=C flowtop`` drew the monitor (Python coerces that locale to C.UTF-8) while
+    ``LC_ALL=C flowtop``, which Python cannot coerce, was refused: the same "no locale",
+    and an ssh session or a script sets ``LC_ALL=C`` on terminals that show UTF-8. Python
+    then runs in its UTF-8 mode already (PEP 540): the variable changes nothing for it or
+    the processes the monitor starts. A locale that names its encoding
+    (``en_US.ISO-8859-1``) is still taken at its word, and so is ``PYTHONUTF8=0``.
+    """
+    from .printable import locale_variable
+
+    if command_said(words) != "flowtop open" or not sys.flags.utf8_mode:
+        return
+    if locale_variable(environ)[1] in ("", "C", "POSIX"):
+        environ["PYTHONUTF8"] = "1"
+
+
 def run_command(words: list[str]) -> int:
     """``main`` but for an interrupt: the command ``words`` name, run."""
+    # The engine, with the tag limits' slots the package hands it, for every command as
+    # when ``import flowtop`` imported it: a Prefect flow in drop-in mode never asks
+    # ``flowtop`` for a name, and its tagged tasks ran unlimited.
+    importlib.import_module("flowtop.public_api")
     # A stream closed by the caller (`flowtop run >&-`, a daemon's closed descriptors) is
     # None here, and every write was an AttributeError traceback: what goes there is lost,
     # as it would be in a closed pipe, and the command does its work.
@@ -150,6 +175,7 @@ def run_command(words: list[str]) -> int:
     # (imported here, not with the module: an interrupt while it imports is main's)
     from .printable import replace_what_cannot_print
 
+    draw_utf8_in_the_c_locale(words, os.environ)
     replace_what_cannot_print()  # before anything wraps the streams
     args_list = list(words)
     if "--prefect-compat" in args_list:  # before or after the command: drop-in mode

@@ -232,7 +232,7 @@ def _locale_codec(environ: Mapping[str, str], locale_encoding: str) -> str:
     this system lacks (an ssh session brings the client's ``en_US.UTF-8``; Python then
     runs in the C locale, yet the terminal shows UTF-8)."""
     chosen = environ.get("PYTHONIOENCODING") or environ.get("PYTHONUTF8") == "1"
-    if chosen or "utf8" in sys._xoptions or _names_utf8(_locale_variable(environ)[1]):
+    if chosen or "utf8" in sys._xoptions or _names_utf8(locale_variable(environ)[1]):
         return ""
     try:
         codec = codecs.lookup(locale_encoding).name
@@ -245,7 +245,7 @@ def _locale_codec(environ: Mapping[str, str], locale_encoding: str) -> str:
     return ""
 
 
-def _locale_variable(environ: Mapping[str, str]) -> tuple[str, str]:
+def locale_variable(environ: Mapping[str, str]) -> tuple[str, str]:
     """The variable that sets the locale's encoding and its value; ("", "") for none."""
     for name in ("LC_ALL", "LC_CTYPE", "LANG"):
         if value := environ.get(name):
@@ -260,7 +260,7 @@ def _names_utf8(value: str) -> bool:
 def said_locale(environ: Mapping[str, str]) -> str:
     """The variable that sets the locale's encoding, as the user set it (``LC_ALL=C``),
     and when the system lacks that locale, so (Python then runs in the C locale)."""
-    name, value = _locale_variable(environ)
+    name, value = locale_variable(environ)
     if not name:
         return "no locale set: C"
     lacking = value not in ("C", "POSIX") and locale.setlocale(locale.LC_CTYPE) in ("C", "POSIX")

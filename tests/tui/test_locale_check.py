@@ -40,14 +40,15 @@ def test_a_utf8_output_chosen_by_the_user_is_trusted(chosen: dict[str, str]) -> 
     assert no_unicode(UTF8_MODE, {"LC_ALL": "C", **chosen}, "ANSI_X3.4-1968") == ""
 
 
-def test_lc_all_c_flowtop_says_why_and_exits_2(tmp_path: Path) -> None:
+def test_lc_all_c_without_utf8_mode_says_why_and_exits_2(tmp_path: Path) -> None:
+    """``LC_ALL=C`` alone draws in UTF-8, as Python runs there (tests/commands/
+    test_start_s46.py); ``PYTHONUTF8=0`` says the terminal truly cannot."""
     (tmp_path / "one.py").write_text("from flowtop import Flow\nflow = Flow('one')\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG", "PYTHONIO"))}
-    env.pop("PYTHONUTF8", None)
     command = [sys.executable, "-m", "flowtop", "open", str(tmp_path)]
     done = subprocess.run(
         command,
-        env={**env, "LC_ALL": "C"},
+        env={**env, "LC_ALL": "C", "PYTHONUTF8": "0"},
         stdin=subprocess.DEVNULL,
         capture_output=True,
         timeout=60,

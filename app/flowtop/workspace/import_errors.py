@@ -17,6 +17,7 @@ import traceback
 from pathlib import Path
 
 from ..engine.errors import FlowCalledAtImport, Retry
+from .late_stdlib import shadowing_modules
 from .load_error import LoadError, display_path, unread_prefect_hint
 
 _FLOWTOP_PACKAGE = Path(__file__).resolve().parent.parent
@@ -81,24 +82,48 @@ def import_error(
     missing = (exc.name or "") if isinstance(exc, ModuleNotFoundError) else ""
     if not prefect_compat and missing.split(".")[0] == "prefect":
         message += "; " + unread_prefect_hint([path.name])  # drop-in mode would provide it
-    shadow = _shadowing(exc, root or path.parent)
+    shadow = _shadowing(exc, path, root or path.parent, frames)
     if shadow is not None:
         message += f"; {shadow} in the folder hides the standard library's module: rename it"
     return LoadError(path, line, None, message)
 
 
-def _shadowing(exc: BaseException, root: Path) -> str | None:
-    """The folder's module named like the standard one an import failed in (``email.py``:
-    "No module named 'email.parser'; 'email' is not a package", from deep in ``requests``,
-    with nothing saying whose ``email`` it was), else None."""
+def _shadowing(
+    exc: BaseException, flow_file: Path, root: Path, frames: list[traceback.FrameSummary]
+) -> str | None:
+    """The folder's file named like a standard module that ``exc`` came of, else None.
+
+    An import failing on a standard name the folder has (``email.py``: "No module named
+    'email.parser'; 'email' is not a package", from deep in ``requests``, with nothing
+    saying whose ``email`` it was); or, when the folder's file was imported in its place
+    (``csv.py``, a standard module flowtop had not imported: ``late_stdlib``), a missing
+    name of that module ("module 'csv' has no attribute 'reader'") or an error raised in
+    the file as a library imported it."""
     name = getattr(exc, "name", None) if isinstance(exc, ImportError) else None
     top = (name or "").partition(".")[0]
-    if top not in sys.stdlib_module_names:
-        return None
-    for shadow in (f"{top}.py", top):
-        if (root / shadow).exists():
-            return shadow if shadow.endswith(".py") else f"{shadow}/"
+    if top in sys.stdlib_module_names:
+        for shadow in (f"{top}.py", top):
+            if (root / shadow).exists():
+                return shadow if shadow.endswith(".py") else f"{shadow}/"
+    missing_from = getattr(exc, "obj", None) if isinstance(exc, AttributeError) else None
+    for module_name, file in sorted(shadowing_modules(root).items()):
+        if missing_from is not None and missing_from is sys.modules.get(module_name):
+            return _top_entry(str(file), root)
+    for frame in reversed(frames):  # (a module that failed is out of sys.modules)
+        shown = None if same_file(frame.filename, flow_file) else _top_entry(frame.filename, root)
+        if shown and shown.removesuffix("/").removesuffix(".py") in sys.stdlib_module_names:
+            return shown
     return None
+
+
+def _top_entry(file: str, root: Path) -> str | None:
+    """The entry of the folder ``root`` that holds ``file``: ``csv.py`` itself, or
+    ``email/`` for ``email/parser.py``; None outside it."""
+    try:
+        place = Path(os.path.abspath(file)).relative_to(os.path.abspath(root))
+    except ValueError:
+        return None
+    return f"{place.parts[0]}/" if len(place.parts) > 1 else place.name
 
 
 def _relative_import(

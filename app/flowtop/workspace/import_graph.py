@@ -3,6 +3,10 @@
 The loader uses it to know which flow modules a saved helper file affects, so the
 helper is evicted and re-imported together with them (a flow file's own ``sys.modules``
 trail only shows what one import happened to load).
+
+A folder's file named like a module Python finds elsewhere first is no helper: a
+``logging.py`` beside flows that ``import logging`` was taken for a helper of each, and
+saving it reloaded them all, though each had the standard ``logging`` (``late_stdlib``).
 """
 
 from __future__ import annotations
@@ -11,13 +15,21 @@ import ast
 from collections.abc import Iterable
 from pathlib import Path
 
+from .late_stdlib import found_elsewhere
+
+#: One import statement's target: the folder it is looked up from (the workspace for an
+#: absolute import), the dotted name's parts, and whether it is absolute.
+Target = tuple[Path, tuple[str, ...], bool]
+
 
 class ImportGraph:
-    """Which local files a file imports, from its ``import`` statements (cached by mtime)."""
+    """Which local files a file imports, from its ``import`` statements (parsed once per
+    mtime; where each import leads is looked up at each call: a helper created since, or a
+    standard module imported since, changes it)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._cache: dict[Path, tuple[tuple[int, int], frozenset[Path]]] = {}
+        self._cache: dict[Path, tuple[tuple[int, int], tuple[Target, ...]]] = {}
 
     def direct(self, path: Path, tree: ast.Module | None = None) -> frozenset[Path]:
         try:
@@ -27,15 +39,16 @@ class ImportGraph:
         stamp = (st.st_mtime_ns, st.st_size)
         cached = self._cache.get(path)
         if cached is not None and cached[0] == stamp and tree is None:
-            return cached[1]
-        if tree is None:
-            try:
-                tree = ast.parse(path.read_bytes(), str(path))
-            except (OSError, SyntaxError, ValueError):
-                return frozenset()
-        deps = frozenset(self._imports(path, tree))
-        self._cache[path] = (stamp, deps)
-        return deps
+            targets = cached[1]
+        else:
+            if tree is None:
+                try:
+                    tree = ast.parse(path.read_bytes(), str(path))
+                except (OSError, SyntaxError, ValueError):
+                    return frozenset()
+            targets = tuple(self._targets(path, tree))
+            self._cache[path] = (stamp, targets)
+        return frozenset(dep for target in targets for dep in self._resolve(*target))
 
     def closure(self, path: Path, tree: ast.Module | None = None) -> set[Path]:
         seen: set[Path] = set()
@@ -47,24 +60,26 @@ class ImportGraph:
                 stack.extend(self.direct(dep))
         return seen
 
-    def _imports(self, path: Path, tree: ast.Module) -> Iterable[Path]:
+    def _targets(self, path: Path, tree: ast.Module) -> Iterable[Target]:
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
                 for alias in node.names:
-                    yield from self._resolve(self.root, alias.name.split("."))
+                    yield self.root, tuple(alias.name.split(".")), True
             elif isinstance(node, ast.ImportFrom):
                 base = self.root
                 if node.level:
                     base = path.parent
                     for _ in range(node.level - 1):
                         base = base.parent
-                parts = node.module.split(".") if node.module else []
-                yield from self._resolve(base, parts)
+                parts = tuple(node.module.split(".")) if node.module else ()
+                absolute = not node.level
+                yield base, parts, absolute
                 for alias in node.names:
-                    yield from self._resolve(base, [*parts, alias.name])
+                    yield base, (*parts, alias.name), absolute
 
-    @staticmethod
-    def _resolve(base: Path, parts: list[str]) -> Iterable[Path]:
+    def _resolve(self, base: Path, parts: tuple[str, ...], absolute: bool) -> Iterable[Path]:
+        if absolute and parts and found_elsewhere(parts[0], self.root):
+            return  # `import logging`: the standard one, whatever the folder has
         folder = base
         for part in parts:
             if part == "*":

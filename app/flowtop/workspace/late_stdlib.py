@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.machinery
 import os
 import sys
 from pathlib import Path
@@ -48,3 +49,40 @@ def late_stdlib_first(root: Path) -> None:
                 importlib.import_module(name)
     finally:
         sys.path[:] = saved
+
+
+def found_elsewhere(name: str, root: Path) -> bool:
+    """Whether ``import name`` (a top-level name) in this process gets a module from
+    outside the folder ``root`` though ``root`` has a file of that name, as Python resolves
+    it while flows load (``root`` first on ``sys.path``): a built-in or frozen module is
+    found before any folder, and a module already imported is served from ``sys.modules``
+    (every flowtop process imports ``logging``, ``json``, ``random``... before a flow file,
+    and ``late_stdlib_first`` the rest it needs). A standard module nothing imported yet
+    (``csv``) is the folder's file then, as under ``python flow.py``."""
+    if name in sys.builtin_module_names:
+        return True
+    if name in sys.modules:  # (None there, a blocked import, imports no file either)
+        return not from_folder(sys.modules[name], root)
+    try:
+        return importlib.machinery.FrozenImporter.find_spec(name) is not None
+    except ImportError:
+        return False
+
+
+def from_folder(module: object, root: Path) -> bool:
+    """Whether ``module`` was imported from a file inside the folder ``root``."""
+    file = getattr(module, "__file__", None)
+    if not isinstance(file, str):
+        return False
+    return Path(os.path.abspath(file)).is_relative_to(os.path.abspath(root))
+
+
+def shadowing_modules(root: Path) -> dict[str, Path]:
+    """The standard library's names this process imported from the folder ``root`` (its
+    ``csv.py`` in place of the standard ``csv``), with the file each came from."""
+    found = {}
+    for name in sys.stdlib_module_names & sys.modules.keys():
+        module = sys.modules.get(name)
+        if from_folder(module, root):
+            found[name] = Path(os.path.abspath(getattr(module, "__file__", "")))
+    return found

@@ -12,6 +12,8 @@ import importlib.util
 import sys
 from pathlib import Path
 
+from .late_stdlib import found_elsewhere
+
 
 def workspace_script(module_name: str, root: Path | None) -> Path | None:
     """The file in the workspace ``root`` that importing ``module_name`` would run, if any.
@@ -19,8 +21,9 @@ def workspace_script(module_name: str, root: Path | None) -> Path | None:
     Each part of the dotted name in turn: a module already imported (an installed
     package, or a helper a flow module imported) runs nothing new, but a submodule of it
     not imported yet would (``pkg.deploy``, ``pkg`` imported by a flow, runs
-    ``pkg/deploy.py``). Each is located without running it; finding a submodule imports
-    its parent, by then known to be imported or installed.
+    ``pkg/deploy.py``); a built-in or frozen module is found before any folder. Each is
+    located without running it; finding a submodule imports its parent, by then known to
+    be imported or installed.
     """
     if root is None:
         return None
@@ -28,8 +31,8 @@ def workspace_script(module_name: str, root: Path | None) -> Path | None:
     parts = module_name.split(".")
     for depth in range(1, len(parts) + 1):
         name = ".".join(parts[:depth])
-        if name in sys.modules:
-            continue
+        if name in sys.modules or (depth == 1 and found_elsewhere(name, folder)):
+            continue  # imported, built in or frozen (`time`, `os`): no file of the folder
         candidates = []
         with contextlib.suppress(ImportError, ValueError):
             # the workspace folder is on sys.path while flows load: look there first,
