@@ -24,10 +24,12 @@ from flowtop.engine.flow import Node
 from flowtop.engine.layers import Layer
 from flowtop.engine.parameters import ParameterProblem
 from flowtop.engine.policy import RetryPolicy
+from flowtop.engine.states import StateType
 from flowtop.workspace.flow_shapes import FlowShape, ShapeMaker
 from flowtop.workspace.history_records import RunDetail, RunRecord
 from flowtop.workspace.load_error import LoadError
 from flowtop.workspace.settings import Settings
+from pilot_kit import wait_for
 
 
 @dataclass
@@ -215,7 +217,28 @@ def workspace(tmp_path: Path, calls: Calls) -> Iterator[FakeWorkspace]:
 
 
 if TYPE_CHECKING:
+    from flowtop.tui.app import FlowtopApp
     from flowtop.tui.workspace_view import LocalWorkspace
 
     def _fake_is_a_workspace_view(fake: FakeWorkspace) -> LocalWorkspace:
         return fake  # mypy (pyproject [tool.mypy] files) checks the fake against the protocol
+
+
+async def run_demo(pilot: Any, app: FlowtopApp) -> None:
+    """Run the demo flow (``r``) until it fails, as its flaky task does."""
+    await pilot.pause()
+    await pilot.press("r")
+    await wait_for(
+        pilot,
+        lambda: app.table.run is not None and app.table.run.state is StateType.FAILED,
+        "the demo run to fail",
+    )
+
+
+async def reload(pilot: Any, app: FlowtopApp, workspace: FakeWorkspace, what: str) -> None:
+    """What the watcher does after a save: the app hears of the reload."""
+    assert workspace.changes is not None
+    toasts = len(app._notifications)
+    workspace.changes.put_nowait(FakeChange(what, flows=list(workspace.flows)))
+    await wait_for(pilot, lambda: len(app._notifications) > toasts, "the reload's toast")
+    await pilot.pause()

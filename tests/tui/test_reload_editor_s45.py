@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -31,7 +30,7 @@ from flowtop.workspace.overrides import HEADER, has_comments
 from flowtop.workspace.settings import MAX_RETRIES, SettingsError, check_value
 from pilot_kit import screen_text, wait_for
 
-from .conftest import FakeChange, FakeWorkspace
+from .conftest import FakeWorkspace, reload, run_demo
 
 S = StateType
 SIZE = (120, 36)
@@ -55,25 +54,6 @@ def renamed_demo() -> Flow:
     with Flow("demo") as flow:
         load(extract(), flaky3())
     return flow
-
-
-async def run_demo(pilot: Any, app: FlowtopApp) -> None:
-    await pilot.pause()
-    await pilot.press("r")
-    await wait_for(
-        pilot,
-        lambda: app.table.run is not None and app.table.run.state is S.FAILED,
-        "the demo run to fail",
-    )
-
-
-async def reload(pilot: Any, app: FlowtopApp, workspace: FakeWorkspace, what: str) -> None:
-    """What the watcher does after a save: the app hears of the reload."""
-    assert workspace.changes is not None
-    toasts = len(app._notifications)
-    workspace.changes.put_nowait(FakeChange(what, flows=list(workspace.flows)))
-    await wait_for(pilot, lambda: len(app._notifications) > toasts, "the reload's toast")
-    await pilot.pause()
 
 
 async def test_a_task_new_in_the_code_is_listed_beside_a_finished_run(

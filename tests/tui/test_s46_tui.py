@@ -10,8 +10,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flowtop.engine import Flow, task
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
@@ -21,28 +19,9 @@ from flowtop.tui.widgets.detail_pane import body_text
 from flowtop.tui.widgets.run_header import Note, fit_notes
 from pilot_kit import screen_text, wait_for
 
-from .conftest import FakeChange, FakeWorkspace
+from .conftest import FakeWorkspace, reload, run_demo
 
 S = StateType
-
-
-async def run_demo(pilot: Any, app: FlowtopApp) -> None:
-    await pilot.pause()
-    await pilot.press("r")
-    await wait_for(
-        pilot,
-        lambda: app.table.run is not None and app.table.run.state is S.FAILED,
-        "the demo run to fail",
-    )
-
-
-async def reload(pilot: Any, app: FlowtopApp, workspace: FakeWorkspace, what: str) -> None:
-    """What the watcher does after a save: the app hears of the reload."""
-    assert workspace.changes is not None
-    toasts = len(app._notifications)
-    workspace.changes.put_nowait(FakeChange(what, flows=list(workspace.flows)))
-    await wait_for(pilot, lambda: len(app._notifications) > toasts, "the reload's toast")
-    await pilot.pause()
 
 
 def header_lines(app: FlowtopApp) -> str:
