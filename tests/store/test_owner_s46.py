@@ -31,6 +31,7 @@ from flowtop.workspace.owner_agent import OwnerAgent, apply_command
 
 from .conftest import env
 from .test_disk_full import private_tmpfs
+from .test_full_disk_s45 import QUICK
 
 
 @task
@@ -126,18 +127,6 @@ def test_a_run_still_starting_stays_watched(
         agent.close()
         runner.shutdown(wait=False)
         history.close()
-
-
-QUICK = """
-    from flowtop import Flow, task
-
-    @task
-    def one():
-        return 1
-
-    with Flow("quick") as flow:
-        one()
-"""
 
 
 def test_detach_rerun_on_a_full_disk_says_one_line(tmp_path: Path) -> None:
