@@ -23,7 +23,7 @@ import aiohttp  # textual-serve's own client library (the test extra installs it
 import pytest
 
 from flowtop import cli
-from flowtop.commands.serve import QUIT_GRACE, TabState, end_process, origin_refusal
+from flowtop.commands.serve_server import QUIT_GRACE, TabState, end_process, origin_refusal
 from flowtop.printable import NOTICE_MARK
 from flowtop.workspace.launcher import run_environment
 from test_serve import Served, free_port, serve
@@ -213,7 +213,7 @@ FAKE_APP = """
 SERVER = """
 import sys
 from flowtop.printable import NOTICE_MARK
-from flowtop.commands.serve import make_server
+from flowtop.commands.serve_server import make_server
 command, port, token = sys.argv[1:]
 make_server(command, host="127.0.0.1", port=int(port), token=token, public=None).serve()
 """

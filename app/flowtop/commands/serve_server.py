@@ -1,0 +1,520 @@
+"""The web server behind ``flowtop serve``: textual-serve's ``Server`` and ``AppService``
+made safe to leave running, and who may use the page.
+
+A module of its own because it imports aiohttp and textual-serve (the ``serve`` extra):
+:mod:`flowtop.commands.serve` imports it only when the command runs, so ``flowtop
+--help``, ``flowtop run`` and the rest never load them, and work without the extra.
+
+The page can start runs and edit settings, so it is guarded like a Jupyter server:
+
+- the page and its websocket answer only with the token made at start (``403``
+  otherwise), on loopback too: any local process or web page could otherwise reach
+  ``127.0.0.1``;
+- the websocket's ``Origin`` must be this server's own (or ``--public-url``'s), so a page
+  on another site cannot drive the app even from a browser that holds the link (a
+  browser lets any page open a websocket to any address);
+- what the console shows never holds the token, a traceback's locals, or a client's
+  control characters (:class:`ConsoleSafe`).
+
+A stopping server (SIGTERM, Ctrl+C) ends every tab's app at once and tells its page so;
+a tab's app that will not quit is killed (:func:`end_process`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import ipaddress
+import logging
+import secrets
+import socket
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+from urllib.parse import urlsplit
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import WSCloseCode, web
+from textual_serve.app_service import AppService
+from textual_serve.download_manager import DownloadManager
+from textual_serve.server import Server, log, to_int
+
+from ..printable import printable, printable_name, say
+from .serve_tabs import say_server_stopped
+
+#: Hosts that mean "this machine only".
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+#: Seconds a closed tab's app has to quit before it is killed: one whose output nobody
+#: reads any more blocks in a write for ever, deaf to SIGTERM, until the server stops.
+QUIT_GRACE = 2.0
+#: How much of a tab's app's stderr is kept, to say why it ended.
+STDERR_KEPT = 64 * 1024
+#: Lines textual-serve lets an app write before it says it is a Textual app.
+GREETING_PATIENCE = 10
+#: What a Textual app writes first when it is driven by textual-serve.
+GREETING = b"__GANGLION__\n"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or an address, ``[…]`` or not) means this machine only."""
+    if host.strip("[]").lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``, lower-cased, default ports dropped; ``""`` for
+    what is no URL (an ``Origin`` header with a ``[`` made the check a 500)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return ""
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    if port is None or (scheme, port) in (("http", 80), ("https", 443)):
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
+def names_this_machine(host_header: str) -> bool:
+    """Whether the ``Host`` a browser sent names this machine: an address, ``localhost``
+    or its own host name. A page served on ``0.0.0.0`` then matches its origin against
+    that, and a site whose name was pointed at this address (DNS rebinding) does not
+    pass as its own origin."""
+    name = (urlsplit(f"//{host_header}").hostname or "").lower()
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        return name in _machine_names()
+
+
+@functools.cache
+def _machine_names() -> frozenset[str]:
+    """This machine's names, looked up once: ``getfqdn`` may ask DNS, and the check runs
+    for every websocket a page opens."""
+    return frozenset({*LOOPBACK_NAMES, socket.gethostname().lower(), socket.getfqdn().lower()})
+
+
+def allowed_origins(host: str, port: int, public: str | None) -> set[str]:
+    """The origins a browser page of this server has (the websocket must come from one)."""
+    origins = {origin_of(public)} if public else set()
+    # a loopback bind answers by every loopback name, and by its own (127.0.0.2 too)
+    names = {*LOOPBACK_NAMES, host} if is_loopback(host) else {host}
+    for name in names:
+        shown = f"[{name}]" if ":" in name else name
+        origins.add(origin_of(f"http://{shown}:{port}"))
+    return origins
+
+
+def origin_refusal(origin: str, host_header: str, accepted: set[str]) -> str:
+    """Why a websocket from ``origin`` is refused, in one line, with what to do. A page
+    reached through a tunnel to another local port (``ssh -L 9105:127.0.0.1:8000``)
+    differs from this server's origin by its port only: ``--public-url`` names it."""
+    given = origin_of(origin)
+    parts = urlsplit(given)
+    tunnel = any(
+        (theirs := urlsplit(own)).scheme == parts.scheme
+        and theirs.hostname == parts.hostname
+        and theirs.port != parts.port
+        for own in accepted
+    )
+    shown = printable_name(origin)[:200]  # a client's header: any length, any character
+    why = (
+        f"websocket from another site refused (Origin {shown}, Host {printable_name(host_header)})"
+    )
+    if tunnel and given:
+        return (
+            f"{why}; if the page is reached through a tunnel or proxy at {given}, start "
+            f"flowtop serve with --public-url {given}"
+        )
+    return (
+        f"{why}; open the page by this machine's address or name, or give the name you "
+        "use with --public-url"
+    )
+
+
+def refused(why: str) -> web.Response:
+    """The ``403`` a request without the token, or from another site, gets."""
+    return web.Response(status=403, text=f"flowtop serve: {why}\n")
+
+
+class Ending(Protocol):
+    """What :func:`end_process` needs of a tab's app process (asyncio's ``Process``)."""
+
+    @property
+    def pid(self) -> int: ...
+
+    @property
+    def returncode(self) -> int | None: ...
+
+    async def wait(self) -> int: ...
+
+    def kill(self) -> None: ...
+
+
+async def end_process(process: Ending, grace: float) -> bool:
+    """Wait up to ``grace`` seconds for ``process`` to end; kill it when it has not, and
+    say so. True when it was killed. Only that process gets the signal: the runs it
+    started are in sessions of their own and go on."""
+    if process.returncode is not None:
+        return False
+    try:
+        await asyncio.wait_for(process.wait(), grace)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await process.wait()
+        say(f"a closed tab's app (pid {process.pid}) did not quit within {grace:g} s: killed")
+        return True
+    return False
+
+
+@dataclass
+class TabState:
+    """What one tab's app did, for the tab's end (kept beside textual-serve's
+    ``AppService``, which has no place for it)."""
+
+    #: The app said it is a Textual app (``__GANGLION__``) before anything else.
+    ready: bool = False
+    #: Writing to the browser failed: the app's output is read and dropped from then on,
+    #: so that it can go on to read ``quit`` (unread, it blocks in a write for ever).
+    client_gone: bool = False
+    #: The end of what the app wrote to stderr, made printable.
+    said: str = ""
+    #: Set when the app's output ended: the app is gone.
+    ended: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def ending(self) -> str:
+        """Why the tab ended, for its websocket's close frame: at most 123 bytes, the
+        end of the app's last line kept (``…/flows: no such file or folder``)."""
+        lines = [line.strip() for line in self.said.splitlines() if line.strip()]
+        why = "the app ended" if self.ready else "flowtop could not start"
+        if not lines:
+            return why
+        last = lines[-1].removeprefix("flowtop: ").encode()
+        room = 123 - len(f"{why}: …".encode())
+        if len(last) > room + len("…".encode()):
+            return f"{why}: …{last[-room:].decode(errors='ignore')}"
+        return f"{why}: {last.decode()}"
+
+
+async def keep_the_end_of(stderr: asyncio.StreamReader, kept: bytearray) -> None:
+    """Read ``stderr`` to its end, keeping its last :data:`STDERR_KEPT` bytes in ``kept``
+    (an app's stderr left unread would block it once the pipe is full)."""
+    while data := await stderr.read(4096):
+        kept.extend(data)
+        del kept[:-STDERR_KEPT]
+
+
+async def greeted(stdout: asyncio.StreamReader) -> bool:
+    """Whether the app says it is a Textual app within textual-serve's patience; False
+    when its output ends first (it could not start)."""
+    for _ in range(GREETING_PATIENCE):
+        line = await stdout.readline()
+        if not line:
+            return False
+        if line == GREETING:
+            return True
+    return False
+
+
+class TabService(AppService):
+    """textual-serve's ``AppService`` (one tab's app process) with its output loop made
+    safe: a client that went away while writes were paused raised a plain
+    ``ConnectionError`` (it expected ``ConnectionResetError``), its reader died, and the
+    app blocked for ever writing output nobody read; an app that could not start left
+    its tab blank and its stderr printed twice."""
+
+    def __init__(
+        self,
+        tab: TabState,
+        command: str,
+        *,
+        write_bytes: Callable[[bytes], Awaitable[None]],
+        write_str: Callable[[str], Awaitable[None]],
+        close: Callable[[], Awaitable[None]],
+        download_manager: DownloadManager,
+        debug: bool = False,
+    ) -> None:
+        super().__init__(
+            command,
+            write_bytes=write_bytes,
+            write_str=write_str,
+            close=close,
+            download_manager=download_manager,
+            debug=debug,
+        )
+        self.tab = tab
+
+    async def run(self) -> None:
+        process, tab = self._process, self.tab
+        assert process is not None and process.stdout is not None
+        assert process.stderr is not None
+        kept = bytearray()
+        reading = asyncio.create_task(keep_the_end_of(process.stderr, kept))
+        try:
+            tab.ready = await greeted(process.stdout)
+            if tab.ready:
+                await self._pass_on(process.stdout)
+        except (asyncio.IncompleteReadError, asyncio.CancelledError):
+            pass  # the app ended (or the tab is being closed)
+        except Exception:  # noqa: BLE001 - said; the tab closes, stop() ends the app
+            log.exception("a browser tab's app sent what could not be passed on")
+        finally:
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(reading, QUIT_GRACE)
+            tab.said = printable(kept.decode(errors="replace"))
+            tab.ended.set()
+        if tab.said.strip():  # once (textual-serve wrote it twice)
+            print(tab.said.rstrip("\n"), file=sys.stderr, flush=True)
+        if not tab.ready:
+            say(f"a browser tab's app (pid {process.pid}) ended before it started")
+
+    async def _pass_on(self, stdout: asyncio.StreamReader) -> None:
+        """The app's packets to the browser until the app ends; dropped once the
+        browser is gone."""
+        handlers = {b"D": self.on_data, b"M": self.on_meta, b"P": self.on_packed}
+        while True:
+            kind = await stdout.readexactly(1)
+            payload = await stdout.readexactly(int.from_bytes(await stdout.readexactly(4)))
+            handler = handlers.get(kind)
+            if handler is None or self.tab.client_gone:
+                continue
+            try:
+                await handler(payload)
+            except ConnectionError:  # ConnectionResetError, or aiohttp's plain one
+                self.tab.client_gone = True
+
+    async def stop(self) -> None:
+        """Ask the app to quit; kill it when it has not within ``QUIT_GRACE``."""
+        task, process = self._task, self._process
+        if task is None or process is None:
+            return
+        self._task = None
+        await self._download_manager.cancel_app_downloads(app_service_id=self.app_service_id)
+        with contextlib.suppress(TimeoutError):  # stdin full: the app reads no more
+            await asyncio.wait_for(self.send_meta({"type": "quit"}), QUIT_GRACE)
+        await end_process(process, QUIT_GRACE)
+        with contextlib.suppress(TimeoutError):  # the end of its output, once it is gone
+            await asyncio.wait_for(task, QUIT_GRACE)
+
+
+class GuardedServer(Server):
+    """A textual-serve ``Server`` with a token on the page and websocket, an Origin check,
+    links built for the address the browser used (or ``--public-url``), and tabs that end
+    with it."""
+
+    def __init__(
+        self, command: str, *, host: str, port: int, token: str, public: str | None
+    ) -> None:
+        super().__init__(command, host=host, port=port, title="flowtop")
+        self.token = token
+        #: ``--public-url``: the address browsers use, when it is not this server's own.
+        self.public = public
+        self.origins = allowed_origins(host, port, public)
+        #: Set when the server stops (SIGTERM, Ctrl+C): each tab ends its app at once.
+        #: None did, and aiohttp waited for every open tab's websocket to end (18 s
+        #: for one tab, up to its 60 s shutdown timeout).
+        self.stopping = asyncio.Event()
+
+    def token_ok(self, given: str | None) -> bool:
+        """Whether ``given`` is this server's token (compared in constant time)."""
+        return given is not None and secrets.compare_digest(given.encode(), self.token.encode())
+
+    def refusal(self, request: web.Request) -> str | None:
+        """Why this websocket is refused, or None when it is not."""
+        if not self.token_ok(request.match_info.get("token")):
+            return "websocket refused: wrong or missing token"
+        origin = request.headers.get("Origin")
+        if origin is None:
+            return None  # not a browser: no page of another site is involved
+        if self.public is None and not is_loopback(self.host):
+            # bound to a public address without --public-url: the page is on the
+            # address the browser used, by a name of this machine (give another
+            # name with --public-url); the token is what keeps strangers out
+            own = origin_of(f"{request.scheme}://{request.host}")
+            if names_this_machine(request.host) and origin_of(origin) == own:
+                return None
+            return origin_refusal(origin, request.host, {own})
+        if origin_of(origin) in self.origins:
+            return None
+        return origin_refusal(origin, request.host, self.origins)
+
+    def initialize_logging(self) -> None:
+        super().initialize_logging()
+        # Every line the console shows goes through one filter on each handler (a
+        # handler's filter sees the records of every logger, aiohttp's and
+        # textual-serve's): the token written as "…" (the access log wrote it, and a
+        # traceback's locals held the request, its URL whole), a traceback made plain
+        # text without locals, a client's path and User-Agent made printable
+        for handler in logging.getLogger().handlers:
+            if hasattr(handler, "tracebacks_show_locals"):  # Rich's
+                handler.tracebacks_show_locals = False
+            handler.addFilter(ConsoleSafe(self.token))
+
+    def base_url(self, request: web.Request) -> str:
+        """Where the page's links point: ``--public-url``, else the address the browser
+        used (never ``http://0.0.0.0:PORT`` for a server bound to every address)."""
+        return self.public if self.public is not None else f"{request.scheme}://{request.host}"
+
+    async def _make_app(self) -> web.Application:
+        app = web.Application()
+        aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(self.templates_path))
+        app.add_routes(
+            [
+                web.get("/", self.handle_index, name="index"),
+                web.get("/ws/{token}", self.handle_websocket, name="websocket"),
+                web.get("/download/{key}", self.handle_download, name="download"),
+                web.static("/static", self.statics_path, name="static"),
+            ]
+        )
+        app.on_startup.append(self.on_startup)
+        app.on_shutdown.append(self.on_shutdown)
+        return app
+
+    async def on_shutdown(self, app: web.Application) -> None:
+        self.stopping.set()  # aiohttp then waits for the tabs' handlers to return
+
+    async def on_startup(self, app: web.Application) -> None:
+        pass  # main() has said where the app is; textual-serve's banner would not
+
+    async def handle_index(self, request: web.Request) -> web.StreamResponse:
+        if not self.token_ok(request.query.get("token")):
+            return refused("open the link with ?token=… that `flowtop serve` printed")
+        base = self.base_url(request)
+        scheme = "wss" if base.startswith("https") else "ws"
+        context = {
+            "font_size": to_int(request.query.get("fontsize", "16"), 16),
+            "app_websocket_url": f"{scheme}:{base.split(':', 1)[1]}/ws/{self.token}",
+            "config": {"static": {"url": f"{base}/static/"}},
+            "application": {"name": self.title},
+        }
+        response = aiohttp_jinja2.render_template("app_index.html", request, context)
+        response.headers["Referrer-Policy"] = "no-referrer"  # the token stays here
+        response.headers["Cache-Control"] = "no-store"  # nor in a cache on disk
+        # no other site may frame the page (and have the user click in it)
+        response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+        response.headers["X-Frame-Options"] = "DENY"
+        return response
+
+    async def handle_websocket(  # type: ignore[override]  # a 403 is a plain response
+        self, request: web.Request
+    ) -> web.StreamResponse:
+        why = self.refusal(request)
+        if why is not None:  # said here too: the browser shows only "Session ended."
+            say(why)
+            return refused(why)
+        if not web.WebSocketResponse().can_prepare(request).ok:
+            # curl, or a proxy that drops the Upgrade header: textual-serve logged an
+            # exception and dropped the connection
+            return web.Response(
+                status=400,
+                text="flowtop serve: this address takes a websocket (the page opens it; "
+                "a proxy in between must pass the Upgrade header on)\n",
+            )
+        return await self.serve_tab(request)
+
+    async def serve_tab(self, request: web.Request) -> web.WebSocketResponse:
+        """One tab: its app process, driven by its websocket, until either ends.
+        textual-serve's own did not close a tab whose app ended without saying so
+        (one that could not start stayed blank), nor end an app that would not quit."""
+        websocket = web.WebSocketResponse(heartbeat=15)
+        await websocket.prepare(request)
+
+        async def close_tab() -> None:  # the app said "exit"
+            await websocket.close()
+
+        tab = TabState()
+        service = TabService(
+            tab,
+            self.command,
+            write_bytes=websocket.send_bytes,
+            write_str=websocket.send_str,
+            close=close_tab,
+            download_manager=self.download_manager,
+            debug=self.debug,
+        )
+        messages: asyncio.Task[None] | None = None
+        try:
+            width = to_int(request.query.get("width", "80"), 80)
+            await service.start(width, to_int(request.query.get("height", "24"), 24))
+            messages = asyncio.create_task(self._process_messages(websocket, service))
+            await self._until_first_end(messages, tab)
+            await self._end_tab(websocket, service, tab, messages)
+        except Exception:  # noqa: BLE001 - as textual-serve did: logged, the others go on
+            log.exception("a browser tab failed")
+        finally:
+            if messages is not None:
+                messages.cancel()
+            await service.stop()
+        return websocket
+
+    async def _until_first_end(self, messages: asyncio.Task[None], tab: TabState) -> None:
+        """Wait until the browser's messages end, the tab's app ends, or the server stops."""
+        app_ended = asyncio.create_task(tab.ended.wait())
+        stopping = asyncio.create_task(self.stopping.wait())
+        await asyncio.wait({messages, app_ended, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        app_ended.cancel()
+        stopping.cancel()
+
+    async def _end_tab(
+        self,
+        websocket: web.WebSocketResponse,
+        service: TabService,
+        tab: TabState,
+        messages: asyncio.Task[None],
+    ) -> None:
+        """End the tab as what ended first calls for (``serve_tab`` stops the app after)."""
+        if messages.done():
+            messages.result()  # what went wrong with the browser's messages, if any
+        elif self.stopping.is_set():  # the tab told, its app ended, side by side
+            await asyncio.gather(say_server_stopped(websocket), service.stop())
+        elif not websocket.closed:  # the app ended without closing its tab
+            await websocket.close(code=WSCloseCode.INTERNAL_ERROR, message=tab.ending().encode())
+
+
+def make_server(
+    command: str, *, host: str, port: int, token: str, public: str | None
+) -> GuardedServer:
+    """The server for ``flowtop serve``: each tab runs ``command``; ``token`` guards the
+    page; ``public`` is ``--public-url``."""
+    return GuardedServer(command, host=host, port=port, token=token, public=public)
+
+
+class ConsoleSafe(logging.Filter):
+    """Makes a log record safe for the server's console: its traceback written as plain
+    text (no Rich traceback: textual-serve's showed every frame's locals, the request and
+    its URL among them), ``secret`` written as ``…`` in it and in the message (the access
+    log wrote every request's token), control characters shown (``printable``: a client's
+    ``User-Agent`` or path with an 8-bit CSI ``\x9b`` or a right-to-left override
+    ``\u202e`` acted on the terminal)."""
+
+    def __init__(self, secret: str) -> None:
+        super().__init__()
+        self.secret = secret
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            line = record.getMessage()
+        except Exception:  # noqa: BLE001 - a bad format: the handler says so, as without this
+            return True
+        if record.exc_info or record.exc_text or record.stack_info:
+            plain = logging.Formatter()
+            if record.exc_info and not record.exc_text:
+                record.exc_text = plain.formatException(record.exc_info)
+            extra = [record.exc_text or "", plain.formatStack(record.stack_info or "")]
+            line = "\n".join([line, *filter(None, extra)])
+            record.exc_info, record.exc_text, record.stack_info = None, None, None
+        shown = printable(line.replace(self.secret, "…"))
+        if shown != record.msg or record.args:
+            record.msg, record.args = shown, ()
+        return True
