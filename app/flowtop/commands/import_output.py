@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, TextIO, cast
 
 from ..printable import PrintableStream
@@ -34,9 +34,19 @@ class PrintableText(PrintableStream):
 
     def write(self, text: str, /) -> int:
         if isinstance(text, str) and self.window[0]:
-            super().write(text)
+            with suppress(OSError):  # lost, as a task's output would be: the run goes on
+                super().write(text)
             return len(text)
         return self.stream.write(text)  # (not text: the stream's own TypeError)
+
+    def flush(self) -> None:
+        """Flush the stream; while the import runs, one that cannot take what the module
+        printed loses it (see ``printable_output``)."""
+        try:
+            self.stream.flush()
+        except OSError:
+            if not self.window[0]:
+                raise
 
     @property
     def original(self) -> Any:
@@ -56,7 +66,13 @@ class PrintableText(PrintableStream):
 @contextmanager
 def printable_output() -> Iterator[None]:
     """``sys.stdout`` and ``sys.stderr`` made printable (:class:`PrintableText`) for the
-    block: a stream the block replaced itself stays as it left it."""
+    block: a stream the block replaced itself stays as it left it.
+
+    What the module prints that its stream cannot take (a stderr whose reader left, or
+    on a full disk, where ``--json`` sends a module's prints) is lost: the print raised
+    in the module, which failed to load, and ``flowtop run --json 2>&-``-like setups
+    ended 141 (taken for stdout's reader leaving) or 1 before the run started, as plain
+    output never did. The run goes on; stdout's own reader is watched by its printer."""
     saved = sys.stdout, sys.stderr
     shown = tuple(None if s is None else cast(TextIO, PrintableText(s)) for s in saved)
     if shown[0] is not None:

@@ -10,7 +10,7 @@ from collections.abc import MutableMapping
 
 from ..printable import no_unicode, say
 from .common import bad_path
-from .run import add_executor_flags, want_dashboard
+from .run_args import add_executor_flags, want_dashboard
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from ..engine import status_line
+from ..engine.bus import Subscription
 from ..engine.events import (
     REUSED_FROM_SOURCE,
     Event,
@@ -69,12 +70,18 @@ class Output:
         self.reader_gone = threading.Event()
         self.on_reader_gone: Callable[[], object] | None = None  # result ignored
         self.lost: OSError | None = None
+        #: Since when (monotonic) a write is under way, None between writes.
+        self.writing_since: float | None = None
+        #: ``give_up``'s stop (monotonic) and grace; ``abandoned`` once a write outlived it.
+        self.stopping: tuple[float, float] | None = None
+        self.abandoned = False
 
     def write(self, text: str) -> None:
-        if self.lost is not None:
+        if self.lost is not None or self.abandoned:
             return
         if not self.reader_gone.is_set():
             try:
+                self.writing_since = time.monotonic()
                 try:
                     write_whole(self.stream, text)
                 except UnicodeEncodeError:  # a lone surrogate (a parameter): see encodable
@@ -87,10 +94,37 @@ class Output:
             except OSError as exc:
                 self.lost = exc
                 silence(self.stream)
-                say(f"{output_lost(exc)}; the run goes on, and is recorded")
+                if not terminal_hung_up(self.stream):  # its SIGHUP says what becomes of the run
+                    say(f"{output_lost(exc)}; the run goes on, and is recorded")
                 return
+            finally:
+                self.writing_since = None
         if self.on_reader_gone is not None:
             self.on_reader_gone()
+
+    def give_up(self, grace: float) -> None:
+        """The command is stopping (SIGTERM, SIGHUP, Ctrl+C): a write still under way
+        ``grace`` seconds from now (or from its start, if later) is given up on, and
+        nothing is written after it. A reader that stopped reading without leaving
+        (``| sleep 60``, a stuck consumer) held the write, and with it the sink's thread,
+        the bus's close and the stream's close: the stopped command outlived the signal by
+        as long as the reader took. A stream that takes its lines loses none."""
+        self.stopping = (time.monotonic(), grace)
+
+    def given_up(self) -> bool:
+        """Whether a write outlived ``give_up``'s grace: then nothing more is written or
+        waited for (what was not written is lost)."""
+        since, stopping = self.writing_since, self.stopping
+        if not self.abandoned and since is not None and stopping is not None:
+            stopped_at, grace = stopping
+            self.abandoned = time.monotonic() >= max(since, stopped_at) + grace
+        return self.abandoned
+
+    def stuck(self) -> bool:
+        """Whether a write given up on is still under way: the stream's lock is held by a
+        thread that may never return, so the stream must not be flushed or closed (that
+        waits for the lock) but left to the process's exit."""
+        return self.writing_since is not None and self.given_up()
 
     def reader_left(self) -> bool:
         """Whether the reader left while nothing was written: ``watch | head -1`` waited
@@ -185,6 +219,36 @@ def silence(stream: TextIO) -> None:
         os.close(devnull)
 
 
+def terminal_hung_up(stream: TextIO) -> bool:
+    """Whether ``stream`` writes to a terminal that hung up (closed): its SIGHUP, not the
+    failed write, decides whether the run goes on (``run_signals``)."""
+    from .run_signals import hung_up
+
+    try:
+        return hung_up(stream.fileno())
+    except (AttributeError, OSError, ValueError):  # no descriptor (a test's StringIO)
+        return False
+
+
+#: In a JSON text written ASCII only: an escaped backslash, a surrogate pair, or a lone
+#: high surrogate, in the order a scan must try them.
+_SURROGATE_ESCAPES = re.compile(
+    r"(\\\\)|(\\ud[89ab][0-9a-f]{2}\\ud[c-f][0-9a-f]{2})|\\ud[89ab][0-9a-f]{2}"
+)
+
+
+def strict_surrogates(json_text: str) -> str:
+    """``json_text`` (ASCII-only JSON) with each lone high surrogate's escape (a task
+    printing ``"\\ud800"``) written as U+FFFD: RFC 8259 allows it, but jq 1.6 rejects the
+    whole line (``Invalid \\uXXXX\\uXXXX surrogate pair escape``). A lone low one
+    (``\\udcff``: the stand-in of a byte that is not UTF-8, in a file name or a task's
+    output) is kept, as jq reads it, so the text reads back exactly; so are a pair and an
+    escaped backslash before ``u``."""
+    if "\\ud" not in json_text:
+        return json_text
+    return _SURROGATE_ESCAPES.sub(lambda m: m.group(1) or m.group(2) or "\\ufffd", json_text)
+
+
 class JsonPrinter:
     """SPEC §5: one JSON object per line, flushed per batch as they happen."""
 
@@ -195,7 +259,11 @@ class JsonPrinter:
         self.output = Output(stream)
 
     def __call__(self, events: list[Event]) -> None:
-        self.output.write("".join(map(json_line, events)))
+        self.output.write(strict_surrogates("".join(map(json_line, events))))
+
+    def given_up(self) -> bool:
+        """The bus's close waits no longer for this sink (``Output.give_up``)."""
+        return self.output.given_up()
 
     def tick(self) -> None:
         """JSON lines are events only: nothing to refresh between them."""
@@ -277,6 +345,10 @@ class HumanPrinter:
         self._last_status = 0.0  # when the status line was last drawn (monotonic)
         #: Batches come on the bus's sink thread, ticks from the command's own thread.
         self._lock = threading.Lock()
+
+    def given_up(self) -> bool:
+        """The bus's close waits no longer for this sink (``Output.give_up``)."""
+        return self.output.given_up()
 
     def tick(self) -> None:
         """Redraw the live status line between events, so its clock keeps counting
@@ -511,3 +583,12 @@ def _soonest(left: float) -> str:
     """``next retry in 12.0s``, or ``retry overdue 6m44s`` (its run process stopped)."""
     said = retry_text(left).lower()
     return f"next {said}" if said.startswith("retry") else f"retry {said}"
+
+
+def subscribed(printer: JsonPrinter | HumanPrinter) -> Subscription:
+    """``printer`` as the runner's sink: a ``@flow`` body's own output reaches the same
+    terminal after what the printer holds, it takes only the events it prints, and a
+    stopped command stops waiting for it once its stdout is given up (``Output``)."""
+    return Subscription(
+        printer, before_output=printer.make_room, wants=printer.wants, given_up=printer.given_up
+    )

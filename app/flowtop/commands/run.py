@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gc
 import json
-import os
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..engine import status_line
-from ..engine.pool import MAX_WORKERS
 from ..engine.states import StateType
 from ..printable import say
 from ..workspace.load_error import Stopped
@@ -26,134 +23,36 @@ from .common import (
     store_refusal,
     unused_table,
     warn_unread_settings,
-    whole_number,
 )
 from .flow_file_error import failed_flow_file
 from .late_output import wait_for_given_up
-from .printers import READER_GONE, TICK, HumanPrinter, JsonPrinter, can_redraw, is_pipe
+from .printers import (
+    READER_GONE,
+    TICK,
+    HumanPrinter,
+    JsonPrinter,
+    Output,
+    can_redraw,
+    is_pipe,
+    subscribed,
+)
+from .run_args import configure as configure  # the command's arguments, for cli
+from .run_args import want_dashboard
+from .run_output import STOP_GRACE, forget_launched_log, json_stdout, let_go
 from .run_record import recorded
-from .run_signals import ctrl_c_after, stop_like_ctrl_c_on_sigterm
+from .run_signals import (
+    command_signals,
+    ctrl_c_after,
+    raise_noted,
+    silence_on_hang_up,
+    stop_like_ctrl_c_on_sigterm,
+    stops_noted,
+)
 
 if TYPE_CHECKING:
     from ..engine.flow import Flow
     from ..engine.parameters import ParameterInfo
     from ..workspace import Workspace
-
-
-def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", nargs="?", help="flow file or folder (default: ./flows, else .)")
-    parser.add_argument("--flow", metavar="NAME", help="run only this flow")
-    parser.add_argument("--json", action="store_true", help="print one JSON object per event")
-    parser.add_argument(
-        "--workers",
-        type=whole_number(1, MAX_WORKERS),
-        metavar="N",
-        help=f"attempts in flight, 1-{MAX_WORKERS} (default: [defaults] workers, else 8)",
-    )
-    parser.add_argument(
-        "--quiet", action="store_true", help="omit running/completed lines (human output)"
-    )
-    parser.add_argument(
-        "--detach",
-        action="store_true",
-        help="start each run in a process of its own, print its run id and return at once",
-    )
-    parser.add_argument(
-        "--rerun-of",
-        metavar="RUN",
-        help="rerun a stored run of --flow (its number as history prints it, its id, or a "
-        "unique prefix): its completed tasks are reused, the rest run again",
-    )
-    parser.add_argument(
-        "--task",
-        metavar="KEY",
-        help="with --rerun-of: rerun this task and everything downstream of it",
-    )
-    parser.add_argument(
-        "-p",
-        "--param",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a parameter of a @flow function, the value read as JSON (4, 0.5, true, "
-        '[1, 2], "text"), else as text; repeat for more (--flow NAME too, unless PATH '
-        "holds one flow)",
-    )
-    parser.add_argument(
-        "--params",
-        metavar="JSON",
-        help="@flow parameters as a JSON object, as in '{\"n\": 4}' (--param wins)",
-    )
-    parser.add_argument(
-        "--no-history",
-        action="store_true",
-        help="run without recording in the run store (other flowtop processes won't see the run)",
-    )
-    # The run id a launcher picked for this run process (see workspace.launcher).
-    parser.add_argument("--run-id", help=argparse.SUPPRESS)
-    add_executor_flags(parser)
-
-
-def add_executor_flags(parser: argparse.ArgumentParser) -> None:
-    """``--executor`` and ``--dask-dashboard``: ``flowtop run`` and the app take both."""
-    parser.add_argument(
-        "--executor",
-        type=executor_spec,
-        metavar="SPEC",
-        help="where attempts run: thread, process, dask or dask:tcp://HOST:PORT "
-        "(default: [defaults] executor, else thread)",
-    )
-    parser.add_argument(
-        "--dask-dashboard",
-        action="store_true",
-        help="with --executor dask: serve the local cluster's dashboard on 127.0.0.1:8787 "
-        "(off by default: it shows task arguments)",
-    )
-
-
-def want_dashboard(args: argparse.Namespace, spec: str | None) -> bool:
-    """Honour ``--dask-dashboard``; False (after saying why) when the executor has none."""
-    if not args.dask_dashboard:
-        return True
-    from ..engine.spec import DASHBOARD_ENV, ExecutorError, parse_spec
-
-    try:
-        local_dask = parse_spec(spec or "thread") == ("dask", None)
-    except ExecutorError:
-        local_dask = False
-    if not local_dask:
-        say(f"--dask-dashboard needs --executor dask (a local cluster), not {spec or 'thread'!r}")
-        return False
-    os.environ[DASHBOARD_ENV] = "1"
-    return True
-
-
-def executor_spec(text: str) -> str:
-    """argparse type for ``--executor``: the syntax now, the installed extra when used."""
-    from ..engine.spec import ExecutorError, parse_spec
-
-    try:
-        parse_spec(text)
-    except ExecutorError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return text.strip()
-
-
-def json_stdout() -> TextIO:
-    """The JSON lines' own stream; from now on whatever else writes to fd 1 goes to stderr.
-
-    Under ``--json`` stdout holds JSON lines only: a module printing at import (in this
-    process), a thread started by a task, a C extension writing to fd 1 — their output
-    lands on stderr, never between two JSON lines.
-    """
-    with contextlib.suppress(OSError, ValueError):
-        sys.stdout.flush()
-    try:
-        saved = os.dup(1)
-        os.dup2(2, 1)
-    except OSError:
-        return sys.stdout  # no descriptors to move (an embedded interpreter): as before
-    return open(saved, "w", encoding="utf-8", errors="backslashreplace")
 
 
 #: A run process's youngest-generation collection threshold (see ``main``).
@@ -188,15 +87,17 @@ def parameters_for(
 
 def main(args: argparse.Namespace) -> int:
     out: TextIO = json_stdout() if args.json else sys.stdout
-    try:
-        return _main(args, out)
-    finally:
-        if out is not sys.stdout:  # (left open, `python -W error` ended on a ResourceWarning)
-            with contextlib.suppress(OSError, ValueError):
-                out.close()
+    outputs: list[Output] = []  # the printer's, once made
+    with command_signals():
+        if out is not sys.stdout:  # a copy of the terminal's stdout, maybe
+            silence_on_hang_up(out.fileno())
+        try:
+            return _main(args, out, outputs)
+        finally:
+            let_go(out, outputs)
 
 
-def _main(args: argparse.Namespace, out: TextIO) -> int:
+def _main(args: argparse.Namespace, out: TextIO, outputs: list[Output]) -> int:
     from ..engine.parameters import ParameterError
 
     try:
@@ -273,15 +174,15 @@ def _main(args: argparse.Namespace, out: TextIO) -> int:
         live = can_redraw(sys.stdout)  # others' lines then clear the status line first
         shown_on = status_line.drawn_on(sys.stdout) if live else sys.stdout
         printer = HumanPrinter(shown_on, live=live, verbose=not args.quiet)
+    outputs.append(printer.output)
     kwargs = {"workers": args.workers} if args.workers else {}
-    from ..engine.bus import Subscription
     from ..engine.dask_backend import DaskBackend
     from ..engine.spec import ExecutorError
 
     try:
         runner = workspace.make_runner(
             # a @flow body's own output reaches the same terminal
-            sinks=[Subscription(printer, before_output=printer.make_room, wants=printer.wants)],
+            sinks=[subscribed(printer)],
             executor=args.executor,
             record=not args.no_history,
             **kwargs,
@@ -347,6 +248,7 @@ def _main(args: argparse.Namespace, out: TextIO) -> int:
                     stop_runs()
             ok = run.final_state() is StateType.COMPLETED and ok
     except Stopped as exc:  # the runs say why they were cancelled (SIGTERM, SIGHUP, …)
+        printer.output.give_up(STOP_GRACE)  # a stdout not read must not hold the exit
         for active in runner.active_runs:
             active.cancel(exc.why)
         raise
@@ -355,16 +257,13 @@ def _main(args: argparse.Namespace, out: TextIO) -> int:
         if not gone.is_set():  # but what it prints as it stops shows, for a moment
             wait_for_given_up(runner.executor)
         status_line.forget()
+        forget_launched_log(workspace, args)  # its end is stored, the log says no more
     if gone.is_set():
         return READER_GONE
     if not args.no_history and not recorded(workspace):
         return 1
     if printer.output.lost is not None:  # the run is recorded; its output is not whole
         ok = False
-    if args.run_id is not None and not args.no_history:  # launched (`r`, --detach): its
-        from ..workspace.launcher import forget_log
-
-        forget_log(workspace.state_dir, args.run_id)  # end is stored, the log says no more
     return 0 if ok else 1
 
 
@@ -481,7 +380,11 @@ def detach_main(args: argparse.Namespace, out: TextIO) -> int:
             name: parameters_for(args, map(ParameterInfo.from_json, infos))
             for name, infos in described.items()
         }
-        return detach(workspace, names, args, out, files, given)
+        with stops_noted() as pressed:  # see detach
+            try:
+                return detach(workspace, names, args, out, files, given, pressed)
+            finally:
+                workspace.close()  # (closed within: a signal now must not end the process)
     finally:
         workspace.close()
 
@@ -540,9 +443,14 @@ def detach(
     out: TextIO,
     files: dict[str, Path],
     given: dict[str, dict[str, Any]],
+    pressed: list[int],
 ) -> int:
     """Start each flow's run in its own process and print the run ids (one per line);
     ``given``: each flow's parameters (``parameters_for``).
+
+    SIGTERM, SIGHUP and Ctrl+C are noted in ``pressed`` (``run_signals.stops_noted``)
+    and stop the command before the next launch only: once the last run id is printed
+    the launch has succeeded, and the command exits 0 whatever came after.
 
     The store is opened (created, migrated) first: a broken one is reported here, and a
     ``flowtop watch`` right after finds it, even before the run process is up.
@@ -561,6 +469,7 @@ def detach(
     from .store_access import warnings_held_on_failure
 
     for name in names:
+        raise_noted(pressed)  # the runs printed go on; no more are started
         try:  # a rerun is reserved before its process starts, as the TUI's
             source = (
                 None if args.rerun_of is None else source_id(workspace.history, args.rerun_of, name)

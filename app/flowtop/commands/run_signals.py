@@ -52,17 +52,35 @@ class HungUp(Stopped):
 Handler = Callable[[int, FrameType | None], Any]
 
 
+#: What stopped the command, once a signal did. The first decides: a later one (SIGHUP
+#: after SIGTERM, a second ``kill``) raises nothing, so the runs' reason, the words said
+#: and the exit status agree (they said ``interrupted (SIGHUP)``, 129, and tasks
+#: ``cancelled: SIGTERM``), and the cancelling and recording the first started is not
+#: cut short (raised inside ``threading``'s wait, it broke a lock: a traceback).
+_stopped_by: list[type[Stopped]] = []
+
+#: Descriptors besides 1 and 2 that write to the terminal (``--json``'s own, a copy of
+#: the first stdout): silenced with them when it hangs up (``silence_on_hang_up``).
+_also_silenced: list[int] = []
+
+
+def _stop(raised: type[Stopped]) -> None:
+    if not _stopped_by:
+        _stopped_by.append(raised)
+        raise raised
+
+
 def _terminated(signum: int, frame: FrameType | None) -> None:
-    raise Terminated
+    _stop(Terminated)
 
 
 def _hung_up(signum: int, frame: FrameType | None) -> None:
     silence_hung_up_terminal()
-    raise HungUp
+    _stop(HungUp)
 
 
 def _ctrl_c(signum: int, frame: FrameType | None) -> None:
-    raise Stopped  # Python's own handler's KeyboardInterrupt, told from a flow file's
+    _stop(Stopped)  # Python's own handler's KeyboardInterrupt, told from a flow file's
 
 
 #: Each signal flowtop run handles: its handler, the handlers it replaces (the default
@@ -91,10 +109,18 @@ def hung_up(fd: int) -> bool:
     return False
 
 
+def silence_on_hang_up(fd: int) -> None:
+    """Silence descriptor ``fd`` too when the terminal hangs up (until the command ends):
+    ``--json`` writes to a copy of the first stdout, which said ``cannot write to stdout
+    (Input/output error): … the run goes on`` as the SIGHUP cancelled the run."""
+    _also_silenced.append(fd)
+
+
 def silence_hung_up_terminal() -> None:
-    """Point stdout and stderr at /dev/null where they write to a terminal that hung up:
-    a write there fails (EIO), and what is said from now on is for no one."""
-    for fd in (1, 2):
+    """Point stdout and stderr (and ``silence_on_hang_up``'s) at /dev/null where they write
+    to a terminal that hung up: a write there fails (EIO), and what is said from now on is
+    for no one."""
+    for fd in (1, 2, *_also_silenced):
         if not hung_up(fd):
             continue
         with contextlib.suppress(OSError):
@@ -111,9 +137,70 @@ def stop_like_ctrl_c_on_sigterm() -> None:
     main thread."""
     if threading.current_thread() is not threading.main_thread():
         return
+    _stopped_by.clear()
     for sig, (ours, default, _) in OURS.items():
         if signal.getsignal(sig) == default:
             signal.signal(sig, ours)
+
+
+@contextlib.contextmanager
+def command_signals() -> Iterator[None]:
+    """The handlers of SIGTERM, SIGHUP and Ctrl+C as they were before the block, again
+    after it (a command's, set by ``stop_like_ctrl_c_on_sigterm``).
+
+    Left installed past the command, a second ``kill`` of a stopping ``flowtop run``
+    raised ``Terminated`` in whatever the interpreter's exit was doing (the store's close:
+    ``Exception ignored in atexit callback``, a traceback); and a caller running the
+    command in its own process (a test) kept them."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = {sig: signal.getsignal(sig) for sig in OURS}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            if handler is not None and signal.getsignal(sig) is not handler:
+                signal.signal(sig, handler)
+        _stopped_by.clear()
+        _also_silenced.clear()
+
+
+@contextlib.contextmanager
+def stops_noted() -> Iterator[list[int]]:
+    """SIGTERM, SIGHUP and Ctrl+C noted (in the list yielded, in order) instead of acted
+    on, for the block: those left to their defaults, or flowtop's. ``--detach`` holds them
+    while it launches: one that came just after a run id was printed ended the command
+    143 while its run went on, and ``id=$(flowtop run --detach) || exit 1`` gave up on a
+    running run. ``raise_noted`` acts on one where the command decides."""
+    pressed: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield pressed
+        return
+
+    def note(signum: int, frame: FrameType | None) -> None:
+        if signum == getattr(signal, "SIGHUP", None):
+            silence_hung_up_terminal()
+        pressed.append(signum)
+
+    held = {
+        sig: now
+        for sig, (ours, default, _) in OURS.items()
+        if (now := signal.getsignal(sig)) is ours or now == default
+    }
+    for sig in held:
+        signal.signal(sig, note)
+    try:
+        yield pressed
+    finally:
+        for sig, handler in held.items():
+            signal.signal(sig, handler)
+
+
+def raise_noted(pressed: list[int]) -> None:
+    """Stop the command as the first of the signals ``stops_noted`` noted asked, if any."""
+    if pressed:
+        _stop(OURS[signal.Signals(pressed[0])][2])
 
 
 def _plain_signals_in_child() -> None:
@@ -164,6 +251,4 @@ def ctrl_c_after() -> Iterator[None]:
     finally:
         for sig, handler in held.items():
             signal.signal(sig, handler)
-    for sig, (_, _, raised) in reversed(OURS.items()):  # SIGHUP, then SIGTERM, then Ctrl+C
-        if sig in pressed:
-            raise raised
+    raise_noted(pressed)  # the first decides (``_stopped_by``)

@@ -18,10 +18,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
 import sqlite3
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -253,3 +255,37 @@ def end_own_runs(
             for (run_id,) in rows
         },
     )
+
+
+#: What stops a process from outside: held back while the store closes at exit.
+_STOPS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGINT") if hasattr(signal, name)
+)
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """SIGTERM, SIGHUP and Ctrl+C held back for the block (the store's close at exit),
+    then acted on: one left to its default ends the process as it would have (143 for
+    SIGTERM), one Python code handles is dropped (the process is exiting anyway).
+
+    A second ``kill`` of a stopping ``flowtop run`` came as the store closed: with the
+    command's handler still set it raised there (``Exception ignored in atexit callback``,
+    a traceback, the close left half done), and with the default one it killed the
+    process before the runs' last events were written. Off the main thread (no signal
+    handler can be set there) the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pressed: list[int] = []
+    held = {sig: signal.getsignal(sig) for sig in _STOPS}
+    held = {sig: handler for sig, handler in held.items() if handler not in (None, signal.SIG_IGN)}
+    for sig in held:
+        signal.signal(sig, lambda signum, frame: pressed.append(signum))
+    try:
+        yield
+    finally:
+        for sig, handler in held.items():
+            signal.signal(sig, handler)
+        if pressed and held[signal.Signals(pressed[0])] == signal.SIG_DFL:
+            signal.raise_signal(pressed[0])

@@ -582,10 +582,10 @@ def _events_in(items: list[StoreItem]) -> int:
 
 
 def _close_at_exit(ref: weakref.ReferenceType[History]) -> None:
-    history = ref()
-    if history is not None:
+    if (history := ref()) is not None:
         try:
-            history.close()
+            with closing_writes.signals_held():  # a second `kill` as the process exits
+                history.close()
         except Exception:  # nothing may fail at interpreter exit
             log.exception("closing the history at exit failed")
 

@@ -1,0 +1,110 @@
+"""``flowtop run``'s command line: its arguments, and the executor flags the monitor
+(``flowtop open``) takes too."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from ..engine.pool import MAX_WORKERS
+from ..printable import say
+from .common import whole_number
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", nargs="?", help="flow file or folder (default: ./flows, else .)")
+    parser.add_argument("--flow", metavar="NAME", help="run only this flow")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per event")
+    parser.add_argument(
+        "--workers",
+        type=whole_number(1, MAX_WORKERS),
+        metavar="N",
+        help=f"attempts in flight, 1-{MAX_WORKERS} (default: [defaults] workers, else 8)",
+    )
+    parser.add_argument(
+        "--quiet", action="store_true", help="omit running/completed lines (human output)"
+    )
+    parser.add_argument(
+        "--detach",
+        action="store_true",
+        help="start each run in a process of its own, print its run id and return at once",
+    )
+    parser.add_argument(
+        "--rerun-of",
+        metavar="RUN",
+        help="rerun a stored run of --flow (its number as history prints it, its id, or a "
+        "unique prefix): its completed tasks are reused, the rest run again",
+    )
+    parser.add_argument(
+        "--task",
+        metavar="KEY",
+        help="with --rerun-of: rerun this task and everything downstream of it",
+    )
+    parser.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a parameter of a @flow function, the value read as JSON (4, 0.5, true, "
+        '[1, 2], "text"), else as text; repeat for more (--flow NAME too, unless PATH '
+        "holds one flow)",
+    )
+    parser.add_argument(
+        "--params",
+        metavar="JSON",
+        help="@flow parameters as a JSON object, as in '{\"n\": 4}' (--param wins)",
+    )
+    parser.add_argument(
+        "--no-history",
+        action="store_true",
+        help="run without recording in the run store (other flowtop processes won't see the run)",
+    )
+    # The run id a launcher picked for this run process (see workspace.launcher).
+    parser.add_argument("--run-id", help=argparse.SUPPRESS)
+    add_executor_flags(parser)
+
+
+def add_executor_flags(parser: argparse.ArgumentParser) -> None:
+    """``--executor`` and ``--dask-dashboard``: ``flowtop run`` and the app take both."""
+    parser.add_argument(
+        "--executor",
+        type=executor_spec,
+        metavar="SPEC",
+        help="where attempts run: thread, process, dask or dask:tcp://HOST:PORT "
+        "(default: [defaults] executor, else thread)",
+    )
+    parser.add_argument(
+        "--dask-dashboard",
+        action="store_true",
+        help="with --executor dask: serve the local cluster's dashboard on 127.0.0.1:8787 "
+        "(off by default: it shows task arguments)",
+    )
+
+
+def want_dashboard(args: argparse.Namespace, spec: str | None) -> bool:
+    """Honour ``--dask-dashboard``; False (after saying why) when the executor has none."""
+    if not args.dask_dashboard:
+        return True
+    from ..engine.spec import DASHBOARD_ENV, ExecutorError, parse_spec
+
+    try:
+        local_dask = parse_spec(spec or "thread") == ("dask", None)
+    except ExecutorError:
+        local_dask = False
+    if not local_dask:
+        say(f"--dask-dashboard needs --executor dask (a local cluster), not {spec or 'thread'!r}")
+        return False
+    os.environ[DASHBOARD_ENV] = "1"
+    return True
+
+
+def executor_spec(text: str) -> str:
+    """argparse type for ``--executor``: the syntax now, the installed extra when used."""
+    from ..engine.spec import ExecutorError, parse_spec
+
+    try:
+        parse_spec(text)
+    except ExecutorError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text.strip()

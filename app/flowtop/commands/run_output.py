@@ -1,0 +1,72 @@
+"""``flowtop run``'s stdout at either end of the command: ``--json``'s own stream made at
+its start, and every stream let go at its end, also one whose reader stopped reading.
+
+A run stopped by a signal exits at once (``interrupted (SIGTERM)``, 143) even when its
+stdout's reader has stopped reading (``| sleep 60``, a consumer stuck on something else):
+a write that did not finish within ``STOP_GRACE`` of the stop is given up on
+(``printers.Output.give_up``), what it did not write is lost, and its stream is left to
+the process's exit instead of closed or flushed, which would wait for that write.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+    from .printers import Output
+
+#: How long a stopped ``flowtop run`` lets a write under way finish (seconds).
+STOP_GRACE = 1.0
+
+
+def json_stdout() -> TextIO:
+    """The JSON lines' own stream; from now on whatever else writes to fd 1 goes to stderr.
+
+    Under ``--json`` stdout holds JSON lines only: a module printing at import (in this
+    process), a thread started by a task, a C extension writing to fd 1 — their output
+    lands on stderr, never between two JSON lines.
+    """
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+        os.dup2(2, 1)
+    except OSError:
+        return sys.stdout  # no descriptors to move (an embedded interpreter): as before
+    return open(saved, "w", encoding="utf-8", errors="backslashreplace")
+
+
+def let_go(out: TextIO, outputs: Iterable[Output]) -> None:
+    """Close ``--json``'s stream ``out`` (left open, ``python -W error`` ended on a
+    ``ResourceWarning``) unless a write to it was given up on (``outputs``' ``stuck``).
+
+    Such a write holds its stream's lock for as long as the reader does not read: the
+    stream is left to the process's exit, where nothing flushes it (the stuck thread
+    keeps it alive), and ``sys.stdout``, which the exit does flush, is swapped for
+    /dev/null when it is the stream."""
+    if any(output.stuck() for output in outputs):
+        if out is sys.stdout:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - kept for the process's life
+        return
+    if out is not sys.stdout:
+        with contextlib.suppress(OSError, ValueError):
+            out.close()
+
+
+def forget_launched_log(workspace: Workspace, args: argparse.Namespace) -> None:
+    """Delete a launched run's log (``r``, ``--detach``) once its end is in the store,
+    however the run ended: stopped by SIGTERM or SIGHUP, or by its reader leaving, the
+    log stayed though the store had the end (README: deleted once the end is recorded)."""
+    if args.run_id is None or args.no_history:
+        return
+    history = workspace.history
+    if history.flush(5.0) and not history.lost and history.damage is None:
+        from ..workspace.launcher import forget_log
+
+        forget_log(workspace.state_dir, args.run_id)
