@@ -27,13 +27,13 @@ from pathlib import Path
 
 from ..engine.bus import Subscription
 from ..engine.events import Event, RunFinished, RunStarted
+from ..looks import INTERRUPTED  # noqa: F401 - re-exported
 from . import closing_writes, history_fold, store_schema
 from .history_fold import StoreItem
 from .history_records import (  # re-exported: the store's public records
     HistoryError,
 )
 from .launcher import forget_log
-from .log_fold import INTERRUPTED  # noqa: F401 - re-exported
 from .ownership import Owner
 from .private import private_file, private_folder
 from .pruning import PruneUnfinished, compact, prune_runs

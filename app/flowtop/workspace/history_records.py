@@ -112,10 +112,11 @@ class RunRecord:
 class AttemptRecord:
     """One stored attempt, read back from the store's ``attempts`` table.
 
-    Not the engine's :class:`~flowtop.engine.records.Attempt`: this is a frozen row built
-    from the columns in order (``AttemptRecord(*row)``), its state is the stored text (left
-    unparsed, so any row prints), ``started`` may be missing, and the error is the three
-    stored columns rather than an ``ErrorInfo``; ``as_json`` is ``history --json``'s shape.
+    Not the engine's :class:`~flowtop.engine.records.Attempt`: this is a frozen row whose
+    fields are named as the ``attempts`` table's columns (``log_fold`` fills them by name),
+    its state is the stored text (left unparsed, so any row prints), ``started`` may be
+    missing, and the error is the three stored columns rather than an ``ErrorInfo``;
+    ``as_json`` is ``history --json``'s shape.
     """
 
     number: int

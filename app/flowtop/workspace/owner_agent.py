@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..formats import date_time
+from ..looks import INTERRUPTED
 from .access import blocked
 from .history_records import HistoryError
 from .load_error import display_path
-from .log_fold import INTERRUPTED
 from .ownership import HEARTBEAT
 from .store_errors import store_advice
 

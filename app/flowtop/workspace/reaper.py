@@ -21,10 +21,11 @@ from contextlib import closing
 from pathlib import Path
 
 from ..engine.states import StateType
+from ..looks import INTERRUPTED
 from . import store_schema
 from .access import read_only_mount
 from .history_records import HistoryError, stored_counts
-from .log_fold import INTERRUPTED, fold, stored_tasks
+from .log_fold import fold, stored_tasks
 from .ownership import LAUNCHED, Owner, host_name, owner_gone, pid_running, process_start
 from .private import open_store, refuse_linked_store
 from .run_log import (

@@ -15,8 +15,9 @@ import sqlite3
 
 from ..engine.events import ErrorInfo, RunFinished, RunStarted, TaskStateChanged
 from ..engine.states import StateType
+from ..looks import INTERRUPTED
 from .history_records import TaskRecord
-from .log_fold import INTERRUPTED, fold, stored_tasks
+from .log_fold import fold, stored_tasks
 from .run_log import LogEvent, RunInterrupted, columns, log_columns
 
 _RUNNING = StateType.RUNNING

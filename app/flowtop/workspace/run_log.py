@@ -6,83 +6,36 @@ own view, exactly as it would fold the events of a run in its own process. So th
 keeps each event whole, as a compact JSON array of its fields, in the order the owner
 emitted it (the steps of a run that one write took share a row); the id (``INTEGER
 PRIMARY KEY AUTOINCREMENT``) only ever grows.
+
+How a row becomes an event again, for each shape older versions wrote, is
+``log_decode``'s; its names are also importable from here, where readers found them.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from array import array
-from collections.abc import Callable, Sequence
 from contextlib import closing
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
-from ..engine.events import ErrorInfo, Event, RunFinished, RunStarted, TaskOutput, TaskStateChanged
-from ..engine.states import StateType
+from ..engine.events import ErrorInfo, RunFinished, RunStarted, TaskOutput
 from .access import blocked
 from .json_text import has_surrogate
 from .load_error import display_path
+
+# Re-exported: readers import these from here (``log_decode`` has them since it was split off).
+from .log_decode import UNREADABLE as UNREADABLE
+from .log_decode import Check as Check
+from .log_decode import LogDamage as LogDamage
+from .log_decode import LogEvent as LogEvent
+from .log_decode import LogRow as LogRow
+from .log_decode import RunInterrupted as RunInterrupted
+from .log_decode import decode as decode
+from .log_decode import decode_rows as decode_rows
+from .log_decode import error_info as error_info
+from .log_decode import run_started_name as run_started_name
 from .store_links import refuse_linked_reader
-
-#: An ``s`` step's fields after ``ts``, as a short body leaves them out.
-_STEP_DEFAULTS = (None, "", None, None, None, "", 0, "")
-
-
-class RunInterrupted(NamedTuple):
-    """Not an engine event: a reader found the run's owner gone and ended the run for it.
-
-    ``flow`` and ``run`` (its number) let a reader show a run whose process died before
-    its start was logged (a run process that ended while importing its flow file); a
-    log written before they were added leaves them empty.
-    """
-
-    run_id: str
-    reason: str
-    ts: float
-    event: str = "run_interrupted"
-    flow: str = ""
-    run: int = 0
-
-    def as_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "event": self.event,
-            "run_id": self.run_id,
-            "reason": self.reason,
-            "ts": self.ts,
-        }
-        if self.flow:
-            data["flow"], data["run"] = self.flow, self.run
-        return data
-
-
-class LogDamage(NamedTuple):
-    """Not an event: a log row (or one step of a row of several) that no flowtop wrote as
-    it reads, in its place (``decode_rows``): readers show the rest of the run and say
-    what was left out, where one crafted or damaged row stopped them. ``row`` is its
-    ``events.id`` (0: not selected), ``step`` its place among the row's steps (0: none)."""
-
-    run_id: str
-    row: int
-    step: int
-    why: str
-    event: str = "log_damage"
-
-    def said(self, run: str = "") -> str:
-        """One line: which run (``run``: ``etl #3``; its id), where in the log, what is wrong."""
-        where = f"event {self.row}" if self.row else "an event"
-        if self.step:
-            where += f" (step {self.step} of that row)"
-        named = f"{run} ({self.run_id})" if run else self.run_id
-        return f"run {named}: {where} of the run store's log cannot be read, skipped: {self.why}"
-
-
-LogEvent = Event | RunInterrupted | LogDamage
-#: What a reader can make of a log row it decodes: ``why`` it is not as flowtop writes it,
-#: None when it is (``log_fold.unsound``).
-Check = Callable[[LogEvent], str | None]
-#: What a body no flowtop wrote raises on the way to its event.
-UNREADABLE = (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError)
 
 
 def encode(event: RunStarted | RunFinished | TaskOutput) -> str:
@@ -151,38 +104,12 @@ def stored_error(error: ErrorInfo) -> list[Any]:
     return [error[0], stored_message(error), error[2]]
 
 
-def error_info(fields: list[Any]) -> ErrorInfo:
-    """The error a log body's ``[type, message, traceback]`` holds: a message stored as
-    its length (``stored_message``) is the traceback's end, before its last newline."""
-    message = fields[1]
-    if type(message) is int:
-        traceback = fields[2]
-        end = len(traceback) - 1
-        return ErrorInfo(fields[0], traceback[end - message : end], traceback)
-    return ErrorInfo(*fields)
-
-
-def run_started_name(body: str | None) -> str:
-    """The ``flow_run_name`` in a ``run_started`` body (see ``encode``); "" for any other
-    body, or one logged before names were (``flowtop history`` reads it for each run)."""
-    if not body or not body.startswith('["run_started"'):
-        return ""
-    fields = json.loads(body)
-    name = fields[11] if len(fields) > 11 else ""
-    return name if isinstance(name, str) else ""
-
-
 def encode_interrupted(run_id: str, reason: str, ts: float, flow: str, number: int) -> str:
     return json.dumps(["run_interrupted", run_id, reason, ts, flow, number], separators=(",", ":"))
 
 
-_STATES = {state.value: state for state in StateType}
-_make_step = TaskStateChanged._make
-
-#: A log row as readers select it: run id, body, and a step's ``ts`` and ``duration``
-#: (``LOG_COLUMNS``), which a step keeps in columns of their own rather than in its body;
-#: a row of several steps (``q``) keeps theirs packed there, as bytes.
-LogRow = tuple[str, str, float | bytes | None, float | bytes | None]
+#: What readers select of a log row (``log_decode.LogRow``): a step keeps its ``ts`` and
+#: ``duration`` in columns of their own rather than in its body.
 LOG_COLUMNS = "run_id, body, ts, duration"
 
 
@@ -200,246 +127,6 @@ def log_columns(conn: sqlite3.Connection) -> str:
     if not names:
         return ""
     return LOG_COLUMNS if "duration" in names else "run_id, body, NULL, NULL"
-
-
-def decode(
-    body: str, run_id: str, ts: float | None = None, duration: float | None = None
-) -> LogEvent:
-    """The event a log row of ``run_id``'s holds (raises one of ``UNREADABLE`` on a body
-    no flowtop wrote); ``ts`` and ``duration`` are the row's own columns."""
-    return _from_fields(json.loads(body), run_id, ts, duration)
-
-
-def decode_rows(
-    rows: list[LogRow], ids: Sequence[int] = (), check: Check | None = None
-) -> list[LogEvent]:
-    """The events of log rows (``LogRow``), in order: what a tail reads many of.
-
-    The bodies are parsed by one ``json.loads`` of them all, and a compact step becomes
-    its event without a call per field: a TUI tailing 20,000 events a second spends its
-    GIL on the keys, not on parsing.
-
-    A row no flowtop wrote (not JSON, an unknown kind, a step missing fields) becomes a
-    ``LogDamage`` naming its id (``ids``: the rows' ``events.id``). Rows are decoded one
-    at a time only once the batch fails: a sound log costs no more. ``check``
-    (``log_fold.unsound``) also looks at every field, for ``flowtop watch``: slower."""
-    if not rows:
-        return []
-    if check is None:
-        try:
-            return _decoded(rows)
-        except UNREADABLE:
-            pass
-    out: list[LogEvent] = []
-    for n, row in enumerate(rows):
-        out += _decoded_row(row, ids[n] if n < len(ids) else 0, check)
-    return out
-
-
-def _decoded(rows: list[LogRow]) -> list[LogEvent]:
-    """``decode_rows`` of a sound log: raises on the first row that is not."""
-    parsed = json.loads("[" + ",".join([row[1] for row in rows]) + "]")
-    if len(parsed) != len(rows):  # a body of several values: decoded a row at a time
-        raise ValueError("a log row holds more than one value")
-    out: list[LogEvent] = []
-    for (run_id, _, ts, took), fields in zip(rows, parsed, strict=True):
-        if fields[0] != "q":
-            out.append(_event(fields, run_id, ts, took))
-            continue
-        # consecutive steps of the run (schema version 8), their floats packed
-        times, durations = _packed(ts, took)
-        steps = zip(fields[1:], times, durations, strict=True)
-        out += [_event(step, run_id, at, spent) for step, at, spent in steps]
-    return out
-
-
-def _packed(ts: Any, took: Any) -> tuple[array[float], array[float]]:
-    """A ``q`` row's times and durations, packed in its ``ts`` and ``duration``."""
-    if not (isinstance(ts, bytes) and isinstance(took, bytes)):
-        raise ValueError("steps without their times")
-    return array("d", ts), array("d", took)
-
-
-def _decoded_row(row: LogRow, row_id: int, check: Check | None) -> list[LogEvent]:
-    """One row's events, each part that cannot be read a ``LogDamage`` in its place."""
-    run_id, body, ts, took = row
-    try:
-        fields = json.loads(body)
-        if type(fields) is not list or not fields:
-            raise ValueError(f"a {type(fields).__name__}, not a list of an event's fields")
-        if fields[0] != "q":
-            return [_checked(_event(fields, run_id, ts, took), run_id, row_id, 0, check)]
-        times, durations = _packed(ts, took)
-        if not len(times) == len(durations) == len(fields) - 1:
-            raise ValueError(f"{len(fields) - 1} steps but {len(times)} times")
-    except UNREADABLE as exc:
-        return [LogDamage(run_id, row_id, 0, _why(exc, body))]
-    out: list[LogEvent] = []
-    for n, (step, at, spent) in enumerate(zip(fields[1:], times, durations, strict=True), 1):
-        try:
-            out.append(_checked(_event(step, run_id, at, spent), run_id, row_id, n, check))
-        except UNREADABLE as exc:
-            out.append(LogDamage(run_id, row_id, n, _why(exc, json.dumps(step))))
-    return out
-
-
-def _checked(event: LogEvent, run_id: str, row: int, step: int, check: Check | None) -> LogEvent:
-    """``event``, or the ``LogDamage`` ``check`` finds in it: a field of the wrong type,
-    or another run's event in this run's row."""
-    if check is None:
-        return event
-    why = check(event)
-    if why is None and event.run_id != run_id:
-        why = f"an event of run {event.run_id!r} in a row of run {run_id!r}"
-    return event if why is None else LogDamage(run_id, row, step, why)
-
-
-def _why(exc: Exception, body: Any) -> str:
-    """What was wrong with a log row, and its start (a body that is not text: its repr)."""
-    body = body if isinstance(body, str) else repr(body)
-    said = "not JSON" if isinstance(exc, json.JSONDecodeError) else str(exc) or type(exc).__name__
-    if isinstance(exc, KeyError | IndexError):  # "0", "list index out of range"
-        said = f"fields missing ({type(exc).__name__}: {exc})"
-    return f"{said}: {body[:40] + ('…' if len(body) > 40 else '')!r}"
-
-
-def _event(fields: list[Any], run_id: str, ts: Any, took: Any) -> LogEvent:
-    """The event of one body's fields; a compact step without a call per field."""
-    size = len(fields)
-    if took != took:  # NaN: a packed step without a duration
-        took = None
-    if fields[0] == "p" and fields[3] in _STATES and (size == 6 or size == 10):
-        if size == 6:  # every field at its default: a RUNNING step
-            _, flow, task, state, attempt, limit = fields
-            step = (run_id, flow, task, _STATES[state], attempt, limit, ts, None, "", None)
-            return _make_step((*step, None, took, *_QUIET_END))
-        _, flow, task, state, attempt, limit, retry_in, explained, error, result = fields
-        if error is None:  # an attempt's end without output or message
-            ended = (run_id, flow, task, _STATES[state], attempt, limit, ts, retry_in)
-            return _make_step((*ended, explained or "", None, result, took, *_QUIET_END))
-    return _from_fields(fields, run_id, ts, took)
-
-
-#: A step's fields after ``duration`` while they hold their defaults, and its tag.
-_QUIET_END = ("", False, "", "", (), "task_state")
-#: A ``p`` step's fields after ``max_attempts``, as a short body leaves them out.
-_P_DEFAULTS = (None, "", None, None, "", 0, "", "", ())
-
-
-def _from_fields(
-    fields: list[Any], run_id: str, ts: float | None, duration: float | None
-) -> LogEvent:
-    kind = fields[0]
-    if kind == "p":  # a step without its floats (``history_fold.step_body``)
-        head, tail = fields[1:6], [*fields[6:], *_P_DEFAULTS[len(fields) - 6 :]]
-        retry_in, explained, error, result, output, reused, message, policy, upstream = tail
-        fields = [
-            "task_state",
-            run_id,
-            *head,
-            ts,
-            retry_in,
-            explained,
-            error,
-            result,
-            duration,
-            output,
-            reused,
-            message,
-            policy,
-            upstream,
-        ]
-        kind = "task_state"
-    if kind == "s":  # a compact step written before schema version 5, its floats inside
-        fields = ["task_state", run_id, *fields[1:], *_STEP_DEFAULTS[len(fields) - 7 :]]
-        kind = "task_state"
-    if kind == "task_state":
-        (
-            run_id,
-            flow,
-            task,
-            state,
-            attempt,
-            max_attempts,
-            ts,
-            retry_in,
-            explained,
-            error,
-            result,
-            duration,
-            output,
-            reused,
-            message,
-        ) = fields[1:16]
-        # a @flow call's first step only
-        policy = fields[16] if len(fields) > 16 else ""
-        upstream = tuple(fields[17]) if len(fields) > 17 else ()
-        return TaskStateChanged(
-            run_id,
-            flow,
-            task,
-            _STATES.get(state) or StateType(state),
-            attempt,
-            max_attempts,
-            ts,
-            retry_in,
-            explained or "",
-            error_info(error) if error else None,
-            result,
-            duration,
-            output or "",
-            bool(reused),
-            message or "",
-            policy or "",
-            upstream,
-        )
-    if kind == "run_started":
-        run_id, flow, number, tasks, limits, policies, rerun_of, ts = fields[1:9]
-        parent_run = fields[9] if len(fields) > 9 else None  # logged before version 4: none
-        parameters = fields[10] if len(fields) > 10 else None  # logged before version 6: none
-        name = fields[11] if len(fields) > 11 else ""  # a @flow's flow_run_name; else none
-        starts_in = fields[12] if len(fields) > 12 else None  # a @flow retry's wait, if any
-        workers = fields[13] if len(fields) > 13 else 0  # logged before it was: unknown
-        return RunStarted(
-            run_id,
-            flow,
-            number,
-            tuple(tasks),
-            tuple(limits),
-            tuple(policies),
-            rerun_of,
-            ts,
-            parent_run=parent_run,
-            parameters=parameters,
-            name=name or "",
-            starts_in=starts_in,
-            workers=workers,
-        )
-    if kind == "run_finished":
-        run_id, flow, number, state, counts, duration, ts = fields[1:8]
-        error = fields[8] if len(fields) > 8 else None  # logged before version 3: none
-        output = fields[9] if len(fields) > 9 else ""  # logged before version 7: none
-        retry_in = fields[10] if len(fields) > 10 else None  # logged before: none
-        note = fields[11] if len(fields) > 11 else ""  # logged before: none
-        return RunFinished(
-            run_id,
-            flow,
-            number,
-            StateType(state),
-            dict(counts),
-            duration,
-            ts,
-            error=error_info(error) if error else None,
-            output=output,
-            retry_in=retry_in,
-            note=note,
-        )
-    if kind == "task_output":
-        return TaskOutput(*fields[1:7])
-    if kind == "run_interrupted":
-        run_id, reason, ts, *named = fields[1:]  # flow and number: not in older logs
-        return RunInterrupted(run_id, reason, ts, "run_interrupted", *named)
-    raise ValueError(f"unknown event kind {kind!r}")
 
 
 def connect_reader(path: Path) -> sqlite3.Connection:
