@@ -127,6 +127,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run_command(words)
     except KeyboardInterrupt as exc:  # or SIGTERM (``commands.run_signals.Terminated``)
+        from .commands.run_signals import stop_taken
+
+        stop_taken()  # said now: a later signal changes nothing
         how = getattr(exc, "how", "Ctrl+C")
         print(f"{command_said(words)}: interrupted ({how})", file=sys.stderr)
         return int(getattr(exc, "exit_code", 130))

@@ -278,7 +278,9 @@ def test_first_signal_decides_how_the_run_ends(tmp_path: Path) -> None:
         while "running" not in proc.stdout.readline():  # the task is asleep
             pass
         proc.send_signal(signal.SIGTERM)
-        time.sleep(0.3)
+        deadline = time.monotonic() + 20  # SIGTERM acted on: both pending at once, the
+        while SIGTERM_REASON not in run_history(tmp_path):  # lower number (SIGHUP) goes first
+            assert time.monotonic() < deadline, "SIGTERM was never acted on"
         proc.send_signal(signal.SIGHUP)
         _, err = proc.communicate(timeout=20)
     finally:
@@ -397,3 +399,50 @@ def test_strict_surrogates_keeps_pairs_low_halves_and_escaped_backslashes() -> N
         ("\udcff", "\udcff"),  # a byte that is not UTF-8: kept, as jq reads it
     ]:
         assert json.loads(strict_surrogates(json.dumps(text))) == expected
+
+
+SWALLOWS_AT_IMPORT = """
+    import time
+    from flowtop import Flow, task
+
+    try:  # a heavy import a user's code guards against Ctrl+C, swallowing the first stop
+        print("importing", flush=True)
+        time.sleep(5)
+    except KeyboardInterrupt:
+        pass
+    time.sleep(30)
+
+    @task
+    def one():
+        return 1
+
+    with Flow("guarded") as flow:
+        one()
+"""
+
+
+def test_a_stop_the_flow_file_swallowed_is_taken_by_the_next_signal(tmp_path: Path) -> None:
+    """The first decides only once flowtop has caught it: a flow file that swallowed the
+    first SIGTERM at import made every later one do nothing (only kill -9 ended it)."""
+    flow_file(tmp_path, SWALLOWS_AT_IMPORT)
+    proc = subprocess.Popen(
+        flowtop("run", "flow.py"),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    try:
+        while "importing" not in proc.stdout.readline():
+            pass
+        proc.send_signal(signal.SIGTERM)  # swallowed by the flow file
+        time.sleep(0.5)
+        assert proc.poll() is None
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == 143
+    assert "interrupted (SIGTERM)" in err

@@ -46,6 +46,7 @@ from .run_signals import (
     raise_noted,
     silence_on_hang_up,
     stop_like_ctrl_c_on_sigterm,
+    stop_taken,
     stops_noted,
 )
 
@@ -248,6 +249,7 @@ def _main(args: argparse.Namespace, out: TextIO, outputs: list[Output]) -> int:
                     stop_runs()
             ok = run.final_state() is StateType.COMPLETED and ok
     except Stopped as exc:  # the runs say why they were cancelled (SIGTERM, SIGHUP, …)
+        stop_taken()  # a later signal must not cut this short
         printer.output.give_up(STOP_GRACE)  # a stdout not read must not hold the exit
         for active in runner.active_runs:
             active.cancel(exc.why)

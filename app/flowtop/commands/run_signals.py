@@ -64,10 +64,24 @@ _stopped_by: list[type[Stopped]] = []
 _also_silenced: list[int] = []
 
 
+#: Whether flowtop caught the stop (``stop_taken``). Until then a later signal raises
+#: again, as the first (its reason and status): the first may have been swallowed by
+#: the user's code (an ``except KeyboardInterrupt`` in a flow file still importing),
+#: and a ``flowtop run`` that ignored every later ``kill`` could not be stopped.
+_taken: list[bool] = []
+
+
 def _stop(raised: type[Stopped]) -> None:
     if not _stopped_by:
         _stopped_by.append(raised)
-        raise raised
+    if not _taken:
+        raise _stopped_by[0]
+
+
+def stop_taken() -> None:
+    """flowtop caught the stop: later signals raise nothing, so the cancelling and
+    recording it started is not cut short."""
+    _taken.append(True)
 
 
 def _terminated(signum: int, frame: FrameType | None) -> None:
@@ -138,6 +152,7 @@ def stop_like_ctrl_c_on_sigterm() -> None:
     if threading.current_thread() is not threading.main_thread():
         return
     _stopped_by.clear()
+    _taken.clear()
     for sig, (ours, default, _) in OURS.items():
         if signal.getsignal(sig) == default:
             signal.signal(sig, ours)
@@ -163,6 +178,7 @@ def command_signals() -> Iterator[None]:
             if handler is not None and signal.getsignal(sig) is not handler:
                 signal.signal(sig, handler)
         _stopped_by.clear()
+        _taken.clear()
         _also_silenced.clear()
 
 
