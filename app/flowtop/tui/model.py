@@ -9,7 +9,6 @@ detail pane.
 
 from __future__ import annotations
 
-import gc
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from flowtop.looks import INTERRUPTED_LOOK, REUSED_LOOK, STATE_LOOK
 from flowtop.printable import printable
 from flowtop.tui.clock import LocalClock, system_clock
 from flowtop.tui.safe_events import printable_event, unsafe
+from flowtop.workspace.flow_shapes import collector_paused
 from flowtop.workspace.run_log import LogEvent, RunInterrupted
 
 S = StateType
@@ -198,16 +198,11 @@ class RunModel:
         n = len(self.order)
         attempts = list(max_attempts) if len(max_attempts) == n else [0] * n
         summaries = list(policies) if len(policies) == n else [""] * n
-        paused = gc.isenabled()
-        gc.disable()  # one allocation burst of n rows: collecting midway only costs time
-        try:
+        with collector_paused():  # one burst of n rows: collecting midway only costs time
             self.rows: dict[str, TaskRow] = {
                 key: TaskRow(key, i, initial, attempts[i], summaries[i])
                 for i, key in enumerate(self.order)
             }
-        finally:
-            if paused:
-                gc.enable()
         for key, summary in zip(self.order, summaries, strict=True):
             if RETRY_ONLY in summary:
                 self.rows[key].retry_only = True

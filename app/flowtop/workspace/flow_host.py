@@ -11,6 +11,7 @@ One request at a time, in order; ``serve`` ends when the TUI's end of the socket
 
 from __future__ import annotations
 
+import gc
 import signal
 import socket
 from collections.abc import Callable
@@ -19,12 +20,15 @@ from typing import Any
 
 from .access import blocked, explain
 from .changes import WorkspaceChanged
-from .flow_shapes import shapes_to_json
+from .flow_shapes import collector_paused, shapes_to_json
 from .helper_process import receive, send
 from .import_guard import CAREFUL
 from .private import FolderError
 from .settings import SettingsError
 from .workspace import Workspace
+
+#: The requests that import flow files (and replace the flows loaded before).
+LOADS = ("load", "reload")
 
 
 def serve(fd: int, path: str, imports: str = CAREFUL) -> None:
@@ -45,13 +49,20 @@ def serve(fd: int, path: str, imports: str = CAREFUL) -> None:
             except (OSError, EOFError, ValueError):
                 return  # the TUI went away: so do we
             try:
-                reply = host.answer(request)
+                with collector_paused():  # a load's objects all stay alive: scanning them is waste
+                    reply = host.answer(request)
             except Exception as exc:  # noqa: BLE001 - said to the TUI, the host goes on
                 reply = {"failed": f"{type(exc).__name__}: {exc}"}
             try:
                 send(sock, reply)
             except OSError:
                 return
+            if request.get("kind") in LOADS:
+                # The reply is on its way: free what the load replaced now, while the TUI
+                # reads it. Its flows hold reference cycles, and the collections that
+                # would have found them were paused (a 100,000-task flow's host grew by
+                # 70 MB a save, where a full collection takes 0.1 s).
+                gc.collect()
 
 
 def not_saved(exc: OSError, overrides: Path) -> str:

@@ -10,7 +10,10 @@ user's crosses into the TUI.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import gc
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
@@ -39,6 +42,40 @@ FIELDS: dict[str, str] = {
     "timeout": "Timeout (s)",
     "retry_deadline": "Deadline (s)",
 }
+
+
+class _Pauses:
+    """The pauses of ``collector_paused`` in progress. A load's thread and the screen's
+    may pause at once; each reading ``gc.isenabled()`` for itself, one that read "off"
+    during the other's pause could switch the collector off after that one switched it
+    back on, and leave it off for good (the engine met that: ``user_call.current_frames``)."""
+
+    lock = threading.Lock()
+    depth = 0  # pauses in progress
+    resume = False  # whether the collector was on when the first of them began
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The garbage collector off for one burst of allocations that all stay alive: a
+    flow file's import, its shapes and their JSON make a few objects per task, and on a
+    100,000-task flow the collections they set off (each scanning every object made so
+    far, none of them garbage) took more time than making the objects: a load in the
+    flow host 1.1 s instead of 0.55, the TUI's rebuilding of the shapes 0.23 s instead
+    of 0.06. The collector is on again once the last pause in progress ends, if it was on
+    before the first."""
+    with _Pauses.lock:
+        if _Pauses.depth == 0:
+            _Pauses.resume = gc.isenabled()
+            gc.disable()
+        _Pauses.depth += 1
+    try:
+        yield
+    finally:
+        with _Pauses.lock:
+            _Pauses.depth -= 1
+            if _Pauses.depth == 0 and _Pauses.resume:
+                gc.enable()
 
 
 def fmt_number(value: float) -> str:
@@ -254,8 +291,9 @@ def shapes_to_json(shapes: Mapping[str, FlowShape]) -> dict[str, Any]:
 
 
 def shapes_from_json(data: Mapping[str, Any]) -> dict[str, FlowShape]:
-    policies = [PolicyView.from_json(p) for p in data["policies"]]
-    return {str(name): FlowShape.from_json(f, policies) for name, f in data["flows"].items()}
+    with collector_paused():  # a task or two of objects per task, all kept
+        policies = [PolicyView.from_json(p) for p in data["policies"]]
+        return {str(name): FlowShape.from_json(f, policies) for name, f in data["flows"].items()}
 
 
 #: Every field of a policy, for telling equal policies apart without summarising each.
