@@ -142,7 +142,9 @@ def store_refusal(error: str, state_dir: Path) -> str:
 
 
 def unused_table(warning: object) -> str:
-    """A settings table naming a flow that does not exist, as said: it stops nothing."""
+    """A settings table naming a flow the code does not have, or an ``overrides.toml`` table
+    of a task it does not have (deleted since the retry editor saved it), as said: it stops
+    nothing."""
     return f"{warning} (a table nothing uses: it stops no run)"
 
 
@@ -152,8 +154,8 @@ def report_load_errors(
     warn_unread: bool = True,
     instead: Mapping[Path, str] | None = None,
 ) -> bool:
-    """Print every load and settings error to stderr, and the settings tables that name
-    no flow (which stop nothing); True when there was an error. ``warn_unread``: say
+    """Print every load and settings error to stderr, and the settings tables that stop
+    nothing (``unused_table``); True when there was an error. ``warn_unread``: say
     that overrides in another user's private ``.flowtop`` are not read (not when the
     command fails on that folder anyway, saying why). ``instead``: a file's error said
     as its line there (``flow_file_error``)."""

@@ -106,8 +106,9 @@ class LoadError:
     ``in_part``: a settings file that loaded, a table of which names a flow, task or
     exception that does not exist (a flow renamed in code leaves its override behind):
     the rest of the file is in use, and saying it "failed to load" would be wrong.
-    ``unused``: such a table names a flow that does not exist: nothing runs differently
-    for it, so it is said but stops no run (a renamed flow's override, left behind by the
+    ``unused``: such a table names a flow that does not exist, or (in ``overrides.toml``,
+    which the retry editor writes from the code's own names) a task its flow no longer
+    has: nothing runs differently for it, so it is said but stops no run (a renamed flow's override, left behind by the
     retry editor, stopped a cron job's `flowtop run --flow` of another flow).
     """
 

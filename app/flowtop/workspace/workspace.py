@@ -295,7 +295,7 @@ class Workspace:
 
     @property
     def settings_warnings(self) -> list[LoadError]:
-        """Tables naming a flow that does not exist: said, but they stop no run."""
+        """Tables naming a flow (or, in overrides.toml, a task) the code lacks: said, stop no run."""
         return [e for e in self.settings_errors if e.unused]
 
     def _forget_tasks(self) -> None:
@@ -343,11 +343,10 @@ class Workspace:
         return changed, new_errors
 
     def _check_names(self) -> list[LoadError]:
-        """Report task tables naming a task, flow or ``retry_on`` exception that does not exist.
-
-        These depend on the loaded flows, so they are checked after every reload; the
-        rest of the file still applies (only the unresolvable ``retry_on`` is skipped).
-        """
+        """Report task tables naming a task, flow or ``retry_on`` exception that does not exist
+        (after every reload: they depend on the flows); the rest of the file applies. A table of
+        a flow the code lacks stops no run (``unused``), nor one of overrides.toml for a task it
+        lacks: the retry editor wrote it for a task deleted since (flowtop.toml's may be a typo)."""
         before = {str(e) for e in self._settings.name_errors}
         errors = []
         for layer, path in self._settings_paths():
@@ -359,7 +358,8 @@ class Workspace:
                 problem = self._table_problem(flow_name, key, values, table)
                 if problem is not None:
                     line = locate(file.text, table, "retry_on" if "retry_on:" in problem else None)
-                    unused = flow_name not in self._loader.flows
+                    flow = self._loader.flows.get(flow_name)
+                    unused = flow is None or (layer == Layer.OVERRIDES and flow.node(key) is None)
                     errors.append(LoadError(path, line, None, problem, in_part=True, unused=unused))
         self._settings.name_errors = errors
         return [e for e in errors if str(e) not in before]
