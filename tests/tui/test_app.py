@@ -822,7 +822,7 @@ async def test_help_on_the_history_screen_lists_its_own_keys(workspace: FakeWork
         assert {"Back", "All flows / this flow", "Open run", "Help", "Quit"} <= described
         assert "Rerun failed" not in described and "Run" not in described
         keys = {keys for keys, _, _ in app.screen.rows}  # its table's, as on the main screen
-        assert {"j", "k", "g / home", "G / end"} <= keys, keys
+        assert {"↑ / k", "↓ / j", "home / g", "end / G"} <= keys, keys
 
 
 async def test_r_says_why_flows_cannot_run_where_the_store_cannot_be_made(

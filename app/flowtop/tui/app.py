@@ -440,9 +440,14 @@ class FlowtopApp(
                 policy.summary if policy is not None else row.policy
             )
         run = self.table.run
-        return policy_cell(row, text, live=run is not None and run.is_live)
+        cell = policy_cell(row, text, live=run is not None and run.shows_own_policy)
+        if run is not None and run.is_live and cell != text:  # a file saved while shown elsewhere
+            run.edited_while_live = True
+        return cell
 
     def _policies_changed(self) -> None:
+        for run in self.store.runs.values():  # once ended, still said beside the next's
+            run.edited_while_live |= run.is_live
         self._policy_cache.clear()
         self.table.refresh()
         self._update_detail()
@@ -474,8 +479,8 @@ class FlowtopApp(
             else None
         )
         run = self.table.run
-        this_run = (  # the live run's own policy, when a mid-run edit made the next's differ
-            edited_mid_run(row, printable(policy.summary), live=run.is_live)
+        this_run = (  # the run's own policy, when a mid-run edit made the next's differ
+            edited_mid_run(row, printable(policy.summary), live=run.shows_own_policy)
             if row is not None and policy is not None and run is not None
             else ""
         )

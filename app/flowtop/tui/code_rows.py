@@ -74,7 +74,9 @@ EDITED_MID_RUN = "≠ "
 def edited_mid_run(row: TaskRow, next_run: str, *, live: bool) -> str:
     """A live run's own policy for ``row`` (``5× 20s``) when an edit saved mid-run made
     the next run's (``next_run``) differ, else "": the table's POLICY cell and the detail
-    pane both show it then, so the TRY column's budget is explained in both places."""
+    pane both show it then, so the TRY column's budget is explained in both places.
+    ``live``: the run is live, or an edit was saved while it was
+    (``RunModel.shows_own_policy``): an ended run shows it too, its TRY still `1/4`."""
     if live and row.policy and row.policy != next_run and row.code_mark != NOT_IN_RUN:
         return row.policy
     return ""

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from textual.app import App
+    from textual.notifications import SeverityLevel
 
     from flowtop.tui.model import TaskRow
     from flowtop.tui.workspace_view import WorkspaceView
@@ -136,21 +137,21 @@ class ErrorActions(_Base):
             self._say_where(f"No terminal here to open {command[0]} in", where)
             return
         if isinstance(returncode, OSError):  # $EDITOR names no program, or one not runnable
-            self.notify(
-                f"Cannot run {command[0]} ($VISUAL or $EDITOR): {returncode.strerror or returncode}",
-                severity="error",
-                markup=False,
+            # where to look, as with $EDITOR unset: it said only that the editor failed
+            why = (
+                f"Cannot run {command[0]} ($VISUAL or $EDITOR): {returncode.strerror or returncode}"
             )
+            self._say_where(why, where, severity="error")
             return
         if returncode:
             self.notify(
                 f"{command[0]} exited with status {returncode}", severity="warning", markup=False
             )
 
-    def _say_where(self, why: str, where: str) -> None:
+    def _say_where(self, why: str, where: str, *, severity: SeverityLevel = "warning") -> None:
         """``o`` could not open an editor: why, and the failing line to open by hand."""
         self.notify(
-            f"{why}; the failing line is {where}", severity="warning", markup=False, timeout=10
+            f"{why}; the failing line is {where}", severity=severity, markup=False, timeout=10
         )
 
     def action_copy_error(self) -> None:
@@ -173,7 +174,17 @@ class ErrorActions(_Base):
             )
             return
         self.notify(
-            f"Copied the error of {row.key} (OSC 52, if your terminal allows it); also in {path}",
+            f"Copied the error of {row.key} (OSC 52, if your terminal allows it);"
+            f" also in {self._shown_path(path)}",
             markup=False,
             timeout=8,
         )
+
+    def _shown_path(self, path: Path) -> str:
+        """``path`` as a toast gives it: from the workspace folder when it is inside it
+        (``.flowtop/copied/etl-load.txt``). The whole path filled a narrow toast's lines
+        and broke mid-name (``…/copied/etl-lo`` / ``ad.txt``)."""
+        try:
+            return str(path.relative_to(self.workspace.root))
+        except ValueError:  # a state folder elsewhere: only the whole path finds it
+            return str(path)

@@ -151,6 +151,10 @@ class RunModel:
     #: a start that does not (an older flowtop's), the guess ``RunStore.workers`` gives;
     #: 0: unknown.
     workers = 0
+    #: A retry policy of its flow was edited while it ran: once it ends its rows still
+    #: name the policy they ran with beside the next run's (``shows_own_policy``), where
+    #: the ended run showed only the next run's `1× 2s` beside a TRY of `1/4`.
+    edited_while_live = False
 
     def __init__(
         self,
@@ -240,6 +244,12 @@ class RunModel:
     @property
     def is_live(self) -> bool:
         return self.state is S.RUNNING
+
+    @property
+    def shows_own_policy(self) -> bool:
+        """Its POLICY cells and detail pane name the policy it ran with when the next
+        run's differs (``code_rows.policy_cell``): live, or edited while it was."""
+        return self.is_live or self.edited_while_live
 
     def body_waits(self, now: float) -> float | None:
         """Seconds until this flow-level retry's body starts; None once it has (or this

@@ -72,8 +72,8 @@ class ViewActions(_AppBase):
 
     def _update_header(self) -> None:
         """The header over the table; its notes say how this view differs from the run's
-        plain table, each in shorter words a narrow header takes (``Note``): the filter's
-        count of rows stays whole, the notes around it shorten first."""
+        plain table, each in shorter words a narrow header takes (``Note``, ``fit_notes``):
+        the filter's count of rows stays whole, the notes around it shorten first."""
         if self.selected_error is not None:
             return
         notes = []

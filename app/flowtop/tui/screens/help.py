@@ -34,6 +34,10 @@ def key_rows(
     return [(" / ".join(keys), desc, tip) for (_, desc), (keys, tip) in rows.items()]
 
 
+#: Textual's own key that quits (``App.BINDINGS``), which no flowtop binding names.
+QUIT_KEY = "ctrl+q"
+
+
 #: Narrower than this, a key's description goes under its name: in three columns at 40
 #: cells the descriptions were a word a line ("Start a / new run / of the / select…").
 THREE_COLUMNS = 60
@@ -125,6 +129,15 @@ class HelpScreen(FormDialog[None]):
         self.rows: list[tuple[str, str, str]] = []
         self._help_bindings = list(bindings)
 
+    def _hint(self) -> str:
+        """The closing keys and the app's own two, each written as the rows write keys
+        (``esc``, ``^p``): it said `Escape` and `ctrl+p` under rows that say `esc` and `^z`."""
+        shown = self.app.get_key_display
+        closes = [shown(b) for b in Binding.make_bindings(self.BINDINGS) if b.action == "dismiss"]
+        palette = shown(Binding(self.app.COMMAND_PALETTE_BINDING, "command_palette"))
+        quits = shown(Binding(QUIT_KEY, "quit"))
+        return f"{', '.join(closes[:-1])} or {closes[-1]} closes · {palette} command palette · {quits} quits"
+
     def compose(self) -> ComposeResult:
         self.rows = key_rows(self._help_bindings, self.app.get_key_display)
         table = KeyTable(self.rows)
@@ -133,9 +146,5 @@ class HelpScreen(FormDialog[None]):
         # its last rows and the hint were drawn past the screen's bottom edge.
         with _KeysScroll(id="dialog"):
             yield Static("Keys", id="title", classes="-docked")
-            yield Static(
-                "Escape, ? or q closes · ctrl+p: command palette · ctrl+q quits",
-                id="hint",
-                classes="-docked",
-            )
+            yield Static(self._hint(), id="hint", classes="-docked")
             yield Static(table, id="table")

@@ -38,10 +38,18 @@ if TYPE_CHECKING:
 RUN_LIMIT = 500
 
 
-def counts_text(counts: Mapping[str, int]) -> str:
-    """``✓ 1,001  ✗ 1  ⚡ 2``: in ``COUNT_ORDER`` and grouped, as the main screen's run
-    header says them; a state this flowtop does not know by its name."""
-    return "  ".join(f"{count_symbol(state)} {n:,}" for state, n in in_count_order(counts))
+def counts_text(counts: Mapping[str, int], reused: int = 0) -> str:
+    """``✓ 1,001 (3 reused)  ✗ 1  ⚡ 2``: in ``COUNT_ORDER`` and grouped, as the main
+    screen's run header says them; a state this flowtop does not know by its name. The
+    ``reused`` tasks are completed ones: said after ✓, where at the end of the line
+    (``✓ 3  ✗ 1 (3 reused)``) they read as the failed task's."""
+    parts = []
+    for state, n in in_count_order(counts):
+        part = f"{count_symbol(state)} {n:,}"
+        if reused and state == StateType.COMPLETED.value:
+            part += f" ({reused:,} reused)"
+        parts.append(part)
+    return "  ".join(parts)
 
 
 def count_symbol(state: str) -> str:
@@ -71,9 +79,22 @@ class HistoryScreen(Screen[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="history.back"),
-        Binding("a", "toggle_all", "All flows / this flow", id="history.all"),
-        Binding("enter", "open", "Open run", show=True, id="history.open"),
+        Binding("escape", "back", "Back", id="history.back", tooltip="Back to the main screen"),
+        Binding(
+            "a",
+            "toggle_all",
+            "All flows / this flow",
+            id="history.all",
+            tooltip="Switch between every flow's runs and this flow's",
+        ),
+        Binding(
+            "enter",
+            "open",
+            "Open run",
+            show=True,
+            id="history.open",
+            tooltip="The selected run's tasks and their attempts",
+        ),
     ]
 
     def __init__(self, history: HistoryView, flow: str | None, *, run_key: str = "r") -> None:
@@ -204,7 +225,7 @@ class HistoryScreen(Screen[None]):
             flow_cell,
             Text(str(record.number), justify="right"),
             state_text(record.state, styles),
-            counts_text(record.counts) + (f" ({record.reused:,} reused)" if record.reused else ""),
+            counts_text(record.counts, record.reused),
             date_time(record.started, ""),
             Text(fmt_duration(record.duration), justify="right"),
             source_label(record.rerun_of, record.rerun_of_number),

@@ -28,7 +28,7 @@ from ...workspace.flow_shapes import DELAY_FIELDS, FIELDS, PolicyView
 from ...workspace.overrides import has_comments
 from ...workspace.places import OVERRIDES_FILE
 from .form_dialog import FormDialog
-from .retry_form import FormState, after_reload, parse_names, read_form
+from .retry_form import FormState, after_reload, fit_hint, parse_names, read_form
 
 if TYPE_CHECKING:
     from ..workspace_view import WorkspaceView
@@ -141,6 +141,16 @@ class RetryEditor(FormDialog[bool]):
         self.set_class(narrow, "-narrow")
         for button in self.query(Button):
             button.compact = narrow
+        self.call_after_refresh(self._fit_hints)
+
+    def _fit_hints(self) -> None:
+        """Each empty field's hint cut with `…` to the width its input has now, the whole
+        hint in its tooltip when cut (``fit_hint``)."""
+        for name in FIELDS:
+            field = self.query_one(f"#field-{name}", OrderedInput)
+            hint = printable(self.policy.hints[name])
+            field.placeholder = fit_hint(hint, field.scrollable_content_region.width)
+            field.tooltip = hint if field.placeholder != hint else None
 
     def settings_reloaded(self) -> None:
         """The workspace reloaded (the watcher saw a settings or flow file saved): when
@@ -164,7 +174,7 @@ class RetryEditor(FormDialog[bool]):
         self.policy, self.override, self.initial = node.policy, override, dict(node.policy.texts)
         for name in FIELDS:
             field = self.query_one(f"#field-{name}", OrderedInput)
-            field.placeholder = printable(node.policy.hints[name])
+            field.placeholder = printable(node.policy.hints[name])  # fitted below
             if field.value != form.texts[name]:
                 selected = field.has_focus and field.selection.end - field.selection.start
                 field.value = form.texts[name]
@@ -172,6 +182,7 @@ class RetryEditor(FormDialog[bool]):
                     field.select_all()
         self.query_one("#policy", Static).update(Text(f"Now: {printable(node.policy.summary)}"))
         self.query_one("#clear", Button).disabled = not override
+        self._fit_hints()
         labels = [f"{FIELDS[n]} {printable(form.texts[n].strip()) or 'empty'}" for n in form.kept]
         note = "Changed on disk while open (another window saved them, or a file was edited): "
         if labels:

@@ -109,11 +109,24 @@ class RunTable(DataTable[Any]):
     Its ``←`` and ``→`` scroll a column at a time: with a row cursor, DataTable's scrolled
     one cell, so at 60 columns reaching Duration took some 30 presses."""
 
+    # Every key it answers to, each with what it does, for `?` (``help_bindings``): the
+    # arrows, PgUp and PgDn were DataTable's own, left out of the help; a named key
+    # before its letter (``up,k``), as the main screen's help writes them.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("g,home", "scroll_top", "First", show=False),
-        Binding("G,end", "scroll_bottom", "Last", show=False),
+        Binding("up,k", "cursor_up", "Up", show=False, tooltip="Up a row"),
+        Binding("down,j", "cursor_down", "Down", show=False, tooltip="Down a row"),
+        Binding("pageup", "page_up", "Page up", show=False, tooltip="Up a page of rows"),
+        Binding("pagedown", "page_down", "Page down", show=False, tooltip="Down a page of rows"),
+        Binding("home,g", "scroll_top", "First", show=False, tooltip="To the first row"),
+        Binding("end,G", "scroll_bottom", "Last", show=False, tooltip="To the last row"),
+        Binding(
+            "right",
+            "cursor_right",
+            "Right",
+            show=False,
+            tooltip="Scroll a column right (the heading says → more columns)",
+        ),
+        Binding("left", "cursor_left", "Left", show=False, tooltip="Scroll a column left"),
     ]
 
     def _column_starts(self) -> list[int]:
@@ -150,7 +163,7 @@ class RunDetailScreen(Screen[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="history.run.back")
+        Binding("escape", "back", "Back", id="history.run.back", tooltip="Back to the runs list")
     ]
 
     def __init__(self, detail: RunDetail, history: HistoryView | None = None) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.measure import Measurement
 from rich.padding import Padding
@@ -25,7 +26,7 @@ from flowtop.attempt_story import wait_story
 from flowtop.engine.events import REUSED_FROM_SOURCE, ErrorInfo
 from flowtop.engine.layers import Layer
 from flowtop.engine.states import StateType
-from flowtop.formats import clock_time, fmt_duration, moment
+from flowtop.formats import clock_time, cut_cells, fmt_duration, moment
 from flowtop.head_tail import head_and_tail
 from flowtop.looks import ATTEMPT_LOOK, NOT_STARTED, UNKNOWN_ATTEMPT_LOOK, run_error_text
 from flowtop.printable import as_left_on_screen, printable
@@ -108,26 +109,34 @@ class Body:
     output has a ``│`` gutter on each of its rows (``Gutter``)."""
 
     def __init__(self) -> None:
-        self.parts: list[tuple[int, bool, Text]] = []
+        self.parts: list[tuple[int, bool, Text | PolicyLines]] = []
 
     def at(self, indent: int, *, gutter: bool = False) -> Text:
         """The text to append lines of ``indent`` to (each line ends in ``\\n``)."""
-        if not self.parts or self.parts[-1][:2] != (indent, gutter):
+        last = self.parts[-1] if self.parts else None
+        if last is None or last[:2] != (indent, gutter) or not isinstance(last[2], Text):
             self.parts.append((indent, gutter, Text()))
-        return self.parts[-1][2]
+        text = self.parts[-1][2]
+        assert isinstance(text, Text)
+        return text
+
+    def add_policy(self, indent: int, lines: PolicyLines) -> None:
+        """The policy's lines, fitted to the pane's width as they are drawn."""
+        self.parts.append((indent, False, lines))
 
     def renderable(self) -> Group:
         blocks: list[RenderableType] = []
         for indent, gutter, text in self.parts:
-            text.rstrip()  # the block's last newline: the Group starts the next one's line
-            block: RenderableType = Gutter(text) if gutter else text
+            if isinstance(text, Text):  # its last newline: the Group starts the next line
+                text.rstrip()
+            block: RenderableType = Gutter(text) if gutter and isinstance(text, Text) else text
             blocks.append(Padding(block, (0, 0, 0, indent)) if indent else block)
         return Group(*blocks)
 
     @property
     def plain(self) -> str:
         return "".join(
-            " " * indent + (Gutter.plain(text) if gutter else text.plain)
+            " " * indent + (Gutter.plain(text) if gutter and isinstance(text, Text) else text.plain)
             for indent, gutter, text in self.parts
         )
 
@@ -161,6 +170,36 @@ class Gutter:
         inner = options.update_width(max(1, options.max_width - len(GUTTER)))
         text = Measurement.get(console, inner, self.text)
         return Measurement(text.minimum + len(GUTTER), text.maximum + len(GUTTER))
+
+
+class PolicyLines:
+    """The policy's lines, ``name  value  · layer``: a value too long for the pane is cut
+    with ``…`` as drawn, so its layer stays on its line beside its ``·`` (wrapped, at 80
+    columns `retry_on  ConnectionError, TooManyRequests  ·` left `task` alone below)."""
+
+    def __init__(self, lines: Sequence[tuple[str, str, str, str]]) -> None:
+        self.lines = lines  # (name padded and its gap, value, layer, the layer's style)
+
+    @property
+    def plain(self) -> str:
+        return "".join(f"{head}{value}  · {layer}\n" for head, value, layer, _ in self.lines)
+
+    def _texts(self, width: int) -> list[Text]:
+        texts = []
+        for head, value, layer, style in self.lines:
+            tail = f"  · {layer}"
+            room = width - cell_len(head) - cell_len(tail)
+            if room >= MIN_NAME:  # else too narrow for a cut to help: it wraps
+                value = cut_cells(value, room)
+            texts.append(Text(head + value).append(tail, style=style))
+        return texts
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield from self._texts(options.max_width)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        widest = max((text.cell_len for text in self._texts(0)), default=0)
+        return Measurement(min(widest, options.max_width), widest)
 
 
 def body_text(
@@ -223,10 +262,16 @@ def body_text(
         out.append("\nRetry policy for the next run", style="bold")
         out.append("  value · layer\n", style="dim")
         width = max(len(name) for name in policy)
-        out = body.at(2)
-        for name, (value, layer) in policy.items():
-            out.append(f"{name.ljust(width)}  {value}")
-            out.append(f"  · {layer}\n", style="dim" if layer == Layer.BUILTIN else styles["layer"])
+        lines = [
+            (
+                f"{name.ljust(width)}  ",
+                value,
+                layer,
+                "dim" if layer == Layer.BUILTIN else styles["layer"],
+            )
+            for name, (value, layer) in policy.items()
+        ]
+        body.add_policy(2, PolicyLines(lines))
     if flow_output:
         body.at(0).append("\nFlow output", style="bold")
         body.at(0).append("  what the @flow body and its hooks printed\n", style="dim")
@@ -262,7 +307,12 @@ def _attempt(
             out.append(f"  → {a.result}")
         out.append("\n")
         return
-    symbol, look = ATTEMPT_LOOK.get(a.state, UNKNOWN_ATTEMPT_LOOK)
+    state = a.state
+    if state is StateType.CANCELLED and a.retry_in is not None and a.error is not None:
+        # it failed, and a cancel ended the wait after it: ✗ as the history's run page
+        # says it (`✗ Failed, then cancelled during its wait`), not ■ over its error
+        state = StateType.FAILED
+    symbol, look = ATTEMPT_LOOK.get(state, UNKNOWN_ATTEMPT_LOOK)
     started = clock_time(a.started) if now is None else moment(a.started, now)
     out.append(f"#{a.number}  {started}  ")
     out.append(symbol, style=styles[look])

@@ -40,13 +40,11 @@ class Note:
 
 
 def fit_notes(notes: Sequence[Note], width: int) -> list[tuple[Note, str]]:
-    """The notes shown in ``width`` cells (0: any), each with its words. With a note
-    that must stay (a ``tail``): every other note a wording shorter per round, the last
-    first, until the line fits; then that note's wording is cut. Without one, all stay
-    whole and the line's end is cut (``✓ 3 completed  ✗ 1 fa…`` reads better than
-    ``✓ 3  ✗ 1`` when nothing else needs the room). Pure, for tests."""
-    if not any(note.tail for note in notes):
-        width = 0
+    """The notes shown in ``width`` cells (0: any), each with its words: every note a
+    wording shorter per round, the last first, until the line fits; then a note with a
+    ``tail`` has its wording cut. Notes that fit keep their longest words. (Shortening once waited for a filter:
+    without one the line's end was cut, and ``✓ 1 completed … ▶ 1 runni…`` lost the
+    counts ``✓ 1  ✗ 1  …  ⟳ 1  … 1`` keeps.) Pure, for tests."""
     levels = [0] * len(notes)
 
     def said() -> list[tuple[Note, str]]:
