@@ -242,3 +242,25 @@ async def reload(pilot: Any, app: FlowtopApp, workspace: FakeWorkspace, what: st
     workspace.changes.put_nowait(FakeChange(what, flows=list(workspace.flows)))
     await wait_for(pilot, lambda: len(app._notifications) > toasts, "the reload's toast")
     await pilot.pause()
+
+
+async def wait_in_retry(pilot: Any, app: FlowtopApp) -> None:
+    """Run the ``waiting`` flow until its task ``waiter`` sits in its (long) retry wait."""
+    await pilot.pause()
+    app.flow_list.select_flow("waiting")
+    await pilot.press("r")
+    await wait_for(
+        pilot,
+        lambda: (
+            app.table.run is not None
+            and app.table.run.rows["waiter"].state is StateType.AWAITING_RETRY
+        ),
+        "the retry wait",
+    )
+
+
+async def edit_waiter(pilot: Any, app: FlowtopApp, workspace: FakeWorkspace) -> None:
+    """What the retry editor's save does while ``waiter`` waits (``1×``, 2 s): the
+    override, and the reload that brings it to the app."""
+    workspace.set_override("waiting", "waiter", max_retries=1, retry_delay=2)
+    await reload(pilot, app, workspace, "Reloaded settings")

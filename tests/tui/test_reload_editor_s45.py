@@ -30,7 +30,7 @@ from flowtop.workspace.overrides import HEADER, has_comments
 from flowtop.workspace.settings import MAX_RETRIES, SettingsError, check_value
 from pilot_kit import screen_text, wait_for
 
-from .conftest import FakeWorkspace, reload, run_demo
+from .conftest import FakeWorkspace, edit_waiter, reload, run_demo, wait_in_retry
 
 S = StateType
 SIZE = (120, 36)
@@ -145,18 +145,8 @@ async def test_a_live_run_row_shows_its_policy_after_an_edit_mid_wait(
 ) -> None:
     app = FlowtopApp(workspace, watch=True)
     async with app.run_test(size=(160, 36)) as pilot:
-        await pilot.pause()
-        app.flow_list.select_flow("waiting")
-        await pilot.press("r")
-        await wait_for(
-            pilot,
-            lambda: (
-                app.table.run is not None and app.table.run.rows["waiter"].state is S.AWAITING_RETRY
-            ),
-            "the retry wait",
-        )
-        workspace.set_override("waiting", "waiter", max_retries=1, retry_delay=2)
-        await reload(pilot, app, workspace, "Reloaded settings")
+        await wait_in_retry(pilot, app)
+        await edit_waiter(pilot, app, workspace)
         line = next(ln for ln in screen_text(app).splitlines() if "waiter" in ln)
         assert "1/4" in line and "≠ 3× 1m00s → 1× 2s" in line, line
 

@@ -22,7 +22,7 @@ from flowtop.tui.widgets.detail_pane import body_text
 from flowtop.tui.widgets.run_header import Note, fit_notes
 from pilot_kit import screen_text, wait_for
 
-from .conftest import FakeWorkspace, reload, run_demo
+from .conftest import FakeWorkspace, edit_waiter, run_demo, wait_in_retry
 
 S = StateType
 
@@ -72,18 +72,8 @@ async def test_an_ended_run_edited_mid_wait_still_names_its_own_policy(
 ) -> None:
     app = FlowtopApp(workspace, watch=True)
     async with app.run_test(size=(160, 60)) as pilot:
-        await pilot.pause()
-        app.flow_list.select_flow("waiting")
-        await pilot.press("r")
-        await wait_for(
-            pilot,
-            lambda: (
-                app.table.run is not None and app.table.run.rows["waiter"].state is S.AWAITING_RETRY
-            ),
-            "the retry wait",
-        )
-        workspace.set_override("waiting", "waiter", max_retries=1, retry_delay=2)
-        await reload(pilot, app, workspace, "Reloaded settings")
+        await wait_in_retry(pilot, app)
+        await edit_waiter(pilot, app, workspace)
         await pilot.press("c", "y")
         await wait_for(
             pilot, lambda: app.table.run is not None and not app.table.run.is_live, "the cancel"

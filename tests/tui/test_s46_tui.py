@@ -19,7 +19,7 @@ from flowtop.tui.widgets.detail_pane import body_text
 from flowtop.tui.widgets.run_header import Note, fit_notes
 from pilot_kit import screen_text, wait_for
 
-from .conftest import FakeWorkspace, reload, run_demo
+from .conftest import FakeWorkspace, edit_waiter, reload, run_demo, wait_in_retry
 
 S = StateType
 
@@ -125,19 +125,9 @@ async def test_the_pane_of_a_live_run_edited_mid_wait_names_both_policies(
 ) -> None:
     app = FlowtopApp(workspace, watch=True)
     async with app.run_test(size=(160, 60)) as pilot:
-        await pilot.pause()
-        app.flow_list.select_flow("waiting")
-        await pilot.press("r")
-        await wait_for(
-            pilot,
-            lambda: (
-                app.table.run is not None and app.table.run.rows["waiter"].state is S.AWAITING_RETRY
-            ),
-            "the retry wait",
-        )
+        await wait_in_retry(pilot, app)
         assert "Retry policy for this run" not in screen_text(app)  # not edited yet
-        workspace.set_override("waiting", "waiter", max_retries=1, retry_delay=2)
-        await reload(pilot, app, workspace, "Reloaded settings")
+        await edit_waiter(pilot, app, workspace)
         await wait_for(pilot, lambda: "Retry policy for this run" in screen_text(app), "both")
         lines = screen_text(app).splitlines()
         mine = next(i for i, ln in enumerate(lines) if "Retry policy for this run" in ln)
