@@ -53,7 +53,7 @@ def copy_error(state: Path) -> list[str]:
     said: list[str] = []
     app: Any = types.SimpleNamespace(
         selected_flow="victimflow",
-        workspace=types.SimpleNamespace(state_dir=state),
+        workspace=types.SimpleNamespace(state_dir=state, root=state.parent),
         _selected_row=lambda: row,
         copy_to_clipboard=lambda text: None,
         notify=lambda message, **options: said.append(message),

@@ -175,16 +175,17 @@ class ErrorActions(_Base):
             return
         self.notify(
             f"Copied the error of {row.key} (OSC 52, if your terminal allows it);"
-            f" also in {self._shown_path(path)}",
+            f" also in {shown_path(path, self.workspace.root)}",
             markup=False,
             timeout=8,
         )
 
-    def _shown_path(self, path: Path) -> str:
-        """``path`` as a toast gives it: from the workspace folder when it is inside it
-        (``.flowtop/copied/etl-load.txt``). The whole path filled a narrow toast's lines
-        and broke mid-name (``…/copied/etl-lo`` / ``ad.txt``)."""
-        try:
-            return str(path.relative_to(self.workspace.root))
-        except ValueError:  # a state folder elsewhere: only the whole path finds it
-            return str(path)
+
+def shown_path(path: Path, root: Path) -> str:
+    """``path`` as a toast gives it: from the workspace folder ``root`` when it is inside
+    it (``.flowtop/copied/etl-load.txt``). The whole path filled a narrow toast's lines
+    and broke mid-name (``…/copied/etl-lo`` / ``ad.txt``)."""
+    try:
+        return str(path.relative_to(root))
+    except ValueError:  # a state folder elsewhere: only the whole path finds it
+        return str(path)
