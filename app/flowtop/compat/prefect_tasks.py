@@ -7,11 +7,14 @@ module of drop-in mode gives it, and a Prefect task without ``retries`` has none
 settings' ``task_default_retries``, 0). So a task made through drop-in ``prefect`` gets
 a budget of 0 (``1/1``, as Prefect shows the run): only where nothing else set it. The
 workspace's ``[defaults] max_retries``, a run's own default and ``retries=`` still apply.
+Its budget of 0 reads ``no retries`` (``0 (no retries)`` as ``max_retries``), with or
+without ``retries=0``, where a flowtop task's ``max_retries=0`` reads ``0×``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, overload
 
 from ..engine.layers import Layer
@@ -20,7 +23,10 @@ from ..engine.task import Task
 
 
 def without_retry_budget(policy: RetryPolicy) -> RetryPolicy:
-    """``policy`` with no ``Retry``-only budget, unless something set one already."""
+    """``policy`` with no ``Retry``-only budget, unless something set one already, and
+    said in Prefect's words (``RetryPolicy.prefect_words``: ``no retries``, not ``0×``)."""
+    if not policy.prefect_words:
+        policy = replace(policy, prefect_words=True)
     if policy.source("default_max_retries") is not Layer.BUILTIN:
         return policy
     return policy.with_values(Layer.TASK, default_max_retries=0)

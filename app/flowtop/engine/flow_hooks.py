@@ -13,7 +13,8 @@ Checked side by side with Prefect 3 (``tests/compat/side_by_side.py``, the scena
 - ``on_crashed`` replaces ``on_failure`` when the body raised what is not an
   ``Exception`` (``KeyboardInterrupt``, ``SystemExit``): Prefect's ``Crashed``.
 - ``on_cancellation`` runs as a run is cancelled (``x``, ``c``, ``flowtop cancel``),
-  before it shows CANCELLED; the state it gets is ``Cancelling``.
+  before it shows CANCELLED; the state it gets is ``Cancelling``, of Prefect's type
+  ``CANCELLING`` (``state.is_cancelling()``; not final, no result), as Prefect's gets.
 
 Each hook is called ``hook(flow, flow_run, state)``; one that raises is logged on
 ``flowtop.flow_runs`` and changes nothing. The final ones run on a thread of their own,

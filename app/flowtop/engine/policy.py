@@ -72,6 +72,11 @@ class RetryPolicy:
     #: (:func:`clamped_poisson_interval`), at most ``base × (1 + factor)``.
     retry_jitter_factor: float | None = None
     default_max_retries: int = DEFAULT_MAX_RETRIES
+    #: Said as a Prefect user reads it (a drop-in task, ``compat.prefect_tasks``): a
+    #: budget of 0, set or not, is ``no retries`` in the summary and ``0 (no retries)`` as
+    #: ``max_retries``, where a flowtop task keeps ``0×`` and its ``Retry`` budget's words.
+    #: Words only: ``decide`` never reads it.
+    prefect_words: bool = False
     sources: Mapping[str, Layer] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
@@ -104,9 +109,10 @@ class RetryPolicy:
         """One short line for the table: ``3× 1s×2^(n-1) +0–20% on ConnectionError``.
 
         Jitter only lengthens a delay (``d × (1 + j × U(0,1))``), hence ``+0–20%``. A
-        budget of 0 that only ``Retry`` would spend (a drop-in Prefect task without
-        ``retries``) reads ``no retries``: no attempt is retried, so no delay either."""
-        if self.retry_only and self.budget == 0:
+        budget of 0 that only ``Retry`` would spend, or any budget of 0 of a drop-in
+        Prefect task (``retries=0``: ``prefect_words``), reads ``no retries``: no attempt
+        is retried, so no delay either."""
+        if self.budget == 0 and (self.retry_only or self.prefect_words):
             return " ".join(["no retries", *self._limits()])
         parts = [f"{self.budget}× on Retry only" if self.retry_only else f"{self.budget}×"]
         parts.append(describe_delay(self.retry_delay))
@@ -137,9 +143,7 @@ class RetryPolicy:
     def describe(self) -> dict[str, tuple[str, Layer]]:
         """Every field as ``name -> (readable value, layer)`` for `flowtop list` and the TUI."""
         values = {
-            "max_retries": (
-                str(self.max_retries) if self.max_retries is not None else self.unset_budget()
-            ),
+            "max_retries": self.max_retries_text(),
             "retry_delay": describe_delay(self.retry_delay),
             "retry_on": self.retry_on_text(),
             "retry_predicate": getattr(
@@ -163,6 +167,14 @@ class RetryPolicy:
         if self.max_retries is None:
             layer["max_retries"] = self.budget_source()
         return {name: (value, layer[name]) for name, value in values.items()}
+
+    def max_retries_text(self) -> str:
+        """``max_retries`` as `flowtop list` and the detail pane show it: its value, or
+        :meth:`unset_budget`. A drop-in task's budget of 0 reads ``0 (no retries)``: its
+        author wrote no ``retries`` (or ``retries=0``) and knows no ``Retry`` budget."""
+        if self.prefect_words and self.budget == 0:
+            return "0 (no retries)"
+        return str(self.max_retries) if self.max_retries is not None else self.unset_budget()
 
     def unset_budget(self) -> str:
         """``max_retries`` when unset, as `flowtop list` shows it: ``unset (budget 3, Retry

@@ -53,7 +53,8 @@ class State(Generic[T]):
     ``UPSTREAM_FAILED`` (name ``NotReady``) and counts as failed. A crashed run's state
     (``Crashed(...)``, what a flow's ``on_crashed`` hooks get) is of Prefect's type
     ``StateType.CRASHED``, as in Prefect: a type no engine state has, so it never
-    reaches the engine's own state logic.
+    reaches the engine's own state logic; a cancelled run's (what ``on_cancellation``
+    hooks get) is of type ``CANCELLING``, so.
     """
 
     __slots__ = ("type", "name", "message", "data", "state_details", "timestamp", "_recorded")
@@ -88,11 +89,11 @@ class State(Generic[T]):
         return self.type is PrefectOnlyStateType.CRASHED
 
     def is_cancelled(self) -> bool:
-        return self.type is StateType.CANCELLED and self.name != "Cancelling"
+        return self.type is StateType.CANCELLED
 
     def is_cancelling(self) -> bool:
         """A ``@flow``'s ``on_cancellation`` hooks get this state (``flow_hooks``)."""
-        return self.type is StateType.CANCELLED and self.name == "Cancelling"
+        return self.type is PrefectOnlyStateType.CANCELLING
 
     def is_pending(self) -> bool:
         return self.type is StateType.PENDING
@@ -177,10 +178,12 @@ class State(Generic[T]):
 
 
 def _state_type(value: str) -> StateType | PrefectOnlyStateType:
-    """``value`` as a state's type: flowtop's, or the one Prefect type a state of this
-    module takes that the engine has not (``CRASHED``); any other is refused."""
-    if value == PrefectOnlyStateType.CRASHED:
-        return PrefectOnlyStateType.CRASHED
+    """``value`` as a state's type: flowtop's, or one of the two Prefect types a state of
+    this module takes that the engine has not (``CRASHED``: an ``on_crashed`` hook's;
+    ``CANCELLING``: an ``on_cancellation`` hook's, as Prefect's ``flow_engine.call_hooks``
+    gives them); any other is refused."""
+    if value in (PrefectOnlyStateType.CRASHED, PrefectOnlyStateType.CANCELLING):
+        return PrefectOnlyStateType(value)
     return StateType(value)
 
 
@@ -201,6 +204,7 @@ _NAMES: dict[StateType | PrefectOnlyStateType, str] = {
     StateType.UPSTREAM_FAILED: "NotReady",
     StateType.CANCELLED: "Cancelled",
     PrefectOnlyStateType.CRASHED: "Crashed",
+    PrefectOnlyStateType.CANCELLING: "Cancelling",
 }
 
 

@@ -279,7 +279,8 @@ def hook_state(run: DynamicRun, outcome: StateType) -> State[Any]:
             return State(StateType.COMPLETED, data=run.value)
         return State(StateType.COMPLETED, data=run.value, name=named[1], message=named[2])
     if outcome is StateType.CANCELLED:
-        return State(StateType.CANCELLED, name="Cancelling", message="cancelled by the user")
+        cancelling = PrefectOnlyStateType.CANCELLING  # as Prefect's hooks get it
+        return State(cancelling, message="cancelled by the user")
     if error is not None and not isinstance(error, Exception):
         crashed = PrefectOnlyStateType.CRASHED
         return State(crashed, name="Crashed", message=crash_message(error), data=error)
