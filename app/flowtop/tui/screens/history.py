@@ -19,16 +19,22 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from flowtop.formats import date_time, fmt_duration, in_count_order, plural
-from flowtop.looks import INTERRUPTED, INTERRUPTED_LOOK, STATE_LOOK
+from flowtop.formats import date_time, fmt_duration, plural
 
 from ...engine.parameters import describe as describe_parameters
-from ...engine.states import StateType
 from ...workspace.history_records import counts_so_far, source_label
 from ..table_rows import columns_past_edge, replace_rows
 from ..widgets.key_bar import KeyBar
 from ..widgets.state_colors import looks
-from .run_detail import REFRESH, RunDetailScreen, RunTable, footer_entries, plain, state_text
+from .run_detail import (
+    REFRESH,
+    RunDetailScreen,
+    RunTable,
+    counts_text,
+    footer_entries,
+    plain,
+    state_text,
+)
 
 if TYPE_CHECKING:
     from ...workspace.history_records import RunRecord
@@ -36,31 +42,6 @@ if TYPE_CHECKING:
 
 #: How many runs the list reads; older ones stay in the file (`flowtop history`).
 RUN_LIMIT = 500
-
-
-def counts_text(counts: Mapping[str, int], reused: int = 0) -> str:
-    """``✓ 1,001 (3 reused)  ✗ 1  ⚡ 2``: in ``COUNT_ORDER`` and grouped, as the main
-    screen's run header says them; a state this flowtop does not know by its name. The
-    ``reused`` tasks are completed ones: said after ✓, where at the end of the line
-    (``✓ 3  ✗ 1 (3 reused)``) they read as the failed task's."""
-    parts = []
-    for state, n in in_count_order(counts):
-        part = f"{count_symbol(state)} {n:,}"
-        if reused and state == StateType.COMPLETED.value:
-            part += f" ({reused:,} reused)"
-        parts.append(part)
-    return "  ".join(parts)
-
-
-def count_symbol(state: str) -> str:
-    """What stands for a stored state in a run's counts: its symbol (``⚡`` for the store's
-    own ``INTERRUPTED``), or its name for one this flowtop does not know."""
-    if state == INTERRUPTED:
-        return INTERRUPTED_LOOK[0]
-    try:
-        return STATE_LOOK[StateType(state)][0]
-    except ValueError:
-        return plain(state.title(), 40, cell=True)
 
 
 #: The runs table's columns after Flow (#, State, Counts, Started, Duration, Rerun of, and

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -24,9 +26,9 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Static
 
 from flowtop.attempt_story import failed_how, wait_story
-from flowtop.formats import RETRY_ONLY, date_time, fmt_duration, try_text
+from flowtop.formats import RETRY_ONLY, date_time, fmt_duration, in_count_order, try_text
 from flowtop.head_tail import head_and_tail
-from flowtop.looks import INTERRUPTED, INTERRUPTED_LOOK, STATE_LOOK, run_error_text
+from flowtop.looks import INTERRUPTED, INTERRUPTED_LOOK, STATE_LOOK, run_error_text, state_words
 from flowtop.printable import as_left_on_screen, printable
 
 from ...engine.events import REUSED_FROM_SOURCE
@@ -88,6 +90,40 @@ def state_text(state: str, styles: Mapping[str, str] = LOOK_STYLE) -> Text:
         except ValueError:
             return Text(f"? {plain(state.title(), 40, cell=True)}")
     return Text(f"{symbol} {word}", style=styles.get(look, ""))
+
+
+def counts_text(counts: Mapping[str, int], reused: int = 0, *, words: bool = False) -> str:
+    """``✓ 1,001 (3 reused)  ✗ 1  ⚡ 2``: in ``COUNT_ORDER`` and grouped, as the main
+    screen's run header says them; a state this flowtop does not know by its name. The
+    ``reused`` tasks are completed ones: said after ✓, where at the end of the line
+    (``✓ 3  ✗ 1 (3 reused)``) they read as the failed task's. ``words``: each symbol's
+    state named too (``✓ 3 completed  ⊘ 1 cancelled``), as the run header says them where
+    it has the room."""
+    parts = []
+    for state, n in in_count_order(counts):
+        part = f"{count_symbol(state)} {n:,}"
+        if words and known_state(state):  # an unknown one is already said by its name
+            part += f" {state_words(state)}"
+        if reused and state == StateType.COMPLETED.value:
+            part += f" ({reused:,} reused)"
+        parts.append(part)
+    return "  ".join(parts)
+
+
+def known_state(state: str) -> bool:
+    """Whether this flowtop has a symbol for the stored state ``state`` (``count_symbol``)."""
+    return state == INTERRUPTED or state in {known.value for known in StateType}
+
+
+def count_symbol(state: str) -> str:
+    """What stands for a stored state in a run's counts: its symbol (``⚡`` for the store's
+    own ``INTERRUPTED``), or its name for one this flowtop does not know."""
+    if state == INTERRUPTED:
+        return INTERRUPTED_LOOK[0]
+    try:
+        return STATE_LOOK[StateType(state)][0]
+    except ValueError:
+        return plain(state.title(), 40, cell=True)
 
 
 def footer_entries(screen: Screen[Any]) -> tuple[list[Entry], list[Entry]]:
@@ -162,8 +198,27 @@ class RunDetailScreen(Screen[None]):
     RunDetailScreen #attempts { height: 1fr; border-top: solid $primary; padding: 0 1; }
     """
 
+    # Tab and Shift+Tab as the app's own (same ids, so [keys] rebinds them here too),
+    # named on this screen so that `?` lists them: Tab is how the attempts pane is
+    # reached to scroll it, and the help left it out.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="history.run.back", tooltip="Back to the runs list")
+        Binding("escape", "back", "Back", id="history.run.back", tooltip="Back to the runs list"),
+        Binding(
+            "tab",
+            "app.focus_next",
+            "Next pane",
+            show=False,
+            id="flowtop.next_pane",
+            tooltip="Between the tasks and the attempts pane (to scroll it)",
+        ),
+        Binding(
+            "shift+tab",
+            "app.focus_previous",
+            "Previous pane",
+            show=False,
+            id="flowtop.previous_pane",
+            tooltip="Cycle backwards",
+        ),
     ]
 
     def __init__(self, detail: RunDetail, history: HistoryView | None = None) -> None:
@@ -191,10 +246,22 @@ class RunDetailScreen(Screen[None]):
         yield KeyBar(lambda: footer_entries(self))
 
     def _heading_text(self, run: RunRecord) -> Text:
+        """``etl #3 · ✗ Failed · ✓ 3 completed  ⊘ 1 cancelled · started …``: the run's
+        counts after its state, as ``flowtop history --run`` gives them (the page showed
+        none). Where the first line has no room for them with their words, the symbols
+        alone, as the runs list has them; where not even those fit, none: they never push
+        the state onto a line of its own."""
         heading = Text(
             f"{run.flow} #{run.number}{f' {plain(run.name, 80)}' if run.name else ''} · "
         )
         heading.append_text(state_text(run.state, looks(self.app)))
+        counts = run.counts or Counter(task.state for task in self.detail.tasks)  # live: so far
+        room = self.size.width - 2  # the heading's padding
+        for words in (True, False):
+            said = counts_text(counts, run.reused, words=words)
+            if said and (room < 0 or heading.cell_len + len(" · ") + cell_len(said) <= room):
+                heading.append(f" · {said}")
+                break
         heading.append(
             f" · started {date_time(run.started, '')} · {fmt_duration(run.duration) or 'unfinished'}"
         )

@@ -95,11 +95,21 @@ def in_part(error: object) -> bool:
     return isinstance(error, LoadError) and error.in_part
 
 
+def stops_runs(error: object) -> bool:
+    """A settings file in use but for a table that stops its flow's runs until it is fixed
+    (``LoadError``: ``in_part``, not ``unused``): a task ``flowtop.toml`` names that the
+    flow lacks (likely a typo), or a ``retry_on`` name that does not resolve."""
+    return isinstance(error, LoadError) and error.in_part and not error.unused
+
+
 def file_problem(error: object) -> str:
     """What is wrong with a file the flows list shows with ✗ (``error``: its ``LoadError``,
-    or ``Unreadable``)."""
+    or ``Unreadable``). A table that stops runs says so: "part of it is not in use" read
+    as harmless, while every run of its flow refused to start."""
     if isinstance(error, Unreadable):
         return "cannot be read"
+    if stops_runs(error):
+        return "stops its flow's runs: part of it is not in use"
     return "part of it is not in use" if in_part(error) else "failed to load"
 
 
@@ -436,6 +446,13 @@ class DetailPane(VerticalScroll):
         body = Text(printable("" if error is None else str(error)))
         if isinstance(error, Unreadable):
             after = ""  # its line says whose it is and what to ask: nothing to fix in it
+        elif stops_runs(error):
+            after = (
+                "The rest of the file is in use. Runs of the flow this entry is for do not "
+                "start until it is fixed, as with any settings error (a task the flow lacks "
+                "is likely a typo): write the name as the code has it, or delete the entry, "
+                "and save."
+            )
         elif in_part(error):
             after = (
                 "The rest of the file is in use. A flow, task or exception renamed in code "
