@@ -210,3 +210,19 @@ def test_a_run_named_by_id_after_its_file_needs_no_import_of_the_file(tmp_path: 
 
 def json_lines_of(text: str) -> list[dict[str, object]]:
     return [json.loads(line) for line in text.splitlines()]
+
+
+def test_an_id_that_starts_with_digits_needs_no_import_of_the_file(tmp_path: Path) -> None:
+    """One id in 16 starts with six digits (``123456…``): such a prefix was read as a run
+    number, whose flow only the file's import could tell, and the import ran (a CI flake
+    of the test above, one run in sixteen)."""
+    (tmp_path / "slow.py").write_text(SLOW_TO_IMPORT)
+    ran = flowtop("run", "slow.py", "--run-id", "123456789abc", cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    (tmp_path / "stuck").touch()
+
+    shown = flowtop("history", "slow.py", "--run", "123456", cwd=tmp_path)
+
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("slow #1  COMPLETED")
+    assert not (tmp_path / "imported while stuck").exists()

@@ -83,14 +83,23 @@ def file_scope(path: str, command: str, db: Path, run: str | None) -> FileFlows 
     (``"etl"``, ``def etl(``): None, every flow, at once. An id names one run, and the
     file's import is spared: a run stuck at something its file's import does too (a
     network mount, a lock) made ``flowtop cancel FILE ID`` wait 20 s for two imports."""
-    if run is not None and not run.lstrip("#").isdigit() and db.is_file():
+    if run is None or not db.is_file():
+        return flows_of_file(path, command)
+    hex_id = not run.lstrip("#").isdigit()
+    # Digits may start an id too (6% of ids begin with six): an id when the run found by
+    # them is the one whose id they start (else a number, of the file's own flows)
+    if hex_id or (not run.startswith("#") and len(run) >= 4):
         from ..workspace.loader import file_naming
 
         try:
             found = find_run_ref(StoreReader(db), run, None, "RUN")
         except (HistoryError, sqlite3.Error):
             found = None  # said by the lookup that follows
-        if isinstance(found, RunRecord) and file_naming([Path(path)], found.flow) is not None:
+        if (
+            isinstance(found, RunRecord)
+            and (hex_id or found.run_id.startswith(run))
+            and file_naming([Path(path)], found.flow) is not None
+        ):
             return None
     return flows_of_file(path, command)
 
