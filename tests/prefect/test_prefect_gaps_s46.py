@@ -276,6 +276,8 @@ def test_a_drop_in_task_without_retries_has_no_retry_budget() -> None:
     assert tasks_task(lambda: 1).policy.max_attempts == 1
     assert PrefectTask(lambda: 1).policy.max_attempts == 1
     assert plain.with_options(name="copy").policy.max_attempts == 1
+    copy_of_copy = plain.with_options(name="copy").with_options(name="again")
+    assert copy_of_copy.policy.max_attempts == 1  # a copy is a drop-in task too
     assert isinstance(plain, PrefectTask)
     assert prefect_task(retries=2)(lambda: 1).policy.max_attempts == 3
     assert plain.with_options(retries=2).policy.max_attempts == 3

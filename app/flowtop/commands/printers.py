@@ -261,10 +261,6 @@ class JsonPrinter:
     def __call__(self, events: list[Event]) -> None:
         self.output.write(strict_surrogates("".join(map(json_line, events))))
 
-    def given_up(self) -> bool:
-        """The bus's close waits no longer for this sink (``Output.give_up``)."""
-        return self.output.given_up()
-
     def tick(self) -> None:
         """JSON lines are events only: nothing to refresh between them."""
 
@@ -345,10 +341,6 @@ class HumanPrinter:
         self._last_status = 0.0  # when the status line was last drawn (monotonic)
         #: Batches come on the bus's sink thread, ticks from the command's own thread.
         self._lock = threading.Lock()
-
-    def given_up(self) -> bool:
-        """The bus's close waits no longer for this sink (``Output.give_up``)."""
-        return self.output.given_up()
 
     def tick(self) -> None:
         """Redraw the live status line between events, so its clock keeps counting
@@ -590,5 +582,8 @@ def subscribed(printer: JsonPrinter | HumanPrinter) -> Subscription:
     terminal after what the printer holds, it takes only the events it prints, and a
     stopped command stops waiting for it once its stdout is given up (``Output``)."""
     return Subscription(
-        printer, before_output=printer.make_room, wants=printer.wants, given_up=printer.given_up
+        printer,
+        before_output=printer.make_room,
+        wants=printer.wants,
+        given_up=printer.output.given_up,
     )

@@ -234,8 +234,8 @@ def run_in_file(
 
 
 @contextmanager
-def warnings_held_on_failure(logger: str = "flowtop.history") -> Iterator[None]:
-    """Hold back what ``logger`` warns inside the block: said after it when the block
+def warnings_held_on_failure() -> Iterator[None]:
+    """Hold back what the run store's logger (``flowtop.history``) warns inside the block: said after it when the block
     succeeds, dropped when it raises, whose one line says it all. ``run --detach
     --rerun-of`` on a full disk warned "could not record launched run" (the rerun's
     reservation), then refused the run for the same full disk: two lines for one cause."""
@@ -245,7 +245,7 @@ def warnings_held_on_failure(logger: str = "flowtop.history") -> Iterator[None]:
         held.append(record)
         return False
 
-    target = logging.getLogger(logger)
+    target = logging.getLogger("flowtop.history")
     target.addFilter(hold)
     try:
         yield

@@ -40,11 +40,6 @@ class DropInTask(Task):
         super().__init__(fn, name=name, **options)
         self.policy = without_retry_budget(self.policy)
 
-    def with_options(self, **changes: Any) -> Task:
-        made = super().with_options(**changes)
-        made.policy = without_retry_budget(made.policy)
-        return made
-
 
 @overload
 def task(fn: Callable[..., Any], **kwargs: Any) -> Task: ...

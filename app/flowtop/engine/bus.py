@@ -6,7 +6,7 @@ sink never delays another. Events of a run are emitted under that run's lock, so
 sink sees them in the order the engine decided them.
 
 Delivery never looks inside an event: the event types (``events``) are named here for
-the checker only, so ``events`` can re-export these names without an import cycle.
+the checker only.
 """
 
 from __future__ import annotations
@@ -160,31 +160,30 @@ class _SinkWorker:
             for marker in markers:
                 marker.set()
 
-    def flush(self, timeout: float | None) -> bool:
+    def flush(self, timeout: float | None, given_up: Callable[[], bool] | None = None) -> bool:
+        """Whether everything queued before the call was delivered within ``timeout``;
+        ``given_up`` (asked every 50 ms) ends the wait early, as not delivered."""
         if not self.thread.is_alive():
             return True
         marker = threading.Event()
         self.put(marker)
         self.hurried.set()
-        return marker.wait(timeout)
+        if given_up is None:
+            return marker.wait(timeout)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not marker.wait(0.05):
+            if given_up() or (deadline is not None and time.monotonic() >= deadline):
+                return False
+        return True
 
     def close(self, timeout: float | None) -> None:
         """Deliver what is queued (``timeout`` for it all) and end the thread.
 
         A sink may say it waits no longer (``Subscription.given_up``): its thread may be
         stuck in a write that never returns, and waiting for it held the stopped command
-        up to twice ``timeout`` (a flush, then a join). So that is asked every 50 ms, and
-        a flush that did not finish is not followed by a join: the thread is a daemon."""
-        given_up = self.given_up or (lambda: False)
-        deadline = None if timeout is None else time.monotonic() + timeout
-        done = not self.thread.is_alive()
-        if not done:
-            marker = threading.Event()
-            self.put(marker)
-            self.hurried.set()
-            while not (done := marker.wait(0.05)) and not given_up():
-                if deadline is not None and time.monotonic() >= deadline:
-                    break
+        up to twice ``timeout`` (a flush, then a join). So a flush that did not finish is
+        not followed by a join: the thread is a daemon."""
+        done = self.flush(timeout, self.given_up)
         self.closed = True
         self.wakeup.set()
         if done:  # the thread ends at once now

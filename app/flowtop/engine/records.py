@@ -119,10 +119,11 @@ def with_culprit_line(exc: BaseException, tb: str, text: str) -> str:
     (``File "flow.py", line 4, in my_delay``), when none of the user's frames is in it: a
     ``retry_delay`` that returned ``"5s"``, or could not take its argument, failed with
     only flowtop's frames on the stack, and its "where" named ``delays.py:284``."""
-    culprit = getattr(exc, "culprit", None)
-    code = _code_of(culprit)
+    code = _code_of(getattr(exc, "culprit", None))
+    if code is None:  # (every failure but a policy callable's: nothing more to make)
+        return tb
     last = _exception_line(exc, text)
-    if code is None or not tb.endswith(last) or _has_user_frame(exc):
+    if not tb.endswith(last) or _has_user_frame(exc):
         return tb
     file, line = code.co_filename, code.co_firstlineno
     source = linecache.getline(file, line).strip()

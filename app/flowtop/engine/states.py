@@ -11,8 +11,9 @@ class PrefectOnlyStateType(StrEnum):
     (``state.type in (StateType.FAILED, StateType.CRASHED)`` in a hook), so
     :class:`StateType` carries them as plain attributes, never as its members: they match
     no flowtop state, and every map over ``StateType`` (transitions, looks, JSON) stays
-    exhaustive without them. (flowtop's ``Crashed`` and ``Cancelling`` states are of
-    type ``FAILED`` and ``CANCELLED``, told apart by their name: ``state.is_crashed()``.)"""
+    exhaustive without them. Prefect-facing states (``prefect_api.State``) take two of
+    them, ``CRASHED`` and ``CANCELLING``, as an ``on_crashed`` or ``on_cancellation``
+    hook's state; the engine never sees those."""
 
     SCHEDULED = "SCHEDULED"
     CRASHED = "CRASHED"

@@ -330,7 +330,8 @@ class Task(PrefectTaskAttributes):
             listed = PrefectDelays(self.retry_delay_seconds)
             if not listed or _takes_delays(listed):
                 options["retry_delay"] = listed
-        return Task(self.fn, name=name or self.name, **options)
+        # its own class: a drop-in task's copy keeps having no ``Retry`` budget
+        return type(self)(self.fn, name=name or self.name, **options)
 
     # -- Prefect 3's hook decorators: ``@my_task.on_failure`` ----------------------------
     def _add_hook(self, kind: str, fn: Callable[..., Any]) -> Callable[..., Any]:

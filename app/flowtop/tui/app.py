@@ -400,17 +400,17 @@ class FlowtopApp(
         self.detail.show_error(where, error)
 
     def _run_for(self, name: str) -> RunModel | None:
-        """The run the flow shows (its newest, or the one ``w`` reached), with the tasks
-        its code has now that the run lacks (``follow_code``), else its task list as it
-        would run."""
+        """The run the flow shows (its newest, or the one ``w`` reached), with the tasks its
+        code has now that it lacks (``follow_code``), else its task list as it would run."""
         run = self.store.latest_for(name)
         flow = self.workspace.shapes.get(name)
         if run is not None:
             if flow is not None and not flow.dynamic:  # a @flow's nodes are none: as it ran
                 if run.error is not None and run.error.type == NOT_STARTED:
                     run.list_unstarted(list(flow.nodes))
-                if run.rows:  # (a run that started no task says so: nothing to set beside)
+                if run.rows and run.followed is not flow:  # (a run that started no task says so)
                     follow_code(run, list(flow.nodes))
+                    run.followed = flow
             return run
         preview = self._previews.get(name)
         if flow is None:

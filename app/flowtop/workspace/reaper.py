@@ -27,7 +27,7 @@ from .access import read_only_mount
 from .history_records import HistoryError, stored_counts
 from .log_fold import fold, stored_tasks
 from .ownership import LAUNCHED, Owner, host_name, owner_gone, pid_running, process_start
-from .private import open_store, refuse_linked_store
+from .private import open_store
 from .run_log import (
     RunInterrupted,
     columns,
@@ -78,15 +78,6 @@ def connect(
     if read_only_mount(path) is not None:
         conn.execute("PRAGMA query_only = 1")
     return conn
-
-
-def _reader(path: Path) -> sqlite3.Connection:
-    """``connect_reader``'s read-only connection, never through a symbolic link at the
-    store's name (``private.refuse_linked_store``): one through it made the ``-wal`` and
-    ``-shm`` beside the file it points at, as you. Refused here, quietly: the readers
-    (``StoreReader``) say why."""
-    refuse_linked_store(path)
-    return connect_reader(path)
 
 
 def _legacy_owner_alive(owner: str, started: float | None = None) -> bool:
@@ -276,7 +267,7 @@ def gone_unmarked(path: Path) -> dict[str, str]:
     none, unless the store could not be written (read-only here, a full disk). Readers
     show those interrupted all the same, rather than running for good (``unmarked``)."""
     try:
-        with closing(_reader(path)) as reader:
+        with closing(connect_reader(path)) as reader:
             return _orphans(reader)
     except (sqlite3.Error, HistoryError):
         return {}
@@ -322,7 +313,7 @@ def unmarked(path: Path) -> list[RunInterrupted]:
     note (``unmarked_notes``). A reader that saw it end no other way showed it running
     for good, offering to cancel a run that had no process."""
     try:
-        with closing(_reader(path)) as reader:
+        with closing(connect_reader(path)) as reader:
             gone = _orphans(reader)
             if not gone:
                 return []
@@ -373,7 +364,7 @@ def reap_store(path: Path, *, mark: bool = True) -> list[str]:
     format, which an older flowtop would misread in a file still at its own version.
     """
     try:
-        with closing(_reader(path)) as reader:
+        with closing(connect_reader(path)) as reader:
             older = store_schema.check_version(reader, path) < store_schema.SCHEMA_VERSION
             if older and not store_writable(path):
                 _UNWRITTEN[path] = "readonly"

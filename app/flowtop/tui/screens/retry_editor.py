@@ -174,7 +174,6 @@ class RetryEditor(FormDialog[bool]):
         self.policy, self.override, self.initial = node.policy, override, dict(node.policy.texts)
         for name in FIELDS:
             field = self.query_one(f"#field-{name}", OrderedInput)
-            field.placeholder = printable(node.policy.hints[name])  # fitted below
             if field.value != form.texts[name]:
                 selected = field.has_focus and field.selection.end - field.selection.start
                 field.value = form.texts[name]
