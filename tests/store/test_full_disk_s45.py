@@ -194,27 +194,68 @@ QUICK = """
 """
 
 
-def test_detach_on_a_full_disk_refuses_the_run_it_could_not_record(tmp_path: Path) -> None:
-    """It said "could not record launched run", exited 0 with a run id, and the run went
-    on unseen: ``watch ID`` said "no run with id"."""
+#: Another flowtop window reading the store (the TUI): its -wal and -shm stay while it
+#: lives, so a write is what a full disk refuses, not the store's opening.
+READER = """
+import sqlite3, sys, time
+conn = sqlite3.connect(".flowtop/history.db")
+conn.execute("SELECT count(*) FROM runs").fetchall()
+print("open", flush=True)
+time.sleep(60)
+"""
+
+
+def on_full_disk(tmp_path: Path, then: str, *, reader: bool) -> subprocess.CompletedProcess[str]:
+    """``flowtop run quick.py`` once on a 1 MB file system, which is then filled up
+    (``reader``: with another process reading the store), and ``then`` run there."""
     prefix = private_tmpfs()
     workspace = tmp_path / "small"
     workspace.mkdir()
     (tmp_path / "quick.py").write_text(textwrap.dedent(QUICK))
-    flowtop = f'"{sys.executable}" -m flowtop'
+    (tmp_path / "reader.py").write_text(READER)
+    python = f'"{sys.executable}"'
+    held = tmp_path / "held"  # (says "open" once the reader has the store open)
+    hold = (
+        f'{python} "{tmp_path}/reader.py" > "{held}" & until [ -s "{held}" ]; do sleep 0.05; done; '
+        if reader
+        else ""
+    )
     script = (
         f'mount -t tmpfs -o size=1m tmpfs "{workspace}" && cp "{tmp_path}/quick.py" "{workspace}" '
-        f'&& cd "{workspace}" && {flowtop} run quick.py >/dev/null 2>&1; '
+        f'&& cd "{workspace}" && {python} -m flowtop run quick.py >/dev/null 2>&1; '
+        f"{hold}"
         "head -c 2000000 /dev/urandom > filler 2>/dev/null; "
-        f"{flowtop} run quick.py --detach; echo exit=$?; ls .flowtop/logs 2>/dev/null | wc -l"
+        f"{then.replace('flowtop ', f'{python} -m flowtop ')}; " + ("kill $!" if reader else "true")
     )
-    done = subprocess.run([*prefix, script], capture_output=True, text=True, env=env(), timeout=60)
+    return subprocess.run([*prefix, script], capture_output=True, text=True, env=env(), timeout=60)
+
+
+def test_detach_on_a_full_disk_refuses_the_run_it_could_not_record(tmp_path: Path) -> None:
+    """It said "could not record launched run", exited 0 with a run id, and the run went
+    on unseen: ``watch ID`` said "no run with id"."""
+    done = on_full_disk(
+        tmp_path,
+        "flowtop run quick.py --detach; echo exit=$?; ls .flowtop/logs 2>/dev/null | wc -l",
+        reader=True,
+    )
     *printed, code, logs = done.stdout.split()
     assert (printed, code, logs) == ([], "exit=2", "0"), done.stderr  # no run id, no run
     (line,) = done.stderr.strip().splitlines()
-    store = workspace / ".flowtop" / "history.db"
+    store = tmp_path / "small" / ".flowtop" / "history.db"
     assert line.startswith(f"flowtop: quick was not started: {store}: cannot record the run ")
     assert "is full" in line and "would go unseen" in line
+
+
+@pytest.mark.parametrize("detach", [True, False], ids=["detach", "foreground"])
+def test_a_closed_store_on_a_full_disk_is_said_to_be_full(tmp_path: Path, detach: bool) -> None:
+    """A store no process has open has no -shm: SQLite cannot make one on a full disk and
+    says "disk I/O error", which read as "the file system could not read or write it"."""
+    flags = " --detach" if detach else ""
+    done = on_full_disk(tmp_path, f"flowtop run quick.py{flags}; echo exit=$?", reader=False)
+    assert done.stdout.split() == ["exit=2"], done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    store = tmp_path / "small" / ".flowtop"
+    assert f"the disk of {store} is full: free some space" in line, line
 
 
 def test_a_store_that_cannot_be_written_starts_no_run(

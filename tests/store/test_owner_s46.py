@@ -12,9 +12,6 @@ INTERRUPTED with no run here to cancel, and the agent waited for either to chang
 from __future__ import annotations
 
 import gc
-import subprocess
-import sys
-import textwrap
 from collections.abc import Callable
 from contextlib import closing
 from functools import partial
@@ -29,9 +26,7 @@ from flowtop.workspace import reaper, store_schema
 from flowtop.workspace.history import History
 from flowtop.workspace.owner_agent import OwnerAgent, apply_command
 
-from .conftest import env
-from .test_disk_full import private_tmpfs
-from .test_full_disk_s45 import QUICK
+from .test_full_disk_s45 import on_full_disk
 
 
 @task
@@ -132,18 +127,9 @@ def test_a_run_still_starting_stays_watched(
 def test_detach_rerun_on_a_full_disk_says_one_line(tmp_path: Path) -> None:
     """The rerun's reservation warned "could not record launched run", then the launch
     refused the run for the same full disk: two lines for one cause."""
-    prefix = private_tmpfs()
-    workspace = tmp_path / "small"
-    workspace.mkdir()
-    (tmp_path / "quick.py").write_text(textwrap.dedent(QUICK))
-    flowtop = f'"{sys.executable}" -m flowtop'
-    script = (
-        f'mount -t tmpfs -o size=1m tmpfs "{workspace}" && cp "{tmp_path}/quick.py" "{workspace}" '
-        f'&& cd "{workspace}" && {flowtop} run quick.py >/dev/null 2>&1; '
-        "head -c 2000000 /dev/urandom > filler 2>/dev/null; "
-        f"{flowtop} run quick.py --detach --rerun-of 1; echo exit=$?"
+    done = on_full_disk(
+        tmp_path, "flowtop run quick.py --detach --rerun-of 1; echo exit=$?", reader=True
     )
-    done = subprocess.run([*prefix, script], capture_output=True, text=True, env=env(), timeout=60)
     assert done.stdout.split() == ["exit=2"], done.stderr  # no run id, no run
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith("flowtop: quick was not started: ") and "is full" in line

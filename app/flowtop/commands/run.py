@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from ..engine.flow import Flow
     from ..engine.parameters import ParameterInfo
     from ..workspace import Workspace
+    from .run_start import Reservation
 
 
 #: A run process's youngest-generation collection threshold (see ``main``).
@@ -123,9 +124,30 @@ def _main(args: argparse.Namespace, out: TextIO, outputs: list[Output]) -> int:
     # its 2 s in the collector. Collecting every GC_YOUNG allocations from here: 0.04 s
     # (three collections); cyclic garbage waits that much longer to be freed.
     gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
-    from .run_start import open_for_run, why_not_started
+    from ..workspace.closing_writes import signals_held
+    from .run_start import open_for_run
 
     workspace, reservation = open_for_run(args)
+    try:
+        return _run_opened(args, out, outputs, workspace, reservation)
+    finally:
+        # Its owner agent's last round ends first: a cancel it applied, which ended the
+        # run and so let this command return, is answered before the process exits (as
+        # a daemon thread, it died between the two: `flowtop cancel` waited 5 s and said
+        # the request "stays queued"). Then the store's last writes, as at exit.
+        with signals_held():
+            workspace.close()
+
+
+def _run_opened(
+    args: argparse.Namespace,
+    out: TextIO,
+    outputs: list[Output],
+    workspace: Workspace,
+    reservation: Reservation | None,
+) -> int:
+    from .run_start import why_not_started
+
     failed = failed_flow_file(workspace, args.flow)  # said as the reason, not "no flow named"
     had_errors = report_load_errors(workspace, warn_unread=args.no_history, instead=failed)
     names = None

@@ -31,6 +31,20 @@ def cause(error: object) -> str | None:
     return READ_ONLY if "readonly" in text else None
 
 
+#: Less free space than this (bytes) is a full disk to the store: SQLite's shared-memory
+#: file alone takes 32 KiB.
+ROOM = 64 * 1024
+
+
+def out_of_space(folder: Path) -> bool:
+    """Whether the file system of ``folder`` is (all but) full."""
+    try:
+        stats = os.statvfs(folder)
+    except OSError:
+        return False
+    return stats.f_bavail * stats.f_frsize < ROOM
+
+
 def store_writable(path: Path) -> bool:
     """Whether SQLite can write ``path``: the file and its folder (for its -wal and -shm)."""
     return all(os.access(p, os.W_OK) for p in (path, path.parent) if p.exists())
@@ -69,6 +83,8 @@ def no_write_access(path: Path, writer: Writing = A_RUN) -> str | None:
 def store_advice(exc: sqlite3.Error, path: Path, *, writing: bool, writer: Writing = A_RUN) -> str:
     """The advice for ``exc`` on the store at ``path`` (``writing``: by ``writer``)."""
     text, why = str(exc), cause(exc)
+    if why is None and "disk I/O error" in text and out_of_space(path.parent):
+        why = FULL  # SQLite's word when it cannot create the -shm beside a closed store
     if why == LOCKED:
         return "another flowtop process holds it; try again in a moment"
     if why == FULL:
