@@ -257,7 +257,8 @@ class TabService(AppService):
 
     async def run(self) -> None:
         process, tab = self._process, self.tab
-        assert process is not None and process.stdout is not None
+        assert process is not None
+        assert process.stdout is not None
         assert process.stderr is not None
         kept = bytearray()
         reading = asyncio.create_task(keep_the_end_of(process.stderr, kept))

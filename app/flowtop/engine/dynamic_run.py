@@ -220,7 +220,8 @@ class DynamicRun(FlowRun):
         with self._lock:
             if self._body_done or self.state is not StateType.RUNNING or self._closed():
                 return
-            assert self.flow.timeout is not None and self._body_thread is not None
+            assert self.flow.timeout is not None
+            assert self._body_thread is not None
             self.error, self.timed_out = flow_hooks.timed_out(self.flow.timeout)
             stopped = {}  # attempts still running stop at their next line, which they name
             for tr in self.tasks.values():
