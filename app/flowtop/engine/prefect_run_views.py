@@ -94,8 +94,9 @@ class TaskRun:
         self.state = state
 
     @property
-    def state_id(self) -> str:
-        return f"{self.id}:{self.run_count}:{self.state_name}"
+    def state_id(self) -> uuid.UUID:
+        """A UUID, as Prefect's: one per attempt and state, the same each time it is read."""
+        return prefect_uuid(f"{self.id}:{self.run_count}:{self.state_name}")
 
 
 __all__ = ["StateDetails", "TaskRun"]
