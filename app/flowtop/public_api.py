@@ -9,8 +9,6 @@ traceback.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from .engine import (
     Flow,
     RetriesExhausted,
@@ -23,37 +21,11 @@ from .engine import (
     flow,
     task,
 )
-from .engine import tag_limits as _tag_limits
 from .engine.delays import DelayError
 from .engine.errors import FlowRunTimeoutError
 from .engine.prefect_api import allow_failure, get_run_logger, opaque, quote, unmapped
 from .engine.shipping import ShippingError, UnshippableError
 from .engine.tags import tags
-
-
-class _TagSlots:
-    """Tag limits (``"tag:database" = 2`` in ``flowtop.toml``) for the engine, which sits
-    below the workspace whose store counts them: ``flowtop.concurrency`` is imported
-    when a tagged task first runs, so ``import flowtop`` stays light."""
-
-    def tag_limits(self, folder: Path | None) -> dict[str, object]:
-        from .concurrency.limits import tag_limits
-
-        return tag_limits(folder)  # type: ignore[return-value]  # opaque to the engine
-
-    def try_take(self, folder: Path | None, limits: dict[str, object]) -> object | None:
-        from .concurrency.limits import try_acquire
-
-        return try_acquire(folder, limits)  # type: ignore[arg-type]  # tag_limits' own
-
-    def give_back(self, taken: object) -> None:
-        from .concurrency.limits import Held, release
-
-        assert isinstance(taken, Held)
-        release(taken)
-
-
-_tag_limits.slots = _TagSlots()
 
 __all__ = [
     "DelayError",

@@ -91,7 +91,8 @@ def test_a_drop_in_task_s_max_retries_reads_as_a_prefect_user_reads_it() -> None
     unset, _ = prefect_task(lambda: 1).policy.describe()["max_retries"]
     zero, _ = prefect_task(retries=0)(lambda: 1).policy.describe()["max_retries"]
     two, _ = prefect_task(retries=2)(lambda: 1).policy.describe()["max_retries"]
-    assert (unset, zero, two) == ("0 (no retries)", "0 (no retries)", "2")
+    # (s47: one without retries reads Prefect's default, test_dropin_s47.py)
+    assert (unset, zero, two) == ("no retries (Prefect's default)", "0 (no retries)", "2")
     # flowtop's own tasks keep their words
     assert task(lambda: 1).policy.describe()["max_retries"][0] == "unset (budget 3, Retry only)"
     assert task(max_retries=0)(lambda: 1).policy.describe()["max_retries"][0] == "0"

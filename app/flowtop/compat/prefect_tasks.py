@@ -7,29 +7,31 @@ module of drop-in mode gives it, and a Prefect task without ``retries`` has none
 settings' ``task_default_retries``, 0). So a task made through drop-in ``prefect`` gets
 a budget of 0 (``1/1``, as Prefect shows the run): only where nothing else set it. The
 workspace's ``[defaults] max_retries``, a run's own default and ``retries=`` still apply.
-Its budget of 0 reads ``no retries`` (``0 (no retries)`` as ``max_retries``), with or
-without ``retries=0``, where a flowtop task's ``max_retries=0`` reads ``0×``.
+Its budget of 0 reads ``no retries``, with or without ``retries=0``, where a flowtop
+task's ``max_retries=0`` reads ``0×``; as ``max_retries``, and as the reason a failure was
+not retried, the 0 nothing set reads ``no retries (Prefect's default)`` from the
+``builtin`` layer (``retries=0``: ``0 (no retries)``, from ``task``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, overload
+from typing import Any
 
 from ..engine.layers import Layer
 from ..engine.policy import RetryPolicy
-from ..engine.task import Task
+from ..engine.task import Task, TaskDecorator
 
 
 def without_retry_budget(policy: RetryPolicy) -> RetryPolicy:
     """``policy`` with no ``Retry``-only budget, unless something set one already, and
-    said in Prefect's words (``RetryPolicy.prefect_words``: ``no retries``, not ``0×``)."""
-    if not policy.prefect_words:
-        policy = replace(policy, prefect_words=True)
-    if policy.source("default_max_retries") is not Layer.BUILTIN:
-        return policy
-    return policy.with_values(Layer.TASK, default_max_retries=0)
+    said in Prefect's words (``RetryPolicy.prefect_words``: ``no retries``, not ``0×``).
+    The budget of 0 stays ``builtin``: it is Prefect's default, not a value the task set
+    (``flowtop list``: ``max_retries  no retries (Prefect's default)  [builtin]``)."""
+    if policy.budget_source() is not Layer.BUILTIN:
+        return policy if policy.prefect_words else replace(policy, prefect_words=True)
+    return replace(policy, prefect_words=True, default_max_retries=0)
 
 
 class DropInTask(Task):
@@ -41,23 +43,14 @@ class DropInTask(Task):
         self.policy = without_retry_budget(self.policy)
 
 
-@overload
-def task(fn: Callable[..., Any], **kwargs: Any) -> Task: ...
-@overload
-def task(fn: None = None, **kwargs: Any) -> Callable[[Callable[..., Any]], Task]: ...
+class DropInTaskDecorator(TaskDecorator):
+    """Drop-in ``prefect.task``: ``@task`` or ``@task(retries=2, …)``, a :class:`DropInTask`
+    (typed as ``flowtop.task``: the overloads are ``TaskDecorator``'s)."""
+
+    makes = DropInTask
 
 
-def task(
-    fn: Callable[..., Any] | None = None, **kwargs: Any
-) -> Task | Callable[[Callable[..., Any]], Task]:
-    """Drop-in ``prefect.task``: ``@task`` or ``@task(retries=2, …)``, a :class:`DropInTask`."""
-
-    def make(func: Callable[..., Any]) -> Task:
-        return DropInTask(func, **kwargs)
-
-    if fn is not None:
-        return make(fn)
-    return make
+task = DropInTaskDecorator()
 
 
-__all__ = ["DropInTask", "task", "without_retry_budget"]
+__all__ = ["DropInTask", "DropInTaskDecorator", "task", "without_retry_budget"]

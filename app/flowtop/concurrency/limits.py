@@ -147,6 +147,30 @@ def try_acquire(folder: Path | None, limits: dict[str, Limit]) -> Held | None:
     return Held(store, limits, taken) if isinstance(taken, Taken) else None
 
 
+class TagSlots:
+    """The engine's tag limits (``engine.tag_limits.Slots``: ``"tag:db" = 2`` holds the
+    attempts of tasks tagged ``db``), counted in the same store as every other limit.
+    The engine names this module rather than importing it (``engine.tag_limits.COUNTER``):
+    it sits below the workspace this store belongs to."""
+
+    def tag_limits(self, folder: Path | None) -> dict[str, object]:
+        found: dict[str, object] = dict(tag_limits(folder))  # opaque to the engine
+        return found
+
+    def try_take(self, folder: Path | None, limits: dict[str, object]) -> object | None:
+        wanted = {name: limit for name, limit in limits.items() if isinstance(limit, Limit)}
+        return try_acquire(folder, wanted)  # ``limits`` are ``tag_limits``' own
+
+    def give_back(self, taken: object) -> None:
+        if not isinstance(taken, Held):
+            raise TypeError(f"tag slots to give back must be what try_take took, got {taken!r}")
+        release(taken)
+
+
+#: What ``flowtop.engine`` hands every runner (see ``TagSlots``).
+TAG_SLOTS = TagSlots()
+
+
 def _slots(count: int) -> str:
     return f"{count} slot" if count == 1 else f"{count} slots"
 

@@ -102,10 +102,10 @@ def start_elsewhere(
     )
 
 
-#: ``(value, error, decision, info, kept, shown)``: ``kept`` is ``pristine(value)`` of a
-#: result to keep (``Runner.keep_results``, a flow that retries), else ``NOT_KEPT``;
-#: ``shown`` the result's ``repr`` for the event (None: no error-free value, or no sink).
-#: ``(value, error, decision, info, kept, shown, returned)``: see ``judge``.
+#: ``(value, error, decision, info, kept, shown, returned)``: ``kept`` is
+#: ``pristine(value)`` of a result to keep (``Runner.keep_results``, a flow that retries),
+#: else ``NOT_KEPT``; ``shown`` the result's ``repr`` for the event (None: no error-free
+#: value, or no sink); ``returned`` a ``Completed(...)`` returned by hand (see ``judge``).
 Judged = tuple[Any, BaseException | None, Decision | None, ErrorInfo | None, Any, str | None, Any]
 
 
@@ -128,19 +128,17 @@ def judge(
     ``Completed(data=…)`` returned by hand completes with its data, as in Prefect 3.9
     (``.submit().result()``, downstream tasks, the history), and is kept (``returned``)
     for a call in the flow's body, which gets that state object itself. An attempt that
-    could not be pickled for its worker (``UnshippableError``) fails at once: ``decide``
-    would retry it as any ``Exception``, and each retry would fail alike after its delay.
+    returned ``Cancelled(...)``, or could not be pickled for its worker, fails at once
+    (``settled_before_the_policy``).
     """
     clock, rng = run._clock, run.runner.rng
-    returned = None
-    if error is None:
+    returned, raised = None, error is not None
+    if not raised:
         value, error = returned_state(value)
         if completed_by_hand(value):  # its data is the result; a call hands the state back
             returned, value = value, value.data
-        elif returned_cancelled(error):
-            decision = Decision(False, FAILED, error=error, reason=RETURNED_CANCELLED)
-    if decision is None and isinstance(error, UnshippableError):  # each try fails alike
-        decision = Decision(False, FAILED, error=error, reason=NOT_SENDABLE)
+    if decision is None:
+        decision = settled_before_the_policy(error, returned=not raised)
     if decision is None and (error is not None or tr.policy.retry_predicate):
         try:
             failed = error is not None
@@ -173,6 +171,26 @@ def judge(
             kept = pristine(value)
     result_text = safe_repr(value) if error is None and run.runner.bus.has_sinks else None
     return value, error, decision, info, kept, result_text, returned
+
+
+def settled_before_the_policy(error: BaseException | None, *, returned: bool) -> Decision | None:
+    """The final decision of an attempt whose end no retry setting may change, else None
+    (``returned``: ``error`` stands for a state the attempt returned, not for a raise).
+
+    Two such ends are decided here, before ``policy.decide``, not inside it. A returned
+    ``Cancelled(...)`` is never retried, as in Prefect; an ``UnshippableError`` (the
+    attempt could not be pickled for its worker, so it never ran) would fail each retry
+    alike after its delay. Inside ``decide`` they would be rules ahead of SPEC §3's,
+    which ``decide`` follows rule by rule and a hypothesis model of the spec checks (an
+    ``Exception`` there is retried under ``retry_on``, a predicate or ``max_retries``);
+    and ``policy`` would import ``prefect_api`` and ``shipping`` (the event loop, output
+    capture) to recognise them, where it now imports nothing that runs.
+    """
+    if returned and returned_cancelled(error):
+        return Decision(False, FAILED, error=error, reason=RETURNED_CANCELLED)
+    if isinstance(error, UnshippableError):
+        return Decision(False, FAILED, error=error, reason=NOT_SENDABLE)
+    return None
 
 
 def timed_out(tr: TaskRun, how: str, *, no_retry: bool) -> tuple[TaskTimeout, Decision | None]:

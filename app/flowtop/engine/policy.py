@@ -38,6 +38,10 @@ DEFAULT_MAX_RETRIES = 3
 #: of them a second; ``retry_deadline`` bounds a long poll by time instead.
 MAX_RETRIES = 1_000_000
 
+#: A drop-in Prefect task's budget when nothing set one (``compat.prefect_tasks``): its
+#: ``max_retries`` and the reason its failure was not retried, as a Prefect user reads it.
+PREFECT_DEFAULT = "no retries (Prefect's default)"
+
 POLICY_FIELDS = (
     "max_retries",
     "retry_delay",
@@ -73,9 +77,9 @@ class RetryPolicy:
     retry_jitter_factor: float | None = None
     default_max_retries: int = DEFAULT_MAX_RETRIES
     #: Said as a Prefect user reads it (a drop-in task, ``compat.prefect_tasks``): a
-    #: budget of 0, set or not, is ``no retries`` in the summary and ``0 (no retries)`` as
-    #: ``max_retries``, where a flowtop task keeps ``0×`` and its ``Retry`` budget's words.
-    #: Words only: ``decide`` never reads it.
+    #: budget of 0, set or not, is ``no retries`` in the summary, and as ``max_retries``
+    #: ``0 (no retries)``, or :data:`PREFECT_DEFAULT` when no layer set it, where a flowtop
+    #: task keeps ``0×`` and its ``Retry`` budget's words. Words only: no decision reads it.
     prefect_words: bool = False
     sources: Mapping[str, Layer] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -170,11 +174,33 @@ class RetryPolicy:
 
     def max_retries_text(self) -> str:
         """``max_retries`` as `flowtop list` and the detail pane show it: its value, or
-        :meth:`unset_budget`. A drop-in task's budget of 0 reads ``0 (no retries)``: its
-        author wrote no ``retries`` (or ``retries=0``) and knows no ``Retry`` budget."""
+        :meth:`unset_budget`. A drop-in task's budget of 0 reads ``0 (no retries)``, or
+        :data:`PREFECT_DEFAULT` when nothing set it: its author knows no ``Retry`` budget."""
+        if self._prefect_default():
+            return PREFECT_DEFAULT
         if self.prefect_words and self.budget == 0:
             return "0 (no retries)"
         return str(self.max_retries) if self.max_retries is not None else self.unset_budget()
+
+    def _prefect_default(self) -> bool:
+        """A drop-in task's budget of 0 that no layer set: a Prefect task's default."""
+        return (
+            self.prefect_words
+            and self.max_retries is None
+            and self.default_max_retries == 0
+            and self.budget_source() is Layer.BUILTIN
+        )
+
+    def not_retried(self) -> str:
+        """Rule 3's reason for a failure with no retry option: ``no retry options (only Retry
+        retries)``. A drop-in task's code cannot raise ``Retry``: its budget of 0 says where
+        it comes from instead, :data:`PREFECT_DEFAULT` or ``no retries (max_retries 0 from
+        defaults)``."""
+        if self._prefect_default():
+            return PREFECT_DEFAULT
+        if self.prefect_words and self.budget == 0:
+            return f"no retries (max_retries 0 from {self.budget_source()})"
+        return "no retry options (only Retry retries)"
 
     def unset_budget(self) -> str:
         """``max_retries`` when unset, as `flowtop list` shows it: ``unset (budget 3, Retry
@@ -193,7 +219,7 @@ class RetryPolicy:
         ``max_retries unset (budget 3, Retry only) [builtin]``: no max_retries to quote."""
         if self.max_retries is not None:
             return f"max_retries={self.max_retries} (retries={self.max_retries})"
-        return f"max_retries {self.unset_budget()} [{self.budget_source()}]"
+        return f"max_retries {self.max_retries_text()} [{self.budget_source()}]"
 
     def retry_on_text(self) -> str:
         """``retry_on`` in words: its types, ``unset`` (rule 3 then asks ``max_retries``),
@@ -307,7 +333,7 @@ def decide(
             eligible, why = retry_on_match(error, policy.retry_on)
         else:
             eligible = policy.max_retries is not None
-            why = MAX_RETRIES_SET if eligible else "no retry options (only Retry retries)"
+            why = MAX_RETRIES_SET if eligible else policy.not_retried()
     else:
         return Decision(False, StateType.COMPLETED, reason="completed")
 

@@ -17,12 +17,16 @@ Prefect's docs count task runs in Running (Prefect 3.4.19 and later keep the slo
 through a retry's wait; a wait can be minutes in which nothing runs).
 
 The slots are counted by ``flowtop.concurrency``, which sits above the engine (its store
-is the workspace's): the package hands the engine a ``Slots`` when flowtop is imported,
-rather than the engine importing a layer above it. A task with no tags never asks.
+is the workspace's): the engine names its module (``COUNTER``) and loads it when a tagged
+task first asks for a slot, rather than importing a layer above it. A task with no tags
+never asks, and ``import flowtop.engine`` loads no workspace module. (``flowtop`` once
+handed the engine its ``Slots`` as it was imported: a script importing only
+``flowtop.engine`` ran its tagged tasks unlimited.)
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 import time
@@ -59,8 +63,34 @@ class Slots(Protocol):
     def give_back(self, taken: object) -> None: ...
 
 
-#: Set by ``flowtop/__init__.py``; None leaves tags unlimited (the engine on its own).
-slots: Slots | None = None
+#: The module whose ``TAG_SLOTS`` counts the slots (``flowtop.concurrency.limits``).
+COUNTER = "flowtop.concurrency.limits"
+
+
+class _Counter:
+    """The ``Slots`` of :data:`COUNTER`, imported on first use."""
+
+    def __init__(self) -> None:
+        self._loaded: Slots | None = None
+
+    def _slots(self) -> Slots:
+        if self._loaded is None:
+            loaded: Slots = importlib.import_module(COUNTER).TAG_SLOTS
+            self._loaded = loaded
+        return self._loaded
+
+    def tag_limits(self, folder: Path | None) -> dict[str, object]:
+        return self._slots().tag_limits(folder)
+
+    def try_take(self, folder: Path | None, limits: dict[str, object]) -> object | None:
+        return self._slots().try_take(folder, limits)
+
+    def give_back(self, taken: object) -> None:
+        self._slots().give_back(taken)
+
+
+#: The slots' counter; None leaves tags unlimited (a test's engine on its own).
+slots: Slots | None = _Counter()
 
 
 #: A graph's run has no call-site tags (only a ``@flow`` run has ``task_tags``).

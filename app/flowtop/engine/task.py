@@ -8,7 +8,7 @@ import inspect
 from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 from types import MappingProxyType
-from typing import Any, NoReturn, overload
+from typing import Any, ClassVar, NoReturn, overload
 
 from .aloop import running_loop
 from .binding import bound_to, unwrapped
@@ -548,26 +548,39 @@ def _resolve_option(owner: str, key: str, value: Any, options: dict[str, Any]) -
         options[canonical] = value
 
 
-@overload
-def task(fn: Callable[..., Any], **kwargs: Any) -> Task: ...
-@overload
-def task(fn: None = None, **kwargs: Any) -> Callable[[Callable[..., Any]], Task]: ...
-
-
-def task(
-    fn: Callable[..., Any] | None = None, **kwargs: Any
-) -> Task | Callable[[Callable[..., Any]], Task]:
-    """Make a task, bare (``@task``) or with options (``@task(max_retries=3)``).
+class TaskDecorator:
+    """``@task``: make a task, bare (``@task``) or with options (``@task(max_retries=3)``).
 
     Options: ``name, max_retries, retry_delay, retry_on, retry_predicate, retry_jitter,
     retry_deadline, timeout``; Prefect's ``retries``, ``retry_delay_seconds``,
     ``timeout_seconds``, ``retry_condition_fn``, ``retry_jitter_factor``, the state hooks
     ``on_running``, ``on_completion``, ``on_failure`` and ``task_run_name`` too.
+
+    A class, not a function, so that drop-in ``prefect.task`` (``compat.prefect_tasks``),
+    which makes a ``DropInTask``, shares its one set of typed overloads: it sets
+    ``makes`` and says what it is in its own docstring.
     """
 
-    def make(func: Callable[..., Any]) -> Task:
-        return Task(func, **kwargs)  # which reads the options, Prefect's spellings too
+    #: The ``Task`` class it makes (its options read by ``Task.__init__``).
+    makes: ClassVar[type[Task]] = Task
 
-    if fn is not None:
-        return make(fn)
-    return make
+    @overload
+    def __call__(self, fn: Callable[..., Any], **kwargs: Any) -> Task: ...
+    @overload
+    def __call__(self, fn: None = None, **kwargs: Any) -> Callable[[Callable[..., Any]], Task]: ...
+
+    def __call__(
+        self, fn: Callable[..., Any] | None = None, **kwargs: Any
+    ) -> Task | Callable[[Callable[..., Any]], Task]:
+        def make(func: Callable[..., Any]) -> Task:
+            return self.makes(func, **kwargs)  # which reads the options, Prefect's spellings too
+
+        if fn is not None:
+            return make(fn)
+        return make
+
+    def __repr__(self) -> str:
+        return f"<task decorator making {self.makes.__qualname__}>"
+
+
+task = TaskDecorator()

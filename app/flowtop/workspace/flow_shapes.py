@@ -142,9 +142,12 @@ def builtin_placeholders(policy: RetryPolicy) -> dict[str, str]:
     """What an empty field means when no layer sets it."""
     delay = policy.retry_delay
     custom = callable(delay) and not isinstance(delay, ExponentialBackoff)
+    unset = f"unset: budget {policy.default_max_retries}" + (
+        ", retries on Retry only" if policy.retry_only else ""
+    )
     return {
-        "max_retries": f"unset: budget {policy.default_max_retries}"
-        + (", retries on Retry only" if policy.retry_only else ""),
+        # (a drop-in task's author knows no Retry budget: Prefect's words, as `flowtop list`'s)
+        "max_retries": policy.max_retries_text() if policy.prefect_words else unset,
         "retry_delay": (
             f"{getattr(delay, '__qualname__', 'callable')}(n) in code; type to replace"
             if custom
