@@ -28,6 +28,8 @@ from flowtop.engine.states import StateType
 from flowtop.workspace.flow_shapes import FlowShape, ShapeMaker
 from flowtop.workspace.history_records import RunDetail, RunRecord
 from flowtop.workspace.load_error import LoadError
+from flowtop.workspace.overrides import OverridesSaved, has_comments
+from flowtop.workspace.places import OVERRIDES_FILE
 from flowtop.workspace.settings import Settings
 from pilot_kit import wait_for
 
@@ -113,11 +115,19 @@ class FakeWorkspace:
         values = self.overrides.get((flow.name, node.key))
         return policy.with_values(Layer.OVERRIDES, **values) if values else policy
 
-    def set_override(self, flow: str, task: str, **values: Any) -> None:
+    def set_override(self, flow: str, task: str, **values: Any) -> OverridesSaved:
         self.overrides.setdefault((flow, task), {}).update(values)
+        return self._saved()
 
-    def clear_override(self, flow: str, task: str) -> None:
+    def clear_override(self, flow: str, task: str) -> OverridesSaved:
         self.overrides.pop((flow, task), None)
+        return self._saved()
+
+    def _saved(self) -> OverridesSaved:
+        """What a workspace says of a save: whether the overrides file it rewrote (here,
+        a test's file in ``state_dir``, if any) held comments the rewrite drops."""
+        path = self.state_dir / OVERRIDES_FILE
+        return OverridesSaved(path.exists() and has_comments(path.read_text(encoding="utf-8")))
 
     def override_for(self, flow: str, task: str) -> dict[str, Any]:
         return dict(self.overrides.get((flow, task), {}))

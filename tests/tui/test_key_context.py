@@ -144,41 +144,30 @@ async def test_a_file_that_failed_to_load_offers_no_run_key(workspace: FakeWorks
 
 
 class OwnKeysScreen(Screen[None]):
-    """A screen with a key of its own whose action has the name of an idle app action."""
+    """A screen with a key of its own whose action has the name of a hidden app action."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("y", "count", "Mine")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("y", "copy_error", "Mine")]
 
     def compose(self) -> ComposeResult:
         yield KeyBar(lambda: ([("y", "Mine")], []), id="own")
 
-    def action_count(self) -> None:
+    def action_copy_error(self) -> None:
         pass
 
 
-class IdleApp(App[None]):
-    """An app whose ``count`` would only say why it cannot act (``IdleKeys``)."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("x", "count", "Count")]
-
-    def compose(self) -> ComposeResult:
-        yield KeyBar(lambda: ([("x", "Count"), ("↑↓", "Move")], []), id="bar")
-
-    def footer_idle_actions(self) -> frozenset[str]:
-        return frozenset({"count"})
-
-    def action_count(self) -> None:
-        pass
-
-
-async def test_only_the_apps_own_idle_keys_leave_a_bar() -> None:
-    app = IdleApp()
-    async with app.run_test(size=(40, 3)) as pilot:
-        await pilot.pause()
-        line = app.query_one(KeyBar).render().plain
-        assert "x Count" not in line and "↑↓ Move" in line, line
+async def test_a_screens_own_key_stays_while_the_app_hides_its_action(
+    workspace: FakeWorkspace,
+) -> None:
+    """The app's footer leaves its keys out where its entries are made (``footer_keys``):
+    a bar draws what it is given, and another screen's keys are that screen's own."""
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await wait_for(pilot, lambda: "r Run" in footer(app), "the footer")
+        assert "copy_error" in app.footer_hidden_actions()  # the task has no error
+        assert "y Copy" not in footer(app)
         await app.push_screen(OwnKeysScreen())
         await pilot.pause()
-        assert "y Mine" in app.screen.query_one(KeyBar).render().plain  # the screen's own
+        assert "y Mine" in app.screen.query_one(KeyBar).render().plain
 
 
 class TableScreen(Screen[None]):

@@ -5,7 +5,8 @@ Runs reach the UI only through their events: a sink appends them to an ``EventBu
 into the view model a slice per frame and repaints the rows that changed (``event_flush``). User actions go to a
 ``RunControl`` (start, rerun, cancel, retry now, give up). What the keys and a saved file
 do lives in the mixins (``run_actions``, ``view_actions``, ``keymap``, ``error_actions``,
-``reload_actions``); this module wires them to the widgets.
+``reload_actions``), which keys the footer offers in ``footer_keys``; this module wires
+them to the widgets.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.command import CommandPalette
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input
@@ -29,24 +30,14 @@ from textual.widgets._toast import ToastHolder
 from flowtop.engine.states import StateType
 from flowtop.looks import NOT_STARTED
 from flowtop.printable import printable, printable_name
-from flowtop.tui.bindings import (
-    ALWAYS_IN_FOOTER,
-    APP_BINDINGS,
-    FILTER_FOOTER,
-    FOCUS_BINDINGS,
-    FOOTER_KEYS,
-    KEYS,
-    LIVE_ACTIONS,
-    PARAMETER_ACTIONS,
-    SWITCH_ACTIONS,
-    WAITING_ACTIONS,
-)
+from flowtop.tui.bindings import APP_BINDINGS, FOCUS_BINDINGS, KEYS
 from flowtop.tui.clock import Clock, system_clock
 from flowtop.tui.code_rows import edited_mid_run, follow_code, policy_cell
 from flowtop.tui.error_actions import ErrorActions
 from flowtop.tui.event_buffer import EventBuffer
 from flowtop.tui.event_flush import FLUSH_LIMIT as FLUSH_LIMIT  # (tests import it here)
 from flowtop.tui.event_flush import EventFlush
+from flowtop.tui.footer_keys import FooterKeys
 from flowtop.tui.keymap import KeyActions
 from flowtop.tui.launch_queue import Request
 from flowtop.tui.messages import EventsPending, WorkspaceLoaded
@@ -60,11 +51,11 @@ from flowtop.tui.view_actions import ViewActions
 from flowtop.tui.widgets.detail_pane import DetailPane, file_problem
 from flowtop.tui.widgets.filter_input import FilterInput
 from flowtop.tui.widgets.flow_list import FlowList
-from flowtop.tui.widgets.key_bar import Entry, KeyBar
+from flowtop.tui.widgets.key_bar import KeyBar
 from flowtop.tui.widgets.run_header import RunHeader
 from flowtop.tui.widgets.state_colors import STANDARD_16, colour_mode
 from flowtop.tui.widgets.task_table import TaskTable
-from flowtop.tui.workspace_view import FlowsHere, WorkspaceView
+from flowtop.tui.workspace_view import Change, FlowsHere, WorkspaceView
 from flowtop.workspace.access import refused
 from flowtop.workspace.changes import WorkspaceChanged
 from flowtop.workspace.flow_shapes import PolicyView
@@ -87,7 +78,14 @@ TYPED_IN_INPUTS = frozenset(action for _, action, *_ in KEYS) | {"focus_flows", 
 
 
 class FlowtopApp(
-    RunActions, ReloadActions, ViewActions, KeyActions, ErrorActions, EventFlush, App[int]
+    RunActions,
+    ReloadActions,
+    ViewActions,
+    FooterKeys,
+    KeyActions,
+    ErrorActions,
+    EventFlush,
+    App[int],
 ):
     CSS_PATH = Path(__file__).with_name("flowtop.tcss")  # absolute: subclasses live elsewhere
     TITLE = "flowtop"
@@ -135,7 +133,6 @@ class FlowtopApp(
         self._shut_down = False
         self._frozen = False  # whether this app froze the objects made before it was ready
         self._toml_keys: dict[str, str] = {}  # the [keys] table last applied
-        self._footer_shows = (False, False, False, False)  # whether it shows `n` `x`, `c`, `w`, `R`
         self.keymap_now: dict[str, str] = {}  # binding id -> key(s): what set_keymap was given
         self.fold_clock = time.perf_counter  # ends a slice of folding (tests pass their own)
         # Made here, not in ``compose``: a keymap may be set before the screen is composed
@@ -172,41 +169,6 @@ class FlowtopApp(
                 yield self.detail
         self.key_bar = KeyBar(self.footer_entries, id="keys")
         yield self.key_bar
-
-    def footer_entries(self) -> tuple[list[Entry], list[Entry]]:
-        """The focused pane's keys (as rebound now) by priority, and ``?``/``q``. The
-        pane focused on the bar's own screen: ``self.focused`` is a dialog's field while
-        one is open, and when it closes no focus event redraws the bar."""
-        focused = self.key_bar.screen.focused
-        if focused is self.filter_box:
-            return [(self.get_key_display(Binding(k, k)), lbl) for k, lbl in FILTER_FOOTER], []
-        pane = "flows" if focused is self.flow_list else "tasks"
-        waiting, live, others, takes_parameters = self._footer_context()
-        entries = [
-            (self.key_for(action), label)
-            for action, label in FOOTER_KEYS[pane]
-            if (waiting or action not in WAITING_ACTIONS)
-            and (live or action not in LIVE_ACTIONS)
-            and (others or action not in SWITCH_ACTIONS)
-            and (takes_parameters or action not in PARAMETER_ACTIONS)
-        ]
-        if focused is self.detail:  # the arrows scroll the pane here, not the table
-            entries.insert(0, ("↑↓", "Scroll"))
-        return entries, [(self.key_for(action), label) for action, label in ALWAYS_IN_FOOTER]
-
-    def _footer_context(self) -> tuple[bool, bool, bool, bool]:
-        """Whether the shown run has a task awaiting its retry, whether it is live,
-        whether another run of its flow is, and whether the flow takes parameters: the
-        footer offers `n` and `x` only in the first case, `c` only in the second (on a
-        finished run they took the room `f` needed at 60 columns, and during a live run `c`
-        went before `f` at 100), `w` in the third, `R` in the fourth (it never offered it)."""
-        shape = self.workspace.shapes.get(self.selected_flow or "")
-        takes_parameters = shape is not None and bool(shape.parameters)
-        run = self.table.run
-        if run is None or self.selected_error is not None:
-            return False, False, False, takes_parameters and self.selected_error is None
-        others = any(r is not run for r in self.store.live_for(run.flow))
-        return run.counts[StateType.AWAITING_RETRY] > 0, run.is_live, others, takes_parameters
 
     def on_command_palette_opened(self, message: CommandPalette.Opened) -> None:
         from flowtop.tui.palette_keys import add_palette_keys
@@ -440,24 +402,31 @@ class FlowtopApp(
                 policy.summary if policy is not None else row.policy
             )
         run = self.table.run
-        cell = policy_cell(row, text, live=run is not None and run.shows_own_policy)
-        if run is not None and run.is_live and cell != text:  # a file saved while shown elsewhere
-            run.edited_while_live = True
-        return cell
+        return policy_cell(row, text, live=run is not None and run.shows_own_policy)
 
     def _policies_changed(self) -> None:
-        for run in self.store.runs.values():  # once ended, still said beside the next's
-            run.edited_while_live |= run.is_live
+        """After the editor saved or a reload: the policy cells and the pane again."""
+        self._policies_edited()
         self._policy_cache.clear()
         self.table.refresh()
         self._update_detail()
 
+    def apply_change(self, change: Change) -> None:
+        """A reload may have edited any flow's policies, whichever pane shows (with a load
+        error shown it calls no ``_policies_changed``): the live runs are told first."""
+        self._policies_edited()
+        super().apply_change(change)
+
+    def _policies_edited(self) -> None:
+        """Each live run marked as edited while live: once it ends, its rows still name
+        the policy they ran with beside the next run's (``RunModel.policy_edited``)."""
+        for run in self.store.runs.values():
+            run.policy_edited()
+
     def _tick(self) -> None:
         table = self.table
         table.tick()
-        if (shows := self._footer_context()) != self._footer_shows:
-            self._footer_shows = shows
-            self.key_bar.refresh()
+        self._footer_follows()
         run = table.run
         if run is not None and run.is_live and self.selected_error is None:
             self._update_header()

@@ -66,17 +66,16 @@ KEYS = (
     ("q", "quit", "Quit", "quit", "Leave flowtop (asks first about live runs started here)"),
 )
 
-#: The footer's keys per focused pane, most useful first: as many as fit are shown,
-#: whole, then ``ALWAYS_IN_FOOTER`` at the right end. Actions, labels.
-#: The footer's keys that act only on a task awaiting its retry: shown while one waits.
-WAITING_ACTIONS = frozenset({"retry_now", "give_up"})
-#: The footer's keys that act only on a live run: shown while the shown run is live.
+#: The footer's keys that act only on a live run: shown while the shown run is live
+#: (``footer_keys.run_wide_idle``; `n` and `x` follow the task: ``keymap.idle_actions``).
 LIVE_ACTIONS = frozenset({"cancel"})
 #: The footer's keys that switch to another live run of the flow: shown while there is one.
 SWITCH_ACTIONS = frozenset({"next_live_run"})
 #: The footer's keys for a flow that takes parameters (a ``@flow`` function's): shown then.
 PARAMETER_ACTIONS = frozenset({"run_with_parameters"})
 
+#: The footer's keys per focused pane, most useful first: as many as fit are shown,
+#: whole, then ``ALWAYS_IN_FOOTER`` at the right end. Actions, labels.
 FOOTER_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
     "tasks": (
         ("run", "Run"),

@@ -237,8 +237,9 @@ class KeyActions(_AppBase):
         )
 
     def footer_idle_actions(self) -> frozenset[str]:
-        """The app's keys the footer leaves out now (``KeyBar``): each would only say why
-        it cannot act (``f`` on a flow that never ran, ``o`` on a task with no error)."""
+        """The app's keys the footer leaves out now (``footer_keys.FooterKeys``): each
+        would only say why it cannot act (``f`` on a flow that never ran, ``o`` on a task
+        with no error)."""
         return idle_actions(self.key_context())
 
     def key_for(self, action: str) -> str:

@@ -255,6 +255,13 @@ class RunModel:
         run's differs (``code_rows.policy_cell``): live, or edited while it was."""
         return self.is_live or self.edited_while_live
 
+    def policy_edited(self) -> None:
+        """A retry policy of its flow was just edited (the editor saved, a file was
+        reloaded): if it is live, it is marked ``edited_while_live`` for good. Called where
+        the edit arrives, never where a cell is drawn: drawing only reads the model."""
+        if self.is_live:
+            self.edited_while_live = True
+
     def body_waits(self, now: float) -> float | None:
         """Seconds until this flow-level retry's body starts; None once it has (or this
         run is no such retry): the header says so, not a bare "Running" with no tasks."""

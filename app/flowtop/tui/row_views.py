@@ -7,10 +7,12 @@ tests ask the same functions, so a sort or a count means one thing everywhere.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from flowtop.engine.states import StateType
-from flowtop.formats import COUNT_ORDER
+from flowtop.formats import cut_cells, in_count_order
 from flowtop.looks import INTERRUPTED, INTERRUPTED_LOOK, STATE_LOOK
+from flowtop.printable import printable
 from flowtop.tui.model import RunModel, TaskRow
 
 S = StateType
@@ -78,21 +80,55 @@ def view_order(
 
 
 def counts_text(run: RunModel, *, short: bool = False) -> str:
-    """``✓ 5 completed (2 reused)  ✗ 1 failed  ⟳ 2 retry``: only the states present, in
-    ``COUNT_ORDER`` (as ``flowtop history`` and the history screen give them).
-    ``short``: the symbols and numbers alone, ``✓ 5  ✗ 1  ⟳ 2`` (as the history lists
-    them), where the run header has no room for the words."""
+    """The live run's counts as its header says them (``state_counts_text``):
+    ``✓ 5 completed (2 reused)  ✗ 1 failed  ⟳ 2 retry``. ``short``: the symbols and
+    numbers alone, ``✓ 5  ✗ 1  ⟳ 2``, where the header has no room for the words (nor
+    for the reused ones)."""
+    return state_counts_text(run_state_counts(run), 0 if short else run.reused, words=not short)
+
+
+def run_state_counts(run: RunModel) -> dict[str, int]:
+    """The live run's counts by stored state name, as the store keeps a run's: a task
+    its dead process left unfinished counted as ``INTERRUPTED``, not with the cancelled
+    ones the model counts it among; a row not run (``None``) left out."""
+    counts = {state.value: n for state, n in run.counts.items() if state is not None}
+    if run.interrupted:
+        counts[S.CANCELLED.value] = counts.get(S.CANCELLED.value, 0) - run.interrupted
+        counts[INTERRUPTED] = run.interrupted
+    return counts
+
+
+def state_counts_text(counts: Mapping[str, int], reused: int = 0, *, words: bool = False) -> str:
+    """``✓ 1,001 (3 reused)  ✗ 1  ⚡ 2``: a run's counts by state name, in ``COUNT_ORDER``
+    and grouped; a state this flowtop does not know by its name, last. The one wording
+    of a run's counts on screen: the run header (``counts_text``), the history list and
+    a run's page (``screens.run_detail``). ``words``: each symbol with its state's word
+    too, the word ``looks`` gives beside that symbol everywhere (``✓ 3 completed  ⟳ 1
+    retry``, as the rows' State cells say ``⟳ Retry``). The ``reused`` tasks are
+    completed ones: said after ✓, where at the end of the line (``✓ 3  ✗ 1 (3 reused)``)
+    they read as the failed task's."""
     parts = []
-    for name in COUNT_ORDER:
-        if name == INTERRUPTED:  # counted as cancelled, said apart
-            n, (symbol, word, _) = run.interrupted, INTERRUPTED_LOOK
+    for state, n in in_count_order(counts):
+        look = stored_state_look(state)
+        if look is None:  # said by its name: no symbol, and no word to add
+            part = f"{cut_cells(printable(state.title()), 40)} {n:,}"
         else:
-            state = StateType(name)
-            n = run.counts.get(state, 0) - (run.interrupted if state is S.CANCELLED else 0)
-            symbol, word, _ = STATE_LOOK[state]
-        if n:
-            part = f"{symbol} {n:,}" + ("" if short else f" {word.lower()}")
-            if name == S.COMPLETED.value and run.reused and not short:
-                part += f" ({run.reused:,} reused)"  # reused tasks are completed ones
-            parts.append(part)
+            symbol, word = look
+            part = f"{symbol} {n:,}" + (f" {word.lower()}" if words else "")
+        if reused and state == S.COMPLETED.value:
+            part += f" ({reused:,} reused)"
+        parts.append(part)
     return "  ".join(parts)
+
+
+def stored_state_look(state: str) -> tuple[str, str] | None:
+    """The symbol and word of a state by its stored name (``STATE_LOOK``; the store's own
+    ``INTERRUPTED`` is ``INTERRUPTED_LOOK``), or None for a name this flowtop does not
+    know (a newer one's store)."""
+    if state == INTERRUPTED:
+        return INTERRUPTED_LOOK[0], INTERRUPTED_LOOK[1]
+    try:
+        symbol, word, _ = STATE_LOOK[StateType(state)]
+    except ValueError:
+        return None
+    return symbol, word

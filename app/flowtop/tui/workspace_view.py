@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from flowtop.workspace.flow_shapes import FlowShape
     from flowtop.workspace.history_records import RunDetail, RunRecord
     from flowtop.workspace.load_error import LoadError
+    from flowtop.workspace.overrides import OverridesSaved
     from flowtop.workspace.settings import Settings
 
 
@@ -91,9 +92,9 @@ class WorkspaceView(Protocol):
 
     def override_for(self, flow: str, task: str) -> dict[str, Any]: ...
 
-    def set_override(self, flow: str, task: str, **values: Any) -> None: ...
+    def set_override(self, flow: str, task: str, **values: Any) -> OverridesSaved: ...
 
-    def clear_override(self, flow: str, task: str) -> None: ...
+    def clear_override(self, flow: str, task: str) -> OverridesSaved: ...
 
     def check_retry_on(self, flow: str, names: Iterable[str]) -> str | None: ...
 

@@ -25,8 +25,6 @@ from flowtop.tui.widgets.ordered_input import OrderedInput
 from ...engine.layers import Layer
 from ...engine.policy import RetryPolicy
 from ...workspace.flow_shapes import DELAY_FIELDS, FIELDS, PolicyView
-from ...workspace.overrides import has_comments
-from ...workspace.places import OVERRIDES_FILE
 from .form_dialog import FormDialog
 from .retry_form import FormState, after_reload, fit_hint, parse_names, read_form
 
@@ -258,28 +256,18 @@ class RetryEditor(FormDialog[bool]):
 
     @on(Button.Pressed, "#clear")
     def _clear_pressed(self) -> None:
-        comments_lost = self._file_has_comments()
         try:
-            self.workspace.clear_override(self.flow_name, self.task_key)
+            cleared = self.workspace.clear_override(self.flow_name, self.task_key)
         except (OSError, ValueError, TypeError) as exc:
             self._show_form_error(f"Could not clear the override: {exc}")
             return
         self.app.notify(
             f"Cleared the override of {self.flow_name} / {self.task_key}: "
             "its settings come from flowtop.toml and its code again"
-            + (f"; {COMMENTS_LOST}" if comments_lost else ""),
+            + (f"; {COMMENTS_LOST}" if cleared.comments_dropped else ""),
             markup=False,
         )
         self.dismiss(True)
-
-    def _file_has_comments(self) -> bool:
-        """Whether ``.flowtop/overrides.toml`` holds comments of someone's own, which the
-        save about to rewrite it drops (``has_comments``): the toast then says so."""
-        try:
-            text = (self.workspace.state_dir / OVERRIDES_FILE).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):  # none yet, or unreadable: the save says
-            return False
-        return has_comments(text)
 
     @on(Button.Pressed, "#cancel")
     def _cancel_pressed(self) -> None:
@@ -298,20 +286,20 @@ class RetryEditor(FormDialog[bool]):
         if not self.state.values:
             self.dismiss(False)
             return
-        comments_lost = self._file_has_comments()
         try:
-            self.workspace.set_override(self.flow_name, self.task_key, **self.state.values)
+            saved = self.workspace.set_override(self.flow_name, self.task_key, **self.state.values)
         except (OSError, ValueError, TypeError) as exc:
             self._show_form_error(f"Not saved: {exc}")
             return
         said = saved_text(
-            self.flow_name, self.task_key, self.state.values, comments_lost=comments_lost
+            self.flow_name, self.task_key, self.state.values, comments_lost=saved.comments_dropped
         )
         self.app.notify(said, markup=False)
         self.dismiss(True)
 
 
-#: What a save's toast adds when the file it rewrote held comments of someone's own.
+#: What a save's toast adds when the file it rewrote held comments of someone's own: the
+#: workspace that rewrote it says so (``OverridesSaved``); the editor reads no file.
 COMMENTS_LOST = "comments in overrides.toml were not kept"
 
 

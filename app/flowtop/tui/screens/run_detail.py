@@ -26,15 +26,16 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Static
 
 from flowtop.attempt_story import failed_how, wait_story
-from flowtop.formats import RETRY_ONLY, date_time, fmt_duration, in_count_order, try_text
+from flowtop.formats import RETRY_ONLY, date_time, fmt_duration, try_text
 from flowtop.head_tail import head_and_tail
-from flowtop.looks import INTERRUPTED, INTERRUPTED_LOOK, STATE_LOOK, run_error_text, state_words
+from flowtop.looks import INTERRUPTED, INTERRUPTED_LOOK, STATE_LOOK, run_error_text
 from flowtop.printable import as_left_on_screen, printable
 
 from ...engine.events import REUSED_FROM_SOURCE
 from ...engine.parameters import describe as describe_parameters
 from ...engine.states import StateType
 from ...workspace.history_records import HistoryError, source_label
+from ..row_views import state_counts_text
 from ..table_rows import columns_past_edge, last_column_room, refit_columns, replace_rows
 from ..widgets.key_bar import Entry, KeyBar
 from ..widgets.state_colors import LOOK_STYLE, looks
@@ -44,6 +45,10 @@ if TYPE_CHECKING:
     from ..workspace_view import HistoryView
 
 log = logging.getLogger("flowtop.tui.history")
+
+#: A run's counts as the runs list and a run's heading say them: the one wording of a
+#: run's counts on screen (``row_views``; the history list imports it by this name).
+counts_text = state_counts_text
 
 #: Longest text shown in one piece; a 1 MB message must not stall. An error, traceback or
 #: output shows its head and its tail instead (``block``).
@@ -92,38 +97,12 @@ def state_text(state: str, styles: Mapping[str, str] = LOOK_STYLE) -> Text:
     return Text(f"{symbol} {word}", style=styles.get(look, ""))
 
 
-def counts_text(counts: Mapping[str, int], reused: int = 0, *, words: bool = False) -> str:
-    """``✓ 1,001 (3 reused)  ✗ 1  ⚡ 2``: in ``COUNT_ORDER`` and grouped, as the main
-    screen's run header says them; a state this flowtop does not know by its name. The
-    ``reused`` tasks are completed ones: said after ✓, where at the end of the line
-    (``✓ 3  ✗ 1 (3 reused)``) they read as the failed task's. ``words``: each symbol's
-    state named too (``✓ 3 completed  ⊘ 1 cancelled``), as the run header says them where
-    it has the room."""
-    parts = []
-    for state, n in in_count_order(counts):
-        part = f"{count_symbol(state)} {n:,}"
-        if words and known_state(state):  # an unknown one is already said by its name
-            part += f" {state_words(state)}"
-        if reused and state == StateType.COMPLETED.value:
-            part += f" ({reused:,} reused)"
-        parts.append(part)
-    return "  ".join(parts)
-
-
-def known_state(state: str) -> bool:
-    """Whether this flowtop has a symbol for the stored state ``state`` (``count_symbol``)."""
-    return state == INTERRUPTED or state in {known.value for known in StateType}
-
-
-def count_symbol(state: str) -> str:
-    """What stands for a stored state in a run's counts: its symbol (``⚡`` for the store's
-    own ``INTERRUPTED``), or its name for one this flowtop does not know."""
-    if state == INTERRUPTED:
-        return INTERRUPTED_LOOK[0]
-    try:
-        return STATE_LOOK[StateType(state)][0]
-    except ValueError:
-        return plain(state.title(), 40, cell=True)
+def run_counts(detail: RunDetail) -> tuple[str, str]:
+    """A run's counts in words and in symbols alone (``counts_text``), after its stored
+    counts; a live run's are empty until it ends, so its tasks' states so far."""
+    run = detail.run
+    counts = run.counts or Counter(task.state for task in detail.tasks)
+    return counts_text(counts, run.reused, words=True), counts_text(counts, run.reused)
 
 
 def footer_entries(screen: Screen[Any]) -> tuple[list[Entry], list[Entry]]:
@@ -232,6 +211,11 @@ class RunDetailScreen(Screen[None]):
         self._follow: Timer | None = None
         #: The Last error cells' width: what the columns before it leave (``_fit_errors``).
         self._error_room = ERROR_CELL
+        #: The run's counts with their words and without: made when its data changes.
+        self._counts = run_counts(detail)
+        #: The heading (the hint aside) and the width it was fitted to: made again when
+        #: the run's data or the width changes, not on a scroll (``_show_heading``).
+        self._heading: tuple[int, Text] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(self._heading_text(self.detail.run), id="heading")
@@ -246,7 +230,7 @@ class RunDetailScreen(Screen[None]):
         yield KeyBar(lambda: footer_entries(self))
 
     def _heading_text(self, run: RunRecord) -> Text:
-        """``etl #3 · ✗ Failed · ✓ 3 completed  ⊘ 1 cancelled · started …``: the run's
+        """``etl #3 · ✗ Failed · ✓ 3 completed  ■ 1 cancelled · started …``: the run's
         counts after its state, as ``flowtop history --run`` gives them (the page showed
         none). Where the first line has no room for them with their words, the symbols
         alone, as the runs list has them; where not even those fit, none: they never push
@@ -255,10 +239,8 @@ class RunDetailScreen(Screen[None]):
             f"{run.flow} #{run.number}{f' {plain(run.name, 80)}' if run.name else ''} · "
         )
         heading.append_text(state_text(run.state, looks(self.app)))
-        counts = run.counts or Counter(task.state for task in self.detail.tasks)  # live: so far
         room = self.size.width - 2  # the heading's padding
-        for words in (True, False):
-            said = counts_text(counts, run.reused, words=words)
+        for said in self._counts:
             if said and (room < 0 or heading.cell_len + len(" · ") + cell_len(said) <= room):
                 heading.append(f" · {said}")
                 break
@@ -316,7 +298,13 @@ class RunDetailScreen(Screen[None]):
         self.call_after_refresh(self._show_heading)
 
     def _show_heading(self) -> None:
-        heading = self._heading_text(self.detail.run)
+        """The heading, and the hint while columns are past the table's right edge: a
+        scroll moves only the hint, so the rest is made again only for new data or a new
+        width (it read the counts again on every press of → or ←)."""
+        width = self.size.width
+        if self._heading is None or self._heading[0] != width:
+            self._heading = (width, self._heading_text(self.detail.run))
+        heading = self._heading[1].copy()
         if columns_past_edge(self.query_one("#tasks", DataTable)):
             heading.append(" · → more columns")
         self.query_one("#heading", Static).update(heading)
@@ -388,6 +376,7 @@ class RunDetailScreen(Screen[None]):
             return
         self.detail = detail
         self.tasks = {record.task: record for record in detail.tasks}
+        self._counts, self._heading = run_counts(detail), None
         self._show_heading()
         table = self.query_one("#tasks", DataTable)
         if len(detail.tasks) <= ROWS_AT_ONCE:  # a bigger one's rows all at once froze it

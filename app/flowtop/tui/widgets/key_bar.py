@@ -4,25 +4,26 @@ Textual's ``Footer`` lays every shown binding out left to right and cuts the lin
 edge, so at 80 columns ``? Help`` and ``q Quit`` fell off and at 60 a label ended
 mid-word. This bar takes the keys in priority order for the focused pane, keeps ``?``
 and ``q`` always (at the right end), and drops whole entries that don't fit. Each key is
-read from the live bindings by the app (``FlowtopApp.footer_entries``), so ``[keys]``
+read from the live bindings by the app (``FooterKeys.footer_entries``), so ``[keys]``
 rebinds show here too.
 
 A click on an entry presses its key (``simulate_key``, as Textual's ``Footer`` does), so
 the mouse reaches the same action, through the same checks, as the keyboard; an entry
 whose key does nothing here now (no binding of that key is enabled) rings the bell.
 
-A key shown is a key that acts: an app that knows which of its keys would only say why
-they cannot act now (``IdleKeys``: ``f`` on a flow that never ran, ``o`` on a task with no
-error, ``e`` with no task) has them left out. Which those are follows the selection, so
-the bar redraws whenever its screen's bindings are said to have changed (Textual's
-``refresh_bindings``, as its ``Footer`` does; the task table says so as its cursor moves).
+A key shown is a key that acts, and which those are is the ``entries`` callback's to
+say, not the bar's: the app leaves out the keys that would act on nothing now
+(``tui/footer_keys``), a dialog those it labels None (``add_dialog_keys``). What they
+offer follows the selection, so the bar redraws whenever its screen's bindings are said
+to have changed (Textual's ``refresh_bindings``, as its ``Footer`` does; the task table
+says so as its cursor moves).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar
 
 from rich.cells import cell_len
 from rich.style import Style
@@ -38,14 +39,6 @@ Entry = tuple[str, str]
 Span = tuple[int, int, str]
 
 SEPARATOR = "  "
-
-
-@runtime_checkable
-class IdleKeys(Protocol):
-    """An app that can tell which of its own keys would, pressed now, only say why they
-    cannot act (``KeyActions.footer_idle_actions``)."""
-
-    def footer_idle_actions(self) -> Collection[str]: ...
 
 
 def fit_entries(
@@ -114,24 +107,7 @@ class KeyBar(Widget):
 
     def pairs(self, width: int) -> tuple[list[Entry], list[Entry]]:
         pane, always = self.entries()
-        return fit_entries(self.acting(pane), always, width)
-
-    def acting(self, entries: Sequence[Entry]) -> list[Entry]:
-        """``entries`` without the app's keys that would act on nothing now (``IdleKeys``).
-        Only the app's own bindings are asked about: a dialog's keys are its own, and an
-        entry bound to no one key (``↑↓ Scroll``) stays."""
-        app = self.app
-        idle = app.footer_idle_actions() if isinstance(app, IdleKeys) else ()
-        if not idle:
-            return list(entries)
-        bound = self.bindings_shown()
-        return [
-            (key, label)
-            for key, label in entries
-            if (found := bound.get(key)) is None
-            or found[1].node is not app
-            or found[1].binding.action not in idle
-        ]
+        return fit_entries(pane, always, width)
 
     def bindings_shown(self) -> dict[str, tuple[str, ActiveBinding]]:
         """The enabled bindings of the bar's screen by their key as shown (``^s`` for

@@ -1,0 +1,132 @@
+"""Which keys the main screen's footer offers now: one place decides, ``footer_entries``.
+
+A key shown is a key that acts. Two kinds of key would not, pressed now:
+
+- one that would only say why it cannot act (`f` on a flow that never ran, `o` on a
+  task with no error, `n` and `x` on a task not awaiting its retry): what the selection
+  allows (``keymap.idle_actions`` over ``KeyActions.key_context``);
+- one that acts on the shown run as a whole and would find nothing there: `c` on a run
+  that is not live, `w` with no other live run of its flow, `R` for a flow that takes
+  no parameters (``run_wide_idle``).
+
+They were left out by two mechanisms: the app filtered its own list by the second kind,
+and the key bar asked the app for the first (an ``IdleKeys`` protocol) and matched them
+by the key as drawn, each redrawn on signals of its own. Now both kinds make one set
+(``footer_hidden_actions``), taken out where the entries are made: the key bar fits and
+draws the entries it is given, as it does a dialog's (``add_dialog_keys``), and asks
+nothing. The bar redraws when focus moves (the app's ``on_descendant_focus``), when its
+screen's bindings are said to change (the task table says so as its cursor moves, at
+once), and when the live tick finds the set changed (``_footer_follows``): another run of
+the flow going live is an event no widget names.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.binding import Binding
+
+from flowtop.tui.bindings import (
+    ALWAYS_IN_FOOTER,
+    FILTER_FOOTER,
+    FOOTER_KEYS,
+    LIVE_ACTIONS,
+    PARAMETER_ACTIONS,
+    SWITCH_ACTIONS,
+)
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from flowtop.tui.run_store import RunStore
+    from flowtop.tui.widgets.detail_pane import DetailPane
+    from flowtop.tui.widgets.filter_input import FilterInput
+    from flowtop.tui.widgets.flow_list import FlowList
+    from flowtop.tui.widgets.key_bar import Entry, KeyBar
+    from flowtop.tui.widgets.task_table import TaskTable
+    from flowtop.tui.workspace_view import WorkspaceView
+
+    # The checker sees the mixin as the App it is mixed into; at run time it is a plain
+    # class, so it shadows none of the App's methods.
+    _AppBase = App[int]
+else:
+    _AppBase = object
+
+
+def run_wide_idle(*, live: bool, other_live: bool, takes_parameters: bool) -> frozenset[str]:
+    """The keys for the shown run as a whole that would act on nothing: `c` unless it is
+    live (on a finished run `c` took the room `f` needed at 60 columns), `w` unless
+    another run of its flow is, `R` unless the flow takes parameters. Pure, for tests."""
+    idle: set[str] = set()
+    if not live:
+        idle |= LIVE_ACTIONS
+    if not other_live:
+        idle |= SWITCH_ACTIONS
+    if not takes_parameters:
+        idle |= PARAMETER_ACTIONS
+    return frozenset(idle)
+
+
+class FooterKeys(_AppBase):
+    """Mixed into ``FlowtopApp``: the main screen's footer entries (``KeyBar``)."""
+
+    # Provided by FlowtopApp:
+    key_bar: KeyBar
+    filter_box: FilterInput
+    flow_list: FlowList
+    detail: DetailPane
+    table: TaskTable
+    store: RunStore
+    workspace: WorkspaceView
+    selected_flow: str | None
+    selected_error: str | None
+    #: What the footer left out when the live tick last looked (``_footer_follows``).
+    _footer_hidden: frozenset[str] = frozenset()
+
+    if TYPE_CHECKING:  # KeyActions' methods
+
+        def key_for(self, action: str) -> str: ...
+
+        def footer_idle_actions(self) -> frozenset[str]: ...
+
+    def footer_entries(self) -> tuple[list[Entry], list[Entry]]:
+        """The focused pane's keys (as rebound now) by priority, but those that would act
+        on nothing now (``footer_hidden_actions``), and ``?``/``q``. The pane focused on
+        the bar's own screen: ``self.focused`` is a dialog's field while one is open, and
+        when it closes no focus event redraws the bar."""
+        focused = self.key_bar.screen.focused
+        if focused is self.filter_box:
+            return [(self.get_key_display(Binding(k, k)), lbl) for k, lbl in FILTER_FOOTER], []
+        pane = "flows" if focused is self.flow_list else "tasks"
+        hidden = self.footer_hidden_actions()
+        entries = [
+            (self.key_for(action), label)
+            for action, label in FOOTER_KEYS[pane]
+            if action not in hidden
+        ]
+        if focused is self.detail:  # the arrows scroll the pane here, not the table
+            entries.insert(0, ("↑↓", "Scroll"))
+        return entries, [(self.key_for(action), label) for action, label in ALWAYS_IN_FOOTER]
+
+    def footer_hidden_actions(self) -> frozenset[str]:
+        """The actions whose keys the footer leaves out now: those that would only say why
+        they cannot act (``footer_idle_actions``) and the run-wide ones with nothing to
+        act on (``run_wide_idle``). The one set both the entries and the tick ask."""
+        shape = self.workspace.shapes.get(self.selected_flow or "")
+        run = self.table.run if self.selected_error is None else None
+        run_wide = run_wide_idle(
+            live=run is not None and run.is_live,
+            other_live=run is not None and any(r is not run for r in self.store.live_for(run.flow)),
+            takes_parameters=self.selected_error is None
+            and shape is not None
+            and bool(shape.parameters),
+        )
+        return self.footer_idle_actions() | run_wide
+
+    def _footer_follows(self) -> None:
+        """Called by the live tick: the footer redrawn when what it leaves out changed
+        (a run of the flow going live or ending elsewhere names no widget)."""
+        hidden = self.footer_hidden_actions()
+        if hidden != self._footer_hidden:
+            self._footer_hidden = hidden
+            self.key_bar.refresh()
