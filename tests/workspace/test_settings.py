@@ -325,17 +325,17 @@ def test_two_windows_saving_at_once_both_keep_their_change(etl, workspace, monke
     """Each TUI has its own flow host (a process): a save read the file, another window's
     save landed, and this one wrote the old tables back over it, both saying "Saved"."""
     first, second = etl(), workspace()
-    read = overrides_file.read_toml
+    read = overrides_file.read_for_rewrite  # what a save reads, under its lock
     has_read = threading.Event()
 
     def slow_read(path):  # the first window is slow between reading and writing
-        data = read(path)
+        read_back = read(path)
         if threading.current_thread().name == "first":
             has_read.set()
             time.sleep(0.3)
-        return data
+        return read_back
 
-    monkeypatch.setattr(overrides_file, "read_toml", slow_read)
+    monkeypatch.setattr(overrides_file, "read_for_rewrite", slow_read)
     saving = threading.Thread(
         target=first.set_override, args=("etl", "extract"), kwargs={"max_retries": 5}, name="first"
     )

@@ -24,6 +24,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -103,65 +104,79 @@ class FullDisk:
         return f"{why} while it ran: the output of {n:,} of its events is not recorded"
 
 
+@dataclass(frozen=True, slots=True)
+class StoreBeingWritten:
+    """The store a History writes, as its writers on a full disk (``write_what_fits``,
+    ``write_without_output``) need it: the same for every write of that History, so its
+    calls name only what failed (the items, the runs live before them, the error)."""
+
+    path: Path
+    #: The History's writing connection.
+    conn: sqlite3.Connection
+    #: The History's transaction: all of the items it is given, or it raises.
+    write: Callable[[list[Any]], dict[str, int]]
+    #: The writing process as the runs table records it (``history_fold.apply``).
+    owner: tuple[str, str, int, str, str]
+    #: The outage the writes fail in, with the notes of what it kept out (updated).
+    full_disk: FullDisk
+
+
 def write_what_fits(
-    write: Callable[[list[Any]], dict[str, int]],
-    conn: sqlite3.Connection,
+    store: StoreBeingWritten,
     items: list[Any],
-    owner: tuple[str, str, int, str, str],
     live: dict[str, int],
-    path: Path,
     error: str,
-    disk: FullDisk,
     *,
     closing: bool,
 ) -> dict[str, int] | None:
     """After ``items`` failed with ``error``: on a full disk, the runs left live once what
     fits of them is written, else None (kept for the next try, or lost at ``closing``).
     The write-ahead log gives its room back first (``fold_wal``) and, if it did, all of
-    them are tried again with ``write`` (the History's transaction); failing that, they
-    go without their output (``write_without_output``), at ``closing`` or once the disk
-    has been full for ``KEEP_OUTPUT_FOR``."""
+    them are tried again with the store's ``write`` (the History's transaction); failing
+    that, they go without their output (``write_without_output``), at ``closing`` or once
+    the disk has been full for ``KEEP_OUTPUT_FOR``."""
     if cause(error) != FULL:
         return None
     now = time.monotonic()
+    disk = store.full_disk
     disk.since = disk.since or now
-    if fold_wal(conn, path):
+    if fold_wal(store.conn, store.path):
         try:
-            whole = write(items)
+            whole = store.write(items)
         except Exception as exc:  # noqa: BLE001 - the writer never raises: still full, or said below
-            log.debug("%s: still not written with the write-ahead log folded in: %s", path, exc)
+            log.debug(
+                "%s: still not written with the write-ahead log folded in: %s", store.path, exc
+            )
         else:
             disk.reset()
             return whole
     if not closing and now - disk.since < KEEP_OUTPUT_FOR:
         return None
-    left = write_without_output(conn, items, owner, live, path, error, disk, closing=closing)
+    left = write_without_output(store, items, live, error, closing=closing)
     if left is not None:  # the failed tries' pages in the WAL: room for the heartbeats
-        fold_wal(conn, path)
+        fold_wal(store.conn, store.path)
     return left
 
 
 def write_without_output(
-    conn: sqlite3.Connection,
+    store: StoreBeingWritten,
     items: list[Any],
-    owner: tuple[str, str, int, str, str],
     live: dict[str, int],
-    path: Path,
     error: str,
-    unrecorded: FullDisk,
     *,
     closing: bool = True,
 ) -> dict[str, int] | None:
     """When ``items`` failed with ``error`` on a full disk: what still fits of them,
     every run start, step and end, their output replaced by a word of why; the running
     attempts' output and the stored results (the bulk) left out. The runs left live
-    (``history_fold.apply``) when written, each run's note saying what is missing
-    (``unrecorded``, updated); None when not even that fits, or the write failed for
-    another reason. ``closing``: the store's last write (else the run goes on, and an
-    attempt's output chunks are not lost: its end carries all of it). A run that
+    (``history_fold.apply``) when written, each run's note saying what is missing (the
+    store's ``full_disk``, updated); None when not even that fits, or the write failed
+    for another reason. ``closing``: the store's last write (else the run goes on, and
+    an attempt's output chunks are not lost: its end carries all of it). A run that
     completed read INTERRUPTED "flowtop closed the store first" when all of it failed."""
     if cause(error) != FULL or not items:
         return None
+    conn, path, unrecorded = store.conn, store.path, store.full_disk
     why = stopped_because(error, path)
     kept: list[Any] = []
     cut: Counter[str] = Counter()  # per run: the events whose output is not recorded
@@ -181,7 +196,7 @@ def write_without_output(
     notes = {run_id: unrecorded.note(run_id, why, closing) for run_id in cut}
     try:
         conn.execute("BEGIN IMMEDIATE")
-        left = history_fold.apply(conn, kept, owner, live)
+        left = history_fold.apply(conn, kept, store.owner, live)
         conn.executemany(
             "UPDATE runs SET note = CASE WHEN ? != '' AND instr(note, ?) > 0 "
             "THEN replace(note, ?, ?) ELSE COALESCE(NULLIF(note, '') || '; ', '') || ? END "

@@ -23,6 +23,7 @@ from .changes import WorkspaceChanged
 from .flow_shapes import collector_paused, shapes_to_json
 from .helper_process import receive, send
 from .import_guard import CAREFUL
+from .overrides import OverridesSaved
 from .private import FolderError
 from .settings import SettingsError
 from .workspace import Workspace
@@ -109,21 +110,29 @@ class FlowHost:
 
     def _set_override(self, request: dict[str, Any]) -> dict[str, Any]:
         try:
-            self.workspace.set_override(request["flow"], request["task"], **request["values"])
+            saved = self.workspace.set_override(
+                request["flow"], request["task"], **request["values"]
+            )
         except SettingsError as exc:
             return {"refused": refusal(exc, self.workspace.overrides_path), "key": exc.key}
         except OSError as exc:  # .flowtop not writable here: the save is refused, not the host
             return {"refused": not_saved(exc, self.workspace.overrides_path), "key": None}
-        return self.state(WorkspaceChanged(settings_changed=True))
+        return self._saved(saved)
 
     def _clear_override(self, request: dict[str, Any]) -> dict[str, Any]:
         try:
-            self.workspace.clear_override(request["flow"], request["task"])
+            saved = self.workspace.clear_override(request["flow"], request["task"])
         except SettingsError as exc:
             return {"refused": refusal(exc, self.workspace.overrides_path), "key": exc.key}
         except OSError as exc:  # .flowtop not writable here: the save is refused, not the host
             return {"refused": not_saved(exc, self.workspace.overrides_path), "key": None}
-        return self.state(WorkspaceChanged(settings_changed=True))
+        return self._saved(saved)
+
+    def _saved(self, saved: OverridesSaved) -> dict[str, Any]:
+        """A save's answer: the state it changed, and what the host's workspace saw of the
+        file it rewrote (the TUI reads none of it: the file is this process's to say)."""
+        state = self.state(WorkspaceChanged(settings_changed=True))
+        return {**state, "comments_dropped": saved.comments_dropped}
 
     def state(self, change: WorkspaceChanged) -> dict[str, Any]:
         """What ``change`` did, and everything the TUI shows that it may have changed:

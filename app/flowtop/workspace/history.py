@@ -30,9 +30,7 @@ from ..engine.events import Event, RunFinished, RunStarted
 from ..looks import INTERRUPTED  # noqa: F401 - re-exported
 from . import closing_writes, history_fold, store_schema
 from .history_fold import StoreItem
-from .history_records import (  # re-exported: the store's public records
-    HistoryError,
-)
+from .history_records import HistoryError  # re-exported: the store's public records
 from .launcher import forget_log
 from .ownership import Owner
 from .private import private_file, private_folder
@@ -102,7 +100,6 @@ class History(StoreReader):
         self.sink = Subscription(self._take, batch_window=sink_window)
         self.owner = f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._me = Owner.current()
-        self._identity = (self._me.host, self._me.pid, self._me.boot, self._me.start)
         self._write_lock = threading.Lock()
         self._number_lock = threading.Lock()
         self._handed: dict[str, int] = {}
@@ -120,7 +117,6 @@ class History(StoreReader):
         #: Events committed so far: with ``lost``, whether a run is recorded in part.
         self.committed = 0
         self._failed_at = 0.0  # when the last write failed (monotonic)
-        self._full = closing_writes.FullDisk()  # while writes fail on a full disk
         #: The first failure no retry cures (a damaged file, a bug), said once with what to
         #: do (``said_damaged``): ``flowtop run`` exits 1 then. None while there was none.
         self.damage: Exception | None = None
@@ -161,6 +157,10 @@ class History(StoreReader):
             self._conn.close()
             advice = store_advice(exc, self.path, writing=True)
             raise HistoryError(f"{self.path}: cannot use the run store ({exc}); {advice}") from exc
+        self._store = closing_writes.StoreBeingWritten(  # what its writes on a full disk need
+            path=self.path, conn=self._conn, write=self._write, full_disk=closing_writes.FullDisk(),
+            owner=(self.owner, self._me.host, self._me.pid, self._me.boot, self._me.start),
+        )  # fmt: skip
         with LIVE_LOCK:
             LIVE_OWNERS.add(self.owner)
         self._writer = threading.Thread(
@@ -392,11 +392,10 @@ class History(StoreReader):
             waiting = _events_in(self._pending)
             closing = final or self._stop  # the store is closing: there is no next try
             kept = closing_writes.write_what_fits(
-                self._write, self._conn, self._pending, (self.owner, *self._identity),
-                self._live, self.path, self.last_error, self._full, closing=closing,
-            )  # fmt: skip
+                self._store, self._pending, self._live, self.last_error, closing=closing
+            )
             if kept is not None:  # a full disk took the runs' steps, all or without output
-                if not self._full.since:  # all of them, the write-ahead log folded in
+                if not self._store.full_disk.since:  # all of them, the WAL folded in
                     self.last_error = None
                     if self._retry:
                         log.warning("%s: recording resumed: %d events written", self.path, waiting)
@@ -438,7 +437,7 @@ class History(StoreReader):
             live = self._live
         else:
             self.last_error = None
-            self._full.reset()
+            self._store.full_disk.reset()  # the outage, if any, is over
             written = _events_in(self._pending)
             self.committed += written
             if self._retry:
@@ -457,7 +456,7 @@ class History(StoreReader):
             # first write an upgrade, which SQLite refuses at once ("database is locked",
             # no busy wait) when another connection (the heartbeat) wrote in between
             conn.execute("BEGIN IMMEDIATE")
-            live = history_fold.apply(conn, items, (self.owner, *self._identity), self._live)
+            live = history_fold.apply(conn, items, self._store.owner, self._live)
             conn.execute("COMMIT")
         except BaseException:
             try:

@@ -12,8 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..engine.parameters import decode as decode_parameters
-from .run_log import UNREADABLE, LogDamage, run_started_name
+from .run_log import LogDamage
 
 #: The key of a finished run's stored counts that says how many of its tasks were reused
 #: (``history_fold.apply``); read out into ``RunRecord.reused``, not a state's count.
@@ -59,8 +58,9 @@ class RunRecord:
     name: str = ""
     #: How many of its completed tasks were carried over, not run (a rerun's, a cached call).
     reused: int = 0
-    #: What of its row cannot be read (a damaged or crafted store: ``_damaged_record``),
-    #: shown in place of it: ``counts unreadable ('notjson')``; "" for a sound row.
+    #: What of its row cannot be read (a damaged or crafted store: ``store_reader``'s
+    #: ``_damaged_record``), shown in place of it: ``unreadable, left out: counts
+    #: 'notjson'``; "" for a sound row.
     damage: str = ""
 
     @property
@@ -224,140 +224,6 @@ def counts_so_far(run: RunRecord, run_detail: Callable[[str], RunDetail]) -> Run
         return run
     counts = Counter(task.state for task in run_detail(run.run_id).tasks)
     return replace(run, counts=dict(counts)) if counts else run
-
-
-def _run_record(row: tuple[Any, ...]) -> RunRecord:
-    """The run of a row of ``store_reader._RUNS``. A row no flowtop wrote (a damaged or
-    crafted store: counts that are not JSON, a start that is not a time) is read field
-    by field instead (``_damaged_record``), so that one bad row never hides the others."""
-    try:
-        counts = json.loads(row[9]) if row[9] else {}
-        reused = counts.pop(REUSED, 0)
-        if not _sound(row, counts, reused):
-            raise ValueError("a column holds what flowtop does not write there")
-        record = _record(row, counts, reused)
-    except UNREADABLE:
-        return _damaged_record(row)
-    return record
-
-
-#: The types each column of a ``_RUNS`` row may hold, by position (``_sound``).
-_TEXT: frozenset[type] = frozenset((str,))
-_TEXT_OR_NONE: frozenset[type] = frozenset((str, type(None)))
-_WHOLE: frozenset[type] = frozenset((int,))
-_WHOLE_OR_NONE: frozenset[type] = frozenset((int, type(None)))
-_NUMBER: frozenset[type] = frozenset((int, float))
-_NUMBER_OR_NONE: frozenset[type] = frozenset((int, float, type(None)))
-_COLUMNS = (
-    *(_TEXT, _TEXT, _WHOLE, _TEXT, _NUMBER, _NUMBER_OR_NONE, _NUMBER_OR_NONE),
-    *(_TEXT_OR_NONE, _WHOLE_OR_NONE, _TEXT_OR_NONE, _WHOLE, _TEXT_OR_NONE, _TEXT_OR_NONE),
-    *(_WHOLE_OR_NONE, _TEXT_OR_NONE, _TEXT_OR_NONE, _TEXT_OR_NONE, _WHOLE_OR_NONE),
-    *(_TEXT_OR_NONE, _TEXT_OR_NONE),
-)
-
-
-def _sound(row: tuple[Any, ...], counts: Any, reused: Any) -> bool:
-    """Whether every column of ``row`` holds what flowtop writes there: a few type
-    checks per run (a listing reads a hundred), where each wrong one failed further on,
-    when a table printed it, with a traceback."""
-    return (
-        all(type(value) in kinds for value, kinds in zip(row, _COLUMNS, strict=False))
-        and type(counts) is dict
-        and type(reused) is int
-        and all(type(n) is int for n in counts.values())
-    )
-
-
-def _record(
-    row: tuple[Any, ...], counts: dict[str, int], reused: int, damage: str = ""
-) -> RunRecord:
-    run_id, flow, number, state, started, finished, duration, rerun_of, rerun_number = row[:9]
-    host, pid = row[12], row[13]
-    return RunRecord(
-        run_id,
-        flow,
-        number,
-        state,
-        started,
-        finished,
-        duration,
-        rerun_of,
-        rerun_number,
-        counts,
-        row[10],
-        note=row[11] or "",
-        owner=f"pid {pid} on {host}" if pid is not None else "",
-        error=_flow_error(row[14]),
-        parent=row[15],
-        parent_flow=row[16],
-        parent_number=row[17],
-        parameters=decode_parameters(row[18]),
-        name=run_started_name(row[19]),
-        reused=reused,
-        damage=damage,
-    )
-
-
-def _damaged_record(row: tuple[Any, ...]) -> RunRecord:
-    """A run whose row ``_run_record`` could not read whole: each column that does not
-    hold what flowtop writes there is left out (a number as 0, a time as none, counts
-    as none), and ``damage`` says which and what it held."""
-    fixed = list(row)
-    unreadable = []
-    for n, (value, kinds) in enumerate(zip(row, _COLUMNS, strict=False)):
-        if type(value) not in kinds:
-            fixed[n] = _STAND_IN[n] if type(None) not in kinds else None
-            unreadable.append(f"{_NAMES[n]} {value!r:.40}")
-    counts, reused = _counts(fixed[9])
-    if counts is None:
-        counts, reused = {}, 0
-        unreadable.append(f"counts {row[9]!r:.40}")
-    for n, decode in ((14, _flow_error), (18, decode_parameters), (19, run_started_name)):
-        if not _readable(decode, fixed[n]):
-            fixed[n] = None
-            unreadable.append(f"{_NAMES[n]} {row[n]!r:.40}")
-    damage = f"unreadable, left out: {', '.join(unreadable) or 'a column'}"
-    return _record(tuple(fixed), counts, reused, damage)
-
-
-#: The columns of a ``_RUNS`` row, as ``_damaged_record`` names them, and what stands in
-#: for one that must hold something (text, a number) and holds what cannot be read.
-_NAMES = (
-    *("run_id", "flow", "number", "state", "started", "finished", "duration", "rerun_of"),
-    *("rerun_of_number", "counts", "tasks", "note", "host", "pid", "error", "parent"),
-    *("parent_flow", "parent_number", "parameters", "start event"),
-)
-_STAND_IN = ("?", "?", 0, "?", 0.0, None, None, None, None, None, 0, *(None,) * 9)
-
-
-def _counts(stored: Any) -> tuple[dict[str, int] | None, int]:
-    """A run's stored counts and how many tasks it reused; None when unreadable."""
-    try:
-        counts = json.loads(stored) if stored else {}
-    except UNREADABLE:
-        return None, 0
-    if type(counts) is not dict or not all(type(n) is int for n in counts.values()):
-        return None, 0
-    reused = counts.pop(REUSED, 0)
-    return counts, reused
-
-
-def _readable(decode: Callable[[Any], Any], stored: Any) -> bool:
-    try:
-        decode(stored)
-    except UNREADABLE:
-        return False
-    return True
-
-
-def _flow_error(stored: str | None) -> dict[str, str] | None:
-    """A ``@flow`` function's error, stored as a JSON ``[type, message, traceback]``."""
-    if not stored:
-        return None
-    kind, message, trace = json.loads(stored)
-    if not all(type(part) is str for part in (kind, message, trace)):
-        raise ValueError(f"not a @flow error: {stored!r:.40}")
-    return {"type": kind, "message": message, "traceback": trace}
 
 
 #: What the history's RERUN OF column says of a rerun whose source was pruned: its bare

@@ -16,6 +16,7 @@ import tempfile
 import time
 import tomllib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,28 @@ def read_toml(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         return {}
     return tomllib.loads(text)
+
+
+def read_for_rewrite(path: Path) -> tuple[dict[str, Any], bool]:
+    """The file's tables (none when it does not exist yet), and whether it holds comments
+    of someone's own (``has_comments``): what a save reads, under its lock, just before
+    it rewrites the file without them."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}, False
+    return tomllib.loads(text), has_comments(text)
+
+
+@dataclass(frozen=True, slots=True)
+class OverridesSaved:
+    """What a save of the file (``set_override``, ``clear_override``) did besides its
+    tables, said by the workspace that rewrote it: the retry editor's toast says that
+    the comments are gone. The editor read the file itself before, behind the
+    workspace's back (with the flows in a flow host, of the TUI's process)."""
+
+    #: The file held comments of someone's own, which the rewrite did not keep.
+    comments_dropped: bool = False
 
 
 #: A temporary file older than this was left by a writer that was killed: remove it.

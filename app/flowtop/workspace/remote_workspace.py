@@ -29,6 +29,7 @@ from .flow_source import LoadFailed, read_source
 from .helper_process import HelperGone, HelperProcess
 from .import_guard import CAREFUL, FAST
 from .load_error import LoadError
+from .overrides import OverridesSaved
 from .places import OVERRIDES_FILE, SETTINGS_FILE, Places
 from .settings import Settings, SettingsError
 
@@ -259,14 +260,15 @@ class RemoteWorkspace:
         finally:
             self._lock.release()
 
-    def set_override(self, flow: str, task: str, **values: Any) -> None:
+    def set_override(self, flow: str, task: str, **values: Any) -> OverridesSaved:
         """Raises :class:`SettingsError` naming the key, as ``Workspace.set_override``."""
-        self._edit({"kind": "set_override", "flow": flow, "task": task, "values": values})
+        return self._edit({"kind": "set_override", "flow": flow, "task": task, "values": values})
 
-    def clear_override(self, flow: str, task: str) -> None:
-        self._edit({"kind": "clear_override", "flow": flow, "task": task})
+    def clear_override(self, flow: str, task: str) -> OverridesSaved:
+        return self._edit({"kind": "clear_override", "flow": flow, "task": task})
 
-    def _edit(self, request: dict[str, Any]) -> None:
+    def _edit(self, request: dict[str, Any]) -> OverridesSaved:
+        """A save by the host, and what its workspace saw of the file it rewrote."""
         if not self._lock.acquire(timeout=QUICK):
             raise SettingsError("the flow host is busy loading flows: try again in a moment")
         try:
@@ -278,6 +280,7 @@ class RemoteWorkspace:
         if "refused" in reply:
             raise SettingsError(str(reply["refused"]), key=reply.get("key"))
         self._apply(reply)
+        return OverridesSaved(comments_dropped=bool(reply["comments_dropped"]))
 
     # -- runs -------------------------------------------------------------------------
     @property

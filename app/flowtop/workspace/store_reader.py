@@ -9,17 +9,26 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from .history_records import RunDetail, RunRecord, _run_record
+from ..engine.parameters import decode as decode_parameters
+from .history_records import REUSED, RunDetail, RunRecord
 from .log_fold import PlanEntry, fold, run_output, run_tasks, stored_tasks
 from .private import refuse_linked_store
 from .row_events import row_events
-from .run_log import UNREADABLE, LogDamage, LogEvent, columns, connect_reader, log_columns
+from .run_log import (
+    UNREADABLE,
+    LogDamage,
+    LogEvent,
+    columns,
+    connect_reader,
+    log_columns,
+    run_started_name,
+)
 from .store_schema import check_version
 
 #: A flow's runs, newest first: by number, which the store hands out in order, not by the
@@ -36,30 +45,213 @@ _FIRST_EVENT = (
     "CASE WHEN r.tasks = 0 THEN (SELECT e.body FROM events e WHERE e.run_id = r.run_id "
     "ORDER BY e.id LIMIT 1) END"
 )
-#: Runs with the numbers of the runs they reran and were called by (``_run_record``'s row).
-_RUNS = (
-    "SELECT r.run_id, r.flow, r.number, r.state, r.started, r.finished, r.duration, "
-    "r.rerun_of, src.number, r.counts, r.tasks, r.note, r.host, r.pid, r.error, "
-    "r.parent, up.flow, up.number, r.parameters, "
-    f"{_FIRST_EVENT} "
-    "FROM runs r LEFT JOIN runs src ON src.run_id = r.rerun_of "
-    "LEFT JOIN runs up ON up.run_id = r.parent"
+#: The types a column of a runs listing may hold: what flowtop writes there (``_sound``).
+_TEXT: frozenset[type] = frozenset((str,))
+_TEXT_OR_NONE: frozenset[type] = frozenset((str, type(None)))
+_WHOLE: frozenset[type] = frozenset((int,))
+_WHOLE_OR_NONE: frozenset[type] = frozenset((int, type(None)))
+_NUMBER: frozenset[type] = frozenset((int, float))
+_NUMBER_OR_NONE: frozenset[type] = frozenset((int, float, type(None)))
+
+
+class _RunColumn(NamedTuple):
+    """A column of a runs listing (``_RUNS``): the name ``_run_record`` reads it by, the
+    SQL that selects it, the types flowtop writes there, what stands in for it when it
+    holds anything else (none, unless it must hold something: text, a number), and how
+    a damage note names it when not by ``name`` (``_damaged_record``)."""
+
+    name: str
+    sql: str
+    kinds: frozenset[type]
+    stand_in: object = None
+    said_as: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.said_as or self.name
+
+
+#: A runs listing's columns, in the order its SELECT names them (``_listing``).
+_RUN_COLUMNS = (
+    _RunColumn("run_id", "r.run_id", _TEXT, "?"),
+    _RunColumn("flow", "r.flow", _TEXT, "?"),
+    _RunColumn("number", "r.number", _WHOLE, 0),
+    _RunColumn("state", "r.state", _TEXT, "?"),
+    _RunColumn("started", "r.started", _NUMBER, 0.0),
+    _RunColumn("finished", "r.finished", _NUMBER_OR_NONE),
+    _RunColumn("duration", "r.duration", _NUMBER_OR_NONE),
+    _RunColumn("rerun_of", "r.rerun_of", _TEXT_OR_NONE),
+    _RunColumn("rerun_of_number", "src.number", _WHOLE_OR_NONE),
+    _RunColumn("counts", "r.counts", _TEXT_OR_NONE),
+    _RunColumn("tasks", "r.tasks", _WHOLE, 0),
+    _RunColumn("note", "r.note", _TEXT_OR_NONE),
+    _RunColumn("host", "r.host", _TEXT_OR_NONE),
+    _RunColumn("pid", "r.pid", _WHOLE_OR_NONE),
+    _RunColumn("error", "r.error", _TEXT_OR_NONE),
+    _RunColumn("parent", "r.parent", _TEXT_OR_NONE),
+    _RunColumn("parent_flow", "up.flow", _TEXT_OR_NONE),
+    _RunColumn("parent_number", "up.number", _WHOLE_OR_NONE),
+    _RunColumn("parameters", "r.parameters", _TEXT_OR_NONE),
+    _RunColumn("start_event", _FIRST_EVENT, _TEXT_OR_NONE, said_as="start event"),
 )
-#: The same, for a store older than ``PARAMETERS_VERSION`` that nobody could migrate.
-_OLD_RUNS = _RUNS.replace("r.parameters", "NULL").replace(_FIRST_EVENT, "NULL")
-#: The columns of ``runs`` that ``_OLD_RUNS`` reads and that came after version 1 (note,
-#: host and pid with version 2, error with 3, parent with 4): read as NULL when missing.
+
+
+class _RunsListing(NamedTuple):
+    """Runs with the numbers of the runs they reran and were called by: the SELECT and
+    what its decoder (``_run_record``) reads each row's values by, all built from one
+    table of columns (``_listing``). Read by position in a list of their own, a column
+    added to or moved in the SELECT alone shifted every field after it, without a word."""
+
+    select: str
+    columns: tuple[_RunColumn, ...]
+    #: The columns' names and types, in the SELECT's order (what each row is read by).
+    names: tuple[str, ...]
+    kinds: tuple[frozenset[type], ...]
+
+
+def _listing(columns: Sequence[_RunColumn]) -> _RunsListing:
+    """The runs listing of ``columns``, in their order: ``_RUNS``, and a test's own."""
+    select = (
+        f"SELECT {', '.join(column.sql for column in columns)} "
+        "FROM runs r LEFT JOIN runs src ON src.run_id = r.rerun_of "
+        "LEFT JOIN runs up ON up.run_id = r.parent"
+    )
+    names = tuple(column.name for column in columns)
+    return _RunsListing(select, tuple(columns), names, tuple(column.kinds for column in columns))
+
+
+_RUNS = _listing(_RUN_COLUMNS)
+#: The columns of ``runs`` that came after version 1 (note, host and pid with version 2,
+#: error with 3, parent with 4): read as NULL from a store that lacks them.
 _LATER_COLUMNS = ("note", "host", "pid", "error", "parent")
 
 
 def _old_runs(conn: sqlite3.Connection) -> str:
-    """``_OLD_RUNS`` as the columns of this store's ``runs`` allow."""
+    """The runs listing's SELECT for a store older than ``PARAMETERS_VERSION`` that
+    nobody could migrate, as the columns of its ``runs`` allow: no parameters, no name."""
     present = columns(conn, "runs")
-    query = _OLD_RUNS
+    query = _RUNS.select.replace("r.parameters", "NULL").replace(_FIRST_EVENT, "NULL")
     for column in _LATER_COLUMNS:
         if column not in present:
             query = query.replace(f"r.{column}", "NULL")
     return query
+
+
+def _run_record(row: Sequence[Any]) -> RunRecord:
+    """The run of a row of ``_RUNS``, read by column name. A row no flowtop wrote (a
+    damaged or crafted store: counts that are not JSON, a start that is not a time) is
+    read field by field instead (``_damaged_record``), so that one bad row never hides
+    the others."""
+    fields = dict(zip(_RUNS.names, row, strict=False))  # one table: as long as the row
+    try:
+        counts = json.loads(fields["counts"]) if fields["counts"] else {}
+        reused = counts.pop(REUSED, 0)
+        if not _sound(row, counts, reused):
+            raise ValueError("a column holds what flowtop does not write there")
+        return _record(fields, counts, reused)
+    except UNREADABLE:
+        return _damaged_record(fields)
+
+
+def _sound(row: Sequence[Any], counts: Any, reused: Any) -> bool:
+    """Whether every column of ``row`` holds what flowtop writes there: a few type
+    checks per run (a listing reads a hundred), where each wrong one failed further on,
+    when a table printed it, with a traceback. Mapped, not a generator: half the time."""
+    return (
+        all(map(frozenset.__contains__, _RUNS.kinds, map(type, row)))
+        and type(counts) is dict
+        and type(reused) is int
+        and all(type(n) is int for n in counts.values())
+    )
+
+
+def _record(
+    fields: Mapping[str, Any], counts: dict[str, int], reused: int, damage: str = ""
+) -> RunRecord:
+    """The run of a row's ``fields`` by column name, its counts already read."""
+    pid = fields["pid"]
+    return RunRecord(
+        run_id=fields["run_id"],
+        flow=fields["flow"],
+        number=fields["number"],
+        state=fields["state"],
+        started=fields["started"],
+        finished=fields["finished"],
+        duration=fields["duration"],
+        rerun_of=fields["rerun_of"],
+        rerun_of_number=fields["rerun_of_number"],
+        counts=counts,
+        tasks=fields["tasks"],
+        note=fields["note"] or "",
+        owner=f"pid {pid} on {fields['host']}" if pid is not None else "",
+        error=_flow_error(fields["error"]),
+        parent=fields["parent"],
+        parent_flow=fields["parent_flow"],
+        parent_number=fields["parent_number"],
+        parameters=decode_parameters(fields["parameters"]),
+        name=run_started_name(fields["start_event"]),
+        reused=reused,
+        damage=damage,
+    )
+
+
+def _damaged_record(fields: Mapping[str, Any]) -> RunRecord:
+    """A run whose row ``_run_record`` could not read whole: each column that does not
+    hold what flowtop writes there is left out (a number as 0, a time as none, counts
+    as none: its ``stand_in``), and ``damage`` says which and what it held."""
+    fixed = dict(fields)
+    unreadable = []
+    for column in _RUNS.columns:
+        value = fields[column.name]
+        if type(value) not in column.kinds:
+            fixed[column.name] = column.stand_in
+            unreadable.append(f"{column.label} {value!r:.40}")
+    counts, reused = _counts(fixed["counts"])
+    if counts is None:
+        counts, reused = {}, 0
+        unreadable.append(f"counts {fields['counts']!r:.40}")
+    decoders = {
+        "error": _flow_error,
+        "parameters": decode_parameters,
+        "start_event": run_started_name,
+    }
+    for column in _RUNS.columns:
+        decode = decoders.get(column.name)
+        if decode is not None and not _readable(decode, fixed[column.name]):
+            fixed[column.name] = None
+            unreadable.append(f"{column.label} {fields[column.name]!r:.40}")
+    damage = f"unreadable, left out: {', '.join(unreadable) or 'a column'}"
+    return _record(fixed, counts, reused, damage)
+
+
+def _counts(stored: Any) -> tuple[dict[str, int] | None, int]:
+    """A run's stored counts and how many tasks it reused; None when unreadable."""
+    try:
+        counts = json.loads(stored) if stored else {}
+    except UNREADABLE:
+        return None, 0
+    if type(counts) is not dict or not all(type(n) is int for n in counts.values()):
+        return None, 0
+    reused = counts.pop(REUSED, 0)
+    return counts, reused
+
+
+def _readable(decode: Callable[[Any], Any], stored: Any) -> bool:
+    try:
+        decode(stored)
+    except UNREADABLE:
+        return False
+    return True
+
+
+def _flow_error(stored: str | None) -> dict[str, str] | None:
+    """A ``@flow`` function's error, stored as a JSON ``[type, message, traceback]``."""
+    if not stored:
+        return None
+    kind, message, trace = json.loads(stored)
+    if not all(type(part) is str for part in (kind, message, trace)):
+        raise ValueError(f"not a @flow error: {stored!r:.40}")
+    return {"type": kind, "message": message, "traceback": trace}
 
 
 def _plan(stored: Any) -> list[PlanEntry] | None:
@@ -110,7 +302,7 @@ class StoreReader:
         read as NULL."""
         with self._reader() as conn:
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-            yield conn, _RUNS if version >= PARAMETERS_VERSION else _old_runs(conn)
+            yield conn, _RUNS.select if version >= PARAMETERS_VERSION else _old_runs(conn)
 
     def runs(
         self,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+import tomllib
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
@@ -31,6 +32,7 @@ from .code_trust import distrusted
 from .import_guard import CAREFUL, deadline, hung
 from .load_error import LoadError, display_path, prefect_only
 from .loader import Loader, LoadOutcome, Probed
+from .overrides import OverridesSaved
 from .places import Places
 from .result_cache import FolderCache
 from .settings import (
@@ -453,54 +455,52 @@ class Workspace:
         table = file.raw.get("flows", {}).get(flow, {}).get("tasks", {}).get(task, {})
         return dict(table)
 
-    def set_override(self, flow: str, task: str, **values: Any) -> None:
+    def set_override(self, flow: str, task: str, **values: Any) -> OverridesSaved:
         """Check ``values`` like the file would be checked, then write them atomically.
 
         ``None`` removes one key. Raises :class:`SettingsError` (a ``ValueError``) naming
-        the key for a bad value, before anything is written.
-        """
+        the key for a bad value, before anything is written. Says whether the rewrite
+        dropped comments the file held (``OverridesSaved``)."""
         table = ("flows", flow, "tasks", task)
         given = {k: (list(v) if isinstance(v, tuple) else v) for k, v in values.items()}
         check_table(table, {k: v for k, v in given.items() if v is not None}, TASK_KEYS)
         if given.get("retry_on") is not None and flow in self._loader.flows:
-            names = (
-                (given["retry_on"],)
-                if isinstance(given["retry_on"], str)
-                else tuple(given["retry_on"])
-            )
+            retry_on = given["retry_on"]
+            names = (retry_on,) if isinstance(retry_on, str) else tuple(retry_on)
             self._resolve(flow, names, table)
         with self._lock, self._overrides_locked():
-            data = self._current_overrides()
+            data, commented = self._current_overrides()
             overrides_file.write_toml_atomic(
                 self.overrides_path, overrides_file.with_task_values(data, flow, task, given)
             )
             self._reload_settings()
             self._check_names()
+        return OverridesSaved(comments_dropped=commented)
 
-    def clear_override(self, flow: str, task: str) -> None:
+    def clear_override(self, flow: str, task: str) -> OverridesSaved:
         """Remove the task's table from ``.flowtop/overrides.toml`` (and tables left empty)."""
-        if not overrides_file.has_task(self._current_overrides(), flow, task):
-            return  # nothing to clear: no lock taken (nor its file made, in a read-only folder)
+        if not overrides_file.has_task(self._current_overrides()[0], flow, task):
+            return OverridesSaved()  # nothing to clear: no lock taken (nor its file made)
         with self._lock, self._overrides_locked():
-            data = self._current_overrides()
+            data, commented = self._current_overrides()
             if not overrides_file.has_task(data, flow, task):
-                return
+                return OverridesSaved()
             overrides_file.write_toml_atomic(
                 self.overrides_path, overrides_file.without_task(data, flow, task)
             )
             self._reload_settings()
             self._check_names()
+        return OverridesSaved(comments_dropped=commented)
 
     def _overrides_locked(self) -> AbstractContextManager[None]:
         """Held while the file is read and rewritten: another window (another process)
         saving at the same moment would otherwise write over this save."""
         return overrides_file.locked(self.overrides_path.with_suffix(".lock"), SettingsError)
 
-    def _current_overrides(self) -> dict[str, Any]:
-        import tomllib
-
+    def _current_overrides(self) -> tuple[dict[str, Any], bool]:
+        """The file's tables, and whether it holds comments a rewrite drops."""
         try:
-            return overrides_file.read_toml(self.overrides_path)
+            return overrides_file.read_for_rewrite(self.overrides_path)
         except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as exc:
             raise SettingsError(
                 f"{display_path(self.overrides_path)} cannot be updated: {exc}; fix or delete it first"
