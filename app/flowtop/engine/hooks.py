@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
 from .aloop import run_sync
 
 Hook = Callable[..., Any]
+#: What a hook that raised is logged with, as Prefect's words.
+FAILED_HOOK = "An error was encountered while running hook %r"
 
 
 def check_hooks(kind: str, hooks: Any, *, decorator: str = "task") -> list[Hook]:
@@ -49,27 +52,44 @@ def hook_name(hook: Hook) -> str:
 
 
 def call_hooks(hooks: Iterable[Hook], log: logging.Logger, *args: Any) -> None:
-    """Run each hook with ``args``; one that raises is logged on ``log``. An ``async def``
-    hook is run to its end (on a helper thread when a loop runs here)."""
-    for hook in hooks:
-        try:
-            result = hook(*args)
-            if inspect.isawaitable(result):
-                run_sync(result)
-        except Exception:
-            log.error(
-                "An error was encountered while running hook %r", hook_name(hook), exc_info=True
-            )
+    """Run each hook with ``args`` (the state they are given last); one that raises is
+    logged on ``log``. An ``async def`` hook is run to its end (on a helper thread when a
+    loop runs here)."""
+    with _traceback_kept(args[-1]):
+        for hook in hooks:
+            try:
+                result = hook(*args)
+                if inspect.isawaitable(result):
+                    run_sync(result)
+            except Exception:
+                log.error(FAILED_HOOK, hook_name(hook), exc_info=True)
 
 
 async def acall_hooks(hooks: Iterable[Hook], log: logging.Logger, *args: Any) -> None:
     """``call_hooks`` from async code: an ``async def`` hook is awaited here."""
-    for hook in hooks:
-        try:
-            result = hook(*args)
-            if inspect.isawaitable(result):
-                await result
-        except Exception:
-            log.error(
-                "An error was encountered while running hook %r", hook_name(hook), exc_info=True
-            )
+    with _traceback_kept(args[-1]):
+        for hook in hooks:
+            try:
+                result = hook(*args)
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:
+                log.error(FAILED_HOOK, hook_name(hook), exc_info=True)
+
+
+@contextmanager
+def _traceback_kept(state: Any) -> Iterator[None]:
+    """The traceback of the error ``state`` holds, as it was before the hooks ran.
+
+    A hook's ``state.result()`` raises that error again, which puts the hook's frames in
+    front of its traceback: the run's record, made after its hooks, began `File "flow.py",
+    line 6, in hook`, above the line of the task or the body that raised."""
+    error = getattr(state, "data", None)
+    if not isinstance(error, BaseException):
+        yield
+        return
+    raised_at = error.__traceback__
+    try:
+        yield
+    finally:
+        error.__traceback__ = raised_at
