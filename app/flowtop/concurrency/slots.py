@@ -210,7 +210,7 @@ class SlotStore:
         ).fetchall():
             owner = (host, pid, boot, start)
             if owner not in gone:
-                gone[owner] = _holder_gone(Owner(*owner), self._me, now)
+                gone[owner] = _holder_gone(Owner(*owner), self._me)
             if gone[owner]:
                 held[name] = max(0.0, held[name] - slots)
                 dropped.append((row,))
@@ -236,7 +236,7 @@ def _held(
     return held
 
 
-def _holder_gone(holder: Owner, me: Owner, now: float) -> bool:
+def _holder_gone(holder: Owner, me: Owner) -> bool:
     """Whether the process of a ``holders`` row is certainly gone (``me``: this one). A
     holder sends no heartbeat, so one on a machine without a boot id (not Linux) is
     looked at by its pid alone, which may have been reused, rather than never given up on."""
@@ -300,7 +300,7 @@ def read_slots(path: Path, limits: Mapping[str, Limit]) -> tuple[dict[str, float
     holders = []
     for name, slots, *who in rows:
         owner = Owner(*who)
-        holders.append(Holder(name, slots, owner, _holder_gone(owner, me, now)))
+        holders.append(Holder(name, slots, owner, _holder_gone(owner, me)))
     return held, holders
 
 
