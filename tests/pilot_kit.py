@@ -1,4 +1,5 @@
-"""Helpers for Textual pilot tests, shared by ``tests/tui`` and ``tests/reliability``.
+"""Helpers for Textual pilot tests, shared by ``tests/tui`` and ``tests/reliability``,
+and the frozen clock they and the printers' tests give the TUI and the printers.
 
 ``tests/`` is not a package, but pytest puts it on ``sys.path`` for the packages under
 it, so both suites import this module by its plain name.
@@ -36,3 +37,22 @@ async def wait_for_run(pilot: Any, app: Any, state: Any, what: str = "the run") 
         lambda: app.table.run is not None and app.table.run.state is state,
         f"{what} (the shown run {state.value})",
     )
+
+
+class FrozenClock:
+    """A clock that stands still unless a test sets ``now``: stable snapshots and countdowns.
+    Its wall clock reads the same unless a test sets ``wall_now`` (a clock set back).
+
+    A ``flowtop.tui.clock.LocalClock``, for the ``clock`` the app, its model and the
+    printers take.
+    """
+
+    def __init__(self, now: float = 1_700_000_000.0) -> None:
+        self.now = now
+        self.wall_now: float | None = None
+
+    def __call__(self) -> float:
+        return self.now
+
+    def readings(self) -> tuple[float, float]:
+        return self.now, self.now if self.wall_now is None else self.wall_now

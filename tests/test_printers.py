@@ -22,7 +22,7 @@ from flowtop.engine.events import (
 )
 from flowtop.engine.states import StateType as S
 from flowtop.printable import printable
-from flowtop.tui.clock import FrozenClock
+from pilot_kit import FrozenClock
 
 T0 = 1_700_000_000.0
 

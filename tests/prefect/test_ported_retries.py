@@ -16,7 +16,9 @@ test), scenario and assertions; the test bodies are rewritten, not copied. What 
 - ``run_task_sync`` / ``run_task_async`` (Prefect's engine entry points) are the task call;
 - Prefect's ``exceptions_equal`` test helper is defined here; a mocked sleep patches the
   sleep flowtop waits with (``asyncio.sleep`` for an async task, where Prefect's engine
-  awaits ``anyio.sleep``).
+  awaits ``anyio.sleep``); a retry delay inside a flow, waited on the runner's timer, is
+  not waited in real time: ``retry_waits`` moves the runner's clock, and the test
+  asserts the delays it moved it by.
 """
 
 # The scenarios and assertions stay as Prefect wrote them, so do their idioms:
@@ -27,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import time
+from collections.abc import Callable
 from typing import Any
 from unittest.mock import AsyncMock, MagicMock, Mock, call
 
@@ -37,6 +40,7 @@ from flowtop.compat import prefect_imports
 from flowtop.engine import runner as engine_runner
 from flowtop.engine.events import TaskStateChanged
 from flowtop.engine.states import StateType as EngineStateType
+from flowtop.engine.timer import ManualClock, TimerHandle
 
 with prefect_imports():
     from prefect import Task, flow, task
@@ -97,6 +101,33 @@ def prefect_client(monkeypatch: pytest.MonkeyPatch) -> Recorder:
 
     monkeypatch.setattr(engine_runner.Runner, "__init__", init)
     return recorder
+
+
+@pytest.fixture
+def retry_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Every runner started meanwhile runs on a ``ManualClock`` that jumps to each
+    deadline set on the runner's timer as soon as it is set: a retry delay then costs no
+    real time, and is not raced by the machine's speed. Returns the seconds of each
+    jump, in order, for the test to assert (the delays). Not for a test with a timeout:
+    the clock would jump to it too."""
+    waits: list[float] = []
+    original = engine_runner.Runner.__init__
+
+    def init(self: engine_runner.Runner, *args: Any, **kwargs: Any) -> None:
+        clock = kwargs["clock"] = ManualClock()
+        original(self, *args, **kwargs)
+        set_deadline = self.timer.call_at  # (``call_later`` calls it too)
+
+        def jump_to(when: float, callback: Callable[[], None]) -> TimerHandle:
+            handle = set_deadline(when, callback)
+            waits.append(when - clock())
+            clock.advance(max(0.0, when - clock()))
+            return handle
+
+        self.timer.call_at = jump_to  # type: ignore[method-assign]
+
+    monkeypatch.setattr(engine_runner.Runner, "__init__", init)
+    return waits
 
 
 def run_task_sync(task: Any) -> Any:
@@ -195,7 +226,9 @@ class TestTaskRetries:
             "Completed",
         ]
 
-    async def test_task_retries_receive_latest_task_run_in_context(self) -> None:
+    async def test_task_retries_receive_latest_task_run_in_context(
+        self, retry_waits: list[float]
+    ) -> None:
         task_run_context = missing("prefect.context", "TaskRunContext")
         state_names: list[str] = []
         run_counts: list[int] = []
@@ -218,6 +251,7 @@ class TestTaskRetries:
         assert state_names == ["Running", "Retrying", "Retrying", "Retrying"]
         assert run_counts == [1, 2, 3, 4]
         assert start_times == sorted(start_times) and len(set(start_times)) == 4
+        assert retry_waits == [1.0, 1.0, 1.0]  # each retry waited its 1 s, on the runner's clock
 
     async def test_global_task_retry_config(self) -> None:
         temporary_settings = missing("prefect.settings", "temporary_settings")

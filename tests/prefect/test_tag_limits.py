@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from engine.kit import Recorder
 from flowtop import Flow, flow, tags, task
 from flowtop.engine import Runner, StateType
+from flowtop.engine.timer import ManualClock
 
 
 class Overlap:
@@ -97,9 +99,21 @@ def test_without_the_limit_tagged_tasks_run_as_wide_as_the_pool(here: Path) -> N
     assert most_at_once(6, workers=8, seconds=0.05) > 2
 
 
+def wait_until(check: Callable[[], object], what: str, timeout: float = 10.0) -> None:
+    """Poll ``check`` until it holds (a safety timeout, not a timing check)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.002)
+
+
 def test_a_task_waiting_for_its_retry_holds_no_slot(here: Path) -> None:
+    """On a manual clock: ``steady`` runs while ``flaky`` waits, and the wait ends only
+    after it (no real sleep raced against a real retry delay)."""
     (here / "flowtop.toml").write_text('[concurrency]\n"tag:db" = 1\n')
     order: list[str] = []
+    flaky_waits = threading.Event()
 
     @task(tags=["db"], retries=1, retry_delay_seconds=0.3)
     def flaky() -> str:
@@ -110,7 +124,7 @@ def test_a_task_waiting_for_its_retry_holds_no_slot(here: Path) -> None:
 
     @task
     def gate() -> None:
-        time.sleep(0.1)  # flaky's first attempt has failed by now, and waits 0.3 s
+        assert flaky_waits.wait(10), "flaky's first attempt never came to wait for its retry"
 
     @task(tags=["db"])
     def steady(_: None) -> str:
@@ -120,8 +134,16 @@ def test_a_task_waiting_for_its_retry_holds_no_slot(here: Path) -> None:
     with Flow("report") as report:
         flaky()
         steady(gate())
-    with Runner(workers=4) as runner:
-        assert runner.run(report).is_completed()
+    events, clock = Recorder(), ManualClock()
+    with Runner(workers=4, sinks=[events], clock=clock) as runner:
+        run = runner.start(report)
+        wait_until(lambda: events.of("flaky", StateType.AWAITING_RETRY), "flaky's retry wait")
+        assert [e.retry_in for e in events.of("flaky", StateType.AWAITING_RETRY)] == [0.3]
+        flaky_waits.set()
+        # (had flaky kept its slot through its wait, steady would wait for it: a timeout)
+        wait_until(lambda: events.of("steady", StateType.COMPLETED), "steady, while flaky waits")
+        clock.advance(0.3)
+        assert run.final_result(timeout=10).is_completed()
     assert order == ["flaky", "steady", "flaky"]
 
 

@@ -17,7 +17,9 @@ import pytest
 from flowtop import Flow
 from flowtop.engine import Runner
 from flowtop.engine.run import FlowRun
+from flowtop.workspace import owner_agent
 from flowtop.workspace.history import History
+from flowtop.workspace.owner_agent import OwnerAgent
 
 APP = Path(__file__).resolve().parents[2] / "app"
 
@@ -102,6 +104,24 @@ def wait_until(check: Callable[[], Any], what: str, timeout: float = 20.0) -> An
             return value
         time.sleep(0.02)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def quick_agent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Owner agents' rounds back to back (a 1 ms poll, not 20 ms), each with a heartbeat
+    (not one every half second), and a run's start that finds the store held gives up on
+    it after 10 ms, not half a second: a test waits for rounds (``wait_rounds``), not
+    for time."""
+    monkeypatch.setattr(owner_agent, "POLL", 0.001)
+    monkeypatch.setattr(owner_agent, "HEARTBEAT", 0.0)
+    monkeypatch.setattr(owner_agent, "BEGIN_WAIT", 0.01)
+
+
+def wait_rounds(agent: OwnerAgent, rounds: int, timeout: float = 20.0) -> None:
+    """Wait until ``agent`` has finished ``rounds`` more rounds (``OwnerAgent.rounds``):
+    one may have been under way, so ``rounds - 1`` of them began after this call."""
+    target = agent.rounds + rounds
+    wait_until(lambda: agent.rounds >= target, f"{rounds} rounds of the owner agent", timeout)
 
 
 @pytest.fixture

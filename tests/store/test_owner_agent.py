@@ -12,7 +12,10 @@ import pytest
 
 from flowtop.workspace.owner_agent import OwnerAgent
 
+from .conftest import wait_rounds
 
+
+@pytest.mark.usefixtures("quick_agent")
 def test_a_failing_store_is_said_once_and_its_recovery_once(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -22,7 +25,7 @@ def test_a_failing_store_is_said_once_and_its_recovery_once(
     caplog.set_level(logging.WARNING, logger="flowtop.store")
     agent = OwnerAgent(db, "me", lambda run_id, kind, task: False)
     try:
-        time.sleep(0.3)  # about 15 rounds
+        wait_rounds(agent, 15)  # each failing the same way
         said = [r.getMessage() for r in caplog.records]
         assert len(said) == 1 and "heartbeat/commands failed: no such table" in said[0], said
         with closing(sqlite3.connect(db)) as conn:

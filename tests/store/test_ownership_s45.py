@@ -27,7 +27,7 @@ from flowtop.workspace.history import History
 from flowtop.workspace.owner_agent import LOST, LOST_WHY, OwnerAgent
 from flowtop.workspace.ownership import Owner, host_name, owner_gone
 
-from .conftest import WAITING, wait_until
+from .conftest import WAITING, wait_rounds, wait_until
 from .test_store_cli import run_process, runs, store
 
 WHY = "its process (pid 7 on otherbox) sent no heartbeat for 5 s"
@@ -77,6 +77,7 @@ def _begin_unseen(agent: OwnerAgent, run_id: str, db: Path) -> None:
         _mark_interrupted(db, run_id)
 
 
+@pytest.mark.usefixtures("quick_agent")
 def test_a_run_lost_before_the_agent_s_first_round_on_it_is_cancelled(tmp_path: Path) -> None:
     db = tmp_path / "history.db"
     history = History(db)
@@ -99,6 +100,7 @@ def test_a_run_lost_before_the_agent_s_first_round_on_it_is_cancelled(tmp_path: 
     assert note.endswith(" and cancelled it")
 
 
+@pytest.mark.usefixtures("quick_agent")
 def test_a_lost_run_that_ended_meanwhile_says_when_its_process_came_back(
     tmp_path: Path,
 ) -> None:
@@ -112,7 +114,7 @@ def test_a_lost_run_that_ended_meanwhile_says_when_its_process_came_back(
         try:
             _begin_unseen(agent, "run-1", db)
             wait_until(lambda: "came back" in _row(db, "run-1")[1], "the run's note")
-            time.sleep(0.6)  # rounds after it: said once
+            wait_rounds(agent, 3)  # beats after it: said once
         finally:
             agent.close()
     finally:
@@ -123,6 +125,7 @@ def test_a_lost_run_that_ended_meanwhile_says_when_its_process_came_back(
     assert note.count("came back") == 1
 
 
+@pytest.mark.usefixtures("quick_agent")
 def test_a_lost_run_this_process_has_not_started_is_cancelled_once_it_has(
     tmp_path: Path,
 ) -> None:
@@ -136,7 +139,7 @@ def test_a_lost_run_this_process_has_not_started_is_cancelled_once_it_has(
         agent = OwnerAgent(db, history.owner, apply)
         try:
             wait_until(lambda: _row(db, "run-1")[0] == "RUNNING", "the reservation")
-            time.sleep(0.6)  # beaten for at least once: watched
+            wait_rounds(agent, 1)  # beaten for at least once: watched
             _mark_interrupted(db, "run-1")
             wait_until(lambda: "came back" in _row(db, "run-1")[1], "the run's note", 10)
         finally:

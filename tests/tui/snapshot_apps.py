@@ -253,7 +253,7 @@ def mid_run_events(workspace: Workspace) -> list[Any]:
 def make_main_app(workspace: Workspace) -> Any:
     """``FlowtopApp`` on a frozen clock, no file watcher: nothing moves unless a test says."""
     from flowtop.tui.app import FlowtopApp
-    from flowtop.tui.clock import FrozenClock
+    from pilot_kit import FrozenClock
 
     return FlowtopApp(workspace, clock=FrozenClock(NOW), watch=False)
 

@@ -135,9 +135,11 @@ async def test_n_starts_the_next_attempt_now(workspace: FakeWorkspace) -> None:
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.click("#flows")
         await start_waiting(pilot, app)
-        await pilot.pause(0.15)
-        assert "⟳ Retry in 5" in screen_text(app)  # a 60 s wait counting down
-        assert "Delay:" in screen_text(app)
+        await wait_for(  # a 60 s wait counting down, and the detail pane's account of it
+            pilot,
+            lambda: "⟳ Retry in 5" in screen_text(app) and "Delay:" in screen_text(app),
+            "the countdown and the delay shown",
+        )
         app.table.focus()
         await pilot.press("n")
         await wait_for(

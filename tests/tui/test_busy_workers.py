@@ -12,11 +12,10 @@ from flowtop.engine import Flow, task
 from flowtop.engine.events import ErrorInfo, RunStarted, TaskStateChanged
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
-from flowtop.tui.clock import FrozenClock
 from flowtop.tui.model import RunModel
 from flowtop.tui.run_store import RunStore
 from flowtop.workspace.settings import Settings
-from pilot_kit import screen_text, wait_for, wait_for_run
+from pilot_kit import FrozenClock, screen_text, wait_for, wait_for_run
 
 from .conftest import FakeWorkspace
 

@@ -8,11 +8,13 @@ the run is starting once it has not shown for ``SLOW_START``; a run that shows a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 import pytest
 
+from flowtop.tui import launch_queue
 from flowtop.tui.app import FlowtopApp
 from flowtop.tui.model import RunModel
 from flowtop.tui.run_control import InProcessControl
@@ -22,6 +24,8 @@ from .conftest import FakeWorkspace
 
 SIZE = (120, 36)
 SAID = "Starting run #7 of "
+#: ``SLOW_START`` in these tests: what comes after it is what they are about, not its length.
+SOON = 0.01
 
 
 class SilentControl(InProcessControl):
@@ -42,6 +46,7 @@ async def test_a_run_that_has_not_shown_yet_is_said_to_be_starting(
         return SilentControl(self.workspace, self.take_events)
 
     monkeypatch.setattr(FlowtopApp, "_make_control", make)
+    monkeypatch.setattr(launch_queue, "SLOW_START", SOON)
     app = FlowtopApp(workspace, watch=False)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await wait_for(pilot, lambda: app.control is not None, "the app to be ready")
@@ -51,11 +56,26 @@ async def test_a_run_that_has_not_shown_yet_is_said_to_be_starting(
         assert f"{SAID}{flow}: its process is loading the flow…" in said(app)
 
 
-async def test_a_run_that_shows_at_once_says_nothing(workspace: FakeWorkspace) -> None:
+async def test_a_run_that_shows_at_once_says_nothing(
+    workspace: FakeWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its ``SLOW_START`` timer, made short, may come due before the run shows: what it
+    calls is held until the run has shown, as if it had come due after it."""
+    held: list[Callable[[], None]] = []
+    say_loading = FlowtopApp._say_loading
+
+    def hold(self: FlowtopApp, run: RunModel) -> None:
+        held.append(partial(say_loading, self, run))
+
+    monkeypatch.setattr(FlowtopApp, "_say_loading", hold)
+    monkeypatch.setattr(launch_queue, "SLOW_START", SOON)
     app = FlowtopApp(workspace, watch=False)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await wait_for(pilot, lambda: app.control is not None, "the app to be ready")
         await pilot.press("r")
         await wait_for(pilot, lambda: app.table.run is not None and app.table.run.run_id, "it")
-        await pilot.pause(1.0)  # past SLOW_START
+        await wait_for(pilot, lambda: held, "the SLOW_START timer")
+        for say in held:
+            say()
+        await pilot.pause()
         assert not [m for m in said(app) if "is loading the flow" in m]

@@ -11,10 +11,11 @@ from flowtop.engine.delays import fmt_seconds
 from flowtop.engine.events import RunStarted, TaskStateChanged
 from flowtop.engine.states import StateType
 from flowtop.formats import moment, short_duration
-from flowtop.tui.clock import FrozenClock, SteadyClock
+from flowtop.tui.clock import SteadyClock
 from flowtop.tui.model import RunModel
 from flowtop.tui.row_views import counts_text
 from flowtop.workspace.run_log import RunInterrupted
+from pilot_kit import FrozenClock
 
 S = StateType
 T0 = 1_700_000_000.0

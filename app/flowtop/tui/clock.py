@@ -54,18 +54,3 @@ class SteadyClock:
 
 
 system_clock = SteadyClock()
-
-
-class FrozenClock:
-    """A clock that stands still unless a test sets ``now``: stable snapshots and countdowns.
-    Its wall clock reads the same unless a test sets ``wall_now`` (a clock set back)."""
-
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-        self.wall_now: float | None = None
-
-    def __call__(self) -> float:
-        return self.now
-
-    def readings(self) -> tuple[float, float]:
-        return self.now, self.now if self.wall_now is None else self.wall_now

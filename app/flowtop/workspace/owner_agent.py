@@ -124,6 +124,10 @@ class OwnerAgent:
         self._watched_lock = threading.Lock()  # (``before_begin`` adds from other threads)
         #: Held while ``_conn`` is used: by this thread, or by ``before_begin``'s.
         self._using = threading.Lock()
+        #: Rounds of the loop finished, failed ones too. A test seam: a test waits for
+        #: a number of rounds, not for a time it guesses they take (with ``POLL`` and
+        #: ``HEARTBEAT`` patched small, rounds come back to back, each one a beat).
+        self.rounds = 0
         self._conn = _connect(path)
         self._thread = threading.Thread(target=self._loop, name="flowtop-owner", daemon=True)
         self._thread.start()
@@ -156,6 +160,7 @@ class OwnerAgent:
                 if failing and not damaged:
                     log.warning("%s: heartbeat/commands work again", self.path)
                 failing = ""
+            self.rounds += 1
 
     def _beat(self) -> None:
         """Beat for this owner's RUNNING runs, and cancel the ones it lost meanwhile.
