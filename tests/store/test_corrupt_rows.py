@@ -56,7 +56,11 @@ def make_flow() -> Flow:
 @pytest.fixture
 def store(tmp_path: Path) -> Path:
     """A workspace's store holding two finished runs of ``etl`` (#1 and #2)."""
-    db = tmp_path / ".flowtop" / "history.db"
+    return two_runs(tmp_path / ".flowtop" / "history.db")
+
+
+def two_runs(db: Path) -> Path:
+    """``db``, a new store given two finished runs of ``etl`` (#1 and #2)."""
     history = History(db)
     runner = Runner(2, sinks=[history.sink], next_number=history.next_number)
     try:

@@ -16,42 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from flowtop import Flow, task
-from flowtop.engine import Runner
 from flowtop.workspace import store_reader
-from flowtop.workspace.history import History
 from flowtop.workspace.store_reader import StoreReader
 
-
-def make_flow() -> Flow:
-    @task
-    def extract() -> int:
-        return 1
-
-    @task
-    def load(rows: int) -> int:
-        return rows
-
-    with Flow("etl") as flow:
-        load(extract())
-    return flow
+from .test_corrupt_rows import two_runs
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Path:
-    """A store holding two finished runs of ``etl`` (#1 and #2)."""
-    db = tmp_path / ".flowtop" / "history.db"
-    history = History(db)
-    runner = Runner(2, sinks=[history.sink], next_number=history.next_number)
-    try:
-        for _ in range(2):
-            runner.start(make_flow()).result(timeout=30)
-        assert runner.bus.flush(10)
-        assert history.flush(10)
-    finally:
-        runner.shutdown()
-        history.close()
-    return db
+    return two_runs(tmp_path / ".flowtop" / "history.db")
 
 
 def ids(db: Path) -> dict[int, str]:
