@@ -129,7 +129,8 @@ def judge(
     (``.submit().result()``, downstream tasks, the history), and is kept (``returned``)
     for a call in the flow's body, which gets that state object itself. An attempt that
     returned ``Cancelled(...)``, or could not be pickled for its worker, fails at once
-    (``settled_before_the_policy``).
+    (``settled_before_the_policy``). A ``retry_condition_fn`` or ``retry_predicate`` runs
+    in the attempt's task run context (``task_runs.weighed``).
     """
     clock, rng = run._clock, run.runner.rng
     returned, raised = None, error is not None
@@ -153,7 +154,9 @@ def judge(
             )
             now = clock()
             elapsed = 0.0 if tr.first_start is None else now - tr.first_start
-            decision = decide(tr.policy, outcome, elapsed=elapsed, rng=rng)
+            decision = task_runs.weighed(
+                run, tr, error, lambda: decide(tr.policy, outcome, elapsed=elapsed, rng=rng)
+            )
         except BaseException as exc:  # noqa: BLE001 - decide guards user code; this guards decide
             failure = RuntimeError(
                 f"flowtop could not decide the retry of {tr.key!r}: {type(exc).__name__}: {safe_str(exc)}"

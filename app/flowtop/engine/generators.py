@@ -45,7 +45,7 @@ def _completed(call: InlineCall) -> State:
 def run_generator(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Generator[Any]:
     """Iterate a generator task, retries included (see the module doc)."""
     call = InlineCall(task, args, kwargs)
-    steps = steps_of(task)
+    steps = steps_of(task, call)
     next(steps)
     while True:
         call.next_attempt(time.time())
@@ -90,7 +90,7 @@ async def arun_generator(
     import asyncio  # a loop runs: imported already (not with flowtop: see ``aloop``)
 
     call = InlineCall(task, args, kwargs)
-    steps = steps_of(task)
+    steps = steps_of(task, call)
     next(steps)
     while True:
         call.next_attempt(time.time())

@@ -55,7 +55,7 @@ def call_hooks(hooks: Iterable[Hook], log: logging.Logger, *args: Any) -> None:
     """Run each hook with ``args`` (the state they are given last); one that raises is
     logged on ``log``. An ``async def`` hook is run to its end (on a helper thread when a
     loop runs here)."""
-    with _traceback_kept(args[-1]):
+    with traceback_kept(args[-1]):
         for hook in hooks:
             try:
                 result = hook(*args)
@@ -67,7 +67,7 @@ def call_hooks(hooks: Iterable[Hook], log: logging.Logger, *args: Any) -> None:
 
 async def acall_hooks(hooks: Iterable[Hook], log: logging.Logger, *args: Any) -> None:
     """``call_hooks`` from async code: an ``async def`` hook is awaited here."""
-    with _traceback_kept(args[-1]):
+    with traceback_kept(args[-1]):
         for hook in hooks:
             try:
                 result = hook(*args)
@@ -78,13 +78,15 @@ async def acall_hooks(hooks: Iterable[Hook], log: logging.Logger, *args: Any) ->
 
 
 @contextmanager
-def _traceback_kept(state: Any) -> Iterator[None]:
-    """The traceback of the error ``state`` holds, as it was before the hooks ran.
+def traceback_kept(held: Any) -> Iterator[None]:
+    """The traceback of the error ``held`` is (or the state ``held`` holds), as it was
+    before the code in the block ran.
 
     A hook's ``state.result()`` raises that error again, which puts the hook's frames in
     front of its traceback: the run's record, made after its hooks, began `File "flow.py",
-    line 6, in hook`, above the line of the task or the body that raised."""
-    error = getattr(state, "data", None)
+    line 6, in hook`, above the line of the task or the body that raised. A task's
+    ``retry_condition_fn`` does the same (``task_runs.weighed``)."""
+    error = held if isinstance(held, BaseException) else getattr(held, "data", None)
     if not isinstance(error, BaseException):
         yield
         return

@@ -35,6 +35,7 @@ from .task_runs import (
     InlineCall,
     ainline_begins,
     ainline_ends,
+    deciding_about,
     inline_begins,
     inline_ends,
     log_failure,
@@ -109,7 +110,7 @@ def run_inline(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Sta
     slot, found = look_up_call(current)
     if found is not None:
         return _served(task, found)
-    steps = steps_of(task)
+    steps = steps_of(task, current)
     next(steps)
     while True:
         current.next_attempt(time.time())
@@ -140,7 +141,7 @@ async def run_inline_async(
     slot, found = look_up_call(current)
     if found is not None:
         return outcome(_served(task, found), return_state)
-    steps = steps_of(task)
+    steps = steps_of(task, current)
     next(steps)
     while True:
         current.next_attempt(time.time())
@@ -167,9 +168,12 @@ async def run_inline_async(
         await asyncio.sleep(wait)
 
 
-def steps_of(task: Task) -> Generator[float, tuple[Any, BaseException | None], State]:
-    """The retry rules as a generator: send each attempt's ``(value, error)``, get the
-    seconds to wait before the next one; it returns the final state."""
+def steps_of(
+    task: Task, call: InlineCall
+) -> Generator[float, tuple[Any, BaseException | None], State]:
+    """The retry rules as a generator: send each attempt's ``(value, error)`` of ``call``,
+    get the seconds to wait before the next one; it returns the final state. A
+    ``retry_condition_fn`` runs in the call's context (``deciding_about``), as in a flow."""
     first = time.monotonic()
     attempt = 0
     result = yield 0.0  # primed: then each send() is an attempt's outcome
@@ -191,7 +195,8 @@ def steps_of(task: Task) -> Generator[float, tuple[Any, BaseException | None], S
         if returned_cancelled(error):  # the task chose to stop: as in Prefect, no retry
             decision = Decision(False, StateType.FAILED, error=error, reason=RETURNED_CANCELLED)
         else:
-            decision = decide(task.policy, outcome, elapsed=time.monotonic() - first)
+            with deciding_about(call, error), inline_attempt():  # (its run logger)
+                decision = decide(task.policy, outcome, elapsed=time.monotonic() - first)
         shown = error if error is not None else decision.error
         if shown is not None and (decision.retry or decision.final is StateType.FAILED):
             log_failure(task.policy, attempt, shown, decision)

@@ -11,6 +11,7 @@ wrappers; they live here so ``flowtop.states``, ``flowtop.futures`` and the drop
 from __future__ import annotations
 
 import contextlib
+import copy
 import inspect
 import sys
 import time
@@ -34,6 +35,7 @@ from .prefect_exceptions import FailedRun as FailedRun
 from .prefect_exceptions import MissingResult as MissingResult
 from .prefect_run_views import StateDetails as StateDetails  # re-exported, as before
 from .prefect_run_views import TaskRun as TaskRun
+from .prefect_run_views import asked_about
 from .run_loggers import MissingContextError as MissingContextError  # re-exported, as before
 from .run_loggers import get_run_logger as get_run_logger
 from .states import PrefectOnlyStateType, StateType
@@ -554,8 +556,10 @@ def _named(state: State[Any]) -> State[Any]:
 
 # -- retry_condition_fn -----------------------------------------------------------------
 class RetryCondition:
-    """A ``retry_condition_fn(task, task_run, state)`` as the policy calls it: with an engine
-    ``State`` of a failed attempt. An ``async def`` condition runs on its own event loop."""
+    """A ``retry_condition_fn(task, task_run, state)`` as the policy calls it, with the
+    engine ``State`` of a failed attempt. It gets the ``task_run`` of that attempt (run in
+    its context by ``task_runs.weighed``) and the state ``condition_state`` makes. An
+    ``async def`` condition runs to its end on an event loop of its own."""
 
     __slots__ = ("fn", "task", "__qualname__")
 
@@ -565,28 +569,29 @@ class RetryCondition:
         self.__qualname__ = getattr(fn, "__qualname__", repr(fn))
 
     def __call__(self, outcome: EngineState) -> bool:
-        error = outcome.exception
-        state: State[Any] = State(
-            StateType.FAILED,
-            data=error,
-            message=f"Task run encountered unexpected exception: {error!r}",
-        )
-        task_run = TaskRun(
-            id=uuid.uuid4().hex,
-            name=outcome.task or self.task.name,
-            task_key=self.task.name,
-            run_count=outcome.attempt,
-            state_name="Failed",
-            state_type=StateType.FAILED,
-        )
-        answer = self.fn(self.task, task_run, state)
+        task_run = asked_about(outcome.task or self.task.name, outcome.attempt)
+        answer = self.fn(self.task, task_run, condition_state(outcome.exception))
         if inspect.isawaitable(answer):
-            answer = _run_coroutine(answer)
+            answer = run_sync(answer)
         return bool(answer)
 
     def __repr__(self) -> str:
         return f"<retry_condition_fn {self.__qualname__}>"
 
 
-def _run_coroutine(awaitable: Any) -> Any:
-    return run_sync(awaitable)
+def condition_state(error: BaseException | None) -> State[Any]:
+    """The state Prefect's ``can_retry`` gives a condition: a ``Failed(...)`` the task
+    returned as it returned it (its name, message and data; not yet recorded, so
+    ``result(raise_on_failure=False)`` of one without data is its message as
+    ``FailedRun``), else ``Failed`` with the error and Prefect's "unexpected exception"
+    message. Data is kept recorded: ``result()`` raising the task's own error then marks
+    no error as raised for this state (``_raised``), which would make it a flow's state."""
+    handed = returned_failure(error)
+    if handed is not None:
+        state = copy.copy(handed)
+        state._recorded = None if handed.data is None else (handed.data,)
+        return state
+    message = f"Task run encountered unexpected exception: {error!r}"
+    state = State(StateType.FAILED, data=error, message=message)
+    state._recorded = (error,)
+    return state

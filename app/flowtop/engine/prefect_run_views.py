@@ -11,6 +11,9 @@ Prefect, while flowtop's store, monitor and history keep their own ids.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -99,4 +102,31 @@ class TaskRun:
         return prefect_uuid(f"{self.id}:{self.run_count}:{self.state_name}")
 
 
-__all__ = ["StateDetails", "TaskRun"]
+#: The task run whose attempt a ``retry_condition_fn`` is asked about, while it is
+#: (``task_runs.weighed``): Prefect gives the condition its engine's ``task_run``, the one
+#: ``TaskRunContext`` holds (same id and name; ``Running``, or ``Retrying`` after a retry).
+_ASKED_ABOUT: ContextVar[TaskRun | None] = ContextVar("flowtop_asked_about", default=None)
+
+
+@contextmanager
+def asking_about(task_run: TaskRun) -> Iterator[None]:
+    """A ``retry_condition_fn`` called in this block is given ``task_run``."""
+    token = _ASKED_ABOUT.set(task_run)
+    try:
+        yield
+    finally:
+        _ASKED_ABOUT.reset(token)
+
+
+def asked_about(task_key: str, attempt: int) -> TaskRun:
+    """The ``task_run`` a ``retry_condition_fn`` is given: the one set by ``asking_about``,
+    else (a task called outside any flow, decided with no run context) one made for the
+    question, at attempt ``attempt`` of the task called ``task_key``."""
+    asked = _ASKED_ABOUT.get()
+    if asked is not None:
+        return asked
+    state_name = "Running" if attempt <= 1 else "Retrying"
+    return TaskRun(uuid.uuid4().hex, task_key, task_key, attempt, state_name=state_name)
+
+
+__all__ = ["StateDetails", "TaskRun", "asked_about", "asking_about"]

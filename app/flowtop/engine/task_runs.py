@@ -45,8 +45,9 @@ from typing import TYPE_CHECKING, Any
 
 from . import capture, hook_output, tag_limits
 from .errors import TaskRunNameError
-from .hooks import acall_hooks, call_hooks
+from .hooks import acall_hooks, call_hooks, traceback_kept
 from .prefect_api import State, StateDetails, TaskRun, failed_name, failure_message
+from .prefect_run_views import asking_about
 from .states import COMPLETED, FAILED, RUNNING
 from .tags import current_tags
 
@@ -119,6 +120,9 @@ _run_names: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDict
 _printed_before: weakref.WeakKeyDictionary[Any, dict[str, tuple[int, str]]] = (
     weakref.WeakKeyDictionary()
 )
+#: What a task's ``retry_condition_fn`` or ``retry_predicate`` printed and logged on the
+#: attempt that just ended (``weighed``), by run then task key: its output ends with it.
+_said_deciding: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
 
 
 def _state_name(attempt: int) -> str:
@@ -333,6 +337,44 @@ def begin_attempt(run: FlowRun, tr: TaskRecord, args: Any, kwargs: dict[str, Any
         )
 
 
+def weighed(
+    run: FlowRun, tr: TaskRecord, error: BaseException | None, weigh: Callable[[], Decision]
+) -> Decision:
+    """``weigh()``: ``policy.decide`` on the attempt of ``tr`` that just ended (with
+    ``error``), after the attempt's own capture and context ended. When that calls the
+    user's ``retry_condition_fn`` or ``retry_predicate``, it runs as Prefect runs a
+    condition: in the attempt's task run context (``TaskRunContext.get()``,
+    ``prefect.runtime.task_run``, ``get_run_logger()``, the ``task_run`` it is given),
+    what it prints and logs ending the attempt's output (``concluding``), and the error's
+    traceback left as raised (a ``state.result()`` in it raises the error again)."""
+    if not _asks_user_code(tr.policy):
+        return weigh()
+    current = (run, tr, None, None)  # parameters: see parameters_of
+    decided: list[Decision] = []
+    with deciding_about(current, error):
+        said = hook_output.aside(
+            lambda: decided.append(weigh()), current, echo=run.runner.echo_output
+        )
+    if said:
+        _said_deciding.setdefault(run, {})[tr.key] = said
+    return decided[0]
+
+
+@contextmanager
+def deciding_about(current: Any, error: BaseException | None) -> Iterator[None]:
+    """The scope the retry decision on the attempt ``current`` (an :data:`ATTEMPT` value)
+    that ended with ``error`` runs in, as Prefect runs a ``retry_condition_fn``: its task
+    run context, the ``task_run`` the condition is given, and the error's traceback left
+    as raised (a ``state.result()`` in the condition raises the error again)."""
+    with attempt_scope(current), asking_about(task_run_of(current)), traceback_kept(error):
+        yield
+
+
+def _asks_user_code(policy: RetryPolicy) -> bool:
+    """Whether deciding on an attempt under ``policy`` calls the user's code about it."""
+    return policy.retry_condition_fn is not None or policy.retry_predicate is not None
+
+
 class _Raise:
     """An attempt's function that raises ``error`` (a ``task_run_name`` that failed)."""
 
@@ -402,9 +444,14 @@ def concluding(
     state shows, and return the token to conclude with (-1: the attempt was dropped
     meanwhile, so no token matches). Otherwise ``token`` as it is. With it, the attempt's
     output, with what its task's hooks printed (``hook_output``): an attempt run in
-    another process after its ``on_running`` hooks', the final hooks' last."""
+    another process after its ``on_running`` hooks', then its retry condition's
+    (``weighed``), the final hooks' last."""
+    said_deciding = ""
+    if _asks_user_code(tr.policy) and (deciding := _said_deciding.get(run)):
+        said_deciding = deciding.pop(tr.key, "")
     if tr.token != token:  # a late result of an abandoned attempt: the run drops it
         return token, output
+    output += said_deciding
     if decision is not None and decision.final is not COMPLETED:
         if not decision.retry:
             shown = error if decision.error is None else decision.error
