@@ -56,13 +56,15 @@ def main(args: argparse.Namespace) -> int:
         if args.json:
             out.write(json.dumps(info) + "\n")
             continue
+        # what `flowtop run FILE` runs, as `python FILE` does (``entry_flows``)
+        by_main = "  (run by its __main__ block)" if info.get("run_by_main_block") else ""
         if info["dynamic"]:
             out.write(
                 f"{name}  ({info['file']}, a @flow function: calls of these tasks appear as it "
-                "runs, keyed name, name-2, …)\n"
+                f"runs, keyed name, name-2, …){by_main}\n"
             )
         else:
-            out.write(f"{name}  ({info['file']}, {plural(len(info['tasks']), 'task')})\n")
+            out.write(f"{name}  ({info['file']}, {plural(len(info['tasks']), 'task')}){by_main}\n")
         if info.get("parameters"):
             out.write(f"  parameters: {_parameters(info['parameters'])}\n")
         if info.get("runs"):

@@ -6,7 +6,7 @@ import argparse
 import gc
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -152,6 +152,8 @@ def _run_opened(
     had_errors = report_load_errors(workspace, warn_unread=args.no_history, instead=failed)
     names = None
     if not failed:
+        from ..workspace.entry_flows import main_block_flows
+
         names = checked_names(
             args,
             workspace.flows,
@@ -159,6 +161,7 @@ def _run_opened(
             settings_bad=settings_error(workspace) is not None,
             had_errors=had_errors,
             executor=workspace.settings.executor,
+            main_block=main_block_flows(workspace),
         )
     if names is None:
         if reservation is not None:  # what was said above, for whoever launched the run
@@ -311,7 +314,8 @@ def one_flow_at_a_time(
     on a folder of several flows. Run on one file, whose other flows can start as they
     are (``startable``), it names them too: a Prefect file of a parent flow and the
     subflow it calls with a parameter (``region_pipeline(region)``) runs every flow it
-    holds, and the parent alone (``--flow nightly``) is most often what was meant."""
+    holds when no ``__main__`` block calls the parent (``run_by_main_block``), and the
+    parent alone (``--flow nightly``) is most often what was meant."""
     if len(names) == 1:
         return reason
     said = f"{reason} (with --flow {name}: parameters are given to one flow at a time)"
@@ -329,15 +333,20 @@ def checked_names(
     settings_bad: bool,
     had_errors: bool,
     executor: str,
+    main_block: Collection[str] = (),
 ) -> list[str] | None:
-    """The flows to run, or None after saying why not (exit 2)."""
+    """The flows to run, or None after saying why not (exit 2). ``main_block``: the flows
+    the ``__main__`` block of their file calls (``entry_flows``), run alone from a file."""
     # One rule: a settings error is a usage error (exit 2), whatever is run. A flow file
     # that failed to load stops `run` of every flow, not `run --flow` of another one.
     if settings_bad or (had_errors and args.flow is None):
         return None
-    names = select_names(flows, root, args.flow, args.path, unloaded=had_errors)
-    if names is None:
+    everything = select_names(flows, root, args.flow, args.path, unloaded=had_errors)
+    if everything is None:
         return None
+    names = everything
+    if args.flow is None and Path(args.path).is_file():
+        names = run_by_main_block(everything, main_block)
     if not want_dashboard(args, args.executor or executor):
         return None
     one_flow = {"--rerun-of": args.rerun_of, "--task": args.task, "--run-id": args.run_id}
@@ -347,12 +356,29 @@ def checked_names(
     if given and args.flow is None and len(names) > 1:  # one flow: it is the one meant
         # named as typed: --run-id is the TUI's, not in --help
         needs = f"{' and '.join(given)} need{'s' if len(given) == 1 else ''} --flow NAME"
-        say(f"{needs}: {args.path or 'the folder'} holds {len(names)} flows")
+        holds = " holds" if names is everything else "'s __main__ block calls"
+        say(f"{needs}: {args.path or 'the folder'}{holds} {len(names)} flows")
         return None
     if args.task and not args.rerun_of:
         say("--task needs --rerun-of RUN (the run to take results from)")
         return None
+    if len(names) < len(everything):  # the others are left out: say so
+        which = "the flow" if len(names) == 1 else "the flows"
+        say(
+            f"running {', '.join(names)}, {which} {Path(args.path).name}'s __main__ block "
+            "calls (--flow NAME runs another)",
+            command="flowtop run",
+        )
     return names
+
+
+def run_by_main_block(names: list[str], main_block: Collection[str]) -> list[str]:
+    """Of a file's flows ``names``, those its ``if __name__ == "__main__":`` block calls
+    (``main_block``), as ``python FILE`` runs them: the subflows a parent calls and its
+    ``with_options`` copies ran as top-level runs too, and a parameter of a subflow's
+    refused the whole command. ``names`` itself when the block calls none of them."""
+    chosen = [name for name in names if name in main_block]
+    return chosen or names
 
 
 def detach_main(args: argparse.Namespace, out: TextIO) -> int:
@@ -383,6 +409,7 @@ def detach_main(args: argparse.Namespace, out: TextIO) -> int:
             settings_bad=settings_problem is not None,
             had_errors=bool(errors),
             executor=workspace.settings.executor,
+            main_block=[n for n, info in listed.flows.items() if info.get("run_by_main_block")],
         )
         if names is None:
             return 2

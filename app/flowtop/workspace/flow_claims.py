@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine.flow import Flow
+from .entry_flows import main_block_names
 from .flow_source import LoadFailed
 from .import_errors import same_file
 from .load_error import LoadError
@@ -33,10 +34,12 @@ SKIPPED_FILES = frozenset({"__init__.py", "__main__.py", "conftest.py"})
 
 @dataclass
 class FoundFlows:
-    """A file's own module-level flows by name, and the line binding each (when known)."""
+    """A file's own module-level flows by name, the line binding each (when known), and
+    those its ``if __name__ == "__main__":`` block calls (``entry_flows``)."""
 
     flows: dict[str, Flow]
     lines: dict[str, int]
+    main_block: frozenset[str] = frozenset()
 
 
 def binding_lines(tree: ast.Module) -> dict[str, int]:
@@ -141,4 +144,16 @@ def find_flows(path: Path, module: types.ModuleType, tree: ast.Module, root: Pat
     return FoundFlows(
         {name: flow for name, (_, flow) in found.items()},
         {name: lines[var] for name, (var, _) in found.items() if var in lines},
+        _run_by_main_block(tree, vars(module), found),
     )
+
+
+def _run_by_main_block(
+    tree: ast.Module, namespace: dict[str, Any], found: dict[str, tuple[str, Flow]]
+) -> frozenset[str]:
+    """The names of ``found``'s flows that the module's ``__main__`` block calls: a name
+    it calls that holds one of them once imported (a ``with_options`` copy bound to a name
+    is the copy). A name the block binds itself holds nothing yet: it never ran."""
+    ours = {id(flow): name for name, (_, flow) in found.items()}
+    called = (flow_of(namespace[var]) for var in main_block_names(tree) if var in namespace)
+    return frozenset(ours[id(flow)] for flow in called if flow is not None and id(flow) in ours)

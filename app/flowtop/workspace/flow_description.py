@@ -18,9 +18,13 @@ if TYPE_CHECKING:
     from .workspace import Workspace
 
 
-def describe_flow(workspace: Workspace, name: str, limits: Mapping[str, int]) -> dict[str, Any]:
+def describe_flow(
+    workspace: Workspace, name: str, limits: Mapping[str, int], *, run_by_main_block: bool = False
+) -> dict[str, Any]:
     """One loaded flow as ``flowtop list --json`` prints it: tasks, upstreams, effective
-    policies with the layer each value comes from, tags with the slots ``limits`` gives them."""
+    policies with the layer each value comes from, tags with the slots ``limits`` gives them;
+    whether its file's ``__main__`` block calls it (``entry_flows``: what ``flowtop run
+    FILE`` and ``--detach`` run)."""
     flow = workspace.flows[name]
     dynamic = isinstance(flow, FlowFunction)
     # A @flow's graph exists only while it runs: list the @tasks it can call instead.
@@ -61,6 +65,7 @@ def describe_flow(workspace: Workspace, name: str, limits: Mapping[str, int]) ->
         "flow": name,
         "file": str(source) if source else None,
         "dynamic": dynamic,
+        "run_by_main_block": run_by_main_block,
         "tasks": tasks,
     }
     if flow.parameters():  # what --param can give it

@@ -75,6 +75,7 @@ class LoadedModule:
     module: types.ModuleType
     flows: dict[str, Flow]
     lines: dict[str, int] = field(default_factory=dict)  # the line binding each flow
+    main_block: frozenset[str] = frozenset()  # flows its ``__main__`` block calls
 
 
 @dataclass
@@ -186,6 +187,16 @@ class Loader:
             for path, (_, names) in self._probed.items()
             if path not in self.modules
             for name in names
+        }
+
+    def main_block_flows(self) -> set[str]:
+        """The loaded flows their own file's ``if __name__ == "__main__":`` block calls
+        (``entry_flows``): what ``flowtop run FILE`` runs, as ``python FILE`` would."""
+        return {
+            name
+            for path, loaded in self.modules.items()
+            for name in loaded.main_block
+            if self.flow_files.get(name) == path
         }
 
     def candidates(self) -> list[Path]:
@@ -421,7 +432,7 @@ class Loader:
         except LoadFailed:
             self._restore_module(path, name, previous)
             raise
-        return LoadedModule(path, name, module, found.flows, found.lines)
+        return LoadedModule(path, name, module, found.flows, found.lines, found.main_block)
 
     def _note_helpers(self, names: set[str], importer: Path) -> frozenset[Path]:
         """Remember local modules that importing ``importer`` brought in."""

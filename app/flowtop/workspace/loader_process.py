@@ -425,6 +425,7 @@ def _describe(path: str, parameters: Mapping[str, Any] | None, imports: str) -> 
     """In the loader process: load the workspace, importing each file here only (``FAST``,
     under a deadline that ends this process) or in a child of its own first (``CAREFUL``)."""
     from ..engine.parameters import ParameterError
+    from .entry_flows import main_block_flows
     from .flow_description import describe_flow
     from .workspace import Workspace
 
@@ -432,7 +433,11 @@ def _describe(path: str, parameters: Mapping[str, Any] | None, imports: str) -> 
         workspace.load()
         settings_error = workspace.settings_error
         limits = _tag_limits(workspace.state_dir)  # flowtop.toml read once, not per flow
-        flows = {name: describe_flow(workspace, name, limits) for name in workspace.flows}
+        by_main = set(main_block_flows(workspace))  # what `flowtop run FILE` runs
+        flows = {
+            name: describe_flow(workspace, name, limits, run_by_main_block=name in by_main)
+            for name in workspace.flows
+        }
         if parameters is not None:  # would a run with them start?
             for name, described in flows.items():
                 try:
