@@ -42,15 +42,15 @@ def forced() -> bool:
 
 def _prefect() -> dict[str, Any]:
     from .. import __version__
-    from ..engine.dynamic import FlowFunction, flow
     from ..engine.prefect_api import State, allow_failure, get_run_logger, unmapped
     from ..engine.tags import tags
+    from .prefect_flows import DropInFlow, flow
     from .prefect_tasks import DropInTask, task
 
     return {
         "flow": flow,
         "task": task,
-        "Flow": FlowFunction,
+        "Flow": DropInFlow,
         "Task": DropInTask,
         "State": State,
         "get_run_logger": get_run_logger,
@@ -76,9 +76,10 @@ async def aserve(*deployments: Any, **options: Any) -> NoReturn:
 
 
 def _flows() -> dict[str, Any]:
-    from ..engine.dynamic import FlowFunction, flow
+    """``prefect.flows``: its ``flow`` and ``Flow`` drop-in's (``prefect_flows``)."""
+    from .prefect_flows import DropInFlow, flow
 
-    return {"flow": flow, "Flow": FlowFunction}
+    return {"flow": flow, "Flow": DropInFlow}
 
 
 def _flow_engine() -> dict[str, Any]:

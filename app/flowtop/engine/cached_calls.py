@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from .caching import PROCESS_CACHE, CachedResult, CacheStore, Caching
 from .clock_text import date_time
 from .prefect_context import TaskRunContext, flow_parameters
+from .prefect_ids import prefect_uuid
 from .states import State, StateType
 from .task_runs import InlineCall, call_parameters, current_attempt, task_run_of
 
@@ -59,7 +60,10 @@ def _look_up(run: FlowRun, tr: TaskRun) -> CachedResult | None:
         return None
     # a rerun (``f``, ``t``) runs what it does not carry over, whatever the cache holds:
     # that is what it was asked for. The new result is stored, as with ``refresh_cache``.
-    if tr.cache_key is None or caching.refresh or run.rerun_of is not None:
+    # A flow-level retry (``flow_attempt`` 2 on) was not asked for: for Prefect it is the
+    # same flow run again, whose tasks look their keys up as any run's do.
+    rerun = run.rerun_of is not None and run.flow_attempt == 1
+    if tr.cache_key is None or caching.refresh or rerun:
         return None
     try:
         return run.runner.cache.get(tr.cache_key)
@@ -134,5 +138,9 @@ def _key(run: FlowRun, tr: TaskRun, args: list[Any], kwargs: dict[str, Any]) -> 
     task = tr.node.task
     assert task.caching is not None
     inputs = call_parameters(task.fn, tuple(args), kwargs)
-    context = TaskRunContext(task, task_run_of((run, tr, args, kwargs)), inputs, datetime.now(UTC))
+    task_run = task_run_of((run, tr, args, kwargs))
+    # Prefect's flow run id, the same on each flow-level retry (``rerun_cache.retrying``):
+    # a key of the run's id (``RUN_ID``, ``DEFAULT``) finds what an earlier attempt stored
+    task_run.flow_run_id = prefect_uuid(getattr(run, "first_attempt", run.run_id))
+    context = TaskRunContext(task, task_run, inputs, datetime.now(UTC))
     return task.caching.policy.compute_key(context, inputs, flow_parameters(run))

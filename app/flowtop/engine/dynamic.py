@@ -9,7 +9,9 @@ returns a ``TaskFuture``; futures passed as arguments become dependencies.
 
 Rerun-failed replays the function with a cache: a call whose key and input hash match a
 call that completed in the source run returns the cached result without executing.
-Flow-level retries (``@flow(retries=2)``) are such reruns, started by the runner.
+Flow-level retries (``@flow(retries=2)``) are such reruns, started by the runner; a
+drop-in ``prefect.flow``'s serve no call, as Prefect runs every task again
+(``FlowFunction.retry_reuses_completed``, ``compat.prefect_flows``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import inspect
 import types
 from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, ClassVar, overload
 
 from . import final_states
 from .binding import bound_to, unwrapped
@@ -92,6 +94,11 @@ def bind_call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, A
 class FlowFunction(Flow, PrefectFlowAttributes):
     """``@flow``: a function whose task calls are the flow. Still callable as a plain function.
     Prefect's attributes and hook decorators: ``PrefectFlowAttributes``."""
+
+    #: A flow-level retry reuses the results of the calls that completed before (a linked
+    #: rerun with their cache); drop-in ``prefect.flow``'s runs every task again, as
+    #: Prefect's retry of the same flow run does (``compat.prefect_flows``).
+    retry_reuses_completed: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -179,7 +186,7 @@ class FlowFunction(Flow, PrefectFlowAttributes):
             for key, value in changes.items()
             if value is not None and not (key in FLOW_HOOK_KINDS and not value)
         )
-        return flow(self.fn, **kept)
+        return flow(self.fn, _flowtop_makes=type(self), **kept)  # a drop-in flow's copy is one
 
     def run_options(self) -> dict[str, Any]:
         """What each run of it does beyond its tasks, for ``flowtop list``: the options
@@ -461,6 +468,7 @@ def flow(
     are accepted and change nothing (the first three are read back as the flow's
     attributes: ``prefect_attributes``); other Prefect options are refused.
     """
+    makes: type[FlowFunction] = prefect_options.pop("_flowtop_makes", FlowFunction)  # drop-in's
     task_runner = prefect_options.pop("task_runner", None)
     max_workers = max_workers_of(task_runner)
     noted = {
@@ -498,7 +506,7 @@ def flow(
     delay = retry_delay if retry_delay is not None else (retry_delay_seconds or 0)
 
     def make(func: Callable[..., Any]) -> FlowFunction:
-        return FlowFunction(
+        return makes(
             func,
             name=name,
             retries=retries,

@@ -26,12 +26,13 @@ from .context import child_of, parent_run, set_run
 from .delays import fmt_seconds
 from .errors import FlowRunNameError, Retry, RunCancelled, UpstreamFailed
 from .events import ErrorInfo, RunEnd, RunStarted
+from .flow_result import retried_group
 from .graph import Node, resolve_inputs
 from .parameters import given_json
 from .prefect_api import STATE_ERRORS, allow_failure, states_failed
 from .prefect_context import hook_state
 from .records import RunResult, TaskRun, error_info, hide_own_frames, pristine
-from .rerun_cache import cache_of, input_hash
+from .rerun_cache import cache_of, first_attempt, input_hash, retrying
 from .run import FlowRun
 from .run_handle import wait_for
 from .states import StateType
@@ -83,6 +84,9 @@ class DynamicRun(FlowRun):
         self._default_max_retries = default_max_retries
         self._unfinished = 1  # the function body itself
         self.flow_attempt = flow_attempt
+        #: Its first attempt's run id (its own, unless a flow-level retry): Prefect's id of
+        #: the flow run, the same on each retry, as a cache key reads it (``cached_calls``).
+        self.first_attempt = first_attempt(self.run_id)
         self._start_delay = start_delay
         #: The run whose flow function called this one (a subflow), else None.
         self.parent_run: str | None = parent_run()
@@ -503,10 +507,9 @@ class DynamicRun(FlowRun):
         hooks = self._hooks_thread
         if hooks is not None and hooks is not threading.current_thread():
             return  # its final hooks run: it ends after them
-        will_retry = (
+        will_retry = (  # it raised, or returned states that failed (``retried_group``)
             not self.cancelled
-            and self.error is not None
-            and isinstance(self.error, Exception)
+            and (isinstance(self.error, Exception) or retried_group(self.value))
             and self.flow_attempt <= self.flow.retries
             and not self.runner.closed
         )
@@ -523,20 +526,25 @@ class DynamicRun(FlowRun):
             self.runner.timer.call_later(0.0, self._start_retry)
 
     def _start_retry(self) -> None:
-        """Start the flow-level retry as a new run linked to this one, recorded now and
-        running its body after ``retry_delay_seconds``: while it waits it is a live run
-        every client sees, which ``flowtop cancel`` and ``c`` cancel, a rerun of this run
-        is refused for, ``--prune`` keeps, and the reaper marks interrupted if its process
-        dies (a failed run waiting for its retry was none of these)."""
+        """Start the flow-level retry as a new run linked to this one (serving the calls that
+        completed here, unless ``retry_reuses_completed`` is False), recorded now and running
+        its body after ``retry_delay_seconds``: while it waits it is a live run every client
+        sees, which ``flowtop cancel`` and ``c`` cancel, a rerun of this run is refused for,
+        ``--prune`` keeps, and the reaper marks interrupted if its process dies."""
         try:
             if not self.runner.closed and self._called_off is None:
                 # A subflow's retry is its parent's child too, and it keeps the tags of the
-                # call (``with tags(...)``), as Prefect's retry of the same flow run does:
-                # this timer thread has none of its own.
-                with child_of(self.parent_run), tags_in_effect(self.tags):
+                # call (``with tags(...)``) and its first attempt's id (a cache key's), as
+                # Prefect's retry of the same flow run does: this timer thread has neither.
+                reuse = self.flow.retry_reuses_completed
+                with (
+                    child_of(self.parent_run),
+                    tags_in_effect(self.tags),
+                    retrying(self.first_attempt),
+                ):
                     run = self.runner.start(
                         self.flow,
-                        cache=cache_of(self.snapshot(kept=True)),
+                        cache=cache_of(self.snapshot(kept=True)) if reuse else None,
                         rerun_of=self.run_id,
                         args=self._args,
                         kwargs=self._kwargs,

@@ -1,12 +1,20 @@
 """What a ``@flow``'s rerun or retry serves instead of calling a task again: the calls
 of the run it follows that completed, by task key and a fingerprint of their inputs.
+
+A flow-level retry is also, for Prefect's caching, the flow run it retries: Prefect
+retries the same flow run, so a cache key made of its id (``RUN_ID``, ``DEFAULT``) is the
+same on each retry, where flowtop records each retry as a run of its own, with an id of
+its own. :func:`retrying` says, while the retry is built, which run was the first
+attempt; :func:`first_attempt` gives it to the new run (``cached_calls`` keys with it).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import pickle
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .policy import safe_repr
@@ -40,3 +48,26 @@ def cache_of(result: RunResult, exclude: Iterable[str] = ()) -> dict[tuple[str, 
         and key in result.states
         and result.states[key].is_completed()
     }
+
+
+_local = threading.local()
+
+
+@contextlib.contextmanager
+def retrying(first: str) -> Iterator[None]:
+    """Runs this thread starts meanwhile are flow-level retries of the flow run whose
+    first attempt was the run ``first``: ``Runner.start`` builds the ``DynamicRun`` on the
+    calling thread, which reads this in its ``__init__`` (as ``context.child_of``)."""
+    before = getattr(_local, "first", None)
+    _local.first = first
+    try:
+        yield
+    finally:
+        _local.first = before
+
+
+def first_attempt(run_id: str) -> str:
+    """The id of the first attempt of the flow run that the run ``run_id``, started now on
+    this thread, retries (see ``retrying``); ``run_id`` itself for a run that retries none."""
+    first: str | None = getattr(_local, "first", None)
+    return run_id if first is None else first

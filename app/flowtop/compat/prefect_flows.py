@@ -1,0 +1,37 @@
+"""Drop-in ``prefect.flow`` and ``prefect.Flow``: flowtop's, with Prefect's flow retry.
+
+flowtop's own ``@flow(retries=N)`` retries as a linked rerun that reuses the results of
+the tasks that completed before (README: a new linked run with the same cache). Prefect
+3 retries the same flow run, and every task in it runs again, unless its own caching
+(``cache_policy``, ``cache_key_fn``, ``persist_result=True``) finds its result: a
+``token()`` task gives a new token on each retry, a task's side effects and hooks happen
+again. A flow made by Prefect code is a :class:`DropInFlow`, which retries so; each
+retry is still recorded as a run of its own, ``rerun_of`` the one before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from ..engine import dynamic
+from ..engine.dynamic import FlowFunction
+
+
+class DropInFlow(FlowFunction):
+    """A ``FlowFunction`` made by Prefect code (drop-in ``prefect.flow`` or
+    ``prefect.Flow``), its copies (``with_options``, a method's binding) too: its retry
+    runs every task again (see the module doc)."""
+
+    retry_reuses_completed: ClassVar[bool] = False
+
+
+def flow(
+    fn: Callable[..., Any] | None = None, /, **options: Any
+) -> FlowFunction | Callable[[Callable[..., Any]], FlowFunction]:
+    """Drop-in ``prefect.flow``: ``@flow`` or ``@flow(retries=2, …)``, flowtop's, making
+    a :class:`DropInFlow` (the options and their checks are ``engine.dynamic.flow``'s)."""
+    return dynamic.flow(fn, _flowtop_makes=DropInFlow, **options)
+
+
+__all__ = ["DropInFlow", "flow"]
