@@ -1,7 +1,7 @@
 """``flowtop run`` lets an attempt it gave up on print its last lines before it exits.
 
 A sync attempt past its timeout is given up on: its thread (a daemon) goes on alone, and
-what it prints in its ``except TimeoutError:`` handler goes to the terminal. The run ends
+what it prints in its ``except CancelledError:`` handler goes to the terminal. The run ends
 without waiting for it, and ``flowtop run`` then exited at once: the interpreter's exit
 took the thread with it, and the print never showed.
 """
@@ -19,14 +19,15 @@ from flowtop.commands.late_output import wait_for_given_up
 
 LATE = """
     import time
+    from asyncio import CancelledError
     from flowtop import flow, task
 
 
     @task(timeout_seconds=0.2)
     def slow():
         try:
-            time.sleep(0.6)  # in C: TaskTimeout comes once it returns, after the run's end
-        except TimeoutError:
+            time.sleep(0.6)  # in C: CancelledError comes once it returns, after the run's end
+        except CancelledError:  # what a timed-out task's code gets, sync or async
             print("cleaned up late")
             raise
 

@@ -129,4 +129,4 @@ def test_a_sync_task_s_timeout_is_unchanged(make_runner: Any) -> None:
     run = runner.start(graph)
     state = run.result(timeout=5)["blocks"]
     release.set()
-    assert "TaskTimeout was raised in its code" in str(state.exception)
+    assert "CancelledError was raised in its code" in str(state.exception)

@@ -63,7 +63,7 @@ def test_timeout_fails_the_attempt_retries_and_discards_the_late_result(recorder
         (wait,) = recorder.of("slow", StateType.AWAITING_RETRY, run.run_id)
         assert wait.error is not None and wait.error.type == "TaskTimeout"
         assert "timeout of 0.05s" in wait.error.message
-        assert "TaskTimeout was raised in its code" in wait.error.message
+        assert "CancelledError was raised in its code" in wait.error.message
         assert [e.result for e in recorder.of("slow", StateType.COMPLETED)] == ["'in time'"]
         assert_nothing_after_run_finished(recorder, run.run_id)
         assert_valid_transitions(recorder, run.run_id)

@@ -20,14 +20,15 @@ from flowtop.engine import capture, given_up
 
 SCRIPT_FLOW = """
     import time
+    from asyncio import CancelledError
     from flowtop import flow, task
 
 
     @task(timeout_seconds=0.2)
     def slow():
         try:
-            time.sleep(0.6)  # in C: TaskTimeout comes once it returns, after the run's end
-        except TimeoutError:
+            time.sleep(0.6)  # in C: CancelledError comes once it returns, after the run's end
+        except CancelledError:  # what a timed-out task's code gets, sync or async
             print("cleaned up late")
             raise
 
@@ -46,6 +47,7 @@ SCRIPT_FLOW = """
 
 SCRIPT_GRAPH = """
     import time
+    from asyncio import CancelledError
     from flowtop import Flow, task
 
 
@@ -53,7 +55,7 @@ SCRIPT_GRAPH = """
     def slow():
         try:
             time.sleep(0.6)
-        except TimeoutError:
+        except CancelledError:
             print("cleaned up late")
             raise
 

@@ -1,14 +1,16 @@
 """What a sync attempt prints once its run has taken its output is not lost.
 
 At its timeout, a sync attempt is concluded with what it printed so far, then
-``TaskTimeout`` is raised in its code; a cancelled run's attempt goes on running on its
-thread. A ``print`` in its ``except`` handler went into the attempt's capture, which nobody
-read any more: it reached neither the attempt's output nor the terminal. It now goes to
-the real stream, as an async attempt's does (``test_async_late_output``).
+``TaskInterrupted`` (an ``asyncio.CancelledError``) is raised in its code; a cancelled
+run's attempt goes on running on its thread. A ``print`` in its ``except`` handler went
+into the attempt's capture, which nobody read any more: it reached neither the attempt's
+output nor the terminal. It now goes to the real stream, as an async attempt's does
+(``test_async_late_output``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from typing import Any
@@ -27,9 +29,9 @@ def cleans_up(
         print("fetching")
         awaiting.set()
         try:
-            while not stop.is_set():  # Python lines: the timeout's TaskTimeout lands in one
+            while not stop.is_set():  # Python lines: the timeout's interrupt lands in one
                 time.sleep(0.005)
-        except TimeoutError:
+        except asyncio.CancelledError:
             print("cleaning up after the timeout")
             cleaned.set()
             raise

@@ -151,6 +151,29 @@ def _task_run_objects() -> dict[str, Any]:
     return {"TaskRun": TaskRun, "FlowRun": FlowRunInfo, "State": State, "StateType": StateType}
 
 
+def _states() -> dict[str, Any]:
+    """``prefect.states``: flowtop's, and Prefect's states no run of flowtop's enters
+    (``Scheduled``, ``Paused``, ...: ``prefect_states``)."""
+    from . import prefect_states
+
+    return prefect_states.names()
+
+
+def _exceptions() -> dict[str, Any]:
+    """``prefect.exceptions``: flowtop's, and ``PausedRun`` (a paused state's ``result()``)."""
+    from ..engine.prefect_exceptions import PausedRun
+
+    return _public("exceptions")() | {"PausedRun": PausedRun}
+
+
+def _schedules() -> dict[str, Any]:
+    """``prefect.client.schemas.schedules``: the schedule classes, as plain values that
+    ``.serve()`` and ``.deploy()`` would take (``prefect_schedules``)."""
+    from . import prefect_schedules
+
+    return {name: getattr(prefect_schedules, name) for name in prefect_schedules.__all__}
+
+
 def _package() -> dict[str, Any]:
     return {}
 
@@ -174,10 +197,10 @@ MODULES: dict[str, tuple[bool, Callable[[], dict[str, Any]]]] = {
     "prefect.cache_policies": (False, _public("cache_policies")),
     "prefect.task_runners": (False, _public("task_runners")),
     "prefect.futures": (False, _public("futures")),
-    "prefect.states": (False, _public("states")),
+    "prefect.states": (False, _states),
     "prefect.logging": (True, _public("logging")),
     "prefect.logging.loggers": (False, _public("logging")),
-    "prefect.exceptions": (False, _public("exceptions")),
+    "prefect.exceptions": (False, _exceptions),
     "prefect.context": (False, _public("context")),
     "prefect.settings": (False, _public("settings")),
     "prefect.utilities": (True, _package),
@@ -185,6 +208,7 @@ MODULES: dict[str, tuple[bool, Callable[[], dict[str, Any]]]] = {
     "prefect.client": (True, _package),
     "prefect.client.schemas": (True, _package),
     "prefect.client.schemas.objects": (False, _task_run_objects),
+    "prefect.client.schemas.schedules": (False, _schedules),
 }
 
 

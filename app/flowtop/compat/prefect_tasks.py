@@ -11,6 +11,11 @@ Its budget of 0 reads ``no retries``, with or without ``retries=0``, where a flo
 task's ``max_retries=0`` reads ``0×``; as ``max_retries``, and as the reason a failure was
 not retried, the 0 nothing set reads ``no retries (Prefect's default)`` from the
 ``builtin`` layer (``retries=0``: ``0 (no retries)``, from ``task``).
+
+Its ``timeout_seconds`` is kept as a ``PrefectTimeout``, so the ``TaskTimeout`` an attempt
+past it fails with reads as Prefect's (``Scope timed out after 0.3 second(s).``) where
+its code, its hooks and ``state.result()`` read it; a timeout a flowtop.toml layer set
+is flowtop's, and its ``TaskTimeout`` says flowtop's words.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from ..engine.errors import PrefectTimeout
 from ..engine.layers import Layer
 from ..engine.policy import RetryPolicy
 from ..engine.task import Task, TaskDecorator
@@ -34,13 +40,21 @@ def without_retry_budget(policy: RetryPolicy) -> RetryPolicy:
     return replace(policy, prefect_words=True, default_max_retries=0)
 
 
+def prefect_timeout(policy: RetryPolicy) -> RetryPolicy:
+    """``policy`` with the timeout the task set (``timeout_seconds=``) as a
+    ``PrefectTimeout``: its ``TaskTimeout`` says Prefect's words (see the module doc)."""
+    if policy.timeout is None or policy.source("timeout") is not Layer.TASK:
+        return policy
+    return replace(policy, timeout=PrefectTimeout(policy.timeout))
+
+
 class DropInTask(Task):
     """A ``Task`` made by Prefect code (drop-in ``prefect.task`` or ``prefect.Task``),
     its copies (``with_options``) too: no ``Retry`` budget (see the module doc)."""
 
     def __init__(self, fn: Callable[..., Any], *, name: str | None = None, **options: Any) -> None:
         super().__init__(fn, name=name, **options)
-        self.policy = without_retry_budget(self.policy)
+        self.policy = prefect_timeout(without_retry_budget(self.policy))
 
 
 class DropInTaskDecorator(TaskDecorator):
@@ -53,4 +67,4 @@ class DropInTaskDecorator(TaskDecorator):
 task = DropInTaskDecorator()
 
 
-__all__ = ["DropInTask", "DropInTaskDecorator", "task", "without_retry_budget"]
+__all__ = ["DropInTask", "DropInTaskDecorator", "prefect_timeout", "task", "without_retry_budget"]

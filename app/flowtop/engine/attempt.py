@@ -65,7 +65,7 @@ def call_here(
 def output_taken(tr: TaskRun, call: UserCall | None) -> Callable[[], bool]:
     """Whether the run has taken the output of ``tr``'s attempt that starts now (``call``'s,
     if given) for good, while its thread may still run: its timeout concluded it (with
-    what it printed until then) before ``TaskTimeout`` was raised in its code, or its run
+    what it printed until then) before ``CancelledError`` was raised in its code, or its run
     was cancelled (a newer token either way). A ``print`` in its ``except`` handler went
     into a buffer no one read any more: it now goes to the real stream (``Captured.taken``),
     as an async attempt's does (``aloop.output_taken``)."""
@@ -227,7 +227,7 @@ def give_up_thread(runner: Runner, call: UserCall | None) -> tuple[str, bool, bo
     if call is None:
         return "its thread cannot be interrupted; a late result will be discarded", False, False
     call.interrupt(TaskTimeout)
-    raised = "TaskTimeout was raised in its code"
+    raised = "CancelledError was raised in its code"
     pool = runner.executor
     if not isinstance(pool, WorkerPool):  # an ``Executor`` given to the runner replaces none
         return f"{raised}; a late result will be discarded", False, False

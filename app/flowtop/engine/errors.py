@@ -61,13 +61,34 @@ class RemoteTraceback(Exception):
         return f'\n"""\n{self.text.rstrip()}\n"""'
 
 
+class PrefectTimeout(float):
+    """A drop-in task's ``timeout_seconds`` (``compat.prefect_tasks``): seconds that
+    remember Prefect code set them, so the ``TaskTimeout`` they end in says what Prefect
+    says. ``TaskTimeout`` is made where the attempt ends (the timer, a backend, a call
+    outside any flow), which knows the policy's timeout and nothing of the task's kind."""
+
+    __slots__ = ()
+
+
 class TaskTimeout(TimeoutError):
-    """An attempt ran past its ``timeout``. Retryable like any other exception."""
+    """An attempt ran past its ``timeout``. Retryable like any other exception.
+
+    ``message`` is flowtop's explanation (which attempt, how it was stopped), kept as
+    ``explanation``. Past a drop-in task's ``timeout_seconds`` (a ``PrefectTimeout``) the
+    exception reads as Prefect's, ``Scope timed out after 0.3 second(s).``, for the code
+    and hooks that read it; the explanation stays with it as a note, which its traceback
+    (the monitor's, the history's) shows under that line."""
 
     def __init__(self, message: str = "", timeout: float | None = None) -> None:
-        super().__init__(message)
+        if isinstance(timeout, PrefectTimeout):  # 2 s reads "2.0", as Prefect's float()
+            super().__init__(f"Scope timed out after {float(timeout)} second(s).")
+            if message:
+                self.add_note(message)
+        else:
+            super().__init__(message)
+        self.explanation = message
         #: The limit it ran past, in seconds: Prefect's state says it ("exceeded timeout of").
-        self.timeout = timeout
+        self.timeout = None if timeout is None else float(timeout)
 
 
 class FlowRunTimeoutError(TimeoutError):

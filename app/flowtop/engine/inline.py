@@ -89,7 +89,7 @@ def _attempt(
     if not box:
         how = "its thread cannot be interrupted"
         if interruptible is not None and interruptible.interrupt(TaskTimeout):
-            how = "TaskTimeout was raised in its code"
+            how = "CancelledError was raised in its code"
         error = _timed_out(task, f"{how}; a late result is discarded")
         error.__traceback__ = None if interruptible is None else interruptible.stack
         return None, error

@@ -28,6 +28,15 @@ class MissingResult(PrefectException, RuntimeError):
     """A state without data."""
 
 
+class PausedRun(PrefectException):
+    """What ``result()`` of a paused state raises (``Paused(...)``, ``Suspended(...)``,
+    ``compat.prefect_states``). flowtop pauses no run, so no run's state raises it."""
+
+    def __init__(self, *args: object, state: object = None) -> None:
+        super().__init__(*args)
+        self.state = state
+
+
 class ObjectNotFound(PrefectException):
     """Prefect's "no such object on the API server". flowtop has no server and never
     raises it; code that catches it (``except ObjectNotFound:``) imports it."""
@@ -46,6 +55,7 @@ __all__ = [
     "FailedRun",
     "MissingResult",
     "ObjectNotFound",
+    "PausedRun",
     "PrefectException",
     "UpstreamTaskError",
 ]

@@ -4,6 +4,8 @@ Python cannot kill a thread, but it can raise an exception in one at its next Py
 line (``PyThreadState_SetAsyncExc``): that is how Prefect stops a sync task past its
 ``timeout_seconds``, and a flow's direct task call at the flow's. A task looping in Python
 then stops; one blocked in C (a long ``time.sleep``, a socket read) stops once that returns.
+What is raised there is never an ``Exception`` (``in_code``): a task's own ``except
+Exception`` around a flaky call would swallow it and run on beside its retry.
 
 The exception must land in the user's code and nowhere else: raised in flowtop's own lines
 after the call, it would break the run's bookkeeping. So the call says when it enters and
@@ -58,15 +60,16 @@ class UserCall:
                     raise_in(self.thread, None)  # one set but not delivered: cleared
 
     def interrupt(self, kind: type[BaseException]) -> bool:
-        """Raise ``kind`` in the user's code (its next Python line), or keep the call from
-        beginning; False when it has ended or was interrupted already."""
+        """Raise ``kind`` in the user's code (its next Python line; ``in_code``), or keep
+        the call from beginning; False when it has ended or was interrupted already."""
+        raised = in_code(kind)  # (its first use imports asyncio: not under the lock)
         with self._lock:
             if self._where == _AFTER or self._raised is not None:
                 return False
-            self._raised = kind
+            self._raised = raised
             if self._where == _INSIDE:
                 self.stack = self._user_frames()
-                raise_in(self.thread, kind)
+                raise_in(self.thread, self._raised)
             return True
 
     def stopped_where(self, why: str) -> str:
@@ -104,6 +107,19 @@ class UserCall:
 
 
 _RUN = UserCall.run.__code__
+
+
+def in_code(kind: type[BaseException]) -> type[BaseException]:
+    """What is raised in the user's code to stop it with ``kind``: ``kind`` itself when
+    ``except Exception`` cannot catch it (a flow's ``FlowInterrupted``), else
+    ``TaskInterrupted``, an ``asyncio.CancelledError`` as Prefect's (``task_interrupted``):
+    an attempt past its timeout fails with ``TaskTimeout``, which a broad ``except`` in
+    the task's code would swallow and run on."""
+    if not issubclass(kind, Exception):
+        return kind
+    from .task_interrupted import TaskInterrupted  # imports asyncio: only when needed
+
+    return TaskInterrupted
 
 
 def current_frames() -> dict[int, FrameType]:
