@@ -232,6 +232,30 @@ class RetryPolicy:
             return "none: a failure retries only on Retry"
         return "none: only Retry retries"
 
+    def deciders(self) -> list[str]:
+        """The options of the task's code that decide whether a failure is retried, beside
+        ``retry_on`` or in its place: ``retry_predicate`` (rule 2) and Prefect's
+        ``retry_condition_fn`` (asked after rule 3); a ``retry_on`` set with them only
+        narrows what they may retry."""
+        return [
+            name
+            for name, fn in (
+                ("retry_predicate", self.retry_predicate),
+                ("retry_condition_fn", self.retry_condition_fn),
+            )
+            if fn is not None
+        ]
+
+    def unset_retry_on_text(self) -> str:
+        """What an unset ``retry_on`` means, as the retry editor's empty field says it:
+        rule 3's ``max_retries``, or the :meth:`deciders` (``retry_condition_fn decides
+        (set to filter by type too)``), which a type list would narrow, not replace."""
+        deciding = self.deciders()
+        if not deciding:
+            return "any exception when max retries is set"
+        verb = "decides" if len(deciding) == 1 else "decide"
+        return f"{' and '.join(deciding)} {verb} (set to filter by type too)"
+
 
 #: Every field ``summary`` may read (all but ``sources``), fetched as one tuple, in C.
 _summary_key = operator.attrgetter(*(f.name for f in fields(RetryPolicy) if f.name != "sources"))

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from ..engine.delays import ExponentialBackoff
+from ..engine.delays import MAX_SECONDS, ExponentialBackoff, PrefectBackoff
 from ..engine.dynamic import FlowFunction
 from ..engine.flow import Flow, Node
 from ..engine.flow_package import FLOW_PACKAGE
@@ -30,6 +30,10 @@ from .load_error import LoadError
 
 #: The editor's fields that together make the one ``retry_delay`` setting, delay first.
 DELAY_FIELDS = ("retry_delay", "backoff_factor", "max_delay")
+
+#: The options only a task's code sets that decide, beside ``retry_on``, whether a failure
+#: is retried (``RetryPolicy.deciders``).
+DECIDERS = ("retry_predicate", "retry_condition_fn")
 
 #: Field name -> label, in the order the retry editor shows them.
 FIELDS: dict[str, str] = {
@@ -109,6 +113,13 @@ def initial_texts(policy: RetryPolicy) -> dict[str, str]:
         texts["backoff_factor"] = fmt_number(delay.factor)
         if delay.max_delay is not None:
             texts["max_delay"] = fmt_number(delay.max_delay)
+    elif isinstance(delay, PrefectBackoff) and delay.backoff_factor <= MAX_SECONDS:
+        # Prefect's backoff_factor is the first wait, doubled each retry: flowtop's
+        # backoff of that base and factor 2, uncapped, waits the same (past the 50th
+        # retry, where Prefect's stops growing, a wait of a base over 1e-7 s is past 365
+        # days in both, and both refuse it), so a save of these fields keeps the waits
+        texts["retry_delay"] = fmt_number(delay.backoff_factor)
+        texts["backoff_factor"] = "2"
     texts["retry_jitter"] = fmt_number(policy.retry_jitter)
     if policy.retry_on:
         texts["retry_on"] = ", ".join(exception_name(t) for t in policy.retry_on)
@@ -141,7 +152,8 @@ def placeholders(policy: RetryPolicy, below: RetryPolicy | None = None) -> dict[
 def builtin_placeholders(policy: RetryPolicy) -> dict[str, str]:
     """What an empty field means when no layer sets it."""
     delay = policy.retry_delay
-    custom = callable(delay) and not isinstance(delay, ExponentialBackoff)
+    backoff = isinstance(delay, ExponentialBackoff | PrefectBackoff)
+    custom = callable(delay) and not backoff
     unset = f"unset: budget {policy.default_max_retries}" + (
         ", retries on Retry only" if policy.retry_only else ""
     )
@@ -154,9 +166,13 @@ def builtin_placeholders(policy: RetryPolicy) -> dict[str, str]:
             else "seconds, or a list: 1, 5, 30"
         ),
         "backoff_factor": "none (e.g. 2 doubles each retry)",
-        "max_delay": "no cap (needs a backoff factor)",
+        # (a backoff's own: an uncapped one grows each retry, and read "needs a backoff
+        # factor" beside the factor it has)
+        "max_delay": "no cap (e.g. 60 caps each wait at 60 s)"
+        if backoff
+        else "no cap (needs a backoff factor)",
         "retry_jitter": "0 (0.1 adds up to +10%)",
-        "retry_on": "any exception when max retries is set",
+        "retry_on": policy.unset_retry_on_text(),
         "timeout": "none",
         "retry_deadline": "none (stop retrying this long after the first attempt)",
     }
@@ -170,6 +186,34 @@ class PolicyView:
     layers: Mapping[str, tuple[str, Layer]]  # field -> (value, the layer it comes from)
     texts: Mapping[str, str]  # the retry editor's prefilled fields
     hints: Mapping[str, str]  # what an empty editor field means
+
+    def layer_of(self, name: str) -> Layer:
+        """The layer the editor field ``name``'s value comes from, as `flowtop list` names
+        it: the delay fields share ``retry_delay``'s; an unset ``retry_on`` beside a
+        ``retry_condition_fn`` or ``retry_predicate`` is theirs, since they decide (it
+        read ``builtin``, as if any exception were retried)."""
+        setting = "retry_delay" if name in DELAY_FIELDS else name
+        value, layer = self.layers.get(setting, ("unset", Layer.BUILTIN))
+        deciders = self.deciders()
+        if setting == "retry_on" and value == "unset" and layer is Layer.BUILTIN and deciders:
+            return deciders[0][2]
+        return layer
+
+    def deciders(self) -> list[tuple[str, str, Layer]]:
+        """``(option, its function's name, layer)`` of each option of the code that decides
+        whether a failure is retried (``RetryPolicy.deciders``), as ``layers`` holds it."""
+        return [
+            (option, *self.layers[option])
+            for option in DECIDERS
+            if option in self.layers and self.layers[option] != ("unset", Layer.BUILTIN)
+        ]
+
+    def jitter_factor(self) -> tuple[str, Layer] | None:
+        """Prefect's ``retry_jitter_factor`` and its layer, when the code set one: a second
+        jitter beside flowtop's ``retry_jitter``, which no settings file can change. A
+        factor of 0 is none: the engine draws no wait with it."""
+        factor = self.layers.get("retry_jitter_factor")
+        return factor if factor is not None and float(factor[0]) else None
 
     @classmethod
     def of(cls, policy: RetryPolicy, below: RetryPolicy | None = None) -> PolicyView:

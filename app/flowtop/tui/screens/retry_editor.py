@@ -6,6 +6,9 @@ the table itself. Every field says which settings layer its current value comes 
 When the task's settings change on disk while it is open (another window saved them, or
 ``flowtop.toml`` or the flow's file was edited), ``settings_reloaded`` shows them: an untouched form the
 new values, an edited one the user's edits, saying what Save will write over.
+What only a task's code sets is shown beside the fields it combines with: Prefect's
+``retry_jitter_factor`` as a row of its own, and a line says what a jitter or
+``retry_on`` typed makes together with it or with a ``retry_condition_fn``.
 """
 
 from __future__ import annotations
@@ -26,7 +29,14 @@ from ...engine.layers import Layer
 from ...engine.policy import RetryPolicy
 from ...workspace.flow_shapes import DELAY_FIELDS, FIELDS, PolicyView
 from .form_dialog import FormDialog
-from .retry_form import FormState, after_reload, fit_hint, parse_names, read_form
+from .retry_form import (
+    FormState,
+    after_reload,
+    combined_notes,
+    fit_hint,
+    parse_names,
+    read_form,
+)
 
 if TYPE_CHECKING:
     from ..workspace_view import WorkspaceView
@@ -39,6 +49,8 @@ class RetryEditor(FormDialog[bool]):
     RetryEditor #dialog { width: 96; }
     RetryEditor #policy { color: $text-muted; margin-bottom: 1; }
     RetryEditor #reloaded { color: $warning; height: auto; margin-bottom: 1; display: none; }
+    RetryEditor #combined { color: $warning; height: auto; margin-top: 1; display: none; }
+    RetryEditor .row .fixed { width: 1fr; color: $text-muted; }
     RetryEditor #fields { height: auto; max-height: 1fr; }
     RetryEditor .row { height: 1; margin-top: 1; }
     RetryEditor .label { width: 16; }
@@ -48,12 +60,13 @@ class RetryEditor(FormDialog[bool]):
     RetryEditor .layer.-override { color: $warning; text-style: bold; }
     RetryEditor .error { color: $error; padding-left: 16; height: auto; }
     RetryEditor #form-error { color: $error; height: auto; margin-top: 1; }
-    RetryEditor.-short .row, RetryEditor.-tiny .row { margin-top: 0; }
+    RetryEditor.-short .row, RetryEditor.-tiny .row, RetryEditor.-dense .row { margin-top: 0; }
     RetryEditor.-short #policy, RetryEditor.-tiny #policy { margin-bottom: 0; }
     RetryEditor.-short #reloaded, RetryEditor.-tiny #reloaded { margin-bottom: 0; }
+    RetryEditor.-short #combined, RetryEditor.-tiny #combined { margin-top: 0; }
     RetryEditor.-short #hint, RetryEditor.-tiny #hint { display: none; }
     RetryEditor.-narrow .row { height: 2; }
-    RetryEditor.-narrow .row Input { dock: bottom; width: 100%; }
+    RetryEditor.-narrow .row Input, RetryEditor.-narrow .row .fixed { dock: bottom; width: 100%; }
     RetryEditor.-narrow .error { padding-left: 0; }
     RetryEditor.-narrow #buttons Button { min-width: 0; }
     """
@@ -84,10 +97,18 @@ class RetryEditor(FormDialog[bool]):
         self.state = FormState()
 
     def _layer(self, name: str) -> Layer:
-        """The layer field ``name``'s value comes from now (the delay fields share one)."""
-        setting = "retry_delay" if name in DELAY_FIELDS else name
-        layers = self.policy.layers
-        return layers[setting][1] if setting in layers else Layer.BUILTIN
+        """The layer field ``name``'s value comes from now (``PolicyView.layer_of``)."""
+        return self.policy.layer_of(name)
+
+    def _jitter_factor(self) -> tuple[str, str]:
+        """Prefect's ``retry_jitter_factor`` row: its value and layer, or ("", "") when
+        the code set none. Shown, not edited: no settings file holds it, so a field for it
+        would write flowtop's ``retry_jitter``, a second jitter (the row above)."""
+        factor = self.policy.jitter_factor()
+        if factor is None:
+            return "", ""
+        value, layer = factor
+        return f"{value} (Prefect's: edit the code)", f"← {layer}"
 
     def compose(self) -> ComposeResult:
         hints = self.policy.hints
@@ -113,6 +134,9 @@ class RetryEditor(FormDialog[bool]):
                             id=f"layer-{name}",
                         )
                     yield Static("", classes="error", id=f"error-{name}")
+                    if name == "retry_jitter":
+                        yield from self._compose_jitter_factor()
+            yield Static("", id="combined")  # what a jitter or retry_on typed combines with
             yield Static("", id="form-error")
             yield Static(
                 "An empty field inherits from the layers below; * marks a change not saved yet. "
@@ -126,7 +150,27 @@ class RetryEditor(FormDialog[bool]):
                 )
                 yield Button("Cancel", id="cancel")
 
+    def _compose_jitter_factor(self) -> ComposeResult:
+        value, layer = self._jitter_factor()
+        with Horizontal(classes="row", id="jitter-factor") as row:
+            row.display = bool(value)  # kept, hidden: a reload may bring one
+            yield Static("Jitter factor", classes="label")
+            yield Static(Text(value), classes="fixed", id="jitter-factor-value")
+            yield Static(Text(layer), classes="layer", id="jitter-factor-layer")
+
+    def _show_jitter_factor(self) -> None:
+        """The jitter factor's row as the policy has it; and the rows closer together
+        (``-dense``) when the code set what a typed value combines with: the fields do
+        not shrink in the dialog, so at 100×30 the row and the notes under the fields
+        pushed the last note and the hint off its bottom edge."""
+        value, layer = self._jitter_factor()
+        self.query_one("#jitter-factor-value", Static).update(Text(value))
+        self.query_one("#jitter-factor-layer", Static).update(Text(layer))
+        self.query_one("#jitter-factor").display = bool(value)
+        self.set_class(bool(value or self.policy.deciders()), "-dense")
+
     def on_mount(self) -> None:
+        self._show_jitter_factor()
         self._validate()
         if self.gone:
             for widget in self.query(Input):
@@ -179,6 +223,7 @@ class RetryEditor(FormDialog[bool]):
                     field.select_all()
         self.query_one("#policy", Static).update(Text(f"Now: {printable(node.policy.summary)}"))
         self.query_one("#clear", Button).disabled = not override
+        self._show_jitter_factor()
         self._fit_hints()
         labels = [f"{FIELDS[n]} {printable(form.texts[n].strip()) or 'empty'}" for n in form.kept]
         note = "Changed on disk while open (another window saved them, or a file was edited): "
@@ -211,6 +256,10 @@ class RetryEditor(FormDialog[bool]):
             error.display = bool(message)
             self.query_one(f"#field-{name}", Input).set_class(bool(message), "-invalid")
         self.query_one("#save", Button).disabled = bool(self.gone) or not self.state.valid
+        notes = combined_notes(texts, self.policy)
+        combined = self.query_one("#combined", Static)
+        combined.update(Text("\n".join(notes)))
+        combined.display = bool(notes)
         self._show_form_error(self.gone)
 
     def _mark_layer(self, name: str, texts: dict[str, str]) -> None:

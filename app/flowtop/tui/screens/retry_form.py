@@ -8,7 +8,7 @@ not sent, so saving one changed value never pins the others into the override fi
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +16,7 @@ from rich.cells import cell_len, set_cell_size
 
 from ...engine.delays import MAX_SECONDS, MAX_SECONDS_TEXT
 from ...engine.policy import MAX_RETRIES
-from ...workspace.flow_shapes import DELAY_FIELDS, FIELDS, fmt_number
+from ...workspace.flow_shapes import DELAY_FIELDS, FIELDS, PolicyView, fmt_number
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 
@@ -147,6 +147,44 @@ def read_form(texts: dict[str, str], initial: dict[str, str]) -> FormState:
         else:
             values["retry_delay"] = parsed.get("retry_delay")
     return FormState(values=values)
+
+
+def combined_notes(texts: Mapping[str, str], view: PolicyView) -> list[str]:
+    """What the form's jitter and ``retry_on`` make together with what only the task's
+    code sets, in words shown before Save. Both apply, as the engine applies them
+    (README *The retry rules*): flowtop's jitter and then Prefect's ``retry_jitter_factor``;
+    ``retry_on`` and then a ``retry_condition_fn`` (or a ``retry_predicate``), each able to
+    refuse a retry. Without a word, a Jitter 0.2 saved beside a factor of 0.5 made a
+    second jitter, and a ``retry_on`` refused a failure the condition would retry."""
+    notes = []
+    factor = view.jitter_factor()
+    try:
+        jitter = _number(texts.get("retry_jitter", "").strip(), "jitter", minimum=0)
+    except ValueError:  # empty or wrong: no jitter to combine (the field says what is wrong)
+        jitter = 0
+    if factor is not None and jitter:
+        value, layer = factor
+        notes.append(
+            f"Both jitters apply: Jitter {fmt_number(jitter)} adds 0–{jitter * 100:.0f}% to "
+            f"each delay, then retry_jitter_factor {value} ({layer}) draws the wait around "
+            f"that, at most ×{1 + float(value):g}."
+        )
+    try:
+        names = parse_names(texts["retry_on"]) if texts.get("retry_on", "").strip() else []
+    except ValueError:  # the field says what is wrong
+        names = []
+    for option, name, layer in view.deciders() if names else ():
+        types = ", ".join(names)
+        if option == "retry_predicate":  # rule 2: it alone decides on a completed attempt
+            rule = f"{name} returns true and it matches retry_on ({types}); a completed "
+            rule += f"attempt, on {name} alone"
+        else:  # asked after rule 3, on failures only
+            rule = f"it matches retry_on ({types}) and {name} returns True"
+        notes.append(
+            f"Retry on and {option} {name} ({layer}) both decide: "
+            f"a failure is retried only if {rule}."
+        )
+    return notes
 
 
 @dataclass(frozen=True, slots=True)
