@@ -1,6 +1,6 @@
 """Prefect 3's ``prefect.exceptions`` that flowtop can raise, and the base class
 ``PrefectException`` (of the state exceptions ``FailedRun``, ``CrashedRun``,
-``CancelledRun`` and ``MissingResult``, and of ``UnfinishedRun``, ``ParameterBindError``,
+``CancelledRun`` and ``MissingResult``, and of ``UnfinishedRun``, ``ParameterBindError``, ``ParameterTypeError``,
 ``MappingLengthMismatch`` and ``MissingContextError``, as in Prefect), ``UpstreamTaskError``
 (which Prefect never raises to a flow either) and ``ObjectNotFound`` (never
 raised: flowtop has no API server) that code catching them imports; and flowtop's own
@@ -12,6 +12,7 @@ from .engine.errors import (
     FlowRunTimeoutError,
     MappingLengthMismatch,
     ParameterBindError,
+    ParameterTypeError,
     TaskTimeout,
     UnfinishedRun,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "MissingResult",
     "ObjectNotFound",
     "ParameterBindError",
+    "ParameterTypeError",
     "PrefectException",
     "RunCancelled",
     "ShippingError",

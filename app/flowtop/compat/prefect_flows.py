@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from ..engine import dynamic
 from ..engine.dynamic import FlowFunction
+from .flow_validation import validated
 
 
 class DropInFlow(FlowFunction):
@@ -24,6 +25,13 @@ class DropInFlow(FlowFunction):
     runs every task again (see the module doc)."""
 
     retry_reuses_completed: ClassVar[bool] = False
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """As ``FlowFunction``'s, its arguments validated first, as Prefect's are
+        (``validate_parameters``, its default: ``compat.flow_validation``)."""
+        if self.validate_parameters and not kwargs.get("_flowtop_sync"):
+            args, kwargs = validated(self.fn, args, kwargs)
+        return super().__call__(*args, **kwargs)
 
 
 def flow(

@@ -99,6 +99,12 @@ class FlowRunTimeoutError(TimeoutError):
         self.timeout = timeout
 
 
+class ParameterTypeError(PrefectException):
+    """A drop-in flow called with a value its annotation refuses (Prefect 3's, of
+    ``prefect.exceptions``): raised by the call, before any run starts, saying each
+    parameter's problem as Prefect does (``- limit: Input should be a valid integer``)."""
+
+
 class ParameterBindError(TypeError, PrefectException):
     """A ``@flow`` called with arguments its function cannot take (Prefect 3's, of
     ``prefect.exceptions``; a ``TypeError``): raised by the call, before any run starts."""

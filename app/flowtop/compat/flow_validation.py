@@ -1,0 +1,111 @@
+"""A drop-in flow's call validated as Prefect 3 validates it (``validate_parameters=True``,
+its default): each argument made its annotation's type by pydantic, in its lax mode, before
+the run starts. ``c(cfg={"source": "gs://x"}, limit="7")`` gets a ``Config`` and ``7``, as
+under Prefect, where flowtop's own ``@flow`` passes what a program gave as it is (a dict
+where the body reads ``cfg.source`` failed with ``AttributeError``). A value pydantic
+refuses raises Prefect's ``ParameterTypeError`` naming each parameter.
+
+Only where pydantic is installed (every Prefect user has it); values holding a future or a
+state are left as they are, for the run to resolve (Prefect resolves them first), and so
+is a parameter whose annotation pydantic cannot make a schema of.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..engine.errors import ParameterTypeError
+from ..engine.parameter_types import hints
+from ..engine.prefect_api import State
+from ..engine.task_future import TaskFuture
+
+#: Keywords of a flow call that are flowtop's or Prefect's own, never the function's.
+CALL_OPTIONS = frozenset({"return_state", "wait_for", "_flowtop_parent", "_flowtop_sync"})
+
+
+def validated(
+    fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """``args`` and ``kwargs`` with each argument of ``fn`` made its annotated type."""
+    try:
+        from pydantic import ConfigDict, TypeAdapter, ValidationError
+    except ImportError:
+        return args, kwargs
+    given = {k: v for k, v in kwargs.items() if k not in CALL_OPTIONS}
+    try:
+        bound = inspect.signature(fn).bind(*args, **given)
+    except (TypeError, ValueError):
+        return args, kwargs  # the call itself says what is wrong (``bind_call``)
+    annotations = hints(fn)
+    problems: list[str] = []
+    config = ConfigDict(arbitrary_types_allowed=True)
+    for name, value in bound.arguments.items():
+        hint = annotations.get(name)
+        kind = bound.signature.parameters[name].kind
+        if hint is None or kind in (
+            inspect.Parameter.VAR_POSITIONAL,
+            inspect.Parameter.VAR_KEYWORD,
+        ):
+            continue
+        if _holds_run_values(value):
+            continue
+        adapter = _adapter(TypeAdapter, hint, config)
+        if adapter is None:
+            continue
+        try:
+            bound.arguments[name] = adapter.validate_python(value)
+        except ValidationError as exc:
+            problems.extend(_said(name, error) for error in exc.errors())
+    if problems:
+        raise ParameterTypeError(
+            "Flow run received invalid parameters:\n" + "\n".join(f" - {p}" for p in problems)
+        )
+    options = {k: v for k, v in kwargs.items() if k in CALL_OPTIONS}
+    return bound.args, {**bound.kwargs, **options}
+
+
+#: The validator made for each annotation: making one takes pydantic a millisecond or
+#: so, and a subflow called in a loop is validated on every call.
+_ADAPTERS: dict[Any, Any] = {}
+
+
+def _adapter(make: Any, hint: Any, config: Any) -> Any:
+    """pydantic's validator of ``hint``: a model or dataclass takes its own config (pydantic
+    refuses another), any other type ours (a class of the user's checked by ``isinstance``);
+    None when pydantic makes no schema of it."""
+    try:
+        return _ADAPTERS[hint]
+    except (KeyError, TypeError):  # (TypeError: an annotation that cannot be hashed)
+        pass
+    adapter = None
+    for options in ({}, {"config": config}):
+        try:
+            adapter = make(hint, **options)
+            break
+        except Exception:  # noqa: BLE001 - pydantic's schema and usage errors: try, else as given
+            continue
+    with contextlib.suppress(TypeError):  # (one that cannot be hashed is made each time)
+        _ADAPTERS[hint] = adapter
+    return adapter
+
+
+def _said(name: str, error: Mapping[str, Any]) -> str:
+    """One line of Prefect's message: ``limit: Input should be a valid integer``."""
+    where = ".".join(str(part) for part in (name, *error.get("loc", ())))
+    return f"{where}: {error.get('msg', 'invalid')}"
+
+
+def _holds_run_values(value: Any, depth: int = 0) -> bool:
+    """Whether ``value`` is, or holds a few levels down, a future or a state."""
+    if isinstance(value, TaskFuture | State):
+        return True
+    if depth >= 3:
+        return False
+    if isinstance(value, Mapping):
+        return any(_holds_run_values(v, depth + 1) for v in value.values())
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_holds_run_values(v, depth + 1) for v in value)
+    return False
