@@ -148,7 +148,7 @@ def test_the_details_they_are_given_are_kept() -> None:
 def test_what_flowtop_does_not_offer_is_still_refused_in_one_line() -> None:
     refused = r"prefect\.states\.exception_to_failed_state is not available in flowtop"
     with pytest.raises(NotAvailable, match=refused), prefect_imports():
-        from prefect.states import exception_to_failed_state  # type: ignore[import-not-found]  # noqa: F401
+        from prefect.states import exception_to_failed_state  # type: ignore[import-not-found]  # noqa: F401 - the import is what is refused
 
 
 def test_the_schedule_classes_hold_prefect_s_arguments() -> None:
