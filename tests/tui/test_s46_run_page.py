@@ -57,8 +57,9 @@ async def heading_at(width: int, shown: RunDetail) -> str:
     ("width", "first_line"),
     [
         (120, "etl #3 · ✗ Failed · ✓ 3 completed  ■ 1 cancelled · started "),
-        (40, "etl #3 · ✗ Failed · ✓ 3  ■ 1 · started "),  # the symbols alone, as the runs list
-        (22, "etl #3 · ✗ Failed · "),  # none: the state is not pushed off its line
+        # the symbols alone, as the runs list; when it started on a line of its own, whole
+        (40, "etl #3 · ✗ Failed · ✓ 3  ■ 1\nstarted "),
+        (22, "etl #3 · ✗ Failed\nstarted "),  # none: the state is not pushed off its line
     ],
 )
 async def test_a_runs_page_heading_says_its_counts_as_its_width_allows(

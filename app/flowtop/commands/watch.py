@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeGuard
 
-from ..engine.events import RunFinished, RunStarted
+from ..engine.events import Event, RunFinished, RunStarted
 from ..engine.states import StateType
 from ..printable import printable, say, unmarked
 from .history import reap_quietly
@@ -169,6 +169,8 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                     printer.clear_status_line()
                     say(f"warning: {damage.said()} ({db})", command="flowtop watch")
             if engine_events:
+                if isinstance(printer, HumanPrinter):
+                    _name_parents(printer, engine_events, db)
                 printer(engine_events)
             if printer.output.reader_gone.is_set():  # `| head`: gone, as a Unix tool goes
                 return READER_GONE
@@ -210,6 +212,21 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
         return int(getattr(exc, "exit_code", 130))
     finally:
         tail.close()
+
+
+def _name_parents(printer: HumanPrinter, events: list[Event], db: Path) -> None:
+    """Name the run that called a subflow's run by its flow and number, as ``flowtop
+    history`` does (``child of nightly #13``): a watch reads the watched run's events
+    alone, so its parent's start never named it and the line said ``(child of run
+    0e3c33aafd90)``. A parent pruned from the store keeps its id."""
+    from ..workspace.store_reader import StoreReader
+
+    for event in events:
+        parent = event.parent_run if isinstance(event, RunStarted) else None
+        if parent and parent not in printer.names:
+            found = StoreReader(db).with_id_prefix(parent)
+            if found:
+                printer.names[parent] = f"{found[0].flow} #{found[0].number}"
 
 
 def _ended_unread(db: Path, run_id: str) -> str | None:

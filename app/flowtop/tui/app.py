@@ -206,6 +206,8 @@ class FlowtopApp(
             return self.focused is self.filter_box
         if action == "move":
             return self.focused is self.table or self.focused is self.flow_list
+        if action in ("open_task", "back_to_tasks"):  # Enter in the table, Esc in the pane
+            return self.focused is (self.table if action == "open_task" else self.detail)
         if action in TYPED_IN_INPUTS and isinstance(self.focused, Input):
             return False
         if action in getattr(self.screen, "CLOSES_WITH", ()):  # the screen's own keys
@@ -328,11 +330,10 @@ class FlowtopApp(
             self._select_flow(next(iter(self.workspace.shapes)))
 
     def on_flow_list_selected(self, event: FlowList.Selected) -> None:
-        if event.kind == "flow":
-            if event.value != self.selected_flow or self.selected_error is not None:
-                self._select_flow(event.value)
-        elif event.kind == "error" and event.value != self.selected_error:
-            self._select_error(event.value)
+        """The list's word comes late, after the keys typed with the arrow that moved it:
+        what it highlights now is shown (``↑↑→↓`` re-selected the flow passed on the way
+        after the ``↓`` had moved in the table of the flow it ended on)."""
+        self._sync_selection()
 
     def _sync_selection(self) -> None:
         """Catch up with the list's highlight before acting: a key typed right after an

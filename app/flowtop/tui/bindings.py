@@ -257,4 +257,23 @@ FOCUS_BINDINGS = [
         priority=True,
         tooltip="Clear the filter, in the filter line or the table",
     ),
+    # Enter on a task opens it as the history's Enter opens a run: its detail pane (its
+    # attempts, error and output) takes focus, so ↑↓ scroll it; Esc comes back. It did
+    # nothing, and said nothing. Taken first, as the arrows are: `⏎↓` scrolls the pane.
+    Binding(
+        "enter",
+        "open_task",
+        "Task detail",
+        show=False,
+        priority=True,
+        tooltip="In the task table: to its detail pane, to scroll it (Esc: back)",
+    ),
+    Binding(
+        "escape",
+        "back_to_tasks",
+        "Back to tasks",
+        show=False,
+        priority=True,
+        tooltip="In the detail pane: back to the task table",
+    ),
 ]

@@ -139,6 +139,8 @@ class EventFlush(_AppBase):
 
         def _show_flows(self) -> None: ...
 
+        def _loading_over(self) -> None: ...
+
     @cached_property
     def _events_pending(self) -> asyncio.Event:
         return asyncio.Event()
@@ -228,6 +230,7 @@ class EventFlush(_AppBase):
                 if table.cursor_key in keys or ended or pending:
                     self._update_detail()
         if lifecycle:
+            self._loading_over()  # a run shown: its "loading the flow…" toast goes
             if not table.keys:  # its line instead of rows may say more: why none ran, subflows
                 table.refresh()
             self._show_flows()

@@ -40,15 +40,19 @@ else:
 
 def key_clashes(bindings: Iterable[Binding]) -> list[str]:
     """A warning per key that two actions share after ``[keys]``: only one of them can
-    have it (``"flowtop.run" = "R"`` takes ``R`` from ``flowtop.run_with_parameters``)."""
-    owners: dict[str, list[str]] = {}
+    have it (``"flowtop.run" = "R"`` takes ``R`` from ``flowtop.run_with_parameters``).
+    Keys shared by bindings with no id alone are the app's own, each acting where the
+    other does not (Enter keeps a filter in the filter line, opens a task in the table):
+    no ``[keys]`` can rebind them, nor made them share."""
+    owners: dict[str, list[Binding]] = {}
     for binding in bindings:
         for key in binding.key.split(","):
-            owners.setdefault(key.strip(), []).append(binding.id or binding.action)
+            owners.setdefault(key.strip(), []).append(binding)
     return [
-        f"[keys]: {key} is the key of both {' and '.join(ids)}; rebind one of them"
-        for key, ids in owners.items()
-        if len(ids) > 1
+        f"[keys]: {key} is the key of both {' and '.join(b.id or b.action for b in shared)};"
+        " rebind one of them"
+        for key, shared in owners.items()
+        if len(shared) > 1 and any(b.id for b in shared)
     ]
 
 

@@ -25,7 +25,9 @@ from typing import TYPE_CHECKING, TypeAlias, cast
 
 from textual import work
 from textual.message import Message
+from textual.notifications import Notification, Notify
 
+from flowtop.printable import printable
 from flowtop.tui.run_control import RunControlError
 
 if TYPE_CHECKING:
@@ -114,6 +116,9 @@ class _Launches:
         self.landed: RunModel | None = None
         #: What keys pressed meanwhile do once ``current`` lands, in the order pressed.
         self.waiting: deque[Callable[[], None]] = deque()
+        #: The "its process is loading the flow…" toast of each run not shown yet, by run
+        #: id: taken down once the run shows (``_loading_over``).
+        self.loading: dict[str, Notification] = {}
 
 
 class LaunchQueue(_AppBase):
@@ -200,11 +205,26 @@ class LaunchQueue(_AppBase):
     def _say_loading(self, run: RunModel) -> None:
         if self.store.launched.get(run.flow) is run and (run.run_id or "") not in self.store.runs:
             what = f"run #{run.number}" if run.number else "a run"
-            self.notify(
-                f"Starting {what} of {run.flow}: its process is loading the flow…",
-                markup=False,
-                timeout=4,
-            )
+            said = printable(f"Starting {what} of {run.flow}: its process is loading the flow…")
+            # Not ``notify``: this toast is taken down when the run shows (``_loading_over``)
+            toast = Notification(said, timeout=4, markup=False)
+            self.post_message(Notify(toast))
+            if run.run_id is not None:
+                self._launches.loading[run.run_id] = toast
+
+    def _loading_over(self) -> None:
+        """A run's "its process is loading the flow…" toast goes as the run shows: it
+        stayed its 4 s under a header that already said `✓ Completed 4ms`."""
+        loading = self._launches.loading
+        for run_id, toast in list(loading.items()):
+            if toast.has_expired:
+                del loading[run_id]
+            elif run_id in self.store.runs:
+                if toast not in self._notifications:  # (Textual's own list; it is pinned)
+                    self.call_later(self._loading_over)  # its ``Notify`` is still queued
+                    continue
+                del loading[run_id]
+                self._unnotify(toast)
 
     def _say_failure(self, error: Exception, write: StoreWrite) -> None:
         """A ``RunControlError`` as a warning toast, an ``OSError`` (no run process

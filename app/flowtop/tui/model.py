@@ -159,6 +159,9 @@ class RunModel:
     #: for the shown run some 30 times a second, and following the same shape again
     #: walked every row (25 ms a time for 100,000 tasks).
     followed: object = None
+    #: A ``@flow``'s own retry: the number of the run it retries and what that run's
+    #: function raised, shown while it has no tasks (``RunStore``: once both are known).
+    retried: tuple[int, ErrorInfo] | None = None
 
     def __init__(
         self,

@@ -49,6 +49,9 @@ class RunStore:
         #: the app reads it), for a start that does not say (``RunStarted.workers`` 0: an
         #: older flowtop's); each such run's model keeps what it said at the run's start.
         self.workers: Callable[[], int] = lambda: 0
+        #: id of a live run -> the ``@flow`` retry of it started before it ended (its
+        #: end names the error the retry shows while it has no tasks: ``_retry_of``).
+        self._retried_by: dict[str, RunModel] = {}
 
     def prepare(self, events: Iterable[LogEvent]) -> int:
         """Called on the thread that delivers ``events``, before they are buffered: lays
@@ -129,6 +132,7 @@ class RunStore:
                         self.early_children.setdefault(event.parent_run, []).append(model)
                     for child in self.early_children.pop(run_id, ()):
                         _link(model, child)
+                    self._retry_of(model)
                     self._newest(model, elsewhere=isinstance(event, RunStartedElsewhere))
                     changed[run_id] = set()
                     continue
@@ -139,6 +143,8 @@ class RunStore:
                 if key is None and isinstance(event, LogDamage):  # a row that cannot be read
                     _noted(run, event.said(f"{run.flow} #{run.number}"))
                 if isinstance(event, RunFinished | RunInterrupted):
+                    if (retry := self._retried_by.pop(run_id, None)) is not None:
+                        _retries(retry, run)
                     self._ended(run)
                 keys = changed.get(run_id)
                 if keys is None:
@@ -150,6 +156,18 @@ class RunStore:
             except UNREADABLE as exc:
                 self._unshown(event, exc, changed)
         return changed
+
+    def _retry_of(self, model: RunModel) -> None:
+        """A ``@flow``'s own retry (``body_due``) learns why the run it retries failed,
+        which it shows while it waits with no tasks (the screen jumped to the retry and
+        the failure was only in `h`): now if that run has ended, else at its end."""
+        failed = self.runs.get(model.rerun_of or "") if model.body_due is not None else None
+        if failed is None or failed.run_id is None:
+            return  # not a flow retry, or the run it retries was never read here
+        if failed.is_live:
+            self._retried_by[failed.run_id] = model
+        else:
+            _retries(model, failed)
 
     def _unshown(self, event: LogEvent, exc: Exception, changed: dict[str, set[str]]) -> None:
         """Say, in its run's note, that ``event`` could not be shown (skipped)."""
@@ -224,6 +242,12 @@ def _noted(run: RunModel, said: str) -> None:
     if said not in run.note:
         run.note = f"{run.note}; {said}" if run.note else said
         run.version += 1
+
+
+def _retries(retry: RunModel, failed: RunModel) -> None:
+    """``retry`` retries ``failed``, an ended run: it names it, and what its function raised."""
+    if failed.error is not None:
+        retry.retried = (failed.number or 0, failed.error)
 
 
 def _link(parent: RunModel, child: RunModel) -> None:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from flowtop.tui.clock import Clock
     from flowtop.tui.run_store import RunStore
+    from flowtop.tui.widgets.detail_pane import DetailPane
     from flowtop.tui.widgets.filter_input import FilterInput
     from flowtop.tui.widgets.flow_list import FlowList
     from flowtop.tui.widgets.run_header import RunHeader
@@ -54,6 +55,7 @@ class ViewActions(_AppBase):
     # Provided by FlowtopApp:
     table: TaskTable
     flow_list: FlowList
+    detail: DetailPane
     filter_box: FilterInput
     store: RunStore
     header: RunHeader
@@ -181,6 +183,20 @@ class ViewActions(_AppBase):
         moves[where]()
         if self.focused is flows:  # the flow it moved to, shown now: keys after it act on it
             self._sync_selection()
+
+    def action_open_task(self) -> None:
+        """Enter on a task: its detail pane (attempts, error, output) takes focus, at its
+        top, so ↑↓ scroll it, as Enter on a run in the history opens its page. At once,
+        as ``action_focus_flows`` moves: the ↓ typed after it scrolls the pane."""
+        if self.table.cursor_key is None:
+            self.notify("No task to open: the table has no rows", markup=False, timeout=2)
+            return
+        self.detail.scroll_home(animate=False)
+        self.screen.set_focus(self.detail)
+
+    def action_back_to_tasks(self) -> None:
+        """Esc in the detail pane: back to the task table, on the task it showed."""
+        self.screen.set_focus(self.table)
 
     def action_filter(self) -> None:
         box = self.filter_box

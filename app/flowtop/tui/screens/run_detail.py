@@ -234,19 +234,30 @@ class RunDetailScreen(Screen[None]):
         counts after its state, as ``flowtop history --run`` gives them (the page showed
         none). Where the first line has no room for them with their words, the symbols
         alone, as the runs list has them; where not even those fit, none: they never push
-        the state onto a line of its own."""
+        the state onto a line of its own. When it started and how long it took share the
+        line with them, the counts shortening first, as the run header's do: at 80
+        columns the time wrapped alone onto the next line (`… 01:27:13 ·` over `4.0s`);
+        where they do not fit beside the counts even so, they take the next line whole."""
         heading = Text(
             f"{run.flow} #{run.number}{f' {plain(run.name, 80)}' if run.name else ''} · "
         )
         heading.append_text(state_text(run.state, looks(self.app)))
         room = self.size.width - 2  # the heading's padding
-        for said in self._counts:
-            if said and (room < 0 or heading.cell_len + len(" · ") + cell_len(said) <= room):
-                heading.append(f" · {said}")
-                break
-        heading.append(
-            f" · started {date_time(run.started, '')} · {fmt_duration(run.duration) or 'unfinished'}"
+        when = (
+            f"started {date_time(run.started, '')} · {fmt_duration(run.duration) or 'unfinished'}"
         )
+        fits = [  # the counts' wordings with the time beside them, then on a line of its own
+            *((said, f" · {when}") for said in self._counts),
+            *((said, f"\n{when}") for said in self._counts),
+        ]
+        for said, then in fits:
+            with_counts = f" · {said}" if said else ""
+            line = heading.cell_len + cell_len(with_counts) + cell_len(then.split("\n")[0])
+            if room < 0 or line <= room:
+                heading.append(with_counts + then)
+                break
+        else:
+            heading.append(f"\n{when}")
         if run.rerun_of:
             heading.append(f" · rerun of {source_label(run.rerun_of, run.rerun_of_number)}")
         if run.child_of:

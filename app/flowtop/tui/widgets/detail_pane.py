@@ -59,8 +59,10 @@ def title_text(
 ) -> Text:
     """The first line: changes every tick while a countdown or an attempt runs. In
     ``width`` cells (0: any) the task's name gives way first, as the run header's flow
-    name does: a long one pushed the state and attempt off the line. ``all_busy``: every
-    worker of the run is busy (``RunModel.all_busy``), so a due retry awaits one."""
+    name does: a long one pushed the state and attempt off the line. A retry's due time
+    goes before it (the countdown says when): `fetch…ders  ⟳ Retry in 1.9s  attempt 2/4
+    (due 01:28:01)` at 80 columns. ``all_busy``: every worker of the run is busy
+    (``RunModel.all_busy``), so a due retry awaits one."""
     if row is None:
         return Text("No task selected", style="dim")
     _, _, look = row.look()
@@ -74,7 +76,9 @@ def title_text(
     if row.state is StateType.RUNNING and row.started is not None:
         text.append(f"  running for {fmt_duration(now - row.started, live=True)}")
     if row.state is StateType.AWAITING_RETRY and row.retry_due is not None:
-        text.append(f"  (due {moment(row.retry_due, now)})", style="dim")
+        due = f"  (due {moment(row.retry_due, now)})"
+        if not width or cell_len(row.key) + text.cell_len + cell_len(due) <= width:
+            text.append(due, style="dim")
     key = cut_name(row.key, max(MIN_NAME, width - text.cell_len)) if width else row.key
     title = Text(no_wrap=True, overflow="ellipsis")
     title.append(key, style="bold")

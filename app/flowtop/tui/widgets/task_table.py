@@ -28,11 +28,12 @@ from textual.strip import Strip
 
 from flowtop.engine.states import StateType
 from flowtop.formats import cut_cells
-from flowtop.looks import NOT_STARTED, STATE_LOOK
+from flowtop.looks import STATE_LOOK
 from flowtop.tui.clock import Clock, system_clock
 from flowtop.tui.code_rows import GONE, NOT_IN_RUN
 from flowtop.tui.model import RunModel, TaskRow
 from flowtop.tui.row_views import SORT_COLUMN, SORT_MODES, view_order
+from flowtop.tui.widgets.no_rows import no_rows_text, wrapped
 from flowtop.tui.widgets.state_colors import colour_mode
 
 LIVE_STATES = (StateType.RUNNING, StateType.AWAITING_RETRY)
@@ -195,6 +196,8 @@ class TaskTable(ScrollView, can_focus=True):
         self._highlighted: str | None = None
         #: The state of the run shown, as the footer's keys last heard it (``tick``).
         self._run_state: StateType | None = None
+        #: What it says in place of rows, wrapped: (text, width, lines) last laid out.
+        self._said: tuple[str, int, list[str]] = ("", 0, [])
 
     # -- what is shown --------------------------------------------------------------
     @property
@@ -265,7 +268,7 @@ class TaskTable(ScrollView, can_focus=True):
         self._added_seen = run.added if run else 0
         self._reorder_pending = False
         self._last_reorder = self.clock()
-        self.virtual_size = Size(0, len(self.keys) + 1)
+        self._fit_height()
         if keep is not None and keep in self.positions:
             self.cursor = self.positions[keep]
         self.cursor = max(0, min(self.cursor, len(self.keys) - 1))
@@ -303,9 +306,12 @@ class TaskTable(ScrollView, can_focus=True):
                 self.refresh_line(i + 1)
 
     def tick(self) -> None:
-        """Called ~10×/s: countdowns and running durations of visible rows, deferred re-sorts."""
+        """Called ~10×/s: countdowns and running durations of visible rows, deferred re-sorts;
+        with no rows, the lines that say why (a subflow's start or a run's end changes them)."""
         if self.run is None:
             return
+        if not self.keys:
+            self._fit_height()
         if self.run.state is not self._run_state:  # it ended: `f` and `t` act now
             self._run_state = self.run.state
             self.refresh_bindings()  # (a run that ends between two ticks flips no other sign)
@@ -386,7 +392,28 @@ class TaskTable(ScrollView, can_focus=True):
         self.add_class(f"-{colour_mode(self.app)}")  # -plain under NO_COLOR, -ansi16, -full
 
     def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(0, len(self.keys) + 1)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """The lines it takes (its height is ``auto``): the header and a line per row, or
+        the lines that say why there are none (``no_rows_lines``)."""
+        rows = len(self.keys) or len(self.no_rows_lines(self.scrollable_content_region.width))
+        if self.virtual_size.height != rows + 1:
+            self.virtual_size = Size(0, rows + 1)
+            self.refresh()
+
+    def no_rows_lines(self, width: int) -> list[str]:
+        """What it says in place of rows (``no_rows.no_rows_text``), wrapped to ``width``
+        (each line after a space), laid out again only when the text or width changes."""
+        if self.run is None:
+            text = "No flow selected"
+        elif self.filter_text:
+            text = "No tasks match the filter"
+        else:
+            text = no_rows_text(self.run)
+        if self._said[:2] != (text, width):
+            self._said = (text, width, wrapped(text, width - 1) if width > 1 else [text])
+        return self._said[2]
 
     @property
     def allow_horizontal_scroll(self) -> bool:
@@ -431,15 +458,10 @@ class TaskTable(ScrollView, can_focus=True):
             return self._strip(self.headers(), columns, [style] * 6, width, style)
         index = int(self.scroll_offset.y) + y - 1
         if not 0 <= index < len(self.keys) or self.run is None:
-            if not self.keys and y == 1:
+            said = self.no_rows_lines(width) if not self.keys else []
+            if 1 <= y <= len(said):
                 style = base + self.get_component_rich_style("task-table--dim")
-                if self.run is None:
-                    text = "No flow selected"
-                elif self.filter_text:
-                    text = "No tasks match the filter"
-                else:
-                    text = _no_rows_text(self.run)
-                return Strip([Segment(set_cell_size(f" {text}", width), style)], width)
+                return Strip([Segment(set_cell_size(f" {said[y - 1]}", width), style)], width)
             return Strip.blank(width, base)
         row = self.run.rows[self.keys[index]]
         return self.render_row(row, columns, width, base, cursor=index == self.cursor)
@@ -496,19 +518,3 @@ class TaskTable(ScrollView, can_focus=True):
         if used < width:
             segments.append(Segment(" " * (width - used), base))
         return Strip(segments, max(width, used)).crop(0, width)
-
-
-def _no_rows_text(run: RunModel) -> str:
-    """What a run without rows says instead: why none ran, when the header says more, or
-    where its work went (subflows are runs of their own, each under its flow)."""
-    live = run.run_id is None or run.is_live
-    if run.subflows:
-        ran = "run" if live else "ran"
-        return f"No task of its own; its subflows {ran} as runs of their own: {', '.join(run.subflows)}"
-    if live:
-        return "No tasks yet: they appear as the flow reaches them"
-    if run.error is not None and run.error.type == NOT_STARTED:
-        return "No task ran: the run did not start"
-    if run.note:
-        return "No task ran: the run was interrupted"
-    return "No task ran"
