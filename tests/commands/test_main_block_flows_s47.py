@@ -264,7 +264,10 @@ def test_detach_starts_the_same_flows(tmp_path: Path) -> None:
     [
         ("parent()", {"parent"}),
         ('print("RESULT", parent(), runs)', {"print", "parent"}),
-        ("asyncio.run(parent(day=1))", {"parent"}),
+        ("asyncio.run(parent(day=1))", {"asyncio", "parent"}),  # (only a flow's name counts)
+        ("etl.run()", {"etl"}),
+        ("Runner(workers=4).run(etl)", {"Runner", "etl"}),
+        ("with Runner() as runner:\n    runner.run(etl)", {"Runner", "runner", "etl"}),
         ('parent.serve(name="nightly", interval=3600)', {"parent"}),
         ('parent.deploy(name="nightly", work_pool_name="pool")', {"parent"}),
         ("parent.with_options(retries=3)(1)", {"parent"}),

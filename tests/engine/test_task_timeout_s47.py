@@ -201,3 +201,47 @@ def test_a_drop_in_task_s_record_keeps_flowtop_s_explanation_in_its_traceback() 
     error = result.attempts["slow_query"][0].error
     assert error is not None and error.message == "Scope timed out after 0.2 second(s)."
     assert "attempt 1 of 'slow_query' ran past its timeout of 0.2s" in error.traceback
+
+
+def test_the_interrupt_stops_a_task_whose_nested_call_is_deciding_its_retry() -> None:
+    """A task past its timeout while a task it called was asking its retry condition: the
+    condition's ``except BaseException`` took the interrupt as the condition's own failure,
+    the inner task failed with its own error, and the outer task's ``except Exception``
+    ran on beside its retry."""
+    import time
+
+    from flowtop import flow, task
+
+    went_on: list[str] = []
+
+    def slow_condition(tsk: object, task_run: object, state: object) -> bool:
+        end = time.monotonic() + 0.6
+        while time.monotonic() < end:
+            pass
+        return False
+
+    @task(retries=1, retry_delay_seconds=0, retry_condition_fn=slow_condition)
+    def inner() -> None:
+        raise ValueError("flaky")
+
+    calls: list[int] = []
+
+    @task(retries=1, retry_delay_seconds=0, timeout_seconds=0.2)
+    def outer() -> str:
+        calls.append(1)
+        if len(calls) == 1:
+            try:
+                inner()
+            except Exception:  # noqa: BLE001 - the broad handler a timeout must get through
+                went_on.append("swallowed")
+            went_on.append("ran on past its timeout")
+            return "late"
+        return "ok"
+
+    @flow
+    def parent() -> str:
+        return outer()
+
+    assert parent() == "ok"
+    time.sleep(0.8)  # (the first attempt's thread, given up, would have gone on meanwhile)
+    assert went_on == []

@@ -96,3 +96,20 @@ def test_flowtops_own_flow_keeps_what_a_program_gave() -> None:
         return limit
 
     assert plain(limit="7") == "7"
+
+
+def test_a_default_is_validated_too() -> None:
+    """Prefect applies the defaults before validating: a dict default becomes the model."""
+
+    @flow
+    def defaulted(cfg: Config = {"source": "gs://d"}) -> Any:  # type: ignore[assignment]  # noqa: B006 - the dict is the point
+        return type(cfg).__name__, cfg.source
+
+    assert defaulted() == ("Config", "gs://d")
+
+
+def test_return_state_gives_a_failed_state_for_a_refused_value() -> None:
+    state = configured(limit="seven", return_state=True)
+    assert state.is_failed()
+    with pytest.raises(ParameterTypeError, match="limit: Input should be a valid integer"):
+        state.result()

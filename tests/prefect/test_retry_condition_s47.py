@@ -375,3 +375,45 @@ def test_a_task_called_outside_any_flow_asks_its_condition_in_context_too(
     )
     got = asyncio.run(made()) if is_async else made()
     assert (got, asked) == ("synced", [(True, 1), (True, 2)])
+
+
+def test_a_late_attempt_does_not_take_what_the_live_ones_condition_said(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What a condition said was kept by task key alone: the timed-out attempt's thread,
+    coming back while the timer's conclusion waited, took it, and neither attempt had it."""
+    import threading
+    import time
+
+    from flowtop.engine import task_runs
+
+    real = task_runs.concluding
+
+    def timer_late(*args: Any, **kwargs: Any) -> Any:
+        if threading.current_thread().name.startswith("flowtop-timer"):
+            time.sleep(0.2)  # the scheduling that let the late thread in first
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(task_runs, "concluding", timer_late)
+
+    def says(tsk: Any, task_run: Any, state: Any) -> bool:
+        time.sleep(0.15)
+        print(f"retry after {type(state.data).__name__}")
+        return True
+
+    calls: list[int] = []
+
+    @task(retries=1, retry_delay_seconds=0, retry_condition_fn=says, timeout_seconds=0.2)
+    def slow() -> str:
+        calls.append(1)
+        if len(calls) == 1:
+            time.sleep(0.5)  # blocked in C: the interrupt lands when it returns
+        return "ok"
+
+    @flow
+    def pipeline() -> Any:
+        return slow(return_state=True)
+
+    with Runner() as runner:
+        result = runner.run(pipeline)
+    assert _attempt_outputs(result, "slow")[0] == "retry after TaskTimeout\n"

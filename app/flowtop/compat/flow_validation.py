@@ -5,9 +5,11 @@ under Prefect, where flowtop's own ``@flow`` passes what a program gave as it is
 where the body reads ``cfg.source`` failed with ``AttributeError``). A value pydantic
 refuses raises Prefect's ``ParameterTypeError`` naming each parameter.
 
-Only where pydantic is installed (every Prefect user has it); values holding a future or a
-state are left as they are, for the run to resolve (Prefect resolves them first), and so
-is a parameter whose annotation pydantic cannot make a schema of.
+Only where pydantic is installed (every Prefect user has it). Defaults are validated too,
+as Prefect's: a dict default of a model parameter is made the model. A value pydantic
+refuses because it holds a future or a state is left as it is, for the run to resolve
+(Prefect resolves them first), and so is a parameter whose annotation pydantic cannot make
+a schema of.
 """
 
 from __future__ import annotations
@@ -42,23 +44,28 @@ def validated(
     annotations = hints(fn)
     problems: list[str] = []
     config = ConfigDict(arbitrary_types_allowed=True)
-    for name, value in bound.arguments.items():
+    given_names = set(bound.arguments)
+    bound.apply_defaults()  # as Prefect: a default of a dict for a model is made the model
+    for name, value in list(bound.arguments.items()):
         hint = annotations.get(name)
         kind = bound.signature.parameters[name].kind
-        if hint is None or kind in (
+        adapter = None
+        if hint is not None and kind not in (
             inspect.Parameter.VAR_POSITIONAL,
             inspect.Parameter.VAR_KEYWORD,
         ):
-            continue
-        if _holds_run_values(value):
-            continue
-        adapter = _adapter(TypeAdapter, hint, config)
-        if adapter is None:
-            continue
-        try:
-            bound.arguments[name] = adapter.validate_python(value)
-        except ValidationError as exc:
-            problems.extend(_said(name, error) for error in exc.errors())
+            adapter = _adapter(TypeAdapter, hint, config)
+        made = value
+        if adapter is not None:
+            try:
+                made = adapter.validate_python(value)
+            except ValidationError as exc:
+                if not _holds_run_values(value):  # (looked for only then: a big list costs)
+                    problems.extend(_said(name, error) for error in exc.errors())
+        if name in given_names or made is not value:
+            bound.arguments[name] = made
+        else:  # a default left as it is stays the function's own (and unrecorded as given)
+            del bound.arguments[name]
     if problems:
         raise ParameterTypeError(
             "Flow run received invalid parameters:\n" + "\n".join(f" - {p}" for p in problems)

@@ -12,10 +12,13 @@ retry is still recorded as a run of its own, ``rerun_of`` the one before.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from functools import partial
+from typing import Any, ClassVar, NoReturn
 
 from ..engine import dynamic
 from ..engine.dynamic import FlowFunction
+from ..engine.errors import ParameterTypeError
+from ..engine.prefect_api import state_of_call
 from .flow_validation import validated
 
 
@@ -30,8 +33,17 @@ class DropInFlow(FlowFunction):
         """As ``FlowFunction``'s, its arguments validated first, as Prefect's are
         (``validate_parameters``, its default: ``compat.flow_validation``)."""
         if self.validate_parameters and not kwargs.get("_flowtop_sync"):
-            args, kwargs = validated(self.fn, args, kwargs)
+            try:
+                args, kwargs = validated(self.fn, args, kwargs)
+            except ParameterTypeError as exc:
+                if not kwargs.get("return_state"):
+                    raise
+                return state_of_call(partial(_raise, exc))  # as Prefect: a Failed state
         return super().__call__(*args, **kwargs)
+
+
+def _raise(error: BaseException) -> NoReturn:
+    raise error
 
 
 def flow(

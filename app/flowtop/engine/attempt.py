@@ -112,11 +112,12 @@ Judged = tuple[Any, BaseException | None, Decision | None, ErrorInfo | None, Any
 def judge(
     run: FlowRun,
     tr: TaskRun,
+    token: int,
     value: Any,
     error: BaseException | None,
     decision: Decision | None,
 ) -> Judged:
-    """What an attempt of ``tr`` in ``run`` leads to (``Judged``).
+    """What attempt ``token`` of ``tr`` in ``run`` leads to (``Judged``).
 
     A returned Prefect ``Failed(...)`` fails the attempt. A plain success needs no
     decision (None: rule 4); ``decision`` is given when the outcome is already final.
@@ -155,7 +156,7 @@ def judge(
             now = clock()
             elapsed = 0.0 if tr.first_start is None else now - tr.first_start
             decision = task_runs.weighed(
-                run, tr, error, lambda: decide(tr.policy, outcome, elapsed=elapsed, rng=rng)
+                run, tr, token, error, lambda: decide(tr.policy, outcome, elapsed=elapsed, rng=rng)
             )
         except BaseException as exc:  # noqa: BLE001 - decide guards user code; this guards decide
             failure = RuntimeError(
@@ -211,8 +212,9 @@ def timed_out(tr: TaskRun, how: str, *, no_retry: bool) -> tuple[TaskTimeout, De
 
 
 def give_up_thread(runner: Runner, call: UserCall | None) -> tuple[str, bool, bool]:
-    """An attempt ran past its timeout in ``call``: raise ``TaskTimeout`` in the task's
-    code (its next Python line, as Prefect does), and give its thread up so the pool
+    """An attempt ran past its timeout in ``call``: raise a ``CancelledError`` in the
+    task's code (``TaskInterrupted``, at its next Python line, as Prefect does; the attempt
+    fails with ``TaskTimeout``), and give its thread up so the pool
     starts another in its place: code blocked in C stops only when that returns, and a
     worker kept per hung attempt would leave none for the retries.
 

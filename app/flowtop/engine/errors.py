@@ -99,6 +99,13 @@ class FlowRunTimeoutError(TimeoutError):
         self.timeout = timeout
 
 
+class Interrupt(BaseException):
+    """What flowtop raises into a user's running code to stop it (a task past its timeout:
+    ``TaskInterrupted``; a ``@flow`` body past its own: ``FlowInterrupted``). Code of
+    flowtop's that catches ``BaseException`` around a user's callable (a retry predicate,
+    a condition) lets it through: it stops the code around that call, not the call."""
+
+
 class ParameterTypeError(PrefectException):
     """A drop-in flow called with a value its annotation refuses (Prefect 3's, of
     ``prefect.exceptions``): raised by the call, before any run starts, saying each

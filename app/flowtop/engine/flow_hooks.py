@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from . import capture
 from .context import set_run
 from .delays import MAX_SECONDS, MAX_SECONDS_TEXT
-from .errors import FlowRunTimeoutError
+from .errors import FlowRunTimeoutError, Interrupt
 from .final_states import keep
 from .hooks import call_hooks
 from .prefect_api import State
@@ -56,7 +56,7 @@ FLOW_HOOK_KINDS = ("on_completion", "on_failure", "on_cancellation", "on_crashed
 HOOK_LOG = logging.getLogger("flowtop.flow_runs")
 
 
-class FlowInterrupted(BaseException):
+class FlowInterrupted(Interrupt):
     """Raised in a ``@flow`` body's thread when its time is up. Not an ``Exception``, so
     the body's own ``except Exception`` does not swallow it (Prefect's is a
     ``CancelledError``); the run has already failed with ``FlowRunTimeoutError``."""

@@ -27,7 +27,7 @@ from .delays import (
     compute_delay,
     fmt_seconds,
 )
-from .errors import PredicateError, RetriesExhausted, Retry
+from .errors import Interrupt, PredicateError, RetriesExhausted, Retry
 from .layers import Layer
 from .states import State, StateType
 
@@ -341,6 +341,8 @@ def decide(
         try:
             answer = policy.retry_predicate(outcome)
             eligible = bool(answer)  # a user's __bool__ may raise too
+        except Interrupt:  # flowtop stopping the code around this decision: not the predicate's
+            raise
         except BaseException as exc:  # noqa: BLE001 - sys.exit() too: any predicate bug fails the task, clearly
             name = callable_name(policy.retry_predicate)
             failure = PredicateError(
@@ -374,12 +376,14 @@ def decide(
     ):
         # As in Prefect, the condition is asked only while a retry is left, and a
         # condition that raises means "don't retry": the task fails with its own error.
-        # Any BaseException, as a predicate's (README: sys.exit() included): ``decide``
-        # awaits nothing and no cancel of flowtop's is raised into it, so a CancelledError
-        # or GeneratorExit here is the condition's own (an async one's on its own loop).
+        # Any BaseException, as a predicate's (README: sys.exit() included), but flowtop's
+        # own ``Interrupt``: raised into a task that runs this decision for a task it
+        # called (its timeout), it stops that outer task, as it would anywhere in its code.
         name = callable_name(policy.retry_condition_fn)
         try:
             eligible = bool(policy.retry_condition_fn(outcome))
+        except Interrupt:
+            raise
         except BaseException as exc:  # noqa: BLE001 - sys.exit() too: no retry, its own error
             return Decision(
                 False,

@@ -287,7 +287,7 @@ class FlowRun(RunActions):
             started, wall = clock(), time.perf_counter()
             value, error, output = call_here(fn, args, kwargs, attempt, tr.call_of(token))
             duration, wall = clock() - started, time.perf_counter() - wall
-            judged = judge(self, tr, value, error, None)
+            judged = judge(self, tr, token, value, error, None)
             token, output = task_runs.concluding(self, tr, token, *judged[:3], output)  # hooks
             with self._lock:
                 again = self._apply(tr, token, judged, duration, output)
@@ -325,7 +325,7 @@ class FlowRun(RunActions):
         a timeout): apply its outcome, and queue its retry if that has no delay.
         ``decision`` is given when the outcome is already final (no retry to weigh)."""
         try:
-            judged = judge(self, tr, value, error, decision)
+            judged = judge(self, tr, token, value, error, decision)
             token, output = task_runs.concluding(self, tr, token, *judged[:3], output)  # hooks
             with self._lock:
                 again = self._apply(tr, token, judged, duration, output)

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import asyncio
 
+from .errors import Interrupt
 
-class TaskInterrupted(asyncio.CancelledError):
+
+class TaskInterrupted(asyncio.CancelledError, Interrupt):
     """Raised at a timed-out sync attempt's next Python line (see the module doc)."""
 
     def __str__(self) -> str:

@@ -122,7 +122,11 @@ _printed_before: weakref.WeakKeyDictionary[Any, dict[str, tuple[int, str]]] = (
 )
 #: What a task's ``retry_condition_fn`` or ``retry_predicate`` printed and logged on the
 #: attempt that just ended (``weighed``), by run then task key: its output ends with it.
-_said_deciding: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
+#: By attempt (its task key and token): a late attempt's conclusion, given up on and
+#: replaced, must not take what the live attempt's condition said.
+_said_deciding: weakref.WeakKeyDictionary[Any, dict[tuple[str, int], str]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _state_name(attempt: int) -> str:
@@ -338,9 +342,13 @@ def begin_attempt(run: FlowRun, tr: TaskRecord, args: Any, kwargs: dict[str, Any
 
 
 def weighed(
-    run: FlowRun, tr: TaskRecord, error: BaseException | None, weigh: Callable[[], Decision]
+    run: FlowRun,
+    tr: TaskRecord,
+    token: int,
+    error: BaseException | None,
+    weigh: Callable[[], Decision],
 ) -> Decision:
-    """``weigh()``: ``policy.decide`` on the attempt of ``tr`` that just ended (with
+    """``weigh()``: ``policy.decide`` on attempt ``token`` of ``tr``, which just ended (with
     ``error``), after the attempt's own capture and context ended. When that calls the
     user's ``retry_condition_fn`` or ``retry_predicate``, it runs as Prefect runs a
     condition: in the attempt's task run context (``TaskRunContext.get()``,
@@ -356,7 +364,7 @@ def weighed(
             lambda: decided.append(weigh()), current, echo=run.runner.echo_output
         )
     if said:
-        _said_deciding.setdefault(run, {})[tr.key] = said
+        _said_deciding.setdefault(run, {})[tr.key, token] = said
     return decided[0]
 
 
@@ -448,7 +456,7 @@ def concluding(
     (``weighed``), the final hooks' last."""
     said_deciding = ""
     if _asks_user_code(tr.policy) and (deciding := _said_deciding.get(run)):
-        said_deciding = deciding.pop(tr.key, "")
+        said_deciding = deciding.pop((tr.key, token), "")
     if tr.token != token:  # a late result of an abandoned attempt: the run drops it
         return token, output
     output += said_deciding

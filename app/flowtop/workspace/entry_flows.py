@@ -8,9 +8,10 @@ for a subflow's parameter. So it runs the flows that block calls, and ``flowtop 
 marks them.
 
 The block is read with ``ast``, never run: the module-level names it calls, as
-``parent()``, ``parent.serve(...)``, ``parent.deploy(...)``, ``parent.with_options(...)(...)``
-or inside ``asyncio.run(parent())``. ``flow_claims.find_flows`` then looks at what those
-names hold once the file is imported: a name bound to a flow of the file is that flow.
+``parent()``, ``parent.serve(...)``, ``parent.deploy(...)``, ``parent.with_options(...)(...)``,
+``etl.run()``, ``Runner().run(etl)`` or inside ``asyncio.run(parent())``.
+``flow_claims.find_flows`` then looks at what those names hold once the file is imported:
+a name bound to a flow of the file is that flow.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .workspace import Workspace
 
-#: Methods of a flow that run or schedule it: ``parent.serve(...)`` means ``parent``.
-SERVING = frozenset({"serve", "deploy", "to_deployment"})
+#: Methods of a flow that run or schedule it: ``parent.serve(...)`` means ``parent``
+#: (``etl.run()``: a ``with Flow(...)`` graph's own run, the README's idiom).
+SERVING = frozenset({"run", "serve", "deploy", "to_deployment"})
 
 
 def main_block_names(tree: ast.Module) -> set[str]:
@@ -35,8 +37,13 @@ def main_block_names(tree: ast.Module) -> set[str]:
             continue
         for part in statement.body:
             for node in ast.walk(part):
-                if isinstance(node, ast.Call) and (name := _called(node.func)) is not None:
+                if not isinstance(node, ast.Call):
+                    continue
+                if (name := _called(node.func)) is not None:
                     names.add(name)
+                if isinstance(node.func, ast.Attribute) and node.func.attr == "run":
+                    # ``Runner().run(etl)``, ``runner.run(etl)``: the flow it is given
+                    names.update(arg.id for arg in node.args if isinstance(arg, ast.Name))
     return names
 
 
