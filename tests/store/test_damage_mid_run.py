@@ -96,3 +96,37 @@ def test_a_store_damaged_during_a_short_run_is_said_once_and_the_run_exits_1(
     assert f"{store}: the run store cannot be written (DatabaseError: " in lines[0]
     assert "malformed" in lines[0]
     assert lines[0].endswith(ADVICE)
+
+
+#: The owner agent's command poll comes a moment after its heartbeat, as on a busy host.
+SLOW_POLL = """
+import time
+from flowtop.workspace import owner_agent
+real = owner_agent.OwnerAgent._take_commands
+def slow(self, only=None):
+    if only is None:  # (the loop's poll; a run's start takes its own commands at once)
+        time.sleep(0.5)
+    return real(self, only)
+owner_agent.OwnerAgent._take_commands = slow
+"""
+
+
+def test_damage_the_last_poll_meets_as_the_run_ends_still_exits_1(tmp_path: Path) -> None:
+    """The run ended while the agent's poll was still on its way to the damage: the exit
+    status was decided (0) before the poll said it (CI, once, on a loaded machine)."""
+    import subprocess
+    import sys
+
+    from .conftest import env
+
+    (tmp_path / "first.py").write_text(textwrap.dedent(FIRST))
+    (tmp_path / "short.py").write_text(textwrap.dedent(FLOW))
+    assert flowtop("run", "first.py", "--quiet", cwd=tmp_path).returncode == 0
+    code = f"import sys\n{SLOW_POLL}\nfrom flowtop.cli import main\n"
+    code += "sys.exit(main(['run', 'short.py', '--quiet']))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=env(),
+        timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert "malformed" in done.stderr

@@ -25,11 +25,13 @@ def recorded(workspace: Workspace) -> bool:
     not, say so plainly (the process is about to exit: nothing is kept for a next try).
     Damage was said when found (``History.said_damaged``)."""
     history = workspace.history
-    if history.flush(10.0) and not history.lost:
-        return history.damage is None
+    history.flush(10.0)
     reason = history.last_error or "the write did not finish"
     store = history.path
-    workspace.close()  # one last try; if it fails too, this line is the last word
+    # Closed before the verdict: the owner agent's round in progress ends first (the damage
+    # its command poll meets counts: found as the run ended, it was said after the exit
+    # status was decided, 0), then the store's last writes, one last try if they failed.
+    workspace.close()
     if not history.lost:
         return history.damage is None
     if history.committed:  # a disk that filled up mid-run: the store has its beginning
