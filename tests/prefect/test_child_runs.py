@@ -156,7 +156,7 @@ def test_the_tui_names_the_parent_of_a_child_run() -> None:
     kid = store.latest_for("child")
     assert top is not None and kid is not None
     assert top.parent_run is None and top.parent_label == ""
-    assert kid.parent_run == top.run_id and kid.parent_label == f"#{top.number} of parent"
+    assert kid.parent_run == top.run_id and kid.parent_label == f"parent #{top.number}"
 
 
 def test_flowtop_run_says_which_run_a_child_run_belongs_to() -> None:

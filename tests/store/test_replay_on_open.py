@@ -46,7 +46,7 @@ def test_a_parent_names_every_subflow_it_called_after_a_restart(ws) -> None:
     parent, child = store.latest_for("parent"), store.latest_for("child")
     assert parent is not None and child is not None
     assert parent.subflows == ["child #1", "child #2", "child #3"]
-    assert child.number == 3 and child.parent_label == "#1 of parent"
+    assert child.number == 3 and child.parent_label == "parent #1"
     assert {run.number for run in store.runs.values() if run.flow == "child"} == {3}
 
     assert flowtop("run", ".", "--flow", "child", "-p", "x=5", cwd=folder).returncode == 0

@@ -64,7 +64,7 @@ async def test_the_run_header_says_child_of_run_n_of_the_parent_flow(tmp_path: P
         app._select_flow("child")
         await pilot.pause()
         assert app.table.run is not None and app.table.run.flow == "child"
-        assert "(child of run #1 of parent)" in app.header.render().plain  # type: ignore[attr-defined]
+        assert "(child of parent #1)" in app.header.render().plain  # type: ignore[attr-defined]
 
 
 async def test_the_history_screen_lists_child_runs_as_such_with_their_names(

@@ -257,7 +257,7 @@ def test_a_subflow_run_and_its_parent_name_each_other(parent_first: bool) -> Non
     store = RunStore()
     store.apply_batch([parent, child] if parent_first else [child, parent])
     assert store.runs["p1"].subflows == ["extract #7"]
-    assert store.runs["c1"].parent_label == "#2 of report"
+    assert store.runs["c1"].parent_label == "report #2"
 
 
 def test_a_new_run_of_the_flow_becomes_the_latest() -> None:

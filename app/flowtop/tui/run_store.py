@@ -252,7 +252,7 @@ def _retries(retry: RunModel, failed: RunModel) -> None:
 
 def _link(parent: RunModel, child: RunModel) -> None:
     """``child`` is a subflow's run that ``parent`` called: each names the other."""
-    child.parent_label = f"#{parent.number} of {parent.flow}"
+    child.parent_label = f"{parent.flow} #{parent.number}"  # as `history` and `watch` say it
     label = f"{child.flow} #{child.number}"
     if label not in parent.subflows:
         parent.subflows.append(label)

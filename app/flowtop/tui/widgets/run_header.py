@@ -112,7 +112,7 @@ class RunHeader(Static):
                 text.append(" (rerun)", style="dim")
             if run.parent_run:
                 text.append(
-                    f" (child of run {run.parent_label})" if run.parent_label else " (child run)",
+                    f" (child of {run.parent_label})" if run.parent_label else " (child run)",
                     style="dim",
                 )
             symbol, word, look = run.look
