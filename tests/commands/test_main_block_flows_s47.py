@@ -309,3 +309,40 @@ def test_the_workspace_names_the_flows_by_what_the_names_hold(tmp_path: Path) ->
     with Workspace(tmp_path / "c39.py", isolate_imports=False) as workspace:
         workspace.load()
         assert main_block_flows(workspace) == ["resilient"]
+
+
+#: Two flows that need a parameter and one that runs as it is.
+NEEDS_PARAMETERS = """
+from flowtop import flow
+
+@flow
+def nightly() -> int:
+    return 1
+
+@flow
+def export_day(day: str) -> str:
+    return day
+
+@flow
+def backfill(start: str) -> str:
+    return start
+"""
+
+
+@pytest.mark.parametrize("detach", [False, True], ids=["foreground", "detach"])
+def test_a_folder_that_cannot_start_says_every_refusal_and_what_can_run(
+    tmp_path: Path, detach: bool
+) -> None:
+    """It said the first refusal alone (`backfill` needing `start` came out only once
+    `export-day` was fixed), and named no flow that could run from a folder."""
+    write(tmp_path, "jobs.py", NEEDS_PARAMETERS)
+    done = flowtop("run", ".", *(["--detach"] if detach else []), cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.splitlines()
+    assert [line.split(":")[1].strip() for line in lines] == [
+        "flow 'export-day' needs day (no default)",
+        "flow 'backfill' needs start (no default)",
+    ]
+    assert all(
+        line.endswith("or run the folder's other flow alone: --flow nightly") for line in lines
+    )

@@ -188,10 +188,15 @@ def _run_opened(
             refusals[name] = start
         else:
             starts[name] = start
-    if refusals:
-        name, reason = next(iter(refusals.items()))
-        startable = list(starts) if Path(args.path).is_file() else []
-        return cannot_start(one_flow_at_a_time(reason, name, names, startable))
+    if refusals:  # each said (`backfill` needs `start` too), then the flows that can run
+        file = Path(args.path).is_file()
+        *others, last = [
+            one_flow_at_a_time(reason, name, names, list(starts), file=file)
+            for name, reason in refusals.items()
+        ]
+        for line in others:
+            say(line)
+        return cannot_start(last)
 
     printer: JsonPrinter | HumanPrinter
     if args.json:
@@ -307,21 +312,22 @@ def call_start(flow: Flow, parameters: dict[str, Any]) -> dict[str, Any] | str:
 
 
 def one_flow_at_a_time(
-    reason: str, name: str, names: Sequence[str], startable: Sequence[str] = ()
+    reason: str, name: str, names: Sequence[str], startable: Sequence[str] = (), *, file: bool
 ) -> str:
     """Why flow ``name`` of a folder run cannot start, saying that ``--param`` takes
     ``--flow``: "give --param n=VALUE" alone sends the user to the refusal of ``--param``
-    on a folder of several flows. Run on one file, whose other flows can start as they
-    are (``startable``), it names them too: a Prefect file of a parent flow and the
-    subflow it calls with a parameter (``region_pipeline(region)``) runs every flow it
-    holds when no ``__main__`` block calls the parent (``run_by_main_block``), and the
-    parent alone (``--flow nightly``) is most often what was meant."""
+    on a folder of several flows. The flows that can start as they are (``startable``)
+    are named too: a Prefect file of a parent flow and the subflow it calls with a
+    parameter (``region_pipeline(region)``) runs every flow it holds when no ``__main__``
+    block calls the parent (``run_by_main_block``), and so does a folder of such files:
+    the parent alone (``--flow nightly``) is most often what was meant."""
     if len(names) == 1:
         return reason
     said = f"{reason} (with --flow {name}: parameters are given to one flow at a time)"
     if not startable:
         return said
-    which = "the file's other flow" if len(startable) == 1 else "one of the file's other flows"
+    whose = "the file's" if file else "the folder's"
+    which = f"{whose} other flow" if len(startable) == 1 else f"one of {whose} other flows"
     return f"{said}; or run {which} alone: " + " or ".join(f"--flow {o}" for o in startable)
 
 
@@ -414,10 +420,9 @@ def detach_main(args: argparse.Namespace, out: TextIO) -> int:
         if names is None:
             return 2
         startable = [name for name in names if "refused" not in listed.flows[name]]
-        if not Path(args.path).is_file():  # others named on one file only (one_flow_at_a_time)
-            startable = []
+        file = Path(args.path).is_file()
         refused = [
-            one_flow_at_a_time(listed.flows[name]["refused"], name, names, startable)
+            one_flow_at_a_time(listed.flows[name]["refused"], name, names, startable, file=file)
             for name in names
             if "refused" in listed.flows[name]
         ]
