@@ -216,7 +216,8 @@ def test_a_folder_flow_needing_parameters_says_to_run_it_alone(folder: Path, det
     done = flowtop("run", *(["--detach"] if detach else []), cwd=folder)
     says = (
         "flowtop: flow 'scaled' needs n (no default): give --param n=VALUE"
-        " (with --flow scaled: parameters are given to one flow at a time)\n"
+        " (with --flow scaled: parameters are given to one flow at a time);"
+        " or run the folder's other flow alone: --flow plain\n"
     )
     assert (done.returncode, done.stderr, done.stdout) == (2, says, "")
 
