@@ -258,3 +258,30 @@ def test_a_thread_threading_never_started_still_sends_imports_to_the_fork_server
         assert not _single_threaded()
     finally:
         release.release()
+
+
+def test_a_load_works_in_a_process_holding_a_thousand_files_open(tmp_path: Path) -> None:
+    """The reply pipe was waited on with ``select``, which refuses a descriptor numbered
+    1024 or more: a load in such a process failed (``filedescriptor out of range in
+    select()``, seen once in CI, in a test worker that had opened many files)."""
+    import os
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip(f"this system allows {hard} open files: not enough to pass 1024")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200), hard))
+    path = tmp_path / "one.py"
+    path.write_text("from flowtop import Flow, task\n\n@task\ndef a():\n    return 1\n\n"
+                    "with Flow('one') as flow:\n    a()\n")  # fmt: skip
+    held: list[int] = []
+    try:
+        while not held or held[-1] < 1030:
+            held.append(os.open(os.devnull, os.O_RDONLY))
+        reply = run_child(request(path))
+    finally:
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert reply["error"] is None, reply
+    assert [flow["name"] for flow in reply["flows"]] == ["one"]

@@ -167,7 +167,9 @@ def write_whole(stream: TextIO, text: str) -> None:
     while data:
         written = raw.write(data)
         if written is None:  # a non-blocking descriptor that is full: wait for room
-            select.select([], [raw], [])
+            room = select.poll()  # (``select`` refuses a descriptor numbered 1024 or more)
+            room.register(raw.fileno(), select.POLLOUT)
+            room.poll()
             continue
         data = data[written:]
 

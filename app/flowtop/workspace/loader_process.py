@@ -142,7 +142,7 @@ def run_children(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
             break
         readable = [c.read_fd for c in waiting if not c.eof]
         if readable:
-            ready, _, _ = select.select(readable, [], [], 0.02)
+            ready = _ready_to_read(readable, 0.02)
             for child in waiting:
                 if child.read_fd in ready:
                     child.read()
@@ -151,6 +151,18 @@ def run_children(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for child in waiting:
             child.poll()
     return [child.reply() for child in children]
+
+
+def _ready_to_read(fds: list[int], timeout: float) -> set[int]:
+    """Which of ``fds`` have data, or their end, to read within ``timeout`` seconds.
+
+    ``poll``, not ``select``: ``select`` refuses a descriptor numbered 1024 or more
+    (``filedescriptor out of range``), which a long-lived monitor or a process holding
+    many files open hands its next pipe, and every flow file's load failed with it."""
+    poller = select.poll()
+    for fd in fds:
+        poller.register(fd, select.POLLIN)
+    return {fd for fd, _ in poller.poll(timeout * 1000)}
 
 
 class _Child:
@@ -186,7 +198,7 @@ class _Child:
         if done:
             self.status = status
             # what the child wrote before it exited is still in the pipe
-            while not self.eof and select.select([self.read_fd], [], [], 0)[0]:
+            while not self.eof and _ready_to_read([self.read_fd], 0):
                 self.read()
             self._finish()
         elif time.monotonic() >= self.deadline:
