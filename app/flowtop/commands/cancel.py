@@ -31,7 +31,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from ..workspace.history import reap_store
-    from ..workspace.owner_agent import CommandRefused, enqueue, outcome
+    from ..workspace.owner_agent import enqueue, outcome
 
     extra = too_many(args.target, "[PATH] RUN")
     if extra is not None:
@@ -65,12 +65,20 @@ def main(args: argparse.Namespace) -> int:
         return 1
     try:
         command_id = enqueue(db, record.run_id, "cancel")
-    except CommandRefused as exc:  # a store this user may only read
+    except HistoryError as exc:  # read-only here (``CommandRefused``), a link put in its place
         print(f"flowtop cancel: {name}: {printable(str(exc))}", file=sys.stderr)
         return 2
     deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline:
-        done = outcome(db, command_id)
+        try:
+            done = outcome(db, command_id)
+        except HistoryError as exc:  # a link put in the store's place since: not read through
+            print(
+                f"flowtop cancel: {name}: the request is queued, but whether its process took "
+                f"it cannot be read: {printable(str(exc))}",
+                file=sys.stderr,
+            )
+            return 2
         if done is not None:
             if done == "applied":
                 print(f"Cancelled {name}")

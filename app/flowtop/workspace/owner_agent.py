@@ -27,6 +27,7 @@ from .access import blocked
 from .history_records import HistoryError
 from .load_error import display_path
 from .ownership import HEARTBEAT
+from .reaper import connect
 from .store_errors import store_advice
 
 if TYPE_CHECKING:
@@ -55,6 +56,8 @@ class CommandRefused(HistoryError, OSError):
     for ``flowtop cancel``, and an ``OSError`` for the TUI, which says those."""
 
 
+#: How long a write of the agent or of ``enqueue`` waits for another process's lock (ms).
+BUSY_MS = 5000
 #: How long a run's start waits for the agent's poll to let go of the store (seconds).
 BEGIN_WAIT = 0.5
 #: Applies one command to one run of this process: True when it took effect, False when
@@ -65,8 +68,13 @@ Found = Callable[[sqlite3.Error], bool]
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None, timeout=5.0, check_same_thread=False)
-    conn.execute("PRAGMA busy_timeout = 5000")
+    """A connection to the store ``path`` for the agent's thread and for ``enqueue``: the
+    writers' own (``reaper.connect``: 5 s busy timeout, autocommit, usable from any
+    thread), so never one through a symbolic link at the store, beside it or at its
+    ``.flowtop`` (a ``FolderError`` naming the link). Opened with ``sqlite3.connect``,
+    it wrote the queued command, and the agent its heartbeats, into the file a link
+    planted after the store was checked points at (and SQLite made a dangling one's)."""
+    conn = connect(path, check_same_thread=False, busy_ms=BUSY_MS)
     # (as the history's: a heartbeat every half second, each fsynced, for nothing a
     # power cut could lose that matters)
     conn.execute("PRAGMA synchronous = NORMAL")
@@ -74,7 +82,10 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 def enqueue(path: Path, run_id: str, kind: str, task: str | None = None) -> int:
-    """Queue a command for the owner of ``run_id``; its id (raises ``ValueError`` for a bad kind)."""
+    """Queue a command for the owner of ``run_id``; its id (raises ``ValueError`` for a bad
+    kind). A store that will not take it is a ``CommandRefused``, one with a symbolic link
+    in its place a ``FolderError`` (``_connect``): both ``HistoryError``s and ``OSError``s,
+    one line each for ``flowtop cancel`` and the TUI's notification."""
     if kind not in COMMANDS:
         raise ValueError(f"unknown command {kind!r}; expected one of {', '.join(COMMANDS)}")
     try:
@@ -93,7 +104,8 @@ def enqueue(path: Path, run_id: str, kind: str, task: str | None = None) -> int:
 
 
 def outcome(path: Path, command_id: int) -> str | None:
-    """What the owner did with a command ('applied', 'ignored: …'), None while not taken."""
+    """What the owner did with a command ('applied', 'ignored: …'), None while not taken;
+    a ``FolderError`` when a symbolic link has taken the store's place (``_connect``)."""
     with closing(_connect(path)) as conn:
         row = conn.execute("SELECT outcome FROM commands WHERE id = ?", (command_id,)).fetchone()
     return None if row is None else row[0]
@@ -109,7 +121,8 @@ class OwnerAgent:
     def __init__(
         self, path: Path, owner: str, apply: Apply, *, found: Found = lambda exc: False
     ) -> None:
-        """``found(exc)``: a store error met, said by it when True; else said here."""
+        """``found(exc)``: a store error met, said by it when True; else said here. A
+        symbolic link in the store's place is a ``FolderError`` here (``_connect``)."""
         self.path = path
         self.owner = owner
         self.apply = apply

@@ -66,7 +66,8 @@ def connect(
 
     Never through a symbolic link at the store's name (``private.open_store``): SQLite
     wrote through one, as you, into whatever file another member of a shared ``.flowtop``
-    pointed it at. Every writer (``History``, the launcher, ``reap_store``) opens here.
+    pointed it at. Every writer (``History``, the launcher, ``reap_store``, the owner
+    agent and ``enqueue``, which queues a cancel for a run's owner) opens here.
     """
     conn = open_store(
         path,
