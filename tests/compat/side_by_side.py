@@ -46,6 +46,18 @@ def shown(value):
     if hasattr(value, "is_completed") and hasattr(value, "type"):
         return f"<state {getattr(value.type, 'value', value.type)}>"
     return value
+def described(value):
+    # a future or a state by its kind (their reprs differ), a state with its data (an
+    # exception by its class)
+    if isinstance(value, (list, tuple)):
+        return [described(v) for v in value]
+    if "Future" in type(value).__name__:
+        return "<future>"
+    if hasattr(value, "is_completed") and hasattr(value, "type"):
+        data = value.result(raise_on_failure=False)
+        kind = type(data).__name__ if isinstance(data, BaseException) else data
+        return f"<state {getattr(value.type, 'value', value.type)}: {kind!r}>"
+    return value
 def outcome_of(fn):
     try:
         value = fn()
@@ -2073,6 +2085,87 @@ SCENARIOS: dict[str, str] = {
                 "map": caught(maps),
             }
     """,
+    "flow_retry_reruns_every_task": """
+        from prefect import flow, task
+        @task
+        def extract():
+            hit("extract")
+            return 2
+        @task
+        def enrich():
+            hit("enrich")
+            return 3
+        @task
+        def load(x):
+            if hit("load") < 2:
+                raise ConnectionError("warehouse down on the first run")
+            return x * 10
+        @flow(retries=1)
+        def f():
+            hit("f")
+            first = extract()
+            second = enrich.submit()
+            return load(first + second.result())
+        def main():
+            return observed(outcome_of(f))
+    """,
+    "flow_returns_futures": """
+        from prefect import flow, task
+        call = ["called"]  # each call's attempts counted apart: no gap spans two runs
+        @task
+        def square(i):
+            hit(f"square_{call[0]}")
+            return i * i
+        @flow
+        def f():
+            return [square.submit(i) for i in range(3)]
+        def main():
+            called = f()
+            call[0] = "return_state"
+            state = f(return_state=True)
+            data = state.result(raise_on_failure=False)
+            return {
+                **observed(described(called)),
+                "state": [state.type.value, state.message, described(data)],
+            }
+    """,
+    "flow_returns_futures_one_failed": """
+        from prefect import flow, task
+        call = ["return_state"]  # each call's attempts counted apart: no gap spans two runs
+        @task
+        def square(i):
+            hit(f"square_{call[0]}")
+            if i == 1:
+                raise ValueError("odd one out")
+            return i * i
+        @flow
+        def f():
+            return [square.submit(i) for i in range(3)]
+        def main():
+            state = f(return_state=True)
+            data = state.result(raise_on_failure=False)
+            call[0] = "called"
+            return {
+                **observed(outcome_of(f)),
+                "state": [state.type.value, state.message, described(data)],
+            }
+    """,
+    "flow_retry_returned_futures": """
+        from prefect import flow, task
+        @task
+        def square(i):
+            if hit(f"square{i}") < 2 and i == 1:
+                raise ValueError("odd one out, on the first run only")
+            return i * i
+        @flow(retries=1)
+        def f():
+            hit("f")
+            return [square.submit(i) for i in range(3)]
+        def main():
+            state = f(return_state=True)
+            data = state.result(raise_on_failure=False)
+            return observed([state.type.value, state.message, described(data)])
+    """,
 }
 
 #: Scenarios whose gaps are not compared: random by design (jitter).
@@ -2089,6 +2182,8 @@ FLOW_RETRIES = {
     "flow_hooks_retries",
     "flow_timeout_retries",
     "flow_with_options",
+    "flow_retry_reruns_every_task",
+    "flow_retry_returned_futures",
 }
 
 #: Scenarios known to differ, each with its reason: a difference README's "Differences

@@ -174,6 +174,14 @@ def _schedules() -> dict[str, Any]:
     return {name: getattr(prefect_schedules, name) for name in prefect_schedules.__all__}
 
 
+def _public_schedules() -> dict[str, Any]:
+    """``prefect.schedules``: ``Cron``, ``Interval``, ``RRule`` and ``Schedule``, plain
+    values that ``.serve()`` and ``.deploy()`` would take (``prefect_schedules``)."""
+    from . import prefect_schedules
+
+    return prefect_schedules.schedules_module()
+
+
 def _package() -> dict[str, Any]:
     return {}
 
@@ -209,6 +217,7 @@ MODULES: dict[str, tuple[bool, Callable[[], dict[str, Any]]]] = {
     "prefect.client.schemas": (True, _package),
     "prefect.client.schemas.objects": (False, _task_run_objects),
     "prefect.client.schemas.schedules": (False, _schedules),
+    "prefect.schedules": (False, _public_schedules),
 }
 
 

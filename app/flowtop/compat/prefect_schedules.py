@@ -1,14 +1,17 @@
-"""Drop-in ``prefect.client.schemas.schedules``: ``IntervalSchedule``, ``CronSchedule``
-and ``RRuleSchedule`` as plain values.
+"""Drop-in schedules: ``prefect.client.schemas.schedules``' ``IntervalSchedule``,
+``CronSchedule`` and ``RRuleSchedule``, and ``prefect.schedules``' ``Schedule`` with its
+constructors ``Cron``, ``Interval`` and ``RRule`` (Prefect 3's newer public module), as
+plain values.
 
-A Prefect flow file builds one for ``my_flow.serve(schedule=...)`` or ``.deploy(...)``,
-usually under ``if __name__ == "__main__":``. flowtop has no deployments, and
-``.serve()`` and ``.deploy()`` say so in one line when called; but the import sat at the
-top of the file, and refusing it refused the whole file, flows and all. So the classes
-are here: each holds the arguments Prefect's takes (keywords only, as Prefect's models
-take them), checked as Prefect checks them where that needs no scheduling library (an
-interval greater than 0, a known time zone), and does nothing else: nothing in flowtop
-reads a schedule.
+A Prefect flow file builds one for ``my_flow.serve(schedule=...)``, ``.serve(schedules=[
+Cron("0 * * * *")])`` or ``.deploy(...)``, usually under ``if __name__ == "__main__":``.
+flowtop has no deployments, and ``.serve()`` and ``.deploy()`` say so in one line when
+called; but the import sat at the top of the file, and refusing it refused the whole
+file, flows and all. So the classes are here: each holds the arguments Prefect's takes,
+checked as Prefect checks them where that needs no scheduling library (for the
+``client.schemas`` models an interval greater than 0 and a known time zone; for
+``Schedule`` one kind of schedule at a time, and a cron or RRule string of a shape
+Prefect could accept), and does nothing else: nothing in flowtop reads a schedule.
 """
 
 from __future__ import annotations
@@ -99,6 +102,148 @@ class RRuleSchedule:
     def __post_init__(self) -> None:
         _checked_text("RRuleSchedule", "rrule", self.rrule)
         _checked_timezone("RRuleSchedule", self.timezone)
+
+
+#: The cron strings' shorthands Prefect's cron check (croniter's) accepts.
+_CRON_ALIASES = frozenset(
+    ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
+)
+#: Prefect's longest RRule string (about a year of RDATEs).
+_MAX_RRULE_LENGTH = 6500
+
+
+def _checked_cron(cron: object) -> None:
+    """Prefect's cron check, as far as it needs no cron library: five to seven fields (or
+    a shorthand such as ``@daily``), none of croniter's random or hashed ones (``R``,
+    ``H``), which Prefect refuses. A field's values are not read: a string this lets
+    through that Prefect would refuse can only matter to a ``.serve()``, which flowtop
+    refuses anyway, whereas refusing one Prefect accepts would refuse the whole file."""
+    if not isinstance(cron, str):
+        raise TypeError(f"Schedule: cron must be a string such as '0 * * * *', got {cron!r}")
+    fields = cron.split()
+    if cron.strip().lower() in _CRON_ALIASES:
+        return
+    if not 5 <= len(fields) <= 7:
+        raise ValueError(f'Schedule: Invalid cron string: "{cron}"')
+    if any(part.casefold() in ("r", "h") for part in fields):
+        raise ValueError(
+            f'Schedule: Random and Hashed expressions are unsupported, received: "{cron}"'
+        )
+
+
+def _checked_rrule(rrule: object) -> None:
+    """Prefect's RRule check, as far as it needs no ``dateutil``: a non-empty string of at
+    most Prefect's length (its parts are not read, for the reason ``_checked_cron`` gives)."""
+    if not isinstance(rrule, str):
+        raise TypeError(f"Schedule: rrule must be a string such as 'FREQ=DAILY', got {rrule!r}")
+    if not rrule.strip():
+        raise ValueError(f'Schedule: Invalid RRule string "{rrule}": empty string')
+    if len(rrule) > _MAX_RRULE_LENGTH:
+        raise ValueError(
+            f'Schedule: Invalid RRule string "{rrule[:40]}..."\n'
+            f"Max length is {_MAX_RRULE_LENGTH}, got {len(rrule)}"
+        )
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Prefect 3's ``prefect.schedules.Schedule``: its fields, in its order, with its
+    defaults (``anchor_date`` now, in UTC), and its checks when made (one of
+    ``interval``, ``cron`` and ``rrule`` at most; see ``_checked_cron``). As Prefect's, it
+    checks neither ``timezone`` nor ``interval``'s value: a file Prefect loads loads."""
+
+    interval: dt.timedelta | None = None
+    cron: str | None = None
+    rrule: str | None = None
+    timezone: str | None = None
+    anchor_date: dt.datetime = field(default_factory=_utc_now)
+    day_or: bool = True
+    active: bool = True
+    parameters: dict[str, Any] = field(default_factory=dict)
+    slug: str | None = None
+
+    def __post_init__(self) -> None:
+        kinds = [name for name in ("interval", "cron", "rrule") if getattr(self, name) is not None]
+        if len(kinds) > 1:
+            raise ValueError(
+                "Schedule: Only one schedule type can be defined at a time. "
+                f"Found: {', '.join(kinds)}"
+            )
+        if self.cron is not None:
+            _checked_cron(self.cron)
+        if self.rrule is not None:
+            _checked_rrule(self.rrule)
+
+
+def Cron(
+    cron: str,
+    /,
+    timezone: str | None = None,
+    day_or: bool = True,
+    active: bool = True,
+    parameters: dict[str, Any] | None = None,
+    slug: str | None = None,
+) -> Schedule:
+    """Prefect's ``Cron("0 0 * * *", timezone=...)``: a :class:`Schedule` with ``cron``."""
+    return Schedule(
+        cron=cron,
+        timezone=timezone,
+        day_or=day_or,
+        active=active,
+        parameters={} if parameters is None else parameters,
+        slug=slug,
+    )
+
+
+def Interval(
+    interval: dt.timedelta | float,
+    /,
+    anchor_date: dt.datetime | None = None,
+    timezone: str | None = None,
+    active: bool = True,
+    parameters: dict[str, Any] | None = None,
+    slug: str | None = None,
+) -> Schedule:
+    """Prefect's ``Interval(3600)`` / ``Interval(timedelta(hours=1), anchor_date=...)``: a
+    :class:`Schedule` with ``interval`` (a number is seconds, as in Prefect)."""
+    if isinstance(interval, int | float):
+        interval = dt.timedelta(seconds=interval)
+    return Schedule(
+        interval=interval,
+        anchor_date=_utc_now() if anchor_date is None else anchor_date,
+        timezone=timezone,
+        active=active,
+        parameters={} if parameters is None else parameters,
+        slug=slug,
+    )
+
+
+def RRule(
+    rrule: str,
+    /,
+    timezone: str | None = None,
+    active: bool = True,
+    parameters: dict[str, Any] | None = None,
+    slug: str | None = None,
+) -> Schedule:
+    """Prefect's ``RRule("FREQ=DAILY;INTERVAL=1")``: a :class:`Schedule` with ``rrule``."""
+    return Schedule(
+        rrule=rrule,
+        timezone=timezone,
+        active=active,
+        parameters={} if parameters is None else parameters,
+        slug=slug,
+    )
+
+
+#: What drop-in ``prefect.schedules`` holds (``__all__`` is what drop-in
+#: ``prefect.client.schemas.schedules`` holds: Prefect's two modules differ).
+SCHEDULES_MODULE = ("Cron", "Interval", "RRule", "Schedule")
+
+
+def schedules_module() -> dict[str, Any]:
+    """The names of drop-in ``prefect.schedules``, for ``compat.MODULES``."""
+    return {name: globals()[name] for name in SCHEDULES_MODULE}
 
 
 __all__ = ["CronSchedule", "IntervalSchedule", "RRuleSchedule"]
