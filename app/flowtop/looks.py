@@ -8,6 +8,8 @@ without colour; the style name is what the TUI colours (``tui/widgets/state_colo
 
 from __future__ import annotations
 
+import re
+
 from flowtop.engine.states import StateType
 
 S = StateType
@@ -50,10 +52,19 @@ INTERRUPTED_LOOK = ("⚡", "Interrupted", "interrupted")
 NOT_STARTED = "not started"
 
 
+#: The error of a run whose ``@flow`` function returned a list, tuple or set of states
+#: that did not all complete: type ``FailedRun``, Prefect's message for the group
+#: (``prefect_api.states_failed``). Nothing raised it.
+_RETURNED_STATES = re.compile(r"\d+/\d+ states (?:failed|cancelled|are not final)\.")
+
+
 def run_error_text(error_type: str, message: str) -> str:
-    """A run's own error as a phrase: what its ``@flow`` function raised, or why it never started."""
+    """A run's own error as a phrase: what its ``@flow`` function raised, or returned
+    (``flow returned states: 1/2 states failed.``), or why it never started."""
     if error_type == NOT_STARTED:
         return f"did not start: {message}"
+    if error_type == "FailedRun" and _RETURNED_STATES.fullmatch(message):
+        return f"flow returned states: {message}"
     return f"flow raised {error_type}: {message}"
 
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import types
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -37,11 +39,14 @@ def validated(
     except ImportError:
         return args, kwargs
     given = {k: v for k, v in kwargs.items() if k not in CALL_OPTIONS}
+    shape = _shape(fn)
+    if shape is None:
+        return args, kwargs  # no signature: the call itself says what is wrong
+    signature, annotations = shape
     try:
-        bound = inspect.signature(fn).bind(*args, **given)
-    except (TypeError, ValueError):
+        bound = signature.bind(*args, **given)
+    except TypeError:
         return args, kwargs  # the call itself says what is wrong (``bind_call``)
-    annotations = hints(fn)
     problems: list[str] = []
     config = ConfigDict(arbitrary_types_allowed=True)
     given_names = set(bound.arguments)
@@ -72,6 +77,34 @@ def validated(
         )
     options = {k: v for k, v in kwargs.items() if k in CALL_OPTIONS}
     return bound.args, {**bound.kwargs, **options}
+
+
+#: Each flow function's signature and resolved annotations, read on its first call: read
+#: on every call they were most of its validation (70 µs of a call of four parameters, 11
+#: µs without), which a subflow called in a loop paid each time. Weak: a function dropped
+#: is forgotten.
+_SHAPES: weakref.WeakKeyDictionary[
+    Callable[..., Any], tuple[inspect.Signature, dict[str, Any]] | None
+] = weakref.WeakKeyDictionary()
+
+
+def _shape(fn: Callable[..., Any]) -> tuple[inspect.Signature, dict[str, Any]] | None:
+    """``fn``'s signature and resolved annotations; None when it has no signature. Kept
+    for a plain function; a bound method (a new object on each call) is read each time."""
+    if not isinstance(fn, types.FunctionType):
+        return _read_shape(fn)
+    try:
+        return _SHAPES[fn]
+    except KeyError:
+        shape = _SHAPES[fn] = _read_shape(fn)
+        return shape
+
+
+def _read_shape(fn: Callable[..., Any]) -> tuple[inspect.Signature, dict[str, Any]] | None:
+    try:
+        return inspect.signature(fn), hints(fn)
+    except (TypeError, ValueError):
+        return None
 
 
 #: The validator made for each annotation: making one takes pydantic a millisecond or

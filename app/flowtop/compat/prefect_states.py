@@ -1,12 +1,14 @@
 """Drop-in ``prefect.states``: flowtop's states, and Prefect's constructors of the states
 no flowtop run enters.
 
-``Scheduled``, ``Late`` and ``AwaitingConcurrencySlot`` make a state of type
-``SCHEDULED``; ``Paused`` and ``Suspended`` one of type ``PAUSED``; ``Cancelling`` one of
-type ``CANCELLING``; ``Submitting`` and ``InfrastructurePending`` a ``Pending`` state by
-another name. Prefect code imports them beside the constructors flowtop's runs use
-(``from prefect.states import Completed, Scheduled``), to compare a hook's state or build
-one in a test: without them the whole file was refused at that import line.
+``Scheduled``, ``Late``, ``AwaitingConcurrencySlot`` and ``AwaitingRetry`` make a state
+of type ``SCHEDULED`` (Prefect's ``AwaitingRetry`` is a scheduled state by that name;
+``flowtop.states.AwaitingRetry`` stays of flowtop's type ``AWAITING_RETRY``); ``Paused``
+and ``Suspended`` one of type ``PAUSED``; ``Cancelling`` one of type ``CANCELLING``;
+``Submitting`` and ``InfrastructurePending`` a ``Pending`` state by another name. Prefect
+code imports them beside the constructors flowtop's runs use (``from prefect.states
+import Completed, Scheduled``), to compare a hook's state or build one in a test: without
+them the whole file was refused at that import line.
 
 flowtop schedules, pauses and suspends no run, so no run of its own is ever in such a
 state. A state made with them is Prefect's in what code reads of it: its type and name,
@@ -126,6 +128,16 @@ def AwaitingConcurrencySlot(
     )
 
 
+def AwaitingRetry(
+    *, scheduled_time: dt.datetime | None = None, message: str | None = None, data: Any = None
+) -> State[Any]:
+    """Prefect's: a ``SCHEDULED`` state by that name, as Prefect code compares it
+    (``flowtop.states.AwaitingRetry`` is of flowtop's ``AWAITING_RETRY``)."""
+    return Scheduled(
+        scheduled_time=scheduled_time, message=message, data=data, name="AwaitingRetry"
+    )
+
+
 def Paused(
     *,
     timeout_seconds: float | None = None,
@@ -189,10 +201,12 @@ async def aget_state_exception(state: State[Any]) -> BaseException:
     return state_exception(state)
 
 
-#: What drop-in ``prefect.states`` has beyond ``flowtop.states``: the constructors above,
-#: and the exceptions its states' ``result()`` raise, which Prefect's module gives too.
+#: What drop-in ``prefect.states`` has beyond ``flowtop.states`` (or, ``AwaitingRetry``,
+#: in place of its own): the constructors above, and the exceptions its states'
+#: ``result()`` raise, which Prefect's module gives too.
 EXTRA: dict[str, Any] = {
     "AwaitingConcurrencySlot": AwaitingConcurrencySlot,
+    "AwaitingRetry": AwaitingRetry,
     "Cancelling": Cancelling,
     "InfrastructurePending": InfrastructurePending,
     "Late": Late,

@@ -108,8 +108,9 @@ class Interrupt(BaseException):
 
 class ParameterTypeError(PrefectException):
     """A drop-in flow called with a value its annotation refuses (Prefect 3's, of
-    ``prefect.exceptions``): raised by the call, before any run starts, saying each
-    parameter's problem as Prefect does (``- limit: Input should be a valid integer``)."""
+    ``prefect.exceptions``): raised by the call after its run failed before the body (as
+    in Prefect, the refused call is a failed run), saying each parameter's problem as
+    Prefect does (``- limit: Input should be a valid integer``)."""
 
 
 class ParameterBindError(TypeError, PrefectException):

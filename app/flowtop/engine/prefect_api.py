@@ -511,8 +511,10 @@ def outcome_state(value: Any, error: BaseException | None) -> State[Any]:
     if returned is not None:
         return State(StateType.FAILED, data=returned, message=states_failed([returned]))
     failure = states_failed(value) if error is None else None
-    if failure is not None:
-        return State(StateType.FAILED, data=value, message=failure)
+    if failure is not None:  # as Prefect's aggregate: one cancelled makes it Cancelled
+        cancelled = any(s.is_cancelled() for s in value)
+        kind = StateType.CANCELLED if cancelled else StateType.FAILED
+        return State(kind, data=value, message=failure)
     if error is None:
         aggregate = isinstance(value, State) or is_state_iterable(value)
         message = "All states completed." if aggregate else None
