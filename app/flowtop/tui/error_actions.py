@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from textual.app import SuspendNotSupported
 
 from ..workspace.private import write_private
+from .view_actions import hidden_by_filter
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
 
     from flowtop.tui.model import TaskRow
+    from flowtop.tui.widgets.task_table import TaskTable
     from flowtop.tui.workspace_view import WorkspaceView
 
     _Base = App[int]  # the mixin only ever lives in FlowtopApp: type it as an App
@@ -38,6 +40,8 @@ FRAME = re.compile(r'^\s*File "(?P<path>[^"]+)", line (?P<line>\d+)', re.MULTILI
 #: Editors that take ``FILE:LINE`` after a flag rather than ``+LINE FILE``.
 GOTO_FLAG = {"code": "-g", "code-insiders": "-g", "codium": "-g", "cursor": "-g"}
 COLON_STYLE = {"subl", "zed", "hx", "helix", "kak"}
+#: What each key does to its task, as "No task to …" says it when the filter hides them all.
+DOING = {"Open in editor": "open in an editor", "Copy error": "copy the error of"}
 
 
 def failing_line(
@@ -92,6 +96,11 @@ def error_report(flow: str, row: TaskRow) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _has_error(row: TaskRow) -> bool:
+    """A task ``o`` and ``y`` act on: one with an error."""
+    return row.error is not None
+
+
 def safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text)[:80] or "task"
 
@@ -100,11 +109,18 @@ class ErrorActions(_Base):
     """Mixed into ``FlowtopApp`` (its notify, workspace, selection and suspend)."""
 
     workspace: WorkspaceView
+    table: TaskTable
     selected_flow: str | None
     _selected_row: Callable[[], TaskRow | None]
 
     def _error_row(self, verb: str) -> TaskRow | None:
+        """The highlighted task with an error, else None, said: that the filter hides
+        every task, or that ``verb`` works on a task with an error."""
         row = self._selected_row()
+        doing = DOING[verb]
+        if row is None and (hidden := hidden_by_filter(self.table, doing, _has_error)) is not None:
+            self.notify(hidden, severity="warning", markup=False)
+            return None
         if row is None or row.error is None:
             self.notify(
                 f"{verb} works on a task with an error (✗ or ⟳)", severity="warning", markup=False

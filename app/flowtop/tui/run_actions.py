@@ -17,6 +17,10 @@ from flowtop.engine.states import StateType
 from flowtop.tui.code_rows import NOT_IN_RUN
 from flowtop.tui.launch_queue import Launch, LaunchQueue, Request, StoreWrite
 from flowtop.tui.run_control import AlreadyRerunning, RunControlError
+from flowtop.tui.view_actions import hidden_by_filter
+
+#: The state of a task ``n`` and ``x`` act on.
+AWAITING = StateType.AWAITING_RETRY
 
 if TYPE_CHECKING:
     from flowtop.tui.model import RunModel, TaskRow
@@ -270,10 +274,18 @@ class RunActions(LaunchQueue):
         question = ConfirmScreen(f"Cancel run #{run.number} of {run.flow}?", lambda: run.is_live)
         self.push_screen(question, confirmed)
 
-    def _awaiting(self, verb: str) -> tuple[RunModel | None, str | None]:
+    def _awaiting(self, verb: str, doing: str) -> tuple[RunModel | None, str | None]:
+        """The live run and the highlighted task awaiting retry that ``verb`` acts on;
+        else (None, None), said: that the filter hides every task (``doing``: what the
+        key does to one), or that ``verb`` works on a task awaiting retry."""
         self._sync_selection()
         row = self._selected_row()
         run = self.table.run
+        live = run is not None and run.is_live
+        hidden = hidden_by_filter(self.table, doing, lambda r: live and r.state is AWAITING)
+        if row is None and hidden is not None:
+            self.notify(hidden, severity="warning", markup=False)
+            return None, None
         if (
             row is None
             or run is None
@@ -288,20 +300,32 @@ class RunActions(LaunchQueue):
 
     def action_retry_now(self) -> None:
         self._on_awaiting(
-            "Retry now", "retry {key} now", lambda control, run, key: control.retry_now(run, key)
+            "Retry now",
+            "retry {key} now",
+            lambda control, run, key: control.retry_now(run, key),
+            doing="retry now",
         )
 
     def action_give_up(self) -> None:
         self._on_awaiting(
-            "Give up", "give up on {key}", lambda control, run, key: control.give_up(run, key)
+            "Give up",
+            "give up on {key}",
+            lambda control, run, key: control.give_up(run, key),
+            doing="give up on",
         )
 
     def _on_awaiting(
-        self, verb: str, what: str, act: Callable[[RunControl, RunModel, str], bool]
+        self,
+        verb: str,
+        what: str,
+        act: Callable[[RunControl, RunModel, str], bool],
+        *,
+        doing: str,
     ) -> None:
         """``verb`` the selected task awaiting retry; ``what`` (of ``{key}``) names the
-        request in the toast of one that waits or fails."""
-        run, key = self._awaiting(verb)
+        request in the toast of one that waits or fails; ``doing`` what it does to a task,
+        as "No task to …" says it when the filter hides them all."""
+        run, key = self._awaiting(verb, doing)
         if run is None or key is None:
             return
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from textual.app import App
 
     from flowtop.tui.clock import Clock
+    from flowtop.tui.model import TaskRow
     from flowtop.tui.run_store import RunStore
     from flowtop.tui.widgets.detail_pane import DetailPane
     from flowtop.tui.widgets.filter_input import FilterInput
@@ -47,6 +48,23 @@ def shell_can_resume(process_group: int, session: int) -> bool:
     until someone kills flowtop from elsewhere. Pure (the ids are passed in) for tests.
     """
     return process_group != session
+
+
+def hidden_by_filter(
+    table: TaskTable, verb: str, fits: Callable[[TaskRow], bool] = lambda row: True
+) -> str | None:
+    """Why a key that acts on the highlighted task finds none, when the filter is why:
+    ``No task to VERB: the filter 'x' hides every row``; None when it is not (a task is
+    highlighted, no filter is set, or no row it hides ``fits`` the key: a task with an
+    error for ``o``, one awaiting a retry for ``n``). Enter said "the table has no rows",
+    and ``o`` "works on a task with an error", of a run full of them the filter hid."""
+    query = table.filter_text
+    run = table.run
+    if table.cursor_key is not None or not query.strip() or run is None:
+        return None
+    if not any(fits(row) for row in run.rows.values()):
+        return None
+    return f"No task to {verb}: the filter {query!r} hides every row; Esc in the table clears it"
 
 
 class ViewActions(_AppBase):
@@ -189,7 +207,8 @@ class ViewActions(_AppBase):
         top, so ↑↓ scroll it, as Enter on a run in the history opens its page. At once,
         as ``action_focus_flows`` moves: the ↓ typed after it scrolls the pane."""
         if self.table.cursor_key is None:
-            self.notify("No task to open: the table has no rows", markup=False, timeout=2)
+            said = hidden_by_filter(self.table, "open") or "No task to open: the table has no rows"
+            self.notify(said, markup=False, timeout=2)
             return
         self.detail.scroll_home(animate=False)
         self.screen.set_focus(self.detail)

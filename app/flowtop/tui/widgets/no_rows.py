@@ -1,16 +1,17 @@
 """What the task table says in place of rows, when its run has none, in lines it fits.
 
 A run with no rows says why: its tasks are still to come, a flow retry waits (and why
-the run it retries failed), it was cancelled or its process died before any task ran,
-its work went to subflows. One line cut to the table's width lost the end of it (the
-subflows' names at 80 columns, silently): it wraps, and what is still too long ends
-in ``…``.
+the run it retries failed, when that run was read here), it was cancelled or its process
+died before any task ran, its function raised or returned before calling one, its work
+went to subflows. One line cut to the table's width lost the end of it (the subflows'
+names at 80 columns, silently): it wraps, and what is still too long ends in ``…``.
 """
 
 from __future__ import annotations
 
 from rich.cells import cell_len
 
+from flowtop.engine.events import ErrorInfo
 from flowtop.engine.states import StateType
 from flowtop.formats import cut_cells
 from flowtop.looks import NOT_STARTED, run_error_text
@@ -21,10 +22,11 @@ MOST_LINES = 4
 
 
 def no_rows_text(run: RunModel) -> str:
-    """Why ``run`` shows no rows, when the header says more: why none ran (cancelled,
-    with the why when known; interrupted only when its process died), which run a
-    waiting flow retry retries and why that failed, where its work went (subflows are
-    runs of their own, each under its flow)."""
+    """Why ``run`` shows no rows, when the header says more: live, which run a flow retry
+    retries and why that failed (the history says why when that run was not read here:
+    the window opened during the wait); ended, what ended it before any task ran (it did
+    not start, its process died, it was cancelled, its function raised or returned
+    first); where its work went (subflows are runs of their own, each under its flow)."""
     live = run.run_id is None or run.is_live
     if run.subflows:
         ran = "run" if live else "ran"
@@ -32,20 +34,45 @@ def no_rows_text(run: RunModel) -> str:
     if live:
         if run.body_due is not None and run.retried is not None:
             number, error = run.retried
-            first = error.message.strip().splitlines()[0] if error.message.strip() else ""
-            return f"Retrying run #{number}, which failed: {run_error_text(error.type, first)}"
+            return f"Retrying run #{number}, which failed: {_error_said(error)}"
+        if run.body_due is not None and run.rerun_of:  # the run it retries was not read here
+            return (
+                f"Retrying run {run.rerun_of}, which failed (the history says why):"
+                " its tasks appear as its body reaches them"
+            )
         return "No tasks yet: they appear as the flow reaches them"
+    return _ended_text(run)
+
+
+def _ended_text(run: RunModel) -> str:
+    """What ended ``run``, an ended run with no rows, before any task ran: a flow retry's
+    whose body raised said only "No task ran", its error left to the header's cut line."""
     if run.error is not None and run.error.type == NOT_STARTED:
         return "No task ran: the run did not start"
     if run.process_died:
-        return "No task ran: the run was interrupted"
+        # Its death was found before its body was due: it died waiting (found later, it
+        # may have died either side of the due time, and nothing is said of when).
+        due, found = run.body_due, run.finished
+        waiting = due is not None and found is not None and found < due
+        return f"No task ran: the run was interrupted{' in its retry delay' if waiting else ''}"
     if run.state is StateType.CANCELLED:
         if run.note.startswith("cancelled"):  # "cancelled in its 3s retry delay, …: by …"
             return run.note[0].upper() + run.note[1:]
         return f"No task ran: the run was cancelled{f' ({run.note})' if run.note else ''}"
+    if run.error is not None:
+        return f"No task ran: the {_error_said(run.error)}"
     if run.note:
         return f"No task ran: {run.note}"
-    return "No task ran"
+    if run.state is StateType.COMPLETED:
+        return "No task ran: the flow completed without calling one"
+    return "No task ran: the run ended before reaching one"
+
+
+def _error_said(error: ErrorInfo) -> str:
+    """``flow raised ValueError: its first line`` (no ``: `` after an empty message)."""
+    message = error.message.strip()
+    first = message.splitlines()[0] if message else ""
+    return run_error_text(error.type, first) if first else f"flow raised {error.type}"
 
 
 def wrapped(text: str, width: int, most: int = MOST_LINES) -> list[str]:
