@@ -52,8 +52,9 @@ def call_here(
     captured.live = (attempt[0], attempt[1])  # its output is followed once it prints
     captured.echo = attempt[0].runner.echo_output
     captured.taken = output_taken(attempt[1], call)
+    limit = attempt[1].policy.timeout  # what a TaskInterrupted raised in it says it ran past
     try:
-        value = fn(*args, **kwargs) if call is None else call.run(fn, args, kwargs)
+        value = fn(*args, **kwargs) if call is None else call.run(fn, args, kwargs, timeout=limit)
         error: BaseException | None = None
     except BaseException as exc:  # noqa: BLE001 - every outcome is reported, none escapes
         value, error = None, exc
@@ -213,22 +214,23 @@ def timed_out(tr: TaskRun, how: str, *, no_retry: bool) -> tuple[TaskTimeout, De
 
 def give_up_thread(runner: Runner, call: UserCall | None) -> tuple[str, bool, bool]:
     """An attempt ran past its timeout in ``call``: raise a ``CancelledError`` in the
-    task's code (``TaskInterrupted``, at its next Python line, as Prefect does; the attempt
-    fails with ``TaskTimeout``), and give its thread up so the pool
-    starts another in its place: code blocked in C stops only when that returns, and a
-    worker kept per hung attempt would leave none for the retries.
+    task's code (``TaskInterrupted``, at its next Python line, as Prefect does, saying
+    ``task interrupted: timed out after 2 s``; the attempt fails with ``TaskTimeout``),
+    and give its thread up so the pool starts another in its place: code blocked in C
+    stops only when that returns, and a worker kept per hung attempt would leave none for
+    the retries.
 
     Returns how the attempt was stopped (for its error), whether the thread was replaced,
     and whether the task must not be retried (no replacement was possible).
     """
     if isinstance(call, AsyncCall):  # on the event loop: its asyncio task is cancelled
-        call.interrupt(TaskTimeout)
+        call.time_out()
         return "its coroutine was cancelled", False, False
     if runner.backend is not None:
         return "the executor was told to stop it", False, False
     if call is None:
         return "its thread cannot be interrupted; a late result will be discarded", False, False
-    call.interrupt(TaskTimeout)
+    call.time_out()
     raised = "CancelledError was raised in its code"
     pool = runner.executor
     if not isinstance(pool, WorkerPool):  # an ``Executor`` given to the runner replaces none

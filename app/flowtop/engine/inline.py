@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from . import capture
 from .aloop import run_sync
 from .cached_calls import look_up_call, store_call
-from .errors import TaskTimeout
+from .errors import Interrupt, TaskTimeout
 from .policy import Decision, decide
 from .prefect_api import (
     RETURNED_CANCELLED,
@@ -62,7 +62,9 @@ def _attempt(
                 if task.is_async:
                     return returned_state(run_sync(task.fn(*args, **kwargs)))
                 if interruptible is not None:
-                    return returned_state(interruptible.run(task.fn, list(args), kwargs))
+                    return returned_state(
+                        interruptible.run(task.fn, list(args), kwargs, timeout=timeout)
+                    )
                 return returned_state(task.fn(*args, **kwargs))
         except BaseException as exc:  # noqa: BLE001 - every outcome goes to decide()
             exc.__traceback__ = from_user_code(exc.__traceback__)
@@ -88,7 +90,7 @@ def _attempt(
     thread.join(timeout)
     if not box:
         how = "its thread cannot be interrupted"
-        if interruptible is not None and interruptible.interrupt(TaskTimeout):
+        if interruptible is not None and interruptible.time_out():
             how = "CancelledError was raised in its code"
         error = _timed_out(task, f"{how}; a late result is discarded")
         error.__traceback__ = None if interruptible is None else interruptible.stack
@@ -180,6 +182,8 @@ def steps_of(
     while True:
         attempt += 1
         value, error = result
+        if isinstance(error, Interrupt):  # its caller's timeout or its flow's stopped it here:
+            raise error  # no outcome of its own (no line, no hook), as the async path
         failed = error is not None
         outcome = State(
             StateType.FAILED if failed else StateType.COMPLETED,

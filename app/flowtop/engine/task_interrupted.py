@@ -9,6 +9,12 @@ attempt at its timeout: so one ``except asyncio.CancelledError:`` (or a ``finall
 cleans up after a timeout in any task, sync or async, here as in Prefect, and ``except
 Exception`` lets it through. The attempt itself fails with ``TaskTimeout`` as before.
 
+Its text names the limit (``task interrupted: timed out after 2 s``), for the code that
+catches it and logs it. CPython raises an exception in another thread by its class alone
+(``PyThreadState_SetAsyncExc``; the thread makes the instance, with no arguments), so the
+text travels on a subclass made for that limit (``timed_out_after``), named and pickled as
+``TaskInterrupted``.
+
 A module of its own because ``asyncio`` is imported here: half of the engine's import
 time, it is imported only once something is interrupted (``user_call.in_code``), as
 ``aloop`` imports it only when a loop is made.
@@ -17,6 +23,8 @@ time, it is imported only once something is interrupted (``user_call.in_code``),
 from __future__ import annotations
 
 import asyncio
+import functools
+from typing import Any
 
 from .errors import Interrupt
 
@@ -24,8 +32,36 @@ from .errors import Interrupt
 class TaskInterrupted(asyncio.CancelledError, Interrupt):
     """Raised at a timed-out sync attempt's next Python line (see the module doc)."""
 
-    def __str__(self) -> str:
-        return "the attempt ran past its timeout and is stopped here (it failed with TaskTimeout)"
+    #: Its text when made with none, as the interpreter makes it: the subclass of
+    #: ``timed_out_after`` says the limit; this one is raised when it is not known.
+    reason = "task interrupted: it ran past its timeout"
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(args or (self.reason,)))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # As ``TaskInterrupted`` with its text: a subclass of ``timed_out_after`` is not
+        # importable by its name, and ``BaseException``'s own reduce would name it.
+        return (TaskInterrupted, self.args, self.__dict__ or None)
 
 
-__all__ = ["TaskInterrupted"]
+def timed_out_after(seconds: float | None) -> type[TaskInterrupted]:
+    """What is raised in an attempt's code past its limit of ``seconds``: ``TaskInterrupted``
+    that says ``task interrupted: timed out after 2 s`` (``TaskInterrupted`` itself when
+    the limit is not known)."""
+    if seconds is None:
+        return TaskInterrupted
+    return _saying(f"task interrupted: timed out after {float(seconds):g} s")
+
+
+@functools.lru_cache(maxsize=64)  # a few limits per program: one class each, not one per timeout
+def _saying(reason: str) -> type[TaskInterrupted]:
+    class TimedOut(TaskInterrupted):
+        pass
+
+    TimedOut.reason = reason
+    TimedOut.__name__ = TimedOut.__qualname__ = TaskInterrupted.__name__  # as tracebacks print it
+    return TimedOut
+
+
+__all__ = ["TaskInterrupted", "timed_out_after"]

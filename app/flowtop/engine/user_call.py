@@ -25,6 +25,7 @@ from collections.abc import Callable
 from types import FrameType, TracebackType
 from typing import Any
 
+from .errors import TaskTimeout
 from .records import users_line
 
 _BEFORE, _INSIDE, _AFTER = range(3)
@@ -33,7 +34,7 @@ _BEFORE, _INSIDE, _AFTER = range(3)
 class UserCall:
     """The call of one attempt (``token``) on ``thread`` (by default the one making this)."""
 
-    __slots__ = ("thread", "token", "stack", "_lock", "_where", "_raised")
+    __slots__ = ("thread", "token", "stack", "_lock", "_where", "_raised", "_timeout")
 
     def __init__(self, token: int, thread: threading.Thread | None = None) -> None:
         self.thread = threading.current_thread() if thread is None else thread
@@ -44,13 +45,24 @@ class UserCall:
         self._lock = threading.Lock()
         self._where = _BEFORE
         self._raised: type[BaseException] | None = None
+        self._timeout: float | None = None
 
-    def run(self, fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]) -> Any:
-        """``fn(*args, **kwargs)``; raises the interrupt instead if one came first."""
+    def run(
+        self,
+        fn: Callable[..., Any],
+        args: list[Any],
+        kwargs: dict[str, Any],
+        *,
+        timeout: float | None = None,
+    ) -> Any:
+        """``fn(*args, **kwargs)``; raises the interrupt instead if one came first.
+        ``timeout``: the limit its caller times it out at (``time_out``), which the
+        ``TaskInterrupted`` raised in it then names."""
         with self._lock:
             if self._raised is not None:
                 raise self._raised()
             self._where = _INSIDE
+            self._timeout = timeout
         try:
             return fn(*args, **kwargs)
         finally:
@@ -59,14 +71,23 @@ class UserCall:
                 if self._raised is not None:
                     raise_in(self.thread, None)  # one set but not delivered: cleared
 
+    def time_out(self) -> bool:
+        """The call ran past its time limit: stop it with ``TaskInterrupted`` naming the
+        limit (``task interrupted: timed out after 2 s``), raised in the user's code at its
+        next Python line (an ``AsyncCall``'s coroutine is cancelled), or keep it from
+        beginning; False when it has ended or was interrupted already."""
+        return self.interrupt(TaskTimeout)  # the attempt's error: its code gets TaskInterrupted
+
     def interrupt(self, kind: type[BaseException]) -> bool:
-        """Raise ``kind`` in the user's code (its next Python line; ``in_code``), or keep
-        the call from beginning; False when it has ended or was interrupted already."""
-        raised = in_code(kind)  # (its first use imports asyncio: not under the lock)
+        """Stop the call with ``kind``: raise in the user's code, at its next Python line,
+        what stops it that way (``in_code``: an ``Exception`` kind, as ``TaskTimeout``,
+        becomes ``TaskInterrupted``), or keep the call from beginning; False when it has
+        ended or was interrupted already."""
+        in_code(kind)  # its first use imports asyncio, which is not done under the lock
         with self._lock:
             if self._where == _AFTER or self._raised is not None:
                 return False
-            self._raised = raised
+            self._raised = in_code(kind, self._timeout)  # the limit ``run`` began with
             if self._where == _INSIDE:
                 self.stack = self._user_frames()
                 raise_in(self.thread, self._raised)
@@ -109,17 +130,17 @@ class UserCall:
 _RUN = UserCall.run.__code__
 
 
-def in_code(kind: type[BaseException]) -> type[BaseException]:
+def in_code(kind: type[BaseException], timeout: float | None = None) -> type[BaseException]:
     """What is raised in the user's code to stop it with ``kind``: ``kind`` itself when
     ``except Exception`` cannot catch it (a flow's ``FlowInterrupted``), else
-    ``TaskInterrupted``, an ``asyncio.CancelledError`` as Prefect's (``task_interrupted``):
-    an attempt past its timeout fails with ``TaskTimeout``, which a broad ``except`` in
-    the task's code would swallow and run on."""
+    ``TaskInterrupted``, an ``asyncio.CancelledError`` as Prefect's (``task_interrupted``),
+    saying the ``timeout`` it ran past when known: an attempt past its timeout fails with
+    ``TaskTimeout``, which a broad ``except`` in the task's code would swallow and run on."""
     if not issubclass(kind, Exception):
         return kind
-    from .task_interrupted import TaskInterrupted  # imports asyncio: only when needed
+    from .task_interrupted import timed_out_after  # imports asyncio: only when needed
 
-    return TaskInterrupted
+    return timed_out_after(timeout)
 
 
 def current_frames() -> dict[int, FrameType]:
