@@ -1248,3 +1248,28 @@ async def test_history_footers_keep_help_and_quit_whole(tmp_path, width) -> None
             shown = footer_entries_shown(footer)
             assert shown[-2:] == ["? Help", "q Quit"], footer
             assert shown[0] == "esc Back", footer
+
+
+async def test_on_a_narrow_terminal_a_three_digit_time_stays_whole(tmp_path) -> None:
+    """At 34 columns `run #1  ✗ Failed  55ms` fitted once the flow's name gave way, but a
+    run of 100 ms or more was cut to `140…` (seen in CI on a loaded machine): the state's
+    word gives way next, its symbol and the time stay."""
+    import time
+
+    @task
+    def slow() -> None:
+        time.sleep(0.15)
+        raise ValueError("no")
+
+    with Flow("narrow") as flow:
+        slow()
+    workspace = FakeWorkspace(tmp_path, {"narrow": flow})
+    app = FlowtopApp(workspace, watch=False)
+    async with app.run_test(size=(34, 14)) as pilot:
+        await pilot.press("r")
+        await wait_for_run(pilot, app, StateType.FAILED)
+        await pilot.pause()
+        line = screen_text(app).splitlines()[app.header.region.y][app.header.region.x :]
+        assert line.rstrip().endswith("ms") and "run #1  ✗" in line, line
+    for runner in workspace.runners:
+        runner.shutdown(wait=True)

@@ -96,6 +96,7 @@ class RunHeader(Static):
         text = Text(no_wrap=True, overflow="ellipsis")
         tail = Text()  # what may be cut: a run's note and its flow's error
         run_shown = False  # its number, state and time are on the line: they stay whole
+        word_at = (0, 0)  # where the state's word is on the line, and its length
         if error:  # what is wrong with the file shown instead of a flow
             text.append(f"  ✗ {error}", style=styles["failed"])
         elif run is None or run.run_id is None:
@@ -121,6 +122,7 @@ class RunHeader(Static):
                 symbol, _, look = STATE_LOOK[StateType.AWAITING_RETRY]
                 word = f"Starts in {countdown(waits)}"
             text.append("  ")
+            word_at = (len(text) + len(symbol), len(f" {word}"))  # (characters, as sliced)
             text.append(f"{symbol} {word}", style=styles[look])
             if waits is None:  # (a countdown beside a count-up read as two clocks)
                 text.append(f"  {fmt_duration(run.elapsed(now), live=run.duration is None)}")
@@ -137,6 +139,9 @@ class RunHeader(Static):
             text = Text("No flow selected", style="dim").append_text(text)
         elif run_shown and room < min(MIN_NAME, len(flow)):
             text = text[len("  ") :]  # not even `etl` fits: the flows list beside shows it
+            if text.cell_len > self.size.width:  # then the state's word: its symbol stays
+                start = word_at[0] - len("  ")
+                text = text[:start] + text[start + word_at[1] :]
         else:
             text = Text(cut_cells(flow, max(MIN_NAME, room)), style="bold").append_text(text)
         text.append_text(self._cut_tail(tail, self.size.width - text.cell_len))
