@@ -11,6 +11,7 @@ from .engine.dynamic import RunCancelled, UpstreamFailed
 from .engine.errors import (
     FlowRunTimeoutError,
     MappingLengthMismatch,
+    MappingMissingIterable,
     ParameterBindError,
     ParameterTypeError,
     TaskTimeout,
@@ -34,6 +35,7 @@ __all__ = [
     "FailedRun",
     "FlowRunTimeoutError",
     "MappingLengthMismatch",
+    "MappingMissingIterable",
     "MissingContextError",
     "MissingResult",
     "ObjectNotFound",

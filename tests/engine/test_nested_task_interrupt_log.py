@@ -84,3 +84,40 @@ def test_a_flow_timed_out_inside_a_task_s_nested_call_logs_no_line_for_it(
             limited()
         assert left.wait(5)
     assert not any("Interrupted" in line for line in engine_lines(caplog)), engine_lines(caplog)
+
+
+def test_a_task_its_flow_s_timeout_stops_logs_no_failure_of_its_own(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The flow's timeout interrupts the attempt, then ends it CANCELLED (``dynamic_run.
+    _time_out``); the attempt's thread, reaching its conclusion between the two, logged
+    ``Task run failed with state: FlowInterrupted()`` (1 run in 6). The moment is widened
+    here: finding where the attempt stopped takes 0.1 s."""
+    from flowtop.engine.user_call import UserCall
+
+    where = UserCall.stopped_where
+
+    def slowly(call: UserCall, why: str) -> str:
+        time.sleep(0.1)
+        return where(call, why)
+
+    monkeypatch.setattr(UserCall, "stopped_where", slowly)
+    left = threading.Event()
+
+    @task
+    def spin() -> None:
+        try:
+            _spins()
+        finally:
+            left.set()
+
+    @flow(timeout_seconds=0.2)
+    def limited() -> None:
+        spin()
+
+    with caplog.at_level(logging.ERROR, logger="flowtop.task_engine"):
+        with pytest.raises(TimeoutError):
+            limited()
+        assert left.wait(5)
+        time.sleep(0.15)  # past the widened moment: a late line is logged by then
+    assert engine_lines(caplog) == []

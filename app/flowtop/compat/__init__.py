@@ -9,8 +9,12 @@ built from flowtop's own objects, any other is refused at import with one line n
 (``from prefect import deploy``). Before the window an installed Prefect already in
 ``sys.modules`` is set aside, after it it is put back and flowtop's stand-ins are removed:
 code outside flow modules never sees them, and an installed Prefect is never shadowed.
-A process started from there with ``spawn`` or ``forkserver`` gets the same stand-ins
-when it imports those modules again (``children``).
+A ``prefect`` import that a flow module (or one that imported ``prefect`` in the window)
+runs later, inside a task or flow function as Prefect code often does, gets them too
+(:func:`late_import`, called by ``children.LateImports``, this process's ``__import__``
+from then on), still without putting them in ``sys.modules``. A process started from
+there with ``spawn`` or ``forkserver`` gets the same stand-ins when it imports those
+modules again, and for their imports run later (``children``).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import builtins
 import dis
 import importlib.abc
 import importlib.machinery
+import importlib.util
 import os
 import sys
 import threading
@@ -44,10 +49,11 @@ def _prefect() -> dict[str, Any]:
     from .. import __version__
     from ..engine.prefect_api import State, allow_failure, get_run_logger, unmapped
     from ..engine.tags import tags
+    from . import prefect_flow_runs
     from .prefect_flows import DropInFlow, flow
     from .prefect_tasks import DropInTask, task
 
-    return {
+    return prefect_flow_runs.names() | {
         "flow": flow,
         "task": task,
         "Flow": DropInFlow,
@@ -80,6 +86,14 @@ def _flows() -> dict[str, Any]:
     from .prefect_flows import DropInFlow, flow
 
     return {"flow": flow, "Flow": DropInFlow}
+
+
+def _flow_runs() -> dict[str, Any]:
+    """``prefect.flow_runs``: its pause, suspend and resume, which raise when called
+    (``prefect_flow_runs``); ``wait_for_flow_run`` is refused at import."""
+    from . import prefect_flow_runs
+
+    return prefect_flow_runs.names()
 
 
 def _flow_engine() -> dict[str, Any]:
@@ -160,10 +174,12 @@ def _states() -> dict[str, Any]:
 
 
 def _exceptions() -> dict[str, Any]:
-    """``prefect.exceptions``: flowtop's, and ``PausedRun`` (a paused state's ``result()``)."""
+    """``prefect.exceptions``: flowtop's, ``PausedRun`` (a paused state's ``result()``),
+    and the two a pause's caller catches (``prefect_flow_runs``), never raised."""
     from ..engine.prefect_exceptions import PausedRun
+    from . import prefect_flow_runs
 
-    return _public("exceptions")() | {"PausedRun": PausedRun}
+    return _public("exceptions")() | prefect_flow_runs.exceptions() | {"PausedRun": PausedRun}
 
 
 def _schedules() -> dict[str, Any]:
@@ -199,6 +215,7 @@ MODULES: dict[str, tuple[bool, Callable[[], dict[str, Any]]]] = {
     "prefect.runtime.flow_run": (False, _runtime("flow_run")),
     "prefect.runtime.task_run": (False, _runtime("task_run")),
     "prefect.runtime.deployment": (False, _runtime("deployment")),
+    "prefect.flow_runs": (False, _flow_runs),
     "prefect.flow_engine": (False, _flow_engine),
     "prefect.task_engine": (False, _task_engine),
     "prefect.tasks": (False, _tasks),
@@ -244,17 +261,15 @@ def _importing(frame: types.FrameType | None) -> bool:
 
 
 def _missing_name(module: str) -> Callable[[str], Any]:
-    submodules: dict[str, types.ModuleType] = {}
-
     def __getattr__(name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
         full = f"{module}.{name}"
         if full in MODULES:  # a submodule not imported yet: ``prefect.futures`` after
-            if full not in submodules:  # ``import prefect``, read in a flow body (after
-                with prefect_imports():  # the file's import, when its window has closed)
-                    submodules[full] = importlib.import_module(full)
-            return submodules[full]
+            if not _depth:  # ``import prefect``, read in a flow body once the file's
+                return _stand_in(full)  # window has closed
+            with prefect_imports():  # in a window: as an import there gives it
+                return importlib.import_module(full)
         message = f"{full} is not available in flowtop"
         if _importing(sys._getframe(1)):  # ImportError, not AttributeError: ``from
             raise NotAvailable(message, name=full)  # prefect import x`` shows this line
@@ -291,12 +306,58 @@ class _StandIns(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 
 _finder = _StandIns()
+#: The stand-ins of imports run after a window (``late_import``), built once each and
+#: never put in ``sys.modules``.
+_late: dict[str, types.ModuleType] = {}
+
+
+def _stand_in(name: str) -> types.ModuleType:
+    """The stand-in module ``name`` for code that runs after its file's window closed,
+    built as the window builds it, and set on its parent module as an import sets it.
+
+    Kept out of ``sys.modules``: code that is not a flow file's still gets the installed
+    Prefect (or no ``prefect``), however many tasks import it meanwhile, on any thread.
+    Raises ``NotAvailable`` for a module flowtop lacks, with the window's words."""
+    module = _late.get(name)
+    if module is not None:
+        return module
+    if name not in MODULES:
+        raise NotAvailable(f"{name} is not available in flowtop", name=name)
+    is_package, _ = MODULES[name]
+    spec = importlib.machinery.ModuleSpec(name, _finder, is_package=is_package)
+    built = importlib.util.module_from_spec(spec)
+    _finder.exec_module(built)
+    module = _late.setdefault(name, built)  # another thread's, if it got there first
+    parent, _, child = name.rpartition(".")
+    if parent:
+        setattr(_stand_in(parent), child, module)
+    return module
+
+
+def late_import(name: str, fromlist: Sequence[str] | None) -> types.ModuleType:
+    """``import name`` / ``from name import ...`` run by a flow file (or a module that
+    imported ``prefect`` while one loaded) after its window closed: inside a task or a
+    flow function, as Prefect code often does (``from prefect.runtime import task_run``).
+    What ``__import__`` returns: the top module, or ``name``'s for a ``from`` import, its
+    submodules in ``fromlist`` built too. ``children.LateImports`` calls it."""
+    module = _stand_in(name)
+    if not fromlist:
+        return _stand_in(name.partition(".")[0])
+    for item in fromlist:
+        if f"{name}.{item}" in MODULES:
+            _stand_in(f"{name}.{item}")
+    return module
+
+
 _lock = threading.RLock()
 _depth = 0
 _saved: dict[str, types.ModuleType] = {}
 #: The globals of each module that ran ``import prefect`` (or ``from prefect...``) in the
 #: window: named to the processes started later (``children.publish``).
 _importers: dict[int, dict[str, Any]] = {}
+#: Flow modules are noted with the importers, ``prefect`` imported or not: a flow file's
+#: ``from prefect... import`` inside a function works too (``children.LateImports``).
+_FLOW_MODULES = children.FLOW_PACKAGE + "."
 #: The builtin ``__import__`` the window replaced, and its replacement.
 _imports: list[Callable[..., types.ModuleType]] = []
 
@@ -311,7 +372,10 @@ def _recording(real: Callable[..., types.ModuleType]) -> Callable[..., types.Mod
         fromlist: Sequence[str] = (),
         level: int = 0,
     ) -> types.ModuleType:
-        if level == 0 and globals is not None and name.partition(".")[0] == "prefect":
+        if globals is not None and (
+            (level == 0 and name.partition(".")[0] == "prefect")
+            or str(globals.get("__name__")).startswith(_FLOW_MODULES)
+        ):
             _importers.setdefault(id(globals), globals)
         return real(name, globals, locals, fromlist, level)
 
@@ -356,4 +420,12 @@ def prefect_imports() -> Iterator[None]:
                 _saved.clear()
 
 
-__all__ = ["ENV_FLAG", "MODULES", "MissingName", "NotAvailable", "forced", "prefect_imports"]
+__all__ = [
+    "ENV_FLAG",
+    "MODULES",
+    "MissingName",
+    "NotAvailable",
+    "forced",
+    "late_import",
+    "prefect_imports",
+]

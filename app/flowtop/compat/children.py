@@ -16,10 +16,15 @@ variable :data:`ENV`, and puts the folder of a ``sitecustomize`` (``child_site``
 variable is set (else it only hands over to any other ``sitecustomize``): importing one
 of those modules then runs it inside ``prefect_imports()``, as in the parent. Nothing of
 flowtop is imported in the child before such an import.
+
+The same list of modules is what :class:`LateImports` knows, in the parent and in each
+child: a ``prefect`` import one of them runs after its import (inside a function) gets
+the stand-ins too, also in a worker that got the function pickled by value.
 """
 
 from __future__ import annotations
 
+import builtins
 import importlib.abc
 import importlib.machinery
 import importlib.util
@@ -27,7 +32,7 @@ import json
 import os
 import sys
 import types
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +49,8 @@ _published: dict[str, str] = {}
 
 def publish(importers: Sequence[dict[str, Any]]) -> None:
     """Tell the processes started from now on that the modules of ``importers`` (their
-    globals) import ``prefect`` in drop-in mode (see the module doc)."""
+    globals) import ``prefect`` in drop-in mode (see the module doc), and this process's
+    ``__import__`` too, for their imports run later (:class:`LateImports`)."""
     for found in importers:
         name, file = found.get("__name__"), found.get("__file__")
         if not isinstance(name, str) or name in ("__main__", "__mp_main__") or name in _published:
@@ -53,6 +59,7 @@ def publish(importers: Sequence[dict[str, Any]]) -> None:
         _published[name] = "" if findable or not isinstance(file, str) else file
     if not _published:
         return
+    late_imports(_published)
     os.environ[ENV] = json.dumps(_published)
     paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     if SITE not in paths:
@@ -126,16 +133,104 @@ class Spawned(importlib.abc.MetaPathFinder):
         return spec
 
 
+class LateImports:
+    """``builtins.__import__`` of a process that ran drop-in flow files: a ``prefect``
+    import that one of their modules runs later, once its file's window has closed
+    (inside a task or flow function, as in ``from prefect.runtime import task_run``), gets
+    flowtop's stand-ins too (``compat.late_import``), and no other code does.
+
+    The window lasts only for the file's import, so such an import failed when the task
+    ran (``No module named 'prefect'``), or got an installed Prefect. Keeping the
+    stand-ins in ``sys.modules`` for the process's life would have fixed that, but would
+    have shadowed an installed Prefect for every library and helper of the process (and
+    told a library probing for Prefect that it is there). Instead the importer is known
+    by the globals ``__import__`` is given: a module named in its
+    ``flowtop_drop_in_modules`` (the window's importers and flow modules, as named to
+    children). Any other importer gets what Python gives it; when that is no ``prefect``
+    at all, the error says why. A module's own top-level code is left to its window, as
+    before: a file loaded again with drop-in mode off gets no stand-ins.
+
+    ``importlib.import_module("prefect")`` passes no globals and is not covered. One per
+    process, whichever copy of this module (a child's ``sitecustomize`` loads it by path)
+    installs it first; the others add their modules to it (:func:`late_imports`)."""
+
+    def __init__(self, wrapped: Callable[..., types.ModuleType]) -> None:
+        self.__wrapped__ = wrapped
+        #: Module name -> its file, as published (``""``: found by name).
+        self.flowtop_drop_in_modules: dict[str, str] = {}
+
+    def __call__(
+        self,
+        name: str,
+        globals: dict[str, Any] | None = None,  # noqa: A002 - the builtin's parameter names
+        locals: Any = None,  # noqa: A002 - the builtin's parameter names
+        fromlist: Sequence[str] | None = (),
+        level: int = 0,
+    ) -> types.ModuleType:
+        if level or not name.startswith("prefect") or name[7:8] not in ("", "."):
+            return self.__wrapped__(name, globals, locals, fromlist, level)
+        if globals is None or _module_level(globals):  # a file's own import: its window's
+            return self.__wrapped__(name, globals, locals, fromlist, level)
+        if globals.get("__name__") in self.flowtop_drop_in_modules:
+            from flowtop.compat import late_import  # absolute: this file may be a child's copy
+
+            return late_import(name, fromlist)
+        try:
+            return self.__wrapped__(name, globals, locals, fromlist, level)
+        except ModuleNotFoundError as exc:
+            missing = exc.name or ""
+            if type(exc) is not ModuleNotFoundError or missing.partition(".")[0] != "prefect":
+                raise  # another module, or a stand-in's own refusal (``NotAvailable``)
+            why = _why_no_prefect(missing, globals.get("__file__"))
+            raise ModuleNotFoundError(why, name=missing) from None
+
+
+def _module_level(globals: dict[str, Any]) -> bool:  # noqa: A002 - as __import__ names it
+    """Whether the import is run by a module's own top-level code (the frame nearest the
+    caller whose globals these are, through any wrapper of ``__import__``): at a file's
+    import, which its window (or its absence: drop-in mode off) decides, not this hook."""
+    frame: types.FrameType | None = sys._getframe(2)
+    while frame is not None and frame.f_globals is not globals:
+        frame = frame.f_back
+    return frame is not None and frame.f_code.co_name == "<module>"
+
+
+def _why_no_prefect(missing: str, file: object) -> str:
+    """``No module named 'prefect'`` in a process of drop-in mode, and why the importer
+    (its file, when it has one) does not get flowtop's."""
+    where = f"the top of {os.path.basename(file)}" if isinstance(file, str) else "its top"
+    return (
+        f"No module named {missing!r}: flowtop's drop-in prefect is only for flow files and"
+        f" the modules that import prefect while they load; add `import prefect` at {where}"
+    )
+
+
+def late_imports(modules: dict[str, str]) -> None:
+    """Make ``prefect`` imports run later by ``modules`` get flowtop's stand-ins, in this
+    process: :class:`LateImports` installed as ``__import__`` (once), knowing them."""
+    current: Any = builtins.__import__
+    while current is not None and not hasattr(current, "flowtop_drop_in_modules"):
+        current = getattr(current, "__wrapped__", None)  # under a wrapper naming it
+    if current is None:
+        current = LateImports(builtins.__import__)
+        builtins.__import__ = current
+    current.flowtop_drop_in_modules.update(modules)
+
+
 def install() -> None:
-    """In a child whose parent published modules (:data:`ENV`): put :class:`Spawned` first."""
+    """In a child whose parent published modules (:data:`ENV`): put :class:`Spawned`
+    first, and :class:`LateImports` in place for those modules' functions (also those a
+    worker gets pickled by value, whose globals keep their module's name)."""
     try:
         modules = json.loads(os.environ.get(ENV, "") or "{}")
     except ValueError:
         return
     if not isinstance(modules, dict) or not modules:
         return
+    named = {str(k): str(v) for k, v in modules.items()}
     if not any(isinstance(f, Spawned) for f in sys.meta_path):
-        sys.meta_path.insert(0, Spawned({str(k): str(v) for k, v in modules.items()}))
+        sys.meta_path.insert(0, Spawned(named))
+    late_imports(named)
 
 
-__all__ = ["ENV", "SITE", "Spawned", "install", "publish"]
+__all__ = ["ENV", "SITE", "LateImports", "Spawned", "install", "late_imports", "publish"]

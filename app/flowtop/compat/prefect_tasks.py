@@ -50,7 +50,10 @@ def prefect_timeout(policy: RetryPolicy) -> RetryPolicy:
 
 class DropInTask(Task):
     """A ``Task`` made by Prefect code (drop-in ``prefect.task`` or ``prefect.Task``),
-    its copies (``with_options``) too: no ``Retry`` budget (see the module doc)."""
+    its copies (``with_options``) too: no ``Retry`` budget (see the module doc); ``.map()``
+    maps any iterable but a string, bytes or a file, as Prefect's (``map_rules``)."""
+
+    maps_as_prefect = True
 
     def __init__(self, fn: Callable[..., Any], *, name: str | None = None, **options: Any) -> None:
         super().__init__(fn, name=name, **options)

@@ -11,6 +11,12 @@ store that cannot be read or a result that cannot be kept never fails the task: 
 or completes, and its COMPLETED step says why it was not cached. A task called outside
 any flow (``inline``) caches too, as in Prefect 3: in its run's store when another task
 calls it, else in this process's (``look_up_call``, ``store_call``).
+
+A call served from the cache runs its task's ``on_running`` hooks, then its
+``on_completion`` hooks with a state named ``Cached``, as Prefect 3 enters such a task run
+in Running, then Cached (``hit_hooks``; a call outside any flow too, ``look_up_call``);
+a call a rerun carries over from its source run runs none (no task run of Prefect's is
+made for it).
 """
 
 from __future__ import annotations
@@ -18,18 +24,31 @@ from __future__ import annotations
 import contextlib
 import time
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from . import hook_output
 from .caching import PROCESS_CACHE, CachedResult, CacheStore, Caching
 from .clock_text import date_time
+from .hooks import call_hooks
 from .prefect_context import TaskRunContext, flow_parameters
 from .prefect_ids import prefect_uuid
 from .states import State, StateType
-from .task_runs import InlineCall, call_parameters, current_attempt, task_run_of
+from .task_runs import (
+    HOOK_LOG,
+    InlineCall,
+    attempt_scope,
+    call_parameters,
+    current_attempt,
+    final_state,
+    running_state,
+    task_run_of,
+)
 
 if TYPE_CHECKING:
     from .records import TaskRun
     from .run import FlowRun
+    from .task import Task
 
 
 def serve(run: FlowRun, tr: TaskRun) -> None:
@@ -37,6 +56,7 @@ def serve(run: FlowRun, tr: TaskRun) -> None:
     key up, then under the run's lock complete it from the cache, or queue its first
     attempt (a task cancelled or given up on meanwhile is left as it is)."""
     found = _look_up(run, tr)
+    said = "" if found is None else hit_hooks(run, tr, found.value)
     with run._lock:
         if tr.state is not StateType.PENDING or run.state is not StateType.RUNNING:
             return
@@ -44,7 +64,41 @@ def serve(run: FlowRun, tr: TaskRun) -> None:
             run._submit(tr)
             return
         tr.reused = True
-        run._complete(tr, found.value, reused=True, message=f"cached result of {found.source}")
+        message = f"cached result of {found.source}"
+        run._complete(tr, found.value, reused=True, message=message, output=said)
+
+
+def hit_hooks(run: FlowRun, tr: TaskRun, value: Any) -> str:
+    """The hooks of ``tr``, a call served from the cache with ``value``, as Prefect 3
+    calls them for a cache hit: ``on_running`` (state ``Running``), then ``on_completion``
+    (state ``Cached``, type COMPLETED, its data ``value``), in its task run context,
+    outside the run's lock and before the call completes. Returns what they printed: its
+    COMPLETED step's output (``flowtop run`` shows it under its line; no attempt ran to
+    keep it in the history)."""
+    extras = tr.node.task.extras
+    if extras is None or not (extras.on_running or extras.on_completion):
+        return ""
+    current = (run, tr, None, None)  # parameters: ``parameters_of``
+    call = partial(_call_hit_hooks, tr.node.task, current, value)
+    try:
+        with attempt_scope(current):
+            return hook_output.aside(call, current, echo=run.runner.echo_output)
+    except BaseException as exc:  # noqa: BLE001 - a hook's sys.exit(): the call still completes, never left pending
+        HOOK_LOG.error("A hook of %r raised %r on its cache hit", tr.key, exc, exc_info=exc)
+        return ""
+
+
+def _call_hit_hooks(task: Task, current: Any, value: Any) -> None:
+    """The ``on_running``, then ``on_completion`` hooks of ``task`` for the call
+    ``current`` (an ``ATTEMPT`` value, in scope) served from the cache with ``value``."""
+    extras = task.extras
+    assert extras is not None
+    cached = final_state(current, value, None)
+    cached.name = "Cached"  # Prefect's name for a result read from the cache
+    running = running_state(current, 0)
+    for hooks, state in ((extras.on_running, running), (extras.on_completion, cached)):
+        if hooks:
+            call_hooks(hooks, HOOK_LOG, task, task_run_of(current, state), state)
 
 
 def _look_up(run: FlowRun, tr: TaskRun) -> CachedResult | None:
@@ -95,7 +149,9 @@ def look_up_call(current: InlineCall) -> tuple[CallSlot, CachedResult | None]:
     """A task called outside any flow (``inline``): where its result is kept (its run's
     store inside a run's attempt, else this process's) and under which key, and the
     result stored there. ``(None, None)`` for a task that does not cache, or a key that
-    could not be computed: the call runs and nothing is kept."""
+    could not be computed: the call runs and nothing is kept. A result found serves the
+    call: its hooks run here, as for a call in a flow (``hit_hooks``; what they print goes
+    where the call's prints go)."""
     task = current.task
     if task.caching is None:
         return None, None
@@ -107,9 +163,13 @@ def look_up_call(current: InlineCall) -> tuple[CallSlot, CachedResult | None]:
         key = task.caching.policy.compute_key(context, inputs, {})
         if key is None:
             return None, None
-        return (cache, key), None if task.caching.refresh else cache.get(key)
+        found = None if task.caching.refresh else cache.get(key)
     except Exception:  # noqa: BLE001 - as in a flow: a key or store that fails, the call runs
         return None, None
+    if found is not None and task.extras is not None:
+        with attempt_scope(current):
+            _call_hit_hooks(task, current, found.value)
+    return (cache, key), found
 
 
 def store_call(slot: CallSlot, current: InlineCall, final: State) -> None:

@@ -15,9 +15,24 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .context import current_flow, current_run
-from .errors import MappingLengthMismatch
+from .errors import UpstreamFailed
 from .inline import run_inline
-from .prefect_api import Pending, _Annotation, allow_failure, from_engine, quote
+from .map_rules import (
+    argument_names,
+    in_parameter_order,
+    length_mismatch,
+    maps_over,
+    missing_iterable,
+)
+from .prefect_api import (
+    Pending,
+    _Annotation,
+    allow_failure,
+    from_engine,
+    opaque,
+    quote,
+    unmapped,
+)
 from .run_handle import wait_for
 
 if TYPE_CHECKING:
@@ -143,14 +158,18 @@ def plain_inputs(
     """A call outside any flow, or a subflow's call: its arguments as the task (or the
     subflow) gets them, as Prefect resolves them. Annotations are unwrapped (``quote``'s
     value as it is); a future, also under ``opaque`` or ``allow_failure``, becomes its
-    result (its exception, under ``allow_failure``, when it failed). That is also a
-    future of a ``@flow`` run (kept from one, or the caller's, given to a subflow)."""
+    result (under ``allow_failure``, when it failed, its exception; when its task never
+    ran, its upstream failed, None: the data of Prefect's ``NotReady`` state). That is
+    also a future of a ``@flow`` run (kept from one, or the caller's, given to a subflow)."""
 
     def plain(value: Any) -> Any:
         if isinstance(value, quote):
             return value.value
         if isinstance(value, allow_failure) and isinstance(value.value, Future):
-            return value.value.result(raise_on_failure=False)
+            try:
+                return value.value.result(raise_on_failure=False)
+            except UpstreamFailed:
+                return None
         if isinstance(value, _Annotation):
             value = value.unwrap()
         return value.result() if isinstance(value, Future) else value
@@ -180,47 +199,51 @@ def submit(
     return run.submit_call(task, args, kwargs, wait_for=wait_for)
 
 
-def _items(value: Any) -> list[Any] | None:
-    """What ``.map()`` gives one call each of, for one argument; None: it is passed whole.
+def _items(value: Any, prefect: bool) -> tuple[Any, list[Any] | None]:
+    """One argument of ``.map()``: as its errors show it (a future as its result), and
+    what it gives one call each of (None: it is passed whole).
 
-    A list, tuple or range; one inside ``quote()`` or ``allow_failure()``, each item
-    wrapped again (as Prefect maps them); a future whose result is one (waited for: its
-    length decides the calls; a failed one is passed whole, and its calls fail upstream).
+    Mapped (``map_rules.maps_over``): a list, tuple or range, or by Prefect's rule any
+    iterable but a str, bytes or file; also one inside ``quote()`` or ``allow_failure()``
+    (by Prefect's rule ``opaque()`` too), each item wrapped again (as Prefect maps them);
+    a future whose result is one (waited for: its length decides the calls; a failed one
+    is passed whole, and its calls fail upstream). ``unmapped(x)`` never is.
     """
     wrap = None
-    if isinstance(value, quote | allow_failure):
+    shown = value
+    looked_through = (quote, allow_failure, opaque) if prefect else (quote, allow_failure)
+    if isinstance(value, looked_through):
         wrap, value = type(value), value.unwrap()
     elif isinstance(value, Future):
         try:
-            value = value.result()
+            shown = value = value.result()
         except Exception:  # noqa: BLE001 - failed: each call gets the future, as a plain one would
-            return None
-    if not isinstance(value, list | tuple | range):
-        return None
-    return [wrap(item) for item in value] if wrap is not None else list(value)
+            return shown, None
+    if isinstance(value, unmapped) or not maps_over(value, prefect):
+        return shown, None  # ``unmapped`` first: its ``__getitem__`` makes it iterable
+    return shown, [wrap(item) for item in value] if wrap is not None else list(value)
 
 
 def map_calls(
     task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], *, wait_for: Any = None
 ) -> FutureList:
     """One call per item (``_items``): mapped arguments are zipped, every other argument
-    (and ``unmapped(x)``) is repeated."""
-    spread = [_items(a) for a in args]
-    spread_kw = {k: _items(v) for k, v in kwargs.items()}
-    named = [(f"argument {i + 1}", items) for i, items in enumerate(spread)]
-    named += list(spread_kw.items())
-    mapped = [(name, items) for name, items in named if items is not None]
-    if not mapped:
-        raise TypeError(
-            f"{task.name}.map() needs at least one list, tuple or range argument to map over"
-        )
-    lengths = {len(items) for _, items in mapped}
-    if len(lengths) > 1:
-        sizes = [f"{name} has {len(items)}" for name, items in mapped]
-        raise MappingLengthMismatch(
-            f"{task.name}.map(): mapped arguments have different lengths ({', '.join(sizes)})"
-        )
-    (n,) = lengths
+    (and ``unmapped(x)``) is repeated. A drop-in task maps by Prefect's rule, and its
+    errors say Prefect's words (``map_rules``)."""
+    prefect = task.maps_as_prefect
+    spread = [_items(a, prefect) for a in args]
+    spread_kw = {k: _items(v, prefect) for k, v in kwargs.items()}
+    signature = task._signature  # bound and generator copies keep the function's own
+    names = argument_names(signature, len(args), list(kwargs), prefect)
+    named = dict(zip(names, [*spread, *spread_kw.values()], strict=True))
+    if prefect:
+        named = {name: named[name] for name in in_parameter_order(signature, list(named))}
+    lengths = {name: len(items) for name, (_, items) in named.items() if items is not None}
+    if not lengths:
+        raise missing_iterable(task.name, {k: shown for k, (shown, _) in named.items()}, prefect)
+    if len(set(lengths.values())) > 1:
+        raise length_mismatch(task.name, lengths, prefect)
+    (n,) = set(lengths.values())
 
     def pick(value: Any, items: list[Any] | None, i: int) -> Any:
         return value if items is None else items[i]
@@ -228,8 +251,8 @@ def map_calls(
     return FutureList(
         submit(
             task,
-            tuple(pick(a, items, i) for a, items in zip(args, spread, strict=True)),
-            {k: pick(v, spread_kw[k], i) for k, v in kwargs.items()},
+            tuple(pick(a, items, i) for a, (_, items) in zip(args, spread, strict=True)),
+            {k: pick(v, spread_kw[k][1], i) for k, v in kwargs.items()},
             wait_for=wait_for,
             how="map",
         )

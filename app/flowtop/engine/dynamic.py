@@ -39,6 +39,7 @@ from .errors import (
 from .flow import Flow
 from .flow_await import awaited_call
 from .flow_hooks import FLOW_HOOK_KINDS, flow_timeout
+from .flow_result import cancelled_group
 from .flow_upstream import not_ready_state, refuse_reserved_parameters, upstream_failure
 from .graph import Node
 from .hooks import Hook, check_hooks, hook_name
@@ -361,7 +362,7 @@ class FlowFunction(Flow, PrefectFlowAttributes):
         final_states.tell(result.run_id)  # ``Skipped``, ``TimedOut`` for ``return_state``
         if result.error is not None:
             raise result.error
-        if result.state is StateType.CANCELLED:
+        if result.state is StateType.CANCELLED and not cancelled_group(result.value):
             kind = "subflow" if subflow else "flow"
             raise RunCancelled(f"{kind} {self.name!r} run #{result.number} was cancelled")
         return result.value

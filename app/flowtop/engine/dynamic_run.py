@@ -26,7 +26,7 @@ from .context import child_of, parent_run, set_run
 from .delays import fmt_seconds
 from .errors import FlowRunNameError, Retry, RunCancelled, UpstreamFailed
 from .events import ErrorInfo, RunEnd, RunStarted
-from .flow_result import retried_group
+from .flow_result import cancelled_by_return, retries_after
 from .graph import Node, resolve_inputs
 from .parameters import given_json
 from .prefect_api import STATE_ERRORS, allow_failure, states_failed
@@ -101,6 +101,9 @@ class DynamicRun(FlowRun):
         #: The function returned states of which one did not complete: the run is FAILED
         #: with this message ("1/2 states failed."), the call still returns the states.
         self.states_failed: str | None = None
+        #: Why it ends CANCELLED though nobody cancelled it: its body returned what makes
+        #: Prefect's run Cancelled (``flow_result.cancelled_by_return``); its note says so.
+        self.cancelled_by_return: str | None = None
         self.next_run: DynamicRun | None = None
         #: Its ``flow_run_name`` ("" for none), or why that could not be made.
         self.run_name = ""
@@ -183,7 +186,7 @@ class DynamicRun(FlowRun):
         # terminal of `flowtop run` as it comes (a run process's is a log file nobody reads),
         # after the printer's lines of what happened before it
         self._captured = capture.begin(tee=self._bus.catch_up)
-        limit = None
+        limit = returned = None
         try:
             if self._name_error is not None:  # as in Prefect: the run fails before its body
                 self.error = self._name_error
@@ -212,6 +215,7 @@ class DynamicRun(FlowRun):
             set_run(None)
         with self._lock:
             self._body_done = True
+            self.cancelled_by_return = cancelled_by_return(self, returned)
             if limit is not None:
                 limit.cancel()
             self._unfinished -= 1
@@ -363,8 +367,8 @@ class DynamicRun(FlowRun):
             up = self.tasks[key]
             if up.state is StateType.COMPLETED or key not in allowed:
                 value = up.result
-            elif up.exception is not None:
-                value = up.exception
+            elif up.exception is not None or up.state is StateType.UPSTREAM_FAILED:
+                value = up.exception  # (None for one that never ran: Prefect's NotReady data)
             else:
                 value = UpstreamFailed(f"task {key!r}: {up.message or up.state.value}")
             values[key] = SimpleNamespace(result=value)
@@ -449,11 +453,11 @@ class DynamicRun(FlowRun):
 
     def _final_state(self) -> StateType:
         """The function's outcome, as in Prefect: it returned → COMPLETED, it raised →
-        FAILED. A task that failed and that the function handled stays FAILED in the
-        counts without failing the run."""
+        FAILED, it returned ``Cancelled(...)`` → CANCELLED. A task that failed and that
+        the function handled stays FAILED in the counts without failing the run."""
         if self._outcome is not None:  # what its final hooks were told
             return self._outcome
-        if self.cancelled:
+        if self.cancelled or self.cancelled_by_return is not None:
             return StateType.CANCELLED
         if self.error is not None or self.states_failed is not None:
             return StateType.FAILED
@@ -468,9 +472,11 @@ class DynamicRun(FlowRun):
             if by := self.cancelled_why.removeprefix("cancelled").lstrip(": "):
                 why += f": {by}"  # who: the user, SIGTERM, its parent run, …
             return RunEnd(self._own_error(), output, retry_in, why, took=0.0)
-        return RunEnd(self._own_error(), output, retry_in)
+        return RunEnd(self._own_error(), output, retry_in, self.cancelled_by_return or "")
 
     def _own_error(self) -> ErrorInfo | None:
+        if self.cancelled_by_return is not None:  # its note says what it returned
+            return None
         if self.error is None and self.states_failed is not None:
             return ErrorInfo("FailedRun", self.states_failed)
         if self.timed_out is not None:  # the state's message says more than the exception's
@@ -507,16 +513,11 @@ class DynamicRun(FlowRun):
         hooks = self._hooks_thread
         if hooks is not None and hooks is not threading.current_thread():
             return  # its final hooks run: it ends after them
-        will_retry = (  # it raised, or returned states that failed (``retried_group``)
-            not self.cancelled
-            and (isinstance(self.error, Exception) or retried_group(self.value))
-            and self.flow_attempt <= self.flow.retries
-            and not self.runner.closed
-        )
+        will_retry = retries_after(self)  # it raised, or returned states that failed
         if hooks is None and not will_retry:
             outcome = self._final_state()
             kind = flow_hooks.ending_kind(self, outcome)
-            if self.flow.hooks[kind]:
+            if kind is not None and self.flow.hooks[kind]:
                 self._outcome = outcome
                 self._hooks_thread = flow_hooks.end_with_hooks(self, kind)
                 return

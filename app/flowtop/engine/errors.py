@@ -172,9 +172,18 @@ class MappingLengthMismatch(PrefectException, ValueError):
     ``ValueError`` too)."""
 
 
-class FlowRunNameError(OwnFramesOnly, ValueError):
+class MappingMissingIterable(PrefectException, TypeError):
+    """``task.map()`` given no argument to map over (Prefect's name; a ``TypeError`` too,
+    as flowtop raised before it had Prefect's)."""
+
+
+class FlowRunNameError(OwnFramesOnly, KeyError, ValueError):
     """A ``flow_run_name`` template naming what the call does not have: the run fails
-    with this line alone."""
+    with this line alone. A ``KeyError``, as Prefect raises, so ``except KeyError``
+    works; a ``ValueError`` too, as flowtop's was before."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""  # KeyError's own quotes its message
 
 
 class TaskRunNameError(OwnFramesOnly, KeyError):

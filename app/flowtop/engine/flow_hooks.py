@@ -11,10 +11,16 @@ Checked side by side with Prefect 3 (``tests/compat/side_by_side.py``, the scena
   window sees it end. A run that flow retries will run again calls neither: Prefect
   turns that Failed into AwaitingRetry.
 - ``on_crashed`` replaces ``on_failure`` when the body raised what is not an
-  ``Exception`` (``KeyboardInterrupt``, ``SystemExit``): Prefect's ``Crashed``.
+  ``Exception`` (``KeyboardInterrupt``, ``SystemExit``) or returned ``Crashed(...)``:
+  Prefect's ``Crashed``.
 - ``on_cancellation`` runs as a run is cancelled (``x``, ``c``, ``flowtop cancel``),
   before it shows CANCELLED; the state it gets is ``Cancelling``, of Prefect's type
   ``CANCELLING`` (``state.is_cancelling()``; not final, no result), as Prefect's gets.
+- none runs for a run whose body returned what makes Prefect's run ``Cancelled``
+  (``Cancelled(...)`` or a task's cancelled state: ``flow_result.cancelled_by_return``,
+  the run ends CANCELLED; states one of which is cancelled: recorded FAILED,
+  ``flow_result.cancelled_group``): Prefect calls no hook for a state that is neither
+  Cancelling, Completed, Failed nor Crashed.
 
 Each hook is called ``hook(flow, flow_run, state)``; one that raises is logged on
 ``flowtop.flow_runs`` and changes nothing. The final ones run on a thread of their own,
@@ -42,8 +48,9 @@ from .context import set_run
 from .delays import MAX_SECONDS, MAX_SECONDS_TEXT
 from .errors import FlowRunTimeoutError, Interrupt
 from .final_states import keep
+from .flow_result import cancelled_group
 from .hooks import call_hooks
-from .prefect_api import State
+from .prefect_api import State, raised_for
 from .prefect_context import flow_run_info, hook_state
 from .states import StateType
 from .user_call import raise_in
@@ -104,19 +111,24 @@ def entering(run: DynamicRun) -> None:
         call_hooks(hooks, HOOK_LOG, run.flow, flow_run_info(run, entering=True), state)
 
 
-def ending_kind(run: DynamicRun, outcome: StateType) -> str:
+def ending_kind(run: DynamicRun, outcome: StateType) -> str | None:
     """Which hooks the run's end calls, ``outcome`` being its final state (asked once, as
     the run ends for good: a run its ``timeout_seconds`` stopped is then named
-    ``TimedOut`` for its caller's ``return_state=True``, ``final_states``)."""
+    ``TimedOut`` for its caller's ``return_state=True``, ``final_states``); None: none,
+    for a run its own return cancelled (see the module doc)."""
     if outcome is StateType.FAILED and run.timed_out is not None:
         keep(run, StateType.FAILED, "TimedOut", run.timed_out)
     if outcome is StateType.CANCELLED:
-        return "on_cancellation"
+        return "on_cancellation" if run.cancelled else None
     if outcome is StateType.COMPLETED:
         return "on_completion"
-    if run.error is not None and not isinstance(run.error, Exception):
+    error = run.error
+    if error is None and cancelled_group(run.value):  # Prefect's run is Cancelled
+        return None
+    if error is not None and not isinstance(error, Exception):
         return "on_crashed"
-    return "on_failure"
+    handed = None if error is None else raised_for(error)  # a returned Crashed(...)
+    return "on_crashed" if handed is not None and handed.is_crashed() else "on_failure"
 
 
 #: The outcome each kind of final hook is called for (``prefect_context.hook_state``).

@@ -10,15 +10,32 @@ state and the run, so the run's own state, and only that run's, is the aggregate
 
 A returned list, tuple or set of states that did not all complete fails the run too
 (``prefect_api.states_failed``); :func:`retried_group` says whether Prefect retries it.
+
+A return that makes Prefect's flow run ``Cancelled`` (:func:`cancelled_by_return`) ends
+flowtop's run ``CANCELLED``, with a note saying so: no hook runs for it and no flow retry
+follows, as in Prefect. So does a returned group of states one of which is cancelled
+(:func:`cancelled_group`, ``1/2 states cancelled.``), whose call still returns the states
+(``FlowFunction.outcome`` raises ``RunCancelled`` for other CANCELLED runs). A returned
+``Crashed(...)`` is not retried either (:func:`retries_after`).
 """
 
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .context import context_run
-from .prefect_api import RETURNED_BY_FLOW, State, is_state_iterable, state_exception
+from .prefect_api import (
+    RETURNED_BY_FLOW,
+    State,
+    is_state_iterable,
+    raised_for,
+    state_exception,
+    states_failed,
+)
+
+if TYPE_CHECKING:
+    from .dynamic_run import DynamicRun
 
 
 def returned_state_error(state: State[Any]) -> BaseException:
@@ -37,12 +54,76 @@ def retried_group(value: Any) -> bool:
     ``return_value_to_state`` makes a ``Failed`` flow run, which the flow's ``retries``
     retry as they retry one that raised: one failed or crashed, none cancelled (``1/2
     states cancelled.`` is a ``Cancelled`` run, never retried). A dict of them is no group."""
-    if not is_state_iterable(value):
+    if not is_state_iterable(value) or cancelled_group(value):
         return False
-    states = list(value)
-    if any(s.is_cancelled() for s in states):
-        return False
-    return any(s.is_failed() or s.is_crashed() for s in states)
+    return any(s.is_failed() or s.is_crashed() for s in value)
 
 
-__all__ = ["retried_group", "returned_state_error"]
+def cancelled_by_return(run: DynamicRun, returned: Any) -> str | None:
+    """Why ``run`` ends CANCELLED though nobody cancelled it, when what its body returned
+    (``returned``, before ``resolve_return``; ``run.value`` or ``run.error`` after) makes
+    Prefect 3's flow run ``Cancelled`` (``return_value_to_state``); else None.
+
+    Two returns do, whose call raises: a ``Cancelled(...)`` made by hand (``the flow
+    returned Cancelled('stop')``, the call raising ``CancelledRun('stop')``); the state of
+    a task that returned one, or its future (``the flow returned a task's state: 1/1
+    states cancelled.``, the call raising the task's ``CancelledRun``). A cancelled run
+    is what Prefect records; a FAILED one would run the ``on_failure`` hooks and the
+    flow's retries, which Prefect's does not. (A group with a cancelled state: see the
+    module doc.)"""
+    if run.timed_out is not None:  # its time limit ended it first: FAILED, TimedOut
+        return None
+    if type(returned) is State and not _made_by_engine(returned):
+        if not returned.is_cancelled():
+            return None
+        said = f"{returned.message!r}" if returned.message else ""
+        return f"the flow returned Cancelled({said})"
+    if run.error is None and cancelled_group(run.value):  # its call returns them all
+        return f"the flow returned states: {states_failed(run.value)}"
+    mark = getattr(run.error, RETURNED_BY_FLOW, None)
+    if isinstance(mark, tuple) and isinstance(mark[0], State) and mark[1] == run.run_id:
+        task_state: State[Any] = mark[0]
+        if task_state.is_cancelled():
+            return f"the flow returned a task's state: {states_failed([task_state])}"
+    return None
+
+
+def cancelled_group(value: Any) -> bool:
+    """Whether ``value``, what a flow body returned, is a list, tuple or set of states one
+    of which is cancelled: Prefect's flow run is then Cancelled, and its call returns
+    them all the same; no hook runs (``flow_hooks.ending_kind``)."""
+    return is_state_iterable(value) and any(s.is_cancelled() for s in value)
+
+
+def retries_after(run: DynamicRun) -> bool:
+    """Whether a flow-level retry follows the end of ``run``, as Prefect 3 retries a flow
+    run that ends Failed with ``retries`` left: its body raised an ``Exception`` (or
+    returned ``Failed(...)``, whose ``FailedRun`` it raised), or returned a group of
+    states that fails it (``retried_group``). Never a run cancelled by the user or by its
+    own return (``cancelled_by_return``), nor one whose body returned ``Crashed(...)``:
+    Prefect's run is then Crashed, which it does not retry."""
+    if run.cancelled or run.cancelled_by_return is not None:
+        return False
+    error = run.error
+    handed = None if error is None else raised_for(error)
+    failed = isinstance(error, Exception) and (handed is None or handed.is_failed())
+    return (
+        (failed or retried_group(run.value))
+        and run.flow_attempt <= run.flow.retries
+        and not run.runner.closed
+    )
+
+
+def _made_by_engine(state: State[Any]) -> bool:
+    """A task's or flow's own state (it has a run id), not one the body made by hand."""
+    details = state.state_details
+    return details.task_run_id is not None or details.flow_run_id is not None
+
+
+__all__ = [
+    "cancelled_by_return",
+    "cancelled_group",
+    "retried_group",
+    "retries_after",
+    "returned_state_error",
+]

@@ -20,7 +20,15 @@ from zoneinfo import ZoneInfo
 from . import run_loggers
 from .context import context_run, current_run
 from .final_states import kept
-from .prefect_api import MissingContextError, State, TaskRun, failed_name, failure_message
+from .prefect_api import (
+    MissingContextError,
+    State,
+    TaskRun,
+    failed_name,
+    failure_message,
+    outcome_state,
+    raised_for,
+)
 from .prefect_ids import prefect_uuid
 from .run_loggers import UNKNOWN, flow_run_name
 from .states import PrefectOnlyStateType, StateType
@@ -271,7 +279,9 @@ def hook_state(run: DynamicRun, outcome: StateType) -> State[Any]:
     """The Prefect state of a ``@flow`` run whose outcome is ``outcome``: the one its
     final hooks are given (``flow_hooks.ending_state`` asks this). Completed (under the name a returned
     ``Completed(name=…)`` gave it), Cancelling, Crashed (the body raised what is not an
-    ``Exception``: Prefect's type ``CRASHED``), TimedOut, or Failed with Prefect's message."""
+    ``Exception``: Prefect's type ``CRASHED``), TimedOut, the ``Failed(...)`` or
+    ``Crashed(...)`` the body returned (its name, message and data, as the caller's
+    ``return_state=True`` gets it), or Failed with Prefect's message."""
     error = run.error
     if outcome is StateType.COMPLETED:
         named = kept(run.run_id)
@@ -288,6 +298,8 @@ def hook_state(run: DynamicRun, outcome: StateType) -> State[Any]:
         return State(StateType.FAILED, name="TimedOut", message=run.timed_out, data=error)
     if error is None:  # it returned states of which one did not complete
         return State(StateType.FAILED, data=run.value, message=run.states_failed)
+    if raised_for(error) is not None:  # it returned Failed(...) made by hand: that state
+        return outcome_state(None, error)
     message = failure_message(error, "Flow")
     return State(StateType.FAILED, data=error, message=message, name=failed_name(error))
 

@@ -37,4 +37,20 @@ def optional_uuid(run_id: str | uuid.UUID | None) -> uuid.UUID | None:
     return None if run_id is None else prefect_uuid(run_id)
 
 
-__all__ = ["NAMESPACE", "optional_uuid", "prefect_uuid"]
+def flow_run_of(task_run_id: str) -> str | None:
+    """The flow run's id in the engine's id of a task run of a flow, ``<run id>:<task
+    key>`` (a run id is hex: the first colon ends it); None for any other id (a call
+    outside any flow is named by a UUID's text, and has no flow run)."""
+    run_id, colon, _ = task_run_id.partition(":")
+    return run_id if colon and run_id else None
+
+
+def state_uuid(task_run_id: uuid.UUID, run_count: int, state_name: str) -> uuid.UUID:
+    """The id of a task run's state: one per attempt and state, the same each time it is
+    asked for. flowtop makes a run's Prefect ``State`` anew at each read (``future.state``,
+    a hook's), where Prefect's server hands out one object, whose ``id`` is also the
+    ``task_run.state_id`` of that run (``prefect_run_views.TaskRun.state_id``)."""
+    return prefect_uuid(f"{task_run_id}:{run_count}:{state_name}")
+
+
+__all__ = ["NAMESPACE", "flow_run_of", "optional_uuid", "prefect_uuid", "state_uuid"]

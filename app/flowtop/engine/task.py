@@ -149,6 +149,10 @@ class Task(PrefectTaskAttributes):
     """A function plus its retry policy. Calling it inside ``with Flow(...)`` adds a node.
     Prefect's other attributes (``description``, ``cache_policy``, …): the mixin's."""
 
+    #: ``.map()`` by Prefect 3's rule (``map_rules``), as a drop-in task maps: any iterable
+    #: but a str, bytes or file, a dict giving its keys. False: lists, tuples and ranges.
+    maps_as_prefect: ClassVar[bool] = False
+
     def __init__(self, fn: Callable[..., Any], *, name: str | None = None, **options: Any) -> None:
         if not callable(fn) and not isinstance(fn, classmethod):
             raise TypeError(f"@task needs a function, got {type(fn).__name__} {fn!r}")
@@ -270,11 +274,17 @@ class Task(PrefectTaskAttributes):
             return arun_generator(self, args, kwargs)
         return run_generator(self, args, kwargs)
 
-    def submit(self, *args: Any, wait_for: Any = None, **kwargs: Any) -> Any:
+    def submit(
+        self, *args: Any, wait_for: Any = None, return_state: bool = False, **kwargs: Any
+    ) -> Any:
         """Start the task and return a ``TaskFuture`` at once: a node of the running
-        ``@flow``, or outside any flow a call on a thread of its own, retries included."""
-        kwargs.pop("return_state", None)  # a future already gives its state
-        return submit(self._submitted(), args, kwargs, wait_for=wait_for)
+        ``@flow``, or outside any flow a call on a thread of its own, retries included;
+        with ``return_state``, its final state once final (as Prefect)."""
+        future = submit(self._submitted(), args, kwargs, wait_for=wait_for)
+        if not return_state:
+            return future
+        future.wait()
+        return future.state
 
     def _submitted(self) -> Task:
         """What ``.submit()`` and ``.map()`` run: a generator task collects its values into
@@ -288,8 +298,8 @@ class Task(PrefectTaskAttributes):
     def map(
         self, *args: Any, wait_for: Any = None, return_state: bool = False, **kwargs: Any
     ) -> list[Any]:
-        """Inside a running ``@flow``: one submitted call per item of the list arguments
-        (``unmapped(x)`` is passed whole to every call), as a ``FutureList``; with
+        """Inside a running ``@flow``: one submitted call per item of the mapped arguments
+        (``map_rules``; ``unmapped(x)`` is passed whole to every call), as a ``FutureList``; with
         ``return_state``, each call's final state once all are final (as Prefect)."""
         futures = map_calls(self._submitted(), args, kwargs, wait_for=wait_for)
         if not return_state:

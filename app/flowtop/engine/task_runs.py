@@ -11,18 +11,15 @@ Semantics follow Prefect 3's ``task_engine.py`` (``call_hooks``, ``handle_retry`
   and name stay the same across attempts; ``start_time`` is the attempt's start.
 - ``on_running`` hooks run as each attempt enters Running (first attempt and every retry);
   ``on_completion`` / ``on_failure`` once, when the task reaches its final state and before
-  its caller sees it; never on an attempt that will be retried. A hook that raises is
+  its caller sees it; never on an attempt that will be retried, nor for a task that
+  returned ``Cancelled(...)`` (Prefect's state is then Cancelled, which no task hook
+  is for; the engine's record is FAILED, not retried). A hook that raises is
   logged and changes nothing. ``(task, task_run, state)`` as in Prefect. What they print
   (and log) is the attempt's output (``hook_output``): the ``on_running`` hooks' at its
   start, the final hooks' at the end of the last attempt's.
 - ``task_run_name`` (a ``str.format`` template over the call's parameters, or a callable,
   given ``parameters=`` when it takes that argument) is resolved once per task run.
-- a failed attempt logs on the ``flowtop.task_engine`` logger: INFO ``Task run failed with
-  exception: ValueError('x') - Retry 1/3 will start immediately``, and when it is final
-  ERROR ``... - Retries are exhausted`` (just ``Task run failed with exception: ...`` for a
-  task without retries). The logger is at WARNING unless set otherwise, so retries cost
-  no log record; flowtop's own output does not repeat these lines (it reports failures
-  its own way; see ``capture``).
+- a failed attempt logs on the ``flowtop.task_engine`` logger (``task_log``).
 
 The current attempt (``current_attempt``): the runner's is the thread-local that
 ``capture.begin(attempt)`` sets for a thread attempt and for each step of an async one
@@ -44,12 +41,21 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from . import capture, hook_output, tag_limits
-from .errors import TaskRunNameError
+from .errors import Interrupt, TaskRunNameError
 from .hooks import acall_hooks, call_hooks, traceback_kept
-from .prefect_api import State, StateDetails, TaskRun, failed_name, failure_message
+from .prefect_api import (
+    State,
+    StateDetails,
+    TaskRun,
+    failed_name,
+    failure_message,
+    returned_cancelled,
+)
 from .prefect_run_views import asking_about
 from .states import COMPLETED, FAILED, RUNNING
 from .tags import current_tags
+from .task_log import ENGINE_LOG as ENGINE_LOG  # re-exported, as before
+from .task_log import log_failure as log_failure
 
 if TYPE_CHECKING:
     from .attempt import Attempt
@@ -62,13 +68,9 @@ if TYPE_CHECKING:
 #: runner, an :class:`InlineCall` for a task called outside any run.
 ATTEMPT: ContextVar[Any] = ContextVar("flowtop_task_attempt", default=None)
 
-#: Where the engine's Prefect-style lines go (WARNING unless the program lowers it).
-ENGINE_LOG = logging.getLogger(capture.QUIET_LOGGER)
 #: A hook that raised is logged here, as Prefect logs it to the task run's logger: in the
 #: attempt's captured output, as all a hook prints (``hook_output``).
 HOOK_LOG = logging.getLogger("flowtop.task_runs")
-if ENGINE_LOG.level == logging.NOTSET:
-    ENGINE_LOG.setLevel(logging.WARNING)
 
 HOOK_KINDS = ("on_completion", "on_failure", "on_running")
 
@@ -459,6 +461,8 @@ def concluding(
         said_deciding = deciding.pop((tr.key, token), "")
     if tr.token != token:  # a late result of an abandoned attempt: the run drops it
         return token, output
+    if isinstance(error, Interrupt):  # what stopped it (its flow's timeout) ends it too,
+        return token, output  # under the run's lock: no failure of its own to log
     output += said_deciding
     if decision is not None and decision.final is not COMPLETED:
         if not decision.retry:
@@ -473,7 +477,7 @@ def concluding(
         said = said_by.pop(tr.key, None)
         if said is not None and said[0] == tr.attempt:
             output = said[1] + output
-    if not extras.final or (decision is not None and decision.retry):
+    if not extras.final or (decision is not None and decision.retry) or returned_cancelled(error):
         return token, output
     with run._lock:
         if tr.token != token or tr.state is not RUNNING:
@@ -497,45 +501,6 @@ def concluding(
                 echo=run.runner.echo_output,
             )
     return token, output
-
-
-# -- the engine's log lines ------------------------------------------------------------------
-def heard(level: int) -> bool:
-    """Whether a record at ``level`` on :data:`ENGINE_LOG` reaches a handler of the
-    program's (caplog's, ``basicConfig``'s, …): flowtop's capture handler drops these
-    records and Python's last-resort handler is not counted, so without a logging setup
-    no record is made (a failed task costs no record, and no line flowtop already shows)."""
-    return ENGINE_LOG.isEnabledFor(level) and capture.heard(ENGINE_LOG, level)
-
-
-def log_failure(
-    policy: RetryPolicy, attempt: int, error: BaseException | None, decision: Decision
-) -> None:
-    """Prefect's ``handle_retry`` lines for a failed attempt (see the module doc)."""
-    if error is None:  # a completed attempt retried by a predicate
-        return
-    kind = "exception" if isinstance(error, Exception) else "state"
-    if decision.retry:
-        if heard(logging.INFO):
-            delay = decision.delay.seconds if decision.delay is not None else 0.0
-            ENGINE_LOG.info(
-                "Task run failed with %s: %r - Retry %s/%s will start %s",
-                kind,
-                error,
-                attempt,
-                policy.budget,
-                f"{delay:g} second(s) from now" if delay > 0 else "immediately",
-            )
-        return
-    if not heard(logging.ERROR):
-        return
-    shown = decision.error if decision.error is not None else error
-    if policy.budget > 0 and attempt > policy.budget:
-        ENGINE_LOG.error(
-            "Task run failed with %s: %r - Retries are exhausted", kind, shown, exc_info=shown
-        )
-    else:
-        ENGINE_LOG.error("Task run failed with %s: %r", kind, shown, exc_info=shown)
 
 
 # -- a task called outside any run ---------------------------------------------------------
@@ -562,7 +527,7 @@ def _inline_final(
     call: InlineCall, final: Any
 ) -> tuple[tuple[Callable[..., Any], ...], State[Any]]:
     extras = call.task.extras
-    if extras is None or not extras.final:
+    if extras is None or not extras.final or returned_cancelled(final.exception):
         return (), State(COMPLETED)
     error = final.exception if final.type is FAILED else None
     state = final_state(call, final.result, error)
