@@ -14,9 +14,12 @@ import os
 import sys
 from collections.abc import MutableMapping, Sequence
 from pathlib import Path
-from typing import NoReturn, cast
+from typing import TYPE_CHECKING, NoReturn, cast
 
 from . import __version__
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 #: subcommand -> (module under flowtop.commands, one-line help)
 COMMANDS = {
@@ -61,6 +64,29 @@ class Parser(argparse.ArgumentParser):
         from .printable import printable
 
         self.exit(2, printable(f"{self.prog}: {message} (see {self.prog} --help)") + "\n")
+
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+        """argparse's, but a help or version that cannot be written to stdout ends the
+        command as any other failed write does: argparse ignores the error, and
+        ``flowtop --help > /dev/full`` exited 0 with nothing written. Said in one line,
+        exit 1; a reader that left (``| head -0``) exits 141, as SIGPIPE ends a Unix tool.
+        Its usage errors, on stderr, are left to argparse: nowhere else to say them."""
+        stdout = sys.stdout
+        to_stdout = file is stdout  # (a bool: `is` would narrow stdout to file's type)
+        if not message or not to_stdout:
+            super()._print_message(message, file)
+            return
+        try:
+            stdout.write(message)
+            stdout.flush()
+        except OSError as exc:
+            from .commands.printers import READER_GONE, output_lost, silence
+
+            silence(stdout)  # the exit's flush of what is held goes nowhere too
+            if isinstance(exc, BrokenPipeError):
+                raise SystemExit(READER_GONE) from None
+            print(f"{self.prog}: {output_lost(exc)}", file=sys.stderr)
+            raise SystemExit(1) from None
 
 
 def build_parser(chosen: str | None = None) -> Parser:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -38,9 +39,22 @@ def places_of(path: str | Path) -> Places | str:
     """Where the workspace opened as ``path`` keeps things, or why it cannot be opened:
     every command reads a path the same way (a folder, or a flow file in one)."""
     try:
-        return Places.of(path)
+        places = Places.of(path)
     except (FileNotFoundError, ValueError) as exc:
         return str(exc)
+    return state_dir_in_the_way(places) or places
+
+
+def state_dir_in_the_way(places: Places) -> str | None:
+    """Why the workspace cannot keep its ``.flowtop`` folder: something else is at its
+    name. Every command stopped there anyway, most of them saying ``cannot read settings:
+    [Errno 20] Not a directory: …/overrides.toml`` (``watch``: "no runs yet"), which sent
+    the user looking for a settings file; ``history`` said it in these words already."""
+    state = places.state_dir
+    # (os.path's checks: a folder this user cannot look into is another command's to say)
+    if os.path.exists(state) and not os.path.isdir(state):
+        return f"{state} is a file, where flowtop keeps its folder: move it away"
+    return None
 
 
 def bad_path(path: str) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import sys
 from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
@@ -37,8 +36,8 @@ from .printers import (
     subscribed,
 )
 from .run_args import configure as configure  # the command's arguments, for cli
-from .run_args import want_dashboard
-from .run_output import STOP_GRACE, forget_launched_log, json_stdout, let_go
+from .run_args import empty_rerun_of, repeated_parameter, want_dashboard
+from .run_output import STOP_GRACE, DetachedIds, forget_launched_log, json_stdout, let_go
 from .run_record import recorded
 from .run_signals import (
     command_signals,
@@ -64,10 +63,13 @@ GC_YOUNG = 100_000
 def given_parameters(args: argparse.Namespace) -> dict[str, Any]:
     """``--params`` then each ``--param`` over it, into ``args.parameters``; the text of
     each number typed into ``args.parameter_texts`` (``parameters_for``). Raises
-    ``ParameterError``."""
-    from ..engine.parameters import parse_given
+    ``ParameterError``, also for a parameter given twice (``repeated_parameter``)."""
+    from ..engine.parameters import ParameterError, parse_given
 
     given = parse_given(args.params, args.param)
+    repeated = repeated_parameter(args.params, args.param)
+    if repeated is not None:
+        raise ParameterError(repeated)
     args.parameter_texts = given.texts
     return given.values
 
@@ -106,6 +108,10 @@ def _main(args: argparse.Namespace, out: TextIO, outputs: list[Output]) -> int:
         args.parameters = given_parameters(args)
     except ParameterError as exc:
         say(str(exc))
+        return 2
+    empty = empty_rerun_of(args)
+    if empty is not None:
+        say(empty)
         return 2
     if args.detach and args.no_history:
         # `watch`, `cancel` and the TUI know a detached run only from the store
@@ -179,7 +185,7 @@ def _run_opened(
     for name in names:  # before any run starts: one flow that cannot start stops them all
         start = (
             rerun_start(workspace, name, args)
-            if args.rerun_of
+            if args.rerun_of is not None
             else call_start(
                 workspace.flows[name], parameters_for(args, workspace.flows[name].parameters())
             )
@@ -235,7 +241,7 @@ def _run_opened(
         runner.shutdown(wait=False)  # a thread hung past its timeout must not hold the exit
         return cannot_start(executor_set_at(workspace, args.executor) + str(exc))
     run_id = args.run_id  # launched: its launcher reserved it (a rerun, checked)
-    if args.rerun_of and run_id is None and not args.no_history:  # typed in a shell
+    if args.rerun_of is not None and run_id is None and not args.no_history:  # typed in a shell
         from ..engine.runner import new_run_id
         from .rerun_reservation import RerunRefused, reserve
 
@@ -356,7 +362,7 @@ def checked_names(
     if not want_dashboard(args, args.executor or executor):
         return None
     one_flow = {"--rerun-of": args.rerun_of, "--task": args.task, "--run-id": args.run_id}
-    given = [option for option, value in one_flow.items() if value]
+    given = [option for option, value in one_flow.items() if value is not None]
     if args.parameters:
         given.append("--param")
     if given and args.flow is None and len(names) > 1:  # one flow: it is the one meant
@@ -365,7 +371,7 @@ def checked_names(
         holds = " holds" if names is everything else "'s __main__ block calls"
         say(f"{needs}: {args.path or 'the folder'}{holds} {len(names)} flows")
         return None
-    if args.task and not args.rerun_of:
+    if args.task is not None and args.rerun_of is None:
         say("--task needs --rerun-of RUN (the run to take results from)")
         return None
     if len(names) < len(everything):  # the others are left out: say so
@@ -399,7 +405,7 @@ def detach_main(args: argparse.Namespace, out: TextIO) -> int:
 
     # checked there, by the flow's code: a run that cannot start is refused here, not
     # launched to fail (a rerun's parameters are the stored ones: its run process checks)
-    listed = describe_workspace(args.path, None if args.rerun_of else args.parameters)
+    listed = describe_workspace(args.path, None if args.rerun_of is not None else args.parameters)
     errors, settings_problem = described_settings(  # the store's folder is said below, if so
         args.path, listed.problems, listed.settings_error, warn_unread=False
     )
@@ -506,7 +512,8 @@ def detach(
 
     SIGTERM, SIGHUP and Ctrl+C are noted in ``pressed`` (``run_signals.stops_noted``)
     and stop the command before the next launch only: once the last run id is printed
-    the launch has succeeded, and the command exits 0 whatever came after.
+    the launch has succeeded, and the command exits 0 whatever came after (1 when the
+    ids could not be written: ``DetachedIds``).
 
     The store is opened (created, migrated) first: a broken one is reported here, and a
     ``flowtop watch`` right after finds it, even before the run process is up.
@@ -524,6 +531,7 @@ def detach(
     from .rerun_reservation import SHELL_BUSY_MS, RerunRefused, refusal, source_id
     from .store_access import warnings_held_on_failure
 
+    printed = DetachedIds(out, json_lines=args.json)
     for name in names:
         raise_noted(pressed)  # the runs printed go on; no more are started
         try:  # a rerun is reserved before its process starts, as the TUI's
@@ -552,9 +560,5 @@ def detach(
         except OSError as exc:  # no log to start it with: a read-only or private .flowtop
             say(f"{name} was not started: {launch_failure(exc, workspace.state_dir)}")
             return 2
-        if args.json:
-            event = {"event": "run_detached", "flow": name, "run_id": launched.run_id}
-            print(json.dumps(event), file=out, flush=True)
-        else:
-            print(launched.run_id, file=out, flush=True)
-    return 0
+        printed(name, launched.run_id)
+    return 0 if printed.lost is None else 1

@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
+from collections.abc import Sequence
+from typing import Any
 
 from ..engine.pool import MAX_WORKERS
 from ..printable import say
@@ -108,3 +111,57 @@ def executor_spec(text: str) -> str:
     except ExecutorError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return text.strip()
+
+
+#: ``--rerun-of ''``'s refusal, in the words an unreadable run reference gets
+#: (``workspace.run_refs.find_run_ref``): ``--rerun-of ' '`` is refused so already.
+EMPTY_RERUN_OF = (
+    "--rerun-of takes a run number (e.g. 3) or a run id (hex, at least 4 characters), got ''"
+)
+
+
+def empty_rerun_of(args: argparse.Namespace) -> str | None:
+    """Why an empty ``--rerun-of`` is refused: ``--rerun-of "$RUN"`` with ``RUN`` unset
+    started a fresh run of every task where a rerun was asked for, and exited 0."""
+    return EMPTY_RERUN_OF if args.rerun_of == "" else None
+
+
+def repeated_parameter(params: str | None, assignments: Sequence[str]) -> str | None:
+    """Why parameters given twice are refused, naming the first such: ``-p n=1 -p n=2``
+    and a key twice in ``--params`` ran with the last value, and a script that added a
+    value where one was given already never learnt which one ran. A ``--param`` over a
+    value of ``--params`` is not refused: README has it win, on purpose. Called once
+    ``parse_given`` has read both (what it refuses is said in its own words)."""
+    seen: set[str] = set()
+    for text in assignments:
+        name = text.partition("=")[0].strip()
+        if name in seen:
+            return f"--param {name} is given more than once: give each parameter once"
+        seen.add(name)
+    key = None if params is None else _repeated_key(params)
+    if key is not None:
+        return f"--params: {key!r} is given more than once: give each parameter once"
+    return None
+
+
+def _repeated_key(params: str) -> str | None:
+    """The first key the JSON object ``params`` holds twice at its top level (its
+    parameters' names; a value's own keys are the value's), else None."""
+    closed: list[list[tuple[str, Any]]] = []  # each object's pairs, innermost first
+
+    def keep(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        closed.append(pairs)
+        return dict(pairs)
+
+    try:
+        json.loads(params, object_pairs_hook=keep)
+    except (ValueError, RecursionError):  # said by ``parse_given``
+        return None
+    if not closed:
+        return None
+    seen: set[str] = set()
+    for key, _ in closed[-1]:  # the outermost object closes last
+        if key in seen:
+            return key
+        seen.add(key)
+    return None

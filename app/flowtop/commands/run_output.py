@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, TextIO
+
+from ..printable import say
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -70,3 +73,38 @@ def forget_launched_log(workspace: Workspace, args: argparse.Namespace) -> None:
         from ..workspace.launcher import forget_log
 
         forget_log(workspace.state_dir, args.run_id)
+
+
+class DetachedIds:
+    """``--detach``'s output: each run started, its id on a line of stdout (``--json``: a
+    ``run_detached`` line), and once stdout cannot be written (a full disk), on stderr.
+
+    The write of a run's id that failed ended the command with ``cannot write to
+    stdout``, exit 1, after its run had started: nothing said that it had, nor which id
+    to watch or cancel it by, and the flows after it were not started. Now the runs
+    are all started, each said on stderr from the failed write on, and the command
+    exits 1 (``lost``), as a ``flowtop run`` whose output is lost does. A reader that
+    left (``BrokenPipeError``) stops the command, as SIGPIPE stops a Unix tool."""
+
+    def __init__(self, out: TextIO, *, json_lines: bool) -> None:
+        self.out = out
+        self.json_lines = json_lines
+        self.lost: OSError | None = None
+
+    def __call__(self, flow: str, run_id: str) -> None:
+        if self.lost is None:
+            event = {"event": "run_detached", "flow": flow, "run_id": run_id}
+            try:
+                print(json.dumps(event) if self.json_lines else run_id, file=self.out, flush=True)
+                return
+            except BrokenPipeError:
+                raise
+            except OSError as exc:
+                from .printers import output_lost, silence
+
+                self.lost = exc
+                silence(self.out)  # the exit's flush of what is held goes nowhere too
+                said = f"{output_lost(exc)}; {flow}'s run {run_id} started all the same"
+                say(said, command="flowtop run")
+                return
+        say(f"{flow}'s run {run_id} started", command="flowtop run")
