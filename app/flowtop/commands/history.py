@@ -101,9 +101,7 @@ def main(args: argparse.Namespace) -> int:
     if shut is not None:
         return _usage(shut)
     # Something else where the store belongs: not "does not exist" (it does, and it is in
-    # the way of every run recorded here).
-    if db.parent.exists() and not db.parent.is_dir():
-        return _usage(f"{db.parent} is a file, where flowtop keeps its folder: move it away")
+    # the way of every run recorded here). A file at ``.flowtop``: ``places_of`` said it.
     if db.exists() and not db.is_file():
         return _usage(f"{db} is not a file, where flowtop keeps its run store: move it away")
     if not db.is_file():
