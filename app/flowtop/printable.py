@@ -48,22 +48,68 @@ def same_length_printable(text: str) -> str:
     return "".join("\ufffd" if len(shown := _PICTURES.get(ord(c), c)) > 1 else shown for c in text)
 
 
+#: What ends a line for someone: a terminal (``\n``, and ``\v``, ``\f`` move down), an
+#: editor or ``str.splitlines`` (``\r``, ``\x1c``-``\x1e``, NEL, the Unicode line and
+#: paragraph separators). :func:`printable` shows all but the first and the last two as
+#: stand-ins anywhere; in a name (:data:`_BREAK_PICTURES`) those must not break its line.
+LINE_BREAKS = "\n\v\f\r\x1c\x1d\x1e\x85\u2028\u2029"
+_BREAK_PICTURES = {0x0A: "\u240a", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+_NAME_PICTURES = {**_BREAK_PICTURES, 0x09: "\u2409"}
+
+
 def printable_name(name: str) -> str:
-    """:func:`printable` with newlines and tabs shown too: a file name stays on its line."""
-    return printable(name).replace("\n", "\u240a").replace("\t", "\u2409")
+    """:func:`printable` with newlines, tabs and the Unicode line separators shown too: a
+    file name (``a\nFAKE LINE.py``) stays on its line and cannot forge another."""
+    return printable(name).translate(_NAME_PICTURES)
+
+
+#: A frame's line of a traceback, up to its line number (``  File "/x/etl.py", line 36``;
+#: ``    |   File …`` in an exception group's), its file name across lines: Python writes a
+#: file named ``a\nb.py`` as it is, and its frame's line went on as a line of its own.
+#: A ``File "`` never closed so (``File "report.csv" not found`` in a task's output) ends
+#: at the next frame's line, and within 4,096 characters (``PATH_MAX``): its newlines stay.
+_FRAME_FILE = re.compile(
+    r'^([ |]*File ")((?:(?!\n[ |]*File ").){0,4096}?)(", line \d+)', re.MULTILINE | re.DOTALL
+)
+_BREAK = re.compile(f"[{LINE_BREAKS}]")
+
+
+def _frame_file_broken(text: str) -> bool:
+    """Whether a traceback's frame line in ``text`` names a file with a line break."""
+    if 'File "' not in text:  # no search at all in text that holds no traceback
+        return False
+    return any(_BREAK.search(found[2]) for found in _FRAME_FILE.finditer(text))
+
+
+def _frame_files_on_their_lines(text: str) -> str:
+    """``text`` with the line breaks in its traceback frames' file names as stand-ins."""
+
+    def one_line(found: re.Match[str]) -> str:
+        head, file, tail = found.groups()
+        return head + file.translate(_BREAK_PICTURES) + tail
+
+    return _FRAME_FILE.sub(one_line, text)
 
 
 def has_control(text: str) -> bool:
-    """True when :func:`printable` may change ``text``: a control character, or an emoji's
-    presentation selector (which it changes only after a character narrow by default)."""
-    return EMOJI_PRESENTATION in text or _CONTROL.search(text) is not None
+    """True when :func:`printable` may change ``text``: a control character, an emoji's
+    presentation selector (which it changes only after a character narrow by default), or
+    a traceback's file name that breaks its frame's line."""
+    return (
+        EMOJI_PRESENTATION in text or _CONTROL.search(text) is not None or _frame_file_broken(text)
+    )
 
 
 def printable(text: str) -> str:
     """``text`` with control characters other than newline and tab made visible, and
-    drawn as wide as it is measured (:func:`drawn_as_measured`)."""
+    drawn as wide as it is measured (:func:`drawn_as_measured`). A traceback frame's file
+    name keeps its frame's line (``File "a␊b.py", line 3``): every view of a traceback
+    (the monitor's, ``flowtop run``'s) passes it through here, not only through
+    :func:`printable_name`, and its newline would start a line of its own."""
     if EMOJI_PRESENTATION in text:  # no search at all in ASCII or Latin-1 text
         text = drawn_as_measured(text)
+    if _frame_file_broken(text):
+        text = _frame_files_on_their_lines(text)
     if not _CONTROL.search(text):
         return text
     return text.translate(_PICTURES)

@@ -16,7 +16,7 @@ from typing import Any
 from ..engine.layers import Layer
 from ..engine.parameters import ParameterInfo
 from ..formats import fmt_seconds, plural
-from ..printable import PrintableStream, Writer, say
+from ..printable import PrintableStream, Writer, printable_name, say
 from .common import (
     bad_path,
     described_settings,
@@ -60,11 +60,13 @@ def main(args: argparse.Namespace) -> int:
         by_main = "  (run by its __main__ block)" if info.get("run_by_main_block") else ""
         if info["dynamic"]:
             out.write(
-                f"{name}  ({info['file']}, a @flow function: calls of these tasks appear as it "
+                f"{name}  ({printable_name(info['file'])}, a @flow function: calls of these tasks appear as it "
                 f"runs, keyed name, name-2, …){by_main}\n"
             )
         else:
-            out.write(f"{name}  ({info['file']}, {plural(len(info['tasks']), 'task')}){by_main}\n")
+            out.write(
+                f"{name}  ({printable_name(info['file'])}, {plural(len(info['tasks']), 'task')}){by_main}\n"
+            )
         if info.get("parameters"):
             out.write(f"  parameters: {_parameters(info['parameters'])}\n")
         if info.get("runs"):

@@ -46,7 +46,7 @@ from ..formats import (
     try_text,
 )
 from ..looks import STATE_LOOK, run_error_text, state_words
-from ..printable import PrintableStream, as_left_on_screen, printable, say
+from ..printable import PrintableStream, as_left_on_screen, printable, printable_name, say
 from ..tui.clock import LocalClock, system_clock
 
 #: Exit status when stdout's reader left early: 128 + SIGPIPE, as a shell reports for a
@@ -290,8 +290,8 @@ def raised_at(traceback: str) -> str:
     where = users_line(frames)
     if where is None:
         return ""
-    file, line, name = where
-    return f"{os.path.basename(file)}:{line} in {name}"
+    file, line, name = where  # a file may be named "a\nb.py": its line stays one
+    return f"{printable_name(os.path.basename(file))}:{line} in {name}"
 
 
 def can_redraw(stream: TextIO) -> bool:

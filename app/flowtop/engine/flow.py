@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .context import current_flow, enter_flow, exit_flow
 from .graph import Node, Ref, _dedupe, find_refs, resolve_refs
+from .option_checks import name_problem
 from .parameters import ParameterError, ParameterInfo, ParameterProblem
 from .run import FlowRun
 from .runner import Runner
@@ -39,8 +40,9 @@ class Flow:
     def __init__(self, name: str) -> None:
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"Flow name must be a non-empty string, got {name!r}")
-        if not name.isprintable():  # names reach terminals: no escape sequences in them
-            raise ValueError(f"Flow name must be printable text, got {name!r}")
+        problem = name_problem("Flow name", name)  # no escape, nothing unseen, not 5,000 long
+        if problem is not None:
+            raise ValueError(problem)
         self.name = name
         self.nodes: dict[str, Node] = {}
         self._first_node: dict[int, str] = {}  # id(task) -> key of its first node
@@ -58,10 +60,13 @@ class Flow:
 
     def _new_key(self, task: Task, key: str | None) -> str:
         if key is not None:
-            if not isinstance(key, str) or not key or not key.isprintable():
+            if not isinstance(key, str) or not key:
                 raise ValueError(
                     f"flow {self.name!r}: task key must be printable text, got {key!r}"
                 )
+            problem = name_problem(f"flow {self.name!r}: task key", key)
+            if problem is not None:
+                raise ValueError(problem)
             if key in self.nodes:
                 raise ValueError(f"flow {self.name!r}: duplicate task key {key!r}")
             return key

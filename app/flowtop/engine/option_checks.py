@@ -1,4 +1,5 @@
-"""Checks of a task's callable retry options when the ``@task`` is written.
+"""Checks of what a ``@task`` or a flow is given when it is written: its callable retry
+options, its name (``name_problem``).
 
 A ``retry_predicate`` or ``retry_delay`` callable that cannot take the argument flowtop
 gives it used to be accepted, and failed only when an attempt ended, naming flowtop's own
@@ -12,7 +13,9 @@ from __future__ import annotations
 import ast
 import inspect
 import linecache
+import re
 import sys
+import unicodedata
 from collections.abc import Collection
 from types import FrameType
 from typing import Any
@@ -117,3 +120,71 @@ def on_its_line(message: str, owner: str, keys: Collection[str]) -> str:
     if line is None or not message.startswith(f"{owner}: "):
         return message
     return f"{owner}: line {line}: {message.removeprefix(f'{owner}: ')}"
+
+
+#: Longest flow, task or task key name: a name heads a row of the history's table and the
+#: monitor's, which are as wide as their longest name (5,000 characters padded every row
+#: of ``flowtop history`` to 5,088 columns). Prefect sets no limit; no name a person
+#: reads is this long.
+MAX_NAME_LENGTH = 200
+#: Characters a terminal draws as nothing, though ``str.isprintable`` passes most: Unicode's
+#: default-ignorable code points (the Hangul fillers U+115F, U+1160, U+3164 and U+FFA0,
+#: the combining grapheme joiner U+034F, zero-width spaces and joiners, the tags) and the
+#: blank Braille pattern U+2800. ``etl`` and ``etl\u3164`` looked the same in every view,
+#: and ``flowtop run --flow etl`` ran the one the user did not mean. Variation selectors
+#: are ``_SELECTORS``.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u2800\u3164\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0000-\U000e00ff\U000e01f0-\U000e0fff]"
+)
+#: Variation selectors: they choose how the character before them is drawn (``⚠️``, a
+#: CJK name's ideographic variant), so one is kept after a character drawn; alone, after
+#: a space or another selector, it is drawn as nothing.
+_SELECTORS = re.compile("[\u180b-\u180d\u180f\ufe00-\ufe0f\U000e0100-\U000e01ef]")
+
+
+def _invisible_at(name: str) -> int:
+    """Where the first character of ``name`` that a terminal draws as nothing is, or -1."""
+    found = _INVISIBLE.search(name)
+    first = found.start() if found else -1
+    for selector in _SELECTORS.finditer(name):
+        index = selector.start()
+        if first >= 0 and index > first:
+            break
+        before = name[index - 1] if index else " "
+        if before.isspace() or _SELECTORS.match(before) or _INVISIBLE.match(before):
+            return index
+    return first
+
+
+def _escaped(name: str) -> str:
+    """``name`` quoted, with what a terminal would not show written as its escape."""
+    unseen = {c for c in name if _INVISIBLE.match(c) or _SELECTORS.match(c) or not c.isprintable()}
+    return f"'{name.translate({ord(c): ascii(c)[1:-1] for c in unseen})}'"
+
+
+def name_problem(what: str, name: str) -> str | None:
+    """Why ``name`` cannot name a flow, a task or a task key (``what``: ``Flow name``,
+    ``task name``, as the message starts), or None when it can: it must be printable
+    text (no escape sequence reaches a terminal), hold nothing a terminal draws as
+    nothing (two names that look the same), and be at most ``MAX_NAME_LENGTH`` long."""
+    index = _invisible_at(name)
+    if index >= 0:
+        char = name[index]
+        label = unicodedata.name(char, "an unnamed character")
+        looks = _INVISIBLE.sub("", name[:index] + name[index + 1 :])
+        return (
+            f"{what} {_escaped(name)} holds U+{ord(char):04X} {label} (character "
+            f"{index + 1}), which a terminal draws as nothing: the name would look "
+            f"{f'like {looks!r}' if looks.strip() else 'blank'}; remove it"
+        )
+    if not name.isprintable():  # names reach terminals: no escape sequences in them
+        return f"{what} must be printable text, got {name!r}"
+    if len(name) > MAX_NAME_LENGTH:
+        return (
+            f"{what} {name[:40]!r}… is {len(name):,} characters long; at most "
+            f"{MAX_NAME_LENGTH} are allowed (a name heads a row of the history and the "
+            "monitor): shorten it"
+        )
+    return None

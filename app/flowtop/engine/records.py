@@ -9,6 +9,7 @@ import copy
 import functools
 import inspect
 import linecache
+import os
 import threading
 import time
 import traceback
@@ -171,14 +172,26 @@ def _has_user_frame(exc: BaseException) -> bool:
 def users_line(frames: Sequence[tuple[str, int, str]]) -> tuple[str, int, str] | None:
     """Of a stack's ``(file, line, function)`` frames, outermost first, the one to name as
     where something happened: the deepest in the user's own code (outside the standard
-    library, installed packages and flowtop), else the deepest; None for no frames. A
-    timeout inside ``Event.wait`` names the task's ``release.wait(5)`` line, not
-    ``threading.py``; a failure deep in an HTTP client names the call that made it."""
+    library, installed packages and flowtop), else the deepest that is not flowtop's; None
+    for none. A timeout inside ``Event.wait`` names the task's ``release.wait(5)`` line,
+    not ``threading.py``; a failure deep in an HTTP client names the call that made it.
+
+    Never a line of flowtop's own: a ``Retry(delay=1e308)`` or ``retry_jitter=1e308`` that
+    ``compute_delay`` refused had only flowtop's frames, and its line ended ``(delays.py:299
+    in compute_delay)``, as if the user's code were there. Such an error says no place."""
     library = library_folders()
     for frame in reversed(frames):
         if not frame[0].startswith(library):
             return frame
-    return frames[-1] if frames else None
+    for frame in reversed(frames):  # all of a library's (a stdlib function as the task)
+        if not frame[0].startswith(_FLOWTOP_FOLDERS):
+            return frame
+    return None
+
+
+#: flowtop's package folder as imported and as resolved (a symbolic link in the path of a
+#: virtual environment): a frame's file is written either way.
+_FLOWTOP_FOLDERS = (FLOWTOP_FOLDER, os.path.join(os.path.realpath(FLOWTOP_FOLDER), ""))
 
 
 def from_user_code(tb: TracebackType | None) -> TracebackType | None:

@@ -27,7 +27,7 @@ from .errors import NotInFlowtop
 from .hooks import check_hooks
 from .inline import outcome, run_inline, run_inline_async
 from .layers import Layer
-from .option_checks import CALLABLE_OPTIONS, check_callable_option, on_its_line
+from .option_checks import CALLABLE_OPTIONS, check_callable_option, name_problem, on_its_line
 from .policy import MAX_RETRIES, POLICY_FIELDS, RetryPolicy, never_retried
 from .prefect_api import RetryCondition
 from .prefect_attributes import PrefectTaskAttributes
@@ -160,8 +160,8 @@ class Task(PrefectTaskAttributes):
         self.name = name or getattr(fn, "__name__", None) or type(fn).__name__
         if not isinstance(self.name, str) or not self.name:
             raise TypeError(f"task name must be a non-empty string, got {self.name!r}")
-        if not self.name.isprintable():  # names reach terminals: no escape sequences in them
-            raise ValueError(f"task name must be printable text, got {self.name!r}")
+        if (problem := name_problem("task name", self.name)) is not None:  # names reach terminals
+            raise ValueError(problem)
         # ``Task(fn=f, retries=1)``, as Prefect code builds one, reads as ``@task`` does
         options = _resolve_options(f"task {self.name!r}", options)
         for key, value in task_defaults().items():  # Prefect's settings, when set
