@@ -171,3 +171,20 @@ def test_flowtop_list_shows_a_line_break_in_a_file_name_as_a_stand_in(tmp_path, 
     assert main(["list", str(tmp_path)]) == 0
     first = capsys.readouterr().out.splitlines()[0]
     assert first.startswith("nlf  (") and "a␊  b.py, a @flow function" in first, first
+
+
+def test_history_keeps_a_traceback_frame_s_file_name_on_its_line(tmp_path, capsys) -> None:
+    """``history --run`` made each line of a traceback printable after splitting it, so a
+    newline in a frame's file name started a line of its own (``  b.py", line 4``)."""
+    from flowtop.cli import main
+
+    (tmp_path / "a\n  b.py").write_text(
+        "from flowtop import flow, task\n@task\ndef boom():\n    raise ValueError('x')\n"
+        "@flow\ndef nlf():\n    boom()\n"
+    )
+    assert main(["run", str(tmp_path)]) == 1
+    capsys.readouterr()
+    assert main(["history", str(tmp_path), "--run", "1"]) == 0
+    shown = capsys.readouterr().out.splitlines()
+    assert any('a␊  b.py", line 4, in boom' in line for line in shown), shown
+    assert not any(line.lstrip().startswith('b.py"') for line in shown), shown

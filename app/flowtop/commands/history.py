@@ -413,9 +413,9 @@ def _print_detail(detail: RunDetail, out: Writer) -> None:
         print(f"note: {clean(run.note)}", file=out)
     if run.error:  # what its @flow function raised, or why it never started
         print(clean(run_error_text(run.error["type"], run.error.get("message", ""))), file=out)
-        for line in run.error.get("traceback", "").rstrip("\n").split("\n"):
-            if line:
-                print(f"  {clean(line)}", file=out)
+        for line in clean(run.error.get("traceback", "").rstrip("\n")).split("\n"):
+            if line:  # (made printable whole: a frame's file name keeps its line)
+                print(f"  {line}", file=out)
     if detail.output:  # what the @flow body printed itself
         print("flow output:", file=out)
         for line in detail.output.rstrip("\n").split("\n"):
@@ -487,8 +487,8 @@ def _print_attempt(attempt: AttemptRecord, after: AttemptRecord | None, out: Wri
 
 def _block(title: str, text: str, out: Writer) -> None:
     print(f"      {title}:", file=out)
-    for line in text.rstrip("\n").split("\n"):
-        print(f"        {clean(line)}", file=out)
+    for line in clean(text.rstrip("\n")).split("\n"):  # whole: a file name keeps its line
+        print(f"        {line}", file=out)
 
 
 def _first_line(text: str) -> str:
