@@ -8,6 +8,7 @@ user's code and so never runs under the lock.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from . import aloop, cached_calls, capture, live_output, task_runs
 from .async_call import AsyncCall
 from .backends import Done, hand_over
+from .delays import RETRY_DELAY_REFUSED, RetryDelayError
 from .errors import TaskTimeout
 from .events import ErrorInfo
 from .policy import Decision, decide, safe_repr, safe_str
@@ -28,7 +30,7 @@ from .prefect_api import (
 from .records import NOT_KEPT, TaskRun, error_info, from_user_code, pristine
 from .shipping import NOT_SENDABLE, UnshippableError
 from .states import COMPLETED, FAILED, State
-from .user_call import UserCall
+from .user_call import UserCall, left_in_a_fork
 
 if TYPE_CHECKING:
     from .run import FlowRun
@@ -47,18 +49,22 @@ def call_here(
 ) -> tuple[Any, BaseException | None, str]:
     """``fn(*args, **kwargs)`` on this thread, its prints and logs captured: ``(value,
     error, output)``. Never raises; an error's traceback starts in the user's code.
-    ``call``: made when a time limit may interrupt the attempt (``user_call``)."""
+    ``call``: made when a time limit may interrupt the attempt (``user_call``). A process
+    the task forked, coming back here, ends (``left_in_a_fork``)."""
     captured = capture.begin(attempt, held=True)  # its run holds the log handler
     captured.live = (attempt[0], attempt[1])  # its output is followed once it prints
     captured.echo = attempt[0].runner.echo_output
     captured.taken = output_taken(attempt[1], call)
     limit = attempt[1].policy.timeout  # what a TaskInterrupted raised in it says it ran past
+    started_in = os.getpid()
     try:
         value = fn(*args, **kwargs) if call is None else call.run(fn, args, kwargs, timeout=limit)
         error: BaseException | None = None
     except BaseException as exc:  # noqa: BLE001 - every outcome is reported, none escapes
         value, error = None, exc
-        exc.__traceback__ = from_user_code(exc.__traceback__)  # the user's frames, not ours
+    left_in_a_fork(started_in, error)  # a child the task forked ends here, not in the run
+    if error is not None:
+        error.__traceback__ = from_user_code(error.__traceback__)  # the user's frames, not ours
     live_output.ended(captured)
     return value, error, capture.end()
 
@@ -182,19 +188,23 @@ def settled_before_the_policy(error: BaseException | None, *, returned: bool) ->
     """The final decision of an attempt whose end no retry setting may change, else None
     (``returned``: ``error`` stands for a state the attempt returned, not for a raise).
 
-    Two such ends are decided here, before ``policy.decide``, not inside it. A returned
+    Three such ends are decided here, before ``policy.decide``, not inside it. A returned
     ``Cancelled(...)`` is never retried, as in Prefect; an ``UnshippableError`` (the
     attempt could not be pickled for its worker, so it never ran) would fail each retry
-    alike after its delay. Inside ``decide`` they would be rules ahead of SPEC §3's,
-    which ``decide`` follows rule by rule and a hypothesis model of the spec checks (an
-    ``Exception`` there is retried under ``retry_on``, a predicate or ``max_retries``);
-    and ``policy`` would import ``prefect_api`` and ``shipping`` (the event loop, output
-    capture) to recognise them, where it now imports nothing that runs.
+    alike after its delay, and so would a ``RetryDelayError`` (the task built a ``Retry``
+    whose delay is no delay: ``nan``, ``-1``, past 365 days; a bug in its code). Inside
+    ``decide`` they would be rules ahead of SPEC §3's, which ``decide`` follows rule by
+    rule and a hypothesis model of the spec checks (an ``Exception`` there is retried
+    under ``retry_on``, a predicate or ``max_retries``); and ``policy`` would import
+    ``prefect_api`` and ``shipping`` (the event loop, output capture) to recognise them,
+    where it now imports nothing that runs.
     """
     if returned and returned_cancelled(error):
         return Decision(False, FAILED, error=error, reason=RETURNED_CANCELLED)
     if isinstance(error, UnshippableError):
         return Decision(False, FAILED, error=error, reason=NOT_SENDABLE)
+    if isinstance(error, RetryDelayError):
+        return Decision(False, FAILED, error=error, reason=RETRY_DELAY_REFUSED)
     return None
 
 

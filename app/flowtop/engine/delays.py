@@ -23,8 +23,9 @@ MAX_SECONDS = 365 * 24 * 3600.0
 MAX_SECONDS_TEXT = "365 days (31536000 seconds)"
 
 
-def to_seconds(value: Any, *, what: str) -> float:
-    """Turn seconds or a timedelta into float seconds, or say what was wrong with it."""
+def to_seconds(value: Any, *, what: str, most: float = MAX_SECONDS) -> float:
+    """Turn seconds or a timedelta into float seconds, or say what was wrong with it
+    (more than ``most`` seconds: too long)."""
     if isinstance(value, timedelta):
         seconds = value.total_seconds()
     elif isinstance(value, bool) or not isinstance(value, int | float):
@@ -40,7 +41,7 @@ def to_seconds(value: Any, *, what: str) -> float:
         raise ValueError(f"{what} must be a finite number of seconds, got {value!r}")
     if seconds < 0:
         raise ValueError(f"{what} must not be negative, got {value!r}")
-    if seconds > MAX_SECONDS:
+    if seconds > most:
         raise ValueError(f"{what} must be at most {MAX_SECONDS_TEXT}, got {value!r}")
     return seconds
 
@@ -55,6 +56,34 @@ class DelayError(ValueError):
     """
 
     culprit: Any = None
+
+
+class RetryDelayError(DelayError):
+    """A ``Retry(delay=)`` that is no delay: the task fails at once, not retried
+    (``attempt.settled_before_the_policy``, ``policy.decide``), however it was wrong.
+
+    Raised where the ``Retry`` is built, in the task's code (whose line its traceback
+    shows), it was a ``ValueError`` like any other, which ``retry_on`` or ``max_retries``
+    retried: each retry burned an attempt raising it again (``attempt 3/3``), while a
+    delay past 365 days, refused only where its wait would begin, failed at once. A retry
+    cannot mend a bug in the task's code: neither is retried."""
+
+
+#: Why an attempt whose ``Retry(delay=)`` was no delay (``RetryDelayError``) was not retried.
+RETRY_DELAY_REFUSED = "Retry(delay=) refused"
+
+
+def retry_delay_seconds(delay: object, *, built: bool = False) -> float:
+    """``Retry(delay=)`` as float seconds, checked as every delay flowtop takes
+    (``to_seconds``), else a ``RetryDelayError`` naming the value as given.
+
+    ``built``: checked as the ``Retry`` is built, where a finite delay past 365 days is
+    let through: it is refused where its wait would begin (``compute_delay``), as a
+    backoff grown past a year is, with the same error."""
+    try:
+        return to_seconds(delay, what="Retry(delay=)", most=math.inf if built else MAX_SECONDS)
+    except (TypeError, ValueError) as exc:
+        raise RetryDelayError(str(exc)) from None
 
 
 class ExponentialBackoff:
@@ -261,6 +290,8 @@ class DelayBreakdown(NamedTuple):
             text = f"retry_delay={base}"
         elif self.source == OVERRIDE:
             text = f"the task raised Retry(delay={base})"
+        elif self.base >= _PAST_HOURS:  # refused, in an error that says it already
+            text = self.source  # (its "→ 1e+308s" cut that error's ``flowtop run`` line)
         else:
             text = f"{self.source} → {base}"
         if self.capped_at is not None:
@@ -293,10 +324,8 @@ def compute_delay(
     asked for (often a server's Retry-After) and is honoured exactly.
     """
     if override is not None:
-        try:  # Retry checks its delay when built, but not for MAX_SECONDS, nor a later change
-            seconds = to_seconds(override, what="Retry(delay=)")
-        except (TypeError, ValueError) as exc:
-            raise DelayError(str(exc)) from None
+        # Retry checks its delay when built, but not a later change (``error.delay = nan``)
+        seconds = retry_delay_seconds(override)
         return DelayBreakdown(seconds, seconds, OVERRIDE)
     capped = None
     if isinstance(spec, int | float):
@@ -359,15 +388,22 @@ def callable_name(fn: Any) -> str:
     return name if isinstance(name, str) else type(fn).__name__
 
 
+#: Seconds from which ``fmt_seconds`` writes ``1e+308s``, not hours: only a delay past
+#: the 365-day cap gets there, told in an error, where ``1e+308`` seconds made a number of
+#: hours 305 digits long and a ``flowtop run`` line cut in its middle.
+_PAST_HOURS = 1e8
+
+
 def fmt_seconds(seconds: float, *, days: bool = False) -> str:
     """Short human form: 0.5s, 12s, 3m05s, 1h02m; rounded before the unit is chosen
     (59.95 s is ``1m00s``, not ``60s``). ``days``: past 48 h as ``3d00h`` (a countdown
-    to a retry days away; ``72h59m`` filled the table's STATE column)."""
+    to a retry days away; ``72h59m`` filled the table's STATE column). From 1e8 s (three
+    years, past any delay flowtop takes) as ``1e+08s``."""
     if seconds == float("inf"):
         return "∞"
     if seconds != seconds:  # NaN: never computed as a delay, but never crash a display
         return "?s"
-    if seconds < 9.995:  # what .3g would round to 10 reads 10s
+    if seconds < 9.995 or seconds >= _PAST_HOURS:  # what .3g would round to 10 reads 10s
         return f"{seconds:.3g}s"
     whole = round(seconds)
     if whole < 60:

@@ -7,11 +7,11 @@ name them without importing any machinery.
 from __future__ import annotations
 
 import inspect
-import math
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from .delays import retry_delay_seconds
 from .prefect_exceptions import PrefectException
 
 
@@ -19,31 +19,16 @@ class Retry(Exception):
     """Raised by a task to ask for another attempt.
 
     ``delay`` (seconds or ``timedelta``) replaces the policy's delay for this one retry,
-    e.g. from an HTTP ``Retry-After`` header.
+    e.g. from an HTTP ``Retry-After`` header. One that is no such delay (``nan``, ``inf``,
+    negative, ``"5"``, a ``Decimal``) is the task's bug, refused here with a
+    ``RetryDelayError`` naming it; one past 365 days is refused with it where its wait
+    would begin. Either way the task fails at once, not retried.
     """
 
     def __init__(self, message: str = "", *, delay: float | timedelta | None = None) -> None:
         super().__init__(message)
         self.message = message
-        if isinstance(delay, timedelta):
-            delay = delay.total_seconds()
-        self.delay: float | None = None if delay is None else _delay_seconds(delay)
-
-
-def _delay_seconds(delay: object) -> float:
-    """``Retry(delay=)`` as float seconds; NaN and infinity are refused (a wait that never ends)."""
-    seconds = math.nan
-    if isinstance(delay, int | float) and not isinstance(delay, bool):
-        try:
-            seconds = float(delay)
-        except OverflowError:
-            seconds = math.inf
-    if not 0 <= seconds < math.inf:
-        raise ValueError(
-            "Retry(delay=) must be a finite, non-negative number of seconds or a timedelta, "
-            f"got {delay!r}"
-        )
-    return seconds
+        self.delay: float | None = None if delay is None else retry_delay_seconds(delay, built=True)
 
 
 class RemoteTraceback(Exception):

@@ -10,6 +10,7 @@ discarded.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Generator
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from . import capture
 from .aloop import run_sync
 from .cached_calls import look_up_call, store_call
+from .delays import RETRY_DELAY_REFUSED, RetryDelayError
 from .errors import Interrupt, TaskTimeout
 from .policy import Decision, decide
 from .prefect_api import (
@@ -40,7 +42,7 @@ from .task_runs import (
     inline_ends,
     log_failure,
 )
-from .user_call import UserCall
+from .user_call import UserCall, left_in_a_fork
 
 if TYPE_CHECKING:
     from .caching import CachedResult
@@ -57,20 +59,23 @@ def _attempt(
 
     def call() -> tuple[Any, BaseException | None]:
         scope = ATTEMPT.set(current)  # TaskRunContext.get() in the attempt
+        started_in = os.getpid()
         try:
             with inline_attempt():
                 if task.is_async:
-                    return returned_state(run_sync(task.fn(*args, **kwargs)))
-                if interruptible is not None:
-                    return returned_state(
-                        interruptible.run(task.fn, list(args), kwargs, timeout=timeout)
-                    )
-                return returned_state(task.fn(*args, **kwargs))
+                    value = run_sync(task.fn(*args, **kwargs))
+                elif interruptible is not None:
+                    value = interruptible.run(task.fn, list(args), kwargs, timeout=timeout)
+                else:
+                    value = task.fn(*args, **kwargs)
         except BaseException as exc:  # noqa: BLE001 - every outcome goes to decide()
+            left_in_a_fork(started_in, exc)  # a child the task forked retries nothing
             exc.__traceback__ = from_user_code(exc.__traceback__)
             return None, exc
         finally:
             ATTEMPT.reset(scope)
+        left_in_a_fork(started_in, None)  # ...nor goes on with its caller's code
+        return returned_state(value)
 
     if timeout is None:
         return call()
@@ -150,6 +155,7 @@ async def run_inline_async(
         await ainline_begins(current)
         scope = ATTEMPT.set(current)
         deadline = asyncio.timeout(task.policy.timeout)  # None: no timeout
+        started_in = os.getpid()
         try:
             try:
                 with inline_attempt():
@@ -161,6 +167,7 @@ async def run_inline_async(
                 result = (None, exc)
         finally:
             ATTEMPT.reset(scope)
+        left_in_a_fork(started_in, result[1])  # a child the task forked: see ``_attempt``
         try:
             wait = steps.send(result)
         except StopIteration as stop:
@@ -198,6 +205,8 @@ def steps_of(
             return outcome
         if returned_cancelled(error):  # the task chose to stop: as in Prefect, no retry
             decision = Decision(False, StateType.FAILED, error=error, reason=RETURNED_CANCELLED)
+        elif isinstance(error, RetryDelayError):  # its Retry(delay=) is a bug: as in a flow
+            decision = Decision(False, StateType.FAILED, error=error, reason=RETRY_DELAY_REFUSED)
         else:
             with deciding_about(call, error), inline_attempt():  # (its run logger)
                 decision = decide(task.policy, outcome, elapsed=time.monotonic() - first)

@@ -19,10 +19,12 @@ from typing import Any, NamedTuple
 from .delays import (
     MAX_SECONDS,
     MAX_SECONDS_TEXT,
+    RETRY_DELAY_REFUSED,
     DelayBreakdown,
     DelayError,
     ExponentialBackoff,
     PrefectBackoff,
+    RetryDelayError,
     callable_name,
     compute_delay,
     fmt_seconds,
@@ -416,7 +418,9 @@ def decide(
             policy.retry_delay, attempt, jitter=policy.retry_jitter, override=override, rng=rng
         )
     except DelayError as exc:  # the callable raised, or the delay is not a finite number
-        return Decision(False, StateType.FAILED, error=exc, reason="retry_delay failed")
+        refused = isinstance(exc, RetryDelayError)  # Retry(delay=1e300): as a nan one's
+        reason = RETRY_DELAY_REFUSED if refused else "retry_delay failed"
+        return Decision(False, StateType.FAILED, error=exc, reason=reason)
     except BaseException as exc:  # noqa: BLE001 - anything else: fail the task, clearly
         name = callable_name(policy.retry_delay)
         delay_failure = DelayError(

@@ -13,19 +13,24 @@ leaves the user's function, under a lock the interrupter takes too. An interrupt
 at most once, and only while the call is inside; one asked for before the call began makes
 it not begin; one set as the call was leaving, not yet delivered, is cleared as it leaves,
 and one delivered in those last lines comes out of ``run`` like an error of the call.
+
+A process the user's code forked comes back from the call as a copy of its thread: it ends
+there, before it runs any of the engine (``left_in_a_fork``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import sys
 import threading
 from collections.abc import Callable
 from types import FrameType, TracebackType
-from typing import Any
+from typing import Any, NoReturn
 
 from .errors import TaskTimeout
+from .policy import safe_str
 from .records import users_line
 
 _BEFORE, _INSIDE, _AFTER = range(3)
@@ -128,6 +133,51 @@ class UserCall:
 
 
 _RUN = UserCall.run.__code__
+
+
+def left_in_a_fork(started_in: int, error: BaseException | None) -> None:
+    """End this process now if it is not the one (pid ``started_in``) whose task attempt
+    just returned or raised ``error`` (None: returned): a process the task's code forked.
+
+    Such a child is a copy of the attempt's thread, and went on in flowtop's engine when
+    the task's function came back: it scheduled the retry of an error, ran the task again
+    (which forked again), or waited in the worker pool for ever, each copy holding a pipe
+    (``flowtop run | cat``) open. It ends as a ``multiprocessing`` fork child does: status
+    0 when the code returned, else 1 with the exception's line on stderr (a ``SystemExit``
+    with its own code). One ``os.getpid()`` per attempt's end (0.1 µs) when not forked.
+    """
+    if os.getpid() != started_in:
+        end_forked_child(error)
+
+
+def end_forked_child(error: BaseException | None) -> NoReturn:
+    """Leave a process forked in a task's code, which has no business in the engine:
+    flush what it printed, say what ended it, and ``os._exit`` (no ``atexit`` of the run's,
+    no ``finally`` of flowtop's; see ``left_in_a_fork``)."""
+    code = 0
+    if isinstance(error, SystemExit):  # sys.exit(n) in the child: its status, as in Python
+        if isinstance(error.code, int):
+            code = error.code
+        elif error.code is not None:
+            _to_stderr(f"{error.code}\n")
+            code = 1
+    elif error is not None:
+        text = safe_str(error).splitlines()
+        line = f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
+        _to_stderr(f"process {os.getpid()}, forked in a task, ended with {line}\n")
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # closed or broken: nothing more to keep
+            if stream is not None:
+                stream.flush()
+    os._exit(code)
+
+
+def _to_stderr(text: str) -> None:
+    """``text`` on stderr, or nowhere when it cannot be written (closed, no stderr)."""
+    with contextlib.suppress(Exception):  # the child ends either way
+        if sys.stderr is not None:
+            sys.stderr.write(text)
 
 
 def in_code(kind: type[BaseException], timeout: float | None = None) -> type[BaseException]:

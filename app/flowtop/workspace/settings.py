@@ -15,6 +15,7 @@ import importlib.machinery
 import importlib.util
 import json
 import re
+import reprlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ from ..engine.policy import MAX_RETRIES, RetryPolicy, never_retried
 from ..engine.pool import MAX_WORKERS
 from ..engine.spec import ExecutorError, check_spec
 from ..engine.suggest import did_you_mean
+from ..engine.task import MAX_DELAYS
 from .load_error import LoadError
 from .module_places import workspace_script
 
@@ -72,10 +74,27 @@ def _unknown(
 
 def _bad(table: tuple[str, ...], key: str, expected: str, value: Any) -> SettingsError:
     return SettingsError(
-        f"{table_name(table)}: {key} must be {expected}, got {type(value).__name__} {value!r}",
+        f"{table_name(table)}: {key} must be {expected}, got {type(value).__name__} {_shown(value)}",
         table,
         key,
     )
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)`` for a message, its first items only when long: a list of 200,000
+    numbers where one was expected made a 1.6 MB error line. Whole either way (brackets
+    closed, ``...`` for what is left out), with the count of what a long list holds."""
+    shown = repr(value)
+    if len(shown) <= _SHOWN_MOST:
+        return shown
+    shown = _short.repr(value)
+    return f"of {len(value):,} {shown}" if isinstance(value, list | dict) else shown
+
+
+#: A value longer than this in a message shows its first items (``_shown``).
+_SHOWN_MOST = 200
+_short = reprlib.Repr()
+_short.maxlevel, _short.maxlist, _short.maxdict, _short.maxstring, _short.maxother = 2, 6, 4, 60, 60
 
 
 def _number(value: Any) -> bool:
@@ -98,8 +117,15 @@ def _delay(table: tuple[str, ...], value: Any) -> float | tuple[float, ...] | Ex
     if isinstance(value, list):
         if not value:
             raise _bad(table, "retry_delay", "a non-empty list of seconds", value)
+        if len(value) > MAX_DELAYS:  # as ``@task`` refuses it
+            raise _bad(
+                table, "retry_delay", f"at most {MAX_DELAYS} delays (Prefect's limit)", value
+            )
         return tuple(_seconds(table, f"retry_delay[{i}]", v) for i, v in enumerate(value))
     if isinstance(value, dict):
+        if not value:  # read as the default backoff (1, 2, 4 s...), unsaid: say it
+            expected = "a table with base, factor or max_delay (the default backoff: { base = 1 })"
+            raise _bad(table, "retry_delay", expected, value)
         for key in value:
             if key not in BACKOFF_KEYS:
                 raise _unknown(key, BACKOFF_KEYS, (*table, "retry_delay"))
@@ -141,7 +167,9 @@ def _names(table: tuple[str, ...], value: Any) -> tuple[str, ...]:
     # imports nothing: ``flowtop list``, ``run --detach`` and the TUI read it in their own
     # process, which runs no user code, and a dotted name's package (``requests``, one of
     # the user's) ran there at import (printed, slept, connected).
-    return tuple(v.strip() for v in items)
+    # A name given twice means what it means once: kept once, so a list with 200,000 of
+    # it is not 200,000 names in ``flowtop list``'s line (``@task`` takes classes as given).
+    return tuple(dict.fromkeys(v.strip() for v in items))
 
 
 def check_value(table: tuple[str, ...], key: str, value: Any) -> Any:
