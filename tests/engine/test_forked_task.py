@@ -161,3 +161,20 @@ def test_flowtop_run_ends_with_no_process_left_behind(tmp_path: Path) -> None:
     assert proc.returncode == 0, err
     assert "fx #1 COMPLETED" in out
     assert "ended with ValueError: child raised" in err
+
+
+@pytest.mark.parametrize(("then", "status"), [("raise", 1), ("return", 0)], ids=["raise", "return"])
+def test_a_forked_child_leaving_an_async_task_ends_with_its_status(
+    make_runner: Any, then: str, status: int
+) -> None:
+    """The child of a fork in an ``async def`` task's coroutine is a copy of the event
+    loop's thread: when the coroutine ended there, its outcome went to the engine too."""
+
+    @task(max_retries=2, retry_delay=0.01)
+    async def forks() -> int:
+        return fork_and(then)
+
+    graph = Flow("async-forks")
+    graph.add_task(forks)
+    result = make_runner(2).start(graph).result(timeout=30)
+    assert result["forks"].result == status  # -1: the child never ended

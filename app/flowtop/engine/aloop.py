@@ -10,6 +10,7 @@ coroutine runs with that attempt's capture buffer installed on the loop thread.
 from __future__ import annotations
 
 import contextvars
+import os
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Coroutine, Generator
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from . import capture, given_up, hook_output, live_output
 from .backends import Done
 from .records import from_user_code
+from .user_call import left_in_a_fork
 
 if TYPE_CHECKING:
     import asyncio
@@ -252,6 +254,7 @@ def start_attempt(
     told = hook_output.take_prelude() if attempt is not None else None  # on_running's
 
     def launch() -> None:
+        started_in = os.getpid()  # a child its coroutine forks ends as it ends (user_call)
         buffer = capture.begin()  # installs the stream proxies; ours only during steps
         capture._local.buffer = None
         buffer.live, buffer.taken = live, taken
@@ -289,6 +292,7 @@ def start_attempt(
             else:
                 error = task.exception()
                 value = None if error is not None else task.result()
+            left_in_a_fork(started_in, error)
             if loop in _released:  # its runner shut down: nobody takes its outcome
                 _let_go(buffer)
                 return
