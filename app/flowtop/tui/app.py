@@ -196,14 +196,17 @@ class FlowtopApp(
         (history, editor, help) is on top, so `h` in history can't stack a second history.
         The keys taken first (``PRIORITY``, the arrows, Enter, Esc) act only where they
         mean that: in an input (the filter line, a form's field) letters, `/` and the
-        arrows are typed, only in the filter line do Enter and Esc leave it, and `?` and
+        arrows are typed, only in the filter line do Enter and Esc leave it (Esc in the
+        table clears a kept filter too: taken first, `Esc j` moves in the whole table,
+        not in the filtered one it cleared after the `j`), and `?` and
         `q` close the help screen (its ``CLOSES_WITH``). Once quitting, none acts: `e`
         typed right after `q` opened the retry editor as the screens came down, and its
         mount failed with a traceback."""
         if self._shut_down:
             return False
         if action == "leave_filter":
-            return self.focused is self.filter_box
+            in_table = self.focused is self.table and bool(self.table.filter_text)
+            return self.focused is self.filter_box or (in_table and parameters == (False,))
         if action == "move":
             return self.focused is self.table or self.focused is self.flow_list
         if action in ("open_task", "back_to_tasks"):  # Enter in the table, Esc in the pane

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from textual import events
 from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.keys import KEY_NAME_REPLACEMENTS, Keys
@@ -98,6 +99,24 @@ def unknown_binding_message(unknown: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(unknown, known, n=1, cutoff=0.6)
     hint = f'; did you mean "{close[0]}"?' if close else f"; known: {', '.join(known)}"
     return f"flowtop.toml [keys]: unknown binding id {unknown}{hint}"
+
+
+def escape_then(key: str, character: str | None, bound: Container[str]) -> str | None:
+    """The key typed right after Esc, when the two came as one Alt key; else None.
+
+    A terminal sends Esc as the byte that starts an Alt key too, so Esc and a letter
+    read together (typed quickly, or batched by an SSH link) reach Textual as one key:
+    ``ESC j`` is ``alt+j`` (``j`` its character), ``ESC G`` is ``alt+shift+g``. flowtop
+    binds no Alt key, so an Alt key nothing here binds (``bound``: the keys bound where
+    it was pressed; ``[keys]`` may bind one) is taken as Esc then the key, and both act.
+    A real Alt+↑ (``alt+up``, no character) holds no Esc: it is left alone. Textual reads
+    some pairs as other keys, which cannot be told apart from them: ``ESC f`` and ``ESC
+    b`` as ctrl+→ and ctrl+← (macOS's Option+→ ←), ``ESC 1`` as ``¡``, ``ESC /`` as ``/``."""
+    if not key.startswith("alt+") or key in bound or character is None:
+        return None
+    plain = key.removeprefix("alt+")
+    then = character if plain.startswith("shift+") else plain
+    return then if len(then) == 1 and then == character and character.isprintable() else None
 
 
 @dataclass(frozen=True)
@@ -257,11 +276,44 @@ class KeyActions(_AppBase):
                 return self.get_key_display(replace(binding, key=first))
         return action
 
+    async def on_event(self, event: events.Event) -> None:
+        """An Alt key that is Esc and a key read together (``escape_then``) acts as both,
+        in turn: Esc's bindings run at once (those taken first, then the focused pane's
+        and the screen's, such as the history's Back, which Textual runs only as the key
+        comes back up), so the key after it acts where Esc left the focus and the screen."""
+        # as read (not on its way back up from the focused widget)
+        if (
+            isinstance(event, events.Key)
+            and event.key.startswith("alt+")
+            and not event.is_forwarded
+        ):
+            then = escape_then(event.key, event.character, self.screen.active_bindings)
+            if then is not None:
+                await self._press_escape()
+                event = events.Key(then, event.character)
+        await super().on_event(event)
+
+    async def _press_escape(self) -> None:
+        """Esc, acted on before the next key is routed (see ``on_event``)."""
+        escape = events.Key("escape", "\x1b")
+        if self.screen.maximized is None and (
+            await self._check_bindings("escape", priority=True)
+            or await self._check_bindings("escape")
+        ):
+            return
+        await super().on_event(escape)  # to the focused widget, as Textual sends a key
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's commands without its own Quit and Keys (ours cancel runs first and
-        list every key), then one per app key, its key (as rebound now) in its help."""
+        list every key), then one per app key, its key (as rebound now) in its help.
+        Its Screenshot saves through ``action_screenshot`` (Textual's called its own
+        save, which failed where there is no Downloads folder, and said only "Failed")."""
         for command in super().get_system_commands(screen):
-            if command.title not in ("Quit", "Keys"):
+            if command.title == "Screenshot":
+                # after a beat, as Textual's: the palette is gone from the picture
+                screenshot = partial(self.set_timer, 0.1, self.action_screenshot)
+                yield command._replace(callback=screenshot)
+            elif command.title not in ("Quit", "Keys"):
                 yield command
         for binding in self.live_bindings():
             key = self.key_for(binding.action)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Collection, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -23,6 +25,8 @@ from textual.widgets import Static
 
 from flowtop.tui.messages import WatcherFailed, WorkspaceReloaded
 from flowtop.tui.unread_settings import summary_said
+from flowtop.workspace.changes import WorkspaceChanged
+from flowtop.workspace.load_error import display_path
 from flowtop.workspace.watcher import RETRY_FIRST, RETRY_MAX  # its own pauses, alike
 
 if TYPE_CHECKING:
@@ -45,6 +49,37 @@ else:
 #: A restarted watch that has not failed for this long is taken to work again (a watch
 #: that cannot start fails at once; one that works says nothing until a file is saved).
 SETTLED = 1.0
+
+
+def reload_said(
+    change: Change, before: Collection[str], now: Mapping[str, object]
+) -> tuple[str, bool]:
+    """The reload's toast, and whether it says of a failure. A change names only new or
+    changed load errors, so a file saved again that fails as before (one still hanging
+    at import) read "No flow changed (flows/hang.py)", and so did deleting a file that
+    had failed, whose ``✗`` left the list. Said now: ``Still failing: flows/hang.py:
+    import did not finish in 10 s``, ``Removed flows/hang.py, which had failed to load``.
+    ``before``: the files the flows list showed as failing; ``now``: those failing now
+    (``FlowtopApp._errors``)."""
+    summary = summary_said(change)
+    if not isinstance(change, WorkspaceChanged):
+        return summary, bool(change.errors)
+    failing = {Path(key).resolve(): error for key, error in now.items()}
+    failed = {Path(key).resolve() for key in before}
+    new = {error.path.resolve() for error in change.errors}
+    still, gone = [], []
+    for path in change.paths:
+        where = path.resolve()
+        if where in failing and where not in new:
+            still.append(f"Still failing: {failing[where]}")
+        elif where in failed and where not in failing and not where.exists():
+            gone.append(f"Removed {display_path(path)}, which had failed to load")
+    if not still and not gone:
+        return summary, bool(change.errors)
+    parts = [*still, *gone]
+    if change.errors or change.modules or change.removed or change.settings_changed:
+        parts.insert(0, summary)  # else it said only "No flow changed (…)"
+    return "; ".join(parts), bool(change.errors or still)
 
 
 class ReloadOff(Static):
@@ -150,12 +185,13 @@ class ReloadActions(_AppBase):
     def apply_change(self, change: Change) -> None:
         """After a reload: toast, flows list, policies; optionally rerun what failed."""
         errors = list(change.errors)
-        summary = summary_said(change)  # a file this user may not read: whose, what to ask
+        # a file this user may not read: whose, what to ask; a file still failing
+        summary, failing = reload_said(change, self._listed_errors(), self._errors())
         self.notify(
             summary,
-            severity="error" if errors else "information",
+            severity="error" if failing else "information",
             markup=False,
-            timeout=6 if errors else 3,
+            timeout=6 if failing else 3,
         )
         self._previews.clear()
         self._policy_cache.clear()
@@ -189,6 +225,12 @@ class ReloadActions(_AppBase):
             for screen in self.screen_stack:
                 if isinstance(screen, RetryEditor):
                     screen.settings_reloaded()
+
+    def _listed_errors(self) -> set[str]:
+        """The files the flows list shows as failing to load (``✗``), by error key."""
+        flows = self.flow_list
+        ids = [flows.get_option_at_index(at).id or "" for at in range(flows.option_count)]
+        return {key.removeprefix("error:") for key in ids if key.startswith("error:")}
 
     def _changed_flows(self, change: Change) -> list[str]:
         return list(change.flows) or ([self.selected_flow] if self.selected_flow else [])

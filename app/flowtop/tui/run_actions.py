@@ -23,6 +23,7 @@ from flowtop.tui.view_actions import hidden_by_filter
 AWAITING = StateType.AWAITING_RETRY
 
 if TYPE_CHECKING:
+    from flowtop.tui.clock import Clock
     from flowtop.tui.model import RunModel, TaskRow
     from flowtop.tui.run_control import RunControl
     from flowtop.tui.run_store import RunStore
@@ -44,6 +45,7 @@ class RunActions(LaunchQueue):
     selected_flow: str | None
     selected_error: str | None
     auto_rerun: bool
+    clock: Clock
 
     if TYPE_CHECKING:  # FlowtopApp's own methods the actions call
 
@@ -299,6 +301,17 @@ class RunActions(LaunchQueue):
         return run, row.key
 
     def action_retry_now(self) -> None:
+        """``n``: the highlighted task's next attempt now. One whose wait is over waits
+        for a worker or a slot (``⟳ Awaiting worker``): `n` can start it no sooner, and
+        did nothing, said nothing; it says what the task waits for instead."""
+        self._sync_selection()
+        run, row = self.table.run, self._selected_row()
+        if run is not None and row is not None and run.is_live and row.state is AWAITING:
+            waits = run.retry_waits(row, self.clock())
+            if waits:
+                said = f"{row.key}'s wait is over: it waits for {waits}"
+                self.notify(said, severity="warning", markup=False)
+                return
         self._on_awaiting(
             "Retry now",
             "retry {key} now",

@@ -8,8 +8,10 @@ and from the run keys (``run_actions.py``).
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -65,6 +67,17 @@ def hidden_by_filter(
     if not any(fits(row) for row in run.rows.values()):
         return None
     return f"No task to {verb}: the filter {query!r} hides every row; Esc in the table clears it"
+
+
+def screenshot_name(flow: str | None, now: datetime) -> str:
+    """A screenshot's file name, plain ASCII: ``flowtop_etl_2026-05-04_10-30-00_123456.svg``.
+    Textual's was made of the window title, ``flowtop · /path``: ``flowtop_·__path_…``,
+    a name awkward to type in a shell. A flow's name keeps its ASCII letters, digits
+    and dashes (others become ``_``; one with none is left out); the microseconds keep
+    two screenshots apart."""
+    words = re.sub(r"[^A-Za-z0-9-]+", "_", flow or "").strip("_")[:40]
+    stamp = now.strftime("%Y-%m-%d_%H-%M-%S_%f")
+    return "_".join(part for part in ("flowtop", words, stamp) if part) + ".svg"
 
 
 class ViewActions(_AppBase):
@@ -162,13 +175,15 @@ class ViewActions(_AppBase):
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
         """The palette's Screenshot: into the Downloads folder, as Textual saves it, or
         the home folder where there is none (a server over SSH), where Textual said only
-        "Failed to save screenshot"; its toast then says where it went."""
+        "Failed to save screenshot"; its toast then says where it went. Its file is
+        named after the flow shown (``screenshot_name``)."""
         if path is None and not self.is_web:
             from platformdirs import user_downloads_path
 
             if not user_downloads_path().is_dir():
                 path = str(Path.home())
-        super().action_screenshot(filename, path)
+        flow = self.selected_flow if self.selected_error is None else None
+        super().action_screenshot(filename or screenshot_name(flow, datetime.now()), path)
 
     def action_move(self, where: str) -> None:
         """↑↓ PgUp PgDn Home End (k j g G) in the focused pane, taken by the app in the
