@@ -11,6 +11,7 @@ from typing import Any
 
 def run_tui(path: str, *, executor: str | None = None) -> int:
     """Open the TUI on a flow file or folder; return the exit status."""
+    from flowtop.workspace.launch_gate import stops_wait_for_launches
     from flowtop.workspace.remote_workspace import RemoteWorkspace
 
     from .app import FlowtopApp
@@ -21,6 +22,7 @@ def run_tui(path: str, *, executor: str | None = None) -> int:
     # The flow files are imported by a flow host process, never here (issue 13).
     workspace = RemoteWorkspace(path)
     app = FlowtopApp(workspace, runner_options=options, load=True, run_processes=True)
+    stops_wait_for_launches()  # a hang-up as a run starts leaves it started, and its own
     try:
         app.run()
     finally:

@@ -31,6 +31,7 @@ from .closing_writes import fold_wal
 from .helper_process import python_command, unserved
 from .history_records import HistoryError
 from .json_text import storable_json
+from .launch_gate import launching
 from .ownership import LAUNCHED, Owner
 from .places import STORE_FILE
 from .private import open_private
@@ -85,65 +86,66 @@ def launch(
     ``run_numbers.RerunRunning`` raised, no process started, when its source or another
     rerun of it is live, and ``run_numbers.StoreBusy`` when another process held the
     store past ``busy_ms`` (the reaper's 5 s unless given)."""
-    run_id = new_run_id()
-    store = state_dir / STORE_FILE
-    waits = {} if busy_ms is None else {"busy_ms": busy_ms}
-    reserved = (
-        reserve_rerun(store, flow, run_id, rerun_of, **waits)
-        if exclusive and rerun_of is not None
-        else None
-    )
-    # ``--flow=NAME``: a name starting with "-" (a flow named "--detach") is a value,
-    # not an option that leaves ``--flow`` without one
-    args = ["run", str(path), f"--flow={flow}", "--run-id", run_id, "--quiet"]
-    if rerun_of is not None:
-        args += ["--rerun-of", rerun_of]
-    if task is not None:
-        args += [f"--task={task}"]
-    if executor is not None:
-        args += ["--executor", executor]
-    if workers is not None:
-        args += ["--workers", str(workers)]
-    given = None
-    if parameters:  # JSON values (``--param``, the TUI's form): JSON carries them exactly,
-        # a lone surrogate escaped (UTF-8 cannot write it)
-        given = storable_json(json.dumps(dict(parameters), ensure_ascii=False))
-    mark = secrets.token_hex(4)
-    logs = state_dir / LOGS
-    log, handed = logs / f"{run_id}.log", logs / f"{run_id}{params_file.SUFFIX}"
-    try:
-        if given is None:
-            command = python_command("-m", "flowtop", *args)
-        else:  # not in argv, which any local user reads (and Linux caps at 128 KiB)
-            params_file.put(handed, given)
-            command = python_command("-m", params_file.__name__, str(handed), *args)
-        # never through a link another member of a shared .flowtop put at its name
-        with open(open_private(log, os.O_WRONLY | os.O_TRUNC), "wb", buffering=0) as out:
-            if reserved is None:  # the log first: a folder it cannot be made in is said so
-                reserved = reserve(store, flow, run_id, busy_ms=busy_ms or BUSY_TIMEOUT_MS)
-            process = subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # no SIGHUP from the terminal, no ^C from its group
-                close_fds=True,
-                env=run_environment(os.environ, mark),
-            )
-    except BaseException:
-        if reserved is not None:  # no process will take it: the record goes
-            hand_over(store, run_id, None)
-        for made in (log, handed):  # nothing will write or read them (a new run id's)
-            with contextlib.suppress(OSError):
-                made.unlink(missing_ok=True)
-        raise
-    if reserved is not None:
-        hand_over(store, run_id, process.pid)
-        return Launched(run_id, process.pid, log, reserved, mark, process)
-    # Recorded now, with the new process as its owner: killed before it reserved the run
-    # itself (its interpreter still starting), it left nothing, and `watch ID` waited.
-    number = reserve_launched(store, flow, run_id, process.pid)
-    return Launched(run_id, process.pid, log, number, mark, process)
+    with launching():  # a SIGHUP meanwhile waits for its end (``launch_gate``)
+        run_id = new_run_id()
+        store = state_dir / STORE_FILE
+        waits = {} if busy_ms is None else {"busy_ms": busy_ms}
+        reserved = (
+            reserve_rerun(store, flow, run_id, rerun_of, **waits)
+            if exclusive and rerun_of is not None
+            else None
+        )
+        # ``--flow=NAME``: a name starting with "-" (a flow named "--detach") is a value,
+        # not an option that leaves ``--flow`` without one
+        args = ["run", str(path), f"--flow={flow}", "--run-id", run_id, "--quiet"]
+        if rerun_of is not None:
+            args += ["--rerun-of", rerun_of]
+        if task is not None:
+            args += [f"--task={task}"]
+        if executor is not None:
+            args += ["--executor", executor]
+        if workers is not None:
+            args += ["--workers", str(workers)]
+        given = None
+        if parameters:  # JSON values (``--param``, the TUI's form): JSON carries them exactly,
+            # a lone surrogate escaped (UTF-8 cannot write it)
+            given = storable_json(json.dumps(dict(parameters), ensure_ascii=False))
+        mark = secrets.token_hex(4)
+        logs = state_dir / LOGS
+        log, handed = logs / f"{run_id}.log", logs / f"{run_id}{params_file.SUFFIX}"
+        try:
+            if given is None:
+                command = python_command("-m", "flowtop", *args)
+            else:  # not in argv, which any local user reads (and Linux caps at 128 KiB)
+                params_file.put(handed, given)
+                command = python_command("-m", params_file.__name__, str(handed), *args)
+            # never through a link another member of a shared .flowtop put at its name
+            with open(open_private(log, os.O_WRONLY | os.O_TRUNC), "wb", buffering=0) as out:
+                if reserved is None:  # the log first: a folder it cannot be made in is said so
+                    reserved = reserve(store, flow, run_id, busy_ms=busy_ms or BUSY_TIMEOUT_MS)
+                process = subprocess.Popen(
+                    command,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,  # no SIGHUP from the terminal, no ^C from its group
+                    close_fds=True,
+                    env=run_environment(os.environ, mark),
+                )
+        except BaseException:
+            if reserved is not None:  # no process will take it: the record goes
+                hand_over(store, run_id, None)
+            for made in (log, handed):  # nothing will write or read them (a new run id's)
+                with contextlib.suppress(OSError):
+                    made.unlink(missing_ok=True)
+            raise
+        if reserved is not None:
+            hand_over(store, run_id, process.pid)
+            return Launched(run_id, process.pid, log, reserved, mark, process)
+        # Recorded now, with the new process as its owner: killed before it reserved the run
+        # itself (its interpreter still starting), it left nothing, and `watch ID` waited.
+        number = reserve_launched(store, flow, run_id, process.pid)
+        return Launched(run_id, process.pid, log, number, mark, process)
 
 
 def reserve(db: Path, flow: str, run_id: str, *, busy_ms: int) -> int | None:
