@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from textual.widgets import Input
 
 from flowtop.tui.row_views import SORT_MODES
-from flowtop.tui.widgets.run_header import Note
+from flowtop.tui.widgets.run_header import Note, live_runs_note
 from flowtop.tui.widgets.task_table import TaskTable
 
 if TYPE_CHECKING:
@@ -122,10 +122,8 @@ class ViewActions(_AppBase):
         live = self.store.live_for(self.selected_flow) if self.selected_flow else []
         others = [r for r in live if r is not self.table.run]
         if others:  # one beside the shown run, or still running after the shown one ended
-            numbers = ", #".join(str(n) for n in sorted(r.number or 0 for r in live))
-            count = f"{len(live)} live runs" if len(live) > 1 else "1 live run"
-            switch = f"{self.key_for('next_live_run')} switches"
-            notes.append(Note((f"{count} (#{numbers}): {switch}", f"{count}: {switch}", "")))
+            numbers = [r.number or 0 for r in live]
+            notes.append(live_runs_note(numbers, self.key_for("next_live_run")))
         self.header.show(
             self.selected_flow,
             self.table.run,

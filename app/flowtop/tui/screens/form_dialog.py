@@ -8,6 +8,7 @@ from typing import ClassVar, Generic, TypeVar
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
+from textual.widgets import Button
 
 from flowtop.tui.widgets.key_bar import add_dialog_keys
 from flowtop.tui.widgets.ordered_input import OrderedInput
@@ -35,6 +36,7 @@ class FormDialog(ModalScreen[Result], Generic[Result]):
     FormDialog #buttons { dock: bottom; height: auto; margin-top: 1; align-horizontal: right; }
     FormDialog #buttons Button { margin-left: 1; }
     FormDialog #dialog-keys { dock: bottom; }
+    FormDialog.-narrow #buttons Button { min-width: 0; }
     FormDialog.-tiny #dialog { height: 100%; }
     FormDialog.-tiny #fields { height: 1fr; }
     """
@@ -54,6 +56,12 @@ class FormDialog(ModalScreen[Result], Generic[Result]):
         Binding("shift+tab", "move_focus(-1)", show=False, priority=True),
     ]
 
+    #: Below this many columns a subclass lays each field out on two lines (its label,
+    #: then the input the dialog's width: ``-narrow`` in its CSS) and its buttons take one
+    #: line each (``fit_width``). Side by side, at 40 columns the retry editor's inputs
+    #: showed 2 characters and the run form's none, its type pressed against its label.
+    NARROW = 60
+
     #: Nothing has focus until ``focus_first`` gives it, or ``on_mount`` (Textual's
     #: default focused the first widget as the dialog was composed, before the keys read
     #: meanwhile reached it, so a Tab among them moved on from there; see
@@ -67,6 +75,13 @@ class FormDialog(ModalScreen[Result], Generic[Result]):
         add_dialog_keys(self)
         if self.focused is None and self.first_field is None:  # no field first (the help)
             self.focus_next()
+
+    def fit_width(self, width: int) -> None:
+        """Narrow (``NARROW``) or not, for the dialog's ``width`` columns now."""
+        narrow = width < self.NARROW
+        self.set_class(narrow, "-narrow")
+        for button in self.query(Button):
+            button.compact = narrow
 
     def focus_first(self, field: OrderedInput) -> None:
         """Focus ``field`` as the dialog opens: the one keys typed meanwhile go to. At

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -19,7 +20,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from flowtop.formats import date_time, fmt_duration, plural
+from flowtop.formats import cut_cells, date_time, fmt_duration, plural
+from flowtop.looks import run_error_text
 
 from ...engine.parameters import describe as describe_parameters
 from ...workspace.history_records import counts_so_far, source_label
@@ -27,14 +29,15 @@ from ..table_rows import columns_past_edge, replace_rows
 from ..widgets.key_bar import KeyBar
 from ..widgets.state_colors import looks
 from .run_detail import (
+    MORE_HINT,
     REFRESH,
     RunDetailScreen,
-    RunTable,
     counts_text,
     footer_entries,
     plain,
     state_text,
 )
+from .run_table import RunTable
 
 if TYPE_CHECKING:
     from ...workspace.history_records import RunRecord
@@ -48,6 +51,38 @@ RUN_LIMIT = 500
 #: their padding) take about this many cells; the Flow cell gets the rest, at least this.
 OTHER_COLUMNS = 82
 MIN_FLOW_CELL = 24
+#: The Counts cell of a run whose tasks never ran says why in this many cells at most:
+#: about as many as five states' counts take, which ``OTHER_COLUMNS`` leaves room for.
+REASON_CELL = 24
+#: The fewest cells the heading cuts its scope to (`flow long-n…`) before it leaves out
+#: `History · ` instead.
+MIN_SCOPE = 8
+
+
+def fit_heading(scope: str, count: str, hint: str, room: int) -> str:
+    """The heading on its one line of ``room`` cells (0: any), ``hint`` kept whole at its
+    end: the scope (`flow etl`) is cut first, down to ``MIN_SCOPE``, then `History · `
+    left out, then the rest cut. At 40 columns `History · flow regional-report · no` lost
+    its count and the hint went past the edge with nothing said."""
+    for title in ("History · ", ""):
+        left = room - cell_len(f"{title} · {count}{hint}")
+        if not room or cell_len(scope) <= left:
+            return f"{title}{scope} · {count}{hint}"
+        if left >= MIN_SCOPE:
+            return f"{title}{cut_cells(scope, left)} · {count}{hint}"
+    return cut_cells(f"{scope} · {count}", max(1, room - cell_len(hint))) + hint
+
+
+def why_no_counts(record: RunRecord, styles: Mapping[str, str]) -> Text:
+    """For a run with no task counts, what it ended with instead, cut to ``REASON_CELL``
+    (`did not start: flows/flowtop.t…`, as `flowtop history`'s NOTE says it): its row
+    read `etl 7 ✗ Failed` and a blank, with nothing to say why. Empty for any other."""
+    error = record.error or {}
+    if not error.get("type"):
+        return Text("")
+    first = str(error.get("message", "")).strip().split("\n", 1)[0]
+    said = plain(run_error_text(error["type"], first), 200, cell=True)
+    return Text(cut_cells(said, REASON_CELL), style=styles["error"])
 
 
 class HistoryScreen(Screen[None]):
@@ -86,7 +121,8 @@ class HistoryScreen(Screen[None]):
         self.flow = flow
         self.show_all = flow is None
         self.records: dict[str, RunRecord] = {}
-        self._heading = "History"
+        #: What the heading says: the scope (`flow etl`, `all flows`) and the count.
+        self._heading = ("", "")
         self._reading = False  # a refresh's read is on a thread
 
     def compose(self) -> ComposeResult:
@@ -166,7 +202,7 @@ class HistoryScreen(Screen[None]):
         count = plural(len(records), "run") if records else "no runs yet"
         if total > len(records):
             count = f"newest {len(records)} of {total:,} runs"
-        self._heading = f"History · {scope} · {count}"
+        self._heading = (scope, count)
         if records != list(self.records.values()):  # the refresh finds nothing new mostly
             self._fill(records)
         else:
@@ -206,7 +242,7 @@ class HistoryScreen(Screen[None]):
             flow_cell,
             Text(str(record.number), justify="right"),
             state_text(record.state, styles),
-            counts_text(record.counts, record.reused),
+            counts_text(record.counts, record.reused) or why_no_counts(record, styles),
             date_time(record.started, ""),
             Text(fmt_duration(record.duration), justify="right"),
             source_label(record.rerun_of, record.rerun_of_number),
@@ -218,8 +254,10 @@ class HistoryScreen(Screen[None]):
     def _show_heading(self) -> None:
         """The heading, saying so when columns are past the right edge: a narrow terminal
         cut Duration to `Durat` and its values to `7` and `1m`, with nothing to tell."""
-        more = " · → more columns" if columns_past_edge(self.query_one("#runs", DataTable)) else ""
-        self.query_one("#heading", Static).update(Text(self._heading + more))
+        more = MORE_HINT if columns_past_edge(self.query_one("#runs", DataTable)) else ""
+        heading = self.query_one("#heading", Static)
+        room = heading.content_region.width
+        heading.update(Text(fit_heading(*self._heading, more, room)))
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -68,13 +68,7 @@ class RetryEditor(FormDialog[bool]):
     RetryEditor.-narrow .row { height: 2; }
     RetryEditor.-narrow .row Input, RetryEditor.-narrow .row .fixed { dock: bottom; width: 100%; }
     RetryEditor.-narrow .error { padding-left: 0; }
-    RetryEditor.-narrow #buttons Button { min-width: 0; }
     """
-
-    #: Below this many columns each field takes two lines: its label and layer, then the
-    #: input the full width of the dialog; and the buttons are one line each. Side by
-    #: side, at 40 columns the inputs showed 2 characters and Cancel fell off the dialog.
-    NARROW = 60
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # Escape closes at once, even before a field has focus (``FormDialog``).
@@ -179,10 +173,7 @@ class RetryEditor(FormDialog[bool]):
         self.focus_first(self.query_one("#field-max_retries", OrderedInput))
 
     def on_resize(self, event: events.Resize) -> None:
-        narrow = event.size.width < self.NARROW
-        self.set_class(narrow, "-narrow")
-        for button in self.query(Button):
-            button.compact = narrow
+        self.fit_width(event.size.width)  # narrow: a field's label and layer above it
         self.call_after_refresh(self._fit_hints)
 
     def _fit_hints(self) -> None:

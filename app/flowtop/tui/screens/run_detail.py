@@ -1,6 +1,7 @@
 """One past run's page (Enter on a run of the history screen): its tasks, and every
 attempt of the highlighted one; and what the runs list shares with it (task text made
-safe to draw, a state as a cell, the row table, the footer, how often to read again).
+safe to draw, a state as a cell, the footer, how often to read again; the row table
+is ``run_table``'s).
 
 It reads ``History`` only (never the live run model), so what it shows is exactly what
 ``flowtop history`` prints and what survived a crash. Everything a task wrote (errors,
@@ -12,10 +13,11 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.cells import cell_len
+from rich.console import Console
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -26,7 +28,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Static
 
 from flowtop.attempt_story import failed_how, wait_story
-from flowtop.formats import RETRY_ONLY, date_time, fmt_duration, try_text
+from flowtop.formats import RETRY_ONLY, cut_cells, date_time, fmt_duration, try_text
 from flowtop.head_tail import head_and_tail
 from flowtop.looks import INTERRUPTED, INTERRUPTED_LOOK, STATE_LOOK, run_error_text
 from flowtop.printable import as_left_on_screen, printable
@@ -39,6 +41,8 @@ from ..row_views import state_counts_text
 from ..table_rows import columns_past_edge, last_column_room, refit_columns, replace_rows
 from ..widgets.key_bar import Entry, KeyBar
 from ..widgets.state_colors import LOOK_STYLE, looks
+from ..widgets.task_table import cut_name
+from .run_table import RunTable
 
 if TYPE_CHECKING:
     from ...workspace.history_records import RunDetail, RunRecord, TaskRecord
@@ -58,6 +62,16 @@ TEXT_LIMIT = 20_000
 ERROR_CELL = 60
 #: ... and at least this, where they leave less (`→ more columns` says so).
 MIN_ERROR_CELL = 16
+#: The Task column stays as the others scroll (``fixed_columns``): its cells take at most
+#: a third of the screen's width, and at least this many cells (the attempts pane
+#: names the task whole). A 55-cell name left a 24-cell window on the other columns.
+MIN_TASK_CELL = 12
+#: The fewest cells a run's flow name or run name is cut to in the heading.
+MIN_TITLE = 5
+#: What the heading ends in while columns are past the table's right edge.
+MORE_HINT = " · → more columns"
+#: A traceback line is wrapped under its indent while this many cells are left beside it.
+MIN_WRAP = 20
 #: How often an open history screen reads the store again (seconds): the runs list, and
 #: a live run's page until the run ends.
 REFRESH = 2.0
@@ -118,52 +132,6 @@ def footer_entries(screen: Screen[Any]) -> tuple[list[Entry], list[Entry]]:
     return own, always
 
 
-class RunTable(DataTable[Any]):
-    """A row-cursor table that also answers to the main table's ``j k g G``, and whose
-    Home and End go to the first and last row as there (a DataTable's scroll sideways).
-    Its ``←`` and ``→`` scroll a column at a time: with a row cursor, DataTable's scrolled
-    one cell, so at 60 columns reaching Duration took some 30 presses."""
-
-    # Every key it answers to, each with what it does, for `?` (``help_bindings``): the
-    # arrows, PgUp and PgDn were DataTable's own, left out of the help; a named key
-    # before its letter (``up,k``), as the main screen's help writes them.
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "cursor_up", "Up", show=False, tooltip="Up a row"),
-        Binding("down,j", "cursor_down", "Down", show=False, tooltip="Down a row"),
-        Binding("pageup", "page_up", "Page up", show=False, tooltip="Up a page of rows"),
-        Binding("pagedown", "page_down", "Page down", show=False, tooltip="Down a page of rows"),
-        Binding("home,g", "scroll_top", "First", show=False, tooltip="To the first row"),
-        Binding("end,G", "scroll_bottom", "Last", show=False, tooltip="To the last row"),
-        Binding(
-            "right",
-            "cursor_right",
-            "Right",
-            show=False,
-            tooltip="Scroll a column right (the heading says → more columns)",
-        ),
-        Binding("left", "cursor_left", "Left", show=False, tooltip="Scroll a column left"),
-    ]
-
-    def _column_starts(self) -> list[int]:
-        starts, x = [], 0
-        for column in self.ordered_columns:
-            starts.append(x)
-            x += column.get_render_width(self)
-        return starts
-
-    def action_cursor_right(self) -> None:
-        """To the next column's left edge (or as far as the table goes)."""
-        now = round(self.scroll_x)
-        ahead = [x for x in self._column_starts() if x > now]
-        self.scroll_to(x=min([*ahead, round(self.max_scroll_x)]), animate=False)
-
-    def action_cursor_left(self) -> None:
-        """To the left edge of the column the view's left edge is in (or the one before)."""
-        now = round(self.scroll_x)
-        behind = [x for x in self._column_starts() if x < now]
-        self.scroll_to(x=max([0, *behind]), animate=False)
-
-
 #: Rows of a run's tasks added per frame (about 0.15 s of DataTable's time).
 ROWS_AT_ONCE = 500
 
@@ -209,18 +177,22 @@ class RunDetailScreen(Screen[None]):
         self.history = history
         self._reading = False  # a refresh's read is on a thread
         self._follow: Timer | None = None
-        #: The Last error cells' width: what the columns before it leave (``_fit_errors``).
+        #: The Last error cells' width: what the columns before it leave (``_fit_cells``).
         self._error_room = ERROR_CELL
+        #: The Task cells' width: a share of the screen's (``MIN_TASK_CELL``).
+        self._task_room = self._task_room_now()
+        #: The attempts pane's width its text was wrapped to (``_wrap``); 0: not yet.
+        self._wrapped_at = 0
         #: The run's counts with their words and without: made when its data changes.
         self._counts = run_counts(detail)
-        #: The heading (the hint aside) and the width it was fitted to: made again when
-        #: the run's data or the width changes, not on a scroll (``_show_heading``).
-        self._heading: tuple[int, Text] | None = None
+        #: The heading, and what it was fitted to: the width, whether the table is wider
+        #: (room kept for the hint) and whether the hint shows (``_show_heading``).
+        self._heading: tuple[tuple[int, bool, bool], Text] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(self._heading_text(self.detail.run), id="heading")
         table = RunTable(id="tasks", cursor_type="row", zebra_stripes=True)
-        *_, self._error_column = table.add_columns(
+        self._task_column, *_, self._error_column = table.add_columns(
             "Task", "State", "Attempts", "Duration", "Last error"
         )
         self._add_rows(table, self.detail.tasks[:ROWS_AT_ONCE])
@@ -229,7 +201,7 @@ class RunDetailScreen(Screen[None]):
             yield Static("", id="attempt-text")
         yield KeyBar(lambda: footer_entries(self))
 
-    def _heading_text(self, run: RunRecord) -> Text:
+    def _heading_text(self, run: RunRecord, *, wide: bool = False, more: bool = False) -> Text:
         """``etl #3 · ✗ Failed · ✓ 3 completed  ■ 1 cancelled · started …``: the run's
         counts after its state, as ``flowtop history --run`` gives them (the page showed
         none). Where the first line has no room for them with their words, the symbols
@@ -237,42 +209,46 @@ class RunDetailScreen(Screen[None]):
         the state onto a line of its own. When it started and how long it took share the
         line with them, the counts shortening first, as the run header's do: at 80
         columns the time wrapped alone onto the next line (`… 01:27:13 ·` over `4.0s`);
-        where they do not fit beside the counts even so, they take the next line whole."""
-        heading = Text(
-            f"{run.flow} #{run.number}{f' {plain(run.name, 80)}' if run.name else ''} · "
-        )
-        heading.append_text(state_text(run.state, looks(self.app)))
+        where they do not fit beside the counts even so, they take the next line whole.
+
+        ``more``: it ends in ``MORE_HINT``; ``wide`` (the table is wider than the screen):
+        the words leave the hint room on their last line where they can, whether or not
+        it shows (``heading_lines``). A flow or run name too long for the line is cut
+        with `…` (it was folded mid-word: `…long-name-inde` over `ed #1`)."""
+        known = self.size.width > 0  # laid out: the lines are fitted to it
         room = self.size.width - 2  # the heading's padding
+        flow, name = run.flow, plain(run.name, 80)
+        if known:
+            flow = cut_cells(flow, max(MIN_TITLE, room - len(f" #{run.number}")))
+            name = cut_cells(name, max(MIN_TITLE, room - cell_len(f"{flow} #{run.number} ")))
+        title = f"{flow} #{run.number}{f' {name}' if name else ''}"
+        heading = Text(f"{title} · ")
+        heading.append_text(state_text(run.state, looks(self.app)))
         when = (
             f"started {date_time(run.started, '')} · {fmt_duration(run.duration) or 'unfinished'}"
         )
-        fits = [  # the counts' wordings with the time beside them, then on a line of its own
-            *((said, f" · {when}") for said in self._counts),
-            *((said, f"\n{when}") for said in self._counts),
-        ]
-        for said, then in fits:
-            with_counts = f" · {said}" if said else ""
-            line = heading.cell_len + cell_len(with_counts) + cell_len(then.split("\n")[0])
-            if room < 0 or line <= room:
-                heading.append(with_counts + then)
-                break
-        else:
-            heading.append(f"\n{when}")
+        tail = ""  # what follows the time
         if run.rerun_of:
-            heading.append(f" · rerun of {source_label(run.rerun_of, run.rerun_of_number)}")
+            tail += f" · rerun of {source_label(run.rerun_of, run.rerun_of_number)}"
         if run.child_of:
-            heading.append(f" · {plain(run.child_of, 80)}")
+            tail += f" · {plain(run.child_of, 80)}"
         if run.parameters:
-            heading.append(f" · with {plain(describe_parameters(run.parameters, 30), 120)}")
+            tail += f" · with {plain(describe_parameters(run.parameters, 30), 120)}"
+        hints = (MORE_HINT if wide else "", MORE_HINT if more else "")
+        start = heading.cell_len
+        heading.append(heading_lines(start, self._counts, when, tail, room if known else 0, hints))
         return heading
 
     def _add_rows(self, table: DataTable[Any], records: Sequence[TaskRecord]) -> None:
         styles = looks(self.app)
         for record in records:
-            table.add_row(*self._cells(record, styles, self._error_room), key=record.task)
+            cells = self._cells(record, styles, self._error_room, self._task_room)
+            table.add_row(*cells, key=record.task)
 
     @staticmethod
-    def _cells(record: TaskRecord, styles: Mapping[str, str], error_room: int) -> list[Any]:
+    def _cells(
+        record: TaskRecord, styles: Mapping[str, str], error_room: int, task_room: int
+    ) -> list[Any]:
         """One task's row; its Task cell is a ``Text`` of its own (``replace_rows``)."""
         state = (
             Text("↺ Reused", style=styles["reused"])
@@ -280,7 +256,7 @@ class RunDetailScreen(Screen[None]):
             else state_text(record.state, styles)
         )
         return [
-            Text(plain(record.task, 80, cell=True)),
+            task_cell(record, task_room),
             state,
             try_text(
                 record.attempts,
@@ -292,13 +268,26 @@ class RunDetailScreen(Screen[None]):
             error_cell(record, error_room),
         ]
 
-    def _fit_errors(self) -> None:
-        """The Last error cells cut (with ``…``) to the room the columns before it leave
-        (at 140 columns a 60-cell cap left 40 empty), and the heading's hint: at 80
-        columns an error ran past the right edge, cut there mid-word, with nothing to say
-        the table went on."""
+    def _task_room_now(self) -> int:
+        """The Task cells' width for the screen's width now (``MIN_TASK_CELL``)."""
+        return max(MIN_TASK_CELL, self.app.size.width // 3)
+
+    def _fit_cells(self) -> None:
+        """The Task cells cut to their share of the width (``MIN_TASK_CELL``), the Last
+        error cells (with ``…``) to the room the columns before it leave (at 140 columns
+        a 60-cell cap left 40 empty), the heading's hint (at 80 columns an error ran past
+        the right edge, cut there mid-word, with nothing to say the table went on), and
+        the attempts pane's lines to its width (``hang_indent``)."""
         table = self.query_one("#tasks", DataTable)
-        room = max(MIN_ERROR_CELL, last_column_room(table))
+        task_room = self._task_room_now()
+        if task_room != self._task_room:
+            self._task_room = task_room
+            for record in self.detail.tasks:
+                if record.task in table.rows:
+                    cell = task_cell(record, task_room)
+                    table.update_cell(record.task, self._task_column, cell, update_width=False)
+            refit_columns(table, [self._task_column])
+        room = error_room(table)
         if room != self._error_room:
             self._error_room = room
             for record in self.detail.tasks:
@@ -306,22 +295,36 @@ class RunDetailScreen(Screen[None]):
                     cell = error_cell(record, room)
                     table.update_cell(record.task, self._error_column, cell, update_width=False)
             refit_columns(table, [self._error_column])
-        self.call_after_refresh(self._show_heading)
+        self.call_after_refresh(self._settle)
+        if self._text_width() != self._wrapped_at:
+            self._show_attempts()
+
+    def _settle(self) -> None:
+        """Once the table has its new width: the Task column fixed while the table is
+        wider than the screen (it scrolled off, and a row read `✗ Failed  2/4
+        ConnectionError…` with no task name; tinted, as Textual draws a fixed column, it
+        says it stays); scrolled no further than it now goes (made wider, a table
+        scrolled to its end stayed scrolled, State read `tate`); the heading and hint."""
+        table = self.query_one("#tasks", DataTable)
+        table.fixed_columns = 1 if round(table.max_scroll_x) > table.cell_padding else 0
+        if table.scroll_x > table.max_scroll_x:
+            table.scroll_to(x=table.max_scroll_x, animate=False, immediate=True)
+        self._show_heading()
 
     def _show_heading(self) -> None:
-        """The heading, and the hint while columns are past the table's right edge: a
-        scroll moves only the hint, so the rest is made again only for new data or a new
-        width (it read the counts again on every press of → or ←)."""
-        width = self.size.width
-        if self._heading is None or self._heading[0] != width:
-            self._heading = (width, self._heading_text(self.detail.run))
-        heading = self._heading[1].copy()
-        if columns_past_edge(self.query_one("#tasks", DataTable)):
-            heading.append(" · → more columns")
-        self.query_one("#heading", Static).update(heading)
+        """The heading, and the hint while columns are past the table's right edge: made
+        again only for new data, a new width or when the hint comes or goes, not on
+        every press of → or ←. Shown each time all the same: shown once, its new
+        height was at times not laid out (a second line never drawn)."""
+        table = self.query_one("#tasks", DataTable)
+        wide = round(table.max_scroll_x) > table.cell_padding  # as ``columns_past_edge``
+        fitted = (self.size.width, wide, columns_past_edge(table))
+        if self._heading is None or self._heading[0] != fitted:
+            self._heading = (fitted, self._heading_text(self.detail.run, wide=wide, more=fitted[2]))
+        self.query_one("#heading", Static).update(self._heading[1])
 
     def on_resize(self) -> None:
-        self.call_after_refresh(self._fit_errors)  # once the table has its new width
+        self.call_after_refresh(self._fit_cells)  # once the table has its new width
 
     def _more_rows(self) -> None:
         """The next ``ROWS_AT_ONCE`` rows, then a frame and the keys typed meanwhile:
@@ -332,23 +335,19 @@ class RunDetailScreen(Screen[None]):
         if table.row_count < len(self.detail.tasks):
             self.call_after_refresh(self._more_rows)
         else:  # the Task column may have widened
-            self.call_after_refresh(self._fit_errors)
+            self.call_after_refresh(self._fit_cells)
 
     def on_mount(self) -> None:
         table = self.query_one("#tasks", DataTable)
         self.watch(table, "scroll_x", lambda _x: self._show_heading(), init=False)
-        self.call_after_refresh(self._fit_errors)
+        self.call_after_refresh(self._fit_cells)
         if len(self.detail.tasks) > ROWS_AT_ONCE:
             self.call_after_refresh(self._more_rows)
         if self.history is not None and self.detail.run.state == "RUNNING":
             # A live run's page followed it as the runs list does: it read `▶ Running`
             # and `waiting to retry` for good, after the run had failed.
             self._follow = self.set_interval(REFRESH, self._refresh)
-        if self.detail.tasks:
-            self.show_task(self.detail.tasks[0].task)
-        else:
-            text = Text("This run recorded no tasks.\n")
-            self.query_one("#attempt-text", Static).update(self._with_flow_output(text))
+        self._show_attempts()
 
     def _refresh(self) -> None:
         """Every ``REFRESH`` while the run is live: read on a thread, shown here."""
@@ -391,11 +390,11 @@ class RunDetailScreen(Screen[None]):
         self._show_heading()
         table = self.query_one("#tasks", DataTable)
         if len(detail.tasks) <= ROWS_AT_ONCE:  # a bigger one's rows all at once froze it
-            styles, room = looks(self.app), self._error_room
-            cells = {task.task: self._cells(task, styles, room) for task in detail.tasks}
+            styles, rooms = looks(self.app), (self._error_room, self._task_room)
+            cells = {task.task: self._cells(task, styles, *rooms) for task in detail.tasks}
             replace_rows(table, cells)
         self._show_cursor_task()
-        self.call_after_refresh(self._fit_errors)  # its new tasks may have widened Task
+        self.call_after_refresh(self._fit_cells)  # its new tasks may have widened Task
 
     @on(DataTable.RowHighlighted, "#tasks")
     def _task_highlighted(self, _event: DataTable.RowHighlighted) -> None:
@@ -403,13 +402,36 @@ class RunDetailScreen(Screen[None]):
         # row 0 was highlighted after the cursor had been put back on its task.
         self._show_cursor_task()
 
+    def _show_attempts(self) -> None:
+        """The attempts pane: the cursor's task's attempts, or that the run recorded no
+        task; made again for a new width, to which its tracebacks are wrapped."""
+        if self.query_one("#tasks", DataTable).row_count:
+            self._show_cursor_task()
+        else:
+            text = Text("This run recorded no tasks.\n")
+            self.query_one("#attempt-text", Static).update(self._with_flow_output(text))
+
+    def _text_width(self) -> int:
+        """The attempts pane's lines' width, a vertical scrollbar counted as shown (it
+        comes as the text grows); 0 before the pane is laid out."""
+        pane = self.query_one("#attempts", VerticalScroll)
+        width = pane.scrollable_content_region.width
+        if not pane.show_vertical_scrollbar:
+            width -= pane.styles.scrollbar_size_vertical
+        return max(0, width)
+
+    def _wrap(self, text: str) -> str:
+        """``text`` wrapped to the attempts pane's lines (``hang_indent``)."""
+        self._wrapped_at = self._text_width()
+        return hang_indent(text, self._wrapped_at, self.app.console)
+
     def _show_cursor_task(self) -> None:
         table = self.query_one("#tasks", DataTable)
         if table.row_count:
             self.show_task(str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value))
 
     def show_task(self, key: str) -> None:
-        text = attempts_text(self.tasks[key], looks(self.app))
+        text = attempts_text(self.tasks[key], looks(self.app), wrap=self._wrap)
         self.query_one("#attempt-text", Static).update(self._with_flow_output(text))
 
     def _with_flow_output(self, text: Text) -> Text:
@@ -423,7 +445,8 @@ class RunDetailScreen(Screen[None]):
             said = run_error_text(run.error["type"], run.error.get("message", ""))
             text.append(f"\nThe run: {block(said)}\n", style=looks(self.app)["failed"])
             if run.error.get("traceback"):
-                text.append(block(run.error["traceback"].rstrip("\n")) + "\n", style="dim")
+                traceback = self._wrap(block(run.error["traceback"].rstrip("\n")))
+                text.append(traceback + "\n", style="dim")
         if self.detail.output:
             text.append("\nFlow output", style="bold")
             text.append("  what the @flow body and its hooks printed\n", style="dim")
@@ -434,6 +457,74 @@ class RunDetailScreen(Screen[None]):
         self.dismiss(None)
 
 
+def heading_lines(
+    start: int, counts: Sequence[str], when: str, tail: str, room: int, hints: tuple[str, str]
+) -> str:
+    """A run page's heading after its first ``start`` cells (its title and state): the
+    first of ``counts``' wordings that fits in ``room`` cells (0: any) with the time
+    (``when``) beside it, else with the time on the next line, else none; then ``tail``
+    (what it reran, its parameters) and the hint. ``hints``: the hint as measured (while
+    the table is wider than the screen) and as shown (while columns are past its edge):
+    the words do not change as `→` reaches the last column. They are chosen first for
+    the hint to fit on their last line: at 120 columns it wrapped onto a line alone."""
+    measured, shown = hints
+    layouts = [*((said, True) for said in counts), *((said, False) for said in counts)]
+
+    def lines(said: str, beside: bool) -> list[str]:
+        first = (f" · {said}" if said else "") + (f" · {when}" if beside else "")
+        return [first] if beside else [first, when]
+
+    def whole(said: str, beside: bool) -> bool:  # every line, the hint on the last
+        drawn = lines(said, beside)
+        drawn[-1] += tail + measured
+        return max([start + cell_len(drawn[0]), *map(cell_len, drawn[1:])]) <= room
+
+    def first_line(said: str, beside: bool) -> bool:  # as before: the first line alone
+        return start + cell_len(lines(said, beside)[0]) <= room
+
+    fitting = [layout for layout in layouts if whole(*layout)] if measured else []
+    fitting += [layout for layout in layouts if first_line(*layout)]
+    said, beside = layouts[0] if not room else next(iter(fitting), ("", False))
+    return "\n".join(lines(said, beside)) + tail + shown
+
+
+def task_cell(record: TaskRecord, room: int) -> Text:
+    """A task's name in ``room`` cells, cut in its middle as the main table cuts it
+    (``cut_name``: a mapped call's number stays)."""
+    return Text(cut_name(plain(record.task, 80, cell=True), room))
+
+
+def error_room(table: DataTable[Any]) -> int:
+    """The Last error cells' width: the room the columns before it leave; where that is
+    less than ``MIN_ERROR_CELL``, the room it has once scrolled to, beside the Task
+    column (fixed then, ``_settle``): cut to 16 cells, `ConnectionError…` had blank
+    cells beside it there."""
+    room = last_column_room(table)
+    if room >= MIN_ERROR_CELL:
+        return room
+    task = table.ordered_columns[0].get_render_width(table)
+    beside = table.scrollable_content_region.width - task - 2 * table.cell_padding
+    return max(MIN_ERROR_CELL, beside)
+
+
+def hang_indent(text: str, width: int, console: Console) -> str:
+    """``text`` with each line longer than ``width`` cells wrapped at its words, the lines
+    it goes on in indented as it is: wrapped by the pane, a traceback's
+    `    raise ConnectionError(…` went on at the left edge, as if a line of its own. A line
+    whose indent leaves less than ``MIN_WRAP`` cells, and all of it while ``width`` is
+    not known (0), are left to the pane."""
+    lines: list[str] = []
+    for line in text.split("\n"):
+        indent = line[: len(line) - len(line.lstrip(" "))]
+        room = width - len(indent)
+        if cell_len(line) <= width or room < MIN_WRAP:
+            lines.append(line)
+        else:
+            parts = Text(line[len(indent) :]).wrap(console, room, overflow="fold")
+            lines += [indent + part.plain.rstrip(" ") for part in parts]
+    return "\n".join(lines)
+
+
 def error_cell(record: TaskRecord, room: int) -> Text:
     """A task's error on one line, cut to ``room`` cells with ``…``."""
     error = f"{record.error_type}: {record.error_message}" if record.error_type else ""
@@ -442,8 +533,13 @@ def error_cell(record: TaskRecord, room: int) -> Text:
     return cell
 
 
-def attempts_text(record: TaskRecord, styles: Mapping[str, str] = LOOK_STYLE) -> Text:
-    """Every attempt of one task: state, timing, error, traceback, output, next delay."""
+def attempts_text(
+    record: TaskRecord,
+    styles: Mapping[str, str] = LOOK_STYLE,
+    wrap: Callable[[str], str] = str,
+) -> Text:
+    """Every attempt of one task: state, timing, error, traceback, output, next delay;
+    ``wrap``: what its tracebacks' lines go through to fit the pane (``hang_indent``)."""
     text = Text()
     text.append(plain(record.task, 200), style="bold")
     text.append(f"  {record.policy}\n" if record.policy else "\n", style="dim")
@@ -479,7 +575,7 @@ def attempts_text(record: TaskRecord, styles: Mapping[str, str] = LOOK_STYLE) ->
         if attempt.result is not None:
             text.append("result: " + plain(attempt.result, 500) + "\n")
         if attempt.traceback:
-            text.append(block(attempt.traceback.rstrip("\n")) + "\n", style="dim")
+            text.append(wrap(block(attempt.traceback.rstrip("\n"))) + "\n", style="dim")
         if attempt.output:
             text.append("output:\n", style="bold")
             text.append(block(as_left_on_screen(attempt.output).rstrip("\n")) + "\n")

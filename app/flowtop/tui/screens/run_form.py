@@ -55,6 +55,13 @@ class RunForm(FormDialog["dict[str, Any] | None"]):
         width: 20; padding-left: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis;
     }
     RunForm .error { color: $error; padding-left: 18; height: auto; }
+    RunForm.-narrow .row { height: 2; }
+    RunForm.-narrow .row Input { dock: bottom; width: 100%; }
+    RunForm.-narrow .label { width: auto; max-width: 50%; }
+    RunForm.-narrow .kind { width: 1fr; }
+    RunForm.-narrow .error { padding-left: 0; }
+    RunForm.-tiny #title { margin-bottom: 0; }
+    RunForm.-tiny #hint { display: none; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -115,6 +122,9 @@ class RunForm(FormDialog["dict[str, Any] | None"]):
         self.focus_first(self.query_one(f"#param-{first_empty}", OrderedInput))
 
     def on_resize(self, event: events.Resize) -> None:
+        # Narrow, a field's name and type above it, the input the dialog's width: at 40
+        # columns the name and the type took the row, and what was typed was not seen.
+        self.fit_width(event.size.width)
         self.call_after_refresh(self._fit_placeholders)
 
     def _fit_placeholders(self) -> None:

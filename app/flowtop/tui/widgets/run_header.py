@@ -72,6 +72,25 @@ def fit_notes(notes: Sequence[Note], width: int) -> list[tuple[Note, str]]:
     return parts
 
 
+def live_runs_note(numbers: Sequence[int], switch_key: str) -> Note:
+    """The note that the flow has live runs beside the one shown, ``numbers`` all of
+    them: `3 live runs (#1, #2, #3): w switches`, then `3 live runs: w switches`, then
+    `3 live: w`; left out only when not even that fits. With its two longer wordings
+    alone it was the first note left out, at 80 columns beside a sort and auto-rerun
+    (and at 60 with nothing else), though no other line says a run is hidden."""
+    count = f"{len(numbers)} live runs" if len(numbers) > 1 else "1 live run"
+    listed = ", #".join(str(n) for n in sorted(numbers))
+    switch = f"{switch_key} switches"
+    return Note(
+        (
+            f"{count} (#{listed}): {switch}",
+            f"{count}: {switch}",
+            f"{len(numbers)} live: {switch_key}",
+            "",
+        )
+    )
+
+
 class RunHeader(Static):
     #: What it shows now: the live tick asks again ten times a second, and an update
     #: lays the screen out again (an idle monitor at 9 % of a core through a retry wait).
