@@ -188,3 +188,14 @@ def test_history_keeps_a_traceback_frame_s_file_name_on_its_line(tmp_path, capsy
     shown = capsys.readouterr().out.splitlines()
     assert any('a␊  b.py", line 4, in boom' in line for line in shown), shown
     assert not any(line.lstrip().startswith('b.py"') for line in shown), shown
+
+
+def test_a_task_s_own_output_that_looks_like_a_frame_keeps_its_lines() -> None:
+    """``File "data.csv"`` then ``error at "row 7", line 7`` in a task's output was read as
+    a frame whose file name held a newline, and the two lines were joined with ``␊``."""
+    said = 'File "data.csv"\nerror at "row 7", line 7\n'
+    assert printable(said) == said and not has_control(said)
+    before = 'File "x"\nTraceback (most recent call last):\n  File "a\nb.py", line 3, in f\n'
+    assert printable(before) == (
+        'File "x"\nTraceback (most recent call last):\n  File "a␊b.py", line 3, in f\n'
+    )

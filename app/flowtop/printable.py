@@ -69,16 +69,27 @@ def printable_name(name: str) -> str:
 #: A ``File "`` never closed so (``File "report.csv" not found`` in a task's output) ends
 #: at the next frame's line, and within 4,096 characters (``PATH_MAX``): its newlines stay.
 _FRAME_FILE = re.compile(
-    r'^([ |]*File ")((?:(?!\n[ |]*File ").){0,4096}?)(", line \d+)', re.MULTILINE | re.DOTALL
+    r'^([ |]*File ")((?:(?!\n[ |]*File ").){0,4096}?)(", line \d+(?=, in |\n|$))',
+    re.MULTILINE | re.DOTALL,
 )
 _BREAK = re.compile(f"[{LINE_BREAKS}]")
+#: Where frames may start: after Python's heading of a traceback. A task's own output
+#: (``File "data.csv"`` on one line, ``error at "row 7", line 7`` on the next) is no frame,
+#: and its lines were joined.
+_TRACEBACK = "Traceback (most recent call last):"
+
+
+def _frames_from(text: str) -> int:
+    """Where the first traceback in ``text`` starts, -1 when it holds none."""
+    return text.find(_TRACEBACK) if 'File "' in text else -1  # (no search in most text)
 
 
 def _frame_file_broken(text: str) -> bool:
     """Whether a traceback's frame line in ``text`` names a file with a line break."""
-    if 'File "' not in text:  # no search at all in text that holds no traceback
+    start = _frames_from(text)
+    if start < 0:
         return False
-    return any(_BREAK.search(found[2]) for found in _FRAME_FILE.finditer(text))
+    return any(_BREAK.search(found[2]) for found in _FRAME_FILE.finditer(text, start))
 
 
 def _frame_files_on_their_lines(text: str) -> str:
@@ -88,7 +99,8 @@ def _frame_files_on_their_lines(text: str) -> str:
         head, file, tail = found.groups()
         return head + file.translate(_BREAK_PICTURES) + tail
 
-    return _FRAME_FILE.sub(one_line, text)
+    start = _frames_from(text)
+    return text if start < 0 else text[:start] + _FRAME_FILE.sub(one_line, text[start:])
 
 
 def has_control(text: str) -> bool:
