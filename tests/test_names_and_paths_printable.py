@@ -199,3 +199,19 @@ def test_a_task_s_own_output_that_looks_like_a_frame_keeps_its_lines() -> None:
     assert printable(before) == (
         'File "x"\nTraceback (most recent call last):\n  File "a␊b.py", line 3, in f\n'
     )
+
+
+@pytest.mark.parametrize(
+    "name", ["deploy 👨\u200d👩\u200d👧", "hot \u2764\ufe0f\u200d\U0001f525", "fa\u200c\u06cc"]
+)
+def test_a_joiner_between_what_is_drawn_is_kept(name: str) -> None:
+    """A zero-width joiner makes one emoji of several (a family), a non-joiner keeps a
+    Persian word's letters apart: between two characters drawn they change how a name
+    looks, so they are no hidden difference (``str.isprintable`` refused them)."""
+    assert task(lambda: 1, name=name).name == name
+
+
+@pytest.mark.parametrize("name", ["etl\u200d", "\u200detl", "a\u200d b"])
+def test_a_joiner_joining_nothing_is_refused(name: str) -> None:
+    with pytest.raises(ValueError, match="U\\+200D ZERO WIDTH JOINER"):
+        task(lambda: 1, name=name)

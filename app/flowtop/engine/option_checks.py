@@ -132,9 +132,9 @@ MAX_NAME_LENGTH = 200
 #: the combining grapheme joiner U+034F, zero-width spaces and joiners, the tags) and the
 #: blank Braille pattern U+2800. ``etl`` and ``etl\u3164`` looked the same in every view,
 #: and ``flowtop run --flow etl`` ran the one the user did not mean. Variation selectors
-#: are ``_SELECTORS``.
+#: are ``_SELECTORS``, the zero-width (non-)joiners ``_JOINERS``.
 _INVISIBLE = re.compile(
-    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e"
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200e\u200f\u202a-\u202e"
     "\u2060-\u206f\u2800\u3164\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3"
     "\U0001d173-\U0001d17a\U000e0000-\U000e00ff\U000e01f0-\U000e0fff]"
 )
@@ -142,25 +142,40 @@ _INVISIBLE = re.compile(
 #: CJK name's ideographic variant), so one is kept after a character drawn; alone, after
 #: a space or another selector, it is drawn as nothing.
 _SELECTORS = re.compile("[\u180b-\u180d\u180f\ufe00-\ufe0f\U000e0100-\U000e01ef]")
+#: The zero-width joiner and non-joiner: they join what is drawn on either side of them
+#: (``👨‍👩‍👧``, one family; a Persian word's letters), so one is kept between two such
+#: characters (the one before may end in a selector, ``❤️‍🔥``); elsewhere, nothing is drawn.
+_JOINERS = re.compile("[\u200c\u200d]")
+
+
+def _drawn(char: str) -> bool:
+    """Whether a terminal draws ``char`` as something (a name's end counts as a space)."""
+    unseen = _INVISIBLE.match(char) or _SELECTORS.match(char) or _JOINERS.match(char)
+    return not (char.isspace() or unseen)
 
 
 def _invisible_at(name: str) -> int:
     """Where the first character of ``name`` that a terminal draws as nothing is, or -1."""
     found = _INVISIBLE.search(name)
-    first = found.start() if found else -1
+    unseen = [found.start()] if found else []
     for selector in _SELECTORS.finditer(name):
         index = selector.start()
-        if first >= 0 and index > first:
+        if not _drawn(name[index - 1] if index else " "):
+            unseen.append(index)
             break
-        before = name[index - 1] if index else " "
-        if before.isspace() or _SELECTORS.match(before) or _INVISIBLE.match(before):
-            return index
-    return first
+    for joiner in _JOINERS.finditer(name):
+        index = joiner.start()
+        before = name[index - 2 : index] if index >= 2 else " " + name[:index]
+        joined = _drawn(before[-1]) or (_SELECTORS.match(before[-1]) and _drawn(before[0]))
+        if not (joined and _drawn(name[index + 1] if index + 1 < len(name) else " ")):
+            unseen.append(index)
+            break
+    return min(unseen, default=-1)
 
 
 def _escaped(name: str) -> str:
     """``name`` quoted, with what a terminal would not show written as its escape."""
-    unseen = {c for c in name if _INVISIBLE.match(c) or _SELECTORS.match(c) or not c.isprintable()}
+    unseen = {c for c in name if (not _drawn(c) and not c.isspace()) or not c.isprintable()}
     return f"'{name.translate({ord(c): ascii(c)[1:-1] for c in unseen})}'"
 
 
@@ -179,7 +194,7 @@ def name_problem(what: str, name: str) -> str | None:
             f"{index + 1}), which a terminal draws as nothing: the name would look "
             f"{f'like {looks!r}' if looks.strip() else 'blank'}; remove it"
         )
-    if not name.isprintable():  # names reach terminals: no escape sequences in them
+    if not _JOINERS.sub("", name).isprintable():  # names reach terminals: no escapes in them
         return f"{what} must be printable text, got {name!r}"
     if len(name) > MAX_NAME_LENGTH:
         return (
