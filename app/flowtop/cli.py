@@ -70,7 +70,9 @@ class Parser(argparse.ArgumentParser):
         command as any other failed write does: argparse ignores the error, and
         ``flowtop --help > /dev/full`` exited 0 with nothing written. Said in one line,
         exit 1; a reader that left (``| head -0``) exits 141, as SIGPIPE ends a Unix tool.
-        Its usage errors, on stderr, are left to argparse: nowhere else to say them."""
+        Its usage errors, on stderr, are left to argparse: nowhere else to say them.
+        (``_print_message`` is argparse's private hook, the same from 3.11 to 3.13: every
+        help, usage and version text goes through it.)"""
         stdout = sys.stdout
         to_stdout = file is stdout  # (a bool: `is` would narrow stdout to file's type)
         if not message or not to_stdout:

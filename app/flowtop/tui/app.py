@@ -206,6 +206,7 @@ class FlowtopApp(
             return False
         if action == "leave_filter":
             in_table = self.focused is self.table and bool(self.table.filter_text)
+            # ``(False,)``: Esc's binding, ``leave_filter(False)`` (Enter's keeps the rows)
             return self.focused is self.filter_box or (in_table and parameters == (False,))
         if action == "move":
             return self.focused is self.table or self.focused is self.flow_list

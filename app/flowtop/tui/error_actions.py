@@ -40,8 +40,6 @@ FRAME = re.compile(r'^\s*File "(?P<path>[^"]+)", line (?P<line>\d+)', re.MULTILI
 #: Editors that take ``FILE:LINE`` after a flag rather than ``+LINE FILE``.
 GOTO_FLAG = {"code": "-g", "code-insiders": "-g", "codium": "-g", "cursor": "-g"}
 COLON_STYLE = {"subl", "zed", "hx", "helix", "kak"}
-#: What each key does to its task, as "No task to …" says it when the filter hides them all.
-DOING = {"Open in editor": "open in an editor", "Copy error": "copy the error of"}
 
 
 def failing_line(
@@ -113,11 +111,10 @@ class ErrorActions(_Base):
     selected_flow: str | None
     _selected_row: Callable[[], TaskRow | None]
 
-    def _error_row(self, verb: str) -> TaskRow | None:
+    def _error_row(self, verb: str, doing: str) -> TaskRow | None:
         """The highlighted task with an error, else None, said: that the filter hides
-        every task, or that ``verb`` works on a task with an error."""
+        every task (``No task to DOING``), or that ``verb`` works on a task with an error."""
         row = self._selected_row()
-        doing = DOING[verb]
         if row is None and (hidden := hidden_by_filter(self.table, doing, _has_error)) is not None:
             self.notify(hidden, severity="warning", markup=False)
             return None
@@ -129,7 +126,7 @@ class ErrorActions(_Base):
         return row
 
     def action_open_editor(self) -> None:
-        row = self._error_row("Open in editor")
+        row = self._error_row("Open in editor", "open in an editor")
         if row is None or row.error is None:
             return
         flow_file = self.workspace.flow_files.get(self.selected_flow or "")
@@ -171,7 +168,7 @@ class ErrorActions(_Base):
         )
 
     def action_copy_error(self) -> None:
-        row = self._error_row("Copy error")
+        row = self._error_row("Copy error", "copy the error of")
         if row is None:
             return
         text = error_report(self.selected_flow or "", row)

@@ -296,6 +296,9 @@ class KeyActions(_AppBase):
     async def _press_escape(self) -> None:
         """Esc, acted on before the next key is routed (see ``on_event``)."""
         escape = events.Key("escape", "\x1b")
+        # ``_check_bindings`` is Textual's (private, pinned 8.2.8): how its own key
+        # dispatch runs a binding before the focused widget sees the key; an upgrade that
+        # changes it fails tests/tui/test_escape_burst.py, not silently.
         if self.screen.maximized is None and (
             await self._check_bindings("escape", priority=True)
             or await self._check_bindings("escape")

@@ -53,20 +53,21 @@ def shell_can_resume(process_group: int, session: int) -> bool:
 
 
 def hidden_by_filter(
-    table: TaskTable, verb: str, fits: Callable[[TaskRow], bool] = lambda row: True
+    table: TaskTable, doing: str, fits: Callable[[TaskRow], bool] = lambda row: True
 ) -> str | None:
     """Why a key that acts on the highlighted task finds none, when the filter is why:
-    ``No task to VERB: the filter 'x' hides every row``; None when it is not (a task is
-    highlighted, no filter is set, or no row it hides ``fits`` the key: a task with an
-    error for ``o``, one awaiting a retry for ``n``). Enter said "the table has no rows",
-    and ``o`` "works on a task with an error", of a run full of them the filter hid."""
+    ``No task to DOING: the filter 'x' hides every row`` (``open``, ``copy the error
+    of``); None when it is not (a task is highlighted, no filter is set, or no row it
+    hides ``fits`` the key: a task with an error for ``o``, one awaiting a retry for
+    ``n``). Enter said "the table has no rows", and ``o`` "works on a task with an
+    error", of a run full of them the filter hid."""
     query = table.filter_text
     run = table.run
     if table.cursor_key is not None or not query.strip() or run is None:
         return None
     if not any(fits(row) for row in run.rows.values()):
         return None
-    return f"No task to {verb}: the filter {query!r} hides every row; Esc in the table clears it"
+    return f"No task to {doing}: the filter {query!r} hides every row; Esc in the table clears it"
 
 
 def screenshot_name(flow: str | None, now: datetime) -> str:

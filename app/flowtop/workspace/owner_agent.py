@@ -56,8 +56,6 @@ class CommandRefused(HistoryError, OSError):
     for ``flowtop cancel``, and an ``OSError`` for the TUI, which says those."""
 
 
-#: How long a write of the agent or of ``enqueue`` waits for another process's lock (ms).
-BUSY_MS = 5000
 #: How long a run's start waits for the agent's poll to let go of the store (seconds).
 BEGIN_WAIT = 0.5
 #: Applies one command to one run of this process: True when it took effect, False when
@@ -74,7 +72,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     ``.flowtop`` (a ``FolderError`` naming the link). Opened with ``sqlite3.connect``,
     it wrote the queued command, and the agent its heartbeats, into the file a link
     planted after the store was checked points at (and SQLite made a dangling one's)."""
-    conn = connect(path, check_same_thread=False, busy_ms=BUSY_MS)
+    conn = connect(path, check_same_thread=False)  # waits 5 s for a lock, as every writer
     # (as the history's: a heartbeat every half second, each fsynced, for nothing a
     # power cut could lose that matters)
     conn.execute("PRAGMA synchronous = NORMAL")
