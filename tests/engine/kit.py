@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 
@@ -56,3 +58,17 @@ def wait_until(condition, timeout: float = 10.0, interval: float = 0.002) -> Non
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s: {condition}")
         time.sleep(interval)
+
+
+def child_status(pid: int, seconds: float = 10.0) -> int:
+    """The exit status of forked child ``pid``; -1 (and killed) if it has not ended by
+    then: a child stuck on a lock, or one that went on in the engine, never ends."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        time.sleep(0.005)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    return -1

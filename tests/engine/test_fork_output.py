@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import signal
 import sys
 import threading
-import time
 from typing import Any
 
 import pytest
 
+from engine.kit import child_status
 from flowtop import Flow, StateType, task
 from flowtop.engine import capture, live_output
 
@@ -27,20 +26,6 @@ pytestmark = [
     pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here"),
     pytest.mark.filterwarnings("ignore:This process .* is multi-threaded"),  # 3.12+: as meant
 ]
-
-
-def wait_for(pid: int, seconds: float = 10.0) -> int:
-    """The exit status of child ``pid``; killed (and -1) if it has not ended by then: a
-    child stuck on a lock never ends."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return os.waitstatus_to_exitcode(status)
-        time.sleep(0.01)
-    os.kill(pid, signal.SIGKILL)
-    os.waitpid(pid, 0)
-    return -1
 
 
 def square(x: int) -> int:
@@ -89,7 +74,7 @@ def test_a_bare_fork_s_prints_and_logs_reach_the_real_streams(
             except BaseException:  # noqa: BLE001 - never back into the test's code
                 code = 3
             os._exit(code)
-        return wait_for(pid)
+        return child_status(pid)
 
     graph = Flow("forky")
     graph.add_task(forky)
@@ -122,7 +107,7 @@ def test_a_child_forked_while_another_thread_holds_flowtop_s_locks_does_not_hang
             except BaseException:  # noqa: BLE001 - never back into the test's code
                 code = 3
             os._exit(code)
-        return wait_for(pid)
+        return child_status(pid)
 
     capture._ensure_installed()  # the attempt's own begin() needs no lock then
     thread = threading.Thread(target=holder)

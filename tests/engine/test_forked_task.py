@@ -19,12 +19,12 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from engine.kit import child_status
 from flowtop import Flow, StateType, task
 
 pytestmark = [
@@ -37,20 +37,6 @@ PARENT = os.getpid()
 WENT_ON = 7
 
 
-def exit_status(pid: int, seconds: float = 5.0) -> int:
-    """The exit status of child ``pid``; -1 (and killed) if it has not ended by then: a
-    child that went on in the engine waits in its worker pool for ever."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return os.waitstatus_to_exitcode(status)
-        time.sleep(0.005)
-    os.kill(pid, signal.SIGKILL)
-    os.waitpid(pid, 0)
-    return -1
-
-
 def fork_and(then: str) -> int:
     """Fork; in the child ``raise`` a ValueError, ``return`` or ``exit`` with 5; in the
     parent, the child's exit status."""
@@ -61,7 +47,7 @@ def fork_and(then: str) -> int:
         if then == "exit":
             sys.exit(5)
         return -2
-    return exit_status(pid) if pid > 0 else -3  # -3: a child's retry, which forks no more
+    return child_status(pid, 5.0) if pid > 0 else -3  # -3: a child's retry, which forks no more
 
 
 @pytest.mark.parametrize(
