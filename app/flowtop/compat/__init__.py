@@ -420,6 +420,20 @@ def prefect_imports() -> Iterator[None]:
                 _saved.clear()
 
 
+@contextmanager
+def plain_imports(name: str) -> Iterator[None]:
+    """The loader's window-less import of flow module ``name`` (drop-in mode off): once
+    it succeeds, the module and those it imported again leave the list of drop-in modules
+    (``children.forget``), so their later ``prefect`` imports get an installed Prefect and
+    no process started from then on is told of them. Before, a file loaded in drop-in
+    mode kept flowtop's ``prefect`` inside its functions after ``[workspace]
+    prefect_compat`` was turned off. A failed load changes nothing: the last good module
+    stays, as it was loaded."""
+    before = set(sys.modules)
+    yield
+    children.forget([name, *(set(sys.modules) - before)])
+
+
 __all__ = [
     "ENV_FLAG",
     "MODULES",
@@ -427,5 +441,6 @@ __all__ = [
     "NotAvailable",
     "forced",
     "late_import",
+    "plain_imports",
     "prefect_imports",
 ]

@@ -19,7 +19,11 @@ flowtop is imported in the child before such an import.
 
 The same list of modules is what :class:`LateImports` knows, in the parent and in each
 child: a ``prefect`` import one of them runs after its import (inside a function) gets
-the stand-ins too, also in a worker that got the function pickled by value.
+the stand-ins too, also in a worker that got the function pickled by value. A child puts
+that hook in place only once it imports one of those modules, or flowtop (a worker
+unpickling their functions by value): every other Python process started meanwhile (a
+task's ``subprocess.run(["python", ...])``, pip) keeps Python's own ``__import__``. A
+module loaded again with drop-in mode off leaves the list (:func:`forget`).
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ import json
 import os
 import sys
 import types
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +68,41 @@ def publish(importers: Sequence[dict[str, Any]]) -> None:
     paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     if SITE not in paths:
         os.environ["PYTHONPATH"] = os.pathsep.join([SITE, *paths])
+
+
+def forget(names: Iterable[str]) -> None:
+    """Modules loaded again with drop-in mode off (``compat.plain_imports``): their
+    ``prefect`` imports, run later, get what Python gives (an installed Prefect), and the
+    processes started from now on are no longer told of them. The list only grew, so a
+    flow file read again after ``[workspace] prefect_compat`` was turned off still got
+    flowtop's ``prefect`` inside its functions. With no module left, this process's
+    ``__import__`` and the environment are as they were before any window."""
+    gone = set(names)
+    for name in gone:
+        _published.pop(name, None)
+    hook: Any = _late_imports_hook()
+    if hook is not None:
+        for name in gone & hook.flowtop_drop_in_modules.keys():
+            del hook.flowtop_drop_in_modules[name]
+        python_s: Any = hook.__wrapped__
+        if not hook.flowtop_drop_in_modules and builtins.__import__ is hook:
+            builtins.__import__ = python_s  # else wrapped since: left in place
+    try:
+        named = json.loads(os.environ.get(ENV, "") or "{}")
+    except ValueError:
+        named = {}
+    if not isinstance(named, dict) or not gone & named.keys():
+        return
+    left = {k: v for k, v in named.items() if k not in gone}
+    if left:
+        os.environ[ENV] = json.dumps(left)
+        return
+    del os.environ[ENV]
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != SITE]
+    if paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join(paths)
+    else:
+        os.environ.pop("PYTHONPATH", None)
 
 
 def _findable(name: str, spec: Any) -> bool:
@@ -108,10 +147,18 @@ class _Package(importlib.abc.Loader):
 
 
 class Spawned(importlib.abc.MetaPathFinder):
-    """In a child: the modules the parent imported in drop-in mode are run in it again."""
+    """In a child: the modules the parent imported in drop-in mode are run in it again.
+
+    It also puts :class:`LateImports` in place, once one of them is imported (their
+    functions import ``prefect`` later) or flowtop is (a worker that runs their functions
+    shipped by value imports flowtop to unpickle them, never their modules by name). Put
+    in place at startup instead, it slowed every import inside a function of every Python
+    process started from a drop-in process (``import os``: 80 to 250 ns), pip's and a
+    task's ``subprocess.run(["python", ...])`` included."""
 
     def __init__(self, modules: dict[str, str]) -> None:
         self.modules = modules
+        self.hooked = False
 
     def find_spec(
         self,
@@ -121,6 +168,8 @@ class Spawned(importlib.abc.MetaPathFinder):
     ) -> importlib.machinery.ModuleSpec | None:
         if fullname == FLOW_PACKAGE and any(n.startswith(FLOW_PACKAGE + ".") for n in self.modules):
             return importlib.machinery.ModuleSpec(fullname, _Package(), is_package=True)
+        if fullname == "flowtop" or fullname in self.modules:
+            self._hook()
         if fullname not in self.modules:
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
@@ -131,6 +180,11 @@ class Spawned(importlib.abc.MetaPathFinder):
             return None
         spec.loader = _InDropIn(spec.loader)
         return spec
+
+    def _hook(self) -> None:
+        if not self.hooked:
+            self.hooked = True
+            late_imports(self.modules)
 
 
 class LateImports:
@@ -147,8 +201,10 @@ class LateImports:
     by the globals ``__import__`` is given: a module named in its
     ``flowtop_drop_in_modules`` (the window's importers and flow modules, as named to
     children). Any other importer gets what Python gives it; when that is no ``prefect``
-    at all, the error says why. A module's own top-level code is left to its window, as
-    before: a file loaded again with drop-in mode off gets no stand-ins.
+    at all and the importer is the workspace's (not a library's), the error says why. A
+    module's own top-level code is left to its window, as before: a file loaded again
+    with drop-in mode off gets no stand-ins, and leaves the list (:func:`forget`), so its
+    functions get none either.
 
     ``importlib.import_module("prefect")`` passes no globals and is not covered. One per
     process, whichever copy of this module (a child's ``sitecustomize`` loads it by path)
@@ -181,8 +237,10 @@ class LateImports:
             missing = exc.name or ""
             if type(exc) is not ModuleNotFoundError or missing.partition(".")[0] != "prefect":
                 raise  # another module, or a stand-in's own refusal (``NotAvailable``)
-            why = _why_no_prefect(missing, globals.get("__file__"))
-            raise ModuleNotFoundError(why, name=missing) from None
+            file = globals.get("__file__")
+            if not isinstance(file, str) or not _workspace_file(file, self.flowtop_drop_in_modules):
+                raise  # a library's: as Python raised it, no advice about a file it ships
+            raise ModuleNotFoundError(_why_no_prefect(missing, file), name=missing) from None
 
 
 def _module_level(globals: dict[str, Any]) -> bool:  # noqa: A002 - as __import__ names it
@@ -195,22 +253,48 @@ def _module_level(globals: dict[str, Any]) -> bool:  # noqa: A002 - as __import_
     return frame is not None and frame.f_code.co_name == "<module>"
 
 
-def _why_no_prefect(missing: str, file: object) -> str:
-    """``No module named 'prefect'`` in a process of drop-in mode, and why the importer
-    (its file, when it has one) does not get flowtop's."""
-    where = f"the top of {os.path.basename(file)}" if isinstance(file, str) else "its top"
+def _workspace_file(file: str, modules: dict[str, str]) -> bool:
+    """Whether ``file`` is a flow file of ``modules`` (as published) or lies in the folder
+    of one (the workspace's: flow files are its own ``*.py``), outside any library folder
+    (a virtualenv inside the workspace): code its user may add ``import prefect`` to."""
+    flow_files = {
+        os.path.abspath(f) for n, f in modules.items() if f and n.startswith(FLOW_PACKAGE + ".")
+    }
+    path = os.path.abspath(file)
+    if path in flow_files:
+        return True
+    folders = tuple(os.path.join(os.path.dirname(f), "") for f in flow_files)
+    if not path.startswith(folders):
+        return False
+    from flowtop.engine.library_folders import library_folders  # absolute: see child_site
+
+    libraries = library_folders()
+    return not path.startswith(libraries) and not os.path.realpath(path).startswith(libraries)
+
+
+def _why_no_prefect(missing: str, file: str) -> str:
+    """``No module named 'prefect'`` for code of the workspace in a process of drop-in
+    mode, and why the importer (its file) does not get flowtop's."""
     return (
         f"No module named {missing!r}: flowtop's drop-in prefect is only for flow files and"
-        f" the modules that import prefect while they load; add `import prefect` at {where}"
+        f" the modules that import prefect while they load; add `import prefect` at the"
+        f" top of {os.path.basename(file)}"
     )
+
+
+def _late_imports_hook() -> Any:
+    """The :class:`LateImports` in place (any copy of this module's, under any wrapper
+    naming it as ``__wrapped__``), or None."""
+    current: Any = builtins.__import__
+    while current is not None and not hasattr(current, "flowtop_drop_in_modules"):
+        current = getattr(current, "__wrapped__", None)
+    return current
 
 
 def late_imports(modules: dict[str, str]) -> None:
     """Make ``prefect`` imports run later by ``modules`` get flowtop's stand-ins, in this
     process: :class:`LateImports` installed as ``__import__`` (once), knowing them."""
-    current: Any = builtins.__import__
-    while current is not None and not hasattr(current, "flowtop_drop_in_modules"):
-        current = getattr(current, "__wrapped__", None)  # under a wrapper naming it
+    current: Any = _late_imports_hook()
     if current is None:
         current = LateImports(builtins.__import__)
         builtins.__import__ = current
@@ -219,8 +303,9 @@ def late_imports(modules: dict[str, str]) -> None:
 
 def install() -> None:
     """In a child whose parent published modules (:data:`ENV`): put :class:`Spawned`
-    first, and :class:`LateImports` in place for those modules' functions (also those a
-    worker gets pickled by value, whose globals keep their module's name)."""
+    first, which puts :class:`LateImports` in place for those modules' functions when
+    the child imports one of them or flowtop (also for those a worker gets pickled by
+    value, whose globals keep their module's name)."""
     try:
         modules = json.loads(os.environ.get(ENV, "") or "{}")
     except ValueError:
@@ -230,7 +315,15 @@ def install() -> None:
     named = {str(k): str(v) for k, v in modules.items()}
     if not any(isinstance(f, Spawned) for f in sys.meta_path):
         sys.meta_path.insert(0, Spawned(named))
-    late_imports(named)
 
 
-__all__ = ["ENV", "SITE", "LateImports", "Spawned", "install", "late_imports", "publish"]
+__all__ = [
+    "ENV",
+    "SITE",
+    "LateImports",
+    "Spawned",
+    "forget",
+    "install",
+    "late_imports",
+    "publish",
+]

@@ -6,6 +6,7 @@ name them without importing any machinery.
 
 from __future__ import annotations
 
+import copyreg
 import inspect
 from collections.abc import Callable
 from datetime import timedelta
@@ -188,6 +189,14 @@ class NotInFlowtop(NotImplementedError):
             f"{what} is not available in flowtop: it runs flows locally, with no API server,"
             " task workers or deployments"
         )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Unpickled as it was, ``__init__`` not called again: Python's default rebuilds
+        ``cls(*args)``, and ``args`` holds the whole line, so an error pickled from a
+        process or a Dask worker said "is not available in flowtop" twice. Also for
+        subclasses with their own words (``NoPauseInFlowtop``)."""
+        rebuild = copyreg.__newobj__  # type: ignore[attr-defined]  # not in typeshed's copyreg
+        return rebuild, (type(self), *self.args), self.__dict__ or None
 
 
 class FlowCalledAtImport(RuntimeError):

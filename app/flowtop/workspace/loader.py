@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..compat import forced as forced_compat
-from ..compat import prefect_imports
+from ..compat import plain_imports, prefect_imports
 from ..engine.context import importing_flow_file
 from ..engine.flow import Flow
 from ..engine.flow_package import FLOW_PACKAGE
@@ -402,7 +402,7 @@ class Loader:
             with (
                 as_script(path) as script,
                 importing_flow_file(),  # a flow it calls at top level must not run
-                prefect_imports() if compat else contextlib.nullcontext(),
+                prefect_imports() if compat else plain_imports(name),
                 self.guard(path) if self.guard and unprobed else contextlib.nullcontext(),
             ):
                 exec(code, module.__dict__)

@@ -3,8 +3,9 @@ folder is first on its ``PYTHONPATH``: ``flowtop.compat.children``).
 
 With the parent's list of modules in the environment, it installs the finder that runs
 them inside ``prefect_imports()``, loading ``children.py`` by its path: the flowtop
-package itself is imported only when one of them is. Then any other ``sitecustomize``
-on the path runs, as it would have without this one.
+package itself, and the ``__import__`` hook for their functions, come only when one of
+them (or flowtop) is imported. Then any other ``sitecustomize`` on the path runs, as it
+would have without this one.
 """
 
 from __future__ import annotations
