@@ -5,8 +5,11 @@
 (which Prefect never raises to a flow either) and ``ObjectNotFound`` (never
 raised: flowtop has no API server) that code catching them imports; and flowtop's own
 ``ShippingError`` (an attempt on ``process`` or Dask whose worker died, or whose function,
-arguments, result or exception could not cross), which ``retry_on`` may name."""
+arguments, result or exception could not cross), which ``retry_on`` may name, and
+``DelayError``, what a task fails with when its retry delay cannot be computed, and its
+``RetryDelayError``, when its ``Retry(delay=)`` is no delay (``nan``, negative)."""
 
+from .engine.delays import DelayError, RetryDelayError
 from .engine.dynamic import RunCancelled, UpstreamFailed
 from .engine.errors import (
     FlowRunTimeoutError,
@@ -32,6 +35,7 @@ TaskRunTimeoutError = TaskTimeout
 __all__ = [
     "CancelledRun",
     "CrashedRun",
+    "DelayError",
     "FailedRun",
     "FlowRunTimeoutError",
     "MappingLengthMismatch",
@@ -42,6 +46,7 @@ __all__ = [
     "ParameterBindError",
     "ParameterTypeError",
     "PrefectException",
+    "RetryDelayError",
     "RunCancelled",
     "ShippingError",
     "TaskRunTimeoutError",

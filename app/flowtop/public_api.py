@@ -21,7 +21,7 @@ from .engine import (
     flow,
     task,
 )
-from .engine.delays import DelayError
+from .engine.delays import DelayError, RetryDelayError
 from .engine.errors import FlowRunTimeoutError
 from .engine.prefect_api import allow_failure, get_run_logger, opaque, quote, unmapped
 from .engine.shipping import ShippingError, UnshippableError
@@ -33,6 +33,7 @@ __all__ = [
     "FlowRunTimeoutError",
     "RetriesExhausted",
     "Retry",
+    "RetryDelayError",
     "ShippingError",
     "State",
     "StateType",

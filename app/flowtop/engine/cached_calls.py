@@ -53,19 +53,31 @@ if TYPE_CHECKING:
 
 def serve(run: FlowRun, tr: TaskRun) -> None:
     """A pool job, once every upstream task of ``tr`` (which caches) completed: look its
-    key up, then under the run's lock complete it from the cache, or queue its first
-    attempt (a task cancelled or given up on meanwhile is left as it is)."""
+    key up, then under the run's lock queue its first attempt, or complete it from the
+    cache once its hooks ran (``hit_hooks``, outside the lock). A task cancelled meanwhile
+    (its run cancelled, or ended by a failure of flowtop's) is left as it is: one cancelled
+    during the lookup runs no hook, one cancelled while its hooks ran stays CANCELLED, what
+    they printed dropped, as a cancel drops a running attempt's late result."""
     found = _look_up(run, tr)
-    said = "" if found is None else hit_hooks(run, tr, found.value)
     with run._lock:
-        if tr.state is not StateType.PENDING or run.state is not StateType.RUNNING:
+        if not _still_pending(run, tr):
             return
         if found is None:
             run._submit(tr)
             return
+    said = hit_hooks(run, tr, found.value)
+    with run._lock:
+        if not _still_pending(run, tr):
+            return
         tr.reused = True
         message = f"cached result of {found.source}"
         run._complete(tr, found.value, reused=True, message=message, output=said)
+
+
+def _still_pending(run: FlowRun, tr: TaskRun) -> bool:
+    """Whether ``tr`` may still begin (under the run's lock): it was not cancelled, nor
+    its run ended, while ``serve`` was away from the lock."""
+    return tr.state is StateType.PENDING and run.state is StateType.RUNNING
 
 
 def hit_hooks(run: FlowRun, tr: TaskRun, value: Any) -> str:

@@ -29,6 +29,7 @@ from .prefect_api import (
     RETURNED_BY_FLOW,
     State,
     is_state_iterable,
+    made_by_hand,
     raised_for,
     state_exception,
     states_failed,
@@ -73,7 +74,7 @@ def cancelled_by_return(run: DynamicRun, returned: Any) -> str | None:
     module doc.)"""
     if run.timed_out is not None:  # its time limit ended it first: FAILED, TimedOut
         return None
-    if type(returned) is State and not _made_by_engine(returned):
+    if made_by_hand(returned):
         if not returned.is_cancelled():
             return None
         said = f"{returned.message!r}" if returned.message else ""
@@ -112,12 +113,6 @@ def retries_after(run: DynamicRun) -> bool:
         and run.flow_attempt <= run.flow.retries
         and not run.runner.closed
     )
-
-
-def _made_by_engine(state: State[Any]) -> bool:
-    """A task's or flow's own state (it has a run id), not one the body made by hand."""
-    details = state.state_details
-    return details.task_run_id is not None or details.flow_run_id is not None
 
 
 __all__ = [

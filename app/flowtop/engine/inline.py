@@ -18,17 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 from . import capture
 from .aloop import run_sync
+from .attempt import settled_before_the_policy
 from .cached_calls import look_up_call, store_call
-from .delays import RETRY_DELAY_REFUSED, RetryDelayError
 from .errors import Interrupt, TaskTimeout
-from .policy import Decision, decide
-from .prefect_api import (
-    RETURNED_CANCELLED,
-    from_engine,
-    returned_cancelled,
-    returned_failure,
-    returned_state,
-)
+from .policy import decide
+from .prefect_api import from_engine, returned_failure, returned_state
 from .records import from_user_code
 from .run_loggers import inline_attempt
 from .states import State, StateType
@@ -203,11 +197,12 @@ def steps_of(
         )
         if not failed and task.policy.retry_predicate is None:
             return outcome
-        if returned_cancelled(error):  # the task chose to stop: as in Prefect, no retry
-            decision = Decision(False, StateType.FAILED, error=error, reason=RETURNED_CANCELLED)
-        elif isinstance(error, RetryDelayError):  # its Retry(delay=) is a bug: as in a flow
-            decision = Decision(False, StateType.FAILED, error=error, reason=RETRY_DELAY_REFUSED)
-        else:
+        # the ends no retry may change, as in a flow. What is sent here does not tell a
+        # return from a raise: the mark ``returned_state`` puts on a returned state's
+        # error (``returned_failure``) does.
+        returned = returned_failure(error) is not None
+        decision = settled_before_the_policy(error, returned=returned)
+        if decision is None:
             with deciding_about(call, error), inline_attempt():  # (its run logger)
                 decision = decide(task.policy, outcome, elapsed=time.monotonic() - first)
         shown = error if error is not None else decision.error

@@ -53,6 +53,7 @@ from .prefect_state import araise_state_exception as araise_state_exception
 from .prefect_state import completed_by_hand as completed_by_hand
 from .prefect_state import exception_of as exception_of
 from .prefect_state import is_state_iterable as is_state_iterable
+from .prefect_state import made_by_hand as made_by_hand
 from .prefect_state import raise_state_exception as raise_state_exception
 from .prefect_state import raised_for as raised_for
 from .prefect_state import state_exception as state_exception
@@ -149,12 +150,7 @@ def returned_state(value: Any) -> tuple[Any, BaseException | None]:
     the attempt with its exception (retried under the task's retries, like a raise), which
     keeps the state (``returned_failure``). Any other value is the value as it is, a
     ``Completed(...)`` too: Prefect 3.9 hands the caller that state object itself."""
-    if (
-        type(value) is State
-        and value.state_details.task_run_id is None
-        and value.state_details.flow_run_id is None
-        and value.type in UNSUCCESSFUL
-    ):
+    if made_by_hand(value) and value.type in UNSUCCESSFUL:
         error = exception_of(value)  # Failed(data=42): Prefect's TypeError, as .result()
         with contextlib.suppress(AttributeError):  # an exception class with __slots__
             setattr(error, _RETURNED, value)

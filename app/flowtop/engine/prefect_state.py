@@ -5,7 +5,7 @@ Split from ``prefect_api``, which re-exports every name here and keeps what turn
 engine's states and a flow's outcome into these. Every state has an ``id`` and the moment
 it was entered (``timestamp``, a UTC ``datetime``), as Prefect's; a task run's names its
 run ids (``state_details``), and one made by hand (``Completed(data=1)``) none, which is
-how ``prefect_api`` tells a state a task returned from its own.
+how ``prefect_api`` tells a state a task returned from its own (``made_by_hand``).
 Semantics follow Prefect 3's source (``prefect/states.py``, ``client/schemas/objects.py``).
 """
 
@@ -176,11 +176,8 @@ class State(Generic[T]):
             data = self._recorded[0]
             return exception_of(State(self.type, name=self.name, message=self.message, data=data))
         exc = exception_of(self)
-        if (
-            self.type in (StateType.FAILED, StateType.CANCELLED, PrefectOnlyStateType.CRASHED)
-            and self.state_details.task_run_id is None
-            and self.state_details.flow_run_id is None
-        ):
+        run_outcomes = (StateType.FAILED, StateType.CANCELLED, PrefectOnlyStateType.CRASHED)
+        if self.type in run_outcomes and made_by_hand(self):
             with contextlib.suppress(AttributeError):  # an exception class with __slots__
                 setattr(exc, RAISED_FOR, self)
         return exc
@@ -356,14 +353,20 @@ def Retrying(*, message: str | None = None) -> State[Any]:
     return State(StateType.RUNNING, message=message, name="Retrying")
 
 
+def made_by_hand(value: Any) -> TypeGuard[State[Any]]:
+    """A state the user's code made (``Completed(data=1)``, ``Failed(...)``, ``Paused()``),
+    not a task's or flow's own: it names no run (``state_details``), Prefect 3's test for
+    "manual creation" (``return_value_to_state``). The one place this is decided: a task's
+    return, a flow's return and ``result()`` must not disagree on which states are whose."""
+    if not isinstance(value, State):
+        return False
+    details = value.state_details
+    return details.task_run_id is None and details.flow_run_id is None
+
+
 def completed_by_hand(value: Any) -> TypeGuard[State[Any]]:
     """``Completed(...)`` made by the task's code, not a task's or flow's own state."""
-    return (
-        type(value) is State
-        and value.type is StateType.COMPLETED
-        and value.state_details.task_run_id is None
-        and value.state_details.flow_run_id is None
-    )
+    return made_by_hand(value) and value.type is StateType.COMPLETED
 
 
 def raised_for(error: BaseException) -> State[Any] | None:

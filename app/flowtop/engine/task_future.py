@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .calls import Future, InlineFuture, call_back
 from .errors import RunCancelled, UpstreamFailed
 from .flow_result import returned_state_error
-from .prefect_api import State, from_engine, returned_failure
+from .prefect_api import State, from_engine, made_by_hand, returned_failure
 from .prefect_ids import prefect_uuid
 from .run_handle import WAKE
 from .states import StateType
@@ -168,7 +168,7 @@ def resolve_return(value: Any) -> Any:
     way: when one did not complete the run ends FAILED (``states_failed``), as in Prefect.
     """
     value = _futures_to_states(value)
-    if isinstance(value, State) and value.state_details.task_run_id is None:
+    if made_by_hand(value):
         return value.result()
     if isinstance(value, State) and not value.is_completed():
         raise returned_state_error(value)

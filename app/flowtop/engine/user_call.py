@@ -88,7 +88,7 @@ class UserCall:
         what stops it that way (``in_code``: an ``Exception`` kind, as ``TaskTimeout``,
         becomes ``TaskInterrupted``), or keep the call from beginning; False when it has
         ended or was interrupted already."""
-        in_code(kind)  # its first use imports asyncio, which is not done under the lock
+        _import_interrupts(kind)
         with self._lock:
             if self._where == _AFTER or self._raised is not None:
                 return False
@@ -191,6 +191,14 @@ def in_code(kind: type[BaseException], timeout: float | None = None) -> type[Bas
     from .task_interrupted import timed_out_after  # imports asyncio: only when needed
 
     return timed_out_after(timeout)
+
+
+def _import_interrupts(kind: type[BaseException]) -> None:
+    """Import what ``in_code(kind)`` raises (``task_interrupted``, for an ``Exception``
+    kind) before ``interrupt`` takes the call's lock: its first import (``asyncio``, tens of
+    ms) under it would hold up the call's thread, which takes it to enter and leave."""
+    if issubclass(kind, Exception):
+        from . import task_interrupted  # noqa: F401 - its import cost paid here, off the lock
 
 
 def current_frames() -> dict[int, FrameType]:
