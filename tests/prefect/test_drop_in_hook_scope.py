@@ -14,7 +14,6 @@ import sys
 import sysconfig
 import textwrap
 import types
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,6 @@ import flowtop as flowtop_package
 from flowtop.compat import children, plain_imports
 from flowtop.compat.prefect_flow_runs import NoPauseInFlowtop
 from flowtop.engine.errors import NotInFlowtop
-from flowtop.workspace import Workspace
 
 FLOW = """
     import flowtop
@@ -55,23 +53,6 @@ def own_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYTHONPATH", os.environ.get("PYTHONPATH", ""))
 
 
-@pytest.fixture
-def installed_prefect() -> Iterator[types.ModuleType]:
-    """An installed Prefect, as the process's other code imports it."""
-    real = types.ModuleType("prefect")
-    real.__version__ = "3.9.1"  # type: ignore[attr-defined]
-    saved = {n: m for n, m in sys.modules.items() if n.partition(".")[0] == "prefect"}
-    for name in saved:
-        del sys.modules[name]
-    sys.modules["prefect"] = real
-    try:
-        yield real
-    finally:
-        for name in [n for n in sys.modules if n.partition(".")[0] == "prefect"]:
-            del sys.modules[name]
-        sys.modules.update(saved)
-
-
 def _hook_modules() -> dict[str, str]:
     hook: Any = builtins.__import__
     while hook is not None and not hasattr(hook, "flowtop_drop_in_modules"):
@@ -83,37 +64,71 @@ def _set_drop_in(folder: Path, on: bool) -> None:
     (folder / "flowtop.toml").write_text(f"[workspace]\nprefect_compat = {str(on).lower()}\n")
 
 
+#: The check of ``test_a_flow_file_read_again…``, run in a Python process of its own: a
+#: pytest-xdist worker's imports differ (its ``prefect`` import failed there at load).
+READ_AGAIN = """
+import json, os, sys
+from pathlib import Path
+from flowtop.compat import children
+from flowtop.workspace import Workspace
+
+folder = Path(sys.argv[1])
+
+def hooked():
+    import builtins
+    hook = builtins.__import__
+    while hook is not None and not hasattr(hook, "flowtop_drop_in_modules"):
+        hook = getattr(hook, "__wrapped__", None)
+    return {} if hook is None else dict(hook.flowtop_drop_in_modules)
+
+def drop_in(on):
+    (folder / "flowtop.toml").write_text(f"[workspace]\\nprefect_compat = {str(on).lower()}\\n")
+
+drop_in(True)
+workspace = Workspace(folder)
+assert not workspace.load().errors
+version, helped = workspace.flows["late"].fn()
+assert "+flowtop" in version and "+flowtop" in helped, (version, helped)
+name = workspace.flows["late"].fn.__module__
+assert {name, "helper218"} <= hooked().keys()
+assert name in json.loads(os.environ[children.ENV])
+
+drop_in(False)
+assert not workspace.reload_paths([folder / "flowtop.toml"]).errors
+assert workspace.flows["late"].fn() == ["3.9.1", "3.9.1"], workspace.flows["late"].fn()
+assert not {name, "helper218"} & hooked().keys()
+assert name not in json.loads(os.environ.get(children.ENV) or "{}")
+
+drop_in(True)  # and back: the stand-ins again
+assert not workspace.reload_paths([folder / "flowtop.toml"]).errors
+assert "+flowtop" in workspace.flows["late"].fn()[0]
+print("ok")
+"""
+
+
 def test_a_flow_file_read_again_with_drop_in_mode_off_gets_the_installed_prefect(
-    tmp_path: Path, installed_prefect: types.ModuleType
+    tmp_path: Path,
 ) -> None:
     """Turning ``[workspace] prefect_compat`` off re-reads every flow file, but the hook
     still named them: a ``from prefect import`` inside their functions (and their
     helpers') got flowtop's stand-ins, and children were still told of them."""
-    (tmp_path / "late.py").write_text(textwrap.dedent(FLOW))
-    (tmp_path / "helper218.py").write_text(textwrap.dedent(HELPER))
-    _set_drop_in(tmp_path, True)
-    workspace = Workspace(tmp_path)
-    try:
-        assert not workspace.load().errors
-        version, helped = workspace.flows["late"].fn()
-        assert "+flowtop" in version and "+flowtop" in helped
-        name = workspace.flows["late"].fn.__module__
-        assert {name, "helper218"} <= _hook_modules().keys()
-        assert name in json.loads(os.environ[children.ENV])
-
-        _set_drop_in(tmp_path, False)
-        assert not workspace.reload_paths([tmp_path / "flowtop.toml"]).errors
-        assert workspace.flows["late"].fn() == ["3.9.1", "3.9.1"]
-        assert not {name, "helper218"} & _hook_modules().keys()
-        assert name not in json.loads(os.environ.get(children.ENV) or "{}")
-
-        _set_drop_in(tmp_path, True)  # and back: the stand-ins again
-        assert not workspace.reload_paths([tmp_path / "flowtop.toml"]).errors
-        assert "+flowtop" in workspace.flows["late"].fn()[0]
-    finally:
-        children.forget([n for n in _hook_modules() if n == name or "helper218" in n])
-        sys.modules.pop("helper218", None)
-        sys.path[:] = [p for p in sys.path if p != str(tmp_path)]
+    site, folder = tmp_path / "site", tmp_path / "ws"
+    (site / "prefect").mkdir(parents=True)
+    (site / "prefect" / "__init__.py").write_text('__version__ = "3.9.1"\n')  # installed
+    folder.mkdir()
+    (folder / "late.py").write_text(textwrap.dedent(FLOW))
+    (folder / "helper218.py").write_text(textwrap.dedent(HELPER))
+    env = {k: v for k, v in os.environ.items() if k not in (children.ENV, "FLOWTOP_PREFECT_COMPAT")}
+    env["PYTHONPATH"] = os.pathsep.join([str(site), str(Path(flowtop_package.__file__).parents[1])])
+    done = subprocess.run(
+        [sys.executable, "-c", READ_AGAIN, str(folder)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
 
 
 def test_only_a_load_that_succeeds_leaves_the_list() -> None:

@@ -58,7 +58,7 @@ def copy_error(state: Path) -> list[str]:
         copy_to_clipboard=lambda text: None,
         notify=lambda message, **options: said.append(message),
     )
-    app._error_row = lambda verb: ErrorActions._error_row(app, verb)
+    app._error_row = lambda verb, doing: ErrorActions._error_row(app, verb, doing)
     ErrorActions.action_copy_error(app)
     return said
 
