@@ -192,7 +192,7 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                 if _last_end(event, run_id):
                     return 0 if event.state is StateType.COMPLETED else 1
                 if isinstance(event, RunInterrupted):
-                    return _interrupted(event, out, json_lines)
+                    return _interrupted(event, printer, out, json_lines)
             if not events:
                 if retry_by is not None and time.monotonic() > retry_by:
                     gone = _retry_owner_gone(db, run_id)
@@ -214,9 +214,8 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                     if why is None and damaged:  # its end may be what cannot be read
                         why = _ended_unread(db, run_id)
                     if why is not None:
-                        return _interrupted(
-                            RunInterrupted(run_id, why, time.time()), out, json_lines
-                        )
+                        interrupted = RunInterrupted(run_id, why, time.time())
+                        return _interrupted(interrupted, printer, out, json_lines)
                     next_reap = now + REAP_EVERY
                 time.sleep(POLL)
     except KeyboardInterrupt as exc:  # Ctrl+C, or SIGTERM, SIGHUP (``run_signals``)
@@ -344,8 +343,13 @@ def _retry_owner_gone(db: Path, run_id: str) -> str | None:
     return owner_gone(Owner(host, pid, boot, start or ""), None)
 
 
-def _interrupted(event: RunInterrupted, out: TextIO, json_lines: bool) -> int:
-    """Say that the run watched was interrupted (its process died); the exit code."""
+def _interrupted(
+    event: RunInterrupted, printer: JsonPrinter | HumanPrinter, out: TextIO, json_lines: bool
+) -> int:
+    """Say that the run watched was interrupted (its process died); the exit code. The
+    live status line goes first, as at the run's own end: the words went after it, on its
+    row (``…next retry in 0.8s · 0 faile…run ffffdea32563 INTERRUPTED: …``)."""
+    printer.clear_status_line()
     if json_lines:
         print(json.dumps(event.as_json()), file=out, flush=True)
     else:

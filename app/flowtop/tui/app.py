@@ -37,6 +37,7 @@ from flowtop.tui.error_actions import ErrorActions
 from flowtop.tui.event_buffer import EventBuffer
 from flowtop.tui.event_flush import FLUSH_LIMIT as FLUSH_LIMIT  # (tests import it here)
 from flowtop.tui.event_flush import EventFlush
+from flowtop.tui.first_load import FirstLoad
 from flowtop.tui.footer_keys import FooterKeys
 from flowtop.tui.keymap import KeyActions
 from flowtop.tui.launch_queue import Request
@@ -85,6 +86,7 @@ class FlowtopApp(
     KeyActions,
     ErrorActions,
     EventFlush,
+    FirstLoad,
     App[int],
 ):
     CSS_PATH = Path(__file__).with_name("flowtop.tcss")  # absolute: subclasses live elsewhere
@@ -235,8 +237,7 @@ class FlowtopApp(
         self.set_interval(TOAST_SWEEP, self._drop_emptied_toasts, name="toast-sweep")
         self.table.focus()
         if self._load:
-            self.header.update(Text("Loading flows…", style="dim"))
-            self._load_workspace()
+            self._begin_first_load()  # "Loading flows…", naming a file slow to import
         else:
             self._workspace_ready()
 
@@ -264,6 +265,7 @@ class FlowtopApp(
         self.post_message(WorkspaceLoaded(self.workspace.load()))
 
     def on_workspace_loaded(self, message: WorkspaceLoaded) -> None:
+        self._first_load_over()
         change = message.change
         if isinstance(change, WorkspaceChanged):
             change = change.first_load()  # a start: "Loaded …", not "Reloaded …"

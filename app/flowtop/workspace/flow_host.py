@@ -20,9 +20,10 @@ from typing import Any
 
 from .access import blocked, explain
 from .changes import WorkspaceChanged
+from .flow_host_news import HostNews
 from .flow_shapes import collector_paused, shapes_to_json
-from .helper_process import receive, send
-from .import_guard import CAREFUL
+from .helper_process import receive
+from .import_guard import CAREFUL, known_hung, tell
 from .overrides import OverridesSaved
 from .private import FolderError
 from .settings import SettingsError
@@ -38,10 +39,13 @@ def serve(fd: int, path: str, imports: str = CAREFUL) -> None:
     ``imports``: ``FAST`` imports each flow file in this process only, once, and ends the
     process when an import overruns ``load_timeout`` (as when the import itself ends it):
     the TUI then starts a ``CAREFUL`` host, whose loader imports each file in a child
-    first and so names the file while the others load (``remote_workspace``).
+    first and so names the file while the others load (``remote_workspace``). Which files
+    it imports meanwhile, and the one that hung, are news to the TUI (``flow_host_news``).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     sock = socket.socket(fileno=fd)
+    news = HostNews(sock)
+    tell(news)
     with Workspace.in_helper(path, imports) as workspace:
         host = FlowHost(workspace)
         while True:
@@ -55,7 +59,7 @@ def serve(fd: int, path: str, imports: str = CAREFUL) -> None:
             except Exception as exc:  # noqa: BLE001 - said to the TUI, the host goes on
                 reply = {"failed": f"{type(exc).__name__}: {exc}"}
             try:
-                send(sock, reply)
+                news.send(reply)
             except OSError:
                 return
             if request.get("kind") in LOADS:
@@ -88,7 +92,7 @@ class FlowHost:
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
         self._answers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-            "load": lambda r: self.state(workspace.load()),
+            "load": lambda r: self.state(self._load(r)),
             "reload": lambda r: self.state(workspace.reload_paths(r["paths"])),
             "check_retry_on": lambda r: {
                 "problem": workspace.check_retry_on(r["flow"], r["names"])
@@ -107,6 +111,12 @@ class FlowHost:
         if answer is None:
             return {"failed": f"unknown request {kind!r}"}
         return answer(request)
+
+    def _load(self, request: dict[str, Any]) -> WorkspaceChanged:
+        """Load every flow file; those of ``hung`` (a ``CAREFUL`` host's first load: the
+        files the ``FAST`` host before it ended on) are said to hang with no child's wait."""
+        with known_hung(request.get("hung") or {}):
+            return self.workspace.load()
 
     def _set_override(self, request: dict[str, Any]) -> dict[str, Any]:
         try:

@@ -7,17 +7,20 @@ deadline, rather than first in a child (``loader_process.probe``) and then again
 module that takes a second to import (pandas, a cloud SDK) costs one second, not two.
 Past the deadline the process ends, and whoever started it says why (a run process) or
 starts another that imports each file in a child of its own first, which then reports
-the file that hung while the others load (the flow host, the loader).
+the file that hung while the others load (the flow host, the loader). Told which file
+hung (``ImportNews``), that one does not wait out the same deadline for it again.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Protocol
 
 #: How a helper process (the flow host, ``flowtop list``'s loader) imports flow files:
 #: each in this process only, under a deadline; or each in a child first, which names a
@@ -30,10 +33,107 @@ FAST, CAREFUL = "fast", "careful"
 IMPORT_HUNG = 75
 
 
+class ImportNews(Protocol):
+    """Who hears which flow files this process imports: the flow host tells the TUI (its
+    first screen names a file still importing), a loader child its parent (which then
+    need not wait out the same file's deadline again in a child of its own)."""
+
+    def importing(self, files: Sequence[Path]) -> None:
+        """``files`` are being imported now, in this process or in its children; none:
+        no import is going on."""
+
+    def hung(self, file: Path, seconds: float) -> None:
+        """Importing ``file`` overran ``seconds``: this process ends at once after this."""
+
+
+_listener: ImportNews | None = None
+
+
+def tell(listener: ImportNews | None) -> None:
+    """Send this process's import news to ``listener`` (None: to no one; what a forked
+    child says first, so that it never writes to its parent's socket)."""
+    global _listener  # one per process: its imports are the process's, whoever asked
+    _listener = listener
+
+
+def now_importing(files: Sequence[Path]) -> None:
+    """Say that ``files`` are being imported now (none: that no import is going on)."""
+    if _listener is not None:
+        with suppress(Exception):  # news only: an import never fails for want of it
+            _listener.importing(files)
+
+
+@contextmanager
+def importing(file: Path) -> Iterator[None]:
+    """Say that ``file`` is being imported during the block, and that it is over after."""
+    now_importing([file])
+    try:
+        yield
+    finally:
+        now_importing([])
+
+
+#: Files whose import overran its deadline in a helper that then ended, with the seconds
+#: it had (``known_hung``).
+_hung_before: dict[Path, float] = {}
+
+
+@contextmanager
+def known_hung(files: Mapping[str, float] | Mapping[Path, float]) -> Iterator[None]:
+    """During the block, a probe of one of ``files`` (``loader_process.probe_many``) is
+    answered at once with the deadline it overran, instead of waiting that out again in a
+    child: it is the same file, in the same load, a moment after the ``FAST`` helper that
+    imported it ended on it. A load after the block tries it afresh (it may be saved)."""
+    known = {Path(file): float(seconds) for file, seconds in files.items()}
+    _hung_before.update(known)
+    try:
+        yield
+    finally:
+        for file in known:
+            _hung_before.pop(file, None)
+
+
+def hung_before(file: Path) -> float | None:
+    """The deadline ``file`` overran, when it is one of ``known_hung``'s files."""
+    return _hung_before.get(file)
+
+
+class HungSaid:
+    """A loader child's news: the file whose import overran its deadline, written to its
+    parent as its reply (``hung_said`` reads it), before the child ends ``IMPORT_HUNG``."""
+
+    def __init__(self, reply_fd: int) -> None:
+        self.reply_fd = reply_fd
+
+    def importing(self, files: Sequence[Path]) -> None:
+        """Nothing: the parent waits for the whole description."""
+
+    def hung(self, file: Path, seconds: float) -> None:
+        view = memoryview(json.dumps({"hung": {str(file): seconds}}).encode())
+        while view:
+            view = view[os.write(self.reply_fd, view) :]
+
+
+def hung_said(status: int | None, reply: bytes) -> dict[str, float] | None:
+    """The file a loader child that ended with wait ``status`` said it hung on, and the
+    seconds it had (``HungSaid``); None if it said none."""
+    if status is None or os.waitstatus_to_exitcode(status) != IMPORT_HUNG:
+        return None
+    try:
+        said = json.loads(reply)["hung"]
+        return {str(file): float(seconds) for file, seconds in said.items()}
+    except (ValueError, LookupError, TypeError, AttributeError):
+        return None
+
+
 def hung(path: Path, seconds: float) -> None:
     """A helper process's end when importing ``path`` overran ``seconds``: leave at once,
     without running exit handlers (the import still holds the main thread, and they might
-    wait for it). Its parent sees ``IMPORT_HUNG`` and starts a ``CAREFUL`` one."""
+    wait for it). Its parent sees ``IMPORT_HUNG`` and starts a ``CAREFUL`` one, told first
+    which file hung (``ImportNews.hung``): that one skips it, keeping the same error."""
+    if _listener is not None:
+        with suppress(Exception):
+            _listener.hung(path, seconds)
     os._exit(IMPORT_HUNG)
 
 

@@ -52,6 +52,7 @@ from .flow_source import LoadFailed, decode_source, parse_source, read_source_an
 from .import_as_script import as_script
 from .import_errors import import_error
 from .import_graph import ImportGraph
+from .import_guard import importing
 from .late_stdlib import late_stdlib_first
 from .load_error import (
     FLOW_MARKERS,
@@ -400,6 +401,7 @@ class Loader:
         sys.modules[name] = module
         try:
             with (
+                importing(path),  # said to the TUI: its first screen names a slow file
                 as_script(path) as script,
                 importing_flow_file(),  # a flow it calls at top level must not run
                 prefect_imports() if compat else plain_imports(name),

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import import_guard
 from .child_failure import write_failure, write_reply
 from .helper_process import HelperGone, HelperProcess, receive, send
 from .import_guard import CAREFUL, FAST
@@ -97,8 +98,11 @@ def probe_many(
     paths: list[Path], root: Path, *, prefect_compat: bool, timeout: float
 ) -> dict[Path, ProbeResult]:
     """:func:`probe` for several files of ``root`` at once, in parallel children."""
+    known = {path: import_guard.hung_before(path) for path in paths}  # (said at once)
+    replies = {p: _fatal(_ended(None, s)) for p, s in known.items() if s is not None}
+    paths = [path for path in paths if path not in replies]
     if not paths:
-        return {}
+        return {path: _result(path, reply) for path, reply in replies.items()}
     requests = [
         {
             "path": str(path),
@@ -113,11 +117,14 @@ def probe_many(
         for stream in (sys.stdout, sys.stderr):  # or the children would write it out again
             with contextlib.suppress(Exception):
                 stream.flush()
-        replies = run_children(requests)
+        answers = run_children(requests)
     else:
+        import_guard.now_importing(paths)  # (the server's children: all, until it answers)
         answer = _server().ask({"kind": "batch", "requests": requests}, timeout)
-        replies = answer.get("replies") or [answer] * len(paths)
-    return {path: _result(path, reply) for path, reply in zip(paths, replies, strict=True)}
+        answers = answer.get("replies") or [answer] * len(paths)
+        import_guard.now_importing([])
+    replies.update(zip(paths, answers, strict=True))
+    return {path: _result(path, replies[path]) for path in known}
 
 
 # -- the child ---------------------------------------------------------------------------
@@ -134,10 +141,15 @@ def run_child(request: dict[str, Any]) -> dict[str, Any]:
 
 def run_children(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """:func:`run_child` for several files at once: one child each, all in parallel, so
-    three files that hang cost one timeout, not three."""
+    three files that hang cost one timeout, not three. The files still importing are
+    said as that changes (``import_guard.now_importing``: a flow host's loading line)."""
     children = [_Child(request) for request in requests]
+    told = -1  # how many were still importing when that was last said
     while True:
         waiting = [c for c in children if not c.done]
+        if len(waiting) != told:
+            import_guard.now_importing([Path(c.path) for c in waiting])
+            told = len(waiting)
         if not waiting:
             break
         readable = [c.read_fd for c in waiting if not c.eof]
@@ -170,6 +182,7 @@ class _Child:
 
     def __init__(self, request: dict[str, Any]) -> None:
         self.timeout = float(request["timeout"])
+        self.path = str(request["path"])
         self.read_fd, write_fd = os.pipe()
         self.output = tempfile.TemporaryFile()  # noqa: SIM115 - shared with the child by fd
         parent = os.getpid()
@@ -226,10 +239,15 @@ class _Child:
             with contextlib.suppress(ValueError), collector_paused():
                 reply = json.loads(data)
         if reply is None:
-            message = _ended(self.status, self.timeout)
-            reply = {"error": [None, None, message], "flows": [], "fatal": True}
+            reply = _fatal(_ended(self.status, self.timeout))
+            reply["hung"] = import_guard.hung_said(self.status, data)  # which file, if one
         reply["output"] = printed
         return reply
+
+
+def _fatal(message: str) -> dict[str, Any]:
+    """A child's reply when there is none of its own (``message``: why)."""
+    return {"error": [None, None, message], "flows": [], "fatal": True}
 
 
 def _ended(status: int | None, timeout: float) -> str:
@@ -262,6 +280,7 @@ def _child_main(request: dict[str, Any], reply_fd: int, output_fd: int) -> None:
     try:
         with contextlib.suppress(OSError):
             os.setpgid(0, 0)  # a timeout kills what the import started, too
+        import_guard.tell(import_guard.HungSaid(reply_fd))  # not the parent's: its own news
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
@@ -279,10 +298,10 @@ def _child_main(request: dict[str, Any], reply_fd: int, output_fd: int) -> None:
         # alive to the end, so a collection would only scan it (0.4 s of a 100,000-task
         # flow's 1 s; ``flow_shapes.collector_paused``).
         gc.disable()
-        if request.get("kind") == "describe":
-            reply = _describe(
-                request["path"], request.get("parameters"), request.get("imports", CAREFUL)
-            )
+        if request.get("kind") == "describe":  # (``hung``: those a FAST one ended on)
+            with import_guard.known_hung(request.get("hung") or {}):
+                imports = request.get("imports", CAREFUL)
+                reply = _describe(request["path"], request.get("parameters"), imports)
         else:
             reply = _import(Path(request["path"]), Path(request["root"]), bool(request["compat"]))
         with contextlib.suppress(Exception):
@@ -393,8 +412,9 @@ def describe_workspace(
         reply = _describe(str(path), parameters, CAREFUL)
     else:
         reply = _describe_in_child(request, budget)
-        if reply.get("fatal"):  # an import hung or ended the loader: each in a child now
-            reply = _describe_in_child({**request, "imports": CAREFUL}, budget)
+        if reply.get("fatal"):  # an import hung or ended the loader: each in a child now,
+            hung = reply.get("hung") or {}  # but the one that hung (said so at once)
+            reply = _describe_in_child({**request, "imports": CAREFUL, "hung": hung}, budget)
     if reply.get("error"):
         _, _, message = reply["error"]
         return WorkspaceDescription(
@@ -532,11 +552,7 @@ class ForkServer:
             except HelperGone:
                 if attempt == 2:
                     break
-        return {
-            "error": [None, None, "the loader process failed; import skipped"],
-            "flows": [],
-            "fatal": True,
-        }
+        return _fatal("the loader process failed; import skipped")
 
     def close(self) -> None:
         self._helper.close()
@@ -577,7 +593,7 @@ def serve(fd: int) -> None:
             else:
                 reply = run_child(request)
         except Exception as exc:  # noqa: BLE001 - said to the client, the server goes on
-            reply = {"error": [None, None, f"loader process: {exc}"], "flows": [], "fatal": True}
+            reply = _fatal(f"loader process: {exc}")
         try:
             send(sock, reply)
         except OSError:

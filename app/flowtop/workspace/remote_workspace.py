@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import tomllib
 from collections.abc import AsyncIterator, Iterable, Mapping
 from pathlib import Path
@@ -23,10 +24,11 @@ from typing import TYPE_CHECKING, Any
 from ..engine.parameters import ParameterProblem
 from . import overrides as overrides_file
 from .changes import WorkspaceChanged
+from .flow_host_news import HostProcess, News
 from .flow_order import file_order
 from .flow_shapes import FlowShape, shapes_from_json
 from .flow_source import LoadFailed, read_source
-from .helper_process import HelperGone, HelperProcess
+from .helper_process import HelperGone
 from .import_guard import CAREFUL, FAST
 from .load_error import LoadError
 from .overrides import OverridesSaved
@@ -55,7 +57,15 @@ class RemoteWorkspace:
         places = Places.of(path)
         self.path, self.root, self._only = places.path, places.root, places.only
         self.state_dir = places.state_dir
-        self._host = HelperProcess("flowtop.workspace.flow_host", [str(self.path), FAST])
+        self._host = HostProcess(
+            "flowtop.workspace.flow_host", [str(self.path), FAST], self._hear_news
+        )
+        #: The files the host is importing now, each with when it was first said to be
+        #: (``time.monotonic``): what the first screen names while a load takes long.
+        self._importing: dict[Path, float] = {}
+        #: The files a ``FAST`` host said it hung on before it ended, with the seconds each
+        #: had: the ``CAREFUL`` host that replaces it says so without waiting again.
+        self._hung: dict[str, float] = {}
         self._careful = False  # a FAST host died at an import: each is started CAREFUL
         self._stopped = False  # the app is quitting: no host is started again
         self._lock = threading.Lock()
@@ -126,7 +136,9 @@ class RemoteWorkspace:
         The first host imports each flow file once, in its own process (``FAST``). One
         that dies — a file hung past ``load_timeout`` or ended the process at import — is
         followed by a ``CAREFUL`` host, which imports each file in a child first: it names
-        the file, and the other flows load. A careful host that dies too is the error.
+        the file, and the other flows load. A careful host that dies too is the error. A
+        file the first host said it hung on (``_hear_news``) is not waited for again: the
+        careful host's first load says it hung at once (``import_guard.known_hung``).
         """
         try:
             try:
@@ -155,7 +167,8 @@ class RemoteWorkspace:
         the workspace first, and a reload is then that load."""
         for _ in range(2):
             if not self._loaded:
-                reply = self._send({"kind": "load"})
+                hung, self._hung = self._hung, {}  # a careful host's first load: known
+                reply = self._send({"kind": "load", "hung": hung if self._careful else {}})
                 self._loaded = True
                 if request["kind"] == "reload":  # what the save changed, not all it loaded
                     return {**reply, "change": self._saved_only(reply, request["paths"])}
@@ -184,10 +197,31 @@ class RemoteWorkspace:
             reply = self._host.ask(request, self._timeout() if loading else QUICK)
         except HelperGone as exc:
             raise (_LoadDied if loading else HelperGone)(str(exc)) from None
+        finally:
+            self._importing = {}
         if "failed" in reply:
             raise HelperGone(f"failed: {reply['failed']}")
         self.host_error = None
         return reply
+
+    def _hear_news(self, news: News) -> None:
+        """The host's news, on the thread that asked (``flow_host_news``)."""
+        if "hung" in news:
+            self._hung[str(news["hung"])] = float(news["seconds"])
+        if "importing" in news:
+            now, since = time.monotonic(), self._importing
+            files = [Path(file) for file in news["importing"]]
+            self._importing = {file: since.get(file, now) for file in files}  # (one swap)
+
+    def still_importing(self) -> tuple[Path, float] | None:
+        """The file the host has been importing longest in the request it answers now,
+        and for how many seconds; None when it imports none. What the TUI's first screen
+        says while a file hangs: ``Loading flows… flows/hang.py still importing (6 s)``."""
+        importing = self._importing  # swapped whole on the asking thread: read it once
+        if not importing:
+            return None
+        file, since = min(importing.items(), key=lambda item: item[1])
+        return file, time.monotonic() - since
 
     def _ask_state(self, request: dict[str, Any]) -> WorkspaceChanged:
         try:
