@@ -30,7 +30,7 @@ from .prefect_api import (
 from .records import NOT_KEPT, TaskRun, error_info, from_user_code, pristine
 from .shipping import NOT_SENDABLE, UnshippableError
 from .states import COMPLETED, FAILED, State
-from .user_call import UserCall, left_in_a_fork
+from .user_call import UserCall, end_forked_child
 
 if TYPE_CHECKING:
     from .run import FlowRun
@@ -55,14 +55,18 @@ def call_here(
     captured.live = (attempt[0], attempt[1])  # its output is followed once it prints
     captured.echo = attempt[0].runner.echo_output
     captured.taken = output_taken(attempt[1], call)
-    limit = attempt[1].policy.timeout  # what a TaskInterrupted raised in it says it ran past
     started_in = os.getpid()
     try:
-        value = fn(*args, **kwargs) if call is None else call.run(fn, args, kwargs, timeout=limit)
+        value = (
+            fn(*args, **kwargs)
+            if call is None  # else a TaskInterrupted raised in it names the limit it ran past
+            else call.run(fn, args, kwargs, timeout=attempt[1].policy.timeout)
+        )
         error: BaseException | None = None
     except BaseException as exc:  # noqa: BLE001 - every outcome is reported, none escapes
         value, error = None, exc
-    left_in_a_fork(started_in, error)  # a child the task forked ends here, not in the run
+    if os.getpid() != started_in:  # a child the task forked ends here, not in the run
+        end_forked_child(error)  # (``user_call.left_in_a_fork``, inline: once per attempt)
     if error is not None:
         error.__traceback__ = from_user_code(error.__traceback__)  # the user's frames, not ours
     live_output.ended(captured)
