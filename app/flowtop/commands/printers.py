@@ -70,6 +70,11 @@ class Output:
         self.reader_gone = threading.Event()
         self.on_reader_gone: Callable[[], object] | None = None  # result ignored
         self.lost: OSError | None = None
+        #: The lost write's terminal hung up: its SIGHUP says what becomes of the command.
+        self.hung_up = False
+        #: Whether a lost write is said here, in ``flowtop run``'s words (the runs go on and
+        #: are recorded); ``watch``, which neither runs nor records, says it its own way.
+        self.says_lost = True
         #: Since when (monotonic) a write is under way, None between writes.
         self.writing_since: float | None = None
         #: ``give_up``'s stop (monotonic) and grace; ``abandoned`` once a write outlived it.
@@ -92,9 +97,10 @@ class Output:
                 self.reader_gone.set()
                 silence(self.stream)
             except OSError as exc:
-                self.lost = exc
+                # (asked before ``silence``, which puts /dev/null behind the stream)
+                self.lost, self.hung_up = exc, terminal_hung_up(self.stream)
                 silence(self.stream)
-                if not terminal_hung_up(self.stream):  # its SIGHUP says what becomes of the run
+                if self.says_lost and not self.hung_up:  # its SIGHUP says what becomes of it
                     say(f"{output_lost(exc)}; the run goes on, and is recorded")
                 return
             finally:

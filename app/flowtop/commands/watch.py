@@ -20,7 +20,7 @@ import sqlite3
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO, TypeGuard, cast
+from typing import TYPE_CHECKING, TextIO, TypeGuard
 
 from ..engine.events import Event, RunFinished, RunStarted
 from ..engine.states import StateType
@@ -30,11 +30,9 @@ from .printers import (
     READER_GONE,
     HumanPrinter,
     JsonPrinter,
+    Output,
     can_redraw,
     output_lost,
-    silence,
-    terminal_hung_up,
-    write_whole,
 )
 from .run_signals import stop_like_ctrl_c_on_sigterm
 from .run_target import RUN_HELP, add_run_target, too_many
@@ -144,13 +142,12 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
     from ..workspace.store_reader import StoreReader
 
     out = sys.stdout
-    kept = LossKept(out)  # a full disk said in the watch's words (``_output_lost``)
-    printed_to = cast(TextIO, kept)
     printer = (
-        JsonPrinter(printed_to)
+        JsonPrinter(out)
         if json_lines
-        else HumanPrinter(printed_to, live=can_redraw(out), verbose=True, run_output=True)
+        else HumanPrinter(out, live=can_redraw(out), verbose=True, run_output=True)
     )
+    printer.output.says_lost = False  # said in the watch's words (``_output_lost``)
     # A finished run an older flowtop recorded without a log (schema 1): its rows tell.
     backlog = StoreReader(db).events_from_rows(run_id)
     # every event's fields looked at: the printer shows them all, and one that is not what
@@ -186,8 +183,8 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                 printer(engine_events)
             if printer.output.reader_gone.is_set():  # `| head`: gone, as a Unix tool goes
                 return READER_GONE
-            if kept.lost is not None:  # nothing more can be shown
-                return _output_lost(kept, db, run_id)
+            if printer.output.lost is not None:  # nothing more can be shown
+                return _output_lost(printer.output, db, run_id)
             for event in events:
                 if _last_end(event, run_id):
                     return 0 if event.state is StateType.COMPLETED else 1
@@ -204,8 +201,8 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                         return 1
                     retry_by = time.monotonic() + REAP_EVERY  # alive: it may be stopped
                 printer.tick()  # the status line's clock goes on through a retry wait
-                if kept.lost is not None:
-                    return _output_lost(kept, db, run_id)
+                if printer.output.lost is not None:
+                    return _output_lost(printer.output, db, run_id)
                 now = time.monotonic()
                 if now >= next_reap:
                     if printer.output.reader_left():  # (no line written to find it out)
@@ -227,54 +224,13 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
         tail.close()
 
 
-class LossKept:
-    """The watch's stdout as its printer writes to it: a write that fails for another
-    reason than its reader leaving (a full disk under ``> watch.log``) is kept in
-    ``lost``, for the watch to say and stop (``_output_lost``), and what follows goes
-    nowhere. The printer's own words for it, ``flowtop: …; the run goes on, and is
-    recorded``, are ``flowtop run``'s: the watch neither runs nor records the run it
-    shows. A reader that left (``BrokenPipeError``) is the printer's, as for ``run``."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.lost: OSError | None = None
-        #: The write failed on a terminal that hung up: its SIGHUP says what becomes of
-        #: the watch (``interrupted (SIGHUP)``), not a full disk.
-        self.hung_up = False
-
-    def write(self, text: str) -> int:
-        # (``printers.write_whole`` finds no raw file behind this object, and so writes
-        # through here: the whole text is written below as it would have been there)
-        self._written(lambda: write_whole(self.stream, text))
-        return len(text)
-
-    def flush(self) -> None:
-        self._written(self.stream.flush)
-
-    def _written(self, write: Any) -> None:
-        if self.lost is not None:
-            return
-        try:
-            write()
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            self.lost, self.hung_up = exc, terminal_hung_up(self.stream)
-            silence(self.stream)  # the exit's flush goes nowhere too
-
-    def __getattr__(self, name: str) -> Any:
-        if name in ("original", "buffer"):  # writes go through ``write``, not past it
-            raise AttributeError(name)
-        return getattr(self.stream, name)
-
-
-def _output_lost(kept: LossKept, db: Path, run_id: str) -> int:
+def _output_lost(output: Output, db: Path, run_id: str) -> int:
     """Say that the watch stops, its output lost, and what the run it showed is doing
     (a watch leaves it alone): going on, or over. Exit 1, as ``history`` and ``list``."""
     from ..workspace.history_records import HistoryError
     from ..workspace.store_reader import StoreReader
 
-    if kept.lost is None or kept.hung_up:
+    if output.lost is None or output.hung_up:
         return 1
     try:
         runs = StoreReader(db).with_id_prefix(run_id)
@@ -286,7 +242,7 @@ def _output_lost(kept: LossKept, db: Path, run_id: str) -> int:
         becomes = f"run {run_id} goes on"
     else:
         becomes = f"run {run_id} ended {runs[0].state}"
-    said = f"{output_lost(kept.lost)}, and the watch with it; {becomes}"
+    said = f"{output_lost(output.lost)}, and the watch with it; {becomes}"
     say(said, command="flowtop watch")
     return 1
 

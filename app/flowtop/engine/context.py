@@ -62,16 +62,21 @@ def set_run(run: DynamicRun | None) -> None:
 
 
 @contextlib.contextmanager
-def child_of(parent_run: str | None) -> Generator[None]:
-    """Runs this thread starts meanwhile are child runs of ``parent_run`` (a subflow's,
-    and its flow-level retries): ``Runner.start`` builds the ``DynamicRun`` on the
-    calling thread, which reads this in its ``__init__``."""
-    before = getattr(_local, "child_of", None)
-    _local.child_of = parent_run
+def held_on_thread(local: threading.local, name: str, value: object) -> Generator[None]:
+    """``local.name`` is ``value`` on this thread for the block, then what it was."""
+    before = getattr(local, name, None)
+    setattr(local, name, value)
     try:
         yield
     finally:
-        _local.child_of = before
+        setattr(local, name, before)
+
+
+def child_of(parent_run: str | None) -> contextlib.AbstractContextManager[None]:
+    """Runs this thread starts meanwhile are child runs of ``parent_run`` (a subflow's,
+    and its flow-level retries): ``Runner.start`` builds the ``DynamicRun`` on the
+    calling thread, which reads this in its ``__init__``."""
+    return held_on_thread(_local, "child_of", parent_run)
 
 
 def parent_run() -> str | None:

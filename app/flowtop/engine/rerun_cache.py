@@ -14,9 +14,10 @@ import contextlib
 import hashlib
 import pickle
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from .context import held_on_thread
 from .policy import safe_repr
 from .records import RunResult
 
@@ -53,17 +54,11 @@ def cache_of(result: RunResult, exclude: Iterable[str] = ()) -> dict[tuple[str, 
 _local = threading.local()
 
 
-@contextlib.contextmanager
-def retrying(first: str) -> Iterator[None]:
+def retrying(first: str) -> contextlib.AbstractContextManager[None]:
     """Runs this thread starts meanwhile are flow-level retries of the flow run whose
     first attempt was the run ``first``: ``Runner.start`` builds the ``DynamicRun`` on the
     calling thread, which reads this in its ``__init__`` (as ``context.child_of``)."""
-    before = getattr(_local, "first", None)
-    _local.first = first
-    try:
-        yield
-    finally:
-        _local.first = before
+    return held_on_thread(_local, "first", first)
 
 
 def first_attempt(run_id: str) -> str:

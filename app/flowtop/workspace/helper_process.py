@@ -18,7 +18,8 @@ import struct
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +67,17 @@ class HelperGone(Exception):
 class HelperProcess:
     """One helper process, started on first use, asked one request at a time."""
 
-    def __init__(self, module: str, args: Sequence[str] = (), cwd: str | None = None) -> None:
+    def __init__(
+        self,
+        module: str,
+        args: Sequence[str] = (),
+        cwd: str | None = None,
+        heard: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
         self.module = module
+        #: Given each ``{"news": {...}}`` message the helper sends before its reply (the
+        #: flow host's: ``flow_host_news``), on the asking thread; None: none is sent.
+        self.heard = heard
         self.args = list(args)
         self.cwd = cwd
         self._lock = threading.Lock()
@@ -81,14 +91,24 @@ class HelperProcess:
 
     def ask(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
         """The helper's reply; raises :class:`HelperGone` when it died or took longer than
-        ``timeout`` seconds (it is then stopped: whatever it was doing is lost)."""
+        ``timeout`` seconds, news and all (it is then stopped: whatever it was doing is
+        lost). News that is not as ``HostNews`` sends it (a flow file at import may write
+        to the host's socket) is the helper gone wrong, as a reply that is not JSON is."""
         with self._lock:
             try:
                 sock = self._connect()
                 send(sock, request)
-                sock.settimeout(timeout)
-                return receive(sock)
-            except (OSError, EOFError, ValueError) as exc:
+                end = time.monotonic() + timeout
+                while True:
+                    left = end - time.monotonic()
+                    if left <= 0:
+                        raise TimeoutError
+                    sock.settimeout(left)
+                    message = receive(sock)
+                    if self.heard is None or "news" not in message:
+                        return message
+                    self.heard(dict(message["news"]))
+            except (OSError, EOFError, ValueError, TypeError, LookupError) as exc:
                 self._stop()
                 reason = "did not answer in time" if isinstance(exc, TimeoutError) else "died"
                 raise HelperGone(reason) from None

@@ -24,11 +24,11 @@ from typing import TYPE_CHECKING, Any
 from ..engine.parameters import ParameterProblem
 from . import overrides as overrides_file
 from .changes import WorkspaceChanged
-from .flow_host_news import HostProcess, News
+from .flow_host_news import News
 from .flow_order import file_order
 from .flow_shapes import FlowShape, shapes_from_json
 from .flow_source import LoadFailed, read_source
-from .helper_process import HelperGone
+from .helper_process import HelperGone, HelperProcess
 from .import_guard import CAREFUL, FAST
 from .load_error import LoadError
 from .overrides import OverridesSaved
@@ -57,8 +57,8 @@ class RemoteWorkspace:
         places = Places.of(path)
         self.path, self.root, self._only = places.path, places.root, places.only
         self.state_dir = places.state_dir
-        self._host = HostProcess(
-            "flowtop.workspace.flow_host", [str(self.path), FAST], self._hear_news
+        self._host = HelperProcess(
+            "flowtop.workspace.flow_host", [str(self.path), FAST], heard=self._hear_news
         )
         #: The files the host is importing now, each with when it was first said to be
         #: (``time.monotonic``): what the first screen names while a load takes long.
