@@ -2,6 +2,7 @@
 
 A dotted ``retry_on`` name is looked up by importing its module; that must never run a
 script of the workspace that no flow imports (``deploy.Boom`` running ``deploy.py``).
+A name the flow's module already holds is taken from it, importing nothing.
 """
 
 from __future__ import annotations
@@ -10,9 +11,36 @@ import contextlib
 import importlib.machinery
 import importlib.util
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from types import ModuleType
 
 from .late_stdlib import found_elsewhere
+
+
+def held_by_the_flow(name: str, namespace: Mapping[str, object]) -> object | None:
+    """What the dotted ``name`` names among what the flow's module holds: a class it
+    imported (``from flaky_api import TooManyRequests`` holds
+    ``flaky_api.TooManyRequests``) or an attribute of a module it imported (``import
+    flaky_api``); None when it holds neither.
+
+    ``sys.modules`` cannot say it: each reload evicts the user's helper modules and only
+    the files reloaded import them again (``user_modules``), so after saving an unrelated
+    file the bundled ``etl``'s own ``flaky_api.TooManyRequests`` read as a script no flow
+    imports, while the flow module still held the class.
+    """
+    for value in namespace.values():
+        if isinstance(value, type) and f"{value.__module__}.{value.__qualname__}" == name:
+            return value
+        if isinstance(value, ModuleType) and name.startswith(f"{value.__name__}."):
+            found: object | None = value
+            for part in name[len(value.__name__) + 1 :].split("."):
+                # a module's own names only: its ``__getattr__`` may import (and run) a file
+                held = vars(found) if isinstance(found, ModuleType) else None
+                found = held.get(part) if held is not None else getattr(found, part, None)
+            if found is not None:
+                return found
+    return None
 
 
 def workspace_script(module_name: str, root: Path | None) -> Path | None:

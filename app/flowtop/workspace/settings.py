@@ -30,7 +30,7 @@ from ..engine.spec import ExecutorError, check_spec
 from ..engine.suggest import did_you_mean
 from ..engine.task import MAX_DELAYS
 from .load_error import LoadError
-from .module_places import workspace_script
+from .module_places import held_by_the_flow, workspace_script
 
 _POLICY_KEYS = ("max_retries", "retry_delay", "retry_jitter", "timeout")
 DEFAULT_KEYS = (*_POLICY_KEYS, "workers", "executor", "max_result_bytes", "load_timeout")
@@ -238,6 +238,8 @@ def resolve_exception(
     where = f"{table_name(table)}: retry_on" if table else "retry_on"
     found: Any = namespace.get(name, getattr(builtins, name, None)) if "." not in name else None
     if "." in name:
+        found = held_by_the_flow(name, namespace)
+    if found is None and "." in name:
         module_name, _, attr = name.rpartition(".")
         script = workspace_script(module_name, root)
         if script is not None:
