@@ -9,6 +9,7 @@ coroutine runs with that attempt's capture buffer installed on the loop thread.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import os
 import sys
@@ -230,6 +231,17 @@ def post(loop: asyncio.AbstractEventLoop, fn: Callable[..., Any], *args: Any) ->
                 del _mailboxes[old]
             box = _mailboxes.setdefault(loop, _Mailbox(loop))
     box.post(fn, args)
+
+
+def wake(loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[None]) -> None:
+    """Resolve ``waiter`` on its ``loop`` from any thread (a flow body awaiting a task)."""
+    with contextlib.suppress(RuntimeError):  # the loop is closed: nobody awaits any more
+        post(loop, _set_done, waiter)
+
+
+def _set_done(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 def start_attempt(

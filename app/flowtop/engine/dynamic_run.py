@@ -171,6 +171,12 @@ class DynamicRun(FlowRun):
                     target=self._body, name=f"flowtop-flow-{self.flow.name}", daemon=True
                 ).start()
 
+    def _says_why_or_a_tasks(self, exc: BaseException) -> bool:
+        if RETRY_IN_BODY in getattr(exc, "__notes__", ()):
+            return True
+        with self._lock:
+            return any(tr.exception is exc for tr in self.tasks.values())
+
     def _body(self) -> None:
         with contextlib.suppress(flow_hooks.FlowInterrupted):  # landed past the body's end
             self._run_body()
@@ -207,7 +213,8 @@ class DynamicRun(FlowRun):
                     exc.__traceback__ = exc.__traceback__.tb_next
                 hide_own_frames(exc)  # a failed task's call and future, between the user's lines
                 # a task's signal: raised in a flow body it retries nothing, so it says so
-                if isinstance(exc, Retry) and RETRY_IN_BODY not in getattr(exc, "__notes__", ()):
+                # (not a task's own, out of retries, raised through its call)
+                if isinstance(exc, Retry) and not self._says_why_or_a_tasks(exc):
                     exc.add_note(RETRY_IN_BODY)
                 self.error = exc
         finally:
@@ -449,7 +456,7 @@ class DynamicRun(FlowRun):
         self, tr: TaskRun, loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[None]
     ) -> None:
         """Resolve ``waiter`` (on ``loop``) once ``tr`` is final."""
-        self.when_final(tr, lambda: _wake(loop, waiter))
+        self.when_final(tr, lambda: aloop.wake(loop, waiter))
 
     def _final_state(self) -> StateType:
         """The function's outcome, as in Prefect: it returned → COMPLETED, it raised →
@@ -588,13 +595,3 @@ class DynamicRun(FlowRun):
             args=self._args,
             kwargs=dict(self._kwargs),
         )
-
-
-def _wake(loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[None]) -> None:
-    with contextlib.suppress(RuntimeError):  # the loop is closed: nobody awaits any more
-        aloop.post(loop, _set_done, waiter)
-
-
-def _set_done(waiter: asyncio.Future[None]) -> None:
-    if not waiter.done():
-        waiter.set_result(None)
