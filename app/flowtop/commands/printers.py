@@ -31,7 +31,6 @@ from ..engine.events import (
 )
 from ..engine.parameters import decode, describe
 from ..engine.policy import MAX_RETRIES_SET
-from ..engine.records import users_line
 from ..engine.states import StateType
 from ..formats import (
     RETRY_ONLY,
@@ -46,8 +45,11 @@ from ..formats import (
     try_text,
 )
 from ..looks import STATE_LOOK, run_error_text, state_words
-from ..printable import PrintableStream, as_left_on_screen, printable, printable_name, say
+from ..printable import PrintableStream, as_left_on_screen, printable, say
 from ..tui.clock import LocalClock, system_clock
+from .message_lines import one_line as one_line  # (``history`` takes both from here)
+from .message_lines import raised_at as raised_at
+from .message_lines import whole_line
 
 #: Exit status when stdout's reader left early: 128 + SIGPIPE, as a shell reports for a
 #: Unix tool that SIGPIPE stopped.
@@ -279,27 +281,6 @@ class JsonPrinter:
         """The command stops: JSON lines leave no status line to take away."""
 
 
-def one_line(text: str, limit: int = 160) -> str:
-    """``text`` printable, on one line, cut at ``limit`` characters with "…"."""
-    line = " ".join(printable(text).split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-#: A frame's line in a traceback: ``  File "/x/etl.py", line 36, in load``.
-_FRAME = re.compile(r'^  File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<name>.+)$', re.M)
-
-
-def raised_at(traceback: str) -> str:
-    """Where an error was raised in the user's code, from its traceback: ``etl.py:36 in
-    load`` ("" without one), so a log line names the place without the whole traceback."""
-    frames = [(file, int(line), name) for file, line, name in _FRAME.findall(traceback)]
-    where = users_line(frames)
-    if where is None:
-        return ""
-    file, line, name = where  # a file may be named "a\nb.py": its line stays one
-    return f"{printable_name(os.path.basename(file))}:{line} in {name}"
-
-
 def can_redraw(stream: TextIO) -> bool:
     """Whether a live status line may be rewritten in place on ``stream``: a terminal
     that moves its cursor (``TERM=dumb`` prints ``\r`` and escapes as they are)."""
@@ -464,7 +445,7 @@ class HumanPrinter:
                     f"    {part}" for part in body.splitlines()
                 )
             if event.error is not None:  # what the @flow function raised, with its traceback
-                line += f"\n  {run_error_text(event.error.type, one_line(event.error.message))}"
+                line += f"\n  {run_error_text(event.error.type, whole_line(event.error.message))}"
                 if event.error.traceback:
                     trace = printable(event.error.traceback.rstrip("\n"))
                     line += "\n" + "\n".join(f"    {part}" for part in trace.splitlines())
@@ -498,7 +479,9 @@ class HumanPrinter:
             )
         detail = ""
         if event.error is not None and event.state in (StateType.AWAITING_RETRY, StateType.FAILED):
-            said = one_line(event.error.message)  # an empty message: the type alone
+            # a retry's line is progress, one row; a failure's message is whole (its cause)
+            final = event.state is StateType.FAILED
+            said = (whole_line if final else one_line)(event.error.message)  # "": the type
             detail = f": {event.error.type}: {said}" if said else f": {event.error.type}"
             at = raised_at(event.error.traceback)
             detail += f" ({printable(at)})" if at else ""
@@ -517,7 +500,7 @@ class HumanPrinter:
             StateType.FAILED,
             StateType.CANCELLED,
         ):
-            said = one_line(event.message)
+            said = whole_line(event.message)  # the reason the task ended so
             # beside the state's word, a reason that starts with it does not say it again
             beside = "" if attempt else _after_state_word(state_words(event.state), said)
             detail = beside or f": {said}"

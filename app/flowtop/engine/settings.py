@@ -17,6 +17,15 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from .delays import PrefectBackoff
+
+#: A list of retry delays holds at most this many, as ``@task`` and a settings file's
+#: ``retry_delay`` take (Prefect's limit).
+MAX_DELAYS = PrefectBackoff.MAX_DELAYS
+
+#: A value longer than this shows its start only in a message (``_shown``).
+_SHOWN_MOST = 200
+
 #: Marks "no value" in an override layer (``restore_defaults`` hides the environment too).
 _RESTORED: Any = object()
 
@@ -40,20 +49,42 @@ def _seconds(text: str) -> float:
 
 def _delay(value: Any) -> float | list[float]:
     """Seconds, or a list of them (``"1,2,4"`` or ``[1, 2, 4]``), as Prefect accepts; an
-    empty list (``[]``, ``"[]"``) is no delay, as in Prefect."""
-    try:
-        if isinstance(value, list | tuple):
-            return [_seconds(str(v)) for v in value]
+    empty list (``[]``, ``"[]"``) is no delay, as in Prefect. A list of more than
+    ``MAX_DELAYS`` is refused here, counted before its items are read: from the
+    environment it was read whole for every ``@task`` defined, then refused by the first
+    as that task's own option (``etl.py:3: task 't': Can not configure more than 50 retry
+    delays``), which sent the user to a line that sets no delay."""
+    items: list[Any] | tuple[Any, ...] | None = None
+    text = ""
+    if isinstance(value, list | tuple):
+        items = value
+    else:
         text = str(value).strip()
         if text.startswith("[") and text.endswith("]"):
             text = text[1:-1]
             if not text.strip():
                 return []
         if "," in text:
-            return [_seconds(part) for part in text.split(",") if part.strip()]
+            items = [part for part in text.split(",") if part.strip()]
+    if items is not None and len(items) > MAX_DELAYS:  # the words a settings file gets
+        raise ValueError(
+            f"must be at most {MAX_DELAYS} delays (Prefect's limit), got {len(items):,}"
+        )
+    try:
+        if items is not None:
+            return [_seconds(str(item)) for item in items]
         return _seconds(text)
     except ValueError:
-        raise ValueError(f"expected seconds >= 0 or a list of them, got {value!r}") from None
+        raise ValueError(f"expected seconds >= 0 or a list of them, got {_shown(value)}") from None
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)`` for a message, cut at ``_SHOWN_MOST`` characters: an environment
+    variable of 100 KB that is not a delay made a 100 KB error line."""
+    shown = repr(value)
+    if len(shown) <= _SHOWN_MOST:
+        return shown
+    return f"{shown[: _SHOWN_MOST - 1]}… ({len(shown):,} characters)"
 
 
 class Setting:
