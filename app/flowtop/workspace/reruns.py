@@ -8,7 +8,7 @@ not be stored runs again, and the caller tells the user why.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from ..engine.parameters import call_for
 from ..engine.states import State, StateType
 from ..looks import NOT_STARTED
 from .history import History
-from .history_records import RunRecord
+from .history_records import RunRecord, TaskRecord
 from .results import load, reusable_states
 from .run_refs import NoRun, find_run_ref
 
@@ -76,7 +76,7 @@ def plan_rerun(
         forced = {task}
         if not isinstance(flow, FlowFunction):  # a graph: what depends on it runs again too
             forced |= set(flow.downstream_of([task]))
-    notes = []
+    notes = [_not_completed(detail.tasks, completed, forced, record.number)] if task else []
     for key in completed:
         if key in forced:
             continue
@@ -96,7 +96,20 @@ def plan_rerun(
         }
     else:
         start["reuse"] = reuse
-    return RerunPlan(start, tuple(notes))
+    return RerunPlan(start, tuple(note for note in notes if note))
+
+
+def _not_completed(
+    tasks: Iterable[TaskRecord], completed: Mapping[str, int], forced: set[str], number: int
+) -> str:
+    """Why a task rerun (``t``) runs tasks outside the one picked and its downstream: what
+    did not complete has no result to reuse."""
+    others = [t.task for t in tasks if t.task not in completed and t.task not in forced]
+    if not others:
+        return ""
+    named = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+    verb, they = ("runs", "it") if len(others) == 1 else ("run", "they")
+    return f"{named} {verb} again too: {they} did not complete in run #{number}"
 
 
 def _call(flow: Flow, stored: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
