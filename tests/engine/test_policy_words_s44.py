@@ -331,3 +331,9 @@ def test_a_mistyped_retry_delay_reads_as_one_sentence() -> None:
     )
     with pytest.raises(TypeError, match=r"Invalid retry_delay: retry_delay\[1\] must be seconds"):
         task(retry_delay=[1, "x"])(lambda: None)
+
+
+def test_a_zero_timeout_says_what_it_got() -> None:
+    """It said only "must be greater than 0", where every other option says what it got."""
+    with pytest.raises(ValueError, match=r"timeout must be greater than 0, got 0$"):
+        task(lambda: 1, name="t", timeout=0)

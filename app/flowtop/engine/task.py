@@ -506,7 +506,7 @@ def build_policy(name: str, options: dict[str, Any]) -> RetryPolicy:
             if options.get(key) is not None:
                 values[key] = to_seconds(options[key], what=key)
                 if key == "timeout" and values[key] == 0:
-                    raise ValueError("timeout must be greater than 0")
+                    raise ValueError(f"timeout must be greater than 0, got {options[key]!r}")
     except (TypeError, ValueError) as exc:
         message = str(exc)
         if not message.startswith(f"task {name!r}"):
