@@ -52,7 +52,7 @@ async def main():
     try:
         async with app.run_test(size=(200, 40), notifications=True) as pilot:
             deadline = time.monotonic() + 30
-            while app.control is None and app.control_error is None:
+            while app.first_loading or (app.control is None and app.control_error is None):
                 assert time.monotonic() < deadline, "the monitor never loaded"
                 await pilot.pause(0.05)
             toasts = [str(n.message) for n in app._notifications]

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.command import CommandPalette
@@ -41,13 +40,13 @@ from flowtop.tui.first_load import FirstLoad
 from flowtop.tui.footer_keys import FooterKeys
 from flowtop.tui.keymap import KeyActions
 from flowtop.tui.launch_queue import Request
-from flowtop.tui.messages import EventsPending, WorkspaceLoaded
+from flowtop.tui.messages import EventsPending
 from flowtop.tui.model import RunModel, TaskRow
 from flowtop.tui.reload_actions import ReloadActions
 from flowtop.tui.run_actions import RunActions
 from flowtop.tui.run_control import InProcessControl, RunControl, RunControlError, StoreControl
 from flowtop.tui.run_store import RunStore
-from flowtop.tui.unread_settings import as_said, summary_said
+from flowtop.tui.unread_settings import as_said
 from flowtop.tui.view_actions import ViewActions
 from flowtop.tui.widgets.detail_pane import DetailPane, file_problem
 from flowtop.tui.widgets.filter_input import FilterInput
@@ -58,7 +57,6 @@ from flowtop.tui.widgets.state_colors import STANDARD_16, colour_mode
 from flowtop.tui.widgets.task_table import TaskTable
 from flowtop.tui.workspace_view import Change, FlowsHere, WorkspaceView
 from flowtop.workspace.access import refused
-from flowtop.workspace.changes import WorkspaceChanged
 from flowtop.workspace.flow_shapes import PolicyView
 from flowtop.workspace.load_error import unread_prefect_hint
 from flowtop.workspace.places import unread_settings
@@ -133,6 +131,7 @@ class FlowtopApp(
         #: "plain", "ansi16" or "full" forces the state colours; None asks the terminal.
         self.colour_mode: str | None = None
         self._shut_down = False
+        self._workspace_shown = False  # (``_workspace_ready``: once)
         self._frozen = False  # whether this app froze the objects made before it was ready
         self._toml_keys: dict[str, str] = {}  # the [keys] table last applied
         self.keymap_now: dict[str, str] = {}  # binding id -> key(s): what set_keymap was given
@@ -259,28 +258,11 @@ class FlowtopApp(
     def _wake(self) -> None:
         self.post_message(EventsPending())  # post_message is thread-safe
 
-    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
-    def _load_workspace(self) -> None:
-        """Importing the flow modules is the slow part of startup: after the first frame."""
-        self.post_message(WorkspaceLoaded(self.workspace.load()))
-
-    def on_workspace_loaded(self, message: WorkspaceLoaded) -> None:
-        self._first_load_over()
-        change = message.change
-        if isinstance(change, WorkspaceChanged):
-            change = change.first_load()  # a start: "Loaded …", not "Reloaded …"
-        if change.errors:
-            self.notify(summary_said(change), severity="error", markup=False, timeout=8)
-        self._workspace_ready()
-
     def _workspace_ready(self) -> None:
-        if self._shut_down or self.control is not None:
+        if self._shut_down or self._workspace_shown:
             return
-        try:
-            self.control = self._make_control()
-        except Exception as exc:  # noqa: BLE001 - a bad store: say so, keep the app up
-            self.control_error = f"Cannot run flows: {refused(exc) or exc}"
-            self.notify(self.control_error, severity="error", markup=False, timeout=15)
+        self._workspace_shown = True
+        self._take_control()
         if self.workspace.history_error:
             self.notify(
                 f"Running without history: {self.workspace.history_error}",
@@ -311,6 +293,17 @@ class FlowtopApp(
             gc.freeze()
             self._frozen = True
 
+    def _take_control(self) -> None:
+        """Start running and showing runs; with run processes, as the first load begins
+        (``first_load``): the store's runs need no flow file."""
+        if self._shut_down or self.control is not None or self.control_error is not None:
+            return
+        try:
+            self.control = self._make_control()
+        except Exception as exc:  # noqa: BLE001 - a bad store: say so, keep the app up
+            self.control_error = f"Cannot run flows: {refused(exc) or exc}"
+            self.notify(self.control_error, severity="error", markup=False, timeout=15)
+
     def _make_control(self) -> RunControl:
         sink = self.take_events
         if self._run_processes:
@@ -327,13 +320,20 @@ class FlowtopApp(
         return errors
 
     def _show_flows(self) -> None:
-        gone = self.store.without_file(self.workspace.shapes, self.selected_flow)
-        names = [*self.workspace.shapes, *gone]
+        """While the first load goes on, a flow with a live run and no file may be in a
+        file still importing: listed, not "(gone)", and selected if nothing is."""
+        shapes, loading = self.workspace.shapes, self.first_loading
+        gone = self.store.without_file(shapes, self.selected_flow)
+        names = [*shapes, *gone]
         shown = {name: run.look for name in names if (run := self.store.shown_for(name))}
-        flows = self.flow_list
-        flows.show(names, self._errors(), shown, root=self.workspace.root, gone=gone)
-        if self.selected_flow is None and self.selected_error is None and self.workspace.shapes:
-            self._select_flow(next(iter(self.workspace.shapes)))
+        said_gone = () if loading else gone
+        self.flow_list.show(names, self._errors(), shown, root=self.workspace.root, gone=said_gone)
+        first = next(iter(names if loading else shapes), None)
+        if self.selected_flow is None and self.selected_error is None and first is not None:
+            self._select_flow(first)
+
+    def _flow_or_warn(self) -> str | None:
+        return None if self._not_loaded_yet() else super()._flow_or_warn()
 
     def on_flow_list_selected(self, event: FlowList.Selected) -> None:
         """The list's word comes late, after the keys typed with the arrow that moved it:

@@ -1,5 +1,6 @@
-"""What the flow host says while it answers: the flow files it imports now, and the file
-whose import overran ``load_timeout`` as it ends on it.
+"""What the flow host says while it answers: the flow files it imports now, the file
+whose import overran ``load_timeout`` as it ends on it, and, in a first load, the flows
+of each file as soon as it is imported (``early_flows``).
 
 A folder where one file hangs at import kept the TUI's first screen at "Loading flows…"
 for 21 s and said nothing more: the ``FAST`` host waited out that file's deadline and
@@ -7,6 +8,8 @@ ended, then the ``CAREFUL`` host that replaced it waited it out again in a loade
 Now the host sends *news* before its reply (``{"news": {...}}``, any number of them):
 the TUI's first screen names the file still importing and for how long, and the careful
 host is told which file hung and does not wait for it again (``import_guard.known_hung``).
+A first load also says each file's flows once it is imported: the TUI lists them, and
+runs them, while a slower file still imports.
 
 The TUI's side is ``HelperProcess``'s ``heard``, given each news as it comes.
 """
@@ -15,14 +18,16 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .flow_shapes import FlowShape, shapes_to_json
 from .helper_process import send
 
 #: What the TUI's side is given of each news: ``{"importing": [file, …]}`` (none: no
-#: import is going on), or ``{"hung": file, "seconds": s}`` (the host ends after it).
+#: import is going on), ``{"hung": file, "seconds": s}`` (the host ends after it), or
+#: ``{"loaded": {"file": file, "shapes": …, "settings": …}}`` (a first load's file, in).
 News = dict[str, Any]
 
 
@@ -40,6 +45,12 @@ class HostNews:
 
     def hung(self, file: Path, seconds: float) -> None:
         self.send({"news": {"hung": str(file), "seconds": seconds}})
+
+    def loaded(self, file: Path, shapes: Mapping[str, FlowShape], settings: dict[str, Any]) -> None:
+        """``file``'s flows, imported in a first load that goes on, and the settings they
+        were shaped under (what ``FlowHost.state`` says of them once the load is over)."""
+        said = {"file": str(file), "shapes": shapes_to_json(shapes), "settings": settings}
+        self.send({"news": {"loaded": said}})
 
     def send(self, message: dict[str, Any]) -> None:
         with self._lock:

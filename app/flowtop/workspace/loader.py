@@ -46,6 +46,7 @@ from ..engine.context import importing_flow_file
 from ..engine.flow import Flow
 from ..engine.flow_package import FLOW_PACKAGE
 from .code_trust import GUARD, code_refusal
+from .early_flows import imported
 from .flow_claims import SKIPPED_FILES, find_flows
 from .flow_order import file_order, in_file_order
 from .flow_source import LoadFailed, decode_source, parse_source, read_source_and_status
@@ -351,6 +352,7 @@ class Loader:
             return
         if loaded is not None:
             attempted[path] = loaded
+            imported(path, loaded.flows)  # listed on the first screen now (``early_flows``)
 
     def _defining(self, paths: list[Path], attempted: dict[Path, LoadedModule]) -> list[Path]:
         """``paths`` less the files whose probe found flows, none of them ``only_flow``:

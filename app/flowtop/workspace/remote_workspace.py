@@ -79,6 +79,9 @@ class RemoteWorkspace:
         #: flow loaded: what the empty screen points at.
         self.unread_prefect: list[str] = []
         self.settings = Settings()
+        #: How many files' flows the host said while the first load went on (``early_flows``):
+        #: the TUI lists the flows again when it grows.
+        self.flows_heard = 0
         #: Why the host last failed (shown as an error of the workspace), or None.
         self.host_error: LoadError | None = None
         self.history_error: str | None = None  # the run processes record, not this
@@ -168,7 +171,9 @@ class RemoteWorkspace:
         for _ in range(2):
             if not self._loaded:
                 hung, self._hung = self._hung, {}  # a careful host's first load: known
-                reply = self._send({"kind": "load", "hung": hung if self._careful else {}})
+                # the first load says each file's flows as it goes (``_heard_flows``)
+                load = {"kind": "load", "hung": hung if self._careful else {}}
+                reply = self._send({**load, "early": not self._heard})
                 self._loaded = True
                 if request["kind"] == "reload":  # what the save changed, not all it loaded
                     return {**reply, "change": self._saved_only(reply, request["paths"])}
@@ -212,6 +217,22 @@ class RemoteWorkspace:
             now, since = time.monotonic(), self._importing
             files = [Path(file) for file in news["importing"]]
             self._importing = {file: since.get(file, now) for file in files}  # (one swap)
+        if "loaded" in news and not self._heard:  # (a reload's load says none)
+            self._heard_flows(news["loaded"])
+
+    def _heard_flows(self, loaded: Mapping[str, Any]) -> None:
+        """A file's flows, said while the first load goes on (``early_flows``): listed at
+        once, in file order, a name an earlier file has staying that file's (as the load
+        decides). The load's reply then replaces them all. Each map is swapped whole, the
+        files first: the screen's thread reads them meanwhile."""
+        file, shapes = Path(loaded["file"]), shapes_from_json(loaded["shapes"])
+        theirs = {name: file for name in shapes if self.flow_files.get(name, file) == file}
+        files = {**self.flow_files, **theirs}
+        self.flow_files = dict(sorted(files.items(), key=lambda item: file_order(item[1])))
+        known = {**self.shapes, **{name: shapes[name] for name in theirs}}
+        self.shapes = {name: known[name] for name in self.flow_files}
+        self.settings = _settings_of(loaded["settings"])
+        self.flows_heard += 1
 
     def still_importing(self) -> tuple[Path, float] | None:
         """The file the host has been importing longest in the request it answers now,
@@ -236,8 +257,13 @@ class RemoteWorkspace:
         errors = {e.path: e for e in map(LoadError.from_json, reply["errors"])}
         files = {name: Path(path) for name, path in reply["flow_files"].items()}
         # A host started afresh (the last one hung or died on a file saved broken) knows no
-        # last good version of that file: its flows stay listed as they last loaded.
-        kept = {n: p for n, p in self.flow_files.items() if n not in files and p in errors}
+        # last good version of that file: its flows stay listed as they last loaded. (Not
+        # the flows a first load's news listed: this reply is the word on those.)
+        kept = {
+            n: p
+            for n, p in self.flow_files.items()
+            if self._heard and n not in files and p in errors
+        }
         if kept:  # sorted is stable: each file's flows keep their order
             files = dict(sorted({**files, **kept}.items(), key=lambda item: file_order(item[1])))
         self.flow_files = files
@@ -248,14 +274,7 @@ class RemoteWorkspace:
         self.settings_errors = [LoadError.from_json(e) for e in reply["settings_errors"]]
         self.unread_prefect = [str(name) for name in reply.get("unread_prefect", [])]
         self._heard = True
-        given = reply["settings"]
-        self.settings = Settings(
-            keys=dict(given["keys"]),
-            on_quit=str(given["on_quit"]),
-            workers=int(given["workers"]),
-            executor=str(given["executor"]),
-            load_timeout=float(given["load_timeout"]),
-        )
+        self.settings = _settings_of(reply["settings"])
         return change
 
     # -- the retry editor -------------------------------------------------------------
@@ -351,3 +370,14 @@ class RemoteWorkspace:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _settings_of(given: Mapping[str, Any]) -> Settings:
+    """The settings the host said (``FlowHost._settings``): those the TUI reads."""
+    return Settings(
+        keys=dict(given["keys"]),
+        on_quit=str(given["on_quit"]),
+        workers=int(given["workers"]),
+        executor=str(given["executor"]),
+        load_timeout=float(given["load_timeout"]),
+    )

@@ -2,6 +2,8 @@
 
 A file that fails to import is listed with a ✗ next to the flows that loaded, so the
 user sees at once that something is broken and can select it to read the error.
+While the first load goes on, a last dim row says what still imports (``first_load``),
+under the flows of the files already imported.
 Every prompt is a ``Text`` object: file names and flow names are never parsed as markup.
 """
 
@@ -21,12 +23,17 @@ from flowtop.looks import STATE_LOOK
 from flowtop.printable import printable, printable_name
 from flowtop.tui.widgets.state_colors import looks
 
+#: The id of the row that says what the first load still imports (never highlighted).
+LOADING = "loading"
+
 
 class FlowList(OptionList):
     """Options have ids ``flow:NAME`` or ``error:PATH``."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        #: What the first load still imports, said under the flows; None: it is over.
+        self.loading_said: str | None = None
         #: each option's prompt in its state colours, by id; the highlighted one is plain
         self._coloured: dict[str | None, object] = {}
         self._plain_at: int | None = None
@@ -74,6 +81,8 @@ class FlowList(OptionList):
                     id=f"error:{key}",
                 )
             )
+        if self.loading_said is not None and options:  # (alone, the header says it)
+            options.append(Option(Text(self.loading_said, style="dim"), id=LOADING, disabled=True))
         self._coloured = {o.id: o.prompt for o in options}
         self._plain_at = None  # every option is new, in its colours
         self.clear_options()
@@ -84,6 +93,25 @@ class FlowList(OptionList):
         elif options:
             self.highlighted = 0
         self._in_cursor_colour(self.highlighted)  # unchanged index: no watcher call
+
+    def say_loading(self, said: str | None) -> None:
+        """What the first load still imports (None: it is over, the row goes)."""
+        if said == self.loading_said:
+            return
+        self.loading_said = said
+        with contextlib.suppress(OptionDoesNotExist):  # listed only under a flow or error
+            if said is None:
+                self.remove_option(LOADING)
+            else:
+                self.replace_option_prompt(LOADING, Text(said, style="dim"))
+
+    def action_cursor_down(self) -> None:
+        """Down stops at the last flow or error: the loading row under them is not one,
+        and OptionList would wrap past it to the top."""
+        at, last = self.highlighted, self.option_count - 1
+        if at == last - 1 and self.get_option_at_index(last).id == LOADING:
+            return
+        super().action_cursor_down()
 
     def watch_highlighted(self, highlighted: int | None) -> None:
         super().watch_highlighted(highlighted)
