@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Literal, overload
 
 from ..engine.suggest import did_you_mean
+from ..formats import moment
 from ..printable import printable
 from ..workspace.access import unreachable
 from ..workspace.history_records import HistoryError, RunRecord
@@ -20,6 +22,28 @@ from ..workspace.run_refs import NoRun, find_run_ref
 from ..workspace.store_errors import unreadable
 from ..workspace.store_reader import StoreReader
 from .common import places_of
+
+#: What became of a live run whose store was deleted (``owner_agent.STORE_GONE``).
+GONE_RUNS = "; a run process cancels its run when its store is deleted"
+
+
+def store_since(reader: StoreReader) -> str:
+    """What a run reference no stored run answers to may mean besides a typo: the store
+    was deleted (``rm -rf .flowtop``) and made again since that run was recorded, and the
+    run went with the old one. Said with how far back the store goes, its oldest run's
+    start, the one fact that tells; "" when that cannot be read."""
+    try:
+        oldest = reader.oldest_start()
+    except (HistoryError, sqlite3.Error):
+        return ""
+    if oldest is None:
+        return (
+            f" (it holds no runs: a run recorded in a store deleted since went with it{GONE_RUNS})"
+        )
+    return (
+        f" (its oldest run started at {moment(oldest, time.time())}: a run recorded before "
+        f"then, in a store deleted since, went with it{GONE_RUNS})"
+    )
 
 
 def usage(command: str, message: str) -> int:
@@ -56,6 +80,12 @@ def store_path(targets: list[str], command: str) -> tuple[Path, str | None] | in
     if shut is not None:
         return usage(command, shut)
     if not db.is_file():
+        if run is not None:  # a run that was recorded there names a store deleted since
+            return usage(
+                command,
+                f"no runs yet: {db} does not exist (or no more: deleted, it took the runs "
+                f"it recorded with it{GONE_RUNS})",
+            )
         return usage(command, f"no runs yet: {db} does not exist")
     return db, run
 
@@ -181,6 +211,8 @@ def find_run(
                 return found
             if quiet and isinstance(found, NoRun):  # not yet stored, rather than ambiguous
                 return None
+            if isinstance(found, NoRun):
+                found += store_since(reader)
             return usage(command, found)
         if within is None or flow is not None:
             runs = reader.runs(flow, limit=1)

@@ -8,11 +8,18 @@ up) addressed to a run, and this agent hands it to the run within a poll interva
 Its errors go to the process's ``History`` (``for_history``): a store damaged in the
 pages the agent reads (the ``commands`` table) is said once for the store, with what to
 do, as the history's own writes say it, and ``flowtop run`` exits 1 for it.
+
+A store deleted (or another file put in its place) while runs live leaves them out of
+every other process's reach: their records went with the file, which this process alone
+still writes. The agent notices at its next heartbeat and cancels them (``STORE_GONE``),
+saying why on the process's output, rather than run on unseen and uncancellable: a run
+flowtop cannot record is one ``flowtop run`` refuses to start (``--no-history`` aside).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -49,6 +56,13 @@ LOST = "lost"
 LIVE = "live"
 #: What the tasks a lost run still had read when its owner cancels them.
 LOST_WHY = "given up: the run was marked interrupted while its process sent no heartbeats"
+#: Not a queued command either: the agent's own, for a run whose store went away while it
+#: ran (``OwnerAgent._store_gone``): cancelled, its tasks saying ``GONE_WHY``.
+STORE_GONE = "store_gone"
+GONE_WHY = (
+    "cancelled: its run store was deleted or replaced while it ran, so no other flowtop "
+    "could see or cancel it"
+)
 
 
 class CommandRefused(HistoryError, OSError):
@@ -71,8 +85,11 @@ def _connect(path: Path) -> sqlite3.Connection:
     thread), so never one through a symbolic link at the store, beside it or at its
     ``.flowtop`` (a ``FolderError`` naming the link). Opened with ``sqlite3.connect``,
     it wrote the queued command, and the agent its heartbeats, into the file a link
-    planted after the store was checked points at (and SQLite made a dangling one's)."""
-    conn = connect(path, check_same_thread=False)  # waits 5 s for a lock, as every writer
+    planted after the store was checked points at (and SQLite made a dangling one's).
+    Never one that makes the store either: each acts on one found before, and a store
+    deleted since (with its ``.flowtop``) is said so (``_gone``), not made again empty."""
+    # (waits 5 s for a lock, as every writer)
+    conn = connect(path, check_same_thread=False, create=False)
     # (as the history's: a heartbeat every half second, each fsynced, for nothing a
     # power cut could lose that matters)
     conn.execute("PRAGMA synchronous = NORMAL")
@@ -97,16 +114,36 @@ def enqueue(path: Path, run_id: str, kind: str, task: str | None = None) -> int:
         whose = blocked(path, write=True) or blocked(path.parent, write=True)
         raise CommandRefused(
             f"the request could not be queued in {display_path(path)} ({exc}): "
-            f"{whose or store_advice(exc, path, writing=True)}"
+            f"{_gone(path) or whose or store_advice(exc, path, writing=True)}"
         ) from None
 
 
 def outcome(path: Path, command_id: int) -> str | None:
     """What the owner did with a command ('applied', 'ignored: …'), None while not taken;
-    a ``FolderError`` when a symbolic link has taken the store's place (``_connect``)."""
-    with closing(_connect(path)) as conn:
-        row = conn.execute("SELECT outcome FROM commands WHERE id = ?", (command_id,)).fetchone()
+    a ``FolderError`` when a symbolic link has taken the store's place (``_connect``), a
+    ``CommandRefused`` when it cannot be read (deleted since: ``_gone``; locked)."""
+    try:
+        with closing(_connect(path)) as conn:
+            row = conn.execute(
+                "SELECT outcome FROM commands WHERE id = ?", (command_id,)
+            ).fetchone()
+    except sqlite3.Error as exc:
+        raise CommandRefused(
+            f"{display_path(path)} cannot be read ({exc}): "
+            f"{_gone(path) or store_advice(exc, path, writing=False)}"
+        ) from None
     return None if row is None else row[0]
+
+
+def _gone(path: Path) -> str | None:
+    """What to say of the store ``path`` when it is not there any more (deleted with its
+    ``.flowtop``, since the run was found): its runs went with it; else None."""
+    if store_file_id(path) != NO_FILE:
+        return None
+    return (
+        "it was deleted since the run was found, and the run went with it (its process "
+        "cancels a run whose store is deleted)"
+    )
 
 
 class OwnerAgent:
@@ -140,6 +177,12 @@ class OwnerAgent:
         #: ``HEARTBEAT`` patched small, rounds come back to back, each one a beat).
         self.rounds = 0
         self._conn = _connect(path)
+        #: The store this agent writes, as (device, inode): another at ``path`` later, or
+        #: none, means it was deleted or replaced (``_store_gone``).
+        self._store = store_file_id(path)
+        #: Why the store went away, once it has: every run this process begins or beats
+        #: for from then on is cancelled (``_cancel_unreachable``).
+        self.store_gone: str | None = None
         self._thread = threading.Thread(target=self._loop, name="flowtop-owner", daemon=True)
         self._thread.start()
 
@@ -157,6 +200,7 @@ class OwnerAgent:
                 now = time.monotonic()
                 with self._using:
                     if now >= next_beat:
+                        self._store_gone()  # first: a store gone may fail the beat
                         self._beat()
                         next_beat = now + HEARTBEAT / 2
                     self._take_commands()
@@ -278,6 +322,43 @@ class OwnerAgent:
             log.warning("run %s: its note could not say so: %s", run_id, exc)
         return True
 
+    def _store_gone(self) -> None:
+        """Cancel this process's runs once the store at ``path`` is not the file this
+        agent writes (deleted with its ``.flowtop``, or another file in its place): no
+        other process can see them, cancel them, or rerun them from what they record."""
+        if self.store_gone is None:
+            now = store_file_id(self.path)
+            if now is None or self._store in (None, NO_FILE) or now == self._store:
+                return  # the same file (or one out of reach, not known to differ)
+            shown = display_path(self.path)
+            self.store_gone = f"{shown} was deleted" if now == NO_FILE else f"{shown} was replaced"
+        with self._watched_lock:
+            runs = sorted(self._watched)
+        for run_id in runs:
+            self._cancel_unreachable(run_id)
+
+    def _cancel_unreachable(self, run_id: str) -> None:
+        """Cancel ``run_id``, which the store that went away recorded (``store_gone``), and
+        say so on this process's output. A run not started yet (``apply`` says None: its
+        flow file imports) is looked at again next round, or as it begins."""
+        try:
+            cancelled = self.apply(run_id, STORE_GONE, None)
+        except Exception as exc:  # noqa: BLE001 - as a command's failure: the agent goes on
+            log.warning("run %s: cancelling it failed: %s: %s", run_id, type(exc).__name__, exc)
+            cancelled = False
+        if cancelled is None:
+            return
+        with self._watched_lock:
+            self._watched.discard(run_id)
+            self._begun.discard(run_id)
+        if cancelled:
+            log.warning(
+                "run %s is cancelled: its run store %s while it ran, and no other "
+                "flowtop could see or cancel it any more (run it again to record it)",
+                run_id,
+                self.store_gone,
+            )
+
     def before_begin(self, run: FlowRun) -> None:
         """``Runner.before_begin``: the commands queued for ``run`` before it began, taken
         now, on the thread starting it, not at the next poll, which came after its first
@@ -291,6 +372,9 @@ class OwnerAgent:
         if not self._using.acquire(timeout=BEGIN_WAIT):
             return
         try:
+            if self.store_gone is not None:  # gone while its flow file imported
+                self._cancel_unreachable(run.run_id)
+                return
             self._take_commands(run.run_id)
             # Lost already (marked while its flow file imported): none of its tasks start.
             if self._settled(run.run_id):
@@ -346,8 +430,31 @@ def apply_command(runner: Runner, run_id: str, kind: str, task: str | None) -> b
         return False
     if kind == LIVE:
         return run in runner.active_runs
-    if kind in ("cancel", LOST):
-        return run.cancel(LOST_WHY) if kind == LOST else run.cancel()
+    if kind in (LOST, STORE_GONE):
+        return run.cancel(LOST_WHY if kind == LOST else GONE_WHY)
+    if kind == "cancel":
+        return run.cancel()
     if task is None:
         return False
     return run.retry_now(task) if kind == "retry_now" else run.give_up(task)
+
+
+#: ``store_file_id`` of a store that is not there (deleted, with its ``.flowtop`` or alone).
+NO_FILE = (0, 0)
+
+
+def store_file_id(path: Path) -> tuple[int, int] | None:
+    """Which file the store ``path`` is now, as (device, inode): ``NO_FILE`` when there is
+    none (deleted, or a folder on the way gone), None when that cannot be told (a folder
+    closed to this user a moment), never taken for a store deleted; None too while a
+    symbolic link is at the store or at its ``.flowtop``: every opener refuses it and says
+    so (``store_links``), and taking it away gives the store back."""
+    if os.path.islink(path) or os.path.islink(path.parent):
+        return None
+    try:
+        found = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return NO_FILE
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino

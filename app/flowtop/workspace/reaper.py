@@ -27,7 +27,7 @@ from .access import read_only_mount
 from .history_records import HistoryError, stored_counts
 from .log_fold import fold, stored_tasks
 from .ownership import LAUNCHED, Owner, host_name, owner_gone, pid_running, process_start
-from .private import open_store
+from .private import open_store, refuse_linked_store
 from .run_log import (
     RunInterrupted,
     columns,
@@ -52,10 +52,17 @@ BUSY_TIMEOUT_MS = 5000
 
 
 def connect(
-    path: Path, *, check_same_thread: bool = True, busy_ms: int = BUSY_TIMEOUT_MS
+    path: Path,
+    *,
+    check_same_thread: bool = True,
+    busy_ms: int = BUSY_TIMEOUT_MS,
+    create: bool = True,
 ) -> sqlite3.Connection:
     """A read-write connection to the store, in autocommit mode; one that can only read
-    (``query_only``) for a store on a read-only file system.
+    (``query_only``) for a store on a read-only file system. Without ``create``, a store
+    that is not there is an ``sqlite3.OperationalError`` rather than an empty file SQLite
+    makes: what acts on a store found before (the owner agent, ``enqueue``) must not leave
+    one where ``.flowtop`` was deleted meanwhile.
 
     There SQLite opens a store whose ``-wal`` and ``-shm`` are present (left by a process
     that died, or copied with it) read-only without a word, and lets ``BEGIN IMMEDIATE``
@@ -66,15 +73,29 @@ def connect(
 
     Never through a symbolic link at the store's name (``private.open_store``): SQLite
     wrote through one, as you, into whatever file another member of a shared ``.flowtop``
-    pointed it at. Every writer (``History``, the launcher, ``reap_store``, the owner
-    agent and ``enqueue``, which queues a cancel for a run's owner) opens here.
+    pointed it at. Nor into a hard link, a file with another name elsewhere (a file of
+    yours, or another workspace's store), at the store or beside it: refused before the
+    open (``store_links.linked_store_part``), and after it too, for one planted while the
+    store was missing, which SQLite opened as the store it would have made. Every writer
+    (``History``, the launcher, ``reap_store``, the owner agent and ``enqueue``, which
+    queues a cancel for a run's owner) opens here.
     """
+    name = path if create else f"{path.absolute().as_uri()}?mode=rw"
     conn = open_store(
         path,
         lambda: sqlite3.connect(
-            path, isolation_level=None, check_same_thread=check_same_thread, timeout=busy_ms / 1000
+            name,
+            isolation_level=None,
+            check_same_thread=check_same_thread,
+            timeout=busy_ms / 1000,
+            uri=not create,
         ),
     )
+    try:
+        refuse_linked_store(path)  # (before any statement reads it, or writes its -shm)
+    except BaseException:
+        conn.close()
+        raise
     conn.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
     if read_only_mount(path) is not None:
         conn.execute("PRAGMA query_only = 1")

@@ -5,7 +5,9 @@ the reruns launch a run process (``launcher``), the run keys queue commands for 
 run's owner (``owner_agent``), and a thread tails the event log and hands every event,
 of every run whoever started it, to the sink the client was given, the same way an
 in-process run's events would arrive. On open, each flow's newest run is replayed first,
-so a restarted TUI shows where everything stands.
+so a restarted TUI shows where everything stands. A store deleted and made again (``rm -rf
+.flowtop``, then a run) is followed anew, and the runs still live in the old one are
+handed on ended (``_store_replaced``): nothing would ever end them on screen.
 """
 
 from __future__ import annotations
@@ -20,14 +22,15 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from ..engine.events import RunStarted
+from ..engine.events import RunFinished, RunStarted
 from .history import History, reap_store
 from .history_records import HistoryError, RunRecord
 from .launcher import Launched, launch
-from .owner_agent import enqueue
+from .load_error import display_path
+from .owner_agent import NO_FILE, enqueue, store_file_id
 from .private import private_folder, refuse_linked_store, workspace_in_use
 from .reaper import unmarked, unwritten
-from .run_log import LogEvent, LogTail, connect_reader
+from .run_log import LogEvent, LogTail, RunInterrupted, connect_reader
 from .run_numbers import RerunRunning
 from .store_errors import store_writable, unreadable
 from .store_reader import StoreReader
@@ -68,6 +71,8 @@ class StoreClient:
         self._thread: threading.Thread | None = None
         #: Dead runs a read-only (or full) store could not mark, already handed on ended.
         self._unmarked: set[str] = set()
+        #: The runs handed on started and not ended, by id: (flow, number).
+        self._live: dict[str, tuple[str, int]] = {}
         workspace_in_use(db.parent.parent)  # moved away later: said gone, not made again
         self._ensure_store()
 
@@ -140,21 +145,40 @@ class StoreClient:
             # the interruption a newer one may have logged for it)
             events = StoreReader(self.db).events_from_rows(run_id) or events
         if events:
-            self.sink(events)
+            self._hand(events)
 
-    def _file_id(self) -> tuple[int, int] | None:
-        """Which file the store is now (device, inode); None while there is none."""
-        try:
-            found = os.stat(self.db)
-        except OSError:
-            return None
-        return found.st_dev, found.st_ino
+    def _hand(self, events: Sequence[LogEvent]) -> None:
+        """Give ``events`` to the sink, keeping count of the runs it was told are live."""
+        for event in events:
+            if type(event) is RunStarted:
+                self._live[event.run_id] = (event.flow, event.run)
+            elif isinstance(event, RunFinished | RunInterrupted):
+                self._live.pop(event.run_id, None)
+        self.sink(events)
+
+    def _store_replaced(self) -> None:
+        """The store was deleted (another may be at its name already): hand on the runs
+        the old one still had live as ended, saying why. Their records went with the old
+        file, so no reaper ends them, nor any event once a new store is followed: they
+        were shown running for good, offering keys that reach no process (a run process
+        cancels such a run itself: its end, read from the old file, may follow)."""
+        why = (
+            f"its run store {display_path(self.db)} was deleted or replaced while it ran, so "
+            "it can no longer be followed or cancelled from here (its process cancels it)"
+        )
+        now = time.time()
+        ended = [
+            RunInterrupted(run_id, why, now, flow=flow, run=number)
+            for run_id, (flow, number) in sorted(self._live.items())
+        ]
+        if ended:
+            self._hand(ended)
 
     def _follow(self, tail: LogTail) -> None:
         next_reap = 0.0
         quiet = 0
         failing = False
-        following = self._file_id()
+        following = store_file_id(self.db)
         try:
             while not self._stop.is_set():
                 try:
@@ -168,19 +192,24 @@ class StoreClient:
                 if events:
                     quiet = 0
                     self._adopt_flow_retries(events)
-                    self.sink(events)
+                    self._hand(events)
                     continue
                 quiet += 1
                 now = time.monotonic()
                 if now >= next_reap:
-                    now_file = self._file_id()
-                    if now_file != following and now_file is not None:
-                        # `.flowtop` was deleted and a run made a new store: the tail read
-                        # the deleted file on, and the runs started since never showed.
-                        log.warning("%s was replaced: following the new run store", self.db)
-                        tail.close()
-                        tail = LogTail(self.db)
+                    now_file = store_file_id(self.db)
+                    if following is None:  # not known at first (out of reach a moment)
                         following = now_file
+                    elif now_file not in (following, None):
+                        # `.flowtop` deleted (and maybe a new store made by a run since): its
+                        # live runs are out of reach, and a new store's runs never showed
+                        # while the tail read the deleted file on.
+                        self._store_replaced()
+                        following = now_file
+                        if now_file != NO_FILE:
+                            log.warning("%s was replaced: following the new run store", self.db)
+                            tail.close()
+                            tail = LogTail(self.db)
                     reap_store(self.db)
                     self._say_unmarked()
                     next_reap = now + REAP_EVERY
@@ -200,7 +229,7 @@ class StoreClient:
         ended = [event for event in unmarked(self.db) if event.run_id not in self._unmarked]
         if ended:
             self._unmarked.update(event.run_id for event in ended)
-            self.sink(ended)
+            self._hand(ended)
 
     # -- acting -----------------------------------------------------------------------
     def start(

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .access import blocked
+from .store_links import refuse_linked_reader
 from .store_schema import SCHEMA_VERSION
 
 #: What went wrong, as SQLite's words say it (``cause``): each gets its own advice and note.
@@ -107,8 +108,10 @@ def store_advice(exc: sqlite3.Error, path: Path, *, writing: bool, writer: Writi
 
 
 def _older_version(path: Path) -> int | None:
-    """The schema version of the store at ``path`` when an older flowtop wrote it, else None."""
+    """The schema version of the store at ``path`` when an older flowtop wrote it, else None
+    (also behind a link: ``refuse_linked_reader``, whose refusal the caller says)."""
     try:
+        refuse_linked_reader(path)  # a reader writes the -shm: never one planted elsewhere
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])

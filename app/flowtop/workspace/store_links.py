@@ -1,10 +1,13 @@
-"""Symbolic links where flowtop opens an SQLite file of a ``.flowtop`` (the run store,
+"""Links where flowtop opens an SQLite file of a ``.flowtop`` (the run store,
 ``limits.db``): found before anything opens it, to read or to write.
 
 In a workspace shared with a group, any member may put a link at ``.flowtop`` itself or
 at a file in it (README "Where the data lives, and what is safe to share"); SQLite
 follows one at the store's name, writing as you into the file it points at and making
-its ``-wal`` and ``-shm`` beside that file. This module sits below both the writers'
+its ``-wal`` and ``-shm`` beside that file. A hard link is no better: a second name of a
+file elsewhere (yours, that the member may read and write, or a store of another
+workspace: ``cp -al``), which a write under either name changes. No flowtop file has two
+names, so one that has is refused as a symbolic link is. This module sits below both the writers'
 guard (``private``, whose ``FolderError`` is a ``HistoryError``, whose module imports
 ``run_log``) and the readers' connection (``run_log.connect_reader``): each asks it,
 with no import cycle between them.
@@ -12,7 +15,9 @@ with no import cycle between them.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 from pathlib import Path
 
 from .load_error import display_path
@@ -24,26 +29,47 @@ STORE_FILES = ("", "-wal", "-shm", "-journal")
 
 
 def linked_store_part(path: Path) -> Path | None:
-    """The first symbolic link among what opening the store ``path`` goes through: the
-    ``.flowtop`` folder it is in (a link to another user's folder, or to nothing: SQLite
-    made the store there), the store itself, or a file SQLite keeps beside it. None when
-    there is none. A folder this user may not look in raises (``Path.is_symlink``), as
-    the open would fail there too."""
+    """The first link among what opening the store ``path`` goes through: the
+    ``.flowtop`` folder it is in when a symbolic link (to another user's folder, or to
+    nothing: SQLite made the store there), the store itself or a file SQLite keeps beside
+    it when a symbolic link or a hard link (``hard_links``). None when there is none. A
+    folder this user may not look in raises (``Path.is_symlink``), as the open would fail
+    there too."""
     if path.parent.name == STATE_DIR and path.parent.is_symlink():
         return path.parent
     for suffix in STORE_FILES:
         name = path.with_name(f"{path.name}{suffix}")
-        if name.is_symlink():
+        if name.is_symlink() or hard_links(name) > 1:
             return name
     return None
 
 
+def hard_links(path: Path) -> int:
+    """How many names the regular file ``path`` has (``st_nlink``): 1 for a file of its
+    own, more for one that is also a file elsewhere; 0 when it is missing or no regular
+    file (a symbolic link: ``linked_store_part`` says those)."""
+    try:
+        found = os.lstat(path)
+    except FileNotFoundError:
+        return 0
+    return found.st_nlink if stat.S_ISREG(found.st_mode) else 0
+
+
 def planted_link_said(path: Path, link: Path, doing: str = "write") -> str:
     """One line: flowtop will not ``doing`` ``path`` because ``link`` (``path`` itself, or
-    a file or folder on the way) is a symbolic link, who may have put it there, and how
-    to get rid of it."""
+    a file or folder on the way) is a symbolic link, or a hard link (a file with other
+    names: ``hard_links``), who may have put it there, and how to get rid of it."""
     shown = display_path(link)
     shared = "workspace" if link.name == STATE_DIR else ".flowtop"
+    names = 0 if link.is_symlink() else hard_links(link)
+    if names > 1:
+        own = display_path(link.with_name(f"{link.name}.own"))  # a copy, renamed over it
+        keep = f", or to keep a copy: cp {shown} {own} && mv {own} {shown}" if link == path else ""
+        return (
+            f"cannot {doing} {display_path(path)}: {shown} is a hard link (one file with "
+            f"{names} names), which flowtop never writes through (in a shared {shared} another "
+            f"user may have made it): rm {shown}{keep}"
+        )
     return (
         f"cannot {doing} {display_path(path)}: {shown} is a symbolic link, which flowtop "
         f"never writes through (in a shared {shared} another user may have made it): rm {shown}"
@@ -51,8 +77,9 @@ def planted_link_said(path: Path, link: Path, doing: str = "write") -> str:
 
 
 class LinkedStore(sqlite3.OperationalError):
-    """A store a reader will not open: a symbolic link is on the way (``linked_store_part``).
-    An ``sqlite3.OperationalError``, as SQLite's own refusal of a link at ``-wal`` is:
+    """A store a reader will not open: a link is on the way (``linked_store_part``; a
+    reader writes too, in the ``-shm`` SQLite shares between readers). An
+    ``sqlite3.OperationalError``, as SQLite's own refusal of a link at ``-wal`` is:
     every reader already handles the store that cannot be opened."""
 
 

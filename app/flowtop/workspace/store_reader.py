@@ -336,6 +336,15 @@ class StoreReader:
             row = conn.execute(f"SELECT COUNT(*) FROM runs{where}", names or ())
             return int(row.fetchone()[0])
 
+    def oldest_start(self) -> float | None:
+        """When the store's oldest run started (None: it holds none): how far back a store
+        goes, made again since a run a user names was recorded (``.flowtop`` deleted)."""
+        with self._reader() as conn:
+            row = conn.execute(
+                "SELECT min(started) FROM runs WHERE typeof(started) IN ('integer', 'real')"
+            ).fetchone()
+        return None if row is None or row[0] is None else float(row[0])
+
     def flows(self) -> list[str]:
         """The flows that have runs, by name."""
         with self._reader() as conn:

@@ -14,8 +14,7 @@ import threading
 import tomllib
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field, replace
-from functools import partial
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +27,6 @@ from ..engine.spec import parse_spec
 from ..engine.suggest import did_you_mean
 from . import overrides as overrides_file
 from .changes import WorkspaceChanged
-from .code_trust import distrusted
 from .import_guard import CAREFUL, deadline, hung
 from .load_error import LoadError, display_path, prefect_only
 from .loader import Loader, LoadOutcome, Probed
@@ -39,31 +37,18 @@ from .settings import (
     TASK_KEYS,
     Settings,
     SettingsError,
-    SettingsFile,
-    SettingsFileError,
     apply_layers,
     check_table,
     locate,
-    parse_settings,
     resolve_exception,
     table_name,
 )
+from .settings_state import SettingsState
 
 if TYPE_CHECKING:
     from ..engine.parameters import ParameterProblem
     from .flow_shapes import FlowShape
     from .history import History
-
-
-@dataclass
-class _SettingsState:
-    """Last good file per layer, the file errors by layer, and unresolved retry_on names."""
-
-    files: dict[Layer, SettingsFile | None] = field(
-        default_factory=lambda: {Layer.TOML: None, Layer.OVERRIDES: None}
-    )
-    errors: dict[Layer, LoadError] = field(default_factory=dict)
-    name_errors: list[LoadError] = field(default_factory=list)
 
 
 class Workspace:
@@ -101,7 +86,7 @@ class Workspace:
         )
         #: What each flow file printed at import in the loader process (its tail), by file.
         self.import_output: dict[Path, str] = {}
-        self._settings = _SettingsState()
+        self._settings = SettingsState()
         #: ``settings`` as last built, with the two files it was built from.
         self._settings_built: tuple[Any, Any, Settings] | None = None
         self._lock = threading.RLock()
@@ -311,38 +296,8 @@ class Workspace:
 
     def _reload_settings(self) -> tuple[bool, list[LoadError]]:
         """Re-read both files; a bad one keeps its last good version. Returns (changed, new errors)."""
-        state = self._settings
-        changed, new_errors = False, []
         self._shapes = None
-        for layer, path in self._settings_paths():
-            before, before_error = state.files[layer], state.errors.get(layer)
-            try:
-                if path.exists() and not path.is_file():  # a FIFO would block the read forever
-                    raise OSError(f"{path.name} is not a regular file")
-                if refused := distrusted(path, path.parent):  # a stranger's, in /tmp
-                    raise OSError(refused)
-                text = path.read_text(encoding="utf-8")
-            except FileNotFoundError:
-                state.files[layer] = None
-                state.errors.pop(layer, None)
-            except (OSError, UnicodeDecodeError) as exc:
-                state.errors[layer] = LoadError(path, None, None, f"cannot read settings: {exc}")
-            else:
-                try:
-                    state.files[layer] = parse_settings(
-                        path, text, allow_defaults=layer == Layer.TOML
-                    )
-                    state.errors.pop(layer, None)
-                except SettingsFileError as exc:
-                    state.errors[layer] = exc.error
-            after, after_error = state.files[layer], state.errors.get(layer)
-            if (before.raw if before else None) != (after.raw if after else None):
-                changed = True
-            if after_error is not None and str(after_error) != str(before_error):
-                new_errors.append(after_error)
-            if (after_error is None) != (before_error is None):
-                changed = True
-        return changed, new_errors
+        return self._settings.reread(self._settings_paths())
 
     def _check_names(self) -> list[LoadError]:
         """Report task tables naming a task, flow or ``retry_on`` exception that does not exist
@@ -547,29 +502,27 @@ class Workspace:
         if not record:
             self.history_error = None
             return Runner(sinks=list(sinks), policy_for=self.policy_for, **kw)
+        from .recorded_runner import recorded_runner
+
         try:
-            history = self.history
+            runner, parts = recorded_runner(
+                self.history,
+                list(sinks),
+                max_result_bytes=self.settings.max_result_bytes,
+                policy_for=self.policy_for,
+                **kw,
+            )
         except HistoryError as exc:
             # A corrupt or unusable history must not stop the flows from running: run
-            # without it and let the caller say so (``history_error``).
+            # without it and let the caller say so (``history_error``). One its owner agent
+            # could not open after it opened (a link took its place) is closed again,
+            # unless a runner made before records through it.
             self.history_error = str(exc)
+            if not self._owned:
+                self._close_history()
             return Runner(sinks=list(sinks), policy_for=self.policy_for, **kw)
         self.history_error = None
-        from .owner_agent import OwnerAgent, apply_command
-        from .results import LiveValues, ResultKeeper
-
-        values = LiveValues()
-        keeper = ResultKeeper(history.keep_results, values, cap=self.settings.max_result_bytes)
-        runner = Runner(
-            sinks=[history.subscription(before=keeper), *sinks],
-            policy_for=self.policy_for,
-            next_number=history.next_number,
-            **kw,
-        )
-        values.runner, runner.keep_results = runner, True  # stored a moment after completion
-        agent = OwnerAgent.for_history(history, partial(apply_command, runner))
-        runner.before_begin = agent.before_begin  # a cancel queued meanwhile: no attempt
-        self._owned.extend([agent, keeper])
+        self._owned.extend(parts)
         return runner
 
     def stop_loading(self) -> None:
@@ -578,13 +531,18 @@ class Workspace:
     def close(self) -> None:
         """Close the history and take the folder back off ``sys.path``."""
         with self._lock:
+            self._close_history()
+            self._loader.deactivate()
+
+    def _close_history(self) -> None:
+        """Close the history, after what ``make_runner`` started beside it."""
+        with self._lock:
             for part in reversed(self._owned):
                 part.close()
             self._owned.clear()
             if self._history is not None:
                 self._history.close()
                 self._history = None
-            self._loader.deactivate()
 
     def __enter__(self) -> Workspace:
         return self

@@ -1,0 +1,62 @@
+"""The two settings files as a workspace last read them: the last good version of each.
+
+A settings file saved broken (mid-edit, a typo) must not take the settings away: each
+layer keeps the file it last parsed, and the file's error stands beside it until a save
+fixes it. What a reread changed, and which errors are new, is what the watcher reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..engine.layers import Layer
+from .code_trust import distrusted
+from .load_error import LoadError
+from .settings import SettingsFile, SettingsFileError, parse_settings
+
+
+@dataclass
+class SettingsState:
+    """Last good file per layer, the file errors by layer, and unresolved retry_on names."""
+
+    files: dict[Layer, SettingsFile | None] = field(
+        default_factory=lambda: {Layer.TOML: None, Layer.OVERRIDES: None}
+    )
+    errors: dict[Layer, LoadError] = field(default_factory=dict)
+    name_errors: list[LoadError] = field(default_factory=list)
+
+    def reread(self, paths: tuple[tuple[Layer, Path], ...]) -> tuple[bool, list[LoadError]]:
+        """Re-read each layer's file at its path; a bad one keeps its last good version.
+        Returns (changed, new errors)."""
+        changed, new_errors = False, []
+        for layer, path in paths:
+            before, before_error = self.files[layer], self.errors.get(layer)
+            self._read(layer, path)
+            after, after_error = self.files[layer], self.errors.get(layer)
+            if (before.raw if before else None) != (after.raw if after else None):
+                changed = True
+            if after_error is not None and str(after_error) != str(before_error):
+                new_errors.append(after_error)
+            if (after_error is None) != (before_error is None):
+                changed = True
+        return changed, new_errors
+
+    def _read(self, layer: Layer, path: Path) -> None:
+        try:
+            if path.exists() and not path.is_file():  # a FIFO would block the read forever
+                raise OSError(f"{path.name} is not a regular file")
+            if refused := distrusted(path, path.parent):  # a stranger's, in /tmp
+                raise OSError(refused)
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            self.files[layer] = None
+            self.errors.pop(layer, None)
+        except (OSError, UnicodeDecodeError) as exc:
+            self.errors[layer] = LoadError(path, None, None, f"cannot read settings: {exc}")
+        else:
+            try:
+                self.files[layer] = parse_settings(path, text, allow_defaults=layer == Layer.TOML)
+                self.errors.pop(layer, None)
+            except SettingsFileError as exc:
+                self.errors[layer] = exc.error
