@@ -469,7 +469,7 @@ def _print_attempt(attempt: AttemptRecord, after: AttemptRecord | None, out: Wri
     line = f"  attempt {attempt.number}  {state}  {precise_duration(attempt.duration)}"
     if attempt.error_type is not None:
         line += f"  {attempt.error_type}: {clean(_first_line(attempt.error_message or ''))}"
-        at = raised_at(attempt.traceback or "")
+        at = raised_at(attempt.traceback or "", attempt.error_message or "")
         if at and attempt.state != "FAILED":  # a final failure prints its whole traceback
             line += f" ({clean(at)})"
     print(line, file=out)

@@ -14,10 +14,10 @@ harmless (``printable``) and line breaks become spaces.
 from __future__ import annotations
 
 import os
-import re
 
 from ..engine.records import users_line
 from ..printable import printable, printable_name
+from ..workspace.traceback_frames import traceback_frames
 
 #: A progress line's message is cut here (characters), with "…".
 ROW_MOST = 160
@@ -44,15 +44,12 @@ def whole_line(text: str, most: int = WHOLE_MOST) -> str:
     return f"{line[:head]} … {left_out:,} characters left out … {line[-tail:]}"
 
 
-#: A frame's line in a traceback: ``  File "/x/etl.py", line 36, in load``.
-_FRAME = re.compile(r'^  File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<name>.+)$', re.M)
-
-
-def raised_at(traceback: str) -> str:
+def raised_at(traceback: str, message: str = "") -> str:
     """Where an error was raised in the user's code, from its traceback: ``etl.py:36 in
-    load`` ("" without one), so a log line names the place without the whole traceback."""
-    frames = [(file, int(line), name) for file, line, name in _FRAME.findall(traceback)]
-    where = users_line(frames)
+    load`` ("" without one), so a log line names the place without the whole traceback.
+    Its frames are read so that neither a file's name nor the error's ``message`` can
+    forge one (``traceback_frames``)."""
+    where = users_line(traceback_frames(traceback, message=message))
     if where is None:
         return ""
     file, line, name = where  # a file may be named "a\nb.py": its line stays one

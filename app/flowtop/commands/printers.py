@@ -483,7 +483,7 @@ class HumanPrinter:
             final = event.state is StateType.FAILED
             said = (whole_line if final else one_line)(event.error.message)  # "": the type
             detail = f": {event.error.type}: {said}" if said else f": {event.error.type}"
-            at = raised_at(event.error.traceback)
+            at = raised_at(event.error.traceback, event.error.message)
             detail += f" ({printable(at)})" if at else ""
             # a task with no retry options included: its Retry budget went unused too
             stopped_early = event.attempt < event.max_attempts

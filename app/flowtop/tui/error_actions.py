@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from textual.app import SuspendNotSupported
 
 from ..workspace.private import write_private
+from ..workspace.traceback_frames import traceback_frames
 from .view_actions import hidden_by_filter
 
 if TYPE_CHECKING:
@@ -35,18 +36,17 @@ if TYPE_CHECKING:
 else:
     _Base = object
 
-#: ``File "/path/flow.py", line 12, in fetch`` as Python prints a frame.
-FRAME = re.compile(r'^\s*File "(?P<path>[^"]+)", line (?P<line>\d+)', re.MULTILINE)
 #: Editors that take ``FILE:LINE`` after a flag rather than ``+LINE FILE``.
 GOTO_FLAG = {"code": "-g", "code-insiders": "-g", "codium": "-g", "cursor": "-g"}
 COLON_STYLE = {"subl", "zed", "hx", "helix", "kak"}
 
 
 def failing_line(
-    traceback: str, flow_file: Path | None, root: Path | None
+    traceback: str, flow_file: Path | None, root: Path | None, message: str = ""
 ) -> tuple[Path, int] | None:
-    """The frame to open: the last one in ``flow_file``, else the last under ``root``."""
-    frames = [(Path(m["path"]), int(m["line"])) for m in FRAME.finditer(traceback)]
+    """The frame to open: the last one in ``flow_file``, else the last under ``root``
+    (frames read so that a file's name or the error's ``message`` cannot forge one)."""
+    frames = [(Path(file), line) for file, line, _ in traceback_frames(traceback, message=message)]
     for wanted in (flow_file, root):
         if wanted is None:
             continue
@@ -130,7 +130,8 @@ class ErrorActions(_Base):
         if row is None or row.error is None:
             return
         flow_file = self.workspace.flow_files.get(self.selected_flow or "")
-        found = failing_line(row.error.traceback, flow_file, self.workspace.root)
+        error = row.error
+        found = failing_line(error.traceback, flow_file, self.workspace.root, error.message)
         path, line = found if found is not None else (flow_file, None)
         if path is None:
             self.notify(f"No file to open for {row.key}", severity="warning", markup=False)
