@@ -31,7 +31,7 @@ from contextvars import ContextVar
 from typing import Any, TextIO
 
 from ..printable import printable
-from . import live_output, root_handlers, status_line
+from . import live_output, logged_prints, root_handlers, status_line
 from .binary_output import RoutedBytes
 from .pass_through import PassThroughStream
 
@@ -490,7 +490,9 @@ def _close(buffer: Captured | None) -> None:
 def hold() -> None:
     """A run begins: flowtop's handler stays on the root logger until its ``release``.
     Its thread attempts (``begin(held=True)``) then neither put it on nor take it off,
-    each under the lock: that was a third of what capturing an attempt cost."""
+    each under the lock: that was a third of what capturing an attempt cost. Prefect's
+    ``log_prints`` may apply from now on (``logged_prints``)."""
+    logged_prints.install()
     _open_capture(None)
 
 

@@ -9,6 +9,7 @@ code calls (``scheduled_start_time.to_date_string()``).
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from . import run_loggers
+from . import logged_prints, run_loggers
 from .context import context_run, current_run
 from .final_states import kept
 from .prefect_api import (
@@ -29,7 +30,7 @@ from .prefect_api import (
     outcome_state,
     raised_for,
 )
-from .prefect_ids import prefect_uuid
+from .prefect_ids import by_prefect_code, prefect_uuid
 from .run_loggers import UNKNOWN, flow_run_name
 from .states import PrefectOnlyStateType, StateType
 from .task_runs import (
@@ -158,13 +159,19 @@ class TaskRunContext:
     __slots__ = ("task", "task_run", "parameters", "start_time", "log_prints")
 
     def __init__(
-        self, task: Task, task_run: TaskRun, parameters: dict[str, Any], start_time: datetime
+        self,
+        task: Task,
+        task_run: TaskRun,
+        parameters: dict[str, Any],
+        start_time: datetime,
+        log_prints: bool = False,
     ) -> None:
         self.task = task
         self.task_run = task_run
         self.parameters = parameters
         self.start_time = start_time
-        self.log_prints = False
+        #: Whether a print() in it is a line of its run logger (``logged_prints``).
+        self.log_prints = log_prints
 
     @classmethod
     def get(cls) -> TaskRunContext | None:
@@ -174,7 +181,8 @@ class TaskRunContext:
         task = current.task if isinstance(current, InlineCall) else current[1].node.task
         task_run = task_run_of(current)
         start = attempt_started(current) or datetime.now(UTC)
-        return cls(task, task_run, parameters_of(current), DateTime.of(start))
+        logs = _task_logs_prints(task)
+        return cls(task, task_run, parameters_of(current), DateTime.of(start), logs)
 
     def __repr__(self) -> str:
         return f"TaskRunContext(task={self.task.name!r}, run_count={self.task_run.run_count})"
@@ -217,13 +225,21 @@ class FlowRunInfo:
 class FlowRunContext:
     """Prefect 3's ``FlowRunContext``: in a ``@flow`` body, or a task attempt of its run."""
 
-    __slots__ = ("flow", "flow_run", "parameters", "start_time")
+    __slots__ = ("flow", "flow_run", "parameters", "start_time", "log_prints")
 
-    def __init__(self, flow: Any, flow_run: FlowRunInfo, parameters: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        flow: Any,
+        flow_run: FlowRunInfo,
+        parameters: dict[str, Any],
+        log_prints: bool = False,
+    ) -> None:
         self.flow = flow
         self.flow_run = flow_run
         self.parameters = parameters
         self.start_time = flow_run.start_time
+        #: Whether a print() in its body is a line of its run logger (``logged_prints``).
+        self.log_prints = log_prints
 
     @classmethod
     def get(cls) -> FlowRunContext | None:
@@ -231,7 +247,8 @@ class FlowRunContext:
         if run is None:
             return None
         info = flow_run_info(run)
-        return cls(run.flow, info, dict(info.parameters))
+        logs = by_prefect_code(run.flow) and _flow_logs_prints(run)
+        return cls(run.flow, info, dict(info.parameters), logs)
 
 
 def active_run() -> ActiveRun | None:
@@ -331,19 +348,20 @@ def get_run_context() -> TaskRunContext | FlowRunContext:
     return found
 
 
-def _task_run_names() -> dict[str, Any]:
-    """Prefect's ``extra`` of a task run's logger (``run_loggers.task_run_names``): the
-    task run's id and name, its task's name, and its flow run's (``<unknown>``, and no
-    id, for a task called outside any flow, as in Prefect); {} where no attempt is known.
-    Ids are the text of Prefect's UUIDs (``task_run.id``, ``task_run.flow_run_id``): the
-    flow run's logger gives the same ``flow_run_id`` (``run_loggers``), as in Prefect."""
+def _task_run_here() -> tuple[object, dict[str, Any]]:
+    """The task of the attempt running here (``run_loggers.task_run_here``), and Prefect's
+    ``extra`` of its task run's logger: the task run's id and name, its task's name, and
+    its flow run's (``<unknown>``, and no id, for a task called outside any flow, as in
+    Prefect); None and {} where no attempt is known. Ids are the text of Prefect's UUIDs
+    (``task_run.id``, ``task_run.flow_run_id``): the flow run's logger gives the same
+    ``flow_run_id`` (``run_loggers``), as in Prefect."""
     current = current_attempt()
     if current is None:
-        return {}
+        return None, {}
     task = current.task if isinstance(current, InlineCall) else current[1].node.task
     task_run = task_run_of(current)
     run = None if isinstance(current, InlineCall) else current[0]
-    return {
+    return task, {
         "task_run_id": str(task_run.id),
         "flow_run_id": None if task_run.flow_run_id is None else str(task_run.flow_run_id),
         "task_run_name": task_run.name,
@@ -353,4 +371,51 @@ def _task_run_names() -> dict[str, Any]:
     }
 
 
-run_loggers.task_run_names = _task_run_names
+run_loggers.task_run_here = _task_run_here
+
+
+# -- log_prints ------------------------------------------------------------------------------
+def _flow_logs_prints(run: ActiveRun) -> bool:
+    """Prefect's ``FlowRunContext.log_prints`` of ``run``: its flow's ``log_prints``, else
+    its parent run's (a subflow's: Prefect's engine reads the parent's context then), else
+    False (``PREFECT_LOGGING_LOG_PRINTS``'s default; flowtop reads no Prefect setting)."""
+    above: object = run
+    while above is not None:
+        given = getattr(getattr(above, "flow", None), "log_prints", None)
+        if given is not None:
+            return bool(given)
+        parent = getattr(above, "parent_run", None)
+        above = None if parent is None else run.runner.find(parent)
+    return False
+
+
+def _task_logs_prints(task: object) -> bool:
+    """Prefect's ``TaskRunContext.log_prints`` of a run of ``task`` here (``should_log_prints``):
+    its ``log_prints``, else its flow run's, for a task made by Prefect code (drop-in
+    mode); a flowtop task's prints are always its output, never log lines."""
+    if not by_prefect_code(task):
+        return False
+    given = getattr(task, "log_prints", None)
+    if given is not None:
+        return bool(given)
+    run = active_run()
+    return run is not None and _flow_logs_prints(run)
+
+
+def _print_logger() -> logging.LoggerAdapter[logging.Logger] | None:
+    """The run logger a print() made here goes to (``logged_prints.logger_here``), as
+    Prefect's ``print_as_log`` sends it: in a task run, or else a flow run, made by
+    Prefect code whose ``log_prints`` applies; else None, and the print is written."""
+    current = current_attempt()
+    if current is not None:  # (a hook's scope too: a task called outside any flow's)
+        task = current.task if isinstance(current, InlineCall) else current[1].node.task
+        return run_loggers.task_run_logger_here() if _task_logs_prints(task) else None
+    run: ActiveRun | None = current_run()  # active_run(), knowing there is no attempt here
+    if run is None:
+        run = context_run()
+    if run is None or not by_prefect_code(run.flow) or not _flow_logs_prints(run):
+        return None
+    return run_loggers.get_run_logger()
+
+
+logged_prints.logger_here = _print_logger

@@ -1,4 +1,4 @@
-"""Run ids as Prefect code gets them: a ``uuid.UUID``.
+"""Run ids, and a task run's default name, as Prefect code gets them: a ``uuid.UUID``.
 
 flowtop's own run ids are short hex strings (``records.new_run_id``, ``flowtop watch ID``)
 and a task run's is ``<run id>:<task key>``; the run store, the monitor and history keep
@@ -7,11 +7,16 @@ those. Where a Prefect-facing object hands out an id (``flow_run.id``, ``task_ru
 flowtop's: a uuid5, so the same run gives the same UUID wherever it is asked (a hook, the
 run context, a spawned process that restored the run) and ``flow_run.id ==
 task_run.flow_run_id`` holds, as in Prefect.
+
+A task run of a flow that no ``task_run_name`` names is named by flowtop's task key
+(``fetch``, ``fetch-2``); a task made by Prefect code (drop-in mode) gets Prefect's shape
+instead, ``fetch-3f9`` (:func:`default_task_run_name`).
 """
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 #: The uuid5 namespace of flowtop's run ids (a fixed value: ids must not change between
 #: processes or versions).
@@ -45,6 +50,50 @@ def flow_run_of(task_run_id: str) -> str | None:
     return run_id if colon and run_id else None
 
 
+#: Where drop-in mode's ``prefect.task`` and ``prefect.flow`` classes live
+#: (``DropInTask``, ``DropInFlow``), which the engine never imports.
+_DROP_IN_PACKAGE = "flowtop.compat."
+#: What a class says of :func:`by_prefect_code` (a class's bases never change): True or
+#: False, or None for a stand-in's class, whose instances each say (``by_prefect_code``).
+_prefect_made: dict[type, bool | None] = {}
+
+
+def by_prefect_code(made: object) -> bool:
+    """Whether a task or flow was made by Prefect code: drop-in mode's ``prefect.task`` or
+    ``prefect.flow`` (a class of ``flowtop.compat``, or a subclass of one), or a child's
+    stand-in for one (``runtime.carried.Named``, its ``by_prefect_code`` true). Such a
+    task's or flow's run gets Prefect's names (its run loggers, its default task run
+    name) and its ``log_prints``; flowtop's own keep flowtop's."""
+    kind = type(made)
+    if kind not in _prefect_made:
+        _prefect_made[kind] = _made_by(kind)
+    found = _prefect_made[kind]
+    if found is None:
+        return getattr(made, "by_prefect_code", False) is True
+    return bool(found)
+
+
+def _made_by(kind: type) -> bool | None:
+    """What ``kind`` says of :func:`by_prefect_code`: True for drop-in mode's classes,
+    None for a stand-in's (an attribute ``by_prefect_code`` says), else False."""
+    if any(c.__module__.startswith(_DROP_IN_PACKAGE) for c in kind.__mro__):
+        return True
+    return None if hasattr(kind, "by_prefect_code") else False
+
+
+def default_task_run_name(task: Any, key: str, task_run_id: str) -> str:
+    """The ``task_run.name`` of a call of ``task`` in a flow run that no ``task_run_name``
+    names. Prefect 3 names it ``<task name>-`` and three hex digits (``fetch-3f9``: the
+    head of a ``uuid4``, ``task_engine.create_task_run``); a task made by Prefect code gets
+    that shape, its digits the head of the task run's UUID (``task_run.id``), so the
+    same run has the same name wherever it is asked (a hook, its context, a child
+    process). flowtop's own tasks keep flowtop's task key (``fetch``, ``fetch-2``), as
+    the monitor and history name the call."""
+    if not by_prefect_code(task):
+        return key
+    return f"{task.name}-{prefect_uuid(task_run_id).hex[:3]}"
+
+
 def state_uuid(task_run_id: uuid.UUID, run_count: int, state_name: str) -> uuid.UUID:
     """The id of a task run's state: one per attempt and state, the same each time it is
     asked for. flowtop makes a run's Prefect ``State`` anew at each read (``future.state``,
@@ -53,4 +102,12 @@ def state_uuid(task_run_id: uuid.UUID, run_count: int, state_name: str) -> uuid.
     return prefect_uuid(f"{task_run_id}:{run_count}:{state_name}")
 
 
-__all__ = ["NAMESPACE", "flow_run_of", "optional_uuid", "prefect_uuid", "state_uuid"]
+__all__ = [
+    "NAMESPACE",
+    "by_prefect_code",
+    "default_task_run_name",
+    "flow_run_of",
+    "optional_uuid",
+    "prefect_uuid",
+    "state_uuid",
+]

@@ -8,6 +8,13 @@ adds what a copied context carries: the ``@flow`` run (``context.context_run``) 
 called outside any flow (:func:`inline_attempt`). A line logged on such a thread of a
 ``@flow`` body is part of the run's own output, as the body's lines are.
 
+The loggers are flowtop's, ``flowtop.flow_runs`` and ``flowtop.task_runs``, for flowtop's
+own flows and tasks; a flow or task made by Prefect code (drop-in mode,
+``prefect_ids.by_prefect_code``) logs on Prefect's, ``prefect.flow_runs`` and
+``prefect.task_runs``, so a program's logging setup for those (a level on ``prefect``, a
+handler on ``prefect.task_runs``) applies to it as in Prefect. Either way a line logged in
+a run is captured by the root logger's handler (``capture``), whatever its logger.
+
 Kept apart from ``prefect_api`` (which re-exports these names) so that module stays small.
 """
 
@@ -20,10 +27,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-from . import capture
+from . import capture, logged_prints
 from .context import context_run, current_run
 from .prefect_exceptions import PrefectException
-from .prefect_ids import prefect_uuid
+from .prefect_ids import by_prefect_code, prefect_uuid
 
 if TYPE_CHECKING:
     from .run_protocols import ActiveRun, FlowBodyRun
@@ -33,8 +40,12 @@ class MissingContextError(PrefectException, RuntimeError):
     """``get_run_logger()`` outside any flow or task run."""
 
 
-#: The run loggers: a ``@flow`` body's, and task attempts' (``disable_run_logger``).
+#: The run loggers of flowtop's own flows and tasks: a ``@flow`` body's, and task attempts'.
 RUN_LOGGERS = ("flowtop.flow_runs", "flowtop.task_runs")
+#: Prefect's run loggers, those of flows and tasks made by Prefect code (drop-in mode).
+PREFECT_RUN_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")
+#: Either pair disabled (``disable_run_logger()``): outside any run, a logger that drops all.
+_BOTH = (RUN_LOGGERS, PREFECT_RUN_LOGGERS)
 
 _inline = threading.local()
 #: A task called outside any flow runs in this context (a copied context carries it).
@@ -48,7 +59,9 @@ def inline_depth() -> int:
 
 @contextmanager
 def inline_attempt() -> Iterator[None]:
-    """An attempt of a task called outside any flow runs inside (``inline``)."""
+    """An attempt of a task called outside any flow runs inside (``inline``): its prints
+    are its run logger's lines when its ``log_prints`` asks (``logged_prints``)."""
+    logged_prints.install()
     _inline.depth = inline_depth() + 1
     token = _INLINE.set(True)
     try:
@@ -59,7 +72,12 @@ def inline_attempt() -> Iterator[None]:
 
 
 class _RunLogger(logging.LoggerAdapter[logging.Logger]):
+    """A run logger: each record carries the run's names (its ``extra``) as attributes,
+    under those a call gives (``extra=``), as Prefect's ``PrefectLogAdapter`` makes them:
+    a program's handler may format ``%(task_run_name)s``, as Prefect's own does."""
+
     def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
+        kwargs["extra"] = {**(self.extra or {}), **(kwargs.get("extra") or {})}
         return msg, kwargs
 
 
@@ -73,6 +91,8 @@ class _BodyThreadLogger(_RunLogger):
         self.run = run
 
     def log(self, level: int, msg: Any, *args: Any, **kwargs: Any) -> None:
+        # the record's line is its caller's, not this method's (``Logger.findCaller``)
+        kwargs["stacklevel"] = kwargs.get("stacklevel", 1) + 1
         output = self.run.body_output
         if output is None or capture._local.buffer is not None:
             super().log(level, msg, *args, **kwargs)
@@ -85,10 +105,20 @@ class _BodyThreadLogger(_RunLogger):
 
 
 def _logger(name: str) -> logging.Logger:
+    """The logger ``name``, at INFO unless the program set its level: like Prefect's run
+    loggers, whose INFO lines are recorded. Prefect's own names are left at their level
+    (NOTSET, as Prefect's logging setup leaves them), so they take the ``prefect``
+    logger's, INFO (:data:`LIBRARY_LOGGER`) unless the program set another there."""
     logger = logging.getLogger(name)
-    if logger.level == logging.NOTSET:
-        logger.setLevel(logging.INFO)  # like Prefect's run loggers: INFO is recorded
+    if logger.level == logging.NOTSET and not name.startswith("prefect."):
+        logger.setLevel(logging.INFO)
     return logger
+
+
+def logger_names(made: object) -> tuple[str, str]:
+    """The run loggers (a flow run's, a task run's) of a run of ``made``, a flow or task:
+    Prefect's for one made by Prefect code (drop-in mode), else flowtop's."""
+    return PREFECT_RUN_LOGGERS if by_prefect_code(made) else RUN_LOGGERS
 
 
 #: Prefect's logging setup puts its ``prefect`` logger at INFO (``PREFECT_LOGGING_LEVEL``),
@@ -99,7 +129,8 @@ LIBRARY_LOGGER = _logger("prefect")
 
 
 def run_logger(name: str, extra: dict[str, Any]) -> logging.LoggerAdapter[logging.Logger]:
-    """One of the :data:`RUN_LOGGERS`, with ``extra`` (the run's names) attached."""
+    """The run logger ``name`` (flowtop's or Prefect's, ``logger_names``), with ``extra``
+    (the run's names) attached."""
     return _RunLogger(_logger(name), extra)
 
 
@@ -107,23 +138,31 @@ def get_run_logger(**extra: Any) -> logging.LoggerAdapter[logging.Logger]:
     """The logger of the current task or flow run, its ``extra`` the run's names, as
     Prefect's. In a task attempt its lines are part of that attempt's captured output
     (the detail pane, history, ``--json``)."""
-    flows, tasks = RUN_LOGGERS
     if capture.in_task_attempt() or inline_depth() > 0:
-        return _RunLogger(_logger(tasks), {**task_run_names(), **extra})
+        return task_run_logger_here(**extra)
     run = current_run()
     if run is not None:
+        flows = logger_names(run.flow)[0]
         return _RunLogger(_logger(flows), {**_flow_run_names(run), **extra})
     if _INLINE.get():  # a thread started from a task called outside any flow
-        return _RunLogger(_logger(tasks), {**task_run_names(), **extra})
+        return task_run_logger_here(**extra)
     started_by = context_run()
     if started_by is not None:  # a thread started from a @flow body
         names = _flow_run_names(started_by)
+        flows = logger_names(started_by.flow)[0]
         return _BodyThreadLogger(_logger(flows), {**names, **extra}, started_by)
-    if logging.getLogger(flows).disabled and logging.getLogger(tasks).disabled:
+    if any(all(logging.getLogger(n).disabled for n in pair) for pair in _BOTH):
         null = logging.getLogger("null")  # ``disable_run_logger()``, as in Prefect
         null.disabled = True
         return _RunLogger(null, extra)
     raise MissingContextError("There is no active flow or task run context.")
+
+
+def task_run_logger_here(**extra: Any) -> logging.LoggerAdapter[logging.Logger]:
+    """The logger of the task run this code is in (its attempt, or a scope of its hooks),
+    named for its task (``logger_names``), with the task run's names in ``extra``."""
+    task, names = task_run_here()
+    return _RunLogger(_logger(logger_names(task)[1]), {**names, **extra})
 
 
 #: Prefect's word for a name a task run logger has not got (a task called outside a flow).
@@ -148,12 +187,13 @@ def _flow_run_names(run: ActiveRun) -> dict[str, Any]:
     }
 
 
-def _no_task_run_names() -> dict[str, Any]:
-    return {}
+def _no_task_run() -> tuple[object, dict[str, Any]]:
+    return None, {}
 
 
-#: Prefect's ``extra`` of the logger of the task run this code is in: its task run's id
-#: and name, its task's name, and its flow run's. The engine's task runs are read above
-#: this module (``task_runs`` imports it, through ``prefect_api``), so ``prefect_context``
-#: sets this as it is imported, which ``import flowtop`` does.
-task_run_names: Callable[[], dict[str, Any]] = _no_task_run_names
+#: The task of the task run this code is in (None where no attempt is known), and
+#: Prefect's ``extra`` of its logger: its task run's id and name, its task's name, and
+#: its flow run's. The engine's task runs are read above this module (``task_runs``
+#: imports it, through ``prefect_api``), so ``prefect_context`` sets this as it is
+#: imported, which ``import flowtop`` does.
+task_run_here: Callable[[], tuple[object, dict[str, Any]]] = _no_task_run

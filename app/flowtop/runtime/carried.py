@@ -32,7 +32,8 @@ from ..engine.context import _context_run  # the flow run of this context, alone
 from ..engine.context_wrap import ContextWrapped, printed
 from ..engine.prefect_api import TaskRun
 from ..engine.prefect_context import FlowRunContext, FlowRunInfo, TaskRunContext, active_run
-from ..engine.run_loggers import RUN_LOGGERS, inline_attempt
+from ..engine.prefect_ids import by_prefect_code
+from ..engine.run_loggers import RUN_LOGGERS, inline_attempt, logger_names
 from ..engine.run_protocols import FlowBodyRun, RunAncestor
 from ..engine.states import StateType
 from ..engine.tags import current_tags, tags_in_effect
@@ -53,6 +54,9 @@ class Named:
     fn: Callable[..., Any]
     #: Prefect's ``task_key`` of the task it stands for (``TaskRunContext`` reads it).
     task_key: str | None = None
+    #: Whether the task or flow it stands for was made by Prefect code (drop-in mode):
+    #: its run loggers are Prefect's then (``prefect_ids.by_prefect_code``).
+    by_prefect_code: bool = False
 
 
 @dataclass(slots=True)
@@ -71,6 +75,10 @@ class Carried:
     task_run: TaskRun | None = None
     task_parameters: dict[str, Any] = field(default_factory=dict)
     task_started: datetime | None = None
+    #: Whether its flow, and its task, were made by Prefect code (drop-in mode), for a
+    #: child that has not imported them (``Named``).
+    flow_by_prefect: bool = False
+    task_by_prefect: bool = False
 
 
 def _ref(obj: Any) -> tuple[str, str] | None:
@@ -99,6 +107,7 @@ def snapshot() -> Carried:
     flow_ctx, task_ctx = FlowRunContext.get(), TaskRunContext.get()
     if flow_ctx is not None:
         carried.flow = (str(flow_ctx.flow.name), _ref(flow_ctx.flow))
+        carried.flow_by_prefect = by_prefect_code(flow_ctx.flow)
         carried.flow_parameters = _picklable(flow_ctx.parameters)
         # its parameters and state may not pickle; the child makes both again (CarriedRun)
         carried.flow_run = replace(flow_ctx.flow_run, parameters={}, state=None)
@@ -114,6 +123,7 @@ def snapshot() -> Carried:
     if task_ctx is not None:
         task = task_ctx.task
         carried.task = (task.name, _ref(task), sorted(task.tags))
+        carried.task_by_prefect = by_prefect_code(task)
         carried.task_run = task_ctx.task_run
         carried.task_parameters = _picklable(task_ctx.parameters)
         carried.task_started = task_ctx.start_time
@@ -137,15 +147,17 @@ def _resolved(
     tags: list[str],
     params: list[str],
     task_key: str | None = None,
+    by_prefect: bool = False,
 ) -> Any:
-    """The task or flow itself when its module is here already, else a :class:`Named`."""
+    """The task or flow itself when its module is here already, else a :class:`Named`
+    (``by_prefect``: made by Prefect code)."""
     if ref is not None and (module := sys.modules.get(ref[0])) is not None:
         found: Any = module
         for part in ref[1].split("."):
             found = getattr(found, part, None)
         if getattr(found, "name", None) == name:
             return found
-    return Named(name, frozenset(tags), _signature_of(params), task_key)
+    return Named(name, frozenset(tags), _signature_of(params), task_key, by_prefect)
 
 
 class _CarriedRunner:
@@ -209,17 +221,19 @@ def restored(carried: Carried) -> Iterator[None]:
         logger = RUN_LOGGERS[0]
         if carried.flow is not None and carried.flow_run is not None:
             name, ref = carried.flow
-            flow = _resolved(name, ref, [], list(carried.flow_parameters))
+            params = list(carried.flow_parameters)
+            flow = _resolved(name, ref, [], params, by_prefect=carried.flow_by_prefect)
+            logger = logger_names(flow)[0]
             run: FlowBodyRun = CarriedRun(carried, flow)
             token = _context_run.set(run)
             stack.callback(_context_run.reset, token)
         if carried.task is not None and carried.task_run is not None:
             name, ref, tags = carried.task
             params, key = list(carried.task_parameters), carried.task_run.task_key
-            task = _resolved(name, ref, tags, params, key)
+            task = _resolved(name, ref, tags, params, key, carried.task_by_prefect)
             stack.enter_context(attempt_scope(_inline_call(carried, task)))
             stack.enter_context(inline_attempt())
-            logger = RUN_LOGGERS[1]
+            logger = logger_names(task)[1]
         stack.enter_context(printed(logger))
         yield
 
