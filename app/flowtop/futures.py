@@ -1,5 +1,9 @@
 """Prefect 3's ``prefect.futures``: ``wait`` and ``as_completed`` over task futures, and
-``resolve_futures_to_states`` / ``resolve_futures_to_results`` over collections of them."""
+``resolve_futures_to_states`` / ``resolve_futures_to_results`` over collections of them.
+
+Their timeouts say what Prefect 3.9.1's say, with its exception classes (checked side by
+side): ``as_completed`` raises ``_WaitTimeoutError`` (a ``TimeoutError``), ``1 (of 2)
+futures unfinished``; a negative ``timeout`` is Prefect's ``ValueError``."""
 
 from __future__ import annotations
 
@@ -39,8 +43,21 @@ def _is_done(future: Any) -> bool:
     return bool(future.state.is_final())
 
 
+class _WaitTimeoutError(TimeoutError):
+    """What ``as_completed`` raises when its ``timeout`` passes: Prefect 3.9.1's class of
+    that name (``prefect.futures._WaitTimeoutError``), a ``TimeoutError``, so that
+    ``type(e).__name__`` and the message read as Prefect's."""
+
+
+def _checked_timeout(timeout: float | None) -> None:
+    """A negative ``timeout`` refused, as Prefect's ``wait`` and ``as_completed`` refuse it."""
+    if timeout is not None and timeout < 0:
+        raise ValueError(f"'timeout' must be a non-negative number, got {timeout}")
+
+
 def wait(futures: Iterable[Any], timeout: float | None = None) -> DoneAndNotDoneFutures:
     """Wait until every future is final, or ``timeout`` seconds pass; say which are done."""
+    _checked_timeout(timeout)
     items = _check(futures, "wait()")
     deadline = None if timeout is None else time.monotonic() + timeout
     for future in items:
@@ -51,8 +68,10 @@ def wait(futures: Iterable[Any], timeout: float | None = None) -> DoneAndNotDone
 
 
 def as_completed(futures: Iterable[Any], timeout: float | None = None) -> Iterator[Any]:
-    """Yield the futures as they become final; ``TimeoutError`` if ``timeout`` passes first."""
-    items = _check(futures, "as_completed()")
+    """Yield the futures as they become final, each once (as Prefect's, a future given
+    twice too); ``_WaitTimeoutError`` if ``timeout`` passes first."""
+    _checked_timeout(timeout)
+    items = list(dict.fromkeys(_check(futures, "as_completed()")))
     finished: queue.Queue[Any] = queue.Queue()
 
     def watch(future: Any) -> None:
@@ -65,12 +84,14 @@ def as_completed(futures: Iterable[Any], timeout: float | None = None) -> Iterat
         else:
             threading.Thread(target=watch, args=(future,), daemon=True).start()
     deadline = None if timeout is None else time.monotonic() + timeout
-    for _ in items:
+    for yielded in range(len(items)):
         left = None if deadline is None else max(0.0, deadline - time.monotonic())
         try:
-            yield finished.get(timeout=left)
+            future = finished.get(timeout=left)
         except queue.Empty:
-            raise TimeoutError(f"as_completed(): futures still running after {timeout}s") from None
+            unfinished = f"{len(items) - yielded} (of {len(items)}) futures unfinished"
+            raise _WaitTimeoutError(unfinished) from None
+        yield future
 
 
 def _resolved(value: Any, resolve: Callable[[Any], Any]) -> Any:
