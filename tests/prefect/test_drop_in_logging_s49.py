@@ -356,10 +356,6 @@ def test_a_drop_in_task_s_default_run_name_has_prefect_s_shape() -> None:
     assert by_prefect_code(load) and not by_prefect_code(own)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs engine/task_runs.py's task_run_of to name a run default_task_run_name(...)",
-)
 def test_runtime_and_hooks_see_a_drop_in_task_run_named_as_prefect_names_it() -> None:
     prefect_flow, prefect_task = drop_in()
     hooked: list[str] = []

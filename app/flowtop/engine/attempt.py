@@ -22,14 +22,14 @@ from .events import ErrorInfo
 from .policy import Decision, decide, safe_repr, safe_str
 from .pool import WorkerPool
 from .prefect_api import (
-    RETURNED_CANCELLED,
     completed_by_hand,
     returned_cancelled,
+    returned_failure,
     returned_state,
 )
 from .records import NOT_KEPT, TaskRun, error_info, from_user_code, pristine
 from .shipping import NOT_SENDABLE, UnshippableError
-from .states import COMPLETED, FAILED, State
+from .states import CANCELLED, COMPLETED, FAILED, State
 from .user_call import UserCall, end_forked_child
 
 if TYPE_CHECKING:
@@ -140,9 +140,10 @@ def judge(
     ``Completed(data=…)`` returned by hand completes with its data, as in Prefect 3.9
     (``.submit().result()``, downstream tasks, the history), and is kept (``returned``)
     for a call in the flow's body, which gets that state object itself. An attempt that
-    returned ``Cancelled(...)``, or could not be pickled for its worker, fails at once
-    (``settled_before_the_policy``). A ``retry_condition_fn`` or ``retry_predicate`` runs
-    in the attempt's task run context (``task_runs.weighed``).
+    returned ``Cancelled(...)`` ends the task CANCELLED, and one that could not be pickled
+    for its worker fails it, at once (``settled_before_the_policy``). A
+    ``retry_condition_fn`` or ``retry_predicate`` runs in the attempt's task run context
+    (``task_runs.weighed``).
     """
     clock, rng = run._clock, run.runner.rng
     returned, raised = None, error is not None
@@ -193,7 +194,8 @@ def settled_before_the_policy(error: BaseException | None, *, returned: bool) ->
     (``returned``: ``error`` stands for a state the attempt returned, not for a raise).
 
     Three such ends are decided here, before ``policy.decide``, not inside it. A returned
-    ``Cancelled(...)`` is never retried, as in Prefect; an ``UnshippableError`` (the
+    ``Cancelled(...)`` is never retried and ends the task CANCELLED, as Prefect records
+    it (its hooks are not called, ``task_runs.concluding``); an ``UnshippableError`` (the
     attempt could not be pickled for its worker, so it never ran) would fail each retry
     alike after its delay, and so would a ``RetryDelayError`` (the task built a ``Retry``
     whose delay is no delay: ``nan``, ``-1``, past 365 days; a bug in its code). Inside
@@ -204,12 +206,21 @@ def settled_before_the_policy(error: BaseException | None, *, returned: bool) ->
     where it now imports nothing that runs.
     """
     if returned and returned_cancelled(error):
-        return Decision(False, FAILED, error=error, reason=RETURNED_CANCELLED)
+        return Decision(False, CANCELLED, error=error, reason=returned_cancel(error))
     if isinstance(error, UnshippableError):
         return Decision(False, FAILED, error=error, reason=NOT_SENDABLE)
     if isinstance(error, RetryDelayError):
         return Decision(False, FAILED, error=error, reason=RETRY_DELAY_REFUSED)
     return None
+
+
+def returned_cancel(error: BaseException | None) -> str:
+    """Why a task that returned ``Cancelled(...)`` ends CANCELLED, as the monitor and
+    the history say it: ``the task returned Cancelled('stop')``, the words a flow that
+    returned one is noted with (``flow_result.cancelled_by_return``)."""
+    handed = returned_failure(error)
+    said = repr(handed.message) if handed is not None and handed.message else ""
+    return f"the task returned Cancelled({said})"
 
 
 def timed_out(tr: TaskRun, how: str, *, no_retry: bool) -> tuple[TaskTimeout, Decision | None]:

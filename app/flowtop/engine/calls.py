@@ -23,9 +23,11 @@ from .map_rules import (
     length_mismatch,
     maps_over,
     missing_iterable,
+    not_completed,
 )
 from .prefect_api import (
     Pending,
+    State,
     _Annotation,
     allow_failure,
     from_engine,
@@ -89,10 +91,15 @@ class FutureList(list[Any]):
 
     def result(self, timeout: float | None = None, raise_on_failure: bool = True) -> list[Any]:
         """Every call's result, in order; ``TimeoutError`` if they are not all final within
-        ``timeout`` seconds, and the first failure raised (unless ``raise_on_failure``)."""
+        ``timeout`` seconds (Prefect 3.9.1's words; a negative ``timeout``, its
+        ``ValueError``), and the first failure raised (unless ``raise_on_failure``)."""
+        if timeout is not None and timeout < 0:
+            raise ValueError(f"'timeout' must be a non-negative number, got {timeout}")
         self.wait(timeout)
         if not all(future.state.is_final() for future in self):
-            raise TimeoutError(f"mapped calls still running after {timeout}s")
+            raise TimeoutError(
+                f"Timed out waiting for all futures to complete within {timeout} seconds"
+            )
         return [future.result(raise_on_failure=raise_on_failure) for future in self]
 
 
@@ -134,8 +141,10 @@ class InlineFuture(Future):
         wait_for(self._done, timeout)
 
     def final_state(self, timeout: float | None = None) -> Any:
-        if not wait_for(self._done, timeout):
-            raise TimeoutError(f"task {self.key!r} still running after {timeout}s")
+        if not wait_for(self._done, timeout):  # Prefect 3.9.1's words, as a flow's future's
+            raise TimeoutError(
+                f"Task run {self.task_run_id} did not complete within {timeout} seconds"
+            )
         return self.state
 
     def result(self, timeout: float | None = None, raise_on_failure: bool = True) -> Any:
@@ -207,7 +216,8 @@ def _items(value: Any, prefect: bool) -> tuple[Any, list[Any] | None]:
     iterable but a str, bytes or file; also one inside ``quote()`` or ``allow_failure()``
     (by Prefect's rule ``opaque()`` too), each item wrapped again (as Prefect maps them);
     a future whose result is one (waited for: its length decides the calls; a failed one
-    is passed whole, and its calls fail upstream). ``unmapped(x)`` never is.
+    is passed whole, and its calls fail upstream; by Prefect's rule ``given_as_prefect``
+    stopped the call first). ``unmapped(x)`` never is.
     """
     wrap = None
     shown = value
@@ -224,6 +234,24 @@ def _items(value: Any, prefect: bool) -> tuple[Any, list[Any] | None]:
     return shown, [wrap(item) for item in value] if wrap is not None else list(value)
 
 
+def given_as_prefect(value: Any) -> Any:
+    """A drop-in ``.map()`` argument as Prefect 3.9.1 resolves it before it maps: a future
+    or a state given as it is must have completed (waited for; else ``UpstreamTaskError``,
+    ``map_rules.not_completed``), a state standing for its result; a future stays one,
+    so each call still waits on its task. Anything else as it is."""
+    if isinstance(value, Future):
+        value.wait()
+        state = value.state
+    elif isinstance(value, State):
+        state = value
+    else:
+        return value
+    error = not_completed(state)
+    if error is not None:
+        raise error
+    return value if isinstance(value, Future) else state.result(raise_on_failure=False, _sync=True)
+
+
 def map_calls(
     task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], *, wait_for: Any = None
 ) -> FutureList:
@@ -231,6 +259,9 @@ def map_calls(
     (and ``unmapped(x)``) is repeated. A drop-in task maps by Prefect's rule, and its
     errors say Prefect's words (``map_rules``)."""
     prefect = task.maps_as_prefect
+    if prefect:
+        args = tuple(map(given_as_prefect, args))
+        kwargs = {key: given_as_prefect(value) for key, value in kwargs.items()}
     spread = [_items(a, prefect) for a in args]
     spread_kw = {k: _items(v, prefect) for k, v in kwargs.items()}
     signature = task._signature  # bound and generator copies keep the function's own

@@ -35,7 +35,7 @@ from .records import RunResult, TaskRun, error_info, hide_own_frames, pristine
 from .rerun_cache import cache_of, first_attempt, input_hash, retrying
 from .run import FlowRun
 from .run_handle import wait_for
-from .states import StateType
+from .states import CANCELLED, StateType
 from .tags import current_tags, tags_in_effect
 from .task_future import TaskFuture, awaited, resolve_return
 from .task_runs import call_parameters
@@ -313,8 +313,8 @@ class DynamicRun(FlowRun):
                 up = self.tasks[up_key]
                 if up.state is StateType.COMPLETED:
                     continue
-                if up.state.is_final and up_key in tolerant:
-                    continue
+                if up.state.is_final and up_key in tolerant and up.state is not CANCELLED:
+                    continue  # ``allow_failure``: a failure, not a cancel, as in Prefect
                 if up.state.is_final:
                     failed_upstream = up
                 else:
@@ -350,13 +350,13 @@ class DynamicRun(FlowRun):
 
     def _upstream_failed(self, failed: TaskRun) -> None:
         """As the runner's, except that a child which allows this upstream's failure
-        (``allow_failure``) only stops waiting for it (under the lock)."""
+        (``allow_failure``; a cancel is none, as Prefect's) only stops waiting for it."""
         stack = [(failed, child) for child in failed.children]
         while stack:
             parent, child = stack.pop()
             if child.state is not StateType.PENDING:
                 continue
-            if parent.key in self._tolerant.get(child.key, ()):
+            if parent.state is not CANCELLED and parent.key in self._tolerant.get(child.key, ()):
                 child.waiting_on -= 1
                 if child.waiting_on == 0:
                     self._ready(child)

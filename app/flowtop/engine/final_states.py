@@ -6,14 +6,15 @@ run in ``Skipped``), and ``TimedOut`` for a run stopped by its own ``timeout_sec
 Kept by run id for as long as the run object lives. The state ``flow(return_state=True)``
 gives (``prefect_api.state_of_call``) and the state the final hooks get
 (``flow_hooks.ending_state``) take them; the run's own record (monitor, history) is
-flowtop's ``COMPLETED`` / ``FAILED`` as before.
+flowtop's ``COMPLETED`` / ``FAILED`` as before. A flow call also tells its thread which run
+it made (``tell``), whose id that state's ``state_details.flow_run_id`` is, as Prefect's.
 """
 
 from __future__ import annotations
 
 import threading
 import weakref
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .context import context_run
 from .states import StateType
@@ -23,6 +24,15 @@ if TYPE_CHECKING:
 
 #: The outcome it names (a name applies only to a state of that type), name, message.
 Named = tuple[StateType, str, "str | None"]
+
+
+class Told(NamedTuple):
+    """What a flow call's end tells its thread (``tell``): the run it made (the last of
+    its flow-level retries), and how that run's final state is named, if it is."""
+
+    run_id: str
+    named: Named | None
+
 
 _kept: dict[str, Named] = {}
 _told = threading.local()
@@ -49,16 +59,16 @@ def kept(run_id: str) -> Named | None:
 
 
 def tell(run_id: str) -> None:
-    """A flow call's run ended (``FlowFunction.outcome``, on the calling thread): what is
-    kept of it names the state ``state_of_call`` makes next, on this thread."""
-    _told.named = _kept.get(run_id)
+    """A flow call's run ended (``FlowFunction.outcome``, on the calling thread): its id,
+    and what is kept of it, make the state ``state_of_call`` makes next, on this thread."""
+    _told.last = Told(run_id, _kept.get(run_id))
 
 
-def told() -> Named | None:
-    """What ``tell`` said last on this thread, once."""
-    named: Named | None = getattr(_told, "named", None)
-    _told.named = None
-    return named
+def told() -> Told | None:
+    """What ``tell`` said last on this thread, once (None: no run ended since)."""
+    last: Told | None = getattr(_told, "last", None)
+    _told.last = None
+    return last
 
 
-__all__ = ["Named", "keep", "keep_returned", "kept", "tell", "told"]
+__all__ = ["Named", "Told", "keep", "keep_returned", "kept", "tell", "told"]

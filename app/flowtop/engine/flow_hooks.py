@@ -106,9 +106,9 @@ def interrupt(thread: threading.Thread) -> None:
 def entering(run: DynamicRun) -> None:
     """The ``on_running`` hooks, on the body's thread before the body."""
     hooks = run.flow.hooks["on_running"]
-    if hooks:
-        state: State[Any] = State(StateType.RUNNING)
-        call_hooks(hooks, HOOK_LOG, run.flow, flow_run_info(run, entering=True), state)
+    if hooks:  # ``flow_run.state``, the run's Running state (naming the run, as Prefect's)
+        flow_run = flow_run_info(run, entering=True)
+        call_hooks(hooks, HOOK_LOG, run.flow, flow_run, flow_run.state)
 
 
 def ending_kind(run: DynamicRun, outcome: StateType) -> str | None:

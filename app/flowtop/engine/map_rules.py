@@ -7,6 +7,10 @@ as Prefect 3.9.1 does (``prefect.task_runners.TaskRunner.map``): any iterable bu
 ``str``, ``bytes`` or file (``prefect.utilities.collections.isiterable``), so a dict gives
 its keys and a set or a generator its items; and its errors say Prefect's words, with the
 arguments named by the task's parameters, so code written for Prefect reads the same text.
+By Prefect's rule a future or a state given as it is (not in a list, not ``unmapped``) is
+resolved before anything is mapped: one that did not complete stops the ``.map()`` call
+with Prefect's ``UpstreamTaskError`` (``not_completed``), where flowtop's rule passes it
+whole and its calls end ``UPSTREAM_FAILED``.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import io
 from typing import Any
 
 from .errors import MappingLengthMismatch, MappingMissingIterable
+from .prefect_exceptions import UpstreamTaskError
+from .prefect_state import State
 
 
 def maps_over(value: Any, prefect: bool) -> bool:
@@ -27,6 +33,17 @@ def maps_over(value: Any, prefect: bool) -> bool:
     except TypeError:
         return False
     return not isinstance(value, str | bytes | io.IOBase)
+
+
+def not_completed(state: State[Any]) -> UpstreamTaskError | None:
+    """The error of a drop-in ``.map()`` given ``state`` (a future's, or a state) as it is,
+    when it did not complete (else None): Prefect 3.9.1 resolves such an argument first,
+    and its words name the upstream task run (``None`` for a state made by hand)."""
+    if state.is_completed():
+        return None
+    return UpstreamTaskError(
+        f"Upstream task run '{state.state_details.task_run_id}' did not reach a 'COMPLETED' state."
+    )
 
 
 def argument_names(

@@ -300,7 +300,7 @@ class Decision(NamedTuple):
     cheap to build once per attempt, like ``DelayBreakdown``)."""
 
     retry: bool
-    final: StateType | None  # COMPLETED or FAILED when not retrying
+    final: StateType | None  # COMPLETED or FAILED (CANCELLED: it returned one) when not retrying
     delay: DelayBreakdown | None = None
     error: BaseException | None = None  # the error the final FAILED state carries
     reason: str = ""

@@ -117,7 +117,7 @@ def _prefect_form(
             state_details=details,
             name="Cached" if cached else None,
         )
-    if state.type is StateType.FAILED:
+    if state.type is StateType.FAILED or returned_cancelled(state.exception):
         error = state.exception
         handed = returned_failure(error)  # a Failed(name=…) the task returned keeps its name
         name = handed.name if handed else failed_name(error)
@@ -171,9 +171,6 @@ def returned_failure(error: BaseException | None) -> State[Any] | None:
     a ``.submit()``'s) raises."""
     state = getattr(error, _RETURNED, None)
     return state if isinstance(state, State) else None
-
-
-RETURNED_CANCELLED = "the task returned Cancelled(...): not retried"
 
 
 def returned_cancelled(error: BaseException | None) -> bool:
@@ -267,11 +264,15 @@ def state_of_call(call: Callable[[], Any]) -> State[Any]:
 
 
 def _named(state: State[Any]) -> State[Any]:
-    """``state`` named as Prefect names the run's (``final_states``): ``Skipped``,
-    ``TimedOut``."""
-    named = told()
-    if named is not None and named[0] is state.type:
-        state.name, state.message = named[1], named[2]
+    """``state`` as the run the call made ends in Prefect (``final_states``): its
+    ``state_details.flow_run_id`` that run's, and named as Prefect names it (``Skipped``,
+    ``TimedOut``)."""
+    last = told()
+    if last is None:  # no run: the call stopped before one started
+        return state
+    state.state_details = StateDetails(flow_run_id=last.run_id)
+    if last.named is not None and last.named[0] is state.type:
+        state.name, state.message = last.named[1], last.named[2]
     return state
 
 

@@ -24,6 +24,7 @@ from .final_states import kept
 from .prefect_api import (
     MissingContextError,
     State,
+    StateDetails,
     TaskRun,
     failed_name,
     failure_message,
@@ -279,9 +280,16 @@ def flow_run_info(run: ActiveRun, *, entering: bool = False) -> FlowRunInfo:
         start_time=started,
         expected_start_time=started,
         parameters=run.flow_parameters(),
-        state=State(StateType.RUNNING) if entering else _state_of(run),
+        state=_of_run(run, State(StateType.RUNNING)) if entering else _state_of(run),
         flow_version=run.flow_version,
     )
+
+
+def _of_run(run: ActiveRun, state: State[Any]) -> State[Any]:
+    """``state`` as a state of ``run``, whose ``state_details.flow_run_id`` it holds, as
+    each state of a Prefect flow run does (the ``on_running`` hooks' too)."""
+    state.state_details = StateDetails(flow_run_id=run.run_id)
+    return state
 
 
 def _state_of(run: ActiveRun) -> State[Any]:
@@ -289,12 +297,18 @@ def _state_of(run: ActiveRun) -> State[Any]:
     run, the state they are given, as Prefect's hook finds it in ``flow_run.state`` too;
     once it ended, its final state. A run carried to a child is running there."""
     hooks_state = run.hooks_state  # set as its final hooks start (``DynamicRun._finish``)
-    return State(run.state) if hooks_state is None else hooks_state
+    return _of_run(run, State(run.state)) if hooks_state is None else hooks_state
 
 
 def hook_state(run: DynamicRun, outcome: StateType) -> State[Any]:
-    """The Prefect state of a ``@flow`` run whose outcome is ``outcome``: the one its
-    final hooks are given (``flow_hooks.ending_state`` asks this). Completed (under the name a returned
+    """The Prefect state of a ``@flow`` run whose outcome is ``outcome`` (``_outcome_of``),
+    naming that run in its ``state_details``, as Prefect's."""
+    return _of_run(run, _outcome_of(run, outcome))
+
+
+def _outcome_of(run: DynamicRun, outcome: StateType) -> State[Any]:
+    """The state ``hook_state`` gives: the one a run's final hooks are given
+    (``flow_hooks.ending_state`` asks this). Completed (under the name a returned
     ``Completed(name=…)`` gave it), Cancelling, Crashed (the body raised what is not an
     ``Exception``: Prefect's type ``CRASHED``), TimedOut, the ``Failed(...)`` or
     ``Crashed(...)`` the body returned (its name, message and data, as the caller's

@@ -46,7 +46,8 @@ class UpstreamTaskError(PrefectException):
     """Prefect's "a task's upstream did not complete". Prefect's engine raises and catches
     it itself: a task whose upstream failed is left ``NotReady`` and its ``.result()``
     raises ``UnfinishedRun`` (checked with Prefect 3.9.1), which flowtop raises as
-    ``UpstreamFailed``. So flowtop never raises it either; code that catches it imports it."""
+    ``UpstreamFailed``. It reaches user code only from a drop-in ``.map()`` given a future
+    or a state that did not complete (``calls.given_as_prefect``), as Prefect's does."""
 
 
 __all__ = [

@@ -405,9 +405,8 @@ class FlowRun(RunActions):
         else:
             final_error = decision.error if decision.error is not None else error
             assert final_error is not None
-            self._fail(
-                tr, final_error, decision.reason, duration=duration, output=output, info=info
-            )
+            ends, why = decision.final or FAILED, decision.reason  # CANCELLED: returned one
+            self._fail(tr, final_error, why, duration=duration, output=output, info=info, ends=ends)
         return None
 
     def _retry_due(self, tr: TaskRun, token: int) -> None:
@@ -458,10 +457,11 @@ class FlowRun(RunActions):
         duration: float | None = None,
         output: str = "",
         info: ErrorInfo | None = None,
+        ends: StateType = FAILED,
     ) -> None:
         self._transition(
             tr,
-            FAILED,
+            ends,
             message=reason,
             exception=error,
             error=info or error_info(error),

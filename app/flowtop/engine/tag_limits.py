@@ -103,7 +103,8 @@ def tags_of(run: FlowRun, tr: TaskRun) -> frozenset[str]:
     # module (through ``run``: an ``isinstance`` would be an import cycle), and ``FlowRun``
     # (engine/run.py) declares no empty one for a graph's run.
     call_tags: Mapping[str, frozenset[str]] = getattr(run, "task_tags", _NO_CALL_TAGS)
-    return call_tags.get(tr.key, tr.node.task.tags)
+    tags = call_tags.get(tr.key)  # else the task's own, as they are now (a set: see Task)
+    return tags if tags is not None else frozenset(tr.node.task.tags)
 
 
 class SlotWaits:

@@ -172,8 +172,8 @@ class Task(PrefectTaskAttributes):
             # once, with the retries, as Prefect does (a bad count: build_policy says so)
             options["retry_delay"] = delays.delays(retries, self.name)
         self.options = MappingProxyType(dict(options))
-        #: Prefect's ``tags=``: given back to Prefect code (``tags``), nothing more.
-        self.tags = frozenset(options.get("tags") or ())
+        #: Prefect's ``tags=``, a set as Prefect's (``t.tags.add("db")`` tags later calls).
+        self.tags: set[str] = set(options.get("tags") or ())
         self.policy = build_policy(self.name, options)
         if options.get("retry_condition_fn") is not None:
             condition = RetryCondition(options["retry_condition_fn"], self)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .calls import Future, InlineFuture, call_back
 from .errors import RunCancelled, UpstreamFailed
 from .flow_result import returned_state_error
-from .prefect_api import State, from_engine, made_by_hand, returned_failure
+from .prefect_api import State, from_engine, made_by_hand, returned_cancelled, returned_failure
 from .prefect_ids import prefect_uuid
 from .run_handle import WAKE
 from .states import StateType
@@ -107,7 +107,8 @@ class TaskFuture(Future):
             return state.result
         if state.type is StateType.UPSTREAM_FAILED:
             raise UpstreamFailed(f"task {self.key!r}: {state.message}")
-        if state.type is StateType.FAILED and state.exception is not None:
+        failed = state.type is StateType.FAILED or returned_cancelled(state.exception)
+        if failed and state.exception is not None:  # (a Cancelled(...) returned: its error)
             error: BaseException = state.exception
         else:
             error = RunCancelled(f"task {self.key!r} was cancelled")

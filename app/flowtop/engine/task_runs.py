@@ -13,13 +13,14 @@ Semantics follow Prefect 3's ``task_engine.py`` (``call_hooks``, ``handle_retry`
   ``on_completion`` / ``on_failure`` once, when the task reaches its final state and before
   its caller sees it; never on an attempt that will be retried, nor for a task that
   returned ``Cancelled(...)`` (Prefect's state is then Cancelled, which no task hook
-  is for; the engine's record is FAILED, not retried). A hook that raises is
+  is for; the engine's record is CANCELLED, not retried). A hook that raises is
   logged and changes nothing. ``(task, task_run, state)`` as in Prefect. What they print
   (and log) is the attempt's output (``hook_output``): the ``on_running`` hooks' at its
   start, the final hooks' at the end of the last attempt's.
 - ``task_run_name`` (a ``str.format`` template over the call's parameters, or a callable,
   given ``parameters=`` when it takes that argument) is resolved once per task run.
-- a failed attempt logs on the ``flowtop.task_engine`` logger (``task_log``).
+- a failed attempt logs on the ``flowtop.task_engine`` logger (``task_log``); one that
+  returned ``Cancelled(...)`` did not fail, and logs nothing.
 
 The current attempt (``current_attempt``): the runner's is the thread-local that
 ``capture.begin(attempt)`` sets for a thread attempt and for each step of an async one
@@ -51,8 +52,9 @@ from .prefect_api import (
     failure_message,
     returned_cancelled,
 )
+from .prefect_ids import default_task_run_name
 from .prefect_run_views import asking_about
-from .states import COMPLETED, FAILED, RUNNING
+from .states import CANCELLED, COMPLETED, FAILED, RUNNING
 from .tags import current_tags
 from .task_log import ENGINE_LOG as ENGINE_LOG  # re-exported, as before
 from .task_log import log_failure as log_failure
@@ -155,7 +157,9 @@ def task_run_of(current: Any, state: State[Any] | None = None) -> TaskRun:
         run_id, attempt = run.run_id, tr.attempt
         task_key = _task_key(tr.node.task, tr.key)
         tr_id = f"{run.run_id}:{tr.key}"
-        name = _run_names.get(run, {}).get(tr.key, tr.key)
+        named = _run_names.get(run, {}).get(tr.key)
+        # no task_run_name: Prefect's shape for Prefect code (``fetch-3f9``), else the key
+        name = named if named is not None else default_task_run_name(tr.node.task, tr.key, tr_id)
         first = tr.attempts[0].started if tr.attempts else None
         tags = tag_limits.tags_of(run, tr)
     if state is None:  # the attempt's own, as Prefect's task_run.state (Retrying on a retry)
@@ -464,7 +468,7 @@ def concluding(
     if isinstance(error, Interrupt):  # what stopped it (its flow's timeout) ends it too,
         return token, output  # under the run's lock: no failure of its own to log
     output += said_deciding
-    if decision is not None and decision.final is not COMPLETED:
+    if decision is not None and decision.final not in (COMPLETED, CANCELLED):
         if not decision.retry:
             shown = error if decision.error is None else decision.error
             log_failure(tr.policy, tr.attempt, shown, decision)
