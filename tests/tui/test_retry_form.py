@@ -29,6 +29,7 @@ def test_prefill_shows_the_effective_policy_as_text(initial):
         "backoff_factor": "",
         "max_delay": "",
         "retry_jitter": "0",
+        "retry_jitter_factor": "",  # none set: Prefect's, the engine draws no wait with it
         "retry_on": "ConnectionError",
         "timeout": "",
         "retry_deadline": "",

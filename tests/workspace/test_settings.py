@@ -134,8 +134,8 @@ def test_unknown_key_names_file_table_line_and_valid_keys(etl):
         "flowtop.toml:6: [flows.\"etl\".tasks.\"extract\"]: unknown key 'max_retry' (did you mean 'max_retries'?)"
     )
     assert (
-        "valid keys: max_retries, retry_delay, retry_on, retry_jitter, retry_deadline, timeout"
-        in text
+        "valid keys: max_retries, retry_delay, retry_on, retry_jitter, retry_jitter_factor, "
+        "retry_deadline, timeout" in text
     )
     assert ws.settings.workers == 8  # a bad file is not applied halfway
 

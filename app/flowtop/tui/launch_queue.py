@@ -224,6 +224,9 @@ class LaunchQueue(_AppBase):
                     self.call_later(self._loading_over)  # its ``Notify`` is still queued
                     continue
                 del loading[run_id]
+                # Private, as the list above: Textual 8.2.8 has no public way to take down
+                # one toast (``notify`` returns nothing to hold, ``clear_notifications``
+                # takes down every toast); its own Toast, clicked, calls ``_unnotify``.
                 self._unnotify(toast)
 
     def _say_failure(self, error: Exception, write: StoreWrite) -> None:

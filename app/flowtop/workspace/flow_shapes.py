@@ -42,6 +42,7 @@ FIELDS: dict[str, str] = {
     "backoff_factor": "Backoff factor",
     "max_delay": "Max delay (s)",
     "retry_jitter": "Jitter",
+    "retry_jitter_factor": "Jitter factor",
     "retry_on": "Retry on",
     "timeout": "Timeout (s)",
     "retry_deadline": "Deadline (s)",
@@ -121,6 +122,8 @@ def initial_texts(policy: RetryPolicy) -> dict[str, str]:
         texts["retry_delay"] = fmt_number(delay.backoff_factor)
         texts["backoff_factor"] = "2"
     texts["retry_jitter"] = fmt_number(policy.retry_jitter)
+    if policy.retry_jitter_factor is not None:
+        texts["retry_jitter_factor"] = fmt_number(policy.retry_jitter_factor)
     if policy.retry_on:
         texts["retry_on"] = ", ".join(exception_name(t) for t in policy.retry_on)
     if policy.timeout is not None:
@@ -143,7 +146,8 @@ def placeholders(policy: RetryPolicy, below: RetryPolicy | None = None) -> dict[
     described = fallback.describe()
     for name in hints:
         setting = "retry_delay" if name in DELAY_FIELDS else name
-        value, layer = described[setting]
+        # (an unset ``retry_jitter_factor`` is not described: ``RetryPolicy.describe``)
+        value, layer = described.get(setting, ("", Layer.BUILTIN))
         if layer is not Layer.BUILTIN and name not in DELAY_FIELDS[1:]:
             hints[name] = f"{value} from {layer}"
     return hints
@@ -172,6 +176,7 @@ def builtin_placeholders(policy: RetryPolicy) -> dict[str, str]:
         if backoff
         else "no cap (needs a backoff factor)",
         "retry_jitter": "0 (0.1 adds up to +10%)",
+        "retry_jitter_factor": "none (Prefect's: 0.5 draws each wait up to ×1.5)",
         "retry_on": policy.unset_retry_on_text(),
         "timeout": "none",
         "retry_deadline": "none (stop retrying this long after the first attempt)",
@@ -209,9 +214,9 @@ class PolicyView:
         ]
 
     def jitter_factor(self) -> tuple[str, Layer] | None:
-        """Prefect's ``retry_jitter_factor`` and its layer, when the code set one: a second
-        jitter beside flowtop's ``retry_jitter``, which no settings file can change. A
-        factor of 0 is none: the engine draws no wait with it."""
+        """Prefect's ``retry_jitter_factor`` and its layer, when a layer set one: a second
+        jitter beside flowtop's ``retry_jitter`` (the retry editor's notes say that both
+        apply). A factor of 0 is none: the engine draws no wait with it."""
         factor = self.layers.get("retry_jitter_factor")
         return factor if factor is not None and float(factor[0]) else None
 

@@ -9,10 +9,6 @@ built-in defaults halfway through a run.
 
 from __future__ import annotations
 
-import builtins
-import importlib
-import importlib.machinery
-import importlib.util
 import json
 import re
 import reprlib
@@ -24,19 +20,27 @@ from typing import Any
 
 from ..engine.delays import MAX_SECONDS, MAX_SECONDS_TEXT, ExponentialBackoff, finite_float
 from ..engine.layers import Layer
-from ..engine.policy import MAX_RETRIES, RetryPolicy, never_retried
+from ..engine.policy import MAX_RETRIES, RetryPolicy
 from ..engine.pool import MAX_WORKERS
 from ..engine.spec import ExecutorError, check_spec
 from ..engine.suggest import did_you_mean
 from ..engine.task import MAX_DELAYS
 from .load_error import LoadError
-from .module_places import held_by_the_flow, workspace_script
 
 _POLICY_KEYS = ("max_retries", "retry_delay", "retry_jitter", "timeout")
 DEFAULT_KEYS = (*_POLICY_KEYS, "workers", "executor", "max_result_bytes", "load_timeout")
 #: ``[tui] on_quit``: what ``q`` does with live runs started in this TUI.
 ON_QUIT = ("ask", "keep", "cancel")
-TASK_KEYS = ("max_retries", "retry_delay", "retry_on", "retry_jitter", "retry_deadline", "timeout")
+#: With Prefect's second jitter, ``retry_jitter_factor``: the retry editor sets it, as code does.
+TASK_KEYS = (
+    "max_retries",
+    "retry_delay",
+    "retry_on",
+    "retry_jitter",
+    "retry_jitter_factor",
+    "retry_deadline",
+    "timeout",
+)
 BACKOFF_KEYS = ("base", "factor", "max_delay")
 #: ``[defaults]`` keys that fill policy fields a task left unset.
 POLICY_DEFAULTS = ("retry_delay", "retry_jitter", "timeout")
@@ -162,7 +166,7 @@ def _names(table: tuple[str, ...], value: Any) -> tuple[str, ...]:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not all(isinstance(v, str) and v.strip() for v in items):
         raise _bad(table, "retry_on", 'a list of exception names like ["ConnectionError"]', value)
-    # Names only: each is looked up (``resolve_exception``) once the flows are loaded
+    # Names only: each is looked up (``retry_on_names.resolve_exception``) once the flows are loaded
     # (``Workspace._check_names``), in the process that has them. Reading a settings file
     # imports nothing: ``flowtop list``, ``run --detach`` and the TUI read it in their own
     # process, which runs no user code, and a dotted name's package (``requests``, one of
@@ -192,6 +196,12 @@ def check_value(table: tuple[str, ...], key: str, value: Any) -> Any:
         if jitter is None or jitter < 0:
             raise _bad(table, key, "a finite number >= 0 (a fraction: 0.1 adds up to 10%)", value)
         return jitter
+    if key == "retry_jitter_factor":  # the engine's rule (``task``): finite, >= 0
+        factor = finite_float(value)
+        if factor is None or factor < 0:
+            expected = "a finite number >= 0 (0.5 draws each wait up to ×1.5)"
+            raise _bad(table, key, expected, value)
+        return factor
     if key == "timeout":
         return _seconds(table, key, value, positive=True)
     if key == "retry_deadline":
@@ -221,62 +231,6 @@ def check_table(
             raise _unknown(key, valid, table)
         checked[key] = check_value(table, key, value)
     return checked
-
-
-def resolve_exception(
-    name: str,
-    namespace: Mapping[str, Any],
-    table: tuple[str, ...] = (),
-    *,
-    root: Path | None = None,
-) -> type[BaseException]:
-    """An exception class from the flow module's names, builtins, or an installed package.
-
-    A dotted name is imported, unless that would run a script of the workspace ``root``
-    that is not a flow module (``deploy.Boom`` must not run ``deploy.py``).
-    """
-    where = f"{table_name(table)}: retry_on" if table else "retry_on"
-    found: Any = namespace.get(name, getattr(builtins, name, None)) if "." not in name else None
-    if "." in name:
-        found = held_by_the_flow(name, namespace)
-    if found is None and "." in name:
-        module_name, _, attr = name.rpartition(".")
-        script = workspace_script(module_name, root)
-        if script is not None:
-            raise SettingsError(
-                f"{where}: {name!r} would run {script.name}, a file of the workspace, to look "
-                f"it up; flowtop only imports installed packages for retry_on: import "
-                f"{attr} in the flow's module and write {attr!r}",
-                table,
-                "retry_on",
-            )
-        try:
-            module = importlib.import_module(module_name)
-        except Exception as exc:  # noqa: BLE001 - any import failure is the user's to see
-            raise SettingsError(
-                f"{where}: cannot import {module_name!r} for {name!r} ({type(exc).__name__}: {exc})",
-                table,
-                "retry_on",
-            ) from None
-        found = getattr(module, attr, None)
-        if found is None:
-            hint = did_you_mean(attr, [n for n in dir(module) if not n.startswith("_")])
-            raise SettingsError(
-                f"{where}: module {module_name!r} has no {attr!r}{hint}", table, "retry_on"
-            )
-    if found is None:
-        raise SettingsError(
-            f"{where}: unknown exception {name!r} (not a builtin, not defined in the flow's module; "
-            "use a dotted name like 'requests.exceptions.HTTPError')",
-            table,
-            "retry_on",
-        )
-    if not (isinstance(found, type) and issubclass(found, BaseException)):
-        raise SettingsError(f"{where}: {name!r} is not an exception class", table, "retry_on")
-    why_not = never_retried(found)
-    if why_not is not None:
-        raise SettingsError(f"{where}: {why_not}", table, "retry_on")
-    return found
 
 
 @dataclass(frozen=True)

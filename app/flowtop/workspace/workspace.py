@@ -33,6 +33,7 @@ from .loader import Loader, LoadOutcome, Probed
 from .overrides import OverridesSaved
 from .places import Places
 from .result_cache import FolderCache
+from .retry_on_names import resolve_exception
 from .settings import (
     TASK_KEYS,
     Settings,
@@ -40,7 +41,6 @@ from .settings import (
     apply_layers,
     check_table,
     locate,
-    resolve_exception,
     table_name,
 )
 from .settings_state import SettingsState

@@ -6,9 +6,9 @@ the table itself. Every field says which settings layer its current value comes 
 When the task's settings change on disk while it is open (another window saved them, or
 ``flowtop.toml`` or the flow's file was edited), ``settings_reloaded`` shows them: an untouched form the
 new values, an edited one the user's edits, saying what Save will write over.
-What only a task's code sets is shown beside the fields it combines with: Prefect's
-``retry_jitter_factor`` as a row of its own, and a line says what a jitter or
-``retry_on`` typed makes together with it or with a ``retry_condition_fn``.
+Prefect's ``retry_jitter_factor`` is a field beside flowtop's Jitter (a drop-in task's,
+set in its code, is changed without the code); a line says what the two jitters make
+together, or a ``retry_on`` typed with a ``retry_condition_fn`` only the code sets.
 """
 
 from __future__ import annotations
@@ -42,6 +42,17 @@ if TYPE_CHECKING:
     from ..workspace_view import WorkspaceView
 
 
+class FieldsScroll(VerticalScroll):
+    """The editor's fields, the focused one kept in view as the dialog gives them fewer
+    rows: at 40×12 the note that both jitters apply, appearing as the factor was typed,
+    left them one row, and it showed the row above the field typed in."""
+
+    def on_resize(self) -> None:
+        focused = self.screen.focused
+        if focused is not None and self in focused.ancestors:
+            self.scroll_to_widget(focused, animate=False)
+
+
 class RetryEditor(FormDialog[bool]):
     """Dismisses True when it wrote or cleared an override, False when cancelled."""
 
@@ -50,7 +61,6 @@ class RetryEditor(FormDialog[bool]):
     RetryEditor #policy { color: $text-muted; margin-bottom: 1; }
     RetryEditor #reloaded { color: $warning; height: auto; margin-bottom: 1; display: none; }
     RetryEditor #combined { color: $warning; height: auto; margin-top: 1; display: none; }
-    RetryEditor .row .fixed { width: 1fr; color: $text-muted; }
     RetryEditor #fields { height: auto; max-height: 1fr; }
     RetryEditor .row { height: 1; margin-top: 1; }
     RetryEditor .label { width: 16; }
@@ -66,7 +76,7 @@ class RetryEditor(FormDialog[bool]):
     RetryEditor.-short #combined, RetryEditor.-tiny #combined { margin-top: 0; }
     RetryEditor.-short #hint, RetryEditor.-tiny #hint { display: none; }
     RetryEditor.-narrow .row { height: 2; }
-    RetryEditor.-narrow .row Input, RetryEditor.-narrow .row .fixed { dock: bottom; width: 100%; }
+    RetryEditor.-narrow .row Input { dock: bottom; width: 100%; }
     RetryEditor.-narrow .error { padding-left: 0; }
     """
 
@@ -94,23 +104,13 @@ class RetryEditor(FormDialog[bool]):
         """The layer field ``name``'s value comes from now (``PolicyView.layer_of``)."""
         return self.policy.layer_of(name)
 
-    def _jitter_factor(self) -> tuple[str, str]:
-        """Prefect's ``retry_jitter_factor`` row: its value and layer, or ("", "") when
-        the code set none. Shown, not edited: no settings file holds it, so a field for it
-        would write flowtop's ``retry_jitter``, a second jitter (the row above)."""
-        factor = self.policy.jitter_factor()
-        if factor is None:
-            return "", ""
-        value, layer = factor
-        return f"{value} (Prefect's: edit the code)", f"← {layer}"
-
     def compose(self) -> ComposeResult:
         hints = self.policy.hints
         with Vertical(id="dialog"):
             yield Static(Text(f"Retry settings · {self.flow_name} / {self.task_key}"), id="title")
             yield Static(Text(f"Now: {printable(self.policy.summary)}"), id="policy")
             yield Static("", id="reloaded")  # settings_reloaded says what changed
-            with VerticalScroll(id="fields", can_focus=False):  # Tab goes field to field
+            with FieldsScroll(id="fields", can_focus=False):  # Tab goes field to field
                 for name, label in FIELDS.items():
                     layer = self._layer(name)
                     with Horizontal(classes="row"):
@@ -128,8 +128,6 @@ class RetryEditor(FormDialog[bool]):
                             id=f"layer-{name}",
                         )
                     yield Static("", classes="error", id=f"error-{name}")
-                    if name == "retry_jitter":
-                        yield from self._compose_jitter_factor()
             yield Static("", id="combined")  # what a jitter or retry_on typed combines with
             yield Static("", id="form-error")
             yield Static(
@@ -144,27 +142,21 @@ class RetryEditor(FormDialog[bool]):
                 )
                 yield Button("Cancel", id="cancel")
 
-    def _compose_jitter_factor(self) -> ComposeResult:
-        value, layer = self._jitter_factor()
-        with Horizontal(classes="row", id="jitter-factor") as row:
-            row.display = bool(value)  # kept, hidden: a reload may bring one
-            yield Static("Jitter factor", classes="label")
-            yield Static(Text(value), classes="fixed", id="jitter-factor-value")
-            yield Static(Text(layer), classes="layer", id="jitter-factor-layer")
+    #: Below this many rows the fields sit on consecutive lines (``-dense``): with a blank
+    #: line between them the nine fields take 18 rows, and at 100×30 the line saying that
+    #: both jitters apply pushed the hint off the dialog's bottom edge.
+    ROOMY = 36
 
-    def _show_jitter_factor(self) -> None:
-        """The jitter factor's row as the policy has it; and the rows closer together
-        (``-dense``) when the code set what a typed value combines with: the fields do
-        not shrink in the dialog, so at 100×30 the row and the notes under the fields
-        pushed the last note and the hint off its bottom edge."""
-        value, layer = self._jitter_factor()
-        self.query_one("#jitter-factor-value", Static).update(Text(value))
-        self.query_one("#jitter-factor-layer", Static).update(Text(layer))
-        self.query_one("#jitter-factor").display = bool(value)
-        self.set_class(bool(value or self.policy.deciders()), "-dense")
+    def _fit_density(self) -> None:
+        """The rows closer together (``-dense``) on a screen under ``ROOMY`` rows, or when
+        the code set what a typed value combines with (a jitter factor, a
+        ``retry_condition_fn``): the fields do not shrink in the dialog, so the notes under
+        them pushed the last note and the hint off its bottom edge."""
+        combines = bool(self.policy.jitter_factor() or self.policy.deciders())
+        self.set_class(combines or self.size.height < self.ROOMY, "-dense")
 
     def on_mount(self) -> None:
-        self._show_jitter_factor()
+        self._fit_density()
         self._validate()
         if self.gone:
             for widget in self.query(Input):
@@ -174,6 +166,7 @@ class RetryEditor(FormDialog[bool]):
 
     def on_resize(self, event: events.Resize) -> None:
         self.fit_width(event.size.width)  # narrow: a field's label and layer above it
+        self._fit_density()
         self.call_after_refresh(self._fit_hints)
 
     def _fit_hints(self) -> None:
@@ -214,7 +207,7 @@ class RetryEditor(FormDialog[bool]):
                     field.select_all()
         self.query_one("#policy", Static).update(Text(f"Now: {printable(node.policy.summary)}"))
         self.query_one("#clear", Button).disabled = not override
-        self._show_jitter_factor()
+        self._fit_density()
         self._fit_hints()
         labels = [f"{FIELDS[n]} {printable(form.texts[n].strip()) or 'empty'}" for n in form.kept]
         note = "Changed on disk while open (another window saved them, or a file was edited): "

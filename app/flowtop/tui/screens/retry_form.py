@@ -15,6 +15,7 @@ from typing import Any
 from rich.cells import cell_len, set_cell_size
 
 from ...engine.delays import MAX_SECONDS, MAX_SECONDS_TEXT
+from ...engine.layers import Layer
 from ...engine.policy import MAX_RETRIES
 from ...workspace.flow_shapes import DELAY_FIELDS, FIELDS, PolicyView, fmt_number
 
@@ -96,6 +97,8 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "backoff_factor": lambda t: _number(t, "backoff factor", minimum=1),
     "max_delay": lambda t: _number(t, "max delay", minimum=0, seconds=True),
     "retry_jitter": lambda t: _number(t, "jitter", minimum=0),
+    # Prefect's (``@task(retry_jitter_factor=)``), as the engine takes it: finite, >= 0
+    "retry_jitter_factor": lambda t: _number(t, "jitter factor", minimum=0),
     "retry_on": parse_names,
     "timeout": lambda t: _number(t, "timeout", minimum=0, above=True, seconds=True),
     "retry_deadline": lambda t: _number(t, "deadline", minimum=0, seconds=True),
@@ -149,25 +152,35 @@ def read_form(texts: dict[str, str], initial: dict[str, str]) -> FormState:
     return FormState(values=values)
 
 
-def combined_notes(texts: Mapping[str, str], view: PolicyView) -> list[str]:
-    """What the form's jitter and ``retry_on`` make together with what only the task's
-    code sets, in words shown before Save. Both apply, as the engine applies them
-    (README *The retry rules*): flowtop's jitter and then Prefect's ``retry_jitter_factor``;
-    ``retry_on`` and then a ``retry_condition_fn`` (or a ``retry_predicate``), each able to
-    refuse a retry. Without a word, a Jitter 0.2 saved beside a factor of 0.5 made a
-    second jitter, and a ``retry_on`` refused a failure the condition would retry."""
-    notes = []
-    factor = view.jitter_factor()
+def _typed_number(texts: Mapping[str, str], name: str) -> float:
+    """Field ``name``'s number as typed, or 0 when it is empty or wrong (the field says
+    what is wrong): a value that adds nothing to combine."""
     try:
-        jitter = _number(texts.get("retry_jitter", "").strip(), "jitter", minimum=0)
-    except ValueError:  # empty or wrong: no jitter to combine (the field says what is wrong)
-        jitter = 0
-    if factor is not None and jitter:
-        value, layer = factor
+        return _number(texts.get(name, "").strip(), name, minimum=0)
+    except ValueError:
+        return 0
+
+
+def combined_notes(texts: Mapping[str, str], view: PolicyView) -> list[str]:
+    """What the form's two jitters and its ``retry_on`` make together, and with what only
+    the task's code sets, in words shown before Save. Both apply, as the engine applies
+    them (README *The retry rules*): flowtop's jitter and then Prefect's
+    ``retry_jitter_factor``; ``retry_on`` and then a ``retry_condition_fn`` (or a
+    ``retry_predicate``), each able to refuse a retry. Without a word, a Jitter 0.2 saved
+    beside a factor of 0.5 made a second jitter, and a ``retry_on`` refused a failure the
+    condition would retry. The factor's layer is the one it comes from as shown, or
+    ``overrides*`` once it is edited (``RetryEditor._mark_layer``'s word)."""
+    notes = []
+    jitter = _typed_number(texts, "retry_jitter")
+    factor = _typed_number(texts, "retry_jitter_factor")
+    if factor and jitter:
+        shown = view.texts.get("retry_jitter_factor", "").strip()
+        edited = texts.get("retry_jitter_factor", "").strip() != shown
+        layer = f"{Layer.OVERRIDES}*" if edited else str(view.layer_of("retry_jitter_factor"))
         notes.append(
             f"Both jitters apply: Jitter {fmt_number(jitter)} adds 0–{jitter * 100:.0f}% to "
-            f"each delay, then retry_jitter_factor {value} ({layer}) draws the wait around "
-            f"that, at most ×{1 + float(value):g}."
+            f"each delay, then retry_jitter_factor {fmt_number(factor)} ({layer}) draws the "
+            f"wait around that, at most ×{1 + factor:g}."
         )
     try:
         names = parse_names(texts["retry_on"]) if texts.get("retry_on", "").strip() else []

@@ -1,0 +1,75 @@
+"""A ``retry_on`` name, from settings or the retry editor, made the exception class it names.
+
+A name is looked up where the flow's code would find it: the flow module's names, then
+builtins, then (a dotted name) the module the flow module holds or an installed package,
+never a script of the workspace no flow imports (``module_places``).
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ..engine.policy import never_retried
+from ..engine.suggest import did_you_mean
+from .module_places import held_by_the_flow, workspace_script
+from .settings import SettingsError, table_name
+
+
+def resolve_exception(
+    name: str,
+    namespace: Mapping[str, Any],
+    table: tuple[str, ...] = (),
+    *,
+    root: Path | None = None,
+) -> type[BaseException]:
+    """An exception class from the flow module's names, builtins, or an installed package.
+
+    A dotted name is imported, unless that would run a script of the workspace ``root``
+    that is not a flow module (``deploy.Boom`` must not run ``deploy.py``).
+    """
+    where = f"{table_name(table)}: retry_on" if table else "retry_on"
+    found: Any = namespace.get(name, getattr(builtins, name, None)) if "." not in name else None
+    if "." in name:
+        found = held_by_the_flow(name, namespace)
+    if found is None and "." in name:
+        module_name, _, attr = name.rpartition(".")
+        script = workspace_script(module_name, root)
+        if script is not None:
+            raise SettingsError(
+                f"{where}: {name!r} would run {script.name}, a file of the workspace, to look "
+                f"it up; flowtop only imports installed packages for retry_on: import "
+                f"{attr} in the flow's module and write {attr!r}",
+                table,
+                "retry_on",
+            )
+        try:
+            module = importlib.import_module(module_name)
+        except Exception as exc:  # noqa: BLE001 - any import failure is the user's to see
+            raise SettingsError(
+                f"{where}: cannot import {module_name!r} for {name!r} ({type(exc).__name__}: {exc})",
+                table,
+                "retry_on",
+            ) from None
+        found = getattr(module, attr, None)
+        if found is None:
+            hint = did_you_mean(attr, [n for n in dir(module) if not n.startswith("_")])
+            raise SettingsError(
+                f"{where}: module {module_name!r} has no {attr!r}{hint}", table, "retry_on"
+            )
+    if found is None:
+        raise SettingsError(
+            f"{where}: unknown exception {name!r} (not a builtin, not defined in the flow's module; "
+            "use a dotted name like 'requests.exceptions.HTTPError')",
+            table,
+            "retry_on",
+        )
+    if not (isinstance(found, type) and issubclass(found, BaseException)):
+        raise SettingsError(f"{where}: {name!r} is not an exception class", table, "retry_on")
+    why_not = never_retried(found)
+    if why_not is not None:
+        raise SettingsError(f"{where}: {why_not}", table, "retry_on")
+    return found
