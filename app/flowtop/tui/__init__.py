@@ -15,6 +15,7 @@ def run_tui(path: str, *, executor: str | None = None) -> int:
     from flowtop.workspace.remote_workspace import RemoteWorkspace
 
     from .app import FlowtopApp
+    from .terminal_reset import saved_terminal
 
     # Runs execute in processes of their own (``--executor`` goes to them); None means
     # ``[defaults] executor`` from flowtop.toml.
@@ -22,7 +23,8 @@ def run_tui(path: str, *, executor: str | None = None) -> int:
     # The flow files are imported by a flow host process, never here (issue 13).
     workspace = RemoteWorkspace(path)
     app = FlowtopApp(workspace, runner_options=options, load=True, run_processes=True)
-    stops_wait_for_launches()  # a hang-up as a run starts leaves it started, and its own
+    # a hang-up as a run starts leaves it started; a kill leaves the terminal as it was
+    stops_wait_for_launches(saved_terminal())
     try:
         app.run()
     finally:

@@ -11,8 +11,9 @@ empty log stayed in ``.flowtop/logs``. README: "a hang-up never cancels anything
 
 So in such a process those two signals wait for the launches under way (at most
 ``LONGEST``: a launch holding a busy store gives up before that), then end it as they
-would have. A process that handles them itself (``flowtop run``, ``--detach``) is not
-changed.
+would have, after what the process asked to be done first (the monitor puts the
+terminal back: ``tui/terminal_reset.py``). A process that handles them itself
+(``flowtop run``, ``--detach``) is not changed.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import FrameType
 
 #: The longest a stop waits for the launches under way: a launch waits at most 5 s for
@@ -30,6 +31,8 @@ LONGEST = 10.0
 _STOPS = tuple(getattr(signal, name) for name in ("SIGHUP", "SIGTERM") if hasattr(signal, name))
 _launches = threading.Condition()
 _under_way = 0
+#: Done just before a stop ends the process (``stops_wait_for_launches``).
+_last: list[Callable[[], None]] = []
 
 
 @contextlib.contextmanager
@@ -46,9 +49,11 @@ def launching() -> Iterator[None]:
             _launches.notify_all()
 
 
-def stops_wait_for_launches() -> None:
+def stops_wait_for_launches(last: Callable[[], None] | None = None) -> None:
     """In the main thread, before a process starts launching runs off it: SIGHUP and
-    SIGTERM, while left to their default, first let the launches under way finish."""
+    SIGTERM, while left to their default, first let the launches under way finish, then
+    call ``last`` (it must not raise), then end the process."""
+    _last[:] = [last] if last is not None else []
     for stop in _STOPS:
         if signal.getsignal(stop) is signal.SIG_DFL:
             signal.signal(stop, _after_launches)
@@ -57,6 +62,8 @@ def stops_wait_for_launches() -> None:
 def _after_launches(signum: int, frame: FrameType | None) -> None:
     with _launches:
         _launches.wait_for(lambda: _under_way == 0, timeout=LONGEST)
+    for last in _last:
+        last()
     signal.signal(signum, signal.SIG_DFL)
     signal.raise_signal(signum)  # ends the process as the default would have
 

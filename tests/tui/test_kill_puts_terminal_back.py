@@ -1,0 +1,83 @@
+"""``kill`` (SIGTERM) or ``kill -HUP`` of the monitor leaves the terminal as it found it.
+
+Both end the monitor by their default action (``launch_gate``), past Textual's shutdown:
+the terminal stayed in the alternate screen, cursor hidden, mouse reports on and echo
+off, and the shell's prompt landed on the last frame until ``reset``.
+"""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import termios
+import time
+from pathlib import Path
+
+import pytest
+
+FLOW = """
+from flowtop import Flow, task
+
+@task
+def a():
+    return 1
+
+flow = Flow("one")
+flow.add_call(a, (), {})
+"""
+
+
+def _read_for(leader: int, seconds: float, until: bytes | None = None) -> bytes:
+    said, deadline = b"", time.monotonic() + seconds
+    while time.monotonic() < deadline and (until is None or until not in said):
+        ready, _, _ = select.select([leader], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the other end closed
+                break
+            if not chunk:
+                break
+            said += chunk
+    return said
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP])
+def test_a_kill_leaves_the_screen_the_cursor_and_echo_as_they_were(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
+    (tmp_path / "one.py").write_text(FLOW)
+    leader, follower = pty.openpty()
+    before = termios.tcgetattr(follower)
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"}
+    monitor = subprocess.Popen(
+        [sys.executable, "-m", "flowtop", "open", str(tmp_path)],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env=env,
+        cwd=tmp_path,
+        start_new_session=True,
+    )
+    try:
+        drawn = _read_for(leader, 30, until=b"one")  # the flow listed: the screen is up
+        assert b"\x1b[?1049h" in drawn, drawn[-400:]
+        assert termios.tcgetattr(follower)[3] & termios.ECHO == 0  # raw while it runs
+        time.sleep(0.3)
+        monitor.send_signal(stop)
+        assert monitor.wait(timeout=30) == -stop
+        said = drawn + _read_for(leader, 2)
+    finally:
+        if monitor.poll() is None:
+            monitor.kill()
+            monitor.wait()
+    tail = said[said.rindex(b"\x1b[?1049h") :]
+    for reset in (b"\x1b[?1049l", b"\x1b[?25h", b"\x1b[?1000l"):
+        assert reset in tail, (reset, tail[-200:])
+    assert termios.tcgetattr(follower)[3] == before[3]  # echo and line editing back
+    os.close(follower)
+    os.close(leader)
