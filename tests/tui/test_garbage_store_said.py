@@ -42,3 +42,28 @@ async def test_a_garbage_store_is_said_with_its_path_and_what_to_do(tmp_path: Pa
             app.shutdown(cancel=True)
     finally:
         workspace.close()
+
+
+async def test_e_says_it_cannot_edit_retry_settings_not_that_flows_cannot_run(
+    tmp_path: Path,
+) -> None:
+    """``e`` on a workspace whose store cannot be opened said "Cannot run flows: …"."""
+    (tmp_path / "one.py").write_text(textwrap.dedent(FLOW).lstrip())
+    db = tmp_path / ".flowtop" / "history.db"
+    db.parent.mkdir(mode=0o700)
+    db.write_bytes(b"not a database, not even close " * 4000)
+    workspace = Workspace(tmp_path)
+    workspace.load()
+    app = FlowtopApp(workspace, watch=False, run_processes=True)
+    try:
+        async with app.run_test(size=(120, 36), notifications=True) as pilot:
+            await wait_for(pilot, lambda: app.control_error is not None, "the store's error", 10)
+            app.clear_notifications()
+            await pilot.press("e")
+            await pilot.pause()
+            toasts = [str(n.message) for n in app._notifications]
+            assert toasts == [f"Cannot edit retry settings: {app.control_problem}"], toasts
+            assert app.control_problem.startswith(f"{db}: cannot read the run store (")
+            app.shutdown(cancel=True)
+    finally:
+        workspace.close()

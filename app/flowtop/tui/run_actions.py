@@ -39,6 +39,7 @@ class RunActions(LaunchQueue):
     # Provided by FlowtopApp:
     control: RunControl | None
     control_error: str | None
+    control_problem: str
     workspace: WorkspaceView
     store: RunStore
     table: TaskTable
@@ -63,18 +64,19 @@ class RunActions(LaunchQueue):
         for notice in self.control.notices():
             self.notify(notice, severity="warning", markup=False, timeout=10)
 
-    def _not_ready(self) -> None:
+    def _not_ready(self, cannot: str = "Cannot run flows") -> None:
         """A run key before the flows can run: still loading, or why they never will
-        (a store that cannot be made: said once in a toast, then on every key)."""
+        (a store that cannot be made: said once in a toast, then on every key, as what
+        the key ``cannot`` do: ``e`` on a read-only workspace said "Cannot run flows")."""
         if self.control_error is not None:
-            self.notify(self.control_error, severity="error", markup=False)
+            self.notify(f"{cannot}: {self.control_problem}", severity="error", markup=False)
         else:
             self.notify("Still loading the flows…", severity="warning", markup=False)
 
-    def _flow_or_warn(self) -> str | None:
+    def _flow_or_warn(self, cannot: str = "Cannot run flows") -> str | None:
         self._sync_selection()
         if self.control is None:
-            self._not_ready()
+            self._not_ready(cannot)
             return None
         if self.selected_error is not None:
             name = Path(self.selected_error).name
@@ -362,7 +364,7 @@ class RunActions(LaunchQueue):
         return f"No task of {flow_name} to {verb} yet: a @flow's tasks appear as it runs"
 
     def action_edit_retry(self) -> None:
-        flow_name = self._flow_or_warn()
+        flow_name = self._flow_or_warn("Cannot edit retry settings")
         if flow_name is None:
             return
         key = self.table.cursor_key
