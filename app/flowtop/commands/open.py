@@ -7,6 +7,7 @@ import locale
 import os
 import sys
 from collections.abc import MutableMapping
+from typing import TextIO
 
 from ..printable import no_unicode, say
 from .common import bad_path
@@ -33,6 +34,13 @@ def main(args: argparse.Namespace) -> int:
     if why:
         say(
             f"{why}: the monitor cannot be drawn; follow runs with `flowtop run` and `flowtop watch`"
+        )
+        return 2
+    if sys.__stdin__ is not None and in_the_background(sys.__stdin__):
+        say(
+            "the monitor runs in the background of its terminal (`&`, or `timeout` without "
+            "--foreground), which stops it as it draws: run it in the foreground "
+            "(`timeout --foreground 600 flowtop`)"
         )
         return 2
     from ..engine.spec import ExecutorError, check_spec
@@ -75,3 +83,14 @@ def no_screen() -> str:
     if os.environ.get("TERM") == "dumb":
         return "this terminal is TERM=dumb (it cannot move the cursor)"
     return ""
+
+
+def in_the_background(stdin: TextIO) -> bool:
+    """Whether this process is in a background process group of the terminal ``stdin``
+    is: its first draw stops it (SIGTTOU), and ``timeout 60 flowtop flows`` sat stopped,
+    blank and silent, until killed. False when that cannot be told (a terminal that is
+    not this process's own: a test's pseudo-terminal, a browser tab's pipes)."""
+    try:
+        return os.tcgetpgrp(stdin.fileno()) != os.getpgrp()
+    except OSError:
+        return False
