@@ -38,6 +38,7 @@ from urllib.parse import urlsplit
 import aiohttp_jinja2
 import jinja2
 from aiohttp import WSCloseCode, web
+from aiohttp.http_exceptions import HttpProcessingError
 from textual_serve.app_service import AppService
 from textual_serve.download_manager import DownloadManager
 from textual_serve.server import Server, log, to_int
@@ -497,7 +498,8 @@ class ConsoleSafe(logging.Filter):
     its URL among them), ``secret`` written as ``…`` in it and in the message (the access
     log wrote every request's token), control characters shown (``printable``: a client's
     ``User-Agent`` or path with an 8-bit CSI ``\x9b`` or a right-to-left override
-    ``\u202e`` acted on the terminal)."""
+    ``\u202e`` acted on the terminal). A request aiohttp could not parse (a bad header
+    byte, an over-long line: any client may send one) is one line, not a traceback."""
 
     def __init__(self, secret: str) -> None:
         super().__init__()
@@ -508,6 +510,10 @@ class ConsoleSafe(logging.Filter):
             line = record.getMessage()
         except Exception:  # noqa: BLE001 - a bad format: the handler says so, as without this
             return True
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError):  # a client's malformed request: one line
+            line = f"{line}: {' '.join(str(error).split())} (refused with {error.code})"
+            record.exc_info = None
         if record.exc_info or record.exc_text or record.stack_info:
             plain = logging.Formatter()
             if record.exc_info and not record.exc_text:
