@@ -3,7 +3,9 @@
 
 A stored attempt keeps the state it was left in (``AWAITING_RETRY`` for one that was
 retried, ``CANCELLED`` for one whose wait a cancel ended), which reads as a riddle once
-the run is over; with the attempt after it, it can say what happened.
+the run is over; with the attempt after it, it can say what happened. An attempt that
+was retried with no error completed, and its ``retry_predicate`` rejected its result: it
+is no failure (``rejected_how``).
 """
 
 from __future__ import annotations
@@ -39,9 +41,40 @@ class StoredAttempt(WaitedAttempt, Protocol):
     def error_type(self) -> str | None: ...
 
 
+#: Why a completed attempt was retried, where the decision's own words were not kept (a
+#: stored attempt keeps its result and its wait, not the reason the run gave for it, which
+#: ``flowtop run`` and the monitor show: ``retry_predicate returned True``). Only the
+#: predicate retries an attempt that completed (SPEC §3 rule 2: every other rule needs an
+#: error); what it returned is not known here, so no ``returned True`` (a truthy string).
+PREDICATE_ASKED = "retry_predicate asked for a retry"
+
+
+def result_rejected(attempt: StoredAttempt) -> bool:
+    """Whether ``attempt`` completed and its ``retry_predicate`` rejected its result: a
+    retry was planned (its wait) and it left no error. (One given up on by `x` during its
+    wait holds the ``RetriesExhausted`` that failed it, and reads failed.)"""
+    return attempt.retry_in is not None and attempt.error_type is None
+
+
+def rejected_how(attempt: StoredAttempt, after: StoredAttempt | None) -> str | None:
+    """For an attempt whose result its ``retry_predicate`` rejected: what followed, as
+    the words after "Completed" (``retried``; it read "Failed, retried", with no error
+    to say why). None for any other attempt."""
+    if not result_rejected(attempt):
+        return None
+    if attempt.state == S.AWAITING_RETRY.value:
+        return "retried" if after is not None else "waiting to retry"
+    if attempt.state == S.CANCELLED.value and after is None:
+        return "then cancelled during its wait"
+    return None
+
+
 def failed_how(attempt: StoredAttempt, after: StoredAttempt | None) -> tuple[str, str] | None:
     """For an attempt that failed and was to be retried: what followed, as the words
-    after "Failed" (``retried``), with the look's style name. None: its state says it."""
+    after "Failed" (``retried``), with the look's style name. None: its state says it,
+    or it did not fail (``rejected_how``)."""
+    if result_rejected(attempt):
+        return None
     if attempt.state == S.AWAITING_RETRY.value:
         return ("retried", "retry") if after is not None else ("waiting to retry", "retry")
     if attempt.retry_in is None or attempt.error_type is None or after is not None:

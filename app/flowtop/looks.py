@@ -26,8 +26,9 @@ STATE_LOOK: dict[StateType | None, tuple[str, str, str]] = {
     S.CANCELLED: ("■", "Cancelled", "cancelled"),
 }
 #: An attempt's symbol and style name, by the state its task took when the attempt ended:
-#: the table's own, but an attempt a retry followed (``AWAITING_RETRY``) failed. One not
-#: begun, or of a state no attempt ends in, is ``UNKNOWN_ATTEMPT_LOOK``.
+#: the table's own, but an attempt a retry followed (``AWAITING_RETRY``) failed, unless it
+#: completed and left no error (``REJECTED_LOOK``). One not begun, or of a state no
+#: attempt ends in, is ``UNKNOWN_ATTEMPT_LOOK``.
 ATTEMPT_LOOK: dict[StateType, tuple[str, str]] = {
     state: (STATE_LOOK[shown][0], STATE_LOOK[shown][2])
     for state, shown in (
@@ -39,6 +40,10 @@ ATTEMPT_LOOK: dict[StateType, tuple[str, str]] = {
     )
 }
 UNKNOWN_ATTEMPT_LOOK = ("·", "pending")
+#: An attempt that completed with a result its ``retry_predicate`` rejected, so a retry
+#: followed: no ✗ (nothing failed) and no ✓ (its result was not the task's), but the
+#: retry it asked for. Symbol, word (its state: it completed) and style name.
+REJECTED_LOOK = ("⟳", "Completed", "retry")
 #: A completed task carried over from the run it reran.
 REUSED_LOOK = ("↺", "Reused", "reused")
 #: Not an engine state: the state the store gives a run, task or attempt that was live

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from rich.cells import cell_len
 
-from ..attempt_story import failed_how, wait_story
+from ..attempt_story import PREDICATE_ASKED, failed_how, rejected_how, wait_story
 from ..engine.events import REUSED_FROM_SOURCE, dumps_strict
 from ..engine.parameters import describe as describe_parameters
 from ..formats import (
@@ -465,8 +465,13 @@ def reused_how(task: TaskRecord, source: int | None) -> str:
 
 def _print_attempt(attempt: AttemptRecord, after: AttemptRecord | None, out: Writer) -> None:
     how = failed_how(attempt, after)
+    rejected = rejected_how(attempt, after)
     state = attempt.state if how is None else f"FAILED, {how[0]}"
+    state = state if rejected is None else f"COMPLETED, {rejected}"
     line = f"  attempt {attempt.number}  {state}  {precise_duration(attempt.duration)}"
+    if rejected is not None:  # it completed: why it was retried all the same, and its result
+        why = one_line(attempt.message) or PREDICATE_ASKED
+        line += f"  {why} → {one_line(attempt.result or '', 60)}"
     if attempt.error_type is not None:
         line += f"  {attempt.error_type}: {clean(_first_line(attempt.error_message or ''))}"
         at = raised_at(attempt.traceback or "", attempt.error_message or "")

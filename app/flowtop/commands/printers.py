@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import TextIO
 
+from ..attempt_story import PREDICATE_ASKED
 from ..engine import status_line
 from ..engine.bus import Subscription
 from ..engine.events import (
@@ -489,6 +490,9 @@ class HumanPrinter:
             stopped_early = event.attempt < event.max_attempts
             if event.state is StateType.FAILED and event.message and stopped_early:
                 detail += f"; not retried: {_why_not_retried(one_line(event.message))}"
+        elif event.state is StateType.AWAITING_RETRY:  # no error: its result was rejected
+            detail = f": {one_line(event.message) or PREDICATE_ASKED}"
+            detail += "" if event.result is None else f" → {one_line(event.result, 60)}"
         elif event.state is StateType.COMPLETED:
             detail = f" → {one_line(event.result or '', 60)}"
             if event.reused and event.message in ("", REUSED_FROM_SOURCE):

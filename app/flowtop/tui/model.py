@@ -51,6 +51,8 @@ class AttemptView(Attempt):
     (it holds the result value on its ``TaskRun``, and reused tasks make no attempt there)."""
 
     result: str | None = None
+    #: What the step that ended it said: why a retry followed (``retry_predicate returned
+    #: True``), kept when a cancel then ended its wait; a reused one's source.
     message: str = ""
     reused: bool = False
     retried_now: bool = False  # started by the user before its retry's wait was over
@@ -506,7 +508,8 @@ class RunModel:
         if ev.retry_in is not None:
             last.retry_in = ev.retry_in
             last.delay_explained = ev.delay_explained
-        last.message = ev.message or last.message
+        if ev.retry_in is not None or last.retry_in is None:  # a wait's cancel keeps its why
+            last.message = ev.message or last.message
 
 
 def _try_widths(max_attempts: Sequence[int], retry_only: Sequence[bool]) -> tuple[int, int]:

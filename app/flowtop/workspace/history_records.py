@@ -132,6 +132,9 @@ class AttemptRecord:
     delay_explained: str
     #: The user started it before its retry's wait was over (`n`).
     retried_now: bool = False
+    #: Why the run retried it (``retry_predicate returned True``; the store's log keeps
+    #: each step's message); "" where none was given, and in a store before version 5.
+    message: str = ""
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {

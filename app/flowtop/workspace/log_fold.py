@@ -64,6 +64,7 @@ class _Attempt:
         "retry_in",
         "delay_explained",
         "retried_now",
+        "message",
     )
 
     def __init__(self, number: int, started: float, retried_now: bool) -> None:
@@ -79,6 +80,7 @@ class _Attempt:
         self.retry_in: float | None = None
         self.delay_explained = ""
         self.retried_now = retried_now
+        self.message = ""
 
 
 class _Task:
@@ -229,6 +231,7 @@ def _step(task: _Task, e: TaskStateChanged) -> None:
     if e.retry_in is not None:
         attempt.retry_in = e.retry_in
         attempt.delay_explained = e.delay_explained
+        attempt.message = e.message  # why the run retried it (a cancel's end keeps it)
     # else: the attempt keeps what it had
 
 

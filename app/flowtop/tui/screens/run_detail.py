@@ -27,10 +27,16 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Static
 
-from flowtop.attempt_story import failed_how, wait_story
+from flowtop.attempt_story import PREDICATE_ASKED, failed_how, rejected_how, wait_story
 from flowtop.formats import RETRY_ONLY, cut_cells, date_time, fmt_duration, try_text
 from flowtop.head_tail import head_and_tail
-from flowtop.looks import INTERRUPTED, INTERRUPTED_LOOK, STATE_LOOK, run_error_text
+from flowtop.looks import (
+    INTERRUPTED,
+    INTERRUPTED_LOOK,
+    REJECTED_LOOK,
+    STATE_LOOK,
+    run_error_text,
+)
 from flowtop.printable import as_left_on_screen, printable
 
 from ...engine.events import REUSED_FROM_SOURCE
@@ -556,7 +562,11 @@ def attempts_text(
     for attempt, after in zip(attempts, [*attempts[1:], None], strict=False):  # and the next
         text.append(f"\nAttempt {attempt.number} · ", style="bold")
         how = failed_how(attempt, after)
-        if how is None:
+        rejected = rejected_how(attempt, after)
+        if rejected is not None:  # it completed: no ✗, and why it was retried
+            symbol, word, look = REJECTED_LOOK
+            text.append(f"{symbol} {word}, {rejected}", style=styles[look])
+        elif how is None:
             text.append_text(state_text(attempt.state, styles))
         else:
             words, look = how
@@ -564,6 +574,10 @@ def attempts_text(
         text.append(
             f" · {fmt_duration(attempt.duration)} · started {date_time(attempt.started, '')}\n"
         )
+        if rejected is not None:
+            text.append(
+                f"{plain(attempt.message, 300) or PREDICATE_ASKED}\n", style=styles["retry"]
+            )
         if attempt.error_type:
             text.append(
                 block(f"{attempt.error_type}: {attempt.error_message or ''}") + "\n",

@@ -22,13 +22,19 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from flowtop.attempt_story import wait_story
+from flowtop.attempt_story import PREDICATE_ASKED, wait_story
 from flowtop.engine.events import REUSED_FROM_SOURCE, ErrorInfo
 from flowtop.engine.layers import Layer
 from flowtop.engine.states import StateType
 from flowtop.formats import clock_time, cut_cells, fmt_duration, moment
 from flowtop.head_tail import head_and_tail
-from flowtop.looks import ATTEMPT_LOOK, NOT_STARTED, UNKNOWN_ATTEMPT_LOOK, run_error_text
+from flowtop.looks import (
+    ATTEMPT_LOOK,
+    NOT_STARTED,
+    REJECTED_LOOK,
+    UNKNOWN_ATTEMPT_LOOK,
+    run_error_text,
+)
 from flowtop.printable import as_left_on_screen, printable
 from flowtop.tui.model import AttemptView, TaskRow
 from flowtop.tui.unread_settings import Unreadable
@@ -293,6 +299,10 @@ def body_text(
     return body
 
 
+#: The states an attempt with a planned retry is left in: waiting for it, or its wait
+#: ended by a cancel (`x`, giving up, fails it with an error).
+_WAIT_ENDS = (StateType.AWAITING_RETRY, StateType.CANCELLED)
+
 #: Neighbours listed by name in the detail pane; the rest are counted.
 MAX_LINKS = 8
 
@@ -326,7 +336,13 @@ def _attempt(
         # it failed, and a cancel ended the wait after it: ✗ as the history's run page
         # says it (`✗ Failed, then cancelled during its wait`), not ■ over its error
         state = StateType.FAILED
-    symbol, look = ATTEMPT_LOOK.get(state, UNKNOWN_ATTEMPT_LOOK)
+    # a retry planned with no error: it completed, and its retry_predicate rejected the
+    # result (it read ✗, as if it had failed, and not why it was retried)
+    rejected = a.retry_in is not None and a.error is None and state in _WAIT_ENDS
+    if rejected:
+        symbol, _, look = REJECTED_LOOK
+    else:
+        symbol, look = ATTEMPT_LOOK.get(state, UNKNOWN_ATTEMPT_LOOK)
     started = clock_time(a.started) if now is None else moment(a.started, now)
     out.append(f"#{a.number}  {started}  ")
     out.append(symbol, style=styles[look])
@@ -337,6 +353,9 @@ def _attempt(
             f"{a.error.type}: {a.error.message.splitlines()[0] if a.error.message else ''}",
             style=styles["error"],
         )
+    elif rejected:
+        out.append(f"  {a.message or PREDICATE_ASKED}")  # why: the run's words when it has them
+        out.append("" if a.result is None else f" → {a.result}")
     elif a.result is not None:
         out.append(f"  → {a.result}")
     out.append("\n")
