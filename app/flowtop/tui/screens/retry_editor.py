@@ -33,6 +33,7 @@ from .retry_form import (
     FormState,
     after_reload,
     combined_notes,
+    delay_notes,
     fit_hint,
     parse_names,
     read_form,
@@ -240,7 +241,7 @@ class RetryEditor(FormDialog[bool]):
             error.display = bool(message)
             self.query_one(f"#field-{name}", Input).set_class(bool(message), "-invalid")
         self.query_one("#save", Button).disabled = bool(self.gone) or not self.state.valid
-        notes = combined_notes(texts, self.policy)
+        notes = delay_notes(texts, self.policy) + combined_notes(texts, self.policy)
         combined = self.query_one("#combined", Static)
         combined.update(Text("\n".join(notes)))
         combined.display = bool(notes)
@@ -314,6 +315,8 @@ class RetryEditor(FormDialog[bool]):
         if flow is None or flow.node(self.task_key) is None:  # a reload while it was open
             self.gone = f"Not saved: {self.task_key} is no longer in flow {self.flow_name}"
         self._validate()
+        if not self.gone and not self.state.valid:
+            self._refuse_save()
         if self.gone or not self.state.valid:
             return
         if not self.state.values:
@@ -329,6 +332,34 @@ class RetryEditor(FormDialog[bool]):
         )
         self.app.notify(said, markup=False)
         self.dismiss(True)
+
+    def _refuse_save(self) -> None:
+        """Say that Save wrote nothing, and why: the fields in error, named; the first gets
+        the focus, its row at the top of the fields shown (its label above it when narrow,
+        its error under it). Before, Enter and ctrl+s did nothing at all with a field in
+        error, one prefilled from the code too (a ``retry_on`` class no name in the flow's
+        module resolves to): the dialog stayed open without a word. Said on every Enter or
+        ctrl+s (``_validate`` clears it as a field changes). The errors are not repeated:
+        under their fields already, at 80×24 they pushed this line past the dialog's edge."""
+        wrong = [name for name in FIELDS if name in self.state.errors]
+        first = wrong[0]
+        labels = ", ".join(FIELDS[n] for n in wrong[:-1])
+        labels += f" and {FIELDS[wrong[-1]]}" if labels else FIELDS[first]
+        message = f"Not saved: {labels} " + (
+            "is wrong (see under it)" if len(wrong) == 1 else "are wrong (see under each)"
+        )
+        layer, untouched = self._layer(first), self.texts()[first] == self.initial[first]
+        # emptied, it drops no value of the override's: the one below applies as now (not
+        # said of a delay field: emptied, it would write the other two as the setting)
+        if untouched and layer != Layer.OVERRIDES and first not in DELAY_FIELDS:
+            message += (
+                f". You did not type {FIELDS[first]}: empty it to keep the value from {layer}"
+            )
+        self._show_form_error(message + ".")
+        field = self.query_one(f"#field-{first}", OrderedInput)
+        self.set_focus(field, scroll_visible=False)
+        row = field.parent if isinstance(field.parent, Horizontal) else field  # with its label
+        self.query_one("#fields", FieldsScroll).scroll_to_widget(row, animate=False, top=True)
 
 
 #: What a save's toast adds when the file it rewrote held comments of someone's own: the

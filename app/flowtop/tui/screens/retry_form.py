@@ -14,9 +14,9 @@ from typing import Any
 
 from rich.cells import cell_len, set_cell_size
 
-from ...engine.delays import MAX_SECONDS, MAX_SECONDS_TEXT
+from ...engine.delays import MAX_SECONDS, MAX_SECONDS_TEXT, ExponentialBackoff, fmt_seconds
 from ...engine.layers import Layer
-from ...engine.policy import MAX_RETRIES
+from ...engine.policy import MAX_RETRIES, describe_delay
 from ...workspace.flow_shapes import DELAY_FIELDS, FIELDS, PolicyView, fmt_number
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
@@ -198,6 +198,72 @@ def combined_notes(texts: Mapping[str, str], view: PolicyView) -> list[str]:
             f"a failure is retried only if {rule}."
         )
     return notes
+
+
+def _delay_spec(
+    texts: Mapping[str, str],
+) -> int | float | tuple[int | float, ...] | ExponentialBackoff:
+    """The one ``retry_delay`` the three delay fields make, as the engine describes it
+    (``describe_delay``); raises ``ValueError`` where ``read_form`` flags one of them."""
+    delay, factor, cap = (texts.get(n, "").strip() for n in DELAY_FIELDS)
+    if cap and not factor:
+        raise ValueError("a cap without a backoff")
+    if not factor:
+        spec = parse_delays(delay) if delay else 0
+        return tuple(spec) if isinstance(spec, list) else spec
+    base = _number(delay, "delay", minimum=0, seconds=True)  # a list: refused
+    limit = _number(cap, "max delay", minimum=0, seconds=True) if cap else None
+    return ExponentialBackoff(base, _number(factor, "backoff factor", minimum=1), limit)
+
+
+def delay_notes(texts: Mapping[str, str], view: PolicyView) -> list[str]:
+    """What the delay fields as typed mean beyond each field's own rule, in words shown
+    before Save (an explorer met both without a word):
+
+    - the three fields are one setting (``DELAY_FIELDS``): one edited, Save writes all
+      three, so an untouched Backoff factor turned ``overrides*`` (``_mark_layer``) and
+      nothing said why. The note names the fields that change with the edited one, what
+      Save writes and what it replaces.
+    - a max delay not above the base caps the first wait already: valid, but every wait
+      is then the cap and the backoff factor changes nothing."""
+    try:
+        spec = _delay_spec(texts)
+    except ValueError:  # the field says what is wrong
+        return []
+    notes = []
+    typed = {n: texts.get(n, "").strip() for n in DELAY_FIELDS}
+    edited = [n for n in DELAY_FIELDS if typed[n] != view.texts.get(n, "").strip()]
+    untouched = [n for n in DELAY_FIELDS if n not in edited]
+    if edited and untouched and any(typed.values()):  # all emptied: `below*`, no write
+        value, layer = view.layers.get("retry_delay", ("0s", Layer.BUILTIN))
+        written = [describe_delay(spec)]
+        if not typed["backoff_factor"]:
+            written.append("no backoff factor")
+        if not typed["max_delay"]:
+            written.append("no max delay")
+        notes.append(
+            f"{_and(untouched)} {'changes' if len(untouched) == 1 else 'change'} with "
+            f"{_and(edited)}: the three are one setting, and "
+            f"Save writes it whole: {', '.join(written)} (was {value} from {layer})."
+        )
+    if (
+        isinstance(spec, ExponentialBackoff)
+        and spec.max_delay is not None
+        and spec.max_delay <= spec.base
+    ):
+        jitter = _typed_number(texts, "retry_jitter") or _typed_number(texts, "retry_jitter_factor")
+        cap, base = fmt_seconds(spec.max_delay), fmt_seconds(spec.base)
+        notes.append(
+            f"Every wait is {cap}{' before jitter' if jitter else ''}: Max delay {cap} is "
+            f"not above the first wait (Delay {base}), so the backoff never grows."
+        )
+    return notes
+
+
+def _and(names: list[str]) -> str:
+    """Field labels as a sentence names them: `Delay`, `Delay and Max delay`."""
+    labels = [FIELDS[n].removesuffix(" (s)") for n in names]
+    return " and ".join([", ".join(labels[:-1]), labels[-1]] if len(labels) > 1 else labels)
 
 
 @dataclass(frozen=True, slots=True)
