@@ -394,6 +394,7 @@ def attempt(number: int, state: str, started: float, **named: Any) -> dict[str, 
     leaves them."""
     empty = {"duration": None, "result": None, "error_type": None, "error_message": None}
     opened = {**empty, "traceback": None, "output": "", "retry_in": None, "delay_explained": ""}
+    opened["message"] = ""  # why its retry was planned (a retry_predicate's answer)
     return {"number": number, "state": state, "started": started, **opened, **named}
 
 
@@ -425,6 +426,7 @@ def test_a_fold_fills_each_task_and_attempt_field_by_name() -> None:
     first = attempt(1, "AWAITING_RETRY", 1.0, duration=0.5, error_type="ValueError")
     first |= {"error_message": "bad row", "traceback": TB, "output": "first\n"}
     first |= {"retry_in": 5.0, "delay_explained": "5s fixed", "retried_now": False}
+    first |= {"message": "will retry"}
     second = attempt(2, "COMPLETED", 3.0, duration=0.25, result="'ok'", output="second\n")
     assert fetch == {
         "task": "fetch",

@@ -148,9 +148,14 @@ class RunActions(RunHandle):
     def _own_end_safely(self) -> RunEnd:
         """``_own_end``, or, when flowtop fails making it (a bug of its own), a note saying
         so. It runs once the run's state is final, where ``_broke`` no longer ends it: the
-        run stayed RUNNING for good, its process idle and heartbeating."""
+        run stayed RUNNING for good, its process idle and heartbeating. A cancelled run's
+        note says who cancelled it (``cancelled: SIGHUP (flowtop run's terminal closed)``)
+        unless its kind said more: ``history``'s NOTE was empty, its tasks alone said why."""
         try:
-            return self._own_end()
+            own = self._own_end()
+            if self.cancelled and self.cancelled_why and not own.note:
+                return own._replace(note=self.cancelled_why)
+            return own
         except Exception as exc:  # any bug of flowtop's: the run still ends
             log.error("flowtop failed ending run %s", self.run_id, exc_info=exc)
             from .events import RunEnd
