@@ -62,7 +62,7 @@ async def test_mapped_calls_keep_their_numbers_in_a_narrow_task_column(tmp_path)
         ("fetch_item-2", 12, "fetch_item-2"),  # it fits: as it is
         ("extract_orders", 8, "extr…ers"),  # no number: its start and its end
         ("fetch_item-12345", 8, "fetc…345"),  # a number too long to keep whole
-        ("日本語のタスク-12", 9, "日本 …-12"),  # cells, not characters (a wide one is padded)
+        ("日本語のタスク-12", 9, "日本…-12 "),  # cells, not characters (a wide one is padded)
         ("fetch_item-10", 3, "fe…"),
     ],
 )
@@ -73,3 +73,18 @@ def test_a_long_name_is_cut_in_its_middle(name: str, width: int, shown: str) -> 
 
     assert cut_name(name, width) == shown
     assert cell_len(cut_name(name, width)) <= width
+
+
+def test_a_wide_character_that_does_not_fit_leaves_its_cell_at_the_end() -> None:
+    """At 60 columns a name of wide characters read ``🚀火 …垃圾``: the cell a wide
+    character could not fill was a space before the ellipsis, splitting the name."""
+    from rich.cells import cell_len
+
+    from flowtop.tui.widgets.task_table import cut_name, fit
+
+    name = "🚀火箭部署环境配置垃圾"
+    assert cut_name(name, 10) == "🚀火…垃圾 "
+    assert fit("🚀火箭部署环境", 10) == "🚀火箭部… "
+    for width in range(4, 20):
+        assert cell_len(cut_name(name, width)) == width
+        assert " …" not in cut_name(name, width)

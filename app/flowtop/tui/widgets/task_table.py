@@ -91,7 +91,19 @@ def fit(text: str, width: int) -> str:
         return text.ljust(width)
     if cell_len(text) <= width:
         return set_cell_size(text, width)
-    return set_cell_size(text, width - 1) + "…"
+    return set_cell_size(_head(text, width - 1) + "…", width)
+
+
+def _head(text: str, cells: int) -> str:
+    """The start of ``text`` in at most ``cells`` cells, whole characters only: a wide one
+    that does not fit is left out, not replaced by a space before the "…" (``🚀火 …``)."""
+    head, used = [], 0
+    for char in text:
+        used += cell_len(char)
+        if used > cells:
+            break
+        head.append(char)
+    return "".join(head)
 
 
 #: The number a task name ends in, with the character before it (``-10`` of
@@ -116,7 +128,7 @@ def cut_name(name: str, width: int) -> str:
         if cell_len(tail) + cell_len(char) > end:
             break
         tail = char + tail
-    return set_cell_size(name, room - cell_len(tail)) + "…" + tail
+    return set_cell_size(_head(name, room - cell_len(tail)) + "…" + tail, width)
 
 
 #: What the name of a row whose task the code no longer has ends in (``code_rows.GONE``).
