@@ -81,3 +81,27 @@ def test_a_kill_leaves_the_screen_the_cursor_and_echo_as_they_were(
     assert termios.tcgetattr(follower)[3] == before[3]  # echo and line editing back
     os.close(follower)
     os.close(leader)
+
+
+def test_a_monitor_in_the_background_is_not_stopped_by_putting_the_terminal_back() -> None:
+    """Ctrl+Z then ``kill %1``: the monitor is in a background group, where setting the
+    terminal's modes or writing to it has the terminal stop it (SIGTTOU), so the kill
+    that was to end it left it stopped. It leaves the terminal alone there."""
+    pid, leader = pty.fork()
+    if pid == 0:  # a session leader with the terminal; its child in a group of its own
+        child = os.fork()
+        if child == 0:
+            os.setpgid(0, 0)
+            from flowtop.tui.terminal_reset import saved_terminal
+
+            saved_terminal()()
+            os._exit(0)
+        _, status = os.waitpid(child, os.WUNTRACED)
+        if os.WIFSTOPPED(status):
+            os.kill(child, signal.SIGKILL)
+            os._exit(3)
+        os._exit(os.waitstatus_to_exitcode(status))
+    _read_for(leader, 10)
+    _, status = os.waitpid(pid, 0)
+    os.close(leader)
+    assert os.waitstatus_to_exitcode(status) == 0  # 3: stopped by the terminal

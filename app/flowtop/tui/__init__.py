@@ -28,6 +28,7 @@ def run_tui(path: str, *, executor: str | None = None) -> int:
     try:
         app.run()
     finally:
+        stops_wait_for_launches()  # Textual put the terminal back: a kill leaves it be
         app.shutdown()
         workspace.close()
     return app.return_code or 0

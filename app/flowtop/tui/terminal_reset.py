@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +30,10 @@ RESET = (
 ).encode("ascii")
 
 
+#: The longest the reset waits for the terminal to take it (seconds).
+WRITE_WAIT = 0.5
+
+
 def saved_terminal() -> Callable[[], None]:
     """Note the terminal's modes now, before the monitor changes them; the function
     returned puts them back (and the screen) as the monitor ends."""
@@ -41,16 +46,35 @@ def saved_terminal() -> Callable[[], None]:
             modes = termios.tcgetattr(stdin.fileno())
 
     def put_back() -> None:
-        if stderr is not None:
-            with contextlib.suppress(OSError, ValueError):
-                os.write(stderr.fileno(), RESET)
-        if modes is not None and stdin is not None:
+        if stdin is None or stderr is None or not _in_the_foreground(stdin.fileno()):
+            return  # suspended (Ctrl+Z): Textual put the terminal back; a write would stop it
+        if modes is not None:
             import termios
 
             with contextlib.suppress(OSError, ValueError, termios.error):
                 termios.tcsetattr(stdin.fileno(), termios.TCSANOW, modes)
+        # a terminal that stopped reading (a stalled ssh link) must not hold the end
+        writing = threading.Thread(target=_write, args=(stderr.fileno(),), daemon=True)
+        writing.start()
+        writing.join(WRITE_WAIT)
 
     return put_back
+
+
+def _write(fd: int) -> None:
+    with contextlib.suppress(OSError):
+        os.write(fd, RESET)
+
+
+def _in_the_foreground(fd: int) -> bool:
+    """Whether this process's group is its terminal's foreground one: a background one
+    (the monitor stopped with Ctrl+Z, then ``kill %1``) is stopped by the terminal for
+    writing to it or setting its modes, where the kill was to end it. A terminal that is
+    not this process's controlling one (``setsid``) stops nothing: True."""
+    try:
+        return os.tcgetpgrp(fd) == os.getpgrp()
+    except OSError:
+        return True
 
 
 __all__ = ["RESET", "saved_terminal"]
