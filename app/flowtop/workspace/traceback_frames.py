@@ -48,10 +48,11 @@ def traceback_frames(
     text: str, *, message: str = "", known: Callable[[str], bool] = on_disk
 ) -> list[Frame]:
     """The frames of the traceback(s) in ``text``, outermost first, each read as the
-    module's docstring says; ``message``: the exception's message, which ends ``text``
-    and is no place to read frames in. ``known(file)``: whether a frame's file is there."""
-    if message and text.rstrip("\n").endswith(message):
-        text = text.rstrip("\n")[: -len(message)]
+    module's docstring says; ``message``: the exception's message, after the frames
+    (its notes may follow), no place to read frames in. ``known(file)``: whether a frame's file is there."""
+    cut = text.rfind(message) if message else -1
+    if cut >= 0:  # (notes and a group's tracebacks may follow it: ``add_note``)
+        text = text[:cut]
     start = text.find(_HEADING)
     if start < 0:
         return []
@@ -80,6 +81,16 @@ def traceback_frames(
     return frames
 
 
+def _may_go_on(name: str, known: Callable[[str], bool]) -> bool:
+    """Whether a file's name that starts with ``name`` (its first line) may go on over
+    the next lines: only when the folder its first line names is there. A frame of a
+    file deleted since (history read after a rename, or on another machine) read on
+    over 4,096 characters of the lines after it, for each frame: a deep recursion's
+    thousand frames took half a second."""
+    folder = name.split("\n", 1)[0].rpartition("/")[0]
+    return not folder or known(folder)
+
+
 def _frame_at(
     lines: list[str], first: int, name_at: int, known: Callable[[str], bool]
 ) -> tuple[Frame, int] | None:
@@ -87,9 +98,9 @@ def _frame_at(
     index of the line after it; None when no reading ends it within ``LONGEST_NAME``."""
     readings: list[tuple[Frame, int]] = []
     joined = lines[first][name_at:]
-    at = first
+    at, last_at = first, 0  # where in ``joined`` its last line starts
     while True:
-        end = _END.search(joined)
+        end = _END.search(joined, last_at)  # (an end is on one line: only the last is new)
         if end is not None:
             file = joined[: end.start()]
             reading = ((file, int(end[1]), end[2]), at + 1)
@@ -98,7 +109,8 @@ def _frame_at(
             if not readings:  # the nearest: taken unless a longer one names a file there
                 readings.append(reading)
         at += 1
-        if at >= len(lines) or len(joined) > LONGEST_NAME:
+        if at >= len(lines) or len(joined) > LONGEST_NAME or not _may_go_on(joined, known):
             break
+        last_at = len(joined) + 1
         joined += "\n" + lines[at]
     return readings[0] if readings else None
