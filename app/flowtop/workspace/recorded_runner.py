@@ -70,12 +70,16 @@ def recorded_runner(
             )
         ) from None
     values = LiveValues()
-    keeper = ResultKeeper(history.keep_results, values, cap=max_result_bytes)
-    runner = Runner(
-        sinks=[history.subscription(before=keeper), *sinks],
-        next_number=history.next_number,
-        **runner_options,
-    )
+    try:  # the agent's thread runs: a runner refused (``workers=0``) must not leave it
+        keeper = ResultKeeper(history.keep_results, values, cap=max_result_bytes)
+        runner = Runner(
+            sinks=[history.subscription(before=keeper), *sinks],
+            next_number=history.next_number,
+            **runner_options,
+        )
+    except BaseException:
+        agent.close()
+        raise
     values.runner, runner.keep_results = runner, True  # stored a moment after completion
     apply.runner = runner
     runner.before_begin = agent.before_begin  # a cancel queued meanwhile: no attempt
