@@ -118,7 +118,6 @@ class FlowtopApp(
         self.store.workers = self._run_workers
         self.control: RunControl | None = None
         self.control_error: str | None = None  # why flows cannot run here (said on `r`)
-        self.control_problem = ""  # the store's problem in it (``e`` says it in its words)
         self._run_processes = run_processes
         self._runner_options = runner_options or {}
         self._watch = watch
@@ -302,8 +301,7 @@ class FlowtopApp(
         try:
             self.control = self._make_control()
         except Exception as exc:  # noqa: BLE001 - a bad store: say so, keep the app up
-            self.control_problem = refused(exc) or str(exc)
-            self.control_error = f"Cannot run flows: {self.control_problem}"
+            self.control_error = f"Cannot run flows: {refused(exc) or exc}"
             self.notify(self.control_error, severity="error", markup=False, timeout=15)
 
     def _make_control(self) -> RunControl:
@@ -334,8 +332,8 @@ class FlowtopApp(
         if self.selected_flow is None and self.selected_error is None and first is not None:
             self._select_flow(first)
 
-    def _flow_or_warn(self, cannot: str = "Cannot run flows") -> str | None:
-        return None if self._not_loaded_yet() else super()._flow_or_warn(cannot)
+    def _flow_or_warn(self, *, runs: bool = True) -> str | None:
+        return None if self._not_loaded_yet() else super()._flow_or_warn(runs=runs)
 
     def on_flow_list_selected(self, event: FlowList.Selected) -> None:
         """The list's word comes late, after the keys typed with the arrow that moved it:

@@ -39,7 +39,6 @@ class RunActions(LaunchQueue):
     # Provided by FlowtopApp:
     control: RunControl | None
     control_error: str | None
-    control_problem: str
     workspace: WorkspaceView
     store: RunStore
     table: TaskTable
@@ -64,19 +63,21 @@ class RunActions(LaunchQueue):
         for notice in self.control.notices():
             self.notify(notice, severity="warning", markup=False, timeout=10)
 
-    def _not_ready(self, cannot: str = "Cannot run flows") -> None:
+    def _not_ready(self) -> None:
         """A run key before the flows can run: still loading, or why they never will
-        (a store that cannot be made: said once in a toast, then on every key, as what
-        the key ``cannot`` do: ``e`` on a read-only workspace said "Cannot run flows")."""
+        (a store that cannot be made: said once in a toast, then on every key)."""
         if self.control_error is not None:
-            self.notify(f"{cannot}: {self.control_problem}", severity="error", markup=False)
+            self.notify(self.control_error, severity="error", markup=False)
         else:
             self.notify("Still loading the flows…", severity="warning", markup=False)
 
-    def _flow_or_warn(self, cannot: str = "Cannot run flows") -> str | None:
+    def _flow_or_warn(self, *, runs: bool = True) -> str | None:
+        """The selected flow, or None having said why a key cannot act on it. ``runs``:
+        the key runs it, which needs the run store; ``e`` only edits its settings, and a
+        store that cannot be opened blocked it ("Cannot run flows: …")."""
         self._sync_selection()
-        if self.control is None:
-            self._not_ready(cannot)
+        if runs and self.control is None:
+            self._not_ready()
             return None
         if self.selected_error is not None:
             name = Path(self.selected_error).name
@@ -364,7 +365,7 @@ class RunActions(LaunchQueue):
         return f"No task of {flow_name} to {verb} yet: a @flow's tasks appear as it runs"
 
     def action_edit_retry(self) -> None:
-        flow_name = self._flow_or_warn("Cannot edit retry settings")
+        flow_name = self._flow_or_warn(runs=False)
         if flow_name is None:
             return
         key = self.table.cursor_key
