@@ -6,7 +6,10 @@ a steady clock instead: the wall clock as long as it keeps pace with the monoton
 the monotonic clock (from where the wall clock was) once the wall clock is set. An event's
 wall time is put on it once, when the event arrives (``RunModel.local``): for an event
 that is not in the past by the wall clock (live ones) that is when it arrived; for one
-read back from the store, its age by the wall clock is all there is.
+read back from the store, its age by the wall clock is all there is. The store's reader
+puts a run's event times on today's wall clock first, should the clock have been set
+between the event and the TUI's start (``workspace.boot_clock``: a run of this machine
+and boot; another's times are as its process stamped them).
 Reading the time through one injectable callable lets tests and snapshots freeze it.
 """
 

@@ -29,6 +29,7 @@ from ..engine.bus import Subscription
 from ..engine.events import Event, RunFinished, RunStarted
 from ..looks import INTERRUPTED  # noqa: F401 - re-exported
 from . import closing_writes, history_fold, store_schema
+from .boot_clock import WriterClock
 from .history_fold import StoreItem
 from .history_records import HistoryError  # re-exported: the store's public records
 from .launcher import forget_log
@@ -100,6 +101,7 @@ class History(StoreReader):
         self.sink = Subscription(self._take, batch_window=sink_window)
         self.owner = f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._me = Owner.current()
+        self._clock = WriterClock()  # its wall clock against the boot clock, for readers
         self._write_lock = threading.Lock()
         self._number_lock = threading.Lock()
         self._handed: dict[str, int] = {}
@@ -389,7 +391,7 @@ class History(StoreReader):
         except Exception as exc:  # noqa: BLE001 - locked, disk full, I/O error, or a bug: never raise
             self._failures += 1
             self.last_error = str(exc) or type(exc).__name__
-            waiting = _events_in(self._pending)
+            waiting = history_fold.events_in(self._pending)
             closing = final or self._stop  # the store is closing: there is no next try
             kept = closing_writes.write_what_fits(
                 self._store, self._pending, self._live, self.last_error, closing=closing
@@ -438,7 +440,7 @@ class History(StoreReader):
         else:
             self.last_error = None
             self._store.full_disk.reset()  # the outage, if any, is over
-            written = _events_in(self._pending)
+            written = history_fold.events_in(self._pending)
             self.committed += written
             if self._retry:
                 log.warning("%s: recording resumed: %d events written", self.path, written)
@@ -456,8 +458,9 @@ class History(StoreReader):
             # first write an upgrade, which SQLite refuses at once ("database is locked",
             # no busy wait) when another connection (the heartbeat) wrote in between
             conn.execute("BEGIN IMMEDIATE")
-            live = history_fold.apply(conn, items, self._store.owner, self._live)
+            live = history_fold.apply(conn, items, self._store.owner, self._live, self._clock)
             conn.execute("COMMIT")
+            self._clock.committed()
         except BaseException:
             try:
                 if conn.in_transaction:
@@ -572,12 +575,6 @@ class History(StoreReader):
 
     def __repr__(self) -> str:
         return f"<History {self.path}>"
-
-
-def _events_in(items: list[StoreItem]) -> int:
-    """Engine events among ``items`` (not the stored results that ride along)."""
-    kinds = list(map(type, items))
-    return len(items) - kinds.count(history_fold.ResultRows) - kinds.count(history_fold.ResultBatch)
 
 
 def _close_at_exit(ref: weakref.ReferenceType[History]) -> None:

@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 from ..engine.events import ErrorInfo, Event, RunFinished, RunStarted, TaskOutput, TaskStateChanged
 from ..engine.states import StateType
 from . import run_log
+from .boot_clock import WriterClock, first_mark
 from .history_records import stored_counts
 from .json_text import storable_json
 
@@ -49,6 +50,12 @@ class ResultBatch(NamedTuple):
 
 #: What the history's writer applies: engine events and stored results.
 StoreItem = Event | ResultRows | ResultBatch
+
+
+def events_in(items: list[StoreItem]) -> int:
+    """Engine events among ``items`` (not the stored results that ride along)."""
+    kinds = list(map(type, items))
+    return len(items) - kinds.count(ResultRows) - kinds.count(ResultBatch)
 
 
 def _error_json(error: ErrorInfo) -> str:
@@ -167,6 +174,7 @@ def apply(
     events: Iterable[StoreItem],
     owner: tuple[str, str, int, str, str],
     live: dict[str, int],
+    clock: WriterClock | None = None,
 ) -> dict[str, int]:
     """Write ``events`` (in emit order); return the runs they leave live.
 
@@ -177,7 +185,10 @@ def apply(
     the writing process as the runs table records it (owner token, host, pid, boot id,
     process start). Every event of a live run goes to the event log, in emit order, for
     readers to tail and fold; a step of a run this writer never started is dropped.
+    ``clock``: where this writer's wall clock stands against the boot clock, put on
+    record for the runs (``boot_clock``; the caller says when it is ``committed``).
     """
+    offset = None if clock is None else clock.mark(conn, live)
     live = dict(live)
     steps: list[Any] = []  # consecutive steps of one run: one log row (``batch_row``)
     results: list[Any] = []
@@ -205,7 +216,7 @@ def apply(
                 _log(conn, steps)
                 steps = []
             if isinstance(item, RunStarted):
-                _start(conn, item, owner)
+                _start(conn, item, owner, first_mark(offset))
                 live[item.run_id] = 0
             elif isinstance(item, TaskOutput):
                 if item.run_id not in live:
@@ -263,19 +274,22 @@ def _ended(conn: sqlite3.Connection, run_id: str) -> bool:
 
 
 def _start(
-    conn: sqlite3.Connection, event: RunStarted, owner: tuple[str, str, int, str, str]
+    conn: sqlite3.Connection,
+    event: RunStarted,
+    owner: tuple[str, str, int, str, str],
+    clock: str | None,
 ) -> None:
     """The run's row. Its plan (tasks, attempt limits, policies) is in its log event only:
     readers fold it from there, and a 50,000-task plan encoded twice cost the writer
-    tens of milliseconds of GIL."""
+    tens of milliseconds of GIL. ``clock``: its first ``runs.clock`` (``boot_clock``)."""
     # The run may be recorded already (numbered with its id before it started).
     conn.execute(
         "INSERT INTO runs(run_id, flow, number, state, started, rerun_of, tasks, owner, "
-        "host, pid, boot_id, proc_start, heartbeat, parent, parameters) "
-        "VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "host, pid, boot_id, proc_start, heartbeat, parent, parameters, clock) "
+        "VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (run_id) DO UPDATE SET started = excluded.started, "
         "rerun_of = excluded.rerun_of, tasks = excluded.tasks, parent = excluded.parent, "
-        "parameters = excluded.parameters",
+        "parameters = excluded.parameters, clock = excluded.clock",
         (
             event.run_id,
             event.flow,
@@ -287,6 +301,7 @@ def _start(
             event.ts,
             event.parent_run,
             None if event.parameters is None else storable_json(event.parameters),
+            clock,
         ),
     )
 

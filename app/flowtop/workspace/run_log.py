@@ -21,6 +21,7 @@ from typing import Any
 
 from ..engine.events import ErrorInfo, RunFinished, RunStarted, TaskOutput
 from .access import blocked
+from .boot_clock import ReaderClock, decode_on_this_clock
 from .json_text import has_surrogate
 from .load_error import display_path
 
@@ -208,6 +209,8 @@ class LogTail:
         self.check = check
         self._conn: sqlite3.Connection | None = None
         self._columns = LOG_COLUMNS
+        #: Moves the times of rows logged before a step of this machine's wall clock.
+        self._clock = ReaderClock()
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -240,7 +243,7 @@ class LogTail:
             ).fetchall()
         if rows:
             self.last = rows[-1][0]
-        return decode_rows([row[1:] for row in rows], [row[0] for row in rows], self.check)
+        return decode_on_this_clock(conn, rows, self.check, self._clock)
 
     def outline(self, run_id: str, upto: int) -> list[LogEvent] | None:
         """A finished run's first and last events (its start and its end), up to the id
@@ -248,12 +251,13 @@ class LogTail:
         conn = self._connection()
         if not self._columns:
             return None
-        query = f"SELECT {self._columns} FROM events WHERE run_id = ? AND id <= ? ORDER BY id"
+        query = f"SELECT id, {self._columns} FROM events WHERE run_id = ? AND id <= ? ORDER BY id"
         ends = [
             conn.execute(f"{query}{order} LIMIT 1", (run_id, upto)).fetchone()
             for order in ("", " DESC")
         ]
-        events = decode_rows([row for row in ends if row is not None], check=self.check)
+        found = [row for row in ends if row is not None]
+        events = decode_on_this_clock(conn, found, self.check, self._clock)
         finished = events and isinstance(events[-1], RunFinished | RunInterrupted)
         return events if finished else None
 

@@ -7,6 +7,7 @@ is never touched: an older flowtop must not rewrite what it does not understand.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from pathlib import Path
 from .history_records import HistoryError
 from .run_log import columns
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 
 # task_runs and attempts are WITHOUT ROWID: one b-tree per row write instead of two.
 _VERSION_1 = """
@@ -191,6 +192,14 @@ _VERSION_10 = ""
 # flowtop, which would read the length as the message, out.
 _VERSION_11 = ""
 
+# Version 12: how far the wall clock of a run's writer stood ahead of its machine's boot
+# clock, as JSON ``[[since, offset], …]`` (``boot_clock``): a reader on the same machine
+# and boot puts event times logged before a step of the wall clock on the clock it reads
+# now. NULL for a run recorded before (its times read as they were written).
+_VERSION_12 = """
+ALTER TABLE runs ADD COLUMN clock TEXT;
+"""
+
 #: Script that takes a file from version ``n - 1`` to ``n``, by ``n``.
 MIGRATIONS = {
     1: _VERSION_1,
@@ -204,6 +213,7 @@ MIGRATIONS = {
     9: _VERSION_9,
     10: _VERSION_10,
     11: _VERSION_11,
+    12: _VERSION_12,
 }
 
 
@@ -231,12 +241,23 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
             )
     for target in range(version + 1, SCHEMA_VERSION + 1):
         for statement in MIGRATIONS[target].split(";"):
-            if statement.strip():
+            if statement.strip() and not _added_already(conn, statement):
                 conn.execute(statement)
         if target == MENDED_AT:
             _add_missing(conn, target - 1)
     if version < SCHEMA_VERSION:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+_ADD_COLUMN = re.compile(r"\s*ALTER TABLE (\w+) ADD COLUMN (\w+)", re.IGNORECASE)
+
+
+def _added_already(conn: sqlite3.Connection, statement: str) -> bool:
+    """Whether ``statement`` adds a column the file has: one marked with an older version
+    than it has been migrated to (by hand, a backup's marker) is migrated again, and
+    SQLite refuses a column added twice ("duplicate column name")."""
+    adding = _ADD_COLUMN.match(statement)
+    return adding is not None and adding[2] in columns(conn, adding[1])
 
 
 #: The version whose migration adds what an older file lacks (``_add_missing``).
