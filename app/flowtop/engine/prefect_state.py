@@ -183,9 +183,17 @@ class State(Generic[T]):
         return exc
 
     def __repr__(self) -> str:
+        """Prefect's: ``Completed(message=None, type=COMPLETED, result=1)``."""
         shown = self.data if not isinstance(self.data, State) else "State"
-        message = f"{self.message!r}, " if self.message else ""
-        return f"{self.name}({message}type={self.type.value}, result={shown!r})"
+        return f"{self.name}(message={self.message!r}, type={self.type.value}, result={shown!r})"
+
+    def __str__(self) -> str:
+        """Prefect's, for a log line: ``Completed()``, ``Failed('boom')``, its type when its
+        name does not say it (``AwaitingRetry(type=SCHEDULED)``)."""
+        shown = [repr(self.message)] if self.message else []
+        if str(self.type.value).lower() != str(self.name).lower():
+            shown.append(f"type={self.type.value}")
+        return f"{self.name}({', '.join(shown)})"
 
 
 def _state_type(value: str) -> StateType | PrefectOnlyStateType:
