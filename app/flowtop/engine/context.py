@@ -79,6 +79,18 @@ def child_of(parent_run: str | None) -> contextlib.AbstractContextManager[None]:
     return held_on_thread(_local, "child_of", parent_run)
 
 
+def in_attempt(attempt: object) -> contextlib.AbstractContextManager[None]:
+    """Runs this thread starts meanwhile are subflows called in the task ``attempt`` of
+    their parent run (``flow_in_task``), and their flow-level retries: Prefect code in
+    their bodies is in that task run, as in Prefect (``task_runs.current_attempt``)."""
+    return held_on_thread(_local, "called_in", attempt)
+
+
+def calling_attempt() -> object:
+    """The task attempt a run started now on this thread is called in (see ``in_attempt``)."""
+    return getattr(_local, "called_in", None)
+
+
 def parent_run() -> str | None:
     """The run a run started now on this thread is a child of (see ``child_of``)."""
     parent: str | None = getattr(_local, "child_of", None)

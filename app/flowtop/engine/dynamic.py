@@ -39,6 +39,7 @@ from .errors import (
 from .flow import Flow
 from .flow_await import awaited_call
 from .flow_hooks import FLOW_HOOK_KINDS, flow_timeout
+from .flow_in_task import enclosing_run, run_in_attempt
 from .flow_result import cancelled_group
 from .flow_upstream import not_ready_state, refuse_reserved_parameters, upstream_failure
 from .graph import Node
@@ -290,7 +291,8 @@ class FlowFunction(Flow, PrefectFlowAttributes):
         ``return_state=True`` (Prefect 3) returns the run's outcome as a ``State``;
         ``wait_for=[futures]`` starts it once they are final (``flow_upstream``).
         """
-        parent = kwargs.pop("_flowtop_parent", None) or current_run()
+        # in a flow body, or in a task attempt of a running flow (``flow_in_task``)
+        parent = kwargs.pop("_flowtop_parent", None) or current_run() or enclosing_run()
         sync = kwargs.pop("_flowtop_sync", False)
         wait_for = kwargs.pop("wait_for", None)
         if parent is None:  # before ``return_state=True`` makes the refusal a Failed state
@@ -321,7 +323,10 @@ class FlowFunction(Flow, PrefectFlowAttributes):
         return self.outcome(result, subflow=False)
 
     def _child_run(self, parent: DynamicRun, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        """A flow called inside a running flow: the parent waits for its run's outcome."""
+        """A flow called inside a running flow: the parent waits for its run's outcome (its
+        body does; or its task attempt, which lends its worker meanwhile: ``flow_in_task``)."""
+        if current_run() is None:
+            return self.outcome(run_in_attempt(self, parent, args, kwargs), subflow=True)
         run, _ = self.start_call(parent, args, kwargs)
         return self.outcome(run.final_result(), subflow=True)
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from . import aloop, capture, flow_hooks
 from .arg_refs import call_inputs
 from .calls import InlineFuture
-from .context import child_of, parent_run, set_run
+from .context import calling_attempt, child_of, in_attempt, parent_run, set_run
 from .delays import fmt_seconds
 from .errors import FlowRunNameError, Retry, RunCancelled, UpstreamFailed
 from .events import ErrorInfo, RunEnd, RunStarted
@@ -90,6 +90,7 @@ class DynamicRun(FlowRun):
         self._start_delay = start_delay
         #: The run whose flow function called this one (a subflow), else None.
         self.parent_run: str | None = parent_run()
+        self.called_in = calling_attempt()  # the parent's task attempt (``flow_in_task``)
         #: Prefect's tags in effect where it was called (``tags``), and each call's.
         self.tags = current_tags()
         self.task_tags: dict[str, frozenset[str]] = {}
@@ -547,6 +548,7 @@ class DynamicRun(FlowRun):
                 reuse = self.flow.retry_reuses_completed
                 with (
                     child_of(self.parent_run),
+                    in_attempt(self.called_in),
                     tags_in_effect(self.tags),
                     retrying(self.first_attempt),
                 ):

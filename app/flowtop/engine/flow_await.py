@@ -24,6 +24,8 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .context import in_attempt
+from .flow_in_task import enclosing_attempt
 from .flow_upstream import flow_call_state, upstream_failure
 
 if TYPE_CHECKING:
@@ -116,7 +118,9 @@ def _outcome(
     failure = None if wait_for is None else upstream_failure(flow.name, wait_for)
     if failure is not None:
         raise failure
-    run, runner = flow.start_call(parent, args, kwargs)
+    # an ``await`` in a task attempt: its context was copied here (``flow_in_task``)
+    with in_attempt(None if parent is None else enclosing_attempt()):
+        run, runner = flow.start_call(parent, args, kwargs)
     try:
         call.started(run)
         return flow.outcome(run.final_result(), subflow=runner is None)

@@ -14,11 +14,12 @@ the executor's one thread costs.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from . import given_up
@@ -69,13 +70,37 @@ class WorkerPool:
         self._waiting = threading.Semaphore(0)
         self._lock = threading.Lock()
         self._closed = False
+        #: Places lent by workers waiting on work of this pool (``lent``).
+        self._lent = 0
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> None:
         if self._closed:
             raise RuntimeError("worker pool is shut down")
         self._queue.put((fn, args))
-        if not self._waiting.acquire(blocking=False) and len(self._threads) < self.workers:
+        if not self._waiting.acquire(blocking=False) and len(self._threads) < self.room:
             self._start_one()
+
+    @property
+    def room(self) -> int:
+        """How many threads may run now: ``workers``, and one per place ``lent``."""
+        return self.workers + self._lent
+
+    @contextlib.contextmanager
+    def lent(self) -> Iterator[None]:
+        """The calling worker waits, for the block, on work this pool must do (a subflow
+        its task attempt called, whose tasks need workers too): one more thread may run
+        meanwhile, so the work is done though every worker waits so. Once the block ends,
+        the pool shrinks back to ``workers`` as threads finish their jobs: a pool of one
+        worker (a rate-limited API) never runs two tasks at once for good."""
+        with self._lock:
+            self._lent += 1
+        if self.has_backlog():  # queued already: no submit would start the thread
+            self._start_one()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._lent -= 1
 
     def start_threads(self, count: int) -> None:
         """Start threads until ``count`` exist (at most ``workers``), before the jobs that
@@ -86,12 +111,12 @@ class WorkerPool:
         interpreter's switch interval (5 ms): a run handing out its drivers one by one
         waited that long for each new thread, longer than 100 quick tasks take.
         """
-        while len(self._threads) < min(count, self.workers) and not self._closed:
+        while len(self._threads) < min(count, self.room) and not self._closed:
             self._start_one()
 
     def _start_one(self) -> None:
         with self._lock:
-            if len(self._threads) >= self.workers or self._closed:
+            if len(self._threads) >= self.room or self._closed:
                 return
             thread = threading.Thread(
                 target=self._work, name=f"{self.name}-{next(self._serial)}", daemon=True
@@ -163,6 +188,16 @@ class WorkerPool:
                 with self._lock:
                     abandoned.discard(me)
                 return
+            if len(self._threads) > self.room and self._leave(me):  # a place given back
+                return
+
+    def _leave(self, me: threading.Thread) -> bool:
+        """End ``me``, one thread more than the pool has room for now (``lent``)."""
+        with self._lock:
+            if len(self._threads) <= self.room or me not in self._threads:
+                return False
+            self._threads.remove(me)
+            return True
 
     def shutdown(self, wait: bool = True, cancel_futures: bool = True) -> None:
         """Stop the threads; queued work is dropped when ``cancel_futures``, else done first.

@@ -8,12 +8,13 @@ records a run keeps are in ``records``; the backends that run attempts elsewhere
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import random
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any
 
@@ -230,6 +231,18 @@ class Runner:
             self._active.discard(run)
         if active:
             capture.release()
+
+    @contextlib.contextmanager
+    def lending_worker(self) -> Iterator[None]:
+        """While a worker waits for work its own pool must do (a subflow its task attempt
+        called: ``flow_in_task``), the pool may run one more thread: with every worker
+        waiting so, none would be left for that work. A given ``Executor`` lends none."""
+        pool = self.executor
+        if not isinstance(pool, WorkerPool):
+            yield
+            return
+        with pool.lent():
+            yield
 
     @property
     def active_runs(self) -> list[FlowRun]:

@@ -42,6 +42,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from . import capture, hook_output, tag_limits
+from .context import current_run
 from .errors import Interrupt, TaskRunNameError
 from .hooks import acall_hooks, call_hooks, traceback_kept
 from .prefect_api import (
@@ -439,6 +440,8 @@ def current_attempt() -> Any:
         current = capture._local.attempt
         if current is None and (copied := capture.copied()) is not None:
             current = copied.attempt
+        if current is None and (run := current_run()) is not None:
+            current = run.called_in  # a subflow's body is in the task run that called it
     return current
 
 
