@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
-from .engine.calls import Future, FutureList
+from .engine.calls import Future, FutureList, checked_timeout
 from .engine.dynamic import InlineFuture, TaskFuture
 from .engine.graph import changed_fields, fields_of, with_fields
 from .engine.prefect_api import _Annotation, quote
@@ -49,15 +49,9 @@ class _WaitTimeoutError(TimeoutError):
     ``type(e).__name__`` and the message read as Prefect's."""
 
 
-def _checked_timeout(timeout: float | None) -> None:
-    """A negative ``timeout`` refused, as Prefect's ``wait`` and ``as_completed`` refuse it."""
-    if timeout is not None and timeout < 0:
-        raise ValueError(f"'timeout' must be a non-negative number, got {timeout}")
-
-
 def wait(futures: Iterable[Any], timeout: float | None = None) -> DoneAndNotDoneFutures:
     """Wait until every future is final, or ``timeout`` seconds pass; say which are done."""
-    _checked_timeout(timeout)
+    checked_timeout(timeout)
     items = _check(futures, "wait()")
     deadline = None if timeout is None else time.monotonic() + timeout
     for future in items:
@@ -70,7 +64,7 @@ def wait(futures: Iterable[Any], timeout: float | None = None) -> DoneAndNotDone
 def as_completed(futures: Iterable[Any], timeout: float | None = None) -> Iterator[Any]:
     """Yield the futures as they become final, each once (as Prefect's, a future given
     twice too); ``_WaitTimeoutError`` if ``timeout`` passes first."""
-    _checked_timeout(timeout)
+    checked_timeout(timeout)
     items = list(dict.fromkeys(_check(futures, "as_completed()")))
     finished: queue.Queue[Any] = queue.Queue()
 

@@ -42,6 +42,19 @@ if TYPE_CHECKING:
     from .task_future import TaskFuture
 
 
+def checked_timeout(timeout: float | None) -> None:
+    """A negative ``timeout`` refused in Prefect 3.9.1's words (``wait``, ``as_completed``,
+    a future list's ``result``)."""
+    if timeout is not None and timeout < 0:
+        raise ValueError(f"'timeout' must be a non-negative number, got {timeout}")
+
+
+def not_done_within(task_run_id: object, timeout: float | None) -> TimeoutError:
+    """What a wait for a task run past ``timeout`` raises: Prefect 3.9.1's words, naming the
+    run by its ``task_run_id``."""
+    return TimeoutError(f"Task run {task_run_id} did not complete within {timeout} seconds")
+
+
 class Future:
     """What a task's ``submit`` returns, in a ``@flow`` run (``TaskFuture``) or outside any
     flow (``InlineFuture``): given as an argument where no run can wait for it, its
@@ -93,8 +106,7 @@ class FutureList(list[Any]):
         """Every call's result, in order; ``TimeoutError`` if they are not all final within
         ``timeout`` seconds (Prefect 3.9.1's words; a negative ``timeout``, its
         ``ValueError``), and the first failure raised (unless ``raise_on_failure``)."""
-        if timeout is not None and timeout < 0:
-            raise ValueError(f"'timeout' must be a non-negative number, got {timeout}")
+        checked_timeout(timeout)
         self.wait(timeout)
         if not all(future.state.is_final() for future in self):
             raise TimeoutError(
@@ -142,9 +154,7 @@ class InlineFuture(Future):
 
     def final_state(self, timeout: float | None = None) -> Any:
         if not wait_for(self._done, timeout):  # Prefect 3.9.1's words, as a flow's future's
-            raise TimeoutError(
-                f"Task run {self.task_run_id} did not complete within {timeout} seconds"
-            )
+            raise not_done_within(self.task_run_id, timeout)
         return self.state
 
     def result(self, timeout: float | None = None, raise_on_failure: bool = True) -> Any:

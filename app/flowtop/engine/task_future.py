@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
-from .calls import Future, InlineFuture, call_back
+from .calls import Future, InlineFuture, call_back, not_done_within
 from .errors import RunCancelled, UpstreamFailed
 from .flow_result import returned_state_error
 from .prefect_api import State, from_engine, made_by_hand, returned_cancelled, returned_failure
@@ -83,15 +83,8 @@ class TaskFuture(Future):
     def final_state(self, timeout: float | None = None) -> Any:
         """Wait for the end and return the Prefect-style ``State``."""
         if not self._wait(timeout):
-            raise self._timed_out(timeout)
+            raise not_done_within(self.task_run_id, timeout)
         return self.state
-
-    def _timed_out(self, timeout: float | None) -> TimeoutError:
-        """What a wait past ``timeout`` raises: Prefect 3.9.1's ``TimeoutError``, its words
-        naming the task run by the UUID its ``task_run_id`` gives."""
-        return TimeoutError(
-            f"Task run {self.task_run_id} did not complete within {timeout} seconds"
-        )
 
     def result(self, timeout: float | None = None, raise_on_failure: bool = True) -> Any:
         """The task's return value, or its final exception raised here (returned with
@@ -100,7 +93,7 @@ class TaskFuture(Future):
         neither: ``UpstreamFailed`` (an ``UnfinishedRun``) is raised even then, as Prefect 3
         raises ``UnfinishedRun``."""
         if not self._wait(timeout):
-            raise self._timed_out(timeout)
+            raise not_done_within(self.task_run_id, timeout)
         with self._run._lock:
             state = self._tr.to_state()
         if state.type is StateType.COMPLETED:
