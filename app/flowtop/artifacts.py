@@ -18,6 +18,7 @@ from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any
 
 from .engine.async_dispatch import dispatch
+from .engine.prefect_json import model_error
 
 __all__ = [
     "acreate_image_artifact",
@@ -43,7 +44,9 @@ _progress_keys: dict[uuid.UUID, str] = {}
 
 def _write(kind: str, key: str | None, description: str | None, body: str) -> uuid.UUID:
     if key is not None and not _KEY.match(key):
-        raise ValueError("key must only contain lowercase letters, numbers, and dashes.")
+        message = "Artifact key must only contain lowercase letters, numbers, and dashes."
+        # as Prefect's: its ``MarkdownArtifact`` (...) model's pydantic ``ValidationError``
+        raise model_error(f"{kind.capitalize()}Artifact", "key", key, message)
     title = f"artifact {key} ({kind})" if key else f"artifact ({kind})"
     if description:
         title += f": {description}"

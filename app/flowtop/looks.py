@@ -68,9 +68,16 @@ def run_error_text(error_type: str, message: str) -> str:
     (``flow returned states: 1/2 states failed.``), or why it never started."""
     if error_type == NOT_STARTED:
         return f"did not start: {message}"
-    if error_type == "FailedRun" and _RETURNED_STATES.fullmatch(message):
+    if returned_states(error_type, message):
         return f"flow returned states: {message}"
     return f"flow raised {error_type}: {message}"
+
+
+def returned_states(error_type: str, message: str) -> bool:
+    """Whether a run's error is no exception but Prefect's for the states its ``@flow``
+    function returned (``1/3 states failed.``): every screen words it as returned, not
+    raised (``run_error_text``, the detail pane)."""
+    return error_type == "FailedRun" and _RETURNED_STATES.fullmatch(message) is not None
 
 
 def state_words(state: StateType | str) -> str:

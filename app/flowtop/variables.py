@@ -21,6 +21,7 @@ from typing import Any
 
 from .code_settings import settings_table, state_dir
 from .engine.async_dispatch import dispatch
+from .engine.prefect_json import model_error
 from .workspace.access import explain
 from .workspace.overrides import locked, write_atomic
 from .workspace.private import private_folder
@@ -30,6 +31,7 @@ __all__ = ["Variable"]
 _NAME = re.compile(r"^[a-z0-9_-]*$")
 MAX_NAME = 255
 MAX_VALUE = 5000  # characters of its JSON, as Prefect's limit
+_MODEL = "VariableCreate"  # the Prefect model whose validation error a bad one raises
 
 
 class Variable:
@@ -134,16 +136,20 @@ def name_problem(name: object) -> str | None:
 
 
 def _check(name: str, value: Any) -> None:
-    """Prefect's checks of a name and a value."""
+    """Prefect's checks of a name and a value, failing with the error its
+    ``VariableCreate`` model raises (pydantic's ``ValidationError``, a ``ValueError``)."""
     problem = name_problem(name)
     if problem is not None:
-        raise ValueError(problem)
+        too_long = isinstance(name, str) and len(name) > MAX_NAME and _NAME.match(name)
+        raise model_error(_MODEL, "name", name, problem, MAX_NAME if too_long else 0)
     try:
         text = json.dumps(value)
     except (TypeError, ValueError):
-        raise ValueError("Variable value must be serializable to JSON") from None
+        message = "Variable value must be serializable to JSON"
+        raise model_error(_MODEL, "value", value, message) from None
     if value is not None and len(text) > MAX_VALUE:
-        raise ValueError(f"Variable value must be less than {MAX_VALUE} characters")
+        message = f"Variable value must be less than {MAX_VALUE} characters"
+        raise model_error(_MODEL, "value", value, message)
 
 
 def _read(folder: Path) -> dict[str, dict[str, Any]]:
@@ -164,4 +170,7 @@ def _read(folder: Path) -> dict[str, dict[str, Any]]:
 
 
 def _write(folder: Path, stored: dict[str, dict[str, Any]]) -> None:
-    write_atomic(folder / "variables.json", json.dumps(stored, indent=1, sort_keys=True).encode())
+    """The file with its variables in name order (a stable file to diff), each value's
+    own keys in the order it was set with: ``get`` gives a dict back as Prefect keeps it."""
+    by_name = dict(sorted(stored.items()))
+    write_atomic(folder / "variables.json", json.dumps(by_name, indent=1).encode())

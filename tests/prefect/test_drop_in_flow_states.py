@@ -119,7 +119,7 @@ def test_a_method_flow_s_refused_call_names_its_parameters() -> None:
     loader = Loader()
     assert loader.load("3") == 3
     assert loader.load("x", return_state=True).message == VALIDATION_FAILED.replace("abc", "x")
-    assert seen == [{"self": loader, "n": "x"}]
+    assert seen == [{"n": "x"}]  # Prefect leaves a method flow's self out (checked: 3.9.1)
 
 
 def test_validation_reads_a_function_s_signature_once(monkeypatch: pytest.MonkeyPatch) -> None:

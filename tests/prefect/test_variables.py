@@ -63,7 +63,7 @@ def test_set_values_shadow_the_settings_which_unset_leaves(here: Path) -> None:
     ("name", "value", "match"),
     [
         ("Region", 1, "lowercase letters, numbers, and dashes or underscores"),
-        ("x" * 256, 1, "at most 255 characters"),
+        ("x" * 256, 1, "at most 255"),
         ("rows", {1, 2}, "serializable to JSON"),
         ("rows", "x" * 5000, "less than 5000 characters"),
     ],

@@ -51,7 +51,7 @@ from .final_states import keep
 from .flow_result import cancelled_group
 from .hooks import call_hooks
 from .prefect_api import State, raised_for
-from .prefect_context import flow_run_info, hook_state
+from .prefect_context import flow_run_info, hook_state, json_parameters
 from .states import StateType
 from .user_call import raise_in
 
@@ -104,7 +104,11 @@ def interrupt(thread: threading.Thread) -> None:
 
 # -- hooks ---------------------------------------------------------------------------------
 def entering(run: DynamicRun) -> None:
-    """The ``on_running`` hooks, on the body's thread before the body."""
+    """The ``on_running`` hooks, on the body's thread before the body. A flow with hooks
+    has its ``flow_run.parameters`` made now, as Prefect makes them as the run starts:
+    its final hooks read them as called, whatever the body did to a list it was given."""
+    if any(run.flow.hooks.values()):
+        json_parameters(run)
     hooks = run.flow.hooks["on_running"]
     if hooks:  # ``flow_run.state``, the run's Running state (naming the run, as Prefect's)
         flow_run = flow_run_info(run, entering=True)

@@ -9,9 +9,11 @@ code calls (``scheduled_start_time.to_date_string()``).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import uuid
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -32,6 +34,7 @@ from .prefect_api import (
     raised_for,
 )
 from .prefect_ids import by_prefect_code, prefect_uuid
+from .prefect_json import serialized_parameters
 from .run_loggers import UNKNOWN, flow_run_name
 from .states import PrefectOnlyStateType, StateType
 from .task_runs import (
@@ -193,8 +196,9 @@ class TaskRunContext:
 class FlowRunInfo:
     """What Prefect code reads of ``flow_run`` (a hook's, ``FlowRunContext``'s): id (a
     UUID, ``prefect_ids``; the engine's run id is ``run.run_id``), name,
-    run count (flow-level attempts), tags, parameters, its state, when it started
-    (``expected_start_time`` too: no run waits for a slot), and the flow's version.
+    run count (flow-level attempts), tags, parameters (in Prefect's JSON form, as its API
+    gives them: ``prefect_json``), its state, when it started (``expected_start_time``
+    too: no run waits for a slot), and the flow's version.
 
     As in Prefect's running engine, ``end_time`` is None and ``total_run_time`` zero until
     the run ends (its final hooks see them so too); flowtop has no deployments."""
@@ -249,7 +253,8 @@ class FlowRunContext:
             return None
         info = flow_run_info(run)
         logs = by_prefect_code(run.flow) and _flow_logs_prints(run)
-        return cls(run.flow, info, dict(info.parameters), logs)
+        # its own ``parameters`` are the objects, its ``flow_run``'s their JSON form
+        return cls(run.flow, info, run.flow_parameters(), logs)
 
 
 def active_run() -> ActiveRun | None:
@@ -279,7 +284,7 @@ def flow_run_info(run: ActiveRun, *, entering: bool = False) -> FlowRunInfo:
         tags=sorted(run.tags),
         start_time=started,
         expected_start_time=started,
-        parameters=run.flow_parameters(),
+        parameters=json_parameters(run),
         state=_of_run(run, State(StateType.RUNNING)) if entering else _state_of(run),
         flow_version=run.flow_version,
     )
@@ -342,6 +347,26 @@ def crash_message(error: BaseException | None) -> str:
     if isinstance(error, SystemExit):
         return "Execution was aborted by Python system exit call."
     return f"Execution was interrupted by an unexpected exception: {error!r}"
+
+
+#: Each run's parameters in their JSON form, made once per run (``json_parameters``).
+_json_parameters: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def json_parameters(run: ActiveRun) -> dict[str, Any]:
+    """A run's parameters as Prefect's ``flow_run.parameters`` holds them: their JSON
+    form (``prefect_json``), what Prefect code may ``json.dumps``. Made once per run, as
+    Prefect serializes them once, as it creates the flow run: a large parameter is not
+    encoded again by each ``get_run_logger()`` of its body (each ``FlowRunContext``)."""
+    try:
+        made = _json_parameters.get(run)
+    except TypeError:  # a run that cannot be weakly referenced: made each time
+        made = None
+    if made is None:
+        made = serialized_parameters(getattr(run.flow, "fn", None), run.flow_parameters())
+        with contextlib.suppress(TypeError):
+            _json_parameters[run] = made
+    return dict(made)  # the caller's own, as each read of Prefect's is
 
 
 def flow_parameters(run: ActiveRun) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from flowtop.looks import (
     NOT_STARTED,
     REJECTED_LOOK,
     UNKNOWN_ATTEMPT_LOOK,
+    returned_states,
     run_error_text,
 )
 from flowtop.printable import as_left_on_screen, printable
@@ -245,8 +246,12 @@ def body_text(
         out.append("The run did not start: ", style="bold")
         out.append(f"{flow_error.message}\n", style=styles["error"])
     elif flow_error is not None:
-        out.append("The flow function raised ", style="bold")
-        out.append(f"{flow_error.type}: {flow_error.message}\n", style=styles["error"])
+        if returned_states(flow_error.type, flow_error.message):  # nothing raised it
+            out.append("The flow function returned states: ", style="bold")
+            out.append(f"{flow_error.message}\n", style=styles["error"])
+        else:
+            out.append("The flow function raised ", style="bold")
+            out.append(f"{flow_error.type}: {flow_error.message}\n", style=styles["error"])
         if flow_error.traceback:
             body.at(2).append(flow_error.traceback.rstrip("\n") + "\n\n", style="dim")
         out = body.at(0)
