@@ -28,6 +28,15 @@ log = logging.getLogger("flowtop.pool")
 
 _STOP = None
 
+
+def _no_job() -> None:
+    """Never called: ``_LEAVE`` is told apart by identity."""
+
+
+#: Queued when a lent place is given back: the first idle thread over the pool's room
+#: leaves (``lent``). Shaped as a job so the queue holds one kind of item.
+_LEAVE: tuple[Callable[..., Any], tuple[Any, ...]] = (_no_job, ())
+
 #: Most worker threads a pool (``--workers``, ``[defaults] workers``) may have: each is an
 #: OS thread, and a process that asks for 100,000 fails to start them, mid-run.
 MAX_WORKERS = 1024
@@ -77,7 +86,11 @@ class WorkerPool:
         if self._closed:
             raise RuntimeError("worker pool is shut down")
         self._queue.put((fn, args))
-        if not self._waiting.acquire(blocking=False) and len(self._threads) < self.room:
+        # (while a place is lent a waiting worker's permit may be stale: a worker that
+        # found the queue empty took a job submitted before it said so; its permit stayed,
+        # and with a worker blocked on this job nothing would run it)
+        taken = not self._lent and self._waiting.acquire(blocking=False)
+        if not taken and len(self._threads) < self.room:
             self._start_one()
 
     @property
@@ -101,6 +114,9 @@ class WorkerPool:
         finally:
             with self._lock:
                 self._lent -= 1
+                over = len(self._threads) > self.room
+            if over:  # a thread idle in ``get`` leaves now, not after its next job
+                self._queue.put(_LEAVE)
 
     def start_threads(self, count: int) -> None:
         """Start threads until ``count`` exist (at most ``workers``), before the jobs that
@@ -176,6 +192,10 @@ class WorkerPool:
                 item = get()
             if item is _STOP:
                 return
+            if item is _LEAVE:
+                if self._leave(me):
+                    return
+                continue
             fn, args = item
             try:
                 fn(*args)

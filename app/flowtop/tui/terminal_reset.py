@@ -17,7 +17,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TextIO
 
 #: Cancel an escape sequence a frame left half written (CAN), end synchronized output,
 #: then Textual's own stop: mouse reports off, bracketed paste off, line wrap on, the
@@ -45,6 +45,15 @@ def saved_terminal() -> Callable[[], None]:
         with contextlib.suppress(OSError, termios.error):
             modes = termios.tcgetattr(stdin.fileno())
 
+    # The reset is written by a thread started now: a terminal that stopped reading (a
+    # stalled ssh link) must not hold the end, and a signal handler must not start one
+    # (``Thread.start`` takes a lock the main thread may hold as the signal lands).
+    asked = threading.Event()
+    writer = threading.Thread(
+        target=_write_when, args=(asked, stderr), name="flowtop-terminal-reset", daemon=True
+    )
+    writer.start()
+
     def put_back() -> None:
         if stdin is None or stderr is None or not _in_the_foreground(stdin.fileno()):
             return  # suspended (Ctrl+Z): Textual put the terminal back; a write would stop it
@@ -53,17 +62,17 @@ def saved_terminal() -> Callable[[], None]:
 
             with contextlib.suppress(OSError, ValueError, termios.error):
                 termios.tcsetattr(stdin.fileno(), termios.TCSANOW, modes)
-        # a terminal that stopped reading (a stalled ssh link) must not hold the end
-        writing = threading.Thread(target=_write, args=(stderr.fileno(),), daemon=True)
-        writing.start()
-        writing.join(WRITE_WAIT)
+        asked.set()
+        writer.join(WRITE_WAIT)
 
     return put_back
 
 
-def _write(fd: int) -> None:
-    with contextlib.suppress(OSError):
-        os.write(fd, RESET)
+def _write_when(asked: threading.Event, stream: TextIO | None) -> None:
+    asked.wait()
+    if stream is not None:
+        with contextlib.suppress(OSError, ValueError):
+            os.write(stream.fileno(), RESET)
 
 
 def _in_the_foreground(fd: int) -> bool:
