@@ -7,7 +7,10 @@ CLI names the file and says to move it away (``store_errors.store_advice``).
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from flowtop.tui.app import FlowtopApp
 from flowtop.workspace import Workspace
@@ -25,44 +28,42 @@ FLOW = """
 """
 
 
-async def test_a_garbage_store_is_said_with_its_path_and_what_to_do(tmp_path: Path) -> None:
+@pytest.fixture
+def garbage_store(tmp_path: Path) -> Iterator[tuple[Workspace, Path]]:
+    """A workspace of one flow whose run store is no database, and that store's path."""
     (tmp_path / "one.py").write_text(textwrap.dedent(FLOW).lstrip())
     db = tmp_path / ".flowtop" / "history.db"
     db.parent.mkdir(mode=0o700)
     db.write_bytes(b"not a database, not even close " * 4000)
     workspace = Workspace(tmp_path)
     workspace.load()
+    yield workspace, db
+    workspace.close()
+
+
+async def test_a_garbage_store_is_said_with_its_path_and_what_to_do(
+    garbage_store: tuple[Workspace, Path],
+) -> None:
+    workspace, db = garbage_store
     app = FlowtopApp(workspace, watch=False, run_processes=True)
-    try:
-        async with app.run_test(size=(120, 36), notifications=True) as pilot:
-            await wait_for(pilot, lambda: app.control_error is not None, "the store's error", 10)
-            said = app.control_error or ""
-            assert said.startswith(f"Cannot run flows: {db}: cannot read the run store (")
-            assert "move it away and flowtop starts a new one" in said
-            app.shutdown(cancel=True)
-    finally:
-        workspace.close()
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.control_error is not None, "the store's error", 10)
+        said = app.control_error or ""
+        assert said.startswith(f"Cannot run flows: {db}: cannot read the run store (")
+        assert "move it away and flowtop starts a new one" in said
+        app.shutdown(cancel=True)
 
 
 async def test_e_edits_retry_settings_though_the_store_cannot_be_opened(
-    tmp_path: Path,
+    garbage_store: tuple[Workspace, Path],
 ) -> None:
     """``e`` writes ``.flowtop/overrides.toml``, never the run store: a store that could
     not be opened blocked it, saying "Cannot run flows: …"."""
     from flowtop.tui.screens.retry_editor import RetryEditor
 
-    (tmp_path / "one.py").write_text(textwrap.dedent(FLOW).lstrip())
-    db = tmp_path / ".flowtop" / "history.db"
-    db.parent.mkdir(mode=0o700)
-    db.write_bytes(b"not a database, not even close " * 4000)
-    workspace = Workspace(tmp_path)
-    workspace.load()
-    app = FlowtopApp(workspace, watch=False, run_processes=True)
-    try:
-        async with app.run_test(size=(120, 36), notifications=True) as pilot:
-            await wait_for(pilot, lambda: app.control_error is not None, "the store's error", 10)
-            await pilot.press("e")
-            await wait_for(pilot, lambda: isinstance(app.screen, RetryEditor), "the editor", 5)
-            app.shutdown(cancel=True)
-    finally:
-        workspace.close()
+    app = FlowtopApp(garbage_store[0], watch=False, run_processes=True)
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.control_error is not None, "the store's error", 10)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, RetryEditor), "the editor", 5)
+        app.shutdown(cancel=True)
