@@ -83,10 +83,10 @@ def traceback_frames(
 
 def _may_go_on(name: str, known: Callable[[str], bool]) -> bool:
     """Whether a file's name that starts with ``name`` (its first line) may go on over
-    the next lines: only when the folder its first line names is there. A frame of a
-    file deleted since (history read after a rename, or on another machine) read on
-    over 4,096 characters of the lines after it, for each frame: a deep recursion's
-    thousand frames took half a second."""
+    the next lines once a reading of it was found: only when the folder its first line
+    names is there. A frame of a file deleted since (history read after a rename, or on
+    another machine) read on over 4,096 characters of the lines after it, for each frame:
+    a deep recursion's thousand frames took half a second."""
     folder = name.split("\n", 1)[0].rpartition("/")[0]
     return not folder or known(folder)
 
@@ -109,7 +109,9 @@ def _frame_at(
             if not readings:  # the nearest: taken unless a longer one names a file there
                 readings.append(reading)
         at += 1
-        if at >= len(lines) or len(joined) > LONGEST_NAME or not _may_go_on(joined, known):
+        if at >= len(lines) or len(joined) > LONGEST_NAME:
+            break
+        if readings and not _may_go_on(joined, known):  # a reading, and no longer one can be
             break
         last_at = len(joined) + 1
         joined += "\n" + lines[at]
