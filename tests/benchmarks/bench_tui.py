@@ -516,7 +516,7 @@ def main(quick: bool = False) -> str:
     )
 
     n_storm = 2_000 if quick else 10_000
-    latencies, rate_seen, backlog = asyncio.run(storm(n_storm, 20_000, 1.0 if quick else 6.0))
+    latencies, rate_seen, backlog = asyncio.run(storm(n_storm, 20_000, 0.3 if quick else 6.0))
     p50, p95 = percentile(latencies, 50), percentile(latencies, 95)
     rows.append(
         (

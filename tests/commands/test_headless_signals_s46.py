@@ -7,12 +7,15 @@ put where a signal should land) and sends it real signals.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import textwrap
 import time
 from pathlib import Path
@@ -90,6 +93,11 @@ def wait_for(check: object, within: float = 20.0) -> None:
         time.sleep(0.05)
 
 
+def unread_bytes(read_end: int) -> int:
+    """How many bytes sit in the pipe whose reading end is ``read_end``, not yet read."""
+    return int(struct.unpack("i", fcntl.ioctl(read_end, termios.FIONREAD, b"\0" * 4))[0])
+
+
 def run_history(folder: Path) -> str:
     return subprocess.run(
         [sys.executable, "-m", "flowtop", "history", ".", "--run", "1"],
@@ -116,7 +124,9 @@ def test_sigterm_ends_run_at_once_while_stdout_is_not_read(
     os.close(write_end)
     try:
         wait_for(lambda: (tmp_path / ".flowtop" / "history.db").exists())
-        time.sleep(1.0)  # the run started, its big line is being written
+        # the run started, its big line is being written: more of it in the pipe than
+        # every other line together, and far more of it still to come than a pipe holds
+        wait_for(lambda: unread_bytes(read_end) >= 32_768)
         proc.send_signal(signal.SIGTERM)
         began = time.monotonic()
         assert proc.wait(timeout=6) == 143
@@ -211,17 +221,16 @@ def test_second_sigterm_while_the_store_closes_prints_no_traceback(tmp_path: Pat
         history.History.close = close
         """
     )
-    err = tmp_path / "err"
-    with err.open("w") as err_file:
+    err, out = tmp_path / "err", tmp_path / "out"
+    with err.open("w") as err_file, out.open("w") as out_file:
         proc = subprocess.Popen(
             flowtop("run", "flow.py", "--json", patch=slow_close),
             cwd=tmp_path,
-            stdout=subprocess.DEVNULL,
+            stdout=out_file,
             stderr=err_file,
         )
     try:
-        wait_for(lambda: (tmp_path / ".flowtop" / "history.db").exists())
-        time.sleep(1.0)
+        wait_for(lambda: "AWAITING_RETRY" in out.read_text())  # the run is under way
         proc.send_signal(signal.SIGTERM)
         wait_for(lambda: "closing" in err.read_text())
         proc.send_signal(signal.SIGTERM)
@@ -322,15 +331,31 @@ def test_terminal_closed_under_json_says_no_run_goes_on(tmp_path: Path) -> None:
 
 def test_detach_exits_0_once_the_run_id_is_printed(tmp_path: Path) -> None:
     """SIGTERM right after the id was printed (the store's close made slow to hit it):
-    before, exit 143 with the run going on."""
+    before, exit 143 with the run going on. Only the first close after the id is slow:
+    the loader's workspace, closed before, and the second close of the same workspace,
+    after, were 2 s of waiting for nothing."""
     flow_file(tmp_path, WAITING)
     slow_close = textwrap.dedent(
         """
         import time
         from flowtop.workspace import Workspace
+
+        class Noted:  # sys.stdout, noting whether the run id was written to it
+            def __init__(self, stream):
+                self.stream, self.written = stream, False
+            def write(self, text):
+                self.written = True
+                return self.stream.write(text)
+            def __getattr__(self, name):
+                return getattr(self.stream, name)
+
+        sys.stdout = noted = Noted(sys.stdout)
         _close = Workspace.close
+        slowed = []
         def close(self):
-            time.sleep(1.0)
+            if noted.written and not slowed:
+                slowed.append(self)
+                time.sleep(1.0)
             _close(self)
         Workspace.close = close
         """

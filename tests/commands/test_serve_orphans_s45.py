@@ -25,8 +25,14 @@ pytestmark = pytest.mark.skipif(
     not Path("/proc/self/stat").exists(), reason="reads the process tree from /proc"
 )
 
-#: A flow that outlives the server by a moment: its run must still be recorded.
-NAP_FLOW = "import time\nfrom flowtop import flow\n\n\n@flow\ndef nap():\n    time.sleep(1.5)\n"
+#: A flow that outlives the server until the test wakes it (``awake`` beside its file; 20 s
+#: at most): its run must still be recorded.
+NAP_FLOW = (
+    "import time\nfrom pathlib import Path\nfrom flowtop import flow\n\n\n@flow\ndef nap():\n"
+    "    until = time.monotonic() + 20\n"
+    "    while not (Path(__file__).parent / 'awake').exists() and time.monotonic() < until:\n"
+    "        time.sleep(0.02)\n"
+)
 
 
 def alive(pid: int) -> bool:
@@ -142,6 +148,7 @@ def test_kill_9_of_serve_ends_its_tabs_app_and_flow_host_and_their_run_goes_on(
         await wait_for("the tab's app ending after serve's kill -9", lambda: not alive(app), 4)
         await wait_for("its flow host ending with it", lambda: not alive(host), 2)
         assert alive(run), "the run started from the tab ended with the server"
+        (tmp_path / "awake").touch()
         await wait_for("the run's end", lambda: not alive(run), 10)
 
     try:

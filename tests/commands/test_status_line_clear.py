@@ -120,9 +120,15 @@ def test_a_forked_child_s_lines_do_not_land_on_the_live_status_line(tmp_path: Pa
     assert any("forks #1 COMPLETED" in row for row in rows), rows
 
 
-def read_all(fd: int) -> bytes:
-    said = b""
-    while select.select([fd], [], [], 0.5)[0]:
+def read_all(fd: int, until: bytes = b"") -> bytes:
+    """What was written to the terminal: once ``until`` has come (5 s at most), until
+    nothing more comes for 0.1 s; without ``until``, for 0.5 s (a pty passes a write on
+    a moment after it returned)."""
+    said, deadline = b"", time.monotonic() + 5
+    while until not in said and time.monotonic() < deadline:
+        if select.select([fd], [], [], 0.1)[0]:
+            said += os.read(fd, 4096)
+    while select.select([fd], [], [], 0.1 if until else 0.5)[0]:
         said += os.read(fd, 4096)
     return said
 
@@ -142,7 +148,7 @@ def test_a_line_begun_past_capture_clears_the_status_line_s_row_first() -> None:
         elsewhere.write("to a file\n")
         status_line.forget()
         stand_in.write("no status line\n")
-        said = read_all(leader).decode()
+        said = read_all(leader, until=b"no status line\r\n").decode()
     finally:
         status_line.forget()
         real.close()
@@ -169,18 +175,19 @@ def test_a_half_written_row_is_neither_drawn_over_nor_written_after() -> None:
     try:
         printer = HumanPrinter(status_line.drawn_on(out), live=True, verbose=True)
         printer([RunStarted("r1", "etl", 1, ("a",), (1,), ("",), None, time.time())])
-        read_all(leader)
+        read_all(leader, until=b" failed")  # its line, and the status line after it
         out.write("step 1...")
         real.flush()  # print(..., end="", flush=True)
         printer._last_status = 0.0  # a second has passed: the tick would redraw
         printer.tick()
-        assert read_all(leader) == f"{status_line.CLEAR}step 1...".encode()
+        step_1 = f"{status_line.CLEAR}step 1...".encode()
+        assert read_all(leader, until=step_1) == step_1
         err.write(" warned\n")  # the same row's end, on the other stream: not cleared
-        assert read_all(leader) == b" warned\r\n"
+        assert read_all(leader, until=b" warned\r\n") == b" warned\r\n"
         out.write("step 2...")
         real.flush()
         printer([RunStarted("r2", "etl", 2, ("a",), (1,), ("",), None, time.time())])
-        said = read_all(leader).decode()
+        said = read_all(leader, until=b"etl #2 started").decode()
         assert said.startswith(f"{status_line.CLEAR}step 2...\r\n")  # ended, then below it
         assert "etl #2 started" in said
     finally:

@@ -14,7 +14,8 @@ from .conftest import Tmux
 APP = Path(__file__).resolve().parents[2] / "app"
 ENV = {"TERM": "xterm-256color", "PYTHONPATH": str(APP)}
 
-#: Fails twice, 1.5 s apart, then succeeds: a run mid-retry when the terminal goes away.
+#: Fails twice, then succeeds: a run mid-retry when the terminal goes away. Its first retry
+#: waits 1.5 s (time to hang up while it waits), the second 0.1 s (nobody watches it then).
 #: ``extract`` counts its executions, so a rerun after a restart shows what it reused.
 FLAKY = textwrap.dedent(
     """
@@ -34,7 +35,7 @@ FLAKY = textwrap.dedent(
         bump("extract-runs")
         return [1, 2, 3]
 
-    @task(max_retries=3, retry_delay=1.5)
+    @task(max_retries=3, retry_delay=(1.5, 0.1))
     def load(rows):
         if not (HERE / "fixed").exists() and bump("load-attempts") < 3:
             raise ConnectionError("warehouse down")
@@ -87,7 +88,7 @@ def test_a_hang_up_mid_retry_does_not_stop_the_run_and_a_reopen_shows_it(
 
 def test_f_after_a_restart_reuses_stored_results(tmux: Tmux, tmp_path: Path) -> None:
     (tmp_path / "etl.py").write_text(
-        FLAKY.replace("retry_delay=1.5", "retry_delay=0.05").replace(
+        FLAKY.replace("retry_delay=(1.5, 0.1)", "retry_delay=0.05").replace(
             "max_retries=3", "max_retries=0"
         )
     )
@@ -125,7 +126,7 @@ def test_x_in_the_tui_gives_up_a_retry_of_a_run_owned_by_flowtop_run(
 ) -> None:
     import subprocess
 
-    (tmp_path / "etl.py").write_text(FLAKY.replace("retry_delay=1.5", "retry_delay=60"))
+    (tmp_path / "etl.py").write_text(FLAKY.replace("retry_delay=(1.5, 0.1)", "retry_delay=60"))
     open_app(tmux, tmp_path)
     owner = subprocess.Popen(
         [sys.executable, "-m", "flowtop", "run", str(tmp_path), "--quiet"],

@@ -162,7 +162,7 @@ class Screen:
             screen = self.text()
             if needle in screen:
                 return screen
-            time.sleep(0.2)
+            time.sleep(0.05)
         raise AssertionError(f"{needle!r} did not appear within {timeout}s; screen:\n{self.text()}")
 
     def alive(self) -> bool:
@@ -191,7 +191,7 @@ def test_flowtop_over_ssh(sshd: dict[str, str], tmp_path: Path) -> None:
         screen.keys("q")
         deadline = time.monotonic() + 15
         while screen.alive() and time.monotonic() < deadline:
-            time.sleep(0.2)
+            time.sleep(0.05)
         assert not screen.alive(), "flowtop did not quit on q (the ssh session is still open)"
     finally:
         screen.close()

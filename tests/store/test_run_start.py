@@ -267,10 +267,13 @@ def test_an_interruption_names_its_run_and_reads_back_from_older_logs() -> None:
 
 
 def test_a_reserved_run_beats_while_its_file_imports(tmp_path: Path) -> None:
-    """An import slower than a heartbeat: the reserved run's heartbeat still moves."""
+    """An import slower than a heartbeat: the reserved run's heartbeat still moves. The
+    import lasts until the test has seen the beats (``go``), 20 s at most."""
     (tmp_path / "etl.py").write_text(
         "import time\nfrom pathlib import Path\nfrom flowtop import Flow, task\n\n"
-        "time.sleep(2.5)\n(Path(__file__).parent / 'imported').touch()\n\n"
+        "HERE = Path(__file__).parent\nuntil = time.monotonic() + 20\n"
+        "while not (HERE / 'go').exists() and time.monotonic() < until:\n"
+        "    time.sleep(0.05)\n(HERE / 'imported').touch()\n\n"
         '@task\ndef extract():\n    return 1\n\nflow = Flow("etl")\nflow.add_task(extract)\n'
     )
     process = subprocess.Popen(
@@ -294,6 +297,8 @@ def test_a_reserved_run_beats_while_its_file_imports(tmp_path: Path) -> None:
                 row = None
             if row is not None and not (tmp_path / "imported").exists():
                 beats.add(row[0])  # reserved, its file still importing
+            if len(beats) >= 3:
+                (tmp_path / "go").touch()  # the import may end
             time.sleep(0.1)
         assert process.wait(20) == 0
         assert len(beats) >= 3  # the reservation's own stamp, then a beat every half second

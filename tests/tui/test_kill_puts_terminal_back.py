@@ -31,9 +31,14 @@ flow.add_call(a, (), {})
 """
 
 
-def _read_for(leader: int, seconds: float, until: bytes | None = None) -> bytes:
+#: What the terminal must be given back: the main screen, the cursor, no mouse reports.
+RESETS = (b"\x1b[?1049l", b"\x1b[?25h", b"\x1b[?1000l")
+
+
+def _read_for(leader: int, seconds: float, *until: bytes) -> bytes:
+    """What the terminal is sent within ``seconds``, or until it was sent all of ``until``."""
     said, deadline = b"", time.monotonic() + seconds
-    while time.monotonic() < deadline and (until is None or until not in said):
+    while time.monotonic() < deadline and not (until and all(u in said for u in until)):
         ready, _, _ = select.select([leader], [], [], 0.1)
         if ready:
             try:
@@ -64,19 +69,19 @@ def test_a_kill_leaves_the_screen_the_cursor_and_echo_as_they_were(
         start_new_session=True,
     )
     try:
-        drawn = _read_for(leader, 30, until=b"one")  # the flow listed: the screen is up
+        drawn = _read_for(leader, 30, b"one")  # the flow listed: the screen is up
         assert b"\x1b[?1049h" in drawn, drawn[-400:]
         assert termios.tcgetattr(follower)[3] & termios.ECHO == 0  # raw while it runs
         time.sleep(0.3)
         monitor.send_signal(stop)
         assert monitor.wait(timeout=30) == -stop
-        said = drawn + _read_for(leader, 2)
+        said = drawn + _read_for(leader, 2, *RESETS)
     finally:
         if monitor.poll() is None:
             monitor.kill()
             monitor.wait()
     tail = said[said.rindex(b"\x1b[?1049h") :]
-    for reset in (b"\x1b[?1049l", b"\x1b[?25h", b"\x1b[?1000l"):
+    for reset in RESETS:
         assert reset in tail, (reset, tail[-200:])
     assert termios.tcgetattr(follower)[3] == before[3]  # echo and line editing back
     os.close(follower)
