@@ -107,7 +107,7 @@ def test_a_state_folder_every_user_may_write_in_is_refused(tmp_path: Path) -> No
     shared = tmp_path / ".flowtop"
     shared.mkdir()
     shared.chmod(0o777)
-    with pytest.raises(HistoryError, match=r"\.flowtop is writable by every user: .*chmod o-w"):
+    with pytest.raises(HistoryError, match=r"\.flowtop is writable by every user: .*chmod -R o-w"):
         private_folder(shared)
     shared.chmod(0o770)  # a group that shares it is the owner's choice
     assert private_folder(shared) == shared

@@ -144,7 +144,7 @@ def private_folder(path: Path) -> Path:
                 # run code when a rerun or a cached call reads them
                 raise FolderError(
                     f"{path} is writable by every user: flowtop keeps results there, read "
-                    f"back as pickles (code that runs); make it yours alone: chmod o-w {path}"
+                    f"back as pickles (code that runs); make it yours alone: chmod -R o-w {path}"
                 )
             refused = folder_refusal(path)  # a stranger's, or in a .flowtop open to all
             if refused is not None and os.access(path, os.W_OK):  # (else: unwritable, said)

@@ -46,7 +46,8 @@ def plan_rerun(
 
     Raises ``KeyError`` for an unknown run or task, ``ValueError`` for a run of another
     flow or one that is still running, ``ParameterError`` (a ``ValueError``) for
-    parameters the flow cannot be called with.
+    parameters the flow cannot be called with, ``Untrusted`` (a ``ValueError``) for
+    stored results a stranger could have written (``results.load``).
     """
     source_id = _full_id(history, source_id, flow.name)
     detail = history.run_detail(source_id)

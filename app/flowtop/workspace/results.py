@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ..engine.events import TaskStateChanged
 from ..engine.states import State, StateType
 from .history_fold import ResultBatch, ResultRows
+from .store_trust import Untrusted, store_refusal
 
 if TYPE_CHECKING:
     from ..engine.runner import Runner
@@ -145,7 +146,15 @@ class ResultKeeper:
 
 
 def load(path: Path, run_id: str) -> tuple[dict[str, Any], dict[str, str], dict[str, str | None]]:
-    """A run's stored results: values by task, why others can't be reused, fingerprints."""
+    """A run's stored results: values by task, why others can't be reused, fingerprints.
+    ``Untrusted`` (a ``ValueError``) when a stranger could have written them (pickles:
+    ``store_trust.store_refusal``)."""
+    refused_store = store_refusal(path)
+    if refused_store is not None:
+        raise Untrusted(
+            f"cannot reuse stored results: {refused_store} (results are pickles, code that "
+            "runs as you as they are read back)"
+        )
     values: dict[str, Any] = {}
     refused: dict[str, str] = {}
     fingerprints: dict[str, str | None] = {}

@@ -28,6 +28,7 @@ from ..printable import printable_name
 from .access import group_name, mode_and_owner, user_name
 from .load_error import display_path
 from .places import STATE_DIR
+from .store_links import STORE_FILES
 
 _FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 #: A named pipe in a result's place must not block the read: it is refused as opened.
@@ -128,6 +129,36 @@ def folder_refusal(folder: Path) -> str | None:
         except OSError:
             return None
         why = store.refusal(here, info)
+        if why is not None:
+            return why
+    return None
+
+
+def store_refusal(path: Path) -> str | None:
+    """Why the results stored in the run store ``path`` may not be read back, else None.
+
+    They are pickles, as a cached result is, kept in the store's own tables: a stranger
+    who can write the store file, or the write-ahead log beside it, where a rerun reads
+    them (``-shm``, ``-journal`` too: SQLite takes pages from those), can make a rerun
+    run code as you. Each file is judged as a cached result's is (``_Store.refusal``),
+    after the folders above it (``folder_refusal``); the store's mode is not set by
+    flowtop once made, so a ``chmod -R 777 .flowtop`` had left them open after the
+    folder alone was put right."""
+    why = folder_refusal(path.parent)
+    if why is not None:
+        return why
+    top = store_top(path.parent)
+    try:
+        store = _Store(top, os.stat(top))
+    except OSError:
+        return None
+    for suffix in STORE_FILES:
+        part = path.with_name(f"{path.name}{suffix}")
+        try:
+            info = os.stat(part)
+        except FileNotFoundError:
+            continue
+        why = store.refusal(part, info)
         if why is not None:
             return why
     return None
