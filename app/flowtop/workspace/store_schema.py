@@ -220,6 +220,11 @@ MIGRATIONS = {
 def check_version(conn: sqlite3.Connection, path: Path) -> int:
     """The file's schema version; refuses a newer one (fails on a non-SQLite file)."""
     version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if version < 0:  # (set by hand: flowtop never writes one)
+        raise HistoryError(
+            f"{path}: not a flowtop run store (schema version {version}); move it away "
+            "and flowtop starts a new one"
+        )
     if version > SCHEMA_VERSION:
         raise HistoryError(
             f"{path}: run store schema version {version} was written by a newer flowtop; "
@@ -250,14 +255,24 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
 
 
 _ADD_COLUMN = re.compile(r"\s*ALTER TABLE (\w+) ADD COLUMN (\w+)", re.IGNORECASE)
+_CREATE = re.compile(r"\s*CREATE (TABLE|INDEX) (\w+)", re.IGNORECASE)
 
 
 def _added_already(conn: sqlite3.Connection, statement: str) -> bool:
-    """Whether ``statement`` adds a column the file has: one marked with an older version
-    than it has been migrated to (by hand, a backup's marker) is migrated again, and
-    SQLite refuses a column added twice ("duplicate column name")."""
+    """Whether ``statement`` adds a column, a table or an index the file has: one marked
+    with an older version than it has been migrated to (by hand, a backup's marker) is
+    migrated again, and SQLite refuses a column or a table added twice ("duplicate column
+    name", "table result_batches already exists": said as the file system's fault)."""
     adding = _ADD_COLUMN.match(statement)
-    return adding is not None and adding[2] in columns(conn, adding[1])
+    if adding is not None:
+        return adding[2] in columns(conn, adding[1])
+    creating = _CREATE.match(statement)
+    return creating is not None and bool(
+        conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = ? AND name = ?",
+            (creating[1].lower(), creating[2]),
+        ).fetchone()
+    )
 
 
 #: The version whose migration adds what an older file lacks (``_add_missing``).
