@@ -237,3 +237,13 @@ def test_a_retry_budget_past_a_million_is_a_slip_in_code_too() -> None:
     assert task(max_retries=MAX_RETRIES)(lambda: None).options["max_retries"] == MAX_RETRIES
     with pytest.raises(ValueError, match="retries must be at most 1,000,000"):
         flow(retries=MAX_RETRIES + 1)(lambda: None)
+
+
+@pytest.mark.parametrize(
+    "option", ["retry_delay", "timeout", "retry_deadline", "max_retries", "retry_jitter"]
+)
+def test_an_int_too_long_to_print_is_refused_naming_the_option_and_its_size(option: str) -> None:
+    """``retry_delay=10**5000`` was refused with Python's "Exceeds the limit (4300 digits)
+    for integer string conversion", naming neither the option nor the value."""
+    with pytest.raises(ValueError, match=f"{option} must .*, got an int of about 5,001 digits"):
+        task(**{option: 10**5000})(lambda: None)

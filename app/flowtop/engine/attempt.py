@@ -19,7 +19,7 @@ from .backends import Done, hand_over
 from .delays import RETRY_DELAY_REFUSED, RetryDelayError
 from .errors import TaskTimeout
 from .events import ErrorInfo
-from .policy import Decision, decide, safe_repr, safe_str
+from .policy import Decision, decide
 from .pool import WorkerPool
 from .prefect_api import (
     completed_by_hand,
@@ -31,6 +31,7 @@ from .records import NOT_KEPT, TaskRun, error_info, from_user_code, pristine
 from .shipping import NOT_SENDABLE, UnshippableError
 from .states import CANCELLED, COMPLETED, FAILED, State
 from .user_call import UserCall, end_forked_child
+from .value_text import safe_repr, safe_str
 
 if TYPE_CHECKING:
     from .run import FlowRun

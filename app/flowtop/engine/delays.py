@@ -13,6 +13,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, NamedTuple
 
+from .value_text import safe_repr
+
 Seconds = int | float | timedelta
 
 #: The longest delay, timeout or deadline flowtop takes: 365 days. A run process waits
@@ -30,7 +32,7 @@ def to_seconds(value: Any, *, what: str, most: float = MAX_SECONDS) -> float:
         seconds = value.total_seconds()
     elif isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(
-            f"{what} must be seconds (int/float) or a timedelta, got {type(value).__name__} {value!r}"
+            f"{what} must be seconds (int/float) or a timedelta, got {type(value).__name__} {safe_repr(value, 80)}"
         )
     else:
         try:
@@ -38,11 +40,11 @@ def to_seconds(value: Any, *, what: str, most: float = MAX_SECONDS) -> float:
         except OverflowError:  # an int too large for a float: infinite for every purpose here
             seconds = math.inf
     if not math.isfinite(seconds):  # NaN or infinity: a wait that would never end
-        raise ValueError(f"{what} must be a finite number of seconds, got {value!r}")
+        raise ValueError(f"{what} must be a finite number of seconds, got {safe_repr(value, 80)}")
     if seconds < 0:
-        raise ValueError(f"{what} must not be negative, got {value!r}")
+        raise ValueError(f"{what} must not be negative, got {safe_repr(value, 80)}")
     if seconds > most:
-        raise ValueError(f"{what} must be at most {MAX_SECONDS_TEXT}, got {value!r}")
+        raise ValueError(f"{what} must be at most {MAX_SECONDS_TEXT}, got {safe_repr(value, 80)}")
     return seconds
 
 

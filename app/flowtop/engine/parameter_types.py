@@ -34,7 +34,7 @@ from collections.abc import Callable
 from pathlib import PurePath
 from typing import Any
 
-from .policy import safe_repr
+from .value_text import safe_repr
 
 
 def hints(fn: Callable[..., Any]) -> dict[str, Any]:

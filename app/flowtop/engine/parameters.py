@@ -34,8 +34,8 @@ from .parameter_types import (
     to_json,
     type_text,
 )
-from .policy import safe_repr
 from .suggest import did_you_mean
+from .value_text import safe_repr
 
 #: The tag of a value JSON cannot hold: ``{"$repr": "<Client at 0x…>"}``.
 UNSTORED = "$repr"

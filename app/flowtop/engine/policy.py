@@ -32,6 +32,7 @@ from .delays import (
 from .errors import Interrupt, PredicateError, RetriesExhausted, Retry
 from .layers import Layer
 from .states import State, StateType
+from .value_text import safe_repr, safe_str
 
 DEFAULT_MAX_RETRIES = 3
 #: The most retries a task takes, in code and in settings files: past it a budget is a
@@ -531,18 +532,3 @@ def clamped_poisson_interval(
     return -math.log(max(1 - u, 1e-10)) * average
 
 
-def safe_repr(value: Any, limit: int = 200) -> str:
-    """``repr`` that never raises and never floods a screen."""
-    try:
-        text = repr(value)
-    except BaseException as exc:  # noqa: BLE001 - a user's __repr__ may do anything, sys.exit() too
-        text = f"<unrepresentable {type(value).__name__}: {type(exc).__name__}>"
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def safe_str(exc: BaseException) -> str:
-    """``str(exc)`` that never raises (a user's ``__str__`` may)."""
-    try:
-        return str(exc)
-    except BaseException:  # noqa: BLE001 - a user's __str__ may raise anything
-        return f"<unprintable {type(exc).__name__}>"

@@ -24,9 +24,10 @@ from .errors import OwnFramesOnly, RemoteTraceback
 from .events import ErrorInfo
 from .flow_package import FLOW_PACKAGE
 from .library_folders import FLOWTOP_FOLDER, library_folders
-from .policy import RetryPolicy, safe_str
+from .policy import RetryPolicy
 from .states import COMPLETED, FAILED, PENDING, RUNNING, State, StateType
 from .timer import TimerHandle
+from .value_text import safe_str
 
 if TYPE_CHECKING:
     from .flow import Flow

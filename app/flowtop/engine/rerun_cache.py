@@ -18,8 +18,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from .context import held_on_thread
-from .policy import safe_repr
 from .records import RunResult
+from .value_text import safe_repr
 
 if TYPE_CHECKING:
     from .states import State as TaskState

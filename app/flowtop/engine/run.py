@@ -32,7 +32,7 @@ from .events import (
     TaskStateChanged,
 )
 from .graph import Node, resolve_inputs
-from .policy import Decision, RetryPolicy, safe_repr, summaries
+from .policy import Decision, RetryPolicy, summaries
 from .pool import WorkerPool
 from .records import Attempt, TaskRun, error_info, new_run_id
 from .run_actions import RunActions
@@ -50,6 +50,7 @@ from .states import (
 )
 from .tag_limits import SlotWaits
 from .user_call import UserCall
+from .value_text import safe_repr
 
 if TYPE_CHECKING:
     from .capture import Captured

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 from . import live_output
 from .errors import RetriesExhausted
-from .policy import safe_repr, safe_str
 from .run_handle import RunHandle
 from .states import StateType
+from .value_text import safe_repr, safe_str
 
 if TYPE_CHECKING:
     from .capture import Captured

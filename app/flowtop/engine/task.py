@@ -34,6 +34,7 @@ from .prefect_attributes import PrefectTaskAttributes
 from .settings import task_defaults
 from .suggest import did_you_mean
 from .task_runs import HOOK_KINDS, TaskExtras, check_run_name, make_extras
+from .value_text import safe_repr
 
 #: Prefect 3 options with Prefect's semantics (see ``policy.decide``, ``task_runs``).
 PREFECT_OPTIONS = (
@@ -451,9 +452,10 @@ def build_policy(name: str, options: dict[str, Any]) -> RetryPolicy:
         if options.get("max_retries") is not None:
             n = options["max_retries"]
             if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-                raise ValueError(f"max_retries must be an int >= 0, got {n!r}")
+                raise ValueError(f"max_retries must be an int >= 0, got {safe_repr(n, 80)}")
             if n > MAX_RETRIES:
-                raise ValueError(f"max_retries must be at most {MAX_RETRIES:,}, got {n:,}")
+                got = f"{n:,}" if n.bit_length() <= 256 else safe_repr(n)  # (10**5000: no repr)
+                raise ValueError(f"max_retries must be at most {MAX_RETRIES:,}, got {got}")
             values["max_retries"] = n
         checking = "retry_delay"
         if options.get("retry_delay") is not None:
@@ -485,7 +487,9 @@ def build_policy(name: str, options: dict[str, Any]) -> RetryPolicy:
             j = options["retry_jitter"]
             jitter = finite_float(j)
             if jitter is None or jitter < 0:
-                raise ValueError(f"retry_jitter must be a finite number >= 0, got {j!r}")
+                raise ValueError(
+                    f"retry_jitter must be a finite number >= 0, got {safe_repr(j, 80)}"
+                )
             values["retry_jitter"] = jitter
         checking = "retry_condition_fn"
         condition = options.get("retry_condition_fn")
@@ -499,7 +503,9 @@ def build_policy(name: str, options: dict[str, Any]) -> RetryPolicy:
             j = options["retry_jitter_factor"]
             jitter_factor = finite_float(j)
             if jitter_factor is None or jitter_factor < 0:
-                raise ValueError(f"`retry_jitter_factor` must be >= 0 (a finite number), got {j!r}")
+                raise ValueError(
+                    f"`retry_jitter_factor` must be >= 0 (a finite number), got {safe_repr(j, 80)}"
+                )
             values["retry_jitter_factor"] = jitter_factor
         for key in ("retry_deadline", "timeout"):
             checking = key

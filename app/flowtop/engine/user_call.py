@@ -30,8 +30,8 @@ from types import FrameType, TracebackType
 from typing import Any, NoReturn
 
 from .errors import TaskTimeout
-from .policy import safe_str
 from .records import users_line
+from .value_text import safe_str
 
 _BEFORE, _INSIDE, _AFTER = range(3)
 

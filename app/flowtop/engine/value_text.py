@@ -1,0 +1,36 @@
+"""A user's value or exception as text in a message or an event: it never raises and
+never floods a screen.
+
+Below every engine module that names a value (``delays`` and ``policy`` included), so
+that each refusal of an option shows what it got the same way."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+#: Past this many bits an int is shown by its size: ``repr`` refuses ints over 4,300
+#: digits (``sys.set_int_max_str_digits``), and one below that is still no message.
+_LONGEST_INT_BITS = 256
+
+
+def safe_repr(value: Any, limit: int = 200) -> str:
+    """``repr`` that never raises and never floods a screen. An int too long to read is
+    its size (``retry_delay=10**5000`` was refused with Python's "Exceeds the limit (4300
+    digits) for integer string conversion", naming neither the option nor the value)."""
+    if isinstance(value, int) and value.bit_length() > _LONGEST_INT_BITS:
+        digits = math.floor(value.bit_length() * math.log10(2)) + 1
+        return f"an int of about {digits:,} digits"
+    try:
+        text = repr(value)
+    except BaseException as exc:  # noqa: BLE001 - a user's __repr__ may do anything, sys.exit() too
+        text = f"<unrepresentable {type(value).__name__}: {type(exc).__name__}>"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def safe_str(exc: BaseException) -> str:
+    """``str(exc)`` that never raises (a user's ``__str__`` may)."""
+    try:
+        return str(exc)
+    except BaseException:  # noqa: BLE001 - a user's __str__ may raise anything
+        return f"<unprintable {type(exc).__name__}>"
