@@ -23,6 +23,7 @@ from ..engine.events import REUSED_FROM_SOURCE, dumps_strict
 from ..engine.parameters import describe as describe_parameters
 from ..formats import (
     RETRY_ONLY,
+    cut_cells,
     date_time,
     pad_cells,
     plural,
@@ -344,12 +345,17 @@ def fmt_counts(counts: dict[str, int]) -> str:
     return state_counts(counts) or "-"
 
 
+#: The most of a run's name (``flow_run_name``) the table shows: one made from a long
+#: parameter padded every row to its width (``--run N`` shows it whole).
+NAME_CELLS = 40
+
+
 def _print_table(runs: list[RunRecord], out: Writer) -> None:
     header = ("FLOW", "#", "STATE", "STARTED", "DURATION", "TASKS", "RERUN OF", "RUN ID", "NOTE")
     rows = [
         (
             clean(r.flow),
-            f"{r.number} ({clean(r.name)})" if r.name else str(r.number),
+            f"{r.number} ({cut_cells(clean(r.name), NAME_CELLS)})" if r.name else str(r.number),
             r.state,
             date_time(r.started),
             precise_duration(r.duration),
