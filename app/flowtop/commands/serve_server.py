@@ -148,6 +148,10 @@ def refused(why: str) -> web.Response:
     return web.Response(status=403, text=f"flowtop serve: {why}\n")
 
 
+
+#: The page's Content-Security-Policy (``handle_index``).
+PAGE_POLICY = "frame-ancestors 'none'; style-src 'self' 'unsafe-inline'; font-src 'self'"
+
 class Ending(Protocol):
     """What :func:`end_process` needs of a tab's app process (asyncio's ``Process``)."""
 
@@ -403,8 +407,11 @@ class GuardedServer(Server):
         response = aiohttp_jinja2.render_template("app_index.html", request, context)
         response.headers["Referrer-Policy"] = "no-referrer"  # the token stays here
         response.headers["Cache-Control"] = "no-store"  # nor in a cache on disk
-        # no other site may frame the page (and have the user click in it)
-        response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+        # no other site may frame the page (and have the user click in it); no style nor
+        # font from another site: textual-serve's page asks Google for its font, telling
+        # it the user's address each time the page is opened (the font falls back to the
+        # browser's monospace)
+        response.headers["Content-Security-Policy"] = PAGE_POLICY
         response.headers["X-Frame-Options"] = "DENY"
         return response
 
