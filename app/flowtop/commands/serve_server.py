@@ -148,9 +148,9 @@ def refused(why: str) -> web.Response:
     return web.Response(status=403, text=f"flowtop serve: {why}\n")
 
 
-
 #: The page's Content-Security-Policy (``handle_index``).
 PAGE_POLICY = "frame-ancestors 'none'; style-src 'self' 'unsafe-inline'; font-src 'self'"
+
 
 class Ending(Protocol):
     """What :func:`end_process` needs of a tab's app process (asyncio's ``Process``)."""
