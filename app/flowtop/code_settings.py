@@ -16,6 +16,7 @@ from typing import Any
 from .engine.context import shipped_workspace
 from .engine.prefect_context import active_run
 from .workspace.places import SETTINGS_FILE, STATE_DIR
+from .workspace.settings_state import settings_text
 
 
 def state_dir() -> Path:
@@ -29,14 +30,11 @@ def settings_table(name: str, folder: Path | None = None) -> dict[str, Any]:
     """The ``[name]`` table of the workspace's ``flowtop.toml`` ({} without one). The
     workspace checks the file when it loads; a file broken since is one clear error."""
     path = (folder or state_dir()).parent / SETTINGS_FILE
-    if path.exists() and not path.is_file():  # a named pipe would block the read forever
-        raise ValueError(f"{path}: not a regular file")
     try:
-        with path.open("rb") as file:
-            table = tomllib.load(file).get(name, {})
+        table = tomllib.loads(settings_text(path)).get(name, {})
     except FileNotFoundError:
         return {}
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ValueError(f"{path}: {exc}") from None
     if not isinstance(table, dict):
         raise ValueError(f"{path}: [{name}] must be a table")

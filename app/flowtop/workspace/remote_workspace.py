@@ -27,13 +27,13 @@ from .changes import WorkspaceChanged
 from .flow_host_news import News
 from .flow_order import file_order
 from .flow_shapes import FlowShape, shapes_from_json
-from .flow_source import LoadFailed, read_source
 from .helper_process import HelperGone, HelperProcess
 from .import_guard import CAREFUL, FAST
 from .load_error import LoadError
 from .overrides import OverridesSaved
 from .places import OVERRIDES_FILE, SETTINGS_FILE, Places
 from .settings import Settings, SettingsError
+from .settings_state import settings_text
 
 if TYPE_CHECKING:
     from .history import History
@@ -124,10 +124,10 @@ class RemoteWorkspace:
         as flowtop.toml says (read as plain TOML: checking it may import packages)."""
         if self._heard:
             return self.settings.load_timeout
-        try:  # read_source: a named pipe in its place would block here forever
-            text = read_source(self.root / SETTINGS_FILE).decode()
+        try:  # (settings_text: not a named pipe in its place, nor 300 MB)
+            text = settings_text(self.root / SETTINGS_FILE)
             value = tomllib.loads(text).get("defaults", {}).get("load_timeout")
-        except (LoadFailed, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
             value = None
         if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
             return float(value)

@@ -11,9 +11,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..engine.layers import Layer
+from ..formats import size_text
 from .code_trust import distrusted
 from .load_error import LoadError
 from .settings import SettingsFile, SettingsFileError, parse_settings
+
+#: The largest settings file read (``flowtop.toml``, ``overrides.toml``): one is a few
+#: hundred bytes; a 300 MB one was read whole, 640 MB of memory, before it was refused.
+MAX_SETTINGS_BYTES = 1024 * 1024
+
+
+def settings_text(path: Path) -> str:
+    """The text of the settings file ``path``, read by each reader of one (the workspace,
+    the flow host's first timeout, a task's ``settings_table``): ``OSError`` saying why
+    for one that is no regular file (a named pipe would block the read forever) or is
+    past ``MAX_SETTINGS_BYTES``; ``FileNotFoundError`` when there is none."""
+    if path.exists() and not path.is_file():
+        raise OSError(f"{path.name} is not a regular file")
+    if (size := path.stat().st_size) > MAX_SETTINGS_BYTES:  # read whole, then parsed
+        raise OSError(
+            f"it is {size_text(size)}; a settings file is at most "
+            f"{size_text(MAX_SETTINGS_BYTES)}"
+        )
+    return path.read_text(encoding="utf-8")
 
 
 @dataclass
@@ -44,11 +64,9 @@ class SettingsState:
 
     def _read(self, layer: Layer, path: Path) -> None:
         try:
-            if path.exists() and not path.is_file():  # a FIFO would block the read forever
-                raise OSError(f"{path.name} is not a regular file")
             if refused := distrusted(path, path.parent):  # a stranger's, in /tmp
                 raise OSError(refused)
-            text = path.read_text(encoding="utf-8")
+            text = settings_text(path)
         except FileNotFoundError:
             self.files[layer] = None
             self.errors.pop(layer, None)
