@@ -395,7 +395,8 @@ def run_by_main_block(names: list[str], main_block: Collection[str]) -> list[str
 
 def detach_main(args: argparse.Namespace, out: TextIO) -> int:
     """``--detach``: the flows are loaded in a loader process (this process imports no user
-    code), then each run starts in a run process of its own."""
+    code; of a folder, with ``--flow NAME``, only the file that names it), then each run
+    starts in a run process of its own."""
     if bad_path(args.path):
         return 2
     warn_unread_settings(args.path)
@@ -405,7 +406,9 @@ def detach_main(args: argparse.Namespace, out: TextIO) -> int:
 
     # checked there, by the flow's code: a run that cannot start is refused here, not
     # launched to fail (a rerun's parameters are the stored ones: its run process checks)
-    listed = describe_workspace(args.path, None if args.rerun_of is not None else args.parameters)
+    listed = describe_workspace(
+        args.path, None if args.rerun_of is not None else args.parameters, flow=args.flow
+    )
     errors, settings_problem = described_settings(  # the store's folder is said below, if so
         args.path, listed.problems, listed.settings_error, warn_unread=False
     )

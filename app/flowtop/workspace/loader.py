@@ -33,7 +33,6 @@ import importlib.util
 import linecache
 import os
 import re
-import stat
 import sys
 import types
 from collections.abc import Callable, Iterable
@@ -48,6 +47,8 @@ from ..engine.flow_package import FLOW_PACKAGE
 from .code_trust import GUARD, code_refusal
 from .early_flows import imported
 from .flow_claims import SKIPPED_FILES, find_flows
+from .flow_naming import file_naming as file_naming  # (where callers have found it)
+from .flow_naming import will_import
 from .flow_order import file_order, in_file_order
 from .flow_source import LoadFailed, decode_source, parse_source, read_source_and_status
 from .import_as_script import as_script
@@ -62,7 +63,6 @@ from .load_error import (
     Stopped,
     display_path,
     mentions,
-    readable_sources,
 )
 from .store_trust import everyone_writes
 from .user_modules import UserModules
@@ -291,7 +291,7 @@ class Loader:
             wanted = [
                 p
                 for p in paths
-                if _to_import(p, p in explicit or p == self.only, self.markers())
+                if will_import(p, p in explicit or p == self.only, self.markers())
                 and code_refusal(p, self.root) is None  # (its error is said without a probe)
             ]
             if self.only_flow is not None:
@@ -554,31 +554,6 @@ class Loader:
                 os.unlink(importlib.util.cache_from_source(str(file)))
         if outcome is not None:
             outcome.helpers.extend(sorted(f for f in evicted & saved if f.suffix == ".py"))
-
-
-def file_naming(paths: list[Path], flow: str) -> Path | None:
-    """The one file of ``paths`` whose source names ``flow`` (``"etl"``, ``'etl'``, or
-    ``def etl(`` for a ``@flow`` function); None for none or several. A guess that spares
-    the run of one flow of a folder a second import of its file; the load still checks
-    that the file defines it, and the probes of the others find it where it is if not."""
-    quoted = flow.encode("utf-8", "surrogatepass")
-    needles = (
-        b'"' + quoted + b'"',
-        b"'" + quoted + b"'",
-        b"def " + quoted.replace(b"-", b"_") + b"(",
-    )
-    found = [path for path, data in readable_sources(paths) if any(n in data for n in needles)]
-    return found[0] if len(found) == 1 else None
-
-
-def _to_import(path: Path, force: bool, markers: re.Pattern[bytes]) -> bool:
-    """Whether loading ``path`` would execute it (a regular file that mentions a marker)."""
-    try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            return False
-        return force or mentions(markers, path.read_bytes())
-    except OSError:
-        return False
 
 
 def _open_to_all(folder: Path) -> bool:

@@ -22,11 +22,9 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
 import gc
 import json
 import os
-import select
 import signal
 import socket
 import sys
@@ -40,12 +38,11 @@ from typing import Any
 
 from . import import_guard
 from .child_failure import write_failure, write_reply
+from .forked_child import close_all_but, die_with, kill_group, ready_to_read
+from .forked_child import single_threaded as _single_threaded  # (tests find it here)
 from .helper_process import HelperGone, HelperProcess, receive, send
 from .import_guard import CAREFUL, FAST
 from .load_error import LoadError
-
-#: ``prctl`` option: a signal for this process when its parent dies (linux/prctl.h).
-_PR_SET_PDEATHSIG = 1
 
 #: Output a module prints at import is kept up to this many characters (the tail).
 MAX_OUTPUT = 64 * 1024
@@ -71,17 +68,6 @@ class ProbeResult:
     #: a signal): importing the file here would hang or end this process.
     fatal: bool = False
     details: dict[str, Any] = field(default_factory=dict)
-
-
-def _single_threaded() -> bool:
-    """Whether this process may fork without the fork server: it runs no other thread.
-    The OS's count where it has one: ``threading`` misses threads a C library or a test
-    runner (xdist's receiver) started, and a fork beside one may deadlock (Python 3.12+
-    warns of it)."""
-    try:
-        return len(os.listdir("/proc/self/task")) == 1
-    except OSError:
-        return threading.active_count() == 1
 
 
 def available() -> bool:
@@ -154,7 +140,7 @@ def run_children(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
             break
         readable = [c.read_fd for c in waiting if not c.eof]
         if readable:
-            ready = _ready_to_read(readable, 0.02)
+            ready = ready_to_read(readable, 0.02)
             for child in waiting:
                 if child.read_fd in ready:
                     child.read()
@@ -163,18 +149,6 @@ def run_children(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for child in waiting:
             child.poll()
     return [child.reply() for child in children]
-
-
-def _ready_to_read(fds: list[int], timeout: float) -> set[int]:
-    """Which of ``fds`` have data, or their end, to read within ``timeout`` seconds.
-
-    ``poll``, not ``select``: ``select`` refuses a descriptor numbered 1024 or more
-    (``filedescriptor out of range``), which a long-lived monitor or a process holding
-    many files open hands its next pipe, and every flow file's load failed with it."""
-    poller = select.poll()
-    for fd in fds:
-        poller.register(fd, select.POLLIN)
-    return {fd for fd, _ in poller.poll(timeout * 1000)}
 
 
 class _Child:
@@ -188,7 +162,7 @@ class _Child:
         parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # the child: never returns
-            _die_with(parent)
+            die_with(parent)
             os.close(self.read_fd)
             _child_main(request, write_fd, self.output.fileno())
         os.close(write_fd)
@@ -211,11 +185,11 @@ class _Child:
         if done:
             self.status = status
             # what the child wrote before it exited is still in the pipe
-            while not self.eof and _ready_to_read([self.read_fd], 0):
+            while not self.eof and ready_to_read([self.read_fd], 0):
                 self.read()
             self._finish()
         elif time.monotonic() >= self.deadline:
-            _kill(self.pid)
+            kill_group(self.pid)
             self._finish()
 
     def _finish(self) -> None:
@@ -264,16 +238,6 @@ def _ended(status: int | None, timeout: float) -> str:
     return f"the import ended the process (exit code {code})"
 
 
-def _kill(pid: int) -> None:
-    """End a child that overran its time, and whatever it started in its process group."""
-    with contextlib.suppress(OSError):
-        os.killpg(pid, signal.SIGKILL)
-    with contextlib.suppress(OSError):
-        os.kill(pid, signal.SIGKILL)
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, 0)
-
-
 def _child_main(request: dict[str, Any], reply_fd: int, output_fd: int) -> None:
     """Import the file, write the reply, and leave without running any exit handler."""
     code = 0
@@ -288,8 +252,7 @@ def _child_main(request: dict[str, Any], reply_fd: int, output_fd: int) -> None:
         os.dup2(output_fd, 2)
         # Nothing else of the parent's stays open here: a socket of the flow host's would
         # keep the TUI from seeing the host die while this import hangs.
-        os.closerange(3, reply_fd)
-        os.closerange(reply_fd + 1, _max_fd())
+        close_all_but(reply_fd)
         sys.stdout = open(1, "w", encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115 - lives as long as the child
         sys.stderr = open(2, "w", encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115 - lives as long as the child
         with contextlib.suppress(OSError):
@@ -314,23 +277,6 @@ def _child_main(request: dict[str, Any], reply_fd: int, output_fd: int) -> None:
         code = 70
     finally:
         os._exit(code)
-
-
-def _die_with(parent: int) -> None:
-    """End this child when the process that forked it dies (Linux): its parent kills it
-    at the timeout, so a parent killed first (a flow host the TUI stopped) must not leave
-    an import looping forever behind it."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # it died before the request took effect
-        os._exit(70)
-
-
-def _max_fd() -> int:
-    try:
-        return int(os.sysconf("SC_OPEN_MAX"))
-    except (OSError, ValueError):
-        return 4096
 
 
 def _import(path: Path, root: Path, compat: bool) -> dict[str, Any]:
@@ -380,7 +326,7 @@ class WorkspaceDescription:
 
 
 def describe_workspace(
-    path: str, parameters: Mapping[str, Any] | None = None
+    path: str, parameters: Mapping[str, Any] | None = None, *, flow: str | None = None
 ) -> WorkspaceDescription:
     """Load the workspace at ``path`` in a loader process and describe its flows; with
     ``parameters``, each flow's description says as ``"refused"`` why a run with them
@@ -389,17 +335,44 @@ def describe_workspace(
     The process calling this imports no user code: each flow file is imported in a child
     of that process (with the ``load_timeout`` of each), and only the description comes
     back. A loader process that itself fails is reported as an error of the workspace.
+
+    ``flow``: only that flow is wanted (``run DIR --flow NAME --detach``). The one file
+    whose source names it (``flow_naming``) is described alone, so a slow import of
+    another file is not waited for; the whole folder is, when no single file names it or
+    that file does not define it (after a hang, without waiting for that file again).
     """
+    from ..compat import forced as forced_compat
+    from .flow_naming import file_defining
     from .workspace import Workspace
 
     workspace = Workspace(path, isolate_imports=False)  # imports nothing: settings only
     try:
         workspace.read_settings()
-        files = len(workspace.flow_file_candidates())
-        budget = (2 * files + 1) * workspace.settings.load_timeout + 10
+        files = workspace.flow_file_candidates()
+        timeout = workspace.settings.load_timeout
         root = str(workspace.root)
+        alone = None
+        if flow is not None and workspace.path.is_dir():
+            compat = workspace.settings.prefect_compat or forced_compat()
+            alone = file_defining(files, flow, workspace.root, prefect_compat=compat)
     finally:
         workspace.close()
+    hung: dict[str, float] = {}
+    if alone is not None:
+        reply, hung = _described(str(alone), parameters, 3 * timeout + 10, hung)
+        if not reply.get("error") and flow in reply["flows"]:
+            return _description(str(alone), root, reply)
+    reply, _ = _described(path, parameters, (2 * len(files) + 1) * timeout + 10, hung)
+    return _description(path, root, reply)
+
+
+def _described(
+    path: str, parameters: Mapping[str, Any] | None, budget: float, hung: dict[str, float]
+) -> tuple[dict[str, Any], dict[str, float]]:
+    """A loader process's reply describing ``path``, and the files an import hung on
+    (``hung``: known already, so said at once, as the files of a first try that hung).
+    Each file is imported in the loader process only, unless one hangs or ends it: then
+    each in a child first, but the one that hung."""
     request = {
         "kind": "describe",
         "path": str(path),
@@ -409,12 +382,18 @@ def describe_workspace(
         "imports": FAST,
     }
     if not available():  # no fork (Windows): load here, as flowtop did before
-        reply = _describe(str(path), parameters, CAREFUL)
-    else:
+        return _describe(str(path), parameters, CAREFUL), hung
+    if not hung:
         reply = _describe_in_child(request, budget)
-        if reply.get("fatal"):  # an import hung or ended the loader: each in a child now,
-            hung = reply.get("hung") or {}  # but the one that hung (said so at once)
-            reply = _describe_in_child({**request, "imports": CAREFUL, "hung": hung}, budget)
+        if not reply.get("fatal"):
+            return reply, hung
+        hung = reply.get("hung") or {}  # an import hung or ended the loader: each in a
+    careful = {**request, "imports": CAREFUL, "hung": hung}  # child now, but those that
+    return _describe_in_child(careful, budget), hung  # hung (said so at once)
+
+
+def _description(path: str, root: str, reply: dict[str, Any]) -> WorkspaceDescription:
+    """A loader process's ``reply`` describing ``path`` (of the workspace ``root``)."""
     if reply.get("error"):
         _, _, message = reply["error"]
         return WorkspaceDescription(

@@ -1,0 +1,81 @@
+"""What a child that flowtop forks to import user code needs around it: to die with the
+process that forked it, to keep none of that process's files open, and, on the parent's
+side, to be read without waiting past its time and to be killed with what it started.
+
+``loader_process`` forks one such child per flow file it tries (a loader child), and a
+first load forks *scouts* the same way (``early_flows``): these helpers are theirs, kept
+here so that both fork alike (``loader_process`` is at its 600 lines).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import select
+import signal
+import threading
+
+#: ``prctl`` option: a signal for this process when its parent dies (linux/prctl.h).
+PR_SET_PDEATHSIG = 1
+
+
+def single_threaded() -> bool:
+    """Whether this process may fork without a fork server: it runs no other thread.
+    The OS's count where it has one: ``threading`` misses threads a C library or a test
+    runner (xdist's receiver) started, and a fork beside one may deadlock (Python 3.12+
+    warns of it)."""
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return threading.active_count() == 1
+
+
+def ready_to_read(fds: list[int], timeout: float) -> set[int]:
+    """Which of ``fds`` have data, or their end, to read within ``timeout`` seconds.
+
+    ``poll``, not ``select``: ``select`` refuses a descriptor numbered 1024 or more
+    (``filedescriptor out of range``), which a long-lived monitor or a process holding
+    many files open hands its next pipe, and every flow file's load failed with it."""
+    poller = select.poll()
+    for fd in fds:
+        poller.register(fd, select.POLLIN)
+    return {fd for fd, _ in poller.poll(timeout * 1000)}
+
+
+def kill_group(pid: int) -> None:
+    """End a child that overran its time, and whatever it started in its process group."""
+    with contextlib.suppress(OSError):
+        os.killpg(pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+
+
+def die_with(parent: int) -> None:
+    """End this child when the process that forked it dies (Linux): its parent kills it
+    at the timeout, so a parent killed first (a flow host the TUI stopped) must not leave
+    an import looping forever behind it."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before the request took effect
+        os._exit(70)
+
+
+def max_fd() -> int:
+    """The highest file descriptor number this process may have open, plus one."""
+    try:
+        return int(os.sysconf("SC_OPEN_MAX"))
+    except (OSError, ValueError):
+        return 4096
+
+
+def close_all_but(*kept: int) -> None:
+    """Close every file descriptor from 3 up but ``kept``: a socket of the flow host's
+    left open in a child would keep the TUI from seeing the host die while it imports."""
+    start = 3
+    for fd in sorted(kept):
+        os.closerange(start, fd)
+        start = fd + 1
+    os.closerange(start, max_fd())
