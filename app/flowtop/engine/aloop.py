@@ -5,6 +5,13 @@ hands the coroutine to this loop) and concluded by a callback when the coroutine
 no thread is held while the task awaits, and a retry wait is the runner's timer entry as
 for any task. Output is captured per attempt as for thread tasks: each step of the
 coroutine runs with that attempt's capture buffer installed on the loop thread.
+
+An async attempt that calls a sync ``@flow`` blocks the loop's thread until that subflow
+ends, and the subflow's own async tasks need a loop: started on the blocked one, they
+never ran, and the call hung for good. While a loop's thread waits so (``blocked``), the
+attempts that start meanwhile get another loop, on a thread of its own, as Prefect runs
+a sync flow's async tasks on a loop of their own. The first loop that is not blocked
+serves; the others stop with it, when the last runner releases them.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ import contextvars
 import os
 import sys
 import threading
-from collections.abc import Awaitable, Callable, Coroutine, Generator
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 from . import capture, given_up, hook_output, live_output
@@ -31,9 +38,13 @@ if TYPE_CHECKING:
 # ``import flowtop``'s time, and most flows have no ``async def`` task.
 
 _lock = threading.Lock()
-_loop: asyncio.AbstractEventLoop | None = None
-_thread: threading.Thread | None = None
-_users: set[int] = set()  # ids of the runners that started async attempts on the loop
+#: The shared loops, the first started first, each with the thread it runs on: the first
+#: one not ``_blocked`` serves (``get_loop``).
+_loops: dict[asyncio.AbstractEventLoop, threading.Thread] = {}
+#: The loops whose thread waits now for work that may need a loop (``blocked``): how
+#: many waits each, as a subflow's task can call one more.
+_blocked: dict[asyncio.AbstractEventLoop, int] = {}
+_users: set[int] = set()  # ids of the runners that started async attempts on the loops
 #: Per loop, the capture buffers of the attempts it runs (touched on its thread only):
 #: what a coroutine still running when the loop stops leaves open (``_abandon``).
 _launched: dict[asyncio.AbstractEventLoop, set[capture.Captured]] = {}
@@ -47,64 +58,106 @@ GRACE = given_up.GRACE
 
 
 def get_loop(user: object) -> asyncio.AbstractEventLoop:
-    """The shared loop, started on first use; ``user`` (a runner) keeps it until it calls
-    :func:`release`. A daemon thread: it never keeps a process up."""
-    import asyncio
-
-    global _loop, _thread
+    """The shared loop that is not ``blocked``, started on first use (another one while
+    every loop is blocked); ``user`` (a runner) keeps them until it calls :func:`release`.
+    Daemon threads: they never keep a process up."""
     with _lock:
         _users.add(id(user))
-        if _loop is None:
-            loop = asyncio.new_event_loop()
-            ready = threading.Event()
-            _launched[loop] = set()
+        for loop in _loops:
+            if loop not in _blocked:
+                return loop
+        return _start_loop()
 
-            def serve() -> None:
-                asyncio.set_event_loop(loop)
-                loop.call_soon(ready.set)
-                try:
-                    loop.run_forever()
-                finally:
-                    _abandon(loop)
-                    _released.discard(loop)
-                    loop.close()
 
-            _thread = threading.Thread(target=serve, name="flowtop-async-loop", daemon=True)
-            _thread.start()
-            ready.wait()
-            _loop = loop
-        return _loop
+def _start_loop() -> asyncio.AbstractEventLoop:
+    """Under ``_lock``: a new shared loop, running on its own thread once this returns.
+    The first one's thread is ``flowtop-async-loop``, a later one's ``…-2``, ``…-3``."""
+    import asyncio
+
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    _launched[loop] = set()
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        loop.call_soon(ready.set)
+        try:
+            loop.run_forever()
+        finally:
+            _abandon(loop)
+            _released.discard(loop)
+            loop.close()
+
+    name = "flowtop-async-loop" if not _loops else f"flowtop-async-loop-{len(_loops) + 1}"
+    thread = threading.Thread(target=serve, name=name, daemon=True)
+    thread.start()
+    ready.wait()
+    _loops[loop] = thread
+    return loop
+
+
+def on_shared_loop() -> bool:
+    """Whether this thread runs a shared loop (an async task attempt runs here)."""
+    loop = running_loop()
+    return loop is not None and loop in _loops
+
+
+@contextlib.contextmanager
+def blocked() -> Iterator[None]:
+    """For the block, this thread's shared loop (if it runs one) waits on work that may
+    need a loop: a sync subflow an async attempt called, whose async tasks start while it
+    waits. ``get_loop`` hands them another loop meanwhile. Elsewhere (a worker thread, a
+    flow body's own loop) it changes nothing."""
+    loop = running_loop()
+    with _lock:
+        shared = loop is not None and loop in _loops
+        if shared:
+            assert loop is not None
+            _blocked[loop] = _blocked.get(loop, 0) + 1
+    try:
+        yield
+    finally:
+        if shared:
+            assert loop is not None
+            with _lock:
+                left = _blocked.pop(loop, 1) - 1
+                if left:
+                    _blocked[loop] = left
 
 
 def release(user: object) -> None:
-    """``user`` is done with the loop (its runner shut down); the last one stops it, after
-    cancelling what still runs there, and waits for its thread to end. A coroutine
-    cancelled already (past its time limit) is not cancelled again, and each gets at
-    most ``GRACE`` seconds to end (a cleanup that awaits, then prints, in its ``except
-    CancelledError:``): ``flowtop run`` exiting after a timeout or a cancel, or a
+    """``user`` is done with the loops (its runner shut down); the last one stops them,
+    after cancelling what still runs there, and waits for their threads to end. A
+    coroutine cancelled already (past its time limit) is not cancelled again, and each
+    gets at most ``GRACE`` seconds to end (a cleanup that awaits, then prints, in its
+    ``except CancelledError:``): ``flowtop run`` exiting after a timeout or a cancel, or a
     ``@flow`` call returning, took that print with it."""
-    global _loop, _thread
     with _lock:
         _users.discard(id(user))
-        if _users or _loop is None:
+        if _users or not _loops:
             return
-        loop, thread = _loop, _thread
-        _loop = _thread = None
-        _mailboxes.pop(loop, None)
+        loops = dict(_loops)
+        _loops.clear()
+        _blocked.clear()
+        for loop in loops:
+            _mailboxes.pop(loop, None)
+    for loop in loops:
+        loop.call_soon_threadsafe(_stop, loop)
+    for thread in loops.values():
+        if thread is not threading.current_thread():
+            thread.join(5)
 
-    def stop() -> None:
-        import asyncio
 
-        _released.add(loop)
-        left = asyncio.all_tasks(loop)
-        for task in left:
-            if not task.cancelling():  # a second cancel would cut its cleanup short
-                task.cancel()
-        _stop_once_ended(loop, left)
+def _stop(loop: asyncio.AbstractEventLoop) -> None:
+    """On ``loop``'s thread, released: cancel what runs there, stop once it ended."""
+    import asyncio
 
-    loop.call_soon_threadsafe(stop)
-    if thread is not None and thread is not threading.current_thread():
-        thread.join(5)
+    _released.add(loop)
+    left = asyncio.all_tasks(loop)
+    for task in left:
+        if not task.cancelling():  # a second cancel would cut its cleanup short
+            task.cancel()
+    _stop_once_ended(loop, left)
 
 
 def _stop_once_ended(loop: asyncio.AbstractEventLoop, tasks: set[asyncio.Task[Any]]) -> None:

@@ -60,6 +60,7 @@ from .task_runners import ThreadPoolTaskRunner, max_workers_of
 
 if TYPE_CHECKING:
     from .records import RunResult
+    from .run import FlowRun
     from .run_options import RunOptions
 
 
@@ -67,11 +68,12 @@ if TYPE_CHECKING:
 MAX_NESTING = 100
 
 
-def _nesting(run: DynamicRun) -> int:
-    """How many runs ``run`` is inside, itself included (its parents are live: they wait)."""
+def _nesting(run: FlowRun) -> int:
+    """How many runs ``run`` is inside, itself included (its parents are live: they wait).
+    A graph's run (``Flow``) is inside none: only a ``@flow``'s is started as a subflow."""
     live = {r.run_id: r for r in run.runner.active_runs if isinstance(r, DynamicRun)}
     depth, here = 1, run
-    while here.parent_run in live and depth < MAX_NESTING:
+    while isinstance(here, DynamicRun) and here.parent_run in live and depth < MAX_NESTING:
         depth, here = depth + 1, live[here.parent_run]
     return depth
 
@@ -322,7 +324,7 @@ class FlowFunction(Flow, PrefectFlowAttributes):
             result = run.final_result()
         return self.outcome(result, subflow=False)
 
-    def _child_run(self, parent: DynamicRun, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    def _child_run(self, parent: FlowRun, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """A flow called inside a running flow: the parent waits for its run's outcome (its
         body does; or its task attempt, which lends its worker meanwhile: ``flow_in_task``)."""
         if current_run() is None:
@@ -331,7 +333,7 @@ class FlowFunction(Flow, PrefectFlowAttributes):
         return self.outcome(run.final_result(), subflow=True)
 
     def start_call(
-        self, parent: DynamicRun | None, args: tuple[Any, ...], kwargs: dict[str, Any]
+        self, parent: FlowRun | None, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> tuple[DynamicRun, Runner | None]:
         """Start the run of a call; return it, with the runner to shut down once it ended.
 

@@ -24,8 +24,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .context import in_attempt
-from .flow_in_task import enclosing_attempt
+from .flow_in_task import subflow_started
 from .flow_upstream import flow_call_state, upstream_failure
 
 if TYPE_CHECKING:
@@ -33,6 +32,7 @@ if TYPE_CHECKING:
 
     from .dynamic import FlowFunction
     from .dynamic_run import DynamicRun
+    from .run import FlowRun
 
 #: The message of a run whose caller was cancelled.
 CALLER_GONE = "cancelled: its caller stopped awaiting it"
@@ -40,7 +40,7 @@ CALLER_GONE = "cancelled: its caller stopped awaiting it"
 
 async def awaited_call(
     flow: FlowFunction,
-    parent: DynamicRun | None,
+    parent: FlowRun | None,
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
     wait_for: Any = None,
@@ -54,7 +54,7 @@ async def awaited_call(
 
 async def _run_to_end(
     flow: FlowFunction,
-    parent: DynamicRun | None,
+    parent: FlowRun | None,
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
     return_state: bool,
@@ -107,7 +107,7 @@ class _Call:
 
 def _outcome(
     flow: FlowFunction,
-    parent: DynamicRun | None,
+    parent: FlowRun | None,
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
     call: _Call,
@@ -118,15 +118,19 @@ def _outcome(
     failure = None if wait_for is None else upstream_failure(flow.name, wait_for)
     if failure is not None:
         raise failure
-    # an ``await`` in a task attempt: its context was copied here (``flow_in_task``)
-    with in_attempt(None if parent is None else enclosing_attempt()):
-        run, runner = flow.start_call(parent, args, kwargs)
-    try:
-        call.started(run)
-        return flow.outcome(run.final_result(), subflow=runner is None)
-    finally:
-        if runner is not None:
-            runner.shutdown()
+    if parent is None:  # a script's call: a run on a private runner
+        run, runner = flow.start_call(None, args, kwargs)
+        try:
+            call.started(run)
+            return flow.outcome(run.final_result(), subflow=False)
+        finally:
+            if runner is not None:
+                runner.shutdown()
+    # in a flow body, or awaited in a task attempt: its context was copied here, which
+    # names the attempt (``flow_in_task``)
+    with subflow_started(flow, parent, args, kwargs) as started:
+        call.started(started)
+        return flow.outcome(started.final_result(), subflow=True)
 
 
 def _wait(
