@@ -28,6 +28,7 @@ from . import capture, given_up, hook_output, live_output
 from .backends import Done
 from .records import from_user_code
 from .user_call import left_in_a_fork
+from .user_threads import UserCodeThread
 
 if TYPE_CHECKING:
     import asyncio
@@ -89,7 +90,7 @@ def _start_loop() -> asyncio.AbstractEventLoop:
             loop.close()
 
     name = "flowtop-async-loop" if not _loops else f"flowtop-async-loop-{len(_loops) + 1}"
-    thread = threading.Thread(target=serve, name=name, daemon=True)
+    thread = UserCodeThread(serve, name)  # its async tasks' threads: not daemons
     thread.start()
     ready.wait()
     _loops[loop] = thread

@@ -36,6 +36,7 @@ from .prefect_api import (
     unmapped,
 )
 from .run_handle import wait_for
+from .user_threads import UserCodeThread
 
 if TYPE_CHECKING:
     from .task import Task
@@ -137,7 +138,7 @@ class InlineFuture(Future):
                 for fn in self._callbacks:  # on this thread, as Prefect's are on the task's
                     call_back(fn, self)
 
-        threading.Thread(target=body, name=f"flowtop-submit-{task.name}", daemon=True).start()
+        UserCodeThread(body, f"flowtop-submit-{task.name}").start()
 
     @property
     def key(self) -> str:

@@ -39,6 +39,7 @@ from .states import CANCELLED, StateType
 from .tags import current_tags, tags_in_effect
 from .task_future import TaskFuture, awaited, resolve_return
 from .task_runs import call_parameters
+from .user_threads import UserCodeThread
 
 if TYPE_CHECKING:
     import asyncio
@@ -168,9 +169,7 @@ class DynamicRun(FlowRun):
                 self._body_began = True
                 if self._start_delay > 0:  # its time is its body's, as a run's that starts
                     self.started, self.started_at = self._clock(), time.time()  # at once
-                threading.Thread(
-                    target=self._body, name=f"flowtop-flow-{self.flow.name}", daemon=True
-                ).start()
+                UserCodeThread(self._body, f"flowtop-flow-{self.flow.name}").start()
 
     def _says_why_or_a_tasks(self, exc: BaseException) -> bool:
         if RETRY_IN_BODY in getattr(exc, "__notes__", ()):

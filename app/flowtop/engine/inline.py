@@ -11,7 +11,6 @@ discarded.
 from __future__ import annotations
 
 import os
-import threading
 import time
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
@@ -37,6 +36,7 @@ from .task_runs import (
     log_failure,
 )
 from .user_call import UserCall, left_in_a_fork
+from .user_threads import UserCodeThread
 
 if TYPE_CHECKING:
     from .caching import CachedResult
@@ -83,7 +83,7 @@ def _attempt(
         finally:
             capture._local.buffer = None
 
-    thread = threading.Thread(target=on_thread, name=f"flowtop-inline-{task.name}", daemon=True)
+    thread = UserCodeThread(on_thread, f"flowtop-inline-{task.name}")
     interruptible = None if task.is_async else UserCall(0, thread)
     thread.start()
     thread.join(timeout)

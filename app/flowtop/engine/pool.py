@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from . import given_up
+from .user_threads import UserCodeThread
 
 log = logging.getLogger("flowtop.pool")
 
@@ -134,9 +135,7 @@ class WorkerPool:
         with self._lock:
             if len(self._threads) >= self.room or self._closed:
                 return
-            thread = threading.Thread(
-                target=self._work, name=f"{self.name}-{next(self._serial)}", daemon=True
-            )
+            thread = UserCodeThread(self._work, f"{self.name}-{next(self._serial)}")
             thread.start()
             self._threads.append(thread)
 
@@ -158,9 +157,7 @@ class WorkerPool:
                     len(self._abandoned),
                 )
                 return False
-            replacement = threading.Thread(
-                target=self._work, name=f"{self.name}-{next(self._serial)}", daemon=True
-            )
+            replacement = UserCodeThread(self._work, f"{self.name}-{next(self._serial)}")
             try:
                 replacement.start()
             except RuntimeError as exc:  # the OS has no thread left to give

@@ -34,7 +34,7 @@ from .prefect_attributes import PrefectTaskAttributes
 from .settings import task_defaults
 from .suggest import did_you_mean
 from .task_runs import HOOK_KINDS, TaskExtras, check_run_name, make_extras
-from .value_text import safe_repr
+from .value_text import count_text, safe_repr
 
 #: Prefect 3 options with Prefect's semantics (see ``policy.decide``, ``task_runs``).
 PREFECT_OPTIONS = (
@@ -452,10 +452,11 @@ def build_policy(name: str, options: dict[str, Any]) -> RetryPolicy:
         if options.get("max_retries") is not None:
             n = options["max_retries"]
             if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-                raise ValueError(f"max_retries must be an int >= 0, got {safe_repr(n, 80)}")
+                raise ValueError(f"max_retries must be an int >= 0, got {safe_repr(n)}")
             if n > MAX_RETRIES:
-                got = f"{n:,}" if n.bit_length() <= 256 else safe_repr(n)  # (10**5000: no repr)
-                raise ValueError(f"max_retries must be at most {MAX_RETRIES:,}, got {got}")
+                raise ValueError(
+                    f"max_retries must be at most {MAX_RETRIES:,}, got {count_text(n)}"
+                )
             values["max_retries"] = n
         checking = "retry_delay"
         if options.get("retry_delay") is not None:
@@ -482,15 +483,6 @@ def build_policy(name: str, options: dict[str, Any]) -> RetryPolicy:
                     f"retry_predicate must be callable, got {options['retry_predicate']!r}"
                 )
             values["retry_predicate"] = options["retry_predicate"]
-        checking = "retry_jitter"
-        if options.get("retry_jitter") is not None:
-            j = options["retry_jitter"]
-            jitter = finite_float(j)
-            if jitter is None or jitter < 0:
-                raise ValueError(
-                    f"retry_jitter must be a finite number >= 0, got {safe_repr(j, 80)}"
-                )
-            values["retry_jitter"] = jitter
         checking = "retry_condition_fn"
         condition = options.get("retry_condition_fn")
         if condition is not None and not callable(condition):
@@ -498,15 +490,12 @@ def build_policy(name: str, options: dict[str, Any]) -> RetryPolicy:
                 "retry_condition_fn must be callable (task, task_run, state) -> bool, "
                 f"got {type(condition).__name__}"
             )
-        checking = "retry_jitter_factor"
-        if options.get("retry_jitter_factor") is not None:
-            j = options["retry_jitter_factor"]
-            jitter_factor = finite_float(j)
-            if jitter_factor is None or jitter_factor < 0:
-                raise ValueError(
-                    f"`retry_jitter_factor` must be >= 0 (a finite number), got {safe_repr(j, 80)}"
-                )
-            values["retry_jitter_factor"] = jitter_factor
+        for checking, rule in _JITTER_RULES:
+            if options.get(checking) is not None:
+                jitter = finite_float(options[checking])
+                if jitter is None or jitter < 0:
+                    raise ValueError(f"{rule}, got {safe_repr(options[checking])}")
+                values[checking] = jitter
         for key in ("retry_deadline", "timeout"):
             checking = key
             if options.get(key) is not None:
@@ -519,6 +508,14 @@ def build_policy(name: str, options: dict[str, Any]) -> RetryPolicy:
             message = f"task {name!r}: {message}"
         raise type(exc)(on_its_line(message, f"task {name!r}", _spellings(checking))) from None
     return RetryPolicy().with_values(Layer.TASK, **values) if values else RetryPolicy()
+
+
+#: The jitter options, each with what its value must be (``retry_jitter_factor``'s in
+#: Prefect's words).
+_JITTER_RULES = (
+    ("retry_jitter", "retry_jitter must be a finite number >= 0"),
+    ("retry_jitter_factor", "`retry_jitter_factor` must be >= 0 (a finite number)"),
+)
 
 
 def _spellings(option: str) -> set[str]:

@@ -14,6 +14,11 @@ from typing import Any
 _LONGEST_INT_BITS = 256
 
 
+def count_text(n: int) -> str:
+    """``n`` with its thousands marked (``1,000,001``), or its size when too long to read."""
+    return f"{n:,}" if n.bit_length() <= _LONGEST_INT_BITS else safe_repr(n)
+
+
 def safe_repr(value: Any, limit: int = 200) -> str:
     """``repr`` that never raises and never floods a screen. An int too long to read is
     its size (``retry_delay=10**5000`` was refused with Python's "Exceeds the limit (4300
