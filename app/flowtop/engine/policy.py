@@ -530,5 +530,3 @@ def clamped_poisson_interval(
     lower_rv, upper_rv = cdf(lower_bound), cdf(upper_bound)
     u = lower_rv + (upper_rv - lower_rv) * rng()
     return -math.log(max(1 - u, 1e-10)) * average
-
-

@@ -30,8 +30,7 @@ def settings_text(path: Path) -> str:
         raise OSError(f"{path.name} is not a regular file")
     if (size := path.stat().st_size) > MAX_SETTINGS_BYTES:  # read whole, then parsed
         raise OSError(
-            f"it is {size_text(size)}; a settings file is at most "
-            f"{size_text(MAX_SETTINGS_BYTES)}"
+            f"it is {size_text(size)}; a settings file is at most {size_text(MAX_SETTINGS_BYTES)}"
         )
     return path.read_text(encoding="utf-8")
 
