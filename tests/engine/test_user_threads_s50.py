@@ -33,7 +33,9 @@ def start(name):
     threading.Thread(target=later, args=(name,)).start()
 """
 
-STATIC = LATER + """
+STATIC = (
+    LATER
+    + """
 @task
 def step():
     start("from-task")
@@ -45,8 +47,11 @@ with Flow("static") as static:
 if __name__ == "__main__":
     static.run()
 """
+)
 
-DECORATED = LATER + """
+DECORATED = (
+    LATER
+    + """
 @task
 def step():
     start("from-task")
@@ -65,6 +70,7 @@ def decorated():
 if __name__ == "__main__":
     decorated()
 """
+)
 
 
 @pytest.mark.parametrize(
@@ -77,7 +83,9 @@ def test_the_exit_waits_for_a_thread_the_flow_started(
     tmp_path: Path, flow_text: str, written: set[str], how: str
 ) -> None:
     (tmp_path / "flow.py").write_text(textwrap.dedent(flow_text))
-    command = ["flow.py"] if how == "script" else ["-m", "flowtop", "run", "flow.py", "--no-history"]
+    command = (
+        ["flow.py"] if how == "script" else ["-m", "flowtop", "run", "flow.py", "--no-history"]
+    )
     done = subprocess.run(
         [sys.executable, *command], cwd=tmp_path, capture_output=True, text=True, timeout=60
     )
