@@ -14,6 +14,11 @@ Prefect's message (``Validation of flow parameters failed with error:
 ParameterTypeError: …``), its ``on_failure`` hooks are called, it is not retried, and
 the call raises the ``ParameterTypeError`` (``return_state=True``: gives that Failed
 state); an ``async def`` flow's call gives a coroutine that does so when awaited.
+
+What Prefect code reads of such a run is Prefect's flow run (checked with Prefect 3.9.1):
+its ``flow_run.parameters`` (a hook's, ``FlowRunContext.get().flow_run``'s) are the call
+as given, before validation (``'3'``, not ``3``; a future's placeholder), and a retry is
+the same flow run: the same ``flow_run.id`` and ``flow_run.name`` as its first attempt.
 """
 
 from __future__ import annotations
@@ -21,14 +26,39 @@ from __future__ import annotations
 import copy
 import functools
 import types
-from collections.abc import Callable
-from typing import Any, ClassVar
+import weakref
+from collections.abc import Callable, Coroutine
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from ..engine import dynamic
 from ..engine.dynamic import FlowFunction
 from ..engine.errors import ParameterTypeError
 from ..engine.prefect_api import Failed, State
-from .flow_validation import validated
+from ..engine.prefect_context import Call, called_with, given_call, prefect_flow_run_name
+from ..engine.prefect_ids import PrefectFlowRun, prefect_uuid, same_flow_run
+from .flow_validation import CALL_OPTIONS, validated
+
+if TYPE_CHECKING:
+    from ..engine.dynamic_run import DynamicRun
+    from ..engine.run_options import RunOptions
+    from ..engine.runner import Runner
+
+
+@dataclass(slots=True)
+class _GivenCall:
+    """A drop-in flow's call as given, until the run it starts is made (``make_run``)."""
+
+    flow: DropInFlow
+    call: Call
+    taken: bool = False
+
+
+#: The call being started in this context (an ``async def`` flow's: while it is awaited),
+#: which ``DropInFlow.make_run`` hands its run: ``Runner.start`` makes the run in the
+#: caller's context (a copy of it, on the thread an awaited or in-task call starts it on).
+_STARTING: ContextVar[_GivenCall | None] = ContextVar("flowtop_drop_in_call", default=None)
 
 
 class DropInFlow(FlowFunction):
@@ -37,20 +67,60 @@ class DropInFlow(FlowFunction):
     runs every task again (see the module doc)."""
 
     retry_reuses_completed: ClassVar[bool] = False
+    #: Set on the copy that stands for a call its validation refused (``_refused``): the
+    #: error. Prefect's run of such a call never enters Running, and what its hooks read
+    #: says so (``prefect_context.refused_run``).
+    refused_by: ParameterTypeError | None = None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """As ``FlowFunction``'s, its arguments validated first, as Prefect's are
         (``validate_parameters``, its default: ``compat.flow_validation``); refused, the
         call is a failed run (see the module doc)."""
-        if not self.validate_parameters or kwargs.get("_flowtop_sync"):
+        if kwargs.get("_flowtop_sync"):  # ``return_state=True``'s own call: started already
             return super().__call__(*args, **kwargs)
+        call = (args, {k: v for k, v in kwargs.items() if k not in CALL_OPTIONS})
+        target: DropInFlow = self
+        if self.validate_parameters:
+            try:
+                args, kwargs = validated(self.fn, args, kwargs)
+            except ParameterTypeError as exc:
+                target = self._refused(exc)
+        return target._call_as_given(_GivenCall(target, call), args, kwargs)
+
+    def _call_as_given(
+        self, given: _GivenCall, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        """``FlowFunction``'s call, the run it starts told ``given``: at once, or, for an
+        ``async def`` flow's coroutine, while it is awaited (the run starts then)."""
+        token = _STARTING.set(given)
         try:
-            args, kwargs = validated(self.fn, args, kwargs)
-        except ParameterTypeError as exc:
-            refused = exc
-        else:
-            return super().__call__(*args, **kwargs)
-        return self._refused(refused)(*args, **kwargs)  # (out of the except: no context)
+            called = super().__call__(*args, **kwargs)
+        finally:
+            _STARTING.reset(token)
+        if self.is_async and isinstance(called, Coroutine):
+            return _awaited_as_given(given, called, self.fn)
+        return called
+
+    def make_run(self, runner: Runner, number: int, run_id: str, options: RunOptions) -> DynamicRun:
+        """``FlowFunction``'s run, told the call it was given (``prefect_context.called_with``)
+        before it starts; a flow-level retry is its first attempt's flow run to Prefect
+        code (``prefect_ids.same_flow_run``), called as it was."""
+        run = super().make_run(runner, number, run_id, options)
+        given = _STARTING.get()
+        if given is not None and given.flow is self and not given.taken:
+            given.taken = True
+            called_with(run, given.call)
+        elif run.first_attempt != run.run_id and options.rerun_of is not None:  # a retry
+            before = runner.find(options.rerun_of)  # alive: it is starting this retry
+            if before is not None:
+                first = PrefectFlowRun(
+                    prefect_uuid(run.first_attempt), prefect_flow_run_name(before)
+                )
+                same_flow_run(run.run_id, first)
+                call = given_call(before)
+                if call is not None:
+                    called_with(run, call)
+        return run
 
     def _refused(self, error: ParameterTypeError) -> DropInFlow:
         """This flow for one call that ``error`` refused: its run fails before its body,
@@ -63,7 +133,30 @@ class DropInFlow(FlowFunction):
         refused.run_name = None
         refused.hooks = {**self.hooks, "on_running": []}
         refused.noted = {**self.noted, "version": self.version}  # (read from fn's file)
+        refused.refused_by = error
         return refused
+
+
+def _awaited_as_given(
+    given: _GivenCall, called: Coroutine[Any, Any, Any], fn: Callable[..., Any]
+) -> Coroutine[Any, Any, Any]:
+    """``called``, an ``async def`` flow's call, to be awaited with ``given`` in its context:
+    its run is made as it is awaited (``flow_await``), in a copy of the awaiting context.
+    Named as the flow's function, so one never awaited is said once, by that name, as
+    ``coroutine 'etl' was never awaited``: ``called`` is closed with it."""
+
+    async def awaited() -> Any:
+        token = _STARTING.set(given)
+        try:
+            return await called
+        finally:
+            _STARTING.reset(token)
+
+    coroutine = cast("types.CoroutineType[Any, Any, Any]", awaited())  # (an async def's)
+    coroutine.__name__ = getattr(fn, "__name__", coroutine.__name__)
+    coroutine.__qualname__ = getattr(fn, "__qualname__", coroutine.__qualname__)
+    weakref.finalize(coroutine, called.close)  # (a no-op once it ran)
+    return coroutine
 
 
 def _failing(fn: Callable[..., Any], error: ParameterTypeError) -> Callable[..., Any]:

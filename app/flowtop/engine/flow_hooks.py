@@ -51,7 +51,7 @@ from .final_states import keep
 from .flow_result import cancelled_group
 from .hooks import call_hooks
 from .prefect_api import State, raised_for
-from .prefect_context import flow_run_info, hook_state, json_parameters
+from .prefect_context import flow_run_info, hook_state, json_parameters, refused_run
 from .states import StateType
 from .user_call import raise_in
 
@@ -155,7 +155,9 @@ def end_with_hooks(run: DynamicRun, kind: str) -> threading.Thread:
     is the run's, after the body's."""
 
     def call() -> None:
-        set_run(run)  # FlowRunContext.get() and get_run_logger() work in a hook
+        # FlowRunContext.get() and get_run_logger() work in a hook, but for a call its
+        # validation refused: Prefect's run never entered Running and its hooks have none
+        set_run(None if refused_run(run) else run)
         capture.begin(tee=run.output_tee, into=run.body_output)
         try:
             state = ending_state(run, kind)

@@ -17,7 +17,6 @@ import copy
 import inspect
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from .aloop import run_sync
@@ -30,6 +29,7 @@ from .context import context_run
 from .errors import FlowRunTimeoutError, TaskTimeout, UpstreamFailed
 from .errors import UnfinishedRun as UnfinishedRun  # re-exported, as before
 from .final_states import told
+from .prefect_datetime import prefect_time
 from .prefect_exceptions import CancelledRun as CancelledRun  # re-exported, as before
 from .prefect_exceptions import CrashedRun as CrashedRun
 from .prefect_exceptions import FailedRun as FailedRun
@@ -90,7 +90,7 @@ def from_engine(
     )
     made = _prefect_form(state, details, cached, returned)
     if state.timestamp:  # 0.0: the engine state's maker gave no time (``states.State``)
-        made.timestamp = datetime.fromtimestamp(state.timestamp, UTC)
+        made.timestamp = prefect_time(state.timestamp)
     return made
 
 

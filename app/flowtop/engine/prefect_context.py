@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 import uuid
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from . import logged_prints, run_loggers
 from .context import context_run, current_run
@@ -33,13 +31,16 @@ from .prefect_api import (
     outcome_state,
     raised_for,
 )
-from .prefect_ids import by_prefect_code, prefect_uuid
+from .prefect_datetime import DateTime as DateTime  # re-exported: its home until s50
+from .prefect_datetime import prefect_time
+from .prefect_ids import by_prefect_code, prefect_uuid, retried_flow_run
 from .prefect_json import serialized_parameters
 from .run_loggers import UNKNOWN, flow_run_name
 from .states import PrefectOnlyStateType, StateType
 from .task_runs import (
     InlineCall,
     attempt_started,
+    call_parameters,
     current_attempt,
     parameters_of,
     task_run_of,
@@ -51,109 +52,11 @@ if TYPE_CHECKING:
     from .task import Task
 
 
-class DateTime(datetime):
-    """A ``datetime`` with the few pendulum methods Prefect 3's ``DateTime`` keeps and
-    pendulum-era code calls: ``to_date_string()``, ``to_datetime_string()``,
-    ``to_iso8601_string()``, ``in_timezone("Europe/Paris")`` and ``format("YYYY-MM-DD")``
-    (pendulum's tokens). Arithmetic and ``astimezone`` keep the type, as any ``datetime``
-    subclass's do."""
-
-    @classmethod
-    def of(cls, moment: datetime) -> DateTime:
-        return cls.combine(moment.date(), moment.timetz())
-
-    def in_timezone(self, tz: str | tzinfo) -> DateTime:
-        return self.astimezone(ZoneInfo(tz) if isinstance(tz, str) else tz)
-
-    in_tz = in_timezone
-
-    def to_date_string(self) -> str:
-        return self.strftime("%Y-%m-%d")
-
-    def to_time_string(self) -> str:
-        return self.strftime("%H:%M:%S")
-
-    def to_datetime_string(self) -> str:
-        return self.strftime("%Y-%m-%d %H:%M:%S")
-
-    def to_iso8601_string(self) -> str:
-        text = self.isoformat()
-        return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-    def format(self, fmt: str) -> str:
-        """``fmt`` with pendulum's tokens replaced (``[text]`` kept as it is); a pendulum
-        token flowtop does not render (``DDDD``, ``LT``, …) raises ``ValueError``."""
-        return _TOKENS.sub(self._token, fmt)
-
-    def _token(self, found: re.Match[str]) -> str:
-        token = found.group(0)
-        if found.group(1) is not None:
-            return found.group(1)
-        if token.startswith("S"):
-            return f"{self.microsecond:06d}"[: len(token)]
-        render = _RENDER.get(token)
-        if render is None:
-            raise ValueError(
-                f"DateTime.format: pendulum's token {token!r} is not rendered in flowtop; "
-                "use strftime() for it"
-            )
-        return render(self)
-
-
-def _ordinal(day: int) -> str:
-    suffix = "th" if 11 <= day % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
-    return f"{day}{suffix}"
-
-
-def _offset(moment: datetime, colon: str) -> str:
-    """``+01:00`` (``Z``) or ``+0100`` (``ZZ``); nothing for a naive time."""
-    offset = moment.utcoffset()
-    if offset is None:
-        return ""
-    minutes = int(offset.total_seconds()) // 60
-    sign = "-" if minutes < 0 else "+"
-    hours, minutes = divmod(abs(minutes), 60)
-    return f"{sign}{hours:02d}{colon}{minutes:02d}"
-
-
-_RENDER: dict[str, Callable[[datetime], str]] = {
-    "YYYY": lambda d: f"{d.year:04d}",
-    "YY": lambda d: f"{d.year % 100:02d}",
-    "Q": lambda d: str((d.month - 1) // 3 + 1),
-    "MMMM": lambda d: d.strftime("%B"),
-    "MMM": lambda d: d.strftime("%b"),
-    "MM": lambda d: f"{d.month:02d}",
-    "M": lambda d: str(d.month),
-    "Do": lambda d: _ordinal(d.day),
-    "DD": lambda d: f"{d.day:02d}",
-    "D": lambda d: str(d.day),
-    "dddd": lambda d: d.strftime("%A"),
-    "ddd": lambda d: d.strftime("%a"),
-    "HH": lambda d: f"{d.hour:02d}",
-    "H": lambda d: str(d.hour),
-    "hh": lambda d: f"{(d.hour - 1) % 12 + 1:02d}",
-    "h": lambda d: str((d.hour - 1) % 12 + 1),
-    "mm": lambda d: f"{d.minute:02d}",
-    "m": lambda d: str(d.minute),
-    "ss": lambda d: f"{d.second:02d}",
-    "s": lambda d: str(d.second),
-    "A": lambda d: "AM" if d.hour < 12 else "PM",
-    "Z": lambda d: _offset(d, ":"),
-    "ZZ": lambda d: _offset(d, ""),
-    "X": lambda d: str(int(d.timestamp())),
-    "x": lambda d: str(int(d.timestamp() * 1000)),
-}
-#: Pendulum's tokens, longest first; the ones not in ``_RENDER`` (``DDDD``, ``LT``, ``zz``,
-#: …) are matched only to be refused, rather than printed as letters.
-_TOKENS = re.compile(
-    r"\[([^\[]*)\]|LTS|LT|L{1,4}|Mo|Qo|Do|DDDo|DDDD|DDD|YYYY|YY|Q|MMMM|MMM|MM|M"
-    r"|DD|D|dddd|ddd|dd|do|d|E{1,4}|HH|H|hh|h|mm|m|ss|s|S{1,6}|A|ZZ|Z|zz|z|X|x"
-)
-
-
-def prefect_time(timestamp: float) -> DateTime:
-    """A wall-clock time as Prefect code gets it: a UTC :class:`DateTime`."""
-    return DateTime.fromtimestamp(timestamp, UTC)
+def attempt_task(current: Any) -> Task:
+    """The task whose attempt ``current`` is (a ``current_attempt()``): an inline call (or
+    a hook's scope) holds its task, the runner's ``(run, task record, args, kwargs)`` has
+    it on the record's node."""
+    return current.task if isinstance(current, InlineCall) else current[1].node.task
 
 
 class TaskRunContext:
@@ -182,7 +85,7 @@ class TaskRunContext:
         current = current_attempt()
         if current is None:
             return None
-        task = current.task if isinstance(current, InlineCall) else current[1].node.task
+        task = attempt_task(current)
         task_run = task_run_of(current)
         start = attempt_started(current) or datetime.now(UTC)
         logs = _task_logs_prints(task)
@@ -274,13 +177,13 @@ def active_run() -> ActiveRun | None:
 def flow_run_info(run: ActiveRun, *, entering: bool = False) -> FlowRunInfo:
     """Prefect's ``flow_run`` of ``run``. ``entering``: as an ``on_running`` hook sees it,
     before Prefect counts the run (``run_count`` 0 the first time, 1 on the first retry)."""
-    count = run.flow_attempt
+    count = 0 if refused_run(run) else run.flow_attempt - 1 if entering else run.flow_attempt
     started = prefect_time(run.started_at)
     return FlowRunInfo(
         id=prefect_uuid(run.run_id),
-        name=flow_run_name(run),
+        name=prefect_flow_run_name(run),
         flow_id=run.flow.name,
-        run_count=count - 1 if entering else count,
+        run_count=count,
         tags=sorted(run.tags),
         start_time=started,
         expected_start_time=started,
@@ -288,6 +191,23 @@ def flow_run_info(run: ActiveRun, *, entering: bool = False) -> FlowRunInfo:
         state=_of_run(run, State(StateType.RUNNING)) if entering else _state_of(run),
         flow_version=run.flow_version,
     )
+
+
+def refused_run(run: ActiveRun) -> bool:
+    """Whether ``run`` stands for a drop-in flow's call that its parameters' validation
+    refused (``compat.prefect_flows``): Prefect's run of it never entered Running, so its
+    ``on_failure`` hooks get ``flow_run.run_count`` 0, and no flow run context
+    (``FlowRunContext.get()`` None, ``prefect.runtime.flow_run.parameters`` {}), as in
+    Prefect 3.9.1."""
+    return getattr(run.flow, "refused_by", None) is not None
+
+
+def prefect_flow_run_name(run: ActiveRun) -> str:
+    """``flow_run.name`` as Prefect code reads it: the run's (``flow_run_name``), but for a
+    drop-in flow's retry its first attempt's, as Prefect's retry is the same flow run
+    (``prefect_ids.same_flow_run``)."""
+    retried = retried_flow_run(str(run.run_id))
+    return flow_run_name(run) if retried is None else retried.name
 
 
 def _of_run(run: ActiveRun, state: State[Any]) -> State[Any]:
@@ -351,11 +271,50 @@ def crash_message(error: BaseException | None) -> str:
 
 #: Each run's parameters in their JSON form, made once per run (``json_parameters``).
 _json_parameters: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+#: A drop-in flow's run: its call's arguments as given, before Prefect's validation.
+Call = tuple[tuple[Any, ...], dict[str, Any]]
+_called_with: weakref.WeakKeyDictionary[Any, Call] = weakref.WeakKeyDictionary()
+
+
+def called_with(run: ActiveRun, call: Call) -> None:
+    """``run`` was called with ``call``'s arguments before validation made them its
+    function's types: Prefect's ``flow_run.parameters`` is that call (``'3'`` for an
+    ``int`` given as a string, a future's placeholder), serialized as it creates the flow
+    run, while ``FlowRunContext.parameters`` and ``prefect.runtime.flow_run.parameters``
+    are the validated values the body gets. Told as the run is made
+    (``compat.prefect_flows``), before anything reads it; bound only when read."""
+    _called_with[run] = call
+
+
+def known_json_parameters(run: ActiveRun, parameters: dict[str, Any]) -> None:
+    """``run``'s ``flow_run.parameters`` are ``parameters``, in their JSON form already: a
+    run a child process restored (``runtime.carried``), whose call as given was shipped
+    so, as Prefect's ``hydrated_context`` gets the flow run from its API."""
+    _json_parameters[run] = dict(parameters)
+
+
+def given_call(run: ActiveRun) -> Call | None:
+    """The arguments ``run`` was given (``called_with``); None when none were told (a run
+    of flowtop's own ``@flow``, or one the CLI or the monitor started)."""
+    try:
+        return _called_with.get(run)
+    except TypeError:  # a run that cannot be weakly referenced (a child's ``CarriedRun``)
+        return None
+
+
+def _parameters_given(run: ActiveRun, fn: Callable[..., Any] | None) -> dict[str, Any]:
+    """The call ``run`` was given bound to ``fn`` with its defaults (Prefect's
+    ``get_call_parameters``), else the run's own parameters."""
+    given = given_call(run)
+    if given is None or fn is None:
+        return run.flow_parameters()
+    return call_parameters(fn, *given)
 
 
 def json_parameters(run: ActiveRun) -> dict[str, Any]:
-    """A run's parameters as Prefect's ``flow_run.parameters`` holds them: their JSON
-    form (``prefect_json``), what Prefect code may ``json.dumps``. Made once per run, as
+    """A run's parameters as Prefect's ``flow_run.parameters`` holds them: the call as
+    given (``called_with``; else the run's parameters), bound with its defaults, in their
+    JSON form (``prefect_json``), what Prefect code may ``json.dumps``. Made once per run, as
     Prefect serializes them once, as it creates the flow run: a large parameter is not
     encoded again by each ``get_run_logger()`` of its body (each ``FlowRunContext``)."""
     try:
@@ -363,7 +322,8 @@ def json_parameters(run: ActiveRun) -> dict[str, Any]:
     except TypeError:  # a run that cannot be weakly referenced: made each time
         made = None
     if made is None:
-        made = serialized_parameters(getattr(run.flow, "fn", None), run.flow_parameters())
+        fn = getattr(run.flow, "fn", None)
+        made = serialized_parameters(fn, _parameters_given(run, fn))
         with contextlib.suppress(TypeError):
             _json_parameters[run] = made
     return dict(made)  # the caller's own, as each read of Prefect's is
@@ -397,7 +357,7 @@ def _task_run_here() -> tuple[object, dict[str, Any]]:
     current = current_attempt()
     if current is None:
         return None, {}
-    task = current.task if isinstance(current, InlineCall) else current[1].node.task
+    task = attempt_task(current)
     task_run = task_run_of(current)
     run = None if isinstance(current, InlineCall) else current[0]
     return task, {
@@ -405,7 +365,7 @@ def _task_run_here() -> tuple[object, dict[str, Any]]:
         "flow_run_id": None if task_run.flow_run_id is None else str(task_run.flow_run_id),
         "task_run_name": task_run.name,
         "task_name": task.name,
-        "flow_run_name": UNKNOWN if run is None else flow_run_name(run),
+        "flow_run_name": UNKNOWN if run is None else prefect_flow_run_name(run),
         "flow_name": UNKNOWN if run is None else run.flow.name,
     }
 
@@ -447,7 +407,7 @@ def _print_logger() -> logging.LoggerAdapter[logging.Logger] | None:
     Prefect code whose ``log_prints`` applies; else None, and the print is written."""
     current = current_attempt()
     if current is not None:  # (a hook's scope too: a task called outside any flow's)
-        task = current.task if isinstance(current, InlineCall) else current[1].node.task
+        task = attempt_task(current)
         return run_loggers.task_run_logger_here() if _task_logs_prints(task) else None
     run: ActiveRun | None = current_run()  # active_run(), knowing there is no attempt here
     if run is None:

@@ -8,6 +8,10 @@ flowtop's: a uuid5, so the same run gives the same UUID wherever it is asked (a 
 run context, a spawned process that restored the run) and ``flow_run.id ==
 task_run.flow_run_id`` holds, as in Prefect.
 
+A drop-in flow's retry is a run of its own in flowtop's record (a new run id, ``rerun_of``
+the attempt before), where Prefect retries the same flow run: Prefect code sees one flow
+run, the first attempt's id and name on every retry (:func:`same_flow_run`).
+
 A task run of a flow that no ``task_run_name`` names is named by flowtop's task key
 (``fetch``, ``fetch-2``); a task made by Prefect code (drop-in mode) gets Prefect's shape
 instead, ``fetch-3f9`` (:func:`default_task_run_name`).
@@ -15,20 +19,58 @@ instead, ``fetch-3f9`` (:func:`default_task_run_name`).
 
 from __future__ import annotations
 
+import threading
 import uuid
-from typing import Any
+from typing import Any, NamedTuple
 
 #: The uuid5 namespace of flowtop's run ids (a fixed value: ids must not change between
 #: processes or versions).
 NAMESPACE = uuid.UUID("6f1c2d1e-6a55-4a8e-9d4c-0f10b7f1a0e1")
 
 
+class PrefectFlowRun(NamedTuple):
+    """Who a drop-in flow's retry is to Prefect code: its first attempt's flow run."""
+
+    id: uuid.UUID
+    name: str
+
+
+#: Each retry of a drop-in flow, by its engine run id: the flow run it is an attempt of
+#: (``same_flow_run``). Kept for the latest ``_RETRIES_KEPT`` retries of the process, so a
+#: monitor left running for months does not grow with them (a few hundred bytes each);
+#: a retry older than that is seen under its own id again.
+_RETRIES: dict[str, PrefectFlowRun] = {}
+_RETRIES_KEPT = 10_000
+_retries_lock = threading.Lock()
+
+
+def same_flow_run(retry_run_id: str, first: PrefectFlowRun) -> None:
+    """The engine's run ``retry_run_id``, a drop-in flow's retry, is to Prefect code the
+    flow run ``first``, as Prefect retries the same flow run: its ``flow_run.id`` (and
+    every id naming it: ``task_run.flow_run_id``, ``state_details``, ``prefect.runtime``,
+    a subflow's ``parent_flow_run_id``) and ``flow_run.name`` are ``first``'s."""
+    with _retries_lock:
+        _RETRIES[retry_run_id] = first
+        while len(_RETRIES) > _RETRIES_KEPT:
+            del _RETRIES[next(iter(_RETRIES))]
+
+
+def retried_flow_run(run_id: str) -> PrefectFlowRun | None:
+    """The flow run that the engine's run ``run_id`` retries (:func:`same_flow_run`);
+    None for a run that is no drop-in flow's retry."""
+    return _RETRIES.get(run_id)
+
+
 def prefect_uuid(run_id: str | uuid.UUID) -> uuid.UUID:
     """The UUID Prefect code sees for ``run_id``: a UUID as it is, a UUID's text (an inline
-    call's ``uuid4().hex``, an id that went through ``str()``) read back, anything else
-    (flowtop's run and task run ids) the uuid5 of its text."""
+    call's ``uuid4().hex``, an id that went through ``str()``) read back, a drop-in flow's
+    retry its first attempt's (:func:`same_flow_run`), anything else (flowtop's run and
+    task run ids) the uuid5 of its text."""
     if isinstance(run_id, uuid.UUID):
         return run_id
+    retried = _RETRIES.get(run_id)
+    if retried is not None:
+        return retried.id
     if len(run_id) in (32, 36):
         try:
             return uuid.UUID(run_id)
@@ -104,10 +146,13 @@ def state_uuid(task_run_id: uuid.UUID, run_count: int, state_name: str) -> uuid.
 
 __all__ = [
     "NAMESPACE",
+    "PrefectFlowRun",
     "by_prefect_code",
     "default_task_run_name",
     "flow_run_of",
     "optional_uuid",
     "prefect_uuid",
+    "retried_flow_run",
+    "same_flow_run",
     "state_uuid",
 ]

@@ -3,7 +3,8 @@
 
 Split from ``prefect_api``, which re-exports every name here and keeps what turns the
 engine's states and a flow's outcome into these. Every state has an ``id`` and the moment
-it was entered (``timestamp``, a UTC ``datetime``), as Prefect's; a task run's names its
+it was entered (``timestamp``, a UTC :class:`DateTime`, pendulum's methods and all), as
+Prefect's; a task run's names its
 run ids (``state_details``), and one made by hand (``Completed(data=1)``) none, which is
 how ``prefect_api`` tells a state a task returned from its own (``made_by_hand``).
 Semantics follow Prefect 3's source (``prefect/states.py``, ``client/schemas/objects.py``).
@@ -20,6 +21,7 @@ from typing import Any, Generic, TypeGuard, TypeVar
 from .async_dispatch import dispatch, in_async_context
 from .errors import UnfinishedRun
 from .final_states import keep_returned
+from .prefect_datetime import DateTime
 from .prefect_exceptions import CancelledRun, CrashedRun, FailedRun
 from .prefect_ids import state_uuid
 from .prefect_run_views import StateDetails
@@ -70,8 +72,10 @@ class State(Generic[T]):
         self.message = message
         self.data = data
         self.state_details = state_details or StateDetails()
-        #: When the run entered it, in UTC, as Prefect's (``.isoformat()``, comparisons).
-        self.timestamp = datetime.now(UTC) if timestamp is None else timestamp
+        #: When the run entered it, in UTC, as Prefect's (``.isoformat()``, comparisons): a
+        #: :class:`DateTime`, as Prefect's is a pendulum one (``.to_iso8601_string()``).
+        #: One given is kept as it is, as Prefect keeps it.
+        self.timestamp = DateTime.now(UTC) if timestamp is None else timestamp
         #: A failed state's result as Prefect's engine recorded it (``result(False)``), in
         #: a 1-tuple: the data of a ``Failed(...)`` a task or flow returned. None: none
         #: was recorded (a tuple, not a sentinel object, so a pickled state keeps it).

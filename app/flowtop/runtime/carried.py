@@ -31,8 +31,14 @@ from typing import TYPE_CHECKING, Any
 from ..engine.context import _context_run  # the flow run of this context, alone
 from ..engine.context_wrap import ContextWrapped, printed
 from ..engine.prefect_api import TaskRun
-from ..engine.prefect_context import FlowRunContext, FlowRunInfo, TaskRunContext, active_run
-from ..engine.prefect_ids import by_prefect_code
+from ..engine.prefect_context import (
+    FlowRunContext,
+    FlowRunInfo,
+    TaskRunContext,
+    active_run,
+    known_json_parameters,
+)
+from ..engine.prefect_ids import PrefectFlowRun, by_prefect_code, retried_flow_run, same_flow_run
 from ..engine.run_loggers import RUN_LOGGERS, inline_attempt, logger_names
 from ..engine.run_protocols import FlowBodyRun, RunAncestor
 from ..engine.states import StateType
@@ -71,6 +77,9 @@ class Carried:
     run_id: str | None = None
     flow_parameters: dict[str, Any] = field(default_factory=dict)
     ancestors: dict[str, str | None] = field(default_factory=dict)
+    #: Which of those runs (the run, its parents) are drop-in flows' retries, and of
+    #: which flow run (``prefect_ids.same_flow_run``): the child sees their ids so too.
+    retried: dict[str, PrefectFlowRun] = field(default_factory=dict)
     task: tuple[str, tuple[str, str] | None, list[str]] | None = None
     task_run: TaskRun | None = None
     task_parameters: dict[str, Any] = field(default_factory=dict)
@@ -109,8 +118,10 @@ def snapshot() -> Carried:
         carried.flow = (str(flow_ctx.flow.name), _ref(flow_ctx.flow))
         carried.flow_by_prefect = by_prefect_code(flow_ctx.flow)
         carried.flow_parameters = _picklable(flow_ctx.parameters)
-        # its parameters and state may not pickle; the child makes both again (CarriedRun)
-        carried.flow_run = replace(flow_ctx.flow_run, parameters={}, state=None)
+        # its state may not pickle: the child makes it again (CarriedRun); its parameters,
+        # the call as given in JSON form, go as they are: the objects are validated values
+        given = _picklable(flow_ctx.flow_run.parameters)
+        carried.flow_run = replace(flow_ctx.flow_run, parameters=given, state=None)
         run = active_run()
         carried.run_id = None if run is None else str(run.run_id)
         if run is not None:  # for root_flow_run_id: the run's chain of parents
@@ -119,6 +130,8 @@ def snapshot() -> Carried:
             while above is not None:
                 parent = above.parent_run
                 carried.ancestors[str(above.run_id)] = parent
+                if (first := retried_flow_run(str(above.run_id))) is not None:
+                    carried.retried[str(above.run_id)] = first
                 above = runs.find(parent) if parent is not None else None
     if task_ctx is not None:
         task = task_ctx.task
@@ -218,6 +231,8 @@ def restored(carried: Carried) -> Iterator[None]:
     """Inside: ``carried``'s run is this context's (see the module doc)."""
     with contextlib.ExitStack() as stack:
         stack.enter_context(tags_in_effect(carried.tags))
+        for run_id, first in carried.retried.items():
+            same_flow_run(run_id, first)
         logger = RUN_LOGGERS[0]
         if carried.flow is not None and carried.flow_run is not None:
             name, ref = carried.flow
@@ -225,6 +240,7 @@ def restored(carried: Carried) -> Iterator[None]:
             flow = _resolved(name, ref, [], params, by_prefect=carried.flow_by_prefect)
             logger = logger_names(flow)[0]
             run: FlowBodyRun = CarriedRun(carried, flow)
+            known_json_parameters(run, carried.flow_run.parameters)
             token = _context_run.set(run)
             stack.callback(_context_run.reset, token)
         if carried.task is not None and carried.task_run is not None:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from ..engine.prefect_context import DateTime
+from ..engine.prefect_datetime import DateTime
 
 Fields = dict[str, Callable[[], Any]]
 

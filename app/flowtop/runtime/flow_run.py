@@ -8,9 +8,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ..engine.prefect_context import DateTime, active_run, prefect_time
+from ..engine.prefect_context import active_run, prefect_flow_run_name
+from ..engine.prefect_datetime import DateTime, prefect_time
 from ..engine.prefect_ids import prefect_uuid
-from ..engine.run_loggers import flow_run_name
 from .fields import Fields, reader
 
 
@@ -26,7 +26,7 @@ def _id() -> str | None:
 
 def _name() -> str | None:
     run = active_run()
-    return None if run is None else flow_run_name(run)
+    return None if run is None else prefect_flow_run_name(run)
 
 
 def _flow_name() -> str | None:
