@@ -61,11 +61,16 @@ def step():
 def submitted():
     start("from-submitted")
 
-@flow
+def hook(flow, flow_run, state):
+    start("from-hook")
+
+@flow(on_completion=[hook])
 def decorated():
     start("from-body")
     step()
-    submitted.submit().wait()
+    future = submitted.submit()
+    future.add_done_callback(lambda done: start("from-callback"))
+    future.wait()
 
 if __name__ == "__main__":
     decorated()
@@ -75,7 +80,13 @@ if __name__ == "__main__":
 
 @pytest.mark.parametrize(
     ("flow_text", "written"),
-    [(STATIC, {"from-task"}), (DECORATED, {"from-task", "from-body", "from-submitted"})],
+    [
+        (STATIC, {"from-task"}),
+        (
+            DECORATED,
+            {"from-task", "from-body", "from-submitted", "from-hook", "from-callback"},
+        ),
+    ],
     ids=["Flow.run()", "@flow"],
 )
 @pytest.mark.parametrize("how", ["script", "flowtop run"])

@@ -417,9 +417,7 @@ def run_sync(awaitable: Awaitable[Any]) -> Any:
 
     # in this context (a hook's attempt, whose output it prints into: ``hook_output``)
     context = contextvars.copy_context()
-    thread = threading.Thread(
-        target=context.run, args=(target,), name="flowtop-coroutine", daemon=True
-    )
+    thread = UserCodeThread(context.run, "flowtop-coroutine", (target,))
     thread.start()
     thread.join()
     if errors:

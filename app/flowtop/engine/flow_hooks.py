@@ -54,6 +54,7 @@ from .prefect_api import State, raised_for
 from .prefect_context import flow_run_info, hook_state, json_parameters, refused_run
 from .states import StateType
 from .user_call import raise_in
+from .user_threads import UserCodeThread
 
 if TYPE_CHECKING:
     from .dynamic_run import DynamicRun
@@ -167,6 +168,6 @@ def end_with_hooks(run: DynamicRun, kind: str) -> threading.Thread:
             set_run(None)
             run.hooks_done()
 
-    thread = threading.Thread(target=call, name=f"flowtop-flow-hooks-{run.flow.name}", daemon=True)
+    thread = UserCodeThread(call, f"flowtop-flow-hooks-{run.flow.name}")
     thread.start()
     return thread

@@ -18,6 +18,7 @@ from .prefect_api import State, from_engine, made_by_hand, returned_cancelled, r
 from .prefect_ids import prefect_uuid
 from .run_handle import WAKE
 from .states import StateType
+from .user_threads import UserCodeThread
 
 if TYPE_CHECKING:
     import asyncio
@@ -205,7 +206,7 @@ class _Callbacks:
             if self._calling:
                 return
             self._calling = True
-        threading.Thread(target=self._drain, name="flowtop-done", daemon=True).start()
+        UserCodeThread(self._drain, "flowtop-done").start()  # (the callbacks are the user's)
 
     def _drain(self) -> None:
         while True:

@@ -26,6 +26,7 @@ import tomli_w
 
 from .access import explain
 from .private import FolderError, file_mode, open_private, private_folder, take_permissions
+from .settings_state import settings_text
 
 HEADER = (
     "# Written by flowtop's retry editor. Highest settings layer: it beats flowtop.toml\n"
@@ -61,7 +62,7 @@ def has_comments(text: str) -> bool:
 def read_toml(path: Path) -> dict[str, Any]:
     """The file's tables, or an empty dict when it does not exist yet."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = settings_text(path)  # (not 300 MB, nor a named pipe)
     except FileNotFoundError:
         return {}
     return tomllib.loads(text)
@@ -72,7 +73,7 @@ def read_for_rewrite(path: Path) -> tuple[dict[str, Any], bool]:
     of someone's own (``has_comments``): what a save reads, under its lock, just before
     it rewrites the file without them."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = settings_text(path)  # (not 300 MB, nor a named pipe)
     except FileNotFoundError:
         return {}, False
     return tomllib.loads(text), has_comments(text)

@@ -7,6 +7,7 @@ fixes it. What a reread changed, and which errors are new, is what the watcher r
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,16 +24,21 @@ MAX_SETTINGS_BYTES = 1024 * 1024
 
 def settings_text(path: Path) -> str:
     """The text of the settings file ``path``, read by each reader of one (the workspace,
-    the flow host's first timeout, a task's ``settings_table``): ``OSError`` saying why
-    for one that is no regular file (a named pipe would block the read forever) or is
-    past ``MAX_SETTINGS_BYTES``; ``FileNotFoundError`` when there is none."""
+    the flow host's first timeout, a task's ``settings_table``, the retry editor and its
+    save): ``OSError`` saying why for one that is no regular file (a named pipe would
+    block the read forever) or is past ``MAX_SETTINGS_BYTES`` (never read whole: the read
+    stops there); ``FileNotFoundError`` when there is none."""
     if path.exists() and not path.is_file():
         raise OSError(f"{path.name} is not a regular file")
-    if (size := path.stat().st_size) > MAX_SETTINGS_BYTES:  # read whole, then parsed
-        raise OSError(
-            f"it is {size_text(size)}; a settings file is at most {size_text(MAX_SETTINGS_BYTES)}"
-        )
-    return path.read_text(encoding="utf-8")
+    with path.open(encoding="utf-8") as file:
+        text = file.read(MAX_SETTINGS_BYTES + 1)
+        if len(text) > MAX_SETTINGS_BYTES:
+            size = os.fstat(file.fileno()).st_size
+            raise OSError(
+                f"it is {size:,} bytes ({size_text(size)}); a settings file is at most "
+                f"{MAX_SETTINGS_BYTES:,} bytes"
+            )
+    return text
 
 
 @dataclass
