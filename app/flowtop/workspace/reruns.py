@@ -57,7 +57,7 @@ def plan_rerun(
     # named itself (``--detach --rerun-of 1`` on a flow with no run #1 yet took its own
     # reserved #1 as its source) ends the walk: it looped for good.
     seen = {source_id}
-    while not_started(record) and record.rerun_of and record.flow == flow.name:
+    while not_started(record, detail.tasks) and record.rerun_of and record.flow == flow.name:
         source_id = _full_id(history, record.rerun_of, flow.name)
         if source_id in seen:
             break
@@ -133,9 +133,15 @@ def _call(flow: Flow, stored: Mapping[str, Any], given: Mapping[str, Any]) -> di
     return {"args": args, "kwargs": kwargs}  # as ``FlowFunction.start_arguments`` gives them
 
 
-def not_started(record: RunRecord) -> bool:
-    """A run that ended before any task ran: its file failed to import, or lacked the flow."""
-    return record.error is not None and record.error.get("type") == NOT_STARTED
+def not_started(record: RunRecord, tasks: Iterable[TaskRecord]) -> bool:
+    """A run that ended before any task ran: its file failed to import, or lacked the flow;
+    or it was cancelled, or its process killed, while its file still imported (its tasks
+    all at attempt 0). A rerun of such a rerun had run every task again, its source's
+    completed work lost with one quick change of mind (``f``, then ``c``)."""
+    if record.error is not None and record.error.get("type") == NOT_STARTED:
+        return True
+    ended = record.state not in (StateType.COMPLETED.value, StateType.RUNNING.value)
+    return ended and all(t.attempts == 0 for t in tasks)
 
 
 def _full_id(history: History, source_id: str, flow: str) -> str:
