@@ -13,13 +13,13 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
 import pytest
 
+from cli_kit import wait_for_runs
 from flowtop.commands.run import given_parameters
 from flowtop.engine.parameters import ParameterError
 
@@ -224,11 +224,8 @@ def live_run(tmp_path: Path) -> Iterator[tuple[Path, str]]:
         yield tmp_path, started.stdout.strip()
     finally:
         (tmp_path / "go").touch()
-        deadline = time.monotonic() + 30  # its process gone before tmp_path is
-        while time.monotonic() < deadline:
-            if [r["state"] for r in stored_runs(tmp_path)] == ["COMPLETED"]:
-                break
-            time.sleep(0.05)
+        # its process gone before tmp_path is
+        wait_for_runs(tmp_path, lambda runs: [r.state for r in runs] == ["COMPLETED"])
 
 
 @full_disk
@@ -259,10 +256,5 @@ def test_detach_whose_run_id_cannot_be_written_says_which_run_started(
     prefix = "flowtop run: cannot write to stdout (No space left on device): the output stops here; k's run "
     assert line.startswith(prefix) and line.endswith(" started all the same")
     run_id = line.removeprefix(prefix).removesuffix(" started all the same")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        runs = stored_runs(tmp_path)
-        if runs and runs[0]["state"] != "RUNNING":
-            break
-        time.sleep(0.05)
-    assert [(r["run_id"], r["state"]) for r in runs] == [(run_id, "FAILED")]
+    wait_for_runs(tmp_path, lambda runs: bool(runs) and runs[0].state != "RUNNING")
+    assert [(r["run_id"], r["state"]) for r in stored_runs(tmp_path)] == [(run_id, "FAILED")]

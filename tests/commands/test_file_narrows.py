@@ -11,12 +11,11 @@ run number read as theirs, and another flow's run refused, saying whose it is.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from cli_kit import flowtop
 
 FLOW = """\
 from flowtop import Flow, task
@@ -28,19 +27,6 @@ def step() -> int:
 with Flow({name!r}) as flow:
     step()
 """
-
-
-def flowtop(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """``flowtop ARGS`` as a user types it; a hang fails the test instead of the suite."""
-    env = {**os.environ, "NO_COLOR": "1", "PYTHONUNBUFFERED": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "flowtop", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-    )
 
 
 @pytest.fixture(scope="module")

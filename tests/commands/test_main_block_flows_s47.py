@@ -11,16 +11,12 @@ from __future__ import annotations
 
 import ast
 import json
-import os
-import subprocess
-import sys
 import textwrap
-import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from cli_kit import flowtop, wait_for_runs
 from flowtop.workspace import Workspace
 from flowtop.workspace.entry_flows import main_block_flows, main_block_names
 
@@ -63,18 +59,6 @@ def parent() -> int:
 if __name__ == "__main__":
     print("RESULT", parent())
 """
-
-
-def flowtop(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "flowtop", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-    )
 
 
 def top_level_runs(stdout: str) -> list[str]:
@@ -248,14 +232,12 @@ def test_detach_starts_the_same_flows(tmp_path: Path) -> None:
     detached = [json.loads(line)["flow"] for line in done.stdout.splitlines()]
     assert detached == ["parent"]
     assert "running parent, the flow c10.py's __main__ block calls" in done.stderr
-    deadline = time.monotonic() + 30  # its run process writes in tmp_path: let it end
-    records: list[dict[str, Any]] = []
-    while time.monotonic() < deadline:
-        listed = flowtop("history", "c10.py", "--json", cwd=tmp_path)
-        records = [json.loads(line) for line in listed.stdout.splitlines()]
-        if any(r["flow"] == "parent" and r["state"] == "COMPLETED" for r in records):
-            break
-        time.sleep(0.2)
+    # its run process writes in tmp_path: let it end
+    wait_for_runs(
+        tmp_path, lambda runs: any(r.flow == "parent" and r.state == "COMPLETED" for r in runs)
+    )
+    listed = flowtop("history", "c10.py", "--json", cwd=tmp_path)
+    records = [json.loads(line) for line in listed.stdout.splitlines()]
     assert {r["flow"] for r in records if r["state"] == "COMPLETED"} >= {"parent"}
 
 

@@ -20,7 +20,6 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import Any
 
 import pytest
 
+from cli_kit import flowtop
 from flowtop.commands import cancel
 from flowtop.engine.events import RunStarted, TaskStateChanged
 from flowtop.engine.states import StateType
@@ -48,19 +48,6 @@ def job():
 with Flow("etl") as flow:
     job()
 """
-
-
-def flowtop(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """``flowtop ARGS`` as a user types it; a hang fails the test instead of the suite."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "flowtop", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        env=env,
-    )
 
 
 def dead_run(db: Path) -> str:

@@ -15,11 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 import textwrap
-import time
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +23,7 @@ import pytest
 from textual.app import App
 from textual.widgets import Input
 
+from cli_kit import flowtop, wait_for_runs
 from flowtop.engine.parameters import (
     ParameterError,
     ParameterInfo,
@@ -137,18 +134,6 @@ FLOWS = """
 """
 
 
-def flowtop(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "flowtop", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-    )
-
-
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     (tmp_path / "flows.py").write_text(textwrap.dedent(FLOWS))
@@ -170,15 +155,11 @@ def test_a_detached_run_gets_the_digits_typed_through_its_parameters_file(folder
         "run", "flows.py", "--flow", "tagged", "--detach", "-p", "version=1e3", cwd=folder
     )
     assert done.returncode == 0, done.stderr
-    deadline = time.monotonic() + 30
-    records: list[dict[str, Any]] = []
-    while time.monotonic() < deadline:
-        listed = flowtop("history", "flows.py", "--json", cwd=folder)
-        records = [json.loads(line) for line in listed.stdout.splitlines()]
-        if records and records[0].get("state") == "COMPLETED":
-            break
-        time.sleep(0.2)
-    assert records and records[0]["parameters"] == {"version": "1e3"}
+    wait_for_runs(folder, lambda runs: bool(runs) and runs[0].state == "COMPLETED")
+    listed = flowtop("history", "flows.py", "--json", cwd=folder)
+    records = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert records and records[0]["state"] == "COMPLETED", records
+    assert records[0]["parameters"] == {"version": "1e3"}
 
 
 def test_a_run_a_python_caller_gave_none_for_a_str_can_be_rerun(folder: Path) -> None:

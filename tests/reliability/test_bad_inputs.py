@@ -200,9 +200,9 @@ ROWS = [
         "loops-at-import",
         {
             "slow.py": "from flowtop import Flow\n\nwhile True:\n    pass\n",
-            "flowtop.toml": "[defaults]\nload_timeout = 1\n",
+            "flowtop.toml": "[defaults]\nload_timeout = 0.5\n",
         },
-        error="slow.py: import did not finish in 1 s",
+        error="slow.py: import did not finish in 0.5 s",
         label="slow.py",
     ),
     Row(

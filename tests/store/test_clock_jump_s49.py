@@ -77,14 +77,22 @@ def run_waiting_for_a_retry(history: History, now: float) -> None:
     assert history.flush(10)
 
 
+def logged_an_hour_behind(db: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[History, float]:
+    """The run process (this process's store writer, open on ``db``) logged its wait
+    ``JUMP`` behind; its clock is right now. It stays open (its run live) for the caller
+    to close; with when it logged, by its clock then."""
+    with slow_clock(monkeypatch, JUMP):
+        history = History(db)
+        logged_at = time.time()
+        run_waiting_for_a_retry(history, logged_at)
+    return history, logged_at
+
+
 @contextmanager
 def stepped_run(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[History]:
-    """The run process (this process's store writer) logged its wait an hour behind;
-    its clock is right now. It stays alive: its run is live."""
+    """``logged_an_hour_behind`` in ``folder``'s store, for the block."""
     (folder / ".flowtop").mkdir(exist_ok=True)
-    with slow_clock(monkeypatch, JUMP):
-        history = History(folder / ".flowtop" / "history.db")
-        run_waiting_for_a_retry(history, time.time())
+    history, _ = logged_an_hour_behind(folder / ".flowtop" / "history.db", monkeypatch)
     try:
         yield history
     finally:
@@ -154,10 +162,7 @@ def test_events_logged_after_the_step_are_not_moved(
     a tail that read its earlier ones before (the writer put the step on record since)
     as for one that reads them all now."""
     db = tmp_path / "history.db"
-    with slow_clock(monkeypatch, JUMP):
-        history = History(db)
-        before = time.time()
-        run_waiting_for_a_retry(history, before)
+    history, before = logged_an_hour_behind(db, monkeypatch)
     tail = LogTail(db)
     try:
         first = [e.ts for e in tail.read(limit=100) if isinstance(e, RunStarted | TaskStateChanged)]
@@ -180,10 +185,7 @@ def test_a_run_of_another_machine_or_boot_is_read_as_it_was_written(
 ) -> None:
     """Another machine's boot clock says nothing of this one's: its times stay as logged."""
     db = tmp_path / "history.db"
-    with slow_clock(monkeypatch, JUMP):
-        history = History(db)
-        before = time.time()
-        run_waiting_for_a_retry(history, before)
+    history, before = logged_an_hour_behind(db, monkeypatch)
     me = Owner.current()
     try:
         for host, boot in (("elsewhere", None), (None, "another-boot")):
@@ -204,10 +206,7 @@ def test_a_store_from_before_the_clock_was_kept_reads_unchanged(
 ) -> None:
     """A store no newer flowtop migrated (read-only, say) has nothing to correct with."""
     db = tmp_path / "history.db"
-    with slow_clock(monkeypatch, JUMP):
-        history = History(db)
-        before = time.time()
-        run_waiting_for_a_retry(history, before)
+    history, before = logged_an_hour_behind(db, monkeypatch)
     history.close()
     with closing(sqlite3.connect(db)) as raw:  # as schema version 11 left it
         if "clock" in {row[1] for row in raw.execute("PRAGMA table_info(runs)")}:

@@ -15,13 +15,13 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from flow_texts import QUICK
 from flowtop.engine.events import RunFinished, RunStarted, TaskOutput, TaskStateChanged
 from flowtop.engine.states import StateType
 from flowtop.workspace import closing_writes, history_fold, launcher
@@ -181,19 +181,6 @@ def test_heartbeats_that_filled_the_disk_do_not_cost_the_run_its_end(
         assert not Path(f"{db}-wal").exists() or Path(f"{db}-wal").stat().st_size == 0
 
 
-#: A flow for ``--detach``: it is never started.
-QUICK = """
-    from flowtop import Flow, task
-
-    @task
-    def one():
-        return 1
-
-    with Flow("quick") as flow:
-        one()
-"""
-
-
 #: Another flowtop window reading the store (the TUI): its -wal and -shm stay while it
 #: lives, so a write is what a full disk refuses, not the store's opening.
 READER = """
@@ -211,7 +198,7 @@ def on_full_disk(tmp_path: Path, then: str, *, reader: bool) -> subprocess.Compl
     prefix = private_tmpfs()
     workspace = tmp_path / "small"
     workspace.mkdir()
-    (tmp_path / "quick.py").write_text(textwrap.dedent(QUICK))
+    (tmp_path / "quick.py").write_text(QUICK)
     (tmp_path / "reader.py").write_text(READER)
     python = f'"{sys.executable}"'
     held = tmp_path / "held"  # (says "open" once the reader has the store open)
@@ -299,7 +286,7 @@ def with_store_client(tmp_path: Path, check: Callable[[Exception], None]) -> Non
 
     workspace = tmp_path / "ws"
     workspace.mkdir()
-    (workspace / "quick.py").write_text(textwrap.dedent(QUICK))
+    (workspace / "quick.py").write_text(QUICK)
     db = workspace / ".flowtop" / "history.db"
     client = StoreClient(db, lambda events: None)
     workspace.rename(tmp_path / "ws-moved")

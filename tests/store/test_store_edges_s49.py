@@ -28,6 +28,7 @@ from typing import Any
 
 import pytest
 
+from flow_texts import QUICK
 from flowtop import cli
 from flowtop.engine.flow import Flow
 from flowtop.engine.run import FlowRun
@@ -44,17 +45,6 @@ from flowtop.workspace.store_client import StoreClient
 from flowtop.workspace.store_links import LinkedStore
 
 from .conftest import WAITING, wait_until
-
-QUICK = """
-from flowtop import Flow, task
-
-@task
-def one():
-    return 1
-
-with Flow("quick") as flow:
-    one()
-"""
 
 
 def write_flow(folder: Path, name: str, source: str) -> None:

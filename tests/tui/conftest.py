@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import shutil
 import threading
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
@@ -32,6 +33,13 @@ from flowtop.workspace.overrides import OverridesSaved, has_comments
 from flowtop.workspace.places import OVERRIDES_FILE
 from flowtop.workspace.settings import Settings
 from pilot_kit import wait_for
+
+if TYPE_CHECKING:
+    from flowtop.tui.run_control import InProcessControl
+    from flowtop.workspace.workspace import Workspace
+
+#: A run control of a test's, in place of the app's own (``controls_made_as``).
+ControlT = TypeVar("ControlT", bound="InProcessControl")
 
 
 @dataclass
@@ -224,6 +232,74 @@ def workspace(tmp_path: Path, calls: Calls) -> Iterator[FakeWorkspace]:
     yield ws
     for runner in ws.runners:
         runner.shutdown(wait=True)
+
+
+def load_flow_files(folder: Path, files: Mapping[str, str]) -> Workspace:
+    """A real workspace on ``files`` (name → text) written in ``folder``, loaded; every
+    one of them must load (a test of a screen on a broken file tests the wrong thing)."""
+    from flowtop.workspace.workspace import Workspace
+
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    workspace = Workspace(folder)
+    workspace.load()
+    assert not workspace.errors, workspace.errors
+    return workspace
+
+
+#: The checkout's bundled example flows (``flows/``).
+BUNDLED_FLOWS = Path(__file__).resolve().parents[2] / "flows"
+
+
+@pytest.fixture
+def bundled_workspace(tmp_path: Path) -> Iterator[Workspace]:
+    """A loaded workspace on a copy of the bundled ``flows/``, as a user's first
+    ``flowtop flows`` shows them (on a copy: loading them writes ``.flowtop``)."""
+    from flowtop.workspace.workspace import Workspace
+
+    folder = tmp_path / "flows"
+    ignored = shutil.ignore_patterns(".flowtop", "__pycache__")
+    shutil.copytree(BUNDLED_FLOWS, folder, ignore=ignored)
+    workspace = Workspace(folder)
+    workspace.load()
+    yield workspace
+    workspace.close()
+
+
+#: The ``load_workspace`` fixture: flow files (name → text) → their loaded workspace.
+LoadWorkspace = Callable[[Mapping[str, str]], "Workspace"]
+
+
+@pytest.fixture
+def load_workspace(tmp_path: Path) -> Iterator[LoadWorkspace]:
+    """``load_flow_files`` in ``tmp_path``, each workspace closed after the test."""
+    opened: list[Workspace] = []
+
+    def load(files: Mapping[str, str]) -> Workspace:
+        opened.append(load_flow_files(tmp_path, files))
+        return opened[-1]
+
+    yield load
+    for workspace in opened:
+        workspace.close()
+
+
+def controls_made_as(monkeypatch: pytest.MonkeyPatch, control: type[ControlT]) -> list[ControlT]:
+    """Every run control the app makes from now on, made as ``control`` (an in-process
+    one that waits where a store another process holds would), in the order made: the
+    test opens their gates."""
+    from flowtop.tui.app import FlowtopApp
+    from flowtop.tui.workspace_view import FlowsHere
+
+    made: list[ControlT] = []
+
+    def make(app: FlowtopApp) -> ControlT:
+        assert isinstance(app.workspace, FlowsHere)  # the fake: its flows run here
+        made.append(control(app.workspace, app.buffer.append_batch))
+        return made[-1]
+
+    monkeypatch.setattr(FlowtopApp, "_make_control", make)
+    return made
 
 
 if TYPE_CHECKING:

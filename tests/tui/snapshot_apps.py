@@ -26,6 +26,8 @@ from flowtop.engine import (
 from flowtop.workspace import Workspace
 from flowtop.workspace.history import History
 
+from .conftest import load_flow_files
+
 S = StateType
 
 #: 2023-11-14 22:13:20 UTC; snapshot tests run with TZ=UTC.
@@ -171,13 +173,13 @@ with Flow("etl") as flow:
 """
 
 
+#: The retry editor's workspace: its one flow file (``load_workspace(ETL_FILES)``).
+ETL_FILES = {"etl.py": ETL_FLOW}
+
+
 def make_workspace(folder: Path) -> Workspace:
     """A loaded workspace on one flow file, ``etl.py``, in ``folder``."""
-    (folder / "etl.py").write_text(ETL_FLOW, encoding="utf-8")
-    workspace = Workspace(folder)
-    workspace.load()
-    assert not workspace.errors, workspace.errors
-    return workspace
+    return load_flow_files(folder, ETL_FILES)
 
 
 def set_utc() -> None:

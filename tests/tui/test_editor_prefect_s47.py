@@ -10,8 +10,6 @@ the condition retries: `RateLimited is not in retry_on`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,7 +23,8 @@ from flowtop.workspace import Workspace
 from flowtop.workspace.flow_shapes import FIELDS, PolicyView
 from pilot_kit import screen_text, wait_for
 
-from .snapshot_apps import HostApp, make_workspace
+from .conftest import LoadWorkspace
+from .snapshot_apps import ETL_FILES, HostApp
 
 ENRICH = """\
 from prefect import flow, task
@@ -69,16 +68,12 @@ BOTH_DECIDE = (
 
 
 @pytest.fixture
-def prefect_workspace(tmp_path: Path) -> Iterator[Any]:
+def prefect_workspace(load_workspace: LoadWorkspace) -> Workspace:
     """A loaded workspace in drop-in mode on ``enrich.py`` (the TUI takes a
     ``WorkspaceView``; the in-process ``Workspace`` is one, less its flow-host extras)."""
-    (tmp_path / "flowtop.toml").write_text("[workspace]\nprefect_compat = true\n")
-    (tmp_path / "enrich.py").write_text(ENRICH, encoding="utf-8")
-    workspace = Workspace(tmp_path)
-    workspace.load()
-    assert not workspace.errors, workspace.errors
-    yield workspace
-    workspace.close()
+    return load_workspace(
+        {"flowtop.toml": "[workspace]\nprefect_compat = true\n", "enrich.py": ENRICH}
+    )
 
 
 def lookup_view(workspace: Workspace) -> PolicyView:
@@ -129,15 +124,13 @@ def test_a_retry_on_beside_a_predicate_says_a_completed_attempt_asks_it_alone() 
     ]
 
 
-def test_a_flowtop_task_s_jitter_and_retry_on_combine_with_nothing(tmp_path: Path) -> None:
-    workspace = make_workspace(tmp_path)
-    try:
-        node = workspace.shapes["etl"].node("fetch_orders")
-        assert node is not None
-        texts = {**node.policy.texts, "retry_jitter": "0.2", "retry_on": "OSError"}
-        assert combined_notes(texts, node.policy) == []
-    finally:
-        workspace.close()
+def test_a_flowtop_task_s_jitter_and_retry_on_combine_with_nothing(
+    load_workspace: LoadWorkspace,
+) -> None:
+    node = load_workspace(ETL_FILES).shapes["etl"].node("fetch_orders")
+    assert node is not None
+    texts = {**node.policy.texts, "retry_jitter": "0.2", "retry_on": "OSError"}
+    assert combined_notes(texts, node.policy) == []
 
 
 # -- the editor, as a user meets it ------------------------------------------------------

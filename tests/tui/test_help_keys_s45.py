@@ -9,10 +9,6 @@ pass between keys, so the burst is posted here as the terminal's reader posts it
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 from textual import events
 from textual.containers import VerticalScroll
@@ -22,21 +18,10 @@ from flowtop.tui.screens.help import HelpScreen
 from flowtop.workspace import Workspace
 from pilot_kit import wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture
-async def help_app(tmp_path: Path) -> AsyncIterator[FlowtopApp]:
-    folder = tmp_path / "flows"
-    shutil.copytree(
-        ROOT / "flows", folder, ignore=shutil.ignore_patterns(".flowtop", "__pycache__")
-    )
-    workspace = Workspace(folder)
-    workspace.load()
-    try:
-        yield FlowtopApp(workspace, watch=False)
-    finally:
-        workspace.close()
+async def help_app(bundled_workspace: Workspace) -> FlowtopApp:
+    return FlowtopApp(bundled_workspace, watch=False)
 
 
 def burst(app: FlowtopApp, *keys: str) -> None:

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import pytest
 
@@ -25,7 +25,7 @@ from flowtop.tui.run_control import InProcessControl, RunControlError
 from flowtop.tui.screens.help import HelpScreen
 from pilot_kit import screen_text, wait_for
 
-from .conftest import Calls, FakeWorkspace
+from .conftest import Calls, FakeWorkspace, controls_made_as
 
 S = StateType
 SIZE = (120, 36)
@@ -62,19 +62,30 @@ class GatedControl(InProcessControl):
 
 @pytest.fixture
 def gated(monkeypatch: pytest.MonkeyPatch) -> list[GatedControl]:
-    made: list[GatedControl] = []
-
-    def make(self: FlowtopApp) -> GatedControl:
-        control = GatedControl(self.workspace, self.buffer.append_batch)
-        made.append(control)
-        return control
-
-    monkeypatch.setattr(FlowtopApp, "_make_control", make)
-    return made
+    return controls_made_as(monkeypatch, GatedControl)
 
 
 def said(app: FlowtopApp) -> list[str]:
     return [str(n.message) for n in app._notifications]
+
+
+class LaunchGated(Protocol):
+    """A run control whose launches wait at a gate: ``entered`` once one waits there."""
+
+    entered: threading.Event
+
+
+GatedT = TypeVar("GatedT", bound=LaunchGated)
+
+
+async def r_on_waiting(pilot: Any, app: FlowtopApp, made: list[GatedT]) -> GatedT:
+    """`r` on the flow ``waiting``, whose launch then waits at its control's gate."""
+    app.flow_list.select_flow("waiting")
+    await pilot.pause()
+    (control,) = made
+    await pilot.press("r")
+    await wait_for(pilot, control.entered.is_set, "the launch to begin", GATE_TIMEOUT)
+    return control
 
 
 async def test_keys_and_timers_answer_while_r_waits_and_c_then_cancels_the_run_r_started(
@@ -82,11 +93,7 @@ async def test_keys_and_timers_answer_while_r_waits_and_c_then_cancels_the_run_r
 ) -> None:
     app = FlowtopApp(workspace)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        app.flow_list.select_flow("waiting")
-        await pilot.pause()
-        (control,) = gated
-        await pilot.press("r")
-        await wait_for(pilot, control.entered.is_set, "the launch to begin", GATE_TIMEOUT)
+        control = await r_on_waiting(pilot, app, gated)
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "? while it waits", 2)
         await pilot.press("escape")
@@ -229,11 +236,7 @@ async def test_q_while_r_waits_asks_about_the_run_r_started(
     """`rq` asked about the run r started: q waits for it, rather than quit without it."""
     app = FlowtopApp(workspace)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        app.flow_list.select_flow("waiting")
-        await pilot.pause()
-        (control,) = gated
-        await pilot.press("r")
-        await wait_for(pilot, control.entered.is_set, "the launch to begin", GATE_TIMEOUT)
+        control = await r_on_waiting(pilot, app, gated)
         await pilot.press("q")
         await pilot.pause(0.1)
         assert app.is_running and not control.waited_out
@@ -263,20 +266,10 @@ async def test_rc_after_a_refused_r_leaves_another_window_s_run_alone(
 ) -> None:
     """`c` waited for `r`'s launch, then took the flow's newest run: after a refusal, the
     run another window had started meanwhile ("Cancel run #1 of waiting?")."""
-    made: list[RefusedFirst] = []
-
-    def make(self: FlowtopApp) -> RefusedFirst:
-        made.append(RefusedFirst(self.workspace, self.buffer.append_batch))
-        return made[-1]
-
-    monkeypatch.setattr(FlowtopApp, "_make_control", make)
+    made = controls_made_as(monkeypatch, RefusedFirst)
     app = FlowtopApp(workspace)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        app.flow_list.select_flow("waiting")
-        await pilot.pause()
-        (control,) = made
-        await pilot.press("r")
-        await wait_for(pilot, control.entered.is_set, "the launch to begin", GATE_TIMEOUT)
+        control = await r_on_waiting(pilot, app, made)
         await pilot.press("c")  # meant for the run r is starting
         InProcessControl.start(control, "waiting", None)  # another window's run, meanwhile
         other = lambda: app.store.latest_for("waiting") is not None  # noqa: E731 - a probe
@@ -295,11 +288,7 @@ async def test_rrr_while_r_waits_asks_once(
 
     app = FlowtopApp(workspace)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        app.flow_list.select_flow("waiting")
-        await pilot.pause()
-        (control,) = gated
-        await pilot.press("r")
-        await wait_for(pilot, control.entered.is_set, "the launch to begin", GATE_TIMEOUT)
+        control = await r_on_waiting(pilot, app, gated)
         await pilot.press("r", "r")
         control.gate.set()
         asked = lambda: isinstance(app.screen, ConfirmScreen)  # noqa: E731 - a probe

@@ -28,7 +28,7 @@ from flowtop.workspace import Workspace
 from flowtop.workspace.store_reader import StoreReader
 from pilot_kit import wait_for
 
-from .conftest import Calls, FakeWorkspace
+from .conftest import Calls, FakeWorkspace, controls_made_as
 
 S = StateType
 SIZE = (120, 36)
@@ -194,13 +194,7 @@ async def test_n_then_x_while_n_waits_act_in_order_and_the_wait_is_said(
 ) -> None:
     """`nx`: x waits for n, then finds the task no longer waiting (n retried it). Made on
     the event loop, n held the app until the gate gave up."""
-    made: list[GatedRequests] = []
-
-    def make(self: FlowtopApp) -> GatedRequests:
-        made.append(GatedRequests(self.workspace, self.buffer.append_batch))
-        return made[-1]
-
-    monkeypatch.setattr(FlowtopApp, "_make_control", make)
+    made = controls_made_as(monkeypatch, GatedRequests)
     app = FlowtopApp(workspace)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         app.flow_list.select_flow("waiting")

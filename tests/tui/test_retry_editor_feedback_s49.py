@@ -15,23 +15,19 @@
 
 from __future__ import annotations
 
-import tomllib
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Input, Static
 
 from flowtop.engine import exponential_backoff, task
 from flowtop.engine.layers import Layer
-from flowtop.tui.screens import RetryEditor
 from flowtop.tui.screens.retry_form import delay_notes
 from flowtop.workspace import Workspace
 from flowtop.workspace.flow_shapes import PolicyView
 from pilot_kit import wait_for
 
-from .snapshot_apps import HostApp
+from .conftest import LoadWorkspace
+from .editor_kit import editor_app, editor_field, saved_overrides, shown
 
 FLOW = """\
 from flowtop import Flow, task
@@ -62,31 +58,8 @@ with Flow("s49") as flow:
 
 
 @pytest.fixture
-def workspace(tmp_path: Path) -> Iterator[Workspace]:
-    (tmp_path / "s49_editor.py").write_text(FLOW, encoding="utf-8")
-    ws = Workspace(tmp_path)
-    ws.load()
-    assert not ws.errors, ws.errors
-    yield ws
-    ws.close()
-
-
-def editor_app(workspace: Workspace, task: str) -> HostApp:
-    return HostApp(lambda: RetryEditor(workspace, "s49", task))
-
-
-def field(app: Any, name: str) -> Input:
-    return app.screen.query_one(f"#field-{name}", Input)
-
-
-def shown(app: Any, widget_id: str) -> str:
-    widget = app.screen.query_one(f"#{widget_id}", Static)
-    return str(widget.render()) if widget.display else ""
-
-
-def overrides(workspace: Workspace) -> dict[str, Any]:
-    path = workspace.overrides_path
-    return tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+def workspace(load_workspace: LoadWorkspace) -> Workspace:
+    return load_workspace({"s49_editor.py": FLOW})
 
 
 # -- 1. a refused save says why and where ---------------------------------------------
@@ -95,14 +68,14 @@ def overrides(workspace: Workspace) -> dict[str, Any]:
 async def test_a_save_refused_for_an_untouched_field_says_which_and_focuses_it(
     workspace: Workspace,
 ) -> None:
-    app = editor_app(workspace, "local_err")
+    app = editor_app(workspace, "s49", "local_err")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert shown(app, "error-retry_on").startswith("retry_on: unknown exception 'LocalError'")
         await pilot.press("5")  # Max retries, focused and selected as the editor opens
-        assert field(app, "max_retries").value == "5"
+        assert editor_field(app, "max_retries").value == "5"
         for key in ("enter", "ctrl+s"):  # each time, from wherever the focus is
-            app.screen.set_focus(field(app, "max_retries"))
+            app.screen.set_focus(editor_field(app, "max_retries"))
             await pilot.press(key)
             await pilot.pause()
             said = shown(app, "form-error")
@@ -111,14 +84,14 @@ async def test_a_save_refused_for_an_untouched_field_says_which_and_focuses_it(
                 "Not saved: Retry on is wrong (see under it). "
                 "You did not type Retry on: empty it to keep the value from task."
             )
-            assert app.screen.focused is field(app, "retry_on")
-            assert app.results == [] and overrides(workspace) == {}
-        field(app, "retry_on").value = ""  # as said: the code's LocalError still applies
+            assert app.screen.focused is editor_field(app, "retry_on")
+            assert app.results == [] and saved_overrides(workspace) == {}
+        editor_field(app, "retry_on").value = ""  # as said: the code's LocalError still applies
         await pilot.pause()
         assert shown(app, "form-error") == ""  # fixed: the refusal no longer shown
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: app.results == [True], "the save")
-    assert overrides(workspace)["flows"]["s49"]["tasks"]["local_err"] == {"max_retries": 5}
+    assert saved_overrides(workspace)["flows"]["s49"]["tasks"]["local_err"] == {"max_retries": 5}
     node = workspace.shapes["s49"].node("local_err")
     assert node is not None and node.policy.layers["retry_on"] == ("LocalError", Layer.TASK)
 
@@ -126,20 +99,20 @@ async def test_a_save_refused_for_an_untouched_field_says_which_and_focuses_it(
 async def test_a_save_refused_for_a_typed_error_names_the_first_and_the_others(
     workspace: Workspace,
 ) -> None:
-    app = editor_app(workspace, "listed")
+    app = editor_app(workspace, "s49", "listed")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        field(app, "max_delay").value = "9"  # a cap with no backoff factor
-        field(app, "timeout").value = "soon"
+        editor_field(app, "max_delay").value = "9"  # a cap with no backoff factor
+        editor_field(app, "timeout").value = "soon"
         await pilot.pause()
-        app.screen.set_focus(field(app, "max_retries"))
+        app.screen.set_focus(editor_field(app, "max_retries"))
         await pilot.press("enter")
         await pilot.pause()
         said = shown(app, "form-error")
         # the user typed them: no word on emptying
         assert said == "Not saved: Max delay (s) and Timeout (s) are wrong (see under each)."
-        assert app.screen.focused is field(app, "max_delay")
-        assert app.results == [] and overrides(workspace) == {}
+        assert app.screen.focused is editor_field(app, "max_delay")
+        assert app.results == [] and saved_overrides(workspace) == {}
 
 
 # -- 2. a max delay not above the base --------------------------------------------------
@@ -148,16 +121,16 @@ async def test_a_save_refused_for_a_typed_error_names_the_first_and_the_others(
 async def test_a_max_delay_below_the_base_is_taken_with_a_note_that_it_caps_every_wait(
     workspace: Workspace,
 ) -> None:
-    app = editor_app(workspace, "local_err")
+    app = editor_app(workspace, "s49", "local_err")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        field(app, "retry_delay").value = "20"
-        field(app, "backoff_factor").value = "2"
-        field(app, "max_delay").value = "4"
+        editor_field(app, "retry_delay").value = "20"
+        editor_field(app, "backoff_factor").value = "2"
+        editor_field(app, "max_delay").value = "4"
         await pilot.pause()
         note = shown(app, "combined")
         assert "Every wait is 4s: Max delay 4s is not above the first wait (Delay 20s)" in note
-        field(app, "max_delay").value = "40"  # the backoff grows: 20, 40, 40
+        editor_field(app, "max_delay").value = "40"  # the backoff grows: 20, 40, 40
         await pilot.pause()
         assert "Every wait" not in shown(app, "combined")
 
@@ -183,12 +156,12 @@ def test_the_capped_note_is_said_for_a_cap_equal_to_the_base_too() -> None:
 async def test_editing_only_the_delay_of_a_list_says_what_the_three_fields_save(
     workspace: Workspace,
 ) -> None:
-    app = editor_app(workspace, "listed")
+    app = editor_app(workspace, "s49", "listed")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert shown(app, "layer-backoff_factor") == "← task"
         assert shown(app, "combined") == ""
-        field(app, "retry_delay").value = "10"
+        editor_field(app, "retry_delay").value = "10"
         await pilot.pause()
         # what the tags say is true: the override's delay makes them none and no cap...
         assert shown(app, "layer-backoff_factor") == f"← {Layer.OVERRIDES}*"
@@ -201,7 +174,7 @@ async def test_editing_only_the_delay_of_a_list_says_what_the_three_fields_save(
         )
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: app.results == [True], "the save")
-    assert overrides(workspace)["flows"]["s49"]["tasks"]["listed"] == {"retry_delay": 10}
+    assert saved_overrides(workspace)["flows"]["s49"]["tasks"]["listed"] == {"retry_delay": 10}
 
 
 def test_the_delay_note_names_only_the_untouched_fields_and_the_backoff_written() -> None:

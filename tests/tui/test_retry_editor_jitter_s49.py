@@ -10,13 +10,10 @@ pane, and dropped back to the layers below when emptied or cleared.
 
 from __future__ import annotations
 
-import tomllib
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input
 
 from flowtop.engine.layers import Layer
 from flowtop.tui.app import FlowtopApp
@@ -26,7 +23,9 @@ from flowtop.workspace import Workspace
 from flowtop.workspace.settings import SettingsError
 from pilot_kit import FrozenClock, screen_text, wait_for
 
-from .snapshot_apps import NOW, HostApp
+from .conftest import LoadWorkspace
+from .editor_kit import editor_app, editor_field, saved_overrides, shown
+from .snapshot_apps import NOW
 
 PIPE = """\
 from flowtop import Flow, task
@@ -48,31 +47,13 @@ with Flow("pipe") as flow:
 
 
 @pytest.fixture
-def workspace(tmp_path: Path) -> Iterator[Workspace]:
-    (tmp_path / "pipe.py").write_text(PIPE, encoding="utf-8")
-    ws = Workspace(tmp_path)
-    ws.load()
-    assert not ws.errors, ws.errors
-    yield ws
-    ws.close()
-
-
-def editor_app(workspace: Workspace, task: str) -> HostApp:
-    return HostApp(lambda: RetryEditor(workspace, "pipe", task))
+def workspace(load_workspace: LoadWorkspace) -> Workspace:
+    return load_workspace({"pipe.py": PIPE})
 
 
 def field(app: Any) -> Input:
-    return app.screen.query_one("#field-retry_jitter_factor", Input)
-
-
-def shown(app: Any, widget_id: str) -> str:
-    widget = app.screen.query_one(f"#{widget_id}", Static)
-    return str(widget.render()) if widget.display else ""
-
-
-def overrides(workspace: Workspace) -> dict[str, Any]:
-    path = workspace.overrides_path
-    return tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    """The jitter factor's input, the field all of this file is about."""
+    return editor_field(app, "retry_jitter_factor")
 
 
 def factor_of(workspace: Workspace, task: str) -> tuple[str, Layer] | None:
@@ -82,7 +63,7 @@ def factor_of(workspace: Workspace, task: str) -> tuple[str, Layer] | None:
 
 
 async def test_the_field_shows_the_code_s_factor_and_its_layer(workspace: Workspace) -> None:
-    app = editor_app(workspace, "fetch")
+    app = editor_app(workspace, "pipe", "fetch")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert field(app).value == "0.5"  # old: no such field
@@ -90,7 +71,7 @@ async def test_the_field_shows_the_code_s_factor_and_its_layer(workspace: Worksp
 
 
 async def test_unset_it_is_empty_and_says_what_empty_means(workspace: Workspace) -> None:
-    app = editor_app(workspace, "store")
+    app = editor_app(workspace, "pipe", "store")
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
         assert field(app).value == ""
@@ -109,7 +90,7 @@ async def test_unset_it_is_empty_and_says_what_empty_means(workspace: Workspace)
 async def test_a_wrong_factor_is_flagged_under_its_field_and_not_saved(
     workspace: Workspace, typed: str, error: str
 ) -> None:
-    app = editor_app(workspace, "store")
+    app = editor_app(workspace, "pipe", "store")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         field(app).value = typed
@@ -119,7 +100,7 @@ async def test_a_wrong_factor_is_flagged_under_its_field_and_not_saved(
         assert app.screen.query_one("#save", Button).disabled
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert app.results == [] and overrides(workspace) == {}  # still open, nothing written
+        assert app.results == [] and saved_overrides(workspace) == {}  # still open, nothing written
 
 
 def test_the_settings_files_take_it_by_the_engine_s_rule(workspace: Workspace) -> None:
@@ -144,7 +125,7 @@ async def test_a_saved_factor_is_written_and_shown_in_the_table_and_detail_pane(
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: not isinstance(app.screen, RetryEditor), "the save")
         await pilot.pause()
-        table = overrides(workspace)["flows"]["pipe"]["tasks"]["store"]
+        table = saved_overrides(workspace)["flows"]["pipe"]["tasks"]["store"]
         assert table == {"retry_jitter_factor": 0.25}  # only the field changed
         assert app.table.move_to("store")
         await pilot.pause()
@@ -159,7 +140,7 @@ async def test_a_saved_factor_is_written_and_shown_in_the_table_and_detail_pane(
 
 async def test_emptied_it_falls_back_to_the_code_s_value(workspace: Workspace) -> None:
     workspace.set_override("pipe", "fetch", retry_jitter_factor=0)  # no second jitter
-    app = editor_app(workspace, "fetch")
+    app = editor_app(workspace, "pipe", "fetch")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert field(app).value == "0"
@@ -170,13 +151,13 @@ async def test_emptied_it_falls_back_to_the_code_s_value(workspace: Workspace) -
         assert field(app).placeholder == "0.5 from task"  # what Save falls back to
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: app.results == [True], "the save")
-    assert overrides(workspace) == {}  # the key, then its empty table, dropped
+    assert saved_overrides(workspace) == {}  # the key, then its empty table, dropped
     assert factor_of(workspace, "fetch") == ("0.5", Layer.TASK)
 
 
 async def test_clear_override_drops_it_with_the_rest(workspace: Workspace) -> None:
     workspace.set_override("pipe", "fetch", retry_jitter_factor=2, max_retries=5)
-    app = editor_app(workspace, "fetch")
+    app = editor_app(workspace, "pipe", "fetch")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert field(app).value == "2"
@@ -190,7 +171,7 @@ async def test_at_40_columns_the_field_takes_the_width_and_stays_in_view_under_i
 ) -> None:
     """Typed next to a Jitter, the factor brings a note under the fields that leaves them
     one row at 40×12: the field typed in stays the row shown (it showed the one above)."""
-    app = editor_app(workspace, "store")
+    app = editor_app(workspace, "pipe", "store")
     async with app.run_test(size=(40, 12)) as pilot:
         await pilot.pause()
         await pilot.press("tab", "tab", "tab", "tab", *"0.2", "tab", *"0.5")

@@ -5,27 +5,25 @@ input the dialog's width) and the buttons one line each, side by side."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.widgets import Button, Input
 
 from flowtop.tui.screens import RetryEditor
+from flowtop.workspace import Workspace
 from pilot_kit import screen_text
 
-from .snapshot_apps import HostApp, make_workspace
+from .conftest import LoadWorkspace
+from .snapshot_apps import ETL_FILES, HostApp
 
 
 @pytest.fixture
-def real_workspace(tmp_path: Path) -> Iterator[Any]:
-    ws = make_workspace(tmp_path)
-    yield ws
-    ws.close()
+def real_workspace(load_workspace: LoadWorkspace) -> Workspace:
+    return load_workspace(ETL_FILES)
 
 
-def editor_app(workspace: Any) -> HostApp:
+def editor_app(workspace: Workspace) -> HostApp:
     return HostApp(lambda: RetryEditor(workspace, "etl", "fetch_orders"))
 
 

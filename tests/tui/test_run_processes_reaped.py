@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from flow_texts import QUICK
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
 from flowtop.tui.child_reaper import ChildReaper
@@ -23,18 +24,6 @@ from pilot_kit import wait_for
 
 S = StateType
 
-QUICK = """
-from flowtop import Flow, task
-
-
-@task
-def step() -> int:
-    return 1
-
-
-with Flow("quick") as flow:
-    step()
-"""
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 

@@ -12,8 +12,7 @@ cut hint, and where `y` and `o` say the error is.
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -30,23 +29,13 @@ from flowtop.tui.screens.run_detail import RunDetailScreen
 from flowtop.workspace import Workspace
 from pilot_kit import wait_for
 
-from .snapshot_apps import HostApp, make_history, make_workspace
-
-ROOT = Path(__file__).resolve().parents[2]
+from .conftest import LoadWorkspace
+from .snapshot_apps import ETL_FILES, HostApp, make_history
 
 
 @pytest.fixture
-async def app(tmp_path: Path) -> AsyncIterator[FlowtopApp]:
-    folder = tmp_path / "flows"
-    shutil.copytree(
-        ROOT / "flows", folder, ignore=shutil.ignore_patterns(".flowtop", "__pycache__")
-    )
-    workspace = Workspace(folder)
-    workspace.load()
-    try:
-        yield FlowtopApp(workspace, watch=False)
-    finally:
-        workspace.close()
+async def app(bundled_workspace: Workspace) -> FlowtopApp:
+    return FlowtopApp(bundled_workspace, watch=False)
 
 
 async def help_rows(pilot: Any, app: FlowtopApp) -> dict[str, tuple[str, str]]:
@@ -120,10 +109,8 @@ def test_a_cut_hint_ends_in_an_ellipsis() -> None:
 
 
 @pytest.fixture
-def real_workspace(tmp_path: Path) -> Iterator[Any]:
-    workspace = make_workspace(tmp_path)
-    yield workspace
-    workspace.close()
+def real_workspace(load_workspace: LoadWorkspace) -> Workspace:
+    return load_workspace(ETL_FILES)
 
 
 async def test_at_80_columns_the_editor_s_hints_fit_their_inputs(real_workspace: Any) -> None:

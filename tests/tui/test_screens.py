@@ -7,7 +7,6 @@ checked by what lands in ``.flowtop/overrides.toml`` and in the effective policy
 from __future__ import annotations
 
 import contextlib
-import tomllib
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,8 @@ from flowtop.tui.screens import (
 from flowtop.tui.screens.quit import QuitScreen
 from pilot_kit import screen_text, wait_for
 
-from .snapshot_apps import HostApp, make_history, make_workspace
+from .editor_kit import editor_app, editor_field, saved_overrides
+from .snapshot_apps import ETL_FILES, HostApp, make_history
 
 SIZE = (120, 36)
 
@@ -124,31 +124,17 @@ async def test_help_closes_with_escape_or_question_mark(key):
 
 
 @pytest.fixture
-def real_workspace(tmp_path):
-    ws = make_workspace(tmp_path)
-    yield ws
-    ws.close()
+def real_workspace(load_workspace):
+    return load_workspace(ETL_FILES)
 
 
-def editor_app(real_workspace):
-    return HostApp(lambda: RetryEditor(real_workspace, "etl", "fetch_orders"))
-
-
-def field(app, name) -> Input:
-    return app.screen.query_one(f"#field-{name}", Input)
+def fetch_orders_editor(real_workspace):
+    return editor_app(real_workspace, "etl", "fetch_orders")
 
 
 async def set_field(pilot, app, name, text):
-    field(app, name).value = text
+    editor_field(app, name).value = text
     await pilot.pause()
-
-
-def overrides_file(real_workspace) -> dict:
-    return (
-        tomllib.loads(real_workspace.overrides_path.read_text())
-        if real_workspace.overrides_path.exists()
-        else {}
-    )
 
 
 def policy(real_workspace):
@@ -160,7 +146,7 @@ def policy(real_workspace):
 async def test_the_editor_s_save_button_shows_on_a_small_terminal(real_workspace, size):
     """At 40×12 the fields took the dialog's height and its buttons were drawn off screen:
     the buttons stay at the dialog's foot, the fields scroll."""
-    app = editor_app(real_workspace)
+    app = fetch_orders_editor(real_workspace)
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         save = app.screen.query_one("#save", Button)
@@ -176,13 +162,13 @@ async def test_the_editor_s_save_button_shows_on_a_small_terminal(real_workspace
 
 
 async def test_editor_is_prefilled_and_names_each_layer(real_workspace):
-    app = editor_app(real_workspace)
+    app = fetch_orders_editor(real_workspace)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert field(app, "max_retries").value == "3"
-        assert field(app, "retry_delay").value == "1, 5"
-        assert field(app, "retry_on").value == "ConnectionError, ApiError"
-        assert field(app, "timeout").value == ""
+        assert editor_field(app, "max_retries").value == "3"
+        assert editor_field(app, "retry_delay").value == "1, 5"
+        assert editor_field(app, "retry_on").value == "ConnectionError, ApiError"
+        assert editor_field(app, "timeout").value == ""
         assert rendered(app.screen.query_one("#layer-max_retries", Static)) == "← task"
         assert rendered(app.screen.query_one("#layer-timeout", Static)) == "← builtin"
         assert app.screen.query_one("#clear", Button).disabled  # nothing to clear yet
@@ -190,40 +176,40 @@ async def test_editor_is_prefilled_and_names_each_layer(real_workspace):
 
 async def test_an_edited_field_says_where_its_value_will_come_from(real_workspace):
     """Typed and not saved yet: the override (starred); emptied: the layers below."""
-    app = editor_app(real_workspace)
+    app = fetch_orders_editor(real_workspace)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
 
         def marker(name: str) -> Static:
             return app.screen.query_one(f"#layer-{name}", Static)
 
-        field(app, "max_retries").value = "5"
-        field(app, "retry_on").value = ""
+        editor_field(app, "max_retries").value = "5"
+        editor_field(app, "retry_on").value = ""
         await pilot.pause()
         assert rendered(marker("max_retries")) == "← overrides*"
         assert marker("max_retries").has_class("-override")
         assert rendered(marker("retry_on")) == "← below*"
-        field(app, "retry_delay").value = "2"  # the delay fields are written together
+        editor_field(app, "retry_delay").value = "2"  # the delay fields are written together
         await pilot.pause()
         assert rendered(marker("backoff_factor")) == "← overrides*"
-        field(app, "max_retries").value = "3"  # back to what it was: nothing to save
+        editor_field(app, "max_retries").value = "3"  # back to what it was: nothing to save
         await pilot.pause()
         assert rendered(marker("max_retries")) == "← task"
         assert not marker("max_retries").has_class("-override")
 
 
 async def test_editor_validates_as_you_type(real_workspace):
-    app = editor_app(real_workspace)
+    app = fetch_orders_editor(real_workspace)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         save = app.screen.query_one("#save", Button)
         error = app.screen.query_one("#error-max_retries", Static)
         await pilot.press("end", "backspace", "x")  # focus starts in max retries
         await pilot.pause()
-        assert field(app, "max_retries").value == "x"
+        assert editor_field(app, "max_retries").value == "x"
         assert save.disabled and error.display
         assert "whole number" in rendered(error)
-        assert field(app, "max_retries").has_class("-invalid")
+        assert editor_field(app, "max_retries").has_class("-invalid")
         await pilot.press("backspace", "5")
         await pilot.pause()
         assert not save.disabled and not error.display
@@ -232,13 +218,13 @@ async def test_editor_validates_as_you_type(real_workspace):
 async def test_typing_into_a_prefilled_field_replaces_its_value(real_workspace):
     """A user who opens the editor on ``max_retries=3`` and types 5 means 5, not 35: a
     field's value is selected when it gains focus, as in a browser's form."""
-    app = editor_app(real_workspace)
+    app = fetch_orders_editor(real_workspace)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("5")  # focus starts in max retries
-        assert field(app, "max_retries").value == "5"
+        assert editor_field(app, "max_retries").value == "5"
         await pilot.press("tab", "2")
-        assert field(app, "retry_delay").value == "2"
+        assert editor_field(app, "retry_delay").value == "2"
 
 
 async def test_editing_keys_and_letters_arriving_together_act_in_order(real_workspace):
@@ -246,21 +232,21 @@ async def test_editing_keys_and_letters_arriving_together_act_in_order(real_work
     backspace (an action that went round the app) deleted after 5 was typed."""
     from textual import events
 
-    app = editor_app(real_workspace)
+    app = fetch_orders_editor(real_workspace)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         for key, character in (("end", None), ("backspace", None), ("5", "5")):
             app.post_message(events.Key(key, character))
         await pilot.pause()
-        assert field(app, "max_retries").value == "5"
+        assert editor_field(app, "max_retries").value == "5"
         for key, character in (("ctrl+u", None), ("7", "7"), ("home", None), ("1", "1")):
             app.post_message(events.Key(key, character))
         await pilot.pause()
-        assert field(app, "max_retries").value == "17"
+        assert editor_field(app, "max_retries").value == "17"
 
 
 async def test_save_writes_only_changed_values_through_the_workspace(real_workspace):
-    app = editor_app(real_workspace)
+    app = fetch_orders_editor(real_workspace)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await set_field(pilot, app, "max_retries", "5")
@@ -270,7 +256,7 @@ async def test_save_writes_only_changed_values_through_the_workspace(real_worksp
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.results == [True]
-    table = overrides_file(real_workspace)["flows"]["etl"]["tasks"]["fetch_orders"]
+    table = saved_overrides(real_workspace)["flows"]["etl"]["tasks"]["fetch_orders"]
     assert table == {"max_retries": 5, "retry_delay": {"base": 2, "factor": 3, "max_delay": 30}}
     now = policy(real_workspace)
     assert now.max_retries == 5 and now.source("max_retries") == "overrides"
@@ -279,11 +265,11 @@ async def test_save_writes_only_changed_values_through_the_workspace(real_worksp
 
 
 async def test_enter_in_a_field_saves(real_workspace):
-    app = editor_app(real_workspace)
+    app = fetch_orders_editor(real_workspace)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await set_field(pilot, app, "timeout", "2.5")
-        field(app, "timeout").focus()
+        editor_field(app, "timeout").focus()
         await pilot.press("enter")
         await pilot.pause()
         assert app.results == [True]
@@ -291,7 +277,7 @@ async def test_enter_in_a_field_saves(real_workspace):
 
 
 async def test_escape_cancels_without_writing(real_workspace):
-    app = editor_app(real_workspace)
+    app = fetch_orders_editor(real_workspace)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await set_field(pilot, app, "max_retries", "9")
@@ -302,7 +288,7 @@ async def test_escape_cancels_without_writing(real_workspace):
 
 
 async def test_saving_an_unchanged_form_writes_nothing(real_workspace):
-    app = editor_app(real_workspace)
+    app = fetch_orders_editor(real_workspace)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("ctrl+s")
@@ -328,7 +314,7 @@ async def test_a_task_removed_by_a_reload_is_reported_not_raised(real_workspace)
 async def test_a_task_renamed_while_the_editor_is_open_is_not_saved(real_workspace):
     """Saved anyway, the override named a task that no longer existed (and the file went
     ✗ at once)."""
-    app = editor_app(real_workspace)
+    app = fetch_orders_editor(real_workspace)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await set_field(pilot, app, "max_retries", "7")
@@ -345,7 +331,7 @@ async def test_a_task_renamed_while_the_editor_is_open_is_not_saved(real_workspa
 
 
 async def test_a_refused_value_is_shown_in_the_form_not_raised(real_workspace, monkeypatch):
-    app = editor_app(real_workspace)
+    app = fetch_orders_editor(real_workspace)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await set_field(pilot, app, "retry_on", "ConnectionError, NoSuchError")
@@ -371,20 +357,20 @@ async def test_a_refused_value_is_shown_in_the_form_not_raised(real_workspace, m
 async def test_clear_override_removes_the_task_table(real_workspace):
     real_workspace.set_override("etl", "fetch_orders", max_retries=7)
     assert policy(real_workspace).max_retries == 7
-    app = editor_app(real_workspace)
+    app = fetch_orders_editor(real_workspace)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert field(app, "max_retries").value == "7"
+        assert editor_field(app, "max_retries").value == "7"
         assert rendered(app.screen.query_one("#layer-max_retries", Static)) == "← overrides"
         await pilot.click("#clear")
         await pilot.pause()
         assert app.results == [True]
-    assert "flows" not in overrides_file(real_workspace)
+    assert "flows" not in saved_overrides(real_workspace)
     assert policy(real_workspace).max_retries == 3
 
 
 async def test_editor_fits_80x24_with_save_reachable(real_workspace):
-    app = editor_app(real_workspace)
+    app = fetch_orders_editor(real_workspace)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         await set_field(pilot, app, "max_retries", "4")

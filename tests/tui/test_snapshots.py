@@ -17,11 +17,11 @@ from flowtop.tui.screens import HistoryScreen, RetryEditor
 from flowtop.tui.screens.run_form import RunForm
 
 from .snapshot_apps import (
+    ETL_FILES,
     HostApp,
     feed,
     make_history,
     make_main_app,
-    make_workspace,
     mid_run_events,
 )
 
@@ -38,10 +38,8 @@ def utc(monkeypatch):
 
 
 @pytest.fixture
-def workspace(tmp_path):
-    ws = make_workspace(tmp_path)
-    yield ws
-    ws.close()
+def workspace(load_workspace):
+    return load_workspace(ETL_FILES)
 
 
 def no_blink(pilot) -> None:

@@ -998,56 +998,44 @@ async def test_detail_pane_scrolls_wraps_with_indent_and_names_neighbours(worksp
 # -- 17: the retry editor ------------------------------------------------------------
 
 
-async def test_editor_flags_an_unknown_retry_on_name_as_you_type(tmp_path) -> None:
-    from textual.widgets import Button, Input, Static
+async def test_editor_flags_an_unknown_retry_on_name_as_you_type(load_workspace) -> None:
+    from textual.widgets import Button, Static
 
-    from flowtop.tui.screens import RetryEditor
+    from .editor_kit import editor_app, editor_field
+    from .snapshot_apps import ETL_FILES
 
-    from .snapshot_apps import HostApp, make_workspace
-
-    workspace = make_workspace(tmp_path)
-    try:
-        app = HostApp(lambda: RetryEditor(workspace, "etl", "fetch_orders"))
-        async with app.run_test(size=(120, 36)) as pilot:
-            await pilot.pause()
-            box = app.screen.query_one("#field-retry_on", Input)
-            box.value = "ConnectionError, ApiErorr"
-            await pilot.pause()
-            error = app.screen.query_one("#error-retry_on", Static)
-            assert error.display and "unknown exception 'ApiErorr'" in str(error.render())
-            assert app.screen.query_one("#save", Button).disabled
-            box.value = "ConnectionError, ApiError"
-            await pilot.pause()
-            assert not error.display and not app.screen.query_one("#save", Button).disabled
-    finally:
-        workspace.close()
+    app = editor_app(load_workspace(ETL_FILES), "etl", "fetch_orders")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        box = editor_field(app, "retry_on")
+        box.value = "ConnectionError, ApiErorr"
+        await pilot.pause()
+        error = app.screen.query_one("#error-retry_on", Static)
+        assert error.display and "unknown exception 'ApiErorr'" in str(error.render())
+        assert app.screen.query_one("#save", Button).disabled
+        box.value = "ConnectionError, ApiError"
+        await pilot.pause()
+        assert not error.display and not app.screen.query_one("#save", Button).disabled
 
 
-async def test_save_says_what_it_saved(tmp_path) -> None:
-    from textual.widgets import Input
+async def test_save_says_what_it_saved(load_workspace) -> None:
+    from .editor_kit import editor_app, editor_field
+    from .snapshot_apps import ETL_FILES
 
-    from flowtop.tui.screens import RetryEditor
-
-    from .snapshot_apps import HostApp, make_workspace
-
-    workspace = make_workspace(tmp_path)
-    try:
-        app = HostApp(lambda: RetryEditor(workspace, "etl", "fetch_orders"))
-        async with app.run_test(size=(120, 36), notifications=True) as pilot:
-            await pilot.pause()
-            app.screen.query_one("#field-max_retries", Input).value = "5"
-            app.screen.query_one("#field-timeout", Input).value = "2.5"
-            await pilot.pause()
-            await pilot.press("ctrl+s")
-            await pilot.pause()
-            assert app.results == [True]
-            messages = [n.message for n in app._notifications]
-            assert (
-                "Saved etl / fetch_orders to .flowtop/overrides.toml: max_retries = 5; "
-                "timeout = 2.5" in messages
-            )
-    finally:
-        workspace.close()
+    app = editor_app(load_workspace(ETL_FILES), "etl", "fetch_orders")
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        await pilot.pause()
+        editor_field(app, "max_retries").value = "5"
+        editor_field(app, "timeout").value = "2.5"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.results == [True]
+        messages = [n.message for n in app._notifications]
+        assert (
+            "Saved etl / fetch_orders to .flowtop/overrides.toml: max_retries = 5; "
+            "timeout = 2.5" in messages
+        )
 
 
 async def test_clearing_an_override_with_auto_rerun_on_says_a_rerun_follows(workspace) -> None:

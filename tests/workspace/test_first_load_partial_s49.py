@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from flow_texts import QUICK
 from flowtop.engine.events import RunStarted, TaskStateChanged
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
@@ -27,19 +28,6 @@ from flowtop.tui.widgets.flow_list import LOADING
 from flowtop.workspace import RemoteWorkspace
 from flowtop.workspace.history import History
 from pilot_kit import screen_text, wait_for
-
-QUICK = """
-from flowtop import Flow, task
-
-
-@task
-def one():
-    return 1
-
-
-with Flow("quick") as flow:
-    one()
-"""
 
 #: Imported after ``quick``: waits (20 s at most) for the test to write ``release``.
 SLOW = """

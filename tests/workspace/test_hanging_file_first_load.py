@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from flow_texts import QUICK
 from flowtop.tui.app import FlowtopApp
 from flowtop.tui.first_load import loading_line
 from flowtop.workspace import RemoteWorkspace
@@ -34,19 +35,6 @@ with Path(__file__).with_name("hang.log").open("a") as log:
     log.write("import\\n")
 while True:
     time.sleep(0.05)
-"""
-
-QUICK = """
-from flowtop import Flow, task
-
-
-@task
-def one():
-    return 1
-
-
-with Flow("quick") as flow:
-    one()
 """
 
 

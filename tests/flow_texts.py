@@ -1,0 +1,20 @@
+"""Flow files the tests write, where tests in several folders need the same one.
+
+``tests/`` is not a package, but pytest puts it on ``sys.path`` for the packages under
+it (as for ``pilot_kit``), so a test module in any folder imports this by its plain name.
+"""
+
+#: A flow ``quick`` whose one task ``one`` returns 1: one that loads and runs at once,
+#: beside the hanging, slow or failing one a test is about.
+QUICK = """\
+from flowtop import Flow, task
+
+
+@task
+def one():
+    return 1
+
+
+with Flow("quick") as flow:
+    one()
+"""
