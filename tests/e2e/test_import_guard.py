@@ -108,7 +108,9 @@ def _processes_naming(text: str) -> list[str]:
     for proc in Path("/proc").iterdir():
         if proc.name.isdigit():
             try:
-                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                cmdline = (
+                    (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                )
             except OSError:
                 continue
             if text in cmdline and not cmdline.startswith("tmux"):  # tmux's server names it too

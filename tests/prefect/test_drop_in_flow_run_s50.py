@@ -195,6 +195,7 @@ def retried_flow(make_flow: Any, make_task: Any, seen: Seen) -> Any:
         assert context is not None
         seen.append(("body", (context.flow_run.id, context.flow_run.name, runtime_flow_run.id)))
         seen.append(("body names", (runtime_flow_run.name, context.flow_run.run_count)))
+        seen.append(("logger name", get_run_logger().extra["flow_run_name"]))
         seen.append(("body flow_run", context.flow_run.parameters))
         t()
         if context.flow_run.run_count == 1:
@@ -217,6 +218,7 @@ def test_a_drop_in_flow_retry_is_the_same_flow_run_as_in_prefect() -> None:
     assert isinstance(flow_run_id, uuid.UUID)
     (name,) = {value[1] for label, value in seen if label in ("body", "hook Running")}
     assert [value for label, value in seen if label == "body names"] == [(name, 1), (name, 2)]
+    assert [value for label, value in seen if label == "logger name"] == [name, name]
     ids = {value[0] for label, value in seen if label == "body" or label.startswith("hook")}
     ids |= {value for label, value in seen if label == "task flow_run_id"}
     ids |= {uuid.UUID(value[2]) for label, value in seen if label == "body"}

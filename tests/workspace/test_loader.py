@@ -402,7 +402,7 @@ def test_the_file_a_folder_run_imports_itself_is_the_one_naming_the_flow(
     tmp_path: Path, sources: dict[str, str], found: str | None
 ) -> None:
     """``flowtop run DIR --flow etl-daily`` imports that file without a loader child first
-    (``loader.file_naming``); a guess only, so any doubt leaves it to the children."""
+    (``flow_naming.file_naming``); a guess only, so any doubt leaves it to the children."""
     from flowtop.workspace.loader import file_naming
 
     paths = []

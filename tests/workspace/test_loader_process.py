@@ -243,7 +243,7 @@ def test_a_thread_threading_never_started_still_sends_imports_to_the_fork_server
     forking beside it may deadlock the child (Python 3.12+ warns of it)."""
     import _thread
 
-    from flowtop.workspace.loader_process import _single_threaded
+    from flowtop.workspace.forked_child import single_threaded
 
     release, started = threading.Lock(), threading.Event()
     release.acquire()
@@ -255,7 +255,7 @@ def test_a_thread_threading_never_started_still_sends_imports_to_the_fork_server
     _thread.start_new_thread(hold, ())
     started.wait(5)
     try:
-        assert not _single_threaded()
+        assert not single_threaded()
     finally:
         release.release()
 

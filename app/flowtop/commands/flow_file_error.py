@@ -24,14 +24,14 @@ def failed_flow_file(workspace: Workspace, flow: str | None) -> dict[Path, str]:
     error; empty when ``flow`` loaded, is not asked for, or no failed file is its own.
 
     Its file is the one failed file whose source names the flow (as the loader guesses
-    it, ``loader.file_naming``), of a folder or given alone: a file given alone is not
+    it, ``flow_naming.file_naming``), of a folder or given alone: a file given alone is not
     the file of a flow it never names (``--flow zzz``: "no flow named")."""
     if flow is None or flow in workspace.flows:
         return {}
     errors: dict[Path, LoadError] = {
         path: error for path, error in workspace.errors.items() if path.suffix == ".py"
     }
-    from ..workspace.loader import file_naming
+    from ..workspace.flow_naming import file_naming
 
     path = file_naming(sorted(errors), flow)  # (a file given alone too: not any name's)
     if path is None:

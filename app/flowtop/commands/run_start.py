@@ -34,6 +34,7 @@ from ..engine.states import StateType
 from ..looks import NOT_STARTED
 from ..printable import say
 from ..workspace.import_guard import deadline
+from ..workspace.load_error import Stopped
 from ..workspace.ownership import HEARTBEAT
 from .common import load_problems, no_such_flow
 from .import_output import printable_output
@@ -64,6 +65,15 @@ class Reservation:
 
     def fail(self, reason: str) -> None:
         """End the run FAILED before any task ran: ``reason`` is what its starter sees."""
+        self._end(StateType.FAILED, error=ErrorInfo(NOT_STARTED, reason, ""))
+
+    def stop(self, why: str) -> None:
+        """End the run CANCELLED before any task ran: its process was stopped (SIGTERM,
+        SIGHUP, Ctrl+C: ``why``) while its file imported. It read INTERRUPTED, "flowtop
+        closed the store first", which named no signal (a logout's SIGTERM over SSH)."""
+        self._end(StateType.CANCELLED, note=why)
+
+    def _end(self, state: StateType, *, error: ErrorInfo | None = None, note: str = "") -> None:
         now = time.time()
         self.history(
             [
@@ -72,11 +82,12 @@ class Reservation:
                     self.run_id,
                     self.flow,
                     self.number,
-                    StateType.FAILED,
+                    state,
                     {},
                     0.0,
                     ts=now,
-                    error=ErrorInfo(NOT_STARTED, reason, ""),
+                    error=error,
+                    note=note,
                 ),
             ]
         )
@@ -88,7 +99,7 @@ def open_for_run(args: argparse.Namespace) -> tuple[Workspace, Reservation | Non
     from ..workspace import Workspace
 
     one_file = Path(args.path).is_file()
-    if not one_file:  # the file that names the flow is imported here only (``loader.file_naming``)
+    if not one_file:  # the file that names the flow is imported here only (``flow_naming.file_naming``)
         workspace = Workspace(args.path, import_deadline=lambda path, s: overran(path, s, None))
         with printable_output():  # what a module prints at import, as its tasks' output
             workspace.load(flow=args.flow)
@@ -101,8 +112,13 @@ def open_for_run(args: argparse.Namespace) -> tuple[Workspace, Reservation | Non
             reservation = Reservation(workspace.history, args.flow, args.run_id, args.rerun_of)
         except Exception:  # noqa: BLE001 - a broken store: run.main reports it (history_error)
             reservation = None
-    with import_deadline(workspace, reservation), printable_output():
-        workspace.load_flows()
+    try:
+        with import_deadline(workspace, reservation), printable_output():
+            workspace.load_flows()
+    except Stopped as stopped:
+        if reservation is not None:
+            reservation.stop(stopped.why)
+        raise
     return workspace, reservation
 
 

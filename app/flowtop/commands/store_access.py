@@ -119,7 +119,7 @@ def file_scope(path: str, command: str, db: Path, run: str | None) -> FileFlows 
     # Digits may start an id too (6% of ids begin with six): an id when the run found by
     # them is the one whose id they start (else a number, of the file's own flows)
     if hex_id or (not run.startswith("#") and len(run) >= 4):
-        from ..workspace.loader import file_naming
+        from ..workspace.flow_naming import file_naming
 
         try:
             found = find_run_ref(StoreReader(db), run, None, "RUN")

@@ -36,8 +36,9 @@ from ..engine import dynamic
 from ..engine.dynamic import FlowFunction
 from ..engine.errors import ParameterTypeError
 from ..engine.prefect_api import Failed, State
-from ..engine.prefect_context import Call, called_with, given_call, prefect_flow_run_name
+from ..engine.prefect_context import Call, called_with, given_call
 from ..engine.prefect_ids import PrefectFlowRun, prefect_uuid, same_flow_run
+from ..engine.run_loggers import prefect_flow_run_name
 from .flow_validation import CALL_OPTIONS, validated
 
 if TYPE_CHECKING:

@@ -33,9 +33,9 @@ from .prefect_api import (
 )
 from .prefect_datetime import DateTime as DateTime  # re-exported: its home until s50
 from .prefect_datetime import prefect_time
-from .prefect_ids import by_prefect_code, prefect_uuid, retried_flow_run
+from .prefect_ids import by_prefect_code, prefect_uuid
 from .prefect_json import serialized_parameters
-from .run_loggers import UNKNOWN, flow_run_name
+from .run_loggers import UNKNOWN, prefect_flow_run_name
 from .states import PrefectOnlyStateType, StateType
 from .task_runs import (
     InlineCall,
@@ -200,14 +200,6 @@ def refused_run(run: ActiveRun) -> bool:
     (``FlowRunContext.get()`` None, ``prefect.runtime.flow_run.parameters`` {}), as in
     Prefect 3.9.1."""
     return getattr(run.flow, "refused_by", None) is not None
-
-
-def prefect_flow_run_name(run: ActiveRun) -> str:
-    """``flow_run.name`` as Prefect code reads it: the run's (``flow_run_name``), but for a
-    drop-in flow's retry its first attempt's, as Prefect's retry is the same flow run
-    (``prefect_ids.same_flow_run``)."""
-    retried = retried_flow_run(str(run.run_id))
-    return flow_run_name(run) if retried is None else retried.name
 
 
 def _of_run(run: ActiveRun, state: State[Any]) -> State[Any]:

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from . import capture, logged_prints
 from .context import context_run, current_run
 from .prefect_exceptions import PrefectException
-from .prefect_ids import by_prefect_code, prefect_uuid
+from .prefect_ids import by_prefect_code, prefect_uuid, retried_flow_run
 
 if TYPE_CHECKING:
     from .run_protocols import ActiveRun, FlowBodyRun
@@ -175,12 +175,20 @@ def flow_run_name(run: ActiveRun) -> str:
     return run.run_name or f"{run.flow.name} #{run.number}"
 
 
+def prefect_flow_run_name(run: ActiveRun) -> str:
+    """``flow_run.name`` as Prefect code reads it: the run's (``flow_run_name``), but for a
+    drop-in flow's retry its first attempt's, as Prefect's retry is the same flow run
+    (``prefect_ids.same_flow_run``)."""
+    retried = retried_flow_run(str(run.run_id))
+    return flow_run_name(run) if retried is None else retried.name
+
+
 def _flow_run_names(run: ActiveRun) -> dict[str, Any]:
     """Prefect's ``extra`` of a flow run's logger (``PrefectLogAdapter``): its
     ``flow_run_id`` the text of ``flow_run.id`` (the run's UUID, ``prefect_ids``), as a
     task run logger's ``flow_run_id`` is."""
     return {
-        "flow_run_name": flow_run_name(run),
+        "flow_run_name": prefect_flow_run_name(run),
         "flow_run_id": str(prefect_uuid(run.run_id)),
         "flow_name": run.flow.name,
         "deployment_name": None,  # no deployments in flowtop

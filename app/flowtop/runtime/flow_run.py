@@ -8,9 +8,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ..engine.prefect_context import active_run, prefect_flow_run_name
+from ..engine.prefect_context import active_run
 from ..engine.prefect_datetime import DateTime, prefect_time
 from ..engine.prefect_ids import prefect_uuid
+from ..engine.run_loggers import prefect_flow_run_name
 from .fields import Fields, reader
 
 

@@ -2,9 +2,8 @@
 process that forked it, to keep none of that process's files open, and, on the parent's
 side, to be read without waiting past its time and to be killed with what it started.
 
-``loader_process`` forks one such child per flow file it tries (a loader child), and a
-first load forks *scouts* the same way (``early_flows``): these helpers are theirs, kept
-here so that both fork alike (``loader_process`` is at its 600 lines).
+``loader_process`` forks one such child per flow file it tries (a loader child): these
+helpers are its, kept here as ``loader_process`` reached its 600 lines.
 """
 
 from __future__ import annotations

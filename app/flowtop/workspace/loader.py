@@ -47,8 +47,7 @@ from ..engine.flow_package import FLOW_PACKAGE
 from .code_trust import GUARD, code_refusal
 from .early_flows import imported
 from .flow_claims import SKIPPED_FILES, find_flows
-from .flow_naming import file_naming as file_naming  # (where callers have found it)
-from .flow_naming import will_import
+from .flow_naming import file_naming, will_import
 from .flow_order import file_order, in_file_order
 from .flow_source import LoadFailed, decode_source, parse_source, read_source_and_status
 from .import_as_script import as_script

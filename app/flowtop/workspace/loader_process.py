@@ -38,8 +38,7 @@ from typing import Any
 
 from . import import_guard
 from .child_failure import write_failure, write_reply
-from .forked_child import close_all_but, die_with, kill_group, ready_to_read
-from .forked_child import single_threaded as _single_threaded  # (tests find it here)
+from .forked_child import close_all_but, die_with, kill_group, ready_to_read, single_threaded
 from .helper_process import HelperGone, HelperProcess, receive, send
 from .import_guard import CAREFUL, FAST
 from .load_error import LoadError
@@ -99,7 +98,7 @@ def probe_many(
         }
         for path in paths
     ]
-    if _single_threaded():
+    if single_threaded():
         for stream in (sys.stdout, sys.stderr):  # or the children would write it out again
             with contextlib.suppress(Exception):
                 stream.flush()
@@ -424,7 +423,7 @@ def _tag_limits(state_dir: Path) -> dict[str, int]:
 
 def _describe_in_child(request: dict[str, Any], budget: float) -> dict[str, Any]:
     """The reply of a loader process for a ``describe`` request."""
-    if _single_threaded():
+    if single_threaded():
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):
                 stream.flush()
