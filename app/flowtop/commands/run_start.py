@@ -99,7 +99,9 @@ def open_for_run(args: argparse.Namespace) -> tuple[Workspace, Reservation | Non
     from ..workspace import Workspace
 
     one_file = Path(args.path).is_file()
-    if not one_file:  # the file that names the flow is imported here only (``flow_naming.file_naming``)
+    if (
+        not one_file
+    ):  # the file that names the flow is imported here only (``flow_naming.file_naming``)
         workspace = Workspace(args.path, import_deadline=lambda path, s: overran(path, s, None))
         with printable_output():  # what a module prints at import, as its tasks' output
             workspace.load(flow=args.flow)
