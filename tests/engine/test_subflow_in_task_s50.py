@@ -313,9 +313,10 @@ def test_a_given_executor_of_unknown_size_warns_that_its_subflow_may_never_end()
     executor = _Delegating()
     try:
         with (
-            pytest.warns(RuntimeWarning, match="cannot lend that thread"),
+            pytest.warns(RuntimeWarning, match="cannot lend that thread") as warned,
             Runner(2, executor=executor) as runner,
         ):
             assert runner.start(given_outer).final_result(timeout=10).value == 40
+        assert warned[0].filename == __file__  # the task's call of the flow, not contextlib
     finally:
         executor.shutdown(wait=False)

@@ -33,6 +33,7 @@ cannot reach a blocked loop, or a graph's run cancelled); a cancel or time limit
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 import time
 import warnings
@@ -43,6 +44,7 @@ from typing import TYPE_CHECKING, Any, cast
 from . import aloop, capture
 from .context import in_attempt
 from .errors import RunCancelled
+from .library_folders import FLOWTOP_FOLDER
 from .pool import WorkerPool
 from .run import FlowRun
 from .states import StateType
@@ -178,7 +180,7 @@ def _holding_a_given_executor_thread(
             f"{executor!r}, which cannot lend that thread to the subflow's tasks: if every "
             "thread of it waits so, the run never ends",
             RuntimeWarning,
-            stacklevel=2,
+            stacklevel=_users_call(),
         )
     try:
         yield
@@ -187,6 +189,19 @@ def _holding_a_given_executor_thread(
             left = _waiting.pop(id(executor), 1) - 1
             if left:
                 _waiting[id(executor)] = left
+
+
+def _users_call() -> int:
+    """The ``stacklevel`` of the user's call of the flow, for a warning raised here: the
+    first frame outside flowtop and ``contextlib`` (this runs in a context manager's
+    generator, where ``stacklevel=2`` named ``contextlib.py``)."""
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and (
+        frame.f_code.co_filename.startswith(FLOWTOP_FOLDER)
+        or frame.f_code.co_filename == contextlib.__file__
+    ):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 @contextlib.contextmanager
