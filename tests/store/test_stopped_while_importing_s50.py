@@ -9,22 +9,7 @@ import subprocess
 import sys
 
 from .conftest import env, flowtop, wait_until
-
-SLOW_IMPORT = """
-import time
-from pathlib import Path
-from flowtop import Flow, task
-
-Path(__file__).with_name("importing").touch()
-time.sleep(20)
-
-@task
-def step():
-    return 1
-
-with Flow("slowimp") as flow:
-    step()
-"""
+from .test_store_cli import SLOW_IMPORT  # (it touches `importing`, then sleeps 20 s)
 
 
 def test_a_launched_run_stopped_while_its_file_imports_is_cancelled_naming_the_signal(
