@@ -13,13 +13,12 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
-from .engine.calls import Future, FutureList, checked_timeout
+from .engine.calls import Future, PrefectFutureList, checked_timeout
 from .engine.dynamic import InlineFuture, TaskFuture
 from .engine.graph import changed_fields, fields_of, with_fields
 from .engine.prefect_api import _Annotation, quote
 
 PrefectFuture = TaskFuture
-PrefectFutureList = FutureList
 
 
 class DoneAndNotDoneFutures(NamedTuple):
@@ -112,7 +111,7 @@ def _resolved(value: Any, resolve: Callable[[Any], Any]) -> Any:
         new_items = [_resolved(item, resolve) for item in value]
         if all(n is o for n, o in zip(new_items, value, strict=True)):
             return value
-        if isinstance(value, list):  # a FutureList of values too: a plain list, as Prefect
+        if isinstance(value, list):  # a PrefectFutureList of values too: a plain list, as Prefect
             return new_items
         if isinstance(value, tuple) and hasattr(value, "_fields"):
             return type(value)(*new_items)

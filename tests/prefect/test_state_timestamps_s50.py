@@ -48,3 +48,33 @@ def test_a_state_s_timestamp_pickles_as_a_date_time() -> None:
     """A state goes to and from a process worker pickled: its time stays a ``DateTime``."""
     again = pickle.loads(pickle.dumps(Completed())).timestamp
     assert isinstance(again, DateTime) and again.to_iso8601_string().endswith("Z")
+
+
+@task
+def started_at() -> object:
+    from prefect.context import TaskRunContext
+
+    context = TaskRunContext.get()
+    assert context is not None
+    return context.task_run.start_time
+
+
+@task
+def double(x: int) -> int:
+    return 2 * x
+
+
+@flow
+def maps() -> tuple[str, object]:
+    futures = double.map([1, 2])
+    futures.wait()
+    return type(futures).__name__, started_at()
+
+
+def test_a_task_run_s_start_time_is_a_date_time_and_map_gives_a_prefect_future_list() -> None:
+    """Prefect 3.9.1: ``task_run.start_time`` is its ``DateTime`` too (flowtop: a plain
+    ``datetime``), and ``type(task.map(...)).__name__`` is ``PrefectFutureList``
+    (flowtop: ``FutureList``)."""
+    name, start = maps()
+    assert name == "PrefectFutureList"
+    assert isinstance(start, DateTime) and start.to_iso8601_string().endswith("Z")

@@ -93,7 +93,7 @@ def call_back(fn: Callable[[Any], object], future: Future) -> None:
         )
 
 
-class FutureList(list[Any]):
+class PrefectFutureList(list[Any]):
     """What ``task.map`` returns, as Prefect's ``PrefectFutureList``: a list of its calls'
     futures that can also be waited for, or read, as one (``.map(xs).result()``)."""
 
@@ -265,7 +265,7 @@ def given_as_prefect(value: Any) -> Any:
 
 def map_calls(
     task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], *, wait_for: Any = None
-) -> FutureList:
+) -> PrefectFutureList:
     """One call per item (``_items``): mapped arguments are zipped, every other argument
     (and ``unmapped(x)``) is repeated. A drop-in task maps by Prefect's rule, and its
     errors say Prefect's words (``map_rules``)."""
@@ -290,7 +290,7 @@ def map_calls(
     def pick(value: Any, items: list[Any] | None, i: int) -> Any:
         return value if items is None else items[i]
 
-    return FutureList(
+    return PrefectFutureList(
         submit(
             task,
             tuple(pick(a, items, i) for a, (_, items) in zip(args, spread, strict=True)),

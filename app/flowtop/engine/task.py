@@ -300,7 +300,7 @@ class Task(PrefectTaskAttributes):
         self, *args: Any, wait_for: Any = None, return_state: bool = False, **kwargs: Any
     ) -> list[Any]:
         """Inside a running ``@flow``: one submitted call per item of the mapped arguments
-        (``map_rules``; ``unmapped(x)`` is passed whole to every call), as a ``FutureList``; with
+        (``map_rules``; ``unmapped(x)`` is passed whole to every call), as a ``PrefectFutureList``; with
         ``return_state``, each call's final state once all are final (as Prefect)."""
         futures = map_calls(self._submitted(), args, kwargs, wait_for=wait_for)
         if not return_state:

@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from . import capture, hook_output, tag_limits
@@ -53,6 +53,7 @@ from .prefect_api import (
     failure_message,
     returned_cancelled,
 )
+from .prefect_datetime import DateTime, prefect_time
 from .prefect_ids import default_task_run_name
 from .prefect_run_views import asking_about
 from .states import CANCELLED, COMPLETED, FAILED, RUNNING
@@ -78,8 +79,10 @@ HOOK_LOG = logging.getLogger("flowtop.task_runs")
 HOOK_KINDS = ("on_completion", "on_failure", "on_running")
 
 
-def _when(ts: float | None) -> datetime | None:
-    return None if ts is None else datetime.fromtimestamp(ts, UTC)
+def _when(ts: float | None) -> DateTime | None:
+    """A task run's time as Prefect code reads it: a UTC ``DateTime`` (pendulum's
+    methods), as a flow run's and a state's are."""
+    return None if ts is None else prefect_time(ts)
 
 
 # -- the task_run object -------------------------------------------------------------------
