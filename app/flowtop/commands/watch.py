@@ -22,9 +22,11 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeGuard
 
-from ..engine.events import Event, RunFinished, RunStarted
+from ..engine.events import Event, RunFinished, RunStarted, TaskOutput, TaskStateChanged
 from ..engine.states import StateType
-from ..printable import printable, say, unmarked
+from ..formats import clock_time, try_text
+from ..looks import INTERRUPTED, INTERRUPTED_LOOK, state_words
+from ..printable import as_left_on_screen, printable, say, unmarked
 from .history import reap_quietly
 from .printers import (
     READER_GONE,
@@ -153,6 +155,7 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
     # every event's fields looked at: the printer shows them all, and one that is not what
     # flowtop writes (a crafted store) stopped the watch with a traceback
     tail = LogTail(db, first_event_id(db, run_id), check=unsound)
+    running = RunningAttempts()
     next_reap = 0.0
     retry_by: float | None = None  # the announced retry's start is awaited until then
     damaged = False  # a row of its log could not be read (said): its end, perhaps
@@ -178,6 +181,7 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                     printer.clear_status_line()
                     say(f"warning: {damage.said()} ({db})", command="flowtop watch")
             if engine_events:
+                running.see(engine_events)
                 if isinstance(printer, HumanPrinter):
                     _name_parents(printer, engine_events, db)
                 printer(engine_events)
@@ -189,7 +193,7 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                 if _last_end(event, run_id):
                     return 0 if event.state is StateType.COMPLETED else 1
                 if isinstance(event, RunInterrupted):
-                    return _interrupted(event, printer, out, json_lines)
+                    return _interrupted(event, printer, running, out)
             if not events:
                 if retry_by is not None and time.monotonic() > retry_by:
                     gone = _retry_owner_gone(db, run_id)
@@ -212,7 +216,7 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                         why = _ended_unread(db, run_id)
                     if why is not None:
                         interrupted = RunInterrupted(run_id, why, time.time())
-                        return _interrupted(interrupted, printer, out, json_lines)
+                        return _interrupted(interrupted, printer, running, out)
                     next_reap = now + REAP_EVERY
                 time.sleep(POLL)
     except KeyboardInterrupt as exc:  # Ctrl+C, or SIGTERM, SIGHUP (``run_signals``)
@@ -300,17 +304,71 @@ def _retry_owner_gone(db: Path, run_id: str) -> str | None:
 
 
 def _interrupted(
-    event: RunInterrupted, printer: JsonPrinter | HumanPrinter, out: TextIO, json_lines: bool
+    event: RunInterrupted,
+    printer: JsonPrinter | HumanPrinter,
+    running: RunningAttempts,
+    out: TextIO,
 ) -> int:
     """Say that the run watched was interrupted (its process died); the exit code. The
     live status line goes first, as at the run's own end: the words went after it, on its
-    row (``…next retry in 0.8s · 0 faile…run ffffdea32563 INTERRUPTED: …``)."""
+    row (``…next retry in 0.8s · 0 faile…run ffffdea32563 INTERRUPTED: …``). A human
+    watch first ends the attempts that were running, with what they printed
+    (``RunningAttempts``); JSON lines gave their output as it came."""
     printer.clear_status_line()
-    if json_lines:
+    if isinstance(printer, JsonPrinter):
         print(json.dumps(event.as_json()), file=out, flush=True)
     else:
-        print(f"run {event.run_id} INTERRUPTED: {printable(event.reason)}", file=out)
+        lines = running.ended_by(event, printer.retry_only)
+        lines.append(f"run {event.run_id} INTERRUPTED: {printable(event.reason)}")
+        print("\n".join(lines), file=out)
     return 1
+
+
+class RunningAttempts:
+    """The watched run's attempts still running, each with what it printed so far.
+
+    A human watch prints an attempt's output under the line of its end (``HumanPrinter``),
+    and a run whose process was killed never logs that end: its watch showed ``grind ▶
+    running`` then ``run … INTERRUPTED``, and nothing the attempt printed, where
+    ``history --run`` and the monitor show the attempt interrupted, keeping its output.
+    """
+
+    def __init__(self) -> None:
+        #: Each running attempt's start by run and task, and its output's parts.
+        self._open: dict[tuple[str, str], tuple[TaskStateChanged, list[str]]] = {}
+
+    def see(self, events: list[Event]) -> None:
+        """Open an attempt at its RUNNING step, keep its output, close it at its end."""
+        for event in events:
+            if type(event) is TaskStateChanged:
+                key = (event.run_id, event.task)
+                if event.state is StateType.RUNNING:
+                    self._open[key] = (event, [])
+                else:
+                    self._open.pop(key, None)
+            elif type(event) is TaskOutput:
+                opened = self._open.get((event.run_id, event.task))
+                if opened is not None and opened[0].attempt == event.attempt:
+                    opened[1].append(event.text)
+
+    def ended_by(self, event: RunInterrupted, retry_only: dict[str, set[str]]) -> list[str]:
+        """A line per attempt of ``event``'s run left running, as ``HumanPrinter`` ends
+        one (``09:36:35 grindy/grind ⚡ interrupted (attempt 1/1): why``), each with
+        what it printed below it (``  │ grind step 0``), in the order they started."""
+        symbol, words = INTERRUPTED_LOOK[0], state_words(INTERRUPTED)
+        lines = []
+        for (run_id, task), (start, parts) in self._open.items():
+            if run_id != event.run_id:
+                continue
+            only = task in retry_only.get(run_id, ())
+            tries = try_text(start.attempt, start.max_attempts, only, inline=True)
+            attempt = f" (attempt {tries})" if tries else ""
+            line = f"{clock_time(event.ts)} {start.flow}/{task} {symbol} {words}{attempt}"
+            line += f": {event.reason}"
+            shown = as_left_on_screen("".join(parts)).rstrip("\n")
+            line += "".join(f"\n  │ {part}" for part in shown.split("\n")) if shown else ""
+            lines.append(printable(line))
+        return lines
 
 
 def _last_end(event: object, run_id: str) -> TypeGuard[RunFinished]:
