@@ -11,7 +11,7 @@ import pytest
 
 from flowtop.engine.caching import CacheKeyFnPolicy, CachePolicy
 from flowtop.engine.prefect_api import AwaitingRetry, Completed, Pending, Running, State
-from flowtop.engine.prefect_context import DateTime
+from flowtop.engine.prefect_datetime import DateTime
 from flowtop.engine.prefect_run_views import TaskRun
 from flowtop.engine.states import StateType
 

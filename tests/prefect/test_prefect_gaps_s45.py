@@ -18,7 +18,7 @@ import pytest
 from flowtop import flow, get_run_logger, task
 from flowtop.compat import prefect_imports
 from flowtop.context import FlowRunContext
-from flowtop.engine.prefect_context import DateTime
+from flowtop.engine.prefect_datetime import DateTime
 from flowtop.engine.states import PrefectOnlyStateType, StateType
 from flowtop.exceptions import CancelledRun
 from flowtop.runtime import flow_run as runtime_flow_run

@@ -14,7 +14,7 @@ import pickle
 from datetime import UTC, datetime, timedelta
 
 from flowtop.compat import prefect_imports
-from flowtop.engine.prefect_context import DateTime
+from flowtop.engine.prefect_datetime import DateTime
 
 with prefect_imports():
     from prefect import flow, task

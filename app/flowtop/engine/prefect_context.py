@@ -31,8 +31,7 @@ from .prefect_api import (
     outcome_state,
     raised_for,
 )
-from .prefect_datetime import DateTime as DateTime  # re-exported: its home until s50
-from .prefect_datetime import prefect_time
+from .prefect_datetime import DateTime, prefect_time
 from .prefect_ids import by_prefect_code, prefect_uuid
 from .prefect_json import serialized_parameters
 from .run_loggers import UNKNOWN, prefect_flow_run_name
