@@ -247,3 +247,16 @@ def test_an_int_too_long_to_print_is_refused_naming_the_option_and_its_size(opti
     for integer string conversion", naming neither the option nor the value."""
     with pytest.raises(ValueError, match=f"{option} must .*, got an int of about 5,001 digits"):
         task(**{option: 10**5000})(lambda: None)
+
+
+@pytest.mark.parametrize(
+    "given", [{"max_retries": 3, "retries": 2}, {"retry_delay": 2, "retry_delay_seconds": 1}]
+)
+def test_an_option_given_with_its_alias_names_both_spellings(given: dict[str, int]) -> None:
+    """With the alias second, the refusal named the canonical option twice
+    (``'max_retries' and 'max_retries' both given``)."""
+    alias, canonical = list(given)[1], list(given)[0]
+    with pytest.raises(TypeError, match=f"'{alias}' and '{canonical}' both given; use one"):
+        task(**dict(reversed(given.items())))(lambda: None)
+    with pytest.raises(TypeError, match=f"'{alias}' and '{canonical}' both given; use one"):
+        task(**given)(lambda: None)

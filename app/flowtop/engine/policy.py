@@ -348,9 +348,12 @@ def decide(
             raise
         except BaseException as exc:  # noqa: BLE001 - sys.exit() too: any predicate bug fails the task, clearly
             name = callable_name(policy.retry_predicate)
-            failure = PredicateError(
-                f"retry_predicate {name} raised {type(exc).__name__}: {safe_str(exc)}"
-            )
+            said = f"retry_predicate {name} raised {type(exc).__name__}: {safe_str(exc)}"
+            if error is not None:  # what it was asked about: the attempt's own error
+                said += f", asked about the attempt's {type(error).__name__}: {safe_str(error)}"
+                if exc.__context__ is None:  # its traceback is shown first (a chain)
+                    exc.__context__ = error
+            failure = PredicateError(said)
             failure.__cause__ = exc
             return Decision(False, StateType.FAILED, error=failure, reason="retry_predicate raised")
         why = f"retry_predicate returned {predicate_answer(answer, eligible)}"

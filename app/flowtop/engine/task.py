@@ -549,7 +549,8 @@ def _resolve_option(owner: str, key: str, value: Any, options: dict[str, Any]) -
         )
         raise TypeError(f"{owner}: unknown option {key!r}{hint}")
     if canonical in options and options[canonical] is not None and value is not None:
-        raise TypeError(f"{owner}: {key!r} and {canonical!r} both given; use one")
+        alias = key if key != canonical else next(a for a in ALIASES if ALIASES[a] == key)
+        raise TypeError(f"{owner}: {alias!r} and {canonical!r} both given; use one")
     if canonical in CALLABLE_OPTIONS and callable(value):
         try:  # as written: retry_delay_seconds is called with other arguments
             check_callable_option(key, value)
