@@ -255,7 +255,7 @@ def test_an_int_too_long_to_print_is_refused_naming_the_option_and_its_size(opti
 def test_an_option_given_with_its_alias_names_both_spellings(given: dict[str, int]) -> None:
     """With the alias second, the refusal named the canonical option twice
     (``'max_retries' and 'max_retries' both given``)."""
-    alias, canonical = list(given)[1], list(given)[0]
+    canonical, alias = list(given)
     with pytest.raises(TypeError, match=f"'{alias}' and '{canonical}' both given; use one"):
         task(**dict(reversed(given.items())))(lambda: None)
     with pytest.raises(TypeError, match=f"'{alias}' and '{canonical}' both given; use one"):
