@@ -1018,11 +1018,15 @@ async def test_editor_flags_an_unknown_retry_on_name_as_you_type(load_workspace)
         assert not error.display and not app.screen.query_one("#save", Button).disabled
 
 
-async def test_save_says_what_it_saved(load_workspace) -> None:
+async def test_save_says_what_it_saved(load_workspace, monkeypatch) -> None:
+    """Where it saved, as reached from where flowtop was started (``flowtop flows``: the
+    toast said ``.flowtop/overrides.toml``, a path that was not there)."""
     from .editor_kit import editor_app, editor_field
     from .snapshot_apps import ETL_FILES
 
-    app = editor_app(load_workspace(ETL_FILES), "etl", "fetch_orders")
+    workspace = load_workspace(ETL_FILES)
+    monkeypatch.chdir(workspace.root.parent)
+    app = editor_app(workspace, "etl", "fetch_orders")
     async with app.run_test(size=(120, 36), notifications=True) as pilot:
         await pilot.pause()
         editor_field(app, "max_retries").value = "5"
@@ -1033,8 +1037,8 @@ async def test_save_says_what_it_saved(load_workspace) -> None:
         assert app.results == [True]
         messages = [n.message for n in app._notifications]
         assert (
-            "Saved etl / fetch_orders to .flowtop/overrides.toml: max_retries = 5; "
-            "timeout = 2.5" in messages
+            f"Saved etl / fetch_orders to {workspace.root.name}/.flowtop/overrides.toml: "
+            "max_retries = 5; timeout = 2.5" in messages
         )
 
 

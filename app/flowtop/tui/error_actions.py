@@ -196,10 +196,13 @@ class ErrorActions(_Base):
 
 
 def shown_path(path: Path, root: Path) -> str:
-    """``path`` as a toast gives it: from the workspace folder ``root`` when it is inside
-    it (``.flowtop/copied/etl-load.txt``). The whole path filled a narrow toast's lines
-    and broke mid-name (``…/copied/etl-lo`` / ``ad.txt``)."""
-    try:
-        return str(path.relative_to(root))
-    except ValueError:  # a state folder elsewhere: only the whole path finds it
-        return str(path)
+    """``path`` as a toast gives it: from the folder flowtop was started in when it is
+    inside it (``flows/.flowtop/copied/etl-load.txt`` for ``flowtop flows``), else from
+    the workspace folder ``root`` (``.flowtop/copied/etl-load.txt``). The whole path filled
+    a narrow toast's lines and broke mid-name (``…/copied/etl-lo`` / ``ad.txt``)."""
+    for start in (Path.cwd(), root):
+        try:
+            return str(path.relative_to(start))
+        except ValueError:
+            continue
+    return str(path)  # a state folder elsewhere: only the whole path finds it

@@ -28,6 +28,8 @@ from flowtop.tui.widgets.ordered_input import OrderedInput
 from ...engine.layers import Layer
 from ...engine.policy import RetryPolicy
 from ...workspace.flow_shapes import DELAY_FIELDS, FIELDS, PolicyView
+from ...workspace.load_error import display_path
+from ...workspace.places import OVERRIDES_FILE
 from .form_dialog import FormDialog
 from .retry_form import (
     FormState,
@@ -328,7 +330,11 @@ class RetryEditor(FormDialog[bool]):
             self._show_form_error(f"Not saved: {exc}")
             return
         said = saved_text(
-            self.flow_name, self.task_key, self.state.values, comments_lost=saved.comments_dropped
+            self.flow_name,
+            self.task_key,
+            self.state.values,
+            comments_lost=saved.comments_dropped,
+            into=display_path(self.workspace.state_dir / OVERRIDES_FILE),
         )
         self.app.notify(said, markup=False)
         self.dismiss(True)
@@ -367,9 +373,18 @@ class RetryEditor(FormDialog[bool]):
 COMMENTS_LOST = "comments in overrides.toml were not kept"
 
 
-def saved_text(flow: str, task: str, values: dict[str, Any], *, comments_lost: bool = False) -> str:
+def saved_text(
+    flow: str,
+    task: str,
+    values: dict[str, Any],
+    *,
+    comments_lost: bool = False,
+    into: str = ".flowtop/overrides.toml",
+) -> str:
     """The toast after Save: each value written, or dropped back to the layers below;
-    and, when the file held comments (``has_comments``), that they are gone."""
+    and, when the file held comments (``has_comments``), that they are gone. ``into``:
+    the file, as the user reaches it from where flowtop was started (``flows/.flowtop/…``
+    for ``flowtop flows``: it read ``.flowtop/…``, a path that did not exist there)."""
     parts = []
     for name, value in values.items():
         if value is None:
@@ -380,7 +395,7 @@ def saved_text(flow: str, task: str, values: dict[str, Any], *, comments_lost: b
             parts.append(f"{name} = {fmt(value)}")
     if comments_lost:
         parts.append(COMMENTS_LOST)
-    return f"Saved {flow} / {task} to .flowtop/overrides.toml: " + "; ".join(parts)
+    return f"Saved {flow} / {task} to {into}: " + "; ".join(parts)
 
 
 def fmt(value: Any) -> str:
