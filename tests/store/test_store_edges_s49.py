@@ -297,7 +297,7 @@ def test_the_monitor_ends_the_runs_of_a_deleted_store(tmp_path: Path) -> None:
         shutil.rmtree(state)
         open_live_history(state).close()  # the next run's process made a new one
         ended = wait_until(
-            lambda: [e for e in seen if isinstance(e, RunInterrupted)], "the run's end", 5
+            lambda: [e for e in seen if isinstance(e, RunInterrupted)], "the run's end", 15
         )
         assert [e.run_id for e in ended] == [run.run_id]
         assert (ended[0].flow, ended[0].run) == ("waiting", 1)
