@@ -119,7 +119,10 @@ def test_refs_nested_in_containers_dataclasses_and_annotations_are_found_as_befo
     assert value[5] == repr((([1, (2,)], 3), {}))
 
 
-def test_plain_arguments_reach_the_task_as_before_a_mutable_container_as_a_copy() -> None:
+def test_plain_arguments_reach_the_task_as_the_very_objects_given() -> None:
+    """As in Prefect (checked with 3.9.1): a container with no future inside reaches the
+    task as it is, its type too, so what the task changes in it the flow sees. They were
+    copied (a list the task appended to stayed the flow's as it was, every ``is`` false)."""
     given: list[Any] = [1, "a", (2.5, b"b"), {"k": [None, True]}, {3}, Items([4])]
     rows, flat = [(1, "a"), (2, "b")], {"x": 1.5, "y": None}
     got: list[Any] = []
@@ -128,19 +131,17 @@ def test_plain_arguments_reach_the_task_as_before_a_mutable_container_as_a_copy(
     def keep(*args: Any, **kwargs: Any) -> None:
         got.extend([*args, kwargs])
 
+    mapping = {"a": given}
+
     def body() -> None:
-        keep(given, rows, flat, Items([5, 6]), mapping={"a": given})
+        keep(given, rows, flat, Items([5, 6]), mapping=mapping)
 
     nodes, _, _ = _node_of_each_call(body)
     assert nodes["keep"].upstream == [] and not nodes["keep"].nested
     items, got_rows, got_flat, sub, kwargs = got
-    assert items == given and items is not given
-    assert items[3] is not given[3] and items[3]["k"] is not given[3]["k"]
-    assert items[4] is not given[4] and type(items[5]) is list
-    assert (got_rows, got_flat) == (rows, flat)
-    assert got_rows is not rows and got_flat is not flat
-    assert type(sub) is list and sub == [5, 6]
-    assert kwargs == {"mapping": {"a": given}} and kwargs["mapping"]["a"] is not given
+    assert items is given and got_rows is rows and got_flat is flat
+    assert type(sub) is Items and sub == [5, 6]
+    assert kwargs["mapping"] is mapping
 
 
 @dataclass

@@ -88,7 +88,7 @@ class _Walk:
         if type(value) in LEAVES:
             return value
         if depth < SEARCHED_LEVELS and leaves_only(value):
-            return type(value)(value)  # a list, set or dict copied; a tuple or frozenset itself
+            return value  # nothing in it to resolve: the task gets this very object
         if isinstance(value, TaskFuture):
             if value._run is not self.run:
                 return value.result()
@@ -111,15 +111,20 @@ class _Walk:
         if depth >= SEARCHED_LEVELS:
             return value
         depth += 1
-        # Containers are rebuilt (a mutable one reaches the task as a copy), a subclass as
-        # its base, except a tuple's (a namedtuple takes its fields positionally).
+        # A container with a future inside is rebuilt around what replaces it, a subclass
+        # as its base, but a tuple's (a namedtuple takes its fields positionally); one with
+        # none is passed as it is, as Prefect passes it: a list the task appends to is the
+        # flow's (it got a copy, every `is` check false, nested items too).
         if isinstance(value, dict):
-            return {
+            made = {
                 k: v if type(v) in LEAVES else self.value(v, depth, allowed)
                 for k, v in value.items()
             }
+            return value if all(made[k] is v for k, v in value.items()) else made
         if isinstance(value, list | tuple | set | frozenset):
             items = [v if type(v) in LEAVES else self.value(v, depth, allowed) for v in value]
+            if all(new is old for new, old in zip(items, value, strict=True)):
+                return value
             if isinstance(value, list):
                 return items
             return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
