@@ -123,6 +123,8 @@ class ReloadActions(_AppBase):
 
         def _select_flow(self, name: str) -> None: ...
 
+        def _update_header(self) -> None: ...
+
         def _select_error(self, key: str) -> None: ...
 
         def _run_for(self, name: str) -> RunModel | None: ...
@@ -130,6 +132,26 @@ class ReloadActions(_AppBase):
         def _policies_changed(self) -> None: ...
 
         def _auto_rerun(self, name: str) -> None: ...
+
+    def on_mount(self) -> None:
+        """(Beside ``FlowtopApp.on_mount``: Textual calls each class's.) The store of runs
+        tells the screen when the runs it shows went with their deleted run store."""
+        self.store.store_gone = self._store_gone
+
+    def _store_gone(self, said: str) -> None:
+        """Called as the events are folded: shown once the slice they are in is."""
+        self.call_later(self._show_store_gone, said)
+
+    def _show_store_gone(self, said: str) -> None:
+        """Say, once, that the run store was deleted, and show only what the store holds:
+        the flows list without the old runs' states, the selected flow's tasks as the
+        next run would run them (or the new store's run of it, come meanwhile)."""
+        self.notify(said, severity="warning", markup=False, timeout=10)
+        self._show_flows()
+        if self.selected_error is None and self.selected_flow is not None:
+            self._select_flow(self.selected_flow)
+        self._update_header()
+        self.table.refresh_bindings()
 
     @work(exclusive=True, group="watch", exit_on_error=False)
     async def _watch_workspace(self) -> None:

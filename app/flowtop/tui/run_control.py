@@ -85,6 +85,7 @@ class StoreControl:
             self._deliver,
             executor=options.get("executor"),
             workers=options.get("workers"),
+            says_gone=True,  # a deleted store's runs leave the screen (``RunStore``)
         )
         self.client.open()
         self.logs = LaunchLogs()  # what the run processes started here say
@@ -160,9 +161,7 @@ class StoreControl:
             launched = self.client.start(path, run.flow, rerun_of=source, task=key)
         except SourceGone:  # it started a run that failed at once, "no run with id …"
             raise RunControlError(
-                f"Run #{run.number} of {run.flow} is no longer in the history (pruned): "
-                "press {key} to run the flow",
-                "run",
+                _source_gone(run, self.client.gone_with_store(source)), "run"
             ) from None
         except RerunRunning as exc:
             if exc.source_number is None:
@@ -324,6 +323,22 @@ class InProcessControl:
         # Runs in this process can't outlive it: they end with it whatever ``cancel`` says.
         del cancel
         self.runner.shutdown(cancel=True, wait=False)
+
+
+def _source_gone(run: RunModel, store_gone: str | None) -> str:
+    """Why a rerun of ``run`` was refused, its source in no store: pruned, or gone with
+    its run store (``store_gone``: ``.flowtop/history.db was deleted``), which it said
+    was a prune. A template for ``RunControlError`` (``{key}``: the run key)."""
+    what = _braces_kept(f"Run #{run.number} of {run.flow}")
+    if store_gone is None:
+        return f"{what} is no longer in the history (pruned): press {{key}} to run the flow"
+    gone = _braces_kept(store_gone)
+    return f"{what} went with its run store ({gone} since): press {{key}} to run the flow"
+
+
+def _braces_kept(text: str) -> str:
+    """``text`` (a flow's name, a path) as it reads in a ``str.format`` template."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 def _launched_run(flow: str, launched: Launched) -> RunModel:

@@ -13,6 +13,7 @@ from flowtop.engine.events import RunFinished, RunStarted
 from flowtop.printable import printable
 from flowtop.tui.model import RunModel, RunStartedElsewhere
 from flowtop.workspace.run_log import UNREADABLE, LogDamage, LogEvent, RunInterrupted
+from flowtop.workspace.store_client import StoreGone
 
 #: A run's start with more tasks than this has its rows laid out by ``prepare``, on the
 #: thread that delivers it: for 100,000 tasks that took 140–300 ms of the screen's thread.
@@ -52,6 +53,9 @@ class RunStore:
         #: id of a live run -> the ``@flow`` retry of it started before it ended (its
         #: end names the error the retry shows while it has no tasks: ``_retry_of``).
         self._retried_by: dict[str, RunModel] = {}
+        #: Told, with what to say, that the runs shown went with their deleted run store
+        #: (``StoreGone``): the app shows its flows again, and says so once.
+        self.store_gone: Callable[[str], object] = lambda said: None  # result ignored
 
     def prepare(self, events: Iterable[LogEvent]) -> int:
         """Called on the thread that delivers ``events``, before they are buffered: lays
@@ -120,6 +124,10 @@ class RunStore:
         runs = self.runs
         for event in events:
             run_id = event.run_id
+            if type(event) is StoreGone:
+                self._forget_store()
+                self.store_gone(event.reason)
+                continue
             try:
                 if isinstance(event, RunStarted):
                     model = self._model_of(event)
@@ -156,6 +164,18 @@ class RunStore:
             except UNREADABLE as exc:
                 self._unshown(event, exc, changed)
         return changed
+
+    def _forget_store(self) -> None:
+        """Every ended run kept came from a store that was deleted since: none is shown
+        any more. They stayed (``slowimp run #3`` beside the new store's #1), and ``f`` on
+        one was refused as a run pruned. A live one stays, its end (``RunInterrupted``,
+        which follows) saying why it can no longer be followed; so does a run started
+        here and not shown yet (``launched``): the store it is recorded in is the new one."""
+        for run in [run for run in self.runs.values() if not run.is_live]:
+            self._evict(run)
+        self.latest = {flow: run_id for flow, run_id in self.latest.items() if run_id in self.runs}
+        self.early_children.clear()
+        self._retried_by = {k: v for k, v in self._retried_by.items() if k in self.runs}
 
     def _retry_of(self, model: RunModel) -> None:
         """A ``@flow``'s own retry (``body_due``) learns why the run it retries failed,

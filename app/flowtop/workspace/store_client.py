@@ -38,6 +38,16 @@ from .store_schema import SCHEMA_VERSION, check_version
 
 log = logging.getLogger("flowtop.client")
 
+
+class StoreGone(RunInterrupted):
+    """Not an event of any run (its ``run_id`` is ""): the store every run handed on so far
+    came from was deleted (a new one may be at its name already), and those runs with it.
+    Handed after the ends of its live runs to a client that asks for it (``says_gone``),
+    in order with the events, so that a screen drops what it shows of the old store's
+    runs, and no more, once it has taken them all. A ``RunInterrupted`` so that a screen
+    redraws as at a run's end; ``reason`` says what happened, in the user's words."""
+
+
 #: How often the log is read while runs are live (seconds), and when all is quiet.
 POLL_LIVE = 0.02
 POLL_IDLE = 0.1
@@ -57,7 +67,9 @@ class StoreClient:
         *,
         executor: str | None = None,
         workers: int | None = None,
+        says_gone: bool = False,
     ) -> None:
+        """``says_gone``: the sink is handed a ``StoreGone`` when the store is deleted."""
         self.db = db
         self.sink = sink
         self.executor = executor
@@ -73,8 +85,16 @@ class StoreClient:
         self._unmarked: set[str] = set()
         #: The runs handed on started and not ended, by id: (flow, number).
         self._live: dict[str, tuple[str, int]] = {}
+        self._says_gone = says_gone
+        #: The store file the tail follows (``store_file_id``; None: not known yet).
+        self._following: tuple[int, int] | None = None
+        #: How the last store followed went (``… was deleted``), once one has; then the
+        #: runs handed on since, which are in the store at the store's name now.
+        self._gone: str | None = None
+        self._handed_since_gone: set[str] = set()
         workspace_in_use(db.parent.parent)  # moved away later: said gone, not made again
         self._ensure_store()
+        self._following = store_file_id(self.db)  # (not at the tail's start: deleted by then)
 
     def _ensure_store(self) -> None:
         """Create (or migrate) the store once, so readers can open it read-only. A link
@@ -152,21 +172,39 @@ class StoreClient:
         for event in events:
             if type(event) is RunStarted:
                 self._live[event.run_id] = (event.flow, event.run)
+                if self._gone is not None:  # (kept only once a store went: no cost before)
+                    self._handed_since_gone.add(event.run_id)
             elif isinstance(event, RunFinished | RunInterrupted):
                 self._live.pop(event.run_id, None)
         self.sink(events)
 
-    def _store_replaced(self) -> None:
-        """The store was deleted (another may be at its name already): hand on the runs
-        the old one still had live as ended, saying why. Their records went with the old
-        file, so no reaper ends them, nor any event once a new store is followed: they
-        were shown running for good, offering keys that reach no process (a run process
-        cancels such a run itself: its end, read from the old file, may follow)."""
+    def _store_replaced(self, now_file: tuple[int, int]) -> None:
+        """The store was deleted (another may be at its name already, ``now_file``): hand
+        on the runs the old one still had live as ended, saying why. Their records went
+        with the old file, so no reaper ends them, nor any event once a new store is
+        followed: they were shown running for good, offering keys that reach no process
+        (a run process cancels such a run itself: its end, read from the old file, may
+        follow). First, to a client that asks, ``StoreGone``: every run it was handed went
+        with that file, and a screen that kept the ended ones showed runs no store holds
+        (the live ones, ended next, stay on screen saying why)."""
+        shown = display_path(self.db)
+        now = time.time()
+        if self._following != NO_FILE:  # (the one made where none was: nothing went with it)
+            gone = "deleted" if now_file == NO_FILE else "replaced"
+            self._gone = f"{shown} was {gone}"
+            self._handed_since_gone = set()
+            if self._says_gone:
+                after = (
+                    "the next run makes a new one"
+                    if now_file == NO_FILE
+                    else "the runs of the new one are shown"
+                )
+                said = f"The run store {self._gone}, and the runs it recorded with it: {after}"
+                self.sink([StoreGone("", said, now)])
         why = (
-            f"its run store {display_path(self.db)} was deleted or replaced while it ran, so "
+            f"its run store {shown} was deleted or replaced while it ran, so "
             "it can no longer be followed or cancelled from here (its process cancels it)"
         )
-        now = time.time()
         ended = [
             RunInterrupted(run_id, why, now, flow=flow, run=number)
             for run_id, (flow, number) in sorted(self._live.items())
@@ -174,11 +212,23 @@ class StoreClient:
         if ended:
             self._hand(ended)
 
+    def gone_with_store(self, run_id: str) -> str | None:
+        """Why run ``run_id``, which this client handed on, is in no store any more when
+        it is not (a rerun of it refused): its store was deleted or replaced since
+        (``.flowtop/history.db was deleted``), or None: pruned from the store it is in.
+        Asked from any thread; the tail may not have looked since the store went."""
+        now_file = store_file_id(self.db)
+        following = self._following
+        if following is not None and now_file is not None and now_file != following:
+            return f"{display_path(self.db)} was deleted"  # (not looked at since it went)
+        if self._gone is not None and run_id not in self._handed_since_gone:
+            return self._gone
+        return None
+
     def _follow(self, tail: LogTail) -> None:
         next_reap = 0.0
         quiet = 0
         failing = False
-        following = store_file_id(self.db)
         try:
             while not self._stop.is_set():
                 try:
@@ -198,14 +248,14 @@ class StoreClient:
                 now = time.monotonic()
                 if now >= next_reap:
                     now_file = store_file_id(self.db)
-                    if following is None:  # not known at first (out of reach a moment)
-                        following = now_file
-                    elif now_file not in (following, None):
+                    if self._following is None:  # not known at first (out of reach a moment)
+                        self._following = now_file
+                    elif now_file not in (self._following, None):
                         # `.flowtop` deleted (and maybe a new store made by a run since): its
                         # live runs are out of reach, and a new store's runs never showed
                         # while the tail read the deleted file on.
-                        self._store_replaced()
-                        following = now_file
+                        self._store_replaced(now_file)
+                        self._following = now_file
                         if now_file != NO_FILE:
                             log.warning("%s was replaced: following the new run store", self.db)
                             tail.close()
