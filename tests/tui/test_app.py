@@ -874,6 +874,25 @@ async def test_a_past_run_of_many_tasks_opens_at_once_and_fills_between_frames(
         assert table.cursor_row == len(tasks) - 1
 
 
+async def test_the_start_another_question_goes_when_the_live_run_ends_meanwhile(
+    workspace: FakeWorkspace, calls: Calls, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`waiting is already running (#1). Start another run beside it?` stayed up once #1
+    had ended, about a run that was not running any more."""
+    from flowtop.tui.screens.confirm import ConfirmScreen
+
+    monkeypatch.setattr(calls, "bump", lambda key: 1)  # the run waits a minute
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await start_waiting(pilot, app)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        next(iter(app.control.handles.values())).cancel("ended elsewhere")
+        said = "waiting is not running any more: r starts a run"
+        await wait_for(pilot, lambda: said in [n.message for n in app._notifications], "a word")
+        assert not isinstance(app.screen, ConfirmScreen)
+
+
 async def test_the_cancel_question_goes_when_its_run_ends_meanwhile(
     workspace: FakeWorkspace, calls: Calls, monkeypatch: pytest.MonkeyPatch
 ) -> None:

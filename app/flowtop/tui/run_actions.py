@@ -178,12 +178,16 @@ class RunActions(LaunchQueue):
         def confirmed(yes: bool | None) -> None:
             if yes:
                 self._queue(launch)
+            elif yes is None:  # they ended while it was asked: it stayed up, about no run
+                again = self.key_for("run")
+                self.notify(f"{name} is not running any more: {again} starts a run", markup=False)
 
         numbers = ", ".join(f"#{r.number}" if r.number else "one starting" for r in live)
         self.push_screen(
             ConfirmScreen(
                 f"{name} is already running ({numbers}). Start another run beside it? "
-                f"(then {self.key_for('next_live_run')} switches between them)"
+                f"(then {self.key_for('next_live_run')} switches between them)",
+                lambda: any(run.is_live for run in live),
             ),
             confirmed,
         )
