@@ -12,6 +12,7 @@ request written, as you, into the file it points at (a dangling one's made), wit
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import threading
@@ -48,14 +49,18 @@ def victims_store(tmp_path: Path) -> Path:
 
 def plant_link(store: Path, target: Path) -> None:
     """Put a link to ``target`` at ``store``, after a process has checked and opened it:
-    the store moved aside (a process that has it open keeps it), as a member would."""
-    store.rename(store.with_name("moved.db"))
-    store.symlink_to(target)
+    the store moved aside (a process that has it open keeps it), as a member would. In
+    one step (a second name, then the link renamed over the first): a moment with no file
+    at the store's name is a store deleted, whose runs its owner cancels (it did, now
+    and then, under load)."""
+    planted = store.with_name("planted.db")
+    planted.symlink_to(target)
+    os.link(store, store.with_name("moved.db"))
+    os.replace(planted, store)
 
 
 def take_link_away(store: Path) -> None:
-    store.unlink()
-    store.with_name("moved.db").rename(store)
+    os.replace(store.with_name("moved.db"), store)  # in one step too
 
 
 def untouched(victim: Path, before: bytes) -> None:
