@@ -874,39 +874,28 @@ async def test_a_past_run_of_many_tasks_opens_at_once_and_fills_between_frames(
         assert table.cursor_row == len(tasks) - 1
 
 
-async def test_the_start_another_question_goes_when_the_live_run_ends_meanwhile(
-    workspace: FakeWorkspace, calls: Calls, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("key", "said"),
+    [
+        ("c", "Run #1 of waiting ended meanwhile"),
+        ("r", "waiting is not running any more: r starts a run"),
+    ],
+    ids=["cancel", "start another"],
+)
+async def test_a_question_about_a_live_run_goes_when_the_run_ends_meanwhile(
+    workspace: FakeWorkspace, calls: Calls, monkeypatch: pytest.MonkeyPatch, key: str, said: str
 ) -> None:
-    """`waiting is already running (#1). Start another run beside it?` stayed up once #1
-    had ended, about a run that was not running any more."""
+    """`Cancel run #1 of waiting?`, and `waiting is already running (#1). Start another
+    run beside it?`, stayed up once #1 had ended, about a run not running any more (`y`
+    then did nothing to be seen)."""
     from flowtop.tui.screens.confirm import ConfirmScreen
 
     monkeypatch.setattr(calls, "bump", lambda key: 1)  # the run waits a minute
     app = make_app(workspace)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await start_waiting(pilot, app)
-        await pilot.press("r")
+        await pilot.press(key)
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
         next(iter(app.control.handles.values())).cancel("ended elsewhere")
-        said = "waiting is not running any more: r starts a run"
-        await wait_for(pilot, lambda: said in [n.message for n in app._notifications], "a word")
-        assert not isinstance(app.screen, ConfirmScreen)
-
-
-async def test_the_cancel_question_goes_when_its_run_ends_meanwhile(
-    workspace: FakeWorkspace, calls: Calls, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """`Cancel run #1 of waiting?` stayed over the run once it had ended, and `y` then did
-    nothing to be seen."""
-    from flowtop.tui.screens.confirm import ConfirmScreen
-
-    monkeypatch.setattr(calls, "bump", lambda key: 1)  # the run waits a minute
-    app = make_app(workspace)
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await start_waiting(pilot, app)
-        await pilot.press("c")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
-        next(iter(app.control.handles.values())).cancel("ended elsewhere")
-        said = "Run #1 of waiting ended meanwhile"
         await wait_for(pilot, lambda: said in [n.message for n in app._notifications], "a word")
         assert not isinstance(app.screen, ConfirmScreen)

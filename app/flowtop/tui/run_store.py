@@ -124,10 +124,6 @@ class RunStore:
         runs = self.runs
         for event in events:
             run_id = event.run_id
-            if type(event) is StoreGone:
-                self._forget_store()
-                self.store_gone(event.reason)
-                continue
             try:
                 if isinstance(event, RunStarted):
                     model = self._model_of(event)
@@ -145,8 +141,11 @@ class RunStore:
                     changed[run_id] = set()
                     continue
                 run = runs.get(run_id) or self._never_started(event)
-                if run is None:
-                    continue  # a run started before the sink was attached
+                if run is None:  # a run started before the sink was attached; or no run's
+                    if type(event) is StoreGone:  # (looked at here, off every event's path)
+                        self._forget_store()
+                        self.store_gone(event.reason)
+                    continue
                 key = run.apply(event)
                 if key is None and isinstance(event, LogDamage):  # a row that cannot be read
                     _noted(run, event.said(f"{run.flow} #{run.number}"))
