@@ -103,9 +103,9 @@ async def test_help_lists_every_key_with_its_description():
         await pilot.pause()
         assert app.screen.rows == [
             ("r", "Run flow", "Start a new run"),
-            ("?", "Help", ""),
+            ("?", "Help", "on this screen ? closes the help"),  # (it does)
             ("y / ⏎", "Confirm", ""),
-            ("q", "Quit", ""),
+            ("q", "Quit", "on this screen q closes the help, ^q quits"),
         ]
 
 

@@ -524,7 +524,7 @@ class FlowtopApp(
 
     async def action_quit(self) -> None:
         """Quit; with live runs started here, ask first (``[tui] on_quit``)."""
-        if self._after_launch(partial(self.call_next, self.action_quit)):
+        if self._after_launch(partial(self.call_next, self.action_quit), asks=True):
             return  # `rq`: the run r is starting is one to ask about
         live = self.control.live_started_here() if self.control is not None else []
         separate = isinstance(self.control, StoreControl)

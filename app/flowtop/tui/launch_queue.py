@@ -12,7 +12,10 @@ Keys that ask about the run being started wait for it to land, then act as they 
 when the app was blocked: ``rr`` asks about the run just started, ``ff`` starts one
 rerun, ``rc`` cancels the run ``r`` started. Each acts on what was selected when it was
 pressed. A request waits its turn behind the writes before it (``c`` then ``r``: the
-cancel is asked first). Every other key, and the timers, go on meanwhile.
+cancel is asked first). Every other key, and the timers, go on meanwhile; but the keys
+typed after one that waits and may ask a question (``r``, ``c``, ``q``) wait too, and then
+go to its question: in ``r r n`` the ``n`` answers "start another?", where it acted on
+the main screen (retry now) before the question showed, and left it open.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, partial
 from typing import TYPE_CHECKING, TypeAlias, cast
 
-from textual import work
+from textual import events, work
 from textual.message import Message
 from textual.notifications import Notification, Notify
 
@@ -114,8 +117,12 @@ class _Launches:
         self.current: StoreWrite | None = None
         #: What the last launch started (None: it started nothing): what `rc`'s c cancels.
         self.landed: RunModel | None = None
-        #: What keys pressed meanwhile do once ``current`` lands, in the order pressed.
-        self.waiting: deque[Callable[[], None]] = deque()
+        #: What keys pressed meanwhile do once ``current`` lands, in the order pressed,
+        #: each with whether it may ask a question (``r``: "start another?").
+        self.waiting: deque[tuple[Callable[[], None], bool]] = deque()
+        #: The keys typed after a waiting key that may ask: they go (to its question, if
+        #: it asks) once it has acted.
+        self.held: deque[events.Key] = deque()
         #: The "its process is loading the flow…" toast of each run not shown yet, by run
         #: id: taken down once the run shows (``_loading_over``).
         self.loading: dict[str, Notification] = {}
@@ -135,13 +142,38 @@ class LaunchQueue(_AppBase):
     def _launches(self) -> _Launches:
         return _Launches()
 
-    def _after_launch(self, call: Callable[[], None]) -> bool:
+    def _after_launch(self, call: Callable[[], None], *, asks: bool = False) -> bool:
         """True while a write (a launch, a request) is under way: ``call`` then runs once
-        it has landed."""
+        it has landed. ``asks``: ``call`` may open a question, so the keys typed after it
+        are held until it has (``on_event``)."""
         if self._launches.current is None:
             return False
-        self._launches.waiting.append(call)
+        self._launches.waiting.append((call, asks))
         return True
+
+    def _question_may_come(self) -> bool:
+        """Whether a key waiting for the write under way may open a question."""
+        return any(asks for _, asks in self._launches.waiting)
+
+    async def on_event(self, event: events.Event) -> None:
+        """A key typed after one that waits and may ask a question is held, and goes
+        once that one has acted: to its question, if it asked one, as typing ahead means.
+        Held keys keep their order: one typed while others are held waits behind them."""
+        held = self._launches.held
+        if (
+            isinstance(event, events.Key)
+            and not event.is_forwarded  # as typed, not on its way back up
+            and (held or self._question_may_come())
+        ):
+            held.append(event)
+            return
+        await super().on_event(event)
+
+    async def _let_held_keys_go(self) -> None:
+        """The held keys, in order, up to one that waits again and may ask."""
+        held = self._launches.held
+        while held and not self._question_may_come():
+            await super().on_event(held.popleft())
 
     def _begin_launch(self, control: RunControl, write: StoreWrite) -> None:
         """Make ``write`` on a thread (after the one under way, if any)."""
@@ -198,9 +230,12 @@ class LaunchQueue(_AppBase):
         shown = len(self.screen_stack)
         while launches.waiting and launches.current is None:
             if len(self.screen_stack) != shown:  # a key's question is up: the keys typed
-                launches.waiting.clear()  # after it were its answer once, as when a launch
-                break  # held the screen (`rrr`: one question, not two stacked)
-            launches.waiting.popleft()()
+                launches.waiting.clear()  # after it are its answer (held, they go to it
+                break  # next), as when a launch held the screen (`rrr`: one question)
+            call, _ = launches.waiting.popleft()
+            call()
+        if launches.held:
+            self.call_later(self._let_held_keys_go)
 
     def _say_loading(self, run: RunModel) -> None:
         if self.store.launched.get(run.flow) is run and (run.run_id or "") not in self.store.runs:

@@ -163,7 +163,7 @@ class RunActions(LaunchQueue):
 
     def _start(self, name: str, parameters: dict[str, Any] | None) -> None:
         """Start the run; with one already live, ask first (two at once is rarely meant)."""
-        if self._after_launch(partial(self._start, name, parameters)):
+        if self._after_launch(partial(self._start, name, parameters), asks=True):
             return  # `rr`: asked about the run the first `r` is starting, once it has
         live = self.store.live_for(name)
         starting = self._starting(name)
@@ -265,7 +265,7 @@ class RunActions(LaunchQueue):
         """Cancel ``run`` if live, else ``flow``'s run just started. `rc`: once it has; by
         then its first event may show it already, in the place of the ``run`` `c` saw."""
         if (run is None or not run.is_live) and flow is not None:
-            if self._after_launch(partial(self._cancel, flow, run, waited=True)):
+            if self._after_launch(partial(self._cancel, flow, run, waited=True), asks=True):
                 return
             run = self._starting(flow) or (self._landed(flow) if waited else run)
         if run is None or run.run_id is None or not run.is_live:

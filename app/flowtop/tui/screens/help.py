@@ -7,6 +7,7 @@ shows here without anyone remembering to update a help text.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import ClassVar
 
 from rich.console import Console, ConsoleOptions, RenderResult
@@ -138,8 +139,25 @@ class HelpScreen(FormDialog[None]):
         quits = shown(Binding(QUIT_KEY, "quit"))
         return f"{', '.join(closes[:-1])} or {closes[-1]} closes · {palette} command palette · {quits} quits"
 
+    def _as_here(self, bindings: Iterable[BindingType]) -> list[Binding]:
+        """The app's keys, each one that closes this screen instead of acting (`?`, `q`)
+        saying so in its row, and `q` which key quits: the row read `q  Quit` while `q`
+        closed the help."""
+        shown = self.app.get_key_display
+        closing = {b.key for b in Binding.make_bindings(self.BINDINGS) if b.action == "dismiss"}
+        quits = shown(Binding(QUIT_KEY, "quit"))
+        here = []
+        for binding in Binding.make_bindings(bindings):
+            if binding.key in closing and binding.action in self.CLOSES_WITH:
+                note = f"on this screen {shown(binding)} closes the help"
+                if binding.action == "quit":
+                    note += f", {quits} quits"
+                binding = replace(binding, tooltip="; ".join(filter(None, (binding.tooltip, note))))
+            here.append(binding)
+        return here
+
     def compose(self) -> ComposeResult:
-        self.rows = key_rows(self._help_bindings, self.app.get_key_display)
+        self.rows = key_rows(self._as_here(self._help_bindings), self.app.get_key_display)
         table = KeyTable(self.rows)
         # The dialog scrolls its keys between a title and a hint docked to its edges: a
         # scrolling part inside an auto-height dialog took the dialog's whole height, and
