@@ -108,7 +108,7 @@ def test_the_binary_stream_still_is_the_real_one_to_whoever_asks_more_than_write
     lines = done.stdout.splitlines()
     lines.remove(b"child")  # through the real descriptor, as plain Python writes it
     echoed = [b"caf\xc3\xa9", b"refused"]  # a script's run shows its tasks' output
-    ran = [b"COMPLETED True", b"'caf\xc3\xa9\\nrefused\\n'", b"\x89PNG\xff"]
+    ran = [b"StateType.COMPLETED True", b"'caf\xc3\xa9\\nrefused\\n'", b"\x89PNG\xff"]
     assert lines == echoed + ran
 
 

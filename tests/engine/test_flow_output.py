@@ -125,7 +125,10 @@ def test_a_printer_s_lines_go_between_the_body_s_lines_never_inside_one(
 
     def printer(events: list[Any]) -> None:  # a long window: only catch_up delivers early
         sys.stdout.write(
-            "".join(f"[{type(e).__name__} {getattr(e, 'state', '')!s}]\n" for e in events)
+            "".join(
+                f"[{type(e).__name__} {getattr(getattr(e, 'state', None), 'value', '')}]\n"
+                for e in events
+            )
         )
 
     with Runner(
@@ -188,7 +191,12 @@ def test_a_body_s_log_lines_reach_the_terminal_in_turn_with_its_prints(
         logging.getLogger("etl").warning("body warning")
 
     def printer(events: list[Any]) -> None:
-        print("".join(f"[{type(e).__name__} {getattr(e, 'state', '')!s}]\n" for e in events))
+        print(
+            "".join(
+                f"[{type(e).__name__} {getattr(getattr(e, 'state', None), 'value', '')}]\n"
+                for e in events
+            )
+        )
 
     with (
         no_program_handlers(),  # pytest's: no one else shows them

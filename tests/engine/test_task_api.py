@@ -132,8 +132,8 @@ def test_retry_on_takes_any_class_that_matches_an_exception(kind: type[BaseExcep
     ("kwargs", "error", "named"),
     [
         ({"max_retries": -1}, ValueError, "max_retries"),
-        ({"max_retries": 1.5}, ValueError, "max_retries"),
-        ({"retries": True}, ValueError, "max_retries"),
+        ({"max_retries": 1.5}, TypeError, "max_retries"),  # a wrong type: TypeError
+        ({"retries": True}, TypeError, "retries"),
         ({"retry_predicate": "yes"}, TypeError, "retry_predicate"),
         ({"retry_jitter": -0.1}, ValueError, "retry_jitter"),
         ({"retry_jitter": float("nan")}, ValueError, "retry_jitter"),

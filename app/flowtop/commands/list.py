@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from ..engine.layers import Layer
@@ -51,13 +52,15 @@ def main(args: argparse.Namespace) -> int:
     if names is None:
         return 2
     out: Writer = sys.stdout if args.json else PrintableStream(sys.stdout)
+    # what `flowtop run FILE` runs, as `python FILE` does (``entry_flows``); `flowtop run
+    # DIR` runs every flow of the folder (``run.checked_names``): no flow is marked there
+    of_a_file = Path(args.path).is_file()
     for name in names:
         info = listed.flows[name]
         if args.json:
             out.write(json.dumps(info) + "\n")
             continue
-        # what `flowtop run FILE` runs, as `python FILE` does (``entry_flows``)
-        by_main = "  (run by its __main__ block)" if info.get("run_by_main_block") else ""
+        by_main = main_block_mark(info) if of_a_file else ""
         if info["dynamic"]:
             out.write(
                 f"{name}  ({printable_name(info['file'])}, a @flow function: calls of these tasks appear as it "
@@ -76,6 +79,14 @@ def main(args: argparse.Namespace) -> int:
             out.write(f"  {_names(names)}{after}\n")
             out.write("".join(lines))
     return 2 if had_errors else 0
+
+
+def main_block_mark(info: dict[str, Any]) -> str:
+    """``  (run by its __main__ block)`` for a flow of a listed file that `flowtop run FILE`
+    runs because the file's ``if __name__ == "__main__":`` block calls it, else ``""``.
+    Only for a file: a folder's flows were marked too, though `flowtop run DIR` runs
+    every one of them, the subflows a marked parent calls among them."""
+    return "  (run by its __main__ block)" if info.get("run_by_main_block") else ""
 
 
 def _parameters(parameters: list[dict[str, Any]]) -> str:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
 from .. import states as flowtop_states
 from ..engine.errors import UnfinishedRun
@@ -31,12 +31,12 @@ from ..engine.prefect_api import (
     CrashedRun,
     FailedRun,
     MissingResult,
-    Pending,
     State,
     StateDetails,
     state_exception,
 )
 from ..engine.prefect_exceptions import PausedRun
+from ..engine.state_fields import StateFields, checked_fields
 from ..engine.states import PrefectOnlyStateType, StateType
 
 
@@ -70,18 +70,9 @@ class PrefectOnlyState(State[Any]):
 
     __slots__ = ()
 
-    def __init__(
-        self,
-        state_type: PrefectOnlyStateType,
-        *,
-        name: str,
-        message: str | None,
-        data: Any,
-        state_details: WaitDetails,
-    ) -> None:
-        super().__init__(
-            StateType.PENDING, name=name, message=message, data=data, state_details=state_details
-        )
+    def __init__(self, state_type: PrefectOnlyStateType, **fields: Any) -> None:
+        """``fields``: ``State``'s, checked (``checked_fields``), a ``WaitDetails`` too."""
+        super().__init__(StateType.PENDING, **fields)
         self.type = state_type
 
     def is_scheduled(self) -> bool:
@@ -100,42 +91,56 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _waiting(state_type: PrefectOnlyStateType, fields: dict[str, Any], **wait: Any) -> State[Any]:
+    """A state of ``state_type`` with the checked ``fields`` and Prefect's ``wait``
+    details (``scheduled_time``, ``pause_*``) beside the run ids ``state_details`` gave."""
+    details = WaitDetails(**wait)
+    given = fields.pop("state_details", None)
+    if given is not None:  # the run ids it names, as Prefect's model keeps them
+        details.task_run_id, details.flow_run_id = given.task_run_id, given.flow_run_id
+        details.task_key, details.run_count = given.task_key, given.run_count
+    return PrefectOnlyState(state_type, state_details=details, **fields)
+
+
+#: What ``Late`` and its like set themselves ("got multiple values for keyword argument
+#: 'name'" in Prefect).
+_NAMED = ("name",)
+
+
 def Scheduled(
-    *,
-    scheduled_time: dt.datetime | None = None,
-    message: str | None = None,
-    data: Any = None,
-    name: str = "Scheduled",
+    *, scheduled_time: dt.datetime | None = None, **fields: Unpack[StateFields]
 ) -> State[Any]:
-    """A ``SCHEDULED`` state, for ``scheduled_time`` (now when not given, as Prefect)."""
-    details = WaitDetails(scheduled_time=scheduled_time or _now())
-    return PrefectOnlyState(
-        PrefectOnlyStateType.SCHEDULED, name=name, message=message, data=data, state_details=details
-    )
+    """A ``SCHEDULED`` state, for ``scheduled_time`` (now when not given, as Prefect);
+    ``fields``, a state's, as ``flowtop.states.Completed`` takes them."""
+    checked = checked_fields("Scheduled", fields)
+    checked["name"] = checked.get("name") or "Scheduled"
+    when = scheduled_time or _now()
+    return _waiting(PrefectOnlyStateType.SCHEDULED, checked, scheduled_time=when)
 
 
-def Late(
-    *, scheduled_time: dt.datetime | None = None, message: str | None = None, data: Any = None
-) -> State[Any]:
-    return Scheduled(scheduled_time=scheduled_time, message=message, data=data, name="Late")
+def _scheduled_as(name: str, scheduled_time: dt.datetime | None, fields: StateFields) -> State[Any]:
+    """A ``SCHEDULED`` state by Prefect's ``name`` for it, which the caller cannot set."""
+    checked = checked_fields(name, fields, fixed=_NAMED)
+    when = scheduled_time or _now()
+    return _waiting(PrefectOnlyStateType.SCHEDULED, {**checked, "name": name}, scheduled_time=when)
+
+
+def Late(*, scheduled_time: dt.datetime | None = None, **fields: Unpack[StateFields]) -> State[Any]:
+    return _scheduled_as("Late", scheduled_time, fields)
 
 
 def AwaitingConcurrencySlot(
-    *, scheduled_time: dt.datetime | None = None, message: str | None = None, data: Any = None
+    *, scheduled_time: dt.datetime | None = None, **fields: Unpack[StateFields]
 ) -> State[Any]:
-    return Scheduled(
-        scheduled_time=scheduled_time, message=message, data=data, name="AwaitingConcurrencySlot"
-    )
+    return _scheduled_as("AwaitingConcurrencySlot", scheduled_time, fields)
 
 
 def AwaitingRetry(
-    *, scheduled_time: dt.datetime | None = None, message: str | None = None, data: Any = None
+    *, scheduled_time: dt.datetime | None = None, **fields: Unpack[StateFields]
 ) -> State[Any]:
     """Prefect's: a ``SCHEDULED`` state by that name, as Prefect code compares it
     (``flowtop.states.AwaitingRetry`` is of flowtop's ``AWAITING_RETRY``)."""
-    return Scheduled(
-        scheduled_time=scheduled_time, message=message, data=data, name="AwaitingRetry"
-    )
+    return _scheduled_as("AwaitingRetry", scheduled_time, fields)
 
 
 def Paused(
@@ -144,22 +149,35 @@ def Paused(
     pause_expiration_time: dt.datetime | None = None,
     reschedule: bool = False,
     pause_key: str | None = None,
-    message: str | None = None,
-    data: Any = None,
-    name: str = "Paused",
+    **fields: Unpack[StateFields],
 ) -> State[Any]:
     """A ``PAUSED`` state; its ``pause_timeout`` is ``pause_expiration_time``, or
     ``timeout_seconds`` from now (Prefect refuses both)."""
+    return _paused("Paused", fields, timeout_seconds, pause_expiration_time, reschedule, pause_key)
+
+
+def _paused(
+    constructor: str,
+    fields: StateFields,
+    timeout_seconds: float | None,
+    pause_expiration_time: dt.datetime | None,
+    reschedule: bool,
+    pause_key: str | None,
+) -> State[Any]:
+    fixed = _NAMED if constructor == "Suspended" else ()
+    checked = checked_fields(constructor, fields, fixed=fixed)
+    checked["name"] = checked.get("name") or constructor
     if pause_expiration_time is not None and timeout_seconds is not None:
         raise ValueError("Cannot supply both a pause_expiration_time and timeout_seconds")
     pause_timeout = pause_expiration_time
     if timeout_seconds is not None:
         pause_timeout = _now() + dt.timedelta(seconds=timeout_seconds)
-    details = WaitDetails(
-        pause_timeout=pause_timeout, pause_reschedule=reschedule, pause_key=pause_key
-    )
-    return PrefectOnlyState(
-        PrefectOnlyStateType.PAUSED, name=name, message=message, data=data, state_details=details
+    return _waiting(
+        PrefectOnlyStateType.PAUSED,
+        checked,
+        pause_timeout=pause_timeout,
+        pause_reschedule=reschedule,
+        pause_key=pause_key,
     )
 
 
@@ -168,32 +186,25 @@ def Suspended(
     timeout_seconds: float | None = None,
     pause_expiration_time: dt.datetime | None = None,
     pause_key: str | None = None,
-    message: str | None = None,
-    data: Any = None,
+    **fields: Unpack[StateFields],
 ) -> State[Any]:
     """A paused state whose run would be rescheduled (Prefect's ``reschedule=True``)."""
-    return Paused(
-        timeout_seconds=timeout_seconds,
-        pause_expiration_time=pause_expiration_time,
-        reschedule=True,
-        pause_key=pause_key,
-        message=message,
-        data=data,
-        name="Suspended",
-    )
+    return _paused("Suspended", fields, timeout_seconds, pause_expiration_time, True, pause_key)
 
 
-def Cancelling(*, message: str | None = None, data: Any = None) -> State[Any]:
+def Cancelling(**fields: Unpack[StateFields]) -> State[Any]:
     """The state a ``@flow``'s ``on_cancellation`` hooks get (``is_cancelling()``)."""
-    return State(PrefectOnlyStateType.CANCELLING, name="Cancelling", message=message, data=data)
+    return State(PrefectOnlyStateType.CANCELLING, **checked_fields("Cancelling", fields))
 
 
-def Submitting(*, message: str | None = None) -> State[Any]:
-    return Pending(message=message, name="Submitting")
+def Submitting(**fields: Unpack[StateFields]) -> State[Any]:
+    checked = checked_fields("Submitting", fields, fixed=_NAMED)
+    return State(StateType.PENDING, name="Submitting", **checked)
 
 
-def InfrastructurePending(*, message: str | None = None) -> State[Any]:
-    return Pending(message=message, name="InfrastructurePending")
+def InfrastructurePending(**fields: Unpack[StateFields]) -> State[Any]:
+    checked = checked_fields("InfrastructurePending", fields, fixed=_NAMED)
+    return State(StateType.PENDING, name="InfrastructurePending", **checked)
 
 
 async def aget_state_exception(state: State[Any]) -> BaseException:

@@ -99,8 +99,8 @@ class ExponentialBackoff:
         self.base = to_seconds(base, what="exponential_backoff(base=)")
         finite = finite_float(factor)
         if finite is None or finite < 1:
-            raise ValueError(
-                f"exponential_backoff(factor=) must be a finite number >= 1, got {factor!r}"
+            raise _number_refusal(
+                factor, "exponential_backoff(factor=) must be a finite number >= 1"
             )
         self.factor = finite
         self.max_delay = (
@@ -182,10 +182,8 @@ class PrefectBackoff:
     def __init__(self, backoff_factor: float) -> None:
         factor = finite_float(backoff_factor)
         if factor is None or factor < 0:
-            raise ValueError(
-                "exponential_backoff(backoff_factor=) must be a finite number of seconds >= 0, "
-                f"got {backoff_factor!r}"
-            )
+            rule = "exponential_backoff(backoff_factor=) must be a finite number of seconds >= 0"
+            raise _number_refusal(backoff_factor, rule)
         # an int stays one: Prefect's list reads [2, 4, 8] for 2, not [2.0, 4.0, 8.0]
         self.backoff_factor = backoff_factor if isinstance(backoff_factor, int) else factor
 
@@ -208,6 +206,15 @@ class PrefectBackoff:
 
     def __hash__(self) -> int:
         return hash(("prefect", self.backoff_factor))
+
+
+def _number_refusal(value: Any, rule: str) -> TypeError | ValueError:
+    """Why ``value`` breaks ``rule``: a ``TypeError`` naming its type when it is no number
+    (``factor='2'``), as ``@task``'s options of the wrong type are; a ``ValueError`` for a
+    number out of range."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return TypeError(f"{rule}, got {type(value).__name__} {safe_repr(value, 80)}")
+    return ValueError(f"{rule}, got {value!r}")
 
 
 def finite_float(value: Any) -> float | None:

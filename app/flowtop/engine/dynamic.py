@@ -44,6 +44,7 @@ from .flow_result import cancelled_group
 from .flow_upstream import not_ready_state, refuse_reserved_parameters, upstream_failure
 from .graph import Node
 from .hooks import Hook, check_hooks, hook_name
+from .option_checks import option_type_problem
 from .parameters import call_for
 from .policy import MAX_RETRIES
 from .prefect_api import state_of_call
@@ -140,7 +141,9 @@ class FlowFunction(Flow, PrefectFlowAttributes):
         self.validate_parameters = validate_parameters
         if retries is None:  # Prefect 3's "not set": 0, as for a flow not given retries
             retries = 0
-        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        if (wrong_type := option_type_problem("retries", retries)) is not None:
+            raise TypeError(f"@flow {self.name!r}: {wrong_type}")  # retries='3'
+        if retries < 0:
             raise ValueError(f"@flow {self.name!r}: retries must be an int >= 0, got {retries!r}")
         if retries > MAX_RETRIES:
             raise ValueError(f"@flow {self.name!r}: retries must be at most {MAX_RETRIES:,}")

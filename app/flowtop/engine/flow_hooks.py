@@ -76,7 +76,7 @@ def flow_timeout(value: Any) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(
-            f"@flow: timeout_seconds must be a number of seconds, got {type(value).__name__}"
+            f"@flow: timeout_seconds must be a number of seconds, got {type(value).__name__} {value!r}"
         )
     if not math.isfinite(value) or value < 0:
         raise ValueError(f"@flow: timeout_seconds must be a number >= 0, got {value!r}")

@@ -13,15 +13,18 @@ from __future__ import annotations
 import ast
 import inspect
 import linecache
+import math
 import re
 import sys
 import unicodedata
 from collections.abc import Collection
+from datetime import timedelta
 from types import FrameType
 from typing import Any
 
-from .delays import callable_name, forgot_backoff_parentheses
+from .delays import PrefectBackoff, callable_name, forgot_backoff_parentheses, normalize_delay
 from .library_folders import FLOWTOP_FOLDER
+from .value_text import safe_repr
 
 #: What each callable option is called with, in words, and the shape it must have.
 _ONE_ARGUMENT = {
@@ -84,6 +87,92 @@ def check_callable_option(option: str, fn: Any) -> None:
             "; a (task, task_run, state) function is Prefect's: pass it as retry_condition_fn="
         )
     raise TypeError(message)
+
+
+#: Seconds, as a timeout or a deadline takes them.
+_SECONDS = ((int, float, timedelta), "seconds (int/float) or a timedelta")
+#: What each option (as written: Prefect's spellings too) must be, by type: a value of
+#: another type is refused with a ``TypeError`` naming the option, the value and the type
+#: it must be. Its value (``max_retries=-1``) is checked when the policy is built, a
+#: ``ValueError``. ``max_retries='3'`` was refused as a ``ValueError``, as if only the
+#: number were wrong.
+_OPTION_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "max_retries": ((int,), "an int"),
+    "retries": ((int,), "an int"),
+    "retry_jitter": ((int, float), "a number (int/float)"),
+    "retry_jitter_factor": ((int, float), "a number (int/float)"),
+    "timeout": _SECONDS,
+    "timeout_seconds": _SECONDS,
+    "retry_deadline": _SECONDS,
+}
+#: The callable options, with what they are called with: anything else is the wrong type.
+_CALLABLE_SHAPES = {
+    "retry_predicate": "(state) -> bool",
+    "retry_condition_fn": "(task, task_run, state) -> bool",
+}
+#: The delay options: seconds, a list of them, a timedelta, a backoff or a callable.
+_DELAY_OPTIONS = ("retry_delay", "retry_delay_seconds")
+
+
+def option_type_problem(option: str, value: Any) -> str | None:
+    """Why ``value`` is of a type ``option`` (as the user wrote it) cannot take, in words
+    that name the option, the value and the type expected; None when its type fits (its
+    value may still be refused) or when ``option`` is not one checked here."""
+    if value is None:  # unset: the default applies
+        return None
+    if option in _DELAY_OPTIONS:
+        return _delay_type_problem(option, value)
+    if option in _CALLABLE_SHAPES:
+        if callable(value):
+            return None
+        expected = f"callable {_CALLABLE_SHAPES[option]}"
+    elif option in _OPTION_TYPES:
+        types, expected = _OPTION_TYPES[option]
+        if isinstance(value, types) and not isinstance(value, bool):
+            return None
+    else:
+        return None
+    got = f"{type(value).__name__} {safe_repr(value, 80)}"
+    return f"{option} must be {expected}, got {got}{_unquoted_hint(option, value)}"
+
+
+def _unquoted_hint(option: str, value: Any) -> str:
+    """``; write retries=3, without quotes`` for a number written as text, else ``""``."""
+    if not isinstance(value, str):
+        return ""
+    text = value.strip()
+    try:
+        number = int(text) if option in ("max_retries", "retries") else float(text)
+    except ValueError:
+        return ""
+    return f"; write {option}={text}, without quotes" if math.isfinite(number) else ""
+
+
+def _delay_type_problem(option: str, value: Any) -> str | None:
+    """Why ``value`` is of a type the delay ``option`` cannot take (a list's item too), in
+    Prefect's words (``Invalid retry_delay_seconds: …``), or None when its types fit.
+    A list over Prefect's limit is left to the policy's check, which says so unread."""
+    if isinstance(value, list | tuple) and len(value) > PrefectBackoff.MAX_DELAYS:
+        return None
+    try:
+        normalize_delay(value, what=option)
+    except TypeError as exc:
+        detail = str(exc).removeprefix(f"{option} ")  # not the option's name twice
+        return f"Invalid {option}: {detail}{_unquoted_hint(option, value)}"
+    except ValueError:  # a value of the right type: the policy's check says what is wrong
+        return None
+    return None
+
+
+def check_option(option: str, canonical: str, value: Any) -> None:
+    """Refuse ``option`` (as written; ``canonical``: the name it means) given a value of
+    a type it cannot take, or a callable that cannot take what flowtop calls it with:
+    a ``TypeError`` naming the option, the value and what it must be."""
+    problem = option_type_problem(option, value)
+    if problem is not None:
+        raise TypeError(problem)
+    if canonical in CALLABLE_OPTIONS and callable(value):
+        check_callable_option(option, value)
 
 
 def option_line(keys: Collection[str]) -> int | None:

@@ -16,7 +16,7 @@ import contextlib
 import sys
 import uuid
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeGuard, TypeVar
+from typing import Any, Generic, TypeGuard, TypeVar, Unpack
 
 from .async_dispatch import dispatch, in_async_context
 from .errors import UnfinishedRun
@@ -25,6 +25,7 @@ from .prefect_datetime import DateTime
 from .prefect_exceptions import CancelledRun, CrashedRun, FailedRun
 from .prefect_ids import state_uuid
 from .prefect_run_views import StateDetails
+from .state_fields import StateFields, checked_fields
 from .states import PrefectOnlyStateType, StateType
 
 T = TypeVar("T")
@@ -331,38 +332,47 @@ def _exception(state: State[Any]) -> tuple[BaseException, bool]:
     ), False
 
 
-def Completed(
-    *, data: Any = None, message: str | None = None, name: str = "Completed"
-) -> State[Any]:
-    return State(StateType.COMPLETED, data=data, message=message, name=name)
+def Completed(**fields: Unpack[StateFields]) -> State[Any]:
+    """Prefect's ``Completed(...)``; its keywords are a state's fields (``StateFields``:
+    ``data``, ``message``, ``name``, ``timestamp``, ``state_details``, ``id``), as each
+    constructor's here."""
+    return State(StateType.COMPLETED, **checked_fields("Completed", fields))
 
 
-def Failed(*, data: Any = None, message: str | None = None, name: str = "Failed") -> State[Any]:
-    return State(StateType.FAILED, data=data, message=message, name=name)
+def Failed(**fields: Unpack[StateFields]) -> State[Any]:
+    return State(StateType.FAILED, **checked_fields("Failed", fields))
 
 
-def Crashed(*, data: Any = None, message: str | None = None) -> State[Any]:
-    return State(PrefectOnlyStateType.CRASHED, data=data, message=message, name="Crashed")
+def Crashed(**fields: Unpack[StateFields]) -> State[Any]:
+    return State(PrefectOnlyStateType.CRASHED, **checked_fields("Crashed", fields))
 
 
-def Cancelled(*, data: Any = None, message: str | None = None) -> State[Any]:
-    return State(StateType.CANCELLED, data=data, message=message, name="Cancelled")
+def Cancelled(**fields: Unpack[StateFields]) -> State[Any]:
+    return State(StateType.CANCELLED, **checked_fields("Cancelled", fields))
 
 
-def Pending(*, message: str | None = None, name: str = "Pending") -> State[Any]:
-    return State(StateType.PENDING, message=message, name=name)
+def Pending(**fields: Unpack[StateFields]) -> State[Any]:
+    return State(StateType.PENDING, **checked_fields("Pending", fields))
 
 
-def Running(*, message: str | None = None, name: str = "Running") -> State[Any]:
-    return State(StateType.RUNNING, message=message, name=name)
+def Running(**fields: Unpack[StateFields]) -> State[Any]:
+    return State(StateType.RUNNING, **checked_fields("Running", fields))
 
 
-def AwaitingRetry(*, message: str | None = None) -> State[Any]:
-    return State(StateType.AWAITING_RETRY, message=message, name="AwaitingRetry")
+def AwaitingRetry(**fields: Unpack[StateFields]) -> State[Any]:
+    """flowtop's ``AWAITING_RETRY`` state, named so: ``name`` is refused, as Prefect's."""
+    return State(StateType.AWAITING_RETRY, **checked_fields("AwaitingRetry", fields, fixed=_NAMED))
 
 
-def Retrying(*, message: str | None = None) -> State[Any]:
-    return State(StateType.RUNNING, message=message, name="Retrying")
+def Retrying(**fields: Unpack[StateFields]) -> State[Any]:
+    """A ``RUNNING`` state named ``Retrying``: ``name`` is refused, as Prefect's."""
+    checked = checked_fields("Retrying", fields, fixed=_NAMED)
+    return State(StateType.RUNNING, name="Retrying", **checked)
+
+
+#: What ``AwaitingRetry`` and ``Retrying`` set themselves ("got multiple values for
+#: keyword argument 'name'" in Prefect).
+_NAMED = ("name",)
 
 
 def made_by_hand(value: Any) -> TypeGuard[State[Any]]:

@@ -537,7 +537,7 @@ class FlowRun(RunActions):
         allowed = TRANSITIONS.get(prior)
         if allowed is None or state not in allowed:
             raise IllegalTransition(
-                f"task {tr.key!r} of run {self.run_id}: {prior} -> {state} is not allowed"
+                f"task {tr.key!r} of run {self.run_id}: {prior and prior.value} -> {state.value} is not allowed"
             )
         if tr.slots is not None and prior is RUNNING:
             self._slot_waits.give_back(self, tr)

@@ -34,9 +34,9 @@ def _retries(value: Any) -> int:
     try:
         n = int(str(value).strip()) if not isinstance(value, int) else value
     except ValueError:
-        raise ValueError(f"expected an int >= 0, got {value!r}") from None
+        raise ValueError(f"expected an int >= 0, got {_given(value)}") from None
     if isinstance(n, bool) or n < 0:
-        raise ValueError(f"expected an int >= 0, got {value!r}")
+        raise ValueError(f"expected an int >= 0, got {_given(value)}")
     return n
 
 
@@ -75,7 +75,7 @@ def _delay(value: Any) -> float | list[float]:
             return [_seconds(str(item)) for item in items]
         return _seconds(text)
     except ValueError:
-        raise ValueError(f"expected seconds >= 0 or a list of them, got {_shown(value)}") from None
+        raise ValueError(f"expected seconds >= 0 or a list of them, got {_given(value)}") from None
 
 
 def _shown(value: Any) -> str:
@@ -85,6 +85,14 @@ def _shown(value: Any) -> str:
     if len(shown) <= _SHOWN_MOST:
         return shown
     return f"{shown[: _SHOWN_MOST - 1]}… ({len(shown):,} characters)"
+
+
+def _given(value: Any) -> str:
+    """``value`` for a message, with its type when it is not text (``list [1]``): text is
+    what the environment gives, and a number as text is taken. A ``ValueError`` either
+    way, not the ``TypeError`` a ``@task`` option of the wrong type gets: Prefect's
+    settings refuse any bad value with pydantic's ``ValidationError``, a ``ValueError``."""
+    return _shown(value) if isinstance(value, str) else f"{type(value).__name__} {_shown(value)}"
 
 
 class Setting:

@@ -6,6 +6,14 @@ from enum import StrEnum, nonmember
 from typing import Any, NamedTuple
 
 
+def _as_prefect(member: StrEnum) -> str:
+    """``StateType.COMPLETED``: what Prefect 3.9.1's ``str()``, ``f"{…}"`` and ``repr()``
+    of a state type read on Python 3.11 (its ``StateType`` is a ``str, Enum``), for the
+    types of both enums here. ``.value`` is ``COMPLETED`` in both, and a type is still
+    its value where a ``str`` is read without ``str()``: ``==``, JSON, SQLite, ``+``."""
+    return f"StateType.{member.name}"
+
+
 class PrefectOnlyStateType(StrEnum):
     """Prefect 3's state types that a flowtop run never enters. Prefect code names them
     (``state.type in (StateType.FAILED, StateType.CRASHED)`` in a hook), so
@@ -19,6 +27,11 @@ class PrefectOnlyStateType(StrEnum):
     CRASHED = "CRASHED"
     PAUSED = "PAUSED"
     CANCELLING = "CANCELLING"
+
+    __str__ = __repr__ = _as_prefect
+
+    def __format__(self, spec: str) -> str:
+        return format(_as_prefect(self), spec)
 
 
 class StateType(StrEnum):
@@ -39,8 +52,10 @@ class StateType(StrEnum):
     def is_final(self) -> bool:
         return self in FINAL_STATES
 
-    def __str__(self) -> str:
-        return self.value
+    __str__ = __repr__ = _as_prefect
+
+    def __format__(self, spec: str) -> str:
+        return format(_as_prefect(self), spec)
 
 
 #: The states by name, for the engine's per-attempt code (``run``, ``records``,

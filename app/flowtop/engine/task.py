@@ -27,7 +27,7 @@ from .errors import NotInFlowtop
 from .hooks import check_hooks
 from .inline import outcome, run_inline, run_inline_async
 from .layers import Layer
-from .option_checks import CALLABLE_OPTIONS, check_callable_option, name_problem, on_its_line
+from .option_checks import check_option, name_problem, on_its_line
 from .policy import MAX_RETRIES, POLICY_FIELDS, RetryPolicy, never_retried
 from .prefect_api import RetryCondition
 from .prefect_attributes import PrefectTaskAttributes
@@ -551,11 +551,11 @@ def _resolve_option(owner: str, key: str, value: Any, options: dict[str, Any]) -
     if canonical in options and options[canonical] is not None and value is not None:
         alias = key if key != canonical else next(a for a in ALIASES if ALIASES[a] == key)
         raise TypeError(f"{owner}: {alias!r} and {canonical!r} both given; use one")
-    if canonical in CALLABLE_OPTIONS and callable(value):
-        try:  # as written: retry_delay_seconds is called with other arguments
-            check_callable_option(key, value)
-        except TypeError as exc:
-            raise TypeError(f"{owner}: {exc}") from None
+    try:  # as written (retries='3' names retries); with_options passes on a DelaysFor made here
+        if not isinstance(value, DelaysFor):
+            check_option(key, canonical, value)
+    except TypeError as exc:
+        raise TypeError(f"{owner}: {exc}") from None
     if key == "retry_delay_seconds":
         value = prefect_delay(value)
     if value is not None or canonical not in options:
