@@ -26,6 +26,7 @@ __all__ = [
     "date_time",
     "fmt_duration",
     "fmt_seconds",
+    "handled_failures",
     "in_count_order",
     "moment",
     "pad_cells",
@@ -167,6 +168,15 @@ def try_text(
 def plural(n: int, word: str) -> str:
     """``1 task``, ``2 tasks``, ``1,001 tasks`` (grouped, as the filter's counts are)."""
     return f"{n} {word}" if n == 1 else f"{n:,} {word}s"
+
+
+def handled_failures(state: StateType | None, failed: int) -> str:
+    """``(2 tasks failed, handled by the flow)``: a run that completed though ``failed``
+    of its tasks failed (its ``@flow`` function caught them), as ``flowtop run``'s last
+    line and the monitor's run header both say it; "" for any other run."""
+    if state is not StateType.COMPLETED or not failed:
+        return ""
+    return f"({plural(failed, 'task')} failed, handled by the flow)"
 
 
 #: The order of a run's counts wherever they are shown (``flowtop run`` and ``history``,

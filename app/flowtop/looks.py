@@ -52,6 +52,9 @@ REUSED_LOOK = ("↺", "Reused", "reused")
 INTERRUPTED = "INTERRUPTED"
 #: A task left unfinished by a run whose process died (the store's ``INTERRUPTED``).
 INTERRUPTED_LOOK = ("⚡", "Interrupted", "interrupted")
+#: A flow file that failed to load, shown where its flows would be (the flows list, the
+#: run header, the detail pane's title): a failure's symbol and style name.
+LOAD_ERROR_LOOK = (STATE_LOOK[S.FAILED][0], STATE_LOOK[S.FAILED][2])
 #: The error "type" of a run that ended before any task ran (its flow file failed to
 #: import or lacks the flow): its message is the reason (``commands/run_start``).
 NOT_STARTED = "not started"
@@ -78,6 +81,18 @@ def returned_states(error_type: str, message: str) -> bool:
     function returned (``1/3 states failed.``): every screen words it as returned, not
     raised (``run_error_text``, the detail pane)."""
     return error_type == "FailedRun" and _RETURNED_STATES.fullmatch(message) is not None
+
+
+def stored_look(state: str) -> tuple[str, str, str] | None:
+    """The look of a state by its stored name: ``STATE_LOOK``'s, the store's own
+    ``INTERRUPTED`` as ``INTERRUPTED_LOOK``; None for a name this flowtop does not know (a
+    newer one's store), which each screen says by its name, with no symbol."""
+    if state == INTERRUPTED:
+        return INTERRUPTED_LOOK
+    try:
+        return STATE_LOOK[StateType(state)]
+    except ValueError:
+        return None
 
 
 def state_words(state: StateType | str) -> str:

@@ -337,7 +337,7 @@ def test_the_monitors_attempts_are_the_engines_records_folded_from_events() -> N
     events: list = []
 
     @task(retry_delay=0)
-    def flaky(calls: list[int] = []) -> int:  # noqa: B006  (counts calls across retries)
+    def flaky(calls: list[int] = []) -> int:  # noqa: B006 - counts calls across retries
         calls.append(1)
         print(f"try {len(calls)}")
         if len(calls) < 3:

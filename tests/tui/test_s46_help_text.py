@@ -17,14 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.geometry import Region
 from textual.widgets import Input
 
 from flowtop.engine import StateType
 from flowtop.tui.app import FlowtopApp
 from flowtop.tui.screens import RetryEditor
+from flowtop.tui.screens.form_dialog import fit_placeholder
 from flowtop.tui.screens.help import HelpScreen
 from flowtop.tui.screens.history import HistoryScreen
-from flowtop.tui.screens.retry_form import fit_hint
 from flowtop.tui.screens.run_detail import RunDetailScreen
 from flowtop.workspace import Workspace
 from pilot_kit import wait_for
@@ -100,12 +101,28 @@ async def test_the_help_hint_writes_keys_as_the_rows_do(app: FlowtopApp) -> None
     assert hint == "esc, ? or q closes · ^p command palette · ^q quits"  # old: Escape, ctrl+p
 
 
+class FieldAt:
+    """What ``fit_placeholder`` reads and sets of an input laid out ``width`` cells wide."""
+
+    def __init__(self, width: int) -> None:
+        self.scrollable_content_region = Region(0, 0, width, 1)
+        self.placeholder = ""
+        self.tooltip: str | None = None
+
+
+def fitted(hint: str, width: int) -> tuple[str, str | None]:
+    field = FieldAt(width)
+    fit_placeholder(field, hint)  # type: ignore[arg-type]  # a stand-in for an Input
+    return field.placeholder, field.tooltip
+
+
 def test_a_cut_hint_ends_in_an_ellipsis() -> None:
     hint = "none (stop retrying this long after the first attempt)"
-    assert fit_hint(hint, 46) == "none (stop retrying this long after the first…"
-    assert len(fit_hint(hint, 46)) == 46
-    assert fit_hint(hint, 80) == hint
-    assert fit_hint("短い説明です", 5) == "短い…"  # by cells, not characters
+    cut = "none (stop retrying this long after the first…"
+    assert fitted(hint, 46) == (cut, hint) and len(cut) == 46  # whole in the tooltip
+    assert fitted(hint, 80) == (hint, None)
+    assert fitted(hint, 0) == (hint, None)  # not laid out yet: no width to cut to
+    assert fitted("短い説明です", 5) == ("短い…", "短い説明です")  # by cells, not characters
 
 
 @pytest.fixture

@@ -61,6 +61,7 @@ def main(args: argparse.Namespace) -> int:
     from ..code_settings import settings_table
     from ..concurrency.limits import limit_of
     from ..concurrency.slots import read_slots
+    from ..workspace.places import LIMITS_FILE
     from ..workspace.private import FolderError, refuse_linked_store
 
     path = Path(args.path)  # ``cli.main`` gives the default (``./flows``, else ``.``)
@@ -75,8 +76,8 @@ def main(args: argparse.Namespace) -> int:
         table = settings_table("concurrency", state)
         limits = {name: limit_of(state, name, value) for name, value in table.items()}
         # read_slots opened what a link there points at, making -wal and -shm beside it
-        refuse_linked_store(state / "limits.db")
-        held, holders = read_slots(state / "limits.db", limits) if limits else ({}, [])
+        refuse_linked_store(state / LIMITS_FILE)
+        held, holders = read_slots(state / LIMITS_FILE, limits) if limits else ({}, [])
     except (ValueError, FolderError) as exc:
         print(f"flowtop limits: {printable(str(exc))}", file=sys.stderr)
         return 2

@@ -39,6 +39,7 @@ from ..formats import (
     coarse_duration,
     cut_cells,
     fmt_seconds,
+    handled_failures,
     plural,
     precise_duration,
     retry_text,
@@ -435,9 +436,8 @@ class HumanPrinter:
             if event.counts or event.duration or not event.note:  # else it never ran
                 line += f" in {precise_duration(event.duration)}"  # 5ms, not 0.00465s
             line += f" ({printable(event.note)})" if event.note else ""
-            failed = event.counts.get(StateType.FAILED.value, 0)
-            if event.state is StateType.COMPLETED and failed:  # a @flow that handled them
-                line += f" ({failed} task{'s' if failed != 1 else ''} failed, handled by the flow)"
+            handled = handled_failures(event.state, event.counts.get(StateType.FAILED.value, 0))
+            line += f" {handled}" if handled else ""
             if event.retry_in is not None:  # a @flow's retries=N: a new linked run follows
                 line += f"; the flow retries in {fmt_seconds(event.retry_in)}, as a new run"
             if self.run_output and event.output:  # what the @flow body printed itself
@@ -466,7 +466,11 @@ class HumanPrinter:
         if not self.verbose and event.state in QUIET_STATES:
             return ""  # --quiet: no clock formatted for a line nobody sees
         stamp = clock_time(event.ts)
-        head = f"{stamp} {event.flow}/{event.task} {STATE_LOOK[event.state][0]} {state_words(event.state)}"
+        if event.state is StateType.AWAITING_RETRY:
+            step = f"retry in {fmt_seconds(event.retry_in or 0)}"
+        else:
+            step = state_words(event.state)
+        head = f"{stamp} {event.flow}/{event.task} {STATE_LOOK[event.state][0]} {step}"
         attempt = ""
         only = event.task in self.retry_only.get(event.run_id, ())  # its budget is Retry's
         if event.attempt:
@@ -474,10 +478,6 @@ class HumanPrinter:
                 event.attempt, event.max_attempts, only, inline=True, reused=event.reused
             )
             attempt = f" (attempt {tries})"
-        if event.state is StateType.AWAITING_RETRY:
-            head = (
-                f"{stamp} {event.flow}/{event.task} ⟳ retry in {fmt_seconds(event.retry_in or 0)}"
-            )
         detail = ""
         if event.error is not None and event.state in (StateType.AWAITING_RETRY, StateType.FAILED):
             # a retry's line is progress, one row; a failure's message is whole (its cause)

@@ -29,6 +29,7 @@ from typing import NamedTuple
 
 from ..workspace.access import blocked, explain
 from ..workspace.ownership import Owner, owner_gone, pid_running
+from ..workspace.places import LIMITS_FILE
 from ..workspace.private import FolderError, private_file
 from ..workspace.store_schema import enable_wal
 
@@ -315,5 +316,5 @@ def slot_store(folder: Path) -> SlotStore:
     with _stores_lock:
         store = _stores.get(key)
         if store is None:
-            store = _stores[key] = SlotStore(folder / "limits.db")
+            store = _stores[key] = SlotStore(folder / LIMITS_FILE)
         return store

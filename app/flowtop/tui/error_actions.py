@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import SuspendNotSupported
 
+from ..engine.states import StateType
+from ..looks import STATE_LOOK
 from ..workspace.private import write_private
 from ..workspace.traceback_frames import traceback_frames
 from .view_actions import hidden_by_filter
@@ -119,8 +121,13 @@ class ErrorActions(_Base):
             self.notify(hidden, severity="warning", markup=False)
             return None
         if row is None or row.error is None:
+            failed, waiting = (
+                STATE_LOOK[s][0] for s in (StateType.FAILED, StateType.AWAITING_RETRY)
+            )
             self.notify(
-                f"{verb} works on a task with an error (✗ or ⟳)", severity="warning", markup=False
+                f"{verb} works on a task with an error ({failed} or {waiting})",
+                severity="warning",
+                markup=False,
             )
             return None
         return row

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from flowtop.engine.states import StateType
 from flowtop.formats import cut_cells, in_count_order
-from flowtop.looks import INTERRUPTED, INTERRUPTED_LOOK, STATE_LOOK
+from flowtop.looks import INTERRUPTED, stored_look
 from flowtop.printable import printable
 from flowtop.tui.model import RunModel, TaskRow
 
@@ -109,26 +109,13 @@ def state_counts_text(counts: Mapping[str, int], reused: int = 0, *, words: bool
     they read as the failed task's."""
     parts = []
     for state, n in in_count_order(counts):
-        look = stored_state_look(state)
+        look = stored_look(state)
         if look is None:  # said by its name: no symbol, and no word to add
             part = f"{cut_cells(printable(state.title()), 40)} {n:,}"
         else:
-            symbol, word = look
+            symbol, word, _ = look
             part = f"{symbol} {n:,}" + (f" {word.lower()}" if words else "")
         if reused and state == S.COMPLETED.value:
             part += f" ({reused:,} reused)"
         parts.append(part)
     return "  ".join(parts)
-
-
-def stored_state_look(state: str) -> tuple[str, str] | None:
-    """The symbol and word of a state by its stored name (``STATE_LOOK``; the store's own
-    ``INTERRUPTED`` is ``INTERRUPTED_LOOK``), or None for a name this flowtop does not
-    know (a newer one's store)."""
-    if state == INTERRUPTED:
-        return INTERRUPTED_LOOK[0], INTERRUPTED_LOOK[1]
-    try:
-        symbol, word, _ = STATE_LOOK[StateType(state)]
-    except ValueError:
-        return None
-    return symbol, word

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flowtop.engine.states import StateType
+from flowtop.looks import STATE_LOOK
 from flowtop.tui.code_rows import NOT_IN_RUN
 from flowtop.tui.launch_queue import Launch, LaunchQueue, Request, StoreWrite
 from flowtop.tui.run_control import AlreadyRerunning, RunControlError
@@ -301,8 +302,11 @@ class RunActions(LaunchQueue):
             or not run.is_live
             or row.state is not StateType.AWAITING_RETRY
         ):
+            waiting = STATE_LOOK[StateType.AWAITING_RETRY][0]
             self.notify(
-                f"{verb} works on a task awaiting retry (⟳)", severity="warning", markup=False
+                f"{verb} works on a task awaiting retry ({waiting})",
+                severity="warning",
+                markup=False,
             )
             return None, None
         return run, row.key

@@ -20,6 +20,7 @@ from flowtop.engine.states import StateType
 from flowtop.tui.child_reaper import ChildReaper
 from flowtop.tui.launch_notes import LaunchLogs
 from flowtop.tui.model import RunModel, RunStartedElsewhere
+from flowtop.workspace.places import STORE_FILE
 
 if TYPE_CHECKING:
     from flowtop.engine.flow import Flow
@@ -81,7 +82,7 @@ class StoreControl:
         self.workspace = workspace
         self._sink = sink
         self.client = StoreClient(
-            workspace.state_dir / "history.db",
+            workspace.state_dir / STORE_FILE,
             self._deliver,
             executor=options.get("executor"),
             workers=options.get("workers"),

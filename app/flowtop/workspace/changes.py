@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ..formats import plural
 from .load_error import LoadError, display_path
 
 
@@ -41,23 +42,18 @@ class WorkspaceChanged:
     def summary(self) -> str:
         parts = []
         if self.errors:
-            more = f" (+{len(self.errors) - 1} more errors)" if len(self.errors) > 1 else ""
+            others = len(self.errors) - 1
+            more = f" (+{plural(others, 'more error')})" if others else ""
             parts.append(f"{self.errors[0]}{more}")
         if self.first:
             # At the start nothing was reloaded, and a settings file that failed is among
             # the errors: "Reloaded f01.py, … (52 flows); Reloaded settings" after
             # "flowtop.toml:3: …" said a reload, and settings taken that were refused.
-            flows, files = len(self.flows), len(self.modules)
-            parts.append(
-                f"Loaded {flows} flow{'s' if flows != 1 else ''}"
-                f" from {files} file{'s' if files != 1 else ''}"
-            )
+            flows, files = plural(len(self.flows), "flow"), plural(len(self.modules), "file")
+            parts.append(f"Loaded {flows} from {files}")
             return "; ".join(parts)
         if self.modules:
-            count = len(self.flows)
-            reloaded = (
-                f"Reloaded {', '.join(self.modules)} ({count} flow{'s' if count != 1 else ''})"
-            )
+            reloaded = f"Reloaded {', '.join(self.modules)} ({plural(len(self.flows), 'flow')})"
             # why files nobody saved reloaded: a module they import changed (a flow file
             # itself, at times: "…, zeta.py, which import zeta.py" named it its own importer)
             importers = [m for m in self.modules if m not in self.helpers]

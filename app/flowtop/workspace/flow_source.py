@@ -29,15 +29,10 @@ class LoadFailed(Exception):
         self.error = error
 
 
-def read_source(path: Path) -> bytes:
-    """The file's bytes; never opens what is not a regular file (a named pipe would
-    block the load forever)."""
-    return read_source_and_status(path)[0]
-
-
 def read_source_and_status(path: Path) -> tuple[bytes, os.stat_result]:
-    """``read_source``, and the status of the file (its owner and mode, for
-    ``code_trust``), taken as it is read."""
+    """The file's bytes, and its status (its owner and mode, for ``code_trust``), taken
+    as it is read; never opens what is not a regular file (a named pipe would block the
+    load forever)."""
     try:
         info = os.stat(path)
         if not stat.S_ISREG(info.st_mode):

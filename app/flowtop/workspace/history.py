@@ -34,6 +34,7 @@ from .history_fold import StoreItem
 from .history_records import HistoryError  # re-exported: the store's public records
 from .launcher import forget_log
 from .ownership import Owner
+from .places import STORE_FILE
 from .private import private_file, private_folder
 from .pruning import PruneUnfinished, compact, prune_runs
 from .reaper import _HOST as _HOST  # the owner token's host part (tests build dead owners)
@@ -590,7 +591,7 @@ def open_live_history(state_dir: Path) -> History:
     """The workspace's store as a live process opens it (the TUI, a run process)."""
     private_folder(state_dir)
     return History(
-        state_dir / "history.db",
+        state_dir / STORE_FILE,
         write_interval=LIVE_WRITE_INTERVAL,
         sink_window=LIVE_SINK_WINDOW,
     )

@@ -10,6 +10,8 @@ SETTINGS_FILE = "flowtop.toml"
 STATE_DIR = ".flowtop"
 OVERRIDES_FILE = "overrides.toml"
 STORE_FILE = "history.db"
+#: The slots of the workspace's concurrency limits (``concurrency.slots``).
+LIMITS_FILE = "limits.db"
 
 
 @dataclass(frozen=True)

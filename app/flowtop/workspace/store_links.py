@@ -60,7 +60,7 @@ def planted_link_said(path: Path, link: Path, doing: str = "write") -> str:
     a file or folder on the way) is a symbolic link, or a hard link (a file with other
     names: ``hard_links``), who may have put it there, and how to get rid of it."""
     shown = display_path(link)
-    shared = "workspace" if link.name == STATE_DIR else ".flowtop"
+    shared = "workspace" if link.name == STATE_DIR else STATE_DIR
     names = 0 if link.is_symlink() else hard_links(link)
     if names > 1:
         own = display_path(link.with_name(f"{link.name}.own"))  # a copy, renamed over it

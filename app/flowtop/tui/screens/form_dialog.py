@@ -8,12 +8,24 @@ from typing import ClassVar, Generic, TypeVar
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
-from textual.widgets import Button
+from textual.widgets import Button, Input
 
+from flowtop.formats import cut_cells
 from flowtop.tui.widgets.key_bar import add_dialog_keys
 from flowtop.tui.widgets.ordered_input import OrderedInput
 
 Result = TypeVar("Result")
+
+
+def fit_placeholder(field: Input, whole: str) -> None:
+    """``whole`` as ``field``'s placeholder, cut with ``…`` to the width the input has now
+    (all of it before the input is laid out), and all of it in the field's tooltip when
+    cut: an input crops its placeholder without an ellipsis, so at 80 columns the retry
+    editor's deadline hint read `none (stop retrying this long after the firs`, and at
+    100 the run form's `default: "INCREMENTAL" · one of FULL,`, as if that were all."""
+    width = field.scrollable_content_region.width
+    field.placeholder = cut_cells(whole, width) if width > 0 else whole
+    field.tooltip = whole if field.placeholder != whole else None
 
 
 class FormDialog(ModalScreen[Result], Generic[Result]):

@@ -29,14 +29,13 @@ from ...engine.layers import Layer
 from ...engine.policy import RetryPolicy
 from ...workspace.flow_shapes import DELAY_FIELDS, FIELDS, PolicyView
 from ...workspace.load_error import display_path
-from ...workspace.places import OVERRIDES_FILE
-from .form_dialog import FormDialog
+from ...workspace.places import OVERRIDES_FILE, STATE_DIR
+from .form_dialog import FormDialog, fit_placeholder
 from .retry_form import (
     FormState,
     after_reload,
     combined_notes,
     delay_notes,
-    fit_hint,
     parse_names,
     read_form,
 )
@@ -173,13 +172,10 @@ class RetryEditor(FormDialog[bool]):
         self.call_after_refresh(self._fit_hints)
 
     def _fit_hints(self) -> None:
-        """Each empty field's hint cut with `…` to the width its input has now, the whole
-        hint in its tooltip when cut (``fit_hint``)."""
+        """Each empty field's hint fitted to the width its input has now (``fit_placeholder``)."""
         for name in FIELDS:
             field = self.query_one(f"#field-{name}", OrderedInput)
-            hint = printable(self.policy.hints[name])
-            field.placeholder = fit_hint(hint, field.scrollable_content_region.width)
-            field.tooltip = hint if field.placeholder != hint else None
+            fit_placeholder(field, printable(self.policy.hints[name]))
 
     def settings_reloaded(self) -> None:
         """The workspace reloaded (the watcher saw a settings or flow file saved): when
@@ -379,7 +375,7 @@ def saved_text(
     values: dict[str, Any],
     *,
     comments_lost: bool = False,
-    into: str = ".flowtop/overrides.toml",
+    into: str = f"{STATE_DIR}/{OVERRIDES_FILE}",
 ) -> str:
     """The toast after Save: each value written, or dropped back to the layers below;
     and, when the file held comments (``has_comments``), that they are gone. ``into``:

@@ -12,8 +12,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from rich.cells import cell_len, set_cell_size
-
 from ...engine.delays import MAX_SECONDS, MAX_SECONDS_TEXT, ExponentialBackoff, fmt_seconds
 from ...engine.layers import Layer
 from ...engine.policy import MAX_RETRIES, describe_delay
@@ -291,12 +289,3 @@ def after_reload(texts: dict[str, str], initial: dict[str, str], saved: dict[str
     }
     kept = tuple(n for n in FIELDS if shown[n].strip() != saved.get(n, "").strip())
     return Reloaded(shown, kept)
-
-
-def fit_hint(hint: str, width: int) -> str:
-    """A field's hint cut to the ``width`` cells its input shows, ending in ``…`` when
-    cut: an input crops its placeholder without one, so at 80 columns the deadline's
-    hint read `none (stop retrying this long after the firs`, as if that were all."""
-    if width <= 0 or cell_len(hint) <= width:
-        return hint
-    return set_cell_size(hint, width - 1).rstrip() + "…"

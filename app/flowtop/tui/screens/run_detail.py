@@ -30,13 +30,7 @@ from textual.widgets import DataTable, Static
 from flowtop.attempt_story import PREDICATE_ASKED, failed_how, rejected_how, wait_story
 from flowtop.formats import RETRY_ONLY, cut_cells, date_time, fmt_duration, try_text
 from flowtop.head_tail import head_and_tail
-from flowtop.looks import (
-    INTERRUPTED,
-    INTERRUPTED_LOOK,
-    REJECTED_LOOK,
-    STATE_LOOK,
-    run_error_text,
-)
+from flowtop.looks import REJECTED_LOOK, REUSED_LOOK, STATE_LOOK, run_error_text, stored_look
 from flowtop.printable import as_left_on_screen, printable
 
 from ...engine.events import REUSED_FROM_SOURCE
@@ -107,14 +101,16 @@ def state_text(state: str, styles: Mapping[str, str] = LOOK_STYLE) -> Text:
     table says it (``⚡ Interrupted``), in ``styles``' colour (none under ``NO_COLOR``). A
     state this flowtop does not know (a newer one's store) is its name after ``?``,
     uncoloured: not ``⚡`` in yellow, which means interrupted."""
-    if state == INTERRUPTED:
-        symbol, word, look = INTERRUPTED_LOOK
-    else:
-        try:
-            symbol, word, look = STATE_LOOK[StateType(state)]
-        except ValueError:
-            return Text(f"? {plain(state.title(), 40, cell=True)}")
-    return Text(f"{symbol} {word}", style=styles.get(look, ""))
+    known = stored_look(state)
+    if known is None:
+        return Text(f"? {plain(state.title(), 40, cell=True)}")
+    return look_text(known, styles)
+
+
+def look_text(look: tuple[str, str, str], styles: Mapping[str, str]) -> Text:
+    """``✓ Completed``: a look's symbol and word, in its style's colour."""
+    symbol, word, style = look
+    return Text(f"{symbol} {word}", style=styles.get(style, ""))
 
 
 def run_counts(detail: RunDetail) -> tuple[str, str]:
@@ -257,9 +253,7 @@ class RunDetailScreen(Screen[None]):
     ) -> list[Any]:
         """One task's row; its Task cell is a ``Text`` of its own (``replace_rows``)."""
         state = (
-            Text("↺ Reused", style=styles["reused"])
-            if record.reused
-            else state_text(record.state, styles)
+            look_text(REUSED_LOOK, styles) if record.reused else state_text(record.state, styles)
         )
         return [
             task_cell(record, task_room),
@@ -570,7 +564,8 @@ def attempts_text(
             text.append_text(state_text(attempt.state, styles))
         else:
             words, look = how
-            text.append(f"✗ Failed, {words}", style=styles[look])
+            symbol, word, _ = STATE_LOOK[StateType.FAILED]
+            text.append(f"{symbol} {word}, {words}", style=styles[look])
         text.append(
             f" · {fmt_duration(attempt.duration)} · started {date_time(attempt.started, '')}\n"
         )

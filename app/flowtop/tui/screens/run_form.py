@@ -25,13 +25,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Static
 
-from flowtop.formats import cut_cells
 from flowtop.printable import printable, printable_name
 from flowtop.tui.widgets.ordered_input import OrderedInput
 
 from ...engine.parameter_types import coerce, hint_named
 from ...engine.parameters import ParameterInfo, ParameterProblem, typed_value, value_text
-from .form_dialog import FormDialog
+from .form_dialog import FormDialog, fit_placeholder
 
 
 def _placeholder(p: ParameterInfo) -> str:
@@ -128,15 +127,10 @@ class RunForm(FormDialog["dict[str, Any] | None"]):
         self.call_after_refresh(self._fit_placeholders)
 
     def _fit_placeholders(self) -> None:
-        """Each field's placeholder cut with `…` to the width its input has now, the whole
-        of it in the field's tooltip when cut: an input crops its placeholder without one,
-        so at 100 columns `mode` read `default: "INCREMENTAL" · one of FULL,` as if FULL
-        were the last choice (as the retry editor's hints are fitted, ``fit_hint``)."""
+        """Each field's placeholder fitted to the width its input has now (``fit_placeholder``)."""
         for index, p in enumerate(self.parameters):
             field = self.query_one(f"#param-{index}", OrderedInput)
-            whole, width = printable(_placeholder(p)), field.scrollable_content_region.width
-            field.placeholder = cut_cells(whole, width) if width > 0 else whole
-            field.tooltip = whole if field.placeholder != whole else None
+            fit_placeholder(field, printable(_placeholder(p)))
 
     def values(self) -> tuple[dict[str, Any], dict[int, str]]:
         """The parameters typed (an empty field left out), and the fields in error: a

@@ -30,8 +30,10 @@ from flowtop.formats import clock_time, cut_cells, fmt_duration, moment
 from flowtop.head_tail import head_and_tail
 from flowtop.looks import (
     ATTEMPT_LOOK,
+    LOAD_ERROR_LOOK,
     NOT_STARTED,
     REJECTED_LOOK,
+    REUSED_LOOK,
     UNKNOWN_ATTEMPT_LOOK,
     returned_states,
     run_error_text,
@@ -331,7 +333,8 @@ def _attempt(
     if a.reused:
         # reused from the source run, or a cached result (``cached result of etl #3, …``)
         number = f"#{a.number}  " if a.number else ""  # a cached result: no attempt, no #0
-        out.append(f"{number}↺ {a.message or REUSED_FROM_SOURCE}", style=styles["reused"])
+        symbol, _, look = REUSED_LOOK
+        out.append(f"{number}{symbol} {a.message or REUSED_FROM_SOURCE}", style=styles[look])
         if a.result is not None:
             out.append(f"  → {a.result}")
         out.append("\n")
@@ -467,8 +470,11 @@ class DetailPane(VerticalScroll):
         """A file shown in place of a flow (``file_problem``): its error, verbatim, and
         what is in use meanwhile."""
         styles = self.styles_now
+        symbol, look = LOAD_ERROR_LOOK
         title = Text.assemble(
-            ("✗ ", styles["failed"]), (where, "bold"), (f"  {file_problem(error)}", styles["error"])
+            (f"{symbol} ", styles[look]),
+            (where, "bold"),
+            (f"  {file_problem(error)}", styles["error"]),
         )
         self._set_title(title)
         body = Text(printable("" if error is None else str(error)))

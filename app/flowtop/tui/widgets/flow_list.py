@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
-from flowtop.looks import STATE_LOOK
+from flowtop.looks import LOAD_ERROR_LOOK, STATE_LOOK
 from flowtop.printable import printable, printable_name
 from flowtop.tui.widgets.state_colors import looks
 
@@ -73,11 +73,12 @@ class FlowList(OptionList):
                 prompt.stylize("dim", 2)
                 prompt.append(" (gone)", style="dim")
             options.append(Option(prompt, id=f"flow:{name}"))
+        symbol, look = LOAD_ERROR_LOOK
         for key in errors:
             label = printable_name(_short(key, root))  # a file name may hold escapes or a newline
             options.append(
                 Option(
-                    Text.assemble(("✗ ", styles["failed"]), (label, styles["error"])),
+                    Text.assemble((f"{symbol} ", styles[look]), (label, styles["error"])),
                     id=f"error:{key}",
                 )
             )

@@ -12,8 +12,8 @@ from textual.widgets import Static
 
 from flowtop.engine.parameters import describe as describe_parameters
 from flowtop.engine.states import StateType
-from flowtop.formats import countdown, cut_cells, fmt_duration, plural
-from flowtop.looks import STATE_LOOK, run_error_text
+from flowtop.formats import countdown, cut_cells, fmt_duration, handled_failures, plural
+from flowtop.looks import LOAD_ERROR_LOOK, STATE_LOOK, run_error_text
 from flowtop.printable import printable
 from flowtop.tui.model import RunModel
 from flowtop.tui.row_views import counts_text
@@ -117,7 +117,8 @@ class RunHeader(Static):
         run_shown = False  # its number, state and time are on the line: they stay whole
         word_at = (0, 0)  # where the state's word is on the line, and its length
         if error:  # what is wrong with the file shown instead of a flow
-            text.append(f"  ✗ {error}", style=styles["failed"])
+            symbol, look = LOAD_ERROR_LOOK
+            text.append(f"  {symbol} {error}", style=styles[look])
         elif run is None or run.run_id is None:
             if flow is not None:
                 text.append(f"  not run yet — press {run_key} to run", style="dim")
@@ -168,9 +169,8 @@ class RunHeader(Static):
         parts: list[Note] = []
         if run is not None and run.run_id is not None:
             parts.append(Note((counts_text(run), counts_text(run, short=True)), style=""))
-            failed = run.counts.get(StateType.FAILED, 0)
-            if run.state is StateType.COMPLETED and failed:
-                handled = f"({failed} task{'s' if failed != 1 else ''} failed, handled by the flow)"
+            handled = handled_failures(run.state, run.counts.get(StateType.FAILED, 0))
+            if handled:
                 parts.append(Note((handled, ""), sep="  "))
         elif run is not None and run.order:
             parts.append(Note((plural(len(run.order), "task"),)))
