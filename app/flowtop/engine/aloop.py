@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import os
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
-from . import capture, given_up, hook_output, live_output
+from . import capture, given_up, hook_output, live_output, user_call
 from .backends import Done
 from .records import from_user_code
 from .user_call import left_in_a_fork
@@ -320,7 +319,7 @@ def start_attempt(
     told = hook_output.take_prelude() if attempt is not None else None  # on_running's
 
     def launch() -> None:
-        started_in = os.getpid()  # a child its coroutine forks ends as it ends (user_call)
+        started_at = user_call.forks  # a child its coroutine forks ends as it ends (user_call)
         buffer = capture.begin()  # installs the stream proxies; ours only during steps
         capture._local.buffer = None
         buffer.live, buffer.taken = live, taken
@@ -358,7 +357,7 @@ def start_attempt(
             else:
                 error = task.exception()
                 value = None if error is not None else task.result()
-            left_in_a_fork(started_in, error)
+            left_in_a_fork(started_at, error)
             if loop in _released:  # its runner shut down: nobody takes its outcome
                 _let_go(buffer)
                 return

@@ -8,12 +8,11 @@ user's code and so never runs under the lock.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from . import aloop, cached_calls, capture, live_output, task_runs
+from . import aloop, cached_calls, capture, live_output, task_runs, user_call
 from .async_call import AsyncCall
 from .backends import Done, hand_over
 from .delays import RETRY_DELAY_REFUSED, RetryDelayError
@@ -23,6 +22,7 @@ from .policy import Decision, decide
 from .pool import WorkerPool
 from .prefect_api import (
     completed_by_hand,
+    made_by_hand,
     returned_cancelled,
     returned_failure,
     returned_state,
@@ -56,7 +56,7 @@ def call_here(
     captured.live = (attempt[0], attempt[1])  # its output is followed once it prints
     captured.echo = attempt[0].runner.echo_output
     captured.taken = output_taken(attempt[1], call)
-    started_in = os.getpid()
+    started_at = user_call.forks
     try:
         value = (
             fn(*args, **kwargs)
@@ -66,7 +66,7 @@ def call_here(
         error: BaseException | None = None
     except BaseException as exc:  # noqa: BLE001 - every outcome is reported, none escapes
         value, error = None, exc
-    if os.getpid() != started_in:  # a child the task forked ends here, not in the run
+    if user_call.forks != started_at:  # a child the task forked ends here, not in the run
         end_forked_child(error)  # (``user_call.left_in_a_fork``, inline: once per attempt)
     if error is not None:
         error.__traceback__ = from_user_code(error.__traceback__)  # the user's frames, not ours
@@ -148,11 +148,11 @@ def judge(
     """
     clock, rng = run._clock, run.runner.rng
     returned, raised = None, error is not None
-    if not raised:
+    if not raised and made_by_hand(value):  # a Prefect state the task's code returned
         value, error = returned_state(value)
         if completed_by_hand(value):  # its data is the result; a call hands the state back
             returned, value = value, value.data
-    if decision is None:
+    if decision is None and error is not None:  # (a success has nothing to settle)
         decision = settled_before_the_policy(error, returned=not raised)
     if decision is None and (error is not None or tr.policy.retry_predicate):
         try:

@@ -82,7 +82,9 @@ class Drivers:
         """Attempt ``token`` of ``tr`` may start now: queue it. Returns how many more
         drivers the caller hands the pool (0 or 1)."""
         self._due.append((tr, token))
-        if self._running == 0 or self._slow_now():
+        # (asked first whether a driver may be added: a run begun with 5,000 attempts due
+        # asks 5,000 times, and has its ``most`` after the first few)
+        if self._running < self._most and (self._running == 0 or self._slow_now()):
             return self._add(1)
         return 0
 

@@ -254,7 +254,12 @@ def resolve_inputs(node: Node, tasks: Mapping[str, Any]) -> tuple[list[Any], dic
     """``node``'s arguments with the results of ``tasks`` (records with a ``result``) in
     place of their refs. Only an argument with a ref inside is walked (``Node.nested``):
     a million-item list beside one took a copy and 26 ms per attempt, as often as the
-    task retried; the common case, refs only at the top level, without recursion."""
+    task retried; the common case, refs only at the top level, without recursion. A node
+    with no upstream task has no ref anywhere (every ref adds its task there): its
+    arguments are copied as they are, without a look at each (0.5 µs an attempt, 5% of
+    what the engine spends on a trivial task's)."""
+    if not node.upstream:
+        return list(node.args), dict(node.kwargs)
     if node.nested:
         return _resolve_nested(node, tasks)
     args = [tasks[a.key].result if isinstance(a, Ref) else a for a in node.args]

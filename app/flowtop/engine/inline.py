@@ -10,12 +10,11 @@ discarded.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
-from . import capture
+from . import capture, user_call
 from .aloop import run_sync
 from .attempt import settled_before_the_policy
 from .cached_calls import look_up_call, store_call
@@ -53,7 +52,7 @@ def _attempt(
 
     def call() -> tuple[Any, BaseException | None]:
         scope = ATTEMPT.set(current)  # TaskRunContext.get() in the attempt
-        started_in = os.getpid()
+        started_at = user_call.forks
         try:
             with inline_attempt():
                 if task.is_async:
@@ -63,12 +62,12 @@ def _attempt(
                 else:
                     value = task.fn(*args, **kwargs)
         except BaseException as exc:  # noqa: BLE001 - every outcome goes to decide()
-            left_in_a_fork(started_in, exc)  # a child the task forked retries nothing
+            left_in_a_fork(started_at, exc)  # a child the task forked retries nothing
             exc.__traceback__ = from_user_code(exc.__traceback__)
             return None, exc
         finally:
             ATTEMPT.reset(scope)
-        left_in_a_fork(started_in, None)  # ...nor goes on with its caller's code
+        left_in_a_fork(started_at, None)  # ...nor goes on with its caller's code
         return returned_state(value)
 
     if timeout is None:
@@ -149,7 +148,7 @@ async def run_inline_async(
         await ainline_begins(current)
         scope = ATTEMPT.set(current)
         deadline = asyncio.timeout(task.policy.timeout)  # None: no timeout
-        started_in = os.getpid()
+        started_at = user_call.forks
         try:
             try:
                 with inline_attempt():
@@ -161,7 +160,7 @@ async def run_inline_async(
                 result = (None, exc)
         finally:
             ATTEMPT.reset(scope)
-        left_in_a_fork(started_in, result[1])  # a child the task forked: see ``_attempt``
+        left_in_a_fork(started_at, result[1])  # a child the task forked: see ``_attempt``
         try:
             wait = steps.send(result)
         except StopIteration as stop:

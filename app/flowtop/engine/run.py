@@ -190,11 +190,11 @@ class FlowRun(RunActions):
         """Attempt ``token`` of ``tr`` may start now (under the lock): queue it for a driver.
         Also called by the run's ``SlotWaits`` when a slot it waited for is free."""
         more = self._drivers.due(tr, token)
-        if self._starting:
+        if self._starting:  # no driver is handed over yet (see ``_begin``), none is stuck
             self._unsent += more
-        else:
+        elif more:
             self._hand_drivers(more)
-        if not more:  # a driver will take it, unless every driver is stuck in a slow attempt
+        else:  # a driver will take it, unless every driver is stuck in a slow attempt
             self._watch()
 
     def _hand_drivers(self, count: int) -> None:

@@ -131,6 +131,8 @@ class SlotWaits:
         if not tags or holder is None:
             return True
         known = self._tag_limits(run, holder)
+        if not known:  # no tag has a limit (most workspaces): no slot to take
+            return True
         names = (PREFIX + tag for tag in tags)
         wanted = {name: known[name] for name in names if name in known}
         if not wanted:
