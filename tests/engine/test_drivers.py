@@ -118,6 +118,26 @@ def test_a_thread_given_up_on_is_replaced_while_attempts_wait() -> None:
     assert drivers.ends_here()
 
 
+def left_inside_seen_by_another_thread(drivers: Drivers) -> list[threading.Thread]:
+    """``left_inside`` as the thread that ends the run (a timer's, here another) reads it."""
+    seen: list[list[threading.Thread]] = []
+    ender = threading.Thread(target=lambda: seen.append(drivers.left_inside()))
+    ender.start()
+    ender.join(5)
+    return seen[0]
+
+
+def test_a_driver_that_handed_its_attempt_over_is_not_left_inside_it() -> None:
+    """An attempt handed to the event loop or a cluster holds no thread: a run that ends
+    before its driver comes back for the lock must not give that thread up."""
+    drivers = Drivers(most=2)
+    queued(drivers, 1)
+    begin(drivers)
+    assert left_inside_seen_by_another_thread(drivers) == [threading.current_thread()]
+    drivers.handed_over()
+    assert left_inside_seen_by_another_thread(drivers) == []
+
+
 def test_attempts_that_need_each_other_run_at_once_after_quick_ones() -> None:
     """Five hundred quick tasks shrink the run to one driver; then eight tasks that each
     wait for all eight to be running must still get a driver each."""

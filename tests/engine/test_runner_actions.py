@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
 
 from flowtop import Flow, StateType, TaskTimeout, task
 from flowtop.engine import Runner
@@ -124,7 +127,13 @@ def test_cancel_marks_unfinished_tasks_and_drops_pending_retries(
 
     run = runner.start(flow)
     try:
-        wait_until(lambda: run.tasks["waiting"].state is StateType.AWAITING_RETRY)
+        # Read without the run's lock, the state may show AWAITING_RETRY a moment before
+        # the same hold of the lock sets the retry's timer: wait for both.
+        wait_until(
+            lambda: (
+                run.tasks["waiting"].state is StateType.AWAITING_RETRY and len(runner.timer) == 1
+            )
+        )
         wait_until(
             lambda: (
                 run.tasks["blocked"].state is StateType.RUNNING and run.tasks["done"].state.is_final
@@ -295,3 +304,68 @@ def test_an_async_attempt_past_its_timeout_gives_up_no_pool_thread(make_runner) 
     assert state.type is StateType.FAILED and isinstance(state.exception, TaskTimeout)
     assert "its coroutine was cancelled" in str(state.exception)  # not its thread
     assert isinstance(runner.executor, WorkerPool) and runner.executor.abandoned == 0
+
+
+class NeverEndingCluster:
+    """A backend that submits (as Dask's does: no pool thread waits on the attempt) and
+    never ends an attempt: only its timeout concludes it."""
+
+    def __init__(self, submitted: threading.Event) -> None:
+        self.submitted = submitted
+
+    def submit(self, *args: object, **kwargs: object) -> None:
+        self.submitted.set()
+
+    def close(self) -> None:
+        """Nothing to stop."""
+
+
+@pytest.mark.parametrize("where", ["event loop", "cluster"])
+def test_a_driver_slow_to_come_back_from_a_handed_over_attempt_is_not_replaced(
+    make_runner, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """Why the test above failed now and then under load: a driver that handed its attempt
+    over (to the event loop, to a cluster) counted as inside it until it took the run's
+    lock back, so a timeout that ended the run meanwhile had the pool replace that
+    healthy thread. Here the driver comes back only once the run has ended."""
+    import asyncio
+
+    from flowtop.engine import run as run_module
+    from flowtop.engine.pool import WorkerPool
+
+    hand_over = run_module.start_elsewhere
+    replaced_then: list[int] = []
+
+    def handed_over_then_held_off(*args: Any) -> None:
+        hand_over(*args)
+        runner, attempt = args[0], args[3]
+        ended = attempt[0].wait(5)  # held off the CPU until the timeout ended the run
+        replaced_then.append(runner.executor.abandoned if ended else -1)
+
+    monkeypatch.setattr(run_module, "start_elsewhere", handed_over_then_held_off)
+    begun = threading.Event()
+    if where == "event loop":
+
+        @task(timeout=0.05)
+        async def hangs() -> None:
+            begun.set()
+            await asyncio.sleep(5)
+
+        backend = None
+    else:
+
+        @task(timeout=0.05)
+        def hangs() -> None:
+            """Never called: the cluster never runs it."""
+
+        backend = NeverEndingCluster(begun)
+    flow = Flow("handed-over")
+    flow.add_task(hangs)
+    clock = ManualClock()
+    runner = make_runner(2, clock=clock, backend=backend)
+    run = runner.start(flow)
+    assert begun.wait(5)
+    clock.advance(0.05)
+    assert isinstance(run.result(timeout=5)["hangs"].exception, TaskTimeout)
+    wait_until(lambda: replaced_then)
+    assert isinstance(runner.executor, WorkerPool) and replaced_then == [0]

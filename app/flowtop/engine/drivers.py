@@ -72,7 +72,8 @@ class Drivers:
         self._most = most
         #: Threads given up on in an attempt past its timeout: their drivers end there.
         self._given_up: set[threading.Thread] = set()
-        #: The drivers' threads inside an attempt (from ``next`` to ``back``).
+        #: The drivers' threads inside an attempt that holds them (from ``next`` to
+        #: ``back``, unless ``handed_over``): those a run that ends gives up on.
         self._inside: set[threading.Thread] = set()
         self._slow = SLOW_IN_A_ROW  # slow attempts back in a row (unknown counts as slow)
         self._returns = 0  # attempts drivers came back from: progress, for ``stalled``
@@ -110,6 +111,13 @@ class Drivers:
                 return tr, token
         self._running -= 1
         return None
+
+    def handed_over(self) -> None:
+        """The attempt this driver just began runs elsewhere (on the event loop, on a
+        cluster) and does not hold its thread: were the run to end before the driver
+        comes back for the lock, ``left_inside`` would have the pool replace that healthy
+        thread for nothing."""
+        self._inside.discard(threading.current_thread())
 
     def back(self, seconds: float) -> tuple[bool, int]:
         """A driver is back from an attempt that took ``seconds`` (wall time). Returns

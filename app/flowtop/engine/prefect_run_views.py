@@ -125,8 +125,14 @@ def asked_about(task_key: str, attempt: int) -> TaskRun:
     asked = _ASKED_ABOUT.get()
     if asked is not None:
         return asked
-    state_name = "Running" if attempt <= 1 else "Retrying"
+    state_name = running_state_name(attempt)
     return TaskRun(uuid.uuid4().hex, task_key, task_key, attempt, state_name=state_name)
 
 
-__all__ = ["StateDetails", "TaskRun", "asked_about", "asking_about"]
+def running_state_name(attempt: int) -> str:
+    """The name of a task run's RUNNING state at attempt ``attempt``, as Prefect names it:
+    ``Running`` on the first attempt, ``Retrying`` on every retry."""
+    return "Running" if attempt <= 1 else "Retrying"
+
+
+__all__ = ["StateDetails", "TaskRun", "asked_about", "asking_about", "running_state_name"]

@@ -6,7 +6,6 @@ import copy
 import functools
 import inspect
 from collections.abc import Callable, Iterable, Mapping
-from datetime import timedelta
 from types import MappingProxyType
 from typing import Any, ClassVar, NoReturn, overload
 
@@ -15,14 +14,7 @@ from .binding import bound_to, unwrapped
 from .caching import caching_of
 from .calls import map_calls, plain_inputs, submit, wait_all
 from .context import current_flow, current_run
-from .delays import (
-    ExponentialBackoff,
-    PrefectBackoff,
-    callable_name,
-    finite_float,
-    normalize_delay,
-    to_seconds,
-)
+from .delays import PrefectBackoff, finite_float, normalize_delay, to_seconds
 from .errors import NotInFlowtop
 from .hooks import check_hooks
 from .inline import outcome, run_inline, run_inline_async
@@ -31,6 +23,8 @@ from .option_checks import check_option, name_problem, on_its_line
 from .policy import MAX_RETRIES, POLICY_FIELDS, RetryPolicy, never_retried
 from .prefect_api import RetryCondition
 from .prefect_attributes import PrefectTaskAttributes
+from .prefect_delays import MAX_DELAYS as MAX_DELAYS  # (read here by workspace.settings)
+from .prefect_delays import DelaysFor, NoDelays, PrefectDelays, prefect_delay, takes_delays
 from .settings import task_defaults
 from .suggest import did_you_mean
 from .task_runs import HOOK_KINDS, TaskExtras, check_run_name, make_extras
@@ -74,63 +68,6 @@ UNSUPPORTED_OPTIONS = (
     "viz_return_value",
     "asset_deps",
 )
-
-
-#: A list of retry delays holds at most this many (Prefect 3's limit).
-MAX_DELAYS = 50
-
-
-class PrefectDelays(list[Any]):
-    """Delays as Prefect 3 holds them for a task: ``retry_delay_seconds=[]``, the list a
-    callable ``retry_delay_seconds`` returned, or the one Prefect's ``exponential_backoff``
-    made for the task's retries, as a copy (``with_options``) gets it (Prefect's copy keeps
-    that list, not the backoff). Empty means no delay, as in Prefect."""
-
-
-class NoDelays(PrefectDelays):
-    """The None a callable ``retry_delay_seconds`` returned: no delay, read back as None,
-    as Prefect holds it (a copy made by ``with_options`` gets the default delay, as
-    Prefect's copy, given that None, does)."""
-
-
-class DelaysFor:
-    """A plain callable given as Prefect's ``retry_delay_seconds``: Prefect calls it once,
-    with the task's ``retries``, when the task is made (``Task.__init__``) and uses what it
-    returns: a list (``exponential_backoff`` returns one), or seconds. (flowtop's own
-    ``retry_delay=callable`` is called per retry instead.)"""
-
-    __slots__ = ("fn",)
-
-    def __init__(self, fn: Callable[[int], Any]) -> None:
-        self.fn = fn
-
-    def delays(self, retries: int, task_name: str) -> Any:
-        """What the callable returns for ``retries``, as a ``retry_delay`` (what it raises
-        is raised, as in Prefect); a value flowtop cannot wait is refused here, naming it."""
-        value = self.fn(retries)
-        if value is None:  # Prefect: no delay, and None read back
-            return NoDelays()
-        if isinstance(value, list | tuple):
-            return PrefectDelays(value)
-        if callable(value) or not isinstance(value, int | float | timedelta):
-            raise TypeError(
-                f"task {task_name!r}: Invalid retry_delay_seconds: "
-                f"{callable_name(self.fn)}({retries}) returned "
-                f"{type(value).__name__} {value!r}, not seconds or a list of seconds"
-            )
-        return value
-
-
-def prefect_delay(value: Any) -> Any:
-    """``retry_delay_seconds=value`` with Prefect's meaning: ``[]`` is no delay, and a plain
-    callable is called once with the task's retries (:class:`DelaysFor`). flowtop's own
-    backoffs keep theirs (Prefect's ``exponential_backoff`` gives the same delays)."""
-    if isinstance(value, list) and not value:
-        return PrefectDelays()
-    plain = not isinstance(value, timedelta | PrefectBackoff | ExponentialBackoff)
-    if callable(value) and plain:
-        return DelaysFor(value)
-    return value
 
 
 def _call_shape(fn: Callable[..., Any]) -> tuple[inspect.Signature | None, int]:
@@ -339,7 +276,7 @@ class Task(PrefectTaskAttributes):
             # copy with more retries repeats its last delay. (A list holding a delay flowtop
             # refuses, too long, keeps the backoff: it fails only at a retry that long.)
             listed = PrefectDelays(self.retry_delay_seconds)
-            if not listed or _takes_delays(listed):
+            if not listed or takes_delays(listed):
                 options["retry_delay"] = listed
         # its own class: a drop-in task's copy keeps having no ``Retry`` budget
         return type(self)(self.fn, name=name or self.name, **options)
@@ -416,15 +353,6 @@ class Task(PrefectTaskAttributes):
 
     def __repr__(self) -> str:
         return f"<Task {self.name}>"
-
-
-def _takes_delays(delays: list[float]) -> bool:
-    """Whether flowtop takes every delay of ``delays`` as a ``retry_delay``."""
-    try:
-        normalize_delay(delays)
-    except (TypeError, ValueError):
-        return False
-    return True
 
 
 def _check_retry_on(name: str, retry_on: Any) -> tuple[type[BaseException], ...]:

@@ -55,7 +55,7 @@ from .prefect_api import (
 )
 from .prefect_datetime import DateTime, prefect_time
 from .prefect_ids import default_task_run_name
-from .prefect_run_views import asking_about
+from .prefect_run_views import asking_about, running_state_name
 from .states import CANCELLED, COMPLETED, FAILED, RUNNING
 from .tags import current_tags
 from .task_log import ENGINE_LOG as ENGINE_LOG  # re-exported, as before
@@ -137,10 +137,6 @@ _said_deciding: weakref.WeakKeyDictionary[Any, dict[tuple[str, int], str]] = (
 )
 
 
-def _state_name(attempt: int) -> str:
-    return "Running" if attempt <= 1 else "Retrying"
-
-
 def _task_key(task: Any, fallback: str) -> str:
     """Prefect's ``task_run.task_key``: the task's (``add-<digits>``), shared by all its
     calls (``add``, ``add-2`` are two calls' keys in the engine); a stand-in for a task a
@@ -167,7 +163,7 @@ def task_run_of(current: Any, state: State[Any] | None = None) -> TaskRun:
         first = tr.attempts[0].started if tr.attempts else None
         tags = tag_limits.tags_of(run, tr)
     if state is None:  # the attempt's own, as Prefect's task_run.state (Retrying on a retry)
-        state = State(RUNNING, name=_state_name(attempt))
+        state = State(RUNNING, name=running_state_name(attempt))
     view = TaskRun(
         id=tr_id,
         name=name,
@@ -294,7 +290,7 @@ def attempt_scope(current: Any) -> Iterator[None]:
 
 
 def running_state(current: Any, attempt: int) -> State[Any]:
-    return State(RUNNING, name=_state_name(attempt), state_details=_details(current))
+    return State(RUNNING, name=running_state_name(attempt), state_details=_details(current))
 
 
 def _details(current: Any) -> StateDetails:
