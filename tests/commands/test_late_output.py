@@ -101,3 +101,14 @@ def test_a_thread_blocked_for_good_holds_the_exit_no_longer_than_the_grace() -> 
     clock = Clock()
     wait_for_given_up(Pool(1, stays=1), 1.0, clock=clock, sleep=clock.sleep)
     assert clock.now == pytest.approx(1.0)
+
+
+def test_the_grace_counts_from_the_runs_end_not_from_the_wait() -> None:
+    """The runner's shutdown may have spent the grace already (a line to a stdout nobody
+    reads): the wait for given-up threads then adds nothing. It added a second of its own,
+    and a stopped ``flowtop run`` with a task blocked in C took 2 s to exit, not about 1."""
+    clock = Clock()
+    ended = clock.now
+    clock.now += 0.7  # the shutdown's wait for the stuck printer
+    wait_for_given_up(Pool(1, stays=1), 1.0, since=ended, clock=clock, sleep=clock.sleep)
+    assert clock.now == pytest.approx(1.0)

@@ -12,12 +12,17 @@ past the wait refuses the rerun too, saying so, rather than letting it run unche
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..workspace.history import History
-from ..workspace.history_records import RunRecord
+from ..workspace.history_records import HistoryError, RunRecord
 from ..workspace.run_numbers import RerunRunning, SourceGone, StoreBusy, reserve_rerun
 from ..workspace.run_refs import find_run_ref
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
 
 #: A shell has no screen to freeze: it waits for a busy store as long as a run's writes
 #: do (``history.BUSY_TIMEOUT_MS``), so a burst of cron jobs is not refused. (The TUI
@@ -59,3 +64,18 @@ def source_id(history: History, reference: str, flow: str) -> str:
     if isinstance(found, RunRecord):
         return found.run_id
     raise RerunRefused(found)
+
+
+def flow_of_source(workspace: Workspace, reference: str, flows: Iterable[str]) -> str | None:
+    """The flow, of ``flows`` (those PATH holds), whose run ``--rerun-of`` names, when
+    that run is one flow's alone: ``--rerun-of 1a2b3c`` (or ``3``, when one flow has a
+    run #3) of a file or folder of several flows then needs no ``--flow``, as ``watch``
+    and ``history --run`` read RUN. None when no run, or runs of several flows, answer to
+    it (``--flow`` is then asked for), or the store cannot be read (the rerun says why)."""
+    try:
+        history = workspace.history
+        found = [find_run_ref(history, reference, flow, "--rerun-of") for flow in flows]
+    except HistoryError:
+        return None
+    owners = {run.flow for run in found if isinstance(run, RunRecord)}
+    return owners.pop() if len(owners) == 1 else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import gc
 import sys
+import time
 from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -154,6 +155,7 @@ def _run_opened(
 ) -> int:
     from .run_start import why_not_started
 
+    take_flow_of_source(args, workspace, workspace.flows)
     failed = failed_flow_file(workspace, args.flow)  # said as the reason, not "no flow named"
     had_errors = report_load_errors(workspace, warn_unread=args.no_history, instead=failed)
     names = None
@@ -291,9 +293,10 @@ def _run_opened(
             active.cancel(exc.why)
         raise
     finally:
+        ended = time.monotonic()
         runner.shutdown(wait=False)  # a thread hung past its timeout must not hold the exit
         if not gone.is_set():  # but what it prints as it stops shows, for a moment
-            wait_for_given_up(runner.executor)
+            wait_for_given_up(runner.executor, since=ended)
         status_line.forget()
         forget_launched_log(workspace, args)  # its end is stored, the log says no more
     if gone.is_set():
@@ -335,6 +338,17 @@ def one_flow_at_a_time(
     whose = "the file's" if file else "the folder's"
     which = f"{whose} other flow" if len(startable) == 1 else f"one of {whose} other flows"
     return f"{said}; or run {which} alone: " + " or ".join(f"--flow {o}" for o in startable)
+
+
+def take_flow_of_source(
+    args: argparse.Namespace, workspace: Workspace, flows: Iterable[str]
+) -> None:
+    """``--rerun-of RUN`` without ``--flow``: RUN's flow is the one run, when RUN names a
+    run of one flow of PATH alone (``rerun_reservation.flow_of_source``)."""
+    if args.rerun_of is not None and args.flow is None:
+        from .rerun_reservation import flow_of_source
+
+        args.flow = flow_of_source(workspace, args.rerun_of, flows)
 
 
 def checked_names(
@@ -417,6 +431,7 @@ def detach_main(args: argparse.Namespace, out: TextIO) -> int:
     workspace = Workspace(args.path, isolate_imports=False)  # its store and settings only
     try:
         workspace.read_settings()
+        take_flow_of_source(args, workspace, listed.flows)
         names = checked_names(
             args,
             listed.flows,

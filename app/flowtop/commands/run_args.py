@@ -35,8 +35,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--rerun-of",
         metavar="RUN",
-        help="rerun a stored run of --flow (its number as history prints it, its id, or a "
-        "unique prefix): its completed tasks are reused, the rest run again",
+        help="rerun a stored run (its number as history prints it, with --flow when several "
+        "flows have it; its id, or a unique prefix): its completed tasks are reused, the "
+        "rest run again",
     )
     parser.add_argument(
         "--task",
