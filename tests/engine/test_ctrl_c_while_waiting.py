@@ -48,7 +48,8 @@ def test_an_untimed_wait_hears_a_ctrl_c_it_did_not_see(
     sigint_on_another_thread: threading.Event,
 ) -> None:
     ended = threading.Event()  # the run: it ends only after 20 s (or the test's end)
-    threading.Timer(20, ended.set).start()
+    run_end = threading.Timer(20, ended.set)
+    run_end.start()
     threading.Timer(0.1, sigint_on_another_thread.set).start()
     try:
         with pytest.raises(KeyboardInterrupt):
@@ -56,6 +57,7 @@ def test_an_untimed_wait_hears_a_ctrl_c_it_did_not_see(
         assert not ended.is_set(), "the wait heard the Ctrl+C only when the run ended"
     finally:
         ended.set()
+        run_end.cancel()  # its thread, left waiting, held the worker's exit up to 20 s
 
 
 def test_a_timed_wait_is_a_plain_wait() -> None:

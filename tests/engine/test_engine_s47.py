@@ -127,10 +127,13 @@ def test_the_decorators_say_what_they_are() -> None:
 def test_mypy_reads_the_typing_checks_of_this_file() -> None:
     """The ``assert_type`` lines above hold for mypy, strict, not only at run time. (In a
     process of its own: run in the test's, mypy left 1.6 million objects behind, and every
-    full garbage collection of that worker took seconds, the last ones past its last test.)"""
+    full garbage collection of that worker took seconds, the last ones past its last test.
+    Incremental, in the checkout's own cache: what CI's ``mypy`` run before the suite
+    checked is read back, not checked again: 0.4 s instead of 2.5 s.)"""
     pytest.importorskip("mypy.api")
     config = Path(__file__).resolve().parents[2] / "pyproject.toml"
-    mypy = [sys.executable, "-m", "mypy", "--strict", "--no-incremental"]
+    cache = config.parent / ".mypy_cache"  # where ``mypy`` run in the checkout keeps it
+    mypy = [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(cache)]
     done = subprocess.run(
         [*mypy, "--config-file", str(config), __file__],
         capture_output=True,

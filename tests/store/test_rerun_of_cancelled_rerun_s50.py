@@ -1,10 +1,13 @@
 """A rerun cancelled while its file still imported ran no task: a rerun of it now stands
 for its source, as a rerun whose import failed does. It ran every task again instead (a
-monitor's ``f`` then ``c``, then ``f``: the completed upstream work lost)."""
+monitor's ``f`` then ``c``, then ``f``: the completed upstream work lost).
+
+``--detach`` imports the file once itself (to check it) before the run's process imports
+it: only the second import is slow, and the cancel goes as soon as it has begun."""
 
 from __future__ import annotations
 
-import time
+from pathlib import Path
 
 from .conftest import flowtop, wait_until
 
@@ -14,8 +17,11 @@ from pathlib import Path
 from flowtop import Flow, task
 
 HERE = Path(__file__).parent
-if (HERE / "slow").exists():  # the rerun's import: time to cancel it
-    time.sleep(2)
+if (HERE / "slow").exists():
+    with (HERE / "imports").open("a") as imports:
+        print("import", file=imports)
+    if len((HERE / "imports").read_text().splitlines()) > 1:  # the rerun's own import
+        time.sleep(2)  # time to cancel it
 
 @task
 def ok_part():
@@ -34,6 +40,12 @@ with Flow("slowfail") as flow:
 """
 
 
+def imports(folder: Path) -> int:
+    """How many times the file was imported since ``slow`` was made."""
+    path = folder / "imports"
+    return len(path.read_text().splitlines()) if path.exists() else 0
+
+
 def test_a_rerun_of_a_rerun_cancelled_while_importing_reuses_the_first_run_s_results(ws) -> None:
     folder = ws(slowfail=FLOW)
     assert flowtop("run", ".", cwd=folder).returncode == 1
@@ -41,7 +53,7 @@ def test_a_rerun_of_a_rerun_cancelled_while_importing_reuses_the_first_run_s_res
     launched = flowtop("run", ".", "--rerun-of", "1", "--detach", cwd=folder)
     rerun = launched.stdout.strip()
     assert rerun, launched.stderr
-    time.sleep(0.3)
+    wait_until(lambda: imports(folder) == 2, "the rerun's process to begin importing the file")
     assert flowtop("cancel", ".", rerun, cwd=folder).returncode == 0
     wait_until(
         lambda: " CANCELLED " in flowtop("history", ".", cwd=folder).stdout, "the rerun's end"

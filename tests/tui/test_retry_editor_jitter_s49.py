@@ -180,6 +180,10 @@ async def test_at_40_columns_the_field_takes_the_width_and_stays_in_view_under_i
         dialog = app.screen.query_one("#dialog").content_region
         assert app.screen.focused is field(app)
         assert field(app).region.width >= dialog.width - 2
-        fields = app.screen.query_one("#fields").region
-        assert fields.contains_region(field(app).region), (fields, field(app).region)
+        # scrolled to on the refresh after the note's: waited for, not assumed done
+        await wait_for(
+            pilot,
+            lambda: app.screen.query_one("#fields").region.contains_region(field(app).region),
+            "the field typed in to be the row shown",
+        )
         assert "0.5" in screen_text(app)
