@@ -1060,10 +1060,14 @@ async def test_clearing_an_override_with_auto_rerun_on_says_a_rerun_follows(work
         await pilot.pause()
         assert isinstance(app.screen, RetryEditor)
         await pilot.click("#clear")
-        await pilot.pause()
-        messages = [n.message for n in app._notifications]
-        assert any(m.startswith("Cleared the override of demo / broken") for m in messages)
-        assert any(m.startswith("Auto-rerun is on: the failed tasks of demo") for m in messages)
+
+        def said(start: str) -> bool:
+            return any(n.message.startswith(start) for n in app._notifications)
+
+        await wait_for(pilot, lambda: said("Cleared the override of demo / broken"), "the toast")
+        await wait_for(
+            pilot, lambda: said("Auto-rerun is on: the failed tasks of demo"), "the rerun"
+        )
 
 
 def test_a_refused_flowtop_toml_is_not_called_reloaded(tmp_path) -> None:
