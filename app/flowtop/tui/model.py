@@ -56,6 +56,9 @@ class AttemptView(Attempt):
     message: str = ""
     reused: bool = False
     retried_now: bool = False  # started by the user before its retry's wait was over
+    #: Running when its run's process died: shown ⚡, as the history's run page shows it
+    #: (it read ■, a cancel's symbol, beside a row that said ``⚡ Interrupted``).
+    interrupted: bool = False
 
 
 class TaskRow:
@@ -402,7 +405,7 @@ class RunModel:
         row.retry_due = None
         last = row.attempts[-1] if row.attempts else None
         if last is not None and last.state is S.RUNNING:  # a failed one keeps its failure
-            last.state, last.message = S.CANCELLED, note
+            last.state, last.message, last.interrupted = S.CANCELLED, note, True
 
     def _output_so_far(self, event: TaskOutput) -> str | None:
         """What a running attempt printed since the last event: shown under it as it comes;

@@ -241,25 +241,15 @@ class StoreClient:
                     events = []
                 if events:
                     quiet = 0
+                    if self._ends_a_live_run(events):
+                        tail = self._look_at_store(tail)
                     self._adopt_flow_retries(events)
                     self._hand(events)
                     continue
                 quiet += 1
                 now = time.monotonic()
                 if now >= next_reap:
-                    now_file = store_file_id(self.db)
-                    if self._following is None:  # not known at first (out of reach a moment)
-                        self._following = now_file
-                    elif now_file not in (self._following, None):
-                        # `.flowtop` deleted (and maybe a new store made by a run since): its
-                        # live runs are out of reach, and a new store's runs never showed
-                        # while the tail read the deleted file on.
-                        self._store_replaced(now_file)
-                        self._following = now_file
-                        if now_file != NO_FILE:
-                            log.warning("%s was replaced: following the new run store", self.db)
-                            tail.close()
-                            tail = LogTail(self.db)
+                    tail = self._look_at_store(tail)
                     reap_store(self.db)
                     self._say_unmarked()
                     next_reap = now + REAP_EVERY
@@ -268,6 +258,35 @@ class StoreClient:
                     quiet = 0
         finally:
             tail.close()
+
+    def _ends_a_live_run(self, events: Sequence[LogEvent]) -> bool:
+        """Whether ``events`` end a run handed on live: its process may have ended it on
+        seeing its store deleted, before this client's look at the file (once a second)."""
+        return any(
+            isinstance(event, RunFinished | RunInterrupted) and event.run_id in self._live
+            for event in events
+        )
+
+    def _look_at_store(self, tail: LogTail) -> LogTail:
+        """The tail to read on: ``tail``, or one of the new store when the store followed
+        was deleted or replaced (said first, ``_store_replaced``). Looked at before a live
+        run's end is handed on too: a run whose process cancelled it as its store went
+        was ended when the store was said gone, and a screen dropped it with the ended
+        runs of the old store (the run shown became "not run yet")."""
+        now_file = store_file_id(self.db)
+        if self._following is None:  # not known at first (out of reach a moment)
+            self._following = now_file
+        elif now_file not in (self._following, None):
+            # `.flowtop` deleted (and maybe a new store made by a run since): its live runs
+            # are out of reach, and a new store's runs never showed while the tail read the
+            # deleted file on.
+            self._store_replaced(now_file)
+            self._following = now_file
+            if now_file != NO_FILE:
+                log.warning("%s was replaced: following the new run store", self.db)
+                tail.close()
+                return LogTail(self.db)
+        return tail
 
     def _say_unmarked(self) -> None:
         """Hand on, once each, the runs whose process is gone that the store could not

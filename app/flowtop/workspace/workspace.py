@@ -27,6 +27,7 @@ from ..engine.spec import parse_spec
 from ..engine.suggest import did_you_mean
 from . import overrides as overrides_file
 from .changes import WorkspaceChanged
+from .flow_order import in_natural_order
 from .import_guard import CAREFUL, deadline, hung
 from .load_error import LoadError, display_path, prefect_only
 from .loader import Loader, LoadOutcome, Probed
@@ -329,7 +330,7 @@ class Workspace:
             elsewhere = self._loader.flows_not_imported()
             if self._loader.only is not None or self._loader.errors or flow_name in elsewhere:
                 return None  # the flow may live in another file, one not imported or broken
-            flows = sorted({*self._loader.flows, *elsewhere})
+            flows = in_natural_order({*self._loader.flows, *elsewhere})  # as `ls -v`
             known = ", ".join(flows) or "none loaded"
             hint = did_you_mean(flow_name, flows)
             return f"{table_name(table)}: no flow named {flow_name!r}{hint}; flows: {known}"

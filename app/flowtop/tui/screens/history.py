@@ -76,13 +76,18 @@ def fit_heading(scope: str, count: str, hint: str, room: int) -> str:
 def why_no_counts(record: RunRecord, styles: Mapping[str, str]) -> Text:
     """For a run with no task counts, what it ended with instead, cut to ``REASON_CELL``
     (`did not start: flows/flowtop.t…`, as `flowtop history`'s NOTE says it): its row
-    read `etl 7 ✗ Failed` and a blank, with nothing to say why. Empty for any other."""
+    read `etl 7 ✗ Failed` and a blank, with nothing to say why. A run whose process died
+    as it imported its flow file raised nothing: its note says why (`interrupted: its
+    process (pid …) is gone`), where its row was blank too. Empty for any other."""
     error = record.error or {}
-    if not error.get("type"):
+    if error.get("type"):
+        first = str(error.get("message", "")).strip().split("\n", 1)[0]
+        said = run_error_text(error["type"], first)
+    elif record.note:
+        said = record.note.strip().split("\n", 1)[0]
+    else:
         return Text("")
-    first = str(error.get("message", "")).strip().split("\n", 1)[0]
-    said = plain(run_error_text(error["type"], first), 200, cell=True)
-    return Text(cut_cells(said, REASON_CELL), style=styles["error"])
+    return Text(cut_cells(plain(said, 200, cell=True), REASON_CELL), style=styles["error"])
 
 
 class HistoryScreen(Screen[None]):

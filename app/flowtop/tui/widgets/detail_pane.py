@@ -30,6 +30,7 @@ from flowtop.formats import clock_time, cut_cells, fmt_duration, moment
 from flowtop.head_tail import head_and_tail
 from flowtop.looks import (
     ATTEMPT_LOOK,
+    INTERRUPTED_LOOK,
     LOAD_ERROR_LOOK,
     NOT_STARTED,
     REJECTED_LOOK,
@@ -349,6 +350,8 @@ def _attempt(
     rejected = a.retry_in is not None and a.error is None and state in _WAIT_ENDS
     if rejected:
         symbol, _, look = REJECTED_LOOK
+    elif a.interrupted and state is StateType.CANCELLED:
+        symbol, _, look = INTERRUPTED_LOOK
     else:
         symbol, look = ATTEMPT_LOOK.get(state, UNKNOWN_ATTEMPT_LOOK)
     started = clock_time(a.started) if now is None else moment(a.started, now)
