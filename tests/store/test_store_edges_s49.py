@@ -329,8 +329,8 @@ def test_cancel_of_a_run_whose_store_was_deleted_says_so(
     said = capsys.readouterr().err.strip()
     assert said.startswith("flowtop cancel: no run with id '0123abcd4567' in ")
     assert said.endswith(
-        "history.db (it holds no runs: a run recorded in a store deleted since went with "
-        "it; a run process cancels its run when its store is deleted)"
+        "history.db (it holds no runs: if .flowtop was deleted since, the runs recorded "
+        "before went with it, and a live one was cancelled)"
     )
 
 

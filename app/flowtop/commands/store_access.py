@@ -37,13 +37,16 @@ def store_since(reader: StoreReader) -> str:
     except (HistoryError, sqlite3.Error):
         return ""
     if oldest is None:
-        return (
-            f" (it holds no runs: a run recorded in a store deleted since went with it{GONE_RUNS})"
-        )
+        return f" (it holds no runs: if .flowtop was deleted since, {_WENT_WITH_IT})"
     return (
-        f" (its oldest run started at {moment(oldest, time.time())}: a run recorded before "
-        f"then, in a store deleted since, went with it{GONE_RUNS})"
+        f" (its oldest run started at {moment(oldest, time.time())}: if .flowtop was deleted "
+        f"since, {_WENT_WITH_IT})"
     )
+
+
+#: Said only as a possibility: most such references are typos, and the store cannot tell
+#: whether it was ever deleted (it read as if it had been, for every unknown id).
+_WENT_WITH_IT = "the runs recorded before went with it, and a live one was cancelled"
 
 
 def usage(command: str, message: str) -> int:
