@@ -21,7 +21,10 @@ from typing import TYPE_CHECKING, TextIO
 from ..printable import say
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ..workspace import Workspace
+    from ..workspace.history import History
     from .printers import Output
 
 #: How long a stopped ``flowtop run`` lets a write under way finish (seconds).
@@ -68,11 +71,20 @@ def forget_launched_log(workspace: Workspace, args: argparse.Namespace) -> None:
     log stayed though the store had the end (README: deleted once the end is recorded)."""
     if args.run_id is None or args.no_history:
         return
-    history = workspace.history
-    if history.flush(5.0) and not history.lost and history.damage is None:
+    forget_log_once_recorded(workspace.history, workspace.state_dir, args.run_id)
+
+
+def forget_log_once_recorded(
+    history: History, state_dir: Path, run_id: str, *, wait: float = 5.0
+) -> None:
+    """Delete launched run ``run_id``'s log in ``state_dir`` once ``history`` has stored
+    every event, its end's included, waiting up to ``wait`` seconds for the writes: a log
+    outlives only a run the store does not have whole, where it is what tells why. Also
+    a run that did not start (``run_start.Reservation``)."""
+    if history.flush(wait) and not history.lost and history.damage is None:
         from ..workspace.launcher import forget_log
 
-        forget_log(workspace.state_dir, args.run_id)
+        forget_log(state_dir, run_id)
 
 
 class DetachedIds:

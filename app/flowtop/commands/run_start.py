@@ -38,6 +38,7 @@ from ..workspace.load_error import Stopped
 from ..workspace.ownership import HEARTBEAT
 from .common import load_problems, no_such_flow
 from .import_output import printable_output
+from .run_output import forget_log_once_recorded
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -48,9 +49,17 @@ class Reservation:
     """A launched run's place in the store, held while its process gets ready to run it."""
 
     def __init__(
-        self, history: History, flow: str, run_id: str, rerun_of: str | None = None
+        self,
+        history: History,
+        flow: str,
+        run_id: str,
+        rerun_of: str | None = None,
+        *,
+        state_dir: Path,
     ) -> None:
         self.history = history
+        #: Where its launcher put the run's log (``.flowtop``), deleted once the end is in.
+        self.state_dir = state_dir
         self.flow = flow
         self.run_id = run_id
         #: A rerun's source, kept by a rerun that fails to start: the next ``f`` on it
@@ -74,6 +83,9 @@ class Reservation:
         self._end(StateType.CANCELLED, note=why)
 
     def _end(self, state: StateType, *, error: ErrorInfo | None = None, note: str = "") -> None:
+        """Record the run's start and end at once, then delete its log, as a run that ran
+        has its deleted (README: once its end is recorded): every run that did not start
+        left its log, whose one line the store now says."""
         now = time.time()
         self.history(
             [
@@ -91,7 +103,7 @@ class Reservation:
                 ),
             ]
         )
-        self.history.flush(10.0)
+        forget_log_once_recorded(self.history, self.state_dir, self.run_id, wait=10.0)
 
 
 def open_for_run(args: argparse.Namespace) -> tuple[Workspace, Reservation | None]:
@@ -111,7 +123,13 @@ def open_for_run(args: argparse.Namespace) -> tuple[Workspace, Reservation | Non
     reservation = None
     if args.run_id and args.flow and not args.no_history:
         try:
-            reservation = Reservation(workspace.history, args.flow, args.run_id, args.rerun_of)
+            reservation = Reservation(
+                workspace.history,
+                args.flow,
+                args.run_id,
+                args.rerun_of,
+                state_dir=workspace.state_dir,
+            )
         except Exception:  # noqa: BLE001 - a broken store: run.main reports it (history_error)
             reservation = None
     try:
