@@ -138,6 +138,8 @@ class LaunchQueue(_AppBase):
 
         def key_for(self, action: str) -> str: ...
 
+        def _update_header(self) -> None: ...
+
     @cached_property
     def _launches(self) -> _Launches:
         return _Launches()
@@ -224,7 +226,8 @@ class LaunchQueue(_AppBase):
                     self._say_failure(error, write)
             elif started is not None:
                 # Until its first event shows it, ``store.starting`` knows it.
-                self.store.launched[started.flow] = started
+                self.store.landed(started)
+                self._update_header()  # it says the run is starting (``RunStore.loading``)
                 write.started(started)
                 self.set_timer(SLOW_START, partial(self._say_loading, started))
         shown = len(self.screen_stack)

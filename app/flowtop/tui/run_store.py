@@ -86,6 +86,23 @@ class RunStore:
             return None
         return run
 
+    def landed(self, run: RunModel) -> None:
+        """``run`` was just launched from here: ``launched`` until it shows. One whose
+        first event came first is shown already: kept, it said `starting` again once a
+        newer run evicted it (``_newest`` lets go of the others as they show)."""
+        if run.run_id in self.runs:
+            self.launched.pop(run.flow, None)
+        else:
+            self.launched[run.flow] = run
+
+    def loading(self, flow: str) -> RunModel | None:
+        """``flow``'s run started from here whose process has said nothing yet (it
+        imports the flow file first): the header says it is starting, where it said
+        `press r to run` for seconds after `r`. Asks no one (``starting`` does): it is
+        drawn often, and a run that dies before its first event shows as interrupted."""
+        run = self.launched.get(flow)
+        return run if run is not None and run.run_id not in self.runs else None
+
     def latest_for(self, flow: str) -> RunModel | None:
         run_id = self.latest.get(flow)
         return self.runs.get(run_id) if run_id else None
@@ -204,6 +221,9 @@ class RunStore:
         previous = self.latest_for(model.flow)
         assert model.run_id is not None
         self.runs[model.run_id] = model
+        launched = self.launched.get(model.flow)
+        if launched is not None and launched.run_id == model.run_id:  # shown: ``loading`` no
+            del self.launched[model.flow]  # more, also once a newer run evicts it from ``runs``
         if elsewhere and previous is not None and previous.is_live:
             return
         self.latest[model.flow] = model.run_id

@@ -131,6 +131,7 @@ class ViewActions(_AppBase):
             self.clock(),
             notes=notes,
             run_key=self.key_for("run"),
+            starting=self.store.loading(self.selected_flow) if self.selected_flow else None,
         )
 
     def action_next_live_run(self) -> None:

@@ -91,12 +91,31 @@ def live_runs_note(numbers: Sequence[int], switch_key: str) -> Note:
     )
 
 
+def starting_words(run: RunModel) -> str:
+    """What the header says of a run launched whose process has not said anything yet
+    (it imports the flow file first: seconds for a big one): `press r to run` stayed
+    until then, and a user pressed `r` again."""
+    return f"{_which(run)} starting: its process is loading the flow…"
+
+
+def starting_note(run: RunModel) -> Note:
+    """``starting_words`` beside the flow's previous run, still shown until the new one
+    says something: `run #4 starting…` when narrow."""
+    return Note((starting_words(run), f"{_which(run)} starting…", ""))
+
+
+def _which(run: RunModel) -> str:
+    return f"run #{run.number}" if run.number else "a run"
+
+
 class RunHeader(Static):
     #: What it shows now: the live tick asks again ten times a second, and an update
     #: lays the screen out again (an idle monitor at 9 % of a core through a retry wait).
     _shown: Text | None = None
     #: What ``show`` was last asked, to fit it again after a resize.
-    _asked: tuple[str | None, RunModel | None, float, Sequence[Note], str, str] | None = None
+    _asked: (
+        tuple[str | None, RunModel | None, float, Sequence[Note], str, str, RunModel | None] | None
+    ) = None
 
     def show(
         self,
@@ -107,10 +126,13 @@ class RunHeader(Static):
         notes: Sequence[Note] = (),
         error: str = "",
         run_key: str = "r",
+        starting: RunModel | None = None,
     ) -> None:
         """``notes``: what the view adds to the second line (sort, filter, live runs),
         after the run's counts; ``run_key``: the key that runs now (after ``[keys]``),
-        for the hint."""
+        for the hint; ``starting``: the flow's run launched from here that has not said
+        anything yet (its process imports the flow), said instead of the hint, or after
+        the counts of the run shown before it."""
         styles = looks(self.app)
         text = Text(no_wrap=True, overflow="ellipsis")
         tail = Text()  # what may be cut: a run's note and its flow's error
@@ -120,7 +142,9 @@ class RunHeader(Static):
             symbol, look = LOAD_ERROR_LOOK
             text.append(f"  {symbol} {error}", style=styles[look])
         elif run is None or run.run_id is None:
-            if flow is not None:
+            if flow is not None and starting is not None:
+                text.append(f"  {starting_words(starting)}", style="dim")
+            elif flow is not None:
                 text.append(f"  not run yet — press {run_key} to run", style="dim")
         else:
             run_shown = True
@@ -172,6 +196,8 @@ class RunHeader(Static):
             handled = handled_failures(run.state, run.counts.get(StateType.FAILED, 0))
             if handled:
                 parts.append(Note((handled, ""), sep="  "))
+            if starting is not None:  # the run before it stays shown meanwhile
+                parts.append(starting_note(starting))
         elif run is not None and run.order:
             parts.append(Note((plural(len(run.order), "task"),)))
         elif run is not None:  # a @flow's graph exists only while it runs
@@ -187,14 +213,14 @@ class RunHeader(Static):
         if shown != self._shown:  # redrawn when it reads differently: it is asked 10×/s
             self.update(shown)
             self._shown = shown
-        self._asked = (flow, run, now, notes, error, run_key)
+        self._asked = (flow, run, now, notes, error, run_key, starting)
 
     def on_resize(self) -> None:
         """Fitted again to its new width: a run that ended is not asked for again, and
         its filter count, cut by a narrower terminal, stayed cut."""
         if self._asked is not None:
-            flow, run, now, notes, error, run_key = self._asked
-            self.show(flow, run, now, notes=notes, error=error, run_key=run_key)
+            flow, run, now, notes, error, run_key, starting = self._asked
+            self.show(flow, run, now, notes=notes, error=error, run_key=run_key, starting=starting)
 
     def _cut_tail(self, tail: Text, room: int) -> Text:
         """``tail`` in ``room`` cells, ending in ``…`` when cut; left out when not even
