@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .context import current_flow, enter_flow, exit_flow
 from .graph import Node, Ref, _dedupe, find_refs, resolve_refs
+from .node_binding import ArgumentsRefused, Binder, Place, caller_place
 from .option_checks import name_problem
 from .parameters import ParameterError, ParameterInfo, ParameterProblem
 from .run import FlowRun
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from .records import RunResult
     from .run_options import RunOptions
 
-__all__ = ["Flow", "Node", "Ref", "current_flow", "find_refs", "resolve_refs"]
+__all__ = ["ArgumentsRefused", "Flow", "Node", "Ref", "current_flow", "find_refs", "resolve_refs"]
 
 
 class Flow:
@@ -47,6 +48,10 @@ class Flow:
         self.nodes: dict[str, Node] = {}
         self._first_node: dict[int, str] = {}  # id(task) -> key of its first node
         self._name_uses: dict[str, int] = {}  # task name -> highest n used in "name-n"
+        #: Where the flow author added each node (``caller_place``), for its refusal.
+        self._added_at: dict[str, Place | None] = {}
+        #: Nodes not bound yet (``check_arguments``), in the order they were added.
+        self._unchecked: dict[str, None] = {}
         #: Where the flow was defined, filled by the loader (file path).
         self.source: str | None = None
 
@@ -89,8 +94,7 @@ class Flow:
         if key is None and id(task) in self._first_node:
             return self.nodes[self._first_node[id(task)]]
         node = Node(self._new_key(task, key), task)
-        self.nodes[node.key] = node
-        self._first_node.setdefault(id(task), node.key)
+        self._put(node)
         return node
 
     def add_call(self, task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Ref:
@@ -110,9 +114,15 @@ class Flow:
                 self._check_own(ref, f"task {node.key!r}")
                 upstream.append(ref.key)
         node.upstream, node.nested = _dedupe(upstream), frozenset(nested)
-        self.nodes[node.key] = node
-        self._first_node.setdefault(id(task), node.key)
+        self._put(node)
         return Ref(node.key, self)
+
+    def _put(self, node: Node) -> None:
+        """Add ``node``, to be bound once the flow is complete (``check_arguments``)."""
+        self.nodes[node.key] = node
+        self._first_node.setdefault(id(node.task), node.key)
+        self._added_at[node.key] = caller_place()
+        self._unchecked[node.key] = None
 
     def _check_own(self, ref: Ref, where: str) -> None:
         """A result from another flow would run nothing, or silently bind to a same-named task."""
@@ -175,6 +185,8 @@ class Flow:
             raise ValueError(f"flow {self.name!r}: dependency cycle {' -> '.join(cycle)}")
         node.upstream = upstream
         node.kwargs.update(new_kw)
+        if new_kw:
+            self._unchecked.pop(node.key, None)  # bound in full by ``_check_keywords``
         return node
 
     def _check_keywords(self, node: Node, kwargs: dict[str, Any]) -> None:
@@ -200,6 +212,23 @@ class Flow:
                 f"{where}: {exc}; the function is {takes}, and keyword_tasks must give"
                 " every argument it needs in one call"
             ) from None
+
+    def check_arguments(self) -> None:
+        """Refuse a node whose function cannot be called with what the graph gives it:
+        ``add_task(b)`` of ``def b(x)`` with no ``keyword_tasks`` for ``x`` failed in its
+        attempt, after its upstream tasks had run. Raises ``ArgumentsRefused`` (a
+        ``TypeError``) naming the flow, the task and the line that added it. A node is
+        added before its ``keyword_tasks`` are set, so this runs once the flow is complete:
+        after the loader imports the flow file, and as a run starts. Each node is bound
+        once, not per run or per attempt."""
+        binder = Binder()
+        for key in list(self._unchecked):
+            node = self.nodes.get(key)
+            if node is not None:
+                refusal = binder.refusal(self.name, node, self._added_at.get(key))
+                if refusal is not None:
+                    raise refusal
+            del self._unchecked[key]
 
     def _cycle_through(self, key: str, upstream: list[str]) -> list[str] | None:
         """The path key -> ... -> key that the new edges would close, if any."""
@@ -243,6 +272,7 @@ class Flow:
     # -- running --------------------------------------------------------------------
     def run(self, *, workers: int = 8, default_max_retries: int | None = None) -> RunResult:
         """Run to the end without a UI; return the final ``State`` of every task."""
+        self.check_arguments()  # before a runner is made: a broken graph starts nothing
         with Runner(workers=workers) as runner:
             runner.echo_output = True  # no monitor: a task's prints go where a script's go
             return runner.run(self, default_max_retries=default_max_retries)
@@ -255,6 +285,7 @@ class Flow:
         (``options.reuse``). The ``@flow`` function's options (``FlowFunction.make_run``)
         have no use here.
         """
+        self.check_arguments()  # a flow built and started without the loader or ``run``
         return FlowRun(
             runner,
             self,

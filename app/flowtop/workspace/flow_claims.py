@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..engine.flow import Flow
+from ..engine.flow import ArgumentsRefused, Flow
 from .entry_flows import main_block_names
 from .flow_source import LoadFailed
 from .import_errors import same_file
@@ -141,11 +141,24 @@ def find_flows(path: Path, module: types.ModuleType, tree: ast.Module, root: Pat
                 )
             )
         found[flow.name] = (var, flow)
+    for var, flow in found.values():
+        _check_arguments(path, flow, lines.get(var))
     return FoundFlows(
         {name: flow for name, (_, flow) in found.items()},
         {name: lines[var] for name, (var, _) in found.items() if var in lines},
         _run_by_main_block(tree, vars(module), found),
     )
+
+
+def _check_arguments(path: Path, flow: Flow, binding_line: int | None) -> None:
+    """Refuse the file when a node of ``flow`` cannot be called with what the graph gives
+    it (``Flow.check_arguments``): its ``keyword_tasks`` are all set once the file has
+    run. The error points at the line that added the node, or else at the flow's own."""
+    try:
+        flow.check_arguments()
+    except ArgumentsRefused as exc:
+        line = exc.line if same_file(exc.file, path) else binding_line
+        raise LoadFailed(LoadError(path, line, None, f"TypeError: {exc}")) from None
 
 
 def _run_by_main_block(
