@@ -783,8 +783,8 @@ def test_list_shows_a_task_s_caching(tmp_path: Path) -> None:
         """,
     )
     text, caches = listed_field(tmp_path, "cache")
-    assert "cache               TASK_SOURCE + INPUTS - verbose, for 2h00m [task]" in text
-    assert caches == {"fetch": "TASK_SOURCE + INPUTS - verbose, for 2h00m", "plain": None}
+    assert "cache               INPUTS + TASK_SOURCE - verbose, for 2h00m [task]" in text
+    assert caches == {"fetch": "INPUTS + TASK_SOURCE - verbose, for 2h00m", "plain": None}
 
 
 def test_list_shows_a_flow_s_call_a_settings_table_names(tmp_path: Path) -> None:

@@ -200,8 +200,7 @@ def test_transaction_hooks_are_one_line_refusals() -> None:
     with pytest.raises(NotImplementedError) as caught:
         write.on_rollback(undo)
     message = str(caught.value)
-    assert "task 'write': @write.on_rollback" in message
-    assert "test_prefect_api_s45.py:" in message
+    assert message.startswith("task 'write': @write.on_rollback")  # its line: the traceback's
     assert "no transactions" in message
     with pytest.raises(NotImplementedError, match="on_commit"):
         write.on_commit(undo)

@@ -117,11 +117,16 @@ class CacheKeyFnPolicy(CachePolicy):
 
 
 class CompoundCachePolicy(CachePolicy):
-    """Several policies: the hash of their keys (a policy giving None is left out)."""
+    """Several policies: the hash of their keys (a policy giving None is left out).
+
+    As Prefect's, it keeps one ``Inputs``, last, leaving out what any of them did: the
+    order the keys are hashed in, so a stored result's key stays what it was. What it
+    says (``describe``) is the order they were written in, kept apart (``written``):
+    ``INPUTS + TASK_SOURCE`` was listed ``TASK_SOURCE + INPUTS``."""
 
     policies: list[CachePolicy]
 
-    def __init__(self, policies: list[CachePolicy]) -> None:
+    def __init__(self, policies: list[CachePolicy], written: str | None = None) -> None:
         flat = [
             p
             for policy in policies
@@ -131,6 +136,8 @@ class CompoundCachePolicy(CachePolicy):
         self.policies = [p for p in flat if not isinstance(p, Inputs)]
         if len(self.policies) < len(flat):  # one Inputs, leaving out what any of them did
             self.policies.append(Inputs(excluded))
+        #: ``INPUTS + TASK_SOURCE - verbose``: each part as it describes itself, in order.
+        self.written = written or " + ".join(policy.describe() for policy in policies)
 
     def _key(self, task_ctx: Context, inputs: Params, flow_parameters: Params) -> str | None:
         keys = [p._key(task_ctx, inputs, flow_parameters) for p in self.policies]
@@ -142,10 +149,10 @@ class CompoundCachePolicy(CachePolicy):
             raise TypeError("Can only subtract strings from key policies.")
         if not any(isinstance(p, Inputs) for p in self.policies):
             return self
-        return CompoundCachePolicy([*self.policies, Inputs([other])])
+        return CompoundCachePolicy([*self.policies, Inputs([other])], f"{self.written} - {other}")
 
     def describe(self) -> str:
-        return " + ".join(policy.describe() for policy in self.policies)
+        return self.written
 
 
 class _None(CachePolicy):

@@ -12,7 +12,7 @@ theirs, as Prefect's does. ``log_prints`` is the value given (None): flowtop cap
 run's prints whatever it says.
 
 Transactions (``@my_task.on_commit``, ``.on_rollback``) are refused with one line naming
-the task and the line that asked for them.
+the task; the loader names the line that asked for them, as for any import error.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import functools
 import hashlib
 import inspect
 import marshal
-import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, NoReturn
@@ -87,11 +86,11 @@ class TransactionsNotAvailable(NotInFlowtop):
 
 
 def refuse_transaction_hook(task_name: str, kind: str) -> NoReturn:
-    """``@my_task.on_commit`` / ``.on_rollback``: one line naming the task and where the
-    decorator was used (two frames up: the caller of the task's method)."""
-    caller = sys._getframe(2)
-    where = f"{Path(caller.f_code.co_filename).name}:{caller.f_lineno}"
-    raise TransactionsNotAvailable(f"{where}: task {task_name!r}: @{task_name}.{kind}")
+    """``@my_task.on_commit`` / ``.on_rollback``: one line naming the task. Where the
+    decorator was used is the traceback's line, which the flow file's loader puts first
+    (``q.py:7: TransactionsNotAvailable: task 'write': …``), as for every refusal at a
+    definition: said here too, the line read ``q.py:7: …: q.py:7: task 'write'``."""
+    raise TransactionsNotAvailable(f"task {task_name!r}: @{task_name}.{kind}")
 
 
 class PrefectTaskAttributes:
