@@ -1,10 +1,10 @@
 """What a sync attempt prints once its run has taken its output is not lost.
 
 At its timeout, a sync attempt is concluded with what it printed so far, then
-``TaskInterrupted`` (an ``asyncio.CancelledError``) is raised in its code; a cancelled
-run's attempt goes on running on its thread. A ``print`` in its ``except`` handler went
-into the attempt's capture, which nobody read any more: it reached neither the attempt's
-output nor the terminal. It now goes to the real stream, as an async attempt's does
+``TaskInterrupted`` (an ``asyncio.CancelledError``) is raised in its code; so it is in a
+cancelled run's attempt, once the run has ended it. A ``print`` in its ``except`` handler
+went into the attempt's capture, which nobody read any more: it reached neither the
+attempt's output nor the terminal. It now goes to the real stream, as an async attempt's does
 (``test_async_late_output``).
 """
 
@@ -27,12 +27,12 @@ def cleans_up(
     @task(**options)
     def fetch() -> None:
         print("fetching")
-        awaiting.set()
         try:
+            awaiting.set()
             while not stop.is_set():  # Python lines: the timeout's interrupt lands in one
                 time.sleep(0.005)
-        except asyncio.CancelledError:
-            print("cleaning up after the timeout")
+        except asyncio.CancelledError as interrupted:
+            print(f"cleaning up ({interrupted})")
             cleaned.set()
             raise
         print("stopped by hand")
@@ -59,7 +59,7 @@ def test_a_print_in_the_except_handler_of_a_timed_out_sync_attempt_reaches_the_t
     assert result["fetch"].type is StateType.FAILED
     assert result.attempts["fetch"][0].output == "fetching\n"  # what it printed in time
     out = capfd.readouterr().out
-    assert "cleaning up after the timeout\n" in out
+    assert "cleaning up (task interrupted: timed out after 0.05 s)\n" in out
     assert "fetching" not in out  # the attempt's own output stays its own
 
 
@@ -77,7 +77,7 @@ def test_a_print_of_a_cancelled_run_s_sync_attempt_reaches_the_terminal(
     finally:
         stop.set()
     assert cleaned.wait(5)
-    assert "stopped by hand\n" in capfd.readouterr().out
+    assert "cleaning up (task interrupted: the run was cancelled)\n" in capfd.readouterr().out
 
 
 def test_a_sync_attempt_that_ends_in_time_keeps_its_prints(make_runner: Any) -> None:

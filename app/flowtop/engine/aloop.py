@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from . import capture, given_up, hook_output, live_output, user_call
 from .backends import Done
 from .records import from_user_code
+from .use_counts import UseCounts
 from .user_call import left_in_a_fork
 from .user_threads import UserCodeThread
 
@@ -43,7 +44,7 @@ _lock = threading.Lock()
 _loops: dict[asyncio.AbstractEventLoop, threading.Thread] = {}
 #: The loops whose thread waits now for work that may need a loop (``blocked``): how
 #: many waits each, as a subflow's task can call one more.
-_blocked: dict[asyncio.AbstractEventLoop, int] = {}
+_blocked: UseCounts[asyncio.AbstractEventLoop] = UseCounts()
 _users: set[int] = set()  # ids of the runners that started async attempts on the loops
 #: Per loop, the capture buffers of the attempts it runs (touched on its thread only):
 #: what a coroutine still running when the loop stops leaves open (``_abandon``).
@@ -113,16 +114,14 @@ def blocked() -> Iterator[None]:
         shared = loop is not None and loop in _loops
         if shared:
             assert loop is not None
-            _blocked[loop] = _blocked.get(loop, 0) + 1
+            _blocked.add(loop)
     try:
         yield
     finally:
         if shared:
             assert loop is not None
             with _lock:
-                left = _blocked.pop(loop, 1) - 1
-                if left:
-                    _blocked[loop] = left
+                _blocked.remove(loop)
 
 
 def release(user: object) -> None:

@@ -50,7 +50,7 @@ def call_here(
 ) -> tuple[Any, BaseException | None, str]:
     """``fn(*args, **kwargs)`` on this thread, its prints and logs captured: ``(value,
     error, output)``. Never raises; an error's traceback starts in the user's code.
-    ``call``: made when a time limit may interrupt the attempt (``user_call``). A process
+    ``call``: what a timeout or its run's cancel interrupts it by (``user_call``). A process
     the task forked, coming back here, ends (``left_in_a_fork``)."""
     captured = capture.begin(attempt, held=True)  # its run holds the log handler
     captured.live = (attempt[0], attempt[1])  # its output is followed once it prints

@@ -31,12 +31,12 @@ from contextvars import ContextVar
 from typing import Any, TextIO
 
 from ..printable import printable
-from . import live_output, logged_prints, root_handlers, status_line
+from . import logged_prints, root_handlers, status_line
+from .attempt_output import MAX_CAPTURE as MAX_CAPTURE  # read from here too (``log_fold``)
+from .attempt_output import AttemptOutput
 from .binary_output import RoutedBytes
 from .pass_through import PassThroughStream
 
-#: Captured output kept per attempt; beyond it the middle is dropped with a note.
-MAX_CAPTURE = 256 * 1024
 #: The engine's Prefect-style failure lines (``task_runs.ENGINE_LOG``): for the program's
 #: own logging setup, or, in a program that set none up, on stderr as Python's last resort
 #: would print them (``_engine_line``); flowtop's output reports failures its own way, so
@@ -71,107 +71,17 @@ _held = 0
 _pinned = False
 
 
-class Captured:
-    """What one attempt (or a ``@flow`` body) wrote: its head and tail, the middle dropped
-    past ``MAX_CAPTURE``. Readable from another thread while it is written."""
+class Captured(AttemptOutput):
+    """An attempt's output (``attempt_output``) as ``begin`` opens it: flowtop's log
+    handler stays on the root logger while it is open (``_open``), until it is read."""
 
-    __slots__ = (
-        "head",
-        "tail",
-        "size",
-        "tail_size",
-        "dropped",
-        "live",
-        "echo",
-        "attempt",
-        "taken",
-        "cut",
-    )
-
-    def __init__(self) -> None:
-        self.head: list[str] = []
-        self.tail: list[str] = []
-        self.size = 0
-        self.tail_size = 0
-        self.dropped = 0
-        #: A task attempt's run and task record: its output is followed while it runs,
-        #: once it has any (``live_output``).
-        self.live: tuple[Any, Any] | None = None
-        #: Also pass it on to the real streams as it comes (``Runner.echo_output``).
-        self.echo = False
-        #: The task attempt it is the output of, while that runs: what a thread the
-        #: attempt started with its context copied is in (``copied``).
-        self.attempt: object = None
-        #: Whether its run has taken the attempt's output for good, the attempt still
-        #: running (past its time limit, in a cancelled run: ``aloop``, ``attempt``; in a
-        #: forked child, ``_forked``). What it writes from then on goes to the real streams,
-        #: as a thread's that outlived its attempt does (``_buffer``): no one reads it here.
-        self.taken: Callable[[], bool] | None = None
-        #: Once its middle was dropped: the tail's list and where it begins in all that was
-        #: written, set together for a reader on another thread (``parts``).
-        self.cut: tuple[list[str], int] | None = None
-
-    def write(self, text: str) -> None:
-        if not self.size and self.live is not None:  # its first output: follow it
-            live_output.printed(self, *self.live)
-        room = MAX_CAPTURE // 2 - self.size
-        self.size += len(text)
-        if room > 0:  # a single huge write is split, so the head never outgrows its half
-            self.head.append(text[:room])
-            text = text[room:]
-            if not text:
-                return
-        self.tail.append(text)
-        self.tail_size += len(text)
-        if len(self.tail) > 4096 or self.tail_size > MAX_CAPTURE:
-            self._trim()
-
-    def _trim(self) -> None:
-        joined = "".join(self.tail)
-        keep = joined[-MAX_CAPTURE // 2 :]
-        self.dropped += len(joined) - len(keep)
-        tail = [keep]
-        self.cut = (tail, MAX_CAPTURE // 2 + self.dropped)  # before the tail it names
-        self.tail = tail
-        self.tail_size = len(keep)
-
-    def parts(self) -> tuple[str, int, str]:
-        """Its head, where its tail begins in all that was written (as ``size`` counts it),
-        and its tail, as one reading from another thread while the attempt writes
-        (``live_output``): the tail follows the head, or its middle was dropped before it."""
-        head = "".join(self.head)
-        if len(head) < MAX_CAPTURE // 2:
-            return head, len(head), ""  # nothing was in the tail when the head was read
-        while True:
-            cut = self.cut
-            if cut is not None:
-                return head, cut[1], "".join(cut[0])
-            tail = self.tail
-            if self.cut is None:  # not trimmed meanwhile: it is the tail the head began
-                return head, len(head), "".join(tail)
-
-    def snapshot(self) -> str:
-        """What was written so far, as ``getvalue`` says it, read from another thread while
-        the attempt may still write (a timed-out attempt's output, ``live_output.so_far``)."""
-        head, begins, tail = self.parts()
-        kept = tail[-MAX_CAPTURE // 2 :]
-        return _told(head, begins + len(tail) - len(head) - len(kept), kept)
+    __slots__ = ()
 
     def getvalue(self) -> str:
         """What was written, read once the attempt is over: the capture is closed."""
         if self in _open:
             _close(self)
-        if not self.size:
-            return ""
-        self._trim()
-        return _told("".join(self.head), self.dropped, "".join(self.tail))
-
-
-def _told(head: str, dropped: int, tail: str) -> str:
-    """An attempt's output with its middle dropped past ``MAX_CAPTURE``, saying so."""
-    if dropped:
-        return f"{head}\n… {dropped} characters of output dropped …\n{tail}"
-    return head + tail
+        return super().getvalue()
 
 
 #: ``begin(attempt)``'s buffer, in the attempt's context too: what a thread it starts with

@@ -22,19 +22,18 @@ from typing import TYPE_CHECKING, Any
 from . import aloop, capture, flow_hooks
 from .arg_refs import call_inputs
 from .calls import InlineFuture
-from .context import calling_attempt, child_of, in_attempt, parent_run, set_run
+from .context import calling_attempt, parent_run, set_run
 from .delays import fmt_seconds
 from .errors import FlowRunNameError, Retry, RunCancelled, UpstreamFailed
 from .events import ErrorInfo, RunEnd, RunStarted
 from .flow_result import cancelled_by_return, retries_after
+from .flow_retries import FlowRetries
 from .graph import Node, resolve_inputs
 from .parameters import given_json
 from .prefect_api import STATE_ERRORS, allow_failure, states_failed
 from .prefect_context import hook_state
 from .records import RunResult, TaskRun, error_info, hide_own_frames, pristine
-from .rerun_cache import cache_of, first_attempt, input_hash, retrying
-from .run import FlowRun
-from .run_handle import wait_for
+from .rerun_cache import first_attempt, input_hash
 from .states import CANCELLED, StateType
 from .tags import current_tags, tags_in_effect
 from .task_future import TaskFuture, awaited, resolve_return
@@ -55,7 +54,7 @@ if TYPE_CHECKING:
 RETRY_IN_BODY = "Retry retries the task that raises it; a @flow retries with retries=N"
 
 
-class DynamicRun(FlowRun):
+class DynamicRun(FlowRetries):
     """A run of a ``FlowFunction``: nodes are added as the function calls tasks."""
 
     flow: FlowFunction
@@ -254,17 +253,6 @@ class DynamicRun(FlowRun):
             return False
         self._cancel_subflows("its parent run was cancelled")
         return True
-
-    def call_off(self, why: str) -> None:
-        """Cancel this run, or the flow-level retry it led to: one not started yet never
-        starts, nor is waited for (its caller stopped waiting for it: ``flow_await``)."""
-        self._called_off = why
-        if self.cancel(why):
-            return
-        if self.next_run is not None:
-            self.next_run.call_off(why)
-        else:
-            self._successor.set()
 
     def _cancel_subflows(self, why: str) -> None:
         """The runs of the subflows this run's body called end with it (and theirs with
@@ -533,53 +521,7 @@ class DynamicRun(FlowRun):
         if will_retry:  # started at once (off this lock), its body after the delay
             self.runner.timer.call_later(0.0, self._start_retry)
 
-    def _start_retry(self) -> None:
-        """Start the flow-level retry as a new run linked to this one (serving the calls that
-        completed here, unless ``retry_reuses_completed`` is False), recorded now and running
-        its body after ``retry_delay_seconds``: while it waits it is a live run every client
-        sees, which ``flowtop cancel`` and ``c`` cancel, a rerun of this run is refused for,
-        ``--prune`` keeps, and the reaper marks interrupted if its process dies."""
-        try:
-            if not self.runner.closed and self._called_off is None:
-                # A subflow's retry is its parent's child too, and it keeps the tags of the
-                # call (``with tags(...)``) and its first attempt's id (a cache key's), as
-                # Prefect's retry of the same flow run does: this timer thread has neither.
-                reuse = self.flow.retry_reuses_completed
-                with (
-                    child_of(self.parent_run),
-                    in_attempt(self.called_in),
-                    tags_in_effect(self.tags),
-                    retrying(self.first_attempt),
-                ):
-                    run = self.runner.start(
-                        self.flow,
-                        cache=cache_of(self.snapshot(kept=True)) if reuse else None,
-                        rerun_of=self.run_id,
-                        args=self._args,
-                        kwargs=self._kwargs,
-                        flow_attempt=self.flow_attempt + 1,
-                        start_delay=self.flow.retry_delay,
-                    )
-                assert isinstance(run, DynamicRun)  # a FlowFunction always starts one
-                self.next_run = run
-                if self._called_off is not None:  # called off as it started
-                    run.call_off(self._called_off)
-        finally:
-            self._successor.set()
-
     # -- reading --------------------------------------------------------------------
-    def final_run(self, timeout: float | None = None) -> DynamicRun:
-        """This run once it ended, or the last flow-level retry it led to."""
-        run: DynamicRun = self
-        while True:
-            run._wait_end(timeout)
-            if not run._retrying:
-                return run
-            wait_for(run._successor, timeout)
-            if run.next_run is None:
-                return run
-            run = run.next_run
-
     def input_fingerprint(self, key: str) -> str | None:
         with self._lock:
             return self._inputs_by_key.get(key)

@@ -24,10 +24,11 @@ The attempt waits for that run, and its wait must leave room for the subflow's t
   that would leave every one of its threads waiting for a subflow fails at once, saying
   so, where it hung for good (``GivenExecutorFull``).
 
-An attempt that stops waiting (its timeout interrupts it) calls the run off; so does one
-that no longer waits (``_called_off_with_its_caller``: an async attempt's timeout, which
-cannot reach a blocked loop, or a graph's run cancelled); a cancel or time limit of a
-``@flow`` parent run ends its subflows anyway (``DynamicRun._cancel_subflows``).
+An attempt that stops waiting (its timeout interrupts it) calls the run off; so does the
+attempt's run, the moment it gives the attempt up (``_called_off_with_its_caller``: an
+async attempt's timeout, which cannot reach a blocked loop, or a graph's run cancelled);
+a cancel or time limit of a ``@flow`` parent run ends its subflows anyway
+(``DynamicRun._cancel_subflows``).
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
-import time
 import warnings
 from collections.abc import Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -48,18 +48,16 @@ from .library_folders import FLOWTOP_FOLDER
 from .pool import WorkerPool
 from .run import FlowRun
 from .states import StateType
+from .use_counts import UseCounts
 
 if TYPE_CHECKING:
     from .attempt import Attempt
     from .dynamic import FlowFunction
     from .dynamic_run import DynamicRun
     from .records import RunResult
-    from .timer import TimerHandle
 
 #: Why a subflow's run is cancelled when the attempt that called it stops waiting.
 CALLER_STOPPED = "cancelled: the task attempt that called it stopped waiting for it"
-#: How often a subflow's wait looks whether the attempt that called it still waits (s).
-WATCH = 0.2
 
 
 class GivenExecutorFull(RuntimeError):
@@ -98,8 +96,8 @@ def run_in_attempt(
     with _room_while_waiting(flow, parent), subflow_started(flow, parent, args, kwargs) as run:
         try:
             return run.final_result()
-        except BaseException:  # its attempt was interrupted (a timeout): nobody waits now
-            run.call_off(CALLER_STOPPED)
+        except BaseException:  # its attempt was interrupted (a timeout, a cancel): nobody
+            run.call_off(_why_called_off(parent))  # waits now, for the reason its run says
             raise
 
 
@@ -115,7 +113,7 @@ def subflow_started(
     attempt = enclosing_attempt()
     with in_attempt(attempt):
         run, _ = flow.start_call(parent, args, kwargs)
-    with _called_off_with_its_caller(run, parent, attempt):
+    with _called_off_with_its_caller(run, attempt):
         yield run
 
 
@@ -146,7 +144,7 @@ def _room_while_waiting(flow: FlowFunction, parent: FlowRun) -> Iterator[None]:
 
 _waiting_lock = threading.Lock()
 #: Threads of each given executor (by id) waiting for a subflow now.
-_waiting: dict[int, int] = {}
+_waiting: UseCounts[int] = UseCounts()
 
 
 @contextlib.contextmanager
@@ -163,7 +161,7 @@ def _holding_a_given_executor_thread(
     )
     size = executor._max_workers if isinstance(executor, ThreadPoolExecutor) else None
     with _waiting_lock:
-        waiting = _waiting.get(id(executor), 0) + 1
+        waiting = _waiting.of(id(executor)) + 1
         if size is not None and waiting >= size:
             raise GivenExecutorFull(
                 f"{caller}: calling flow {flow.name!r} here would leave every thread of the "
@@ -173,7 +171,7 @@ def _holding_a_given_executor_thread(
                 "let the runner use its own pool (no executor=), where a worker waiting "
                 "for a subflow lends its place"
             )
-        _waiting[id(executor)] = waiting
+        _waiting.add(id(executor))
     if size is None:
         warnings.warn(
             f"{caller}: flow {flow.name!r} is called on a thread of the runner's executor "
@@ -186,9 +184,7 @@ def _holding_a_given_executor_thread(
         yield
     finally:
         with _waiting_lock:
-            left = _waiting.pop(id(executor), 1) - 1
-            if left:
-                _waiting[id(executor)] = left
+            _waiting.remove(id(executor))
 
 
 def _users_call() -> int:
@@ -205,43 +201,37 @@ def _users_call() -> int:
 
 
 @contextlib.contextmanager
-def _called_off_with_its_caller(
-    run: DynamicRun, parent: FlowRun, attempt: Attempt | None
-) -> Iterator[None]:
-    """For the block, which waits for ``run``: once the task ``attempt`` of ``parent`` that
-    called it no longer waits (the run moved on without it: its timeout concluded it, a
-    cancel ended it, or its run ended), ``run`` is called off, looked at every ``WATCH``
-    seconds. A sync attempt's timeout raises in its code, and a ``@flow`` run cancels its
-    subflows itself; nothing else told an async attempt blocked in the call of its time
-    limit (its loop cannot cancel it), nor a graph's run's subflow of its run's end."""
+def _called_off_with_its_caller(run: DynamicRun, attempt: Attempt | None) -> Iterator[None]:
+    """For the block, which waits for ``run``: once the task ``attempt`` that called it is
+    given up by its run (its timeout concluded it, a cancel or a time limit of its run
+    ended it), ``run`` is called off at once, as its run tells (``SubflowWaits``); a run
+    over already calls it off now. A sync attempt's timeout raises in its code too, and a
+    ``@flow`` run cancels its subflows itself; nothing else told an async attempt blocked
+    in the call of its time limit (its loop cannot cancel it), nor a graph's run's subflow
+    of its run's end. Its run's lock is held where it tells: the call off is made on the
+    runner's timer thread, off that lock, as ``_cancel_subflows`` cancels outside its own."""
     if attempt is None:
         yield
         return
-    record, timer = attempt[1], parent.runner.watchdog
-    token = record.token
-    lock = threading.Lock()
-    pending: list[TimerHandle | None] = [None]
+    caller: FlowRun = attempt[0]
+    key = attempt[1].key
 
-    def look() -> None:
-        with lock:
-            if pending[0] is None:  # the wait is over
-                return
-            if record.token == token and parent.state is StateType.RUNNING:
-                with contextlib.suppress(RuntimeError):  # the runner shut down meanwhile
-                    pending[0] = timer.call_at(time.monotonic() + WATCH, look)
-                return
-            pending[0] = None
-        run.call_off(_why_called_off(parent))
+    def given_up() -> None:  # under the caller's lock
+        with contextlib.suppress(RuntimeError):  # the runner shut down: it cancelled its runs
+            caller.runner.timer.call_later(0.0, lambda: run.call_off(_why_called_off(caller)))
 
-    with lock, contextlib.suppress(RuntimeError):  # a runner shut down starts no watch
-        pending[0] = timer.call_at(time.monotonic() + WATCH, look)
+    with caller._lock:
+        waits = caller.state is StateType.RUNNING
+        if waits:
+            caller.subflow_waits.add(key, given_up)
+    if not waits:
+        run.call_off(_why_called_off(caller))
     try:
         yield
     finally:
-        with lock:
-            handle, pending[0] = pending[0], None
-        if handle is not None:
-            handle.cancel()
+        if waits:
+            with caller._lock:
+                caller.subflow_waits.discard(key, given_up)
 
 
 def _why_called_off(parent: FlowRun) -> str:

@@ -27,7 +27,7 @@ from .events import TaskOutput
 from .states import StateType
 
 if TYPE_CHECKING:
-    from .capture import Captured
+    from .attempt_output import AttemptOutput
     from .records import TaskRun
     from .run import FlowRun
 
@@ -54,7 +54,7 @@ if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
     os.register_at_fork(after_in_child=_forked)
 
 
-def printed(captured: Captured, run: FlowRun, tr: TaskRun) -> None:
+def printed(captured: AttemptOutput, run: FlowRun, tr: TaskRun) -> None:
     """The attempt of ``tr`` writing into ``captured`` printed for the first time: follow it
     while it runs, and start looking at ``run``'s output unless something already does."""
     with _arming:
@@ -65,7 +65,7 @@ def printed(captured: Captured, run: FlowRun, tr: TaskRun) -> None:
     _look_later(run, {})
 
 
-def ended(captured: Captured) -> None:
+def ended(captured: AttemptOutput) -> None:
     """The attempt writing into ``captured`` returned: it is no longer followed (unless
     a retry of it, after a timeout, took its place)."""
     if captured.size and captured.live is not None:
@@ -74,7 +74,7 @@ def ended(captured: Captured) -> None:
             del run.live_output[tr]
 
 
-def so_far(followed: Mapping[TaskRun, Captured], tr: TaskRun) -> str:
+def so_far(followed: Mapping[TaskRun, AttemptOutput], tr: TaskRun) -> str:
     """What the running attempt of ``tr`` printed until now (``followed``: its run's
     ``live_output``): the output of an attempt past its timeout, or cut short by a cancel,
     read under the run's lock before it is interrupted (once stopped, its thread drops it;
@@ -83,9 +83,9 @@ def so_far(followed: Mapping[TaskRun, Captured], tr: TaskRun) -> str:
     return "" if captured is None else captured.snapshot()
 
 
-def _look_later(run: FlowRun, sent: dict[Captured, tuple[int, bool]]) -> None:
+def _look_later(run: FlowRun, sent: dict[AttemptOutput, tuple[int, bool]]) -> None:
     """``sent``: how much of each followed attempt's output was emitted (a count of all it
-    wrote, as ``Captured.size``), and whether that ended a line."""
+    wrote, as ``AttemptOutput.size``), and whether that ended a line."""
     try:
         run.runner.watchdog.call_at(time.monotonic() + EVERY, lambda: _look(run, sent))
     except RuntimeError:  # the runner shut down: nothing listens any more (and a print,
@@ -93,7 +93,7 @@ def _look_later(run: FlowRun, sent: dict[Captured, tuple[int, bool]]) -> None:
             _followed.discard(run.run_id)
 
 
-def since(captured: Captured, start: int, line_start: bool) -> tuple[str, int]:
+def since(captured: AttemptOutput, start: int, line_start: bool) -> tuple[str, int]:
     """What ``captured`` was written from ``start`` on (a count of all it was written, as
     ``size``), and where that ends. What its capture dropped meanwhile, or more than
     ``MOST`` once it drops, is told as ``… N characters of output skipped …`` on a line of its own
@@ -118,7 +118,7 @@ def since(captured: Captured, start: int, line_start: bool) -> tuple[str, int]:
     return text, begins + len(tail)
 
 
-def _look(run: FlowRun, sent: dict[Captured, tuple[int, bool]]) -> None:
+def _look(run: FlowRun, sent: dict[AttemptOutput, tuple[int, bool]]) -> None:
     with run._lock:
         live = list(run.live_output.items()) if run.state is StateType.RUNNING else []
         for tr, captured in live:

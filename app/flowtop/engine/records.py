@@ -347,8 +347,9 @@ class TaskRun:
         self.timer: TimerHandle | None = None
         self.attempts: list[Attempt] = []
         self.reused = False
-        #: The current attempt's call on a pool thread (default backend), when a timeout
-        #: may interrupt it and give its thread up.
+        #: The current attempt's call on a pool thread (default backend), which a timeout
+        #: or its run's cancel interrupts, giving its thread up (an async attempt's only
+        #: when a time limit may cancel it).
         self.call: UserCall | None = None
         #: A task that caches: the key its result is stored under once it completes, or
         #: why there is none (its COMPLETED step says it).
@@ -360,8 +361,9 @@ class TaskRun:
         self.hurried = False
 
     def call_of(self, token: int) -> UserCall | None:
-        """Attempt ``token``'s interruptible call; None when it has none (no timeout), or
-        when a newer attempt's has taken its place (then this one timed out already)."""
+        """Attempt ``token``'s interruptible call; None when it has none (another process's,
+        an async one with no time limit), or when a newer attempt's has taken its place
+        (then this one timed out already)."""
         call = self.call
         return call if call is not None and call.token == token else None
 

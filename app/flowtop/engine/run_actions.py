@@ -18,9 +18,11 @@ from .states import StateType
 from .value_text import safe_repr, safe_str
 
 if TYPE_CHECKING:
-    from .capture import Captured
+    from .attempt_output import AttemptOutput
     from .events import RunEnd
     from .records import TaskRun
+    from .subflow_waits import SubflowWaits
+    from .user_call import UserCall
 
 #: Where a failure inside the engine is told, with its traceback, for a bug report.
 log = logging.getLogger("flowtop.engine")
@@ -33,7 +35,8 @@ class RunActions(RunHandle):
     #: The ``why`` it was cancelled with ("cancelled: SIGTERM …", "cancelled by the user"):
     #: a run that ends with no task to carry it (a flow retry in its delay) says it itself.
     cancelled_why = ""
-    live_output: dict[TaskRun, Captured]
+    live_output: dict[TaskRun, AttemptOutput]
+    subflow_waits: SubflowWaits
     #: The run's clock (``Runner.clock``): a task's ``began`` is on it.
     _clock: Callable[[], float]
     _starting: bool
@@ -72,11 +75,29 @@ class RunActions(RunHandle):
             return True
 
     def _end_cancelled(self, why: str) -> None:
-        """Under the lock: the run ends CANCELLED, its unfinished tasks saying ``why``."""
+        """Under the lock: the run ends CANCELLED, its unfinished tasks saying ``why``. A
+        sync attempt still running on a thread of this process gets ``TaskInterrupted``
+        raised in its code (``task interrupted: the run was cancelled``), as one past its
+        timeout does, and an async one's coroutine is cancelled: a task looping in Python
+        stopped only with its process (its thread given up but spinning on), an async one
+        with its runner. Both once the attempt's output is read and its token moved on, so
+        what its ``except`` handler prints goes to the terminal."""
         self.cancelled = True
         self.cancelled_why = why
+        running = self._running_calls()  # read while their tokens are still theirs
         self._end_unfinished(why)
+        _interrupt_cancelled(running)
         self._finish()
+
+    def _running_calls(self) -> list[UserCall]:
+        """Under the lock: the calls of the attempts running in this process, on a thread or
+        the event loop (a process or cluster executor stops its own, ``backends``)."""
+        calls = []
+        for tr in self.tasks.values():
+            call = tr.call_of(tr.token) if tr.state is StateType.RUNNING else None
+            if call is not None:
+                calls.append(call)
+        return calls
 
     def _end_unfinished(self, why: str, said: Mapping[str, str] | None = None) -> None:
         """Under the lock: every task not final ends CANCELLED (``said``: a task's own why).
@@ -91,6 +112,7 @@ class RunActions(RunHandle):
                 tr.token += 1
                 why_this = (said or {}).get(tr.key, why)
                 self._end_unrun(tr, StateType.CANCELLED, why_this, output, took)
+        self.subflow_waits.all_given_up()  # the subflows its attempts wait for are off
 
     def _cut_short(self, tr: TaskRun, now: float) -> tuple[float, str]:
         """Under the lock: the time so far of ``tr``'s running attempt, cut short at ``now``
@@ -163,3 +185,16 @@ class RunActions(RunHandle):
             return RunEnd(
                 note=f"flowtop failed inside its engine: {type(exc).__name__}: {safe_str(exc)}"
             )
+
+
+def _interrupt_cancelled(calls: list[UserCall]) -> None:
+    """Raise ``TaskInterrupted`` saying ``the run was cancelled`` in each call's code at its
+    next Python line (cancel an ``AsyncCall``'s coroutine), or keep the call from
+    beginning (``user_call``)."""
+    if not calls:
+        return
+    from .task_interrupted import run_cancelled  # imports asyncio: only when needed
+
+    cancelled = run_cancelled()
+    for call in calls:
+        call.interrupt(cancelled)

@@ -1,5 +1,5 @@
 """What a sync task attempt past its ``timeout`` gets raised in its code: ``TaskInterrupted``,
-an ``asyncio.CancelledError``.
+an ``asyncio.CancelledError`` (and one whose run was cancelled).
 
 It used to be the attempt's own error, ``TaskTimeout``: a ``TimeoutError``, which a
 polling loop's broad ``except Exception`` swallowed, so the attempt ran on beside its retry
@@ -10,10 +10,13 @@ cleans up after a timeout in any task, sync or async, here as in Prefect, and ``
 Exception`` lets it through. The attempt itself fails with ``TaskTimeout`` as before.
 
 Its text names the limit (``task interrupted: timed out after 2 s``), for the code that
-catches it and logs it. CPython raises an exception in another thread by its class alone
-(``PyThreadState_SetAsyncExc``; the thread makes the instance, with no arguments), so the
-text travels on a subclass made for that limit (``timed_out_after``), named and pickled as
-``TaskInterrupted``.
+catches it and logs it. A sync attempt still running when its run is cancelled gets it
+too (``task interrupted: the run was cancelled``): the README promised it, and the thread
+of a ``while True`` task otherwise spun on, given up, until its process exited. CPython
+raises an exception in another thread by its class alone (``PyThreadState_SetAsyncExc``;
+the thread makes the instance, with no arguments), so the text travels on a subclass
+made for that limit or cause (``timed_out_after``, ``run_cancelled``), named and pickled
+as ``TaskInterrupted``.
 
 A module of its own because ``asyncio`` is imported here: half of the engine's import
 time, it is imported only once something is interrupted (``user_call.in_code``), as
@@ -30,7 +33,7 @@ from .errors import Interrupt
 
 
 class TaskInterrupted(asyncio.CancelledError, Interrupt):
-    """Raised at a timed-out sync attempt's next Python line (see the module doc)."""
+    """Raised at a timed-out (or cancelled) sync attempt's next Python line (see the module doc)."""
 
     #: Its text when made with none, as the interpreter makes it: the subclass of
     #: ``timed_out_after`` says the limit; this one is raised when it is not known.
@@ -45,6 +48,17 @@ class TaskInterrupted(asyncio.CancelledError, Interrupt):
         return (TaskInterrupted, self.args, self.__dict__ or None)
 
 
+#: What a sync attempt still running when its run is cancelled gets raised in its code
+#: (``run_actions``): a handler that logs it says the attempt did not time out.
+RUN_CANCELLED = "task interrupted: the run was cancelled"
+
+
+def run_cancelled() -> type[TaskInterrupted]:
+    """What is raised in the code of an attempt whose run was cancelled: ``TaskInterrupted``
+    that says ``task interrupted: the run was cancelled``."""
+    return _saying(RUN_CANCELLED)
+
+
 def timed_out_after(seconds: float | None) -> type[TaskInterrupted]:
     """What is raised in an attempt's code past its limit of ``seconds``: ``TaskInterrupted``
     that says ``task interrupted: timed out after 2 s`` (``TaskInterrupted`` itself when
@@ -56,12 +70,12 @@ def timed_out_after(seconds: float | None) -> type[TaskInterrupted]:
 
 @functools.lru_cache(maxsize=64)  # a few limits per program: one class each, not one per timeout
 def _saying(reason: str) -> type[TaskInterrupted]:
-    class TimedOut(TaskInterrupted):
+    class Saying(TaskInterrupted):
         pass
 
-    TimedOut.reason = reason
-    TimedOut.__name__ = TimedOut.__qualname__ = TaskInterrupted.__name__  # as tracebacks print it
-    return TimedOut
+    Saying.reason = reason
+    Saying.__name__ = Saying.__qualname__ = TaskInterrupted.__name__  # as tracebacks print it
+    return Saying
 
 
-__all__ = ["TaskInterrupted", "timed_out_after"]
+__all__ = ["RUN_CANCELLED", "TaskInterrupted", "run_cancelled", "timed_out_after"]
