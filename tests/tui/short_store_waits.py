@@ -1,0 +1,34 @@
+"""A shorter wait for a store another process holds, for tests about a held store.
+
+The product waits ``reaper.BUSY_TIMEOUT_MS`` (5 s) for another process's lock. The tests
+that hold the store are about what the app does meanwhile (it keeps answering) and after
+(it says why, then acts once it can), not about the 5 s: waiting them out was most of
+those tests' time. The wait is a default bound as the functions are defined, so the
+callers the TUI goes through get it as an argument instead.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from flowtop.workspace import launcher, owner_agent, reaper, run_numbers
+
+#: How long a write waits for a held store in these tests (ms): long enough that ``?``
+#: opens the help before it gives up on a loaded machine, short enough not to dominate.
+HELD_WAIT_MS = 2000
+
+
+def shorten_held_store_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Requests (``owner_agent.enqueue``) and reruns (``reserve_rerun``) made in this
+    process wait ``HELD_WAIT_MS`` for a held store instead of the product's 5 s."""
+    shorter = functools.partial(reaper.connect, busy_ms=HELD_WAIT_MS)
+    monkeypatch.setattr(owner_agent, "connect", shorter)
+    rerun = functools.partial(run_numbers.reserve_rerun, busy_ms=HELD_WAIT_MS)
+    monkeypatch.setattr(launcher, "reserve_rerun", rerun)
+
+
+def held_for_text() -> str:
+    """How the app says the store was held past the wait (``run_numbers.StoreBusy``)."""
+    return f"has held the run store for {HELD_WAIT_MS / 1000:g} s"
