@@ -13,6 +13,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -105,6 +106,12 @@ class Tmux:
             time.monotonic() < deadline and self.run("list-sessions", check=False).returncode == 0
         ):
             time.sleep(0.05)
+        self.socket_path().unlink(missing_ok=True)  # kill-server leaves it: 100 a day piled up
+
+    def socket_path(self) -> Path:
+        """Where tmux keeps this server's socket (``-L``: by name, under its folder)."""
+        folder = Path(os.environ.get("TMUX_TMPDIR") or "/tmp") / f"tmux-{os.getuid()}"
+        return folder / self.socket
 
 
 @pytest.fixture
