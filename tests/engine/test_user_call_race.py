@@ -1,9 +1,8 @@
 """An interrupt lands in the user's code or nowhere, whatever the moment it comes.
 
-Every sync attempt has a ``UserCall`` now (a cancel interrupts it, not only a timeout), so
-the call's own side takes no lock: it writes where it is, then reads whether an interrupt
-was asked for, and the interrupter does the converse under its lock (``user_call``'s
-module doc). Raised in flowtop's lines after the call, the exception would break the
+Every sync attempt has a ``UserCall`` now (a cancel interrupts it, not only a timeout);
+the call says where it is, and the interrupter asks, under one lock (``user_call``'s module
+doc). Raised in flowtop's lines after the call, the exception would break the
 run's bookkeeping; an interrupt said to keep the call from beginning must keep it so.
 
 Each case stops one side before one of its reads or writes of the call's fields and lets

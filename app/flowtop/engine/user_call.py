@@ -9,19 +9,12 @@ Exception`` around a flaky call would swallow it and run on beside its retry.
 
 The exception must land in the user's code and nowhere else: raised in flowtop's own lines
 after the call, it would break the run's bookkeeping. So the call says when it enters and
-leaves the user's function. An interrupt is raised at most once, and only while the call
-is inside; one asked for before the call began makes it not begin; one set as the call was
-leaving, not yet delivered, is cleared as it leaves, and one delivered in those last lines
-comes out of ``run`` like an error of the call.
-
-Every sync attempt a run makes on this process's threads has one (a cancel interrupts it
-too, not only a timeout), so the call's own side takes no lock: each side writes its own field,
-then reads the other's (the call ``_where``, then ``_raised``; the interrupter, under its
-lock, ``_raised``, then ``_where``). Under the GIL those reads and writes happen in one
-order, so at least one side sees the other's write: the interrupter raises only while the
-call is inside, and a call that sees an interrupt asked for waits on the interrupter's
-lock until it has raised (or not), then clears what was not delivered. Two ``with lock:``
-per attempt cost 0.45 µs, 4% of a trivial task's whole cost in the engine.
+leaves the user's function, under a lock the interrupter takes too. An interrupt is raised
+at most once, and only while the call is inside; one asked for before the call began makes
+it not begin; one set as the call was leaving, not yet delivered, is cleared as it leaves,
+and one delivered in those last lines comes out of ``run`` like an error of the call.
+Every sync attempt a run makes on this process's threads has one: a cancel interrupts it
+too, not only a timeout.
 
 A process the user's code forked comes back from the call as a copy of its thread: it ends
 there, before it runs any of the engine (``left_in_a_fork``).
@@ -72,23 +65,18 @@ class UserCall:
         """``fn(*args, **kwargs)``; raises the interrupt instead if one came first.
         ``timeout``: the limit its caller times it out at (``time_out``), which the
         ``TaskInterrupted`` raised in it then names."""
-        # An interrupt asked for: wait on the lock until its interrupter has raised it or
-        # not, then clear one set but not delivered. (Inline, not a helper: the frames
-        # an interrupter reads are the user's, above ``run``, or none.)
-        self._timeout = timeout
-        self._where = _INSIDE  # written before ``_raised`` is read: see the module doc
-        if self._raised is not None:  # asked for before the call began: it does not begin
-            with self._lock:
-                raise_in(self.thread, None)
-            self._where = _AFTER
-            raise self._raised()
+        with self._lock:
+            if self._raised is not None:
+                raise self._raised()
+            self._where = _INSIDE
+            self._timeout = timeout
         try:
             return fn(*args, **kwargs)
         finally:
-            self._where = _AFTER
-            if self._raised is not None:
-                with self._lock:
-                    raise_in(self.thread, None)
+            with self._lock:
+                self._where = _AFTER
+                if self._raised is not None:
+                    raise_in(self.thread, None)  # one set but not delivered: cleared
 
     def time_out(self) -> bool:
         """The call ran past its time limit: stop it with ``TaskInterrupted`` naming the
@@ -107,11 +95,10 @@ class UserCall:
             if self._where == _AFTER or self._raised is not None:
                 return False
             self._raised = in_code(kind, self._timeout)  # the limit ``run`` began with
-            where = self._where  # read after ``_raised`` is written: see the module doc
-            if where == _INSIDE:
+            if self._where == _INSIDE:
                 self.stack = self._user_frames()
                 raise_in(self.thread, self._raised)
-            return where != _AFTER  # (it left meanwhile: its outcome stands)
+            return True
 
     def stopped_where(self, why: str) -> str:
         """``why``, and the line the user's code was on when it was interrupted:
@@ -130,8 +117,7 @@ class UserCall:
 
     def _user_frames(self) -> TracebackType | None:
         """The call's thread's frames inside ``run`` (the user's function and what it
-        called), as a traceback; read while the call cannot leave ``run`` (it waits on
-        the lock once it sees the interrupt asked for)."""
+        called), as a traceback; read while the call cannot leave (under the lock)."""
         frame = current_frames().get(self.thread.ident or -1)
         inside = []
         while frame is not None and frame.f_code is not _RUN:

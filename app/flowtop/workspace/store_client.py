@@ -241,7 +241,7 @@ class StoreClient:
                     events = []
                 if events:
                     quiet = 0
-                    if self._ends_a_live_run(events):
+                    if self._live and self._ends_a_live_run(events):
                         tail = self._look_at_store(tail)
                     self._adopt_flow_retries(events)
                     self._hand(events)
@@ -261,7 +261,8 @@ class StoreClient:
 
     def _ends_a_live_run(self, events: Sequence[LogEvent]) -> bool:
         """Whether ``events`` end a run handed on live: its process may have ended it on
-        seeing its store deleted, before this client's look at the file (once a second)."""
+        seeing its store deleted, before this client's look at the file (once a second).
+        Asked only while runs are live: a client watching ended runs reads no batch twice."""
         return any(
             isinstance(event, RunFinished | RunInterrupted) and event.run_id in self._live
             for event in events
