@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from ast_race_guard import guard_pytest_source_parsing
 from worker_bytecode import precompile_test_modules, workers_will_collect
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,7 +79,9 @@ def describe_change(before: set[str], after: set[str]) -> str:
 def pytest_configure(config: pytest.Config) -> None:
     """Compile flowtop's modules whose compiled code is missing or older than their
     source, once, before any test starts a process, and the test modules the workers
-    will import (in the main process only, before xdist starts its workers)."""
+    will import (in the main process only, before xdist starts its workers). In every
+    process, pytest's reports of failures survive CPython 3.11's AST race."""
+    guard_pytest_source_parsing()
     if hasattr(config, "workerinput"):
         return
     import compileall

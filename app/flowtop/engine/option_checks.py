@@ -22,6 +22,7 @@ from datetime import timedelta
 from types import FrameType
 from typing import Any
 
+from .ast_race import parse_python
 from .delays import PrefectBackoff, callable_name, forgot_backoff_parentheses, normalize_delay
 from .library_folders import FLOWTOP_FOLDER
 from .value_text import safe_repr
@@ -191,7 +192,7 @@ def option_line(keys: Collection[str]) -> int | None:
     line = frame.f_lineno
     source = "".join(linecache.getlines(frame.f_code.co_filename, frame.f_globals))
     try:
-        tree = ast.parse(source)
+        tree = parse_python(source)
     except (SyntaxError, ValueError):  # not the file that runs: say nothing
         return None
     for node in ast.walk(tree):

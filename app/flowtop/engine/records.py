@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from types import CodeType, TracebackType
 from typing import TYPE_CHECKING, Any
 
+from .ast_race import despite_ast_race
 from .errors import OwnFramesOnly, RemoteTraceback
 from .events import ErrorInfo
 from .flow_package import FLOW_PACKAGE
@@ -91,7 +92,7 @@ def format_traceback(exc: BaseException, text: str | None = None) -> str:
         or hasattr(exc, "__notes__")
         or isinstance(exc, BaseExceptionGroup)
     ):
-        return "".join(traceback.format_exception(exc))
+        return "".join(despite_ast_race(lambda: traceback.format_exception(exc)))
     last = _exception_line(exc, safe_str(exc) if text is None else text)
     tb: TracebackType | None = exc.__traceback__
     if tb is None:
@@ -109,7 +110,7 @@ def format_traceback(exc: BaseException, text: str | None = None) -> str:
                 # Only the stack: a stand-in for ``exc``, so none of the user's code (its
                 # ``__str__``) runs under the lock every worker's first failure waits on.
                 summary = traceback.TracebackException(Exception, Exception(), exc.__traceback__)
-                stack = "".join(summary.stack.format())
+                stack = "".join(despite_ast_race(summary.stack.format))
                 if len(_STACKS) >= _STACKS_MAX:
                     _STACKS.clear()
                 _STACKS[key] = stack

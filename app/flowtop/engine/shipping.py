@@ -37,6 +37,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import capture
+from .ast_race import despite_ast_race
 from .context import shipped_from
 from .errors import RemoteTraceback, TaskTimeout
 from .flow_package import FLOW_PACKAGE
@@ -330,7 +331,9 @@ def run_pickled(payload: bytes, where: str) -> bytes:
             )
             return _pickled(("error", problem, "", output))
     tb = error.__traceback__
-    text = "".join(traceback.format_exception(type(error), error, from_user_code(tb)))
+    text = "".join(
+        despite_ast_race(lambda: traceback.format_exception(type(error), error, from_user_code(tb)))
+    )
     # The text has the frames and the chain; dropping them keeps the pickle small and the
     # same whether or not tblib (installed by distributed) would pickle tracebacks too.
     error.__traceback__ = error.__cause__ = error.__context__ = None

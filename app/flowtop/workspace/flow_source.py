@@ -16,6 +16,7 @@ import stat
 import tokenize
 from pathlib import Path
 
+from ..engine.ast_race import parse_python
 from ..printable import printable_name
 from .load_error import LoadError
 
@@ -75,7 +76,7 @@ def decode_source(path: Path, data: bytes) -> str:
 
 def parse_source(path: Path, text: str) -> ast.Module:
     try:
-        return ast.parse(text, str(path))
+        return parse_python(text, str(path))
     except SyntaxError as exc:
         raise LoadFailed(
             LoadError(path, exc.lineno, exc.offset, f"{type(exc).__name__}: {exc.msg}")

@@ -16,6 +16,7 @@ import sys
 import traceback
 from pathlib import Path
 
+from ..engine.ast_race import parse_python
 from ..engine.errors import FlowCalledAtImport, Retry
 from .late_stdlib import shadowing_modules
 from .load_error import LoadError, display_path, unread_prefect_hint
@@ -172,6 +173,6 @@ def _relative_at(tree: ast.Module, line: int) -> ast.ImportFrom | None:
 
 def _parse(file: Path) -> ast.Module | None:
     try:
-        return ast.parse(file.read_bytes(), str(file))
+        return parse_python(file.read_bytes(), str(file))
     except (OSError, SyntaxError, ValueError):
         return None

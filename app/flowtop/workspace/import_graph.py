@@ -15,6 +15,7 @@ import ast
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..engine.ast_race import parse_python
 from .late_stdlib import found_elsewhere
 
 #: One import statement's target: the folder it is looked up from (the workspace for an
@@ -43,7 +44,7 @@ class ImportGraph:
         else:
             if tree is None:
                 try:
-                    tree = ast.parse(path.read_bytes(), str(path))
+                    tree = parse_python(path.read_bytes(), str(path))
                 except (OSError, SyntaxError, ValueError):
                     return frozenset()
             targets = tuple(self._targets(path, tree))
