@@ -9,7 +9,7 @@ import pytest
 from flowtop.engine import Flow, task
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
-from pilot_kit import screen_text, wait_for_run
+from pilot_kit import screen_text, wait_for, wait_for_run
 
 from .conftest import FakeWorkspace
 
@@ -39,13 +39,20 @@ async def test_mapped_calls_keep_their_numbers_in_a_narrow_task_column(tmp_path)
             await pilot.press("r")
             await wait_for_run(pilot, app, S.COMPLETED)
             await pilot.press("G")  # the last rows: fetch_item-19x, -200
-            await pilot.pause()
             table = app.table
+
+            def shown_names() -> list[str]:
+                left, top = table.region.x, table.region.y + 1
+                rows = screen_text(app).splitlines()[top:][: table.region.height - 1]
+                return [row[left : left + 8] for row in rows if "✓ Completed" in row]
+
+            # (under load the last rows are drawn some pauses after the key)
+            await wait_for(pilot, lambda: len(shown_names()) >= 5, "five completed rows shown")
+            await wait_for(
+                pilot, lambda: shown_names()[-1].endswith("-200"), "the last row, -200, shown"
+            )
             assert table.columns(table.scrollable_content_region.width).task == 8
-            left = table.region.x
-            rows = screen_text(app).splitlines()[table.region.y + 1 :][: table.region.height - 1]
-            names = [row[left : left + 8] for row in rows if "✓ Completed" in row]
-            assert len(names) >= 5
+            names = shown_names()
             assert names[-1] == "fet…-200"  # it read "fetch_i…", as every other row did
             assert len(set(names)) == len(names)  # each row tells its call
             assert all(name.endswith(f"-{N - len(names) + i + 1}") for i, name in enumerate(names))
