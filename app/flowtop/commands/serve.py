@@ -49,11 +49,23 @@ def port_number(text: str) -> int:
 
 
 def public_url(text: str) -> str:
-    """argparse type for ``--public-url``: ``http(s)://host[:port][/prefix]``."""
+    """argparse type for ``--public-url``: ``http(s)://host[:port][/prefix]``. A port
+    outside 1-65535 (``http://example.org:99999``) was taken: the printed link led
+    nowhere, and the page's origin, which names no port then, was read as ``""``, which
+    any unreadable ``Origin`` header matched as well."""
     parts = urlsplit(text.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+    if parts.scheme not in ("http", "https") or not parts.hostname or "?" in text:
         raise argparse.ArgumentTypeError(
             f"must be an http:// or https:// URL with a host (and no query), got {text!r}"
+        )
+    try:
+        port = parts.port
+    except ValueError:  # past 65535, or not a number
+        port = 0
+    if port == 0 or "#" in text:  # the page's links are built by adding to it
+        raise argparse.ArgumentTypeError(
+            f"must be an http:// or https:// URL whose port, if any, is 1-65535 (and no "
+            f"#fragment), got {text!r}"
         )
     return text.strip().rstrip("/")
 

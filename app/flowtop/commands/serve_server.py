@@ -89,8 +89,12 @@ def names_this_machine(host_header: str) -> bool:
     """Whether the ``Host`` a browser sent names this machine: an address, ``localhost``
     or its own host name. A page served on ``0.0.0.0`` then matches its origin against
     that, and a site whose name was pointed at this address (DNS rebinding) does not
-    pass as its own origin."""
-    name = (urlsplit(f"//{host_header}").hostname or "").lower()
+    pass as its own origin. A ``Host`` that is no host (``[bad``) names nothing: it made
+    the check a 500, its traceback on the console."""
+    try:
+        name = (urlsplit(f"//{host_header}").hostname or "").lower()
+    except ValueError:
+        return False
     try:
         ipaddress.ip_address(name)
         return True
@@ -351,7 +355,7 @@ class GuardedServer(Server):
             if names_this_machine(request.host) and origin_of(origin) == own:
                 return None
             return origin_refusal(origin, request.host, {own})
-        if origin_of(origin) in self.origins:
+        if origin_of(origin) in self.origins - {""}:  # "": no URL, never an own origin
             return None
         return origin_refusal(origin, request.host, self.origins)
 
