@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ast_race_guard import guard_pytest_source_parsing
 
+from ast_race_guard import guard_pytest_source_parsing
 from flowtop.engine.ast_race import despite_ast_race, parse_python
 from flowtop.engine.records import format_traceback
 from flowtop.workspace.flow_source import parse_source
