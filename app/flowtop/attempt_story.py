@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from flowtop import looks
 from flowtop.engine.states import StateType
 from flowtop.formats import fmt_seconds, precise_duration
 
@@ -50,10 +51,11 @@ PREDICATE_ASKED = "retry_predicate asked for a retry"
 
 
 def result_rejected(attempt: StoredAttempt) -> bool:
-    """Whether ``attempt`` completed and its ``retry_predicate`` rejected its result: a
-    retry was planned (its wait) and it left no error. (One given up on by `x` during its
-    wait holds the ``RetriesExhausted`` that failed it, and reads failed.)"""
-    return attempt.retry_in is not None and attempt.error_type is None
+    """Whether ``attempt`` completed and its ``retry_predicate`` rejected its result, by
+    the rule the monitor's detail pane reads a live attempt by (``looks.result_rejected``).
+    (One given up on by `x` during its wait holds the ``RetriesExhausted`` that failed it,
+    and reads failed.)"""
+    return looks.result_rejected(attempt.state, attempt.retry_in, attempt.error_type)
 
 
 def rejected_how(attempt: StoredAttempt, after: StoredAttempt | None) -> str | None:

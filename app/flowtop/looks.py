@@ -28,7 +28,7 @@ STATE_LOOK: dict[StateType | None, tuple[str, str, str]] = {
 #: An attempt's symbol and style name, by the state its task took when the attempt ended:
 #: the table's own, but an attempt a retry followed (``AWAITING_RETRY``) failed, unless it
 #: completed and left no error (``REJECTED_LOOK``). One not begun, or of a state no
-#: attempt ends in, is ``UNKNOWN_ATTEMPT_LOOK``.
+#: attempt ends in, is ``UNKNOWN_ATTEMPT_LOOK``. An attempt's look: ``attempt_look``.
 ATTEMPT_LOOK: dict[StateType, tuple[str, str]] = {
     state: (STATE_LOOK[shown][0], STATE_LOOK[shown][2])
     for state, shown in (
@@ -58,6 +58,37 @@ LOAD_ERROR_LOOK = (STATE_LOOK[S.FAILED][0], STATE_LOOK[S.FAILED][2])
 #: The error "type" of a run that ended before any task ran (its flow file failed to
 #: import or lacks the flow): its message is the reason (``commands/run_start``).
 NOT_STARTED = "not started"
+
+#: The states an attempt with a planned retry is left in: waiting for it, or its wait
+#: ended by a cancel (`x`, giving up, fails it with an error).
+_WAIT_ENDS = (S.AWAITING_RETRY, S.CANCELLED)
+
+
+def result_rejected(state: StateType | str, retry_in: float | None, error: object) -> bool:
+    """Whether an attempt completed and its ``retry_predicate`` rejected its result: a
+    retry was planned after it (``retry_in``, its wait) though it left no ``error``, and
+    it was left waiting for that retry or a cancel ended the wait (``state``, as the
+    engine's or as stored). Only the predicate retries an attempt that completed (SPEC §3
+    rule 2: every other rule needs an error)."""
+    return retry_in is not None and error is None and state in _WAIT_ENDS
+
+
+def attempt_look(
+    state: StateType, retry_in: float | None, error: object, *, interrupted: bool = False
+) -> tuple[str, str]:
+    """An attempt's symbol and style name: ``ATTEMPT_LOOK``'s by the state its task was
+    left in, but ``REJECTED_LOOK``'s for a result its ``retry_predicate`` rejected (it
+    read ✗, as if it had failed, and not why it was retried), ✗ for one that failed and
+    whose wait a cancel then ended (as the history's run page says it, `✗ Failed, then
+    cancelled during its wait`, not ■ over its error), and ⚡ for one left running when
+    its run's process died (``interrupted``: a cancel's ■ beside a row saying ⚡)."""
+    if result_rejected(state, retry_in, error):
+        return REJECTED_LOOK[0], REJECTED_LOOK[2]
+    if state is S.CANCELLED and retry_in is not None and error is not None:
+        state = S.FAILED
+    if interrupted and state is S.CANCELLED:
+        return INTERRUPTED_LOOK[0], INTERRUPTED_LOOK[2]
+    return ATTEMPT_LOOK.get(state, UNKNOWN_ATTEMPT_LOOK)
 
 
 #: The error of a run whose ``@flow`` function returned a list, tuple or set of states

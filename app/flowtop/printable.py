@@ -234,8 +234,10 @@ def as_written(text: str, stream: object) -> str:
     return encoded.decode(encoding, "replace")
 
 
-#: Drawn by every view: a terminal that cannot show these cannot show flowtop.
-SYMBOLS = "✓✗⟳▶…⊘▕▔"
+#: Drawn by every view: a terminal that cannot show these cannot show flowtop. Every
+#: symbol of ``looks``' tables (which this module cannot import: the engine imports it)
+#: and the table's edges; a test holds them together (■ ⚡ ↺ were missing).
+SYMBOLS = "✓✗⟳▶…⊘■⚡↺·▕▔"
 
 
 def encodes_symbols(stream: object) -> bool:

@@ -9,6 +9,7 @@ result passed in a ``with Flow`` call) is bound as given, as before.
 
 from __future__ import annotations
 
+import inspect
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -150,3 +151,28 @@ def test_the_loader_refuses_the_file_at_the_line_that_added_the_task(tmp_path: P
         " `with Flow` block"
     )
     assert "unbound" not in loader.flows
+
+
+@task
+def scaled(x: int, *, factor: int = 2) -> int:
+    return x * factor
+
+
+def test_a_call_in_a_with_flow_block_binds_its_arguments_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The call binds them (``Task.check_call``, a refusal in the flow's own line); the
+    flow's check once it is complete (``check_arguments``) bound them again."""
+    binds: list[tuple[Any, ...]] = []
+    real_bind = inspect.Signature.bind
+
+    def counted(self: inspect.Signature, *args: Any, **kwargs: Any) -> inspect.BoundArguments:
+        binds.append(args)
+        return real_bind(self, *args, **kwargs)
+
+    monkeypatch.setattr(inspect.Signature, "bind", counted)
+    with Flow("bound-once") as flow:
+        scaled(a(), factor=3)  # a keyword: no shortcut, the call binds (``a()`` needs none)
+    flow.check_arguments()
+    assert len(binds) == 1
+    assert flow.run(workers=2)["scaled"].result == 3

@@ -61,6 +61,45 @@ def test_default_delay_and_bad_settings(monkeypatch: pytest.MonkeyPatch) -> None
         task(lambda: None)
 
 
+#: Values Prefect 3.9.1's settings take (pydantic's lax mode) and what they become.
+TAKEN_AS_PREFECT_TAKES = [
+    (PREFECT_TASK_DEFAULT_RETRIES, True, 1),
+    (PREFECT_TASK_DEFAULT_RETRIES, False, 0),
+    (PREFECT_TASK_DEFAULT_RETRIES, 3.0, 3),
+    (PREFECT_TASK_DEFAULT_RETRIES, "3.0", 3),
+    (PREFECT_TASK_DEFAULT_RETRY_DELAY_SECONDS, True, 1.0),
+    (PREFECT_TASK_DEFAULT_RETRY_DELAY_SECONDS, [True, 2], [1.0, 2.0]),
+    (PREFECT_TASK_DEFAULT_RETRY_DELAY_SECONDS, None, None),
+    (PREFECT_TASK_DEFAULT_RETRY_DELAY_SECONDS, "", None),
+]
+
+
+@pytest.mark.parametrize(("setting", "given", "value"), TAKEN_AS_PREFECT_TAKES)
+def test_a_value_prefect_takes_is_taken_as_prefect_takes_it(
+    setting: Any, given: Any, value: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``retries=True`` and ``3.0`` were refused (``expected an int >= 0, got bool True``)."""
+    monkeypatch.setenv(setting.name, "7")  # an override hides the environment, None too
+    with temporary_settings(updates={setting: given}):
+        assert setting.value() == value
+        assert type(setting.value()) is type(value)
+
+
+def test_default_retries_given_as_true_retry_a_task_once() -> None:
+    calls: list[int] = []
+    with temporary_settings(updates={PREFECT_TASK_DEFAULT_RETRIES: True}):
+
+        @task
+        def flaky() -> int:
+            calls.append(1)
+            if len(calls) < 2:
+                raise ValueError("once")
+            return len(calls)
+
+    assert flaky.retries == 1
+    assert flaky() == 2
+
+
 def test_a_generator_task_yields_again_on_each_retry(monkeypatch: pytest.MonkeyPatch) -> None:
     sleeps: list[float] = []
     monkeypatch.setattr(time, "sleep", sleeps.append)

@@ -97,8 +97,12 @@ class Flow:
         self._put(node)
         return node
 
-    def add_call(self, task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Ref:
-        """A task called inside ``with Flow(...)``: a new node fed by the refs it was given."""
+    def add_call(
+        self, task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], *, bound: bool = False
+    ) -> Ref:
+        """A task called inside ``with Flow(...)``: a new node fed by the refs it was given.
+        ``bound``: the caller bound the arguments already (``Task.__call__`` does, as the
+        call is made), so the flow does not bind them a second time (``check_arguments``)."""
         node = Node(self._new_key(task, None), task)
         node.args = tuple(self._as_input(a) for a in args)
         node.kwargs = {k: self._as_input(v) for k, v in kwargs.items()}
@@ -114,15 +118,18 @@ class Flow:
                 self._check_own(ref, f"task {node.key!r}")
                 upstream.append(ref.key)
         node.upstream, node.nested = _dedupe(upstream), frozenset(nested)
-        self._put(node)
+        self._put(node, bound=bound)
         return Ref(node.key, self)
 
-    def _put(self, node: Node) -> None:
-        """Add ``node``, to be bound once the flow is complete (``check_arguments``)."""
+    def _put(self, node: Node, *, bound: bool = False) -> None:
+        """Add ``node``, to be bound once the flow is complete (``check_arguments``),
+        unless its arguments were ``bound`` already: after that they change only by
+        ``set_dependencies``, which binds them itself."""
         self.nodes[node.key] = node
         self._first_node.setdefault(id(node.task), node.key)
         self._added_at[node.key] = caller_place()
-        self._unchecked[node.key] = None
+        if not bound:
+            self._unchecked[node.key] = None
 
     def _check_own(self, ref: Ref, where: str) -> None:
         """A result from another flow would run nothing, or silently bind to a same-named task."""

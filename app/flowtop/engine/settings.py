@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -30,32 +31,43 @@ _SHOWN_MOST = 200
 _RESTORED: Any = object()
 
 
+#: A whole number as text, as Prefect's setting reads one: ``"3"``, ``"3.0"``.
+_WHOLE_TEXT = re.compile(r"\+?(\d+)(?:\.0*)?")
+
+
 def _retries(value: Any) -> int:
-    try:
-        n = int(str(value).strip()) if not isinstance(value, int) else value
-    except ValueError:
-        raise ValueError(f"expected an int >= 0, got {_given(value)}") from None
-    if isinstance(n, bool) or n < 0:
+    """A count of retries, as Prefect's setting takes one (pydantic's lax int): an int,
+    ``True`` (1) or ``False`` (0), a whole float (``3.0``), or text of one (``"3"``,
+    ``"3.0"``). ``3.5``, ``"1e0"`` and a negative count are refused, as in Prefect."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    elif isinstance(value, str) and (whole := _WHOLE_TEXT.fullmatch(value.strip())):
+        value = int(whole[1])
+    if not isinstance(value, int) or value < 0:
         raise ValueError(f"expected an int >= 0, got {_given(value)}")
-    return n
+    return int(value)  # True counts as 1
 
 
-def _seconds(text: str) -> float:
-    seconds = float(text)
+def _seconds(value: Any) -> float:
+    """A number (``True`` is 1, as in Prefect) or the text of one, finite and >= 0."""
+    seconds = float(value) if isinstance(value, int | float) else float(str(value))
     if not math.isfinite(seconds) or seconds < 0:
         raise ValueError
     return seconds
 
 
-def _delay(value: Any) -> float | list[float]:
+def _delay(value: Any) -> float | list[float] | None:
     """Seconds, or a list of them (``"1,2,4"`` or ``[1, 2, 4]``), as Prefect accepts; an
-    empty list (``[]``, ``"[]"``) is no delay, as in Prefect. A list of more than
+    empty list (``[]``, ``"[]"``) is no delay, as in Prefect; ``None`` or ``""`` sets no
+    default delay (Prefect's value of the setting is then None). A list of more than
     ``MAX_DELAYS`` is refused here, counted before its items are read: from the
     environment it was read whole for every ``@task`` defined, then refused by the first
     as that task's own option (``etl.py:3: task 't': Can not configure more than 50 retry
     delays``), which sent the user to a line that sets no delay."""
     items: list[Any] | tuple[Any, ...] | None = None
     text = ""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
     if isinstance(value, list | tuple):
         items = value
     else:
@@ -72,8 +84,8 @@ def _delay(value: Any) -> float | list[float]:
         )
     try:
         if items is not None:
-            return [_seconds(str(item)) for item in items]
-        return _seconds(text)
+            return [_seconds(item) for item in items]
+        return _seconds(value if isinstance(value, int | float) else text)
     except ValueError:
         raise ValueError(f"expected seconds >= 0 or a list of them, got {_given(value)}") from None
 

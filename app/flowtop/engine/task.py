@@ -184,7 +184,7 @@ class Task(PrefectTaskAttributes):
                     f"task {self.name!r}: return_state= and wait_for= work in @flow functions, "
                     "not in a with Flow(...) block (use upstream_tasks there)"
                 )
-            return flow.add_call(self, args, kwargs)
+            return flow.add_call(self, args, kwargs, bound=True)  # bound just above
         run = current_run()
         if run is not None:
             future = run.submit_call(self, args, kwargs, wait_for=wait_for)

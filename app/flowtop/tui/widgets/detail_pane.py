@@ -29,13 +29,11 @@ from flowtop.engine.states import StateType
 from flowtop.formats import clock_time, cut_cells, fmt_duration, moment
 from flowtop.head_tail import head_and_tail
 from flowtop.looks import (
-    ATTEMPT_LOOK,
-    INTERRUPTED_LOOK,
     LOAD_ERROR_LOOK,
     NOT_STARTED,
-    REJECTED_LOOK,
     REUSED_LOOK,
-    UNKNOWN_ATTEMPT_LOOK,
+    attempt_look,
+    result_rejected,
     returned_states,
     run_error_text,
 )
@@ -307,10 +305,6 @@ def body_text(
     return body
 
 
-#: The states an attempt with a planned retry is left in: waiting for it, or its wait
-#: ended by a cancel (`x`, giving up, fails it with an error).
-_WAIT_ENDS = (StateType.AWAITING_RETRY, StateType.CANCELLED)
-
 #: Neighbours listed by name in the detail pane; the rest are counted.
 MAX_LINKS = 8
 
@@ -340,20 +334,7 @@ def _attempt(
             out.append(f"  → {a.result}")
         out.append("\n")
         return
-    state = a.state
-    if state is StateType.CANCELLED and a.retry_in is not None and a.error is not None:
-        # it failed, and a cancel ended the wait after it: ✗ as the history's run page
-        # says it (`✗ Failed, then cancelled during its wait`), not ■ over its error
-        state = StateType.FAILED
-    # a retry planned with no error: it completed, and its retry_predicate rejected the
-    # result (it read ✗, as if it had failed, and not why it was retried)
-    rejected = a.retry_in is not None and a.error is None and state in _WAIT_ENDS
-    if rejected:
-        symbol, _, look = REJECTED_LOOK
-    elif a.interrupted and state is StateType.CANCELLED:
-        symbol, _, look = INTERRUPTED_LOOK
-    else:
-        symbol, look = ATTEMPT_LOOK.get(state, UNKNOWN_ATTEMPT_LOOK)
+    symbol, look = attempt_look(a.state, a.retry_in, a.error, interrupted=a.interrupted)
     started = clock_time(a.started) if now is None else moment(a.started, now)
     out.append(f"#{a.number}  {started}  ")
     out.append(symbol, style=styles[look])
@@ -364,7 +345,7 @@ def _attempt(
             f"{a.error.type}: {a.error.message.splitlines()[0] if a.error.message else ''}",
             style=styles["error"],
         )
-    elif rejected:
+    elif result_rejected(a.state, a.retry_in, a.error):
         out.append(f"  {a.message or PREDICATE_ASKED}")  # why: the run's words when it has them
         out.append("" if a.result is None else f" → {a.result}")
     elif a.result is not None:

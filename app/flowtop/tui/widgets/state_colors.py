@@ -3,15 +3,18 @@
 Colour only repeats what the symbol already says. Without colour (``NO_COLOR``, where
 Textual greys every colour by its luminance, so dark red on black becomes grey on grey)
 and on 16-colour terminals, a failure stands out by weight and reverse video instead.
-The table is styled from ``flowtop.tcss`` with the same ANSI colours, so a state (a
-countdown, a failure) looks the same in the table, the header and the detail pane.
+The table's rules for its states are made from these same tables (``table_css``), so a
+state (a countdown, a failure) looks the same in the table, the header and the detail
+pane, and a colour is changed here, once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from rich.color import ColorType
+from rich.style import Style
 from rich.terminal_theme import TerminalTheme
 
 if TYPE_CHECKING:
@@ -43,6 +46,49 @@ PLAIN_LOOK_STYLE: Mapping[str, str] = {
 
 #: 16 colours: the colours stay, a failure is also in reverse video.
 ANSI16_LOOK_STYLE: Mapping[str, str] = {**LOOK_STYLE, "failed": "bold reverse red"}
+
+#: The task table's own emphasis, in every mode: a reused result is also italic there,
+#: where its row sits among completed ones of the same green.
+TABLE_EMPHASIS: Mapping[str, str] = {"reused": "italic"}
+#: Rich's names of text styles that TCSS's ``text-style`` takes too.
+_TEXT_STYLES = ("bold", "dim", "italic", "underline", "strike", "reverse")
+
+
+def table_css(names: Iterable[str]) -> str:
+    """The task table's rules for its looks ``names`` (its ``task-table--NAME`` component
+    classes), made from ``LOOK_STYLE`` and the other modes' tables: a look with no colour
+    is muted there (``$text-muted``: the rows still to run recede), except under
+    ``NO_COLOR``, where every look is the foreground (``-plain``: no colours at all). A
+    16-colour terminal (``-ansi16``) gets a rule only where its table differs."""
+    names = list(names)
+    rules = [_rule("TaskTable", name, LOOK_STYLE, "$text-muted") for name in names]
+    rules += [
+        _rule("TaskTable.-ansi16", name, ANSI16_LOOK_STYLE, "$text-muted")
+        for name in names
+        if ANSI16_LOOK_STYLE[name] != LOOK_STYLE[name]
+    ]
+    rules += [_rule("TaskTable.-plain", name, PLAIN_LOOK_STYLE, "$foreground") for name in names]
+    return "\n".join(rules)
+
+
+def _rule(selector: str, name: str, styles: Mapping[str, str], no_colour: str) -> str:
+    """One look's rule: its Rich style (and the table's emphasis) as TCSS, its colour the
+    terminal's own ANSI one (``red``: ``ansi_red``), as the header and detail pane draw it."""
+    if name not in styles:
+        raise KeyError(f"state_colors: the task table has a look {name!r} that LOOK_STYLE lacks")
+    style = Style.parse(styles[name]) + Style.parse(TABLE_EMPHASIS.get(name, ""))
+    colour = no_colour
+    if style.color is not None:
+        if style.color.type is not ColorType.STANDARD:
+            raise ValueError(
+                f"state_colors: look {name!r}: colour {style.color.name!r} is not one of the"
+                " 16 ANSI colours (the table's rules name them as TCSS does: ansi_red)"
+            )
+        colour = f"ansi_{style.color.name}"
+    declared = f"color: {colour};"
+    if text_style := " ".join(attr for attr in _TEXT_STYLES if getattr(style, attr)):
+        declared += f" text-style: {text_style};"
+    return f"{selector} > .task-table--{name} {{ {declared} }}"
 
 
 #: The 16 colours Rich matches a colour against to draw it on a 16-colour terminal (the

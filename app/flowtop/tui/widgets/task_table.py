@@ -28,13 +28,13 @@ from textual.strip import Strip
 
 from flowtop.engine.states import StateType
 from flowtop.formats import cut_cells
-from flowtop.looks import STATE_LOOK
+from flowtop.looks import INTERRUPTED_LOOK, REUSED_LOOK, STATE_LOOK
 from flowtop.tui.clock import Clock, system_clock
 from flowtop.tui.code_rows import GONE, NOT_IN_RUN
 from flowtop.tui.model import RunModel, TaskRow
 from flowtop.tui.row_views import SORT_COLUMN, SORT_MODES, view_order
 from flowtop.tui.widgets.no_rows import no_rows_text, wrapped
-from flowtop.tui.widgets.state_colors import colour_mode
+from flowtop.tui.widgets.state_colors import colour_mode, table_css
 
 LIVE_STATES = (StateType.RUNNING, StateType.AWAITING_RETRY)
 GAP = 1
@@ -143,6 +143,16 @@ def name_text(row: TaskRow, width: int) -> str:
     return cut_name(row.key, width - len(GONE_SUFFIX)).rstrip() + GONE_SUFFIX
 
 
+#: The looks a row's state or error is drawn in: ``task-table--NAME`` classes, styled by
+#: rules made from ``state_colors``' tables (``table_css``).
+LOOK_NAMES = (
+    *dict.fromkeys(look[2] for look in STATE_LOOK.values()),
+    REUSED_LOOK[2],
+    INTERRUPTED_LOOK[2],
+    "error",
+)
+
+
 class TaskTable(ScrollView, can_focus=True):
     """Rows of one run (or of a flow not run yet), by task key.
 
@@ -150,17 +160,12 @@ class TaskTable(ScrollView, can_focus=True):
     and ``→`` stay free to hop between the flows list and the table.
     """
 
-    DEFAULT_CSS = """
-    TaskTable { overflow-x: hidden; }
-    """
+    DEFAULT_CSS = "TaskTable { overflow-x: hidden; }\n" + table_css(LOOK_NAMES)
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "task-table--header",
         "task-table--cursor",
-        *(f"task-table--{look[2]}" for look in STATE_LOOK.values()),
-        "task-table--reused",
-        "task-table--interrupted",
-        "task-table--error",
+        *(f"task-table--{name}" for name in LOOK_NAMES),
         "task-table--dim",
     }
 
