@@ -11,23 +11,33 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from flowtop.workspace.history_records import RunRecord
 from flowtop.workspace.store_reader import StoreReader
 
+#: Set over the test's environment for every ``flowtop`` a test starts: its output
+#: written as it comes, so a hang shows what came before it.
+UNBUFFERED: Mapping[str, str] = {"PYTHONUNBUFFERED": "1"}
+#: ``flowtop``'s default: plain output too, whatever the test's terminal asks for.
+PLAIN: Mapping[str, str] = {**UNBUFFERED, "NO_COLOR": "1"}
 
-def flowtop(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    """``flowtop ARGS`` as a user types it; a hang fails the test instead of the suite."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"}
+
+def flowtop(
+    *args: str, cwd: Path | None = None, timeout: float = 60, env: Mapping[str, str] = PLAIN
+) -> subprocess.CompletedProcess[str]:
+    """``flowtop ARGS`` as a user types it, in ``cwd``, with ``env`` set over this process's
+    environment (read at the call: a test's ``monkeypatch.setenv`` counts); a hang fails
+    the test instead of the suite. The one way the command tests of every folder start
+    it: theirs differed only in the variables (``functools.partial`` binds a folder's)."""
     return subprocess.run(
         [sys.executable, "-m", "flowtop", *args],
         cwd=cwd,
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=env,
+        env={**os.environ, **env},
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import pty
@@ -17,21 +18,11 @@ from typing import Any
 
 import pytest
 
+import cli_kit
 from executors.test_bundled_flows import bundled_flows
 
-
-def flowtop(
-    *args: str, cwd: Path | None = None, timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "flowtop", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-    )
+#: ``flowtop ARGS`` without ``NO_COLOR``: these tests see the output as a user's script does.
+flowtop = functools.partial(cli_kit.flowtop, env=cli_kit.UNBUFFERED)
 
 
 def write(folder: Path, name: str, body: str) -> Path:

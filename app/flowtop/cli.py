@@ -156,10 +156,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_command(words)
     except KeyboardInterrupt as exc:  # or SIGTERM (``commands.run_signals.Terminated``)
         from .commands.run_signals import stop_taken
+        from .workspace.load_error import Stopped
 
         stop_taken()  # said now: a later signal changes nothing
         how = getattr(exc, "how", "Ctrl+C")
-        print(f"{command_said(words)}: interrupted ({how})", file=sys.stderr)
+        # flowtop's own stop may say what it stopped (``stopped while importing x.py``)
+        what = str(exc) if isinstance(exc, Stopped) and str(exc) else "interrupted"
+        print(f"{command_said(words)}: {what} ({how})", file=sys.stderr)
         return int(getattr(exc, "exit_code", 130))
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-import subprocess
-import sys
 import textwrap
 import time
 from collections.abc import Callable
@@ -14,6 +13,7 @@ from typing import Any
 
 import pytest
 
+import cli_kit
 from flowtop import Flow
 from flowtop.engine import Runner
 from flowtop.engine.run import FlowRun
@@ -62,19 +62,18 @@ WAITING = """
 """
 
 
+#: Set over the test's environment for the store tests' processes: flowtop from this
+#: checkout, its output written as it comes.
+STORE_ENV = {**cli_kit.UNBUFFERED, "PYTHONPATH": str(APP)}
+
+
 def env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(APP), "PYTHONUNBUFFERED": "1"}
+    """The whole environment of a process a store test starts itself (``Popen``)."""
+    return {**os.environ, **STORE_ENV}
 
 
-def flowtop(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "flowtop", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env(),
-    )
+#: ``flowtop ARGS`` (``cli_kit.flowtop``) in the store tests' environment.
+flowtop = functools.partial(cli_kit.flowtop, env=STORE_ENV)
 
 
 def run_into(history: History, flow: Flow, *, workers: int = 4, stored: bool = True) -> FlowRun:

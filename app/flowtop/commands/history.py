@@ -51,7 +51,7 @@ from ..workspace.run_log import UNREADABLE, read_without_wal
 from ..workspace.store_errors import PRUNING, no_write_access, store_advice, unreadable
 from ..workspace.store_reader import StoreReader
 from .common import places_of, whole_number
-from .printers import TerminalStream, one_line, raised_at
+from .printers import TerminalStream, one_line, raised_at, strict_surrogates
 from .store_access import file_scope, run_in_file
 
 #: The most runs ``--limit`` takes; SQLite integers stop at 2**63 - 1.
@@ -110,9 +110,7 @@ def main(args: argparse.Namespace) -> int:
             return _usage(f"no run {args.run} in {db}: no run is recorded here yet")
         if args.prune is not None and args.json:  # the one object a pruning script reads
             print(
-                dumps_strict(
-                    {"removed": 0, "keep": args.prune, "bytes_before": 0, "bytes_after": 0}
-                )
+                json_line({"removed": 0, "keep": args.prune, "bytes_before": 0, "bytes_after": 0})
             )
             return 0
         # under --json, stdout holds JSON lines only (none here): the words go to stderr
@@ -152,7 +150,7 @@ def main(args: argparse.Namespace) -> int:
             return 0
         if args.json:
             for run in runs:
-                print(dumps_strict({"record": "run", **run.as_json()}), file=out)
+                print(json_line({"record": "run", **run.as_json()}), file=out)
         else:
             _print_table(runs, out)
             total = history.count(args.flow, among=among) if len(runs) == args.limit else len(runs)
@@ -218,7 +216,7 @@ def _prune(
     if as_json:
         after = _store_size(db)
         fields = {"removed": removed, "keep": keep, "bytes_before": before, "bytes_after": after}
-        print(dumps_strict(fields))
+        print(json_line(fields))
         return 0
     said = f"Removed {plural(removed, 'run')}; kept the newest {keep} of each flow."
     if compacted:
@@ -508,11 +506,19 @@ def _first_line(text: str) -> str:
 
 
 # -- JSON output --------------------------------------------------------------------
+def json_line(record: Mapping[str, object]) -> str:
+    """``record`` as one line of JSON, written as ``flowtop run --json`` writes its events:
+    a lone high surrogate (a task's ``print("\\ud800")``) as U+FFFD (``strict_surrogates``).
+    Escaped as it was, jq 1.6 refused the whole line, and ``flowtop history --json | jq``
+    stopped at the first task that printed one."""
+    return strict_surrogates(dumps_strict(record))
+
+
 def _print_detail_json(detail: RunDetail, out: Writer) -> None:
     output = {"output": detail.output} if detail.output else {}
-    print(dumps_strict({"record": "run", **detail.run.as_json(), **output}), file=out)
+    print(json_line({"record": "run", **detail.run.as_json(), **output}), file=out)
     for task in detail.tasks:
         print(
-            dumps_strict({"record": "task", "run_id": detail.run.run_id, **task.as_json()}),
+            json_line({"record": "task", "run_id": detail.run.run_id, **task.as_json()}),
             file=out,
         )

@@ -38,8 +38,10 @@ def main(args: argparse.Namespace) -> int:
         return 2
     warn_unread_settings(args.path)
     from ..workspace.loader_process import describe_workspace
+    from .run_signals import stopped_while_importing
 
-    listed = describe_workspace(args.path)
+    with stopped_while_importing(args.path):
+        listed = describe_workspace(args.path)
     errors, settings_error = described_settings(args.path, listed.problems, listed.settings_error)
     for line in [*errors, *map(unused_table, listed.warnings)]:
         say(line)

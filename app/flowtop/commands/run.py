@@ -47,6 +47,7 @@ from .run_signals import (
     silence_on_hang_up,
     stop_like_ctrl_c_on_sigterm,
     stop_taken,
+    stopped_while_importing,
     stops_noted,
 )
 
@@ -420,9 +421,10 @@ def detach_main(args: argparse.Namespace, out: TextIO) -> int:
 
     # checked there, by the flow's code: a run that cannot start is refused here, not
     # launched to fail (a rerun's parameters are the stored ones: its run process checks)
-    listed = describe_workspace(
-        args.path, None if args.rerun_of is not None else args.parameters, flow=args.flow
-    )
+    with stopped_while_importing(args.path):
+        listed = describe_workspace(
+            args.path, None if args.rerun_of is not None else args.parameters, flow=args.flow
+        )
     errors, settings_problem = described_settings(  # the store's folder is said below, if so
         args.path, listed.problems, listed.settings_error, warn_unread=False
     )

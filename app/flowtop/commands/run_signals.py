@@ -213,6 +213,31 @@ def stops_noted() -> Iterator[list[int]]:
             signal.signal(sig, handler)
 
 
+@contextlib.contextmanager
+def stopped_while_importing(path: str) -> Iterator[None]:
+    """SIGTERM and SIGHUP stop the block, the flow files at ``path`` importing in a loader
+    process (``flowtop list``, ``flowtop run --detach``), as Ctrl+C does: raised as
+    ``Terminated`` or ``HungUp`` saying ``stopped while importing PATH``, which
+    ``flowtop.cli.main`` prints after the command's name before exiting 128 + the
+    signal's number. Left to their defaults, they ended the command 143 or 129 without a
+    word: a slow import (a heavy library) looked like a crash."""
+    with command_signals():
+        stop_like_ctrl_c_on_sigterm()
+        try:
+            yield
+        except Stopped as stop:  # (the handlers are given back as it leaves)
+            raise type(stop)(f"stopped while importing {_flow_files_at(path)}") from None
+
+
+def _flow_files_at(path: str) -> str:
+    """``flows/x.py`` for a flow file, ``the flow files in flows`` for a folder (which of
+    them was importing is the loader process's to know), shown printable."""
+    from ..printable import printable_name
+
+    shown = printable_name(path)
+    return f"the flow files in {shown}" if os.path.isdir(path) else shown
+
+
 def raise_noted(pressed: list[int]) -> None:
     """Stop the command as the first of the signals ``stops_noted`` noted asked, if any."""
     if pressed:

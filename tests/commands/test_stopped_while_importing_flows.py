@@ -1,0 +1,93 @@
+"""SIGTERM or SIGHUP while ``flowtop list`` or ``flowtop run --detach`` imports the flow
+files (in a loader process) says in one line what it stopped and exits 128 + the
+signal's number; left to their defaults, the command died 143 or 129 without a word.
+Ctrl+C there says the same (it said ``interrupted``, naming nothing)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from cli_kit import stored_runs
+
+pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX signals only")
+
+#: A flow file whose import writes ``importing`` beside it, then takes a long while.
+SLOW_IMPORT = """
+    import time
+    from pathlib import Path
+    from flowtop import Flow, task
+
+    Path(__file__).with_name("importing").touch()
+    time.sleep(30)
+
+    @task
+    def extract():
+        return 1
+
+    with Flow("slow") as flow:
+        extract()
+"""
+
+
+def wait_for(path: Path, process: subprocess.Popen[str], timeout: float = 30.0) -> None:
+    """Until ``path`` exists; fails at once if ``process`` ends first."""
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.02)
+
+
+def stopped_while_importing(
+    folder: Path, command: list[str], sig: signal.Signals
+) -> subprocess.CompletedProcess[str]:
+    """``flowtop COMMAND`` in ``folder``, sent ``sig`` once its flow file's import began."""
+    with subprocess.Popen(
+        [sys.executable, "-m", "flowtop", *command],
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    ) as process:
+        try:
+            wait_for(folder / "importing", process)
+            process.send_signal(sig)
+            out, err = process.communicate(timeout=20)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+@pytest.mark.parametrize(
+    ("sig", "how"),
+    [(signal.SIGTERM, "SIGTERM"), (signal.SIGHUP, "SIGHUP"), (signal.SIGINT, "Ctrl+C")],
+)
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [
+        (["list", "slow.py"], "flowtop list: stopped while importing slow.py"),
+        (["run", "--detach", "slow.py"], "flowtop run: stopped while importing slow.py"),
+        (["list", "."], "flowtop list: stopped while importing the flow files in ."),
+    ],
+)
+def test_a_signal_while_the_flow_files_import_says_so_and_exits_with_its_status(
+    tmp_path: Path, command: list[str], said: str, sig: signal.Signals, how: str
+) -> None:
+    (tmp_path / "slow.py").write_text(textwrap.dedent(SLOW_IMPORT))
+
+    done = stopped_while_importing(tmp_path, command, sig)
+
+    assert done.stderr == f"{said} ({how})\n"
+    assert done.returncode == 128 + sig
+    assert done.stdout == ""
+    assert stored_runs(tmp_path) == []  # (`--detach`: nothing launched)
