@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from flowtop.commands.printers import strict_surrogates
+from flowtop.engine.events import strict_surrogates
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX signals only")
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from rich.cells import cell_len
 
 from ..attempt_story import PREDICATE_ASKED, failed_how, rejected_how, wait_story
-from ..engine.events import REUSED_FROM_SOURCE, dumps_strict
+from ..engine.events import REUSED_FROM_SOURCE, json_record
 from ..engine.parameters import describe as describe_parameters
 from ..formats import (
     RETRY_ONLY,
@@ -51,7 +51,7 @@ from ..workspace.run_log import UNREADABLE, read_without_wal
 from ..workspace.store_errors import PRUNING, no_write_access, store_advice, unreadable
 from ..workspace.store_reader import StoreReader
 from .common import places_of, whole_number
-from .printers import TerminalStream, one_line, raised_at, strict_surrogates
+from .printers import TerminalStream, one_line, raised_at
 from .store_access import file_scope, run_in_file
 
 #: The most runs ``--limit`` takes; SQLite integers stop at 2**63 - 1.
@@ -110,7 +110,7 @@ def main(args: argparse.Namespace) -> int:
             return _usage(f"no run {args.run} in {db}: no run is recorded here yet")
         if args.prune is not None and args.json:  # the one object a pruning script reads
             print(
-                json_line({"removed": 0, "keep": args.prune, "bytes_before": 0, "bytes_after": 0})
+                json_record({"removed": 0, "keep": args.prune, "bytes_before": 0, "bytes_after": 0})
             )
             return 0
         # under --json, stdout holds JSON lines only (none here): the words go to stderr
@@ -150,7 +150,7 @@ def main(args: argparse.Namespace) -> int:
             return 0
         if args.json:
             for run in runs:
-                print(json_line({"record": "run", **run.as_json()}), file=out)
+                print(json_record({"record": "run", **run.as_json()}), file=out)
         else:
             _print_table(runs, out)
             total = history.count(args.flow, among=among) if len(runs) == args.limit else len(runs)
@@ -216,7 +216,7 @@ def _prune(
     if as_json:
         after = _store_size(db)
         fields = {"removed": removed, "keep": keep, "bytes_before": before, "bytes_after": after}
-        print(json_line(fields))
+        print(json_record(fields))
         return 0
     said = f"Removed {plural(removed, 'run')}; kept the newest {keep} of each flow."
     if compacted:
@@ -506,19 +506,11 @@ def _first_line(text: str) -> str:
 
 
 # -- JSON output --------------------------------------------------------------------
-def json_line(record: Mapping[str, object]) -> str:
-    """``record`` as one line of JSON, written as ``flowtop run --json`` writes its events:
-    a lone high surrogate (a task's ``print("\\ud800")``) as U+FFFD (``strict_surrogates``).
-    Escaped as it was, jq 1.6 refused the whole line, and ``flowtop history --json | jq``
-    stopped at the first task that printed one."""
-    return strict_surrogates(dumps_strict(record))
-
-
 def _print_detail_json(detail: RunDetail, out: Writer) -> None:
     output = {"output": detail.output} if detail.output else {}
-    print(json_line({"record": "run", **detail.run.as_json(), **output}), file=out)
+    print(json_record({"record": "run", **detail.run.as_json(), **output}), file=out)
     for task in detail.tasks:
         print(
-            json_line({"record": "task", "run_id": detail.run.run_id, **task.as_json()}),
+            json_record({"record": "task", "run_id": detail.run.run_id, **task.as_json()}),
             file=out,
         )

@@ -10,10 +10,10 @@ the next request for them.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
+from ..engine.events import json_record
 from ..printable import printable
 from .common import places_of, settings_error, unread_warning
 from .store_access import usage
@@ -86,7 +86,7 @@ def main(args: argparse.Namespace) -> int:
         print(printable(warning), file=sys.stderr)
     if args.json:
         print(
-            json.dumps(
+            json_record(
                 {
                     "limits": [
                         {

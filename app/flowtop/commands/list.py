@@ -8,12 +8,12 @@ reaches this process's stdout.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ..engine.events import json_record
 from ..engine.layers import Layer
 from ..engine.parameters import ParameterInfo
 from ..formats import fmt_seconds, plural
@@ -60,7 +60,7 @@ def main(args: argparse.Namespace) -> int:
     for name in names:
         info = listed.flows[name]
         if args.json:
-            out.write(json.dumps(info) + "\n")
+            out.write(json_record(info) + "\n")
             continue
         by_main = main_block_mark(info) if of_a_file else ""
         if info["dynamic"]:

@@ -29,6 +29,7 @@ from ..engine.events import (
     TaskOutput,
     TaskStateChanged,
     json_line,
+    strict_surrogates,
 )
 from ..engine.parameters import decode, describe
 from ..engine.policy import MAX_RETRIES_SET
@@ -240,25 +241,6 @@ def terminal_hung_up(stream: TextIO) -> bool:
         return hung_up(stream.fileno())
     except (AttributeError, OSError, ValueError):  # no descriptor (a test's StringIO)
         return False
-
-
-#: In a JSON text written ASCII only: an escaped backslash, a surrogate pair, or a lone
-#: high surrogate, in the order a scan must try them.
-_SURROGATE_ESCAPES = re.compile(
-    r"(\\\\)|(\\ud[89ab][0-9a-f]{2}\\ud[c-f][0-9a-f]{2})|\\ud[89ab][0-9a-f]{2}"
-)
-
-
-def strict_surrogates(json_text: str) -> str:
-    """``json_text`` (ASCII-only JSON) with each lone high surrogate's escape (a task
-    printing ``"\\ud800"``) written as U+FFFD: RFC 8259 allows it, but jq 1.6 rejects the
-    whole line (``Invalid \\uXXXX\\uXXXX surrogate pair escape``). A lone low one
-    (``\\udcff``: the stand-in of a byte that is not UTF-8, in a file name or a task's
-    output) is kept, as jq reads it, so the text reads back exactly; so are a pair and an
-    escaped backslash before ``u``."""
-    if "\\ud" not in json_text:
-        return json_text
-    return _SURROGATE_ESCAPES.sub(lambda m: m.group(1) or m.group(2) or "\\ufffd", json_text)
 
 
 class JsonPrinter:

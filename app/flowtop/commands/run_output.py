@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, TextIO
 
+from ..engine.events import json_record
 from ..printable import say
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ class DetachedIds:
         if self.lost is None:
             event = {"event": "run_detached", "flow": flow, "run_id": run_id}
             try:
-                print(json.dumps(event) if self.json_lines else run_id, file=self.out, flush=True)
+                print(json_record(event) if self.json_lines else run_id, file=self.out, flush=True)
                 return
             except BrokenPipeError:
                 raise

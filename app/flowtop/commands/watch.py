@@ -14,7 +14,6 @@ Ctrl+C, SIGTERM and SIGHUP stop the watch alone (``flowtop run``'s exit codes: 1
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sqlite3
 import sys
@@ -22,7 +21,14 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeGuard
 
-from ..engine.events import Event, RunFinished, RunStarted, TaskOutput, TaskStateChanged
+from ..engine.events import (
+    Event,
+    RunFinished,
+    RunStarted,
+    TaskOutput,
+    TaskStateChanged,
+    json_record,
+)
 from ..engine.states import StateType
 from ..formats import clock_time, try_text
 from ..looks import INTERRUPTED, INTERRUPTED_LOOK, state_words
@@ -316,7 +322,7 @@ def _interrupted(
     (``RunningAttempts``); JSON lines gave their output as it came."""
     printer.clear_status_line()
     if isinstance(printer, JsonPrinter):
-        print(json.dumps(event.as_json()), file=out, flush=True)
+        print(json_record(event.as_json()), file=out, flush=True)
     else:
         lines = running.ended_by(event, printer.retry_only)
         lines.append(f"run {event.run_id} INTERRUPTED: {printable(event.reason)}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -257,6 +258,33 @@ def _finite(value: Any) -> Any:
 def json_line(event: Event) -> str:
     """One event as the line ``flowtop run --json`` prints (SPEC §5), newline included."""
     return dumps_strict(event.as_json()) + "\n"
+
+
+#: In a JSON text written ASCII only: an escaped backslash, a surrogate pair, or a lone
+#: high surrogate, in the order a scan must try them.
+_SURROGATE_ESCAPES = re.compile(
+    r"(\\\\)|(\\ud[89ab][0-9a-f]{2}\\ud[c-f][0-9a-f]{2})|\\ud[89ab][0-9a-f]{2}"
+)
+
+
+def strict_surrogates(json_text: str) -> str:
+    """``json_text`` (ASCII-only JSON) with each lone high surrogate's escape (a task
+    printing ``"\\ud800"``) written as U+FFFD: RFC 8259 allows it, but jq 1.6 rejects the
+    whole line (``Invalid \\uXXXX\\uXXXX surrogate pair escape``). A lone low one
+    (``\\udcff``: the stand-in of a byte that is not UTF-8, in a file name or a task's
+    output) is kept, as jq reads it, so the text reads back exactly; so are a pair and an
+    escaped backslash before ``u``."""
+    if "\\ud" not in json_text:
+        return json_text
+    return _SURROGATE_ESCAPES.sub(lambda m: m.group(1) or m.group(2) or "\\ufffd", json_text)
+
+
+def json_record(record: Any) -> str:
+    """``record`` as one line of a command's ``--json`` output (no newline): strict JSON
+    (``dumps_strict``) with a lone high surrogate as U+FFFD (``strict_surrogates``), as
+    ``flowtop run --json`` writes its events. Escaped as it was, jq 1.6 refused the whole
+    line (``flowtop history --json | jq`` stopped at the first task that printed one)."""
+    return strict_surrogates(dumps_strict(record))
 
 
 #: A consumer of events: called with a batch, in emit order, on the sink's own thread.
