@@ -173,10 +173,12 @@ class FlowtopApp(
 
     def on_command_palette_opened(self, message: CommandPalette.Opened) -> None:
         from flowtop.tui.palette_keys import add_palette_keys
+        from flowtop.tui.palette_toasts import keep_list_above_toasts
 
         for screen in self.screen_stack:  # under it, the main screen's keys did nothing
             if isinstance(screen, CommandPalette):
                 add_palette_keys(screen)
+                keep_list_above_toasts(screen)
 
     def on_descendant_focus(self) -> None:
         self.key_bar.refresh()

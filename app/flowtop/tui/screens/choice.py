@@ -20,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 from textual.widgets.button import ButtonVariant
 
+from flowtop.tui.screens.toast_band import hold_still_over_toasts
 from flowtop.tui.widgets.key_bar import add_dialog_keys
 
 Answer = TypeVar("Answer")
@@ -74,6 +75,7 @@ class ChoiceScreen(ModalScreen[Answer], Generic[Answer]):
         for button in self.query(Button):
             button.can_focus = False
         add_dialog_keys(self, self.footer_label)
+        hold_still_over_toasts(self, self.query_one("#dialog"))
 
     def footer_label(self, binding: Binding) -> str | None:
         """The footer's label of an answer's key, as things are now; None: not shown."""

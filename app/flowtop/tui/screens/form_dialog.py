@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input
 
 from flowtop.formats import cut_cells
+from flowtop.tui.screens.toast_band import hold_still_over_toasts
 from flowtop.tui.widgets.key_bar import add_dialog_keys
 from flowtop.tui.widgets.ordered_input import OrderedInput
 
@@ -85,6 +86,7 @@ class FormDialog(ModalScreen[Result], Generic[Result]):
 
     def on_mount(self) -> None:
         add_dialog_keys(self)
+        hold_still_over_toasts(self, self.query_one("#dialog"))
         if self.focused is None and self.first_field is None:  # no field first (the help)
             self.focus_next()
 

@@ -121,20 +121,54 @@ class HelpScreen(FormDialog[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,q", "dismiss", "Close", id="help.close", priority=True),
+        # Textual's own ctrl+q is the app's ``quit``, which ``CLOSES_WITH`` turns off here.
+        Binding(QUIT_KEY, "quit_app", show=False, priority=True),
     ]
     #: The app's actions whose keys close this screen instead (``FlowtopApp.check_action``).
     CLOSES_WITH: ClassVar[frozenset[str]] = frozenset({"help", "quit"})
 
     def __init__(self, bindings: Iterable[BindingType]) -> None:
+        """``bindings``: the keys to list, with the app's help and quit keys as bound now
+        (``[keys]`` in flowtop.toml): those close the help too, as `?` and `q` do. A
+        rebound quit key did nothing here (``CLOSES_WITH`` turned its action off and no
+        binding of the help's took the key), and the hint named `q`."""
         super().__init__()
         self.rows: list[tuple[str, str, str]] = []
         self._help_bindings = list(bindings)
+        rebound = [
+            b.key
+            for b in Binding.make_bindings(self._help_bindings)
+            if b.action in self.CLOSES_WITH
+            and b.key not in (*self._own_closing_keys(), QUIT_KEY)  # ctrl+q quits here
+        ]
+        if rebound:
+            self._bindings.bind(",".join(rebound), "dismiss", priority=True)
+
+    @classmethod
+    def _own_closing_keys(cls) -> list[str]:
+        return [b.key for b in Binding.make_bindings(cls.BINDINGS) if b.action == "dismiss"]
+
+    def closing_keys(self) -> list[str]:
+        """Every key that closes the help: its own (Esc, `?`, `q`), then the app's help
+        and quit keys as rebound."""
+        return [
+            key
+            for key, bindings in self._bindings.key_to_bindings.items()
+            if any(b.action == "dismiss" for b in bindings)
+        ]
+
+    def action_quit_app(self) -> None:
+        """ctrl+q quits from here, as the hint says: the help goes, then the app's quit
+        acts (asking first about live runs started here) on the screen below. It did
+        nothing: its action is the app's ``quit``, turned off here (``CLOSES_WITH``)."""
+        self.dismiss()
+        self.app.call_later(self.app.run_action, "quit")
 
     def _hint(self) -> str:
         """The closing keys and the app's own two, each written as the rows write keys
         (``esc``, ``^p``): it said `Escape` and `ctrl+p` under rows that say `esc` and `^z`."""
         shown = self.app.get_key_display
-        closes = [shown(b) for b in Binding.make_bindings(self.BINDINGS) if b.action == "dismiss"]
+        closes = [shown(Binding(key, "dismiss")) for key in self.closing_keys()]
         palette = shown(Binding(self.app.COMMAND_PALETTE_BINDING, "command_palette"))
         quits = shown(Binding(QUIT_KEY, "quit"))
         return f"{', '.join(closes[:-1])} or {closes[-1]} closes · {palette} command palette · {quits} quits"
@@ -144,7 +178,7 @@ class HelpScreen(FormDialog[None]):
         saying so in its row, and `q` which key quits: the row read `q  Quit` while `q`
         closed the help."""
         shown = self.app.get_key_display
-        closing = {b.key for b in Binding.make_bindings(self.BINDINGS) if b.action == "dismiss"}
+        closing = set(self.closing_keys())
         quits = shown(Binding(QUIT_KEY, "quit"))
         here = []
         for binding in Binding.make_bindings(bindings):

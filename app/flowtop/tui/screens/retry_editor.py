@@ -20,6 +20,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
 from flowtop.printable import printable
@@ -47,12 +48,18 @@ if TYPE_CHECKING:
 class FieldsScroll(VerticalScroll):
     """The editor's fields, the focused one kept in view as the dialog gives them fewer
     rows: at 40×12 the note that both jitters apply, appearing as the factor was typed,
-    left them one row, and it showed the row above the field typed in."""
+    left them one row, and it showed the row above the field typed in. With its label
+    (the line above it when narrow) where the rows allow: a toast's band, taking rows,
+    left the input in view and its label, saying which field it was, out of it."""
 
     def on_resize(self) -> None:
         focused = self.screen.focused
-        if focused is not None and self in focused.ancestors:
-            self.scroll_to_widget(focused, animate=False)
+        if focused is None or self not in focused.ancestors:
+            return
+        row = focused.parent
+        rows = self.scrollable_content_region.height
+        fits = isinstance(row, Widget) and row.outer_size.height <= rows
+        self.scroll_to_widget(row if fits and isinstance(row, Widget) else focused, animate=False)
 
 
 class RetryEditor(FormDialog[bool]):
