@@ -18,3 +18,25 @@ def one():
 with Flow("quick") as flow:
     one()
 """
+
+
+def slow_import(flow: str) -> str:
+    """A flow file defining ``flow`` whose import first writes ``importing`` beside it,
+    then takes 30 s (a heavy library): a test stops the command once that file appears."""
+    return f"""\
+import time
+from pathlib import Path
+from flowtop import Flow, task
+
+Path(__file__).with_name("importing").touch()
+time.sleep(30)
+
+
+@task
+def step():
+    return 1
+
+
+with Flow({flow!r}) as flow:
+    step()
+"""

@@ -9,32 +9,17 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
 import pytest
 
 from cli_kit import stored_runs
+from flow_texts import slow_import
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX signals only")
 
-#: A flow file whose import writes ``importing`` beside it, then takes a long while.
-SLOW_IMPORT = """
-    import time
-    from pathlib import Path
-    from flowtop import Flow, task
-
-    Path(__file__).with_name("importing").touch()
-    time.sleep(30)
-
-    @task
-    def extract():
-        return 1
-
-    with Flow("slow") as flow:
-        extract()
-"""
+SLOW_IMPORT = slow_import("slow")
 
 
 def wait_for(path: Path, process: subprocess.Popen[str], timeout: float = 30.0) -> None:
@@ -83,7 +68,7 @@ def stopped_while_importing(
 def test_a_signal_while_the_flow_files_import_says_so_and_exits_with_its_status(
     tmp_path: Path, command: list[str], said: str, sig: signal.Signals, how: str
 ) -> None:
-    (tmp_path / "slow.py").write_text(textwrap.dedent(SLOW_IMPORT))
+    (tmp_path / "slow.py").write_text(SLOW_IMPORT)
 
     done = stopped_while_importing(tmp_path, command, sig)
 

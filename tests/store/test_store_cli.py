@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from flow_texts import slow_import
 from flowtop.workspace.history_records import RunRecord
 from flowtop.workspace.run_log import LogTail, RunInterrupted
 from flowtop.workspace.store_reader import StoreReader
@@ -252,22 +253,7 @@ def test_ctrl_c_cancels_a_foreground_run_records_it_and_exits_130(ws) -> None:
     assert run.state == "CANCELLED"
 
 
-#: A flow file whose import takes a while (a heavy library), saying when it began.
-SLOW_IMPORT = """
-    import time
-    from pathlib import Path
-    from flowtop import Flow, task
-
-    Path(__file__).with_name("importing").touch()
-    time.sleep(20)
-
-    @task
-    def step():
-        return 1
-
-    with Flow("slowimp") as flow:
-        step()
-"""
+SLOW_IMPORT = slow_import("slowimp")
 
 
 @pytest.mark.parametrize(
