@@ -30,11 +30,12 @@ from .load_error import display_path
 from .owner_agent import NO_FILE, enqueue, store_file_id
 from .private import private_folder, refuse_linked_store, workspace_in_use
 from .reaper import unmarked, unwritten
-from .run_log import LogEvent, LogTail, RunInterrupted, connect_reader
+from .run_log import LogDamage, LogEvent, LogTail, RunInterrupted, connect_reader
 from .run_numbers import RerunRunning
 from .store_errors import store_writable, unreadable
 from .store_reader import StoreReader
 from .store_schema import SCHEMA_VERSION, check_version
+from .unread_ends import unread_ends
 
 log = logging.getLogger("flowtop.client")
 
@@ -85,6 +86,8 @@ class StoreClient:
         self._unmarked: set[str] = set()
         #: The runs handed on started and not ended, by id: (flow, number).
         self._live: dict[str, tuple[str, int]] = {}
+        #: The last row of each of those that could not be read, said if its end never is.
+        self._damaged: dict[str, LogDamage] = {}
         self._says_gone = says_gone
         #: The store file the tail follows (``store_file_id``; None: not known yet).
         self._following: tuple[int, int] | None = None
@@ -176,6 +179,9 @@ class StoreClient:
                     self._handed_since_gone.add(event.run_id)
             elif isinstance(event, RunFinished | RunInterrupted):
                 self._live.pop(event.run_id, None)
+                self._damaged.pop(event.run_id, None)
+            elif type(event) is LogDamage and event.run_id in self._live:
+                self._damaged[event.run_id] = event
         self.sink(events)
 
     def _store_replaced(self, now_file: tuple[int, int]) -> None:
@@ -252,6 +258,7 @@ class StoreClient:
                     tail = self._look_at_store(tail)
                     reap_store(self.db)
                     self._say_unmarked()
+                    self._say_unread_ends(tail.last)
                     next_reap = now + REAP_EVERY
                 if self._hurry.wait(POLL_LIVE if quiet < QUIET_POLLS else POLL_IDLE):
                     self._hurry.clear()
@@ -300,6 +307,16 @@ class StoreClient:
         if ended:
             self._unmarked.update(event.run_id for event in ended)
             self._hand(ended)
+
+    def _say_unread_ends(self, read_upto: int) -> None:
+        """Hand on as ended, saying why, the live runs whose end the store records but
+        whose end row could not be read (damaged, deleted), once their process is gone
+        and every row of theirs up to ``read_upto`` was read (``unread_ends``): a screen
+        showed such a run, and its running task, Running for good."""
+        if self._live:
+            ended = unread_ends(self.db, self._live, read_upto, self._damaged)
+            if ended:
+                self._hand(ended)
 
     # -- acting -----------------------------------------------------------------------
     def start(

@@ -40,6 +40,7 @@ from .retry_form import (
     parse_names,
     read_form,
 )
+from .unapplied_retry_on import Unapplied, unapplied_retry_on
 
 if TYPE_CHECKING:
     from ..workspace_view import WorkspaceView
@@ -77,6 +78,7 @@ class RetryEditor(FormDialog[bool]):
     RetryEditor .row Input.-invalid { background: $error 30%; }
     RetryEditor .layer { width: 16; padding-left: 1; color: $text-muted; }
     RetryEditor .layer.-override { color: $warning; text-style: bold; }
+    RetryEditor .layer.-unapplied { color: $error; text-style: bold; }
     RetryEditor .error { color: $error; padding-left: 16; height: auto; }
     RetryEditor #form-error { color: $error; height: auto; margin-top: 1; }
     RetryEditor.-short .row, RetryEditor.-tiny .row, RetryEditor.-dense .row { margin-top: 0; }
@@ -106,8 +108,23 @@ class RetryEditor(FormDialog[bool]):
         self.gone = "" if node is not None else f"{task_key} is no longer in flow {flow_name}"
         self.policy = node.policy if node is not None else PolicyView.of(RetryPolicy())
         self.override: dict[str, Any] = dict(workspace.override_for(flow_name, task_key) or {})
-        self.initial = dict(self.policy.texts)
+        #: The override's ``retry_on`` that does not apply (an exception not found), shown
+        #: as written with why, to be fixed here; None when there is none.
+        self.unapplied: Unapplied | None = None
+        self.initial = self._initial_texts()
         self.state = FormState()
+
+    def _initial_texts(self) -> dict[str, str]:
+        """What each field shows before any edit: the policy's values, but the override's
+        ``retry_on`` as written when it does not apply (``unapplied_retry_on``), since
+        that value, not the one that applies, is what the user came to fix."""
+        self.unapplied = unapplied_retry_on(
+            self.workspace, self.flow_name, self.task_key, self.policy, self.override
+        )
+        texts = dict(self.policy.texts)
+        if self.unapplied is not None:
+            texts["retry_on"] = self.unapplied.text
+        return texts
 
     def _layer(self, name: str) -> Layer:
         """The layer field ``name``'s value comes from now (``PolicyView.layer_of``)."""
@@ -121,7 +138,7 @@ class RetryEditor(FormDialog[bool]):
             yield Static("", id="reloaded")  # settings_reloaded says what changed
             with FieldsScroll(id="fields", can_focus=False):  # Tab goes field to field
                 for name, label in FIELDS.items():
-                    layer = self._layer(name)
+                    layer = self._layer(name)  # (``_validate`` marks an unapplied one)
                     with Horizontal(classes="row"):
                         yield Static(label, classes="label")
                         yield OrderedInput(
@@ -202,8 +219,9 @@ class RetryEditor(FormDialog[bool]):
             self._validate()
         if node.policy == self.policy and override == self.override:
             return
-        form = after_reload(self.texts(), self.initial, dict(node.policy.texts))
-        self.policy, self.override, self.initial = node.policy, override, dict(node.policy.texts)
+        self.policy, self.override, before = node.policy, override, self.initial
+        self.initial = self._initial_texts()
+        form = after_reload(self.texts(), before, self.initial)
         for name in FIELDS:
             field = self.query_one(f"#field-{name}", OrderedInput)
             if field.value != form.texts[name]:
@@ -234,7 +252,9 @@ class RetryEditor(FormDialog[bool]):
         texts = self.texts()
         self.state = read_form(texts, self.initial)
         names = texts["retry_on"].strip()
-        if names and "retry_on" not in self.state.errors:
+        if (unapplied := self._unapplied_as_written(texts)) is not None:
+            self.state = FormState(errors={**self.state.errors, "retry_on": unapplied.why})
+        elif names and "retry_on" not in self.state.errors:
             problem = self._unknown_names(parse_names(names))
             if problem:
                 self.state = FormState(errors={**self.state.errors, "retry_on": problem})
@@ -258,7 +278,10 @@ class RetryEditor(FormDialog[bool]):
         The delay fields are one setting: editing one writes all three."""
         together = DELAY_FIELDS if name in DELAY_FIELDS else (name,)
         layer = self._layer(name)
-        if all(texts[n].strip() == self.initial[n].strip() for n in together):
+        unapplied = name == "retry_on" and self._unapplied_as_written(texts) is not None
+        if unapplied:
+            shown, override = "not applied", False
+        elif all(texts[n].strip() == self.initial[n].strip() for n in together):
             shown, override = str(layer), layer == Layer.OVERRIDES
         elif any(texts[n].strip() for n in together):
             shown, override = f"{Layer.OVERRIDES}*", True
@@ -267,6 +290,12 @@ class RetryEditor(FormDialog[bool]):
         marker = self.query_one(f"#layer-{name}", Static)
         marker.update(Text(f"← {shown}"))
         marker.set_class(override, "-override")
+        marker.set_class(unapplied, "-unapplied")
+
+    def _unapplied_as_written(self, texts: dict[str, str]) -> Unapplied | None:
+        """The override's value that does not apply, when Retry on shows it as written."""
+        unapplied = self.unapplied
+        return unapplied if unapplied and texts["retry_on"].strip() == unapplied.text else None
 
     def _unknown_names(self, names: list[str]) -> str:
         """Why ``retry_on`` names would not resolve in the flow's module ("" when they do),
@@ -358,9 +387,12 @@ class RetryEditor(FormDialog[bool]):
             "is wrong (see under it)" if len(wrong) == 1 else "are wrong (see under each)"
         )
         layer, untouched = self._layer(first), self.texts()[first] == self.initial[first]
-        # emptied, it drops no value of the override's: the one below applies as now (not
-        # said of a delay field: emptied, it would write the other two as the setting)
-        if untouched and layer != Layer.OVERRIDES and first not in DELAY_FIELDS:
+        if first == "retry_on" and self._unapplied_as_written(self.texts()) is not None:
+            message += f". It does not apply as {OVERRIDES_FILE} has it: correct it, or empty "
+            message += "it to drop it from the override"
+        elif untouched and layer != Layer.OVERRIDES and first not in DELAY_FIELDS:
+            # emptied, it drops no value of the override's: the one below applies as now (not
+            # said of a delay field: emptied, it would write the other two as the setting)
             message += (
                 f". You did not type {FIELDS[first]}: empty it to keep the value from {layer}"
             )

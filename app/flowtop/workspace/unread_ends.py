@@ -1,0 +1,106 @@
+"""Runs a reader was told had started whose end it cannot read from the store.
+
+A run's end is a log row (``run_finished``, or the ``run_interrupted`` a reaper writes),
+written in the transaction that records the run's final state. A damaged or deleted end
+row leaves a reader with the run's start and no end: ``LogDamage`` says the row was
+skipped, and no reaper ends the run for it (its row is not RUNNING). A monitor showed
+such a run, and its running task, as Running for good. ``unread_ends`` finds those runs
+once their process is gone and the reader has read every row the log holds for them, so
+a live process whose rows are merely late keeps its run live.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import closing
+from pathlib import Path
+
+from ..engine.states import StateType
+from .history_records import HistoryError
+from .reaper import gone_reason
+from .run_log import LogDamage, RunInterrupted, columns, connect_reader
+
+#: Run ids per query: SQLite before 3.32 allows 999 variables in one statement.
+_CHUNK = 500
+
+_ENDED_ROWS = (
+    "SELECT run_id, state, owner, host, pid, boot_id, proc_start, "
+    "CASE WHEN typeof(heartbeat) IN ('integer', 'real') THEN heartbeat END, "
+    "CASE WHEN typeof(started) IN ('integer', 'real') THEN started END, "
+    "CASE WHEN typeof(finished) IN ('integer', 'real') THEN finished END "
+    "FROM runs WHERE state != 'RUNNING' AND run_id IN ({marks})"
+)
+
+
+def unread_ends(
+    path: Path,
+    live: Mapping[str, tuple[str, int]],
+    read_upto: int,
+    damage: Mapping[str, LogDamage],
+) -> list[RunInterrupted]:
+    """The runs of ``live`` (run id -> flow and number: handed on started, no end yet)
+    that the store ``path`` records as ended, whose process is gone, and whose every log
+    row lies at or before the id ``read_upto`` (read already): each as the interruption a
+    reader shows for it, saying that its end could not be read and why (``damage``: the
+    last row of the run that could not be read, if one was). A store that cannot be read
+    finds none: its readers say why."""
+    if not live:
+        return []
+    try:
+        with closing(connect_reader(path)) as conn:
+            if not {"pid", "heartbeat"} <= columns(conn, "runs") or not columns(conn, "events"):
+                return []  # a store older than the log and owners: no run was handed live
+            return [
+                RunInterrupted(run_id, why, ended, flow=live[run_id][0], run=live[run_id][1])
+                for run_id, why, ended in _unreadable(conn, live, read_upto, damage)
+            ]
+    except (sqlite3.Error, HistoryError):
+        return []
+
+
+def _unreadable(
+    conn: sqlite3.Connection,
+    live: Mapping[str, tuple[str, int]],
+    read_upto: int,
+    damage: Mapping[str, LogDamage],
+) -> Iterator[tuple[str, str, float]]:
+    """Run id, why it is ended here, and when (as recorded, else its last sign of life),
+    for each run of ``live`` whose end is recorded but was never read."""
+    ids = list(live)
+    for at in range(0, len(ids), _CHUNK):
+        chunk = ids[at : at + _CHUNK]
+        query = _ENDED_ROWS.format(marks=",".join("?" * len(chunk)))
+        for row in conn.execute(query, chunk).fetchall():
+            run_id, state, owner, host, pid, boot, start, beat, started, finished = row
+            if _unread_rows(conn, run_id, read_upto):
+                continue  # its end may be among rows not read yet
+            gone = gone_reason(owner, host, pid, boot, start, beat, started)
+            if gone is None:
+                continue  # its process may still write it: rows merely late
+            said = _why(state, damage.get(run_id))
+            ended = finished if finished is not None else max(beat or 0.0, started or 0.0)
+            yield run_id, f"{said}, and {gone}", ended
+
+
+def _unread_rows(conn: sqlite3.Connection, run_id: str, read_upto: int) -> bool:
+    """Whether the log holds rows of ``run_id`` after the id ``read_upto``."""
+    found = conn.execute(
+        "SELECT 1 FROM events WHERE run_id = ? AND id > ? LIMIT 1", (run_id, read_upto)
+    ).fetchone()
+    return found is not None
+
+
+def _why(state: object, damage: LogDamage | None) -> str:
+    """Why a run's end could not be read: the row that could not be, or none at all."""
+    recorded = state if state in _STATES else f"{str(state)[:40]!r} (not a state)"
+    start = f"its end could not be read from the run store (recorded {recorded} there)"
+    if damage is None:
+        return f"{start}: its log holds no end for it"
+    where = f"event {damage.row}" if damage.row else "an event"
+    if damage.step:
+        where += f" (step {damage.step} of that row)"
+    return f"{start}: {where} of its log cannot be read ({damage.why})"
+
+
+_STATES = {state.value for state in StateType}

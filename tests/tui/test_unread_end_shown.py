@@ -1,0 +1,91 @@
+"""A run whose end cannot be read from the store shows ended once its process is gone.
+
+Its task's completion and the run's end were damaged in the store (the store records
+the run COMPLETED): the monitor said the rows were skipped and showed the run, and its
+task, ``▶ Running`` for good, its clock going on and ``c Cancel`` offered for a run with
+no process.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import textwrap
+from pathlib import Path
+
+from flowtop.engine.events import RunFinished, RunStarted, TaskStateChanged
+from flowtop.engine.states import StateType
+from flowtop.tui.app import FlowtopApp
+from flowtop.workspace import Workspace
+from flowtop.workspace.history import History
+from flowtop.workspace.ownership import boot_id, host_name
+from pilot_kit import screen_text, wait_for
+
+#: A pid above any pid_max: no process has it.
+DEAD_PID = 999_999_999
+
+FLOW = """
+    from flowtop import Flow, task
+
+    @task
+    def wait():
+        return 1
+
+    with Flow("slow") as flow:
+        wait()
+"""
+
+
+def run_with_damaged_end(db: Path) -> None:
+    """Run #1 of ``slow`` as its gone process recorded it, its last two rows damaged."""
+    history = History(db)
+    started = RunStarted("cafe00000001", "slow", 1, ("wait",), (1,), ("",), ts=1000.0)
+    running = TaskStateChanged("cafe00000001", "slow", "wait", StateType.RUNNING, 1, 1, 1001.0)
+    history([started, running])
+    assert history.flush()
+    done = TaskStateChanged("cafe00000001", "slow", "wait", StateType.COMPLETED, 1, 1, 1004.0)
+    counts = {"COMPLETED": 1}
+    history([done, RunFinished("cafe00000001", "slow", 1, StateType.COMPLETED, counts, 4.0)])
+    assert history.flush()
+    history.close()
+    with sqlite3.connect(db) as raw:
+        (last,) = raw.execute("SELECT max(id) FROM events").fetchone()
+        raw.execute("UPDATE events SET body = 'garbage' WHERE id >= ?", (last - 1,))
+        raw.execute(
+            "UPDATE runs SET owner = 'gone', host = ?, pid = ?, boot_id = ?, proc_start = '1'",
+            (host_name(), DEAD_PID, boot_id()),
+        )
+
+
+async def test_a_run_whose_end_cannot_be_read_shows_interrupted_saying_why(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "slow.py").write_text(textwrap.dedent(FLOW).lstrip())
+    run_with_damaged_end(tmp_path / ".flowtop" / "history.db")
+    workspace = Workspace(tmp_path)
+    workspace.load()
+    app = FlowtopApp(workspace, watch=False, run_processes=True)
+    try:
+        async with app.run_test(size=(120, 36), notifications=True) as pilot:
+            await wait_for(pilot, lambda: app.control is not None, "the app to be ready")
+            app.flow_list.select_flow("slow")
+
+            def shown_ended() -> bool:
+                run = app.store.latest_for("slow")
+                return run is not None and not run.is_live
+
+            await wait_for(pilot, shown_ended, "the run to read ended", 10)
+            await pilot.pause(0.2)
+            run = app.store.latest_for("slow")
+            assert run is not None and run.process_died
+            assert run.note.startswith(
+                "interrupted: its end could not be read from the run store "
+                "(recorded COMPLETED there): event "
+            )
+            assert f"and its process (pid {DEAD_PID} on {host_name()}) is gone" in run.note
+            assert run.rows["wait"].interrupted  # its task no longer runs either
+            text = screen_text(app)
+            assert "Interrupted" in text and "Running" not in text
+            assert "Cancel" not in text  # no live-run keys
+            app.shutdown(cancel=True)
+    finally:
+        workspace.close()
