@@ -4,7 +4,9 @@ Three duration forms, because they answer three questions: ``short_duration`` fo
 value that ticks on screen (``0.42s``, ``12.3s``, ``3m05s``: steady width),
 ``precise_duration`` for a record in a table (``3ms``, ``0.02ms``: a fast task's time is
 still visible), ``coarse_duration`` for a clock printed once a second (``12.3s``);
-``fmt_duration`` picks one of the first two for the monitor.
+``fmt_duration`` picks one of the first two for the monitor. Past a minute all three
+read as ``fmt_seconds`` writes it (``1h02m``, ``2d03h``, ``365d``): a 50-hour run read
+``50h00m`` in the history and ``2d02h`` in the monitor's header.
 """
 
 from __future__ import annotations
@@ -45,9 +47,9 @@ def short_duration(seconds: float | None) -> str:
         return ""
     if seconds < 10:
         return f"{max(seconds, 0.0):.2f}s"
-    if seconds < 60:
+    if seconds < 59.95:  # what would round to 60.0s reads 1m00s
         return f"{seconds:.1f}s"
-    return fmt_seconds(seconds, days=True)
+    return fmt_seconds(seconds)
 
 
 #: A retry this long past its due time is said to be overdue (its run process stopped or
@@ -59,7 +61,7 @@ def retry_text(left: float) -> str:
     """A wait for a retry ``left`` seconds from now: ``Retry in 2.1s``, ``Retry in 3d00h``;
     ``Overdue 6m44s`` once past its due time by more than a moment (``OVERDUE``)."""
     if left < -OVERDUE:
-        return f"Overdue {fmt_seconds(float(round(-left)), days=True)}"
+        return f"Overdue {fmt_seconds(float(round(-left)))}"
     return f"Retry in {countdown(left)}"
 
 
@@ -68,7 +70,7 @@ def countdown(left: float) -> str:
     minutes in whole seconds (``9m44s``), which also spares the screen ten redraws a
     second through a long outage."""
     left = max(0.0, left)
-    return f"{left:.1f}s" if left < 59.95 else fmt_seconds(left, days=True)
+    return f"{left:.1f}s" if left < 59.95 else fmt_seconds(left)
 
 
 def precise_duration(seconds: float | None) -> str:
@@ -82,7 +84,7 @@ def precise_duration(seconds: float | None) -> str:
         if ms >= 0.995:  # whole milliseconds from where two decimals would read 1.00
             return f"{ms:.0f}ms"
         return f"{ms:.2f}ms" if ms >= 0.01 else "<0.01ms"
-    if seconds < 60:
+    if seconds < 59.95:  # what would round to 60.0s reads 1m00s
         return f"{seconds:.1f}s"
     return fmt_seconds(seconds)
 
@@ -100,7 +102,7 @@ def coarse_duration(seconds: float) -> str:
     """A clock on a line printed again each second (``flowtop run``'s status line): ``0.0s``,
     ``12.3s``, then ``1m05s``; tenths, as hundredths would change between no two prints
     (and never ``0.000117s``)."""
-    return f"{seconds:.1f}s" if seconds < 60 else fmt_seconds(seconds)
+    return f"{seconds:.1f}s" if seconds < 59.95 else fmt_seconds(seconds)
 
 
 def clock_time(ts: float) -> str:

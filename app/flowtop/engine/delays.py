@@ -299,7 +299,7 @@ class DelayBreakdown(NamedTuple):
             text = f"retry_delay={base}"
         elif self.source == OVERRIDE:
             text = f"the task raised Retry(delay={base})"
-        elif self.base >= _PAST_HOURS:  # refused, in an error that says it already
+        elif self.base >= _PAST_DAYS:  # refused, in an error that says it already
             text = self.source  # (its "→ 1e+308s" cut that error's ``flowtop run`` line)
         else:
             text = f"{self.source} → {base}"
@@ -397,22 +397,28 @@ def callable_name(fn: Any) -> str:
     return name if isinstance(name, str) else type(fn).__name__
 
 
-#: Seconds from which ``fmt_seconds`` writes ``1e+308s``, not hours: only a delay past
-#: the 365-day cap gets there, told in an error, where ``1e+308`` seconds made a number of
-#: hours 305 digits long and a ``flowtop run`` line cut in its middle.
-_PAST_HOURS = 1e8
+#: Seconds from which ``fmt_seconds`` writes ``1e+308s``, not days (31 years, past any
+#: duration a clock measures): only a delay past the 365-day cap gets there, told in an
+#: error, where ``1e+308`` seconds made a number of days 303 digits long and a
+#: ``flowtop run`` line cut in its middle.
+_PAST_DAYS = 1e9
+
+#: Days from which ``fmt_seconds`` leaves the hours out: ``100d`` keeps a wait in the six
+#: cells the table's ``⟳ Retry in`` leaves it, where ``100d00h`` was cut.
+_DAYS_ONLY = 100
 
 
-def fmt_seconds(seconds: float, *, days: bool = False) -> str:
-    """Short human form: 0.5s, 12s, 3m05s, 1h02m; rounded before the unit is chosen
-    (59.95 s is ``1m00s``, not ``60s``). ``days``: past 48 h as ``3d00h`` (a countdown
-    to a retry days away; ``72h59m`` filled the table's STATE column). From 1e8 s (three
-    years, past any delay flowtop takes) as ``1e+08s``."""
+def fmt_seconds(seconds: float) -> str:
+    """Short human form: 0.5s, 12s, 3m05s, 1h02m, past 48 h 3d00h, from 100 days 365d:
+    never longer than six characters up to 31 years, so it fits the table's columns
+    (``72h59m`` filled the STATE column; ``1080h00m`` was cut in the TIME one). Rounded
+    before the unit is chosen (59.95 s is ``1m00s``, not ``60s``). From 1e9 s, past any
+    duration flowtop measures, as ``1e+09s``."""
     if seconds == float("inf"):
         return "∞"
     if seconds != seconds:  # NaN: never computed as a delay, but never crash a display
         return "?s"
-    if seconds < 9.995 or seconds >= _PAST_HOURS:  # what .3g would round to 10 reads 10s
+    if seconds < 9.995 or seconds >= _PAST_DAYS:  # what .3g would round to 10 reads 10s
         return f"{seconds:.3g}s"
     whole = round(seconds)
     if whole < 60:
@@ -420,8 +426,8 @@ def fmt_seconds(seconds: float, *, days: bool = False) -> str:
     if whole < 3600:
         m, s = divmod(whole, 60)
         return f"{m}m{s:02d}s"
-    if days and whole >= 48 * 3600:
-        d, h = divmod(whole // 3600, 24)
-        return f"{d}d{h:02d}h"
-    h, m = divmod(whole // 60, 60)
-    return f"{h}h{m:02d}m"
+    if whole < 48 * 3600:
+        h, m = divmod(whole // 60, 60)
+        return f"{h}h{m:02d}m"
+    d, h = divmod(whole // 3600, 24)
+    return f"{d}d" if d >= _DAYS_ONLY else f"{d}d{h:02d}h"

@@ -30,7 +30,7 @@ from typing import Any
 
 from ..engine.events import RunFinished, RunStarted, TaskOutput, TaskStateChanged
 from ..engine.states import StateType
-from . import history_fold
+from . import end_marks, history_fold
 from .reaper import interrupt
 from .store_errors import FULL, cause
 
@@ -270,6 +270,15 @@ def end_own_runs(
             for (run_id,) in rows
         },
     )
+
+
+def mark_lost_ends(path: Path, ends: Mapping[str, tuple[RunFinished, int]], error: object) -> None:
+    """After the closing write of the store ``path`` failed with ``error``: on a full disk,
+    an end mark for each run whose end was among the lost events (``end_marks``), so that
+    it reads "the run's end could not be recorded; the run ended COMPLETED", not "its
+    process … is gone"."""
+    if cause(error) == FULL:
+        end_marks.leave(path, {run_id: end.state.value for run_id, (end, _) in ends.items()})
 
 
 #: What stops a process from outside: held back while the store closes at exit.

@@ -556,6 +556,7 @@ class History(StoreReader):
             except sqlite3.Error as exc:
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
+                closing_writes.mark_lost_ends(self.path, self._ends, exc)
                 if not self.said_damaged(exc):
                     log.warning("%s: could not mark unfinished runs at close: %s", self.path, exc)
             self._closed = True

@@ -26,6 +26,7 @@ from pathlib import Path
 from . import store_schema
 from .load_error import display_path
 from .run_log import columns
+from .store_errors import FULL, ROOM, cause
 
 log = logging.getLogger("flowtop.history")
 
@@ -50,6 +51,8 @@ ROW_BYTES = 64
 #: About how much one transaction deletes: what the write-ahead log grows by before the
 #: checkpoint after it folds it in (and how long a live run's write may wait for it).
 CHUNK_BYTES = 4 << 20
+#: The smallest chunk a prune on a nearly full disk goes down to (``smaller_chunk``).
+MIN_CHUNK_BYTES = 16 << 10
 #: Most rows one query looks at while filling a chunk.
 BATCH = 256
 #: Longest a prune deletes chunk after chunk (s) before it rests ``REST``, longer than
@@ -81,8 +84,10 @@ def prune_runs(conn: sqlite3.Connection, keep: int, flow: str | None = None) -> 
 
     The runs go in one transaction (their ``runs`` rows), their other rows after it in
     chunks (``sweep``): a failure there (a full disk) leaves them for the next prune,
-    and raises ``PruneUnfinished`` with the ids of the runs that went.
+    and raises ``PruneUnfinished`` with the ids of the runs that went. On a disk with
+    too little room for that (``refuse_on_full_disk``) nothing is deleted.
     """
+    refuse_on_full_disk(conn)
     with store_schema.write_transaction(conn):
         doomed = [
             run_id
@@ -104,6 +109,25 @@ def prune_runs(conn: sqlite3.Connection, keep: int, flow: str | None = None) -> 
     return doomed
 
 
+def refuse_on_full_disk(conn: sqlite3.Connection) -> None:
+    """Raise ``sqlite3.OperationalError`` (a full disk, as SQLite says it) when the disk
+    of ``conn``'s store has less than ``ROOM`` free: there the runs' rows went and every
+    other row of them stayed, the space the prune was for (a half-done prune, said in
+    three lines and exit 0)."""
+    ((_, _, file),) = conn.execute("PRAGMA database_list").fetchall()[:1]
+    if not file:
+        return  # an in-memory store: no disk to fill
+    try:
+        free = shutil.disk_usage(Path(file).parent).free
+    except OSError:
+        return  # SQLite says what is wrong with the folder as it writes
+    if free < ROOM:
+        raise sqlite3.OperationalError(
+            f"nothing was pruned: the disk is full, {free >> 10} KB free of the "
+            f"{ROOM >> 10} KB a prune needs"
+        )
+
+
 class PruneUnfinished(sqlite3.Error):
     """The runs of a prune went (``removed``), and some of their rows are left, for the
     next prune to delete (``cause``: why they could not go now)."""
@@ -116,19 +140,45 @@ class PruneUnfinished(sqlite3.Error):
 
 def sweep(conn: sqlite3.Connection) -> int:
     """Delete the rows of runs that have no ``runs`` row (a prune took it), a chunk of
-    about ``CHUNK_BYTES`` per transaction with a checkpoint after each; how many rows."""
+    about ``CHUNK_BYTES`` per transaction with a checkpoint after each; how many rows.
+    A chunk the disk has no room for is tried again smaller (``smaller_chunk``)."""
     tables = [table for table in RUN_ROWS if columns(conn, table[0])]  # an older store's
     gone = _runs_gone(conn, [table for table, _, _ in tables])
-    deleted = 0
+    deleted, budget = 0, CHUNK_BYTES
+    (zeroing,) = conn.execute("PRAGMA secure_delete").fetchone()
     rested = time.monotonic()
-    while gone:
-        with store_schema.write_transaction(conn):
-            deleted += _delete_chunk(conn, tables, gone)
-        checkpoint(conn)
-        if gone and time.monotonic() - rested > WORK_BEFORE_REST:
-            time.sleep(REST)  # the processes waiting to write get in
-            rested = time.monotonic()
+    try:
+        while gone:
+            left = list(gone)  # what the chunk takes from it stays taken only once written
+            try:
+                with store_schema.write_transaction(conn):
+                    rows = _delete_chunk(conn, tables, left, budget)
+            except sqlite3.OperationalError as exc:
+                budget = smaller_chunk(conn, exc, budget)
+                continue
+            deleted, gone = deleted + rows, left
+            checkpoint(conn)
+            if gone and time.monotonic() - rested > WORK_BEFORE_REST:
+                time.sleep(REST)  # the processes waiting to write get in
+                rested = time.monotonic()
+    finally:
+        conn.execute(f"PRAGMA secure_delete = {int(zeroing)}")
     return deleted
+
+
+def smaller_chunk(conn: sqlite3.Connection, error: sqlite3.OperationalError, budget: int) -> int:
+    """The chunk to try after ``error`` stopped one of ``budget`` bytes: on a full disk a
+    quarter of it, down to ``MIN_CHUNK_BYTES``, with the WAL's pages given back first and
+    what is freed no longer zeroed (``secure_delete = FAST``: the zeroes went through the
+    WAL, as many bytes as the rows deleted). A prune on a disk with 60 KB free removed its
+    runs and left every other row of them, the space it was run for, "for the next
+    prune", which failed the same way. ``error`` is raised again for any other cause, or
+    when even the smallest chunk did not fit."""
+    if cause(error) != FULL or budget <= MIN_CHUNK_BYTES:
+        raise error
+    conn.execute("PRAGMA secure_delete = FAST")
+    checkpoint(conn)
+    return max(MIN_CHUNK_BYTES, budget // 4)
 
 
 def _runs_gone(conn: sqlite3.Connection, tables: list[str]) -> list[str]:
@@ -144,20 +194,20 @@ def _runs_gone(conn: sqlite3.Connection, tables: list[str]) -> list[str]:
 
 
 def _delete_chunk(
-    conn: sqlite3.Connection, tables: list[tuple[str, str, str]], gone: list[str]
+    conn: sqlite3.Connection, tables: list[tuple[str, str, str]], gone: list[str], budget: int
 ) -> int:
-    """Delete about ``CHUNK_BYTES`` of rows of the runs ``gone`` (inside the caller's
+    """Delete about ``budget`` bytes of rows of the runs ``gone`` (inside the caller's
     transaction), taking from ``gone`` each run whose rows are all deleted; how many rows."""
     spent = deleted = 0
-    while gone and spent < CHUNK_BYTES:
+    while gone and spent < budget:
         run_id = gone[0]
         if conn.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone():
             gone.pop(0)  # recorded again meanwhile: not a run that went
             continue
         for table, keys, size in tables:
-            if spent >= CHUNK_BYTES:
+            if spent >= budget:
                 return deleted  # the chunk is full: this run goes on in the next
-            rows, used, done = _delete_rows(conn, table, keys, size, run_id, CHUNK_BYTES - spent)
+            rows, used, done = _delete_rows(conn, table, keys, size, run_id, budget - spent)
             spent, deleted = spent + used, deleted + rows
             if not done:
                 return deleted

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..engine.states import StateType
 from ..looks import INTERRUPTED
-from . import store_schema
+from . import end_marks, store_schema
 from .access import read_only_mount
 from .history_records import HistoryError, stored_counts
 from .log_fold import fold, stored_tasks
@@ -183,7 +183,8 @@ _LEGACY_LIVE_ROWS = _LIVE_ROWS.replace(
 
 
 def _orphans(conn: sqlite3.Connection) -> dict[str, str]:
-    """The RUNNING runs whose owner is gone, and why."""
+    """The RUNNING runs whose owner is gone, and why: for one whose process could not
+    write its end (a full disk), that and how it ended (``end_marks``)."""
     gone: dict[str, str] = {}
     query = _LIVE_ROWS if "pid" in columns(conn, "runs") else _LEGACY_LIVE_ROWS
     rows = conn.execute(query, (_RUNNING.value,)).fetchall()
@@ -199,6 +200,12 @@ def _orphans(conn: sqlite3.Connection) -> dict[str, str]:
         why = gone_reason(owner, host, pid, boot, start, beat, started)
         if why is not None:
             gone[run_id] = why
+    path = end_marks.store_file(conn) if gone else None
+    if path is not None:
+        for run_id in gone:
+            state = end_marks.ended(path, run_id)
+            if state is not None:
+                gone[run_id] = end_marks.not_recorded(path, state)
     return gone
 
 
@@ -404,6 +411,7 @@ def reap_store(path: Path, *, mark: bool = True) -> list[str]:
         _UNWRITTEN[path] = str(exc) or type(exc).__name__  # read-only, full, locked
         return []
     _UNWRITTEN.pop(path, None)
+    end_marks.forget(path, marked)
     return marked
 
 

@@ -1,0 +1,84 @@
+"""How a run ended, when the disk was too full for its end to be written to the store.
+
+A run process that closes its store on a full disk, with the run's end among the events
+it could not write, leaves the run RUNNING there; every reader then found its process
+gone and said the run was interrupted (``its process … is gone``), though it completed.
+An empty file needs no room on a full disk, only a name: the closing process leaves one
+beside the store, ``history.db.end-of-<run id>.COMPLETED`` (``leave``), and the reaper
+that finds the run's process gone reads it (``ended``), so the run's note says its end
+could not be recorded and how it ended. Its tasks keep their last recorded states, and
+the run stays INTERRUPTED, as its log says it to every reader.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+log = logging.getLogger("flowtop.history")
+
+#: Between the store's name and the run's id in the name of an end mark.
+_MARK = ".end-of-"
+
+
+def _sound(run_id: str) -> bool:
+    """Whether ``run_id`` can be part of a file's name as it is (flowtop's are hex)."""
+    return run_id.isascii() and run_id.isalnum()
+
+
+def leave(path: Path, ends: Mapping[str, str]) -> None:
+    """Leave an end mark beside the store ``path`` for each run id in ``ends``, with the
+    state it ended in (a ``StateType`` value); what cannot be made is only logged."""
+    for run_id, state in ends.items():
+        if not (_sound(run_id) and state.isalpha()):
+            continue
+        mark = path.with_name(f"{path.name}{_MARK}{run_id}.{state}")
+        try:
+            os.close(os.open(mark, os.O_CREAT | os.O_WRONLY | os.O_NOFOLLOW, 0o600))
+        except OSError as exc:
+            log.debug("%s: the end of run %s not marked either: %s", path, run_id, exc)
+
+
+def ended(path: Path, run_id: str) -> str | None:
+    """The state run ``run_id`` ended in, as its end mark beside ``path`` says, else None."""
+    if not _sound(run_id):
+        return None
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return None
+    prefix = f"{path.name}{_MARK}{run_id}."
+    for name in names:
+        if name.startswith(prefix) and name[len(prefix) :].isalpha():
+            return name[len(prefix) :]
+    return None
+
+
+def forget(path: Path, run_ids: Iterable[str]) -> None:
+    """Remove the end marks of ``run_ids`` (marked in the store now, their notes said)."""
+    for run_id in run_ids:
+        state = ended(path, run_id)
+        if state is not None:
+            try:
+                path.with_name(f"{path.name}{_MARK}{run_id}.{state}").unlink()
+            except OSError as exc:
+                log.debug("%s: end mark of run %s not removed: %s", path, run_id, exc)
+
+
+def store_file(conn: sqlite3.Connection) -> Path | None:
+    """The file of ``conn``'s main database, None for one in memory."""
+    for _, name, file in conn.execute("PRAGMA database_list"):
+        if name == "main":
+            return Path(file) if file else None
+    return None
+
+
+def not_recorded(path: Path, state: str) -> str:
+    """Why a run whose end mark says ``state`` reads as it does: the note it keeps."""
+    return (
+        f"recording stopped: the disk of {path.parent} was full "
+        f"(the run's end could not be recorded; the run ended {state})"
+    )

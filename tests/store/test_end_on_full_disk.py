@@ -1,0 +1,74 @@
+"""A run whose end finds the disk full: its note says how it ended, not that it died.
+
+The run process could write nothing at close, so the run stayed RUNNING in the store;
+every reader then found its process gone and said ``its process … is gone``, and once
+space was back the run was marked so for good, though it had completed.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import textwrap
+from contextlib import closing
+from pathlib import Path
+
+from .conftest import flowtop
+from .test_full_disk_s45 import small_disk
+
+#: A flow whose last task fills the disk its workspace is on, then prints: the run's end,
+#: and the output with it, find no room left.
+FILLS_THE_DISK = """
+    import os
+
+    from flowtop import flow, task
+
+    HERE = os.path.dirname(os.path.abspath(__file__))
+
+    @task
+    def work():
+        print("working")
+
+    @task
+    def fill_disk():
+        with open(os.path.join(HERE, "filler"), "wb", buffering=0) as out:
+            try:
+                while True:
+                    out.write(b"x" * 4096)
+            except OSError:
+                pass
+        print("y" * 100_000)
+
+    @flow
+    def fills():
+        work()
+        fill_disk()
+"""
+
+SAID = "the run's end could not be recorded; the run ended COMPLETED"
+
+
+def run_note(folder: Path) -> tuple[str, str]:
+    """The state and note ``flowtop history --json`` gives the folder's one run."""
+    done = flowtop("history", str(folder), "--json")
+    assert done.returncode == 0, done
+    (run,) = [json.loads(line) for line in done.stdout.splitlines()]
+    return run["state"], run["note"]
+
+
+def test_a_run_that_ended_on_a_full_disk_says_its_end_was_not_recorded(tmp_path: Path) -> None:
+    with small_disk(tmp_path / "disk") as disk:
+        (disk / "fills.py").write_text(textwrap.dedent(FILLS_THE_DISK))
+        done = flowtop("run", str(disk / "fills.py"))
+        assert done.returncode == 1, done  # as the README says of a run not recorded
+        assert "the run was not recorded" in done.stderr.splitlines()[-1]
+        state, note = run_note(disk)  # the disk still full: nothing can be marked
+        assert state == "INTERRUPTED"  # its last steps are missing
+        assert SAID in note and "is gone" not in note, note
+        (disk / "filler").unlink()
+        state, note = run_note(disk)  # marked now, for good
+        assert state == "INTERRUPTED"
+        assert SAID in note and "is gone" not in note, note
+        assert [p.name for p in (disk / ".flowtop").iterdir() if ".end-of-" in p.name] == []
+        with closing(sqlite3.connect(disk / ".flowtop" / "history.db")) as raw:
+            assert raw.execute("PRAGMA integrity_check").fetchone() == ("ok",)
