@@ -73,6 +73,11 @@ class DropInFlow(FlowFunction):
     #: says so (``prefect_context.refused_run``).
     refused_by: ParameterTypeError | None = None
 
+    def __class_getitem__(cls, params: Any) -> types.GenericAlias:
+        """``Flow[..., Any]``: Prefect's ``Flow`` is generic, written so in annotations
+        that run at import (a hook's ``flow: Flow[..., Any]``)."""
+        return types.GenericAlias(cls, params)
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """As ``FlowFunction``'s, its arguments validated first, as Prefect's are
         (``validate_parameters``, its default: ``compat.flow_validation``); refused, the

@@ -20,6 +20,7 @@ is flowtop's, and its ``TaskTimeout`` says flowtop's words.
 
 from __future__ import annotations
 
+import types
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -58,6 +59,12 @@ class DropInTask(Task):
     def __init__(self, fn: Callable[..., Any], *, name: str | None = None, **options: Any) -> None:
         super().__init__(fn, name=name, **options)
         self.policy = prefect_timeout(without_retry_budget(self.policy))
+
+    def __class_getitem__(cls, params: Any) -> types.GenericAlias:
+        """``Task[..., Any]``: Prefect's ``Task`` is generic, and its docs' examples write it
+        so in annotations (``def retry_on_503(task: Task[..., Any], ...)``) that run at
+        import."""
+        return types.GenericAlias(cls, params)
 
 
 class DropInTaskDecorator(TaskDecorator):

@@ -7,9 +7,11 @@ included, and gives an ``InlineFuture``.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
+import types
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -62,6 +64,11 @@ class Future:
     result stands in for it (``plain_inputs``)."""
 
     __slots__ = ()
+
+    def __class_getitem__(cls, params: Any) -> types.GenericAlias:
+        """``PrefectFuture[int]``: Prefect's futures are generic, and code written for
+        it annotates with them (``futures: list[PrefectFuture[int]]``)."""
+        return types.GenericAlias(cls, params)
 
     @property
     def key(self) -> str:
@@ -138,7 +145,11 @@ class InlineFuture(Future):
                 for fn in self._callbacks:  # on this thread, as Prefect's are on the task's
                     call_back(fn, self)
 
-        UserCodeThread(body, f"flowtop-submit-{task.name}").start()
+        # in the caller's context, as Prefect's task runner submits: a call submitted from
+        # a task attempt (``fetch.map(...)`` in a task) writes its prints and run logger
+        # lines into that attempt's output (``capture.copied``), as the attempt's own do
+        context = contextvars.copy_context()
+        UserCodeThread(context.run, f"flowtop-submit-{task.name}", (body,)).start()
 
     @property
     def key(self) -> str:

@@ -272,6 +272,19 @@ def heard(logger: logging.Logger, level: int) -> bool:
     return received or not (found or _pinned)
 
 
+def shown_by_nobody(logger: logging.Logger, level: int) -> bool:
+    """Whether a record at ``level`` on ``logger``, made on this thread, would be lost: no
+    capture here (no attempt, no ``@flow`` body), no handler of the program's on its way,
+    and no flowtop command, whose own output reports the runs. Python's last resort would
+    drop it below WARNING (a plain script's task called outside any flow)."""
+    return _buffer() is None and not _pinned and not _program_handlers(logger, level)[0]
+
+
+def show_on_stderr(record: logging.LogRecord) -> None:
+    """``record`` on stderr, as a script's task lines are shown (``LEVEL name: message``)."""
+    _real(sys.stderr).write(_handler.format(record) + "\n")
+
+
 def _logger_of(record: logging.LogRecord) -> logging.Logger:
     logger = logging.Logger.manager.loggerDict.get(record.name)
     return logger if isinstance(logger, logging.Logger) else logging.getLogger()

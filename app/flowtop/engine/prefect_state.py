@@ -241,17 +241,25 @@ def is_state_iterable(value: Any) -> bool:
     )
 
 
+def failed_as_in_prefect(state: State[Any]) -> bool:
+    """Whether Prefect's ``StateGroup`` counts ``state`` failed: ``FAILED`` or ``CRASHED``.
+    A task whose upstream failed (``NotReady``, failed to Prefect code here) is Prefect's
+    ``Pending``: a state that is not final, as :func:`states_failed` counts it."""
+    return state.type is StateType.FAILED or state.is_crashed()
+
+
 def states_failed(value: Any) -> str | None:
     """Why a returned collection of states fails its run (Prefect 3's ``StateGroup``
     messages: ``"1/2 states failed."``), or None when it does not (all completed, or not
-    a collection of states)."""
+    a collection of states). ``[a.state, b.state, c.state]`` of a chain whose ``b``
+    failed is ``1/3 states failed.``, as in Prefect (``c`` never ran: not final)."""
     if not is_state_iterable(value):
         return None
     states = list(value)
     total = len(states)
     cancelled = sum(s.is_cancelled() for s in states)
-    failed = sum(s.is_failed() or s.is_crashed() for s in states)
-    unfinished = sum(not s.is_final() for s in states)
+    failed = sum(map(failed_as_in_prefect, states))
+    unfinished = sum(not s.is_final() or s.type is StateType.UPSTREAM_FAILED for s in states)
     if cancelled:
         return f"{cancelled}/{total} states cancelled."
     if failed:

@@ -21,6 +21,7 @@ Kept apart from ``prefect_api`` (which re-exports these names) so that module st
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -79,6 +80,34 @@ class _RunLogger(logging.LoggerAdapter[logging.Logger]):
     def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
         kwargs["extra"] = {**(self.extra or {}), **(kwargs.get("extra") or {})}
         return msg, kwargs
+
+
+class _TaskRunLogger(_RunLogger):
+    """A task run's logger. Called outside any flow in a plain script (``my_task()`` in a
+    ``__main__`` block), no capture holds its lines and, with no logging set up, Python's
+    last resort drops INFO: each line (a ``log_prints`` print too) is written to stderr
+    then, as Prefect's console handler shows it, and as a flow's task lines are shown."""
+
+    def log(self, level: int, msg: Any, *args: Any, **kwargs: Any) -> None:
+        if not (self.isEnabledFor(level) and capture.shown_by_nobody(self.logger, level)):
+            kwargs["stacklevel"] = kwargs.get("stacklevel", 1) + 1  # the caller's line
+            super().log(level, msg, *args, **kwargs)
+            return
+        msg, kwargs = self.process(msg, kwargs)
+        capture.show_on_stderr(
+            self.logger.makeRecord(
+                self.logger.name, level, "", 0, msg, args, _exc_info(kwargs.get("exc_info"))
+            )
+        )
+
+
+def _exc_info(given: Any) -> Any:
+    """``exc_info=`` as ``Logger._log`` reads it: True the exception being handled."""
+    if isinstance(given, BaseException):
+        return type(given), given, given.__traceback__
+    if given and not isinstance(given, tuple):
+        return sys.exc_info()
+    return given or None
 
 
 class _BodyThreadLogger(_RunLogger):
@@ -162,7 +191,7 @@ def task_run_logger_here(**extra: Any) -> logging.LoggerAdapter[logging.Logger]:
     """The logger of the task run this code is in (its attempt, or a scope of its hooks),
     named for its task (``logger_names``), with the task run's names in ``extra``."""
     task, names = task_run_here()
-    return _RunLogger(_logger(logger_names(task)[1]), {**names, **extra})
+    return _TaskRunLogger(_logger(logger_names(task)[1]), {**names, **extra})
 
 
 #: Prefect's word for a name a task run logger has not got (a task called outside a flow).

@@ -9,6 +9,9 @@ run on those threads at once (``drivers``). Processes and a Dask cluster are flo
 
 from __future__ import annotations
 
+import types
+from typing import Any
+
 
 class ThreadPoolTaskRunner:
     """``ThreadPoolTaskRunner(max_workers=4)``: at most four of the flow's attempts at once."""
@@ -19,6 +22,10 @@ class ThreadPoolTaskRunner:
         ):
             raise ValueError(f"max_workers must be an int >= 1, got {max_workers!r}")
         self.max_workers = max_workers
+
+    def __class_getitem__(cls, params: Any) -> types.GenericAlias:
+        """``ThreadPoolTaskRunner[Any]``: generic in Prefect (over its futures)."""
+        return types.GenericAlias(cls, params)
 
     def __repr__(self) -> str:
         return f"ThreadPoolTaskRunner(max_workers={self.max_workers!r})"
