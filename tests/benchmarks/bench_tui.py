@@ -494,14 +494,15 @@ def startup(flows: str) -> tuple[float, float]:
 
 def main(quick: bool = False) -> str:
     rows = [("benchmark", "median", "detail", "baseline / goal")]
-    repeat = 2 if quick else 5
+    repeat = 1 if quick else 5  # quick: a smoke run, its figures not read
 
     with tempfile.TemporaryDirectory() as tmp:
         flows = Path(tmp) / "flows"
         shutil.copytree(
             REPO / "flows", flows, ignore=shutil.ignore_patterns(".flowtop", "__pycache__")
         )
-        startup(str(flows))  # warm the bytecode caches once
+        if not quick:
+            startup(str(flows))  # warm the bytecode caches once
         base = statistics.median(startup("-")[0] for _ in range(repeat))
         ours = [startup(str(flows)) for _ in range(repeat)]
     med = statistics.median(t for t, _ in ours)
@@ -569,7 +570,7 @@ def main(quick: bool = False) -> str:
         )
     )
 
-    n_file = 10_000 if quick else 100_000
+    n_file = 2_000 if quick else 100_000
     opens, saves, bare = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "fanout.py"

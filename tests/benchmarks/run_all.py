@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ("engine", "big_args", "history", "reload", "tui", "memory", "dask", "store")
+SCRIPTS = ("engine", "big_args", "history", "reload", "tui", "memory", "dask", "store", "events")
 
 
 def _loadavg() -> str:

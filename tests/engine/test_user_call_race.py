@@ -28,6 +28,7 @@ from flowtop.engine.user_call import UserCall
 from .kit import wait_until
 
 RUN = UserCall.run.__code__
+INTERRUPT = UserCall.interrupt.__code__
 #: Each side reads and writes the call's fields at most 7 times (a test below counts
 #: them): every moment is one of the cases, the last ones past the end.
 MOMENTS = range(9)
@@ -132,11 +133,11 @@ class Case:
 
     def call_waits_on_the_lock(self) -> bool:
         """Whether the call waits inside ``run`` for the interrupter's lock."""
-        frame = sys._current_frames().get(self.thread.ident or -1)
-        if frame is None or frame.f_code is not RUN:
-            return False
-        line = linecache.getline(RUN.co_filename, frame.f_lineno or 0)
-        return line.strip().startswith("with self._lock")
+        return _waits_on_the_lock(self.thread, RUN)
+
+    def interrupter_waits_on_the_lock(self) -> bool:
+        """Whether the interrupter waits inside ``interrupt`` for the call's lock."""
+        return _waits_on_the_lock(self.interrupter, INTERRUPT)
 
     def settle(self) -> None:
         """The stopped side goes on; both threads end; nothing landed outside ``run``,
@@ -153,6 +154,15 @@ class Case:
             assert self.kept == [True]  # nothing raised that the interrupter did not say
         if self.kept == [True] and not self.raised:  # kept from beginning, it said
             assert not self.ran and self.outcome == "stopped"
+
+
+def _waits_on_the_lock(thread: threading.Thread, code: Any) -> bool:
+    """Whether ``thread`` is at a ``with self._lock`` line of ``code`` (the call's lock)."""
+    frame = sys._current_frames().get(thread.ident or -1)
+    if frame is None or frame.f_code is not code:
+        return False
+    line = linecache.getline(code.co_filename, frame.f_lineno or 0)
+    return line.strip().startswith("with self._lock")
 
 
 def waits_inside(inside: threading.Event, leave: threading.Event) -> Callable[[], str]:
@@ -195,8 +205,9 @@ def test_a_call_stopped_anywhere_while_it_is_interrupted_raises_only_in_run(
 ) -> None:
     case = Case(lambda: "returned", moment, monkeypatch)
     case.start(case.thread, stopping=True)
-    case.start(case.interrupter)  # never waits: the call holds the lock at no moment
-    case.interrupter.join(10)
+    case.start(case.interrupter)  # interrupts as far as it can while the call is stopped
+    # (it waits for the lock where the call stopped holding it: until settle resumes it)
+    wait_until(lambda: not case.interrupter.is_alive() or case.interrupter_waits_on_the_lock())
     case.settle()
 
 
