@@ -99,7 +99,19 @@ def test_the_live_summary_never_wraps_in_a_narrow_terminal(monkeypatch) -> None:
     out = io.StringIO()
     HumanPrinter(out, live=True)(events())
     status = out.getvalue().rsplit("\n", 1)[1]
-    assert status == "etl #3: 0/2 done · 0 running…", status  # 29 cells: the last is free
+    assert status == "etl #3: 0/2 done · 1 retryin…", status  # 29 cells: the last is free
+
+
+def test_a_live_summary_too_wide_leaves_out_its_zero_counts_not_its_clock(monkeypatch) -> None:
+    """On an 80-column terminal a retry's whole summary is wider than the row, and its
+    end, the run's clock, was cut to ``1…``: the counts that are 0 give way first."""
+    monkeypatch.setenv("COLUMNS", "60")
+    out = io.StringIO()
+    printer = HumanPrinter(out, live=True)
+    printer.clock = FrozenClock(T0 + 0.5)
+    printer(events())
+    status = out.getvalue().rsplit("\n", 1)[1]
+    assert status == "etl #3: 0/2 done · 1 retrying · next retry in 1.5s · 0.5s", status
 
 
 def test_a_pipe_gets_plain_lines_only() -> None:

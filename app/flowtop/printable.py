@@ -212,7 +212,7 @@ class PrintableStream:
 def as_written(text: str, stream: object) -> str:
     """``text`` as ``stream`` puts it out: what its encoding lacks replaced as its error
     handler replaces it (``?????`` for ``データ処理`` on an ASCII or Latin-1 terminal,
-    where ``replace_what_cannot_print`` set ``errors="replace"``), or escaped where the
+    where ``replace_what_cannot_print`` set its ``errors``), or escaped where the
     handler would raise (``\\u30c7``, as flowtop's writers then write it). A column
     measured on the text before that was padded for 10 cells while ``?????`` took 5.
     ``stream``: a text stream, or a :class:`PrintableStream` over one."""
@@ -250,21 +250,43 @@ def encodes_symbols(stream: object) -> bool:
     return True
 
 
+#: What a terminal whose encoding lacks them shows for the symbols with an ASCII
+#: look-alike, one character for one (a column or a status line measured before keeps
+#: its width); any other character it lacks is ``?``. All ``?`` read as questions:
+#: ``1 retrying ? next retry in 8.0s ? 0 failed``, ``? completed (attempt 3/5) ? 'ok'``.
+ASCII_LOOKALIKES = {"·": "-", "→": ">", "│": "|", "×": "*", "✓": "+", "✗": "x", "▶": ">", "⟳": "~"}
+#: The error handler that writes them (``codecs.register_error``), for the streams
+#: ``replace_what_cannot_print`` sets and ``as_written`` measures alike.
+LOOKALIKES = "flowtop-lookalikes"
+
+
+def _lookalikes(error: UnicodeError) -> tuple[str, int]:
+    """``errors="replace"``, but a symbol of :data:`ASCII_LOOKALIKES` is its look-alike."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    lacking = error.object[error.start : error.end]
+    return "".join(ASCII_LOOKALIKES.get(c, "?") for c in lacking), error.end
+
+
+codecs.register_error(LOOKALIKES, _lookalikes)
+
+
 def replace_what_cannot_print() -> None:
-    """On a terminal whose encoding lacks flowtop's symbols, human output shows ``?`` for
-    them: writing ``✓`` raised UnicodeEncodeError, a traceback in place of every line of
-    ``flowtop run`` and the end of ``flowtop list``; under ``LC_ALL=C`` (where Python
-    writes UTF-8 whatever the terminal was told) it wrote ``✓`` as three bytes a terminal
-    told ASCII shows as garbage. JSON output is ASCII either way."""
+    """On a terminal whose encoding lacks flowtop's symbols, human output shows ASCII
+    look-alikes or ``?`` for them (:data:`ASCII_LOOKALIKES`): writing ``✓`` raised
+    UnicodeEncodeError, a traceback in place of every line of ``flowtop run`` and the
+    end of ``flowtop list``; under ``LC_ALL=C`` (where Python writes UTF-8 whatever the
+    terminal was told) it wrote ``✓`` as three bytes a terminal told ASCII shows as
+    garbage. JSON output is ASCII either way."""
     for stream in (sys.stdout, sys.stderr):
         if not isinstance(stream, io.TextIOWrapper):
             continue
         if not encodes_symbols(stream):
-            stream.reconfigure(errors="replace")
+            stream.reconfigure(errors=LOOKALIKES)
         elif stream.isatty() and (codec := _locale_codec(os.environ, locale.getencoding())):
             # a terminal only: a file or pipe keeps UTF-8 (`| cat`, a CI log of a container
             # with LC_ALL=C kept the users' accented names and output)
-            stream.reconfigure(encoding=codec, errors="replace")
+            stream.reconfigure(encoding=codec, errors=LOOKALIKES)
 
 
 def no_unicode(stream: object, environ: Mapping[str, str], locale_encoding: str) -> str:

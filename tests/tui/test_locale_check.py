@@ -97,7 +97,7 @@ def test_headless_output_under_lc_all_c_prints_question_marks_on_a_terminal(
         assert proc.wait(timeout=60) == 0
     finally:
         os.close(leader)
-    assert said.isascii() and b"? completed" in said, said
+    assert said.isascii() and b"+ completed" in said, said  # ✓'s ASCII look-alike
 
 
 def test_headless_output_under_lc_all_c_into_a_pipe_keeps_utf8(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shlex
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,14 +36,28 @@ def whole_number(minimum: int, maximum: int) -> Callable[[str], int]:
     return parse
 
 
-def places_of(path: str | Path) -> Places | str:
+def places_of(path: str | Path, command: str | None = None) -> Places | str:
     """Where the workspace opened as ``path`` keeps things, or why it cannot be opened:
-    every command reads a path the same way (a folder, or a flow file in one)."""
+    every command reads a path the same way (a folder, or a flow file in one).
+    ``command``: one that takes ``--flow`` (``flowtop run``), whose missing PATH may be
+    a flow's name given where the path goes (``flow_name_hint``)."""
     try:
         places = Places.of(path)
-    except (FileNotFoundError, ValueError) as exc:
+    except FileNotFoundError as exc:
+        return str(exc) + (flow_name_hint(path, command) if command else "")
+    except ValueError as exc:
         return str(exc)
     return state_dir_in_the_way(places) or places
+
+
+def flow_name_hint(path: str | Path, command: str) -> str:
+    """How to name a flow, when ``path`` (no file or folder) is a bare word: ``flowtop
+    run etl`` said only ``etl: no such file or folder``, and a new user had typed the
+    flow's name where the path goes. Nothing for a path (``flows/etl``, ``etl.py``)."""
+    word = str(path)
+    if not word or os.sep in word or "/" in word or word.endswith(".py"):
+        return ""
+    return f"; if {word} is a flow's name: {command} --flow {shlex.quote(word)}"
 
 
 def state_dir_in_the_way(places: Places) -> str | None:
@@ -57,9 +72,10 @@ def state_dir_in_the_way(places: Places) -> str | None:
     return None
 
 
-def bad_path(path: str) -> bool:
-    """Print why ``path`` can't be opened as flows (a usage error, exit 2); False when it can."""
-    places = places_of(path)
+def bad_path(path: str, command: str | None = None) -> bool:
+    """Print why ``path`` can't be opened as flows (a usage error, exit 2); False when it
+    can. ``command``: as ``places_of`` takes it."""
+    places = places_of(path, command)
     if isinstance(places, str):
         say(places)
         return True

@@ -94,7 +94,7 @@ def main(args: argparse.Namespace) -> int:
     path = Path(
         args.path if args.path is not None else ("flows" if Path("flows").is_dir() else ".")
     )
-    places = places_of(path)
+    places = places_of(path, "flowtop history")
     if isinstance(places, str):
         return _usage(places)
     db = places.store_path

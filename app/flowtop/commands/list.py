@@ -34,7 +34,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    if bad_path(args.path):
+    if bad_path(args.path, "flowtop list"):
         return 2
     warn_unread_settings(args.path)
     from ..workspace.loader_process import describe_workspace

@@ -18,6 +18,8 @@ from collections import Counter
 from collections.abc import Callable
 from typing import TextIO
 
+from rich.cells import cell_len
+
 from ..attempt_story import PREDICATE_ASKED
 from ..engine import status_line
 from ..engine.bus import Subscription
@@ -373,8 +375,7 @@ class HumanPrinter:
         if self.live:
             # One row, never wrapped: a carriage return goes back to the start of the last
             # row only, so each redraw of a wrapped line left its first rows behind.
-            width = shutil.get_terminal_size().columns - 1
-            status = cut_cells(printable(self.status()), width)
+            status = self._status_in(shutil.get_terminal_size().columns - 1)
             if status:
                 text += status
                 self._status_shown = True
@@ -500,7 +501,19 @@ class HumanPrinter:
         now, wall = self.clock.readings()
         return ts + (now - wall) if ts < wall else now
 
-    def status(self) -> str:
+    def _status_in(self, width: int) -> str:
+        """The status line in ``width`` cells, one row: without its zero counts when the
+        whole line is wider, then cut. On an 80-column terminal a retry's whole line
+        (``slow #3: 0/2 done · 0 running · 1 retrying · next retry in 8.0s · 0 failed ·
+        12s``) was cut in its clock, which read ``1…``."""
+        status = printable(self.status())
+        if cell_len(status) > width:
+            status = printable(self.status(zeros=False))
+        return cut_cells(status, width)
+
+    def status(self, *, zeros: bool = True) -> str:
+        """Each live run's counts, soonest retry and clock; ``zeros=False`` leaves out
+        the counts that are 0 (``0 running``), not the ``done`` one."""
         parts = []
         now = self.clock()
         for run_id, states in self.states.items():
@@ -509,13 +522,19 @@ class HumanPrinter:
             due = self.retry_due.get(run_id)
             # the soonest retry: counted down, or said overdue (its process stopped)
             soonest = f" · {_soonest(min(due.values()) - now)}" if due else ""
-            parts.append(
-                f"{self.names[run_id]}: {counts[StateType.COMPLETED]}/{len(states)} done · "
-                f"{counts[StateType.RUNNING]} running · "
-                f"{counts[StateType.AWAITING_RETRY]} retrying{soonest} · "
-                f"{counts[StateType.FAILED] + counts[StateType.UPSTREAM_FAILED]} failed · "
-                f"{coarse_duration(elapsed)}"
-            )
+            running, retrying = counts[StateType.RUNNING], counts[StateType.AWAITING_RETRY]
+            failed = counts[StateType.FAILED] + counts[StateType.UPSTREAM_FAILED]
+            counted = [
+                (running, f"{running} running"),
+                (retrying, f"{retrying} retrying{soonest}"),
+                (failed, f"{failed} failed"),
+            ]
+            said = [
+                f"{counts[StateType.COMPLETED]}/{len(states)} done",
+                *(words for n, words in counted if zeros or n),
+                coarse_duration(elapsed),
+            ]
+            parts.append(f"{self.names[run_id]}: {' · '.join(said)}")
         return " | ".join(parts)
 
 

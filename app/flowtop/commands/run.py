@@ -6,7 +6,7 @@ import argparse
 import gc
 import sys
 import time
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -38,6 +38,7 @@ from .printers import (
 )
 from .run_args import configure as configure  # the command's arguments, for cli
 from .run_args import empty_rerun_of, repeated_parameter, want_dashboard
+from .run_main_block import listed_refusals, main_calls_listed, main_calls_loaded, say_running
 from .run_output import STOP_GRACE, DetachedIds, forget_launched_log, json_stdout, let_go
 from .run_record import recorded
 from .run_signals import (
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
     from ..engine.flow import Flow
     from ..engine.parameters import ParameterInfo
     from ..workspace import Workspace
+    from ..workspace.main_block_args import MainCall
     from .run_start import Reservation
 
 
@@ -121,7 +123,7 @@ def _main(args: argparse.Namespace, out: TextIO, outputs: list[Output]) -> int:
         return 2
     if args.detach:
         return detach_main(args, out)
-    if bad_path(args.path):
+    if bad_path(args.path, "flowtop run"):
         return 2
     if args.run_id is None:  # a run the TUI launched: the TUI said it
         warn_unread_settings(args.path)
@@ -160,6 +162,7 @@ def _run_opened(
     failed = failed_flow_file(workspace, args.flow)  # said as the reason, not "no flow named"
     had_errors = report_load_errors(workspace, warn_unread=args.no_history, instead=failed)
     names = None
+    calls = {} if failed else main_calls_loaded(args, workspace)  # the block's arguments
     if not failed:
         from ..workspace.entry_flows import main_block_flows
 
@@ -171,6 +174,7 @@ def _run_opened(
             had_errors=had_errors,
             executor=workspace.settings.executor,
             main_block=main_block_flows(workspace),
+            calls=calls,
         )
     if names is None:
         if reservation is not None:  # what was said above, for whoever launched the run
@@ -190,7 +194,9 @@ def _run_opened(
             rerun_start(workspace, name, args)
             if args.rerun_of is not None
             else call_start(
-                workspace.flows[name], parameters_for(args, workspace.flows[name].parameters())
+                workspace.flows[name],
+                parameters_for(args, workspace.flows[name].parameters()),
+                calls.get(name),
             )
         )
         if isinstance(start, str):
@@ -309,14 +315,18 @@ def _run_opened(
     return 0 if ok else 1
 
 
-def call_start(flow: Flow, parameters: dict[str, Any]) -> dict[str, Any] | str:
-    """``Runner.start`` arguments calling ``flow`` with ``parameters``, or why it cannot
-    start: a ``@flow`` parameter without a default left out, a name it does not take.
-    Said before the run, not as a ``TypeError`` from inside flowtop."""
+def call_start(
+    flow: Flow, parameters: dict[str, Any], call: MainCall | None = None
+) -> dict[str, Any] | str:
+    """``Runner.start`` arguments calling ``flow`` with ``parameters`` (over the literals
+    its file's ``__main__`` block gives it: ``call``), or why it cannot start: a ``@flow``
+    parameter without a default left out, a name it does not take. Said before the run,
+    not as a ``TypeError`` from inside flowtop."""
     from ..engine.parameters import ParameterError
+    from ..workspace.main_block_args import start_arguments
 
     try:
-        return flow.start_arguments(parameters)
+        return start_arguments(flow, call, parameters)
     except ParameterError as exc:
         return str(exc)
 
@@ -361,9 +371,11 @@ def checked_names(
     had_errors: bool,
     executor: str,
     main_block: Collection[str] = (),
+    calls: Mapping[str, MainCall] | None = None,
 ) -> list[str] | None:
     """The flows to run, or None after saying why not (exit 2). ``main_block``: the flows
-    the ``__main__`` block of their file calls (``entry_flows``), run alone from a file."""
+    the ``__main__`` block of their file calls (``entry_flows``), run alone from a file;
+    ``calls``: how it calls them, when the runs take its arguments (``run_main_block``)."""
     # One rule: a settings error is a usage error (exit 2), whatever is run. A flow file
     # that failed to load stops `run` of every flow, not `run --flow` of another one.
     if settings_bad or (had_errors and args.flow is None):
@@ -389,13 +401,8 @@ def checked_names(
     if args.task is not None and args.rerun_of is None:
         say("--task needs --rerun-of RUN (the run to take results from)")
         return None
-    if len(names) < len(everything):  # the others are left out: say so
-        which = "the flow" if len(names) == 1 else "the flows"
-        say(
-            f"running {', '.join(names)}, {which} {Path(args.path).name}'s __main__ block "
-            "calls (--flow NAME runs another)",
-            command="flowtop run",
-        )
+    # the others left out, the block's arguments: said
+    say_running(names, args.path, calls or {}, args.parameters, others_left=names != everything)
     return names
 
 
@@ -412,12 +419,15 @@ def detach_main(args: argparse.Namespace, out: TextIO) -> int:
     """``--detach``: the flows are loaded in a loader process (this process imports no user
     code; of a folder, with ``--flow NAME``, only the file that names it), then each run
     starts in a run process of its own."""
-    if bad_path(args.path):
+    if bad_path(args.path, "flowtop run"):
         return 2
     warn_unread_settings(args.path)
     from ..engine.parameters import ParameterInfo
     from ..workspace import Workspace
     from ..workspace.loader_process import describe_workspace
+    from ..workspace.main_block_args import with_main_call
+
+    from_json = ParameterInfo.from_json
 
     # checked there, by the flow's code: a run that cannot start is refused here, not
     # launched to fail (a rerun's parameters are the stored ones: its run process checks)
@@ -434,6 +444,7 @@ def detach_main(args: argparse.Namespace, out: TextIO) -> int:
     try:
         workspace.read_settings()
         take_flow_of_source(args, workspace, listed.flows)
+        calls = main_calls_listed(args, listed.flows)  # the block's arguments
         names = checked_names(
             args,
             listed.flows,
@@ -442,15 +453,16 @@ def detach_main(args: argparse.Namespace, out: TextIO) -> int:
             had_errors=bool(errors),
             executor=workspace.settings.executor,
             main_block=[n for n, info in listed.flows.items() if info.get("run_by_main_block")],
+            calls=calls,
         )
         if names is None:
             return 2
-        startable = [name for name in names if "refused" not in listed.flows[name]]
+        reasons = listed_refusals(listed.flows, names, calls)
+        startable = [name for name in names if name not in reasons]
         file = Path(args.path).is_file()
         refused = [
-            one_flow_at_a_time(listed.flows[name]["refused"], name, names, startable, file=file)
-            for name in names
-            if "refused" in listed.flows[name]
+            one_flow_at_a_time(reason, name, names, startable, file=file)
+            for name, reason in reasons.items()
         ]
         for reason in refused:
             say(reason)
@@ -458,8 +470,8 @@ def detach_main(args: argparse.Namespace, out: TextIO) -> int:
             return 2
         files = {name: Path(info["file"]) for name, info in listed.flows.items() if info["file"]}
         described = {name: listed.flows[name].get("parameters", ()) for name in names}
-        given = {
-            name: parameters_for(args, map(ParameterInfo.from_json, infos))
+        given = {  # over the block's arguments (``with_main_call``): the run launched has them
+            name: with_main_call(calls.get(name), parameters_for(args, map(from_json, infos)))
             for name, infos in described.items()
         }
         with stops_noted() as pressed:  # see detach

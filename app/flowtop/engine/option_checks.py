@@ -149,6 +149,14 @@ def _unquoted_hint(option: str, value: Any) -> str:
     return f"; write {option}={text}, without quotes" if math.isfinite(number) else ""
 
 
+def quoted_class_hint(item: Any) -> str:
+    """``; write the class ValueError, without quotes`` for a ``retry_on`` item that is an
+    exception's name written as text (``retry_on="ValueError"``), else ``""``."""
+    if not isinstance(item, str) or not all(part.isidentifier() for part in item.split(".")):
+        return ""
+    return f"; write the class {item}, without quotes"
+
+
 def _delay_type_problem(option: str, value: Any) -> str | None:
     """Why ``value`` is of a type the delay ``option`` cannot take (a list's item too), in
     Prefect's words (``Invalid retry_delay_seconds: …``), or None when its types fit.

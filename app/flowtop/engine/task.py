@@ -19,7 +19,7 @@ from .errors import NotInFlowtop
 from .hooks import check_hooks
 from .inline import outcome, run_inline, run_inline_async
 from .layers import Layer
-from .option_checks import check_option, name_problem, on_its_line
+from .option_checks import check_option, name_problem, on_its_line, quoted_class_hint
 from .policy import MAX_RETRIES, POLICY_FIELDS, RetryPolicy, never_retried
 from .prefect_api import RetryCondition
 from .prefect_attributes import PrefectTaskAttributes
@@ -364,6 +364,7 @@ def _check_retry_on(name: str, retry_on: Any) -> tuple[type[BaseException], ...]
         if not (isinstance(item, type) and issubclass(item, BaseException)):
             raise TypeError(
                 f"task {name!r}: retry_on must hold exception classes, got {type(item).__name__} {item!r}"
+                + quoted_class_hint(item)
             )
         why_not = never_retried(item)
         if why_not is not None:

@@ -225,7 +225,11 @@ class ReloadActions(_AppBase):
             # switched to the flow selected before it, under the file's header).
             self._select_error(self.selected_error)
         elif self.selected_error is not None:
-            name = self.selected_flow or next(iter(self.workspace.shapes), None)
+            name = (
+                self._first_flow_of(self.selected_error)
+                or self.selected_flow
+                or next(iter(self.workspace.shapes), None)
+            )
             if name is not None:
                 self.flow_list.select_flow(name)
                 self._select_flow(name)
@@ -247,6 +251,21 @@ class ReloadActions(_AppBase):
             for screen in self.screen_stack:
                 if isinstance(screen, RetryEditor):
                     screen.settings_reloaded()
+
+    def _first_flow_of(self, file: str) -> str | None:
+        """The first listed flow the file ``file`` defines now: a file fixed while its error
+        was shown shows its own flow. It showed the flow selected before the error, the
+        one the cursor passed on its way down, and ``r`` ran that flow."""
+        fixed = Path(file).resolve()
+        files = self.workspace.flow_files
+        return next(
+            (
+                name
+                for name in self.workspace.shapes
+                if name in files and files[name].resolve() == fixed
+            ),
+            None,
+        )
 
     def _listed_errors(self) -> set[str]:
         """The files the flows list shows as failing to load (``✗``), by error key."""

@@ -141,10 +141,11 @@ class RunActions(LaunchQueue):
             if parameters is not None:
                 self._start(name, parameters)
 
-        latest = self.store.latest_for(name)
-        last = latest.parameters if latest is not None else {}
+        shape = self.workspace.shapes[name]
+        latest = self.store.latest_for(name)  # else what its file's __main__ block gives it
+        last = latest.parameters if latest is not None else shape.main_block_parameters
         check = partial(self.workspace.check_parameters, name)  # by the flow's own code
-        self.push_screen(RunForm(name, self.workspace.shapes[name].parameters, last, check), given)
+        self.push_screen(RunForm(name, shape.parameters, last, check), given)
 
     def _queue(self, write: StoreWrite) -> None:
         """Start a run, or send a request for one, on a thread: its store write may wait

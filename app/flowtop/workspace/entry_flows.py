@@ -11,27 +11,49 @@ The block is read with ``ast``, never run: the module-level names it calls, as
 ``parent()``, ``parent.serve(...)``, ``parent.deploy(...)``, ``parent.with_options(...)(...)``,
 ``etl.run()``, ``Runner().run(etl)`` or inside ``asyncio.run(parent())``.
 ``flow_claims.find_flows`` then looks at what those names hold once the file is imported:
-a name bound to a flow of the file is that flow.
+a name bound to a flow of the file is that flow. The arguments of each name's first call
+(``BlockCall``) are kept too: ``main_block_args`` makes them that flow's parameters.
 """
 
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from .main_block_args import MainCall
     from .workspace import Workspace
 
 #: Methods of a flow that run or schedule it: ``parent.serve(...)`` means ``parent``
 #: (``etl.run()``: a ``with Flow(...)`` graph's own run, the README's idiom).
 SERVING = frozenset({"run", "serve", "deploy", "to_deployment"})
+#: Keywords of Prefect's flow call that are not the flow's parameters.
+CALL_OPTIONS = frozenset({"return_state", "wait_for"})
+
+
+@dataclass(frozen=True)
+class BlockCall:
+    """A call of a flow in the ``__main__`` block, as written: its line and the arguments
+    the flow is given. ``serve``/``deploy``'s ``parameters={...}`` (Prefect's way to give
+    a served flow its parameters) is a ``**`` keyword here: the flow's, by name."""
+
+    line: int
+    positional: tuple[ast.expr, ...] = ()
+    keywords: tuple[ast.keyword, ...] = ()
 
 
 def main_block_names(tree: ast.Module) -> set[str]:
     """The names the module's top-level ``if __name__ == "__main__":`` blocks call (the
     flow ``X`` of ``X.serve(...)`` and ``X.with_options(...)(...)``): its ``else`` runs at
     import, and a block nested in a function is not the module's."""
-    names: set[str] = set()
+    return set(main_block_calls(tree))
+
+
+def main_block_calls(tree: ast.Module) -> dict[str, BlockCall]:
+    """Each name ``main_block_names`` finds, with its first call in the source's order
+    (``python FILE`` runs that one first; ``flowtop run FILE`` runs the flow once)."""
+    found: list[tuple[tuple[int, int], str, BlockCall]] = []
     for statement in tree.body:
         if not (isinstance(statement, ast.If) and _is_main_test(statement.test)):
             continue
@@ -39,12 +61,27 @@ def main_block_names(tree: ast.Module) -> set[str]:
             for node in ast.walk(part):
                 if not isinstance(node, ast.Call):
                     continue
+                at = (node.lineno, node.col_offset)
                 if (name := _called(node.func)) is not None:
-                    names.add(name)
+                    found.append((at, name, _arguments(node)))
                 if isinstance(node.func, ast.Attribute) and node.func.attr == "run":
                     # ``Runner().run(etl)``, ``runner.run(etl)``: the flow it is given
-                    names.update(arg.id for arg in node.args if isinstance(arg, ast.Name))
-    return names
+                    given = (arg.id for arg in node.args if isinstance(arg, ast.Name))
+                    found.extend((at, name, BlockCall(node.lineno)) for name in given)
+    calls: dict[str, BlockCall] = {}
+    for _, name, call in sorted(found, key=lambda one: one[0]):
+        calls.setdefault(name, call)
+    return calls
+
+
+def _arguments(node: ast.Call) -> BlockCall:
+    """What a call the block makes gives the flow: its own arguments (``etl(10)``,
+    ``etl.with_options(...)(10)``), or ``X.serve(parameters={...})``'s mapping."""
+    if isinstance(node.func, ast.Attribute) and node.func.attr in SERVING:
+        given = [kw.value for kw in node.keywords if kw.arg == "parameters"]
+        return BlockCall(node.lineno, (), tuple(ast.keyword(None, value) for value in given))
+    keywords = tuple(kw for kw in node.keywords if kw.arg not in CALL_OPTIONS)
+    return BlockCall(node.lineno, tuple(node.args), keywords)
 
 
 def main_block_flows(workspace: Workspace) -> list[str]:
@@ -55,6 +92,18 @@ def main_block_flows(workspace: Workspace) -> list[str]:
     600 lines), as ``loader_process`` reaches into the loader it made."""
     called = workspace._loader.main_block_flows()
     return [name for name in workspace.flows if name in called]
+
+
+def main_block_calls_of(workspace: Workspace) -> dict[str, MainCall]:
+    """How their file's ``__main__`` block calls the loaded flows it calls, by flow name
+    (``main_block_args.MainCall``): read from the loader as ``main_block_flows`` is."""
+    files = workspace.flow_files
+    return {
+        name: call
+        for path, loaded in workspace._loader.modules.items()
+        for name, call in loaded.main_block.items()
+        if files.get(name) == path
+    }
 
 
 def _is_main_test(test: ast.expr) -> bool:

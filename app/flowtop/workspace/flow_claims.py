@@ -16,15 +16,16 @@ import os
 import sys
 import types
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..engine.flow import ArgumentsRefused, Flow
-from .entry_flows import main_block_names
+from .entry_flows import main_block_calls
 from .flow_source import LoadFailed
 from .import_errors import same_file
 from .load_error import LoadError
+from .main_block_args import MainCall, bind_main_call
 
 #: Files of the folder that are never flow files.
 #: Never flow files: a package's, and pytest's (a ``conftest.py`` importing ``Flow`` for
@@ -35,11 +36,12 @@ SKIPPED_FILES = frozenset({"__init__.py", "__main__.py", "conftest.py"})
 @dataclass
 class FoundFlows:
     """A file's own module-level flows by name, the line binding each (when known), and
-    those its ``if __name__ == "__main__":`` block calls (``entry_flows``)."""
+    those its ``if __name__ == "__main__":`` block calls (``entry_flows``), with how it
+    calls each (``main_block_args``)."""
 
     flows: dict[str, Flow]
     lines: dict[str, int]
-    main_block: frozenset[str] = frozenset()
+    main_block: dict[str, MainCall] = field(default_factory=dict)
 
 
 def binding_lines(tree: ast.Module) -> dict[str, int]:
@@ -146,7 +148,7 @@ def find_flows(path: Path, module: types.ModuleType, tree: ast.Module, root: Pat
     return FoundFlows(
         {name: flow for name, (_, flow) in found.items()},
         {name: lines[var] for name, (var, _) in found.items() if var in lines},
-        _run_by_main_block(tree, vars(module), found),
+        _run_by_main_block(tree, vars(module), found, path),
     )
 
 
@@ -162,11 +164,18 @@ def _check_arguments(path: Path, flow: Flow, binding_line: int | None) -> None:
 
 
 def _run_by_main_block(
-    tree: ast.Module, namespace: dict[str, Any], found: dict[str, tuple[str, Flow]]
-) -> frozenset[str]:
-    """The names of ``found``'s flows that the module's ``__main__`` block calls: a name
-    it calls that holds one of them once imported (a ``with_options`` copy bound to a name
-    is the copy). A name the block binds itself holds nothing yet: it never ran."""
-    ours = {id(flow): name for name, (_, flow) in found.items()}
-    called = (flow_of(namespace[var]) for var in main_block_names(tree) if var in namespace)
-    return frozenset(ours[id(flow)] for flow in called if flow is not None and id(flow) in ours)
+    tree: ast.Module, namespace: dict[str, Any], found: dict[str, tuple[str, Flow]], path: Path
+) -> dict[str, MainCall]:
+    """The names of ``found``'s flows that the module's ``__main__`` block calls, each
+    with the arguments of its first call there: a name it calls that holds one of them
+    once imported (a ``with_options`` copy bound to a name is the copy). A name the block
+    binds itself holds nothing yet: it never ran."""
+    ours = {id(flow): (name, flow) for name, (_, flow) in found.items()}
+    calls: dict[str, MainCall] = {}
+    for var, call in main_block_calls(tree).items():
+        flow = flow_of(namespace[var]) if var in namespace else None
+        if flow is not None and id(flow) in ours:
+            name, own = ours[id(flow)]
+            if name not in calls:  # two names for one flow: the first call, in order
+                calls[name] = bind_main_call(own, call, str(path))
+    return calls

@@ -15,16 +15,17 @@ from ..engine.dynamic import FlowFunction
 
 if TYPE_CHECKING:
     from ..engine.graph import Node
+    from .main_block_args import MainCall
     from .workspace import Workspace
 
 
 def describe_flow(
-    workspace: Workspace, name: str, limits: Mapping[str, int], *, run_by_main_block: bool = False
+    workspace: Workspace, name: str, limits: Mapping[str, int], *, main_call: MainCall | None = None
 ) -> dict[str, Any]:
     """One loaded flow as ``flowtop list --json`` prints it: tasks, upstreams, effective
     policies with the layer each value comes from, tags with the slots ``limits`` gives them;
     whether its file's ``__main__`` block calls it (``entry_flows``: what ``flowtop run
-    FILE`` and ``--detach`` run)."""
+    FILE`` and ``--detach`` run), and with what (``main_call``: ``main_block_args``)."""
     flow = workspace.flows[name]
     dynamic = isinstance(flow, FlowFunction)
     # A @flow's graph exists only while it runs: list the @tasks it can call instead.
@@ -65,13 +66,15 @@ def describe_flow(
         "flow": name,
         "file": str(source) if source else None,
         "dynamic": dynamic,
-        "run_by_main_block": run_by_main_block,
+        "run_by_main_block": main_call is not None,
         "tasks": tasks,
     }
     if flow.parameters():  # what --param can give it
         whole["parameters"] = [p._asdict() for p in flow.parameters()]
     if isinstance(flow, FlowFunction) and (options := flow.run_options()):
         whole["runs"] = options
+    if main_call is not None:
+        whole.update(main_call.to_json())
     return whole
 
 

@@ -14,7 +14,7 @@ import gc
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -276,6 +276,9 @@ class FlowShape:
     base_policies: Mapping[str, PolicyView] = field(default_factory=dict)
     #: A ``@flow`` function's named parameters, for the run form (``R``); () for others.
     parameters: tuple[ParameterInfo, ...] = ()
+    #: The literals its file's ``__main__`` block calls it with (``main_block_args``):
+    #: the run form starts from them when the flow has no run yet.
+    main_block_parameters: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def needs_parameters(self) -> bool:
@@ -304,6 +307,7 @@ class FlowShape:
             "policies": {k: policy_index(p) for k, p in self.policies.items()},
             "base_policies": {k: policy_index(p) for k, p in self.base_policies.items()},
             "parameters": [list(p) for p in self.parameters],
+            "main_block_parameters": dict(self.main_block_parameters),
         }
 
     @classmethod
@@ -318,6 +322,7 @@ class FlowShape:
             {str(k): policies[i] for k, i in data["policies"].items()},
             {str(k): policies[i] for k, i in data["base_policies"].items()},
             tuple(_parameter(p) for p in data.get("parameters", ())),
+            dict(data.get("main_block_parameters", {})),
         )
 
 
@@ -372,16 +377,22 @@ class ShapeMaker:
         self._views: dict[Any, PolicyView] = {}
 
     def shape_all(
-        self, flows: Mapping[str, Flow], files: Mapping[str, Path]
+        self,
+        flows: Mapping[str, Flow],
+        files: Mapping[str, Path],
+        main_block: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> tuple[dict[str, FlowShape], dict[str, LoadError]]:
         """Every flow's shape, and each flow whose shape could not be made as an error of
         its file: one flow that fails here (a module that raises when its tasks are
-        looked for) costs its own row, not every flow of the monitor."""
+        looked for) costs its own row, not every flow of the monitor. ``main_block``:
+        the parameters their file's ``__main__`` block gives flows, by flow name."""
         shapes: dict[str, FlowShape] = {}
         broken: dict[str, LoadError] = {}
         for name, flow in flows.items():
             try:
                 shapes[name] = self.shape(flow)
+                if main_block and main_block.get(name):
+                    shapes[name] = replace(shapes[name], main_block_parameters=main_block[name])
             except Exception as exc:  # noqa: BLE001 - said as its file's error
                 why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 broken[name] = LoadError(files[name], None, None, f"flow {name!r}: {why}")

@@ -35,7 +35,7 @@ import os
 import re
 import sys
 import types
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,6 +63,7 @@ from .load_error import (
     display_path,
     mentions,
 )
+from .main_block_args import MainCall
 from .store_trust import everyone_writes
 from .user_modules import UserModules
 
@@ -76,7 +77,7 @@ class LoadedModule:
     module: types.ModuleType
     flows: dict[str, Flow]
     lines: dict[str, int] = field(default_factory=dict)  # the line binding each flow
-    main_block: frozenset[str] = frozenset()  # flows its ``__main__`` block calls
+    main_block: Mapping[str, MainCall] = field(default_factory=dict)  # flows its block calls
 
 
 @dataclass

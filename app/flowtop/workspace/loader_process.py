@@ -434,26 +434,23 @@ def _describe_in_child(request: dict[str, Any], budget: float) -> dict[str, Any]
 def _describe(path: str, parameters: Mapping[str, Any] | None, imports: str) -> dict[str, Any]:
     """In the loader process: load the workspace, importing each file here only (``FAST``,
     under a deadline that ends this process) or in a child of its own first (``CAREFUL``)."""
-    from ..engine.parameters import ParameterError
-    from .entry_flows import main_block_flows
+    from .entry_flows import main_block_calls_of
     from .flow_description import describe_flow
+    from .main_block_args import refusals
     from .workspace import Workspace
 
     with Workspace.in_helper(path, imports) as workspace:
         workspace.load()
         settings_error = workspace.settings_error
         limits = _tag_limits(workspace.state_dir)  # flowtop.toml read once, not per flow
-        by_main = set(main_block_flows(workspace))  # what `flowtop run FILE` runs
+        by_main = main_block_calls_of(workspace)  # what `flowtop run FILE` runs, and how
         flows = {
-            name: describe_flow(workspace, name, limits, run_by_main_block=name in by_main)
+            name: describe_flow(workspace, name, limits, main_call=by_main.get(name))
             for name in workspace.flows
         }
         if parameters is not None:  # would a run with them start?
             for name, described in flows.items():
-                try:
-                    workspace.flows[name].start_arguments(parameters)
-                except ParameterError as exc:
-                    described["refused"] = str(exc)
+                described.update(refusals(workspace.flows[name], by_main.get(name), parameters))
         return {
             "error": None,
             "root": str(workspace.root),

@@ -120,10 +120,13 @@ class Workspace:
         """Every flow as plain data with its effective policies: what the TUI shows."""
         with self._lock:
             if self._shapes is None:
+                from .entry_flows import main_block_calls_of
                 from .flow_shapes import ShapeMaker  # for the TUI's flow host only
 
                 maker = ShapeMaker(self.policy_for, self.settings.task_keys, self.policy_below)
-                self._shapes, self.shape_errors = maker.shape_all(self.flows, self.flow_files)
+                called = {name: c.parameters for name, c in main_block_calls_of(self).items()}
+                shaped = maker.shape_all(self.flows, self.flow_files, called)
+                self._shapes, self.shape_errors = shaped
             return self._shapes
 
     def shape_changes(self, change: WorkspaceChanged) -> dict[str, FlowShape]:

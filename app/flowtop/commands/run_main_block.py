@@ -1,0 +1,95 @@
+"""What ``flowtop run FILE`` takes from the file's ``if __name__ == "__main__":`` block.
+
+``python FILE`` runs ``extract(pages=10)``; ``flowtop run FILE`` runs the flows that block
+calls (``entry_flows``), and with the arguments it gives them that are literals
+(``workspace.main_block_args``), each under ``-p`` of the same name. Said on stderr, as
+``running extract(pages=10), as etl.py's __main__ block calls it``: the user sees where a
+value the command line did not give comes from.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..printable import say
+from ..workspace.main_block_args import MainCall, as_called, defaults_notes
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+
+def takes_main_block(args: argparse.Namespace) -> bool:
+    """Whether the runs take their arguments from the block: ``flowtop run FILE`` as typed
+    (``python FILE`` is what it stands for; a folder's runs are every flow's own), not a
+    rerun (its source's parameters), nor a run the TUI or ``--detach`` launched (the
+    launcher gave them: the form's, pre-filled from the block, or the block's)."""
+    return args.rerun_of is None and args.run_id is None and Path(args.path).is_file()
+
+
+def main_calls_loaded(args: argparse.Namespace, workspace: Workspace) -> dict[str, MainCall]:
+    """How the block calls the loaded flows it calls, when the runs take its arguments."""
+    if not takes_main_block(args):
+        return {}
+    from ..workspace.entry_flows import main_block_calls_of
+
+    return main_block_calls_of(workspace)
+
+
+def main_calls_listed(
+    args: argparse.Namespace, flows: Mapping[str, Mapping[str, Any]]
+) -> dict[str, MainCall]:
+    """The same, from a loader process's description of the flows (``--detach``)."""
+    if not takes_main_block(args):
+        return {}
+    return {
+        name: call for name, info in flows.items() if (call := MainCall.from_json(info)) is not None
+    }
+
+
+def listed_refusals(
+    flows: Mapping[str, Mapping[str, Any]], names: Sequence[str], calls: Mapping[str, MainCall]
+) -> dict[str, str]:
+    """Why each of ``names`` that would not start would not (``--detach``): as the block
+    calls it when the run takes its arguments, else as ``-p`` alone gives them."""
+    reasons: dict[str, str] = {}
+    for name in names:
+        reason = flows[name].get("refused_as_called" if name in calls else "refused")
+        if reason is not None:
+            reasons[name] = str(reason)
+    return reasons
+
+
+def say_running(
+    names: Sequence[str],
+    path: str,
+    calls: Mapping[str, MainCall],
+    given: Mapping[str, Any],
+    *,
+    others_left: bool,
+) -> None:
+    """Say which flows run when the block chose them (``others_left``: the file holds
+    more) or gave them arguments, and which arguments it gives that the runs do not get
+    (an expression: the parameter's default stands in)."""
+    shown = {name: as_called(name, calls[name], given) for name in names if name in calls}
+    file = Path(path).name
+    if any(shown.values()):
+        them = "it" if len(names) == 1 else "them"
+        which = ", ".join(shown.get(name) or name for name in names)
+        another = " (--flow NAME runs another)" if others_left else ""
+        say(
+            f"running {which}, as {file}'s __main__ block calls {them}{another}",
+            command="flowtop run",
+        )
+    elif others_left:
+        which = "the flow" if len(names) == 1 else "the flows"
+        say(
+            f"running {', '.join(names)}, {which} {file}'s __main__ block calls "
+            "(--flow NAME runs another)",
+            command="flowtop run",
+        )
+    for name in names:
+        for note in defaults_notes(calls[name], given) if name in calls else ():
+            say(note, command="flowtop run")
