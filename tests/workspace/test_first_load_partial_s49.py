@@ -94,11 +94,11 @@ def test_the_flows_of_files_imported_before_a_slow_one_are_listed_while_it_impor
     load = threading.Thread(target=remote.load)
     load.start()
     try:
-        assert wait_until(lambda: "quick" in remote.shapes, load), "quick came with the load"
+        # (``flows_heard`` changes last: the screen reads the flows once it has)
+        assert wait_until(lambda: remote.flows_heard == 1, load), "quick came with the load"
         assert load.is_alive()  # b_slow.py still importing
         assert remote.flow_files == {"quick": folder / "a_quick.py"}
         assert list(remote.shapes["quick"].nodes) == ["one"]
-        assert remote.flows_heard == 1
         assert remote.settings.load_timeout == 30  # the settings came with them
     finally:
         (folder / "release").touch()

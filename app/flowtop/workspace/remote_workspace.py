@@ -230,9 +230,9 @@ class RemoteWorkspace:
         files = {**self.flow_files, **theirs}
         self.flow_files = dict(sorted(files.items(), key=lambda item: file_order(item[1])))
         known = {**self.shapes, **{name: shapes[name] for name in theirs}}
+        self.settings = _settings_of(loaded["settings"])  # before the flows it goes with
         self.shapes = {name: known[name] for name in self.flow_files}
-        self.settings = _settings_of(loaded["settings"])
-        self.flows_heard += 1
+        self.flows_heard += 1  # last: the screen reads the rest once it changes
 
     def still_importing(self) -> tuple[Path, float] | None:
         """The file the host has been importing longest in the request it answers now,
