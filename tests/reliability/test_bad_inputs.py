@@ -234,7 +234,7 @@ ROWS = [
     Row(
         "no-flows",
         {"noflows.py": "import flowtop\n\nVALUE = 1\n"},
-        error="noflows.py: defines no flows (no module-level flowtop.Flow)",
+        error="noflows.py: defines no flows: no module-level flowtop.Flow and no @flow function",
         label="noflows.py",
         # run --flow good imports no other flow's file, so whose helper it may be is
         # unknown: said of every such run, it was noise (flows/flaky_api.py)

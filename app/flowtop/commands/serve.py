@@ -25,7 +25,8 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..printable import say
+from ..printable import printable_name, say
+from ..workspace.places import Places
 from .common import bad_path
 from .serve_tabs import tab_command
 
@@ -142,6 +143,12 @@ def page_link(host: str, port: int, public: str | None) -> str:
     return f"http://{f'[{shown}]' if ':' in shown else shown}:{port}"
 
 
+def page_title(path: str) -> str:
+    """The page's title, ``flowtop — flows``: its workspace folder's name, as a browser's
+    tab shows it (without one, the tab showed the address, its token included)."""
+    return f"flowtop — {printable_name(Places.of(path).root.name)}"
+
+
 def main(args: argparse.Namespace) -> int:
     if bad_path(args.path) or not serve_extra_installed():
         return 2
@@ -154,17 +161,26 @@ def main(args: argparse.Namespace) -> int:
 
     token = secrets.token_urlsafe(24)
     command = tab_command(Path(args.path).resolve(), os.getpid())  # ends with this server
+    link = f"{page_link(args.host, args.port, args.public_url)}/?token={token}"
+
+    def say_link() -> None:  # once the port listens: a script may connect at once
+        say(f"serving {args.path} (Ctrl+C stops); open this link, its token is the password:")
+        print(f"    {link}", file=sys.stderr, flush=True)
+
     server = make_server(
-        command, host=args.host, port=args.port, token=token, public=args.public_url
+        command,
+        host=args.host,
+        port=args.port,
+        token=token,
+        public=args.public_url,
+        title=page_title(args.path),
+        listening=say_link,
     )
     if not is_loopback(args.host):
         say(
             f"warning: listening on {args.host}, not only on this machine: anyone who can "
             "reach it and has the link below can run your flows and change their settings"
         )
-    say(f"serving {args.path} (Ctrl+C stops); open this link, its token is the password:")
-    link = page_link(args.host, args.port, args.public_url)
-    print(f"    {link}/?token={token}", file=sys.stderr, flush=True)
     try:
         server.serve()
     except OSError as exc:  # lost the port between the check and the bind

@@ -25,9 +25,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import html
 import ipaddress
 import logging
 import secrets
+import signal
 import socket
 import sys
 from collections.abc import Awaitable, Callable
@@ -324,10 +326,20 @@ class GuardedServer(Server):
     with it."""
 
     def __init__(
-        self, command: str, *, host: str, port: int, token: str, public: str | None
+        self,
+        command: str,
+        *,
+        host: str,
+        port: int,
+        token: str,
+        public: str | None,
+        title: str = "flowtop",
+        listening: Callable[[], None] = lambda: None,
     ) -> None:
-        super().__init__(command, host=host, port=port, title="flowtop")
+        super().__init__(command, host=host, port=port, title=title)
         self.token = token
+        #: Called once the port listens (the link is said then, not before the bind).
+        self.listening = listening
         #: ``--public-url``: the address browsers use, when it is not this server's own.
         self.public = public
         self.origins = allowed_origins(host, port, public)
@@ -395,7 +407,27 @@ class GuardedServer(Server):
         self.stopping.set()  # aiohttp then waits for the tabs' handlers to return
 
     async def on_startup(self, app: web.Application) -> None:
-        pass  # main() has said where the app is; textual-serve's banner would not
+        pass  # ``listening`` says where the page is; textual-serve's banner would not
+
+    def serve(self, debug: bool = False) -> None:
+        """textual-serve's ``serve``, calling ``listening`` once the port listens: the link
+        was printed before the bind, and a script that read it and connected at once was
+        refused. aiohttp calls its ``print`` then (textual-serve gave it one that says
+        nothing, and ``on_startup`` runs before the bind)."""
+        self.debug = debug
+        self.initialize_logging()
+        loop = asyncio.new_event_loop()
+        with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
+            loop.add_signal_handler(signal.SIGINT, self.request_exit)
+            loop.add_signal_handler(signal.SIGTERM, self.request_exit)
+        web.run_app(
+            self._make_app(),
+            host=self.host,
+            port=self.port,
+            handle_signals=False,
+            loop=loop,
+            print=lambda *_: self.listening(),
+        )
 
     async def handle_index(self, request: web.Request) -> web.StreamResponse:
         if not self.token_ok(request.query.get("token")):
@@ -408,7 +440,10 @@ class GuardedServer(Server):
             "config": {"static": {"url": f"{base}/static/"}},
             "application": {"name": self.title},
         }
-        response = aiohttp_jinja2.render_template("app_index.html", request, context)
+        page = with_title(
+            aiohttp_jinja2.render_string("app_index.html", request, context), self.title
+        )
+        response = web.Response(text=page, content_type="text/html")
         response.headers["Referrer-Policy"] = "no-referrer"  # the token stays here
         response.headers["Cache-Control"] = "no-store"  # nor in a cache on disk
         # no other site may frame the page (and have the user click in it); no style nor
@@ -495,12 +530,36 @@ class GuardedServer(Server):
             await websocket.close(code=WSCloseCode.INTERNAL_ERROR, message=tab.ending().encode())
 
 
+def with_title(page: str, title: str) -> str:
+    """``page`` with ``<title>title</title>`` in its head: textual-serve's page has none,
+    so a browser's tab showed the page's address, its token included, as its title."""
+    if "<title>" in page:
+        return page
+    return page.replace("<head>", f"<head>\n    <title>{html.escape(title)}</title>", 1)
+
+
 def make_server(
-    command: str, *, host: str, port: int, token: str, public: str | None
+    command: str,
+    *,
+    host: str,
+    port: int,
+    token: str,
+    public: str | None,
+    title: str = "flowtop",
+    listening: Callable[[], None] = lambda: None,
 ) -> GuardedServer:
     """The server for ``flowtop serve``: each tab runs ``command``; ``token`` guards the
-    page; ``public`` is ``--public-url``."""
-    return GuardedServer(command, host=host, port=port, token=token, public=public)
+    page; ``public`` is ``--public-url``; ``title`` is the page's; ``listening`` is called
+    once the port listens."""
+    return GuardedServer(
+        command,
+        host=host,
+        port=port,
+        token=token,
+        public=public,
+        title=title,
+        listening=listening,
+    )
 
 
 class ConsoleSafe(logging.Filter):

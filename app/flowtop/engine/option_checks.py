@@ -138,15 +138,70 @@ def option_type_problem(option: str, value: Any) -> str | None:
 
 
 def _unquoted_hint(option: str, value: Any) -> str:
-    """``; write retries=3, without quotes`` for a number written as text, else ``""``."""
-    if not isinstance(value, str):
+    """``; write retries=3, without quotes`` for a number written as text, else ``""``;
+    for seconds written with a unit (``retry_delay="2m"``, a list of them too), the
+    seconds to write instead: ``; write retry_delay=120 (seconds), without quotes``."""
+    if isinstance(value, list | tuple) and option in _DELAY_OPTIONS:
+        return _unquoted_list_hint(option, value)
+    written = _number_written(option, value)
+    if written is None:
         return ""
+    number, had_unit = written
+    return f"; write {option}={number}{' (seconds)' if had_unit else ''}, without quotes"
+
+
+def _unquoted_list_hint(option: str, items: list[Any] | tuple[Any, ...]) -> str:
+    """``; write retry_delay=[1, 5] (seconds), without quotes`` for a list of delays
+    some of which are written as text (``["1s", "5s"]``), else ``""``."""
+    numbers: list[str] = []
+    had_unit = False
+    for item in items:
+        if isinstance(item, int | float) and not isinstance(item, bool):
+            numbers.append(repr(item))
+            continue
+        written = _number_written(option, item)
+        if written is None:  # not a number at all: its own message says what it is
+            return ""
+        numbers.append(written[0])
+        had_unit = had_unit or written[1]
+    shown = f"[{', '.join(numbers)}]"
+    return f"; write {option}={shown}{' (seconds)' if had_unit else ''}, without quotes"
+
+
+#: Units seconds may be written in as text (``"5s"``, ``"500ms"``, ``"2m"``, ``"1h"``),
+#: with the seconds each stands for.
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600}
+#: A number followed by a unit, a space between them or not: ``5s``, ``1.5 m``.
+_NUMBER_WITH_UNIT = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*([a-z]+)")
+#: The options that take seconds: only their text may carry a unit (``retries="5s"`` gets
+#: no hint: a count has none).
+_SECONDS_OPTIONS = (*_DELAY_OPTIONS, "timeout", "timeout_seconds", "retry_deadline")
+
+
+def _number_written(option: str, value: Any) -> tuple[str, bool] | None:
+    """The number text ``value`` means for ``option``, as it should be written without
+    quotes, and whether it was converted from a unit (``"2m"``: ``("120", True)``;
+    ``"3"``: ``("3", False)``), or None when ``value`` is not such text."""
+    if not isinstance(value, str):
+        return None
     text = value.strip()
     try:
         number = int(text) if option in ("max_retries", "retries") else float(text)
     except ValueError:
-        return ""
-    return f"; write {option}={text}, without quotes" if math.isfinite(number) else ""
+        seconds = _seconds_with_unit(text) if option in _SECONDS_OPTIONS else None
+        return None if seconds is None else (seconds, True)
+    return (text, False) if math.isfinite(number) else None
+
+
+def _seconds_with_unit(text: str) -> str | None:
+    """``"120"`` for ``"2m"``, ``"0.5"`` for ``"500ms"``: the seconds a number written
+    with a unit of ``_UNIT_SECONDS`` stands for, or None for any other text."""
+    found = _NUMBER_WITH_UNIT.fullmatch(text.lower())
+    scale = _UNIT_SECONDS.get(found.group(2)) if found else None
+    if found is None or scale is None:
+        return None
+    seconds = round(float(found.group(1)) * scale, 6)  # 1.5ms: 0.0015, float's error rounded off
+    return str(int(seconds)) if seconds.is_integer() else repr(seconds)
 
 
 def quoted_class_hint(item: Any) -> str:

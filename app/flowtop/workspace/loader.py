@@ -564,7 +564,12 @@ def _open_to_all(folder: Path) -> bool:
 
 
 def _no_flows(path: Path) -> LoadError:
-    why = "defines no flows (no module-level flowtop.Flow); a helper module is fine once a flow module imports it"
+    """A file that loaded but made no flow: both ways of making one are named, as a file
+    of ``@task`` functions whose ``@flow`` was forgotten is the usual cause."""
+    why = (
+        "defines no flows: no module-level flowtop.Flow and no @flow function; "
+        "a helper module is fine once a flow module imports it"
+    )
     return LoadError(path, None, None, why)
 
 
