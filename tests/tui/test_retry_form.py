@@ -70,6 +70,14 @@ def test_delay_list_and_names_become_toml_values(initial):
     }
 
 
+def test_a_delay_list_of_prefects_limit_is_taken_one_more_is_flagged_as_typed(initial):
+    """50 delays save (``@task`` and flowtop.toml take them); the 51st was refused only
+    by Save, in a message repeating the whole list, while the field said nothing."""
+    assert edit(initial, retry_delay=", ".join(["2"] * 50)).values == {"retry_delay": [2] * 50}
+    state = edit(initial, retry_delay=", ".join(["2"] * 51))
+    assert state.errors == {"retry_delay": "delay list must hold at most 50 delays, got 51"}
+
+
 def test_backoff_fields_make_one_retry_delay_table(initial):
     state = edit(initial, retry_delay="2", backoff_factor="2", max_delay="60")
     assert state.values == {"retry_delay": {"base": 2, "factor": 2, "max_delay": 60}}
@@ -88,6 +96,7 @@ def test_backoff_fields_make_one_retry_delay_table(initial):
         ({"retry_delay": "1,,2"}, "retry_delay", "empty item"),
         ({"retry_delay": "1, x"}, "retry_delay", "delay #2 must be a number"),
         ({"retry_delay": "nan"}, "retry_delay", "finite"),
+        ({"retry_delay": ", ".join(["1"] * 51)}, "retry_delay", "at most 50 delays, got 51"),
         ({"backoff_factor": "0.5", "retry_delay": "1"}, "backoff_factor", "at least 1"),
         ({"backoff_factor": "2", "retry_delay": ""}, "retry_delay", "needs a base delay"),
         ({"backoff_factor": "2"}, "retry_delay", "one number"),

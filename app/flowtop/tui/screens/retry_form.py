@@ -15,6 +15,7 @@ from typing import Any
 from ...engine.delays import MAX_SECONDS, MAX_SECONDS_TEXT, ExponentialBackoff, fmt_seconds
 from ...engine.layers import Layer
 from ...engine.policy import MAX_RETRIES, describe_delay
+from ...engine.task import MAX_DELAYS
 from ...workspace.flow_shapes import DELAY_FIELDS, FIELDS, PolicyView, fmt_number
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
@@ -69,11 +70,15 @@ def parse_max_retries(text: str) -> int:
 
 
 def parse_delays(text: str) -> int | float | list[int | float]:
+    """One delay or a list of them; a list over Prefect's limit (``MAX_DELAYS``, as
+    ``@task`` and the settings files refuse it) is flagged as typed, not said by Save."""
     parts = [p.strip() for p in text.split(",")]
     if len(parts) == 1:
         return _number(parts[0], "delay", minimum=0, seconds=True)
     if any(not p for p in parts):
         raise ValueError(f"delay list has an empty item: {text!r}")
+    if len(parts) > MAX_DELAYS:
+        raise ValueError(f"delay list must hold at most {MAX_DELAYS} delays, got {len(parts)}")
     return [_number(p, f"delay #{i}", minimum=0, seconds=True) for i, p in enumerate(parts, 1)]
 
 
