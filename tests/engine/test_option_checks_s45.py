@@ -115,11 +115,14 @@ def test_the_backoff_factory_itself_is_refused_with_what_was_meant(
 
 
 def test_a_mistyped_retry_delay_lists_every_form_it_may_take() -> None:
-    for wrong, shown in (("5s", "str '5s'"), ({"base": 1}, "dict {'base': 1}")):
+    for wrong, shown, hint in (
+        ("5s", "str '5s'", "; write retry_delay=5 (seconds), without quotes"),
+        ({"base": 1}, "dict {'base': 1}", ""),
+    ):
         said = _refusal(retry_delay=wrong)
         assert said.endswith(
             "retry_delay: must be seconds (int/float), a timedelta, a list of them (one per "
-            f"retry), or a callable attempt -> seconds, got {shown}"
+            f"retry), or a callable attempt -> seconds, got {shown}{hint}"
         )
 
 
