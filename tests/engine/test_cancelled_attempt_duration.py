@@ -46,7 +46,7 @@ def test_a_cancelled_running_attempt_has_its_duration_so_far(
     record = run.tasks["nap"].attempts[-1]
     assert (record.state, record.duration) == (StateType.CANCELLED, 2.5)
     (never,) = recorder.of("after", StateType.CANCELLED)  # no attempt: no duration
-    assert never.duration is None and run.tasks["after"].attempts == []
+    assert never.duration is None and run.tasks["after"].attempts == ()
 
 
 def test_a_flow_functions_cancelled_call_has_its_duration_so_far(

@@ -43,7 +43,7 @@ def test_a_change_happens_exactly_when_the_table_allows_it(
         tr.state = prior or StateType.PENDING
         tr.message = "before"
         if prior in (StateType.RUNNING, StateType.AWAITING_RETRY):  # as ``_start`` leaves it
-            tr.attempts.append(Attempt(1, 0.0, state=prior))
+            tr.attempts += (Attempt(1, 0.0, state=prior),)
         allowed = new in TRANSITIONS.get(prior, frozenset())
         with run._lock:
             if allowed:

@@ -307,7 +307,7 @@ class DynamicRun(FlowRetries):
                     failed_upstream = up
                 else:
                     tr.waiting_on += 1
-                    up.children.append(tr)
+                    up.add_child(tr)
             self._transition(tr, StateType.PENDING, announce=True, policy=policy)
             if failed_upstream is not None:
                 self._mark_upstream_failed(tr, failed_upstream)

@@ -343,10 +343,14 @@ class TaskRun:
         self.exception: BaseException | None = None
         self.message = ""
         self.waiting_on = len(node.upstream)
-        self.children: list[TaskRun] = []
+        #: The tasks that wait for this one, once one does (``add_child``): most have none,
+        #: and an empty list each was one more object per task for the collector to scan.
+        self.children: list[TaskRun] | tuple[()] = ()
         self.first_start: float | None = None
         self.timer: TimerHandle | None = None
-        self.attempts: list[Attempt] = []
+        #: A tuple, grown by one per attempt: the run's result shares it (no copy per
+        #: task as the run ends), and a tuple of one is one object, as a list was.
+        self.attempts: tuple[Attempt, ...] = ()
         self.reused = False
         #: The current attempt's call on a pool thread (default backend), which a timeout
         #: or its run's cancel interrupts, giving its thread up (an async attempt's only
@@ -360,6 +364,13 @@ class TaskRun:
         self.slots: object | None = None
         #: Its next attempt was started by the user before its wait was over (`n`).
         self.hurried = False
+
+    def add_child(self, child: TaskRun) -> None:
+        """``child`` waits for this task."""
+        if isinstance(self.children, list):
+            self.children.append(child)
+        else:
+            self.children = [child]
 
     def call_of(self, token: int) -> UserCall | None:
         """Attempt ``token``'s interruptible call; None when it has none (another process's,
@@ -388,9 +399,19 @@ class TaskRun:
             if kept
             else self.result
         )
-        return State(
-            self.state, result, self.exception, self.attempt, self.message, self.key, self.changed
+        # Every field, in order, made as ``tuple.__new__`` makes any named tuple: a run's
+        # result builds one per task, and ``State(...)``'s keyword-capable ``__new__`` took
+        # twice as long.
+        fields = (
+            self.state,
+            result,
+            self.exception,
+            self.attempt,
+            self.message,
+            self.key,
+            self.changed,
         )
+        return tuple.__new__(State, fields)
 
 
 @dataclass(frozen=True)

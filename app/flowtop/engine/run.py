@@ -97,7 +97,7 @@ class FlowRun(RunDrivers, RunActions):
         }
         for tr in self.tasks.values():
             for up in tr.node.upstream:
-                self.tasks[up].children.append(tr)
+                self.tasks[up].add_child(tr)
         self._unfinished = len(self.tasks)
         self._reuse = {k: s for k, s in reuse.items() if k in self.tasks and s.is_completed()}
         #: While the run is begun: reused tasks are carried over (their children wait for
@@ -196,7 +196,7 @@ class FlowRun(RunDrivers, RunActions):
         now = tr.began = self._clock()
         tr.first_start = now if tr.first_start is None else tr.first_start
         wall = time.time()
-        tr.attempts.append(Attempt(tr.attempt, wall))
+        tr.attempts += (Attempt(tr.attempt, wall),)
         hurried, tr.hurried = tr.hurried, False
         self._transition(tr, RUNNING, ts=wall, message=RETRIED_NOW if hurried else "")
         if tr.policy.timeout is not None:
