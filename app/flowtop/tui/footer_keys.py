@@ -89,6 +89,8 @@ class FooterKeys(_AppBase):
 
         def footer_idle_actions(self) -> frozenset[str]: ...
 
+        def keyless_actions(self) -> frozenset[str]: ...
+
     def footer_entries(self) -> tuple[list[Entry], list[Entry]]:
         """The focused pane's keys (as rebound now) by priority, but those that would act
         on nothing now (``footer_hidden_actions``), and ``?``/``q``. The pane focused on
@@ -106,12 +108,14 @@ class FooterKeys(_AppBase):
         ]
         if focused is self.detail:  # the arrows scroll the pane here, not the table
             entries.insert(0, ("↑↓", "Scroll"))
-        return entries, [(self.key_for(action), label) for action, label in ALWAYS_IN_FOOTER]
+        always = [(self.key_for(a), label) for a, label in ALWAYS_IN_FOOTER if a not in hidden]
+        return entries, always
 
     def footer_hidden_actions(self) -> frozenset[str]:
         """The actions whose keys the footer leaves out now: those that would only say why
-        they cannot act (``footer_idle_actions``) and the run-wide ones with nothing to
-        act on (``run_wide_idle``). The one set both the entries and the tick ask."""
+        they cannot act (``footer_idle_actions``), the run-wide ones with nothing to act
+        on (``run_wide_idle``), and those ``[keys]`` left with no key (``keyless_actions``).
+        The one set both the entries and the tick ask."""
         shape = self.workspace.shapes.get(self.selected_flow or "")
         run = self.table.run if self.selected_error is None else None
         run_wide = run_wide_idle(
@@ -121,7 +125,7 @@ class FooterKeys(_AppBase):
             and shape is not None
             and bool(shape.parameters),
         )
-        return self.footer_idle_actions() | run_wide
+        return self.footer_idle_actions() | run_wide | self.keyless_actions()
 
     def _footer_follows(self) -> None:
         """Called by the live tick: the footer redrawn when what it leaves out changed

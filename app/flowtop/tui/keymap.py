@@ -22,6 +22,7 @@ from textual.screen import Screen
 
 from flowtop.engine.states import StateType
 from flowtop.tui.code_rows import GONE, NOT_IN_RUN
+from flowtop.tui.key_clashes import loss_message, resolve_keys
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -37,24 +38,6 @@ if TYPE_CHECKING:
     _AppBase = App[int]
 else:
     _AppBase = object
-
-
-def key_clashes(bindings: Iterable[Binding]) -> list[str]:
-    """A warning per key that two actions share after ``[keys]``: only one of them can
-    have it (``"flowtop.run" = "R"`` takes ``R`` from ``flowtop.run_with_parameters``).
-    Keys shared by bindings with no id alone are the app's own, each acting where the
-    other does not (Enter keeps a filter in the filter line, opens a task in the table):
-    no ``[keys]`` can rebind them, nor made them share."""
-    owners: dict[str, list[Binding]] = {}
-    for binding in bindings:
-        for key in binding.key.split(","):
-            owners.setdefault(key.strip(), []).append(binding)
-    return [
-        f"[keys]: {key} is the key of both {' and '.join(b.id or b.action for b in shared)};"
-        " rebind one of them"
-        for key, shared in owners.items()
-        if len(shared) > 1 and any(b.id for b in shared)
-    ]
 
 
 _MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
@@ -177,6 +160,8 @@ class KeyActions(_AppBase):
     selected_error: str | None
     _toml_keys: dict[str, str]  # the [keys] table last applied
     keymap_now: dict[str, str]  # binding id -> key(s): what set_keymap was given
+    #: ``live_bindings`` as last settled, with the keymap it was settled for.
+    _live_keys: tuple[tuple[tuple[str, str], ...], list[Binding]] | None = None
 
     if TYPE_CHECKING:
 
@@ -203,25 +188,44 @@ class KeyActions(_AppBase):
             self.notify(warning, severity="warning", markup=False, timeout=10)
         self._toml_keys = keymap
         self.set_keymap(usable)
-        for clash in key_clashes(self.live_bindings()):
-            self.notify(clash, severity="warning", markup=False, timeout=10)
+        palette = self.key_for("command_palette")
+        for loss in resolve_keys(self._app_bindings(), usable).losses:
+            self.notify(loss_message(loss, palette), severity="warning", markup=False, timeout=10)
 
     def set_keymap(self, keymap: Mapping[str, str]) -> None:
-        """Rebind, and redraw everything that names a key (header hint, footer, `?`)."""
+        """Rebind, and redraw everything that names a key (header hint, footer, `?`).
+        Textual is given the keys as ``resolve_keys`` settles them, so the key it runs
+        an action by is the one shown: an action that lost its key has none."""
         self.keymap_now = dict(keymap)
-        super().set_keymap(keymap)
+        super().set_keymap(resolve_keys(self._app_bindings(), keymap).keymap)
         if self.header.is_mounted:  # (set before the screen is composed, too)
             self._update_header()
             self.key_bar.refresh()
 
-    def live_bindings(self) -> list[Binding]:
-        """The app's bindings with their keys as rebound now (``[keys]``, ``set_keymap``)."""
-        out = []
+    def _app_bindings(self) -> list[Binding]:
+        """The app's own bindings, as declared (``[keys]`` not applied)."""
+        bindings = []
         for binding in self.BINDINGS:
             assert isinstance(binding, Binding)
-            keys = self.keymap_now.get(binding.id or "")
-            out.append(replace(binding, key=keys) if keys else binding)
-        return out
+            bindings.append(binding)
+        return bindings
+
+    def live_bindings(self) -> list[Binding]:
+        """The app's bindings with their keys as rebound now (``[keys]``, ``set_keymap``);
+        one that lost its key to another action's (``resolve_keys``) has key ``""``.
+        Settled once per keymap: the footer asks for every key it draws."""
+        keymap = tuple(self.keymap_now.items())
+        if self._live_keys is None or self._live_keys[0] != keymap:
+            self._live_keys = (keymap, resolve_keys(self._app_bindings(), self.keymap_now).bindings)
+        return list(self._live_keys[1])
+
+    def keyless_actions(self) -> frozenset[str]:
+        """The actions no key runs now (``[keys]`` gave theirs to another): the footer
+        leaves them out; the palette still runs them."""
+        keys: dict[str, str] = {}
+        for binding in self.live_bindings():
+            keys[binding.action] = keys.get(binding.action, "") + binding.key
+        return frozenset(action for action, key in keys.items() if not key)
 
     def help_bindings(self) -> list[Binding]:
         """What `?` lists: the app's keys on the main screen; on another screen (the
@@ -270,10 +274,13 @@ class KeyActions(_AppBase):
         ``[keys] "flowtop.run" = "ctrl+r"``); every hint that names a key asks here."""
         if action == "command_palette":
             return self.get_key_display(Binding(self.COMMAND_PALETTE_BINDING, action))
-        for binding in self.live_bindings():
-            if binding.action == action:
+        bindings = [b for b in self.live_bindings() if b.action == action]
+        for binding in bindings:
+            if binding.key:
                 first = binding.key.split(",")[0].strip()
                 return self.get_key_display(replace(binding, key=first))
+        if bindings:  # its key went to another action: the palette runs it
+            return f"{self.key_for('command_palette')} {bindings[0].description}"
         return action
 
     async def on_event(self, event: events.Event) -> None:
@@ -318,10 +325,11 @@ class KeyActions(_AppBase):
                 yield command._replace(callback=screenshot)
             elif command.title not in ("Quit", "Keys"):
                 yield command
+        keyless = self.keyless_actions()
         for binding in self.live_bindings():
             key = self.key_for(binding.action)
             yield SystemCommand(
                 binding.description,
-                f"key {key} · {binding.tooltip}",
+                binding.tooltip if binding.action in keyless else f"key {key} · {binding.tooltip}",
                 partial(self.run_action, binding.action),
             )

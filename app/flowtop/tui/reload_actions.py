@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +26,7 @@ from textual.widgets import Static
 from flowtop.tui.messages import WatcherFailed, WorkspaceReloaded
 from flowtop.tui.unread_settings import summary_said
 from flowtop.workspace.changes import WorkspaceChanged
-from flowtop.workspace.load_error import display_path
+from flowtop.workspace.load_error import LoadError, display_path
 from flowtop.workspace.watcher import RETRY_FIRST, RETRY_MAX  # its own pauses, alike
 
 if TYPE_CHECKING:
@@ -51,21 +51,31 @@ else:
 SETTLED = 1.0
 
 
+def removed_said(path: Path, error: object) -> str:
+    """What a reload says of a deleted file the flows list showed with ``✗``: one that
+    had failed to load, or one that loaded but for a part not in use (it said "which
+    had failed to load" of that too, though it never had)."""
+    if isinstance(error, LoadError) and error.in_part:
+        return f"Removed {display_path(path)} (its part not in use went with it)"
+    return f"Removed {display_path(path)}, which had failed to load"
+
+
 def reload_said(
-    change: Change, before: Collection[str], now: Mapping[str, object]
+    change: Change, before: Mapping[str, object], now: Mapping[str, object]
 ) -> tuple[str, bool]:
     """The reload's toast, and whether it says of a failure. A change names only new or
     changed load errors, so a file saved again that fails as before (one still hanging
     at import) read "No flow changed (flows/hang.py)", and so did deleting a file that
     had failed, whose ``✗`` left the list. Said now: ``Still failing: flows/hang.py:
     import did not finish in 10 s``, ``Removed flows/hang.py, which had failed to load``.
-    ``before``: the files the flows list showed as failing; ``now``: those failing now
-    (``FlowtopApp._errors``)."""
+    ``before``: the files the flows list showed with ``✗``, each with its error (a
+    settings file with a part not in use is removed as such: ``removed_said``); ``now``:
+    those listed now (``FlowtopApp._errors``)."""
     summary = summary_said(change)
     if not isinstance(change, WorkspaceChanged):
         return summary, bool(change.errors)
     failing = {Path(key).resolve(): error for key, error in now.items()}
-    failed = {Path(key).resolve() for key in before}
+    failed = {Path(key).resolve(): error for key, error in before.items()}
     new = {error.path.resolve() for error in change.errors}
     still, gone = [], []
     for path in change.paths:
@@ -73,7 +83,7 @@ def reload_said(
         if where in failing and where not in new:
             still.append(f"Still failing: {failing[where]}")
         elif where in failed and where not in failing and not where.exists():
-            gone.append(f"Removed {display_path(path)}, which had failed to load")
+            gone.append(removed_said(path, failed[where]))
     if not still and not gone:
         return summary, bool(change.errors)
     parts = [*still, *gone]
@@ -267,11 +277,9 @@ class ReloadActions(_AppBase):
             None,
         )
 
-    def _listed_errors(self) -> set[str]:
-        """The files the flows list shows as failing to load (``✗``), by error key."""
-        flows = self.flow_list
-        ids = [flows.get_option_at_index(at).id or "" for at in range(flows.option_count)]
-        return {key.removeprefix("error:") for key in ids if key.startswith("error:")}
+    def _listed_errors(self) -> dict[str, object]:
+        """The files the flows list shows with ``✗``, by error key, each with its error."""
+        return dict(self.flow_list.listed_errors)
 
     def _changed_flows(self, change: Change) -> list[str]:
         return list(change.flows) or ([self.selected_flow] if self.selected_flow else [])

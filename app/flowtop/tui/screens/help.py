@@ -6,7 +6,7 @@ shows here without anyone remembering to update a help text.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import ClassVar
 
@@ -21,12 +21,24 @@ from textual.widgets import Static
 from .form_dialog import FormDialog
 
 
+def each_key(bindings: Iterable[BindingType]) -> Iterator[Binding]:
+    """A binding per key (Textual's ``make_bindings``, which refuses a binding with no
+    key); a binding with no key as it is: an action whose key ``[keys]`` gave to another
+    (``key_clashes``), listed with none."""
+    for binding in bindings:
+        if isinstance(binding, Binding) and not binding.key:
+            yield binding
+        else:
+            yield from Binding.make_bindings([binding])
+
+
 def key_rows(
     bindings: Iterable[BindingType], display: Callable[[Binding], str]
 ) -> list[tuple[str, str, str]]:
-    """(keys, description, tooltip) per action; keys of one action joined ("y / ⏎")."""
+    """(keys, description, tooltip) per action; keys of one action joined ("y / ⏎"); an
+    action with no key has an empty key column."""
     rows: dict[tuple[str, str], tuple[list[str], str]] = {}
-    for binding in Binding.make_bindings(bindings):
+    for binding in each_key(bindings):
         description = binding.description or binding.action
         keys, _ = rows.setdefault((binding.action, description), ([], binding.tooltip))
         shown = display(binding)
@@ -137,8 +149,9 @@ class HelpScreen(FormDialog[None]):
         self._help_bindings = list(bindings)
         rebound = [
             b.key
-            for b in Binding.make_bindings(self._help_bindings)
+            for b in each_key(self._help_bindings)
             if b.action in self.CLOSES_WITH
+            and b.key
             and b.key not in (*self._own_closing_keys(), QUIT_KEY)  # ctrl+q quits here
         ]
         if rebound:
@@ -181,7 +194,7 @@ class HelpScreen(FormDialog[None]):
         closing = set(self.closing_keys())
         quits = shown(Binding(QUIT_KEY, "quit"))
         here = []
-        for binding in Binding.make_bindings(bindings):
+        for binding in each_key(bindings):
             if binding.key in closing and binding.action in self.CLOSES_WITH:
                 note = f"on this screen {shown(binding)} closes the help"
                 if binding.action == "quit":

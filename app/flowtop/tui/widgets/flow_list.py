@@ -37,6 +37,9 @@ class FlowList(OptionList):
         #: each option's prompt in its state colours, by id; the highlighted one is plain
         self._coloured: dict[str | None, object] = {}
         self._plain_at: int | None = None
+        #: The files listed as failing (``✗``), by error key: each one's error as shown,
+        #: so a reload can say what a deleted one had (failed, or a part not in use).
+        self.listed_errors: dict[str, Any] = {}
 
     class Selected(Message):
         """A flow (``kind == "flow"``) or a load error (``kind == "error"``) was highlighted."""
@@ -74,6 +77,7 @@ class FlowList(OptionList):
                 prompt.append(" (gone)", style="dim")
             options.append(Option(prompt, id=f"flow:{name}"))
         symbol, look = LOAD_ERROR_LOOK
+        self.listed_errors = dict(errors)
         for key in errors:
             label = printable_name(_short(key, root))  # a file name may hold escapes or a newline
             options.append(
