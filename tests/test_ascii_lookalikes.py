@@ -30,8 +30,8 @@ with Flow("etl") as etl:
 def test_the_symbols_with_a_look_alike_keep_their_width_and_others_are_question_marks() -> None:
     terminal = io.BytesIO()
     stream = io.TextIOWrapper(terminal, encoding="ascii", errors=LOOKALIKES)
-    line = "etl #3: 0/2 done · 1 retrying · ✓ → ✗ ▶ ⟳ 0.5s×2 │ データ"
-    written = "etl #3: 0/2 done - 1 retrying - + > x > ~ 0.5s*2 | ???"
+    line = "etl #3: 0/2 done · 1 retrying · ✓ → ✗ ▶ ⟳ … 0.5s×2 │ データ"
+    written = "etl #3: 0/2 done - 1 retrying - + > x > ~ . 0.5s*2 | ???"
     stream.write(line)
     stream.flush()
     assert terminal.getvalue().decode("ascii") == written

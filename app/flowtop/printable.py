@@ -253,8 +253,19 @@ def encodes_symbols(stream: object) -> bool:
 #: What a terminal whose encoding lacks them shows for the symbols with an ASCII
 #: look-alike, one character for one (a column or a status line measured before keeps
 #: its width); any other character it lacks is ``?``. All ``?`` read as questions:
-#: ``1 retrying ? next retry in 8.0s ? 0 failed``, ``? completed (attempt 3/5) ? 'ok'``.
-ASCII_LOOKALIKES = {"·": "-", "→": ">", "│": "|", "×": "*", "✓": "+", "✗": "x", "▶": ">", "⟳": "~"}
+#: ``1 retrying ? next retry in 8.0s ? 0 failed``, ``? completed (attempt 3/5) ? 'ok'``,
+#: ``etl/load ? pending`` (``…``, which also ends a name cut short: ``extract_al.``).
+ASCII_LOOKALIKES = {
+    "·": "-",
+    "→": ">",
+    "│": "|",
+    "×": "*",
+    "✓": "+",
+    "✗": "x",
+    "▶": ">",
+    "⟳": "~",
+    "…": ".",
+}
 #: The error handler that writes them (``codecs.register_error``), for the streams
 #: ``replace_what_cannot_print`` sets and ``as_written`` measures alike.
 LOOKALIKES = "flowtop-lookalikes"

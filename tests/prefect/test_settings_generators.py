@@ -67,6 +67,8 @@ TAKEN_AS_PREFECT_TAKES = [
     (PREFECT_TASK_DEFAULT_RETRIES, False, 0),
     (PREFECT_TASK_DEFAULT_RETRIES, 3.0, 3),
     (PREFECT_TASK_DEFAULT_RETRIES, "3.0", 3),
+    (PREFECT_TASK_DEFAULT_RETRIES, "-0", 0),
+    (PREFECT_TASK_DEFAULT_RETRIES, "1_000", 1000),
     (PREFECT_TASK_DEFAULT_RETRY_DELAY_SECONDS, True, 1.0),
     (PREFECT_TASK_DEFAULT_RETRY_DELAY_SECONDS, [True, 2], [1.0, 2.0]),
     (PREFECT_TASK_DEFAULT_RETRY_DELAY_SECONDS, None, None),
@@ -83,6 +85,17 @@ def test_a_value_prefect_takes_is_taken_as_prefect_takes_it(
     with temporary_settings(updates={setting: given}):
         assert setting.value() == value
         assert type(setting.value()) is type(value)
+
+
+@pytest.mark.parametrize("given", ["3.", "\u0663", "1__0", "-3"])
+def test_a_count_prefect_refuses_is_refused_as_given(given: str) -> None:
+    """``"3."`` and ``"٣"`` (an Arabic-Indic three) were taken as 3, which Prefect 3.9.1
+    refuses; ``"-3"`` is refused saying the text given."""
+    with (
+        pytest.raises(ValueError, match=f"expected an int >= 0, got {given!r}"),
+        temporary_settings(updates={PREFECT_TASK_DEFAULT_RETRIES: given}),
+    ):
+        pass
 
 
 def test_default_retries_given_as_true_retry_a_task_once() -> None:

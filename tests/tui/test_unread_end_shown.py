@@ -74,7 +74,8 @@ async def test_a_run_whose_end_cannot_be_read_shows_interrupted_saying_why(
                 return run is not None and not run.is_live
 
             await wait_for(pilot, shown_ended, "the run to read ended", 10)
-            await pilot.pause(0.2)
+            # the screen shows it once the table redraws (a condition, not a pause)
+            await wait_for(pilot, lambda: "Interrupted" in screen_text(app), "it to show")
             run = app.store.latest_for("slow")
             assert run is not None and run.process_died
             assert run.note.startswith(

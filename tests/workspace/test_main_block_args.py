@@ -12,7 +12,7 @@ import pytest
 from flowtop.workspace import Workspace
 from flowtop.workspace.entry_flows import main_block_calls_of
 from flowtop.workspace.flow_shapes import shapes_from_json, shapes_to_json
-from flowtop.workspace.main_block_args import MainCall
+from flowtop.workspace.main_block_args import MainCall, defaults_notes
 
 SOURCE = """\
 import asyncio, sys
@@ -85,6 +85,22 @@ def test_what_is_not_a_literal_is_kept_as_written(
 ) -> None:
     call = called(tmp_path, block)["etl"]
     assert (call.parameters, call.unread, call.rest) == (parameters, unread, rest)
+
+
+def test_an_expression_for_a_keyword_of_kwargs_is_not_said_to_take_a_default(
+    tmp_path: Path,
+) -> None:
+    """``**opts`` has no default: the note said ``k takes its default`` of a ``k`` the run
+    simply does not get."""
+    call = called(tmp_path, 'etl("u", retries=int(x), k=int(y))')["etl"]
+    assert call.loose == ("k",)
+    notes = defaults_notes(call, {})
+    assert [note.rsplit(": ", 1)[-1] for note in notes] == [
+        "retries takes its default (-p retries=VALUE gives it)",
+        "the run is not given k (-p k=VALUE gives it)",
+    ]
+    # as ``flowtop run --detach`` reads it back from ``flowtop list --json``
+    assert MainCall.from_json({"file": call.file, **call.to_json()}) == call
 
 
 @pytest.mark.parametrize(

@@ -31,21 +31,25 @@ _SHOWN_MOST = 200
 _RESTORED: Any = object()
 
 
-#: A whole number as text, as Prefect's setting reads one: ``"3"``, ``"3.0"``.
-_WHOLE_TEXT = re.compile(r"\+?(\d+)(?:\.0*)?")
+#: A whole number as text, as Prefect's setting reads one (pydantic's lax int, checked
+#: against Prefect 3.9.1): ``"3"``, ``"+3"``, ``"-0"``, ``"1_000"``, ``"3.0"``; ASCII
+#: digits only (``"٣"`` is refused), and ``"3."`` is refused too.
+_WHOLE_TEXT = re.compile(r"([+-]?[0-9]+(?:_[0-9]+)*)(?:\.0+)?", re.ASCII)
 
 
 def _retries(value: Any) -> int:
     """A count of retries, as Prefect's setting takes one (pydantic's lax int): an int,
     ``True`` (1) or ``False`` (0), a whole float (``3.0``), or text of one (``"3"``,
-    ``"3.0"``). ``3.5``, ``"1e0"`` and a negative count are refused, as in Prefect."""
+    ``"3.0"``). ``3.5``, ``"1e0"`` and a negative count are refused, as in Prefect, in
+    an error that shows the value as given."""
+    count = value
     if isinstance(value, float) and value.is_integer():
-        value = int(value)
+        count = int(value)
     elif isinstance(value, str) and (whole := _WHOLE_TEXT.fullmatch(value.strip())):
-        value = int(whole[1])
-    if not isinstance(value, int) or value < 0:
+        count = int(whole[1])
+    if not isinstance(count, int) or count < 0:
         raise ValueError(f"expected an int >= 0, got {_given(value)}")
-    return int(value)  # True counts as 1
+    return int(count)  # True counts as 1
 
 
 def _seconds(value: Any) -> float:

@@ -97,13 +97,7 @@ def main_block_flows(workspace: Workspace) -> list[str]:
 def main_block_calls_of(workspace: Workspace) -> dict[str, MainCall]:
     """How their file's ``__main__`` block calls the loaded flows it calls, by flow name
     (``main_block_args.MainCall``): read from the loader as ``main_block_flows`` is."""
-    files = workspace.flow_files
-    return {
-        name: call
-        for path, loaded in workspace._loader.modules.items()
-        for name, call in loaded.main_block.items()
-        if files.get(name) == path
-    }
+    return workspace._loader.main_block_calls()
 
 
 def _is_main_test(test: ast.expr) -> bool:

@@ -194,10 +194,14 @@ class Loader:
     def main_block_flows(self) -> set[str]:
         """The loaded flows their own file's ``if __name__ == "__main__":`` block calls
         (``entry_flows``): what ``flowtop run FILE`` runs, as ``python FILE`` would."""
+        return set(self.main_block_calls())
+
+    def main_block_calls(self) -> dict[str, MainCall]:
+        """Those flows, each with how the block calls it (``main_block_args``)."""
         return {
-            name
+            name: call
             for path, loaded in self.modules.items()
-            for name in loaded.main_block
+            for name, call in loaded.main_block.items()
             if self.flow_files.get(name) == path
         }
 

@@ -50,7 +50,8 @@ class MainCall:
     by parameter name, the arguments not read (``unread``: parameter -> as written), a
     ``*args``/``**opts``/``parameters=opts`` not read (``rest``: it may give any parameter),
     the parameters without a default (``required``), and why the call cannot bind to the
-    flow's parameters (``problem``: ``python FILE`` fails on it too)."""
+    flow's parameters (``problem``: ``python FILE`` fails on it too). ``loose``: the
+    keywords the flow's ``**kwargs`` takes, which have no default to fall back on."""
 
     file: str
     line: int
@@ -59,6 +60,7 @@ class MainCall:
     rest: str = ""
     required: tuple[str, ...] = ()
     problem: str = ""
+    loose: tuple[str, ...] = ()
 
     @property
     def where(self) -> str:
@@ -69,7 +71,7 @@ class MainCall:
         """As ``flowtop list --json`` adds it to the flow: ``main_block_parameters``, and
         what ``flowtop run --detach`` needs besides in ``main_block_call``."""
         call = {"line": self.line, "unread": self.unread, "rest": self.rest}
-        call.update(required=list(self.required), problem=self.problem)
+        call.update(required=list(self.required), problem=self.problem, loose=list(self.loose))
         return {"main_block_parameters": self.parameters, "main_block_call": call}
 
     @classmethod
@@ -87,6 +89,7 @@ class MainCall:
             str(call["rest"]),
             tuple(map(str, call["required"])),
             str(call["problem"]),
+            tuple(map(str, call.get("loose", ()))),
         )
 
 
@@ -97,6 +100,7 @@ def bind_main_call(flow: Flow, call: BlockCall, file: str) -> MainCall:
     rest = rest or rest_of_keywords
     signature = _signature(getattr(flow, "fn", None))
     required: tuple[str, ...] = ()
+    loose: tuple[str, ...] = ()
     if signature is None:  # a static flow (``with Flow(...)``): it takes no parameters
         problem = "it takes no positional arguments" if positional else ""
         bound = keywords  # (``start_arguments`` refuses them by name)
@@ -104,6 +108,7 @@ def bind_main_call(flow: Flow, call: BlockCall, file: str) -> MainCall:
         named = tuple(signature.parameters.values())
         required = tuple(p.name for p in named if p.default is p.empty and p.kind not in _VARIADIC)
         bound, problem = _bound(named, positional, keywords)
+        loose = tuple(name for name in bound if name not in signature.parameters)
     if problem:
         problem = (
             f"flow {flow.name!r}: the __main__ block at {display_path(file)}:{call.line} calls "
@@ -118,6 +123,7 @@ def bind_main_call(flow: Flow, call: BlockCall, file: str) -> MainCall:
         rest,
         required,
         problem,
+        loose,
     )
 
 
@@ -285,11 +291,12 @@ def as_called(flow: str, call: MainCall, given: Mapping[str, Any]) -> str:
 def defaults_notes(call: MainCall, given: Mapping[str, Any]) -> list[str]:
     """What the block passes that the run does not get, where the parameter's default
     stands in: ``etl.py:12: the __main__ block passes source sys.argv[1], an expression
-    …: source takes its default (-p source=VALUE gives it)``."""
+    …: source takes its default (-p source=VALUE gives it)``; a keyword of the flow's
+    ``**kwargs`` has none: ``the run is not given k`` (it said ``k takes its default``)."""
     taken = [n for n in call.unread if n not in given and n not in call.required]
     notes = [
         f"the __main__ block at {call.where} passes {name} {call.unread[name]}, "
-        f"{why_unread(call.unread[name])}: {name} takes its default (-p {name}=VALUE gives it)"
+        f"{why_unread(call.unread[name])}: {_left_out(name, call)} (-p {name}=VALUE gives it)"
         for name in taken
     ]
     if call.rest:
@@ -298,6 +305,12 @@ def defaults_notes(call: MainCall, given: Mapping[str, Any]) -> list[str]:
             "parameters it may give take their defaults (-p NAME=VALUE gives one)"
         )
     return notes
+
+
+def _left_out(name: str, call: MainCall) -> str:
+    """What the run has instead of the argument ``name`` the block passes and the run does
+    not get: its parameter's default, or nothing for a keyword of ``**kwargs``."""
+    return f"the run is not given {name}" if name in call.loose else f"{name} takes its default"
 
 
 def refusals(flow: Flow, call: MainCall | None, given: Mapping[str, Any]) -> dict[str, str]:
