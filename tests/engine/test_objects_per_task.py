@@ -52,3 +52,15 @@ def test_the_result_shares_each_record_s_attempts() -> None:
         assert result.attempts[key] is record.attempts
         assert [a.number for a in record.attempts] == [1]
     assert [child.key for child in run.tasks[first.key].children] == [*run.tasks][1:]
+
+
+def test_a_task_state_is_built_with_every_field_of_state() -> None:
+    """``TaskRun.to_state`` builds its ``State`` field by field in order, unchecked (as
+    ``tuple.__new__`` makes a named tuple): a field added to ``State`` must be added there."""
+    from flowtop.engine.states import State
+
+    flow = Flow("one")
+    flow.add_task(task(lambda: 1, name="a"))
+    state = flow.run().states["a"]
+    assert len(state) == len(State._fields)
+    assert state.is_completed() and state.result == 1

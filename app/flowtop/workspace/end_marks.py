@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -66,14 +65,6 @@ def forget(path: Path, run_ids: Iterable[str]) -> None:
                 path.with_name(f"{path.name}{_MARK}{run_id}.{state}").unlink()
             except OSError as exc:
                 log.debug("%s: end mark of run %s not removed: %s", path, run_id, exc)
-
-
-def store_file(conn: sqlite3.Connection) -> Path | None:
-    """The file of ``conn``'s main database, None for one in memory."""
-    for _, name, file in conn.execute("PRAGMA database_list"):
-        if name == "main":
-            return Path(file) if file else None
-    return None
 
 
 def not_recorded(path: Path, state: str) -> str:

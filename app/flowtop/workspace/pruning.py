@@ -26,7 +26,7 @@ from pathlib import Path
 from . import store_schema
 from .load_error import display_path
 from .run_log import columns
-from .store_errors import FULL, ROOM, cause
+from .store_errors import FULL, ROOM, cause, store_file
 
 log = logging.getLogger("flowtop.history")
 
@@ -114,11 +114,11 @@ def refuse_on_full_disk(conn: sqlite3.Connection) -> None:
     of ``conn``'s store has less than ``ROOM`` free: there the runs' rows went and every
     other row of them stayed, the space the prune was for (a half-done prune, said in
     three lines and exit 0)."""
-    ((_, _, file),) = conn.execute("PRAGMA database_list").fetchall()[:1]
-    if not file:
+    file = store_file(conn)
+    if file is None:
         return  # an in-memory store: no disk to fill
     try:
-        free = shutil.disk_usage(Path(file).parent).free
+        free = shutil.disk_usage(file.parent).free
     except OSError:
         return  # SQLite says what is wrong with the folder as it writes
     if free < ROOM:

@@ -36,7 +36,7 @@ from .run_log import (
     encode_interrupted,
     log_columns,
 )
-from .store_errors import FULL, LOCKED, READ_ONLY, cause, store_writable
+from .store_errors import FULL, LOCKED, READ_ONLY, cause, store_file, store_writable
 
 log = logging.getLogger("flowtop.history")
 
@@ -200,7 +200,7 @@ def _orphans(conn: sqlite3.Connection) -> dict[str, str]:
         why = gone_reason(owner, host, pid, boot, start, beat, started)
         if why is not None:
             gone[run_id] = why
-    path = end_marks.store_file(conn) if gone else None
+    path = store_file(conn) if gone else None
     if path is not None:
         for run_id in gone:
             state = end_marks.ended(path, run_id)

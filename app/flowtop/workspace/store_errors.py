@@ -120,3 +120,11 @@ def _older_version(path: Path) -> int | None:
     except (sqlite3.Error, OSError):
         return None
     return version if 0 < version < SCHEMA_VERSION else None
+
+
+def store_file(conn: sqlite3.Connection) -> Path | None:
+    """The file of ``conn``'s main database, None for one in memory."""
+    for _, name, file in conn.execute("PRAGMA database_list"):
+        if name == "main":
+            return Path(file) if file else None
+    return None
