@@ -163,3 +163,15 @@ def test_a_key_written_as_its_character_clashes_with_its_name() -> None:
         ("question_mark", "flowtop.help", "flowtop.sort")
     ]
     assert resolved.keymap == {"flowtop.sort": "question_mark", "flowtop.help": NO_KEY}
+
+
+async def test_a_history_screen_leaves_out_help_when_its_key_went_to_another(
+    tmp_path: Path,
+) -> None:
+    """The history screens' footer named a keyless help through the palette (`^p Help`)."""
+    from flowtop.tui.screens.run_detail import footer_entries
+
+    async with app_with_keys(tmp_path, '"flowtop.sort" = "?"\n') as (app, _pilot):
+        assert "help" in app.keyless_actions()
+        _own, always = footer_entries(app.screen)
+        assert [label for _key, label in always] == ["Quit"]

@@ -130,7 +130,9 @@ def footer_entries(screen: Screen[Any]) -> tuple[list[Entry], list[Entry]]:
         if isinstance(b, Binding) and b.show
     ]
     key_for = getattr(app, "key_for", None)
-    always = [(key_for(a) if key_for else k, label) for a, k, label in ALWAYS]
+    # an action whose key [keys] gave to another has none: left out, as the main footer does
+    keyless = app.keyless_actions() if hasattr(app, "keyless_actions") else frozenset()
+    always = [(key_for(a) if key_for else k, label) for a, k, label in ALWAYS if a not in keyless]
     return own, always
 
 
