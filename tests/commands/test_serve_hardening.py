@@ -184,7 +184,9 @@ def test_an_app_still_there_after_its_tab_closed_is_killed(
 
 #: An app that floods its output and starts a run (in a session of its own, as
 #: ``launcher.launch`` does). ``deaf``: it never reads its input, so only a kill ends it;
-#: ``quits``: it reads ``quit`` between two writes, as a Textual app does.
+#: ``quits``: it reads ``quit`` between two writes, as a Textual app does. A 64 KiB frame
+#: at most every 1/60 s, as Textual draws under textual-serve (``TEXTUAL_FPS``): written
+#: back to back, the frames the server drains for ``QUIT_GRACE`` cost 2.5 s of CPU.
 FAKE_APP = """
     import os, select, subprocess, sys
     folder = sys.argv[1]
@@ -204,7 +206,7 @@ FAKE_APP = """
     while True:
         out.write(packet)
         out.flush()  # blocks while nobody reads
-        if mode == "quits" and select.select([0], [], [], 0)[0]:
+        if select.select([0] if mode == "quits" else [], [], [], 1 / 60)[0]:
             asked += os.read(0, 65536)
             if b'"quit"' in asked:
                 sys.exit(0)
