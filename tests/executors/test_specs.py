@@ -87,6 +87,24 @@ def test_an_encrypted_address_without_certificates_is_one_clear_error():
         backend.close()
 
 
+def test_a_certificate_file_dask_names_but_cannot_read_is_one_clear_error(tmp_path):
+    """It was a FileNotFoundError traceback from inside Dask's ``Security``."""
+    pytest.importorskip("distributed")
+    import dask.config
+
+    missing = tmp_path / "ca.pem"
+    tls = {"ca-file": str(missing), "client.cert": str(tmp_path / "client.pem")}
+    backend = DaskBackend("tls://127.0.0.1:1")
+    try:
+        with (
+            dask.config.set({f"distributed.comm.tls.{k}": v for k, v in tls.items()}),
+            pytest.raises(ExecutorError, match=r"cannot be used: .*ca\.pem: No such file"),
+        ):
+            backend.start()
+    finally:
+        backend.close()
+
+
 def test_unreachable_scheduler_is_one_clear_error(monkeypatch):
     monkeypatch.setattr(dask_backend, "CONNECT_TIMEOUT", 0.5)
     backend = DaskBackend("tcp://127.0.0.1:9")

@@ -40,7 +40,14 @@ def _check_tls(address: str) -> None:
     if _tls_configured():
         from distributed.security import Security
 
-        if Security().get_connection_args("client").get("ssl_context") is not None:
+        try:
+            context = Security().get_connection_args("client").get("ssl_context")
+        except OSError as exc:  # a file named but missing or unreadable, a bad certificate
+            raise ExecutorError(
+                f"the Dask scheduler at {address} needs TLS certificates, and one Dask's "
+                f"configuration names cannot be used: {_unreadable_tls_file() or exc}"
+            ) from None
+        if context is not None:
             return
     raise ExecutorError(
         f"the Dask scheduler at {address} needs TLS certificates, and Dask's "
@@ -57,6 +64,22 @@ def _tls_configured() -> bool:
     return all(
         dask.config.get(f"distributed.comm.tls.{key}", None) for key in ("ca-file", "client.cert")
     )
+
+
+def _unreadable_tls_file() -> str | None:
+    """``ca.pem: No such file or directory`` for the first TLS file Dask's configuration
+    names that cannot be opened (its ``ssl`` error names no file), else None."""
+    import dask.config
+
+    for key in ("ca-file", "client.cert", "client.key"):
+        path = dask.config.get(f"distributed.comm.tls.{key}", None)
+        if path:
+            try:
+                with open(path, "rb"):
+                    pass
+            except OSError as exc:
+                return f"{path}: {exc.strerror or exc}"
+    return None
 
 
 #: The HTTP pages a local cluster serves without ``--dask-dashboard``: Dask's defaults add
