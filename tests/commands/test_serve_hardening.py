@@ -215,9 +215,9 @@ FAKE_APP = """
 SERVER = """
 import sys
 from flowtop.printable import NOTICE_MARK
-from flowtop.commands.serve_server import make_server
+from flowtop.commands.serve_server import GuardedServer
 command, port, token = sys.argv[1:]
-make_server(command, host="127.0.0.1", port=int(port), token=token, public=None).serve()
+GuardedServer(command, host="127.0.0.1", port=int(port), token=token, public=None).serve()
 """
 
 

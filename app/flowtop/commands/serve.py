@@ -157,7 +157,7 @@ def main(args: argparse.Namespace) -> int:
         say(problem)
         return 2
     # aiohttp and textual-serve are imported here, when the command runs, and only here
-    from .serve_server import is_loopback, make_server
+    from .serve_server import GuardedServer, is_loopback
 
     token = secrets.token_urlsafe(24)
     command = tab_command(Path(args.path).resolve(), os.getpid())  # ends with this server
@@ -167,7 +167,7 @@ def main(args: argparse.Namespace) -> int:
         say(f"serving {args.path} (Ctrl+C stops); open this link, its token is the password:")
         print(f"    {link}", file=sys.stderr, flush=True)
 
-    server = make_server(
+    server = GuardedServer(
         command,
         host=args.host,
         port=args.port,

@@ -323,7 +323,8 @@ class TabService(AppService):
 class GuardedServer(Server):
     """A textual-serve ``Server`` with a token on the page and websocket, an Origin check,
     links built for the address the browser used (or ``--public-url``), and tabs that end
-    with it."""
+    with it. Each tab runs ``command``; ``title`` is the page's; ``listening`` is called
+    once the port listens (``flowtop serve`` prints its link then)."""
 
     def __init__(
         self,
@@ -536,30 +537,6 @@ def with_title(page: str, title: str) -> str:
     if "<title>" in page:
         return page
     return page.replace("<head>", f"<head>\n    <title>{html.escape(title)}</title>", 1)
-
-
-def make_server(
-    command: str,
-    *,
-    host: str,
-    port: int,
-    token: str,
-    public: str | None,
-    title: str = "flowtop",
-    listening: Callable[[], None] = lambda: None,
-) -> GuardedServer:
-    """The server for ``flowtop serve``: each tab runs ``command``; ``token`` guards the
-    page; ``public`` is ``--public-url``; ``title`` is the page's; ``listening`` is called
-    once the port listens."""
-    return GuardedServer(
-        command,
-        host=host,
-        port=port,
-        token=token,
-        public=public,
-        title=title,
-        listening=listening,
-    )
 
 
 class ConsoleSafe(logging.Filter):

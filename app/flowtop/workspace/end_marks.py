@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 log = logging.getLogger("flowtop.history")
@@ -41,28 +41,29 @@ def leave(path: Path, ends: Mapping[str, str]) -> None:
             log.debug("%s: the end of run %s not marked either: %s", path, run_id, exc)
 
 
-def ended(path: Path, run_id: str) -> str | None:
-    """The state run ``run_id`` ended in, as its end mark beside ``path`` says, else None."""
-    if not _sound(run_id):
-        return None
+def ended(path: Path) -> dict[str, str]:
+    """The runs whose end marks stand beside the store ``path``, by id, with the state
+    each ended in (the folder listed once, however many runs a reaper asks about)."""
+    prefix = f"{path.name}{_MARK}"
     try:
         names = os.listdir(path.parent)
     except OSError:
-        return None
-    prefix = f"{path.name}{_MARK}{run_id}."
+        return {}
+    marks: dict[str, str] = {}
     for name in names:
-        if name.startswith(prefix) and name[len(prefix) :].isalpha():
-            return name[len(prefix) :]
-    return None
+        run_id, dot, state = name.removeprefix(prefix).rpartition(".")
+        if name.startswith(prefix) and dot and _sound(run_id) and state.isalpha():
+            marks[run_id] = state
+    return marks
 
 
-def forget(path: Path, run_ids: Iterable[str]) -> None:
+def forget(path: Path, run_ids: Collection[str]) -> None:
     """Remove the end marks of ``run_ids`` (marked in the store now, their notes said)."""
+    marks = ended(path) if run_ids else {}
     for run_id in run_ids:
-        state = ended(path, run_id)
-        if state is not None:
+        if run_id in marks:
             try:
-                path.with_name(f"{path.name}{_MARK}{run_id}.{state}").unlink()
+                path.with_name(f"{path.name}{_MARK}{run_id}.{marks[run_id]}").unlink()
             except OSError as exc:
                 log.debug("%s: end mark of run %s not removed: %s", path, run_id, exc)
 

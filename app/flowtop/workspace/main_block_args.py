@@ -82,14 +82,14 @@ class MainCall:
         if call is None:
             return None
         return cls(
-            str(flow.get("file") or ""),
-            int(call["line"]),
-            dict(flow.get("main_block_parameters", {})),
-            {str(k): str(v) for k, v in call["unread"].items()},
-            str(call["rest"]),
-            tuple(map(str, call["required"])),
-            str(call["problem"]),
-            tuple(map(str, call.get("loose", ()))),
+            file=str(flow.get("file") or ""),
+            line=int(call["line"]),
+            parameters=dict(flow.get("main_block_parameters", {})),
+            unread={str(k): str(v) for k, v in call["unread"].items()},
+            rest=str(call["rest"]),
+            required=tuple(map(str, call["required"])),
+            problem=str(call["problem"]),
+            loose=tuple(map(str, call.get("loose", ()))),
         )
 
 
@@ -116,14 +116,14 @@ def bind_main_call(flow: Flow, call: BlockCall, file: str) -> MainCall:
             "fails on it too)"
         )
     return MainCall(
-        file,
-        call.line,
-        {name: value for name, value in bound.items() if not isinstance(value, Unread)},
-        {name: value.text for name, value in bound.items() if isinstance(value, Unread)},
-        rest,
-        required,
-        problem,
-        loose,
+        file=file,
+        line=call.line,
+        parameters={name: value for name, value in bound.items() if not isinstance(value, Unread)},
+        unread={name: value.text for name, value in bound.items() if isinstance(value, Unread)},
+        rest=rest,
+        required=required,
+        problem=problem,
+        loose=loose,
     )
 
 

@@ -166,7 +166,7 @@ def pid_running_here(owner: str) -> bool:
         return owner in LIVE_OWNERS
 
 
-def _number(column: str, otherwise: str = "NULL") -> str:
+def numeric(column: str, otherwise: str = "NULL") -> str:
     """``column`` as SQL reads it when it holds a number, else ``otherwise``: a row written
     by hand (``heartbeat = 'x'``) must not stop every command that reaps the store."""
     return f"CASE WHEN typeof({column}) IN ('integer', 'real') THEN {column} ELSE {otherwise} END"
@@ -175,10 +175,10 @@ def _number(column: str, otherwise: str = "NULL") -> str:
 _LIVE_ROWS = (
     "SELECT run_id, owner, host, pid, boot_id, proc_start, heartbeat, started FROM runs "
     "WHERE state = ?"
-).replace("heartbeat, started", f"{_number('heartbeat')}, {_number('started', '0')}")
+).replace("heartbeat, started", f"{numeric('heartbeat')}, {numeric('started', '0')}")
 #: The same in a version 1 store nobody could migrate (read-only): owners had no columns.
 _LEGACY_LIVE_ROWS = _LIVE_ROWS.replace(
-    f"host, pid, boot_id, proc_start, {_number('heartbeat')}", "'', NULL, '', '', NULL"
+    f"host, pid, boot_id, proc_start, {numeric('heartbeat')}", "'', NULL, '', '', NULL"
 )
 
 
@@ -202,9 +202,8 @@ def _orphans(conn: sqlite3.Connection) -> dict[str, str]:
             gone[run_id] = why
     path = store_file(conn) if gone else None
     if path is not None:
-        for run_id in gone:
-            state = end_marks.ended(path, run_id)
-            if state is not None:
+        for run_id, state in end_marks.ended(path).items():
+            if run_id in gone:
                 gone[run_id] = end_marks.not_recorded(path, state)
     return gone
 
@@ -225,7 +224,7 @@ def interrupt(conn: sqlite3.Connection, runs: dict[str, str]) -> None:
     """
     for run_id, why in runs.items():
         started, plan_text, flow, number, heartbeat = conn.execute(
-            f"SELECT {_number('started', '0')}, plan, flow, number, {_number('heartbeat')} "
+            f"SELECT {numeric('started', '0')}, plan, flow, number, {numeric('heartbeat')} "
             "FROM runs WHERE run_id = ?",
             (run_id,),
         ).fetchone()

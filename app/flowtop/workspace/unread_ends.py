@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..engine.states import StateType
 from .history_records import HistoryError
-from .reaper import gone_reason
+from .reaper import gone_reason, numeric
 from .run_log import LogDamage, RunInterrupted, columns, connect_reader
 
 #: Run ids per query: SQLite before 3.32 allows 999 variables in one statement.
@@ -26,9 +26,7 @@ _CHUNK = 500
 
 _ENDED_ROWS = (
     "SELECT run_id, state, owner, host, pid, boot_id, proc_start, "
-    "CASE WHEN typeof(heartbeat) IN ('integer', 'real') THEN heartbeat END, "
-    "CASE WHEN typeof(started) IN ('integer', 'real') THEN started END, "
-    "CASE WHEN typeof(finished) IN ('integer', 'real') THEN finished END "
+    f"{numeric('heartbeat')}, {numeric('started')}, {numeric('finished')} "
     "FROM runs WHERE state != 'RUNNING' AND run_id IN ({marks})"
 )
 
