@@ -299,7 +299,7 @@ def test_the_access_log_never_writes_the_token(flows: Path) -> None:
 def test_a_loopback_bind_of_its_own_address_accepts_its_own_page() -> None:
     """`--host 127.0.0.2` printed a link whose page's websocket was refused (403): the
     origins listed were the usual loopback names, not the address bound."""
-    from flowtop.commands.serve_server import allowed_origins
+    from flowtop.commands.serve_access import allowed_origins
 
     origins = allowed_origins("127.0.0.2", 8745, None)
     assert "http://127.0.0.2:8745" in origins and "http://localhost:8745" in origins

@@ -11,7 +11,8 @@ from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
 
 from flowtop.commands.serve import public_url
-from flowtop.commands.serve_server import GuardedServer, names_this_machine
+from flowtop.commands.serve_access import names_this_machine
+from flowtop.commands.serve_server import GuardedServer
 
 TOKEN = "t0k3n"
 

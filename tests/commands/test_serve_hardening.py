@@ -23,7 +23,8 @@ import aiohttp  # textual-serve's own client library (the test extra installs it
 import pytest
 
 from flowtop import cli
-from flowtop.commands.serve_server import QUIT_GRACE, TabState, end_process, origin_refusal
+from flowtop.commands.serve_access import origin_refusal
+from flowtop.commands.serve_server import QUIT_GRACE, TabState, end_process
 from flowtop.printable import NOTICE_MARK
 from flowtop.workspace.launcher import run_environment
 from test_serve import Served, free_port, serve

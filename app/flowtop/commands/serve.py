@@ -157,7 +157,8 @@ def main(args: argparse.Namespace) -> int:
         say(problem)
         return 2
     # aiohttp and textual-serve are imported here, when the command runs, and only here
-    from .serve_server import GuardedServer, is_loopback
+    from .serve_access import is_loopback
+    from .serve_server import GuardedServer
 
     token = secrets.token_urlsafe(24)
     command = tab_command(Path(args.path).resolve(), os.getpid())  # ends with this server

@@ -12,7 +12,8 @@ The page can start runs and edit settings, so it is guarded like a Jupyter serve
   ``127.0.0.1``;
 - the websocket's ``Origin`` must be this server's own (or ``--public-url``'s), so a page
   on another site cannot drive the app even from a browser that holds the link (a
-  browser lets any page open a websocket to any address);
+  browser lets any page open a websocket to any address; which origins are this
+  server's: :mod:`flowtop.commands.serve_access`);
 - what the console shows never holds the token, a traceback's locals, or a client's
   control characters (:class:`ConsoleSafe`).
 
@@ -24,18 +25,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import html
-import ipaddress
 import logging
 import secrets
 import signal
-import socket
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
-from urllib.parse import urlsplit
 
 import aiohttp_jinja2
 import jinja2
@@ -45,11 +42,16 @@ from textual_serve.app_service import AppService
 from textual_serve.download_manager import DownloadManager
 from textual_serve.server import Server, log, to_int
 
-from ..printable import printable, printable_name, say
+from ..printable import printable, say
+from .serve_access import (
+    allowed_origins,
+    is_loopback,
+    names_this_machine,
+    origin_of,
+    origin_refusal,
+)
 from .serve_tabs import say_server_stopped
 
-#: Hosts that mean "this machine only".
-LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 #: Seconds a closed tab's app has to quit before it is killed: one whose output nobody
 #: reads any more blocks in a write for ever, deaf to SIGTERM, until the server stops.
 QUIT_GRACE = 2.0
@@ -59,94 +61,6 @@ STDERR_KEPT = 64 * 1024
 GREETING_PATIENCE = 10
 #: What a Textual app writes first when it is driven by textual-serve.
 GREETING = b"__GANGLION__\n"
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` (a name or an address, ``[…]`` or not) means this machine only."""
-    if host.strip("[]").lower() in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def origin_of(url: str) -> str:
-    """``scheme://host[:port]`` of ``url``, lower-cased, default ports dropped; ``""`` for
-    what is no URL (an ``Origin`` header with a ``[`` made the check a 500)."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return ""
-    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
-    if ":" in host:
-        host = f"[{host}]"
-    if port is None or (scheme, port) in (("http", 80), ("https", 443)):
-        return f"{scheme}://{host}"
-    return f"{scheme}://{host}:{port}"
-
-
-def names_this_machine(host_header: str) -> bool:
-    """Whether the ``Host`` a browser sent names this machine: an address, ``localhost``
-    or its own host name. A page served on ``0.0.0.0`` then matches its origin against
-    that, and a site whose name was pointed at this address (DNS rebinding) does not
-    pass as its own origin. A ``Host`` that is no host (``[bad``) names nothing: it made
-    the check a 500, its traceback on the console."""
-    try:
-        name = (urlsplit(f"//{host_header}").hostname or "").lower()
-    except ValueError:
-        return False
-    try:
-        ipaddress.ip_address(name)
-        return True
-    except ValueError:
-        return name in _machine_names()
-
-
-@functools.cache
-def _machine_names() -> frozenset[str]:
-    """This machine's names, looked up once: ``getfqdn`` may ask DNS, and the check runs
-    for every websocket a page opens."""
-    return frozenset({*LOOPBACK_NAMES, socket.gethostname().lower(), socket.getfqdn().lower()})
-
-
-def allowed_origins(host: str, port: int, public: str | None) -> set[str]:
-    """The origins a browser page of this server has (the websocket must come from one)."""
-    origins = {origin_of(public)} if public else set()
-    # a loopback bind answers by every loopback name, and by its own (127.0.0.2 too)
-    names = {*LOOPBACK_NAMES, host} if is_loopback(host) else {host}
-    for name in names:
-        shown = f"[{name}]" if ":" in name else name
-        origins.add(origin_of(f"http://{shown}:{port}"))
-    return origins
-
-
-def origin_refusal(origin: str, host_header: str, accepted: set[str]) -> str:
-    """Why a websocket from ``origin`` is refused, in one line, with what to do. A page
-    reached through a tunnel to another local port (``ssh -L 9105:127.0.0.1:8000``)
-    differs from this server's origin by its port only: ``--public-url`` names it."""
-    given = origin_of(origin)
-    parts = urlsplit(given)
-    tunnel = any(
-        (theirs := urlsplit(own)).scheme == parts.scheme
-        and theirs.hostname == parts.hostname
-        and theirs.port != parts.port
-        for own in accepted
-    )
-    shown = printable_name(origin)[:200]  # a client's header: any length, any character
-    why = (
-        f"websocket from another site refused (Origin {shown}, Host {printable_name(host_header)})"
-    )
-    if tunnel and given:
-        return (
-            f"{why}; if the page is reached through a tunnel or proxy at {given}, start "
-            f"flowtop serve with --public-url {given}"
-        )
-    return (
-        f"{why}; open the page by this machine's address or name, or give the name you "
-        "use with --public-url"
-    )
 
 
 def refused(why: str) -> web.Response:
@@ -364,10 +278,12 @@ class GuardedServer(Server):
             # bound to a public address without --public-url: the page is on the
             # address the browser used, by a name of this machine (give another
             # name with --public-url); the token is what keeps strangers out
+            # (a Host that is no URL, ``127.0.0.1:99999``, has no origin, "": an
+            # unreadable Origin, "" too, matched it)
             own = origin_of(f"{request.scheme}://{request.host}")
-            if names_this_machine(request.host) and origin_of(origin) == own:
+            if own and names_this_machine(request.host) and origin_of(origin) == own:
                 return None
-            return origin_refusal(origin, request.host, {own})
+            return origin_refusal(origin, request.host, {own} - {""})
         if origin_of(origin) in self.origins - {""}:  # "": no URL, never an own origin
             return None
         return origin_refusal(origin, request.host, self.origins)

@@ -1,0 +1,153 @@
+"""Which browser pages are ``flowtop serve``'s own: the ``Host`` and ``Origin`` checks.
+
+A module of its own, apart from the server (:mod:`flowtop.commands.serve_server`),
+because it answers one question, "is this request from a page of this server?", and
+needs neither aiohttp nor textual-serve.
+
+A page of another site cannot drive the app even in a browser that holds the link: a
+websocket's ``Origin`` must be this server's own. On a server bound to every address
+(``0.0.0.0``, ``::``) without ``--public-url``, its own origin is the address the browser
+used, if that names this machine: ``localhost``, its host name, or an address it has.
+A site whose name was pointed at this machine's address (DNS rebinding) names another
+host, and an address this machine does not have is some other machine's.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+from ..printable import printable_name
+
+#: Hosts that mean "this machine only".
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+#: An address any socket may bind (to send broadcasts), though it is no machine's.
+BROADCAST = ipaddress.IPv4Address("255.255.255.255")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or an address, ``[…]`` or not) means this machine only."""
+    if host.strip("[]").lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``, lower-cased, default ports dropped; ``""`` for
+    what is no URL (an ``Origin`` header with a ``[`` made the check a 500)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return ""
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    if port is None or (scheme, port) in (("http", 80), ("https", 443)):
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
+def names_this_machine(host_header: str) -> bool:
+    """Whether the ``Host`` a browser sent names this machine: an address it has,
+    ``localhost`` or its own host name. A page served on ``0.0.0.0`` then matches its
+    origin against that, and a site whose name was pointed at this address (DNS
+    rebinding) does not pass as its own origin. A ``Host`` that is no host (``[bad``)
+    names nothing: it made the check a 500, its traceback on the console."""
+    try:
+        name = (urlsplit(f"//{host_header}").hostname or "").lower()
+    except ValueError:
+        return False
+    try:  # an IPv6 zone (``fe80::1%25eth0``) is left out: every interface is tried
+        address = ipaddress.ip_address(name.split("%", 1)[0])
+    except ValueError:
+        return name in _machine_names()
+    return is_address_of_this_machine(str(address))
+
+
+@functools.cache
+def _machine_names() -> frozenset[str]:
+    """This machine's names, looked up once: ``getfqdn`` may ask DNS, and the check runs
+    for every websocket a page opens."""
+    return frozenset({*LOOPBACK_NAMES, socket.gethostname().lower(), socket.getfqdn().lower()})
+
+
+@functools.lru_cache(maxsize=256)
+def is_address_of_this_machine(address: str) -> bool:
+    """Whether ``address`` (an IP address, no zone) is one this machine has: the OS lets
+    a socket bind to an address only if it is local (loopback, an interface's, an IPv6
+    link-local one on one of its interfaces). Any IP address passed before, though the
+    README promised "an address of this machine". Looked at once per address (bounded:
+    a client chooses its ``Host``). Where the OS is told to let any address be bound
+    (Linux's ``net.ipv4.ip_nonlocal_bind``), every address passes, as before."""
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # ``::ffff:0.0.0.0`` is 0.0.0.0, and binds as it
+    if ip.is_unspecified or ip.is_multicast or ip == BROADCAST:
+        return False  # they bind, yet no page is ever at them
+    if ip.version == 4:
+        return _binds(socket.AF_INET, (str(ip), 0))
+    if ip.is_link_local:  # ambiguous without an interface: bound on none, EINVAL
+        return any(_binds(socket.AF_INET6, (str(ip), 0, 0, index)) for index, _ in _interfaces())
+    return _binds(socket.AF_INET6, (str(ip), 0))
+
+
+def _interfaces() -> list[tuple[int, str]]:
+    """This machine's network interfaces (index, name); none where it cannot say."""
+    try:
+        return socket.if_nameindex()
+    except OSError:
+        return []
+
+
+def _binds(family: socket.AddressFamily, address: tuple[str | int, ...]) -> bool:
+    """Whether a TCP socket of ``family`` can bind ``address`` (port 0: any free one)."""
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.bind(address)
+    except OSError:  # not this machine's (EADDRNOTAVAIL), or no such family here
+        return False
+    return True
+
+
+def allowed_origins(host: str, port: int, public: str | None) -> set[str]:
+    """The origins a browser page of this server has (the websocket must come from one)."""
+    origins = {origin_of(public)} if public else set()
+    # a loopback bind answers by every loopback name, and by its own (127.0.0.2 too)
+    names = {*LOOPBACK_NAMES, host} if is_loopback(host) else {host}
+    for name in names:
+        shown = f"[{name}]" if ":" in name else name
+        origins.add(origin_of(f"http://{shown}:{port}"))
+    return origins
+
+
+def origin_refusal(origin: str, host_header: str, accepted: set[str]) -> str:
+    """Why a websocket from ``origin`` is refused, in one line, with what to do. A page
+    reached through a tunnel to another local port (``ssh -L 9105:127.0.0.1:8000``)
+    differs from this server's origin by its port only: ``--public-url`` names it."""
+    given = origin_of(origin)
+    parts = urlsplit(given)
+    tunnel = any(
+        (theirs := urlsplit(own)).scheme == parts.scheme
+        and theirs.hostname == parts.hostname
+        and theirs.port != parts.port
+        for own in accepted
+    )
+    shown = printable_name(origin)[:200]  # a client's header: any length, any character
+    why = (
+        f"websocket from another site refused (Origin {shown}, Host {printable_name(host_header)})"
+    )
+    if tunnel and given:
+        return (
+            f"{why}; if the page is reached through a tunnel or proxy at {given}, start "
+            f"flowtop serve with --public-url {given}"
+        )
+    return (
+        f"{why}; open the page by this machine's address or name, or give the name you "
+        "use with --public-url"
+    )
