@@ -10,13 +10,14 @@ when anything was added, changed or removed, tracked, untracked or ignored. Tool
 
 from __future__ import annotations
 
+import functools
 import gc
 import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -151,6 +152,17 @@ def _pilot_idle_windows() -> Iterator[None]:
         patch.setattr(textual._wait, "SLEEP_GRANULARITY", PILOT_IDLE_WINDOW)
         patch.setattr(textual._wait, "SLEEP_IDLE", PILOT_IDLE_WINDOW / 20)  # 5% as before
         yield
+
+
+@pytest.fixture
+def flowtop_here(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``flowtop ARGS`` called in this process (``cli_kit.flowtop_here``): what does not
+    depend on the process boundary checked without the CPU of a new interpreter."""
+    import cli_kit
+
+    return functools.partial(cli_kit.flowtop_here, monkeypatch=monkeypatch, capfd=capfd)
 
 
 _HANDLED = [signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]

@@ -23,6 +23,15 @@ from executors.test_bundled_flows import bundled_flows
 
 #: ``flowtop ARGS`` without ``NO_COLOR``: these tests see the output as a user's script does.
 flowtop = functools.partial(cli_kit.flowtop, env=cli_kit.UNBUFFERED)
+Here = cli_kit.Here
+
+
+@pytest.fixture
+def here(flowtop_here: Here) -> Here:
+    """``flowtop ARGS`` called in this process, for what does not depend on the process
+    boundary (a listing, a history, a usage error): the same output, without the CPU of
+    a new interpreter."""
+    return functools.partial(flowtop_here, env=cli_kit.UNBUFFERED)
 
 
 def write(folder: Path, name: str, body: str) -> Path:
@@ -152,7 +161,7 @@ def test_run_bundled_seed_examples(tmp_path: Path) -> None:
     assert all(e["state"] == "COMPLETED" for e in finished.values())
 
 
-def test_list_json_shows_layers(tmp_path: Path) -> None:
+def test_list_json_shows_layers(here: Here, tmp_path: Path) -> None:
     write(tmp_path, "flaky.py", FLAKY)
     write(
         tmp_path,
@@ -165,7 +174,7 @@ def test_list_json_shows_layers(tmp_path: Path) -> None:
         retry_delay = 2
     """,
     )
-    done = flowtop("list", str(tmp_path), "--json")
+    done = here("list", str(tmp_path), "--json")
     assert done.returncode == 0, done.stderr
     (info,) = json_lines(done.stdout)
     tasks = {t["task"]: t for t in info["tasks"]}
@@ -178,8 +187,8 @@ def test_list_json_shows_layers(tmp_path: Path) -> None:
     assert tasks["after"]["policy"]["max_retries"]["layer"] == "defaults"
 
 
-def test_help_lists_commands() -> None:
-    done = flowtop("--help")
+def test_help_lists_commands(here: Here) -> None:
+    done = here("--help")
     assert done.returncode == 0
     for command in ("run", "list", "history"):
         assert command in done.stdout
@@ -203,7 +212,7 @@ FLOW_FUNCTION = """
 """
 
 
-def test_run_a_flow_function_headless(tmp_path: Path) -> None:
+def test_run_a_flow_function_headless(here: Here, tmp_path: Path) -> None:
     write(tmp_path, "fn.py", FLOW_FUNCTION)
     done = flowtop("run", str(tmp_path), "--json")
     assert done.returncode == 0, done.stderr
@@ -212,7 +221,7 @@ def test_run_a_flow_function_headless(tmp_path: Path) -> None:
     pending = [e["task"] for e in events if e.get("state") == "PENDING"]
     assert pending == ["fetch", "fetch-2", "fetch-3"]
     assert events[-1]["state"] == "COMPLETED" and events[-1]["counts"] == {"COMPLETED": 3}
-    listed = flowtop("list", str(tmp_path))
+    listed = here("list", str(tmp_path))
     assert "fn-flow" in listed.stdout and "a @flow function" in listed.stdout
     assert "  fetch\n      max_retries         1" in listed.stdout  # its @tasks and their policies
 
@@ -280,18 +289,20 @@ def test_a_path_that_is_not_flows_is_a_usage_error(tmp_path: Path, command: str)
     assert done.stderr.strip() == f"flowtop: {notes}: not a folder or a .py file"
 
 
-def test_a_file_name_with_a_newline_stays_on_its_error_line(tmp_path: Path) -> None:
+def test_a_file_name_with_a_newline_stays_on_its_error_line(here: Here, tmp_path: Path) -> None:
     write(tmp_path, "two\nlines.py", "import flowtop\nraise RuntimeError('down')\n")
-    done = flowtop("list", str(tmp_path))
+    done = here("list", str(tmp_path))
     assert done.returncode == 2
     assert f"{tmp_path}/two␊lines.py:2: RuntimeError: down" in done.stderr.splitlines()[0]
 
 
 @pytest.mark.parametrize("command", ["history", "watch", "cancel", "limits"])
-def test_the_store_commands_read_a_path_as_run_and_list_do(tmp_path: Path, command: str) -> None:
+def test_the_store_commands_read_a_path_as_run_and_list_do(
+    tmp_path: Path, command: str, here: Here
+) -> None:
     # They used to take a text file for a workspace: "No run history yet", exit 0.
     notes = write(tmp_path, "notes.txt", "not python")
-    done = flowtop(command, str(notes))
+    done = here(command, str(notes))
     assert done.returncode == 2
     assert done.stderr.strip() == f"flowtop {command}: {notes}: not a folder or a .py file"
 
@@ -394,7 +405,9 @@ def test_a_corrupt_store_stops_a_run_with_one_line_unless_no_history(tmp_path: P
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
-def test_a_run_whose_output_cannot_be_written_is_recorded_and_exits_1(tmp_path: Path) -> None:
+def test_a_run_whose_output_cannot_be_written_is_recorded_and_exits_1(
+    here: Here, tmp_path: Path
+) -> None:
     """`flowtop run > log` on a full disk logged a traceback per batch and exited 0."""
     write(tmp_path, "flaky.py", FLAKY)
     with open("/dev/full", "w") as full:
@@ -408,11 +421,11 @@ def test_a_run_whose_output_cannot_be_written_is_recorded_and_exits_1(tmp_path: 
     assert done.returncode == 1
     (line,) = done.stderr.splitlines()
     assert line.startswith("flowtop: cannot write to stdout (No space left on device)")
-    history = json_lines(flowtop("history", str(tmp_path), "--json").stdout)
+    history = json_lines(here("history", str(tmp_path), "--json").stdout)
     assert [r["state"] for r in history] == ["COMPLETED"]
 
 
-def test_a_reader_that_leaves_stops_the_run_without_a_traceback(tmp_path: Path) -> None:
+def test_a_reader_that_leaves_stops_the_run_without_a_traceback(here: Here, tmp_path: Path) -> None:
     """`flowtop run --json | head -1`: like a Unix tool on SIGPIPE, not a page of errors."""
     write(
         tmp_path,
@@ -443,14 +456,15 @@ def test_a_reader_that_leaves_stops_the_run_without_a_traceback(tmp_path: Path) 
     assert proc.wait(timeout=15) == 141
     assert "Traceback" not in proc.stderr.read()
     proc.stderr.close()
-    history = json_lines(flowtop("history", str(tmp_path), "--json").stdout)
+    history = json_lines(here("history", str(tmp_path), "--json").stdout)
     assert [(r["flow"], r["state"]) for r in history] == [("slow", "CANCELLED")]
     # the history says why, not "cancelled by the user"
-    said = flowtop("history", str(tmp_path), "--run", "1").stdout
+    said = here("history", str(tmp_path), "--run", "1").stdout
     assert "cancelled: the reader of flowtop run's output left (broken pipe)" in said
 
 
 def test_a_reader_that_leaves_during_a_retry_wait_stops_the_run_within_seconds(
+    here: Here,
     tmp_path: Path,
 ) -> None:
     """`flowtop run --json | head -2` went on through a 60 s retry wait: nothing was
@@ -481,12 +495,12 @@ def test_a_reader_that_leaves_during_a_retry_wait_stops_the_run_within_seconds(
     proc.stdout.close()
     assert proc.wait(timeout=20) == 141  # not after the minute's wait
     proc.stderr.close()
-    history = json_lines(flowtop("history", str(tmp_path), "--json").stdout)
+    history = json_lines(here("history", str(tmp_path), "--json").stdout)
     assert [r["state"] for r in history] == ["CANCELLED"]
 
 
 # -- one rule for errors (issue 15 #20) -----------------------------------------------
-def test_a_settings_error_exits_2_also_with_flow(tmp_path: Path) -> None:
+def test_a_settings_error_exits_2_also_with_flow(here: Here, tmp_path: Path) -> None:
     write(tmp_path, "flaky.py", FLAKY)
     write(tmp_path, "flowtop.toml", "[defaults]\nmax_retry = 3\n")
     for args in ([], ["--flow", "flaky"]):
@@ -494,7 +508,7 @@ def test_a_settings_error_exits_2_also_with_flow(tmp_path: Path) -> None:
         assert done.returncode == 2, (args, done.stderr)
         assert done.stdout == ""  # nothing ran on built-in settings
         assert "flowtop.toml:2" in done.stderr and "max_retry" in done.stderr
-    done = flowtop("list", str(tmp_path), "--flow", "flaky")
+    done = here("list", str(tmp_path), "--flow", "flaky")
     assert done.returncode == 2 and "flowtop.toml:2" in done.stderr
     assert done.stdout == ""  # not a listing of built-in values as if they were in force
 
@@ -555,7 +569,7 @@ def test_an_empty_folder_says_no_flows_found(tmp_path: Path, command: str) -> No
     assert done.stderr == f"flowtop: no flows found in {tmp_path}\n"
 
 
-def test_one_task_is_not_one_tasks(tmp_path: Path) -> None:
+def test_one_task_is_not_one_tasks(here: Here, tmp_path: Path) -> None:
     write(
         tmp_path,
         "single.py",
@@ -572,14 +586,14 @@ def test_one_task_is_not_one_tasks(tmp_path: Path) -> None:
     )
     done = flowtop("run", str(tmp_path))
     assert "single #1 started: 1 task\n" in done.stdout
-    assert "single  (" in (listed := flowtop("list", str(tmp_path)).stdout)
+    assert "single  (" in (listed := here("list", str(tmp_path)).stdout)
     assert ", 1 task)" in listed
-    history = flowtop("history", str(tmp_path), "--run", "1").stdout
+    history = here("history", str(tmp_path), "--run", "1").stdout
     assert "· 1 task: 1 completed" in history
     assert "1 tasks" not in done.stdout + listed + history
 
 
-def test_list_prints_a_run_of_alike_tasks_once(tmp_path: Path) -> None:
+def test_list_prints_a_run_of_alike_tasks_once(here: Here, tmp_path: Path) -> None:
     """A fan-out of 1,000 calls printed 5,000 identical lines; two alike tasks stay apart."""
     write(
         tmp_path,
@@ -606,7 +620,7 @@ def test_list_prints_a_run_of_alike_tasks_once(tmp_path: Path) -> None:
             side()
         """,
     )
-    done = flowtop("list", str(tmp_path))
+    done = here("list", str(tmp_path))
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[1:] == [
         "  page, page-2, page-3, …, page-8, page-9, page-10 (10 tasks)",
@@ -624,7 +638,7 @@ def test_list_prints_a_run_of_alike_tasks_once(tmp_path: Path) -> None:
     ]
 
 
-def test_a_load_error_does_not_end_with_flowtops_own_frame(tmp_path: Path) -> None:
+def test_a_load_error_does_not_end_with_flowtops_own_frame(here: Here, tmp_path: Path) -> None:
     write(
         tmp_path,
         "typo.py",
@@ -636,7 +650,7 @@ def test_a_load_error_does_not_end_with_flowtops_own_frame(tmp_path: Path) -> No
             pass
         """,
     )
-    done = flowtop("list", str(tmp_path))
+    done = here("list", str(tmp_path))
     assert done.returncode == 2
     assert done.stderr == (
         f"flowtop: {tmp_path / 'typo.py'}:4: TypeError: task 'a': unknown option "
@@ -671,15 +685,15 @@ ESCAPES = """
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-def test_no_command_writes_control_characters_from_user_code(tmp_path: Path) -> None:
+def test_no_command_writes_control_characters_from_user_code(here: Here, tmp_path: Path) -> None:
     write(tmp_path, "evil.py", ESCAPES)
     runs = flowtop("run", str(tmp_path))
     assert runs.returncode == 1 and "Boom␛]0;PWNED-TITLE␇: bad␛[31m message\\x9b" in runs.stdout
-    listed = flowtop("list", str(tmp_path))
+    listed = here("list", str(tmp_path))
     assert "wait␛[2J" in listed.stdout and "Boom␛]0;PWNED-TITLE␇" in listed.stdout
-    detail = flowtop("history", str(tmp_path), "--run", "1")
+    detail = here("history", str(tmp_path), "--run", "1")
     assert "policy: 1× wait␛[2J(n) on Boom␛]0;PWNED-TITLE␇" in detail.stdout
-    table = flowtop("history", str(tmp_path))
+    table = here("history", str(tmp_path))
     missing = flowtop("run", str(tmp_path), "--flow", "evil\x1b[2J")
     assert missing.returncode == 2 and "no flow named 'evil\\x1b[2J'" in missing.stderr
     for done in (runs, listed, detail, table, missing):
@@ -723,6 +737,7 @@ def test_rerun_of_needs_flow_only_when_the_path_holds_several(tmp_path: Path) ->
 
 
 def test_a_flow_with_parameters_without_defaults_is_refused_before_it_starts(
+    here: Here,
     tmp_path: Path,
 ) -> None:
     """flowtop calls a @flow with no arguments: it failed inside flowtop with a TypeError
@@ -747,7 +762,7 @@ def test_a_flow_with_parameters_without_defaults_is_refused_before_it_starts(
     assert done.stderr == "flowtop: flow 'scaled' needs n (no default): give --param n=VALUE\n"
     assert (
         not (tmp_path / ".flowtop").exists()
-        or "scaled" not in flowtop("history", str(tmp_path)).stdout
+        or "scaled" not in here("history", str(tmp_path)).stdout
     )  # nothing was run
 
 
@@ -803,7 +818,7 @@ def test_list_shows_a_flow_s_call_a_settings_table_names(tmp_path: Path) -> None
     assert "  step-2\n      max_retries         3" in text and "[flowtop.toml]" in text
 
 
-def test_list_lines_up_every_policy_field_the_longest_too(tmp_path: Path) -> None:
+def test_list_lines_up_every_policy_field_the_longest_too(here: Here, tmp_path: Path) -> None:
     """`retry_jitter_factor` (Prefect's name) was wider than the column: its value and
     layer stood three cells right of the rows above."""
     write(
@@ -820,7 +835,7 @@ def test_list_lines_up_every_policy_field_the_longest_too(tmp_path: Path) -> Non
             fetch()
         """,
     )
-    listed = flowtop("list", str(tmp_path / "jitter.py"))
+    listed = here("list", str(tmp_path / "jitter.py"))
     rows = [line for line in listed.stdout.splitlines() if line.startswith("      ")]
     assert len(rows) == 3 and any("retry_jitter_factor" in row for row in rows), rows
     assert len({row.index("[") for row in rows}) == 1, rows  # one column for the layers
@@ -919,17 +934,19 @@ def test_a_traceback_shows_the_line_that_ran_not_one_saved_since(tmp_path: Path)
     assert 'raise ValueError("the line that ran")' in traceback, traceback
 
 
-def test_a_settings_file_beside_the_flows_folder_is_said_to_be_unread(tmp_path: Path) -> None:
+def test_a_settings_file_beside_the_flows_folder_is_said_to_be_unread(
+    here: Here, tmp_path: Path
+) -> None:
     """The workspace is ./flows: a flowtop.toml put where flowtop runs was ignored
     without a word."""
     (tmp_path / "flows").mkdir()
     write(tmp_path / "flows", "flaky.py", FLAKY)
     write(tmp_path, "flowtop.toml", "[defaults]\nmax_retries = 7\n")
-    done = flowtop("list", cwd=tmp_path)
+    done = here("list", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert f"{tmp_path}/flowtop.toml is not read: the workspace is {tmp_path}/flows" in done.stderr
     (tmp_path / "flowtop.toml").rename(tmp_path / "flows" / "flowtop.toml")
-    moved = flowtop("list", cwd=tmp_path)
+    moved = here("list", cwd=tmp_path)
     assert moved.returncode == 0 and moved.stderr == "", moved.stderr
 
 

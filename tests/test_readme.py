@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from cli_kit import UNBUFFERED, Here
+
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 
@@ -66,13 +68,13 @@ def test_the_readme_has_the_blocks_these_tests_expect() -> None:
 
 
 @pytest.mark.parametrize("block", of("python"), ids=str)
-def test_python_block_runs_as_written(block: Block, tmp_path: Path) -> None:
+def test_python_block_runs_as_written(block: Block, tmp_path: Path, flowtop_here: Here) -> None:
     script = tmp_path / "example.py"
     script.write_text(block.text)
     done = run(str(script), cwd=tmp_path)
     assert done.returncode == 0, f"{block}: {done.stderr}"
     if re.search(r"\bFlow\(|@flow\b", block.text):
-        listed = run("-m", "flowtop", "list", str(script), cwd=tmp_path)
+        listed = flowtop_here("list", str(script), cwd=tmp_path, env=UNBUFFERED)
         assert listed.returncode == 0, f"{block}: {listed.stderr}"
         assert listed.stderr == "", f"{block}: {listed.stderr}"
         assert "FAILED" not in listed.stdout  # nothing ran at import time
@@ -86,12 +88,12 @@ SETTINGS_TABLES = re.compile(r"^\[(defaults|keys|flows\.)", re.M)
 
 
 @pytest.mark.parametrize("block", of("toml"), ids=str)
-def test_toml_block_loads_as_settings(block: Block, tmp_path: Path) -> None:
+def test_toml_block_loads_as_settings(block: Block, tmp_path: Path, flowtop_here: Here) -> None:
     tomllib.loads(block.text)  # at least valid TOML
     assert SETTINGS_TABLES.search(block.text), f"{block}: not a flowtop.toml example?"
     (tmp_path / "etl.py").write_text(first_flow_file())
     (tmp_path / "flowtop.toml").write_text(block.text)
-    listed = run("-m", "flowtop", "list", str(tmp_path), cwd=tmp_path)
+    listed = flowtop_here("list", str(tmp_path), cwd=tmp_path, env=UNBUFFERED)
     assert listed.returncode == 0, f"{block}: {listed.stderr}"
     assert listed.stderr == "", f"{block}: {listed.stderr}"
 

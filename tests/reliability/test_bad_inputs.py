@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from flowtop import cli as flowtop_cli
+from cli_kit import flowtop_here
 from flowtop.engine.states import StateType
 from pilot_kit import screen_text, wait_for
 
@@ -501,12 +501,7 @@ def list_here(
     A row that must drop root's capabilities (``cli_prefix``) still starts a process."""
     if row.cli_prefix:
         return cli(row, folder, "list", ".")
-    monkeypatch.chdir(folder)
-    monkeypatch.setenv("NO_COLOR", "1")
-    capfd.readouterr()  # only the command's output
-    code = flowtop_cli.main(["list", "."])
-    out, err = capfd.readouterr()
-    return subprocess.CompletedProcess(["flowtop", "list", "."], code, out, err)
+    return flowtop_here("list", ".", cwd=folder, monkeypatch=monkeypatch, capfd=capfd)
 
 
 @pytest.mark.parametrize(("row", "folder"), rows(), indirect=["folder"])

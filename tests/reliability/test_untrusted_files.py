@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from cli_kit import Here
 from flowtop.engine.caching import CachedResult
 from flowtop.workspace.result_cache import FolderCache
 
@@ -186,6 +187,7 @@ PLANTED = """
 
 
 def test_another_user_s_flow_file_every_user_may_write_to_is_not_imported(
+    flowtop_here: Here,
     tmp_path: Path,
 ) -> None:
     """In a folder of yours: Bob's ``0666`` file could hold anyone's code. A ``0666`` file
@@ -200,7 +202,7 @@ def test_another_user_s_flow_file_every_user_may_write_to_is_not_imported(
     (folder / "open.py").write_text(textwrap.dedent(PLANTED.format(marker=str(marker))))
     os.chown(folder / "open.py", BOB, BOB)
     (folder / "open.py").chmod(0o666)
-    done = flowtop("list", ".", cwd=folder)
+    done = flowtop_here("list", ".", cwd=folder)
     assert done.returncode == 2, done.stderr
     assert not marker.exists(), "a file every user may write to was imported"
     assert "mine  (" in done.stdout, done.stdout
@@ -210,7 +212,9 @@ def test_another_user_s_flow_file_every_user_may_write_to_is_not_imported(
     ), done.stderr
 
 
-def test_a_stranger_s_files_in_a_folder_open_to_all_are_not_imported(tmp_path: Path) -> None:
+def test_a_stranger_s_files_in_a_folder_open_to_all_are_not_imported(
+    flowtop_here: Here, tmp_path: Path
+) -> None:
     """``flowtop list`` in a ``1777`` folder imported Bob's ``zz_helper.py`` (it says
     ``Flow``); a helper module of his that a flow of yours imports ran too."""
     if os.geteuid() != 0:
@@ -225,7 +229,7 @@ def test_a_stranger_s_files_in_a_folder_open_to_all_are_not_imported(tmp_path: P
     for name in ("zz_helper.py", "bobs_helper.py"):
         (folder / name).write_text(textwrap.dedent(PLANTED.format(marker=str(marker))))
         os.chown(folder / name, BOB, BOB)
-    done = flowtop("list", ".", cwd=folder)
+    done = flowtop_here("list", ".", cwd=folder)
     assert done.returncode == 2, done.stderr
     assert not marker.exists(), "Bob's file was imported"
     assert "mine  (" in done.stdout, done.stdout
@@ -235,7 +239,7 @@ def test_a_stranger_s_files_in_a_folder_open_to_all_are_not_imported(tmp_path: P
     assert re.search(r"uses\.py:\d+: ImportError: bobs_helper: not imported: bobs_helper\.py", said)
 
 
-def test_a_team_folder_of_another_user_still_loads(tmp_path: Path) -> None:
+def test_a_team_folder_of_another_user_still_loads(flowtop_here: Here, tmp_path: Path) -> None:
     """A folder another user owns that not every user may write in (a team's checkout):
     its flows load as before."""
     if os.geteuid() != 0:
@@ -246,12 +250,14 @@ def test_a_team_folder_of_another_user_still_loads(tmp_path: Path) -> None:
     for path in (folder, folder / "theirs.py"):
         os.chown(path, BOB, BOB)
     folder.chmod(0o755)
-    done = flowtop("list", ".", cwd=folder)
+    done = flowtop_here("list", ".", cwd=folder)
     assert done.returncode == 0, done.stderr
     assert "theirs  (" in done.stdout, done.stdout
 
 
-def test_a_stranger_s_settings_in_a_folder_open_to_all_are_not_read(tmp_path: Path) -> None:
+def test_a_stranger_s_settings_in_a_folder_open_to_all_are_not_read(
+    flowtop_here: Here, tmp_path: Path
+) -> None:
     """Bob's ``flowtop.toml`` in a ``1777`` folder could send your runs to his Dask
     cluster (``executor = "dask://…"``), whose results are unpickled: it is not read."""
     if os.geteuid() != 0:
@@ -262,7 +268,7 @@ def test_a_stranger_s_settings_in_a_folder_open_to_all_are_not_read(tmp_path: Pa
     (folder / "mine.py").write_text(textwrap.dedent(FLOW.format(imports="", name="mine")))
     (folder / "flowtop.toml").write_text("[defaults]\nmax_retries = 7\n")
     os.chown(folder / "flowtop.toml", BOB, BOB)
-    done = flowtop("list", ".", cwd=folder)
+    done = flowtop_here("list", ".", cwd=folder)
     assert "max_retries         7" not in done.stdout, done.stdout
     assert re.search(
         r"flowtop\.toml: cannot read settings: flowtop\.toml is \S+'s \(-rw-r--r-- ", done.stderr

@@ -67,6 +67,14 @@ WAITING = """
 STORE_ENV = {**cli_kit.UNBUFFERED, "PYTHONPATH": str(APP)}
 
 
+@pytest.fixture
+def here(flowtop_here: cli_kit.Here) -> cli_kit.Here:
+    """``flowtop ARGS`` called in this process, in the store tests' environment, for what
+    does not depend on the process boundary (``history``, ``watch`` of a run, ``cancel``
+    from another process than the run's): the same output, without a new interpreter."""
+    return functools.partial(flowtop_here, env=STORE_ENV)
+
+
 def env() -> dict[str, str]:
     """The whole environment of a process a store test starts itself (``Popen``)."""
     return {**os.environ, **STORE_ENV}

@@ -1,8 +1,10 @@
-"""A run whose end finds the disk full: its note says how it ended, not that it died.
+"""A run whose end finds the disk full: it reads as it ended, not that it died.
 
 The run process could write nothing at close, so the run stayed RUNNING in the store;
 every reader then found its process gone and said ``its process … is gone``, and once
-space was back the run was marked so for good, though it had completed.
+space was back the run was marked so for good, though it had completed. Then it read
+INTERRUPTED, its note saying it had completed; and ``flowtop run``'s last line said
+history would not show the run, whose start it showed.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ FILLS_THE_DISK = """
         fill_disk()
 """
 
-SAID = "the run's end could not be recorded; the run ended COMPLETED"
+SAID = "the run store missed its end: the disk of {} was full (the run ended COMPLETED)"
 
 
 def run_note(folder: Path) -> tuple[str, str]:
@@ -60,15 +62,16 @@ def test_a_run_that_ended_on_a_full_disk_says_its_end_was_not_recorded(tmp_path:
     with small_disk(tmp_path / "disk") as disk:
         (disk / "fills.py").write_text(textwrap.dedent(FILLS_THE_DISK))
         done = flowtop("run", str(disk / "fills.py"))
+        said = SAID.format(disk / ".flowtop")
         assert done.returncode == 1, done  # as the README says of a run not recorded
-        assert "the run was not recorded" in done.stderr.splitlines()[-1]
+        last = done.stderr.splitlines()[-1]  # its start is in the store: history shows it
+        assert "the run was not recorded" not in last and "show the run only up to" in last
         state, note = run_note(disk)  # the disk still full: nothing can be marked
-        assert state == "INTERRUPTED"  # its last steps are missing
-        assert SAID in note and "is gone" not in note, note
+        assert state == "COMPLETED"  # as its process ended it
+        assert note.startswith(said) and "(not marked: the disk of" in note, note
         (disk / "filler").unlink()
         state, note = run_note(disk)  # marked now, for good
-        assert state == "INTERRUPTED"
-        assert SAID in note and "is gone" not in note, note
+        assert (state, note) == ("COMPLETED", said)
         assert [p.name for p in (disk / ".flowtop").iterdir() if ".end-of-" in p.name] == []
         with closing(sqlite3.connect(disk / ".flowtop" / "history.db")) as raw:
             assert raw.execute("PRAGMA integrity_check").fetchone() == ("ok",)

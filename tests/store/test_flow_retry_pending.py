@@ -12,6 +12,8 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
+from cli_kit import Here
+
 from .conftest import flowtop, json_lines, wait_until
 from .test_store_cli import run_process, runs
 
@@ -51,7 +53,9 @@ def waiting_retry(folder: Path) -> tuple[str, str]:
     return found
 
 
-def test_a_flow_retry_waiting_its_delay_is_live_cancellable_and_not_rerun_twice(ws) -> None:
+def test_a_flow_retry_waiting_its_delay_is_live_cancellable_and_not_rerun_twice(
+    here: Here, ws
+) -> None:
     folder = ws(pretry=ALWAYS_FAILS)
     owner = run_process(folder, "--json")
     try:
@@ -62,13 +66,13 @@ def test_a_flow_retry_waiting_its_delay_is_live_cancellable_and_not_rerun_twice(
         assert again.returncode == 2, again.stdout + again.stderr  # a second retry chain
         assert "already running" in again.stderr
 
-        told = flowtop("cancel", ".", first, cwd=folder)
+        told = here("cancel", ".", first, cwd=folder)
         assert told.returncode == 1
         assert f"is not running (FAILED); run #2, which reruns it, is: flowtop cancel {retry}" in (
             told.stderr
         )
 
-        cancelled = flowtop("cancel", ".", retry, cwd=folder)
+        cancelled = here("cancel", ".", retry, cwd=folder)
         assert cancelled.returncode == 0, cancelled.stderr
         assert owner.wait(timeout=20) == 1  # `flowtop run` ends with its retry, at once
         out, _ = owner.communicate()
@@ -90,9 +94,7 @@ def test_a_flow_retry_waiting_its_delay_is_live_cancellable_and_not_rerun_twice(
     states = {r.run_id: r.state for r in runs(folder)}
     assert states == {first: "FAILED", retry: "CANCELLED"}
     assert bodies(folder) == 1  # the cancelled retry never ran its body
-    listed = {
-        r["run_id"]: r for r in json_lines(flowtop("history", ".", "--json", cwd=folder).stdout)
-    }
+    listed = {r["run_id"]: r for r in json_lines(here("history", ".", "--json", cwd=folder).stdout)}
     assert listed[retry]["duration"] == 0.0  # it had said 5.8s, a wait that was no work
     assert (
         listed[retry]["note"]
@@ -117,7 +119,7 @@ def test_a_flow_retry_stopped_in_its_delay_says_who_stopped_it(ws) -> None:
     )
 
 
-def test_a_flow_retry_whose_process_dies_in_the_wait_reads_interrupted(ws) -> None:
+def test_a_flow_retry_whose_process_dies_in_the_wait_reads_interrupted(here: Here, ws) -> None:
     folder = ws(pretry=ALWAYS_FAILS)
     owner = run_process(folder, output=False)
     try:
@@ -125,7 +127,7 @@ def test_a_flow_retry_whose_process_dies_in_the_wait_reads_interrupted(ws) -> No
     finally:
         owner.kill()
         owner.wait()
-    listed = flowtop("history", ".", cwd=folder)  # reaps the store, as every command does
+    listed = here("history", ".", cwd=folder)  # reaps the store, as every command does
     assert listed.returncode == 0, listed.stderr
     states = {r.run_id: r.state for r in runs(folder)}
     assert states == {first: "FAILED", retry: "INTERRUPTED"}
@@ -135,10 +137,10 @@ def test_a_flow_retry_whose_process_dies_in_the_wait_reads_interrupted(ws) -> No
     waiting = wait_until(  # so that no run process outlives the test
         lambda: [r for r in runs(folder, "RUNNING") if r.rerun_of == again], "the rerun's retry"
     )
-    assert flowtop("cancel", ".", waiting[0].run_id, cwd=folder).returncode == 0
+    assert here("cancel", ".", waiting[0].run_id, cwd=folder).returncode == 0
 
 
-def test_the_human_line_of_a_flow_retry_says_when_its_body_starts(ws) -> None:
+def test_the_human_line_of_a_flow_retry_says_when_its_body_starts(here: Here, ws) -> None:
     folder = ws(pretry=ALWAYS_FAILS.replace("retry_delay=30", "retry_delay=0.2"))
     done = flowtop("run", ".", cwd=folder)
     assert done.returncode == 1
@@ -147,7 +149,7 @@ def test_the_human_line_of_a_flow_retry_says_when_its_body_starts(ws) -> None:
         done.stdout
     )
     assert bodies(folder) == 3  # and it does start: retries=2
-    listed = json_lines(flowtop("history", ".", "--json", cwd=folder).stdout)
+    listed = json_lines(here("history", ".", "--json", cwd=folder).stdout)
     retries = [r["duration"] for r in listed if r["rerun_of"]]
     assert len(retries) == 2 and max(retries) < 0.15  # its body's time, not its 0.2 s wait
 

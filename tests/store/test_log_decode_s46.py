@@ -290,7 +290,15 @@ SHAPES: list[tuple[str, str, float | None, float | None, dict[str, Any]]] = [
         None,
         None,
         {"run_id": RUN, "reason": "owner gone", "ts": 20.0, "event": "run_interrupted"}
-        | {"flow": "etl", "run": 3},
+        | {"flow": "etl", "run": 3, "ended": ""},
+    ),
+    (
+        "run_interrupted: with the end its end mark said",
+        encode_interrupted(RUN, "disk full", 20.0, "etl", 3, "COMPLETED"),
+        None,
+        None,
+        {"run_id": RUN, "reason": "disk full", "ts": 20.0, "event": "run_interrupted"}
+        | {"flow": "etl", "run": 3, "ended": "COMPLETED"},
     ),
 ]
 

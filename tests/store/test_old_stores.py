@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from cli_kit import Here
 from flowtop import Flow, task
 from flowtop.engine.events import RunFinished, RunStarted, TaskOutput, TaskStateChanged
 from flowtop.engine.states import StateType
@@ -247,11 +248,12 @@ def test_a_new_store_has_every_column_the_mending_step_would_add(tmp_path: Path)
 
 
 def test_a_version_1_store_is_read_by_history_watch_and_cancel_before_any_run(
+    here: Here,
     folder: Path,
 ) -> None:
     db = store_of(folder)
     version_1_store(db)
-    listed = flowtop("history", ".", cwd=folder)
+    listed = here("history", ".", cwd=folder)
     assert listed.returncode == 0, listed.stderr
     assert [line.split()[:3] for line in listed.stdout.splitlines()[1:4]] == [
         ["pipe", "3", "FAILED"],
@@ -259,30 +261,30 @@ def test_a_version_1_store_is_read_by_history_watch_and_cancel_before_any_run(
         ["pipe", "1", "FAILED"],
     ]
     assert _version(db) == store_schema.SCHEMA_VERSION  # migrated, as a run would
-    lines = flowtop("history", ".", "--json", cwd=folder)
+    lines = here("history", ".", "--json", cwd=folder)
     assert lines.returncode == 0, lines.stderr
     assert [json.loads(line)["run"] for line in lines.stdout.splitlines()] == [3, 2, 1]
-    shown = flowtop("history", ".", "--run", "3", "--flow", "pipe", cwd=folder)
+    shown = here("history", ".", "--run", "3", "--flow", "pipe", cwd=folder)
     assert shown.returncode == 0, shown.stderr
     assert "warehouse rejected" in shown.stdout
-    cancel = flowtop("cancel", ".", "3", "--flow", "pipe", cwd=folder)
+    cancel = here("cancel", ".", "3", "--flow", "pipe", cwd=folder)
     assert cancel.stderr.strip().endswith("is not running (FAILED)")
 
 
-def test_watch_ends_at_once_on_a_run_recorded_without_a_log(folder: Path) -> None:
+def test_watch_ends_at_once_on_a_run_recorded_without_a_log(here: Here, folder: Path) -> None:
     """A version 1 run has no events: the watch replays its rows and ends with its code
     (it waited for good), on a store migrated before or by the watch itself."""
     db = store_of(folder)
     version_1_store(db)
     History(db).close()  # a run migrated it (the watch migrates it too)
-    watched = flowtop("watch", ".", "3", "--flow", "pipe", cwd=folder, timeout=30)
+    watched = here("watch", ".", "3", "--flow", "pipe", cwd=folder)
     assert watched.returncode == 1, watched.stderr
     lines = watched.stdout.splitlines()
     assert "pipe #3 started: 2 tasks" in lines[0]
     assert "pipe/extract ⟳ retry" in watched.stdout and "ConnectionError: reset" in watched.stdout
     assert "pipe/load ✗ failed (attempt 1/1): ValueError: warehouse rejected" in watched.stdout
     assert "pipe #3 FAILED" in lines[-1]
-    as_json = flowtop("watch", ".", "--flow", "pipe", "--json", cwd=folder, timeout=30)
+    as_json = here("watch", ".", "--flow", "pipe", "--json", cwd=folder)
     events = [json.loads(line) for line in as_json.stdout.splitlines()]
     assert [e["event"] for e in (events[0], events[-1])] == ["run_started", "run_finished"]
     assert (events[-1]["run"], events[-1]["state"], as_json.returncode) == (3, "FAILED", 1)
@@ -432,13 +434,13 @@ def test_every_event_kind_reads_in_the_oldest_shape_any_flowtop_logged_it() -> N
     assert isinstance(events["run_interrupted"], RunInterrupted)
 
 
-def test_runs_a_version_2_flowtop_logged_read_back_and_rerun(folder: Path) -> None:
+def test_runs_a_version_2_flowtop_logged_read_back_and_rerun(here: Here, folder: Path) -> None:
     db = store_of(folder)
     version_2_store(db)
-    shown = flowtop("history", ".", "--run", "3", "--flow", "pipe", cwd=folder)
+    shown = here("history", ".", "--run", "3", "--flow", "pipe", cwd=folder)
     assert shown.returncode == 0, shown.stderr
     assert "warehouse rejected" in shown.stdout
-    watched = flowtop("watch", ".", "--flow", "pipe", cwd=folder, timeout=30)
+    watched = here("watch", ".", "--flow", "pipe", cwd=folder)
     assert watched.returncode == 1, watched.stderr
     assert "pipe #3 FAILED" in watched.stdout.splitlines()[-1]
     rerun = flowtop("run", ".", "--flow", "pipe", "--rerun-of", "3", cwd=folder)

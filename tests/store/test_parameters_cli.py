@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from cli_kit import Here
 from flowtop.workspace.history_records import HistoryError
 from flowtop.workspace.store_reader import StoreReader
 
@@ -46,7 +47,7 @@ def runs(folder: Path) -> StoreReader:
     return StoreReader(folder / ".flowtop" / "history.db")
 
 
-def test_parameters_are_given_recorded_and_shown(folder: Path) -> None:
+def test_parameters_are_given_recorded_and_shown(here: Here, folder: Path) -> None:
     done = flowtop(
         "run", "--flow", "scaled", "-p", "n=2", "--param", "label=nightly", "--json", cwd=folder
     )
@@ -56,9 +57,9 @@ def test_parameters_are_given_recorded_and_shown(folder: Path) -> None:
     (run,) = runs(folder).runs()
     assert run.parameters == {"n": 2, "label": "nightly"}
     assert run.as_json()["parameters"] == {"n": 2, "label": "nightly"}
-    listed = flowtop("history", cwd=folder).stdout
+    listed = here("history", cwd=folder).stdout
     assert listed.splitlines()[1].endswith('with n=2, label="nightly"')  # the NOTE column
-    detail = flowtop("history", "--run", "1", cwd=folder).stdout
+    detail = here("history", "--run", "1", cwd=folder).stdout
     assert 'parameters: n=2, label="nightly"' in detail
     assert "2 tasks: 2 completed" in detail  # a @flow plans none: counted as reached
     human = flowtop("run", "--flow", "scaled", "--params", '{"n": 1, "factor": 3}', cwd=folder)
@@ -137,14 +138,14 @@ def test_a_rerun_calls_the_flow_with_the_source_run_s_parameters(folder: Path) -
     ]
 
 
-def test_a_detached_run_gets_its_parameters(folder: Path) -> None:
+def test_a_detached_run_gets_its_parameters(here: Here, folder: Path) -> None:
     (folder / "ok").touch()
     done = flowtop(
         "run", "--detach", "--flow", "scaled", "-p", 'label="a b"', "-p", "n=2", cwd=folder
     )
     assert done.returncode == 0, done.stderr
     run_id = done.stdout.strip()
-    watched = flowtop("watch", run_id, cwd=folder)
+    watched = here("watch", run_id, cwd=folder)
     assert watched.returncode == 0, watched.stderr
     assert 'started with n=2, label="a b"' in watched.stdout  # in the signature's order
     run = wait_until(lambda: runs(folder).runs()[0], "the run is stored")
@@ -192,13 +193,13 @@ def test_a_run_the_tui_launches_gets_the_form_s_parameters(folder: Path) -> None
     assert run.parameters == {"n": 2, "label": "a b"}
 
 
-def test_list_says_what_parameters_a_flow_takes(folder: Path) -> None:
-    listed = flowtop("list", "--flow", "scaled", cwd=folder)
+def test_list_says_what_parameters_a_flow_takes(here: Here, folder: Path) -> None:
+    listed = here("list", "--flow", "scaled", cwd=folder)
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout.splitlines()[1] == (
         '  parameters: n: int (required), factor: float = 1.0, label: str = "run"'
     )
-    (described,) = json_lines(flowtop("list", "--flow", "scaled", "--json", cwd=folder).stdout)
+    (described,) = json_lines(here("list", "--flow", "scaled", "--json", cwd=folder).stdout)
     assert described["parameters"][0] == {
         "name": "n",
         "required": True,
@@ -222,7 +223,7 @@ def test_a_folder_flow_needing_parameters_says_to_run_it_alone(folder: Path, det
     assert (done.returncode, done.stderr, done.stdout) == (2, says, "")
 
 
-def test_history_json_stays_strict_json_for_a_nan_parameter(folder: Path) -> None:
+def test_history_json_stays_strict_json_for_a_nan_parameter(here: Here, folder: Path) -> None:
     """``-p factor=NaN`` is a float the flow may take; ``history --json`` wrote a bare
     ``NaN``, which a strict parser refuses (README: every line is strict JSON)."""
     done = flowtop("run", "--flow", "scaled", "-p", "n=1", "-p", "factor=NaN", cwd=folder)
@@ -231,5 +232,5 @@ def test_history_json_stays_strict_json_for_a_nan_parameter(folder: Path) -> Non
     def refuse(bare: str) -> None:
         pytest.fail(f"history --json wrote a bare {bare}")
 
-    (line,) = flowtop("history", "--json", cwd=folder).stdout.splitlines()
+    (line,) = here("history", "--json", cwd=folder).stdout.splitlines()
     assert json.loads(line, parse_constant=refuse)["parameters"] == {"n": 1, "factor": None}

@@ -76,10 +76,12 @@ def test_an_ended_retry_that_returned_without_calling_a_task_says_so() -> None:
 def test_a_retry_whose_process_died_in_its_wait_says_it_was_interrupted_there() -> None:
     died = RunInterrupted("retry6", "its process (pid 1 on vm) is gone", time.time())
     assert no_rows_text(retry_read_back(died)) == (
-        "No task ran: the run was interrupted in its retry delay"
+        "No task ran: the run was interrupted in its retry delay (its process (pid 1 on vm) is gone)"
     )
     # found dead after its body was due: it may have died either side of it
-    assert no_rows_text(retry_read_back(died, delay=0.5)) == "No task ran: the run was interrupted"
+    assert no_rows_text(retry_read_back(died, delay=0.5)) == (
+        "No task ran: the run was interrupted (its process (pid 1 on vm) is gone)"
+    )
 
 
 def test_a_never_run_flow_and_a_live_run_still_say_their_tasks_are_to_come() -> None:

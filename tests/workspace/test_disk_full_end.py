@@ -100,9 +100,10 @@ def test_a_run_that_completed_on_a_full_disk_is_recorded_without_its_output(
 def test_a_run_whose_end_did_not_fit_at_all_says_how_it_ended(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """It reads INTERRUPTED everywhere (its last steps are missing), its note saying how
-    it ended, not "flowtop closed the store first"; written COMPLETED in its row alone,
-    ``history`` said COMPLETED while ``watch`` and the TUI, which read the log, did not."""
+    """It reads COMPLETED everywhere, its note saying the store missed its end, not
+    "flowtop closed the store first"; its tasks, whose ends went with it, INTERRUPTED (a
+    rerun runs them again). Written COMPLETED in its row alone, ``history`` said
+    COMPLETED while ``watch`` and the TUI, which read the log, did not: its log says it too."""
     db = tmp_path / ".flowtop" / "history.db"
     history = started_run(db)
     full_disk(monkeypatch, lambda events: False)
@@ -112,16 +113,19 @@ def test_a_run_whose_end_did_not_fit_at_all_says_how_it_ended(
     detail = StoreReader(db).run_detail(RUN)
     assert detail is not None
     why = (
-        f"recording stopped: the disk of {db.parent} was full "
-        "(5 events not recorded; the run ended COMPLETED)"
+        f"the run store missed its end: the disk of {db.parent} was full "
+        "(the run ended COMPLETED; its last 5 events were not recorded)"
     )
-    assert (detail.run.state, detail.run.note) == ("INTERRUPTED", f"interrupted: {why}")
+    assert (detail.run.state, detail.run.note) == ("COMPLETED", why)
     # Its tasks' last steps are missing: not running for good, and why.
     assert {(t.state, t.message) for t in detail.tasks} == {("INTERRUPTED", why)}
     with sqlite3.connect(db) as raw:
         assert raw.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    # A reader following the log (watch, the TUI) sees it end, with that reason.
-    assert any(isinstance(e, RunInterrupted) and e.reason == why for e in log_of(db))
+    # A reader following the log (watch, the TUI) sees it end so, with that reason.
+    assert any(
+        isinstance(e, RunInterrupted) and (e.reason, e.ended) == (why, "COMPLETED")
+        for e in log_of(db)
+    )
 
 
 def test_a_run_still_live_at_close_is_still_closed_first(

@@ -34,6 +34,7 @@ from ..formats import (
 )
 from ..looks import INTERRUPTED, NOT_STARTED, run_error_text
 from ..printable import Writer, as_left_on_screen, as_written, printable, say
+from ..workspace import end_marks
 from ..workspace import history as store_history
 from ..workspace.access import unreachable
 from ..workspace.history import History
@@ -127,7 +128,7 @@ def main(args: argparse.Namespace) -> int:
     among = None if within is None or args.flow is not None else within.names
     if args.prune is not None:
         return _prune(db, args.prune, args.flow, among=among, as_json=args.json)
-    gone = reap_quietly(db, "flowtop history")
+    gone = _gone_as_read(db, reap_quietly(db, "flowtop history"))
     history = StoreReader(db)
     try:
         if args.run is not None:
@@ -278,7 +279,7 @@ def _unwritten_row(exc: Exception) -> str:
 
 
 def _detail_text(
-    history: StoreReader, run_id: str, gone: Mapping[str, str], as_json: bool, db: Path
+    history: StoreReader, run_id: str, gone: Mapping[str, tuple[str, str]], as_json: bool, db: Path
 ) -> str:
     """One run as ``--run`` prints it, and a warning on stderr for each part of its log
     or row that cannot be read (left out). Written whole, once it is: an event whose
@@ -313,14 +314,23 @@ def _warn(said: str) -> None:
     say(f"warning: {said}", command="flowtop history")
 
 
-def _as_read(run: RunRecord, gone: Mapping[str, str]) -> RunRecord:
-    """``run`` as a reader sees it: one whose process is gone is INTERRUPTED even when the
-    store could not be marked so (read-only here, a full disk: the note says which), not
-    RUNNING for good."""
-    why = gone.get(run.run_id)
-    if why is None:
+def _gone_as_read(db: Path, notes: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+    """The runs whose process is gone that the store ``db`` could not mark (``notes``, of
+    ``reap_quietly``), each with the state a reader shows: INTERRUPTED, or how its process
+    ended it when the disk kept that end out of the store (``end_marks``)."""
+    ends = end_marks.ended(db) if notes else {}
+    return {run_id: (ends.get(run_id, INTERRUPTED), why) for run_id, why in notes.items()}
+
+
+def _as_read(run: RunRecord, gone: Mapping[str, tuple[str, str]]) -> RunRecord:
+    """``run`` as a reader sees it: one whose process is gone is INTERRUPTED (or ended as
+    its end mark says) even when the store could not be marked so (read-only here, a full
+    disk: the note says which), not RUNNING for good."""
+    found = gone.get(run.run_id)
+    if found is None:
         return run
-    return replace(run, state=INTERRUPTED, note=why, owner="")
+    state, why = found
+    return replace(run, state=state, note=why, owner="")
 
 
 def _store_size(db: Path) -> int:

@@ -12,6 +12,9 @@ exits 1 for it whoever found it.
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..printable import say
@@ -34,11 +37,15 @@ def recorded(workspace: Workspace) -> bool:
     workspace.close()
     if not history.lost:
         return history.damage is None
-    if history.committed:  # a disk that filled up mid-run: the store has its beginning
+    runs = _runs_recorded(store, history.owner)
+    # a disk that filled up mid-run, or before the run's first event: its start is in the
+    # store (a run is recorded as it is numbered, before its flow file is imported)
+    if history.committed or runs:
+        ended = ", and how it ended" if _ends_marked(store, runs) else ""
         say(
             f"{store}: recording stopped ({reason}): the last {history.lost:,} events were not "
             "recorded, so `flowtop history` and other flowtop windows show the run only up "
-            "to then (--no-history runs without recording on purpose)"
+            f"to then{ended} (--no-history runs without recording on purpose)"
         )
     else:
         say(
@@ -46,3 +53,25 @@ def recorded(workspace: Workspace) -> bool:
             "flowtop windows will not show it (--no-history runs without recording on purpose)"
         )
     return False
+
+
+def _runs_recorded(store: Path, owner: str) -> list[str]:
+    """The runs the store holds of the closing History ``owner``: what readers show of a
+    run none of whose events went in (its start, recorded as it was numbered); none when
+    the store cannot be read either."""
+    from ..workspace.run_log import connect_reader
+
+    try:
+        with closing(connect_reader(store)) as conn:
+            rows = conn.execute("SELECT run_id FROM runs WHERE owner = ?", (owner,)).fetchall()
+    except sqlite3.Error:
+        return []
+    return [run_id for (run_id,) in rows]
+
+
+def _ends_marked(store: Path, runs: list[str]) -> bool:
+    """Whether an end mark says how one of ``runs`` ended, its end kept out of the store
+    by a full disk (``end_marks``): readers show that end."""
+    from ..workspace import end_marks
+
+    return bool(runs) and not set(runs).isdisjoint(end_marks.ended(store))

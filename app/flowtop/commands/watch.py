@@ -145,6 +145,7 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
     retry, a new run linked to it, is followed too, and its end is the exit code, as
     ``flowtop run`` waits for it (a CI job must not fail on a run its retry completed).
     """
+    from ..workspace import end_marks
     from ..workspace.log_fold import unsound
     from ..workspace.run_log import LogDamage, LogTail, RunInterrupted, first_event_id
     from ..workspace.store_reader import StoreReader
@@ -220,8 +221,9 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                     why = reap_quietly(db, "flowtop watch").get(run_id)  # read-only: not marked
                     if why is None and damaged:  # its end may be what cannot be read
                         why = _ended_unread(db, run_id)
-                    if why is not None:
-                        interrupted = RunInterrupted(run_id, why, time.time())
+                    if why is not None:  # ended as its end mark says, if it has one
+                        ended = end_marks.ended(db).get(run_id, "") if not damaged else ""
+                        interrupted = RunInterrupted(run_id, why, time.time(), ended=ended)
                         return _interrupted(interrupted, printer, running, out)
                     next_reap = now + REAP_EVERY
                 time.sleep(POLL)
@@ -319,15 +321,17 @@ def _interrupted(
     live status line goes first, as at the run's own end: the words went after it, on its
     row (``…next retry in 0.8s · 0 faile…run ffffdea32563 INTERRUPTED: …``). A human
     watch first ends the attempts that were running, with what they printed
-    (``RunningAttempts``); JSON lines gave their output as it came."""
+    (``RunningAttempts``); JSON lines gave their output as it came. A run whose process
+    ended it, but the store missed that end (a full disk), ends as it did: exit 0 when
+    it completed."""
     printer.clear_status_line()
     if isinstance(printer, JsonPrinter):
         print(json_record(event.as_json()), file=out, flush=True)
     else:
         lines = running.ended_by(event, printer.retry_only)
-        lines.append(f"run {event.run_id} INTERRUPTED: {printable(event.reason)}")
+        lines.append(f"run {event.run_id} {event.ended or INTERRUPTED}: {printable(event.reason)}")
         print("\n".join(lines), file=out)
-    return 1
+    return 0 if event.ended == StateType.COMPLETED.value else 1
 
 
 class RunningAttempts:

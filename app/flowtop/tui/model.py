@@ -230,6 +230,9 @@ class RunModel:
         self.reused = 0
         self.interrupted = 0  # rows its dead process left unfinished (counted as cancelled)
         self.process_died = False  # ended by ``RunInterrupted``: its process is gone
+        #: Ended as its process ended it, which the store missed (``RunInterrupted.ended``):
+        #: what its tasks did after the store's last record is not known here.
+        self.end_missed = False
         self.added = 0  # rows added after run_started (@flow tasks), so views know to re-layout
         self.version = 0  # bumps on every change, so views can tell when to re-sort
 
@@ -373,10 +376,12 @@ class RunModel:
             self.version += 1
         elif isinstance(event, RunInterrupted):
             # Its process died: the run can't go on. FAILED, shown as interrupted (as the
-            # store says it), with the reason.
-            self.state = S.FAILED
-            self.process_died = True
-            self.note = f"interrupted: {event.reason}"
+            # store says it), with the reason; or, its end missed by the store, as it ended.
+            if event.ended:
+                self.state, self.end_missed, self.note = S(event.ended), True, event.reason
+            else:
+                self.state, self.process_died = S.FAILED, True
+                self.note = f"interrupted: {event.reason}"
             self.finished = self.local(event.ts)
             if self.started is not None:
                 self.duration = max(0.0, self.finished - self.started)

@@ -252,31 +252,31 @@ def end_own_runs(
     """End the runs ``owner`` (a closing History) leaves RUNNING, in the caller's
     transaction: INTERRUPTED, "flowtop closed the store first"; but one whose end is in
     ``ends`` (its ``RunFinished``, and how many of its events were lost: ``why``,
-    ``stopped_because``) says how it ended and why its record stops early. It stays
-    INTERRUPTED, as its log says it to every reader (``watch``, the TUI, ``history``):
-    its last steps are missing. A run that completed on a full disk read "flowtop closed
-    the store first"; written as COMPLETED in its row alone, ``history`` and the readers
-    of its log disagreed."""
+    ``stopped_because``) ends in its state, saying why its record stops early, its
+    unfinished tasks INTERRUPTED (their ends are among the lost events), in its row and
+    in its log alike (``RunInterrupted.ended``): ``history`` and the readers of its log
+    agree. A run that completed on a full disk read "flowtop closed the store first"."""
     rows = conn.execute(
         "SELECT run_id FROM runs WHERE state = ? AND owner = ?", (_RUNNING.value, owner)
     ).fetchall()
     interrupt(
         conn,
         {
-            run_id: f"recording stopped: {why} ({ends[run_id][1]:,} events not recorded; "
-            f"the run ended {ends[run_id][0].state.value})"
+            run_id: f"the run store missed its end: {why} (the run ended "
+            f"{ends[run_id][0].state.value}; its last {ends[run_id][1]:,} events were not recorded)"
             if run_id in ends
             else "flowtop closed the store first"
             for (run_id,) in rows
         },
+        {run_id: end.state.value for run_id, (end, _) in ends.items()},
     )
 
 
 def mark_lost_ends(path: Path, ends: Mapping[str, tuple[RunFinished, int]], error: object) -> None:
     """After the closing write of the store ``path`` failed with ``error``: on a full disk,
     an end mark for each run whose end was among the lost events (``end_marks``), so that
-    it reads "the run's end could not be recorded; the run ended COMPLETED", not "its
-    process … is gone"."""
+    it ends COMPLETED, "the run store missed its end: the disk of … was full", not
+    INTERRUPTED, "its process … is gone"."""
     if cause(error) == FULL:
         end_marks.leave(path, {run_id: end.state.value for run_id, (end, _) in ends.items()})
 

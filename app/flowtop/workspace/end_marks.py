@@ -5,9 +5,12 @@ it could not write, leaves the run RUNNING there; every reader then found its pr
 gone and said the run was interrupted (``its process … is gone``), though it completed.
 An empty file needs no room on a full disk, only a name: the closing process leaves one
 beside the store, ``history.db.end-of-<run id>.COMPLETED`` (``leave``), and the reaper
-that finds the run's process gone reads it (``ended``), so the run's note says its end
-could not be recorded and how it ended. Its tasks keep their last recorded states, and
-the run stays INTERRUPTED, as its log says it to every reader.
+that finds the run's process gone reads it (``ended``): the run ends as the mark says, its
+note saying that the store missed its end because the disk was full. A mark is trusted as
+far as the store beside it (both are in the private ``.flowtop``), and only for a state a
+run ends in (``RUN_ENDS``). Its tasks the store holds unfinished read INTERRUPTED: how
+they ended went with the run's end, so a rerun runs them again rather than reuse what it
+cannot read.
 """
 
 from __future__ import annotations
@@ -17,10 +20,15 @@ import os
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
+from ..engine.states import StateType
+
 log = logging.getLogger("flowtop.history")
 
 #: Between the store's name and the run's id in the name of an end mark.
 _MARK = ".end-of-"
+
+#: The states a run ends in (``FlowRun._final_state``): all an end mark may say.
+RUN_ENDS = frozenset({StateType.COMPLETED.value, StateType.FAILED.value, StateType.CANCELLED.value})
 
 
 def _sound(run_id: str) -> bool:
@@ -32,7 +40,7 @@ def leave(path: Path, ends: Mapping[str, str]) -> None:
     """Leave an end mark beside the store ``path`` for each run id in ``ends``, with the
     state it ended in (a ``StateType`` value); what cannot be made is only logged."""
     for run_id, state in ends.items():
-        if not (_sound(run_id) and state.isalpha()):
+        if not (_sound(run_id) and state in RUN_ENDS):
             continue
         mark = path.with_name(f"{path.name}{_MARK}{run_id}.{state}")
         try:
@@ -43,7 +51,8 @@ def leave(path: Path, ends: Mapping[str, str]) -> None:
 
 def ended(path: Path) -> dict[str, str]:
     """The runs whose end marks stand beside the store ``path``, by id, with the state
-    each ended in (the folder listed once, however many runs a reaper asks about)."""
+    each ended in (the folder listed once, however many runs a reaper asks about). A mark
+    saying no state a run ends in (made by hand) is left out: its run reads interrupted."""
     prefix = f"{path.name}{_MARK}"
     try:
         names = os.listdir(path.parent)
@@ -52,7 +61,7 @@ def ended(path: Path) -> dict[str, str]:
     marks: dict[str, str] = {}
     for name in names:
         run_id, dot, state = name.removeprefix(prefix).rpartition(".")
-        if name.startswith(prefix) and dot and _sound(run_id) and state.isalpha():
+        if name.startswith(prefix) and dot and _sound(run_id) and state in RUN_ENDS:
             marks[run_id] = state
     return marks
 
@@ -69,8 +78,8 @@ def forget(path: Path, run_ids: Collection[str]) -> None:
 
 
 def not_recorded(path: Path, state: str) -> str:
-    """Why a run whose end mark says ``state`` reads as it does: the note it keeps."""
+    """Why a run whose end mark says ``state`` reads as it does: the note it keeps, also
+    the message of each of its tasks the store holds unfinished."""
     return (
-        f"recording stopped: the disk of {path.parent} was full "
-        f"(the run's end could not be recorded; the run ended {state})"
+        f"the run store missed its end: the disk of {path.parent} was full (the run ended {state})"
     )

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 
 from ..engine.events import ErrorInfo, Event, RunFinished, RunStarted, TaskOutput, TaskStateChanged
 from ..engine.states import StateType
+from .end_marks import RUN_ENDS
 
 
 class RunInterrupted(NamedTuple):
@@ -27,7 +28,10 @@ class RunInterrupted(NamedTuple):
 
     ``flow`` and ``run`` (its number) let a reader show a run whose process died before
     its start was logged (a run process that ended while importing its flow file); a
-    log written before they were added leaves them empty.
+    log written before they were added leaves them empty. ``ended``: the state the run
+    ended in (one of ``end_marks.RUN_ENDS``) when its process ended it but the store
+    missed that end (a full disk, ``end_marks``): the run reads so, its unfinished tasks
+    interrupted; "" for a run whose process died (INTERRUPTED).
     """
 
     run_id: str
@@ -36,6 +40,7 @@ class RunInterrupted(NamedTuple):
     event: str = "run_interrupted"
     flow: str = ""
     run: int = 0
+    ended: str = ""
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -46,6 +51,8 @@ class RunInterrupted(NamedTuple):
         }
         if self.flow:
             data["flow"], data["run"] = self.flow, self.run
+        if self.ended:
+            data["ended"] = self.ended
         return data
 
 
@@ -374,16 +381,23 @@ def _task_output(fields: list[Any], run_id: str, ts: Any, duration: Any) -> Task
 
 
 def _run_interrupted(fields: list[Any], run_id: str, ts: Any, duration: Any) -> RunInterrupted:
-    """A run a reader ended for its gone owner; its flow and number: not in older logs."""
+    """A run a reader ended for its gone owner; its flow and number: not in older logs;
+    the state it ended in, after them, only for a run whose end the store missed."""
     run_id, reason, ts, *named = fields[1:]
-    if len(named) > 2:
-        raise ValueError(f"run_interrupted with {len(fields)} fields, at most 6")
+    if len(named) > 3:
+        raise ValueError(f"run_interrupted with {len(fields)} fields, at most 7")
+    ended = named[2] if len(named) > 2 else ""
+    if ended and ended not in RUN_ENDS:
+        raise ValueError(
+            f"run_interrupted ending in {str(ended)[:40]!r}, not a state a run ends in"
+        )
     return RunInterrupted(
         run_id=run_id,
         reason=reason,
         ts=ts,
         flow=named[0] if named else "",
         run=named[1] if len(named) > 1 else 0,
+        ended=ended,
     )
 
 

@@ -400,7 +400,7 @@ _SHAPES: dict[type, str] = {
     RunStarted: "str str int strs ints strs str? num? str str? str? str num? int",
     RunFinished: "str str int state counts num? num? str error? str num? str",
     TaskOutput: "str str str int str num? str",
-    RunInterrupted: "str str num? str str int",
+    RunInterrupted: "str str num? str str int str",
 }
 _FITS: dict[str, Callable[[Any], bool]] = {
     "str": lambda v: type(v) is str,

@@ -2,7 +2,10 @@
 
 Any process that opens the store (a run process, the TUI, ``flowtop watch``) checks the
 RUNNING runs' owners; a run whose owner is gone for sure (``ownership``) is marked
-INTERRUPTED with the reason, its unfinished tasks and running attempts too. Those are
+INTERRUPTED with the reason, its unfinished tasks and running attempts too; a run that
+had started no task says so, as it shows no task to tell it. A run whose process ended
+it on a full disk, which kept its end out of the store, ends as its end mark says
+(``end_marks``), its unfinished tasks INTERRUPTED. Those are
 folded from the run's log (``log_fold``), so the marking itself is the run's row and one
 ``run_interrupted`` event in the log: a reader folding the log applies it. A reader that
 cannot write the mark (read-only here, a full disk) shows such a run interrupted all the
@@ -17,9 +20,11 @@ import os
 import sqlite3
 import threading
 from collections import Counter
+from collections.abc import Mapping
 from contextlib import closing
 from pathlib import Path
 
+from ..engine.events import TaskStateChanged
 from ..engine.states import StateType
 from ..looks import INTERRUPTED
 from . import end_marks, store_schema
@@ -208,21 +213,69 @@ def _orphans(conn: sqlite3.Connection) -> dict[str, str]:
     return gone
 
 
+def _marked_ends(conn: sqlite3.Connection, gone: Mapping[str, str]) -> dict[str, str]:
+    """The runs of ``gone`` whose process ended them on a full disk, by id, with the state
+    their end mark says (``end_marks.ended``): the folder is listed only when one is gone."""
+    path = store_file(conn) if gone else None
+    if path is None:
+        return {}
+    return {run_id: state for run_id, state in end_marks.ended(path).items() if run_id in gone}
+
+
 def reap(conn: sqlite3.Connection) -> list[str]:
-    """Mark the RUNNING runs whose owner is gone INTERRUPTED (in the caller's transaction)."""
+    """Mark the RUNNING runs whose owner is gone INTERRUPTED (in the caller's transaction),
+    or ended as their end mark says."""
     gone = _orphans(conn)
-    interrupt(conn, gone)
+    ends = _marked_ends(conn, gone)
+    said = {
+        run_id: _reason(conn, run_id, why, ends.get(run_id, "")) for run_id, why in gone.items()
+    }
+    interrupt(conn, said, ends)
     return list(gone)
 
 
-def interrupt(conn: sqlite3.Connection, runs: dict[str, str]) -> None:
+def no_task_started(conn: sqlite3.Connection, run_id: str) -> bool:
+    """Whether the store holds no attempt of ``run_id`` that started (a RUNNING step): its
+    process ended before any task ran (died importing its flow file, killed at once). Its
+    log is read in order until one is found, so a run that ran tasks costs a row or two."""
+    if conn.execute("SELECT 1 FROM attempts WHERE run_id = ? LIMIT 1", (run_id,)).fetchone():
+        return False  # recorded before schema version 5, with its attempts as rows
+    names = log_columns(conn)
+    if not names:
+        return True
+    rows = conn.execute(f"SELECT {names} FROM events WHERE run_id = ? ORDER BY id", (run_id,))
+    while batch := rows.fetchmany(64):
+        for event in decode_rows(batch):
+            if type(event) is TaskStateChanged and event.state is _RUNNING:
+                return False
+    return True
+
+
+def _reason(conn: sqlite3.Connection, run_id: str, why: str, ended: str) -> str:
+    """What a run whose process is gone (``why``) keeps as its note: for one that died
+    before any task started, that first (its table has no task to say it). "Recorded":
+    a run's events reach the store from a thread of their own, so a process killed in
+    its first milliseconds may have started one that its record never showed. Not for a
+    run its end mark ends (``ended``): it ran, and the store missed its tasks with its end."""
+    if ended or not no_task_started(conn, run_id):
+        return why
+    return f"ended before any task was recorded as started: {why}"
+
+
+def interrupt(
+    conn: sqlite3.Connection, runs: dict[str, str], ended: Mapping[str, str] | None = None
+) -> None:
     """Mark runs, their unfinished tasks and running attempts INTERRUPTED (in the caller's
     transaction).
 
     ``runs`` maps each run id to why it was interrupted, which the run keeps as its note.
+    ``ended``: the runs whose process ended them as the store never recorded (a full
+    disk), with that end's state: theirs instead of INTERRUPTED, their note ``why`` alone.
     The run's counts are its tasks' states after the interruption, folded from its log.
     """
+    ends = ended or {}
     for run_id, why in runs.items():
+        state = ends.get(run_id, "")
         started, plan_text, flow, number, heartbeat = conn.execute(
             f"SELECT {numeric('started', '0')}, plan, flow, number, {numeric('heartbeat')} "
             "FROM runs WHERE run_id = ?",
@@ -241,7 +294,7 @@ def interrupt(conn: sqlite3.Connection, runs: dict[str, str]) -> None:
                 f"SELECT {log_columns(conn)} FROM events WHERE run_id = ? ORDER BY id",
                 (run_id,),
             ).fetchall()
-            tasks = fold(plan, [*decode_rows(rows), RunInterrupted(run_id, why, 0.0)])
+            tasks = fold(plan, [*decode_rows(rows), RunInterrupted(run_id, why, 0.0, ended=state)])
         counts = Counter(t.state for t in tasks)
         reused = sum(1 for t in tasks if t.reused)  # a rerun cut short still says so
         last = max((t.updated for t in tasks if t.updated is not None), default=None)
@@ -251,17 +304,17 @@ def interrupt(conn: sqlite3.Connection, runs: dict[str, str]) -> None:
             "UPDATE runs SET state = ?, counts = ?, finished = ?, duration = ?, note = ? "
             "WHERE run_id = ?",
             (
-                INTERRUPTED,
+                state or INTERRUPTED,
                 stored_counts(counts, reused),
                 finished,
                 finished - started,
-                f"interrupted: {why}",
+                why if state else f"interrupted: {why}",
                 run_id,
             ),
         )
         conn.execute(
             "INSERT INTO events(run_id, body) VALUES (?, ?)",
-            (run_id, encode_interrupted(run_id, why, finished, flow, number)),
+            (run_id, encode_interrupted(run_id, why, finished, flow, number, state)),
         )
     if runs:
         log.info("marked %d run(s) whose process stopped as interrupted", len(runs))
@@ -345,25 +398,27 @@ def unmarked(path: Path) -> list[RunInterrupted]:
             gone = _orphans(reader)
             if not gone:
                 return []
+            ends = _marked_ends(reader, gone)
             beat = "heartbeat" if "heartbeat" in columns(reader, "runs") else "NULL"
             rows = reader.execute(
                 f"SELECT run_id, flow, number, started, {beat} FROM runs WHERE state = ?",
                 (_RUNNING.value,),
             ).fetchall()
+            because = f" {not_marked(path)}"
+            return [
+                RunInterrupted(
+                    run_id,
+                    _reason(reader, run_id, gone[run_id], ends.get(run_id, "")) + because,
+                    max(started or 0.0, beat or 0.0),
+                    flow=flow,
+                    run=number or 0,
+                    ended=ends.get(run_id, ""),
+                )
+                for run_id, flow, number, started, beat in rows
+                if run_id in gone
+            ]
     except (sqlite3.Error, HistoryError):
         return []
-    because = f" {not_marked(path)}"
-    return [
-        RunInterrupted(
-            run_id,
-            gone[run_id] + because,
-            max(started or 0.0, beat or 0.0),
-            flow=flow,
-            run=number or 0,
-        )
-        for run_id, flow, number, started, beat in rows
-        if run_id in gone
-    ]
 
 
 def unmarked_notes(path: Path) -> dict[str, str]:

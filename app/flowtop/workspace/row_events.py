@@ -18,7 +18,7 @@ from ..engine.states import StateType
 from ..looks import INTERRUPTED
 from .history_records import TaskRecord
 from .log_fold import fold, stored_tasks
-from .run_log import LogEvent, RunInterrupted, columns, log_columns
+from .run_log import LogEvent, RunInterrupted, columns, decode_rows, log_columns
 
 _RUNNING = StateType.RUNNING
 #: An attempt's states that do not end it.
@@ -67,7 +67,10 @@ def row_events(conn: sqlite3.Connection, run_id: str) -> list[LogEvent]:
     ]
     for task in tasks:
         events += _task_events(run_id, flow, task)
-    if state == INTERRUPTED:
+    missed = _end_missed(conn, run_id)
+    if missed is not None:  # its process ended it, a full disk kept it out (``end_marks``)
+        events.append(missed)
+    elif state == INTERRUPTED:
         # The note is what readers show, ``interrupted: WHY``; the event holds the WHY.
         why = (note or "").removeprefix(
             "interrupted: "
@@ -78,6 +81,24 @@ def row_events(conn: sqlite3.Connection, run_id: str) -> list[LogEvent]:
         done = dict(json.loads(counts)) if counts else {}
         events.append(RunFinished(run_id, flow, number, StateType(state), done, took, ended))
     return events
+
+
+def _end_missed(conn: sqlite3.Connection, run_id: str) -> RunInterrupted | None:
+    """The end a reaper logged for ``run_id`` as its end mark said (``RunInterrupted``
+    with ``ended``: its process ended it, the store missed it), None for any other: a
+    run whose start never reached the log (the disk was full from its start) has its
+    state in its row, and what the store missed only in that event."""
+    names = log_columns(conn)
+    if not names:
+        return None
+    row = conn.execute(
+        f"SELECT {names} FROM events WHERE run_id = ? AND body LIKE '[\"run_interrupted\"%' "
+        "ORDER BY id DESC LIMIT 1",
+        (run_id,),
+    ).fetchone()
+    events = decode_rows([row]) if row is not None else []
+    end = events[0] if events else None
+    return end if type(end) is RunInterrupted and end.ended else None
 
 
 def _task_events(run_id: str, flow: str, task: TaskRecord) -> list[TaskStateChanged]:

@@ -105,8 +105,14 @@ def stored_error(error: ErrorInfo) -> list[Any]:
     return [error[0], stored_message(error), error[2]]
 
 
-def encode_interrupted(run_id: str, reason: str, ts: float, flow: str, number: int) -> str:
-    return json.dumps(["run_interrupted", run_id, reason, ts, flow, number], separators=(",", ":"))
+def encode_interrupted(
+    run_id: str, reason: str, ts: float, flow: str, number: int, ended: str = ""
+) -> str:
+    """A run's end that a reaper writes (``RunInterrupted``): ``ended`` only for a run whose
+    end the store missed (``end_marks``), so that the rows of every other stay as an
+    older flowtop reads them."""
+    fields = ["run_interrupted", run_id, reason, ts, flow, number] + ([ended] if ended else [])
+    return json.dumps(fields, separators=(",", ":"))
 
 
 #: What readers select of a log row (``log_decode.LogRow``): a step keeps its ``ts`` and

@@ -6,12 +6,16 @@ row leaves a reader with the run's start and no end: ``LogDamage`` says the row 
 skipped, and no reaper ends the run for it (its row is not RUNNING). A monitor showed
 such a run, and its running task, as Running for good. ``unread_ends`` finds those runs
 once their process is gone and the reader has read every row the log holds for them, so
-a live process whose rows are merely late keeps its run live.
+a live process whose rows are merely late keeps its run live. A run whose row is gone
+from the runs table altogether (deleted, or damaged past reading) holds no owner to look
+at: one with a row of its log that could not be read is ended all the same once every
+row of its log was read, as ``flowtop watch`` ends it.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import closing
 from pathlib import Path
@@ -79,6 +83,32 @@ def _unreadable(
             said = _why(state, damage.get(run_id))
             ended = finished if finished is not None else max(beat or 0.0, started or 0.0)
             yield run_id, f"{said}, and {gone}", ended
+        yield from _rowless(conn, chunk, read_upto, damage)
+
+
+def _rowless(
+    conn: sqlite3.Connection,
+    ids: list[str],
+    read_upto: int,
+    damage: Mapping[str, LogDamage],
+) -> Iterator[tuple[str, str, float]]:
+    """Run id, why it is ended here, and when (now), for each run of ``ids`` whose row is
+    gone from the runs table, a row of whose log could not be read (``damage``), and
+    whose every log row was read: its end may be that row, and nothing names an owner
+    that could still write one. One whose log reads whole is left: its rows say more."""
+    damaged = [run_id for run_id in ids if run_id in damage]
+    if not damaged:
+        return
+    marks = ",".join("?" * len(damaged))
+    rowed = {
+        run_id
+        for (run_id,) in conn.execute(f"SELECT run_id FROM runs WHERE run_id IN ({marks})", damaged)
+    }
+    for run_id in damaged:
+        if run_id in rowed or _unread_rows(conn, run_id, read_upto):
+            continue
+        start = "its end could not be read from the run store (its row is gone from its runs table)"
+        yield run_id, f"{start}: {_where(damage[run_id])}", time.time()
 
 
 def _unread_rows(conn: sqlite3.Connection, run_id: str, read_upto: int) -> bool:
@@ -95,10 +125,15 @@ def _why(state: object, damage: LogDamage | None) -> str:
     start = f"its end could not be read from the run store (recorded {recorded} there)"
     if damage is None:
         return f"{start}: its log holds no end for it"
+    return f"{start}: {_where(damage)}"
+
+
+def _where(damage: LogDamage) -> str:
+    """Which row of a run's log could not be read, and why."""
     where = f"event {damage.row}" if damage.row else "an event"
     if damage.step:
         where += f" (step {damage.step} of that row)"
-    return f"{start}: {where} of its log cannot be read ({damage.why})"
+    return f"{where} of its log cannot be read ({damage.why})"
 
 
 _STATES = {state.value for state in StateType}

@@ -49,12 +49,17 @@ def _ended_text(run: RunModel) -> str:
     whose body raised said only "No task ran", its error left to the header's cut line."""
     if run.error is not None and run.error.type == NOT_STARTED:
         return "No task ran: the run did not start"
+    if run.end_missed:  # its tasks ran, as far as anyone knows: the store missed them
+        return f"No task recorded: {run.note}"
     if run.process_died:
         # Its death was found before its body was due: it died waiting (found later, it
         # may have died either side of the due time, and nothing is said of when).
         due, found = run.body_due, run.finished
         waiting = due is not None and found is not None and found < due
-        return f"No task ran: the run was interrupted{' in its retry delay' if waiting else ''}"
+        why = run.note.removeprefix("interrupted: ")  # the header cuts it: said whole here
+        return f"No task ran: the run was interrupted{' in its retry delay' if waiting else ''}" + (
+            f" ({why})" if why else ""
+        )
     if run.state is StateType.CANCELLED:
         if run.note.startswith("cancelled"):  # "cancelled in its 3s retry delay, …: by …"
             return run.note[0].upper() + run.note[1:]
