@@ -97,6 +97,13 @@ def attempt_look(
 _RETURNED_STATES = re.compile(r"\d+/\d+ states (?:failed|cancelled|are not final)\.")
 
 
+def error_line(error_type: str, message: str | None) -> str:
+    """An error on one line, as the task tables show it (the live table's LAST ERROR, a
+    past run's Last error): ``Type: first line of its message``, or the type alone."""
+    first = message.strip().splitlines()[0] if message and message.strip() else ""
+    return f"{error_type}: {first}" if first else error_type
+
+
 def run_error_text(error_type: str, message: str) -> str:
     """A run's own error as a phrase: what its ``@flow`` function raised, or returned
     (``flow returned states: 1/2 states failed.``), or why it never started."""

@@ -26,7 +26,7 @@ from flowtop.engine.parameters import decode as decode_parameters
 from flowtop.engine.records import Attempt
 from flowtop.engine.states import StateType
 from flowtop.formats import OVERDUE, RETRY_ONLY, fmt_duration, retry_text, try_text
-from flowtop.looks import INTERRUPTED_LOOK, REUSED_LOOK, STATE_LOOK
+from flowtop.looks import INTERRUPTED_LOOK, REUSED_LOOK, STATE_LOOK, error_line
 from flowtop.printable import printable
 from flowtop.tui.clock import LocalClock, system_clock
 from flowtop.tui.safe_events import printable_event, unsafe
@@ -138,8 +138,7 @@ class TaskRow:
 
     def error_text(self) -> str:
         if self.error is not None:
-            first = self.error.message.strip().splitlines()[0] if self.error.message.strip() else ""
-            return f"{self.error.type}: {first}" if first else self.error.type
+            return error_line(self.error.type, self.error.message)
         if self.state in (S.UPSTREAM_FAILED, S.CANCELLED):
             return self.message
         return ""

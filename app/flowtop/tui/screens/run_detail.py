@@ -42,6 +42,7 @@ from ..table_rows import columns_past_edge, last_column_room, refit_columns, rep
 from ..widgets.key_bar import Entry, KeyBar
 from ..widgets.state_colors import LOOK_STYLE, looks
 from ..widgets.task_table import cut_name
+from .last_error import last_error
 from .run_table import RunTable
 
 if TYPE_CHECKING:
@@ -293,7 +294,7 @@ class RunDetailScreen(Screen[None]):
         if room != self._error_room:
             self._error_room = room
             for record in self.detail.tasks:
-                if record.error_type and record.task in table.rows:
+                if last_error(record) and record.task in table.rows:
                     cell = error_cell(record, room)
                     table.update_cell(record.task, self._error_column, cell, update_width=False)
             refit_columns(table, [self._error_column])
@@ -528,9 +529,8 @@ def hang_indent(text: str, width: int, console: Console) -> str:
 
 
 def error_cell(record: TaskRecord, room: int) -> Text:
-    """A task's error on one line, cut to ``room`` cells with ``…``."""
-    error = f"{record.error_type}: {record.error_message}" if record.error_type else ""
-    cell = Text(plain(error.replace("\n", " "), room, cell=True))
+    """A task's error on one line, cut to ``room`` cells with ``…`` (``last_error``)."""
+    cell = Text(plain(last_error(record).replace("\n", " "), room, cell=True))
     cell.truncate(room, overflow="ellipsis")
     return cell
 

@@ -409,7 +409,11 @@ class TaskTable(ScrollView, can_focus=True):
         self.add_class(f"-{colour_mode(self.app)}")  # -plain under NO_COLOR, -ansi16, -full
 
     def on_resize(self, event: events.Resize) -> None:
+        """Fitted again, the cursor's row kept in view: a shrunk terminal, or a table
+        grown back from the line an empty filter left it, hid the row the detail pane
+        describes until an arrow key moved the cursor."""
         self._fit_height()
+        self._scroll_cursor_into_view()
 
     def _fit_height(self) -> None:
         """The lines it takes (its height is ``auto``): the header and a line per row, or
