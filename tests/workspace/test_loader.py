@@ -403,7 +403,7 @@ def test_the_file_a_folder_run_imports_itself_is_the_one_naming_the_flow(
 ) -> None:
     """``flowtop run DIR --flow etl-daily`` imports that file without a loader child first
     (``flow_naming.file_naming``); a guess only, so any doubt leaves it to the children."""
-    from flowtop.workspace.loader import file_naming
+    from flowtop.workspace.flow_naming import file_naming
 
     paths = []
     for name, text in sources.items():

@@ -7,9 +7,10 @@ twice (a 5,000-task flow built twice, and a fork) to protect a process whose who
 to run that code. So one file is imported here, and a deadline stands in for the
 loader's timeout: an import still going after ``[defaults] load_timeout`` ends the
 process with the loader's words (``slow.py: import did not finish in 10 s``). Of a
-folder, the file whose source names ``--flow NAME`` is imported the same way; the others
-go through loader children, which name their flows, since one broken file there must not
-stop the run of another.
+folder, the file whose source defines ``--flow NAME`` is imported the same way, and no
+other; when none does (or it does not after all), the others go through loader children,
+which name their flows, since one broken file there must not stop the run of another,
+and one they are still importing after a few seconds is named (``import_wait``).
 
 A run launched by the TUI, a browser tab or ``--detach`` has a run id its starter is
 already watching. Its process reserves that run in the store before importing anything
@@ -38,6 +39,7 @@ from ..workspace.load_error import Stopped
 from ..workspace.ownership import HEARTBEAT
 from .common import load_problems, no_such_flow
 from .import_output import printable_output
+from .import_wait import waits_said
 from .run_output import forget_log_once_recorded
 
 if TYPE_CHECKING:
@@ -111,11 +113,10 @@ def open_for_run(args: argparse.Namespace) -> tuple[Workspace, Reservation | Non
     from ..workspace import Workspace
 
     one_file = Path(args.path).is_file()
-    if (
-        not one_file
-    ):  # the file that names the flow is imported here only (``flow_naming.file_naming``)
+    if not one_file:  # the file that defines the flow is imported here only (``flow_naming``)
         workspace = Workspace(args.path, import_deadline=lambda path, s: overran(path, s, None))
-        with printable_output():  # what a module prints at import, as its tasks' output
+        # what a module prints at import, as its tasks' output; a file waited for, named
+        with printable_output(), waits_said(lambda: workspace.settings.load_timeout):
             workspace.load(flow=args.flow)
         return workspace, None
     workspace = Workspace(args.path, isolate_imports=False)

@@ -9,12 +9,16 @@ host, during a first load, sends that file's flows to the TUI as news
 while a slower one still imports. The load's reply then replaces them all: whether a
 name another file defines too is refused, or a file is a helper, is decided once every
 file is in.
+
+A host imports one file at a time, so a slow file still held back the files after it:
+past a second on one file, the host has a side host import those (``side_load``), which
+loads only them (``only_files``) and whose news the host passes on.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,6 +45,27 @@ def heard_by(listener: Listener | None) -> Iterator[None]:
         yield
     finally:
         _listener = before
+
+
+#: The files a side host's load imports (``side_load``), none other; None: every file.
+_only: frozenset[Path] | None = None
+
+
+@contextmanager
+def only_files(files: Iterable[Path] | None) -> Iterator[None]:
+    """During the block, a load imports only ``files`` of its folder (None: all of them)."""
+    global _only  # the side host's: a process of its own
+    before = _only
+    _only = frozenset(files) if files is not None else None
+    try:
+        yield
+    finally:
+        _only = before
+
+
+def in_this_load(path: Path) -> bool:
+    """Whether a load now imports the flow file ``path`` (``only_files``)."""
+    return _only is None or path in _only
 
 
 def imported(path: Path, flows: Mapping[str, Flow]) -> None:

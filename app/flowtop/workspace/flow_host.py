@@ -14,20 +14,22 @@ from __future__ import annotations
 import gc
 import signal
 import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .access import blocked, explain
 from .changes import WorkspaceChanged
-from .early_flows import heard_by
+from .early_flows import heard_by, only_files
 from .flow_host_news import HostNews
 from .flow_shapes import ShapeMaker, collector_paused, shapes_to_json
 from .helper_process import receive
-from .import_guard import CAREFUL, known_hung, tell
+from .import_guard import CAREFUL, FAST, known_hung, tell
 from .overrides import OverridesSaved
 from .private import FolderError
 from .settings import SettingsError
+from .side_load import SideLoad
 from .workspace import Workspace
 
 if TYPE_CHECKING:
@@ -55,7 +57,7 @@ def serve(fd: int, path: str, imports: str = CAREFUL) -> None:
     news = HostNews(sock)
     tell(news)
     with Workspace.in_helper(path, imports) as workspace:
-        host = FlowHost(workspace, news)
+        host = FlowHost(workspace, news, side_loads=imports == FAST)
         while True:
             try:
                 request = receive(sock)
@@ -97,9 +99,14 @@ def refusal(exc: SettingsError, overrides: Path) -> str:
 class FlowHost:
     """Turns requests into calls on the workspace and its answers into JSON."""
 
-    def __init__(self, workspace: Workspace, news: HostNews | None = None) -> None:
+    def __init__(
+        self, workspace: Workspace, news: HostNews | None = None, *, side_loads: bool = False
+    ) -> None:
         self.workspace = workspace
         self.news = news  # where a first load says each file's flows as it imports them
+        #: A first load has a side host import the files after a slow one (``side_load``):
+        #: a ``FAST`` host's (a careful one imports each in a child first, in parallel).
+        self.side_loads = side_loads
         self._early_tasks = 0  # how many tasks this load's news said (``EARLY_TASKS``)
         self._answers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "load": lambda r: self.state(self._load(r)),
@@ -125,11 +132,40 @@ class FlowHost:
     def _load(self, request: dict[str, Any]) -> WorkspaceChanged:
         """Load every flow file; those of ``hung`` (a ``CAREFUL`` host's first load: the
         files the ``FAST`` host before it ended on) are said to hang with no child's wait.
-        ``early`` (the TUI's first load): each file's flows are news as it is imported."""
+        ``early`` (the TUI's first load): each file's flows are news as it is imported,
+        those after a slow one by a side host (``side_load``). ``files``: a side host's
+        load, of those files of the folder only."""
         early = self._said_early if request.get("early") and self.news is not None else None
+        files = request.get("files")
         self._early_tasks = 0
-        with known_hung(request.get("hung") or {}), heard_by(early):
+        with (
+            known_hung(request.get("hung") or {}),
+            heard_by(early),
+            only_files(None if files is None else [Path(file) for file in files]),
+            self._side_load(early is not None),
+        ):
             return self.workspace.load()
+
+    @contextmanager
+    def _side_load(self, early: bool) -> Iterator[None]:
+        """During an early load of a ``FAST`` host, what it imports is said through a
+        ``SideLoad``, which has a side host import the files after a slow one."""
+        if not (early and self.side_loads and self.news is not None):
+            yield
+            return
+        workspace = self.workspace
+        side = SideLoad(
+            str(workspace.path),
+            workspace.flow_file_candidates(),
+            self.news,
+            lambda: workspace.settings.load_timeout,  # (as the load reads them)
+        )
+        tell(side)
+        try:
+            yield
+        finally:
+            tell(self.news)
+            side.close()
 
     def _said_early(self, file: Path, flows: Mapping[str, Flow]) -> None:
         """``file``'s flows as news, shaped as ``state`` will shape them (their settings

@@ -45,9 +45,9 @@ from ..engine.context import importing_flow_file
 from ..engine.flow import Flow
 from ..engine.flow_package import FLOW_PACKAGE
 from .code_trust import GUARD, code_refusal
-from .early_flows import imported
+from .early_flows import imported, in_this_load
 from .flow_claims import SKIPPED_FILES, find_flows
-from .flow_naming import file_naming, will_import
+from .flow_naming import file_defining_name, told_flows, will_import
 from .flow_order import file_order, in_file_order
 from .flow_source import LoadFailed, decode_source, parse_source, read_source_and_status
 from .import_as_script import as_script
@@ -136,9 +136,13 @@ class Loader:
         #: Import here only the file that defines this flow (``flowtop run DIR --flow NAME``):
         #: the probes name every file's flows, so the others need no second import.
         self.only_flow: str | None = None
-        #: The file whose source names ``only_flow``: imported here with no probe first
-        #: (under ``guard``), since the run imports it anyway; the others are probed.
+        #: The file whose source defines ``only_flow``: imported here with no probe first
+        #: (under ``guard``), since the run imports it anyway; the others are probed only
+        #: when it does not define it after all.
         self._here: Path | None = None
+        #: The files an ``only_flow`` load left unread (its file has the flow) whose source
+        #: does not name all their flows; the others' are in ``_probed``, as if probed.
+        self.unread: set[Path] = set()
         self.modules: dict[Path, LoadedModule] = {}
         self.errors: dict[Path, LoadError] = {}
         self.flows: dict[str, Flow] = {}
@@ -180,8 +184,9 @@ class Loader:
         self._user.evict()
 
     def flows_not_imported(self) -> set[str]:
-        """The flows probes found in files this process left unimported (``only_flow``):
-        settings that name them are checked when a run of theirs loads them."""
+        """The flows probes (or their sources: ``unread``) found in files this process left
+        unimported (``only_flow``): settings that name them are checked when a run of
+        theirs loads them."""
         if self.only_flow is None:
             return set()
         return {
@@ -227,7 +232,7 @@ class Loader:
             except OSError:
                 pass  # a symlink loop: reported when read
             found.append(self.root / entry.name)
-        return sorted(found, key=file_order)
+        return sorted(filter(in_this_load, found), key=file_order)  # (a side host's: some)
 
     def load_all(self) -> LoadOutcome:
         self.activate()
@@ -290,7 +295,7 @@ class Loader:
         importlib.invalidate_caches()
         attempted: dict[Path, LoadedModule] = {}
         order = {path: i for i, path in enumerate(paths)}
-        self._probed, self._here = {}, None
+        self._probed, self._here, self.unread = {}, None, set()
         if self.probe is not None:  # every file that will be imported, in parallel children
             wanted = [
                 p
@@ -299,11 +304,15 @@ class Loader:
                 and code_refusal(p, self.root) is None  # (its error is said without a probe)
             ]
             if self.only_flow is not None:
-                self._here = file_naming(wanted, self.only_flow)
-            self._probed = self.probe([p for p in wanted if p != self._here], self.compat())
+                self._here = file_defining_name(wanted, self.only_flow)
             if self._here is not None:
                 self._import(self._here, attempted, outcome, explicit)
-            paths = self._defining([p for p in paths if p != self._here], attempted)
+            if self._defines_only_flow(attempted):  # the others: neither imported nor waited for
+                told, self.unread = told_flows([p for p in wanted if p != self._here])
+                self._probed, paths = {p: (None, names) for p, names in told.items()}, []
+            else:
+                self._probed = self.probe([p for p in wanted if p != self._here], self.compat())
+                paths = self._defining([p for p in paths if p != self._here], attempted)
         for path in paths:
             self._import(path, attempted, outcome, explicit)
         attempted = dict(sorted(attempted.items(), key=lambda item: order[item[0]]))
@@ -357,6 +366,11 @@ class Loader:
         if loaded is not None:
             attempted[path] = loaded
             imported(path, loaded.flows)  # listed on the first screen now (``early_flows``)
+
+    def _defines_only_flow(self, attempted: dict[Path, LoadedModule]) -> bool:
+        """Whether the file whose source defines ``only_flow`` was imported and does."""
+        here = attempted.get(self._here) if self._here is not None else None
+        return here is not None and self.only_flow in here.flows
 
     def _defining(self, paths: list[Path], attempted: dict[Path, LoadedModule]) -> list[Path]:
         """``paths`` less the files whose probe found flows, none of them ``only_flow``:

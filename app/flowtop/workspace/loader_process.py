@@ -45,6 +45,8 @@ from .load_error import LoadError
 
 #: Output a module prints at import is kept up to this many characters (the tail).
 MAX_OUTPUT = 64 * 1024
+#: Seconds between two sayings of the same files still importing in loader children.
+SAID_AGAIN = 1.0
 
 
 @dataclass(frozen=True)
@@ -127,14 +129,15 @@ def run_child(request: dict[str, Any]) -> dict[str, Any]:
 def run_children(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """:func:`run_child` for several files at once: one child each, all in parallel, so
     three files that hang cost one timeout, not three. The files still importing are
-    said as that changes (``import_guard.now_importing``: a flow host's loading line)."""
+    said as that changes (``import_guard.now_importing``: a flow host's loading line),
+    and again every ``SAID_AGAIN`` seconds (a run names the file it waits for)."""
     children = [_Child(request) for request in requests]
-    told = -1  # how many were still importing when that was last said
+    told, said_at = -1, 0.0  # how many were still importing when that was last said, when
     while True:
         waiting = [c for c in children if not c.done]
-        if len(waiting) != told:
+        if len(waiting) != told or time.monotonic() - said_at >= SAID_AGAIN:
             import_guard.now_importing([Path(c.path) for c in waiting])
-            told = len(waiting)
+            told, said_at = len(waiting), time.monotonic()
         if not waiting:
             break
         readable = [c.read_fd for c in waiting if not c.eof]
@@ -336,9 +339,9 @@ def describe_workspace(
     back. A loader process that itself fails is reported as an error of the workspace.
 
     ``flow``: only that flow is wanted (``run DIR --flow NAME --detach``). The one file
-    whose source names it (``flow_naming``) is described alone, so a slow import of
-    another file is not waited for; the whole folder is, when no single file names it or
-    that file does not define it (after a hang, without waiting for that file again).
+    whose source defines it (``flow_naming``) is described alone, so a slow import of
+    another file is not waited for; the whole folder is, when no single file defines it
+    or that file does not after all (after a hang, without waiting for that file again).
     """
     from ..compat import forced as forced_compat
     from .flow_naming import file_defining
@@ -517,7 +520,7 @@ class ForkServer:
     """A warm helper process with flowtop imported that forks one child per import."""
 
     def __init__(self) -> None:
-        self._helper = HelperProcess(__name__)
+        self._helper = HelperProcess(__name__, heard=_relay)
 
     def ask(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
         for attempt in (1, 2):
@@ -537,6 +540,13 @@ class ForkServer:
         return self._helper.pid
 
 
+def _relay(news: dict[str, Any]) -> None:
+    """The fork server's news (``serve``): the files its children still import, said in
+    this process too (a run started beside a thread names the file it waits for)."""
+    if "importing" in news:
+        import_guard.now_importing([Path(file) for file in news["importing"]])
+
+
 _shared: ForkServer | None = None
 _shared_lock = threading.Lock()
 
@@ -554,8 +564,11 @@ def serve(fd: int) -> None:
     """The fork server's loop: one request in, one forked child, one reply out."""
     import flowtop.workspace.loader  # noqa: F401 - warm: the children inherit it
 
+    from .flow_host_news import HostNews
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     sock = socket.socket(fileno=fd)
+    import_guard.tell(HostNews(sock))  # the files still importing, as news (``_relay``)
     while True:
         try:
             request = receive(sock)

@@ -176,8 +176,8 @@ class Workspace:
         """(Re)load every flow file and both settings files.
 
         ``flow``: a run of that flow only (``flowtop run DIR --flow NAME``). The file that
-        names it is imported here only; each other file in its loader child, which names
-        its flows, and it is imported again here only if it turns out to define ``flow``.
+        defines it is imported here, and no other; if none does, each other file in its
+        loader child, which names its flows, and here only the one that defines ``flow``.
         """
         with self._lock:
             settings_changed, settings_errors = self._reload_settings()
@@ -331,7 +331,12 @@ class Workspace:
         flow = self._loader.flows.get(flow_name)
         if flow is None:
             elsewhere = self._loader.flows_not_imported()
-            if self._loader.only is not None or self._loader.errors or flow_name in elsewhere:
+            if (
+                self._loader.only is not None
+                or self._loader.errors
+                or self._loader.unread  # (files whose flows are not known)
+                or flow_name in elsewhere
+            ):
                 return None  # the flow may live in another file, one not imported or broken
             flows = in_natural_order({*self._loader.flows, *elsewhere})  # as `ls -v`
             known = ", ".join(flows) or "none loaded"

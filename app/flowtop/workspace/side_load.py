@@ -1,0 +1,109 @@
+"""While a flow host's first load imports a slow file, a side host imports the files after it.
+
+A flow host imports the folder's files one at a time, each once, in its own process
+(``import_guard``), and says each file's flows as soon as it is in (``early_flows``). So
+a file whose import takes seconds (a sleep, a big SDK, a network call) kept every file
+after it off the monitor's first screen until it was in, or until its ``load_timeout``
+ended the host. An import cannot be set aside; so when one has gone on for
+``SLOW_AFTER`` seconds, the host starts a *side host* (a flow host of its own) on the
+files after it and passes on the flows it says of each: they are listed, and can be run,
+while the slow one imports. The host's own load still imports those files after it (its
+reply is the word on every file, and the runs' code is theirs), and stops the side host
+as it ends. A side host that meets a slow file does the same in turn; one that meets a
+hanging file ends at its ``load_timeout``, as any flow host does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from .flow_host_news import HostNews
+from .helper_process import HelperGone, HelperProcess
+from .import_guard import FAST
+
+#: Seconds one import goes on before the files after it are imported by a side host.
+SLOW_AFTER = 1.0
+#: Seconds a side host may take beyond its files' ``load_timeout`` before it is given up.
+SLACK = 10.0
+
+
+class SideLoad:
+    """A first load's ``import_guard.ImportNews``: says what the host imports (``news``)
+    and starts a side host on ``files`` after one that takes over ``SLOW_AFTER``."""
+
+    def __init__(
+        self,
+        path: str,
+        files: Sequence[Path],
+        news: HostNews,
+        load_timeout: Callable[[], float],
+    ) -> None:
+        self.path = path  # the workspace, as the host was given it
+        self.files = list(files)  # the load's files, in the order it imports them
+        self.news = news
+        self.load_timeout = load_timeout  # the settings' (read by the load, once it starts)
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+        self._side: HelperProcess | None = None  # started once per load, at most
+        self._asking: threading.Thread | None = None  # the timer's thread that asks it
+        self._closed = False
+
+    # -- import_guard.ImportNews --------------------------------------------------------
+    def importing(self, files: Sequence[Path]) -> None:
+        self.news.importing(files)
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = None
+            if len(files) == 1 and self._side is None and not self._closed:
+                self._timer = threading.Timer(SLOW_AFTER, self._slow, [files[0]])
+                self._timer.daemon = True
+                self._timer.start()
+
+    def hung(self, file: Path, seconds: float) -> None:
+        """The host ends after this: its side host with it."""
+        self.news.hung(file, seconds)
+        self.close()
+
+    # -- the side host ------------------------------------------------------------------
+    def after(self, file: Path) -> list[Path]:
+        """The load's files after ``file``: what a side host imports while it does."""
+        return self.files[self.files.index(file) + 1 :] if file in self.files else []
+
+    def _slow(self, file: Path) -> None:
+        """On the timer's thread: ``file`` is still importing, so the files after it are
+        loaded by a side host, its news passed on until it is done or stopped."""
+        rest = self.after(file)
+        with self._lock:
+            if not rest or self._side is not None or self._closed:
+                return
+            side = self._side = HelperProcess(
+                "flowtop.workspace.flow_host", [self.path, FAST], heard=self._pass_on
+            )
+            self._asking = threading.current_thread()
+        request = {"kind": "load", "early": True, "files": [str(path) for path in rest]}
+        with contextlib.suppress(HelperGone):  # stopped, or it hung on a file of its own
+            side.ask(request, (len(rest) + 1) * self.load_timeout() + SLACK)
+        side.close()
+
+    def _pass_on(self, news: dict[str, Any]) -> None:
+        """A side host's news: the flows of a file it imported, as the host's own."""
+        if "loaded" in news:
+            self.news.send({"news": {"loaded": news["loaded"]}})
+
+    def close(self) -> None:
+        """The load is over: no side host starts, and one running is stopped, before the
+        host replies (none of its news comes after the reply)."""
+        with self._lock:
+            self._closed = True
+            timer, side, asking = self._timer, self._side, self._asking
+        if timer is not None:
+            timer.cancel()
+        if side is not None:
+            side.close()  # its ask ends at once, and the thread that asked with it
+        if asking is not None and asking is not threading.current_thread():
+            asking.join()
