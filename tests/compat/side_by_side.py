@@ -2166,10 +2166,536 @@ SCENARIOS: dict[str, str] = {
             data = state.result(raise_on_failure=False)
             return observed([state.type.value, state.message, described(data)])
     """,
+    # -- 20 more, from areas users write and earlier scenarios covered less (s53) --
+    "cache_key_fn_refresh": """
+        import time as _t
+        from prefect import flow, task
+        RUN = str(_t.time_ns())  # keys no earlier run stored
+        def by_city(context, parameters):
+            return f"{RUN}-{parameters['city']}"
+        @task(cache_key_fn=by_city)
+        def weather(city, units="C"):
+            return f"{city}:{units}:{hit('weather')}"
+        @flow
+        def f():
+            a = weather("oslo")
+            b = weather("oslo", units="F")  # the key ignores units: a's result
+            c = weather.with_options(refresh_cache=True)("oslo", units="K")
+            d = weather("oslo")  # the refreshed result
+            first = weather("paris", return_state=True)
+            weather.submit("paris").wait()
+            again = weather("paris", return_state=True)
+            return [a, b, c, d, first.name, again.name, again.result()]
+        def main():
+            return observed([outcome_of(f), weather.refresh_cache,
+                             weather.with_options(refresh_cache=True).refresh_cache,
+                             weather.cache_key_fn is by_city])
+    """,
+    "cache_expiration_and_exclude": """
+        import time as _t
+        from datetime import timedelta
+        from prefect import flow, task
+        from prefect.cache_policies import INPUTS, TASK_SOURCE
+        RUN = _t.time_ns()
+        @task(cache_policy=INPUTS + TASK_SOURCE, cache_expiration=timedelta(seconds=1))
+        def rates(day):
+            return hit("rates")
+        @task(cache_policy=INPUTS - "verbose")
+        def score(n, verbose=False):
+            hit("score")
+            return n * 2
+        @flow
+        def f():
+            first = rates(RUN)
+            again = rates(RUN, return_state=True)
+            _t.sleep(1.5)  # past the expiration
+            later = rates(RUN, return_state=True)
+            scores = [score(RUN), score(RUN, verbose=True), score(n=RUN, verbose=False)]
+            return [first, again.name, again.result(), later.name, later.result(),
+                    scores == [RUN * 2] * 3]
+        def main():
+            return observed([outcome_of(f), str(rates.cache_expiration),
+                             type(rates.cache_policy).__name__])
+    """,
+    "input_hash_shapes": """
+        import threading
+        import time as _t
+        from prefect import flow, task
+        from prefect.tasks import task_input_hash
+        RUN = _t.time_ns()
+        @task(cache_key_fn=task_input_hash)
+        def summarize(run, config, rows):
+            hit("summarize")
+            return sum(rows) + len(config)
+        @task(cache_key_fn=task_input_hash)
+        def write(run, lock, rows):
+            hit("write")  # a lock cannot be hashed: never cached, never failed for it
+            with lock:
+                return len(rows)
+        @flow
+        def f():
+            a = summarize(RUN, {"a": 1, "b": 2}, [1, 2, 3], return_state=True)
+            b = summarize(RUN, {"b": 2, "a": 1}, [1, 2, 3], return_state=True)
+            c = summarize(RUN, {"a": 1, "b": 2}, [3, 2, 1], return_state=True)
+            lock = threading.Lock()
+            w1 = write(RUN, lock, [1, 2], return_state=True)
+            w2 = write(RUN, lock, [1, 2], return_state=True)
+            return [[s.name, s.result()] for s in (a, b, c, w1, w2)]
+        def main():
+            return observed(outcome_of(f))
+    """,
+    "run_name_templates": """
+        from datetime import date
+        from prefect import flow, task
+        from prefect.context import TaskRunContext
+        from prefect.runtime import flow_run, task_run
+        def shard_name():
+            params = task_run.parameters
+            return f"shard-{params['i']}-of-{params['n']}"
+        @task(task_run_name="fetch-{url}")
+        def fetch(url):
+            hit(f"fetch {url} in {flow_run.name}")
+            return [task_run.name, TaskRunContext.get().task_run.name, task_run.task_name,
+                    flow_run.name]
+        @task(task_run_name=shard_name)
+        def shard(i, n):
+            return task_run.name
+        @task(task_run_name="load-{cfg[region]}-{day:%Y%m%d}")
+        def load(cfg, day):
+            return task_run.name
+        @flow(flow_run_name="etl-{day:%Y-%m-%d}")
+        def etl(day: date, urls: list[str]):
+            fetched = [f.result() for f in fetch.map(urls)]
+            return [flow_run.name, fetched, [shard(i, 3) for i in range(3)],
+                    load({"region": "eu"}, day), fetch("x", return_state=True).name]
+        def main():
+            return observed([outcome_of(lambda: etl(date(2024, 3, 9), ["a", "b"])),
+                             outcome_of(lambda: etl("2024-03-10", ["c"])[0])])
+    """,
+    "tags_blocks_and_options": """
+        from prefect import flow, tags, task
+        from prefect.runtime import flow_run, task_run
+        seen = []
+        def note(task, task_run, state):
+            seen.append([task.name, sorted(task_run.tags), state.name])
+        @task(tags=["io"], on_completion=[note])
+        def read(path):
+            hit(f"read {path} {sorted(task_run.tags)}")  # one key a call: two runs' gaps differ
+            return sorted(task_run.tags)
+        @flow
+        def f():
+            plain = read("a")
+            with tags("batch", "io"):
+                inside = read.submit("b").result()
+                with tags("nested"):
+                    deeper = read("c")
+            relabeled = read.with_options(tags=["db"])("d")
+            return [sorted(flow_run.tags), plain, inside, deeper, relabeled, sorted(read.tags)]
+        def main():
+            with tags("prod"):
+                tagged = outcome_of(f)
+            return {**observed([tagged, outcome_of(f)]), "hooks": seen}
+    """,
+    "parent_timeout_stops_subflow": """
+        from prefect import flow
+        log = []
+        @flow
+        def child():
+            hit("child")
+            log.append("child started")
+            for _ in range(80):  # 4 s: past its parent's time
+                time.sleep(0.05)
+            log.append("child ran to its end")
+        @flow(timeout_seconds=2)
+        def parent():
+            return child()
+        def main():
+            outcome = outcome_of(parent)
+            time.sleep(3)  # the child's body would have run to its end by now
+            return {**observed(outcome), "log": log}
+    """,
+    "flow_retries_rerun_subflows": """
+        from prefect import flow, task
+        from prefect.runtime import flow_run
+        run_counts = []
+        calls = {}  # not timed: Prefect takes seconds to start each flow run
+        def count(name):
+            calls[name] = calls.get(name, 0) + 1
+            return calls[name]
+        @task
+        def step(x):
+            count("step")
+            return x + 1
+        @flow
+        def steady(x):
+            count("steady")
+            run_counts.append(["steady", flow_run.run_count])
+            return step(x)
+        @flow(retries=1, retry_delay_seconds=0)
+        def shaky():
+            run_counts.append(["shaky", flow_run.run_count])
+            if count("shaky") % 2:
+                raise ConnectionError("first try")
+            return "ok"
+        @flow(retries=2, retry_delay_seconds=0)
+        def parent():
+            run_counts.append(["parent", flow_run.run_count])
+            n = count("parent")
+            result = [steady(1), shaky()]
+            if n < 3:
+                raise RuntimeError(f"parent attempt {n}")
+            return result
+        def main():
+            return {**observed(outcome_of(parent)), "calls": calls, "run_counts": run_counts}
+    """,
+    "cleanup_after_failure": """
+        from prefect import allow_failure, flow, task
+        from prefect.exceptions import UnfinishedRun
+        from prefect.futures import wait
+        @task
+        def extract():
+            hit("extract")
+            return [1, 2, 3]
+        @task
+        def transform(rows):
+            hit("transform")
+            raise ValueError("bad row 2")
+        @task
+        def cleanup():
+            hit("cleanup")
+            return "cleaned"
+        @task
+        def publish(rows):
+            hit("publish")
+            return len(rows)
+        @flow
+        def f():
+            shaped = transform.submit(extract.submit())
+            done = cleanup.submit(wait_for=[allow_failure(shaped)])
+            pub = publish.submit(shaped)
+            wait([done, pub])
+            try:
+                pub.result(raise_on_failure=False)
+                unfinished = "no error"
+            except UnfinishedRun:
+                unfinished = "UnfinishedRun"
+            err = shaped.result(raise_on_failure=False)
+            return [done.result(), shaped.state.name, repr(err), pub.state.is_completed(),
+                    unfinished]
+        def main():
+            return observed(outcome_of(f))
+    """,
+    "map_annotations_mixed": """
+        from prefect import flow, task, unmapped
+        from prefect.utilities.annotations import quote
+        @task
+        def load():
+            return [10, 20, 30]
+        @task
+        def scale(x, factor, cfg):
+            hit("scale")
+            return x * factor + cfg["offset"]
+        @task
+        def pair(a, b):
+            return f"{a}{b}"
+        @task
+        def size(items):
+            return len(items) if isinstance(items, list) else type(items).__name__
+        @flow
+        def f():
+            cfg = {"offset": 1}
+            scaled = scale.map(load.submit(), factor=unmapped(2), cfg=unmapped(cfg))
+            paired = pair.map(("a", "b"), b=range(2))
+            quoted = size.map(quote([[1, 2], [3]]))
+            states = scale.map([1, 2], factor=unmapped(3), cfg=unmapped(cfg), return_state=True)
+            return [scaled.result(), paired.result(), quoted.result(), [s.name for s in states]]
+        def main():
+            return observed(outcome_of(f))
+    """,
+    "return_state_partial_flow": """
+        from prefect import flow, task
+        from prefect.states import Completed
+        class QuotaError(Exception):
+            pass
+        @task
+        def call_api():
+            raise QuotaError("quota exceeded for key k1")
+        @flow
+        def child():
+            return call_api()
+        @flow
+        def parent():
+            state = child(return_state=True)
+            err = state.result(raise_on_failure=False)
+            if state.is_failed():
+                return Completed(message=f"partial: {type(err).__name__}", data={"rows": 0})
+            return state.result()
+        @flow
+        def failing():
+            call_api()
+        def main():
+            s = parent(return_state=True)
+            f = failing(return_state=True)
+            err = f.result(raise_on_failure=False)
+            return observed([[s.name, s.type.value, s.message, s.result()],
+                             [f.name, f.is_failed(), f.message, type(err).__name__, str(err)],
+                             outcome_of(f.result), outcome_of(failing)])
+    """,
+    "runtime_in_retries_and_maps": """
+        from prefect import flow, task
+        from prefect.runtime import flow_run, task_run
+        @task(retries=2, retry_delay_seconds=0)
+        def flaky(key):
+            if hit(key) < 2 + (key == "b"):
+                raise ConnectionError(key)
+            return [key, task_run.run_count, task_run.parameters, flow_run.name]
+        @flow(flow_run_name="sub-{label}")
+        def sub(label):
+            return [flow_run.name, flow_run.parameters, flow_run.run_count, flow_run.flow_name]
+        @flow(flow_run_name="main-run")
+        def f():
+            return [fut.result() for fut in flaky.map(["a", "b"])] + [sub("x"), flow_run.name]
+        def main():
+            return observed([outcome_of(f), flow_run.name, task_run.name, task_run.run_count])
+    """,
+    "run_logger_extra_and_levels": """
+        import logging
+        from prefect import flow, get_run_logger, task
+        records = []
+        class Keep(logging.Handler):
+            def emit(self, record):
+                if record.name in ("prefect.task_runs", "prefect.flow_runs") and not (
+                    record.getMessage().startswith(("Beginning", "Finished", "Created"))
+                ):
+                    records.append([record.name, record.levelname, record.getMessage(),
+                                    getattr(record, "row", None), bool(record.exc_info)])
+        keep = Keep()
+        @task
+        def parse(row):
+            hit("parse")
+            logger = get_run_logger()
+            logger.debug("debug line")
+            logger.info("parsing", extra={"row": row})
+            try:
+                int("x")
+            except ValueError:
+                logger.exception("could not parse")
+            logger.warning("row %s skipped", row)
+            return sorted(logger.extra)
+        @flow
+        def f():
+            logger = get_run_logger()
+            logger.info("starting", extra={"row": 0})
+            logger.error("bad thing %d", 7)
+            return [parse(3), sorted(logger.extra)]
+        def main():
+            prefect_logger = logging.getLogger("prefect")
+            level = prefect_logger.level  # (the harness runs Prefect's at WARNING)
+            prefect_logger.setLevel(logging.INFO)
+            prefect_logger.addHandler(keep)
+            try:
+                outcome = outcome_of(f)
+            finally:
+                prefect_logger.removeHandler(keep)
+                prefect_logger.setLevel(level)
+            return {**observed(outcome), "records": records}
+    """,
+    "async_gather_return_exceptions": """
+        from prefect import flow, task
+        from prefect.runtime import task_run
+        @task(retries=1, retry_delay_seconds=0)
+        async def fetch(i):
+            n = hit(f"fetch{i}")
+            await asyncio.sleep(0.01 * (3 - i))
+            if i == 1 and n == 1:
+                raise ConnectionError("blip")
+            if i == 2:
+                raise LookupError(f"no page {i}")
+            return [i, task_run.run_count]
+        @task
+        def total(values):
+            return sum(v[0] for v in values)
+        @flow
+        async def crawl():
+            got = await asyncio.gather(*[fetch(i) for i in range(3)], return_exceptions=True)
+            ok = [g for g in got if not isinstance(g, BaseException)]
+            bad = [f"{type(g).__name__}: {g}" for g in got if isinstance(g, BaseException)]
+            states = await asyncio.gather(fetch(0, return_state=True), fetch(2, return_state=True))
+            return [ok, bad, total(ok), [s.name for s in states]]
+        def main():
+            return observed(outcome_of(lambda: asyncio.run(crawl())))
+    """,
+    "with_options_names_and_tags": """
+        from prefect import flow, task
+        from prefect.runtime import flow_run, task_run
+        @task(retries=0)
+        def load(region):
+            if hit(f"load {region}") < 3:
+                raise ConnectionError("down")
+            return [task_run.task_name, task_run.name, sorted(task_run.tags), task_run.run_count]
+        eu_load = load.with_options(name="load-eu", task_run_name="load-{region}-run",
+                                    retries=2, retry_delay_seconds=0, tags=["eu"])
+        @flow
+        def nightly(region: str = "eu"):
+            return [eu_load(region), flow_run.name, flow_run.flow_name]
+        named = nightly.with_options(name="nightly-eu", flow_run_name="nightly-{region}")
+        def main():
+            return observed([outcome_of(lambda: named("eu")), load.name, load.retries,
+                             eu_load.name, eu_load.retries, sorted(eu_load.tags),
+                             eu_load.task_run_name, named.name, named.flow_run_name,
+                             nightly.name, outcome_of(lambda: load("x"))])
+    """,
+    "validate_parameters_method": """
+        from datetime import datetime
+        from typing import Literal
+        from pydantic import BaseModel
+        from prefect import flow
+        class Source(BaseModel):
+            bucket: str
+            prefix: str = ""
+            limit: int = 100
+        @flow
+        def sync(src: Source, since: datetime, mode: Literal["full", "delta"] = "delta",
+                 ids: list[int] = []):
+            hit("sync")
+            return [type(src).__name__, src.limit, since.year, mode, ids]
+        def checked(parameters):
+            try:
+                made = sync.validate_parameters(parameters)
+            except Exception as exc:
+                return [type(exc).__name__, str(exc).splitlines()]
+            return [[k, type(v).__name__, str(v)] for k, v in made.items()]
+        def main():
+            return observed([
+                checked({"src": {"bucket": "b", "limit": "5"}, "since": "2024-01-02T03:04:05",
+                         "ids": ["1", 2]}),
+                checked({"src": {"prefix": "p"}, "since": "2024-01-02"}),
+                checked({"src": {"bucket": "b"}, "since": "x", "mode": "all"}),
+                checked({"since": "2024-01-02", "nope": 1}),
+                sync.should_validate_parameters,
+                outcome_of(lambda: sync({"bucket": "b"}, "2024-05-06T00:00:00", ids=("3",))),
+                outcome_of(lambda: sync({"bucket": "b"}, "2024-05-06", mode="all")),
+            ])
+    """,
+    "task_hooks_with_arguments": """
+        from functools import partial
+        from prefect import flow, task
+        hooks = []
+        def alert(task, task_run, state, channel):
+            hooks.append([channel, task.name, task_run.run_count, state.name, state.type.value,
+                          state.message])
+        def done(task, task_run, state):
+            hooks.append(["done", task.name, task_run.run_count, state.name, state.result()])
+        @task(retries=1, retry_delay_seconds=0, on_failure=[partial(alert, channel="#ops")],
+              on_completion=[done])
+        def charge(amount):
+            n = hit(f"charge {amount}")
+            if amount < 0:
+                raise ValueError(f"negative amount {amount}")
+            if amount == 5 and n == 1:
+                raise ConnectionError("gateway")
+            return amount * 100
+        @charge.on_failure
+        def page(task, task_run, state):
+            hooks.append(["page", task.name, type(state.result(raise_on_failure=False)).__name__])
+        @flow
+        def f():
+            return [charge(5), repr(charge.submit(-1).result(raise_on_failure=False))]
+        def main():
+            return {**observed(outcome_of(f)), "hooks": hooks}
+    """,
+    "flow_returns_cancelled_or_failed": """
+        from prefect import flow, task
+        from prefect.states import Cancelled, Failed
+        hooks = []
+        def on_cancel(flow, flow_run, state):
+            hooks.append(["cancellation", state.name])
+        def on_fail(flow, flow_run, state):
+            hooks.append(["failure", state.name, state.message])
+        @task
+        def check(n):
+            return n > 3
+        @flow(on_cancellation=[on_cancel], on_failure=[on_fail])
+        def guarded(n: int):
+            hit(f"guarded {n}")
+            if not check(n):
+                return Cancelled(message=f"nothing to do for {n}")
+            if n > 10:
+                return Failed(message=f"too many: {n}")
+            return n
+        def main():
+            s = guarded(1, return_state=True)
+            f = guarded(11, return_state=True)
+            return {**observed([
+                [s.name, s.type.value, s.is_cancelled(), s.is_failed(), s.message],
+                outcome_of(lambda: guarded(2)),
+                [f.name, f.is_failed(), f.message, f.result(raise_on_failure=False)],
+                outcome_of(lambda: guarded(5)),
+            ]), "hooks": hooks}
+    """,
+    "jitter_with_delay_list": """
+        from prefect import flow, task
+        @task(retries=3, retry_delay_seconds=[0.2, 0.4, 0.4], retry_jitter_factor=0.5)
+        def flaky():
+            if hit("flaky") < 4:
+                raise ConnectionError("down")
+            return "up"
+        @flow
+        def f():
+            return flaky()
+        def main():
+            return observed([outcome_of(f), flaky.retry_jitter_factor, flaky.retry_delay_seconds])
+    """,
+    "cached_across_flow_retry": """
+        import time as _t
+        from prefect import flow, task
+        from prefect.cache_policies import INPUTS
+        RUN = _t.time_ns()
+        @task(cache_policy=INPUTS, persist_result=True)
+        def download(run, day):
+            hit("download")
+            return f"data-{day}"
+        @task
+        def publish(data):
+            if hit("publish") == 1:
+                raise ConnectionError("publish failed")
+            return f"published {data}"
+        @flow(retries=1, retry_delay_seconds=0)
+        def daily(day: str = "mon"):
+            state = download(RUN, day, return_state=True)
+            return [state.name, publish(state.result())]
+        def main():
+            return observed(outcome_of(daily))
+    """,
+    "async_task_timeout_retried": """
+        from prefect import flow, task
+        from prefect.runtime import task_run
+        @task(timeout_seconds=0.3, retries=1, retry_delay_seconds=0)
+        async def query(n):
+            if hit("query") == 1:
+                await asyncio.sleep(2)
+            return [n, task_run.run_count]
+        @task(timeout_seconds=0.2)
+        async def hang():
+            hit("hang")
+            await asyncio.sleep(5)
+        @flow
+        async def report():
+            ok = await query(7)
+            state = await hang(return_state=True)
+            try:
+                await hang()
+                caught = "nothing"
+            except TimeoutError as exc:
+                caught = f"TimeoutError {exc}"
+            return [ok, state.name, state.is_failed(), state.message, caught]
+        def main():
+            return observed(outcome_of(lambda: asyncio.run(report())))
+    """,
 }
 
 #: Scenarios whose gaps are not compared: random by design (jitter).
-RANDOM_GAPS = {"jitter_attempts"}
+RANDOM_GAPS = {"jitter_attempts", "jitter_with_delay_list"}
 #: Flow retries: Prefect takes 1-2 s (more on a loaded machine) to start one, on top of its
 #: delay. Their gaps are the same when flowtop's is not longer than Prefect's, nor
 #: shorter by more than this.
@@ -2184,6 +2710,8 @@ FLOW_RETRIES = {
     "flow_with_options",
     "flow_retry_reruns_every_task",
     "flow_retry_returned_futures",
+    "flow_retries_rerun_subflows",
+    "cached_across_flow_retry",
 }
 
 #: Scenarios known to differ, each with its reason: a difference README's "Differences
@@ -2216,6 +2744,10 @@ SLOW = {
     "async_task_timeout_cancelled",
     "flow_timeout_state_name",
     "timeout_errors_are_timed_out",
+    "cache_expiration_and_exclude",
+    "parent_timeout_stops_subflow",
+    "jitter_with_delay_list",
+    "async_task_timeout_retried",
 }
 
 #: Prefect 3's observations, recorded with --record: the default test run compares

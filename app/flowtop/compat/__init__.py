@@ -175,11 +175,14 @@ def _states() -> dict[str, Any]:
 
 def _exceptions() -> dict[str, Any]:
     """``prefect.exceptions``: flowtop's, ``PausedRun`` (a paused state's ``result()``),
-    and the two a pause's caller catches (``prefect_flow_runs``), never raised."""
+    the two a pause's caller catches (``prefect_flow_runs``), never raised, and
+    ``SignatureMismatchError`` (``Flow.validate_parameters``, ``flow_validation``)."""
     from ..engine.prefect_exceptions import PausedRun
     from . import prefect_flow_runs
+    from .flow_validation import SignatureMismatchError
 
-    return _public("exceptions")() | prefect_flow_runs.exceptions() | {"PausedRun": PausedRun}
+    own = {"PausedRun": PausedRun, "SignatureMismatchError": SignatureMismatchError}
+    return _public("exceptions")() | prefect_flow_runs.exceptions() | own
 
 
 def _schedules() -> dict[str, Any]:

@@ -10,6 +10,10 @@ as Prefect's: a dict default of a model parameter is made the model. A value pyd
 refuses because it holds a future or a state is left as it is, for the run to resolve
 (Prefect resolves them first), and so is a parameter whose annotation pydantic cannot make
 a schema of.
+
+``validated_parameters`` is Prefect's ``Flow.validate_parameters(parameters)``, the same
+validation of a dict of parameters by name, which Prefect code calls itself (to check a
+schedule's or a form's parameters before a run).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Any
 from ..engine.errors import ParameterTypeError
 from ..engine.parameter_types import hints
 from ..engine.prefect_api import State
+from ..engine.prefect_exceptions import PrefectException
 from ..engine.task_future import TaskFuture
 
 #: Keywords of a flow call that are flowtop's or Prefect's own, never the function's.
@@ -60,23 +65,81 @@ def validated(
             inspect.Parameter.VAR_KEYWORD,
         ):
             adapter = _adapter(TypeAdapter, hint, config)
-        made = value
-        if adapter is not None:
-            try:
-                made = adapter.validate_python(value)
-            except ValidationError as exc:
-                if not _holds_run_values(value):  # (looked for only then: a big list costs)
-                    problems.extend(_said(name, error) for error in exc.errors())
+        made = _made(adapter, ValidationError, name, value, problems)
         if name in given_names or made is not value:
             bound.arguments[name] = made
         else:  # a default left as it is stays the function's own (and unrecorded as given)
             del bound.arguments[name]
     if problems:
-        raise ParameterTypeError(
-            "Flow run received invalid parameters:\n" + "\n".join(f" - {p}" for p in problems)
-        )
+        raise _refused(problems)
     options = {k: v for k, v in kwargs.items() if k in CALL_OPTIONS}
     return bound.args, {**bound.kwargs, **options}
+
+
+class SignatureMismatchError(PrefectException, TypeError):
+    """Prefect 3's (``prefect.exceptions``): ``validate_parameters`` given a parameter the
+    flow's function does not have, in Prefect's words."""
+
+
+def validated_parameters(fn: Callable[..., Any], parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """Prefect's ``Flow.validate_parameters(parameters)``: every parameter of ``fn`` by
+    name, in its order, each made its annotated type (a default too), ``*args`` a list and
+    ``**kwargs`` a dict, as Prefect's (checked with 3.9.1). A name ``fn`` has no parameter
+    of raises ``SignatureMismatchError``; a value pydantic refuses, and a required one not
+    given, ``ParameterTypeError`` naming each (`` - src: Field required``)."""
+    shape = _shape(fn)
+    if shape is None:
+        return dict(parameters)
+    signature, annotations = shape
+    expected = list(signature.parameters)
+    if not set(parameters) <= set(expected):
+        raise SignatureMismatchError(
+            f"Function expects parameters {expected} but was provided with parameters "
+            f"{list(parameters)}"
+        )
+    try:
+        from pydantic import ConfigDict, TypeAdapter, ValidationError
+    except ImportError:
+        return dict(parameters)
+    config = ConfigDict(arbitrary_types_allowed=True)
+    made: dict[str, Any] = {}
+    problems: list[str] = []
+    for name, parameter in signature.parameters.items():
+        if parameter.kind is inspect.Parameter.VAR_POSITIONAL:
+            made[name] = list(parameters.get(name, ()))
+        elif parameter.kind is inspect.Parameter.VAR_KEYWORD:
+            made[name] = dict(parameters.get(name, {}))
+        elif name not in parameters and parameter.default is inspect.Parameter.empty:
+            problems.append(f"{name}: Field required")  # (pydantic's words, as Prefect's)
+        else:
+            hint = annotations.get(name)
+            adapter = None if hint is None else _adapter(TypeAdapter, hint, config)
+            value = parameters.get(name, parameter.default)
+            made[name] = _made(adapter, ValidationError, name, value, problems)
+    if problems:
+        raise _refused(problems)
+    return made
+
+
+def _made(adapter: Any, invalid: Any, name: str, value: Any, problems: list[str]) -> Any:
+    """``value`` made its type by pydantic's ``adapter`` (None: as given). One it refuses
+    (its ``ValidationError``, ``invalid``) is given back as it is, its problems added to
+    ``problems``, unless it holds a future or a state, which the run resolves first."""
+    if adapter is None:
+        return value
+    try:
+        return adapter.validate_python(value)
+    except invalid as exc:
+        if not _holds_run_values(value):  # (looked for only then: a big list costs)
+            problems.extend(_said(name, error) for error in exc.errors())
+        return value
+
+
+def _refused(problems: list[str]) -> ParameterTypeError:
+    """Prefect's error naming each parameter's problem."""
+    return ParameterTypeError(
+        "Flow run received invalid parameters:\n" + "\n".join(f" - {p}" for p in problems)
+    )
 
 
 #: Each flow function's signature and resolved annotations, read on its first call: read

@@ -27,7 +27,7 @@ import copy
 import functools
 import types
 import weakref
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -39,7 +39,7 @@ from ..engine.prefect_api import Failed, State
 from ..engine.prefect_context import Call, called_with, given_call
 from ..engine.prefect_ids import PrefectFlowRun, prefect_uuid, same_flow_run
 from ..engine.run_loggers import prefect_flow_run_name
-from .flow_validation import CALL_OPTIONS, validated
+from .flow_validation import CALL_OPTIONS, validated, validated_parameters
 
 if TYPE_CHECKING:
     from ..engine.dynamic_run import DynamicRun
@@ -86,12 +86,24 @@ class DropInFlow(FlowFunction):
             return super().__call__(*args, **kwargs)
         call = (args, {k: v for k, v in kwargs.items() if k not in CALL_OPTIONS})
         target: DropInFlow = self
-        if self.validate_parameters:
+        if self.should_validate_parameters:
             try:
                 args, kwargs = validated(self.fn, args, kwargs)
             except ParameterTypeError as exc:
                 target = self._refused(exc)
         return target._call_as_given(_GivenCall(target, call), args, kwargs)
+
+    def validate_parameters(self, parameters: dict[str, Any]) -> dict[str, Any]:
+        """Prefect's ``Flow.validate_parameters``: ``parameters`` (by name) made the types
+        the function declares, its defaults added, or Prefect's ``ParameterTypeError``
+        (``compat.flow_validation.validated_parameters``). Whether a call is validated is
+        ``should_validate_parameters``, as in Prefect."""
+        if not isinstance(parameters, Mapping):
+            raise TypeError(
+                f"validate_parameters of flow {self.name!r} takes a dict of parameters by "
+                f"name, got {type(parameters).__name__}"
+            )
+        return validated_parameters(self.fn, parameters)
 
     def _call_as_given(
         self, given: _GivenCall, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -134,7 +146,7 @@ class DropInFlow(FlowFunction):
         retried, has no ``flow_run_name`` and calls no ``on_running`` hook."""
         refused = copy.copy(self)  # its name, task runner and final hooks: the flow's
         refused.fn = _failing(self.fn, error)
-        refused.validate_parameters = False
+        refused.should_validate_parameters = False
         refused.retries = 0
         refused.run_name = None
         refused.hooks = {**self.hooks, "on_running": []}

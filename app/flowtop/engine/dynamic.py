@@ -136,9 +136,11 @@ class FlowFunction(Flow, PrefectFlowAttributes):
         self.max_workers = max_workers
         #: Prefect's ``flow_run_name``: a template of the parameters, or a callable.
         self.run_name = run_name
-        #: Prefect's option: parameters given by name (``--param``, the run form, a rerun
-        #: from the store) are made the types the function declares.
-        self.validate_parameters = validate_parameters
+        #: Prefect's ``validate_parameters`` option, read back under Prefect's name for it
+        #: (its ``Flow.validate_parameters`` is a method: drop-in ``DropInFlow``'s):
+        #: parameters given by name (``--param``, the run form, a rerun from the store)
+        #: are made the types the function declares.
+        self.should_validate_parameters = validate_parameters
         if retries is None:  # Prefect 3's "not set": 0, as for a flow not given retries
             retries = 0
         if (wrong_type := option_type_problem("retries", retries)) is not None:
@@ -180,7 +182,7 @@ class FlowFunction(Flow, PrefectFlowAttributes):
             "name": self.name,
             "retries": self.retries,
             "retry_delay": self.retry_delay,
-            "validate_parameters": self.validate_parameters,
+            "validate_parameters": self.should_validate_parameters,
             "flow_run_name": self.run_name,
             "timeout_seconds": self.timeout,
             **self.noted,
@@ -244,7 +246,9 @@ class FlowFunction(Flow, PrefectFlowAttributes):
     def start_arguments(self, parameters: Mapping[str, Any]) -> dict[str, Any]:
         """The function called with ``parameters`` by name; one without a default must be
         among them (a run that flowtop starts has no other arguments to give)."""
-        args, kwargs = call_for(self.fn, self.name, parameters, typed=self.validate_parameters)
+        args, kwargs = call_for(
+            self.fn, self.name, parameters, typed=self.should_validate_parameters
+        )
         return {"args": args, "kwargs": kwargs}
 
     def node(self, key: str) -> Node | None:

@@ -230,7 +230,9 @@ class DynamicRun(FlowRetries):
 
     def _time_out(self) -> None:
         """The body ran past ``timeout_seconds``: fail the run now, cancel its unfinished
-        tasks and its subflows' runs, and interrupt the body (``flow_hooks``)."""
+        tasks and its subflows' runs, and interrupt the body (``flow_hooks``), and theirs:
+        Prefect's timeout interrupts the thread its subflows run on, so their code does
+        not run on after their caller gave up on it."""
         with self._lock:
             if self._body_done or self.state is not StateType.RUNNING or self._closed():
                 return
@@ -245,7 +247,10 @@ class DynamicRun(FlowRetries):
             self._end_unfinished("the flow run timed out", stopped)
             flow_hooks.interrupt(self._body_thread)
             self._finish()
+        below = self._live_subflows()  # read before they end with it
         self._cancel_subflows("its parent run timed out")
+        for run in below:
+            run._interrupt_body()
 
     def cancel(self, why: str = "cancelled by the user") -> bool:
         """Cancel the run and, as Prefect's cancellation cleanup does, its subflows' runs."""
@@ -262,6 +267,20 @@ class DynamicRun(FlowRetries):
         for run in self.runner.active_runs:
             if isinstance(run, DynamicRun) and run.parent_run == self.run_id:
                 run.cancel(why)
+
+    def _live_subflows(self) -> list[DynamicRun]:
+        """The live runs of the subflows this run's body called, and of theirs."""
+        below = []
+        for run in self.runner.active_runs:
+            if isinstance(run, DynamicRun) and run.parent_run == self.run_id:
+                below += [run, *run._live_subflows()]
+        return below
+
+    def _interrupt_body(self) -> None:
+        """Interrupt the body if it is still running (``_time_out``'s way)."""
+        with self._lock:
+            if not self._body_done and self._body_thread is not None:
+                flow_hooks.interrupt(self._body_thread)
 
     def _closed(self) -> bool:
         """No task starts any more: cancelled, timed out, or ending."""

@@ -173,7 +173,7 @@ class PrefectFlowAttributes:
     timeout: float | None
     retry_delay: float
     run_name: str | Callable[[], str] | None
-    validate_parameters: bool
+    should_validate_parameters: bool
     #: Prefect options flowtop keeps only to give back (``description``, ``version``,
     #: ``log_prints``) and the ``task_runner`` object given.
     noted: dict[str, Any]
@@ -229,10 +229,6 @@ class PrefectFlowAttributes:
     @property
     def flow_run_name(self) -> str | Callable[[], str] | None:
         return self.run_name
-
-    @property
-    def should_validate_parameters(self) -> bool:
-        return self.validate_parameters
 
     @property
     def isasync(self) -> bool:

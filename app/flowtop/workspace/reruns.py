@@ -127,7 +127,7 @@ def _call(flow: Flow, stored: Mapping[str, Any], given: Mapping[str, Any]) -> di
         flow.fn,
         flow.name,
         {**stored, **given},
-        typed=flow.validate_parameters,
+        typed=flow.should_validate_parameters,
         replayed=replayed,
     )
     return {"args": args, "kwargs": kwargs}  # as ``FlowFunction.start_arguments`` gives them
