@@ -40,3 +40,27 @@ def step():
 with Flow({flow!r}) as flow:
     step()
 """
+
+
+#: A flow ``slow`` whose import waits for the test to write ``release`` beside it (30 s at
+#: most, for a test that failed midway): a slow file, let go when the test has looked.
+HELD_UNTIL_RELEASE = """\
+import time
+from pathlib import Path
+
+from flowtop import Flow, task
+
+release = Path(__file__).with_name("release")
+end = time.monotonic() + 30
+while not release.exists() and time.monotonic() < end:
+    time.sleep(0.02)
+
+
+@task
+def nap():
+    return 1
+
+
+with Flow("slow") as flow:
+    nap()
+"""

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from flow_texts import QUICK
+from flow_texts import HELD_UNTIL_RELEASE, QUICK
 from flowtop.engine.events import RunStarted, TaskStateChanged
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
@@ -28,28 +28,6 @@ from flowtop.tui.widgets.flow_list import LOADING
 from flowtop.workspace import RemoteWorkspace
 from flowtop.workspace.history import History
 from pilot_kit import screen_text, wait_for
-
-#: Imported after ``quick``: waits (20 s at most) for the test to write ``release``.
-SLOW = """
-import time
-from pathlib import Path
-
-from flowtop import Flow, task
-
-release = Path(__file__).with_name("release")
-end = time.monotonic() + 20
-while not release.exists() and time.monotonic() < end:
-    time.sleep(0.02)
-
-
-@task
-def nap():
-    return 1
-
-
-with Flow("slow") as flow:
-    nap()
-"""
 
 LATE = QUICK.replace('"quick"', '"late"')
 #: A second ``quick``, in a file after the first: refused once the load is over.
@@ -62,7 +40,7 @@ def folder(write: Callable[[str, str], Path], tmp_path: Path) -> Path:
     ``d_dup.py``, which defines ``quick`` again."""
     write("flowtop.toml", "[defaults]\nload_timeout = 30\n")
     write("a_quick.py", QUICK)
-    write("b_slow.py", SLOW)
+    write("b_slow.py", HELD_UNTIL_RELEASE)
     write("c_late.py", LATE)
     write("d_dup.py", DUPLICATE)
     return tmp_path

@@ -27,30 +27,8 @@ from pathlib import Path
 import pytest
 
 from cli_kit import PLAIN
-from flow_texts import QUICK
+from flow_texts import HELD_UNTIL_RELEASE, QUICK
 from flowtop.workspace import RemoteWorkspace
-
-#: Waits (30 s at most) for the test to write ``release`` beside it, at import.
-HELD = """
-import time
-from pathlib import Path
-
-from flowtop import Flow, task
-
-release = Path(__file__).with_name("release")
-end = time.monotonic() + 30
-while not release.exists() and time.monotonic() < end:
-    time.sleep(0.02)
-
-
-@task
-def nap():
-    return 1
-
-
-with Flow("slow") as flow:
-    nap()
-"""
 
 #: ``etl``, defined as a ``@flow`` function.
 ETL = """
@@ -94,7 +72,7 @@ def folder(write: Callable[[str, str], Path], tmp_path: Path) -> Iterator[Path]:
     write(
         "flowtop.toml", "[defaults]\nload_timeout = 30\n\n[flows.slow.tasks.nap]\nmax_retries = 2\n"
     )
-    write("a_slow.py", HELD)
+    write("a_slow.py", HELD_UNTIL_RELEASE)
     write("b_etl.py", ETL)
     write("c_report.py", MENTIONS_ETL)
     write("d_made.py", MADE)
