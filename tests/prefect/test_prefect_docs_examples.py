@@ -16,28 +16,14 @@ compared with Prefect 3.9.1 side by side; each test here is a difference found s
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-from flowtop.compat import prefect_imports
+from drop_in_kit import drop_in_module
+
 from flowtop.engine import Runner, StateType
-
-
-def drop_in_module(tmp_path: Path, name: str, source: str) -> ModuleType:
-    """``source`` imported as a Prefect flow file is in drop-in mode."""
-    path = tmp_path / f"{name}.py"
-    path.write_text(textwrap.dedent(source))
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    with prefect_imports():
-        spec.loader.exec_module(module)
-    return module
 
 
 def test_prefect_s_generic_classes_can_be_subscripted_in_annotations(tmp_path: Path) -> None:
