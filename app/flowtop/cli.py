@@ -236,6 +236,8 @@ def run_command(words: list[str]) -> int:
         )
     if getattr(args, "path", None) is None and hasattr(args, "path"):
         args.path = default_path()
+    if refused_in_gone_folder(args):
+        return 2
     if args.command in ("run", "open"):
         from .engine.capture import capture_info_logs
 
@@ -257,6 +259,18 @@ def run_command(words: list[str]) -> int:
         silence(sys.stdout)
         print(f"flowtop {args.command}: {output_lost(exc)}", file=sys.stderr)
         return 1
+
+
+def refused_in_gone_folder(args: argparse.Namespace) -> bool:
+    """Say so when the command ``args`` parse to cannot run: the working folder was
+    deleted (``commands.working_folder``); True when it was said (a usage error, exit 2)."""
+    from .commands.working_folder import gone_working_folder
+    from .printable import say
+
+    why = gone_working_folder(args, imports_flows=args.command in IMPORTS_FLOWS)
+    if why is not None:
+        say(why, command=f"flowtop {args.command}")
+    return why is not None
 
 
 def mistyped_command(word: str) -> bool:

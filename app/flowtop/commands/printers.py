@@ -52,6 +52,7 @@ from ..formats import (
 from ..looks import STATE_LOOK, run_error_text, state_words
 from ..printable import PrintableStream, as_left_on_screen, printable, say
 from ..tui.clock import LocalClock, system_clock
+from .line_pieces import whole_line_pieces
 from .message_lines import one_line as one_line  # (``history`` takes both from here)
 from .message_lines import raised_at as raised_at
 from .message_lines import whole_line
@@ -255,7 +256,9 @@ class JsonPrinter:
         self.output = Output(stream)
 
     def __call__(self, events: list[Event]) -> None:
-        self.output.write(strict_surrogates("".join(map(json_line, events))))
+        lines = (strict_surrogates(json_line(event)) for event in events)
+        for piece in whole_line_pieces(lines):  # never mixed with another writer's lines
+            self.output.write(piece)
 
     def tick(self) -> None:
         """JSON lines are events only: nothing to refresh between them."""
