@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from flowtop.engine.states import StateType
 from flowtop.looks import STATE_LOOK
+from flowtop.tui.call_scope import Scope, scope_note
 from flowtop.tui.code_rows import NOT_IN_RUN
 from flowtop.tui.launch_queue import Launch, LaunchQueue, Request, StoreWrite
 from flowtop.tui.run_control import AlreadyRerunning, RunControlError
@@ -397,7 +398,18 @@ class RunActions(LaunchQueue):
                         markup=False,
                     )
 
-        self.push_screen(RetryEditor(self.workspace, flow_name, key), done)
+        scope = self._override_scope(flow_name, key)
+        self.push_screen(RetryEditor(self.workspace, flow_name, key, scope=scope), done)
+
+    def _override_scope(self, flow_name: str, key: str) -> Scope | None:
+        """What the editor says of the other calls of ``key``'s task, which its override
+        leaves alone (``call_scope``): counted in the run shown, else in the flow."""
+        shape = self.workspace.shapes[flow_name]
+        run = self.table.run
+        if run is not None and run.flow == flow_name and run.order:
+            where = f"in run #{run.number}" if run.number else "in the flow"
+            return scope_note(key, run.order, where, shape.base_policies)
+        return scope_note(key, [*shape.nodes, *shape.policies], "in the flow", shape.base_policies)
 
     def _auto_rerun(self, name: str) -> None:
         if self._after_launch(partial(self._auto_rerun, name)):

@@ -24,6 +24,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
 from flowtop.printable import printable
+from flowtop.tui.call_scope import Scope
 from flowtop.tui.widgets.ordered_input import OrderedInput
 
 from ...engine.layers import Layer
@@ -69,6 +70,9 @@ class RetryEditor(FormDialog[bool]):
     DEFAULT_CSS = """
     RetryEditor #dialog { width: 96; }
     RetryEditor #policy { color: $text-muted; margin-bottom: 1; }
+    RetryEditor .scope { color: $warning; height: auto; }
+    RetryEditor #scope-short, RetryEditor.-tiny #scope { display: none; }
+    RetryEditor.-tiny #scope-short { display: block; }
     RetryEditor #reloaded { color: $warning; height: auto; margin-bottom: 1; display: none; }
     RetryEditor #combined { color: $warning; height: auto; margin-top: 1; display: none; }
     RetryEditor #fields { height: auto; max-height: 1fr; }
@@ -97,11 +101,21 @@ class RetryEditor(FormDialog[bool]):
         Binding("ctrl+s", "save", "Save", id="editor.save"),
     ]
 
-    def __init__(self, workspace: WorkspaceView, flow_name: str, task_key: str) -> None:
+    def __init__(
+        self,
+        workspace: WorkspaceView,
+        flow_name: str,
+        task_key: str,
+        *,
+        scope: Scope | None = None,
+    ) -> None:
         super().__init__()
         self.workspace = workspace
         self.flow_name = flow_name
         self.task_key = task_key
+        #: Which calls of the task the override covers, for one called many times
+        #: (``call_scope.scope_note``): None when there is nothing to say.
+        self.scope = scope
         flow = workspace.shapes.get(flow_name)
         node = flow.node(task_key) if flow is not None else None
         #: Set when a reload removed the task before the editor opened: nothing to edit.
@@ -134,6 +148,9 @@ class RetryEditor(FormDialog[bool]):
         hints = self.policy.hints
         with Vertical(id="dialog"):
             yield Static(Text(f"Retry settings · {self.flow_name} / {self.task_key}"), id="title")
+            if self.scope is not None:
+                yield Static(Text(self.scope.whole), id="scope", classes="scope")
+                yield Static(Text(self.scope.short), id="scope-short", classes="scope")
             yield Static(Text(f"Now: {printable(self.policy.summary)}"), id="policy")
             yield Static("", id="reloaded")  # settings_reloaded says what changed
             with FieldsScroll(id="fields", can_focus=False):  # Tab goes field to field

@@ -20,6 +20,16 @@ from flowtop.tui.model import RunModel
 #: The most lines the text takes; past them it ends in ``…`` (the history has it all).
 MOST_LINES = 4
 
+#: Joins the words of a run's label (``region-sub #3``): ``wrapped`` never breaks a line
+#: there, and draws it as a space. A label split over two lines left ``#3`` alone on the
+#: next, read as a run of its own.
+GLUE = "\u00a0"
+
+
+def run_label(label: str) -> str:
+    """``label`` (``region-sub #3``, ``run #6``) as one word for ``wrapped``."""
+    return label.replace(" ", GLUE)
+
 
 def no_rows_text(run: RunModel) -> str:
     """Why ``run`` shows no rows, when the header says more: live, which run a flow retry
@@ -30,11 +40,12 @@ def no_rows_text(run: RunModel) -> str:
     live = run.run_id is None or run.is_live
     if run.subflows:
         ran = "run" if live else "ran"
-        return f"No task of its own; its subflows {ran} as runs of their own: {', '.join(run.subflows)}"
+        labels = ", ".join(run_label(label) for label in run.subflows)
+        return f"No task of its own; its subflows {ran} as runs of their own: {labels}"
     if live:
         if run.body_due is not None and run.retried is not None:
             number, error = run.retried
-            return f"Retrying run #{number}, which failed: {_error_said(error)}"
+            return f"Retrying {run_label(f'run #{number}')}, which failed: {_error_said(error)}"
         if run.body_due is not None and run.rerun_of:  # the run it retries was not read here
             return (
                 f"Retrying run {run.rerun_of}, which failed (the history says why):"
@@ -82,8 +93,8 @@ def _error_said(error: ErrorInfo) -> str:
 
 def wrapped(text: str, width: int, most: int = MOST_LINES) -> list[str]:
     """``text`` in lines of at most ``width`` cells, broken between words (a word wider
-    than a line is cut into pieces), at most ``most`` lines: the last ends in ``…`` when
-    some of it did not fit."""
+    than a line is cut into pieces; words joined by ``GLUE`` are one), at most ``most``
+    lines: the last ends in ``…`` when some of it did not fit."""
     width = max(1, width)
     lines: list[str] = []
     line = ""
@@ -104,7 +115,7 @@ def wrapped(text: str, width: int, most: int = MOST_LINES) -> list[str]:
         lines = [*lines[: most - 1], cut_cells(lines[most - 1] + " " + lines[most], width)]
         if not lines[-1].endswith("…"):
             lines[-1] = cut_cells(lines[-1] + " …", width)
-    return lines
+    return [line.replace(GLUE, " ") for line in lines]
 
 
 def _head(word: str, width: int) -> str:
