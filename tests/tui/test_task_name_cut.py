@@ -1,6 +1,7 @@
-"""At 60×20 the TASK column is 8 cells, and 200 mapped calls (``fetch_item-2`` …
-``fetch_item-200``) all read ``fetch_i…``: no row could be told from another. A long
-name is now cut in the middle, keeping the number it ends in: ``fet…-200``."""
+"""At 60×20 the TASK column was 8 cells (54×20 since the flows pane fits its names), and
+200 mapped calls (``fetch_item-2`` … ``fetch_item-200``) all read ``fetch_i…``: no row
+could be told from another. A long name is now cut in the middle, keeping the number it
+ends in: ``fet…-200``."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ async def test_mapped_calls_keep_their_numbers_in_a_narrow_task_column(tmp_path)
     ws = FakeWorkspace(tmp_path, {"many": mapped_flow()})
     app = FlowtopApp(ws, watch=False)
     try:
-        async with app.run_test(size=(60, 20)) as pilot:
+        async with app.run_test(size=(54, 20)) as pilot:
             await pilot.press("r")
             await wait_for_run(pilot, app, S.COMPLETED)
             await pilot.press("G")  # the last rows: fetch_item-19x, -200

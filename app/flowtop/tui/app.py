@@ -417,7 +417,7 @@ class FlowtopApp(
         """After the editor saved or a reload: the policy cells and the pane again."""
         self._policies_edited()
         self._policy_cache.clear()
-        self.table.refresh()
+        self.table.policies_changed()
         self._update_detail()
 
     def apply_change(self, change: Change) -> None:

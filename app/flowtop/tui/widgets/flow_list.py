@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
+from textual.geometry import Size
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
@@ -25,6 +26,11 @@ from flowtop.tui.widgets.state_colors import looks
 
 #: The id of the row that says what the first load still imports (never highlighted).
 LOADING = "loading"
+#: The pane is as wide as its longest name, up to a quarter of the screen or, on a
+#: narrow one, ``NARROW_MOST`` cells (``width: auto``; flowtop.tcss's ``max-width: 30%``
+#: keeps it to a third of a very narrow one, as before).
+SCREEN_SHARE = 4
+NARROW_MOST = 20
 
 
 class FlowList(OptionList):
@@ -40,6 +46,8 @@ class FlowList(OptionList):
         #: The files listed as failing (``✗``), by error key: each one's error as shown,
         #: so a reload can say what a deleted one had (failed, or a part not in use).
         self.listed_errors: dict[str, Any] = {}
+        #: The longest flow or file entry, in cells (the pane's width follows it).
+        self.widest = 0
 
     class Selected(Message):
         """A flow (``kind == "flow"``) or a load error (``kind == "error"``) was highlighted."""
@@ -89,6 +97,13 @@ class FlowList(OptionList):
         if self.loading_said is not None and options:  # (alone, the header says it)
             options.append(Option(Text(self.loading_said, style="dim"), id=LOADING, disabled=True))
         self._coloured = {o.id: o.prompt for o in options}
+        widest = max(
+            (o.prompt.cell_len for o in options if isinstance(o.prompt, Text) and o.id != LOADING),
+            default=0,
+        )
+        if widest != self.widest:
+            self.widest = widest
+            self.refresh(layout=True)  # its width follows (``get_content_width``)
         self._plain_at = None  # every option is new, in its colours
         self.clear_options()
         self.add_options(options)
@@ -98,6 +113,17 @@ class FlowList(OptionList):
         elif options:
             self.highlighted = 0
         self._in_cursor_colour(self.highlighted)  # unchanged index: no watcher call
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        """The pane's width (``width: auto``): its longest flow or file name, up to a
+        quarter of the screen (``SCREEN_SHARE``); at a fixed 20 cells,
+        ``warehouse-nightly`` read ``warehouse-nigh…`` at 120 columns. The loading row is
+        not measured: cut with ``…``, it comes and goes without moving the table."""
+        most = max(NARROW_MOST, viewport.width // SCREEN_SHARE) - self.styles.gutter.width
+        if self.show_vertical_scrollbar:
+            most -= self.styles.scrollbar_size_vertical
+        padding = self.get_component_styles("option-list--option").padding.width
+        return max(1, min(self.widest + padding, most))
 
     def say_loading(self, said: str | None) -> None:
         """What the first load still imports (None: it is over, the row goes)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -30,59 +30,25 @@ from flowtop.engine.states import StateType
 from flowtop.formats import cut_cells
 from flowtop.looks import INTERRUPTED_LOOK, REUSED_LOOK, STATE_LOOK
 from flowtop.tui.clock import Clock, system_clock
-from flowtop.tui.code_rows import GONE, NOT_IN_RUN
+from flowtop.tui.code_rows import GONE
 from flowtop.tui.model import RunModel, TaskRow
 from flowtop.tui.row_views import SORT_COLUMN, SORT_MODES, view_order
+from flowtop.tui.widgets.column_fit import (
+    GAP,
+    GONE_SUFFIX,
+    TRY_WIDTH,
+    Columns,
+    ContentMeter,
+    error_cell,
+    layout_columns,
+)
+from flowtop.tui.widgets.column_fit import STATE_WIDTH as STATE_WIDTH  # (re-exported)
+from flowtop.tui.widgets.column_fit import TIME_WIDTH as TIME_WIDTH  # (re-exported)
 from flowtop.tui.widgets.no_rows import no_rows_text, wrapped
 from flowtop.tui.widgets.state_colors import colour_mode, table_css
 
 LIVE_STATES = (StateType.RUNNING, StateType.AWAITING_RETRY)
-GAP = 1
 HEADERS = ("TASK", "STATE", "TRY", "TIME", "POLICY", "LAST ERROR")
-STATE_WIDTH = 17  # "⟳ Retry in 123.4s", "⊘ Upstream failed"
-TRY_WIDTH = 5
-TIME_WIDTH = 7
-
-
-@dataclass(frozen=True, slots=True)
-class Columns:
-    task: int
-    policy: int
-    error: int
-    attempts: int = TRY_WIDTH
-    time: int = TIME_WIDTH
-    compact: bool = False  # TRY in its short form: ``1/1+3``
-    state: int = STATE_WIDTH
-
-    def widths(self) -> tuple[int, ...]:
-        return (self.task, self.state, self.attempts, self.time, self.policy, self.error)
-
-
-def layout_columns(width: int, try_width: int = TRY_WIDTH) -> Columns:
-    """Fit the columns to ``width`` (never wider: the table has no horizontal scroll).
-
-    Task, state and try come first, then time, then the error, then the policy; at the
-    narrowest the task name shrinks (down to 6 cells), then time and try go (the detail
-    pane says both), then the state is cut: a cell is cut with an ellipsis, never cropped
-    by the screen's edge, where ``1/14`` would read ``1/1``.
-    """
-    time_width = TIME_WIDTH
-    fixed = STATE_WIDTH + GAP + try_width + GAP + time_width + GAP
-    task = max(12, min(28, width // 4))
-    rest = width - task - fixed - GAP
-    if rest >= 36:
-        policy = min(28, rest * 9 // 20)
-        return Columns(task, policy, rest - policy - GAP, try_width, time_width)
-    if rest >= 8:
-        return Columns(task, 0, rest, try_width, time_width)
-    if width - fixed >= 6:  # no room for errors: the name takes what is left
-        return Columns(min(28, width - fixed), 0, 0, try_width, time_width)
-    fixed -= time_width + GAP  # narrower still: drop the time column
-    if width - fixed >= 6:
-        return Columns(width - fixed, 0, 0, try_width, 0)
-    fixed -= try_width + GAP  # then the try column
-    task = max(6, width - fixed)
-    return Columns(task, 0, 0, 0, 0, state=max(1, min(STATE_WIDTH, width - task - GAP)))
 
 
 def fit(text: str, width: int) -> str:
@@ -129,10 +95,6 @@ def cut_name(name: str, width: int) -> str:
             break
         tail = char + tail
     return set_cell_size(_head(name, room - cell_len(tail)) + "…" + tail, width)
-
-
-#: What the name of a row whose task the code no longer has ends in (``code_rows.GONE``).
-GONE_SUFFIX = " (gone)"
 
 
 def name_text(row: TaskRow, width: int) -> str:
@@ -215,6 +177,9 @@ class TaskTable(ScrollView, can_focus=True):
         self._run_state: StateType | None = None
         #: What it says in place of rows, wrapped: (text, width, lines) last laid out.
         self._said: tuple[str, int, list[str]] = ("", 0, [])
+        #: The widest name, policy and error of the run's rows, for the column widths.
+        self.meter = ContentMeter()
+        self._layout: tuple[tuple[object, ...], Columns] | None = None  # the last, by input
 
     # -- what is shown --------------------------------------------------------------
     @property
@@ -236,6 +201,7 @@ class TaskTable(ScrollView, can_focus=True):
         """Switch to another run, keeping the cursor on the same task key when it exists."""
         key = self.cursor_key
         self.run = run
+        self.meter.measure(run, self.policy_text)  # (a reload may have marked rows gone)
         self.rebuild(keep=key)
         self._run_state = run.state if run is not None else None
         self.refresh_bindings()  # the footer's keys follow the run (`f` once it has ended)
@@ -282,6 +248,8 @@ class TaskTable(ScrollView, can_focus=True):
             else []
         )
         self.positions = {k: i for i, k in enumerate(self.keys)}
+        if self.meter.stale(run):  # another run, or rows added: widths from the rows
+            self.meter.measure(run, self.policy_text)  # (not from those a filter leaves)
         self._added_seen = run.added if run else 0
         self._reorder_pending = False
         self._last_reorder = self.clock()
@@ -303,6 +271,15 @@ class TaskTable(ScrollView, can_focus=True):
         self._set_cursor(index)
         return True
 
+    def policy_text(self, row: TaskRow) -> str:
+        """The POLICY cell of ``row``: ``policy_source``'s, else the run's own."""
+        return self.policy_source(row) if self.policy_source is not None else row.policy
+
+    def policies_changed(self) -> None:
+        """The policies were edited or reloaded: POLICY cells, and its width, again."""
+        self.meter.remeasure(self.policy_text)
+        self.refresh()
+
     # -- updates --------------------------------------------------------------------
     def rows_changed(self, keys: Collection[str]) -> None:
         """Repaint the visible lines of ``keys``; re-sort later when the order depends on state."""
@@ -313,6 +290,11 @@ class TaskTable(ScrollView, can_focus=True):
             return
         if not self.ordered:
             self._reorder_pending = True
+        if self.run is not None:
+            rows = self.run.rows
+            if self.meter.errors_changed(rows[k] for k in keys if k in rows):
+                self.refresh()  # a first error: LAST ERROR keeps more room
+                return
         top, bottom = self._visible_range()
         positions = self.positions
         lines = [i for i in (positions.get(k) for k in keys) if i is not None and top <= i < bottom]
@@ -333,6 +315,7 @@ class TaskTable(ScrollView, can_focus=True):
             self._run_state = self.run.state
             self.refresh_bindings()  # (a run that ends between two ticks flips no other sign)
             self.refresh()  # a live run's POLICY cells name its own policy (``policy_cell``)
+            self.meter.remeasure(self.policy_text)
         now = self.clock()
         if self._reorder_pending and now - self._last_reorder >= (
             0.3 if len(self.keys) < 20_000 else 1.0
@@ -458,17 +441,29 @@ class TaskTable(ScrollView, can_focus=True):
         return tuple(f"{h} {self.sort_arrow}" if i == index else h for i, h in enumerate(HEADERS))
 
     def columns(self, width: int) -> Columns:
-        """The layout for ``width``: TRY as wide as this run's budgets need, in the long
-        form ``1/1 (+3 on Retry)`` when the policy column still fits beside it, else in
-        the short ``1/1+3`` (the policy column and the detail pane say the rest)."""
+        """The layout for ``width``, fitted to the rows' texts (``column_fit``): laid out
+        on the table's whole width and narrowed by the cell a vertical scrollbar takes,
+        so a filter that hides the scrollbar moves no column. Kept until its inputs
+        change: ``render_line`` asks for it once a line."""
         run = self.run
-        long, short = run.try_widths if run is not None else (TRY_WIDTH, TRY_WIDTH)
+        whole = max(width, self.size.width)
+        tries = run.try_widths if run is not None else (TRY_WIDTH, TRY_WIDTH)
+        inputs = (width, whole, tries, self.meter.content)
+        if self._layout is None or self._layout[0] != inputs:
+            self._layout = (inputs, self._fit(whole, tries).narrowed(whole - width))
+        return self._layout[1]
+
+    def _fit(self, width: int, tries: tuple[int, int]) -> Columns:
+        """TRY as wide as this run's budgets need, in the long form ``1/1 (+3 on Retry)``
+        when POLICY keeps its width beside it, else in the short ``1/1+3`` (the policy
+        column and the detail pane say the rest)."""
+        long, short = tries
+        content = self.meter.content
         if long <= TRY_WIDTH:
-            return layout_columns(width)
-        wide = layout_columns(width, long)
-        if wide.policy > 0:
-            return wide
-        return replace(layout_columns(width, max(TRY_WIDTH, short)), compact=True)
+            return layout_columns(width, content=content)
+        compact = replace(layout_columns(width, max(TRY_WIDTH, short), content), compact=True)
+        wide = layout_columns(width, long, content)
+        return wide if wide.policy >= max(1, compact.policy) else compact
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
@@ -503,19 +498,20 @@ class TaskTable(ScrollView, can_focus=True):
             state_style = base + self.get_component_rich_style(f"task-table--{row.look()[2]}")
             dim = base + self.get_component_rich_style("task-table--dim")
             error = base + self.get_component_rich_style("task-table--error")
-        policy = self.policy_source(row) if self.policy_source is not None else row.policy
+        policy = self.policy_text(row)
         name = base
         if row.code_mark == GONE:  # its task left the code: dim, and said so by its name
             name = state_style = dim
+        error_text = error_cell(row)
+        if self.meter.saw(policy, error_text):  # past the rows measured, and wider
+            self.refresh()
         cells = (
             name_text(row, columns.task),
             row.state_text(now, all_busy=self.run is not None and self.run.all_busy),
             row.attempt_text(compact=columns.compact),
             row.time_text(now),
             policy,
-            (row.error_text() or (row.code_mark if row.code_mark == NOT_IN_RUN else "")).replace(
-                "\n", " "
-            ),
+            error_text,
         )
         said = dim if row.code_mark and row.error is None else error  # a mark, not an error
         styles = [name, state_style, base, base, dim, said]

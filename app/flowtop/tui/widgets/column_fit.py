@@ -1,0 +1,224 @@
+"""The task table's column widths, fitted to what the run's rows hold.
+
+Widths used to come from a formula of the table's width alone: at 120 columns POLICY was
+cut at 19 cells (``≠ 5× backoff 2s×2…``, an edit's new value out of sight) beside a LAST
+ERROR empty on most rows, and at 80 TASK was 14 cells (``check_f…shness``) with room to
+spare. Now TASK is as wide as the run's longest name and POLICY as its longest policy,
+each up to a cap, and LAST ERROR takes the rest, keeping more of it when some row has an
+error. The texts are measured when the rows change (``ContentMeter``), never per
+repaint (past a big flow's first ``SAMPLE`` rows, a wider row drawn widens its column
+once), and the layout depends on them and the width only, so a countdown's tick or a
+filter never moves a column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+
+from rich.cells import cell_len
+
+from flowtop.tui.code_rows import GONE, NOT_IN_RUN
+from flowtop.tui.model import RunModel, TaskRow
+
+GAP = 1
+STATE_WIDTH = 17  # "⟳ Retry in 123.4s", "⊘ Upstream failed"
+TRY_WIDTH = 5
+TIME_WIDTH = 7
+TASK_MIN = 6  # "TASK ▲": its title with the sort's arrow
+TASK_FLOOR = 12  # a long name gives way to LAST ERROR down to this, no further
+TASK_KEEP = 20  # a name up to this long is kept whole before POLICY gets room
+TASK_CAP = 32  # a longer name is cut in its middle (``cut_name``)
+POLICY_MIN = 8  # narrower, the column is left out (the detail pane says the policy)
+POLICY_CAP = 36  # fits an edited one whole: ``≠ 5× backoff 2s×2^(n-1) → 1× 2s``
+POLICY_ROOMY = 64  # its cap while no row has an error: LAST ERROR gives its room
+ERROR_MIN = 10  # "LAST ERROR"
+ERROR_KEEP = 16  # what LAST ERROR keeps before POLICY widens, when some row has an error
+#: The rows whose policies and errors are measured (``ContentMeter``): a flow's first
+#: 2,000, ~10 ms; wider ones past them widen their columns as they are drawn.
+SAMPLE = 2_000
+
+#: What the name of a row whose task the code no longer has ends in (``code_rows.GONE``).
+GONE_SUFFIX = " (gone)"
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    task: int
+    policy: int
+    error: int
+    attempts: int = TRY_WIDTH
+    time: int = TIME_WIDTH
+    compact: bool = False  # TRY in its short form: ``1/1+3``
+    state: int = STATE_WIDTH
+
+    def widths(self) -> tuple[int, ...]:
+        return (self.task, self.state, self.attempts, self.time, self.policy, self.error)
+
+    def narrowed(self, cells: int) -> Columns:
+        """``cells`` fewer: taken from LAST ERROR, else from TASK, the columns whose
+        text is cut with ``…`` anyway. The table's vertical scrollbar comes and goes
+        with a filter, and laid out on the width left beside it TASK went 24 → 25."""
+        if cells <= 0:
+            return self
+        if self.error > cells:
+            return replace(self, error=self.error - cells)
+        return replace(self, task=max(1, self.task - cells))
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """The widest TASK, POLICY and LAST ERROR text of a run's rows, in cells (0: none)."""
+
+    task: int
+    policy: int
+    error: int
+
+
+#: Every column as full as it gets: the layout of a table whose rows are not known.
+WIDEST = Content(TASK_CAP, POLICY_CAP, ERROR_KEEP)
+EMPTY = Content(0, 0, 0)
+
+
+def layout_columns(width: int, try_width: int = TRY_WIDTH, content: Content = WIDEST) -> Columns:
+    """Fit the columns to ``width`` (never wider: the table has no horizontal scroll).
+
+    STATE, TRY and TIME are as wide as their texts get; TASK as wide as the longest name
+    (``content``) up to ``TASK_CAP``, POLICY as the longest policy up to its cap, and
+    LAST ERROR takes the rest (``shares``). At the narrowest, the policy goes, then the error,
+    then the task name shrinks (down to 6 cells), then time and try go (the detail pane
+    says both), then the state is cut: a cell is cut with an ellipsis, never cropped by
+    the screen's edge, where ``1/14`` would read ``1/1``.
+    """
+    time_width = TIME_WIDTH
+    fixed = STATE_WIDTH + GAP + try_width + GAP + time_width + GAP
+    room = width - fixed  # TASK, POLICY, LAST ERROR and the gaps between them
+    task, policy = shares(room, content)
+    error = room - task - GAP - (policy + GAP if policy else 0)
+    if error >= ERROR_MIN:
+        return Columns(task, policy, error, try_width, time_width)
+    if room >= 6:  # no room for errors: the name takes what is left
+        return Columns(min(TASK_CAP, room), 0, 0, try_width, time_width)
+    fixed -= time_width + GAP  # narrower still: drop the time column
+    if width - fixed >= 6:
+        return Columns(width - fixed, 0, 0, try_width, 0)
+    fixed -= try_width + GAP  # then the try column
+    task = max(6, width - fixed)
+    return Columns(task, 0, 0, 0, 0, state=max(1, min(STATE_WIDTH, width - task - GAP)))
+
+
+def shares(room: int, content: Content) -> tuple[int, int]:
+    """TASK's and POLICY's widths in ``room``: each as wide as its longest text, up to
+    its cap, leaving LAST ERROR its title, or ``ERROR_KEEP`` cells and POLICY capped at
+    ``POLICY_CAP`` once some row has an error (an empty LAST ERROR gives its room, up to
+    ``POLICY_ROOMY``). Short of room for both, each is cut in proportion to its text, a
+    name of up to ``TASK_KEEP`` cells kept whole; POLICY under ``POLICY_MIN`` is left
+    out (the detail pane says it), and then TASK gives way to LAST ERROR's title down
+    to ``TASK_FLOOR``."""
+    task = wanted_task = max(TASK_MIN, min(content.task, TASK_CAP))
+    cap, keep = POLICY_ROOMY, ERROR_MIN
+    if content.error:
+        cap, keep = POLICY_CAP, max(ERROR_MIN, min(content.error, ERROR_KEEP))
+    policy = max(POLICY_MIN, min(content.policy, cap)) if content.policy else 0
+    both = room - keep - 2 * GAP
+    if policy and task + policy > both:
+        task = max(min(task, TASK_KEEP), both * task // (task + policy))
+        policy = both - task
+    if policy >= POLICY_MIN:
+        return task, policy
+    return max(min(wanted_task, TASK_FLOOR), min(wanted_task, room - GAP - ERROR_MIN)), 0
+
+
+def cells(text: str) -> int:
+    """``text``'s width on screen (``len`` for ASCII, the common case, ~10× cheaper)."""
+    return len(text) if text.isascii() else cell_len(text)
+
+
+def error_cell(row: TaskRow) -> str:
+    """The LAST ERROR cell's text: the error's line, why it did not run, or that its task
+    is not in the run shown."""
+    text = row.error_text() or (row.code_mark if row.code_mark == NOT_IN_RUN else "")
+    return text.replace("\n", " ")
+
+
+def widest_name(run: RunModel) -> int:
+    """The longest TASK cell of ``run``: its longest key, or a gone task's with its
+    ``GONE_SUFFIX``; 100,000 keys in ~5 ms (``max`` over ``len`` when all are ASCII)."""
+    keys = run.order
+    if not keys:
+        return 0
+    widest = max(map(len, keys)) if "".join(keys).isascii() else max(map(cell_len, keys))
+    gone = (cells(row.key) for row in run.rows.values() if row.code_mark == GONE)
+    return max(widest, max(gone, default=-len(GONE_SUFFIX)) + len(GONE_SUFFIX))
+
+
+def widest_error(rows: Iterable[TaskRow], enough: int = ERROR_KEEP) -> int:
+    """The longest LAST ERROR cell of ``rows``, measured up to ``enough`` cells: the
+    layout reads no more (``policy_width``)."""
+    widest = 0
+    for row in rows:
+        if row.error is None and not row.message and not row.code_mark:
+            continue  # nothing to say: no error line built
+        widest = max(widest, cells(error_cell(row)))
+        if widest >= enough:
+            return enough
+    return widest
+
+
+class ContentMeter:
+    """The widths ``layout_columns`` fits the run shown to (``content``), measured when
+    its rows, their policies or their errors change, never per repaint.
+
+    Names are measured over every row (``widest_name``). A policy costs a call of the
+    app's ``policy_source`` (a few µs: 0.3 s for 100,000 tasks, before a first frame),
+    so policies and errors are measured over the first ``SAMPLE`` rows, which is every
+    row of most flows; past that, a row drawn with a wider one widens its column
+    (``saw``): the calls of a mapped task share their policy, and an edited one is
+    drawn, under the cursor, when its edit comes."""
+
+    def __init__(self) -> None:
+        self.content = EMPTY
+        self._run: RunModel | None = None
+        self._added = -1
+
+    def stale(self, run: RunModel | None) -> bool:
+        """``run`` is not the run measured, or it has rows it had not then."""
+        return run is not self._run or (run is not None and run.added != self._added)
+
+    def measure(self, run: RunModel | None, policy_of: Callable[[TaskRow], str]) -> None:
+        """Measure ``run`` again: its names, policies and errors."""
+        self._run, self._added = run, run.added if run is not None else -1
+        self.content = EMPTY if run is None else Content(widest_name(run), 0, 0)
+        self.remeasure(policy_of)
+
+    def remeasure(self, policy_of: Callable[[TaskRow], str]) -> None:
+        """The policies and errors again (an edit or a reload, a run's end)."""
+        run = self._run
+        if run is None:
+            return
+        rows = run.rows
+        sample = [rows[key] for key in run.order[:SAMPLE]]
+        policy = max((cells(policy_of(row)) for row in sample), default=0)
+        self.content = replace(self.content, policy=policy, error=widest_error(sample))
+
+    def saw(self, policy: str, error: str) -> bool:
+        """A row drawn with these POLICY and LAST ERROR texts; True when one is wider
+        than measured (a row past the sample): the columns are laid out again."""
+        before = self.content
+        if before.policy < POLICY_ROOMY and cells(policy) > before.policy:
+            self.content = replace(self.content, policy=cells(policy))
+        if error and before.error < ERROR_KEEP and cells(error) > before.error:
+            self.content = replace(self.content, error=min(ERROR_KEEP, cells(error)))
+        return self.content != before
+
+    def errors_changed(self, rows: Iterable[TaskRow]) -> bool:
+        """Rows that changed state: their errors measured; True when LAST ERROR's width
+        (as far as the layout reads it, ``ERROR_KEEP``) grew."""
+        before = self.content
+        if before.error >= ERROR_KEEP:
+            return False
+        error = widest_error(rows)
+        if error <= before.error:
+            return False
+        self.content = replace(before, error=error)
+        return True
