@@ -61,11 +61,19 @@ def view_order(
     sort: str = "definition",
     now: float = 0.0,
     reverse: bool = False,
+    held: str | None = None,
 ) -> list[str]:
-    """The keys the table shows, filtered and sorted (``reverse`` flips the order)."""
+    """The keys the table shows, filtered and sorted (``reverse`` flips the order).
+    ``held``, the cursor's task, is shown even when the filter no longer matches it: the
+    row ``n`` started or ``x`` gave up under ``/retry`` vanished, and the cursor fell on
+    the next task waiting, which a second ``x`` then gave up too."""
     rows = run.rows
     query = query.strip().lower()
-    keys = [k for k in run.order if row_matches(rows[k], query)] if query else list(run.order)
+    keys = (
+        [k for k in run.order if k == held or row_matches(rows[k], query)]
+        if query
+        else list(run.order)
+    )
     if sort == "state":
         keys.sort(key=lambda k: (STATE_RANK[rows[k].state], rows[k].index))
     elif sort == "name":

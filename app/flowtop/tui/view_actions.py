@@ -70,6 +70,14 @@ def hidden_by_filter(
     return f"No task to {doing}: the filter {query!r} hides every row; Esc in the table clears it"
 
 
+def rows_matching(table: TaskTable) -> int:
+    """The rows the filter matches, as its header note counts them: the rows shown, but
+    the cursor's when it is shown only because the cursor is on it (a task ``x`` gave up
+    under ``/retry`` stays until the cursor leaves it: ``view_order``'s ``held``)."""
+    key = table.cursor_key
+    return len(table.keys) - (1 if key is not None and table.held_only(key) else 0)
+
+
 def screenshot_name(flow: str | None, now: datetime) -> str:
     """A screenshot's file name, plain ASCII: ``flowtop_etl_2026-05-04_10-30-00_123456.svg``.
     Textual's was made of the window title, ``flowtop · /path``: ``flowtop_·__path_…``,
@@ -116,7 +124,7 @@ class ViewActions(_AppBase):
             notes.append(Note((f"sort: {sort}", sort, "")))
         if self.table.filter_text:
             total = len(self.table.run.rows) if self.table.run is not None else 0
-            shown = f" ({len(self.table.keys):,} of {total:,})"
+            shown = f" ({rows_matching(self.table):,} of {total:,})"
             notes.append(Note((f"filter: {self.table.filter_text}",), tail=shown))
         if self.auto_rerun:
             notes.append(Note(("auto-rerun on save: on", "auto-rerun", "")))

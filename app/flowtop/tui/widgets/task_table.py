@@ -32,7 +32,7 @@ from flowtop.looks import INTERRUPTED_LOOK, REUSED_LOOK, STATE_LOOK
 from flowtop.tui.clock import Clock, system_clock
 from flowtop.tui.code_rows import GONE
 from flowtop.tui.model import RunModel, TaskRow
-from flowtop.tui.row_views import SORT_COLUMN, SORT_MODES, view_order
+from flowtop.tui.row_views import SORT_COLUMN, SORT_MODES, row_matches, view_order
 from flowtop.tui.widgets.column_fit import (
     GAP,
     GONE_SUFFIX,
@@ -234,7 +234,9 @@ class TaskTable(ScrollView, can_focus=True):
         self.rebuild(keep=keep)
 
     def rebuild(self, keep: str | None = None) -> None:
-        """Recompute the visible key order (filter + sort) and repaint."""
+        """Recompute the visible key order (filter + sort) and repaint. ``keep``, the
+        cursor's task, stays shown when the filter no longer matches it (``view_order``'s
+        ``held``), until the cursor leaves it (``_set_cursor``)."""
         run = self.run
         self.keys = (
             view_order(
@@ -243,6 +245,7 @@ class TaskTable(ScrollView, can_focus=True):
                 sort=self.sort,
                 now=self.clock(),
                 reverse=self.sort_reverse,
+                held=keep,
             )
             if run
             else []
@@ -347,11 +350,20 @@ class TaskTable(ScrollView, can_focus=True):
         if not self.keys:
             return
         index = max(0, min(index, len(self.keys) - 1))
+        left = self.cursor_key
         old, self.cursor = self.cursor, index
         self.refresh_line(old + 1)
         self.refresh_line(index + 1)
+        if left is not None and left != self.cursor_key and self.held_only(left):
+            self.rebuild(keep=self.cursor_key)  # the row it left goes, the cursor stays put
         self._scroll_cursor_into_view()
         self._announce()
+
+    def held_only(self, key: str) -> bool:
+        """Whether ``key``'s row is shown only because the cursor was on it (``rebuild``):
+        the filter no longer matches it."""
+        query = self.filter_text.strip().lower()
+        return bool(query) and self.run is not None and not row_matches(self.run.rows[key], query)
 
     def _scroll_cursor_into_view(self) -> None:
         height = max(1, self.scrollable_content_region.height - 1)
