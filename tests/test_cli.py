@@ -281,10 +281,18 @@ def test_a_hung_task_past_its_timeout_does_not_hold_the_process(tmp_path: Path) 
     assert failed["state"] == "FAILED" and failed["error"]["type"] == "TaskTimeout"
 
 
+def started_by(command: str, here: Here) -> Here:
+    """How a test starts ``command``: ``list`` in this process (``here``); ``run`` and
+    ``open`` in a process of their own, which they make theirs (``flowtop_here``)."""
+    return here if command == "list" else flowtop
+
+
 @pytest.mark.parametrize("command", ["run", "list", "open"])
-def test_a_path_that_is_not_flows_is_a_usage_error(tmp_path: Path, command: str) -> None:
+def test_a_path_that_is_not_flows_is_a_usage_error(
+    here: Here, tmp_path: Path, command: str
+) -> None:
     notes = write(tmp_path, "notes.txt", "not python")
-    done = flowtop(command, str(notes))
+    done = started_by(command, here)(command, str(notes))
     assert done.returncode == 2
     assert done.stderr.strip() == f"flowtop: {notes}: not a folder or a .py file"
 
@@ -537,11 +545,11 @@ def test_run_flow_accepts_settings_of_a_flow_in_another_file(tmp_path: Path) -> 
 
 @pytest.mark.parametrize("command", ["run", "list"])
 def test_a_flow_named_in_a_file_that_failed_to_load_is_not_said_to_be_missing(
-    tmp_path: Path, command: str
+    here: Here, tmp_path: Path, command: str
 ) -> None:
     """ "no flow named 'etl'; flows: none" after the file's own error read as a typo."""
     write(tmp_path, "etl.py", "from flowtop import Flow\nraise RuntimeError('db down')\n")
-    done = flowtop(command, str(tmp_path), "--flow", "etl")
+    done = started_by(command, here)(command, str(tmp_path), "--flow", "etl")
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
         f"flowtop: {tmp_path / 'etl.py'}:2: RuntimeError: db down",
@@ -563,8 +571,8 @@ def test_run_flow_says_nothing_of_another_flows_helper(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("command", ["run", "list"])
-def test_an_empty_folder_says_no_flows_found(tmp_path: Path, command: str) -> None:
-    done = flowtop(command, str(tmp_path))
+def test_an_empty_folder_says_no_flows_found(here: Here, tmp_path: Path, command: str) -> None:
+    done = started_by(command, here)(command, str(tmp_path))
     assert done.returncode == 2
     assert done.stderr == f"flowtop: no flows found in {tmp_path}\n"
 
@@ -705,6 +713,12 @@ def test_no_command_writes_control_characters_from_user_code(here: Here, tmp_pat
     assert failed["error"]["message"] == "bad\x1b[31m message\x9b"
 
 
+def refused_in_one_line(done: subprocess.CompletedProcess[str], says: str) -> None:
+    assert done.returncode == 2, done.stderr
+    assert len(done.stderr.splitlines()) == 1 and says in done.stderr, done.stderr
+    assert done.stdout == ""
+
+
 @pytest.mark.parametrize(
     ("args", "says"),
     [
@@ -714,6 +728,20 @@ def test_no_command_writes_control_characters_from_user_code(here: Here, tmp_pat
         (["--workers", "1e3"], "argument --workers: must be a whole number, got '1e3'"),
         (["--executor", "threads"], "argument --executor: executor must be 'thread', 'process'"),
         (["--bogus"], "flowtop run: unrecognized arguments: --bogus (see flowtop run --help)"),
+    ],
+)
+def test_odd_run_arguments_are_one_line_and_exit_2(
+    here: Here, tmp_path: Path, args: list[str], says: str
+) -> None:
+    """Usage errors, refused while the arguments are read, before a run starts: called in
+    this process (``here``)."""
+    write(tmp_path, "flaky.py", FLAKY)
+    refused_in_one_line(here("run", str(tmp_path), *args), says)
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
         # a folder of one flow needs no --flow: the run is looked for (there is none)
         (["--rerun-of", "ab12"], "flowtop: no run with id 'ab12' of flow 'flaky' in "),
         # watch, cancel and the TUI follow a detached run through the store: it was recorded
@@ -721,11 +749,10 @@ def test_no_command_writes_control_characters_from_user_code(here: Here, tmp_pat
     ],
 )
 def test_odd_run_values_are_one_line_and_exit_2(tmp_path: Path, args: list[str], says: str) -> None:
+    """Refused by the run command itself, past its arguments: a process of its own, as
+    ``flowtop_here`` keeps a started run out of the test's."""
     write(tmp_path, "flaky.py", FLAKY)
-    done = flowtop("run", str(tmp_path), *args, timeout=30)
-    assert done.returncode == 2, done.stderr
-    assert len(done.stderr.splitlines()) == 1 and says in done.stderr, done.stderr
-    assert done.stdout == ""
+    refused_in_one_line(flowtop("run", str(tmp_path), *args, timeout=30), says)
 
 
 def test_rerun_of_needs_flow_only_when_the_path_holds_several(tmp_path: Path) -> None:
@@ -766,7 +793,7 @@ def test_a_flow_with_parameters_without_defaults_is_refused_before_it_starts(
     )  # nothing was run
 
 
-def test_list_shows_a_task_s_caching(tmp_path: Path) -> None:
+def test_list_shows_a_task_s_caching(here: Here, tmp_path: Path) -> None:
     write(
         tmp_path,
         "cached.py",
@@ -789,12 +816,12 @@ def test_list_shows_a_task_s_caching(tmp_path: Path) -> None:
             plain()
         """,
     )
-    text, caches = listed_field(tmp_path, "cache")
+    text, caches = listed_field(here, tmp_path, "cache")
     assert "cache               INPUTS + TASK_SOURCE - verbose, for 2h00m [task]" in text
     assert caches == {"fetch": "INPUTS + TASK_SOURCE - verbose, for 2h00m", "plain": None}
 
 
-def test_list_shows_a_flow_s_call_a_settings_table_names(tmp_path: Path) -> None:
+def test_list_shows_a_flow_s_call_a_settings_table_names(here: Here, tmp_path: Path) -> None:
     """``[flows."twice".tasks."step-2"]`` gives a @flow's second call of ``step`` 3 retries,
     which runs used; ``flowtop list`` showed ``step``'s policy alone."""
     write(
@@ -813,7 +840,7 @@ def test_list_shows_a_flow_s_call_a_settings_table_names(tmp_path: Path) -> None
         """,
     )
     (tmp_path / "flowtop.toml").write_text('[flows."twice".tasks."step-2"]\nmax_retries = 3\n')
-    text, retries = listed_field(tmp_path, "max_attempts")
+    text, retries = listed_field(here, tmp_path, "max_attempts")
     assert retries == {"step": 2, "step-2": 4}
     assert "  step-2\n      max_retries         3" in text and "[flowtop.toml]" in text
 
@@ -860,7 +887,9 @@ def test_a_ctrl_c_while_a_run_starts_comes_once_the_run_exists() -> None:
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
-def test_list_shows_a_task_s_tags_and_the_limits_flowtop_toml_gives_them(tmp_path: Path) -> None:
+def test_list_shows_a_task_s_tags_and_the_limits_flowtop_toml_gives_them(
+    here: Here, tmp_path: Path
+) -> None:
     write(tmp_path, "flowtop.toml", '[concurrency]\n"tag:db" = 2\n')
     write(
         tmp_path,
@@ -881,16 +910,17 @@ def test_list_shows_a_task_s_tags_and_the_limits_flowtop_toml_gives_them(tmp_pat
             plain()
         """,
     )
-    text, tags = listed_field(tmp_path, "tags")
+    text, tags = listed_field(here, tmp_path, "tags")
     assert "tags                db (limit 2 at a time), nightly" in text
     assert tags == {"load": {"db": 2, "nightly": None}, "plain": None}
 
 
-def listed_field(path: Path, field: str) -> tuple[str, dict[str, Any]]:
-    """``flowtop list PATH``'s text, and ``field`` of each task of its one flow in ``--json``."""
-    listed = flowtop("list", str(path))
+def listed_field(here: Here, path: Path, field: str) -> tuple[str, dict[str, Any]]:
+    """``flowtop list PATH``'s text, and ``field`` of each task of its one flow in ``--json``
+    (called in this process: ``here``)."""
+    listed = here("list", str(path))
     assert listed.returncode == 0, listed.stderr
-    (info,) = json_lines(flowtop("list", str(path), "--json").stdout)
+    (info,) = json_lines(here("list", str(path), "--json").stdout)
     return listed.stdout, {t["task"]: t.get(field) for t in info["tasks"]}
 
 

@@ -9,7 +9,6 @@ every task afresh and exited 0, ``-p n=1 -p n=2`` ran with 2, ``--help > /dev/fu
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from typing import IO
 
 import pytest
 
-from cli_kit import wait_for_runs
+from cli_kit import Here, stored_runs, wait_for_runs
 from flowtop.commands.run import given_parameters
 from flowtop.engine.parameters import ParameterError
 
@@ -81,11 +80,6 @@ def flowtop(
 def to_full_disk(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     with open("/dev/full", "w") as full:
         return flowtop(*args, cwd=cwd, stdout=full)
-
-
-def stored_runs(folder: Path) -> list[dict[str, object]]:
-    listed = flowtop("history", ".", "--json", cwd=folder)
-    return [json.loads(line) for line in listed.stdout.splitlines()]
 
 
 @pytest.fixture
@@ -163,11 +157,13 @@ def test_a_parameter_given_twice_stops_the_command_in_one_line(tmp_path: Path) -
     ],
 )
 def test_a_file_where_flowtop_keeps_its_folder_is_said_plainly(
-    tmp_path: Path, words: list[str], said_by: str
+    flowtop_here: Here, tmp_path: Path, words: list[str], said_by: str
 ) -> None:
     (tmp_path / "k.py").write_text(FAILING)
     (tmp_path / ".flowtop").touch()
-    refused = flowtop(*words, cwd=tmp_path)
+    # a run and the monitor get a process of their own: ``flowtop_here`` is for the others
+    own_process = words[0] in ("run", "open")
+    refused = (flowtop if own_process else flowtop_here)(*words, cwd=tmp_path)
     assert refused.returncode == 2
     assert refused.stderr.splitlines() == [
         f"{said_by}: {tmp_path / '.flowtop'} is a file, where flowtop keeps its folder: "
@@ -210,7 +206,7 @@ def test_watch_whose_output_cannot_be_written_says_so_in_its_own_words(
     # not `flowtop: …; the run goes on, and is recorded`: the run ended before the watch
     assert done.stderr.splitlines() == [
         "flowtop watch: cannot write to stdout (No space left on device): the output stops "
-        f"here, and the watch with it; run {run['run_id']} ended FAILED"
+        f"here, and the watch with it; run {run.run_id} ended FAILED"
     ]
 
 
@@ -257,4 +253,4 @@ def test_detach_whose_run_id_cannot_be_written_says_which_run_started(
     assert line.startswith(prefix) and line.endswith(" started all the same")
     run_id = line.removeprefix(prefix).removesuffix(" started all the same")
     wait_for_runs(tmp_path, lambda runs: bool(runs) and runs[0].state != "RUNNING")
-    assert [(r["run_id"], r["state"]) for r in stored_runs(tmp_path)] == [(run_id, "FAILED")]
+    assert [(r.run_id, r.state) for r in stored_runs(tmp_path)] == [(run_id, "FAILED")]

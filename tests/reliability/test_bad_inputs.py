@@ -78,6 +78,14 @@ class Row:
     def is_load(self) -> bool:
         return bool(self.error)
 
+    @property
+    def shares_a_run(self) -> bool:
+        """A broken flow file, run with the others (``test_flowtop_run_of_every_broken_file``):
+        not settings (one a folder), nor a file that needs its own (``load_timeout``), changes
+        the folder (the deleter: ``after``) or is read without root's rights (``cli_prefix``)."""
+        settings = self.label == "flowtop.toml" or "flowtop.toml" in self.files
+        return self.is_load and not settings and self.after is None and not self.cli_prefix
+
 
 # -- row helpers ----------------------------------------------------------------------
 
@@ -445,8 +453,8 @@ def folder(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
     return tmp_path
 
 
-def rows() -> list[Any]:
-    return [pytest.param(row, row, id=row.id) for row in ROWS]
+def rows(of: list[Row] = ROWS) -> list[Any]:
+    return [pytest.param(row, row, id=row.id) for row in of]
 
 
 def cli(row: Row, folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -455,7 +463,27 @@ def cli(row: Row, folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return flowtop(*args, cwd=folder, prefix=row.cli_prefix)
 
 
-@pytest.mark.parametrize(("row", "folder"), rows(), indirect=["folder"])
+#: The rows whose files one run checks together, and those with runs of their own.
+SHARING = [row for row in ROWS if row.shares_a_run]
+OWN_RUNS = [row for row in ROWS if not row.shares_a_run]
+
+
+def test_flowtop_run_of_every_broken_file(tmp_path: Path) -> None:
+    """The broken flow files side by side: ``run`` exits 2, says each error, runs nothing;
+    ``run --flow good`` reads none. Alone, each takes the same path (``report_load_errors``)."""
+    for row in SHARING:
+        populate(tmp_path, row)
+    done = flowtop("run", ".", "--json", cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (2, ""), done.stderr  # nothing ran
+    assert [r.id for r in SHARING if f"flowtop: {r.error}" not in done.stderr] == [], done.stderr
+    only_good = flowtop("run", ".", "--flow", "good", "--json", cwd=tmp_path)
+    assert only_good.returncode == 0, only_good.stderr
+    # other flows' files: not even read
+    assert [r.id for r in SHARING if r.error in only_good.stderr] == [], only_good.stderr
+    assert json_lines(only_good.stdout)[-1]["state"] == "COMPLETED"
+
+
+@pytest.mark.parametrize(("row", "folder"), rows(OWN_RUNS), indirect=["folder"])
 def test_flowtop_run(row: Row, folder: Path) -> None:
     done = cli(row, folder, "run", ".", "--json")
     if row.stops_nothing:

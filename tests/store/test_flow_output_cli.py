@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from cli_kit import Here
+
 from .conftest import flowtop
 
 HELLO = """\
@@ -24,19 +26,19 @@ def hello(n: int = 2):
 """
 
 
-def test_watch_and_history_show_what_the_flow_body_printed(tmp_path: Path) -> None:
+def test_watch_and_history_show_what_the_flow_body_printed(here: Here, tmp_path: Path) -> None:
     (tmp_path / "hello.py").write_text(HELLO)
     run_id = flowtop("run", "hello.py", "--detach", cwd=tmp_path).stdout.strip()
-    watched = flowtop("watch", run_id, cwd=tmp_path)
+    watched = here("watch", run_id, cwd=tmp_path)
     assert watched.returncode == 0, watched.stderr
     assert watched.stdout.endswith(
         "COMPLETED: 2 completed in " + watched.stdout.rsplit(" in ", 1)[1].split("\n")[0] + "\n"
         "  flow output:\n    starting the flow body\n    total is 2\n"
     )
-    detail = flowtop("history", "--run", run_id, cwd=tmp_path).stdout
+    detail = here("history", "--run", run_id, cwd=tmp_path).stdout
     assert "flow output:\n  starting the flow body\n  total is 2\n" in detail
     record = json.loads(
-        flowtop("history", "--run", run_id, "--json", cwd=tmp_path).stdout.splitlines()[0]
+        here("history", "--run", run_id, "--json", cwd=tmp_path).stdout.splitlines()[0]
     )
     assert record["output"] == "starting the flow body\ntotal is 2\n"
     # `flowtop run` printed it as it came: not a second time under the last line

@@ -4,6 +4,8 @@ character parameter); the table now cuts it, and ``--run N`` shows it whole."""
 
 from __future__ import annotations
 
+from cli_kit import Here
+
 from .conftest import flowtop
 
 FLOW = """
@@ -19,13 +21,13 @@ def named(name: str = "x"):
 """
 
 
-def test_a_long_run_name_is_cut_in_the_table_and_whole_in_the_run_s_page(ws) -> None:
+def test_a_long_run_name_is_cut_in_the_table_and_whole_in_the_run_s_page(ws, here: Here) -> None:
     folder = ws(named=FLOW)
     long = "a" * 3_000
     assert flowtop("run", ".", "-p", f"name={long}", cwd=folder).returncode == 0
     assert flowtop("run", ".", "-p", "name=short", cwd=folder).returncode == 0
-    table = flowtop("history", ".", cwd=folder).stdout.splitlines()
+    table = here("history", ".", cwd=folder).stdout.splitlines()
     assert all(len(row) < 200 for row in table), [len(row) for row in table]
     assert "2 (run-short)" in table[1] and "1 (run-aaaa" in table[2] and "…)" in table[2]
-    page = flowtop("history", ".", "--run", "1", cwd=folder).stdout
+    page = here("history", ".", "--run", "1", cwd=folder).stdout
     assert f"run-{long}" in page

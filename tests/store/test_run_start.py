@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from cli_kit import Here
 from flowtop.commands.printers import HumanPrinter
 from flowtop.engine.events import ErrorInfo, RunFinished
 from flowtop.engine.states import StateType
@@ -123,7 +124,7 @@ def test_a_file_that_names_the_flow_without_defining_it_does_not_hide_it(tmp_pat
 
 
 def test_a_launched_run_whose_file_raises_at_import_ends_failed_with_the_reason(
-    tmp_path: Path,
+    here: Here, tmp_path: Path
 ) -> None:
     folder = folder_with(tmp_path, "raise")
     done = launched(folder)
@@ -133,10 +134,10 @@ def test_a_launched_run_whose_file_raises_at_import_ends_failed_with_the_reason(
     assert (run.run_id, run.state, run.number) == (RUN_ID, "FAILED", 1)
     assert run.error is not None and run.error["type"] == NOT_STARTED
     assert run.error["message"] == "etl.py:11: RuntimeError: the database is down"
-    watched = flowtop("watch", ".", RUN_ID, cwd=folder)
+    watched = here("watch", ".", RUN_ID, cwd=folder)
     assert watched.returncode == 1
     assert "did not start: etl.py:11: RuntimeError: the database is down" in watched.stdout
-    listed = flowtop("history", ".", cwd=folder)
+    listed = here("history", ".", cwd=folder)
     assert "did not start: etl.py:11: RuntimeError" in listed.stdout
 
 
@@ -202,12 +203,14 @@ def test_a_folder_run_whose_flow_file_hangs_says_so_at_load_timeout(tmp_path: Pa
     assert "etl.py: import did not finish in 0.5 s" in done.stderr
 
 
-def test_a_launched_run_whose_import_ends_the_process_is_interrupted(tmp_path: Path) -> None:
+def test_a_launched_run_whose_import_ends_the_process_is_interrupted(
+    here: Here, tmp_path: Path
+) -> None:
     """Reserved before the import, the run outlives its process as INTERRUPTED."""
     folder = folder_with(tmp_path, "exit")
     done = launched(folder)
     assert done.returncode == 3
-    listed = flowtop("history", ".", cwd=folder)  # a reader finds the owner gone
+    listed = here("history", ".", cwd=folder)  # a reader finds the owner gone
     assert "INTERRUPTED" in listed.stdout, listed.stdout
     assert "is gone" in listed.stdout
 
