@@ -56,7 +56,7 @@ def test_cancel_and_watch_name_the_run_one_way(capsys: pytest.CaptureFixture[str
     """Usage `[[PATH] RUN ...]` promised several runs, `--flow FLOW` differed from every
     other command's NAME, and the error said `[PATH] [RUN_ID]`: now RUN, NAME throughout."""
     cancel = help_of(capsys, "cancel")
-    assert cancel.startswith("usage: flowtop cancel [-h] [--flow NAME] [PATH] RUN\n")
+    assert cancel.startswith("usage: flowtop cancel [-h] [--flow NAME] [PATH] [RUN]\n")
     watch = help_of(capsys, "watch")
     assert watch.startswith("usage: flowtop watch [-h] [--flow NAME] [--json] [PATH] [RUN]\n")
     for text in (cancel, watch):
@@ -65,7 +65,7 @@ def test_cancel_and_watch_name_the_run_one_way(capsys: pytest.CaptureFixture[str
 
 
 @pytest.mark.parametrize(
-    ("command", "synopsis"), [("cancel", "[PATH] RUN"), ("watch", "[PATH] [RUN]")]
+    ("command", "synopsis"), [("cancel", "[PATH] [RUN]"), ("watch", "[PATH] [RUN]")]
 )
 def test_three_arguments_are_refused_in_the_usage_s_words(
     command: str,

@@ -1,4 +1,4 @@
-"""``flowtop cancel [PATH] RUN [--flow NAME]``: ask the process that executes a run to cancel it.
+"""``flowtop cancel [PATH] (RUN | --flow NAME)``: ask the process that executes a run to cancel it.
 
 The run may belong to any process (a TUI's run process, ``flowtop run`` in cron, another
 machine sharing the folder): the command goes into the store's queue, and the owner
@@ -8,24 +8,30 @@ applies it within a few tens of milliseconds. Waits (up to ``WAIT`` seconds) to 
 from __future__ import annotations
 
 import argparse
+import shlex
 import sqlite3
 import sys
 import time
 from pathlib import Path
 
+from ..formats import moment
 from ..printable import printable
 from ..workspace.history_records import HistoryError, RunRecord
 from .run_target import RUN_HELP, add_run_target, too_many
-from .store_access import file_scope, find_run, split_target, store_path, usage
+from .store_access import FileFlows, file_scope, find_run, split_target, store_path, usage
 
 #: How long to wait for the owner to take the command (seconds).
 WAIT = 5.0
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    add_run_target(parser, run_required=True, run_help=RUN_HELP)
+    # RUN or --flow NAME: `flowtop cancel --flow etl` cancels etl's one live run
+    add_run_target(parser, run_required=False, run_help=f"{RUN_HELP}; without RUN, --flow NAME")
     parser.add_argument(
-        "--flow", metavar="NAME", help="whose run number RUN is, when several flows have it"
+        "--flow",
+        metavar="NAME",
+        help="whose run number RUN is, when several flows have it; without RUN, the run "
+        "of NAME that is live, when one is",
     )
 
 
@@ -33,20 +39,27 @@ def main(args: argparse.Namespace) -> int:
     from ..workspace.history import reap_store
     from ..workspace.owner_agent import enqueue, outcome
 
-    extra = too_many(args.target, "[PATH] RUN")
+    extra = too_many(args.target, "[PATH] [RUN]")
     if extra is not None:
         return usage("cancel", extra)
     found = store_path(args.target, "cancel")
     if isinstance(found, int):
         return found
     db, run_ref = found
-    if run_ref is None:
-        return usage("cancel", "which run? give its number or id (see `flowtop history`)")
+    if run_ref is None and args.flow is None:
+        return usage(
+            "cancel",
+            "which run? give its number or id (see `flowtop history`), or --flow NAME "
+            "for the one live run of NAME",
+        )
     within = file_scope(
         split_target(args.target)[0], "cancel", db, run_ref
     )  # a file names its flows
     reap_store(db)
-    record = find_run(db, run_ref, args.flow, "cancel", within=within)
+    if run_ref is None:
+        record = _live_run_of(db, args.flow, within, args.target)
+    else:
+        record = find_run(db, run_ref, args.flow, "cancel", within=within)
     if isinstance(record, int):
         return record
     name = f"run #{record.number} of {printable(record.flow)} ({record.run_id})"
@@ -98,6 +111,42 @@ def main(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 1
+
+
+def _live_run_of(
+    db: Path, flow: str, within: FileFlows | None, targets: list[str]
+) -> RunRecord | int:
+    """The one live run of ``flow`` (``cancel [PATH] --flow NAME`` without RUN), or an
+    exit code once why there is none was said: its newest run when none is live (exit 1,
+    as for a run that ended), the live ones when several are (exit 2: name one)."""
+    from ..workspace.reaper import gone_unmarked
+    from ..workspace.store_reader import StoreReader
+
+    newest = find_run(db, None, flow, "cancel", within=within)  # no runs at all: said there
+    if isinstance(newest, int):
+        return newest
+    try:
+        running = StoreReader(db).running()
+    except (HistoryError, sqlite3.Error):
+        return newest  # unreadable now: its newest run, whose state the cancel says
+    gone = gone_unmarked(db)  # recorded RUNNING on a store it could not mark: not live
+    live = sorted(
+        (r for r in running if r.flow == flow and r.run_id not in gone),
+        key=lambda r: (r.started, r.number),
+        reverse=True,
+    )
+    if len(live) == 1:
+        return live[0]
+    if not live:
+        return newest  # said "is not running (COMPLETED)" as for RUN given
+    now = time.time()
+    listed = ", ".join(f"#{r.number} ({r.run_id}, started {moment(r.started, now)})" for r in live)
+    path = "".join(f"{shlex.quote(target)} " for target in targets)  # PATH, as given
+    return usage(
+        "cancel",
+        f"flow {flow!r} has {len(live)} live runs: {listed}; name one, as in "
+        f"flowtop cancel {path}{live[0].run_id}",
+    )
 
 
 def _gone_unmarked(db: Path, record: RunRecord) -> str | None:

@@ -18,7 +18,7 @@ from ..formats import moment
 from ..printable import printable
 from ..workspace.access import unreachable
 from ..workspace.history_records import HistoryError, RunRecord
-from ..workspace.run_refs import NoRun, find_run_ref
+from ..workspace.run_refs import NUMBERS_FROM_1, NoRun, find_run_ref, numbered_zero
 from ..workspace.store_errors import unreadable
 from ..workspace.store_reader import StoreReader
 from .common import places_of
@@ -83,6 +83,8 @@ def store_path(targets: list[str], command: str) -> tuple[Path, str | None] | in
     if shut is not None:
         return usage(command, shut)
     if not db.is_file():
+        if run is not None and numbered_zero(run):  # never recorded: not "deleted since"
+            return usage(command, f"no run #0: {NUMBERS_FROM_1} (no runs yet: {db} does not exist)")
         if run is not None:  # a run that was recorded there names a store deleted since
             return usage(
                 command,

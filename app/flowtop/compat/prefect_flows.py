@@ -91,7 +91,13 @@ class DropInFlow(FlowFunction):
                 args, kwargs = validated(self.fn, args, kwargs)
             except ParameterTypeError as exc:
                 target = self._refused(exc)
-        return target._call_as_given(_GivenCall(target, call), args, kwargs)
+        try:
+            return target._call_as_given(_GivenCall(target, call), args, kwargs)
+        except ParameterTypeError as exc:
+            if target.refused_by is None:
+                raise
+            exc.__traceback__ = None  # the caller's frames only (why: below)
+            raise  # (a bare raise adds no line of this frame)
 
     def validate_parameters(self, parameters: dict[str, Any]) -> dict[str, Any]:
         """Prefect's ``Flow.validate_parameters``: ``parameters`` (by name) made the types
@@ -167,6 +173,11 @@ def _awaited_as_given(
         token = _STARTING.set(given)
         try:
             return await called
+        except ParameterTypeError as exc:
+            if given.flow.refused_by is None:
+                raise
+            exc.__traceback__ = None  # the caller's frames only (why: below)
+            raise
         finally:
             _STARTING.reset(token)
 
@@ -175,6 +186,17 @@ def _awaited_as_given(
     coroutine.__qualname__ = getattr(fn, "__qualname__", coroutine.__qualname__)
     weakref.finalize(coroutine, called.close)  # (a no-op once it ran)
     return coroutine
+
+
+# Why a refused call's traceback is cleared (the ``except ParameterTypeError`` clauses
+# above): a call its validation refused raises Prefect's
+# ``ParameterTypeError`` with the caller's frames alone, as the user reads it (``File
+# "etl.py", line 9: etl("bad")``, then Prefect's message): the frames of flowtop's call,
+# run and state it came through said nothing of the value refused, and read as if
+# flowtop had failed. Its traceback is cleared as it leaves the call, and a bare
+# ``raise`` adds no line of the frame it is in (CPython 3.11 to 3.13 alike); the frames
+# the error goes through after, the caller's, are added as ever. Its run's record keeps
+# no frame of flowtop's either (``OwnFramesOnly``).
 
 
 def _failing(fn: Callable[..., Any], error: ParameterTypeError) -> Callable[..., Any]:

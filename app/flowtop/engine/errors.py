@@ -92,7 +92,13 @@ class Interrupt(BaseException):
     a condition) lets it through: it stops the code around that call, not the call."""
 
 
-class ParameterTypeError(PrefectException):
+class OwnFramesOnly(Exception):
+    """An error flowtop raises about a setting of the user's (a run name template) or a
+    value (a drop-in flow's parameter): its message names it; the frames flowtop raised it from would point a reader at
+    flowtop's code, so a traceback keeps only the user's (``records.hide_own_frames``)."""
+
+
+class ParameterTypeError(OwnFramesOnly, PrefectException):
     """A drop-in flow called with a value its annotation refuses (Prefect 3's, of
     ``prefect.exceptions``): raised by the call after its run failed before the body (as
     in Prefect, the refused call is a failed run), saying each parameter's problem as
@@ -145,12 +151,6 @@ class UpstreamFailed(UnfinishedRun):
 
 class RunCancelled(Exception):
     """The run was cancelled while the flow function was still calling tasks."""
-
-
-class OwnFramesOnly(Exception):
-    """An error flowtop raises about a setting of the user's (a run name template): its
-    message names the setting; the frames flowtop raised it from would point a reader at
-    flowtop's code, so a traceback keeps only the user's (``records.hide_own_frames``)."""
 
 
 class MappingLengthMismatch(PrefectException, ValueError):

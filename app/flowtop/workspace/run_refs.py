@@ -51,17 +51,34 @@ def find_run_ref(
             )
         if candidates:
             return candidates[0]
-        return (
-            by_id
-            if isinstance(by_id, RunRecord)
-            else NoRun(f"no run #{number}{scope} in {reader.path}")
-        )
+        if isinstance(by_id, RunRecord):
+            return by_id
+        return _numbered(number, wanted, f"no run #{number}{scope} in {reader.path}")
     if len(wanted) < 4 or not re.fullmatch(r"[0-9a-fA-F]+", wanted):
         return (
             f"{option} takes a run number (e.g. 3) or a run id (hex, at least 4 characters), "
             f"got {wanted!r}"
         )
     return by_id_prefix(reader, wanted, flow)
+
+
+#: Said of run #0, which no run is: ``cancel 0`` suggested the store had been deleted.
+NUMBERS_FROM_1 = "run numbers start at 1"
+
+
+def numbered_zero(wanted: str) -> bool:
+    """Whether ``wanted`` names run #0 and cannot start a run id either (``0``, ``#0``;
+    ``0000`` may start one): no run, ever, rather than one not stored yet or gone."""
+    return re.fullmatch(r"#?0+", wanted) is not None and (wanted[0] == "#" or len(wanted) < 4)
+
+
+def _numbered(number: int, wanted: str, missing: str) -> str:
+    """``missing``, said of run #``number``: #0 adds that numbers start at 1, and is
+    final (not ``NoRun``) unless it may start a run id."""
+    if number != 0:
+        return NoRun(missing)
+    said = f"{missing}: {NUMBERS_FROM_1}"
+    return said if numbered_zero(wanted) else NoRun(said)
 
 
 def by_id_prefix(reader: StoreReader, prefix: str, flow: str | None) -> RunRecord | str:
