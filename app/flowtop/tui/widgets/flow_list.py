@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.geometry import Size
 from textual.message import Message
@@ -97,10 +98,12 @@ class FlowList(OptionList):
         if self.loading_said is not None and options:  # (alone, the header says it)
             options.append(Option(Text(self.loading_said, style="dim"), id=LOADING, disabled=True))
         self._coloured = {o.id: o.prompt for o in options}
-        widest = max(
-            (o.prompt.cell_len for o in options if isinstance(o.prompt, Text) and o.id != LOADING),
-            default=0,
-        )
+        widths = [
+            o.prompt.cell_len for o in options if isinstance(o.prompt, Text) and o.id != LOADING
+        ]
+        if self.loading_said is not None:  # the file's name line: its seconds tick on the other
+            widths.append(cell_len(self.loading_said.splitlines()[-1]))
+        widest = max(widths, default=0)
         if widest != self.widest:
             self.widest = widest
             self.refresh(layout=True)  # its width follows (``get_content_width``)
@@ -117,8 +120,9 @@ class FlowList(OptionList):
     def get_content_width(self, container: Size, viewport: Size) -> int:
         """The pane's width (``width: auto``): its longest flow or file name, up to a
         quarter of the screen (``SCREEN_SHARE``); at a fixed 20 cells,
-        ``warehouse-nightly`` read ``warehouse-nigh…`` at 120 columns. The loading row is
-        not measured: cut with ``…``, it comes and goes without moving the table."""
+        ``warehouse-nightly`` read ``warehouse-nigh…`` at 120 columns. Of the loading row,
+        only the name of the file still importing counts (it stays while that file
+        imports): its seconds tick, and must not move the table."""
         most = max(NARROW_MOST, viewport.width // SCREEN_SHARE) - self.styles.gutter.width
         if self.show_vertical_scrollbar:
             most -= self.styles.scrollbar_size_vertical
