@@ -98,15 +98,7 @@ class FlowList(OptionList):
         if self.loading_said is not None and options:  # (alone, the header says it)
             options.append(Option(Text(self.loading_said, style="dim"), id=LOADING, disabled=True))
         self._coloured = {o.id: o.prompt for o in options}
-        widths = [
-            o.prompt.cell_len for o in options if isinstance(o.prompt, Text) and o.id != LOADING
-        ]
-        if self.loading_said is not None:  # the file's name line: its seconds tick on the other
-            widths.append(cell_len(self.loading_said.splitlines()[-1]))
-        widest = max(widths, default=0)
-        if widest != self.widest:
-            self.widest = widest
-            self.refresh(layout=True)  # its width follows (``get_content_width``)
+        self._measure()
         self._plain_at = None  # every option is new, in its colours
         self.clear_options()
         self.add_options(options)
@@ -129,16 +121,36 @@ class FlowList(OptionList):
         padding = self.get_component_styles("option-list--option").padding.width
         return max(1, min(self.widest + padding, most))
 
+    def _measure(self) -> None:
+        """``widest`` again, from the options listed: their names and, of the loading row,
+        the name of the file still importing (its seconds tick on the other line)."""
+        widths = [
+            prompt.cell_len
+            for key, prompt in self._coloured.items()
+            if isinstance(prompt, Text) and key != LOADING
+        ]
+        if self.loading_said is not None and LOADING in self._coloured:
+            widths.append(cell_len(self.loading_said.splitlines()[-1]))
+        widest = max(widths, default=0)
+        if widest != self.widest:
+            self.widest = widest
+            self.refresh(layout=True)  # its width follows (``get_content_width``)
+
     def say_loading(self, said: str | None) -> None:
-        """What the first load still imports (None: it is over, the row goes)."""
+        """What the first load still imports (None: it is over, the row goes). Measured
+        again: the row turns from ``⋯ loading`` to the file's name a second into its
+        import, with no flow listed meanwhile, and the pane measured for ``⋯ loading``
+        cut the name to ``b_sl…``."""
         if said == self.loading_said:
             return
         self.loading_said = said
         with contextlib.suppress(OptionDoesNotExist):  # listed only under a flow or error
             if said is None:
                 self.remove_option(LOADING)
+                self._coloured.pop(LOADING, None)
             else:
                 self.replace_option_prompt(LOADING, Text(said, style="dim"))
+        self._measure()
 
     def action_cursor_down(self) -> None:
         """Down stops at the last flow or error: the loading row under them is not one,
