@@ -40,6 +40,12 @@ def file_naming(paths: list[Path], flow: str) -> Path | None:
     return found[0] if len(found) == 1 else None
 
 
+#: What ``ast.parse`` raises on a source it cannot read as a syntax tree: besides a
+#: syntax error and a null byte, a tree too deep for the parser (a generated
+#: ``X = 1+1+…``: RecursionError, ``- - … 1``: MemoryError), which its import reports.
+UNPARSABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
+
+
 def file_defining_name(paths: list[Path], flow: str) -> Path | None:
     """The one file of ``paths`` whose syntax tree defines a flow named ``flow``
     (``flow_names``), or, when none does, the one whose source names it (``file_naming``:
@@ -49,7 +55,7 @@ def file_defining_name(paths: list[Path], flow: str) -> Path | None:
     for path, data in readable_sources(paths):
         try:
             tree = ast.parse(data, str(path))
-        except (SyntaxError, ValueError):
+        except UNPARSABLE:
             continue
         if flow in flow_names(tree):
             defining.append(path)
@@ -87,7 +93,7 @@ def every_flow_name(path: Path) -> set[str] | None:
     the file cannot be read or parsed."""
     try:
         names = _named(ast.parse(path.read_bytes(), str(path)))
-    except (OSError, SyntaxError, ValueError):
+    except (OSError, *UNPARSABLE):
         return None
     return None if UNTOLD in names else names
 

@@ -83,6 +83,10 @@ def parse_source(path: Path, text: str) -> ast.Module:
         ) from None
     except ValueError as exc:  # e.g. null bytes in the source
         raise LoadFailed(LoadError(path, None, None, f"cannot compile: {exc}")) from None
+    except (RecursionError, MemoryError) as exc:  # nested too deep (a generated ``1+1+…``)
+        # one such file failed the whole folder's load, every other file's flows unlisted
+        why = f"{type(exc).__name__}: {str(exc) or 'the parser ran out of stack (nested too deep)'}"
+        raise LoadFailed(LoadError(path, None, None, f"cannot compile: {why}")) from None
 
 
 def _missing(path: Path) -> str:
