@@ -148,8 +148,10 @@ def widest_name(run: RunModel) -> int:
     if not keys:
         return 0
     widest = max(map(len, keys)) if "".join(keys).isascii() else max(map(cell_len, keys))
-    gone = (cells(row.key) for row in run.rows.values() if row.code_mark == GONE)
-    return max(widest, max(gone, default=-len(GONE_SUFFIX)) + len(GONE_SUFFIX))
+    for row in run.rows.values():
+        if row.code_mark == GONE:
+            widest = max(widest, cells(row.key) + len(GONE_SUFFIX))
+    return widest
 
 
 def widest_error(rows: Iterable[TaskRow], enough: int = ERROR_KEEP) -> int:
