@@ -252,6 +252,9 @@ def test_a_killed_worker_from_a_cluster_that_reruns_says_how_to_stop_it() -> Non
     assert "distributed.scheduler.allowed-failures is 3; 0 leaves retries" in message
     once = distributed.scheduler.KilledWorker(task="t-1", last_worker=None, allowed_failures=0)
     assert "allowed-failures" not in str(_could_not_run("t", once))
+    assert str(_could_not_run("t", once)).startswith(
+        "Dask could not run task 't': its worker died while running it: KilledWorker"
+    )
 
 
 def test_an_unreachable_executor_from_flowtop_toml_names_its_line(tmp_path: Path) -> None:

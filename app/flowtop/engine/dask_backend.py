@@ -12,12 +12,12 @@ from collections.abc import Callable
 from typing import Any
 
 from .backends import Done
+from .outcome_envelope import describe_error
 from .shipping import (
     GRACE,
     POLL,
     AttemptStopped,
     ShippingError,
-    describe_error,
     never,
     pack,
     run_pickled,
@@ -113,6 +113,23 @@ def _local_cluster_config(limit_routes: bool) -> contextlib.AbstractContextManag
     return dask.config.set({**ONE_CRASH_ONE_ATTEMPT, **(HTTP_ROUTES if limit_routes else {})})
 
 
+#: A client's states once it gave up on its scheduler: Dask waits ``CONNECT_TIMEOUT`` for a
+#: lost scheduler to come back, then closes the client, which answers no future again (one
+#: submitted as it closed stayed pending forever, and its run with it).
+CLIENT_GONE = ("closing", "closed")
+
+
+def _lost_scheduler(name: str, address: str | None, *, for_good: bool) -> ShippingError:
+    """The error of an attempt cut off from its scheduler: while the client reconnects
+    (``for_good`` False) and once it gave up, in place of Dask's ``FutureCancelledError``
+    text (the future's key, ``cancelled for reason: unknown``)."""
+    where = f"the Dask scheduler at {address}" if address else "the local Dask scheduler"
+    after = f" and not restored within {CONNECT_TIMEOUT:g} s" if for_good else ""
+    return ShippingError(
+        f"Dask could not run task {name!r}: the connection to {where} was lost{after}"
+    )
+
+
 def _could_not_run(name: str, exc: BaseException) -> ShippingError:
     """A future Dask failed itself; a ``KilledWorker`` from a cluster that re-runs a task
     whose worker died (``allowed-failures`` above 0: not flowtop's to set on a cluster it
@@ -125,6 +142,8 @@ def _could_not_run(name: str, exc: BaseException) -> ShippingError:
             f"distributed.scheduler.allowed-failures is {reruns}; 0 leaves retries to "
             "flowtop): "
         )
+    elif type(exc).__name__ == "KilledWorker":  # its text starts with the future's key
+        why = "its worker died while running it: "
     return ShippingError(f"Dask could not run task {name!r}: {why}{describe_error(exc)}")
 
 
@@ -201,6 +220,20 @@ class DaskBackend:
                 self._client = Client(self._cluster, set_as_default=False)
             return self._client
 
+    def _client_gone(self) -> bool:
+        """Whether the client gave up on its lost scheduler (:data:`CLIENT_GONE`), not
+        closed by :meth:`close`."""
+        client = self._client
+        return client is not None and client.status in CLIENT_GONE
+
+    def _failure(self, name: str, exc: BaseException) -> ShippingError:
+        """Why Dask failed a future itself: a lost scheduler says so, in place of the
+        future's key and ``cancelled for reason: unknown``; else :func:`_could_not_run`."""
+        gone = self._client_gone()
+        if gone or getattr(exc, "reason", None) == "scheduler-connection-lost":
+            return _lost_scheduler(name, self.address, for_good=gone)
+        return _could_not_run(name, exc)
+
     def submit(
         self,
         fn: Callable[..., Any],
@@ -225,6 +258,9 @@ class DaskBackend:
             return
         except Exception as exc:  # noqa: BLE001 - a local cluster that failed to start
             on_done(None, ShippingError(f"could not start Dask for {name!r}: {exc}"), "")
+            return
+        if self._client_gone():  # a future submitted now would never end
+            on_done(None, _lost_scheduler(name, self.address, for_good=True), "")
             return
         try:
             payload = pack(fn, args, kwargs, workspace)
@@ -288,7 +324,7 @@ class DaskBackend:
                     raw = data[future.key] if future.key in data else future.result()
                     outcome = unpack(raw, name, "Dask worker")
                 except BaseException as exc:  # noqa: BLE001 - a lost worker, a cancelled future
-                    outcome = (None, _could_not_run(name, exc), "")
+                    outcome = (None, self._failure(name, exc), "")
                 try:
                     on_done(*outcome)
                 except Exception:  # the runner's bug must not stop other results
@@ -298,20 +334,28 @@ class DaskBackend:
             self._sweep()
 
     def _sweep(self) -> None:
-        """Cancel futures whose attempt timed out or was abandoned by the runner."""
+        """Cancel futures whose attempt timed out or was abandoned by the runner; fail
+        every one once the client gave up on its scheduler (none of them will end)."""
         now = time.monotonic()
+        gone = self._client_gone()
         with self._lock:
             overdue = [
                 (key, entry)
                 for key, entry in self._pending.items()
-                if entry[3]() or (entry[4] is not None and now >= entry[4])
+                if gone or entry[3]() or (entry[4] is not None and now >= entry[4])
             ]
             for key, _ in overdue:
                 del self._pending[key]
         for _, (future, name, on_done, abandoned, _, timeout) in overdue:
-            future.cancel()
+            if not gone:  # a closed client has no scheduler to tell
+                # a quit closing the client meanwhile made it raise, and ended the thread
+                # that reports every attempt's end with a traceback on the terminal
+                with contextlib.suppress(Exception):
+                    future.cancel()
             if abandoned():
                 on_done(None, AttemptStopped(f"attempt of {name!r} was stopped"), "")
+            elif gone:
+                on_done(None, _lost_scheduler(name, self.address, for_good=True), "")
             else:
                 on_done(None, timed_out(name, timeout or 0.0, "its Dask future was cancelled"), "")
 

@@ -42,6 +42,7 @@ from .context import shipped_from
 from .errors import RemoteTraceback, TaskTimeout
 from .flow_package import FLOW_PACKAGE
 from .library_folders import library_folders
+from .outcome_envelope import describe_error, not_received, seal, unseal
 from .records import from_user_code
 
 #: How often a waiting call looks whether its attempt was abandoned (timed out, cancelled).
@@ -291,13 +292,6 @@ def _shipping_pickler() -> type[Any]:
     return ShippingPickler
 
 
-def describe_error(exc: BaseException) -> str:
-    try:
-        return f"{type(exc).__name__}: {exc}"
-    except Exception:  # noqa: BLE001 - a user's __str__ may raise
-        return type(exc).__name__
-
-
 def run_pickled(payload: bytes, where: str) -> bytes:
     """On the worker: run one packed attempt and return its packed outcome. Never raises."""
     import cloudpickle
@@ -306,10 +300,12 @@ def run_pickled(payload: bytes, where: str) -> bytes:
         fn, args, kwargs, level, files, workspace = cloudpickle.loads(payload)
         _restore_filenames(fn, files)
     except BaseException as exc:  # noqa: BLE001 - reported to the coordinator, not raised here
+        missing = isinstance(exc, ModuleNotFoundError)  # not a flow's file: those travel along
+        hint = " (a worker needs every library the task imports installed)" if missing else ""
         failure = ShippingError(
-            f"the task could not be loaded in the {where}: {describe_error(exc)}"
+            f"the task could not be loaded in the {where}: {describe_error(exc)}{hint}"
         )
-        return _pickled(("error", failure, traceback.format_exc(), ""))
+        return _failed(failure, traceback.format_exc(), "")
     root = logging.getLogger()
     if root.getEffectiveLevel() > level:  # log.info in a task is captured as it is at home
         root.setLevel(level)
@@ -324,12 +320,12 @@ def run_pickled(payload: bytes, where: str) -> bytes:
     output = capture.end()
     if error is None:
         try:
-            return _pickled(("ok", value, output))
+            return seal(_pickled((value,)), "", "", output)
         except BaseException as exc:  # noqa: BLE001 - an unpicklable result is the task's error
             problem = ShippingError(
                 f"result of task {name!r} could not be sent back from the {where}: {describe_error(exc)}"
             )
-            return _pickled(("error", problem, "", output))
+            return _failed(problem, "", output)
     tb = error.__traceback__
     text = "".join(
         despite_ast_race(lambda: traceback.format_exception(type(error), error, from_user_code(tb)))
@@ -339,38 +335,42 @@ def run_pickled(payload: bytes, where: str) -> bytes:
     error.__traceback__ = error.__cause__ = error.__context__ = None
     step = "pickling"
     try:
-        data = _pickled(("error", error, text, output))
+        body = _pickled((error,))
         # One that pickles but cannot be rebuilt (a ``__new__`` taking arguments, a
         # ``__setstate__`` that raises) failed only at home, as "result … could not be
         # received": unpickled here, it fails saying which task and why.
         step = "unpickling"
-        cloudpickle.loads(data)
-        return data
+        cloudpickle.loads(body)
+        return seal(body, describe_error(error), text, output)
     except BaseException as exc:  # noqa: BLE001 - an unpicklable error is reported
         problem = ShippingError(
             f"exception of task {name!r} could not be sent back from the {where}: "
             f"{describe_error(error)} ({step} it failed: {describe_error(exc)})"
         )
-        return _pickled(("error", problem, text, output))
+        return _failed(problem, text, output)
+
+
+def _failed(error: BaseException, text: str, output: str) -> bytes:
+    """The outcome of an attempt that failed with ``error``, which pickles."""
+    return seal(_pickled((error,)), describe_error(error), text, output)
 
 
 def unpack(data: bytes, name: str, where: str) -> tuple[Any, BaseException | None, str]:
     """The coordinator's side of :func:`run_pickled`: ``(value, error, output)``."""
     import cloudpickle
 
+    envelope = unseal(data)
     try:
-        outcome = cloudpickle.loads(data)
-    except BaseException as exc:  # noqa: BLE001 - bad bytes are a ShippingError
-        error = ShippingError(
-            f"result of task {name!r} could not be received from the {where}: {describe_error(exc)}"
-        )
-        return None, error, ""
-    if outcome[0] == "ok":
-        return outcome[1], None, outcome[2]
-    _, error, text, output = outcome
-    if text:
-        error.__cause__ = RemoteTraceback(text)
-    return None, error, output
+        (shipped,) = cloudpickle.loads(envelope.body)  # the result, or the exception
+    except BaseException as exc:  # noqa: BLE001 - e.g. a class only the workers can import
+        error = ShippingError(not_received(envelope, name, where, exc))
+        error.__cause__ = RemoteTraceback(envelope.text) if envelope.text else None
+        return None, error, envelope.output
+    if not envelope.said:
+        return shipped, None, envelope.output
+    if envelope.text:
+        shipped.__cause__ = RemoteTraceback(envelope.text)
+    return None, shipped, envelope.output
 
 
 # -- what could not be pickled, said on failure only ----------------------------------
