@@ -435,6 +435,17 @@ def test_a_failure_with_retries_left_says_why_it_was_the_last() -> None:
     assert line(4, "max_retries is set; no retries left (max_retries=3)").endswith(
         "failed (attempt 4/4): ValueError: bad row"
     )
+    out = io.StringIO()  # an error that says it is never retried says it once
+    never = "task 'extract' could not be sent to the worker: TypeError: a lock — never retried"
+    HumanPrinter(out, live=False)(
+        [
+            *events()[:1],
+            TaskStateChanged("r1", "etl", "extract", S.FAILED, 1, 4, T0,
+                error=ErrorInfo("ShippingError", never),
+                message="it cannot be sent to a worker"),
+        ]
+    )  # fmt: skip
+    assert out.getvalue().splitlines()[-1].endswith(f"ShippingError: {never}")
     out = io.StringIO()  # a task whose budget is Retry's alone: its +3 went unused too
     HumanPrinter(out, live=False)(
         [

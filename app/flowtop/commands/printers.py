@@ -474,7 +474,10 @@ class HumanPrinter:
             detail += f" ({printable(at)})" if at else ""
             # a task with no retry options included: its Retry budget went unused too
             stopped_early = event.attempt < event.max_attempts
-            if event.state is StateType.FAILED and event.message and stopped_early:
+            # (an error that says it is never retried, as one not sent to a worker does,
+            # needs no second clause: "… — never retried; not retried: it cannot be sent")
+            said_so = said.endswith("never retried")
+            if event.state is StateType.FAILED and event.message and stopped_early and not said_so:
                 detail += f"; not retried: {_why_not_retried(one_line(event.message))}"
         elif event.state is StateType.AWAITING_RETRY:  # no error: its result was rejected
             detail = f": {one_line(event.message) or PREDICATE_ASKED}"
