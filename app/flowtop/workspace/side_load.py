@@ -103,7 +103,13 @@ class SideLoad:
             timer, side, asking = self._timer, self._side, self._asking
         if timer is not None:
             timer.cancel()
-        if side is not None:
-            side.close()  # its ask ends at once, and the thread that asked with it
-        if asking is not None and asking is not threading.current_thread():
-            asking.join()
+        if side is None:
+            return
+        side.close()  # its ask ends at once, and the thread that asked with it
+        if asking is None or asking is threading.current_thread():
+            return
+        # closed in the instant before its ask started the process, the side host would
+        # start all the same and load every file while the host waits here: closed again
+        while asking.is_alive():
+            asking.join(0.05)
+            side.close()
