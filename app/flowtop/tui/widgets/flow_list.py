@@ -10,6 +10,7 @@ Every prompt is a ``Text`` object: file names and flow names are never parsed as
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -112,9 +113,9 @@ class FlowList(OptionList):
     def get_content_width(self, container: Size, viewport: Size) -> int:
         """The pane's width (``width: auto``): its longest flow or file name, up to a
         quarter of the screen (``SCREEN_SHARE``); at a fixed 20 cells,
-        ``warehouse-nightly`` read ``warehouse-nigh…`` at 120 columns. Of the loading row,
-        only the name of the file still importing counts (it stays while that file
-        imports): its seconds tick, and must not move the table."""
+        ``warehouse-nightly`` read ``warehouse-nigh…`` at 120 columns. The loading row
+        counts with its seconds as two digits (``_measure``): they tick, and must not
+        move the table."""
         most = max(NARROW_MOST, viewport.width // SCREEN_SHARE) - self.styles.gutter.width
         if self.show_vertical_scrollbar:
             most -= self.styles.scrollbar_size_vertical
@@ -122,15 +123,17 @@ class FlowList(OptionList):
         return max(1, min(self.widest + padding, most))
 
     def _measure(self) -> None:
-        """``widest`` again, from the options listed: their names and, of the loading row,
-        the name of the file still importing (its seconds tick on the other line)."""
+        """``widest`` again, from the options listed: their names and the loading row's
+        lines, its seconds counted as two digits (``⋯ importing 00 s``), so the pane does
+        not grow as they tick, and ``⋯ importing 6 s`` is not cut to ``⋯ import…``."""
         widths = [
             prompt.cell_len
             for key, prompt in self._coloured.items()
             if isinstance(prompt, Text) and key != LOADING
         ]
         if self.loading_said is not None and LOADING in self._coloured:
-            widths.append(cell_len(self.loading_said.splitlines()[-1]))
+            lines = re.sub(r"\d+", "00", self.loading_said).splitlines()
+            widths += map(cell_len, lines)
         widest = max(widths, default=0)
         if widest != self.widest:
             self.widest = widest
