@@ -8,32 +8,17 @@ end because the disk was full, and its task whose end went with the run's interr
 
 from __future__ import annotations
 
-import sqlite3
-import textwrap
 from pathlib import Path
 
 from flowtop.engine.events import RunStarted, TaskStateChanged
 from flowtop.engine.states import StateType
-from flowtop.tui.app import FlowtopApp
-from flowtop.workspace import Workspace, end_marks
+from flowtop.workspace import end_marks
 from flowtop.workspace.history import History
-from flowtop.workspace.ownership import boot_id, host_name
 from pilot_kit import screen_text, wait_for
 
-#: A pid above any pid_max: no process has it.
-DEAD_PID = 999_999_999
+from .gone_run_kit import monitor_once_ended, owned_by_a_gone_process
+
 RUN = "cafe00000001"
-
-FLOW = """
-    from flowtop import Flow, task
-
-    @task
-    def wait():
-        return 1
-
-    with Flow("slow") as flow:
-        wait()
-"""
 
 
 def run_whose_end_was_missed(db: Path) -> None:
@@ -44,39 +29,19 @@ def run_whose_end_was_missed(db: Path) -> None:
     running = TaskStateChanged(RUN, "slow", "wait", StateType.RUNNING, 1, 1, 1001.0)
     history([started, running])
     assert history.flush()
-    with sqlite3.connect(db) as raw:  # another owner, gone: the close leaves it RUNNING
-        raw.execute(
-            "UPDATE runs SET owner = 'gone', host = ?, pid = ?, boot_id = ?, proc_start = '1'",
-            (host_name(), DEAD_PID, boot_id()),
-        )
+    owned_by_a_gone_process(db)  # another owner: the close leaves it RUNNING
     history.close()
     end_marks.leave(db, {RUN: "COMPLETED"})
 
 
 async def test_a_run_whose_end_the_store_missed_shows_as_it_ended(tmp_path: Path) -> None:
-    (tmp_path / "slow.py").write_text(textwrap.dedent(FLOW).lstrip())
     db = tmp_path / ".flowtop" / "history.db"
     run_whose_end_was_missed(db)
-    workspace = Workspace(tmp_path)
-    workspace.load()
-    app = FlowtopApp(workspace, watch=False, run_processes=True)
-    try:
-        async with app.run_test(size=(160, 36), notifications=True) as pilot:
-            await wait_for(pilot, lambda: app.control is not None, "the app to be ready")
-            app.flow_list.select_flow("slow")
-
-            def shown_ended() -> bool:
-                run = app.store.latest_for("slow")
-                return run is not None and not run.is_live
-
-            await wait_for(pilot, shown_ended, "the run to read ended", 10)
-            await wait_for(pilot, lambda: "Completed" in screen_text(app), "it to show")
-            run = app.store.latest_for("slow")
-            assert run is not None and run.state is StateType.COMPLETED
-            assert not run.process_died and run.end_missed
-            assert run.note == end_marks.not_recorded(db, "COMPLETED")
-            assert run.rows["wait"].interrupted  # its end went with the run's
-            assert "Running" not in screen_text(app)
-            app.shutdown(cancel=True)
-    finally:
-        workspace.close()
+    async with monitor_once_ended(tmp_path, (160, 36)) as (app, pilot):
+        await wait_for(pilot, lambda: "Completed" in screen_text(app), "it to show")
+        run = app.store.latest_for("slow")
+        assert run is not None and run.state is StateType.COMPLETED
+        assert not run.process_died and run.end_missed
+        assert run.note == end_marks.not_recorded(db, "COMPLETED")
+        assert run.rows["wait"].interrupted  # its end went with the run's
+        assert "Running" not in screen_text(app)

@@ -9,30 +9,15 @@ no process.
 from __future__ import annotations
 
 import sqlite3
-import textwrap
 from pathlib import Path
 
 from flowtop.engine.events import RunFinished, RunStarted, TaskStateChanged
 from flowtop.engine.states import StateType
-from flowtop.tui.app import FlowtopApp
-from flowtop.workspace import Workspace
 from flowtop.workspace.history import History
-from flowtop.workspace.ownership import boot_id, host_name
+from flowtop.workspace.ownership import host_name
 from pilot_kit import screen_text, wait_for
 
-#: A pid above any pid_max: no process has it.
-DEAD_PID = 999_999_999
-
-FLOW = """
-    from flowtop import Flow, task
-
-    @task
-    def wait():
-        return 1
-
-    with Flow("slow") as flow:
-        wait()
-"""
+from .gone_run_kit import DEAD_PID, monitor_once_ended, owned_by_a_gone_process
 
 
 def run_with_damaged_end(db: Path) -> None:
@@ -50,43 +35,24 @@ def run_with_damaged_end(db: Path) -> None:
     with sqlite3.connect(db) as raw:
         (last,) = raw.execute("SELECT max(id) FROM events").fetchone()
         raw.execute("UPDATE events SET body = 'garbage' WHERE id >= ?", (last - 1,))
-        raw.execute(
-            "UPDATE runs SET owner = 'gone', host = ?, pid = ?, boot_id = ?, proc_start = '1'",
-            (host_name(), DEAD_PID, boot_id()),
-        )
+    owned_by_a_gone_process(db)
 
 
 async def test_a_run_whose_end_cannot_be_read_shows_interrupted_saying_why(
     tmp_path: Path,
 ) -> None:
-    (tmp_path / "slow.py").write_text(textwrap.dedent(FLOW).lstrip())
     run_with_damaged_end(tmp_path / ".flowtop" / "history.db")
-    workspace = Workspace(tmp_path)
-    workspace.load()
-    app = FlowtopApp(workspace, watch=False, run_processes=True)
-    try:
-        async with app.run_test(size=(120, 36), notifications=True) as pilot:
-            await wait_for(pilot, lambda: app.control is not None, "the app to be ready")
-            app.flow_list.select_flow("slow")
-
-            def shown_ended() -> bool:
-                run = app.store.latest_for("slow")
-                return run is not None and not run.is_live
-
-            await wait_for(pilot, shown_ended, "the run to read ended", 10)
-            # the screen shows it once the table redraws (a condition, not a pause)
-            await wait_for(pilot, lambda: "Interrupted" in screen_text(app), "it to show")
-            run = app.store.latest_for("slow")
-            assert run is not None and run.process_died
-            assert run.note.startswith(
-                "interrupted: its end could not be read from the run store "
-                "(recorded COMPLETED there): event "
-            )
-            assert f"and its process (pid {DEAD_PID} on {host_name()}) is gone" in run.note
-            assert run.rows["wait"].interrupted  # its task no longer runs either
-            text = screen_text(app)
-            assert "Interrupted" in text and "Running" not in text
-            assert "Cancel" not in text  # no live-run keys
-            app.shutdown(cancel=True)
-    finally:
-        workspace.close()
+    async with monitor_once_ended(tmp_path, (120, 36)) as (app, pilot):
+        # the screen shows it once the table redraws (a condition, not a pause)
+        await wait_for(pilot, lambda: "Interrupted" in screen_text(app), "it to show")
+        run = app.store.latest_for("slow")
+        assert run is not None and run.process_died
+        assert run.note.startswith(
+            "interrupted: its end could not be read from the run store "
+            "(recorded COMPLETED there): event "
+        )
+        assert f"and its process (pid {DEAD_PID} on {host_name()}) is gone" in run.note
+        assert run.rows["wait"].interrupted  # its task no longer runs either
+        text = screen_text(app)
+        assert "Interrupted" in text and "Running" not in text
+        assert "Cancel" not in text  # no live-run keys
