@@ -294,7 +294,7 @@ def test_a_path_that_is_not_flows_is_a_usage_error(
     notes = write(tmp_path, "notes.txt", "not python")
     done = started_by(command, here)(command, str(notes))
     assert done.returncode == 2
-    assert done.stderr.strip() == f"flowtop: {notes}: not a folder or a .py file"
+    assert done.stderr.strip() == f"flowtop {command}: {notes}: not a folder or a .py file"
 
 
 def test_a_file_name_with_a_newline_stays_on_its_error_line(here: Here, tmp_path: Path) -> None:
@@ -346,7 +346,7 @@ def test_the_monitor_without_a_terminal_says_so_instead_of_spinning(tmp_path: Pa
     )
     assert (done.returncode, done.stderr) == (
         2,
-        "flowtop: stdin is not a terminal: the monitor cannot be drawn; follow runs with "
+        "flowtop open: stdin is not a terminal: the monitor cannot be drawn; follow runs with "
         "`flowtop run` and `flowtop watch`\n",
     )
     leader, follower = pty.openpty()
@@ -428,7 +428,7 @@ def test_a_run_whose_output_cannot_be_written_is_recorded_and_exits_1(
         )
     assert done.returncode == 1
     (line,) = done.stderr.splitlines()
-    assert line.startswith("flowtop: cannot write to stdout (No space left on device)")
+    assert line.startswith("flowtop run: cannot write to stdout (No space left on device)")
     history = json_lines(here("history", str(tmp_path), "--json").stdout)
     assert [r["state"] for r in history] == ["COMPLETED"]
 
@@ -552,8 +552,8 @@ def test_a_flow_named_in_a_file_that_failed_to_load_is_not_said_to_be_missing(
     done = started_by(command, here)(command, str(tmp_path), "--flow", "etl")
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
-        f"flowtop: {tmp_path / 'etl.py'}:2: RuntimeError: db down",
-        "flowtop: no flow named 'etl' in the files that loaded; flows: none",
+        f"flowtop {command}: {tmp_path / 'etl.py'}:2: RuntimeError: db down",
+        f"flowtop {command}: no flow named 'etl' in the files that loaded; flows: none",
     ]
 
 
@@ -574,7 +574,7 @@ def test_run_flow_says_nothing_of_another_flows_helper(tmp_path: Path) -> None:
 def test_an_empty_folder_says_no_flows_found(here: Here, tmp_path: Path, command: str) -> None:
     done = started_by(command, here)(command, str(tmp_path))
     assert done.returncode == 2
-    assert done.stderr == f"flowtop: no flows found in {tmp_path}\n"
+    assert done.stderr == f"flowtop {command}: no flows found in {tmp_path}\n"
 
 
 def test_one_task_is_not_one_tasks(here: Here, tmp_path: Path) -> None:
@@ -661,7 +661,7 @@ def test_a_load_error_does_not_end_with_flowtops_own_frame(here: Here, tmp_path:
     done = here("list", str(tmp_path))
     assert done.returncode == 2
     assert done.stderr == (
-        f"flowtop: {tmp_path / 'typo.py'}:4: TypeError: task 'a': unknown option "
+        f"flowtop list: {tmp_path / 'typo.py'}:4: TypeError: task 'a': unknown option "
         "'max_retry' (did you mean 'max_retries'?)\n"
     )
 
@@ -743,9 +743,9 @@ def test_odd_run_arguments_are_one_line_and_exit_2(
     ("args", "says"),
     [
         # a folder of one flow needs no --flow: the run is looked for (there is none)
-        (["--rerun-of", "ab12"], "flowtop: no run with id 'ab12' of flow 'flaky' in "),
+        (["--rerun-of", "ab12"], "flowtop run: no run with id 'ab12' of flow 'flaky' in "),
         # watch, cancel and the TUI follow a detached run through the store: it was recorded
-        (["--detach", "--no-history"], "flowtop: --detach needs the history: a detached run"),
+        (["--detach", "--no-history"], "flowtop run: --detach needs the history: a detached run"),
     ],
 )
 def test_odd_run_values_are_one_line_and_exit_2(tmp_path: Path, args: list[str], says: str) -> None:
@@ -760,7 +760,10 @@ def test_rerun_of_needs_flow_only_when_the_path_holds_several(tmp_path: Path) ->
     write(tmp_path, "other.py", "from flowtop import Flow, task\n\nflow = Flow('other')\n")
     done = flowtop("run", str(tmp_path), "--rerun-of", "ab12")
     assert done.returncode == 2
-    assert done.stderr.strip() == f"flowtop: --rerun-of needs --flow NAME: {tmp_path} holds 2 flows"
+    assert (
+        done.stderr.strip()
+        == f"flowtop run: --rerun-of needs --flow NAME: {tmp_path} holds 2 flows"
+    )
 
 
 def test_a_flow_with_parameters_without_defaults_is_refused_before_it_starts(
@@ -786,7 +789,7 @@ def test_a_flow_with_parameters_without_defaults_is_refused_before_it_starts(
     )
     done = flowtop("run", str(tmp_path))
     assert done.returncode == 2
-    assert done.stderr == "flowtop: flow 'scaled' needs n (no default): give --param n=VALUE\n"
+    assert done.stderr == "flowtop run: flow 'scaled' needs n (no default): give --param n=VALUE\n"
     assert (
         not (tmp_path / ".flowtop").exists()
         or "scaled" not in here("history", str(tmp_path)).stdout

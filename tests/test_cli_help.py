@@ -105,9 +105,9 @@ def test_a_path_like_a_command_name_suggests_the_command(
     err = capsys.readouterr().err
     assert err == "flowtop: lst: no such file or folder (did you mean the command 'list'?)\n"
     assert cli.main(["nowhere"]) == 2  # close to no command: the path's own error
-    assert capsys.readouterr().err == "flowtop: nowhere: no such file or folder\n"
+    assert capsys.readouterr().err == "flowtop open: nowhere: no such file or folder\n"
     assert cli.main(["run.py"]) == 2  # a file meant, not the command `run`
-    assert capsys.readouterr().err == "flowtop: run.py: no such file or folder\n"
+    assert capsys.readouterr().err == "flowtop open: run.py: no such file or folder\n"
     (tmp_path / "lst").mkdir()  # a folder of that name is opened, not refused
     assert not cli.mistyped_command("lst")
     assert did_you_mean("histroy", cli.COMMANDS, kind="the command") == (

@@ -549,17 +549,20 @@ def test_a_detached_run_s_log_shows_its_notices_without_their_mark(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """``watch`` of a run that never reached the store prints its process's log: the
-    notices' mark (for the TUI to tell them from the run's output) is not shown."""
+    notices' mark (for the TUI to tell them from the run's output) is not shown, after
+    the command that said them as after a bare ``flowtop`` (a log of an older process)."""
     from flowtop.commands.watch import say_launch_log
     from flowtop.workspace.launcher import LOGS
 
     (tmp_path / LOGS).mkdir()
     (tmp_path / LOGS / "r1.log").write_text(
         "flowtop[1a2b3c4d]: the run store is locked\nflow output [ab]: kept\n"
+        "flowtop run[1a2b3c4d]: extract runs again: its result was not stored\n"
     )
     say_launch_log(tmp_path, "r1")
     err = capsys.readouterr().err
     assert "  flowtop: the run store is locked\n" in err
+    assert "  flowtop run: extract runs again: its result was not stored\n" in err
     assert "  flow output [ab]: kept" in err
     assert "1a2b3c4d" not in err
 

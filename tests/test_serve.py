@@ -277,7 +277,7 @@ def test_a_port_in_use_is_one_line_and_exit_2(tmp_path: Path) -> None:
         done = run_serve(str(tmp_path), "--port", str(port))
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip().splitlines() == [
-        f"flowtop: cannot listen on 127.0.0.1:{port}: Address already in use"
+        f"flowtop serve: cannot listen on 127.0.0.1:{port}: Address already in use"
     ]
 
 

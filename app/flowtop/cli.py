@@ -164,6 +164,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         what = str(exc) if isinstance(exc, Stopped) and str(exc) else "interrupted"
         print(f"{command_said(words)}: {what} ({how})", file=sys.stderr)
         return int(getattr(exc, "exit_code", 130))
+    finally:  # as before it for a next `main` in this process (a test, a script)
+        from .printable import speak_as
+
+        speak_as("flowtop")
 
 
 def command_said(words: Sequence[str]) -> str:
@@ -207,7 +211,7 @@ def run_command(words: list[str]) -> int:
         if getattr(sys, name) is None:
             setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115 - kept for the process's life
     # (imported here, not with the module: an interrupt while it imports is main's)
-    from .printable import replace_what_cannot_print
+    from .printable import replace_what_cannot_print, speak_as
 
     draw_utf8_in_the_c_locale(words, os.environ)
     replace_what_cannot_print()  # before anything wraps the streams
@@ -230,6 +234,7 @@ def run_command(words: list[str]) -> int:
     else:  # intermixed: `watch PATH --json RUN_ID` is two positionals, as a user means it
         args, unknown = command.parse_known_intermixed_args(args_list[1:])
         args.command = args_list[0]
+    speak_as(f"flowtop {args.command}")  # every line `say` says names the command
     if unknown:  # said by its command: `flowtop run: … (see flowtop run --help)`
         parser.commands.get(args.command, parser).error(
             f"unrecognized arguments: {' '.join(unknown)}"

@@ -369,12 +369,13 @@ NOTICE_MARK = "FLOWTOP_NOTICE_MARK"
 _notice_mark = os.environ.pop(NOTICE_MARK, "")
 
 
-_MARKED = re.compile(r"^([\w-]+)\[[0-9a-f]+\]: ", re.MULTILINE)
+#: A notice's mark after the command that said it (``flowtop run[MARK]: ``).
+_MARKED = re.compile(r"^([\w-]+(?: [\w-]+)?)\[[0-9a-f]+\]: ", re.MULTILINE)
 
 
 def unmarked(text: str) -> str:
     """``text`` from a run process's log with its notices' marks taken out, as a person
-    reads them (``flowtop: …``): a mark tells notices apart for the TUI only."""
+    reads them (``flowtop run: …``): a mark tells notices apart for the TUI only."""
     return _MARKED.sub(r"\1: ", text)
 
 
@@ -383,8 +384,24 @@ def notice_prefix(mark: str, command: str = "flowtop") -> str:
     return f"{command}[{mark}]: " if mark else f"{command}: "
 
 
-def say(message: str, *, command: str = "flowtop", stream: TextIO | None = None) -> None:
-    """One error or notice line on stderr, ``flowtop: message``, made printable (in a run
-    process a client launched, ``flowtop[MARK]: message``: ``NOTICE_MARK``)."""
-    line = printable(notice_prefix(_notice_mark, command) + message)
+#: Who ``say``'s lines are by when its caller names no one: the command the command line
+#: chose (``flowtop run``, set by ``cli.run_command`` through ``speak_as``), so that every
+#: error line of a command names it, whichever module says it (``run`` said its argument
+#: errors as ``flowtop run: …`` and its flow errors as ``flowtop: …``). ``flowtop``
+#: before a command is chosen (``flowtop lst: no such file or folder``).
+_speaker = "flowtop"
+
+
+def speak_as(command: str) -> None:
+    """Make ``command`` (``flowtop run``) what ``say`` names when its caller does not."""
+    global _speaker
+    _speaker = command
+
+
+def say(message: str, *, command: str | None = None, stream: TextIO | None = None) -> None:
+    """One error or notice line on stderr, ``flowtop run: message``, made printable (in a
+    run process a client launched, ``flowtop run[MARK]: message``: ``NOTICE_MARK``).
+    ``command``: who says it, when not the command being run (``speak_as``)."""
+    said_by = _speaker if command is None else command
+    line = printable(notice_prefix(_notice_mark, said_by) + message)
     print(line, file=stream if stream is not None else sys.stderr)

@@ -102,7 +102,7 @@ def test_an_empty_rerun_of_is_refused_not_run_afresh(failed_once: Path, given: l
     refused = flowtop("run", "k.py", *given, cwd=failed_once)
     assert refused.returncode == 2
     assert refused.stderr.splitlines() == [
-        "flowtop: --rerun-of takes a run number (e.g. 3) or a run id (hex, at least 4 "
+        "flowtop run: --rerun-of takes a run number (e.g. 3) or a run id (hex, at least 4 "
         "characters), got ''"
     ]
     assert len(stored_runs(failed_once)) == 1  # no run #2 of every task
@@ -112,7 +112,7 @@ def test_an_empty_task_without_a_rerun_is_refused_not_ignored(failed_once: Path)
     refused = flowtop("run", "k.py", "--task", "", cwd=failed_once)
     assert refused.returncode == 2
     assert refused.stderr.splitlines() == [
-        "flowtop: --task needs --rerun-of RUN (the run to take results from)"
+        "flowtop run: --task needs --rerun-of RUN (the run to take results from)"
     ]
     assert len(stored_runs(failed_once)) == 1
 
@@ -139,7 +139,7 @@ def test_a_parameter_given_twice_stops_the_command_in_one_line(tmp_path: Path) -
     refused = flowtop("run", "k.py", "-p", "n=1", "-p", "n=2", cwd=tmp_path)
     assert refused.returncode == 2
     assert refused.stderr.splitlines() == [
-        "flowtop: --param n is given more than once: give each parameter once"
+        "flowtop run: --param n is given more than once: give each parameter once"
     ]
     assert not (tmp_path / ".flowtop" / "history.db").exists()
 
@@ -147,10 +147,10 @@ def test_a_parameter_given_twice_stops_the_command_in_one_line(tmp_path: Path) -
 @pytest.mark.parametrize(
     ("words", "said_by"),
     [
-        (["run", "k.py"], "flowtop"),
-        (["run", "k.py", "--detach"], "flowtop"),
-        (["list", "k.py"], "flowtop"),
-        (["open", "k.py"], "flowtop"),  # the monitor, before it takes the screen
+        (["run", "k.py"], "flowtop run"),
+        (["run", "k.py", "--detach"], "flowtop run"),
+        (["list", "k.py"], "flowtop list"),
+        (["open", "k.py"], "flowtop open"),  # the monitor, before it takes the screen
         (["watch", ".", "--flow", "k"], "flowtop watch"),  # was: "no runs yet"
         (["cancel", ".", "1"], "flowtop cancel"),
         (["history", "."], "flowtop history"),  # which said it so already
@@ -203,7 +203,7 @@ def test_watch_whose_output_cannot_be_written_says_so_in_its_own_words(
     (run,) = stored_runs(failed_once)
     done = to_full_disk("watch", ".", "--flow", "k", cwd=failed_once)
     assert done.returncode == 1
-    # not `flowtop: …; the run goes on, and is recorded`: the run ended before the watch
+    # not `flowtop watch: …; the run goes on, and is recorded`: the run ended before the watch
     assert done.stderr.splitlines() == [
         "flowtop watch: cannot write to stdout (No space left on device): the output stops "
         f"here, and the watch with it; run {run.run_id} ended FAILED"

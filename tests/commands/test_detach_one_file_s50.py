@@ -82,5 +82,5 @@ def test_detach_still_refuses_parameters_the_flow_does_not_take(tmp_path: Path) 
     (tmp_path / "b_quick.py").write_text(QUICK)
     refused = flowtop("run", ".", "--flow", "quick", "-p", "m=1", "--detach", cwd=tmp_path)
     assert (refused.returncode, refused.stdout) == (2, "")
-    assert refused.stderr == "flowtop: flow 'quick' has no parameter m; it takes n\n"
+    assert refused.stderr == "flowtop run: flow 'quick' has no parameter m; it takes n\n"
     assert not (tmp_path / "a_slow.imports").exists()

@@ -27,7 +27,7 @@ def ingest():
 """
 
 SAID = (
-    "flowtop: flow 'ingest' cannot run: its file failed to load: ingest.py:2: "
+    "flowtop run: flow 'ingest' cannot run: its file failed to load: ingest.py:2: "
     "ModuleNotFoundError: No module named 'helperlib_missing_s41'"
 )
 
@@ -72,23 +72,21 @@ def test_a_flow_the_failed_file_never_names_is_not_blamed_on_it(folder: Path, pa
 
 
 def test_the_monitor_s_r_on_a_broken_file_tells_why(folder: Path) -> None:
-    """As the TUI launches it: its notice (the popup) and the stored reason."""
+    """As the TUI launches it: its notice (the popup, read as the TUI reads it) and the
+    stored reason."""
+    from flowtop.tui.launch_notes import LaunchLogs
     from flowtop.workspace.launcher import launch
     from flowtop.workspace.store_reader import StoreReader
 
     launched = launch(folder / "ingest.py", "ingest", state_dir=folder / ".flowtop")
     assert launched.process is not None
-    with open(launched.log, "rb") as log:  # the TUI reads it so (it goes at the run's end)
-        assert launched.process.wait(timeout=120) == 2
-        said = log.read().decode()
-    notices = [
-        line.split(": ", 1)[1]
-        for line in said.splitlines()
-        if line.startswith(f"flowtop[{launched.notice_mark}]: ")
-    ]
-    (notice,) = notices  # the file's path as the launcher gave it (absolute)
-    assert notice.startswith("flow 'ingest' cannot run: its file failed to load: "), said
-    assert notice.endswith(SAID.split(": its file failed to load: ")[1]), said
+    logs = LaunchLogs()  # it opens the log now: it goes at the run's end
+    logs.follow(launched.run_id, launched.log, "A run of ingest", launched.notice_mark)
+    assert launched.process.wait(timeout=120) == 2
+    (notice,) = logs.notices()  # the file's path as the launcher gave it (absolute)
+    logs.close()
+    assert notice.startswith("A run of ingest: flow 'ingest' cannot run: its file failed to ")
+    assert notice.endswith(SAID.split(": its file failed to load: ")[1]), notice
     (run,) = StoreReader(folder / ".flowtop" / "history.db").runs()
     assert run.state == "FAILED" and "helperlib_missing_s41" in str(run.error), run
 

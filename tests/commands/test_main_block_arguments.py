@@ -75,7 +75,7 @@ def test_an_expression_for_a_parameter_without_default_is_named(tmp_path: Path) 
     done = flowtop("run", "extract.py", "--no-history", cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.splitlines()[-1] == (
-        "flowtop: flow 'extract' needs pages (no default): the __main__ block at "
+        "flowtop run: flow 'extract' needs pages (no default): the __main__ block at "
         "extract.py:9 passes pages int(sys.argv[1]), an expression flowtop cannot read "
         "without running the file; give it with -p pages=VALUE"
     )
@@ -102,7 +102,7 @@ def test_a_call_python_would_refuse_is_said_with_its_line(tmp_path: Path) -> Non
     done = flowtop("run", "extract.py", "--no-history", cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.splitlines()[-1] == (
-        "flowtop: flow 'extract': the __main__ block at extract.py:9 calls it with "
+        "flowtop run: flow 'extract': the __main__ block at extract.py:9 calls it with "
         "arguments it does not take: it takes 3 positional arguments, 4 given (python "
         "extract.py fails on it too)"
     )
@@ -113,7 +113,7 @@ def test_a_literal_not_of_its_type_says_the_block_passes_it(tmp_path: Path) -> N
     done = flowtop("run", "extract.py", "--no-history", cwd=tmp_path)
     assert done.returncode == 2
     last = done.stderr.splitlines()[-1]
-    assert last.startswith("flowtop: flow 'extract': parameter pages: ")
+    assert last.startswith("flowtop run: flow 'extract': parameter pages: ")
     assert last.endswith(
         "(the __main__ block at extract.py:9 passes it; -p pages=VALUE gives another)"
     )

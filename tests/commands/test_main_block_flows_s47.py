@@ -141,7 +141,7 @@ def test_every_flow_the_block_calls_runs_and_a_param_then_needs_flow(tmp_path: P
     refused = flowtop("run", "multi.py", "-p", "k=1", cwd=tmp_path)
     assert refused.returncode == 2
     assert refused.stderr.splitlines() == [
-        "flowtop: --param needs --flow NAME: multi.py's __main__ block calls 2 flows"
+        "flowtop run: --param needs --flow NAME: multi.py's __main__ block calls 2 flows"
     ]
 
 

@@ -118,7 +118,7 @@ def test_a_run_on_a_read_only_mount_is_refused_with_or_without_wal(
     assert "COMPLETED" not in done.stdout  # not run: not run unrecorded either
     store = mounted / ".flowtop" / "history.db"
     last = done.stderr.strip().splitlines()[-1]
-    assert last.startswith(f"flowtop: {store}: cannot use the run store (")
+    assert last.startswith(f"flowtop run: {store}: cannot use the run store (")
     assert f"is on a read-only file system (mount point {mounted})" in last
     assert last.endswith("(the run was not started; --no-history runs it without recording it)")
 

@@ -47,7 +47,7 @@ def test_a_run_number_only_one_flow_has_names_that_flow(tmp_path: Path) -> None:
     assert rerun.parameters == {"n": 5}  # the source run's, as a rerun takes them
     both = flowtop("run", str(path), "--rerun-of", "1", cwd=tmp_path)  # #1 of each flow
     assert both.returncode == 2
-    assert both.stderr.strip() == f"flowtop: --rerun-of needs --flow NAME: {path} holds 2 flows"
+    assert both.stderr.strip() == f"flowtop run: --rerun-of needs --flow NAME: {path} holds 2 flows"
 
 
 def test_a_run_id_names_its_flow_with_param_and_detach(tmp_path: Path) -> None:

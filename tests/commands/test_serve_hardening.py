@@ -144,6 +144,8 @@ def test_the_ending_of_a_tab_fits_a_close_frame() -> None:
     assert len(ending.encode()) <= 123  # a websocket close frame's reason
     moved = TabState(said="flowtop: /a/b: no such file or folder\n").ending()
     assert moved == "flowtop could not start: /a/b: no such file or folder"
+    named = TabState(said="flowtop open: /a/b: no such file or folder\n").ending()
+    assert named == moved  # a line naming the app's command is not said twice either
     assert TabState(ready=True).ending() == "the app ended"
 
 

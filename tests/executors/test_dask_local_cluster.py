@@ -90,9 +90,9 @@ def test_run_says_where_the_dashboard_is_and_refuses_it_without_a_local_cluster(
     (tmp_path / "one.py").write_text(textwrap.dedent(FLOW))
     done = flowtop("run", "one.py", "--executor", "dask", "--dask-dashboard", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "flowtop: Dask dashboard: http://127.0.0.1:" in done.stderr
+    assert "flowtop run: Dask dashboard: http://127.0.0.1:" in done.stderr
     done = flowtop("run", "one.py", "--executor", "process", "--dask-dashboard", cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.strip() == (
-        "flowtop: --dask-dashboard needs --executor dask (a local cluster), not 'process'"
+        "flowtop run: --dask-dashboard needs --executor dask (a local cluster), not 'process'"
     )

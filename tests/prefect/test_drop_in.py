@@ -109,7 +109,7 @@ def test_without_compat_no_flows_found_names_the_prefect_files_and_the_fix(
     done = flowtop_cli("list", str(folder), env=env)
     assert done.returncode == 2
     assert done.stderr == (
-        f"flowtop: no flows found in {folder} (etl.py imports prefect: run flowtop with "
+        f"flowtop list: no flows found in {folder} (etl.py imports prefect: run flowtop with "
         "--prefect-compat, or set [workspace] prefect_compat = true in flowtop.toml)\n"
     )
 

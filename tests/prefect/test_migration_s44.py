@@ -63,7 +63,7 @@ def test_a_file_s_subflow_needing_a_parameter_names_the_flow_that_can_run_alone(
     (tmp_path / "subflows.py").write_text(textwrap.dedent(SUBFLOWS))
     done = flowtop("run", *(["--detach"] if detach else []), "subflows.py", cwd=tmp_path)
     says = (
-        "flowtop: flow 'region-pipeline' needs region (no default): give --param region=VALUE"
+        "flowtop run: flow 'region-pipeline' needs region (no default): give --param region=VALUE"
         " (with --flow region-pipeline: parameters are given to one flow at a time);"
         " or run the file's other flow alone: --flow nightly\n"
     )

@@ -42,6 +42,6 @@ def test_the_loader_names_the_line_of_a_refused_transaction_hook_once(tmp_path: 
     )
     assert done.returncode == 2
     assert done.stderr == (
-        "flowtop: q.py:7: TransactionsNotAvailable: task 'write': @write.on_rollback "
+        "flowtop list: q.py:7: TransactionsNotAvailable: task 'write': @write.on_rollback "
         "is not available in flowtop: it has no transactions\n"
     )

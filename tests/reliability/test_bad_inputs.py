@@ -475,7 +475,9 @@ def test_flowtop_run_of_every_broken_file(tmp_path: Path) -> None:
         populate(tmp_path, row)
     done = flowtop("run", ".", "--json", cwd=tmp_path)
     assert (done.returncode, done.stdout) == (2, ""), done.stderr  # nothing ran
-    assert [r.id for r in SHARING if f"flowtop: {r.error}" not in done.stderr] == [], done.stderr
+    assert [r.id for r in SHARING if f"flowtop run: {r.error}" not in done.stderr] == [], (
+        done.stderr
+    )
     only_good = flowtop("run", ".", "--flow", "good", "--json", cwd=tmp_path)
     assert only_good.returncode == 0, only_good.stderr
     # other flows' files: not even read
@@ -488,12 +490,12 @@ def test_flowtop_run(row: Row, folder: Path) -> None:
     done = cli(row, folder, "run", ".", "--json")
     if row.stops_nothing:
         assert done.returncode == 0, done.stderr
-        assert f"flowtop: {row.error}" in done.stderr and "it stops no run" in done.stderr
+        assert f"flowtop run: {row.error}" in done.stderr and "it stops no run" in done.stderr
         assert json_lines(done.stdout)[-1]["state"] == "COMPLETED"
         return
     if row.is_load:
         assert done.returncode == 2, done.stderr
-        assert f"flowtop: {row.error}" in done.stderr
+        assert f"flowtop run: {row.error}" in done.stderr
         assert done.stdout == ""  # nothing ran with a broken workspace
         if not all((folder / name).exists() for name in row.files):
             populate(folder, row)
@@ -541,16 +543,16 @@ def test_flowtop_list(
     done = list_here(row, folder, monkeypatch, capfd)
     if row.stops_nothing:
         assert done.returncode == 0 and "good  (" in done.stdout, done.stderr
-        assert f"flowtop: {row.error}" in done.stderr
+        assert f"flowtop list: {row.error}" in done.stderr
         return
     if row.label == "flowtop.toml":  # one rule, as for run: a settings error lists nothing
         assert (done.returncode, done.stdout) == (2, ""), done.stderr
-        assert f"flowtop: {row.error}" in done.stderr
+        assert f"flowtop list: {row.error}" in done.stderr
         return
     assert "good  (" in done.stdout and "  ok" in done.stdout  # the good flow is listed
     if row.is_load:
         assert done.returncode == 2, done.stderr
-        assert f"flowtop: {row.error}" in done.stderr
+        assert f"flowtop list: {row.error}" in done.stderr
     else:
         assert done.returncode == 0, done.stderr
         assert done.stderr == ""

@@ -207,7 +207,7 @@ def test_flowtop_run_refuses_endless_settings_naming_file_and_line(
     (tmp_path / "flowtop.toml").write_text(toml)
     done = flowtop("run", "flows.py", cwd=tmp_path)
     assert done.returncode == 2
-    assert done.stderr.startswith(f"flowtop: flowtop.toml:2: [defaults]: {message}")
+    assert done.stderr.startswith(f"flowtop run: flowtop.toml:2: [defaults]: {message}")
     assert "Traceback" not in done.stderr
 
 

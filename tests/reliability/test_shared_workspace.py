@@ -361,7 +361,7 @@ def test_run_detach_on_a_store_this_user_may_only_read_is_one_line(
     done = flowtop("run", ".", "--detach", cwd=folder, prefix=prefix)
     assert done.returncode == 2, done.stderr
     line = one_line(done)
-    assert line.startswith("flowtop: waiting was not started: cannot create "), line
+    assert line.startswith("flowtop run: waiting was not started: cannot create "), line
     assert ".flowtop/logs is read-only (dr-x------ root:root)" in line
 
 

@@ -45,7 +45,7 @@ def test_a_read_only_store_is_said_plainly_and_exits_non_zero(tmp_path: Path) ->
         done = flowtop("run", ".", cwd=tmp_path, prefix=prefix)
         assert done.returncode == 1, done.stderr
         last = done.stderr.strip().splitlines()[-1]
-        assert last.startswith(f"flowtop: {store}: the run was not recorded (")
+        assert last.startswith(f"flowtop run: {store}: the run was not recorded (")
         assert "readonly database" in last
         assert "kept for the next try" not in last
         anyway = flowtop("run", ".", "--no-history", cwd=tmp_path, prefix=prefix)

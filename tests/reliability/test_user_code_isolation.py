@@ -59,7 +59,7 @@ def test_flowtop_list_reports_a_file_that_ends_the_process_and_lists_the_rest(
         timeout=60,
     )
     assert done.returncode == 2
-    assert done.stderr == "flowtop: crash.py: the import ended the process (exit code 3)\n"
+    assert done.stderr == "flowtop list: crash.py: the import ended the process (exit code 3)\n"
     assert "marked  (" in done.stdout
 
 

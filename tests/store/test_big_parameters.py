@@ -118,5 +118,5 @@ def test_a_parameters_file_gone_before_the_run_starts_is_one_line(tmp_path: Path
         timeout=60,
     )
     assert done.returncode == 1
-    assert done.stderr.strip().startswith("flowtop: the run's parameters could not be read")
+    assert done.stderr.strip().startswith("flowtop run: the run's parameters could not be read")
     assert "Traceback" not in done.stderr

@@ -101,5 +101,5 @@ def test_flowtop_run_on_a_damaged_store_says_so_once_with_the_path_and_what_to_d
     assert len(lines) == 2, lines  # said once, then how much was not recorded
     assert f"{store}: the run store cannot be written (DatabaseError: " in lines[0]
     assert lines[0].endswith(ADVICE)
-    assert lines[1].startswith(f"flowtop: {store}: ")
+    assert lines[1].startswith(f"flowtop run: {store}: ")
     assert "not recorded" in lines[1]

@@ -152,6 +152,6 @@ def test_flowtop_run_on_a_file_system_that_fills_up_says_recording_stopped(
     assert sum("recording stopped, the run goes on" in line for line in lines) == 1, lines
     last = lines[-1]
     assert last.startswith(
-        f"flowtop: {store}: recording stopped (database or disk is full): the last "
+        f"flowtop run: {store}: recording stopped (database or disk is full): the last "
     ), last
     assert "events were not recorded" in last and "kept for the next try" not in last

@@ -229,7 +229,7 @@ def test_detach_on_a_full_disk_refuses_the_run_it_could_not_record(tmp_path: Pat
     assert (printed, code, logs) == ([], "exit=2", "0"), done.stderr  # no run id, no run
     (line,) = done.stderr.strip().splitlines()
     store = tmp_path / "small" / ".flowtop" / "history.db"
-    assert line.startswith(f"flowtop: quick was not started: {store}: cannot record the run ")
+    assert line.startswith(f"flowtop run: quick was not started: {store}: cannot record the run ")
     assert "is full" in line and "would go unseen" in line
 
 

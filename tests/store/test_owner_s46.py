@@ -132,4 +132,4 @@ def test_detach_rerun_on_a_full_disk_says_one_line(tmp_path: Path) -> None:
     )
     assert done.stdout.split() == ["exit=2"], done.stderr  # no run id, no run
     (line,) = done.stderr.strip().splitlines()
-    assert line.startswith("flowtop: quick was not started: ") and "is full" in line
+    assert line.startswith("flowtop run: quick was not started: ") and "is full" in line

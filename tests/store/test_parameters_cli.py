@@ -69,16 +69,16 @@ def test_parameters_are_given_recorded_and_shown(here: Here, folder: Path) -> No
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        ([], "flowtop: flow 'scaled' needs n (no default): give --param n=VALUE"),
+        ([], "flowtop run: flow 'scaled' needs n (no default): give --param n=VALUE"),
         (
             ["-p", "n=1", "-p", "fator=2"],
-            "flowtop: flow 'scaled' has no parameter fator (did you mean 'factor'?); "
+            "flowtop run: flow 'scaled' has no parameter fator (did you mean 'factor'?); "
             "it takes n, factor, label",
         ),
-        (["-p", "n"], "flowtop: --param 'n': expected NAME=VALUE, as in --param n=4"),
+        (["-p", "n"], "flowtop run: --param 'n': expected NAME=VALUE, as in --param n=4"),
         (
             ["--params", "[1]"],
-            "flowtop: --params: expected a JSON object of NAME: VALUE, got '[1]'",
+            "flowtop run: --params: expected a JSON object of NAME: VALUE, got '[1]'",
         ),
     ],
 )
@@ -216,7 +216,7 @@ def test_a_folder_flow_needing_parameters_says_to_run_it_alone(folder: Path, det
     (folder / "plain.py").write_text("from flowtop import Flow\n\nplain = Flow('plain')\n")
     done = flowtop("run", *(["--detach"] if detach else []), cwd=folder)
     says = (
-        "flowtop: flow 'scaled' needs n (no default): give --param n=VALUE"
+        "flowtop run: flow 'scaled' needs n (no default): give --param n=VALUE"
         " (with --flow scaled: parameters are given to one flow at a time);"
         " or run the folder's other flow alone: --flow plain\n"
     )

@@ -53,7 +53,9 @@ def reserve_as_the_tui_does(folder: Path, source: RunRecord) -> str:
     return run_id
 
 
-REFUSED = "flowtop: etl: run #2, a rerun of #1, is already running: a run is rerun once at a time"
+REFUSED = (
+    "flowtop run: etl: run #2, a rerun of #1, is already running: a run is rerun once at a time"
+)
 
 
 @pytest.mark.parametrize("detach", [False, True])

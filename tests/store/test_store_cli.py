@@ -89,7 +89,7 @@ def test_a_rerun_of_another_flows_run_says_whose_run_it_is(ws) -> None:
     (folder / "ok").touch()
     source = json_lines(flowtop("run", ".", "--flow", "etl", "--json", cwd=folder).stdout)[0]
     again = flowtop("run", ".", "--flow", "other", "--rerun-of", source["run_id"][:6], cwd=folder)
-    says = f"flowtop: run {source['run_id']} is a run of 'etl', not of 'other'\n"
+    says = f"flowtop run: run {source['run_id']} is a run of 'etl', not of 'other'\n"
     assert (again.returncode, again.stderr) == (2, says)
 
 

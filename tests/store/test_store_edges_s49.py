@@ -76,7 +76,7 @@ def test_a_link_put_at_flowtop_as_the_run_starts_is_one_line(
     said = capsys.readouterr().err.strip().splitlines()
     assert code == 2
     assert len(said) == 1, said
-    assert said[0].startswith("flowtop: cannot open ")
+    assert said[0].startswith("flowtop run: cannot open ")
     assert "/.flowtop is a symbolic link" in said[0] and "the run was not started" in said[0]
     with closing(sqlite3.connect(elsewhere / "history.db")) as conn:  # the store is as it was
         assert conn.execute("SELECT count(*) FROM runs").fetchone() == (0,)

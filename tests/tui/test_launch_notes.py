@@ -21,9 +21,9 @@ from pilot_kit import screen_text, wait_for
 S = StateType
 
 #: The mark the launcher gave the run process (``Launched.notice_mark``), and how the
-#: process's notices start with it.
+#: process's notices start with it: the command it runs, then the mark.
 MARK = "0a1b2c3d"
-SAID = f"flowtop[{MARK}]: "
+SAID = f"flowtop run[{MARK}]: "
 LOCKED = (
     f"{SAID}/w/.flowtop/history.db: cannot use the run store (database is locked); "
     "another flowtop process holds it; try again in a moment (the run was not started)\n"
@@ -139,12 +139,13 @@ def test_a_runs_many_notices_are_one_toast_of_a_few_lines(tmp_path: Path) -> Non
 
 
 def test_only_the_lines_the_run_process_marked_are_notices(tmp_path: Path) -> None:
-    """The run's own output shares the log: a ``flowtop: …`` line its flow printed (or a
-    ``flowtop`` it ran said), and one marked by another process, are the run's lines."""
+    """The run's own output shares the log: a ``flowtop run: …`` line its flow printed (or
+    a ``flowtop`` it ran said), and one marked by another process, are the run's lines."""
     log = tmp_path / "r5.log"
     log.write_text(
         "flowtop: printed by the flow\n"
-        "flowtop[ffffffff]: said by a flowtop the flow ran\n"
+        "flowtop run: printed by the flow\n"
+        "flowtop run[ffffffff]: said by a flowtop the flow ran\n"
         f"{SAID}extract runs again: its result was not stored\n"
     )
     logs = LaunchLogs()

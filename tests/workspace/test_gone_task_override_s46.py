@@ -102,7 +102,7 @@ def test_flowtop_run_starts_with_the_rest_of_the_overrides_and_warns(
     for target in (".", "etl.py"):
         done = flowtop("run", target, "--flow", "etl", cwd=tmp_path)
         assert done.returncode == 0, done.stdout + done.stderr
-        assert f"flowtop: {GONE} (a table nothing uses: it stops no run)" in done.stderr
+        assert f"flowtop run: {GONE} (a table nothing uses: it stops no run)" in done.stderr
         assert "etl/extract ✓ completed (attempt 2/2)" in done.stdout, done.stdout
     listed = flowtop("list", ".", cwd=tmp_path)
     assert listed.returncode == 0, listed.stderr

@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import html
 import logging
+import re
 import secrets
 import signal
 import sys
@@ -125,7 +126,7 @@ class TabState:
         why = "the app ended" if self.ready else "flowtop could not start"
         if not lines:
             return why
-        last = lines[-1].removeprefix("flowtop: ").encode()
+        last = re.sub(r"^flowtop(?: \w+)?: ", "", lines[-1]).encode()  # ("flowtop open: …")
         room = 123 - len(f"{why}: …".encode())
         if len(last) > room + len("…".encode()):
             return f"{why}: …{last[-room:].decode(errors='ignore')}"

@@ -226,11 +226,9 @@ def find_run(
             runs = sorted(each, key=lambda r: (r.started, r.number), reverse=True)
         named = reader.flows() if flow and not runs else []
     except HistoryError as exc:
-        print(f"flowtop: {exc}", file=sys.stderr)
-        return 2
+        return usage(command, str(exc))
     except sqlite3.Error as exc:
-        print(f"flowtop: {unreadable(exc, db)}", file=sys.stderr)
-        return 2
+        return usage(command, unreadable(exc, db))
     if not runs:
         where = f" of flow {flow!r}" if flow else f" of the flows of {within}" if within else ""
         known = (

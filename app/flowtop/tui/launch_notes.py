@@ -1,7 +1,7 @@
 """What the run processes started here say about their runs, said in the TUI too.
 
 A run process (``r``, ``f``, ``t``) writes its notices to its log,
-``.flowtop/logs/RUN_ID.log``, as ``flowtop[MARK]: …`` lines: why it did not start (another
+``.flowtop/logs/RUN_ID.log``, as ``flowtop run[MARK]: …`` lines: why it did not start (another
 process holds the run store locked), which tasks of a rerun run again and why (a result
 that could not be pickled). The TUI said none of them: a run the store refused just never
 showed, and a rerun ran tasks again with no word why. This follows the log of each run
@@ -9,7 +9,7 @@ started here and hands over each notice once. It reads through a handle opened a
 run starts: the log is deleted once the run's end is recorded, perhaps before a read.
 
 The log holds the run's own output too (what its ``@flow`` body and the programs it
-starts print), and a ``flowtop: …`` line there was taken for a notice. The mark is the
+starts print), and a ``flowtop run: …`` line there was taken for a notice. The mark is the
 run process's own (``printable.NOTICE_MARK``): given it by its launcher, out of reach of
 anything the run prints.
 """
@@ -33,6 +33,9 @@ NOTICE_LINES = 4
 READ_AT_ONCE = 256 * 1024
 #: Logs followed at once at most: a run that never ends (nor is deleted) is let go.
 MAX_FOLLOWED = 32
+#: What every run process started here runs (``workspace.launcher``): its notices name
+#: that command, as every line a command says does (``printable.speak_as``).
+RUN_COMMAND = "flowtop run"
 
 
 @dataclass
@@ -58,7 +61,7 @@ class LaunchLogs:
             handle = open(log, "rb")  # noqa: SIM115 - kept open: read after the file goes
         except OSError:
             return  # nothing to tell from: the run shows in the store as ever
-        self._followed[run_id] = _Followed(label, handle, notice_prefix(mark).encode())
+        self._followed[run_id] = _Followed(label, handle, notice_prefix(mark, RUN_COMMAND).encode())
         while len(self._followed) > MAX_FOLLOWED:
             self._let_go(next(iter(self._followed)))
 

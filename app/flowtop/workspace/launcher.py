@@ -59,7 +59,7 @@ class Launched:
     log: Path
     #: Its run number (None if the store could not be written yet: the run process says).
     number: int | None = None
-    #: What the run process's notices in ``log`` say they are by, ``flowtop[MARK]: …``
+    #: What the run process's notices in ``log`` say they are by, ``flowtop run[MARK]: …``
     #: (``printable.NOTICE_MARK``): the run's own output there cannot pass for one.
     notice_mark: str = ""
     #: The run process, for a launcher that stays to wait for it as it ends (the TUI:

@@ -51,7 +51,7 @@ def main(argv: list[str]) -> None:
     try:
         text = take(Path(path))
     except OSError as exc:  # deleted or unreadable before this process started: one line
-        sys.exit(f"flowtop: the run's parameters could not be read from {path}: {exc.strerror}")
+        sys.exit(f"flowtop run: the run's parameters could not be read from {path}: {exc.strerror}")
     sys.argv = ["flowtop", *args, "--params", text]
     # the package by name, not imported here: the workspace layer does not import the
     # command line (``lint-imports``); this process becomes that command
