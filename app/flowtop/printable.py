@@ -168,12 +168,22 @@ def _wide_base(text: str, start: int, end: int, before: bool) -> bool:
     from rich.cells import get_character_cell_size  # 1 ms: not for the run processes
 
     for index in range(end - 1, start - 1, -1):
-        char = text[index]
-        if index and text[index - 1] == "\u200d":
+        if _joined(text, index):
             continue  # joined: its cells are those of the character it is joined to
-        if size := get_character_cell_size(char):
+        if size := get_character_cell_size(text[index]):
             return size == 2
     return before
+
+
+def _joined(text: str, index: int) -> bool:
+    """Whether Rich counts the character at ``index`` as joined to the one before (no
+    cells of its own): a ZWJ takes the code point after it, whatever it is, so of a run
+    of ZWJs just before it, an odd count joins it (``🧑‍‍⚠️``: the second ZWJ is the one
+    taken, and ``⚠️`` counts two cells of its own)."""
+    joiners = 0
+    while index - joiners > 0 and text[index - joiners - 1] == "\u200d":
+        joiners += 1
+    return joiners % 2 == 1
 
 
 def as_left_on_screen(output: str, *, carriage: str = "\r") -> str:
