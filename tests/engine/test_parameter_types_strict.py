@@ -197,8 +197,8 @@ FLOW = """
 @pytest.mark.parametrize(
     ("given", "says"),
     [
-        (["name=null"], "flowtop: flow 'greet': parameter name: expected str, got None"),
-        (["name=ok", "ids=[[1]]"], "flowtop: flow 'greet': parameter ids: expected str at [0]"),
+        (["name=null"], "flowtop run: flow 'greet': parameter name: expected str, got None"),
+        (["name=ok", "ids=[[1]]"], "flowtop run: flow 'greet': parameter ids: expected str at [0]"),
     ],
 )
 def test_the_cli_refuses_a_misfit_before_the_run_with_exit_2(
