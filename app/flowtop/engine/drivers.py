@@ -99,15 +99,18 @@ class Drivers:
         self._running += more
         return more
 
-    def next(self, start: Callable[[TaskRun, int], bool]) -> Begun | None:
+    def next(
+        self, start: Callable[[TaskRun, int], bool], driver: threading.Thread | None = None
+    ) -> Begun | None:
         """The first queued attempt that ``start`` begins (it refuses stale ones): the
-        driver runs it next. None, and one driver fewer, when none is left."""
+        driver (its thread, by default this one) runs it next. None, and one driver fewer,
+        when none is left."""
         due = self._due
         while due:
             tr, token = due.popleft()
             if start(tr, token):
                 self._busy += 1
-                self._inside.add(threading.current_thread())
+                self._inside.add(threading.current_thread() if driver is None else driver)
                 return tr, token
         self._running -= 1
         return None
@@ -119,13 +122,14 @@ class Drivers:
         thread for nothing."""
         self._inside.discard(threading.current_thread())
 
-    def back(self, seconds: float) -> tuple[bool, int]:
-        """A driver is back from an attempt that took ``seconds`` (wall time). Returns
-        whether it ends here (attempts are quick and another driver is free to take the
-        queue) and how many more drivers the caller hands the pool (one, while attempts
-        are slow and more wait than free drivers can take)."""
+    def back(self, seconds: float, driver: threading.Thread | None = None) -> tuple[bool, int]:
+        """A driver (its thread, by default this one) is back from an attempt that took
+        ``seconds`` (wall time). Returns whether it ends here (attempts are quick and
+        another driver is free to take the queue) and how many more drivers the caller
+        hands the pool (one, while attempts are slow and more wait than free drivers can
+        take)."""
         self._busy -= 1
-        self._inside.discard(threading.current_thread())
+        self._inside.discard(threading.current_thread() if driver is None else driver)
         self._returns += 1
         self._slow = self._slow + 1 if seconds >= QUICK else 0
         free = self._running - self._busy  # this driver included
