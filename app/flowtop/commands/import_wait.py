@@ -4,7 +4,7 @@ A run of a folder imports the files it cannot tell are not its flow's in loader
 children, and waits for them all (up to ``[defaults] load_timeout`` each, in parallel):
 a file that hangs at import kept the run silent for those seconds before its first
 line. Now a file still importing after ``SAID_AFTER`` seconds is named on stderr, once:
-``flowtop: waiting for flows/hang.py to import (3 s; [defaults] load_timeout is 10 s)``.
+``flowtop run: waiting for flows/hang.py to import (3 s; [defaults] load_timeout is 10 s)``.
 The loader children's parent says the files still importing every second
 (``loader_process.run_children``); this is the run's ``import_guard.ImportNews``.
 """

@@ -31,7 +31,7 @@ SHELL_BUSY_MS = 30_000
 
 
 class RerunRefused(Exception):
-    """The rerun may not start now; the message says why, for ``flowtop: …``."""
+    """The rerun may not start now; the message says why, for ``flowtop run: …``."""
 
 
 def refusal(flow: str, exc: RerunRunning | SourceGone | StoreBusy) -> RerunRefused:

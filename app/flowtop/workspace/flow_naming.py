@@ -21,6 +21,7 @@ import re
 import stat
 from pathlib import Path
 
+from ..engine.ast_race import parse_python
 from .code_trust import code_refusal
 from .load_error import FLOW_MARKERS, FLOW_OR_PREFECT_MARKERS, mentions, readable_sources
 
@@ -54,7 +55,7 @@ def file_defining_name(paths: list[Path], flow: str) -> Path | None:
     defining = []
     for path, data in readable_sources(paths):
         try:
-            tree = ast.parse(data, str(path))
+            tree = parse_python(data, str(path))
         except UNPARSABLE:
             continue
         if flow in flow_names(tree):
@@ -92,7 +93,7 @@ def every_flow_name(path: Path) -> set[str] | None:
     source can tell (no flow is named by an expression); None when they may not be, or
     the file cannot be read or parsed."""
     try:
-        names = _named(ast.parse(path.read_bytes(), str(path)))
+        names = _named(parse_python(path.read_bytes(), str(path)))
     except (OSError, *UNPARSABLE):
         return None
     return None if UNTOLD in names else names
@@ -148,6 +149,12 @@ def _decorated_name(decorator: ast.expr, function: str) -> str:
     """The name ``@flow`` or ``@flow(...)`` gives ``function`` (``UNTOLD``: not said)."""
     if isinstance(decorator, ast.Call) and _name_given(decorator) is not None:
         return _string(_name_given(decorator)) or UNTOLD
+    return _function_flow_name(function)
+
+
+def _function_flow_name(function: str) -> str:
+    """The name ``@flow`` gives the function ``function`` by default: each ``_`` a ``-``,
+    as ``engine.dynamic.flow_name`` makes it when the flow is made."""
     return function.replace("_", "-")
 
 
@@ -164,7 +171,7 @@ def _made_name(call: ast.Call) -> str | None:
     if maker == "Flow":
         return _string(first) or UNTOLD
     if maker == "flow":
-        return first.id.replace("_", "-") if isinstance(first, ast.Name) else UNTOLD
+        return _function_flow_name(first.id) if isinstance(first, ast.Name) else UNTOLD
     return None
 
 
