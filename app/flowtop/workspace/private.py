@@ -33,7 +33,7 @@ from .access import blocked, explain, group_name
 from .history_records import HistoryError
 from .load_error import display_path
 from .places import STATE_DIR
-from .store_links import linked_store_part, planted_link_said
+from .store_links import linked_store_part, open_unswapped, planted_link_said
 from .store_trust import folder_refusal
 
 log = logging.getLogger("flowtop.store")
@@ -288,28 +288,8 @@ def refuse_linked_store(path: Path) -> None:
 
 def open_store(path: Path, connect: Callable[[], sqlite3.Connection]) -> sqlite3.Connection:
     """``connect()``'s connection to the store ``path``, never one through a symbolic link
-    (``refuse_linked_store``). A link put at its name after that check, as SQLite opened it
-    (the folder is a shared ``.flowtop``'s, any member may swap its files), is found after:
-    the file SQLite opened is not the one named, and the connection is closed unused."""
+    (``refuse_linked_store``), nor through one put at its name after that check, as SQLite
+    opened it (``store_links.open_unswapped``: the folder is a shared ``.flowtop``'s, any
+    member may swap its files)."""
     refuse_linked_store(path)
-    try:
-        before: os.stat_result | None = os.lstat(path)
-    except OSError:  # missing (SQLite makes it), or out of reach (SQLite says why)
-        before = None
-    conn = connect()
-    try:
-        opened = str(conn.execute("PRAGMA database_list").fetchone()[2])
-        try:
-            swapped = before is not None and not os.path.samestat(before, os.stat(opened))
-        except OSError:  # what SQLite opened is gone already: not the store named
-            swapped = True
-        if swapped or os.path.islink(path):
-            raise FolderError(
-                f"cannot open {display_path(path)}: another file or a symbolic link took its "
-                "place as it opened (in a shared .flowtop another user may have put it "
-                f"there); check {display_path(path)} and try again"
-            )
-    except BaseException:
-        conn.close()
-        raise
-    return conn
+    return open_unswapped(path, connect, FolderError)

@@ -36,7 +36,7 @@ from .log_decode import decode as decode
 from .log_decode import decode_rows as decode_rows
 from .log_decode import error_info as error_info
 from .log_decode import run_started_name as run_started_name
-from .store_links import refuse_linked_reader
+from .store_links import LinkedStore, open_unswapped, refuse_linked_reader
 
 
 def encode(event: RunStarted | RunFinished | TaskOutput) -> str:
@@ -143,14 +143,15 @@ def connect_reader(path: Path) -> sqlite3.Connection:
     folder this process cannot write (a store shared read-only, a backup), that fails,
     so the file is then read as immutable: nobody can be writing what nobody may write.
     Never through a symbolic link (``store_links.LinkedStore``, an ``OperationalError``):
-    one made the ``-wal`` and ``-shm`` beside the file it points at, as you."""
+    one made the ``-wal`` and ``-shm`` beside the file it points at, as you. Neither one
+    found before the open nor one put there as SQLite opened it (``open_unswapped``)."""
     refuse_linked_reader(path)  # here, not in each caller: one forgot is one read through
-    conn = _reader(path, "mode=ro")
+    conn = open_unswapped(path, lambda: _reader(path, "mode=ro"), LinkedStore)
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.OperationalError as exc:
         conn.close()
-        conn = _reader(path, "immutable=1")
+        conn = open_unswapped(path, lambda: _reader(path, "immutable=1"), LinkedStore)
         _WITHOUT_WAL.setdefault(path, _why_immutable(path, exc))
     return conn
 
@@ -188,8 +189,10 @@ def _why_immutable(path: Path, exc: sqlite3.Error) -> str:
 
 
 def _reader(path: Path, options: str) -> sqlite3.Connection:
+    """The store's folder is made absolute, not the store: resolving its name would
+    follow a link put there after ``refuse_linked_reader`` looked."""
     conn = sqlite3.connect(
-        f"{path.resolve().as_uri()}?{options}",
+        f"{(path.parent.resolve() / path.name).as_uri()}?{options}",
         uri=True,
         isolation_level=None,
         check_same_thread=False,  # a tail may be set up on one thread and read on another

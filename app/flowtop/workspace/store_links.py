@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 from .load_error import display_path
@@ -88,3 +89,38 @@ def refuse_linked_reader(path: Path) -> None:
     link = linked_store_part(path)
     if link is not None:
         raise LinkedStore(planted_link_said(path, link, doing="open"))
+
+
+def open_unswapped(
+    path: Path,
+    connect: Callable[[], sqlite3.Connection],
+    refusal: Callable[[str], Exception],
+) -> sqlite3.Connection:
+    """``connect()``'s connection to the store ``path``, checked (``refusal``, a line, when
+    not) to be on the file that was at ``path`` before it was made. The caller refused a
+    link found there before; one a member of a shared ``.flowtop`` put at its name after
+    that check, as SQLite opened it, is found here: the file SQLite opened (``PRAGMA
+    database_list``, which names it with every link resolved and reads no page, so makes
+    no ``-shm`` beside it) is not the one that was there. The connection is closed unused,
+    before a read made SQLite's ``-wal`` and ``-shm`` beside the file the link points at."""
+    try:
+        before: os.stat_result | None = os.lstat(path)
+    except OSError:  # missing (SQLite makes it), or out of reach (SQLite says why)
+        before = None
+    conn = connect()
+    try:
+        opened = str(conn.execute("PRAGMA database_list").fetchone()[2])
+        try:
+            swapped = before is not None and not os.path.samestat(before, os.stat(opened))
+        except OSError:  # what SQLite opened is gone already: not the store named
+            swapped = True
+        if swapped or os.path.islink(path):
+            raise refusal(
+                f"cannot open {display_path(path)}: another file or a symbolic link took its "
+                "place as it opened (in a shared .flowtop another user may have put it "
+                f"there); check {display_path(path)} and try again"
+            )
+    except BaseException:
+        conn.close()
+        raise
+    return conn
