@@ -30,7 +30,13 @@ from typing import NamedTuple
 from ..workspace.access import blocked, explain
 from ..workspace.ownership import Owner, owner_gone, pid_running
 from ..workspace.places import LIMITS_FILE
-from ..workspace.private import FolderError, private_file
+from ..workspace.private import FolderError, open_store, private_file
+from ..workspace.store_links import (
+    LinkedStore,
+    open_unswapped,
+    read_only_uri,
+    refuse_linked_reader,
+)
 from ..workspace.store_schema import enable_wal
 
 #: The file's layout; a newer flowtop's file is refused, never rewritten.
@@ -94,8 +100,11 @@ class SlotStore:
         self._me = Owner.current()
         try:
             private_file(path)
-            self._conn = sqlite3.connect(
-                path, timeout=30.0, isolation_level=None, check_same_thread=False
+            self._conn = open_store(
+                path,
+                lambda: sqlite3.connect(
+                    path, timeout=30.0, isolation_level=None, check_same_thread=False
+                ),
             )
             enable_wal(self._conn)  # a run's worker processes open a new file at once
             self._conn.execute("PRAGMA synchronous=NORMAL")
@@ -285,7 +294,12 @@ def read_slots(path: Path, limits: Mapping[str, Limit]) -> tuple[dict[str, float
         return dict.fromkeys(limits, 0.0), []
     now = time.time()
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
+        refuse_linked_reader(path)
+        conn = open_unswapped(
+            path,
+            lambda: sqlite3.connect(read_only_uri(path), uri=True, timeout=5.0),
+            LinkedStore,
+        )
         try:
             held = _held(conn, tuple(limits), limits, now)
             rows = conn.execute(

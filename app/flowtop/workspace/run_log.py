@@ -36,7 +36,7 @@ from .log_decode import decode as decode
 from .log_decode import decode_rows as decode_rows
 from .log_decode import error_info as error_info
 from .log_decode import run_started_name as run_started_name
-from .store_links import LinkedStore, open_unswapped, refuse_linked_reader
+from .store_links import LinkedStore, open_unswapped, read_only_uri, refuse_linked_reader
 
 
 def encode(event: RunStarted | RunFinished | TaskOutput) -> str:
@@ -189,10 +189,8 @@ def _why_immutable(path: Path, exc: sqlite3.Error) -> str:
 
 
 def _reader(path: Path, options: str) -> sqlite3.Connection:
-    """The store's folder is made absolute, not the store: resolving its name would
-    follow a link put there after ``refuse_linked_reader`` looked."""
     conn = sqlite3.connect(
-        f"{(path.parent.resolve() / path.name).as_uri()}?{options}",
+        read_only_uri(path, options),
         uri=True,
         isolation_level=None,
         check_same_thread=False,  # a tail may be set up on one thread and read on another

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .access import blocked
-from .store_links import refuse_linked_reader
+from .store_links import LinkedStore, open_unswapped, read_only_uri, refuse_linked_reader
 from .store_schema import SCHEMA_VERSION
 
 #: What went wrong, as SQLite's words say it (``cause``): each gets its own advice and note.
@@ -112,7 +112,9 @@ def _older_version(path: Path) -> int | None:
     (also behind a link: ``refuse_linked_reader``, whose refusal the caller says)."""
     try:
         refuse_linked_reader(path)  # a reader writes the -shm: never one planted elsewhere
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn = open_unswapped(
+            path, lambda: sqlite3.connect(read_only_uri(path), uri=True), LinkedStore
+        )
         try:
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
         finally:

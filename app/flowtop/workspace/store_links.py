@@ -91,6 +91,13 @@ def refuse_linked_reader(path: Path) -> None:
         raise LinkedStore(planted_link_said(path, link, doing="open"))
 
 
+def read_only_uri(path: Path, options: str = "mode=ro") -> str:
+    """The URI SQLite opens the store ``path`` by, read-only: its folder made absolute,
+    not its own name, which resolving would follow a link put there after the caller
+    looked for one."""
+    return f"{(path.parent.resolve() / path.name).as_uri()}?{options}"
+
+
 def open_unswapped(
     path: Path,
     connect: Callable[[], sqlite3.Connection],
