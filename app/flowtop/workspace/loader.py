@@ -47,7 +47,8 @@ from ..engine.flow_package import FLOW_PACKAGE
 from .code_trust import GUARD, code_refusal
 from .early_flows import imported, in_this_load
 from .flow_claims import SKIPPED_FILES, find_flows
-from .flow_naming import file_defining_name, told_flows, will_import
+from .flow_naming import NameScan, will_import
+from .flow_naming import Probed as Probed  # (re-exported: the workspace's probe makes them)
 from .flow_order import file_order, in_file_order
 from .flow_source import LoadFailed, decode_source, parse_source, read_source_and_status
 from .import_as_script import as_script
@@ -106,10 +107,6 @@ def module_name_for(path: Path, root: Path | None = None) -> str:
     return f"{FLOW_PACKAGE}.{stem}_{digest}"
 
 
-#: What a probe (an import in a child) found of a file: its error, or its flows' names.
-Probed = tuple[LoadError | None, frozenset[str]]
-
-
 class Loader:
     """Loads the flow files of one folder (or one file) and keeps their last good version."""
 
@@ -138,10 +135,10 @@ class Loader:
         self.only_flow: str | None = None
         #: The file whose source defines ``only_flow``: imported here with no probe first
         #: (under ``guard``), since the run imports it anyway; the others are probed only
-        #: when it does not define it after all.
+        #: when it does not define it after all, or their source hides a flow's name.
         self._here: Path | None = None
-        #: The files an ``only_flow`` load left unread (its file has the flow) whose source
-        #: does not name all their flows; the others' are in ``_probed``, as if probed.
+        #: The files an ``only_flow`` load left unread (its file has the flow) whose flows
+        #: neither source nor probe told (``NameScan.others_seen``); the others' in ``_probed``.
         self.unread: set[Path] = set()
         self.modules: dict[Path, LoadedModule] = {}
         self.errors: dict[Path, LoadError] = {}
@@ -303,13 +300,13 @@ class Loader:
                 if will_import(p, p in explicit or p == self.only, self.markers())
                 and code_refusal(p, self.root) is None  # (its error is said without a probe)
             ]
-            if self.only_flow is not None:
-                self._here = file_defining_name(wanted, self.only_flow)
+            scan = NameScan(wanted, self.only_flow) if self.only_flow is not None else None
+            self._here = scan.file_defining() if scan is not None else None
             if self._here is not None:
                 self._import(self._here, attempted, outcome, explicit)
-            if self._defines_only_flow(attempted):  # the others: neither imported nor waited for
-                told, self.unread = told_flows([p for p in wanted if p != self._here])
-                self._probed, paths = {p: (None, names) for p, names in told.items()}, []
+            if scan is not None and self._defines_only_flow(attempted):  # the others: probed
+                seen = scan.others_seen(self._here, self.probe, self.compat())  # if untold only
+                self._probed, self.unread, paths = seen.probed, seen.unread, seen.defining
             else:
                 self._probed = self.probe([p for p in wanted if p != self._here], self.compat())
                 paths = self._defining([p for p in paths if p != self._here], attempted)
