@@ -103,7 +103,10 @@ def test_a_path_like_a_command_name_suggests_the_command(
     monkeypatch.chdir(tmp_path)
     assert cli.main(["lst"]) == 2
     err = capsys.readouterr().err
-    assert err == "flowtop: lst: no such file or folder (did you mean the command 'list'?)\n"
+    assert err == (  # as every usage error ends
+        "flowtop: 'lst' is no command (did you mean 'list'?), nor a file or folder to open "
+        "(see flowtop --help)\n"
+    )
     assert cli.main(["nowhere"]) == 2  # close to no command: the path's own error
     assert capsys.readouterr().err == "flowtop open: nowhere: no such file or folder\n"
     assert cli.main(["run.py"]) == 2  # a file meant, not the command `run`

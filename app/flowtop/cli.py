@@ -63,7 +63,7 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         from .printable import printable
 
-        self.exit(2, printable(f"{self.prog}: {message} (see {self.prog} --help)") + "\n")
+        self.exit(2, printable(f"{self.prog}: {see_help(self.prog, message)}") + "\n")
 
     def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
         """argparse's, but a help or version that cannot be written to stdout ends the
@@ -89,6 +89,12 @@ class Parser(argparse.ArgumentParser):
                 raise SystemExit(READER_GONE) from None
             print(f"{self.prog}: {output_lost(exc)}", file=sys.stderr)
             raise SystemExit(1) from None
+
+
+def see_help(prog: str, message: str) -> str:
+    """A usage error's message as every command's ends: ``message (see flowtop run
+    --help)``."""
+    return f"{message} (see {prog} --help)"
 
 
 def build_parser(chosen: str | None = None) -> Parser:
@@ -280,15 +286,20 @@ def refused_in_gone_folder(args: argparse.Namespace) -> bool:
 
 def mistyped_command(word: str) -> bool:
     """Say so when ``word``, taken for ``flowtop [PATH]``, is no file or folder but close to
-    a command's name (``flowtop lst``); True when it was said (a usage error, exit 2)."""
+    a command's name (``flowtop lst``); True when it was said (a usage error, exit 2).
+
+    Said in the form of every usage error (``Parser.error``), naming both things the word
+    could have been: ``flowtop: 'lst' is no command (did you mean 'list'?), nor a file or
+    folder to open (see flowtop --help)``. ``flowtop``: no command was chosen."""
     if not word.isidentifier() or Path(word).exists() or Path(word).is_symlink():
         return False  # (`run.py`, `./lst`: a path meant, however close to a name)
     from .engine.suggest import did_you_mean
     from .printable import say
 
-    hint = did_you_mean(word, COMMANDS, kind="the command")
-    if hint:
-        say(f"{word}: no such file or folder{hint}")
+    hint = did_you_mean(word, COMMANDS)
+    if hint:  # (a path was perhaps meant: it is not there either)
+        said = f"{word!r} is no command{hint}, nor a file or folder to open"
+        say(see_help("flowtop", said), command="flowtop")
     return bool(hint)
 
 

@@ -99,7 +99,7 @@ class DropInFlow(FlowFunction):
             exc.__traceback__ = None  # the caller's frames only (why: below)
             raise  # (a bare raise adds no line of this frame)
 
-    def validate_parameters(self, parameters: dict[str, Any]) -> dict[str, Any]:
+    def validate_parameters(self, parameters: Mapping[str, Any]) -> dict[str, Any]:
         """Prefect's ``Flow.validate_parameters``: ``parameters`` (by name) made the types
         the function declares, its defaults added, or Prefect's ``ParameterTypeError``
         (``compat.flow_validation.validated_parameters``). Whether a call is validated is

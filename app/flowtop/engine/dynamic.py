@@ -137,7 +137,7 @@ class FlowFunction(Flow, PrefectFlowAttributes):
         #: Prefect's ``flow_run_name``: a template of the parameters, or a callable.
         self.run_name = run_name
         #: Prefect's ``validate_parameters`` option, read back under Prefect's name for it
-        #: (its ``Flow.validate_parameters`` is a method: drop-in ``DropInFlow``'s):
+        #: (its ``Flow.validate_parameters`` is a method: ``PrefectFlowAttributes``'s):
         #: parameters given by name (``--param``, the run form, a rerun from the store)
         #: are made the types the function declares.
         self.should_validate_parameters = validate_parameters

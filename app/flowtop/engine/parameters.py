@@ -41,6 +41,7 @@ from .value_text import safe_repr
 UNSTORED = "$repr"
 
 _VARIADIC = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
 class ParameterProblem(NamedTuple):
@@ -266,9 +267,23 @@ def call_for(
         )
     if extra_name is not None and extra:
         arguments[extra_name] = extra
-    ordered = {name: arguments[name] for name in named if name in arguments}
-    bound = inspect.BoundArguments(signature, ordered)
+    bound = inspect.BoundArguments(signature, _in_order(named, arguments))
     return tuple(bound.args), dict(bound.kwargs)
+
+
+def _in_order(named: Mapping[str, inspect.Parameter], arguments: dict[str, Any]) -> dict[str, Any]:
+    """``arguments`` in the signature's order. Given extra positional arguments
+    (``*rest``), each positional parameter before them not given takes its default: only
+    through those do they reach the function (``-p 'rest=[1, 2]'`` of ``def f(n=3, *rest,
+    **extra)`` was passed as ``rest=(1, 2)`` into ``extra``)."""
+    ordered: dict[str, Any] = {}
+    star = next((p.name for p in named.values() if p.kind is p.VAR_POSITIONAL), None)
+    for name, parameter in named.items():
+        if name in arguments:
+            ordered[name] = arguments[name]
+        elif star in arguments and parameter.kind in _POSITIONAL:
+            ordered[name] = parameter.default  # (one without a default was refused)
+    return ordered
 
 
 def _replayed(value: Any, hint: Any) -> Any:

@@ -29,6 +29,7 @@ from .binding import unwrapped
 from .caching import DEFAULT, NO_CACHE, CacheKeyFnPolicy, CachePolicy, _None
 from .errors import NotInFlowtop
 from .hooks import Hook, check_hooks
+from .parameters import call_for
 from .task_runners import ThreadPoolTaskRunner
 
 #: How many hex digits of the function's code hash a ``task_key`` ends with (Prefect's).
@@ -257,6 +258,34 @@ class PrefectFlowAttributes:
     def task_runner(self) -> ThreadPoolTaskRunner:
         runner = self.noted.get("task_runner")
         return runner if isinstance(runner, ThreadPoolTaskRunner) else ThreadPoolTaskRunner()
+
+    def validate_parameters(self, parameters: Mapping[str, Any]) -> dict[str, Any]:
+        """Prefect's ``Flow.validate_parameters``, for flowtop's own ``@flow``: the
+        parameters by name read as ``--param`` and the run form read them (each made the
+        type the function declares, unless ``validate_parameters=False``), given back as
+        Prefect's are: every parameter in the function's order, defaults added, ``*args``
+        a list, ``**kwargs`` a dict. What does not fit raises ``ParameterError`` naming it,
+        as ``flowtop run`` says it. (The option was this attribute once, a bool; it reads
+        back as ``should_validate_parameters``. A drop-in flow's method is Prefect's own,
+        pydantic's: ``compat.flow_validation``.)"""
+        if not isinstance(parameters, Mapping):
+            raise TypeError(
+                f"validate_parameters of flow {self.name!r} takes a dict of parameters by "
+                f"name, got {type(parameters).__name__}"
+            )
+        typed = self.should_validate_parameters
+        args, kwargs = call_for(self.fn, self.name, parameters, typed=typed)
+        try:
+            signature = inspect.signature(self.fn)
+        except (TypeError, ValueError):  # no signature to order them by: as read
+            return dict(kwargs)
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        made = dict(bound.arguments)
+        for parameter in signature.parameters.values():
+            if parameter.kind is parameter.VAR_POSITIONAL:  # a tuple to the call
+                made[parameter.name] = list(made[parameter.name])
+        return made
 
     def serve(self, *args: Any, **kwargs: Any) -> NoReturn:
         """Prefect's long-lived process serving a deployment of the flow."""

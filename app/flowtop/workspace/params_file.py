@@ -21,10 +21,13 @@ import runpy
 import sys
 from pathlib import Path
 
+from ..printable import say
 from .private import open_private
 
 #: What a parameters file's name ends with: ``logs/<run id>.params.json``.
 SUFFIX = ".params.json"
+#: Who this process's lines are by: it becomes the run process, ``flowtop run``.
+COMMAND = "flowtop run"
 
 
 def put(path: Path, text: str) -> None:
@@ -50,12 +53,23 @@ def main(argv: list[str]) -> None:
     path, *args = argv
     try:
         text = take(Path(path))
-    except OSError as exc:  # deleted or unreadable before this process started: one line
-        sys.exit(f"flowtop run: the run's parameters could not be read from {path}: {exc.strerror}")
+    except (OSError, UnicodeDecodeError) as exc:  # deleted, unreadable or garbled: one line
+        # said as the run process says every notice (``printable.say``): marked, so the
+        # TUI shows it as it shows the run's other launch errors (``tui.launch_notes``)
+        say(f"the run's parameters could not be read from {path}: {_why(exc)}", command=COMMAND)
+        sys.exit(1)
     sys.argv = ["flowtop", *args, "--params", text]
     # the package by name, not imported here: the workspace layer does not import the
     # command line (``lint-imports``); this process becomes that command
     runpy.run_module("flowtop", run_name="__main__", alter_sys=True)
+
+
+def _why(exc: OSError | UnicodeDecodeError) -> str:
+    """What is wrong with the file, in a few words: ``No such file or directory``, ``not
+    UTF-8 text (byte 0xff at offset 0)``."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})"
+    return exc.strerror or str(exc)
 
 
 if __name__ == "__main__":
