@@ -28,7 +28,7 @@ from flowtop.engine import Runner, RunResult
 from flowtop.engine.events import ErrorInfo, RunFinished, RunStarted, TaskStateChanged
 from flowtop.engine.states import StateType
 from flowtop.workspace import history as history_module
-from flowtop.workspace import history_fold
+from flowtop.workspace import history_fold, store_schema
 from flowtop.workspace.history import SCHEMA_VERSION, History, HistoryError
 from flowtop.workspace.run_log import decode_rows
 
@@ -328,11 +328,11 @@ def test_cancel_marks_the_running_attempt_cancelled(open_history, runner_for) ->
 
 def test_a_newer_schema_is_refused_with_a_clear_error(db: Path) -> None:
     db.parent.mkdir(parents=True)
+    newer = store_schema.READS_UP_TO + 1
     with sqlite3.connect(db) as raw:
-        raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+        raw.execute(f"PRAGMA user_version = {newer}")
     with pytest.raises(
-        HistoryError,
-        match=rf"history.db: run store schema version {SCHEMA_VERSION + 1} .*newer flowtop",
+        HistoryError, match=rf"history.db: run store schema version {newer} .*newer flowtop"
     ):
         History(db)
 

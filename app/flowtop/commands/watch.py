@@ -219,8 +219,8 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                     if printer.output.reader_left():  # (no line written to find it out)
                         return READER_GONE
                     why = reap_quietly(db, "flowtop watch").get(run_id)  # read-only: not marked
-                    if why is None and damaged:  # its end may be what cannot be read
-                        why = _ended_unread(db, run_id)
+                    if why is None:  # its end unreadable, or its row gone: no reaper's
+                        why = _ended_unread(db, run_id, damaged)
                     if why is not None:  # ended as its end mark says, if it has one
                         ended = end_marks.ended(db).get(run_id, "") if not damaged else ""
                         interrupted = RunInterrupted(run_id, why, time.time(), ended=ended)
@@ -274,14 +274,25 @@ def _name_parents(printer: HumanPrinter, events: list[Event], db: Path) -> None:
                 printer.names[parent] = f"{found[0].flow} #{found[0].number}"
 
 
-def _ended_unread(db: Path, run_id: str) -> str | None:
-    """Why a run whose log has a row that cannot be read is over all the same: its row in
-    the runs table ended (its end event may be the row): None while it runs."""
+def _ended_unread(db: Path, run_id: str, damaged: bool) -> str | None:
+    """Why a run whose log, read to its last row, holds no end is over all the same: its
+    row is gone from the runs table (nothing names an owner, no reaper ends it), or a row
+    of its log could not be read (``damaged``: its end, perhaps) and its row ended. None
+    while it may still end (as the monitor's ``unread_ends`` decides)."""
+    from ..workspace.history_records import HistoryError
     from ..workspace.store_reader import StoreReader
 
-    runs = StoreReader(db).with_id_prefix(run_id)
-    state = runs[0].state if runs else "gone from the store"
-    return None if state == "RUNNING" else f"the store records it {state}; its end cannot be read"
+    try:
+        runs = StoreReader(db).with_id_prefix(run_id)
+    except (HistoryError, sqlite3.Error):
+        return None  # the store is busy or away: looked at again a second later
+    if not runs:
+        unread = "a row of its log cannot be read" if damaged else "its log holds no end for it"
+        return f"its row is gone from the run store's runs table, and {unread}"
+    state = runs[0].state
+    if not damaged or state == "RUNNING":
+        return None
+    return f"the store records it {state}; its end cannot be read"
 
 
 def _retry_owner_gone(db: Path, run_id: str) -> str | None:

@@ -382,7 +382,9 @@ def _task_output(fields: list[Any], run_id: str, ts: Any, duration: Any) -> Task
 
 def _run_interrupted(fields: list[Any], run_id: str, ts: Any, duration: Any) -> RunInterrupted:
     """A run a reader ended for its gone owner; its flow and number: not in older logs;
-    the state it ended in, after them, only for a run whose end the store missed."""
+    the state it ended in, after them, only for a run whose end the store missed (a file
+    holding such a row is marked ``store_schema.ENDED_ROWS_VERSION``: a flowtop that took
+    it for damage refuses the file instead)."""
     run_id, reason, ts, *named = fields[1:]
     if len(named) > 3:
         raise ValueError(f"run_interrupted with {len(fields)} fields, at most 7")

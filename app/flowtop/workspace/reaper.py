@@ -3,9 +3,9 @@
 Any process that opens the store (a run process, the TUI, ``flowtop watch``) checks the
 RUNNING runs' owners; a run whose owner is gone for sure (``ownership``) is marked
 INTERRUPTED with the reason, its unfinished tasks and running attempts too; a run that
-had started no task says so, as it shows no task to tell it. A run whose process ended
-it on a full disk, which kept its end out of the store, ends as its end mark says
-(``end_marks``), its unfinished tasks INTERRUPTED. Those are
+had started no task says what it did (nothing, or reused results: ``unstarted_runs``).
+A run whose process ended it on a full disk, which kept its end out of the store, ends
+as its end mark says (``end_marks``), its unfinished tasks INTERRUPTED. Those are
 folded from the run's log (``log_fold``), so the marking itself is the run's row and one
 ``run_interrupted`` event in the log: a reader folding the log applies it. A reader that
 cannot write the mark (read-only here, a full disk) shows such a run interrupted all the
@@ -24,7 +24,6 @@ from collections.abc import Mapping
 from contextlib import closing
 from pathlib import Path
 
-from ..engine.events import TaskStateChanged
 from ..engine.states import StateType
 from ..looks import INTERRUPTED
 from . import end_marks, store_schema
@@ -42,6 +41,7 @@ from .run_log import (
     log_columns,
 )
 from .store_errors import FULL, LOCKED, READ_ONLY, cause, store_file, store_writable
+from .unstarted_runs import before_any_start
 
 log = logging.getLogger("flowtop.history")
 
@@ -234,32 +234,13 @@ def reap(conn: sqlite3.Connection) -> list[str]:
     return list(gone)
 
 
-def no_task_started(conn: sqlite3.Connection, run_id: str) -> bool:
-    """Whether the store holds no attempt of ``run_id`` that started (a RUNNING step): its
-    process ended before any task ran (died importing its flow file, killed at once). Its
-    log is read in order until one is found, so a run that ran tasks costs a row or two."""
-    if conn.execute("SELECT 1 FROM attempts WHERE run_id = ? LIMIT 1", (run_id,)).fetchone():
-        return False  # recorded before schema version 5, with its attempts as rows
-    names = log_columns(conn)
-    if not names:
-        return True
-    rows = conn.execute(f"SELECT {names} FROM events WHERE run_id = ? ORDER BY id", (run_id,))
-    while batch := rows.fetchmany(64):
-        for event in decode_rows(batch):
-            if type(event) is TaskStateChanged and event.state is _RUNNING:
-                return False
-    return True
-
-
 def _reason(conn: sqlite3.Connection, run_id: str, why: str, ended: str) -> str:
-    """What a run whose process is gone (``why``) keeps as its note: for one that died
-    before any task started, that first (its table has no task to say it). "Recorded":
-    a run's events reach the store from a thread of their own, so a process killed in
-    its first milliseconds may have started one that its record never showed. Not for a
-    run its end mark ends (``ended``): it ran, and the store missed its tasks with its end."""
-    if ended or not no_task_started(conn, run_id):
-        return why
-    return f"ended before any task was recorded as started: {why}"
+    """What a run whose process is gone (``why``) keeps as its note: for one that started
+    no task, what it did first (``unstarted_runs``: its table may show nothing to tell
+    it). Not for a run its end mark ends (``ended``): it ran, and the store missed its
+    tasks with its end."""
+    done = None if ended else before_any_start(conn, run_id)
+    return why if done is None else f"{done}: {why}"
 
 
 def interrupt(
@@ -316,6 +297,8 @@ def interrupt(
             "INSERT INTO events(run_id, body) VALUES (?, ?)",
             (run_id, encode_interrupted(run_id, why, finished, flow, number, state)),
         )
+        if state:  # a row a flowtop of version 12 cannot read: the file says so
+            store_schema.mark_ended_rows(conn)
     if runs:
         log.info("marked %d run(s) whose process stopped as interrupted", len(runs))
 

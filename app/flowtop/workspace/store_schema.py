@@ -17,7 +17,12 @@ from pathlib import Path
 from .history_records import HistoryError
 from .run_log import columns
 
+#: The version every store this flowtop opens is migrated to. The next migration is 14:
+#: 13 is taken, a mark and no migration (``ENDED_ROWS_VERSION``).
 SCHEMA_VERSION = 12
+#: The newest version this flowtop reads: one whose files are marked so only once they
+#: hold what an older flowtop cannot read (``ENDED_ROWS_VERSION``).
+READS_UP_TO = 13
 
 # task_runs and attempts are WITHOUT ROWID: one b-tree per row write instead of two.
 _VERSION_1 = """
@@ -200,6 +205,17 @@ _VERSION_12 = """
 ALTER TABLE runs ADD COLUMN clock TEXT;
 """
 
+# Version 13: a ``run_interrupted`` row may hold a seventh field, the state the run ended
+# in, for a run whose process ended it while the store missed that end (a full disk,
+# ``end_marks``). A flowtop that reads up to version 12 took such a row for damage
+# (``run_interrupted with 7 fields, at most 6``), then said the run's end could not be read.
+# No table changes, and no migration to it: a file is marked 13 by the write that puts
+# such a row in it (``mark_ended_rows``), so an older flowtop still reads every store but
+# one holding that rare row, which it refuses as a newer flowtop's, saying so and changing
+# nothing. Decoders that accept extra trailing fields would help no older flowtop: its
+# decoder is the one that refuses them.
+ENDED_ROWS_VERSION = 13
+
 #: Script that takes a file from version ``n - 1`` to ``n``, by ``n``.
 MIGRATIONS = {
     1: _VERSION_1,
@@ -225,13 +241,23 @@ def check_version(conn: sqlite3.Connection, path: Path) -> int:
             f"{path}: not a flowtop run store (schema version {version}); move it away "
             "and flowtop starts a new one"
         )
-    if version > SCHEMA_VERSION:
+    if version > READS_UP_TO:
         raise HistoryError(
             f"{path}: run store schema version {version} was written by a newer flowtop; "
-            f"this one reads up to version {SCHEMA_VERSION}. Upgrade flowtop, or move the "
+            f"this one reads up to version {READS_UP_TO}. Upgrade flowtop, or move the "
             "file away (nothing was changed)."
         )
     return version
+
+
+def mark_ended_rows(conn: sqlite3.Connection) -> None:
+    """Mark the file ``ENDED_ROWS_VERSION`` (in the caller's write transaction, with the
+    ``run_interrupted`` row that holds the state its run ended in): a flowtop reading up
+    to version 12 then refuses it, saying a newer flowtop wrote it, rather than read that
+    row as damage. A file marked so already is left as it is."""
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if version < ENDED_ROWS_VERSION:
+        conn.execute(f"PRAGMA user_version = {ENDED_ROWS_VERSION}")
 
 
 def migrate(conn: sqlite3.Connection, path: Path) -> None:

@@ -8,22 +8,33 @@ such a run, and its running task, as Running for good. ``unread_ends`` finds tho
 once their process is gone and the reader has read every row the log holds for them, so
 a live process whose rows are merely late keeps its run live. A run whose row is gone
 from the runs table altogether (deleted, or damaged past reading) holds no owner to look
-at: one with a row of its log that could not be read is ended all the same once every
-row of its log was read, as ``flowtop watch`` ends it.
+at, and no reaper ends it: it is ended once every row of its log was read, whether one
+of them could not be read (its end, perhaps) or all were and none is its end, as ``flowtop
+watch`` ends it. Each is dated as the reaper dates a run it ends, by its last sign of life
+(here the newest time its log holds), not by when a reader looked: its end never reads
+before its own events, whatever the reader's clock says.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing
 from pathlib import Path
 
 from ..engine.states import StateType
 from .history_records import HistoryError
 from .reaper import gone_reason, numeric
-from .run_log import LogDamage, RunInterrupted, columns, connect_reader
+from .run_log import (
+    LogDamage,
+    LogEvent,
+    RunInterrupted,
+    columns,
+    connect_reader,
+    decode_rows,
+    log_columns,
+)
 
 #: Run ids per query: SQLite before 3.32 allows 999 variables in one statement.
 _CHUNK = 500
@@ -40,13 +51,15 @@ def unread_ends(
     live: Mapping[str, tuple[str, int]],
     read_upto: int,
     damage: Mapping[str, LogDamage],
+    now: Callable[[], float] = time.time,
 ) -> list[RunInterrupted]:
     """The runs of ``live`` (run id -> flow and number: handed on started, no end yet)
     that the store ``path`` records as ended, whose process is gone, and whose every log
     row lies at or before the id ``read_upto`` (read already): each as the interruption a
     reader shows for it, saying that its end could not be read and why (``damage``: the
     last row of the run that could not be read, if one was). A store that cannot be read
-    finds none: its readers say why."""
+    finds none: its readers say why. ``now``: the clock that dates a run nothing in the
+    store dates (``_last_sign_of_life``)."""
     if not live:
         return []
     try:
@@ -55,7 +68,7 @@ def unread_ends(
                 return []  # a store older than the log and owners: no run was handed live
             return [
                 RunInterrupted(run_id, why, ended, flow=live[run_id][0], run=live[run_id][1])
-                for run_id, why, ended in _unreadable(conn, live, read_upto, damage)
+                for run_id, why, ended in _unreadable(conn, live, read_upto, damage, now)
             ]
     except (sqlite3.Error, HistoryError):
         return []
@@ -66,6 +79,7 @@ def _unreadable(
     live: Mapping[str, tuple[str, int]],
     read_upto: int,
     damage: Mapping[str, LogDamage],
+    now: Callable[[], float],
 ) -> Iterator[tuple[str, str, float]]:
     """Run id, why it is ended here, and when (as recorded, else its last sign of life),
     for each run of ``live`` whose end is recorded but was never read."""
@@ -83,7 +97,7 @@ def _unreadable(
             said = _why(state, damage.get(run_id))
             ended = finished if finished is not None else max(beat or 0.0, started or 0.0)
             yield run_id, f"{said}, and {gone}", ended
-        yield from _rowless(conn, chunk, read_upto, damage)
+        yield from _rowless(conn, chunk, read_upto, damage, now)
 
 
 def _rowless(
@@ -91,24 +105,46 @@ def _rowless(
     ids: list[str],
     read_upto: int,
     damage: Mapping[str, LogDamage],
+    now: Callable[[], float],
 ) -> Iterator[tuple[str, str, float]]:
-    """Run id, why it is ended here, and when (now), for each run of ``ids`` whose row is
-    gone from the runs table, a row of whose log could not be read (``damage``), and
-    whose every log row was read: its end may be that row, and nothing names an owner
-    that could still write one. One whose log reads whole is left: its rows say more."""
-    damaged = [run_id for run_id in ids if run_id in damage]
-    if not damaged:
-        return
-    marks = ",".join("?" * len(damaged))
+    """Run id, why it is ended here, and when (``_last_sign_of_life``), for each run of
+    ``ids`` whose row is gone from the runs table and whose every log row was read:
+    nothing names an owner that could still write its end, nor lets a reaper end it.
+    Why says which row of its log could not be read (``damage``: its end, perhaps), or
+    that its log, read whole, holds no end."""
+    marks = ",".join("?" * len(ids))
     rowed = {
         run_id
-        for (run_id,) in conn.execute(f"SELECT run_id FROM runs WHERE run_id IN ({marks})", damaged)
+        for (run_id,) in conn.execute(f"SELECT run_id FROM runs WHERE run_id IN ({marks})", ids)
     }
-    for run_id in damaged:
+    for run_id in ids:
         if run_id in rowed or _unread_rows(conn, run_id, read_upto):
             continue
         start = "its end could not be read from the run store (its row is gone from its runs table)"
-        yield run_id, f"{start}: {_where(damage[run_id])}", time.time()
+        damaged = damage.get(run_id)
+        said = _where(damaged) if damaged is not None else "its log holds no end for it"
+        yield run_id, f"{start}: {said}", _last_sign_of_life(conn, run_id, now)
+
+
+def _last_sign_of_life(conn: sqlite3.Connection, run_id: str, now: Callable[[], float]) -> float:
+    """The newest time the log of ``run_id`` holds (its rows read newest first, until one
+    says a time), as written: the reaper's times are its writer's too, and a reader's
+    shift for a stepped clock leaves a run's end alone (``boot_clock._moved``). ``now()``
+    only for a run whose rows are all gone: nothing of it says a time."""
+    names = log_columns(conn)
+    newest_first = f"SELECT {names} FROM events WHERE run_id = ? ORDER BY id DESC"
+    for row in conn.execute(newest_first, (run_id,)) if names else ():
+        times = [ts for ts in map(_time_of, decode_rows([row])) if ts is not None]
+        if times:
+            return max(times)
+    return now()
+
+
+def _time_of(event: LogEvent) -> float | None:
+    """When ``event`` happened; None for one that does not say (a damaged row, a time
+    that is no number or none at all)."""
+    ts: object = None if isinstance(event, LogDamage) else event.ts
+    return float(ts) if isinstance(ts, int | float) and ts > 0 else None
 
 
 def _unread_rows(conn: sqlite3.Connection, run_id: str, read_upto: int) -> bool:
