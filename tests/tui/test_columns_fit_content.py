@@ -192,7 +192,9 @@ def test_a_big_flows_policies_are_measured_over_a_sample_and_widened_when_drawn(
         return texts[row.key]
 
     meter = ContentMeter()
-    meter.measure(RunModel("f", keys, run_id="r1"), policy_of)
+    run = RunModel("f", keys, run_id="r1")
+    run.state = S.COMPLETED  # (a live run keeps LAST ERROR's room whatever its rows hold)
+    meter.measure(run, policy_of)
     assert asked == ["t0", "t1", "t2"]
     assert meter.content == Content(2, len("1× 2s"), 0)
     assert not meter.saw("1× 2s", "")  # as measured: nothing to lay out again
@@ -217,8 +219,10 @@ def test_names_are_measured_when_rows_change_not_when_drawn(
 
 def test_a_first_error_gives_last_error_room_from_policy() -> None:
     """While no row has an error, LAST ERROR keeps only its title: POLICY takes the rest
-    (up to ``POLICY_ROOMY``); once one has, POLICY is capped at ``POLICY_CAP``."""
+    (up to ``POLICY_ROOMY``); once one has, POLICY is capped at ``POLICY_CAP``. (A live
+    run keeps that room from its start: test_first_error_keeps_columns.)"""
     run = RunModel("f", ["fetch"], run_id="r1")
+    run.state = S.FAILED
     meter = ContentMeter()
     meter.measure(run, lambda row: "5× backoff 0.5s×2^(n-1), max 4s on ConnectionError")
     quiet = layout_columns(100, content=meter.content)

@@ -5,10 +5,10 @@ cut at 19 cells (``≠ 5× backoff 2s×2…``, an edit's new value out of sight)
 ERROR empty on most rows, and at 80 TASK was 14 cells (``check_f…shness``) with room to
 spare. Now TASK is as wide as the run's longest name and POLICY as its longest policy,
 each up to a cap, and LAST ERROR takes the rest, keeping more of it when some row has an
-error. The texts are measured when the rows change (``ContentMeter``), never per
-repaint (past a big flow's first ``SAMPLE`` rows, a wider row drawn widens its column
-once), and the layout depends on them and the width only, so a countdown's tick or a
-filter never moves a column.
+error or the run is live (one may come). The texts are measured when the rows change
+(``ContentMeter``), never per repaint (past a big flow's first ``SAMPLE`` rows, a wider
+row drawn widens its column once), and the layout depends on them and the width only,
+so a countdown's tick or a filter never moves a column.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ TASK_KEEP = 20  # a name up to this long is kept whole before POLICY gets room
 TASK_CAP = 32  # a longer name is cut in its middle (``cut_name``)
 POLICY_MIN = 8  # narrower, the column is left out (the detail pane says the policy)
 POLICY_CAP = 36  # fits an edited one whole: ``≠ 5× backoff 2s×2^(n-1) → 1× 2s``
-POLICY_ROOMY = 64  # its cap while no row has an error: LAST ERROR gives its room
+POLICY_ROOMY = 64  # its cap with no error shown nor to come (no live run): LAST ERROR gives room
 ERROR_MIN = 10  # "LAST ERROR"
 ERROR_KEEP = 16  # what LAST ERROR keeps before POLICY widens, when some row has an error
 #: The rows whose policies and errors are measured (``ContentMeter``): a flow's first
@@ -110,11 +110,11 @@ def layout_columns(width: int, try_width: int = TRY_WIDTH, content: Content = WI
 def shares(room: int, content: Content) -> tuple[int, int]:
     """TASK's and POLICY's widths in ``room``: each as wide as its longest text, up to
     its cap, leaving LAST ERROR its title, or ``ERROR_KEEP`` cells and POLICY capped at
-    ``POLICY_CAP`` once some row has an error (an empty LAST ERROR gives its room, up to
-    ``POLICY_ROOMY``). Short of room for both, each is cut in proportion to its text, a
-    name of up to ``TASK_KEEP`` cells kept whole; POLICY under ``POLICY_MIN`` is left
-    out (the detail pane says it), and then TASK gives way to LAST ERROR's title down
-    to ``TASK_FLOOR``."""
+    ``POLICY_CAP`` once some row has an error or the run is live (``ContentMeter``; an
+    empty LAST ERROR gives its room, up to ``POLICY_ROOMY``). Short of room for both,
+    each is cut in proportion to its text, a name of up to ``TASK_KEEP`` cells kept
+    whole; POLICY under ``POLICY_MIN`` is left out (the detail pane says it), and then
+    TASK gives way to LAST ERROR's title down to ``TASK_FLOOR``."""
     task = wanted_task = max(TASK_MIN, min(content.task, TASK_CAP))
     cap, keep = POLICY_ROOMY, ERROR_MIN
     if content.error:
@@ -194,14 +194,19 @@ class ContentMeter:
         self.remeasure(policy_of)
 
     def remeasure(self, policy_of: Callable[[TaskRow], str]) -> None:
-        """The policies and errors again (an edit or a reload, a run's end)."""
+        """The policies and errors again (an edit or a reload, a run's end). A live run
+        has LAST ERROR's room kept from its start, as if some row had an error: at 200
+        columns POLICY took 64 cells beside an empty LAST ERROR, and the first retry's
+        error narrowed it to 36 mid-run, every column after it jumping while the user
+        read them. The columns now change as a run starts or ends, with every row."""
         run = self._run
         if run is None:
             return
         rows = run.rows
         sample = [rows[key] for key in run.order[:SAMPLE]]
         policy = max((cells(policy_of(row)) for row in sample), default=0)
-        self.content = replace(self.content, policy=policy, error=widest_error(sample))
+        error = ERROR_KEEP if run.is_live else widest_error(sample)
+        self.content = replace(self.content, policy=policy, error=error)
 
     def saw(self, policy: str, error: str) -> bool:
         """A row drawn with these POLICY and LAST ERROR texts; True when one is wider

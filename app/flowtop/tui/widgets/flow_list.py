@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -19,12 +20,15 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.geometry import Size
 from textual.message import Message
+from textual.visual import VisualType
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
+from flowtop.formats import cut_cells
 from flowtop.looks import LOAD_ERROR_LOOK, STATE_LOOK
 from flowtop.printable import printable, printable_name
 from flowtop.tui.widgets.state_colors import looks
+from flowtop.tui.widgets.task_table import middle_cut
 
 #: The id of the row that says what the first load still imports (never highlighted).
 LOADING = "loading"
@@ -43,7 +47,12 @@ class FlowList(OptionList):
         #: What the first load still imports, said under the flows; None: it is over.
         self.loading_said: str | None = None
         #: each option's prompt in its state colours, by id; the highlighted one is plain
-        self._coloured: dict[str | None, object] = {}
+        self._coloured: dict[str | None, VisualType] = {}
+        #: where each option's name is in its prompt (characters), by id: the part cut
+        #: in its middle when the pane is narrower than the name (``fitted``)
+        self._names: dict[str | None, tuple[int, int]] = {}
+        self._fitted_to = 0  # the width the prompts shown were cut for (0: none yet)
+        self._cut_in_middle: set[str | None] = set()  # ids whose names are (``fitted``)
         self._plain_at: int | None = None
         #: The files listed as failing (``✗``), by error key: each one's error as shown,
         #: so a reload can say what a deleted one had (failed, or a part not in use).
@@ -79,9 +88,11 @@ class FlowList(OptionList):
         current = self.highlighted_option.id if self.highlighted_option is not None else None
         options: list[Option] = []
         styles = looks(self.app)
+        self._names = {}
         for name in flows:
             symbol, _, look = (run_looks or {}).get(name, STATE_LOOK[None])
             prompt = Text.assemble((f"{symbol} ", styles[look]), (printable(name), ""))
+            self._names[f"flow:{name}"] = (len(symbol) + 1, len(prompt))
             if name in gone:
                 prompt.stylize("dim", 2)
                 prompt.append(" (gone)", style="dim")
@@ -90,6 +101,7 @@ class FlowList(OptionList):
         self.listed_errors = dict(errors)
         for key in errors:
             label = printable_name(_short(key, root))  # a file name may hold escapes or a newline
+            self._names[f"error:{key}"] = (len(symbol) + 1, len(symbol) + 1 + len(label))
             options.append(
                 Option(
                     Text.assemble((f"{symbol} ", styles[look]), (label, styles["error"])),
@@ -101,8 +113,9 @@ class FlowList(OptionList):
         self._coloured = {o.id: o.prompt for o in options}
         self._measure()
         self._plain_at = None  # every option is new, in its colours
+        self._fit_to(self._name_room())
         self.clear_options()
-        self.add_options(options)
+        self.add_options(Option(self._fitted(o.id), o.id, o.disabled) for o in options)
         ids = [o.id for o in options]
         if current in ids:
             self.highlighted = ids.index(current)
@@ -175,10 +188,75 @@ class FlowList(OptionList):
         for at, plain in ((self._plain_at, False), (index, True)):
             if at is None or at >= self.option_count or (at == index and not plain):
                 continue
-            coloured = self._coloured.get(self.get_option_at_index(at).id)
-            if isinstance(coloured, Text):
-                self.replace_option_prompt_at_index(at, Text(coloured.plain) if plain else coloured)
+            key = self.get_option_at_index(at).id
+            if isinstance(self._coloured.get(key), Text):
+                self.replace_option_prompt_at_index(at, self._fitted(key, plain=plain))
         self._plain_at = index
+
+    def on_resize(self) -> None:
+        """The names cut again for the pane's new width (``fitted``)."""
+        room = self._name_room()
+        if room == self._fitted_to:
+            return
+        self._fit_to(room)
+        for at in range(self.option_count):
+            key = self.get_option_at_index(at).id
+            if key in self._names:
+                self.replace_option_prompt_at_index(
+                    at, self._fitted(key, plain=at == self._plain_at)
+                )
+
+    def _name_room(self) -> int:
+        """The cells an option's prompt has (0 before the pane is laid out, or styled:
+        ``on_resize`` fits the names once it is)."""
+        try:
+            padding = self.get_component_styles("option-list--option").padding.width
+        except KeyError:  # (Textual has not styled the pane yet)
+            return 0
+        return max(0, self.scrollable_content_region.width - padding)
+
+    def _fit_to(self, room: int) -> None:
+        """Which names ``fitted`` cuts in the middle in ``room`` cells: those whose cut
+        at the end reads like another's (``fanout…`` for ``fanout-10`` and ``fanout-1000``
+        at 40 columns). The others are cut at their end (the CSS ellipsis), where the
+        start of a name says most: ``region…``, not ``reg…ort``."""
+        self._fitted_to = room
+        ends: dict[str | None, str] = {}
+        for key in self._names:
+            name, space = self._name_and_room(key)
+            if space >= 4 and cell_len(name) > space:
+                ends[key] = cut_cells(name, space)
+        alike = Counter(ends.values())
+        self._cut_in_middle = {key for key, end in ends.items() if alike[end] > 1}
+
+    def _name_and_room(self, key: str | None) -> tuple[str, int]:
+        """Option ``key``'s name and the cells it has beside its symbol and suffix."""
+        prompt = self._coloured[key]
+        start, end = self._names.get(key, (0, 0))
+        text = prompt.plain if isinstance(prompt, Text) else ""
+        return text[start:end], self._fitted_to - cell_len(text[:start]) - cell_len(text[end:])
+
+    def _fitted(self, key: str | None, *, plain: bool = False) -> VisualType:
+        """Option ``key``'s prompt (in no colour when ``plain``), its name cut in the
+        middle (``middle_cut``, as the task table's names) when its cut at the end would
+        read like another's (``_fit_to``): at 40 columns the pane's 7 cells cut
+        ``fanout-10`` and ``fanout-1000`` both to ``fanout…``; cut in the middle they
+        read ``fan…-10`` and ``fan…000``. Widening the pane instead would cut the
+        table's task names to 6 cells there."""
+        prompt = self._coloured[key]
+        if not isinstance(prompt, Text):
+            return prompt
+        if plain:
+            prompt = Text(prompt.plain)
+        if key not in self._cut_in_middle:
+            return prompt
+        start, end = self._names[key]
+        name, room = self._name_and_room(key)
+        head, tail = middle_cut(name, room)
+        before, dropped, after = prompt.divide([start + len(head), end - len(tail)])
+        ellipsis = dropped[:1]
+        ellipsis.plain = "…"
+        return Text.assemble(before, ellipsis, after)
 
     def select_flow(self, name: str) -> None:
         with contextlib.suppress(OptionDoesNotExist):  # an unknown flow isn't highlighted

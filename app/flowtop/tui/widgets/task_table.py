@@ -84,6 +84,13 @@ def cut_name(name: str, width: int) -> str:
     start and its end share the room (``extr…ers``)."""
     if width < 4 or cell_len(name) <= width:
         return cut_cells(name, width)
+    head, tail = middle_cut(name, width)
+    return set_cell_size(head + "…" + tail, width)
+
+
+def middle_cut(name: str, width: int) -> tuple[str, str]:
+    """The start and the end ``cut_name`` keeps of a ``name`` too long for ``width``
+    cells, the "…" between them (the flows pane cuts its styled names with them)."""
     room = width - 1
     numbered = _NUMBERED.search(name)
     end = cell_len(numbered.group()) if numbered else 0
@@ -94,7 +101,7 @@ def cut_name(name: str, width: int) -> str:
         if cell_len(tail) + cell_len(char) > end:
             break
         tail = char + tail
-    return set_cell_size(_head(name, room - cell_len(tail)) + "…" + tail, width)
+    return _head(name, room - cell_len(tail)), tail
 
 
 def name_text(row: TaskRow, width: int) -> str:
@@ -173,6 +180,8 @@ class TaskTable(ScrollView, can_focus=True):
         #: The clock-driven cells (state, time) each live row last showed, by task key.
         self._ticked: dict[str, tuple[str, str]] = {}
         self._highlighted: str | None = None
+        #: The cursor's task in each flow shown before, by flow name (``show_run``).
+        self._cursor_in: dict[str, str] = {}
         #: The state of the run shown, as the footer's keys last heard it (``tick``).
         self._run_state: StateType | None = None
         #: What it says in place of rows, wrapped: (text, width, lines) last laid out.
@@ -198,8 +207,14 @@ class TaskTable(ScrollView, can_focus=True):
             super().refresh_bindings()
 
     def show_run(self, run: RunModel | None) -> None:
-        """Switch to another run, keeping the cursor on the same task key when it exists."""
+        """Switch to another run. Another run of the same flow keeps the cursor on the
+        same task; another flow opens where the cursor last was in it, else at its first
+        row: its row number from the flow left put it on row 7 of a flow never looked at."""
         key = self.cursor_key
+        if self.run is not None and key is not None:
+            self._cursor_in[self.run.flow] = key
+        if run is not None and (self.run is None or run.flow != self.run.flow):
+            key, self.cursor = self._cursor_in.get(run.flow), 0
         self.run = run
         self.meter.measure(run, self.policy_text)  # (a reload may have marked rows gone)
         self.rebuild(keep=key)
