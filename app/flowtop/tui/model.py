@@ -382,8 +382,10 @@ class RunModel:
                 self.state, self.process_died = S.FAILED, True
                 self.note = f"interrupted: {event.reason}"
             self.finished = self.local(event.ts)
-            if self.started is not None:
-                self.duration = max(0.0, self.finished - self.started)
+            # from its body's start (a @flow retry's delay is no work: 0 if killed in it)
+            start = self.started if self.body_due is None else self.body_due
+            if start is not None:
+                self.duration = max(0.0, self.finished - start)
             for row in self.rows.values():
                 if row.state in (S.PENDING, S.RUNNING, S.AWAITING_RETRY):
                     self._interrupt(row, self.note)

@@ -9,6 +9,11 @@ settings it shows may be the ones just saved elsewhere.
 A watch that fails (a full inotify table, a folder this user may not read) is started
 again with a growing pause, and while it is down a line above the keys says reload is
 off and why: a toast that faded left the user saving files that were never reloaded.
+
+A reload that imports a file for over ``NAMED_AFTER`` says so in the flows list's last
+row (``⋯ reloading 3 s`` over ``hang.py``), as the first load does: a saved file that
+hung at import changed nothing on screen for its whole ``load_timeout``, then its toast
+and ``✗`` came as if from nowhere (``reloading_row``).
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from textual import work
 from textual.timer import Timer
 from textual.widgets import Static
 
+from flowtop.printable import printable_name
+from flowtop.tui.first_load import LOADING_TICK, NAMED_AFTER, SaysImports
 from flowtop.tui.messages import WatcherFailed, WorkspaceReloaded
 from flowtop.tui.unread_settings import summary_said
 from flowtop.workspace.changes import WorkspaceChanged
@@ -92,6 +99,17 @@ def reload_said(
     return "; ".join(parts), bool(change.errors or still)
 
 
+def reloading_row(importing: tuple[Path, float] | None) -> str | None:
+    """The flows list's last row while a reload has been importing a file (the one
+    ``RemoteWorkspace.still_importing`` says) for ``NAMED_AFTER`` or more: for how long
+    and, on a line of its own, the file; None when no reload is that slow (a quick save
+    shows no row coming and going)."""
+    if importing is None or importing[1] < NAMED_AFTER:
+        return None
+    file, seconds = importing
+    return f"⋯ reloading {seconds:.0f} s\n  {printable_name(file.name)}"
+
+
 class ReloadOff(Static):
     """The lasting line that says hot reload is off and why, until a watch works again."""
 
@@ -125,6 +143,9 @@ class ReloadActions(_AppBase):
 
     if TYPE_CHECKING:  # FlowtopApp's own methods (and other mixins') a reload calls
 
+        @property
+        def first_loading(self) -> bool: ...
+
         def _apply_keymap(self) -> None: ...
 
         def _show_flows(self) -> None: ...
@@ -147,6 +168,16 @@ class ReloadActions(_AppBase):
         """(Beside ``FlowtopApp.on_mount``: Textual calls each class's.) The store of runs
         tells the screen when the runs it shows went with their deleted run store."""
         self.store.store_gone = self._store_gone
+        self.set_interval(LOADING_TICK, self._show_reloading, name="reloading")
+
+    def _show_reloading(self) -> None:
+        """The file a slow reload imports, in the flows list's last row (``reloading_row``),
+        and the row gone once the reload is over, whichever way it ended. The first load
+        says its own (``FirstLoad``); a workspace that imports in this process cannot say."""
+        workspace = self.workspace
+        if self.first_loading or not isinstance(workspace, SaysImports):
+            return
+        self.flow_list.say_loading(reloading_row(workspace.still_importing()))
 
     def _store_gone(self, said: str) -> None:
         """Called as the events are folded: shown once the slice they are in is."""
@@ -228,6 +259,7 @@ class ReloadActions(_AppBase):
         self._previews.clear()
         self._policy_cache.clear()
         self._children.clear()
+        self.flow_list.say_loading(None)  # (the reload is over: its row goes with the toast)
         self._apply_keymap()
         self._show_flows()
         if self.selected_error is not None and self.selected_error in self._errors():

@@ -3,7 +3,7 @@
 A file that fails to import is listed with a ✗ next to the flows that loaded, so the
 user sees at once that something is broken and can select it to read the error.
 While the first load goes on, a last dim row says what still imports (``first_load``),
-under the flows of the files already imported.
+under the flows of the files already imported; so does a slow reload (``reload_actions``).
 Every prompt is a ``Text`` object: file names and flow names are never parsed as markup.
 """
 
@@ -30,7 +30,7 @@ from flowtop.printable import printable, printable_name
 from flowtop.tui.widgets.state_colors import looks
 from flowtop.tui.widgets.task_table import middle_cut
 
-#: The id of the row that says what the first load still imports (never highlighted).
+#: The id of the row that says what a load still imports (never highlighted).
 LOADING = "loading"
 #: The pane is as wide as its longest name, up to a quarter of the screen or, on a
 #: narrow one, ``NARROW_MOST`` cells (``width: auto``; flowtop.tcss's ``max-width: 30%``
@@ -44,7 +44,7 @@ class FlowList(OptionList):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        #: What the first load still imports, said under the flows; None: it is over.
+        #: What a load still imports, said under the flows; None: none is slow.
         self.loading_said: str | None = None
         #: each option's prompt in its state colours, by id; the highlighted one is plain
         self._coloured: dict[str | None, VisualType] = {}
@@ -153,10 +153,10 @@ class FlowList(OptionList):
             self.refresh(layout=True)  # its width follows (``get_content_width``)
 
     def say_loading(self, said: str | None) -> None:
-        """What the first load still imports (None: it is over, the row goes). Measured
-        again: the row turns from ``⋯ loading`` to the file's name a second into its
-        import, with no flow listed meanwhile, and the pane measured for ``⋯ loading``
-        cut the name to ``b_sl…``."""
+        """What a load still imports (None: it is over, the row goes). Measured again:
+        the row turns from ``⋯ loading`` to the file's name a second into its import,
+        with no flow listed meanwhile, and the pane measured for ``⋯ loading`` cut the
+        name to ``b_sl…``. A reload's row is added under the flows already listed."""
         if said == self.loading_said:
             return
         self.loading_said = said
@@ -164,8 +164,11 @@ class FlowList(OptionList):
             if said is None:
                 self.remove_option(LOADING)
                 self._coloured.pop(LOADING, None)
-            else:
+            elif LOADING in self._coloured:
                 self.replace_option_prompt(LOADING, Text(said, style="dim"))
+            elif self.option_count:
+                self._coloured[LOADING] = Text(said, style="dim")
+                self.add_option(Option(self._coloured[LOADING], id=LOADING, disabled=True))
         self._measure()
 
     def action_cursor_down(self) -> None:
