@@ -18,7 +18,9 @@ already watching. Its process reserves that run in the store before importing an
 that readers mark interrupted. A run that cannot start — the file fails, hangs or lacks
 the flow, the source of a rerun is gone — ends FAILED with the reason, shown by the
 TUI's header, ``flowtop watch`` and ``flowtop history``. It used to be a line in the
-process's log file: ``r`` seemed to do nothing.
+process's log file: ``r`` seemed to do nothing. One cancelled while its file imported
+ends CANCELLED all the same, the reason in its note: the cancel came first, and
+``flowtop cancel`` had said the run would end as it starts (``unstarted_commands``).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from ..printable import say
 from ..workspace.import_guard import deadline
 from ..workspace.load_error import Stopped
 from ..workspace.ownership import HEARTBEAT
+from ..workspace.unstarted_commands import answer, claim_cancels
 from .common import load_problems, no_such_flow
 from .import_output import printable_output
 from .import_wait import waits_said
@@ -45,6 +48,9 @@ from .run_output import forget_log_once_recorded
 if TYPE_CHECKING:
     from ..workspace import Workspace
     from ..workspace.history import History
+
+#: The note of a run cancelled while its flow file imported that then could not start.
+CANCELLED_WHILE_IMPORTING = "cancelled by the user while its flow file imported"
 
 
 class Reservation:
@@ -75,14 +81,26 @@ class Reservation:
         self.history.beat(self.run_id)
 
     def fail(self, reason: str) -> None:
-        """End the run FAILED before any task ran: ``reason`` is what its starter sees."""
-        self._end(StateType.FAILED, error=ErrorInfo(NOT_STARTED, reason, ""))
+        """End the run FAILED before any task ran: ``reason`` is what its starter sees.
+        CANCELLED instead when a cancel of it was queued first (``unstarted_commands``):
+        ``flowtop cancel`` had said the run would end running no task, and a slow import
+        that then timed out made it FAILED, with ``f`` offered on it."""
+        claimed = claim_cancels(self.history.path, self.run_id)
+        if claimed:
+            note = f"{CANCELLED_WHILE_IMPORTING} (it would not have started: {reason})"
+            self._end(StateType.CANCELLED, note=note)
+        else:
+            self._end(StateType.FAILED, error=ErrorInfo(NOT_STARTED, reason, ""))
+        answer(self.history.path, self.run_id, claimed, f"the run did not start: {reason}")
 
     def stop(self, why: str) -> None:
         """End the run CANCELLED before any task ran: its process was stopped (SIGTERM,
         SIGHUP, Ctrl+C: ``why``) while its file imported. It read INTERRUPTED, "flowtop
-        closed the store first", which named no signal (a logout's SIGTERM over SSH)."""
+        closed the store first", which named no signal (a logout's SIGTERM over SSH).
+        A cancel queued meanwhile is answered as applied: the run ends cancelled."""
+        claimed = claim_cancels(self.history.path, self.run_id)
         self._end(StateType.CANCELLED, note=why)
+        answer(self.history.path, self.run_id, claimed, f"the run did not start: {why}")
 
     def _end(self, state: StateType, *, error: ErrorInfo | None = None, note: str = "") -> None:
         """Record the run's start and end at once, then delete its log, as a run that ran

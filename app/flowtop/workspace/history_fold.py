@@ -281,13 +281,18 @@ def _start(
 ) -> None:
     """The run's row. Its plan (tasks, attempt limits, policies) is in its log event only:
     readers fold it from there, and a 50,000-task plan encoded twice cost the writer
-    tens of milliseconds of GIL. ``clock``: its first ``runs.clock`` (``boot_clock``)."""
-    # The run may be recorded already (numbered with its id before it started).
+    tens of milliseconds of GIL. ``clock``: its first ``runs.clock`` (``boot_clock``).
+
+    The run may be recorded already, numbered with its id before it started: a launched
+    run as it was launched, before its process imported the flow file. Its ``started``
+    stays that time, when the user started it (``r``, ``--detach``): it read as when
+    the import ended, seconds later. Its duration counts from this event, its body's
+    start, as ever (``RunFinished.duration``; ``reaper.interrupt``)."""
     conn.execute(
         "INSERT INTO runs(run_id, flow, number, state, started, rerun_of, tasks, owner, "
         "host, pid, boot_id, proc_start, heartbeat, parent, parameters, clock) "
         "VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (run_id) DO UPDATE SET started = excluded.started, "
+        "ON CONFLICT (run_id) DO UPDATE SET "
         "rerun_of = excluded.rerun_of, tasks = excluded.tasks, parent = excluded.parent, "
         "parameters = excluded.parameters, clock = excluded.clock",
         (

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from contextlib import closing
 from pathlib import Path
 
+from ..engine.events import RunStarted
 from ..engine.states import StateType
 from ..looks import INTERRUPTED
 from . import end_marks, store_schema
@@ -33,6 +34,7 @@ from .log_fold import fold, stored_tasks
 from .ownership import LAUNCHED, Owner, host_name, owner_gone, pid_running, process_start
 from .private import open_store, refuse_linked_store
 from .run_log import (
+    LogEvent,
     RunInterrupted,
     columns,
     connect_reader,
@@ -243,6 +245,18 @@ def _reason(conn: sqlite3.Connection, run_id: str, why: str, ended: str) -> str:
     return why if done is None else f"{done}: {why}"
 
 
+def _body_start(events: list[LogEvent], started: float) -> float:
+    """When a run's body started: its ``run_started`` event's time, after its flow file
+    imported (``runs.started`` is when it was launched, before); ``started`` for a run
+    that never logged one (its process died importing). A ``@flow``'s retry logs its
+    start as its delay begins: its body starts ``starts_in`` later (one killed in its
+    delay read ``Interrupted 1.2s``, the wait it had, where a cancelled one reads 0)."""
+    for event in events:
+        if isinstance(event, RunStarted):
+            return event.ts + (event.starts_in or 0.0)
+    return started
+
+
 def interrupt(
     conn: sqlite3.Connection, runs: dict[str, str], ended: Mapping[str, str] | None = None
 ) -> None:
@@ -267,6 +281,7 @@ def interrupt(
         except (TypeError, ValueError):  # damaged by hand: its log still says what ran
             plan = []
         tasks = stored_tasks(conn, run_id, plan)
+        began = started  # its body's start: its duration counts from there, as a run's
         if tasks is not None:  # recorded before schema version 5: its rows are marked
             _interrupt_rows(conn, run_id, plan, why)
             tasks = stored_tasks(conn, run_id, plan) or []
@@ -275,7 +290,9 @@ def interrupt(
                 f"SELECT {log_columns(conn)} FROM events WHERE run_id = ? ORDER BY id",
                 (run_id,),
             ).fetchall()
-            tasks = fold(plan, [*decode_rows(rows), RunInterrupted(run_id, why, 0.0, ended=state)])
+            events = decode_rows(rows)
+            began = _body_start(events, started)
+            tasks = fold(plan, [*events, RunInterrupted(run_id, why, 0.0, ended=state)])
         counts = Counter(t.state for t in tasks)
         reused = sum(1 for t in tasks if t.reused)  # a rerun cut short still says so
         last = max((t.updated for t in tasks if t.updated is not None), default=None)
@@ -288,7 +305,7 @@ def interrupt(
                 state or INTERRUPTED,
                 stored_counts(counts, reused),
                 finished,
-                finished - started,
+                max(0.0, finished - began),  # 0: its body never began
                 why if state else f"interrupted: {why}",
                 run_id,
             ),

@@ -1,0 +1,168 @@
+"""A cancel queued while a launched run's flow file imports wins over the run then failing
+to start: ``flowtop cancel`` had said "queued: … the run ends as it starts, running no
+task", and an import that then timed out (or raised) recorded the run FAILED ("did not
+start: …"), with ``f`` offered on it, as if nobody had cancelled it."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from flowtop.commands import cancel, run_start
+from flowtop.workspace import reaper
+from flowtop.workspace.history import History
+from flowtop.workspace.owner_agent import enqueue, outcome
+from flowtop.workspace.store_reader import StoreReader
+from flowtop.workspace.unstarted_commands import claim_cancels
+from held_import import HELD_IMPORT
+
+from .conftest import env, wait_until
+
+RUN_ID = "c0ffee000001"
+
+#: Its import held (``held_import``) until the test lets go; then it raises when a file
+#: ``broken`` is beside it.
+HELD = (
+    HELD_IMPORT
+    + """
+    if Path(__file__).with_name("broken").exists():
+        raise RuntimeError("the database is down")
+
+    from flowtop import Flow, task
+
+    @task
+    def deploy() -> None:
+        Path(__file__).with_name("deployed").touch()
+
+    with Flow("held") as flow:
+        deploy()
+"""
+)
+
+
+def _runs(folder: Path) -> list[object]:
+    db = folder / ".flowtop" / "history.db"
+    return StoreReader(db).runs() if db.exists() else []
+
+
+@pytest.fixture
+def importing(ws: Callable[..., Path]) -> Iterator[tuple[Path, subprocess.Popen[str]]]:
+    """A folder whose flow file the launched run ``RUN_ID``'s process is importing, held
+    there, the run reserved in the store (as the monitor's ``r`` starts it)."""
+    folder = ws(held=HELD)
+    (folder / "flowtop.toml").write_text("[defaults]\nload_timeout = 3\n")
+    hold = folder / "importing"
+    hold.write_text(".")  # (no loader imports it first: the run's import is held)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flowtop", "run", "held.py", "--flow", "held", "--run-id", RUN_ID],
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env(),
+    )
+    try:
+        wait_until(lambda: hold.stat().st_size >= 2, "the run's process to begin its import")
+        wait_until(lambda: _runs(folder), "the run to be reserved")
+        yield folder, process
+    finally:
+        hold.unlink(missing_ok=True)
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=20)
+
+
+def _cancel_queued(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(cancel, "WAIT", 0.2)  # the command's wait, over while it imports
+    code = cancel.main(argparse.Namespace(target=[str(folder), RUN_ID], flow=None))
+    told = capsys.readouterr()
+    assert code == 0, told.err
+    assert "queued: its process is still importing the flow file" in told.out
+
+
+def _commands(folder: Path) -> list[tuple[str, str | None]]:
+    with closing(reaper.connect(folder / ".flowtop" / "history.db")) as conn:
+        return conn.execute("SELECT kind, outcome FROM commands ORDER BY id").fetchall()
+
+
+@pytest.mark.parametrize("ends", ["timed out", "raised"])
+def test_a_cancel_queued_while_importing_wins_over_the_run_not_starting(
+    importing: tuple[Path, subprocess.Popen[str]],
+    ends: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    folder, process = importing
+    _cancel_queued(folder, monkeypatch, capsys)
+    if ends == "raised":
+        (folder / "broken").touch()
+        (folder / "importing").unlink()  # let go: the import raises
+        reason = "held.py:21: RuntimeError: the database is down"
+    else:
+        reason = "held.py: import did not finish in 3 s"  # held past load_timeout
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 2, err
+    assert reason in err
+    (run,) = StoreReader(folder / ".flowtop" / "history.db").runs()
+    assert run.state == "CANCELLED", run
+    assert run.error is None  # no "did not start", which offers `f`
+    assert run.note == (
+        f"cancelled by the user while its flow file imported (it would not have started: {reason})"
+    )
+    assert _commands(folder) == [("cancel", "applied")]  # the waiting `cancel` hears so
+    assert not (folder / "deployed").exists()
+
+
+def test_a_cancel_queued_as_the_run_fails_to_start_is_answered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cancel queued once the run's end was decided (no cancel waited) is answered
+    ignored, saying why: left queued, its ``flowtop cancel`` said the run's process "did
+    not take the request within 5 s; it stays queued", for a run that had ended."""
+    history = History(tmp_path / ".flowtop" / "history.db")
+    try:
+        reservation = run_start.Reservation(history, "etl", RUN_ID, state_dir=tmp_path / ".flowtop")
+        late: list[int] = []
+
+        def claimed_then_cancelled(db: Path, run_id: str) -> list[int]:
+            claimed = claim_cancels(db, run_id)
+            late.append(enqueue(db, run_id, "cancel"))  # just after the claim
+            return claimed
+
+        monkeypatch.setattr(run_start, "claim_cancels", claimed_then_cancelled)
+        reservation.fail("etl.py: import did not finish in 10 s")
+    finally:
+        history.close()
+    (run,) = StoreReader(history.path).runs()
+    assert run.state == "FAILED"
+    assert outcome(history.path, late[0]) == (
+        "ignored: the run did not start: etl.py: import did not finish in 10 s"
+    )
+
+
+def test_a_cancel_queued_before_a_signal_stops_the_import_is_answered_applied(
+    importing: tuple[Path, subprocess.Popen[str]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Its process stopped (a logout's SIGTERM) while the file imported: the run ends
+    CANCELLED, naming the signal, and the cancel waiting for it is answered, not left
+    queued for a process that is gone."""
+    folder, process = importing
+    _cancel_queued(folder, monkeypatch, capsys)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 143, err
+    (run,) = StoreReader(folder / ".flowtop" / "history.db").runs()
+    assert (run.state, run.error) == ("CANCELLED", None)
+    assert "SIGTERM" in run.note
+    assert _commands(folder) == [("cancel", "applied")]
