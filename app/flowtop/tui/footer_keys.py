@@ -118,9 +118,15 @@ class FooterKeys(_AppBase):
         The one set both the entries and the tick ask."""
         shape = self.workspace.shapes.get(self.selected_flow or "")
         run = self.table.run if self.selected_error is None else None
+        live = run is not None and run.is_live
+        # a run still importing its flow file: `c` cancels it, `w` says it is starting
+        starting = self.selected_error is None and bool(
+            self.store.loading(self.selected_flow or "")
+        )
         run_wide = run_wide_idle(
-            live=run is not None and run.is_live,
-            other_live=run is not None and any(r is not run for r in self.store.live_for(run.flow)),
+            live=live or starting,
+            other_live=(live and starting)
+            or (run is not None and any(r is not run for r in self.store.live_for(run.flow))),
             takes_parameters=self.selected_error is None
             and shape is not None
             and bool(shape.parameters),

@@ -87,6 +87,7 @@ class StoreControl:
             executor=options.get("executor"),
             workers=options.get("workers"),
             says_gone=True,  # a deleted store's runs leave the screen (``RunStore``)
+            says_reserved=True,  # runs still importing show as starting (``RunStore``)
         )
         self.client.open()
         self.logs = LaunchLogs()  # what the run processes started here say

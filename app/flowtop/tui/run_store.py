@@ -13,7 +13,8 @@ from flowtop.engine.events import RunFinished, RunStarted
 from flowtop.printable import printable
 from flowtop.tui.model import RunModel, RunStartedElsewhere
 from flowtop.workspace.run_log import UNREADABLE, LogDamage, LogEvent, RunInterrupted
-from flowtop.workspace.store_client import StoreGone
+from flowtop.workspace.store_client import RunsReserved, StoreGone
+from flowtop.workspace.store_reader import ReservedRun
 
 #: A run's start with more tasks than this has its rows laid out by ``prepare``, on the
 #: thread that delivers it: for 100,000 tasks that took 140–300 ms of the screen's thread.
@@ -43,6 +44,11 @@ class RunStore:
         #: The newest run of each flow started from here that no event has shown yet: a
         #: run process imports its flow for a second or so before it says anything.
         self.launched: dict[str, RunModel] = {}
+        #: Runs the store holds reserved (a number, RUNNING) whose process has said nothing
+        #: yet, by id (``RunsReserved``): started from any window, a browser tab or
+        #: ``flowtop run``. Only the window that pressed `r` knew of its run (``launched``);
+        #: the others showed nothing of it for as long as its flow file took to import.
+        self.reserved: dict[str, RunModel] = {}
         #: id of a big run's start -> it and its model, made by ``prepare`` on the thread
         #: that delivers the events (a dict's set and pop are atomic: no lock is needed).
         self._prepared: dict[int, tuple[RunStarted, RunModel]] = {}
@@ -83,7 +89,9 @@ class RunStore:
         run = self.launched.get(flow)
         if run is not None and (run.run_id in self.runs or not still_live(run)):
             del self.launched[flow]
-            return None
+            run = None
+        if run is None and (reserved := self._reserved_for(flow)) is not None:
+            return reserved if still_live(reserved) else None  # (another window's)
         return run
 
     def landed(self, run: RunModel) -> None:
@@ -101,7 +109,39 @@ class RunStore:
         `press r to run` for seconds after `r`. Asks no one (``starting`` does): it is
         drawn often, and a run that dies before its first event shows as interrupted."""
         run = self.launched.get(flow)
-        return run if run is not None and run.run_id not in self.runs else None
+        if run is not None and run.run_id not in self.runs:
+            return run
+        return self._reserved_for(flow)
+
+    def starting_runs(self, flow: str) -> list[RunModel]:
+        """``flow``'s runs whose process has said nothing yet, started here or elsewhere,
+        by number: live runs, counted as such (`N live runs`, "start another?")."""
+        launched = self.launched.get(flow)
+        runs = {r.run_id: r for r in self.reserved.values() if r.flow == flow}
+        if launched is not None and launched.run_id not in self.runs:
+            runs[launched.run_id] = launched
+        return sorted(runs.values(), key=_number)
+
+    def _reserved_for(self, flow: str) -> RunModel | None:
+        """``flow``'s newest reserved run not heard from (``reserved``), if any."""
+        found = [r for r in self.reserved.values() if r.flow == flow]
+        return max(found, key=_number) if found else None
+
+    def _reserve(self, runs: Iterable[ReservedRun]) -> None:
+        """``runs`` are the reserved runs not heard from now (``RunsReserved``). A run kept
+        before keeps its model (a question asked about it holds it); one that left the
+        set without an event (its record deleted: its process could not be started) is
+        no longer live, so that question goes."""
+        kept: dict[str, RunModel] = {}
+        for run in runs:
+            if run.run_id not in self.runs:
+                kept[run.run_id] = self.reserved.get(run.run_id) or RunModel(
+                    run.flow, (), run_id=run.run_id, number=run.number, started=run.started
+                )
+        for run_id, model in self.reserved.items():
+            if run_id not in kept and run_id not in self.runs:
+                model.state = None
+        self.reserved = kept
 
     def latest_for(self, flow: str) -> RunModel | None:
         run_id = self.latest.get(flow)
@@ -113,6 +153,8 @@ class RunStore:
         latest = self.latest_for(flow)
         if latest is not None and not latest.is_live and (live := self.live_for(flow)):
             return live[-1]
+        if latest is None or not latest.is_live:  # a run still importing: it runs
+            return self.loading(flow) or latest
         return latest
 
     def live_for(self, flow: str) -> list[RunModel]:
@@ -162,6 +204,8 @@ class RunStore:
                     if type(event) is StoreGone:  # (looked at here, off every event's path)
                         self._forget_store()
                         self.store_gone(event.reason)
+                    elif type(event) is RunsReserved:
+                        self._reserve(event.runs)
                     continue
                 key = run.apply(event)
                 if key is None and isinstance(event, LogDamage):  # a row that cannot be read
@@ -191,6 +235,7 @@ class RunStore:
             self._evict(run)
         self.latest = {flow: run_id for flow, run_id in self.latest.items() if run_id in self.runs}
         self.early_children.clear()
+        self.reserved.clear()  # (the new store's are said next)
         self._retried_by = {k: v for k, v in self._retried_by.items() if k in self.runs}
 
     def _retry_of(self, model: RunModel) -> None:
@@ -221,6 +266,7 @@ class RunStore:
         previous = self.latest_for(model.flow)
         assert model.run_id is not None
         self.runs[model.run_id] = model
+        self.reserved.pop(model.run_id, None)  # heard from: shown from now on
         launched = self.launched.get(model.flow)
         if launched is not None and launched.run_id == model.run_id:  # shown: ``loading`` no
             del self.launched[model.flow]  # more, also once a newer run evicts it from ``runs``
@@ -256,6 +302,8 @@ class RunStore:
         file), known by its interruption: shown if it is its flow's newest run."""
         if not isinstance(event, RunInterrupted) or not event.flow:
             return None
+        if (reserved := self.reserved.pop(event.run_id, None)) is not None:
+            reserved.state = None  # it ended importing (shown if its flow's newest run)
         latest = self.latest_for(event.flow)
         if latest is not None and (latest.number or 0) >= event.run:
             return None

@@ -129,6 +129,8 @@ class ViewActions(_AppBase):
         if self.auto_rerun:
             notes.append(Note(("auto-rerun on save: on", "auto-rerun", "")))
         live = self.store.live_for(self.selected_flow) if self.selected_flow else []
+        if self.selected_flow and live:  # beside a live run, runs importing count as live
+            live += self.store.starting_runs(self.selected_flow)  # (alone: `…starting`)
         others = [r for r in live if r is not self.table.run]
         if others:  # one beside the shown run, or still running after the shown one ended
             numbers = [r.number or 0 for r in live]
@@ -147,6 +149,16 @@ class ViewActions(_AppBase):
         the run the flow shows, as its newest would be: still shown once it ends."""
         name = self.selected_flow
         live = self.store.live_for(name) if name else []
+        starting = self.store.starting_runs(name) if name else []
+        if name is not None and starting and all(r is self.table.run for r in live):
+            first = starting[0]
+            what = f"Run #{first.number}" if first.number else f"A run of {name}"
+            self.notify(
+                f"{what} is starting: its process is loading the flow; "
+                f"{self.key_for('next_live_run')} shows it once it has started",
+                markup=False,
+            )
+            return
         if name is None or not live:
             self.notify("No live run of this flow to switch to", severity="warning", markup=False)
             return

@@ -33,7 +33,7 @@ from .reaper import unmarked, unwritten
 from .run_log import LogDamage, LogEvent, LogTail, RunInterrupted, connect_reader
 from .run_numbers import RerunRunning
 from .store_errors import store_writable, unreadable
-from .store_reader import StoreReader
+from .store_reader import ReservedRun, StoreReader, reserved_runs
 from .store_schema import SCHEMA_VERSION, check_version
 from .unread_ends import unread_ends
 
@@ -49,6 +49,26 @@ class StoreGone(RunInterrupted):
     redraws as at a run's end; ``reason`` says what happened, in the user's words."""
 
 
+class RunsReserved(RunInterrupted):
+    """Not an event of any run (its ``run_id`` is ""): ``runs`` are every run reserved in
+    the store whose process has logged nothing yet (it imports the flow file, seconds for
+    a heavy one), in number order; handed whenever that set changes, to a client that
+    asks (``says_reserved``), in order with the events: a run leaves the set as its first
+    event is handed (its start, or its end when it died importing). A window other than
+    the one that started such a run showed nothing of it until its import was done,
+    though ``flowtop history`` listed it RUNNING. A ``RunInterrupted`` so that a screen
+    redraws as at a run's start or end."""
+
+    runs: tuple[ReservedRun, ...]
+
+
+def runs_reserved(runs: tuple[ReservedRun, ...]) -> RunsReserved:
+    """The ``RunsReserved`` saying ``runs`` (a NamedTuple's fields cannot grow: set after)."""
+    said = RunsReserved("", "runs reserved", time.time())
+    said.runs = runs
+    return said
+
+
 #: How often the log is read while runs are live (seconds), and when all is quiet.
 POLL_LIVE = 0.02
 POLL_IDLE = 0.1
@@ -56,6 +76,9 @@ POLL_IDLE = 0.1
 QUIET_POLLS = 50
 #: How often the client checks that live runs' owners still exist (seconds).
 REAP_EVERY = 1.0
+#: How often, at most, the client asks for the reserved runs (``RunsReserved``, seconds);
+#: only when the store changed since it last asked (``PRAGMA data_version``).
+RESERVED_EVERY = 0.1
 
 
 class StoreClient:
@@ -69,8 +92,10 @@ class StoreClient:
         executor: str | None = None,
         workers: int | None = None,
         says_gone: bool = False,
+        says_reserved: bool = False,
     ) -> None:
-        """``says_gone``: the sink is handed a ``StoreGone`` when the store is deleted."""
+        """``says_gone``: the sink is handed a ``StoreGone`` when the store is deleted;
+        ``says_reserved``: a ``RunsReserved`` when the runs still importing change."""
         self.db = db
         self.sink = sink
         self.executor = executor
@@ -95,6 +120,13 @@ class StoreClient:
         #: runs handed on since, which are in the store at the store's name now.
         self._gone: str | None = None
         self._handed_since_gone: set[str] = set()
+        self._says_reserved = says_reserved
+        #: The reserved runs handed last, and what they are read on: a connection of the
+        #: tail's thread, kept so that ``PRAGMA data_version`` tells when the store changed.
+        self._reserved: tuple[ReservedRun, ...] = ()
+        self._reserved_conn: sqlite3.Connection | None = None
+        self._reserved_version: tuple[int, int] | None = None
+        self._next_reserved_look = 0.0
         workspace_in_use(db.parent.parent)  # moved away later: said gone, not made again
         self._ensure_store()
         self._following = store_file_id(self.db)  # (not at the tail's start: deleted by then)
@@ -148,6 +180,8 @@ class StoreClient:
         for run_id in reader.live_besides(newest):
             self._replay(run_id, end)
         tail.last = end
+        self._say_reserved(end)
+        self._forget_reserved_reader()  # (SQLite's connections stay on their own thread)
         self._thread = threading.Thread(
             target=self._follow, args=(tail,), name="flowtop-store-tail", daemon=True
         )
@@ -251,8 +285,10 @@ class StoreClient:
                         tail = self._look_at_store(tail)
                     self._adopt_flow_retries(events)
                     self._hand(events)
+                    self._say_reserved(tail.last)
                     continue
                 quiet += 1
+                self._say_reserved(tail.last)
                 now = time.monotonic()
                 if now >= next_reap:
                     tail = self._look_at_store(tail)
@@ -265,6 +301,7 @@ class StoreClient:
                     quiet = 0
         finally:
             tail.close()
+            self._forget_reserved_reader()
 
     def _ends_a_live_run(self, events: Sequence[LogEvent]) -> bool:
         """Whether ``events`` end a run handed on live: its process may have ended it on
@@ -290,11 +327,45 @@ class StoreClient:
             # deleted file on.
             self._store_replaced(now_file)
             self._following = now_file
+            self._forget_reserved_reader()  # it read the file that went
             if now_file != NO_FILE:
                 log.warning("%s was replaced: following the new run store", self.db)
                 tail.close()
                 return LogTail(self.db)
         return tail
+
+    def _say_reserved(self, read_upto: int) -> None:
+        """Hand on ``RunsReserved`` when the runs reserved and not yet heard from (none of
+        their events up to ``read_upto``, the last id handed on) changed. Asked at most
+        every ``RESERVED_EVERY``, and only when another connection wrote to the store or
+        more was handed on since: a tail that polls every 20 ms costs a pragma, not a
+        query."""
+        now = time.monotonic()
+        if not self._says_reserved or now < self._next_reserved_look:
+            return
+        self._next_reserved_look = now + RESERVED_EVERY
+        try:
+            conn = self._reserved_conn
+            if conn is None:
+                conn = self._reserved_conn = connect_reader(self.db)
+            (changes,) = conn.execute("PRAGMA data_version").fetchone()
+            version = (changes, read_upto)  # what it says changes with what was handed on
+            if version == self._reserved_version:
+                return
+            runs = reserved_runs(conn, read_upto)
+        except sqlite3.Error:  # locked, or gone: asked again at the next look
+            self._forget_reserved_reader()
+            return
+        self._reserved_version = version
+        if runs != self._reserved:
+            self._reserved = runs
+            self.sink([runs_reserved(runs)])
+
+    def _forget_reserved_reader(self) -> None:
+        """Close what ``_say_reserved`` reads on; its next look opens the store anew."""
+        conn, self._reserved_conn, self._reserved_version = self._reserved_conn, None, None
+        if conn is not None:
+            conn.close()
 
     def _say_unmarked(self) -> None:
         """Hand on, once each, the runs whose process is gone that the store could not

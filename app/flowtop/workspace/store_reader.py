@@ -277,6 +277,43 @@ def _is_entry(entry: Any) -> bool:
     )
 
 
+class ReservedRun(NamedTuple):
+    """A run recorded RUNNING whose process has logged nothing yet (``reserved_runs``)."""
+
+    run_id: str
+    flow: str
+    number: int
+    started: float
+
+
+#: Top-level runs recorded RUNNING with no event logged up to an id: a subflow's run is
+#: recorded by its parent's process as it logs its start, never for a long import.
+_RESERVED = (
+    "SELECT r.run_id, r.flow, r.number, r.started FROM runs r "
+    "WHERE r.state = 'RUNNING' AND r.parent IS NULL AND NOT EXISTS "
+    "(SELECT 1 FROM events e WHERE e.run_id = r.run_id AND e.id <= ?) ORDER BY r.number"
+)
+
+
+def reserved_runs(conn: sqlite3.Connection, read_upto: int) -> tuple[ReservedRun, ...]:
+    """The runs reserved in the store (``run_numbers.record_run``: a RUNNING row with its
+    number) of which no event is logged up to the id ``read_upto``: their process is
+    still importing the flow file. Indexed both ways (``runs_state``, ``events_run``),
+    so a client can ask as it tails the log; a store older than the log has none."""
+    try:
+        rows = conn.execute(_RESERVED, (read_upto,)).fetchall()
+    except sqlite3.OperationalError:  # a store older than the log or subflows: not migrated
+        return ()
+    return tuple(
+        ReservedRun(run_id, flow, number, float(started))
+        for run_id, flow, number, started in rows
+        if isinstance(run_id, str)
+        and isinstance(flow, str)
+        and isinstance(number, int)
+        and isinstance(started, int | float)
+    )
+
+
 class StoreReader:
     """Read access to the run store at ``path``."""
 
