@@ -50,4 +50,6 @@ def test_a_run_whose_process_died_importing_says_no_task_started(tmp_path: Path)
     watched = flowtop("watch", str(tmp_path), launched.run_id)
     assert watched.returncode == 1, watched
     last = watched.stdout.splitlines()[-1]
-    assert last.startswith(f"run {launched.run_id} INTERRUPTED: {SAID.format(launched.pid)}")
+    assert f" dies #1 INTERRUPTED ({SAID.format(launched.pid)}" in last, last
+    assert last.endswith(") is gone)"), last
+    assert len(watched.stdout.splitlines()) == 1, watched.stdout  # no start made up for it

@@ -100,7 +100,8 @@ def test_history_and_watch_show_the_end_the_mark_says(tmp_path: Path) -> None:
     watched = flowtop("watch", str(tmp_path), run_id)
     assert watched.returncode == 0, watched  # it completed
     last = watched.stdout.splitlines()[-1]
-    assert last == f"run {run_id} COMPLETED: {said(db, 'COMPLETED')}", watched.stdout
+    assert " ends #1 COMPLETED: 1 completed, 1 interrupted in " in last, watched.stdout
+    assert last.endswith(f"s ({said(db, 'COMPLETED')})"), watched.stdout
     with closing(sqlite3.connect(db)) as raw:
         rows = raw.execute(
             "SELECT run_id, body, ts, duration FROM events WHERE body LIKE '[\"run_interrupted\"%'"

@@ -253,8 +253,8 @@ def test_the_printer_words_a_run_that_never_started(tmp_path: Path) -> None:
             ]
         )
     text = out.read_text()
-    assert "etl #4 FAILED in 0s" in text
-    assert "did not start: etl.py: import did not finish in 1 s" in text
+    assert "etl #4 did not start: etl.py: import did not finish in 1 s" in text
+    assert "FAILED in 0s" not in text  # no run ended: none began
     assert "flow raised" not in text
 
 

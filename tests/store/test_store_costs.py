@@ -221,7 +221,8 @@ def test_a_run_process_sets_up_only_the_run_command() -> None:
         "['flowtop.commands.common', 'flowtop.commands.flow_file_error', "
         "'flowtop.commands.late_output', 'flowtop.commands.line_pieces', "
         "'flowtop.commands.message_lines', 'flowtop.commands.printers', 'flowtop.commands.run', "
-        "'flowtop.commands.run_args', 'flowtop.commands.run_main_block', "
+        "'flowtop.commands.run_args', 'flowtop.commands.run_lines', "
+        "'flowtop.commands.run_main_block', "
         "'flowtop.commands.run_output', 'flowtop.commands.run_record', "
         "'flowtop.commands.run_signals']\n",
     ]

@@ -53,6 +53,7 @@ from ..workspace.store_errors import PRUNING, no_write_access, store_advice, unr
 from ..workspace.store_reader import StoreReader
 from .common import places_of, whole_number
 from .printers import TerminalStream, one_line, raised_at
+from .run_lines import record_did_not_start
 from .store_access import file_scope, run_in_file
 
 #: The most runs ``--limit`` takes; SQLite integers stop at 2**63 - 1.
@@ -367,7 +368,7 @@ def _print_table(runs: list[RunRecord], out: Writer) -> None:
             r.state,
             date_time(r.started),
             precise_duration(r.duration),
-            (fmt_counts(r.counts) if r.counts else plural(r.tasks, "task")) + _reused(r),
+            _tasks_cell(r),
             source_label(r.rerun_of, r.rerun_of_number),
             r.run_id,
             clean(_note(r)),
@@ -380,6 +381,14 @@ def _print_table(runs: list[RunRecord], out: Writer) -> None:
     for row in (list(header), *shown):
         cells = (pad_cells(cell, w) for cell, w in zip(row, widths, strict=True))
         print("  ".join(cells).rstrip(), file=out)
+
+
+def _tasks_cell(run: RunRecord) -> str:
+    """TASKS: the run's counts, else how many tasks it has; ``-`` for a run that did not
+    start, whose ``0 tasks`` read as a ``@flow`` that called none."""
+    if run.counts:
+        return fmt_counts(run.counts) + _reused(run)
+    return "-" if record_did_not_start(run) else plural(run.tasks, "task") + _reused(run)
 
 
 def _reused(run: RunRecord) -> str:

@@ -33,7 +33,6 @@ from ..engine.events import (
     json_line,
     strict_surrogates,
 )
-from ..engine.parameters import decode, describe
 from ..engine.policy import MAX_RETRIES_SET
 from ..engine.states import StateType
 from ..formats import (
@@ -42,20 +41,17 @@ from ..formats import (
     coarse_duration,
     cut_cells,
     fmt_seconds,
-    handled_failures,
-    plural,
-    precise_duration,
     retry_text,
-    state_counts,
     try_text,
 )
-from ..looks import STATE_LOOK, run_error_text, state_words
+from ..looks import STATE_LOOK, state_words
 from ..printable import PrintableStream, as_left_on_screen, printable, say
 from ..tui.clock import LocalClock, system_clock
 from .line_pieces import whole_line_pieces
 from .message_lines import one_line as one_line  # (``history`` takes both from here)
 from .message_lines import raised_at as raised_at
 from .message_lines import whole_line
+from .run_lines import finished_line, not_started_line, started_line, unstarted_runs
 
 #: Exit status when stdout's reader left early: 128 + SIGPIPE, as a shell reports for a
 #: Unix tool that SIGPIPE stopped.
@@ -263,6 +259,10 @@ class JsonPrinter:
     def tick(self) -> None:
         """JSON lines are events only: nothing to refresh between them."""
 
+    def until_tick(self) -> float:
+        """No status line: a command's wait between ticks is ``TICK``."""
+        return TICK
+
     def make_room(self) -> None:
         """A @flow body's line comes next: JSON lines leave nothing to take away."""
 
@@ -322,14 +322,24 @@ class HumanPrinter:
 
     def tick(self) -> None:
         """Redraw the live status line between events, so its clock keeps counting
-        through a long retry wait (at most once a second)."""
-        if not self.live or time.monotonic() - self._last_status < TICK:
+        through a long retry wait: once a second (``until_tick``). A tick a hair early
+        counts: ``flowtop run`` woke a second after a wait that began just before the line
+        was drawn, found it 0.99 s old, and its clock moved every 2 s."""
+        if not self.live or self.until_tick() > TICK_SLACK:
             return
         with self._lock:
+            self._last_status = time.monotonic()  # due a second on, drawn or not
             if status_line.row_open:  # another writer's half row: not drawn over
                 return
             if self._status_shown or self.states:  # taken away by make_room: back again
                 self._draw("")
+
+    def until_tick(self) -> float:
+        """Seconds until ``tick`` redraws the status line: ``TICK`` after its last drawing
+        (an event's line draws it too), so a command waits for that, not a fixed second."""
+        if not self.live:
+            return TICK
+        return max(0.0, self._last_status + TICK - time.monotonic())
 
     def make_room(self) -> None:
         """A @flow body's line comes next: take the live status line away first, so the
@@ -364,8 +374,18 @@ class HumanPrinter:
             events = [e for e in events if self.wants(e)]
         # names of flows, tasks and exceptions come from user code too: every line is made
         # printable, not only the messages, before the status line's own escape is added
-        lines = [printable(line) for line in map(self.describe, events) if line]
+        unstarted = unstarted_runs(events)
+        said = (self._line(event, unstarted) for event in events)
+        lines = [printable(line) for line in said if line]
         self._draw("\n".join(lines) + "\n" if lines else "")
+
+    def _line(self, event: Event, unstarted: set[str]) -> str:
+        """``describe``, but a run that never started (``unstarted``) is one line, at its
+        end: its recorded start read as a ``@flow``'s (``tasks appear as the flow reaches
+        them``), whatever the flow."""
+        if event.run_id not in unstarted:
+            return self.describe(event)
+        return not_started_line(event) if isinstance(event, RunFinished) else ""
 
     def _draw(self, text: str) -> None:
         """Write ``text`` where the status line was, then the status line again below it."""
@@ -391,52 +411,18 @@ class HumanPrinter:
             return ""
         if not isinstance(event, RunStarted | RunFinished):  # a task's step: the most of them
             return self._describe_step(event)
-        stamp = clock_time(event.ts)
         if isinstance(event, RunStarted):
             self.states[event.run_id] = dict.fromkeys(event.tasks, StateType.PENDING)
             self.started[event.run_id] = self._local(event.ts)
             self.names[event.run_id] = f"{event.flow} #{event.run}"
             planned = zip(event.tasks, event.policies, strict=False)  # none given: none retry-only
             self.retry_only[event.run_id] = {key for key, p in planned if RETRY_ONLY in p}
-            rerun = f" (rerun of {event.rerun_of})" if event.rerun_of else ""
-            if event.parent_run:
-                parent = self.names.get(event.parent_run, f"run {event.parent_run}")
-                rerun += f" (child of {parent})"
-            tasks = (
-                plural(len(event.tasks), "task")
-                if event.tasks
-                else "tasks appear as the flow reaches them"
-            )
-            given = f" with {describe(decode(event.parameters))}" if event.parameters else ""
-            named = f" ({event.name})" if event.name else ""  # a @flow's flow_run_name
-            if event.starts_in:  # a @flow's own retry: live (cancellable) through its delay
-                tasks += f"; its body starts in {fmt_seconds(event.starts_in)}"
-            return f"{stamp} {event.flow} #{event.run}{named} started{given}: {tasks}{rerun}"
-        if isinstance(event, RunFinished):
-            self.states.pop(event.run_id, None)
-            self.retry_only.pop(event.run_id, None)
-            self.retry_due.pop(event.run_id, None)
-            counts = state_counts(event.counts)
-            line = f"{stamp} {event.flow} #{event.run} {event.state.value}"
-            line += f": {counts}" if counts else ""  # none: a run that never started
-            if event.counts or event.duration or not event.note:  # else it never ran
-                line += f" in {precise_duration(event.duration)}"  # 5ms, not 0.00465s
-            line += f" ({printable(event.note)})" if event.note else ""
-            handled = handled_failures(event.state, event.counts.get(StateType.FAILED.value, 0))
-            line += f" {handled}" if handled else ""
-            if event.retry_in is not None:  # a @flow's retries=N: a new linked run follows
-                line += f"; the flow retries in {fmt_seconds(event.retry_in)}, as a new run"
-            if self.run_output and event.output:  # what the @flow body printed itself
-                body = printable(event.output.rstrip("\n"))
-                line += "\n  flow output:\n" + "\n".join(
-                    f"    {part}" for part in body.splitlines()
-                )
-            if event.error is not None:  # what the @flow function raised, with its traceback
-                line += f"\n  {run_error_text(event.error.type, whole_line(event.error.message))}"
-                if event.error.traceback:
-                    trace = printable(event.error.traceback.rstrip("\n"))
-                    line += "\n" + "\n".join(f"    {part}" for part in trace.splitlines())
-        return line
+            parent = self.names.get(event.parent_run or "", f"run {event.parent_run}")
+            return started_line(event, parent)
+        self.states.pop(event.run_id, None)
+        self.retry_only.pop(event.run_id, None)
+        self.retry_due.pop(event.run_id, None)
+        return finished_line(event, run_output=self.run_output)
 
     def _describe_step(self, event: TaskStateChanged) -> str:
         run_states = self.states.get(event.run_id)
@@ -571,6 +557,8 @@ def _after_state_word(word: str, message: str) -> str:
 
 #: The live status line's clock is redrawn this often while no event comes.
 TICK = 1.0
+#: How early a tick may come and still redraw (a wait's wake-up is not to the microsecond).
+TICK_SLACK = 0.01
 
 
 def _soonest(left: float) -> str:

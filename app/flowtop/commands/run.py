@@ -28,7 +28,6 @@ from .flow_file_error import failed_flow_file
 from .late_output import wait_for_given_up
 from .printers import (
     READER_GONE,
-    TICK,
     HumanPrinter,
     JsonPrinter,
     Output,
@@ -288,7 +287,7 @@ def _run_opened(
                 run = runner.start(workspace.flows[name], run_id=run_id, **starts[name])
             if gone.is_set():  # the reader left while this run was being started
                 run.cancel(why_gone)
-            while not run.wait(TICK):  # the status line's clock goes on through a retry wait
+            while not run.wait(printer.until_tick()):  # its clock goes on through a retry wait
                 printer.tick()
                 if piped and printer.output.reader_left():  # `| head` left during a wait
                     stop_runs()

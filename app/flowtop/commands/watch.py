@@ -42,12 +42,14 @@ from .printers import (
     can_redraw,
     output_lost,
 )
+from .run_lines import interrupted_line, starting_json, starting_line
 from .run_signals import stop_like_ctrl_c_on_sigterm
 from .run_target import RUN_HELP, add_run_target, too_many
 from .store_access import file_scope, find_run, split_target, store_path, usage
 
 if TYPE_CHECKING:
-    from ..workspace.run_log import RunInterrupted
+    from ..workspace.history_records import RunRecord
+    from ..workspace.run_log import LogEvent, RunInterrupted
 
 #: How often the log is read (seconds).
 POLL = 0.05
@@ -141,6 +143,9 @@ def say_launch_log(state_dir: Path, run_id: str) -> None:
 def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
     """Print ``run_id``'s events from its start until it ends; its exit code.
 
+    A run whose process is still importing its flow file has logged nothing: that is
+    said at once (``starting``), where the watch printed nothing until the import ended.
+
     A ``@flow`` run that fails with retries left announces its retry (``retry_in``): the
     retry, a new run linked to it, is followed too, and its end is the exit code, as
     ``flowtop run`` waits for it (a CI job must not fail on a run its retry completed).
@@ -158,7 +163,7 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
     )
     printer.output.says_lost = False  # said in the watch's words (``_output_lost``)
     # A finished run an older flowtop recorded without a log (schema 1): its rows tell.
-    backlog = StoreReader(db).events_from_rows(run_id)
+    backlog = _start_left_out(StoreReader(db).events_from_rows(run_id))
     # every event's fields looked at: the printer shows them all, and one that is not what
     # flowtop writes (a crafted store) stopped the watch with a traceback
     tail = LogTail(db, first_event_id(db, run_id), check=unsound)
@@ -166,6 +171,7 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
     next_reap = 0.0
     retry_by: float | None = None  # the announced retry's start is awaited until then
     damaged = False  # a row of its log could not be read (said): its end, perhaps
+    heard = False  # an event of it read, or that it has not started yet said
     try:
         while True:
             events = []
@@ -188,6 +194,7 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                     printer.clear_status_line()
                     say(f"warning: {damage.said()} ({db})", command="flowtop watch")
             if engine_events:
+                heard = True
                 running.see(engine_events)
                 if isinstance(printer, HumanPrinter):
                     _name_parents(printer, engine_events, db)
@@ -200,7 +207,7 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                 if _last_end(event, run_id):
                     return 0 if event.state is StateType.COMPLETED else 1
                 if isinstance(event, RunInterrupted):
-                    return _interrupted(event, printer, running, out)
+                    return _interrupted(event, printer, running, out, db)
             if not events:
                 if retry_by is not None and time.monotonic() > retry_by:
                     gone = _retry_owner_gone(db, run_id)
@@ -224,8 +231,11 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                     if why is not None:  # ended as its end mark says, if it has one
                         ended = end_marks.ended(db).get(run_id, "") if not damaged else ""
                         interrupted = RunInterrupted(run_id, why, time.time(), ended=ended)
-                        return _interrupted(interrupted, printer, running, out)
+                        return _interrupted(interrupted, printer, running, out, db)
                     next_reap = now + REAP_EVERY
+                    if not heard:  # (its owner alive: the reaper found it so)
+                        heard = True
+                        _say_starting(printer, db, run_id)
                 time.sleep(POLL)
     except KeyboardInterrupt as exc:  # Ctrl+C, or SIGTERM, SIGHUP (``run_signals``)
         printer.clear_status_line()  # or the words went after it: `… 2.1s^Cflowtop watch: …`
@@ -234,6 +244,44 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
         return int(getattr(exc, "exit_code", 130))
     finally:
         tail.close()
+
+
+def _start_left_out(backlog: list[LogEvent]) -> list[LogEvent]:
+    """``backlog`` without the start its rows make (``row_events``) for a run whose
+    process died as it imported its flow file: the log holds its interruption alone, and
+    the start made for it, planning no task, read as a ``@flow``'s (``hang #9 started:
+    tasks appear as the flow reaches them``). Its end says it started none."""
+    from ..workspace.run_log import RunInterrupted
+
+    if [type(event) for event in backlog] == [RunStarted, RunInterrupted]:
+        start = backlog[0]
+        if isinstance(start, RunStarted) and not start.tasks:
+            return backlog[1:]
+    return backlog
+
+
+def _say_starting(printer: JsonPrinter | HumanPrinter, db: Path, run_id: str) -> None:
+    """Say that run ``run_id``, live and with nothing logged, has not started yet, its
+    process importing the flow file: a line, or ``--json``'s ``run_starting`` event."""
+    record = _record_of(db, run_id)
+    if record is None or record.state != "RUNNING":
+        return  # unreadable now, or ended since: its end comes next
+    if isinstance(printer, JsonPrinter):
+        printer.output.write(json_record(starting_json(record)) + "\n")
+    else:
+        printer.output.write(starting_line(record) + "\n")
+
+
+def _record_of(db: Path, run_id: str) -> RunRecord | None:
+    """Run ``run_id``'s row in the store; None when it is gone or cannot be read now."""
+    from ..workspace.history_records import HistoryError
+    from ..workspace.store_reader import StoreReader
+
+    try:
+        found = StoreReader(db).with_id_prefix(run_id)
+    except (HistoryError, sqlite3.Error):
+        return None
+    return found[0] if found else None
 
 
 def _output_lost(output: Output, db: Path, run_id: str) -> int:
@@ -327,6 +375,7 @@ def _interrupted(
     printer: JsonPrinter | HumanPrinter,
     running: RunningAttempts,
     out: TextIO,
+    db: Path,
 ) -> int:
     """Say that the run watched was interrupted (its process died); the exit code. The
     live status line goes first, as at the run's own end: the words went after it, on its
@@ -334,15 +383,28 @@ def _interrupted(
     watch first ends the attempts that were running, with what they printed
     (``RunningAttempts``); JSON lines gave their output as it came. A run whose process
     ended it, but the store missed that end (a full disk), ends as it did: exit 0 when
-    it completed."""
+    it completed. Its last line reads as a run's end does (``interrupted_line``), its flow
+    and number found in the store (``db``) when its start never came."""
     printer.clear_status_line()
     if isinstance(printer, JsonPrinter):
         print(json_record(event.as_json()), file=out, flush=True)
     else:
         lines = running.ended_by(event, printer.retry_only)
-        lines.append(f"run {event.run_id} {event.ended or INTERRUPTED}: {printable(event.reason)}")
+        name = printer.names.get(event.run_id) or _run_name(event, db)
+        states = printer.states.get(event.run_id)
+        started = running.started.get(event.run_id)
+        lines.append(interrupted_line(event, name, states, started))
         print("\n".join(lines), file=out)
     return 0 if event.ended == StateType.COMPLETED.value else 1
+
+
+def _run_name(event: RunInterrupted, db: Path) -> str:
+    """``hang #9``: the flow and number of a run whose start was never read, as its
+    interruption holds them (the reaper's) or its row (the watch's own look)."""
+    if event.flow:
+        return f"{event.flow} #{event.run}"
+    record = _record_of(db, event.run_id)
+    return f"run {event.run_id}" if record is None else f"{record.flow} #{record.number}"
 
 
 class RunningAttempts:
@@ -357,11 +419,15 @@ class RunningAttempts:
     def __init__(self) -> None:
         #: Each running attempt's start by run and task, and its output's parts.
         self._open: dict[tuple[str, str], tuple[TaskStateChanged, list[str]]] = {}
+        #: Each run's start (wall clock), for its duration at its interruption.
+        self.started: dict[str, float] = {}
 
     def see(self, events: list[Event]) -> None:
         """Open an attempt at its RUNNING step, keep its output, close it at its end."""
         for event in events:
-            if type(event) is TaskStateChanged:
+            if type(event) is RunStarted:
+                self.started[event.run_id] = event.ts
+            elif type(event) is TaskStateChanged:
                 key = (event.run_id, event.task)
                 if event.state is StateType.RUNNING:
                     self._open[key] = (event, [])

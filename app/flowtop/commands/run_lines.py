@@ -1,0 +1,174 @@
+"""A run's own lines, as ``flowtop run`` and ``flowtop watch`` print them: its start, its
+end, and the ends a run's process did not write itself.
+
+Besides a run's ``run_started`` and ``run_finished``, a watch meets runs that have not
+started yet (their process is still importing the flow file: a detached run, one the
+monitor started), runs that never did (the import failed or hung, the process was
+stopped meanwhile: ``run_start.Reservation`` records a start and an end at once), and
+runs whose process died (``run_interrupted``). Each is said here in the same shape as a
+run's end (``long #2 CANCELLED: 1 completed, 2 cancelled in 3.1s``): the flow and its
+run number first, never a bare run id, and never a ``@flow``'s words for a run that
+did not start (``tasks appear as the flow reaches them``, ``0 tasks``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..engine.events import Event, RunFinished, RunStarted
+from ..engine.parameters import decode, describe
+from ..engine.states import StateType
+from ..formats import (
+    clock_time,
+    fmt_seconds,
+    handled_failures,
+    plural,
+    precise_duration,
+    state_counts,
+)
+from ..looks import INTERRUPTED, NOT_STARTED, run_error_text
+from ..printable import printable
+from .message_lines import whole_line
+
+if TYPE_CHECKING:
+    from ..workspace.history_records import RunRecord
+    from ..workspace.run_log import RunInterrupted
+
+#: What a run not started yet is waiting for (``flowtop cancel`` says it so too).
+STARTING = "its process is importing the flow file"
+
+
+def starting_line(record: RunRecord) -> str:
+    """``18:33:49 hang #7 starting: its process is importing the flow file``: a watched
+    run whose process has logged nothing yet. The watch printed nothing at all until the
+    import ended, however long it took."""
+    return printable(
+        f"{clock_time(record.started)} {record.flow} #{record.number} starting: {STARTING}"
+    )
+
+
+def starting_json(record: RunRecord) -> dict[str, Any]:
+    """``starting_line`` as ``watch --json``'s ``run_starting`` event, before its
+    ``run_started`` (``ts``: when the run was recorded, as its process began)."""
+    return {
+        "event": "run_starting",
+        "run_id": record.run_id,
+        "flow": record.flow,
+        "run": record.number,
+        "ts": record.started,
+    }
+
+
+def did_not_start(started: RunStarted | None, finished: RunFinished) -> bool:
+    """Whether ``finished`` ends a run that never started: one that failed to (its import
+    raised or hung: ``not started``), or whose process was stopped as it imported, whose
+    start and end were recorded together (``started``, the same instant) with nothing
+    planned, nothing counted and no time taken."""
+    if finished.error is not None and finished.error.type == NOT_STARTED:
+        return True
+    return (
+        started is not None
+        and started.ts == finished.ts
+        and not started.tasks
+        and started.starts_in is None  # a @flow's retry cancelled in its delay: it ran
+        and not finished.counts
+        and finished.duration == 0.0
+    )
+
+
+def unstarted_runs(events: Iterable[Event]) -> set[str]:
+    """The runs whose end in ``events`` says they never started (``did_not_start``)."""
+    starts: dict[str, RunStarted] = {}
+    unstarted = set()
+    for event in events:
+        if type(event) is RunStarted:
+            starts[event.run_id] = event
+        elif type(event) is RunFinished and did_not_start(starts.get(event.run_id), event):
+            unstarted.add(event.run_id)
+    return unstarted
+
+
+def record_did_not_start(record: RunRecord) -> bool:
+    """``did_not_start`` for a run of the store (``history``'s rows): its TASKS read ``0
+    tasks`` as a ``@flow`` that called none would."""
+    error = record.error or {}
+    if error.get("type") == NOT_STARTED:
+        return True
+    ended_at_once = record.duration == 0.0 and record.state == StateType.CANCELLED.value
+    return ended_at_once and not record.counts and not record.tasks
+
+
+def not_started_line(event: RunFinished) -> str:
+    """``18:33:18 hang #1 did not start: hang.py: import did not finish in 2 s``, in place
+    of ``hang #1 started: tasks appear as the flow reaches them`` and ``hang #1 FAILED in
+    0s`` (``hang`` a ``Flow`` of one task)."""
+    why = event.error.message if event.error is not None else event.note
+    return f"{clock_time(event.ts)} {event.flow} #{event.run} did not start: {printable(why)}"
+
+
+def started_line(event: RunStarted, parent: str) -> str:
+    """``18:32:22 hang #1 started: 1 task``; ``parent``: the calling run's name, for a
+    subflow's run (``nightly #13``)."""
+    rerun = f" (rerun of {event.rerun_of})" if event.rerun_of else ""
+    if event.parent_run:
+        rerun += f" (child of {parent})"
+    tasks = (
+        plural(len(event.tasks), "task") if event.tasks else "tasks appear as the flow reaches them"
+    )
+    given = f" with {describe(decode(event.parameters))}" if event.parameters else ""
+    named = f" ({event.name})" if event.name else ""  # a @flow's flow_run_name
+    if event.starts_in:  # a @flow's own retry: live (cancellable) through its delay
+        tasks += f"; its body starts in {fmt_seconds(event.starts_in)}"
+    stamp = clock_time(event.ts)
+    return f"{stamp} {event.flow} #{event.run}{named} started{given}: {tasks}{rerun}"
+
+
+def finished_line(event: RunFinished, *, run_output: bool) -> str:
+    """``18:32:22 long #2 CANCELLED: 1 completed, 2 cancelled in 3.1s``, with what the
+    ``@flow`` raised below it, and (``run_output``) what its body printed itself."""
+    counts = state_counts(event.counts)
+    line = f"{clock_time(event.ts)} {event.flow} #{event.run} {event.state.value}"
+    line += f": {counts}" if counts else ""  # none: a run that never started
+    if event.counts or event.duration or not event.note:  # else it never ran
+        line += f" in {precise_duration(event.duration)}"  # 5ms, not 0.00465s
+    line += f" ({printable(event.note)})" if event.note else ""
+    handled = handled_failures(event.state, event.counts.get(StateType.FAILED.value, 0))
+    line += f" {handled}" if handled else ""
+    if event.retry_in is not None:  # a @flow's retries=N: a new linked run follows
+        line += f"; the flow retries in {fmt_seconds(event.retry_in)}, as a new run"
+    if run_output and event.output:  # what the @flow body printed itself
+        body = printable(event.output.rstrip("\n"))
+        line += "\n  flow output:\n" + "\n".join(f"    {part}" for part in body.splitlines())
+    if event.error is not None:  # what the @flow function raised, with its traceback
+        line += f"\n  {run_error_text(event.error.type, whole_line(event.error.message))}"
+        if event.error.traceback:
+            trace = printable(event.error.traceback.rstrip("\n"))
+            line += "\n" + "\n".join(f"    {part}" for part in trace.splitlines())
+    return line
+
+
+def interrupted_line(
+    event: RunInterrupted,
+    name: str,
+    states: Mapping[str, StateType] | None,
+    started: float | None,
+) -> str:
+    """``09:36:35 long #2 INTERRUPTED: 1 completed, 2 interrupted in 3.1s (its process
+    (pid 15846 on vm) is gone)``, as ``finished_line`` ends a run: ``name`` the run's flow
+    and number, ``states`` its tasks' states when its process went (unfinished ones are
+    counted interrupted, as the store marks them), ``started`` its start's wall time. It
+    read ``run b42c92683ea0 INTERRUPTED: its process … is gone``. A run whose process
+    ended it, the store missing that end, reads as it ended (``event.ended``)."""
+    line = f"{clock_time(event.ts)} {name} {event.ended or INTERRUPTED}"
+    counts = state_counts(_after_interruption(states or {}))
+    line += f": {counts}" if counts else ""
+    if started is not None:
+        line += f" in {precise_duration(event.ts - started)}"
+    return printable(f"{line} ({event.reason})")
+
+
+def _after_interruption(states: Mapping[str, StateType]) -> Counter[str]:
+    """Tasks by state once their run's process went: the unfinished ones interrupted."""
+    return Counter(state.value if state.is_final else INTERRUPTED for state in states.values())
