@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+from cli_kit import wait_for_runs
 
 #: Counts its imports in ``a_slow.imports``, then takes 3 s.
 SLOW = """\
@@ -51,15 +52,16 @@ def flowtop(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def finished(folder: Path, run_id: str) -> dict[str, object]:
-    """The history record of ``run_id`` once it has ended (20 s at most)."""
-    end = time.monotonic() + 20
-    while time.monotonic() < end:
-        listed = flowtop("history", ".", "--json", cwd=folder)
-        for record in map(json.loads, listed.stdout.splitlines()):
-            if record["run_id"] == run_id and record["state"] != "RUNNING":
-                return dict(record)
-        time.sleep(0.1)
-    raise AssertionError(f"run {run_id} did not end")
+    """The ``history --json`` record of ``run_id`` once it has ended (20 s at most): waited
+    for in this process (a ``flowtop history`` a look cost 0.2 s of CPU a look), then asked."""
+    wait_for_runs(
+        folder, lambda runs: any(r.run_id == run_id and r.state != "RUNNING" for r in runs), 20
+    )
+    listed = flowtop("history", ".", "--json", cwd=folder)
+    for record in map(json.loads, listed.stdout.splitlines()):
+        if record["run_id"] == run_id and record["state"] != "RUNNING":
+            return dict(record)
+    raise AssertionError(f"run {run_id} did not end: {listed.stdout}{listed.stderr}")
 
 
 def test_detach_of_one_flow_of_a_folder_never_imports_its_other_files(tmp_path: Path) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cli_kit import Here
+
 from .conftest import flowtop, json_lines, wait_until
 from .test_store_cli import run_process
 
@@ -37,13 +39,14 @@ TWO_THEN_SLOW = """
 """
 
 
-def counts_now(folder: Path) -> dict[str, int]:
-    """The newest run's counts as ``history --json`` reads them now (a live run's too)."""
-    listed = json_lines(flowtop("history", ".", "--json", cwd=folder).stdout)
+def counts_now(here: Here, folder: Path) -> dict[str, int]:
+    """The newest run's counts as ``history --json`` reads them now (a live run's too),
+    asked in this process: a wait that started a ``flowtop`` a look cost 0.2 s of CPU a look."""
+    listed = json_lines(here("history", ".", "--json", cwd=folder).stdout)
     return listed[0]["counts"] if listed else {}
 
 
-def test_a_rerun_killed_mid_run_keeps_its_reused_count(ws) -> None:
+def test_a_rerun_killed_mid_run_keeps_its_reused_count(ws, here: Here) -> None:
     folder = ws(etl=TWO_THEN_SLOW)
     assert flowtop("run", ".", cwd=folder).returncode == 1  # load fails; two tasks complete
     (folder / "slow").touch()
@@ -51,12 +54,12 @@ def test_a_rerun_killed_mid_run_keeps_its_reused_count(ws) -> None:
     try:
         wait_until(lambda: (folder / "loading").exists(), "the rerun's load to run")
         stored = {"COMPLETED": 2, "RUNNING": 1}
-        wait_until(lambda: counts_now(folder) == stored, "its reused steps to be stored")
+        wait_until(lambda: counts_now(here, folder) == stored, "its reused steps to be stored")
     finally:
         owner.kill()
         owner.wait()
-    listed = flowtop("history", ".", "--json", cwd=folder)  # marks it, as every reader does
+    listed = here("history", ".", "--json", cwd=folder)  # marks it, as every reader does
     rerun = json_lines(listed.stdout)[0]
     assert rerun["state"] == "INTERRUPTED"
     assert rerun.get("reused") == 2, rerun
-    assert "(2 reused)" in flowtop("history", ".", cwd=folder).stdout
+    assert "(2 reused)" in here("history", ".", cwd=folder).stdout
