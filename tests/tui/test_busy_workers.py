@@ -71,14 +71,20 @@ def test_a_due_retry_with_every_worker_busy_awaits_a_worker(clock: FrozenClock) 
 def busy_flow(
     release: threading.Event, name: str = "busy", slow: int = 4, cap: int | None = None
 ) -> Flow:
-    """``flaky`` fails at once and retries 0.05 s later, while ``slow`` tasks hold the
-    workers (the runner's, or the flow's ``cap`` below them) until ``release`` is set."""
+    """``flaky`` fails and retries 0.05 s later, while ``slow`` tasks hold the workers
+    (the runner's, or the flow's ``cap`` below them: as many as ``slow``) until
+    ``release`` is set. ``flaky`` fails once the other workers hold a slow task: its own
+    worker then takes the last one before the retry comes due, which would otherwise go
+    ahead of it (a due retry starts before first attempts) on a slow machine."""
     tries: list[int] = []
+    slow_started = threading.Semaphore(0)
 
     @task(max_retries=2, retry_delay=0.05)
     def flaky() -> str:
         tries.append(1)
         if len(tries) == 1:
+            for _ in range(slow - 1):
+                slow_started.acquire(timeout=20)
             raise ConnectionError("connection reset")
         return "ok"
 
@@ -89,6 +95,7 @@ def busy_flow(
 
         @task(name=f"slow-{i}")
         def held() -> None:
+            slow_started.release()
             release.wait(30)
 
         flow.add_task(held, key=f"slow-{i}")

@@ -117,6 +117,7 @@ def start_elsewhere(
         abandoned=lambda: tr.token != token,
         on_done=on_done,
         workspace=None if runner.state_dir is None else str(runner.state_dir),
+        retry=tr.attempt > 1,  # (counted as it began)
     )
 
 

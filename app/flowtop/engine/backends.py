@@ -40,7 +40,9 @@ class BlockingBackend(Protocol):
 @runtime_checkable
 class SubmittingBackend(Protocol):
     """Starts one attempt somewhere else (a cluster) and returns at once: ``on_done``
-    gets its outcome later, so no pool thread is held while it runs."""
+    gets its outcome later, so no pool thread is held while it runs. The run hands
+    every attempt over as it comes due, so the cluster's own queue orders them: a
+    ``retry`` goes ahead of the first attempts queued there (``drivers`` says why)."""
 
     def submit(
         self,
@@ -52,6 +54,7 @@ class SubmittingBackend(Protocol):
         abandoned: Callable[[], bool] | None = None,
         on_done: Done,
         workspace: str | None = None,
+        retry: bool = False,
     ) -> None: ...
 
     def close(self) -> None: ...
@@ -70,8 +73,11 @@ def hand_over(
     abandoned: Callable[[], bool],
     on_done: Done,
     workspace: str | None = None,
+    retry: bool = False,
 ) -> None:
     """Run one attempt on ``backend``; ``on_done(value, error, output)`` when it ends.
+    A ``retry`` goes ahead of first attempts queued on a cluster (the process pool's
+    are queued by the run itself, in ``drivers``).
 
     A backend with ``submit`` (a cluster) does not hold the calling thread while the
     attempt runs; one with only ``call`` (the process pool) blocks it. Never raises:
@@ -87,6 +93,7 @@ def hand_over(
                 abandoned=abandoned,
                 on_done=on_done,
                 workspace=workspace,
+                retry=retry,
             )
         except BaseException as exc:  # noqa: BLE001 - e.g. a user's __reduce__ calling sys.exit
             on_done(None, exc, "")

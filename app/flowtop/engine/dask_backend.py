@@ -29,6 +29,9 @@ from .shipping import (
 from .spec import DASHBOARD_ADDRESS, ExecutorError, check_spec, dashboard_wanted
 
 CONNECT_TIMEOUT = 10.0
+#: A retry's Dask priority (first attempts have Dask's default, 0): higher runs first,
+#: so a retry whose delay is over does not wait behind every first attempt submitted.
+RETRY_PRIORITY = 1
 
 
 # -- Dask -------------------------------------------------------------------------------
@@ -244,8 +247,11 @@ class DaskBackend:
         abandoned: Callable[[], bool] | None = None,
         on_done: Done,
         workspace: str | None = None,
+        retry: bool = False,
     ) -> None:
         """Start an attempt and return; ``on_done`` gets its outcome from the collector thread.
+        A ``retry`` gets a higher Dask priority than first attempts, so it runs at the
+        next free worker thread rather than behind every first attempt submitted.
 
         Nothing blocks per attempt: finished futures are gathered in batches (one round
         trip for many results), which is what keeps flowtop near plain ``client.submit``.
@@ -270,7 +276,14 @@ class DaskBackend:
         deadline = None if timeout is None else time.monotonic() + timeout + GRACE
         key = f"{name.replace('.', '_')}-{uuid.uuid4().hex}"
         try:
-            future = client.submit(run_pickled, payload, "Dask worker", key=key, pure=False)
+            future = client.submit(
+                run_pickled,
+                payload,
+                "Dask worker",
+                key=key,
+                pure=False,
+                priority=RETRY_PRIORITY if retry else 0,
+            )
         except Exception as exc:  # noqa: BLE001 - e.g. the scheduler went away
             on_done(
                 None,

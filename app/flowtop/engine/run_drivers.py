@@ -72,9 +72,11 @@ class RunDrivers(RunHandle):
             pool.submit(self._drive)
 
     def attempt_due(self, tr: TaskRun, token: int) -> None:
-        """Attempt ``token`` of ``tr`` may start now (under the lock): queue it for a driver.
-        Also called by the run's ``SlotWaits`` when a slot it waited for is free."""
-        more = self._drivers.due(tr, token)
+        """Attempt ``token`` of ``tr`` may start now (under the lock): queue it for a driver,
+        ahead of first attempts when ``tr`` ran before (a retry whose delay is over, or
+        hurried by `n`: see ``drivers``). Also called by the run's ``SlotWaits`` when a
+        slot it waited for is free."""
+        more = self._drivers.due(tr, token, retry=tr.attempt > 0)
         if self._starting:  # no driver is handed over yet (see ``_begin``), none is stuck
             self._unsent += more
         elif more:
