@@ -9,6 +9,7 @@ Which thread writes into which buffer, and while which is open, is ``capture``'s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,12 @@ from . import live_output
 
 #: Captured output kept per attempt; beyond it the middle is dropped with a note.
 MAX_CAPTURE = 256 * 1024
+#: How far (characters) from where the cap cuts its head and its tail a line end moves
+#: the cut to it: the note stood mid-line (``│ line 12`` / the note / ``│  38084``).
+LINE_NEAR = 4 * 1024
+#: The note standing for a dropped middle (``_told``), as read back (``head_tail``): a
+#: run recorded before the count had thousands separators wrote ``4980737``.
+DROPPED_NOTE = re.compile(r"^… ([\d,]+) characters of output dropped …$", re.MULTILINE)
 
 
 class AttemptOutput:
@@ -76,7 +83,7 @@ class AttemptOutput:
 
     def _trim(self) -> None:
         joined = "".join(self.tail)
-        keep = joined[-MAX_CAPTURE // 2 :]
+        keep = joined[_tail_start(joined) :]
         self.dropped += len(joined) - len(keep)
         tail = [keep]
         self.cut = (tail, MAX_CAPTURE // 2 + self.dropped)  # before the tail it names
@@ -102,7 +109,7 @@ class AttemptOutput:
         """What was written so far, as ``getvalue`` says it, read from another thread while
         the attempt may still write (a timed-out attempt's output, ``live_output.so_far``)."""
         head, begins, tail = self.parts()
-        kept = tail[-MAX_CAPTURE // 2 :]
+        kept = tail[_tail_start(tail) :]
         return _told(head, begins + len(tail) - len(head) - len(kept), kept)
 
     def getvalue(self) -> str:
@@ -113,8 +120,27 @@ class AttemptOutput:
         return _told("".join(self.head), self.dropped, "".join(self.tail))
 
 
+def _tail_start(text: str) -> int:
+    """Where the tail kept of ``text`` (the last ``MAX_CAPTURE // 2`` characters) begins:
+    at the start of a line when a line ends within ``LINE_NEAR`` after the plain cut."""
+    cut = max(0, len(text) - MAX_CAPTURE // 2)
+    if cut == 0 or text[cut - 1] == "\n":
+        return cut
+    newline = text.find("\n", cut, cut + LINE_NEAR)
+    return cut if newline < 0 or newline == len(text) - 1 else newline + 1
+
+
 def _told(head: str, dropped: int, tail: str) -> str:
-    """An attempt's output with its middle dropped past ``MAX_CAPTURE``, saying so."""
-    if dropped:
-        return f"{head}\n… {dropped} characters of output dropped …\n{tail}"
-    return head + tail
+    """An attempt's output with its middle dropped past ``MAX_CAPTURE``, saying so on a
+    line of its own: the head ends at a line's end when one is within ``LINE_NEAR`` of
+    its cut (the tail begins at a line's start: ``_tail_start``), the rest of its last
+    line counted with the middle."""
+    if not dropped:
+        return head + tail
+    end = head.rfind("\n", max(0, len(head) - LINE_NEAR)) + 1
+    if end:
+        dropped += len(head) - end
+        head = head[:end]
+    else:  # one long line: cut where the cap did
+        head += "\n"
+    return f"{head}… {dropped:,} characters of output dropped …\n{tail}"

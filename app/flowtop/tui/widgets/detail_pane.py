@@ -18,6 +18,7 @@ from rich.padding import Padding
 from rich.segment import Segment
 from rich.text import Text
 from textual._context import NoActiveAppError  # what ``app`` raises; Textual is pinned
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
@@ -27,7 +28,7 @@ from flowtop.engine.events import REUSED_FROM_SOURCE, ErrorInfo
 from flowtop.engine.layers import Layer
 from flowtop.engine.states import StateType
 from flowtop.formats import clock_time, cut_cells, fmt_duration, moment
-from flowtop.head_tail import head_and_tail
+from flowtop.head_tail import head_and_tail, head_and_tail_of_line
 from flowtop.looks import (
     LOAD_ERROR_LOOK,
     NOT_STARTED,
@@ -55,6 +56,16 @@ LIVE_LINES = 12
 def _block(text: str) -> str:
     """A traceback or an attempt's output: its head and its tail, where a failure says why."""
     return head_and_tail(text.rstrip("\n"))
+
+
+def _message(text: str) -> str:
+    """A run's own error message, shown in full but for a long one: its head and tail,
+    each line of them cut to a few rows (``head_and_tail_of_line``; a message of one line, the most
+    common, with one count). A @flow's message of megabytes drew its 100,000 characters
+    kept on every task's pane."""
+    if "\n" not in text:
+        return head_and_tail_of_line(text)
+    return "\n".join(head_and_tail_of_line(line) for line in _block(text).split("\n"))
 
 
 def title_text(
@@ -245,16 +256,17 @@ def body_text(
     out = body.at(0)
     if flow_error is not None and flow_error.type == NOT_STARTED:  # no task ran (list_unstarted)
         out.append("The run did not start: ", style="bold")
-        out.append(f"{flow_error.message}\n", style=styles["error"])
+        out.append(f"{_message(flow_error.message)}\n", style=styles["error"])
     elif flow_error is not None:
         if returned_states(flow_error.type, flow_error.message):  # nothing raised it
             out.append("The flow function returned states: ", style="bold")
-            out.append(f"{flow_error.message}\n", style=styles["error"])
+            out.append(f"{_message(flow_error.message)}\n", style=styles["error"])
         else:
             out.append("The flow function raised ", style="bold")
-            out.append(f"{flow_error.type}: {flow_error.message}\n", style=styles["error"])
+            message = _message(flow_error.message)
+            out.append(f"{flow_error.type}: {message}\n", style=styles["error"])
         if flow_error.traceback:
-            body.at(2).append(flow_error.traceback.rstrip("\n") + "\n\n", style="dim")
+            body.at(2).append(_block(flow_error.traceback) + "\n\n", style="dim")
         out = body.at(0)
     if row.message:
         out.append("Why: ", style="bold")
@@ -323,7 +335,9 @@ def _attempt(
     styles: Mapping[str, str],
     now: float | None = None,
 ) -> None:
-    """One attempt's line; its start with the day when not ``now``'s (a run of days ago)."""
+    """One attempt's line; its start with the day when not ``now``'s (a run of days ago).
+    Its error's first line is cut to a few rows (``head_and_tail_of_line``): the whole
+    message is in ``y``'s copy (the task's last error) and ``flowtop history --run``."""
     out = body.at(2)
     if a.reused:
         # reused from the source run, or a cached result (``cached result of etl #3, …``)
@@ -341,10 +355,8 @@ def _attempt(
     out.append(f"  {fmt_duration(a.duration) or '…'}")
     if a.error is not None:
         out.append("  ")
-        out.append(
-            f"{a.error.type}: {a.error.message.splitlines()[0] if a.error.message else ''}",
-            style=styles["error"],
-        )
+        first = a.error.message.splitlines()[0] if a.error.message else ""
+        out.append(f"{a.error.type}: {head_and_tail_of_line(first)}", style=styles["error"])
     elif result_rejected(a.state, a.retry_in, a.error):
         out.append(f"  {a.message or PREDICATE_ASKED}")  # why: the run's words when it has them
         out.append("" if a.result is None else f" → {a.result}")
@@ -380,6 +392,9 @@ class DetailPane(VerticalScroll):
 
     _title: Text | None = None  # what the title line shows now
     waiting = ""  # what the body says the task waits for (``show_task``)
+    #: The task row the body shows (None: a run's own error; a file's error: its path):
+    #: another one starts at the top (``show_task``).
+    _shown: object = None
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -427,8 +442,12 @@ class DetailPane(VerticalScroll):
         ``flow_error``: what the run's ``@flow`` function raised; ``flow_output``: what
         its body printed; ``waiting``: what a pending task, or a due retry, waits for;
         ``all_busy``: every worker of the run is busy; ``this_run``: the live run's own
-        policy when it differs from the next run's (``body_text``)."""
+        policy when it differs from the next run's (``body_text``). Another task than
+        the one shown starts at its top: it showed where the last one was scrolled to
+        (its end, its title out of sight); the same task's output growing keeps the place
+        read in it."""
         self.waiting = waiting
+        self._showing(row)
         self.show_title(row, now, all_busy=all_busy)
         if row is None:  # a run's own error in full: its header has room for one line
             text = Text("") if flow_error is None else self._run_error(flow_error)
@@ -442,12 +461,41 @@ class DetailPane(VerticalScroll):
             )
             self.body.update(body.renderable())
 
+    def _showing(self, shown: object) -> None:
+        """``shown`` goes in the body: at the top, unless it is what the body showed."""
+        if shown != self._shown:  # a row is itself only; a file's error is its path
+            self._shown = shown
+            self.scroll_home(animate=False, immediate=True)
+
+    # Home, End, PgUp and PgDn jump, as the table's do (5 ms): Textual's glide there over
+    # up to a second, the pane redrawn each frame (0.7–1.0 s with a long output). With
+    # nothing to scroll the key is passed on (``SkipAction``), as Textual's are.
+
+    def action_scroll_home(self) -> None:
+        self._scrollable().scroll_home(animate=False, immediate=True)
+
+    def action_scroll_end(self) -> None:
+        self._scrollable().scroll_end(animate=False)
+
+    def action_page_up(self) -> None:
+        self._scrollable().scroll_page_up(animate=False)
+
+    def action_page_down(self) -> None:
+        self._scrollable().scroll_page_down(animate=False)
+
+    def _scrollable(self) -> DetailPane:
+        """The pane, when it has something to scroll; else the key goes on unused."""
+        if not self.allow_vertical_scroll:
+            raise SkipAction
+        return self
+
     def _run_error(self, error: ErrorInfo) -> Text:
         text = Text(
-            f"{run_error_text(error.type, error.message)}\n", style=self.styles_now["error"]
+            f"{run_error_text(error.type, _message(error.message))}\n",
+            style=self.styles_now["error"],
         )
         if error.traceback:
-            text.append(f"\n{error.traceback.rstrip()}\n", style="dim")
+            text.append(f"\n{_block(error.traceback.rstrip())}\n", style="dim")
         return text
 
     def show_error(self, where: str, error: object) -> None:
@@ -455,6 +503,7 @@ class DetailPane(VerticalScroll):
         what is in use meanwhile."""
         styles = self.styles_now
         symbol, look = LOAD_ERROR_LOOK
+        self._showing(where)
         title = Text.assemble(
             (f"{symbol} ", styles[look]),
             (where, "bold"),
