@@ -20,6 +20,7 @@ from textual.app import SuspendNotSupported
 
 from ..engine.states import StateType
 from ..looks import STATE_LOOK
+from ..workspace.places import real_path
 from ..workspace.private import write_private
 from ..workspace.traceback_frames import traceback_frames
 from .view_actions import hidden_by_filter
@@ -52,11 +53,9 @@ def failing_line(
     for wanted in (flow_file, root):
         if wanted is None:
             continue
-        wanted = wanted.resolve()
+        wanted = real_path(wanted)  # (a symlink loop raised RuntimeError: the app closed)
         for path, line in reversed(frames):
-            resolved = (
-                path.resolve() if path.is_absolute() else ((root or Path.cwd()) / path).resolve()
-            )
+            resolved = real_path(path if path.is_absolute() else (root or Path.cwd()) / path)
             if resolved == wanted or (wanted.is_dir() and wanted in resolved.parents):
                 return resolved, line
     return None

@@ -34,6 +34,7 @@ from flowtop.tui.messages import WatcherFailed, WorkspaceReloaded
 from flowtop.tui.unread_settings import summary_said
 from flowtop.workspace.changes import WorkspaceChanged
 from flowtop.workspace.load_error import LoadError, display_path
+from flowtop.workspace.places import real_path
 from flowtop.workspace.watcher import RETRY_FIRST, RETRY_MAX  # its own pauses, alike
 
 if TYPE_CHECKING:
@@ -77,25 +78,29 @@ def reload_said(
     import did not finish in 10 s``, ``Removed flows/hang.py, which had failed to load``.
     ``before``: the files the flows list showed with ``✗``, each with its error (a
     settings file with a part not in use is removed as such: ``removed_said``); ``now``:
-    those listed now (``FlowtopApp._errors``)."""
+    those listed now (``FlowtopApp._errors``). A still-failing settings file saved again
+    says so first: ``Still failing: …; kept the last good settings``."""
     summary = summary_said(change)
     if not isinstance(change, WorkspaceChanged):
         return summary, bool(change.errors)
-    failing = {Path(key).resolve(): error for key, error in now.items()}
-    failed = {Path(key).resolve(): error for key, error in before.items()}
-    new = {error.path.resolve() for error in change.errors}
+    failing = {real_path(key): error for key, error in now.items()}
+    failed = {real_path(key): error for key, error in before.items()}
+    new = {real_path(error.path) for error in change.errors}
     still, gone = [], []
     for path in change.paths:
-        where = path.resolve()
+        where = real_path(path)
         if where in failing and where not in new:
             still.append(f"Still failing: {failing[where]}")
         elif where in failed and where not in failing and not where.exists():
             gone.append(removed_said(path, failed[where]))
     if not still and not gone:
         return summary, bool(change.errors)
-    parts = [*still, *gone]
+    said = []
     if change.errors or change.modules or change.removed or change.settings_changed:
-        parts.insert(0, summary)  # else it said only "No flow changed (…)"
+        said = [summary]  # else it said only "No flow changed (…)"
+    # What fails, then what was kept (the summary ends with "kept the last good
+    # settings"): "kept the last good settings; Still failing: …" read back to front.
+    parts = [*still, *said, *gone] if change.settings_kept else [*said, *still, *gone]
     return "; ".join(parts), bool(change.errors or still)
 
 
@@ -247,7 +252,6 @@ class ReloadActions(_AppBase):
 
     def apply_change(self, change: Change) -> None:
         """After a reload: toast, flows list, policies; optionally rerun what failed."""
-        errors = list(change.errors)
         # a file this user may not read: whose, what to ask; a file still failing
         summary, failing = reload_said(change, self._listed_errors(), self._errors())
         self.notify(
@@ -284,7 +288,7 @@ class ReloadActions(_AppBase):
         # not only a move of the cursor.
         self.table.refresh_bindings()
         self.key_bar.refresh()
-        if self.auto_rerun and not errors:
+        if self.auto_rerun and not failing and not self._settings_stop_runs():
             for name in self._changed_flows(change):
                 self._auto_rerun(name)
         if len(self.screen_stack) > 1:  # an editor's settings may be stale now
@@ -298,16 +302,23 @@ class ReloadActions(_AppBase):
         """The first listed flow the file ``file`` defines now: a file fixed while its error
         was shown shows its own flow. It showed the flow selected before the error, the
         one the cursor passed on its way down, and ``r`` ran that flow."""
-        fixed = Path(file).resolve()
+        fixed = real_path(file)
         files = self.workspace.flow_files
         return next(
             (
                 name
                 for name in self.workspace.shapes
-                if name in files and files[name].resolve() == fixed
+                if name in files and real_path(files[name]) == fixed
             ),
             None,
         )
+
+    def _settings_stop_runs(self) -> bool:
+        """Whether a settings file fails in a way that stops every run (a table naming no
+        flow stops none): an auto-rerun then only added a run that never started, shown in
+        the header in place of the failed run it was for. A settings file saved again as
+        broken as before is no new error, and the rerun went ahead."""
+        return any(not error.unused for error in self.workspace.settings_errors)
 
     def _listed_errors(self) -> dict[str, object]:
         """The files the flows list shows with ``✗``, by error key, each with its error."""

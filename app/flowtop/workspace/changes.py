@@ -13,6 +13,7 @@ from typing import Any
 
 from ..formats import plural
 from .load_error import LoadError, display_path
+from .places import real_path
 
 
 @dataclass(frozen=True)
@@ -79,10 +80,10 @@ class WorkspaceChanged:
         """This change (a whole load) as a reload of the ``saved`` files alone would have
         reported it: what a flow host started afresh answers to a save, for the toast and
         for auto-rerun, which must not rerun every flow the new host loaded."""
-        files = {path.resolve() for path in saved}
+        files = {real_path(path) for path in saved}  # (a symlink loop among them too)
 
         def among(path: Path | str | None) -> bool:
-            return path is not None and Path(path).resolve() in files
+            return path is not None and real_path(path) in files
 
         modules = tuple(m for m in self.modules if among(m))
         return replace(

@@ -20,6 +20,7 @@ from ..engine.ast_race import parse_python
 from ..engine.errors import FlowCalledAtImport, Retry
 from .late_stdlib import shadowing_modules
 from .load_error import LoadError, display_path, unread_prefect_hint
+from .places import real_path
 
 _FLOWTOP_PACKAGE = Path(__file__).resolve().parent.parent
 #: Said under a ``Retry`` raised while a flow file is imported: no task is running there.
@@ -37,7 +38,7 @@ def same_file(a: str | None, b: Path) -> bool:
 
 def _inside(filename: str, folder: Path) -> bool:
     try:
-        return Path(filename).resolve().is_relative_to(folder)
+        return real_path(filename).is_relative_to(folder)
     except (OSError, ValueError):
         return False
 

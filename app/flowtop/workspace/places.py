@@ -66,3 +66,11 @@ def unread_settings(root: Path, here: Path | None = None) -> str | None:
         f"{stray} is not read: the workspace is {root}, whose settings are "
         f"{root / SETTINGS_FILE} (move the file there)"
     )
+
+
+def real_path(path: str | os.PathLike[str]) -> Path:
+    """``path`` with its symlinks followed, as ``Path.resolve()`` would, for comparing two
+    paths to a file; a symlink loop (``ln -s loop.py loop.py``) is left as it is, absolute.
+    Python 3.11's ``resolve()`` raises ``RuntimeError`` on a loop, and one such file in the
+    workspace closed every monitor open on it at the next save."""
+    return Path(os.path.realpath(path))

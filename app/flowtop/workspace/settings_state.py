@@ -7,12 +7,15 @@ fixes it. What a reread changed, and which errors are new, is what the watcher r
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..engine.layers import Layer
 from ..formats import size_text
+from ..printable import printable_name
 from .code_trust import distrusted
 from .load_error import LoadError
 from .settings import SettingsFile, SettingsFileError, parse_settings
@@ -27,9 +30,10 @@ def settings_text(path: Path) -> str:
     the flow host's first timeout, a task's ``settings_table``, the retry editor and its
     save): ``OSError`` saying why for one that is no regular file (a named pipe would
     block the read forever) or is past ``MAX_SETTINGS_BYTES`` (never read whole: the read
-    stops there); ``FileNotFoundError`` when there is none."""
-    if path.exists() and not path.is_file():
-        raise OSError(f"{path.name} is not a regular file")
+    stops there), is a symlink to nothing or a symlink loop (``settings_file_problem``);
+    ``FileNotFoundError`` when there is none."""
+    if (problem := settings_file_problem(path)) is not None:
+        raise OSError(problem)
     with path.open(encoding="utf-8") as file:
         text = file.read(MAX_SETTINGS_BYTES + 1)
         if len(text) > MAX_SETTINGS_BYTES:
@@ -39,6 +43,28 @@ def settings_text(path: Path) -> str:
                 f"{MAX_SETTINGS_BYTES:,} bytes"
             )
     return text
+
+
+def settings_file_problem(path: Path) -> str | None:
+    """Why ``path`` is there but cannot be a settings file, said as a flow file's would be
+    (``flow_source``); None when it is a regular file or there is none. A ``flowtop.toml``
+    linked to a target that does not exist was taken for no file: the defaults ran
+    without a word of the settings the user meant."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        try:
+            target = os.readlink(path)
+        except OSError:
+            return None  # no file (or no link) at all: no settings
+        return f"broken symlink: its target {printable_name(target)} does not exist"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symlink loop"
+        return None  # (the read that follows says why)
+    if not stat.S_ISREG(info.st_mode):
+        return f"{path.name} is not a regular file"
+    return None
 
 
 @dataclass

@@ -154,12 +154,14 @@ async def watch(
                     changes = await batch
                 except StopAsyncIteration:
                     break
-                except (OSError, RuntimeError) as exc:
-                    if not _vanished(exc) or not real_folder(root):
-                        raise
+                except Exception as exc:  # noqa: BLE001 - raised as itself unless renewed
+                    failure = _unwrapped(exc)  # (awatch's task group wraps it)
+                    if not _renewable(failure, root):
+                        raise failure from None
                     # A folder listed a moment ago is gone (a build folder, a venv being
-                    # reinstalled): watch what is there now, after a short pause; what is
-                    # saved meanwhile is caught up with then.
+                    # reinstalled), or a file's name is no UTF-8 (``_undecodable``): watch
+                    # what is there now, after a short pause; what is saved meanwhile, and
+                    # the batch the failure lost, are caught up with then.
                     await _pause(stop_event, backoff)
                     backoff = min(backoff * 2, RETRY_MAX)
                     restart = True
@@ -230,11 +232,17 @@ def _last_seen(
 
 
 def _stamp(path: Path) -> Stamp | None:
+    """``path``'s stamp; None for a folder or no file. A named pipe, a broken symlink or
+    a symlink loop has one too (the link's own): the flows list shows such a file with
+    ``✗``, and one deleted while no watch was on stayed listed for good."""
     try:
         st = os.stat(path)
     except (OSError, ValueError):
-        return None
-    if not stat.S_ISREG(st.st_mode):
+        try:
+            st = os.lstat(path)  # a link to nothing, or to itself
+        except (OSError, ValueError):
+            return None
+    if stat.S_ISDIR(st.st_mode):
         return None
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
@@ -286,10 +294,35 @@ def _restamp(seen: dict[Path, Stamp], paths: Iterable[Path]) -> None:
             seen[path] = stamp
 
 
+def _unwrapped(exc: Exception) -> Exception:
+    """What ended a watch: ``awatch`` runs its thread in a task group, whose
+    ``ExceptionGroup`` said only "unhandled errors in a TaskGroup (1 sub-exception)"."""
+    while isinstance(exc, ExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc
+
+
+def _renewable(failure: Exception, root: Path) -> bool:
+    """Whether a new watch goes on where ``failure`` ended one, with the workspace folder
+    still there: a watched folder vanished, or a batch named a file whose name is no
+    UTF-8."""
+    return (_vanished(failure) or _undecodable(failure)) and real_folder(root)
+
+
+def _undecodable(exc: BaseException) -> bool:
+    """Whether watchfiles failed on a file name that is not UTF-8 (``touch $'bad\\xff.py'``):
+    its ``Unable to decode path "…/bad\\xFF.py" to string`` loses that whole batch, and the
+    watch with it. The new watch's catch-up reloads the batch's files (the loader reads such
+    a name, shown as ``bad\\xff.py``); hot reload went off and on at each such save."""
+    return isinstance(exc, RuntimeError) and str(exc).startswith("Unable to decode path")
+
+
 def _vanished(exc: BaseException) -> bool:
     """Whether a watch failed because a path it was given is gone: ``FileNotFoundError``
     when the watch starts, watchfiles' "No such file or directory" when it runs."""
-    return isinstance(exc, FileNotFoundError) or "No such file or directory" in str(exc)
+    return isinstance(exc, FileNotFoundError) or (
+        isinstance(exc, OSError | RuntimeError) and "No such file or directory" in str(exc)
+    )
 
 
 def _stopped(stop_event: Any) -> bool:
