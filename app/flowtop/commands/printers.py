@@ -85,9 +85,10 @@ class Output:
         self.stopping: tuple[float, float] | None = None
         self.abandoned = False
 
-    def write(self, text: str) -> None:
+    def write(self, text: str) -> bool:
+        """Write ``text``; whether it went out whole."""
         if self.lost is not None or self.abandoned:
-            return
+            return False
         if not self.reader_gone.is_set():
             try:
                 self.writing_since = time.monotonic()
@@ -96,7 +97,7 @@ class Output:
                 except UnicodeEncodeError:  # a lone surrogate (a parameter): see encodable
                     write_whole(self.stream, encodable(text, self.stream))
                 self.stream.flush()
-                return
+                return True
             except BrokenPipeError:
                 self.reader_gone.set()
                 silence(self.stream)
@@ -106,11 +107,12 @@ class Output:
                 silence(self.stream)
                 if self.says_lost and not self.hung_up:  # its SIGHUP says what becomes of it
                     say(f"{output_lost(exc)}; the run goes on, and is recorded")
-                return
+                return False
             finally:
                 self.writing_since = None
         if self.on_reader_gone is not None:
             self.on_reader_gone()
+        return False
 
     def give_up(self, grace: float) -> None:
         """The command is stopping (SIGTERM, SIGHUP, Ctrl+C): a write still under way
@@ -118,8 +120,10 @@ class Output:
         nothing is written after it. A reader that stopped reading without leaving
         (``| sleep 60``, a stuck consumer) held the write, and with it the sink's thread,
         the bus's close and the stream's close: the stopped command outlived the signal by
-        as long as the reader took. A stream that takes its lines loses none."""
-        self.stopping = (time.monotonic(), grace)
+        as long as the reader took. A stream that takes its lines loses none. The first
+        stop decides: a second signal does not push the grace back."""
+        if self.stopping is None:
+            self.stopping = (time.monotonic(), grace)
 
     def given_up(self) -> bool:
         """Whether a write outlived ``give_up``'s grace: then nothing more is written or
@@ -250,11 +254,18 @@ class JsonPrinter:
 
     def __init__(self, stream: TextIO) -> None:
         self.output = Output(stream)
+        #: Events of the batch being written whose lines are out: what a stop's count of
+        #: the events not written leaves out (``run_output.end_runs``).
+        self.out_of_batch = 0
 
     def __call__(self, events: list[Event]) -> None:
         lines = (strict_surrogates(json_line(event)) for event in events)
-        for piece in whole_line_pieces(lines):  # never mixed with another writer's lines
-            self.output.write(piece)
+        try:
+            for piece in whole_line_pieces(lines):  # never mixed with another writer's lines
+                if self.output.write(piece):
+                    self.out_of_batch += piece.count("\n")  # (a line per event)
+        finally:
+            self.out_of_batch = 0
 
     def tick(self) -> None:
         """JSON lines are events only: nothing to refresh between them."""
@@ -291,6 +302,9 @@ def printed_when_quiet(event: Event) -> bool:
 
 class HumanPrinter:
     """A readable line per state change; on a TTY, a live one-line summary below them."""
+
+    #: A batch is written at once: none of its events is out before all are (``JsonPrinter``).
+    out_of_batch = 0
 
     def __init__(
         self, stream: TextIO, *, live: bool, verbose: bool = True, run_output: bool = False

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import gc
 import sys
-import time
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -25,7 +24,6 @@ from .common import (
     warn_unread_settings,
 )
 from .flow_file_error import failed_flow_file
-from .late_output import wait_for_given_up
 from .printers import (
     READER_GONE,
     HumanPrinter,
@@ -38,7 +36,7 @@ from .printers import (
 from .run_args import configure as configure  # the command's arguments, for cli
 from .run_args import empty_rerun_of, repeated_parameter, want_dashboard
 from .run_main_block import listed_refusals, main_calls_listed, main_calls_loaded, say_running
-from .run_output import STOP_GRACE, DetachedIds, forget_launched_log, json_stdout, let_go
+from .run_output import STOP_GRACE, DetachedIds, end_runs, json_stdout, let_go
 from .run_record import recorded
 from .run_signals import (
     command_signals,
@@ -298,13 +296,8 @@ def _run_opened(
         for active in runner.active_runs:
             active.cancel(exc.why)
         raise
-    finally:
-        ended = time.monotonic()
-        runner.shutdown(wait=False)  # a thread hung past its timeout must not hold the exit
-        if not gone.is_set():  # but what it prints as it stops shows, for a moment
-            wait_for_given_up(runner.executor, since=ended)
-        status_line.forget()
-        forget_launched_log(workspace, args)  # its end is stored, the log says no more
+    finally:  # every line written, however slowly stdout is read; lost ones said
+        ok = end_runs(runner, printer, workspace, args) and ok
     if gone.is_set():
         return READER_GONE
     if not args.no_history and not recorded(workspace):

@@ -1,5 +1,6 @@
 """``flowtop run``'s stdout at either end of the command: ``--json``'s own stream made at
-its start, and every stream let go at its end, also one whose reader stopped reading.
+its start, every line written to it at the end of the runs however slowly it is read
+(``end_runs``), and every stream let go at its end, also one whose reader stopped reading.
 
 A run stopped by a signal exits at once (``interrupted (SIGTERM)``, 143) even when its
 stdout's reader has stopped reading (``| sleep 60``, a consumer stuck on something else):
@@ -14,18 +15,23 @@ import argparse
 import contextlib
 import os
 import sys
+import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, TextIO
 
+from ..engine import status_line
 from ..engine.events import json_record
 from ..printable import say
+from .late_output import wait_for_given_up
+from .run_signals import raise_noted, stops_noted
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from ..engine.runner import Runner
     from ..workspace import Workspace
     from ..workspace.history import History
-    from .printers import Output
+    from .printers import HumanPrinter, JsonPrinter, Output
 
 #: How long a stopped ``flowtop run`` lets a write under way finish (seconds).
 STOP_GRACE = 1.0
@@ -63,6 +69,55 @@ def let_go(out: TextIO, outputs: Iterable[Output]) -> None:
     if out is not sys.stdout:
         with contextlib.suppress(OSError, ValueError):
             out.close()
+
+
+def end_runs(
+    runner: Runner,
+    printer: JsonPrinter | HumanPrinter,
+    workspace: Workspace,
+    args: argparse.Namespace,
+) -> bool:
+    """The end of ``flowtop run``'s runs, however they ended; whether every event reached
+    stdout and the run store.
+
+    The runner is shut down once ``printer`` has written every event, however slowly
+    stdout's reader reads (``| jq``, ``| ssh``, a slow disk): the wait gave up after 5 s,
+    and ``flowtop run --json | (sleep 8; cat)`` got 610 of 20,002 lines, exit 0. Only a
+    stop gives up on it (Ctrl+C, SIGTERM, SIGHUP, before or during the wait: a write
+    still under way ``STOP_GRACE`` later, ``Output.give_up``); a stop during the wait
+    ends the command as a stop does (130, 143, 129) once the rest is done. A run store's
+    sink stuck in user code is given up on once idle for the bus's timeout. Either is
+    said with the number of events lost. Then attempts given up on get a moment to
+    print (``late_output``), the status line is forgotten, a launched run's log deleted.
+    """
+    ended = time.monotonic()
+    output = printer.output
+    with stops_noted(on_stop=lambda: output.give_up(STOP_GRACE)) as pressed:
+        left = runner.shutdown(wait=False)
+    for sink, count in left:
+        say(not_written(count - printer.out_of_batch) if sink is printer else not_recorded(count))
+    if not output.reader_gone.is_set():  # what it prints as it stops shows, for a moment
+        wait_for_given_up(runner.executor, since=ended)
+    status_line.forget()
+    forget_launched_log(workspace, args)  # its end is stored, the log says no more
+    raise_noted(pressed)
+    return not left
+
+
+def not_written(count: int) -> str:
+    """What the printer given up on lost (its write held by a reader not reading)."""
+    return (
+        f"stdout's reader stopped reading: the last {count:,} events were not written "
+        "to it, or only in part"
+    )
+
+
+def not_recorded(count: int) -> str:
+    """What the run store's sink given up on lost (stuck, at the runs' end)."""
+    return (
+        "recording was stuck at the run's end (a task's result whose pickling never "
+        f"returns, or a store held locked): the last {count:,} events may not be recorded"
+    )
 
 
 def forget_launched_log(workspace: Workspace, args: argparse.Namespace) -> None:

@@ -183,12 +183,13 @@ def command_signals() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def stops_noted() -> Iterator[list[int]]:
+def stops_noted(on_stop: Callable[[], object] | None = None) -> Iterator[list[int]]:
     """SIGTERM, SIGHUP and Ctrl+C noted (in the list yielded, in order) instead of acted
     on, for the block: those left to their defaults, or flowtop's. ``--detach`` holds them
     while it launches: one that came just after a run id was printed ended the command
     143 while its run went on, and ``id=$(flowtop run --detach) || exit 1`` gave up on a
-    running run. ``raise_noted`` acts on one where the command decides."""
+    running run. ``raise_noted`` acts on one where the command decides. ``on_stop`` is
+    called at each, as it comes (``flowtop run``'s end stops waiting for its reader)."""
     pressed: list[int] = []
     if threading.current_thread() is not threading.main_thread():
         yield pressed
@@ -198,6 +199,8 @@ def stops_noted() -> Iterator[list[int]]:
         if signum == getattr(signal, "SIGHUP", None):
             silence_hung_up_terminal()
         pressed.append(signum)
+        if on_stop is not None:
+            on_stop()
 
     held = {
         sig: now

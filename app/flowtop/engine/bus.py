@@ -54,7 +54,10 @@ class Subscription:
 
     ``given_up``: whether the bus's close need wait no longer for the sink (asked every
     50 ms while it waits): a stopped ``flowtop run`` whose stdout's reader stopped
-    reading, the sink's thread stuck in a write that may never return.
+    reading, the sink's thread stuck in a write that may never return. A sink that has
+    one is waited for until it has every event or says so, however long that takes: a
+    pipe's reader that reads slowly (``| jq``, ``| ssh``) gets every line. One without
+    is given up on once it delivers nothing for the close's timeout (``EventBus.close``).
     """
 
     sink: Sink
@@ -96,6 +99,10 @@ class _SinkWorker:
         self.hurried = threading.Event()
         self.signalled = False
         self.closed = False
+        #: Events of the batch the sink is being handed (0 between batches), and when the
+        #: last batch was handed over (monotonic): how ``close`` tells stuck from slow.
+        self.in_flight = 0
+        self.delivered_at = time.monotonic()
         self.thread = threading.Thread(target=self._loop, name=f"flowtop-sink-{name}", daemon=True)
         self.thread.start()
 
@@ -153,41 +160,65 @@ class _SinkWorker:
             except IndexError:
                 pass
             if batch:
+                self.in_flight = len(batch)
                 try:
                     self.sink(batch)
                 except Exception:  # a broken consumer must not stop the others
                     log.exception("event sink %r failed", self.sink)
+                self.in_flight = 0
+                self.delivered_at = time.monotonic()
             for marker in markers:
                 marker.set()
 
-    def flush(self, timeout: float | None, given_up: Callable[[], bool] | None = None) -> bool:
-        """Whether everything queued before the call was delivered within ``timeout``;
-        ``given_up`` (asked every 50 ms) ends the wait early, as not delivered."""
-        if not self.thread.is_alive():
-            return True
+    def _marker(self) -> threading.Event:
+        """A marker queued after everything so far, set once the thread reaches it."""
         marker = threading.Event()
         self.put(marker)
         self.hurried.set()
-        if given_up is None:
-            return marker.wait(timeout)
-        deadline = None if timeout is None else time.monotonic() + timeout
+        return marker
+
+    def flush(self, timeout: float | None) -> bool:
+        """Whether everything queued before the call was delivered within ``timeout``."""
+        return not self.thread.is_alive() or self._marker().wait(timeout)
+
+    def close(self, timeout: float) -> int:
+        """Deliver what is queued, end the thread, and return how many events the sink
+        did not get: 0 unless it was given up on.
+
+        The wait has no deadline: a sink working through a long backlog (a run store's
+        last thousands of events, a pipe whose reader reads slowly) gets all of it. A
+        sink that says when to stop waiting (``Subscription.given_up``) is waited for
+        until it says so; any other is given up on once it has delivered nothing for
+        ``timeout`` seconds, stuck for ever in user code, say (a result whose pickling
+        never returns). A sink given up on is not joined: its thread (a daemon) may be
+        stuck in a call that never returns."""
+        delivered = self._drained(timeout)
+        self.closed = True
+        self.wakeup.set()
+        if delivered:  # the thread ends at once now
+            self.thread.join(timeout)
+            return 0
+        return self.undelivered()
+
+    def _drained(self, timeout: float) -> bool:
+        """Whether everything queued was delivered before the sink was given up on."""
+        if not self.thread.is_alive():
+            return True
+        marker = self._marker()
+        began = time.monotonic()
+        given_up = self.given_up or (
+            lambda: time.monotonic() - max(began, self.delivered_at) >= timeout
+        )
         while not marker.wait(0.05):
-            if given_up() or (deadline is not None and time.monotonic() >= deadline):
+            if given_up():
                 return False
         return True
 
-    def close(self, timeout: float | None) -> None:
-        """Deliver what is queued (``timeout`` for it all) and end the thread.
-
-        A sink may say it waits no longer (``Subscription.given_up``): its thread may be
-        stuck in a write that never returns, and waiting for it held the stopped command
-        up to twice ``timeout`` (a flush, then a join). So a flush that did not finish is
-        not followed by a join: the thread is a daemon."""
-        done = self.flush(timeout, self.given_up)
-        self.closed = True
-        self.wakeup.set()
-        if done:  # the thread ends at once now
-            self.thread.join(timeout)
+    def undelivered(self) -> int:
+        """Events queued or being handed to the sink: the sink's thread is stuck in it,
+        and what it was handed may not be written whole."""
+        queued = self.queue.copy()  # (one step in C: no put lands halfway through)
+        return self.in_flight + sum(not isinstance(item, threading.Event) for item in queued)
 
 
 class EventBus:
@@ -277,9 +308,14 @@ class EventBus:
                 finally:
                     worker.delivering.release()
 
-    def close(self, timeout: float = 5.0) -> None:
+    def close(self, timeout: float = 5.0) -> list[tuple[Sink, int]]:
+        """Deliver every event to every sink and stop their threads. A sink is waited
+        for as long as it works through its events: one that says when to stop waiting
+        (``Subscription.given_up``) until it says so, any other until it has delivered
+        nothing for ``timeout`` seconds (``_SinkWorker.close``). Returns the sinks given
+        up on, each with how many events it did not get: empty when all got everything."""
         with self._lock:
             workers = self._workers
             self._set_workers([])
-        for worker in workers:
-            worker.close(timeout)
+        left = [(worker.sink, worker.close(timeout)) for worker in workers]
+        return [(sink, count) for sink, count in left if count]

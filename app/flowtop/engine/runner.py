@@ -249,10 +249,11 @@ class Runner:
         with self._lock:
             return list(self._active)
 
-    def shutdown(self, *, cancel: bool = True, wait: bool = True) -> None:
-        """Cancel what still runs, deliver every event, stop the threads."""
+    def shutdown(self, *, cancel: bool = True, wait: bool = True) -> list[tuple[Sink, int]]:
+        """Cancel what still runs, deliver every event, stop the threads. Returns the
+        sinks given up on, with how many events each did not get (``EventBus.close``)."""
         if self.closed:
-            return
+            return []
         if cancel:
             for run in self.active_runs:
                 run.cancel()
@@ -264,7 +265,7 @@ class Runner:
         if self.backend is not None:
             self.backend.close()
         aloop.release(self)  # the async tasks' loop stops with its last runner
-        self.bus.close()
+        return self.bus.close()
 
     def __enter__(self) -> Runner:
         return self
