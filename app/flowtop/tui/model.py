@@ -223,6 +223,10 @@ class RunModel:
                 self.rows[key].retry_only = True
         #: Widest TRY text any row can reach (long, compact), for the table's column.
         self.try_widths = _try_widths(attempts, [RETRY_ONLY in p for p in summaries])
+        #: How many rows' TRY has a long form (``1/1 (+3 on Retry)``; ``column_fit``).
+        self.long_try_rows = sum(
+            RETRY_ONLY in p and m > 1 for m, p in zip(attempts, summaries, strict=True)
+        )
         self.counts: Counter[StateType | None] = Counter(
             {initial: len(self.order)} if self.order else {}
         )
@@ -452,6 +456,7 @@ class RunModel:
         self.order.append(event.task)
         self.counts[None] += 1
         self.added += 1
+        self.long_try_rows += row.retry_only and event.max_attempts > 1
         long, compact = _try_widths([event.max_attempts], [row.retry_only])
         self.try_widths = (max(long, self.try_widths[0]), max(compact, self.try_widths[1]))
         return row

@@ -98,9 +98,10 @@ def columns_past_edge(table: DataTable[Any]) -> bool:
     as far right as it goes, none is. A heading says ``→ more columns`` then. The last
     column's right padding past the edge is blank, not a column: counted, the hint showed
     with every column readable (80 columns, a table one cell too wide), and one `→`
-    scrolled that blank cell into view and took the hint away."""
+    scrolled that blank cell into view and took the hint away. Not laid out yet (0
+    cells wide), every column is past its edge: none is said to be."""
     hidden = round(table.max_scroll_x) - round(table.scroll_x)
-    return table.display and hidden > table.cell_padding
+    return table.display and table.size.width > 0 and hidden > table.cell_padding
 
 
 def _view_of(table: DataTable[Any]) -> _View:

@@ -143,7 +143,11 @@ class HistoryScreen(Screen[None]):
     def on_mount(self) -> None:
         self.load()
         # Scrolled to the right edge, no column is past it: the hint goes (it stayed).
-        self.watch(self.query_one("#runs", DataTable), "scroll_x", self._scrolled, init=False)
+        # And it is known once the columns are measured and the table laid out: made
+        # before, it said `→ more columns` at 120 columns for 2 s (before its layout).
+        table = self.query_one("#runs", DataTable)
+        self.watch(table, "scroll_x", self._scrolled, init=False)
+        self.watch(table, "virtual_size", lambda _size: self._show_heading(), init=False)
         # Runs go on while it is open: a live one's row, new runs and pruned ones followed
         # (it was a snapshot: `▶ Running` for good, and Enter on a pruned run an error).
         self.set_interval(REFRESH, self._refresh)
@@ -255,6 +259,9 @@ class HistoryScreen(Screen[None]):
 
     def _scrolled(self, _x: float) -> None:
         self._show_heading()
+
+    def on_run_table_resized(self, _event: RunTable.Resized) -> None:
+        self._show_heading()  # the hint is known anew
 
     def _show_heading(self) -> None:
         """The heading, saying so when columns are past the right edge: a narrow terminal

@@ -43,6 +43,7 @@ from ..widgets.key_bar import Entry, KeyBar
 from ..widgets.state_colors import LOOK_STYLE, looks
 from ..widgets.task_table import cut_name
 from .last_error import last_error
+from .run_heading import heading_lines
 from .run_table import RunTable
 
 if TYPE_CHECKING:
@@ -332,17 +333,27 @@ class RunDetailScreen(Screen[None]):
     def _more_rows(self) -> None:
         """The next ``ROWS_AT_ONCE`` rows, then a frame and the keys typed meanwhile:
         filled at once, a 20,000-task run froze the screen for 12 s."""
-        table = self.query_one("#tasks", DataTable)
+        table = self.query_one("#tasks", RunTable)
         done = table.row_count
         self._add_rows(table, self.detail.tasks[done : done + ROWS_AT_ONCE])
+        table.rows_added(done)  # End or G pressed meanwhile goes on to the last row
+        self._show_loading()
         if table.row_count < len(self.detail.tasks):
             self.call_after_refresh(self._more_rows)
         else:  # the Task column may have widened
             self.call_after_refresh(self._fit_cells)
 
+    def _show_loading(self) -> None:
+        """While rows still come, the edge under the table says how many are in: for
+        seconds it grew with no sign, and End went to a row that was not the last."""
+        shown, total = self.query_one("#tasks", DataTable).row_count, len(self.detail.tasks)
+        loading = f"loading {shown:,} of {total:,} rows" if shown < total else None
+        self.query_one("#attempts", VerticalScroll).border_title = loading
+
     def on_mount(self) -> None:
         table = self.query_one("#tasks", DataTable)
         self.watch(table, "scroll_x", lambda _x: self._show_heading(), init=False)
+        self._show_loading()
         self.call_after_refresh(self._fit_cells)
         if len(self.detail.tasks) > ROWS_AT_ONCE:
             self.call_after_refresh(self._more_rows)
@@ -458,37 +469,6 @@ class RunDetailScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.dismiss(None)
-
-
-def heading_lines(
-    start: int, counts: Sequence[str], when: str, tail: str, room: int, hints: tuple[str, str]
-) -> str:
-    """A run page's heading after its first ``start`` cells (its title and state): the
-    first of ``counts``' wordings that fits in ``room`` cells (0: any) with the time
-    (``when``) beside it, else with the time on the next line, else none; then ``tail``
-    (what it reran, its parameters) and the hint. ``hints``: the hint as measured (while
-    the table is wider than the screen) and as shown (while columns are past its edge):
-    the words do not change as `→` reaches the last column. They are chosen first for
-    the hint to fit on their last line: at 120 columns it wrapped onto a line alone."""
-    measured, shown = hints
-    layouts = [*((said, True) for said in counts), *((said, False) for said in counts)]
-
-    def lines(said: str, beside: bool) -> list[str]:
-        first = (f" · {said}" if said else "") + (f" · {when}" if beside else "")
-        return [first] if beside else [first, when]
-
-    def whole(said: str, beside: bool) -> bool:  # every line, the hint on the last
-        drawn = lines(said, beside)
-        drawn[-1] += tail + measured
-        return max([start + cell_len(drawn[0]), *map(cell_len, drawn[1:])]) <= room
-
-    def first_line(said: str, beside: bool) -> bool:  # as before: the first line alone
-        return start + cell_len(lines(said, beside)[0]) <= room
-
-    fitting = [layout for layout in layouts if whole(*layout)] if measured else []
-    fitting += [layout for layout in layouts if first_line(*layout)]
-    said, beside = layouts[0] if not room else next(iter(fitting), ("", False))
-    return "\n".join(lines(said, beside)) + tail + shown
 
 
 def task_cell(record: TaskRecord, room: int) -> Text:

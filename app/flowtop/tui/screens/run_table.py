@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.widgets import DataTable
 
 
@@ -34,6 +35,34 @@ class RunTable(DataTable[Any]):
         ),
         Binding("left", "cursor_left", "Left", show=False, tooltip="Scroll a column left"),
     ]
+
+    class Resized(Message):
+        """The table was laid out at another size: whether columns are past its right
+        edge is known anew (``columns_past_edge``; before its first layout it is 0 wide)."""
+
+    #: End or G was pressed: rows added while the cursor is still on the last row take
+    #: it on to the new last one (``rows_added``).
+    _last_row_asked = False
+
+    def on_resize(self) -> None:
+        self.post_message(self.Resized())
+
+    def action_scroll_bottom(self) -> None:
+        self._last_row_asked = True
+        super().action_scroll_bottom()
+
+    def action_scroll_top(self) -> None:
+        self._last_row_asked = False
+        super().action_scroll_top()
+
+    def rows_added(self, before: int) -> None:
+        """Rows were added after the first ``before``: a cursor End or G put on the last
+        row goes on to the new last one. A big run's page adds its rows a chunk a frame,
+        and End meanwhile went to the last row so far (work-2500 of 10,001). Moved
+        elsewhere since, the cursor stays."""
+        self._last_row_asked &= self.cursor_row == before - 1
+        if self._last_row_asked and self.row_count > before:
+            self.move_cursor(row=self.row_count - 1)
 
     def _column_starts(self) -> list[int]:
         """Where each column that scrolls starts, as ``scroll_x`` counts: from the first

@@ -41,6 +41,7 @@ from flowtop.tui.widgets.column_fit import (
     ContentMeter,
     error_cell,
     layout_columns,
+    long_try_pays,
 )
 from flowtop.tui.widgets.column_fit import STATE_WIDTH as STATE_WIDTH  # (re-exported)
 from flowtop.tui.widgets.column_fit import TIME_WIDTH as TIME_WIDTH  # (re-exported)
@@ -475,21 +476,25 @@ class TaskTable(ScrollView, can_focus=True):
         run = self.run
         whole = max(width, self.size.width)
         tries = run.try_widths if run is not None else (TRY_WIDTH, TRY_WIDTH)
-        inputs = (width, whole, tries, self.meter.content)
+        share = (run.long_try_rows, len(run.order)) if run is not None else (0, 0)
+        inputs = (width, whole, tries, share, self.meter.content)
         if self._layout is None or self._layout[0] != inputs:
-            self._layout = (inputs, self._fit(whole, tries).narrowed(whole - width))
+            self._layout = (inputs, self._fit(whole, tries, share).narrowed(whole - width))
         return self._layout[1]
 
-    def _fit(self, width: int, tries: tuple[int, int]) -> Columns:
+    def _fit(self, width: int, tries: tuple[int, int], share: tuple[int, int]) -> Columns:
         """TRY as wide as this run's budgets need, in the long form ``1/1 (+3 on Retry)``
-        when POLICY keeps its width beside it, else in the short ``1/1+3`` (the policy
-        column and the detail pane say the rest)."""
+        when POLICY keeps its width beside it and LAST ERROR can spare it (``share``:
+        how many rows use it, of how many; ``long_try_pays``), else in the short
+        ``1/1+3`` (the policy column and the detail pane say the rest)."""
         long, short = tries
         content = self.meter.content
         if long <= TRY_WIDTH:
             return layout_columns(width, content=content)
         compact = replace(layout_columns(width, max(TRY_WIDTH, short), content), compact=True)
         wide = layout_columns(width, long, content)
+        if not long_try_pays(content, *share):
+            return compact
         return wide if wide.policy >= max(1, compact.policy) else compact
 
     def render_line(self, y: int) -> Strip:
