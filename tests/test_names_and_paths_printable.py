@@ -19,7 +19,7 @@ import pytest
 
 from flowtop import Flow, Retry, task
 from flowtop.commands.printers import HumanPrinter, raised_at
-from flowtop.engine.delays import DelayError
+from flowtop.engine.delays import MAX_JITTER, MAX_SECONDS, DelayError
 from flowtop.engine.events import ErrorInfo, TaskStateChanged
 from flowtop.engine.library_folders import FLOWTOP_FOLDER
 from flowtop.engine.option_checks import MAX_NAME_LENGTH
@@ -94,7 +94,9 @@ def _refused_delay(**options: object) -> str:
 
 
 def test_a_refused_delay_names_no_line_of_flowtop_s() -> None:
-    for trace in (_refused_delay(), _refused_delay(retry_delay=1, retry_jitter=1e308)):
+    # the longest delay, and the most jitter @task takes: any draw but 0 is past a year
+    jittered = _refused_delay(retry_delay=MAX_SECONDS, retry_jitter=MAX_JITTER)
+    for trace in (_refused_delay(), jittered):
         assert os.path.join(FLOWTOP_FOLDER, "engine", "delays.py") in trace  # only ours
         assert raised_at(trace) == ""  # not "delays.py:299 in compute_delay"
 

@@ -23,6 +23,13 @@ Seconds = int | float | timedelta
 #: (292 years), and a wait of 1e300 s is a run that never ends.
 MAX_SECONDS = 365 * 24 * 3600.0
 MAX_SECONDS_TEXT = "365 days (31536000 seconds)"
+#: The largest ``retry_jitter``: each delay at most ×101. Jitter is a fraction of the
+#: delay (0.1 adds up to 10%); ``1e308`` was taken by ``@task``, the settings files and the
+#: retry editor alike, showed ``+0–inf%``, and failed the task only at its first retry,
+#: the wait it made past ``MAX_SECONDS`` (``jitter_too_big``). Checked where the other
+#: bounds are: ``@task``, ``workspace.settings``, the retry editor's field.
+MAX_JITTER = 100.0
+MAX_JITTER_TEXT = "100 (adds up to 10,000% to each delay)"
 
 
 def to_seconds(value: Any, *, what: str, most: float = MAX_SECONDS) -> float:

@@ -143,7 +143,7 @@ def _unquoted_hint(option: str, value: Any) -> str:
     seconds to write instead: ``; write retry_delay=120 (seconds), without quotes``."""
     if isinstance(value, list | tuple) and option in _DELAY_OPTIONS:
         return _unquoted_list_hint(option, value)
-    written = _number_written(option, value)
+    written = number_written(option, value)
     if written is None:
         return ""
     number, had_unit = written
@@ -159,7 +159,7 @@ def _unquoted_list_hint(option: str, items: list[Any] | tuple[Any, ...]) -> str:
         if isinstance(item, int | float) and not isinstance(item, bool):
             numbers.append(repr(item))
             continue
-        written = _number_written(option, item)
+        written = number_written(option, item)
         if written is None:  # not a number at all: its own message says what it is
             return ""
         numbers.append(written[0])
@@ -178,7 +178,7 @@ _NUMBER_WITH_UNIT = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*([a-z]+)")
 _SECONDS_OPTIONS = (*_DELAY_OPTIONS, "timeout", "timeout_seconds", "retry_deadline")
 
 
-def _number_written(option: str, value: Any) -> tuple[str, bool] | None:
+def number_written(option: str, value: Any) -> tuple[str, bool] | None:
     """The number text ``value`` means for ``option``, as it should be written without
     quotes, and whether it was converted from a unit (``"2m"``: ``("120", True)``;
     ``"3"``: ``("3", False)``), or None when ``value`` is not such text."""
@@ -188,12 +188,12 @@ def _number_written(option: str, value: Any) -> tuple[str, bool] | None:
     try:
         number = int(text) if option in ("max_retries", "retries") else float(text)
     except ValueError:
-        seconds = _seconds_with_unit(text) if option in _SECONDS_OPTIONS else None
+        seconds = seconds_with_unit(text) if option in _SECONDS_OPTIONS else None
         return None if seconds is None else (seconds, True)
     return (text, False) if math.isfinite(number) else None
 
 
-def _seconds_with_unit(text: str) -> str | None:
+def seconds_with_unit(text: str) -> str | None:
     """``"120"`` for ``"2m"``, ``"0.5"`` for ``"500ms"``: the seconds a number written
     with a unit of ``_UNIT_SECONDS`` stands for, or None for any other text."""
     found = _NUMBER_WITH_UNIT.fullmatch(text.lower())

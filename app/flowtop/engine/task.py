@@ -14,7 +14,14 @@ from .binding import bound_to, unwrapped
 from .caching import caching_of
 from .calls import map_calls, plain_inputs, submit, wait_all
 from .context import current_flow, current_run
-from .delays import PrefectBackoff, finite_float, normalize_delay, to_seconds
+from .delays import (
+    MAX_JITTER,
+    MAX_JITTER_TEXT,
+    PrefectBackoff,
+    finite_float,
+    normalize_delay,
+    to_seconds,
+)
 from .errors import NotInFlowtop
 from .hooks import check_hooks
 from .inline import outcome, run_inline, run_inline_async
@@ -424,6 +431,11 @@ def build_policy(name: str, options: dict[str, Any]) -> RetryPolicy:
                 jitter = finite_float(options[checking])
                 if jitter is None or jitter < 0:
                     raise ValueError(f"{rule}, got {safe_repr(options[checking])}")
+                if checking == "retry_jitter" and jitter > MAX_JITTER:
+                    raise ValueError(
+                        f"retry_jitter must be at most {MAX_JITTER_TEXT}, "
+                        f"got {safe_repr(options[checking])}"
+                    )
                 values[checking] = jitter
         for key in ("retry_deadline", "timeout"):
             checking = key

@@ -84,7 +84,14 @@ def collector_paused() -> Iterator[None]:
 
 
 def fmt_number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+    """``value`` as the user would write it (the retry editor prefills its fields with it):
+    ``5``, ``0.5``, ``0.123456789``, ``1e+300``, ``repr``'s shortest text that reads back
+    as the same number, a whole one without ``.0``. It was a whole float in full (1e300 as
+    301 digits) and ``:g``'s six digits (0.123456789 as 0.123457, a value not in force)."""
+    number = float(value)
+    if number.is_integer() and abs(number) < 1e16:  # (past 1e16, repr's exponent form)
+        return str(int(number))
+    return repr(number)
 
 
 def exception_name(exc_type: type[BaseException]) -> str:

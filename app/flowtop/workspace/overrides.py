@@ -25,7 +25,9 @@ from typing import Any
 import tomli_w
 
 from .access import explain
+from .load_error import LoadError, display_path
 from .private import FolderError, file_mode, open_private, private_folder, take_permissions
+from .settings import SettingsError, SettingsFileError, parse_settings
 from .settings_state import settings_text
 
 HEADER = (
@@ -68,15 +70,57 @@ def read_toml(path: Path) -> dict[str, Any]:
     return tomllib.loads(text)
 
 
-def read_for_rewrite(path: Path) -> tuple[dict[str, Any], bool]:
-    """The file's tables (none when it does not exist yet), and whether it holds comments
-    of someone's own (``has_comments``): what a save reads, under its lock, just before
-    it rewrites the file without them."""
+@dataclass(frozen=True, slots=True)
+class OnDisk:
+    """The file as a save reads it, under its lock, just before it rewrites it."""
+
+    #: Its tables: none when it does not exist yet.
+    data: dict[str, Any]
+    #: It holds comments of someone's own (``has_comments``), which the rewrite drops.
+    commented: bool = False
+    #: Where it fails the settings check (None when it passes): it parses, but flowtop
+    #: does not use it (its last good version applies), and a save over it kept the
+    #: value at fault, said "Saved", and changed nothing.
+    problem: LoadError | None = None
+
+
+def read_for_rewrite(path: Path) -> OnDisk:
+    """What a save reads (``OnDisk``); a file that does not parse raises
+    ``tomllib.TOMLDecodeError``, one that cannot be read ``OSError``."""
     try:
         text = settings_text(path)  # (not 300 MB, nor a named pipe)
     except FileNotFoundError:
-        return {}, False
-    return tomllib.loads(text), has_comments(text)
+        return OnDisk({})
+    return OnDisk(tomllib.loads(text), has_comments(text), problem_of(path, text))
+
+
+def problem_of(path: Path, text: str) -> LoadError | None:
+    """Where ``text``, as the overrides file at ``path``, fails the check the workspace
+    reads it with (``parse_settings``); None when flowtop would use it."""
+    try:
+        parse_settings(path, text, allow_defaults=False)
+    except SettingsFileError as exc:
+        return exc.error
+    return None
+
+
+def problem_after(path: Path, data: dict[str, Any]) -> LoadError | None:
+    """Where the file would fail that check with ``data`` written in it (``problem_of``)."""
+    return problem_of(path, HEADER + tomli_w.dumps(data))
+
+
+def cannot_update(path: Path, why: str) -> SettingsError:
+    """A save refused, for a file that cannot be read or does not parse (``why``)."""
+    return SettingsError(f"{display_path(path)} cannot be updated: {why}; fix or delete it first")
+
+
+def not_in_use(path: Path, problem: LoadError) -> SettingsError:
+    """A save refused over a file that parses but fails the check (``OnDisk.problem``), as
+    one that does not parse is: the form shows the last good settings, not the file's, and
+    a save wrote the user's value beside the one at fault, said "Saved", and changed
+    nothing (the last good version still applied)."""
+    where = f"line {problem.line}: " if problem.line is not None else ""
+    return cannot_update(path, f"{where}{problem.message}")
 
 
 @dataclass(frozen=True, slots=True)

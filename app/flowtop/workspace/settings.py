@@ -18,8 +18,16 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from ..engine.delays import MAX_SECONDS, MAX_SECONDS_TEXT, ExponentialBackoff, finite_float
+from ..engine.delays import (
+    MAX_JITTER,
+    MAX_JITTER_TEXT,
+    MAX_SECONDS,
+    MAX_SECONDS_TEXT,
+    ExponentialBackoff,
+    finite_float,
+)
 from ..engine.layers import Layer
+from ..engine.option_checks import number_written
 from ..engine.policy import MAX_RETRIES, RetryPolicy
 from ..engine.pool import MAX_WORKERS
 from ..engine.spec import ExecutorError, check_spec
@@ -78,10 +86,37 @@ def _unknown(
 
 def _bad(table: tuple[str, ...], key: str, expected: str, value: Any) -> SettingsError:
     return SettingsError(
-        f"{table_name(table)}: {key} must be {expected}, got {type(value).__name__} {_shown(value)}",
+        f"{table_name(table)}: {key} must be {expected}, got {type(value).__name__} "
+        f"{_shown(value)}{_unquoted(key, value)}",
         table,
         key,
     )
+
+
+#: The keys of a number, with the ``@task`` option whose rule reads one written as text
+#: (``option_checks.number_written``: seconds may carry a unit, a count is whole).
+_NUMBER_OPTIONS = {
+    "retry_delay": "retry_delay",
+    "timeout": "timeout",
+    "retry_deadline": "retry_deadline",
+    "load_timeout": "timeout",
+    "max_retries": "max_retries",
+    "retry_jitter": "retry_jitter",
+    "retry_jitter_factor": "retry_jitter_factor",
+}
+
+
+def _unquoted(key: str, value: Any) -> str:
+    """``; write retry_delay = 5 (seconds), without quotes`` for a number written as text
+    (``"5s"``, ``"5"``), as ``@task`` says it; for a list's item, ``; write 5 (seconds),
+    without quotes``. The message said only ``got str '5s'``. ``""`` for any other value."""
+    option = _NUMBER_OPTIONS.get(re.sub(r"\[\d+\]$", "", key))
+    written = number_written(option, value) if option is not None else None
+    if written is None:
+        return ""
+    number, had_unit = written
+    shown = number if key.endswith("]") else f"{key} = {number}"
+    return f"; write {shown}{' (seconds)' if had_unit else ''}, without quotes"
 
 
 def _shown(value: Any) -> str:
@@ -195,6 +230,8 @@ def check_value(table: tuple[str, ...], key: str, value: Any) -> Any:
         jitter = finite_float(value)
         if jitter is None or jitter < 0:
             raise _bad(table, key, "a finite number >= 0 (a fraction: 0.1 adds up to 10%)", value)
+        if jitter > MAX_JITTER:  # 1e308: every wait past a year, failed at the first retry
+            raise _bad(table, key, f"at most {MAX_JITTER_TEXT}", value)
         return jitter
     if key == "retry_jitter_factor":  # the engine's rule (``task``): finite, >= 0
         factor = finite_float(value)

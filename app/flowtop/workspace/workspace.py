@@ -433,42 +433,46 @@ class Workspace:
             names = (retry_on,) if isinstance(retry_on, str) else tuple(retry_on)
             self._resolve(flow, names, table)
         with self._lock, self._overrides_locked():
-            data, commented = self._current_overrides()
+            disk = self._current_overrides()
+            if disk.problem is not None:  # the save would keep the value at fault
+                raise overrides_file.not_in_use(self.overrides_path, disk.problem)
             overrides_file.write_toml_atomic(
-                self.overrides_path, overrides_file.with_task_values(data, flow, task, given)
+                self.overrides_path, overrides_file.with_task_values(disk.data, flow, task, given)
             )
             self._reload_settings()
             self._check_names()
-        return OverridesSaved(comments_dropped=commented)
+        return OverridesSaved(comments_dropped=disk.commented)
 
     def clear_override(self, flow: str, task: str) -> OverridesSaved:
-        """Remove the task's table from ``.flowtop/overrides.toml`` (and tables left empty)."""
-        if not overrides_file.has_task(self._current_overrides()[0], flow, task):
+        """Remove the task's table from ``.flowtop/overrides.toml`` (and tables left empty).
+        In a file not in use (a value fails the check), only when the value at fault was
+        in that table: the file left is one flowtop uses."""
+        if not overrides_file.has_task(self._current_overrides().data, flow, task):
             return OverridesSaved()  # nothing to clear: no lock taken (nor its file made)
         with self._lock, self._overrides_locked():
-            data, commented = self._current_overrides()
-            if not overrides_file.has_task(data, flow, task):
+            disk = self._current_overrides()
+            if not overrides_file.has_task(disk.data, flow, task):
                 return OverridesSaved()
-            overrides_file.write_toml_atomic(
-                self.overrides_path, overrides_file.without_task(data, flow, task)
-            )
+            cleared = overrides_file.without_task(disk.data, flow, task)
+            path = self.overrides_path
+            if disk.problem is not None and overrides_file.problem_after(path, cleared):
+                raise overrides_file.not_in_use(path, disk.problem)
+            overrides_file.write_toml_atomic(path, cleared)
             self._reload_settings()
             self._check_names()
-        return OverridesSaved(comments_dropped=commented)
+        return OverridesSaved(comments_dropped=disk.commented)
 
     def _overrides_locked(self) -> AbstractContextManager[None]:
         """Held while the file is read and rewritten: another window (another process)
         saving at the same moment would otherwise write over this save."""
         return overrides_file.locked(self.overrides_path.with_suffix(".lock"), SettingsError)
 
-    def _current_overrides(self) -> tuple[dict[str, Any], bool]:
-        """The file's tables, and whether it holds comments a rewrite drops."""
+    def _current_overrides(self) -> overrides_file.OnDisk:
+        """The file as a save reads it (``OnDisk``); one that does not parse is refused."""
         try:
             return overrides_file.read_for_rewrite(self.overrides_path)
         except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as exc:
-            raise SettingsError(
-                f"{display_path(self.overrides_path)} cannot be updated: {exc}; fix or delete it first"
-            ) from None
+            raise overrides_file.cannot_update(self.overrides_path, str(exc)) from None
 
     # -- runs -------------------------------------------------------------------------
     @property

@@ -5,7 +5,9 @@ watcher then reloads and the table shows the new policy, so the editor never upd
 the table itself. Every field says which settings layer its current value comes from.
 When the task's settings change on disk while it is open (another window saved them, or
 ``flowtop.toml`` or the flow's file was edited), ``settings_reloaded`` shows them: an untouched form the
-new values, an edited one the user's edits, saying what Save will write over.
+new values, an edited one the user's edits, saying what Save will write over. An
+``overrides.toml`` not in use (a value fails the check) is said at once, its error with
+it: the fields show its last good settings, and the workspace refuses a save over it.
 Prefect's ``retry_jitter_factor`` is a field beside flowtop's Jitter (a drop-in task's,
 set in its code, is changed without the code); a line says what the two jitters make
 together, or a ``retry_on`` typed with a ``retry_condition_fn`` only the code sets.
@@ -33,6 +35,7 @@ from ...workspace.flow_shapes import DELAY_FIELDS, FIELDS, PolicyView
 from ...workspace.load_error import display_path
 from ...workspace.places import OVERRIDES_FILE, STATE_DIR
 from .form_dialog import FormDialog, fit_placeholder
+from .overrides_not_in_use import not_in_use_note
 from .retry_form import (
     FormState,
     after_reload,
@@ -74,6 +77,7 @@ class RetryEditor(FormDialog[bool]):
     RetryEditor #scope-short, RetryEditor.-tiny #scope { display: none; }
     RetryEditor.-tiny #scope-short { display: block; }
     RetryEditor #reloaded { color: $warning; height: auto; margin-bottom: 1; display: none; }
+    RetryEditor #not-in-use { color: $error; height: auto; margin-bottom: 1; display: none; }
     RetryEditor #combined { color: $warning; height: auto; margin-top: 1; display: none; }
     RetryEditor #fields { height: auto; max-height: 1fr; }
     RetryEditor .row { height: 1; margin-top: 1; }
@@ -88,6 +92,7 @@ class RetryEditor(FormDialog[bool]):
     RetryEditor.-short .row, RetryEditor.-tiny .row, RetryEditor.-dense .row { margin-top: 0; }
     RetryEditor.-short #policy, RetryEditor.-tiny #policy { margin-bottom: 0; }
     RetryEditor.-short #reloaded, RetryEditor.-tiny #reloaded { margin-bottom: 0; }
+    RetryEditor.-short #not-in-use, RetryEditor.-tiny #not-in-use { margin-bottom: 0; }
     RetryEditor.-short #combined, RetryEditor.-tiny #combined { margin-top: 0; }
     RetryEditor.-short #hint, RetryEditor.-tiny #hint { display: none; }
     RetryEditor.-narrow .row { height: 2; }
@@ -152,6 +157,7 @@ class RetryEditor(FormDialog[bool]):
                 yield Static(Text(self.scope.whole), id="scope", classes="scope")
                 yield Static(Text(self.scope.short), id="scope-short", classes="scope")
             yield Static(Text(f"Now: {printable(self.policy.summary)}"), id="policy")
+            yield Static("", id="not-in-use")  # overrides.toml has an error: not used
             yield Static("", id="reloaded")  # settings_reloaded says what changed
             with FieldsScroll(id="fields", can_focus=False):  # Tab goes field to field
                 for name, label in FIELDS.items():
@@ -194,11 +200,15 @@ class RetryEditor(FormDialog[bool]):
         """The rows closer together (``-dense``) on a screen under ``ROOMY`` rows, or when
         the code set what a typed value combines with (a jitter factor, a
         ``retry_condition_fn``): the fields do not shrink in the dialog, so the notes under
-        them pushed the last note and the hint off its bottom edge."""
+        them pushed the last note and the hint off its bottom edge. So did the lines saying
+        that ``overrides.toml`` is not in use: a refused Save's reason went under the
+        buttons at 120×36."""
         combines = bool(self.policy.jitter_factor() or self.policy.deciders())
-        self.set_class(combines or self.size.height < self.ROOMY, "-dense")
+        said = self.query_one("#not-in-use", Static).display
+        self.set_class(combines or said or self.size.height < self.ROOMY, "-dense")
 
     def on_mount(self) -> None:
+        self._show_not_in_use()
         self._fit_density()
         self._validate()
         if self.gone:
@@ -210,6 +220,8 @@ class RetryEditor(FormDialog[bool]):
     def on_resize(self, event: events.Resize) -> None:
         self.fit_width(event.size.width)  # narrow: a field's label and layer above it
         self._fit_density()
+        # its short form under 30 rows, once the screen's height classes are set (after this)
+        self.call_after_refresh(self._show_not_in_use)
         self.call_after_refresh(self._fit_hints)
 
     def _fit_hints(self) -> None:
@@ -223,7 +235,9 @@ class RetryEditor(FormDialog[bool]):
         this task's settings changed, show them. An untouched field takes the new value
         (Save compares with it, so a value typed back is written); an edited one keeps
         the user's text, and the dialog says what Save will write over the saved values.
-        Before, the form kept the values it opened with, and its Save wrote them back."""
+        Before, the form kept the values it opened with, and its Save wrote them back.
+        An ``overrides.toml`` saved with an error is said (``_show_not_in_use``), not
+        "saved values": the last good ones stay in force, and in the fields."""
         flow = self.workspace.shapes.get(self.flow_name)
         node = flow.node(self.task_key) if flow is not None else None
         if node is None:
@@ -234,6 +248,13 @@ class RetryEditor(FormDialog[bool]):
         if self.gone and not self.query_one("#field-max_retries", Input).disabled:
             self.gone = ""  # a reload removed it, and this one brought it back
             self._validate()
+        not_in_use = self._show_not_in_use()
+        self._fit_density()
+        if not_in_use and node.policy == self.policy:
+            # the file on disk is not used: nothing in force changed, and the "saved
+            # values" the note below would speak of are the last good ones
+            self.query_one("#clear", Button).disabled = not override
+            return
         if node.policy == self.policy and override == self.override:
             return
         self.policy, self.override, before = node.policy, override, self.initial
@@ -261,6 +282,16 @@ class RetryEditor(FormDialog[bool]):
         reloaded.update(Text(note))
         reloaded.display = True
         self._validate()
+
+    def _show_not_in_use(self) -> bool:
+        """Say, or stop saying, that ``overrides.toml`` is not in use (its error); whether
+        it is said."""
+        short = self.has_class("-short") or self.has_class("-tiny")
+        note = not_in_use_note(self.workspace, self.flow_name, self.task_key, short=short)
+        box = self.query_one("#not-in-use", Static)
+        box.update(Text(printable(note)))
+        box.display = bool(note)
+        return bool(note)
 
     def texts(self) -> dict[str, str]:
         return {name: self.query_one(f"#field-{name}", Input).value for name in FIELDS}

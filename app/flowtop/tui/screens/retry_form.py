@@ -12,8 +12,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...engine.delays import MAX_SECONDS, MAX_SECONDS_TEXT, ExponentialBackoff, fmt_seconds
+from ...engine.delays import (
+    MAX_JITTER,
+    MAX_JITTER_TEXT,
+    MAX_SECONDS,
+    MAX_SECONDS_TEXT,
+    ExponentialBackoff,
+    fmt_seconds,
+)
 from ...engine.layers import Layer
+from ...engine.option_checks import seconds_with_unit
 from ...engine.policy import MAX_RETRIES, describe_delay
 from ...engine.task import MAX_DELAYS
 from ...workspace.flow_shapes import DELAY_FIELDS, FIELDS, PolicyView, fmt_number
@@ -45,7 +53,9 @@ def _number(
         try:
             value = float(text)
         except ValueError:
-            raise ValueError(f"{label} must be a number, got {text!r}") from None
+            written = seconds_with_unit(text) if seconds else None  # "5s", as @task says it
+            hint = f"; write {written} (seconds)" if written is not None else ""
+            raise ValueError(f"{label} must be a number, got {text!r}{hint}") from None
     if value != value or value in (float("inf"), float("-inf")):
         raise ValueError(f"{label} must be a finite number, got {text!r}")
     if above and value <= minimum:
@@ -66,6 +76,15 @@ def parse_max_retries(text: str) -> int:
         raise ValueError(f"max retries must be 0 or more, got {value}")
     if value > MAX_RETRIES:  # as code and flowtop.toml take it (``policy.MAX_RETRIES``)
         raise ValueError(f"max retries must be at most {MAX_RETRIES:,}, got {value}")
+    return value
+
+
+def parse_jitter(text: str) -> int | float:
+    """flowtop's jitter, at most ``MAX_JITTER`` as ``@task`` and the settings files take it:
+    ``1e308`` was taken, and failed the task at its first retry."""
+    value = _number(text, "jitter", minimum=0)
+    if value > MAX_JITTER:
+        raise ValueError(f"jitter must be at most {MAX_JITTER_TEXT}, got {text}")
     return value
 
 
@@ -99,7 +118,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "retry_delay": parse_delays,
     "backoff_factor": lambda t: _number(t, "backoff factor", minimum=1),
     "max_delay": lambda t: _number(t, "max delay", minimum=0, seconds=True),
-    "retry_jitter": lambda t: _number(t, "jitter", minimum=0),
+    "retry_jitter": parse_jitter,
     # Prefect's (``@task(retry_jitter_factor=)``), as the engine takes it: finite, >= 0
     "retry_jitter_factor": lambda t: _number(t, "jitter factor", minimum=0),
     "retry_on": parse_names,
