@@ -86,7 +86,7 @@ def _cancel_queued(
     code = cancel.main(argparse.Namespace(target=[str(folder), RUN_ID], flow=None))
     told = capsys.readouterr()
     assert code == 0, told.err
-    assert "queued: its process is still importing the flow file" in told.out
+    assert "queued, as it is starting: its process is importing the flow file" in told.out
 
 
 def _commands(folder: Path) -> list[tuple[str, str | None]]:

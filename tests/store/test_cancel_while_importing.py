@@ -52,7 +52,7 @@ def test_a_cancel_while_the_flow_file_imports_is_queued_and_the_run_runs_nothing
     code = cancel.main(argparse.Namespace(target=[str(folder), run_id], flow=None))
     told = capsys.readouterr()
     assert code == 0, told.err
-    assert "queued: its process is still importing the flow file" in told.out
+    assert "queued, as it is starting: its process is importing the flow file" in told.out
     importing.unlink()
     wait_until(lambda: runs(folder, "CANCELLED"), "the run to end cancelled")
     assert not (folder / "deployed").exists()

@@ -17,8 +17,17 @@ from pathlib import Path
 from ..formats import moment
 from ..printable import printable
 from ..workspace.history_records import HistoryError, RunRecord
+from .run_lines import STARTING_WORDS
 from .run_target import RUN_HELP, add_run_target, too_many
-from .store_access import FileFlows, file_scope, find_run, split_target, store_path, usage
+from .store_access import (
+    FileFlows,
+    file_scope,
+    find_run,
+    split_target,
+    start_logged,
+    store_path,
+    usage,
+)
 
 #: How long to wait for the owner to take the command (seconds).
 WAIT = 5.0
@@ -99,10 +108,12 @@ def main(args: argparse.Namespace) -> int:
             print(f"flowtop cancel: {name}: {done}", file=sys.stderr)
             return 1
         time.sleep(0.02)
-    if not _started(db, record.run_id):  # its process imports the flow file: taken at start
+    # its process imports the flow file: a cancel queued meanwhile is taken as it starts
+    # (``Runner.before_begin``), however long the import takes; said as ``watch`` says it
+    if not start_logged(db, record.run_id):
         print(
-            f"Cancel of {name} queued: its process is still importing the flow file; "
-            "the run ends as it starts, running no task"
+            f"Cancel of {name} queued, as it is {STARTING_WORDS}; the run ends as it starts, "
+            "running no task"
         )
         return 0
     print(
@@ -164,22 +175,6 @@ def _gone_unmarked(db: Path, record: RunRecord) -> str | None:
     why = unmarked_because(db)
     unmarked = "" if why is None else f"; it could not be marked INTERRUPTED: {printable(why)}"
     return f"{printable(gone)}, so there is nothing to cancel{unmarked}"
-
-
-def _started(db: Path, run_id: str) -> bool:
-    """Whether run ``run_id`` has logged its start: a run not yet started takes a cancel
-    queued meanwhile as it starts (``Runner.before_begin``), however long its flow file
-    takes to import. Unknown (the store busy) counts as started: the plain refusal."""
-    from contextlib import closing
-
-    from ..workspace.run_log import connect_reader
-
-    try:
-        with closing(connect_reader(db)) as conn:
-            found = conn.execute("SELECT 1 FROM events WHERE run_id = ? LIMIT 1", (run_id,))
-            return found.fetchone() is not None
-    except sqlite3.Error:
-        return True
 
 
 def _live_rerun(db: Path, record: RunRecord) -> str:

@@ -53,8 +53,8 @@ from ..workspace.store_errors import PRUNING, no_write_access, store_advice, unr
 from ..workspace.store_reader import StoreReader
 from .common import places_of, whole_number
 from .printers import TerminalStream, one_line, raised_at
-from .run_lines import record_did_not_start
-from .store_access import file_scope, run_in_file
+from .run_lines import STARTING_WORDS, record_did_not_start
+from .store_access import file_scope, run_in_file, start_logged
 
 #: The most runs ``--limit`` takes; SQLite integers stop at 2**63 - 1.
 MAX_LIMIT = 1_000_000_000
@@ -154,7 +154,7 @@ def main(args: argparse.Namespace) -> int:
             for run in runs:
                 print(json_record({"record": "run", **run.as_json()}), file=out)
         else:
-            _print_table(runs, out)
+            _print_table(runs, out, _starting(db, runs))
             total = history.count(args.flow, among=among) if len(runs) == args.limit else len(runs)
             if total > len(runs):  # said after the table, where the reader's eye ends up
                 print(f"(newest {len(runs)} of {total:,} runs; --limit N shows more)", file=out)
@@ -291,7 +291,10 @@ def _detail_text(
         detail = replace(detail, run=_as_read(detail.run, gone))
         text = io.StringIO()
         try:
-            (_print_detail_json if as_json else _print_detail)(detail, text)
+            if as_json:
+                _print_detail_json(detail, text)
+            else:  # (looked at once read: a run that has logged since shows its start)
+                _print_detail(detail, text, starting=bool(_starting(db, [detail.run])))
         except UNREADABLE:
             if checked:
                 raise
@@ -303,6 +306,15 @@ def _detail_text(
     for damage in detail.damage:
         _warn(f"{damage.said(named)} ({db})")
     return text.getvalue()
+
+
+def _starting(db: Path, runs: Sequence[RunRecord]) -> set[str]:
+    """The live runs of ``runs`` that have logged nothing, their process still importing
+    the flow file: said as ``watch`` and ``cancel`` say them (``STARTING_WORDS``), not as
+    a ``@flow`` that has reached no task yet (``0 tasks: running``). A subflow's run is
+    recorded as its start is logged."""
+    live = (r for r in runs if r.state == "RUNNING" and r.parent is None)
+    return {r.run_id for r in live if not start_logged(db, r.run_id)}
 
 
 def _named(run: RunRecord) -> str:
@@ -359,7 +371,7 @@ def fmt_counts(counts: dict[str, int]) -> str:
 NAME_CELLS = 40
 
 
-def _print_table(runs: list[RunRecord], out: Writer) -> None:
+def _print_table(runs: list[RunRecord], out: Writer, starting: set[str]) -> None:
     header = ("FLOW", "#", "STATE", "STARTED", "DURATION", "TASKS", "RERUN OF", "RUN ID", "NOTE")
     rows = [
         (
@@ -368,10 +380,10 @@ def _print_table(runs: list[RunRecord], out: Writer) -> None:
             r.state,
             date_time(r.started),
             precise_duration(r.duration),
-            _tasks_cell(r),
+            "-" if r.run_id in starting else _tasks_cell(r),  # none known yet
             source_label(r.rerun_of, r.rerun_of_number),
             r.run_id,
-            clean(_note(r)),
+            clean(_note(r, r.run_id in starting)),
         )
         for r in runs
     ]
@@ -397,12 +409,14 @@ def _reused(run: RunRecord) -> str:
     return f" ({run.reused:,} reused)" if run.reused else ""
 
 
-def _note(run: RunRecord) -> str:
+def _note(run: RunRecord, starting: bool = False) -> str:
     """The NOTE column: a @flow run's parameters (which day a nightly run was for), a
-    subflow's parent run, then who runs it (live), why it was interrupted, why it never
-    started, or what its @flow function raised (its first line: a run whose tasks all
-    completed failed for that)."""
+    subflow's parent run, then who runs it (live; ``starting: …`` first while its process
+    imports the flow file), why it was interrupted, why it never started, or what its
+    @flow function raised (its first line: a run whose tasks all completed failed for
+    that)."""
     note = run.owner if run.state == "RUNNING" else run.note
+    note = f"{STARTING_WORDS}; {note}" if starting else note
     error = run.error or {}
     why = ""
     if error.get("type") == NOT_STARTED:
@@ -414,7 +428,8 @@ def _note(run: RunRecord) -> str:
     return "; ".join(part for part in (given, run.child_of, note, why, run.damage) if part)
 
 
-def _print_detail(detail: RunDetail, out: Writer) -> None:
+def _print_detail(detail: RunDetail, out: Writer, *, starting: bool = False) -> None:
+    """One run as ``--run`` prints it; ``starting``: it has logged nothing yet (``_starting``)."""
     run = detail.run
     source = source_label(run.rerun_of, run.rerun_of_number)
     rerun = f"  rerun of {source}" if source else ""
@@ -429,6 +444,8 @@ def _print_detail(detail: RunDetail, out: Writer) -> None:
     counts = fmt_counts(run.counts) if run.counts else "running" if run.state == "RUNNING" else ""
     counts += _reused(run) if counts else ""
     head = f"run id {run.run_id} · {plural(tasks, 'task')}"
+    if starting:  # it read ``0 tasks: running``, as a @flow that reached none
+        head, counts = f"run id {run.run_id} · {STARTING_WORDS}", ""
     print(f"{head}: {counts}" if counts else head, file=out)  # a @flow that called no task
     if run.parameters:
         print(f"parameters: {clean(describe_parameters(run.parameters))}", file=out)

@@ -36,8 +36,12 @@ if TYPE_CHECKING:
     from ..workspace.history_records import RunRecord
     from ..workspace.run_log import RunInterrupted
 
-#: What a run not started yet is waiting for (``flowtop cancel`` says it so too).
+#: What a run not started yet is waiting for.
 STARTING = "its process is importing the flow file"
+#: How ``watch``, ``cancel`` and ``history --run`` say a run whose process has logged
+#: nothing yet, in the same words: ``cancel`` said ``its process is still importing the
+#: flow file`` and ``history --run`` ``0 tasks: running``, a ``@flow``'s words.
+STARTING_WORDS = f"starting: {STARTING}"
 
 
 def starting_line(record: RunRecord) -> str:
@@ -45,7 +49,7 @@ def starting_line(record: RunRecord) -> str:
     run whose process has logged nothing yet. The watch printed nothing at all until the
     import ended, however long it took."""
     return printable(
-        f"{clock_time(record.started)} {record.flow} #{record.number} starting: {STARTING}"
+        f"{clock_time(record.started)} {record.flow} #{record.number} {STARTING_WORDS}"
     )
 
 
@@ -158,14 +162,16 @@ def interrupted_line(
     """``09:36:35 long #2 INTERRUPTED: 1 completed, 2 interrupted in 3.1s (its process
     (pid 15846 on vm) is gone)``, as ``finished_line`` ends a run: ``name`` the run's flow
     and number, ``states`` its tasks' states when its process went (unfinished ones are
-    counted interrupted, as the store marks them), ``started`` its start's wall time. It
+    counted interrupted, as the store marks them), ``started`` its body's start (wall
+    time), as ``history`` counts it: 0 for a ``@flow`` retry killed in its delay, whose
+    body was due later (it read the wait it had, ``nightly #4 INTERRUPTED in 7.1s``). It
     read ``run b42c92683ea0 INTERRUPTED: its process … is gone``. A run whose process
     ended it, the store missing that end, reads as it ended (``event.ended``)."""
     line = f"{clock_time(event.ts)} {name} {event.ended or INTERRUPTED}"
     counts = state_counts(_after_interruption(states or {}))
     line += f": {counts}" if counts else ""
     if started is not None:
-        line += f" in {precise_duration(event.ts - started)}"
+        line += f" in {precise_duration(max(0.0, event.ts - started))}"  # 0: no body yet
     return printable(f"{line} ({event.reason})")
 
 

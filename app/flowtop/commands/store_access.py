@@ -268,6 +268,23 @@ def run_in_file(
     return NoRun(f"no run {wanted} of the flows of {within} in {reader.path}")
 
 
+def start_logged(db: Path, run_id: str) -> bool:
+    """Whether run ``run_id`` has logged anything, its start first: a run with only its
+    reservation (``run_start.Reservation``) is one whose process still imports the flow
+    file (``run_lines.STARTING_WORDS``). Unknown (the store busy) counts as started, and
+    the run is said as any other."""
+    from contextlib import closing
+
+    from ..workspace.run_log import connect_reader
+
+    try:
+        with closing(connect_reader(db)) as conn:
+            found = conn.execute("SELECT 1 FROM events WHERE run_id = ? LIMIT 1", (run_id,))
+            return found.fetchone() is not None
+    except sqlite3.Error:
+        return True
+
+
 @contextmanager
 def warnings_held_on_failure() -> Iterator[None]:
     """Hold back what the run store's logger (``flowtop.history``) warns inside the block: said after it when the block

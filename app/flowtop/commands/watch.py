@@ -419,14 +419,15 @@ class RunningAttempts:
     def __init__(self) -> None:
         #: Each running attempt's start by run and task, and its output's parts.
         self._open: dict[tuple[str, str], tuple[TaskStateChanged, list[str]]] = {}
-        #: Each run's start (wall clock), for its duration at its interruption.
+        #: Each run's body's start (wall clock), for its duration at its interruption:
+        #: a ``@flow`` retry's is its delay's end, as ``reaper.interrupt`` counts it.
         self.started: dict[str, float] = {}
 
     def see(self, events: list[Event]) -> None:
         """Open an attempt at its RUNNING step, keep its output, close it at its end."""
         for event in events:
             if type(event) is RunStarted:
-                self.started[event.run_id] = event.ts
+                self.started[event.run_id] = event.ts + (event.starts_in or 0.0)
             elif type(event) is TaskStateChanged:
                 key = (event.run_id, event.task)
                 if event.state is StateType.RUNNING:

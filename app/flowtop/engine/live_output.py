@@ -97,7 +97,8 @@ def since(captured: AttemptOutput, start: int, line_start: bool) -> tuple[str, i
     """What ``captured`` was written from ``start`` on (a count of all it was written, as
     ``size``), and where that ends. What its capture dropped meanwhile, or more than
     ``MOST`` once it drops, is told as ``… N characters of output skipped …`` on a line of its own
-    (``line_start``: whether what came before ended a line); then whole lines, if any."""
+    (``line_start``: whether what came before ended a line); then whole lines, if any. N
+    has thousands separators (``163,840``), as the capture's ``… dropped …`` count."""
     head, begins, tail = captured.parts()
     if start >= begins:
         text, at = tail[start - begins :], start
@@ -113,7 +114,7 @@ def since(captured: AttemptOutput, start: int, line_start: bool) -> tuple[str, i
         if 0 <= newline < len(text) - 1:  # the line cut into is skipped whole
             at += newline + 1
             text = text[newline + 1 :]
-        gap = f"… {at - start} characters of output skipped …\n"
+        gap = f"… {at - start:,} characters of output skipped …\n"
         text = (gap if line_start else "\n" + gap) + text
     return text, begins + len(tail)
 
