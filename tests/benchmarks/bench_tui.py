@@ -26,6 +26,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _util import percentile, table, verdict
+from store_start import measure as store_start
 
 from flowtop.engine import Flow, Runner, task
 from flowtop.engine.events import ErrorInfo, RunStarted, TaskStateChanged
@@ -589,6 +590,7 @@ def main(quick: bool = False) -> str:
             f"goal ≤ 2 s each ({verdict(opened <= 2.0 and reloaded <= 2.0)})",
         )
     )
+    rows.append(store_start(quick))  # the start on a big run store, against a fresh one
     text = table(rows)
     print(text)
     return text

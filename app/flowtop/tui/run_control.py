@@ -89,7 +89,7 @@ class StoreControl:
             says_gone=True,  # a deleted store's runs leave the screen (``RunStore``)
             says_reserved=True,  # runs still importing show as starting (``RunStore``)
         )
-        self.client.open()
+        self.client.open(replay_on_thread=True)  # the screen is not held meanwhile
         self.logs = LaunchLogs()  # what the run processes started here say
         self.children = ChildReaper()  # their processes, waited for as they end (``reap``)
         # A launch runs on a thread (``launch_queue``); the notices are read on the app's.
@@ -282,10 +282,10 @@ class InProcessControl:
         return handle
 
     def rerun_failed(self, run: RunModel) -> RunModel:
-        handle = self._finished_handle(run)
-        if handle.state is StateType.COMPLETED:
+        handle, flow = self._finished_handle(run), self._flow(run.flow)
+        if handle.state is StateType.COMPLETED and flow.nodes.keys() <= handle.tasks.keys():
             raise RunControlError(f"Run #{handle.number} of {run.flow} has nothing to rerun")
-        return self._track(self.runner.rerun_failed(handle, flow=self._flow(run.flow)))
+        return self._track(self.runner.rerun_failed(handle, flow=flow))  # and what it added
 
     def rerun_task(self, run: RunModel, key: str) -> RunModel:
         handle = self._finished_handle(run)
