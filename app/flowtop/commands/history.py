@@ -48,6 +48,7 @@ from ..workspace.history_records import (
     source_label,
 )
 from ..workspace.reaper import unmarked_notes
+from ..workspace.reuse_origin import Origin, origins
 from ..workspace.run_log import UNREADABLE, read_without_wal
 from ..workspace.store_errors import PRUNING, no_write_access, store_advice, unreadable
 from ..workspace.store_reader import StoreReader
@@ -287,14 +288,15 @@ def _detail_text(
     fields are not what flowtop writes (a crafted store) failed the printing halfway,
     and the run is then read again with every event's fields looked at."""
     for checked in (False, True):
-        detail = history.run_detail(run_id, checked=checked)
+        detail = _so_far(history.run_detail(run_id, checked=checked))
         detail = replace(detail, run=_as_read(detail.run, gone))
         text = io.StringIO()
         try:
             if as_json:
                 _print_detail_json(detail, text)
             else:  # (looked at once read: a run that has logged since shows its start)
-                _print_detail(detail, text, starting=bool(_starting(db, [detail.run])))
+                made = origins(detail, history.run_detail)
+                _print_detail(detail, text, made, starting=bool(_starting(db, [detail.run])))
         except UNREADABLE:
             if checked:
                 raise
@@ -306,6 +308,12 @@ def _detail_text(
     for damage in detail.damage:
         _warn(f"{damage.said(named)} ({db})")
     return text.getvalue()
+
+
+def _so_far(detail: RunDetail) -> RunDetail:
+    """A live run with its tasks' counts so far and how many were reused, as the table
+    has them (``counts_so_far``): its row has none until it ends."""
+    return replace(detail, run=counts_so_far(detail.run, lambda _: detail))
 
 
 def _starting(db: Path, runs: Sequence[RunRecord]) -> set[str]:
@@ -428,8 +436,15 @@ def _note(run: RunRecord, starting: bool = False) -> str:
     return "; ".join(part for part in (given, run.child_of, note, why, run.damage) if part)
 
 
-def _print_detail(detail: RunDetail, out: Writer, *, starting: bool = False) -> None:
-    """One run as ``--run`` prints it; ``starting``: it has logged nothing yet (``_starting``)."""
+def _print_detail(
+    detail: RunDetail,
+    out: Writer,
+    made: Mapping[str, Origin] | None = None,
+    *,
+    starting: bool = False,
+) -> None:
+    """One run as ``--run`` prints it; ``made``: where its reused tasks' results were made
+    (``reuse_origin``); ``starting``: it has logged nothing yet (``_starting``)."""
     run = detail.run
     source = source_label(run.rerun_of, run.rerun_of_number)
     rerun = f"  rerun of {source}" if source else ""
@@ -462,13 +477,13 @@ def _print_detail(detail: RunDetail, out: Writer, *, starting: bool = False) -> 
             print(f"  {clean(line)}", file=out)
     for task in detail.tasks:
         print(file=out)
-        _print_task(task, out, run.rerun_of_number)
+        _print_task(task, out, (made or {}).get(task.task))
 
 
-def _print_task(task: TaskRecord, out: Writer, source: int | None = None) -> None:
-    """One task of a run (``source``: the number of the run it reruns, if known)."""
+def _print_task(task: TaskRecord, out: Writer, origin: Origin | None = None) -> None:
+    """One task of a run (``origin``: where its result was made, if it was reused)."""
     if task.reused:  # no attempt of this run made it: where its result came from instead
-        parts = [clean(task.task), task.state, reused_how(task, source)]
+        parts = [clean(task.task), task.state, reused_how(task, origin)]
         if task.duration is not None:
             parts.append(precise_duration(task.duration))
     else:
@@ -491,16 +506,18 @@ def _print_task(task: TaskRecord, out: Writer, source: int | None = None) -> Non
         _print_attempt(attempt, after, out)
 
 
-def reused_how(task: TaskRecord, source: int | None) -> str:
+def reused_how(task: TaskRecord, origin: Origin | None) -> str:
     """Where a reused task's result came from, in place of its attempt: a cache entry
     (``cached result of etl #2, 2026-12-04 10:54:38``, as the engine said it), or the
-    run this one reruns (``reused from run #1, attempt 2``: the attempt that made it
-    there). It read ``attempt   -``, or ``attempt 1  -`` and the source unnamed."""
+    run whose attempt made it, up the chain of reruns (``reused from run #1, attempt 2``;
+    a rerun of a rerun named its source, which made no attempt of it). It read
+    ``attempt   -``, or ``attempt 1  -`` and the source unnamed."""
     message = clean(task.message)
     if message and message != REUSED_FROM_SOURCE:
         return message
-    said = f"reused from run #{source}" if source is not None else REUSED_FROM_SOURCE
-    return f"{said}, attempt {task.attempts}" if task.attempts else said
+    if origin is not None:
+        return clean(origin.said())
+    return f"{REUSED_FROM_SOURCE}, attempt {task.attempts}" if task.attempts else REUSED_FROM_SOURCE
 
 
 def _print_attempt(attempt: AttemptRecord, after: AttemptRecord | None, out: Writer) -> None:

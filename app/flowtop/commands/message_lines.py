@@ -54,3 +54,11 @@ def raised_at(traceback: str, message: str = "") -> str:
         return ""
     file, line, name = where  # a file may be named "a\nb.py": its line stays one
     return f"{printable_name(os.path.basename(file))}:{line} in {name}"
+
+
+def after_state_word(word: str, message: str) -> str:
+    """A reason that starts with the state's own word, put right after that word without
+    it: ``■ cancelled: SIGTERM (…)``, ``■ cancelled by the user``, where the line said
+    ``■ cancelled: cancelled: SIGTERM (…)``. "" for a reason that does not start so."""
+    rest = message.removeprefix(word)
+    return rest if rest != message and rest.startswith((": ", " ")) else ""

@@ -48,9 +48,9 @@ from ..looks import STATE_LOOK, state_words
 from ..printable import PrintableStream, as_left_on_screen, printable, say
 from ..tui.clock import LocalClock, system_clock
 from .line_pieces import whole_line_pieces
+from .message_lines import after_state_word, whole_line
 from .message_lines import one_line as one_line  # (``history`` takes both from here)
 from .message_lines import raised_at as raised_at
-from .message_lines import whole_line
 from .run_lines import finished_line, not_started_line, started_line, unstarted_runs
 
 #: Exit status when stdout's reader left early: 128 + SIGPIPE, as a shell reports for a
@@ -294,9 +294,9 @@ QUIET_STATES = frozenset({StateType.PENDING, StateType.RUNNING, StateType.COMPLE
 def printed_when_quiet(event: Event) -> bool:
     """Whether ``--quiet`` with no status line prints anything for ``event``: a run's
     start and end, and the steps that are not ``QUIET_STATES`` (a ``@flow`` call's first
-    step too, which brings its policy)."""
+    step too, which brings its policy; a reused task's, which its run's end counts)."""
     if type(event) is TaskStateChanged:
-        return event.state not in QUIET_STATES or bool(event.policy)
+        return event.state not in QUIET_STATES or bool(event.policy) or event.reused
     return type(event) is not TaskOutput
 
 
@@ -305,6 +305,8 @@ class HumanPrinter:
 
     #: A batch is written at once: none of its events is out before all are (``JsonPrinter``).
     out_of_batch = 0
+    #: False under ``--no-history``: a run's start says it is no run of the store's.
+    recorded = True
 
     def __init__(
         self, stream: TextIO, *, live: bool, verbose: bool = True, run_output: bool = False
@@ -327,6 +329,8 @@ class HumanPrinter:
         #: Each live run's tasks awaiting a retry: when it is due (steady clock).
         self.retry_due: dict[str, dict[str, float]] = {}
         self.names: dict[str, str] = {}
+        #: Each live run's tasks carried over from its source so far: its last line says so.
+        self.reused: Counter[str] = Counter()
         #: Each live run's tasks whose budget only ``Retry`` spends (``1/1, +3 on Retry``).
         self.retry_only: dict[str, set[str]] = {}
         self._status_shown = False
@@ -431,17 +435,18 @@ class HumanPrinter:
             self.names[event.run_id] = f"{event.flow} #{event.run}"
             planned = zip(event.tasks, event.policies, strict=False)  # none given: none retry-only
             self.retry_only[event.run_id] = {key for key, p in planned if RETRY_ONLY in p}
-            parent = self.names.get(event.parent_run or "", f"run {event.parent_run}")
-            return started_line(event, parent)
+            return started_line(event, self.names, recorded=self.recorded)
         self.states.pop(event.run_id, None)
         self.retry_only.pop(event.run_id, None)
         self.retry_due.pop(event.run_id, None)
-        return finished_line(event, run_output=self.run_output)
+        reused = self.reused.pop(event.run_id, 0)
+        return finished_line(event, run_output=self.run_output, reused=reused)
 
     def _describe_step(self, event: TaskStateChanged) -> str:
         run_states = self.states.get(event.run_id)
         if run_states is not None:
             run_states[event.task] = event.state
+            self.reused[event.run_id] += event.reused
             due = self.retry_due.setdefault(event.run_id, {})
             if event.state is StateType.AWAITING_RETRY:
                 due[event.task] = self._local(event.ts) + (event.retry_in or 0.0)
@@ -495,7 +500,7 @@ class HumanPrinter:
         ):
             said = whole_line(event.message)  # the reason the task ended so
             # beside the state's word, a reason that starts with it does not say it again
-            beside = "" if attempt else _after_state_word(state_words(event.state), said)
+            beside = "" if attempt else after_state_word(state_words(event.state), said)
             detail = beside or f": {said}"
         if event.output:  # what the attempt printed or logged, under the line of its end
             shown = as_left_on_screen(event.output).rstrip("\n")
@@ -559,14 +564,6 @@ def _why_not_retried(reason: str) -> str:
     while len(clauses) > 1 and _RETRY_ALLOWED.fullmatch(clauses[0]):
         clauses.pop(0)
     return "; ".join(clauses)
-
-
-def _after_state_word(word: str, message: str) -> str:
-    """A reason that starts with the state's own word, put right after that word without
-    it: ``■ cancelled: SIGTERM (…)``, ``■ cancelled by the user``, where the line said
-    ``■ cancelled: cancelled: SIGTERM (…)``. "" for a reason that does not start so."""
-    rest = message.removeprefix(word)
-    return rest if rest != message and rest.startswith((": ", " ")) else ""
 
 
 #: The live status line's clock is redrawn this often while no event comes.

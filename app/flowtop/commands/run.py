@@ -35,6 +35,7 @@ from .printers import (
 )
 from .run_args import configure as configure  # the command's arguments, for cli
 from .run_args import empty_rerun_of, repeated_parameter, want_dashboard
+from .run_lines import name_runs
 from .run_main_block import listed_refusals, main_calls_listed, main_calls_loaded, say_running
 from .run_output import STOP_GRACE, DetachedIds, end_runs, json_stdout, let_go
 from .run_record import recorded
@@ -196,6 +197,8 @@ def _run_opened(
                 calls.get(name),
             )
         )
+        if start is None:  # a rerun that would only reuse: said, exit 0
+            return 0
         if isinstance(start, str):
             refusals[name] = start
         else:
@@ -217,6 +220,9 @@ def _run_opened(
         live = can_redraw(sys.stdout)  # others' lines then clear the status line first
         shown_on = status_line.drawn_on(sys.stdout) if live else sys.stdout
         printer = HumanPrinter(shown_on, live=live, verbose=not args.quiet)
+        printer.recorded = not args.no_history  # its runs' numbers are then its own
+        if args.rerun_of is not None:  # its source by number, as history says it
+            name_runs(printer.names, workspace.history.path, [starts[names[0]]["rerun_of"]])
     outputs.append(printer.output)
     kwargs = {"workers": args.workers} if args.workers else {}
     from ..engine.dask_backend import DaskBackend
@@ -504,8 +510,11 @@ def executor_set_at(workspace: Workspace, given: str | None) -> str:
     return f"{LoadError(path, line, None, '[defaults] executor')}: "
 
 
-def rerun_start(workspace: Workspace, name: str, args: argparse.Namespace) -> dict[str, Any] | str:
-    """``Runner.start`` arguments reusing ``--rerun-of``'s stored results, or why there are none."""
+def rerun_start(
+    workspace: Workspace, name: str, args: argparse.Namespace
+) -> dict[str, Any] | str | None:
+    """``Runner.start`` arguments reusing ``--rerun-of``'s stored results, or why there are
+    none; None, said, for a shell's rerun that would run no task (a launched one is kept)."""
     from ..workspace.history_records import HistoryError
     from ..workspace.reruns import plan_rerun
 
@@ -519,6 +528,9 @@ def rerun_start(workspace: Workspace, name: str, args: argparse.Namespace) -> di
         return str(exc.args[0] if exc.args else exc)
     for note in plan.notes:
         say(note)
+    if plan.nothing_to_run and args.run_id is None:
+        say(plan.nothing_to_run)
+        return None
     return plan.start
 
 

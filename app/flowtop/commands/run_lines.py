@@ -13,8 +13,10 @@ did not start (``tasks appear as the flow reaches them``, ``0 tasks``).
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..engine.events import Event, RunFinished, RunStarted
@@ -112,12 +114,22 @@ def not_started_line(event: RunFinished) -> str:
     return f"{clock_time(event.ts)} {event.flow} #{event.run} did not start: {printable(why)}"
 
 
-def started_line(event: RunStarted, parent: str) -> str:
-    """``18:32:22 hang #1 started: 1 task``; ``parent``: the calling run's name, for a
-    subflow's run (``nightly #13``)."""
-    rerun = f" (rerun of {event.rerun_of})" if event.rerun_of else ""
+#: What the start of a run ``--no-history`` keeps out of the store says: its number is
+#: the command's own count, and ``hang #1`` read as the store's run #1 (a rerun's too,
+#: beside the source it named by the store's number).
+UNRECORDED = "not recorded: --no-history"
+
+
+def started_line(event: RunStarted, names: Mapping[str, str], *, recorded: bool = True) -> str:
+    """``18:32:22 hang #1 started: 1 task``. ``names``: runs by id, named by flow and
+    number (``nightly #13``): a subflow's calling run, and a rerun's source, said by its
+    number as ``history`` says it (``rerun of #1``; it read the source's id), each by its
+    id where unknown (pruned). ``recorded``: False for a run of ``--no-history``
+    (``UNRECORDED``)."""
+    rerun = f" (rerun of {source_name(event, names)})" if event.rerun_of else ""
     if event.parent_run:
-        rerun += f" (child of {parent})"
+        rerun += f" (child of {names.get(event.parent_run, f'run {event.parent_run}')})"
+    rerun += "" if recorded else f" ({UNRECORDED})"
     tasks = (
         plural(len(event.tasks), "task") if event.tasks else "tasks appear as the flow reaches them"
     )
@@ -129,10 +141,38 @@ def started_line(event: RunStarted, parent: str) -> str:
     return f"{stamp} {event.flow} #{event.run}{named} started{given}: {tasks}{rerun}"
 
 
-def finished_line(event: RunFinished, *, run_output: bool) -> str:
+def source_name(event: RunStarted, names: Mapping[str, str]) -> str:
+    """The run ``event`` reruns: ``#1`` for a run of its flow (``names``), else its name
+    or, unknown, its id."""
+    source = event.rerun_of or ""
+    name = names.get(source, source)
+    return name.removeprefix(f"{event.flow} ") if name.startswith(f"{event.flow} #") else name
+
+
+def name_runs(names: MutableMapping[str, str], db: Path, run_ids: Iterable[str | None]) -> None:
+    """Name each of ``run_ids`` (None: no run) that ``names`` lacks by its flow and number
+    in the store ``db`` (``etl #3``), for the lines of a run whose source or calling run
+    started elsewhere: ``(rerun of #1)``, ``(child of nightly #13)``, as ``history`` says
+    them. A run the store no longer holds, or cannot be read, keeps its id."""
+    from ..workspace.history_records import HistoryError
+    from ..workspace.store_reader import StoreReader
+
+    for run_id in {run_id for run_id in run_ids if run_id and run_id not in names}:
+        try:
+            found = StoreReader(db).with_id_prefix(run_id)
+        except (HistoryError, sqlite3.Error):
+            return
+        if found:
+            names[run_id] = f"{found[0].flow} #{found[0].number}"
+
+
+def finished_line(event: RunFinished, *, run_output: bool, reused: int = 0) -> str:
     """``18:32:22 long #2 CANCELLED: 1 completed, 2 cancelled in 3.1s``, with what the
-    ``@flow`` raised below it, and (``run_output``) what its body printed itself."""
+    ``@flow`` raised below it, and (``run_output``) what its body printed itself;
+    ``reused``: how many of its completed tasks were carried over (``(2 reused)`` after
+    its counts, as ``history`` says them)."""
     counts = state_counts(event.counts)
+    counts += f" ({reused:,} reused)" if counts and reused else ""
     line = f"{clock_time(event.ts)} {event.flow} #{event.run} {event.state.value}"
     line += f": {counts}" if counts else ""  # none: a run that never started
     if event.counts or event.duration or not event.note:  # else it never ran

@@ -42,7 +42,7 @@ from .printers import (
     can_redraw,
     output_lost,
 )
-from .run_lines import interrupted_line, starting_json, starting_line
+from .run_lines import interrupted_line, name_runs, starting_json, starting_line
 from .run_signals import stop_like_ctrl_c_on_sigterm
 from .run_target import RUN_HELP, add_run_target, too_many
 from .store_access import file_scope, find_run, split_target, store_path, usage
@@ -308,18 +308,13 @@ def _output_lost(output: Output, db: Path, run_id: str) -> int:
 
 
 def _name_parents(printer: HumanPrinter, events: list[Event], db: Path) -> None:
-    """Name the run that called a subflow's run by its flow and number, as ``flowtop
-    history`` does (``child of nightly #13``): a watch reads the watched run's events
-    alone, so its parent's start never named it and the line said ``(child of run
-    0e3c33aafd90)``. A parent pruned from the store keeps its id."""
-    from ..workspace.store_reader import StoreReader
-
-    for event in events:
-        parent = event.parent_run if isinstance(event, RunStarted) else None
-        if parent and parent not in printer.names:
-            found = StoreReader(db).with_id_prefix(parent)
-            if found:
-                printer.names[parent] = f"{found[0].flow} #{found[0].number}"
+    """Name the run that called a subflow's run, and the run a rerun reruns, by flow and
+    number, as ``flowtop history`` does (``child of nightly #13``, ``rerun of #1``): a
+    watch reads the watched run's events alone, so their starts never named them and
+    the line said ``(child of run 0e3c33aafd90)``. One pruned from the store keeps its id."""
+    starts = [event for event in events if isinstance(event, RunStarted)]
+    linked = [run_id for event in starts for run_id in (event.parent_run, event.rerun_of)]
+    name_runs(printer.names, db, linked)
 
 
 def _ended_unread(db: Path, run_id: str, damaged: bool) -> str | None:

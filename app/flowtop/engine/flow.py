@@ -17,6 +17,7 @@ from .graph import Node, Ref, _dedupe, find_refs, resolve_refs
 from .node_binding import ArgumentsRefused, Binder, Place, caller_place
 from .option_checks import name_problem
 from .parameters import ParameterError, ParameterInfo, ParameterProblem
+from .rerun_reuse import call_fingerprint, reusable
 from .run import FlowRun
 from .runner import Runner
 from .task import Task
@@ -332,14 +333,20 @@ class Flow:
 
     def rerun_plan(self, source: RunResult, key: str | None = None) -> dict[str, Any]:
         """What ``Runner.start`` needs to rerun ``source``: its failed tasks, or (``key``)
-        that task and everything downstream of it. Completed tasks are carried over."""
+        that task and everything downstream of it. Completed tasks are carried over where
+        ``rerun_reuse.reusable`` allows: not one fed by a task that runs again, nor one
+        this flow calls otherwise than ``source``'s flow did."""
         forced: set[str] = set()
         if key is not None:
             if key not in self.nodes:
                 raise KeyError(f"flow {self.name!r} has no task {key!r}")
             forced = self.downstream_of([key])
-        reuse = {k: s for k, s in source.states.items() if s.is_completed() and k not in forced}
-        return {"reuse": reuse}
+        done = [k for k, s in source.states.items() if s.is_completed() and k not in forced]
+        # Calls of another flow object (the code reloaded) are compared; its own, not.
+        was: Mapping[str, Node] = source.flow.nodes if source.flow is not self else {}
+        fingerprints = {k: call_fingerprint(was[k]) for k in done if k in was}
+        kept = reusable(self.nodes, done, fingerprints, f"run #{source.number}").kept
+        return {"reuse": {k: source.states[k] for k in kept}}
 
     def __repr__(self) -> str:
         return f"<Flow {self.name!r}: {len(self.nodes)} tasks>"

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .records import RunResult, TaskRun
+from .rerun_reuse import call_fingerprint
 from .states import StateType
 
 #: How often a wait with no time limit wakes to let Python run a signal's handler: a
@@ -105,10 +106,10 @@ class RunHandle:
             )
 
     def input_fingerprint(self, key: str) -> str | None:
-        """What a rerun matches a completed call by (``@flow`` runs); a static flow's tasks
-        are matched by key alone, so None."""
-        del key
-        return None
+        """What a rerun matches a completed call by, besides its key: for a static flow,
+        how the flow calls the task (``rerun_reuse.call_fingerprint``)."""
+        task = self.tasks.get(key)
+        return None if task is None else call_fingerprint(task.node)
 
     def snapshot(self, *, kept: bool = False) -> RunResult:
         """The run as it stands; with ``kept``, results as their tasks returned them."""

@@ -11,7 +11,7 @@ row saying so, and a row of the run whose task the code no longer has marked
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from flowtop.tui.model import RunModel, TaskRow
 
@@ -63,6 +63,13 @@ def follow_code(run: RunModel, keys: Sequence[str]) -> bool:
     run.added += len(missing) + len(dropped)
     run.version += 1
     return True
+
+
+def added_since(run: RunModel, keys: Iterable[str]) -> list[str]:
+    """The code's task ``keys`` that ``run`` did not have (``NOT_IN_RUN``, or not listed
+    yet): a rerun of it runs them, the rest reused, so ``f`` on a completed run acts."""
+    rows = run.rows
+    return [key for key in keys if key not in rows or rows[key].code_mark == NOT_IN_RUN]
 
 
 #: Leads a live run's POLICY cell whose policy differs from the next run's: the column

@@ -21,7 +21,7 @@ from textual.keys import KEY_NAME_REPLACEMENTS, Keys
 from textual.screen import Screen
 
 from flowtop.engine.states import StateType
-from flowtop.tui.code_rows import GONE, NOT_IN_RUN
+from flowtop.tui.code_rows import GONE, added_since
 from flowtop.tui.key_clashes import loss_message, resolve_keys
 
 if TYPE_CHECKING:
@@ -115,9 +115,12 @@ class KeyContext:
     #: Whether a task of the code is under the table's cursor (``e``; an empty table has
     #: none, and a row whose task left the code, ``(gone)``, has nothing to edit).
     task: bool = False
-    #: Whether that task is in the flow as loaded now and in the run ``t`` reruns it from
-    #: (a ``Not run`` row the code added beside the run has nothing to rerun there).
+    #: Whether that task is in the flow as loaded now (``t`` reruns it from the newest
+    #: run; a ``Not run`` row the code added since runs with what feeds it reused).
     task_in_flow: bool = False
+    #: Whether the code has a task the flow's newest run did not: ``f`` on a completed
+    #: run runs it, the rest reused.
+    tasks_added: bool = False
     #: Whether it has an error (``o`` opens its failing line, ``y`` copies it).
     task_error: bool = False
     #: Whether it awaits its retry in a live run (``n`` and ``x`` act on it).
@@ -133,7 +136,7 @@ def idle_actions(context: KeyContext) -> frozenset[str]:
     if not context.flow:
         idle |= {"run", "run_with_parameters", "rerun_failed", "rerun_task", "edit_retry"}
     rerunnable = context.last_run is not None and context.last_run is not StateType.RUNNING
-    if not rerunnable or context.last_run is StateType.COMPLETED:
+    if not rerunnable or (context.last_run is StateType.COMPLETED and not context.tasks_added):
         idle.add("rerun_failed")
     if not rerunnable or not context.task_in_flow:
         idle.add("rerun_task")
@@ -252,10 +255,11 @@ class KeyActions(_AppBase):
             flow=flow is not None,
             last_run=last.state if last is not None else None,
             task=row is not None and row.code_mark != GONE,
-            task_in_flow=row is not None
-            and row.code_mark != NOT_IN_RUN
+            task_in_flow=row is not None and flow is not None and flow.node(row.key) is not None,
+            tasks_added=last is not None
+            and last.state is StateType.COMPLETED
             and flow is not None
-            and flow.node(row.key) is not None,
+            and bool(added_since(last, flow.nodes)),
             task_error=row is not None and row.error is not None,
             task_waiting=row is not None
             and run is not None

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from flowtop.engine.states import StateType
 from flowtop.looks import STATE_LOOK
 from flowtop.tui.call_scope import Scope, scope_note
-from flowtop.tui.code_rows import NOT_IN_RUN
+from flowtop.tui.code_rows import added_since
 from flowtop.tui.launch_queue import Launch, LaunchQueue, Request, StoreWrite
 from flowtop.tui.run_control import AlreadyRerunning, RunControlError
 from flowtop.tui.view_actions import hidden_by_filter
@@ -225,7 +225,9 @@ class RunActions(LaunchQueue):
         run = self._source_run(name)
         if run is None:
             return
-        if run.state is StateType.COMPLETED:
+        shape = self.workspace.shapes.get(run.flow)
+        added = added_since(run, shape.nodes) if shape is not None else []  # none for a @flow
+        if run.state is StateType.COMPLETED and not added:  # else they run, the rest reused
             self.notify(f"Run #{run.number} of {run.flow} has nothing to rerun", markup=False)
             return
         self._queue(Launch(_rerun_of(run), lambda control: control.rerun_failed(run)))
@@ -247,15 +249,6 @@ class RunActions(LaunchQueue):
         if flow is None or flow.node(key) is None:
             self.notify(
                 self._no_task_here(run.flow, "rerun", key), severity="warning", markup=False
-            )
-            return
-        row = run.rows.get(key)
-        if row is not None and row.code_mark == NOT_IN_RUN:  # added by a reload: not in it
-            self.notify(
-                f"Task {key} is new since run #{run.number} of {run.flow}: "
-                f"press {self.key_for('run')} to run the flow with it",
-                severity="warning",
-                markup=False,
             )
             return
         self._queue(Launch(_rerun_of(run), lambda control: control.rerun_task(run, key)))

@@ -220,13 +220,15 @@ class RunDetail:
 
 
 def counts_so_far(run: RunRecord, run_detail: Callable[[str], RunDetail]) -> RunRecord:
-    """``run``, if live, with its tasks' states so far (``run_detail`` folds them): the
-    runs table counts them when a run ends, and a @flow, which plans no task, read
-    "0 tasks" while it ran."""
+    """``run``, if live, with its tasks' states so far (``run_detail`` folds them) and how
+    many were reused: the runs table counts them when a run ends, and a @flow, which
+    plans no task, read "0 tasks" while it ran; a live rerun lacked its ``(2 reused)``."""
     if run.state != "RUNNING" or run.counts:
         return run
-    counts = Counter(task.state for task in run_detail(run.run_id).tasks)
-    return replace(run, counts=dict(counts)) if counts else run
+    tasks = run_detail(run.run_id).tasks
+    counts = Counter(task.state for task in tasks)
+    reused = sum(task.reused for task in tasks)
+    return replace(run, counts=dict(counts), reused=reused) if counts else run
 
 
 #: What the history's RERUN OF column says of a rerun whose source was pruned: its bare

@@ -16,6 +16,7 @@ from typing import Any
 from ..engine.dynamic import FlowFunction
 from ..engine.flow import Flow
 from ..engine.parameters import call_for
+from ..engine.rerun_reuse import reusable
 from ..engine.states import State, StateType
 from ..looks import NOT_STARTED
 from .history import History
@@ -30,6 +31,9 @@ class RerunPlan:
 
     start: dict[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    #: Why no task would run (a static flow's every task reused), else "": the rerun
+    #: need not start (``flowtop run --rerun-of`` says so and exits 0, as ``f`` refuses).
+    nothing_to_run: str = ""
 
 
 def plan_rerun(
@@ -42,7 +46,11 @@ def plan_rerun(
     """Reuse what ``source_id`` completed and stored; rerun the rest (``task`` and downstream).
 
     A ``@flow`` is called with the source run's parameters, ``parameters`` over them (a
-    call whose inputs changed then runs again: its input hash no longer matches).
+    call whose inputs changed then runs again: its input hash no longer matches). A
+    static flow reuses a task only when what feeds it is reused and the flow calls it as
+    in the source run (``rerun_reuse.reusable``); a source run recorded before calls
+    were fingerprinted has none, and its tasks are matched by key (and feeders) alone.
+    ``task`` may be one the flow's code added since the source run.
 
     Raises ``KeyError`` for an unknown run or task, ``ValueError`` for a run of another
     flow or one that is still running, ``ParameterError`` (a ``ValueError``) for
@@ -69,7 +77,7 @@ def plan_rerun(
     if record.state == StateType.RUNNING.value:
         raise ValueError(f"run #{record.number} of {record.flow} is still running")
     completed = {t.task: t.attempts for t in detail.tasks if t.state == "COMPLETED"}
-    if task is not None and task not in {t.task for t in detail.tasks}:
+    if task is not None and task not in {t.task for t in detail.tasks} and not _added(flow, task):
         raise KeyError(f"run #{record.number} of {record.flow} has no task {task!r}")
     values, refused, fingerprints = load(Path(history.path), source_id)
     forced: set[str] = set()
@@ -88,16 +96,40 @@ def plan_rerun(
     keep = {k: v for k, v in values.items() if k in completed and k not in forced}
     start: dict[str, Any] = {"rerun_of": source_id}
     start.update(_call(flow, record.parameters, parameters or {}))
-    reuse: dict[str, State] = reusable_states(keep, completed)
     if isinstance(flow, FlowFunction):  # by call: its key and its input hash
+        reuse: dict[str, State] = reusable_states(keep, completed)
         start["cache"] = {
             (key, fingerprints[key]): state
             for key, state in reuse.items()
             if fingerprints.get(key) is not None
         }
-    else:
-        start["reuse"] = reuse
+    else:  # by key, what feeds it and how it is called (``rerun_reuse``)
+        kept = reusable(flow.nodes, keep, fingerprints, f"run #{record.number}")
+        start["reuse"] = reusable_states({k: keep[k] for k in kept.kept}, completed)
+        notes += _capped([f"{key} runs again: {why}" for key, why in kept.again.items()])
+        if len(kept.kept) == len(flow.nodes):  # every task it has now: a no-op run
+            nothing = f"Run #{record.number} of {record.flow} has nothing to rerun"
+            return RerunPlan(start, tuple(note for note in notes if note), nothing)
     return RerunPlan(start, tuple(note for note in notes if note))
+
+
+def _added(flow: Flow, task: str) -> bool:
+    """Whether ``task`` is a task of the static ``flow`` (added since the run, which
+    has none of that key: it runs, what feeds it reused where ``rerun_reuse`` allows)."""
+    return not isinstance(flow, FlowFunction) and flow.node(task) is not None
+
+
+#: How many "runs again" lines of tasks fed by what runs again a rerun says one by one.
+SAID_ONE_BY_ONE = 5
+
+
+def _capped(lines: list[str]) -> list[str]:
+    """``lines``, the first ``SAID_ONE_BY_ONE`` of them and a count of the rest: a
+    refused result feeding a fan-out of 5,000 tasks is said in six lines, not 5,001."""
+    if len(lines) <= SAID_ONE_BY_ONE:
+        return lines
+    rest = len(lines) - SAID_ONE_BY_ONE
+    return [*lines[:SAID_ONE_BY_ONE], f"and {rest:,} more tasks run again, for the same reasons"]
 
 
 def _not_completed(

@@ -37,6 +37,7 @@ from ...engine.events import REUSED_FROM_SOURCE
 from ...engine.parameters import describe as describe_parameters
 from ...engine.states import StateType
 from ...workspace.history_records import HistoryError, source_label
+from ...workspace.reuse_origin import Origin, carried_over, origins, reused_keys
 from ..row_views import state_counts_text
 from ..table_rows import columns_past_edge, last_column_room, refit_columns, replace_rows
 from ..widgets.key_bar import Entry, KeyBar
@@ -191,6 +192,8 @@ class RunDetailScreen(Screen[None]):
         self._wrapped_at = 0
         #: The run's counts with their words and without: made when its data changes.
         self._counts = run_counts(detail)
+        #: Where its reused tasks' results were made, by task (``_place_reused``).
+        self._origins: dict[str, Origin] = {}
         #: The heading, and what it was fitted to: the width, whether the table is wider
         #: (room kept for the hint) and whether the hint shows (``_show_heading``).
         self._heading: tuple[tuple[int, bool, bool], Text] | None = None
@@ -362,6 +365,7 @@ class RunDetailScreen(Screen[None]):
             # and `waiting to retry` for good, after the run had failed.
             self._follow = self.set_interval(REFRESH, self._refresh)
         self._show_attempts()
+        self._place_reused()
 
     def _refresh(self) -> None:
         """Every ``REFRESH`` while the run is live: read on a thread, shown here."""
@@ -409,6 +413,25 @@ class RunDetailScreen(Screen[None]):
             replace_rows(table, cells)
         self._show_cursor_task()
         self.call_after_refresh(self._fit_cells)  # its new tasks may have widened Task
+        self._place_reused()
+
+    def _place_reused(self) -> None:
+        """Where its reused tasks' results were made, read on a thread for those not
+        placed yet (``reuse_origin``): a rerun of a rerun named its source, which made
+        none of them."""
+        keys = [key for key in reused_keys(self.detail) if key not in self._origins]
+        if keys and self.history is not None:
+            detail, read = self.detail, self.history.run_detail
+
+            def place() -> None:
+                self.app.call_from_thread(self._placed, origins(detail, read, keys))
+
+            self.run_worker(place, thread=True, group="origins")
+
+    def _placed(self, found: dict[str, Origin]) -> None:
+        self._origins.update(found)
+        if self.is_mounted:
+            self._show_attempts()
 
     @on(DataTable.RowHighlighted, "#tasks")
     def _task_highlighted(self, _event: DataTable.RowHighlighted) -> None:
@@ -445,7 +468,8 @@ class RunDetailScreen(Screen[None]):
             self.show_task(str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value))
 
     def show_task(self, key: str) -> None:
-        text = attempts_text(self.tasks[key], looks(self.app), wrap=self._wrap)
+        origin = self._origins.get(key)
+        text = attempts_text(self.tasks[key], looks(self.app), wrap=self._wrap, origin=origin)
         self.query_one("#attempt-text", Static).update(self._with_flow_output(text))
 
     def _with_flow_output(self, text: Text) -> Text:
@@ -519,17 +543,16 @@ def attempts_text(
     record: TaskRecord,
     styles: Mapping[str, str] = LOOK_STYLE,
     wrap: Callable[[str], str] = str,
+    origin: Origin | None = None,
 ) -> Text:
     """Every attempt of one task: state, timing, error, traceback, output, next delay;
-    ``wrap``: what its tracebacks' lines go through to fit the pane (``hang_indent``)."""
+    ``wrap``: what its tracebacks' lines go through to fit the pane (``hang_indent``);
+    ``origin``: where a reused result was made (the source run, not known yet)."""
     text = Text()
     text.append(plain(record.task, 200), style="bold")
     text.append(f"  {record.policy}\n" if record.policy else "\n", style="dim")
     if record.reused:
-        text.append(
-            "Carried over from the source run (not executed again): its attempts are there.\n",
-            style=styles["reused"],
-        )
+        text.append(carried_over(origin) + "\n", style=styles["reused"])
     if record.message and record.message != REUSED_FROM_SOURCE:  # said just above
         text.append(block(record.message) + "\n", style="italic")
     if not record.attempt_records and not record.reused:  # a reused task has none here

@@ -1,0 +1,111 @@
+"""Where a rerun's reused results were made: for each task it carried over, the run up
+its chain of reruns whose attempt computed the result (``history --run``, the history
+screen's run page).
+
+A rerun of a rerun carries its source's reused tasks over again: run #11, a rerun of
+#10 (a rerun of #9, … of #7), reuses ``a`` from #10, which made no attempt of it; #7
+did. Its page said ``reused from run #10, attempt 1``, and README promises "the attempt
+that made it there". Each run of the chain is read only while some reused task is not
+placed yet, and at most ``MAX_LINKS`` runs back.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from ..engine.events import REUSED_FROM_SOURCE
+from .history_records import HistoryError, RunDetail, TaskRecord
+from .log_decode import UNREADABLE
+
+#: The most runs a chain is followed back through: a cron job that reruns every night
+#: makes chains of hundreds, each link a run's log to fold.
+MAX_LINKS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where one reused result was made. ``number``: the run (of the same flow) whose
+    attempt made it, or, ``cached`` being set, the run that took it from the cache
+    (``cached result of etl #2, …``, the engine's words); None when a run of the chain
+    is no longer in the store (``pruned``) or lies past ``MAX_LINKS``. ``attempts``:
+    how many it took there."""
+
+    number: int | None
+    attempts: int
+    cached: str = ""
+    pruned: bool = False
+
+    @property
+    def where(self) -> str:
+        """``run #7``; ``a pruned run``, as the RERUN OF column says a pruned source."""
+        if self.number is not None:
+            return f"run #{self.number}"
+        return "a pruned run" if self.pruned else "an earlier run"
+
+    def said(self) -> str:
+        """``reused from run #7, attempt 2``; ``reused from run #10, cached result of etl
+        #2, …``; ``reused from a pruned run, attempt 1``."""
+        said = f"reused from {self.where}"
+        if self.cached:
+            return f"{said}, {self.cached}"
+        return f"{said}, attempt {self.attempts}" if self.attempts else said
+
+
+def carried_over(origin: Origin | None) -> str:
+    """What the history screen's run page says of a reused task: ``Carried over from run
+    #7 (not executed again): its attempts are there.``; ``origin`` None while not known."""
+    if origin is None:
+        return "Carried over from the source run (not executed again): its attempts are there."
+    if origin.number is None:  # no run to look at
+        return f"Carried over from {origin.where} (not executed again)."
+    made = origin.cached or "its attempts are there"  # a cache hit there: no attempt
+    return f"Carried over from {origin.where} (not executed again): {made}."
+
+
+def from_source(task: TaskRecord) -> bool:
+    """Whether ``task`` was carried over from its run's source (not a cache hit, whose
+    message names its cache entry; an older store's message was empty)."""
+    return task.reused and task.message in ("", REUSED_FROM_SOURCE)
+
+
+def reused_keys(detail: RunDetail) -> list[str]:
+    """The tasks of ``detail`` carried over from its source, by key."""
+    return [task.task for task in detail.tasks if from_source(task)]
+
+
+def origins(
+    detail: RunDetail, read: Callable[[str], RunDetail], keys: Iterable[str] | None = None
+) -> dict[str, Origin]:
+    """Where each task of ``detail`` carried over from its source was made (``keys``:
+    those alone), by key; ``read`` reads a run of the store by id (``run_detail``). A
+    run of the chain that cannot be read (pruned, or its log unreadable) ends the
+    search: the tasks not placed by then read ``pruned``, or from an earlier run."""
+    carried = {task.task: task.attempts for task in detail.tasks if from_source(task)}
+    wanted = set(carried if keys is None else keys) & carried.keys()
+    found: dict[str, Origin] = {}
+    source, seen = detail.run.rerun_of, {detail.run.run_id}
+    pruned = False
+    while wanted and source is not None and source not in seen and len(seen) <= MAX_LINKS:
+        seen.add(source)
+        try:
+            ran = read(source)
+        except KeyError:  # no longer in the store
+            pruned = True
+            break
+        except (HistoryError, sqlite3.Error, *UNREADABLE):
+            break
+        tasks = {task.task: task for task in ran.tasks}
+        for key in list(wanted):
+            task = tasks.get(key)
+            if task is not None and not from_source(task):  # made here, or a cache hit here
+                cached = task.message if task.reused else ""
+                found[key] = Origin(ran.run.number, task.attempts, cached)
+                wanted.discard(key)
+            elif task is None:  # not in its source (a damaged log): said as unknown
+                found[key] = Origin(None, carried[key])
+                wanted.discard(key)
+        source = ran.run.rerun_of
+    found.update((key, Origin(None, carried[key], pruned=pruned)) for key in wanted)
+    return found
