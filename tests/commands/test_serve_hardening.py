@@ -24,7 +24,7 @@ import pytest
 
 from flowtop import cli
 from flowtop.commands.serve_access import origin_refusal
-from flowtop.commands.serve_server import QUIT_GRACE, TabState, end_process
+from flowtop.commands.serve_server import TabState, end_process
 from flowtop.printable import NOTICE_MARK
 from flowtop.workspace.launcher import run_environment
 from test_serve import Served, free_port, serve
@@ -215,10 +215,16 @@ FAKE_APP = """
                 sys.exit(0)
 """
 
-SERVER = """
+#: Seconds the server below gives an app to quit (``QUIT_GRACE``, 2 s): the deaf app is
+#: killed after them, the other quits within a few frames (1/60 s each).
+GRACE = 0.5
+
+SERVER = f"""
 import sys
 from flowtop.printable import NOTICE_MARK
+from flowtop.commands import serve_server
 from flowtop.commands.serve_server import GuardedServer
+serve_server.QUIT_GRACE = {GRACE}
 command, port, token = sys.argv[1:]
 GuardedServer(command, host="127.0.0.1", port=int(port), token=token, public=None).serve()
 """
@@ -290,7 +296,7 @@ def test_an_app_whose_tab_stopped_reading_and_closed_ends(tmp_path: Path) -> Non
             (tmp_path / "mode").write_text(mode)
             app, run = open_and_abandon(port, token, tmp_path)
             runs.append(run)
-            deadline = time.monotonic() + QUIT_GRACE + 5
+            deadline = time.monotonic() + GRACE + 5
             while alive(app) and time.monotonic() < deadline:
                 time.sleep(0.1)
             assert not alive(app), f"{mode}: the app is still there after its tab closed"

@@ -28,7 +28,7 @@ with Flow("steady") as flow:
 """
 
 
-def open_beside_a_looping_file(tmux: Tmux, folder: Path, load_timeout: int) -> None:
+def open_beside_a_looping_file(tmux: Tmux, folder: Path, load_timeout: float) -> None:
     """The monitor on ``folder``: a good flow file, and one that loops at import."""
     (folder / "steady.py").write_text(GOOD, encoding="utf-8")
     (folder / "slow.py").write_text("from flowtop import Flow\nwhile True:\n    pass\n")
@@ -41,7 +41,7 @@ def open_beside_a_looping_file(tmux: Tmux, folder: Path, load_timeout: int) -> N
 
 
 def test_a_file_looping_or_exiting_at_import_leaves_the_monitor_usable(tmux, tmp_path):
-    open_beside_a_looping_file(tmux, tmp_path, load_timeout=1)
+    open_beside_a_looping_file(tmux, tmp_path, load_timeout=0.5)  # steady.py's: milliseconds
     tmux.wait_for(lambda s: "fetch" in s and "slow.py" in s, "the flows list with slow.py")
     # saved while the monitor runs: this import would have killed it
     (tmp_path / "crash.py").write_text("import os\nfrom flowtop import Flow\nos._exit(3)\n")

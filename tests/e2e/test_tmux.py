@@ -13,12 +13,13 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 
-#: Its first retry waits 1.5 s, time to read the countdown; its second 0.1 s.
+#: Its first retry waits 0.8 s, time to read the countdown (the screen is read every
+#: 0.05 s, the app paints it every 0.1 s); its second 0.1 s.
 BROKEN = """\
 from flowtop import Flow, task
 
 
-@task(max_retries=2, retry_delay=(1.5, 0.1), retry_on=[ConnectionError])
+@task(max_retries=2, retry_delay=(0.8, 0.1), retry_on=[ConnectionError])
 def fetch_prices():
     raise ConnectionError("price API unreachable")
 
@@ -90,7 +91,7 @@ def test_o_with_an_editor_that_is_not_installed_keeps_the_app_usable(tmux, tmp_p
     """Textual resumes a suspended app only when the ``with suspend()`` block ends
     normally: an ``$EDITOR`` that does not exist used to leave a blank screen that read
     no keys. Now the app comes back and says why."""
-    quick = BROKEN.replace("retry_delay=(1.5, 0.1)", "retry_delay=0.05")  # no countdown read
+    quick = BROKEN.replace("retry_delay=(0.8, 0.1)", "retry_delay=0.05")  # no countdown read
     (tmp_path / "prices.py").write_text(quick, encoding="utf-8")
     tmux.start(
         [sys.executable, "-m", "flowtop", str(tmp_path)],

@@ -57,7 +57,8 @@ def importing(ws: Callable[..., Path]) -> Iterator[tuple[Path, subprocess.Popen[
     """A folder whose flow file the launched run ``RUN_ID``'s process is importing, held
     there, the run reserved in the store (as the monitor's ``r`` starts it)."""
     folder = ws(held=HELD)
-    (folder / "flowtop.toml").write_text("[defaults]\nload_timeout = 3\n")
+    # the cancel is queued within a few tenths of a second: the import is cut well after
+    (folder / "flowtop.toml").write_text("[defaults]\nload_timeout = 1.5\n")
     hold = folder / "importing"
     hold.write_text(".")  # (no loader imports it first: the run's import is held)
     process = subprocess.Popen(
@@ -108,7 +109,7 @@ def test_a_cancel_queued_while_importing_wins_over_the_run_not_starting(
         (folder / "importing").unlink()  # let go: the import raises
         reason = "held.py:21: RuntimeError: the database is down"
     else:
-        reason = "held.py: import did not finish in 3 s"  # held past load_timeout
+        reason = "held.py: import did not finish in 1.5 s"  # held past load_timeout
     _, err = process.communicate(timeout=30)
     assert process.returncode == 2, err
     assert reason in err

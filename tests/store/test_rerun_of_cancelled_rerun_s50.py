@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from cli_kit import Here
+from flowtop.commands import cancel
 
 from .conftest import flowtop, wait_until
 
@@ -23,7 +26,9 @@ if (HERE / "slow").exists():
     with (HERE / "imports").open("a") as imports:
         print("import", file=imports)
     if len((HERE / "imports").read_text().splitlines()) > 1:  # the rerun's own import
-        time.sleep(2)  # time to cancel it
+        held_until = time.monotonic() + 30  # held until the test has cancelled the rerun
+        while not (HERE / "release").exists() and time.monotonic() < held_until:
+            time.sleep(0.01)
 
 @task
 def ok_part():
@@ -49,7 +54,7 @@ def imports(folder: Path) -> int:
 
 
 def test_a_rerun_of_a_rerun_cancelled_while_importing_reuses_the_first_run_s_results(
-    ws, here: Here
+    ws, here: Here, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = ws(slowfail=FLOW)
     assert flowtop("run", ".", cwd=folder).returncode == 1
@@ -58,7 +63,11 @@ def test_a_rerun_of_a_rerun_cancelled_while_importing_reuses_the_first_run_s_res
     rerun = launched.stdout.strip()
     assert rerun, launched.stderr
     wait_until(lambda: imports(folder) == 2, "the rerun's process to begin importing the file")
-    assert here("cancel", ".", rerun, cwd=folder).returncode == 0
+    monkeypatch.setattr(cancel, "WAIT", 0.2)  # the command's wait: queued, as it imports
+    cancelled = here("cancel", ".", rerun, cwd=folder)
+    assert cancelled.returncode == 0, cancelled.stderr
+    assert "queued, as it is starting" in cancelled.stdout, cancelled.stdout
+    (folder / "release").touch()  # the import ends: the run ends as it starts
     # read in this process: a wait that started a `flowtop history` a look cost 0.2 s of CPU a look
     wait_until(lambda: " CANCELLED " in here("history", ".", cwd=folder).stdout, "the rerun's end")
     (folder / "slow").unlink()

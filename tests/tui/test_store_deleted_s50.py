@@ -20,7 +20,7 @@ from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
 from flowtop.tui.model import RunModel
 from flowtop.tui.run_control import RunControlError, StoreControl
-from flowtop.workspace import Workspace
+from flowtop.workspace import Workspace, store_client
 from flowtop.workspace.history import History
 from pilot_kit import screen_text, wait_for
 
@@ -66,6 +66,8 @@ async def test_the_monitor_drops_the_runs_of_a_deleted_store_and_says_so_once(
 ) -> None:
     folder = _folder(tmp_path, monkeypatch)
     _finished_runs(folder / ".flowtop" / "history.db", 3)
+    looks_every = 0.1  # the client's look at the store file (``REAP_EVERY``, a second)
+    monkeypatch.setattr(store_client, "REAP_EVERY", looks_every)
     workspace = Workspace(folder)
     workspace.load()
     app = FlowtopApp(workspace, watch=False, run_processes=True)
@@ -86,7 +88,7 @@ async def test_the_monitor_drops_the_runs_of_a_deleted_store_and_says_so_once(
             app.notify = notify  # type: ignore[method-assign]  # (to count what is said)
             shutil.rmtree(folder / ".flowtop")
             await wait_for(pilot, lambda: not app.store.runs, "the old runs to go", 10)
-            await pilot.pause(1.5)  # the client looks again: said once, not per look
+            await pilot.pause(5 * looks_every)  # the client looks again: said once, not per look
             assert app.table.run is not None and app.table.run.run_id is None  # as it would run
             assert "run #3" not in screen_text(app)
             gone = [s for s in said if "was deleted" in s]

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from flow_texts import QUICK
+from flowtop.tui import first_load
 from flowtop.tui.app import FlowtopApp
 from flowtop.tui.first_load import loading_line
 from flowtop.workspace import RemoteWorkspace
@@ -112,9 +113,13 @@ def test_the_loading_line_names_a_file_once_it_is_slow() -> None:
 
 
 async def test_the_first_screen_names_the_hanging_file_then_lists_it_broken(
-    folder: Callable[[float], Path], remote: RemoteWorkspace
+    folder: Callable[[float], Path], remote: RemoteWorkspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder(2.5)  # (named from its first second on: a tick or more before it ends)
+    # named after a quarter of a second here (``NAMED_AFTER``, 1 s), looked at every 0.05 s
+    # (``LOADING_TICK``, 0.25 s): from six times that on, till the import is cut
+    monkeypatch.setattr(first_load, "NAMED_AFTER", 0.25)
+    monkeypatch.setattr(first_load, "LOADING_TICK", 0.05)
+    folder(1.5)
     app = FlowtopApp(remote, load=True, watch=False, run_processes=True)
     async with app.run_test(size=(120, 30)) as pilot:
 

@@ -130,9 +130,23 @@ def hosts_of(folder: Path) -> list[int]:
     return found
 
 
+#: ``flowtop run`` naming a file it waits for after half a second (``SAID_AFTER``, 3 s),
+#: its loader telling it the files still importing ten times a second (``SAID_AGAIN``,
+#: once a second): the test waits for that line, then lets the file go.
+SAYS_WAITS_SOONER = """
+import sys
+from flowtop.cli import main
+from flowtop.commands import import_wait
+from flowtop.workspace import loader_process
+import_wait.SAID_AFTER = 0.5
+loader_process.SAID_AGAIN = 0.1
+sys.exit(main(sys.argv[1:]))
+"""
+
+
 def start_run(folder: Path, flow: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "flowtop", "run", str(folder), "--flow", flow],
+        [sys.executable, "-c", SAYS_WAITS_SOONER, "run", str(folder), "--flow", flow],
         cwd=folder,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from flow_texts import QUICK
+from flowtop.tui import reload_actions
 from flowtop.tui.app import FlowtopApp
 from flowtop.tui.reload_actions import reloading_row
 from flowtop.workspace import RemoteWorkspace
@@ -70,20 +71,30 @@ def test_a_reload_is_said_only_once_it_has_taken_a_second() -> None:
     assert reloading_row((slow, 2.2)) == "⋯ reloading 2 s\n  slow.py"
 
 
+#: The reload is named after this many seconds here, not a second (``NAMED_AFTER``),
+#: looked for every ``LOOKED_EVERY`` (``LOADING_TICK``, 0.25 s): the imports below last
+#: four times as long, not seconds.
+SAID_AFTER = 0.25
+LOOKED_EVERY = 0.05
+
+
 @pytest.mark.parametrize(
     ("load_timeout", "delay", "ends_with"),
     [
-        (10, 2.5, "· slower"),  # a slow import that finishes
-        (3, 60, "✗ slow.py"),  # one that overruns load_timeout
+        (10, 1.0, "· slower"),  # a slow import that finishes
+        (1.5, 60, "✗ slow.py"),  # one that overruns load_timeout
     ],
 )
 async def test_a_slow_reload_names_its_file_in_the_flows_list_until_it_ends(
     write: Callable[[str, str], Path],
     remote: RemoteWorkspace,
+    monkeypatch: pytest.MonkeyPatch,
     load_timeout: float,
     delay: float,
     ends_with: str,
 ) -> None:
+    monkeypatch.setattr(reload_actions, "NAMED_AFTER", SAID_AFTER)
+    monkeypatch.setattr(reload_actions, "LOADING_TICK", LOOKED_EVERY)
     write("flowtop.toml", f"[defaults]\nload_timeout = {load_timeout}\n")
     write("quick.py", QUICK)
     delay_file = write("delay.txt", "0")
