@@ -21,27 +21,13 @@ from flowtop.workspace.reaper import connect
 from flowtop.workspace.run_log import LogEvent
 from flowtop.workspace.run_numbers import reserve_launched
 from flowtop.workspace.store_client import RunsReserved, StoreClient
-from held_import import HELD_IMPORT
 from pilot_kit import screen_text, wait_for
 
 from .conftest import flowtop, wait_until
+from .test_cancel_while_importing import SLOW_IMPORT
 from .test_store_cli import runs
 from .test_tui_client import client_app
 
-#: Its import held (``held_import``) for as long as the test needs.
-SLOW_IMPORT = (
-    HELD_IMPORT
-    + """
-    from flowtop import Flow, task
-
-    @task
-    def deploy() -> None:
-        Path(__file__).with_name("deployed").touch()
-
-    with Flow("slowimport") as flow:
-        deploy()
-"""
-)
 STARTING = "run #2 starting: its process is loading the flow…"
 
 
