@@ -118,6 +118,19 @@ class FakeWorkspace:
         loaded = self.flows.get(flow)
         return loaded.parameter_problem(parameters) if loaded is not None else None
 
+    def nothing_to_rerun(self, flow: str, run_id: str) -> str | None:
+        """As ``Workspace.nothing_to_rerun``, by the runs of this process (no store here):
+        None for a run none of its runners holds (the monitor then checks added tasks)."""
+        from flowtop.tui.run_control import reruns_nothing
+
+        loaded = self.flows.get(flow)
+        handle = next((h for r in self.runners if (h := r.find(run_id)) is not None), None)
+        if loaded is None or handle is None:
+            return None
+        if not reruns_nothing(loaded, handle):
+            return ""
+        return f"Run #{handle.number} of {flow} has nothing to rerun"
+
     def policy_for(self, flow: Flow, node: Node) -> RetryPolicy:
         policy = node.task.policy
         values = self.overrides.get((flow.name, node.key))

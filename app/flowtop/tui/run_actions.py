@@ -225,12 +225,25 @@ class RunActions(LaunchQueue):
         run = self._source_run(name)
         if run is None:
             return
-        shape = self.workspace.shapes.get(run.flow)
-        added = added_since(run, shape.nodes) if shape is not None else []  # none for a @flow
-        if run.state is StateType.COMPLETED and not added:  # else they run, the rest reused
-            self.notify(f"Run #{run.number} of {run.flow} has nothing to rerun", markup=False)
+        nothing = self._nothing_to_rerun(run) if run.state is StateType.COMPLETED else ""
+        if nothing:
+            self.notify(nothing, markup=False)
             return
         self._queue(Launch(_rerun_of(run), lambda control: control.rerun_failed(run)))
+
+    def _nothing_to_rerun(self, run: RunModel) -> str:
+        """Why `f` on the completed ``run`` would rerun nothing, else "". A static flow's
+        code may have added a task or changed a task's call since: the process holding
+        the code says (``nothing_to_rerun``); when it cannot now, an added task decides.
+        A ``@flow`` (its tasks known only as it runs) has nothing to rerun."""
+        nothing = f"Run #{run.number} of {run.flow} has nothing to rerun"
+        shape = self.workspace.shapes.get(run.flow)
+        if shape is None or shape.dynamic:
+            return nothing
+        said = self.workspace.nothing_to_rerun(run.flow, run.run_id) if run.run_id else None
+        if said is None:
+            return "" if added_since(run, shape.nodes) else nothing
+        return said
 
     def action_rerun_task(self) -> None:
         name = self._flow_or_warn()

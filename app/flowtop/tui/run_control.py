@@ -73,6 +73,20 @@ class RunControl(Protocol):
     def close(self, *, cancel: bool) -> None: ...
 
 
+def reruns_nothing(flow: Flow, source: FlowRun) -> bool:
+    """Whether a rerun of the ended ``source`` by today's ``flow`` would run no task. A
+    static flow's rerun reuses a task only as ``Flow.rerun_plan`` allows (what feeds it
+    reused, called as in ``source``): a changed call runs again, not only an added task.
+    A ``@flow`` (its tasks known as it runs) has nothing to rerun when ``source`` had
+    every task it names."""
+    from flowtop.engine.dynamic import FlowFunction
+
+    if isinstance(flow, FlowFunction):
+        return flow.nodes.keys() <= source.tasks.keys()
+    reused: Mapping[str, Any] = flow.rerun_plan(source.snapshot())["reuse"]
+    return reused.keys() >= flow.nodes.keys()
+
+
 class StoreControl:
     """Runs in run processes; actions go through the store (see ``StoreClient``)."""
 
@@ -283,7 +297,7 @@ class InProcessControl:
 
     def rerun_failed(self, run: RunModel) -> RunModel:
         handle, flow = self._finished_handle(run), self._flow(run.flow)
-        if handle.state is StateType.COMPLETED and flow.nodes.keys() <= handle.tasks.keys():
+        if handle.state is StateType.COMPLETED and reruns_nothing(flow, handle):
             raise RunControlError(f"Run #{handle.number} of {run.flow} has nothing to rerun")
         return self._track(self.runner.rerun_failed(handle, flow=flow))  # and what it added
 

@@ -102,6 +102,10 @@ class WorkspaceView(Protocol):
         self, flow: str, parameters: Mapping[str, Any]
     ) -> ParameterProblem | None: ...
 
+    def nothing_to_rerun(self, flow: str, run_id: str) -> str | None:
+        """Why a rerun of the completed run ``run_id`` would run no task (the code's every
+        task reused), "" when one would run, None when it cannot be asked now."""
+
     def stop_loading(self) -> None:
         """The app is quitting: end a load or reload in progress now, if that can be done."""
 

@@ -117,6 +117,9 @@ class FlowHost:
             "check_parameters": lambda r: {
                 "problem": workspace.check_parameters(r["flow"], r["parameters"])
             },
+            "nothing_to_rerun": lambda r: {  # the same channel: "" when a task would run
+                "problem": workspace.nothing_to_rerun(r["flow"], r["run_id"])
+            },
             "override_for": lambda r: {"values": workspace.override_for(r["flow"], r["task"])},
             "set_override": self._set_override,
             "clear_override": self._clear_override,

@@ -301,6 +301,12 @@ class RemoteWorkspace:
         )
         return ParameterProblem(*problem) if problem is not None else None
 
+    def nothing_to_rerun(self, flow: str, run_id: str) -> str | None:
+        """Why a rerun of ``run_id`` would run no task, by the code the host loaded ("" when
+        one would run: ``Workspace.nothing_to_rerun``); None when the host is busy or gone."""
+        said = self._check({"kind": "nothing_to_rerun", "flow": flow, "run_id": run_id})
+        return str(said) if said is not None else None
+
     def _check(self, request: dict[str, Any]) -> Any:
         """The host's ``problem`` for a check; None when the host is busy or gone: a check
         only spares the user a failed save or run, which still say what is wrong."""

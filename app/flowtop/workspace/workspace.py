@@ -485,6 +485,23 @@ class Workspace:
                 self._history = open_live_history(self.state_dir)
             return self._history
 
+    def nothing_to_rerun(self, flow: str, run_id: str) -> str:
+        """Why a rerun of the stored run ``run_id`` of ``flow`` would run no task (every
+        task reused: ``RerunPlan.nothing_to_run``), else "". The monitor's ``f`` asks
+        the process holding the code: a completed run whose code changed a task's call
+        (``extract("/orders")`` now ``extract("/customers")``) reruns it. A run it cannot
+        plan (pruned, of another flow, unreadable) gives "": the rerun says why."""
+        from .history_records import HistoryError
+        from .reruns import plan_rerun
+
+        loaded = self.flows.get(flow)
+        if loaded is None:
+            return ""
+        try:
+            return plan_rerun(self.history, run_id, loaded).nothing_to_run
+        except (KeyError, ValueError, HistoryError, OSError):
+            return ""
+
     def make_runner(
         self,
         sinks: Iterable[Callable[[list[Any]], None]] = (),
