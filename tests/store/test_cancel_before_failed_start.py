@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
@@ -59,10 +59,20 @@ def importing(ws: Callable[..., Path]) -> Iterator[tuple[Path, subprocess.Popen[
     folder = ws(held=HELD)
     # the cancel is queued within a few tenths of a second: the import is cut well after
     (folder / "flowtop.toml").write_text("[defaults]\nload_timeout = 1.5\n")
+    with held_launch(folder, RUN_ID) as (_, process):
+        wait_until(lambda: _runs(folder), "the run to be reserved")
+        yield folder, process
+
+
+@contextmanager
+def held_launch(folder: Path, run_id: str) -> Iterator[tuple[Path, subprocess.Popen[str]]]:
+    """The process of the launched run ``run_id`` of ``held.py`` (``HELD``), as the
+    monitor's ``r`` starts it, once it is importing the file, held there until the file
+    ``importing`` it yields goes; the process is ended after, if it has not."""
     hold = folder / "importing"
     hold.write_text(".")  # (no loader imports it first: the run's import is held)
     process = subprocess.Popen(
-        [sys.executable, "-m", "flowtop", "run", "held.py", "--flow", "held", "--run-id", RUN_ID],
+        [sys.executable, "-m", "flowtop", "run", "held.py", "--flow", "held", "--run-id", run_id],
         cwd=folder,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -71,13 +81,13 @@ def importing(ws: Callable[..., Path]) -> Iterator[tuple[Path, subprocess.Popen[
     )
     try:
         wait_until(lambda: hold.stat().st_size >= 2, "the run's process to begin its import")
-        wait_until(lambda: _runs(folder), "the run to be reserved")
-        yield folder, process
+        yield hold, process
     finally:
         hold.unlink(missing_ok=True)
         if process.poll() is None:
             process.kill()
-        process.communicate(timeout=20)
+        if process.stderr is not None and not process.stderr.closed:
+            process.communicate(timeout=20)
 
 
 def _cancel_queued(

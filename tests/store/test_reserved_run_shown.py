@@ -14,6 +14,8 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from textual.pilot import Pilot
+
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
 from flowtop.workspace import store_schema
@@ -73,18 +75,23 @@ async def test_another_windows_run_shows_as_starting_and_c_cancels_it(
             wait_until(lambda: _commands(folder), "the cancel to be queued")
         finally:
             importing.unlink()
-        await wait_for(
-            pilot,
-            lambda: (
-                (run := app.store.latest_for("slowimport")) is not None
-                and run.number == 2
-                and run.state is StateType.CANCELLED
-            ),
-            "run #2 to show cancelled",
-            20,
-        )
+        await run_two_ends(pilot, app, StateType.CANCELLED)
         assert "starting" not in header(app)
     assert [r.number for r in runs(folder, "CANCELLED")] == [2]
+
+
+async def run_two_ends(pilot: Pilot[None], app: FlowtopApp, state: StateType) -> None:
+    """Let the app run until the store shows run #2, the one started elsewhere, ``state``."""
+    await wait_for(
+        pilot,
+        lambda: (
+            (run := app.store.latest_for("slowimport")) is not None
+            and run.number == 2
+            and run.state is state
+        ),
+        f"run #2 to show {state.value.lower()}",
+        20,
+    )
 
 
 async def test_its_start_replaces_it(ws: Callable[..., Path]) -> None:
@@ -97,16 +104,7 @@ async def test_its_start_replaces_it(ws: Callable[..., Path]) -> None:
             await wait_for(pilot, lambda: STARTING in header(app), "the header")  # old: never
         finally:
             importing.unlink()
-        await wait_for(
-            pilot,
-            lambda: (
-                (run := app.store.latest_for("slowimport")) is not None
-                and run.number == 2
-                and run.state is StateType.COMPLETED
-            ),
-            "run #2 to show completed",
-            20,
-        )
+        await run_two_ends(pilot, app, StateType.COMPLETED)
         assert "starting" not in header(app)
         assert not app.store.reserved
 

@@ -5,8 +5,6 @@ counts from its body's start, the import left out."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from contextlib import closing
@@ -21,8 +19,9 @@ from flowtop.workspace.history import History
 from flowtop.workspace.store_reader import StoreReader
 from held_import import HELD_IMPORT
 
-from .conftest import env, json_lines, wait_until
 from .conftest import flowtop as flowtop_cli
+from .conftest import json_lines, wait_until
+from .test_cancel_before_failed_start import held_launch
 
 RUN_ID = "5ea7ed000001"
 #: How long the test holds the run's import, at least (seconds).
@@ -48,28 +47,12 @@ def test_a_run_launched_during_a_slow_import_keeps_its_launch_time_as_started(
 ) -> None:
     folder = ws(held=HELD)
     db = folder / ".flowtop" / "history.db"
-    hold = folder / "importing"
-    hold.write_text(".")  # (no loader imports it first: the run's import is held)
-    process = subprocess.Popen(  # as the monitor's `r` starts a run's process
-        [sys.executable, "-m", "flowtop", "run", "held.py", "--flow", "held", "--run-id", RUN_ID],
-        cwd=folder,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env(),
-    )
-    try:
-        wait_until(lambda: hold.stat().st_size >= 2, "the run's process to begin its import")
+    with held_launch(folder, RUN_ID) as (hold, process):
         reserved = wait_until(lambda: db.exists() and StoreReader(db).runs(), "its reservation")
         launched_at = reserved[0].started
         wait_until(lambda: time.time() >= launched_at + HELD_FOR, "the import to take a while")
         hold.unlink()
         _, err = process.communicate(timeout=30)
-    finally:
-        hold.unlink(missing_ok=True)
-        if process.poll() is None:
-            process.kill()
-            process.communicate(timeout=20)
     assert process.returncode == 0, err
     (run,) = StoreReader(db).runs()
     assert run.state == "COMPLETED"
