@@ -195,3 +195,24 @@ def test_a_half_written_row_is_neither_drawn_over_nor_written_after() -> None:
         real.close()
         os.close(follower)
         os.close(leader)
+
+
+def test_a_line_printed_into_a_file_is_not_glued_to_the_printers_next() -> None:
+    """``print("cleaned up")`` is two writes (the text, then ``"\\n"``), and with stdout a
+    file ``flowtop run``'s printer (on its own thread) wrote its line between them:
+    ``cleaned up20:38:42 spinner #1 started``. It now ends the half row first."""
+    from flowtop.commands.printers import HumanPrinter
+    from flowtop.engine.events import RunStarted
+
+    real = io.StringIO()
+    out = capture._ThreadRoutedStream(real)  # type: ignore[arg-type]
+    try:
+        printer = HumanPrinter(out, live=False, verbose=True)
+        out.write("cleaned up")
+        printer([RunStarted("r1", "etl", 1, ("a",), (1,), ("",), None, time.time())])
+        out.write("\n")
+    finally:
+        status_line.forget()
+    first, second, *_ = real.getvalue().split("\n")
+    assert first == "cleaned up"
+    assert "etl #1 started" in second

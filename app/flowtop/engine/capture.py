@@ -152,8 +152,10 @@ class _ThreadRoutedStream(PassThroughStream):
     def write(self, text: str) -> int:
         buffer = _buffer()
         if buffer is None:
-            if status_line.terminal is None or text.__class__ is not str:
+            if text.__class__ is not str:
                 return self.original.write(text)
+            if status_line.terminal is None:
+                return self._mark_open_row(text)
             return self._clear_of_status(text)
         if not isinstance(
             text, str
@@ -166,6 +168,15 @@ class _ThreadRoutedStream(PassThroughStream):
         elif buffer.echo:
             self.original.write(text)
         return len(text)
+
+    def _mark_open_row(self, text: str) -> int:
+        """Past any capture, with no status line (a file, a pipe): say whether this leaves
+        its row half-written, before it is written, so the printer's next line goes below
+        it. A thread's ``print(text)`` is two writes, and a printer's line between them
+        was glued on: ``cleaned up: …cancelled20:38:42 spinner #1 started``."""
+        if text:
+            status_line.row_open = text[-1] not in "\n\r"
+        return self.original.write(text)
 
     def _clear_of_status(self, text: str) -> int:
         """Past any capture, while a live status line is drawn (``status_line``): a line

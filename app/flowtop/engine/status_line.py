@@ -25,7 +25,8 @@ CLEAR = "\x1b[2K\x1b[1G"
 
 #: Whether a writer other than the printer left the terminal's row half-written (a
 #: ``print(..., end="")`` before a slow step): the printer then draws nothing over it, and
-#: its next line ends that row first. One flag for the terminal, whatever stream wrote.
+#: its next line ends that row first. One flag for the terminal, whatever stream wrote;
+#: with no status line (a file, a pipe), one for the output all the same.
 #: (A forked child's writes set it in the child only: its half rows can still be drawn over.)
 row_open = False
 
