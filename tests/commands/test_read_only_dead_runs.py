@@ -31,7 +31,7 @@ from cli_kit import flowtop
 from flowtop.commands import cancel
 from flowtop.engine.events import RunStarted, TaskStateChanged
 from flowtop.engine.states import StateType
-from flowtop.workspace import reaper
+from flowtop.workspace import owner_agent, reaper
 from flowtop.workspace.history import History
 
 #: A pid above any pid_max on this host: its owner cannot be alive.
@@ -158,6 +158,9 @@ def test_cancelling_a_dead_run_a_store_refuses_to_mark_queues_nothing(
     def refuse(*_: Any, **__: Any) -> sqlite3.Connection:
         raise sqlite3.OperationalError("attempt to write a readonly database")
 
+    # (owner_agent, imported before: imported first by the cancel below, it took the stand-in
+    # as its own ``connect`` for good, and a later test's cancel could queue nothing)
+    assert owner_agent.connect is reaper.connect
     monkeypatch.setattr(reaper, "connect", refuse)
     monkeypatch.setattr(reaper, "store_writable", lambda path: False)
     monkeypatch.setattr(cancel, "WAIT", 0.05)  # (before: a request queued for nobody)
