@@ -11,6 +11,7 @@ read as ``fmt_seconds`` writes it (``1h02m``, ``2d03h``, ``365d``): a 50-hour ru
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from rich.cells import cell_len, set_cell_size
@@ -22,14 +23,17 @@ from flowtop.looks import INTERRUPTED, state_words
 from flowtop.printable import drawn_as_measured
 
 __all__ = [
+    "cell_head",
     "clock_time",
     "coarse_duration",
     "cut_cells",
+    "cut_name",
     "date_time",
     "fmt_duration",
     "fmt_seconds",
     "handled_failures",
     "in_count_order",
+    "middle_cut",
     "moment",
     "pad_cells",
     "plural",
@@ -225,3 +229,47 @@ def cut_cells(text: str, width: int) -> str:
     if cell_len(text) <= width:
         return text
     return set_cell_size(text, max(0, width - 1)).rstrip() + "…" if width > 0 else ""
+
+
+def cell_head(text: str, cells: int) -> str:
+    """The start of ``text`` in at most ``cells`` cells, whole characters only: a wide one
+    that does not fit is left out, not replaced by a space before the "…" (``🚀火 …``)."""
+    head, used = [], 0
+    for char in text:
+        used += cell_len(char)
+        if used > cells:
+            break
+        head.append(char)
+    return "".join(head)
+
+
+#: The number a task name ends in, with the character before it (``-10`` of
+#: ``fetch_item-10``): what tells a mapped task's calls apart.
+_NUMBERED = re.compile(r"[^0-9]?[0-9]+$")
+
+
+def cut_name(name: str, width: int) -> str:
+    """A task name in at most ``width`` cells, cut in the middle when too long
+    (``fetch…-10``): cut at its end, every call of a mapped task read ``fetch_i…``. The
+    number it ends in stays whole while two cells of its start fit beside it; else its
+    start and its end share the room (``extr…ers``)."""
+    if width < 4 or cell_len(name) <= width:
+        return cut_cells(name, width)
+    head, tail = middle_cut(name, width)
+    return set_cell_size(head + "…" + tail, width)
+
+
+def middle_cut(name: str, width: int) -> tuple[str, str]:
+    """The start and the end ``cut_name`` keeps of a ``name`` too long for ``width``
+    cells, the "…" between them (the flows pane cuts its styled names with them)."""
+    room = width - 1
+    numbered = _NUMBERED.search(name)
+    end = cell_len(numbered.group()) if numbered else 0
+    if not end or room - end < 2:
+        end = room // 2
+    tail = ""
+    for char in reversed(name):
+        if cell_len(tail) + cell_len(char) > end:
+            break
+        tail = char + tail
+    return cell_head(name, room - cell_len(tail)), tail

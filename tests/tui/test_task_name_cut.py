@@ -77,7 +77,7 @@ async def test_mapped_calls_keep_their_numbers_in_a_narrow_task_column(tmp_path)
 def test_a_long_name_is_cut_in_its_middle(name: str, width: int, shown: str) -> None:
     from rich.cells import cell_len
 
-    from flowtop.tui.widgets.task_table import cut_name
+    from flowtop.formats import cut_name
 
     assert cut_name(name, width) == shown
     assert cell_len(cut_name(name, width)) <= width
@@ -88,7 +88,8 @@ def test_a_wide_character_that_does_not_fit_leaves_its_cell_at_the_end() -> None
     character could not fill was a space before the ellipsis, splitting the name."""
     from rich.cells import cell_len
 
-    from flowtop.tui.widgets.task_table import cut_name, fit
+    from flowtop.formats import cut_name
+    from flowtop.tui.widgets.task_table import fit
 
     name = "🚀火箭部署环境配置垃圾"
     assert cut_name(name, 10) == "🚀火…垃圾 "

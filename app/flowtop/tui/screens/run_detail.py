@@ -28,7 +28,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Static
 
 from flowtop.attempt_story import PREDICATE_ASKED, failed_how, rejected_how, wait_story
-from flowtop.formats import RETRY_ONLY, cut_cells, date_time, fmt_duration, try_text
+from flowtop.formats import RETRY_ONLY, cut_cells, cut_name, date_time, fmt_duration, try_text
 from flowtop.head_tail import head_and_tail
 from flowtop.looks import REJECTED_LOOK, REUSED_LOOK, STATE_LOOK, run_error_text, stored_look
 from flowtop.printable import as_left_on_screen, printable
@@ -42,7 +42,6 @@ from ..row_views import state_counts_text
 from ..table_rows import columns_past_edge, last_column_room, refit_columns, replace_rows
 from ..widgets.key_bar import Entry, KeyBar
 from ..widgets.state_colors import LOOK_STYLE, looks
-from ..widgets.task_table import cut_name
 from .last_error import last_error
 from .run_heading import heading_lines
 from .run_table import RunTable

@@ -27,7 +27,7 @@ from flowtop.attempt_story import PREDICATE_ASKED, wait_story
 from flowtop.engine.events import REUSED_FROM_SOURCE, ErrorInfo
 from flowtop.engine.layers import Layer
 from flowtop.engine.states import StateType
-from flowtop.formats import clock_time, cut_cells, fmt_duration, moment
+from flowtop.formats import clock_time, cut_cells, cut_name, fmt_duration, moment
 from flowtop.head_tail import head_and_tail, head_and_tail_of_line
 from flowtop.looks import (
     LOAD_ERROR_LOOK,
@@ -43,7 +43,6 @@ from flowtop.tui.model import AttemptView, TaskRow
 from flowtop.tui.unread_settings import Unreadable
 from flowtop.tui.widgets.run_header import MIN_NAME
 from flowtop.tui.widgets.state_colors import LOOK_STYLE, looks
-from flowtop.tui.widgets.task_table import cut_name
 from flowtop.workspace.load_error import LoadError
 
 #: Characters of one line of a running attempt's output shown (a finished attempt's

@@ -24,11 +24,10 @@ from textual.visual import VisualType
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
-from flowtop.formats import cut_cells
+from flowtop.formats import cut_cells, middle_cut
 from flowtop.looks import LOAD_ERROR_LOOK, STATE_LOOK
 from flowtop.printable import printable, printable_name
 from flowtop.tui.widgets.state_colors import looks
-from flowtop.tui.widgets.task_table import middle_cut
 
 #: The id of the row that says what a load still imports (never highlighted).
 LOADING = "loading"

@@ -13,7 +13,7 @@ from rich.cells import cell_len
 
 from flowtop.engine.events import ErrorInfo
 from flowtop.engine.states import StateType
-from flowtop.formats import cut_cells
+from flowtop.formats import cell_head, cut_cells
 from flowtop.looks import NOT_STARTED, run_error_text
 from flowtop.tui.model import RunModel
 
@@ -106,7 +106,7 @@ def wrapped(text: str, width: int, most: int = MOST_LINES) -> list[str]:
         if line:
             lines.append(line)
         while cell_len(word) > width:  # a long name or path: in pieces of a line each
-            piece = _head(word, width)
+            piece = cell_head(word, width) or word[:1]  # (at least a character)
             lines.append(piece)
             word = word[len(piece) :]
         line = word
@@ -116,13 +116,3 @@ def wrapped(text: str, width: int, most: int = MOST_LINES) -> list[str]:
         if not lines[-1].endswith("…"):
             lines[-1] = cut_cells(lines[-1] + " …", width)
     return [line.replace(GLUE, " ") for line in lines]
-
-
-def _head(word: str, width: int) -> str:
-    """The longest start of ``word`` that fits in ``width`` cells (at least a character)."""
-    head = ""
-    for char in word:
-        if cell_len(head + char) > width:
-            break
-        head += char
-    return head or word[:1]

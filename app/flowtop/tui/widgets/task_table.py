@@ -9,7 +9,6 @@ Rows are addressed by task key, so an event never needs a row search.
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Callable, Collection
 from dataclasses import replace
 from typing import Any, ClassVar
@@ -27,7 +26,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from flowtop.engine.states import StateType
-from flowtop.formats import cut_cells
+from flowtop.formats import cell_head, cut_name
 from flowtop.looks import INTERRUPTED_LOOK, REUSED_LOOK, STATE_LOOK
 from flowtop.tui.clock import Clock, system_clock
 from flowtop.tui.code_rows import GONE
@@ -58,51 +57,7 @@ def fit(text: str, width: int) -> str:
         return text.ljust(width)
     if cell_len(text) <= width:
         return set_cell_size(text, width)
-    return set_cell_size(_head(text, width - 1) + "…", width)
-
-
-def _head(text: str, cells: int) -> str:
-    """The start of ``text`` in at most ``cells`` cells, whole characters only: a wide one
-    that does not fit is left out, not replaced by a space before the "…" (``🚀火 …``)."""
-    head, used = [], 0
-    for char in text:
-        used += cell_len(char)
-        if used > cells:
-            break
-        head.append(char)
-    return "".join(head)
-
-
-#: The number a task name ends in, with the character before it (``-10`` of
-#: ``fetch_item-10``): what tells a mapped task's calls apart.
-_NUMBERED = re.compile(r"[^0-9]?[0-9]+$")
-
-
-def cut_name(name: str, width: int) -> str:
-    """A task name in at most ``width`` cells, cut in the middle when too long
-    (``fetch…-10``): cut at its end, every call of a mapped task read ``fetch_i…``. The
-    number it ends in stays whole while two cells of its start fit beside it; else its
-    start and its end share the room (``extr…ers``)."""
-    if width < 4 or cell_len(name) <= width:
-        return cut_cells(name, width)
-    head, tail = middle_cut(name, width)
-    return set_cell_size(head + "…" + tail, width)
-
-
-def middle_cut(name: str, width: int) -> tuple[str, str]:
-    """The start and the end ``cut_name`` keeps of a ``name`` too long for ``width``
-    cells, the "…" between them (the flows pane cuts its styled names with them)."""
-    room = width - 1
-    numbered = _NUMBERED.search(name)
-    end = cell_len(numbered.group()) if numbered else 0
-    if not end or room - end < 2:
-        end = room // 2
-    tail = ""
-    for char in reversed(name):
-        if cell_len(tail) + cell_len(char) > end:
-            break
-        tail = char + tail
-    return _head(name, room - cell_len(tail)), tail
+    return set_cell_size(cell_head(text, width - 1) + "…", width)
 
 
 def name_text(row: TaskRow, width: int) -> str:
