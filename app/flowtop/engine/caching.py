@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
-import pickle
 import threading
 import time
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeAlias
 
 from .delays import fmt_seconds
+from .stable_pickle import stable_dumps
 
 if TYPE_CHECKING:
     from .prefect_context import TaskRunContext
@@ -43,7 +43,7 @@ def hash_objects(*objects: Any) -> str | None:
         data = json.dumps(objects, sort_keys=True, default=_no_json).encode()
     except (TypeError, ValueError):
         try:
-            data = pickle.dumps(objects, protocol=5)
+            data = stable_dumps(objects)  # (a set's items in one order in every process)
         except Exception:  # noqa: BLE001 - a lambda, a local class: cloudpickle may manage
             try:
                 import cloudpickle

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import pickle
 import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from .context import held_on_thread
 from .records import RunResult
+from .stable_pickle import stable_dumps
 from .value_text import safe_repr
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 def input_hash(args: Any, kwargs: Any) -> str | None:
     """A stable fingerprint of a call's inputs, or None when they can't be fingerprinted."""
     try:
-        data = pickle.dumps((args, kwargs), protocol=5)
+        data = stable_dumps((args, kwargs))
     except BaseException:  # noqa: BLE001 - unpicklable inputs (a __reduce__ may even sys.exit): their repr
         text = safe_repr((args, kwargs), limit=1_000_000)
         if text.startswith("<unrepresentable") or " at 0x" in text:
