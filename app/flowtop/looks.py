@@ -59,6 +59,10 @@ LOAD_ERROR_LOOK = (STATE_LOOK[S.FAILED][0], STATE_LOOK[S.FAILED][2])
 #: import or lacks the flow): its message is the reason (``commands/run_start``).
 NOT_STARTED = "not started"
 
+#: What a run reserved but not started yet is waiting for: the monitor, ``watch``,
+#: ``cancel`` and ``history`` say it in these words (the monitor said "loading the flow" where they said this).
+STARTING = "its process is importing the flow file"
+
 #: The states an attempt with a planned retry is left in: waiting for it, or its wait
 #: ended by a cancel (`x`, giving up, fails it with an error).
 _WAIT_ENDS = (S.AWAITING_RETRY, S.CANCELLED)

@@ -30,7 +30,7 @@ from .test_cancel_while_importing import SLOW_IMPORT
 from .test_store_cli import runs
 from .test_tui_client import client_app
 
-STARTING = "run #2 starting: its process is loading the flow…"
+STARTING = "run #2 starting: its process is importing the flow file…"
 
 
 def header(app: FlowtopApp) -> str:

@@ -6,7 +6,7 @@
 3. At 80 columns the line naming a run's subflows was cut with no ``…``.
 4. A flow retry waiting showed "No tasks yet", not why the run it retries failed.
 5. (a) The run form's placeholders were cut with no ``…``; (b) the detail title cut
-   the task's name and kept a retry's due time; (c) the "loading the flow" toast
+   the task's name and kept a retry's due time; (c) the "importing the flow file" toast
    stayed under a run already shown; (d) a run page's heading wrapped its time alone
    onto a second line; (e) Enter on a task did nothing.
 """
@@ -251,7 +251,7 @@ def toasts(app: FlowtopApp) -> list[str]:
 async def test_the_loading_toast_goes_once_its_run_shows(
     workspace: FakeWorkspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`Starting run #3 of backfill: its process is loading the flow…` stayed its 4 s
+    """`Starting run #3 of backfill: its process is importing the flow file…` stayed its 4 s
     under a header that already said `✓ Completed 4ms`."""
 
     def make(self: FlowtopApp) -> SilentControl:
@@ -263,13 +263,13 @@ async def test_the_loading_toast_goes_once_its_run_shows(
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         await wait_for(pilot, lambda: app.control is not None, "the app to be ready")
         await pilot.press("r")
-        loading = "Starting run #3 of demo: its process is loading the flow…"
+        loading = "Starting run #3 of demo: its process is importing the flow file…"
         await wait_for(pilot, lambda: loading in toasts(app), "the loading toast")
         app.buffer.append_batch([RunStarted("quiet", "demo", 3, (), (), (), ts=time.time())])
         await wait_for(pilot, lambda: app.table.run is not None and app.table.run.number == 3, "it")
         # at once, not when its 4 s are up
         await wait_for(pilot, lambda: loading not in toasts(app), "the toast to go", timeout=1)
-        assert "loading the flow" not in screen_text(app)
+        assert "importing the flow file" not in screen_text(app)
 
 
 # -- 5d: a run page's heading keeps when and how long together --------------------------

@@ -4,7 +4,7 @@ A run process imports its flow file before its first event (seconds, for a big f
 Until then the header kept `not run yet — press r to run`, and a user who had just
 pressed `r` pressed it again (which asks "already running, start another?"). Now, once
 the launch has landed (the run's number is known), the header says
-`run #N starting: its process is loading the flow…`; the run's first event replaces it,
+`run #N starting: its process is importing the flow file…`; the run's first event replaces it,
 and a run that ends before starting shows as it did (why it did not start).
 """
 
@@ -87,7 +87,7 @@ async def test_the_header_says_a_run_is_starting_until_its_first_event(
         await wait_for(pilot, lambda: app.control is not None, "the app to be ready")
         assert PRESS_R in header(app)
         await pilot.press("r")
-        starting = "run #1 starting: its process is loading the flow…"
+        starting = "run #1 starting: its process is importing the flow file…"
         await wait_for(pilot, lambda: starting in header(app), "the header to say so")  # old: no
         assert PRESS_R not in header(app)
         (control,) = held
@@ -126,7 +126,7 @@ async def test_a_failed_launch_keeps_the_hint_and_a_run_that_never_starts_says_w
         await wait_for(pilot, lambda: app._notifications, "the launch's failure")
         assert PRESS_R in header(app)
         await pilot.press("r")
-        starting = "run #7 starting: its process is loading the flow…"
+        starting = "run #7 starting: its process is importing the flow file…"
         await wait_for(pilot, lambda: starting in header(app), "the header to say so")  # old: no
         why = "its process ended while importing the flow"
         app.buffer.append_batch([RunInterrupted("quiet", why, time.time(), flow=flow, run=7)])

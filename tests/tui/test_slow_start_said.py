@@ -53,7 +53,7 @@ async def test_a_run_that_has_not_shown_yet_is_said_to_be_starting(
         await pilot.press("r")
         flow = app.selected_flow
         await wait_for(pilot, lambda: any(SAID in m for m in said(app)), "the toast")  # old: none
-        assert f"{SAID}{flow}: its process is loading the flow…" in said(app)
+        assert f"{SAID}{flow}: its process is importing the flow file…" in said(app)
 
 
 async def test_a_run_that_shows_at_once_says_nothing(
@@ -78,4 +78,4 @@ async def test_a_run_that_shows_at_once_says_nothing(
         for say in held:
             say()
         await pilot.pause()
-        assert not [m for m in said(app) if "is loading the flow" in m]
+        assert not [m for m in said(app) if "is importing the flow file" in m]

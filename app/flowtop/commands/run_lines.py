@@ -30,7 +30,7 @@ from ..formats import (
     precise_duration,
     state_counts,
 )
-from ..looks import INTERRUPTED, NOT_STARTED, run_error_text
+from ..looks import INTERRUPTED, NOT_STARTED, STARTING, run_error_text
 from ..printable import printable
 from .message_lines import whole_line
 
@@ -38,8 +38,6 @@ if TYPE_CHECKING:
     from ..workspace.history_records import RunRecord
     from ..workspace.run_log import RunInterrupted
 
-#: What a run not started yet is waiting for.
-STARTING = "its process is importing the flow file"
 #: How ``watch``, ``cancel`` and ``history --run`` say a run whose process has logged
 #: nothing yet, in the same words: ``cancel`` said ``its process is still importing the
 #: flow file`` and ``history --run`` ``0 tasks: running``, a ``@flow``'s words.

@@ -30,6 +30,7 @@ from textual import events, work
 from textual.message import Message
 from textual.notifications import Notification, Notify
 
+from flowtop.looks import STARTING
 from flowtop.printable import printable
 from flowtop.tui.run_control import RunControlError
 
@@ -123,7 +124,7 @@ class _Launches:
         #: The keys typed after a waiting key that may ask: they go (to its question, if
         #: it asks) once it has acted.
         self.held: deque[events.Key] = deque()
-        #: The "its process is loading the flow…" toast of each run not shown yet, by run
+        #: The "its process is importing the flow file…" toast of each run not shown yet, by run
         #: id: taken down once the run shows (``_loading_over``).
         self.loading: dict[str, Notification] = {}
 
@@ -243,7 +244,7 @@ class LaunchQueue(_AppBase):
     def _say_loading(self, run: RunModel) -> None:
         if self.store.launched.get(run.flow) is run and (run.run_id or "") not in self.store.runs:
             what = f"run #{run.number}" if run.number else "a run"
-            said = printable(f"Starting {what} of {run.flow}: its process is loading the flow…")
+            said = printable(f"Starting {what} of {run.flow}: {STARTING}…")
             # Not ``notify``: this toast is taken down when the run shows (``_loading_over``)
             toast = Notification(said, timeout=4, markup=False)
             self.post_message(Notify(toast))
@@ -251,7 +252,7 @@ class LaunchQueue(_AppBase):
                 self._launches.loading[run.run_id] = toast
 
     def _loading_over(self) -> None:
-        """A run's "its process is loading the flow…" toast goes as the run shows: it
+        """A run's "its process is importing the flow file…" toast goes as the run shows: it
         stayed its 4 s under a header that already said `✓ Completed 4ms`."""
         loading = self._launches.loading
         for run_id, toast in list(loading.items()):

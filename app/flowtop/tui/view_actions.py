@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Input
 
+from flowtop.looks import STARTING
 from flowtop.tui.row_views import SORT_MODES
 from flowtop.tui.widgets.run_header import Note, live_runs_note
 from flowtop.tui.widgets.task_table import TaskTable
@@ -154,7 +155,7 @@ class ViewActions(_AppBase):
             first = starting[0]
             what = f"Run #{first.number}" if first.number else f"A run of {name}"
             self.notify(
-                f"{what} is starting: its process is loading the flow; "
+                f"{what} is starting: {STARTING}; "
                 f"{self.key_for('next_live_run')} shows it once it has started",
                 markup=False,
             )

@@ -13,7 +13,7 @@ from textual.widgets import Static
 from flowtop.engine.parameters import describe as describe_parameters
 from flowtop.engine.states import StateType
 from flowtop.formats import countdown, cut_cells, fmt_duration, handled_failures, plural
-from flowtop.looks import LOAD_ERROR_LOOK, STATE_LOOK, run_error_text
+from flowtop.looks import LOAD_ERROR_LOOK, STARTING, STATE_LOOK, run_error_text
 from flowtop.printable import printable
 from flowtop.tui.model import RunModel
 from flowtop.tui.row_views import counts_text
@@ -95,7 +95,7 @@ def starting_words(run: RunModel) -> str:
     """What the header says of a run launched whose process has not said anything yet
     (it imports the flow file first: seconds for a big one): `press r to run` stayed
     until then, and a user pressed `r` again."""
-    return f"{_which(run)} starting: its process is loading the flow…"
+    return f"{_which(run)} starting: {STARTING}…"
 
 
 def starting_note(run: RunModel) -> Note:
