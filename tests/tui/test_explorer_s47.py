@@ -234,7 +234,7 @@ def test_the_detail_title_drops_the_due_time_before_it_cuts_the_task_name() -> N
     assert narrow.startswith("fet") and "…" in narrow and "(due" not in narrow, narrow
 
 
-# -- 5c: the "loading the flow" toast goes when its run shows ---------------------------
+# -- 5c: the "importing the flow file" toast goes when its run shows -----------------------
 
 
 class SilentControl(InProcessControl):
