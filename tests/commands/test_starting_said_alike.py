@@ -86,3 +86,22 @@ def test_cancel_says_it_in_the_same_words(
         f"Cancel of run #1 of hang ({RUN}) queued, as it is {WORDS}; the run ends as it starts, "
         "running no task\n"
     )  # it said "its process is still importing the flow file"
+
+
+def test_history_json_marks_it_starting_too(
+    reserved: History, flowtop_here: Here, tmp_path: Path
+) -> None:
+    """``--json`` read it as a ``@flow`` running with no task reached: no word of it."""
+    import json
+
+    def run_objects(*more: str) -> list[dict[str, object]]:
+        told = flowtop_here("history", str(tmp_path), "--json", *more)
+        assert told.returncode == 0, told.stderr
+        lines = [json.loads(line) for line in told.stdout.splitlines()]
+        return [line for line in lines if line["record"] == "run"]
+
+    for objects in (run_objects(), run_objects("--run", RUN)):
+        assert [(o["run_id"], o.get("starting")) for o in objects] == [(RUN, True)]
+    _started(reserved)
+    for objects in (run_objects(), run_objects("--run", RUN)):
+        assert [(o["run_id"], o.get("starting")) for o in objects] == [(RUN, None)]

@@ -151,11 +151,12 @@ def main(args: argparse.Namespace) -> int:
                 return _usage(f"no runs of {whose} in {db} (flows with runs: {', '.join(flows)})")
             print(f"No runs recorded yet in {db}.", file=sys.stderr if args.json else out)
             return 0
+        starting = _starting(db, runs)
         if args.json:
             for run in runs:
-                print(json_record({"record": "run", **run.as_json()}), file=out)
+                print(json_record(_run_json(run, run.run_id in starting)), file=out)
         else:
-            _print_table(runs, out, _starting(db, runs))
+            _print_table(runs, out, starting)
             total = history.count(args.flow, among=among) if len(runs) == args.limit else len(runs)
             if total > len(runs):  # said after the table, where the reader's eye ends up
                 print(f"(newest {len(runs)} of {total:,} runs; --limit N shows more)", file=out)
@@ -291,12 +292,13 @@ def _detail_text(
         detail = _so_far(history.run_detail(run_id, checked=checked))
         detail = replace(detail, run=_as_read(detail.run, gone))
         text = io.StringIO()
+        # (looked at once read: a run that has logged since shows its start)
+        starting = bool(_starting(db, [detail.run]))
         try:
             if as_json:
-                _print_detail_json(detail, text)
-            else:  # (looked at once read: a run that has logged since shows its start)
-                made = origins(detail, history.run_detail)
-                _print_detail(detail, text, made, starting=bool(_starting(db, [detail.run])))
+                _print_detail_json(detail, text, starting)
+            else:
+                _print_detail(detail, text, origins(detail, history.run_detail), starting=starting)
         except UNREADABLE:
             if checked:
                 raise
@@ -559,9 +561,16 @@ def _first_line(text: str) -> str:
 
 
 # -- JSON output --------------------------------------------------------------------
-def _print_detail_json(detail: RunDetail, out: Writer) -> None:
+def _run_json(run: RunRecord, starting: bool) -> dict[str, object]:
+    """A run's ``record: run`` object; ``"starting": true`` while its process imports the
+    flow file and has logged nothing (the table's ``starting: …``): a script read such a
+    run as a ``@flow`` running with no task reached yet."""
+    return {"record": "run", **run.as_json(), **({"starting": True} if starting else {})}
+
+
+def _print_detail_json(detail: RunDetail, out: Writer, starting: bool) -> None:
     output = {"output": detail.output} if detail.output else {}
-    print(json_record({"record": "run", **detail.run.as_json(), **output}), file=out)
+    print(json_record({**_run_json(detail.run, starting), **output}), file=out)
     for task in detail.tasks:
         print(
             json_record({"record": "task", "run_id": detail.run.run_id, **task.as_json()}),
