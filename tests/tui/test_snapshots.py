@@ -13,7 +13,7 @@ import pytest
 from textual.widgets import Input
 
 from flowtop.engine.parameters import ParameterInfo
-from flowtop.tui.screens import HistoryScreen, RetryEditor
+from flowtop.tui.screens import HistoryScreen, RetryEditor, RunDetailScreen
 from flowtop.tui.screens.run_form import RunForm
 
 from .snapshot_apps import (
@@ -120,9 +120,22 @@ def test_history_run_list(snap_compare, tmp_path):
 
 def test_history_run_detail(snap_compare, tmp_path):
     history = make_history(tmp_path)
+
+    async def run_before(pilot):
+        """The run opens on a thread, and its page fits its columns over a few refreshes:
+        taken before they were done, the heading still read `✓ 1  ✗ 1 … → more columns`."""
+        await pilot.press("down", "enter")
+        while not isinstance(pilot.app.screen, RunDetailScreen):
+            await pilot.pause(0.01)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("down")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
     try:
         app = HostApp(lambda: HistoryScreen(history, "etl"))
-        assert snap_compare(app, terminal_size=SIZE, press=["down", "enter", "down"])
+        assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
     finally:
         history.close()
 
