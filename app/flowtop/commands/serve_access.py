@@ -151,3 +151,17 @@ def origin_refusal(origin: str, host_header: str, accepted: set[str]) -> str:
         f"{why}; open the page by this machine's address or name, or give the name you "
         "use with --public-url"
     )
+
+
+def page_refusal(page: str, host_header: str) -> str:
+    """Why the page opened at ``page`` (its origin, ``""`` when ``host_header`` makes no
+    URL) is refused, in one line, with what to do: its websocket would be refused (its
+    origin is not this server's), and the page said only "Session ended.". Through a
+    tunnel or proxy, ``--public-url`` names the address the browser uses."""
+    shown = printable_name(page or f"http://{host_header}")[:200]  # a client's header
+    return (
+        f"this page was opened at {shown}, not at an address of this server, so it could "
+        f"not connect; through an SSH tunnel or a proxy, start flowtop serve with "
+        f"--public-url {shown} (https:// if the browser's address is), else open the "
+        "link flowtop serve printed"
+    )

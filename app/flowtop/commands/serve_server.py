@@ -15,7 +15,11 @@ The page can start runs and edit settings, so it is guarded like a Jupyter serve
   browser lets any page open a websocket to any address; which origins are this
   server's: :mod:`flowtop.commands.serve_access`);
 - what the console shows never holds the token, a traceback's locals, or a client's
-  control characters (:class:`ConsoleSafe`).
+  control characters (:class:`ConsoleSafe`);
+- a page opened where its websocket would be refused (a tunnel to another port) is
+  refused itself, saying why in the browser; a file a tab saves (the palette's
+  Screenshot) is served sandboxed (:func:`guard_download`); a tab is drawn at a size
+  that can be drawn, whatever its client asks (:func:`tab_size`).
 
 A stopping server (SIGTERM, Ctrl+C) ends every tab's app at once and tells its page so;
 a tab's app that will not quit is killed (:func:`end_process`).
@@ -50,6 +54,7 @@ from .serve_access import (
     names_this_machine,
     origin_of,
     origin_refusal,
+    page_refusal,
 )
 from .serve_tabs import say_server_stopped
 
@@ -62,6 +67,20 @@ STDERR_KEPT = 64 * 1024
 GREETING_PATIENCE = 10
 #: What a Textual app writes first when it is driven by textual-serve.
 GREETING = b"__GANGLION__\n"
+#: The largest tab drawn, in columns and rows: a browser zoomed out on a 4K screen asks
+#: for some 800 x 250; a client asking for 20000 x 5000 had the tab's app take 700 MB and
+#: more, a core for good, and nothing on the screen.
+MAX_COLUMNS, MAX_ROWS = 2000, 1000
+
+
+def tab_size(width: object, height: object) -> tuple[int, int] | None:
+    """The size a tab is drawn at for the ``width`` x ``height`` a client asked for: kept
+    within 1 x 1 and :data:`MAX_COLUMNS` x :data:`MAX_ROWS` (a negative one crashed the
+    tab's app, its traceback with every frame's variables on the console); None for what
+    is no size (``"80"``, ``null``), which the app was passed as it was."""
+    if type(width) is not int or type(height) is not int:  # a bool is no size either
+        return None
+    return min(max(width, 1), MAX_COLUMNS), min(max(height, 1), MAX_ROWS)
 
 
 def refused(why: str) -> web.Response:
@@ -71,6 +90,11 @@ def refused(why: str) -> web.Response:
 
 #: The page's Content-Security-Policy (``handle_index``).
 PAGE_POLICY = "frame-ancestors 'none'; style-src 'self' 'unsafe-inline'; font-src 'self'"
+#: A download's (the palette's Screenshot, an SVG the page opens in a tab of its own, on
+#: this server's origin): no script runs in it (``sandbox``: a page of this origin could
+#: read the token from the tab that opened it), and it loads nothing from another site
+#: (Rich's SVG asked cdnjs.cloudflare.com for its font each time it was opened).
+DOWNLOAD_POLICY = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
 class Ending(Protocol):
@@ -181,6 +205,20 @@ class TabService(AppService):
         )
         self.tab = tab
 
+    async def start(self, width: int, height: int) -> None:
+        """Start the tab's app at a size it can be drawn at (:func:`tab_size`)."""
+        await super().start(*(tab_size(width, height) or (80, 24)))
+
+    async def set_terminal_size(self, width: int, height: int) -> None:
+        """The browser's ``resize``, kept within what can be drawn (:func:`tab_size`); one
+        that is no size is said on the console and left out."""
+        size = tab_size(width, height)
+        if size is None:
+            shown = printable(f"{width!r} x {height!r}")[:80]  # a client's: any length
+            say(f"a browser tab asked for a size that is no size ({shown}): left out")
+            return
+        await super().set_terminal_size(*size)
+
     async def run(self) -> None:
         process, tab = self._process, self.tab
         assert process is not None
@@ -220,6 +258,11 @@ class TabService(AppService):
                 await handler(payload)
             except ConnectionError:  # ConnectionResetError, or aiohttp's plain one
                 self.tab.client_gone = True
+
+    @property
+    def closed(self) -> bool:
+        """Whether the tab is closed or its app gone: a download it offered is no more."""
+        return self._task is None or self.tab.ended.is_set()
 
     async def stop(self) -> None:
         """Ask the app to quit; kill it when it has not within ``QUIT_GRACE``."""
@@ -275,6 +318,11 @@ class GuardedServer(Server):
         origin = request.headers.get("Origin")
         if origin is None:
             return None  # not a browser: no page of another site is involved
+        return self.foreign_origin(origin, request)
+
+    def foreign_origin(self, origin: str, request: web.Request) -> str | None:
+        """Why a page of ``origin`` may not drive the app, for ``request`` (its websocket,
+        or the page itself: :meth:`handle_index`); None when it is this server's own."""
         if self.public is None and not is_loopback(self.host):
             # bound to a public address without --public-url: the page is on the
             # address the browser used, by a name of this machine (give another
@@ -319,7 +367,29 @@ class GuardedServer(Server):
         )
         app.on_startup.append(self.on_startup)
         app.on_shutdown.append(self.on_shutdown)
+        app.on_response_prepare.append(guard_download)
         return app
+
+    async def handle_download(self, request: web.Request) -> web.StreamResponse:
+        """A file a tab offered (the palette's Screenshot): textual-serve's, saying what
+        went wrong. Once its tab was closed, it was a ``200`` with nothing in it (a blank
+        image); an unknown key said only "not found"."""
+        key = request.match_info["key"]
+        try:
+            offered = await self.download_manager.get_download_metadata(key)
+        except KeyError:
+            return web.Response(
+                status=404,
+                text="flowtop serve: no such download: each is sent once, while the tab "
+                "that saved it is open; save it again there\n",
+            )
+        if isinstance(offered.app_service, TabService) and offered.app_service.closed:
+            return web.Response(
+                status=410,
+                text="flowtop serve: the tab that saved this file is closed: save it "
+                "again from an open tab\n",
+            )
+        return await super().handle_download(request)
 
     async def on_shutdown(self, app: web.Application) -> None:
         self.stopping.set()  # aiohttp then waits for the tabs' handlers to return
@@ -350,6 +420,13 @@ class GuardedServer(Server):
     async def handle_index(self, request: web.Request) -> web.StreamResponse:
         if not self.token_ok(request.query.get("token")):
             return refused("open the link with ?token=… that `flowtop serve` printed")
+        page = f"{request.scheme}://{request.host}"
+        if self.public is None and self.foreign_origin(page, request) is not None:
+            # its websocket would be refused, and the page say only "Session ended."
+            # (through a tunnel to another port): the browser is told why, and what to do
+            why = page_refusal(origin_of(page), request.host)
+            say(why)
+            return refused(why)
         base = self.base_url(request)
         scheme = "wss" if base.startswith("https") else "ws"
         context = {
@@ -446,6 +523,18 @@ class GuardedServer(Server):
             await asyncio.gather(say_server_stopped(websocket), service.stop())
         elif not websocket.closed:  # the app ended without closing its tab
             await websocket.close(code=WSCloseCode.INTERNAL_ERROR, message=tab.ending().encode())
+
+
+async def guard_download(request: web.Request, response: web.StreamResponse) -> None:
+    """Every answer of the download address, before it is sent: :data:`DOWNLOAD_POLICY`,
+    taken as the type it says (no sniffing), kept in no cache, and sent to no other site
+    as a ``Referer``."""
+    if request.match_info.route.name != "download":
+        return
+    response.headers["Content-Security-Policy"] = DOWNLOAD_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
 
 
 def with_title(page: str, title: str) -> str:
