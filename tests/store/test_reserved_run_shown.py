@@ -20,9 +20,9 @@ from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
 from flowtop.workspace import store_schema
 from flowtop.workspace.reaper import connect
-from flowtop.workspace.run_log import LogEvent
 from flowtop.workspace.run_numbers import reserve_launched
-from flowtop.workspace.store_client import RunsReserved, StoreClient
+from flowtop.workspace.store_client import StoreClient
+from flowtop.workspace.store_notices import ClientEvent, RunsReserved
 from pilot_kit import screen_text, wait_for
 
 from .conftest import flowtop, wait_until
@@ -115,14 +115,14 @@ def test_the_client_says_the_reserved_runs_as_they_change(tmp_path: Path) -> Non
     Handed only to a client that asks for it."""
     db = tmp_path / ".flowtop" / "history.db"
     said: list[RunsReserved] = []
-    others: list[LogEvent] = []
+    others: list[ClientEvent] = []
     lock = threading.Lock()
 
-    def sink(events: Sequence[LogEvent]) -> None:
+    def sink(events: Sequence[ClientEvent]) -> None:
         with lock:
             said.extend(e for e in events if isinstance(e, RunsReserved))
 
-    def quiet_sink(events: Sequence[LogEvent]) -> None:
+    def quiet_sink(events: Sequence[ClientEvent]) -> None:
         others.extend(events)
 
     client = StoreClient(db, sink, says_reserved=True)

@@ -13,14 +13,14 @@ from flowtop.engine.events import RunStarted
 from flowtop.tui.model import RunModel, RunStartedElsewhere
 from flowtop.tui.run_store import RunStore
 from flowtop.workspace.run_log import RunInterrupted
-from flowtop.workspace.store_client import RunsReserved, runs_reserved
+from flowtop.workspace.store_notices import RunsReserved
 from flowtop.workspace.store_reader import ReservedRun
 
 T0 = time.time()
 
 
 def reserved(*runs: tuple[str, int]) -> RunsReserved:
-    return runs_reserved(tuple(ReservedRun(run_id, "etl", n, T0) for run_id, n in runs))
+    return RunsReserved(tuple(ReservedRun(run_id, "etl", n, T0) for run_id, n in runs), T0)
 
 
 def started(run_id: str, number: int) -> RunStarted:

@@ -23,8 +23,8 @@ from flowtop.engine.states import StateType
 from flowtop.tui.run_store import RunStore
 from flowtop.workspace import history, store_client
 from flowtop.workspace.history import History
-from flowtop.workspace.run_log import LogEvent
-from flowtop.workspace.store_client import StoreClient, StoreGone
+from flowtop.workspace.store_client import StoreClient
+from flowtop.workspace.store_notices import ClientEvent, StoreGone
 
 RUN = "0000000000b1"
 
@@ -46,10 +46,10 @@ def test_a_run_that_ends_as_its_store_goes_stays_on_screen(
     owner = History(db)  # the run's process: it keeps the file open as it is deleted
     owner.sink([RunStarted(RUN, "slow", 1, ("wait",), (1,), ("",), None, time.time())])
     assert owner.flush(10)
-    handed: list[LogEvent] = []
+    handed: list[ClientEvent] = []
     lock = threading.Lock()
 
-    def sink(events: Sequence[LogEvent]) -> None:
+    def sink(events: Sequence[ClientEvent]) -> None:
         with lock:
             handed.extend(events)
 

@@ -138,7 +138,7 @@ def test_a_run_live_when_its_store_went_stays_on_screen_saying_why() -> None:
     and stays shown with why it can no longer be followed, as before."""
     from flowtop.tui.run_store import RunStore
     from flowtop.workspace.run_log import RunInterrupted
-    from flowtop.workspace.store_client import StoreGone
+    from flowtop.workspace.store_notices import StoreGone
 
     store = RunStore()
     done, live = "0000000000a1", "0000000000a2"
@@ -151,7 +151,7 @@ def test_a_run_live_when_its_store_went_stays_on_screen_saying_why() -> None:
     )
     why = "its run store .flowtop/history.db was deleted or replaced while it ran"
     store.apply_batch(
-        [StoreGone("", "gone", 1003.0), RunInterrupted(live, why, 1003.0, flow="slow", run=1)]
+        [StoreGone("gone", 1003.0), RunInterrupted(live, why, 1003.0, flow="slow", run=1)]
     )
     assert list(store.runs) == [live]
     shown = store.latest_for("slow")

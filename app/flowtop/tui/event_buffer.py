@@ -12,20 +12,20 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 
-from flowtop.workspace.run_log import LogEvent
+from flowtop.workspace.store_notices import ClientEvent
 
 
 class EventBuffer:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._batches: deque[list[LogEvent]] = deque()
+        self._batches: deque[list[ClientEvent]] = deque()
         self._size = 0
         self.received = 0  # total events ever appended, for benchmarks and the header
         #: Called (on the appending thread) when the buffer stops being empty: the UI's
         #: wake-up, at most once per drain however many events arrive.
         self.wake: Callable[[], object] | None = None  # its result is ignored
 
-    def append_batch(self, events: Iterable[LogEvent]) -> None:
+    def append_batch(self, events: Iterable[ClientEvent]) -> None:
         """The engine sink: called on the sink thread with a list of events."""
         batch = list(events)
         if not batch:
@@ -40,9 +40,9 @@ class EventBuffer:
 
     __call__ = append_batch
 
-    def drain(self, limit: int | None = None) -> list[LogEvent]:
+    def drain(self, limit: int | None = None) -> list[ClientEvent]:
         """Take up to ``limit`` events (all when None), oldest first, keeping order."""
-        out: list[LogEvent] = []
+        out: list[ClientEvent] = []
         with self._lock:
             while self._batches and (limit is None or len(out) < limit):
                 batch = self._batches[0]

@@ -43,7 +43,8 @@ from flowtop.tui.event_buffer import EventBuffer
 from flowtop.tui.messages import EventsPending
 from flowtop.tui.run_control import InProcessControl
 from flowtop.tui.run_store import RunStore
-from flowtop.workspace.run_log import LogEvent, RunInterrupted
+from flowtop.workspace.run_log import RunInterrupted
+from flowtop.workspace.store_notices import ClientEvent, RunsReserved, StoreGone, StoreNotice
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -70,14 +71,16 @@ FREEZE_OVER = 20_000
 FREEZE_EVERY = 50_000
 FLUSH_LIMIT = 50_000  # events folded per slice at most, whatever the clock says
 
-#: The events that start or end a run: the flows list and the header follow them.
-Lifecycle: TypeAlias = RunStarted | RunFinished | RunInterrupted
+#: What the flows list and the header follow: the events that start or end a run, and
+#: what the store client says of the runs still importing or of its store gone.
+Lifecycle: TypeAlias = RunStarted | RunFinished | RunInterrupted | StoreNotice
 
 
 @dataclass
 class Folded:
     """What one slice folded: how many events, the rows they changed (run id -> keys,
-    an empty set when only the run itself changed) and the runs they started or ended."""
+    an empty set when only the run itself changed) and the runs they started or ended,
+    with the store's notices among them (``Lifecycle``)."""
 
     events: int = 0
     changed: dict[str, set[str]] = field(default_factory=dict)
@@ -108,7 +111,7 @@ def fold_slice(
                 changed[run_id] |= keys
             else:
                 changed[run_id] = keys
-        lifecycle = RunStarted | RunFinished | RunInterrupted
+        lifecycle = (RunStarted, RunFinished, RunInterrupted, StoreGone, RunsReserved)
         folded.lifecycle += [e for e in events if isinstance(e, lifecycle)]
         if clock() >= deadline:
             break
@@ -161,7 +164,7 @@ class EventFlush(_AppBase):
             gc.collect(1)
             gc.freeze()
 
-    def take_events(self, events: Sequence[LogEvent]) -> None:
+    def take_events(self, events: Sequence[ClientEvent]) -> None:
         """The runs' sink, called on the thread that delivers their events: a big run's
         rows are laid out there (``RunStore.prepare``) and frozen at once, still young,
         then the events are buffered."""

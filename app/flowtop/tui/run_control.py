@@ -27,10 +27,11 @@ if TYPE_CHECKING:
     from flowtop.engine.run import FlowRun
     from flowtop.tui.workspace_view import LocalWorkspace, WorkspaceView
     from flowtop.workspace.launcher import Launched
-    from flowtop.workspace.run_log import LogEvent
+    from flowtop.workspace.store_notices import ClientEvent
 
-    #: What the screen takes: the engine's events (a subset, in process) or the store's.
-    ShownSink = Callable[[Sequence[LogEvent]], None]
+    #: What the screen takes: the engine's events (a subset, in process) or the store
+    #: client's, its notices among them.
+    ShownSink = Callable[[Sequence[ClientEvent]], None]
 
 
 class RunControlError(Exception):
@@ -109,7 +110,7 @@ class StoreControl:
         # A launch runs on a thread (``launch_queue``); the notices are read on the app's.
         self._logs_lock = threading.Lock()
 
-    def _deliver(self, events: Sequence[LogEvent]) -> None:
+    def _deliver(self, events: Sequence[ClientEvent]) -> None:
         """The store's events to the screen, each run another client started marked so:
         it is announced beside a live run the screen shows, not shown in its place."""
         started = self.client.started

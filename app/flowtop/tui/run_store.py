@@ -13,7 +13,7 @@ from flowtop.engine.events import RunFinished, RunStarted
 from flowtop.printable import printable
 from flowtop.tui.model import RunModel, RunStartedElsewhere
 from flowtop.workspace.run_log import UNREADABLE, LogDamage, LogEvent, RunInterrupted
-from flowtop.workspace.store_client import RunsReserved, StoreGone
+from flowtop.workspace.store_notices import ClientEvent, RunsReserved, StoreGone, StoreNotice
 from flowtop.workspace.store_reader import ReservedRun
 
 #: A run's start with more tasks than this has its rows laid out by ``prepare``, on the
@@ -63,7 +63,7 @@ class RunStore:
         #: (``StoreGone``): the app shows its flows again, and says so once.
         self.store_gone: Callable[[str], object] = lambda said: None  # result ignored
 
-    def prepare(self, events: Iterable[LogEvent]) -> int:
+    def prepare(self, events: Iterable[ClientEvent]) -> int:
         """Called on the thread that delivers ``events``, before they are buffered: lays
         out the rows of each big run's start among them, which ``apply_batch`` then
         takes as they are. That thread holds the interpreter a few milliseconds at a
@@ -171,7 +171,7 @@ class RunStore:
             names.append(shown)
         return list(dict.fromkeys(names))
 
-    def apply_batch(self, events: Iterable[LogEvent]) -> dict[str, set[str]]:
+    def apply_batch(self, events: Iterable[ClientEvent]) -> dict[str, set[str]]:
         """Fold events in; return run id -> keys of rows that changed (an empty set when
         only the run itself changed).
 
@@ -182,6 +182,10 @@ class RunStore:
         changed: dict[str, set[str]] = {}
         runs = self.runs
         for event in events:
+            # the store client's word, no run's (``type() is``: 20 ns an event, ``isinstance`` 60)
+            if type(event) is StoreGone or type(event) is RunsReserved:
+                self._noticed(event)
+                continue
             run_id = event.run_id
             try:
                 if isinstance(event, RunStarted):
@@ -200,12 +204,7 @@ class RunStore:
                     changed[run_id] = set()
                     continue
                 run = runs.get(run_id) or self._never_started(event)
-                if run is None:  # a run started before the sink was attached; or no run's
-                    if type(event) is StoreGone:  # (looked at here, off every event's path)
-                        self._forget_store()
-                        self.store_gone(event.reason)
-                    elif type(event) is RunsReserved:
-                        self._reserve(event.runs)
+                if run is None:  # a run started before the sink was attached
                     continue
                 key = run.apply(event)
                 if key is None and isinstance(event, LogDamage):  # a row that cannot be read
@@ -224,6 +223,15 @@ class RunStore:
             except UNREADABLE as exc:
                 self._unshown(event, exc, changed)
         return changed
+
+    def _noticed(self, notice: StoreNotice) -> None:
+        """What the store client said of the store, in its place among the events: the
+        store went (``StoreGone``), or the runs still importing changed (``RunsReserved``)."""
+        if isinstance(notice, StoreGone):
+            self._forget_store()
+            self.store_gone(notice.reason)
+        else:
+            self._reserve(notice.runs)
 
     def _forget_store(self) -> None:
         """Every ended run kept came from a store that was deleted since: none is shown

@@ -33,40 +33,12 @@ from .reaper import unmarked, unwritten
 from .run_log import LogDamage, LogEvent, LogTail, RunInterrupted, connect_reader
 from .run_numbers import RerunRunning
 from .store_errors import store_writable, unreadable
+from .store_notices import ClientEvent, RunsReserved, StoreGone
 from .store_reader import ReservedRun, StoreReader, reserved_runs
 from .store_schema import SCHEMA_VERSION, check_version
 from .unread_ends import unread_ends
 
 log = logging.getLogger("flowtop.client")
-
-
-class StoreGone(RunInterrupted):
-    """Not an event of any run (its ``run_id`` is ""): the store every run handed on so far
-    came from was deleted (a new one may be at its name already), and those runs with it.
-    Handed after the ends of its live runs to a client that asks for it (``says_gone``),
-    in order with the events, so that a screen drops what it shows of the old store's
-    runs, and no more, once it has taken them all. A ``RunInterrupted`` so that a screen
-    redraws as at a run's end; ``reason`` says what happened, in the user's words."""
-
-
-class RunsReserved(RunInterrupted):
-    """Not an event of any run (its ``run_id`` is ""): ``runs`` are every run reserved in
-    the store whose process has logged nothing yet (it imports the flow file, seconds for
-    a heavy one), in number order; handed whenever that set changes, to a client that
-    asks (``says_reserved``), in order with the events: a run leaves the set as its first
-    event is handed (its start, or its end when it died importing). A window other than
-    the one that started such a run showed nothing of it until its import was done,
-    though ``flowtop history`` listed it RUNNING. A ``RunInterrupted`` so that a screen
-    redraws as at a run's start or end."""
-
-    runs: tuple[ReservedRun, ...]
-
-
-def runs_reserved(runs: tuple[ReservedRun, ...]) -> RunsReserved:
-    """The ``RunsReserved`` saying ``runs`` (a NamedTuple's fields cannot grow: set after)."""
-    said = RunsReserved("", "runs reserved", time.time())
-    said.runs = runs
-    return said
 
 
 #: How often the log is read while runs are live (seconds), and when all is quiet.
@@ -87,7 +59,7 @@ class StoreClient:
     def __init__(
         self,
         db: Path,
-        sink: Callable[[Sequence[LogEvent]], None],
+        sink: Callable[[Sequence[ClientEvent]], None],
         *,
         executor: str | None = None,
         workers: int | None = None,
@@ -95,7 +67,8 @@ class StoreClient:
         says_reserved: bool = False,
     ) -> None:
         """``says_gone``: the sink is handed a ``StoreGone`` when the store is deleted;
-        ``says_reserved``: a ``RunsReserved`` when the runs still importing change."""
+        ``says_reserved``: a ``RunsReserved`` when the runs still importing change. Both
+        are notices, no run's events (``store_notices``), in order with the events."""
         self.db = db
         self.sink = sink
         self.executor = executor
@@ -274,7 +247,7 @@ class StoreClient:
                     else "the runs of the new one are shown"
                 )
                 said = f"The run store {self._gone}, and the runs it recorded with it: {after}"
-                self.sink([StoreGone("", said, now)])
+                self.sink([StoreGone(said, now)])
         why = (
             f"its run store {shown} was deleted or replaced while it ran, so "
             "it can no longer be followed or cancelled from here (its process cancels it)"
@@ -393,7 +366,7 @@ class StoreClient:
         self._reserved_version = version
         if runs != self._reserved:
             self._reserved = runs
-            self.sink([runs_reserved(runs)])
+            self.sink([RunsReserved(runs, time.time())])
 
     def _forget_reserved_reader(self) -> None:
         """Close what ``_say_reserved`` reads on; its next look opens the store anew."""

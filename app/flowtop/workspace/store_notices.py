@@ -1,0 +1,53 @@
+"""What a store client says besides the runs' events: its store went, runs still import.
+
+A ``StoreClient`` hands its sink these in order with the events, as the store changes
+under them, for a screen to act on at the right place in the stream. They are no run's
+event, so they are types of their own: they were ``RunInterrupted`` events of the run
+"" (so that a screen redrew as at a run's end), and every reader of run ends (the
+history, the printers, ``watch``, ``serve``, the JSON) had to remember which of those
+ended no run. A sink that takes them says so (``ClientEvent``), and the checker refuses
+a use of one as a run's event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeAlias, final
+
+from .log_decode import LogEvent
+
+if TYPE_CHECKING:
+    from .store_reader import ReservedRun
+
+
+@final  # (so ``type(x) is`` tells them for the checker too: the cheapest test of an event)
+@dataclass(frozen=True, slots=True)
+class StoreGone:
+    """The store every run handed on so far came from was deleted (a new one may be at
+    its name already), and those runs with it. Handed after the ends of its live runs to
+    a client that asks for it (``says_gone``), so that a screen drops what it shows of
+    the old store's runs, and no more, once it has taken them all. ``reason`` says what
+    happened, in the user's words; ``ts`` when the client saw it."""
+
+    reason: str
+    ts: float
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class RunsReserved:
+    """``runs`` are every run reserved in the store whose process has logged nothing yet
+    (it imports the flow file, seconds for a heavy one), in number order; handed whenever
+    that set changes, to a client that asks (``says_reserved``): a run leaves the set as
+    its first event is handed (its start, or its end when it died importing). A window
+    other than the one that started such a run showed nothing of it until its import was
+    done, though ``flowtop history`` listed it RUNNING. ``ts``: when the client read it."""
+
+    runs: tuple[ReservedRun, ...]
+    ts: float
+
+
+#: What a store client says of the store rather than of a run.
+StoreNotice: TypeAlias = StoreGone | RunsReserved
+#: What a store client's sink is handed: the runs' events, and its notices among them.
+ClientEvent: TypeAlias = LogEvent | StoreNotice
