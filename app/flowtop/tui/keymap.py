@@ -23,21 +23,16 @@ from textual.screen import Screen
 from flowtop.engine.states import StateType
 from flowtop.tui.code_rows import GONE, added_since
 from flowtop.tui.key_clashes import loss_message, resolve_keys
+from flowtop.tui.rerun_answers import RerunAnswers
 
 if TYPE_CHECKING:
-    from textual.app import App
-
+    from flowtop.tui.model import RunModel
     from flowtop.tui.run_store import RunStore
     from flowtop.tui.widgets.key_bar import KeyBar
     from flowtop.tui.widgets.run_header import RunHeader
     from flowtop.tui.widgets.task_table import TaskTable
     from flowtop.tui.workspace_view import WorkspaceView
-
-    # The checker sees the mixin as the App it is mixed into; at run time it is a plain
-    # class whose ``super()`` is the next class of the app's MRO (Textual's App).
-    _AppBase = App[int]
-else:
-    _AppBase = object
+    from flowtop.workspace.flow_shapes import FlowShape
 
 
 _MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
@@ -118,9 +113,9 @@ class KeyContext:
     #: Whether that task is in the flow as loaded now (``t`` reruns it from the newest
     #: run; a ``Not run`` row the code added since runs with what feeds it reused).
     task_in_flow: bool = False
-    #: Whether the code has a task the flow's newest run did not: ``f`` on a completed
-    #: run runs it, the rest reused.
-    tasks_added: bool = False
+    #: Whether the code changed since the flow's newest run, completed, so that ``f``
+    #: reruns something: a task added, or a task's call changed (``rerun_answers``).
+    changed_since: bool = False
     #: Whether it has an error (``o`` opens its failing line, ``y`` copies it).
     task_error: bool = False
     #: Whether it awaits its retry in a live run (``n`` and ``x`` act on it).
@@ -129,14 +124,15 @@ class KeyContext:
 
 def idle_actions(context: KeyContext) -> frozenset[str]:
     """The actions that would do nothing in ``context`` but say why: ``f`` on a flow that
-    never ran, or whose newest run completed or still runs (a rerun waits for its end);
-    ``t`` before a run ended, or with no task of the flow selected; ``e`` with no task;
-    ``o`` and ``y`` on a task without an error; ``n`` and ``x`` on one not awaiting a retry."""
+    never ran, or whose newest run still runs (a rerun waits for its end) or completed
+    with the code unchanged since; ``t`` before a run ended, or with no task of the flow
+    selected; ``e`` with no task; ``o`` and ``y`` on a task without an error; ``n`` and
+    ``x`` on one not awaiting a retry."""
     idle: set[str] = set()
     if not context.flow:
         idle |= {"run", "run_with_parameters", "rerun_failed", "rerun_task", "edit_retry"}
     rerunnable = context.last_run is not None and context.last_run is not StateType.RUNNING
-    if not rerunnable or (context.last_run is StateType.COMPLETED and not context.tasks_added):
+    if not rerunnable or (context.last_run is StateType.COMPLETED and not context.changed_since):
         idle.add("rerun_failed")
     if not rerunnable or not context.task_in_flow:
         idle.add("rerun_task")
@@ -149,9 +145,10 @@ def idle_actions(context: KeyContext) -> frozenset[str]:
     return frozenset(idle)
 
 
-class KeyActions(_AppBase):
+class KeyActions(RerunAnswers):
     """Mixed into ``FlowtopApp``: rebinds from the workspace's settings, and which keys
-    the footer offers now."""
+    the footer offers now. (The checker sees it as the App it is mixed into, through
+    ``RerunAnswers``; at run time its ``super()`` is the next class of the app's MRO.)"""
 
     # Provided by FlowtopApp:
     workspace: WorkspaceView
@@ -256,16 +253,23 @@ class KeyActions(_AppBase):
             last_run=last.state if last is not None else None,
             task=row is not None and row.code_mark != GONE,
             task_in_flow=row is not None and flow is not None and flow.node(row.key) is not None,
-            tasks_added=last is not None
-            and last.state is StateType.COMPLETED
-            and flow is not None
-            and bool(added_since(last, flow.nodes)),
+            changed_since=self._changed_since(last, flow),
             task_error=row is not None and row.error is not None,
             task_waiting=row is not None
             and run is not None
             and run.is_live
             and row.state is StateType.AWAITING_RETRY,
         )
+
+    def _changed_since(self, last: RunModel | None, flow: FlowShape | None) -> bool:
+        """Whether ``f`` on ``last``, completed, would rerun a task of ``flow`` as loaded
+        now: as the flow host said (``rerun_would_run``, never asked on this thread),
+        else, until it has, whether the code added a task since. A ``@flow``'s tasks are
+        known only as it runs: nothing to rerun."""
+        if last is None or last.state is not StateType.COMPLETED or flow is None or flow.dynamic:
+            return False
+        said = self.rerun_would_run(last)
+        return bool(added_since(last, flow.nodes)) if said is None else said
 
     def footer_idle_actions(self) -> frozenset[str]:
         """The app's keys the footer leaves out now (``footer_keys.FooterKeys``): each

@@ -9,6 +9,7 @@ resulting events come back through the event buffer.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,25 @@ if TYPE_CHECKING:
     from flowtop.tui.run_store import RunStore
     from flowtop.tui.widgets.task_table import TaskTable
     from flowtop.tui.workspace_view import WorkspaceView
+
+
+class NothingToRerun(RunControlError):
+    """`f` on a completed run whose code changed nothing since: said, no run started."""
+
+
+@dataclass(eq=False)
+class CheckedRerun(Launch):
+    """`f` on a completed run: its thread asks what the code changed before it starts the
+    rerun (``RunActions._rerun_if_changed``). A slow answer is no store held meanwhile,
+    so the toast of a launch that waits says what it waits for (``asking``, until then)."""
+
+    asking: bool = True
+
+    @property
+    def waiting(self) -> str:
+        if self.asking:
+            return f"Starting {self.what}: checking what the code changed since…"
+        return super().waiting
 
 
 class RunActions(LaunchQueue):
@@ -225,25 +245,46 @@ class RunActions(LaunchQueue):
         run = self._source_run(name)
         if run is None:
             return
-        nothing = self._nothing_to_rerun(run) if run.state is StateType.COMPLETED else ""
-        if nothing:
-            self.notify(nothing, markup=False)
+        if run.state is not StateType.COMPLETED:
+            self._queue(Launch(_rerun_of(run), lambda control: control.rerun_failed(run)))
             return
-        self._queue(Launch(_rerun_of(run), lambda control: control.rerun_failed(run)))
+        rerun = self._rerun_if_changed(run)
+        if rerun is not None:
+            self._queue(rerun)
 
-    def _nothing_to_rerun(self, run: RunModel) -> str:
-        """Why `f` on the completed ``run`` would rerun nothing, else "". A static flow's
-        code may have added a task or changed a task's call since: the process holding
-        the code says (``nothing_to_rerun``); when it cannot now, an added task decides.
-        A ``@flow`` (its tasks known only as it runs) has nothing to rerun."""
+    def _rerun_if_changed(self, run: RunModel) -> Launch | None:
+        """`f` on the completed ``run``: a rerun that runs only if the code changed since.
+        A static flow's code may have added a task or changed a task's call: the process
+        holding the code says (``nothing_to_rerun``), asked on the launch's thread, as its
+        first step: it may take a second (a busy host, the run's stored results to read),
+        which held the screen when asked here; keys pressed meanwhile wait for it as for
+        any launch (`ff` starts one rerun). When it cannot say, an added task decides.
+        None, said now: a ``@flow`` (its tasks known only as it runs) has nothing to rerun."""
         nothing = f"Run #{run.number} of {run.flow} has nothing to rerun"
         shape = self.workspace.shapes.get(run.flow)
-        if shape is None or shape.dynamic:
-            return nothing
-        said = self.workspace.nothing_to_rerun(run.flow, run.run_id) if run.run_id else None
-        if said is None:
-            return "" if added_since(run, shape.nodes) else nothing
-        return said
+        added = shape is not None and bool(added_since(run, shape.nodes))
+        if shape is None or shape.dynamic or (run.run_id is None and not added):
+            self.notify(nothing, markup=False)
+            return None
+        workspace, run_id = self.workspace, run.run_id
+
+        def rerun(control: RunControl) -> RunModel:
+            said = workspace.nothing_to_rerun(run.flow, run_id) if run_id else None
+            launch.asking = False
+            if said is None:
+                said = "" if added else nothing
+            if said:
+                raise NothingToRerun(said)
+            return control.rerun_failed(run)
+
+        def refused(error: RunControlError) -> bool:
+            if isinstance(error, NothingToRerun):
+                self.notify(error.message, markup=False)  # as ever: no warning
+                return True
+            return False
+
+        launch = CheckedRerun(_rerun_of(run), rerun, refused)
+        return launch
 
     def action_rerun_task(self) -> None:
         name = self._flow_or_warn()

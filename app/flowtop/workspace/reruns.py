@@ -19,10 +19,10 @@ from ..engine.parameters import call_for
 from ..engine.rerun_reuse import reusable
 from ..engine.states import State, StateType
 from ..looks import NOT_STARTED
-from .history import History
 from .history_records import RunRecord, TaskRecord
 from .results import load, reusable_states
 from .run_refs import NoRun, find_run_ref
+from .store_reader import StoreReader
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class RerunPlan:
 
 
 def plan_rerun(
-    history: History,
+    history: StoreReader,
     source_id: str,
     flow: Flow,
     task: str | None = None,
@@ -176,7 +176,7 @@ def not_started(record: RunRecord, tasks: Iterable[TaskRecord]) -> bool:
     return ended and all(t.attempts == 0 for t in tasks)
 
 
-def _full_id(history: History, source_id: str, flow: str) -> str:
+def _full_id(history: StoreReader, source_id: str, flow: str) -> str:
     """The id of the run ``source_id`` names: a run number of ``flow`` (``3``, ``#3``) or
     the start of one run's id, as ``history`` prints them. A prefix of one run of another
     flow gives that run, which is then refused as such, rather than said not to exist."""

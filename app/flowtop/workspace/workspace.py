@@ -32,7 +32,7 @@ from .import_guard import CAREFUL, deadline, hung
 from .load_error import LoadError, display_path, prefect_only
 from .loader import Loader, LoadOutcome, Probed
 from .overrides import OverridesSaved
-from .places import Places
+from .places import STORE_FILE, Places
 from .result_cache import FolderCache
 from .retry_on_names import resolve_exception
 from .settings import (
@@ -490,16 +490,22 @@ class Workspace:
         task reused: ``RerunPlan.nothing_to_run``), else "". The monitor's ``f`` asks
         the process holding the code: a completed run whose code changed a task's call
         (``extract("/orders")`` now ``extract("/customers")``) reruns it. A run it cannot
-        plan (pruned, of another flow, unreadable) gives "": the rerun says why."""
+        plan (pruned, of another flow, unreadable) gives "": the rerun says why. Read
+        only: the monitor asks as a run shows, and a store opened to write was made anew
+        in the place of one deleted meanwhile (the monitor said it was "replaced")."""
+        import sqlite3
+
         from .history_records import HistoryError
         from .reruns import plan_rerun
+        from .store_reader import StoreReader
 
         loaded = self.flows.get(flow)
         if loaded is None:
             return ""
         try:
-            return plan_rerun(self.history, run_id, loaded).nothing_to_run
-        except (KeyError, ValueError, HistoryError, OSError):
+            store = StoreReader(self.state_dir / STORE_FILE)
+            return plan_rerun(store, run_id, loaded).nothing_to_run
+        except (KeyError, ValueError, HistoryError, OSError, sqlite3.Error):
             return ""
 
     def make_runner(
