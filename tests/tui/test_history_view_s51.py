@@ -90,7 +90,7 @@ async def test_a_big_runs_page_says_its_rows_still_come_and_end_goes_to_the_last
         await pilot.press("G")
         assert table.cursor_row == 39  # the last row so far
         pace.allow(TASKS)
-        await wait_for(pilot, lambda: table.row_count == TASKS, "every row")
+        await wait_for(pilot, lambda: table.row_count == TASKS, "every row", 60)
         await pilot.pause()
         assert loading_sign(app) == ""  # the sign goes with the last row
         assert table.cursor_row == TASKS - 1, table.cursor_row  # it stayed on row 40
@@ -107,7 +107,7 @@ async def test_a_big_runs_page_says_its_rows_still_come_and_end_goes_to_the_last
         await wait_for(pilot, lambda: table.row_count == 20, "the first rows")
         await pilot.press("G", "k")
         pace.allow(TASKS)
-        await wait_for(pilot, lambda: table.row_count == TASKS, "every row")
+        await wait_for(pilot, lambda: table.row_count == TASKS, "every row", 60)
         await pilot.pause()
         assert table.cursor_row == 18
         assert attempts_pane(app).startswith("work-19")
