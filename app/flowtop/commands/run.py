@@ -514,9 +514,10 @@ def rerun_start(
     workspace: Workspace, name: str, args: argparse.Namespace
 ) -> dict[str, Any] | str | None:
     """``Runner.start`` arguments reusing ``--rerun-of``'s stored results, or why there are
-    none; None, said, for a shell's rerun that would run no task (a launched one is kept)."""
+    none; None, said, for a rerun that would run no task (``run_start.nothing_to_rerun``)."""
     from ..workspace.history_records import HistoryError
     from ..workspace.reruns import plan_rerun
+    from .run_start import nothing_to_rerun
 
     try:
         flow = workspace.flows[name]
@@ -528,10 +529,9 @@ def rerun_start(
         return str(exc.args[0] if exc.args else exc)
     for note in plan.notes:
         say(note)
-    if plan.nothing_to_run and args.run_id is None:
-        say(plan.nothing_to_run)
-        return None
-    return plan.start
+    if plan.nothing_to_run:  # said; a launched rerun's reserved run ends as not started
+        nothing_to_rerun(workspace, args, name, plan.nothing_to_run)
+    return None if plan.nothing_to_run else plan.start
 
 
 def detach(

@@ -16,9 +16,9 @@ A run launched by the TUI, a browser tab or ``--detach`` has a run id its starte
 already watching. Its process reserves that run in the store before importing anything
 (RUNNING, owned by this process), so a process that dies while importing leaves a run
 that readers mark interrupted. A run that cannot start — the file fails, hangs or lacks
-the flow, the source of a rerun is gone — ends FAILED with the reason, shown by the
-TUI's header, ``flowtop watch`` and ``flowtop history``. It used to be a line in the
-process's log file: ``r`` seemed to do nothing. One cancelled while its file imported
+the flow, the source of a rerun is gone, a rerun has nothing to rerun — ends FAILED
+with the reason, shown by the TUI's header, ``flowtop watch`` and ``flowtop history``.
+It used to be a line in the process's log file: ``r`` seemed to do nothing. One cancelled while its file imported
 ends CANCELLED all the same, the reason in its note: the cancel came first, and
 ``flowtop cancel`` had said the run would end as it starts (``unstarted_commands``).
 """
@@ -159,6 +159,28 @@ def open_for_run(args: argparse.Namespace) -> tuple[Workspace, Reservation | Non
             reservation.stop(stopped.why)
         raise
     return workspace, reservation
+
+
+#: What a launched rerun whose plan runs no task says as the reason it did not start.
+NOTHING_TO_RERUN = "nothing to rerun"
+
+
+def nothing_to_rerun(workspace: Workspace, args: argparse.Namespace, flow: str, why: str) -> None:
+    """Say that the rerun of ``flow`` would run no task (``why``: its plan's words); a
+    launched one (``--run-id``: ``--detach``, the monitor) ends its reserved run as a run
+    that did not start, with that reason. Its number was reserved, and its id printed or
+    shown, before its process could plan the rerun, and it ran on: ``COMPLETED 2 completed
+    (2 reused)``, a run that did nothing read as one that did it all, where the same
+    rerun typed in a shell says so and records nothing. The reservation is taken here
+    for a folder's flow too, which ``open_for_run`` reserves none for (its launcher
+    did); ``next_number`` gives a run reserved already its own number back."""
+    say(why)
+    if args.run_id is None or args.no_history:
+        return
+    reservation = Reservation(
+        workspace.history, flow, args.run_id, args.rerun_of, state_dir=workspace.state_dir
+    )
+    reservation.fail(f"{NOTHING_TO_RERUN}: {why}")
 
 
 def import_deadline(

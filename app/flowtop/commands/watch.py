@@ -152,6 +152,7 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
     """
     from ..workspace import end_marks
     from ..workspace.log_fold import unsound
+    from ..workspace.reaper import end_time
     from ..workspace.run_log import LogDamage, LogTail, RunInterrupted, first_event_id
     from ..workspace.store_reader import StoreReader
 
@@ -172,6 +173,7 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
     retry_by: float | None = None  # the announced retry's start is awaited until then
     damaged = False  # a row of its log could not be read (said): its end, perhaps
     heard = False  # an event of it read, or that it has not started yet said
+    newest = 0.0  # the newest time its events read so far say: a run with no row ends then
     try:
         while True:
             events = []
@@ -195,6 +197,7 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                     say(f"warning: {damage.said()} ({db})", command="flowtop watch")
             if engine_events:
                 heard = True
+                newest = max(newest, *(event.ts for event in engine_events))
                 running.see(engine_events)
                 if isinstance(printer, HumanPrinter):
                     _name_parents(printer, engine_events, db)
@@ -230,7 +233,9 @@ def follow(db: Path, run_id: str, *, json_lines: bool) -> int:
                         why = _ended_unread(db, run_id, damaged)
                     if why is not None:  # ended as its end mark says, if it has one
                         ended = end_marks.ended(db).get(run_id, "") if not damaged else ""
-                        interrupted = RunInterrupted(run_id, why, time.time(), ended=ended)
+                        # dated as history dates it, not by when this watch noticed
+                        at = end_time(db, run_id) or newest or time.time()
+                        interrupted = RunInterrupted(run_id, why, at, ended=ended)
                         return _interrupted(interrupted, printer, running, out, db)
                     next_reap = now + REAP_EVERY
                     if not heard:  # (its owner alive: the reaper found it so)

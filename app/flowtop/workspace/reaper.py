@@ -20,7 +20,7 @@ import os
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from contextlib import closing
 from pathlib import Path
 
@@ -29,11 +29,12 @@ from ..engine.states import StateType
 from ..looks import INTERRUPTED
 from . import end_marks, store_schema
 from .access import read_only_mount
-from .history_records import HistoryError, stored_counts
-from .log_fold import fold, stored_tasks
+from .history_records import HistoryError, TaskRecord, stored_counts
+from .log_fold import fold, logged_tasks, stored_tasks
 from .ownership import LAUNCHED, Owner, host_name, owner_gone, pid_running, process_start
 from .private import open_store, refuse_linked_store
 from .run_log import (
+    UNREADABLE,
     LogEvent,
     RunInterrupted,
     columns,
@@ -276,10 +277,7 @@ def interrupt(
             "FROM runs WHERE run_id = ?",
             (run_id,),
         ).fetchone()
-        try:
-            plan = json.loads(plan_text)
-        except (TypeError, ValueError):  # damaged by hand: its log still says what ran
-            plan = []
+        plan = _plan(plan_text)
         tasks = stored_tasks(conn, run_id, plan)
         began = started  # its body's start: its duration counts from there, as a run's
         if tasks is not None:  # recorded before schema version 5: its rows are marked
@@ -295,9 +293,7 @@ def interrupt(
             tasks = fold(plan, [*events, RunInterrupted(run_id, why, 0.0, ended=state)])
         counts = Counter(t.state for t in tasks)
         reused = sum(1 for t in tasks if t.reused)  # a rerun cut short still says so
-        last = max((t.updated for t in tasks if t.updated is not None), default=None)
-        # Its last sign of life: a run killed 6 s into a sleeping task read 0.36 ms.
-        finished = max(last or started, heartbeat or started, started)
+        finished = last_sign_of_life(tasks, started, heartbeat)
         conn.execute(
             "UPDATE runs SET state = ?, counts = ?, finished = ?, duration = ?, note = ? "
             "WHERE run_id = ?",
@@ -318,6 +314,26 @@ def interrupt(
             store_schema.mark_ended_rows(conn)
     if runs:
         log.info("marked %d run(s) whose process stopped as interrupted", len(runs))
+
+
+def _plan(plan_text: object) -> list[tuple[str, int, str]]:
+    """A run's plan as its row keeps it (runs recorded before schema version 5)."""
+    try:
+        plan = json.loads(plan_text) if isinstance(plan_text, str | bytes) else []
+    except ValueError:  # damaged by hand: its log still says what ran
+        return []
+    return plan if isinstance(plan, list) else []
+
+
+def last_sign_of_life(
+    tasks: Iterable[TaskRecord], started: float, heartbeat: float | None
+) -> float:
+    """When a run whose process is gone ended: the newest of its tasks' last steps, its
+    owner's last heartbeat and its start. A run killed 6 s into a sleeping task read
+    0.36 ms. Every reader dates such a run so (its mark here, ``unmarked``, ``end_time``):
+    ``watch`` dated it by when it noticed, up to a reap interval later than ``history``."""
+    last = max((t.updated for t in tasks if t.updated is not None), default=None)
+    return max(last or started, heartbeat or started, started)
 
 
 def _interrupt_rows(
@@ -388,43 +404,117 @@ def unmarked_because(path: Path) -> str | None:
     return None
 
 
-def unmarked(path: Path) -> list[RunInterrupted]:
+def unmarked(path: Path, *, dated: bool = True) -> list[RunInterrupted]:
     """The runs ``gone_unmarked`` finds, each as the interruption a reader shows for it
-    (``flowtop watch``, the TUI), dated its last sign of life; its reason is the CLI's
-    note (``unmarked_notes``). A reader that saw it end no other way showed it running
-    for good, offering to cancel a run that had no process."""
+    (``flowtop watch``, the TUI), dated its last sign of life as its mark will be
+    (``last_sign_of_life``; without ``dated``, its start: for its note alone, which
+    reads no log); its reason is the CLI's note (``unmarked_notes``). A reader that saw
+    it end no other way showed it running for good, offering to cancel a run that had
+    no process."""
     try:
         with closing(connect_reader(path)) as reader:
             gone = _orphans(reader)
             if not gone:
                 return []
             ends = _marked_ends(reader, gone)
-            beat = "heartbeat" if "heartbeat" in columns(reader, "runs") else "NULL"
             rows = reader.execute(
-                f"SELECT run_id, flow, number, started, {beat} FROM runs WHERE state = ?",
+                f"SELECT run_id, flow, number, {_DATING} FROM runs WHERE state = ?"
+                if "heartbeat" in columns(reader, "runs")
+                else f"SELECT run_id, flow, number, {_LEGACY_DATING} FROM runs WHERE state = ?",
                 (_RUNNING.value,),
             ).fetchall()
             because = f" {not_marked(path)}"
-            return [
+            ended = [
                 RunInterrupted(
                     run_id,
                     _reason(reader, run_id, gone[run_id], ends.get(run_id, "")) + because,
-                    max(started or 0.0, beat or 0.0),
+                    _dated(reader, path, run_id, started, beat, plan) if dated else started,
                     flow=flow,
                     run=number or 0,
                     ended=ends.get(run_id, ""),
                 )
-                for run_id, flow, number, started, beat in rows
+                for run_id, flow, number, started, beat, plan in rows
                 if run_id in gone
             ]
+            _forget_dates(path, gone)
+            return ended
     except (sqlite3.Error, HistoryError):
         return []
+
+
+#: What dates a run whose process is gone (``_dated``), as ``interrupt`` reads it.
+_DATING = f"{numeric('started', '0')}, {numeric('heartbeat')}, plan"
+#: The same in a store from before heartbeats that nobody could migrate (read-only).
+_LEGACY_DATING = f"{numeric('started', '0')}, NULL, plan"
+
+#: The end found for each dead run a reader could not mark, by store and run id, with
+#: the newest log row and heartbeat it was found from: a monitor on a read-only store
+#: asks every second (``StoreClient._say_unmarked``), and a dead run's log stays as it is.
+_DATES: dict[tuple[Path, str], tuple[int | None, float | None, float]] = {}
+
+
+def _dated(
+    reader: sqlite3.Connection,
+    path: Path,
+    run_id: str,
+    started: float,
+    heartbeat: float | None,
+    plan_text: object,
+) -> float:
+    """When the run ``run_id``, whose process is gone, ended (``last_sign_of_life``),
+    read as ``interrupt`` will read it when it marks the run."""
+    logged = bool(log_columns(reader))
+    newest = (
+        reader.execute("SELECT max(id) FROM events WHERE run_id = ?", (run_id,)).fetchone()[0]
+        if logged
+        else None
+    )
+    known = _DATES.get((path, run_id))
+    if known is not None and known[:2] == (newest, heartbeat):
+        return known[2]
+    plan = _plan(plan_text)
+    stored = stored_tasks(reader, run_id, plan)
+    tasks = stored if stored is not None or not logged else logged_tasks(reader, run_id, plan)
+    ended = last_sign_of_life(tasks or [], started, heartbeat)
+    _DATES[(path, run_id)] = (newest, heartbeat, ended)
+    return ended
+
+
+def _forget_dates(path: Path, gone: Mapping[str, str]) -> None:
+    """Forget the ends ``_dated`` found of the runs of ``path`` no longer ``gone``
+    unmarked (marked since, or pruned)."""
+    for key in [key for key in list(_DATES) if key[0] == path and key[1] not in gone]:
+        _DATES.pop(key, None)  # (another reader's thread may have forgotten it first)
+
+
+def end_time(path: Path, run_id: str) -> float | None:
+    """When a reader should say run ``run_id`` of the store ``path`` ended, once it
+    finds its process gone: as recorded when the run is ended (marked meanwhile), else
+    its last sign of life, as its mark will say (``last_sign_of_life``). None when the
+    store holds no row of it, or cannot be read now. ``flowtop watch`` dated the end it
+    found itself by its own clock: ``INTERRUPTED … in 3.1s``, where ``history`` said
+    another duration, counting the time the watch took to notice."""
+    try:
+        with closing(connect_reader(path)) as reader:
+            dating = _DATING if "heartbeat" in columns(reader, "runs") else _LEGACY_DATING
+            row = reader.execute(
+                f"SELECT state, {numeric('finished')}, {dating} FROM runs WHERE run_id = ?",
+                (run_id,),
+            ).fetchone()
+            if row is None:
+                return None
+            state, finished, started, heartbeat, plan = row
+            if state != _RUNNING.value and finished is not None:
+                return float(finished)
+            return _dated(reader, path, run_id, started, heartbeat, plan)
+    except (sqlite3.Error, HistoryError, *UNREADABLE):
+        return None
 
 
 def unmarked_notes(path: Path) -> dict[str, str]:
     """Run id -> the note a reader shows for a run ``gone_unmarked`` finds: why it is
     gone, then why it is not marked (``not_marked``)."""
-    return {event.run_id: event.reason for event in unmarked(path)}
+    return {event.run_id: event.reason for event in unmarked(path, dated=False)}
 
 
 def unwritten(path: Path) -> str | None:
