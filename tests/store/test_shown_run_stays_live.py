@@ -47,6 +47,13 @@ async def test_x_gives_up_in_the_shown_run_not_in_one_started_elsewhere(tmp_path
                 20,
             )
             assert app.table.run is mine  # old: the screen jumped to #2
+            # (announced while its process still imports the flow: w then says it starts)
+            await wait_for(
+                pilot,
+                lambda: 2 in [run.number for run in app.store.live_for("waiting")],
+                "run #2 to have started",
+                20,
+            )
             await pilot.press("x")
             await wait_for(pilot, lambda: states(tmp_path)[1] == "FAILED", "x on run #1", 10)
             assert states(tmp_path)[2] == "RUNNING"
