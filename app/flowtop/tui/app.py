@@ -368,7 +368,8 @@ class FlowtopApp(
         self.table.show_run(None)
         where = printable_name(Path(key).name)  # a file's name may hold escapes or a newline
         self.header.show(where, None, self.clock(), error=file_problem(error))
-        self.detail.show_error(where, error)
+        listed = any(str(path) == key for path in self.workspace.flow_files.values())
+        self.detail.show_error(where, error, flows_listed=listed)
 
     def _run_for(self, name: str) -> RunModel | None:
         """The run the flow shows (its newest, or the one ``w`` reached), with the tasks its

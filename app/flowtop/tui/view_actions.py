@@ -126,7 +126,8 @@ class ViewActions(_AppBase):
         if self.table.filter_text:
             total = len(self.table.run.rows) if self.table.run is not None else 0
             shown = f" ({rows_matching(self.table):,} of {total:,})"
-            notes.append(Note((f"filter: {self.table.filter_text}",), tail=shown))
+            query = self.table.filter_text
+            notes.append(Note((f"filter: {query}",), tail=shown, short=f"/{query}"))
         if self.auto_rerun:
             notes.append(Note(("auto-rerun on save: on", "auto-rerun", "")))
         live = self.store.live_for(self.selected_flow) if self.selected_flow else []
@@ -246,7 +247,7 @@ class ViewActions(_AppBase):
             said = hidden_by_filter(self.table, "open") or "No task to open: the table has no rows"
             self.notify(said, markup=False, timeout=2)
             return
-        self.detail.scroll_home(animate=False)
+        self.detail.scroll_home(animate=False, immediate=True)  # before the ↓ typed with it
         self.screen.set_focus(self.detail)
 
     def action_back_to_tasks(self) -> None:

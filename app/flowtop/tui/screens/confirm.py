@@ -35,7 +35,11 @@ class ConfirmScreen(ChoiceScreen[bool]):
             self.set_interval(self.RECHECK, self._recheck)
 
     def _recheck(self) -> None:
-        if self.still_asked is not None and not self.still_asked():
+        """Only while on top: ``dismiss`` pops the top screen, whichever it is called on.
+        Under the help (`?`) or the quit question (`q`), a run that ended closed those in
+        its place, and the next look dismissed the question again: a traceback. It goes
+        once they have closed."""
+        if self.is_active and self.still_asked is not None and not self.still_asked():
             self.dismiss(None)
 
     def action_answer(self, yes: bool) -> None:

@@ -86,8 +86,11 @@ class QuitScreen(ChoiceScreen[QuitChoice]):
 
     def _recheck(self) -> None:
         """A run that ended meanwhile leaves the question; with none left, quit ("keep":
-        nothing is left to keep or cancel)."""
+        nothing is left to keep or cancel). Not under the help (`?`): ``dismiss`` pops the
+        top screen, so it closed the help, and quitting then took the page being read."""
         assert self.still_live is not None
+        if not self.is_active:
+            return
         live = self.still_live()
         if not live:
             self.dismiss("keep")

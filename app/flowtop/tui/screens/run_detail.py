@@ -41,6 +41,7 @@ from ...workspace.reuse_origin import Origin, carried_over, origins, reused_keys
 from ..row_views import state_counts_text
 from ..table_rows import columns_past_edge, last_column_room, refit_columns, replace_rows
 from ..widgets.key_bar import Entry, KeyBar
+from ..widgets.key_scroll import KeyScroll
 from ..widgets.state_colors import LOOK_STYLE, looks
 from .last_error import last_error
 from .run_heading import heading_lines
@@ -205,7 +206,7 @@ class RunDetailScreen(Screen[None]):
         )
         self._add_rows(table, self.detail.tasks[:ROWS_AT_ONCE])
         yield table
-        with VerticalScroll(id="attempts"):
+        with KeyScroll(id="attempts"):  # ↑↓ a line per key, however fast
             yield Static("", id="attempt-text")
         yield KeyBar(lambda: footer_entries(self))
 

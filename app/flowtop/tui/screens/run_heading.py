@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.cells import cell_len
+from textual.content import Content
 
 
 def heading_lines(
@@ -37,4 +38,18 @@ def heading_lines(
     fitting = [layout for layout in layouts if whole(*layout)] if measured else []
     fitting += [layout for layout in layouts if first_line(*layout)]
     said, beside = layouts[0] if not room else next(iter(fitting), ("", False))
-    return "\n".join(lines(said, beside)) + tail + shown
+    drawn = lines(said, beside)
+    drawn[-1] += tail
+    last = " " * start + drawn[-1] if len(drawn) == 1 else drawn[-1]
+    return "\n".join(drawn) + hint_after(last, shown, room)
+
+
+def hint_after(last: str, hint: str, room: int) -> str:
+    """The ``hint`` after the heading's ``last`` line, as the screen wraps it in ``room``
+    cells: on a line of its own where it would not end that line whole. At 40 columns
+    `started … · 2.0s · →` ended one line and `more columns` began the next."""
+    if not hint or not room:
+        return hint
+    if Content(last).wrap(room)[-1].cell_length + cell_len(hint) <= room:
+        return hint
+    return "\n" + hint.removeprefix(" · ")

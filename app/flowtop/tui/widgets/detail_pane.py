@@ -20,7 +20,6 @@ from rich.text import Text
 from textual._context import NoActiveAppError  # what ``app`` raises; Textual is pinned
 from textual.actions import SkipAction
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from flowtop.attempt_story import PREDICATE_ASKED, wait_story
@@ -41,6 +40,7 @@ from flowtop.looks import (
 from flowtop.printable import as_left_on_screen, printable
 from flowtop.tui.model import AttemptView, TaskRow
 from flowtop.tui.unread_settings import Unreadable
+from flowtop.tui.widgets.key_scroll import KeyScroll
 from flowtop.tui.widgets.run_header import MIN_NAME
 from flowtop.tui.widgets.state_colors import LOOK_STYLE, looks
 from flowtop.workspace.load_error import LoadError
@@ -386,7 +386,7 @@ def _attempt(
         body.at(6, gutter=True).append("".join(f"{line}\n" for line in lines))
 
 
-class DetailPane(VerticalScroll):
+class DetailPane(KeyScroll):
     """A live title line over a body that is rebuilt only when the task changes."""
 
     _title: Text | None = None  # what the title line shows now
@@ -497,9 +497,10 @@ class DetailPane(VerticalScroll):
             text.append(f"\n{_block(error.traceback.rstrip())}\n", style="dim")
         return text
 
-    def show_error(self, where: str, error: object) -> None:
+    def show_error(self, where: str, error: object, *, flows_listed: bool = True) -> None:
         """A file shown in place of a flow (``file_problem``): its error, verbatim, and
-        what is in use meanwhile."""
+        what is in use meanwhile. ``flows_listed``: a flow file's flows are listed, as
+        they last loaded (a file that never loaded has none to speak of)."""
         styles = self.styles_now
         symbol, look = LOAD_ERROR_LOOK
         self._showing(where)
@@ -528,6 +529,11 @@ class DetailPane(VerticalScroll):
             after = (
                 "Fix the file and save it: it reloads on its own. The last good settings "
                 "stay in use (the defaults, if it never loaded)."
+            )
+        elif not flows_listed:
+            after = (
+                "Fix the file and save it: it reloads on its own, and the flows it defines "
+                "are listed then (it has not loaded yet, so none of them is)."
             )
         else:
             after = (

@@ -30,11 +30,13 @@ class Note:
     ``wordings`` from longest to shortest: on a line too narrow for them all, the parts
     take shorter ones in turn (``""`` leaves one out) before anything is cut. ``tail``
     follows any wording and is never cut or left out: the filter's ``(2 of 4)``, which
-    the line's end cut away at 80 columns; its wording is cut instead (``filter: ex…``).
+    the line's end cut away at 80 columns; its wording is cut instead (``filter: ex…``),
+    after taking its ``short`` words (``/ex``, what was typed: ``filte…`` kept neither).
     ``sep``: the gap before it when a part precedes it."""
 
     wordings: tuple[str, ...]
     tail: str = ""
+    short: str = ""
     style: str = "dim"
     sep: str = "   "
 
@@ -67,7 +69,12 @@ def fit_notes(notes: Sequence[Note], width: int) -> list[tuple[Note, str]]:
     for i, (note, text) in enumerate(parts):
         if over > 0 and note.tail:
             words = text[: len(text) - len(note.tail)]
-            parts[i] = (note, cut_cells(words, max(1, cell_len(words) - over)) + note.tail)
+            if note.short and cell_len(note.short) < cell_len(words):
+                over -= cell_len(words) - cell_len(note.short)
+                words = note.short
+            if over > 0:
+                words = cut_cells(words, max(1, cell_len(words) - over))
+            parts[i] = (note, words + note.tail)
             break
     return parts
 
