@@ -131,6 +131,11 @@ def test_history_run_detail(snap_compare, tmp_path):
         await pilot.pause()
         await pilot.press("down")
         await pilot.app.workers.wait_for_complete()
+        heading = pilot.app.screen.query_one("#heading")
+        for _ in range(100):  # its columns fit 120 cells once laid out (a safety bound)
+            if "more columns" not in str(heading.render()):
+                break
+            await pilot.pause(0.05)
         await pilot.pause()
 
     try:
