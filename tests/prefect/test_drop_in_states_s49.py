@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 
+import flowtop
 from engine.kit import Recorder
 from flowtop import allow_failure, unmapped
 from flowtop.compat.prefect_flows import flow
@@ -364,7 +365,10 @@ def test_a_future_s_result_timeout_says_prefect_s_words(gate: threading.Event) -
 
 
 def test_a_future_outside_any_flow_says_the_same(gate: threading.Event) -> None:
-    @task
+    """flowtop's own task: a drop-in one's ``.submit()`` outside any flow raises, as
+    Prefect's does (``test_dropin_explored_s55``)."""
+
+    @flowtop.task
     def held() -> int:
         gate.wait(10)
         return 1

@@ -81,10 +81,10 @@ class PrefectOnlyState(State[Any]):
     def is_paused(self) -> bool:
         return self.type is PrefectOnlyStateType.PAUSED
 
-    def _result(self, raise_on_failure: bool) -> Any:
+    def _result(self, raise_on_failure: bool, returned: bool = False) -> Any:
         if self.is_paused():  # as Prefect: whatever raise_on_failure says
             raise PausedRun("Run is paused, its result is not available.", state=self)
-        return super()._result(raise_on_failure)
+        return super()._result(raise_on_failure, returned)
 
 
 def _now() -> dt.datetime:

@@ -16,19 +16,42 @@ Its ``timeout_seconds`` is kept as a ``PrefectTimeout``, so the ``TaskTimeout`` 
 past it fails with reads as Prefect's (``Scope timed out after 0.3 second(s).``) where
 its code, its hooks and ``state.result()`` read it; a timeout a flowtop.toml layer set
 is flowtop's, and its ``TaskTimeout`` says flowtop's words.
+
+Its calls are refused where Prefect 3.9.1 refuses them, in Prefect's words, so a file
+that fails under Prefect fails here too, and at the same line: arguments the function
+cannot take raise ``ParameterBindError`` (a ``TypeError``) from the call, ``.submit()``
+or ``.map()`` (the whole ``.map()`` call bound before it is split, as Prefect binds it);
+``.submit()`` and ``.map()`` with no flow run around them (a script, a task called
+outside any flow) raise Prefect's ``RuntimeError``, where flowtop's own task runs them on
+a thread. ``.map(deferred=False)``, Prefect's default, is taken; ``deferred=True`` asks
+for task workers, which flowtop has not.
 """
 
 from __future__ import annotations
 
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from ..engine.errors import PrefectTimeout
+from ..engine.context import in_shipped_attempt
+from ..engine.dynamic import bind_call
+from ..engine.errors import NotInFlowtop, PrefectTimeout
 from ..engine.layers import Layer
 from ..engine.policy import RetryPolicy
+from ..engine.prefect_context import active_run
 from ..engine.task import Task, TaskDecorator
+
+#: Prefect 3.9.1's words for a ``.submit()`` or a ``.map()`` with no flow run to run it.
+SUBMIT_WITHOUT_A_FLOW_RUN = (
+    "Unable to determine task runner to use for submission. If you are submitting a task"
+    " outside of a flow, please use `.delay` to submit the task run for deferred execution."
+)
+MAP_WITHOUT_A_FLOW_RUN = (
+    "Unable to determine task runner to use for mapped task runs. If you are mapping a task"
+    " outside of a flow, please provide `deferred=True` to submit the mapped task runs for"
+    " deferred execution."
+)
 
 
 def without_retry_budget(policy: RetryPolicy) -> RetryPolicy:
@@ -39,6 +62,26 @@ def without_retry_budget(policy: RetryPolicy) -> RetryPolicy:
     if policy.budget_source() is not Layer.BUILTIN:
         return policy if policy.prefect_words else replace(policy, prefect_words=True)
     return replace(policy, prefect_words=True, default_max_retries=0)
+
+
+def in_a_flow_run() -> bool:
+    """Whether code here is in a flow run, as Prefect's ``FlowRunContext`` says: a flow
+    body, a task attempt of its run (or a task that attempt calls), a thread started with
+    their context; also an attempt shipped to a process or Dask worker, whose run stays
+    in the coordinating process (Prefect hydrates the context on its workers)."""
+    return active_run() is not None or in_shipped_attempt()
+
+
+def no_task_runner(task_name: str, prefect_words: str) -> RuntimeError:
+    """Prefect's ``RuntimeError`` for a ``.submit()`` or ``.map()`` outside any flow run,
+    with a note of what works here instead: the deferred runs Prefect's words suggest need
+    task workers, which flowtop has not."""
+    error = RuntimeError(prefect_words)
+    error.add_note(
+        f"flowtop: task {task_name!r} has no flow run to run in here; call it to run it in"
+        " place, or submit it from a @flow (flowtop has no task workers for deferred runs)"
+    )
+    return error
 
 
 def prefect_timeout(policy: RetryPolicy) -> RetryPolicy:
@@ -59,6 +102,41 @@ class DropInTask(Task):
     def __init__(self, fn: Callable[..., Any], *, name: str | None = None, **options: Any) -> None:
         super().__init__(fn, name=name, **options)
         self.policy = prefect_timeout(without_retry_budget(self.policy))
+
+    def check_call(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
+        """Arguments the function cannot take: Prefect's ``ParameterBindError`` in its words
+        (``Error binding parameters for function 'load': missing a required argument: 'x'.``
+        and the signature), a method's instance bound first as Prefect binds it."""
+        if not kwargs and len(args) == self._arity:
+            return  # the common call, ``f(x)`` of ``def f(x)``: nothing to bind
+        bind_call(self.fn, args, dict(kwargs))
+
+    def submit(
+        self, *args: Any, wait_for: Any = None, return_state: bool = False, **kwargs: Any
+    ) -> Any:
+        """Prefect's ``.submit()``: the call bound first, then refused with no flow run
+        around it (see the module doc)."""
+        self.check_call(args, kwargs)
+        if not in_a_flow_run():
+            raise no_task_runner(self.name, SUBMIT_WITHOUT_A_FLOW_RUN)
+        return super().submit(*args, wait_for=wait_for, return_state=return_state, **kwargs)
+
+    def map(
+        self,
+        *args: Any,
+        wait_for: Any = None,
+        return_state: bool = False,
+        deferred: bool = False,
+        **kwargs: Any,
+    ) -> list[Any]:
+        """Prefect's ``.map()``: the whole call bound first (its error shows the lists
+        given), then ``deferred=True`` refused, then a call with no flow run around it."""
+        self.check_call(args, kwargs)
+        if deferred:
+            raise NotInFlowtop(f"{self.name}.map(..., deferred=True) (background task runs)")
+        if not in_a_flow_run():
+            raise no_task_runner(self.name, MAP_WITHOUT_A_FLOW_RUN)
+        return super().map(*args, wait_for=wait_for, return_state=return_state, **kwargs)
 
     def __class_getitem__(cls, params: Any) -> types.GenericAlias:
         """``Task[..., Any]``: Prefect's ``Task`` is generic, and its docs' examples write it

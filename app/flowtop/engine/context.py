@@ -103,16 +103,28 @@ def parent_run() -> str | None:
 _shipped_workspace: ContextVar[str | None] = ContextVar("shipped_workspace", default=None)
 
 
+#: True while a process or Dask worker runs a shipped attempt: a task of a flow run whose
+#: records stay in the coordinating process (a drop-in task's ``.submit()`` there is in
+#: that run, as in Prefect, though no run is found here).
+_in_shipped_attempt: ContextVar[bool] = ContextVar("in_shipped_attempt", default=False)
+
+
 def shipped_workspace() -> str | None:
     return _shipped_workspace.get()
+
+
+def in_shipped_attempt() -> bool:
+    return _in_shipped_attempt.get()
 
 
 @contextlib.contextmanager
 def shipped_from(workspace: str | None) -> Generator[None]:
     token = _shipped_workspace.set(workspace)
+    shipped = _in_shipped_attempt.set(True)
     try:
         yield
     finally:
+        _in_shipped_attempt.reset(shipped)
         _shipped_workspace.reset(token)
 
 

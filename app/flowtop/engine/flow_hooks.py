@@ -132,7 +132,7 @@ def ending_kind(run: DynamicRun, outcome: StateType) -> str | None:
         return None
     if error is not None and not isinstance(error, Exception):
         return "on_crashed"
-    handed = None if error is None else raised_for(error)  # a returned Crashed(...)
+    handed = None if error is None else raised_for(error, run.run_id)  # a returned Crashed
     return "on_crashed" if handed is not None and handed.is_crashed() else "on_failure"
 
 

@@ -109,7 +109,7 @@ def retries_after(run: DynamicRun) -> bool:
     if run.cancelled or run.cancelled_by_return is not None:
         return False
     error = run.error
-    handed = None if error is None else raised_for(error)
+    handed = None if error is None else raised_for(error, run.run_id)
     failed = isinstance(error, Exception) and (handed is None or handed.is_failed())
     return (
         (failed or retried_group(run.value))

@@ -28,7 +28,7 @@ from .annotations import unmapped as unmapped
 from .context import context_run
 from .errors import FlowRunTimeoutError, TaskTimeout, UpstreamFailed
 from .errors import UnfinishedRun as UnfinishedRun  # re-exported, as before
-from .final_states import told
+from .final_states import Told, told
 from .prefect_datetime import prefect_time
 from .prefect_exceptions import CancelledRun as CancelledRun  # re-exported, as before
 from .prefect_exceptions import CrashedRun as CrashedRun
@@ -219,9 +219,10 @@ def returned_by(error: BaseException, *, caller: bool = False) -> State[Any] | N
     return mark[0] if mark[2 if caller else 1] == here else None
 
 
-def outcome_state(value: Any, error: BaseException | None) -> State[Any]:
+def outcome_state(value: Any, error: BaseException | None, run_id: str | None) -> State[Any]:
     """Completed with ``value``, or Failed with ``error``; returned states (a collection, or
-    one task's) are Prefect's aggregate: ``1/1 states failed.``, ``All states completed.``"""
+    one task's) are Prefect's aggregate: ``1/1 states failed.``, ``All states completed.``
+    A ``Failed(...)`` made by hand that the body of run ``run_id`` returned is that state."""
     returned = returned_by(error, caller=True) if error is not None else None
     if returned is not None:  # a task's state or future: one cancelled makes it Cancelled
         kind = StateType.CANCELLED if returned.is_cancelled() else StateType.FAILED
@@ -235,15 +236,13 @@ def outcome_state(value: Any, error: BaseException | None) -> State[Any]:
         aggregate = isinstance(value, State) or is_state_iterable(value)
         message = "All states completed." if aggregate else None
         return State(StateType.COMPLETED, data=value, message=message)
-    returned = raised_for(error)
+    returned = raised_for(error, run_id)
     if returned is not None:  # the flow returned ``Failed(...)``: that state, recorded
         state: State[Any] = State(
             returned.type, data=error, message=returned.message, name=returned.name
         )
         state._recorded = (returned.data,)
         return state
-    if isinstance(error, STATE_ERRORS):  # made from a state's message: that message, as Prefect
-        return State(StateType.FAILED, data=error, message=str(error))
     return State(
         StateType.FAILED,
         data=error,
@@ -259,15 +258,16 @@ def state_of_call(call: Callable[[], Any]) -> State[Any]:
     try:
         value = call()
     except Exception as exc:  # noqa: BLE001 - the outcome, as a Failed state
-        return _named(outcome_state(None, exc))
-    return _named(outcome_state(value, None))
-
-
-def _named(state: State[Any]) -> State[Any]:
-    """``state`` as the run the call made ends in Prefect (``final_states``): its
-    ``state_details.flow_run_id`` that run's, and named as Prefect names it (``Skipped``,
-    ``TimedOut``)."""
+        last = told()
+        return _named(outcome_state(None, exc, None if last is None else last.run_id), last)
     last = told()
+    return _named(outcome_state(value, None, None if last is None else last.run_id), last)
+
+
+def _named(state: State[Any], last: Told | None) -> State[Any]:
+    """``state`` as the run the call made (``last``) ends in Prefect (``final_states``):
+    its ``state_details.flow_run_id`` that run's, and named as Prefect names it
+    (``Skipped``, ``TimedOut``)."""
     if last is None:  # no run: the call stopped before one started
         return state
     state.state_details = StateDetails(flow_run_id=last.run_id)

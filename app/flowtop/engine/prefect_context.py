@@ -16,7 +16,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from . import logged_prints, run_loggers
 from .context import context_run, current_run
@@ -42,6 +42,7 @@ from .task_runs import (
     call_parameters,
     current_attempt,
     parameters_of,
+    run_under_inline_call,
     task_run_of,
 )
 
@@ -163,12 +164,14 @@ def active_run() -> ActiveRun | None:
     """The engine's run whose flow run context this is: the ``@flow`` run whose body, or
     whose task attempt, runs here (any run's attempt, for a graph), or whose body started
     this thread with its context copied (or a run restored in a child: ``runtime.carried``);
-    else None."""
+    else None. A task called inside such an attempt (``def outer(): inner()``) runs in that
+    attempt's flow run, as Prefect's nested task run does: its ``FlowRunContext``,
+    ``prefect.runtime.flow_run`` and ``.submit()`` are the run's."""
     run: ActiveRun | None = current_run()
     if run is None:
         current = current_attempt()
         if current is None or isinstance(current, InlineCall):
-            return context_run()
+            return context_run() or cast("ActiveRun | None", run_under_inline_call())
         run = current[0]
     return run
 
@@ -245,8 +248,8 @@ def _outcome_of(run: DynamicRun, outcome: StateType) -> State[Any]:
         return State(StateType.FAILED, name="TimedOut", message=run.timed_out, data=error)
     if error is None:  # it returned states of which one did not complete
         return State(StateType.FAILED, data=run.value, message=run.states_failed)
-    if raised_for(error) is not None:  # it returned Failed(...) made by hand: that state
-        return outcome_state(None, error)
+    if raised_for(error, run.run_id) is not None:  # it returned Failed(...) made by hand
+        return outcome_state(None, error, run.run_id)
     message = failure_message(error, "Flow")
     return State(StateType.FAILED, data=error, message=message, name=failed_name(error))
 
@@ -350,7 +353,7 @@ def _task_run_here() -> tuple[object, dict[str, Any]]:
         return None, {}
     task = attempt_task(current)
     task_run = task_run_of(current)
-    run = None if isinstance(current, InlineCall) else current[0]
+    run = run_under_inline_call() if isinstance(current, InlineCall) else current[0]
     return task, {
         "task_run_id": str(task_run.id),
         "flow_run_id": None if task_run.flow_run_id is None else str(task_run.flow_run_id),

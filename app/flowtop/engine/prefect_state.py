@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, Generic, TypeGuard, TypeVar, Unpack
 
 from .async_dispatch import dispatch, in_async_context
+from .context import context_run
 from .errors import UnfinishedRun
 from .final_states import keep_returned
 from .prefect_datetime import DateTime
@@ -30,7 +31,8 @@ from .states import PrefectOnlyStateType, StateType
 
 T = TypeVar("T")
 
-#: The attribute naming the hand-made ``Failed(...)`` an exception was raised for.
+#: The attribute naming the hand-made ``Failed(...)`` a flow body returned that an
+#: exception was raised for, and that run's id: ``(state, run_id)`` (``raised_for``).
 RAISED_FOR = "_flowtop_raised_for_state"
 
 
@@ -145,8 +147,10 @@ class State(Generic[T]):
             frame = sys._getframe(1)
             caller = frame.f_globals.get("__name__", "")
             _sync = caller.startswith("flowtop.") or not in_async_context()
-            if frame.f_code.co_name == "resolve_return" and completed_by_hand(self):
-                keep_returned(self.name, self.message)  # a @flow body returned it
+            if frame.f_code.co_name == "resolve_return":  # a @flow body returned it
+                if completed_by_hand(self):
+                    keep_returned(self.name, self.message)
+                return self._result(raise_on_failure, returned=True)
         if not _sync:
             return self.aresult(raise_on_failure)
         return self._result(raise_on_failure)
@@ -155,11 +159,11 @@ class State(Generic[T]):
         """``result()`` for async code, always awaited."""
         return self._result(raise_on_failure)
 
-    def _result(self, raise_on_failure: bool) -> Any:
+    def _result(self, raise_on_failure: bool, returned: bool = False) -> Any:
         if self.type in UNSUCCESSFUL:
             if raise_on_failure or self.type is StateType.UPSTREAM_FAILED:
                 # a task that never ran has no result, whatever the flag (UnfinishedRun)
-                raise self._raised()
+                raise self._raised(returned)
             # as Prefect 3: the recorded result (a returned ``Failed(...)``'s data, None
             # without), else the data (an exception, a flow's states, a value), and only a
             # state made by hand without data gives its message as an exception
@@ -170,21 +174,25 @@ class State(Generic[T]):
             raise UnfinishedRun(f"run is in {self.type.value} state, its result is not final")
         return self.data
 
-    def _raised(self) -> BaseException:
+    def _raised(self, returned: bool = False) -> BaseException:
         """The exception ``result()`` raises. A recorded state's is made from its recorded
         result, as Prefect makes it: a ``Failed(message=…)`` a task returned raises a new
         ``FailedRun`` each time, which does not stand for that task's own return when it
-        fails another task. A ``Failed(...)`` made by hand, that no engine recorded, marks
-        it (``raised_for``): raised by a flow's return, it is the flow's outcome state, as
-        in Prefect (``outcome_state``)."""
+        fails another task. A ``Failed(...)`` made by hand, that no engine recorded, and
+        that a flow body ``returned``, marks it with that run (``raised_for``): it is that
+        run's outcome state, as in Prefect (``outcome_state``). Only that run's: raised on
+        into the body of the flow that called it as a subflow, or raised by the body's own
+        ``Failed(...).result()``, it is an exception that body raised, as in Prefect
+        (``Flow run encountered an exception: FailedRun: …``, retried, ``on_failure``)."""
         if self._recorded is not None:
             data = self._recorded[0]
             return exception_of(State(self.type, name=self.name, message=self.message, data=data))
         exc = exception_of(self)
         run_outcomes = (StateType.FAILED, StateType.CANCELLED, PrefectOnlyStateType.CRASHED)
-        if self.type in run_outcomes and made_by_hand(self):
+        if returned and self.type in run_outcomes and made_by_hand(self):
+            run = context_run()
             with contextlib.suppress(AttributeError):  # an exception class with __slots__
-                setattr(exc, RAISED_FOR, self)
+                setattr(exc, RAISED_FOR, (self, None if run is None else run.run_id))
         return exc
 
     def __repr__(self) -> str:
@@ -399,7 +407,11 @@ def completed_by_hand(value: Any) -> TypeGuard[State[Any]]:
     return made_by_hand(value) and value.type is StateType.COMPLETED
 
 
-def raised_for(error: BaseException) -> State[Any] | None:
-    """The ``Failed(...)`` made by hand whose ``result()`` raised ``error`` (``_raised``)."""
-    state = getattr(error, RAISED_FOR, None)
-    return state if isinstance(state, State) else None
+def raised_for(error: BaseException, run_id: str | None) -> State[Any] | None:
+    """The ``Failed(...)`` made by hand (or ``Crashed(...)``, ``Cancelled(...)``) that the
+    body of run ``run_id`` returned, whose ``result()`` raised ``error`` (``_raised``);
+    None for any other error, one a subflow's return raised into that body included."""
+    mark = getattr(error, RAISED_FOR, None)
+    if not isinstance(mark, tuple) or len(mark) != 2 or mark[1] != run_id:
+        return None
+    return mark[0] if isinstance(mark[0], State) else None

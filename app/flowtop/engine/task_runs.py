@@ -144,11 +144,27 @@ def _task_key(task: Any, fallback: str) -> str:
     return getattr(task, "task_key", None) or fallback
 
 
+def run_under_inline_call() -> Any:
+    """The run whose runner attempt holds this thread (or the context this thread's was
+    copied from) beneath an inline call: a task called by a task of a flow run is in that
+    flow run, as Prefect's nested task run is (its ``flow_run_id``, ``FlowRunContext``).
+    An attempt is ``(run, task record, args, kwargs)``; None for a script's own call."""
+    attempt: Any = capture._local.attempt
+    if attempt is None and (copied := capture.copied()) is not None:
+        attempt = copied.attempt
+    return attempt[0] if isinstance(attempt, tuple) else None
+
+
+def _run_id_under_inline_call() -> str | None:
+    run = run_under_inline_call()
+    return None if run is None else str(run.run_id)
+
+
 def task_run_of(current: Any, state: State[Any] | None = None) -> TaskRun:
     """The ``task_run`` of an :data:`ATTEMPT` value, in ``state`` (else its attempt's state)."""
     first: float | None
     if isinstance(current, InlineCall):
-        run_id, task_key = None, _task_key(current.task, current.task.name)
+        run_id, task_key = _run_id_under_inline_call(), _task_key(current.task, current.task.name)
         tr_id, name, attempt = current.id, current.name, current.attempt
         first = current.first_started
         tags = current_tags() | current.task.tags
@@ -296,7 +312,10 @@ def running_state(current: Any, attempt: int) -> State[Any]:
 def _details(current: Any) -> StateDetails:
     if isinstance(current, InlineCall):
         return StateDetails(
-            task_run_id=current.id, task_key=current.task.name, run_count=current.attempt
+            task_run_id=current.id,
+            flow_run_id=_run_id_under_inline_call(),
+            task_key=current.task.name,
+            run_count=current.attempt,
         )
     run, tr = current[0], current[1]
     return StateDetails(
