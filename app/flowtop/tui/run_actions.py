@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flowtop.engine.states import StateType
+from flowtop.formats import plural
 from flowtop.looks import STATE_LOOK
 from flowtop.tui.call_scope import Scope, scope_note
 from flowtop.tui.code_rows import added_since
@@ -264,7 +265,7 @@ class RunActions(LaunchQueue):
         shape = self.workspace.shapes.get(run.flow)
         added = shape is not None and bool(added_since(run, shape.nodes))
         if shape is None or shape.dynamic or (run.run_id is None and not added):
-            self.notify(nothing, markup=False)
+            self.notify(nothing + _failures_handled(run), markup=False)
             return None
         workspace, run_id = self.workspace, run.run_id
 
@@ -492,3 +493,13 @@ class RunActions(LaunchQueue):
 def _rerun_of(run: RunModel) -> str:
     """What a rerun of ``run`` is called in the toast of a launch that waits."""
     return f"a rerun of run #{run.number} of {run.flow}" if run.number else f"a rerun of {run.flow}"
+
+
+def _failures_handled(run: RunModel) -> str:
+    """Why a completed run with failed tasks has nothing to rerun all the same: its flow
+    handled them (a ``@flow`` that caught them, ``allow_failure``), so `f` said only
+    "has nothing to rerun" beside a header reading `✗ 4 failed`."""
+    failed = run.counts[StateType.FAILED]
+    if not failed:
+        return ""
+    return f": it completed, its flow handling its {plural(failed, 'failed task')}"
