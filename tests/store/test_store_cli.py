@@ -317,6 +317,9 @@ def test_a_dead_run_in_a_store_that_cannot_be_written_reads_interrupted(
     assert history.main(args) == 0
     (record,) = json_lines(capsys.readouterr().out)
     assert record["state"] == "INTERRUPTED" and "(not marked" in record["note"]
+    # ended at its last sign of life, as its mark will say (it had no end, no duration)
+    assert record["finished"] >= record["started"], record
+    assert record["duration"] == record["finished"] - record["started"], record
     watched = argparse.Namespace(target=[str(folder)], flow=None, json=False)
     assert watch.main(watched) == 1
     said = capsys.readouterr().out

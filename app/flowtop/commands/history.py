@@ -47,7 +47,7 @@ from ..workspace.history_records import (
     counts_so_far,
     source_label,
 )
-from ..workspace.reaper import unmarked_notes
+from ..workspace.reaper import end_time, unmarked_notes
 from ..workspace.reuse_origin import Origin, origins
 from ..workspace.run_log import UNREADABLE, read_without_wal
 from ..workspace.store_errors import PRUNING, no_write_access, store_advice, unreadable
@@ -282,7 +282,7 @@ def _unwritten_row(exc: Exception) -> str:
 
 
 def _detail_text(
-    history: StoreReader, run_id: str, gone: Mapping[str, tuple[str, str]], as_json: bool, db: Path
+    history: StoreReader, run_id: str, gone: Mapping[str, Gone], as_json: bool, db: Path
 ) -> str:
     """One run as ``--run`` prints it, and a warning on stderr for each part of its log
     or row that cannot be read (left out). Written whole, once it is: an event whose
@@ -337,23 +337,33 @@ def _warn(said: str) -> None:
     say(f"warning: {said}", command="flowtop history")
 
 
-def _gone_as_read(db: Path, notes: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+#: A run whose process is gone, unmarked: the state a reader shows, why, when it ended.
+Gone = tuple[str, str, float | None]
+
+
+def _gone_as_read(db: Path, notes: Mapping[str, str]) -> dict[str, Gone]:
     """The runs whose process is gone that the store ``db`` could not mark (``notes``, of
     ``reap_quietly``), each with the state a reader shows: INTERRUPTED, or how its process
-    ended it when the disk kept that end out of the store (``end_marks``)."""
+    ended it when the disk kept that end out of the store (``end_marks``); and its end,
+    dated as its mark will date it (``reaper.end_time``)."""
     ends = end_marks.ended(db) if notes else {}
-    return {run_id: (ends.get(run_id, INTERRUPTED), why) for run_id, why in notes.items()}
+    return {
+        run_id: (ends.get(run_id, INTERRUPTED), why, end_time(db, run_id))
+        for run_id, why in notes.items()
+    }
 
 
-def _as_read(run: RunRecord, gone: Mapping[str, tuple[str, str]]) -> RunRecord:
+def _as_read(run: RunRecord, gone: Mapping[str, Gone]) -> RunRecord:
     """``run`` as a reader sees it: one whose process is gone is INTERRUPTED (or ended as
     its end mark says) even when the store could not be marked so (read-only here, a full
-    disk: the note says which), not RUNNING for good."""
+    disk: the note says which), not RUNNING for good; its duration up to its last sign of
+    life (it showed none)."""
     found = gone.get(run.run_id)
     if found is None:
         return run
-    state, why = found
-    return replace(run, state=state, note=why, owner="")
+    state, why, ended = found
+    duration = None if ended is None else max(0.0, ended - run.started)
+    return replace(run, state=state, note=why, owner="", finished=ended, duration=duration)
 
 
 def _store_size(db: Path) -> int:
