@@ -53,18 +53,20 @@ async def burst(app: Any, *keys: str) -> None:
 # -- 1: a question that goes while another screen is over it ------------------------------
 
 
-def count_rechecks(monkeypatch: pytest.MonkeyPatch) -> list[ConfirmScreen]:
-    """Every look a question with ``still_asked`` takes at its run (its ``_recheck``),
-    made each frame rather than every half second: a list of the questions, one per look."""
-    looks: list[ConfirmScreen] = []
-    recheck = ConfirmScreen._recheck
+def count_rechecks(
+    monkeypatch: pytest.MonkeyPatch, kind: type[ConfirmScreen] | type[QuitScreen] = ConfirmScreen
+) -> list[Any]:
+    """Every look a question of ``kind`` takes at its run (its ``_recheck``), made each
+    frame rather than every half second: a list of the questions, one per look."""
+    looks: list[Any] = []
+    recheck = kind._recheck
 
-    def counted(screen: ConfirmScreen) -> None:
+    def counted(screen: Any) -> None:
         looks.append(screen)
         recheck(screen)
 
-    monkeypatch.setattr(ConfirmScreen, "RECHECK", 0.02)
-    monkeypatch.setattr(ConfirmScreen, "_recheck", counted)
+    monkeypatch.setattr(kind, "RECHECK", 0.02)
+    monkeypatch.setattr(kind, "_recheck", counted)
     return looks
 
 
@@ -139,15 +141,7 @@ async def test_the_quit_question_under_the_help_quits_once_the_help_closes(
     """`q`, `?` over its question, and the run ends: the quit question closed the help
     being read, and the monitor with it. It quits once the help is closed."""
     monkeypatch.setattr(calls, "bump", lambda key: 1)
-    looks: list[QuitScreen] = []
-    recheck = QuitScreen._recheck
-
-    def counted(screen: QuitScreen) -> None:
-        looks.append(screen)
-        recheck(screen)
-
-    monkeypatch.setattr(QuitScreen, "RECHECK", 0.02)
-    monkeypatch.setattr(QuitScreen, "_recheck", counted)
+    looks = count_rechecks(monkeypatch, QuitScreen)
     app = FlowtopApp(workspace)
     async with app.run_test(size=(120, 36)) as pilot:
         await start_waiting(pilot, app)
