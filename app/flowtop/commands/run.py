@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import gc
 import sys
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -368,7 +368,7 @@ def checked_names(
     settings_bad: bool,
     had_errors: bool,
     executor: str,
-    main_block: Collection[str] = (),
+    main_block: Sequence[str] = (),
     calls: Mapping[str, MainCall] | None = None,
 ) -> list[str] | None:
     """The flows to run, or None after saying why not (exit 2). ``main_block``: the flows
@@ -404,12 +404,12 @@ def checked_names(
     return names
 
 
-def run_by_main_block(names: list[str], main_block: Collection[str]) -> list[str]:
+def run_by_main_block(names: list[str], main_block: Sequence[str]) -> list[str]:
     """Of a file's flows ``names``, those its ``if __name__ == "__main__":`` block calls
-    (``main_block``), as ``python FILE`` runs them: the subflows a parent calls and its
-    ``with_options`` copies ran as top-level runs too, and a parameter of a subflow's
-    refused the whole command. ``names`` itself when the block calls none of them."""
-    chosen = [name for name in names if name in main_block]
+    (``main_block``, in the order it calls them), as ``python FILE`` runs them: the
+    subflows a parent calls and its ``with_options`` copies ran as top-level runs too, and
+    a subflow's parameter refused the command. ``names`` when the block calls none."""
+    chosen = [name for name in main_block if name in names]
     return chosen or names
 
 
@@ -423,7 +423,7 @@ def detach_main(args: argparse.Namespace, out: TextIO) -> int:
     from ..engine.parameters import ParameterInfo
     from ..workspace import Workspace
     from ..workspace.loader_process import describe_workspace
-    from ..workspace.main_block_args import with_main_call
+    from ..workspace.main_block_args import called_in_order, with_main_call
 
     from_json = ParameterInfo.from_json
 
@@ -450,7 +450,7 @@ def detach_main(args: argparse.Namespace, out: TextIO) -> int:
             settings_bad=settings_problem is not None,
             had_errors=bool(errors),
             executor=workspace.settings.executor,
-            main_block=[n for n, info in listed.flows.items() if info.get("run_by_main_block")],
+            main_block=called_in_order(listed.flows),  # in the order the block calls them
             calls=calls,
         )
         if names is None:

@@ -13,12 +13,18 @@ The block is read with ``ast``, never run: the module-level names it calls, as
 ``flow_claims.find_flows`` then looks at what those names hold once the file is imported:
 a name bound to a flow of the file is that flow. The arguments of each name's first call
 (``BlockCall``) are kept too: ``main_block_args`` makes them that flow's parameters.
+
+The names come in the order the block calls them, which is the order ``flowtop run FILE``
+runs the flows in: it ran them in the order the file defines them, so ``outer(); check()``
+ran ``check`` first when it was defined above ``outer`` (an ETL's report before its
+extract, a setup flow after the flows it sets up).
 """
 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -36,11 +42,14 @@ CALL_OPTIONS = frozenset({"return_state", "wait_for"})
 class BlockCall:
     """A call of a flow in the ``__main__`` block, as written: its line and the arguments
     the flow is given. ``serve``/``deploy``'s ``parameters={...}`` (Prefect's way to give
-    a served flow its parameters) is a ``**`` keyword here: the flow's, by name."""
+    a served flow its parameters) is a ``**`` keyword here: the flow's, by name.
+    ``order``: its place among the names the block calls, first called first (0): what
+    ``flowtop run --detach`` orders its runs by, having only ``flowtop list --json``."""
 
     line: int
     positional: tuple[ast.expr, ...] = ()
     keywords: tuple[ast.keyword, ...] = ()
+    order: int = 0
 
 
 def main_block_names(tree: ast.Module) -> set[str]:
@@ -51,27 +60,52 @@ def main_block_names(tree: ast.Module) -> set[str]:
 
 
 def main_block_calls(tree: ast.Module) -> dict[str, BlockCall]:
-    """Each name ``main_block_names`` finds, with its first call in the source's order
-    (``python FILE`` runs that one first; ``flowtop run FILE`` runs the flow once)."""
-    found: list[tuple[tuple[int, int], str, BlockCall]] = []
+    """Each name ``main_block_names`` finds, with its first call, in the order the block
+    calls them (``python FILE`` runs them so; ``flowtop run FILE`` runs each flow once)."""
+    found: list[tuple[str, BlockCall]] = []
     for statement in tree.body:
         if not (isinstance(statement, ast.If) and _is_main_test(statement.test)):
             continue
-        for part in statement.body:
-            for node in ast.walk(part):
-                if not isinstance(node, ast.Call):
-                    continue
-                at = (node.lineno, node.col_offset)
-                if (name := _called(node.func)) is not None:
-                    found.append((at, name, _arguments(node)))
-                if isinstance(node.func, ast.Attribute) and node.func.attr == "run":
-                    # ``Runner().run(etl)``, ``runner.run(etl)``: the flow it is given
-                    given = (arg.id for arg in node.args if isinstance(arg, ast.Name))
-                    found.extend((at, name, BlockCall(node.lineno)) for name in given)
+        for node in (call for part in statement.body for call in _in_call_order(part)):
+            if (name := _called(node.func)) is not None:
+                found.append((name, _arguments(node)))
+            if isinstance(node.func, ast.Attribute) and node.func.attr == "run":
+                # ``Runner().run(etl)``, ``runner.run(etl)``: the flow it is given
+                given = (arg.id for arg in node.args if isinstance(arg, ast.Name))
+                found.extend((name, BlockCall(node.lineno)) for name in given)
     calls: dict[str, BlockCall] = {}
-    for _, name, call in sorted(found, key=lambda one: one[0]):
-        calls.setdefault(name, call)
+    for name, call in found:
+        if name not in calls:
+            calls[name] = replace(call, order=len(calls))
     return calls
+
+
+def _in_call_order(statement: ast.stmt) -> Iterator[ast.Call]:
+    """The calls ``statement`` makes, in the order Python makes them: a call once its
+    function and arguments are evaluated (``report(extract())`` calls ``extract`` first,
+    as ``print("RESULT", etl())`` calls ``etl`` before ``print``), a comprehension's
+    iterable before its element, an assignment's value before its target. Walked with a
+    stack, as ``ast.walk`` is, not by recursion: no block that compiles is too deep for it."""
+    stack: list[tuple[ast.AST, bool]] = [(statement, False)]
+    while stack:
+        node, evaluated = stack.pop()
+        if evaluated:
+            if isinstance(node, ast.Call):
+                yield node
+            continue
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(_evaluated_first(node)))
+
+
+def _evaluated_first(node: ast.AST) -> list[ast.AST]:
+    """``node``'s children, in the order Python evaluates them: the order of its fields,
+    but a comprehension's ``for ... in`` before its element, and an assignment's value
+    before its targets (``table[key()] = load()`` calls ``load`` first)."""
+    children = list(ast.iter_child_nodes(node))
+    first: list[ast.AST] = [c for c in children if isinstance(c, ast.comprehension)]
+    if isinstance(node, ast.Assign):
+        first.append(node.value)
+    return first + [child for child in children if all(child is not f for f in first)]
 
 
 def _arguments(node: ast.Call) -> BlockCall:
@@ -85,18 +119,21 @@ def _arguments(node: ast.Call) -> BlockCall:
 
 
 def main_block_flows(workspace: Workspace) -> list[str]:
-    """The loaded flows their file's ``__main__`` block calls, in the workspace's order.
+    """The loaded flows their file's ``__main__`` block calls, in the order it calls them
+    (``flowtop run FILE`` runs them so; a folder's: each file's together, ``in_call_order``).
 
     Read from the workspace's loader, which matched the names as it imported each file:
     a function here stands in for a ``Workspace`` property (``workspace.py`` is at its
     600 lines), as ``loader_process`` reaches into the loader it made."""
-    called = workspace._loader.main_block_flows()
-    return [name for name in workspace.flows if name in called]
+    from .main_block_args import in_call_order
+
+    flows = workspace.flows
+    return [name for name in in_call_order(main_block_calls_of(workspace)) if name in flows]
 
 
 def main_block_calls_of(workspace: Workspace) -> dict[str, MainCall]:
     """How their file's ``__main__`` block calls the loaded flows it calls, by flow name
-    (``main_block_args.MainCall``): read from the loader as ``main_block_flows`` is."""
+    (``main_block_args.MainCall``): read from the loader (``Loader.main_block_calls``)."""
     return workspace._loader.main_block_calls()
 
 

@@ -193,13 +193,10 @@ class Loader:
             for name in names
         }
 
-    def main_block_flows(self) -> set[str]:
-        """The loaded flows their own file's ``if __name__ == "__main__":`` block calls
-        (``entry_flows``): what ``flowtop run FILE`` runs, as ``python FILE`` would."""
-        return set(self.main_block_calls())
-
     def main_block_calls(self) -> dict[str, MainCall]:
-        """Those flows, each with how the block calls it (``main_block_args``)."""
+        """The loaded flows their own file's ``if __name__ == "__main__":`` block calls
+        (``entry_flows``: what ``flowtop run FILE`` runs, as ``python FILE`` would), each
+        with how the block calls it (``main_block_args``)."""
         return {
             name: call
             for path, loaded in self.modules.items()

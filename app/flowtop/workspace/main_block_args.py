@@ -51,7 +51,8 @@ class MainCall:
     ``*args``/``**opts``/``parameters=opts`` not read (``rest``: it may give any parameter),
     the parameters without a default (``required``), and why the call cannot bind to the
     flow's parameters (``problem``: ``python FILE`` fails on it too). ``loose``: the
-    keywords the flow's ``**kwargs`` takes, which have no default to fall back on."""
+    keywords the flow's ``**kwargs`` takes, which have no default to fall back on.
+    ``order``: the call's place in the block's order (``entry_flows.BlockCall``)."""
 
     file: str
     line: int
@@ -61,6 +62,7 @@ class MainCall:
     required: tuple[str, ...] = ()
     problem: str = ""
     loose: tuple[str, ...] = ()
+    order: int = 0
 
     @property
     def where(self) -> str:
@@ -70,7 +72,7 @@ class MainCall:
     def to_json(self) -> dict[str, Any]:
         """As ``flowtop list --json`` adds it to the flow: ``main_block_parameters``, and
         what ``flowtop run --detach`` needs besides in ``main_block_call``."""
-        call = {"line": self.line, "unread": self.unread, "rest": self.rest}
+        call = {"line": self.line, "order": self.order, "unread": self.unread, "rest": self.rest}
         call.update(required=list(self.required), problem=self.problem, loose=list(self.loose))
         return {"main_block_parameters": self.parameters, "main_block_call": call}
 
@@ -90,6 +92,7 @@ class MainCall:
             required=tuple(map(str, call["required"])),
             problem=str(call["problem"]),
             loose=tuple(map(str, call.get("loose", ()))),
+            order=int(call.get("order", 0)),
         )
 
 
@@ -124,7 +127,25 @@ def bind_main_call(flow: Flow, call: BlockCall, file: str) -> MainCall:
         required=required,
         problem=problem,
         loose=loose,
+        order=call.order,
     )
+
+
+def in_call_order(calls: Mapping[str, MainCall]) -> list[str]:
+    """The flows of ``calls`` in the order their file's ``__main__`` block calls them,
+    which is the order ``flowtop run FILE`` runs them in, as ``python FILE`` does (each
+    file's together, in the order ``calls`` first names a flow of it)."""
+    files = list(dict.fromkeys(call.file for call in calls.values()))
+    return sorted(calls, key=lambda name: (files.index(calls[name].file), calls[name].order))
+
+
+def called_in_order(flows: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """The same, of the flows as ``flowtop list --json`` describes them (``--detach``,
+    which has only that): the ones with a ``main_block_call``."""
+    calls = {
+        name: call for name, info in flows.items() if (call := MainCall.from_json(info)) is not None
+    }
+    return in_call_order(calls)
 
 
 def _signature(fn: object) -> inspect.Signature | None:
