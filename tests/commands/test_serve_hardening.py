@@ -50,17 +50,21 @@ def plain_get(port: int, path: str) -> tuple[int, str]:
         connection.close()
 
 
-async def send_malformed_message(url: str) -> None:
-    """A message textual-serve's loop fails on (``["stdin"]`` has no data): an exception
-    logged with a traceback, whose frames held the request and its URL."""
+async def send_malformed_messages(url: str, token: str) -> None:
+    """Messages textual-serve's loop failed on (``["stdin"]`` has no data; the tab's own
+    address is no JSON): an exception logged with a traceback, whose frames held the
+    request and its URL, and the tab closed. Now each is left out, and a ``ping`` after
+    them is answered."""
     async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
         await ws.send_str('["stdin"]')
-        while (await ws.receive(timeout=15)).type not in (
-            aiohttp.WSMsgType.CLOSE,
-            aiohttp.WSMsgType.CLOSED,
-            aiohttp.WSMsgType.CLOSING,
-        ):
-            pass
+        await ws.send_str(f"GET /ws/{token}")
+        await ws.send_str('["ping", "still there"]')
+        while True:  # past the app's screen (and anything else it sends) to the pong
+            message = await ws.receive(timeout=15)
+            assert message.type in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT), message
+            if message.type == aiohttp.WSMsgType.TEXT and message.json()[0] == "pong":
+                break
+        assert message.json() == ["pong", "still there"]
 
 
 async def refused_status(url: str, origin: str) -> int:
@@ -77,7 +81,9 @@ def test_the_console_never_shows_the_token_and_a_plain_get_is_a_400(
 ) -> None:
     """`curl http://127.0.0.1:PORT/ws/TOKEN` (no Upgrade) got a dropped connection, and
     the console a Rich traceback with every frame's locals: the request URL, the token in
-    it, 13 times. A tunnel's page was refused with nothing said on the console."""
+    it, 13 times. A tunnel's page was refused with nothing said on the console. A message
+    the page never sends (once a traceback, its frames holding the token) is one line
+    without it."""
     (tmp_path / "one.py").write_text(ONE_FLOW)
     monkeypatch.setenv("COLUMNS", "400")  # Rich would wrap (and so split) a long token
     served = serve(tmp_path)
@@ -87,12 +93,14 @@ def test_the_console_never_shows_the_token_and_a_plain_get_is_a_400(
         with urllib.request.urlopen(served.link, timeout=10) as page:
             assert page.headers["Cache-Control"] == "no-store"  # the token's page
         url = f"http://127.0.0.1:{served.port}/ws/{served.token}?width=80&height=24"
-        asyncio.run(send_malformed_message(url))
+        asyncio.run(send_malformed_messages(url, served.token))
         tunnel = "http://localhost:9105"  # ssh -L 9105:127.0.0.1:PORT
         assert asyncio.run(refused_status(url, tunnel)) == 403
     finally:
         logged = served_output(served)
-    assert "IndexError" in logged, logged  # the traceback was written, as plain text
+    assert "a stdin message without its text" in logged, logged  # a line, no traceback
+    assert "a message that is not JSON (GET /ws/…)" in logged, logged
+    assert "Traceback" not in logged, logged
     assert served.token not in logged, logged
     assert "locals" not in logged, logged
     assert f"--public-url {tunnel}" in logged, logged

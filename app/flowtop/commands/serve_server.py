@@ -19,7 +19,9 @@ The page can start runs and edit settings, so it is guarded like a Jupyter serve
 - a page opened where its websocket would be refused (a tunnel to another port) is
   refused itself, saying why in the browser; a file a tab saves (the palette's
   Screenshot) is served sandboxed (:func:`guard_download`); a tab is drawn at a size
-  that can be drawn, whatever its client asks (:func:`tab_size`).
+  that can be drawn, whatever its client asks (:func:`tab_size`); a message its page
+  did not send as textual-serve's page does is left out, saying so, and the tab goes on
+  (:mod:`flowtop.commands.serve_messages`).
 
 A stopping server (SIGTERM, Ctrl+C) ends every tab's app at once and tells its page so;
 a tab's app that will not quit is killed (:func:`end_process`).
@@ -56,6 +58,7 @@ from .serve_access import (
     origin_refusal,
     page_refusal,
 )
+from .serve_messages import READ_LIMIT, pass_on_messages
 from .serve_tabs import say_server_stopped
 
 #: Seconds a closed tab's app has to quit before it is killed: one whose output nobody
@@ -73,13 +76,12 @@ GREETING = b"__GANGLION__\n"
 MAX_COLUMNS, MAX_ROWS = 2000, 1000
 
 
-def tab_size(width: object, height: object) -> tuple[int, int] | None:
+def tab_size(width: int, height: int) -> tuple[int, int]:
     """The size a tab is drawn at for the ``width`` x ``height`` a client asked for: kept
     within 1 x 1 and :data:`MAX_COLUMNS` x :data:`MAX_ROWS` (a negative one crashed the
-    tab's app, its traceback with every frame's variables on the console); None for what
-    is no size (``"80"``, ``null``), which the app was passed as it was."""
-    if type(width) is not int or type(height) is not int:  # a bool is no size either
-        return None
+    tab's app, its traceback with every frame's variables on the console). What is no
+    size (``"80"``, ``null``) never gets here: it is left out
+    (:func:`~flowtop.commands.serve_messages.read_message`)."""
     return min(max(width, 1), MAX_COLUMNS), min(max(height, 1), MAX_ROWS)
 
 
@@ -207,17 +209,11 @@ class TabService(AppService):
 
     async def start(self, width: int, height: int) -> None:
         """Start the tab's app at a size it can be drawn at (:func:`tab_size`)."""
-        await super().start(*(tab_size(width, height) or (80, 24)))
+        await super().start(*tab_size(width, height))
 
     async def set_terminal_size(self, width: int, height: int) -> None:
-        """The browser's ``resize``, kept within what can be drawn (:func:`tab_size`); one
-        that is no size is said on the console and left out."""
-        size = tab_size(width, height)
-        if size is None:
-            shown = printable(f"{width!r} x {height!r}")[:80]  # a client's: any length
-            say(f"a browser tab asked for a size that is no size ({shown}): left out")
-            return
-        await super().set_terminal_size(*size)
+        """The browser's ``resize``, kept within what can be drawn (:func:`tab_size`)."""
+        await super().set_terminal_size(*tab_size(width, height))
 
     async def run(self) -> None:
         process, tab = self._process, self.tab
@@ -470,7 +466,9 @@ class GuardedServer(Server):
         """One tab: its app process, driven by its websocket, until either ends.
         textual-serve's own did not close a tab whose app ended without saying so
         (one that could not start stayed blank), nor end an app that would not quit."""
-        websocket = web.WebSocketResponse(heartbeat=15)
+        # a message over aiohttp's default bound (4 MiB) is read, to be left out: refused,
+        # it closed the tab
+        websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=READ_LIMIT)
         await websocket.prepare(request)
 
         async def close_tab() -> None:  # the app said "exit"
@@ -500,6 +498,13 @@ class GuardedServer(Server):
                 messages.cancel()
             await service.stop()
         return websocket
+
+    async def _process_messages(
+        self, websocket: web.WebSocketResponse, app_service: AppService
+    ) -> None:
+        """The browser's messages to the tab's app; a malformed one is left out, saying so,
+        and the tab goes on (textual-serve's loop raised, and the tab closed)."""
+        await pass_on_messages(websocket, app_service, self.token)
 
     async def _until_first_end(self, messages: asyncio.Task[None], tab: TabState) -> None:
         """Wait until the browser's messages end, the tab's app ends, or the server stops."""
