@@ -98,7 +98,7 @@ def start_elsewhere(
     ``async def`` task on the event loop, any other on the runner's backend (another
     process, a cluster). ``on_done`` gets its outcome."""
     _, _, args, kwargs = attempt
-    fn = task_runs.entered(attempt) if tr.node.task.extras else tr.node.task.fn  # hooks
+    fn = cached_calls.attempt_fn(attempt)  # (its hooks, a result_storage_key's error)
     if tr.node.task.is_async:  # awaited on the event loop: no thread is held meanwhile
         live = (attempt[0], tr)  # its output is followed once it prints, as call_here's
         call = tr.call_of(token)  # an AsyncCall when a time limit may cancel it

@@ -12,6 +12,11 @@ or completes, and its COMPLETED step says why it was not cached. A task called o
 any flow (``inline``) caches too, as in Prefect 3: in its run's store when another task
 calls it, else in this process's (``look_up_call``, ``store_call``).
 
+A ``result_storage_key`` that cannot be formatted (a field the call has not) is the one
+key whose failure fails the task, as in Prefect 3, where it is formatted as each attempt
+begins: every attempt calls, instead of the task's function, one raising its error
+(``attempt_fn``), so retries and hooks go as for any failure, the task's code never run.
+
 A call served from the cache runs its task's ``on_running`` hooks, then its
 ``on_completion`` hooks with a state named ``Cached``, as Prefect 3 enters such a task run
 in Running, then Cached (``hit_hooks``; a call outside any flow too, ``look_up_call``);
@@ -22,10 +27,12 @@ made for it).
 from __future__ import annotations
 
 import contextlib
+import copy
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import hook_output
 from .caching import PROCESS_CACHE, CachedResult, CacheStore, Caching
@@ -40,6 +47,7 @@ from .task_runs import (
     attempt_scope,
     call_parameters,
     current_attempt,
+    entered,
     final_state,
     running_state,
     task_run_of,
@@ -122,6 +130,9 @@ def _look_up(run: FlowRun, tr: TaskRun) -> CachedResult | None:
     try:
         tr.cache_key = _key(run, tr, args, kwargs)
     except BaseException as exc:  # noqa: BLE001 - sys.exit() too: a lookup that died would leave the task pending for ever
+        if caching.key_fails_task and isinstance(exc, Exception):
+            tr.cache_error = exc  # each attempt fails with it (``attempt_fn``)
+            return None
         tr.cache_note = f"not cached: no cache key ({_why(exc)})"
         return None
     # a rerun (``f``, ``t``) runs what it does not carry over, whatever the cache holds:
@@ -153,35 +164,89 @@ def store(run: FlowRun, tr: TaskRun, value: Any) -> None:
     tr.cache_note = ""
 
 
+def attempt_fn(attempt: tuple[Any, TaskRun, Any, Any]) -> Callable[..., Any]:
+    """What attempt ``attempt`` (``(run, task record, args, kwargs)``) calls: its task's
+    function (``entered`` first, for a task with hooks or a run name), or, for a task whose
+    ``result_storage_key`` could not be formatted, one raising that error (see the module
+    doc). A run name that could not be resolved fails its attempt first, as in Prefect."""
+    tr = attempt[1]
+    task = tr.node.task
+    fn = entered(attempt) if task.extras else task.fn
+    if tr.cache_error is None or fn is not task.fn:
+        return fn
+    return raising(tr.cache_error, is_async=task.is_async)
+
+
+class _RaiseCopy:
+    """A function raising a copy of ``error`` each call: each attempt its own error, with
+    its own traceback. Picklable, for an attempt on a process or Dask worker."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise copy.copy(self.error)
+
+
+def raising(error: Exception, *, is_async: bool) -> Callable[..., Any]:
+    """An attempt's function that fails with (a copy of) ``error``: a coroutine function
+    for an ``async def`` task, whose attempts are awaited."""
+    if not is_async:
+        return _RaiseCopy(error)
+
+    async def attempt(*args: Any, **kwargs: Any) -> Any:
+        raise copy.copy(error)
+
+    return attempt
+
+
 #: Where a call outside any flow keeps its result, and under which key (None: not cached).
 CallSlot = tuple[CacheStore, str] | None
 
 
-def look_up_call(current: InlineCall) -> tuple[CallSlot, CachedResult | None]:
+class CallLookup(NamedTuple):
+    """What ``look_up_call`` found for a call outside any flow: where its result is kept
+    (``slot``), the result that serves it (``found``), and the function its attempts call
+    (``fn``: the task's, or one raising why its ``result_storage_key`` failed)."""
+
+    slot: CallSlot
+    found: CachedResult | None
+    fn: Callable[..., Any]
+
+
+def look_up_call(current: InlineCall) -> CallLookup:
     """A task called outside any flow (``inline``): where its result is kept (its run's
     store inside a run's attempt, else this process's) and under which key, and the
-    result stored there. ``(None, None)`` for a task that does not cache, or a key that
-    could not be computed: the call runs and nothing is kept. A result found serves the
+    result stored there. No slot and no result for a task that does not cache, or a key
+    that could not be computed: the call runs and nothing is kept (but for a
+    ``result_storage_key``: its attempts fail, as in a flow). A result found serves the
     call: its hooks run here, as for a call in a flow (``hit_hooks``; what they print goes
     where the call's prints go)."""
     task = current.task
     if task.caching is None:
-        return None, None
+        return CallLookup(None, None, task.fn)
     attempt = current_attempt()
     cache = attempt[0].runner.cache if isinstance(attempt, tuple) else PROCESS_CACHE
     inputs = call_parameters(task.fn, current.args, current.kwargs)
     context = TaskRunContext(task, task_run_of(current), inputs, datetime.now(UTC))
     try:
-        key = task.caching.policy.compute_key(context, inputs, {})
-        if key is None:
-            return None, None
+        with attempt_scope(current):  # the call's task run context (``prefect.runtime``)
+            key = task.caching.policy.compute_key(context, inputs, {})
+    except Exception as exc:  # noqa: BLE001 - as in a flow: a key that fails, the call runs
+        fn = raising(exc, is_async=task.is_async) if task.caching.key_fails_task else task.fn
+        return CallLookup(None, None, fn)
+    if key is None:
+        return CallLookup(None, None, task.fn)
+    try:
         found = None if task.caching.refresh else cache.get(key)
-    except Exception:  # noqa: BLE001 - as in a flow: a key or store that fails, the call runs
-        return None, None
+    except Exception:  # noqa: BLE001 - as in a flow: a store that fails, the call runs
+        return CallLookup(None, None, task.fn)
     if found is not None and task.extras is not None:
         with attempt_scope(current):
             _call_hit_hooks(task, current, found.value)
-    return (cache, key), found
+    return CallLookup((cache, key), found, task.fn)
 
 
 def store_call(slot: CallSlot, current: InlineCall, final: State) -> None:
@@ -215,4 +280,7 @@ def _key(run: FlowRun, tr: TaskRun, args: list[Any], kwargs: dict[str, Any]) -> 
     # a key of the run's id (``RUN_ID``, ``DEFAULT``) finds what an earlier attempt stored
     task_run.flow_run_id = prefect_uuid(getattr(run, "first_attempt", run.run_id))
     context = TaskRunContext(task, task_run, inputs, datetime.now(UTC))
-    return task.caching.policy.compute_key(context, inputs, flow_parameters(run))
+    # in the call's task run context, as Prefect computes a key: a ``result_storage_key``'s
+    # ``{task_run.name}``, a ``cache_key_fn`` reading ``prefect.runtime``, are the call's
+    with attempt_scope((run, tr, args, kwargs)):
+        return task.caching.policy.compute_key(context, inputs, flow_parameters(run))

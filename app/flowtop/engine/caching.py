@@ -10,7 +10,9 @@ outlives the process, as Prefect's local result storage does.
 
 Caching is on only for a task that asks for it: a ``cache_policy`` or ``cache_key_fn``,
 or ``persist_result=True`` (Prefect's ``DEFAULT`` policy: inputs, source and run id, so
-a call repeated in one run is served from the first).
+a call repeated in one run is served from the first), or a ``result_storage_key`` (a
+template of the key itself, :class:`StorageKey`, which replaces any other policy but
+``NO_CACHE``, as in Prefect).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import string
 import threading
 import time
 from collections.abc import Callable
@@ -26,6 +29,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeAlias
 
 from .delays import fmt_seconds
 from .stable_pickle import stable_dumps
+from .value_text import safe_repr
 
 if TYPE_CHECKING:
     from .prefect_context import TaskRunContext
@@ -218,6 +222,110 @@ class Inputs(CachePolicy):
         return "INPUTS" + "".join(f" - {name}" for name in self.exclude)
 
 
+class StorageKey(CachePolicy):
+    """Prefect 3's ``result_storage_key``: a template of the key itself
+    (``"hello-{parameters[name]}.json"``), formatted for each call as Prefect formats it
+    (``storage_key``). Two calls that format to one key share a result, whichever tasks
+    make them, as in Prefect, where the key names one file of its result storage.
+
+    Unlike another policy's, a key that cannot be formatted fails the call
+    (``Caching.key_fails_task``): Prefect formats it as each attempt of the task run
+    begins, outside the guard around a policy's key, and the attempt fails with its
+    ``KeyError``, retries included, the task's code never called."""
+
+    def __init__(self, template: str, owner: str) -> None:
+        self.template = template
+        #: Whose key it is (``task 'hello'``): its error names it.
+        self.owner = owner
+
+    def _key(self, task_ctx: Context, inputs: Params, flow_parameters: Params) -> str | None:
+        return storage_key(self.template, inputs, self.owner)
+
+    def describe(self) -> str:
+        return f"result_storage_key {self.template!r}"
+
+
+class StorageKeyError(KeyError):
+    """A ``result_storage_key`` naming a field its call has not: a ``KeyError``, as
+    Prefect's (``except KeyError`` and ``retry_on`` still match it), whose text is its
+    message, where a ``KeyError``'s is the ``repr`` of its key."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+#: What a ``result_storage_key`` can name besides ``parameters``: Prefect formats it with
+#: every name of ``prefect.runtime``, these modules (``flowtop.runtime``'s here).
+RUNTIME_FIELDS = ("flow_run", "task_run", "deployment")
+
+
+def storage_key(template: str, parameters: Params, owner: str) -> str:
+    """``template`` formatted as Prefect formats a ``result_storage_key``: ``parameters``
+    (the call's, by name, defaults applied) and ``prefect.runtime``'s modules, which read
+    the task run context it is formatted in (``cached_calls`` sets it). A field it cannot
+    format raises Prefect's error (``KeyError``, ``AttributeError``, …) saying which, in
+    which key of which task (``storage_key_error``)."""
+    from .. import runtime  # (not at import: flowtop.runtime imports the engine)
+
+    fields: dict[str, Any] = {name: getattr(runtime, name) for name in RUNTIME_FIELDS}
+    fields["parameters"] = parameters
+    try:
+        return template.format(**fields)
+    except (KeyError, AttributeError, IndexError, ValueError) as exc:
+        raise storage_key_error(exc, template, fields, owner) from None
+
+
+def storage_key_error(
+    exc: Exception, template: str, fields: dict[str, Any], owner: str
+) -> Exception:
+    """Why ``template`` could not be formatted with ``fields``, naming the task, the key
+    and the field (``{parameters[nme]}``), as an error of ``exc``'s type (a ``KeyError``
+    as a ``StorageKeyError``)."""
+    if type(exc) not in (KeyError, AttributeError, IndexError, ValueError):
+        return exc  # a value's own __format__ raised its own: as it is
+    where = f"{owner}: result_storage_key {template!r}"
+    field = _failing_field(template, fields)
+    if field is None:  # no template (``Single '}' encountered``), or a value's __format__
+        why = str(exc)
+    elif not isinstance(exc, KeyError):
+        why = f"{{{field}}}: {exc}"
+    else:
+        why = f"{{{field}}}: {_missing(field, exc, fields)}"
+    message = f"{where}: {why}"
+    return StorageKeyError(message) if isinstance(exc, KeyError) else type(exc)(message)
+
+
+def _missing(field: str, exc: KeyError, fields: dict[str, Any]) -> str:
+    """What the ``KeyError`` of ``field`` means: a field no key can name, a parameter the
+    call has not, or a key a value has not."""
+    root = field.partition(".")[0].partition("[")[0]
+    missing = exc.args[0] if exc.args else None
+    if root not in fields:
+        runtime = ", ".join(f"{name}.…" for name in RUNTIME_FIELDS)
+        return f"no such field (it can name the call's parameters[…], and {runtime})"
+    named = field.removeprefix("parameters[").partition("]")[0]
+    if field.startswith("parameters[") and named == str(missing):
+        given = ", ".join(fields["parameters"]) or "none"
+        return f"the call has no parameter {missing!r} (its parameters: {given})"
+    return f"no key {missing!r}"
+
+
+def _failing_field(template: str, fields: dict[str, Any]) -> str | None:
+    """The first field of ``template`` that ``fields`` cannot give (``parameters[nme]``),
+    None when ``template`` is no template or every field can be read."""
+    formatter = string.Formatter()
+    try:
+        for _, field, _, _ in formatter.parse(template):
+            if field is not None:
+                try:
+                    formatter.get_field(field, (), fields)
+                except Exception:  # noqa: BLE001 - a value's own __getitem__ too: that field
+                    return field
+    except ValueError:
+        return None
+    return None
+
+
 _NAMES: dict[type[CachePolicy], str] = {
     _None: "NO_CACHE",
     TaskSource: "TASK_SOURCE",
@@ -256,6 +364,12 @@ class Caching(NamedTuple):
     expiration: float | None = None
     refresh: bool = False
 
+    @property
+    def key_fails_task(self) -> bool:
+        """Whether a key that cannot be computed fails the call (``StorageKey``), where
+        any other policy's leaves the call to run uncached."""
+        return isinstance(self.policy, StorageKey)
+
     def describe(self) -> str:
         """``INPUTS, for 1h00m`` (``flowtop list``)."""
         text = self.policy.describe()
@@ -274,6 +388,14 @@ def caching_of(options: dict[str, Any], owner: str) -> Caching | None:
         policy = CacheKeyFnPolicy(key_fn)
     if policy is not None and not isinstance(policy, CachePolicy):
         raise TypeError(f"{owner}: cache_policy must be a cache policy (INPUTS, …), got {policy!r}")
+    template = options.get("result_storage_key")
+    if template is not None and not isinstance(template, str):
+        raise TypeError(
+            f"{owner}: result_storage_key must be a str (a template such as "
+            f"'hello-{{parameters[name]}}.json'), got {type(template).__name__} {safe_repr(template)}"
+        )
+    if template and not isinstance(policy, _None):
+        policy = StorageKey(template, owner)  # Prefect's rule: the key replaces the policy
     if policy is None and persist:
         policy = DEFAULT  # persisting results turns on Prefect's default caching
     if policy is None or isinstance(policy, _None) or persist is False:

@@ -11,7 +11,7 @@ discarded.
 from __future__ import annotations
 
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
 from . import capture, user_call
@@ -43,8 +43,14 @@ if TYPE_CHECKING:
 
 
 def _attempt(
-    task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], current: InlineCall
+    task: Task,
+    fn: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    current: InlineCall,
 ) -> tuple[Any, BaseException | None]:
+    """An attempt of ``task``: ``fn`` called (its function, or one raising why its
+    ``result_storage_key`` failed: ``look_up_call``)."""
     timeout = task.policy.timeout
     # A timed-out sync attempt is interrupted in its own code (``user_call``); an async
     # one's time limit is the event loop's (``_aattempt``).
@@ -56,11 +62,11 @@ def _attempt(
         try:
             with inline_attempt():
                 if task.is_async:
-                    value = run_sync(task.fn(*args, **kwargs))
+                    value = run_sync(fn(*args, **kwargs))
                 elif interruptible is not None:
-                    value = interruptible.run(task.fn, list(args), kwargs, timeout=timeout)
+                    value = interruptible.run(fn, list(args), kwargs, timeout=timeout)
                 else:
-                    value = task.fn(*args, **kwargs)
+                    value = fn(*args, **kwargs)
         except BaseException as exc:  # noqa: BLE001 - every outcome goes to decide()
             left_in_a_fork(started_at, exc)  # a child the task forked retries nothing
             exc.__traceback__ = from_user_code(exc.__traceback__)
@@ -107,7 +113,7 @@ def run_inline(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Sta
     """Run ``task`` to its final state, retries included, on this thread; a task that
     caches completes with its stored result instead, when its key has one (attempt 0)."""
     current = InlineCall(task, args, kwargs)
-    slot, found = look_up_call(current)
+    slot, found, fn = look_up_call(current)
     if found is not None:
         return _served(task, found)
     steps = steps_of(task, current)
@@ -116,7 +122,7 @@ def run_inline(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Sta
         current.next_attempt(time.time())
         inline_begins(current)
         try:
-            wait = steps.send(_attempt(task, args, kwargs, current))
+            wait = steps.send(_attempt(task, fn, args, kwargs, current))
         except StopIteration as stop:
             final: State = stop.value  # the generator's return value, which mypy types Any
             inline_ends(current, final)
@@ -138,7 +144,7 @@ async def run_inline_async(
     import asyncio  # a loop runs: imported already (not with flowtop: see ``aloop``)
 
     current = InlineCall(task, args, kwargs)
-    slot, found = look_up_call(current)
+    slot, found, fn = look_up_call(current)
     if found is not None:
         return outcome(_served(task, found), return_state)
     steps = steps_of(task, current)
@@ -153,7 +159,7 @@ async def run_inline_async(
             try:
                 with inline_attempt():
                     async with deadline:
-                        result = returned_state(await task.fn(*args, **kwargs))
+                        result = returned_state(await fn(*args, **kwargs))
             except Exception as exc:  # noqa: BLE001 - every outcome goes to decide()
                 if isinstance(exc, TimeoutError) and deadline.expired():
                     exc = _timed_out(task, "the attempt was cancelled")

@@ -6,7 +6,8 @@ where flowtop does the same (checked side by side with Prefect 3.9.1): ``descrip
 is the one given, else the function's docstring; a flow's ``version`` the one given, else
 the md5 of its file (Prefect's ``file_hash``), a task's the one given (None); a task's
 ``cache_policy`` and ``persist_result`` are derived from its options by Prefect's rules,
-which flowtop's caching follows (``caching.caching_of``). A flow's ``persist_result`` is
+which flowtop's caching follows (``caching.caching_of``), a ``result_storage_key`` among
+them. A flow's ``persist_result`` is
 None whatever it was given: flowtop persists no flow result, nor makes its tasks persist
 theirs, as Prefect's does. ``log_prints`` is the value given (None): flowtop captures a
 run's prints whatever it says.
@@ -131,29 +132,37 @@ class PrefectTaskAttributes:
         return self.options.get("refresh_cache")
 
     @property
-    def cache_policy(self) -> CachePolicy:
+    def result_storage_key(self) -> str | None:
+        return self.options.get("result_storage_key")
+
+    @property
+    def cache_policy(self) -> CachePolicy | None:
         """Prefect's rule: ``NO_CACHE`` when ``persist_result=False``, a
         ``cache_key_fn``'s policy when given, else the one given, else ``DEFAULT`` (which
-        caches only when results persist, as in Prefect: ``persist_result``)."""
+        caches only when results persist, as in Prefect: ``persist_result``); None with
+        a ``result_storage_key``, which is the key instead, unless the policy is
+        ``NO_CACHE`` (``caching.StorageKey``)."""
         key_fn = self.options.get("cache_key_fn")
         given = self.options.get("cache_policy")
         if self.options.get("persist_result") is False:
             return NO_CACHE
-        if key_fn is not None:
-            return CacheKeyFnPolicy(key_fn)
-        return DEFAULT if given is None else given
+        policy = CacheKeyFnPolicy(key_fn) if key_fn is not None else given
+        if self.options.get("result_storage_key"):
+            return policy if isinstance(policy, _None) else None
+        return DEFAULT if policy is None else policy
 
     @property
     def persist_result(self) -> bool | None:
-        """As given; not given, True when a ``cache_policy`` (other than ``NO_CACHE``) or
-        a ``cache_key_fn`` asks for caching, as Prefect derives it, else None: flowtop
-        keeps the results of exactly those tasks (``caching``)."""
+        """As given; not given, True when a ``cache_policy`` (other than ``NO_CACHE``), a
+        ``cache_key_fn`` or a ``result_storage_key`` asks for caching, as Prefect derives
+        it, else None: flowtop keeps the results of exactly those tasks (``caching``)."""
         given = self.options.get("persist_result")
         if given is not None:
             return bool(given)
         policy = self.options.get("cache_policy")
         asks = policy is not None and not isinstance(policy, _None)
-        return True if asks or self.options.get("cache_key_fn") is not None else None
+        keyed = self.options.get("cache_key_fn") is not None
+        return True if asks or keyed or self.options.get("result_storage_key") else None
 
     def on_commit(self, fn: Callable[..., Any]) -> NoReturn:
         """Prefect's transaction hook: flowtop has no transactions."""

@@ -315,6 +315,7 @@ class TaskRun:
         "call",
         "cache_key",
         "cache_note",
+        "cache_error",
         "slots",
         "hurried",
     )
@@ -360,6 +361,9 @@ class TaskRun:
         #: why there is none (its COMPLETED step says it).
         self.cache_key: str | None = None
         self.cache_note = ""
+        #: Why its ``result_storage_key`` could not be formatted: each attempt fails with
+        #: it (``cached_calls.attempt_fn``), as in Prefect.
+        self.cache_error: Exception | None = None
         #: The slots of its tags' limits its running attempt holds (``tag_limits``).
         self.slots: object | None = None
         #: Its next attempt was started by the user before its wait was over (`n`).

@@ -229,7 +229,7 @@ class FlowRun(RunDrivers, RunActions):
             with self._lock:
                 return self._then(0.0, driver)  # handing an attempt over is quick
         while True:  # the default: run the attempt right here, on this pool thread
-            fn = task_runs.entered(attempt) if tr.node.task.extras else tr.node.task.fn
+            fn = cached_calls.attempt_fn(attempt)  # (its hooks, a result_storage_key's error)
             started, wall = clock(), time.perf_counter()
             value, error, output = call_here(fn, args, kwargs, attempt, tr.call_of(token))
             duration, wall = clock() - started, time.perf_counter() - wall

@@ -45,13 +45,15 @@ PREFECT_OPTIONS = (
     "task_run_name",
     "tags",
 )
-#: Prefect 3's caching (``caching``): ``persist_result=True`` turns on its default policy.
+#: Prefect 3's caching (``caching``): ``persist_result=True`` turns on its default policy;
+#: a ``result_storage_key`` is the key itself, formatted for each call (``StorageKey``).
 CACHE_OPTIONS = (
     "cache_policy",
     "cache_key_fn",
     "cache_expiration",
     "refresh_cache",
     "persist_result",
+    "result_storage_key",
 )
 TASK_OPTIONS = ("name", *POLICY_FIELDS, *PREFECT_OPTIONS, *CACHE_OPTIONS)
 #: Prefect 2/3 spellings accepted as aliases.
@@ -68,7 +70,6 @@ IGNORED_OPTIONS = ("log_prints", "description", "version")
 UNSUPPORTED_OPTIONS = (
     "cache_result_in_memory",
     "result_storage",
-    "result_storage_key",
     "result_serializer",
     "on_commit",
     "on_rollback",
