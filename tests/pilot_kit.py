@@ -7,8 +7,9 @@ it, so both suites import this module by its plain name.
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 
@@ -37,6 +38,30 @@ async def wait_for_run(pilot: Any, app: Any, state: Any, what: str = "the run") 
         lambda: app.table.run is not None and app.table.run.state is state,
         f"{what} (the shown run {state.value})",
     )
+
+
+@contextlib.contextmanager
+def toasts_said(app: Any) -> Iterator[list[str]]:
+    """The message of every toast ``app`` shows in the block, in order, noted as the app
+    adds it: still there once the toast has expired.
+
+    The toasts shown (``app._notifications``) are no count to wait on: Textual drops each
+    as it expires, so a wait for one more toast than before an action timed out when an
+    earlier one (auto-rerun's lasts 2 s, a reload's 3) expired meanwhile, on a loaded
+    machine."""
+    said: list[str] = []
+    shown = app._notifications
+    add = shown.add
+
+    def noted(notification: Any) -> Any:
+        said.append(str(notification.message))
+        return add(notification)
+
+    shown.add = noted
+    try:
+        yield said
+    finally:
+        shown.add = add
 
 
 class FrozenClock:

@@ -32,7 +32,7 @@ from flowtop.workspace.load_error import LoadError
 from flowtop.workspace.overrides import OverridesSaved, has_comments
 from flowtop.workspace.places import OVERRIDES_FILE
 from flowtop.workspace.settings import Settings
-from pilot_kit import wait_for
+from pilot_kit import toasts_said, wait_for
 
 if TYPE_CHECKING:
     from flowtop.tui.run_control import InProcessControl
@@ -337,9 +337,9 @@ async def run_demo(pilot: Any, app: FlowtopApp) -> None:
 async def reload(pilot: Any, app: FlowtopApp, workspace: FakeWorkspace, what: str) -> None:
     """What the watcher does after a save: the app hears of the reload."""
     assert workspace.changes is not None
-    toasts = len(app._notifications)
-    workspace.changes.put_nowait(FakeChange(what, flows=list(workspace.flows)))
-    await wait_for(pilot, lambda: len(app._notifications) > toasts, "the reload's toast")
+    with toasts_said(app) as said:
+        workspace.changes.put_nowait(FakeChange(what, flows=list(workspace.flows)))
+        await wait_for(pilot, lambda: said, "the reload's toast")
     await pilot.pause()
 
 

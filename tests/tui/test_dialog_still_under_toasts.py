@@ -12,13 +12,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from textual import events
 from textual.geometry import Region
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets._toast import Toast
 
 from flowtop.tui.app import FlowtopApp
 from flowtop.tui.screens.confirm import ConfirmScreen
+from flowtop.tui.screens.retry_editor import FieldsScroll
 from pilot_kit import wait_for
 
 from .conftest import FakeWorkspace
@@ -107,3 +111,37 @@ async def test_at_40x12_the_field_typed_in_keeps_its_label_in_view(
         for toast in toast_regions(app):
             assert not toast.overlaps(dialog.region)
             assert toast.height == 1  # one line each, cut with "…"
+
+
+async def test_the_field_typed_in_stays_in_view_with_no_resize_event(
+    workspace: FakeWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual sends a widget no ``Resize`` when, after a scroll-only layout, a look at any
+    region came between a change and its layout (the map made again for the look has the
+    new sizes, the layout finds none changed). The test above, whose wait looks at the
+    toasts' regions, failed so one time in ten under load: the editor kept the field typed
+    in in view on a ``Resize`` alone. Here none comes."""
+
+    def post_all_but_resize(self: FieldsScroll, message: Message) -> bool:
+        return isinstance(message, events.Resize) or Widget.post_message(self, message)
+
+    monkeypatch.setattr(FieldsScroll, "post_message", post_all_but_resize)
+    app = FlowtopApp(workspace)
+    async with app.run_test(size=(40, 12), notifications=True) as pilot:
+        await open_dialog(pilot, app, ("right", "e"))
+        await pilot.press("tab")  # the second field: Delay
+        await pilot.pause()
+        fields = app.screen.query_one("#fields", FieldsScroll)
+        app.notify(RELOADED, timeout=60)
+        app.notify(WARNING, severity="warning", timeout=60)
+        field = app.screen.focused
+        assert field is not None and field.id == "field-retry_delay"
+        label = list(app.screen.query("#fields .row .label"))[1]  # the second field's
+        shown = lambda: fields.scrollable_content_region  # noqa: E731 - a probe
+        await wait_for(pilot, lambda: shown().height == 3, "the toasts taking two rows")
+        await wait_for(
+            pilot,
+            lambda: shown().contains_region(field.region) and shown().contains_region(label.region),
+            "the field typed in and its label in view",
+            timeout=5,
+        )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from flowtop.tui.app import FlowtopApp
-from pilot_kit import wait_for
+from pilot_kit import toasts_said, wait_for
 
 from .conftest import FakeWorkspace, run_demo, wait_in_retry
 
@@ -33,10 +33,11 @@ async def filter_out_every_row(pilot: Any, app: FlowtopApp) -> None:
 
 async def said_after(pilot: Any, app: FlowtopApp, *keys: str) -> list[str]:
     """The toasts ``keys`` give, one a key."""
-    for key in keys:
-        await pilot.press(key)
-    await wait_for(pilot, lambda: len(app._notifications) >= len(keys), f"{len(keys)} toasts")
-    return [str(n.message) for n in app._notifications]
+    with toasts_said(app) as said:
+        for key in keys:
+            await pilot.press(key)
+        await wait_for(pilot, lambda: len(said) >= len(keys), f"{len(keys)} toasts")
+    return said
 
 
 async def test_enter_o_and_y_name_the_filter_that_hides_every_row(

@@ -19,7 +19,7 @@ import pytest
 from flowtop import Flow, task
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
-from pilot_kit import screen_text, wait_for
+from pilot_kit import screen_text, toasts_said, wait_for
 
 from .conftest import Calls, FakeWorkspace
 
@@ -104,12 +104,10 @@ async def test_x_twice_gives_up_the_chosen_task_only(
         await state_shown(pilot, app, "a", S.FAILED)
         assert app.table.cursor_key == "a", app.table.keys  # it stays, selected
         assert app.table.keys == ["a", "b", "c"]
-        app._notifications.clear()
-        await pilot.press("x")
-        await wait_for(pilot, lambda: len(app._notifications) > 0, "the second x's toast")
-        assert [str(n.message) for n in app._notifications] == [
-            "Give up works on a task awaiting retry (⟳)"
-        ]
+        with toasts_said(app) as said:
+            await pilot.press("x")
+            await wait_for(pilot, lambda: said, "the second x's toast")
+        assert said == ["Give up works on a task awaiting retry (⟳)"]
         run = app.table.run
         assert run is not None and run.rows["b"].state is S.AWAITING_RETRY  # b was not chosen
         assert "filter: retry (2 of 4)" in screen_text(app)  # a shows, but no longer matches

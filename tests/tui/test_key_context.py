@@ -23,7 +23,7 @@ from flowtop.tui.keymap import KeyContext, idle_actions
 from flowtop.tui.model import RunModel
 from flowtop.tui.widgets.key_bar import KeyBar
 from flowtop.tui.widgets.task_table import TaskTable
-from pilot_kit import screen_text, wait_for
+from pilot_kit import screen_text, toasts_said, wait_for
 
 from .conftest import FakeWorkspace
 from .snapshot_apps import HostApp
@@ -126,11 +126,11 @@ async def test_the_footer_offers_f_e_t_o_y_only_where_they_act(
         empty = footer(app)
         assert "f Rerun failed" in empty and "r Run" in empty, empty  # the flow's keys stay
         assert not any(key in empty for key in TASK_KEYS), empty  # old: e t o y
-        app._notifications.clear()
-        await pilot.press("t", "e")  # typed anyway: each says why (t said nothing; e blamed @flow)
-        await wait_for(pilot, lambda: len(app._notifications) == 2, "two toasts")
+        with toasts_said(app) as said:
+            await pilot.press("t", "e")  # typed anyway: each says why (t said nothing; e: @flow)
+            await wait_for(pilot, lambda: len(said) == 2, "two toasts")
         hidden = "No task of demo matches the filter 'zzz': Esc clears it"
-        assert [n.message for n in app._notifications] == [hidden, hidden]
+        assert said == [hidden, hidden]
 
 
 async def test_a_file_that_failed_to_load_offers_no_run_key(workspace: FakeWorkspace) -> None:

@@ -22,7 +22,7 @@ from flowtop.tui.error_actions import failing_line
 from flowtop.workspace.changes import WorkspaceChanged
 from flowtop.workspace.load_error import LoadError, display_path
 from flowtop.workspace.places import OVERRIDES_FILE, STATE_DIR
-from pilot_kit import wait_for
+from pilot_kit import toasts_said, wait_for
 
 from .conftest import Calls, FakeWorkspace, demo_flow
 
@@ -32,12 +32,12 @@ LOOPED = "symlink loop: cannot read file"
 async def push(pilot: Any, app: FlowtopApp, ws: FakeWorkspace, change: WorkspaceChanged) -> str:
     """What the watcher yields after a save; the toast the app shows for it (by then the
     app has acted on the reload: the toast comes first in the same call)."""
-    toasts = len(app._notifications)
     await wait_for(pilot, lambda: ws.changes is not None, "the watch")
     assert ws.changes is not None
-    ws.changes.put_nowait(change)  # type: ignore[arg-type]  # the real change, not the fake's
-    await wait_for(pilot, lambda: len(app._notifications) > toasts, "the reload's toast")
-    return str(list(app._notifications)[-1].message)
+    with toasts_said(app) as said:
+        ws.changes.put_nowait(change)  # type: ignore[arg-type]  # the real change, not the fake's
+        await wait_for(pilot, lambda: said, "the reload's toast")
+    return said[-1]
 
 
 def looped(folder: Path) -> Path:

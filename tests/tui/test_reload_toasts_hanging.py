@@ -15,7 +15,7 @@ from flowtop.tui.app import FlowtopApp
 from flowtop.tui.reload_actions import reload_said
 from flowtop.workspace.changes import WorkspaceChanged
 from flowtop.workspace.load_error import LoadError, display_path
-from pilot_kit import wait_for
+from pilot_kit import toasts_said, wait_for
 
 from .conftest import Calls, FakeWorkspace, demo_flow
 
@@ -51,12 +51,12 @@ def test_what_a_reload_says_of_a_file_that_still_fails_or_went(tmp_path: Path) -
 
 async def push(pilot: Any, app: FlowtopApp, ws: FakeWorkspace, change: WorkspaceChanged) -> str:
     """What the watcher yields after a save; the toast the app shows for it."""
-    toasts = len(app._notifications)
     await wait_for(pilot, lambda: ws.changes is not None, "the watch")
     assert ws.changes is not None
-    ws.changes.put_nowait(change)  # type: ignore[arg-type]  # the real change, not the fake's
-    await wait_for(pilot, lambda: len(app._notifications) > toasts, "the reload's toast")
-    return str(list(app._notifications)[-1].message)
+    with toasts_said(app) as said:
+        ws.changes.put_nowait(change)  # type: ignore[arg-type]  # the real change, not the fake's
+        await wait_for(pilot, lambda: said, "the reload's toast")
+    return said[-1]
 
 
 async def test_saving_a_hanging_file_again_then_deleting_it(tmp_path: Path) -> None:

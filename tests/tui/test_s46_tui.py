@@ -17,7 +17,7 @@ from flowtop.tui.model import RunModel
 from flowtop.tui.screens.retry_editor import RetryEditor
 from flowtop.tui.widgets.detail_pane import body_text
 from flowtop.tui.widgets.run_header import Note, fit_notes
-from pilot_kit import screen_text, wait_for
+from pilot_kit import screen_text, toasts_said, wait_for
 
 from .conftest import FakeWorkspace, edit_waiter, reload, run_demo, wait_in_retry
 
@@ -98,11 +98,11 @@ async def test_edit_on_a_gone_row_says_why_instead_of_opening_a_dead_editor(
         assert app.table.move_to("flaky")
         await pilot.pause()
         assert "flaky (gone)" in screen_text(app)
-        toasts = len(app._notifications)
-        await pilot.press("e")
-        await wait_for(pilot, lambda: len(app._notifications) > toasts, "a toast")
+        with toasts_said(app) as toasts:
+            await pilot.press("e")
+            await wait_for(pilot, lambda: toasts, "a toast")
         assert not isinstance(app.screen, RetryEditor)
-        said = [n.message for n in app._notifications][-1]
+        said = toasts[-1]
         assert said == "Task flaky is no longer in demo: nothing to edit", said
         assert "\n" not in said
 
