@@ -249,3 +249,28 @@ def test_the_monitor_notes_what_it_could_not_show_and_goes_on() -> None:
     assert "r1" in changed
     assert "an event of run etl #1 cannot be shown, skipped (TypeError: " in run.note
     assert "run etl #1 (r1): event 5 of the run store's log cannot be read" in run.note
+
+
+def test_a_dead_run_whose_log_has_a_crafted_step_is_still_marked_and_said(
+    store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Marking a dead run folds its log as the readers do: a step that decodes but has a
+    field of the wrong type (``"one"`` as its attempt) made the marking raise, so the run
+    stayed RUNNING and each command that reaps warned of it again."""
+    bad = run_id(store, 1)
+    change(
+        store, "UPDATE runs SET state = 'RUNNING', heartbeat = 1.0, pid = 1 WHERE run_id = ?", bad
+    )
+    with closing(sqlite3.connect(store)) as conn, conn:
+        added = "INSERT INTO events(run_id, body, ts) VALUES (?, ?, 1.0)"
+        row = conn.execute(added, (bad, '["p","etl","load","RUNNING","one",1]')).lastrowid
+    workspace = str(store.parent.parent)
+    code, out, err = command(capsys, history_command, workspace)
+    assert code == 0 and "Traceback" not in err, err
+    assert "INTERRUPTED" in out, out  # marked, its owner (pid 1 is another process) gone
+    code, out, err = command(capsys, history_command, workspace, "--run", "1")
+    assert code == 0 and "INTERRUPTED" in out and "fetch  COMPLETED" in out, out
+    assert f"event {row} of the run store's log cannot be read, skipped" in err, err
+    assert "TaskStateChanged.attempt is 'one', not a whole number" in err
+    code, out, err = command(capsys, history_command, workspace)
+    assert code == 0 and err == "", err  # said once, where the run is shown: not at each reap

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from operator import attrgetter
 from typing import Any
 
@@ -279,24 +279,39 @@ def logged_tasks(
     checked: bool = False,
 ) -> list[TaskRecord]:
     """``fold`` of ``run_id``'s log, read on ``conn``; what of it cannot be read is added
-    to ``damage``. A log whose events have fields of the wrong type (the fold fails on
-    one, or ``checked``, for a reader that shows every field) is read again with each
-    event's fields looked at (``unsound``): only then, as that costs a sound log time."""
+    to ``damage``. ``checked``: every event's fields looked at (``folded_rows``), for a
+    reader that shows every field."""
+    events, tasks = folded_rows(conn, run_id, plan, checked=checked)
+    if damage is not None:
+        damage += [event for event in events if type(event) is LogDamage]
+    return tasks
+
+
+def folded_rows(
+    conn: sqlite3.Connection,
+    run_id: str,
+    plan: list[PlanEntry],
+    *,
+    checked: bool = False,
+    then: Sequence[LogEvent] = (),
+) -> tuple[list[LogEvent], list[TaskRecord]]:
+    """``run_id``'s log read on ``conn`` (``LogDamage`` for what cannot be read), and the
+    ``fold`` of it followed by ``then``. A log whose events have fields of the wrong type
+    (the fold fails on one, or ``checked``) is read again with each event's fields looked
+    at (``unsound``): only then, as that costs a sound log time. The reaper marking a dead
+    run folds so too: a crafted step made its marking raise, the run left RUNNING."""
     rows = conn.execute(
         f"SELECT id, {log_columns(conn)} FROM events WHERE run_id = ? ORDER BY id", (run_id,)
     ).fetchall()
     logged, ids = [row[1:] for row in rows], [row[0] for row in rows]
-    events = [] if checked else decode_rows(logged, ids)
-    try:
-        tasks = [] if checked else fold(plan, events)
-    except UNREADABLE:
-        checked = True
-    if checked:
-        events = decode_rows(logged, ids, unsound)
-        tasks = fold(plan, events)
-    if damage is not None:
-        damage += [event for event in events if type(event) is LogDamage]
-    return tasks
+    if not checked:
+        events = decode_rows(logged, ids)
+        try:
+            return events, fold(plan, [*events, *then])
+        except UNREADABLE:
+            pass
+    events = decode_rows(logged, ids, unsound)
+    return events, fold(plan, [*events, *then])
 
 
 #: The columns of a run's rows recorded before schema version 5 (``stored_tasks``):

@@ -30,7 +30,7 @@ from ..looks import INTERRUPTED
 from . import end_marks, store_schema
 from .access import read_only_mount
 from .history_records import HistoryError, TaskRecord, stored_counts
-from .log_fold import fold, logged_tasks, stored_tasks
+from .log_fold import folded_rows, logged_tasks, stored_tasks
 from .ownership import LAUNCHED, Owner, host_name, owner_gone, pid_running, process_start
 from .private import open_store, refuse_linked_store
 from .run_log import (
@@ -39,7 +39,6 @@ from .run_log import (
     RunInterrupted,
     columns,
     connect_reader,
-    decode_rows,
     encode_interrupted,
     log_columns,
 )
@@ -284,13 +283,9 @@ def interrupt(
             _interrupt_rows(conn, run_id, plan, why)
             tasks = stored_tasks(conn, run_id, plan) or []
         else:
-            rows = conn.execute(
-                f"SELECT {log_columns(conn)} FROM events WHERE run_id = ? ORDER BY id",
-                (run_id,),
-            ).fetchall()
-            events = decode_rows(rows)
+            end = RunInterrupted(run_id, why, 0.0, ended=state)
+            events, tasks = folded_rows(conn, run_id, plan, then=[end])
             began = _body_start(events, started)
-            tasks = fold(plan, [*events, RunInterrupted(run_id, why, 0.0, ended=state)])
         counts = Counter(t.state for t in tasks)
         reused = sum(1 for t in tasks if t.reused)  # a rerun cut short still says so
         finished = last_sign_of_life(tasks, started, heartbeat)
