@@ -300,6 +300,19 @@ def test_jitter_uses_the_injected_rng() -> None:
     assert decision.delay.jitter == pytest.approx(0.2)
 
 
+def test_both_jitters_are_explained_as_one_from_the_delay_before_either() -> None:
+    """``retry_jitter`` and Prefect's ``retry_jitter_factor`` both apply; the explanation
+    said only the factor's draw, from the already raised delay: "retry_delay=0.1s, jitter
+    -8% = 0.135s", where 0.1 s less 8% is 0.092 s."""
+    policy = RetryPolicy(max_retries=1, retry_delay=0.1, retry_jitter=0.5, retry_jitter_factor=0.2)
+    decision = decide(policy, failed(ValueError()), rng=lambda: 0.9)
+    assert decision.delay is not None
+    seconds = decision.delay.seconds
+    assert decision.delay.jitter == pytest.approx(seconds / 0.1 - 1)
+    percent = f"{(seconds / 0.1 - 1) * 100:+.0f}%"
+    assert decision.delay.explain().startswith(f"retry_delay=0.1s, jitter {percent} = ")
+
+
 def test_backoff_cap_is_applied_before_jitter() -> None:
     policy = RetryPolicy(
         max_retries=9, retry_delay=exponential_backoff(1, 2, max_delay=5), retry_jitter=0.1

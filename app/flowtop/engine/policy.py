@@ -434,7 +434,9 @@ def decide(
         return Decision(False, StateType.FAILED, error=delay_failure, reason="retry_delay failed")
     if policy.retry_jitter_factor and delay.seconds > 0 and override is None:
         jittered = clamped_poisson_interval(delay.seconds, policy.retry_jitter_factor, rng)
-        delay = delay._replace(seconds=jittered, jitter=jittered / delay.seconds - 1)
+        # Both jitters read as one, from the delay before either: "-8%" of a delay that
+        # retry_jitter had already raised by 47% said 0.1 s became 0.135 s.
+        delay = delay._replace(seconds=jittered, jitter=jittered / delay.effective - 1)
     if policy.retry_deadline is not None and elapsed + delay.seconds > policy.retry_deadline:
         reason = f"{why}; retry_deadline {fmt_seconds(policy.retry_deadline)} would pass"
         if failed:
