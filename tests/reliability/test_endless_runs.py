@@ -28,6 +28,7 @@ from flowtop.engine.events import TaskStateChanged, json_line
 from flowtop.engine.policy import RetryPolicy, decide
 from flowtop.engine.pool import WorkerPool
 from flowtop.engine.states import State, StateType
+from flowtop.engine.timer import ManualClock
 
 from .conftest import flowtop
 
@@ -248,7 +249,8 @@ def test_a_retry_delay_raising_keyboard_interrupt_fails_the_task_and_the_run_end
 def test_a_predicate_exiting_after_a_timeout_leaves_the_timer_working(
     runner: Runner, release: threading.Event
 ) -> None:
-    """A timed-out attempt is decided on the timer thread: the predicate runs there."""
+    """A timed-out attempt was decided on the timer thread, where the predicate ran: it
+    is decided on a thread of its own now (``test_timeout_while_judged``)."""
 
     @task(max_retries=1, timeout=0.05, retry_predicate=exits)
     def hangs() -> None:
@@ -414,10 +416,12 @@ def test_a_result_whose_repr_never_returns_ends_at_the_task_s_timeout(
 ) -> None:
     """The result's repr (for the event) was made under the run's lock: a ``__repr__``
     that never returned held every driver, the timeout, a cancel and SIGTERM for good.
-    It is made with the attempt now, which its timeout ends."""
+    It is made with the attempt now, which its timeout ends, saying what ran past it."""
+    entered = threading.Event()
 
     class Endless:
         def __repr__(self) -> str:
+            entered.set()
             release.wait()
             return "late"
 
@@ -430,16 +434,23 @@ def test_a_result_whose_repr_never_returns_ends_at_the_task_s_timeout(
         return 1
 
     seen: list[Any] = []
-    runner = Runner(2, sinks=[seen.extend])
+    clock = ManualClock()
+    runner = Runner(2, sinks=[seen.extend], clock=clock)
     try:
         with Flow("repr") as flow:
             odd()
             plain()
-        result = runner.start(flow).result(timeout=BOUND)
+        run = runner.start(flow)
+        assert entered.wait(BOUND)
+        clock.advance(0.3)
+        result = run.result(timeout=BOUND)
     finally:
         runner.shutdown(wait=False)
     assert result["plain"].type is S.COMPLETED
     assert result["odd"].type is S.FAILED and isinstance(result["odd"].exception, TaskTimeout)
+    assert str(result["odd"].exception) == (
+        "attempt 1 of 'odd' returned, but its result's repr ran past the timeout of 0.3s"
+    )
 
 
 @pytest.mark.parametrize("executor", ["threads", "async"])

@@ -31,6 +31,7 @@ from .records import NOT_KEPT, TaskRun, error_info, from_user_code, pristine
 from .shipping import NOT_SENDABLE, UnshippableError
 from .states import CANCELLED, COMPLETED, FAILED, State
 from .user_call import UserCall, end_forked_child
+from .user_threads import UserCodeThread
 from .value_text import safe_repr, safe_str
 
 if TYPE_CHECKING:
@@ -251,27 +252,55 @@ def give_up_thread(runner: Runner, call: UserCall | None) -> tuple[str, bool, bo
     ``task interrupted: timed out after 2 s``; the attempt fails with ``TaskTimeout``),
     and give its thread up so the pool starts another in its place: code blocked in C
     stops only when that returns, and a worker kept per hung attempt would leave none for
-    the retries.
+    the retries. A call that returned just as its time ran out (its outcome not yet
+    judged, which it now will not be) is neither interrupted nor given up.
 
     Returns how the attempt was stopped (for its error), whether the thread was replaced,
     and whether the task must not be retried (no replacement was possible).
     """
     if isinstance(call, AsyncCall):  # on the event loop: its asyncio task is cancelled
-        call.time_out()
+        if not call.time_out():
+            return JUST_RETURNED, False, False
         return "its coroutine was cancelled", False, False
     if runner.backend is not None:
         return "the executor was told to stop it", False, False
     if call is None:
         return "its thread cannot be interrupted; a late result will be discarded", False, False
-    call.time_out()
+    if not call.time_out():
+        return JUST_RETURNED, False, False
     raised = "CancelledError was raised in its code"
-    pool = runner.executor
-    if not isinstance(pool, WorkerPool):  # an ``Executor`` given to the runner replaces none
-        return f"{raised}; a late result will be discarded", False, False
-    if pool.abandon(call.thread):
+    if not isinstance(runner.executor, WorkerPool):  # an ``Executor`` given to the runner
+        return f"{raised}; a late result will be discarded", False, False  # replaces none
+    if replace_thread(runner, call):
         return f"{raised}, and a new worker took its place", True, False
     return (
-        f"{raised}, and {pool.abandoned} stuck threads are the most flowtop replaces: not retried",
+        f"{raised}, and {runner.executor.abandoned} stuck threads are the most flowtop "
+        "replaces: not retried",
         False,
         True,
     )
+
+
+#: How an attempt past its timeout was stopped when its call had returned just then.
+JUST_RETURNED = "it returned just then, too late: its outcome is discarded"
+
+
+def replace_thread(runner: Runner, call: UserCall | None) -> bool:
+    """Give up the pool thread of ``call``, stuck in it or in judging its outcome past its
+    attempt's timeout, and start a worker in its place; False when there is none (an async
+    call's, another process's) or none was started (``WorkerPool.abandon``)."""
+    pool = runner.executor
+    if call is None or isinstance(call, AsyncCall) or not isinstance(pool, WorkerPool):
+        return False
+    return pool.abandon(call.thread)
+
+
+def off_the_timer(conclude: Callable[[], None], key: str) -> None:
+    """``conclude()`` the attempt of task ``key`` its timeout ended, on a thread of its own,
+    not the runner's timer's: that may run the user's code (a ``retry_predicate``, hooks),
+    and every retry and timeout of the runner waits for the timer's thread. Timeouts are
+    rare: a thread each."""
+    try:
+        UserCodeThread(conclude, f"flowtop-timed-out-{key}").start()
+    except RuntimeError:  # no thread left to start: here, rather than never
+        conclude()

@@ -33,6 +33,7 @@ from .value_text import safe_str
 if TYPE_CHECKING:
     from .flow import Flow
     from .graph import Node
+    from .judging import Judging
     from .user_call import UserCall
 
 #: Longest error message carried by an event; the rest is summarised, not dropped silently.
@@ -313,6 +314,7 @@ class TaskRun:
         "reused",
         "max_attempts",
         "call",
+        "judging",
         "cache_key",
         "cache_note",
         "cache_error",
@@ -357,6 +359,9 @@ class TaskRun:
         #: or its run's cancel interrupts, giving its thread up (an async attempt's only
         #: when a time limit may cancel it).
         self.call: UserCall | None = None
+        #: Its latest attempt (of a task with a timeout) whose call returned, while its
+        #: outcome is judged: what its timeout ends it with then (``judging``).
+        self.judging: Judging | None = None
         #: A task that caches: the key its result is stored under once it completes, or
         #: why there is none (its COMPLETED step says it).
         self.cache_key: str | None = None

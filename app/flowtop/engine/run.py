@@ -15,11 +15,21 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from . import cached_calls, live_output, task_runs
+from . import cached_calls, judging, live_output, task_runs
 from .async_call import AsyncCall
-from .attempt import Judged, call_here, give_up_thread, judge, start_elsewhere, timed_out
+from .attempt import (
+    Judged,
+    call_here,
+    give_up_thread,
+    judge,
+    off_the_timer,
+    replace_thread,
+    start_elsewhere,
+    timed_out,
+)
 from .drivers import Begun
 from .errors import IllegalTransition
 from .events import (
@@ -54,6 +64,8 @@ from .user_call import UserCall
 from .value_text import safe_repr
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .attempt_output import AttemptOutput
     from .flow import Flow
     from .runner import Runner
@@ -217,10 +229,13 @@ class FlowRun(RunDrivers, RunActions):
         args, kwargs = self._arguments(tr)  # outside the lock: upstream results are final
         attempt = (self, tr, args, kwargs)  # what TaskRunContext.get() reads in the attempt
         clock = self._clock
+        timed = tr.policy.timeout is not None  # its timeout may come while it is judged
         if self.runner.backend is not None or tr.node.task.is_async:
             started = clock()
 
             def done(value: Any, error: BaseException | None, output: str) -> None:
+                if timed and not judging.returned(tr, token, error, output):
+                    return  # its timeout (or a cancel) concluded it: nothing to judge
                 self._conclude(tr, token, value, error, output, clock() - started)
 
             start_elsewhere(self.runner, tr, token, attempt, done)
@@ -233,6 +248,9 @@ class FlowRun(RunDrivers, RunActions):
             started, wall = clock(), time.perf_counter()
             value, error, output = call_here(fn, args, kwargs, attempt, tr.call_of(token))
             duration, wall = clock() - started, time.perf_counter() - wall
+            if timed and not judging.returned(tr, token, error, output):
+                with self._lock:  # its timeout (or a cancel) concluded it: nothing to judge
+                    return None if driver is None else self._then(wall, driver)
             judged = judge(self, tr, token, value, error, None)
             value, error, decision = judged[:3]  # (unpacked: a star call costs 0.15 µs)
             token, output = task_runs.concluding(self, tr, token, value, error, decision, output)
@@ -253,12 +271,14 @@ class FlowRun(RunDrivers, RunActions):
         duration: float,
         *,
         decision: Decision | None = None,
+        judged_by: Callable[[], Judged] | None = None,
     ) -> None:
         """An attempt that did not run on a driver came back (the event loop, a backend,
         a timeout): apply its outcome, and queue its retry if that has no delay.
-        ``decision`` is given when the outcome is already final (no retry to weigh)."""
+        ``decision`` is given when the outcome is already final (no retry to weigh);
+        ``judged_by``, when it is judged another way (a timeout's, ``judging``)."""
         try:
-            judged = judge(self, tr, token, value, error, decision)
+            judged = judged_by() if judged_by else judge(self, tr, token, value, error, decision)
             token, output = task_runs.concluding(self, tr, token, *judged[:3], output)  # hooks
             with self._lock:
                 again = self._apply(tr, token, judged, duration, output)
@@ -276,22 +296,35 @@ class FlowRun(RunDrivers, RunActions):
         return self._inputs(tr.node)
 
     def _timed_out(self, tr: TaskRun, token: int) -> None:
+        """Attempt ``token`` of ``tr`` ran past its timeout (on the timer thread). Its end
+        is decided on a thread of its own (``off_the_timer``): that may run the user's code
+        (a predicate, hooks), and every retry and timeout of the runner waits for this
+        thread. One whose call had returned was being judged: it is not judged again, and
+        its task fails (``judging``)."""
         with self._lock:
             if tr.token != token or tr.state is not RUNNING:
                 return
             tr.token += 1  # the thread still runs; whatever it returns is now stale
             self.subflow_waits.attempt_given_up(tr.key)  # a subflow it waits for is off
             tr.timer = None
+            conclusion, duration, call = tr.token, tr.policy.timeout or 0.0, tr.call
             # The attempt needs this lock to conclude, so its thread has not moved on.
-            output = live_output.so_far(self.live_output, tr)  # before the interrupt ends it
-            how, replaced, no_retry = give_up_thread(self.runner, tr.call)
-            if replaced and tr.call is not None:
-                self._hand_drivers(self._drivers.given_up(tr.call.thread))
-            error, final = timed_out(tr, how, no_retry=no_retry)
-            conclusion, duration = tr.token, tr.policy.timeout or 0.0
-        # As for any attempt, the decision (which may call the user's predicate) is made
-        # outside the lock; a cancel meanwhile changes the token and wins.
-        self._conclude(tr, conclusion, None, error, output, duration, decision=final)
+            seen = judging.overdue(tr, token)  # read after the token moved on
+            if seen is not None:
+                end = judging.overran(tr, seen)  # (where its thread is: before it is given up)
+                judged = partial(judging.judged, seen, end)
+                error, output = seen.error, seen.output
+                conclude = partial(self._conclude, judged_by=judged)
+                replaced = replace_thread(self.runner, call)  # a worker stuck judging it
+            else:
+                output = live_output.so_far(self.live_output, tr)  # before the interrupt ends it
+                how, replaced, no_retry = give_up_thread(self.runner, call)
+                error, final = timed_out(tr, how, no_retry=no_retry)
+                conclude = partial(self._conclude, decision=final)
+            if replaced and call is not None:
+                self._hand_drivers(self._drivers.given_up(call.thread))
+        # (a cancel meanwhile changes the token and wins)
+        off_the_timer(partial(conclude, tr, conclusion, None, error, output, duration), tr.key)
 
     def _apply(
         self,
