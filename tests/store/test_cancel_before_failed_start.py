@@ -5,17 +5,16 @@ start: …"), with ``f`` offered on it, as if nobody had cancelled it."""
 
 from __future__ import annotations
 
-import argparse
-import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
 
-from flowtop.commands import cancel, run_start
+from flowtop.commands import run_start
+from flowtop.commands.run_signals import Terminated
 from flowtop.workspace import reaper
 from flowtop.workspace.history import History
 from flowtop.workspace.owner_agent import enqueue, outcome
@@ -47,23 +46,6 @@ HELD = (
 )
 
 
-def _runs(folder: Path) -> list[object]:
-    db = folder / ".flowtop" / "history.db"
-    return StoreReader(db).runs() if db.exists() else []
-
-
-@pytest.fixture
-def importing(ws: Callable[..., Path]) -> Iterator[tuple[Path, subprocess.Popen[str]]]:
-    """A folder whose flow file the launched run ``RUN_ID``'s process is importing, held
-    there, the run reserved in the store (as the monitor's ``r`` starts it)."""
-    folder = ws(held=HELD)
-    # the cancel is queued within a few tenths of a second: the import is cut well after
-    (folder / "flowtop.toml").write_text("[defaults]\nload_timeout = 1.5\n")
-    with held_launch(folder, RUN_ID) as (_, process):
-        wait_until(lambda: _runs(folder), "the run to be reserved")
-        yield folder, process
-
-
 @contextmanager
 def held_launch(folder: Path, run_id: str) -> Iterator[tuple[Path, subprocess.Popen[str]]]:
     """The process of the launched run ``run_id`` of ``held.py`` (``HELD``), as the
@@ -90,47 +72,42 @@ def held_launch(folder: Path, run_id: str) -> Iterator[tuple[Path, subprocess.Po
             process.communicate(timeout=20)
 
 
-def _cancel_queued(
-    folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setattr(cancel, "WAIT", 0.2)  # the command's wait, over while it imports
-    code = cancel.main(argparse.Namespace(target=[str(folder), RUN_ID], flow=None))
-    told = capsys.readouterr()
-    assert code == 0, told.err
-    assert "queued, as it is starting: its process is importing the flow file" in told.out
+def _reserved(tmp_path: Path) -> tuple[History, run_start.Reservation]:
+    """A launched run's reservation, its flow file importing, with a cancel of it queued
+    (as ``flowtop cancel`` queues one)."""
+    history = History(tmp_path / ".flowtop" / "history.db")
+    reservation = run_start.Reservation(history, "etl", RUN_ID, state_dir=tmp_path / ".flowtop")
+    enqueue(history.path, RUN_ID, "cancel")
+    return history, reservation
 
 
-def _commands(folder: Path) -> list[tuple[str, str | None]]:
-    with closing(reaper.connect(folder / ".flowtop" / "history.db")) as conn:
+def _commands(db: Path) -> list[tuple[str, str | None]]:
+    with closing(reaper.connect(db)) as conn:
         return conn.execute("SELECT kind, outcome FROM commands ORDER BY id").fetchall()
 
 
-@pytest.mark.parametrize("ends", ["timed out", "raised"])
+@pytest.mark.parametrize(
+    "reason",
+    ["etl.py: import did not finish in 1.5 s", "etl.py:21: RuntimeError: the database is down"],
+)
 def test_a_cancel_queued_while_importing_wins_over_the_run_not_starting(
-    importing: tuple[Path, subprocess.Popen[str]],
-    ends: str,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path, reason: str
 ) -> None:
-    folder, process = importing
-    _cancel_queued(folder, monkeypatch, capsys)
-    if ends == "raised":
-        (folder / "broken").touch()
-        (folder / "importing").unlink()  # let go: the import raises
-        reason = "held.py:21: RuntimeError: the database is down"
-    else:
-        reason = "held.py: import did not finish in 1.5 s"  # held past load_timeout
-    _, err = process.communicate(timeout=30)
-    assert process.returncode == 2, err
-    assert reason in err
-    (run,) = StoreReader(folder / ".flowtop" / "history.db").runs()
+    """(A cancel is taken at the import's next heartbeat, ending the run then:
+    ``test_cancel_while_importing_s56``; one queued after the last, as the import timed
+    out or raised, is found by the failure.)"""
+    history, reservation = _reserved(tmp_path)
+    try:
+        reservation.fail(reason)
+    finally:
+        history.close()
+    (run,) = StoreReader(history.path).runs()
     assert run.state == "CANCELLED", run
     assert run.error is None  # no "did not start", which offers `f`
     assert run.note == (
         f"cancelled by the user while its flow file imported (it would not have started: {reason})"
     )
-    assert _commands(folder) == [("cancel", "applied")]  # the waiting `cancel` hears so
-    assert not (folder / "deployed").exists()
+    assert _commands(history.path) == [("cancel", "applied")]  # the waiting `cancel` hears so
 
 
 def test_a_cancel_queued_as_the_run_fails_to_start_is_answered(
@@ -161,19 +138,17 @@ def test_a_cancel_queued_as_the_run_fails_to_start_is_answered(
 
 
 def test_a_cancel_queued_before_a_signal_stops_the_import_is_answered_applied(
-    importing: tuple[Path, subprocess.Popen[str]],
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
 ) -> None:
     """Its process stopped (a logout's SIGTERM) while the file imported: the run ends
     CANCELLED, naming the signal, and the cancel waiting for it is answered, not left
     queued for a process that is gone."""
-    folder, process = importing
-    _cancel_queued(folder, monkeypatch, capsys)
-    process.send_signal(signal.SIGTERM)
-    _, err = process.communicate(timeout=30)
-    assert process.returncode == 143, err
-    (run,) = StoreReader(folder / ".flowtop" / "history.db").runs()
+    history, reservation = _reserved(tmp_path)
+    try:
+        reservation.stop(Terminated.why)
+    finally:
+        history.close()
+    (run,) = StoreReader(history.path).runs()
     assert (run.state, run.error) == ("CANCELLED", None)
     assert "SIGTERM" in run.note
-    assert _commands(folder) == [("cancel", "applied")]
+    assert _commands(history.path) == [("cancel", "applied")]

@@ -229,15 +229,18 @@ def test_a_launched_rerun_with_nothing_to_rerun_did_not_start(tmp_path: Path, he
 
     rerun = StoreReader(tmp_path / ".flowtop" / "history.db").runs()[0]
     assert (rerun.run_id, rerun.number, rerun.rerun_of) == (launched.run_id, 2, source)
-    assert rerun.state == "FAILED" and not rerun.counts and rerun.tasks == 0
+    # COMPLETED, as nothing failed (s56: it read FAILED, and `watch` exited 1)
+    assert rerun.state == "COMPLETED" and not rerun.counts and rerun.tasks == 0
     assert rerun.error == {"type": NOT_STARTED, "message": NOTHING, "traceback": ""}
     assert not launched.log.exists()  # its end is recorded: its log goes, as any run's
 
     table = here("history", ".", cwd=tmp_path).stdout
     row = next(line for line in table.splitlines() if launched.run_id in line)
-    assert "COMPLETED" not in row and "reused" not in row and f"did not start: {NOTHING}" in row
+    assert "reused" not in row and f"did not start: {NOTHING}" in row
+    assert row.split()[2:3] == ["COMPLETED"] and " - " in row  # TASKS: none ran
     said = here("watch", ".", launched.run_id, cwd=tmp_path)
     assert said.stdout.strip().endswith(f"etl #2 did not start: {NOTHING}"), said.stdout
+    assert said.returncode == 0
     lines = here("watch", ".", launched.run_id, "--json", cwd=tmp_path).stdout.splitlines()
     end = json.loads(lines[-1])
     assert end["event"] == "run_finished" and end["error"]["message"] == NOTHING, end

@@ -12,7 +12,8 @@ import argparse
 import io
 import sqlite3
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
+from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,7 +29,6 @@ from ..formats import (
     pad_cells,
     plural,
     precise_duration,
-    size_text,
     state_counts,
     try_text,
 )
@@ -37,7 +37,6 @@ from ..printable import Writer, as_left_on_screen, as_written, printable, say
 from ..workspace import end_marks
 from ..workspace import history as store_history
 from ..workspace.access import unreachable
-from ..workspace.history import History
 from ..workspace.history_records import (
     AttemptRecord,
     HistoryError,
@@ -47,12 +46,14 @@ from ..workspace.history_records import (
     counts_so_far,
     source_label,
 )
-from ..workspace.reaper import end_time, unmarked_notes
+from ..workspace.reaper import end_and_duration, unmarked_notes
 from ..workspace.reuse_origin import Origin, origins
-from ..workspace.run_log import UNREADABLE, read_without_wal
-from ..workspace.store_errors import PRUNING, no_write_access, store_advice, unreadable
+from ..workspace.run_log import UNREADABLE, connect_reader, read_without_wal
+from ..workspace.store_errors import unreadable
 from ..workspace.store_reader import StoreReader
+from ..workspace.unstarted_runs import logged_start
 from .common import places_of, whole_number
+from .history_prune import prune, unwritten_row
 from .printers import TerminalStream, one_line, raised_at
 from .run_lines import STARTING_WORDS, record_did_not_start
 from .store_access import file_scope, run_in_file, start_logged
@@ -129,7 +130,9 @@ def main(args: argparse.Namespace) -> int:
         return _usage(foreign)
     among = None if within is None or args.flow is not None else within.names
     if args.prune is not None:
-        return _prune(db, args.prune, args.flow, among=among, as_json=args.json)
+        return prune(
+            db, args.prune, args.flow, among=among, as_json=args.json, of=str(within or "")
+        )
     gone = _gone_as_read(db, reap_quietly(db, "flowtop history"))
     history = StoreReader(db)
     try:
@@ -152,11 +155,12 @@ def main(args: argparse.Namespace) -> int:
             print(f"No runs recorded yet in {db}.", file=sys.stderr if args.json else out)
             return 0
         starting = _starting(db, runs)
+        unknown = starting | _never_began(db, runs)
         if args.json:
             for run in runs:
                 print(json_record(_run_json(run, run.run_id in starting)), file=out)
         else:
-            _print_table(runs, out, starting)
+            _print_table(runs, out, starting, unknown)
             total = history.count(args.flow, among=among) if len(runs) == args.limit else len(runs)
             if total > len(runs):  # said after the table, where the reader's eye ends up
                 print(f"(newest {len(runs)} of {total:,} runs; --limit N shows more)", file=out)
@@ -173,96 +177,6 @@ def main(args: argparse.Namespace) -> int:
             say(stale, command="flowtop history")
 
 
-def _prune(
-    db: Path,
-    keep: int,
-    flow: str | None,
-    *,
-    among: Sequence[str] | None = None,
-    as_json: bool = False,
-) -> int:
-    """``--prune N``: keep the newest N runs of each flow (of ``flow``, or of those
-    ``among`` some: a flow file's) and their results; live runs stay. ``as_json``: one
-    JSON object (runs ``removed``, the ``keep`` asked for, the store's ``bytes_before``
-    and ``bytes_after``), for a script that prunes."""
-    # Said before anything is asked or opened: opening a store it cannot write, the run
-    # store says "a run needs write access", and a prune is not a run.
-    refused = no_write_access(db, PRUNING)
-    if refused is not None:
-        say(f"{db}: cannot prune the run store: {refused}", command="flowtop history")
-        return 2
-    # one transaction per name; None: every flow of the store in one
-    flows: list[str | None] = [flow] if flow is not None else [*among] if among else [None]
-    if keep == 0 and not as_json and sys.stdin.isatty() and not _confirm_prune_all(db, flows):
-        print("Nothing deleted.")
-        return 1
-    try:
-        history = History(db)
-    except HistoryError as exc:
-        say(str(exc))
-        return 2
-    except UNREADABLE as exc:  # what the reaper of its dead runs read (``reap_quietly``)
-        say(f"{db}: cannot prune the run store: {_unwritten_row(exc)}", command="flowtop history")
-        return 2
-    before = _store_size(db)
-    removed = 0
-    try:
-        for name in flows:
-            removed += history.prune(keep, name)
-        compacted = removed > 0 and history.compact()
-    except sqlite3.Error as exc:  # each flow's prune is one transaction: those before stand
-        advice = store_advice(exc, db, writing=True, writer=PRUNING)
-        done = f"; {plural(removed, 'run')} of the flows before it removed" if removed else ""
-        say(f"{db}: cannot prune the run store ({exc}{done}); {advice}")
-        return 2
-    finally:
-        history.close()  # folds the WAL in: the size below is the file's own
-    if as_json:
-        after = _store_size(db)
-        fields = {"removed": removed, "keep": keep, "bytes_before": before, "bytes_after": after}
-        print(json_record(fields))
-        return 0
-    said = f"Removed {plural(removed, 'run')}; kept the newest {keep} of each flow."
-    if compacted:
-        was, now = size_text(before), size_text(_store_size(db))
-        said += (
-            f" The store went from {was} to {now}." if was != now else f" The store stays {now}."
-        )
-    elif removed:
-        said += (
-            " The store keeps its size for now (another flowtop was writing to it, a run is"
-            " live, or the disk lacks room for a copy of it); later runs reuse the space."
-        )
-    print(said)
-    return 0
-
-
-def _confirm_prune_all(db: Path, flows: Sequence[str | None]) -> bool:
-    """``--prune 0`` typed at a terminal deletes every finished run (of ``flows``; None:
-    of every flow): asked first, as a slip of one digit loses the whole history. A script
-    (no terminal) is not asked."""
-    named = [flow for flow in flows if flow is not None]
-    try:
-        count = StoreReader(db).count(among=named) if named else StoreReader(db).count()
-    except sqlite3.Error:
-        return True  # History says what is wrong with the store, next
-    if count == 0:
-        return True
-    scope = (
-        f" of flow{'s' if len(named) > 1 else ''} {', '.join(map(repr, named))}" if named else ""
-    )
-    question = (
-        f"--prune 0 deletes every finished run{scope} in {db} ({plural(count, 'run')} "
-        "recorded), with their attempts and results. Delete them? [y/N] "
-    )
-    try:
-        answer = input(printable(question))
-    except (EOFError, KeyboardInterrupt):
-        print()
-        return False
-    return answer.strip().lower() in ("y", "yes")
-
-
 def reap_quietly(db: Path, command: str) -> dict[str, str]:
     """Mark the runs whose process died (``reap_store``: best effort, a read-only store is
     read as it is), and the notes of those it could not mark (``unmarked_notes``). A row
@@ -272,13 +186,9 @@ def reap_quietly(db: Path, command: str) -> dict[str, str]:
         store_history.reap_store(db)  # (looked up when called: tests count its rounds)
         return unmarked_notes(db)  # its dead runs read as such all the same, saying why
     except UNREADABLE as exc:
-        said = f"cannot check which recorded runs are still live: {_unwritten_row(exc)}"
+        said = f"cannot check which recorded runs are still live: {unwritten_row(exc)}"
         say(f"warning: {db}: {said}; listed as recorded", command=command)
         return {}
-
-
-def _unwritten_row(exc: Exception) -> str:
-    return f"a row of its runs table is not what flowtop writes ({type(exc).__name__}: {exc})"
 
 
 def _detail_text(
@@ -294,11 +204,13 @@ def _detail_text(
         text = io.StringIO()
         # (looked at once read: a run that has logged since shows its start)
         starting = bool(_starting(db, [detail.run]))
+        began = not _never_began(db, [detail.run]) and not record_did_not_start(detail.run)
         try:
             if as_json:
                 _print_detail_json(detail, text, starting)
             else:
-                _print_detail(detail, text, origins(detail, history.run_detail), starting=starting)
+                made = origins(detail, history.run_detail)
+                _print_detail(detail, text, made, starting=starting, began=began)
         except UNREADABLE:
             if checked:
                 raise
@@ -327,6 +239,21 @@ def _starting(db: Path, runs: Sequence[RunRecord]) -> set[str]:
     return {r.run_id for r in live if not start_logged(db, r.run_id)}
 
 
+def _never_began(db: Path, runs: Sequence[RunRecord]) -> set[str]:
+    """The interrupted runs of ``runs`` whose log holds no start (``logged_start``): their
+    process died importing the flow file (or before its first steps reached the store),
+    so their tasks are not known. Their TASKS read ``0 tasks``, a ``@flow`` that called
+    none, where the README and the monitor say such a run started no task (``-``)."""
+    ended = [r for r in runs if r.state == INTERRUPTED and not r.counts and not r.tasks]
+    if not ended:
+        return set()
+    try:
+        with closing(connect_reader(db)) as conn:
+            return {r.run_id for r in ended if logged_start(conn, r.run_id) is None}
+    except (sqlite3.Error, *UNREADABLE):
+        return set()  # unknown: said as any other run
+
+
 def _named(run: RunRecord) -> str:
     """``etl #3``, as the table lists it (its id is said beside it)."""
     return f"{printable(run.flow)} #{run.number}"
@@ -337,18 +264,19 @@ def _warn(said: str) -> None:
     say(f"warning: {said}", command="flowtop history")
 
 
-#: A run whose process is gone, unmarked: the state a reader shows, why, when it ended.
-Gone = tuple[str, str, float | None]
+#: A run whose process is gone, unmarked: the state a reader shows, why, when it ended and
+#: its duration (None: unknown).
+Gone = tuple[str, str, tuple[float, float] | None]
 
 
 def _gone_as_read(db: Path, notes: Mapping[str, str]) -> dict[str, Gone]:
     """The runs whose process is gone that the store ``db`` could not mark (``notes``, of
     ``reap_quietly``), each with the state a reader shows: INTERRUPTED, or how its process
-    ended it when the disk kept that end out of the store (``end_marks``); and its end,
-    dated as its mark will date it (``reaper.end_time``)."""
+    ended it when the disk kept that end out of the store (``end_marks``); and its end and
+    duration, as its mark will have them (``reaper.end_and_duration``)."""
     ends = end_marks.ended(db) if notes else {}
     return {
-        run_id: (ends.get(run_id, INTERRUPTED), why, end_time(db, run_id))
+        run_id: (ends.get(run_id, INTERRUPTED), why, end_and_duration(db, run_id))
         for run_id, why in notes.items()
     }
 
@@ -356,19 +284,14 @@ def _gone_as_read(db: Path, notes: Mapping[str, str]) -> dict[str, Gone]:
 def _as_read(run: RunRecord, gone: Mapping[str, Gone]) -> RunRecord:
     """``run`` as a reader sees it: one whose process is gone is INTERRUPTED (or ended as
     its end mark says) even when the store could not be marked so (read-only here, a full
-    disk: the note says which), not RUNNING for good; its duration up to its last sign of
-    life (it showed none)."""
+    disk: the note says which), not RUNNING for good; its duration from its body's start
+    up to its last sign of life, as its mark will say (it counted from its launch)."""
     found = gone.get(run.run_id)
     if found is None:
         return run
-    state, why, ended = found
-    duration = None if ended is None else max(0.0, ended - run.started)
+    state, why, dated = found
+    ended, duration = dated if dated is not None else (None, None)
     return replace(run, state=state, note=why, owner="", finished=ended, duration=duration)
-
-
-def _store_size(db: Path) -> int:
-    """The store's bytes on disk: the database and its write-ahead log."""
-    return sum(p.stat().st_size for p in (db, db.with_name(db.name + "-wal")) if p.exists())
 
 
 def _usage(message: str) -> int:
@@ -391,7 +314,10 @@ def fmt_counts(counts: dict[str, int]) -> str:
 NAME_CELLS = 40
 
 
-def _print_table(runs: list[RunRecord], out: Writer, starting: set[str]) -> None:
+def _print_table(
+    runs: list[RunRecord], out: Writer, starting: Set[str], unknown: Set[str] = frozenset()
+) -> None:
+    """``unknown``: the runs whose tasks are not known (``_never_began``, ``_starting``)."""
     header = ("FLOW", "#", "STATE", "STARTED", "DURATION", "TASKS", "RERUN OF", "RUN ID", "NOTE")
     rows = [
         (
@@ -400,7 +326,7 @@ def _print_table(runs: list[RunRecord], out: Writer, starting: set[str]) -> None
             r.state,
             date_time(r.started),
             precise_duration(r.duration),
-            "-" if r.run_id in starting else _tasks_cell(r),  # none known yet
+            "-" if r.run_id in unknown else _tasks_cell(r),  # none known (yet)
             source_label(r.rerun_of, r.rerun_of_number),
             r.run_id,
             clean(_note(r, r.run_id in starting)),
@@ -454,9 +380,12 @@ def _print_detail(
     made: Mapping[str, Origin] | None = None,
     *,
     starting: bool = False,
+    began: bool = True,
 ) -> None:
     """One run as ``--run`` prints it; ``made``: where its reused tasks' results were made
-    (``reuse_origin``); ``starting``: it has logged nothing yet (``_starting``)."""
+    (``reuse_origin``); ``starting``: it has logged nothing yet (``_starting``);
+    ``began``: False for one that never did (``_never_began``, ``record_did_not_start``),
+    whose tasks are not known: ``run id … · 0 tasks`` read as a ``@flow`` that called none."""
     run = detail.run
     source = source_label(run.rerun_of, run.rerun_of_number)
     rerun = f"  rerun of {source}" if source else ""
@@ -471,6 +400,8 @@ def _print_detail(
     counts = fmt_counts(run.counts) if run.counts else "running" if run.state == "RUNNING" else ""
     counts += _reused(run) if counts else ""
     head = f"run id {run.run_id} · {plural(tasks, 'task')}"
+    if not began:  # its note, or why it did not start, follows
+        head, counts = f"run id {run.run_id}", ""
     if starting:  # it read ``0 tasks: running``, as a @flow that reached none
         head, counts = f"run id {run.run_id} · {STARTING_WORDS}", ""
     print(f"{head}: {counts}" if counts else head, file=out)  # a @flow that called no task

@@ -4,19 +4,26 @@ Every run is a process of its own and they share the limits of ``flowtop.toml``'
 ``[concurrency]`` table through ``.flowtop/limits.db``: when a task waits for a slot,
 this says which processes hold them (as ``prefect concurrency-limit inspect`` does).
 It only reads: a holder whose process is gone is shown so, and its slots come back at
-the next request for them.
+the next request for them. Each process is named once per limit, with all the slots it
+holds (``per_process``): two tasks of one run in a ``concurrency`` block each were two
+identical lines (``1 by pid 4242 on build-1``, twice).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..engine.events import json_record
 from ..printable import printable
 from .common import places_of, settings_error, unread_warning
 from .store_access import usage
+
+if TYPE_CHECKING:
+    from ..concurrency.slots import Holder
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -57,6 +64,17 @@ TABLE_EXAMPLE = """\
   api = { limit = 5, slot_decay_per_second = 1.0 }    # a rate limit"""
 
 
+def per_process(holders: Iterable[Holder]) -> list[Holder]:
+    """``holders`` (one per block holding slots) as one per process and limit, holding
+    the slots of all its blocks, in the order each was first seen."""
+    merged: dict[tuple[str, object], Holder] = {}
+    for h in holders:
+        key = (h.name, h.owner)
+        seen = merged.get(key)
+        merged[key] = h if seen is None else seen._replace(slots=seen.slots + h.slots)
+    return list(merged.values())
+
+
 def main(args: argparse.Namespace) -> int:
     from ..code_settings import settings_table
     from ..concurrency.limits import limit_of
@@ -77,10 +95,11 @@ def main(args: argparse.Namespace) -> int:
         limits = {name: limit_of(state, name, value) for name, value in table.items()}
         # read_slots opened what a link there points at, making -wal and -shm beside it
         refuse_linked_store(state / LIMITS_FILE)
-        held, holders = read_slots(state / LIMITS_FILE, limits) if limits else ({}, [])
+        held, blocks = read_slots(state / LIMITS_FILE, limits) if limits else ({}, [])
     except (ValueError, FolderError) as exc:
         print(f"flowtop limits: {printable(str(exc))}", file=sys.stderr)
         return 2
+    holders = per_process(blocks)
     warning = unread_warning(path)  # overrides in another user's private .flowtop
     if warning is not None:
         print(printable(warning), file=sys.stderr)

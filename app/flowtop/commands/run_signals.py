@@ -31,6 +31,13 @@ from typing import Any
 from ..workspace.load_error import Stopped
 
 
+class CtrlC(Stopped):
+    """Ctrl+C (SIGINT), flowtop's own: its runs' note names it. They read "cancelled by the
+    user", as a ``flowtop cancel`` does: ``history`` could not tell the two apart."""
+
+    why = "cancelled: Ctrl+C (SIGINT: flowtop run was interrupted)"
+
+
 class Terminated(Stopped):
     """SIGTERM (``kill``, ``timeout``, a service or a pod stopped), raised as a Ctrl+C is:
     the run is cancelled and its worker processes killed. Left to the default, the process
@@ -94,13 +101,13 @@ def _hung_up(signum: int, frame: FrameType | None) -> None:
 
 
 def _ctrl_c(signum: int, frame: FrameType | None) -> None:
-    _stop(Stopped)  # Python's own handler's KeyboardInterrupt, told from a flow file's
+    _stop(CtrlC)  # Python's own handler's KeyboardInterrupt, told from a flow file's
 
 
 #: Each signal flowtop run handles: its handler, the handlers it replaces (the default
 #: one), and what it raises.
 OURS: dict[signal.Signals, tuple[Handler, Any, type[Stopped]]] = {
-    signal.SIGINT: (_ctrl_c, signal.default_int_handler, Stopped),
+    signal.SIGINT: (_ctrl_c, signal.default_int_handler, CtrlC),
     signal.SIGTERM: (_terminated, signal.SIG_DFL, Terminated),
 }
 if hasattr(signal, "SIGHUP"):  # not on Windows

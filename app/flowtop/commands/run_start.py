@@ -16,19 +16,31 @@ A run launched by the TUI, a browser tab or ``--detach`` has a run id its starte
 already watching. Its process reserves that run in the store before importing anything
 (RUNNING, owned by this process), so a process that dies while importing leaves a run
 that readers mark interrupted. A run that cannot start — the file fails, hangs or lacks
-the flow, the source of a rerun is gone, a rerun has nothing to rerun — ends FAILED
-with the reason, shown by the TUI's header, ``flowtop watch`` and ``flowtop history``.
+the flow, the source of a rerun is gone — ends FAILED with the reason, shown by the
+TUI's header, ``flowtop watch`` and ``flowtop history``; a rerun that has nothing to
+rerun ends so too, but COMPLETED: nothing failed.
 It used to be a line in the process's log file: ``r`` seemed to do nothing. One cancelled while its file imported
 ends CANCELLED all the same, the reason in its note: the cancel came first, and
 ``flowtop cancel`` had said the run would end as it starts (``unstarted_commands``).
+
+A cancel queued while the file imports ends the run there and then: nothing of the flow
+has run, and the process is flowtop's own. The import's watchdog looks for one at each
+heartbeat (and the import's end once more), records the run CANCELLED, "cancelled by the
+user while its flow file imported", and ends the process, as a timed-out import does. It
+used to wait for the import (up to ``load_timeout``: a stuck network import held a
+cancelled run "running" for that long) and then begin the run, which the cancel ended
+as an ordinary one, ``1 cancelled``: one cancel recorded two ways by the import's length.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
+import sys
+import threading
 import time
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, closing, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,9 +48,11 @@ from ..engine.events import ErrorInfo, RunFinished, RunStarted
 from ..engine.states import StateType
 from ..looks import NOT_STARTED
 from ..printable import say
+from ..workspace.history_records import HistoryError
 from ..workspace.import_guard import deadline
 from ..workspace.load_error import Stopped
 from ..workspace.ownership import HEARTBEAT
+from ..workspace.reaper import connect
 from ..workspace.unstarted_commands import answer, claim_cancels
 from .common import load_problems, no_such_flow
 from .import_output import printable_output
@@ -75,37 +89,92 @@ class Reservation:
         self.rerun_of = rerun_of
         #: ``Runner.start`` with this run id gets the same number back.
         self.number = history.next_number(flow, run_id)
+        #: Held while the run's end is recorded, for good by ``end_if_cancelled``: a
+        #: cancel taken on the import's watchdog thread and the import's own end (``fail``,
+        #: ``stop``) on the main thread record one end, the first.
+        self._ending = threading.Lock()
+        self._ended = False
 
     def beat(self) -> None:
-        """Say the run's process is alive while it gets ready (``HEARTBEAT``)."""
+        """Say the run's process is alive while it gets ready (``HEARTBEAT``), and end
+        it at once when a cancel of it is queued (``end_if_cancelled``)."""
         self.history.beat(self.run_id)
+        self.end_if_cancelled()
+
+    def end_if_cancelled(self) -> None:
+        """When a cancel of the run is queued: record the run CANCELLED, "cancelled by the
+        user while its flow file imported", answer the cancel applied, and end this process
+        (exit 1, as a cancelled run's): the import cannot be interrupted, and none of the
+        flow has run. Else nothing. Called on the import's watchdog thread, and on the main
+        thread once the import is over, before the run begins."""
+        if not cancel_queued(self.history.path, self.run_id):
+            return
+        self._ending.acquire()  # not let go once the run ended here: the process ends
+        if self._ended:
+            self._ending.release()
+            return
+        claimed = claim_cancels(self.history.path, self.run_id)
+        if not claimed:  # the store would not say: the run goes on, as before
+            self._ending.release()
+            return
+        self._end(StateType.CANCELLED, note=CANCELLED_WHILE_IMPORTING)
+        answer(
+            self.history.path,
+            self.run_id,
+            claimed,
+            f"the run did not start: {CANCELLED_WHILE_IMPORTING}",
+        )
+        say(f"run #{self.number} of {self.flow}: {CANCELLED_WHILE_IMPORTING}")
+        for stream in (sys.stdout, sys.stderr):
+            with suppress(Exception):  # what cannot be written is lost, as in any exit
+                stream.flush()
+        os._exit(1)
 
     def fail(self, reason: str) -> None:
         """End the run FAILED before any task ran: ``reason`` is what its starter sees.
         CANCELLED instead when a cancel of it was queued first (``unstarted_commands``):
         ``flowtop cancel`` had said the run would end running no task, and a slow import
         that then timed out made it FAILED, with ``f`` offered on it."""
-        claimed = claim_cancels(self.history.path, self.run_id)
-        if claimed:
-            note = f"{CANCELLED_WHILE_IMPORTING} (it would not have started: {reason})"
-            self._end(StateType.CANCELLED, note=note)
-        else:
-            self._end(StateType.FAILED, error=ErrorInfo(NOT_STARTED, reason, ""))
-        answer(self.history.path, self.run_id, claimed, f"the run did not start: {reason}")
+        self._not_started(StateType.FAILED, reason)
+
+    def nothing_to_do(self, reason: str) -> None:
+        """End the run COMPLETED before any task ran: a rerun whose every task would be
+        reused (``reason``: the plan's words). It did not start, as a run that failed to
+        does (TASKS ``-``, its tasks not run, ``f`` on it reruns its source), but nothing
+        failed: it read FAILED, so ``watch`` exited 1 on the README's ``--detach`` and
+        ``watch`` pattern, the monitor showed the flow ✗ and offered ``f``, and each ``f``
+        recorded one more such run. CANCELLED too when a cancel was queued first."""
+        self._not_started(StateType.COMPLETED, reason)
+
+    def _not_started(self, state: StateType, reason: str) -> None:
+        with self._ending:  # (one cancelled meanwhile on the watchdog thread is ended)
+            if self._ended:
+                return
+            claimed = claim_cancels(self.history.path, self.run_id)
+            if claimed:
+                note = f"{CANCELLED_WHILE_IMPORTING} (it would not have started: {reason})"
+                self._end(StateType.CANCELLED, note=note)
+            else:
+                self._end(state, error=ErrorInfo(NOT_STARTED, reason, ""))
+            answer(self.history.path, self.run_id, claimed, f"the run did not start: {reason}")
 
     def stop(self, why: str) -> None:
         """End the run CANCELLED before any task ran: its process was stopped (SIGTERM,
         SIGHUP, Ctrl+C: ``why``) while its file imported. It read INTERRUPTED, "flowtop
         closed the store first", which named no signal (a logout's SIGTERM over SSH).
         A cancel queued meanwhile is answered as applied: the run ends cancelled."""
-        claimed = claim_cancels(self.history.path, self.run_id)
-        self._end(StateType.CANCELLED, note=why)
-        answer(self.history.path, self.run_id, claimed, f"the run did not start: {why}")
+        with self._ending:
+            if self._ended:
+                return
+            claimed = claim_cancels(self.history.path, self.run_id)
+            self._end(StateType.CANCELLED, note=why)
+            answer(self.history.path, self.run_id, claimed, f"the run did not start: {why}")
 
     def _end(self, state: StateType, *, error: ErrorInfo | None = None, note: str = "") -> None:
         """Record the run's start and end at once, then delete its log, as a run that ran
         has its deleted (README: once its end is recorded): every run that did not start
         left its log, whose one line the store now says."""
+        self._ended = True
         now = time.time()
         self.history(
             [
@@ -158,7 +227,25 @@ def open_for_run(args: argparse.Namespace) -> tuple[Workspace, Reservation | Non
         if reservation is not None:
             reservation.stop(stopped.why)
         raise
+    if reservation is not None:  # one queued since the last look: ended the same way
+        reservation.end_if_cancelled()
     return workspace, reservation
+
+
+def cancel_queued(db: Path, run_id: str) -> bool:
+    """Whether a cancel of ``run_id`` waits in the store's queue, not taken yet: a read,
+    made at every heartbeat of a run whose file imports (``claim_cancels`` writes). False
+    when the store cannot be read: the next look tries again."""
+    try:
+        with closing(connect(db, create=False)) as conn:
+            row = conn.execute(
+                "SELECT 1 FROM commands WHERE run_id = ? AND kind = 'cancel' "
+                "AND taken IS NULL LIMIT 1",
+                (run_id,),
+            ).fetchone()
+    except (sqlite3.Error, HistoryError, OSError):
+        return False
+    return row is not None
 
 
 #: What a launched rerun whose plan runs no task says as the reason it did not start.
@@ -168,10 +255,11 @@ NOTHING_TO_RERUN = "nothing to rerun"
 def nothing_to_rerun(workspace: Workspace, args: argparse.Namespace, flow: str, why: str) -> None:
     """Say that the rerun of ``flow`` would run no task (``why``: its plan's words); a
     launched one (``--run-id``: ``--detach``, the monitor) ends its reserved run as a run
-    that did not start, with that reason. Its number was reserved, and its id printed or
-    shown, before its process could plan the rerun, and it ran on: ``COMPLETED 2 completed
-    (2 reused)``, a run that did nothing read as one that did it all, where the same
-    rerun typed in a shell says so and records nothing. The reservation is taken here
+    that did not start, with that reason, COMPLETED (``Reservation.nothing_to_do``). Its
+    number was reserved, and its id printed or shown, before its process could plan the
+    rerun, and it ran on: ``COMPLETED 2 completed (2 reused)``, a run that did nothing
+    read as one that did it all, where the same rerun typed in a shell says so and
+    records nothing. The reservation is taken here
     for a folder's flow too, which ``open_for_run`` reserves none for (its launcher
     did); ``next_number`` gives a run reserved already its own number back."""
     say(why)
@@ -180,7 +268,7 @@ def nothing_to_rerun(workspace: Workspace, args: argparse.Namespace, flow: str, 
     reservation = Reservation(
         workspace.history, flow, args.run_id, args.rerun_of, state_dir=workspace.state_dir
     )
-    reservation.fail(f"{NOTHING_TO_RERUN}: {why}")
+    reservation.nothing_to_do(f"{NOTHING_TO_RERUN}: {why}")
 
 
 def import_deadline(

@@ -4,6 +4,7 @@ and a run in it, among the flows of a flow file when PATH is one."""
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 import sys
 import time
@@ -42,6 +43,29 @@ def store_since(reader: StoreReader) -> str:
         f" (its oldest run started at {moment(oldest, time.time())}: if .flowtop was deleted "
         f"since, {_WENT_WITH_IT})"
     )
+
+
+def numbers_here(reader: StoreReader, flow: str | None, within: FileFlows | None) -> str:
+    """What a run number no stored run has may be instead: the run numbers there are, each
+    flow's newest (of ``flow``, or of ``within``'s flows). ``watch 99`` in a store whose
+    newest run is #10 said the store may have been deleted since, and a live run
+    cancelled: a mistyped number read as lost runs. "" when that cannot be read."""
+    names = (flow,) if flow is not None else within.names if within is not None else None
+    try:
+        newest = [r for r in reader.newest_per_flow() if names is None or r.flow in names]
+    except (HistoryError, sqlite3.Error):
+        return ""
+    if not newest:
+        of = "" if names is None else f" of {', '.join(names)}"
+        return f" (it holds no runs{of} yet)"
+    if flow is not None:
+        return f" ({flow}'s newest run is #{newest[0].number})"
+    newest.sort(key=lambda r: r.flow)
+    if len(newest) == 1:
+        return f" (the newest run here is {newest[0].flow} #{newest[0].number})"
+    shown = ", ".join(f"{r.flow} #{r.number}" for r in newest[:5])
+    more = f", and {len(newest) - 5} more flows" if len(newest) > 5 else ""
+    return f" (each flow's newest run: {shown}{more})"
 
 
 #: Said only as a possibility: most such references are typos, and the store cannot tell
@@ -216,8 +240,9 @@ def find_run(
                 return found
             if quiet and isinstance(found, NoRun):  # not yet stored, rather than ambiguous
                 return None
-            if isinstance(found, NoRun):
-                found += store_since(reader)
+            if isinstance(found, NoRun):  # a number: which there are; an id: how far back
+                numbered = re.fullmatch(r"#?[0-9]+", run) is not None
+                found += numbers_here(reader, flow, within) if numbered else store_since(reader)
             return usage(command, found)
         if within is None or flow is not None:
             runs = reader.runs(flow, limit=1)

@@ -14,13 +14,16 @@ A reload that imports a file for over ``NAMED_AFTER`` says so in the flows list'
 row (``⋯ reloading 3 s`` over ``hang.py``), as the first load does: a saved file that
 hung at import changed nothing on screen for its whole ``load_timeout``, then its toast
 and ``✗`` came as if from nowhere (``reloading_row``).
+
+A flow file new to the monitor is said to be loaded, not reloaded (``Loaded slow.py (1
+flow)``): the files loaded before each reload are kept (``_files_known``) to tell.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,6 +62,18 @@ else:
 SETTLED = 1.0
 
 
+def loaded_said(summary: str, change: WorkspaceChanged, added: Collection[str]) -> str:
+    """``summary`` (``WorkspaceChanged.summary``) saying of the ``added`` modules among the
+    change's (flow files the monitor had not loaded before) that they were loaded:
+    ``Loaded slow.py (1 flow)``, ``Loaded new.py, reloaded etl.py (3 flows)``."""
+    new = [module for module in change.modules if module in added]
+    if not new:
+        return summary
+    old = [module for module in change.modules if module not in new]
+    said = f"Loaded {', '.join(new)}" + (f", reloaded {', '.join(old)}" if old else "")
+    return summary.replace(f"Reloaded {', '.join(change.modules)} (", f"{said} (", 1)
+
+
 def removed_said(path: Path, error: object) -> str:
     """What a reload says of a deleted file the flows list showed with ``✗``: one that
     had failed to load, or one that loaded but for a part not in use (it said "which
@@ -69,7 +84,10 @@ def removed_said(path: Path, error: object) -> str:
 
 
 def reload_said(
-    change: Change, before: Mapping[str, object], now: Mapping[str, object]
+    change: Change,
+    before: Mapping[str, object],
+    now: Mapping[str, object],
+    added: Collection[str] = (),
 ) -> tuple[str, bool]:
     """The reload's toast, and whether it says of a failure. A change names only new or
     changed load errors, so a file saved again that fails as before (one still hanging
@@ -79,10 +97,12 @@ def reload_said(
     ``before``: the files the flows list showed with ``✗``, each with its error (a
     settings file with a part not in use is removed as such: ``removed_said``); ``now``:
     those listed now (``FlowtopApp._errors``). A still-failing settings file saved again
-    says so first: ``Still failing: …; kept the last good settings``."""
+    says so first: ``Still failing: …; kept the last good settings``. ``added``: the
+    change's modules loaded for the first time (``loaded_said``)."""
     summary = summary_said(change)
     if not isinstance(change, WorkspaceChanged):
         return summary, bool(change.errors)
+    summary = loaded_said(summary, change, added)
     failing = {real_path(key): error for key, error in now.items()}
     failed = {real_path(key): error for key, error in before.items()}
     new = {real_path(error.path) for error in change.errors}
@@ -145,6 +165,9 @@ class ReloadActions(_AppBase):
     _previews: dict[str, RunModel]
     _policy_cache: dict[tuple[str, str], str]
     _children: dict[str, dict[str, list[str]]]
+    #: The files loaded (or listed failing) as the last reload ended, or the first load
+    #: as the watch began: a module a reload names that is not among them is new.
+    _files_known: set[Path] | None = None
 
     if TYPE_CHECKING:  # FlowtopApp's own methods (and other mixins') a reload calls
 
@@ -205,6 +228,8 @@ class ReloadActions(_AppBase):
         pause, and a line says reload is off meanwhile (``on_watcher_failed``)."""
         stop = self._stop_watch
         assert stop is not None
+        if self._files_known is None:  # the first load's, before any reload
+            self._files_known = self._files_now()
         pause = RETRY_FIRST
         while not stop.is_set():
             settled: Timer | None = None
@@ -253,7 +278,10 @@ class ReloadActions(_AppBase):
     def apply_change(self, change: Change) -> None:
         """After a reload: toast, flows list, policies; optionally rerun what failed."""
         # a file this user may not read: whose, what to ask; a file still failing
-        summary, failing = reload_said(change, self._listed_errors(), self._errors())
+        summary, failing = reload_said(
+            change, self._listed_errors(), self._errors(), self._new_modules(change)
+        )
+        self._files_known = self._files_now()
         self.notify(
             summary,
             severity="error" if failing else "information",
@@ -297,6 +325,19 @@ class ReloadActions(_AppBase):
             for screen in self.screen_stack:
                 if isinstance(screen, RetryEditor):
                     screen.settings_reloaded()
+
+    def _files_now(self) -> set[Path]:
+        """The flow files loaded now, and those listed failing, each by its real path."""
+        files = {real_path(path) for path in self.workspace.flow_files.values()}
+        return files | {real_path(key) for key in self._errors()}
+
+    def _new_modules(self, change: Change) -> list[str]:
+        """The modules ``change`` names (as displayed) whose files were not loaded before
+        it: added since the last reload (none known: none said new)."""
+        known = self._files_known
+        if known is None or not isinstance(change, WorkspaceChanged):
+            return []
+        return [display_path(path) for path in change.paths if real_path(path) not in known]
 
     def _first_flow_of(self, file: str) -> str | None:
         """The first listed flow the file ``file`` defines now: a file fixed while its error

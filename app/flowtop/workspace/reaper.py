@@ -43,7 +43,7 @@ from .run_log import (
     log_columns,
 )
 from .store_errors import FULL, LOCKED, READ_ONLY, cause, store_file, store_writable
-from .unstarted_runs import before_any_start
+from .unstarted_runs import before_any_start, logged_start
 
 log = logging.getLogger("flowtop.history")
 
@@ -245,16 +245,19 @@ def _reason(conn: sqlite3.Connection, run_id: str, why: str, ended: str) -> str:
     return why if done is None else f"{done}: {why}"
 
 
-def _body_start(events: list[LogEvent], started: float) -> float:
+def _body_start(events: list[LogEvent]) -> float | None:
     """When a run's body started: its ``run_started`` event's time, after its flow file
-    imported (``runs.started`` is when it was launched, before); ``started`` for a run
-    that never logged one (its process died importing). A ``@flow``'s retry logs its
-    start as its delay begins: its body starts ``starts_in`` later (one killed in its
-    delay read ``Interrupted 1.2s``, the wait it had, where a cancelled one reads 0)."""
+    imported (``runs.started`` is when it was launched, before). None for a run that never
+    logged one (its process died importing): its body never began, and its duration is 0,
+    as a run that did not start reads (``run_start.Reservation``), and as ``watch`` and
+    the monitor count it; it read the import's time (``378ms``, ``0 tasks``). A
+    ``@flow``'s retry logs its start as its delay begins: its body starts ``starts_in``
+    later (one killed in its delay read ``Interrupted 1.2s``, the wait it had, where a
+    cancelled one reads 0)."""
     for event in events:
         if isinstance(event, RunStarted):
             return event.ts + (event.starts_in or 0.0)
-    return started
+    return None
 
 
 def interrupt(
@@ -278,14 +281,14 @@ def interrupt(
         ).fetchone()
         plan = _plan(plan_text)
         tasks = stored_tasks(conn, run_id, plan)
-        began = started  # its body's start: its duration counts from there, as a run's
+        began: float | None = started  # its body's start: its duration counts from there
         if tasks is not None:  # recorded before schema version 5: its rows are marked
             _interrupt_rows(conn, run_id, plan, why)
             tasks = stored_tasks(conn, run_id, plan) or []
         else:
             end = RunInterrupted(run_id, why, 0.0, ended=state)
             events, tasks = folded_rows(conn, run_id, plan, then=[end])
-            began = _body_start(events, started)
+            began = _body_start(events)
         counts = Counter(t.state for t in tasks)
         reused = sum(1 for t in tasks if t.reused)  # a rerun cut short still says so
         finished = last_sign_of_life(tasks, started, heartbeat)
@@ -296,7 +299,7 @@ def interrupt(
                 state or INTERRUPTED,
                 stored_counts(counts, reused),
                 finished,
-                max(0.0, finished - began),  # 0: its body never began
+                0.0 if began is None else max(0.0, finished - began),  # 0: no body yet
                 why if state else f"interrupted: {why}",
                 run_id,
             ),
@@ -504,6 +507,35 @@ def end_time(path: Path, run_id: str) -> float | None:
             return _dated(reader, path, run_id, started, heartbeat, plan)
     except (sqlite3.Error, HistoryError, *UNREADABLE):
         return None
+
+
+def end_and_duration(path: Path, run_id: str) -> tuple[float, float] | None:
+    """``end_time``, with the duration the run's mark gives it (or gave it): from its
+    body's start (its ``run_started``), 0 for one that never logged a start (it died
+    importing its flow file). ``history`` of a store it could not mark counted from
+    the run's launch, before its import: 378 ms where the mark and the monitor said 0."""
+    ended = end_time(path, run_id)
+    if ended is None:
+        return None
+    try:
+        with closing(connect_reader(path)) as reader:
+            row = reader.execute(
+                f"SELECT state, {numeric('duration')}, {numeric('started', '0')} FROM runs "
+                "WHERE run_id = ?",
+                (run_id,),
+            ).fetchone()
+            if row is None:
+                return None
+            state, duration, started = row
+            if state != _RUNNING.value and duration is not None:
+                return ended, float(duration)
+            if not log_columns(reader):  # before the log: its row's start is all there is
+                return ended, max(0.0, ended - started)
+            start = logged_start(reader, run_id)
+    except (sqlite3.Error, HistoryError, *UNREADABLE):
+        return None
+    began = None if start is None else start.ts + (start.starts_in or 0.0)
+    return ended, 0.0 if began is None else max(0.0, ended - began)
 
 
 def unmarked_notes(path: Path) -> dict[str, str]:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..engine.runner import Runner
+from . import last_words
 from .history_records import HistoryError
 from .load_error import display_path
 from .owner_agent import NO_FILE, OwnerAgent, apply_command, store_file_id
@@ -83,4 +84,16 @@ def recorded_runner(
     values.runner, runner.keep_results = runner, True  # stored a moment after completion
     apply.runner = runner
     runner.before_begin = agent.before_begin  # a cancel queued meanwhile: no attempt
-    return runner, [agent, keeper]
+    # ``os._exit`` in a task: what the run did so far reaches the store first
+    kept = _LastWords(last_words.keep(runner.bus.flush, history.flush))
+    return runner, [kept, agent, keeper]
+
+
+class _LastWords:
+    """``last_words.keep``'s hold on the runner and its store, let go as they close."""
+
+    def __init__(self, token: object) -> None:
+        self.token = token
+
+    def close(self) -> None:
+        last_words.forget(self.token)

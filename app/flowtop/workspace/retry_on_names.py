@@ -2,7 +2,9 @@
 
 A name is looked up where the flow's code would find it: the flow module's names, then
 builtins, then (a dotted name) the module the flow module holds or an installed package,
-never a script of the workspace no flow imports (``module_places``).
+never a script of the workspace no flow imports (``module_places``). A dotted name whose
+first part is a class the flow module holds is that class's attribute, as in its code
+(``Outer.Inner``, ``Outer`` imported there): it was imported as a module ``Outer``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import builtins
 import importlib
 from collections.abc import Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from ..engine.policy import never_retried
@@ -35,6 +38,8 @@ def resolve_exception(
     found: Any = namespace.get(name, getattr(builtins, name, None)) if "." not in name else None
     if "." in name:
         found = held_by_the_flow(name, namespace)
+    if found is None and "." in name:
+        found = _attribute_of_a_class(name, namespace, where, table)
     if found is None and "." in name:
         module_name, _, attr = name.rpartition(".")
         script = workspace_script(module_name, root)
@@ -72,4 +77,33 @@ def resolve_exception(
     why_not = never_retried(found)
     if why_not is not None:
         raise SettingsError(f"{where}: {why_not}", table, "retry_on")
+    return found
+
+
+def _attribute_of_a_class(
+    name: str, namespace: Mapping[str, Any], where: str, table: tuple[str, ...]
+) -> Any:
+    """What the dotted ``name`` names when its first part is a class of the flow module's
+    names (``Outer.Inner``: a nested class, ``Outer`` defined or imported there), read as
+    the flow's code reads it, importing nothing; None when its first part is no such class
+    (a module, or no name there: ``name`` is a module path). A part the class lacks is
+    said so: it was "cannot import 'Outer'", a module no one meant."""
+    first, *rest = name.split(".")
+    found = namespace.get(first)
+    if not isinstance(found, type):
+        return None
+    for at, part in enumerate(rest):
+        inner = (
+            vars(found).get(part) if isinstance(found, ModuleType) else getattr(found, part, None)
+        )
+        if inner is None:
+            known = [n for n in dir(found) if not n.startswith("_")]
+            held = ".".join([first, *rest[:at]])
+            raise SettingsError(
+                f"{where}: {held!r} (of the flow's module) has no {part!r}"
+                f"{did_you_mean(part, known)}",
+                table,
+                "retry_on",
+            )
+        found = inner
     return found

@@ -60,3 +60,18 @@ def reused_said(reused: int, planned: int) -> str:
         )
     results = "1 task's result" if reused == 1 else f"{reused:,} tasks' results"
     return f"ended after reusing {results}, before any other task was recorded as started"
+
+
+def logged_start(conn: sqlite3.Connection, run_id: str) -> RunStarted | None:
+    """The ``run_started`` event that opens ``run_id``'s log (a run logs it first), None
+    when it logged none: its process died importing its flow file, or as its run began,
+    before its first steps reached the store. Such a run's tasks are not known (TASKS
+    ``-`` in ``history``, not ``0 tasks``) and its body never began (its duration 0)."""
+    names = log_columns(conn)
+    if not names:  # a store older than the log
+        return None
+    rows = conn.execute(
+        f"SELECT {names} FROM events WHERE run_id = ? ORDER BY id LIMIT 1", (run_id,)
+    ).fetchall()
+    first = decode_rows(rows)
+    return first[0] if first and type(first[0]) is RunStarted else None

@@ -1,0 +1,133 @@
+"""``flowtop history --prune N``: delete all but the newest N runs of each flow (of one
+flow, or of a flow file's), their attempts, events and stored results, and give their
+room back to the file system. Apart from ``history`` itself, which lists and shows runs.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..engine.events import json_record
+from ..formats import plural, size_text
+from ..printable import printable, say
+from ..workspace.history import History
+from ..workspace.history_records import HistoryError
+from ..workspace.run_log import UNREADABLE
+from ..workspace.store_errors import PRUNING, no_write_access, store_advice
+from ..workspace.store_reader import StoreReader
+
+
+def prune(
+    db: Path,
+    keep: int,
+    flow: str | None,
+    *,
+    among: Sequence[str] | None = None,
+    as_json: bool = False,
+    of: str = "",
+) -> int:
+    """``--prune N``: keep the newest N runs of each flow (of ``flow``, or of those
+    ``among`` some: the flow file ``of``'s) and their results; live runs stay.
+    ``as_json``: one JSON object (runs ``removed``, the ``keep`` asked for, the store's
+    ``bytes_before`` and ``bytes_after``), for a script that prunes."""
+    # Said before anything is asked or opened: opening a store it cannot write, the run
+    # store says "a run needs write access", and a prune is not a run.
+    refused = no_write_access(db, PRUNING)
+    if refused is not None:
+        say(f"{db}: cannot prune the run store: {refused}", command="flowtop history")
+        return 2
+    # one transaction per name; None: every flow of the store in one
+    flows: list[str | None] = [flow] if flow is not None else [*among] if among else [None]
+    if keep == 0 and not as_json and sys.stdin.isatty() and not _confirm_prune_all(db, flows):
+        print("Nothing deleted.")
+        return 1
+    try:
+        history = History(db)
+    except HistoryError as exc:
+        say(str(exc))
+        return 2
+    except UNREADABLE as exc:  # what the reaper of its dead runs read (``reap_quietly``)
+        say(f"{db}: cannot prune the run store: {unwritten_row(exc)}", command="flowtop history")
+        return 2
+    before = _store_size(db)
+    removed = 0
+    try:
+        for name in flows:
+            removed += history.prune(keep, name)
+        compacted = removed > 0 and history.compact()
+    except sqlite3.Error as exc:  # each flow's prune is one transaction: those before stand
+        advice = store_advice(exc, db, writing=True, writer=PRUNING)
+        done = f"; {plural(removed, 'run')} of the flows before it removed" if removed else ""
+        say(f"{db}: cannot prune the run store ({exc}{done}); {advice}")
+        return 2
+    finally:
+        history.close()  # folds the WAL in: the size below is the file's own
+    if as_json:
+        after = _store_size(db)
+        fields = {"removed": removed, "keep": keep, "bytes_before": before, "bytes_after": after}
+        print(json_record(fields))
+        return 0
+    said = f"Removed {plural(removed, 'run')}; kept the newest {keep} {_kept_of(flow, among, of)}."
+    if compacted:
+        was, now = size_text(before), size_text(_store_size(db))
+        said += (
+            f" The store went from {was} to {now}." if was != now else f" The store stays {now}."
+        )
+    elif removed:
+        said += (
+            " The store keeps its size for now (another flowtop was writing to it, a run is"
+            " live, or the disk lacks room for a copy of it); later runs reuse the space."
+        )
+    print(said)
+    return 0
+
+
+def _confirm_prune_all(db: Path, flows: Sequence[str | None]) -> bool:
+    """``--prune 0`` typed at a terminal deletes every finished run (of ``flows``; None:
+    of every flow): asked first, as a slip of one digit loses the whole history. A script
+    (no terminal) is not asked."""
+    named = [flow for flow in flows if flow is not None]
+    try:
+        count = StoreReader(db).count(among=named) if named else StoreReader(db).count()
+    except sqlite3.Error:
+        return True  # History says what is wrong with the store, next
+    if count == 0:
+        return True
+    scope = (
+        f" of flow{'s' if len(named) > 1 else ''} {', '.join(map(repr, named))}" if named else ""
+    )
+    question = (
+        f"--prune 0 deletes every finished run{scope} in {db} ({plural(count, 'run')} "
+        "recorded), with their attempts and results. Delete them? [y/N] "
+    )
+    try:
+        answer = input(printable(question))
+    except (EOFError, KeyboardInterrupt):
+        print()
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
+def _kept_of(flow: str | None, among: Sequence[str] | None, of: str) -> str:
+    """Whose runs a prune kept the newest of: ``of slow`` (``--flow slow``), ``of each
+    flow of etl.py`` (a flow file's), ``of each flow``. It said ``of each flow`` of a
+    prune of one flow, whose other flows' runs were all kept."""
+    if flow is not None:
+        return f"of {printable(flow)}"
+    if among and of:
+        return f"of each flow of {printable(of)}"
+    return "of each flow"
+
+
+def unwritten_row(exc: Exception) -> str:
+    """What a row of the runs table that is not what flowtop writes (a crafted heartbeat)
+    stopped: said with the exception."""
+    return f"a row of its runs table is not what flowtop writes ({type(exc).__name__}: {exc})"
+
+
+def _store_size(db: Path) -> int:
+    """The store's bytes on disk: the database and its write-ahead log."""
+    return sum(p.stat().st_size for p in (db, db.with_name(db.name + "-wal")) if p.exists())
