@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from flowtop.workspace.flow_shapes import exception_name
+
 HELPER = """
 class Outer:
     class Inner(Exception):
@@ -60,3 +62,17 @@ def test_a_name_the_class_lacks_is_said_of_the_class(write, workspace):
     assert str(ws.settings_error).endswith(
         "retry_on: 'Outer' (of the flow's module) has no 'Iner' (did you mean 'Inner'?)"
     )
+
+
+def test_the_retry_editor_fills_a_nested_class_of_the_flow_module_as_it_reads_back(
+    write, workspace
+):
+    """The editor's ``retry_on`` field named such a class ``Inner``, which does not resolve:
+    saved as filled in, the edit was refused."""
+    write("f4.py", FLOW.format(imports="class Outer:\n    class Inner(Exception):\n        pass"))
+    write("flowtop.toml", '[flows."f4".tasks."b"]\nretry_on = ["Outer.Inner"]\n')
+    ws = workspace()
+    flow = ws.flows["f4"]
+    (kind,) = ws.policy_for(flow, flow.nodes["b"]).retry_on
+    assert exception_name(kind) == "Outer.Inner"
+    assert ws.check_retry_on("f4", [exception_name(kind)]) is None

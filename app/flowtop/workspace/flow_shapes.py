@@ -98,11 +98,16 @@ def exception_name(exc_type: type[BaseException]) -> str:
     """The name ``retry_on`` in TOML uses for a type.
 
     Bare for builtins and for classes of the flow's own module (the workspace looks bare
-    names up there), dotted for anything importable.
+    names up there), dotted for anything importable; a class nested in one of the flow's
+    module as ``Outer.Inner``, which the workspace reads back (its bare name did not
+    resolve, so the retry editor's field, filled with it, could not be saved as it was).
     """
     module = exc_type.__module__
-    if module == "builtins" or module.startswith(FLOW_PACKAGE + "."):
+    if module == "builtins":
         return exc_type.__name__
+    if module.startswith(FLOW_PACKAGE + "."):
+        nested = exc_type.__qualname__
+        return exc_type.__name__ if "<locals>" in nested else nested
     return f"{exc_type.__module__}.{exc_type.__qualname__}"
 
 
