@@ -31,7 +31,6 @@ from .records import NOT_KEPT, TaskRun, error_info, from_user_code, pristine
 from .shipping import NOT_SENDABLE, UnshippableError
 from .states import CANCELLED, COMPLETED, FAILED, State
 from .user_call import UserCall, end_forked_child
-from .user_threads import UserCodeThread
 from .value_text import safe_repr, safe_str
 
 if TYPE_CHECKING:
@@ -293,14 +292,3 @@ def replace_thread(runner: Runner, call: UserCall | None) -> bool:
     if call is None or isinstance(call, AsyncCall) or not isinstance(pool, WorkerPool):
         return False
     return pool.abandon(call.thread)
-
-
-def off_the_timer(conclude: Callable[[], None], key: str) -> None:
-    """``conclude()`` the attempt of task ``key`` its timeout ended, on a thread of its own,
-    not the runner's timer's: that may run the user's code (a ``retry_predicate``, hooks),
-    and every retry and timeout of the runner waits for the timer's thread. Timeouts are
-    rare: a thread each."""
-    try:
-        UserCodeThread(conclude, f"flowtop-timed-out-{key}").start()
-    except RuntimeError:  # no thread left to start: here, rather than never
-        conclude()

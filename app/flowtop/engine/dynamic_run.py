@@ -38,6 +38,7 @@ from .states import CANCELLED, StateType
 from .tags import current_tags, tags_in_effect
 from .task_future import TaskFuture, awaited, resolve_return
 from .task_runs import call_parameters
+from .timer import on_a_thread
 from .user_threads import UserCodeThread
 
 if TYPE_CHECKING:
@@ -197,8 +198,8 @@ class DynamicRun(FlowRetries):
                 self.error = self._name_error
             else:
                 flow_hooks.entering(self)
-                if self.flow.timeout is not None:
-                    limit = self.runner.timer.call_later(self.flow.timeout, self._time_out)
+                if self.flow.timeout is not None:  # ends it off the timer: see ``_time_out``
+                    limit = self.runner.timer.call_later(self.flow.timeout, self._time_limit)
                 returned = awaited(self.flow.fn(*self._args, **self._kwargs))
                 try:
                     self.value = resolve_return(returned)
@@ -227,6 +228,13 @@ class DynamicRun(FlowRetries):
             self._unfinished -= 1
             if self._unfinished == 0:
                 self._finish()
+
+    def _time_limit(self) -> None:
+        """The timer's call at ``timeout_seconds``: ``_time_out`` on a thread of its own.
+        Cancelling tasks waits (their tags' slots given back to the limits' database),
+        and every retry and timeout of the runner waits for the timer's thread."""
+        name = f"flowtop-flow-timeout-{self.flow.name}"
+        on_a_thread(self._time_out, name, self.runner.timer)
 
     def _time_out(self) -> None:
         """The body ran past ``timeout_seconds``: fail the run now, cancel its unfinished
@@ -538,7 +546,7 @@ class DynamicRun(FlowRetries):
         self._retrying = will_retry
         super()._finish()
         if will_retry:  # started at once (off this lock), its body after the delay
-            self.runner.timer.call_later(0.0, self._start_retry)
+            self._retry_soon()
 
     # -- reading --------------------------------------------------------------------
     def input_fingerprint(self, key: str) -> str | None:

@@ -48,6 +48,7 @@ from .library_folders import FLOWTOP_FOLDER
 from .pool import WorkerPool
 from .run import FlowRun
 from .states import StateType
+from .timer import on_a_thread
 from .use_counts import UseCounts
 
 if TYPE_CHECKING:
@@ -208,8 +209,11 @@ def _called_off_with_its_caller(run: DynamicRun, attempt: Attempt | None) -> Ite
     over already calls it off now. A sync attempt's timeout raises in its code too, and a
     ``@flow`` run cancels its subflows itself; nothing else told an async attempt blocked
     in the call of its time limit (its loop cannot cancel it), nor a graph's run's subflow
-    of its run's end. Its run's lock is held where it tells: the call off is made on the
-    runner's timer thread, off that lock, as ``_cancel_subflows`` cancels outside its own."""
+    of its run's end. Its run's lock is held where it tells: the call off is made on a
+    thread of its own, off that lock, as ``_cancel_subflows`` cancels outside its own (and
+    off the runner's timer thread, where it told: cancelling tasks waits for I/O, their
+    tags' slots given back, and every retry and timeout of the runner waits for that
+    thread)."""
     if attempt is None:
         yield
         return
@@ -217,8 +221,11 @@ def _called_off_with_its_caller(run: DynamicRun, attempt: Attempt | None) -> Ite
     key = attempt[1].key
 
     def given_up() -> None:  # under the caller's lock
+        def call_off() -> None:
+            run.call_off(_why_called_off(caller))
+
         with contextlib.suppress(RuntimeError):  # the runner shut down: it cancelled its runs
-            caller.runner.timer.call_later(0.0, lambda: run.call_off(_why_called_off(caller)))
+            on_a_thread(call_off, f"flowtop-call-off-{run.flow.name}", caller.runner.timer)
 
     with caller._lock:
         waits = caller.state is StateType.RUNNING

@@ -17,6 +17,7 @@ from .rerun_cache import cache_of, retrying
 from .run import FlowRun
 from .run_handle import wait_for
 from .tags import tags_in_effect
+from .timer import on_a_thread
 
 if TYPE_CHECKING:
     from .dynamic import FlowFunction
@@ -49,6 +50,17 @@ class FlowRetries(FlowRun):
         else:
             self._successor.set()
 
+    def _retry_soon(self) -> None:
+        """This run ended to retry (under its lock): its retry starts on a thread of its own,
+        off this lock and off the runner's timer, as it runs the user's ``flow_run_name``
+        and writes to the run store (``Runner.start``), where it held up every retry and
+        timeout of the runner. Flow-level retries are rare: a thread each."""
+        try:
+            name = f"flowtop-flow-retry-{self.flow.name}"
+            on_a_thread(self._start_retry, name, self.runner.timer)
+        except RuntimeError:  # the runner shut down meanwhile: no retry starts
+            self._successor.set()
+
     def _start_retry(self) -> None:
         """Start the flow-level retry as a new run linked to this one (serving the calls that
         completed here, unless ``retry_reuses_completed`` is False), recorded now and running
@@ -59,7 +71,7 @@ class FlowRetries(FlowRun):
             if not self.runner.closed and self._called_off is None:
                 # A subflow's retry is its parent's child too, and it keeps the tags of the
                 # call (``with tags(...)``) and its first attempt's id (a cache key's), as
-                # Prefect's retry of the same flow run does: this timer thread has neither.
+                # Prefect's retry of the same flow run does: this thread has neither.
                 reuse = self.flow.retry_reuses_completed
                 with (
                     child_of(self.parent_run),

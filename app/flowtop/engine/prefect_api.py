@@ -26,6 +26,7 @@ from .annotations import opaque as opaque
 from .annotations import quote as quote
 from .annotations import unmapped as unmapped
 from .context import context_run
+from .delays import callable_name
 from .errors import FlowRunTimeoutError, TaskTimeout, UpstreamFailed
 from .errors import UnfinishedRun as UnfinishedRun  # re-exported, as before
 from .final_states import Told, told
@@ -288,7 +289,7 @@ class RetryCondition:
     def __init__(self, fn: Callable[..., Any], task: Any) -> None:
         self.fn = fn
         self.task = task
-        self.__qualname__ = getattr(fn, "__qualname__", repr(fn))
+        self.__qualname__ = callable_name(fn)  # an object's: its class's
 
     def __call__(self, outcome: EngineState) -> bool:
         task_run = asked_about(outcome.task or self.task.name, outcome.attempt)

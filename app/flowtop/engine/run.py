@@ -25,7 +25,6 @@ from .attempt import (
     call_here,
     give_up_thread,
     judge,
-    off_the_timer,
     replace_thread,
     start_elsewhere,
     timed_out,
@@ -60,6 +59,7 @@ from .states import (
 )
 from .subflow_waits import SubflowWaits
 from .tag_limits import SlotWaits
+from .timer import on_a_thread
 from .user_call import UserCall
 from .value_text import safe_repr
 
@@ -297,7 +297,7 @@ class FlowRun(RunDrivers, RunActions):
 
     def _timed_out(self, tr: TaskRun, token: int) -> None:
         """Attempt ``token`` of ``tr`` ran past its timeout (on the timer thread). Its end
-        is decided on a thread of its own (``off_the_timer``): that may run the user's code
+        is decided on a thread of its own (``timer.on_a_thread``): that may run the user's code
         (a predicate, hooks), and every retry and timeout of the runner waits for this
         thread. One whose call had returned was being judged: it is not judged again, and
         its task fails (``judging``)."""
@@ -324,7 +324,8 @@ class FlowRun(RunDrivers, RunActions):
             if replaced and call is not None:
                 self._hand_drivers(self._drivers.given_up(call.thread))
         # (a cancel meanwhile changes the token and wins)
-        off_the_timer(partial(conclude, tr, conclusion, None, error, output, duration), tr.key)
+        finish = partial(conclude, tr, conclusion, None, error, output, duration)
+        on_a_thread(finish, f"flowtop-timed-out-{tr.key}", self.runner.timer)
 
     def _apply(
         self,

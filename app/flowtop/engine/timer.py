@@ -1,8 +1,10 @@
 """One thread and one heap for every wait: retry delays and attempt timeouts.
 
 A thousand tasks waiting for a retry cost a thousand heap entries, not a thousand
-sleeping worker threads. Callbacks run on the timer thread and must be quick (they only
-hand work to the executor).
+sleeping worker threads. Callbacks run on the timer thread and must be quick: they hand
+work to the executor, or to a thread of its own (``on_a_thread``) when it may run the
+user's code or wait (on I/O, or on a lock held across it). Every other retry and timeout
+of the runner waits for the timer's thread.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
+
+from .user_threads import UserCodeThread
 
 log = logging.getLogger("flowtop.timer")
 
@@ -167,3 +171,23 @@ class Timer:
 
     def __len__(self) -> int:
         return sum(1 for _, _, h in self._heap if not h.cancelled)
+
+
+def on_a_thread(work: Callable[[], None], name: str, timer: Timer) -> None:
+    """Start ``work`` on a thread of its own: work that may run the user's code or wait
+    (a run store's write, the tag limits' database), which on ``timer``'s thread would hold
+    up every other deadline of its runner. It may be handed over under a lock it takes.
+    For rare work (a thread each); when no thread can be started, on ``timer``'s thread
+    rather than never (``RuntimeError`` once that is stopped too). A failure is logged,
+    as a timer callback's."""
+    try:
+        UserCodeThread(_logged, name, (work, name)).start()
+    except RuntimeError:  # no thread left to start
+        timer.call_later(0.0, work)
+
+
+def _logged(work: Callable[[], None], name: str) -> None:
+    try:
+        work()
+    except BaseException:
+        log.exception("%s failed", name)
