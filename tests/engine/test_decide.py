@@ -355,3 +355,20 @@ def test_a_retry_delay_callable_that_raises_fails_the_task_clearly() -> None:
         decision = decide(RetryPolicy(max_retries=2, retry_delay=delay), failed(ValueError("v")))
         assert not decision.retry and decision.final is StateType.FAILED
         assert "retry_delay" in str(decision.error)
+
+
+class _OnlyBad:
+    """A predicate that is an object, not a function: it has no ``__qualname__``."""
+
+    def __call__(self, state: State) -> bool:
+        return state.result == "bad"
+
+
+def test_a_predicate_object_is_named_by_its_class_not_its_repr() -> None:
+    """``flowtop list`` and the budget's message said ``<…_OnlyBad object at 0x7f…>``,
+    and the message fell back to the word ``retry_predicate`` for one."""
+    policy = RetryPolicy(max_retries=0, retry_predicate=_OnlyBad())
+    assert policy.describe()["retry_predicate"][0] == "_OnlyBad"
+    decision = decide(policy, completed("bad"))
+    assert decision.error is not None
+    assert str(decision.error).startswith("retry_predicate _OnlyBad still asked for a retry")

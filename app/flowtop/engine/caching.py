@@ -27,7 +27,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeAlias
 
-from .delays import fmt_seconds
+from .delays import callable_name, fmt_seconds
 from .stable_pickle import stable_dumps
 from .value_text import safe_repr
 
@@ -116,7 +116,7 @@ class CacheKeyFnPolicy(CachePolicy):
         return self.cache_key_fn(task_ctx, inputs)
 
     def describe(self) -> str:
-        name = getattr(self.cache_key_fn, "__qualname__", None) or repr(self.cache_key_fn)
+        name = callable_name(self.cache_key_fn)  # an object's: its class's, not its repr
         return f"cache_key_fn {name}"
 
 

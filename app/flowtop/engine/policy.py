@@ -153,9 +153,7 @@ class RetryPolicy:
             "max_retries": self.max_retries_text(),
             "retry_delay": describe_delay(self.retry_delay),
             "retry_on": self.retry_on_text(),
-            "retry_predicate": getattr(
-                self.retry_predicate, "__qualname__", repr(self.retry_predicate)
-            )
+            "retry_predicate": callable_name(self.retry_predicate)
             if self.retry_predicate
             else "unset",
             "retry_jitter": f"{self.retry_jitter:g}",
@@ -165,9 +163,7 @@ class RetryPolicy:
             "timeout": fmt_seconds(self.timeout) if self.timeout is not None else "unset",
         }
         if self.retry_condition_fn is not None:
-            values["retry_condition_fn"] = getattr(
-                self.retry_condition_fn, "__qualname__", repr(self.retry_condition_fn)
-            )
+            values["retry_condition_fn"] = callable_name(self.retry_condition_fn)
         if self.retry_jitter_factor is not None:
             values["retry_jitter_factor"] = f"{self.retry_jitter_factor:g}"
         layer = {name: self.source(name) for name in values}
@@ -409,7 +405,7 @@ def decide(
             said = "" if why == MAX_RETRIES_SET else f"{why}; "
             reason = f"{said}no retries left: {policy.budget_words()}"
             return Decision(False, StateType.FAILED, error=error, reason=reason)
-        name = getattr(policy.retry_predicate, "__qualname__", "retry_predicate")
+        name = callable_name(policy.retry_predicate)
         exhausted = RetriesExhausted(
             f"retry_predicate {name} still asked for a retry after {attempt} attempts, "
             f"with no retries left: {policy.budget_words()}; "
