@@ -56,3 +56,12 @@ def make_runner() -> Iterator:
 @pytest.fixture
 def runner(make_runner, recorder: Recorder) -> Runner:
     return make_runner(4, sinks=(recorder,))
+
+
+@pytest.fixture
+def release(make_runner) -> Iterator[threading.Event]:
+    """Set at teardown, before the runners shut down: user code a test holds stuck (a
+    predicate, a hook, a flow's name) waits on it."""
+    event = threading.Event()
+    yield event
+    event.set()

@@ -15,7 +15,7 @@ that retry waited for the held work.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +32,6 @@ from .kit import Recorder, wait_until
 
 S = StateType
 BOUND = 10.0  # seconds a wait may take before the test calls it a hang
-
-
-@pytest.fixture
-def release(make_runner: Callable[..., Runner]) -> Iterator[threading.Event]:
-    """Set at teardown, before the runners shut down: what is stuck waits on it."""
-    event = threading.Event()
-    yield event
-    event.set()
 
 
 class Stuck:
