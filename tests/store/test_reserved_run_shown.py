@@ -59,7 +59,10 @@ async def test_another_windows_run_shows_as_starting_and_c_cancels_it(
         importing = started_elsewhere(folder)
         try:
             await wait_for(pilot, lambda: STARTING in header(app), "the header")  # old: never
-            assert "run #1" in header(app)  # the run before it stays shown meanwhile
+            # in the ended run's place, as a first run shows starting (s56: the header kept
+            # `run #1 ✓ Completed` and its rows, while `c` offered to cancel run #2)
+            assert "run #1" not in header(app)
+            assert app.table.run is not None and app.table.run.run_id is None  # its tasks, not run
             shown = app.store.shown_for("slowimport")
             assert shown is not None and shown.is_live  # the flows list's ▶
             assert "cancel" not in app.footer_hidden_actions()  # `c` offered

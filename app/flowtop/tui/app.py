@@ -373,10 +373,11 @@ class FlowtopApp(
 
     def _run_for(self, name: str) -> RunModel | None:
         """The run the flow shows (its newest, or the one ``w`` reached), with the tasks its
-        code has now that it lacks (``follow_code``), else its task list as it would run."""
+        code has now that it lacks (``follow_code``), else (no run yet, or a newer one still
+        importing after it ended: ``starting_over``) its task list as it would run."""
         run = self.store.latest_for(name)
         flow = self.workspace.shapes.get(name)
-        if run is not None:
+        if run is not None and self.store.starting_over(name) is None:  # else as a first run
             if flow is not None and not flow.dynamic:  # a @flow's nodes are none: as it ran
                 if run.error is not None and run.error.type == NOT_STARTED:
                     run.list_unstarted(list(flow.nodes))

@@ -193,6 +193,21 @@ class EventFlush(_AppBase):
                 self._flush_events()
                 wait = max(SLICE_GAP, last + FRAME - time.monotonic())
 
+    def _show_selected_run(self) -> bool:
+        """Show what the selected flow shows now (``_run_for``) when the table shows
+        another: its newer run, its run starting after the shown one ended (the table
+        kept the ended run's rows meanwhile), its task list once the run shown went with
+        its store. Whether it did."""
+        if self.selected_error is not None or self.selected_flow is None:
+            return False
+        shown = self._run_for(self.selected_flow)
+        if shown is None or shown is self.table.run:
+            return False
+        self.table.show_run(shown)
+        self._update_header()
+        self._update_detail()
+        return True
+
     def _flush_events(self) -> None:
         """Fold one slice of the events and show what changed."""
         folded = fold_slice(self.buffer, self.store, clock=self.fold_clock)
@@ -210,28 +225,21 @@ class EventFlush(_AppBase):
             if isinstance(event, RunStarted) and in_process is not None:
                 in_process.adopt(event.run_id)
         table = self.table
-        if self.selected_error is None and self.selected_flow is not None:
-            latest = self._run_for(self.selected_flow)
-            if latest is not None and latest.run_id is not None and latest is not table.run:
-                table.show_run(latest)
-                self._update_header()
+        if not self._show_selected_run() and table.run is not None and table.run.run_id in changed:
+            keys = changed[table.run.run_id]
+            table.rows_changed(keys)
+            self._update_header()
+            # the detail pane ends with the run's own error and output: redrawn when
+            # the run ends too, though the row under the cursor did not change
+            ended = any(
+                isinstance(event, RunFinished | RunInterrupted) and event.run_id == table.run.run_id
+                for event in lifecycle
+            )
+            # a pending row's "Waiting for:" follows its upstream rows' changes
+            shown = table.run.rows.get(table.cursor_key) if table.cursor_key else None
+            pending = shown is not None and shown.state is StateType.PENDING
+            if table.cursor_key in keys or ended or pending:
                 self._update_detail()
-            elif table.run is not None and table.run.run_id in changed:
-                keys = changed[table.run.run_id]
-                table.rows_changed(keys)
-                self._update_header()
-                # the detail pane ends with the run's own error and output: redrawn when
-                # the run ends too, though the row under the cursor did not change
-                ended = any(
-                    isinstance(event, RunFinished | RunInterrupted)
-                    and event.run_id == table.run.run_id
-                    for event in lifecycle
-                )
-                # a pending row's "Waiting for:" follows its upstream rows' changes
-                shown = table.run.rows.get(table.cursor_key) if table.cursor_key else None
-                pending = shown is not None and shown.state is StateType.PENDING
-                if table.cursor_key in keys or ended or pending:
-                    self._update_detail()
         if lifecycle:
             self._loading_over()  # a run shown: its "loading the flow…" toast goes
             if not table.keys:  # its line instead of rows may say more: why none ran, subflows

@@ -141,6 +141,8 @@ class LaunchQueue(_AppBase):
 
         def _update_header(self) -> None: ...
 
+        def _show_selected_run(self) -> bool: ...
+
     @cached_property
     def _launches(self) -> _Launches:
         return _Launches()
@@ -228,7 +230,8 @@ class LaunchQueue(_AppBase):
             elif started is not None:
                 # Until its first event shows it, ``store.starting`` knows it.
                 self.store.landed(started)
-                self._update_header()  # it says the run is starting (``RunStore.loading``)
+                if not self._show_selected_run():  # in an ended run's place: ``starting_over``
+                    self._update_header()  # it says the run is starting (``RunStore.loading``)
                 write.started(started)
                 self.set_timer(SLOW_START, partial(self._say_loading, started))
         shown = len(self.screen_stack)

@@ -113,6 +113,19 @@ class RunStore:
             return run
         return self._reserved_for(flow)
 
+    def starting_over(self, flow: str) -> RunModel | None:
+        """``flow``'s run still importing (``loading``) when the screen shows it in the
+        place of the flow's newest run, which has ended: newer than that run. The header
+        kept `run #1 ✓ Completed` and its table for the whole import of run #2, which its
+        `h` listed starting and its `c` offered to cancel; a first run showed starting."""
+        run = self.loading(flow)
+        latest = self.latest_for(flow)
+        if run is None or latest is None:
+            return run
+        if latest.is_live or (run.number is not None and not _newer(run, latest)):
+            return None  # a live run stays shown (`2 live runs`); an older run starting too
+        return run
+
     def starting_runs(self, flow: str) -> list[RunModel]:
         """``flow``'s runs whose process has said nothing yet, started here or elsewhere,
         by number: live runs, counted as such (`N live runs`, "start another?")."""
@@ -229,7 +242,8 @@ class RunStore:
         store went (``StoreGone``), or the runs still importing changed (``RunsReserved``)."""
         if isinstance(notice, StoreGone):
             self._forget_store()
-            self.store_gone(notice.reason)
+            if notice.said:
+                self.store_gone(notice.reason)
         else:
             self._reserve(notice.runs)
 
@@ -278,6 +292,8 @@ class RunStore:
         launched = self.launched.get(model.flow)
         if launched is not None and launched.run_id == model.run_id:  # shown: ``loading`` no
             del self.launched[model.flow]  # more, also once a newer run evicts it from ``runs``
+        if previous is not None and previous.run_id == model.run_id:
+            previous = None  # the same run handed on again (its store read anew): replaced
         if elsewhere and previous is not None and previous.is_live:
             return
         self.latest[model.flow] = model.run_id

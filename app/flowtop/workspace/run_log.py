@@ -218,6 +218,8 @@ class LogTail:
         self._columns = LOG_COLUMNS
         #: Moves the times of rows logged before a step of this machine's wall clock.
         self._clock = ReaderClock()
+        #: The row at ``last`` as this tail knows it, (id, run id): ``rewritten`` asks.
+        self._at_last: tuple[int, object] | None = None
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -250,6 +252,7 @@ class LogTail:
             ).fetchall()
         if rows:
             self.last = rows[-1][0]
+            self._at_last = (self.last, rows[-1][1])
         return decode_on_this_clock(conn, rows, self.check, self._clock)
 
     def outline(self, run_id: str, upto: int) -> list[LogEvent] | None:
@@ -275,6 +278,25 @@ class LogTail:
             return 0
         (last,) = conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()
         return int(last)
+
+    def rewritten(self) -> bool:
+        """Whether the row at ``last`` is no longer the one this tail read there (gone,
+        or another run's): the log went back under it, ids given out again, so what
+        comes after ``last`` would miss the rows now below it. A store moved in over one
+        a run still writes shares that run's write-ahead log (``-wal``, found by name)
+        until the run's process lets go of it: it read as the old log, then as the
+        store moved in, whose next run's start took an id already read. A row read
+        through ``last`` set by hand is noted here first."""
+        if not self.last:
+            return False
+        conn = self._connection()
+        row = conn.execute("SELECT run_id FROM events WHERE id = ?", (self.last,)).fetchone()
+        if row is None:
+            return True
+        if self._at_last is None or self._at_last[0] != self.last:
+            self._at_last = (self.last, row[0])
+            return False
+        return bool(row[0] != self._at_last[1])
 
     def close(self) -> None:
         if self._conn is not None:

@@ -6,8 +6,10 @@ run's owner (``owner_agent``), and a thread tails the event log and hands every 
 of every run whoever started it, to the sink the client was given, the same way an
 in-process run's events would arrive. On open, each flow's newest run is replayed first,
 so a restarted TUI shows where everything stands. A store deleted and made again (``rm -rf
-.flowtop``, then a run) is followed anew, and the runs still live in the old one are
-handed on ended (``_store_replaced``): nothing would ever end them on screen.
+.flowtop``, then a run), or moved in over the old one, is read anew as on open, and the
+runs still live in the old one are handed on ended (``_store_replaced``): nothing would
+ever end them on screen. Nothing the store does under the tail ends its thread: a monitor
+whose tail had stopped (a file where ``.flowtop`` was) never showed a run again.
 """
 
 from __future__ import annotations
@@ -96,10 +98,12 @@ class StoreClient:
         self._says_reserved = says_reserved
         #: The reserved runs handed last, and what they are read on: a connection of the
         #: tail's thread, kept so that ``PRAGMA data_version`` tells when the store changed.
-        self._reserved: tuple[ReservedRun, ...] = ()
+        self._reserved: tuple[ReservedRun, ...] | None = ()  # (None: said whatever they are)
         self._reserved_conn: sqlite3.Connection | None = None
         self._reserved_version: tuple[int, int] | None = None
         self._next_reserved_look = 0.0
+        #: What the last look at the store met (``_look_around``), said once: None, nothing.
+        self._look_failed: str | None = None
         workspace_in_use(db.parent.parent)  # moved away later: said gone, not made again
         self._ensure_store()
         self._following = store_file_id(self.db)  # (not at the tail's start: deleted by then)
@@ -225,17 +229,19 @@ class StoreClient:
                 self._damaged[event.run_id] = event
         self.sink(events)
 
-    def _store_replaced(self, now_file: tuple[int, int]) -> None:
+    def _store_replaced(self, now_file: tuple[int, int], *, said: bool = True) -> None:
         """The store was deleted (another may be at its name already, ``now_file``): hand
         on the runs the old one still had live as ended, saying why. Their records went
         with the old file, so no reaper ends them, nor any event once a new store is
         followed: they were shown running for good, offering keys that reach no process
         (a run process cancels such a run itself: its end, read from the old file, may
-        follow). First, to a client that asks, ``StoreGone``: every run it was handed went
+        follow; one the new store holds is handed on again as it holds it, ``_read_anew``).
+        First, to a client that asks, ``StoreGone``: every run it was handed went
         with that file, and a screen that kept the ended ones showed runs no store holds
-        (the live ones, ended next, stay on screen saying why)."""
+        (the live ones, ended next, stay on screen saying why); ``said``: a toast says so."""
         shown = display_path(self.db)
         now = time.time()
+        self._reserved = None  # a screen forgets them with the store: the new one's are said
         if self._following != NO_FILE:  # (the one made where none was: nothing went with it)
             gone = "deleted" if now_file == NO_FILE else "replaced"
             self._gone = f"{shown} was {gone}"
@@ -246,8 +252,8 @@ class StoreClient:
                     if now_file == NO_FILE
                     else "the runs of the new one are shown"
                 )
-                said = f"The run store {self._gone}, and the runs it recorded with it: {after}"
-                self.sink([StoreGone(said, now)])
+                words = f"The run store {self._gone}, and the runs it recorded with it: {after}"
+                self.sink([StoreGone(words, now, said=said)])
         why = (
             f"its run store {shown} was deleted or replaced while it ran, so "
             "it can no longer be followed or cancelled from here (its process cancels it)"
@@ -288,20 +294,18 @@ class StoreClient:
                     events = []
                 if events:
                     quiet = 0
-                    if self._live and self._ends_a_live_run(events):
-                        tail = self._look_at_store(tail)
                     self._adopt_flow_retries(events)
-                    self._hand(events)
+                    if self._live and self._ends_a_live_run(events):
+                        tail = self._look_at_store(tail, events)
+                    if events:
+                        self._hand(events)
                     self._say_reserved(tail.last)
                     continue
                 quiet += 1
                 self._say_reserved(tail.last)
                 now = time.monotonic()
                 if now >= next_reap:
-                    tail = self._look_at_store(tail)
-                    reap_store(self.db)
-                    self._say_unmarked()
-                    self._say_unread_ends(tail.last)
+                    tail = self._look_around(tail)
                     next_reap = now + REAP_EVERY
                 if self._hurry.wait(POLL_LIVE if quiet < QUIET_POLLS else POLL_IDLE):
                     self._hurry.clear()
@@ -309,6 +313,25 @@ class StoreClient:
         finally:
             tail.close()
             self._forget_reserved_reader()
+
+    def _look_around(self, tail: LogTail) -> LogTail:
+        """The look once a second: at the store's file, at dead runs' owners, at ends
+        not read; the tail to read on. What it meets is said once and looked at again
+        next time: a ``NotADirectoryError`` while a file stood where ``.flowtop`` was
+        ended the thread, and the window followed no store again once it was back."""
+        try:
+            tail = self._look_at_store(tail)
+            reap_store(self.db)
+            self._say_unmarked()
+            self._say_unread_ends(tail.last)
+        except Exception as exc:  # noqa: BLE001 - whatever is at the store's name: next look
+            said = f"{type(exc).__name__}: {exc}"
+            if said != self._look_failed:
+                log.warning("%s: cannot look at the run store: %s", self.db, said)
+            self._look_failed = said
+        else:
+            self._look_failed = None
+        return tail
 
     def _ends_a_live_run(self, events: Sequence[LogEvent]) -> bool:
         """Whether ``events`` end a run handed on live: its process may have ended it on
@@ -319,12 +342,16 @@ class StoreClient:
             for event in events
         )
 
-    def _look_at_store(self, tail: LogTail) -> LogTail:
+    def _look_at_store(self, tail: LogTail, read: list[LogEvent] | None = None) -> LogTail:
         """The tail to read on: ``tail``, or one of the new store when the store followed
-        was deleted or replaced (said first, ``_store_replaced``). Looked at before a live
-        run's end is handed on too: a run whose process cancelled it as its store went
-        was ended when the store was said gone, and a screen dropped it with the ended
-        runs of the old store (the run shown became "not run yet")."""
+        was deleted or replaced (said first, ``_store_replaced``), or when its log went
+        back under the tail (``LogTail.rewritten``). Looked at before a live run's end is
+        handed on too (``read``, the events read with it, not handed yet): a run whose
+        process cancelled it as its store went was ended when the store was said gone,
+        and a screen dropped it with the ended runs of the old store (the run shown
+        became "not run yet"). Those events are then handed here, after the store is
+        said gone and before the new one's runs, which they must not overwrite (a run
+        the new store holds too is shown as it holds it), and ``read`` is emptied."""
         now_file = store_file_id(self.db)
         if self._following is None:  # not known at first (out of reach a moment)
             self._following = now_file
@@ -335,10 +362,48 @@ class StoreClient:
             self._store_replaced(now_file)
             self._following = now_file
             self._forget_reserved_reader()  # it read the file that went
+            self._hand_read(read)
             if now_file != NO_FILE:
                 log.warning("%s was replaced: following the new run store", self.db)
                 tail.close()
-                return LogTail(self.db)
+                return self._read_anew()
+        elif now_file == self._following and now_file != NO_FILE and _went_back(tail):
+            # the same file, its log gone back: read as a store moved in, without a word
+            # (the store moved in was said a moment ago, as its old writer let go of it)
+            log.warning("%s: its event log was rewritten: reading it anew", self.db)
+            self._store_replaced(now_file, said=False)
+            self._forget_reserved_reader()
+            self._hand_read(read)
+            tail.close()
+            return self._read_anew()
+        return tail
+
+    def _hand_read(self, read: list[LogEvent] | None) -> None:
+        """Hand on the events ``read`` (``_look_at_store``), and empty it."""
+        if read:
+            self._hand(list(read))
+            read.clear()
+
+    def _read_anew(self) -> LogTail:
+        """A tail of the store at ``db`` now, after what it holds was handed on as on
+        open (``_to_replay``: each flow's newest run, then the other live ones). The
+        new store's log was read from its first id on, trusted to follow the old one's:
+        a store moved in (``mv backup.db …``) had its newer runs' starts at ids already
+        read, and they never showed (the screen kept the old run, its `h` the new one)."""
+        tail = LogTail(self.db)
+        try:
+            end = tail.end()
+            replays = self._to_replay(StoreReader(self.db))
+        except (sqlite3.Error, HistoryError, OSError) as exc:  # not a store (yet): read on
+            log.warning("%s: cannot read the new run store: %s", self.db, exc)
+            return tail  # from its first event, when it can be read
+        for run_id, outline in replays:
+            try:
+                self._replay(run_id, end, outline=outline)
+            except (sqlite3.Error, HistoryError, OSError) as exc:
+                log.warning("%s: cannot replay run %s: %s", self.db, run_id, exc)
+                self._hand([LogDamage(run_id, 0, 0, f"its log cannot be read ({exc})")])
+        self._start_following(tail, end)
         return tail
 
     def _say_reserved(self, read_upto: int) -> None:
@@ -360,7 +425,7 @@ class StoreClient:
             if version == self._reserved_version:
                 return
             runs = reserved_runs(conn, read_upto)
-        except sqlite3.Error:  # locked, or gone: asked again at the next look
+        except (sqlite3.Error, OSError):  # locked, or gone (a file at .flowtop): next look
             self._forget_reserved_reader()
             return
         self._reserved_version = version
@@ -412,6 +477,7 @@ class StoreClient:
         with ``RerunRunning`` when its source or a rerun of it is live, whoever started
         it: the store checks and records it in one transaction (``reserve_rerun``), so
         two clients rerunning one run at once (two TUIs on one save) start one rerun."""
+        self._refuse_file_in_the_way()
         if not self.db.exists():  # deleted meanwhile: a new one, for the launcher to record in
             self._ensure_store()
             self._hurry.set()
@@ -441,8 +507,18 @@ class StoreClient:
 
     def command(self, run_id: str, kind: str, task: str | None = None) -> None:
         """Queue cancel / retry_now / give_up for the run's owner."""
+        self._refuse_file_in_the_way()
         enqueue(self.db, run_id, kind, task)
         self._hurry.set()
+
+    def _refuse_file_in_the_way(self) -> None:
+        """A ``NotADirectoryError`` in the CLI's words when a file is where ``.flowtop``
+        goes: the monitor said `[Errno 20] Not a directory: '…/.flowtop/history.db'`."""
+        folder = self.db.parent
+        if os.path.exists(folder) and not os.path.isdir(folder):
+            raise NotADirectoryError(
+                f"{folder} is a file, where flowtop keeps its folder: move it away"
+            )
 
     def _adopt_flow_retries(self, events: list[LogEvent]) -> None:
         """A ``@flow``'s own retry of a run started here (its ``starts_in`` says so) is
@@ -471,3 +547,11 @@ class StoreClient:
         self._hurry.set()
         if self._thread is not None:
             self._thread.join(2.0)
+
+
+def _went_back(tail: LogTail) -> bool:
+    """``tail.rewritten()``; False when that cannot be read now (asked at the next look)."""
+    try:
+        return tail.rewritten()
+    except (sqlite3.Error, OSError):
+        return False

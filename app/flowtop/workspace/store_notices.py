@@ -27,10 +27,13 @@ class StoreGone:
     its name already), and those runs with it. Handed after the ends of its live runs to
     a client that asks for it (``says_gone``), so that a screen drops what it shows of
     the old store's runs, and no more, once it has taken them all. ``reason`` says what
-    happened, in the user's words; ``ts`` when the client saw it."""
+    happened, in the user's words; ``ts`` when the client saw it; ``said``: whether a
+    screen says it (not when its log went back under the client, a moment after the
+    store moved in was said: ``StoreClient._look_at_store``)."""
 
     reason: str
     ts: float
+    said: bool = True
 
 
 @final
