@@ -111,16 +111,17 @@ def test_removing_the_owner_of_a_name_loads_the_file_it_refused(write, workspace
 
 
 def test_renaming_the_flow_in_its_owner_frees_the_name(write, workspace, tmp_path):
-    """The refused file sorts first (it was added later): it must still get the name."""
-    owner = write("z_flow.py", A_FLOW)
+    """The file added later sorts first: it takes the name, as a fresh load gives it
+    (``test_duplicate_flow_owner_s56b``), and the one refused loads once it renames its flow."""
+    refused = write("z_flow.py", A_FLOW)
     ws = workspace()
-    refused = write("b_dup.py", "from flowtop import Flow\nflow = Flow('a-flow')\n")
-    ws.reload_paths([refused])
-    assert list(ws.errors) == [refused]
-    owner.write_text(A_FLOW.replace('"a-flow"', '"z-flow"'))
+    owner = write("b_dup.py", "from flowtop import Flow\nflow = Flow('a-flow')\n")
     ws.reload_paths([owner])
+    assert list(ws.errors) == [refused]
+    refused.write_text(A_FLOW.replace('"a-flow"', '"z-flow"'))
+    ws.reload_paths([refused])
     assert ws.errors == {}
-    assert ws.flow_files == {"a-flow": refused, "z-flow": owner}
+    assert ws.flow_files == {"a-flow": owner, "z-flow": refused}
 
 
 SHARED_LIB = """

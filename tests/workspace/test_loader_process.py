@@ -71,7 +71,7 @@ def request_threaded(request: pytest.FixtureRequest) -> None:
 @pytest.mark.parametrize(
     ("body", "reason"),
     [
-        ("while True:\n    pass\n", "import did not finish in 0.5 s"),
+        ("while True:\n    pass\n", "import did not finish in 0.5 s ([defaults] load_timeout)"),
         ("import os\nos._exit(3)\n", "the import ended the process (exit code 3)"),
         (
             "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n",
@@ -98,7 +98,7 @@ def test_workspace_keeps_the_other_flows_and_names_the_broken_files(write, tmp_p
         assert list(ws.flows) == ["good"]
         errors = {path.name: str(error) for path, error in ws.errors.items()}
     assert errors == {
-        "slow.py": "slow.py: import did not finish in 0.5 s",
+        "slow.py": "slow.py: import did not finish in 0.5 s ([defaults] load_timeout)",
         "crash.py": "crash.py: the import ended the process (exit code 3)",
         "kbd.py": "kbd.py:2: KeyboardInterrupt",
     }
@@ -169,7 +169,10 @@ def test_the_process_importing_is_never_the_one_that_hangs(tmp_path):
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, cwd=tmp_path
     )
-    assert done.stdout.strip() == "['slow.py: import did not finish in 0.5 s']", done.stderr
+    assert (
+        done.stdout.strip()
+        == "['slow.py: import did not finish in 0.5 s ([defaults] load_timeout)']"
+    ), done.stderr
 
 
 WAITS_FOR = """\
@@ -233,7 +236,7 @@ def test_flowtop_list_names_a_file_that_ended_or_hung_its_loader(write, tmp_path
     assert list(described.flows) == ["good"]
     assert sorted(described.errors) == [
         "crash.py: the import ended the process (exit code 3)",
-        "slow.py: import did not finish in 0.5 s",
+        "slow.py: import did not finish in 0.5 s ([defaults] load_timeout)",
     ]
 
 

@@ -367,7 +367,10 @@ def test_the_host_imports_each_flow_file_once(
     ("body", "reason"),
     [
         ("import os\nos._exit(3)\n", "the import ended the process (exit code 3)"),
-        ("import time\nwhile True:\n    time.sleep(0.05)\n", "import did not finish in 0.5 s"),
+        (
+            "import time\nwhile True:\n    time.sleep(0.05)\n",
+            "import did not finish in 0.5 s ([defaults] load_timeout)",
+        ),
     ],
     ids=["exit", "hang"],
 )

@@ -152,6 +152,16 @@ def find_flows(path: Path, module: types.ModuleType, tree: ast.Module, root: Pat
     )
 
 
+def no_flows(path: Path) -> LoadError:
+    """A file that loaded but made no flow: both ways of making one are named, as a file
+    of ``@task`` functions whose ``@flow`` was forgotten is the usual cause."""
+    why = (
+        "defines no flows: no module-level flowtop.Flow and no @flow function; "
+        "a helper module is fine once a flow module imports it"
+    )
+    return LoadError(path, None, None, why)
+
+
 def _check_arguments(path: Path, flow: Flow, binding_line: int | None) -> None:
     """Refuse the file when a node of ``flow`` cannot be called with what the graph gives
     it (``Flow.check_arguments``): its ``keyword_tasks`` are all set once the file has

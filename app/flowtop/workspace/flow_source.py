@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..engine.ast_race import parse_python
 from ..printable import printable_name
-from .load_error import LoadError
+from .load_error import LoadError, undecodable
 
 
 class LoadFailed(Exception):
@@ -60,17 +60,7 @@ def decode_source(path: Path, data: bytes) -> str:
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        byte = data[exc.start : exc.start + 1].hex()
-        raise LoadFailed(
-            LoadError(
-                path,
-                line,
-                column,
-                f"file is not valid {encoding.upper()} text: byte 0x{byte} ({exc.reason})",
-            )
-        ) from None
+        raise LoadFailed(undecodable(path, exc, encoding)) from None
     return text.removeprefix("\ufeff")
 
 

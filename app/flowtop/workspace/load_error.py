@@ -27,6 +27,24 @@ def display_path(path: Path | str) -> str:
     return printable_name(shown)
 
 
+def undecodable(path: Path, exc: UnicodeDecodeError, encoding: str = "utf-8") -> LoadError:
+    """A file (flow or settings) that is not ``encoding`` text, at the line and column of
+    its first bad byte (``exc.object`` is the whole file): a settings file's was said by
+    its offset alone (``can't decode byte 0xe9 in position 5``)."""
+    data = exc.object
+    line = data.count(b"\n", 0, exc.start) + 1
+    column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+    byte = data[exc.start : exc.start + 1].hex()
+    why = f"file is not valid {encoding.upper()} text: byte 0x{byte} ({exc.reason})"
+    return LoadError(path, line, column, why)
+
+
+def import_overran(seconds: float) -> str:
+    """Why a flow file is broken whose import took longer than ``load_timeout``: the
+    setting is named, as raising it is the fix when the import is only slow."""
+    return f"import did not finish in {seconds:g} s ([defaults] load_timeout)"
+
+
 class Stopped(KeyboardInterrupt):
     """Ctrl+C or SIGTERM, raised by flowtop's own signal handlers (``commands.run``): the
     loader lets it stop the command, where a ``KeyboardInterrupt`` a flow file raises

@@ -12,8 +12,9 @@ together with the flow modules that depend on it. Before flow files are imported
 module of the user's an earlier one imported is evicted too, wherever it lives
 (``user_modules``): an unwatched helper outside the folder, or one that read a data file at
 import, is then as a fresh process finds it. A flow imported from another flow file
-stays that file's (``flow_claims``), and a file refused for a flow name another file had
-is loaded again when that file changes or goes.
+stays that file's (``flow_claims``); of two files defining one flow name the first by
+sorted path keeps it (``name_owners``), and the file refused is loaded again when that
+file changes or goes.
 
 Only the folder's own ``*.py`` files are flow modules; subfolders are ordinary packages
 the flow modules may import (they reload when they change too). A top-level file that
@@ -46,11 +47,12 @@ from ..engine.flow import Flow
 from ..engine.flow_package import FLOW_PACKAGE
 from .code_trust import GUARD, code_refusal
 from .early_flows import imported, in_this_load
-from .flow_claims import SKIPPED_FILES, find_flows
+from .flow_claims import SKIPPED_FILES, find_flows, no_flows
 from .flow_naming import NameScan, will_import
 from .flow_naming import Probed as Probed  # (re-exported: the workspace's probe makes them)
 from .flow_order import file_order, in_file_order
 from .flow_source import LoadFailed, decode_source, parse_source, read_source_and_status
+from .helper_eviction import evict_helpers
 from .import_as_script import as_script
 from .import_errors import import_error
 from .import_graph import ImportGraph
@@ -61,10 +63,10 @@ from .load_error import (
     FLOW_OR_PREFECT_MARKERS,
     LoadError,
     Stopped,
-    display_path,
     mentions,
 )
 from .main_block_args import MainCall
+from .name_owners import already_defined, claim
 from .store_trust import everyone_writes
 from .user_modules import UserModules
 
@@ -148,6 +150,10 @@ class Loader:
         #: Files refused for a flow name another file has -> that file: loaded again when
         #: it changes or goes, since the name may be free then.
         self.conflicts: dict[Path, Path] = {}
+        #: This load's files whose turn is still to come, and the files it refused that had
+        #: a name (``_displace``): the files refused for their names are loaded again.
+        self._pending: set[Path] = set()
+        self._displaced: set[Path] = set()
         self.graph = ImportGraph(root)
         self._helpers: dict[str, Path] = {}  # helper module name -> file, imported by our flows
         #: The user's modules our flow files imported, in the workspace or not: evicted
@@ -310,33 +316,41 @@ class Loader:
         for path in paths:
             self._import(path, attempted, outcome, explicit)
         attempted = dict(sorted(attempted.items(), key=lambda item: order[item[0]]))
+        self._pending = set(attempted)  # (their old flows are theirs till their turn)
         clashed: list[tuple[Path, LoadedModule, LoadError | None]] = []
         for path, loaded in attempted.items():
             previous_error = self.errors.get(path)
             if not loaded.flows:
+                self._pending.discard(path)
                 sys.modules.pop(loaded.name, None)
                 if self.only_flow is None and not self._is_helper(path, attempted):
                     # (run --flow imports only its flow's files: whose helper it is, unknown)
-                    self._set_error(path, _no_flows(path), previous_error, outcome)
+                    self._set_error(path, no_flows(path), previous_error, outcome)
                 elif path in self.modules:  # it became a pure helper: its flows are gone
                     self._forget(path, outcome)
                 else:
                     self.errors.pop(path, None)
                     self.conflicts.pop(path, None)
                 continue
-            if self._claim(path, loaded) is not None:
+            if self._claim(path, loaded, outcome) is not None:
                 clashed.append((path, loaded, previous_error))
                 continue
             self._accept(path, loaded, outcome)
         for path, loaded, previous_error in clashed:  # a file loaded after it may have
-            clash = self._claim(path, loaded)  # given the name up
+            clash = self._claim(path, loaded, outcome)  # given the name up
             if clash is not None:
+                self._pending.discard(path)
                 error, owner = clash
                 self._set_error(path, error, previous_error, outcome)
                 self.conflicts[path] = owner
                 self._restore_module(path, loaded.name)
                 continue
             self._accept(path, loaded, outcome)
+        # Files refused for a name a file now refused had: their names may be free
+        again = sorted(f for f, owner in self.conflicts.items() if owner in self._displaced)
+        self._displaced = set()
+        if again:
+            self._load_files(again, outcome, explicit)
         if outcome.modules:  # a file added or changed while open: its flows in their place
             listed = in_file_order(self.flows, {p: m.flows for p, m in self.modules.items()})
             self.flows.clear()
@@ -474,16 +488,42 @@ class Loader:
         users |= {p for p in self.errors if p not in attempted}
         return any(path in deps for f, deps in self.deps.items() if f != path and f in users)
 
-    def _claim(self, path: Path, loaded: LoadedModule) -> tuple[LoadError, Path] | None:
-        """Why ``path`` cannot have its flows (a name another file has), and that file."""
-        for name in loaded.flows:
-            owner = self.flow_files.get(name)
-            if owner is not None and owner != path:
-                why = f"flow {name!r} is already defined in {display_path(owner)}"
-                return LoadError(path, loaded.lines.get(name), None, why), owner
-        return None
+    def _claim(
+        self, path: Path, loaded: LoadedModule, outcome: LoadOutcome
+    ) -> tuple[LoadError, Path] | None:
+        """Why ``path`` cannot have its flows (a name a file before it has), and that file.
+        When it can, the files after it that had one of its names are refused (``name_owners``)."""
+        found = claim(path, loaded.flows, loaded.lines, self.flow_files)
+        if found.refused is None:
+            for owner, name in found.displaced.items():
+                self._displace(owner, name, path, outcome)
+        return found.refused
+
+    def _displace(self, owner: Path, name: str, by: Path, outcome: LoadOutcome) -> None:
+        """``owner`` had ``name``, which ``by`` (a file before it) defines too: refused whole,
+        as a fresh load refuses it, and loaded again when ``by`` changes or goes. One whose
+        new version waits its turn in this load is judged then (its error said then)."""
+        old = self.modules.pop(owner, None)
+        if old is None:
+            return
+        self._displaced.add(owner)
+        dropped = [n for n in old.flows if self.flow_files.get(n) == owner]
+        for gone in dropped:
+            self.flows.pop(gone, None)
+            self.flow_files.pop(gone, None)
+            outcome.removed.append(gone)
+        outcome.flows[:] = [n for n in outcome.flows if n not in dropped]
+        outcome.modules[:] = [p for p in outcome.modules if p != owner]
+        if owner in self._pending:
+            return
+        sys.modules.pop(old.name, None)
+        if owner not in self.errors:  # (a file saved broken keeps saying why)
+            error = already_defined(owner, old.lines.get(name), name, by)
+            self._set_error(owner, error, None, outcome)
+        self.conflicts[owner] = by
 
     def _accept(self, path: Path, loaded: LoadedModule, outcome: LoadOutcome) -> None:
+        self._pending.discard(path)
         old = self.modules.get(path)
         for name in old.flows if old else ():
             if name not in loaded.flows:
@@ -546,24 +586,7 @@ class Loader:
         flow files reloaded: `lib/util.py` saved, not the package modules evicted with it)."""
         if not files:
             return
-        names = {n for n, f in self._helpers.items() if f in files}
-        for name, module in list(sys.modules.items()):
-            if name.split(".")[0] in ("flowtop", FLOW_PACKAGE):
-                continue
-            if _file_in(getattr(module, "__file__", None), files):
-                names.add(name)
-        evicted: set[Path] = set()
-        for name in names:  # with its submodules: `pkg/util.py` saved evicts `pkg` too
-            for each in [name, *(n for n in sys.modules if n.startswith(name + "."))]:
-                gone = sys.modules.pop(each, None)
-                helper = self._helpers.pop(each, None)
-                file = getattr(gone, "__file__", None)
-                if helper is not None or file:
-                    evicted.add(helper or Path(os.path.abspath(str(file))))
-        for file in files:
-            # A save within the same second with the same size would reuse a stale .pyc.
-            with contextlib.suppress(OSError, ValueError, NotImplementedError):
-                os.unlink(importlib.util.cache_from_source(str(file)))
+        evicted = evict_helpers(self._helpers, files)
         if outcome is not None:
             outcome.helpers.extend(sorted(f for f in evicted & saved if f.suffix == ".py"))
 
@@ -573,17 +596,3 @@ def _open_to_all(folder: Path) -> bool:
         return everyone_writes(os.stat(folder))
     except OSError:
         return False
-
-
-def _no_flows(path: Path) -> LoadError:
-    """A file that loaded but made no flow: both ways of making one are named, as a file
-    of ``@task`` functions whose ``@flow`` was forgotten is the usual cause."""
-    why = (
-        "defines no flows: no module-level flowtop.Flow and no @flow function; "
-        "a helper module is fine once a flow module imports it"
-    )
-    return LoadError(path, None, None, why)
-
-
-def _file_in(file: str | None, files: set[Path]) -> bool:
-    return file is not None and file != "" and Path(os.path.abspath(file)) in files

@@ -41,7 +41,7 @@ from .child_failure import write_failure, write_reply
 from .forked_child import close_all_but, die_with, kill_group, ready_to_read, single_threaded
 from .helper_process import HelperGone, HelperProcess, receive, send
 from .import_guard import CAREFUL, FAST
-from .load_error import LoadError
+from .load_error import LoadError, import_overran
 
 #: Output a module prints at import is kept up to this many characters (the tail).
 MAX_OUTPUT = 64 * 1024
@@ -70,6 +70,11 @@ class ProbeResult:
     fatal: bool = False
     details: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def timed_out(self) -> bool:
+        """Whether the import overran ``load_timeout`` (a longer one may see it through)."""
+        return "timed_out" in self.details
+
 
 def available() -> bool:
     """Whether imports can be tried in a child (POSIX ``fork``)."""
@@ -86,7 +91,7 @@ def probe_many(
 ) -> dict[Path, ProbeResult]:
     """:func:`probe` for several files of ``root`` at once, in parallel children."""
     known = {path: import_guard.hung_before(path) for path in paths}  # (said at once)
-    replies = {p: _fatal(_ended(None, s)) for p, s in known.items() if s is not None}
+    replies = {p: _timed_out(s) for p, s in known.items() if s is not None}
     paths = [path for path in paths if path not in replies]
     if not paths:
         return {path: _result(path, reply) for path, reply in replies.items()}
@@ -215,7 +220,8 @@ class _Child:
             with contextlib.suppress(ValueError), collector_paused():
                 reply = json.loads(data)
         if reply is None:
-            reply = _fatal(_ended(self.status, self.timeout))
+            status = self.status  # (None: killed at its deadline)
+            reply = _timed_out(self.timeout) if status is None else _fatal(_ended(status))
             reply["hung"] = import_guard.hung_said(self.status, data)  # which file, if one
         reply["output"] = printed
         return reply
@@ -226,9 +232,12 @@ def _fatal(message: str) -> dict[str, Any]:
     return {"error": [None, None, message], "flows": [], "fatal": True}
 
 
-def _ended(status: int | None, timeout: float) -> str:
-    if status is None:
-        return f"import did not finish in {timeout:g} s"
+def _timed_out(seconds: float) -> dict[str, Any]:
+    """The reply for an import that overran ``seconds`` (``ProbeResult.timed_out``)."""
+    return {**_fatal(import_overran(seconds)), "timed_out": seconds}
+
+
+def _ended(status: int) -> str:
     if os.WIFSIGNALED(status):
         number = os.WTERMSIG(status)
         try:

@@ -13,6 +13,7 @@ contract in pyproject.toml keeps it so, and a test checks ``sys.modules``.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
@@ -121,17 +122,22 @@ class RemoteWorkspace:
 
     def _load_timeout(self) -> float:
         """``[defaults] load_timeout`` as the host last said, or, before it said anything,
-        as flowtop.toml says (read as plain TOML: checking it may import packages)."""
-        if self._heard:
-            return self.settings.load_timeout
+        as flowtop.toml says (read as plain TOML: checking it may import packages); the
+        file's when longer: a reload of flowtop.toml imports under its new value (a file
+        that overran the old one is tried again)."""
         try:  # (settings_text: not a named pipe in its place, nor 300 MB)
             text = settings_text(self.root / SETTINGS_FILE)
             value = tomllib.loads(text).get("defaults", {}).get("load_timeout")
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            seconds = float(value) if number else math.nan
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
-            value = None
-        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-            return float(value)
-        return self.settings.load_timeout
+            seconds = math.nan
+        except OverflowError:  # (an int past any float: one the host refused too)
+            seconds = math.nan
+        said = self.settings.load_timeout
+        if not 0 < seconds < math.inf:
+            return said
+        return max(said, seconds) if self._heard else seconds
 
     def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
         """The host's reply; on a host that died or hung, one of the workspace's errors.
@@ -258,11 +264,12 @@ class RemoteWorkspace:
         files = {name: Path(path) for name, path in reply["flow_files"].items()}
         # A host started afresh (the last one hung or died on a file saved broken) knows no
         # last good version of that file: its flows stay listed as they last loaded. (Not
-        # the flows a first load's news listed: this reply is the word on those.)
+        # the flows a first load's news listed: this reply is the word on those; nor those
+        # the host removed, as of a file refused for a name a file before it defines.)
         kept = {
             n: p
             for n, p in self.flow_files.items()
-            if self._heard and n not in files and p in errors
+            if self._heard and n not in files and p in errors and n not in change.removed
         }
         if kept:  # sorted is stable: each file's flows keep their order
             files = dict(sorted({**files, **kept}.items(), key=lambda item: file_order(item[1])))

@@ -189,3 +189,22 @@ def _full_id(history: StoreReader, source_id: str, flow: str) -> str:
     if len(elsewhere) == 1:
         return elsewhere[0].run_id
     raise KeyError(found)
+
+
+def nothing_to_rerun(state_dir: Path, run_id: str, flow: Flow) -> str:
+    """Why a rerun of the stored run ``run_id`` of ``flow`` would run no task (every
+    task reused: ``RerunPlan.nothing_to_run``), else "". The monitor's ``f`` asks
+    the process holding the code: a completed run whose code changed a task's call
+    (``extract("/orders")`` now ``extract("/customers")``) reruns it. A run it cannot
+    plan (pruned, of another flow, unreadable) gives "": the rerun says why. Read
+    only: the monitor asks as a run shows, and a store opened to write was made anew
+    in the place of one deleted meanwhile (the monitor said it was "replaced")."""
+    import sqlite3
+
+    from .history_records import HistoryError
+    from .places import STORE_FILE
+
+    try:
+        return plan_rerun(StoreReader(state_dir / STORE_FILE), run_id, flow).nothing_to_run
+    except (KeyError, ValueError, HistoryError, OSError, sqlite3.Error):
+        return ""

@@ -140,11 +140,19 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+#: The shortest timeout taken (``timeout``, ``load_timeout``): a shorter one (``1e-300``,
+#: written for ``1e3``) ends every attempt, or every import, as it starts.
+MIN_TIMEOUT = 0.001
+
+
 def _seconds(table: tuple[str, ...], key: str, value: Any, *, positive: bool = False) -> float:
     # TOML's inf and nan are refused too: a wait or a timeout that never ends.
     seconds = finite_float(value)
     if seconds is None or seconds < 0 or (positive and seconds == 0):
         expected = "a finite number of seconds " + ("> 0" if positive else ">= 0")
+        raise _bad(table, key, expected, value)
+    if positive and seconds < MIN_TIMEOUT:
+        expected = f"at least {MIN_TIMEOUT:g} seconds (a shorter one ends each try as it starts)"
         raise _bad(table, key, expected, value)
     if seconds > MAX_SECONDS:  # 1e300 passes as finite, and is a wait that never ends
         raise _bad(table, key, f"at most {MAX_SECONDS_TEXT}", value)
@@ -319,10 +327,18 @@ def _check_file(path: Path, raw: dict[str, Any], text: str, allow_defaults: bool
         else ("flows",)
     )
     for key in raw:
-        if key in DEFAULT_KEYS and allow_defaults:  # not a table: read as "unknown table"
-            raise SettingsError(f"{key} belongs in [defaults] or a task's table", (), key)
-        if key not in top:
+        in_defaults = allow_defaults and key in DEFAULT_KEYS
+        if in_defaults or key in TASK_KEYS:  # a setting: not a table ("unknown table" read wrong)
+            task = "a task's table" if key in TASK_KEYS else ""
+            place = " or ".join(w for w in ("[defaults]" if in_defaults else "", task) if w)
+            raise SettingsError(f"{key} belongs in {place}", (), key)
+        if key in top:
+            continue
+        if isinstance(raw[key], dict):
             raise _unknown(key, top, (), "table")
+        # a key, not a table (``version = 2``: flowtop writes none)
+        why = f"only tables go there; valid tables: {', '.join(top)}"
+        raise SettingsError(f"top level: unknown key {key!r} ({why})", (), key)
     defaults = check_table(("defaults",), raw.get("defaults", {}), DEFAULT_KEYS)
     flows = raw.get("flows", {})
     if not isinstance(flows, dict):

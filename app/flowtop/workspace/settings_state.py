@@ -17,7 +17,7 @@ from ..engine.layers import Layer
 from ..formats import size_text
 from ..printable import printable_name
 from .code_trust import distrusted
-from .load_error import LoadError
+from .load_error import LoadError, undecodable
 from .settings import SettingsFile, SettingsFileError, parse_settings
 
 #: The largest settings file read (``flowtop.toml``, ``overrides.toml``): one is a few
@@ -34,15 +34,17 @@ def settings_text(path: Path) -> str:
     ``FileNotFoundError`` when there is none."""
     if (problem := settings_file_problem(path)) is not None:
         raise OSError(problem)
-    with path.open(encoding="utf-8") as file:
-        text = file.read(MAX_SETTINGS_BYTES + 1)
-        if len(text) > MAX_SETTINGS_BYTES:
+    with path.open("rb") as file:
+        data = file.read(MAX_SETTINGS_BYTES + 1)
+        if len(data) > MAX_SETTINGS_BYTES:
             size = os.fstat(file.fileno()).st_size
             raise OSError(
                 f"it is {size:,} bytes ({size_text(size)}); a settings file is at most "
                 f"{MAX_SETTINGS_BYTES:,} bytes"
             )
-    return text
+    # Decoded whole, so an error's place is the file's (``undecodable``); newlines read as
+    # a file opened as text reads them.
+    return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def settings_file_problem(path: Path) -> str | None:
@@ -101,7 +103,9 @@ class SettingsState:
         except FileNotFoundError:
             self.files[layer] = None
             self.errors.pop(layer, None)
-        except (OSError, UnicodeDecodeError) as exc:
+        except UnicodeDecodeError as exc:
+            self.errors[layer] = undecodable(path, exc)
+        except OSError as exc:
             self.errors[layer] = LoadError(path, None, None, f"cannot read settings: {exc}")
         else:
             try:

@@ -29,10 +29,10 @@ from . import overrides as overrides_file
 from .changes import WorkspaceChanged
 from .flow_order import in_natural_order
 from .import_guard import CAREFUL, deadline, hung
-from .load_error import LoadError, display_path, prefect_only
+from .load_error import LoadError, display_path, prefect_only, undecodable
 from .loader import Loader, LoadOutcome, Probed
 from .overrides import OverridesSaved
-from .places import STORE_FILE, Places
+from .places import Places
 from .result_cache import FolderCache
 from .retry_on_names import resolve_exception
 from .settings import (
@@ -87,6 +87,8 @@ class Workspace:
         )
         #: What each flow file printed at import in the loader process (its tail), by file.
         self.import_output: dict[Path, str] = {}
+        #: The files whose import overran ``load_timeout`` there: tried again when it changes.
+        self._overran: set[Path] = set()
         self._settings = SettingsState()
         #: ``settings`` as last built, with the two files it was built from.
         self._settings_built: tuple[Any, Any, Settings] | None = None
@@ -152,6 +154,7 @@ class Workspace:
         )
         for path, result in results.items():
             self.import_output[path] = result.output
+            (self._overran.add if result.timed_out else self._overran.discard)(path)
         return {
             path: (result.error, frozenset(flow.name for flow in result.flows))
             for path, result in results.items()
@@ -208,19 +211,20 @@ class Workspace:
         with self._lock:
             settings_changed = False
             settings_errors: list[LoadError] = []
-            reads_prefect = self._loader.compat()
+            reads_prefect, timeout = self._loader.compat(), self.settings.load_timeout
+            saved = [p for p in changed if p.suffix == ".py"]
             if any(p in (self.settings_path, self.overrides_path) for p in changed):
                 # Saved means re-read: set_override may have applied the content already,
                 # and the UI still wants the event to refresh the policies it shows.
                 _, settings_errors = self._reload_settings()
                 settings_changed = True
                 self._loader.prefect_compat = self.settings.prefect_compat
-            if self._loader.compat() != reads_prefect:
-                # Drop-in mode turned on or off: which files are flow files changed, and
-                # what `from prefect import …` means in them; every file is read again.
-                outcome = self._loader.load_all()
-            else:
-                outcome = self._loader.reload(p for p in changed if p.suffix == ".py")
+                if self.settings.load_timeout != timeout:  # what overran the old may load
+                    saved += sorted(self._overran & set(self._loader.errors) - set(saved))
+            # Drop-in mode turned on or off: which files are flow files changed, and what
+            # `from prefect import …` means in them; every file is read again.
+            anew = self._loader.compat() != reads_prefect
+            outcome = self._loader.load_all() if anew else self._loader.reload(saved)
             name_errors = (
                 self._check_names() if settings_changed or outcome.modules or outcome.errors else []
             )
@@ -469,10 +473,13 @@ class Workspace:
 
     def _current_overrides(self) -> overrides_file.OnDisk:
         """The file as a save reads it (``OnDisk``); one that does not parse is refused."""
+        path = self.overrides_path
         try:
-            return overrides_file.read_for_rewrite(self.overrides_path)
-        except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as exc:
-            raise overrides_file.cannot_update(self.overrides_path, str(exc)) from None
+            return overrides_file.read_for_rewrite(path)
+        except UnicodeDecodeError as exc:  # by its line, as the workspace says it
+            raise overrides_file.not_in_use(path, undecodable(path, exc)) from None
+        except (tomllib.TOMLDecodeError, OSError) as exc:
+            raise overrides_file.cannot_update(path, str(exc)) from None
 
     # -- runs -------------------------------------------------------------------------
     @property
@@ -486,27 +493,11 @@ class Workspace:
             return self._history
 
     def nothing_to_rerun(self, flow: str, run_id: str) -> str:
-        """Why a rerun of the stored run ``run_id`` of ``flow`` would run no task (every
-        task reused: ``RerunPlan.nothing_to_run``), else "". The monitor's ``f`` asks
-        the process holding the code: a completed run whose code changed a task's call
-        (``extract("/orders")`` now ``extract("/customers")``) reruns it. A run it cannot
-        plan (pruned, of another flow, unreadable) gives "": the rerun says why. Read
-        only: the monitor asks as a run shows, and a store opened to write was made anew
-        in the place of one deleted meanwhile (the monitor said it was "replaced")."""
-        import sqlite3
-
-        from .history_records import HistoryError
-        from .reruns import plan_rerun
-        from .store_reader import StoreReader
+        """``reruns.nothing_to_rerun`` by ``flow``'s code as loaded here ("" when not)."""
+        from .reruns import nothing_to_rerun
 
         loaded = self.flows.get(flow)
-        if loaded is None:
-            return ""
-        try:
-            store = StoreReader(self.state_dir / STORE_FILE)
-            return plan_rerun(store, run_id, loaded).nothing_to_run
-        except (KeyError, ValueError, HistoryError, OSError, sqlite3.Error):
-            return ""
+        return "" if loaded is None else nothing_to_rerun(self.state_dir, run_id, loaded)
 
     def make_runner(
         self,
