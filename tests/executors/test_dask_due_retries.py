@@ -1,10 +1,11 @@
 """On Dask, a retry whose delay is over runs at the next free worker thread.
 
-A run hands Dask every attempt as it comes due, so Dask's queue orders them: a retry
-submitted with the first attempts' priority waited behind every one of them. The cluster
-here has one worker thread and queues every task it has not started (saturation 1.0), and
-the runner's clock is a ``ManualClock``: the order attempts start in is Dask's queue
-order alone, never timing.
+A run hands Dask no more attempts than its ``workers`` (``backends.Places``): the rest
+wait in the run's own queue, where a due retry goes ahead of first attempts (once, all
+were handed over and a retry waited behind every one in Dask's queue). The cluster here
+has one worker thread and queues every task it has not started (saturation 1.0), and the
+runner's clock is a ``ManualClock``: the order attempts start in is the queues' order
+alone, never timing.
 """
 
 from __future__ import annotations
@@ -80,10 +81,12 @@ def test_a_due_retry_runs_before_first_attempts_submitted_ahead_of_it(tmp_path: 
             failed = keys[FAILS_ONCE]
             wait_until(lambda: StateType.AWAITING_RETRY in recorder.states(failed, run.run_id))
             wait_until(lambda: str(HOLDS_THE_WORKER) in Path(log).read_text().split())
-            clock.advance(0.2)  # the retry comes due and is submitted...
+            clock.advance(0.2)  # the retry comes due...
             client = backend.start()
-            # ...and queued with the first attempts (the one thread holds the blocker)
-            wait_until(lambda: client.run_on_scheduler(_queued) == QUICK_TASKS + 1)
+            # ...and waits with the first attempts in the run's queue, none in Dask's
+            # (its one thread holds the blocker)
+            wait_until(lambda: len(run._drivers._retries) == 1)
+            assert client.run_on_scheduler(_queued) == 0
             Path(release).touch()
             result = run.result(timeout=30)
         finally:

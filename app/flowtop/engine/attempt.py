@@ -118,6 +118,7 @@ def start_elsewhere(
         on_done=on_done,
         workspace=None if runner.state_dir is None else str(runner.state_dir),
         retry=tr.attempt > 1,  # (counted as it began)
+        name=tr.key,  # its errors name the task run (``load-2``), as its timeout's do
     )
 
 

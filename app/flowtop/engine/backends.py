@@ -6,11 +6,63 @@ Only the protocols: the backends themselves are in ``process_backend`` and
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 #: How an attempt ended: ``on_done(value, error, captured output)``.
 Done = Callable[[Any, BaseException | None, str], None]
+
+
+class Places:
+    """How many attempts a backend is handed at once (its ``places``): as many as it
+    runs at once, ``workers``, whichever runs hand them over.
+
+    A run takes a place before it begins an attempt (``run_drivers``), so an attempt
+    that finds none stays PENDING in the run's own queue, its timeout not yet counting;
+    :func:`hand_over` gives the place back as the attempt ends. Handed over at once,
+    attempts beyond what a Dask cluster's threads run waited in Dask's queue shown as
+    running, and failed with a ``TaskTimeout`` without having started. A run that found
+    no place is told (``waiter``, which must be quick and take no lock: it hands the
+    run's pool a job) when one is given back.
+    """
+
+    __slots__ = ("most", "_taken", "_lock", "_waiters")
+
+    def __init__(self, most: int) -> None:
+        self.most = most
+        self._taken = 0
+        self._lock = threading.Lock()
+        self._waiters: list[Callable[[], None]] = []
+
+    def take_or_wait(self, waiter: Callable[[], None]) -> bool:
+        """Take a place; else ``waiter`` is called once one is given back."""
+        with self._lock:
+            if self._taken < self.most:
+                self._taken += 1
+                return True
+            if waiter not in self._waiters:
+                self._waiters.append(waiter)
+            return False
+
+    def give_back(self) -> None:
+        """A place is free: every run waiting for one is told (each takes one or waits
+        again)."""
+        with self._lock:
+            self._taken = max(0, self._taken - 1)
+            waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            waiter()
+
+    @property
+    def taken(self) -> int:
+        return self._taken
+
+
+def places_of(backend: object) -> Places | None:
+    """The backend's :class:`Places`, when it has any."""
+    places = getattr(backend, "places", None)
+    return places if isinstance(places, Places) else None
 
 
 class BlockingBackend(Protocol):
@@ -32,6 +84,7 @@ class BlockingBackend(Protocol):
         timeout: float | None,
         abandoned: Callable[[], bool] | None = None,
         workspace: str | None = None,
+        name: str | None = None,
     ) -> tuple[Any, BaseException | None, str]: ...
 
     def close(self) -> None: ...
@@ -55,6 +108,7 @@ class SubmittingBackend(Protocol):
         on_done: Done,
         workspace: str | None = None,
         retry: bool = False,
+        name: str | None = None,
     ) -> None: ...
 
     def close(self) -> None: ...
@@ -74,15 +128,21 @@ def hand_over(
     on_done: Done,
     workspace: str | None = None,
     retry: bool = False,
+    name: str | None = None,
 ) -> None:
     """Run one attempt on ``backend``; ``on_done(value, error, output)`` when it ends.
     A ``retry`` goes ahead of first attempts queued on a cluster (the process pool's
-    are queued by the run itself, in ``drivers``).
+    are queued by the run itself, in ``drivers``). ``name``: the task run's key
+    (``load-2``), which the backend's errors name. The place the run took for it
+    (:class:`Places`) is given back once it ended.
 
     A backend with ``submit`` (a cluster) does not hold the calling thread while the
     attempt runs; one with only ``call`` (the process pool) blocks it. Never raises:
     whatever goes wrong is the attempt's error.
     """
+    places = places_of(backend)
+    if places is not None:
+        on_done = _giving_back(places, on_done)
     if isinstance(backend, SubmittingBackend):
         try:
             backend.submit(
@@ -94,14 +154,36 @@ def hand_over(
                 on_done=on_done,
                 workspace=workspace,
                 retry=retry,
+                name=name,
             )
         except BaseException as exc:  # noqa: BLE001 - e.g. a user's __reduce__ calling sys.exit
             on_done(None, exc, "")
         return
     try:
         value, error, output = backend.call(
-            fn, args, kwargs, timeout=timeout, abandoned=abandoned, workspace=workspace
+            fn,
+            args,
+            kwargs,
+            timeout=timeout,
+            abandoned=abandoned,
+            workspace=workspace,
+            name=name,
         )
     except BaseException as exc:  # noqa: BLE001 - an attempt's end is always reported
         value, error, output = None, exc, ""
     on_done(value, error, output)
+
+
+def _giving_back(places: Places, on_done: Done) -> Done:
+    """``on_done``, then the attempt's place given back (once: a backend reports an
+    attempt's end once, but a ``submit`` that raised after reporting is reported again)."""
+    given = threading.Lock()
+
+    def done(value: Any, error: BaseException | None, output: str) -> None:
+        try:
+            on_done(value, error, output)
+        finally:
+            if given.acquire(blocking=False):
+                places.give_back()
+
+    return done

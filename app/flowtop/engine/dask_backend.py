@@ -8,10 +8,11 @@ import queue
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Callable
 from typing import Any
 
-from .backends import Done
+from .backends import Done, Places
 from .outcome_envelope import describe_error
 from .shipping import (
     GRACE,
@@ -150,6 +151,21 @@ def _could_not_run(name: str, exc: BaseException) -> ShippingError:
     return ShippingError(f"Dask could not run task {name!r}: {why}{describe_error(exc)}")
 
 
+_LARGE_GRAPH = "Sending large graph of size"
+
+
+def _quiet_large_graphs() -> None:
+    """Hide Dask's ``UserWarning: Sending large graph of size …`` (an attempt's large
+    argument, with advice on loading data with Dask): nothing a flowtop user wrote
+    submits that graph, so nothing they could act on. A filter for that warning of
+    ``distributed.client`` alone, added once: ``catch_warnings`` around each submit
+    would change every thread's filters meanwhile."""
+    if not any(f[1] is not None and f[1].pattern == _LARGE_GRAPH for f in warnings.filters):
+        warnings.filterwarnings(
+            "ignore", message=_LARGE_GRAPH, category=UserWarning, module="distributed.client"
+        )
+
+
 class DaskBackend:
     """Attempts as Dask futures, on a new ``LocalCluster`` or an existing scheduler.
 
@@ -169,6 +185,10 @@ class DaskBackend:
         check_spec(f"dask:{address}" if address else "dask")
         self.address = address
         self.workers = workers
+        #: Attempts handed over at once (``backends.Places``): flowtop's own cluster runs
+        #: ``workers`` at a time, and so many are handed to one given by address too (its
+        #: threads can change as workers come and go, and other clients share them).
+        self.places = Places(workers)
         self._given_cluster = cluster  # tests share one cluster; it is theirs to close
         self._cluster: Any = None
         self._client: Any = None
@@ -248,15 +268,17 @@ class DaskBackend:
         on_done: Done,
         workspace: str | None = None,
         retry: bool = False,
+        name: str | None = None,
     ) -> None:
         """Start an attempt and return; ``on_done`` gets its outcome from the collector thread.
         A ``retry`` gets a higher Dask priority than first attempts, so it runs at the
         next free worker thread rather than behind every first attempt submitted.
+        ``name``: what its errors call it, the task run's key (else the function's name).
 
         Nothing blocks per attempt: finished futures are gathered in batches (one round
         trip for many results), which is what keeps flowtop near plain ``client.submit``.
         """
-        name = task_name(fn)
+        name = name or task_name(fn)
         try:
             client = self.start()
         except (ShippingError, ExecutorError, AttemptStopped) as exc:
@@ -269,12 +291,13 @@ class DaskBackend:
             on_done(None, _lost_scheduler(name, self.address, for_good=True), "")
             return
         try:
-            payload = pack(fn, args, kwargs, workspace)
+            payload = pack(fn, args, kwargs, workspace, name)
         except Exception as exc:  # noqa: BLE001 - unpicklable inputs: never retried
-            on_done(None, unshippable(fn, args, kwargs, exc, "a Dask worker"), "")
+            on_done(None, unshippable(fn, args, kwargs, exc, "a Dask worker", name), "")
             return
         deadline = None if timeout is None else time.monotonic() + timeout + GRACE
-        key = f"{name.replace('.', '_')}-{uuid.uuid4().hex}"
+        key = f"{task_name(fn).replace('.', '_')}-{uuid.uuid4().hex}"
+        _quiet_large_graphs()
         try:
             future = client.submit(
                 run_pickled,

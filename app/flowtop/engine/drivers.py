@@ -136,6 +136,19 @@ class Drivers:
         self._inside.add(threading.current_thread() if driver is None else driver)
         return begun
 
+    def queued(self) -> bool:
+        """Whether attempts are queued."""
+        return bool(self._retries or self._firsts)
+
+    def no_place(self) -> None:
+        """The backend has no place for an attempt (``backends.Places``): the driver
+        ends; one is added when a place is free (``one_more``)."""
+        self._running -= 1
+
+    def one_more(self) -> int:
+        """A place came free: 1 when attempts are queued and a driver may be added."""
+        return self._add(1) if self.queued() else 0
+
     def _waiting(self) -> int:
         """How many attempts are queued."""
         return len(self._retries) + len(self._firsts)

@@ -14,6 +14,7 @@ import types
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from .backends import Places
 from .shipping import (
     GRACE,
     POLL,
@@ -59,6 +60,10 @@ def _current_folder_off_path() -> Iterator[None]:
 def _worker_main(conn: Any, lifeline: Any) -> None:
     """A worker process: run attempts from the pipe until the coordinator goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's to handle
+    # Started as a daemon, so multiprocessing ends it with the coordinator; but a daemon may
+    # not start processes, and a task's own ``Pool`` or ``ProcessPoolExecutor`` failed
+    # ("daemonic processes are not allowed to have children"), as on no other executor.
+    multiprocessing.current_process().daemon = False
     threading.Thread(target=_end_with_coordinator, args=(lifeline,), daemon=True).start()
     while True:
         try:
@@ -168,6 +173,9 @@ class ProcessBackend:
             self._ctx.set_forkserver_preload([__name__, "cloudpickle"])
         self.workers = workers
         self._slots = threading.Semaphore(workers)
+        #: Attempts handed over at once, whichever runs hand them (``backends.Places``):
+        #: one waiting for ``_slots`` had its timeout running.
+        self.places = Places(workers)
         self._lock = threading.Lock()
         self._idle: list[_Worker] = []
         self._busy: set[_Worker] = set()
@@ -209,13 +217,16 @@ class ProcessBackend:
         timeout: float | None,
         abandoned: Callable[[], bool] | None = None,
         workspace: str | None = None,
+        name: str | None = None,
     ) -> tuple[Any, BaseException | None, str]:
+        """Run one attempt in a worker process; ``name``: what its errors call it, the
+        task run's key (else the function's name)."""
         abandoned = abandoned or never
-        name = task_name(fn)
+        name = name or task_name(fn)
         try:
-            payload = pack(fn, args, kwargs, workspace)
+            payload = pack(fn, args, kwargs, workspace, name)
         except Exception as exc:  # noqa: BLE001 - the attempt fails, the run goes on
-            return None, unshippable(fn, args, kwargs, exc, "a worker process"), ""
+            return None, unshippable(fn, args, kwargs, exc, "a worker process", name), ""
         while not self._slots.acquire(timeout=POLL):
             if self.closed or abandoned():
                 return (

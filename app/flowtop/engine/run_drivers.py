@@ -9,11 +9,12 @@ and returns the next one begun, or None when the driver ends there.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from typing import TYPE_CHECKING
 
-from .backends import SubmittingBackend
+from .backends import Places, SubmittingBackend, places_of
 from .drivers import STALL, Begun, Drivers
 from .pool import WorkerPool
 from .run_handle import RunHandle
@@ -40,6 +41,8 @@ class RunDrivers(RunHandle):
     #: Whether jobs wait in the pool that no worker has taken: a driver then lets them
     #: go first, so runs sharing a pool take turns.
     _backlog: Callable[[], bool]
+    #: The backend's places (``backends.Places``): an attempt begins only with one.
+    _places: Places | None
 
     if TYPE_CHECKING:  # FlowRun's own steps
 
@@ -57,6 +60,7 @@ class RunDrivers(RunHandle):
         self._drivers = Drivers(workers)
         backend = runner.backend
         self._submits = backend is not None and isinstance(backend, SubmittingBackend)
+        self._places = None if backend is None else places_of(backend)
         pool = runner.executor
         self._backlog = pool.has_backlog if isinstance(pool, WorkerPool) else (lambda: False)
 
@@ -104,13 +108,38 @@ class RunDrivers(RunHandle):
             self._broke(exc)
 
     def _next_attempt(self, driver: threading.Thread) -> Begun | None:
-        """Under the lock: begin the next queued attempt for the driver ``driver`` runs."""
+        """Under the lock: begin the next queued attempt for the driver ``driver`` runs.
+        With the backend's places all taken, none: the driver ends, and one comes back
+        when a place is free (``_place_free``); queued attempts stay PENDING meanwhile."""
+        places = self._places
+        if places is not None:
+            if not self._drivers.queued():
+                return self._drivers.next(self._start, driver)  # (None: the driver ends)
+            if not places.take_or_wait(self._place_free):
+                self._drivers.no_place()
+                return None
         begun = self._drivers.next(self._start, driver)
+        if places is not None and (begun is None or begun[0].node.task.is_async):
+            places.give_back()  # unused: an async task runs on the event loop
         if begun is not None:
             if self._submits or begun[0].node.task.is_async:  # ``FlowRun._run`` hands it
                 self._drivers.handed_over()  # over: its thread is not stuck in it
             self._watch()
         return begun
+
+    def _place_free(self) -> None:
+        """A place of the backend was given back while this run waited for one (on
+        whatever thread gave it back, maybe under another run's lock): a driver, through
+        the pool, takes it."""
+        with contextlib.suppress(RuntimeError):  # the runner is shutting down
+            self.runner.executor.submit(self._drive_again)
+
+    def _drive_again(self) -> None:
+        """A pool job: drive the run again, a place being free, unless enough drivers do."""
+        with self._lock:
+            more = self._drivers.one_more() if self.state is RUNNING else 0
+        if more:
+            self._drive()
 
     def _watch(self) -> None:
         """Under the lock: set the watchdog if attempts wait while every driver is inside one."""

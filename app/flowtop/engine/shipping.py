@@ -134,10 +134,15 @@ def _register_by_value(fn: Callable[..., Any]) -> None:
 
 
 def pack(
-    fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any], workspace: str | None = None
+    fn: Callable[..., Any],
+    args: list[Any],
+    kwargs: dict[str, Any],
+    workspace: str | None = None,
+    name: str | None = None,
 ) -> bytes:
     """The bytes a worker needs to run one attempt; ``workspace`` is the ``.flowtop``
-    folder of the run's workspace, whose limits and variables the task uses there."""
+    folder of the run's workspace, whose limits and variables the task uses there;
+    ``name`` what the worker's errors call the task (its run's key, ``load-2``)."""
     _register_by_value(fn)
     level = logging.getLogger().getEffectiveLevel()
     files = dict(_by_value_files)
@@ -145,7 +150,7 @@ def pack(
     filename = getattr(getattr(fn, "__code__", None), "co_filename", None)
     if module and filename:  # a task function of a module not shipped by value (a test's)
         files.setdefault(module, filename)
-    return _pickled((fn, args, kwargs, level, files, workspace))
+    return _pickled((fn, args, kwargs, level, files, workspace, name))
 
 
 def _with_filename(code: types.CodeType, filename: str) -> types.CodeType:
@@ -297,7 +302,7 @@ def run_pickled(payload: bytes, where: str) -> bytes:
     import cloudpickle
 
     try:
-        fn, args, kwargs, level, files, workspace = cloudpickle.loads(payload)
+        fn, args, kwargs, level, files, workspace, *named = cloudpickle.loads(payload)
         _restore_filenames(fn, files)
     except BaseException as exc:  # noqa: BLE001 - reported to the coordinator, not raised here
         missing = isinstance(exc, ModuleNotFoundError)  # not a flow's file: those travel along
@@ -309,7 +314,7 @@ def run_pickled(payload: bytes, where: str) -> bytes:
     root = logging.getLogger()
     if root.getEffectiveLevel() > level:  # log.info in a task is captured as it is at home
         root.setLevel(level)
-    name = task_name(fn)
+    name = named[0] if named and named[0] else task_name(fn)  # (an older coordinator sends none)
     capture.begin()
     try:
         with shipped_from(workspace):
@@ -385,15 +390,21 @@ _STATE_ADVICE = (
 
 
 def unshippable(
-    fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any], exc: Exception, to: str
+    fn: Callable[..., Any],
+    args: list[Any],
+    kwargs: dict[str, Any],
+    exc: Exception,
+    to: str,
+    name: str | None = None,
 ) -> ShippingError:
     """The error of an attempt :func:`pack` failed to pickle with ``exc``, for ``to`` ("a
     worker process"): an :class:`UnshippableError` naming what could not be pickled and
     where (the function's globals, then each argument, pickled alone), as cloudpickle's
     own message (``cannot pickle '_thread.lock' object``) names neither. Looked for only
     after a failure: an attempt that ships pays nothing for it. A ``MemoryError`` may pass
-    next time: it stays a retryable ``ShippingError``."""
-    name = task_name(fn)
+    next time: it stays a retryable ``ShippingError``. ``name``: the task run's key, else
+    the function's name."""
+    name = name or task_name(fn)
     if isinstance(exc, MemoryError):
         return ShippingError(f"task {name!r} could not be sent to {to}: {describe_error(exc)}")
     try:
