@@ -180,7 +180,9 @@ def test_an_import_past_load_timeout_ends_the_run_process_and_fails_the_run(
     run = stored_run(folder)
     assert run.state == "FAILED"
     assert (
-        run.error is not None and run.error["message"] == "etl.py: import did not finish in 0.5 s"
+        run.error is not None
+        and run.error["message"]
+        == "etl.py: import did not finish in 0.5 s ([defaults] load_timeout)"
     )
 
 

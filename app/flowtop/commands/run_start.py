@@ -291,9 +291,9 @@ def import_deadline(
 def overran(path: Path, seconds: float, reservation: Reservation | None) -> None:
     """Importing ``path`` took longer than ``seconds``: say so, fail the reserved run,
     and end this process (exit 2), since nothing can stop the import."""
-    from ..workspace.load_error import display_path
+    from ..workspace.load_error import display_path, import_overran
 
-    reason = f"{display_path(path)}: import did not finish in {seconds:g} s"
+    reason = f"{display_path(path)}: {import_overran(seconds)}"
     say(reason)
     if reservation is not None:
         reservation.fail(reason)
