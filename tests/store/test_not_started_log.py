@@ -70,7 +70,7 @@ def ended(tmp_path: Path, launched: Launched) -> tuple[str, str]:
     ("mode", "flow", "said"),
     [
         ("raise", "etl", "etl.py:9: RuntimeError: the database is down"),
-        ("loop", "etl", "etl.py: import did not finish in 0.5 s"),
+        ("loop", "etl", "etl.py: import did not finish in 0.5 s ([defaults] load_timeout)"),
         ("", "elt", "etl.py: no flow named 'elt' (did you mean 'etl'?); flows: etl"),
     ],
 )

@@ -296,12 +296,11 @@ async def test_a_toggles_auto_rerun_on_save(workspace: FakeWorkspace, calls) -> 
         assert app.auto_rerun
         assert workspace.changes is not None
         workspace.changes.put_nowait(FakeChange("Reloaded demo.py (1 flow)", flows=["demo"]))
-        await wait_for(
+        await wait_for(  # (not the rows shown while the rerun imports: no run yet)
             pilot,
-            lambda: app.table.run is not first and not app.table.run.is_live,
+            lambda: app.table.run.rerun_of == first.run_id and not app.table.run.is_live,
             "the automatic rerun",
         )
-        assert app.table.run.rerun_of == first.run_id
         await wait_for(
             pilot, lambda: "Reloaded demo.py (1 flow)" in screen_text(app), "the reload toast"
         )

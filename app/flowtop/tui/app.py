@@ -5,7 +5,7 @@ Runs reach the UI only through their events: a sink appends them to an ``EventBu
 into the view model a slice per frame and repaints the rows that changed (``event_flush``). User actions go to a
 ``RunControl`` (start, rerun, cancel, retry now, give up). What the keys and a saved file
 do lives in the mixins (``run_actions``, ``view_actions``, ``keymap``, ``error_actions``,
-``reload_actions``), which keys the footer offers in ``footer_keys``; this module wires
+``reload_actions``, ``auto_rerun``), which keys the footer offers in ``footer_keys``; this module wires
 them to the widgets.
 """
 
@@ -29,6 +29,7 @@ from textual.widgets._toast import ToastHolder
 from flowtop.engine.states import StateType
 from flowtop.looks import NOT_STARTED
 from flowtop.printable import printable, printable_name
+from flowtop.tui.auto_rerun import AutoRerun
 from flowtop.tui.bindings import APP_BINDINGS, FOCUS_BINDINGS, KEYS
 from flowtop.tui.clock import Clock, system_clock
 from flowtop.tui.code_rows import edited_mid_run, follow_code, policy_cell
@@ -77,6 +78,7 @@ TYPED_IN_INPUTS = frozenset(action for _, action, *_ in KEYS) | {"focus_flows", 
 
 
 class FlowtopApp(
+    AutoRerun,
     RunActions,
     ReloadActions,
     ViewActions,
@@ -284,6 +286,7 @@ class FlowtopApp(
             # the folder's and the files' names may hold escapes or newlines
             said = printable_name(f"No flows found in {self.workspace.root}: {advice}")
             self.header.update(Text(said, style="dim"))
+        self._note_ran_with()  # what a save may change (``auto_rerun``)
         if self._watch:
             self._stop_watch = asyncio.Event()
             self._watch_workspace()
@@ -519,12 +522,6 @@ class FlowtopApp(
         from flowtop.tui.screens.help import HelpScreen
 
         self.push_screen(HelpScreen(self.help_bindings()))
-
-    def action_toggle_auto_rerun(self) -> None:
-        self.auto_rerun = not self.auto_rerun
-        state = "on" if self.auto_rerun else "off"
-        self.notify(f"Auto-rerun of failed tasks on save: {state}", markup=False, timeout=2)
-        self._update_header()
 
     async def action_quit(self) -> None:
         """Quit; with live runs started here, ask first (``[tui] on_quit``)."""

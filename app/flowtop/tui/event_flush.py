@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, TypeAlias
@@ -144,6 +144,8 @@ class EventFlush(_AppBase):
 
         def _loading_over(self) -> None: ...
 
+        def _runs_ended(self, run_ids: Collection[str]) -> None: ...
+
     @cached_property
     def _events_pending(self) -> asyncio.Event:
         return asyncio.Event()
@@ -246,3 +248,6 @@ class EventFlush(_AppBase):
                 table.refresh()
             self._show_flows()
             self._update_header()  # "2 live runs": the flow's other runs may have ended
+            ends = {e.run_id for e in lifecycle if isinstance(e, RunFinished | RunInterrupted)}
+            if ends:
+                self._runs_ended(ends)  # auto-rerun may wait for one of them

@@ -3,7 +3,7 @@
 The workspace reloads itself (``WorkspaceView.watch``); this mixin turns each reload
 into what the user sees: a toast that says what changed or failed (a broken file never
 takes the app down), the flows list and policies redrawn, and, with auto-rerun on, a
-rerun of what failed in the flows that changed. An open retry editor is told too: the
+rerun of what failed in the flows that changed (``auto_rerun``). An open retry editor is told too: the
 settings it shows may be the ones just saved elsewhere.
 
 A watch that fails (a full inotify table, a folder this user may not read) is started
@@ -168,6 +168,9 @@ class ReloadActions(_AppBase):
     #: The files loaded (or listed failing) as the last reload ended, or the first load
     #: as the watch began: a module a reload names that is not among them is new.
     _files_known: set[Path] | None = None
+    #: The flow selected as a reload took it from the list (its file deleted), and the
+    #: option the list put the cursor on instead (``_place_kept``).
+    _lost_place: tuple[str, str | None] | None = None
 
     if TYPE_CHECKING:  # FlowtopApp's own methods (and other mixins') a reload calls
 
@@ -190,7 +193,7 @@ class ReloadActions(_AppBase):
 
         def _policies_changed(self) -> None: ...
 
-        def _auto_rerun(self, name: str) -> None: ...
+        def _rerun_changed(self, change: Change, *, rerun: bool) -> None: ...
 
     def on_mount(self) -> None:
         """(Beside ``FlowtopApp.on_mount``: Textual calls each class's.) The store of runs
@@ -293,8 +296,13 @@ class ReloadActions(_AppBase):
         self._children.clear()
         self.flow_list.say_loading(None)  # (the reload is over: its row goes with the toast)
         self._apply_keymap()
+        shown = self.selected_flow if self.selected_error is None else None
         self._show_flows()
-        if self.selected_error is not None and self.selected_error in self._errors():
+        back = self._place_kept(shown)
+        if back is not None:  # a flow file deleted and saved again: its flow selected
+            self.flow_list.select_flow(back)
+            self._select_flow(back)
+        elif self.selected_error is not None and self.selected_error in self._errors():
             # Shown again: the file's new error (the pane kept the old one, and the table
             # switched to the flow selected before it, under the file's header).
             self._select_error(self.selected_error)
@@ -316,15 +324,33 @@ class ReloadActions(_AppBase):
         # not only a move of the cursor.
         self.table.refresh_bindings()
         self.key_bar.refresh()
-        if self.auto_rerun and not failing and not self._settings_stop_runs():
-            for name in self._changed_flows(change):
-                self._auto_rerun(name)
+        # (what the flows run with noted whether auto-rerun is on or not: `a` may come later)
+        self._rerun_changed(
+            change, rerun=self.auto_rerun and not failing and not self._settings_stop_runs()
+        )
         if len(self.screen_stack) > 1:  # an editor's settings may be stale now
             from flowtop.tui.screens.retry_editor import RetryEditor  # as `e` imports it
 
             for screen in self.screen_stack:
                 if isinstance(screen, RetryEditor):
                     screen.settings_reloaded()
+
+    def _place_kept(self, shown: str | None) -> str | None:
+        """The flow to select again after a reload: one selected as its file was deleted,
+        its place in the list taken by another (``_lost_place``), now back (a ``git
+        stash``, a slow "safe write": delete, pause, write), while the cursor stayed where
+        the list put it. It stayed on the other flow for good. A flow with a run stays
+        listed ("(gone)") and selected: it loses no place."""
+        option = self.flow_list.highlighted_option
+        now = option.id if option is not None else None
+        lost, self._lost_place = self._lost_place, None
+        if lost is not None and lost[1] == now:  # (else the cursor moved on)
+            if lost[0] in self.workspace.shapes:
+                return lost[0]
+            self._lost_place = lost
+        elif shown is not None and not self.flow_list.lists(f"flow:{shown}"):
+            self._lost_place = (shown, now)
+        return None
 
     def _files_now(self) -> set[Path]:
         """The flow files loaded now, and those listed failing, each by its real path."""
@@ -364,6 +390,3 @@ class ReloadActions(_AppBase):
     def _listed_errors(self) -> dict[str, object]:
         """The files the flows list shows with ``✗``, by error key, each with its error."""
         return dict(self.flow_list.listed_errors)
-
-    def _changed_flows(self, change: Change) -> list[str]:
-        return list(change.flows) or ([self.selected_flow] if self.selected_flow else [])

@@ -20,7 +20,7 @@ from flowtop.looks import STATE_LOOK
 from flowtop.tui.call_scope import Scope, scope_note
 from flowtop.tui.code_rows import added_since
 from flowtop.tui.launch_queue import Launch, LaunchQueue, Request, StoreWrite
-from flowtop.tui.run_control import AlreadyRerunning, RunControlError
+from flowtop.tui.run_control import RunControlError
 from flowtop.tui.view_actions import hidden_by_filter
 
 #: The state of a task ``n`` and ``x`` act on.
@@ -67,7 +67,6 @@ class RunActions(LaunchQueue):
     table: TaskTable
     selected_flow: str | None
     selected_error: str | None
-    auto_rerun: bool
     clock: Clock
 
     if TYPE_CHECKING:  # FlowtopApp's own methods the actions call
@@ -77,6 +76,8 @@ class RunActions(LaunchQueue):
         def _selected_row(self) -> TaskRow | None: ...
 
         def _policies_changed(self) -> None: ...
+
+        def _settings_edited(self, name: str, key: str) -> None: ...
 
     def _say_run_notices(self) -> None:
         """What a run process started here wrote about its run (why the store refused it,
@@ -104,8 +105,15 @@ class RunActions(LaunchQueue):
             return None
         if self.selected_error is not None:
             name = Path(self.selected_error).name
+            # `e` (runs=False) edits: "to run it" said of it named a key it is not
+            doing = (
+                "select a flow in the list to run it"
+                if runs
+                else f"{self.key_for('edit_retry')} edits a task's retry settings; "
+                "select a flow in the list, then its task"
+            )
             self.notify(
-                f"{name} holds settings, not a flow: select a flow in the list to run it"
+                f"{name} holds settings, not a flow: {doing}"
                 if name.endswith(".toml")
                 else f"{name} failed to load, so it has no flow yet: "
                 "fix it and save (its error is shown here)",
@@ -438,13 +446,7 @@ class RunActions(LaunchQueue):
         def done(saved: bool | None) -> None:
             if saved:
                 self._policies_changed()
-                run = self.store.latest_for(flow_name)
-                if self.auto_rerun and run is not None and run.state is StateType.FAILED:
-                    self.notify(
-                        f"Auto-rerun is on: the failed tasks of {flow_name} rerun "
-                        "as soon as the new settings load",
-                        markup=False,
-                    )
+                self._settings_edited(flow_name, key)  # what auto-rerun does with them
 
         scope = self._override_scope(flow_name, key)
         self.push_screen(RetryEditor(self.workspace, flow_name, key, scope=scope), done)
@@ -458,36 +460,6 @@ class RunActions(LaunchQueue):
             where = f"in run #{run.number}" if run.number else "in the flow"
             return scope_note(key, run.order, where, shape.base_policies)
         return scope_note(key, [*shape.nodes, *shape.policies], "in the flow", shape.base_policies)
-
-    def _auto_rerun(self, name: str) -> None:
-        if self._after_launch(partial(self._auto_rerun, name)):
-            return
-        run = self.store.latest_for(name)
-        if run is None or name not in self.workspace.shapes:
-            return
-        if run.state is StateType.CANCELLED:  # no failed task: said, not silently skipped
-            key = self.key_for("rerun_failed")
-            self.notify(
-                f"Auto-rerun: {name}'s last run was cancelled, not failed: {key} reruns it",
-                markup=False,
-            )
-            return
-        if run.state is not StateType.FAILED or run.is_live or self._starting(name) is not None:
-            return
-
-        def refused(exc: RunControlError) -> bool:
-            # Every TUI open on the folder sees the save: the store lets one of them
-            # start the rerun; the others say which run it is (it shows in a moment).
-            if isinstance(exc, AlreadyRerunning):
-                self.notify(exc.say(self.key_for), markup=False)
-                return True
-            return False
-
-        def started(_: RunModel) -> None:
-            self.notify(f"Auto-rerun of failed tasks in {name}", markup=False)
-
-        rerun = Launch(_rerun_of(run), lambda control: control.rerun_failed(run), refused, started)
-        self._queue(rerun)
 
 
 def _rerun_of(run: RunModel) -> str:

@@ -103,7 +103,7 @@ class RetryEditor(FormDialog[bool]):
     RetryEditor .layer.-override { color: $warning; text-style: bold; }
     RetryEditor .layer.-unapplied { color: $error; text-style: bold; }
     RetryEditor .error { color: $error; padding-left: 16; height: auto; }
-    RetryEditor #form-error { color: $error; height: auto; margin-top: 1; }
+    RetryEditor #form-error { color: $error; height: auto; margin-top: 1; display: none; }
     RetryEditor.-short .row, RetryEditor.-tiny .row, RetryEditor.-dense .row { margin-top: 0; }
     RetryEditor.-short #policy, RetryEditor.-tiny #policy { margin-bottom: 0; }
     RetryEditor.-short #reloaded, RetryEditor.-tiny #reloaded { margin-bottom: 0; }
@@ -211,16 +211,23 @@ class RetryEditor(FormDialog[bool]):
     #: both jitters apply pushed the hint off the dialog's bottom edge.
     ROOMY = 36
 
+    #: Whether a line the fields make room for showed while the editor was open
+    #: (``_fit_density``): the rows stay close together until it closes.
+    _noted = False
+
     def _fit_density(self) -> None:
         """The rows closer together (``-dense``) on a screen under ``ROOMY`` rows, or when
         the code set what a typed value combines with (a jitter factor, a
         ``retry_condition_fn``): the fields do not shrink in the dialog, so the notes under
         them pushed the last note and the hint off its bottom edge. So did the lines saying
-        that ``overrides.toml`` is not in use: a refused Save's reason went under the
-        buttons at 120×36."""
+        that ``overrides.toml`` is not in use, or that settings changed on disk, or why
+        Save wrote nothing: at 120×36 a refused Save's four lines pushed the last fields
+        out of view. Once such a line showed, the rows stay close: when it went (the file
+        fixed), a blank row came back under every field, as if something had been added."""
         combines = bool(self.policy.jitter_factor() or self.policy.deciders())
-        said = self.query_one("#not-in-use", Static).display
-        self.set_class(combines or said or self.size.height < self.ROOMY, "-dense")
+        notes = ("#not-in-use", "#reloaded", "#form-error")
+        self._noted = self._noted or any(self.query_one(n, Static).display for n in notes)
+        self.set_class(combines or self._noted or self.size.height < self.ROOMY, "-dense")
 
     def on_mount(self) -> None:
         self._show_not_in_use()
@@ -264,6 +271,8 @@ class RetryEditor(FormDialog[bool]):
             self.gone = ""  # a reload removed it, and this one brought it back
             self._validate()
         not_in_use = self._show_not_in_use()
+        if self._refused_by_file and not not_in_use:
+            self._show_form_error(self.gone)  # its "fix or delete it first" was done
         self._fit_density()
         if not_in_use and node.policy == self.policy:
             # the file on disk is not used: nothing in force changed, and the "saved
@@ -296,6 +305,7 @@ class RetryEditor(FormDialog[bool]):
         reloaded = self.query_one("#reloaded", Static)
         reloaded.update(Text(note))
         reloaded.display = True
+        self._fit_density()
         self._validate()
 
     def _show_not_in_use(self) -> bool:
@@ -368,10 +378,20 @@ class RetryEditor(FormDialog[bool]):
             return ""
         return str(problem).split("]: ", 1)[-1]  # the table name is this form
 
-    def _show_form_error(self, message: str) -> None:
+    #: The line under the fields says why the settings file refused a save or a clear
+    #: (``_show_form_error``): a reload that finds the file in use again takes it away.
+    _refused_by_file = False
+
+    def _show_form_error(self, message: str, *, by_file: bool = False) -> None:
+        """``message`` under the fields ("" for none); ``by_file``: the workspace refused
+        to write the file (``Not saved: … cannot be updated: …; fix or delete it first``).
+        It stayed once the file was fixed, while Save wrote fine."""
+        self._refused_by_file = by_file and bool(message)
         box = self.query_one("#form-error", Static)
         box.update(Text(message))
         box.display = bool(message)
+        if message:
+            self._fit_density()
 
     @on(Input.Changed)
     def _field_changed(self) -> None:
@@ -390,7 +410,7 @@ class RetryEditor(FormDialog[bool]):
         try:
             cleared = self.workspace.clear_override(self.flow_name, self.task_key)
         except (OSError, ValueError, TypeError) as exc:
-            self._show_form_error(f"Could not clear the override: {exc}")
+            self._show_form_error(f"Could not clear the override: {exc}", by_file=True)
             return
         self.app.notify(
             f"Cleared the override of {self.flow_name} / {self.task_key}: "
@@ -422,7 +442,7 @@ class RetryEditor(FormDialog[bool]):
         try:
             saved = self.workspace.set_override(self.flow_name, self.task_key, **self.state.values)
         except (OSError, ValueError, TypeError) as exc:
-            self._show_form_error(f"Not saved: {exc}")
+            self._show_form_error(f"Not saved: {exc}", by_file=True)
             return
         said = saved_text(
             self.flow_name,

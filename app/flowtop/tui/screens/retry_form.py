@@ -18,11 +18,10 @@ from ...engine.delays import (
     MAX_SECONDS,
     MAX_SECONDS_TEXT,
     ExponentialBackoff,
-    fmt_seconds,
 )
 from ...engine.layers import Layer
 from ...engine.option_checks import seconds_with_unit
-from ...engine.policy import MAX_RETRIES, describe_delay
+from ...engine.policy import MAX_RETRIES
 from ...engine.task import MAX_DELAYS
 from ...workspace.flow_shapes import DELAY_FIELDS, FIELDS, PolicyView, fmt_number
 
@@ -88,11 +87,21 @@ def parse_jitter(text: str) -> int | float:
     return value
 
 
+#: What a delay with a bracket out of place is told (``[1`` read "must be a number").
+LIST_WRITTEN = "a list of delays is written 1, 5 or [1, 5]"
+
+
 def parse_delays(text: str) -> int | float | list[int | float]:
-    """One delay or a list of them; a list over Prefect's limit (``MAX_DELAYS``, as
-    ``@task`` and the settings files refuse it) is flagged as typed, not said by Save."""
-    parts = [p.strip() for p in text.split(",")]
-    if len(parts) == 1:
+    """One delay or a list of them, in brackets or not (``1, 5``, ``[1, 5]``, as TOML
+    writes it); a list over Prefect's limit (``MAX_DELAYS``, as ``@task`` and the
+    settings files refuse it) is flagged as typed, not said by Save."""
+    text = text.strip()
+    listed = text.startswith("[") and text.endswith("]")
+    inner = text[1:-1].strip() if listed else text
+    if "[" in inner or "]" in inner or (listed and not inner):
+        raise ValueError(f"{LIST_WRITTEN}, got {text!r}")
+    parts = [p.strip() for p in inner.split(",")]
+    if len(parts) == 1 and not listed:
         return _number(parts[0], "delay", minimum=0, seconds=True)
     if any(not p for p in parts):
         raise ValueError(f"delay list has an empty item: {text!r}")
@@ -102,6 +111,7 @@ def parse_delays(text: str) -> int | float | list[int | float]:
 
 
 def parse_names(text: str) -> list[str]:
+    """The exception names typed, each once (one typed twice was written twice)."""
     names = [p.strip() for p in text.split(",")]
     for name in names:
         if not name:
@@ -110,7 +120,7 @@ def parse_names(text: str) -> list[str]:
             raise ValueError(
                 f"{name!r} is not an exception name (like ConnectionError or pkg.mod.Error)"
             )
-    return names
+    return list(dict.fromkeys(names))
 
 
 _PARSERS: dict[str, Callable[[str], Any]] = {
@@ -225,8 +235,8 @@ def combined_notes(texts: Mapping[str, str], view: PolicyView) -> list[str]:
 def _delay_spec(
     texts: Mapping[str, str],
 ) -> int | float | tuple[int | float, ...] | ExponentialBackoff:
-    """The one ``retry_delay`` the three delay fields make, as the engine describes it
-    (``describe_delay``); raises ``ValueError`` where ``read_form`` flags one of them."""
+    """The one ``retry_delay`` the three delay fields make (``written_delay`` says it);
+    raises ``ValueError`` where ``read_form`` flags one of them."""
     delay, factor, cap = (texts.get(n, "").strip() for n in DELAY_FIELDS)
     if cap and not factor:
         raise ValueError("a cap without a backoff")
@@ -258,7 +268,7 @@ def delay_notes(texts: Mapping[str, str], view: PolicyView) -> list[str]:
     untouched = [n for n in DELAY_FIELDS if n not in edited]
     if edited and untouched and any(typed.values()):  # all emptied: `below*`, no write
         value, layer = view.layers.get("retry_delay", ("0s", Layer.BUILTIN))
-        written = [describe_delay(spec)]
+        written = [written_delay(spec)]
         if not typed["backoff_factor"]:
             written.append("no backoff factor")
         if not typed["max_delay"]:
@@ -274,12 +284,29 @@ def delay_notes(texts: Mapping[str, str], view: PolicyView) -> list[str]:
         and spec.max_delay <= spec.base
     ):
         jitter = _typed_number(texts, "retry_jitter") or _typed_number(texts, "retry_jitter_factor")
-        cap, base = fmt_seconds(spec.max_delay), fmt_seconds(spec.base)
+        cap, base = _seconds(spec.max_delay), _seconds(spec.base)
         notes.append(
             f"Every wait is {cap}{' before jitter' if jitter else ''}: Max delay {cap} is "
             f"not above the first wait (Delay {base}), so the backoff never grows."
         )
     return notes
+
+
+def _seconds(value: float) -> str:
+    """Seconds as written (``fmt_number``): ``0.123456789123s``, where the table's
+    ``fmt_seconds`` rounds to ``0.123s``."""
+    return f"{fmt_number(value)}s"
+
+
+def written_delay(spec: int | float | tuple[int | float, ...] | ExponentialBackoff) -> str:
+    """The delay Save writes, in the words of ``describe_delay`` but every number as
+    written: the note said ``Save writes it whole: 0.123s`` of 0.123456789123."""
+    if isinstance(spec, tuple):
+        return "[" + ", ".join(_seconds(s) for s in spec) + "]"
+    if isinstance(spec, ExponentialBackoff):
+        cap = "" if spec.max_delay is None else f", max {_seconds(spec.max_delay)}"
+        return f"backoff {_seconds(spec.base)}×{fmt_number(spec.factor)}^(n-1){cap}"
+    return _seconds(spec)
 
 
 def _and(names: list[str]) -> str:

@@ -260,6 +260,14 @@ class FlowList(OptionList):
         ellipsis.plain = "…"
         return Text.assemble(before, ellipsis, after)
 
+    def lists(self, option_id: str) -> bool:
+        """Whether an option of id ``option_id`` (``flow:NAME``, ``error:PATH``) is listed."""
+        try:
+            self.get_option(option_id)
+        except OptionDoesNotExist:
+            return False
+        return True
+
     def select_flow(self, name: str) -> None:
         with contextlib.suppress(OptionDoesNotExist):  # an unknown flow isn't highlighted
             self.highlighted = self.get_option_index(f"flow:{name}")
