@@ -319,6 +319,7 @@ class ReloadActions(_AppBase):
             # Its run's rows with the tasks of the code as loaded now (``follow_code``):
             # a task added or renamed since the run is reachable with `e` at once.
             self.table.show_run(self._run_for(self.selected_flow))
+            self._update_header()  # a never-run flow's count of tasks is the code's now
             self._policies_changed()
         # The keys follow what the reload changed (`r f e t` for a flow back from gone),
         # not only a move of the cursor.
