@@ -8,6 +8,7 @@ opens meanwhile and keys go on working.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from flowtop.tui.screens import HistoryScreen
 from flowtop.tui.screens.run_detail import RunDetailScreen
@@ -88,3 +89,27 @@ async def test_the_run_read_opens_and_the_notice_goes() -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen), "back")
         await pilot.pause()
         assert "opening" not in screen_text(app)
+
+
+async def test_a_refit_due_after_the_run_page_closed_is_dropped() -> None:
+    """A refit the run page asked for after the next frame, run once the page is gone:
+    Textual hands such a call to whichever screen is current when it comes due, so
+    Escape as the page opened ran it on a table already removed (NoMatches, in CI)."""
+    history = SlowRuns([record(2), record(1)])
+    history.go.set()
+    app = HostApp(lambda: HistoryScreen(history, "etl"))
+    async with app.run_test(size=(120, 12)) as pilot:
+        await wait_for(pilot, lambda: "Completed" in screen_text(app), "the runs listed")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunDetailScreen), "the run page")
+        page = app.screen
+        late: list[Callable[[], object]] = []
+        page.call_after_refresh = late.append  # type: ignore[method-assign,assignment]
+        page.on_resize()  # asks for a refit after the next frame
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not page.children, "the page removed")
+        for call in late:
+            app.screen.call_after_refresh(call)  # as Textual forwards it, once due
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, HistoryScreen)

@@ -25,6 +25,7 @@ from flowtop.looks import run_error_text
 
 from ...engine.parameters import describe as describe_parameters
 from ...workspace.history_records import counts_so_far, source_label
+from ..after_frame import after_frame
 from ..table_rows import columns_past_edge, replace_rows
 from ..widgets.key_bar import KeyBar
 from ..widgets.state_colors import looks
@@ -235,7 +236,7 @@ class HistoryScreen(Screen[None]):
             refit=refit,
         )
         self.records = {record.run_id: record for record in records}
-        self.call_after_refresh(self._show_heading)
+        after_frame(self, self._show_heading)
 
     @staticmethod
     def _cells(record: RunRecord, room: int, styles: Mapping[str, str]) -> list[Any]:

@@ -26,6 +26,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
 from flowtop.printable import printable
+from flowtop.tui.after_frame import after_frame
 from flowtop.tui.call_scope import Scope
 from flowtop.tui.widgets.ordered_input import OrderedInput
 
@@ -243,8 +244,8 @@ class RetryEditor(FormDialog[bool]):
         self.fit_width(event.size.width)  # narrow: a field's label and layer above it
         self._fit_density()
         # its short form under 30 rows, once the screen's height classes are set (after this)
-        self.call_after_refresh(self._show_not_in_use)
-        self.call_after_refresh(self._fit_hints)
+        after_frame(self, self._show_not_in_use)
+        after_frame(self, self._fit_hints)
 
     def _fit_hints(self) -> None:
         """Each empty field's hint fitted to the width its input has now (``fit_placeholder``)."""

@@ -38,6 +38,7 @@ from ...engine.parameters import describe as describe_parameters
 from ...engine.states import StateType
 from ...workspace.history_records import HistoryError, source_label
 from ...workspace.reuse_origin import Origin, carried_over, origins, reused_keys
+from ..after_frame import after_frame
 from ..row_views import state_counts_text
 from ..table_rows import columns_past_edge, last_column_room, refit_columns, replace_rows
 from ..widgets.key_bar import Entry, KeyBar
@@ -302,7 +303,7 @@ class RunDetailScreen(Screen[None]):
                     cell = error_cell(record, room)
                     table.update_cell(record.task, self._error_column, cell, update_width=False)
             refit_columns(table, [self._error_column])
-        self.call_after_refresh(self._settle)
+        after_frame(self, self._settle)
         if self._text_width() != self._wrapped_at:
             self._show_attempts()
 
@@ -331,7 +332,7 @@ class RunDetailScreen(Screen[None]):
         self.query_one("#heading", Static).update(self._heading[1])
 
     def on_resize(self) -> None:
-        self.call_after_refresh(self._fit_cells)  # once the table has its new width
+        after_frame(self, self._fit_cells)  # once the table has its new width
 
     def _more_rows(self) -> None:
         """The next ``ROWS_AT_ONCE`` rows, then a frame and the keys typed meanwhile:
@@ -342,9 +343,9 @@ class RunDetailScreen(Screen[None]):
         table.rows_added(done)  # End or G pressed meanwhile goes on to the last row
         self._show_loading()
         if table.row_count < len(self.detail.tasks):
-            self.call_after_refresh(self._more_rows)
+            after_frame(self, self._more_rows)
         else:  # the Task column may have widened
-            self.call_after_refresh(self._fit_cells)
+            after_frame(self, self._fit_cells)
 
     def _show_loading(self) -> None:
         """While rows still come, the edge under the table says how many are in: for
@@ -357,9 +358,9 @@ class RunDetailScreen(Screen[None]):
         table = self.query_one("#tasks", DataTable)
         self.watch(table, "scroll_x", lambda _x: self._show_heading(), init=False)
         self._show_loading()
-        self.call_after_refresh(self._fit_cells)
+        after_frame(self, self._fit_cells)
         if len(self.detail.tasks) > ROWS_AT_ONCE:
-            self.call_after_refresh(self._more_rows)
+            after_frame(self, self._more_rows)
         if self.history is not None and self.detail.run.state == "RUNNING":
             # A live run's page followed it as the runs list does: it read `▶ Running`
             # and `waiting to retry` for good, after the run had failed.
@@ -412,7 +413,7 @@ class RunDetailScreen(Screen[None]):
             cells = {task.task: self._cells(task, styles, *rooms) for task in detail.tasks}
             replace_rows(table, cells)
         self._show_cursor_task()
-        self.call_after_refresh(self._fit_cells)  # its new tasks may have widened Task
+        after_frame(self, self._fit_cells)  # its new tasks may have widened Task
         self._place_reused()
 
     def _place_reused(self) -> None:

@@ -26,6 +26,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Static
 
 from flowtop.printable import printable, printable_name
+from flowtop.tui.after_frame import after_frame
 from flowtop.tui.widgets.ordered_input import OrderedInput
 
 from ...engine.parameter_types import coerce, hint_named
@@ -124,7 +125,7 @@ class RunForm(FormDialog["dict[str, Any] | None"]):
         # Narrow, a field's name and type above it, the input the dialog's width: at 40
         # columns the name and the type took the row, and what was typed was not seen.
         self.fit_width(event.size.width)
-        self.call_after_refresh(self._fit_placeholders)
+        after_frame(self, self._fit_placeholders)
 
     def _fit_placeholders(self) -> None:
         """Each field's placeholder fitted to the width its input has now (``fit_placeholder``)."""
