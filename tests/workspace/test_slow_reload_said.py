@@ -25,15 +25,20 @@ from flowtop.tui.reload_actions import reloading_row
 from flowtop.workspace import RemoteWorkspace
 from pilot_kit import screen_text, wait_for
 
-#: A flow file whose import sleeps as many seconds as ``delay.txt`` beside it says (not a
-#: file the watcher reloads on: only saving ``slow.py`` does).
+#: A flow file whose import, while ``hold.txt`` is beside it, waits until ``go.txt`` is
+#: too (a minute at most): the test says when a slow import ends, so a busy machine
+#: cannot end it before the test has looked (a 1 s sleep did, once, in CI).
 SLOW = """
 import time
 from pathlib import Path
 
 from flowtop import Flow, task
 
-time.sleep(float(Path(__file__).with_name("delay.txt").read_text()))
+here = Path(__file__).parent
+waited = 0.0
+while (here / "hold.txt").exists() and not (here / "go.txt").exists() and waited < 60:
+    time.sleep(0.01)
+    waited += 0.01
 
 
 @task
@@ -72,17 +77,17 @@ def test_a_reload_is_said_only_once_it_has_taken_a_second() -> None:
 
 
 #: The reload is named after this many seconds here, not a second (``NAMED_AFTER``),
-#: looked for every ``LOOKED_EVERY`` (``LOADING_TICK``, 0.25 s): the imports below last
-#: four times as long, not seconds.
+#: looked for every ``LOOKED_EVERY`` (``LOADING_TICK``, 0.25 s): the test need not wait
+#: a second for the row (the import below lasts until the test lets it end).
 SAID_AFTER = 0.25
 LOOKED_EVERY = 0.05
 
 
 @pytest.mark.parametrize(
-    ("load_timeout", "delay", "ends_with"),
+    ("load_timeout", "ends", "ends_with"),
     [
-        (10, 1.0, "· slower"),  # a slow import that finishes
-        (1.5, 60, "✗ slow.py"),  # one that overruns load_timeout
+        (10, True, "· slower"),  # a slow import that finishes
+        (1.5, False, "✗ slow.py"),  # one that overruns load_timeout
     ],
 )
 async def test_a_slow_reload_names_its_file_in_the_flows_list_until_it_ends(
@@ -90,20 +95,19 @@ async def test_a_slow_reload_names_its_file_in_the_flows_list_until_it_ends(
     remote: RemoteWorkspace,
     monkeypatch: pytest.MonkeyPatch,
     load_timeout: float,
-    delay: float,
+    ends: bool,
     ends_with: str,
 ) -> None:
     monkeypatch.setattr(reload_actions, "NAMED_AFTER", SAID_AFTER)
     monkeypatch.setattr(reload_actions, "LOADING_TICK", LOOKED_EVERY)
     write("flowtop.toml", f"[defaults]\nload_timeout = {load_timeout}\n")
     write("quick.py", QUICK)
-    delay_file = write("delay.txt", "0")
     slow = write("slow.py", SLOW)
     app = FlowtopApp(remote, load=True, watch=True)
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for(pilot, lambda: "· slow" in screen_text(app), "the first load")
         await watch_is_on(pilot, app, write)
-        delay_file.write_text(str(delay))
+        write("hold.txt", "")
         slow.write_text(SLOW.replace('"slow"', '"slower"'))  # its flow renamed
 
         def reloading_named() -> bool:
@@ -111,6 +115,8 @@ async def test_a_slow_reload_names_its_file_in_the_flows_list_until_it_ends(
             return "⋯ reloading" in text and "  slow.py" in text
 
         await wait_for(pilot, reloading_named, "the reloading row naming slow.py")
+        if ends:
+            write("go.txt", "")
         await wait_for(pilot, lambda: ends_with in screen_text(app), "the reload's end")
         await wait_for(pilot, lambda: "⋯ reloading" not in screen_text(app), "the row gone")
         assert app.flow_list.loading_said is None
