@@ -11,6 +11,14 @@ value put back as it was reruns nothing). Settings every flow runs with (``[defa
 workers``, ``executor``, ``[variables]``, ``[concurrency]``: ``RanWith.run_wide``) cannot
 be told apart by flow: their change reruns the selected flow, as every settings save did.
 
+What a run ran with is compared value by value (``_exactly``), not as the table's summary
+(``3× 1s timeout 30s``), which rounds: a timeout of 30 made 30.4 read the same, and its
+failed tasks never reran with it. The run itself records only that summary: the values
+are those of the shapes in force as it started (``RanWith.since``), when its summary
+agrees; else the summary is all there is to compare. The settings every flow runs with are
+the workspace's (the flow host's) own reading of the files, never read here on the UI
+thread at each save.
+
 A run that was live as its settings changed keeps the settings it started with: it
 reran nothing, then ended ``✗`` on its old settings, the new ones never tried. Now a
 toast says so, and once that run ends failed, its failed tasks rerun with the new ones
@@ -31,14 +39,15 @@ from flowtop.engine.states import StateType
 from flowtop.printable import printable
 from flowtop.tui.code_rows import NOT_IN_RUN
 from flowtop.tui.launch_queue import Launch
+from flowtop.tui.model import RunModel
 from flowtop.tui.run_control import AlreadyRerunning, RunControlError
 from flowtop.workspace.changes import WorkspaceChanged
+from flowtop.workspace.settings import RUN_TABLES
 
 if TYPE_CHECKING:
     from textual.app import App
 
     from flowtop.tui.launch_queue import StoreWrite
-    from flowtop.tui.model import RunModel
     from flowtop.tui.run_store import RunStore
     from flowtop.tui.workspace_view import Change, WorkspaceView
     from flowtop.workspace.flow_shapes import FlowShape, PolicyView
@@ -46,10 +55,6 @@ if TYPE_CHECKING:
     _AppBase = App[int]  # as in ``run_actions``: the checker sees the App it is mixed into
 else:
     _AppBase = object
-
-#: The ``flowtop.toml`` tables a run reads as it goes (``flowtop.code_settings``), for
-#: any flow: ``Variable.get``'s values and the named concurrency limits.
-RUN_TABLES = ("variables", "concurrency")
 
 
 def rerun_keys(run: RunModel) -> list[str]:
@@ -87,26 +92,37 @@ def changed_for(before: FlowShape, now: FlowShape, keys: Iterable[str]) -> bool:
     return False
 
 
-def ran_with_other(run: RunModel, shape: FlowShape, keys: Iterable[str]) -> bool:
-    """Whether ``run`` ran any task ``keys`` with a policy other than ``shape``'s now, as
-    the table's POLICY cell compares them (``≠ 3× 2s → 0× 2s``); a task whose run does
-    not say counts as other."""
+def ran_with_other(
+    run: RunModel, shape: FlowShape, keys: Iterable[str], ran: FlowShape | None = None
+) -> bool:
+    """Whether ``run`` ran any task ``keys`` with a policy other than ``shape``'s now.
+    ``ran``: the flow's shape in force as the run started (None: not known); a task's
+    policy there is what it ran with when the run's own summary of it agrees, compared
+    value by value. Else the summaries are compared, as the table's POLICY cell does
+    (``≠ 3× 2s → 0× 2s``); a task whose run does not say counts as other."""
     for key in keys:
         node, row = shape.node(key), run.rows.get(key)
         if node is None or row is None:
             continue
-        if not row.policy or row.policy != printable(node.policy.summary):
+        old = ran.node(key) if ran is not None else None
+        if old is not None and row.policy and row.policy == printable(old.policy.summary):
+            if old.policy is not node.policy and _exactly(old.policy) != _exactly(node.policy):
+                return True
+        elif not row.policy or row.policy != printable(node.policy.summary):
             return True
     return False
 
 
 def run_tables(workspace: WorkspaceView) -> str | None:
-    """``RUN_TABLES`` as a run reads them now, as one text to compare; None when they
+    """``RUN_TABLES`` as a run reads them now, as one text to compare: as the workspace
+    read them; from the file for a workspace that does not say (a test's). None when they
     cannot be read (the settings error says why, and stops the run)."""
-    try:
-        tables = {name: settings_table(name, workspace.state_dir) for name in RUN_TABLES}
-    except (OSError, ValueError):
-        return None
+    tables = workspace.settings.run_tables
+    if tables is None:
+        try:
+            tables = {name: settings_table(name, workspace.state_dir) for name in RUN_TABLES}
+        except (OSError, ValueError):
+            return None
     return json.dumps(tables, sort_keys=True, default=str)
 
 
@@ -116,8 +132,12 @@ class RanWith:
 
     shapes: Mapping[str, FlowShape]
     #: What every flow runs with: workers, executor, result size, drop-in mode, and the
-    #: ``RUN_TABLES`` (last, read again only when a settings file may have changed).
+    #: ``RUN_TABLES`` (last). Not ``[defaults]``' policy values: each task's policy says
+    #: them; nor what no run reads (keys, ``on_quit``, ``load_timeout``: a failed run's
+    #: file was imported).
     run_wide: tuple[Any, ...]
+    #: When they came in force, on ``RunModel.clock``: a run started since ran with them.
+    since: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -146,6 +166,10 @@ class AutoRerun(_AppBase):
     auto_rerun: bool
     #: What the flows ran with at the last reload (None before the workspace was shown).
     _ran_with: RanWith | None = None
+    #: Run id -> its flow's shape as it started (None: not known, it started before the
+    #: shapes last noted came in force), for each flow's latest run not completed and
+    #: each pending one (``_note_starts``).
+    _started_with: Mapping[str, FlowShape | None] = {}
 
     if TYPE_CHECKING:  # FlowtopApp's own methods (and other mixins')
 
@@ -175,9 +199,12 @@ class AutoRerun(_AppBase):
         self._update_header()
 
     def _note_ran_with(self, change: Change | None = None) -> RanWith:
-        """What the flows run with now (kept for the next reload): ``[variables]`` and
-        ``[concurrency]`` read again only when ``change`` may have changed them."""
+        """What the flows run with now (kept for the next reload), after what the runs
+        started since the last one ran with (``_note_starts``). A workspace that does not
+        say its ``[variables]`` and ``[concurrency]`` has them read again only when
+        ``change`` may have changed them."""
         settings, before = self.workspace.settings, self._ran_with
+        self._note_starts(before)
         if before is None or change is None or _reads_settings(change):
             tables = run_tables(self.workspace)
         else:
@@ -189,8 +216,26 @@ class AutoRerun(_AppBase):
             settings.prefect_compat,
             tables,
         )
-        self._ran_with = RanWith(dict(self.workspace.shapes), run_wide)
+        self._ran_with = RanWith(dict(self.workspace.shapes), run_wide, RunModel.clock())
         return self._ran_with
+
+    def _note_starts(self, before: RanWith | None) -> None:
+        """Each flow's latest run, and each pending one, not noted yet: the shape its
+        flow had in ``before`` when it started after ``before`` came in force. A completed
+        run has no task to rerun: its shape is not kept (a big flow's is big)."""
+        known, noted = self._started_with, {}
+        runs = [self.store.latest_for(name) for name in self.workspace.shapes]
+        runs += [self.store.runs.get(pending.run_id) for pending in self._pending.values()]
+        for run in runs:
+            if run is None or run.run_id is None or run.state is StateType.COMPLETED:
+                continue
+            if run.run_id in known:
+                noted[run.run_id] = known[run.run_id]
+            elif before is not None and run.started is not None and run.started >= before.since:
+                noted[run.run_id] = before.shapes.get(run.flow)
+            else:
+                noted[run.run_id] = None
+        self._started_with = noted
 
     def _rerun_changed(self, change: Change, *, rerun: bool) -> None:
         """After a reload: with ``rerun`` (auto-rerun on, and the settings let a run
@@ -217,8 +262,14 @@ class AutoRerun(_AppBase):
             live = run if run.is_live else self._starting(name)
             if live is not None:
                 self._rerun_when_ended(name, live, tasks=tasks)
-            elif run.state is StateType.CANCELLED or not tasks or ran_with_other(run, shape, keys):
+            elif run.state is StateType.CANCELLED or not tasks or self._ran_other(run, shape):
                 self._auto_rerun(name)
+
+    def _ran_other(self, run: RunModel, shape: FlowShape) -> bool:
+        """Whether the failed ``run`` ran a task it would run again with other settings
+        than ``shape``'s (``ran_with_other``, with what it started with if known)."""
+        ran = self._started_with.get(run.run_id) if run.run_id is not None else None
+        return ran_with_other(run, shape, rerun_keys(run), ran)
 
     def _rerun_when_ended(self, name: str, run: RunModel, *, tasks: bool) -> None:
         """Rerun ``name``'s failed tasks once its live ``run`` ends failed, said once."""
@@ -278,7 +329,7 @@ class AutoRerun(_AppBase):
                 or self._settings_stop_runs()
             ):
                 continue
-            if not pending.tasks or ran_with_other(run, shape, rerun_keys(run)):
+            if not pending.tasks or self._ran_other(run, shape):
                 self._auto_rerun(name)
 
     def _auto_rerun(self, name: str) -> None:

@@ -235,7 +235,10 @@ class FlowHost:
         }
 
     def _settings(self) -> dict[str, Any]:
-        """The settings the TUI reads (keys, quit, the run defaults, the load's deadline)."""
+        """The settings the TUI reads: keys, quit, the load's deadline, and every setting
+        a run reads beside its tasks' policies (auto-rerun reruns on a change of one:
+        ``RanWith.run_wide``): workers, executor, result size, drop-in mode, and the
+        ``[variables]`` and ``[concurrency]`` tables (the TUI reads no settings file)."""
         settings = self.workspace.settings
         return {
             "keys": dict(settings.keys),
@@ -243,4 +246,7 @@ class FlowHost:
             "workers": settings.workers,
             "executor": settings.executor,
             "load_timeout": settings.load_timeout,
+            "max_result_bytes": settings.max_result_bytes,
+            "prefect_compat": settings.prefect_compat,
+            "run_tables": dict(settings.run_tables or {}),
         }

@@ -393,4 +393,7 @@ def _settings_of(given: Mapping[str, Any]) -> Settings:
         workers=int(given["workers"]),
         executor=str(given["executor"]),
         load_timeout=float(given["load_timeout"]),
+        max_result_bytes=int(given["max_result_bytes"]),
+        prefect_compat=bool(given["prefect_compat"]),
+        run_tables=dict(given["run_tables"]),
     )

@@ -37,6 +37,8 @@ from .load_error import LoadError
 
 _POLICY_KEYS = ("max_retries", "retry_delay", "retry_jitter", "timeout")
 DEFAULT_KEYS = (*_POLICY_KEYS, "workers", "executor", "max_result_bytes", "load_timeout")
+#: The ``flowtop.toml`` tables a run reads as it goes (``flowtop.code_settings``).
+RUN_TABLES = ("variables", "concurrency")
 #: ``[tui] on_quit``: what ``q`` does with live runs started in this TUI.
 ON_QUIT = ("ask", "keep", "cancel")
 #: With Prefect's second jitter, ``retry_jitter_factor``: the retry editor sets it, as code does.
@@ -538,6 +540,8 @@ class Settings:
     on_quit: str = "ask"  # [tui] on_quit
     prefect_compat: bool = False  # [workspace] prefect_compat: drop-in mode
     load_timeout: float = 10.0  # [defaults] load_timeout: seconds one flow file may take to import
+    #: ``RUN_TABLES`` as the workspace last read them; None: not read (a Settings made by hand).
+    run_tables: Mapping[str, Any] | None = None
 
     def task_keys(self, flow: str) -> list[str]:
         """The task keys of ``flow`` that a task table of either file names."""
@@ -560,6 +564,7 @@ class Settings:
             on_quit=toml.tui.get("on_quit", "ask") if toml else "ask",
             prefect_compat=bool(toml.workspace.get("prefect_compat", False)) if toml else False,
             load_timeout=defaults.get("load_timeout", 10.0),
+            run_tables={name: toml.raw.get(name, {}) for name in RUN_TABLES} if toml else {},
         )
 
 
