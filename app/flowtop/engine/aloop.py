@@ -6,6 +6,12 @@ no thread is held while the task awaits, and a retry wait is the runner's timer 
 for any task. Output is captured per attempt as for thread tasks: each step of the
 coroutine runs with that attempt's capture buffer installed on the loop thread.
 
+An attempt's outcome is judged off the loop, on one of the loop's judges (threads a pool
+keeps for that): judging runs the user's code (a ``retry_predicate``, a ``retry_delay``
+callable, ``on_failure`` hooks, a result's ``repr``), and a slow one on the loop's thread
+held up every other async attempt and every await of the run meanwhile. A sync attempt is
+judged on its own worker thread so.
+
 An async attempt that calls a sync ``@flow`` blocks the loop's thread until that subflow
 ends, and the subflow's own async tasks need a loop: started on the blocked one, they
 never ran, and the call hung for good. While a loop's thread waits so (``blocked``), the
@@ -25,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import capture, given_up, hook_output, live_output, user_call
 from .backends import Done
+from .pool import WorkerPool
 from .records import from_user_code
 from .use_counts import UseCounts
 from .user_call import left_in_a_fork
@@ -56,6 +63,39 @@ _released: set[asyncio.AbstractEventLoop] = set()
 #: awaits in its ``except CancelledError:`` (a cleanup) ends, and what it prints then
 #: shows, as a thread given up on gets at the exit (``given_up``).
 GRACE = given_up.GRACE
+#: Most threads judging the outcomes of one loop's attempts at once (``_judges``). Judging
+#: is brief, and the GIL lets one run at a time; the others are there for callbacks that
+#: wait (on a lock, an API), which then hold up no other attempt. A judge starts when an
+#: outcome finds none idle, and one stuck past its attempt's timeout is replaced.
+JUDGES = 32
+#: Per loop, the threads that judge the outcomes of its attempts (touched under ``_lock``).
+_judges: dict[asyncio.AbstractEventLoop, WorkerPool] = {}
+
+
+def _judge(
+    on_done: Done,
+    call: AsyncCall | None,
+    value: Any,
+    error: BaseException | None,
+    output: str,
+) -> None:
+    """On a judge: the attempt (``call``'s) came back; ``on_done`` judges its outcome."""
+    if call is not None:  # the thread a timeout gives up on when it finds it judging
+        call.judge = threading.current_thread()
+    on_done(value, error, output)
+
+
+def give_up_judge(call: AsyncCall) -> bool:
+    """A timeout came while the outcome of ``call``'s attempt was judged (its judge is
+    still in that, as the caller holds the run's lock it needs to end): start another
+    judge in its place, so a callback stuck for good holds up no other async attempt.
+    False when none was started (``WorkerPool.abandon``)."""
+    judge = call.judge
+    if judge is None:
+        return False
+    with _lock:
+        pools = list(_judges.values())
+    return any(pool.abandon(judge) for pool in pools)
 
 
 def get_loop(user: object) -> asyncio.AbstractEventLoop:
@@ -78,6 +118,7 @@ def _start_loop() -> asyncio.AbstractEventLoop:
     loop = asyncio.new_event_loop()
     ready = threading.Event()
     _launched[loop] = set()
+    judges = _judges[loop] = WorkerPool(JUDGES, "flowtop-async-judge")
 
     def serve() -> None:
         asyncio.set_event_loop(loop)
@@ -88,6 +129,10 @@ def _start_loop() -> asyncio.AbstractEventLoop:
             _abandon(loop)
             _released.discard(loop)
             loop.close()
+            with _lock:
+                del _judges[loop]
+            # An outcome handed over is judged still; the judges end once idle.
+            judges.shutdown(wait=False, cancel_futures=False)
 
     name = "flowtop-async-loop" if not _loops else f"flowtop-async-loop-{len(_loops) + 1}"
     thread = UserCodeThread(serve, name)  # its async tasks' threads: not daemons
@@ -307,13 +352,15 @@ def start_attempt(
     live: tuple[Any, Any] | None = None,
     call: AsyncCall | None = None,
 ) -> None:
-    """Run ``fn(*args, **kwargs)`` on the loop; ``on_done(value, error, output)`` when it ends.
+    """Run ``fn(*args, **kwargs)`` on the loop; ``on_done(value, error, output)`` when it ends,
+    on one of the loop's judges (``_judges``), not on the loop.
     ``attempt``: the thread-local ``capture`` attempt during each step (``TaskRunContext``);
     ``live``: the run and task record whose output is followed while it runs
     (``Captured.live``); ``call``: what a time limit cancels the attempt's task by."""
     import asyncio
 
     loop = get_loop(user)
+    judges = _judges[loop]  # (read outside ``_lock``: a loop in use keeps its judges)
     taken = output_taken(live, call)  # its token read now, as it starts
     told = hook_output.take_prelude() if attempt is not None else None  # on_running's
 
@@ -336,7 +383,7 @@ def start_attempt(
             if launched is not None:
                 launched.discard(buffer)
             live_output.ended(buffer)
-            on_done(None, exc, buffer.getvalue())
+            judges.submit(_judge, on_done, call, None, exc, buffer.getvalue())
             return
 
         async def body() -> Any:
@@ -364,7 +411,7 @@ def start_attempt(
                 error.__traceback__ = from_user_code(error.__traceback__)
             live_output.ended(buffer)
             buffer.attempt = None  # ended: a thread it started writes no more to it
-            on_done(value, error, buffer.getvalue())
+            judges.submit(_judge, on_done, call, value, error, buffer.getvalue())
 
         task = loop.create_task(body())
         if call is not None:

@@ -11,6 +11,7 @@ until it does), and the timeout's traceback is where it was suspended. A flow ru
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Coroutine
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -23,9 +24,9 @@ if TYPE_CHECKING:
 
 class AsyncCall(UserCall):
     """The call of one async attempt (``token``): its coroutine and asyncio task once the
-    loop starts it (``begun``), until it ends (``ended``)."""
+    loop starts it (``begun``), until it ends (``ended``); then its ``judge``."""
 
-    __slots__ = ("coro", "task", "asked", "over")
+    __slots__ = ("coro", "task", "asked", "over", "judge")
 
     def __init__(self, token: int) -> None:
         super().__init__(token)
@@ -33,6 +34,8 @@ class AsyncCall(UserCall):
         self.task: asyncio.Task[Any] | None = None
         self.asked = False  # interrupted: cancelled, or not to begin
         self.over = False
+        #: The thread that judges its outcome once it ended (``aloop.start_attempt``).
+        self.judge: threading.Thread | None = None
 
     def begun(self, coro: Coroutine[Any, Any, Any], task: asyncio.Task[Any]) -> None:
         """On the loop, as the attempt's task is made: cancelled at once (before its first

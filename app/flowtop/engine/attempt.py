@@ -288,8 +288,13 @@ JUST_RETURNED = "it returned just then, too late: its outcome is discarded"
 def replace_thread(runner: Runner, call: UserCall | None) -> bool:
     """Give up the pool thread of ``call``, stuck in it or in judging its outcome past its
     attempt's timeout, and start a worker in its place; False when there is none (an async
-    call's, another process's) or none was started (``WorkerPool.abandon``)."""
+    call's, another process's) or none was started (``WorkerPool.abandon``). An async
+    call's judge stuck so is replaced among the judges (``aloop.give_up_judge``): no
+    worker of the runner's, so False still."""
     pool = runner.executor
-    if call is None or isinstance(call, AsyncCall) or not isinstance(pool, WorkerPool):
+    if isinstance(call, AsyncCall):
+        aloop.give_up_judge(call)
+        return False
+    if call is None or not isinstance(pool, WorkerPool):
         return False
     return pool.abandon(call.thread)

@@ -90,6 +90,23 @@ def check_callable_option(option: str, fn: Any) -> None:
     raise TypeError(message)
 
 
+#: The shortest timeout taken, in code as in ``flowtop.toml`` (``workspace.settings``): a
+#: shorter one (``1e-300``, written for ``1e3``) ends every attempt as it starts.
+MIN_TIMEOUT = 0.001
+
+
+def timeout_too_short(seconds: float, given: Any) -> str | None:
+    """Why a timeout of ``seconds`` (as ``given``) is refused, in the words
+    ``flowtop.toml``'s are: ``timeout must be at least 0.001 seconds (a shorter one ends
+    each try as it starts), got 1e-300``; None when it is taken (0 has its own words)."""
+    if seconds == 0 or seconds >= MIN_TIMEOUT:
+        return None
+    return (
+        f"timeout must be at least {MIN_TIMEOUT:g} seconds (a shorter one ends each try "
+        f"as it starts), got {safe_repr(given, 80)}"
+    )
+
+
 #: Seconds, as a timeout or a deadline takes them.
 _SECONDS = ((int, float, timedelta), "seconds (int/float) or a timedelta")
 #: What each option (as written: Prefect's spellings too) must be, by type: a value of

@@ -26,7 +26,13 @@ from .errors import NotInFlowtop
 from .hooks import check_hooks
 from .inline import outcome, run_inline, run_inline_async
 from .layers import Layer
-from .option_checks import check_option, name_problem, on_its_line, quoted_class_hint
+from .option_checks import (
+    check_option,
+    name_problem,
+    on_its_line,
+    quoted_class_hint,
+    timeout_too_short,
+)
 from .policy import MAX_RETRIES, POLICY_FIELDS, RetryPolicy, never_retried
 from .prefect_api import RetryCondition
 from .prefect_attributes import PrefectTaskAttributes
@@ -444,6 +450,11 @@ def build_policy(name: str, options: dict[str, Any]) -> RetryPolicy:
                 values[key] = to_seconds(options[key], what=key)
                 if key == "timeout" and values[key] == 0:
                     raise ValueError(f"timeout must be greater than 0, got {options[key]!r}")
+                too_short = (
+                    timeout_too_short(values[key], options[key]) if key == "timeout" else None
+                )
+                if too_short is not None:
+                    raise ValueError(too_short)
     except (TypeError, ValueError) as exc:
         message = str(exc)
         if not message.startswith(f"task {name!r}"):
