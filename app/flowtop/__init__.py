@@ -69,17 +69,20 @@ __all__ = [
 if not TYPE_CHECKING:  # unseen by the checker: `from flowtop import Flwo` stays its error
 
     def __getattr__(name: str) -> object:
-        """A public name (``flowtop.task``), or a submodule that importing them imported
-        (``import flowtop; flowtop.engine``, as when the package imported the engine itself)."""
-        public_api = importlib.import_module("flowtop.public_api")  # (`from . import` recurses)
-        if name in __all__:
-            value = getattr(public_api, name)
-            globals()[name] = value  # asked once: the next lookup finds it
-            return value
-        try:
-            return globals()[name]
-        except KeyError:
-            raise AttributeError(f"module 'flowtop' has no attribute {name!r}") from None
+        """A public name (``flowtop.task``), or a submodule (``import flowtop;
+        flowtop.engine``, as when the package imported the engine itself). A submodule
+        is imported alone: ``from flowtop import looks`` imported the whole engine first,
+        and ``flowtop history`` paid for it."""
+        if name not in __all__:
+            try:
+                return importlib.import_module(f"flowtop.{name}")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"flowtop.{name}":
+                    raise  # the submodule is there, and what it imports is not
+                raise AttributeError(f"module 'flowtop' has no attribute {name!r}") from None
+        value = getattr(importlib.import_module("flowtop.public_api"), name)
+        globals()[name] = value  # asked once: the next lookup finds it
+        return value
 
 
 def __dir__() -> list[str]:

@@ -206,10 +206,12 @@ def draw_utf8_in_the_c_locale(words: Sequence[str], environ: MutableMapping[str,
 
 def run_command(words: list[str]) -> int:
     """``main`` but for an interrupt: the command ``words`` name, run."""
-    # The engine, with the tag limits' slots the package hands it, for every command as
-    # when ``import flowtop`` imported it: a Prefect flow in drop-in mode never asks
-    # ``flowtop`` for a name, and its tagged tasks ran unlimited.
-    importlib.import_module("flowtop.public_api")
+    # The engine, for the commands that import flow files, imported here inside ``main``'s
+    # ``try`` (an interrupt while it imports is said in one line). The others (``history``,
+    # ``watch``, ``--help``…) read the store or say their options: without the engine
+    # each takes about 70% of the CPU time it took.
+    if command_said(words).removeprefix("flowtop ") in IMPORTS_FLOWS:
+        importlib.import_module("flowtop.public_api")
     # A stream closed by the caller (`flowtop run >&-`, a daemon's closed descriptors) is
     # None here, and every write was an AttributeError traceback: what goes there is lost,
     # as it would be in a closed pipe, and the command does its work.

@@ -254,7 +254,7 @@ def _run_opened(
         return cannot_start(executor_set_at(workspace, args.executor) + str(exc))
     run_id = args.run_id  # launched: its launcher reserved it (a rerun, checked)
     if args.rerun_of is not None and run_id is None and not args.no_history:  # typed in a shell
-        from ..engine.runner import new_run_id
+        from ..engine.records import new_run_id
         from .rerun_reservation import RerunRefused, reserve
 
         run_id = new_run_id()

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..engine.runner import new_run_id
+from ..engine.records import new_run_id
 from ..printable import NOTICE_MARK
 from . import params_file, store_schema
 from .closing_writes import fold_wal

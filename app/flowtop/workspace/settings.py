@@ -27,7 +27,7 @@ from ..engine.delays import (
     finite_float,
 )
 from ..engine.layers import Layer
-from ..engine.option_checks import number_written
+from ..engine.option_checks import MIN_TIMEOUT, number_written
 from ..engine.policy import MAX_RETRIES, RetryPolicy
 from ..engine.pool import MAX_WORKERS
 from ..engine.spec import ExecutorError, check_spec
@@ -140,11 +140,6 @@ _short.maxlevel, _short.maxlist, _short.maxdict, _short.maxstring, _short.maxoth
 
 def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-#: The shortest timeout taken (``timeout``, ``load_timeout``): a shorter one (``1e-300``,
-#: written for ``1e3``) ends every attempt, or every import, as it starts.
-MIN_TIMEOUT = 0.001
 
 
 def _seconds(table: tuple[str, ...], key: str, value: Any, *, positive: bool = False) -> float:
