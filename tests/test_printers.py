@@ -97,9 +97,11 @@ def test_the_live_summary_never_wraps_in_a_narrow_terminal(monkeypatch) -> None:
     summary wider than the terminal left copies of its first rows on screen."""
     monkeypatch.setenv("COLUMNS", "30")
     out = io.StringIO()
-    HumanPrinter(out, live=True)(events())
+    printer = HumanPrinter(out, live=True)
+    printer.clock = FrozenClock(T0 + 0.5)
+    printer(events())
     status = out.getvalue().rsplit("\n", 1)[1]
-    assert status == "etl #3: 0/2 done · 1 retryin…", status  # 29 cells: the last is free
+    assert status == "etl #3: 0/2 done · 1… · 0.5s", status  # in 29 cells, the clock whole
 
 
 def test_a_live_summary_too_wide_leaves_out_its_zero_counts_not_its_clock(monkeypatch) -> None:

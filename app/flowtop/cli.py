@@ -10,16 +10,17 @@ from __future__ import annotations
 import argparse
 import errno
 import importlib
+import io
 import os
 import sys
 from collections.abc import MutableMapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, cast
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from . import __version__
 
 if TYPE_CHECKING:
-    from _typeshed import SupportsWrite
+    from _typeshed import ReadableBuffer, SupportsWrite
 
 #: subcommand -> (module under flowtop.commands, one-line help)
 COMMANDS = {
@@ -132,6 +133,8 @@ def build_parser(chosen: str | None = None) -> Parser:
             name, help=help_text, description=help_text
         )
         if chosen is None or name == chosen:
+            command.register("action", None, StoreOnce)  # what add_argument stores
+            command.register("action", "store", StoreOnce)
             importlib.import_module(f"flowtop.commands.{module}").configure(command)
             name_path(command)
             if name in IMPORTS_FLOWS:  # taken anywhere by `main`; said where it matters
@@ -139,6 +142,33 @@ def build_parser(chosen: str | None = None) -> Parser:
                     "--prefect-compat", action="store_true", help=PREFECT_COMPAT_HELP
                 )
     return parser
+
+
+class StoreOnce(argparse._StoreAction):
+    """argparse's ``store``, refusing an option given twice (a usage error naming it):
+    ``run --flow etl --flow example-flow`` ran example-flow alone and exited 0, and
+    ``--rerun-of``, ``--workers`` and ``history``'s and ``watch``'s ``--flow`` alike kept
+    the last value without a word, as ``-p n=1 -p n=2`` no longer does. ``--flow`` names
+    one flow (README): a flow of its own is a command of its own."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        given = namespace.__dict__.setdefault(_GIVEN, {})
+        if option_string is not None and self.dest in given:
+            said = f"{given[self.dest]!r} and {values!r}"
+            raise argparse.ArgumentError(self, f"given more than once ({said}): give it once")
+        if option_string is not None:
+            given[self.dest] = values
+        super().__call__(parser, namespace, values, option_string)
+
+
+#: Where ``StoreOnce`` keeps the options given so far, on the namespace parsed into.
+_GIVEN = "_flowtop_given"
 
 
 def name_path(parser: argparse.ArgumentParser) -> None:
@@ -218,6 +248,7 @@ def run_command(words: list[str]) -> int:
     for name in ("stdout", "stderr"):
         if getattr(sys, name) is None:
             setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115 - kept for the process's life
+    forgiving_stderr()
     # (imported here, not with the module: an interrupt while it imports is main's)
     from .printable import replace_what_cannot_print, speak_as
 
@@ -242,6 +273,7 @@ def run_command(words: list[str]) -> int:
     else:  # intermixed: `watch PATH --json RUN_ID` is two positionals, as a user means it
         args, unknown = command.parse_known_intermixed_args(args_list[1:])
         args.command = args_list[0]
+    vars(args).pop(_GIVEN, None)  # (``StoreOnce``'s, not an option)
     speak_as(f"flowtop {args.command}")  # every line `say` says names the command
     if unknown:  # said by its command: `flowtop run: … (see flowtop run --help)`
         parser.commands.get(args.command, parser).error(
@@ -272,6 +304,38 @@ def run_command(words: list[str]) -> int:
         silence(sys.stdout)
         print(f"flowtop {args.command}: {output_lost(exc)}", file=sys.stderr)
         return 1
+
+
+class _LostWrites(io.FileIO):
+    """A descriptor whose failed writes are dropped: ``forgiving_stderr``'s."""
+
+    def write(self, data: ReadableBuffer, /) -> int:
+        try:
+            return super().write(data) or 0
+        except OSError:
+            return memoryview(data).nbytes
+
+
+def forgiving_stderr() -> None:
+    """Make the process's stderr drop what it cannot write, as the README has it for a
+    flow module's import output: a usage error said to a stderr closed (``2>&-``) or full
+    (``2>/dev/full``) raised from its ``print`` and ended the command with a traceback
+    nobody saw and status 1, where its status is 2 whether or not it can be said. Only
+    the process's own stderr (a test's capture is left as it is); the descriptor kept."""
+    stream = sys.stderr
+    if stream is not sys.__stderr__ or not isinstance(stream, io.TextIOWrapper):
+        return
+    try:
+        raw = _LostWrites(stream.fileno(), "w", closefd=False)
+    except (OSError, ValueError):  # no descriptor 2: held by /dev/null, not a later file
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - kept for the process's life
+        return
+    sys.stderr = io.TextIOWrapper(
+        io.BufferedWriter(raw),
+        encoding=stream.encoding,
+        errors=stream.errors,
+        line_buffering=True,
+    )
 
 
 def refused_in_gone_folder(args: argparse.Namespace) -> bool:

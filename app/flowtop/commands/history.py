@@ -140,7 +140,10 @@ def main(args: argparse.Namespace) -> int:
             record = run_in_file(history, args.run, args.flow, "--run", within)
             if isinstance(record, str):
                 return _usage(record)
-            print(_detail_text(history, record.run_id, gone, args.json, db), end="", file=out)
+            # a line at a time, as the list: one write of it all, cut short by a reader
+            # that left (`| head -1`) under PYTHONUNBUFFERED, lost the rest and exited 0
+            for line in _detail_text(history, record.run_id, gone, args.json, db).splitlines(True):
+                out.write(line)
             return 0
         listed = history.runs(args.flow, limit=args.limit, among=among)
         runs = [_as_read(counts_so_far(run, history.run_detail), gone) for run in listed]

@@ -516,11 +516,16 @@ class HumanPrinter:
         """The status line in ``width`` cells, one row: without its zero counts when the
         whole line is wider, then cut. On an 80-column terminal a retry's whole line
         (``slow #3: 0/2 done · 0 running · 1 retrying · next retry in 8.0s · 0 failed ·
-        12s``) was cut in its clock, which read ``1…``."""
+        12s``) was cut in its clock, which read ``1…``; and still too wide (a 60-column
+        pane), its end was cut all the same: now what comes before the clock is."""
         status = printable(self.status())
-        if cell_len(status) > width:
-            status = printable(self.status(zeros=False))
-        return cut_cells(status, width)
+        if cell_len(status) <= width:
+            return status
+        status = printable(self.status(zeros=False))
+        head, sep, clock = status.rpartition(" · ")
+        if cell_len(status) <= width or cell_len(sep + clock) >= width // 2:
+            return cut_cells(status, width)
+        return cut_cells(head, width - cell_len(sep + clock)) + sep + clock
 
     def status(self, *, zeros: bool = True) -> str:
         """Each live run's counts, soonest retry and clock; ``zeros=False`` leaves out

@@ -549,7 +549,7 @@ def detach(
     SIGTERM, SIGHUP and Ctrl+C are noted in ``pressed`` (``run_signals.stops_noted``)
     and stop the command before the next launch only: once the last run id is printed
     the launch has succeeded, and the command exits 0 whatever came after (1 when the
-    ids could not be written: ``DetachedIds``).
+    ids could not be written, 141 when their reader left: ``DetachedIds``).
 
     The store is opened (created, migrated) first: a broken one is reported here, and a
     ``flowtop watch`` right after finds it, even before the run process is up.
@@ -597,4 +597,4 @@ def detach(
             say(f"{name} was not started: {launch_failure(exc, workspace.state_dir)}")
             return 2
         printed(name, launched.run_id)
-    return 0 if printed.lost is None else 1
+    return printed.status()

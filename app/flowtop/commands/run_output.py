@@ -151,7 +151,9 @@ class DetachedIds:
     to watch or cancel it by, and the flows after it were not started. Now the runs
     are all started, each said on stderr from the failed write on, and the command
     exits 1 (``lost``), as a ``flowtop run`` whose output is lost does. A reader that
-    left (``BrokenPipeError``) stops the command, as SIGPIPE stops a Unix tool."""
+    left (``| head -0``) is told alike, and the command exits 141 (``status``), as
+    SIGPIPE ends a Unix tool: it stopped the command there, and the flows after the
+    first were not started, unsaid, while the first went on unnamed."""
 
     def __init__(self, out: TextIO, *, json_lines: bool) -> None:
         self.out = out
@@ -164,8 +166,6 @@ class DetachedIds:
             try:
                 print(json_record(event) if self.json_lines else run_id, file=self.out, flush=True)
                 return
-            except BrokenPipeError:
-                raise
             except OSError as exc:
                 from .printers import output_lost, silence
 
@@ -175,3 +175,12 @@ class DetachedIds:
                 say(said, command="flowtop run")
                 return
         say(f"{flow}'s run {run_id} started", command="flowtop run")
+
+    def status(self) -> int:
+        """The command's exit status once every run is started: 0 when each id was
+        written, 141 when the reader left, else 1."""
+        from .printers import READER_GONE
+
+        if self.lost is None:
+            return 0
+        return READER_GONE if isinstance(self.lost, BrokenPipeError) else 1

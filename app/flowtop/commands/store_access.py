@@ -249,16 +249,18 @@ def find_run(
         else:  # the newest of each of the file's flows: the newest of them
             each = [r for name in within.names for r in reader.runs(name, limit=1)]
             runs = sorted(each, key=lambda r: (r.started, r.number), reverse=True)
-        named = reader.flows() if flow and not runs else []
+        named = reader.flows() if flow is not None and not runs else []
     except HistoryError as exc:
         return usage(command, str(exc))
     except sqlite3.Error as exc:
         return usage(command, unreadable(exc, db))
     if not runs:
-        where = f" of flow {flow!r}" if flow else f" of the flows of {within}" if within else ""
+        # (`--flow ""` is a flow asked for too: "no runs in" read as an empty store)
+        of_files = f" of the flows of {within}" if within else ""
+        where = f" of flow {flow!r}" if flow is not None else of_files
         known = (
             f"{did_you_mean(flow, named)}; flows with runs: {', '.join(named)}"
-            if flow and named
+            if flow is not None and named
             else ""
         )
         return usage(command, f"no runs{where} in {db}{known}")

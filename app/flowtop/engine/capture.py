@@ -285,15 +285,18 @@ def heard(logger: logging.Logger, level: int) -> bool:
 
 def shown_by_nobody(logger: logging.Logger, level: int) -> bool:
     """Whether a record at ``level`` on ``logger``, made on this thread, would be lost: no
-    capture here (no attempt, no ``@flow`` body), no handler of the program's on its way,
-    and no flowtop command, whose own output reports the runs. Python's last resort would
-    drop it below WARNING (a plain script's task called outside any flow)."""
-    return _buffer() is None and not _pinned and not _program_handlers(logger, level)[0]
+    capture here (no attempt, no ``@flow`` body) and no handler of the program's on its
+    way. Python's last resort would drop it below WARNING (a plain script's task called
+    outside any flow). So would a flowtop command: its output reports the runs' attempts,
+    and a task a flow called on a plain thread (a ``ThreadPoolExecutor``'s, which carries
+    no run) is none: its ``log_prints`` prints and INFO lines went nowhere."""
+    return _buffer() is None and not _program_handlers(logger, level)[0]
 
 
 def show_on_stderr(record: logging.LogRecord) -> None:
-    """``record`` on stderr, as a script's task lines are shown (``LEVEL name: message``)."""
-    _real(sys.stderr).write(_handler.format(record) + "\n")
+    """``record`` on stderr, as a script's task lines are shown (``LEVEL name: message``);
+    under a flowtop command through the stand-in, clear of a live status line."""
+    (sys.stderr if _pinned else _real(sys.stderr)).write(_handler.format(record) + "\n")
 
 
 def _logger_of(record: logging.LogRecord) -> logging.Logger:
