@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from flowtop.engine.final_states import RETURNED
 from flowtop.engine.states import StateType
 
 S = StateType
@@ -115,6 +116,9 @@ def run_error_text(error_type: str, message: str) -> str:
         return f"did not start: {message}"
     if returned_states(error_type, message):
         return f"flow returned states: {message}"
+    if error_type.startswith(RETURNED):  # ``Failed(message=…)`` made by hand: nothing raised
+        said = repr(message) if message else ""
+        return f"flow returned {error_type.removeprefix(RETURNED)}({said})"
     return f"flow raised {error_type}: {message}"
 
 

@@ -52,11 +52,11 @@ def test_a_drop_in_task_without_retries_has_prefect_s_default_from_no_layer() ->
         "0 (no retries)",
         Layer.TASK,
     )
-    # a workspace's [defaults] max_retries still sets the budget, from its layer
+    # a workspace's [defaults] max_retries is its retries, from its layer (s57)
     zero = unset.with_values(Layer.DEFAULTS, default_max_retries=0)
     assert zero.describe()["max_retries"] == ("0 (no retries)", Layer.DEFAULTS)
     two = unset.with_values(Layer.DEFAULTS, default_max_retries=2)
-    assert two.describe()["max_retries"] == ("unset (budget 2, Retry only)", Layer.DEFAULTS)
+    assert two.describe()["max_retries"] == ("2", Layer.DEFAULTS)
 
 
 def test_its_failure_says_prefect_s_default_not_retry() -> None:
@@ -66,7 +66,7 @@ def test_its_failure_says_prefect_s_default_not_retry() -> None:
     assert failed.reason == PREFECT_DEFAULT
     zero = made.policy.with_values(Layer.DEFAULTS, default_max_retries=0)
     reason = decide(zero, State(StateType.FAILED, None, ValueError("boom"), 1)).reason
-    assert reason == "no retries (max_retries 0 from defaults)"
+    assert reason == "no retries left: max_retries 0 from defaults"
 
 
 def test_its_exhausted_budget_is_worded_as_flowtop_list_words_it() -> None:

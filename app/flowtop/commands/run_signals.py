@@ -6,6 +6,9 @@ them be recorded CANCELLED, and ends the command with 128 + the signal's number 
 process at once: the run read INTERRUPTED ("its process is gone"), a process pool's
 workers ran on, and the live status line stayed on the screen.
 
+A drop-in flow's run so cancelled crashes, as Prefect's does: its ``on_crashed`` hooks run,
+not ``on_cancellation`` (the reason is a ``SignalStop``: ``engine.final_states``).
+
 SIGHUP comes when the terminal goes away (its window closed, ``tmux kill-session``, an
 ssh connection lost). Every write to a terminal that hung up fails (EIO), so its
 descriptors are pointed at /dev/null as the signal arrives: the run's last lines, and
@@ -28,6 +31,7 @@ from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import Any
 
+from ..engine.final_states import INTERRUPT_CRASH, TERMINATION_CRASH, SignalStop
 from ..workspace.load_error import Stopped
 
 
@@ -35,7 +39,7 @@ class CtrlC(Stopped):
     """Ctrl+C (SIGINT), flowtop's own: its runs' note names it. They read "cancelled by the
     user", as a ``flowtop cancel`` does: ``history`` could not tell the two apart."""
 
-    why = "cancelled: Ctrl+C (SIGINT: flowtop run was interrupted)"
+    why = SignalStop("cancelled: Ctrl+C (SIGINT: flowtop run was interrupted)", INTERRUPT_CRASH)
 
 
 class Terminated(Stopped):
@@ -45,7 +49,7 @@ class Terminated(Stopped):
 
     how = "SIGTERM"
     exit_code = 128 + signal.SIGTERM
-    why = "cancelled: SIGTERM (flowtop run was stopped)"
+    why = SignalStop("cancelled: SIGTERM (flowtop run was stopped)", TERMINATION_CRASH)
 
 
 class HungUp(Stopped):
@@ -53,7 +57,7 @@ class HungUp(Stopped):
 
     how = "SIGHUP"
     exit_code = 128 + signal.SIGHUP
-    why = "cancelled: SIGHUP (flowtop run's terminal closed)"
+    why = SignalStop("cancelled: SIGHUP (flowtop run's terminal closed)", TERMINATION_CRASH)
 
 
 Handler = Callable[[int, FrameType | None], Any]

@@ -5,15 +5,18 @@ exception spends (``RetryPolicy.retry_only``, 3 by default), which the monitor a
 ``flowtop run`` show as ``1/1+3``. Prefect code cannot raise ``Retry``: no ``prefect``
 module of drop-in mode gives it, and a Prefect task without ``retries`` has none (its
 settings' ``task_default_retries``, 0). So a task made through drop-in ``prefect`` gets
-a budget of 0 (``1/1``, as Prefect shows the run): only where nothing else set it. The
-workspace's ``[defaults] max_retries``, a run's own default and ``retries=`` still apply.
+a budget of 0 (``1/1``, as Prefect shows the run): only where nothing else set it.
+``retries=`` still applies, and so do the workspace's ``[defaults] max_retries`` and a
+run's own default, as its retries (``RetryPolicy.with_values``), as Prefect's
+``PREFECT_TASK_DEFAULT_RETRIES`` is: a plain failure is retried, not a ``Retry`` only.
 Its budget of 0 reads ``no retries``, with or without ``retries=0``, where a flowtop
 task's ``max_retries=0`` reads ``0×``; as ``max_retries``, and as the reason a failure was
 not retried, the 0 nothing set reads ``no retries (Prefect's default)`` from the
 ``builtin`` layer (``retries=0``: ``0 (no retries)``, from ``task``).
 
-Its ``timeout_seconds`` is kept as a ``PrefectTimeout``, so the ``TaskTimeout`` an attempt
-past it fails with reads as Prefect's (``Scope timed out after 0.3 second(s).``) where
+Its ``timeout_seconds`` of 0 is no timeout, as Prefect's (``no_timeout``); any other is
+kept as a ``PrefectTimeout``, so the ``TaskTimeout`` an attempt past it fails with reads
+as Prefect's (``Scope timed out after 0.3 second(s).``) where
 its code, its hooks and ``state.result()`` read it; a timeout a flowtop.toml layer set
 is flowtop's, and its ``TaskTimeout`` says flowtop's words.
 
@@ -84,6 +87,14 @@ def no_task_runner(task_name: str, prefect_words: str) -> RuntimeError:
     return error
 
 
+def no_timeout(value: Any) -> bool:
+    """Whether ``value`` is a timeout of 0, which Prefect 3 reads as none
+    (``float(timeout_seconds) if timeout_seconds else None``): ``@task(timeout_seconds=0)``
+    and ``.with_options(timeout_seconds=0)``, which drops the task's timeout; flowtop's own
+    ``@task(timeout=0)`` is refused."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and value == 0
+
+
 def prefect_timeout(policy: RetryPolicy) -> RetryPolicy:
     """``policy`` with the timeout the task set (``timeout_seconds=``) as a
     ``PrefectTimeout``: its ``TaskTimeout`` says Prefect's words (see the module doc)."""
@@ -100,6 +111,9 @@ class DropInTask(Task):
     maps_as_prefect = True
 
     def __init__(self, fn: Callable[..., Any], *, name: str | None = None, **options: Any) -> None:
+        for key in ("timeout_seconds", "timeout"):  # a ``with_options`` copy's is ``timeout``
+            if no_timeout(options.get(key)):
+                options[key] = None
         super().__init__(fn, name=name, **options)
         self.policy = prefect_timeout(without_retry_budget(self.policy))
 

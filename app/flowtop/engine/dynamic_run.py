@@ -26,7 +26,7 @@ from .context import calling_attempt, parent_run, set_run
 from .delays import fmt_seconds
 from .errors import FlowRunNameError, Retry, RunCancelled, UpstreamFailed
 from .events import ErrorInfo, RunEnd, RunStarted
-from .flow_result import cancelled_by_return, retries_after
+from .flow_result import cancelled_by_return, retries_after, returned_state_info
 from .flow_retries import FlowRetries
 from .graph import Node, resolve_inputs
 from .parameters import given_json
@@ -503,6 +503,8 @@ class DynamicRun(FlowRetries):
             return ErrorInfo("FailedRun", self.states_failed)
         if self.timed_out is not None:  # the state's message says more than the exception's
             return ErrorInfo(type(self.error).__name__, self.timed_out)
+        if (returned := returned_state_info(self)) is not None:  # ``Failed(...)``: not raised
+            return returned
         return None if self.error is None else error_info(self.error)
 
     # -- what Prefect code reads of it (``run_protocols.ActiveRun``) --------------------

@@ -16,6 +16,9 @@ Checked side by side with Prefect 3 (``tests/compat/side_by_side.py``, the scena
 - ``on_cancellation`` runs as a run is cancelled (``x``, ``c``, ``flowtop cancel``),
   before it shows CANCELLED; the state it gets is ``Cancelling``, of Prefect's type
   ``CANCELLING`` (``state.is_cancelling()``; not final, no result), as Prefect's gets.
+  A drop-in flow's run cancelled because Ctrl+C, SIGTERM or SIGHUP stopped ``flowtop
+  run`` calls ``on_crashed`` instead, with a ``Crashed`` state, as Prefect's crashes
+  (``final_states.signal_crash``).
 - none runs for a run whose body returned what makes Prefect's run ``Cancelled``
   (``Cancelled(...)`` or a task's cancelled state: ``flow_result.cancelled_by_return``,
   the run ends CANCELLED; states one of which is cancelled: recorded FAILED,
@@ -47,7 +50,7 @@ from . import capture
 from .context import set_run
 from .delays import MAX_SECONDS, MAX_SECONDS_TEXT
 from .errors import FlowRunTimeoutError, Interrupt
-from .final_states import keep
+from .final_states import keep, signal_crash
 from .flow_result import cancelled_group
 from .hooks import call_hooks
 from .prefect_api import State, raised_for
@@ -124,7 +127,9 @@ def ending_kind(run: DynamicRun, outcome: StateType) -> str | None:
     if outcome is StateType.FAILED and run.timed_out is not None:
         keep(run, StateType.FAILED, "TimedOut", run.timed_out)
     if outcome is StateType.CANCELLED:
-        return "on_cancellation" if run.cancelled else None
+        if not run.cancelled:
+            return None
+        return "on_crashed" if signal_crash(run) is not None else "on_cancellation"
     if outcome is StateType.COMPLETED:
         return "on_completion"
     error = run.error

@@ -11,6 +11,9 @@ state and the run, so the run's own state, and only that run's, is the aggregate
 A returned list, tuple or set of states that did not all complete fails the run too
 (``prefect_api.states_failed``); :func:`retried_group` says whether Prefect retries it.
 
+A returned ``Failed(...)`` made by hand is recorded as returned, not raised
+(:func:`returned_state_info`: ``flow returned Failed('2 rows bad')``).
+
 A return that makes Prefect's flow run ``Cancelled`` (:func:`cancelled_by_return`) ends
 flowtop's run ``CANCELLED``, with a note saying so: no hook runs for it and no flow retry
 follows, as in Prefect. So does a returned group of states one of which is cancelled
@@ -25,8 +28,12 @@ import contextlib
 from typing import TYPE_CHECKING, Any
 
 from .context import context_run
+from .events import ErrorInfo
+from .final_states import RETURNED
 from .prefect_api import (
     RETURNED_BY_FLOW,
+    CrashedRun,
+    FailedRun,
     State,
     is_state_iterable,
     made_by_hand,
@@ -37,6 +44,18 @@ from .prefect_api import (
 
 if TYPE_CHECKING:
     from .dynamic_run import DynamicRun
+
+
+def returned_state_info(run: DynamicRun) -> ErrorInfo | None:
+    """The error of ``run`` as its record keeps it when its body returned ``Failed(...)``
+    or ``Crashed(...)`` made by hand, whose ``FailedRun`` it raised to its caller: type
+    ``returned Failed``, message the state's, no traceback (nothing of the user's raised
+    it, and flowtop's ``FailedRun`` path is no line of theirs); None for any other."""
+    error = run.error  # its message's own exception (``Failed(data=ValueError())``'s): raised
+    state = raised_for(error, run.run_id) if isinstance(error, FailedRun | CrashedRun) else None
+    if state is None:
+        return None
+    return ErrorInfo(f"{RETURNED}{state.name}", state.message or "")
 
 
 def returned_state_error(state: State[Any]) -> BaseException:
@@ -124,4 +143,5 @@ __all__ = [
     "retried_group",
     "retries_after",
     "returned_state_error",
+    "returned_state_info",
 ]

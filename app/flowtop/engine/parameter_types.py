@@ -13,37 +13,77 @@ so (``"5"`` an ``int``, ``1`` a ``float``) or a user typing it would (``4`` a ``
 ``"4"``), and refused where pydantic refuses it: ``null`` fits only an ``X | None`` (or a
 parameter whose default is None), at any depth. A
 pydantic model (validated by pydantic itself, which Prefect flows often use for a
-config) or a dataclass takes a JSON object of its fields. Any other annotation (a class
-of the user's) gets the JSON value as it is. The same types go back to JSON as that text
+config) or a dataclass takes a JSON object of its fields. Any other type pydantic knows
+(``timedelta``, ``Decimal``, ``UUID``, ``bytes``, ``SecretStr``, ``HttpUrl``, a
+``NamedTuple``) is made by pydantic in its lax mode, as Prefect's is, where pydantic is
+installed; any other annotation (a class of the user's, a ``Protocol``) gets the JSON value
+as it is. ``Annotated[int, Field(ge=1)]`` (``conint(ge=1)``, a default ``Field(ge=1)``)
+also checks its constraints, by pydantic. The same types go back to JSON as that text
 (``to_json``), so a rerun calls the function with the same values.
 """
 
 from __future__ import annotations
 
-import ast
 import collections.abc as abc
+import contextlib
 import dataclasses
 import datetime as dt
+import decimal
 import enum
-import functools
+import inspect
 import json
-import operator
 import types
 import typing
+import uuid
 from collections.abc import Callable
 from pathlib import PurePath
 from typing import Any
 
+from .annotation_text import hint_named as hint_named  # (the run form reads it here)
 from .value_text import safe_repr
 
 
 def hints(fn: Callable[..., Any]) -> dict[str, Any]:
     """``fn``'s annotations resolved (``from __future__ import annotations`` leaves them
-    as text); {} when they cannot be (a name defined only under ``TYPE_CHECKING``)."""
+    as text), ``Annotated[...]`` kept whole (its constraints are checked), a parameter
+    whose default is pydantic's ``Field(ge=1)`` as ``Annotated[int, Field(ge=1)]``; {}
+    when they cannot be (a name defined only under ``TYPE_CHECKING``)."""
     try:
-        return typing.get_type_hints(fn)
+        found = typing.get_type_hints(fn, include_extras=True)
     except Exception:  # noqa: BLE001 - any failure to resolve: no coercion, the values as given
         return {}
+    for name, default in _field_defaults(fn).items():
+        if name in found:
+            found[name] = typing.Annotated[found[name], default]
+    return found
+
+
+def _field_defaults(fn: Callable[..., Any]) -> dict[str, Any]:
+    """The parameters of ``fn`` whose default is pydantic's ``Field(...)``, by name."""
+    code = getattr(fn, "__code__", None)
+    defaults = getattr(fn, "__defaults__", None) or ()
+    keyword = getattr(fn, "__kwdefaults__", None) or {}
+    if code is None or not any(map(is_field, (*defaults, *keyword.values()))):
+        return {}  # (nearly every function: no signature read)
+    return {
+        name: p.default
+        for name, p in inspect.signature(fn).parameters.items()
+        if is_field(p.default)
+    }
+
+
+def is_field(value: Any) -> bool:
+    """Whether ``value`` is pydantic's ``FieldInfo`` (``Field(default=5, ge=1)``)."""
+    kind = type(value)
+    return kind.__name__ == "FieldInfo" and kind.__module__.startswith("pydantic")
+
+
+def field_default(field: Any) -> Any:
+    """A ``Field(...)`` default's own default (``inspect.Parameter.empty`` for none)."""
+    if getattr(field, "default_factory", None) is not None:
+        return field.default_factory()
+    default = getattr(field, "default", None)
+    return inspect.Parameter.empty if type(default).__name__ == "PydanticUndefinedType" else default
 
 
 def _is_alias(hint: Any) -> bool:
@@ -63,6 +103,14 @@ def _one_type(hint: Any) -> Any:
     return hint
 
 
+def _bare(hint: Any) -> Any:
+    """``_one_type`` of ``hint``, an ``Annotated[X, ...]`` read as its ``X``."""
+    hint = _one_type(hint)
+    while typing.get_origin(hint) is typing.Annotated:
+        hint = _one_type(typing.get_args(hint)[0])
+    return hint
+
+
 def coerce(value: Any, hint: Any, *, none_default: bool = False) -> Any:
     """``value`` as ``hint`` declares it; raises ``ValueError`` naming the type it needed,
     and for a container's item where it sits (``expected date at [1], got 'x'``).
@@ -74,6 +122,8 @@ def coerce(value: Any, hint: Any, *, none_default: bool = False) -> Any:
         return None
     try:
         return _coerce(value, hint)
+    except RecursionError:
+        raise
     except _Misfit as misfit:
         where = "".join(reversed(misfit.path))
         at = f" at {where}" if where else ""
@@ -84,6 +134,8 @@ def coerce(value: Any, hint: Any, *, none_default: bool = False) -> Any:
             advice = f" (only {whose} typed {misfit.written} | None{default} takes null)"
         got = safe_repr(misfit.value)
         raise ValueError(f"expected {misfit.needed}{at}, got {got}{advice}") from None
+    except Exception:  # noqa: BLE001 - a type that cannot be checked (its own isinstance raising): as given
+        return value
 
 
 class _Misfit(Exception):
@@ -125,6 +177,8 @@ def _takes_none(hint: Any) -> bool:
     if hint is None or hint is Any or hint is object or hint is type(None):
         return True
     origin = typing.get_origin(hint)
+    if origin is typing.Annotated:
+        return _takes_none(typing.get_args(hint)[0])
     if origin in (typing.Union, types.UnionType):
         return any(_takes_none(arg) for arg in typing.get_args(hint))
     if origin is typing.Literal:
@@ -138,13 +192,15 @@ def _coerce(value: Any, hint: Any) -> Any:
     if value is None:
         if _takes_none(hint):
             return None
-        one = _one_type(hint)
+        one = _bare(hint)
         needed = _named(one) if isinstance(one, type) else type_text(hint)
         raise _Misfit(needed, None, written=type_text(hint))
     hint = _one_type(hint)
     if hint is None or hint is Any:  # a union of several types, an alias of Any: as given
         return value
     origin = typing.get_origin(hint)
+    if origin is typing.Annotated:  # the type's rules, then its constraints
+        return _constrained(_coerce(value, typing.get_args(hint)[0]), hint)
     if origin in _LIST_ORIGINS:
         if not isinstance(value, list):
             # text is not a list of its letters: ``regions=eu`` for ``list[str]``
@@ -164,16 +220,79 @@ def _coerce(value: Any, hint: Any) -> Any:
         raise _Misfit(f"one of {', '.join(map(repr, typing.get_args(hint)))}", value)
     if not isinstance(hint, type):
         return value  # a TypeVar, an alias: JSON already gave the shape
-    if isinstance(value, hint) and not (hint is int and isinstance(value, bool)):
+    if _is_instance(value, hint) and not (hint is int and isinstance(value, bool)):
         return value
     if isinstance(value, dict) and _is_model(hint):
         return _validated(hint, value)
     if isinstance(value, dict) and dataclasses.is_dataclass(hint):
         return _built(hint, value)
     made = _make(value, hint)
-    if made is _NOT:
+    if made is not _NOT:
+        return made
+    if hint in _OWN or issubclass(hint, enum.Enum | PurePath) or _known_class(hint):
         raise _Misfit(_named(hint), value)
-    return made
+    return _by_pydantic(value, hint, hint)
+
+
+#: The types whose values flowtop makes itself (``_make``), refusing the rest in its words.
+_OWN = frozenset({int, float, str, bool, dt.date, dt.datetime, dt.time, list, dict, *_LIST_ORIGINS})
+
+
+def _known_class(hint: type) -> bool:
+    """A pydantic model or a dataclass, whose JSON object flowtop reads (not another value)."""
+    return _is_model(hint) or dataclasses.is_dataclass(hint)
+
+
+def _is_instance(value: Any, hint: type) -> bool:
+    """``isinstance``, False for a class that refuses the check (a ``TypedDict``, a
+    ``Protocol`` that is not ``runtime_checkable``)."""
+    try:
+        return isinstance(value, hint)
+    except TypeError:
+        return False
+
+
+def _constrained(made: Any, hint: Any) -> Any:
+    """``made`` (of ``Annotated[X, ...]``'s ``X``) checked against the constraints the
+    annotation adds (``Field(ge=1)``, ``conint(ge=1)``) by pydantic, as Prefect checks them;
+    as it is where pydantic is not installed or reads none."""
+    return _by_pydantic(made, hint, typing.get_args(hint)[0])
+
+
+def _by_pydantic(value: Any, hint: Any, named: Any) -> Any:
+    """``value`` made ``hint`` by pydantic (lax, as Prefect validates a parameter), refused
+    in pydantic's words (``expected timedelta (Input should be …)``); as given where
+    pydantic is not installed or makes no schema of ``hint`` (a class of the user's)."""
+    adapter = _adapter(hint)
+    if adapter is None:
+        return value
+    try:
+        return adapter.validate_python(value)
+    except ValueError as exc:  # pydantic's ValidationError is one
+        errors = getattr(exc, "errors", None)
+        found = errors() if callable(errors) else []
+        said = _complaint(found[0]) if found else str(exc)
+        raise _Misfit(f"{type_text(named)} ({said})", value) from None
+
+
+#: pydantic's validator of each annotation read (None: none), made once: it takes a ms.
+_ADAPTERS: dict[Any, Any] = {}
+
+
+def _adapter(hint: Any) -> Any:
+    try:
+        return _ADAPTERS[hint]
+    except (KeyError, TypeError):  # (TypeError: an annotation that cannot be hashed)
+        pass
+    try:
+        from pydantic import TypeAdapter
+
+        adapter: Any = TypeAdapter(hint)
+    except Exception:  # noqa: BLE001 - no pydantic, or no schema of this type: as given
+        adapter = None
+    with contextlib.suppress(TypeError):
+        _ADAPTERS[hint] = adapter
+    return adapter
 
 
 def _items(value: list[Any], hint: Any, origin: Any) -> list[Any]:
@@ -289,13 +408,13 @@ def takes_text(hint: Any) -> bool:
     """Whether ``hint`` is ``str`` (or ``str | None``, or an alias of either): a number
     typed for it is kept as the text typed (``1.10``), which its JSON value (the float
     1.1) would not give back."""
-    return _one_type(hint) is str
+    return _bare(hint) is str
 
 
 def choices(hint: Any) -> tuple[str, ...]:
     """The member names an ``Enum`` parameter (or ``Enum | None``) takes, for a form or a
     listing to offer; () for any other type."""
-    hint = _one_type(hint)
+    hint = _bare(hint)
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         return tuple(member.name for member in hint)
     return ()
@@ -308,6 +427,8 @@ def type_text(hint: Any) -> str:
     if isinstance(hint, str):
         return hint
     origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is typing.Annotated:  # its constraints are said when a value breaks them
+        return type_text(args[0])
     if origin in (typing.Union, types.UnionType):
         return " | ".join("None" if arg is type(None) else type_text(arg) for arg in args)
     if origin is typing.Literal:
@@ -344,15 +465,19 @@ def _make(value: Any, hint: type) -> Any:
             return int(value)
         if hint in (tuple, set, frozenset) and isinstance(value, list):
             return hint(value)  # a bare ``tuple``: JSON has lists only
+        if hint is bool and isinstance(value, int | float) and value in (0, 1):
+            return bool(value)  # pydantic's lax bool: 1, 0
         if issubclass(hint, enum.Enum):  # by value (``1``, ``"fast"``) or by name
             return _member(hint, value)
         if not isinstance(value, str):
             return _NOT
         if hint in (int, float):
             return hint(value)
-        if hint is bool and value.lower() in ("true", "false"):
-            return value.lower() == "true"
-        if hint in (dt.date, dt.datetime, dt.time):
+        if hint is bool and value.lower() in _BOOL_TEXTS:
+            return _BOOL_TEXTS[value.lower()]
+        if hint is dt.date:
+            return _date(value)
+        if hint in (dt.datetime, dt.time):
             return hint.fromisoformat(value)
         if issubclass(hint, PurePath):
             return hint(value)
@@ -361,151 +486,31 @@ def _make(value: Any, hint: type) -> Any:
     return _NOT
 
 
+#: The texts pydantic's lax ``bool`` takes (any case), as Prefect's validation does.
+_BOOL_TEXTS = {
+    **dict.fromkeys(("true", "t", "yes", "y", "on", "1"), True),
+    **dict.fromkeys(("false", "f", "no", "n", "off", "0"), False),
+}
+
+
+def _date(text: str) -> dt.date:
+    """A date's text, or a datetime's at midnight (``2024-01-02T00:00:00``), as pydantic
+    reads it; raises ``ValueError`` for another."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        moment = dt.datetime.fromisoformat(text)
+        if moment.time() != dt.time():
+            raise
+        return moment.date()
+
+
 def _member(kind: type[enum.Enum], value: Any) -> Any:
     """An enum member by value, else by name (``--param mode=fast``)."""
     for member in kind:
         if member.value == value or member.name == value:
             return member
     return _NOT
-
-
-#: Annotations a form can check without the user's module: by the text they are written as.
-_BY_NAME: dict[str, type] = {
-    "int": int,
-    "float": float,
-    "str": str,
-    "bool": bool,
-    "date": dt.date,
-    "datetime": dt.datetime,
-    "time": dt.time,
-    "datetime.date": dt.date,
-    "datetime.datetime": dt.datetime,
-    "datetime.time": dt.time,
-    "Path": PurePath,
-    "pathlib.Path": PurePath,
-}
-
-
-#: Containers a form reads by name, bare (``list``) or with their items (``List[str]``).
-_CONTAINERS: dict[str, Any] = {
-    "list": list,
-    "List": list,
-    "tuple": tuple,
-    "Tuple": tuple,
-    "set": set,
-    "Set": set,
-    "frozenset": frozenset,
-    "FrozenSet": frozenset,
-    "dict": dict,
-    "Dict": dict,
-    "Sequence": abc.Sequence,
-    "MutableSequence": abc.MutableSequence,
-    "Collection": abc.Collection,
-    "Iterable": abc.Iterable,
-    "AbstractSet": abc.Set,
-    "MutableSet": abc.MutableSet,
-    "Mapping": abc.Mapping,
-    "MutableMapping": abc.MutableMapping,
-}
-
-#: A container written without its items: a bare ``Sequence`` is not read (text is one).
-_BARE_CONTAINERS: dict[str, type] = {
-    name: kind for name, kind in _CONTAINERS.items() if name in ("list", "tuple", "set", "dict")
-}
-
-#: What ``_read_hint`` returns for text it cannot read: a class of the user's.
-_UNKNOWN: Any = object()
-
-
-def hint_named(text: str) -> Any:
-    """The type an annotation's text names (``int``, ``date | None``, ``Optional[int]``,
-    ``tuple[str, ...]``, ``dict[str, list[date]]``), for the run form, which never imports
-    the flow's module, to check a value as it is typed, items and all; None when it names
-    a class of the user's (``Level``): then the flow host or the run checks it. Inside a
-    container such a class is ``Any``: ``list[Level]`` still takes only a JSON list."""
-    hint = _read_hint(text)
-    return None if hint is _UNKNOWN else hint
-
-
-def _read_hint(text: str) -> Any:
-    text = text.strip()
-    options = _split_top(text, "|")
-    if len(options) > 1:
-        return _union([_read_hint(option) for option in options])
-    if text == "None":
-        return type(None)
-    if text in ("Any", "typing.Any", "object"):
-        return Any if text != "object" else object
-    name, bracket, rest = text.partition("[")
-    name = name.strip().removeprefix("typing.").removeprefix("collections.abc.")
-    if not bracket:
-        return _BY_NAME.get(text) or _BARE_CONTAINERS.get(text, _UNKNOWN)
-    if not rest.endswith("]"):
-        return _UNKNOWN
-    args = _split_top(rest[:-1], ",")
-    if name == "Optional" and len(args) == 1:
-        return _union([_read_hint(args[0]), type(None)])
-    if name == "Union":
-        return _union([_read_hint(arg) for arg in args])
-    if name == "Literal":
-        try:
-            return typing.Literal[tuple(ast.literal_eval(arg.strip()) for arg in args)]
-        except (ValueError, SyntaxError, TypeError):
-            return _UNKNOWN
-    origin = _CONTAINERS.get(name)
-    if origin is None:
-        return _UNKNOWN
-    items = tuple(Ellipsis if arg.strip() == "..." else _item_hint(arg) for arg in args)
-    try:
-        return origin[items if len(items) > 1 else items[0]]
-    except (TypeError, IndexError):
-        return _UNKNOWN
-
-
-def _item_hint(text: str) -> Any:
-    """An item's type read, or for a class of the user's one that takes any value and is
-    named as written (``expected list[Level] as a JSON list``): the flow host checks it."""
-    hint = _read_hint(text)
-    return _Unread(text.strip()) if hint is _UNKNOWN else hint
-
-
-class _Unread:
-    """A type the form cannot read, by its text: not a ``type``, so ``coerce`` passes its
-    value as given (null too) and ``type_text`` writes it as the text."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __repr__(self) -> str:
-        return self.text
-
-
-def _union(options: list[Any]) -> Any:
-    """``A | B`` of the types read; unknown if one of them is (``Level | None``)."""
-    if any(option is _UNKNOWN for option in options):
-        return _UNKNOWN
-    return functools.reduce(operator.or_, options)
-
-
-def _split_top(text: str, separator: str) -> list[str]:
-    """``text`` split at ``separator`` outside brackets and quotes (``dict[str, int] |
-    None`` is two parts, ``Literal["a|b"]`` one)."""
-    parts: list[str] = []
-    depth, quote, start = 0, "", 0
-    for index, char in enumerate(text):
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char == "[":
-            depth += 1
-        elif char == "]":
-            depth -= 1
-        elif char == separator and depth == 0:
-            parts.append(text[start:index])
-            start = index + 1
-    parts.append(text[start:])
-    return parts
 
 
 def to_json(value: Any) -> Any:
@@ -523,3 +528,30 @@ def to_json(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {field.name: getattr(value, field.name) for field in dataclasses.fields(value)}
     raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def json_as_declared(value: Any, hint: Any) -> Any:
+    """``value`` as ``pydantic_json`` writes it when ``hint`` declares its very type (the
+    parameter makes it again from that JSON: a rerun gets the same value); else
+    ``TypeError``."""
+    if _bare(hint) is not type(value):
+        raise TypeError(f"{type(value).__name__} is not declared")
+    return pydantic_json(value)
+
+
+def pydantic_json(value: Any) -> Any:
+    """A ``timedelta``, ``Decimal``, ``UUID`` or a pydantic type's value (``HttpUrl``) as
+    pydantic writes it in JSON (``"PT2H"``, ``"2.25"``), as Prefect's schema shows a
+    default, and as its parameter reads it back; ``TypeError`` for another value, a
+    secret (``SecretStr``: its JSON is stars) and where pydantic is not installed."""
+    kind = type(value)
+    ours = isinstance(value, dt.timedelta | decimal.Decimal | uuid.UUID)
+    if not (ours or kind.__module__.startswith("pydantic")) or "Secret" in kind.__name__:
+        raise TypeError(f"{kind.__name__} is not JSON")
+    adapter = _adapter(kind)
+    if adapter is None:
+        raise TypeError(f"{kind.__name__} is not JSON")
+    try:
+        return adapter.dump_python(value, mode="json")
+    except Exception:  # noqa: BLE001 - pydantic's serializer refusing it: not JSON
+        raise TypeError(f"{kind.__name__} is not JSON") from None

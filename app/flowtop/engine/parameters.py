@@ -16,10 +16,14 @@ a rerun's stored values are made their types but never refused (``call_for``'s
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import decimal
 import enum
 import inspect
 import json
 import re
+import uuid
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any, NamedTuple
 
@@ -28,8 +32,12 @@ from .parameter_types import (
     choices,
     coerce,
     default_misfit,
+    field_default,
     hint_named,
     hints,
+    is_field,
+    json_as_declared,
+    pydantic_json,
     takes_text,
     to_json,
     type_text,
@@ -94,13 +102,22 @@ def signature_parameters(fn: Callable[..., Any]) -> list[ParameterInfo]:
     for p in signature.parameters.values():
         if p.kind in _VARIADIC:
             continue
-        required = p.default is p.empty
-        default = "" if required else json.dumps(p.default, default=_shown, ensure_ascii=False)
+        own = _default(p)
+        required = own is p.empty
+        default = "" if required else json.dumps(own, default=_shown, ensure_ascii=False)
         annotation = "" if p.annotation is p.empty else type_text(p.annotation)
         out.append(
             ParameterInfo(p.name, required, default, annotation, choices(declared.get(p.name)))
         )
     return out
+
+
+def _default(parameter: inspect.Parameter) -> Any:
+    """A parameter's default, pydantic's ``Field(default=5, ge=1)`` read as its 5 (as
+    Prefect's validation reads it); ``empty`` for none."""
+    if is_field(parameter.default):
+        return field_default(parameter.default)
+    return parameter.default
 
 
 def _signature(fn: Callable[..., Any]) -> inspect.Signature | None:
@@ -115,10 +132,12 @@ def _shown(value: Any) -> Any:
     the form offers (``"LOW"``, not its value ``1``), else its repr."""
     if isinstance(value, enum.Enum):
         return value.name
-    try:
-        return to_json(value)
-    except TypeError:
-        return safe_repr(value)
+    for json_of in (to_json, pydantic_json):  # a timedelta as pydantic writes it, "PT1H"
+        try:
+            return json_of(value)
+        except TypeError:
+            continue
+    return safe_repr(value)
 
 
 def _stored(value: Any) -> Any:
@@ -145,10 +164,32 @@ def given_json(
         signature = None
     if signature is None:
         given = {**{f"arg{i}": a for i, a in enumerate(args)}, **kwargs}
+    given = _declared_json(fn, given)
     try:
         return _as_json(given)
     except RecursionError:  # one value nested too deeply: kept as its repr, by name
         return _as_json({name: _shallow(value) for name, value in given.items()})
+
+
+#: Values kept as pydantic's JSON of them where their parameter declares their type.
+_PYDANTIC_JSON = (dt.timedelta, decimal.Decimal, uuid.UUID)
+
+
+def _declared_json(fn: Callable[..., Any], given: dict[str, Any]) -> dict[str, Any]:
+    """``given`` with a value of a type pydantic writes as JSON (a ``timedelta`` as
+    ``"PT2H"``) given to a parameter annotated with that type as that JSON, which the
+    parameter makes the same value again (a rerun's); another stays as it is (its repr)."""
+    if not any(
+        isinstance(v, _PYDANTIC_JSON) or type(v).__module__.startswith("pydantic")
+        for v in given.values()
+    ):
+        return given  # (nearly every call: no annotations read)
+    declared = hints(fn)
+    kept = dict(given)
+    for name, value in given.items():
+        with contextlib.suppress(TypeError):
+            kept[name] = json_as_declared(value, declared.get(name))
+    return kept
 
 
 def _as_json(given: Mapping[str, Any]) -> str:
@@ -254,10 +295,13 @@ def call_for(
             f"flow {flow!r} has no parameter {', '.join(unknown)}{hint}; {listed}",
             ParameterProblem(unknown[0], f"the flow takes no such parameter; {listed}"),
         )
+    for p in named.values():  # a ``Field(default=5)`` default: its 5, as Prefect's
+        if p.name not in arguments and is_field(p.default) and _default(p) is not p.empty:
+            arguments[p.name] = _default(p)
     missing = [
         p.name
         for p in named.values()
-        if p.default is p.empty and p.kind not in _VARIADIC and p.name not in arguments
+        if _default(p) is p.empty and p.kind not in _VARIADIC and p.name not in arguments
     ]
     if missing:
         raise ParameterError(
@@ -282,7 +326,7 @@ def _in_order(named: Mapping[str, inspect.Parameter], arguments: dict[str, Any])
         if name in arguments:
             ordered[name] = arguments[name]
         elif star in arguments and parameter.kind in _POSITIONAL:
-            ordered[name] = parameter.default  # (one without a default was refused)
+            ordered[name] = _default(parameter)  # (one without a default was refused)
     return ordered
 
 

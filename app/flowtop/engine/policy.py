@@ -98,7 +98,15 @@ class RetryPolicy:
         return self.sources.get(name, Layer.BUILTIN)
 
     def with_values(self, layer: Layer, **values: Any) -> RetryPolicy:
-        """A copy with ``values`` set and their source recorded as ``layer``."""
+        """A copy with ``values`` set and their source recorded as ``layer``. A drop-in
+        Prefect task has no ``Retry`` budget (``prefect_words``): a default budget
+        (``[defaults] max_retries``, a run's own) is its retries, as Prefect's
+        ``PREFECT_TASK_DEFAULT_RETRIES`` is, unless a layer above set them."""
+        if self.prefect_words and "default_max_retries" in values:
+            values = dict(values)
+            default = values.pop("default_max_retries")
+            if self.max_retries is None or self.source("max_retries") is Layer.DEFAULTS:
+                values["max_retries"] = default
         sources = dict(self.sources)
         sources.update(dict.fromkeys(values, layer))
         return replace(self, sources=MappingProxyType(sources), **values)
@@ -216,6 +224,8 @@ class RetryPolicy:
         spellings: the policy does not know which one the task was given, and a Prefect
         file never says max_retries), else `flowtop list`'s words and layer:
         ``max_retries unset (budget 3, Retry only) [builtin]``: no max_retries to quote."""
+        if self.max_retries is not None and self.source("max_retries") is Layer.DEFAULTS:
+            return f"max_retries {self.max_retries} from {Layer.DEFAULTS}"  # a drop-in task's
         if self.max_retries is not None:
             return f"max_retries={self.max_retries} (retries={self.max_retries})"
         return f"max_retries {self.max_retries_text()} [{self.budget_source()}]"

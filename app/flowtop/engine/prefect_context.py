@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from . import logged_prints, run_loggers
 from .context import context_run, current_run
-from .final_states import kept
+from .final_states import kept, signal_crash
 from .prefect_api import (
     MissingContextError,
     State,
@@ -238,6 +238,10 @@ def _outcome_of(run: DynamicRun, outcome: StateType) -> State[Any]:
         if named is None or named[0] is not StateType.COMPLETED:
             return State(StateType.COMPLETED, data=run.value)
         return State(StateType.COMPLETED, data=run.value, name=named[1], message=named[2])
+    crash = signal_crash(run)
+    if crash is not None:  # Ctrl+C or SIGTERM stopped flowtop run: Prefect's run crashed
+        stopped = KeyboardInterrupt(crash)
+        return State(PrefectOnlyStateType.CRASHED, name="Crashed", message=crash, data=stopped)
     if outcome is StateType.CANCELLED:
         cancelling = PrefectOnlyStateType.CANCELLING  # as Prefect's hooks get it
         return State(cancelling, message="cancelled by the user")

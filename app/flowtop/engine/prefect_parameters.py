@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
-from .parameter_types import hints, to_json
+from .parameter_types import field_default, hints, is_field, pydantic_json, to_json
 from .parameters import ParameterInfo, signature_parameters
 
 #: The JSON schema of the plain types, as pydantic (and so Prefect) writes it.
@@ -160,10 +160,11 @@ def parameter_schema(fn: Callable[..., Any]) -> ParameterSchema:
             prop |= {"type": "object", "additionalProperties": items, "default": {}}
         else:
             prop |= _schema(hint, schema.definitions)
-            if p.default is p.empty:
+            default = field_default(p.default) if is_field(p.default) else p.default
+            if default is p.empty:
                 schema.required.append(p.name)
             else:
-                prop["default"] = _as_json(p.default)
+                prop["default"] = _as_json(default)
         schema.properties[p.name] = prop
     return schema
 
@@ -180,6 +181,8 @@ def _schema(hint: Any, definitions: dict[str, Any]) -> dict[str, Any]:
     if isinstance(hint, type) and issubclass(hint, PurePath):
         return {"type": "string", "format": "path"}
     origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is typing.Annotated:  # its constraints (``minimum``) are pydantic's to write
+        return _pydantic_schema(hint, definitions) or _schema(args[0], definitions)
     if origin in _UNIONS:
         return {"anyOf": [_schema(arg, definitions) for arg in args]}
     if origin is typing.Literal:
@@ -228,11 +231,13 @@ def _pydantic_schema(hint: Any, definitions: dict[str, Any]) -> dict[str, Any]:
 
 def _as_json(value: Any) -> Any:
     """A default as Prefect's schema holds it: JSON (an ``Enum`` by value, a date as
-    text), else its ``repr``."""
-    try:
-        return json.loads(json.dumps(value, default=to_json))
-    except (TypeError, ValueError):
-        return repr(value)
+    text, a ``timedelta`` as pydantic writes it, ``"PT1H"``), else its ``repr``."""
+    for json_of in (to_json, pydantic_json):
+        try:
+            return json.loads(json.dumps(value, default=json_of))
+        except (TypeError, ValueError):
+            continue
+    return repr(value)
 
 
 __all__ = ["ParameterSchema", "ParametersAttribute", "ParametersView", "parameter_schema"]

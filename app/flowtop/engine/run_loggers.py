@@ -32,6 +32,7 @@ from . import capture, logged_prints
 from .context import context_run, current_run
 from .prefect_exceptions import PrefectException
 from .prefect_ids import by_prefect_code, prefect_uuid, retried_flow_run
+from .prefect_slugs import flow_run_slug
 
 if TYPE_CHECKING:
     from .run_protocols import ActiveRun, FlowBodyRun
@@ -199,9 +200,14 @@ UNKNOWN = "<unknown>"
 
 
 def flow_run_name(run: ActiveRun) -> str:
-    """The run's ``flow_run_name``, else flowtop's name for it (``etl #3``): Prefect's
+    """The run's ``flow_run_name``, else flowtop's name for it (``etl #3``), or for a
+    drop-in flow's run Prefect's shape (``crafty-lemur``, ``prefect_slugs``): Prefect's
     ``flow_run.name``."""
-    return run.run_name or f"{run.flow.name} #{run.number}"
+    if run.run_name:
+        return run.run_name
+    return (
+        flow_run_slug(run.run_id) if by_prefect_code(run.flow) else f"{run.flow.name} #{run.number}"
+    )
 
 
 def prefect_flow_run_name(run: ActiveRun) -> str:

@@ -38,9 +38,13 @@ ConcurrentTaskRunner = ThreadPoolTaskRunner
 
 
 def max_workers_of(task_runner: object) -> int | None:
-    """The cap ``@flow(task_runner=...)`` asks for (None: the runner's workers)."""
+    """The cap ``@flow(task_runner=...)`` asks for (None: the runner's workers). The class
+    itself, ``task_runner=ThreadPoolTaskRunner``, is taken as Prefect 3's ``Flow`` takes
+    it: an instance made of it (``task_runner() if isinstance(task_runner, type)``)."""
     if task_runner is None:
         return None
+    if isinstance(task_runner, type) and issubclass(task_runner, ThreadPoolTaskRunner):
+        task_runner = task_runner()
     if not isinstance(task_runner, ThreadPoolTaskRunner):
         raise TypeError(
             f"@flow: task_runner must be a ThreadPoolTaskRunner in flowtop, got {task_runner!r}; "
