@@ -72,6 +72,8 @@ NOTICES_TICK = 0.5  # what the run processes started here wrote to their logs; t
 MAIN_SCREEN_ACTIONS = frozenset(action for _, action, *_ in KEYS) - {"quit", "help"} | {
     "focus_flows",
     "focus_tasks",
+    "next_pane",  # (another screen's Tab is its own, Textual's)
+    "previous_pane",
 }
 #: The app's keys that an input takes as text when it has focus.
 TYPED_IN_INPUTS = frozenset(action for _, action, *_ in KEYS) | {"focus_flows", "focus_tasks"}
@@ -215,8 +217,10 @@ class FlowtopApp(
             return self.focused is self.filter_box or (in_table and parameters == (False,))
         if action == "move":
             return self.focused is self.table or self.focused is self.flow_list
-        if action in ("open_task", "back_to_tasks"):  # Enter in the table, Esc in the pane
-            return self.focused is (self.table if action == "open_task" else self.detail)
+        if action == "open_task":  # Enter in the table, or in the flows list (as →)
+            return self.focused is self.table or self.focused is self.flow_list
+        if action == "back_to_tasks":  # Esc in the detail pane
+            return self.focused is self.detail
         if action in TYPED_IN_INPUTS and isinstance(self.focused, Input):
             return False
         if action in getattr(self.screen, "CLOSES_WITH", ()):  # the screen's own keys
@@ -382,8 +386,9 @@ class FlowtopApp(
         flow = self.workspace.shapes.get(name)
         if run is not None and self.store.starting_over(name) is None:  # else as a first run
             if flow is not None and not flow.dynamic:  # a @flow's nodes are none: as it ran
-                if run.error is not None and run.error.type == NOT_STARTED:
-                    run.list_unstarted(list(flow.nodes))
+                cancelled = run.state is StateType.CANCELLED and not run.end_missed
+                if cancelled or (run.error is not None and run.error.type == NOT_STARTED):
+                    run.list_unstarted(list(flow.nodes))  # (one that ran tasks has rows)
                 if run.rows and run.followed is not flow:  # (a run that started no task says so)
                     follow_code(run, list(flow.nodes))
                     run.followed = flow

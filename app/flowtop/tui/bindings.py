@@ -160,23 +160,29 @@ FOCUS_BINDINGS = [
         tooltip="Move to the task table",
         priority=True,
     ),
-    # Textual's own Tab, named here so that `?` and the palette list it and [keys] can
-    # rebind it: the only key that reaches the detail pane (to scroll it).
+    # Tab, named here so that `?` and the palette list it and [keys] can rebind it: the
+    # only key that reaches the detail pane (to scroll it). Taken first, as the arrows
+    # are, on the main screen only (``FlowtopApp.check_action``): Textual's own Tab
+    # moved the focus as the key came back up, after the keys that came with it had
+    # gone to the pane it left (`Tab j` moved the table's cursor). A dialog's Tab is
+    # still Textual's, behind the keys typed into its field.
     Binding(
         "tab",
-        "app.focus_next",
+        "next_pane",
         "Next pane",
         show=False,
         id="flowtop.next_pane",
         tooltip="Cycle the flows list, the task table and the detail pane",
+        priority=True,
     ),
     Binding(
         "shift+tab",
-        "app.focus_previous",
+        "previous_pane",
         "Previous pane",
         show=False,
         id="flowtop.previous_pane",
         tooltip="Cycle backwards",
+        priority=True,
     ),
     # Job control, as a shell's own program would have it (Textual reads ctrl+z as a key):
     # the terminal goes back to the shell, `fg` brings the screen back, redrawn. Taken
@@ -260,13 +266,15 @@ FOCUS_BINDINGS = [
     # Enter on a task opens it as the history's Enter opens a run: its detail pane (its
     # attempts, error and output) takes focus, so ↑↓ scroll it; Esc comes back. It did
     # nothing, and said nothing. Taken first, as the arrows are: `⏎↓` scrolls the pane.
+    # Enter on a flow goes to its tasks, as → does (it did nothing either).
     Binding(
         "enter",
         "open_task",
         "Task detail",
         show=False,
         priority=True,
-        tooltip="In the task table: to its detail pane, to scroll it (Esc: back)",
+        tooltip="In the task table: to its detail pane, to scroll it (Esc: back);"
+        " in the flows list: to the task table",
     ),
     Binding(
         "escape",

@@ -24,6 +24,7 @@ from flowtop.engine.states import StateType
 from flowtop.tui.code_rows import GONE, added_since
 from flowtop.tui.key_clashes import loss_message, resolve_keys
 from flowtop.tui.rerun_answers import RerunAnswers
+from flowtop.tui.widgets.filter_input import FilterInput
 
 if TYPE_CHECKING:
     from flowtop.tui.model import RunModel
@@ -292,10 +293,11 @@ class KeyActions(RerunAnswers):
         return action
 
     async def on_event(self, event: events.Event) -> None:
-        """An Alt key that is Esc and a key read together (``escape_then``) acts as both,
-        in turn: Esc's bindings run at once (those taken first, then the focused pane's
-        and the screen's, such as the history's Back, which Textual runs only as the key
-        comes back up), so the key after it acts where Esc left the focus and the screen."""
+        """A key the filter line takes is typed into it at once (``_typed``). An Alt key
+        that is Esc and a key read together (``escape_then``) acts as both, in turn: Esc's
+        bindings run at once (those taken first, then the focused pane's and the
+        screen's, such as the history's Back, which Textual runs only as the key comes
+        back up), so the key after it acts where Esc left the focus and the screen."""
         # as read (not on its way back up from the focused widget)
         if (
             isinstance(event, events.Key)
@@ -306,7 +308,20 @@ class KeyActions(RerunAnswers):
             if then is not None:
                 await self._press_escape()
                 event = events.Key(then, event.character)
+        if isinstance(event, events.Key) and not event.is_forwarded and await self._typed(event):
+            return
         await super().on_event(event)
+
+    async def _typed(self, event: events.Key) -> bool:
+        """A key the filter line takes, typed into it as it is read, where Textual would
+        queue it for the line: Enter and Esc, taken first, leave the line at once, and in
+        `/load⏎` read together Enter found the line still empty (``FilterInput``)."""
+        line = self.focused
+        if not isinstance(line, FilterInput) or not line.takes(event):
+            return False
+        if not await self._check_bindings(event.key, priority=True):  # as Textual does first
+            await line.type_now(event)
+        return True
 
     async def _press_escape(self) -> None:
         """Esc, acted on before the next key is routed (see ``on_event``)."""

@@ -105,13 +105,21 @@ class LaunchLogs:
 
 
 def _told(label: str, notes: list[str]) -> str:
-    """``label: note``, or the label over the first few notes, one a line."""
+    """``label: note``, or the label over the first few notes, one a line. A note that
+    names its run itself (``run #6 of etl: cancelled …``) is not given the name twice."""
+    notes = [_unnamed(label, note) for note in notes]
     if len(notes) == 1:
         return _shortened(f"{label}: {notes[0]}")
     shown = [f"  {_shortened(note)}" for note in notes[:NOTICE_LINES]]
     if len(notes) > NOTICE_LINES:
         shown.append(f"  … and {len(notes) - NOTICE_LINES} more")
     return "\n".join([f"{printable(label)}:", *shown])
+
+
+def _unnamed(label: str, note: str) -> str:
+    """``note`` without the ``label: `` it starts with, in whatever case."""
+    head = f"{label}: "
+    return note[len(head) :] if note[: len(head)].lower() == head.lower() else note
 
 
 def _shortened(text: str) -> str:

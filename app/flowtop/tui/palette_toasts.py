@@ -1,4 +1,5 @@
-"""The command palette's list stops above the toasts, so a toast shown meanwhile is seen.
+"""The command palette's list stops above the toasts, so a toast shown meanwhile is seen,
+and above its footer.
 
 Textual draws the palette's list as an overlay, over everything on the screen, its own
 toasts too: a toast that came while the palette was open (a reload's, a run that
@@ -34,15 +35,20 @@ def keep_list_above_toasts(palette: CommandPalette) -> None:
 
 def _fit_list(palette: CommandPalette, results: CommandList) -> None:
     palette.set_class(palette.size.height < SHORT, "-short")
-    rack = toast_rack(palette)
-    if not results.region or rack is None:  # no list shown, or no toasts on this app
+    if not results.region:  # no list shown
         return
+    rack = toast_rack(palette)
     size = palette.size
     css_most = results.styles.base.max_height  # Textual's 70vh
     most = int(css_most.resolve(size, palette.app.size)) if css_most else size.height
-    band = band_height(palette, rack)
-    if band:
-        most = min(most, max(LEAST_LIST_ROWS, size.height - band - results.region.y))
+    bottom = size.height - (band_height(palette, rack) if rack is not None else 0)
+    # Nor over the footer (``palette_keys``): under 24 rows the list ran to the last
+    # row, and `↑↓ Choose  ⏎ Run  esc Close` never showed.
+    for footer in palette.query("#palette-keys"):
+        if footer.region:
+            bottom = min(bottom, footer.region.y)
+    if bottom < size.height:
+        most = min(most, max(LEAST_LIST_ROWS, bottom - results.region.y))
     if results.styles.inline.max_height != Scalar.from_number(most):
         results.styles.max_height = most
         results.scroll_to_highlight()

@@ -242,7 +242,11 @@ class ViewActions(_AppBase):
     def action_open_task(self) -> None:
         """Enter on a task: its detail pane (attempts, error, output) takes focus, at its
         top, so ↑↓ scroll it, as Enter on a run in the history opens its page. At once,
-        as ``action_focus_flows`` moves: the ↓ typed after it scrolls the pane."""
+        as ``action_focus_flows`` moves: the ↓ typed after it scrolls the pane. Enter on
+        a flow opens its tasks: to the task table, as → goes (it did nothing)."""
+        if self.focused is self.flow_list:
+            self.screen.set_focus(self.table)
+            return
         if self.table.cursor_key is None:
             said = hidden_by_filter(self.table, "open") or "No task to open: the table has no rows"
             self.notify(said, markup=False, timeout=2)
@@ -254,21 +258,33 @@ class ViewActions(_AppBase):
         """Esc in the detail pane: back to the task table, on the task it showed."""
         self.screen.set_focus(self.table)
 
+    def action_next_pane(self) -> None:
+        """Tab: the next pane, at once, as ``action_focus_flows`` moves (``bindings``)."""
+        self.screen.focus_next()
+
+    def action_previous_pane(self) -> None:
+        self.screen.focus_previous()
+
     def action_filter(self) -> None:
         box = self.filter_box
         box.add_class("-shown")
         self.screen.set_focus(box)  # at once: see ``FlowtopApp.action_focus_flows``
+        box.select_all()  # typing replaces a kept filter (``FilterInput``)
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "filter":
-            self.table.set_view(query=event.value)
+        if event.input.id == "filter":  # as it is now: Esc may have cleared it since
+            self.table.set_view(query=event.input.value)
             self._update_header()
 
     def action_leave_filter(self, keep: bool) -> None:
         """Enter (``keep``) or Esc in the filter line: back to the table at once, so keys
-        typed right after go there; an empty filter, or one left with Esc, is cleared."""
+        typed right after go there; an empty filter, or one left with Esc, is cleared.
+        The one kept filters the table now, for those keys (not as its change comes)."""
         if not keep or not self.filter_box.value:
             self._clear_filter()
+        elif self.table.filter_text != self.filter_box.value:
+            self.table.set_view(query=self.filter_box.value)
+            self._update_header()
         self.screen.set_focus(self.table)
 
     def on_task_table_filter_cleared(self, event: TaskTable.FilterCleared) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import ClassVar, Generic, TypeVar
 
+from rich.cells import cell_len
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input
 
-from flowtop.formats import cut_cells
+from flowtop.formats import cut_cells, cut_name
 from flowtop.tui.screens.toast_band import hold_still_over_toasts
 from flowtop.tui.widgets.key_bar import add_dialog_keys
 from flowtop.tui.widgets.ordered_input import OrderedInput
@@ -27,6 +28,21 @@ def fit_placeholder(field: Input, whole: str) -> None:
     width = field.scrollable_content_region.width
     field.placeholder = cut_cells(whole, width) if width > 0 else whole
     field.tooltip = whole if field.placeholder != whole else None
+
+
+def names_line(flow: str, task: str, room: int) -> str:
+    """``flow / task`` on one line of ``room`` cells, each cut in its middle
+    (``cut_name``), the task keeping two thirds of the room where the flow's name would
+    take more: a tiny dialog's title. Wrapped, two long names took four of the retry
+    editor's nine rows at 40×12, and the field typed in went without its label."""
+    whole = f"{flow} / {task}"
+    if cell_len(whole) <= room:
+        return whole
+    task_room = min(cell_len(task), max(room - cell_len(flow) - 3, room * 2 // 3))
+    flow_room = room - 3 - task_room
+    if flow_room < 4:
+        return cut_name(task, room)
+    return f"{cut_name(flow, flow_room)} / {cut_name(task, task_room)}"
 
 
 class FormDialog(ModalScreen[Result], Generic[Result]):

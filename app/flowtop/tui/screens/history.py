@@ -49,7 +49,9 @@ RUN_LIMIT = 500
 
 
 #: The runs table's columns after Flow (#, State, Counts, Started, Duration, Rerun of, and
-#: their padding) take about this many cells; the Flow cell gets the rest, at least this.
+#: their padding) take about this many cells; the Flow cell gets the rest, at least this,
+#: or in all flows' runs a third of a narrower screen: it stays there as the others
+#: scroll (``_fix_flow``), and 24 cells of 40 left them a 14-cell window.
 OTHER_COLUMNS = 82
 MIN_FLOW_CELL = 24
 #: The Counts cell of a run whose tasks never ran says why in this many cells at most:
@@ -228,7 +230,9 @@ class HistoryScreen(Screen[None]):
         table = self.query_one("#runs", DataTable)
         # The flow cell takes what the other columns leave (with a run's name, caller and
         # parameters it pushed Started and Duration past the right edge at 120 columns).
-        room = max(MIN_FLOW_CELL, self.app.size.width - OTHER_COLUMNS)
+        width = self.app.size.width
+        least = min(MIN_FLOW_CELL, width // 3) if self.show_all else MIN_FLOW_CELL
+        room = max(least, width - OTHER_COLUMNS)
         styles = looks(self.app)
         replace_rows(
             table,
@@ -266,9 +270,19 @@ class HistoryScreen(Screen[None]):
     def on_run_table_resized(self, _event: RunTable.Resized) -> None:
         self._show_heading()  # the hint is known anew
 
+    def _fix_flow(self) -> None:
+        """In all flows' runs, Flow and # fixed while the table is wider than the
+        screen, as a run's page fixes Task: one `→` scrolled the flow away, and rows
+        read `1  ✓ Completed` with no flow named. One flow's runs scroll it away (the
+        heading names the flow)."""
+        table = self.query_one("#runs", DataTable)
+        wide = round(table.max_scroll_x) > table.cell_padding
+        table.fixed_columns = 2 if wide and self.show_all else 0
+
     def _show_heading(self) -> None:
         """The heading, saying so when columns are past the right edge: a narrow terminal
         cut Duration to `Durat` and its values to `7` and `1m`, with nothing to tell."""
+        self._fix_flow()
         more = MORE_HINT if columns_past_edge(self.query_one("#runs", DataTable)) else ""
         if self._opening is not None:
             more = f" · opening {self._opening[1]}…{more}"

@@ -35,7 +35,7 @@ from ...engine.policy import RetryPolicy
 from ...workspace.flow_shapes import DELAY_FIELDS, FIELDS, PolicyView
 from ...workspace.load_error import display_path
 from ...workspace.places import OVERRIDES_FILE, STATE_DIR
-from .form_dialog import FormDialog, fit_placeholder
+from .form_dialog import FormDialog, fit_placeholder, names_line
 from .overrides_not_in_use import not_in_use_note
 from .retry_form import (
     FormState,
@@ -76,11 +76,19 @@ class FieldsScroll(VerticalScroll):
             return
         self._rows_seen = rows
         focused = self.screen.focused
-        if focused is None or self not in focused.ancestors:
-            return
-        row = focused.parent
+        if focused is not None:
+            self.show(focused)
+
+    def show(self, field: Widget) -> bool:
+        """``field`` scrolled into view, with its row (its label) where the rows allow;
+        False if it is not one of the fields."""
+        if self not in field.ancestors:
+            return False
+        row = field.parent
+        rows = self.scrollable_content_region.height
         fits = isinstance(row, Widget) and row.outer_size.height <= rows
-        self.scroll_to_widget(row if fits and isinstance(row, Widget) else focused, animate=False)
+        self.scroll_to_widget(row if fits and isinstance(row, Widget) else field, animate=False)
+        return True
 
 
 class RetryEditor(FormDialog[bool]):
@@ -114,6 +122,8 @@ class RetryEditor(FormDialog[bool]):
     RetryEditor.-narrow .row { height: 2; }
     RetryEditor.-narrow .row Input { dock: bottom; width: 100%; }
     RetryEditor.-narrow .error { padding-left: 0; }
+    RetryEditor.-tiny #title { text-wrap: nowrap; text-overflow: ellipsis; }
+    RetryEditor.-tiny.-narrow #fields { min-height: 2; max-height: 100%; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -168,7 +178,7 @@ class RetryEditor(FormDialog[bool]):
     def compose(self) -> ComposeResult:
         hints = self.policy.hints
         with Vertical(id="dialog"):
-            yield Static(Text(f"Retry settings · {self.flow_name} / {self.task_key}"), id="title")
+            yield Static(Text(self._title()), id="title")
             if self.scope is not None:
                 yield Static(Text(self.scope.whole), id="scope", classes="scope")
                 yield Static(Text(self.scope.short), id="scope-short", classes="scope")
@@ -230,6 +240,13 @@ class RetryEditor(FormDialog[bool]):
         self._noted = self._noted or any(self.query_one(n, Static).display for n in notes)
         self.set_class(combines or self._noted or self.size.height < self.ROOMY, "-dense")
 
+    def scroll_to_center(self, widget: Widget, animate: bool = True, **kwargs: Any) -> None:
+        """A field focused (Tab) comes into view with its label (``FieldsScroll.show``):
+        centred, as Textual shows a focused widget, at 40×12 the input took the rows
+        there were, its label above them out of sight."""
+        if not self.query_one(FieldsScroll).show(widget):
+            super().scroll_to_center(widget, animate, **kwargs)
+
     def on_mount(self) -> None:
         self._show_not_in_use()
         self._fit_density()
@@ -246,6 +263,19 @@ class RetryEditor(FormDialog[bool]):
         # its short form under 30 rows, once the screen's height classes are set (after this)
         after_frame(self, self._show_not_in_use)
         after_frame(self, self._fit_hints)
+        after_frame(self, self._fit_title)
+
+    def _title(self, room: int = 0) -> str:
+        """The title: whole, or (``room`` cells) the names alone on one line."""
+        if room:
+            return names_line(printable(self.flow_name), printable(self.task_key), room)
+        return f"Retry settings · {self.flow_name} / {self.task_key}"
+
+    def _fit_title(self) -> None:
+        """The title on one line under 20 rows (``-tiny``): the rows go to the fields."""
+        title = self.query_one("#title", Static)
+        tiny = self.has_class("-tiny")
+        title.update(Text(self._title(title.content_region.width if tiny else 0)))
 
     def _fit_hints(self) -> None:
         """Each empty field's hint fitted to the width its input has now (``fit_placeholder``)."""

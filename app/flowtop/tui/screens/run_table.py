@@ -1,12 +1,16 @@
 """The row table of the history's screens (the runs list, a run's page): it answers to
-the main table's keys, and scrolls sideways a column at a time."""
+the main table's keys, scrolls sideways a column at a time, and ends a column the
+right edge cuts in `…`."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.segment import Segment
+from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import DataTable
 
 
@@ -84,3 +88,44 @@ class RunTable(DataTable[Any]):
         now = round(self.scroll_x)
         behind = [x for x in self._column_starts() if x < now]
         self.scroll_to(x=max([0, *behind]), animate=False)
+
+    def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
+        """A line as DataTable draws it, but a cell whose text goes on past the right
+        edge ends in `…` there: cropped by the edge, at 60 columns `0.51ms` read
+        `0.51m` (minutes), Duration `Duratio` and a reason `did not start: et`, each as
+        if it were whole. The edge is the scrollbar's, if any, not ``x2`` (the line
+        goes on under it), counted from the first column's left as ``x1`` is."""
+        strip = super()._render_line(y, x1, x2, base_style)
+        shown = min(self.scrollable_content_region.width, strip.cell_length)
+        cut = self._cut_at(x1 + shown)
+        if cut is None:
+            return strip
+        column, start, end = cut
+        try:
+            row_key, line = self._get_offsets(y)
+        except LookupError:
+            return strip
+        _fixed, cells = self._render_line_in_row(
+            row_key,
+            line,
+            base_style,
+            cursor_location=self.cursor_coordinate,
+            hover_location=self.hover_coordinate,
+        )
+        past = Strip(cells[column]).crop(x1 + shown - start, end - start - self.cell_padding)
+        if not past.text.strip():
+            return strip  # only blanks past the edge: the text is whole
+        edge = shown - 1
+        style = next(iter(strip.crop(edge, edge + 1)), Segment("")).style
+        return Strip([*strip.crop(0, edge), Segment("…", style), *strip.crop(shown)])
+
+    def _cut_at(self, right: int) -> tuple[int, int, int] | None:
+        """The column whose text (not just its padding) an edge at ``right`` cuts, and
+        where it starts and ends; None when the edge falls between two texts."""
+        start = 0
+        for index, column in enumerate(self.ordered_columns):
+            end = start + column.get_render_width(self)
+            if start + self.cell_padding < right < end - self.cell_padding:
+                return index, start, end
+            start = end
+        return None

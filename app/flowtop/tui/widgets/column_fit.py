@@ -56,13 +56,16 @@ class Columns:
         return (self.task, self.state, self.attempts, self.time, self.policy, self.error)
 
     def narrowed(self, cells: int) -> Columns:
-        """``cells`` fewer: taken from LAST ERROR, else from TASK, the columns whose
-        text is cut with ``…`` anyway. The table's vertical scrollbar comes and goes
-        with a filter, and laid out on the width left beside it TASK went 24 → 25."""
+        """``cells`` fewer: taken from LAST ERROR, else from POLICY (down to its
+        least), else from TASK, the columns whose text is cut with ``…`` anyway. The
+        table's vertical scrollbar comes and goes with a filter, and laid out on the
+        width left beside it TASK went 24 → 25."""
         if cells <= 0:
             return self
         if self.error > cells:
             return replace(self, error=self.error - cells)
+        if not self.error and self.policy - cells >= POLICY_MIN:
+            return replace(self, policy=self.policy - cells)
         return replace(self, task=max(1, self.task - cells))
 
 
@@ -85,7 +88,8 @@ def layout_columns(width: int, try_width: int = TRY_WIDTH, content: Content = WI
 
     STATE, TRY and TIME are as wide as their texts get; TASK as wide as the longest name
     (``content``) up to ``TASK_CAP``, POLICY as the longest policy up to its cap, and
-    LAST ERROR takes the rest (``shares``). At the narrowest, the policy goes, then the error,
+    LAST ERROR takes the rest (``shares``), none when it would be empty anyway and POLICY
+    wants it. At the narrowest, the policy goes, then the error,
     then the task name shrinks (down to 6 cells), then time and try go (the detail pane
     says both), then the state is cut: a cell is cut with an ellipsis, never cropped by
     the screen's edge, where ``1/14`` would read ``1/1``.
@@ -97,6 +101,8 @@ def layout_columns(width: int, try_width: int = TRY_WIDTH, content: Content = WI
     error = room - task - GAP - (policy + GAP if policy else 0)
     if error >= ERROR_MIN:
         return Columns(task, policy, error, try_width, time_width)
+    if policy and not content.error:  # no error to show: POLICY takes LAST ERROR's room
+        return Columns(task, room - task - GAP, 0, try_width, time_width)
     if room >= 6:  # no room for errors: the name takes what is left
         return Columns(min(TASK_CAP, room), 0, 0, try_width, time_width)
     fixed -= time_width + GAP  # narrower still: drop the time column
@@ -111,16 +117,20 @@ def shares(room: int, content: Content) -> tuple[int, int]:
     """TASK's and POLICY's widths in ``room``: each as wide as its longest text, up to
     its cap, leaving LAST ERROR its title, or ``ERROR_KEEP`` cells and POLICY capped at
     ``POLICY_CAP`` once some row has an error or the run is live (``ContentMeter``; an
-    empty LAST ERROR gives its room, up to ``POLICY_ROOMY``). Short of room for both,
+    empty LAST ERROR gives its room, up to ``POLICY_ROOMY``, and is left out before
+    POLICY is cut: ``layout_columns``). Short of room for both,
     each is cut in proportion to its text, a name of up to ``TASK_KEEP`` cells kept
     whole; POLICY under ``POLICY_MIN`` is left out (the detail pane says it), and then
     TASK gives way to LAST ERROR's title down to ``TASK_FLOOR``."""
     task = wanted_task = max(TASK_MIN, min(content.task, TASK_CAP))
-    cap, keep = POLICY_ROOMY, ERROR_MIN
+    # No error shown nor to come: LAST ERROR keeps no room before POLICY is cut (it kept
+    # its title's 10 cells, empty, beside `3× 0.5s…`); it shows in what is left over.
+    cap, keep, gaps = POLICY_ROOMY, 0, GAP
     if content.error:
         cap, keep = POLICY_CAP, max(ERROR_MIN, min(content.error, ERROR_KEEP))
+        gaps = 2 * GAP
     policy = max(POLICY_MIN, min(content.policy, cap)) if content.policy else 0
-    both = room - keep - 2 * GAP
+    both = room - keep - gaps
     if policy and task + policy > both:
         task = max(min(task, TASK_KEEP), both * task // (task + policy))
         policy = both - task
