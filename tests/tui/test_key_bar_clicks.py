@@ -35,14 +35,15 @@ async def test_clicking_a_footer_key_runs_its_action(workspace: FakeWorkspace) -
         assert app.table.move_to("broken")
         await pilot.click("#keys", offset=(cell_of(app.key_bar, "? Help"), 0))
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
-        await pilot.click(
-            "#dialog-keys", offset=(cell_of(app.screen.query_one(KeyBar), "esc Close"), 0)
-        )
+        keys = app.screen.query_one(KeyBar)  # drawn a frame after its screen shows
+        await wait_for(pilot, lambda: " esc Close" in keys.render().plain, "the help's keys")
+        await pilot.click("#dialog-keys", offset=(cell_of(keys, "esc Close"), 0))
         await wait_for(pilot, lambda: len(app.screen_stack) == 1, "the help to close")
         await pilot.click("#keys", offset=(cell_of(app.key_bar, "e Edit retry"), 0))
         await wait_for(pilot, lambda: isinstance(app.screen, RetryEditor), "the retry editor")
         assert app.screen.task_key == "broken"
         bar = app.screen.query_one(KeyBar)
+        await wait_for(pilot, lambda: " esc Cancel" in bar.render().plain, "the editor's keys")
         await pilot.click("#dialog-keys", offset=(cell_of(bar, "esc Cancel"), 0))
         await wait_for(pilot, lambda: len(app.screen_stack) == 1, "the editor to cancel")
         assert app.focused is app.table
