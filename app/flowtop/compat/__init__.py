@@ -175,13 +175,19 @@ def _states() -> dict[str, Any]:
 
 def _exceptions() -> dict[str, Any]:
     """``prefect.exceptions``: flowtop's, ``PausedRun`` (a paused state's ``result()``),
-    the two a pause's caller catches (``prefect_flow_runs``), never raised, and
-    ``SignatureMismatchError`` (``Flow.validate_parameters``, ``flow_validation``)."""
+    the two a pause's caller catches (``prefect_flow_runs``), never raised,
+    ``SignatureMismatchError`` (``Flow.validate_parameters``, ``flow_validation``) and
+    ``InvalidNameError`` (a flow's name, ``prefect_flows``)."""
     from ..engine.prefect_exceptions import PausedRun
     from . import prefect_flow_runs
     from .flow_validation import SignatureMismatchError
+    from .prefect_flows import InvalidNameError
 
-    own = {"PausedRun": PausedRun, "SignatureMismatchError": SignatureMismatchError}
+    own = {
+        "PausedRun": PausedRun,
+        "SignatureMismatchError": SignatureMismatchError,
+        "InvalidNameError": InvalidNameError,
+    }
     return _public("exceptions")() | prefect_flow_runs.exceptions() | own
 
 

@@ -6,7 +6,8 @@ where the body reads ``cfg.source`` failed with ``AttributeError``). A value pyd
 refuses raises Prefect's ``ParameterTypeError`` naming each parameter.
 
 Only where pydantic is installed (every Prefect user has it). Defaults are validated too,
-as Prefect's: a dict default of a model parameter is made the model. A value pydantic
+as Prefect's: a dict default of a model parameter is made the model, and a default
+``Field(default=5, ge=1)`` is its 5 (``Field(ge=1)``, with none: required). A value pydantic
 refuses because it holds a future or a state is left as it is, for the run to resolve
 (Prefect resolves them first), and so is a parameter whose annotation pydantic cannot make
 a schema of.
@@ -26,7 +27,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..engine.errors import ParameterTypeError
-from ..engine.parameter_types import hints
+from ..engine.parameter_types import field_default, hints, is_field
 from ..engine.prefect_api import State
 from ..engine.prefect_exceptions import PrefectException
 from ..engine.task_future import TaskFuture
@@ -59,6 +60,12 @@ def validated(
     for name, value in list(bound.arguments.items()):
         hint = annotations.get(name)
         kind = bound.signature.parameters[name].kind
+        from_field = name not in given_names and is_field(value)
+        if from_field:  # ``Field(default=5, ge=1)``: its 5 (the function's own is the Field)
+            value = field_default(value)
+            if value is inspect.Parameter.empty:  # ``Field(ge=1)``: required, as Prefect's
+                problems.append(f"{name}: Field required")
+                continue
         adapter = None
         if hint is not None and kind not in (
             inspect.Parameter.VAR_POSITIONAL,
@@ -66,7 +73,7 @@ def validated(
         ):
             adapter = _adapter(TypeAdapter, hint, config)
         made = _made(adapter, ValidationError, name, value, problems)
-        if name in given_names or made is not value:
+        if name in given_names or from_field or made is not value:
             bound.arguments[name] = made
         else:  # a default left as it is stays the function's own (and unrecorded as given)
             del bound.arguments[name]
@@ -115,6 +122,11 @@ def validated_parameters(fn: Callable[..., Any], parameters: Mapping[str, Any]) 
             hint = annotations.get(name)
             adapter = None if hint is None else _adapter(TypeAdapter, hint, config)
             value = parameters.get(name, parameter.default)
+            if name not in parameters and is_field(value):  # ``Field(default=5)``: its 5
+                value = field_default(value)
+                if value is inspect.Parameter.empty:
+                    problems.append(f"{name}: Field required")
+                    continue
             made[name] = _made(adapter, ValidationError, name, value, problems)
     if problems:
         raise _refused(problems)

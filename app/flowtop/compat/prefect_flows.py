@@ -33,10 +33,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from ..engine import dynamic
-from ..engine.dynamic import FlowFunction
+from ..engine.dynamic import FlowFunction, flow_name
 from ..engine.errors import ParameterTypeError
 from ..engine.prefect_api import Failed, State
 from ..engine.prefect_context import Call, called_with, given_call
+from ..engine.prefect_exceptions import PrefectException
 from ..engine.prefect_ids import PrefectFlowRun, prefect_uuid, same_flow_run
 from ..engine.run_loggers import prefect_flow_run_name
 from .flow_validation import CALL_OPTIONS, validated, validated_parameters
@@ -45,6 +46,26 @@ if TYPE_CHECKING:
     from ..engine.dynamic_run import DynamicRun
     from ..engine.run_options import RunOptions
     from ..engine.runner import Runner
+
+
+class InvalidNameError(PrefectException, ValueError):
+    """Prefect 3's (``prefect.exceptions``): a flow name holding a character Prefect's API
+    refuses (``BANNED_CHARACTERS``)."""
+
+
+#: What Prefect 3 refuses in a flow's name (``prefect.types.BANNED_CHARACTERS``): its API
+#: puts names in URLs and paths.
+BANNED_CHARACTERS = ["/", "%", "&", ">", "<"]
+
+
+def refused_name(name: str) -> None:
+    """Raise Prefect's ``InvalidNameError``, in its words, for a name holding any of
+    ``BANNED_CHARACTERS`` (``flows._raise_on_name_with_banned_characters``)."""
+    if any(char in name for char in BANNED_CHARACTERS):
+        raise InvalidNameError(
+            f"Name {name!r} contains an invalid character. "
+            f"Must not contain any of: {BANNED_CHARACTERS}."
+        )
 
 
 @dataclass(slots=True)
@@ -72,6 +93,14 @@ class DropInFlow(FlowFunction):
     #: error. Prefect's run of such a call never enters Running, and what its hooks read
     #: says so (``prefect_context.refused_run``).
     refused_by: ParameterTypeError | None = None
+
+    def __init__(self, fn: Callable[..., Any], *, name: str | None = None, **options: Any) -> None:
+        """``FlowFunction``'s, named as Prefect's ``Flow`` names it (a lambda's is
+        ``unknown-lambda``) and refusing, as it, a name Prefect's API would refuse."""
+        if not name and getattr(fn, "__name__", None) == "<lambda>":
+            name = "unknown-lambda"
+        refused_name(flow_name(fn, name))
+        super().__init__(fn, name=name, **options)
 
     def __class_getitem__(cls, params: Any) -> types.GenericAlias:
         """``Flow[..., Any]``: Prefect's ``Flow`` is generic, written so in annotations
@@ -224,4 +253,4 @@ def flow(
     return dynamic.flow(fn, _flowtop_makes=DropInFlow, **options)
 
 
-__all__ = ["DropInFlow", "flow"]
+__all__ = ["DropInFlow", "InvalidNameError", "flow"]

@@ -521,6 +521,9 @@ def flow(
     delay = retry_delay if retry_delay is not None else (retry_delay_seconds or 0)
 
     def make(func: Callable[..., Any]) -> FlowFunction:
+        own = noted
+        if isinstance(task_runner, type):  # the class: one instance per flow, as Prefect's
+            own = {**noted, "task_runner": task_runner()}
         return makes(
             func,
             name=name,
@@ -531,7 +534,7 @@ def flow(
             run_name=run_name,
             hooks=hooks,
             timeout=timeout,
-            noted=noted,
+            noted=own,
             retry_delay_as="retry_delay_seconds" if retry_delay is None else "retry_delay",
         )
 

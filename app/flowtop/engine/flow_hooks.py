@@ -53,6 +53,7 @@ from .errors import FlowRunTimeoutError, Interrupt
 from .final_states import keep, signal_crash
 from .flow_result import cancelled_group
 from .hooks import call_hooks
+from .option_checks import timeout_too_short
 from .prefect_api import State, raised_for
 from .prefect_context import flow_run_info, hook_state, json_parameters, refused_run
 from .states import StateType
@@ -74,7 +75,8 @@ class FlowInterrupted(Interrupt):
 
 
 def flow_timeout(value: Any) -> float | None:
-    """``timeout_seconds`` checked: Prefect's ``float(value) if value else None``."""
+    """``timeout_seconds`` checked: Prefect's ``float(value) if value else None``, but
+    under 1 ms (0 is none), refused as a task's is (``option_checks.timeout_too_short``)."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -87,6 +89,9 @@ def flow_timeout(value: Any) -> float | None:
         raise ValueError(
             f"@flow: timeout_seconds must be at most {MAX_SECONDS_TEXT}, got {value!r}"
         )
+    too_short = timeout_too_short(float(value), value)  # as a task's: every try ends at once
+    if too_short is not None:
+        raise ValueError(f"@flow: {too_short}")
     return float(value) or None
 
 

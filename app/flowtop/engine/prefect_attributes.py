@@ -265,7 +265,7 @@ class PrefectFlowAttributes:
 
     @property
     def task_runner(self) -> ThreadPoolTaskRunner:
-        runner = self.noted.get("task_runner")  # the class given: an instance, as Prefect's
+        runner = self.noted.get("task_runner")  # (a class given was made one by ``flow``)
         return runner if isinstance(runner, ThreadPoolTaskRunner) else ThreadPoolTaskRunner()
 
     def validate_parameters(self, parameters: Mapping[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from rich.cells import cell_len
 
 from flowtop.engine.events import ErrorInfo
+from flowtop.engine.final_states import RETURNED
 from flowtop.engine.states import StateType
 from flowtop.formats import cell_head, cut_cells
 from flowtop.looks import NOT_STARTED, run_error_text
@@ -85,10 +86,13 @@ def _ended_text(run: RunModel) -> str:
 
 
 def _error_said(error: ErrorInfo) -> str:
-    """``flow raised ValueError: its first line`` (no ``: `` after an empty message)."""
+    """``flow raised ValueError: its first line`` (no ``: `` after an empty message), or
+    ``flow returned Failed()``, as the other screens word a returned state."""
     message = error.message.strip()
     first = message.splitlines()[0] if message else ""
-    return run_error_text(error.type, first) if first else f"flow raised {error.type}"
+    if first or error.type.startswith(RETURNED):
+        return run_error_text(error.type, first)
+    return f"flow raised {error.type}"
 
 
 def wrapped(text: str, width: int, most: int = MOST_LINES) -> list[str]:
