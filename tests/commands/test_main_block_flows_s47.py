@@ -18,7 +18,7 @@ import pytest
 
 from cli_kit import flowtop, wait_for_runs
 from flowtop.workspace import Workspace
-from flowtop.workspace.entry_flows import main_block_flows, main_block_names
+from flowtop.workspace.entry_flows import main_block_calls, main_block_flows
 
 #: c39's shape: a flow, a ``with_options`` copy of it, and the driver the block calls.
 #: The base alone fails (its first call raises); the copy, retried, completes.
@@ -260,7 +260,7 @@ def test_detach_starts_the_same_flows(tmp_path: Path) -> None:
 )
 def test_the_names_a_main_block_calls(block: str, names: set[str]) -> None:
     source = "x = 1\nif __name__ == '__main__':\n" + textwrap.indent(block, "    ") + "\n"
-    assert main_block_names(ast.parse(source)) == names
+    assert set(main_block_calls(ast.parse(source))) == names
 
 
 def test_only_a_top_level_main_block_counts_and_never_its_else() -> None:
@@ -279,7 +279,7 @@ def test_only_a_top_level_main_block_counts_and_never_its_else() -> None:
             second()
         """
     )
-    assert main_block_names(ast.parse(source)) == {"first", "second"}
+    assert set(main_block_calls(ast.parse(source))) == {"first", "second"}
 
 
 def test_the_workspace_names_the_flows_by_what_the_names_hold(tmp_path: Path) -> None:

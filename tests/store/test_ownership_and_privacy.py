@@ -26,7 +26,7 @@ def test_an_owner_elsewhere_is_gone_only_when_its_heartbeat_is_stale() -> None:
     assert owner_gone(elsewhere, beat, now) is None  # beating: alive, whatever pid 1 is here
     assert owner_gone(elsewhere, beat + 1, now + STALE_AFTER) is None  # a new beat
     why = owner_gone(elsewhere, beat + 1, now + 2 * STALE_AFTER + 1)
-    assert why is not None and "sent no heartbeat for 6 s" in why
+    assert why is not None and "sent no heartbeat for 6s" in why
     assert owner_gone(me, now - 3600, now) is None  # this very process: alive
 
 

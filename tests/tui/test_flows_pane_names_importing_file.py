@@ -1,6 +1,6 @@
 """The flows pane is as wide as the name of the file still importing, once it is named.
 
-The loading row says ``⋯ loading`` for its first second, then ``⋯ importing 2 s`` over
+The loading row says ``⋯ loading`` for its first second, then ``⋯ importing 2s`` over
 the file's name. The pane was measured only when the flows were listed: with the flows
 of ``a_fast.py`` listed under ``⋯ loading`` and no flow after ``b_slow_loading_file_name.py``
 (the last file), the pane stayed as wide as ``⋯ loading`` and the name read ``b_slow…``
@@ -40,7 +40,7 @@ async def test_the_file_named_a_second_into_its_import_is_shown_whole(tmp_path: 
         app._show_flows()  # a_fast.py's flows come in meanwhile
         await wait_for(pilot, lambda: "⋯ loading" in screen_text(app), "the loading row")
         flows.say_loading(loading_row((tmp_path / SLOW_FILE, 1.0)))  # named, no flow since
-        await wait_for(pilot, lambda: "importing 1 s" in screen_text(app), "the file named")
+        await wait_for(pilot, lambda: "importing 1s" in screen_text(app), "the file named")
         await wait_for(pilot, lambda: f"  {SLOW_FILE} ▕" in screen_text(app), "its name whole")
         flows.say_loading(None)  # the load is over: the pane fits the flow names again
         await wait_for(pilot, lambda: flows.region.width == 12, "the pane to narrow")

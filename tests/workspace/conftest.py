@@ -11,6 +11,7 @@ import pytest
 
 from flowtop.engine.flow_package import FLOW_PACKAGE
 from flowtop.workspace import Workspace
+from flowtop.workspace.flow_naming import UNTOLD, NameScan
 
 
 @pytest.fixture(autouse=True)
@@ -61,3 +62,16 @@ def workspace(tmp_path: Path) -> Iterator[Callable[..., Workspace]]:
     yield open_workspace
     for ws in opened:
         ws.close()
+
+
+@pytest.fixture
+def flow_names(tmp_path: Path) -> Callable[[str], set[str]]:
+    """The flow names a source gives literally, as the scan for ``--flow NAME`` reads its
+    file (``flow_naming.NameScan``): a name an expression gives is not among them."""
+
+    def flow_names(source: str) -> set[str]:
+        path = tmp_path / "names_of.py"
+        path.write_text(source, encoding="utf-8")
+        return set(NameScan([path], "").files[path].names or ()) - {UNTOLD}
+
+    return flow_names

@@ -152,4 +152,4 @@ def test_the_loading_row_names_the_file_on_a_line_of_its_own() -> None:
     slow = Path("flows") / "slow.py"
     assert loading_row(None) == "⋯ loading"
     assert loading_row((slow, 0.5)) == "⋯ loading"
-    assert loading_row((slow, 3.2)) == "⋯ importing 3 s\n  slow.py"
+    assert loading_row((slow, 3.2)) == "⋯ importing 3s\n  slow.py"

@@ -114,7 +114,7 @@ def test_the_loading_line_names_a_file_once_it_is_slow() -> None:
     hang = Path.cwd() / "flows" / "hang.py"
     assert loading_line(None) == "Loading flows…"
     assert loading_line((hang, 0.4)) == "Loading flows…"  # a quick load names nothing
-    assert loading_line((hang, 6.2)) == "Loading flows… flows/hang.py still importing (6 s)"
+    assert loading_line((hang, 6.2)) == "Loading flows… flows/hang.py still importing (6s)"
 
 
 async def test_the_first_screen_names_the_hanging_file_then_lists_it_broken(

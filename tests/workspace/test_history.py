@@ -374,7 +374,7 @@ def test_a_locked_database_costs_the_engine_nothing_and_is_caught_up(
         with caplog.at_level(logging.WARNING, logger="flowtop.history"):
             result = run_to_end(runner_for(history), retry_flow())
         assert result.state is StateType.FAILED  # the run itself went on as usual
-        assert history.failures >= 1
+        assert "locked" in (history.last_error or "")  # the write failed, its rows kept
         assert "history write failed" in caplog.text and "kept for the next try" in caplog.text
     finally:
         blocker.execute("ROLLBACK")

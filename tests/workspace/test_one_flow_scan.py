@@ -111,9 +111,7 @@ def test_a_run_of_one_flow_parses_each_file_once(
     assert sorted(parsed) == ["a_etl.py", "b_more.py", "c_other.py"]
 
 
-def test_a_tasks_copy_names_no_flow_a_flows_does() -> None:
-    from flowtop.workspace.flow_naming import flow_names
-
+def test_a_tasks_copy_names_no_flow_a_flows_does(flow_names: Callable[[str], set[str]]) -> None:
     sources = {
         # a task's copies: no flow (the receiver is a task, as the source says)
         "@task\ndef load(): ...\nx = load.with_options(name='etl')": set(),
@@ -137,17 +135,17 @@ def test_a_tasks_copy_names_no_flow_a_flows_does() -> None:
         "def make(t):\n    return t.with_options(name='etl')": {"etl"},
         "@task\ndef load(): ...\ndef f(load):\n    load.with_options(name='etl')": {"etl"},
     }
-    found = {source: flow_names(ast.parse(source)) for source in sources}
+    found = {source: flow_names(source) for source in sources}
     assert found == sources
 
 
 def test_a_task_copied_under_a_flows_name_leaves_that_flow_one_file(tmp_path: Path) -> None:
-    from flowtop.workspace.flow_naming import file_defining_name
+    from flowtop.workspace.flow_naming import NameScan
 
     (tmp_path / "a_etl.py").write_text(ETL)
     (tmp_path / "b_tasks.py").write_text(TASK_COPY)
     paths = sorted(tmp_path.glob("*.py"))
-    assert file_defining_name(paths, "etl") == tmp_path / "a_etl.py"
+    assert NameScan(paths, "etl").file_defining() == tmp_path / "a_etl.py"
 
 
 @pytest.mark.parametrize(

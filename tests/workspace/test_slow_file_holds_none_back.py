@@ -6,7 +6,7 @@ in (or its ``load_timeout`` had ended the host); now, past a second, a side host
 the files after it (``side_load``). And ``flowtop run DIR --flow NAME`` imported every
 other file in a loader child before the one defining NAME, waiting out a hanging one's
 ``load_timeout`` in silence; now it imports only the file whose syntax tree defines NAME
-(``flow_naming.file_defining_name``), and when it cannot tell which, names the file it
+(``flow_naming.NameScan.file_defining``), and when it cannot tell which, names the file it
 waits for on stderr after a few seconds (``commands/import_wait``).
 
 The slow file here waits for a ``release`` file the test writes once it has seen what it
@@ -15,7 +15,6 @@ checks (30 s at most), so nothing depends on a timing.
 
 from __future__ import annotations
 
-import ast
 import os
 import subprocess
 import sys
@@ -183,7 +182,7 @@ def test_a_folder_run_that_must_wait_for_a_slow_file_says_which(folder: Path) ->
         )
         assert waiting, f"stderr: {said}"
         line = next(line for line in said if "waiting for" in line)
-        assert "a_slow.py to import" in line and "load_timeout is 30 s" in line
+        assert "a_slow.py to import" in line and "load_timeout is 30s" in line
         assert run.poll() is None  # it still waits
         (folder / "release").touch()
         assert run.wait(timeout=30) == 0, said
@@ -207,22 +206,22 @@ def test_a_folder_run_that_must_wait_for_a_slow_file_says_which(folder: Path) ->
         ("@task\ndef etl(): ...", set()),
     ],
 )
-def test_the_flow_names_a_source_defines(source: str, names: set[str]) -> None:
-    from flowtop.workspace.flow_naming import flow_names
-
-    assert flow_names(ast.parse(source)) == names
+def test_the_flow_names_a_source_defines(
+    source: str, names: set[str], flow_names: Callable[[str], set[str]]
+) -> None:
+    assert flow_names(source) == names
 
 
 def test_the_file_defining_a_flow_is_not_one_that_only_names_it(tmp_path: Path) -> None:
-    from flowtop.workspace.flow_naming import file_defining_name
+    from flowtop.workspace.flow_naming import NameScan
 
     (tmp_path / "a.py").write_text('print("etl-daily")\n')
     (tmp_path / "b.py").write_text("@flow\ndef etl_daily(): ...\n")
     (tmp_path / "c.py").write_text("NAME = 'other'\nFlow(NAME)\n")
     paths = sorted(tmp_path.glob("*.py"))
-    assert file_defining_name(paths, "etl-daily") == tmp_path / "b.py"
-    assert file_defining_name(paths, "other") == tmp_path / "c.py"  # (named: the byte guess)
-    assert file_defining_name(paths, "nothing") is None
+    assert NameScan(paths, "etl-daily").file_defining() == tmp_path / "b.py"
+    assert NameScan(paths, "other").file_defining() == tmp_path / "c.py"  # (named: byte guess)
+    assert NameScan(paths, "nothing").file_defining() is None
 
 
 def test_a_wait_is_said_once_a_file_has_kept_the_run_three_seconds(
@@ -243,5 +242,5 @@ def test_a_wait_is_said_once_a_file_has_kept_the_run_three_seconds(
     said.importing([slow])
     err = capsys.readouterr().err
     assert err.splitlines() == [
-        "flowtop: waiting for slow.py to import (3 s; [defaults] load_timeout is 10 s)"
+        "flowtop: waiting for slow.py to import (3s; [defaults] load_timeout is 10s)"
     ]

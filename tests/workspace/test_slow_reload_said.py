@@ -5,7 +5,7 @@ on screen for its whole ``load_timeout`` (10 s): ``✓ hang`` stayed listed as b
 the toast ``hang.py: import did not finish in 10 s`` and ``✗ hang.py`` came as if from
 nowhere (a new file that hangs, likewise). The first load already named the file it
 imports in the list's last row; a reload now does too once it has taken a second
-(``⋯ reloading 2 s`` over ``slow.py``), and the row goes when the reload ends, whichever
+(``⋯ reloading 2s`` over ``slow.py``), and the row goes when the reload ends, whichever
 way it ended.
 """
 
@@ -73,7 +73,7 @@ def test_a_reload_is_said_only_once_it_has_taken_a_second() -> None:
     slow = Path("/w/flows/slow.py")
     assert reloading_row(None) is None
     assert reloading_row((slow, 0.4)) is None  # a quick save: no row comes and goes
-    assert reloading_row((slow, 2.2)) == "⋯ reloading 2 s\n  slow.py"
+    assert reloading_row((slow, 2.2)) == "⋯ reloading 2s\n  slow.py"
 
 
 #: The reload is named after this many seconds here, not a second (``NAMED_AFTER``),

@@ -4,7 +4,7 @@ A generated module (``X = 1+1+…`` over 100,000 terms) makes ``ast.parse`` rais
 ``RecursionError``, and ``- - … 1`` a bare ``MemoryError``: neither is a ``SyntaxError``.
 The loader let them out, so ``flowtop list DIR`` said only the RecursionError and listed
 no flow of any file; and the syntax-tree scan that picks the file defining ``--flow NAME``
-(``flow_naming.file_defining_name``) let them out too, so a run of a flow in another file
+(``flow_naming.NameScan``) let them out too, so a run of a flow in another file
 ended in a traceback.
 """
 
@@ -40,12 +40,12 @@ def folder_with_deep_files(root: Path) -> Path:
 def test_the_file_defining_a_flow_is_found_beside_files_too_deep_to_parse(
     tmp_path: Path,
 ) -> None:
-    from flowtop.workspace.flow_naming import every_flow_name, file_defining_name
+    from flowtop.workspace.flow_naming import NameScan
 
     folder = folder_with_deep_files(tmp_path)
-    assert file_defining_name(sorted(folder.glob("*.py")), "etl") == folder / "etl.py"
-    assert every_flow_name(folder / "sum.py") is None  # (its flows: not told by its source)
-    assert every_flow_name(folder / "minus.py") is None
+    scan = NameScan(sorted(folder.glob("*.py")), "etl")
+    assert scan.file_defining() == folder / "etl.py"
+    assert scan.unparsed(None) == {folder / "sum.py", folder / "minus.py"}  # (flows: untold)
 
 
 def test_a_folder_lists_its_flows_and_names_each_file_too_deep_to_compile(

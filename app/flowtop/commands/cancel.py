@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..formats import moment
+from ..formats import fmt_seconds, moment
 from ..printable import printable
 from ..workspace.history_records import HistoryError, RunRecord
 from .run_lines import STARTING_WORDS
@@ -118,7 +118,7 @@ def main(args: argparse.Namespace) -> int:
         return 0
     print(
         f"flowtop cancel: {name}: its process ({record.owner}) did not take the request within "
-        f"{WAIT:.0f} s; it stays queued",
+        f"{fmt_seconds(WAIT)}; it stays queued",
         file=sys.stderr,
     )
     return 1

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..formats import fmt_seconds
 from ..printable import say
 from ..workspace import import_guard
 from ..workspace.load_error import display_path
@@ -46,8 +47,8 @@ class WaitSaid:
         names = ", ".join(display_path(file) for file in new)
         seconds = max(late[file] for file in new)
         say(
-            f"waiting for {names} to import ({seconds:.0f} s; "
-            f"[defaults] load_timeout is {self._load_timeout():g} s)"
+            f"waiting for {names} to import ({fmt_seconds(round(seconds))}; "
+            f"[defaults] load_timeout is {fmt_seconds(self._load_timeout())})"
         )
 
     def hung(self, file: Path, seconds: float) -> None:

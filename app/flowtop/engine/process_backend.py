@@ -181,12 +181,6 @@ class ProcessBackend:
         self._busy: set[_Worker] = set()
         self.closed = False
 
-    @property
-    def pids(self) -> list[int]:
-        """Live worker processes (tests look here to see a timed-out one gone)."""
-        with self._lock:
-            return [w.process.pid for w in (*self._idle, *self._busy) if w.process.pid]
-
     def _checkout(self) -> _Worker:
         with self._lock:
             if self.closed:

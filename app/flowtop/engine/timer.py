@@ -46,10 +46,10 @@ def _nothing() -> None:
 class ManualClock:
     """A monotonic clock that moves only when told: the runner's, in tests of delays.
 
-    ``Runner(clock=ManualClock())``: a retry delay or a timeout then comes due when the
-    test calls ``advance``, not after real seconds, so such tests neither sleep nor
-    depend on the machine's speed. The timers reading the clock are woken on each
-    ``advance`` (``watch``).
+    A test seam: ``Runner(clock=ManualClock())``: a retry delay or a timeout then comes
+    due when the test calls ``advance``, not after real seconds, so such tests neither
+    sleep nor depend on the machine's speed. The timers reading the clock are woken on
+    each ``advance`` (``watch``); it stays here, beside the ``Timer`` that wires it.
     """
 
     def __init__(self, start: float = 0.0) -> None:

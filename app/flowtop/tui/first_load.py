@@ -24,6 +24,7 @@ from rich.text import Text
 from textual import work
 from textual.timer import Timer
 
+from flowtop.formats import fmt_seconds
 from flowtop.printable import printable_name
 from flowtop.tui.messages import WorkspaceLoaded
 from flowtop.tui.unread_settings import summary_said
@@ -72,7 +73,7 @@ def loading_line(importing: tuple[Path, float] | None) -> str:
     if importing is None or importing[1] < NAMED_AFTER:
         return "Loading flows…"
     file, seconds = importing
-    return f"Loading flows… {display_path(file)} still importing ({seconds:.0f} s)"
+    return f"Loading flows… {display_path(file)} still importing ({fmt_seconds(round(seconds))})"
 
 
 def loading_row(importing: tuple[Path, float] | None) -> str:
@@ -81,7 +82,7 @@ def loading_row(importing: tuple[Path, float] | None) -> str:
     if importing is None or importing[1] < NAMED_AFTER:
         return "⋯ loading"
     file, seconds = importing
-    return f"⋯ importing {seconds:.0f} s\n  {printable_name(file.name)}"
+    return f"⋯ importing {fmt_seconds(round(seconds))}\n  {printable_name(file.name)}"
 
 
 class FirstLoad(_AppBase):

@@ -31,6 +31,7 @@ from textual import work
 from textual.timer import Timer
 from textual.widgets import Static
 
+from flowtop.formats import fmt_seconds
 from flowtop.printable import printable_name
 from flowtop.tui.first_load import LOADING_TICK, NAMED_AFTER, SaysImports
 from flowtop.tui.messages import WatcherFailed, WorkspaceReloaded
@@ -132,7 +133,7 @@ def reloading_row(importing: tuple[Path, float] | None) -> str | None:
     if importing is None or importing[1] < NAMED_AFTER:
         return None
     file, seconds = importing
-    return f"⋯ reloading {seconds:.0f} s\n  {printable_name(file.name)}"
+    return f"⋯ reloading {fmt_seconds(round(seconds))}\n  {printable_name(file.name)}"
 
 
 class ReloadOff(Static):

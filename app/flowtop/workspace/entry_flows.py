@@ -52,16 +52,12 @@ class BlockCall:
     order: int = 0
 
 
-def main_block_names(tree: ast.Module) -> set[str]:
-    """The names the module's top-level ``if __name__ == "__main__":`` blocks call (the
-    flow ``X`` of ``X.serve(...)`` and ``X.with_options(...)(...)``): its ``else`` runs at
-    import, and a block nested in a function is not the module's."""
-    return set(main_block_calls(tree))
-
-
 def main_block_calls(tree: ast.Module) -> dict[str, BlockCall]:
-    """Each name ``main_block_names`` finds, with its first call, in the order the block
-    calls them (``python FILE`` runs them so; ``flowtop run FILE`` runs each flow once)."""
+    """The names the module's top-level ``if __name__ == "__main__":`` blocks call (the
+    flow ``X`` of ``X.serve(...)`` and ``X.with_options(...)(...)``), each with its first
+    call, in the order the block calls them (``python FILE`` runs them so; ``flowtop run
+    FILE`` runs each flow once). Its ``else`` runs at import, and a block nested in a
+    function is not the module's."""
     found: list[tuple[str, BlockCall]] = []
     for statement in tree.body:
         if not (isinstance(statement, ast.If) and _is_main_test(statement.test)):

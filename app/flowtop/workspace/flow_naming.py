@@ -7,7 +7,7 @@ describe that one file only (``loader_process.describe_workspace``). Both check 
 the file defines NAME once imported; the guess only saves the other imports. Split out
 of ``loader`` (at its 600 lines), which reads the same rules to pick what it imports.
 
-That file is found by reading each file's syntax tree (``file_defining_name``), not its
+That file is found by reading each file's syntax tree (``NameScan.file_defining``), not its
 bytes: a file that only mentions the name (a subflow call, a log line, a settings key)
 made the byte scan find "several" and the run import, and wait for, every file of the
 folder, a hanging one's ``load_timeout`` included.
@@ -64,14 +64,6 @@ def _says(data: bytes, flow: str) -> bool:
 UNPARSABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
 
 
-def file_defining_name(paths: list[Path], flow: str) -> Path | None:
-    """The one file of ``paths`` whose syntax tree defines a flow named ``flow``
-    (``flow_names``), or, when none does, the one whose source names it (``file_naming``:
-    ``NAME = "etl"`` … ``Flow(NAME)``); None when several do: the load then imports them
-    all. A file that cannot be parsed defines none here (its import says what is wrong)."""
-    return NameScan(paths, flow).file_defining()
-
-
 @dataclass(frozen=True)
 class SourceNames:
     """What one file's source says of its flows: the names its syntax tree gives
@@ -96,7 +88,10 @@ class NameScan:
         self.files = {path: _source_names(path, flow) for path in paths}
 
     def file_defining(self) -> Path | None:
-        """``file_defining_name``: the one file defining ``flow``, else the one naming it."""
+        """The one file whose syntax tree defines a flow named ``flow`` (``_named``), or,
+        when none does, the one whose source names it (``file_naming``: ``NAME = "etl"``
+        … ``Flow(NAME)``); None when several do: the load then imports them all. A file
+        that cannot be parsed defines none here (its import says what is wrong)."""
         defining = [p for p, read in self.files.items() if self.flow in (read.names or ())]
         if not defining:
             defining = [p for p, read in self.files.items() if read.says_flow]
@@ -172,32 +167,16 @@ def _source_names(path: Path, flow: str) -> SourceNames:
     return SourceNames(names, says_flow=_says(data, flow))
 
 
-def flow_names(tree: ast.Module) -> set[str]:
-    """The flow names a module's source gives literally: ``@flow`` on ``def etl_job``
-    (``etl-job``: each ``_`` a ``-``, as ``dynamic.flow_name``), ``@flow(name="etl")``,
-    ``Flow("etl")``, ``flow(etl_job)``, ``flow(fn, name="etl")`` and a flow's
-    ``.with_options(name="etl")`` (not a task's: ``Bindings``). A name an expression gives (``Flow(f"etl-{n}")``) is
-    not found: the import finds it."""
-    return _named(tree) - {UNTOLD}
-
-
-def every_flow_name(path: Path) -> set[str] | None:
-    """``flow_names`` of the file ``path`` when they are all its flows, as far as its
-    source can tell (no flow is named by an expression); None when they may not be, or
-    the file cannot be read or parsed."""
-    try:
-        names = _named(parse_python(path.read_bytes(), str(path)))
-    except (OSError, *UNPARSABLE):
-        return None
-    return None if UNTOLD in names else names
-
-
 #: What ``_named`` holds for a flow whose name is an expression (a flow's is never empty).
 UNTOLD = ""
 
 
 def _named(tree: ast.Module) -> set[str]:
-    """``flow_names``, with ``UNTOLD`` for each flow whose name the source does not say."""
+    """The flow names a module's source gives literally: ``@flow`` on ``def etl_job``
+    (``etl-job``: each ``_`` a ``-``, as ``dynamic.flow_name``), ``@flow(name="etl")``,
+    ``Flow("etl")``, ``flow(etl_job)``, ``flow(fn, name="etl")`` and a flow's
+    ``.with_options(name="etl")`` (not a task's: ``Bindings``); ``UNTOLD`` for each flow
+    whose name an expression gives (``Flow(f"etl-{n}")``): the import finds it."""
     decorators = {
         decorator
         for node in ast.walk(tree)
@@ -382,7 +361,7 @@ def will_import(path: Path, force: bool, markers: re.Pattern[bytes]) -> bool:
 
 def file_defining(files: list[Path], flow: str, root: Path, *, prefect_compat: bool) -> Path | None:
     """Of the flow files ``files`` of the folder ``root``, the one a load would import
-    whose source defines ``flow`` (``file_defining_name``); None when no single one does,
+    whose source defines ``flow`` (``NameScan.file_defining``); None when no single one does,
     or when another's source hides a flow's name: that flow may be a second ``flow``, a
     duplicate only the folder's load refuses (``run --detach`` describes one path)."""
     wanted = [p for p in files if imported_by_a_load(p, root, prefect_compat=prefect_compat)]

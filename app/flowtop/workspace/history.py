@@ -111,7 +111,6 @@ class History(StoreReader):
         self._live: dict[str, int] = {}
         # Events taken from the sink and not yet committed; kept through a failed write.
         self._pending: list[StoreItem] = []
-        self._failures = 0
         #: Why the last write failed (None after a write that went through), and how many
         #: events were given up on: ``flowtop run`` says the run was not recorded.
         self.last_error: str | None = None
@@ -325,12 +324,6 @@ class History(StoreReader):
             )
             return done and not self._retry
 
-    @property
-    def failures(self) -> int:
-        """How many writes failed. Only tests read it: the seam that shows a locked file's
-        failed write was counted and kept for the next try (tests/workspace/test_history.py)."""
-        return self._failures
-
     def _write_loop(self) -> None:
         cond = self._cond
         while True:
@@ -390,7 +383,6 @@ class History(StoreReader):
         try:
             live = self._write(self._pending)
         except Exception as exc:  # noqa: BLE001 - locked, disk full, I/O error, or a bug: never raise
-            self._failures += 1
             self.last_error = str(exc) or type(exc).__name__
             waiting = history_fold.events_in(self._pending)
             closing = final or self._stop  # the store is closing: there is no next try

@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass
 from functools import cache
 
+from ..engine.delays import fmt_seconds
+
 #: The owner of a live run writes its heartbeat at least this often (seconds).
 HEARTBEAT = 1.0
 #: A heartbeat a reader has seen unchanged for this long (by its own clock) is stale.
@@ -179,12 +181,12 @@ def owner_gone(owner: Owner, heartbeat: float | None, now: float | None = None) 
         return f"its process ({owner.describe()}) is gone: this machine restarted since"
     still = heartbeat_unchanged(owner, heartbeat, now)
     if still >= STALE_AFTER:
-        return f"its process ({owner.describe()}) sent no heartbeat for {still:.0f} s"
+        return f"its process ({owner.describe()}) sent no heartbeat for {fmt_seconds(round(still))}"
     late = time.time() - heartbeat
     if late >= WALL_STALE_AFTER:
         return (
             f"its process ({owner.describe()}) sent its last heartbeat "
-            f"{late / 60:.0f} min ago by this machine's clock"
+            f"{fmt_seconds(round(late))} ago by this machine's clock"
         )
     return None
 

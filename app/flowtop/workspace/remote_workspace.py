@@ -366,9 +366,10 @@ class RemoteWorkspace:
 
     @property
     def host_pid(self) -> int | None:
-        """The flow host's process id (None: none running). A seam for tests only
-        (tests/workspace/test_remote_workspace.py): they kill the host, or check that a
-        reload kept it or started another; flowtop itself never needs its pid."""
+        """The flow host's process id (None: none running).
+
+        A test seam: tests kill the host, or check that a reload kept it or started
+        another (tests/workspace/test_remote_workspace.py); flowtop never needs its pid."""
         return self._host.pid
 
     def close(self) -> None:

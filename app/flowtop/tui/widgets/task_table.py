@@ -238,7 +238,8 @@ class TaskTable(ScrollView, can_focus=True):
     def move_to(self, key: str) -> bool:
         """Put the cursor on ``key``; False when that row is filtered out or unknown.
 
-        Only the tests call it (the pilot's seam for "select this task" without arrow keys)."""
+        A test seam: a pilot selects a task by its key, not by counting arrow keys to its
+        row (which the table's sort and filters move); flowtop itself moves by keys."""
         index = self.positions.get(key)
         if index is None:
             return False
