@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from flowtop.engine.events import strict_surrogates
+from waits import wait_until
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX signals only")
 
@@ -86,13 +87,6 @@ def flowtop(*words: str, patch: str = "") -> list[str]:
     return [sys.executable, "-c", code]
 
 
-def wait_for(check: object, within: float = 20.0) -> None:
-    deadline = time.monotonic() + within
-    while not check():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
 def unread_bytes(read_end: int) -> int:
     """How many bytes sit in the pipe whose reading end is ``read_end``, not yet read."""
     return int(struct.unpack("i", fcntl.ioctl(read_end, termios.FIONREAD, b"\0" * 4))[0])
@@ -123,10 +117,10 @@ def test_sigterm_ends_run_at_once_while_stdout_is_not_read(
         )
     os.close(write_end)
     try:
-        wait_for(lambda: (tmp_path / ".flowtop" / "history.db").exists())
+        wait_until(lambda: (tmp_path / ".flowtop" / "history.db").exists())
         # the run started, its big line is being written: more of it in the pipe than
         # every other line together, and far more of it still to come than a pipe holds
-        wait_for(lambda: unread_bytes(read_end) >= 32_768)
+        wait_until(lambda: unread_bytes(read_end) >= 32_768)
         proc.send_signal(signal.SIGTERM)
         began = time.monotonic()
         assert proc.wait(timeout=6) == 143
@@ -230,9 +224,9 @@ def test_second_sigterm_while_the_store_closes_prints_no_traceback(tmp_path: Pat
             stderr=err_file,
         )
     try:
-        wait_for(lambda: "AWAITING_RETRY" in out.read_text())  # the run is under way
+        wait_until(lambda: "AWAITING_RETRY" in out.read_text())  # the run is under way
         proc.send_signal(signal.SIGTERM)
-        wait_for(lambda: "closing" in err.read_text())
+        wait_until(lambda: "closing" in err.read_text())
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=20)
     finally:
@@ -259,7 +253,7 @@ def test_stopped_launched_run_forgets_its_log(tmp_path: Path) -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        wait_for(
+        wait_until(
             lambda: "awaiting" in run_history(tmp_path).lower() or "retry" in run_history(tmp_path)
         )
         proc.send_signal(signal.SIGTERM)

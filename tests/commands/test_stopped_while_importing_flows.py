@@ -9,13 +9,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from cli_kit import stored_runs
 from flow_texts import slow_import
+from waits import wait_until
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX signals only")
 
@@ -24,11 +24,8 @@ SLOW_IMPORT = slow_import("slow")
 
 def wait_for(path: Path, process: subprocess.Popen[str], timeout: float = 30.0) -> None:
     """Until ``path`` exists; fails at once if ``process`` ends first."""
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        assert process.poll() is None, process.communicate()
-        assert time.monotonic() < deadline, f"{path} never appeared"
-        time.sleep(0.02)
+    wait_until(lambda: path.exists() or process.poll() is not None, f"{path}", timeout)
+    assert path.exists(), process.communicate()
 
 
 def stopped_while_importing(

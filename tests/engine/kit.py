@@ -7,6 +7,7 @@ import signal
 import threading
 import time
 
+import waits
 from flowtop.engine.events import Event, RunFinished, RunStarted, TaskStateChanged
 from flowtop.engine.states import StateType
 
@@ -52,12 +53,9 @@ class Recorder:
 
 
 def wait_until(condition, timeout: float = 10.0, interval: float = 0.002) -> None:
-    """Poll ``condition`` until true; fail the test (not hang it) when it never becomes true."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s: {condition}")
-        time.sleep(interval)
+    """Poll ``condition`` until true; fail the test (not hang it) when it never becomes
+    true. (``waits.wait_until``, with the engine tests' timeout as its second argument.)"""
+    waits.wait_until(condition, timeout=timeout, interval=interval)
 
 
 def child_status(pid: int, seconds: float = 10.0) -> int:

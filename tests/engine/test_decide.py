@@ -372,3 +372,10 @@ def test_a_predicate_object_is_named_by_its_class_not_its_repr() -> None:
     decision = decide(policy, completed("bad"))
     assert decision.error is not None
     assert str(decision.error).startswith("retry_predicate _OnlyBad still asked for a retry")
+
+
+def test_the_predicate_s_last_word_counts_its_attempts_in_good_english() -> None:
+    """It read ``after 1 attempts``."""
+    policy = RetryPolicy(max_retries=0, retry_predicate=_OnlyBad())
+    decision = decide(policy, completed("bad"))
+    assert "still asked for a retry after 1 attempt, " in str(decision.error)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +14,7 @@ import pytest
 
 from flowtop.engine import dask_backend
 from flowtop.engine.executors import AttemptStopped, DaskBackend, ShippingError
+from waits import wait_until
 
 from . import tasks
 
@@ -59,13 +59,6 @@ def error_of(ended: queue.SimpleQueue[Outcome]) -> str:
     return str(error)
 
 
-def wait_for(condition: Any, what: str) -> None:
-    deadline = time.monotonic() + 20
-    while not condition():
-        assert time.monotonic() < deadline, f"never {what}"
-        time.sleep(0.02)
-
-
 def test_attempts_end_saying_the_scheduler_was_lost(scheduler_alone: Any) -> None:
     address = scheduler_alone.scheduler_address
     backend = DaskBackend(address, workers=1)
@@ -77,14 +70,14 @@ def test_attempts_end_saying_the_scheduler_was_lost(scheduler_alone: Any) -> Non
             "Dask could not run task 'count': the connection to the Dask scheduler at "
             f"{address} was lost"
         )
-        wait_for(lambda: client.status == "connecting", "reconnecting")
+        wait_until(lambda: client.status == "connecting", "reconnecting")
         while_reconnecting = submitted(backend)
         gone_for_good = (
             f"Dask could not run task 'count': the connection to the Dask scheduler at "
             f"{address} was lost and not restored within 1 s"
         )
         assert error_of(while_reconnecting) == gone_for_good
-        wait_for(lambda: client.status == "closed", "closed")
+        wait_until(lambda: client.status == "closed", "closed")
         assert error_of(submitted(backend)) == gone_for_good
     finally:
         backend.close()

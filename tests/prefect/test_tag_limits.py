@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,7 @@ from engine.kit import Recorder
 from flowtop import Flow, flow, tags, task
 from flowtop.engine import Runner, StateType
 from flowtop.engine.timer import ManualClock
+from waits import wait_until
 
 
 class Overlap:
@@ -99,15 +101,6 @@ def test_without_the_limit_tagged_tasks_run_as_wide_as_the_pool(here: Path) -> N
     assert most_at_once(6, workers=8, seconds=0.05) > 2
 
 
-def wait_until(check: Callable[[], object], what: str, timeout: float = 10.0) -> None:
-    """Poll ``check`` until it holds (a safety timeout, not a timing check)."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.002)
-
-
 def test_a_task_waiting_for_its_retry_holds_no_slot(here: Path) -> None:
     """On a manual clock: ``steady`` runs while ``flaky`` waits, and the wait ends only
     after it (no real sleep raced against a real retry delay)."""
@@ -178,18 +171,21 @@ def test_tags_in_effect_where_a_flow_calls_a_task_count_and_async_tasks_wait_too
 
 def test_a_task_waiting_for_a_slot_is_pending_and_holds_no_worker(here: Path) -> None:
     """Twenty quick untagged tasks behind twenty tagged ones on two workers: waiting
-    inside an attempt held a worker per waiting task, and kept them waiting seconds."""
+    inside an attempt held a worker per waiting task, and kept them waiting seconds.
+    The tagged task holding the slot runs until all quick ones are done: a waiting one
+    holding the other worker would keep them waiting for good (no race against time)."""
     (here / "flowtop.toml").write_text('[concurrency]\n"tag:db" = 1\n')
-    quick_done: list[float] = []
+    release = threading.Event()
+    quick_done: list[int] = []
 
     @task(tags=["db"])
     def load(i: int) -> int:
-        time.sleep(0.1)
+        assert release.wait(20), "never released"
         return i
 
     @task
     def quick(i: int) -> int:
-        quick_done.append(time.monotonic())
+        quick_done.append(i)
         return i
 
     with Flow("report") as report:
@@ -197,41 +193,50 @@ def test_a_task_waiting_for_a_slot_is_pending_and_holds_no_worker(here: Path) ->
             load(i)
         for i in range(20):
             quick(i)
+
+    def loads(state: StateType, run: Any) -> int:
+        states = run.snapshot().states
+        return sum(1 for key, s in states.items() if key.startswith("load") and s.type is state)
+
     with Runner(workers=2) as runner:
-        started = time.monotonic()
         run = runner.start(report)
-        time.sleep(0.05)
-        now = run.snapshot().states
-        states = [state.type for key, state in now.items() if key.startswith("load")]
-        assert states.count(StateType.RUNNING) == 1
-        assert states.count(StateType.PENDING) == 4  # waiting for the slot, not begun
-        assert run.result(timeout=10).is_completed()
-    assert max(quick_done) - started < 0.3  # not behind the tagged tasks' 0.5 s
+        try:
+            wait_until(lambda: loads(StateType.RUNNING, run) == 1, "a load holding the slot")
+            wait_until(lambda: len(quick_done) == 20, "the quick tasks, while a load runs")
+            assert loads(StateType.RUNNING, run) == 1
+            assert loads(StateType.PENDING, run) == 4  # waiting for the slot, not begun
+        finally:
+            release.set()
+        assert run.result(timeout=20).is_completed()
 
 
 def test_the_wait_counts_in_neither_the_attempt_s_time_nor_its_timeout(here: Path) -> None:
     (here / "flowtop.toml").write_text('[concurrency]\n"tag:db" = 1\n')
 
-    @task(tags=["db"], timeout_seconds=0.5)
+    @task(tags=["db"], timeout_seconds=0.8)
     def load(i: int) -> int:
-        time.sleep(0.2)
+        time.sleep(0.3)
         return i
 
     with Flow("report") as report:
         for i in range(4):
-            load(i)  # 0.8 s in all, one at a time: each within its 0.5 s
+            load(i)  # 1.2 s in all, one at a time: the last waits 0.9 s, past its 0.8 s
     with Runner(workers=4) as runner:
         result = runner.run(report)
     assert result.is_completed()
     durations = [a.duration for attempts in result.attempts.values() for a in attempts]
-    assert len(durations) == 4 and max(durations) < 0.45
+    # counted with its wait the last would read 1.2 s; room left for a loaded machine
+    assert len(durations) == 4 and max(durations) < 1.0
 
 
 def test_cancelling_a_run_ends_its_tasks_waiting_for_slots(here: Path) -> None:
     (here / "flowtop.toml").write_text('[concurrency]\n"tag:db" = 1\n')
 
+    began: list[int] = []
+
     @task(tags=["db"])
     def load(i: int) -> int:
+        began.append(i)
         time.sleep(0.3)
         return i
 
@@ -240,17 +245,17 @@ def test_cancelling_a_run_ends_its_tasks_waiting_for_slots(here: Path) -> None:
             load(i)
     with Runner(workers=4) as runner:
         run = runner.start(report)
-        time.sleep(0.05)
+        wait_until(lambda: began, "a load holding the slot")  # the others wait for it
         run.cancel()
         assert run.wait(5)
         assert run.final_state() is StateType.CANCELLED
-    # the slots came back: a new run gets one at once
+    # the slots came back: a new run gets one (none went to the cancelled waiters)
     with Flow("again") as again:
         load(9)
     with Runner() as runner:
-        started = time.monotonic()
-        assert runner.run(again).is_completed()
-        assert time.monotonic() - started < 1
+        run = runner.start(again)
+        assert run.result(timeout=10).is_completed()  # (a slot never given back: a hang)
+    assert began == [began[0], 9]
 
 
 def test_a_flowtop_toml_broken_mid_run_keeps_the_tag_limits_last_read(

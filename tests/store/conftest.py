@@ -6,7 +6,6 @@ import functools
 import json
 import os
 import textwrap
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from flowtop.engine.run import FlowRun
 from flowtop.workspace import owner_agent
 from flowtop.workspace.history import History
 from flowtop.workspace.owner_agent import OwnerAgent
+from waits import wait_until as wait_until  # (the store tests import it from here)
 
 APP = Path(__file__).resolve().parents[2] / "app"
 
@@ -101,16 +101,6 @@ def run_into(history: History, flow: Flow, *, workers: int = 4, stored: bool = T
 
 def json_lines(text: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
-
-
-def wait_until(check: Callable[[], Any], what: str, timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture

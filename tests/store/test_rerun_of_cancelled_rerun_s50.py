@@ -66,7 +66,9 @@ def test_a_rerun_of_a_rerun_cancelled_while_importing_reuses_the_first_run_s_res
     monkeypatch.setattr(cancel, "WAIT", 0.2)  # the command's wait: queued, as it imports
     cancelled = here("cancel", ".", rerun, cwd=folder)
     assert cancelled.returncode == 0, cancelled.stderr
-    assert "queued, as it is starting" in cancelled.stdout, cancelled.stdout
+    # queued, or (its process quick to look) ended at once: either way before any task ran
+    said = cancelled.stdout
+    assert "queued, as it is starting" in said or said.startswith("Cancelled run #2"), said
     (folder / "release").touch()  # the import ends: the run ends as it starts
     # read in this process: a wait that started a `flowtop history` a look cost 0.2 s of CPU a look
     wait_until(lambda: " CANCELLED " in here("history", ".", cwd=folder).stdout, "the rerun's end")

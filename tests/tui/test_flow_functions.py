@@ -54,7 +54,9 @@ async def test_rows_appear_as_reached_and_f_replays_with_the_cache(tmp_path: Pat
         assert app._policy_summary(first.rows["fetch-2"]).startswith("3× on Retry only")
         assert first.rows["publish"].state is S.FAILED
         assert app.table.move_to("publish")
-        await pilot.pause(0.05)
+        await wait_for(
+            pilot, lambda: "ConnectionError" in screen_text(app), "publish's error in the detail"
+        )
         text = screen_text(app)
         assert "fetch-3" in text and "✗ Failed" in text
         assert "ConnectionError: [red]gateway[/ down" in text  # detail pane, verbatim
@@ -70,8 +72,7 @@ async def test_rows_appear_as_reached_and_f_replays_with_the_cache(tmp_path: Pat
         assert rerun.rerun_of == first.run_id
         assert {k for k, r in rerun.rows.items() if r.reused} == {"fetch", "fetch-2", "fetch-3"}
         assert calls.counts == {"fetch": 3, "publish": 2}
-        await pilot.pause(0.05)
-        assert "↺ Reused" in screen_text(app)
+        await wait_for(pilot, lambda: "↺ Reused" in screen_text(app), "the reused rows shown")
 
 
 async def test_a_flow_level_retry_run_can_be_cancelled_from_the_table(tmp_path: Path) -> None:
@@ -84,7 +85,7 @@ async def test_a_flow_level_retry_run_can_be_cancelled_from_the_table(tmp_path: 
     def slow() -> int:
         if attempts.bump("slow") == 1:
             raise RuntimeError("first flow attempt fails")
-        release.wait(5)  # the retry run stays busy until the test cancels it
+        release.wait(60)  # the retry run stays busy until the test cancels it (or ends)
         return 1
 
     @flow(name="fn-retry", retries=1, retry_delay=0)
@@ -149,7 +150,9 @@ async def test_a_flow_function_s_error_is_in_the_header_and_the_detail_pane(
             ),
             "summing to fail",
         )
-        await pilot.pause(0.05)
+        await wait_for(
+            pilot, lambda: "flow raised TypeError" in screen_text(app), "the failure shown"
+        )
         text = screen_text(app)
         assert "flow raised TypeError: unsupported operand type(s)" in text  # header
         assert "The flow function raised TypeError" in text  # detail pane
@@ -165,8 +168,11 @@ async def test_a_flow_function_s_error_is_in_the_header_and_the_detail_pane(
             ),
             "handling to complete",
         )
-        await pilot.pause(0.05)
-        assert "(1 task failed, handled by the flow)" in screen_text(app)
+        await wait_for(
+            pilot,
+            lambda: "(1 task failed, handled by the flow)" in screen_text(app),
+            "the handled failure said",
+        )
 
 
 async def test_the_detail_pane_shows_what_the_flow_body_printed(tmp_path: Path) -> None:

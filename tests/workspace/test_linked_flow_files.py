@@ -8,6 +8,8 @@ import os
 import shutil
 from pathlib import Path
 
+from waits import WatchStarts
+
 FLOW = "from flowtop import Flow\nflow = Flow({name!r})\n"
 
 
@@ -26,7 +28,9 @@ async def next_change(iterator, seconds: float = 5.0):
     return await asyncio.wait_for(anext(iterator), seconds)
 
 
-async def test_saving_a_link_target_outside_the_folder_reloads_the_link(write, workspace, tmp_path):
+async def test_saving_a_link_target_outside_the_folder_reloads_the_link(
+    write, workspace, tmp_path, monkeypatch
+):
     elsewhere = tmp_path.parent / f"{tmp_path.name}-elsewhere"
     elsewhere.mkdir()
     try:
@@ -36,10 +40,11 @@ async def test_saving_a_link_target_outside_the_folder_reloads_the_link(write, w
         os.symlink(target, link)
         ws = workspace()
         assert ws.flow_files == {"ext": link}
+        starts = WatchStarts(monkeypatch)
         stop = asyncio.Event()
         changes = ws.watch(stop)
         watching = asyncio.ensure_future(next_change(changes))
-        await asyncio.sleep(0.3)  # let the watcher start before saving
+        await starts.on(1, watching)  # the watch is on before the save
         target.write_text(FLOW.format(name="ext2"))
         change = await watching
         assert change.flows == ("ext2",) and change.removed == ("ext",)
@@ -55,16 +60,17 @@ async def test_saving_a_link_target_outside_the_folder_reloads_the_link(write, w
         shutil.rmtree(elsewhere)
 
 
-async def test_a_link_made_while_watching_is_followed_too(write, workspace, tmp_path):
+async def test_a_link_made_while_watching_is_followed_too(write, workspace, tmp_path, monkeypatch):
     elsewhere = tmp_path.parent / f"{tmp_path.name}-later"
     elsewhere.mkdir()
     try:
         write("etl.py", FLOW.format(name="etl"))
         ws = workspace()
+        starts = WatchStarts(monkeypatch)
         stop = asyncio.Event()
         changes = ws.watch(stop)
         watching = asyncio.ensure_future(next_change(changes))
-        await asyncio.sleep(0.3)
+        await starts.on(1, watching)
         target = elsewhere / "late.py"
         target.write_text(FLOW.format(name="late"))
         os.symlink(target, tmp_path / "late.py")
@@ -72,7 +78,7 @@ async def test_a_link_made_while_watching_is_followed_too(write, workspace, tmp_
         while "late" not in change.flows:
             change = await next_change(changes)
         watching = asyncio.ensure_future(next_change(changes))
-        await asyncio.sleep(0.3)  # the watch restarts with the target's folder
+        await starts.on(2, watching)  # the watch restarts with the target's folder
         target.write_text(FLOW.format(name="late2"))
         change = await watching
         while "late2" not in change.flows:

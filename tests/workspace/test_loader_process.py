@@ -14,6 +14,7 @@ import pytest
 from flowtop.workspace import Workspace
 from flowtop.workspace.loader_process import ForkServer, describe_workspace, probe, run_child
 from flowtop.workspace.settings import SettingsFileError, parse_settings
+from waits import WatchStarts
 
 GOOD = """\
 from flowtop import Flow, task
@@ -133,13 +134,14 @@ def test_the_fork_server_survives_its_children_and_restarts_when_killed(write, t
         server.close()
 
 
-async def test_the_watcher_survives_a_cancelled_error_in_a_flow_file(write, workspace):
+async def test_the_watcher_survives_a_cancelled_error_in_a_flow_file(write, workspace, monkeypatch):
     write("etl.py", "from flowtop import Flow\nflow = Flow('etl')\n")
     ws = workspace()
+    starts = WatchStarts(monkeypatch)
     stop = asyncio.Event()
     changes = ws.watch(stop)
     watching = asyncio.ensure_future(asyncio.wait_for(anext(changes), 10))
-    await asyncio.sleep(0.3)
+    await starts.on(1, watching)
     write("etl.py", "import asyncio\nfrom flowtop import Flow\nraise asyncio.CancelledError()\n")
     change = await watching
     while not change.errors:

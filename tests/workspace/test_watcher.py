@@ -10,6 +10,7 @@ import pytest
 from watchfiles import Change
 
 from flowtop.workspace.watcher import WatchFilter, watched_folders
+from waits import WatchStarts
 
 FLOW = "from flowtop import Flow\nflow = Flow({name!r})\n"
 
@@ -48,13 +49,14 @@ async def next_change(iterator, seconds: float = 5.0):
     return await asyncio.wait_for(anext(iterator), seconds)
 
 
-async def test_a_saved_file_arrives_as_a_workspace_changed(write, workspace, tmp_path):
+async def test_a_saved_file_arrives_as_a_workspace_changed(write, workspace, tmp_path, monkeypatch):
     write("etl.py", FLOW.format(name="etl"))
     ws = workspace()
+    starts = WatchStarts(monkeypatch)
     stop = asyncio.Event()
     changes = ws.watch(stop)
     watching = asyncio.ensure_future(next_change(changes))
-    await asyncio.sleep(0.3)  # let the watcher start before saving
+    await starts.on(1, watching)  # the watch is on before the save
     write("etl.py", FLOW.format(name="renamed"))
     change = await watching
     assert change.flows == ("renamed",) and change.removed == ("etl",)
@@ -119,7 +121,7 @@ def test_a_virtualenv_is_not_watched_whatever_its_name(tmp_path: Path) -> None:
 
 
 async def test_the_watcher_places_no_watch_through_a_symlink_and_sees_new_folders(
-    write, workspace, tmp_path
+    write, workspace, tmp_path, monkeypatch
 ):
     outside = tmp_path.parent / f"{tmp_path.name}-outside"
     for i in range(40):
@@ -129,16 +131,17 @@ async def test_the_watcher_places_no_watch_through_a_symlink_and_sees_new_folder
         write("etl.py", FLOW.format(name="etl"))
         ws = workspace()
         before = inotify_watches()
+        starts = WatchStarts(monkeypatch)
         stop = asyncio.Event()
         changes = ws.watch(stop)
         watching = asyncio.ensure_future(next_change(changes))
-        await asyncio.sleep(0.3)
+        await starts.on(1, watching)
         during = inotify_watches()
         if before is not None and during is not None:  # Linux: count them
             assert during - before <= 3, f"{during - before} inotify watches"  # ., .flowtop
         # a helper package created after the watch started is watched too
         (tmp_path / "pkg").mkdir()
-        await asyncio.sleep(0.3)
+        await starts.on(2, watching)  # the watch restarted to add it
         write("pkg/__init__.py", "")
         write("etl.py", "import pkg\n" + FLOW.format(name="etl2"))
         change = await watching

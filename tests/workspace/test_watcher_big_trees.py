@@ -19,6 +19,7 @@ import pytest
 
 from flowtop.workspace import Workspace, WorkspaceChanged, watcher
 from flowtop.workspace.watcher import watched_folders
+from waits import WatchStarts
 
 FLOW = "from flowtop import Flow\nflow = Flow({name!r})\n"
 
@@ -98,18 +99,19 @@ async def test_a_data_tree_costs_no_watch_per_folder_and_no_walk_per_partition(
     ws = workspace()
     walks = Walks()
     monkeypatch.setattr(watcher, "watched_folders", walks)
+    starts = WatchStarts(monkeypatch)
     before = inotify_watches()
     stop = asyncio.Event()
     changes = ws.watch(stop)
     arriving = asyncio.ensure_future(anext(changes))
     try:
-        await asyncio.sleep(0.3)  # the watch is on
+        await starts.on(1, arriving)
         during = inotify_watches()
         if before is not None and during is not None:  # Linux: count them
             assert during - before <= 3, f"{during - before} inotify watches"  # ., .flowtop, data
         partitions(tmp_path / "data" / "new", 1, 1, 1)  # (`new/` is watched: a walk)
         partitions(tmp_path / "data", 1, 1, 1, first=2030)  # a new partition: no walk
-        await asyncio.sleep(0.3)
+        await starts.on(2, arriving)  # the restart for `new/`
         write("etl.py", FLOW.format(name="renamed"))
         await reloaded_as(arriving, changes, "renamed")
         assert walks.calls == 2, f"{walks.calls - 1} restarts for one new package folder"
@@ -124,17 +126,19 @@ async def test_a_helper_written_with_its_new_folders_is_reloaded_and_watched(
     write: Callable[[str, str], Path],
     workspace: Callable[..., Workspace],
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """``mkdir -p lib/a/b`` and a file in it at once: the file was written before any
     watch covered its folder, and is reloaded all the same; then a save of it is seen."""
     write("etl.py", "import lib.a.b.util\n" + FLOW.format(name="etl"))
     ws = workspace()
     assert ws.errors  # lib.a.b.util is not there yet
+    starts = WatchStarts(monkeypatch)
     stop = asyncio.Event()
     changes = ws.watch(stop)
     arriving = asyncio.ensure_future(anext(changes))
     try:
-        await asyncio.sleep(0.3)
+        await starts.on(1, arriving)
         write("lib/a/b/util.py", "NAME = 'etl'\n")
         async with asyncio.timeout(5.0):
             change = await arriving

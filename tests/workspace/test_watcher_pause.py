@@ -22,6 +22,7 @@ import pytest
 import watchfiles
 
 from flowtop.workspace import Workspace, WorkspaceChanged, watcher
+from waits import WatchStarts
 
 FLOW = "from flowtop import Flow\nflow = Flow({name!r})\n"
 
@@ -114,15 +115,19 @@ async def test_a_save_between_a_failed_watch_and_the_next_is_reloaded(
 
 
 async def test_a_watch_started_again_reloads_nothing_unchanged(
-    loaded: Workspace, write: Callable[[str, str], Path], tmp_path: Path
+    loaded: Workspace,
+    write: Callable[[str, str], Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """What the first watch reloaded itself is not reloaded again by the next: no
     "No flow changed" toast for files nobody saved while it was off."""
     write("lib/util.py", "X = 1\n")
+    starts = WatchStarts(monkeypatch)
     stop = asyncio.Event()
     changes = loaded.watch(stop)
     arriving = asyncio.ensure_future(anext(changes))
-    await asyncio.sleep(0.3)  # the watch is on
+    await starts.on(1, arriving)
     write("etl.py", FLOW.format(name="seen_by_the_first"))
     async with asyncio.timeout(3.0):
         change = await arriving
@@ -134,7 +139,8 @@ async def test_a_watch_started_again_reloads_nothing_unchanged(
     stop_again = asyncio.Event()
     again = loaded.watch(stop_again)
     second = asyncio.ensure_future(anext(again))
-    await asyncio.sleep(0.5)
+    await starts.on(2, second)  # on, and caught up with what was saved while none was
+    assert starts.missed[1] == [], "caught up with files the first watch had reloaded"
     assert not second.done(), f"reloaded again: {second.result()}"
     stop_again.set()
     with contextlib.suppress(StopAsyncIteration):

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import shutil
-import time
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 import pytest
 
 from flowtop.workspace import Workspace, watcher
+from waits import WatchStarts, until
 
 FLOW = "from flowtop import Flow\nflow = Flow({name!r})\n"
 
@@ -77,14 +77,6 @@ class Watching:
         await self.changes.aclose()
 
 
-async def until(condition: Callable[[], bool], what: str, seconds: float = 5.0) -> None:
-    for _ in range(int(seconds / 0.02)):
-        if condition():
-            return
-        await asyncio.sleep(0.02)
-    pytest.fail(f"waited {seconds}s for {what}")
-
-
 @pytest.fixture
 def loaded(write: Callable[[str, str], Path], workspace: Callable[..., Workspace]) -> Workspace:
     write("etl.py", FLOW.format(name="etl"))
@@ -96,13 +88,14 @@ async def test_a_folder_gone_before_the_first_watch_starts(
 ) -> None:
     listing = ListedThenGone(tmp_path / "tmpbuild", on_calls={1})
     monkeypatch.setattr(watcher, "watched_folders", listing)
+    starts = WatchStarts(monkeypatch)
     stop = asyncio.Event()
     changes = loaded.watch(stop)
     first = asyncio.ensure_future(anext(changes))
     await until(lambda: listing.calls >= 2 or first.done(), "the watcher to list again")
     if first.done():
         first.result()  # the watch failed: raise what it raised
-    await asyncio.sleep(0.2)  # let the renewed watch start
+    await starts.on(1, first)  # the renewed watch is on (the failed one never was)
     write("etl.py", FLOW.format(name="renamed"))
     change = await asyncio.wait_for(first, 5.0)
     while "renamed" not in change.flows:
@@ -169,28 +162,28 @@ async def test_the_folder_walk_leaves_the_event_loop_free(
     that took seconds, on the monitor's event loop: keys waited up to 5 s. That walk
     runs on a thread (the first, as the monitor opens, at once)."""
     real = watcher.watched_folders
-    calls: list[float] = []
+    walks = 0
+    released = threading.Event()  # set by the event loop while the second walk goes on
+    loop_turned: list[bool] = []
 
     def slow(root: Path) -> list[Path]:
-        calls.append(time.monotonic())
-        if len(calls) > 1:
-            time.sleep(0.5)  # as a walk of 30,000 folders
+        nonlocal walks
+        walks += 1
+        if walks > 1:  # as a walk of 30,000 folders, until the event loop has turned
+            loop_turned.append(released.wait(10))  # (on the loop, it never could)
         return real(root)
 
     monkeypatch.setattr(watcher, "watched_folders", slow)
+    starts = WatchStarts(monkeypatch)
     stop = asyncio.Event()
     changes = loaded.watch(stop)
     first = asyncio.ensure_future(anext(changes))
-    await until(lambda: len(calls) == 1, "the first walk")
-    await asyncio.sleep(0.3)  # its watch starts
+    await starts.on(1, first)
     (tmp_path / "partition").mkdir()  # a new folder: the watcher walks again
-    ticks = [time.monotonic()]  # the loop keeps turning meanwhile
-    while len(calls) < 2 or ticks[-1] < calls[1] + 0.6:
-        await asyncio.sleep(0.02)
-        ticks.append(time.monotonic())
-        assert ticks[-1] - ticks[0] < 10, "the watcher did not walk again"
-    longest = max(b - a for a, b in itertools.pairwise(ticks))
-    assert longest < 0.3, f"the event loop stood still {longest:.2f} s"
+    await until(lambda: walks >= 2, "the second walk")
+    released.set()  # the loop turns while the walk goes on
+    await starts.on(2, first)
+    assert loop_turned == [True], "the event loop stood still while the watcher walked"
     stop.set()
     with contextlib.suppress(StopAsyncIteration, asyncio.TimeoutError):
         await asyncio.wait_for(first, 5.0)

@@ -417,7 +417,8 @@ def decide(
             return Decision(False, StateType.FAILED, error=error, reason=reason)
         name = callable_name(policy.retry_predicate)
         exhausted = RetriesExhausted(
-            f"retry_predicate {name} still asked for a retry after {attempt} attempts, "
+            f"retry_predicate {name} still asked for a retry after {attempt} "
+            f"attempt{'' if attempt == 1 else 's'}, "
             f"with no retries left: {policy.budget_words()}; "
             f"last result: {safe_repr(outcome.result)}"
         )
