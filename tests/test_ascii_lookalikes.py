@@ -30,8 +30,8 @@ with Flow("etl") as etl:
 def test_the_symbols_with_a_look_alike_keep_their_width_and_others_are_question_marks() -> None:
     terminal = io.BytesIO()
     stream = io.TextIOWrapper(terminal, encoding="ascii", errors=LOOKALIKES)
-    line = "etl #3: 0/2 done · 1 retrying · ✓ → ✗ ▶ ⟳ … 0.5s×2 │ データ"
-    written = "etl #3: 0/2 done - 1 retrying - + > x > ~ . 0.5s*2 | ???"
+    line = "etl #3: 0/2 done · 1 retrying · ✓ ✗ ▶ ⟳ … 0.5s×2 │ データ → x"
+    written = "etl #3: 0/2 done - 1 retrying - + x > ~ . 0.5s*2 | ??? -> x"
     stream.write(line)
     stream.flush()
     assert terminal.getvalue().decode("ascii") == written
@@ -43,4 +43,4 @@ def test_flowtop_run_on_an_ascii_terminal_prints_look_alikes(tmp_path: Path) -> 
     done = flowtop("run", str(tmp_path), env={"NO_COLOR": "1", "PYTHONIOENCODING": "ascii"})
     assert done.returncode == 0, done.stderr
     assert "etl/load > running (attempt 1/1, +3 on Retry)" in done.stdout, done.stdout
-    assert "etl/load + completed (attempt 1/1, +3 on Retry) > 'loaded'" in done.stdout
+    assert "etl/load + completed (attempt 1/1, +3 on Retry) -> 'loaded'" in done.stdout

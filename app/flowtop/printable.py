@@ -262,12 +262,15 @@ def encodes_symbols(stream: object) -> bool:
 
 #: What a terminal whose encoding lacks them shows for the symbols with an ASCII
 #: look-alike, one character for one (a column or a status line measured before keeps
-#: its width); any other character it lacks is ``?``. All ``?`` read as questions:
-#: ``1 retrying ? next retry in 8.0s ? 0 failed``, ``? completed (attempt 3/5) ? 'ok'``,
-#: ``etl/load ? pending`` (``…``, which also ends a name cut short: ``extract_al.``).
+#: its width), but ``→``: ``->``, as ``>`` is also the running symbol (``▶``) and read
+#: as a comparison (``max 4s > 0.5s``, ``completed (attempt 2/4) > 'ok'``); it is in no
+#: status line, and a column is measured as written (``as_written``). Any other
+#: character it lacks is ``?``. All ``?`` read as questions: ``1 retrying ? next retry
+#: in 8.0s ? 0 failed``, ``? completed (attempt 3/5) ? 'ok'``, ``etl/load ? pending``
+#: (``…``, which also ends a name cut short: ``extract_al.``).
 ASCII_LOOKALIKES = {
     "·": "-",
-    "→": ">",
+    "→": "->",
     "│": "|",
     "×": "*",
     "✓": "+",

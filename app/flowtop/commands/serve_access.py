@@ -156,12 +156,22 @@ def origin_refusal(origin: str, host_header: str, accepted: set[str]) -> str:
 def page_refusal(page: str, host_header: str) -> str:
     """Why the page opened at ``page`` (its origin, ``""`` when ``host_header`` makes no
     URL) is refused, in one line, with what to do: its websocket would be refused (its
-    origin is not this server's), and the page said only "Session ended.". Through a
-    tunnel or proxy, ``--public-url`` names the address the browser uses."""
+    origin is not this server's), and the page said only "Session ended.". At a name of
+    this machine (a tunnel to another port: ``localhost:9105``), ``--public-url`` names
+    it. At another name it may be a site that pointed its name at this machine (DNS
+    rebinding): the advice was to allow exactly that name, so it is given for a name the
+    user uses and trusts only."""
     shown = printable_name(page or f"http://{host_header}")[:200]  # a client's header
+    why = f"this page was opened at {shown}, not at an address of this server"
+    why = f"{why}, so it could not connect"
+    if names_this_machine(host_header):
+        return (
+            f"{why}; through an SSH tunnel or a proxy, start flowtop serve with --public-url "
+            f"{shown} (https:// if the browser's address is), else open the link flowtop "
+            "serve printed"
+        )
     return (
-        f"this page was opened at {shown}, not at an address of this server, so it could "
-        f"not connect; through an SSH tunnel or a proxy, start flowtop serve with "
-        f"--public-url {shown} (https:// if the browser's address is), else open the "
-        "link flowtop serve printed"
+        f"{why}; open the link flowtop serve printed (a site can point its name at this "
+        "machine); give --public-url only for the address of a proxy or tunnel you use "
+        "and trust"
     )

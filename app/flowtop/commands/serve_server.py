@@ -24,7 +24,8 @@ The page can start runs and edit settings, so it is guarded like a Jupyter serve
   (:mod:`flowtop.commands.serve_messages`).
 
 A stopping server (SIGTERM, Ctrl+C) ends every tab's app at once and tells its page so;
-a tab's app that will not quit is killed (:func:`end_process`).
+a tab's app that will not quit is killed, and a client that stopped reading is not waited
+for (:mod:`flowtop.commands.serve_tabs`).
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import aiohttp_jinja2
 import jinja2
@@ -59,11 +59,21 @@ from .serve_access import (
     page_refusal,
 )
 from .serve_messages import READ_LIMIT, pass_on_messages
-from .serve_tabs import say_server_stopped
+from .serve_tabs import (
+    QUIT_PATIENCE,
+    close_or_abort,
+    end_process,
+    input_read,
+    let_go,
+    say_server_stopped,
+)
 
-#: Seconds a closed tab's app has to quit before it is killed: one whose output nobody
-#: reads any more blocks in a write for ever, deaf to SIGTERM, until the server stops.
+#: Seconds a closed tab's app has to quit before it is killed (``QUIT_PATIENCE`` more
+#: when it has read its ``quit``): one that never reads its input would run for ever.
 QUIT_GRACE = 2.0
+#: Seconds between two pings of a tab's websocket; a tab that has not answered one
+#: within half of it is closed (a browser that went away without a word).
+HEARTBEAT = 15.0
 #: How much of a tab's app's stderr is kept, to say why it ended.
 STDERR_KEPT = 64 * 1024
 #: Lines textual-serve lets an app write before it says it is a Textual app.
@@ -99,37 +109,6 @@ PAGE_POLICY = "frame-ancestors 'none'; style-src 'self' 'unsafe-inline'; font-sr
 DOWNLOAD_POLICY = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
-class Ending(Protocol):
-    """What :func:`end_process` needs of a tab's app process (asyncio's ``Process``)."""
-
-    @property
-    def pid(self) -> int: ...
-
-    @property
-    def returncode(self) -> int | None: ...
-
-    async def wait(self) -> int: ...
-
-    def kill(self) -> None: ...
-
-
-async def end_process(process: Ending, grace: float) -> bool:
-    """Wait up to ``grace`` seconds for ``process`` to end; kill it when it has not, and
-    say so. True when it was killed. Only that process gets the signal: the runs it
-    started are in sessions of their own and go on."""
-    if process.returncode is not None:
-        return False
-    try:
-        await asyncio.wait_for(process.wait(), grace)
-    except TimeoutError:
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()
-        await process.wait()
-        say(f"a closed tab's app (pid {process.pid}) did not quit within {grace:g} s: killed")
-        return True
-    return False
-
-
 @dataclass
 class TabState:
     """What one tab's app did, for the tab's end (kept beside textual-serve's
@@ -144,6 +123,8 @@ class TabState:
     said: str = ""
     #: Set when the app's output ended: the app is gone.
     ended: asyncio.Event = field(default_factory=asyncio.Event)
+    #: The tab closed (or the server stops): its app was asked to end.
+    closing: bool = False
 
     def ending(self) -> str:
         """Why the tab ended, for its websocket's close frame: at most 123 bytes, the
@@ -237,7 +218,7 @@ class TabService(AppService):
             tab.ended.set()
         if tab.said.strip():  # once (textual-serve wrote it twice)
             print(tab.said.rstrip("\n"), file=sys.stderr, flush=True)
-        if not tab.ready:
+        if not tab.ready and not tab.closing:  # (a tab closed at once: no news)
             say(f"a browser tab's app (pid {process.pid}) ended before it started")
 
     async def _pass_on(self, stdout: asyncio.StreamReader) -> None:
@@ -254,22 +235,42 @@ class TabService(AppService):
                 await handler(payload)
             except ConnectionError:  # ConnectionResetError, or aiohttp's plain one
                 self.tab.client_gone = True
+            except asyncio.CancelledError:
+                if (task := asyncio.current_task()) is not None and task.cancelling():
+                    raise  # the tab's end
+                # not this task's: aiohttp cancelled the drain its websocket's ping (or
+                # close) shares with this write, as the tab closed (unhandled, the app's
+                # output was left unread, and the app, killed, never reaped)
+                self.tab.client_gone = True
 
     @property
     def closed(self) -> bool:
         """Whether the tab is closed or its app gone: a download it offered is no more."""
         return self._task is None or self.tab.ended.is_set()
 
-    async def stop(self) -> None:
-        """Ask the app to quit; kill it when it has not within ``QUIT_GRACE``."""
+    async def stop(self, patience: float = QUIT_PATIENCE) -> None:
+        """Ask the app to quit: with ``quit`` on its input once it has started, else with
+        SIGTERM (it reads no input yet: ``quit`` waited unread, and the app, only slow to
+        start, was killed; once started, Textual takes SIGTERM as ``quit``). Kill it when
+        it has not ended within ``QUIT_GRACE``, or ``patience`` more when it has read its
+        ``quit`` (it is on its way: tabs closed together on a busy host were killed)."""
         task, process = self._task, self._process
         if task is None or process is None:
             return
         self._task = None
+        self.tab.closing = True
         await self._download_manager.cancel_app_downloads(app_service_id=self.app_service_id)
+        if not self.tab.ready:
+            with contextlib.suppress(ProcessLookupError):
+                process.terminate()
+            patience = 0.0
         with contextlib.suppress(TimeoutError):  # stdin full: the app reads no more
             await asyncio.wait_for(self.send_meta({"type": "quit"}), QUIT_GRACE)
-        await end_process(process, QUIT_GRACE)
+
+        def heard() -> bool:  # asked when the grace is out
+            return input_read(process.stdin)
+
+        await end_process(process, QUIT_GRACE, patience=patience, heard=heard)
         with contextlib.suppress(TimeoutError):  # the end of its output, once it is gone
             await asyncio.wait_for(task, QUIT_GRACE)
 
@@ -468,11 +469,11 @@ class GuardedServer(Server):
         (one that could not start stayed blank), nor end an app that would not quit."""
         # a message over aiohttp's default bound (4 MiB) is read, to be left out: refused,
         # it closed the tab
-        websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=READ_LIMIT)
+        websocket = web.WebSocketResponse(heartbeat=HEARTBEAT, max_msg_size=READ_LIMIT)
         await websocket.prepare(request)
 
         async def close_tab() -> None:  # the app said "exit"
-            await websocket.close()
+            await close_or_abort(websocket, request, WSCloseCode.OK)
 
         tab = TabState()
         service = TabService(
@@ -490,12 +491,13 @@ class GuardedServer(Server):
             await service.start(width, to_int(request.query.get("height", "24"), 24))
             messages = asyncio.create_task(self._process_messages(websocket, service))
             await self._until_first_end(messages, tab)
-            await self._end_tab(websocket, service, tab, messages)
+            await self._end_tab(websocket, request, service, tab, messages)
         except Exception:  # noqa: BLE001 - as textual-serve did: logged, the others go on
             log.exception("a browser tab failed")
         finally:
             if messages is not None:
                 messages.cancel()
+            let_go(request)  # a client that stopped reading: its connection is dropped
             await service.stop()
         return websocket
 
@@ -517,6 +519,7 @@ class GuardedServer(Server):
     async def _end_tab(
         self,
         websocket: web.WebSocketResponse,
+        request: web.Request,
         service: TabService,
         tab: TabState,
         messages: asyncio.Task[None],
@@ -525,9 +528,10 @@ class GuardedServer(Server):
         if messages.done():
             messages.result()  # what went wrong with the browser's messages, if any
         elif self.stopping.is_set():  # the tab told, its app ended, side by side
-            await asyncio.gather(say_server_stopped(websocket), service.stop())
+            await asyncio.gather(say_server_stopped(websocket, request), service.stop(0.0))
         elif not websocket.closed:  # the app ended without closing its tab
-            await websocket.close(code=WSCloseCode.INTERNAL_ERROR, message=tab.ending().encode())
+            why = tab.ending().encode()
+            await close_or_abort(websocket, request, WSCloseCode.INTERNAL_ERROR, why)
 
 
 async def guard_download(request: web.Request, response: web.StreamResponse) -> None:

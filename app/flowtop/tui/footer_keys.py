@@ -18,6 +18,10 @@ nothing. The bar redraws when focus moves (the app's ``on_descendant_focus``), w
 screen's bindings are said to change (the task table says so as its cursor moves, at
 once), and when the live tick finds the set changed (``_footer_follows``): another run of
 the flow going live is an event no widget names.
+
+After a run none of whose tasks ran (cancelled while its flow file imported: its rows all
+``· Not run``), `f` reruns every task, and so does `t`: the footer says `f Run again`
+and leaves `t` out (``ran_no_task``), where it offered `Rerun failed` and `Rerun task`.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from flowtop.tui.bindings import (
 if TYPE_CHECKING:
     from textual.app import App
 
+    from flowtop.tui.model import RunModel
     from flowtop.tui.run_store import RunStore
     from flowtop.tui.widgets.detail_pane import DetailPane
     from flowtop.tui.widgets.filter_input import FilterInput
@@ -67,6 +72,24 @@ def run_wide_idle(*, live: bool, other_live: bool, takes_parameters: bool) -> fr
     return frozenset(idle)
 
 
+#: `f`'s words after a run that ran no task (``ran_no_task``): it reruns them all.
+RUN_AGAIN = "Run again"
+
+
+def ran_no_task(run: RunModel | None) -> bool:
+    """Whether ``run`` ended with none of its tasks part of it (cancelled while its flow
+    file imported, or a ``@flow`` whose body called none): a rerun of it has nothing to
+    reuse and runs every task, `t`'s as `f`'s. Its rows are only the code's (``· Not
+    run``, ``code_rows.NOT_IN_RUN``, state None), so their count says it at once (a
+    100,000-task flow's rows are not walked on every tick)."""
+    return run is not None and not run.is_live and run.counts[None] == len(run.rows)
+
+
+def rerun_words(action: str, label: str, *, again: bool) -> str:
+    """A footer label, `f`'s said as :data:`RUN_AGAIN` after a run that ran no task."""
+    return RUN_AGAIN if again and action == "rerun_failed" else label
+
+
 class FooterKeys(_AppBase):
     """Mixed into ``FlowtopApp``: the main screen's footer entries (``KeyBar``)."""
 
@@ -80,8 +103,9 @@ class FooterKeys(_AppBase):
     workspace: WorkspaceView
     selected_flow: str | None
     selected_error: str | None
-    #: What the footer left out when the live tick last looked (``_footer_follows``).
-    _footer_hidden: frozenset[str] = frozenset()
+    #: What the footer left out when the live tick last looked (``_footer_follows``),
+    #: and whether `f` said :data:`RUN_AGAIN`.
+    _footer_hidden: tuple[frozenset[str], bool] = (frozenset(), False)
 
     if TYPE_CHECKING:  # KeyActions' methods
 
@@ -101,8 +125,9 @@ class FooterKeys(_AppBase):
             return [(self.get_key_display(Binding(k, k)), lbl) for k, lbl in FILTER_FOOTER], []
         pane = "flows" if focused is self.flow_list else "tasks"
         hidden = self.footer_hidden_actions()
+        again = self._after_no_task()
         entries = [
-            (self.key_for(action), label)
+            (self.key_for(action), rerun_words(action, label, again=again))
             for action, label in FOOTER_KEYS[pane]
             if action not in hidden
         ]
@@ -131,12 +156,20 @@ class FooterKeys(_AppBase):
             and shape is not None
             and bool(shape.parameters),
         )
-        return self.footer_idle_actions() | run_wide | self.keyless_actions()
+        # `t` after a run that ran no task reruns them all, as `f` (`Run again`) does
+        again = frozenset({"rerun_task"}) if self._after_no_task() else frozenset()
+        return self.footer_idle_actions() | run_wide | self.keyless_actions() | again
+
+    def _after_no_task(self) -> bool:
+        """Whether the selected flow's newest run, which `f` and `t` rerun, ran no task."""
+        if self.selected_error is not None or self.selected_flow is None:
+            return False
+        return ran_no_task(self.store.latest_for(self.selected_flow))
 
     def _footer_follows(self) -> None:
-        """Called by the live tick: the footer redrawn when what it leaves out changed
-        (a run of the flow going live or ending elsewhere names no widget)."""
-        hidden = self.footer_hidden_actions()
-        if hidden != self._footer_hidden:
-            self._footer_hidden = hidden
+        """Called by the live tick: the footer redrawn when what it leaves out, or `f`'s
+        words, changed (a run of the flow going live or ending elsewhere names no widget)."""
+        now = (self.footer_hidden_actions(), self._after_no_task())
+        if now != self._footer_hidden:
+            self._footer_hidden = now
             self.key_bar.refresh()

@@ -1,6 +1,11 @@
 """One loaded flow as ``flowtop list --json`` prints it: its tasks, their upstreams,
 their effective policies with the settings layer of each value, their tags' slots.
 
+A policy's values are there twice: as `flowtop list` says them (``"policy"``: ``"4"``,
+``"unset (budget 3, Retry only)"``, ``"ConnectionError, TooManyRequests"``), and as data
+(``"policy_values"``: ``4``, ``null``, ``["ConnectionError", "TooManyRequests"]``), so a
+script with ``jq`` need not parse the words.
+
 It reads a loaded ``Workspace``, so it runs in the loader process that imported the
 flow files (``loader_process._describe``), never in the monitor's.
 """
@@ -11,10 +16,12 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from ..engine.delays import ExponentialBackoff, PrefectBackoff, callable_name
 from ..engine.dynamic import FlowFunction
 
 if TYPE_CHECKING:
     from ..engine.graph import Node
+    from ..engine.policy import RetryPolicy
     from .main_block_args import MainCall
     from .workspace import Workspace
 
@@ -39,7 +46,7 @@ def describe_flow(
     # 20,000-task flow took `flowtop list` 2 s more than running it). Each is kept with
     # its description, so no other policy can take its id meanwhile; the description is
     # shared by its tasks' entries, which are only written out as JSON.
-    described: dict[int, tuple[object, str, dict[str, dict[str, str]]]] = {}
+    described: dict[int, tuple[object, str, dict[str, dict[str, str]], dict[str, Any]]] = {}
     for key, node in nodes.items():
         policy = workspace.policy_for(flow, node)
         seen = described.get(id(policy))
@@ -47,7 +54,7 @@ def describe_flow(
             fields = {
                 f: {"value": v, "layer": layer} for f, (v, layer) in policy.describe().items()
             }
-            seen = described[id(policy)] = (policy, policy.summary(), fields)
+            seen = described[id(policy)] = (policy, policy.summary(), fields, policy_values(policy))
         caching = node.task.caching
         tags = sorted(node.task.tags)
         tasks.append(
@@ -57,6 +64,7 @@ def describe_flow(
                 "max_attempts": policy.max_attempts,
                 "summary": seen[1],
                 "policy": seen[2],
+                "policy_values": seen[3],
                 **({"cache": caching.describe()} if caching is not None else {}),
                 **({"tags": {tag: limits.get(tag) for tag in tags}} if tags else {}),
             }
@@ -76,6 +84,46 @@ def describe_flow(
     if main_call is not None:
         whole.update(main_call.to_json())
     return whole
+
+
+def policy_values(policy: RetryPolicy) -> dict[str, Any]:
+    """``policy``'s fields as data for ``--json``'s ``"policy_values"``: seconds as numbers,
+    ``retry_on`` as its types' names, a function as its name, null for unset. Every field
+    always, ``retry_condition_fn`` and ``retry_jitter_factor`` too: a script reads one shape.
+    ``max_retries`` is null when unset: the budget then is ``max_attempts`` - 1."""
+    values: dict[str, Any] = {
+        "max_retries": policy.max_retries,
+        "retry_delay": delay_value(policy.retry_delay),
+        "retry_on": None if policy.retry_on is None else [t.__name__ for t in policy.retry_on],
+        "retry_predicate": _name(policy.retry_predicate),
+        "retry_jitter": policy.retry_jitter,
+        "retry_deadline": policy.retry_deadline,
+        "timeout": policy.timeout,
+        "retry_condition_fn": _name(policy.retry_condition_fn),
+        "retry_jitter_factor": policy.retry_jitter_factor,
+    }
+    return values
+
+
+def delay_value(spec: Any) -> Any:
+    """A ``retry_delay`` as data: seconds (``0.5``), a list of them (``[1, 10, 60]``), or an
+    object: ``{"base": 0.5, "factor": 2, "max_delay": 4}`` for ``exponential_backoff``,
+    ``{"backoff_factor": 10}`` for Prefect's, ``{"function": "delays.jittered"}`` for one
+    of the task's own."""
+    if isinstance(spec, int | float):
+        return spec
+    if isinstance(spec, tuple):
+        return list(spec)
+    if isinstance(spec, ExponentialBackoff):
+        return {"base": spec.base, "factor": spec.factor, "max_delay": spec.max_delay}
+    if isinstance(spec, PrefectBackoff):
+        return {"backoff_factor": spec.backoff_factor}
+    return {"function": callable_name(spec)}
+
+
+def _name(fn: Any) -> str | None:
+    """A callable option's name (``checks.is_transient``), or None when unset."""
+    return None if fn is None else callable_name(fn)
 
 
 def _with_calls(nodes: dict[str, Node], workspace: Workspace, flow: str) -> dict[str, Node]:

@@ -484,12 +484,13 @@ def _policies_apart(flows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     index: dict[int, int] = {}
     for described in flows.values():
         for entry in described["tasks"]:
-            policy = entry["policy"]
-            at = index.get(id(policy))
-            if at is None:
-                at = index[id(policy)] = len(table)
-                table.append(policy)
-            entry["policy"] = at
+            for name in ("policy", "policy_values"):
+                policy = entry[name]
+                at = index.get(id(policy))
+                if at is None:
+                    at = index[id(policy)] = len(table)
+                    table.append(policy)
+                entry[name] = at
     return table
 
 
@@ -501,6 +502,7 @@ def _with_policies(
     for described in flows.values():
         for entry in described["tasks"]:
             entry["policy"] = table[entry["policy"]]
+            entry["policy_values"] = table[entry["policy_values"]]
     return flows
 
 
