@@ -54,8 +54,7 @@ async def edit(pilot: Any, app: FlowtopApp, key: str) -> RetryEditor:
     assert app.table.move_to(key), app.table.keys[:5]
     await pilot.press("e")
     await wait_for(pilot, lambda: isinstance(app.screen, RetryEditor), "the retry editor")
-    await pilot.pause()
-    assert isinstance(app.screen, RetryEditor)
+    await wait_for(pilot, lambda: isinstance(app.screen, RetryEditor), "the RetryEditor")
     return app.screen
 
 

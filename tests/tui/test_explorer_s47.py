@@ -206,8 +206,7 @@ async def test_a_run_form_placeholder_too_long_for_its_field_ends_in_an_ellipsis
         await pilot.pause()
         await pilot.press("R")
         await pilot.pause()
-        await pilot.pause()
-        assert isinstance(app.screen, RunForm)
+        await wait_for(pilot, lambda: isinstance(app.screen, RunForm), "the RunForm")
         mode = app.screen.query_one("#param-1", Input)
         width = mode.scrollable_content_region.width
         assert mode.placeholder.endswith("…") and cell_len(mode.placeholder) <= width

@@ -111,5 +111,4 @@ async def test_a_refit_due_after_the_run_page_closed_is_dropped() -> None:
         for call in late:
             app.screen.call_after_refresh(call)  # as Textual forwards it, once due
         await pilot.pause()
-        await pilot.pause()
-        assert isinstance(app.screen, HistoryScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen), "the HistoryScreen")

@@ -44,21 +44,18 @@ async def test_r_asks_for_a_required_value_and_the_run_gets_what_was_typed(tmp_p
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("r")
-        await pilot.pause()
-        assert isinstance(app.screen, RunForm)
+        await wait_for(pilot, lambda: isinstance(app.screen, RunForm), "the RunForm")
         text = screen_text(app)
         assert "Run scaled with" in text and "required" in text and "default: 1.0" in text
         assert "has no default" not in text  # not marked before Run is pressed
         await pilot.press("enter")  # n left empty: refused, and now marked
-        await pilot.pause()
-        assert isinstance(app.screen, RunForm)
+        await wait_for(pilot, lambda: isinstance(app.screen, RunForm), "the RunForm")
         assert "n has no default: give it a value" in screen_text(app)
         await pilot.press("x")  # n is an int: said as it is typed, and Run refuses it
         await pilot.pause()
         assert "n: expected int, got 'x'" in screen_text(app)
         await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, RunForm)
+        await wait_for(pilot, lambda: isinstance(app.screen, RunForm), "the RunForm")
         await pilot.press("backspace", "3")
         field(app, 2).value = "nightly"  # not JSON: the text itself
         await pilot.press("enter")
@@ -93,8 +90,7 @@ async def test_escape_cancels_and_a_flow_without_parameters_runs_at_once(tmp_pat
         await pilot.pause()
         app.flow_list.select_flow("scaled")
         await pilot.press("R")
-        await pilot.pause()
-        assert isinstance(app.screen, RunForm)
+        await wait_for(pilot, lambda: isinstance(app.screen, RunForm), "the RunForm")
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, RunForm) and seen == []
@@ -161,8 +157,7 @@ async def test_a_value_of_the_flow_s_own_type_is_checked_before_the_run(tmp_path
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("r")
-        await pilot.pause()
-        assert isinstance(app.screen, RunForm)
+        await wait_for(pilot, lambda: isinstance(app.screen, RunForm), "the RunForm")
         assert "required · one of LOW, HIGH" in screen_text(app)  # the values to type
         await pilot.press(*"MEDIUM")
         await pilot.pause()

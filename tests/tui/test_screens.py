@@ -113,8 +113,7 @@ async def test_help_lists_every_key_with_its_description():
 async def test_help_closes_with_escape_or_question_mark(key):
     app = HostApp(lambda: HelpScreen(BINDINGS))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the HelpScreen")
         await pilot.press(key)
         await pilot.pause()
         assert not isinstance(app.screen, HelpScreen)
@@ -465,8 +464,9 @@ async def test_enter_opens_a_run_with_every_attempt_as_plain_text(history):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("down", "enter")  # run #1, the failed one
-        await pilot.pause()
-        assert isinstance(app.screen, RunDetailScreen)
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, RunDetailScreen), "the RunDetailScreen"
+        )
         tasks = app.screen.query_one("#tasks", DataTable)
         assert [str(tasks.get_row_at(i)[0]) for i in range(tasks.row_count)] == [
             "extract",
@@ -484,8 +484,7 @@ async def test_enter_opens_a_run_with_every_attempt_as_plain_text(history):
         assert "retry after 1s (retry_delay[0] → 1s)" in text
         assert "GET /orders try 4␛[31m" in text  # an escape sequence is shown, not obeyed
         await pilot.press("escape")
-        await pilot.pause()
-        assert isinstance(app.screen, HistoryScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen), "the HistoryScreen")
         await pilot.press("escape")
         await pilot.pause()
         assert app.results == [None]
@@ -506,8 +505,7 @@ async def test_main_screen_keys_are_off_while_history_is_open(tmp_path) -> None:
     """`h` inside history must not stack another history, nor `r` start a run from there."""
     async with app_on_one_flow(tmp_path) as (app, pilot):
         await pilot.press("h")
-        await pilot.pause()
-        assert isinstance(app.screen, HistoryScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen), "the HistoryScreen")
         depth = len(app.screen_stack)
         await pilot.press("h", "r")
         await pilot.pause()
@@ -521,8 +519,7 @@ async def test_history_lists_a_run_that_ended_a_moment_ago(tmp_path) -> None:
         await pilot.press("r")
         await wait_for(pilot, lambda: one_run_ended(app), "the run of 'one' to end")
         await pilot.press("h")
-        await pilot.pause()
-        assert isinstance(app.screen, HistoryScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen), "the HistoryScreen")
         table = app.screen.query_one("#runs", DataTable)
         assert table.row_count == 1
         assert "Completed" in str(table.get_row_at(0)[2])

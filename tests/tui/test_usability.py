@@ -177,8 +177,7 @@ async def test_keys_typed_with_the_key_that_opens_a_form_land_in_its_field(works
         burst = (("e", "e"), ("ctrl+u", None), ("7", "7"), ("left", None), ("1", "1"))
         for key, character in burst:
             app.post_message(events.Key(key, character))
-        await pilot.pause()
-        assert isinstance(app.screen, RetryEditor)
+        await wait_for(pilot, lambda: isinstance(app.screen, RetryEditor), "the RetryEditor")
         assert app.screen.query_one("#field-max_retries", Input).value == "17"
         await pilot.press("escape")
         cursor = app.table.cursor
@@ -203,8 +202,7 @@ async def test_keys_typed_after_tab_in_one_read_go_to_the_next_field(workspace) 
         await pilot.pause()
         assert app.table.move_to("broken")
         await pilot.press("e")
-        await pilot.pause()
-        assert isinstance(app.screen, RetryEditor)
+        await wait_for(pilot, lambda: isinstance(app.screen, RetryEditor), "the RetryEditor")
         burst = (("tab", None), ("9", "9"), ("tab", None), ("7", "7"), ("shift+tab", None))
         for key, character in (*burst, ("1", "1")):
             app.post_message(events.Key(key, character))
@@ -229,8 +227,7 @@ async def test_keys_typed_with_h_move_in_the_history(tmp_path, calls) -> None:
         await pilot.pause()
         for key, character in (("h", "h"), ("j", "j")):
             app.post_message(events.Key(key, character))
-        await pilot.pause()
-        assert isinstance(app.screen, HistoryScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen), "the HistoryScreen")
         assert app.screen.query_one("#runs", DataTable).cursor_row == 1
     workspace.history.close()
 
@@ -422,8 +419,7 @@ async def test_a_rebound_key_is_named_everywhere(workspace) -> None:
         await pilot.pause()
         assert any("press R to run it" in n.message for n in app._notifications)
         await pilot.press("question_mark")
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the HelpScreen")
         rows = {desc: keys for keys, desc, _ in app.screen.rows}
         assert rows["Run"] == "R" and rows["History"] == "H"
         await pilot.press("escape")
@@ -809,8 +805,9 @@ async def test_esc_from_a_run_returns_to_the_same_row(tmp_path) -> None:
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
             await pilot.press("down", "enter")
-            await pilot.pause()
-            assert isinstance(app.screen, RunDetailScreen)
+            await wait_for(
+                pilot, lambda: isinstance(app.screen, RunDetailScreen), "the RunDetailScreen"
+            )
             await pilot.press("escape")
             await pilot.pause()
             assert app.screen.query_one("#runs", DataTable).cursor_row == 1
@@ -859,11 +856,9 @@ async def history_attempts(app: Any, pilot: Any) -> str:
     from flowtop.tui.screens import HistoryScreen, RunDetailScreen
 
     await pilot.press("h")
-    await pilot.pause()
-    assert isinstance(app.screen, HistoryScreen)
+    await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen), "the HistoryScreen")
     await pilot.press("enter")
-    await pilot.pause()
-    assert isinstance(app.screen, RunDetailScreen)
+    await wait_for(pilot, lambda: isinstance(app.screen, RunDetailScreen), "the RunDetailScreen")
     from textual.widgets import Static
 
     return str(app.screen.query_one("#attempt-text", Static).render())
@@ -1059,8 +1054,7 @@ async def test_clearing_an_override_with_auto_rerun_on_says_a_rerun_follows(work
         await pilot.press("a")
         assert app.table.move_to("broken")
         await pilot.press("e")
-        await pilot.pause()
-        assert isinstance(app.screen, RetryEditor)
+        await wait_for(pilot, lambda: isinstance(app.screen, RetryEditor), "the retry editor")
         await pilot.click("#clear")
 
         def said(start: str) -> bool:
@@ -1240,8 +1234,9 @@ async def test_history_footers_keep_help_and_quit_whole(tmp_path, width) -> None
         for screen in ("history", "run"):
             if screen == "run":
                 await pilot.press("enter")
-                await pilot.pause()
-                assert isinstance(app.screen, RunDetailScreen)
+                await wait_for(
+                    pilot, lambda: isinstance(app.screen, RunDetailScreen), "the RunDetailScreen"
+                )
             footer = screen_text(app).splitlines()[-1]
             shown = footer_entries_shown(footer)
             assert shown[-2:] == ["? Help", "q Quit"], footer
