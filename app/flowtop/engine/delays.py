@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 import math
 import random
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, NamedTuple
@@ -101,19 +102,23 @@ class ExponentialBackoff:
     __slots__ = ("base", "factor", "max_delay")
 
     def __init__(
-        self, base: Seconds = 1.0, factor: float = 2.0, max_delay: Seconds | None = None
+        self,
+        base: Seconds = 1.0,
+        factor: float = 2.0,
+        max_delay: Seconds | None = None,
+        *,
+        hint: bool = False,
     ) -> None:
-        self.base = to_seconds(base, what="exponential_backoff(base=)")
+        """``hint``: a number written as text says what to write, as Python does
+        (``exponential_backoff()``'s; a settings file's table is not written so)."""
+        self.base = _backoff_seconds(base, "base", hint)
         finite = finite_float(factor)
         if finite is None or finite < 1:
-            raise _number_refusal(
-                factor, "exponential_backoff(factor=) must be a finite number >= 1"
-            )
+            rule = "exponential_backoff(factor=) must be a finite number >= 1"
+            raise _number_refusal(factor, rule, ("factor", 1) if hint else None)
         self.factor = finite
         self.max_delay = (
-            None
-            if max_delay is None
-            else to_seconds(max_delay, what="exponential_backoff(max_delay=)")
+            None if max_delay is None else _backoff_seconds(max_delay, "max_delay", hint)
         )
 
     def uncapped(self, attempt: int) -> float:
@@ -167,8 +172,8 @@ def exponential_backoff(
                 "exponential_backoff(): backoff_factor= is Prefect's form and takes no "
                 "base=, factor= or max_delay="
             )
-        return PrefectBackoff(backoff_factor)
-    return ExponentialBackoff(base, factor, max_delay)
+        return PrefectBackoff(backoff_factor, hint=True)
+    return ExponentialBackoff(base, factor, max_delay, hint=True)
 
 
 class PrefectBackoff:
@@ -186,11 +191,12 @@ class PrefectBackoff:
     #: Prefect configures at most this many retry delays per task.
     MAX_DELAYS = 50
 
-    def __init__(self, backoff_factor: float) -> None:
+    def __init__(self, backoff_factor: float, *, hint: bool = False) -> None:
+        """``hint``: as ``ExponentialBackoff``'s."""
         factor = finite_float(backoff_factor)
         if factor is None or factor < 0:
             rule = "exponential_backoff(backoff_factor=) must be a finite number of seconds >= 0"
-            raise _number_refusal(backoff_factor, rule)
+            raise _number_refusal(backoff_factor, rule, ("backoff_factor", 0) if hint else None)
         # an int stays one: Prefect's list reads [2, 4, 8] for 2, not [2.0, 4.0, 8.0]
         self.backoff_factor = backoff_factor if isinstance(backoff_factor, int) else factor
 
@@ -215,13 +221,55 @@ class PrefectBackoff:
         return hash(("prefect", self.backoff_factor))
 
 
-def _number_refusal(value: Any, rule: str) -> TypeError | ValueError:
+def _number_refusal(
+    value: Any, rule: str, hint: tuple[str, float] | None
+) -> TypeError | ValueError:
     """Why ``value`` breaks ``rule``: a ``TypeError`` naming its type when it is no number
-    (``factor='2'``), as ``@task``'s options of the wrong type are; a ``ValueError`` for a
-    number out of range."""
+    (``factor='2'``), as ``@task``'s options of the wrong type are, with what to write for
+    a number written as text when ``hint`` gives the option and its least value
+    (:func:`_unquoted`); a ``ValueError`` for a number out of range."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return TypeError(f"{rule}, got {type(value).__name__} {safe_repr(value, 80)}")
+        said = "" if hint is None else _unquoted(*hint, value, seconds=False)
+        return TypeError(f"{rule}, got {type(value).__name__} {safe_repr(value, 80)}{said}")
     return ValueError(f"{rule}, got {value!r}")
+
+
+def _backoff_seconds(value: Any, option: str, hint: bool) -> float:
+    """``exponential_backoff``'s ``option`` (``base``, ``max_delay``) as seconds
+    (:func:`to_seconds`); one written as text says what to write, given ``hint``
+    (:func:`_unquoted`)."""
+    try:
+        return to_seconds(value, what=f"exponential_backoff({option}=)")
+    except TypeError as exc:
+        said = _unquoted(option, 0, value, seconds=True) if hint else ""
+        raise TypeError(f"{exc}{said}") from None
+
+
+def _unquoted(option: str, least: float, value: Any, *, seconds: bool) -> str:
+    """``; write factor=2, without quotes`` for a number written as text, as ``@task``'s
+    options say it (``option_checks``); seconds with a unit as the seconds to write
+    (``base="2m"``: ``; write base=120 (seconds), without quotes``); else ``""``, also
+    for a number below ``least``, which written so would be refused all the same."""
+    if not isinstance(value, str):
+        return ""
+    text, had_unit = value.strip(), False
+    found = _NUMBER_WITH_UNIT.fullmatch(text.lower()) if seconds else None
+    if found is not None and found.group(2) in _UNIT_SECONDS:
+        number = round(float(found.group(1)) * _UNIT_SECONDS[found.group(2)], 6)
+        text, had_unit = (str(int(number)) if number.is_integer() else repr(number)), True
+    try:
+        number = float(text)
+    except ValueError:
+        return ""
+    if not math.isfinite(number) or number < least:
+        return ""
+    return f"; write {option}={text}{' (seconds)' if had_unit else ''}, without quotes"
+
+
+#: ``option_checks``' units of seconds written as text (``"5s"``, ``"500ms"``, ``"2m"``),
+#: for :func:`_unquoted`: that module imports this one, so it cannot be imported here.
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600}
+_NUMBER_WITH_UNIT = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*([a-z]+)")
 
 
 def finite_float(value: Any) -> float | None:
