@@ -355,7 +355,7 @@ def test_a_run_without_sinks_builds_no_events(monkeypatch) -> None:  # type: ign
     from flowtop.engine import run as run_module
 
     built: list[str] = []
-    for name in ("RunStarted", "TaskStateChanged", "RunFinished"):
+    for name in ("RunStarted", "task_step", "RunFinished"):  # (task_step: a TaskStateChanged)
         real = getattr(run_module, name)
         monkeypatch.setattr(
             run_module,

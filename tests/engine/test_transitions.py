@@ -42,7 +42,8 @@ def test_a_change_happens_exactly_when_the_table_allows_it(
         (tr,) = run.tasks.values()
         tr.state = prior or StateType.PENDING
         tr.message = "before"
-        if prior in (StateType.RUNNING, StateType.AWAITING_RETRY):  # as ``_start`` leaves it
+        had = [prior] if prior in (StateType.RUNNING, StateType.AWAITING_RETRY) else []
+        if had:  # as its change to RUNNING left it
             tr.attempts += (Attempt(1, 0.0, state=prior),)
         allowed = new in TRANSITIONS.get(prior, frozenset())
         with run._lock:
@@ -57,13 +58,13 @@ def test_a_change_happens_exactly_when_the_table_allows_it(
         if allowed:
             assert (tr.state, tr.message) == (new, "after")
             assert [(e.task, e.state, e.message) for e in events] == [("noop", new, "after")]
-            # the attempt a change ends (or whose wait it gives up) ends as the task does
+            # the attempt a change ends (or whose wait it gives up) ends as the task does;
+            # a change to RUNNING begins one
             ends = prior is StateType.RUNNING or (
                 prior is StateType.AWAITING_RETRY and new is StateType.FAILED
             )
-            assert [a.state for a in tr.attempts] == (
-                [new] if ends else [prior] if tr.attempts else []
-            )
+            begins = [new] if new is StateType.RUNNING else []
+            assert [a.state for a in tr.attempts] == ([new] if ends else had + begins)
         else:
             assert (tr.state, tr.message) == (prior or StateType.PENDING, "before")
             assert events == []

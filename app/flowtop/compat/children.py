@@ -34,6 +34,7 @@ import importlib.machinery
 import importlib.util
 import json
 import os
+import runpy
 import sys
 import types
 from collections.abc import Callable, Iterable, Sequence
@@ -44,9 +45,11 @@ from typing import Any
 ENV = "FLOWTOP_PREFECT_CHILD_MODULES"
 #: The folder whose ``sitecustomize.py`` installs :class:`Spawned` in a child.
 SITE = str(Path(__file__).resolve().parent / "child_site")
-#: The package the workspace imports flow modules under (``engine.flow_package``; not
-#: imported here, so that a child imports nothing of flowtop before it needs to).
-FLOW_PACKAGE = "flowtop_flows"
+#: The package the workspace imports flow modules under: ``engine.flow_package``'s, read
+#: by its path, not imported, so that a child imports nothing of flowtop before it needs
+#: to (``child_site`` loads this file by its path too).
+_FLOW_PACKAGE_FILE = Path(SITE).parents[1] / "engine" / "flow_package.py"
+FLOW_PACKAGE: str = runpy.run_path(str(_FLOW_PACKAGE_FILE))["FLOW_PACKAGE"]
 
 _published: dict[str, str] = {}
 

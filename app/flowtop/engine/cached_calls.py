@@ -77,7 +77,6 @@ def serve(run: FlowRun, tr: TaskRun) -> None:
     with run._lock:
         if not _still_pending(run, tr):
             return
-        tr.reused = True
         message = f"cached result of {found.source}"
         run._complete(tr, found.value, reused=True, message=message, output=said)
 

@@ -28,6 +28,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeAlias
 
 from .delays import callable_name, fmt_seconds
+from .runtime_reads import RUNTIME
 from .stable_pickle import stable_dumps
 from .value_text import safe_repr
 
@@ -255,8 +256,8 @@ class StorageKeyError(KeyError):
 
 
 #: What a ``result_storage_key`` can name besides ``parameters``: Prefect formats it with
-#: every name of ``prefect.runtime``, these modules (``flowtop.runtime``'s here).
-RUNTIME_FIELDS = ("flow_run", "task_run", "deployment")
+#: every name of ``prefect.runtime``, these (``flowtop.runtime``'s modules' own readers).
+RUNTIME_FIELDS = tuple(RUNTIME)
 
 
 def storage_key(template: str, parameters: Params, owner: str) -> str:
@@ -265,9 +266,7 @@ def storage_key(template: str, parameters: Params, owner: str) -> str:
     the task run context it is formatted in (``cached_calls`` sets it). A field it cannot
     format raises Prefect's error (``KeyError``, ``AttributeError``, …) saying which, in
     which key of which task (``storage_key_error``)."""
-    from .. import runtime  # (not at import: flowtop.runtime imports the engine)
-
-    fields: dict[str, Any] = {name: getattr(runtime, name) for name in RUNTIME_FIELDS}
+    fields: dict[str, Any] = dict(RUNTIME)
     fields["parameters"] = parameters
     try:
         return template.format(**fields)

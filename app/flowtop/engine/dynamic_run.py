@@ -124,9 +124,6 @@ class DynamicRun(FlowRetries):
         self._outcome: StateType | None = None
         #: task key -> upstream keys whose failure it allows (``allow_failure``)
         self._tolerant: dict[str, frozenset[str]] = {}
-        #: what to do when a task is final, by key: wake an ``await task(...)`` (its event
-        #: loop's future), hand a done callback to its thread; called under the lock
-        self._on_final: dict[str, list[Callable[[], None]]] = {}
 
     # -- the function body ----------------------------------------------------------
     def _begin(self) -> None:
@@ -404,12 +401,10 @@ class DynamicRun(FlowRetries):
             self._inputs_by_key[tr.key] = fingerprint
             reused = self._cache.get((tr.key, fingerprint)) if fingerprint is not None else None
             if reused is not None:  # as a static flow's reuse: the source's result and attempt
-                tr.reused = True
                 value = reused.result  # kept as it is (the next retry's); the body gets a copy
                 if self.keeps_copies:
                     tr.kept, value = value, pristine(value)
-                tr.attempt = reused.attempt
-                self._complete(tr, value, reused=True)
+                self._complete(tr, value, reused=True, attempt=reused.attempt)
                 return
         super()._ready(tr)
 
@@ -431,36 +426,9 @@ class DynamicRun(FlowRetries):
     def _notify(self) -> None:
         self._cond.notify_all()
 
-    def _wake_waiters(self, tr: TaskRun) -> None:
-        """``tr`` is final: what waits for it goes on (under the lock)."""
-        for then in self._on_final.pop(tr.key, ()):
-            then()
-
-    def _complete(self, tr: TaskRun, value: Any, **kwargs: Any) -> None:
-        super()._complete(tr, value, **kwargs)
-        if self._on_final:
-            self._wake_waiters(tr)
-
-    def _fail(self, tr: TaskRun, error: BaseException, reason: str, **kwargs: Any) -> None:
-        super()._fail(tr, error, reason, **kwargs)
-        if self._on_final:
-            self._wake_waiters(tr)
-
-    def _end_unrun(
-        self,
-        tr: TaskRun,
-        state: StateType,
-        message: str,
-        output: str = "",
-        duration: float | None = None,
-    ) -> None:
-        super()._end_unrun(tr, state, message, output, duration)
-        if self._on_final:
-            self._wake_waiters(tr)
-
     def when_final(self, tr: TaskRun, then: Callable[[], None]) -> None:
         """Call ``then`` (quick, and under the run's lock) once ``tr`` is final: now, if it
-        is, or its run is over."""
+        is, or its run is over; else as it becomes final (``FlowRun._transition``)."""
         with self._lock:
             if tr.state.is_final or self.state is not StateType.RUNNING:
                 then()

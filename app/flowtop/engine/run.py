@@ -38,7 +38,7 @@ from .events import (
     RunEnd,
     RunFinished,
     RunStarted,
-    TaskStateChanged,
+    task_step,
 )
 from .graph import Node, resolve_inputs
 from .policy import Decision, RetryPolicy, summaries
@@ -121,6 +121,9 @@ class FlowRun(RunDrivers, RunActions):
         self._set_up_drivers(runner, self.workers)
         self._slot_waits = SlotWaits(self._clock, self._lock)
         self.subflow_waits = SubflowWaits()  # its attempts waiting for subflows they called
+        #: What to do when a task is final, by its key (``DynamicRun.when_final``): wake an
+        #: ``await task(...)`` (its event loop's future), hand a done callback to its thread.
+        self._on_final: dict[str, list[Callable[[], None]]] = {}
 
     # -- lifecycle ------------------------------------------------------------------
     def _begin(self) -> None:
@@ -144,10 +147,8 @@ class FlowRun(RunDrivers, RunActions):
                 return
             for tr in tasks:
                 reused = self._reuse.get(tr.key)
-                if reused is not None:
-                    tr.reused = True
-                    tr.attempt = reused.attempt
-                    self._complete(tr, reused.result, reused=True)
+                if reused is not None:  # carried over: the source run's result and attempt
+                    self._complete(tr, reused.result, reused=True, attempt=reused.attempt)
             for tr in [t for t in tasks if t.state is PENDING and t.waiting_on == 0]:
                 self._ready(tr)
             self._starting = False
@@ -204,13 +205,11 @@ class FlowRun(RunDrivers, RunActions):
             return False
         if not self._slot_waits.admit(self, tr, token):
             return False  # it waits for a slot of its tags' limits (tag_limits)
-        tr.attempt += 1
         now = tr.began = self._clock()
         tr.first_start = now if tr.first_start is None else tr.first_start
-        wall = time.time()
-        tr.attempts += (Attempt(tr.attempt, wall),)
         hurried, tr.hurried = tr.hurried, False
-        self._transition(tr, RUNNING, ts=wall, message=RETRIED_NOW if hurried else "")
+        why = RETRIED_NOW if hurried else ""
+        self._transition(tr, RUNNING, ts=time.time(), attempt=tr.attempt + 1, message=why)
         if tr.policy.timeout is not None:
             tr.timer = self.runner.timer.call_at(
                 now + tr.policy.timeout, lambda: self._timed_out(tr, token)
@@ -392,9 +391,12 @@ class FlowRun(RunDrivers, RunActions):
         duration: float | None = None,
         output: str = "",
         reused: bool = False,
+        attempt: int | None = None,
         message: str = "",
         shown: str | None = None,
     ) -> None:
+        """``tr`` completed with ``value`` (under the lock); ``reused``: carried over from a
+        rerun's source run or served from the cache, ``attempt`` its source's attempt."""
         if tr.node.task.caching is not None and not reused:
             message = tr.cache_note  # "" once stored (``cached_calls.store``)
         self._transition(
@@ -406,6 +408,7 @@ class FlowRun(RunDrivers, RunActions):
             duration=duration,
             output=output,
             reused=reused,
+            attempt=attempt,
             shown=shown,
         )
         self._unfinished -= 1
@@ -487,19 +490,22 @@ class FlowRun(RunDrivers, RunActions):
         reused: bool = False,
         policy: RetryPolicy | None = None,
         shown: str | None = None,
+        attempt: int | None = None,
     ) -> None:
         """The one place a task changes state (under the run's lock).
 
         Refuses a change ``TRANSITIONS`` does not allow, then updates the record (its
-        state and message; its result and exception when given; the record of the
-        attempt the change ends, from the event's own fields, so the two cannot disagree)
-        and emits the ``TaskStateChanged``, whose ``result`` (``shown``) shows a value
-        given without an exception.
+        state and message; its attempt number when given, and ``reused``; its result and
+        exception when given; the record of the attempt the change begins, or ends, from
+        the event's own fields, so the two cannot disagree), emits the
+        ``TaskStateChanged``, whose ``result`` (``shown``) shows a value given without an
+        exception, and, once the task is final, wakes what waits for it (``_on_final``).
         ``announce``: a ``@flow`` call new to the consumers (PENDING, with its ``policy``
         and upstream calls), checked as coming from no state. The arguments after ``ts``
         are the event's own fields. With no sink to hear it (``flow.run()``), no event is
-        built; with one, it is built in one step from its fields in order, since this runs
-        under the lock every driver waits for, twice per attempt.
+        built; with one, it is built in one step from its fields in order
+        (``events.task_step``), since this runs under the lock every driver waits for,
+        twice per attempt.
         """
         prior = None if announce else tr.state
         allowed = TRANSITIONS.get(prior)
@@ -510,7 +516,13 @@ class FlowRun(RunDrivers, RunActions):
         if tr.slots is not None and prior is RUNNING:
             self._slot_waits.give_back(self, tr)
         tr.state, tr.message, tr.changed = state, message, time.time() if ts is None else ts
-        if prior is RUNNING:  # the change ends its attempt, whose record says how
+        if attempt is not None:
+            tr.attempt = attempt
+        if reused:
+            tr.reused = True
+        if state is RUNNING:  # the change begins an attempt
+            tr.attempts += (Attempt(tr.attempt, tr.changed),)
+        elif prior is RUNNING:  # the change ends its attempt, whose record says how
             record = tr.attempts[-1]
             record.state, record.duration, record.output = state, duration, output
             record.error, record.retry_in, record.delay_explained = error, retry_in, delay_explained
@@ -520,22 +532,24 @@ class FlowRun(RunDrivers, RunActions):
             tr.result = value
         if exception is not _KEEP:
             tr.exception = exception
-        if not self._bus.has_sinks:
-            return
-        if shown is None and value is not _KEEP and exception is None:
-            shown = safe_repr(value)  # else made outside the lock by ``judge``
-        # All the fields in order, made as ``tuple.__new__`` makes any named tuple
-        # (tests/engine/test_events.py pins the order). Not by keyword (issue 17 asked):
-        # matching 17 keywords took 0.65 µs an event, +1.1 µs of CPU (+10%) per trivial
-        # task with a sink listening (9 interleaved rounds, one worker; 11.2 -> 12.2 µs).
-        # fmt: off
-        fields = (self.run_id, self.flow.name, tr.key, state, tr.attempt, tr.max_attempts,
-                  tr.changed, retry_in, delay_explained, error, shown,
-                  duration, output, reused, message,
-                  "" if policy is None else policy.summary(),
-                  tuple(tr.node.upstream) if announce else (), "task_state")
-        # fmt: on
-        self._emit(tuple.__new__(TaskStateChanged, fields))
+        if self._bus.has_sinks:
+            if shown is None and value is not _KEEP and exception is None:
+                shown = safe_repr(value)  # else made outside the lock by ``judge``
+            # fmt: off
+            fields = (self.run_id, self.flow.name, tr.key, state, tr.attempt, tr.max_attempts,
+                      tr.changed, retry_in, delay_explained, error, shown,
+                      duration, output, reused, message,
+                      "" if policy is None else policy.summary(),
+                      tuple(tr.node.upstream) if announce else (), "task_state")
+            # fmt: on
+            self._emit(task_step(fields))
+        if self._on_final and state.is_final:
+            self._wake_waiters(tr)
+
+    def _wake_waiters(self, tr: TaskRun) -> None:
+        """``tr`` is final: what waits for it goes on (under the lock; each quick)."""
+        for then in self._on_final.pop(tr.key, ()):
+            then()
 
     def _finish(self) -> None:
         if self.state is not RUNNING:

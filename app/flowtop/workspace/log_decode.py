@@ -18,7 +18,16 @@ from array import array
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-from ..engine.events import ErrorInfo, Event, RunFinished, RunStarted, TaskOutput, TaskStateChanged
+from ..engine.events import (
+    ErrorInfo,
+    Event,
+    RunFinished,
+    RunStarted,
+    TaskOutput,
+    TaskStateChanged,
+    replayed_step,
+    task_step,
+)
 from ..engine.states import StateType
 from .end_marks import RUN_ENDS
 
@@ -249,10 +258,10 @@ def _why(exc: Exception, body: Any) -> str:
 
 
 # The fast path (``_event``) builds the commonest steps as plain tuples in
-# ``TaskStateChanged``'s field order: a keyword call per step would cost a reader of a
-# big run a noticeable share of its load. tests/store/test_log_decode_s46.py reads every
-# field of such steps by name, so a field moved in the class fails there.
-_make_step = TaskStateChanged._make
+# ``TaskStateChanged``'s field order (``task_step``, as the engine does): a keyword call
+# per step would cost a reader of a big run a noticeable share of its load.
+# tests/store/test_log_decode_s46.py reads every field of such steps by name, so a field
+# moved in the class fails there. Every other step is made by ``replayed_step``.
 #: A step's fields after ``duration`` while they hold their defaults, and its tag.
 _QUIET_END = ("", False, "", "", (), "task_state")
 
@@ -273,11 +282,11 @@ def _event(fields: list[Any], run_id: str, ts: Any, took: Any) -> LogEvent:
         if size == 6:  # every field at its default: a RUNNING step
             _, flow, task, state, attempt, limit = fields
             step = (run_id, flow, task, _STATES[state], attempt, limit, ts, None, "", None)
-            return _make_step((*step, None, took, *_QUIET_END))
+            return task_step((*step, None, took, *_QUIET_END))
         _, flow, task, state, attempt, limit, retry_in, explained, error, result = fields
         if error is None:  # an attempt's end without output or message
             ended = (run_id, flow, task, _STATES[state], attempt, limit, ts, retry_in)
-            return _make_step((*ended, explained or "", None, result, took, *_QUIET_END))
+            return task_step((*ended, explained or "", None, result, took, *_QUIET_END))
     decoder = _DECODERS.get(kind) if type(kind) is str else None
     if decoder is None:
         raise ValueError(f"unknown event kind {kind!r}")
@@ -295,7 +304,7 @@ def _compact_step(fields: list[Any], run_id: str, ts: Any, duration: Any) -> Tas
     _, flow, task, state, attempt, max_attempts = fields[:6]
     tail = (*fields[6:], *_P_DEFAULTS[len(fields) - 6 :])
     retry_in, explained, error, result, output, reused, message, policy, upstream = tail
-    return TaskStateChanged(
+    return replayed_step(
         run_id=run_id,
         flow=flow,
         task=task,

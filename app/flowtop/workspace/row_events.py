@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from ..engine.events import ErrorInfo, RunFinished, RunStarted, TaskStateChanged
+from ..engine.events import ErrorInfo, RunFinished, RunStarted, TaskStateChanged, replayed_step
 from ..engine.states import StateType
 from ..looks import INTERRUPTED
 from .history_records import TaskRecord
@@ -118,7 +118,7 @@ def _task_events(run_id: str, flow: str, task: TaskRecord) -> list[TaskStateChan
         ts = began + (attempt.duration or 0.0)
         number, limit = attempt.number, task.max_attempts
         steps.append(
-            TaskStateChanged(
+            replayed_step(
                 run_id=run_id,
                 flow=flow,
                 task=task.task,
@@ -129,7 +129,7 @@ def _task_events(run_id: str, flow: str, task: TaskRecord) -> list[TaskStateChan
             )
         )
         steps.append(
-            TaskStateChanged(
+            replayed_step(
                 run_id=run_id,
                 flow=flow,
                 task=task.task,
@@ -151,7 +151,7 @@ def _task_events(run_id: str, flow: str, task: TaskRecord) -> list[TaskStateChan
         error = ErrorInfo(task.error_type, task.error_message or "") if task.error_type else None
         ts = task.updated or task.started or 0.0
         steps.append(
-            TaskStateChanged(
+            replayed_step(
                 run_id=run_id,
                 flow=flow,
                 task=task.task,
