@@ -351,9 +351,11 @@ class TaskRun:
         self.children: list[TaskRun] | tuple[()] = ()
         self.first_start: float | None = None
         self.timer: TimerHandle | None = None
-        #: A tuple, grown by one per attempt: the run's result shares it (no copy per
-        #: task as the run ends), and a tuple of one is one object, as a list was.
-        self.attempts: tuple[Attempt, ...] = ()
+        #: One record per attempt: a list grown in place while the task runs, a tuple
+        #: once it is final, which the run's result shares (one object, no copy). A
+        #: tuple grown by ``+=`` copied every record at each attempt: 40,000 retries of
+        #: one task took 13 s of CPU, most of it copying.
+        self.attempts: list[Attempt] | tuple[Attempt, ...] = ()
         self.reused = False
         #: The current attempt's call on a pool thread (default backend), which a timeout
         #: or its run's cancel interrupts, giving its thread up (an async attempt's only

@@ -521,13 +521,19 @@ class FlowRun(RunDrivers, RunActions):
         if reused:
             tr.reused = True
         if state is RUNNING:  # the change begins an attempt
-            tr.attempts += (Attempt(tr.attempt, tr.changed),)
+            begun = Attempt(tr.attempt, tr.changed)
+            if isinstance(tr.attempts, list):
+                tr.attempts.append(begun)
+            else:
+                tr.attempts = [*tr.attempts, begun]
         elif prior is RUNNING:  # the change ends its attempt, whose record says how
             record = tr.attempts[-1]
             record.state, record.duration, record.output = state, duration, output
             record.error, record.retry_in, record.delay_explained = error, retry_in, delay_explained
         elif prior is AWAITING_RETRY and state is FAILED:  # given up: that failure is final
             tr.attempts[-1].state = FAILED
+        if state.is_final and isinstance(tr.attempts, list):
+            tr.attempts = tuple(tr.attempts)  # kept so: the run's result shares it
         if value is not _KEEP:
             tr.result = value
         if exception is not _KEEP:

@@ -121,7 +121,7 @@ class RunHandle:
                 self.number,
                 self.state,
                 {k: t.to_state(kept=kept) for k, t in self.tasks.items()},
-                {k: t.attempts for k, t in self.tasks.items()},
+                {k: tuple(t.attempts) for k, t in self.tasks.items()},
                 end - self.started,
                 self.rerun_of,
             )
