@@ -166,8 +166,10 @@ def test_the_loader_child_sends_each_policy_once_and_flowtop_list_gets_it_per_ta
     reply = run_child(request)
     assert reply["error"] is None, reply
     tasks = reply["flows"]["fanout"]["tasks"]
-    assert len(reply["policies"]) == 3  # fetch_page's, count's (the defaults), report's
+    # fetch_page's, count's (the defaults), report's: each policy and its values as data
+    assert len(reply["policies"]) == 6
     assert [task["policy"] for task in tasks[:300]] == [0] * 300
+    assert [task["policy_values"] for task in tasks[:300]] == [1] * 300
     described = describe_workspace(str(fanout))
     assert described.problems == []
     listed = {task["task"]: task for task in described.flows["fanout"]["tasks"]}
