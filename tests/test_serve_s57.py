@@ -241,6 +241,11 @@ async def until(what: str, check: object, seconds: float = 15) -> None:
         await asyncio.sleep(0.02)
 
 
+def written(path: Path) -> bool:
+    """Whether ``path`` has its text: the app creates it, then writes (seen empty once)."""
+    return path.exists() and bool(path.read_text().strip())
+
+
 @pytest.mark.skipif(not Path("/proc").exists(), reason="reads /proc")
 def test_a_tab_closed_before_its_app_started_ends_it_without_calling_it_stuck(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -251,7 +256,7 @@ def test_a_tab_closed_before_its_app_started_ends_it_without_calling_it_stuck(
     async def scenario() -> None:
         async with slow_server(tmp_path, 0.0) as (_, url), aiohttp.ClientSession() as session:
             async with session.ws_connect(url):  # closed as its app starts: a reload
-                await until("the app's start", (tmp_path / "pid").exists)
+                await until("the app's start", lambda: written(tmp_path / "pid"))
             pid = int((tmp_path / "pid").read_text())
             await until("the app's end", lambda: not alive(pid))
 
@@ -275,6 +280,7 @@ def test_an_app_that_read_its_quit_is_given_time_to_end(
                 message = await tab.receive(timeout=15)  # it started
                 assert message.type == aiohttp.WSMsgType.BINARY, message
             await until("the app to read its quit", (tmp_path / "heard").exists)
+            await until("its pid", lambda: written(tmp_path / "pid"))
             pid = int((tmp_path / "pid").read_text())
             await until("the app's end", lambda: not alive(pid))
 
