@@ -27,6 +27,7 @@ from aiohttp.test_utils import TestServer
 from flowtop.commands import serve_server
 from flowtop.commands.serve_access import page_refusal
 from flowtop.commands.serve_server import GuardedServer
+from waits import until
 
 TOKEN = "t0k3n-of-the-s57-server"
 
@@ -233,14 +234,6 @@ def alive(pid: int) -> bool:
         return False
 
 
-async def until(what: str, check: object, seconds: float = 15) -> None:
-    """Wait until ``check()`` holds (a safety timeout, not a timing check)."""
-    deadline = time.monotonic() + seconds
-    while not check():  # type: ignore[operator]
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.02)
-
-
 def written(path: Path) -> bool:
     """Whether ``path`` has its text: the app creates it, then writes (seen empty once)."""
     return path.exists() and bool(path.read_text().strip())
@@ -256,9 +249,9 @@ def test_a_tab_closed_before_its_app_started_ends_it_without_calling_it_stuck(
     async def scenario() -> None:
         async with slow_server(tmp_path, 0.0) as (_, url), aiohttp.ClientSession() as session:
             async with session.ws_connect(url):  # closed as its app starts: a reload
-                await until("the app's start", lambda: written(tmp_path / "pid"))
+                await until(lambda: written(tmp_path / "pid"), "the app's start")
             pid = int((tmp_path / "pid").read_text())
-            await until("the app's end", lambda: not alive(pid))
+            await until(lambda: not alive(pid), "the app's end")
 
     asyncio.run(scenario())
     said = capsys.readouterr().err
@@ -279,10 +272,10 @@ def test_an_app_that_read_its_quit_is_given_time_to_end(
             async with session.ws_connect(url) as tab:
                 message = await tab.receive(timeout=15)  # it started
                 assert message.type == aiohttp.WSMsgType.BINARY, message
-            await until("the app to read its quit", (tmp_path / "heard").exists)
-            await until("its pid", lambda: written(tmp_path / "pid"))
+            await until((tmp_path / "heard").exists, "the app to read its quit")
+            await until(lambda: written(tmp_path / "pid"), "its pid")
             pid = int((tmp_path / "pid").read_text())
-            await until("the app's end", lambda: not alive(pid))
+            await until(lambda: not alive(pid), "the app's end")
 
     asyncio.run(scenario())
     said = capsys.readouterr().err

@@ -252,11 +252,8 @@ def _unquoted(option: str, least: float, value: Any, *, seconds: bool) -> str:
     for a number below ``least``, which written so would be refused all the same."""
     if not isinstance(value, str):
         return ""
-    text, had_unit = value.strip(), False
-    found = _NUMBER_WITH_UNIT.fullmatch(text.lower()) if seconds else None
-    if found is not None and found.group(2) in _UNIT_SECONDS:
-        number = round(float(found.group(1)) * _UNIT_SECONDS[found.group(2)], 6)
-        text, had_unit = (str(int(number)) if number.is_integer() else repr(number)), True
+    converted = seconds_with_unit(value.strip()) if seconds else None
+    text, had_unit = converted or value.strip(), converted is not None
     try:
         number = float(text)
     except ValueError:
@@ -266,10 +263,22 @@ def _unquoted(option: str, least: float, value: Any, *, seconds: bool) -> str:
     return f"; write {option}={text}{' (seconds)' if had_unit else ''}, without quotes"
 
 
-#: ``option_checks``' units of seconds written as text (``"5s"``, ``"500ms"``, ``"2m"``),
-#: for :func:`_unquoted`: that module imports this one, so it cannot be imported here.
+#: Units seconds may be written in as text (``"5s"``, ``"500ms"``, ``"2m"``, ``"1h"``),
+#: with the seconds each stands for.
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600}
+#: A number followed by a unit, a space between them or not: ``5s``, ``1.5 m``.
 _NUMBER_WITH_UNIT = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*([a-z]+)")
+
+
+def seconds_with_unit(text: str) -> str | None:
+    """``"120"`` for ``"2m"``, ``"0.5"`` for ``"500ms"``: the seconds a number written
+    with a unit of ``_UNIT_SECONDS`` stands for, or None for any other text."""
+    found = _NUMBER_WITH_UNIT.fullmatch(text.lower())
+    scale = _UNIT_SECONDS.get(found.group(2)) if found else None
+    if found is None or scale is None:
+        return None
+    seconds = round(float(found.group(1)) * scale, 6)  # 1.5ms: 0.0015, float's error rounded off
+    return str(int(seconds)) if seconds.is_integer() else repr(seconds)
 
 
 def finite_float(value: Any) -> float | None:

@@ -23,7 +23,13 @@ from types import FrameType
 from typing import Any
 
 from .ast_race import parse_python
-from .delays import PrefectBackoff, callable_name, forgot_backoff_parentheses, normalize_delay
+from .delays import (
+    PrefectBackoff,
+    callable_name,
+    forgot_backoff_parentheses,
+    normalize_delay,
+    seconds_with_unit,
+)
 from .library_folders import FLOWTOP_FOLDER
 from .value_text import safe_repr
 
@@ -185,11 +191,6 @@ def _unquoted_list_hint(option: str, items: list[Any] | tuple[Any, ...]) -> str:
     return f"; write {option}={shown}{' (seconds)' if had_unit else ''}, without quotes"
 
 
-#: Units seconds may be written in as text (``"5s"``, ``"500ms"``, ``"2m"``, ``"1h"``),
-#: with the seconds each stands for.
-_UNIT_SECONDS = {"ms": 0.001, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600}
-#: A number followed by a unit, a space between them or not: ``5s``, ``1.5 m``.
-_NUMBER_WITH_UNIT = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*([a-z]+)")
 #: The options that take seconds: only their text may carry a unit (``retries="5s"`` gets
 #: no hint: a count has none).
 _SECONDS_OPTIONS = (*_DELAY_OPTIONS, "timeout", "timeout_seconds", "retry_deadline")
@@ -208,17 +209,6 @@ def number_written(option: str, value: Any) -> tuple[str, bool] | None:
         seconds = seconds_with_unit(text) if option in _SECONDS_OPTIONS else None
         return None if seconds is None else (seconds, True)
     return (text, False) if math.isfinite(number) else None
-
-
-def seconds_with_unit(text: str) -> str | None:
-    """``"120"`` for ``"2m"``, ``"0.5"`` for ``"500ms"``: the seconds a number written
-    with a unit of ``_UNIT_SECONDS`` stands for, or None for any other text."""
-    found = _NUMBER_WITH_UNIT.fullmatch(text.lower())
-    scale = _UNIT_SECONDS.get(found.group(2)) if found else None
-    if found is None or scale is None:
-        return None
-    seconds = round(float(found.group(1)) * scale, 6)  # 1.5ms: 0.0015, float's error rounded off
-    return str(int(seconds)) if seconds.is_integer() else repr(seconds)
 
 
 def quoted_class_hint(item: Any) -> str:

@@ -18,9 +18,9 @@ from ...engine.delays import (
     MAX_SECONDS,
     MAX_SECONDS_TEXT,
     ExponentialBackoff,
+    seconds_with_unit,
 )
 from ...engine.layers import Layer
-from ...engine.option_checks import seconds_with_unit
 from ...engine.policy import MAX_RETRIES
 from ...engine.task import MAX_DELAYS
 from ...workspace.flow_shapes import DELAY_FIELDS, FIELDS, PolicyView, fmt_number
