@@ -184,6 +184,10 @@ def test_predicate_whose_result_has_no_truth_value_fails_clearly() -> None:
 
     decision = decide(RetryPolicy(retry_predicate=lambda s: Ambiguous()), completed(1))
     assert isinstance(decision.error, PredicateError)
+    # The predicate answered; the truth test of its answer raised (a numpy array's does):
+    # said so, not "the predicate raised", which would send the user to the wrong code.
+    said = "returned a value of type Ambiguous whose truth test raised ValueError"
+    assert said in str(decision.error)
 
 
 def test_completed_but_eligible_with_no_budget_is_retries_exhausted_naming_predicate() -> None:

@@ -347,13 +347,18 @@ def decide(
     if isinstance(error, Retry):
         eligible, override, why = True, error.delay, "task raised Retry"
     elif policy.retry_predicate is not None:
+        answered = False
         try:
             answer = policy.retry_predicate(outcome)
-            eligible = bool(answer)  # a user's __bool__ may raise too
+            answered = True
+            eligible = bool(answer)  # a user's __bool__ may raise too (a numpy array's does)
         except Interrupt:  # flowtop stopping the code around this decision: not the predicate's
             raise
         except BaseException as exc:  # noqa: BLE001 - sys.exit() too: any predicate bug fails the task, clearly
             name = callable_name(policy.retry_predicate)
+            # The truth test of what it returned is not the predicate raising: say which.
+            if answered:
+                name += f" returned a value of type {type(answer).__name__} whose truth test"
             said = f"retry_predicate {name} raised {type(exc).__name__}: {safe_str(exc)}"
             if error is not None:  # what it was asked about: the attempt's own error
                 said += f", asked about the attempt's {type(error).__name__}: {safe_str(error)}"
