@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from . import cached_calls, judging, live_output, task_runs
+from . import cached_calls, judging, live_output, task_runs, user_call
 from .async_call import AsyncCall
 from .attempt import (
     Judged,
@@ -211,6 +211,8 @@ class FlowRun(RunDrivers, RunActions):
         why = RETRIED_NOW if hurried else ""
         self._transition(tr, RUNNING, ts=time.time(), attempt=tr.attempt + 1, message=why)
         if tr.policy.timeout is not None:
+            if not user_call.interrupts_imported:
+                self.runner.timer.call_at(now, user_call.import_interrupts)
             tr.timer = self.runner.timer.call_at(
                 now + tr.policy.timeout, lambda: self._timed_out(tr, token)
             )

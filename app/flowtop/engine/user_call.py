@@ -212,6 +212,23 @@ def in_code(kind: type[BaseException], timeout: float | None = None) -> type[Bas
     return timed_out_after(timeout)
 
 
+#: Whether ``import_interrupts`` ran in this process (read without a lock: running it
+#: twice costs nothing).
+interrupts_imported = False
+
+
+def import_interrupts() -> None:
+    """Import what interrupting a call needs (``task_interrupted``, with ``asyncio``, and
+    ``ctypes``), as a timeout is armed, on the timer thread (``Run._start``): left to the
+    first interrupt, it made a process's first timeout come tens of ms late (0.1-0.4 s on
+    a loaded host) while every later one came on time."""
+    global interrupts_imported
+    import ctypes  # noqa: F401 - imported for ``raise_in``, off the time it is needed
+
+    _import_interrupts(TaskTimeout)
+    interrupts_imported = True
+
+
 def _import_interrupts(kind: type[BaseException]) -> None:
     """Import what ``in_code(kind)`` raises (``task_interrupted``, for an ``Exception``
     kind) before ``interrupt`` takes the call's lock: its first import (``asyncio``, tens of
