@@ -18,7 +18,8 @@ already watching. Its process reserves that run in the store before importing an
 that readers mark interrupted. A run that cannot start — the file fails, hangs or lacks
 the flow, the source of a rerun is gone — ends FAILED with the reason, shown by the
 TUI's header, ``flowtop watch`` and ``flowtop history``; a rerun that has nothing to
-rerun ends so too, but COMPLETED: nothing failed.
+rerun ends so too, but COMPLETED: nothing failed. Any other exception before the run
+begins ends it FAILED too, naming the exception and where (``run_guard``).
 It used to be a line in the process's log file: ``r`` seemed to do nothing. One cancelled while its file imported
 ends CANCELLED all the same, the reason in its note: the cancel came first, and
 ``flowtop cancel`` had said the run would end as it starts (``unstarted_commands``).
@@ -50,7 +51,6 @@ from ..looks import NOT_STARTED
 from ..printable import say
 from ..workspace.history_records import HistoryError
 from ..workspace.import_guard import deadline
-from ..workspace.load_error import Stopped
 from ..workspace.ownership import HEARTBEAT
 from ..workspace.reaper import connect
 from ..workspace.unstarted_commands import answer, claim_cancels
@@ -130,12 +130,25 @@ class Reservation:
                 stream.flush()
         os._exit(1)
 
-    def fail(self, reason: str) -> None:
+    @property
+    def ended(self) -> bool:
+        """Whether the run's end is recorded here (failed, stopped, cancelled)."""
+        return self._ended
+
+    @property
+    def log(self) -> Path:
+        """The run's log, where its launcher sends this process's output."""
+        from ..workspace.launcher import LOGS
+
+        return self.state_dir / LOGS / f"{self.run_id}.log"
+
+    def fail(self, reason: str, *, keep_log: bool = False) -> None:
         """End the run FAILED before any task ran: ``reason`` is what its starter sees.
         CANCELLED instead when a cancel of it was queued first (``unstarted_commands``):
         ``flowtop cancel`` had said the run would end running no task, and a slow import
-        that then timed out made it FAILED, with ``f`` offered on it."""
-        self._not_started(StateType.FAILED, reason)
+        that then timed out made it FAILED, with ``f`` offered on it. ``keep_log``: the
+        log stays, for the traceback the process writes there as it exits (``run_guard``)."""
+        self._not_started(StateType.FAILED, reason, keep_log=keep_log)
 
     def nothing_to_do(self, reason: str) -> None:
         """End the run COMPLETED before any task ran: a rerun whose every task would be
@@ -146,16 +159,17 @@ class Reservation:
         recorded one more such run. CANCELLED too when a cancel was queued first."""
         self._not_started(StateType.COMPLETED, reason)
 
-    def _not_started(self, state: StateType, reason: str) -> None:
+    def _not_started(self, state: StateType, reason: str, *, keep_log: bool = False) -> None:
         with self._ending:  # (one cancelled meanwhile on the watchdog thread is ended)
             if self._ended:
                 return
             claimed = claim_cancels(self.history.path, self.run_id)
             if claimed:
                 note = f"{CANCELLED_WHILE_IMPORTING} (it would not have started: {reason})"
-                self._end(StateType.CANCELLED, note=note)
+                self._end(StateType.CANCELLED, note=note, keep_log=keep_log)
             else:
-                self._end(state, error=ErrorInfo(NOT_STARTED, reason, ""))
+                error = ErrorInfo(NOT_STARTED, reason, "")
+                self._end(state, error=error, keep_log=keep_log)
             answer(self.history.path, self.run_id, claimed, f"the run did not start: {reason}")
 
     def stop(self, why: str) -> None:
@@ -170,10 +184,17 @@ class Reservation:
             self._end(StateType.CANCELLED, note=why)
             answer(self.history.path, self.run_id, claimed, f"the run did not start: {why}")
 
-    def _end(self, state: StateType, *, error: ErrorInfo | None = None, note: str = "") -> None:
+    def _end(
+        self,
+        state: StateType,
+        *,
+        error: ErrorInfo | None = None,
+        note: str = "",
+        keep_log: bool = False,
+    ) -> None:
         """Record the run's start and end at once, then delete its log, as a run that ran
         has its deleted (README: once its end is recorded): every run that did not start
-        left its log, whose one line the store now says."""
+        left its log, whose one line the store now says. ``keep_log``: written, not deleted."""
         self._ended = True
         now = time.time()
         self.history(
@@ -192,7 +213,10 @@ class Reservation:
                 ),
             ]
         )
-        forget_log_once_recorded(self.history, self.state_dir, self.run_id, wait=10.0)
+        if keep_log:
+            self.history.flush(10.0)
+        else:
+            forget_log_once_recorded(self.history, self.state_dir, self.run_id, wait=10.0)
 
 
 def open_for_run(args: argparse.Namespace) -> tuple[Workspace, Reservation | None]:
@@ -206,7 +230,9 @@ def open_for_run(args: argparse.Namespace) -> tuple[Workspace, Reservation | Non
         with printable_output(), waits_said(lambda: workspace.settings.load_timeout):
             workspace.load(flow=args.flow)
         return workspace, None
-    workspace = Workspace(args.path, isolate_imports=False)
+    from .run_guard import RunWorkspace, end_unstarted
+
+    workspace = RunWorkspace(args.path, isolate_imports=False)
     workspace.read_settings()  # the deadline is [defaults] load_timeout
     reservation = None
     if args.run_id and args.flow and not args.no_history:
@@ -220,15 +246,18 @@ def open_for_run(args: argparse.Namespace) -> tuple[Workspace, Reservation | Non
             )
         except Exception:  # noqa: BLE001 - a broken store: run.main reports it (history_error)
             reservation = None
+    # from here until the run begins, an exception ends the run as not started (run_guard)
+    workspace.reservation = reservation
     try:
         with import_deadline(workspace, reservation), printable_output():
             workspace.load_flows()
-    except Stopped as stopped:
+        if reservation is not None:  # one queued since the last look: ended the same way
+            reservation.end_if_cancelled()
+    except BaseException as exc:  # a signal (``Stopped``) as much as a bug
         if reservation is not None:
-            reservation.stop(stopped.why)
+            end_unstarted(reservation, exc)
+        workspace.close()  # (run.main closes it once it has it)
         raise
-    if reservation is not None:  # one queued since the last look: ended the same way
-        reservation.end_if_cancelled()
     return workspace, reservation
 
 
