@@ -72,18 +72,19 @@ def added_since(run: RunModel, keys: Iterable[str]) -> list[str]:
     return [key for key in keys if key not in rows or rows[key].code_mark == NOT_IN_RUN]
 
 
-#: Leads a live run's POLICY cell whose policy differs from the next run's: the column
+#: Leads a run's POLICY cell whose policy differs from the next run's: the column
 #: is narrow (18 cells at 120 columns), and a difference said only at the end of the
 #: cell, `5× 20s timeout 5s (next: 1× 2s)`, was cut away to `5× 20s timeout 5s…`.
 EDITED_MID_RUN = "≠ "
 
 
 def edited_mid_run(row: TaskRow, next_run: str, *, live: bool) -> str:
-    """A live run's own policy for ``row`` (``5× 20s``) when an edit saved mid-run made
-    the next run's (``next_run``) differ, else "": the table's POLICY cell and the detail
-    pane both show it then, so the TRY column's budget is explained in both places.
-    ``live``: the run is live, or an edit was saved while it was
-    (``RunModel.shows_own_policy``): an ended run shows it too, its TRY still `1/4`."""
+    """A run's own policy for ``row`` (``5× 20s``) when an edit (saved mid-run, or
+    since, or before this monitor opened) made the next run's (``next_run``) differ,
+    else "": the table's POLICY cell and the detail pane both show it then, so the TRY
+    column's budget is explained in both places. ``live``: the run started, so its rows
+    hold the policy it ran with (``RunModel.shows_own_policy``); a flow's task list
+    before any run holds none."""
     if live and row.policy and row.policy != next_run and row.code_mark != NOT_IN_RUN:
         return row.policy
     return ""
@@ -91,7 +92,7 @@ def edited_mid_run(row: TaskRow, next_run: str, *, live: bool) -> str:
 
 def policy_cell(row: TaskRow, next_run: str, *, live: bool) -> str:
     """The POLICY cell: the policy the next run uses (as the detail pane says it); on a
-    live run whose own policy for the task differs (an edit saved mid-run), the run's
+    run whose own policy for the task differs (an edit since it started), the run's
     first, which its TRY column counts against, marked ``EDITED_MID_RUN`` so a cut cell
     still says it, then the next run's: ``≠ 5× 20s → 1× 2s``."""
     this_run = edited_mid_run(row, next_run, live=live)

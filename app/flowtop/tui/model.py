@@ -155,9 +155,8 @@ class RunModel:
     #: a start that does not (an older flowtop's), the guess ``RunStore.workers`` gives;
     #: 0: unknown.
     workers = 0
-    #: A retry policy of its flow was edited while it ran: once it ends its rows still
-    #: name the policy they ran with beside the next run's (``shows_own_policy``), where
-    #: the ended run showed only the next run's `1× 2s` beside a TRY of `1/4`.
+    #: A retry policy of its flow was edited while it ran (``policy_edited``). No longer
+    #: what ``shows_own_policy`` asks: every run that started names its own policy.
     edited_while_live = False
     #: The flow's shape whose tasks its rows list (``follow_code``): the event path asks
     #: for the shown run some 30 times a second, and following the same shape again
@@ -266,8 +265,11 @@ class RunModel:
     @property
     def shows_own_policy(self) -> bool:
         """Its POLICY cells and detail pane name the policy it ran with when the next
-        run's differs (``code_rows.policy_cell``): live, or edited while it was."""
-        return self.is_live or self.edited_while_live
+        run's differs (``code_rows.policy_cell``): any run that started, which records
+        its policy per task. Once only a live one, or one edited while it was: a monitor
+        opened after a settings change showed a finished run's TRY against its own
+        budget (``3/6``) beside the next run's ``4× …``, with no ``≠``."""
+        return self.run_id is not None
 
     def policy_edited(self) -> None:
         """A retry policy of its flow was just edited (the editor saved, a file was
@@ -457,9 +459,14 @@ class RunModel:
         self.counts[None] += 1
         self.added += 1
         self.long_try_rows += row.retry_only and event.max_attempts > 1
-        long, compact = _try_widths([event.max_attempts], [row.retry_only])
-        self.try_widths = (max(long, self.try_widths[0]), max(compact, self.try_widths[1]))
+        self._widen_try(event.max_attempts, row.retry_only)
         return row
+
+    def _widen_try(self, max_attempts: int, retry_only: bool) -> None:
+        """``try_widths`` wide enough for a budget of ``max_attempts`` too: the TRY column
+        is as wide as they say (``3/4``: 3 cells), and ``10/11`` would be cut."""
+        long, compact = _try_widths([max_attempts], [retry_only])
+        self.try_widths = (max(long, self.try_widths[0]), max(compact, self.try_widths[1]))
 
     def _task_event(self, row: TaskRow, ev: TaskStateChanged) -> None:
         if (
@@ -475,8 +482,10 @@ class RunModel:
                 self.interrupted -= 1
         row.state = state
         row.attempt = ev.attempt
-        if ev.max_attempts:
+        if ev.max_attempts and ev.max_attempts != row.max_attempts:
+            # (a start that did not say its budgets: an older flowtop's)
             row.max_attempts = ev.max_attempts
+            self._widen_try(ev.max_attempts, row.retry_only)
         row.message = ev.message
         if state is S.RUNNING:
             row.started = self.local(ev.ts)

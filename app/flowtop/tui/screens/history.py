@@ -129,6 +129,8 @@ class HistoryScreen(Screen[None]):
         self.flow = flow
         self.show_all = flow is None
         self.records: dict[str, RunRecord] = {}
+        #: The scope whose runs the table holds (a flow's name, None for all flows).
+        self._filled_scope = flow
         #: What the heading says: the scope (`flow etl`, `all flows`) and the count.
         self._heading = ("", "")
         self._reading = False  # a refresh's read is on a thread
@@ -218,7 +220,10 @@ class HistoryScreen(Screen[None]):
             count = f"newest {len(records)} of {total:,} runs"
         self._heading = (scope, count)
         if records != list(self.records.values()):  # the refresh finds nothing new mostly
-            self._fill(records)
+            # Another scope's runs (`a`): the columns narrow to them too. Back from all
+            # flows', one flow's kept the widest Flow and State cells until a resize.
+            self._fill(records, refit=flow != self._filled_scope)
+            self._filled_scope = flow
         else:
             self._show_heading()
 

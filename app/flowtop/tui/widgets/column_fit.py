@@ -29,7 +29,8 @@ TASK_MIN = 6  # "TASK ▲": its title with the sort's arrow
 TASK_FLOOR = 12  # a long name gives way to LAST ERROR down to this, no further
 TASK_KEEP = 20  # a name up to this long is kept whole before POLICY gets room
 TASK_CAP = 32  # a longer name is cut in its middle (``cut_name``)
-POLICY_MIN = 8  # narrower, the column is left out (the detail pane says the policy)
+POLICY_MIN = 8  # cut narrower, the column is left out (the detail pane says the policy)
+POLICY_TITLE = 6  # "POLICY": a shorter policy (``3× 1s``) shows whole in this many
 POLICY_CAP = 36  # fits an edited one whole: ``≠ 5× backoff 2s×2^(n-1) → 1× 2s``
 POLICY_ROOMY = 64  # its cap with no error shown nor to come (no live run): LAST ERROR gives room
 ERROR_MIN = 10  # "LAST ERROR"
@@ -120,7 +121,7 @@ def shares(room: int, content: Content) -> tuple[int, int]:
     empty LAST ERROR gives its room, up to ``POLICY_ROOMY``, and is left out before
     POLICY is cut: ``layout_columns``). Short of room for both,
     each is cut in proportion to its text, a name of up to ``TASK_KEEP`` cells kept
-    whole; POLICY under ``POLICY_MIN`` is left out (the detail pane says it), and then
+    whole; POLICY cut under ``POLICY_MIN`` is left out (the detail pane says it), and then
     TASK gives way to LAST ERROR's title down to ``TASK_FLOOR``."""
     task = wanted_task = max(TASK_MIN, min(content.task, TASK_CAP))
     # No error shown nor to come: LAST ERROR keeps no room before POLICY is cut (it kept
@@ -134,7 +135,9 @@ def shares(room: int, content: Content) -> tuple[int, int]:
     if policy and task + policy > both:
         task = max(min(task, TASK_KEEP), both * task // (task + policy))
         policy = both - task
-    if policy >= POLICY_MIN:
+    # Cut under POLICY_MIN a policy says too little; a short one whole is kept (at 64
+    # columns `3× 1s` went, the TASK column padded out to the edge in its place).
+    if policy and policy >= min(POLICY_MIN, max(POLICY_TITLE, content.policy)):
         return task, policy
     return max(min(wanted_task, TASK_FLOOR), min(wanted_task, room - GAP - ERROR_MIN)), 0
 

@@ -49,6 +49,8 @@ from flowtop.tui.widgets.state_colors import colour_mode, table_css
 
 LIVE_STATES = (StateType.RUNNING, StateType.AWAITING_RETRY)
 HEADERS = ("TASK", "STATE", "TRY", "TIME", "POLICY", "LAST ERROR")
+#: TRY's least width, its title's (no sort puts an arrow by it: ``SORT_COLUMN``).
+TRY_TITLE = len(HEADERS[2])
 
 
 def fit(text: str, width: int) -> str:
@@ -442,12 +444,14 @@ class TaskTable(ScrollView, can_focus=True):
         """TRY as wide as this run's budgets need, in the long form ``1/1 (+3 on Retry)``
         when POLICY keeps its width beside it and LAST ERROR can spare it (``share``:
         how many rows use it, of how many; ``long_try_pays``), else in the short
-        ``1/1+3`` (the policy column and the detail pane say the rest)."""
-        long, short = tries
+        ``1/1+3`` (the policy column and the detail pane say the rest). No wider: a run
+        whose budgets are under 10 (``3/4``) kept TRY at 5 cells, and at 80 columns the
+        predicate flow's POLICY was cut one cell short (``3× 0.5s if predica…``)."""
+        long, short = (max(TRY_TITLE, n) for n in tries)
         content = self.meter.content
         if long <= TRY_WIDTH:
-            return layout_columns(width, content=content)
-        compact = replace(layout_columns(width, max(TRY_WIDTH, short), content), compact=True)
+            return layout_columns(width, long, content)
+        compact = replace(layout_columns(width, short, content), compact=True)
         wide = layout_columns(width, long, content)
         if not long_try_pays(content, *share):
             return compact
