@@ -4,17 +4,22 @@
 hashing like them) changes from one process to the next (``PYTHONHASHSEED``). A task
 called with ``{"eu", "us"}`` then had another fingerprint in the rerun's process than in
 its source run's: it always ran again, and a cache keyed on its inputs never hit across
-processes. Here the items of a set are written sorted by their own bytes. Only a pickle
-that may hold a set (its set opcodes appear in the fast pickle's bytes: rarely in any
-other) is made again, by the slower pure-Python pickler that can be taught to do so.
+processes. Here the items of a set are written sorted by their own bytes.
+
+A pickle that may hold a set (its set opcodes appear in the fast pickle's bytes) is made
+again by a pickler that writes each set as a persistent id holding its sorted items. The
+opcodes' bytes also turn up inside numbers and text, in almost any big pickle: that second
+pickle used to be the pure-Python pickler, about 100 times slower than the C one, and a
+task given a list of 1,000,000 ints cost 2.5 s more than its direct call (the goal is
+0.1 s). The C pickler asks ``persistent_id`` of each object (about 40 ns each), then
+writes the rest at its own speed.
 """
 
 from __future__ import annotations
 
 import io
 import pickle
-from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any
 
 #: What protocol 5 writes for a set and a frozenset (``EMPTY_SET``, ``FROZENSET``).
 _SET_OPCODES = (pickle.EMPTY_SET, pickle.FROZENSET)
@@ -25,26 +30,18 @@ def stable_dumps(value: Any) -> bytes:
     on; raises what pickling ``value`` raises."""
     data = pickle.dumps(value, protocol=5)
     if any(opcode in data for opcode in _SET_OPCODES):
-        return _sorted_sets_dumps(value)
+        out = io.BytesIO()
+        _SortedSetsPickler(out, protocol=5).dump(value)
+        return out.getvalue()
     return data
 
 
-def _sorted_sets_dumps(value: Any) -> bytes:
-    out = io.BytesIO()
-    _SortedSetsPickler(out, protocol=5).dump(value)
-    return out.getvalue()
+class _SortedSetsPickler(pickle.Pickler):
+    """The C pickler, writing a set (or frozenset) as a persistent id: its type's name
+    and its items sorted by their own stable bytes. Never read back, only hashed."""
 
-
-class _SortedSetsPickler(pickle._Pickler):
-    """The pure-Python pickler, writing a set (or frozenset) as its type called on its
-    items sorted by their own stable bytes: never read back, only hashed."""
-
-    dispatch: ClassVar[dict[type, Callable[..., None]]] = dict(pickle._Pickler.dispatch)
-
-    def _save_sorted(self, obj: set[Any] | frozenset[Any]) -> None:
-        items = sorted(obj, key=_sorted_sets_dumps)
-        # (typeshed leaves the pure-Python pickler's own helpers out)
-        self.save_reduce(type(obj), (items,), obj=obj)  # type: ignore[attr-defined]
-
-    dispatch[set] = _save_sorted
-    dispatch[frozenset] = _save_sorted
+    def persistent_id(self, obj: Any) -> Any:
+        kind = type(obj)
+        if kind is set or kind is frozenset:
+            return (kind.__name__, sorted(obj, key=stable_dumps))
+        return None
