@@ -2,7 +2,8 @@
 ``flowtop history --run``.
 
 A stored attempt keeps the state it was left in (``AWAITING_RETRY`` for one that was
-retried, ``CANCELLED`` for one whose wait a cancel ended), which reads as a riddle once
+retried, ``CANCELLED`` for one whose wait a cancel ended, ``INTERRUPTED`` for one whose
+wait its run's dead process ended), which reads as a riddle once
 the run is over; with the attempt after it, it can say what happened. An attempt that
 was retried with no error completed, and its ``retry_predicate`` rejected its result: it
 is no failure (``rejected_how``).
@@ -55,7 +56,8 @@ def result_rejected(attempt: StoredAttempt) -> bool:
     the rule the monitor's detail pane reads a live attempt by (``looks.result_rejected``).
     (One given up on by `x` during its wait holds the ``RetriesExhausted`` that failed it,
     and reads failed.)"""
-    return looks.result_rejected(attempt.state, attempt.retry_in, attempt.error_type)
+    state = S.CANCELLED.value if attempt.state == looks.INTERRUPTED else attempt.state
+    return looks.result_rejected(state, attempt.retry_in, attempt.error_type)
 
 
 def rejected_how(attempt: StoredAttempt, after: StoredAttempt | None) -> str | None:
@@ -68,6 +70,8 @@ def rejected_how(attempt: StoredAttempt, after: StoredAttempt | None) -> str | N
         return "retried" if after is not None else "waiting to retry"
     if attempt.state == S.CANCELLED.value and after is None:
         return "then cancelled during its wait"
+    if attempt.state == looks.INTERRUPTED and after is None:
+        return "then interrupted during its wait"
     return None
 
 
@@ -85,7 +89,14 @@ def failed_how(attempt: StoredAttempt, after: StoredAttempt | None) -> tuple[str
         return "then cancelled during its wait", "failed"
     if attempt.state == S.FAILED.value:
         return "given up during its wait", "failed"
+    if attempt.state == looks.INTERRUPTED:  # its run's process died: no retry came
+        return "then interrupted during its wait", "failed"
     return None
+
+
+def interrupted_wait(attempt: WaitedAttempt) -> str:
+    """The wait of an attempt whose run's process died during it (no retry came)."""
+    return f"interrupted during the {fmt_seconds(attempt.retry_in or 0.0)} wait"
 
 
 def wait_story(attempt: WaitedAttempt, after: WaitedAttempt | None) -> str:
@@ -98,6 +109,8 @@ def wait_story(attempt: WaitedAttempt, after: WaitedAttempt | None) -> str:
             return f"gave up during the {planned} wait"
         if attempt.state == S.CANCELLED.value:
             return f"cancelled during the {planned} wait"
+        if attempt.state == looks.INTERRUPTED:
+            return interrupted_wait(attempt)
         return f"retry after {planned}"
     if not after.retried_now:  # the run said so: wall-clock gaps lie when a clock is set
         return f"retry after {planned}"

@@ -462,9 +462,12 @@ def test_a_fold_fills_each_task_and_attempt_field_by_name() -> None:
         "reused": False,
         **interrupted,
         **unknown,
+        "duration": 1.0,  # it ran until its process was found gone (6.0): its time so far
         "started": 5.0,
         "updated": 5.0,
-        "attempt_records": (attempt(1, "INTERRUPTED", 5.0, output="so far\n", retried_now=False),),
+        "attempt_records": (
+            attempt(1, "INTERRUPTED", 5.0, duration=1.0, output="so far\n", retried_now=False),
+        ),
     }
     assert never == {
         "task": "never",

@@ -122,29 +122,42 @@ class RunActions(RunHandle):
         reading as if still running."""
         return now - tr.began, live_output.so_far(self.live_output, tr)
 
-    def _take_waiting(self, key: str) -> TaskRun | None:
-        """The task ``key`` if it is awaiting a retry in a live run, its timer dropped (under the lock)."""
+    def _take_waiting(self, key: str, attempt: int | None) -> TaskRun | None:
+        """The task ``key`` if it is awaiting a retry in a live run, its timer dropped (under
+        the lock). ``attempt``: the failed attempt whose wait the user acted on; a task
+        that has moved on to another wait since is not taken (``retry_now``)."""
         tr = self.tasks.get(key)
         live = self.state is StateType.RUNNING
         if tr is None or not live or tr.state is not StateType.AWAITING_RETRY:
             return None
+        if attempt is not None and tr.attempt != attempt:
+            return None
         tr.drop_timer()
         return tr
 
-    def retry_now(self, key: str) -> bool:
-        """Start the next attempt of a task awaiting retry at once (the TUI's ``n``)."""
+    def retry_now(self, key: str, attempt: int | None = None) -> bool:
+        """Start the next attempt of a task awaiting retry at once (the TUI's ``n``).
+
+        ``attempt``: the failed attempt whose wait `n` was pressed on. A second `n` for
+        that wait (a double press, or one in each of two windows) does nothing: it cut the
+        wait of the NEXT attempt too, one nobody had seen, and spent a retry in
+        milliseconds. So does one for a wait already cut, its attempt not begun yet."""
         with self._lock:
-            tr = self._take_waiting(key)
+            tr = self.tasks.get(key)
+            if tr is not None and tr.hurried:  # that wait is over already
+                return False
+            tr = self._take_waiting(key, attempt)
             if tr is None:
                 return False
             tr.hurried = True  # its RUNNING step says so: the history tells `n` by it
             self._submit(tr)
             return True
 
-    def give_up(self, key: str) -> bool:
-        """Fail a task awaiting retry now, with its last error (the TUI's ``x``)."""
+    def give_up(self, key: str, attempt: int | None = None) -> bool:
+        """Fail a task awaiting retry now, with its last error (the TUI's ``x``);
+        ``attempt``: the failed attempt whose wait `x` was pressed on (``retry_now``)."""
         with self._lock:
-            tr = self._take_waiting(key)
+            tr = self._take_waiting(key, attempt)
             if tr is None:
                 return False
             tr.token += 1

@@ -60,8 +60,40 @@ def _share_or_copy(shown: str) -> str:
     return f"share it with a group you are in ({SHARE} {shown}) or run from a copy of the workspace"
 
 
+def _mode_allows(info: os.stat_result, bits: int) -> bool:
+    """Whether ``info``'s mode gives this user ``bits`` (4 read, 2 write, 1 search): by
+    its owner's, its group's or everyone's part, as the kernel picks one (root: always)."""
+    if os.geteuid() == 0:
+        return True
+    if info.st_uid == os.geteuid():
+        part = info.st_mode >> 6
+    elif info.st_gid == os.getegid() or info.st_gid in os.getgroups():
+        part = info.st_mode >> 3
+    else:
+        part = info.st_mode
+    return part & bits == bits
+
+
+def _not_the_mode(path: Path, info: os.stat_result, bits: int, what: str) -> str | None:
+    """Said when ``info``'s mode gives this user ``bits`` and ``path`` refuses ``what``
+    all the same: no chmod helps (it advised ``chmod u+rw`` of a file whose mode was
+    ``-rw-------``). An immutable or append-only attribute (``chattr +i``) or an ACL
+    does it; None when the mode is what refuses."""
+    if not _mode_allows(info, bits):
+        return None
+    shown = display_path(path)
+    folder = " -d" if stat.S_ISDIR(info.st_mode) else ""
+    return (
+        f"{shown} refuses {what} though its mode allows it ({mode_and_owner(info)}): "
+        f"see its attributes (lsattr{folder} {shown}: chattr -i "
+        f"{shown} clears an immutable one) and its ACL (getfacl {shown})"
+    )
+
+
 def _closed(folder: Path, info: os.stat_result) -> str:
     shown = display_path(folder)
+    if (otherwise := _not_the_mode(folder, info, 5, "to be opened")) is not None:
+        return otherwise
     if info.st_uid == os.geteuid():
         return f"{shown} is closed even to you, its owner ({mode_and_owner(info)}): chmod u+rwx {shown}"
     owner = user_name(info.st_uid)
@@ -70,6 +102,8 @@ def _closed(folder: Path, info: os.stat_result) -> str:
 
 def _not_writable(folder: Path, info: os.stat_result) -> str:
     shown = display_path(folder)
+    if (otherwise := _not_the_mode(folder, info, 3, "writes")) is not None:
+        return otherwise
     if info.st_uid == os.geteuid():
         return f"{shown} is read-only ({mode_and_owner(info)}): chmod u+w {shown} to write there"
     owner = user_name(info.st_uid)
@@ -79,6 +113,9 @@ def _not_writable(folder: Path, info: os.stat_result) -> str:
 def _not_open(file: Path, info: os.stat_result, write: bool) -> str:
     shown = display_path(file)
     how = "writable" if write else "readable"
+    bits, what = (2, "writes") if write else (4, "reads")
+    if (otherwise := _not_the_mode(file, info, bits, what)) is not None:
+        return otherwise
     if info.st_uid == os.geteuid():
         return f"{shown} is not {how} even by you, its owner ({mode_and_owner(info)}): chmod u+rw {shown}"
     owner = user_name(info.st_uid)

@@ -13,8 +13,8 @@ module of the user's an earlier one imported is evicted too, wherever it lives
 (``user_modules``): an unwatched helper outside the folder, or one that read a data file at
 import, is then as a fresh process finds it. A flow imported from another flow file
 stays that file's (``flow_claims``); of two files defining one flow name the first by
-sorted path keeps it (``name_owners``), and the file refused is loaded again when that
-file changes or goes.
+sorted path that loads keeps it (``name_owners``), and the file refused is loaded again
+when that file changes or goes.
 
 Only the folder's own ``*.py`` files are flow modules; subfolders are ordinary packages
 the flow modules may import (they reload when they change too). A top-level file that
@@ -58,13 +58,7 @@ from .import_errors import import_error
 from .import_graph import ImportGraph
 from .import_guard import importing
 from .late_stdlib import late_stdlib_first
-from .load_error import (
-    FLOW_MARKERS,
-    FLOW_OR_PREFECT_MARKERS,
-    LoadError,
-    Stopped,
-    mentions,
-)
+from .load_error import FLOW_MARKERS, FLOW_OR_PREFECT_MARKERS, LoadError, Stopped, mentions
 from .main_block_args import MainCall
 from .name_owners import already_defined, claim
 from .store_trust import everyone_writes
@@ -492,11 +486,15 @@ class Loader:
         self, path: Path, loaded: LoadedModule, outcome: LoadOutcome
     ) -> tuple[LoadError, Path] | None:
         """Why ``path`` cannot have its flows (a name a file before it has), and that file.
-        When it can, the files after it that had one of its names are refused (``name_owners``)."""
-        found = claim(path, loaded.flows, loaded.lines, self.flow_files)
-        if found.refused is None:
-            for owner, name in found.displaced.items():
-                self._displace(owner, name, path, outcome)
+        When it can, the files after it that had one of its names lose them (``name_owners``):
+        refused, or if broken now (a fresh load has none of its flows) left the rest."""
+        held = {n: p for n, p in self.flow_files.items() if p == path or p not in self.errors}
+        found = claim(path, loaded.flows, loaded.lines, held)
+        for owner, name in found.displaced.items():
+            self._displace(owner, name, path, outcome)
+        for name in loaded.flows if found.refused is None else ():
+            if (broken := self.modules.get(self.flow_files.get(name, path))) is not None:
+                broken.flows = {n: f for n, f in broken.flows.items() if n != name}
         return found.refused
 
     def _displace(self, owner: Path, name: str, by: Path, outcome: LoadOutcome) -> None:

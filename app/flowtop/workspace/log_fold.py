@@ -145,8 +145,8 @@ def fold(plan: Iterable[PlanEntry], events: Iterable[LogEvent]) -> list[TaskReco
     has none there takes it from its ``run_started`` event.
 
     Planned tasks that never had an event are PENDING. A ``run_interrupted`` event ends
-    every unfinished task INTERRUPTED (its message saying why) and marks the running
-    attempts INTERRUPTED.
+    every unfinished task INTERRUPTED (its message saying why) and marks its running
+    attempt, or its wait for a retry, INTERRUPTED (``_interrupt``).
     """
     planned = [(key, limit, policy) for key, limit, policy in plan]
     limits = {key: (limit, policy) for key, limit, policy in planned}
@@ -166,7 +166,7 @@ def fold(plan: Iterable[PlanEntry], events: Iterable[LogEvent]) -> list[TaskReco
         elif type(event) is TaskOutput:  # the attempt's end carries it all, unless it
             _printed(tasks.get(event.task), event)  # never ends: killed, it keeps this
         elif type(event) is RunInterrupted:
-            _interrupt(tasks, planned, event.reason)
+            _interrupt(tasks, planned, event.reason, event.ts)
     order = [key for key, _, _ in planned]
     known = set(order)
     order += [key for key in tasks if key not in known]  # dicts keep first-seen order
@@ -256,18 +256,30 @@ def _kept(output: str) -> str:
     return output[:half] + CUT + output[-half:]
 
 
-def _interrupt(tasks: dict[str, _Task], planned: list[PlanEntry], why: str) -> None:
+def _interrupt(tasks: dict[str, _Task], planned: list[PlanEntry], why: str, ts: float) -> None:
+    """End what the run's dead process left unfinished, as of ``ts`` (its last sign of
+    life; 0: not known yet, the reaper's own fold): each task INTERRUPTED, its running
+    attempt too, with the time it ran until then, as a cancel's cut-short attempt has it
+    (it read ``-``, as if it never ran); a wait for a retry, INTERRUPTED too, its wait
+    kept to say which (it read ``waiting to retry`` in a run that was over)."""
     for key, limit, policy in planned:
         if key not in tasks:
             tasks[key] = _Task(key, policy, limit, INTERRUPTED)
             tasks[key].message = why
     for task in tasks.values():
-        if task.state not in _FINAL:
-            task.state = INTERRUPTED
-            task.message = why
         for attempt in task.tries.values():
             if attempt.state == "RUNNING":
+                if attempt.duration is None and ts >= attempt.started > 0:
+                    attempt.duration = ts - attempt.started
+                    task.duration = (task.duration or 0.0) + attempt.duration
                 attempt.state = INTERRUPTED
+        if task.state in _FINAL:
+            continue
+        task.state = INTERRUPTED
+        task.message = why
+        last = task.tries[max(task.tries)] if task.tries else None
+        if last is not None and last.state == "AWAITING_RETRY":  # the wait it was in
+            last.state = INTERRUPTED
 
 
 def logged_tasks(

@@ -192,8 +192,12 @@ def write_atomic(path: Path, payload: bytes) -> None:
     or the new one, never half of either. A new file takes the permissions of its folder
     (``private.py``: 0600 in a private ``.flowtop``); one that exists keeps its mode, and
     when another user owned it, gains the folder's too: its owner keeps their access to
-    what is now this user's file. A folder this user may not write is a ``FolderError``."""
-    folder = private_folder(path.parent)
+    what is now this user's file. A folder this user may not write is a ``FolderError``.
+    A symbolic link of this user's at ``path`` is written through: its target is replaced
+    so, in its own folder (``own_link_target``)."""
+    target = own_link_target(path)
+    folder = private_folder(path.parent) if target is None else target.parent
+    path = path if target is None else target
     _remove_stale_temporaries(path)
     try:
         info = path.stat()
@@ -225,6 +229,21 @@ def write_atomic(path: Path, payload: bytes) -> None:
             os.fsync(handle_fd)
         finally:
             os.close(handle_fd)
+
+
+def own_link_target(path: Path) -> Path | None:
+    """Where a save of ``path`` goes when it is a symbolic link of this user's (a settings
+    file kept in a dotfiles folder): its target, fully resolved (a new file, when the link
+    is broken). Replaced by a plain file, the link was gone and its target never changed,
+    with nothing said. Another user's link (any member of a shared ``.flowtop`` could put
+    one there, to a file of yours) is replaced, never written through: None, as for a file."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    if not stat.S_ISLNK(info.st_mode) or info.st_uid != os.geteuid():
+        return None
+    return Path(os.path.realpath(path))
 
 
 def with_task_values(

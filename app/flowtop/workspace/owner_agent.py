@@ -96,18 +96,41 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def enqueue(path: Path, run_id: str, kind: str, task: str | None = None) -> int:
+#: Between a task's key and the number of the attempt whose wait a ``retry_now`` or
+#: ``give_up`` was aimed at, in the command's ``task`` column (``aimed``): a second `n`
+#: for one wait cut the next attempt's wait too, the command naming only the task. Kept
+#: in that column, not in one of its own, so no store changes version for it; an older
+#: owner finds no task of that name and ignores the command, cutting no wait.
+AIMED = "\x1f"
+
+
+def aimed(task: str | None, attempt: int | None) -> str | None:
+    """``task`` as a command's ``task`` column holds it, with ``attempt`` when known."""
+    return task if task is None or attempt is None else f"{task}{AIMED}{attempt}"
+
+
+def aimed_at(stored: str) -> tuple[str, int | None]:
+    """The task and attempt a command's ``task`` column names (``aimed``)."""
+    task, mark, number = stored.rpartition(AIMED)
+    return (task, int(number)) if mark and number.isdigit() else (stored, None)
+
+
+def enqueue(
+    path: Path, run_id: str, kind: str, task: str | None = None, attempt: int | None = None
+) -> int:
     """Queue a command for the owner of ``run_id``; its id (raises ``ValueError`` for a bad
-    kind). A store that will not take it is a ``CommandRefused``, one with a symbolic link
-    in its place a ``FolderError`` (``_connect``): both ``HistoryError``s and ``OSError``s,
-    one line each for ``flowtop cancel`` and the TUI's notification."""
+    kind). ``attempt``: for ``retry_now`` and ``give_up``, the failed attempt whose wait
+    it acts on; once that wait is over, the command does nothing. A store that will not
+    take it is a ``CommandRefused``, one with a symbolic link in its place a
+    ``FolderError`` (``_connect``): both ``HistoryError``s and ``OSError``s, one line each
+    for ``flowtop cancel`` and the TUI's notification."""
     if kind not in COMMANDS:
         raise ValueError(f"unknown command {kind!r}; expected one of {', '.join(COMMANDS)}")
     try:
         with closing(_connect(path)) as conn:
             cursor = conn.execute(
                 "INSERT INTO commands(run_id, kind, task, created) VALUES (?, ?, ?, ?)",
-                (run_id, kind, task, time.time()),
+                (run_id, kind, aimed(task, attempt), time.time()),
             )
             return int(cursor.lastrowid or 0)
     except sqlite3.Error as exc:  # a store this user may only read
@@ -436,7 +459,8 @@ def apply_command(runner: Runner, run_id: str, kind: str, task: str | None) -> b
         return run.cancel()
     if task is None:
         return False
-    return run.retry_now(task) if kind == "retry_now" else run.give_up(task)
+    key, attempt = aimed_at(task)
+    return run.retry_now(key, attempt) if kind == "retry_now" else run.give_up(key, attempt)
 
 
 #: ``store_file_id`` of a store that is not there (deleted, with its ``.flowtop`` or alone).

@@ -269,6 +269,9 @@ def check_table(
         )
     checked = {}
     for key, value in values.items():
+        if key not in valid and key in TASK_KEYS:  # retry_on ("did you mean retry_delay?" misled)
+            why = f'{key} is set per task: [flows."NAME".tasks."KEY"]'
+            raise SettingsError(f"{table_name(table)}: {why}", table, key)
         if key not in valid:
             raise _unknown(key, valid, table)
         checked[key] = check_value(table, key, value)

@@ -24,7 +24,8 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from ..engine.events import RunFinished, RunStarted
+from ..engine.events import RunFinished, RunStarted, TaskStateChanged
+from ..engine.states import StateType
 from .history import History, reap_store
 from .history_records import HistoryError, RunRecord
 from .launcher import Launched, launch
@@ -41,6 +42,8 @@ from .store_schema import SCHEMA_VERSION, check_version
 from .unread_ends import unread_ends
 
 log = logging.getLogger("flowtop.client")
+
+AWAITING_RETRY = StateType.AWAITING_RETRY
 
 
 #: How often the log is read while runs are live (seconds), and when all is quiet.
@@ -86,6 +89,9 @@ class StoreClient:
         self._unmarked: set[str] = set()
         #: The runs handed on started and not ended, by id: (flow, number).
         self._live: dict[str, tuple[str, int]] = {}
+        #: Of each of those, the tasks handed on awaiting a retry, with the attempt whose
+        #: wait it was last: what a retry now or give up is aimed at (``command``).
+        self._waits: dict[str, dict[str, int]] = {}
         #: The last row of each of those that could not be read, said if its end never is.
         self._damaged: dict[str, LogDamage] = {}
         self._says_gone = says_gone
@@ -222,9 +228,12 @@ class StoreClient:
                 self._live[event.run_id] = (event.flow, event.run)
                 if self._gone is not None:  # (kept only once a store went: no cost before)
                     self._handed_since_gone.add(event.run_id)
+            elif type(event) is TaskStateChanged and event.state is AWAITING_RETRY:
+                self._waits.setdefault(event.run_id, {})[event.task] = event.attempt
             elif isinstance(event, RunFinished | RunInterrupted):
                 self._live.pop(event.run_id, None)
                 self._damaged.pop(event.run_id, None)
+                self._waits.pop(event.run_id, None)
             elif type(event) is LogDamage and event.run_id in self._live:
                 self._damaged[event.run_id] = event
         self.sink(events)
@@ -505,10 +514,17 @@ class StoreClient:
         self._hurry.set()
         return launched
 
-    def command(self, run_id: str, kind: str, task: str | None = None) -> None:
-        """Queue cancel / retry_now / give_up for the run's owner."""
+    def command(
+        self, run_id: str, kind: str, task: str | None = None, attempt: int | None = None
+    ) -> None:
+        """Queue cancel / retry_now / give_up for the run's owner. A retry_now or give_up
+        acts on the wait of ``attempt``, by default the one last handed on for ``task``
+        (what the screen shows): pressed twice, or in two windows, it cut the next
+        attempt's wait too, nobody having seen it (``owner_agent.aimed``)."""
         self._refuse_file_in_the_way()
-        enqueue(self.db, run_id, kind, task)
+        if attempt is None and task is not None:
+            attempt = self._waits.get(run_id, {}).get(task)
+        enqueue(self.db, run_id, kind, task, attempt)
         self._hurry.set()
 
     def _refuse_file_in_the_way(self) -> None:

@@ -24,7 +24,7 @@ from ..engine.layers import Layer
 from ..engine.policy import RetryPolicy
 from ..engine.runner import Runner
 from ..engine.spec import parse_spec
-from ..engine.suggest import did_you_mean
+from ..engine.suggest import did_you_mean, some_of
 from . import overrides as overrides_file
 from .changes import WorkspaceChanged
 from .flow_order import in_natural_order
@@ -343,13 +343,13 @@ class Workspace:
             ):
                 return None  # the flow may live in another file, one not imported or broken
             flows = in_natural_order({*self._loader.flows, *elsewhere})  # as `ls -v`
-            known = ", ".join(flows) or "none loaded"
+            known = some_of(flow_name, flows, noun="flows") or "none loaded"
             hint = did_you_mean(flow_name, flows)
             return f"{table_name(table)}: no flow named {flow_name!r}{hint}; flows: {known}"
         if flow.node(key) is None:
             if isinstance(flow, FlowFunction):  # no graph to list: its tasks are its calls
                 return f"{table_name(table)}: @flow {flow_name!r} calls no task named {key!r}"
-            hint, tasks = did_you_mean(key, flow.nodes), ", ".join(flow.nodes)
+            hint, tasks = did_you_mean(key, flow.nodes), some_of(key, [*flow.nodes], noun="tasks")
             return f"{table_name(table)}: flow {flow_name!r} has no task {key!r}{hint}; its tasks: {tasks}"
         if "retry_on" in values:
             try:

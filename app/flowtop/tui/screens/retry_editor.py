@@ -7,7 +7,8 @@ When the task's settings change on disk while it is open (another window saved t
 ``flowtop.toml`` or the flow's file was edited), ``settings_reloaded`` shows them: an untouched form the
 new values, an edited one the user's edits, saying what Save will write over. An
 ``overrides.toml`` not in use (a value fails the check) is said at once, its error with
-it: the fields show its last good settings, and the workspace refuses a save over it.
+it: the fields show its last good settings, and the workspace refuses a save over it (a
+``flowtop.toml`` not in use is said too: no run starts, and a save is still taken).
 Prefect's ``retry_jitter_factor`` is a field beside flowtop's Jitter (a drop-in task's,
 set in its code, is changed without the code); a line says what the two jitters make
 together, or a ``retry_on`` typed with a ``retry_condition_fn`` only the code sets.
@@ -34,7 +35,7 @@ from ...engine.layers import Layer
 from ...engine.policy import RetryPolicy
 from ...workspace.flow_shapes import DELAY_FIELDS, FIELDS, PolicyView
 from ...workspace.load_error import display_path
-from ...workspace.places import OVERRIDES_FILE, STATE_DIR
+from ...workspace.places import OVERRIDES_FILE, SETTINGS_FILE, STATE_DIR
 from .form_dialog import FormDialog, fit_placeholder, names_line
 from .overrides_not_in_use import not_in_use_note
 from .retry_form import (
@@ -183,7 +184,7 @@ class RetryEditor(FormDialog[bool]):
                 yield Static(Text(self.scope.whole), id="scope", classes="scope")
                 yield Static(Text(self.scope.short), id="scope-short", classes="scope")
             yield Static(Text(f"Now: {printable(self.policy.summary)}"), id="policy")
-            yield Static("", id="not-in-use")  # overrides.toml has an error: not used
+            yield Static("", id="not-in-use")  # a settings file has an error: not used
             yield Static("", id="reloaded")  # settings_reloaded says what changed
             with FieldsScroll(id="fields", can_focus=False):  # Tab goes field to field
                 for name, label in FIELDS.items():
@@ -344,9 +345,10 @@ class RetryEditor(FormDialog[bool]):
         it is said."""
         short = self.has_class("-short") or self.has_class("-tiny")
         note = not_in_use_note(self.workspace, self.flow_name, self.task_key, short=short)
+        shown = note or settings_not_in_use(self.workspace, short=short)
         box = self.query_one("#not-in-use", Static)
-        box.update(Text(printable(note)))
-        box.display = bool(note)
+        box.update(Text(printable(shown)))
+        box.display = bool(shown)
         return bool(note)
 
     def texts(self) -> dict[str, str]:
@@ -482,6 +484,8 @@ class RetryEditor(FormDialog[bool]):
             comments_lost=saved.comments_dropped,
             into=display_path(self.workspace.state_dir / OVERRIDES_FILE),
         )
+        if settings_not_in_use(self.workspace):  # ("Reloaded settings" follows: not those)
+            said += f"; {SETTINGS_FILE} has an error, so no run starts until it is fixed"
         self.app.notify(said, markup=False)
         self.dismiss(True)
 
@@ -515,6 +519,26 @@ class RetryEditor(FormDialog[bool]):
         self.set_focus(field, scroll_visible=False)
         row = field.parent if isinstance(field.parent, Horizontal) else field  # with its label
         self.query_one("#fields", FieldsScroll).scroll_to_widget(row, animate=False, top=True)
+
+
+def settings_not_in_use(workspace: WorkspaceView, *, short: bool = False) -> str:
+    """The editor's line for a ``flowtop.toml`` not in use (its error), as for an
+    ``overrides.toml`` (``not_in_use_note``): the fields show its last good settings, and
+    no run starts until it is fixed. Nothing said so, and Save said "Saved" and
+    "Reloaded settings". "" while it is in use; ``short``: where the error is."""
+    error = next(
+        (e for e in workspace.settings_errors if e.path.name == SETTINGS_FILE and not e.in_part),
+        None,
+    )
+    if error is None:
+        return ""
+    if short:
+        where = str(error).removesuffix(f": {error.message}")
+        return f"Not in use ({where} has an error): no run starts until it is fixed."
+    return (
+        f"Not in use: {error}. The fields show the last good settings of {SETTINGS_FILE}, "
+        f"and no run starts until it is fixed; Save still writes {OVERRIDES_FILE}."
+    )
 
 
 #: What a save's toast adds when the file it rewrote held comments of someone's own: the

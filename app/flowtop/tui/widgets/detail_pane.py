@@ -8,6 +8,7 @@ never markup, so ``[bold]oops[/`` in an exception is shown as written.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,6 +24,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from flowtop.attempt_story import PREDICATE_ASKED, wait_story
+from flowtop.attempt_story import interrupted_wait as interrupted_wait_story
 from flowtop.engine.events import REUSED_FROM_SOURCE, ErrorInfo
 from flowtop.engine.layers import Layer
 from flowtop.engine.states import StateType
@@ -133,6 +135,20 @@ def file_problem(error: object) -> str:
     if stops_runs(error):
         return "stops its flow's runs: part of it is not in use"
     return "part of it is not in use" if in_part(error) else "failed to load"
+
+
+#: A flow file refused for a flow name a file before it keeps (``name_owners.already_defined``).
+_KEPT_BY = re.compile(r"flow .+ is already defined in (.+)")
+
+
+def kept_by(error: object) -> str | None:
+    """The file that keeps a flow name the file ``error`` is for defines too: that file
+    imported fine, and is refused for the name alone ("fix the file" sent the user to
+    look for an error in it)."""
+    if not isinstance(error, LoadError) or error.in_part:
+        return None
+    found = _KEPT_BY.fullmatch(error.message)
+    return found.group(1) if found else None
 
 
 class Body:
@@ -289,7 +305,8 @@ def body_text(
     if not row.attempts:
         body.at(2).append("none yet\n", style="dim")
     for attempt, after in zip(row.attempts, [*row.attempts[1:], None], strict=False):
-        _attempt(body, attempt, after, styles, now)
+        cut = row.interrupted and after is None and attempt.state is StateType.AWAITING_RETRY
+        _attempt(body, attempt, after, styles, now, interrupted_wait=cut)
     if this_run:
         body.at(0).append("\nRetry policy for this run", style="bold")
         body.at(0).append("  as it started (edited since)\n", style="dim")
@@ -333,8 +350,13 @@ def _attempt(
     after: AttemptView | None,
     styles: Mapping[str, str],
     now: float | None = None,
+    *,
+    interrupted_wait: bool = False,
 ) -> None:
     """One attempt's line; its start with the day when not ``now``'s (a run of days ago).
+    ``interrupted_wait``: its run's process died during its wait, which no retry ends: it
+    reads failed, its wait ``interrupted during the 1m00s wait``, as the history says it
+    (it read ``retry after 1m00s`` under a run that was over).
     Its error's first line is cut to a few rows (``head_and_tail_of_line``): the whole
     message is in ``y``'s copy (the task's last error) and ``flowtop history --run``."""
     out = body.at(2)
@@ -347,7 +369,8 @@ def _attempt(
             out.append(f"  → {a.result}")
         out.append("\n")
         return
-    symbol, look = attempt_look(a.state, a.retry_in, a.error, interrupted=a.interrupted)
+    state = StateType.CANCELLED if interrupted_wait else a.state  # (read ✗ when it failed)
+    symbol, look = attempt_look(state, a.retry_in, a.error, interrupted=a.interrupted)
     started = clock_time(a.started) if now is None else moment(a.started, now)
     out.append(f"#{a.number}  {started}  ")
     out.append(symbol, style=styles[look])
@@ -364,7 +387,8 @@ def _attempt(
     out.append("\n")
     detail = body.at(6)
     if a.retry_in is not None:  # what became of its wait, as the history tells it
-        detail.append(f"{wait_story(a, after)}: {a.delay_explained}\n", style="dim")
+        story = interrupted_wait_story(a) if interrupted_wait else wait_story(a, after)
+        detail.append(f"{story}: {a.delay_explained}\n", style="dim")
     if a.error is not None and a.error.traceback:
         # each line in a block of its own indent: one that wraps goes on under its own
         # text (a frame's ``File …`` line under ``File``), not at the traceback's edge
@@ -524,6 +548,12 @@ class DetailPane(KeyScroll):
             after = (
                 "The rest of the file is in use. A flow, task or exception renamed in code "
                 "leaves its old name here: write the new one, or delete the entry, and save."
+            )
+        elif (owner := kept_by(error)) is not None:
+            after = (
+                f"Rename the flow in this file or in {owner}: a flow name is one file's (the "
+                "first, as `ls -v` lists them, that loads). This file loads again on its own "
+                f"when {owner} changes, is renamed or is deleted."
             )
         elif where.endswith(".toml"):
             after = (
