@@ -31,6 +31,18 @@ async def wait_for(
         await pilot.pause(0.02)
 
 
+async def wait_for_text(pilot: Any, app: Any, *texts: str, timeout: float = 15.0) -> str:
+    """Let the app run until the screen shows each of ``texts``; what it shows then. In
+    place of a fixed pause before an assertion on the screen: no longer than it takes."""
+    await wait_for(
+        pilot,
+        lambda: all(text in screen_text(app) for text in texts),
+        f"the screen to show {texts!r}",
+        timeout,
+    )
+    return screen_text(app)
+
+
 async def wait_for_run(pilot: Any, app: Any, state: Any, what: str = "the run") -> None:
     """Let the app run until the shown run has reached ``state`` (a ``StateType``)."""
     await wait_for(

@@ -34,7 +34,7 @@ def test_engine_reload_history_and_events_benchmarks_run_quick() -> None:
     out = run_quick("engine,big_args,reload,history,events", timeout=150)
     assert "raw ThreadPoolExecutor(8)" in out and "flow.run()" in out
     assert "## events" in out and "every task's state and attempts exact" in out
-    assert "list of 100,000 (int, str) rows" in out
+    assert "list of 10,000 (int, str) rows" in out
     assert "## reload" in out
     assert "A/A control" in out and "target <= 1.10" in out
 

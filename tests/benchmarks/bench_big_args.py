@@ -51,12 +51,12 @@ def read_all(value: Any) -> int:
     return sum(1 for _ in (value.data if isinstance(value, Opaque) else value))
 
 
-def shapes(n: int) -> dict[str, Callable[[], Any]]:
+def shapes(n: int, megabytes: int) -> dict[str, Callable[[], Any]]:
     return {
         f"list of {n:,} ints": lambda: list(range(n)),
         f"dict of {n:,} ints": lambda: {i: i for i in range(n)},
         f"list of {n:,} (int, str) rows": lambda: [(i, str(i)) for i in range(n)],
-        "50 MB of bytes": lambda: b"x" * 50_000_000,
+        f"{megabytes} MB of bytes": lambda: b"x" * (megabytes * 1_000_000),
         f"opaque object holding {n:,} ints": lambda: Opaque(n),
     }
 
@@ -102,8 +102,10 @@ def bench_shape(
 
 
 def main(quick: bool = False) -> str:
-    n = 100_000 if quick else 1_000_000
-    rounds = 2 if quick else 5
+    # quick: a smoke run of every shape (its figures not read), a tenth of the old quick sizes
+    n = 10_000 if quick else 1_000_000
+    megabytes = 5 if quick else 50
+    rounds = 1 if quick else 5
     rows = [
         (
             "argument of one task call in a @flow",
@@ -114,7 +116,7 @@ def main(quick: bool = False) -> str:
         )
     ]
     with Runner() as runner:
-        for name, make in shapes(n).items():
+        for name, make in shapes(n, megabytes).items():
             flows, directs, walks = bench_shape(runner, make(), rounds)
             in_flow, direct = statistics.median(flows), statistics.median(directs)
             extra = in_flow - direct

@@ -657,7 +657,7 @@ def measure(quick: bool) -> str:
             )
         )
 
-        sizes = [(1_000, 1, 1.5)] if quick else [(5_000, 9, 1.5), (50_000, 5, 1.3)]
+        sizes = [(300, 1, 1.5)] if quick else [(5_000, 9, 1.5), (50_000, 5, 1.3)]
         for count, rounds, goal in sizes:
             folder = tmp / f"run-{count}"
             write_flow(folder, "trivial", TRIVIAL.format(count=count))
@@ -673,7 +673,7 @@ def measure(quick: bool) -> str:
                 )
             )
 
-        per_event, events, body = bytes_per_event(tmp, 2_000 if quick else 20_000)
+        per_event, events, body = bytes_per_event(tmp, 500 if quick else 20_000)
         rows.append(
             (
                 "store on disk per small event",

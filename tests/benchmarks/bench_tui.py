@@ -530,7 +530,7 @@ def main(quick: bool = False) -> str:
         )
     )
 
-    n_run = 10_000 if quick else 100_000
+    n_run = 2_000 if quick else 100_000
     lat, shown, done, cpu, unanswered = asyncio.run(big_run(n_run, 40_000))
     rows.append(
         (
@@ -544,14 +544,14 @@ def main(quick: bool = False) -> str:
         )
     )
 
-    n_huge = 20_000 if quick else 100_000
+    n_huge = 5_000 if quick else 100_000
     firsts, updates = [], []
     for _ in range(1 if quick else 3):
         first, ups = asyncio.run(huge_first_frame(n_huge))
         firsts.append(first)
         updates += ups
     first = statistics.median(firsts)
-    n_dt = 2_000 if quick else 10_000
+    n_dt = 500 if quick else 10_000
     dt_first = asyncio.run(datatable_first_frame(n_dt))
     rows.append(
         (
@@ -571,7 +571,7 @@ def main(quick: bool = False) -> str:
         )
     )
 
-    n_file = 2_000 if quick else 100_000
+    n_file = 500 if quick else 100_000
     opens, saves, bare = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "fanout.py"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import gc
 import shutil
 import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
@@ -230,6 +231,24 @@ def waiting_flow(calls: Calls) -> Flow:
     flow = Flow("waiting")
     flow.add_task(waiter)
     return flow
+
+
+#: The young generation's collection threshold during a TUI test. Each test's app makes
+#: and drops thousands of objects a frame; at Python's 700 the collector ran every few
+#: allocations (a sixth of the CPU of ``test_screens.py`` and ``test_app.py``, most of
+#: it in full collections). Nothing here tests the collector's timing; the app's own
+#: ``gc.freeze`` (``test_app.py``) is unchanged.
+GC_YOUNG = 50_000
+
+
+@pytest.fixture(autouse=True)
+def _fewer_young_collections() -> Iterator[None]:
+    """``GC_YOUNG`` for the test, Python's threshold back after it (other suites share
+    the worker)."""
+    before = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG, *before[1:])
+    yield
+    gc.set_threshold(*before)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from flowtop.tui.screens.help import HelpScreen
 from flowtop.tui.screens.history import HistoryScreen
 from flowtop.tui.screens.retry_editor import RetryEditor
 from flowtop.tui.widgets.flow_list import FlowList
-from pilot_kit import screen_text, wait_for
+from pilot_kit import screen_text, toasts_said, wait_for, wait_for_text
 
 from .conftest import Calls, FakeChange, FakeLoadError, FakeWorkspace
 
@@ -69,8 +69,7 @@ async def test_r_runs_the_flow_and_rows_follow_the_events(workspace: FakeWorkspa
         assert run.rows["extract"].state is S.COMPLETED
         assert run.rows["flaky"].attempt == 2 and run.rows["flaky"].state is S.COMPLETED
         assert run.rows["report"].state is S.UPSTREAM_FAILED
-        await pilot.pause(0.05)
-        text = screen_text(app)
+        text = await wait_for_text(pilot, app, "⊘ Upstream failed", "2/3")
         assert "✓ Completed" in text and "✗ Failed" in text and "⊘ Upstream failed" in text
         assert "2/3" in text  # flaky: attempt 2 of max 3
 
@@ -80,8 +79,7 @@ async def test_markup_in_an_error_is_shown_verbatim(workspace: FakeWorkspace) ->
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await run_demo(pilot, app)
         assert app.table.move_to("broken")
-        await pilot.pause(0.05)
-        text = screen_text(app)
+        text = await wait_for_text(pilot, app, "about to fail")
         assert "ValueError: [bold]oops[/ [red]unclosed" in text  # table and detail pane
         assert "about to fail" in text  # captured output in the detail pane
         app.notify("ValueError: [bold]oops[/ [red]unclosed", markup=False)
@@ -106,8 +104,7 @@ async def test_f_reruns_failed_with_completed_tasks_reused(workspace: FakeWorksp
         assert rerun.number == 2 and rerun.rerun_of == first.run_id
         assert {k for k, r in rerun.rows.items() if r.reused} == {"extract", "flaky", "load"}
         assert calls.counts["extract"] == 1 and calls.counts["broken"] == 2
-        await pilot.pause(0.05)
-        assert "↺ Reused" in screen_text(app)
+        assert "↺ Reused" in await wait_for_text(pilot, app, "↺ Reused")
 
 
 async def test_t_reruns_the_selected_task_and_its_downstream(
@@ -157,8 +154,7 @@ async def test_x_gives_up_on_a_waiting_task(workspace: FakeWorkspace) -> None:
             pilot, lambda: app.table.run.rows["waiter"].state is S.FAILED, "the task to fail"
         )
         assert app.table.run.state is S.FAILED
-        await pilot.pause(0.05)
-        assert "✗ Failed" in screen_text(app)
+        assert "✗ Failed" in await wait_for_text(pilot, app, "✗ Failed")
 
 
 async def test_n_on_a_task_not_waiting_only_warns(workspace: FakeWorkspace) -> None:
@@ -167,7 +163,7 @@ async def test_n_on_a_task_not_waiting_only_warns(workspace: FakeWorkspace) -> N
         await run_demo(pilot, app)
         before = app.table.run
         await pilot.press("n", "x")
-        await pilot.pause(0.05)
+        await wait_for_text(pilot, app, "awaiting retry")
         assert app.table.run is before
         assert "awaiting retry" in screen_text(app)
 
@@ -233,8 +229,7 @@ async def test_e_opens_the_editor_and_the_table_shows_the_new_policy(
         await wait_for(
             pilot, lambda: not isinstance(app.screen, RetryEditor), "the editor to close"
         )
-        await pilot.pause(0.05)
-        text = screen_text(app)
+        text = await wait_for_text(pilot, app, "5×", "overrides")
         assert (
             "5×" in text and "overrides" in text
         )  # policy column and the layer in the detail pane
@@ -245,15 +240,15 @@ async def test_slash_filters_rows_by_name_or_state(workspace: FakeWorkspace) -> 
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await run_demo(pilot, app)
         await pilot.press("slash", *"fail")
-        await pilot.pause(0.05)
+        await wait_for(pilot, lambda: app.table.keys == ["broken", "report"], "the filter")
         assert app.table.keys == ["broken", "report"]  # "Failed" and "Upstream failed"
         await pilot.press("enter")
         assert app.table.has_focus and app.table.keys == ["broken", "report"]
         await pilot.press("slash", *["backspace"] * 4, *"lo", "enter")
-        await pilot.pause(0.05)
+        await wait_for(pilot, lambda: app.table.keys == ["load"], "the new filter")
         assert app.table.keys == ["load"]
         await pilot.press("slash", "escape")
-        await pilot.pause(0.05)
+        await wait_for(pilot, lambda: len(app.table.keys) == 5, "the filter cleared")
         assert len(app.table.keys) == 5
 
 
@@ -282,8 +277,7 @@ async def test_question_mark_shows_every_key(workspace: FakeWorkspace) -> None:
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
-        await pilot.pause(0.05)
-        text = screen_text(app)
+        text = await wait_for_text(pilot, app, "Rerun failed", "Give up")
         assert "Rerun failed" in text and "Give up" in text
 
 
@@ -336,7 +330,7 @@ async def test_an_empty_folder_says_where_no_flows_were_found(tmp_path: Path) ->
     """Opened in the wrong folder, the user sees which one it was."""
     app = make_app(FakeWorkspace(tmp_path, {}))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.05)
+        await wait_for(pilot, lambda: "No flows found" in str(app.header.render()), "the header")
         said = str(app.header.render())  # the header's text, before any wrapping
         assert said.startswith(f"No flows found in {tmp_path}: add a .py file"), said
 
@@ -346,7 +340,7 @@ async def test_a_folder_of_prefect_flows_says_how_to_read_them(tmp_path: Path) -
     workspace.unread_prefect = ["etl.py"]
     app = make_app(workspace)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.05)
+        await wait_for(pilot, lambda: "No flows found" in str(app.header.render()), "the header")
         said = str(app.header.render())
         assert said == (
             f"No flows found in {tmp_path}: etl.py imports prefect: run flowtop with "
@@ -392,12 +386,13 @@ async def test_a_broken_file_is_listed_with_its_error(workspace: FakeWorkspace) 
         flows = app.query_one(FlowList)
         flows.focus()
         await pilot.press("end")
-        await pilot.pause(0.05)
+        error = "broken.py:3: SyntaxError: invalid syntax [unclosed"
+        text = await wait_for_text(pilot, app, error)
         assert app.selected_error is not None
-        text = screen_text(app)
-        assert "broken.py:3: SyntaxError: invalid syntax [unclosed" in text
-        await pilot.press("r")  # nothing to run here: a warning, no crash
-        await pilot.pause(0.05)
+        assert error in text
+        with toasts_said(app) as said:
+            await pilot.press("r")  # nothing to run here: a warning, no crash
+            await wait_for(pilot, lambda: said, "the warning")
         assert not workspace.runners[0].active_runs
         assert any(
             n.message.startswith("broken.py failed to load, so it has no flow yet")
@@ -414,12 +409,11 @@ async def test_a_selected_broken_file_shows_its_new_error_after_a_reload(
     async with app.run_test(size=SIZE) as pilot:
         app.flow_list.focus()
         await pilot.press("end")
-        await pilot.pause(0.05)
+        await wait_for(pilot, lambda: app.selected_error is not None, "the file selected")
         [path] = workspace.errors
         workspace.errors[path] = FakeLoadError(path, 7, "RuntimeError: two")
         app.apply_change(FakeChange("broken.py:7: RuntimeError: two", errors=["broken.py"]))
-        await pilot.pause(0.05)
-        text = screen_text(app)
+        text = await wait_for_text(pilot, app, "broken.py:7: RuntimeError: two")
         assert "broken.py:7: RuntimeError: two" in text and "unclosed" not in text, text
         assert app.selected_error == str(path) and app.table.run is None
 
@@ -430,7 +424,7 @@ async def test_r_in_a_folder_without_flows_says_how_to_add_one(tmp_path: Path) -
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.pause()
         await pilot.press("r")
-        await pilot.pause(0.05)
+        await wait_for(pilot, lambda: app._notifications, "the toast")
         assert [n.message for n in app._notifications] == [
             "No flows here yet: save a .py file that defines a Flow in this folder"
         ]
@@ -446,12 +440,12 @@ async def test_a_broken_settings_file_says_the_last_good_settings_stay(
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         app.query_one(FlowList).focus()
         await pilot.press("end")
-        await pilot.pause(0.05)
-        text = screen_text(app)
+        text = await wait_for_text(pilot, app, "The last good settings stay in use")
         assert "The last good settings stay in use" in text
         assert "version of its flows" not in text
-        await pilot.press("r")  # nor "it failed to load, so it has no flow yet"
-        await pilot.pause(0.05)
+        with toasts_said(app) as said:
+            await pilot.press("r")  # nor "it failed to load, so it has no flow yet"
+            await wait_for(pilot, lambda: said, "the toast")
         assert [n.message for n in app._notifications][-1] == (
             "flowtop.toml holds settings, not a flow: select a flow in the list to run it"
         )
@@ -464,7 +458,7 @@ async def test_q_quits_and_leaves_no_threads(workspace: FakeWorkspace) -> None:
         await start_waiting(pilot, app)
         handle = next(iter(app.control.handles.values()))
         await pilot.press("q")  # a live run: q asks first, never cancels silently
-        await pilot.pause(0.05)
+        await wait_for_text(pilot, app, "Quitting cancels it", "Cancel it (c)")
         assert "Quitting cancels it" in screen_text(app) and app.is_running
         assert "Cancel it (c)" in screen_text(app)
         assert not handle.cancelled
@@ -506,9 +500,8 @@ async def test_keyboard_only_at_80_by_24(workspace: FakeWorkspace) -> None:
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await run_demo(pilot, app)
         await pilot.press("down", "down", "down")
-        await pilot.pause(0.05)
-        assert app.table.cursor_key == "broken"
-        text = screen_text(app)
+        await wait_for(pilot, lambda: app.table.cursor_key == "broken", "the cursor on broken")
+        text = await wait_for_text(pilot, app, "✗ Failed", "broken")
         assert "✗ Failed" in text and "broken" in text
         await pilot.press("tab")  # focus moves on; keys still work from anywhere
         await pilot.press("s")
@@ -520,7 +513,7 @@ async def test_flowtop_loads_the_workspace_after_the_first_frame(workspace: Fake
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await wait_for(pilot, lambda: app.control is not None, "the workspace load")
         assert workspace.loads == 1
-        await pilot.pause(0.05)
+        await wait_for_text(pilot, app, "demo", "extract")
         assert "demo" in screen_text(app) and "extract" in screen_text(app)
 
 
@@ -611,22 +604,22 @@ async def test_r_with_a_live_run_asks_and_w_switches_between_live_runs(
         first = app.table.run
         assert first is not None and first.number == 1
         await pilot.press("r")  # the flow is live: r asks before starting a second run
-        await pilot.pause(0.05)
-        assert "waiting is already running (#1). Start another run beside it?" in screen_text(app)
+        asked = "waiting is already running (#1). Start another run beside it?"
+        assert asked in await wait_for_text(pilot, app, asked)
         await pilot.press("y")
         await wait_for(
             pilot,
             lambda: app.table.run is not None and app.table.run.number == 2,
             "the second run to show",
         )
-        await pilot.pause(0.05)
-        assert "2 live runs (#1, #2): w switches" in screen_text(app)
+        hint = "2 live runs (#1, #2): w switches"
+        assert hint in await wait_for_text(pilot, app, hint)
         await pilot.press("w")
-        await pilot.pause(0.05)
+        await wait_for(pilot, lambda: app.table.run is first, "w to show run #1")
         assert app.table.run is first
-        assert "run #1" in screen_text(app)
+        assert "run #1" in await wait_for_text(pilot, app, "run #1")
         await pilot.press("w")
-        await pilot.pause(0.05)
+        await wait_for(pilot, lambda: app.table.run is not first, "w to show run #2")
         assert app.table.run is not None and app.table.run.number == 2
         await pilot.press("r", "n")  # asked again; "n" starts nothing
         await pilot.pause(0.05)
@@ -659,7 +652,7 @@ async def test_a_flow_whose_file_goes_stays_listed_while_its_run_goes_on(
         run = app.table.run
         waiting = workspace.flows.pop("waiting")  # its file is gone
         app.apply_change(FakeChange("Removed waiting", flows=["waiting"]))
-        await pilot.pause(0.05)
+        await wait_for_text(pilot, app, "waiting (gone)")
         assert app.selected_flow == "waiting" and app.table.run is run and run.is_live
         assert "waiting (gone)" in screen_text(app)
         await pilot.press("r")  # nothing to start it from
@@ -669,7 +662,7 @@ async def test_a_flow_whose_file_goes_stays_listed_while_its_run_goes_on(
         await pilot.press("c", "y")  # its run can still be acted on
         await wait_for(pilot, lambda: run.state is S.CANCELLED, "the run to be cancelled")
         app.flow_list.select_flow("demo")
-        await pilot.pause(0.05)
+        await wait_for(pilot, lambda: app.selected_flow == "demo", "demo selected")
         listed = [
             app.flow_list.get_option_at_index(i).id for i in range(app.flow_list.option_count)
         ]
@@ -807,7 +800,7 @@ async def test_a_run_still_live_after_the_shown_one_ended_stays_in_sight(tmp_pat
         assert "▶ nap" in screen_text(app) and app.table.run is not None
         assert app.table.run.number == 2
         await pilot.press("tab", "slash", *"zzz", "enter", "down")
-        await pilot.pause(0.05)
+        await wait_for(pilot, lambda: app.focused is app.table, "the table focused")
         assert app.focused is app.table and app.selected_flow == "nap"
 
 
@@ -842,7 +835,7 @@ async def test_r_says_why_flows_cannot_run_where_the_store_cannot_be_made(
         await pilot.pause()
         app.clear_notifications()
         await pilot.press("r")
-        await pilot.pause(0.05)
+        await wait_for(pilot, lambda: app._notifications, "the toast")
         said = [n.message for n in app._notifications]
         assert said == ["Cannot run flows: cannot create /ro/.flowtop (Read-only file system)"]
 

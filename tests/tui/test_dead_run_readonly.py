@@ -24,7 +24,7 @@ from flowtop.workspace import Workspace, reaper
 from flowtop.workspace.history import History
 from flowtop.workspace.run_log import RunInterrupted
 from flowtop.workspace.store_client import StoreClient
-from pilot_kit import screen_text, wait_for
+from pilot_kit import screen_text, wait_for, wait_for_text
 
 #: A pid above any pid_max on this host: its owner cannot be alive.
 DEAD_OWNER = f"{reaper._HOST}:999999999:dead"
@@ -145,8 +145,7 @@ async def test_the_tui_shows_a_dead_run_it_cannot_mark_interrupted(
                 return run is not None and not run.is_live
 
             await wait_for(pilot, shown_ended, "the dead run to read ended", 10)
-            await pilot.pause(0.2)
-            text = screen_text(app)
+            text = await wait_for_text(pilot, app, "Interrupted")
             assert "Interrupted" in text and "Running" not in text
             run = app.store.latest_for("waiting")
             assert run is not None and run.note.endswith(f"(not marked: {db} is read-only here)")

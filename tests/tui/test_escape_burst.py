@@ -77,7 +77,7 @@ async def test_esc_then_a_key_in_the_detail_pane_goes_back_then_acts(
         await pilot.pause()
         assert app.table.cursor_key == app.table.keys[app.table.keys.index(first or "") + 1]
         read_at_once(app, "\x1bG")  # upper case: Esc (nothing to leave), then G: the last row
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: app.table.cursor_key == app.table.keys[-1], "G")
         assert app.table.cursor_key == app.table.keys[-1]
 
 

@@ -42,7 +42,11 @@ async def test_a_flow_retry_in_its_delay_says_when_it_starts_and_c_cancels_it(
             lambda: app.table.run is not None and app.table.run.number == 2,
             "the flow's retry to show",
         )
-        await pilot.pause(0.2)
+        await wait_for(
+            pilot,
+            lambda: "⟳ Starts in 2" in screen_text(app).splitlines()[0],
+            "the retry's countdown in the header",
+        )
         header = screen_text(app).splitlines()[0]
         assert "run #2 (flow retry)" in header
         assert "⟳ Starts in 2" in header  # 29.x s of its 30 s delay left
@@ -51,7 +55,9 @@ async def test_a_flow_retry_in_its_delay_says_when_it_starts_and_c_cancels_it(
         await pilot.press("y")
         retry = app.table.run
         await wait_for(pilot, lambda: retry.state is S.CANCELLED, "the retry to be cancelled")
-        await pilot.pause(0.1)
+        await wait_for(
+            pilot, lambda: "■ Cancelled" in screen_text(app).splitlines()[0], "the header"
+        )
         header = screen_text(app).splitlines()[0]
         assert "■ Cancelled  0s  cancelled in its 30s retry delay, so its body neve" in header
         assert retry.elapsed(0.0) == 0.0  # its wait was no work

@@ -208,7 +208,11 @@ async def test_o_with_an_editor_that_cannot_run_says_the_failing_line(
     async with crunchy.run_test(size=(120, 36), notifications=True) as pilot:
         await failed(pilot, crunchy)
         await pilot.press("o")
-        await pilot.pause(0.1)
+        await wait_for(
+            pilot,
+            lambda: any(str(n.message).startswith("Cannot run") for n in crunchy._notifications),
+            "o's toast",
+        )
         message = [n.message for n in crunchy._notifications][-1]
     where = f"{(tmp_path / f'{tmp_path.name}.py').resolve()}:6"
     assert message.startswith("Cannot run no-such-editor ($VISUAL or $EDITOR): ")

@@ -17,7 +17,7 @@ from flowtop.engine import Flow, task
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
 from flowtop.tui.widgets.task_table import layout_columns
-from pilot_kit import screen_text, wait_for, wait_for_run
+from pilot_kit import screen_text, toasts_said, wait_for, wait_for_run, wait_for_text
 
 from .conftest import FakeWorkspace
 
@@ -440,9 +440,8 @@ async def test_help_scrolls_to_its_last_key_and_keeps_its_hint_in_view(workspace
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
         assert "esc, ? or q closes" in screen_text(app)
         await pilot.press("end")
-        await pilot.pause(0.1)
-        text = screen_text(app)
         last_key = app.screen.rows[-1][1]
+        text = await wait_for_text(pilot, app, last_key, "esc, ? or q closes")
         assert last_key in text and "esc, ? or q closes" in text, text
 
 
@@ -500,6 +499,19 @@ def segments_with(strips: Any, needle: str) -> list[Any]:
     return [seg for strip in strips for seg in strip if needle in seg.text]
 
 
+def failed_shown(app: FlowtopApp, at_least: int) -> bool:
+    """Whether the screen draws ``✗ Failed`` that many times, each reversed (the table's
+    cursor drawn off the failed row)."""
+    failed = segments_with(app.screen._compositor.render_strips(), "✗ Failed")
+    return len(failed) >= at_least and all(seg.style.reverse for seg in failed)
+
+
+def palette_quits(app: FlowtopApp) -> bool:
+    """Whether the command palette, searched for ``quit``, lists Quit once with its help."""
+    palette = "\n".join(screen_text(app).splitlines()[:-1])
+    return palette.count("Quit") == 1 and "key q · Leave flowtop" in palette
+
+
 async def test_no_color_failures_are_reverse_video(workspace, monkeypatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     app = FlowtopApp(workspace, watch=False)
@@ -512,7 +524,7 @@ async def test_no_color_failures_are_reverse_video(workspace, monkeypatch) -> No
             "the demo run to fail",
         )
         assert app.table.move_to("extract")  # the cursor away from the failed row
-        await pilot.pause(0.05)
+        await wait_for(pilot, lambda: failed_shown(app, 2), "the failures drawn")
         strips = app.screen._compositor.render_strips()
         failed = segments_with(strips, "✗ Failed")
         assert len(failed) >= 2  # the header and the table row
@@ -538,7 +550,9 @@ async def test_the_countdown_looks_the_same_in_table_and_detail(
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
         await start_waiting(pilot, app)
-        await pilot.pause(0.05)
+        await wait_for(
+            pilot, lambda: "Retry in" in app.detail.title_line.render().plain, "the countdown"
+        )
         table = app.table
         row = table.run.rows["waiter"]
         table_strip = table.render_row(
@@ -589,7 +603,7 @@ async def test_sixteen_colours_failures_are_reverse_video(workspace) -> None:
             "the demo run to fail",
         )
         assert app.table.move_to("extract")
-        await pilot.pause(0.05)
+        await wait_for(pilot, lambda: failed_shown(app, 2), "the failures drawn")
         failed = segments_with(app.screen._compositor.render_strips(), "✗ Failed")
         assert len(failed) >= 2 and all(seg.style.reverse for seg in failed)
 
@@ -705,7 +719,7 @@ async def test_palette_has_one_quit_no_keys_and_names_each_key(workspace) -> Non
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"quit")
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: palette_quits(app), "the palette's one Quit")
         palette = "\n".join(screen_text(app).splitlines()[:-1])  # without the footer
         assert palette.count("Quit") == 1
         assert "key q · Leave flowtop (asks first about live runs started here)" in palette
@@ -727,7 +741,7 @@ async def test_try_column_shows_a_retry_only_budget(workspace, width, extract_tr
             lambda: app.table.run is not None and app.table.run.state is S.FAILED,
             "the demo run to fail",
         )
-        await pilot.pause(0.05)
+        await wait_for_text(pilot, app, " 2/3 ")
         extract = next(line for line in screen_text(app).splitlines() if "▕extract " in line)
         assert extract_try in extract and "0/4" not in extract and "1/4" not in extract
         flaky = next(line for line in screen_text(app).splitlines() if "▕flaky " in line)
@@ -970,8 +984,7 @@ async def test_detail_pane_scrolls_wraps_with_indent_and_names_neighbours(worksp
             "the demo run to fail",
         )
         assert app.table.move_to("broken")
-        await pilot.pause(0.05)
-        lines = screen_text(app).splitlines()
+        lines = (await wait_for_text(pilot, app, "Downstream: report")).splitlines()
         pane = [line.split("▕", 1)[1] for line in lines if "▕" in line]
         assert any("Downstream: report" in line for line in pane)
         assert any("Upstream: none" in line for line in pane)
@@ -988,8 +1001,9 @@ async def test_detail_pane_scrolls_wraps_with_indent_and_names_neighbours(worksp
         assert app.detail.scroll_y == 2
         app.table.focus()
         assert app.table.move_to("load")
-        await pilot.pause(0.05)
-        assert "Upstream: extract, flaky" in screen_text(app)
+        assert "Upstream: extract, flaky" in await wait_for_text(
+            pilot, app, "Upstream: extract, flaky"
+        )
 
 
 # -- 17: the retry editor ------------------------------------------------------------
@@ -1139,8 +1153,9 @@ async def test_o_opens_the_failing_line_in_the_editor(tmp_path, monkeypatch) -> 
             await failed_crunch(tmp_path, pilot, app)
             # no terminal to hand over (a browser tab): an editor started anyway ran on the
             # server for no one, and a terminal one there never ended, nor did the tab
-            await pilot.press("o")
-            await pilot.pause(0.1)
+            with toasts_said(app) as said:
+                await pilot.press("o")
+                await wait_for(pilot, lambda: any("No terminal" in m for m in said), "o's toast")
             where = f"{(flows / 'crunchy.py').resolve()}:5"
             assert f"No terminal here to open {editor} in; the failing line is {where}" in [
                 n.message for n in app._notifications
