@@ -62,9 +62,8 @@ def _share_or_copy(shown: str) -> str:
 
 def _mode_allows(info: os.stat_result, bits: int) -> bool:
     """Whether ``info``'s mode gives this user ``bits`` (4 read, 2 write, 1 search): by
-    its owner's, its group's or everyone's part, as the kernel picks one (root: always)."""
-    if os.geteuid() == 0:
-        return True
+    its owner's, its group's or everyone's part, as the kernel picks one. Root is read as
+    anyone: refused at all, it runs without the capabilities that pass over modes."""
     if info.st_uid == os.geteuid():
         part = info.st_mode >> 6
     elif info.st_gid == os.getegid() or info.st_gid in os.getgroups():
