@@ -101,6 +101,25 @@ class DropInFlow(FlowFunction):
             name = "unknown-lambda"
         refused_name(flow_name(fn, name))
         super().__init__(fn, name=name, **options)
+        #: ``retry_delay_seconds`` as given: Prefect's ``Flow`` reads it back so (``2``).
+        self._retry_delay_given: object = options.get("retry_delay", 0)
+
+    @property
+    def retry_delay_seconds(self) -> float:
+        """As given (``2``, not flowtop's ``2.0``), as Prefect's ``Flow`` keeps it; 0 when
+        not given; a ``timedelta`` (flowtop's ``retry_delay=``) as its seconds."""
+        given = self._retry_delay_given
+        if isinstance(given, int | float) and not isinstance(given, bool):
+            return given
+        return self.retry_delay
+
+    def with_options(self, **changes: Any) -> FlowFunction:
+        """``FlowFunction``'s, its ``retry_delay_seconds`` read back as given (above)."""
+        made = super().with_options(**changes)
+        delay = changes.get("retry_delay_seconds", changes.get("retry_delay"))
+        if delay is None and isinstance(made, DropInFlow):
+            made._retry_delay_given = self._retry_delay_given
+        return made
 
     def __class_getitem__(cls, params: Any) -> types.GenericAlias:
         """``Flow[..., Any]``: Prefect's ``Flow`` is generic, written so in annotations

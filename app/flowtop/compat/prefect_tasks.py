@@ -117,6 +117,13 @@ class DropInTask(Task):
         super().__init__(fn, name=name, **options)
         self.policy = prefect_timeout(without_retry_budget(self.policy))
 
+    @property
+    def timeout_seconds(self) -> Any:
+        """As Prefect's ``Task`` reads it back, ``float(timeout_seconds) if timeout_seconds
+        else None``: ``@task(timeout_seconds=5)`` is ``5.0`` (a ``with_options`` copy's too)."""
+        timeout = super().timeout_seconds
+        return float(timeout) if isinstance(timeout, int | float) and timeout else timeout
+
     def check_call(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
         """Arguments the function cannot take: Prefect's ``ParameterBindError`` in its words
         (``Error binding parameters for function 'load': missing a required argument: 'x'.``

@@ -509,7 +509,7 @@ class DynamicRun(FlowRetries):
         if hooks is None and not will_retry:
             outcome = self._final_state()
             kind = flow_hooks.ending_kind(self, outcome)
-            if kind is not None and self.flow.hooks[kind]:
+            if kind is not None and (self.flow.hooks[kind] or flow_hooks.logs_crash(self, kind)):
                 self._outcome = outcome
                 self._hooks_thread = flow_hooks.end_with_hooks(self, kind)
                 return

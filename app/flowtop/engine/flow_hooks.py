@@ -19,6 +19,9 @@ Checked side by side with Prefect 3 (``tests/compat/side_by_side.py``, the scena
   A drop-in flow's run cancelled because Ctrl+C, SIGTERM or SIGHUP stopped ``flowtop
   run`` calls ``on_crashed`` instead, with a ``Crashed`` state, as Prefect's crashes
   (``final_states.signal_crash``).
+- a drop-in flow's run that crashes logs ``Crash detected! <its state's message>`` at
+  ERROR on its flow run logger first (``prefect.flow_runs``), as Prefect's
+  ``handle_crash`` does, with ``on_crashed`` hooks or without.
 - none runs for a run whose body returned what makes Prefect's run ``Cancelled``
   (``Cancelled(...)`` or a task's cancelled state: ``flow_result.cancelled_by_return``,
   the run ends CANCELLED; states one of which is cancelled: recorded FAILED,
@@ -56,6 +59,8 @@ from .hooks import call_hooks
 from .option_checks import timeout_too_short
 from .prefect_api import State, raised_for
 from .prefect_context import flow_run_info, hook_state, json_parameters, refused_run
+from .prefect_ids import by_prefect_code
+from .run_loggers import get_run_logger
 from .states import StateType
 from .user_call import raise_in
 from .user_threads import UserCodeThread
@@ -161,9 +166,16 @@ def ending_state(run: DynamicRun, kind: str) -> State[Any]:
     return hook_state(run, _OUTCOME_OF[kind])
 
 
+def logs_crash(run: DynamicRun, kind: str) -> bool:
+    """Whether the end of ``run`` logs Prefect's ``Crash detected! <message>`` (at ERROR,
+    on its flow run logger, before its ``on_crashed`` hooks, as ``flow_engine.handle_crash``
+    does): a drop-in flow's run that crashed, with hooks or without."""
+    return kind == "on_crashed" and by_prefect_code(run.flow)
+
+
 def end_with_hooks(run: DynamicRun, kind: str) -> threading.Thread:
     """Run the hooks of ``kind`` on a thread of their own, then end the run; their output
-    is the run's, after the body's."""
+    is the run's, after the body's, and so is a crash's line (``logs_crash``)."""
 
     def call() -> None:
         # FlowRunContext.get() and get_run_logger() work in a hook, but for a call its
@@ -172,6 +184,8 @@ def end_with_hooks(run: DynamicRun, kind: str) -> threading.Thread:
         capture.begin(tee=run.output_tee, into=run.body_output)
         try:
             state = ending_state(run, kind)
+            if logs_crash(run, kind) and not refused_run(run):  # (refused: no crash)
+                get_run_logger().error(f"Crash detected! {state.message}")
             call_hooks(run.flow.hooks[kind], HOOK_LOG, run.flow, flow_run_info(run), state)
         finally:
             capture.end()

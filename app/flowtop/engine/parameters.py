@@ -129,15 +129,25 @@ def _signature(fn: Callable[..., Any]) -> inspect.Signature | None:
 
 def _shown(value: Any) -> Any:
     """A default as the form shows it: a date or path as its text, an enum by the name
-    the form offers (``"LOW"``, not its value ``1``), else its repr."""
+    the form offers (``"LOW"``, not its value ``1``), a pydantic secret as its stars
+    (``**********``, as pydantic writes it in JSON and so Prefect's schema shows it),
+    else its repr."""
     if isinstance(value, enum.Enum):
         return value.name
+    if _is_secret(value):
+        return "**********" if value.get_secret_value() else ""
     for json_of in (to_json, pydantic_json):  # a timedelta as pydantic writes it, "PT1H"
         try:
             return json_of(value)
         except TypeError:
             continue
     return safe_repr(value)
+
+
+def _is_secret(value: Any) -> bool:
+    """Whether ``value`` is pydantic's ``SecretStr`` or ``SecretBytes`` (or a ``Secret``)."""
+    kind = type(value)
+    return kind.__module__.startswith("pydantic") and "Secret" in kind.__name__
 
 
 def _stored(value: Any) -> Any:
@@ -153,7 +163,10 @@ def given_json(
     fn: Callable[..., Any], args: tuple[Any, ...], kwargs: Mapping[str, Any]
 ) -> str | None:
     """The arguments of a call of ``fn`` by parameter name, as a JSON object (defaults not
-    applied: a rerun takes the defaults of the code it runs); None for a call without any."""
+    applied: a rerun takes the defaults of the code it runs); None for a call without any.
+    A ``Field(default=5)`` default is a default too, though the call carries it: ``call_for``
+    and a drop-in flow's validation fill it in, as Prefect's, the body getting 5, not the
+    ``FieldInfo`` (``_unfilled``)."""
     if not args and not kwargs:
         return None
     signature = _signature(fn)
@@ -164,11 +177,31 @@ def given_json(
         signature = None
     if signature is None:
         given = {**{f"arg{i}": a for i, a in enumerate(args)}, **kwargs}
+    else:
+        given = _unfilled(signature, given)
+        if not given:
+            return None
     given = _declared_json(fn, given)
     try:
         return _as_json(given)
     except RecursionError:  # one value nested too deeply: kept as its repr, by name
         return _as_json({name: _shallow(value) for name, value in given.items()})
+
+
+def _unfilled(signature: inspect.Signature, given: dict[str, Any]) -> dict[str, Any]:
+    """``given`` without the values the ``Field(default=...)`` defaults of its parameters
+    give (filled in for the body, never shown as ``started with n=5`` nor kept for a
+    rerun). A value so given by name is left out too: it cannot be told apart, and reads
+    the same as the default. A run's retry, called with the values its first attempt got,
+    records what the first did."""
+    named = signature.parameters
+    fields = [n for n in given if n in named and is_field(named[n].default)]
+    for name in fields:
+        default = _default(named[name])
+        with contextlib.suppress(Exception):  # an ``==`` that raises (an array's): given
+            if default is given[name] or bool(default == given[name]):
+                del given[name]
+    return given
 
 
 #: Values kept as pydantic's JSON of them where their parameter declares their type.

@@ -9,7 +9,8 @@ marks them.
 
 The block is read with ``ast``, never run: the module-level names it calls, as
 ``parent()``, ``parent.serve(...)``, ``parent.deploy(...)``, ``parent.with_options(...)(...)``,
-``etl.run()``, ``Runner().run(etl)`` or inside ``asyncio.run(parent())``.
+``parent.from_source(...).deploy(...)``, ``etl.run()``, ``Runner().run(etl)`` or inside
+``asyncio.run(parent())``.
 ``flow_claims.find_flows`` then looks at what those names hold once the file is imported:
 a name bound to a flow of the file is that flow. The arguments of each name's first call
 (``BlockCall``) are kept too: ``main_block_args`` makes them that flow's parameters.
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
 #: Methods of a flow that run or schedule it: ``parent.serve(...)`` means ``parent``
 #: (``etl.run()``: a ``with Flow(...)`` graph's own run, the README's idiom).
 SERVING = frozenset({"run", "serve", "deploy", "to_deployment"})
+#: Methods of a flow that give a flow to call or serve: ``X.with_options(...)(...)``,
+#: ``X.from_source(...).deploy(...)`` mean ``X``.
+COPYING = frozenset({"with_options", "from_source"})
 #: Keywords of Prefect's flow call that are not the flow's parameters.
 CALL_OPTIONS = frozenset({"return_state", "wait_for"})
 
@@ -147,13 +151,15 @@ def _is_main_test(test: ast.expr) -> bool:
 
 def _called(func: ast.expr) -> str | None:
     """The name a call of ``func`` runs: ``X`` of ``X(...)``, ``X.serve(...)``,
-    ``X.deploy(...)`` and ``X.with_options(...)(...)``; None for anything else."""
+    ``X.deploy(...)``, ``X.with_options(...)(...)`` and Prefect's
+    ``X.from_source(source=..., entrypoint=...).deploy(...)`` (a flow too, ``X``'s code
+    fetched from elsewhere: flowtop runs the file's ``X``); None for anything else."""
     if isinstance(func, ast.Attribute) and func.attr in SERVING:
         func = func.value
     while (
         isinstance(func, ast.Call)
         and isinstance(func.func, ast.Attribute)
-        and func.func.attr == "with_options"
+        and func.func.attr in COPYING
     ):
         func = func.func.value
     return func.id if isinstance(func, ast.Name) else None
