@@ -74,6 +74,8 @@ def test_a_lone_surrogate_in_params_is_recorded_shown_and_rerun(folder: Path) ->
     one = flowtop("history", "--run", "1", cwd=folder)
     assert one.returncode == 0 and "Traceback" not in one.stderr, one.stderr
 
+    # saved since: the rerun replays the body (unchanged code has nothing to rerun)
+    (folder / "hello.py").write_text(textwrap.dedent(HELLO) + "\n")
     rerun = flowtop("run", "hello.py", "--rerun-of", "1", "--json", cwd=folder)
     assert rerun.returncode == 0, rerun.stderr
     # the JSON lines carry a lone high surrogate as U+FFFD (jq 1.6 refuses the line

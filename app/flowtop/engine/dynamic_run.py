@@ -306,8 +306,14 @@ class DynamicRun(FlowRetries):
                 raise RunCancelled(
                     f"flow {self.flow.name!r} run #{self.number} is {state}; task {task.name!r} not started"
                 )
-            n = self._uses[task.name] = self._uses.get(task.name, 0) + 1
+            # As a static flow numbers them (``Flow._new_key``): skip a key already taken,
+            # by a task named like it ("load-2") or by an earlier call.
+            n = self._uses.get(task.name, 0) + 1
             key = task.name if n == 1 else f"{task.name}-{n}"
+            while key in self.tasks:
+                n += 1
+                key = f"{task.name}-{n}"
+            self._uses[task.name] = n
             node = Node(key, task, given.args, given.kwargs, nested=given.nested)
             node.upstream = list(dict.fromkeys([*given.upstream, *order_only]))
             if tolerant:

@@ -264,13 +264,19 @@ class KeyActions(RerunAnswers):
 
     def _changed_since(self, last: RunModel | None, flow: FlowShape | None) -> bool:
         """Whether ``f`` on ``last``, completed, would rerun a task of ``flow`` as loaded
-        now: as the flow host said (``rerun_would_run``, never asked on this thread),
-        else, until it has, whether the code added a task since. A ``@flow``'s tasks are
-        known only as it runs: nothing to rerun."""
-        if last is None or last.state is not StateType.COMPLETED or flow is None or flow.dynamic:
+        now: as the flow host said (``rerun_would_run``, never asked on this thread; for
+        a ``@flow`` as ``flowtop run --rerun-of`` decides it), else, until it has,
+        whether the code added a task since, or a ``@flow``'s task failed (its flow
+        handled it: a rerun runs it again)."""
+        if last is None or last.state is not StateType.COMPLETED or flow is None:
             return False
         said = self.rerun_would_run(last)
-        return bool(added_since(last, flow.nodes)) if said is None else said
+        if said is not None:
+            return said
+        failed = flow.dynamic and any(
+            r.state is not StateType.COMPLETED for r in last.rows.values()
+        )
+        return failed or bool(added_since(last, flow.nodes))
 
     def footer_idle_actions(self) -> frozenset[str]:
         """The app's keys the footer leaves out now (``footer_keys.FooterKeys``): each

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flowtop.engine.states import StateType
-from flowtop.formats import plural
 from flowtop.looks import STATE_LOOK
 from flowtop.tui.call_scope import Scope, scope_note
 from flowtop.tui.code_rows import added_since
@@ -267,13 +266,16 @@ class RunActions(LaunchQueue):
         holding the code says (``nothing_to_rerun``), asked on the launch's thread, as its
         first step: it may take a second (a busy host, the run's stored results to read),
         which held the screen when asked here; keys pressed meanwhile wait for it as for
-        any launch (`ff` starts one rerun). When it cannot say, an added task decides.
-        None, said now: a ``@flow`` (its tasks known only as it runs) has nothing to rerun."""
+        any launch (`ff` starts one rerun). A ``@flow``'s is the same word as
+        ``flowtop run --rerun-of``'s (``reruns.replays_nothing``): a failed task its flow
+        handled runs again, and so does a call its code added since. When the host
+        cannot say, an added task decides; for a ``@flow`` the rerun itself does (a
+        launched one with nothing to run ends saying so)."""
         nothing = f"Run #{run.number} of {run.flow} has nothing to rerun"
         shape = self.workspace.shapes.get(run.flow)
-        added = shape is not None and bool(added_since(run, shape.nodes))
-        if shape is None or shape.dynamic or (run.run_id is None and not added):
-            self.notify(nothing + _failures_handled(run), markup=False)
+        may_run = shape is not None and (shape.dynamic or bool(added_since(run, shape.nodes)))
+        if shape is None or (run.run_id is None and not may_run):
+            self.notify(nothing, markup=False)
             return None
         workspace, run_id = self.workspace, run.run_id
 
@@ -281,7 +283,7 @@ class RunActions(LaunchQueue):
             said = workspace.nothing_to_rerun(run.flow, run_id) if run_id else None
             launch.asking = False
             if said is None:
-                said = "" if added else nothing
+                said = "" if may_run else nothing
             if said:
                 raise NothingToRerun(said)
             return control.rerun_failed(run)
@@ -465,13 +467,3 @@ class RunActions(LaunchQueue):
 def _rerun_of(run: RunModel) -> str:
     """What a rerun of ``run`` is called in the toast of a launch that waits."""
     return f"a rerun of run #{run.number} of {run.flow}" if run.number else f"a rerun of {run.flow}"
-
-
-def _failures_handled(run: RunModel) -> str:
-    """Why a completed run with failed tasks has nothing to rerun all the same: its flow
-    handled them (a ``@flow`` that caught them, ``allow_failure``), so `f` said only
-    "has nothing to rerun" beside a header reading `✗ 4 failed`."""
-    failed = run.counts[StateType.FAILED]
-    if not failed:
-        return ""
-    return f": it completed, its flow handling its {plural(failed, 'failed task')}"

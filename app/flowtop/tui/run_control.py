@@ -78,13 +78,17 @@ def reruns_nothing(flow: Flow, source: FlowRun) -> bool:
     """Whether a rerun of the ended ``source`` by today's ``flow`` would run no task. A
     static flow's rerun reuses a task only as ``Flow.rerun_plan`` allows (what feeds it
     reused, called as in ``source``): a changed call runs again, not only an added task.
-    A ``@flow`` (its tasks known as it runs) has nothing to rerun when ``source`` had
-    every task it names."""
+    A ``@flow``'s, as ``flowtop run --rerun-of`` decides it (``reruns.replays_nothing``):
+    every call completed and reusable, its code not saved since."""
     from flowtop.engine.dynamic import FlowFunction
+    from flowtop.workspace.reruns import replays_nothing
 
+    plan = flow.rerun_plan(source.snapshot())
     if isinstance(flow, FlowFunction):
-        return flow.nodes.keys() <= source.tasks.keys()
-    reused: Mapping[str, Any] = flow.rerun_plan(source.snapshot())["reuse"]
+        calls, cached = len(source.tasks), len(plan["cache"])
+        completed = source.state is StateType.COMPLETED
+        return completed and replays_nothing(flow, source.started_at, calls, reused=cached)
+    reused: Mapping[str, Any] = plan["reuse"]
     return reused.keys() >= flow.nodes.keys()
 
 

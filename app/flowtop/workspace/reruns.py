@@ -8,16 +8,20 @@ not be stored runs again, and the caller tells the user why.
 
 from __future__ import annotations
 
+import inspect
+import types
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..engine.binding import unwrapped
 from ..engine.dynamic import FlowFunction
 from ..engine.flow import Flow
 from ..engine.parameters import call_for
 from ..engine.rerun_reuse import reusable
 from ..engine.states import State, StateType
+from ..engine.task import Task
 from ..looks import NOT_STARTED
 from .history_records import RunRecord, TaskRecord
 from .results import load, reusable_states
@@ -31,8 +35,9 @@ class RerunPlan:
 
     start: dict[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
-    #: Why no task would run (a static flow's every task reused), else "": the rerun
-    #: need not start (``flowtop run --rerun-of`` says so and exits 0, as ``f`` refuses).
+    #: Why no task would run (a static flow's every task reused; a ``@flow``'s: see
+    #: ``replays_nothing``), else "": the rerun need not start (``flowtop run
+    #: --rerun-of`` says so and exits 0, as ``f`` refuses).
     nothing_to_run: str = ""
 
 
@@ -96,6 +101,7 @@ def plan_rerun(
     keep = {k: v for k, v in values.items() if k in completed and k not in forced}
     start: dict[str, Any] = {"rerun_of": source_id}
     start.update(_call(flow, record.parameters, parameters or {}))
+    nothing = f"Run #{record.number} of {record.flow} has nothing to rerun"
     if isinstance(flow, FlowFunction):  # by call: its key and its input hash
         reuse: dict[str, State] = reusable_states(keep, completed)
         start["cache"] = {
@@ -103,20 +109,73 @@ def plan_rerun(
             for key, state in reuse.items()
             if fingerprints.get(key) is not None
         }
+        stored = record.parameters
+        same = all(k in stored and stored[k] == v for k, v in (parameters or {}).items())
+        done = record.state == StateType.COMPLETED.value and task is None and same
+        calls = len(detail.tasks)
+        if done and replays_nothing(flow, record.started, calls, reused=len(start["cache"])):
+            return RerunPlan(start, tuple(note for note in notes if note), nothing)
     else:  # by key, what feeds it and how it is called (``rerun_reuse``)
         kept = reusable(flow.nodes, keep, fingerprints, f"run #{record.number}")
         start["reuse"] = reusable_states({k: keep[k] for k in kept.kept}, completed)
         notes += _capped([f"{key} runs again: {why}" for key, why in kept.again.items()])
         if len(kept.kept) == len(flow.nodes):  # every task it has now: a no-op run
-            nothing = f"Run #{record.number} of {record.flow} has nothing to rerun"
             return RerunPlan(start, tuple(note for note in notes if note), nothing)
     return RerunPlan(start, tuple(note for note in notes if note))
 
 
 def _added(flow: Flow, task: str) -> bool:
-    """Whether ``task`` is a task of the static ``flow`` (added since the run, which
-    has none of that key: it runs, what feeds it reused where ``rerun_reuse`` allows)."""
-    return not isinstance(flow, FlowFunction) and flow.node(task) is not None
+    """Whether ``task`` is a task of ``flow`` (added since the run, which has none of
+    that key: it runs, what feeds it reused where ``rerun_reuse`` allows). A ``@flow``'s
+    key is a call of a ``@task`` its function reaches (``add-2``: the second ``add``)."""
+    return flow.node(task) is not None
+
+
+def replays_nothing(flow: FlowFunction, started: float | None, calls: int, *, reused: int) -> bool:
+    """Whether a rerun of a completed run of the ``@flow`` that ``started`` then, and
+    made ``calls`` task calls of which ``reused`` completed and were kept (result and
+    input hash), would run no call: the one word on it of ``flowtop run --rerun-of``,
+    ``f`` and the key bar.
+
+    Its calls are known only as its body makes them, and replaying the body to learn
+    them would repeat what the body itself does (its prints, its writes). So: every
+    call it made is reused (a call that failed, even one its flow handled, runs again),
+    and its code is as it ran (``_saved_since``): the same body makes the same calls.
+    Code saved since may add a call (``add-2``) or change one's arguments: the rerun
+    replays the body, which runs those and reuses the rest. A run that made no task
+    call at all is its body alone: a rerun runs that."""
+    every = 0 < calls == reused
+    return every and started is not None and not _saved_since(flow, started)
+
+
+def _saved_since(flow: FlowFunction, started: float) -> bool:
+    """Whether ``flow``'s file, or a file of its folder that its module names (a helper
+    module, a task's or a function's), was saved after ``started`` (wall clock); true
+    when one cannot be read."""
+    fn = unwrapped(flow.fn)
+    own = _file_of(fn)
+    if own is None:
+        return True
+    files = {own}
+    for value in getattr(fn, "__globals__", {}).values():
+        path = _file_of(value.fn if isinstance(value, Task | FlowFunction) else value)
+        if path is not None and path.is_relative_to(own.parent):
+            files.add(path)
+    try:
+        return any(path.stat().st_mtime > started for path in files)
+    except OSError:
+        return True
+
+
+def _file_of(value: object) -> Path | None:
+    """The source file of a module or a function, else None (a class, a value)."""
+    if not isinstance(value, types.ModuleType | types.FunctionType):
+        return None
+    try:
+        found = inspect.getsourcefile(unwrapped(value))
+    except TypeError:  # a built-in module
+        return None
+    return Path(found).resolve() if found else None
 
 
 #: How many "runs again" lines of tasks fed by what runs again a rerun says one by one.
