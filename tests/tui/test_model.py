@@ -162,7 +162,7 @@ def test_a_run_whose_process_died_stops_its_countdowns_and_clocks() -> None:
     assert run.state is S.FAILED and run.note == "interrupted: its process (pid 42) is gone"
     b, c = run.rows["b"], run.rows["c"]
     assert b.state_text(T0 + 100) == c.state_text(T0 + 100) == "⚡ Interrupted"
-    assert b.retry_due is None and c.live_duration(T0 + 100) is None
+    assert b.retry_due is None and c.live_duration(T0 + 100) == 4.0  # ran until T0 + 5
     assert b.attempts[-1].error is not None  # its failure stays; the running one ends
     assert c.attempts[-1].state is S.CANCELLED and "pid 42" in c.error_text()
     assert counts_text(run) == "✓ 1 completed  ⚡ 2 interrupted"

@@ -251,3 +251,33 @@ class EventFlush(_AppBase):
             ends = {e.run_id for e in lifecycle if isinstance(e, RunFinished | RunInterrupted)}
             if ends:
                 self._runs_ended(ends)  # auto-rerun may wait for one of them
+        for left, now in self.store.take_moved_on():
+            self._say_moved_on(left, now)
+        if self.store.pruned and not len(self.buffer):  # (the runs kept come after its word)
+            self._say_pruned(self.store.take_pruned())
+
+    def _say_pruned(self, flows: list[str]) -> None:
+        """The runs these flows showed were pruned from the store (``RunStore.pruned``):
+        their header reads `not run yet` now, and `h` lists no run."""
+        if flows:
+            self.notify(
+                f"The run history was pruned (flowtop history --prune): the runs of "
+                f"{', '.join(flows)} shown here are no longer in it",
+                markup=False,
+                timeout=10,
+            )
+
+    def _say_moved_on(self, ended: RunModel, now: RunModel) -> None:
+        """The screen went on from ``ended``, a run it followed, to ``now``, a newer run
+        that ended meanwhile (``RunStore._ended``): a toast says how ``ended`` ended,
+        which the screen never showed."""
+        if ended.flow != self.selected_flow:
+            return
+        symbol, word, _ = ended.look
+        note = f" ({ended.note})" if ended.note else ""
+        self.notify(
+            f"{ended.flow} run #{ended.number} ended {symbol} {word}{note}; "
+            f"shown now: run #{now.number}, newer, which ended before it",
+            markup=False,
+            timeout=10,
+        )

@@ -394,7 +394,7 @@ class RunModel:
                 self.duration = max(0.0, self.finished - start)
             for row in self.rows.values():
                 if row.state in (S.PENDING, S.RUNNING, S.AWAITING_RETRY):
-                    self._interrupt(row, self.note)
+                    self._interrupt(row, self.note, event.ts)
             self.version += 1
         return None
 
@@ -405,11 +405,14 @@ class RunModel:
         now, wall = self.clock.readings()
         return ts + (now - wall) if ts < wall else now
 
-    def _interrupt(self, row: TaskRow, note: str) -> None:
+    def _interrupt(self, row: TaskRow, note: str, ts: float) -> None:
         """A task its run's dead process left unfinished: no countdown or clock goes on
-        for it (as the store marks it ``INTERRUPTED``)."""
+        for it (as the store marks it ``INTERRUPTED``). An attempt it was running ran
+        until ``ts``, the process's last sign of life (0: not known), as the store records
+        it: the TIME cell was blank and the detail pane read ``⚡ …``, as if still running."""
         if row.interrupted:
             return
+        running = row.state is S.RUNNING
         self.counts[row.state] -= 1
         self.counts[S.CANCELLED] += 1
         self.interrupted += 1
@@ -418,6 +421,8 @@ class RunModel:
         last = row.attempts[-1] if row.attempts else None
         if last is not None and last.state is S.RUNNING:  # a failed one keeps its failure
             last.state, last.message, last.interrupted = S.CANCELLED, note, True
+            if running and last.duration is None and ts >= last.started > 0:
+                last.duration = row.duration = ts - last.started
 
     def _output_so_far(self, event: TaskOutput) -> str | None:
         """What a running attempt printed since the last event: shown under it as it comes;

@@ -62,6 +62,16 @@ class RunStore:
         #: Told, with what to say, that the runs shown went with their deleted run store
         #: (``StoreGone``): the app shows its flows again, and says so once.
         self.store_gone: Callable[[str], object] = lambda said: None  # result ignored
+        #: Live runs ``w`` went away from to an older one (ids): the user saw them on
+        #: screen, so one that ends meanwhile is shown once that older run ends (``_ended``).
+        self._left: set[str] = set()
+        #: (the run that ended, the newer ended run shown in its place), for each time the
+        #: screen moved on from a run it followed (``take_moved_on``): said in a toast.
+        self.moved_on: list[tuple[RunModel, RunModel]] = []
+        #: Flows whose shown run went as the store's log went back under its client, no
+        #: word said (``StoreGone.said``): pruned (``take_pruned``). A store moved in was
+        #: said a moment before, its runs gone then. The screen read `not run yet`.
+        self.pruned: list[str] = []
 
     def prepare(self, events: Iterable[ClientEvent]) -> int:
         """Called on the thread that delivers ``events``, before they are buffered: lays
@@ -241,13 +251,15 @@ class RunStore:
         """What the store client said of the store, in its place among the events: the
         store went (``StoreGone``), or the runs still importing changed (``RunsReserved``)."""
         if isinstance(notice, StoreGone):
-            self._forget_store()
+            flows = self._forget_store()
             if notice.said:
                 self.store_gone(notice.reason)
+            elif flows:  # its log went back under the client: pruned (`history --prune`)
+                self.pruned += [flow for flow in flows if flow not in self.pruned]
         else:
             self._reserve(notice.runs)
 
-    def _forget_store(self) -> None:
+    def _forget_store(self) -> list[str]:
         """Every ended run kept came from a store that was deleted since: none is shown
         any more. They stayed (``slowimp run #3`` beside the new store's #1), and ``f`` on
         one was refused as a run pruned. A live one stays, its end (``RunInterrupted``,
@@ -255,10 +267,12 @@ class RunStore:
         here and not shown yet (``launched``): the store it is recorded in is the new one."""
         for run in [run for run in self.runs.values() if not run.is_live]:
             self._evict(run)
-        self.latest = {flow: run_id for flow, run_id in self.latest.items() if run_id in self.runs}
+        shown = self.latest
+        self.latest = {flow: run_id for flow, run_id in shown.items() if run_id in self.runs}
         self.early_children.clear()
         self.reserved.clear()  # (the new store's are said next)
         self._retried_by = {k: v for k, v in self._retried_by.items() if k in self.runs}
+        return sorted(flow for flow in shown if flow not in self.latest)
 
     def _retry_of(self, model: RunModel) -> None:
         """A ``@flow``'s own retry (``body_due``) learns why the run it retries failed,
@@ -306,16 +320,26 @@ class RunStore:
         previous, self.latest[run.flow] = self.latest_for(run.flow), run.run_id or ""
         if previous is not None and previous is not run and not previous.is_live:
             self._evict(previous)
+        elif previous is not None and previous is not run and previous.run_id is not None:
+            self._left.add(previous.run_id)
 
     def _ended(self, run: RunModel) -> None:
-        """``run`` ended. A run newer than the one its flow shows takes its place once
-        that has ended too (``w`` may have gone to an older live run: the newer run's
-        ending must not be lost); an older one is dropped, superseded while it ran."""
+        """``run`` ended. Shown, it stays, its end on screen: a newer run that ended beside
+        it takes its place only if the user saw it live here and ``w`` went from it to
+        ``run`` (its ending must not be lost), and the toast says how ``run`` ended. A newer
+        run never shown here (started and ended elsewhere meanwhile) is dropped: the screen
+        read `run #2 ■ Cancelled`, another window's, and never how the run it followed
+        ended. Not shown, an older run is dropped, superseded while it ran."""
         shown = self.latest_for(run.flow)
-        if shown is run:  # a newer run that ended beside it meanwhile is shown now
+        if shown is run:
             ended = [r for r in self.runs.values() if r.flow == run.flow and _newer(r, run)]
-            for older in sorted((r for r in ended if not r.is_live), key=_number):
-                self.show(older)  # (each drops the one before it)
+            for newer in sorted((r for r in ended if not r.is_live), key=_number):
+                if newer.run_id in self._left:
+                    self.show(newer)  # (each drops the one before it)
+                else:
+                    self._evict(newer)
+            if (now := self.latest_for(run.flow)) is not run and now is not None:
+                self.moved_on.append((run, now))
         elif shown is not None and not _newer(run, shown):
             self._evict(run)
         elif shown is not None and not shown.is_live:
@@ -341,6 +365,18 @@ class RunStore:
     def _evict(self, run: RunModel) -> None:
         if run.run_id is not None and self.runs.pop(run.run_id, None) is not None:
             self.evicted.append(run.run_id)
+            self._left.discard(run.run_id)
+
+    def take_pruned(self) -> list[str]:
+        """``pruned`` since the last call that still show no run, each said once: the
+        runs the store still has are handed on after its notice (those flows show them)."""
+        pruned, self.pruned = self.pruned, []
+        return [flow for flow in pruned if flow not in self.latest and not self.loading(flow)]
+
+    def take_moved_on(self) -> list[tuple[RunModel, RunModel]]:
+        """``moved_on`` since the last call, each said once."""
+        moved, self.moved_on = self.moved_on, []
+        return moved
 
     def take_evicted(self) -> list[str]:
         evicted, self.evicted = self.evicted, []
