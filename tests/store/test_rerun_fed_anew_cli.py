@@ -153,7 +153,8 @@ def test_swapped_or_changed_calls_run_again(tmp_path: Path) -> None:
     results = ends(events)
     assert results["net"] == ("'data from /orders less data from /refunds'", False)
     assert results["load"] == ("'loaded data from /suppliers'", False)
-    assert "extract runs again: its call changed since run #1" in said
+    assert "extract-3 runs again: its call changed since run #1" in said
+    assert results["extract"] == ("'data from /refunds'", True)  # the same call, moved
 
 
 def test_an_unchanged_call_is_still_reused(tmp_path: Path) -> None:
@@ -168,7 +169,7 @@ def test_an_unchanged_call_is_still_reused(tmp_path: Path) -> None:
     results = ends(events)
     assert results["extract-3"] == ("'data from /customers'", True)
     assert results["load"] == ("'loaded data from /customers'", True)
-    assert results["extract"] == ("'data from /refunds'", False)
+    assert results["extract"] == ("'data from /refunds'", True)  # extract-2's, by call
 
 
 def test_a_rerun_of_a_completed_run_runs_only_a_task_added_since(tmp_path: Path) -> None:

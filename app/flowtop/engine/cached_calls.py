@@ -22,6 +22,9 @@ A call served from the cache runs its task's ``on_running`` hooks, then its
 in Running, then Cached (``hit_hooks``; a call outside any flow too, ``look_up_call``);
 a call a rerun carries over from its source run runs none (no task run of Prefect's is
 made for it).
+
+A call served from the cache completed as any other: a ``@flow`` run records its
+fingerprint (``rerun_cache.call_hash``), so a rerun of that run carries it over too.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from .clock_text import date_time
 from .hooks import call_hooks
 from .prefect_context import TaskRunContext, flow_parameters
 from .prefect_ids import prefect_uuid
+from .rerun_cache import call_hash
 from .states import State, StateType
 from .task_runs import (
     HOOK_LOG,
@@ -126,6 +130,7 @@ def _look_up(run: FlowRun, tr: TaskRun) -> CachedResult | None:
     caching = tr.node.task.caching
     assert caching is not None
     args, kwargs = run._inputs(tr.node)  # upstream results are final: no lock needed
+    _note_inputs(run, tr, args, kwargs)
     try:
         tr.cache_key = _key(run, tr, args, kwargs)
     except BaseException as exc:  # noqa: BLE001 - sys.exit() too: a lookup that died would leave the task pending for ever
@@ -146,6 +151,15 @@ def _look_up(run: FlowRun, tr: TaskRun) -> CachedResult | None:
     except BaseException as exc:  # noqa: BLE001 - an unreadable store (unpickling runs user code): the task runs
         tr.cache_note = f"not read from the cache ({_why(exc)})"
         return None
+
+
+def _note_inputs(run: FlowRun, tr: TaskRun, args: list[Any], kwargs: dict[str, Any]) -> None:
+    """A ``@flow`` run's fingerprint of the call ``tr``, which may never reach an attempt
+    (served from the cache): what a rerun matches it by. A rerun found it already, as
+    it looked the call up in its source run."""
+    fingerprints = getattr(run, "_inputs_by_key", None)  # a ``DynamicRun``'s
+    if isinstance(fingerprints, dict) and tr.key not in fingerprints:
+        fingerprints[tr.key] = call_hash(tr.node.task, args, kwargs)
 
 
 def store(run: FlowRun, tr: TaskRun, value: Any) -> None:

@@ -114,7 +114,13 @@ class CacheKeyFnPolicy(CachePolicy):
     def _key(self, task_ctx: Context, inputs: Params, flow_parameters: Params) -> str | None:
         if self.cache_key_fn is None:
             return None
-        return self.cache_key_fn(task_ctx, inputs)
+        key = self.cache_key_fn(task_ctx, inputs)
+        if key is not None and not isinstance(key, str):
+            raise TypeError(
+                f"{self.describe()} returned {type(key).__name__} {safe_repr(key, limit=60)};"
+                " it must return a str, or None for no caching"
+            )
+        return key
 
     def describe(self) -> str:
         name = callable_name(self.cache_key_fn)  # an object's: its class's, not its repr

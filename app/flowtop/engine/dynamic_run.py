@@ -33,7 +33,7 @@ from .parameters import given_json
 from .prefect_api import STATE_ERRORS, allow_failure, states_failed
 from .prefect_context import hook_state
 from .records import RunResult, TaskRun, error_info, hide_own_frames, pristine
-from .rerun_cache import first_attempt, input_hash
+from .rerun_cache import RerunCache, call_hash, first_attempt
 from .states import CANCELLED, StateType
 from .tags import current_tags, tags_in_effect
 from .task_future import TaskFuture, awaited, resolve_return
@@ -79,7 +79,7 @@ class DynamicRun(FlowRetries):
         self._cond = threading.Condition(self._lock)
         self._args = args
         self._kwargs = dict(kwargs or {})
-        self._cache = dict(cache or {})
+        self._cache = RerunCache(cache)
         self._uses: dict[str, int] = {}
         self._inputs_by_key: dict[str, str | None] = {}
         self._default_max_retries = default_max_retries
@@ -403,9 +403,9 @@ class DynamicRun(FlowRetries):
         """Inputs are done: serve the call from the cache when it matches, else run it."""
         if self._cache:  # a rerun: the hash decides, so it is needed now (under the lock)
             args, kwargs = self._inputs(tr.node)
-            fingerprint = input_hash(args, kwargs)
+            fingerprint = call_hash(tr.node.task, args, kwargs)
             self._inputs_by_key[tr.key] = fingerprint
-            reused = self._cache.get((tr.key, fingerprint)) if fingerprint is not None else None
+            reused = self._cache.take(tr.key, fingerprint)  # or the same call's, another key
             if reused is not None:  # as a static flow's reuse: the source's result and attempt
                 value = reused.result  # kept as it is (the next retry's); the body gets a copy
                 if self.keeps_copies:
@@ -426,7 +426,7 @@ class DynamicRun(FlowRetries):
         if tr.key not in self._inputs_by_key:
             # Hashing pickles the inputs, which may be large: on the attempt's thread,
             # outside the run lock (the upstream results it reads are final).
-            self._inputs_by_key[tr.key] = input_hash(args, kwargs)
+            self._inputs_by_key[tr.key] = call_hash(tr.node.task, args, kwargs)
         return args, kwargs
 
     def _notify(self) -> None:

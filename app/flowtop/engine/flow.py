@@ -345,8 +345,8 @@ class Flow:
         # Calls of another flow object (the code reloaded) are compared; its own, not.
         was: Mapping[str, Node] = source.flow.nodes if source.flow is not self else {}
         fingerprints = {k: call_fingerprint(was[k]) for k in done if k in was}
-        kept = reusable(self.nodes, done, fingerprints, f"run #{source.number}").kept
-        return {"reuse": {k: source.states[k] for k in kept}}
+        kept = reusable(self.nodes, done, fingerprints, f"run #{source.number}", by_call=True).kept
+        return {"reuse": {k: source.states[was_key] for k, was_key in kept.items()}}
 
     def __repr__(self) -> str:
         return f"<Flow {self.name!r}: {len(self.nodes)} tasks>"

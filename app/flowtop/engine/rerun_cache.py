@@ -1,5 +1,13 @@
 """What a ``@flow``'s rerun or retry serves instead of calling a task again: the calls
-of the run it follows that completed, by task key and a fingerprint of their inputs.
+of the run it follows that completed, by task key and a fingerprint of the call.
+
+A call's fingerprint (``call_hash``) is its inputs' hash, the defaults its function fills
+in, and which function it is (module and qualname): two tasks named ``load`` in two
+modules are two calls, whose results a rerun never swaps when the code swaps their
+lines. A call is served by its own key's result when that was the same call, else by a
+completed call of the same task with the same inputs under another key (``RerunCache``):
+the keys of calls made while iterating a set (its order follows the process's hash
+seed), or from async branches (the order they reach a task), differ between runs.
 
 A flow-level retry is also, for Prefect's caching, the flow run it retries: Prefect
 retries the same flow run, so a cache key made of its id (``RUN_ID``, ``DEFAULT``) is the
@@ -12,29 +20,182 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import inspect
+import io
+import sys
 import threading
-from collections.abc import Iterable
+import types
+from collections import deque
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .context import held_on_thread
+from .flow_package import FLOW_PACKAGE
 from .records import RunResult
-from .stable_pickle import stable_dumps
+from .stable_pickle import SortedSetsPickler, stable_dumps
 from .value_text import safe_repr
 
 if TYPE_CHECKING:
     from .states import State as TaskState
+    from .task import Task
 
 
 def input_hash(args: Any, kwargs: Any) -> str | None:
     """A stable fingerprint of a call's inputs, or None when they can't be fingerprinted."""
     try:
         data = stable_dumps((args, kwargs))
-    except BaseException:  # noqa: BLE001 - unpicklable inputs (a __reduce__ may even sys.exit): their repr
-        text = safe_repr((args, kwargs), limit=1_000_000)
-        if text.startswith("<unrepresentable") or " at 0x" in text:
-            return None  # an identity-based repr would never match across runs
-        data = text.encode()
+    except BaseException:  # noqa: BLE001 - unpicklable inputs (a __reduce__ may even sys.exit): by code, else their repr
+        try:
+            data = _by_code_dumps((args, kwargs))
+        except BaseException:  # noqa: BLE001 - as above: their repr
+            text = safe_repr((args, kwargs), limit=1_000_000)
+            if text.startswith("<unrepresentable") or " at 0x" in text:
+                return None  # an identity-based repr would never match across runs
+            data = text.encode()
     return hashlib.sha256(data).hexdigest()[:32]
+
+
+def _by_code_dumps(value: Any) -> bytes:
+    out = io.BytesIO()
+    _ByCodePickler(out, protocol=5).dump(value)
+    return out.getvalue()
+
+
+class _ByCodePickler(SortedSetsPickler):
+    """As ``stable_dumps``, a function that cannot be pickled by its name (a lambda, a
+    nested function) written as its code, defaults and closure: ``lambda v: v * 10``
+    edited to ``v * 1000`` is another argument, the same lambda in the next process the
+    same one. Never read back, only hashed."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        if not isinstance(obj, types.FunctionType) or _by_name(obj):
+            return NotImplemented
+        cells = tuple(cell.cell_contents for cell in obj.__closure__ or ())
+        return _code_of, (obj.__qualname__, _code(obj.__code__), obj.__defaults__, cells)
+
+
+def _by_name(fn: types.FunctionType) -> bool:
+    """Whether pickle writes ``fn`` by its module and name (it is found there)."""
+    found: Any = sys.modules.get(fn.__module__)
+    for part in fn.__qualname__.split("."):
+        found = getattr(found, part, None)
+    return found is fn
+
+
+def _code(code: types.CodeType) -> tuple[Any, ...]:
+    """What ``code`` does, not where it is: its bytecode, constants (nested code too) and
+    the names it reads; its line numbers left out."""
+    consts = tuple(_code(c) if isinstance(c, types.CodeType) else c for c in code.co_consts)
+    return code.co_code, consts, code.co_names, code.co_varnames
+
+
+def _code_of(*parts: Any) -> None:
+    """What a function written by its code is reduced to (``_ByCodePickler``)."""
+
+
+#: Modules whose functions are named bare: the flow file's own (the loader's name for it
+#: holds a digest of its path: a workspace moved, or the flow run as a script, would make
+#: every task another), and a script's.
+_BARE_MODULES = ("__main__", "builtins")
+
+
+def task_identity(task: Task) -> str:
+    """Which function ``task`` calls: its module and qualname (``dbsrc.load``); bare
+    (``load``) for a function of the flow file itself or of a script (``_BARE_MODULES``),
+    or of code run with no module name."""
+    fn = task.fn
+    fn = getattr(fn, "__func__", fn)  # a bound method (``node_binding``): its function
+    module = getattr(fn, "__module__", None)  # None: code ``exec``ed with no ``__name__``
+    name = getattr(fn, "__qualname__", None) or type(fn).__qualname__
+    if not module or module in _BARE_MODULES or module.startswith(FLOW_PACKAGE + "."):
+        return name
+    return f"{module}.{name}"
+
+
+def filled_defaults(task: Task, args: Any, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """The default values the call with ``args`` and ``kwargs`` gets from its function's
+    signature (Prefect's input hash has them too): a changed ``factor=100`` is a changed call."""
+    signature = task._signature
+    if signature is None:
+        return {}
+    try:
+        given = signature.bind_partial(*args, **kwargs).arguments
+    except TypeError:
+        return {}
+    skipped = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    return {
+        name: parameter.default
+        for name, parameter in signature.parameters.items()
+        if name not in given
+        and parameter.default is not parameter.empty
+        and parameter.kind not in skipped
+    }
+
+
+#: A call's inputs hash when its inputs could not be hashed (a static flow's only).
+UNHASHED = "-"
+
+
+def with_task(inputs: str | None, task: Task, args: Any, kwargs: Mapping[str, Any]) -> str:
+    """A call's fingerprint: ``inputs`` (its inputs' hash, or None: ``UNHASHED``), the
+    hash of the defaults its function fills in ("" for none) and the task's identity,
+    as ``<inputs>:<defaults>@<module.qualname>``."""
+    defaults = filled_defaults(task, args, kwargs)
+    filled = (input_hash((), defaults) or "")[:16] if defaults else ""
+    return f"{inputs or UNHASHED}:{filled}@{task_identity(task)}"
+
+
+def call_hash(task: Task, args: Any, kwargs: Mapping[str, Any]) -> str | None:
+    """The fingerprint of a ``@flow``'s call of ``task`` (``with_task``), None when its
+    inputs cannot be hashed: such a call is never served from a source run."""
+    inputs = input_hash(args, kwargs)
+    return None if inputs is None else with_task(inputs, task, args, kwargs)
+
+
+def identity_of(fingerprint: str) -> str | None:
+    """The task a fingerprint names; None for one recorded before they named it."""
+    _, at, identity = fingerprint.partition("@")
+    return identity if at else None
+
+
+def same_call(was: str, now: str) -> bool:
+    """Whether the call fingerprinted ``now`` is the one a source run recorded as
+    ``was``. A fingerprint recorded before they held the task and its defaults is the
+    inputs' hash alone, compared with that part of ``now``."""
+    if identity_of(was) is not None:
+        return was == now
+    return was == now.partition("@")[0].partition(":")[0]
+
+
+class RerunCache:
+    """The completed calls of a source run a rerun (or a flow-level retry) may serve,
+    each at most once (``take``)."""
+
+    def __init__(self, entries: Mapping[tuple[str, str], TaskState] | None = None) -> None:
+        self._by_key = {key: (fp, state) for (key, fp), state in (entries or {}).items()}
+        self._by_call: dict[str, deque[str]] = {}
+        for key, (fp, _) in self._by_key.items():
+            if identity_of(fp) is not None:
+                self._by_call.setdefault(fp, deque()).append(key)
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    def take(self, key: str, fingerprint: str | None) -> TaskState | None:
+        """The result serving the call ``key`` with ``fingerprint``: the source's call of
+        that key if it was the same call, else one of the same task with the same inputs
+        under another key, not yet served; None: the call runs."""
+        if fingerprint is None:
+            return None
+        held = self._by_key.get(key)
+        if held is not None and same_call(held[0], fingerprint):
+            return self._by_key.pop(key)[1]
+        others = self._by_call.get(fingerprint)
+        while others:
+            other = others.popleft()
+            if other in self._by_key:
+                return self._by_key.pop(other)[1]
+        return None
 
 
 def cache_of(result: RunResult, exclude: Iterable[str] = ()) -> dict[tuple[str, str], TaskState]:

@@ -2,10 +2,13 @@
 
 A completed result is only as current as what fed it. A rerun reuses a task only when
 every task feeding it in the flow's code *now* is reused too, and when the flow calls it
-as the source run did: the same constant arguments, fed by the same tasks in the same
-places (``call_fingerprint``, stored with each result). Otherwise it runs again, and so
-does what it feeds: ``c`` of ``d(c(b(a2())))`` reused a ``b`` computed from the ``a`` the
-edit had replaced, and passed the stale value on. ``Flow.rerun_plan`` (a run of this
+as the source run did: the same function (``csvsrc.load`` is not ``dbsrc.load``), the
+same constant arguments and defaults, fed by the same tasks in the same places
+(``call_fingerprint``, stored with each result). Otherwise it runs again, and so does
+what it feeds: ``c`` of ``d(c(b(a2())))`` reused a ``b`` computed from the ``a`` the edit
+had replaced, and passed the stale value on. With ``by_call``, a task whose own key's
+call differs reuses the same call completed under another key (a loop over a set
+numbers its calls in the set's order, which changes from one process to the next). ``Flow.rerun_plan`` (a run of this
 process) and ``workspace.reruns.plan_rerun`` (a stored run) both decide with ``reusable``.
 """
 
@@ -17,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from .graph import Node, resolve_refs
-from .rerun_cache import input_hash
+from .rerun_cache import identity_of, input_hash, same_call, with_task
 
 
 @dataclass(frozen=True)
@@ -33,24 +36,29 @@ class _Marked(NamedTuple):
     result: FedBy
 
 
-def call_fingerprint(node: Node) -> str | None:
-    """A fingerprint of how the flow calls ``node``: its constant arguments, the place of
-    each task result among them (``FedBy``), and every task it waits for. Two swapped
+def call_fingerprint(node: Node, fed_by: Mapping[str, str] | None = None) -> str:
+    """A fingerprint of how the flow calls ``node``: its function, its constant arguments
+    and the defaults it fills in, the place of each task result among them (``FedBy``),
+    and every task it waits for (``rerun_cache.with_task``). Two swapped
     ``extract("/orders")``, ``extract("/refunds")`` lines give ``extract`` and
-    ``extract-2`` other fingerprints than before. None when the arguments cannot be
-    fingerprinted (``input_hash``): the task is then matched by its key alone."""
-    marks = {key: _Marked(FedBy(key)) for key in node.upstream}
+    ``extract-2`` other fingerprints than before. ``fed_by``: the key in the source run
+    of a feeding task reused from another key. Arguments that cannot be fingerprinted
+    (``input_hash``) are left out: the task is then matched by its key and function."""
+    renamed = fed_by or {}
+    marks = {key: _Marked(FedBy(renamed.get(key, key))) for key in node.upstream}
     args = [resolve_refs(value, marks) for value in node.args]
     kwargs = {name: resolve_refs(value, marks) for name, value in node.kwargs.items()}
-    return input_hash((args, kwargs), sorted(node.upstream))
+    upstream = sorted(renamed.get(key, key) for key in node.upstream)
+    return with_task(input_hash((args, kwargs), upstream), node.task, args, kwargs)
 
 
 @dataclass(frozen=True)
 class Reuse:
-    """What a rerun reuses (``kept``, in an order where each task follows what feeds
-    it) and why each other candidate runs again (``again``: key -> reason)."""
+    """What a rerun reuses (``kept``: key -> the key in the source run whose result it
+    reuses, in an order where each task follows what feeds it) and why each other
+    candidate runs again (``again``: key -> reason)."""
 
-    kept: dict[str, None] = field(default_factory=dict)
+    kept: dict[str, str] = field(default_factory=dict)
     again: dict[str, str] = field(default_factory=dict)
 
 
@@ -59,30 +67,69 @@ def reusable(
     candidates: Iterable[str],
     fingerprints: Mapping[str, str | None],
     source: str,
+    *,
+    by_call: bool = False,
 ) -> Reuse:
     """Which ``candidates`` (tasks the source run completed and whose results are at
     hand) a rerun of the flow made of ``nodes`` reuses. ``fingerprints``: the source
     run's ``call_fingerprint`` of each task; a task with none (a run recorded before
-    fingerprints were, or with arguments that cannot be fingerprinted) is matched by its
-    key, as every task was then, though what feeds it must still be reused. ``source``
-    names the run in the reasons ("run #3")."""
-    wanted = set(candidates)
+    fingerprints were) is matched by its key, as every task was then, though what feeds
+    it must still be reused. ``source`` names the run in the reasons ("run #3").
+    ``by_call``: a task whose call is not its key's in the source may reuse the same
+    call under another key (``Reuse.kept`` says which), each result once; the caller
+    must then take each result from the key ``kept`` names."""
+    given = list(dict.fromkeys(candidates))  # in the order given: the same each rerun
+    wanted = set(given)
     reuse = Reuse()
-    for key in in_feeding_order(nodes):
-        if key not in wanted:
+    calls: dict[str, deque[str]] = {}  # fingerprint -> source keys, for ``by_call``
+    if by_call:
+        for key in given:
+            fp = fingerprints.get(key)
+            if fp is not None and identity_of(fp) is not None:
+                calls.setdefault(fp, deque()).append(key)
+    taken: set[str] = set()
+    order = in_feeding_order(nodes)
+    for key in order:
+        if key not in wanted and not calls:
             continue
         node = nodes[key]
         fed_anew = next((up for up in node.upstream if up not in reuse.kept), None)
-        was = fingerprints.get(key)
         if fed_anew is not None:
-            reuse.again[key] = f"it is fed by {fed_anew}, which is not reused"
-        elif was is not None and was != call_fingerprint(node):
-            reuse.again[key] = (
-                f"its call changed since {source} (other arguments, or other tasks feeding it)"
-            )
-        else:
-            reuse.kept[key] = None
+            if key in wanted:
+                reuse.again[key] = f"it is fed by {fed_anew}, which is not reused"
+            continue
+        now = call_fingerprint(node, reuse.kept)
+        was = fingerprints.get(key)
+        if key in wanted and key not in taken and (was is None or same_call(was, now)):
+            reuse.kept[key] = key
+            taken.add(key)
+            continue
+        other = _same_call(calls.get(now), taken)
+        if other is not None:
+            reuse.kept[key] = other
+            taken.add(other)
+        elif key in wanted:
+            reuse.again[key] = _why_changed(was, now, source)
     return reuse
+
+
+def _same_call(keys: deque[str] | None, taken: set[str]) -> str | None:
+    """The first of ``keys`` (source keys of one call) whose result no task reuses yet."""
+    while keys:
+        key = keys.popleft()
+        if key not in taken:
+            return key
+    return None
+
+
+def _why_changed(was: str | None, now: str, source: str) -> str:
+    """Why a task whose call is not its key's in ``source`` runs again."""
+    before, after = identity_of(was or ""), identity_of(now)
+    if before is not None and before != after:
+        return f"it is now {after}, was {before} in {source}"
+    return (
+        f"its call changed since {source} (other arguments or defaults, or other tasks feeding it)"
+    )
 
 
 def in_feeding_order(nodes: Mapping[str, Node]) -> list[str]:

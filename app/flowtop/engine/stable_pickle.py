@@ -31,12 +31,12 @@ def stable_dumps(value: Any) -> bytes:
     data = pickle.dumps(value, protocol=5)
     if any(opcode in data for opcode in _SET_OPCODES):
         out = io.BytesIO()
-        _SortedSetsPickler(out, protocol=5).dump(value)
+        SortedSetsPickler(out, protocol=5).dump(value)
         return out.getvalue()
     return data
 
 
-class _SortedSetsPickler(pickle.Pickler):
+class SortedSetsPickler(pickle.Pickler):
     """The C pickler, writing a set (or frozenset) as a persistent id: its type's name
     and its items sorted by their own stable bytes. Never read back, only hashed."""
 

@@ -116,8 +116,12 @@ def plan_rerun(
         if done and replays_nothing(flow, record.started, calls, reused=len(start["cache"])):
             return RerunPlan(start, tuple(note for note in notes if note), nothing)
     else:  # by key, what feeds it and how it is called (``rerun_reuse``)
-        kept = reusable(flow.nodes, keep, fingerprints, f"run #{record.number}")
-        start["reuse"] = reusable_states({k: keep[k] for k in kept.kept}, completed)
+        kept = reusable(flow.nodes, keep, fingerprints, f"run #{record.number}", by_call=True)
+        sources = kept.kept  # each task -> the key whose result it reuses (a moved call)
+        start["reuse"] = reusable_states(
+            {k: keep[was] for k, was in sources.items()},
+            {k: completed[was] for k, was in sources.items()},
+        )
         notes += _capped([f"{key} runs again: {why}" for key, why in kept.again.items()])
         if len(kept.kept) == len(flow.nodes):  # every task it has now: a no-op run
             return RerunPlan(start, tuple(note for note in notes if note), nothing)
