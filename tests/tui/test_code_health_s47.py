@@ -1,4 +1,4 @@
-"""Four code-health fixes of the monitor, each with one mechanism (issue 17, session 47).
+"""Three code-health fixes of the monitor, each with one mechanism (issue 17, session 47).
 
 - The footer left out the keys that would act on nothing now by two mechanisms: the
   app's own filter of ``FOOTER_KEYS`` and the key bar's ``IdleKeys`` question. The tests
@@ -6,7 +6,6 @@
 - A run's counts had two ``counts_text`` functions that worded a task awaiting its retry
   two ways (`⟳ 2 retry` in the run header, `⟳ 2 awaiting retry` on a run's page); now
   one (``row_views.state_counts_text``), with the word ``looks`` pairs with each symbol.
-- Drawing a POLICY cell marked its run ``edited_while_live``: a side effect in drawing.
 - A run's page built its heading's counts again on every sideways scroll.
 """
 
@@ -22,7 +21,6 @@ from flowtop.engine.events import RunStarted
 from flowtop.engine.states import StateType
 from flowtop.tui.app import FlowtopApp
 from flowtop.tui.footer_keys import run_wide_idle
-from flowtop.tui.model import RunModel
 from flowtop.tui.row_views import counts_text, state_counts_text
 from flowtop.tui.screens import run_detail as run_page
 from flowtop.tui.screens.history import counts_text as history_counts
@@ -30,7 +28,7 @@ from flowtop.tui.screens.run_detail import RunDetailScreen
 from flowtop.workspace.history_records import RunDetail, RunRecord, TaskRecord
 from pilot_kit import screen_text, wait_for
 
-from .conftest import FakeWorkspace, edit_waiter, run_demo, wait_in_retry
+from .conftest import FakeWorkspace, run_demo, wait_in_retry
 from .snapshot_apps import HostApp
 from .test_looks_s46 import COUNTS, live_model
 from .test_run_form import scaled_flow
@@ -196,54 +194,6 @@ def test_one_function_words_the_counts_everywhere() -> None:
     assert counts_text(run) == state_counts_text({"COMPLETED": 4, "FAILED": 1}, 3, words=True)
     assert counts_text(run) == "✓ 4 completed (3 reused)  ✗ 1 failed"
     assert counts_text(run, short=True) == "✓ 4  ✗ 1"  # the header's narrowest form, as before
-
-
-# -- drawing reads the model only -------------------------------------------------------------
-
-
-def test_a_run_is_marked_by_an_edit_only_while_it_is_live() -> None:
-    run = RunModel("etl", ["fetch"], run_id="r1")
-    run.state = S.RUNNING
-    run.policy_edited()
-    assert run.edited_while_live
-    ended = RunModel("etl", ["fetch"], run_id="r2")
-    ended.state = S.FAILED
-    ended.policy_edited()
-    assert not ended.edited_while_live
-
-
-async def test_drawing_a_policy_cell_marks_no_run(workspace: FakeWorkspace) -> None:
-    """A live run's POLICY cell that differs from the next run's set ``edited_while_live``
-    as it was drawn."""
-    app = FlowtopApp(workspace, watch=False)
-    async with app.run_test(size=(160, 36)) as pilot:
-        await wait_in_retry(pilot, app)
-        run = app.table.run
-        assert run is not None and not run.edited_while_live
-        # The next run's policy differs, and no edit is said to the app: drawn, not marked
-        workspace.set_override("waiting", "waiter", max_retries=1, retry_delay=2)
-        app._policy_cache.clear()
-        app.table.refresh()
-        await wait_for(pilot, lambda: "≠ 3× 1m00s → 1× 2s" in screen_text(app), "the cell")
-        app.refresh()
-        await pilot.pause()
-        assert not run.edited_while_live  # old: drawing the cell set it
-
-
-async def test_an_edit_marks_the_live_run_whichever_pane_shows(
-    workspace: FakeWorkspace,
-) -> None:
-    """A reload while a load error was shown marked no run (that path calls no
-    ``_policies_changed``): the run was marked only once drawn again, if it was."""
-    app = FlowtopApp(workspace, watch=True)
-    async with app.run_test(size=(160, 36)) as pilot:
-        await wait_in_retry(pilot, app)
-        run = app.table.run
-        assert run is not None
-        await pilot.press("left", "G")  # the flows list's last entry: broken.py's error
-        await wait_for(pilot, lambda: app.selected_error is not None, "the load error")
-        await edit_waiter(pilot, app, workspace)
-        assert run.is_live and run.edited_while_live  # old: not marked
 
 
 # -- a run's page heading ---------------------------------------------------------------------

@@ -56,7 +56,7 @@ from flowtop.tui.widgets.key_bar import KeyBar
 from flowtop.tui.widgets.run_header import RunHeader
 from flowtop.tui.widgets.state_colors import STANDARD_16, colour_mode
 from flowtop.tui.widgets.task_table import TaskTable
-from flowtop.tui.workspace_view import Change, FlowsHere, WorkspaceView
+from flowtop.tui.workspace_view import FlowsHere, WorkspaceView
 from flowtop.workspace.access import refused
 from flowtop.workspace.flow_shapes import PolicyView
 from flowtop.workspace.load_error import unread_prefect_hint
@@ -425,22 +425,9 @@ class FlowtopApp(
 
     def _policies_changed(self) -> None:
         """After the editor saved or a reload: the policy cells and the pane again."""
-        self._policies_edited()
         self._policy_cache.clear()
         self.table.policies_changed()
         self._update_detail()
-
-    def apply_change(self, change: Change) -> None:
-        """A reload may have edited any flow's policies, whichever pane shows (with a load
-        error shown it calls no ``_policies_changed``): the live runs are told first."""
-        self._policies_edited()
-        super().apply_change(change)
-
-    def _policies_edited(self) -> None:
-        """Each live run marked as edited while live: once it ends, its rows still name
-        the policy they ran with beside the next run's (``RunModel.policy_edited``)."""
-        for run in self.store.runs.values():
-            run.policy_edited()
 
     def _tick(self) -> None:
         table = self.table

@@ -155,9 +155,6 @@ class RunModel:
     #: a start that does not (an older flowtop's), the guess ``RunStore.workers`` gives;
     #: 0: unknown.
     workers = 0
-    #: A retry policy of its flow was edited while it ran (``policy_edited``). No longer
-    #: what ``shows_own_policy`` asks: every run that started names its own policy.
-    edited_while_live = False
     #: The flow's shape whose tasks its rows list (``follow_code``): the event path asks
     #: for the shown run some 30 times a second, and following the same shape again
     #: walked every row (25 ms a time for 100,000 tasks).
@@ -270,13 +267,6 @@ class RunModel:
         opened after a settings change showed a finished run's TRY against its own
         budget (``3/6``) beside the next run's ``4× …``, with no ``≠``."""
         return self.run_id is not None
-
-    def policy_edited(self) -> None:
-        """A retry policy of its flow was just edited (the editor saved, a file was
-        reloaded): if it is live, it is marked ``edited_while_live`` for good. Called where
-        the edit arrives, never where a cell is drawn: drawing only reads the model."""
-        if self.is_live:
-            self.edited_while_live = True
 
     def body_waits(self, now: float) -> float | None:
         """Seconds until this flow-level retry's body starts; None once it has (or this
