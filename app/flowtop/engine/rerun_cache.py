@@ -116,7 +116,7 @@ def filled_defaults(task: Task, args: Any, kwargs: Mapping[str, Any]) -> dict[st
     """The default values the call with ``args`` and ``kwargs`` gets from its function's
     signature (Prefect's input hash has them too): a changed ``factor=100`` is a changed call."""
     signature = task._signature
-    if signature is None:
+    if signature is None or task._arity >= 0:  # (``_arity``: plain parameters, no default)
         return {}
     try:
         given = signature.bind_partial(*args, **kwargs).arguments
