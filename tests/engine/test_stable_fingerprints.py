@@ -17,7 +17,7 @@ import pytest
 
 from flowtop.engine.caching import hash_objects
 from flowtop.engine.rerun_cache import input_hash
-from flowtop.engine.stable_pickle import stable_dumps
+from flowtop.engine.stable_pickle import _holds_no_set, stable_dumps
 
 #: Prints the fingerprints of calls holding sets, nested and frozen, as each process sees them.
 PRINT = """
@@ -66,3 +66,13 @@ def test_no_value_is_made_by_the_pure_python_pickler(monkeypatch: pytest.MonkeyP
     assert pickle.EMPTY_SET in pickle.dumps(numbers, protocol=5)
     assert stable_dumps(numbers) == pickle.dumps(numbers, protocol=5)
     assert stable_dumps([numbers, {"eu", "us"}]) == stable_dumps([numbers, {"us", "eu"}])
+
+
+def test_a_value_of_atoms_in_containers_is_pickled_once() -> None:
+    """Lists, tuples and dicts of atoms hold no set, whatever bytes their pickle has:
+    no second pickle (a list of 1,000,000 ints: 15 ms read instead of 50 pickled)."""
+    assert _holds_no_set([list(range(300)), {"a": (1, 2.5, None)}, (b"x", True)])
+    assert not _holds_no_set([[1, 2], [{"eu"}]])  # a set inside: sorted by the second pickle
+    assert not _holds_no_set([object()])  # an object's insides: the second pickle's to read
+    inner = [[["eu", "us", "apac"]]]
+    assert stable_dumps([inner, [{"eu", "us"}]]) == stable_dumps([inner, [{"us", "eu"}]])

@@ -29,11 +29,40 @@ def stable_dumps(value: Any) -> bytes:
     """``pickle.dumps(value, protocol=5)``, sets written in an order every process agrees
     on; raises what pickling ``value`` raises."""
     data = pickle.dumps(value, protocol=5)
-    if any(opcode in data for opcode in _SET_OPCODES):
+    if any(opcode in data for opcode in _SET_OPCODES) and not _holds_no_set(value):
         out = io.BytesIO()
         SortedSetsPickler(out, protocol=5).dump(value)
         return out.getvalue()
     return data
+
+
+#: Types that hold no other object: a value made of them and of lists, tuples and dicts
+#: holds no set, whatever bytes its pickle has.
+_ATOMS = frozenset({int, float, complex, str, bytes, bool, type(None)})
+
+
+def _holds_no_set(value: Any, depth: int = 0) -> bool:
+    """Whether ``value`` is sure to hold no set: atoms in lists, tuples and dicts, each
+    container's item types read at C speed (``map(type, …)``), a list of 1,000,000 ints
+    in about 15 ms, a third of the second pickle's time. False for anything else (an
+    object's insides are the second pickle's to read), or nested 20 deep."""
+    kind = type(value)
+    if kind in _ATOMS:
+        return True
+    if depth > 20:
+        return False
+    if kind is dict:
+        parts: tuple[Any, ...] = (value.keys(), value.values())
+    elif kind is list or kind is tuple:
+        parts = (value,)
+    else:
+        return False
+    for items in parts:
+        if set(map(type, items)) <= _ATOMS:
+            continue
+        if not all(type(item) in _ATOMS or _holds_no_set(item, depth + 1) for item in items):
+            return False
+    return True
 
 
 class SortedSetsPickler(pickle.Pickler):
