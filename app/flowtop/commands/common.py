@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..engine.suggest import did_you_mean
+from ..engine.suggest import did_you_mean, some_of
 from ..printable import say
 from ..workspace.flow_order import in_natural_order
 from ..workspace.places import Places, unread_settings
@@ -206,7 +206,7 @@ def no_such_flow(name: str, known: Iterable[str], *, unloaded: bool = False) -> 
     ``unloaded``: a file failed to load (its error is said first), and may hold it."""
     names = in_natural_order(known)  # as `ls -v` (gen-2 before gen-10), as the monitor
     where = " in the files that loaded" if unloaded else ""
-    listed = ", ".join(names) or "none"
+    listed = some_of(name, names, noun="flows") or "none"  # not 300 names on one line
     return f"no flow named {name!r}{where}{did_you_mean(name, names)}; flows: {listed}"
 
 

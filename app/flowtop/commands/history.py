@@ -12,7 +12,8 @@ import argparse
 import io
 import sqlite3
 import sys
-from collections.abc import Mapping, Sequence, Set
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
@@ -22,6 +23,8 @@ from rich.cells import cell_len
 from ..attempt_story import PREDICATE_ASKED, failed_how, rejected_how, wait_story
 from ..engine.events import REUSED_FROM_SOURCE, json_record
 from ..engine.parameters import describe as describe_parameters
+from ..engine.states import StateType
+from ..engine.suggest import some_of
 from ..formats import (
     RETRY_ONLY,
     cut_cells,
@@ -46,7 +49,7 @@ from ..workspace.history_records import (
     counts_so_far,
     source_label,
 )
-from ..workspace.reaper import end_and_duration, unmarked_notes
+from ..workspace.reaper import end_and_duration, not_marked, unmarked_notes
 from ..workspace.reuse_origin import Origin, origins
 from ..workspace.run_log import UNREADABLE, connect_reader, read_without_wal
 from ..workspace.store_errors import unreadable
@@ -146,7 +149,7 @@ def main(args: argparse.Namespace) -> int:
                 out.write(line)
             return 0
         listed = history.runs(args.flow, limit=args.limit, among=among)
-        runs = [_as_read(counts_so_far(run, history.run_detail), gone) for run in listed]
+        runs = [_as_read(run, gone, history.run_detail) for run in listed]
         for run in runs:
             if run.damage:
                 _warn(f"run {_named(run)} ({run.run_id}) in {db}: {run.damage}")
@@ -154,7 +157,8 @@ def main(args: argparse.Namespace) -> int:
             if (args.flow is not None or among is not None) and history.runs(limit=1):
                 flows = history.flows()
                 whose = f"flow {args.flow!r}" if args.flow is not None else f"the flows of {within}"
-                return _usage(f"no runs of {whose} in {db} (flows with runs: {', '.join(flows)})")
+                with_runs = some_of(args.flow or "", flows, noun="flows")
+                return _usage(f"no runs of {whose} in {db} (flows with runs: {with_runs})")
             print(f"No runs recorded yet in {db}.", file=sys.stderr if args.json else out)
             return 0
         starting = _starting(db, runs)
@@ -202,8 +206,7 @@ def _detail_text(
     fields are not what flowtop writes (a crafted store) failed the printing halfway,
     and the run is then read again with every event's fields looked at."""
     for checked in (False, True):
-        detail = _so_far(history.run_detail(run_id, checked=checked))
-        detail = replace(detail, run=_as_read(detail.run, gone))
+        detail = _detail_as_read(history.run_detail(run_id, checked=checked), gone)
         text = io.StringIO()
         # (looked at once read: a run that has logged since shows its start)
         starting = bool(_starting(db, [detail.run]))
@@ -227,10 +230,15 @@ def _detail_text(
     return text.getvalue()
 
 
-def _so_far(detail: RunDetail) -> RunDetail:
-    """A live run with its tasks' counts so far and how many were reused, as the table
-    has them (``counts_so_far``): its row has none until it ends."""
-    return replace(detail, run=counts_so_far(detail.run, lambda _: detail))
+def _detail_as_read(detail: RunDetail, gone: Mapping[str, Gone]) -> RunDetail:
+    """A run as ``--run`` shows it: a live one with its tasks' counts so far and how many
+    were reused, as the table has them (``counts_so_far``: its row has none until it
+    ends); one whose process is gone, unmarked, with its tasks as its mark will leave
+    them (``_interrupted``)."""
+    found = gone.get(detail.run.run_id)
+    if found is not None:
+        detail = replace(detail, tasks=_interrupted(detail.tasks, found[3], found[2]))
+    return replace(detail, run=_as_read(detail.run, gone, lambda _: detail))
 
 
 def _starting(db: Path, runs: Sequence[RunRecord]) -> set[str]:
@@ -267,9 +275,9 @@ def _warn(said: str) -> None:
     say(f"warning: {said}", command="flowtop history")
 
 
-#: A run whose process is gone, unmarked: the state a reader shows, why, when it ended and
-#: its duration (None: unknown).
-Gone = tuple[str, str, tuple[float, float] | None]
+#: A run whose process is gone, unmarked: the state a reader shows, why (its note), when it
+#: ended and its duration (None: unknown), and why its unfinished tasks did not finish.
+Gone = tuple[str, str, tuple[float, float] | None, str]
 
 
 def _gone_as_read(db: Path, notes: Mapping[str, str]) -> dict[str, Gone]:
@@ -278,23 +286,75 @@ def _gone_as_read(db: Path, notes: Mapping[str, str]) -> dict[str, Gone]:
     ended it when the disk kept that end out of the store (``end_marks``); and its end and
     duration, as its mark will have them (``reaper.end_and_duration``)."""
     ends = end_marks.ended(db) if notes else {}
+    unmarked = f" {not_marked(db)}" if notes else ""  # a task's note, as marked, lacks it
     return {
-        run_id: (ends.get(run_id, INTERRUPTED), why, end_and_duration(db, run_id))
+        run_id: (
+            ends.get(run_id, INTERRUPTED),
+            why,
+            end_and_duration(db, run_id),
+            why.removesuffix(unmarked),
+        )
         for run_id, why in notes.items()
     }
 
 
-def _as_read(run: RunRecord, gone: Mapping[str, Gone]) -> RunRecord:
-    """``run`` as a reader sees it: one whose process is gone is INTERRUPTED (or ended as
-    its end mark says) even when the store could not be marked so (read-only here, a full
-    disk: the note says which), not RUNNING for good; its duration from its body's start
-    up to its last sign of life, as its mark will say (it counted from its launch)."""
+def _as_read(
+    run: RunRecord, gone: Mapping[str, Gone], run_detail: Callable[[str], RunDetail]
+) -> RunRecord:
+    """``run`` as a reader sees it: a live one with its counts so far (``counts_so_far``);
+    one whose process is gone is INTERRUPTED (or ended as its end mark says) even when the
+    store could not be marked so (read-only here, a full disk: the note says which), not
+    RUNNING for good; its duration from its body's start up to its last sign of life, as
+    its mark will say (it counted from its launch); its tasks counted as its mark will
+    count them (``_interrupted``): they read ``1 awaiting retry`` in a run shown over."""
     found = gone.get(run.run_id)
     if found is None:
-        return run
-    state, why, dated = found
+        return counts_so_far(run, run_detail)
+    state, note, dated, why = found
     ended, duration = dated if dated is not None else (None, None)
-    return replace(run, state=state, note=why, owner="", finished=ended, duration=duration)
+    shown = replace(run, state=state, note=note, owner="", finished=ended, duration=duration)
+    if run.counts:
+        return shown
+    tasks = _interrupted(run_detail(run.run_id).tasks, why, dated)
+    counts = Counter(task.state for task in tasks)
+    reused = sum(task.reused for task in tasks)
+    stored = dict(sorted(counts.items()))  # in the order its row will keep them
+    return replace(shown, counts=stored, reused=reused) if counts else shown
+
+
+#: The states of a task that a run's interruption leaves as they are.
+_ENDED = frozenset({*(state.value for state in StateType if state.is_final), INTERRUPTED})
+
+
+def _interrupted(
+    tasks: Iterable[TaskRecord], why: str, dated: tuple[float, float] | None
+) -> tuple[TaskRecord, ...]:
+    """The tasks of a run whose process is gone, that the store could not mark, as its mark
+    will leave them (``log_fold._interrupt``, which folds its ``run_interrupted``): each
+    unfinished task INTERRUPTED (``why``), its running attempt too, run up to the run's end
+    (``dated``: its last sign of life), and its wait for a retry. They read ``RUNNING``
+    and ``waiting to retry`` in a run shown interrupted."""
+    ended = dated[0] if dated is not None else None
+    out = []
+    for task in tasks:
+        attempts, ran = [], 0.0
+        for attempt in task.attempt_records:
+            if attempt.state == StateType.RUNNING.value:
+                took = attempt.duration
+                began = attempt.started or 0.0
+                if took is None and ended is not None and ended >= began > 0:
+                    took = ended - began
+                    ran += took
+                attempt = replace(attempt, state=INTERRUPTED, duration=took)
+            attempts.append(attempt)
+        duration = (task.duration or 0.0) + ran if ran else task.duration
+        task = replace(task, attempt_records=tuple(attempts), duration=duration)
+        if task.state not in _ENDED:
+            if attempts and attempts[-1].state == StateType.AWAITING_RETRY.value:
+                attempts[-1] = replace(attempts[-1], state=INTERRUPTED)  # the wait it was in
+            task = replace(task, state=INTERRUPTED, message=why, attempt_records=tuple(attempts))
+        out.append(task)
+    return tuple(out)
 
 
 def _usage(message: str) -> int:

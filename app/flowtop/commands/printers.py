@@ -491,8 +491,8 @@ class HumanPrinter:
             detail = f" → {one_line(event.result or '', 60)}"
             if event.reused and event.message in ("", REUSED_FROM_SOURCE):
                 detail = " (reused)"
-            elif event.message:  # a cached result's source, or why a result was not cached
-                detail = f" ({one_line(event.message)}){detail}"
+            elif event.message:  # a cached result's source, or why not: whole (its advice)
+                detail = f" ({whole_line(event.message)}){detail}"
         elif event.message and event.state in (
             StateType.UPSTREAM_FAILED,
             StateType.FAILED,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, overload
 
-from ..engine.suggest import did_you_mean
+from ..engine.suggest import did_you_mean, some_of
 from ..formats import moment
 from ..printable import printable
 from ..workspace.access import unreachable
@@ -259,7 +259,7 @@ def find_run(
         of_files = f" of the flows of {within}" if within else ""
         where = f" of flow {flow!r}" if flow is not None else of_files
         known = (
-            f"{did_you_mean(flow, named)}; flows with runs: {', '.join(named)}"
+            f"{did_you_mean(flow, named)}; flows with runs: {some_of(flow, named, noun='flows')}"
             if flow is not None and named
             else ""
         )
