@@ -183,13 +183,13 @@ class GatedRequests(InProcessControl):
         if not self.gates[what].wait(GATE_TIMEOUT):
             self.waited_out = True
 
-    def retry_now(self, run: RunModel, key: str) -> bool:
+    def retry_now(self, run: RunModel, key: str, attempt: int | None = None) -> bool:
         self._wait("retry_now")
-        return super().retry_now(run, key)
+        return super().retry_now(run, key, attempt)
 
-    def give_up(self, run: RunModel, key: str) -> bool:
+    def give_up(self, run: RunModel, key: str, attempt: int | None = None) -> bool:
         self._wait("give_up")
-        return super().give_up(run, key)
+        return super().give_up(run, key, attempt)
 
 
 async def test_n_then_x_while_n_waits_act_in_order_and_the_wait_is_said(

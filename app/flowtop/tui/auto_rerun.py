@@ -181,6 +181,8 @@ class AutoRerun(_AppBase):
 
         def _queue(self, write: StoreWrite) -> None: ...
 
+        def _refusal(self, error: RunControlError) -> str: ...
+
         def _settings_stop_runs(self) -> bool: ...
 
         def _update_header(self) -> None: ...
@@ -352,7 +354,7 @@ class AutoRerun(_AppBase):
             # Every TUI open on the folder sees the save: the store lets one of them
             # start the rerun; the others say which run it is (it shows in a moment).
             if isinstance(exc, AlreadyRerunning):
-                self.notify(exc.say(self.key_for), markup=False)
+                self.notify(self._refusal(exc), markup=False)
                 return True
             return False
 

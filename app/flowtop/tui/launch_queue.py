@@ -32,7 +32,7 @@ from textual.notifications import Notification, Notify
 
 from flowtop.looks import STARTING
 from flowtop.printable import printable
-from flowtop.tui.run_control import RunControlError
+from flowtop.tui.run_control import AlreadyRerunning, RunControlError
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -271,12 +271,19 @@ class LaunchQueue(_AppBase):
                 # takes down every toast); its own Toast, clicked, calls ``_unnotify``.
                 self._unnotify(toast)
 
+    def _refusal(self, error: RunControlError) -> str:
+        """``error`` in words, as the screen knows its run now: a rerun refused because
+        one was live (``AlreadyRerunning``) that has ended since is said ended."""
+        if isinstance(error, AlreadyRerunning):
+            return error.said(self.store.runs.get(error.run_id), self.key_for)
+        return error.say(self.key_for)
+
     def _say_failure(self, error: Exception, write: StoreWrite) -> None:
         """A ``RunControlError`` as a warning toast, an ``OSError`` (no run process
         started, a store that would not take the request) as an error; anything else is
         a defect, raised as ever."""
         if isinstance(error, RunControlError):
-            self.notify(error.say(self.key_for), severity="warning", markup=False)
+            self.notify(self._refusal(error), severity="warning", markup=False)
         elif isinstance(error, OSError):
             self.notify(write.failed(error), severity="error", markup=False)
         else:

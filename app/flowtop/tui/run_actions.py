@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +19,7 @@ from flowtop.looks import STATE_LOOK
 from flowtop.tui.call_scope import Scope, scope_note
 from flowtop.tui.code_rows import added_since
 from flowtop.tui.launch_queue import Launch, LaunchQueue, Request, StoreWrite
-from flowtop.tui.run_control import RunControlError
+from flowtop.tui.run_control import InProcessControl, RunControlError
 from flowtop.tui.view_actions import hidden_by_filter
 
 #: The state of a task ``n`` and ``x`` act on.
@@ -344,9 +344,9 @@ class RunActions(LaunchQueue):
         question = ConfirmScreen(f"Cancel run #{run.number} of {run.flow}?", lambda: run.is_live)
         self.push_screen(question, confirmed)
 
-    def _awaiting(self, verb: str, doing: str) -> tuple[RunModel | None, str | None]:
-        """The live run and the highlighted task awaiting retry that ``verb`` acts on;
-        else (None, None), said: that the filter hides every task (``doing``: what the
+    def _awaiting(self, verb: str, doing: str) -> tuple[RunModel | None, TaskRow | None]:
+        """The live run and the highlighted task's row awaiting retry that ``verb`` acts
+        on; else (None, None), said: that the filter hides every task (``doing``: what the
         key does to one), or that ``verb`` works on a task awaiting retry."""
         self._sync_selection()
         row = self._selected_row()
@@ -369,7 +369,7 @@ class RunActions(LaunchQueue):
                 markup=False,
             )
             return None, None
-        return run, row.key
+        return run, row
 
     def action_retry_now(self) -> None:
         """``n``: the highlighted task's next attempt now. One whose wait is over waits
@@ -386,7 +386,7 @@ class RunActions(LaunchQueue):
         self._on_awaiting(
             "Retry now",
             "retry {key} now",
-            lambda control, run, key: control.retry_now(run, key),
+            lambda control, run, key, attempt: control.retry_now(run, key, attempt),
             doing="retry now",
         )
 
@@ -394,7 +394,7 @@ class RunActions(LaunchQueue):
         self._on_awaiting(
             "Give up",
             "give up on {key}",
-            lambda control, run, key: control.give_up(run, key),
+            lambda control, run, key, attempt: control.give_up(run, key, attempt),
             doing="give up on",
         )
 
@@ -402,25 +402,47 @@ class RunActions(LaunchQueue):
         self,
         verb: str,
         what: str,
-        act: Callable[[RunControl, RunModel, str], bool],
+        act: Callable[[RunControl, RunModel, str, int | None], bool],
         *,
         doing: str,
     ) -> None:
-        """``verb`` the selected task awaiting retry; ``what`` (of ``{key}``) names the
-        request in the toast of one that waits or fails; ``doing`` what it does to a task,
-        as "No task to …" says it when the filter hides them all."""
-        run, key = self._awaiting(verb, doing)
-        if run is None or key is None:
+        """``verb`` the selected task awaiting retry, aimed at the wait on screen (its
+        row's attempt: a wait cut meanwhile is not the next one's); ``what`` (of
+        ``{key}``) names the request in the toast of one that waits or fails; ``doing``
+        what it does to a task, as "No task to …" says it when the filter hides them all."""
+        run, row = self._awaiting(verb, doing)
+        if run is None or row is None:
             return
+        key, attempt = row.key, row.attempt or None
+        aim = (run.run_id or "", key, attempt)
+        again = aim in self._aimed  # this window's own key cut that wait a moment ago
+        self._aimed.add(aim)
 
         def sent(applied: object) -> None:
             if applied is False:
-                self.notify(
-                    f"{key} is no longer awaiting a retry", severity="warning", markup=False
-                )
+                said = self._wait_was_over(key, attempt, again=again)
+                self.notify(said, severity="warning", markup=False)
 
-        request = Request(what.format(key=key), lambda control: act(control, run, key), sent)
+        request = Request(
+            what.format(key=key), lambda control: act(control, run, key, attempt), sent
+        )
         self._queue(request)
+
+    @cached_property
+    def _aimed(self) -> set[tuple[str, str, int | None]]:
+        """The waits `n` and `x` were pressed on here: (run id, task, failed attempt)."""
+        return set()
+
+    def _wait_was_over(self, key: str, attempt: int | None, *, again: bool) -> str:
+        """Why `n` or `x` did nothing: the wait it was pressed on was over. Cut by this
+        window's own key before (``again``), the task moved on; else, with run processes,
+        most likely by another window's key, which the second window did not say (it
+        said nothing at all, as if its own key had cut the wait)."""
+        if again or attempt is None:
+            return f"{key} is no longer awaiting a retry"
+        if isinstance(self.control, InProcessControl):  # no other window acts on its runs
+            return f"The wait of attempt {attempt} of {key} was already over"
+        return f"The wait of attempt {attempt} of {key} was already cut (another window?)"
 
     def _no_task_here(self, flow_name: str, verb: str, gone: str | None = None) -> str:
         """Why a task key found no task: the filter hides them all, or a @flow has shown

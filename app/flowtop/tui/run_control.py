@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -21,6 +22,12 @@ from flowtop.tui.child_reaper import ChildReaper
 from flowtop.tui.launch_notes import LaunchLogs
 from flowtop.tui.model import RunModel, RunStartedElsewhere
 from flowtop.workspace.places import STORE_FILE
+
+#: How long ``retry_now`` and ``give_up`` wait for the run's process to answer (seconds):
+#: it polls every 20 ms; one that does not answer by then is taken as applied, as before.
+ANSWER_WAIT = 0.5
+#: How often they look for that answer meanwhile (seconds).
+ANSWER_POLL = 0.01
 
 if TYPE_CHECKING:
     from flowtop.engine.flow import Flow
@@ -52,22 +59,57 @@ class RunControlError(Exception):
 
 class AlreadyRerunning(RunControlError):
     """A rerun refused by the run store: its source, or a rerun of it, is live already
-    (another window may have started it a moment ago). Auto-rerun takes it as done."""
+    (another window may have started it a moment ago). Auto-rerun takes it as done.
+
+    ``message`` says it as the store found it; ``said`` as the screen knows the run by
+    the time it is shown: the window that lost a double `f` said `Run #2 … is already
+    running` under a header that read `#2 ✓ Completed 19ms`."""
+
+    def __init__(self, run_id: str, number: int, source_number: int | None, where: str) -> None:
+        self.run_id = run_id
+        self.number = number
+        #: The source's number; None when the live run was the source itself.
+        self.source_number = source_number
+        self.where = where  # "here", "in another window": who started it
+        if source_number is None:
+            super().__init__(
+                f"Run #{number} is still running: press {{key}} to cancel it first", "cancel"
+            )
+        else:
+            super().__init__(
+                f"Run #{number}, a rerun of #{source_number}, is already running (started {where})"
+            )
+
+    def said(self, run: RunModel | None, key_for: Callable[[str], str]) -> str:
+        """What to say now, ``run`` being the live run refused as the screen has it (None
+        when it does not know it): one that has ended since is said ended, with how."""
+        if run is None or run.is_live or run.state is None:
+            return self.say(key_for)
+        symbol, word, _ = run.look
+        if self.source_number is None:
+            return f"Run #{self.number} was still running when asked: {symbol} {word} now"
+        return (
+            f"Run #{self.number}, a rerun of #{self.source_number}, was already started "
+            f"{self.where}: {symbol} {word}"
+        )
 
 
 class RunControl(Protocol):
     """``start`` and the reruns return the run they started as known before its first
     event (a run process takes a second to import its flow): live, with no rows yet.
     The app calls them, and ``cancel``, ``retry_now`` and ``give_up``, on a thread of
-    their own, one at a time (``launch_queue``): they may wait for the run store."""
+    their own, one at a time (``launch_queue``): they may wait for the run store.
+    ``retry_now`` and ``give_up`` act on the wait of ``attempt`` (the failed attempt
+    the key was pressed on; None: the task's wait now), and say False when that wait
+    was over: cut already (another window's key, a double press), or gone by."""
 
     def start(self, flow: str, parameters: Mapping[str, Any] | None = None) -> RunModel: ...
     def rerun_failed(self, run: RunModel) -> RunModel: ...
     def rerun_task(self, run: RunModel, key: str) -> RunModel: ...
     def still_live(self, run: RunModel) -> bool: ...
     def cancel(self, run: RunModel) -> None: ...
-    def retry_now(self, run: RunModel, key: str) -> bool: ...
-    def give_up(self, run: RunModel, key: str) -> bool: ...
+    def retry_now(self, run: RunModel, key: str, attempt: int | None = None) -> bool: ...
+    def give_up(self, run: RunModel, key: str, attempt: int | None = None) -> bool: ...
     def live_started_here(self) -> list[str]: ...
     def notices(self) -> list[str]: ...
     def settle(self, timeout: float) -> None: ...
@@ -185,16 +227,8 @@ class StoreControl:
                 _source_gone(run, self.client.gone_with_store(source)), "run"
             ) from None
         except RerunRunning as exc:
-            if exc.source_number is None:
-                raise AlreadyRerunning(
-                    f"Run #{exc.number} is still running: press {{key}} to cancel it first",
-                    "cancel",
-                ) from None
             where = "here" if exc.run_id in self.client.started else "in another window"
-            raise AlreadyRerunning(
-                f"Run #{exc.number}, a rerun of #{exc.source_number}, is already running "
-                f"(started {where})"
-            ) from None
+            raise AlreadyRerunning(exc.run_id, exc.number, exc.source_number, where) from None
         return self._followed(run.flow, launched)
 
     def still_live(self, run: RunModel) -> bool:
@@ -219,13 +253,33 @@ class StoreControl:
     def cancel(self, run: RunModel) -> None:
         self.client.command(self._live(run), "cancel")
 
-    def retry_now(self, run: RunModel, key: str) -> bool:
-        self.client.command(self._live(run), "retry_now", key)
-        return True
+    def retry_now(self, run: RunModel, key: str, attempt: int | None = None) -> bool:
+        return self._answered(self.client.command(self._live(run), "retry_now", key, attempt))
 
-    def give_up(self, run: RunModel, key: str) -> bool:
-        self.client.command(self._live(run), "give_up", key)
-        return True
+    def give_up(self, run: RunModel, key: str, attempt: int | None = None) -> bool:
+        return self._answered(self.client.command(self._live(run), "give_up", key, attempt))
+
+    def _answered(self, command_id: int) -> bool:
+        """Whether the run's process did what the command asked: False once it answers
+        that it did nothing (the wait it was aimed at was over: a second window's `n`
+        said nothing, as if its own had cut it). Waits ``ANSWER_WAIT`` at most for the
+        answer (its owner polls every 20 ms); True when none came, or it cannot be read
+        (queued: taken when the owner polls). An owner that failed to apply it says why."""
+        from flowtop.workspace.history_records import HistoryError
+        from flowtop.workspace.owner_agent import outcome
+
+        deadline = time.monotonic() + ANSWER_WAIT
+        while True:
+            try:
+                said = outcome(self.client.db, command_id)
+            except (HistoryError, OSError, sqlite3.Error):
+                return True
+            if said is not None or time.monotonic() >= deadline:
+                break
+            time.sleep(ANSWER_POLL)
+        if said is not None and said.startswith("failed: "):
+            raise RunControlError(f"The run's process failed to do it: {said[len('failed: ') :]}")
+        return said is None or said == "applied"
 
     def live_started_here(self) -> list[str]:
         return [f"{r.flow} #{r.number}" for r in self.client.live_started_here()]
@@ -323,11 +377,11 @@ class InProcessControl:
     def cancel(self, run: RunModel) -> None:
         self._live_handle(run).cancel()
 
-    def retry_now(self, run: RunModel, key: str) -> bool:
-        return self._live_handle(run).retry_now(key)
+    def retry_now(self, run: RunModel, key: str, attempt: int | None = None) -> bool:
+        return self._live_handle(run).retry_now(key, attempt)
 
-    def give_up(self, run: RunModel, key: str) -> bool:
-        return self._live_handle(run).give_up(key)
+    def give_up(self, run: RunModel, key: str, attempt: int | None = None) -> bool:
+        return self._live_handle(run).give_up(key, attempt)
 
     def live_started_here(self) -> list[str]:
         return [f"{h.flow.name} #{h.number}" for h in self.runner.active_runs]

@@ -72,6 +72,9 @@ class RunStore:
         #: word said (``StoreGone.said``): pruned (``take_pruned``). A store moved in was
         #: said a moment before, its runs gone then. The screen read `not run yet`.
         self.pruned: list[str] = []
+        #: Those flows, for as long as they show no run (a run of one shows: it leaves):
+        #: the header and `h` say their runs were pruned, where they read `not run yet`.
+        self.pruned_away: set[str] = set()
 
     def prepare(self, events: Iterable[ClientEvent]) -> int:
         """Called on the thread that delivers ``events``, before they are buffered: lays
@@ -253,9 +256,11 @@ class RunStore:
         if isinstance(notice, StoreGone):
             flows = self._forget_store()
             if notice.said:
+                self.pruned_away.clear()  # went with their store, said so: not pruned
                 self.store_gone(notice.reason)
             elif flows:  # its log went back under the client: pruned (`history --prune`)
                 self.pruned += [flow for flow in flows if flow not in self.pruned]
+                self.pruned_away.update(flows)
         else:
             self._reserve(notice.runs)
 
@@ -302,6 +307,7 @@ class RunStore:
         previous = self.latest_for(model.flow)
         assert model.run_id is not None
         self.runs[model.run_id] = model
+        self.pruned_away.discard(model.flow)  # it has a run to show again
         self.reserved.pop(model.run_id, None)  # heard from: shown from now on
         launched = self.launched.get(model.flow)
         if launched is not None and launched.run_id == model.run_id:  # shown: ``loading`` no
@@ -381,6 +387,16 @@ class RunStore:
     def take_evicted(self) -> list[str]:
         evicted, self.evicted = self.evicted, []
         return evicted
+
+
+def pruned_away(app: object, flow: str | None) -> bool:
+    """Whether the runs ``flow`` showed were pruned and it shows none since, as the run
+    store of ``app`` (the monitor's ``store``) knows it: the header and the history
+    screen, drawn by the app, say so (``RunStore.pruned_away``). ``flow`` None: any flow."""
+    store = getattr(app, "store", None)
+    if not isinstance(store, RunStore):
+        return False  # (a widget or screen mounted in a test's own app)
+    return bool(store.pruned_away) if flow is None else flow in store.pruned_away
 
 
 def _noted(run: RunModel, said: str) -> None:

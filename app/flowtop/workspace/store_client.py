@@ -516,16 +516,18 @@ class StoreClient:
 
     def command(
         self, run_id: str, kind: str, task: str | None = None, attempt: int | None = None
-    ) -> None:
-        """Queue cancel / retry_now / give_up for the run's owner. A retry_now or give_up
-        acts on the wait of ``attempt``, by default the one last handed on for ``task``
-        (what the screen shows): pressed twice, or in two windows, it cut the next
-        attempt's wait too, nobody having seen it (``owner_agent.aimed``)."""
+    ) -> int:
+        """Queue cancel / retry_now / give_up for the run's owner; the command's id, whose
+        answer ``owner_agent.outcome`` reads. A retry_now or give_up acts on the wait of
+        ``attempt``, by default the one last handed on for ``task`` (what the screen
+        shows): pressed twice, or in two windows, it cut the next attempt's wait too,
+        nobody having seen it (``owner_agent.aimed``)."""
         self._refuse_file_in_the_way()
         if attempt is None and task is not None:
             attempt = self._waits.get(run_id, {}).get(task)
-        enqueue(self.db, run_id, kind, task, attempt)
+        command_id = enqueue(self.db, run_id, kind, task, attempt)
         self._hurry.set()
+        return command_id
 
     def _refuse_file_in_the_way(self) -> None:
         """A ``NotADirectoryError`` in the CLI's words when a file is where ``.flowtop``

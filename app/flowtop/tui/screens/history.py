@@ -26,6 +26,7 @@ from flowtop.looks import run_error_text
 from ...engine.parameters import describe as describe_parameters
 from ...workspace.history_records import counts_so_far, source_label
 from ..after_frame import after_frame
+from ..run_store import pruned_away
 from ..table_rows import columns_past_edge, replace_rows
 from ..widgets.key_bar import KeyBar
 from ..widgets.state_colors import looks
@@ -91,6 +92,16 @@ def why_no_counts(record: RunRecord, styles: Mapping[str, str]) -> Text:
     else:
         return Text("")
     return Text(cut_cells(plain(said, 200, cell=True), REASON_CELL), style=styles["error"])
+
+
+def no_runs(flow: str | None, *, pruned: bool) -> str:
+    """What the empty list says of ``flow`` (None: of every flow): `No runs yet of etl`,
+    or, its runs taken by `flowtop history --prune` (``run_store.pruned_away``), that
+    they were pruned: they were not runs yet to come."""
+    if pruned:
+        of = "" if flow is None else f" of {flow}"
+        return f"No runs{of} in the history (pruned)"
+    return "No runs yet" if flow is None else f"No runs yet of {flow}"
 
 
 class HistoryScreen(Screen[None]):
@@ -206,10 +217,11 @@ class HistoryScreen(Screen[None]):
         table = self.query_one("#runs", DataTable)
         message = self.query_one("#message", Static)
         scope = "all flows" if flow is None else f"flow {flow}"
-        hint = f"No runs yet: press {self.run_key} on the main screen to run a flow"
+        none = no_runs(flow, pruned=pruned_away(self.app, flow))
+        hint = f"{none}: press {self.run_key} on the main screen to run a flow"
         if flow is not None:
             hint = (
-                f"No runs yet of {flow}: press {self.run_key} on the main screen to run it,"
+                f"{none}: press {self.run_key} on the main screen to run it,"
                 " or a here for every flow's runs"
             )
         message.update(Text(error or (hint + "." if not records else "")))

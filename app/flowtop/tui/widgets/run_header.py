@@ -17,7 +17,12 @@ from flowtop.looks import LOAD_ERROR_LOOK, STARTING, STATE_LOOK, run_error_text
 from flowtop.printable import printable
 from flowtop.tui.model import RunModel
 from flowtop.tui.row_views import counts_text
+from flowtop.tui.run_store import pruned_away
 from flowtop.tui.widgets.state_colors import looks
+
+#: What the header says of a flow whose runs were pruned (`flowtop history --prune`),
+#: none shown since (``RunStore.pruned_away``): it read `not run yet`.
+PRUNED_WORDS = "no runs in the history (pruned)"
 
 #: The fewest cells a cut flow name keeps (`slow…`): it gives way before the run's
 #: number, state and time, which the flows list does not show (at 16 it cut the time).
@@ -151,6 +156,8 @@ class RunHeader(Static):
         elif run is None or run.run_id is None:
             if flow is not None and starting is not None:
                 text.append(f"  {starting_words(starting)}", style="dim")
+            elif flow is not None and pruned_away(self.app, flow):  # ran, then pruned
+                text.append(f"  {PRUNED_WORDS} — press {run_key} to run", style="dim")
             elif flow is not None:
                 text.append(f"  not run yet — press {run_key} to run", style="dim")
         else:
